@@ -1,0 +1,114 @@
+#include <memory>
+
+#include "gateway/api/api.hpp"
+#include "gateway/channels/channel.hpp"
+#include "gateway/core/log.hpp"
+#include "gateway/core/metrics.hpp"
+#include "gateway/http/router.hpp"
+#include "gateway/jobs/outbox.hpp"
+#include "gateway/runner/runner.hpp"
+#include "gateway/store/writer.hpp"
+
+namespace paygham::api {
+namespace {
+
+const channels::channel* find_channel(const services& s, std::string_view id) {
+  for (const auto& ch : s.channels) {
+    if (ch->id() == id) return ch.get();
+  }
+  return nullptr;
+}
+
+std::string describe(std::exception_ptr err) {
+  try {
+    std::rethrow_exception(err);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown error";
+  }
+}
+
+void reject(services& s, const std::string& channel, const char* reason) {
+  s.metrics.count("paygham_callbacks_rejected_total",
+                  "Aggregator callbacks refused, by channel and reason.", "channel_reason",
+                  channel + ":" + reason);
+}
+
+void handle_ussd(services& s, const channels::channel& ch, core::ussd_request u,
+                 http::reply_fn reply) {
+  auto out = std::make_shared<core::ussd_reply>();
+  s.writer.submit(
+      [&s, u = std::move(u), out](store::tx& tx) { *out = s.runner.apply_ussd(tx, u); },
+      [&s, &ch, out, reply = std::move(reply)](std::exception_ptr err) {
+        if (err) {
+          // Aggregators end the session on a 4xx/5xx with a network error; a short END
+          // screen tells the person what happened (AT rule 4, domain.md 1.6).
+          core::log::error("ussd.failed", {{"channel", ch.id()}, {"error", describe(err)}});
+          reply(ch.render_ussd(core::ussd_reply{true, s.runner.error_text()}));
+          return;
+        }
+        reply(ch.render_ussd(*out));
+      });
+}
+
+void handle_sms(services& s, const channels::channel& ch, core::inbound_sms m,
+                http::reply_fn reply) {
+  auto out = std::make_shared<runner::sms_outcome>();
+  const std::string from = m.from;
+  s.writer.submit(
+      [&s, m = std::move(m), out](store::tx& tx) { *out = s.runner.apply_sms(tx, m); },
+      [&s, &ch, out, from, reply = std::move(reply)](std::exception_ptr err) {
+        if (err) {
+          // Not stored: a 5xx makes the aggregator retry, and the retry is deduplicated.
+          core::log::error("sms.failed", {{"channel", ch.id()}, {"error", describe(err)}});
+          reply(core::text_response(503, "could not store the message; retry later"));
+          return;
+        }
+        core::log::info(out->duplicate ? "sms.duplicate" : "sms.received",
+                        {{"channel", ch.id()},
+                         {"from", core::log::phone{from}},
+                         {"flow", out->flow_id},
+                         {"queued", out->queued}});
+        if (out->queued > 0) s.outbox.wake();
+        reply(ch.ack_sms());
+      });
+}
+
+}  // namespace
+
+void add_webhook_routes(http::router& r, services& s) {
+  r.add("POST", "/channels/{channel}/{kind}",
+        [&s](core::http_request& req, const http::params& p, http::reply_fn reply) {
+          const std::string id(http::param(p, "channel"));
+          const channels::channel* ch = find_channel(s, id);
+          if (!ch) return reply(core::text_response(404, "no channel '" + id + "'"));
+          const auto kind = channels::parse_callback_kind(http::param(p, "kind"));
+          if (!kind || !ch->accepts(*kind)) {
+            return reply(core::text_response(
+                404, "channel '" + id + "' takes no '" + std::string(http::param(p, "kind")) +
+                         "' callbacks"));
+          }
+          if (auto auth = ch->authenticate(req); !auth) {
+            reject(s, id, "auth");
+            core::log::warn("callback.forbidden",
+                            {{"channel", id}, {"remote", req.remote_ip}, {"reason", auth.error()}});
+            return reply(core::text_response(403, "forbidden: " + auth.error()));
+          }
+          auto parsed = ch->parse(*kind, req);
+          if (!parsed) {
+            reject(s, id, "malformed");
+            core::log::warn("callback.malformed",
+                            {{"channel", id}, {"kind", channels::to_string(*kind)},
+                             {"reason", parsed.error()}});
+            return reply(core::text_response(400, parsed.error()));
+          }
+          if (auto* u = std::get_if<core::ussd_request>(&parsed.value())) {
+            return handle_ussd(s, *ch, std::move(*u), std::move(reply));
+          }
+          handle_sms(s, *ch, std::get<core::inbound_sms>(std::move(parsed.value())),
+                     std::move(reply));
+        });
+}
+
+}  // namespace paygham::api

@@ -1,0 +1,22 @@
+// The `paygham` subcommands. Exit codes: 0 success, 1 a user error (message on stderr),
+// 2 a usage error.
+#pragma once
+
+#include <string>
+
+namespace paygham::app {
+
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_user_error = 1;
+inline constexpr int exit_usage = 2;
+
+// Parses the command line and runs the subcommand.
+int run_cli(int argc, char** argv);
+
+// `paygham serve`: serves until SIGINT/SIGTERM, then stops gracefully.
+int serve(const std::string& config_path);
+
+// `paygham lint`: checks config, flows and templates; prints every problem.
+int lint(const std::string& config_path);
+
+}  // namespace paygham::app

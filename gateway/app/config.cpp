@@ -1,0 +1,245 @@
+#include "gateway/app/config.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+
+#include "gateway/core/duration.hpp"
+#include "gateway/core/log.hpp"
+#include "gateway/core/yaml.hpp"
+
+namespace paygham::app {
+namespace {
+
+// Replaces each ${NAME} with the environment variable's value.
+std::string expand_env(const std::string& in, const YAML::Node& at, core::yaml::reader& r) {
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < in.size()) {
+    const std::size_t open = in.find("${", pos);
+    if (open == std::string::npos) break;
+    const std::size_t close = in.find('}', open + 2);
+    if (close == std::string::npos) break;
+    out.append(in, pos, open - pos);
+    const std::string name = in.substr(open + 2, close - open - 2);
+    if (const char* v = std::getenv(name.c_str())) {
+      out += v;
+    } else {
+      r.problem(at, "environment variable '" + name + "' is not set");
+    }
+    pos = close + 1;
+  }
+  out.append(in, pos, std::string::npos);
+  return out;
+}
+
+class config_reader {
+ public:
+  config_reader(const std::string& file, std::vector<std::string>& problems)
+      : r_(file, problems), base_(std::filesystem::path(file).parent_path()) {}
+
+  core::yaml::reader& raw() { return r_; }
+
+  std::optional<std::string> text(const YAML::Node& map, std::string_view key,
+                                  std::string_view path, bool required = false) {
+    auto v = r_.text(map, key, path, required);
+    if (v) v = expand_env(*v, map[std::string(key)], r_);
+    return v;
+  }
+
+  void duration(const YAML::Node& map, std::string_view key, std::string_view path,
+                std::chrono::milliseconds& out) {
+    auto v = text(map, key, path);
+    if (!v) return;
+    auto d = core::parse_duration(*v);
+    if (!d) {
+      r_.problem(map[std::string(key)], "'" + core::yaml::join(path, key) + "': " + d.error());
+      return;
+    }
+    out = d.value();
+  }
+
+  std::string path_value(const std::string& value) const {
+    if (value == ":memory:") return value;
+    const std::filesystem::path p(value);
+    return (p.is_absolute() || base_.empty() ? p : base_ / p).lexically_normal().string();
+  }
+
+ private:
+  core::yaml::reader r_;
+  std::filesystem::path base_;
+};
+
+void read_server(config_reader& cr, const YAML::Node& n, config& c) {
+  auto& r = cr.raw();
+  if (!n.IsDefined()) return;
+  if (!r.expect_map(n, "server", {"listen", "threads", "public_url", "limits"})) return;
+  if (auto listen = cr.text(n, "listen", "server")) {
+    const auto colon = listen->rfind(':');
+    bool ok = colon != std::string::npos && colon + 1 < listen->size();
+    long port = 0;
+    if (ok) {
+      char* end = nullptr;
+      port = std::strtol(listen->c_str() + colon + 1, &end, 10);
+      ok = *end == '\0' && port >= 0 && port <= 65535;
+    }
+    if (!ok) {
+      r.problem(n["listen"], "'server.listen' must be address:port, e.g. 127.0.0.1:8080");
+    } else {
+      c.server.address = listen->substr(0, colon);
+      c.server.port = static_cast<std::uint16_t>(port);
+    }
+  }
+  if (auto t = r.integer(n, "threads", "server", 1, 64)) c.server.threads = static_cast<int>(*t);
+  if (auto u = cr.text(n, "public_url", "server")) c.public_url = *u;
+  const YAML::Node limits = n["limits"];
+  if (limits.IsDefined() &&
+      r.expect_map(limits, "server.limits",
+                   {"body_bytes", "header_bytes", "read_timeout", "write_timeout", "idle_timeout",
+                    "shutdown_grace"})) {
+    if (auto b = r.integer(limits, "body_bytes", "server.limits", 1024, 64 << 20)) {
+      c.server.body_limit = static_cast<std::size_t>(*b);
+    }
+    if (auto h = r.integer(limits, "header_bytes", "server.limits", 1024, 1 << 20)) {
+      c.server.header_limit = static_cast<std::size_t>(*h);
+    }
+    cr.duration(limits, "read_timeout", "server.limits", c.server.read_timeout);
+    cr.duration(limits, "write_timeout", "server.limits", c.server.write_timeout);
+    cr.duration(limits, "idle_timeout", "server.limits", c.server.idle_timeout);
+    cr.duration(limits, "shutdown_grace", "server.limits", c.server.grace);
+  }
+}
+
+void read_store(config_reader& cr, const YAML::Node& n, config& c) {
+  auto& r = cr.raw();
+  if (!n.IsDefined() || !r.expect_map(n, "store", {"path", "synchronous"})) return;
+  if (auto p = cr.text(n, "path", "store")) c.store.path = cr.path_value(*p);
+  if (auto s = cr.text(n, "synchronous", "store")) {
+    if (*s == "full") {
+      c.store.sync = store::synchronous::full;
+    } else if (*s == "normal") {
+      c.store.sync = store::synchronous::normal;
+    } else {
+      r.problem(n["synchronous"], "'store.synchronous' must be full or normal");
+    }
+  }
+}
+
+bool valid_clock(std::string_view hhmm) {
+  return hhmm.size() == 5 && hhmm[2] == ':' && std::isdigit(static_cast<unsigned char>(hhmm[0])) &&
+         std::isdigit(static_cast<unsigned char>(hhmm[1])) &&
+         std::isdigit(static_cast<unsigned char>(hhmm[3])) &&
+         std::isdigit(static_cast<unsigned char>(hhmm[4])) &&
+         (hhmm[0] - '0') * 10 + (hhmm[1] - '0') < 24 && hhmm[3] < '6';
+}
+
+void read_defaults(config_reader& cr, const YAML::Node& n, config& c) {
+  auto& r = cr.raw();
+  if (!n.IsDefined() ||
+      !r.expect_map(n, "defaults", {"region", "timezone", "language", "quiet_hours"})) {
+    return;
+  }
+  if (auto v = cr.text(n, "region", "defaults")) {
+    if (v->size() != 2 || !std::isupper(static_cast<unsigned char>((*v)[0])) ||
+        !std::isupper(static_cast<unsigned char>((*v)[1]))) {
+      r.problem(n["region"], "'defaults.region' must be a two-letter country code such as AF or IR");
+    } else {
+      c.defaults_.region = *v;
+    }
+  }
+  if (auto v = cr.text(n, "timezone", "defaults")) c.defaults_.timezone = *v;
+  if (auto v = cr.text(n, "language", "defaults")) c.defaults_.language = *v;
+  if (auto v = cr.text(n, "quiet_hours", "defaults")) {
+    if (v->size() != 11 || (*v)[5] != '-' || !valid_clock(v->substr(0, 5)) ||
+        !valid_clock(v->substr(6))) {
+      r.problem(n["quiet_hours"], "'defaults.quiet_hours' must look like 21:00-07:00");
+    } else {
+      c.defaults_.quiet_hours = *v;
+    }
+  }
+}
+
+void read_channels(config_reader& cr, const YAML::Node& n, config& c) {
+  auto& r = cr.raw();
+  if (!n.IsDefined()) return;
+  if (!n.IsSequence()) {
+    r.problem(n, "'channels' must be a list of channels, each with an id and a type");
+    return;
+  }
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    const YAML::Node ch = n[i];
+    const std::string path = "channels[" + std::to_string(i + 1) + "]";
+    if (!ch.IsMap()) {
+      r.problem(ch, "'" + path + "' must be a mapping with id and type");
+      continue;
+    }
+    channels::settings s;
+    s.where = core::yaml::where(r.file(), ch);
+    s.default_region = c.defaults_.region;
+    s.id = cr.text(ch, "id", path, true).value_or("");
+    s.type = cr.text(ch, "type", path, true).value_or("");
+    if (!s.id.empty() && !ids.insert(s.id).second) {
+      r.problem(ch["id"], "channel id '" + s.id + "' is used twice");
+    }
+    for (const auto& kv : ch) {
+      const std::string key = kv.first.Scalar();
+      if (key == "id" || key == "type") continue;
+      if (kv.second.IsSequence()) {
+        // Lists (allow_ips) are kept comma-joined: channel settings are flat strings.
+        std::string joined;
+        for (const auto& item : r.text_list(ch, key, path)) {
+          joined += (joined.empty() ? "" : ",") + expand_env(item, kv.second, r);
+        }
+        s.params[key] = joined;
+      } else if (auto v = cr.text(ch, key, path)) {
+        s.params[key] = *v;
+      }
+    }
+    c.channels.push_back(std::move(s));
+  }
+}
+
+}  // namespace
+
+core::result<config> load_config(const std::string& path) {
+  auto doc = core::yaml::load_file(path);
+  if (!doc) return core::fail(doc.error());
+  std::vector<std::string> problems;
+  config_reader cr(path, problems);
+  auto& r = cr.raw();
+  config c;
+  c.file = path;
+  c.store.path = cr.path_value("../var/paygham.db");
+  c.flows_dir = cr.path_value("../flows");
+  c.templates_dir = cr.path_value("../templates");
+  const YAML::Node root = doc.value();
+  if (r.expect_map(root, "",
+                   {"server", "store", "defaults", "flows", "templates", "channels", "log"})) {
+    read_server(cr, root["server"], c);
+    read_store(cr, root["store"], c);
+    read_defaults(cr, root["defaults"], c);
+    if (auto v = cr.text(root, "flows", "")) c.flows_dir = cr.path_value(*v);
+    if (auto v = cr.text(root, "templates", "")) c.templates_dir = cr.path_value(*v);
+    read_channels(cr, root["channels"], c);
+    const YAML::Node log = root["log"];
+    if (log.IsDefined() && r.expect_map(log, "log", {"level"})) {
+      if (auto l = cr.text(log, "level", "log")) {
+        core::log::level parsed;
+        if (!core::log::parse_level(*l, parsed)) {
+          r.problem(log["level"], "'log.level' must be debug, info, warn or error");
+        } else {
+          c.log_level = *l;
+        }
+      }
+    }
+  }
+  if (!problems.empty()) {
+    std::string all;
+    for (const auto& p : problems) all += (all.empty() ? "" : "\n") + p;
+    return core::fail(all);
+  }
+  return c;
+}
+
+}  // namespace paygham::app

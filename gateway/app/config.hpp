@@ -1,0 +1,40 @@
+// config/paygham.yaml: the server, the store, defaults, where flows and templates live, and
+// the channels. Read strictly: an unknown key or a wrong type is an error naming the key path
+// and its file:line:column. "${NAME}" anywhere in a value reads the environment variable NAME
+// (for secrets); an unset variable is an error. Relative paths are relative to the config
+// file's folder. Reference: docs/configuration.md.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "gateway/channels/channel.hpp"
+#include "gateway/core/result.hpp"
+#include "gateway/http/server.hpp"
+#include "gateway/store/database.hpp"
+
+namespace paygham::app {
+
+struct defaults {
+  std::string region = "AF";          // for numbers written without a country code
+  std::string timezone = "Asia/Kabul";
+  std::string language = "en";
+  std::string quiet_hours;            // "21:00-07:00", or empty for none
+};
+
+struct config {
+  std::string file;
+  http::server_options server;
+  std::string public_url;
+  store::options store;
+  defaults defaults_;
+  std::string flows_dir;
+  std::string templates_dir;
+  std::vector<channels::settings> channels;
+  std::string log_level = "info";
+};
+
+// Loads and checks a config file. On failure the error lists every problem found, one a line.
+core::result<config> load_config(const std::string& path);
+
+}  // namespace paygham::app

@@ -1,0 +1,37 @@
+#include "gateway/app/content.hpp"
+
+namespace paygham::app {
+namespace {
+
+// Texts the engine and runner show on their own; every language must have them.
+constexpr const char* engine_keys[] = {"common.invalid", "common.too_many_invalid", "common.error",
+                                       "common.no_service"};
+
+}  // namespace
+
+std::shared_ptr<const runner::content> load_content(const config& c,
+                                                    std::vector<std::string>& problems) {
+  auto bundle = std::make_shared<runner::content>();
+  bundle->texts = text::catalog::load_dir(c.templates_dir, problems);
+  bundle->flows = flow::flow_set::load_dir(c.flows_dir, problems);
+  const auto langs = bundle->texts.languages();
+  if (std::find(langs.begin(), langs.end(), "en") == langs.end()) {
+    problems.push_back(c.templates_dir + ": templates/en.yaml is missing (the last fallback)");
+  }
+  if (std::find(langs.begin(), langs.end(), c.defaults_.language) == langs.end()) {
+    problems.push_back(c.file + ": defaults.language is '" + c.defaults_.language +
+                       "' but templates has no " + c.defaults_.language + ".yaml");
+  }
+  bundle->flows.check_texts(bundle->texts, langs, problems);
+  for (const auto& lang : langs) {
+    for (const char* key : engine_keys) {
+      if (!bundle->texts.find(lang, key)) {
+        problems.push_back(c.templates_dir + "/" + lang + ".yaml: missing '" + key +
+                           "', which the gateway itself shows");
+      }
+    }
+  }
+  return bundle;
+}
+
+}  // namespace paygham::app

@@ -1,0 +1,19 @@
+// Loading flows and templates together and checking one against the other. Used by
+// `paygham lint`, at start-up and on reload; the same checks everywhere.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gateway/app/config.hpp"
+#include "gateway/runner/runner.hpp"
+
+namespace paygham::app {
+
+// Every problem is appended as "file:line:column: message". Returns the bundle even with
+// problems (for counting); callers refuse to use it unless `problems` is empty.
+std::shared_ptr<const runner::content> load_content(const config& c,
+                                                    std::vector<std::string>& problems);
+
+}  // namespace paygham::app

@@ -1,0 +1,115 @@
+#include <iostream>
+#include <mutex>
+
+#include "gateway/api/api.hpp"
+#include "gateway/app/commands.hpp"
+#include "gateway/app/config.hpp"
+#include "gateway/app/content.hpp"
+#include "gateway/channels/registry.hpp"
+#include "gateway/core/log.hpp"
+#include "gateway/core/metrics.hpp"
+#include "gateway/http/router.hpp"
+#include "gateway/http/server.hpp"
+#include "gateway/jobs/outbox.hpp"
+#include "gateway/runner/runner.hpp"
+#include "gateway/store/reader.hpp"
+#include "gateway/store/writer.hpp"
+
+namespace paygham::app {
+namespace {
+
+void report(const std::vector<std::string>& problems, const char* event) {
+  for (const auto& p : problems) core::log::error(event, {{"problem", p}});
+}
+
+}  // namespace
+
+int serve(const std::string& config_path) {
+  auto loaded = load_config(config_path);
+  if (!loaded) {
+    std::cerr << loaded.error() << "\n";
+    return exit_user_error;
+  }
+  const config& cfg = loaded.value();
+  core::log::level level = core::log::level::info;
+  core::log::parse_level(cfg.log_level, level);
+  core::log::set_level(level);
+
+  // Everything is checked before anything starts: a bad flow or channel keeps the old
+  // process (if any) serving and this one from starting.
+  std::vector<std::string> problems;
+  std::vector<std::unique_ptr<channels::channel>> chans;
+  for (const auto& s : cfg.channels) {
+    auto ch = channels::make_channel(s);
+    if (ch) {
+      chans.push_back(std::move(ch).value());
+    } else {
+      problems.push_back(ch.error());
+    }
+  }
+  auto content = load_content(cfg, problems);
+  if (!problems.empty()) {
+    for (const auto& p : problems) std::cerr << p << "\n";
+    std::cerr << "paygham serve: not started; fix the problems above (paygham lint shows them)\n";
+    return exit_user_error;
+  }
+
+  try {
+    store::writer writer(cfg.store);
+    store::reader reader(cfg.store);
+    std::mutex reader_mu;  // the reader serves /metrics and /readyz from any io thread
+
+    runner::runner run(content, runner::settings{cfg.defaults_.language});
+    std::vector<const channels::channel*> chan_ptrs;
+    for (const auto& ch : chans) chan_ptrs.push_back(ch.get());
+    jobs::outbox outbox(writer, chan_ptrs);
+
+    core::metrics metrics;
+    metrics.gauge("paygham_outbox_depth", "Outbound messages queued, retrying or being sent.",
+                  [&] {
+                    std::lock_guard lock(reader_mu);
+                    return static_cast<double>(reader.outbox_depth());
+                  });
+    api::services services{writer, run, outbox, metrics, chans, [&]() -> std::string {
+                             {
+                               std::lock_guard lock(reader_mu);
+                               if (!reader.healthy()) return "store not answering";
+                             }
+                             if (run.current()->flows.size() == 0) return "no flows loaded";
+                             return {};
+                           }};
+    http::router routes;
+    api::add_webhook_routes(routes, services);
+    api::add_health_routes(routes, services);
+
+    http::server server(cfg.server, routes, metrics);
+    const std::uint16_t port = server.listen();
+    server.handle_signals([&] {
+      std::vector<std::string> reload_problems;
+      auto fresh = load_content(cfg, reload_problems);
+      if (!reload_problems.empty()) {
+        report(reload_problems, "reload.refused");
+        return;
+      }
+      run.reload(fresh);
+      core::log::info("reload.done", {{"flows", fresh->flows.size()}});
+    });
+    outbox.start();
+    core::log::info("server.listening", {{"address", cfg.server.address},
+                                         {"port", static_cast<std::int64_t>(port)},
+                                         {"flows", content->flows.size()},
+                                         {"channels", chans.size()},
+                                         {"store", cfg.store.path}});
+    server.run();
+    outbox.stop();
+    writer.stop();
+    core::log::info("server.stopped");
+  } catch (const std::exception& e) {
+    core::log::error("server.failed", {{"error", e.what()}});
+    std::cerr << "paygham serve: " << e.what() << "\n";
+    return exit_user_error;
+  }
+  return exit_ok;
+}
+
+}  // namespace paygham::app

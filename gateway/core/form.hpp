@@ -1,0 +1,38 @@
+// application/x-www-form-urlencoded bodies and URL query strings, as aggregators send them.
+// Pure; the decoded values are raw bytes: callers check UTF-8 with valid_utf8() where text matters.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "gateway/core/result.hpp"
+
+namespace paygham::core {
+
+// Ordered name/value pairs; a name may repeat (Twilio signs every pair, duplicates included).
+class form {
+ public:
+  std::vector<std::pair<std::string, std::string>> pairs;
+
+  // The first value for a name, or nullopt.
+  std::optional<std::string_view> get(std::string_view name) const;
+  // The first value for a name, or "" when absent.
+  std::string_view get_or_empty(std::string_view name) const;
+};
+
+// Decodes `a=1&b=x+y%21`. '+' is a space. Fails on a malformed escape (`%4`, `%zz`).
+result<form> parse_form(std::string_view body);
+
+// Percent-decodes one component; `plus_is_space` for form bodies and queries.
+result<std::string> percent_decode(std::string_view in, bool plus_is_space);
+
+// Percent-encodes everything but unreserved characters (RFC 3986).
+std::string percent_encode(std::string_view in);
+
+// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF).
+bool valid_utf8(std::string_view s);
+
+}  // namespace paygham::core

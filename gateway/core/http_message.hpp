@@ -1,0 +1,41 @@
+// Plain-data HTTP request and response, shared by the server (gateway/http), the codecs
+// (gateway/channels) and the handlers (gateway/api) without any of them seeing Beast.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace paygham::core {
+
+struct http_header {
+  std::string name;
+  std::string value;
+};
+
+struct http_request {
+  std::string method;  // "GET", "POST", …
+  std::string path;    // without the query, still percent-encoded
+  std::string query;   // after '?', without it; may be empty
+  std::vector<http_header> headers;
+  std::string body;
+  std::string remote_ip;
+
+  // The first header of that name (case-insensitive), or "".
+  std::string_view header(std::string_view name) const;
+};
+
+struct http_response {
+  unsigned status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+  std::vector<http_header> headers;
+};
+
+// A short text/plain response; the reason ends with a newline for curl users.
+http_response text_response(unsigned status, std::string body);
+// An application/json response.
+http_response json_response(unsigned status, std::string body);
+
+}  // namespace paygham::core

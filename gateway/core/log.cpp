@@ -1,0 +1,108 @@
+#include "gateway/core/log.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+namespace paygham::core::log {
+namespace {
+
+std::atomic<level> threshold_{level::info};
+
+const char* name(level l) {
+  switch (l) {
+    case level::debug: return "debug";
+    case level::info: return "info";
+    case level::warn: return "warn";
+    case level::error: return "error";
+  }
+  return "info";
+}
+
+std::string utc_now() {
+  const auto now = std::chrono::system_clock::now();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms % 1000));
+  return buf;
+}
+
+}  // namespace
+
+void set_level(level l) { threshold_.store(l); }
+level current_level() { return threshold_.load(); }
+
+bool parse_level(std::string_view text, level& out) {
+  for (level l : {level::debug, level::info, level::warn, level::error}) {
+    if (text == name(l)) {
+      out = l;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string mask_phone(std::string_view e164) {
+  // Keep '+', up to three digits of country code and the last three digits.
+  if (e164.size() <= 7) return std::string(e164.size(), '*');
+  std::string out(e164);
+  const std::size_t keep_head = e164.front() == '+' ? 3 : 2;
+  for (std::size_t i = keep_head; i + 3 < out.size(); ++i) out[i] = '*';
+  return out;
+}
+
+std::string format(level l, std::string_view event, std::initializer_list<field> fields,
+                   level threshold) {
+  nlohmann::json line = nlohmann::json::object();
+  line["ts"] = utc_now();
+  line["level"] = name(l);
+  line["event"] = event;
+  for (const field& f : fields) {
+    auto& slot = line[std::string(f.key)];
+    std::visit(
+        [&](const auto& v) {
+          using V = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<V, phone>) {
+            slot = mask_phone(v.e164);
+          } else if constexpr (std::is_same_v<V, body>) {
+            // Message texts may hold health details: content only when debugging.
+            if (threshold == level::debug) {
+              slot = v.text;
+            } else {
+              slot = "<" + std::to_string(v.text.size()) + " bytes>";
+            }
+          } else {
+            slot = v;
+          }
+        },
+        f.value);
+  }
+  // Replace invalid UTF-8 rather than throw: a log line must never fail.
+  return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void write(level l, std::string_view event, std::initializer_list<field> fields) {
+  const level t = threshold_.load();
+  if (l < t) return;
+  std::string out = format(l, event, fields, t);
+  out.push_back('\n');
+  // One write(2) per line keeps lines whole when several threads log.
+  const char* p = out.data();
+  std::size_t left = out.size();
+  while (left > 0) {
+    ssize_t n = ::write(STDERR_FILENO, p, left);
+    if (n <= 0) return;
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace paygham::core::log

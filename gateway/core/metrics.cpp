@@ -1,0 +1,98 @@
+#include "gateway/core/metrics.hpp"
+
+#include <sstream>
+
+namespace paygham::core {
+namespace {
+
+std::string escape_label(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace
+
+metrics::metrics()
+    : bounds_{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5} {}
+
+void metrics::observe_request(std::string_view route, unsigned status, double seconds) {
+  std::lock_guard lock(mu_);
+  ++requests_[{std::string(route), status}];
+  auto& h = latency_[std::string(route)];
+  if (h.buckets.empty()) h.buckets.assign(bounds_.size(), 0);
+  for (std::size_t i = 0; i < bounds_.size(); ++i) {
+    if (seconds <= bounds_[i]) {
+      ++h.buckets[i];
+      break;
+    }
+  }
+  ++h.count;
+  h.sum += seconds;
+}
+
+void metrics::count(const std::string& name, const std::string& help, const std::string& label,
+                    const std::string& value, std::uint64_t by) {
+  std::lock_guard lock(mu_);
+  auto& f = counters_[name];
+  f.help = help;
+  f.label = label;
+  f.values[value] += by;
+}
+
+void metrics::gauge(const std::string& name, const std::string& help, std::function<double()> read) {
+  std::lock_guard lock(mu_);
+  gauges_.push_back(gauge_entry{name, help, std::move(read)});
+}
+
+std::string metrics::render() const {
+  std::ostringstream out;
+  std::vector<gauge_entry> gauges;
+  {
+    std::lock_guard lock(mu_);
+    out << "# HELP paygham_http_requests_total HTTP requests by route and status.\n"
+           "# TYPE paygham_http_requests_total counter\n";
+    for (const auto& [key, n] : requests_) {
+      out << "paygham_http_requests_total{route=\"" << escape_label(key.first) << "\",status=\""
+          << key.second << "\"} " << n << "\n";
+    }
+    out << "# HELP paygham_http_request_duration_seconds Time from a complete request to its "
+           "response.\n# TYPE paygham_http_request_duration_seconds histogram\n";
+    for (const auto& [route, h] : latency_) {
+      const std::string r = escape_label(route);
+      std::uint64_t cumulative = 0;
+      for (std::size_t i = 0; i < bounds_.size(); ++i) {
+        cumulative += h.buckets[i];
+        out << "paygham_http_request_duration_seconds_bucket{route=\"" << r << "\",le=\""
+            << bounds_[i] << "\"} " << cumulative << "\n";
+      }
+      out << "paygham_http_request_duration_seconds_bucket{route=\"" << r << "\",le=\"+Inf\"} "
+          << h.count << "\n";
+      out << "paygham_http_request_duration_seconds_sum{route=\"" << r << "\"} " << h.sum << "\n";
+      out << "paygham_http_request_duration_seconds_count{route=\"" << r << "\"} " << h.count
+          << "\n";
+    }
+    for (const auto& [name, f] : counters_) {
+      out << "# HELP " << name << " " << f.help << "\n# TYPE " << name << " counter\n";
+      for (const auto& [value, n] : f.values) {
+        out << name << "{" << f.label << "=\"" << escape_label(value) << "\"} " << n << "\n";
+      }
+    }
+    gauges = gauges_;
+  }
+  // Gauges may touch the store: read them outside the lock.
+  for (const auto& g : gauges) {
+    out << "# HELP " << g.name << " " << g.help << "\n# TYPE " << g.name << " gauge\n"
+        << g.name << " " << g.read() << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace paygham::core

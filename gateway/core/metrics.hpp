@@ -1,0 +1,57 @@
+// Prometheus metrics kept in memory and rendered as text (GET /metrics).
+// Thread-safe. Label sets are small and fixed by the code (routes, statuses, channels),
+// never by request data, so the number of series stays bounded.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace paygham::core {
+
+class metrics {
+ public:
+  metrics();
+
+  // One HTTP request: counted by route and status, timed into the latency histogram.
+  void observe_request(std::string_view route, unsigned status, double seconds);
+
+  // Adds to a counter identified by name and one label pair (e.g. reason="bad_token").
+  void count(const std::string& name, const std::string& help, const std::string& label,
+             const std::string& value, std::uint64_t by = 1);
+
+  // A gauge read when /metrics is rendered (e.g. the outbox depth from the store).
+  void gauge(const std::string& name, const std::string& help, std::function<double()> read);
+
+  // Prometheus text exposition format, version 0.0.4.
+  std::string render() const;
+
+ private:
+  struct histogram {
+    std::vector<std::uint64_t> buckets;  // cumulative at render time, raw here
+    std::uint64_t count = 0;
+    double sum = 0;
+  };
+  struct counter_family {
+    std::string help;
+    std::string label;
+    std::map<std::string, std::uint64_t> values;
+  };
+  struct gauge_entry {
+    std::string name, help;
+    std::function<double()> read;
+  };
+
+  mutable std::mutex mu_;
+  std::vector<double> bounds_;
+  std::map<std::pair<std::string, unsigned>, std::uint64_t> requests_;
+  std::map<std::string, histogram> latency_;
+  std::map<std::string, counter_family> counters_;
+  std::vector<gauge_entry> gauges_;
+};
+
+}  // namespace paygham::core

@@ -1,0 +1,54 @@
+// The flow engine: pure. It takes a run's state and an input and returns the new state and
+// what to show or send. No I/O, no clock reads, no store: the runner does all of that, so a
+// flow can be tested as data.
+//
+// One flow serves both media. Over USSD the output is one screen (CON … or END …); over SMS
+// it is zero or more messages to queue, and the run waits for the reply.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/flow/flow.hpp"
+
+namespace paygham::text {
+class catalog;
+}
+
+namespace paygham::flow {
+
+enum class medium { ussd, sms };
+
+// What the runner stores between inputs. Serialised by the runner as JSON.
+struct state {
+  std::string node;                           // the ask being answered; empty before start
+  std::map<std::string, std::string> vars;    // run variables (saved answers)
+  int invalid = 0;                            // invalid replies in a row at this ask
+};
+
+struct context {
+  medium via = medium::ussd;
+  std::vector<std::string> langs;  // preference order: contact's, default, "en"
+  const text::catalog* texts = nullptr;
+};
+
+struct outcome {
+  state next;
+  bool finished = false;              // the run reached an end (or an error ended it)
+  std::string screen;                 // USSD: the screen text, without CON/END
+  std::vector<std::string> messages;  // SMS: texts to queue, in order
+  std::string error;                  // set when a flow authoring problem ended the run
+};
+
+// After this many invalid replies in a row at one ask, the run ends with a help text (R-U10).
+inline constexpr int max_invalid_replies = 3;
+
+// Starts `f` at its start node.
+outcome start(const definition& f, const context& ctx);
+
+// Feeds `input` (what the person typed, raw) to the ask the run waits at.
+outcome resume(const definition& f, state s, std::string_view input, const context& ctx);
+
+}  // namespace paygham::flow

@@ -1,0 +1,202 @@
+#include "gateway/runner/runner.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "gateway/core/log.hpp"
+#include "gateway/flow/engine.hpp"
+#include "gateway/store/tx.hpp"
+
+namespace paygham::runner {
+namespace {
+
+constexpr std::string_view key_no_service = "common.no_service";
+constexpr std::string_view key_unknown_sms = "common.unknown_sms";
+constexpr std::string_view key_error = "common.error";
+constexpr std::string_view text_unavailable = "This service is not available.";
+
+std::string to_json(const flow::state& s) {
+  nlohmann::json j;
+  j["node"] = s.node;
+  j["vars"] = s.vars;
+  j["invalid"] = s.invalid;
+  return j.dump();
+}
+
+flow::state state_from_json(const std::string& text) {
+  flow::state s;
+  const auto j = nlohmann::json::parse(text);
+  s.node = j.at("node").get<std::string>();
+  s.vars = j.at("vars").get<std::map<std::string, std::string>>();
+  s.invalid = j.at("invalid").get<int>();
+  return s;
+}
+
+std::string reply_to_json(const core::ussd_reply& r) {
+  return nlohmann::json{{"end", r.end}, {"text", r.text}}.dump();
+}
+
+core::ussd_reply reply_from_json(const std::string& text) {
+  const auto j = nlohmann::json::parse(text);
+  return core::ussd_reply{j.at("end").get<bool>(), j.at("text").get<std::string>()};
+}
+
+// The newest answer in a hop. Africa's Talking sends every answer so far joined by '*';
+// the previous hop's text is a prefix, so the rest is the new answer even when it holds a
+// '*' itself. Aggregators that send only the latest answer fall to the last segment.
+std::string newest_answer(const std::string& text, const std::string& previous) {
+  if (previous.empty()) return text;
+  if (text.size() > previous.size() && text.compare(0, previous.size(), previous) == 0 &&
+      text[previous.size()] == '*') {
+    return text.substr(previous.size() + 1);
+  }
+  const auto star = text.rfind('*');
+  return star == std::string::npos ? text : text.substr(star + 1);
+}
+
+std::vector<std::string> split_star(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    std::size_t star = text.find('*', pos);
+    if (star == std::string::npos) star = text.size();
+    out.push_back(text.substr(pos, star - pos));
+    pos = star + 1;
+  }
+  return out;
+}
+
+std::string fallback_text(const content& c, std::string_view key,
+                          const std::vector<std::string>& langs, std::string_view last_resort) {
+  if (const text::entry* e = c.texts.resolve(key, langs)) return e->text;
+  return std::string(last_resort);
+}
+
+}  // namespace
+
+runner::runner(std::shared_ptr<const content> c, settings s)
+    : content_(std::move(c)), settings_(std::move(s)) {}
+
+void runner::reload(std::shared_ptr<const content> c) {
+  std::lock_guard lock(mu_);
+  content_ = std::move(c);
+}
+
+std::shared_ptr<const content> runner::current() const {
+  std::lock_guard lock(mu_);
+  return content_;
+}
+
+std::vector<std::string> runner::languages_for(const std::string& contact_language) const {
+  std::vector<std::string> langs;
+  for (const std::string& l : {contact_language, settings_.default_language, std::string("en")}) {
+    if (!l.empty() && std::find(langs.begin(), langs.end(), l) == langs.end()) langs.push_back(l);
+  }
+  return langs;
+}
+
+core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req) const {
+  const auto c = current();
+  auto existing = tx.find_session_run(req.channel_id, req.session_id);
+  if (existing && existing->last_input == req.text && !existing->last_reply.empty()) {
+    // The aggregator retried a hop we already answered: same screen, no second step.
+    return reply_from_json(existing->last_reply);
+  }
+  const store::contact who = tx.upsert_contact(req.from);
+  flow::context ctx{flow::medium::ussd, languages_for(who.language), &c->texts};
+
+  flow::outcome out;
+  store::run r;
+  if (!existing) {
+    const flow::definition* f = c->flows.by_ussd_code(req.service_code);
+    if (!f) {
+      core::log::info("ussd.no_flow", {{"channel", req.channel_id}, {"code", req.service_code}});
+      return core::ussd_reply{true, fallback_text(*c, key_no_service, ctx.langs, text_unavailable)};
+    }
+    out = flow::start(*f, ctx);
+    // Digits dialled after the service code (*384*12*1*2#) arrive as the first hop's text:
+    // each pre-answers one screen (R-U9).
+    if (!req.text.empty()) {
+      for (const std::string& answer : split_star(req.text)) {
+        if (out.finished) break;
+        out = flow::resume(*f, std::move(out.next), answer, ctx);
+      }
+    }
+    r.contact_id = who.id;
+    r.channel_id = req.channel_id;
+    r.medium = "ussd";
+    r.session_id = req.session_id;
+    r.flow_id = f->id;
+    r.flow_hash = f->hash;
+  } else {
+    r = std::move(*existing);
+    const flow::definition* f = c->flows.by_id(r.flow_id);
+    if (r.status != "active" || !f) {
+      return core::ussd_reply{true, fallback_text(*c, key_no_service, ctx.langs, text_unavailable)};
+    }
+    out = flow::resume(*f, state_from_json(r.state), newest_answer(req.text, r.last_input), ctx);
+  }
+  if (!out.error.empty()) {
+    core::log::error("flow.error", {{"flow", r.flow_id}, {"error", out.error}});
+  }
+  const core::ussd_reply reply{out.finished, out.screen};
+  r.status = out.error.empty() ? (out.finished ? "completed" : "active") : "failed";
+  r.state = to_json(out.next);
+  r.last_input = req.text;
+  r.last_reply = reply_to_json(reply);
+  tx.save_run(r);
+  return reply;
+}
+
+std::string runner::error_text() const {
+  return fallback_text(*current(), key_error, languages_for(""),
+                       "Sorry, something went wrong. Please try again later.");
+}
+
+sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const {
+  const auto c = current();
+  const store::contact who = tx.upsert_contact(sms.from);
+  sms_outcome result;
+  if (!tx.record_inbound(sms.channel_id, sms.external_id, "sms", who.id, sms.text)) {
+    result.duplicate = true;
+    return result;
+  }
+  flow::context ctx{flow::medium::sms, languages_for(who.language), &c->texts};
+
+  std::vector<std::string> replies;
+  store::run r;
+  flow::outcome out;
+  const flow::definition* f = nullptr;
+  if (auto waiting = tx.find_waiting_sms_run(who.id);
+      waiting && (f = c->flows.by_id(waiting->flow_id))) {
+    r = std::move(*waiting);
+    out = flow::resume(*f, state_from_json(r.state), sms.text, ctx);
+  } else if ((f = c->flows.by_keyword(sms.text))) {
+    out = flow::start(*f, ctx);
+    r.contact_id = who.id;
+    r.channel_id = sms.channel_id;
+    r.medium = "sms";
+    r.flow_id = f->id;
+    r.flow_hash = f->hash;
+  }
+  if (f) {
+    if (!out.error.empty()) {
+      core::log::error("flow.error", {{"flow", f->id}, {"error", out.error}});
+    }
+    r.status = out.error.empty() ? (out.finished ? "completed" : "waiting") : "failed";
+    r.state = to_json(out.next);
+    tx.save_run(r);
+    replies = std::move(out.messages);
+    result.flow_id = f->id;
+  } else if (const text::entry* e = c->texts.resolve(key_unknown_sms, ctx.langs)) {
+    // Nothing claims the text: it stays in the inbox, and the sender learns it arrived.
+    replies.push_back(e->text);
+  }
+  for (auto& body : replies) {
+    tx.queue_message(store::new_message{sms.channel_id, who.id, r.id, sms.from, std::move(body),
+                                        core::priority::reply});
+  }
+  result.queued = replies.size();
+  return result;
+}
+
+}  // namespace paygham::runner

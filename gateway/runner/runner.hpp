@@ -1,0 +1,67 @@
+// The runner applies one inbound event inside the store's current transaction: find or
+// create the contact and the run, step the flow engine, and write the new run state and
+// every message the step queued. The caller (api) answers the aggregator only after the
+// transaction commits, so an acknowledged event is never lost.
+//
+// Runs on the store's writer thread; flows and texts are read from an immutable bundle
+// that reload() swaps whole, so a run in flight never sees half a reload.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "gateway/core/event.hpp"
+#include "gateway/flow/flow.hpp"
+#include "gateway/text/catalog.hpp"
+
+namespace paygham::store {
+class tx;
+}
+
+namespace paygham::runner {
+
+// Flows and the texts they use, loaded and checked together.
+struct content {
+  flow::flow_set flows;
+  text::catalog texts;
+};
+
+struct settings {
+  std::string default_language = "en";
+};
+
+struct sms_outcome {
+  bool duplicate = false;   // seen before: acknowledged, nothing else done
+  std::size_t queued = 0;   // messages queued in reply
+  std::string flow_id;      // the flow that answered, if any
+};
+
+class runner {
+ public:
+  runner(std::shared_ptr<const content> c, settings s);
+
+  // Replaces flows and texts for runs that step from now on.
+  void reload(std::shared_ptr<const content> c);
+  std::shared_ptr<const content> current() const;
+
+  // One USSD hop: returns the screen to answer with. A repeated hop (the aggregator retrying
+  // the same input) gets the same screen again and changes nothing.
+  core::ussd_reply apply_ussd(store::tx& tx, const core::ussd_request& req) const;
+
+  // One inbound SMS: stored once per (channel, external id); answers the run that waits for
+  // a reply, else starts the flow whose keyword it carries.
+  sms_outcome apply_sms(store::tx& tx, const core::inbound_sms& sms) const;
+
+  // The apology shown when a step could not be stored (common.error, default language).
+  std::string error_text() const;
+
+ private:
+  std::vector<std::string> languages_for(const std::string& contact_language) const;
+
+  mutable std::mutex mu_;  // guards content_ (swapped by reload from another thread)
+  std::shared_ptr<const content> content_;
+  settings settings_;
+};
+
+}  // namespace paygham::runner

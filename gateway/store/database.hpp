@@ -1,0 +1,38 @@
+// Opening the SQLite database: pragmas and numbered migrations. The writer and each reader
+// call open(); only the writer migrates.
+#pragma once
+
+#include <memory>
+#include <string>
+
+namespace SQLite {
+class Database;
+}
+
+namespace paygham::store {
+
+enum class synchronous { normal, full };
+
+struct options {
+  std::string path;  // a file path, or ":memory:" in tests
+  // full: every group commit is fsynced before requests are answered (survives power loss);
+  // normal: WAL is fsynced at checkpoints only (survives a process crash, not power loss).
+  synchronous sync = synchronous::full;
+};
+
+// Opens read-write, creates the file and its folder, sets WAL and pragmas, applies any
+// migrations not yet applied. Throws SQLite::Exception or std::runtime_error with a message
+// that names the file.
+std::unique_ptr<SQLite::Database> open_writer(const options& o);
+
+// Opens read-only on an existing, migrated database.
+std::unique_ptr<SQLite::Database> open_reader(const options& o);
+
+// Applies every migration newer than the database's version, each in its own transaction.
+// Returns the schema version after.
+int migrate(SQLite::Database& db);
+
+// The newest migration this build knows.
+int latest_version();
+
+}  // namespace paygham::store

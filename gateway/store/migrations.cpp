@@ -1,0 +1,125 @@
+// Numbered, append-only migrations. A migration that has landed is never edited: add a new one.
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <array>
+#include <string>
+
+#include "gateway/core/clock.hpp"
+#include "gateway/store/database.hpp"
+
+namespace paygham::store {
+namespace {
+
+constexpr std::array<const char*, 1> migrations = {
+    // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
+    R"sql(
+CREATE TABLE contacts (
+  id          INTEGER PRIMARY KEY,
+  phone       TEXT NOT NULL UNIQUE,          -- E.164
+  language    TEXT,                          -- NULL until chosen; falls back to the default
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+
+CREATE TABLE inbound_events (
+  id           INTEGER PRIMARY KEY,
+  channel_id   TEXT NOT NULL,
+  external_id  TEXT NOT NULL,
+  kind         TEXT NOT NULL CHECK (kind IN ('sms', 'ussd', 'status')),
+  contact_id   INTEGER REFERENCES contacts(id),
+  body         TEXT NOT NULL,
+  received_at  INTEGER NOT NULL,
+  UNIQUE (channel_id, external_id)
+);
+
+CREATE TABLE flow_runs (
+  id          INTEGER PRIMARY KEY,
+  contact_id  INTEGER NOT NULL REFERENCES contacts(id),
+  channel_id  TEXT NOT NULL,
+  medium      TEXT NOT NULL CHECK (medium IN ('ussd', 'sms')),
+  session_id  TEXT,                          -- the aggregator's USSD session id
+  flow_id     TEXT NOT NULL,
+  flow_hash   TEXT NOT NULL,                 -- the flow version the run is pinned to
+  status      TEXT NOT NULL CHECK (status IN ('active', 'waiting', 'completed', 'expired', 'failed')),
+  state       TEXT NOT NULL,                 -- engine state, JSON
+  last_input  TEXT,                          -- USSD: the input of the last hop, to answer retries
+  last_reply  TEXT,                          -- USSD: the screen sent for it
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX flow_runs_session ON flow_runs (channel_id, session_id)
+  WHERE session_id IS NOT NULL;
+CREATE INDEX flow_runs_waiting ON flow_runs (contact_id) WHERE status = 'waiting';
+
+CREATE TABLE outbound_messages (
+  id           INTEGER PRIMARY KEY,
+  channel_id   TEXT NOT NULL,
+  contact_id   INTEGER REFERENCES contacts(id),
+  run_id       INTEGER REFERENCES flow_runs(id),
+  to_phone     TEXT NOT NULL,
+  body         TEXT NOT NULL,
+  priority     INTEGER NOT NULL,             -- 0 alert, 1 reminder, 2 reply, 3 bulk
+  status       TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'delivered', 'failed',
+                 'retrying', 'expired', 'cancelled', 'unconfirmed')),
+  attempts     INTEGER NOT NULL DEFAULT 0,
+  next_at      INTEGER NOT NULL,             -- when it may next be claimed
+  external_id  TEXT,                         -- the aggregator's message id
+  error        TEXT,
+  created_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL
+);
+CREATE INDEX outbound_messages_due ON outbound_messages (priority, next_at)
+  WHERE status IN ('queued', 'retrying');
+CREATE INDEX outbound_messages_pending ON outbound_messages (status)
+  WHERE status IN ('queued', 'retrying', 'sending');
+
+CREATE TABLE message_events (
+  id          INTEGER PRIMARY KEY,
+  message_id  INTEGER NOT NULL REFERENCES outbound_messages(id),
+  status      TEXT NOT NULL,
+  source      TEXT NOT NULL,                 -- 'runner', 'outbox', 'report', …
+  raw_code    TEXT,                          -- the aggregator's own code, as received
+  at          INTEGER NOT NULL
+);
+CREATE INDEX message_events_message ON message_events (message_id);
+
+CREATE TABLE jobs (
+  id          INTEGER PRIMARY KEY,
+  kind        TEXT NOT NULL,
+  due_at      INTEGER NOT NULL,
+  payload     TEXT NOT NULL,
+  status      TEXT NOT NULL CHECK (status IN ('pending', 'running', 'done', 'cancelled')),
+  created_at  INTEGER NOT NULL
+);
+CREATE INDEX jobs_due ON jobs (due_at) WHERE status = 'pending';
+)sql",
+};
+
+}  // namespace
+
+int latest_version() { return static_cast<int>(migrations.size()); }
+
+int migrate(SQLite::Database& db) {
+  db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+  int version = db.execAndGet("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").getInt();
+  if (version > latest_version()) {
+    throw std::runtime_error("database schema version " + std::to_string(version) +
+                             " is newer than this build knows (" +
+                             std::to_string(latest_version()) + "); use a newer paygham");
+  }
+  for (int v = version + 1; v <= latest_version(); ++v) {
+    SQLite::Transaction tx(db);
+    db.exec(migrations[static_cast<std::size_t>(v - 1)]);
+    SQLite::Statement mark(db, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)");
+    mark.bind(1, v);
+    mark.bind(2, static_cast<std::int64_t>(core::now_ms()));
+    mark.exec();
+    tx.commit();
+    version = v;
+  }
+  return version;
+}
+
+}  // namespace paygham::store

@@ -1,0 +1,31 @@
+// A read-only connection for queries that must not wait behind the writer (metrics,
+// readiness). WAL lets it read the last committed state while the writer works.
+// Not thread-safe: one reader per thread, or guard it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "gateway/store/database.hpp"
+
+namespace paygham::store {
+
+class reader {
+ public:
+  explicit reader(const options& o);
+  ~reader();
+  reader(const reader&) = delete;
+  reader& operator=(const reader&) = delete;
+
+  // Messages not yet handed to an aggregator: queued, retrying or sending.
+  std::int64_t outbox_depth();
+  // Count of outbound messages in one status (e.g. "delivered").
+  std::int64_t messages_in_status(const char* status);
+  // True when the database answers and its schema is the one this build knows.
+  bool healthy() noexcept;
+
+ private:
+  std::unique_ptr<SQLite::Database> db_;
+};
+
+}  // namespace paygham::store

@@ -1,0 +1,24 @@
+#include "gateway/store/statement_cache.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+namespace paygham::store {
+
+statement_cache::statement_cache() = default;
+statement_cache::~statement_cache() = default;
+
+SQLite::Statement& statement_cache::get(SQLite::Database& db, const char* sql) {
+  auto& slot = map_[sql];
+  if (!slot) {
+    slot = std::make_unique<SQLite::Statement>(db, sql);
+  } else {
+    // A statement left mid-step by an exception is reset here before reuse.
+    slot->reset();
+    slot->clearBindings();
+  }
+  return *slot;
+}
+
+void statement_cache::clear() noexcept { map_.clear(); }
+
+}  // namespace paygham::store

@@ -1,0 +1,107 @@
+// Repository operations inside the writer's current transaction. Every write the gateway
+// makes goes through a tx handed to a work function by store::writer; nothing here commits.
+// Used on the writer thread only.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/core/clock.hpp"
+#include "gateway/core/event.hpp"
+
+namespace SQLite {
+class Database;
+class Statement;
+}  // namespace SQLite
+
+namespace paygham::store {
+
+struct contact {
+  std::int64_t id = 0;
+  std::string phone;
+  std::string language;  // empty when never chosen
+};
+
+struct run {
+  std::int64_t id = 0;  // 0 until inserted
+  std::int64_t contact_id = 0;
+  std::string channel_id;
+  std::string medium;      // "ussd" or "sms"
+  std::string session_id;  // USSD only
+  std::string flow_id;
+  std::string flow_hash;
+  std::string status;      // active, waiting, completed, expired, failed
+  std::string state;       // JSON
+  std::string last_input;
+  std::string last_reply;
+};
+
+struct new_message {
+  std::string channel_id;
+  std::int64_t contact_id = 0;
+  std::int64_t run_id = 0;  // 0: none
+  std::string to_phone;
+  std::string body;
+  core::priority prio = core::priority::reply;
+};
+
+struct claimed_message {
+  std::int64_t id = 0;
+  std::string channel_id;
+  std::string to_phone;
+  std::string body;
+  int attempts = 0;
+};
+
+class statement_cache;
+
+class tx {
+ public:
+  tx(SQLite::Database& db, statement_cache& cache, core::unix_ms now);
+
+  core::unix_ms now() const { return now_; }
+
+  // Records an inbound event once. Returns false when (channel_id, external_id) was seen
+  // before: the caller acknowledges and does nothing else.
+  bool record_inbound(std::string_view channel_id, std::string_view external_id,
+                      std::string_view kind, std::int64_t contact_id, std::string_view body);
+
+  // The contact for an E.164 number, created on first contact.
+  contact upsert_contact(std::string_view phone);
+  void set_contact_language(std::int64_t contact_id, std::string_view language);
+
+  std::optional<run> find_session_run(std::string_view channel_id, std::string_view session_id);
+  // The contact's run waiting for an SMS reply, if any.
+  std::optional<run> find_waiting_sms_run(std::int64_t contact_id);
+  // Inserts when r.id == 0 (and sets it), updates otherwise.
+  void save_run(run& r);
+
+  // Queues an outbound message and records its first history event. Returns its id.
+  std::int64_t queue_message(const new_message& m);
+
+  // Moves up to `limit` of a channel's due messages to 'sending' (priority first, then due
+  // time) and returns them. Only the outbox calls this.
+  std::vector<claimed_message> claim_due(std::string_view channel_id, std::size_t limit);
+
+  // After a restart: messages left in 'sending' by the previous process go back to
+  // 'retrying', due now, with a history event. Returns how many.
+  std::size_t requeue_in_flight();
+
+  // Records a transition with its source and the aggregator's raw code (may be empty).
+  void set_message_status(std::int64_t id, core::message_status s, std::string_view source,
+                          std::string_view raw_code, std::string_view external_id = {},
+                          std::string_view error = {});
+
+ private:
+  SQLite::Statement& stmt(const char* sql);
+
+  SQLite::Database& db_;
+  statement_cache& cache_;
+  core::unix_ms now_;
+};
+
+}  // namespace paygham::store

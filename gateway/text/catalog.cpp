@@ -1,0 +1,129 @@
+#include "gateway/text/catalog.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "gateway/core/yaml.hpp"
+
+namespace paygham::text {
+namespace {
+
+void flatten(const YAML::Node& node, const std::string& prefix, const std::string& file,
+             std::map<std::string, entry, std::less<>>& out, std::vector<std::string>& problems) {
+  for (const auto& kv : node) {
+    const std::string key = core::yaml::join(prefix, kv.first.Scalar());
+    if (kv.second.IsMap()) {
+      flatten(kv.second, key, file, out, problems);
+    } else if (kv.second.IsScalar()) {
+      out[key] = entry{kv.second.Scalar(), core::yaml::where(file, kv.second)};
+    } else {
+      problems.push_back(core::yaml::where(file, kv.second) + ": template '" + key +
+                         "' must be text");
+    }
+  }
+}
+
+}  // namespace
+
+catalog catalog::load_dir(const std::string& dir, std::vector<std::string>& problems) {
+  catalog c;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    problems.push_back(dir + ": the templates folder does not exist");
+    return c;
+  }
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.path().extension() == ".yaml") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& path : files) {
+    auto doc = core::yaml::load_file(path.string());
+    if (!doc) {
+      problems.push_back(doc.error());
+      continue;
+    }
+    if (doc->IsNull()) continue;
+    if (!doc->IsMap()) {
+      problems.push_back(path.string() + ": a templates file maps keys to texts");
+      continue;
+    }
+    flatten(doc.value(), "", path.string(), c.by_lang_[path.stem().string()], problems);
+  }
+  return c;
+}
+
+void catalog::add(std::string lang, std::string key, std::string text) {
+  by_lang_[std::move(lang)][std::move(key)] = entry{std::move(text), "(added)"};
+}
+
+const entry* catalog::find(std::string_view lang, std::string_view key) const {
+  auto l = by_lang_.find(lang);
+  if (l == by_lang_.end()) return nullptr;
+  auto k = l->second.find(key);
+  return k == l->second.end() ? nullptr : &k->second;
+}
+
+const entry* catalog::resolve(std::string_view key, const std::vector<std::string>& langs) const {
+  for (const auto& lang : langs) {
+    if (const entry* e = find(lang, key)) return e;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> catalog::languages() const {
+  std::vector<std::string> out;
+  for (const auto& [lang, _] : by_lang_) out.push_back(lang);
+  return out;
+}
+
+const std::map<std::string, entry, std::less<>>* catalog::keys_of(std::string_view lang) const {
+  auto l = by_lang_.find(lang);
+  return l == by_lang_.end() ? nullptr : &l->second;
+}
+
+std::string render(std::string_view text,
+                   const std::function<std::optional<std::string>(std::string_view)>& lookup) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if ((c == '{' || c == '}') && i + 1 < text.size() && text[i + 1] == c) {
+      out.push_back(c);
+      ++i;
+      continue;
+    }
+    if (c == '{') {
+      const std::size_t close = text.find('}', i + 1);
+      if (close != std::string_view::npos) {
+        const std::string_view name = text.substr(i + 1, close - i - 1);
+        if (auto v = lookup(name)) {
+          out += *v;
+          i = close;
+          continue;
+        }
+      }
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::vector<std::string> placeholders(std::string_view text) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((text[i] == '{' || text[i] == '}') && i + 1 < text.size() && text[i + 1] == text[i]) {
+      ++i;
+      continue;
+    }
+    if (text[i] != '{') continue;
+    const std::size_t close = text.find('}', i + 1);
+    if (close == std::string_view::npos) break;
+    std::string name(text.substr(i + 1, close - i - 1));
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(std::move(name));
+    i = close;
+  }
+  return out;
+}
+
+}  // namespace paygham::text

@@ -1,0 +1,50 @@
+// Message texts by language: templates/<lang>.yaml maps keys to texts. Keys are
+// "<flow>.<name>"; a file may nest them (`welcome: {menu: …}` is the key "welcome.menu").
+// Placeholders are {name}; "{{" and "}}" are literal braces.
+// A catalog is immutable once loaded and safe to share between threads.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace paygham::text {
+
+struct entry {
+  std::string text;
+  std::string where;  // "file:line:column", for lint messages
+};
+
+class catalog {
+ public:
+  // Loads every <lang>.yaml in `dir`. Problems (syntax, a value that is not text) are
+  // appended as "file:line:column: message"; what loaded cleanly is kept.
+  static catalog load_dir(const std::string& dir, std::vector<std::string>& problems);
+
+  // Adds or replaces one text; for tests and simulations.
+  void add(std::string lang, std::string key, std::string text);
+
+  const entry* find(std::string_view lang, std::string_view key) const;
+
+  // The text of `key` in the first language of `langs` that has it.
+  const entry* resolve(std::string_view key, const std::vector<std::string>& langs) const;
+
+  std::vector<std::string> languages() const;
+  const std::map<std::string, entry, std::less<>>* keys_of(std::string_view lang) const;
+
+ private:
+  std::map<std::string, std::map<std::string, entry, std::less<>>, std::less<>> by_lang_;
+};
+
+// Replaces each {name} with lookup(name); an unknown name is left as written, so the mistake
+// shows rather than vanishing. Lint reports unknown placeholders before a flow goes live.
+std::string render(std::string_view text,
+                   const std::function<std::optional<std::string>(std::string_view)>& lookup);
+
+// The placeholder names a text uses, in order of first use.
+std::vector<std::string> placeholders(std::string_view text);
+
+}  // namespace paygham::text
