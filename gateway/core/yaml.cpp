@@ -21,6 +21,8 @@ result<YAML::Node> load_file(const std::string& path) {
 }
 
 std::string where(std::string_view file, const YAML::Node& node) {
+  // An absent key's node has no position (and throws if asked for one).
+  if (!node.IsDefined()) return std::string(file);
   const YAML::Mark m = node.Mark();
   if (m.is_null()) return std::string(file);
   return std::string(file) + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
@@ -40,7 +42,7 @@ void reader::problem(const YAML::Node& at, std::string_view message) {
 
 bool reader::expect_map(const YAML::Node& map, std::string_view path,
                         std::initializer_list<std::string_view> known) {
-  if (!map.IsMap()) {
+  if (!map.IsDefined() || !map.IsMap()) {
     problem(map, "'" + std::string(path.empty() ? "(top level)" : path) + "' must be a mapping");
     return false;
   }

@@ -66,7 +66,7 @@ bool parse_node(core::yaml::reader& r, const std::string& id, const YAML::Node& 
   n.text = r.text(y, "text", path, true).value_or("");
   n.save = r.text(y, "save", path).value_or("");
   const YAML::Node opts = y["options"];
-  if (!opts.IsSequence() || opts.size() == 0) {
+  if (!opts.IsDefined() || !opts.IsSequence() || opts.size() == 0) {
     r.problem(opts.IsDefined() ? opts : y, "menu '" + id + "' needs a non-empty list 'options'");
     return false;
   }
@@ -146,7 +146,7 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
   }
   d->start = r.text(root, "start", "", true).value_or("");
   const YAML::Node nodes = root["nodes"];
-  if (!nodes.IsMap() || nodes.size() == 0) {
+  if (!nodes.IsDefined() || !nodes.IsMap() || nodes.size() == 0) {
     r.problem(nodes.IsDefined() ? nodes : root, "'nodes' must map node names to nodes");
     return nullptr;
   }

@@ -61,11 +61,6 @@ void writer::loop() {
       }
     }
     run_group(group);
-    {
-      std::lock_guard lock(mu_);
-      ++stats_.groups;
-      stats_.items += group.size();
-    }
     group.clear();
   }
 }
@@ -92,6 +87,12 @@ void writer::run_group(std::deque<item>& group) {
     commit_error = std::current_exception();
     core::log::error("store.commit_failed", {{"error", e.what()}, {"items", group.size()}});
     db_->tryExec("ROLLBACK");
+  }
+  {
+    // Counted before anyone is told, so a caller woken by done() sees its own group.
+    std::lock_guard lock(mu_);
+    ++stats_.groups;
+    stats_.items += group.size();
   }
   for (std::size_t i = 0; i < group.size(); ++i) {
     if (!group[i].done) continue;

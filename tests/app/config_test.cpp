@@ -1,0 +1,56 @@
+#include "gateway/app/config.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+
+#include "tests/support/support.hpp"
+
+using namespace paygham;
+
+TEST_CASE("app: every broken config names the key and its line", "[app]") {
+  const auto files = test::fixture_files("config/broken", ".yaml");
+  REQUIRE(files.size() >= 10);
+  for (const auto& file : files) {
+    INFO(file);
+    const std::string text = test::read_file(file);
+    const std::string expected = text.substr(10, text.find('\n') - 10);
+    const auto c = app::load_config(file);
+    REQUIRE_FALSE(c.ok());
+    CHECK_THAT(c.error(), Catch::Contains(expected));
+  }
+}
+
+TEST_CASE("app: a config reads the environment and resolves paths beside itself", "[app]") {
+  test::temp_dir dir;
+  ::setenv("PAYGHAM_TEST_TOKEN", "t0ken-from-env", 1);
+  test::write_file(dir.file("conf/paygham.yaml"),
+                   "server:\n"
+                   "  listen: 127.0.0.1:9090\n"
+                   "  limits: {body_bytes: 2048, read_timeout: 2s}\n"
+                   "store: {path: ../data/p.db}\n"
+                   "flows: flows\n"
+                   "channels:\n"
+                   "  - id: at\n"
+                   "    type: africastalking\n"
+                   "    auth_token: ${PAYGHAM_TEST_TOKEN}\n"
+                   "    allow_ips: [127.0.0.1, 10.0.0.1]\n");
+  const auto c = app::load_config(dir.file("conf/paygham.yaml"));
+  REQUIRE(c.ok());
+  CHECK(c->server.port == 9090);
+  CHECK(c->server.body_limit == 2048);
+  CHECK(c->server.read_timeout.count() == 2000);
+  CHECK(c->server.idle_timeout.count() == 60'000);  // default kept
+  CHECK(c->store.path == dir.file("data/p.db"));
+  CHECK(c->flows_dir == dir.file("conf/flows"));
+  REQUIRE(c->channels.size() == 1);
+  CHECK(c->channels[0].params.at("auth_token") == "t0ken-from-env");
+  CHECK(c->channels[0].params.at("allow_ips") == "127.0.0.1,10.0.0.1");
+  CHECK(c->channels[0].default_region == "AF");
+}
+
+TEST_CASE("app: the shipped config loads", "[app]") {
+  const auto c = app::load_config(std::string(PAYGHAM_SOURCE_DIR) + "/config/paygham.yaml");
+  REQUIRE(c.ok());
+  CHECK(c->server.port == 8080);
+  CHECK(c->channels.size() == 2);
+}

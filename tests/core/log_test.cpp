@@ -1,0 +1,40 @@
+#include "gateway/core/log.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+namespace plog = paygham::core::log;
+
+TEST_CASE("core: a log line is one JSON object with the event and its fields", "[core]") {
+  const auto line = plog::format(plog::level::warn, "callback.forbidden",
+                                {{"channel", "at"}, {"count", 3}}, plog::level::info);
+  const auto j = nlohmann::json::parse(line);
+  CHECK(j["event"] == "callback.forbidden");
+  CHECK(j["level"] == "warn");
+  CHECK(j["channel"] == "at");
+  CHECK(j["count"] == 3);
+  CHECK(line.find('\n') == std::string::npos);
+}
+
+TEST_CASE("core: phone numbers are masked and bodies hidden at info", "[core]") {
+  const auto line = plog::format(
+      plog::level::info, "sms.received",
+      {{"from", plog::phone{"+93700123456"}}, {"body", plog::body{"my pregnancy visit"}}},
+      plog::level::info);
+  CHECK(line.find("+93700123456") == std::string::npos);
+  CHECK(line.find("pregnancy") == std::string::npos);
+  const auto j = nlohmann::json::parse(line);
+  CHECK(j["from"] == "+93******456");
+  CHECK(j["body"] == "<18 bytes>");
+}
+
+TEST_CASE("core: bodies are shown only when the threshold is debug", "[core]") {
+  const auto line = plog::format(plog::level::info, "x", {{"body", plog::body{"hello"}}},
+                                plog::level::debug);
+  CHECK(nlohmann::json::parse(line)["body"] == "hello");
+}
+
+TEST_CASE("core: invalid UTF-8 in a field does not break the line", "[core]") {
+  const auto line = plog::format(plog::level::info, "x", {{"v", "\xFF\xFE"}}, plog::level::info);
+  CHECK_NOTHROW(nlohmann::json::parse(line));
+}

@@ -1,0 +1,106 @@
+#include "gateway/flow/engine.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "gateway/text/catalog.hpp"
+#include "tests/support/support.hpp"
+
+using namespace paygham;
+
+namespace {
+
+struct fixture {
+  flow::flow_set set;
+  text::catalog texts;
+  const flow::definition* survey = nullptr;
+
+  fixture() {
+    std::vector<std::string> problems;
+    set = flow::flow_set::load_dir(test::fixture_path("flows/ok"), problems);
+    REQUIRE(problems.empty());
+    survey = set.by_id("survey");
+    texts.add("en", "survey.intro", "Thank you for visiting.");
+    texts.add("en", "survey.rate", "How was your visit?");
+    texts.add("en", "survey.good", "Good");
+    texts.add("en", "survey.bad", "Bad");
+    texts.add("en", "survey.thanks", "Glad to hear it ({rating}).");
+    texts.add("en", "survey.sorry", "We are sorry. A nurse will call you.");
+    texts.add("en", "common.invalid", "Sorry, reply with a number.");
+    texts.add("en", "common.too_many_invalid", "Please dial again later.");
+    texts.add("en", "common.error", "Service unavailable.");
+    texts.add("fa", "survey.rate", "ویزیت شما چطور بود؟");
+  }
+
+  flow::context ctx(flow::medium m, std::vector<std::string> langs = {"en"}) const {
+    return flow::context{m, std::move(langs), &texts};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("flow: over USSD, says and the first ask make one screen", "[flow]") {
+  fixture fx;
+  const auto out = flow::start(*fx.survey, fx.ctx(flow::medium::ussd));
+  CHECK_FALSE(out.finished);
+  CHECK(out.error.empty());
+  CHECK(out.screen == "Thank you for visiting.\nHow was your visit?\n1. Good\n2. Bad");
+  CHECK(out.messages.empty());
+  CHECK(out.next.node == "rate");
+}
+
+TEST_CASE("flow: over SMS, each say and ask is its own message", "[flow]") {
+  fixture fx;
+  const auto out = flow::start(*fx.survey, fx.ctx(flow::medium::sms));
+  REQUIRE(out.messages.size() == 2);
+  CHECK(out.messages[0] == "Thank you for visiting.");
+  CHECK(out.messages[1] == "How was your visit?\n1. Good\n2. Bad");
+}
+
+TEST_CASE("flow: a choice saves its value and leads to its node", "[flow]") {
+  fixture fx;
+  auto ctx = fx.ctx(flow::medium::ussd);
+  auto out = flow::start(*fx.survey, ctx);
+  out = flow::resume(*fx.survey, out.next, " 1 ", ctx);
+  CHECK(out.finished);
+  CHECK(out.screen == "Glad to hear it (good).");
+  CHECK(out.next.vars.at("rating") == "good");
+}
+
+TEST_CASE("flow: an invalid reply re-shows the same screen with a reason; three end the run",
+          "[flow]") {
+  fixture fx;
+  auto ctx = fx.ctx(flow::medium::ussd);
+  auto out = flow::start(*fx.survey, ctx);
+  out = flow::resume(*fx.survey, out.next, "7", ctx);
+  CHECK_FALSE(out.finished);
+  CHECK(out.screen == "Sorry, reply with a number.\nHow was your visit?\n1. Good\n2. Bad");
+  CHECK(out.next.invalid == 1);
+  out = flow::resume(*fx.survey, out.next, "yes", ctx);
+  CHECK_FALSE(out.finished);
+  out = flow::resume(*fx.survey, out.next, "", ctx);
+  CHECK(out.finished);
+  CHECK(out.screen == "Please dial again later.");
+  // A valid answer after an invalid one resets the count.
+  out = flow::start(*fx.survey, ctx);
+  out = flow::resume(*fx.survey, out.next, "x", ctx);
+  out = flow::resume(*fx.survey, out.next, "2", ctx);
+  CHECK(out.finished);
+  CHECK(out.screen == "We are sorry. A nurse will call you.");
+}
+
+TEST_CASE("flow: texts come from the first language that has them", "[flow]") {
+  fixture fx;
+  const auto out = flow::start(*fx.survey, fx.ctx(flow::medium::ussd, {"fa", "en"}));
+  CHECK(out.screen == "Thank you for visiting.\nویزیت شما چطور بود؟\n1. Good\n2. Bad");
+}
+
+TEST_CASE("flow: a missing text ends the run with the error text, not a crash", "[flow]") {
+  fixture fx;
+  text::catalog sparse;
+  sparse.add("en", "common.error", "Service unavailable.");
+  const flow::context ctx{flow::medium::ussd, {"en"}, &sparse};
+  const auto out = flow::start(*fx.survey, ctx);
+  CHECK(out.finished);
+  CHECK(out.screen == "Service unavailable.");
+  CHECK_THAT(out.error, Catch::Contains("survey.intro"));
+}

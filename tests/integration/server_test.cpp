@@ -1,0 +1,231 @@
+// The real `paygham serve` on 127.0.0.1:0, spoken to over HTTP as an aggregator would.
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <catch2/catch.hpp>
+#include <thread>
+
+#include "tests/support/support.hpp"
+
+using namespace paygham::test;
+
+namespace {
+
+const std::string at_ussd = "/channels/at/ussd";
+
+std::string ussd_body(const std::string& session, const std::string& text) {
+  return "sessionId=" + session + "&serviceCode=*384*12%23&phoneNumber=%2B93700000001&text=" +
+         text + "&networkCode=41201";
+}
+
+int count(const temp_dir& dir, const std::string& sql) {
+  SQLite::Database db(dir.file("paygham.db"));
+  return db.execAndGet(sql).getInt();
+}
+
+// Waits until `sql` counts at least `want` rows (the outbox works after the reply).
+bool eventually(const temp_dir& dir, const std::string& sql, int want) {
+  for (int i = 0; i < 500; ++i) {
+    if (count(dir, sql) >= want) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("integration: a USSD session runs from the first screen to END", "[integration]") {
+  temp_dir dir;
+  server_process srv(write_test_config(dir));
+  auto r = http_call(srv.port(), "POST", at_ussd, ussd_body("s1", ""));
+  CHECK(r.status == 200);
+  CHECK_THAT(r.headers["content-type"], Catch::StartsWith("text/plain"));
+  CHECK(r.body == "CON Red Crescent\n1. Clinic hours\n2. Mine safety\n");
+  r = http_call(srv.port(), "POST", at_ussd, ussd_body("s1", "2"));
+  CHECK(r.status == 200);
+  CHECK_THAT(r.body, Catch::StartsWith("END Saw a mine"));
+  CHECK(count(dir, "SELECT COUNT(*) FROM flow_runs WHERE status = 'completed'") == 1);
+}
+
+TEST_CASE("integration: an inbound SMS is answered through the console channel", "[integration]") {
+  temp_dir dir;
+  server_process srv(write_test_config(dir));
+  const auto r = http_call(srv.port(), "POST", "/channels/console/sms",
+                           "from=%2B93700000002&text=INFO");
+  CHECK(r.status == 200);
+  REQUIRE(eventually(dir, "SELECT COUNT(*) FROM outbound_messages WHERE status = 'delivered'", 1));
+  SQLite::Database db(dir.file("paygham.db"));
+  CHECK(db.execAndGet("SELECT to_phone FROM outbound_messages").getString() == "+93700000002");
+  CHECK(db.execAndGet("SELECT group_concat(status, ',') FROM (SELECT status FROM message_events"
+                      " ORDER BY id)")
+            .getString() == "queued,sending,sent,delivered");
+  // The log names the delivery but not the text or the full number.
+  const std::string log = srv.log();
+  CHECK_THAT(log, Catch::Contains("console.message"));
+  CHECK(log.find("Clinic hours") == std::string::npos);
+  CHECK(log.find("+93700000002") == std::string::npos);
+}
+
+TEST_CASE("integration: an oversized body is refused with 413 and nothing is stored",
+          "[integration]") {
+  temp_dir dir;
+  server_process srv(write_test_config(dir, "  limits: {body_bytes: 1024}\n"));
+  const std::string big = "from=%2B93700000002&id=big1&text=" + std::string(2000, 'a');
+  const auto r = http_call(srv.port(), "POST", "/channels/at/sms", big);
+  CHECK(r.status == 413);
+  CHECK(count(dir, "SELECT COUNT(*) FROM inbound_events") == 0);
+  // The server goes on serving.
+  CHECK(http_call(srv.port(), "GET", "/healthz").status == 200);
+}
+
+TEST_CASE("integration: unknown paths, channels and kinds are 404; wrong methods 405",
+          "[integration]") {
+  temp_dir dir;
+  server_process srv(write_test_config(dir));
+  CHECK(http_call(srv.port(), "GET", "/nowhere").status == 404);
+  const auto no_channel = http_call(srv.port(), "POST", "/channels/nope/sms", "from=x");
+  CHECK(no_channel.status == 404);
+  CHECK_THAT(no_channel.body, Catch::Contains("no channel 'nope'"));
+  CHECK(http_call(srv.port(), "POST", "/channels/at/fax", "a=b").status == 404);
+  auto wrong = http_call(srv.port(), "GET", "/channels/at/sms");
+  CHECK(wrong.status == 405);
+  CHECK(wrong.headers["allow"] == "POST");
+  CHECK(http_call(srv.port(), "DELETE", "/healthz").status == 405);
+}
+
+TEST_CASE("integration: the same inbound SMS posted twice is stored once, both answered 200",
+          "[integration]") {
+  temp_dir dir;
+  server_process srv(write_test_config(dir));
+  const std::string body = "from=%2B93700000003&to=384&id=ATXid_42&text=INFO";
+  CHECK(http_call(srv.port(), "POST", "/channels/at/sms", body).status == 200);
+  CHECK(http_call(srv.port(), "POST", "/channels/at/sms", body).status == 200);
+  CHECK(count(dir, "SELECT COUNT(*) FROM inbound_events") == 1);
+  CHECK(count(dir, "SELECT COUNT(*) FROM outbound_messages") == 1);
+}
+
+TEST_CASE("integration: malformed callbacks are 400 with a reason and store nothing",
+          "[integration]") {
+  temp_dir dir;
+  server_process srv(write_test_config(dir));
+  auto r = http_call(srv.port(), "POST", "/channels/at/sms", "text=hi&id=1");
+  CHECK(r.status == 400);
+  CHECK_THAT(r.body, Catch::Contains("missing field 'from'"));
+  r = http_call(srv.port(), "POST", at_ussd,
+                "sessionId=s1&serviceCode=*384*12%23&phoneNumber=notaphone&text=");
+  CHECK(r.status == 400);
+  CHECK_THAT(r.body, Catch::Contains("phoneNumber"));
+  r = http_call(srv.port(), "POST", "/channels/at/sms", "from=%2B93700000003&id=2&text=%C3");
+  CHECK(r.status == 400);
+  CHECK_THAT(r.body, Catch::Contains("not valid UTF-8"));
+  r = http_call(srv.port(), "POST", "/channels/at/sms", "{\"from\":1}", "application/json");
+  CHECK(r.status == 400);
+  CHECK(count(dir, "SELECT COUNT(*) FROM inbound_events") == 0);
+  CHECK(count(dir, "SELECT COUNT(*) FROM contacts") == 0);
+  connection c(srv.port());
+  c.send("NOT HTTP AT ALL\r\n\r\n");
+  CHECK(c.read_reply().status == 400);
+}
+
+TEST_CASE("integration: a channel with a URL token refuses callbacks without it",
+          "[integration]") {
+  temp_dir dir;
+  ::setenv("PAYGHAM_IT_TOKEN", "correct-horse-battery", 1);
+  server_process srv(write_test_config(dir, "",
+                                       "  - id: guarded\n"
+                                       "    type: africastalking\n"
+                                       "    auth_token: ${PAYGHAM_IT_TOKEN}\n"));
+  const std::string body = ussd_body("s7", "");
+  CHECK(http_call(srv.port(), "POST", "/channels/guarded/ussd", body).status == 403);
+  CHECK(http_call(srv.port(), "POST", "/channels/guarded/ussd?token=wrong", body).status == 403);
+  const auto ok =
+      http_call(srv.port(), "POST", "/channels/guarded/ussd?token=correct-horse-battery", body);
+  CHECK(ok.status == 200);
+  CHECK_THAT(ok.body, Catch::StartsWith("CON "));
+  CHECK(count(dir, "SELECT COUNT(*) FROM flow_runs") == 1);
+  const auto metrics = http_call(srv.port(), "GET", "/metrics");
+  CHECK_THAT(metrics.body,
+             Catch::Contains("paygham_callbacks_rejected_total{channel_reason=\"guarded:auth\"} 2"));
+  CHECK(srv.log().find("correct-horse-battery") == std::string::npos);
+}
+
+TEST_CASE("integration: health, readiness and metrics answer", "[integration]") {
+  temp_dir dir;
+  server_process srv(write_test_config(dir));
+  CHECK(http_call(srv.port(), "GET", "/healthz").body == "ok\n");
+  CHECK(http_call(srv.port(), "GET", "/readyz").status == 200);
+  http_call(srv.port(), "POST", at_ussd, ussd_body("m1", ""));
+  const auto m = http_call(srv.port(), "GET", "/metrics");
+  CHECK(m.status == 200);
+  CHECK_THAT(m.body, Catch::Contains(
+                         "paygham_http_requests_total{route=\"/channels/{channel}/{kind}\",status=\"200\"} 1"));
+  CHECK_THAT(m.body, Catch::Contains("paygham_http_request_duration_seconds_bucket"));
+  CHECK_THAT(m.body, Catch::Contains("paygham_outbox_depth 0"));
+}
+
+TEST_CASE("integration: keep-alive serves several requests on one connection", "[integration]") {
+  temp_dir dir;
+  server_process srv(write_test_config(dir));
+  connection c(srv.port());
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+    CHECK(c.read_reply().status == 200);
+  }
+}
+
+TEST_CASE("integration: a client that trickles its request is dropped", "[integration]") {
+  temp_dir dir;
+  server_process srv(write_test_config(dir, "  limits: {read_timeout: 1s}\n"));
+  connection c(srv.port());
+  const std::string req = "POST /channels/at/ussd HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n";
+  const auto start = std::chrono::steady_clock::now();
+  bool dropped = false;
+  for (char ch : req) {
+    if (!c.send(std::string(1, ch))) {
+      dropped = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (std::chrono::steady_clock::now() - start > std::chrono::seconds(4)) break;
+  }
+  // Either a send failed, or the server has closed without answering.
+  const std::string rest = dropped ? std::string() : c.read_all();
+  CHECK(rest.empty());
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(6));
+  CHECK(http_call(srv.port(), "GET", "/healthz").status == 200);
+}
+
+TEST_CASE("integration: a broken config stops start-up with the key and line", "[integration]") {
+  std::string err;
+  const int rc = run_paygham(
+      {"serve", "--config", fixture_path("config/broken/threads_not_number.yaml")}, nullptr, &err);
+  CHECK(rc == 1);
+  CHECK_THAT(err, Catch::Contains("threads_not_number.yaml:4:12") &&
+                      Catch::Contains("'server.threads'"));
+}
+
+TEST_CASE("integration: lint passes the shipped set and names a broken flow", "[integration]") {
+  std::string out, err;
+  CHECK(run_paygham({"lint", "--config", std::string(PAYGHAM_SOURCE_DIR) + "/config/paygham.yaml"},
+                    &out, &err) == 0);
+  CHECK_THAT(out, Catch::Contains("ok: 1 flows, 4 languages"));
+
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  std::string text = read_file(config);
+  text.replace(text.find("flows: "), text.find('\n', text.find("flows: ")) - text.find("flows: "),
+               "flows: " + fixture_path("flows/broken"));
+  write_file(config, text);
+  CHECK(run_paygham({"lint", "--config", config}, &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("start_unknown.yaml:2:8: start node 'nope'"));
+}
+
+TEST_CASE("integration: usage errors exit 2 and --help exits 0", "[integration]") {
+  std::string out, err;
+  CHECK(run_paygham({}, &out, &err) == 2);
+  CHECK(run_paygham({"frobnicate"}, &out, &err) == 2);
+  CHECK(run_paygham({"serve", "--bogus"}, &out, &err) == 2);
+  CHECK(run_paygham({"serve", "--help"}, &out, &err) == 0);
+  CHECK_THAT(out, Catch::Contains("usage: paygham serve"));
+  CHECK(run_paygham({"lint", "--help"}, &out, &err) == 0);
+  CHECK(run_paygham({"--help"}, &out, &err) == 0);
+}

@@ -1,0 +1,37 @@
+#include "gateway/phone/phone.hpp"
+
+#include <catch2/catch.hpp>
+
+using paygham::phone::parse_e164;
+
+TEST_CASE("phone: numbers as aggregators and people write them become E.164", "[phone]") {
+  struct row {
+    const char* in;
+    const char* region;
+    const char* out;
+  };
+  const row rows[] = {
+      {"+93700000001", "AF", "+93700000001"},
+      {"+93 70 000 0001", "AF", "+93700000001"},
+      {"0093700000001", "AF", "+93700000001"},
+      {"0700000001", "AF", "+93700000001"},
+      {"09121234567", "IR", "+989121234567"},
+      {"+254711000000", "AF", "+254711000000"},
+      {"۰۷۰۰۰۰۰۰۰۱", "AF", "+93700000001"},  // Persian digits
+  };
+  for (const auto& r : rows) {
+    INFO(r.in);
+    auto e = parse_e164(r.in, r.region);
+    REQUIRE(e.ok());
+    CHECK(e.value() == r.out);
+  }
+}
+
+TEST_CASE("phone: what cannot be a number is an error that quotes it", "[phone]") {
+  for (const char* bad : {"", "hello", "+1", "+999123456789", "12"}) {
+    INFO(bad);
+    auto e = parse_e164(bad, "AF");
+    REQUIRE_FALSE(e.ok());
+  }
+  CHECK(parse_e164("hello", "AF").error().find("'hello'") != std::string::npos);
+}

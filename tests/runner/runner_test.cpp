@@ -1,0 +1,137 @@
+#include "gateway/runner/runner.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <catch2/catch.hpp>
+
+#include "tests/support/store_support.hpp"
+#include "tests/support/support.hpp"
+
+using namespace paygham;
+
+namespace {
+
+// The shipped flows and templates, through a real store on a temporary file.
+struct fixture {
+  test::temp_dir dir;
+  store::writer writer{store::options{dir.file("store.db"), store::synchronous::normal}};
+  runner::runner run;
+
+  explicit fixture(std::string default_language = "en") : run(load(), {std::move(default_language)}) {}
+
+  static std::shared_ptr<const runner::content> load() {
+    auto c = std::make_shared<runner::content>();
+    std::vector<std::string> problems;
+    c->texts = text::catalog::load_dir(std::string(PAYGHAM_SOURCE_DIR) + "/templates", problems);
+    c->flows = flow::flow_set::load_dir(std::string(PAYGHAM_SOURCE_DIR) + "/flows", problems);
+    REQUIRE(problems.empty());
+    return c;
+  }
+
+  core::ussd_reply hop(const std::string& session, const std::string& text,
+                       const std::string& code = "*384*12#") {
+    core::ussd_request u{"at", session, "+93700000001", code, text, "41201"};
+    return test::in_tx(writer, [&](store::tx& t) { return run.apply_ussd(t, u); });
+  }
+
+  runner::sms_outcome sms(const std::string& id, const std::string& text) {
+    core::inbound_sms m{"console", id, "+93700000002", "384", text, 0};
+    return test::in_tx(writer, [&](store::tx& t) { return run.apply_sms(t, m); });
+  }
+
+  int count(const char* sql) {
+    SQLite::Database db(dir.file("store.db"));
+    return db.execAndGet(sql).getInt();
+  }
+
+  std::vector<std::string> queued_bodies() {
+    SQLite::Database db(dir.file("store.db"));
+    SQLite::Statement s(db, "SELECT body FROM outbound_messages ORDER BY id");
+    std::vector<std::string> out;
+    while (s.executeStep()) out.push_back(s.getColumn(0).getString());
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("runner: a USSD session walks the welcome flow to its END screen", "[runner]") {
+  fixture fx;
+  auto r = fx.hop("s1", "");
+  CHECK_FALSE(r.end);
+  CHECK(r.text == "Red Crescent\n1. Clinic hours\n2. Mine safety");
+  r = fx.hop("s1", "1");
+  CHECK_FALSE(r.end);
+  CHECK(r.text == "Which clinic?\n1. Golshahr Helal House\n2. Central clinic");
+  r = fx.hop("s1", "1*2");
+  CHECK(r.end);
+  CHECK(r.text == "Open Saturday to Wednesday, 8:00 to 14:00. Bring your card.");
+  CHECK(fx.count("SELECT COUNT(*) FROM flow_runs WHERE status = 'completed'") == 1);
+  CHECK(fx.count("SELECT COUNT(*) FROM contacts WHERE phone = '+93700000001'") == 1);
+}
+
+TEST_CASE("runner: a retried hop gets the same screen and does not step twice", "[runner]") {
+  fixture fx;
+  fx.hop("s1", "");
+  const auto first = fx.hop("s1", "1");
+  const auto retry = fx.hop("s1", "1");
+  CHECK(retry.text == first.text);
+  CHECK_FALSE(retry.end);
+  // The run still waits at the clinic question: answering it finishes the flow.
+  CHECK(fx.hop("s1", "1*1").end);
+}
+
+TEST_CASE("runner: digits dialled after the service code pre-answer screens", "[runner]") {
+  fixture fx;
+  const auto r = fx.hop("s9", "1*1");
+  CHECK(r.end);
+  CHECK_THAT(r.text, Catch::StartsWith("Open Saturday"));
+}
+
+TEST_CASE("runner: an unknown service code ends politely and stores no run", "[runner]") {
+  fixture fx;
+  const auto r = fx.hop("s2", "", "*999#");
+  CHECK(r.end);
+  CHECK(r.text == "This service is not available.");
+  CHECK(fx.count("SELECT COUNT(*) FROM flow_runs") == 0);
+}
+
+TEST_CASE("runner: the default language chooses the texts", "[runner]") {
+  fixture fx("fa");
+  const auto r = fx.hop("s3", "");
+  CHECK_THAT(r.text, Catch::StartsWith("هلال احمر"));
+}
+
+TEST_CASE("runner: an SMS keyword starts the flow and its questions are queued", "[runner]") {
+  fixture fx;
+  auto out = fx.sms("m1", "info");
+  CHECK_FALSE(out.duplicate);
+  CHECK(out.queued == 1);
+  CHECK(out.flow_id == "welcome");
+  out = fx.sms("m2", " 2 ");
+  CHECK(out.queued == 1);
+  const auto bodies = fx.queued_bodies();
+  REQUIRE(bodies.size() == 2);
+  CHECK(bodies[0] == "Red Crescent\n1. Clinic hours\n2. Mine safety");
+  CHECK_THAT(bodies[1], Catch::StartsWith("Saw a mine"));
+  CHECK(fx.count("SELECT COUNT(*) FROM flow_runs WHERE status = 'completed' AND medium = 'sms'") == 1);
+}
+
+TEST_CASE("runner: the same SMS delivered twice is applied once", "[runner]") {
+  fixture fx;
+  CHECK_FALSE(fx.sms("m1", "INFO").duplicate);
+  const auto again = fx.sms("m1", "INFO");
+  CHECK(again.duplicate);
+  CHECK(again.queued == 0);
+  CHECK(fx.count("SELECT COUNT(*) FROM inbound_events") == 1);
+  CHECK(fx.count("SELECT COUNT(*) FROM outbound_messages") == 1);
+}
+
+TEST_CASE("runner: an SMS nothing claims is kept and acknowledged", "[runner]") {
+  fixture fx;
+  const auto out = fx.sms("m1", "when is my appointment?");
+  CHECK(out.flow_id.empty());
+  CHECK(out.queued == 1);
+  CHECK(fx.queued_bodies().at(0) == "We received your message. Text INFO for the menu.");
+  CHECK(fx.count("SELECT COUNT(*) FROM inbound_events") == 1);
+}

@@ -1,0 +1,153 @@
+#include "gateway/store/writer.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <thread>
+
+#include "gateway/store/reader.hpp"
+#include "tests/support/store_support.hpp"
+#include "tests/support/support.hpp"
+
+using namespace paygham;
+
+namespace {
+
+store::options opts(const test::temp_dir& d) {
+  return store::options{d.file("store.db"), store::synchronous::normal};
+}
+
+}  // namespace
+
+TEST_CASE("store: migrations apply once and reopening keeps the data", "[store]") {
+  test::temp_dir d;
+  {
+    store::writer w(opts(d));
+    test::in_tx(w, [](store::tx& t) { t.upsert_contact("+93700000001"); });
+  }
+  store::writer w(opts(d));
+  const auto c = test::in_tx(w, [](store::tx& t) { return t.upsert_contact("+93700000001"); });
+  CHECK(c.id == 1);
+  SQLite::Database db(d.file("store.db"));
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM schema_migrations").getInt() == store::latest_version());
+  CHECK(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
+}
+
+TEST_CASE("store: an inbound event is recorded once per channel and external id", "[store]") {
+  test::temp_dir d;
+  store::writer w(opts(d));
+  auto record = [&](const char* ch, const char* id) {
+    return test::in_tx(w, [&](store::tx& t) { return t.record_inbound(ch, id, "sms", 0, "hi"); });
+  };
+  CHECK(record("at", "m1"));
+  CHECK_FALSE(record("at", "m1"));
+  CHECK(record("twilio", "m1"));
+  CHECK(record("at", "m2"));
+}
+
+TEST_CASE("store: a failing item rolls back alone; the rest of its group commits", "[store]") {
+  test::temp_dir d;
+  store::writer w(opts(d));
+  std::promise<void> all;
+  std::atomic<int> pending{3};
+  std::vector<std::exception_ptr> errors(3);
+  // Queue three items while the writer is busy, so they share one group.
+  w.submit([](store::tx&) { std::this_thread::sleep_for(std::chrono::milliseconds(50)); }, {});
+  for (int i = 0; i < 3; ++i) {
+    w.submit(
+        [i](store::tx& t) {
+          t.upsert_contact("+9370000000" + std::to_string(i));
+          if (i == 1) throw std::runtime_error("boom");
+        },
+        [&, i](std::exception_ptr e) {
+          errors[static_cast<std::size_t>(i)] = e;
+          if (--pending == 0) all.set_value();
+        });
+  }
+  all.get_future().get();
+  CHECK_FALSE(errors[0]);
+  CHECK(errors[1]);
+  CHECK_FALSE(errors[2]);
+  SQLite::Database db(d.file("store.db"));
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM contacts").getInt() == 2);
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM contacts WHERE phone = '+93700000001'").getInt() == 0);
+}
+
+TEST_CASE("store: many concurrent submitters are committed in fewer groups", "[store]") {
+  test::temp_dir d;
+  store::writer w(opts(d));
+  constexpr int threads = 4, per_thread = 200;
+  std::atomic<int> done{0};
+  std::promise<void> finished;
+  std::vector<std::thread> ts;
+  for (int t = 0; t < threads; ++t) {
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i) {
+        const std::string phone = "+9370" + std::to_string(1000000 + t * 10000 + i);
+        w.submit([phone](store::tx& tx) { tx.upsert_contact(phone); },
+                 [&](std::exception_ptr) {
+                   if (++done == threads * per_thread) finished.set_value();
+                 });
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  finished.get_future().get();
+  const auto s = w.counters();
+  CHECK(s.items == threads * per_thread);
+  CHECK(s.groups < s.items);
+  store::reader r(opts(d));
+  CHECK(r.healthy());
+}
+
+TEST_CASE("store: due messages are claimed by priority, and history records each step",
+          "[store]") {
+  test::temp_dir d;
+  store::writer w(opts(d));
+  test::in_tx(w, [](store::tx& t) {
+    t.queue_message({"console", 0, 0, "+93700000001", "bulk info", core::priority::bulk});
+    t.queue_message({"console", 0, 0, "+93700000001", "mine alert", core::priority::alert});
+    t.queue_message({"at", 0, 0, "+93700000001", "other channel", core::priority::alert});
+  });
+  store::reader r(opts(d));
+  CHECK(r.outbox_depth() == 3);
+  const auto claimed = test::in_tx(w, [](store::tx& t) { return t.claim_due("console", 10); });
+  REQUIRE(claimed.size() == 2);
+  CHECK(claimed[0].body == "mine alert");
+  CHECK(claimed[1].body == "bulk info");
+  CHECK(claimed[0].attempts == 1);
+  test::in_tx(w, [&](store::tx& t) {
+    t.set_message_status(claimed[0].id, core::message_status::sent, "console", "", "ref-1");
+    t.set_message_status(claimed[0].id, core::message_status::delivered, "console", "DELIVRD");
+  });
+  CHECK(r.messages_in_status("delivered") == 1);
+  CHECK(r.outbox_depth() == 2);  // one still sending, one queued on "at"
+  SQLite::Database db(d.file("store.db"));
+  SQLite::Statement h(db, "SELECT status, source, COALESCE(raw_code, '') FROM message_events"
+                          " WHERE message_id = ? ORDER BY id");
+  h.bind(1, static_cast<std::int64_t>(claimed[0].id));
+  std::vector<std::string> history;
+  while (h.executeStep()) {
+    history.push_back(h.getColumn(0).getString() + "/" + h.getColumn(1).getString() + "/" +
+                      h.getColumn(2).getString());
+  }
+  CHECK(history == std::vector<std::string>{"queued/runner/", "sending/outbox/", "sent/console/",
+                                            "delivered/console/DELIVRD"});
+}
+
+TEST_CASE("store: after a restart, messages left sending are put back in line", "[store]") {
+  test::temp_dir d;
+  {
+    store::writer w(opts(d));
+    test::in_tx(w, [](store::tx& t) {
+      t.queue_message({"console", 0, 0, "+93700000001", "x", core::priority::reply});
+      t.claim_due("console", 10);
+    });
+  }
+  store::writer w(opts(d));
+  CHECK(test::in_tx(w, [](store::tx& t) { return t.requeue_in_flight(); }) == 1);
+  const auto again = test::in_tx(w, [](store::tx& t) { return t.claim_due("console", 10); });
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].attempts == 2);
+}

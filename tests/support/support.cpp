@@ -1,0 +1,281 @@
+#include "tests/support/support.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace paygham::test {
+
+temp_dir::temp_dir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "paygham-test-XXXXXX").string();
+  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+}
+
+temp_dir::~temp_dir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+std::string fixture_path(const std::string& rel) {
+  return std::string(PAYGHAM_SOURCE_DIR) + "/tests/fixtures/" + rel;
+}
+
+std::vector<std::string> fixture_files(const std::string& rel_dir, const std::string& ext) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(fixture_path(rel_dir))) {
+    if (e.path().extension() == ext) out.push_back(e.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+namespace {
+
+int connect_loopback(int port, std::chrono::milliseconds timeout) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error("socket failed");
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    throw std::runtime_error("connect to 127.0.0.1:" + std::to_string(port) + " failed");
+  }
+  return fd;
+}
+
+// Parses one response from the front of `buf`; returns false when it is not complete yet.
+bool parse_reply(std::string& buf, http_reply& out) {
+  const auto head_end = buf.find("\r\n\r\n");
+  if (head_end == std::string::npos) return false;
+  std::istringstream head(buf.substr(0, head_end));
+  std::string line;
+  std::getline(head, line);
+  http_reply r;
+  if (line.size() < 12) throw std::runtime_error("bad status line: " + line);
+  r.status = std::stoi(line.substr(9, 3));
+  while (std::getline(head, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+    std::string value = line.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(' '));
+    r.headers[name] = value;
+  }
+  const std::size_t length =
+      r.headers.count("content-length") ? std::stoul(r.headers["content-length"]) : 0;
+  if (buf.size() < head_end + 4 + length) return false;
+  r.body = buf.substr(head_end + 4, length);
+  buf.erase(0, head_end + 4 + length);
+  out = std::move(r);
+  return true;
+}
+
+}  // namespace
+
+connection::connection(int port, std::chrono::milliseconds timeout)
+    : fd_(connect_loopback(port, timeout)) {}
+
+connection::~connection() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool connection::send(const std::string& bytes) {
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+std::string connection::read_all() {
+  std::string out = std::move(buffered_);
+  buffered_.clear();
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+http_reply connection::read_reply() {
+  http_reply r;
+  char buf[4096];
+  while (!parse_reply(buffered_, r)) {
+    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) throw std::runtime_error("connection closed or timed out before a full reply");
+    buffered_.append(buf, static_cast<std::size_t>(n));
+  }
+  return r;
+}
+
+http_reply http_call(int port, const std::string& method, const std::string& target,
+                     const std::string& body, const std::string& content_type) {
+  connection c(port);
+  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  if (!body.empty() || method == "POST") {
+    req += "Content-Type: " + content_type + "\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n";
+  }
+  req += "\r\n" + body;
+  if (!c.send(req)) throw std::runtime_error("send failed");
+  return c.read_reply();
+}
+
+server_process::server_process(const std::string& config_path) {
+  // A log file of its own, created before the child starts, so an earlier server's
+  // "listening" line can never be mistaken for this one's.
+  static int started = 0;
+  log_path_ = config_path + "." + std::to_string(++started) + ".stderr.log";
+  write_file(log_path_, "");
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    const int fd = ::open(log_path_.c_str(), O_WRONLY | O_APPEND, 0600);
+    ::dup2(fd, STDERR_FILENO);
+    ::execl(PAYGHAM_BINARY, "paygham", "serve", "--config", config_path.c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // The server logs one "server.listening" line with its port once it accepts.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string text = read_file(log_path_);
+    const auto at = text.find("\"event\":\"server.listening\"");
+    if (at != std::string::npos) {
+      const auto line_start = text.rfind('\n', at);
+      const auto p = text.find("\"port\":", line_start == std::string::npos ? 0 : line_start);
+      port_ = std::stoi(text.substr(p + 7));
+      return;
+    }
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      exited_ = true;
+      throw std::runtime_error("paygham serve exited at start-up:\n" + text);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::kill(pid_, SIGKILL);
+  wait_exit();
+  throw std::runtime_error("paygham serve did not start in 20 s:\n" + read_file(log_path_));
+}
+
+server_process::~server_process() {
+  if (exited_ || pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  if (wait_exit() != 0) {
+    // Nothing to report from a destructor; the tests that care call wait_exit themselves.
+  }
+}
+
+void server_process::signal(int sig) { ::kill(pid_, sig); }
+
+int server_process::wait_exit(std::chrono::milliseconds timeout) {
+  if (exited_) return exit_code_;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  for (;;) {
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  exited_ = true;
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return exit_code_;
+}
+
+std::string server_process::log() const { return read_file(log_path_); }
+
+int run_paygham(const std::vector<std::string>& args, std::string* out, std::string* err) {
+  temp_dir tmp;
+  const std::string out_path = tmp.file("stdout"), err_path = tmp.file("stderr");
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int o = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int e = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(o, STDOUT_FILENO);
+    ::dup2(e, STDERR_FILENO);
+    std::vector<char*> argv{const_cast<char*>("paygham")};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(PAYGHAM_BINARY, argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (out) *out = read_file(out_path);
+  if (err) *err = read_file(err_path);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string write_test_config(const temp_dir& dir, const std::string& server_extra,
+                              const std::string& channels_extra) {
+  const std::string src = PAYGHAM_SOURCE_DIR;
+  const std::string path = dir.file("paygham.yaml");
+  write_file(path,
+             "server:\n"
+             "  listen: 127.0.0.1:0\n" +
+                 server_extra +
+                 "store:\n"
+                 "  path: " + dir.file("paygham.db") + "\n"
+                 "  synchronous: normal\n"
+                 "defaults:\n"
+                 "  region: AF\n"
+                 "  language: en\n"
+                 "flows: " + src + "/flows\n"
+                 "templates: " + src + "/templates\n"
+                 "channels:\n"
+                 "  - id: console\n"
+                 "    type: console\n"
+                 "  - id: at\n"
+                 "    type: africastalking\n" +
+                 channels_extra);
+  return path;
+}
+
+}  // namespace paygham::test

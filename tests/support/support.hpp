@@ -1,0 +1,100 @@
+// Test helpers: temporary folders, fixture files, the real `paygham` binary as a child
+// process, and a small blocking HTTP/1.1 client that talks to it over loopback.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace paygham::test {
+
+// A fresh folder under /tmp, removed with everything in it on destruction.
+class temp_dir {
+ public:
+  temp_dir();
+  ~temp_dir();
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+std::string read_file(const std::string& path);
+void write_file(const std::string& path, const std::string& text);
+// tests/fixtures/<rel>
+std::string fixture_path(const std::string& rel);
+// Every file in tests/fixtures/<rel_dir> with the extension, sorted.
+std::vector<std::string> fixture_files(const std::string& rel_dir, const std::string& ext);
+
+struct http_reply {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+};
+
+// Sends one request on a new connection and reads the reply. Throws on a network error.
+http_reply http_call(int port, const std::string& method, const std::string& target,
+                     const std::string& body = "",
+                     const std::string& content_type = "application/x-www-form-urlencoded");
+
+// A raw connection for tests that need to control every byte (partial requests, slow
+// clients). Blocking, with a receive timeout.
+class connection {
+ public:
+  explicit connection(int port, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  ~connection();
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+  // Returns false when the peer has closed or reset the connection.
+  bool send(const std::string& bytes);
+  // Reads until the peer closes or the timeout passes.
+  std::string read_all();
+  // Reads one complete HTTP response (by Content-Length). Throws on close or timeout.
+  http_reply read_reply();
+
+ private:
+  int fd_ = -1;
+  std::string buffered_;
+};
+
+// `paygham serve --config FILE` as a child process, with stderr captured to a file.
+class server_process {
+ public:
+  // Starts the server and waits for its "server.listening" log line.
+  explicit server_process(const std::string& config_path);
+  // Sends SIGTERM and waits (SIGKILL after 15 s).
+  ~server_process();
+  server_process(const server_process&) = delete;
+  server_process& operator=(const server_process&) = delete;
+
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  void signal(int sig);
+  // Waits for the process to exit; returns its exit code (or 128 + signal).
+  int wait_exit(std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  std::string log() const;
+
+ private:
+  std::string log_path_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+  bool exited_ = false;
+  int exit_code_ = 0;
+};
+
+// Runs `paygham ARGS…` to completion; returns the exit code and fills stdout/stderr.
+int run_paygham(const std::vector<std::string>& args, std::string* out = nullptr,
+                std::string* err = nullptr);
+
+// A config for a test server: port 0, a store in `dir`, the shipped flows and templates,
+// and the shipped channels. `extra` is appended verbatim (more top-level YAML).
+std::string write_test_config(const temp_dir& dir, const std::string& server_extra = "",
+                              const std::string& channels_extra = "");
+
+}  // namespace paygham::test
