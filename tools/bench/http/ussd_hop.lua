@@ -1,0 +1,32 @@
+-- wrk: Africa's Talking USSD hops that each start a new session, so every request makes
+-- Paygham find or create the contact, step the flow and durably store a new run:
+--   half dial the menu (text empty: a CON screen, the run stays active),
+--   half dial with two pre-answered screens (text "1*1": three engine steps, END).
+-- Session ids are unique per thread; phone numbers cycle over 50,000 contacts.
+package.path = os.getenv("BENCH_DIR") .. "/?.lua;" .. package.path
+local result = require("result")
+
+local counter = 0
+local threads = {}
+
+-- setup() runs in the main Lua state; thread:set makes `tid` a global in the thread's own.
+function setup(thread)
+   table.insert(threads, thread)
+   thread:set("tid", #threads)
+end
+
+function init(args)
+   counter = 0
+end
+
+function request()
+   counter = counter + 1
+   local text = (counter % 2 == 0) and "1*1" or ""
+   local phone = 93700000000 + (tid * 25000 + counter) % 50000
+   local body = string.format(
+      "sessionId=B%d-%d-%d&serviceCode=*384*12%%23&phoneNumber=%%2B%d&text=%s&networkCode=41201",
+      tid, os.time(), counter, phone, text)
+   return wrk.format("POST", nil, {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
+end
+
+done = result.done
