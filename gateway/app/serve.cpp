@@ -70,6 +70,10 @@ int serve(const std::string& config_path) {
                     std::lock_guard lock(reader_mu);
                     return static_cast<double>(reader.outbox_depth());
                   });
+    metrics.gauge("paygham_store_commits", "Transactions the store writer committed (group commits).",
+                  [&] { return static_cast<double>(writer.counters().groups); });
+    metrics.gauge("paygham_store_items", "Work items (events, outbox rounds) the writer applied.",
+                  [&] { return static_cast<double>(writer.counters().items); });
     api::services services{writer, run, outbox, metrics, chans, [&]() -> std::string {
                              {
                                std::lock_guard lock(reader_mu);

@@ -25,8 +25,10 @@ metrics::metrics()
 
 void metrics::observe_request(std::string_view route, unsigned status, double seconds) {
   std::lock_guard lock(mu_);
-  ++requests_[{std::string(route), status}];
-  auto& h = latency_[std::string(route)];
+  auto it = routes_.find(route);  // no allocation once the route has been seen
+  if (it == routes_.end()) it = routes_.emplace(std::string(route), route_stats{}).first;
+  route_stats& h = it->second;
+  ++h.by_status[status];
   if (h.buckets.empty()) h.buckets.assign(bounds_.size(), 0);
   for (std::size_t i = 0; i < bounds_.size(); ++i) {
     if (seconds <= bounds_[i]) {
@@ -59,13 +61,15 @@ std::string metrics::render() const {
     std::lock_guard lock(mu_);
     out << "# HELP paygham_http_requests_total HTTP requests by route and status.\n"
            "# TYPE paygham_http_requests_total counter\n";
-    for (const auto& [key, n] : requests_) {
-      out << "paygham_http_requests_total{route=\"" << escape_label(key.first) << "\",status=\""
-          << key.second << "\"} " << n << "\n";
+    for (const auto& [route, h] : routes_) {
+      for (const auto& [status, n] : h.by_status) {
+        out << "paygham_http_requests_total{route=\"" << escape_label(route) << "\",status=\""
+            << status << "\"} " << n << "\n";
+      }
     }
     out << "# HELP paygham_http_request_duration_seconds Time from a complete request to its "
            "response.\n# TYPE paygham_http_request_duration_seconds histogram\n";
-    for (const auto& [route, h] : latency_) {
+    for (const auto& [route, h] : routes_) {
       const std::string r = escape_label(route);
       std::uint64_t cumulative = 0;
       for (std::size_t i = 0; i < bounds_.size(); ++i) {

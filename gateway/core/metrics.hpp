@@ -31,10 +31,11 @@ class metrics {
   std::string render() const;
 
  private:
-  struct histogram {
-    std::vector<std::uint64_t> buckets;  // cumulative at render time, raw here
+  struct route_stats {
+    std::vector<std::uint64_t> buckets;  // per bound; made cumulative when rendered
     std::uint64_t count = 0;
     double sum = 0;
+    std::map<unsigned, std::uint64_t> by_status;
   };
   struct counter_family {
     std::string help;
@@ -48,8 +49,7 @@ class metrics {
 
   mutable std::mutex mu_;
   std::vector<double> bounds_;
-  std::map<std::pair<std::string, unsigned>, std::uint64_t> requests_;
-  std::map<std::string, histogram> latency_;
+  std::map<std::string, route_stats, std::less<>> routes_;
   std::map<std::string, counter_family> counters_;
   std::vector<gauge_entry> gauges_;
 };

@@ -78,8 +78,12 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     auto self = shared_from_this();
     for (;;) {
       beast::error_code ec;
-      tcp::socket socket = co_await acceptor.async_accept(asio::make_strand(ioc),
-                                                          asio::redirect_error(use_awaitable, ec));
+      // Connections share one thread's executor; with more threads each gets a strand.
+      const asio::any_io_executor ex = opts.threads > 1
+                                           ? asio::any_io_executor(asio::make_strand(ioc))
+                                           : asio::any_io_executor(ioc.get_executor());
+      tcp::socket socket =
+          co_await acceptor.async_accept(ex, asio::redirect_error(use_awaitable, ec));
       if (ec) {
         if (stopping || ec == asio::error::operation_aborted) co_return;
         // Out of file descriptors and the like: log, breathe, keep serving.
@@ -87,7 +91,6 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
         continue;
       }
       socket.set_option(tcp::no_delay(true), ec);
-      auto ex = socket.get_executor();
       asio::co_spawn(ex, session(std::move(socket)), asio::detached);
     }
   }

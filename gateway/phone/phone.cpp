@@ -2,12 +2,44 @@
 
 #include <phonenumbers/phonenumberutil.h>
 
+#include <optional>
+#include <unordered_map>
+
 namespace paygham::phone {
 
 namespace pn = i18n::phonenumbers;
 
-core::result<std::string> parse_e164(std::string_view text, std::string_view default_region) {
+namespace {
+
+// Aggregators send numbers already in E.164 ("+93700000001"). For those the country code is
+// read straight from libphonenumber's metadata and the length checked with IsPossibleNumber,
+// which skips Parse's regular expressions (tens of microseconds a number). Anything else, or
+// anything this path doubts, goes through the full Parse.
+std::optional<std::string> canonical_e164(const pn::PhoneNumberUtil& util, std::string_view in) {
+  if (in.size() < 8 || in.size() > 16 || in[0] != '+' || in[1] == '0') return std::nullopt;
+  for (std::size_t i = 1; i < in.size(); ++i) {
+    if (in[i] < '0' || in[i] > '9') return std::nullopt;
+  }
+  // Country calling codes are a prefix code of one to three digits.
+  for (std::size_t len = 1; len <= 3; ++len) {
+    const int cc = std::stoi(std::string(in.substr(1, len)));
+    std::string region;
+    util.GetRegionCodeForCountryCode(cc, &region);
+    if (region == "ZZ") continue;
+    const std::string_view national = in.substr(1 + len);
+    if (national.empty() || national[0] == '0') return std::nullopt;  // leading zeros: Parse
+    pn::PhoneNumber number;
+    number.set_country_code(cc);
+    number.set_national_number(std::stoull(std::string(national)));
+    if (!util.IsPossibleNumber(number)) return std::nullopt;  // Parse says why
+    return std::string(in);
+  }
+  return std::nullopt;
+}
+
+core::result<std::string> parse_uncached(std::string_view text, std::string_view default_region) {
   const pn::PhoneNumberUtil& util = *pn::PhoneNumberUtil::GetInstance();
+  if (auto fast = canonical_e164(util, text)) return *std::move(fast);
   const std::string input(text);
   if (input.empty()) return core::fail("phone number is empty");
   if (input.size() > 40) return core::fail("phone number is too long");
@@ -31,6 +63,23 @@ core::result<std::string> parse_e164(std::string_view text, std::string_view def
   std::string out;
   util.Format(number, pn::PhoneNumberUtil::E164, &out);
   return out;
+}
+
+}  // namespace
+
+core::result<std::string> parse_e164(std::string_view text, std::string_view default_region) {
+  // Parsing is a pure function of (text, region) that costs tens of microseconds of regex
+  // work, and every hop of a USSD session repeats the number: recent answers are kept per
+  // thread (no lock), in a table that is emptied when it reaches its bound.
+  constexpr std::size_t max_entries = 8192;
+  thread_local std::unordered_map<std::string, core::result<std::string>> recent;
+  std::string key;
+  key.reserve(default_region.size() + 1 + text.size());
+  key.append(default_region).push_back('|');
+  key.append(text);
+  if (auto it = recent.find(key); it != recent.end()) return it->second;
+  if (recent.size() >= max_entries) recent.clear();
+  return recent.emplace(std::move(key), parse_uncached(text, default_region)).first->second;
 }
 
 }  // namespace paygham::phone

@@ -8,13 +8,19 @@
 namespace paygham::store {
 namespace {
 
-void apply_pragmas(SQLite::Database& db, const options& o, bool writer) {
+void apply_pragmas(SQLite::Database& db, bool writer) {
   db.exec("PRAGMA foreign_keys = ON");
   if (writer) {
     // WAL lets readers run beside the one writer; a :memory: database stays in "memory" mode.
     db.exec("PRAGMA journal_mode = WAL");
+    // Checkpoints reuse the WAL from the start; this truncates it back after a burst.
+    db.exec("PRAGMA journal_size_limit = 67108864");
+    // The writer's syncer checkpoints from its own connection, off the commit path.
+    db.exec("PRAGMA wal_autocheckpoint = 0");
   }
-  db.exec(o.sync == synchronous::full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  // SQLite never waits for the disk at commit: store::writer fsyncs the WAL itself after
+  // each group when synchronous is full (see writer.hpp), and checkpoints sync as usual.
+  db.exec("PRAGMA synchronous = NORMAL");
   db.exec("PRAGMA temp_store = MEMORY");
 }
 
@@ -33,7 +39,7 @@ std::unique_ptr<SQLite::Database> open_writer(const options& o) {
   try {
     auto db = std::make_unique<SQLite::Database>(
         o.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX, 5000);
-    apply_pragmas(*db, o, true);
+    apply_pragmas(*db, true);
     migrate(*db);
     return db;
   } catch (const SQLite::Exception& e) {
@@ -41,10 +47,20 @@ std::unique_ptr<SQLite::Database> open_writer(const options& o) {
   }
 }
 
+std::unique_ptr<SQLite::Database> open_checkpointer(const options& o) {
+  try {
+    auto db = std::make_unique<SQLite::Database>(o.path, SQLite::OPEN_READWRITE, 5000);
+    apply_pragmas(*db, false);
+    return db;
+  } catch (const SQLite::Exception& e) {
+    throw std::runtime_error("cannot open the store '" + o.path + "' to checkpoint: " + e.what());
+  }
+}
+
 std::unique_ptr<SQLite::Database> open_reader(const options& o) {
   try {
     auto db = std::make_unique<SQLite::Database>(o.path, SQLite::OPEN_READONLY, 5000);
-    apply_pragmas(*db, o, false);
+    apply_pragmas(*db, false);
     return db;
   } catch (const SQLite::Exception& e) {
     throw std::runtime_error("cannot open the store '" + o.path + "' for reading: " + e.what());

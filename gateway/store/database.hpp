@@ -15,8 +15,9 @@ enum class synchronous { normal, full };
 
 struct options {
   std::string path;  // a file path, or ":memory:" in tests
-  // full: every group commit is fsynced before requests are answered (survives power loss);
-  // normal: WAL is fsynced at checkpoints only (survives a process crash, not power loss).
+  // full: every group commit is fsynced before its requests are answered (survives power
+  // loss); normal: the WAL is fsynced at checkpoints only (survives a crash of the process,
+  // not of the machine).
   synchronous sync = synchronous::full;
 };
 
@@ -24,6 +25,9 @@ struct options {
 // migrations not yet applied. Throws SQLite::Exception or std::runtime_error with a message
 // that names the file.
 std::unique_ptr<SQLite::Database> open_writer(const options& o);
+
+// Opens read-write without migrating, for the writer's checkpoints.
+std::unique_ptr<SQLite::Database> open_checkpointer(const options& o);
 
 // Opens read-only on an existing, migrated database.
 std::unique_ptr<SQLite::Database> open_reader(const options& o);

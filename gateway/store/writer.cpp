@@ -1,20 +1,81 @@
 #include "gateway/store/writer.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 #include "gateway/core/log.hpp"
 #include "gateway/store/statement_cache.hpp"
 
 namespace paygham::store {
+namespace {
+
+// Checkpoint once the WAL holds this many frames (4 KiB pages, so 16 MiB); once every frame
+// is copied back, the writer reuses the WAL from its start.
+constexpr int checkpoint_wal_frames = 4096;
+// The WAL's size on disk, written once (see preallocate_wal); equal to journal_size_limit.
+constexpr off_t wal_preallocate_bytes = 64 << 20;
+// Two syncers let one fdatasync start while another still waits on the disk.
+constexpr int syncer_count = 2;
+
+bool in_memory(const options& o) { return o.path == ":memory:"; }
+
+}  // namespace
 
 writer::writer(const options& o, std::size_t max_group)
     : opts_(o),
       max_group_(max_group),
       db_(open_writer(o)),
       cache_(std::make_unique<statement_cache>()),
-      thread_([this] { loop(); }) {}
+      checkpoint_db_(in_memory(o) ? nullptr : open_checkpointer(o)) {
+  if (!in_memory(o)) {
+    // Opening the database in WAL mode created the -wal file; it lives as long as we do.
+    wal_fd_ = ::open((o.path + "-wal").c_str(), O_RDWR | O_CLOEXEC);
+    if (wal_fd_ < 0) {
+      throw std::runtime_error("cannot open the store's WAL '" + o.path +
+                               "-wal': " + std::strerror(errno));
+    }
+    // Only an fsync per group gains from it; with synchronous = normal the WAL stays lean.
+    if (o.sync == synchronous::full) preallocate_wal();
+    // SQLite reports the WAL's length in frames after each commit; the syncers checkpoint on it.
+    sqlite3_wal_hook(
+        db_->getHandle(),
+        [](void* self, sqlite3*, const char*, int frames) {
+          static_cast<writer*>(self)->wal_frames_.store(frames, std::memory_order_relaxed);
+          return 0;  // SQLITE_OK
+        },
+        this);
+  }
+  thread_ = std::thread([this] { loop(); });
+  for (int i = 0; i < syncer_count; ++i) syncers_.emplace_back([this] { sync_loop(); });
+}
+
+// An fdatasync that only overwrites allocated blocks skips the file-size metadata write and
+// is about 40% faster here than one that appends. So the WAL is written with zeros up to the
+// size it is kept at (journal_size_limit) once; checkpoints then keep it cycling inside.
+// Zeros after the last valid frame are what a reused WAL always has: recovery stops at the
+// first frame whose checksum does not match.
+void writer::preallocate_wal() {
+  struct stat st {};
+  if (::fstat(wal_fd_, &st) != 0 || st.st_size >= wal_preallocate_bytes) return;
+  const std::vector<char> zeros(1 << 20, 0);
+  for (off_t at = st.st_size; at < wal_preallocate_bytes;) {
+    const auto n = ::pwrite(wal_fd_, zeros.data(),
+                            static_cast<std::size_t>(std::min<off_t>(
+                                static_cast<off_t>(zeros.size()), wal_preallocate_bytes - at)),
+                            at);
+    if (n <= 0) return;  // a full disk shows up on the first real write instead
+    at += n;
+  }
+  ::fdatasync(wal_fd_);
+}
 
 writer::~writer() { stop(); }
 
@@ -33,13 +94,26 @@ void writer::submit(work_fn work, done_fn done) {
 void writer::stop() {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
     cv_.notify_one();
   }
   if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard lock(sync_mu_);
+    writer_done_ = true;
+    sync_cv_.notify_all();
+  }
+  for (auto& t : syncers_) {
+    if (t.joinable()) t.join();
+  }
+  maybe_checkpoint(true);
   cache_->clear();
   db_.reset();
+  checkpoint_db_.reset();
+  if (wal_fd_ >= 0) {
+    ::close(wal_fd_);
+    wal_fd_ = -1;
+  }
 }
 
 writer::stats writer::counters() const {
@@ -60,48 +134,127 @@ void writer::loop() {
         queue_.pop_front();
       }
     }
-    run_group(group);
+    outcome done = run_group(group);
     group.clear();
+    {
+      // Counted before anyone is told, so a caller woken by done() sees its own group.
+      std::lock_guard lock(mu_);
+      ++stats_.groups;
+      stats_.items += done.dones.size();
+    }
+    std::lock_guard lock(sync_mu_);
+    done.seq = ++committed_;
+    to_sync_.push_back(std::move(done));
+    sync_cv_.notify_one();
   }
 }
 
-void writer::run_group(std::deque<item>& group) {
-  std::vector<std::exception_ptr> errors(group.size());
+// Transaction control runs per item: prepared once, not parsed every time.
+void writer::exec_cached(const char* sql) { cache_->get(*db_, sql).exec(); }
+
+writer::outcome writer::run_group(std::deque<item>& group) {
+  outcome out;
+  out.errors.resize(group.size());
   std::exception_ptr commit_error;
   try {
-    db_->exec("BEGIN IMMEDIATE");
+    exec_cached("BEGIN IMMEDIATE");
     tx t(*db_, *cache_, core::now_ms());
     for (std::size_t i = 0; i < group.size(); ++i) {
-      db_->exec("SAVEPOINT item");
+      exec_cached("SAVEPOINT item");
       try {
         group[i].work(t);
-        db_->exec("RELEASE item");
+        exec_cached("RELEASE item");
       } catch (...) {
-        errors[i] = std::current_exception();
-        db_->exec("ROLLBACK TO item");
-        db_->exec("RELEASE item");
+        out.errors[i] = std::current_exception();
+        exec_cached("ROLLBACK TO item");
+        exec_cached("RELEASE item");
       }
     }
-    db_->exec("COMMIT");
+    exec_cached("COMMIT");
   } catch (const std::exception& e) {
     commit_error = std::current_exception();
     core::log::error("store.commit_failed", {{"error", e.what()}, {"items", group.size()}});
     db_->tryExec("ROLLBACK");
   }
-  {
-    // Counted before anyone is told, so a caller woken by done() sees its own group.
-    std::lock_guard lock(mu_);
-    ++stats_.groups;
-    stats_.items += group.size();
-  }
+  out.dones.reserve(group.size());
   for (std::size_t i = 0; i < group.size(); ++i) {
-    if (!group[i].done) continue;
-    try {
-      group[i].done(commit_error ? commit_error : errors[i]);
-    } catch (const std::exception& e) {
-      core::log::error("store.done_callback_threw", {{"error", e.what()}});
-    }
+    out.dones.push_back(std::move(group[i].done));
+    if (commit_error) out.errors[i] = commit_error;
   }
+  return out;
+}
+
+void writer::sync_loop() {
+  std::deque<outcome> batch;
+  for (;;) {
+    std::uint64_t target = 0;
+    {
+      std::unique_lock lock(sync_mu_);
+      // Work: groups committed that no fdatasync has started for yet.
+      sync_cv_.wait(lock, [&] { return writer_done_ || committed_ > covered_; });
+      if (committed_ == covered_) return;  // the writer is done and all is covered
+      target = covered_ = committed_;
+    }
+    if (opts_.sync == synchronous::full) make_durable();
+    {
+      // Everything up to `target` is durable now, whichever syncer took it out of line.
+      std::lock_guard lock(sync_mu_);
+      while (!to_sync_.empty() && to_sync_.front().seq <= target) {
+        batch.push_back(std::move(to_sync_.front()));
+        to_sync_.pop_front();
+      }
+    }
+    for (auto& o : batch) {
+      for (std::size_t i = 0; i < o.dones.size(); ++i) {
+        if (!o.dones[i]) continue;
+        try {
+          o.dones[i](o.errors[i]);
+        } catch (const std::exception& e) {
+          core::log::error("store.done_callback_threw", {{"error", e.what()}});
+        }
+      }
+    }
+    batch.clear();
+    maybe_checkpoint(false);
+  }
+}
+
+void writer::make_durable() {
+  if (wal_fd_ < 0) return;
+  if (::fdatasync(wal_fd_) != 0) {
+    // Nothing acknowledged could be promised durable any more: stop rather than lie.
+    core::log::error("store.fsync_failed", {{"error", std::strerror(errno)}});
+    std::abort();
+  }
+  std::lock_guard lock(mu_);
+  ++stats_.syncs;
+}
+
+void writer::maybe_checkpoint(bool final) {
+  if (!checkpoint_db_) return;
+  if (!final && wal_frames_.load(std::memory_order_relaxed) < checkpoint_wal_frames) return;
+  {
+    // One checkpoint at a time, on the syncers' shared connection.
+    std::lock_guard lock(sync_mu_);
+    if (checkpointing_) return;
+    checkpointing_ = true;
+  }
+  struct release {
+    writer* w;
+    ~release() {
+      std::lock_guard lock(w->sync_mu_);
+      w->checkpointing_ = false;
+    }
+  } guard{this};
+  // PASSIVE never blocks the writer; at shutdown, with nobody else left, it copies every
+  // frame, and the WAL file keeps its allocation for the next start.
+  const int rc = checkpoint_db_->tryExec("PRAGMA wal_checkpoint(PASSIVE)");
+  if (rc != SQLite::OK && rc != 5 /* SQLITE_BUSY: a reader holds old frames */) {
+    core::log::warn("store.checkpoint_failed", {{"code", rc}});
+    return;
+  }
+  std::lock_guard lock(mu_);
+  ++stats_.checkpoints;
 }
 
 }  // namespace paygham::store

@@ -1,12 +1,21 @@
 // The one writer connection. All writes run on its own thread, so no io thread ever waits on
 // the disk, and are committed in groups: every work item queued while the previous group was
-// being written goes into the next transaction, each in its own savepoint, and each caller is
-// told only after that transaction is on disk (fsynced when synchronous = full).
+// being written goes into the next transaction, each in its own savepoint. A work item that
+// throws is rolled back alone; the others in its group commit. Items run in the order they
+// were submitted, which keeps each phone number's events in order.
 //
-// A work item that throws is rolled back alone (its savepoint); the others in the group commit.
-// Items run in the order they were submitted, which keeps each phone number's events in order.
+// Durability is pipelined. SQLite commits a group to the WAL without waiting for the disk;
+// syncer threads then fdatasync the WAL (with synchronous = full) and only then tell the
+// group's callers, while the writer already works on the next group. An fdatasync started
+// after a group committed makes that group durable when it returns, so one call covers every
+// group committed before it began, and a second syncer may start the next call while the
+// first is still waiting on the disk. A caller is told "committed" only once its change is on
+// disk; a crash before that loses the group whole (WAL frames are checksummed in a chain, so a
+// later group can never survive without an earlier one). The syncers also checkpoint the WAL
+// from their own connection, off the writer's path.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -15,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "gateway/store/database.hpp"
 #include "gateway/store/tx.hpp"
@@ -27,17 +37,19 @@ class writer {
  public:
   // Runs on the writer thread inside the group's transaction.
   using work_fn = std::function<void(tx&)>;
-  // Runs on the writer thread after the group committed (nullptr) or failed (the error).
+  // Runs on the syncer thread once the group is durable (nullptr) or failed (the error).
   // Must be quick: post to another thread for anything slow.
   using done_fn = std::function<void(std::exception_ptr)>;
 
   struct stats {
-    std::uint64_t groups = 0;
-    std::uint64_t items = 0;
+    std::uint64_t groups = 0;       // transactions committed (or failed)
+    std::uint64_t items = 0;        // work items applied
+    std::uint64_t syncs = 0;        // fdatasync calls
+    std::uint64_t checkpoints = 0;  // WAL checkpoints run
   };
 
   // Opens and migrates the database (throws with a message naming the file), then starts
-  // the thread.
+  // the threads.
   explicit writer(const options& o, std::size_t max_group = 512);
   ~writer();
   writer(const writer&) = delete;
@@ -46,8 +58,8 @@ class writer {
   // Thread-safe. After stop() the item is refused: done is called at once with an error.
   void submit(work_fn work, done_fn done);
 
-  // Runs every item already queued, commits, closes the database and joins the thread.
-  // Idempotent.
+  // Runs every item already queued, makes it durable, tells its callers, checkpoints,
+  // closes the database and joins the threads. Idempotent.
   void stop();
 
   stats counters() const;
@@ -58,19 +70,44 @@ class writer {
     work_fn work;
     done_fn done;
   };
+  // A committed (or failed) group on its way to the syncers.
+  struct outcome {
+    std::uint64_t seq = 0;
+    std::vector<done_fn> dones;
+    std::vector<std::exception_ptr> errors;
+  };
   void loop();
-  void run_group(std::deque<item>& group);
+  outcome run_group(std::deque<item>& group);
+  void exec_cached(const char* sql);
+  void sync_loop();
+  void make_durable();
+  void preallocate_wal();
+  void maybe_checkpoint(bool final);
 
   options opts_;
   std::size_t max_group_;
   std::unique_ptr<SQLite::Database> db_;
   std::unique_ptr<statement_cache> cache_;
-  mutable std::mutex mu_;
+
+  mutable std::mutex mu_;  // guards queue_, stopping_, stats_
   std::condition_variable cv_;
   std::deque<item> queue_;
   bool stopping_ = false;
   stats stats_;
+
+  std::mutex sync_mu_;  // guards everything down to checkpointing_
+  std::condition_variable sync_cv_;
+  std::deque<outcome> to_sync_;    // committed, in order, not yet told
+  std::uint64_t committed_ = 0;    // seq of the newest committed group
+  std::uint64_t covered_ = 0;      // newest seq an fdatasync has started for
+  bool writer_done_ = false;
+  bool checkpointing_ = false;
+  std::unique_ptr<SQLite::Database> checkpoint_db_;  // the syncers' own connection
+  int wal_fd_ = -1;                                  // opened once, before the syncers start
+  std::atomic<int> wal_frames_{0};                   // frames in the WAL after the last commit
+
   std::thread thread_;
+  std::vector<std::thread> syncers_;
 };
 
 }  // namespace paygham::store

@@ -18,6 +18,9 @@ TEST_CASE("phone: numbers as aggregators and people write them become E.164", "[
       {"09121234567", "IR", "+989121234567"},
       {"+254711000000", "AF", "+254711000000"},
       {"۰۷۰۰۰۰۰۰۰۱", "AF", "+93700000001"},  // Persian digits
+      {"+390612345678", "AF", "+390612345678"},  // Italy keeps its leading zero
+      {"+16502530000", "IR", "+16502530000"},
+      {"+982188776655", "AF", "+982188776655"},
   };
   for (const auto& r : rows) {
     INFO(r.in);

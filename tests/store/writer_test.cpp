@@ -151,3 +151,16 @@ TEST_CASE("store: after a restart, messages left sending are put back in line", 
   REQUIRE(again.size() == 1);
   CHECK(again[0].attempts == 2);
 }
+
+TEST_CASE("store: with synchronous full each group is synced before callers hear of it",
+          "[store]") {
+  test::temp_dir d;
+  {
+    store::writer w(store::options{d.file("full.db"), store::synchronous::full});
+    test::in_tx(w, [](store::tx& t) { t.upsert_contact("+93700000001"); });
+    CHECK(w.counters().syncs >= 1);
+  }
+  store::writer w(store::options{d.file("normal.db"), store::synchronous::normal});
+  test::in_tx(w, [](store::tx& t) { t.upsert_contact("+93700000001"); });
+  CHECK(w.counters().syncs == 0);
+}

@@ -2,7 +2,8 @@
 -- Paygham find or create the contact, step the flow and durably store a new run:
 --   half dial the menu (text empty: a CON screen, the run stays active),
 --   half dial with two pre-answered screens (text "1*1": three engine steps, END).
--- Session ids are unique per thread; phone numbers cycle over 50,000 contacts.
+-- Session ids are unique; each phone number makes three requests in a row and is then
+-- replaced by a new one, as a person's session repeats their number for a few hops.
 package.path = os.getenv("BENCH_DIR") .. "/?.lua;" .. package.path
 local result = require("result")
 
@@ -22,7 +23,7 @@ end
 function request()
    counter = counter + 1
    local text = (counter % 2 == 0) and "1*1" or ""
-   local phone = 93700000000 + (tid * 25000 + counter) % 50000
+   local phone = 93700000000 + tid * 10000000 + math.floor(counter / 3) % 10000000
    local body = string.format(
       "sessionId=B%d-%d-%d&serviceCode=*384*12%%23&phoneNumber=%%2B%d&text=%s&networkCode=41201",
       tid, os.time(), counter, phone, text)
