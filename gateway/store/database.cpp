@@ -1,12 +1,24 @@
 #include "gateway/store/database.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <filesystem>
+#include <mutex>
 #include <stdexcept>
 
 namespace paygham::store {
 namespace {
+
+// Each connection is used by one thread at a time (the writer's by its thread, the others
+// under a lock of ours), so SQLite's own mutexes only cost time: connections are opened
+// NOMUTEX and the global memory statistics (a mutex around every allocation) are off.
+constexpr int no_mutex = SQLITE_OPEN_NOMUTEX;
+
+void configure_sqlite_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
 
 void apply_pragmas(SQLite::Database& db, bool writer) {
   db.exec("PRAGMA foreign_keys = ON");
@@ -27,6 +39,7 @@ void apply_pragmas(SQLite::Database& db, bool writer) {
 }  // namespace
 
 std::unique_ptr<SQLite::Database> open_writer(const options& o) {
+  configure_sqlite_once();
   if (o.path != ":memory:") {
     const auto parent = std::filesystem::path(o.path).parent_path();
     std::error_code ec;
@@ -38,7 +51,7 @@ std::unique_ptr<SQLite::Database> open_writer(const options& o) {
   }
   try {
     auto db = std::make_unique<SQLite::Database>(
-        o.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX, 5000);
+        o.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | no_mutex, 5000);
     apply_pragmas(*db, true);
     migrate(*db);
     return db;
@@ -48,8 +61,9 @@ std::unique_ptr<SQLite::Database> open_writer(const options& o) {
 }
 
 std::unique_ptr<SQLite::Database> open_checkpointer(const options& o) {
+  configure_sqlite_once();
   try {
-    auto db = std::make_unique<SQLite::Database>(o.path, SQLite::OPEN_READWRITE, 5000);
+    auto db = std::make_unique<SQLite::Database>(o.path, SQLite::OPEN_READWRITE | no_mutex, 5000);
     apply_pragmas(*db, false);
     return db;
   } catch (const SQLite::Exception& e) {
@@ -58,8 +72,9 @@ std::unique_ptr<SQLite::Database> open_checkpointer(const options& o) {
 }
 
 std::unique_ptr<SQLite::Database> open_reader(const options& o) {
+  configure_sqlite_once();
   try {
-    auto db = std::make_unique<SQLite::Database>(o.path, SQLite::OPEN_READONLY, 5000);
+    auto db = std::make_unique<SQLite::Database>(o.path, SQLite::OPEN_READONLY | no_mutex, 5000);
     apply_pragmas(*db, false);
     return db;
   } catch (const SQLite::Exception& e) {
