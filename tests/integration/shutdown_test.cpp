@@ -2,6 +2,7 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <thread>
 
 #include "tests/support/support.hpp"
@@ -87,4 +88,45 @@ TEST_CASE("integration: messages queued before a kill are delivered after restar
     if (!delivered) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   CHECK(delivered);
+}
+
+TEST_CASE("integration: SIGHUP reloads flows, and refuses a broken set without harm",
+          "[integration]") {
+  temp_dir dir;
+  const std::string src = PAYGHAM_SOURCE_DIR;
+  write_file(dir.file("flows/welcome.yaml"), read_file(src + "/flows/welcome.yaml"));
+  for (const char* lang : {"en", "fa", "prs", "ps"}) {
+    write_file(dir.file(std::string("templates/") + lang + ".yaml"),
+               read_file(src + "/templates/" + lang + ".yaml"));
+  }
+  std::string config = read_file(write_test_config(dir));
+  config.replace(config.find("flows: "), config.find('\n', config.find("flows: ")) - config.find("flows: "),
+                 "flows: " + dir.file("flows"));
+  config.replace(config.find("templates: "),
+                 config.find('\n', config.find("templates: ")) - config.find("templates: "),
+                 "templates: " + dir.file("templates"));
+  write_file(dir.file("paygham.yaml"), config);
+  server_process srv(dir.file("paygham.yaml"));
+
+  // A broken file: refused, and the running flows keep answering.
+  write_file(dir.file("flows/broken.yaml"), "start: nowhere\nnodes: {a: {end: x}}\n");
+  srv.signal(SIGHUP);
+  for (int i = 0; i < 200 && srv.log().find("reload.refused") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK_THAT(srv.log(), Catch::Contains("reload.refused") && Catch::Contains("broken.yaml"));
+  CHECK_THAT(http_call(srv.port(), "POST", "/channels/at/ussd", ussd_body("h1", "")).body,
+             Catch::StartsWith("CON Red Crescent"));
+
+  // A good change: the next session sees it.
+  std::filesystem::remove(dir.file("flows/broken.yaml"));
+  std::string en = read_file(dir.file("templates/en.yaml"));
+  en.replace(en.find("menu: \"Red Crescent\""), 20, "menu: \"Red Crescent Society\"");
+  write_file(dir.file("templates/en.yaml"), en);
+  srv.signal(SIGHUP);
+  for (int i = 0; i < 200 && srv.log().find("reload.done") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK_THAT(http_call(srv.port(), "POST", "/channels/at/ussd", ussd_body("h2", "")).body,
+             Catch::StartsWith("CON Red Crescent Society"));
 }
