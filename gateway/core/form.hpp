@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gateway/core/result.hpp"
+#include "gateway/core/utf8.hpp"
 
 namespace paygham::core {
 
@@ -31,8 +32,5 @@ result<std::string> percent_decode(std::string_view in, bool plus_is_space);
 
 // Percent-encodes everything but unreserved characters (RFC 3986).
 std::string percent_encode(std::string_view in);
-
-// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF).
-bool valid_utf8(std::string_view s);
 
 }  // namespace paygham::core

@@ -1,0 +1,99 @@
+#include "gateway/core/utf8.hpp"
+
+#include <cstdint>
+
+namespace paygham::core {
+namespace {
+
+// Decodes one code point at s[i]; returns its length, or 0 when the bytes are not UTF-8.
+std::size_t decode_one(std::string_view s, std::size_t i, char32_t& out) {
+  const auto c = static_cast<std::uint8_t>(s[i]);
+  if (c < 0x80) {
+    out = c;
+    return 1;
+  }
+  std::size_t len;
+  std::uint32_t cp;
+  if ((c & 0xE0) == 0xC0) {
+    len = 2;
+    cp = c & 0x1Fu;
+  } else if ((c & 0xF0) == 0xE0) {
+    len = 3;
+    cp = c & 0x0Fu;
+  } else if ((c & 0xF8) == 0xF0) {
+    len = 4;
+    cp = c & 0x07u;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    const auto cc = static_cast<std::uint8_t>(s[i + k]);
+    if ((cc & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3Fu);
+  }
+  // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8.
+  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+      (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+    return 0;
+  }
+  out = static_cast<char32_t>(cp);
+  return len;
+}
+
+}  // namespace
+
+bool valid_utf8(std::string_view s) {
+  char32_t cp;
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t n = decode_one(s, i, cp);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+std::u32string decode_utf8(std::string_view s) {
+  std::u32string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    char32_t cp;
+    const std::size_t n = decode_one(s, i, cp);
+    if (n == 0) {
+      out.push_back(U'\uFFFD');
+      ++i;
+    } else {
+      out.push_back(cp);
+      i += n;
+    }
+  }
+  return out;
+}
+
+void append_utf8(std::string& out, char32_t cp) {
+  const auto v = static_cast<std::uint32_t>(cp);
+  if (v < 0x80) {
+    out.push_back(static_cast<char>(v));
+  } else if (v < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (v >> 6)));
+    out.push_back(static_cast<char>(0x80 | (v & 0x3F)));
+  } else if (v < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (v >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((v >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (v & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (v >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((v >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((v >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (v & 0x3F)));
+  }
+}
+
+std::string encode_utf8(std::u32string_view cps) {
+  std::string out;
+  out.reserve(cps.size() * 2);
+  for (char32_t cp : cps) append_utf8(out, cp);
+  return out;
+}
+
+}  // namespace paygham::core

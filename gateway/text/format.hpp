@@ -1,0 +1,40 @@
+// Placeholder formatters for templates: "{slot|date}", "{slot|weekday}", "{count|number}",
+// "{phone|phone_masked}"; a ":latn" suffix keeps ASCII digits ("{code|number:latn}").
+//
+// Dates go through ICU, in the contact's time zone and language:
+//   fa  → fa_IR@calendar=persian   "۹ آذر ۱۴۰۵"      (Iranian month names)
+//   prs → fa_AF@calendar=persian   "۹ قوس ۱۴۰۵"      (Afghan month names)
+//   ps  → ps_AF@calendar=persian   Pashto month names
+//   en  → Gregorian                "30 November 2026"
+// Persian-script languages use Persian digits unless ":latn" is given (R-L5). Right-to-left
+// text is never reordered: the handset shapes and orders it.
+// Date and time values are unix milliseconds ("1764468000000") or ISO 8601 UTC
+// ("2026-11-30T05:30:00Z"). Thread-safe (ICU formatters are built per call).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace paygham::text {
+
+class formatter {
+ public:
+  formatter(std::string lang, std::string time_zone);
+
+  // Applies `spec` ("date", "time", "weekday", "number", "phone_masked", optionally with
+  // ":latn") to `value`. nullopt when the spec is unknown or the value does not fit it.
+  std::optional<std::string> apply(std::string_view value, std::string_view spec) const;
+
+  // The formatter names apply() knows, for lint.
+  static bool known(std::string_view spec);
+
+ private:
+  std::string lang_;
+  std::string timezone_;
+};
+
+// Parses "1764468000000" or "2026-11-30T05:30:00Z" to unix milliseconds.
+std::optional<long long> parse_instant(std::string_view value);
+
+}  // namespace paygham::text

@@ -1,0 +1,83 @@
+#include "gateway/text/normalize.hpp"
+
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+
+#include <stdexcept>
+
+#include "gateway/core/utf8.hpp"
+
+namespace paygham::text {
+namespace {
+
+const icu::Normalizer2& nfkc() {
+  static const icu::Normalizer2* n = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* made = icu::Normalizer2::getNFKCInstance(status);
+    if (U_FAILURE(status)) throw std::runtime_error("ICU has no NFKC normaliser");
+    return made;
+  }();
+  return *n;
+}
+
+bool deleted(char32_t cp) {
+  return cp == 0x200C || cp == 0x200D || cp == 0x200E || cp == 0x200F || cp == 0x061C ||
+         (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xFEFF ||
+         cp == 0x0640 || (cp >= 0x064B && cp <= 0x065F) || cp == 0x0670;
+}
+
+bool space(char32_t cp) {
+  return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == 0x0B || cp == 0x0C ||
+         cp == 0xA0 || (cp >= 0x2000 && cp <= 0x200B) || cp == 0x202F || cp == 0x205F ||
+         cp == 0x3000 || cp == 0x2028 || cp == 0x2029;
+}
+
+char32_t fold(char32_t cp) {
+  switch (cp) {
+    case 0x064A: case 0x0649: return 0x06CC;  // Arabic yeh, alef maksura → Farsi yeh
+    case 0x0643: return 0x06A9;                // Arabic kaf → keheh
+    case 0x0629: case 0x06C0: return 0x0647;   // teh marbuta, heh with yeh → heh
+    case 0x0623: case 0x0625: case 0x0671: case 0x0622: return 0x0627;  // alef forms → alef
+    case 0x060C: case 0x066C: return ',';
+    case 0x061B: return ';';
+    case 0x061F: return '?';
+    case 0x066B: return '.';
+    default: break;
+  }
+  if (u_charType(static_cast<UChar32>(cp)) == U_DECIMAL_DIGIT_NUMBER) {
+    const int32_t v = u_charDigitValue(static_cast<UChar32>(cp));
+    if (v >= 0 && v <= 9) return static_cast<char32_t>('0' + v);
+  }
+  return cp;
+}
+
+}  // namespace
+
+std::string normalize(std::string_view utf8) {
+  UErrorCode status = U_ZERO_ERROR;
+  icu::UnicodeString u = nfkc().normalize(
+      icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size()))),
+      status);
+  if (U_FAILURE(status)) return std::string(utf8);
+  u.foldCase();
+  std::string out;
+  out.reserve(utf8.size());
+  bool pending_space = false;
+  for (int32_t i = 0; i < u.length(); i = u.moveIndex32(i, 1)) {
+    const auto cp = static_cast<char32_t>(u.char32At(i));
+    if (deleted(cp)) continue;
+    if (space(cp)) {
+      pending_space = !out.empty();
+      continue;
+    }
+    if (pending_space) {
+      out.push_back(' ');
+      pending_space = false;
+    }
+    core::append_utf8(out, fold(cp));
+  }
+  return out;
+}
+
+}  // namespace paygham::text
