@@ -17,8 +17,9 @@ constexpr const char* main_help =
     "usage: paygham <command> [options]\n"
     "\n"
     "commands:\n"
-    "  serve   serve aggregator callbacks, the API and health checks\n"
-    "  lint    check the config, flows and templates before they go live\n"
+    "  serve      serve aggregator callbacks, the API and health checks\n"
+    "  lint       check the config, flows and templates before they go live\n"
+    "  segments   how a text travels as SMS: encoding, length and parts\n"
     "\n"
     "Run 'paygham <command> --help' for a command's options.\n";
 
@@ -43,6 +44,18 @@ constexpr const char* lint_help =
     "options:\n"
     "  --config FILE   the config file (default config/paygham.yaml)\n"
     "  --help          this text\n";
+
+constexpr const char* segments_help =
+    "usage: paygham segments [--smart] [TEXT]\n"
+    "\n"
+    "Prints as JSON how TEXT (or standard input, without its last newline) travels as SMS:\n"
+    "encoding (GSM-7 or UCS-2), length in septets or UTF-16 code units, the number of parts,\n"
+    "the units in each, and the characters that forced UCS-2.\n"
+    "\n"
+    "options:\n"
+    "  --smart   first replace typographic quotes, dashes, ellipses and odd spaces with GSM-7\n"
+    "            ones, as templates marked smart are sent\n"
+    "  --help    this text\n";
 
 struct parsed_args {
   std::string config = default_config;
@@ -84,6 +97,25 @@ int run_cli(int argc, char** argv) {
   if (command == "--help" || command == "-h" || command == "help") {
     std::cout << main_help;
     return exit_ok;
+  }
+  if (command == "segments") {
+    bool smart = false;
+    std::optional<std::string> text;
+    for (const auto& a : args) {
+      if (a == "--help" || a == "-h") {
+        std::cout << segments_help;
+        return exit_ok;
+      }
+      if (a == "--smart") {
+        smart = true;
+      } else if (!text && (a.empty() || a.front() != '-' || a == "-")) {
+        text = std::string(a);
+      } else {
+        std::cerr << "paygham segments: unexpected '" << a << "'\n\n" << segments_help;
+        return exit_usage;
+      }
+    }
+    return segments(text, smart);
   }
   const char* help = command == "serve" ? serve_help : command == "lint" ? lint_help : nullptr;
   if (!help) {

@@ -2,6 +2,7 @@
 // 2 a usage error.
 #pragma once
 
+#include <optional>
 #include <string>
 
 namespace paygham::app {
@@ -18,5 +19,9 @@ int serve(const std::string& config_path);
 
 // `paygham lint`: checks config, flows and templates; prints every problem.
 int lint(const std::string& config_path);
+
+// `paygham segments`: encoding and SMS parts of a text (from stdin when `text` is empty),
+// as JSON on stdout.
+int segments(const std::optional<std::string>& text, bool smart);
 
 }  // namespace paygham::app

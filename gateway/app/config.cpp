@@ -213,14 +213,17 @@ core::result<config> load_config(const std::string& path) {
   c.store.path = cr.path_value("../var/paygham.db");
   c.flows_dir = cr.path_value("../flows");
   c.templates_dir = cr.path_value("../templates");
+  c.lexicon_file = cr.path_value("../lexicon/yes_no.yaml");
   const YAML::Node root = doc.value();
   if (r.expect_map(root, "",
-                   {"server", "store", "defaults", "flows", "templates", "channels", "log"})) {
+                   {"server", "store", "defaults", "flows", "templates", "lexicon", "channels",
+                    "log"})) {
     read_server(cr, root["server"], c);
     read_store(cr, root["store"], c);
     read_defaults(cr, root["defaults"], c);
     if (auto v = cr.text(root, "flows", "")) c.flows_dir = cr.path_value(*v);
     if (auto v = cr.text(root, "templates", "")) c.templates_dir = cr.path_value(*v);
+    if (auto v = cr.text(root, "lexicon", "")) c.lexicon_file = cr.path_value(*v);
     read_channels(cr, root["channels"], c);
     const YAML::Node log = root["log"];
     if (log.IsDefined() && r.expect_map(log, "log", {"level"})) {

@@ -30,6 +30,7 @@ struct config {
   defaults defaults_;
   std::string flows_dir;
   std::string templates_dir;
+  std::string lexicon_file;
   std::vector<channels::settings> channels;
   std::string log_level = "info";
 };

@@ -14,6 +14,7 @@ std::shared_ptr<const runner::content> load_content(const config& c,
   auto bundle = std::make_shared<runner::content>();
   bundle->texts = text::catalog::load_dir(c.templates_dir, problems);
   bundle->flows = flow::flow_set::load_dir(c.flows_dir, problems);
+  bundle->words = text::lexicon::load(c.lexicon_file, problems);
   const auto langs = bundle->texts.languages();
   if (std::find(langs.begin(), langs.end(), "en") == langs.end()) {
     problems.push_back(c.templates_dir + ": templates/en.yaml is missing (the last fallback)");

@@ -3,6 +3,10 @@
 #include <optional>
 
 #include "gateway/text/catalog.hpp"
+#include "gateway/text/format.hpp"
+#include "gateway/text/lexicon.hpp"
+#include "gateway/text/normalize.hpp"
+#include "gateway/text/readers.hpp"
 
 namespace paygham::flow {
 namespace {
@@ -24,11 +28,16 @@ class renderer {
   std::optional<std::string> text(std::string_view key) const {
     const text::entry* e = ctx_.texts->resolve(key, ctx_.langs);
     if (!e) return std::nullopt;
-    return text::render(e->text, [&](std::string_view name) -> std::optional<std::string> {
-      auto it = s_.vars.find(std::string(name));
-      if (it == s_.vars.end()) return std::nullopt;
-      return it->second;
-    });
+    // Dates and numbers follow the language the text is written in.
+    const text::formatter fmt(e->lang, ctx_.timezone);
+    return text::render(
+        e->text,
+        [&](std::string_view name) -> std::optional<std::string> {
+          auto it = s_.vars.find(std::string(name));
+          if (it == s_.vars.end()) return std::nullopt;
+          return it->second;
+        },
+        &fmt);
   }
 
  private:
@@ -122,24 +131,11 @@ void advance(const definition& f, std::string node_id, outcome& out, output& o,
                      " nodes without asking anything (a loop of say nodes?)");
 }
 
-std::string trim(std::string_view s) {
-  const auto sp = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  std::size_t b = 0, e = s.size();
-  while (b < e && sp(s[b])) ++b;
-  while (e > b && sp(s[e - 1])) --e;
-  return std::string(s.substr(b, e - b));
-}
-
-// The option number a reply chooses, or 0 when it chooses none.
-std::size_t read_choice(std::string_view input, std::size_t count) {
-  const std::string t = trim(input);
-  if (t.empty() || t.size() > 2) return 0;
-  std::size_t v = 0;
-  for (char c : t) {
-    if (c < '0' || c > '9') return 0;
-    v = v * 10 + static_cast<std::size_t>(c - '0');
-  }
-  return (v >= 1 && v <= count) ? v : 0;
+// The option number a reply chooses ("۱", "(1)", "1 بله" …), or 0 when it chooses none.
+std::size_t read_choice(std::string_view input, std::size_t count, const context& ctx) {
+  static const text::lexicon no_words;
+  const auto v = text::read_choice(text::normalize(input), ctx.words ? *ctx.words : no_words);
+  return (v && *v >= 1 && static_cast<std::size_t>(*v) <= count) ? static_cast<std::size_t>(*v) : 0;
 }
 
 }  // namespace
@@ -160,7 +156,7 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
     fail(out, ctx, "run waits at '" + out.next.node + "', which is not an ask of flow '" + f.id + "'");
     return out;
   }
-  const std::size_t choice = read_choice(input, n->options.size());
+  const std::size_t choice = read_choice(input, n->options.size(), ctx);
   if (choice == 0) {
     renderer r(ctx, out.next);
     if (++out.next.invalid >= max_invalid_replies) {

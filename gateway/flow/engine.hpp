@@ -15,6 +15,7 @@
 
 namespace paygham::text {
 class catalog;
+class lexicon;
 }
 
 namespace paygham::flow {
@@ -32,6 +33,8 @@ struct context {
   medium via = medium::ussd;
   std::vector<std::string> langs;  // preference order: contact's, default, "en"
   const text::catalog* texts = nullptr;
+  const text::lexicon* words = nullptr;  // yes/no words for replies; may be null
+  std::string timezone = "UTC";          // for dates and times in texts
 };
 
 struct outcome {

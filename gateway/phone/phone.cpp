@@ -82,4 +82,14 @@ core::result<std::string> parse_e164(std::string_view text, std::string_view def
   return recent.emplace(std::move(key), parse_uncached(text, default_region)).first->second;
 }
 
+bool is_mobile(std::string_view e164) {
+  const pn::PhoneNumberUtil& util = *pn::PhoneNumberUtil::GetInstance();
+  pn::PhoneNumber number;
+  if (util.Parse(std::string(e164), "ZZ", &number) != pn::PhoneNumberUtil::NO_PARSING_ERROR) {
+    return false;
+  }
+  const auto type = util.GetNumberType(number);
+  return type == pn::PhoneNumberUtil::MOBILE || type == pn::PhoneNumberUtil::FIXED_LINE_OR_MOBILE;
+}
+
 }  // namespace paygham::phone

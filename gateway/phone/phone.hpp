@@ -14,4 +14,9 @@ namespace paygham::phone {
 // Returns E.164 (`+93700000001`) or an error that quotes the input and says why.
 core::result<std::string> parse_e164(std::string_view text, std::string_view default_region);
 
+// Whether an E.164 number is a mobile number by libphonenumber's metadata (numbering plans
+// that do not tell mobile from fixed lines count as mobile). Reminders go to mobiles only;
+// lint and the API flag the rest.
+bool is_mobile(std::string_view e164);
+
 }  // namespace paygham::phone

@@ -102,7 +102,8 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     return reply_from_json(existing->last_reply);
   }
   const store::contact who = tx.upsert_contact(req.from);
-  flow::context ctx{flow::medium::ussd, languages_for(who.language), &c->texts};
+  flow::context ctx{flow::medium::ussd, languages_for(who.language), &c->texts, &c->words,
+                    settings_.timezone};
 
   flow::outcome out;
   store::run r;
@@ -160,7 +161,8 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     result.duplicate = true;
     return result;
   }
-  flow::context ctx{flow::medium::sms, languages_for(who.language), &c->texts};
+  flow::context ctx{flow::medium::sms, languages_for(who.language), &c->texts, &c->words,
+                    settings_.timezone};
 
   std::vector<std::string> replies;
   store::run r;

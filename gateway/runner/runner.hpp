@@ -14,6 +14,7 @@
 #include "gateway/core/event.hpp"
 #include "gateway/flow/flow.hpp"
 #include "gateway/text/catalog.hpp"
+#include "gateway/text/lexicon.hpp"
 
 namespace paygham::store {
 class tx;
@@ -25,10 +26,12 @@ namespace paygham::runner {
 struct content {
   flow::flow_set flows;
   text::catalog texts;
+  text::lexicon words;  // yes/no replies in every language
 };
 
 struct settings {
   std::string default_language = "en";
+  std::string timezone = "UTC";  // dates and times in texts
 };
 
 struct sms_outcome {

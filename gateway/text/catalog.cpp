@@ -4,18 +4,20 @@
 #include <filesystem>
 
 #include "gateway/core/yaml.hpp"
+#include "gateway/text/format.hpp"
 
 namespace paygham::text {
 namespace {
 
 void flatten(const YAML::Node& node, const std::string& prefix, const std::string& file,
-             std::map<std::string, entry, std::less<>>& out, std::vector<std::string>& problems) {
+             const std::string& lang, std::map<std::string, entry, std::less<>>& out,
+             std::vector<std::string>& problems) {
   for (const auto& kv : node) {
     const std::string key = core::yaml::join(prefix, kv.first.Scalar());
     if (kv.second.IsMap()) {
-      flatten(kv.second, key, file, out, problems);
+      flatten(kv.second, key, file, lang, out, problems);
     } else if (kv.second.IsScalar()) {
-      out[key] = entry{kv.second.Scalar(), core::yaml::where(file, kv.second)};
+      out[key] = entry{kv.second.Scalar(), core::yaml::where(file, kv.second), lang};
     } else {
       problems.push_back(core::yaml::where(file, kv.second) + ": template '" + key +
                          "' must be text");
@@ -48,13 +50,14 @@ catalog catalog::load_dir(const std::string& dir, std::vector<std::string>& prob
       problems.push_back(path.string() + ": a templates file maps keys to texts");
       continue;
     }
-    flatten(doc.value(), "", path.string(), c.by_lang_[path.stem().string()], problems);
+    const std::string lang = path.stem().string();
+    flatten(doc.value(), "", path.string(), lang, c.by_lang_[lang], problems);
   }
   return c;
 }
 
 void catalog::add(std::string lang, std::string key, std::string text) {
-  by_lang_[std::move(lang)][std::move(key)] = entry{std::move(text), "(added)"};
+  by_lang_[lang][std::move(key)] = entry{std::move(text), "(added)", lang};
 }
 
 const entry* catalog::find(std::string_view lang, std::string_view key) const {
@@ -83,7 +86,8 @@ const std::map<std::string, entry, std::less<>>* catalog::keys_of(std::string_vi
 }
 
 std::string render(std::string_view text,
-                   const std::function<std::optional<std::string>(std::string_view)>& lookup) {
+                   const std::function<std::optional<std::string>(std::string_view)>& lookup,
+                   const formatter* fmt) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -96,11 +100,20 @@ std::string render(std::string_view text,
     if (c == '{') {
       const std::size_t close = text.find('}', i + 1);
       if (close != std::string_view::npos) {
-        const std::string_view name = text.substr(i + 1, close - i - 1);
+        const std::string_view inside = text.substr(i + 1, close - i - 1);
+        const auto bar = inside.find('|');
+        const std::string_view name = inside.substr(0, bar);
         if (auto v = lookup(name)) {
-          out += *v;
-          i = close;
-          continue;
+          if (bar == std::string_view::npos) {
+            out += *v;
+            i = close;
+            continue;
+          }
+          if (auto formatted = fmt ? fmt->apply(*v, inside.substr(bar + 1)) : std::nullopt) {
+            out += *formatted;
+            i = close;
+            continue;
+          }
         }
       }
     }
@@ -119,7 +132,8 @@ std::vector<std::string> placeholders(std::string_view text) {
     if (text[i] != '{') continue;
     const std::size_t close = text.find('}', i + 1);
     if (close == std::string_view::npos) break;
-    std::string name(text.substr(i + 1, close - i - 1));
+    const std::string_view inside = text.substr(i + 1, close - i - 1);
+    std::string name(inside.substr(0, inside.find('|')));
     if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(std::move(name));
     i = close;
   }

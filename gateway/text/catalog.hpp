@@ -16,7 +16,10 @@ namespace paygham::text {
 struct entry {
   std::string text;
   std::string where;  // "file:line:column", for lint messages
+  std::string lang;   // the language file it came from
 };
+
+class formatter;
 
 class catalog {
  public:
@@ -39,12 +42,14 @@ class catalog {
   std::map<std::string, std::map<std::string, entry, std::less<>>, std::less<>> by_lang_;
 };
 
-// Replaces each {name} with lookup(name); an unknown name is left as written, so the mistake
-// shows rather than vanishing. Lint reports unknown placeholders before a flow goes live.
+// Replaces each {name} with lookup(name), and each {name|spec} with the value formatted by
+// `fmt` (format.hpp). An unknown name or a value the formatter refuses is left as written, so
+// the mistake shows rather than vanishing; lint reports them before a flow goes live.
 std::string render(std::string_view text,
-                   const std::function<std::optional<std::string>(std::string_view)>& lookup);
+                   const std::function<std::optional<std::string>(std::string_view)>& lookup,
+                   const formatter* fmt = nullptr);
 
-// The placeholder names a text uses, in order of first use.
+// The placeholder names a text uses (without their formatter), in order of first use.
 std::vector<std::string> placeholders(std::string_view text);
 
 }  // namespace paygham::text

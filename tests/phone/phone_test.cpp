@@ -38,3 +38,10 @@ TEST_CASE("phone: what cannot be a number is an error that quotes it", "[phone]"
   }
   CHECK(parse_e164("hello", "AF").error().find("'hello'") != std::string::npos);
 }
+
+TEST_CASE("phone: mobile numbers are told from fixed lines", "[phone]") {
+  CHECK(paygham::phone::is_mobile("+93700123456"));
+  CHECK(paygham::phone::is_mobile("+989121234567"));
+  CHECK_FALSE(paygham::phone::is_mobile("+982188776655"));  // a Tehran landline
+  CHECK_FALSE(paygham::phone::is_mobile("not a number"));
+}

@@ -24,6 +24,7 @@ struct fixture {
     std::vector<std::string> problems;
     c->texts = text::catalog::load_dir(std::string(PAYGHAM_SOURCE_DIR) + "/templates", problems);
     c->flows = flow::flow_set::load_dir(std::string(PAYGHAM_SOURCE_DIR) + "/flows", problems);
+    c->words = text::lexicon::load(std::string(PAYGHAM_SOURCE_DIR) + "/lexicon/yes_no.yaml", problems);
     REQUIRE(problems.empty());
     return c;
   }
@@ -94,6 +95,14 @@ TEST_CASE("runner: an unknown service code ends politely and stores no run", "[r
   CHECK(r.end);
   CHECK(r.text == "This service is not available.");
   CHECK(fx.count("SELECT COUNT(*) FROM flow_runs") == 0);
+}
+
+TEST_CASE("runner: answers typed in Persian digits and decorations are understood",
+          "[runner]") {
+  fixture fx;
+  fx.hop("p1", "");
+  CHECK_THAT(fx.hop("p1", "۱").text, Catch::StartsWith("Which clinic?"));
+  CHECK(fx.hop("p1", "۱*(2)").end);
 }
 
 TEST_CASE("runner: the default language chooses the texts", "[runner]") {

@@ -269,6 +269,7 @@ std::string write_test_config(const temp_dir& dir, const std::string& server_ext
                  "  language: en\n"
                  "flows: " + src + "/flows\n"
                  "templates: " + src + "/templates\n"
+                 "lexicon: " + src + "/lexicon/yes_no.yaml\n"
                  "channels:\n"
                  "  - id: console\n"
                  "    type: console\n"

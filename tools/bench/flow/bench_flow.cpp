@@ -28,6 +28,7 @@ std::shared_ptr<const runner::content> shipped_content(const std::string& root) 
   std::vector<std::string> problems;
   c->texts = text::catalog::load_dir(root + "/templates", problems);
   c->flows = flow::flow_set::load_dir(root + "/flows", problems);
+  c->words = text::lexicon::load(root + "/lexicon/yes_no.yaml", problems);
   if (!problems.empty()) {
     for (const auto& p : problems) std::fprintf(stderr, "%s\n", p.c_str());
     std::exit(1);
@@ -55,7 +56,7 @@ int main(int argc, char** argv) {
   const flow::definition& welcome = *content->flows.by_id("welcome");
 
   // 1. The pure engine: a whole USSD session (menu, clinic, END) is three steps.
-  const flow::context ctx{flow::medium::ussd, {"en"}, &content->texts};
+  const flow::context ctx{flow::medium::ussd, {"en"}, &content->texts, &content->words, "UTC"};
   std::uint64_t steps = 0;
   auto start = clock_type::now();
   while (seconds_since(start) < budget) {
