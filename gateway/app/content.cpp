@@ -1,5 +1,7 @@
 #include "gateway/app/content.hpp"
 
+#include "gateway/text/lint.hpp"
+
 namespace paygham::app {
 namespace {
 
@@ -24,6 +26,7 @@ std::shared_ptr<const runner::content> load_content(const config& c,
                        "' but templates has no " + c.defaults_.language + ".yaml");
   }
   bundle->flows.check_texts(bundle->texts, langs, problems);
+  text::lint_templates(bundle->texts, problems);
   for (const auto& lang : langs) {
     for (const char* key : engine_keys) {
       if (!bundle->texts.find(lang, key)) {

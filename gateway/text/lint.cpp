@@ -1,0 +1,146 @@
+#include "gateway/text/lint.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "gateway/core/utf8.hpp"
+#include "gateway/text/catalog.hpp"
+#include "gateway/text/format.hpp"
+#include "gateway/text/segments.hpp"
+
+namespace paygham::text {
+namespace {
+
+bool persian_script(std::string_view lang) { return lang == "fa" || lang == "prs" || lang == "ps"; }
+
+std::vector<std::string> specs(std::string_view text) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; (i = text.find('{', i)) != std::string_view::npos; ++i) {
+    if (i + 1 < text.size() && text[i + 1] == '{') {
+      ++i;
+      continue;
+    }
+    const auto close = text.find('}', i);
+    if (close == std::string_view::npos) break;
+    const std::string_view inside = text.substr(i + 1, close - i - 1);
+    if (const auto bar = inside.find('|'); bar != std::string_view::npos) {
+      out.emplace_back(inside.substr(bar + 1));
+    }
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "{" : ", {") + n + "}";
+  return out.empty() ? "no placeholders" : out;
+}
+
+}  // namespace
+
+std::size_t sms_budget(std::string_view key) {
+  if (key.find("reminder") != std::string_view::npos) return 1;
+  if (key.find("confirm") != std::string_view::npos || key.find("alert") != std::string_view::npos) {
+    return 2;
+  }
+  return 3;
+}
+
+std::string expand_with_samples(std::string_view text, std::string_view lang) {
+  const bool rtl = persian_script(lang);
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '{' && i + 1 < text.size() && text[i + 1] == '{') {
+      out += '{';
+      ++i;
+      continue;
+    }
+    const auto close = text[i] == '{' ? text.find('}', i) : std::string_view::npos;
+    if (close == std::string_view::npos) {
+      out += text[i];
+      continue;
+    }
+    // Each placeholder becomes the longest value its formatter can produce.
+    const std::string_view inside = text.substr(i + 1, close - i - 1);
+    const auto bar = inside.find('|');
+    const std::string_view spec =
+        bar == std::string_view::npos ? std::string_view{} : inside.substr(bar + 1);
+    const std::string_view name = spec.substr(0, spec.find(':'));
+    if (name == "date") {
+      out += rtl ? "۳۱ اردیبهشت ۱۴۰۵" : "30 September 2026";
+    } else if (name == "time") {
+      out += rtl ? "۲۳:۵۹" : "23:59";
+    } else if (name == "weekday") {
+      out += rtl ? "چهارشنبه" : "Wednesday";
+    } else if (name == "number") {
+      out += rtl ? "۹۹۹۹۹" : "99999";
+    } else if (name == "phone_masked") {
+      out += "+93******001";
+    } else {
+      out += rtl ? "نننننننننننننننننننن" : "XXXXXXXXXXXXXXXXXXXX";
+    }
+    i = close;
+  }
+  return out;
+}
+
+void lint_templates(const catalog& texts, std::vector<std::string>& problems) {
+  const auto langs = texts.languages();
+  std::set<std::string> keys;
+  for (const auto& lang : langs) {
+    for (const auto& [key, _] : *texts.keys_of(lang)) keys.insert(key);
+  }
+  // The reference language for comparisons: English when it has the key.
+  const auto reference = [&](const std::string& key) -> const entry* {
+    if (const entry* e = texts.find("en", key)) return e;
+    for (const auto& lang : langs) {
+      if (const entry* e = texts.find(lang, key)) return e;
+    }
+    return nullptr;
+  };
+  for (const auto& key : keys) {
+    const entry* ref = reference(key);
+    auto ref_names = placeholders(ref->text);
+    std::sort(ref_names.begin(), ref_names.end());
+    for (const auto& lang : langs) {
+      const entry* e = texts.find(lang, key);
+      if (!e) {
+        // The missing file's path, beside the one that has the key.
+        const std::string ref_file = ref->where.substr(0, ref->where.find(':'));
+        const auto path = std::filesystem::path(ref_file).parent_path() / (lang + ".yaml");
+        problems.push_back(path.string() + ": missing '" + key + "' (" + ref->where + " has it)");
+        continue;
+      }
+      auto names = placeholders(e->text);
+      std::sort(names.begin(), names.end());
+      if (names != ref_names) {
+        problems.push_back(e->where + ": '" + key + "' uses " + join(names) + " but " +
+                           ref->where + " uses " + join(ref_names));
+      }
+      for (const auto& spec : specs(e->text)) {
+        if (!formatter::known(spec)) {
+          problems.push_back(e->where + ": '" + key + "' uses an unknown formatter '" + spec +
+                             "' (known: date, time, weekday, number, phone_masked)");
+        }
+      }
+      const segment_report raw = measure_sms(e->text);
+      if (raw.enc == encoding::ucs2 && measure_sms(smart_gsm(e->text)).enc == encoding::gsm7) {
+        // Only invisible or typographic characters keep this text out of GSM-7.
+        std::string culprits;
+        for (const auto& c : raw.non_gsm) culprits += (culprits.empty() ? "" : " ") + c;
+        problems.push_back(e->where + ": '" + key + "' is sent as UCS-2 only because of " +
+                           culprits + "; use plain quotes, dashes and spaces");
+      }
+      const auto expanded = measure_sms(expand_with_samples(e->text, lang));
+      if (expanded.parts > sms_budget(key)) {
+        problems.push_back(e->where + ": '" + key + "' takes " + std::to_string(expanded.parts) +
+                           " SMS parts (" + to_string(expanded.enc) + ", " +
+                           std::to_string(expanded.units) + " units with long values); its budget is " +
+                           std::to_string(sms_budget(key)));
+      }
+    }
+  }
+}
+
+}  // namespace paygham::text

@@ -1,0 +1,22 @@
+#include "gateway/text/screen.hpp"
+
+namespace paygham::text {
+
+screen_check check_screen(std::string_view utf8, const screen_limits& limits) {
+  const segment_report m = measure_sms(utf8);
+  screen_check c;
+  c.enc = m.enc;
+  c.units = m.units;
+  if (m.enc == encoding::gsm7) {
+    c.limit = limits.gsm7_max;
+    c.result = m.units > limits.gsm7_max    ? screen_check::too_long
+               : m.units > limits.gsm7_warn ? screen_check::long_warning
+                                            : screen_check::fits;
+  } else {
+    c.limit = limits.ucs2_max;
+    c.result = m.units > limits.ucs2_max ? screen_check::too_long : screen_check::fits;
+  }
+  return c;
+}
+
+}  // namespace paygham::text

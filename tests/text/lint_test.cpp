@@ -1,0 +1,65 @@
+#include "gateway/text/lint.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "gateway/text/catalog.hpp"
+#include "gateway/text/screen.hpp"
+#include "tests/support/support.hpp"
+
+using namespace paygham;
+
+namespace {
+
+bool has(const std::vector<std::string>& problems, const std::string& a, const std::string& b) {
+  return std::any_of(problems.begin(), problems.end(), [&](const std::string& p) {
+    return p.find(a) != std::string::npos && p.find(b) != std::string::npos;
+  });
+}
+
+}  // namespace
+
+TEST_CASE("text: template lint names each broken rule with its place", "[text]") {
+  std::vector<std::string> problems;
+  const auto c = text::catalog::load_dir(test::fixture_path("templates/lint"), problems);
+  REQUIRE(problems.empty());
+  text::lint_templates(c, problems);
+  for (const auto& p : problems) UNSCOPED_INFO(p);
+  CHECK(has(problems, "fa.yaml: missing 'common.only_in_english'", "en.yaml:3:"));
+  CHECK(has(problems, "fa.yaml:2:", "'common.visit' uses {day} but"));
+  CHECK(has(problems, "en.yaml:5:", "unknown formatter 'colour'"));
+  CHECK(has(problems, "en.yaml:6:", "UCS-2 only because of U+00A0"));
+  CHECK(has(problems, "en.yaml:8:", "'appt.reminder_long' takes 2 SMS parts"));
+  CHECK(has(problems, "en.yaml:8:", "its budget is 1"));
+  CHECK(problems.size() == 6);  // fa's colour repeats the unknown formatter
+}
+
+TEST_CASE("text: the shipped templates pass lint", "[text]") {
+  std::vector<std::string> problems;
+  const auto c = text::catalog::load_dir(std::string(PAYGHAM_SOURCE_DIR) + "/templates", problems);
+  text::lint_templates(c, problems);
+  CHECK(problems.empty());
+}
+
+TEST_CASE("text: budgets follow the key's name", "[text]") {
+  CHECK(text::sms_budget("appt.reminder_24h") == 1);
+  CHECK(text::sms_budget("appt.confirmed") == 2);
+  CHECK(text::sms_budget("mine.alert_area") == 2);
+  CHECK(text::sms_budget("welcome.menu") == 3);
+}
+
+TEST_CASE("text: USSD screens are checked against the route's limits", "[text]") {
+  const text::screen_limits limits;  // 182 / 160 / 80
+  CHECK(text::check_screen(std::string(160, 'a'), limits).result == text::screen_check::fits);
+  CHECK(text::check_screen(std::string(161, 'a'), limits).result == text::screen_check::long_warning);
+  CHECK(text::check_screen(std::string(182, 'a'), limits).result == text::screen_check::long_warning);
+  CHECK(text::check_screen(std::string(183, 'a'), limits).result == text::screen_check::too_long);
+  std::string persian;
+  for (int i = 0; i < 80; ++i) persian += "س";
+  CHECK(text::check_screen(persian, limits).result == text::screen_check::fits);
+  CHECK(text::check_screen(persian + "\n", limits).result == text::screen_check::too_long);
+  const auto c = text::check_screen(std::string(91, '{'), limits);  // 182 septets
+  CHECK(c.units == 182);
+  CHECK(c.result == text::screen_check::long_warning);
+  const text::screen_limits strict{182, 160, 79};
+  CHECK(text::check_screen(persian, strict).result == text::screen_check::too_long);
+}
