@@ -4,9 +4,13 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
+
+#include "gateway/text/screen.hpp"
 
 namespace paygham::channels {
 class channel;
@@ -37,6 +41,8 @@ struct services {
   const std::vector<std::unique_ptr<channels::channel>>& channels;
   // Readiness: empty when ready, else the reason (e.g. "store not answering").
   std::function<std::string()> not_ready_reason;
+  // USSD screen limits by channel id (the channel's ussd_profile).
+  std::map<std::string, text::screen_limits, std::less<>> ussd_limits;
 };
 
 // POST /channels/{channel}/{kind}

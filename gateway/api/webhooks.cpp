@@ -8,6 +8,7 @@
 #include "gateway/jobs/outbox.hpp"
 #include "gateway/runner/runner.hpp"
 #include "gateway/store/writer.hpp"
+#include "gateway/text/screen.hpp"
 
 namespace paygham::api {
 namespace {
@@ -35,6 +36,25 @@ void reject(services& s, const std::string& channel, const char* reason) {
                   channel + ":" + reason);
 }
 
+// A screen over the route's limit is cut or refused by the network: say so loudly, with the
+// numbers an operator needs to shorten the text (R-U1). The screen is still sent.
+void check_screen_length(services& s, const channels::channel& ch, const std::string& screen) {
+  const auto it = s.ussd_limits.find(ch.id());
+  const text::screen_limits limits = it == s.ussd_limits.end() ? text::screen_limits{} : it->second;
+  const auto c = text::check_screen(screen, limits);
+  if (c.result == text::screen_check::fits) return;
+  const bool over = c.result == text::screen_check::too_long;
+  s.metrics.count("paygham_ussd_screens_long_total",
+                  "USSD screens over their route's limit (too_long) or warning length.",
+                  "channel_verdict", ch.id() + (over ? ":too_long" : ":warning"));
+  (over ? core::log::error : core::log::warn)(
+      over ? "ussd.screen_too_long" : "ussd.screen_long",
+      {{"channel", ch.id()},
+       {"encoding", text::to_string(c.enc)},
+       {"units", c.units},
+       {"limit", c.limit}});
+}
+
 void handle_ussd(services& s, const channels::channel& ch, core::ussd_request u,
                  http::reply_fn reply) {
   auto out = std::make_shared<core::ussd_reply>();
@@ -48,6 +68,7 @@ void handle_ussd(services& s, const channels::channel& ch, core::ussd_request u,
           reply(ch.render_ussd(core::ussd_reply{true, s.runner.error_text()}));
           return;
         }
+        check_screen_length(s, ch, out->text);
         reply(ch.render_ussd(*out));
       });
 }

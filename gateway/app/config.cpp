@@ -159,6 +159,26 @@ void read_defaults(config_reader& cr, const YAML::Node& n, config& c) {
   }
 }
 
+void read_ussd_profiles(config_reader& cr, const YAML::Node& n, config& c) {
+  auto& r = cr.raw();
+  if (!n.IsDefined()) return;
+  if (!n.IsMap()) {
+    r.problem(n, "'ussd_profiles' maps profile names to {gsm7_max, gsm7_warn, ucs2_max}");
+    return;
+  }
+  for (const auto& kv : n) {
+    const std::string name = kv.first.Scalar();
+    const std::string path = "ussd_profiles." + name;
+    if (!r.expect_map(kv.second, path, {"gsm7_max", "gsm7_warn", "ucs2_max"})) continue;
+    text::screen_limits l;
+    if (auto v = r.integer(kv.second, "gsm7_max", path, 20, 182)) l.gsm7_max = static_cast<std::size_t>(*v);
+    l.gsm7_warn = l.gsm7_max < 160 ? l.gsm7_max : 160;
+    if (auto v = r.integer(kv.second, "gsm7_warn", path, 20, 182)) l.gsm7_warn = static_cast<std::size_t>(*v);
+    if (auto v = r.integer(kv.second, "ucs2_max", path, 10, 80)) l.ucs2_max = static_cast<std::size_t>(*v);
+    c.ussd_profiles[name] = l;
+  }
+}
+
 void read_channels(config_reader& cr, const YAML::Node& n, config& c) {
   auto& r = cr.raw();
   if (!n.IsDefined()) return;
@@ -181,6 +201,10 @@ void read_channels(config_reader& cr, const YAML::Node& n, config& c) {
     s.type = cr.text(ch, "type", path, true).value_or("");
     if (!s.id.empty() && !ids.insert(s.id).second) {
       r.problem(ch["id"], "channel id '" + s.id + "' is used twice");
+    }
+    if (auto p = cr.text(ch, "ussd_profile", path); p && !c.ussd_profiles.count(*p)) {
+      r.problem(ch["ussd_profile"], "'" + path + ".ussd_profile' names '" + *p +
+                                        "', which is not in ussd_profiles");
     }
     for (const auto& kv : ch) {
       const std::string key = kv.first.Scalar();
@@ -216,14 +240,15 @@ core::result<config> load_config(const std::string& path) {
   c.lexicon_file = cr.path_value("../lexicon/yes_no.yaml");
   const YAML::Node root = doc.value();
   if (r.expect_map(root, "",
-                   {"server", "store", "defaults", "flows", "templates", "lexicon", "channels",
-                    "log"})) {
+                   {"server", "store", "defaults", "flows", "templates", "lexicon", "ussd_profiles",
+                    "channels", "log"})) {
     read_server(cr, root["server"], c);
     read_store(cr, root["store"], c);
     read_defaults(cr, root["defaults"], c);
     if (auto v = cr.text(root, "flows", "")) c.flows_dir = cr.path_value(*v);
     if (auto v = cr.text(root, "templates", "")) c.templates_dir = cr.path_value(*v);
     if (auto v = cr.text(root, "lexicon", "")) c.lexicon_file = cr.path_value(*v);
+    read_ussd_profiles(cr, root["ussd_profiles"], c);
     read_channels(cr, root["channels"], c);
     const YAML::Node log = root["log"];
     if (log.IsDefined() && r.expect_map(log, "log", {"level"})) {

@@ -5,6 +5,7 @@
 // file's folder. Reference: docs/configuration.md.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "gateway/core/result.hpp"
 #include "gateway/http/server.hpp"
 #include "gateway/store/database.hpp"
+#include "gateway/text/screen.hpp"
 
 namespace paygham::app {
 
@@ -32,6 +34,9 @@ struct config {
   std::string templates_dir;
   std::string lexicon_file;
   std::vector<channels::settings> channels;
+  // USSD screen limits per route (R-U2); "default" always exists. A channel picks one with
+  // its `ussd_profile` setting.
+  std::map<std::string, text::screen_limits> ussd_profiles{{"default", {}}};
   std::string log_level = "info";
 };
 

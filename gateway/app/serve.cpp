@@ -81,7 +81,13 @@ int serve(const std::string& config_path) {
                              }
                              if (run.current()->flows.size() == 0) return "no flows loaded";
                              return {};
-                           }};
+                           },
+                           {}};
+    for (const auto& ch : cfg.channels) {
+      auto p = ch.params.find("ussd_profile");
+      services.ussd_limits[ch.id] =
+          cfg.ussd_profiles.at(p == ch.params.end() ? std::string("default") : p->second);
+    }
     http::router routes;
     api::add_webhook_routes(routes, services);
     api::add_health_routes(routes, services);

@@ -81,7 +81,7 @@ class channel {
 };
 
 // Settings every channel type understands; a type's factory accepts these plus its own.
-inline constexpr std::string_view common_params[] = {"auth_token", "allow_ips"};
+inline constexpr std::string_view common_params[] = {"auth_token", "allow_ips", "ussd_profile"};
 
 // Constant-time comparison for secrets.
 bool equal_secret(std::string_view a, std::string_view b);
