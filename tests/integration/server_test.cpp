@@ -229,3 +229,20 @@ TEST_CASE("integration: usage errors exit 2 and --help exits 0", "[integration]"
   CHECK(run_paygham({"lint", "--help"}, &out, &err) == 0);
   CHECK(run_paygham({"--help"}, &out, &err) == 0);
 }
+
+TEST_CASE("integration: a USSD screen over its route's limit is logged and counted",
+          "[integration]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir, "",
+                                               "    ussd_profile: tiny\n");
+  std::string text = read_file(config);
+  text += "ussd_profiles:\n  tiny: {gsm7_max: 30, gsm7_warn: 20, ucs2_max: 20}\n";
+  write_file(config, text);
+  server_process srv(config);
+  const auto r = http_call(srv.port(), "POST", "/channels/at/ussd",
+                           "sessionId=l1&serviceCode=*384*12%23&phoneNumber=%2B93700000001&text=");
+  CHECK_THAT(r.body, Catch::StartsWith("CON Red Crescent"));  // still sent
+  CHECK_THAT(srv.log(), Catch::Contains("ussd.screen_too_long") && Catch::Contains("\"limit\":30"));
+  CHECK_THAT(http_call(srv.port(), "GET", "/metrics").body,
+             Catch::Contains("paygham_ussd_screens_long_total{channel_verdict=\"at:too_long\"} 1"));
+}
