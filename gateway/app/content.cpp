@@ -1,16 +1,9 @@
 #include "gateway/app/content.hpp"
 
+#include "gateway/flow/engine.hpp"
 #include "gateway/text/lint.hpp"
 
 namespace paygham::app {
-namespace {
-
-// Texts the engine and runner show on their own; every language must have them.
-constexpr const char* engine_keys[] = {"common.invalid", "common.too_many_invalid", "common.error",
-                                       "common.no_service"};
-
-}  // namespace
-
 std::shared_ptr<const runner::content> load_content(const config& c,
                                                     std::vector<std::string>& problems) {
   auto bundle = std::make_shared<runner::content>();
@@ -28,9 +21,9 @@ std::shared_ptr<const runner::content> load_content(const config& c,
   bundle->flows.check_texts(bundle->texts, langs, problems);
   text::lint_templates(bundle->texts, problems);
   for (const auto& lang : langs) {
-    for (const char* key : engine_keys) {
+    for (std::string_view key : flow::keys::required) {
       if (!bundle->texts.find(lang, key)) {
-        problems.push_back(c.templates_dir + "/" + lang + ".yaml: missing '" + key +
+        problems.push_back(c.templates_dir + "/" + lang + ".yaml: missing '" + std::string(key) +
                            "', which the gateway itself shows");
       }
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -18,6 +19,21 @@ result<YAML::Node> load_file(const std::string& path) {
     return fail(path + ":" + std::to_string(e.mark.line + 1) + ":" +
                 std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
+}
+
+std::vector<std::string> list_files(const std::string& dir, std::string_view what,
+                                    std::vector<std::string>& problems) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    problems.push_back(dir + ": the " + std::string(what) + " folder does not exist");
+    return files;
+  }
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.path().extension() == ".yaml") files.push_back(e.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 std::string where(std::string_view file, const YAML::Node& node) {

@@ -17,6 +17,11 @@ namespace paygham::core::yaml {
 // Parses a file. A syntax error comes back as "file:line:column: message".
 result<YAML::Node> load_file(const std::string& path);
 
+// The *.yaml files of `dir`, sorted by name. A missing folder is a problem named after `what`
+// ("flows", "templates").
+std::vector<std::string> list_files(const std::string& dir, std::string_view what,
+                                    std::vector<std::string>& problems);
+
 // "file:line:column" of a node (1-based), or just "file" for a node with no position.
 std::string where(std::string_view file, const YAML::Node& node);
 

@@ -11,10 +11,6 @@
 namespace paygham::flow {
 namespace {
 
-// Texts the engine itself needs; a flow set ships them under "common." in every language.
-constexpr std::string_view key_invalid = "common.invalid";
-constexpr std::string_view key_too_many = "common.too_many_invalid";
-constexpr std::string_view key_error = "common.error";
 // Used only when even common.error is missing from every language.
 constexpr std::string_view last_resort = "Sorry, this service is not available now. Please try again later.";
 
@@ -58,7 +54,7 @@ void fail(outcome& out, const context& ctx, std::string why) {
   renderer r(ctx, out.next);
   out.error = std::move(why);
   out.finished = true;
-  const std::string text = r.text(key_error).value_or(std::string(last_resort));
+  const std::string text = r.text(keys::error).value_or(std::string(last_resort));
   out.screen = text;
   out.messages = {text};
 }
@@ -160,9 +156,9 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
   if (choice == 0) {
     renderer r(ctx, out.next);
     if (++out.next.invalid >= max_invalid_replies) {
-      auto t = r.text(key_too_many);
+      auto t = r.text(keys::too_many_invalid);
       if (!t) {
-        fail(out, ctx, "missing text '" + std::string(key_too_many) + "'");
+        fail(out, ctx, "missing text '" + std::string(keys::too_many_invalid) + "'");
         return out;
       }
       o.add(*t);
@@ -172,10 +168,10 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
       return out;
     }
     std::string missing;
-    auto prefix = r.text(key_invalid);
+    auto prefix = r.text(keys::invalid);
     auto body = render_ask(*n, r, missing);
     if (!prefix || !body) {
-      fail(out, ctx, "missing text '" + (prefix ? missing : std::string(key_invalid)) + "'");
+      fail(out, ctx, "missing text '" + (prefix ? missing : std::string(keys::invalid)) + "'");
       return out;
     }
     // The same screen again, with a short reason first (R-U10).

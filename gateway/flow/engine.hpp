@@ -45,6 +45,17 @@ struct outcome {
   std::string error;                  // set when a flow authoring problem ended the run
 };
 
+// Texts the gateway itself shows, under "common." in every language (lint checks they exist).
+namespace keys {
+inline constexpr std::string_view invalid = "common.invalid";
+inline constexpr std::string_view too_many_invalid = "common.too_many_invalid";
+inline constexpr std::string_view error = "common.error";
+inline constexpr std::string_view no_service = "common.no_service";
+inline constexpr std::string_view required[] = {invalid, too_many_invalid, error, no_service};
+// Optional: the acknowledgement of an SMS nothing else claims.
+inline constexpr std::string_view unknown_sms = "common.unknown_sms";
+}  // namespace keys
+
 // After this many invalid replies in a row at one ask, the run ends with a help text (R-U10).
 inline constexpr int max_invalid_replies = 3;
 

@@ -162,25 +162,16 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
 
 flow_set flow_set::load_dir(const std::string& dir, std::vector<std::string>& problems) {
   flow_set set;
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) {
-    problems.push_back(dir + ": the flows folder does not exist");
-    return set;
-  }
-  std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    if (e.path().extension() == ".yaml") files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
-  for (const auto& path : files) {
-    std::ifstream in(path, std::ios::binary);
+  for (const auto& file : core::yaml::list_files(dir, "flows", problems)) {
+    std::ifstream in(file, std::ios::binary);
     std::ostringstream ss;
     ss << in.rdbuf();
     if (!in) {
-      problems.push_back(path.string() + ": cannot read the file");
+      problems.push_back(file + ": cannot read the file");
       continue;
     }
-    if (auto d = parse_flow(path.stem().string(), path.string(), ss.str(), problems)) set.add(d);
+    const std::string id = std::filesystem::path(file).stem().string();
+    if (auto d = parse_flow(id, file, ss.str(), problems)) set.add(d);
   }
   // A code or keyword claimed by two flows would make routing depend on file order.
   for (std::size_t i = 0; i < set.flows_.size(); ++i) {

@@ -9,9 +9,6 @@
 namespace paygham::runner {
 namespace {
 
-constexpr std::string_view key_no_service = "common.no_service";
-constexpr std::string_view key_unknown_sms = "common.unknown_sms";
-constexpr std::string_view key_error = "common.error";
 constexpr std::string_view text_unavailable = "This service is not available.";
 
 std::string to_json(const flow::state& s) {
@@ -111,7 +108,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     const flow::definition* f = c->flows.by_ussd_code(req.service_code);
     if (!f) {
       core::log::info("ussd.no_flow", {{"channel", req.channel_id}, {"code", req.service_code}});
-      return core::ussd_reply{true, fallback_text(*c, key_no_service, ctx.langs, text_unavailable)};
+      return core::ussd_reply{true, fallback_text(*c, flow::keys::no_service, ctx.langs, text_unavailable)};
     }
     out = flow::start(*f, ctx);
     // Digits dialled after the service code (*384*12*1*2#) arrive as the first hop's text:
@@ -132,7 +129,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     r = std::move(*existing);
     const flow::definition* f = c->flows.by_id(r.flow_id);
     if (r.status != "active" || !f) {
-      return core::ussd_reply{true, fallback_text(*c, key_no_service, ctx.langs, text_unavailable)};
+      return core::ussd_reply{true, fallback_text(*c, flow::keys::no_service, ctx.langs, text_unavailable)};
     }
     out = flow::resume(*f, state_from_json(r.state), newest_answer(req.text, r.last_input), ctx);
   }
@@ -149,7 +146,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
 }
 
 std::string runner::error_text() const {
-  return fallback_text(*current(), key_error, languages_for(""),
+  return fallback_text(*current(), flow::keys::error, languages_for(""),
                        "Sorry, something went wrong. Please try again later.");
 }
 
@@ -189,7 +186,7 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     tx.save_run(r);
     replies = std::move(out.messages);
     result.flow_id = f->id;
-  } else if (const text::entry* e = c->texts.resolve(key_unknown_sms, ctx.langs)) {
+  } else if (const text::entry* e = c->texts.resolve(flow::keys::unknown_sms, ctx.langs)) {
     // Nothing claims the text: it stays in the inbox, and the sender learns it arrived.
     replies.push_back(e->text);
   }

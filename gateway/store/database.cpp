@@ -60,26 +60,27 @@ std::unique_ptr<SQLite::Database> open_writer(const options& o) {
   }
 }
 
-std::unique_ptr<SQLite::Database> open_checkpointer(const options& o) {
+namespace {
+
+std::unique_ptr<SQLite::Database> open_existing(const options& o, int flags, const char* purpose) {
   configure_sqlite_once();
   try {
-    auto db = std::make_unique<SQLite::Database>(o.path, SQLite::OPEN_READWRITE | no_mutex, 5000);
+    auto db = std::make_unique<SQLite::Database>(o.path, flags | no_mutex, 5000);
     apply_pragmas(*db, false);
     return db;
   } catch (const SQLite::Exception& e) {
-    throw std::runtime_error("cannot open the store '" + o.path + "' to checkpoint: " + e.what());
+    throw std::runtime_error("cannot open the store '" + o.path + "' " + purpose + ": " + e.what());
   }
 }
 
+}  // namespace
+
+std::unique_ptr<SQLite::Database> open_checkpointer(const options& o) {
+  return open_existing(o, SQLite::OPEN_READWRITE, "to checkpoint");
+}
+
 std::unique_ptr<SQLite::Database> open_reader(const options& o) {
-  configure_sqlite_once();
-  try {
-    auto db = std::make_unique<SQLite::Database>(o.path, SQLite::OPEN_READONLY | no_mutex, 5000);
-    apply_pragmas(*db, false);
-    return db;
-  } catch (const SQLite::Exception& e) {
-    throw std::runtime_error("cannot open the store '" + o.path + "' for reading: " + e.what());
-  }
+  return open_existing(o, SQLite::OPEN_READONLY, "for reading");
 }
 
 }  // namespace paygham::store

@@ -29,18 +29,9 @@ void flatten(const YAML::Node& node, const std::string& prefix, const std::strin
 
 catalog catalog::load_dir(const std::string& dir, std::vector<std::string>& problems) {
   catalog c;
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) {
-    problems.push_back(dir + ": the templates folder does not exist");
-    return c;
-  }
-  std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    if (e.path().extension() == ".yaml") files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
-  for (const auto& path : files) {
-    auto doc = core::yaml::load_file(path.string());
+  for (const auto& file : core::yaml::list_files(dir, "templates", problems)) {
+    const std::filesystem::path path(file);
+    auto doc = core::yaml::load_file(file);
     if (!doc) {
       problems.push_back(doc.error());
       continue;
