@@ -7,6 +7,7 @@
 #include "gateway/text/lexicon.hpp"
 #include "gateway/text/normalize.hpp"
 #include "gateway/text/readers.hpp"
+#include "gateway/text/segments.hpp"
 
 namespace paygham::flow {
 namespace {
@@ -26,7 +27,7 @@ class renderer {
     if (!e) return std::nullopt;
     // Dates and numbers follow the language the text is written in.
     const text::formatter fmt(e->lang, ctx_.timezone);
-    return text::render(
+    std::string out = text::render(
         e->text,
         [&](std::string_view name) -> std::optional<std::string> {
           auto it = s_.vars.find(std::string(name));
@@ -34,6 +35,7 @@ class renderer {
           return it->second;
         },
         &fmt);
+    return e->smart ? text::smart_gsm(out) : out;
   }
 
  private:

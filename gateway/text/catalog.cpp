@@ -14,7 +14,16 @@ void flatten(const YAML::Node& node, const std::string& prefix, const std::strin
              std::vector<std::string>& problems) {
   for (const auto& kv : node) {
     const std::string key = core::yaml::join(prefix, kv.first.Scalar());
-    if (kv.second.IsMap()) {
+    if (kv.second.IsMap() && kv.second["text"].IsDefined()) {
+      // A text with options.
+      core::yaml::reader r(file, problems);
+      if (!r.expect_map(kv.second, key, {"text", "smart", "parts"})) continue;
+      entry e{r.text(kv.second, "text", key, true).value_or(""), core::yaml::where(file, kv.second),
+              lang};
+      e.smart = r.boolean(kv.second, "smart", key).value_or(false);
+      e.parts = static_cast<int>(r.integer(kv.second, "parts", key, 1, 10).value_or(0));
+      out[key] = std::move(e);
+    } else if (kv.second.IsMap()) {
       flatten(kv.second, key, file, lang, out, problems);
     } else if (kv.second.IsScalar()) {
       out[key] = entry{kv.second.Scalar(), core::yaml::where(file, kv.second), lang};

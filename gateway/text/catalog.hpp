@@ -1,6 +1,10 @@
 // Message texts by language: templates/<lang>.yaml maps keys to texts. Keys are
 // "<flow>.<name>"; a file may nest them (`welcome: {menu: …}` is the key "welcome.menu").
 // Placeholders are {name}; "{{" and "}}" are literal braces.
+// A text may carry options by being a mapping with a `text` key:
+//   reminder: {text: "It’s time…", smart: true, parts: 2}
+// `smart` sends it through smart_gsm (typographic marks → GSM-7, segments.hpp); `parts`
+// overrides the SMS budget lint applies to it.
 // A catalog is immutable once loaded and safe to share between threads.
 #pragma once
 
@@ -17,6 +21,8 @@ struct entry {
   std::string text;
   std::string where;  // "file:line:column", for lint messages
   std::string lang;   // the language file it came from
+  bool smart = false;  // apply smart_gsm after rendering
+  int parts = 0;       // SMS budget override; 0: by the key's name (lint.hpp)
 };
 
 class formatter;

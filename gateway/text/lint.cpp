@@ -124,20 +124,22 @@ void lint_templates(const catalog& texts, std::vector<std::string>& problems) {
                              "' (known: date, time, weekday, number, phone_masked)");
         }
       }
-      const segment_report raw = measure_sms(e->text);
-      if (raw.enc == encoding::ucs2 && measure_sms(smart_gsm(e->text)).enc == encoding::gsm7) {
+      const std::string sent = e->smart ? smart_gsm(e->text) : e->text;
+      const segment_report raw = measure_sms(sent);
+      if (raw.enc == encoding::ucs2 && measure_sms(smart_gsm(sent)).enc == encoding::gsm7) {
         // Only invisible or typographic characters keep this text out of GSM-7.
         std::string culprits;
         for (const auto& c : raw.non_gsm) culprits += (culprits.empty() ? "" : " ") + c;
         problems.push_back(e->where + ": '" + key + "' is sent as UCS-2 only because of " +
-                           culprits + "; use plain quotes, dashes and spaces");
+                           culprits + "; use plain quotes, dashes and spaces, or mark it smart: true");
       }
-      const auto expanded = measure_sms(expand_with_samples(e->text, lang));
-      if (expanded.parts > sms_budget(key)) {
+      const auto expanded = measure_sms(expand_with_samples(sent, lang));
+      const std::size_t budget = e->parts > 0 ? static_cast<std::size_t>(e->parts) : sms_budget(key);
+      if (expanded.parts > budget) {
         problems.push_back(e->where + ": '" + key + "' takes " + std::to_string(expanded.parts) +
                            " SMS parts (" + to_string(expanded.enc) + ", " +
                            std::to_string(expanded.units) + " units with long values); its budget is " +
-                           std::to_string(sms_budget(key)));
+                           std::to_string(budget));
       }
     }
   }

@@ -104,3 +104,17 @@ TEST_CASE("flow: a missing text ends the run with the error text, not a crash", 
   CHECK(out.screen == "Service unavailable.");
   CHECK_THAT(out.error, Catch::Contains("survey.intro"));
 }
+
+TEST_CASE("flow: a template marked smart is sent with GSM-7 quotes and dashes", "[flow]") {
+  std::vector<std::string> problems;
+  const auto texts = text::catalog::load_dir(test::fixture_path("templates/lint"), problems);
+  const auto f = flow::parse_flow("smart", "smart.yaml",
+                                  "start: bye\nnodes:\n  bye:\n    end: options.smart_quotes\n",
+                                  problems);
+  REQUIRE(problems.empty());
+  REQUIRE(texts.find("en", "options.smart_quotes")->smart);
+  CHECK(texts.find("en", "options.long_but_allowed")->parts == 2);
+  const auto out = flow::start(*f, flow::context{flow::medium::sms, {"en"}, &texts});
+  REQUIRE(out.messages.size() == 1);
+  CHECK(out.messages[0] == "It's time - see you...");
+}
