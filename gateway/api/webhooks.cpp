@@ -70,7 +70,10 @@ void handle_ussd(services& s, const channels::channel& ch, core::ussd_request u,
         }
         check_screen_length(s, ch, out->text);
         reply(ch.render_ussd(*out));
-      });
+      },
+      // A hop's session state may be answered at commit: a power cut ends the phone's USSD
+      // session too. Anything the hop queues or books makes the store wait for the disk.
+      store::durability::commit);
 }
 
 void handle_sms(services& s, const channels::channel& ch, core::inbound_sms m,

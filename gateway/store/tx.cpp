@@ -51,6 +51,8 @@ SQLite::Statement& tx::stmt(const char* sql) { return cache_.get(db_, sql); }
 
 bool tx::record_inbound(std::string_view channel_id, std::string_view external_id,
                         std::string_view kind, std::int64_t contact_id, std::string_view body) {
+  // The aggregator will not send an acknowledged event again: it must be on disk first.
+  require_disk();
   auto& s = stmt(
       "INSERT INTO inbound_events (channel_id, external_id, kind, contact_id, body, received_at)"
       " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, external_id) DO NOTHING");
@@ -146,6 +148,8 @@ void tx::save_run(run& r) {
 }
 
 std::int64_t tx::queue_message(const new_message& m) {
+  // A queued message is a promise to someone: it must survive power loss.
+  require_disk();
   auto& s = stmt(
       "INSERT INTO outbound_messages (channel_id, contact_id, run_id, to_phone, body, priority,"
       " status, next_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)");

@@ -65,8 +65,12 @@ class tx {
 
   core::unix_ms now() const { return now_; }
 
+  // This work has effects that must survive power loss before anyone is told (a message
+  // queued, a booking made), even if it was submitted with durability::commit.
+  void require_disk() { disk_required_ = true; }
+
   // Records an inbound event once. Returns false when (channel_id, external_id) was seen
-  // before: the caller acknowledges and does nothing else.
+  // before: the caller acknowledges and does nothing else. Requires disk (require_disk).
   bool record_inbound(std::string_view channel_id, std::string_view external_id,
                       std::string_view kind, std::int64_t contact_id, std::string_view body);
 
@@ -81,6 +85,7 @@ class tx {
   void save_run(run& r);
 
   // Queues an outbound message and records its first history event. Returns its id.
+  // Requires disk (require_disk).
   std::int64_t queue_message(const new_message& m);
 
   // Moves up to `limit` of a channel's due messages to 'sending' (priority first, then due
@@ -102,6 +107,8 @@ class tx {
   SQLite::Database& db_;
   statement_cache& cache_;
   core::unix_ms now_;
+  bool disk_required_ = false;
+  friend class writer;
 };
 
 }  // namespace paygham::store

@@ -79,11 +79,11 @@ void writer::preallocate_wal() {
 
 writer::~writer() { stop(); }
 
-void writer::submit(work_fn work, done_fn done) {
+void writer::submit(work_fn work, done_fn done, durability d) {
   {
     std::lock_guard lock(mu_);
     if (!stopping_) {
-      queue_.push_back(item{std::move(work), std::move(done)});
+      queue_.push_back(item{std::move(work), std::move(done), d});
       cv_.notify_one();
       return;
     }
@@ -142,6 +142,17 @@ void writer::loop() {
       ++stats_.groups;
       stats_.items += done.dones.size();
     }
+    // Items that need only the commit are told now; the rest wait for the syncers.
+    for (std::size_t i = 0; i < done.dones.size(); ++i) {
+      if (!done.early[i] || !done.dones[i]) continue;
+      try {
+        done.dones[i](done.errors[i]);
+      } catch (const std::exception& e) {
+        core::log::error("store.done_callback_threw", {{"error", e.what()}});
+      }
+      done.dones[i] = nullptr;
+    }
+    done.needs_disk = std::find(done.early.begin(), done.early.end(), false) != done.early.end();
     std::lock_guard lock(sync_mu_);
     done.seq = ++committed_;
     to_sync_.push_back(std::move(done));
@@ -159,10 +170,14 @@ writer::outcome writer::run_group(std::deque<item>& group) {
   try {
     exec_cached("BEGIN IMMEDIATE");
     tx t(*db_, *cache_, core::now_ms());
+    out.early.assign(group.size(), false);
     for (std::size_t i = 0; i < group.size(); ++i) {
       exec_cached("SAVEPOINT item");
       try {
+        t.disk_required_ = false;
         group[i].work(t);
+        out.early[i] = opts_.sync == synchronous::normal ||
+                       (group[i].when == durability::commit && !t.disk_required_);
         exec_cached("RELEASE item");
       } catch (...) {
         out.errors[i] = std::current_exception();
@@ -177,9 +192,13 @@ writer::outcome writer::run_group(std::deque<item>& group) {
     db_->tryExec("ROLLBACK");
   }
   out.dones.reserve(group.size());
+  out.early.resize(group.size(), false);
   for (std::size_t i = 0; i < group.size(); ++i) {
     out.dones.push_back(std::move(group[i].done));
-    if (commit_error) out.errors[i] = commit_error;
+    if (commit_error) {
+      out.errors[i] = commit_error;
+      out.early[i] = true;  // nothing to wait for: tell them now
+    }
   }
   return out;
 }
@@ -188,14 +207,16 @@ void writer::sync_loop() {
   std::deque<outcome> batch;
   for (;;) {
     std::uint64_t target = 0;
+    bool sync = false;
     {
       std::unique_lock lock(sync_mu_);
       // Work: groups committed that no fdatasync has started for yet.
       sync_cv_.wait(lock, [&] { return writer_done_ || committed_ > covered_; });
       if (committed_ == covered_) return;  // the writer is done and all is covered
       target = covered_ = committed_;
+      for (const auto& o : to_sync_) sync = sync || (o.seq <= target && o.needs_disk);
     }
-    if (opts_.sync == synchronous::full) make_durable();
+    if (sync && opts_.sync == synchronous::full) make_durable();
     {
       // Everything up to `target` is durable now, whichever syncer took it out of line.
       std::lock_guard lock(sync_mu_);

@@ -33,6 +33,14 @@ namespace paygham::store {
 
 class statement_cache;
 
+// When a caller may be told its work is done (with synchronous = full; with normal, both are
+// "commit").
+enum class durability {
+  disk,    // after the WAL holding it is fsynced: an acknowledged SMS survives power loss
+  commit,  // after the commit, unless the work called tx::require_disk(): for USSD hop state,
+           // which a power cut loses with the phone's session anyway (the person redials)
+};
+
 class writer {
  public:
   // Runs on the writer thread inside the group's transaction.
@@ -56,7 +64,7 @@ class writer {
   writer& operator=(const writer&) = delete;
 
   // Thread-safe. After stop() the item is refused: done is called at once with an error.
-  void submit(work_fn work, done_fn done);
+  void submit(work_fn work, done_fn done, durability d = durability::disk);
 
   // Runs every item already queued, makes it durable, tells its callers, checkpoints,
   // closes the database and joins the threads. Idempotent.
@@ -69,12 +77,15 @@ class writer {
   struct item {
     work_fn work;
     done_fn done;
+    durability when = durability::disk;
   };
   // A committed (or failed) group on its way to the syncers.
   struct outcome {
     std::uint64_t seq = 0;
-    std::vector<done_fn> dones;
+    std::vector<done_fn> dones;  // emptied where told at commit
     std::vector<std::exception_ptr> errors;
+    std::vector<bool> early;     // may be told at commit (see durability)
+    bool needs_disk = false;     // some item waits for an fsync
   };
   void loop();
   outcome run_group(std::deque<item>& group);

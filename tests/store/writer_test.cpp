@@ -164,3 +164,26 @@ TEST_CASE("store: with synchronous full each group is synced before callers hear
   test::in_tx(w, [](store::tx& t) { t.upsert_contact("+93700000001"); });
   CHECK(w.counters().syncs == 0);
 }
+
+TEST_CASE("store: work submitted for commit is told before the sync unless it asks for disk",
+          "[store]") {
+  test::temp_dir d;
+  store::writer w(store::options{d.file("full.db"), store::synchronous::full});
+  auto run = [&](store::durability when, bool queue) {
+    std::promise<std::uint64_t> told;
+    w.submit(
+        [queue](store::tx& t) {
+          t.upsert_contact("+93700000001");
+          if (queue) t.queue_message({"console", 0, 0, "+93700000001", "x", core::priority::reply});
+        },
+        [&](std::exception_ptr) { told.set_value(w.counters().syncs); }, when);
+    return told.get_future().get();
+  };
+  const auto before = w.counters().syncs;
+  // Session state: answered at commit, before any fsync of its group.
+  CHECK(run(store::durability::commit, false) == before);
+  // A queued message needs the disk even when submitted for commit.
+  CHECK(run(store::durability::commit, true) > before);
+  const auto now = w.counters().syncs;
+  CHECK(run(store::durability::disk, false) > now);
+}
