@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
   const double engine_rate = static_cast<double>(steps) / seconds_since(start);
 
   // 2. The same sessions through the runner: every hop read, stepped and stored, committed
-  //    in groups of 64 as the server does under load.
+  //    in groups of 64 as the server does under load (session state is answered at commit).
   const auto dir = std::filesystem::temp_directory_path() / "paygham-bench-flow";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
@@ -97,7 +97,8 @@ int main(int argc, char** argv) {
             [&run, req = core::ussd_request{"at", id, phone, "*384*12#", text, ""}](store::tx& t) {
               run.apply_ussd(t, req);
             },
-            [done](std::exception_ptr) { done->set_value(); });
+            [done](std::exception_ptr) { done->set_value(); },
+            store::durability::commit);  // as the server submits USSD hops
       }
       for (auto& f : group) f.get();
       hops += group.size();
