@@ -30,7 +30,4 @@ result<form> parse_form(std::string_view body);
 // Percent-decodes one component; `plus_is_space` for form bodies and queries.
 result<std::string> percent_decode(std::string_view in, bool plus_is_space);
 
-// Percent-encodes everything but unreserved characters (RFC 3986).
-std::string percent_encode(std::string_view in);
-
 }  // namespace paygham::core

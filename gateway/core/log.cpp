@@ -38,7 +38,6 @@ std::string utc_now() {
 }  // namespace
 
 void set_level(level l) { threshold_.store(l); }
-level current_level() { return threshold_.load(); }
 
 bool parse_level(std::string_view text, level& out) {
   for (level l : {level::debug, level::info, level::warn, level::error}) {

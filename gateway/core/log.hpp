@@ -19,7 +19,6 @@ enum class level { debug = 0, info = 1, warn = 2, error = 3 };
 
 // Lines below this level are dropped. Default info.
 void set_level(level l);
-level current_level();
 // Parses "debug", "info", "warn", "error". Returns false on anything else.
 bool parse_level(std::string_view text, level& out);
 

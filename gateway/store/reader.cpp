@@ -14,13 +14,6 @@ std::int64_t reader::outbox_depth() {
       .getInt64();
 }
 
-std::int64_t reader::messages_in_status(const char* status) {
-  SQLite::Statement s(*db_, "SELECT COUNT(*) FROM outbound_messages WHERE status = ?");
-  s.bind(1, status);
-  s.executeStep();
-  return s.getColumn(0).getInt64();
-}
-
 bool reader::healthy() noexcept {
   try {
     return db_->execAndGet("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").getInt() ==

@@ -19,8 +19,6 @@ class reader {
 
   // Messages not yet handed to an aggregator: queued, retrying or sending.
   std::int64_t outbox_depth();
-  // Count of outbound messages in one status (e.g. "delivered").
-  std::int64_t messages_in_status(const char* status);
   // True when the database answers and its schema is the one this build knows.
   bool healthy() noexcept;
 

@@ -71,7 +71,6 @@ class writer {
   void stop();
 
   stats counters() const;
-  const options& opts() const { return opts_; }
 
  private:
   struct item {

@@ -142,8 +142,4 @@ std::string smart_gsm(std::string_view utf8) {
   return out;
 }
 
-std::vector<std::string> non_gsm_characters(std::string_view utf8) {
-  return measure_sms(smart_gsm(utf8)).non_gsm;
-}
-
 }  // namespace paygham::text

@@ -40,8 +40,4 @@ segment_report measure_sms(std::string_view utf8);
 // a template asks for it; Persian-script text is never touched (it is UCS-2 anyway).
 std::string smart_gsm(std::string_view utf8);
 
-// The characters of `utf8` that keep it out of GSM-7 even after smart_gsm, for lint.
-// Invisible ones (ZWNJ, bidi marks, NBSP…) are named by code point ("U+200F").
-std::vector<std::string> non_gsm_characters(std::string_view utf8);
-
 }  // namespace paygham::text

@@ -35,7 +35,3 @@ TEST_CASE("core: UTF-8 validation accepts Persian and emoji, rejects broken sequ
   CHECK_FALSE(valid_utf8("\xF4\x90\x80\x80"));  // past U+10FFFF
   CHECK_FALSE(valid_utf8("\xFF"));
 }
-
-TEST_CASE("core: percent_encode leaves unreserved characters and escapes the rest", "[core]") {
-  CHECK(paygham::core::percent_encode("a b+c/~") == "a%20b%2Bc%2F~");
-}

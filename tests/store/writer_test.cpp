@@ -121,9 +121,9 @@ TEST_CASE("store: due messages are claimed by priority, and history records each
     t.set_message_status(claimed[0].id, core::message_status::sent, "console", "", "ref-1");
     t.set_message_status(claimed[0].id, core::message_status::delivered, "console", "DELIVRD");
   });
-  CHECK(r.messages_in_status("delivered") == 1);
   CHECK(r.outbox_depth() == 2);  // one still sending, one queued on "at"
   SQLite::Database db(d.file("store.db"));
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM outbound_messages WHERE status = 'delivered'").getInt() == 1);
   SQLite::Statement h(db, "SELECT status, source, COALESCE(raw_code, '') FROM message_events"
                           " WHERE message_id = ? ORDER BY id");
   h.bind(1, static_cast<std::int64_t>(claimed[0].id));
