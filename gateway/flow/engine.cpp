@@ -22,6 +22,12 @@ class renderer {
  public:
   renderer(const context& ctx, const state& s) : ctx_(ctx), s_(s) {}
 
+  // The language the text of `key` will be shown in, or "" when no language has it.
+  std::string lang_of(std::string_view key) const {
+    const text::entry* e = ctx_.texts->resolve(key, ctx_.langs);
+    return e ? e->lang : std::string();
+  }
+
   std::optional<std::string> text(std::string_view key) const {
     const text::entry* e = ctx_.texts->resolve(key, ctx_.langs);
     if (!e) return std::nullopt;
@@ -61,12 +67,22 @@ void fail(outcome& out, const context& ctx, std::string why) {
   out.messages = {text};
 }
 
+// "1." in Latin script; "۱-" with Persian digits for fa, prs and ps (R-L5; domain.md appendix).
+std::string option_number(std::size_t n, std::string_view lang) {
+  const std::string digits = std::to_string(n);
+  if (lang != "fa" && lang != "prs" && lang != "ps") return digits + ".";
+  std::string out;
+  for (char d : digits) out += std::string("\xDB") + static_cast<char>(0xB0 + (d - '0'));
+  return out + "-";
+}
+
 std::optional<std::string> render_ask(const node& n, const renderer& r, std::string& missing) {
   auto question = r.text(n.text);
   if (!question) {
     missing = n.text;
     return std::nullopt;
   }
+  const std::string lang = r.lang_of(n.text);
   std::string body = *question;
   for (std::size_t i = 0; i < n.options.size(); ++i) {
     auto label = r.text(n.options[i].label);
@@ -74,7 +90,7 @@ std::optional<std::string> render_ask(const node& n, const renderer& r, std::str
       missing = n.options[i].label;
       return std::nullopt;
     }
-    body += "\n" + std::to_string(i + 1) + ". " + *label;
+    body += "\n" + option_number(i + 1, lang) + " " + *label;
   }
   return body;
 }
