@@ -136,7 +136,8 @@ bool valid_clock(std::string_view hhmm) {
 void read_defaults(config_reader& cr, const YAML::Node& n, config& c) {
   auto& r = cr.raw();
   if (!n.IsDefined() ||
-      !r.expect_map(n, "defaults", {"region", "timezone", "language", "quiet_hours"})) {
+      !r.expect_map(n, "defaults",
+                    {"region", "timezone", "language", "languages", "quiet_hours"})) {
     return;
   }
   if (auto v = cr.text(n, "region", "defaults")) {
@@ -149,6 +150,7 @@ void read_defaults(config_reader& cr, const YAML::Node& n, config& c) {
   }
   if (auto v = cr.text(n, "timezone", "defaults")) c.defaults_.timezone = *v;
   if (auto v = cr.text(n, "language", "defaults")) c.defaults_.language = *v;
+  c.defaults_.languages = r.text_list(n, "languages", "defaults");
   if (auto v = cr.text(n, "quiet_hours", "defaults")) {
     if (v->size() != 11 || (*v)[5] != '-' || !valid_clock(v->substr(0, 5)) ||
         !valid_clock(v->substr(6))) {

@@ -21,6 +21,7 @@ struct defaults {
   std::string region = "AF";          // for numbers written without a country code
   std::string timezone = "Asia/Kabul";
   std::string language = "en";
+  std::vector<std::string> languages;  // offered to a new number first (2 or more to ask)
   std::string quiet_hours;            // "21:00-07:00", or empty for none
 };
 

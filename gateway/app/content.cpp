@@ -14,6 +14,12 @@ std::shared_ptr<const runner::content> load_content(const config& c,
   if (std::find(langs.begin(), langs.end(), "en") == langs.end()) {
     problems.push_back(c.templates_dir + ": templates/en.yaml is missing (the last fallback)");
   }
+  for (const auto& offered : c.defaults_.languages) {
+    if (std::find(langs.begin(), langs.end(), offered) == langs.end()) {
+      problems.push_back(c.file + ": defaults.languages offers '" + offered +
+                         "' but templates has no " + offered + ".yaml");
+    }
+  }
   if (std::find(langs.begin(), langs.end(), c.defaults_.language) == langs.end()) {
     problems.push_back(c.file + ": defaults.language is '" + c.defaults_.language +
                        "' but templates has no " + c.defaults_.language + ".yaml");

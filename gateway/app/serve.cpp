@@ -59,7 +59,8 @@ int serve(const std::string& config_path) {
     store::reader reader(cfg.store);
     std::mutex reader_mu;  // the reader serves /metrics and /readyz from any io thread
 
-    runner::runner run(content, runner::settings{cfg.defaults_.language, cfg.defaults_.timezone});
+    runner::runner run(content, runner::settings{cfg.defaults_.language, cfg.defaults_.timezone,
+                                                 cfg.defaults_.languages});
     std::vector<const channels::channel*> chan_ptrs;
     for (const auto& ch : chans) chan_ptrs.push_back(ch.get());
     jobs::outbox outbox(writer, chan_ptrs);

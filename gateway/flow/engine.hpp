@@ -51,7 +51,11 @@ inline constexpr std::string_view invalid = "common.invalid";
 inline constexpr std::string_view too_many_invalid = "common.too_many_invalid";
 inline constexpr std::string_view error = "common.error";
 inline constexpr std::string_view no_service = "common.no_service";
-inline constexpr std::string_view required[] = {invalid, too_many_invalid, error, no_service};
+// The language picker (runner): the question, and each language's own name for itself.
+inline constexpr std::string_view choose_language = "common.choose_language";
+inline constexpr std::string_view language_name = "common.language_name";
+inline constexpr std::string_view required[] = {invalid,    too_many_invalid, error,
+                                                no_service, choose_language,  language_name};
 // Optional: the acknowledgement of an SMS nothing else claims.
 inline constexpr std::string_view unknown_sms = "common.unknown_sms";
 }  // namespace keys

@@ -5,11 +5,15 @@
 #include "gateway/core/log.hpp"
 #include "gateway/flow/engine.hpp"
 #include "gateway/store/tx.hpp"
+#include "gateway/text/normalize.hpp"
+#include "gateway/text/readers.hpp"
 
 namespace paygham::runner {
 namespace {
 
 constexpr std::string_view text_unavailable = "This service is not available.";
+// The run's place while the language picker is shown; '@' cannot start a YAML node name.
+constexpr std::string_view language_node = "@language";
 
 std::string to_json(const flow::state& s) {
   nlohmann::json j;
@@ -98,40 +102,62 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     // The aggregator retried a hop we already answered: same screen, no second step.
     return reply_from_json(existing->last_reply);
   }
-  const store::contact who = tx.upsert_contact(req.from);
+  store::contact who = tx.upsert_contact(req.from);
   flow::context ctx{flow::medium::ussd, languages_for(who.language), &c->texts, &c->words,
                     settings_.timezone};
 
   flow::outcome out;
   store::run r;
+  const flow::definition* f = nullptr;
+  std::vector<std::string> answers;  // pre-answers, in order, still to feed to the flow
   if (!existing) {
-    const flow::definition* f = c->flows.by_ussd_code(req.service_code);
+    f = c->flows.by_ussd_code(req.service_code);
     if (!f) {
       core::log::info("ussd.no_flow", {{"channel", req.channel_id}, {"code", req.service_code}});
       return core::ussd_reply{true, fallback_text(*c, flow::keys::no_service, ctx.langs, text_unavailable)};
     }
-    out = flow::start(*f, ctx);
     // Digits dialled after the service code (*384*12*1*2#) arrive as the first hop's text:
-    // each pre-answers one screen (R-U9).
-    if (!req.text.empty()) {
-      for (const std::string& answer : split_star(req.text)) {
-        if (out.finished) break;
-        out = flow::resume(*f, std::move(out.next), answer, ctx);
-      }
-    }
+    // each pre-answers one screen (R-U9), the language picker's first.
+    if (!req.text.empty()) answers = split_star(req.text);
     r.contact_id = who.id;
     r.channel_id = req.channel_id;
     r.medium = "ussd";
     r.session_id = req.session_id;
     r.flow_id = f->id;
     r.flow_hash = f->hash;
+    out.next.node = asks_language(who) ? std::string(language_node) : std::string();
   } else {
     r = std::move(*existing);
-    const flow::definition* f = c->flows.by_id(r.flow_id);
+    f = c->flows.by_id(r.flow_id);
     if (r.status != "active" || !f) {
       return core::ussd_reply{true, fallback_text(*c, flow::keys::no_service, ctx.langs, text_unavailable)};
     }
-    out = flow::resume(*f, state_from_json(r.state), newest_answer(req.text, r.last_input), ctx);
+    out.next = state_from_json(r.state);
+    answers.push_back(newest_answer(req.text, r.last_input));
+  }
+  std::size_t used = 0;
+  if (out.next.node == language_node) {
+    // The person has not chosen a language yet: that comes before the flow (domain.md 1.5).
+    const std::string lang = used < answers.size() ? chosen_language(*c, answers[used++]) : "";
+    if (lang.empty()) {
+      const bool answered = used > 0;
+      out.next.invalid += answered ? 1 : 0;
+      out.finished = out.next.invalid >= flow::max_invalid_replies;
+      const text::entry* why = c->texts.resolve(
+          out.finished ? flow::keys::too_many_invalid : flow::keys::invalid, ctx.langs);
+      out.screen = out.finished ? (why ? why->text : "")
+                                : language_screen(*c, answered && why ? why->text : "");
+    } else {
+      tx.set_contact_language(who.id, lang);
+      who.language = lang;
+      ctx.langs = languages_for(lang);
+      out = flow::start(*f, ctx);
+    }
+  } else if (!existing) {
+    out = flow::start(*f, ctx);
+  }
+  for (; used < answers.size() && !out.finished && out.next.node != language_node; ++used) {
+    out = flow::resume(*f, std::move(out.next), answers[used], ctx);
   }
   if (!out.error.empty()) {
     core::log::error("flow.error", {{"flow", r.flow_id}, {"error", out.error}});
@@ -143,6 +169,32 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   r.last_reply = reply_to_json(reply);
   tx.save_run(r);
   return reply;
+}
+
+bool runner::asks_language(const store::contact& who) const {
+  return who.language.empty() && settings_.languages.size() >= 2;
+}
+
+std::string runner::language_screen(const content& c, const std::string& reason) const {
+  std::string header;
+  for (const auto& lang : settings_.languages) {
+    const text::entry* e = c.texts.find(lang, flow::keys::choose_language);
+    if (e && header.find(e->text) == std::string::npos) {
+      header += (header.empty() ? "" : " / ") + e->text;
+    }
+  }
+  std::string screen = reason.empty() ? header : reason + "\n" + header;
+  for (std::size_t i = 0; i < settings_.languages.size(); ++i) {
+    const text::entry* name = c.texts.find(settings_.languages[i], flow::keys::language_name);
+    screen += "\n" + std::to_string(i + 1) + " " + (name ? name->text : settings_.languages[i]);
+  }
+  return screen;
+}
+
+std::string runner::chosen_language(const content& c, std::string_view answer) const {
+  const auto n = text::read_choice(text::normalize(answer), c.words);
+  if (!n || *n < 1 || static_cast<std::size_t>(*n) > settings_.languages.size()) return {};
+  return settings_.languages[static_cast<std::size_t>(*n) - 1];
 }
 
 std::string runner::error_text() const {

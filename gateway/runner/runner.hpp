@@ -18,6 +18,7 @@
 
 namespace paygham::store {
 class tx;
+struct contact;
 }
 
 namespace paygham::runner {
@@ -32,6 +33,9 @@ struct content {
 struct settings {
   std::string default_language = "en";
   std::string timezone = "UTC";  // dates and times in texts
+  // Offered, in this order, to a number that has not chosen a language yet, before any flow
+  // (domain.md 1.5). Fewer than two: nobody is asked.
+  std::vector<std::string> languages;
 };
 
 struct sms_outcome {
@@ -61,6 +65,12 @@ class runner {
 
  private:
   std::vector<std::string> languages_for(const std::string& contact_language) const;
+  bool asks_language(const store::contact& who) const;
+  // The language picker: each language named in its own script (common.language_name),
+  // under a header that joins every language's common.choose_language.
+  std::string language_screen(const content& c, const std::string& reason) const;
+  // The language an answer to the picker chooses, or "".
+  std::string chosen_language(const content& c, std::string_view answer) const;
 
   mutable std::mutex mu_;  // guards content_ (swapped by reload from another thread)
   std::shared_ptr<const content> content_;

@@ -83,6 +83,14 @@ contact tx::upsert_contact(std::string_view phone) {
   return contact{db_.getLastInsertRowid(), std::string(phone), {}};
 }
 
+void tx::set_contact_language(std::int64_t contact_id, std::string_view language) {
+  auto& s = stmt("UPDATE contacts SET language = ?, updated_at = ? WHERE id = ?");
+  bind_text(s, 1, language);
+  s.bind(2, now_);
+  s.bind(3, contact_id);
+  s.exec();
+}
+
 std::optional<run> tx::find_session_run(std::string_view channel_id, std::string_view session_id) {
   static const std::string sql = std::string("SELECT ") + run_columns +
                                  " FROM flow_runs WHERE channel_id = ? AND session_id = ?";

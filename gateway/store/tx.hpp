@@ -76,6 +76,8 @@ class tx {
 
   // The contact for an E.164 number, created on first contact.
   contact upsert_contact(std::string_view phone);
+  // Remembers the language a person chose (domain.md 1.5).
+  void set_contact_language(std::int64_t contact_id, std::string_view language);
 
   std::optional<run> find_session_run(std::string_view channel_id, std::string_view session_id);
   // The contact's run waiting for an SMS reply, if any.

@@ -17,7 +17,8 @@ struct fixture {
   store::writer writer{store::options{dir.file("store.db"), store::synchronous::normal}};
   runner::runner run;
 
-  explicit fixture(std::string default_language = "en") : run(load(), {std::move(default_language)}) {}
+  explicit fixture(std::string default_language = "en", std::vector<std::string> offered = {})
+      : run(load(), {std::move(default_language), "Asia/Kabul", std::move(offered)}) {}
 
   static std::shared_ptr<const runner::content> load() {
     auto c = std::make_shared<runner::content>();
@@ -143,4 +144,20 @@ TEST_CASE("runner: an SMS nothing claims is kept and acknowledged", "[runner]") 
   CHECK(out.queued == 1);
   CHECK(fx.queued_bodies().at(0) == "We received your message. Text INFO for the menu.");
   CHECK(fx.count("SELECT COUNT(*) FROM inbound_events") == 1);
+}
+
+TEST_CASE("runner: a new number chooses its language first, and it is remembered", "[runner]") {
+  fixture fx("en", {"prs", "ps", "fa", "en"});
+  auto r = fx.hop("g1", "");
+  CHECK_FALSE(r.end);
+  CHECK(r.text == "زبان / ژبه / Language\n1 دری\n2 پښتو\n3 فارسی\n4 English");
+  r = fx.hop("g1", "9");  // not a language: asked again, with the reason
+  CHECK_THAT(r.text, Catch::StartsWith("Sorry, please reply with the number next to your answer.\nزبان"));
+  r = fx.hop("g1", "9*۱");
+  CHECK(r.text == "هلال احمر\n۱- ساعات کار کلینیک\n۲- مصونیت از ماین");
+  CHECK(fx.count("SELECT COUNT(*) FROM contacts WHERE language = 'prs'") == 1);
+  // The next session skips the question; pre-answers after a picker answer go to the flow.
+  CHECK(fx.hop("g2", "").text == "هلال احمر\n۱- ساعات کار کلینیک\n۲- مصونیت از ماین");
+  fixture other("en", {"prs", "ps", "fa", "en"});
+  CHECK_THAT(other.hop("g3", "4*2").text, Catch::StartsWith("Saw a mine"));
 }

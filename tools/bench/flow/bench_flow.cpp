@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
     store::writer writer(store::options{(dir / "bench.db").string(),
                                         sync == "normal" ? store::synchronous::normal
                                                          : store::synchronous::full});
-    runner::runner run(content, runner::settings{"en"});
+    runner::runner run(content, runner::settings{"en", "UTC", {}});
     std::uint64_t session = 0;
     start = clock_type::now();
     while (seconds_since(start) < budget) {
