@@ -76,7 +76,17 @@ std::string option_number(std::size_t n, std::string_view lang) {
   return out + "-";
 }
 
-std::optional<std::string> render_ask(const node& n, const renderer& r, std::string& missing) {
+// Over USSD a menu longer than a screen's page is shown a page at a time.
+bool paged(const node& n, const context& ctx) {
+  return ctx.via == medium::ussd && ctx.page_size > 0 && n.options.size() > ctx.page_size;
+}
+
+std::size_t pages(const node& n, const context& ctx) {
+  return paged(n, ctx) ? (n.options.size() + ctx.page_size - 1) / ctx.page_size : 1;
+}
+
+std::optional<std::string> render_ask(const node& n, const renderer& r, std::string& missing,
+                                      const state& st, const context& ctx) {
   auto question = r.text(n.text);
   if (!question) {
     missing = n.text;
@@ -84,13 +94,25 @@ std::optional<std::string> render_ask(const node& n, const renderer& r, std::str
   }
   const std::string lang = r.lang_of(n.text);
   std::string body = *question;
-  for (std::size_t i = 0; i < n.options.size(); ++i) {
-    auto label = r.text(n.options[i].label);
+  // Option numbers stay the same on every page, so a memorised path keeps working.
+  const std::size_t first = paged(n, ctx) ? st.page * ctx.page_size : 0;
+  const std::size_t last = paged(n, ctx) ? std::min(first + ctx.page_size, n.options.size())
+                                         : n.options.size();
+  const auto line = [&](std::size_t number, std::string_view key) {
+    auto label = r.text(key);
     if (!label) {
-      missing = n.options[i].label;
-      return std::nullopt;
+      missing = std::string(key);
+      return false;
     }
-    body += "\n" + option_number(i + 1, lang) + " " + *label;
+    body += "\n" + option_number(number, lang) + " " + *label;
+    return true;
+  };
+  for (std::size_t i = first; i < last; ++i) {
+    if (!line(i + 1, n.options[i].label)) return std::nullopt;
+  }
+  if (ctx.via == medium::ussd) {
+    if (st.page + 1 < pages(n, ctx) && !line(98, keys::more)) return std::nullopt;
+    if ((st.page > 0 || !st.trail.empty()) && !line(0, keys::back)) return std::nullopt;
   }
   return body;
 }
@@ -122,11 +144,12 @@ void advance(const definition& f, std::string node_id, outcome& out, output& o,
       }
       case node_kind::ask: {
         std::string missing;
-        auto body = render_ask(*n, r, missing);
-        if (!body) return fail(out, ctx, "missing text '" + missing + "'");
-        o.add(*body);
         out.next.node = n->id;
         out.next.invalid = 0;
+        out.next.page = 0;
+        auto body = render_ask(*n, r, missing, out.next, ctx);
+        if (!body) return fail(out, ctx, "missing text '" + missing + "'");
+        o.add(*body);
         return finish(out, o, ctx);
       }
       case node_kind::end: {
@@ -152,6 +175,20 @@ std::size_t read_choice(std::string_view input, std::size_t count, const context
   return (v && *v >= 1 && static_cast<std::size_t>(*v) <= count) ? static_cast<std::size_t>(*v) : 0;
 }
 
+// Shows the ask the run waits at again (another page, or after an invalid reply).
+outcome& show(const node& n, outcome& out, output& o, const context& ctx, const std::string& prefix) {
+  renderer r(ctx, out.next);
+  std::string missing;
+  auto body = render_ask(n, r, missing, out.next, ctx);
+  if (!body) {
+    fail(out, ctx, "missing text '" + missing + "'");
+    return out;
+  }
+  o.add(prefix.empty() ? *body : prefix + "\n" + *body);
+  finish(out, o, ctx);
+  return out;
+}
+
 }  // namespace
 
 outcome start(const definition& f, const context& ctx) {
@@ -170,6 +207,38 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
     fail(out, ctx, "run waits at '" + out.next.node + "', which is not an ask of flow '" + f.id + "'");
     return out;
   }
+  // USSD navigation first: these answers are never options (R-U8).
+  if (ctx.via == medium::ussd) {
+    const std::string typed = text::normalize(input);
+    if (typed == "98" && out.next.page + 1 < pages(*n, ctx)) {
+      ++out.next.page;
+      return show(*n, out, o, ctx, "");
+    }
+    if (typed == "0" && out.next.page > 0) {
+      --out.next.page;
+      return show(*n, out, o, ctx, "");
+    }
+    if (typed == "0" && !out.next.trail.empty()) {
+      const std::string previous = out.next.trail.back();
+      out.next.trail.pop_back();
+      advance(f, previous, out, o, ctx);
+      return out;
+    }
+    if (typed == "0") {
+      // Back from the first question: the person is leaving.
+      renderer r(ctx, out.next);
+      o.add(r.text(keys::goodbye).value_or(""));
+      out.finished = true;
+      out.next.node.clear();
+      finish(out, o, ctx);
+      return out;
+    }
+    if (typed == "00") {
+      out.next.trail.clear();
+      advance(f, f.start, out, o, ctx);
+      return out;
+    }
+  }
   const std::size_t choice = read_choice(input, n->options.size(), ctx);
   if (choice == 0) {
     renderer r(ctx, out.next);
@@ -185,20 +254,17 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
       finish(out, o, ctx);
       return out;
     }
-    std::string missing;
     auto prefix = r.text(keys::invalid);
-    auto body = render_ask(*n, r, missing);
-    if (!prefix || !body) {
-      fail(out, ctx, "missing text '" + (prefix ? missing : std::string(keys::invalid)) + "'");
+    if (!prefix) {
+      fail(out, ctx, "missing text '" + std::string(keys::invalid) + "'");
       return out;
     }
     // The same screen again, with a short reason first (R-U10).
-    o.add(*prefix + "\n" + *body);
-    finish(out, o, ctx);
-    return out;
+    return show(*n, out, o, ctx, *prefix);
   }
   const option& chosen = n->options[choice - 1];
   if (!n->save.empty()) out.next.vars[n->save] = chosen.value;
+  out.next.trail.push_back(n->id);
   advance(f, chosen.next, out, o, ctx);
   return out;
 }

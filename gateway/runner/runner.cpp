@@ -20,6 +20,8 @@ std::string to_json(const flow::state& s) {
   j["node"] = s.node;
   j["vars"] = s.vars;
   j["invalid"] = s.invalid;
+  j["trail"] = s.trail;
+  j["page"] = s.page;
   return j.dump();
 }
 
@@ -29,6 +31,8 @@ flow::state state_from_json(const std::string& text) {
   s.node = j.at("node").get<std::string>();
   s.vars = j.at("vars").get<std::map<std::string, std::string>>();
   s.invalid = j.at("invalid").get<int>();
+  s.trail = j.value("trail", std::vector<std::string>{});
+  s.page = j.value("page", std::size_t{0});
   return s;
 }
 

@@ -119,3 +119,73 @@ TEST_CASE("flow: a template marked smart is sent with GSM-7 quotes and dashes", 
   REQUIRE(out.messages.size() == 1);
   CHECK(out.messages[0] == "It's time - see you...");
 }
+
+namespace {
+
+struct paging_fixture {
+  flow::flow_set set;
+  text::catalog texts;
+  const flow::definition* f = nullptr;
+
+  paging_fixture() {
+    std::vector<std::string> problems;
+    set = flow::flow_set::load_dir(test::fixture_path("flows/paging"), problems);
+    REQUIRE(problems.empty());
+    f = set.by_id("districts");
+    for (auto [k, v] : std::initializer_list<std::pair<const char*, const char*>>{
+             {"d.which", "District?"}, {"d.a", "A"}, {"d.b", "B"}, {"d.c", "C"}, {"d.d", "D"},
+             {"d.e", "E"}, {"d.f", "F"}, {"d.g", "G"}, {"d.sure", "Sure?"}, {"d.yes", "Yes"},
+             {"d.done", "Done ({district})."}, {"common.more", "More"}, {"common.back", "Back"},
+             {"common.goodbye", "Goodbye."}, {"common.invalid", "Sorry."},
+             {"common.too_many_invalid", "Dial again."}}) {
+      texts.add("en", k, v);
+    }
+  }
+  flow::context ctx() const { return flow::context{flow::medium::ussd, {"en"}, &texts}; }
+};
+
+}  // namespace
+
+TEST_CASE("flow: a long USSD menu pages with 98 More and 0 Back", "[flow]") {
+  paging_fixture fx;
+  auto out = flow::start(*fx.f, fx.ctx());
+  CHECK(out.screen == "District?\n1. A\n2. B\n3. C\n4. D\n5. E\n98. More");
+  out = flow::resume(*fx.f, out.next, "98", fx.ctx());
+  CHECK(out.screen == "District?\n6. F\n7. G\n0. Back");
+  out = flow::resume(*fx.f, out.next, "98", fx.ctx());  // no third page: invalid
+  CHECK(out.screen == "Sorry.\nDistrict?\n6. F\n7. G\n0. Back");
+  out = flow::resume(*fx.f, out.next, "0", fx.ctx());
+  CHECK(out.screen == "District?\n1. A\n2. B\n3. C\n4. D\n5. E\n98. More");
+  // Numbers stay the same on every page: 7 works from the first page.
+  out = flow::resume(*fx.f, out.next, "7", fx.ctx());
+  CHECK(out.screen == "Sure?\n1. Yes\n0. Back");
+  out = flow::resume(*fx.f, out.next, "1", fx.ctx());
+  CHECK(out.finished);
+  CHECK(out.screen == "Done (7).");
+}
+
+TEST_CASE("flow: 0 goes back a question, 00 home, and 0 on the first question exits", "[flow]") {
+  paging_fixture fx;
+  auto out = flow::start(*fx.f, fx.ctx());
+  out = flow::resume(*fx.f, out.next, "2", fx.ctx());
+  CHECK(out.screen == "Sure?\n1. Yes\n0. Back");
+  out = flow::resume(*fx.f, out.next, "0", fx.ctx());
+  CHECK(out.screen == "District?\n1. A\n2. B\n3. C\n4. D\n5. E\n98. More");
+  out = flow::resume(*fx.f, out.next, "3", fx.ctx());
+  out = flow::resume(*fx.f, out.next, "00", fx.ctx());  // accepted though not shown
+  CHECK(out.screen == "District?\n1. A\n2. B\n3. C\n4. D\n5. E\n98. More");
+  CHECK(out.next.trail.empty());
+  out = flow::resume(*fx.f, out.next, "0", fx.ctx());
+  CHECK(out.finished);
+  CHECK(out.screen == "Goodbye.");
+}
+
+TEST_CASE("flow: over SMS a long menu is one message and 98 is just a wrong answer", "[flow]") {
+  paging_fixture fx;
+  const flow::context sms{flow::medium::sms, {"en"}, &fx.texts};
+  auto out = flow::start(*fx.f, sms);
+  REQUIRE(out.messages.size() == 1);
+  CHECK(out.messages[0] == "District?\n1. A\n2. B\n3. C\n4. D\n5. E\n6. F\n7. G");
+  out = flow::resume(*fx.f, out.next, "98", sms);
+  CHECK(out.messages.at(0).rfind("Sorry.", 0) == 0);
+}

@@ -64,7 +64,7 @@ TEST_CASE("runner: a USSD session walks the welcome flow to its END screen", "[r
   CHECK(r.text == "Red Crescent\n1. Clinic hours\n2. Mine safety");
   r = fx.hop("s1", "1");
   CHECK_FALSE(r.end);
-  CHECK(r.text == "Which clinic?\n1. Golshahr Helal House\n2. Central clinic");
+  CHECK(r.text == "Which clinic?\n1. Golshahr Helal House\n2. Central clinic\n0. Back");
   r = fx.hop("s1", "1*2");
   CHECK(r.end);
   CHECK(r.text == "Open Saturday to Wednesday, 8:00 to 14:00. Bring your card.");
