@@ -106,7 +106,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     // The aggregator retried a hop we already answered: same screen, no second step.
     return reply_from_json(existing->last_reply);
   }
-  store::contact who = tx.upsert_contact(req.from);
+  const store::contact who = tx.upsert_contact(req.from);
   flow::context ctx{flow::medium::ussd, languages_for(who.language), &c->texts, &c->words,
                     settings_.timezone};
 
@@ -141,22 +141,9 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   }
   std::size_t used = 0;
   if (out.next.node == language_node) {
-    // The person has not chosen a language yet: that comes before the flow (domain.md 1.5).
-    const std::string lang = used < answers.size() ? chosen_language(*c, answers[used++]) : "";
-    if (lang.empty()) {
-      const bool answered = used > 0;
-      out.next.invalid += answered ? 1 : 0;
-      out.finished = out.next.invalid >= flow::max_invalid_replies;
-      const text::entry* why = c->texts.resolve(
-          out.finished ? flow::keys::too_many_invalid : flow::keys::invalid, ctx.langs);
-      out.screen = out.finished ? (why ? why->text : "")
-                                : language_screen(*c, answered && why ? why->text : "");
-    } else {
-      tx.set_contact_language(who.id, lang);
-      who.language = lang;
-      ctx.langs = languages_for(lang);
-      out = flow::start(*f, ctx);
-    }
+    const std::optional<std::string> answer =
+        used < answers.size() ? std::optional<std::string>(answers[used++]) : std::nullopt;
+    language_step(tx, *c, *f, who.id, answer, ctx, out);
   } else if (!existing) {
     out = flow::start(*f, ctx);
   }
@@ -199,6 +186,25 @@ std::string runner::chosen_language(const content& c, std::string_view answer) c
   const auto n = text::read_choice(text::normalize(answer), c.words);
   if (!n || *n < 1 || static_cast<std::size_t>(*n) > settings_.languages.size()) return {};
   return settings_.languages[static_cast<std::size_t>(*n) - 1];
+}
+
+void runner::language_step(store::tx& tx, const content& c, const flow::definition& f,
+                           std::int64_t contact_id, const std::optional<std::string>& answer,
+                           flow::context& ctx, flow::outcome& out) const {
+  const std::string lang = answer ? chosen_language(c, *answer) : "";
+  if (!lang.empty()) {
+    tx.set_contact_language(contact_id, lang);
+    ctx.langs = languages_for(lang);
+    out = flow::start(f, ctx);
+    return;
+  }
+  // Not answered yet, or not a language: the picker again, with the reason (R-U10).
+  out.next.invalid += answer ? 1 : 0;
+  out.finished = out.next.invalid >= flow::max_invalid_replies;
+  const text::entry* why =
+      c.texts.resolve(out.finished ? flow::keys::too_many_invalid : flow::keys::invalid, ctx.langs);
+  out.screen = out.finished ? (why ? why->text : "")
+                            : language_screen(c, answer && why ? why->text : "");
 }
 
 std::string runner::error_text() const {

@@ -8,10 +8,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 
 #include "gateway/core/event.hpp"
+#include "gateway/flow/engine.hpp"
 #include "gateway/flow/flow.hpp"
 #include "gateway/text/catalog.hpp"
 #include "gateway/text/lexicon.hpp"
@@ -71,6 +73,11 @@ class runner {
   std::string language_screen(const content& c, const std::string& reason) const;
   // The language an answer to the picker chooses, or "".
   std::string chosen_language(const content& c, std::string_view answer) const;
+  // The picker's step, before any flow (domain.md 1.5): a chosen language is remembered and
+  // the flow starts in it; anything else shows the picker again.
+  void language_step(store::tx& tx, const content& c, const flow::definition& f,
+                     std::int64_t contact_id, const std::optional<std::string>& answer,
+                     flow::context& ctx, flow::outcome& out) const;
 
   mutable std::mutex mu_;  // guards content_ (swapped by reload from another thread)
   std::shared_ptr<const content> content_;
