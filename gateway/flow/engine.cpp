@@ -168,10 +168,11 @@ void advance(const definition& f, std::string node_id, outcome& out, output& o,
                      " nodes without asking anything (a loop of say nodes?)");
 }
 
-// The option number a reply chooses ("۱", "(1)", "1 بله" …), or 0 when it chooses none.
-std::size_t read_choice(std::string_view input, std::size_t count, const context& ctx) {
+// The option number a normalised reply chooses ("1", "(1)", "1 بله" …), or 0 when it
+// chooses none.
+std::size_t read_choice(std::string_view typed, std::size_t count, const context& ctx) {
   static const text::lexicon no_words;
-  const auto v = text::read_choice(text::normalize(input), ctx.words ? *ctx.words : no_words);
+  const auto v = text::read_choice(typed, ctx.words ? *ctx.words : no_words);
   return (v && *v >= 1 && static_cast<std::size_t>(*v) <= count) ? static_cast<std::size_t>(*v) : 0;
 }
 
@@ -207,9 +208,10 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
     fail(out, ctx, "run waits at '" + out.next.node + "', which is not an ask of flow '" + f.id + "'");
     return out;
   }
+  // Replies are read the way people type them (R-S2), once.
+  const std::string typed = text::normalize(input);
   // USSD navigation first: these answers are never options (R-U8).
   if (ctx.via == medium::ussd) {
-    const std::string typed = text::normalize(input);
     if (typed == "98" && out.next.page + 1 < pages(*n, ctx)) {
       ++out.next.page;
       return show(*n, out, o, ctx, "");
@@ -239,7 +241,7 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
       return out;
     }
   }
-  const std::size_t choice = read_choice(input, n->options.size(), ctx);
+  const std::size_t choice = read_choice(typed, n->options.size(), ctx);
   if (choice == 0) {
     renderer r(ctx, out.next);
     if (++out.next.invalid >= max_invalid_replies) {
