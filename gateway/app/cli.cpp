@@ -20,6 +20,7 @@ constexpr const char* main_help =
     "  serve      serve aggregator callbacks, the API and health checks\n"
     "  lint       check the config, flows and templates before they go live\n"
     "  segments   how a text travels as SMS: encoding, length and parts\n"
+    "  simulate   walk a flow as a phone would, in the terminal\n"
     "\n"
     "Run 'paygham <command> --help' for a command's options.\n";
 
@@ -56,6 +57,23 @@ constexpr const char* segments_help =
     "  --smart   first replace typographic quotes, dashes, ellipses and odd spaces with GSM-7\n"
     "            ones, as templates marked smart are sent\n"
     "  --help    this text\n";
+
+constexpr const char* simulate_help =
+    "usage: paygham simulate [--config FILE] --phone NUMBER (--ussd CODE | --sms) [--lang L]\n"
+    "\n"
+    "Runs the flows of the config on the real engine with a temporary store, as the phone\n"
+    "NUMBER would: --ussd CODE dials a USSD code and reads each answer from standard input,\n"
+    "one a line, until an END screen; --sms reads each line as an SMS sent to the gateway and\n"
+    "shows the messages it queues. Each screen and message is followed by its encoding,\n"
+    "length and SMS parts. Standard input can be a file, to script a session.\n"
+    "\n"
+    "options:\n"
+    "  --config FILE   the config file (default config/paygham.yaml)\n"
+    "  --phone NUMBER  the simulated phone number\n"
+    "  --ussd CODE     dial this USSD code, e.g. '*384*12#'\n"
+    "  --sms           exchange SMS instead\n"
+    "  --lang L        the contact's language (fa, prs, ps, en); without it the number is new\n"
+    "  --help          this text\n";
 
 struct parsed_args {
   std::string config = default_config;
@@ -97,6 +115,42 @@ int run_cli(int argc, char** argv) {
   if (command == "--help" || command == "-h" || command == "help") {
     std::cout << main_help;
     return exit_ok;
+  }
+  if (command == "simulate") {
+    simulate_options o;
+    bool sms = false;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      const auto value = [&]() -> std::optional<std::string> {
+        if (i + 1 >= args.size()) return std::nullopt;
+        return std::string(args[++i]);
+      };
+      std::optional<std::string> v;
+      if (args[i] == "--help" || args[i] == "-h") {
+        std::cout << simulate_help;
+        return exit_ok;
+      } else if (args[i] == "--sms") {
+        sms = true;
+        continue;
+      } else if (args[i] == "--config" && (v = value())) {
+        o.config = *v;
+      } else if (args[i] == "--phone" && (v = value())) {
+        o.phone = *v;
+      } else if (args[i] == "--ussd" && (v = value())) {
+        o.ussd_code = *v;
+      } else if (args[i] == "--lang" && (v = value())) {
+        o.lang = *v;
+      } else {
+        std::cerr << "paygham simulate: unexpected or incomplete '" << args[i] << "'\n\n"
+                  << simulate_help;
+        return exit_usage;
+      }
+    }
+    if (o.phone.empty() || sms == !o.ussd_code.empty()) {
+      std::cerr << "paygham simulate: give --phone and one of --ussd CODE or --sms\n\n"
+                << simulate_help;
+      return exit_usage;
+    }
+    return simulate(o);
   }
   if (command == "segments") {
     bool smart = false;

@@ -20,6 +20,16 @@ int serve(const std::string& config_path);
 // `paygham lint`: checks config, flows and templates; prints every problem.
 int lint(const std::string& config_path);
 
+struct simulate_options {
+  std::string config = "config/paygham.yaml";
+  std::string phone;
+  std::string ussd_code;  // empty: SMS
+  std::string lang;       // empty: as a new number would (the language picker, if any)
+};
+
+// `paygham simulate`: a phone in the terminal on the real engine and a temporary store.
+int simulate(const simulate_options& o);
+
 // `paygham segments`: encoding and SMS parts of a text (from stdin when `text` is empty),
 // as JSON on stdout.
 int segments(const std::optional<std::string>& text, bool smart);

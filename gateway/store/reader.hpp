@@ -5,6 +5,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "gateway/store/database.hpp"
 
@@ -19,6 +22,8 @@ class reader {
 
   // Messages not yet handed to an aggregator: queued, retrying or sending.
   std::int64_t outbox_depth();
+  // Outbound messages with an id above `after`, oldest first: (id, body).
+  std::vector<std::pair<std::int64_t, std::string>> outbound_after(std::int64_t after);
   // True when the database answers and its schema is the one this build knows.
   bool healthy() noexcept;
 

@@ -246,3 +246,21 @@ TEST_CASE("integration: a USSD screen over its route's limit is logged and count
   CHECK_THAT(http_call(srv.port(), "GET", "/metrics").body,
              Catch::Contains("paygham_ussd_screens_long_total{channel_verdict=\"at:too_long\"} 1"));
 }
+
+TEST_CASE("integration: simulate walks a flow from a script on standard input", "[integration]") {
+  const std::string config = std::string(PAYGHAM_SOURCE_DIR) + "/config/paygham.yaml";
+  std::string out, err;
+  REQUIRE(run_paygham({"simulate", "--config", config, "--phone", "0700000001", "--ussd", "*384*12#"},
+                      &out, &err, "4\n1\n2\n") == 0);
+  CHECK_THAT(out, Catch::Contains("< CON زبان / ژبه / Language"));
+  CHECK_THAT(out, Catch::Contains("< CON Red Crescent"));
+  CHECK_THAT(out, Catch::Contains("< END Open Saturday"));
+  CHECK_THAT(out, Catch::Contains("[GSM-7, 43 septets of 182 for a USSD screen]"));
+  REQUIRE(run_paygham({"simulate", "--config", config, "--phone", "+93700000002", "--sms", "--lang", "fa"},
+                      &out, &err, "info\n") == 0);
+  CHECK_THAT(out, Catch::Contains("< sms هلال احمر"));
+  CHECK_THAT(out, Catch::Contains("[UCS-2, 46 units, 1 SMS part]"));
+  CHECK(run_paygham({"simulate", "--config", config, "--ussd", "*1#"}, &out, &err) == 2);
+  CHECK(run_paygham({"simulate", "--config", config, "--phone", "hello", "--sms"}, &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("'hello'"));
+}

@@ -231,11 +231,15 @@ int server_process::wait_exit(std::chrono::milliseconds timeout) {
 
 std::string server_process::log() const { return read_file(log_path_); }
 
-int run_paygham(const std::vector<std::string>& args, std::string* out, std::string* err) {
+int run_paygham(const std::vector<std::string>& args, std::string* out, std::string* err,
+                const std::string& input) {
   temp_dir tmp;
   const std::string out_path = tmp.file("stdout"), err_path = tmp.file("stderr");
+  write_file(tmp.file("stdin"), input);
   const pid_t pid = ::fork();
   if (pid == 0) {
+    const int i = ::open(tmp.file("stdin").c_str(), O_RDONLY);
+    ::dup2(i, STDIN_FILENO);
     const int o = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     const int e = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     ::dup2(o, STDOUT_FILENO);

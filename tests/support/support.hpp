@@ -90,7 +90,7 @@ class server_process {
 
 // Runs `paygham ARGS…` to completion; returns the exit code and fills stdout/stderr.
 int run_paygham(const std::vector<std::string>& args, std::string* out = nullptr,
-                std::string* err = nullptr);
+                std::string* err = nullptr, const std::string& input = "");
 
 // A config for a test server: port 0, a store in `dir`, the shipped flows and templates,
 // and the shipped channels. `extra` is appended verbatim (more top-level YAML).
