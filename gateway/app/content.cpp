@@ -4,8 +4,7 @@
 #include "gateway/text/lint.hpp"
 
 namespace paygham::app {
-std::shared_ptr<const runner::content> load_content(const config& c,
-                                                    std::vector<std::string>& problems) {
+std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::string>& problems) {
   auto bundle = std::make_shared<runner::content>();
   bundle->texts = text::catalog::load_dir(c.templates_dir, problems);
   bundle->flows = flow::flow_set::load_dir(c.flows_dir, problems);

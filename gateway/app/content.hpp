@@ -13,7 +13,6 @@ namespace paygham::app {
 
 // Every problem is appended as "file:line:column: message". Returns the bundle even with
 // problems (for counting); callers refuse to use it unless `problems` is empty.
-std::shared_ptr<const runner::content> load_content(const config& c,
-                                                    std::vector<std::string>& problems);
+std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::string>& problems);
 
 }  // namespace paygham::app

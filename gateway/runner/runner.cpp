@@ -81,8 +81,18 @@ std::string fallback_text(const content& c, std::string_view key,
 runner::runner(std::shared_ptr<const content> c, settings s)
     : content_(std::move(c)), settings_(std::move(s)) {}
 
-void runner::reload(std::shared_ptr<const content> c) {
+const flow::definition* content::pinned(std::string_view id, std::string_view hash) const {
+  if (auto it = versions.find(hash); it != versions.end() && it->second->id == id) {
+    return it->second.get();
+  }
+  return flows.by_id(id);
+}
+
+void runner::reload(std::shared_ptr<content> c) {
   std::lock_guard lock(mu_);
+  // Every version a run may still be on stays reachable by its hash.
+  c->versions = content_->versions;
+  for (const auto& f : content_->flows.all()) c->versions.emplace(f->hash, f);
   content_ = std::move(c);
 }
 
@@ -132,7 +142,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     out.next.node = asks_language(who) ? std::string(language_node) : std::string();
   } else {
     r = std::move(*existing);
-    f = c->flows.by_id(r.flow_id);
+    f = c->pinned(r.flow_id, r.flow_hash);
     if (r.status != "active" || !f) {
       return core::ussd_reply{true, fallback_text(*c, flow::keys::no_service, ctx.langs, text_unavailable)};
     }
@@ -228,7 +238,7 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
   flow::outcome out;
   const flow::definition* f = nullptr;
   if (auto waiting = tx.find_waiting_sms_run(who.id);
-      waiting && (f = c->flows.by_id(waiting->flow_id))) {
+      waiting && (f = c->pinned(waiting->flow_id, waiting->flow_hash))) {
     r = std::move(*waiting);
     out = flow::resume(*f, state_from_json(r.state), sms.text, ctx);
   } else if ((f = c->flows.by_keyword(sms.text))) {

@@ -7,6 +7,7 @@
 // that reload() swaps whole, so a run in flight never sees half a reload.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <mutex>
@@ -30,6 +31,12 @@ struct content {
   flow::flow_set flows;
   text::catalog texts;
   text::lexicon words;  // yes/no replies in every language
+  // Earlier versions of flows, by content hash, kept across reloads so that a run finishes on
+  // the version it started on (reload() fills it).
+  std::map<std::string, std::shared_ptr<const flow::definition>, std::less<>> versions;
+
+  // The flow a run is pinned to: its version by hash, else the current flow of that id.
+  const flow::definition* pinned(std::string_view id, std::string_view hash) const;
 };
 
 struct settings {
@@ -50,8 +57,9 @@ class runner {
  public:
   runner(std::shared_ptr<const content> c, settings s);
 
-  // Replaces flows and texts for runs that step from now on.
-  void reload(std::shared_ptr<const content> c);
+  // Replaces flows and texts for runs that step from now on. Runs already under way keep
+  // stepping on the flow version they started on.
+  void reload(std::shared_ptr<content> c);
   std::shared_ptr<const content> current() const;
 
   // One USSD hop: returns the screen to answer with. A repeated hop (the aggregator retrying

@@ -161,3 +161,25 @@ TEST_CASE("runner: a new number chooses its language first, and it is remembered
   fixture other("en", {"prs", "ps", "fa", "en"});
   CHECK_THAT(other.hop("g3", "4*2").text, Catch::StartsWith("Saw a mine"));
 }
+
+TEST_CASE("runner: a run finishes on the flow version it started on after a reload", "[runner]") {
+  fixture fx;
+  CHECK_FALSE(fx.hop("v1", "").end);  // started on the shipped version
+
+  // Version 2: the clinic question shows the menu's title instead.
+  auto v2 = std::make_shared<runner::content>(*fixture::load());
+  std::string yaml = test::read_file(std::string(PAYGHAM_SOURCE_DIR) + "/flows/welcome.yaml");
+  const std::string from = "text: welcome.clinic_which";
+  yaml.replace(yaml.find(from), from.size(), "text: welcome.menu");
+  std::vector<std::string> problems;
+  flow::flow_set flows;
+  flows.add(flow::parse_flow("welcome", "welcome.yaml", yaml, problems));
+  REQUIRE(problems.empty());
+  v2->flows = flows;
+  fx.run.reload(v2);
+
+  // The run under way keeps its version; a new session gets the new one.
+  CHECK_THAT(fx.hop("v1", "1").text, Catch::StartsWith("Which clinic?"));
+  fx.hop("v2", "");
+  CHECK_THAT(fx.hop("v2", "1").text, Catch::StartsWith("Red Crescent\n1. Golshahr"));
+}
