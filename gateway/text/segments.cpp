@@ -33,29 +33,29 @@ struct piece {
 };
 
 // Packs pieces greedily into parts, never splitting one.
-void pack(const std::u32string& cps, const std::vector<piece>& pieces, std::size_t total,
-          std::size_t single, std::size_t multi, segment_report& r) {
+// Only counts and offsets: measuring runs on every USSD hop and in lint, so no part's text is
+// built here (split_sms does that when a part is really to be sent).
+void pack(const std::vector<piece>& pieces, std::size_t total, std::size_t single,
+          std::size_t multi, segment_report& r) {
   r.units = total;
+  r.part_starts = {0};
   if (total <= single) {
     r.per_part = single;
     r.parts = 1;
     r.part_units = {total};
-    r.part_texts = {core::encode_utf8(cps)};
     return;
   }
   r.per_part = multi;
-  std::size_t used = 0, start = 0;
+  std::size_t used = 0;
   for (const piece& p : pieces) {
     if (used + p.units > multi) {
       r.part_units.push_back(used);
-      r.part_texts.push_back(core::encode_utf8(std::u32string_view(cps).substr(start, p.begin - start)));
+      r.part_starts.push_back(p.begin);
       used = 0;
-      start = p.begin;
     }
     used += p.units;
   }
   r.part_units.push_back(used);
-  r.part_texts.push_back(core::encode_utf8(std::u32string_view(cps).substr(start)));
   r.parts = r.part_units.size();
 }
 
@@ -93,7 +93,7 @@ segment_report measure_sms(std::string_view utf8) {
       pieces.push_back({i, i + 1, septets});
       total += septets;
     }
-    pack(cps, pieces, total, gsm_single, gsm_multi, r);
+    pack(pieces, total, gsm_single, gsm_multi, r);
     return r;
   }
   r.enc = encoding::ucs2;
@@ -122,8 +122,20 @@ segment_report measure_sms(std::string_view utf8) {
     total += units;
     cp_at += count;
   }
-  pack(cps, pieces, total, ucs_single, ucs_multi, r);
+  pack(pieces, total, ucs_single, ucs_multi, r);
   return r;
+}
+
+std::vector<std::string> split_sms(std::string_view utf8) {
+  const std::u32string cps = core::decode_utf8(utf8);
+  const segment_report r = measure_sms(utf8);
+  std::vector<std::string> parts;
+  for (std::size_t i = 0; i < r.part_starts.size(); ++i) {
+    const std::size_t end = i + 1 < r.part_starts.size() ? r.part_starts[i + 1] : cps.size();
+    parts.push_back(
+        core::encode_utf8(std::u32string_view(cps).substr(r.part_starts[i], end - r.part_starts[i])));
+  }
+  return parts;
 }
 
 std::string smart_gsm(std::string_view utf8) {

@@ -28,12 +28,15 @@ struct segment_report {
   std::size_t parts = 1;      // an empty text is one (empty) part
   std::size_t per_part = 0;   // the capacity that applies: 160/153 (GSM-7), 70/67 (UCS-2)
   std::vector<std::size_t> part_units;
-  std::vector<std::string> part_texts;  // the text of each part, as it will be sent
+  std::vector<std::size_t> part_starts;  // the code point each part starts at
   std::vector<std::string> non_gsm;     // distinct characters that forced UCS-2, first seen first
 };
 
 // `utf8` must be valid UTF-8 (core::valid_utf8); invalid bytes count as U+FFFD.
 segment_report measure_sms(std::string_view utf8);
+
+// The text of each part, as it will be sent (split where measure_sms splits).
+std::vector<std::string> split_sms(std::string_view utf8);
 
 // Replaces typographic characters that would make an English text UCS-2 with GSM-7 ones:
 // ‘ ’ ‚ ′ → ', “ ” „ ″ → ", – — − → -, … → ..., NBSP and other spaces → space. Used only where
