@@ -1,6 +1,7 @@
 #include "gateway/flow/engine.hpp"
 
 #include <catch2/catch.hpp>
+#include <tuple>
 
 #include "gateway/text/catalog.hpp"
 #include "tests/support/support.hpp"
@@ -9,38 +10,57 @@ using namespace paygham;
 
 namespace {
 
+// One fixture flow from tests/fixtures/<dir>, with the texts a test gives it.
 struct fixture {
   flow::flow_set set;
   text::catalog texts;
-  const flow::definition* survey = nullptr;
+  const flow::definition* f = nullptr;
 
-  fixture() {
+  fixture(const char* dir, const char* id,
+          std::initializer_list<std::tuple<const char*, const char*, const char*>> lang_key_text) {
     std::vector<std::string> problems;
-    set = flow::flow_set::load_dir(test::fixture_path("flows/ok"), problems);
+    set = flow::flow_set::load_dir(test::fixture_path(dir), problems);
     REQUIRE(problems.empty());
-    survey = set.by_id("survey");
-    texts.add("en", "survey.intro", "Thank you for visiting.");
-    texts.add("en", "survey.rate", "How was your visit?");
-    texts.add("en", "survey.good", "Good");
-    texts.add("en", "survey.bad", "Bad");
-    texts.add("en", "survey.thanks", "Glad to hear it ({rating}).");
-    texts.add("en", "survey.sorry", "We are sorry. A nurse will call you.");
-    texts.add("en", "common.invalid", "Sorry, reply with a number.");
-    texts.add("en", "common.too_many_invalid", "Please dial again later.");
-    texts.add("en", "common.error", "Service unavailable.");
-    texts.add("fa", "survey.rate", "ویزیت شما چطور بود؟");
+    f = set.by_id(id);
+    REQUIRE(f);
+    for (const auto& [lang, key, text] : lang_key_text) texts.add(lang, key, text);
   }
 
-  flow::context ctx(flow::medium m, std::vector<std::string> langs = {"en"}) const {
+  flow::context ctx(flow::medium m = flow::medium::ussd, std::vector<std::string> langs = {"en"}) const {
     return flow::context{m, std::move(langs), &texts};
   }
 };
 
+fixture survey() {
+  return fixture("flows/ok", "survey",
+                 {{"en", "survey.intro", "Thank you for visiting."},
+                  {"en", "survey.rate", "How was your visit?"},
+                  {"en", "survey.good", "Good"},
+                  {"en", "survey.bad", "Bad"},
+                  {"en", "survey.thanks", "Glad to hear it ({rating})."},
+                  {"en", "survey.sorry", "We are sorry. A nurse will call you."},
+                  {"en", "common.invalid", "Sorry, reply with a number."},
+                  {"en", "common.too_many_invalid", "Please dial again later."},
+                  {"en", "common.error", "Service unavailable."},
+                  {"fa", "survey.rate", "ویزیت شما چطور بود؟"}});
+}
+
+// Seven districts: more than one USSD page of five.
+fixture districts() {
+  return fixture("flows/paging", "districts",
+                 {{"en", "d.which", "District?"}, {"en", "d.a", "A"}, {"en", "d.b", "B"},
+                  {"en", "d.c", "C"}, {"en", "d.d", "D"}, {"en", "d.e", "E"}, {"en", "d.f", "F"},
+                  {"en", "d.g", "G"}, {"en", "d.sure", "Sure?"}, {"en", "d.yes", "Yes"},
+                  {"en", "d.done", "Done ({district})."}, {"en", "common.more", "More"},
+                  {"en", "common.back", "Back"}, {"en", "common.goodbye", "Goodbye."},
+                  {"en", "common.invalid", "Sorry."}, {"en", "common.too_many_invalid", "Dial again."}});
+}
+
 }  // namespace
 
 TEST_CASE("flow: over USSD, says and the first ask make one screen", "[flow]") {
-  fixture fx;
-  const auto out = flow::start(*fx.survey, fx.ctx(flow::medium::ussd));
+  auto fx = survey();
+  const auto out = flow::start(*fx.f, fx.ctx(flow::medium::ussd));
   CHECK_FALSE(out.finished);
   CHECK(out.error.empty());
   CHECK(out.screen == "Thank you for visiting.\nHow was your visit?\n1. Good\n2. Bad");
@@ -49,18 +69,18 @@ TEST_CASE("flow: over USSD, says and the first ask make one screen", "[flow]") {
 }
 
 TEST_CASE("flow: over SMS, each say and ask is its own message", "[flow]") {
-  fixture fx;
-  const auto out = flow::start(*fx.survey, fx.ctx(flow::medium::sms));
+  auto fx = survey();
+  const auto out = flow::start(*fx.f, fx.ctx(flow::medium::sms));
   REQUIRE(out.messages.size() == 2);
   CHECK(out.messages[0] == "Thank you for visiting.");
   CHECK(out.messages[1] == "How was your visit?\n1. Good\n2. Bad");
 }
 
 TEST_CASE("flow: a choice saves its value and leads to its node", "[flow]") {
-  fixture fx;
+  auto fx = survey();
   auto ctx = fx.ctx(flow::medium::ussd);
-  auto out = flow::start(*fx.survey, ctx);
-  out = flow::resume(*fx.survey, out.next, " 1 ", ctx);
+  auto out = flow::start(*fx.f, ctx);
+  out = flow::resume(*fx.f, out.next, " 1 ", ctx);
   CHECK(out.finished);
   CHECK(out.screen == "Glad to hear it (good).");
   CHECK(out.next.vars.at("rating") == "good");
@@ -68,39 +88,39 @@ TEST_CASE("flow: a choice saves its value and leads to its node", "[flow]") {
 
 TEST_CASE("flow: an invalid reply re-shows the same screen with a reason; three end the run",
           "[flow]") {
-  fixture fx;
+  auto fx = survey();
   auto ctx = fx.ctx(flow::medium::ussd);
-  auto out = flow::start(*fx.survey, ctx);
-  out = flow::resume(*fx.survey, out.next, "7", ctx);
+  auto out = flow::start(*fx.f, ctx);
+  out = flow::resume(*fx.f, out.next, "7", ctx);
   CHECK_FALSE(out.finished);
   CHECK(out.screen == "Sorry, reply with a number.\nHow was your visit?\n1. Good\n2. Bad");
   CHECK(out.next.invalid == 1);
-  out = flow::resume(*fx.survey, out.next, "yes", ctx);
+  out = flow::resume(*fx.f, out.next, "yes", ctx);
   CHECK_FALSE(out.finished);
-  out = flow::resume(*fx.survey, out.next, "", ctx);
+  out = flow::resume(*fx.f, out.next, "", ctx);
   CHECK(out.finished);
   CHECK(out.screen == "Please dial again later.");
   // A valid answer after an invalid one resets the count.
-  out = flow::start(*fx.survey, ctx);
-  out = flow::resume(*fx.survey, out.next, "x", ctx);
-  out = flow::resume(*fx.survey, out.next, "2", ctx);
+  out = flow::start(*fx.f, ctx);
+  out = flow::resume(*fx.f, out.next, "x", ctx);
+  out = flow::resume(*fx.f, out.next, "2", ctx);
   CHECK(out.finished);
   CHECK(out.screen == "We are sorry. A nurse will call you.");
 }
 
 TEST_CASE("flow: texts come from the first language that has them", "[flow]") {
-  fixture fx;
-  const auto out = flow::start(*fx.survey, fx.ctx(flow::medium::ussd, {"fa", "en"}));
+  auto fx = survey();
+  const auto out = flow::start(*fx.f, fx.ctx(flow::medium::ussd, {"fa", "en"}));
   // The question is Farsi, so its options are numbered in Persian digits.
   CHECK(out.screen == "Thank you for visiting.\nویزیت شما چطور بود؟\n۱- Good\n۲- Bad");
 }
 
 TEST_CASE("flow: a missing text ends the run with the error text, not a crash", "[flow]") {
-  fixture fx;
+  auto fx = survey();
   text::catalog sparse;
   sparse.add("en", "common.error", "Service unavailable.");
   const flow::context ctx{flow::medium::ussd, {"en"}, &sparse};
-  const auto out = flow::start(*fx.survey, ctx);
+  const auto out = flow::start(*fx.f, ctx);
   CHECK(out.finished);
   CHECK(out.screen == "Service unavailable.");
   CHECK_THAT(out.error, Catch::Contains("survey.intro"));
@@ -120,34 +140,9 @@ TEST_CASE("flow: a template marked smart is sent with GSM-7 quotes and dashes", 
   CHECK(out.messages[0] == "It's time - see you...");
 }
 
-namespace {
-
-struct paging_fixture {
-  flow::flow_set set;
-  text::catalog texts;
-  const flow::definition* f = nullptr;
-
-  paging_fixture() {
-    std::vector<std::string> problems;
-    set = flow::flow_set::load_dir(test::fixture_path("flows/paging"), problems);
-    REQUIRE(problems.empty());
-    f = set.by_id("districts");
-    for (auto [k, v] : std::initializer_list<std::pair<const char*, const char*>>{
-             {"d.which", "District?"}, {"d.a", "A"}, {"d.b", "B"}, {"d.c", "C"}, {"d.d", "D"},
-             {"d.e", "E"}, {"d.f", "F"}, {"d.g", "G"}, {"d.sure", "Sure?"}, {"d.yes", "Yes"},
-             {"d.done", "Done ({district})."}, {"common.more", "More"}, {"common.back", "Back"},
-             {"common.goodbye", "Goodbye."}, {"common.invalid", "Sorry."},
-             {"common.too_many_invalid", "Dial again."}}) {
-      texts.add("en", k, v);
-    }
-  }
-  flow::context ctx() const { return flow::context{flow::medium::ussd, {"en"}, &texts}; }
-};
-
-}  // namespace
 
 TEST_CASE("flow: a long USSD menu pages with 98 More and 0 Back", "[flow]") {
-  paging_fixture fx;
+  auto fx = districts();
   auto out = flow::start(*fx.f, fx.ctx());
   CHECK(out.screen == "District?\n1. A\n2. B\n3. C\n4. D\n5. E\n98. More");
   out = flow::resume(*fx.f, out.next, "98", fx.ctx());
@@ -165,7 +160,7 @@ TEST_CASE("flow: a long USSD menu pages with 98 More and 0 Back", "[flow]") {
 }
 
 TEST_CASE("flow: 0 goes back a question, 00 home, and 0 on the first question exits", "[flow]") {
-  paging_fixture fx;
+  auto fx = districts();
   auto out = flow::start(*fx.f, fx.ctx());
   out = flow::resume(*fx.f, out.next, "2", fx.ctx());
   CHECK(out.screen == "Sure?\n1. Yes\n0. Back");
@@ -181,7 +176,7 @@ TEST_CASE("flow: 0 goes back a question, 00 home, and 0 on the first question ex
 }
 
 TEST_CASE("flow: over SMS a long menu is one message and 98 is just a wrong answer", "[flow]") {
-  paging_fixture fx;
+  auto fx = districts();
   const flow::context sms{flow::medium::sms, {"en"}, &fx.texts};
   auto out = flow::start(*fx.f, sms);
   REQUIRE(out.messages.size() == 1);

@@ -155,14 +155,15 @@ TEST_CASE("store: after a restart, messages left sending are put back in line", 
 TEST_CASE("store: with synchronous full each group is synced before callers hear of it",
           "[store]") {
   test::temp_dir d;
-  {
-    store::writer w(store::options{d.file("full.db"), store::synchronous::full});
-    test::in_tx(w, [](store::tx& t) { t.upsert_contact("+93700000001"); });
-    CHECK(w.counters().syncs >= 1);
-  }
-  store::writer w(store::options{d.file("normal.db"), store::synchronous::normal});
-  test::in_tx(w, [](store::tx& t) { t.upsert_contact("+93700000001"); });
-  CHECK(w.counters().syncs == 0);
+  const auto syncs_when_told = [&](store::synchronous sync, const char* file) {
+    store::writer w(store::options{d.file(file), sync});
+    std::promise<std::uint64_t> told;
+    w.submit([](store::tx& t) { t.upsert_contact("+93700000001"); },
+             [&](std::exception_ptr) { told.set_value(w.counters().syncs); });
+    return told.get_future().get();
+  };
+  CHECK(syncs_when_told(store::synchronous::full, "full.db") >= 1);
+  CHECK(syncs_when_told(store::synchronous::normal, "normal.db") == 0);
 }
 
 TEST_CASE("store: work submitted for commit is told before the sync unless it asks for disk",
