@@ -75,6 +75,10 @@ int serve(const std::string& config_path) {
                   [&] { return static_cast<double>(writer.counters().groups); });
     metrics.gauge("paygham_store_items", "Work items (events, outbox rounds) the writer applied.",
                   [&] { return static_cast<double>(writer.counters().items); });
+    metrics.gauge("paygham_store_syncs", "WAL fdatasyncs made before acknowledging work.",
+                  [&] { return static_cast<double>(writer.counters().syncs); });
+    metrics.gauge("paygham_store_checkpoints", "WAL checkpoints run off the writer's path.",
+                  [&] { return static_cast<double>(writer.counters().checkpoints); });
     api::services services{writer, run, outbox, metrics, chans, [&]() -> std::string {
                              {
                                std::lock_guard lock(reader_mu);

@@ -160,6 +160,9 @@ TEST_CASE("integration: health, readiness and metrics answer", "[integration]") 
                          "paygham_http_requests_total{route=\"/channels/{channel}/{kind}\",status=\"200\"} 1"));
   CHECK_THAT(m.body, Catch::Contains("paygham_http_request_duration_seconds_bucket"));
   CHECK_THAT(m.body, Catch::Contains("paygham_outbox_depth 0"));
+  // The test store runs with synchronous: normal, so nothing waits for an fsync.
+  CHECK_THAT(m.body, Catch::Contains("paygham_store_syncs 0"));
+  CHECK_THAT(m.body, Catch::Contains("paygham_store_commits"));
 }
 
 TEST_CASE("integration: keep-alive serves several requests on one connection", "[integration]") {
