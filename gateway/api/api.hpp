@@ -3,6 +3,7 @@
 // thread, and answer once the transaction is committed.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -43,6 +44,9 @@ struct services {
   std::function<std::string()> not_ready_reason;
   // USSD screen limits by channel id (the channel's ussd_profile).
   std::map<std::string, text::screen_limits, std::less<>> ussd_limits;
+  // Every USSD hop is answered within this (R-U5); `after` runs a function once, later.
+  std::chrono::milliseconds hop_deadline{2000};
+  std::function<void(std::chrono::milliseconds, std::function<void()>)> after;
 };
 
 // POST /channels/{channel}/{kind}

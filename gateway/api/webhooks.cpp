@@ -1,3 +1,4 @@
+#include <atomic>
 #include <memory>
 
 #include "gateway/api/api.hpp"
@@ -56,11 +57,27 @@ void check_screen_length(services& s, const channels::channel& ch, const std::st
 }
 
 void handle_ussd(services& s, const channels::channel& ch, core::ussd_request u,
-                 http::reply_fn reply) {
+                 http::reply_fn reply_once) {
   auto out = std::make_shared<core::ussd_reply>();
+  // Whichever comes first answers: the step, or the hop deadline (R-U5). A late step still
+  // commits; the person finds the run on redial (resume) or by SMS (continue_by_sms).
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  auto reply = [answered, r = std::move(reply_once)](core::http_response resp) {
+    if (!answered->exchange(true)) r(std::move(resp));
+  };
+  if (s.after) {
+    s.after(s.hop_deadline, [&s, &ch, answered, reply] {
+      if (answered->load()) return;
+      s.metrics.count("paygham_ussd_deadline_missed_total",
+                      "USSD hops answered with a short END because the step took too long.",
+                      "channel", ch.id());
+      core::log::warn("ussd.deadline", {{"channel", ch.id()}});
+      reply(ch.render_ussd(core::ussd_reply{true, s.runner.try_again_text()}));
+    });
+  }
   s.writer.submit(
       [&s, u = std::move(u), out](store::tx& tx) { *out = s.runner.apply_ussd(tx, u); },
-      [&s, &ch, out, reply = std::move(reply)](std::exception_ptr err) {
+      [&s, &ch, out, reply](std::exception_ptr err) {
         if (err) {
           // Aggregators end the session on a 4xx/5xx with a network error; a short END
           // screen tells the person what happened (AT rule 4, domain.md 1.6).

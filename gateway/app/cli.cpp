@@ -37,13 +37,15 @@ constexpr const char* serve_help =
     "  --help          this text\n";
 
 constexpr const char* lint_help =
-    "usage: paygham lint [--config FILE]\n"
+    "usage: paygham lint [--config FILE] [--format text|json]\n"
     "\n"
     "Checks the config, every flow and every template, and prints each problem as\n"
     "file:line:column: message. Exits 1 when there is any problem, 0 when all is well.\n"
     "\n"
     "options:\n"
     "  --config FILE   the config file (default config/paygham.yaml)\n"
+    "  --format json   one JSON object on stdout, for editors: {\"ok\", \"problems\": [{\"file\",\n"
+    "                  \"line\", \"column\", \"message\"}], \"flows\", \"languages\", \"channels\"}\n"
     "  --help          this text\n";
 
 constexpr const char* segments_help =
@@ -77,6 +79,7 @@ constexpr const char* simulate_help =
 
 struct parsed_args {
   std::string config = default_config;
+  std::string format = "text";  // lint only
   bool help = false;
   std::string error;
 };
@@ -94,6 +97,9 @@ parsed_args parse_common(const std::vector<std::string_view>& args) {
       p.config = std::string(args[++i]);
     } else if (args[i].rfind("--config=", 0) == 0) {
       p.config = std::string(args[i].substr(9));
+    } else if (args[i] == "--format" && i + 1 < args.size() &&
+               (args[i + 1] == "text" || args[i + 1] == "json")) {
+      p.format = std::string(args[++i]);
     } else {
       p.error = "unknown option '" + std::string(args[i]) + "'";
       return p;
@@ -185,7 +191,11 @@ int run_cli(int argc, char** argv) {
     std::cerr << "paygham " << command << ": " << p.error << "\n\n" << help;
     return exit_usage;
   }
-  return command == "serve" ? serve(p.config) : lint(p.config);
+  if (command == "serve" && p.format != "text") {
+    std::cerr << "paygham serve: unknown option '--format'\n\n" << help;
+    return exit_usage;
+  }
+  return command == "serve" ? serve(p.config) : lint(p.config, p.format == "json");
 }
 
 }  // namespace paygham::app

@@ -17,8 +17,9 @@ int run_cli(int argc, char** argv);
 // `paygham serve`: serves until SIGINT/SIGTERM, then stops gracefully.
 int serve(const std::string& config_path);
 
-// `paygham lint`: checks config, flows and templates; prints every problem.
-int lint(const std::string& config_path);
+// `paygham lint`: checks config, flows and templates; prints every problem, as text on
+// stderr or (json) as one object on stdout.
+int lint(const std::string& config_path, bool json = false);
 
 struct simulate_options {
   std::string config = "config/paygham.yaml";

@@ -161,6 +161,31 @@ void read_defaults(config_reader& cr, const YAML::Node& n, config& c) {
   }
 }
 
+void read_ussd(config_reader& cr, const YAML::Node& n, config& c) {
+  auto& r = cr.raw();
+  if (!n.IsDefined() ||
+      !r.expect_map(n, "ussd", {"hop_deadline", "session_timeout", "resume_window"})) {
+    return;
+  }
+  const auto read = [&](const char* key, core::unix_ms& into, core::unix_ms lo, core::unix_ms hi,
+                        const char* range) {
+    auto v = cr.text(n, key, "ussd");
+    if (!v) return;
+    auto d = core::parse_duration(*v);
+    if (!d) {
+      r.problem(n[key], "'ussd." + std::string(key) + "': " + d.error());
+    } else if (d.value().count() < lo || d.value().count() > hi) {
+      r.problem(n[key], "'ussd." + std::string(key) + "' must be " + range);
+    } else {
+      into = d.value().count();
+    }
+  };
+  // Networks drop a session after 5 to 15 s without a reply (domain.md R-U5).
+  read("hop_deadline", c.hop_deadline_ms, 200, 4'000, "between 200ms and 4s");
+  read("session_timeout", c.session_timeout_ms, 10'000, 600'000, "between 10s and 10m");
+  read("resume_window", c.resume_window_ms, 5 * 60'000, 30 * 60'000, "between 5m and 30m (R-U12)");
+}
+
 void read_ussd_profiles(config_reader& cr, const YAML::Node& n, config& c) {
   auto& r = cr.raw();
   if (!n.IsDefined()) return;
@@ -239,17 +264,18 @@ core::result<config> load_config(const std::string& path) {
   c.store.path = cr.path_value("../var/paygham.db");
   c.flows_dir = cr.path_value("../flows");
   c.templates_dir = cr.path_value("../templates");
-  c.lexicon_file = cr.path_value("../lexicon/yes_no.yaml");
+  c.lexicon_dir = cr.path_value("../lexicon");
   const YAML::Node root = doc.value();
   if (r.expect_map(root, "",
-                   {"server", "store", "defaults", "flows", "templates", "lexicon", "ussd_profiles",
+                   {"server", "store", "defaults", "flows", "templates", "lexicon", "ussd", "ussd_profiles",
                     "channels", "log"})) {
     read_server(cr, root["server"], c);
     read_store(cr, root["store"], c);
     read_defaults(cr, root["defaults"], c);
     if (auto v = cr.text(root, "flows", "")) c.flows_dir = cr.path_value(*v);
     if (auto v = cr.text(root, "templates", "")) c.templates_dir = cr.path_value(*v);
-    if (auto v = cr.text(root, "lexicon", "")) c.lexicon_file = cr.path_value(*v);
+    if (auto v = cr.text(root, "lexicon", "")) c.lexicon_dir = cr.path_value(*v);
+    read_ussd(cr, root["ussd"], c);
     read_ussd_profiles(cr, root["ussd_profiles"], c);
     read_channels(cr, root["channels"], c);
     const YAML::Node log = root["log"];

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gateway/channels/channel.hpp"
+#include "gateway/core/clock.hpp"
 #include "gateway/core/result.hpp"
 #include "gateway/http/server.hpp"
 #include "gateway/store/database.hpp"
@@ -33,7 +34,11 @@ struct config {
   defaults defaults_;
   std::string flows_dir;
   std::string templates_dir;
-  std::string lexicon_file;
+  std::string lexicon_dir;  // yes_no.yaml and keywords.yaml
+  // USSD sessions (R-U5, R-U12).
+  core::unix_ms hop_deadline_ms = 2'000;       // every hop is answered within this
+  core::unix_ms session_timeout_ms = 60'000;   // no hop for this long: the session dropped
+  core::unix_ms resume_window_ms = 15 * 60'000;  // a dropped session can be continued
   std::vector<channels::settings> channels;
   // USSD screen limits per route (R-U2); "default" always exists. A channel picks one with
   // its `ussd_profile` setting.

@@ -15,4 +15,7 @@ namespace paygham::app {
 // problems (for counting); callers refuse to use it unless `problems` is empty.
 std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::string>& problems);
 
+// The runner's settings from the config (defaults and the ussd section).
+runner::settings runner_settings(const config& c);
+
 }  // namespace paygham::app

@@ -1,4 +1,6 @@
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <regex>
 
 #include "gateway/app/commands.hpp"
 #include "gateway/app/config.hpp"
@@ -6,18 +8,50 @@
 #include "gateway/channels/registry.hpp"
 
 namespace paygham::app {
+namespace {
 
-int lint(const std::string& config_path) {
+// "file:line:column: message" (or "file: message") as an object an editor can place.
+nlohmann::json located(const std::string& problem) {
+  static const std::regex with_place(R"(^(.+?):(\d+):(\d+): (.*)$)");
+  static const std::regex with_file(R"(^([^:]+): (.*)$)");
+  std::smatch m;
+  if (std::regex_match(problem, m, with_place)) {
+    return {{"file", m[1]}, {"line", std::stoi(m[2])}, {"column", std::stoi(m[3])}, {"message", m[4]}};
+  }
+  if (std::regex_match(problem, m, with_file)) {
+    return {{"file", m[1]}, {"line", nullptr}, {"column", nullptr}, {"message", m[2]}};
+  }
+  return {{"file", nullptr}, {"line", nullptr}, {"column", nullptr}, {"message", problem}};
+}
+
+}  // namespace
+
+int lint(const std::string& config_path, bool json) {
+  std::vector<std::string> problems;
+  std::shared_ptr<runner::content> content;
   auto cfg = load_config(config_path);
   if (!cfg) {
-    std::cerr << cfg.error() << "\n";
-    return exit_user_error;
+    std::string all = cfg.error() + "\n";
+    for (std::size_t at = 0, nl; (nl = all.find('\n', at)) != std::string::npos; at = nl + 1) {
+      problems.push_back(all.substr(at, nl - at));
+    }
+  } else {
+    for (const auto& s : cfg->channels) {
+      if (auto ch = channels::make_channel(s); !ch) problems.push_back(ch.error());
+    }
+    content = load_content(cfg.value(), problems);
   }
-  std::vector<std::string> problems;
-  for (const auto& s : cfg->channels) {
-    if (auto ch = channels::make_channel(s); !ch) problems.push_back(ch.error());
+  if (json) {
+    nlohmann::json out{{"ok", problems.empty()}, {"problems", nlohmann::json::array()}};
+    for (const auto& p : problems) out["problems"].push_back(located(p));
+    if (content) {
+      out["flows"] = content->flows.size();
+      out["languages"] = content->texts.languages();
+      out["channels"] = cfg->channels.size();
+    }
+    std::cout << out.dump(2) << "\n";
+    return problems.empty() ? exit_ok : exit_user_error;
   }
-  const auto content = load_content(cfg.value(), problems);
   for (const auto& p : problems) std::cerr << p << "\n";
   if (!problems.empty()) {
     std::cerr << problems.size() << (problems.size() == 1 ? " problem" : " problems") << "\n";

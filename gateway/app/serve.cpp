@@ -1,3 +1,4 @@
+#include <atomic>
 #include <iostream>
 #include <mutex>
 
@@ -59,8 +60,7 @@ int serve(const std::string& config_path) {
     store::reader reader(cfg.store);
     std::mutex reader_mu;  // the reader serves /metrics and /readyz from any io thread
 
-    runner::runner run(content, runner::settings{cfg.defaults_.language, cfg.defaults_.timezone,
-                                                 cfg.defaults_.languages});
+    runner::runner run(content, runner_settings(cfg));
     std::vector<const channels::channel*> chan_ptrs;
     for (const auto& ch : chans) chan_ptrs.push_back(ch.get());
     jobs::outbox outbox(writer, chan_ptrs);
@@ -87,6 +87,8 @@ int serve(const std::string& config_path) {
                              if (run.current()->flows.size() == 0) return "no flows loaded";
                              return {};
                            },
+                           {},
+                           std::chrono::milliseconds(cfg.hop_deadline_ms),
                            {}};
     for (const auto& ch : cfg.channels) {
       auto p = ch.params.find("ussd_profile");
@@ -98,6 +100,29 @@ int serve(const std::string& config_path) {
     api::add_health_routes(routes, services);
 
     http::server server(cfg.server, routes, metrics);
+    services.after = [&server](std::chrono::milliseconds d, std::function<void()> fn) {
+      server.after(d, std::move(fn));
+    };
+    // The clock's work (SMS timeouts, dropped USSD sessions), once a second; never two
+    // ticks queued at once.
+    auto ticking = std::make_shared<std::atomic<bool>>(false);
+    server.every(std::chrono::seconds(1), [&writer, &run, &outbox, ticking] {
+      if (ticking->exchange(true)) return;
+      auto did = std::make_shared<runner::tick_outcome>();
+      writer.submit([&run, did](store::tx& t) { *did = run.tick(t); },
+                    [&outbox, did, ticking](std::exception_ptr err) {
+                      ticking->store(false);
+                      if (err) return core::log::error("tick.failed");
+                      if (did->timeouts + did->continued > 0) outbox.wake();
+                      if (did->timeouts + did->continued + did->expired > 0) {
+                        core::log::info("tick", {{"timeouts", did->timeouts},
+                                                 {"continued", did->continued},
+                                                 {"expired", did->expired}});
+                      }
+                    },
+                    // A tick that moved a run asks for the disk itself (tx::require_disk).
+                    store::durability::commit);
+    });
     const std::uint16_t port = server.listen();
     server.handle_signals([&] {
       std::vector<std::string> reload_problems;

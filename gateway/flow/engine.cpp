@@ -1,7 +1,11 @@
 #include "gateway/flow/engine.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
 #include <optional>
 
+#include "gateway/phone/phone.hpp"
 #include "gateway/text/catalog.hpp"
 #include "gateway/text/format.hpp"
 #include "gateway/text/lexicon.hpp"
@@ -15,12 +19,30 @@ namespace {
 // Used only when even common.error is missing from every language.
 constexpr std::string_view last_resort = "Sorry, this service is not available now. Please try again later.";
 
-// Guards against a flow whose say nodes loop without ever asking.
+// Guards against a flow whose say, switch and action nodes loop without ever asking.
 constexpr int max_steps = 64;
+
+// The yes/no ask is shown as a two-option menu: 1 yes, 2 no (never 11 or 12, R-S6).
+constexpr std::string_view yes_key = "common.yes";
+constexpr std::string_view no_key = "common.no";
 
 class renderer {
  public:
-  renderer(const context& ctx, const state& s) : ctx_(ctx), s_(s) {}
+  renderer(const context& ctx, const outcome& out) : ctx_(ctx), out_(out) {}
+
+  // A variable's value: "contact.x" from the contact (changes of this step first), else
+  // the run's.
+  std::optional<std::string> value(std::string_view name) const {
+    if (is_contact_field(name)) {
+      const std::string field(name.substr(contact_prefix.size()));
+      if (auto it = out_.contact.find(field); it != out_.contact.end()) return it->second;
+      if (auto it = ctx_.contact.find(field); it != ctx_.contact.end()) return it->second;
+      return std::nullopt;
+    }
+    auto it = out_.next.vars.find(std::string(name));
+    if (it == out_.next.vars.end()) return std::nullopt;
+    return it->second;
+  }
 
   // The language the text of `key` will be shown in, or "" when no language has it.
   std::string lang_of(std::string_view key) const {
@@ -33,20 +55,19 @@ class renderer {
     if (!e) return std::nullopt;
     // Dates and numbers follow the language the text is written in.
     const text::formatter fmt(e->lang, ctx_.timezone);
-    std::string out = text::render(
-        e->text,
-        [&](std::string_view name) -> std::optional<std::string> {
-          auto it = s_.vars.find(std::string(name));
-          if (it == s_.vars.end()) return std::nullopt;
-          return it->second;
-        },
-        &fmt);
+    std::string out = fill(e->text, &fmt);
     return e->smart ? text::smart_gsm(out) : out;
+  }
+
+  // `pattern` with its {variables} filled in, unformatted (action arguments).
+  std::string fill(std::string_view pattern, const text::formatter* fmt = nullptr) const {
+    return text::render(
+        pattern, [&](std::string_view name) { return value(name); }, fmt);
   }
 
  private:
   const context& ctx_;
-  const state& s_;
+  const outcome& out_;
 };
 
 // Collects what the steps produce and shapes it for the medium.
@@ -59,60 +80,100 @@ struct output {
 };
 
 void fail(outcome& out, const context& ctx, std::string why) {
-  renderer r(ctx, out.next);
+  renderer r(ctx, out);
   out.error = std::move(why);
   out.finished = true;
+  out.action.reset();
+  out.timeout_at = 0;
   const std::string text = r.text(keys::error).value_or(std::string(last_resort));
   out.screen = text;
   out.messages = {text};
 }
 
-// "1." in Latin script; "۱-" with Persian digits for fa, prs and ps (R-L5; domain.md appendix).
-std::string option_number(std::size_t n, std::string_view lang) {
-  const std::string digits = std::to_string(n);
-  if (lang != "fa" && lang != "prs" && lang != "ps") return digits + ".";
-  std::string out;
-  for (char d : digits) out += std::string("\xDB") + static_cast<char>(0xB0 + (d - '0'));
-  return out + "-";
+// An option as shown: a template key (static menus) or a literal label (data).
+struct choice {
+  std::string label;
+  bool literal = false;
+  std::string value;
+  std::string next;
+};
+
+// The options of a menu or yes/no ask. A data menu reads them from a run variable holding a
+// JSON list of strings or of {"label", "value"} objects (an action puts it there).
+std::optional<std::vector<choice>> choices(const node& n, const renderer& r, std::string& why) {
+  std::vector<choice> out;
+  if (n.ask == ask_kind::yes_no) {
+    out.push_back({std::string(yes_key), false, "yes", n.yes});
+    out.push_back({std::string(no_key), false, "no", n.no});
+    return out;
+  }
+  if (n.ask != ask_kind::menu) return out;
+  if (n.options_from.empty()) {
+    for (const auto& o : n.options) out.push_back({o.label, false, o.value, o.next});
+    return out;
+  }
+  const auto data = r.value(n.options_from);
+  const auto list = nlohmann::json::parse(data.value_or(""), nullptr, false);
+  if (!list.is_array() || list.empty() || list.size() > 9) {
+    why = "menu '" + n.id + "' takes its options from '" + n.options_from +
+          "', which does not hold a list of 1 to 9 options";
+    return std::nullopt;
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const auto& item = list[i];
+    choice c{"", true, std::to_string(i + 1), n.next};
+    if (item.is_string()) {
+      c.label = item.get<std::string>();
+    } else if (item.is_object() && item.contains("label") && item["label"].is_string()) {
+      c.label = item["label"].get<std::string>();
+      if (item.contains("value")) {
+        c.value = item["value"].is_string() ? item["value"].get<std::string>() : item["value"].dump();
+      }
+    } else {
+      why = "option " + std::to_string(i + 1) + " in '" + n.options_from + "' has no label";
+      return std::nullopt;
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 // Over USSD a menu longer than a screen's page is shown a page at a time.
-bool paged(const node& n, const context& ctx) {
-  return ctx.via == medium::ussd && ctx.page_size > 0 && n.options.size() > ctx.page_size;
+std::size_t pages(std::size_t count, const context& ctx) {
+  if (ctx.via != medium::ussd || ctx.page_size == 0 || count <= ctx.page_size) return 1;
+  return (count + ctx.page_size - 1) / ctx.page_size;
 }
 
-std::size_t pages(const node& n, const context& ctx) {
-  return paged(n, ctx) ? (n.options.size() + ctx.page_size - 1) / ctx.page_size : 1;
-}
-
-std::optional<std::string> render_ask(const node& n, const renderer& r, std::string& missing,
+std::optional<std::string> render_ask(const node& n, const renderer& r, std::string& why,
                                       const state& st, const context& ctx) {
   auto question = r.text(n.text);
   if (!question) {
-    missing = n.text;
+    why = "missing text '" + n.text + "'";
     return std::nullopt;
   }
+  const auto opts = choices(n, r, why);
+  if (!opts) return std::nullopt;
   const std::string lang = r.lang_of(n.text);
   std::string body = *question;
   // Option numbers stay the same on every page, so a memorised path keeps working.
-  const std::size_t first = paged(n, ctx) ? st.page * ctx.page_size : 0;
-  const std::size_t last = paged(n, ctx) ? std::min(first + ctx.page_size, n.options.size())
-                                         : n.options.size();
-  const auto line = [&](std::size_t number, std::string_view key) {
-    auto label = r.text(key);
-    if (!label) {
-      missing = std::string(key);
+  const bool paged = pages(opts->size(), ctx) > 1;
+  const std::size_t first = paged ? st.page * ctx.page_size : 0;
+  const std::size_t last = paged ? std::min(first + ctx.page_size, opts->size()) : opts->size();
+  const auto line = [&](std::size_t number, std::string_view label, bool literal) {
+    auto shown = literal ? std::optional<std::string>(label) : r.text(label);
+    if (!shown) {
+      why = "missing text '" + std::string(label) + "'";
       return false;
     }
-    body += "\n" + option_number(number, lang) + " " + *label;
+    body += "\n" + option_number(number, lang) + " " + *shown;
     return true;
   };
   for (std::size_t i = first; i < last; ++i) {
-    if (!line(i + 1, n.options[i].label)) return std::nullopt;
+    if (!line(i + 1, (*opts)[i].label, (*opts)[i].literal)) return std::nullopt;
   }
   if (ctx.via == medium::ussd) {
-    if (st.page + 1 < pages(n, ctx) && !line(98, keys::more)) return std::nullopt;
-    if ((st.page > 0 || !st.trail.empty()) && !line(0, keys::back)) return std::nullopt;
+    if (st.page + 1 < pages(opts->size(), ctx) && !line(98, keys::more, false)) return std::nullopt;
+    if ((st.page > 0 || !st.trail.empty()) && !line(0, keys::back, false)) return std::nullopt;
   }
   return body;
 }
@@ -127,13 +188,23 @@ void finish(outcome& out, const output& o, const context& ctx) {
   }
 }
 
-// Walks from `node_id` through say nodes until an ask (the run waits) or an end.
+void store_value(outcome& out, const std::string& name, std::string value) {
+  if (name.empty()) return;
+  if (is_contact_field(name)) {
+    out.contact[name.substr(contact_prefix.size())] = std::move(value);
+  } else {
+    out.next.vars[name] = std::move(value);
+  }
+}
+
+// Walks from `node_id` through say, switch and action nodes until an ask (the run waits for
+// a reply), an action (the run waits for its outcome) or an end.
 void advance(const definition& f, std::string node_id, outcome& out, output& o,
              const context& ctx) {
   for (int steps = 0; steps < max_steps; ++steps) {
     const node* n = f.find(node_id);
     if (!n) return fail(out, ctx, "flow '" + f.id + "' has no node '" + node_id + "'");
-    renderer r(ctx, out.next);
+    renderer r(ctx, out);
     switch (n->kind) {
       case node_kind::say: {
         auto t = r.text(n->text);
@@ -142,14 +213,34 @@ void advance(const definition& f, std::string node_id, outcome& out, output& o,
         node_id = n->next;
         continue;
       }
+      case node_kind::switch_on: {
+        const std::string v = r.value(n->on).value_or("");
+        node_id = n->next;
+        for (const auto& [match, target] : n->cases) {
+          if (match == v) {
+            node_id = target;
+            break;
+          }
+        }
+        continue;
+      }
+      case node_kind::action: {
+        action_call call{n->action, {}};
+        for (const auto& [k, v] : n->args) call.args[k] = r.fill(v);
+        out.action = std::move(call);
+        out.next.node = n->id;
+        return finish(out, o, ctx);
+      }
       case node_kind::ask: {
-        std::string missing;
+        std::string why;
         out.next.node = n->id;
         out.next.invalid = 0;
         out.next.page = 0;
-        auto body = render_ask(*n, r, missing, out.next, ctx);
-        if (!body) return fail(out, ctx, "missing text '" + missing + "'");
+        ++out.next.asked;
+        auto body = render_ask(*n, r, why, out.next, ctx);
+        if (!body) return fail(out, ctx, why);
         o.add(*body);
+        if (ctx.via == medium::sms && n->timeout_ms > 0) out.timeout_at = ctx.now_ms + n->timeout_ms;
         return finish(out, o, ctx);
       }
       case node_kind::end: {
@@ -165,24 +256,17 @@ void advance(const definition& f, std::string node_id, outcome& out, output& o,
     }
   }
   fail(out, ctx, "flow '" + f.id + "' passed " + std::to_string(max_steps) +
-                     " nodes without asking anything (a loop of say nodes?)");
-}
-
-// The option number a normalised reply chooses ("1", "(1)", "1 بله" …), or 0 when it
-// chooses none.
-std::size_t read_choice(std::string_view typed, std::size_t count, const context& ctx) {
-  static const text::lexicon no_words;
-  const auto v = text::read_choice(typed, ctx.words ? *ctx.words : no_words);
-  return (v && *v >= 1 && static_cast<std::size_t>(*v) <= count) ? static_cast<std::size_t>(*v) : 0;
+                     " nodes without asking anything (a loop?)");
 }
 
 // Shows the ask the run waits at again (another page, or after an invalid reply).
-outcome& show(const node& n, outcome& out, output& o, const context& ctx, const std::string& prefix) {
-  renderer r(ctx, out.next);
-  std::string missing;
-  auto body = render_ask(n, r, missing, out.next, ctx);
+outcome& show(const node& n, outcome& out, const context& ctx, const std::string& prefix) {
+  renderer r(ctx, out);
+  output o;
+  std::string why;
+  auto body = render_ask(n, r, why, out.next, ctx);
   if (!body) {
-    fail(out, ctx, "missing text '" + missing + "'");
+    fail(out, ctx, why);
     return out;
   }
   o.add(prefix.empty() ? *body : prefix + "\n" + *body);
@@ -190,7 +274,77 @@ outcome& show(const node& n, outcome& out, output& o, const context& ctx, const 
   return out;
 }
 
+// What a reply answers at ask `n`: the value to save and the node to go to; nullopt when
+// the reply does not answer it.
+struct answer {
+  std::string value;
+  std::string next;
+};
+
+std::optional<answer> read_answer(const node& n, std::string_view raw, const std::string& typed,
+                                  const renderer& r, const context& ctx, std::string& why) {
+  static const text::lexicon no_words;
+  const text::lexicon& words = ctx.words ? *ctx.words : no_words;
+  switch (n.ask) {
+    case ask_kind::yes_no: {
+      if (auto yn = text::read_yes_no(typed, words)) {
+        return *yn ? answer{"yes", n.yes} : answer{"no", n.no};
+      }
+      [[fallthrough]];  // or 1 / 2, as shown
+    }
+    case ask_kind::menu: {
+      const auto opts = choices(n, r, why);
+      if (!opts) return std::nullopt;
+      const auto v = text::read_choice(typed, words);
+      if (!v || *v < 1 || static_cast<std::size_t>(*v) > opts->size()) return std::nullopt;
+      const choice& c = (*opts)[static_cast<std::size_t>(*v) - 1];
+      return answer{c.value, c.next};
+    }
+    case ask_kind::number: {
+      if (auto v = text::read_integer(typed, n.min, n.max)) return answer{std::to_string(*v), n.next};
+      return std::nullopt;
+    }
+    case ask_kind::date: {
+      const auto d = text::read_date(typed);
+      if (!d) return std::nullopt;
+      char iso[16];
+      std::snprintf(iso, sizeof iso, "%04d-%02d-%02d", d->year, d->month, d->day);
+      return answer{iso, n.next};
+    }
+    case ask_kind::text: {
+      // Kept as the person wrote it (trimmed), for the human who reads it.
+      const auto b = raw.find_first_not_of(" \t\r\n");
+      if (typed.empty() || b == std::string_view::npos) return std::nullopt;
+      const auto e = raw.find_last_not_of(" \t\r\n");
+      return answer{std::string(raw.substr(b, e - b + 1)), n.next};
+    }
+    case ask_kind::phone: {
+      auto p = phone::parse_e164(typed, ctx.region);
+      if (!p) return std::nullopt;
+      return answer{p.value(), n.next};
+    }
+  }
+  return std::nullopt;
+}
+
+const node* waiting_ask(const definition& f, outcome& out, const context& ctx) {
+  const node* n = f.find(out.next.node);
+  if (!n || n->kind != node_kind::ask) {
+    fail(out, ctx, "run waits at '" + out.next.node + "', which is not a question of flow '" + f.id + "'");
+    return nullptr;
+  }
+  return n;
+}
+
 }  // namespace
+
+std::string option_number(std::size_t n, std::string_view lang) {
+  const std::string digits = std::to_string(n);
+  if (lang != "fa" && lang != "prs" && lang != "ps") return digits + ".";
+  std::string out;
+  for (char d : digits) out += std::string("\xDB") + static_cast<char>(0xB0 + (d - '0'));
+  return out + "-";
+}
 
 outcome start(const definition& f, const context& ctx) {
   outcome out;
@@ -203,22 +357,23 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
   outcome out;
   out.next = std::move(s);
   output o;
-  const node* n = f.find(out.next.node);
-  if (!n || n->kind != node_kind::ask) {
-    fail(out, ctx, "run waits at '" + out.next.node + "', which is not an ask of flow '" + f.id + "'");
-    return out;
-  }
+  const node* n = waiting_ask(f, out, ctx);
+  if (!n) return out;
+  renderer r(ctx, out);
   // Replies are read the way people type them (R-S2), once.
   const std::string typed = text::normalize(input);
   // USSD navigation first: these answers are never options (R-U8).
   if (ctx.via == medium::ussd) {
-    if (typed == "98" && out.next.page + 1 < pages(*n, ctx)) {
+    std::string why;
+    const auto opts = choices(*n, r, why);
+    const std::size_t page_count = pages(opts ? opts->size() : 0, ctx);
+    if (typed == "98" && out.next.page + 1 < page_count) {
       ++out.next.page;
-      return show(*n, out, o, ctx, "");
+      return show(*n, out, ctx, "");
     }
     if (typed == "0" && out.next.page > 0) {
       --out.next.page;
-      return show(*n, out, o, ctx, "");
+      return show(*n, out, ctx, "");
     }
     if (typed == "0" && !out.next.trail.empty()) {
       const std::string previous = out.next.trail.back();
@@ -228,7 +383,6 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
     }
     if (typed == "0") {
       // Back from the first question: the person is leaving.
-      renderer r(ctx, out.next);
       o.add(r.text(keys::goodbye).value_or(""));
       out.finished = true;
       out.next.node.clear();
@@ -241,9 +395,14 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
       return out;
     }
   }
-  const std::size_t choice = read_choice(typed, n->options.size(), ctx);
-  if (choice == 0) {
-    renderer r(ctx, out.next);
+  std::string why;
+  const auto got = read_answer(*n, input, typed, r, ctx, why);
+  if (!why.empty()) {
+    fail(out, ctx, why);
+    return out;
+  }
+  if (!got) {
+    out.rejected = true;
     if (++out.next.invalid >= max_invalid_replies) {
       auto t = r.text(keys::too_many_invalid);
       if (!t) {
@@ -256,19 +415,91 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
       finish(out, o, ctx);
       return out;
     }
-    auto prefix = r.text(keys::invalid);
+    const bool numbered = n->ask == ask_kind::menu || n->ask == ask_kind::yes_no;
+    const std::string_view key = !n->invalid.empty() ? std::string_view(n->invalid)
+                                 : numbered          ? keys::invalid
+                                                     : keys::invalid_answer;
+    auto prefix = r.text(key);
     if (!prefix) {
-      fail(out, ctx, "missing text '" + std::string(keys::invalid) + "'");
+      fail(out, ctx, "missing text '" + std::string(key) + "'");
       return out;
     }
     // The same screen again, with a short reason first (R-U10).
-    return show(*n, out, o, ctx, *prefix);
+    return show(*n, out, ctx, *prefix);
   }
-  const option& chosen = n->options[choice - 1];
-  if (!n->save.empty()) out.next.vars[n->save] = chosen.value;
+  store_value(out, n->save, got->value);
   out.next.trail.push_back(n->id);
-  advance(f, chosen.next, out, o, ctx);
+  advance(f, got->next, out, o, ctx);
   return out;
+}
+
+outcome time_out(const definition& f, state s, const context& ctx) {
+  outcome out;
+  out.next = std::move(s);
+  const node* n = waiting_ask(f, out, ctx);
+  if (!n) return out;
+  if (n->on_timeout.empty()) {
+    fail(out, ctx, "question '" + n->id + "' timed out but has no on_timeout");
+    return out;
+  }
+  output o;
+  out.next.trail.push_back(n->id);
+  advance(f, n->on_timeout, out, o, ctx);
+  return out;
+}
+
+outcome after_action(const definition& f, state s, const action_result& result,
+                     const context& ctx) {
+  outcome out;
+  out.next = std::move(s);
+  const node* n = f.find(out.next.node);
+  if (!n || n->kind != node_kind::action) {
+    fail(out, ctx, "run waits at '" + out.next.node + "', which is not an action of flow '" + f.id + "'");
+    return out;
+  }
+  for (const auto& [name, value] : result.vars) store_value(out, name, value);
+  auto it = n->outcomes.find(result.outcome);
+  if (it == n->outcomes.end()) it = n->outcomes.find("error");
+  if (it == n->outcomes.end()) {
+    fail(out, ctx, "action '" + n->action + "' at node '" + n->id + "' reported '" +
+                       result.outcome + "', which the node does not route");
+    return out;
+  }
+  output o;
+  advance(f, it->second, out, o, ctx);
+  return out;
+}
+
+outcome repeat(const definition& f, state s, const context& ctx) {
+  outcome out;
+  out.next = std::move(s);
+  const node* n = waiting_ask(f, out, ctx);
+  if (!n) return out;
+  out.next.page = 0;
+  out.next.invalid = 0;
+  // A new wait: a timeout set for the question before is not this one's.
+  ++out.next.asked;
+  if (ctx.via == medium::sms && n->timeout_ms > 0) out.timeout_at = ctx.now_ms + n->timeout_ms;
+  return show(*n, out, ctx, "");
+}
+
+void append(outcome& earlier, outcome later) {
+  if (!later.error.empty()) {
+    // The apology replaces what the earlier step showed: nothing half-done is shown.
+    earlier.screen.clear();
+    earlier.messages.clear();
+  }
+  if (!later.screen.empty()) {
+    earlier.screen += (earlier.screen.empty() ? "" : "\n") + later.screen;
+  }
+  for (auto& m : later.messages) earlier.messages.push_back(std::move(m));
+  for (auto& [k, v] : later.contact) earlier.contact[k] = std::move(v);
+  earlier.next = std::move(later.next);
+  earlier.finished = later.finished;
+  earlier.error = std::move(later.error);
+  earlier.rejected = later.rejected;
+  earlier.action = std::move(later.action);
+  earlier.timeout_at = later.timeout_at;
 }
 
 }  // namespace paygham::flow

@@ -6,7 +6,9 @@
 // it is zero or more messages to queue, and the run waits for the reply.
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,11 +26,13 @@ enum class medium { ussd, sms };
 
 // What the runner stores between inputs. Serialised by the runner as JSON.
 struct state {
-  std::string node;                           // the ask being answered; empty before start
-  std::map<std::string, std::string> vars;    // run variables (saved answers)
-  int invalid = 0;                            // invalid replies in a row at this ask
-  std::vector<std::string> trail;             // asks answered before this one, for Back
-  std::size_t page = 0;                       // USSD: the page of a long menu being shown
+  std::string node;                         // the ask (or action) the run waits at
+  std::map<std::string, std::string> vars;  // run variables (saved answers, action results)
+  int invalid = 0;                          // invalid replies in a row at this ask
+  std::vector<std::string> trail;           // asks answered before this one, for Back
+  std::size_t page = 0;                     // USSD: the page of a long menu being shown
+  int asked = 0;  // how many times the run has started waiting: names one wait, so a
+                  // timeout set for an earlier question never fires on a later one
 };
 
 struct context {
@@ -37,7 +41,17 @@ struct context {
   const text::catalog* texts = nullptr;
   const text::lexicon* words = nullptr;  // yes/no words for replies; may be null
   std::string timezone = "UTC";          // for dates and times in texts
+  std::string region = "AF";             // for phone numbers typed without a country code
   std::size_t page_size = 5;             // USSD: options on one screen (R-U8)
+  std::int64_t now_ms = 0;               // the clock: unix milliseconds (timeouts)
+  // The contact's fields ("district", …: without the "contact." prefix).
+  std::map<std::string, std::string> contact = {};
+};
+
+// A built-in the runner must perform before the flow can go on (node kind `action`).
+struct action_call {
+  std::string name;
+  std::map<std::string, std::string> args;  // with {variables} filled in
 };
 
 struct outcome {
@@ -46,11 +60,24 @@ struct outcome {
   std::string screen;                 // USSD: the screen text, without CON/END
   std::vector<std::string> messages;  // SMS: texts to queue, in order
   std::string error;                  // set when a flow authoring problem ended the run
+  bool rejected = false;              // the reply did not answer the question (it was re-asked)
+  std::optional<action_call> action;  // the run waits for this action's outcome
+  std::int64_t timeout_at = 0;        // SMS: when the wait ends without a reply (0: never)
+  std::map<std::string, std::string> contact;  // contact fields to set (without prefix)
+};
+
+// What an action reports back: which way the flow goes, and values for the run.
+struct action_result {
+  std::string outcome;                      // "ok", "full", "error", …
+  std::map<std::string, std::string> vars;  // set as run variables ("contact." ones too)
 };
 
 // Texts the gateway itself shows, under "common." in every language (lint checks they exist).
 namespace keys {
+// A reply that is not an answer: to a menu or yes/no ("reply with the number…"), and to a
+// number, date, text or phone question that has no `invalid` text of its own.
 inline constexpr std::string_view invalid = "common.invalid";
+inline constexpr std::string_view invalid_answer = "common.invalid_answer";
 inline constexpr std::string_view too_many_invalid = "common.too_many_invalid";
 inline constexpr std::string_view error = "common.error";
 inline constexpr std::string_view no_service = "common.no_service";
@@ -61,9 +88,20 @@ inline constexpr std::string_view language_name = "common.language_name";
 inline constexpr std::string_view more = "common.more";
 inline constexpr std::string_view back = "common.back";
 inline constexpr std::string_view goodbye = "common.goodbye";
-inline constexpr std::string_view required[] = {invalid,    too_many_invalid, error,
-                                                no_service, choose_language,  language_name,
-                                                more,       back,             goodbye};
+// Redial within the resume window (R-U12): "Welcome back. Continue?" 1 Continue, 2 Start again.
+inline constexpr std::string_view resume = "common.resume";
+inline constexpr std::string_view resume_continue = "common.resume_continue";
+inline constexpr std::string_view resume_restart = "common.resume_restart";
+// A hop that could not be answered in time (R-U5).
+inline constexpr std::string_view try_again = "common.try_again";
+// Global SMS keywords (R-S3, R-S5): opt-out confirmation, opt-in, help.
+inline constexpr std::string_view opted_out = "common.opted_out";
+inline constexpr std::string_view opted_in = "common.opted_in";
+inline constexpr std::string_view help = "common.help";
+inline constexpr std::string_view required[] = {
+    invalid, invalid_answer, too_many_invalid, error,  no_service,      choose_language, language_name,
+    more,    back,             goodbye, resume,         resume_continue, resume_restart,
+    try_again, opted_out,      opted_in, help};
 // Optional: the acknowledgement of an SMS nothing else claims.
 inline constexpr std::string_view unknown_sms = "common.unknown_sms";
 }  // namespace keys
@@ -78,5 +116,24 @@ outcome start(const definition& f, const context& ctx);
 // reserved answers are always accepted, shown or not: 98 the next page of a long menu, 0 the
 // previous page or the previous question (on the first question: exit), 00 the first question.
 outcome resume(const definition& f, state s, std::string_view input, const context& ctx);
+
+// The wait at an SMS ask ended without a reply: the run goes to the ask's `on_timeout`.
+outcome time_out(const definition& f, state s, const context& ctx);
+
+// The action the run waits at reported `r`: its values are saved and the flow goes on along
+// the outcome's branch (an outcome the node does not route goes to `error`, if routed).
+outcome after_action(const definition& f, state s, const action_result& r, const context& ctx);
+
+// The question the run waits at, shown again as it was (a resumed session, or a USSD
+// session continued by SMS).
+outcome repeat(const definition& f, state s, const context& ctx);
+
+// An option's number as shown: "1." in Latin script; "۱-" with Persian digits for fa, prs
+// and ps (R-L5; domain.md appendix).
+std::string option_number(std::size_t n, std::string_view lang);
+
+// Joins what a later step produced to what an earlier one did, for a hop that went through
+// actions: screens and messages add up; the state and the rest are the later step's.
+void append(outcome& earlier, outcome later);
 
 }  // namespace paygham::flow

@@ -2,17 +2,17 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
+#include <set>
 
 #include "gateway/text/catalog.hpp"
+#include "gateway/flow/engine.hpp"
+#include "gateway/text/lint.hpp"
+#include "gateway/text/normalize.hpp"
+#include "gateway/text/screen.hpp"
 
 namespace paygham::flow {
 namespace {
-
-std::string upper_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view first_word(std::string_view s) {
   const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
@@ -25,15 +25,46 @@ std::string_view first_word(std::string_view s) {
 
 }  // namespace
 
+std::string_view to_string(ask_kind k) {
+  switch (k) {
+    case ask_kind::menu: return "menu";
+    case ask_kind::yes_no: return "yes_no";
+    case ask_kind::number: return "number";
+    case ask_kind::date: return "date";
+    case ask_kind::text: return "text";
+    case ask_kind::phone: return "phone";
+  }
+  return "?";
+}
+
 const node* definition::find(std::string_view node_id) const {
   auto it = nodes.find(node_id);
   return it == nodes.end() ? nullptr : &it->second;
 }
 
 bool definition::has_keyword(std::string_view word) const {
-  const std::string w = upper_ascii(word);
+  const std::string w = text::normalize(word);
   return std::any_of(sms_keywords.begin(), sms_keywords.end(),
-                     [&](const std::string& k) { return upper_ascii(k) == w; });
+                     [&](const std::string& k) { return text::normalize(k) == w; });
+}
+
+bool definition::reaches_sms() const {
+  return !sms_keywords.empty() || api || !schedule.empty() || continue_by_sms;
+}
+
+std::vector<std::string> node::targets() const {
+  std::vector<std::string> out;
+  const auto add = [&](const std::string& t) {
+    if (!t.empty()) out.push_back(t);
+  };
+  add(next);
+  add(yes);
+  add(no);
+  add(on_timeout);
+  for (const auto& o : options) add(o.next);
+  for (const auto& c : cases) add(c.second);
+  for (const auto& o : outcomes) add(o.second);
+  return out;
 }
 
 void flow_set::add(std::shared_ptr<const definition> d) { flows_.push_back(std::move(d)); }
@@ -69,6 +100,10 @@ void flow_set::check_texts(const text::catalog& texts, const std::vector<std::st
     for (const auto& [id, n] : f->nodes) {
       std::vector<std::string> keys;
       if (!n.text.empty()) keys.push_back(n.text);
+      if (!n.invalid.empty()) keys.push_back(n.invalid);
+      if (n.kind == node_kind::ask && n.ask == ask_kind::yes_no) {
+        keys.insert(keys.end(), {"common.yes", "common.no"});
+      }
       for (const auto& o : n.options) keys.push_back(o.label);
       for (const auto& key : keys) {
         for (const auto& lang : langs) {
@@ -77,6 +112,80 @@ void flow_set::check_texts(const text::catalog& texts, const std::vector<std::st
                                "', which templates/" + lang + ".yaml does not have");
           }
         }
+      }
+    }
+  }
+}
+
+namespace {
+
+// The longest run of say texts that can come right before `target` on one screen.
+std::vector<const node*> longest_lead(const definition& f, const std::string& target,
+                                      const std::function<std::size_t(const node&)>& size,
+                                      std::set<std::string>& seen) {
+  std::vector<const node*> best;
+  std::size_t best_size = 0;
+  for (const auto& [id, n] : f.nodes) {
+    if (n.kind != node_kind::say || n.next != target || !seen.insert(id).second) continue;
+    auto lead = longest_lead(f, id, size, seen);
+    lead.push_back(&n);
+    std::size_t total = 0;
+    for (const node* x : lead) total += size(*x);
+    if (total > best_size) {
+      best_size = total;
+      best = std::move(lead);
+    }
+    seen.erase(id);
+  }
+  return best;
+}
+
+}  // namespace
+
+void flow_set::check_screens(const text::catalog& texts, const std::vector<std::string>& langs,
+                             const text::screen_limits& limits, std::size_t page_size,
+                             std::vector<std::string>& problems) const {
+  for (const auto& f : flows_) {
+    if (f->ussd_codes.empty()) continue;
+    for (const auto& lang : langs) {
+      const std::vector<std::string> order{lang};
+      // A text as long as it can get: the flow's samples first, then long defaults.
+      const auto longest = [&](std::string_view key) -> std::string {
+        const text::entry* e = texts.resolve(key, order);
+        if (!e) return {};
+        const std::string filled = text::render(e->text, [&](std::string_view name) -> std::optional<std::string> {
+          auto it = f->samples.find(std::string(name));
+          if (it == f->samples.end()) return std::nullopt;
+          return it->second;
+        });
+        return text::expand_with_samples(filled, lang);
+      };
+      const auto say_size = [&](const node& n) { return longest(n.text).size(); };
+      for (const auto& [id, n] : f->nodes) {
+        if (n.kind != node_kind::ask && n.kind != node_kind::end) continue;
+        std::set<std::string> seen{id};
+        std::string screen;
+        for (const node* say : longest_lead(*f, id, say_size, seen)) screen += longest(say->text) + "\n";
+        screen += longest(n.text);
+        std::vector<std::string> labels;
+        for (const auto& o : n.options) labels.push_back(longest(o.label));
+        if (n.ask == ask_kind::yes_no) labels = {longest("common.yes"), longest("common.no")};
+        // The page with the longest labels, and both navigation lines.
+        std::sort(labels.begin(), labels.end(),
+                  [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+        const bool paged = labels.size() > page_size;
+        if (paged) labels.resize(page_size);
+        for (std::size_t i = 0; i < labels.size(); ++i) {
+          screen += "\n" + option_number(i + 1, lang) + " " + labels[i];
+        }
+        if (paged) screen += "\n" + option_number(98, lang) + " " + longest("common.more");
+        if (n.kind == node_kind::ask && id != f->start) screen += "\n" + option_number(0, lang) + " " + longest("common.back");
+        const auto c = text::check_screen(screen, limits);
+        if (c.result != text::screen_check::too_long) continue;
+        problems.push_back(n.where + ": " + (n.kind == node_kind::end ? "end '" : "question '") + id + "' in " + lang + " can make a USSD screen of " +
+                           std::to_string(c.units) + (c.enc == text::encoding::gsm7 ? " septets" : " UCS-2 units") +
+                           ", over the limit of " + std::to_string(c.limit) +
+                           " (with the longest sample values); shorten its texts or split the question");
       }
     }
   }

@@ -3,20 +3,25 @@
 // whole on reload. Format and examples: docs/flows.md.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace paygham::text {
 class catalog;
+struct screen_limits;
 }
 
 namespace paygham::flow {
 
-enum class node_kind { say, ask, end };
-enum class ask_kind { menu };
+enum class node_kind { say, ask, switch_on, action, end };
+enum class ask_kind { menu, yes_no, number, date, text, phone };
+
+std::string_view to_string(ask_kind k);
 
 struct option {
   std::string label;  // template key
@@ -24,15 +29,37 @@ struct option {
   std::string next;   // node id
 };
 
+// A node of a flow. Which fields matter depends on `kind` (and `ask`); the loader fills the
+// rest with their defaults.
 struct node {
   std::string id;
   node_kind kind = node_kind::end;
-  std::string text;  // template key; may be empty for a silent end
+  std::string text;   // say / ask / end: template key; may be empty for a silent end
+  std::string next;   // say, switch default, the non-menu asks, and a menu from data
+  std::string where;  // file:line:column of the node, for messages
+
+  // ask
   ask_kind ask = ask_kind::menu;
-  std::vector<option> options;
-  std::string save;  // run variable that receives the answer
-  std::string next;  // say: the node after it
-  std::string where; // file:line:column of the node, for messages
+  std::vector<option> options;  // menu: static options
+  std::string options_from;     // menu: a run variable holding the options as data (JSON)
+  std::string save;             // where the answer goes: "name" (run) or "contact.name"
+  std::string yes, no;          // yes_no: where each answer leads
+  long min = 0, max = 0;        // number: the accepted range
+  std::string invalid;          // template key shown before the question after a bad reply
+  std::int64_t timeout_ms = 0;  // SMS: how long the run waits for a reply (0: no limit)
+  std::string on_timeout;       // SMS: where the run goes when nobody replied in time
+
+  // switch: the first case equal to the variable's value, else `next`
+  std::string on;
+  std::vector<std::pair<std::string, std::string>> cases;  // value → node
+
+  // action: a built-in the runner performs; its outcome names where the flow goes
+  std::string action;
+  std::map<std::string, std::string> args;      // text with {variables}
+  std::map<std::string, std::string> outcomes;  // outcome → node
+
+  // Every node this node may lead to, for reachability and link checks.
+  std::vector<std::string> targets() const;
 };
 
 struct definition {
@@ -40,13 +67,22 @@ struct definition {
   std::string hash;  // content hash: runs are pinned to it
   std::string file;
   std::vector<std::string> ussd_codes;    // e.g. "*384*12#"
-  std::vector<std::string> sms_keywords;  // matched case-insensitively on the first word
+  std::vector<std::string> sms_keywords;  // matched on the first word, normalised
+  bool api = false;                       // may be started through the API (#7)
+  std::string schedule;                   // started by the scheduler under this name
+  // A USSD session that drops mid-flow continues over SMS: the question waiting is sent
+  // as a message and the reply answers it.
+  bool continue_by_sms = false;
+  // Longest values the flow's variables may take, for screen and SMS length checks.
+  std::map<std::string, std::string> samples;
   std::string start;
   std::map<std::string, node, std::less<>> nodes;
 
   const node* find(std::string_view id) const;
-  // True when `word` is one of the SMS keywords (case-insensitive).
+  // True when `word` is one of the SMS keywords (after normalisation).
   bool has_keyword(std::string_view word) const;
+  // True when the flow can run over SMS (keywords, API, schedule, or continuation).
+  bool reaches_sms() const;
 };
 
 class flow_set {
@@ -55,14 +91,22 @@ class flow_set {
   // a flow with any problem is left out of the set.
   static flow_set load_dir(const std::string& dir, std::vector<std::string>& problems);
 
-  // Checks that every template key the flows use exists in `lang`.
+  // Checks that every template key the flows use exists in every language of `langs`.
   void check_texts(const text::catalog& texts, const std::vector<std::string>& langs,
                    std::vector<std::string>& problems) const;
+
+  // Checks that every question and end of a flow with USSD codes fits a screen under `limits` in
+  // every language of `langs`: the say texts leading to it, the question and a page of its
+  // options with More and Back, placeholders filled with the flow's `samples` or long
+  // defaults (text::expand_with_samples).
+  void check_screens(const text::catalog& texts, const std::vector<std::string>& langs,
+                     const text::screen_limits& limits, std::size_t page_size,
+                     std::vector<std::string>& problems) const;
 
   void add(std::shared_ptr<const definition> d);
   const definition* by_id(std::string_view id) const;
   const definition* by_ussd_code(std::string_view code) const;
-  // The flow whose keyword equals `text`'s first word (case-insensitive).
+  // The flow whose keyword equals `text`'s first word (after normalisation).
   const definition* by_keyword(std::string_view text) const;
   std::size_t size() const { return flows_.size(); }
   const std::vector<std::shared_ptr<const definition>>& all() const { return flows_; }
@@ -76,5 +120,10 @@ class flow_set {
 std::shared_ptr<const definition> parse_flow(const std::string& id, const std::string& file,
                                              const std::string& yaml_text,
                                              std::vector<std::string>& problems);
+
+// Variables: "contact.<field>" names a field of the contact, kept across runs; any other
+// name is a variable of the run. Names starting with '@' are the gateway's own.
+inline constexpr std::string_view contact_prefix = "contact.";
+inline bool is_contact_field(std::string_view name) { return name.rfind(contact_prefix, 0) == 0; }
 
 }  // namespace paygham::flow

@@ -2,9 +2,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
+#include "gateway/core/duration.hpp"
 #include "gateway/core/yaml.hpp"
 #include "gateway/flow/flow.hpp"
 
@@ -27,77 +30,210 @@ std::string content_hash(std::string_view s) {
   return out;
 }
 
+constexpr std::string_view node_kinds = "say, ask, switch, action, end";
+
+std::optional<ask_kind> ask_from(std::string_view s) {
+  for (auto k : {ask_kind::menu, ask_kind::yes_no, ask_kind::number, ask_kind::date,
+                 ask_kind::text, ask_kind::phone}) {
+    if (to_string(k) == s) return k;
+  }
+  return std::nullopt;
+}
+
+// A mapping of names to node ids (switch cases, action outcomes), in file order.
+std::vector<std::pair<std::string, std::string>> name_map(core::yaml::reader& r, const YAML::Node& y,
+                                                          std::string_view key,
+                                                          const std::string& path) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const YAML::Node m = y[std::string(key)];
+  if (!m.IsDefined()) return out;
+  if (!m.IsMap()) {
+    r.problem(m, "'" + core::yaml::join(path, key) + "' must be a mapping of names to single values");
+    return out;
+  }
+  for (const auto& kv : m) {
+    if (!kv.second.IsScalar()) {
+      r.problem(kv.second, "'" + core::yaml::join(path, key) + "." + kv.first.Scalar() +
+                               "' must be a single value");
+      continue;
+    }
+    out.emplace_back(kv.first.Scalar(), kv.second.Scalar());
+  }
+  return out;
+}
+
+bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& path,
+               const YAML::Node& y, node& n) {
+  n.kind = node_kind::ask;
+  r.expect_map(y, path, {"ask", "text", "save", "options", "options_from", "next", "yes", "no",
+                         "min", "max", "invalid", "timeout", "on_timeout"});
+  const std::string kind = r.text(y, "ask", path, true).value_or("");
+  const auto k = ask_from(kind);
+  if (!k) {
+    r.problem(y["ask"], "'" + path + ".ask' is '" + kind +
+                            "'; this version knows: menu, yes_no, number, date, text, phone");
+    return false;
+  }
+  n.ask = *k;
+  n.text = r.text(y, "text", path, true).value_or("");
+  n.save = r.text(y, "save", path).value_or("");
+  n.invalid = r.text(y, "invalid", path).value_or("");
+  n.next = r.text(y, "next", path).value_or("");
+  n.options_from = r.text(y, "options_from", path).value_or("");
+  n.yes = r.text(y, "yes", path).value_or("");
+  n.no = r.text(y, "no", path).value_or("");
+  const auto only_for = [&](std::string_view key, bool allowed, std::string_view kinds) {
+    if (y[std::string(key)].IsDefined() && !allowed) {
+      r.problem(y[std::string(key)], "'" + core::yaml::join(path, key) + "' applies to " +
+                                         std::string(kinds) + " only, not to '" + kind + "'");
+    }
+  };
+  const bool menu = n.ask == ask_kind::menu;
+  only_for("options", menu, "menu");
+  only_for("options_from", menu, "menu");
+  only_for("yes", n.ask == ask_kind::yes_no, "yes_no");
+  only_for("no", n.ask == ask_kind::yes_no, "yes_no");
+  only_for("min", n.ask == ask_kind::number, "number");
+  only_for("max", n.ask == ask_kind::number, "number");
+  only_for("next", !menu || !n.options_from.empty(), "a menu with options_from and the asks other than menu and yes_no");
+  // Where a reply leads: the way out of the question.
+  const auto need = [&](std::string_view key, const std::string& value) {
+    if (value.empty()) {
+      r.problem(y, "question '" + id + "' (" + kind + ") needs '" + std::string(key) +
+                       "': where the flow goes after an answer");
+    }
+  };
+  switch (n.ask) {
+    case ask_kind::menu: {
+      const YAML::Node opts = y["options"];
+      if (!n.options_from.empty()) {
+        if (opts.IsDefined()) r.problem(opts, "menu '" + id + "' has both options and options_from");
+        need("next", n.next);
+        break;
+      }
+      if (!opts.IsDefined() || !opts.IsSequence() || opts.size() == 0) {
+        r.problem(opts.IsDefined() ? opts : y, "menu '" + id + "' needs a non-empty list 'options'");
+        return false;
+      }
+      for (std::size_t i = 0; i < opts.size(); ++i) {
+        const YAML::Node o = opts[i];
+        const std::string opath = path + ".options[" + std::to_string(i + 1) + "]";
+        if (!r.expect_map(o, opath, {"label", "value", "next"})) continue;
+        option opt;
+        opt.label = r.text(o, "label", opath, true).value_or("");
+        opt.value = r.text(o, "value", opath).value_or(std::to_string(i + 1));
+        opt.next = r.text(o, "next", opath, true).value_or("");
+        n.options.push_back(std::move(opt));
+      }
+      // Options 1-9 keep answers one key long; 0, 00 and 98 are reserved (R-U8), and 11
+      // and 12 are the opt-out and opt-in words over SMS (R-S6).
+      if (n.options.size() > 9) r.problem(opts, "menu '" + id + "' has more than 9 options");
+      break;
+    }
+    case ask_kind::yes_no:
+      need("yes", n.yes);
+      need("no", n.no);
+      break;
+    case ask_kind::number: {
+      const auto lo = r.integer(y, "min", path, -1'000'000'000, 1'000'000'000);
+      const auto hi = r.integer(y, "max", path, -1'000'000'000, 1'000'000'000);
+      if (!lo || !hi) {
+        r.problem(y, "number question '" + id + "' needs 'min' and 'max'");
+        return false;
+      }
+      n.min = static_cast<long>(*lo);
+      n.max = static_cast<long>(*hi);
+      if (n.min > n.max) r.problem(y["min"], "number question '" + id + "' has min above max");
+      need("next", n.next);
+      break;
+    }
+    case ask_kind::date:
+    case ask_kind::text:
+    case ask_kind::phone:
+      need("next", n.next);
+      break;
+  }
+  n.on_timeout = r.text(y, "on_timeout", path).value_or("");
+  if (auto t = r.text(y, "timeout", path)) {
+    auto d = core::parse_duration(*t);
+    if (!d) {
+      r.problem(y["timeout"], "'" + path + ".timeout': " + d.error());
+    } else {
+      n.timeout_ms = d.value().count();
+    }
+  }
+  if ((n.timeout_ms > 0) != !n.on_timeout.empty()) {
+    r.problem(y, "question '" + id + "' needs both 'timeout' and 'on_timeout', or neither");
+  }
+  return true;
+}
+
 bool parse_node(core::yaml::reader& r, const std::string& id, const YAML::Node& y, node& n) {
   const std::string path = "nodes." + id;
   n.id = id;
   n.where = core::yaml::where(r.file(), y);
   if (!y.IsMap()) {
-    r.problem(y, "node '" + id + "' must be a mapping with one of: say, ask, end");
+    r.problem(y, "node '" + id + "' must be a mapping with one of: " + std::string(node_kinds));
     return false;
   }
-  const bool has_say = y["say"].IsDefined();
-  const bool has_ask = y["ask"].IsDefined();
-  const bool has_end = y["end"].IsDefined();
-  if (int(has_say) + int(has_ask) + int(has_end) != 1) {
-    r.problem(y, "node '" + id + "' must have exactly one of: say, ask, end");
+  int kinds = 0;
+  for (const char* k : {"say", "ask", "switch", "action", "end"}) kinds += y[k].IsDefined() ? 1 : 0;
+  if (kinds != 1) {
+    r.problem(y, "node '" + id + "' must have exactly one of: " + std::string(node_kinds));
     return false;
   }
-  if (has_say) {
+  if (id.empty() || id[0] == '@') {
+    r.problem(y, "node name '" + id + "' may not start with '@' (the gateway's own)");
+    return false;
+  }
+  if (y["say"].IsDefined()) {
     n.kind = node_kind::say;
     r.expect_map(y, path, {"say", "next"});
     n.text = r.text(y, "say", path, true).value_or("");
     n.next = r.text(y, "next", path, true).value_or("");
     return true;
   }
-  if (has_end) {
+  if (y["end"].IsDefined()) {
     n.kind = node_kind::end;
     r.expect_map(y, path, {"end"});
     n.text = r.text(y, "end", path).value_or("");
     return true;
   }
-  n.kind = node_kind::ask;
-  r.expect_map(y, path, {"ask", "text", "save", "options"});
-  const std::string kind = r.text(y, "ask", path, true).value_or("");
-  if (kind != "menu") {
-    r.problem(y["ask"], "'" + path + ".ask' is '" + kind + "'; this version knows: menu");
-    return false;
+  if (y["switch"].IsDefined()) {
+    n.kind = node_kind::switch_on;
+    r.expect_map(y, path, {"switch", "cases", "default"});
+    n.on = r.text(y, "switch", path, true).value_or("");
+    n.cases = name_map(r, y, "cases", path);
+    // Without a default a value nobody foresaw would strand the run.
+    n.next = r.text(y, "default", path, true).value_or("");
+    return true;
   }
-  n.ask = ask_kind::menu;
-  n.text = r.text(y, "text", path, true).value_or("");
-  n.save = r.text(y, "save", path).value_or("");
-  const YAML::Node opts = y["options"];
-  if (!opts.IsDefined() || !opts.IsSequence() || opts.size() == 0) {
-    r.problem(opts.IsDefined() ? opts : y, "menu '" + id + "' needs a non-empty list 'options'");
-    return false;
+  if (y["action"].IsDefined()) {
+    n.kind = node_kind::action;
+    r.expect_map(y, path, {"action", "args", "outcomes"});
+    n.action = r.text(y, "action", path, true).value_or("");
+    for (auto& [k, v] : name_map(r, y, "args", path)) n.args[k] = v;
+    for (auto& [k, v] : name_map(r, y, "outcomes", path)) n.outcomes[k] = v;
+    if (n.outcomes.empty()) {
+      r.problem(y, "action '" + id + "' needs 'outcomes': where the flow goes after it (ok, error, …)");
+    } else if (!n.outcomes.count("error")) {
+      r.problem(y, "action '" + id + "' needs an 'error' outcome: an action can always fail");
+    }
+    return true;
   }
-  for (std::size_t i = 0; i < opts.size(); ++i) {
-    const YAML::Node o = opts[i];
-    const std::string opath = path + ".options[" + std::to_string(i + 1) + "]";
-    if (!r.expect_map(o, opath, {"label", "value", "next"})) continue;
-    option opt;
-    opt.label = r.text(o, "label", opath, true).value_or("");
-    opt.value = r.text(o, "value", opath).value_or(std::to_string(i + 1));
-    opt.next = r.text(o, "next", opath, true).value_or("");
-    n.options.push_back(std::move(opt));
-  }
-  // Options 1-9 keep answers one key long; 0, 00 and 98 are reserved (R-U8).
-  if (n.options.size() > 9) r.problem(opts, "menu '" + id + "' has more than 9 options");
-  return true;
+  return parse_ask(r, id, path, y, n);
 }
 
 void check_links(core::yaml::reader& r, const YAML::Node& root, definition& d) {
-  const auto known = [&](const std::string& target) { return d.nodes.count(target) > 0; };
-  const auto report = [&](const node& n, const std::string& what, const std::string& target) {
-    r.problem(root["nodes"][n.id], "node '" + n.id + "' " + what + " '" + target +
-                                       "', which is not a node of this flow");
-  };
   for (const auto& [id, n] : d.nodes) {
-    if (n.kind == node_kind::say && !n.next.empty() && !known(n.next)) report(n, "goes to", n.next);
-    for (const auto& o : n.options) {
-      if (!o.next.empty() && !known(o.next)) report(n, "has an option leading to", o.next);
+    for (const auto& target : n.targets()) {
+      if (!d.nodes.count(target)) {
+        r.problem(root["nodes"][id], "node '" + id + "' leads to '" + target +
+                                         "', which is not a node of this flow");
+      }
     }
   }
-  if (!d.start.empty() && !known(d.start)) {
+  if (!d.start.empty() && !d.nodes.count(d.start)) {
     r.problem(root["start"], "start node '" + d.start + "' is not a node of this flow");
     return;
   }
@@ -108,13 +244,41 @@ void check_links(core::yaml::reader& r, const YAML::Node& root, definition& d) {
     const std::string id = todo.back();
     todo.pop_back();
     if (!seen.insert(id).second) continue;
-    const node* n = d.find(id);
-    if (!n) continue;
-    if (n->kind == node_kind::say) todo.push_back(n->next);
-    for (const auto& o : n->options) todo.push_back(o.next);
+    if (const node* n = d.find(id)) {
+      for (const auto& t : n->targets()) todo.push_back(t);
+    }
   }
   for (const auto& [id, n] : d.nodes) {
     if (!seen.count(id)) r.problem(root["nodes"][id], "node '" + id + "' cannot be reached from start");
+  }
+  // From every node an end must be reachable; otherwise people are stuck in a loop of
+  // questions with no way out but hanging up.
+  std::map<std::string, std::vector<std::string>> into;
+  for (const auto& [id, n] : d.nodes) {
+    for (const auto& t : n.targets()) into[t].push_back(id);
+  }
+  std::set<std::string> ends;
+  for (const auto& [id, n] : d.nodes) {
+    if (n.kind == node_kind::end) todo.push_back(id);
+  }
+  while (!todo.empty()) {
+    const std::string id = todo.back();
+    todo.pop_back();
+    if (!ends.insert(id).second) continue;
+    for (const auto& from : into[id]) todo.push_back(from);
+  }
+  for (const auto& [id, n] : d.nodes) {
+    if (seen.count(id) && !ends.count(id)) {
+      r.problem(root["nodes"][id], "node '" + id + "' has no way out: no end can be reached from it");
+    }
+  }
+  // A number question over SMS must not take 11 or 12: they opt out and back in (R-S6).
+  if (d.reaches_sms()) {
+    for (const auto& [id, n] : d.nodes) {
+      if (n.kind == node_kind::ask && n.ask == ask_kind::number && n.min <= 12 && n.max >= 11) {
+        r.problem(root["nodes"][id]["min"], "number question '" + id + "' accepts 11 or 12, which over SMS mean stop and start again (R-S6); narrow the range or keep the flow USSD-only");
+      }
+    }
   }
 }
 
@@ -133,17 +297,23 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
     return nullptr;
   }
   core::yaml::reader r(file, problems);
-  if (!r.expect_map(root, "", {"triggers", "start", "nodes"})) return nullptr;
+  if (!r.expect_map(root, "", {"triggers", "start", "nodes", "continue_by_sms", "samples"})) {
+    return nullptr;
+  }
 
   auto d = std::make_shared<definition>();
   d->id = id;
   d->file = file;
   d->hash = content_hash(yaml_text);
   const YAML::Node triggers = root["triggers"];
-  if (triggers.IsDefined() && r.expect_map(triggers, "triggers", {"ussd", "sms"})) {
+  if (triggers.IsDefined() && r.expect_map(triggers, "triggers", {"ussd", "sms", "api", "schedule"})) {
     d->ussd_codes = r.text_list(triggers, "ussd", "triggers");
     d->sms_keywords = r.text_list(triggers, "sms", "triggers");
+    d->api = r.boolean(triggers, "api", "triggers").value_or(false);
+    d->schedule = r.text(triggers, "schedule", "triggers").value_or("");
   }
+  d->continue_by_sms = r.boolean(root, "continue_by_sms", "").value_or(false);
+  for (auto& [k, v] : name_map(r, root, "samples", "")) d->samples[k] = v;
   d->start = r.text(root, "start", "", true).value_or("");
   const YAML::Node nodes = root["nodes"];
   if (!nodes.IsDefined() || !nodes.IsMap() || nodes.size() == 0) {

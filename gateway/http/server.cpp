@@ -350,4 +350,11 @@ void server::every(std::chrono::milliseconds period, std::function<void()> fn) {
   timer.async_wait(tick{&timer, period, std::move(fn)});
 }
 
+void server::after(std::chrono::milliseconds delay, std::function<void()> fn) {
+  auto timer = std::make_shared<asio::steady_timer>(impl_->ioc, delay);
+  timer->async_wait([timer, fn = std::move(fn)](beast::error_code ec) {
+    if (!ec) fn();
+  });
+}
+
 }  // namespace paygham::http

@@ -62,6 +62,9 @@ class server {
   // Calls `fn` on the io thread every `period` until stop (background ticks).
   void every(std::chrono::milliseconds period, std::function<void()> fn);
 
+  // Calls `fn` once on an io thread after `delay` (deadlines). Thread-safe.
+  void after(std::chrono::milliseconds delay, std::function<void()> fn);
+
  private:
   struct impl;
   std::shared_ptr<impl> impl_;

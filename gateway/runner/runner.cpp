@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gateway/actions/action.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/flow/engine.hpp"
 #include "gateway/store/tx.hpp"
@@ -12,8 +13,18 @@ namespace paygham::runner {
 namespace {
 
 constexpr std::string_view text_unavailable = "This service is not available.";
-// The run's place while the language picker is shown; '@' cannot start a YAML node name.
+// The run's place while the gateway itself asks something; '@' cannot start a node name.
 constexpr std::string_view language_node = "@language";
+constexpr std::string_view resume_node = "@resume";
+// Where a resumed run was, while "continue / start again" is shown.
+constexpr std::string_view resume_var = "@resume";
+// Job kinds.
+constexpr std::string_view timeout_job = "flow.timeout";
+constexpr std::string_view drop_job = "ussd.drop";
+// Work done by one tick, at most, so one tick never holds the writer long.
+constexpr std::size_t tick_batch = 128;
+
+bool gateway_node(std::string_view node) { return !node.empty() && node[0] == '@'; }
 
 std::string to_json(const flow::state& s) {
   nlohmann::json j;
@@ -22,6 +33,7 @@ std::string to_json(const flow::state& s) {
   j["invalid"] = s.invalid;
   j["trail"] = s.trail;
   j["page"] = s.page;
+  j["asked"] = s.asked;
   return j.dump();
 }
 
@@ -33,6 +45,7 @@ flow::state state_from_json(const std::string& text) {
   s.invalid = j.at("invalid").get<int>();
   s.trail = j.value("trail", std::vector<std::string>{});
   s.page = j.value("page", std::size_t{0});
+  s.asked = j.value("asked", 0);
   return s;
 }
 
@@ -78,8 +91,19 @@ std::string fallback_text(const content& c, std::string_view key,
 
 }  // namespace
 
-runner::runner(std::shared_ptr<const content> c, settings s)
-    : content_(std::move(c)), settings_(std::move(s)) {}
+// One run being stepped: the flow, the stored row, the person and what the engine said.
+struct runner::step {
+  const flow::definition* f = nullptr;
+  store::run r;
+  store::contact who;
+  flow::context ctx;
+  flow::outcome out;
+};
+
+runner::runner(std::shared_ptr<const content> c, settings s, const actions::registry* actions)
+    : content_(std::move(c)),
+      settings_(std::move(s)),
+      actions_(actions ? actions : &actions::registry::builtin()) {}
 
 const flow::definition* content::pinned(std::string_view id, std::string_view hash) const {
   if (auto it = versions.find(hash); it != versions.end() && it->second->id == id) {
@@ -109,6 +133,76 @@ std::vector<std::string> runner::languages_for(const std::string& contact_langua
   return langs;
 }
 
+flow::context runner::context_for(const content& c, flow::medium via, const store::contact& who,
+                                  core::unix_ms now) const {
+  flow::context ctx;
+  ctx.via = via;
+  ctx.langs = languages_for(who.language);
+  ctx.texts = &c.texts;
+  ctx.words = &c.words;
+  ctx.timezone = settings_.timezone;
+  ctx.region = settings_.region;
+  ctx.now_ms = now;
+  ctx.contact = who.fields;
+  return ctx;
+}
+
+void runner::settle(store::tx& tx, step& s) const {
+  while (s.out.action && s.out.error.empty()) {
+    const flow::action_call call = *s.out.action;
+    if (s.r.id == 0) {
+      // An action may refer to the run (the inbox does): it must exist first.
+      s.r.status = "active";
+      s.r.state = to_json(s.out.next);
+      tx.save_run(s.r);
+    }
+    flow::action_result result{"error", {}};
+    if (const actions::action* a = actions_->find(call.name)) {
+      const actions::request req{call.args, s.who.id, s.who.phone, s.r.id, s.r.channel_id, s.f->id};
+      const std::string failed = tx.attempt([&] { result = a->run(tx, req); });
+      if (!failed.empty()) {
+        result = {"error", {}};
+        core::log::error("action.failed", {{"flow", s.f->id}, {"action", call.name}, {"error", failed}});
+      }
+    } else {
+      core::log::error("action.unknown", {{"flow", s.f->id}, {"action", call.name}});
+    }
+    for (const auto& [k, v] : s.out.contact) s.ctx.contact[k] = v;
+    flow::append(s.out, flow::after_action(*s.f, s.out.next, result, s.ctx));
+  }
+}
+
+std::size_t runner::commit(store::tx& tx, step& s) const {
+  if (!s.out.error.empty()) {
+    core::log::error("flow.error", {{"flow", s.f->id}, {"error", s.out.error}});
+  }
+  const bool sms = s.r.medium == "sms";
+  s.r.status = !s.out.error.empty() ? "failed"
+               : s.out.finished     ? "completed"
+               : sms                ? "waiting"
+                                    : "active";
+  s.r.state = to_json(s.out.next);
+  tx.set_contact_fields(s.who.id, s.out.contact);
+  tx.save_run(s.r);
+  if (s.out.timeout_at > 0) {
+    // A promise to come back to the person: it must survive power loss.
+    tx.require_disk();
+    tx.add_job(timeout_job, s.out.timeout_at,
+               nlohmann::json{{"run", s.r.id}, {"asked", s.out.next.asked}}.dump());
+  }
+  if (!sms && !s.out.finished && s.f->continue_by_sms) {
+    // If no hop comes before the session would have dropped, the question goes by SMS.
+    tx.add_job(drop_job, tx.now() + settings_.session_timeout_ms,
+               nlohmann::json{{"run", s.r.id}, {"at", s.r.updated_at}}.dump());
+  }
+  if (!sms) return 0;
+  for (auto& body : s.out.messages) {
+    tx.queue_message(store::new_message{s.r.channel_id, s.who.id, s.r.id, s.who.phone,
+                                        std::move(body), core::priority::reply});
+  }
+  return s.out.messages.size();
+}
+
 core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req) const {
   const auto c = current();
   auto existing = tx.find_session_run(req.channel_id, req.session_id);
@@ -116,59 +210,82 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     // The aggregator retried a hop we already answered: same screen, no second step.
     return reply_from_json(existing->last_reply);
   }
-  const store::contact who = tx.upsert_contact(req.from);
-  flow::context ctx{flow::medium::ussd, languages_for(who.language), &c->texts, &c->words,
-                    settings_.timezone};
+  step s;
+  s.who = tx.upsert_contact(req.from);
+  s.ctx = context_for(*c, flow::medium::ussd, s.who, tx.now());
+  const auto unavailable = [&] {
+    return core::ussd_reply{true, fallback_text(*c, flow::keys::no_service, s.ctx.langs, text_unavailable)};
+  };
 
-  flow::outcome out;
-  store::run r;
-  const flow::definition* f = nullptr;
   std::vector<std::string> answers;  // pre-answers, in order, still to feed to the flow
+  bool resumed = false;
   if (!existing) {
-    f = c->flows.by_ussd_code(req.service_code);
-    if (!f) {
+    s.f = c->flows.by_ussd_code(req.service_code);
+    if (!s.f) {
       core::log::info("ussd.no_flow", {{"channel", req.channel_id}, {"code", req.service_code}});
-      return core::ussd_reply{true, fallback_text(*c, flow::keys::no_service, ctx.langs, text_unavailable)};
+      return unavailable();
     }
     // Digits dialled after the service code (*384*12*1*2#) arrive as the first hop's text:
     // each pre-answers one screen (R-U9), the language picker's first.
     if (!req.text.empty()) answers = split_star(req.text);
-    r.contact_id = who.id;
-    r.channel_id = req.channel_id;
-    r.medium = "ussd";
-    r.session_id = req.session_id;
-    r.flow_id = f->id;
-    r.flow_hash = f->hash;
-    out.next.node = asks_language(who) ? std::string(language_node) : std::string();
-  } else {
-    r = std::move(*existing);
-    f = c->pinned(r.flow_id, r.flow_hash);
-    if (r.status != "active" || !f) {
-      return core::ussd_reply{true, fallback_text(*c, flow::keys::no_service, ctx.langs, text_unavailable)};
+    // A plain redial soon after a dropped session offers to continue it (R-U12). A dial with
+    // shortcut digits says what the person wants: it starts afresh.
+    auto old = tx.find_resumable_run(s.who.id, s.f->id, req.session_id,
+                                     tx.now() - settings_.resume_window_ms);
+    if (old) {
+      const flow::definition* f_old = c->pinned(old->flow_id, old->flow_hash);
+      flow::state st = state_from_json(old->state);
+      if (answers.empty() && f_old && !gateway_node(st.node)) {
+        resumed = true;
+        s.f = f_old;
+        s.r = std::move(*old);
+        s.r.session_id = req.session_id;
+        st.vars[std::string(resume_var)] = st.node;
+        st.node = std::string(resume_node);
+        st.invalid = 0;
+        s.out.next = std::move(st);
+      } else {
+        old->status = "expired";
+        tx.save_run(*old);
+      }
     }
-    out.next = state_from_json(r.state);
-    answers.push_back(newest_answer(req.text, r.last_input));
+    if (!resumed) {
+      s.r.contact_id = s.who.id;
+      s.r.channel_id = req.channel_id;
+      s.r.medium = "ussd";
+      s.r.session_id = req.session_id;
+      s.r.flow_id = s.f->id;
+      s.r.flow_hash = s.f->hash;
+      s.out.next.node = asks_language(s.who) ? std::string(language_node) : std::string();
+    }
+  } else {
+    s.r = std::move(*existing);
+    s.f = c->pinned(s.r.flow_id, s.r.flow_hash);
+    if (s.r.status != "active" || !s.f) return unavailable();
+    s.out.next = state_from_json(s.r.state);
+    answers.push_back(newest_answer(req.text, s.r.last_input));
   }
   std::size_t used = 0;
-  if (out.next.node == language_node) {
-    const std::optional<std::string> answer =
-        used < answers.size() ? std::optional<std::string>(answers[used++]) : std::nullopt;
-    language_step(tx, *c, *f, who.id, answer, ctx, out);
+  const auto next_answer = [&]() -> std::optional<std::string> {
+    if (used < answers.size()) return answers[used++];
+    return std::nullopt;
+  };
+  if (s.out.next.node == language_node) {
+    language_step(tx, *c, s, next_answer());
+  } else if (s.out.next.node == resume_node) {
+    resume_step(s, resumed ? std::nullopt : next_answer());
   } else if (!existing) {
-    out = flow::start(*f, ctx);
+    s.out = flow::start(*s.f, s.ctx);
   }
-  for (; used < answers.size() && !out.finished && out.next.node != language_node; ++used) {
-    out = flow::resume(*f, std::move(out.next), answers[used], ctx);
+  settle(tx, s);
+  for (; used < answers.size() && !s.out.finished && !gateway_node(s.out.next.node); ++used) {
+    s.out = flow::resume(*s.f, std::move(s.out.next), answers[used], s.ctx);
+    settle(tx, s);
   }
-  if (!out.error.empty()) {
-    core::log::error("flow.error", {{"flow", r.flow_id}, {"error", out.error}});
-  }
-  const core::ussd_reply reply{out.finished, out.screen};
-  r.status = out.error.empty() ? (out.finished ? "completed" : "active") : "failed";
-  r.state = to_json(out.next);
-  r.last_input = req.text;
-  r.last_reply = reply_to_json(reply);
-  tx.save_run(r);
+  const core::ussd_reply reply{s.out.finished, s.out.screen};
+  s.r.last_input = req.text;
+  s.r.last_reply = reply_to_json(reply);
+  commit(tx, s);
   return reply;
 }
 
@@ -198,23 +315,54 @@ std::string runner::chosen_language(const content& c, std::string_view answer) c
   return settings_.languages[static_cast<std::size_t>(*n) - 1];
 }
 
-void runner::language_step(store::tx& tx, const content& c, const flow::definition& f,
-                           std::int64_t contact_id, const std::optional<std::string>& answer,
-                           flow::context& ctx, flow::outcome& out) const {
+void runner::language_step(store::tx& tx, const content& c, step& s,
+                           const std::optional<std::string>& answer) const {
   const std::string lang = answer ? chosen_language(c, *answer) : "";
   if (!lang.empty()) {
-    tx.set_contact_language(contact_id, lang);
-    ctx.langs = languages_for(lang);
-    out = flow::start(f, ctx);
+    tx.set_contact_language(s.who.id, lang);
+    s.who.language = lang;
+    s.ctx.langs = languages_for(lang);
+    s.out = flow::start(*s.f, s.ctx);
     return;
   }
   // Not answered yet, or not a language: the picker again, with the reason (R-U10).
+  auto& out = s.out;
   out.next.invalid += answer ? 1 : 0;
   out.finished = out.next.invalid >= flow::max_invalid_replies;
   const text::entry* why =
-      c.texts.resolve(out.finished ? flow::keys::too_many_invalid : flow::keys::invalid, ctx.langs);
+      c.texts.resolve(out.finished ? flow::keys::too_many_invalid : flow::keys::invalid, s.ctx.langs);
   out.screen = out.finished ? (why ? why->text : "")
                             : language_screen(c, answer && why ? why->text : "");
+}
+
+void runner::resume_step(step& s, const std::optional<std::string>& answer) const {
+  auto& st = s.out.next;
+  const auto choice = answer ? text::read_choice(text::normalize(*answer), *s.ctx.words)
+                             : std::optional<long>();
+  if (choice == 1) {
+    st.node = st.vars[std::string(resume_var)];
+    st.vars.erase(std::string(resume_var));
+    s.out = flow::repeat(*s.f, std::move(st), s.ctx);
+    return;
+  }
+  if (choice == 2) {
+    s.out = flow::start(*s.f, s.ctx);
+    return;
+  }
+  const auto c = current();
+  const auto text = [&](std::string_view key) {
+    return fallback_text(*c, key, s.ctx.langs, key);
+  };
+  if (answer && ++st.invalid >= flow::max_invalid_replies) {
+    s.out.finished = true;
+    s.out.screen = text(flow::keys::too_many_invalid);
+    return;
+  }
+  const text::entry* e = c->texts.resolve(flow::keys::resume, s.ctx.langs);
+  const std::string lang = e ? e->lang : "en";
+  s.out.screen = (answer ? text(flow::keys::invalid) + "\n" : "") + text(flow::keys::resume) + "\n" +
+                 flow::option_number(1, lang) + " " + text(flow::keys::resume_continue) + "\n" +
+                 flow::option_number(2, lang) + " " + text(flow::keys::resume_restart);
 }
 
 std::string runner::error_text() const {
@@ -222,52 +370,146 @@ std::string runner::error_text() const {
                        "Sorry, something went wrong. Please try again later.");
 }
 
+std::string runner::try_again_text() const {
+  return fallback_text(*current(), flow::keys::try_again, languages_for(""),
+                       "Sorry, this is taking too long. Please dial again.");
+}
+
+bool runner::global_keyword(store::tx& tx, const content& c, const store::contact& who,
+                            const core::inbound_sms& sms, sms_outcome& result) const {
+  const std::string typed = text::normalize(sms.text);
+  const auto said = [&](const std::vector<std::string>& words) {
+    return text::match_keyword(typed, words).how == text::keyword_match::exact;
+  };
+  std::string_view key;
+  bool confirm_even_if_opted_out = false;
+  if (said(c.keywords.stop)) {
+    // Opting out holds at once for everything queued or waiting (R-S5).
+    tx.set_opted_out(who.id, true);
+    tx.expire_waiting_sms_runs(who.id);
+    key = flow::keys::opted_out;
+    confirm_even_if_opted_out = true;
+  } else if (said(c.keywords.start)) {
+    tx.set_opted_out(who.id, false);
+    key = flow::keys::opted_in;
+  } else if (said(c.keywords.help)) {
+    key = flow::keys::help;
+  } else {
+    return false;
+  }
+  if (const text::entry* e = c.texts.resolve(key, languages_for(who.language))) {
+    store::new_message m{sms.channel_id, who.id, 0, sms.from, e->text, core::priority::reply};
+    m.even_if_opted_out = confirm_even_if_opted_out;
+    tx.queue_message(m);
+    result.queued = 1;
+  }
+  result.flow_id = "@" + std::string(key.substr(key.find('.') + 1));
+  return true;
+}
+
 sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const {
   const auto c = current();
-  const store::contact who = tx.upsert_contact(sms.from);
   sms_outcome result;
-  if (!tx.record_inbound(sms.channel_id, sms.external_id, "sms", who.id, sms.text)) {
+  step s;
+  s.who = tx.upsert_contact(sms.from);
+  if (!tx.record_inbound(sms.channel_id, sms.external_id, "sms", s.who.id, sms.text)) {
     result.duplicate = true;
     return result;
   }
-  flow::context ctx{flow::medium::sms, languages_for(who.language), &c->texts, &c->words,
-                    settings_.timezone};
-
-  std::vector<std::string> replies;
-  store::run r;
-  flow::outcome out;
-  const flow::definition* f = nullptr;
-  if (auto waiting = tx.find_waiting_sms_run(who.id);
-      waiting && (f = c->pinned(waiting->flow_id, waiting->flow_hash))) {
-    r = std::move(*waiting);
-    out = flow::resume(*f, state_from_json(r.state), sms.text, ctx);
-  } else if ((f = c->flows.by_keyword(sms.text))) {
-    out = flow::start(*f, ctx);
-    r.contact_id = who.id;
-    r.channel_id = sms.channel_id;
-    r.medium = "sms";
-    r.flow_id = f->id;
-    r.flow_hash = f->hash;
-  }
-  if (f) {
-    if (!out.error.empty()) {
-      core::log::error("flow.error", {{"flow", f->id}, {"error", out.error}});
+  if (global_keyword(tx, *c, s.who, sms, result)) return result;
+  s.ctx = context_for(*c, flow::medium::sms, s.who, tx.now());
+  const flow::definition* by_keyword = c->flows.by_keyword(sms.text);
+  const auto start = [&](const flow::definition* f) {
+    tx.expire_waiting_sms_runs(s.who.id);
+    s.f = f;
+    s.r = store::run{};
+    s.r.contact_id = s.who.id;
+    s.r.channel_id = sms.channel_id;
+    s.r.medium = "sms";
+    s.r.flow_id = f->id;
+    s.r.flow_hash = f->hash;
+    s.out = flow::start(*f, s.ctx);
+  };
+  auto waiting = tx.find_waiting_sms_run(s.who.id);
+  const flow::definition* waiting_flow = waiting ? c->pinned(waiting->flow_id, waiting->flow_hash) : nullptr;
+  bool rejected = false;
+  if (waiting_flow) {
+    // The open question first (R-S3 step 2).
+    s.f = waiting_flow;
+    s.r = std::move(*waiting);
+    s.out = flow::resume(*s.f, state_from_json(s.r.state), sms.text, s.ctx);
+    // Not an answer but another flow's keyword: that flow takes over (step 3).
+    if (s.out.rejected && by_keyword) {
+      start(by_keyword);
+    } else {
+      rejected = s.out.rejected;
     }
-    r.status = out.error.empty() ? (out.finished ? "completed" : "waiting") : "failed";
-    r.state = to_json(out.next);
-    tx.save_run(r);
-    replies = std::move(out.messages);
-    result.flow_id = f->id;
-  } else if (const text::entry* e = c->texts.resolve(flow::keys::unknown_sms, ctx.langs)) {
-    // Nothing claims the text: it stays in the inbox, and the sender learns it arrived.
-    replies.push_back(e->text);
+  } else if (by_keyword) {
+    start(by_keyword);
   }
-  for (auto& body : replies) {
-    tx.queue_message(store::new_message{sms.channel_id, who.id, r.id, sms.from, std::move(body),
-                                        core::priority::reply});
+  if (!s.f || rejected) {
+    // Free text is never dropped silently: a person reads the inbox (step 4).
+    tx.add_inbox(store::inbox_item{s.who.id, s.r.id, sms.channel_id, s.f ? s.f->id : "", sms.text});
   }
-  result.queued = replies.size();
+  if (!s.f) {
+    if (const text::entry* e = c->texts.resolve(flow::keys::unknown_sms, s.ctx.langs)) {
+      tx.queue_message(store::new_message{sms.channel_id, s.who.id, 0, sms.from, e->text,
+                                          core::priority::reply});
+      result.queued = 1;
+    }
+    return result;
+  }
+  settle(tx, s);
+  result.queued = commit(tx, s);
+  result.flow_id = s.f->id;
   return result;
+}
+
+tick_outcome runner::tick(store::tx& tx) const {
+  const auto c = current();
+  tick_outcome done;
+  for (const auto& j : tx.take_due_jobs(tick_batch)) {
+    const auto p = nlohmann::json::parse(j.payload, nullptr, false);
+    if (!p.is_object() || !p.contains("run")) continue;
+    auto r = tx.find_run(p["run"].get<std::int64_t>());
+    if (!r) continue;
+    const flow::definition* f = c->pinned(r->flow_id, r->flow_hash);
+    auto who = tx.find_contact(r->contact_id);
+    if (!f || !who) continue;
+    step s{f, std::move(*r), std::move(*who), {}, {}};
+    flow::state st = state_from_json(s.r.state);
+    if (j.kind == timeout_job) {
+      // Only the wait it was set for: an answered or re-asked question ignores it.
+      if (s.r.status != "waiting" || st.asked != p.value("asked", -1)) continue;
+      s.ctx = context_for(*c, flow::medium::sms, s.who, tx.now());
+      s.out = flow::time_out(*f, std::move(st), s.ctx);
+      ++done.timeouts;
+    } else if (j.kind == drop_job) {
+      // Only if no hop came since: the session dropped with a question open.
+      if (s.r.status != "active" || s.r.medium != "ussd" || s.r.updated_at != p.value("at", std::int64_t{-1}) ||
+          gateway_node(st.node)) {
+        continue;
+      }
+      s.r.medium = "sms";
+      s.r.session_id.clear();
+      s.ctx = context_for(*c, flow::medium::sms, s.who, tx.now());
+      s.out = flow::repeat(*f, std::move(st), s.ctx);
+      ++done.continued;
+    } else {
+      core::log::warn("job.unknown", {{"kind", j.kind}});
+      continue;
+    }
+    tx.require_disk();
+    settle(tx, s);
+    commit(tx, s);
+  }
+  // Dropped sessions nobody came back to within the window: their answers are let go.
+  for (auto& r : tx.stale_ussd_runs(tx.now() - settings_.resume_window_ms, tick_batch)) {
+    r.status = "expired";
+    tx.save_run(r);
+    ++done.expired;
+  }
+  return done;
 }
 
 }  // namespace paygham::runner

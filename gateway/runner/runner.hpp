@@ -1,36 +1,51 @@
-// The runner applies one inbound event inside the store's current transaction: find or
-// create the contact and the run, step the flow engine, and write the new run state and
-// every message the step queued. The caller (api) answers the aggregator only after the
+// The runner applies one inbound event, or the due work of the clock, inside the store's
+// current transaction: find or create the contact and the run, step the flow engine, perform
+// the actions it asks for, and write the new run state, contact fields, timeouts and every
+// message the step queued. The caller (api) answers the aggregator only after the
 // transaction commits, so an acknowledged event is never lost.
 //
-// Runs on the store's writer thread; flows and texts are read from an immutable bundle
-// that reload() swaps whole, so a run in flight never sees half a reload.
+// Runs on the store's writer thread, which keeps each number's events in order; flows and
+// texts are read from an immutable bundle that reload() swaps whole, so a run in flight
+// never sees half a reload.
 #pragma once
 
 #include <map>
 #include <memory>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "gateway/core/clock.hpp"
 #include "gateway/core/event.hpp"
 #include "gateway/flow/engine.hpp"
 #include "gateway/flow/flow.hpp"
 #include "gateway/text/catalog.hpp"
 #include "gateway/text/lexicon.hpp"
 
+namespace paygham::actions {
+class registry;
+}
+
 namespace paygham::store {
 class tx;
 struct contact;
-}
+struct run;
+}  // namespace paygham::store
 
 namespace paygham::runner {
+
+// The SMS words that act before any flow (R-S3 step 1, R-S5): data in lexicon/keywords.yaml.
+struct global_keywords {
+  std::vector<std::string> stop, start, help;
+};
 
 // Flows and the texts they use, loaded and checked together.
 struct content {
   flow::flow_set flows;
   text::catalog texts;
   text::lexicon words;  // yes/no replies in every language
+  global_keywords keywords;
   // Earlier versions of flows, by content hash, kept across reloads so that a run finishes on
   // the version it started on (reload() fills it).
   std::map<std::string, std::shared_ptr<const flow::definition>, std::less<>> versions;
@@ -45,6 +60,11 @@ struct settings {
   // Offered, in this order, to a number that has not chosen a language yet, before any flow
   // (domain.md 1.5). Fewer than two: nobody is asked.
   std::vector<std::string> languages;
+  std::string region = "AF";  // phone numbers typed without a country code
+  // A USSD session with no hop for this long has dropped (R-U12).
+  core::unix_ms session_timeout_ms = 60'000;
+  // How long a dropped session's answers are kept for "continue / start again" (R-U12).
+  core::unix_ms resume_window_ms = 15 * 60'000;
 };
 
 struct sms_outcome {
@@ -53,9 +73,17 @@ struct sms_outcome {
   std::string flow_id;      // the flow that answered, if any
 };
 
+// What one tick of the clock did.
+struct tick_outcome {
+  std::size_t timeouts = 0;   // SMS questions whose wait ended
+  std::size_t continued = 0;  // dropped USSD sessions continued by SMS
+  std::size_t expired = 0;    // dropped USSD sessions past the resume window
+};
+
 class runner {
  public:
-  runner(std::shared_ptr<const content> c, settings s);
+  runner(std::shared_ptr<const content> c, settings s,
+         const actions::registry* actions = nullptr);  // nullptr: the built-ins
 
   // Replaces flows and texts for runs that step from now on. Runs already under way keep
   // stepping on the flow version they started on.
@@ -66,30 +94,45 @@ class runner {
   // the same input) gets the same screen again and changes nothing.
   core::ussd_reply apply_ussd(store::tx& tx, const core::ussd_request& req) const;
 
-  // One inbound SMS: stored once per (channel, external id); answers the run that waits for
-  // a reply, else starts the flow whose keyword it carries.
+  // One inbound SMS, stored once per (channel, external id). Matching order (R-S3): global
+  // keywords (stop, start, help), the open question, flow keywords, the human inbox.
   sms_outcome apply_sms(store::tx& tx, const core::inbound_sms& sms) const;
+
+  // The clock's work that is due at tx.now(): SMS questions that timed out, USSD sessions
+  // that dropped (continued by SMS where the flow says so), dropped sessions past the resume
+  // window. Bounded per call; call again while it finds work.
+  tick_outcome tick(store::tx& tx) const;
 
   // The apology shown when a step could not be stored (common.error, default language).
   std::string error_text() const;
+  // The short END for a hop that could not be answered in time (R-U5).
+  std::string try_again_text() const;
 
  private:
+  struct step;  // one run being stepped (runner.cpp)
+
   std::vector<std::string> languages_for(const std::string& contact_language) const;
+  flow::context context_for(const content& c, flow::medium via, const store::contact& who,
+                            core::unix_ms now) const;
   bool asks_language(const store::contact& who) const;
   // The language picker: each language named in its own script (common.language_name),
   // under a header that joins every language's common.choose_language.
   std::string language_screen(const content& c, const std::string& reason) const;
-  // The language an answer to the picker chooses, or "".
   std::string chosen_language(const content& c, std::string_view answer) const;
-  // The picker's step, before any flow (domain.md 1.5): a chosen language is remembered and
-  // the flow starts in it; anything else shows the picker again.
-  void language_step(store::tx& tx, const content& c, const flow::definition& f,
-                     std::int64_t contact_id, const std::optional<std::string>& answer,
-                     flow::context& ctx, flow::outcome& out) const;
+  void language_step(store::tx& tx, const content& c, step& s, const std::optional<std::string>& answer) const;
+  // "Continue / start again" for a redial within the resume window (R-U12).
+  void resume_step(step& s, const std::optional<std::string>& answer) const;
+  // Performs the actions the run waits for, feeding each outcome back to the engine.
+  void settle(store::tx& tx, step& s) const;
+  // Writes the run, its contact fields, its timeout job and (over SMS) its messages.
+  std::size_t commit(store::tx& tx, step& s) const;
+  bool global_keyword(store::tx& tx, const content& c, const store::contact& who,
+                      const core::inbound_sms& sms, sms_outcome& result) const;
 
   mutable std::mutex mu_;  // guards content_ (swapped by reload from another thread)
   std::shared_ptr<const content> content_;
   settings settings_;
+  const actions::registry* actions_;
 };
 
 }  // namespace paygham::runner

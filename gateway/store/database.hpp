@@ -2,8 +2,11 @@
 // call open(); only the writer migrates.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+
+#include "gateway/core/clock.hpp"
 
 namespace SQLite {
 class Database;
@@ -19,6 +22,8 @@ struct options {
   // loss); normal: the WAL is fsynced at checkpoints only (survives a crash of the process,
   // not of the machine).
   synchronous sync = synchronous::full;
+  // The time each transaction sees as tx::now(); tests and `paygham simulate` step it.
+  std::function<core::unix_ms()> clock = core::now_ms;
 };
 
 // Opens read-write, creates the file and its folder, sets WAL and pragmas, applies any

@@ -10,7 +10,7 @@
 namespace paygham::store {
 namespace {
 
-constexpr std::array<const char*, 1> migrations = {
+constexpr std::array<const char*, 2> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -92,6 +92,27 @@ CREATE TABLE jobs (
   created_at  INTEGER NOT NULL
 );
 CREATE INDEX jobs_due ON jobs (due_at) WHERE status = 'pending';
+)sql",
+    // 2: contact fields and opt-out, the human inbox, indexes for resuming and dropped sessions.
+    R"sql(
+ALTER TABLE contacts ADD COLUMN fields TEXT NOT NULL DEFAULT '{}';  -- JSON, set by flows
+ALTER TABLE contacts ADD COLUMN opted_out INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE inbox (
+  id          INTEGER PRIMARY KEY,
+  contact_id  INTEGER NOT NULL REFERENCES contacts(id),
+  run_id      INTEGER REFERENCES flow_runs(id),
+  channel_id  TEXT NOT NULL,
+  flow_id     TEXT,                          -- NULL: no flow claimed it
+  body        TEXT NOT NULL,
+  status      TEXT NOT NULL CHECK (status IN ('new', 'read', 'done')),
+  created_at  INTEGER NOT NULL
+);
+CREATE INDEX inbox_new ON inbox (created_at) WHERE status = 'new';
+
+CREATE INDEX flow_runs_active_ussd ON flow_runs (updated_at)
+  WHERE status = 'active' AND medium = 'ussd';
+CREATE INDEX flow_runs_contact_flow ON flow_runs (contact_id, flow_id) WHERE status = 'active';
 )sql",
 };
 

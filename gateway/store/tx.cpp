@@ -2,6 +2,8 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <nlohmann/json.hpp>
+
 #include <unordered_map>
 
 #include "gateway/store/statement_cache.hpp"
@@ -35,12 +37,21 @@ run read_run(SQLite::Statement& s) {
   r.state = s.getColumn(8).getString();
   r.last_input = s.getColumn(9).getString();
   r.last_reply = s.getColumn(10).getString();
+  r.updated_at = s.getColumn(11).getInt64();
   return r;
 }
 
 constexpr const char* run_columns =
     "id, contact_id, channel_id, medium, session_id, flow_id, flow_hash, status, state, "
-    "last_input, last_reply";
+    "last_input, last_reply, updated_at";
+
+std::map<std::string, std::string> fields_from_json(const std::string& text) {
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return {};
+  std::map<std::string, std::string> out;
+  for (const auto& [k, v] : j.items()) out[k] = v.is_string() ? v.get<std::string>() : v.dump();
+  return out;
+}
 
 }  // namespace
 
@@ -70,17 +81,62 @@ bool tx::record_inbound(std::string_view channel_id, std::string_view external_i
 }
 
 contact tx::upsert_contact(std::string_view phone) {
-  auto& find = stmt("SELECT id, COALESCE(language, '') FROM contacts WHERE phone = ?");
+  auto& find = stmt(
+      "SELECT id, COALESCE(language, ''), fields, opted_out FROM contacts WHERE phone = ?");
   bind_text(find, 1, phone);
   if (find.executeStep()) {
-    return contact{find.getColumn(0).getInt64(), std::string(phone), find.getColumn(1).getString()};
+    return contact{find.getColumn(0).getInt64(), std::string(phone), find.getColumn(1).getString(),
+                   fields_from_json(find.getColumn(2).getString()), find.getColumn(3).getInt() != 0};
   }
   auto& ins = stmt("INSERT INTO contacts (phone, created_at, updated_at) VALUES (?, ?, ?)");
   bind_text(ins, 1, phone);
   ins.bind(2, now_);
   ins.bind(3, now_);
   ins.exec();
-  return contact{db_.getLastInsertRowid(), std::string(phone), {}};
+  return contact{db_.getLastInsertRowid(), std::string(phone), {}, {}, false};
+}
+
+std::optional<contact> tx::find_contact(std::int64_t contact_id) {
+  auto& s = stmt(
+      "SELECT phone, COALESCE(language, ''), fields, opted_out FROM contacts WHERE id = ?");
+  s.bind(1, contact_id);
+  if (!s.executeStep()) return std::nullopt;
+  return contact{contact_id, s.getColumn(0).getString(), s.getColumn(1).getString(),
+                 fields_from_json(s.getColumn(2).getString()), s.getColumn(3).getInt() != 0};
+}
+
+void tx::set_contact_fields(std::int64_t contact_id,
+                            const std::map<std::string, std::string>& fields) {
+  if (fields.empty()) return;
+  auto& s = stmt(
+      "UPDATE contacts SET fields = json_patch(fields, ?), updated_at = ? WHERE id = ?");
+  bind_text(s, 1, nlohmann::json(fields).dump());
+  s.bind(2, now_);
+  s.bind(3, contact_id);
+  s.exec();
+}
+
+void tx::set_opted_out(std::int64_t contact_id, bool opted_out) {
+  auto& s = stmt("UPDATE contacts SET opted_out = ?, updated_at = ? WHERE id = ?");
+  s.bind(1, opted_out ? 1 : 0);
+  s.bind(2, now_);
+  s.bind(3, contact_id);
+  s.exec();
+  if (!opted_out) return;
+  require_disk();
+  auto& ev = stmt(
+      "INSERT INTO message_events (message_id, status, source, raw_code, at)"
+      " SELECT id, 'cancelled', 'opt-out', NULL, ? FROM outbound_messages"
+      " WHERE contact_id = ? AND status IN ('queued', 'retrying')");
+  ev.bind(1, now_);
+  ev.bind(2, contact_id);
+  ev.exec();
+  auto& u = stmt(
+      "UPDATE outbound_messages SET status = 'cancelled', error = 'opted out', updated_at = ?"
+      " WHERE contact_id = ? AND status IN ('queued', 'retrying')");
+  u.bind(1, now_);
+  u.bind(2, contact_id);
+  u.exec();
 }
 
 void tx::set_contact_language(std::int64_t contact_id, std::string_view language) {
@@ -89,6 +145,14 @@ void tx::set_contact_language(std::int64_t contact_id, std::string_view language
   s.bind(2, now_);
   s.bind(3, contact_id);
   s.exec();
+}
+
+std::optional<run> tx::find_run(std::int64_t run_id) {
+  static const std::string sql = std::string("SELECT ") + run_columns + " FROM flow_runs WHERE id = ?";
+  auto& s = stmt(sql.c_str());
+  s.bind(1, run_id);
+  if (!s.executeStep()) return std::nullopt;
+  return read_run(s);
 }
 
 std::optional<run> tx::find_session_run(std::string_view channel_id, std::string_view session_id) {
@@ -110,6 +174,109 @@ std::optional<run> tx::find_waiting_sms_run(std::int64_t contact_id) {
   s.bind(1, contact_id);
   if (!s.executeStep()) return std::nullopt;
   return read_run(s);
+}
+
+std::optional<run> tx::find_resumable_run(std::int64_t contact_id, std::string_view flow_id,
+                                          std::string_view session_id, core::unix_ms since) {
+  static const std::string sql =
+      std::string("SELECT ") + run_columns +
+      " FROM flow_runs WHERE contact_id = ? AND flow_id = ? AND status = 'active'"
+      " AND medium = 'ussd' AND session_id <> ? AND updated_at >= ? ORDER BY id DESC LIMIT 1";
+  auto& s = stmt(sql.c_str());
+  s.bind(1, contact_id);
+  bind_text(s, 2, flow_id);
+  bind_text(s, 3, session_id);
+  s.bind(4, since);
+  if (!s.executeStep()) return std::nullopt;
+  return read_run(s);
+}
+
+std::vector<run> tx::stale_ussd_runs(core::unix_ms before, std::size_t limit) {
+  static const std::string sql =
+      std::string("SELECT ") + run_columns +
+      " FROM flow_runs WHERE status = 'active' AND medium = 'ussd' AND updated_at < ?"
+      " ORDER BY updated_at LIMIT ?";
+  auto& s = stmt(sql.c_str());
+  s.bind(1, before);
+  s.bind(2, static_cast<std::int64_t>(limit));
+  std::vector<run> out;
+  while (s.executeStep()) out.push_back(read_run(s));
+  return out;
+}
+
+void tx::expire_waiting_sms_runs(std::int64_t contact_id) {
+  auto& s = stmt(
+      "UPDATE flow_runs SET status = 'expired', updated_at = ?"
+      " WHERE contact_id = ? AND status = 'waiting' AND medium = 'sms'");
+  s.bind(1, now_);
+  s.bind(2, contact_id);
+  s.exec();
+}
+
+std::string tx::attempt(const std::function<void()>& fn) {
+  db_.exec("SAVEPOINT attempt");
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    db_.exec("ROLLBACK TO attempt");
+    db_.exec("RELEASE attempt");
+    return e.what()[0] ? e.what() : "failed";
+  }
+  db_.exec("RELEASE attempt");
+  return {};
+}
+
+void tx::add_job(std::string_view kind, core::unix_ms due_at, std::string_view payload) {
+  auto& s = stmt(
+      "INSERT INTO jobs (kind, due_at, payload, status, created_at) VALUES (?, ?, ?, 'pending', ?)");
+  bind_text(s, 1, kind);
+  s.bind(2, due_at);
+  bind_text(s, 3, payload);
+  s.bind(4, now_);
+  s.exec();
+}
+
+std::vector<job> tx::take_due_jobs(std::size_t limit) {
+  auto& s = stmt(
+      "SELECT id, kind, payload, due_at FROM jobs WHERE status = 'pending' AND due_at <= ?"
+      " ORDER BY due_at, id LIMIT ?");
+  s.bind(1, now_);
+  s.bind(2, static_cast<std::int64_t>(limit));
+  std::vector<job> out;
+  while (s.executeStep()) {
+    out.push_back(job{s.getColumn(0).getInt64(), s.getColumn(1).getString(),
+                      s.getColumn(2).getString(), s.getColumn(3).getInt64()});
+  }
+  for (const auto& j : out) {
+    auto& u = stmt("UPDATE jobs SET status = 'done' WHERE id = ?");
+    u.bind(1, j.id);
+    u.exec();
+  }
+  return out;
+}
+
+std::optional<core::unix_ms> tx::next_job_due() {
+  auto& s = stmt("SELECT MIN(due_at) FROM jobs WHERE status = 'pending'");
+  if (!s.executeStep() || s.getColumn(0).isNull()) return std::nullopt;
+  return s.getColumn(0).getInt64();
+}
+
+void tx::add_inbox(const inbox_item& item) {
+  require_disk();
+  auto& s = stmt(
+      "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at)"
+      " VALUES (?, ?, ?, ?, ?, 'new', ?)");
+  s.bind(1, item.contact_id);
+  if (item.run_id > 0) {
+    s.bind(2, item.run_id);
+  } else {
+    s.bind(2);
+  }
+  bind_text(s, 3, item.channel_id);
+  bind_opt_text(s, 4, item.flow_id);
+  bind_text(s, 5, item.body);
+  s.bind(6, now_);
+  s.exec();
 }
 
 void tx::save_run(run& r) {
@@ -136,23 +303,33 @@ void tx::save_run(run& r) {
   }
   auto& s = stmt(
       "UPDATE flow_runs SET status = ?, state = ?, last_input = ?, last_reply = ?, flow_hash = ?,"
-      " updated_at = ? WHERE id = ?");
+      " medium = ?, session_id = ?, updated_at = ? WHERE id = ?");
   bind_text(s, 1, r.status);
   bind_text(s, 2, r.state);
   bind_opt_text(s, 3, r.last_input);
   bind_opt_text(s, 4, r.last_reply);
   bind_text(s, 5, r.flow_hash);
-  s.bind(6, now_);
-  s.bind(7, r.id);
+  bind_text(s, 6, r.medium);
+  bind_opt_text(s, 7, r.session_id);
+  s.bind(8, now_);
+  s.bind(9, r.id);
   s.exec();
+  r.updated_at = now_;
 }
 
 std::int64_t tx::queue_message(const new_message& m) {
   // A queued message is a promise to someone: it must survive power loss.
   require_disk();
+  bool cancelled = false;
+  if (m.contact_id > 0 && !m.even_if_opted_out) {
+    auto& q = stmt("SELECT opted_out FROM contacts WHERE id = ?");
+    q.bind(1, m.contact_id);
+    cancelled = q.executeStep() && q.getColumn(0).getInt() != 0;
+    q.reset();
+  }
   auto& s = stmt(
       "INSERT INTO outbound_messages (channel_id, contact_id, run_id, to_phone, body, priority,"
-      " status, next_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)");
+      " status, error, next_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   bind_text(s, 1, m.channel_id);
   if (m.contact_id > 0) {
     s.bind(2, m.contact_id);
@@ -167,15 +344,18 @@ std::int64_t tx::queue_message(const new_message& m) {
   bind_text(s, 4, m.to_phone);
   bind_text(s, 5, m.body);
   s.bind(6, static_cast<int>(m.prio));
-  s.bind(7, now_);
-  s.bind(8, now_);
+  s.bind(7, cancelled ? "cancelled" : "queued");
+  bind_opt_text(s, 8, cancelled ? "opted out" : "");
   s.bind(9, now_);
+  s.bind(10, now_);
+  s.bind(11, now_);
   s.exec();
   const std::int64_t id = db_.getLastInsertRowid();
   auto& ev = stmt(
-      "INSERT INTO message_events (message_id, status, source, at) VALUES (?, 'queued', 'runner', ?)");
+      "INSERT INTO message_events (message_id, status, source, at) VALUES (?, ?, 'runner', ?)");
   ev.bind(1, id);
-  ev.bind(2, now_);
+  ev.bind(2, cancelled ? "cancelled" : "queued");
+  ev.bind(3, now_);
   ev.exec();
   return id;
 }

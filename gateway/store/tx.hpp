@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +26,8 @@ struct contact {
   std::int64_t id = 0;
   std::string phone;
   std::string language;  // empty when never chosen
+  std::map<std::string, std::string> fields;  // set by flows ("contact.<name>")
+  bool opted_out = false;  // said STOP (R-S5): only the confirmation goes out
 };
 
 struct run {
@@ -38,6 +42,24 @@ struct run {
   std::string state;       // JSON
   std::string last_input;
   std::string last_reply;
+  core::unix_ms updated_at = 0;  // as stored; save_run sets it to now
+};
+
+// A scheduled piece of work (a question's SMS timeout, …), claimed when due.
+struct job {
+  std::int64_t id = 0;
+  std::string kind;
+  std::string payload;  // JSON
+  core::unix_ms due_at = 0;
+};
+
+// Something a person wrote that no flow handles: for the human inbox (R-S3).
+struct inbox_item {
+  std::int64_t contact_id = 0;
+  std::int64_t run_id = 0;  // 0: none
+  std::string channel_id;
+  std::string flow_id;  // empty: no flow
+  std::string body;
 };
 
 struct new_message {
@@ -47,6 +69,7 @@ struct new_message {
   std::string to_phone;
   std::string body;
   core::priority prio = core::priority::reply;
+  bool even_if_opted_out = false;  // the opt-out confirmation itself
 };
 
 struct claimed_message {
@@ -78,14 +101,44 @@ class tx {
   contact upsert_contact(std::string_view phone);
   // Remembers the language a person chose (domain.md 1.5).
   void set_contact_language(std::int64_t contact_id, std::string_view language);
+  std::optional<contact> find_contact(std::int64_t contact_id);
+  // Merges `fields` into the contact's fields.
+  void set_contact_fields(std::int64_t contact_id, const std::map<std::string, std::string>& fields);
+  // STOP / START (R-S5). Opting out cancels every message still waiting to go to the contact.
+  void set_opted_out(std::int64_t contact_id, bool opted_out);
 
+  std::optional<run> find_run(std::int64_t run_id);
   std::optional<run> find_session_run(std::string_view channel_id, std::string_view session_id);
   // The contact's run waiting for an SMS reply, if any.
   std::optional<run> find_waiting_sms_run(std::int64_t contact_id);
+  // The contact's USSD run of `flow_id` left unfinished by an earlier session and touched
+  // at or after `since` (R-U12), if any.
+  std::optional<run> find_resumable_run(std::int64_t contact_id, std::string_view flow_id,
+                                        std::string_view session_id, core::unix_ms since);
+  // USSD runs still active with no hop since `before`: their sessions have dropped.
+  std::vector<run> stale_ussd_runs(core::unix_ms before, std::size_t limit);
+  // Ends the contact's runs waiting for an SMS reply (a new flow takes over the phone).
+  void expire_waiting_sms_runs(std::int64_t contact_id);
   // Inserts when r.id == 0 (and sets it), updates otherwise.
   void save_run(run& r);
 
+  // Runs `fn` in a savepoint: if it throws, its writes are undone and the message returned;
+  // the rest of the transaction goes on. Empty when it succeeded.
+  std::string attempt(const std::function<void()>& fn);
+
+  // A job is durable with the transaction that adds it; call require_disk() where the
+  // promise it keeps must survive power loss.
+  void add_job(std::string_view kind, core::unix_ms due_at, std::string_view payload);
+  // Marks up to `limit` pending jobs due by now as done and returns them: the caller applies
+  // them in this same transaction, so a job is applied exactly once.
+  std::vector<job> take_due_jobs(std::size_t limit);
+  // The earliest pending job's due time, if any.
+  std::optional<core::unix_ms> next_job_due();
+
+  void add_inbox(const inbox_item& item);
+
   // Queues an outbound message and records its first history event. Returns its id.
+  // To a contact who opted out, the message is recorded as cancelled instead (R-S5).
   // Requires disk (require_disk).
   std::int64_t queue_message(const new_message& m);
 

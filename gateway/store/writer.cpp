@@ -169,7 +169,7 @@ writer::outcome writer::run_group(std::deque<item>& group) {
   std::exception_ptr commit_error;
   try {
     exec_cached("BEGIN IMMEDIATE");
-    tx t(*db_, *cache_, core::now_ms());
+    tx t(*db_, *cache_, opts_.clock ? opts_.clock() : core::now_ms());
     out.early.assign(group.size(), false);
     for (std::size_t i = 0; i < group.size(); ++i) {
       exec_cached("SAVEPOINT item");

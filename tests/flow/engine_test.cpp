@@ -27,7 +27,7 @@ struct fixture {
   }
 
   flow::context ctx(flow::medium m = flow::medium::ussd, std::vector<std::string> langs = {"en"}) const {
-    return flow::context{m, std::move(langs), &texts};
+    return flow::context{.via = m, .langs = std::move(langs), .texts = &texts};
   }
 };
 
@@ -119,7 +119,7 @@ TEST_CASE("flow: a missing text ends the run with the error text, not a crash", 
   auto fx = survey();
   text::catalog sparse;
   sparse.add("en", "common.error", "Service unavailable.");
-  const flow::context ctx{flow::medium::ussd, {"en"}, &sparse};
+  const flow::context ctx{.via = flow::medium::ussd, .langs = {"en"}, .texts = &sparse};
   const auto out = flow::start(*fx.f, ctx);
   CHECK(out.finished);
   CHECK(out.screen == "Service unavailable.");
@@ -135,7 +135,7 @@ TEST_CASE("flow: a template marked smart is sent with GSM-7 quotes and dashes", 
   REQUIRE(problems.empty());
   REQUIRE(texts.find("en", "options.smart_quotes")->smart);
   CHECK(texts.find("en", "options.long_but_allowed")->parts == 2);
-  const auto out = flow::start(*f, flow::context{flow::medium::sms, {"en"}, &texts});
+  const auto out = flow::start(*f, flow::context{.via = flow::medium::sms, .langs = {"en"}, .texts = &texts});
   REQUIRE(out.messages.size() == 1);
   CHECK(out.messages[0] == "It's time - see you...");
 }
@@ -177,7 +177,7 @@ TEST_CASE("flow: 0 goes back a question, 00 home, and 0 on the first question ex
 
 TEST_CASE("flow: over SMS a long menu is one message and 98 is just a wrong answer", "[flow]") {
   auto fx = districts();
-  const flow::context sms{flow::medium::sms, {"en"}, &fx.texts};
+  const flow::context sms{.via = flow::medium::sms, .langs = {"en"}, .texts = &fx.texts};
   auto out = flow::start(*fx.f, sms);
   REQUIRE(out.messages.size() == 1);
   CHECK(out.messages[0] == "District?\n1. A\n2. B\n3. C\n4. D\n5. E\n6. F\n7. G");

@@ -2,6 +2,9 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "tests/support/support.hpp"
@@ -220,6 +223,19 @@ TEST_CASE("integration: lint passes the shipped set and names a broken flow", "[
   write_file(config, text);
   CHECK(run_paygham({"lint", "--config", config}, &out, &err) == 1);
   CHECK_THAT(err, Catch::Contains("start_unknown.yaml:2:8: start node 'nope'"));
+
+  // For editors: the same problems as JSON objects with their place.
+  CHECK(run_paygham({"lint", "--config", config, "--format", "json"}, &out, &err) == 1);
+  const auto j = nlohmann::json::parse(out);
+  CHECK(j["ok"] == false);
+  bool placed = false;
+  for (const auto& p : j["problems"]) {
+    placed = placed || (p["file"].get<std::string>().find("start_unknown.yaml") != std::string::npos &&
+                        p["line"] == 2 && p["column"] == 8 &&
+                        p["message"] == "start node 'nope' is not a node of this flow");
+  }
+  CHECK(placed);
+  CHECK(run_paygham({"lint", "--format", "xml"}, &out, &err) == 2);
 }
 
 TEST_CASE("integration: usage errors exit 2 and --help exits 0", "[integration]") {
@@ -235,17 +251,30 @@ TEST_CASE("integration: usage errors exit 2 and --help exits 0", "[integration]"
 
 TEST_CASE("integration: a USSD screen over its route's limit is logged and counted",
           "[integration]") {
+  // Lint keeps the texts within the limit; a value typed by a person may still overflow it.
   temp_dir dir;
-  const std::string config = write_test_config(dir, "",
-                                               "    ussd_profile: tiny\n");
-  std::string text = read_file(config);
-  text += "ussd_profiles:\n  tiny: {gsm7_max: 30, gsm7_warn: 20, ucs2_max: 20}\n";
-  write_file(config, text);
-  server_process srv(config);
-  const auto r = http_call(srv.port(), "POST", "/channels/at/ussd",
-                           "sessionId=l1&serviceCode=*384*12%23&phoneNumber=%2B93700000001&text=");
-  CHECK_THAT(r.body, Catch::StartsWith("CON Red Crescent"));  // still sent
-  CHECK_THAT(srv.log(), Catch::Contains("ussd.screen_too_long") && Catch::Contains("\"limit\":30"));
+  const std::string src = PAYGHAM_SOURCE_DIR;
+  std::filesystem::create_directories(dir.file("flows"));
+  std::filesystem::create_directories(dir.file("templates"));
+  write_file(dir.file("flows/name.yaml"),
+             "triggers: {ussd: [\"*384*55#\"]}\nstart: name\nnodes:\n"
+             "  name: {ask: text, text: name.ask, save: name, next: hi}\n"
+             "  hi: {end: name.hi}\n");
+  write_file(dir.file("templates/en.yaml"), read_file(src + "/templates/en.yaml") +
+                                                "\nname: {ask: \"Your name?\", hi: \"Hello {name}.\"}\n");
+  std::string config = read_file(write_test_config(dir));
+  config.replace(config.find("flows: "), config.find('\n', config.find("flows: ")) - config.find("flows: "),
+                 "flows: " + dir.file("flows"));
+  config.replace(config.find("templates: "),
+                 config.find('\n', config.find("templates: ")) - config.find("templates: "),
+                 "templates: " + dir.file("templates"));
+  write_file(dir.file("paygham.yaml"), config);
+  server_process srv(dir.file("paygham.yaml"));
+  const std::string dial = "sessionId=l1&serviceCode=*384*55%23&phoneNumber=%2B93700000001&text=";
+  CHECK_THAT(http_call(srv.port(), "POST", "/channels/at/ussd", dial).body, Catch::StartsWith("CON Your name?"));
+  const auto r = http_call(srv.port(), "POST", "/channels/at/ussd", dial + std::string(200, 'a'));
+  CHECK_THAT(r.body, Catch::StartsWith("END Hello aaaa"));  // still sent
+  CHECK_THAT(srv.log(), Catch::Contains("ussd.screen_too_long") && Catch::Contains("\"limit\":182"));
   CHECK_THAT(http_call(srv.port(), "GET", "/metrics").body,
              Catch::Contains("paygham_ussd_screens_long_total{channel_verdict=\"at:too_long\"} 1"));
 }

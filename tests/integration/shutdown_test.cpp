@@ -123,6 +123,8 @@ TEST_CASE("integration: SIGHUP reloads flows, and refuses a broken set without h
   CHECK_THAT(srv.log(), Catch::Contains("reload.refused") && Catch::Contains("broken.yaml"));
   CHECK_THAT(http_call(srv.port(), "POST", "/channels/at/ussd", ussd_body("h1", "")).body,
              Catch::StartsWith("CON Red Crescent"));
+  CHECK_THAT(http_call(srv.port(), "POST", "/channels/at/ussd", ussd_body("h1", "2")).body,
+             Catch::StartsWith("END "));
 
   // A good change: the next session sees it.
   std::filesystem::remove(dir.file("flows/broken.yaml"));

@@ -156,6 +156,7 @@ TEST_CASE("runner: a new number chooses its language first, and it is remembered
   r = fx.hop("g1", "9*۱");
   CHECK(r.text == "هلال احمر\n۱- ساعات کار کلینیک\n۲- مصونیت از ماین");
   CHECK(fx.count("SELECT COUNT(*) FROM contacts WHERE language = 'prs'") == 1);
+  CHECK(fx.hop("g1", "9*۱*2").end);
   // The next session skips the question; pre-answers after a picker answer go to the flow.
   CHECK(fx.hop("g2", "").text == "هلال احمر\n۱- ساعات کار کلینیک\n۲- مصونیت از ماین");
   fixture other("en", {"prs", "ps", "fa", "en"});
@@ -180,6 +181,7 @@ TEST_CASE("runner: a run finishes on the flow version it started on after a relo
 
   // The run under way keeps its version; a new session gets the new one.
   CHECK_THAT(fx.hop("v1", "1").text, Catch::StartsWith("Which clinic?"));
+  CHECK(fx.hop("v1", "1*1").end);
   fx.hop("v2", "");
   CHECK_THAT(fx.hop("v2", "1").text, Catch::StartsWith("Red Crescent\n1. Golshahr"));
 }

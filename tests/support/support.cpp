@@ -273,7 +273,7 @@ std::string write_test_config(const temp_dir& dir, const std::string& server_ext
                  "  language: en\n"
                  "flows: " + src + "/flows\n"
                  "templates: " + src + "/templates\n"
-                 "lexicon: " + src + "/lexicon/yes_no.yaml\n"
+                 "lexicon: " + src + "/lexicon\n"
                  "channels:\n"
                  "  - id: console\n"
                  "    type: console\n"

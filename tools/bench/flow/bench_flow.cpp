@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
   const flow::definition& welcome = *content->flows.by_id("welcome");
 
   // 1. The pure engine: a whole USSD session (menu, clinic, END) is three steps.
-  const flow::context ctx{flow::medium::ussd, {"en"}, &content->texts, &content->words, "UTC"};
+  const flow::context ctx{.via = flow::medium::ussd, .langs = {"en"}, .texts = &content->texts,
+                          .words = &content->words};
   std::uint64_t steps = 0;
   auto start = clock_type::now();
   while (seconds_since(start) < budget) {

@@ -1,0 +1,57 @@
+// Actions: the built-ins a flow's `action` node names. The engine stops at the node; the
+// runner performs the action inside the hop's transaction and feeds its outcome back, so an
+// action's writes commit (or roll back) with the step that asked for them.
+//
+// Adding one: a file in gateway/actions/ defining its function, and a line in
+// registry.cpp. Its outcomes are names the flow routes on (`ok`, `full`, `error`, …);
+// lint refuses an action name the registry does not know.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/flow/engine.hpp"
+
+namespace paygham::store {
+class tx;
+}
+
+namespace paygham::actions {
+
+struct request {
+  std::map<std::string, std::string> args;  // from the node, variables filled in
+  std::int64_t contact_id = 0;
+  std::string phone;  // E.164
+  std::int64_t run_id = 0;
+  std::string channel_id;
+  std::string flow_id;
+};
+
+using handler = flow::action_result (*)(store::tx&, const request&);
+
+struct action {
+  std::string_view name;
+  handler run;
+  std::string_view about;  // one line, for `paygham lint` and docs
+};
+
+class registry {
+ public:
+  // The built-ins (registry.cpp).
+  static const registry& builtin();
+
+  void add(action a) { actions_.push_back(a); }
+  const action* find(std::string_view name) const;
+  const std::vector<action>& all() const { return actions_; }
+
+ private:
+  std::vector<action> actions_;
+};
+
+// The built-ins, one file each.
+flow::action_result inbox_save(store::tx& t, const request& r);
+
+}  // namespace paygham::actions

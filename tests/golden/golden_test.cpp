@@ -1,0 +1,318 @@
+// Golden transcripts: each tests/fixtures/golden/*.txt is a conversation with the real config
+// loader, runner, engine and store (a temporary file), on a clock that starts at
+// 2026-11-29T08:00:00Z and steps one second per line. The lines starting with ">" are what
+// people do; everything else is written by this test. A transcript that differs fails;
+// PAYGHAM_UPDATE_GOLDEN=1 rewrites them instead (review the diff before committing).
+//
+// Header lines ("# key: value") before the first ">":
+//   # flows: flows/welcome.yaml tests/fixtures/flows/golden/kinds.yaml   (required)
+//   # templates: tests/fixtures/golden/templates   texts added to the shipped ones, in the
+//                languages that folder has (only those are loaded)
+//   # languages: prs ps fa en                       offered to a new number first
+// Inputs:
+//   > ussd *384*12# from +93700000001 (session s1)   a dial (shortcut digits allowed)
+//   > "1"                                             a reply in the current USSD session
+//   > sms "INFO" from +93700000002                    an inbound SMS
+//   > wait 25h                                        the clock moves on; due work runs
+//   > reload tests/fixtures/flows/golden/v2/x.yaml    a new version of flow x goes live
+// Output:
+//   < CON … / < END …          the screen (new lines as \n)
+//   = sms to N (enc, parts): … a message queued ("cancelled" when it will not be sent)
+//   = job KIND at TIME         work scheduled
+//   = inbox from N: …          for the human inbox
+//   = contact N: k=v …         contact fields after a change
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "gateway/app/config.hpp"
+#include "gateway/app/content.hpp"
+#include "gateway/core/duration.hpp"
+#include "gateway/runner/runner.hpp"
+#include "gateway/store/writer.hpp"
+#include "gateway/text/segments.hpp"
+#include "tests/support/store_support.hpp"
+#include "tests/support/support.hpp"
+
+using namespace paygham;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr core::unix_ms clock_start = 1'795'939'200'000;  // 2026-11-29T08:00:00Z
+
+std::string src(const std::string& rel) { return std::string(PAYGHAM_SOURCE_DIR) + "/" + rel; }
+
+std::string one_line(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string iso(core::unix_ms ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::vector<std::string> words(const std::string& s) {
+  std::istringstream in(s);
+  std::vector<std::string> out;
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+struct transcript {
+  std::map<std::string, std::string> header;
+  std::vector<std::string> header_lines;  // as written
+  std::vector<std::string> inputs;        // without "> "
+};
+
+transcript read_transcript(const std::string& path) {
+  transcript t;
+  std::istringstream in(test::read_file(path));
+  bool body = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("> ", 0) == 0) {
+      body = true;
+      t.inputs.push_back(line.substr(2));
+    } else if (!body && line.rfind("#", 0) == 0) {
+      t.header_lines.push_back(line);
+      const auto colon = line.find(':');
+      if (line.rfind("# ", 0) == 0 && colon != std::string::npos) {
+        const auto value_at = line.find_first_not_of(' ', colon + 1);
+        t.header[line.substr(2, colon - 2)] = value_at == std::string::npos ? "" : line.substr(value_at);
+      }
+    }
+  }
+  return t;
+}
+
+// One conversation: a temporary config, store and runner on a virtual clock.
+class player {
+ public:
+  explicit player(const transcript& t) : t_(t) {
+    fs::create_directories(dir_.file("flows"));
+    for (const auto& f : words(t.header.at("flows"))) {
+      fs::copy_file(src(f), dir_.file("flows/" + fs::path(f).filename().string()));
+    }
+    std::string templates = src("templates");
+    if (auto it = t.header.find("templates"); it != t.header.end()) {
+      templates = dir_.file("templates");
+      fs::create_directories(templates);
+      for (const auto& e : fs::directory_iterator(src(it->second))) {
+        const std::string name = e.path().filename().string();
+        test::write_file(templates + "/" + name,
+                         test::read_file(src("templates/" + name)) + "\n" + test::read_file(e.path()));
+      }
+    }
+    std::string languages;
+    if (auto it = t.header.find("languages"); it != t.header.end()) {
+      for (const auto& l : words(it->second)) languages += (languages.empty() ? "" : ", ") + l;
+    }
+    test::write_file(dir_.file("paygham.yaml"),
+                     "store: {path: " + dir_.file("golden.db") + ", synchronous: normal}\n"
+                     "defaults: {region: AF, timezone: Asia/Kabul, language: en, languages: [" +
+                         languages + "]}\n"
+                         "flows: " + dir_.file("flows") + "\n"
+                         "templates: " + templates + "\n"
+                         "lexicon: " + src("lexicon") + "\n");
+    auto cfg = app::load_config(dir_.file("paygham.yaml"));
+    REQUIRE(cfg);
+    cfg_ = cfg.value();
+    std::vector<std::string> problems;
+    auto content = app::load_content(cfg_, problems);
+    for (const auto& p : problems) UNSCOPED_INFO(p);
+    REQUIRE(problems.empty());
+    cfg_.store.clock = [this] { return now_.load(); };
+    writer_ = std::make_unique<store::writer>(cfg_.store);
+    runner_ = std::make_unique<runner::runner>(content, app::runner_settings(cfg_));
+  }
+
+  std::string play() {
+    std::string out;
+    for (const auto& l : t_.header_lines) out += l + "\n";
+    for (const auto& input : t_.inputs) {
+      out += "> " + input + "\n";
+      now_ += 1000;
+      out += step(input);
+      out += effects();
+    }
+    return out;
+  }
+
+ private:
+  std::string step(const std::string& input) {
+    static const std::regex dial(R"re(ussd (\S+) from (\S+) \(session (\S+)\))re");
+    static const std::regex sms(R"re(sms "(.*)" from (\S+))re");
+    static const std::regex reply(R"re("(.*)")re");
+    std::smatch m;
+    if (std::regex_match(input, m, dial)) {
+      phone_ = m[2];
+      session_ = m[3];
+      code_ = m[1];
+      text_.clear();
+      // *384*12*1*2#: the flow's code, and the digits after it as the first hop's text.
+      for (const auto& f : runner_->current()->flows.all()) {
+        for (const auto& c : f->ussd_codes) {
+          const std::string stem = c.substr(0, c.size() - 1) + "*";
+          if (code_.rfind(stem, 0) == 0) {
+            text_ = code_.substr(stem.size(), code_.size() - stem.size() - 1);
+            code_ = c;
+          }
+        }
+      }
+      return hop();
+    }
+    if (std::regex_match(input, m, reply)) {
+      // Africa's Talking sends every answer of the session so far, joined by '*'.
+      text_ = text_.empty() ? std::string(m[1]) : text_ + "*" + std::string(m[1]);
+      return hop();
+    }
+    if (std::regex_match(input, m, sms)) {
+      const core::inbound_sms in{"at", "m" + std::to_string(++sms_seq_), m[2], "384", m[1], 0};
+      test::in_tx(*writer_, [&](store::tx& t) { runner_->apply_sms(t, in); });
+      return "";
+    }
+    if (input.rfind("wait ", 0) == 0) {
+      auto d = core::parse_duration(input.substr(5));
+      REQUIRE(d);
+      now_ += d.value().count();
+      for (int i = 0; i < 100; ++i) {
+        const auto did = test::in_tx(*writer_, [&](store::tx& t) { return runner_->tick(t); });
+        if (did.timeouts + did.continued + did.expired == 0) break;
+      }
+      return "";
+    }
+    if (input.rfind("reload ", 0) == 0) {
+      const std::string file = src(input.substr(7));
+      fs::copy_file(file, dir_.file("flows/" + fs::path(file).filename().string()),
+                    fs::copy_options::overwrite_existing);
+      std::vector<std::string> problems;
+      auto fresh = app::load_content(cfg_, problems);
+      REQUIRE(problems.empty());
+      runner_->reload(fresh);
+      return "";
+    }
+    FAIL("cannot read the transcript line: > " + input);
+    return "";
+  }
+
+  std::string hop() {
+    const core::ussd_request u{"at", session_, phone_, code_, text_, "41201"};
+    const auto r = test::in_tx(*writer_, [&](store::tx& t) { return runner_->apply_ussd(t, u); });
+    return std::string(r.end ? "< END " : "< CON ") + one_line(r.text) + "\n";
+  }
+
+  // What the step left in the store: messages, jobs, inbox items, contact fields.
+  std::string effects() {
+    SQLite::Database db(cfg_.store.path);
+    std::string out;
+    SQLite::Statement msgs(db,
+                           "SELECT id, to_phone, body, status FROM outbound_messages WHERE id > ? ORDER BY id");
+    msgs.bind(1, seen_msg_);
+    while (msgs.executeStep()) {
+      seen_msg_ = msgs.getColumn(0).getInt64();
+      const std::string body = msgs.getColumn(2).getString();
+      const auto m = text::measure_sms(body);
+      out += "= sms to " + msgs.getColumn(1).getString() + " (" + text::to_string(m.enc) + ", " +
+             std::to_string(m.parts) + (m.parts == 1 ? " part" : " parts") +
+             (msgs.getColumn(3).getString() == "cancelled" ? ", cancelled" : "") + "): " +
+             one_line(body) + "\n";
+    }
+    SQLite::Statement jobs(db, "SELECT id, kind, due_at FROM jobs WHERE id > ? ORDER BY id");
+    jobs.bind(1, seen_job_);
+    while (jobs.executeStep()) {
+      seen_job_ = jobs.getColumn(0).getInt64();
+      out += "= job " + jobs.getColumn(1).getString() + " at " + iso(jobs.getColumn(2).getInt64()) + "\n";
+    }
+    SQLite::Statement inbox(db,
+                            "SELECT i.id, c.phone, i.body FROM inbox i JOIN contacts c ON c.id = i.contact_id"
+                            " WHERE i.id > ? ORDER BY i.id");
+    inbox.bind(1, seen_inbox_);
+    while (inbox.executeStep()) {
+      seen_inbox_ = inbox.getColumn(0).getInt64();
+      out += "= inbox from " + inbox.getColumn(1).getString() + ": " + one_line(inbox.getColumn(2).getString()) + "\n";
+    }
+    SQLite::Statement contacts(db, "SELECT phone, fields, opted_out FROM contacts ORDER BY id");
+    while (contacts.executeStep()) {
+      const std::string phone = contacts.getColumn(0).getString();
+      std::string now = contacts.getColumn(1).getString();
+      if (contacts.getColumn(2).getInt()) now += " (opted out)";
+      if (fields_[phone] != now && !(fields_[phone].empty() && now == "{}")) {
+        out += "= contact " + phone + ": " + now + "\n";
+      }
+      fields_[phone] = now;
+    }
+    return out;
+  }
+
+  const transcript& t_;
+  test::temp_dir dir_;
+  app::config cfg_;
+  std::atomic<core::unix_ms> now_{clock_start};
+  std::unique_ptr<store::writer> writer_;
+  std::unique_ptr<runner::runner> runner_;
+  std::string phone_, session_, code_, text_;
+  int sms_seq_ = 0;
+  std::int64_t seen_msg_ = 0, seen_job_ = 0, seen_inbox_ = 0;
+  std::map<std::string, std::string> fields_;
+};
+
+bool updating() {
+  const char* v = std::getenv("PAYGHAM_UPDATE_GOLDEN");
+  return v && std::string(v) == "1";
+}
+
+}  // namespace
+
+TEST_CASE("golden: every transcript plays as written", "[golden]") {
+  const auto files = test::fixture_files("golden", ".txt");
+  REQUIRE_FALSE(files.empty());
+  for (const auto& file : files) {
+    DYNAMIC_SECTION(fs::path(file).filename().string()) {
+      const transcript t = read_transcript(file);
+      REQUIRE(t.header.count("flows"));
+      const std::string played = player(t).play();
+      if (updating()) {
+        test::write_file(file, played);
+      } else {
+        CHECK(played == test::read_file(file));
+      }
+    }
+  }
+}
+
+TEST_CASE("golden: every shipped flow has a transcript", "[golden]") {
+  std::set<std::string> covered;
+  for (const auto& file : test::fixture_files("golden", ".txt")) {
+    const transcript t = read_transcript(file);
+    if (auto it = t.header.find("flows"); it != t.header.end()) {
+      for (const auto& f : words(it->second)) covered.insert(f);
+    }
+  }
+  for (const auto& e : fs::directory_iterator(src("flows"))) {
+    if (e.path().extension() != ".yaml") continue;
+    const std::string rel = "flows/" + e.path().filename().string();
+    INFO(rel + " has no transcript in tests/fixtures/golden/ (write one; PAYGHAM_UPDATE_GOLDEN=1 fills it in)");
+    CHECK(covered.count(rel) == 1);
+  }
+}
