@@ -68,6 +68,8 @@ constexpr const char* simulate_help =
     "one a line, until an END screen; --sms reads each line as an SMS sent to the gateway and\n"
     "shows the messages it queues. Each screen and message is followed by its encoding,\n"
     "length and SMS parts. Standard input can be a file, to script a session.\n"
+    "A line ':wait 25h' moves the simulated clock on instead (10s, 15m, 25h, 2d), so SMS\n"
+    "timeouts and dropped USSD sessions can be seen; what falls due is shown.\n"
     "\n"
     "options:\n"
     "  --config FILE   the config file (default config/paygham.yaml)\n"

@@ -3,6 +3,7 @@
 // from standard input, one a line, so a session can also be scripted.
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <future>
 #include <iostream>
@@ -10,6 +11,7 @@
 #include "gateway/app/commands.hpp"
 #include "gateway/app/config.hpp"
 #include "gateway/app/content.hpp"
+#include "gateway/core/duration.hpp"
 #include "gateway/phone/phone.hpp"
 #include "gateway/runner/runner.hpp"
 #include "gateway/store/reader.hpp"
@@ -78,17 +80,45 @@ int simulate(const simulate_options& o) {
                    ("paygham-simulate-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   {
-    const store::options so{(dir / "simulate.db").string(), store::synchronous::normal};
+    // A virtual clock: it starts now and moves only on ":wait".
+    auto now = std::make_shared<std::atomic<core::unix_ms>>(core::now_ms());
+    store::options so{(dir / "simulate.db").string(), store::synchronous::normal};
+    so.clock = [now] { return now->load(); };
     store::writer writer(so);
-    runner::runner run(content, runner::settings{cfg.defaults_.language, cfg.defaults_.timezone,
-                                                 o.lang.empty() ? cfg.defaults_.languages
-                                                                : std::vector<std::string>{}});
+    store::reader reader(so);
+    auto settings = runner_settings(cfg);
+    if (!o.lang.empty()) settings.languages.clear();
+    runner::runner run(content, settings);
     if (!o.lang.empty()) {
       in_tx(writer, [&](store::tx& t) {
         t.set_contact_language(t.upsert_contact(phone.value()).id, o.lang);
       });
     }
     const text::screen_limits limits = cfg.ussd_profiles.at("default");
+    std::int64_t seen = 0;
+    const auto show_messages = [&] {
+      for (const auto& [id, body] : reader.outbound_after(seen)) {
+        print_block("< sms ", body);
+        std::cout << "  " << describe(body, nullptr) << "\n";
+        seen = id;
+      }
+    };
+    // ":wait 25h": the clock moves on and what falls due runs (timeouts, dropped sessions).
+    const auto waited = [&](const std::string& l) {
+      if (l.rfind(":wait ", 0) != 0) return false;
+      std::cout << "> " << l << "\n";
+      auto d = core::parse_duration(l.substr(6));
+      if (!d) {
+        std::cout << "  (" << d.error() << ")\n";
+        return true;
+      }
+      *now += d.value().count();
+      for (runner::tick_outcome did{1, 0, 0}; did.timeouts + did.continued + did.expired > 0;) {
+        in_tx(writer, [&](store::tx& t) { did = run.tick(t); });
+      }
+      show_messages();
+      return true;
+    };
     std::string line;
     if (!o.ussd_code.empty()) {
       std::cout << "> dial " << o.ussd_code << " from " << phone.value() << "\n";
@@ -96,6 +126,7 @@ int simulate(const simulate_options& o) {
       for (bool first = true;; first = false) {
         if (!first) {
           if (!std::getline(std::cin, line)) break;
+          if (waited(line)) continue;  // no hop: the next line answers the same screen
           std::cout << "> " << line << "\n";
           // Africa's Talking sends every answer so far, joined by '*'.
           text = text.empty() ? line : text + "*" + line;
@@ -105,21 +136,17 @@ int simulate(const simulate_options& o) {
         in_tx(writer, [&](store::tx& t) { reply = run.apply_ussd(t, req); });
         print_block(reply.end ? "< END " : "< CON ", reply.text);
         std::cout << "  " << describe(reply.text, &limits) << "\n";
+        show_messages();
         if (reply.end) break;
       }
     } else {
-      store::reader reader(so);
-      std::int64_t seen = 0;
       for (int n = 1; std::getline(std::cin, line); ++n) {
+        if (waited(line)) continue;
         std::cout << "> sms " << line << "\n";
         const core::inbound_sms sms{"simulator", "sim-" + std::to_string(n), phone.value(), "",
                                     line, 0};
         in_tx(writer, [&](store::tx& t) { run.apply_sms(t, sms); });
-        for (const auto& [id, body] : reader.outbound_after(seen)) {
-          print_block("< sms ", body);
-          std::cout << "  " << describe(body, nullptr) << "\n";
-          seen = id;
-        }
+        show_messages();
       }
     }
   }

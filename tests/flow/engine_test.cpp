@@ -184,3 +184,37 @@ TEST_CASE("flow: over SMS a long menu is one message and 98 is just a wrong answ
   out = flow::resume(*fx.f, out.next, "98", sms);
   CHECK(out.messages.at(0).rfind("Sorry.", 0) == 0);
 }
+
+TEST_CASE("engine: an action stops the step; its outcome routes and its data makes a menu",
+          "[flow]") {
+  fixture fx("flows/data", "pick",
+             {{"en", "pick.which", "Which clinic?"},
+              {"en", "pick.done", "Booked at {clinic}."},
+              {"en", "pick.closed", "No clinic is open."},
+              {"en", "common.error", "Service unavailable."}});
+  const auto ctx = fx.ctx();
+  auto out = flow::start(*fx.f, ctx);
+  REQUIRE(out.action);
+  CHECK(out.action->name == "clinics.list");
+  CHECK_FALSE(out.finished);
+  CHECK(out.next.node == "load");
+
+  // Data options: literal labels, their own values, numbered like any menu.
+  const flow::action_result found{
+      "ok", {{"clinics", R"([{"label":"Golshahr","value":"c7"},"Central"])"}}};
+  auto menu = flow::after_action(*fx.f, out.next, found, ctx);
+  CHECK(menu.screen == "Which clinic?\n1. Golshahr\n2. Central");
+  CHECK(flow::resume(*fx.f, menu.next, "1", ctx).screen == "Booked at c7.");
+  CHECK(flow::resume(*fx.f, menu.next, "2", ctx).screen == "Booked at 2.");
+  CHECK(flow::resume(*fx.f, menu.next, "3", ctx).rejected);
+
+  // An outcome the node routes; one it does not goes to `error`.
+  CHECK(flow::after_action(*fx.f, out.next, {"none", {}}, ctx).screen == "No clinic is open.");
+  CHECK(flow::after_action(*fx.f, out.next, {"surprise", {}}, ctx).screen == "No clinic is open.");
+
+  // Data that is not a list of options is an authoring error, shown as the apology.
+  const auto bad = flow::after_action(*fx.f, out.next, {"ok", {{"clinics", "{}"}}}, ctx);
+  CHECK(bad.finished);
+  CHECK_THAT(bad.error, Catch::Contains("does not hold a list of 1 to 9 options"));
+  CHECK(bad.screen == "Service unavailable.");
+}

@@ -253,23 +253,13 @@ TEST_CASE("integration: a USSD screen over its route's limit is logged and count
           "[integration]") {
   // Lint keeps the texts within the limit; a value typed by a person may still overflow it.
   temp_dir dir;
-  const std::string src = PAYGHAM_SOURCE_DIR;
-  std::filesystem::create_directories(dir.file("flows"));
-  std::filesystem::create_directories(dir.file("templates"));
-  write_file(dir.file("flows/name.yaml"),
-             "triggers: {ussd: [\"*384*55#\"]}\nstart: name\nnodes:\n"
-             "  name: {ask: text, text: name.ask, save: name, next: hi}\n"
-             "  hi: {end: name.hi}\n");
-  write_file(dir.file("templates/en.yaml"), read_file(src + "/templates/en.yaml") +
-                                                "\nname: {ask: \"Your name?\", hi: \"Hello {name}.\"}\n");
-  std::string config = read_file(write_test_config(dir));
-  config.replace(config.find("flows: "), config.find('\n', config.find("flows: ")) - config.find("flows: "),
-                 "flows: " + dir.file("flows"));
-  config.replace(config.find("templates: "),
-                 config.find('\n', config.find("templates: ")) - config.find("templates: "),
-                 "templates: " + dir.file("templates"));
-  write_file(dir.file("paygham.yaml"), config);
-  server_process srv(dir.file("paygham.yaml"));
+  const std::string config = write_flow_config(
+      dir,
+      {{"name.yaml", "triggers: {ussd: [\"*384*55#\"]}\nstart: name\nnodes:\n"
+                     "  name: {ask: text, text: name.ask, save: name, next: hi}\n"
+                     "  hi: {end: name.hi}\n"}},
+      "name: {ask: \"Your name?\", hi: \"Hello {name}.\"}\n");
+  server_process srv(config);
   const std::string dial = "sessionId=l1&serviceCode=*384*55%23&phoneNumber=%2B93700000001&text=";
   CHECK_THAT(http_call(srv.port(), "POST", "/channels/at/ussd", dial).body, Catch::StartsWith("CON Your name?"));
   const auto r = http_call(srv.port(), "POST", "/channels/at/ussd", dial + std::string(200, 'a'));
@@ -293,6 +283,19 @@ TEST_CASE("integration: simulate walks a flow from a script on standard input", 
   CHECK_THAT(out, Catch::Contains("< sms هلال احمر"));
   CHECK_THAT(out, Catch::Contains("[UCS-2, 46 units, 1 SMS part]"));
   CHECK(run_paygham({"simulate", "--config", config, "--ussd", "*1#"}, &out, &err) == 2);
+
+  // The virtual clock: a question that waits a day over SMS moves on after ":wait".
+  temp_dir dir;
+  const std::string waiting = write_flow_config(
+      dir,
+      {{"later.yaml", "triggers: {sms: [LATER]}\nstart: q\nnodes:\n"
+                      "  q: {ask: text, text: later.q, timeout: 1d, on_timeout: gone, next: ok}\n"
+                      "  ok: {end: later.ok}\n  gone: {end: later.gone}\n"}},
+      "later: {q: \"Anything to add?\", ok: \"Thanks.\", gone: \"No reply; closed.\"}\n");
+  REQUIRE(run_paygham({"simulate", "--config", waiting, "--phone", "0700000003", "--sms"}, &out, &err,
+                      "LATER\n:wait 23h\n:wait 2h\n:wait soon\n") == 0);
+  CHECK_THAT(out, Catch::Contains("> :wait 23h\n> :wait 2h\n< sms No reply; closed."));
+  CHECK_THAT(out, Catch::Contains("> :wait soon\n  ("));
   CHECK(run_paygham({"simulate", "--config", config, "--phone", "hello", "--sms"}, &out, &err) == 1);
   CHECK_THAT(err, Catch::Contains("'hello'"));
 }

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "gateway/actions/action.hpp"
+#include "gateway/store/tx.hpp"
 #include "tests/support/store_support.hpp"
 #include "tests/support/support.hpp"
 
@@ -184,4 +186,33 @@ TEST_CASE("runner: a run finishes on the flow version it started on after a relo
   CHECK(fx.hop("v1", "1*1").end);
   fx.hop("v2", "");
   CHECK_THAT(fx.hop("v2", "1").text, Catch::StartsWith("Red Crescent\n1. Golshahr"));
+}
+
+TEST_CASE("runner: an action that throws is undone alone and the flow takes its error branch",
+          "[runner]") {
+  test::temp_dir dir;
+  store::writer writer{store::options{dir.file("store.db"), store::synchronous::normal}};
+  auto c = std::make_shared<runner::content>();
+  std::vector<std::string> problems;
+  c->flows = flow::flow_set::load_dir(test::fixture_path("flows/data"), problems);
+  REQUIRE(problems.empty());
+  for (const auto& [key, text] : {std::pair{"pick.which", "Which clinic?"}, {"pick.done", "Booked at {clinic}."},
+                                  {"pick.closed", "No clinic is open."}}) {
+    c->texts.add("en", key, text);
+  }
+  actions::registry acts;
+  acts.add({"clinics.list",
+            [](store::tx& t, const actions::request& r) -> flow::action_result {
+              t.add_inbox(store::inbox_item{r.contact_id, r.run_id, r.channel_id, r.flow_id, "half"});
+              throw std::runtime_error("the clinic list is not reachable");
+            },
+            "test: writes, then fails"});
+  runner::runner run(c, {}, &acts);
+  const core::ussd_request u{"at", "a1", "+93700000001", "*384*70#", "", ""};
+  const auto reply = test::in_tx(writer, [&](store::tx& t) { return run.apply_ussd(t, u); });
+  CHECK(reply.end);
+  CHECK(reply.text == "No clinic is open.");
+  SQLite::Database db(dir.file("store.db"));
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM inbox").getInt() == 0);
+  CHECK(db.execAndGet("SELECT status FROM flow_runs").getString() == "completed");
 }

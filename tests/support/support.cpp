@@ -283,4 +283,22 @@ std::string write_test_config(const temp_dir& dir, const std::string& server_ext
   return path;
 }
 
+std::string write_flow_config(const temp_dir& dir, const std::map<std::string, std::string>& flows,
+                              const std::string& en_extra) {
+  std::filesystem::create_directories(dir.file("flows"));
+  std::filesystem::create_directories(dir.file("templates"));
+  for (const auto& [name, yaml] : flows) write_file(dir.file("flows/" + name), yaml);
+  write_file(dir.file("templates/en.yaml"),
+             read_file(std::string(PAYGHAM_SOURCE_DIR) + "/templates/en.yaml") + "\n" + en_extra);
+  std::string config = read_file(write_test_config(dir));
+  const auto set = [&](const std::string& key, const std::string& value) {
+    const auto at = config.find(key + ": ");
+    config.replace(at, config.find('\n', at) - at, key + ": " + value);
+  };
+  set("flows", dir.file("flows"));
+  set("templates", dir.file("templates"));
+  write_file(dir.file("paygham.yaml"), config);
+  return dir.file("paygham.yaml");
+}
+
 }  // namespace paygham::test

@@ -97,4 +97,9 @@ int run_paygham(const std::vector<std::string>& args, std::string* out = nullptr
 std::string write_test_config(const temp_dir& dir, const std::string& server_extra = "",
                               const std::string& channels_extra = "");
 
+// The same config, serving only `flows` (each "file name" → YAML text) with the shipped
+// templates in English only, `en_extra` appended to them. Returns the config's path.
+std::string write_flow_config(const temp_dir& dir, const std::map<std::string, std::string>& flows,
+                              const std::string& en_extra);
+
 }  // namespace paygham::test
