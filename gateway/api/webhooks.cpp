@@ -1,4 +1,5 @@
 #include <atomic>
+#include <map>
 #include <memory>
 
 #include "gateway/api/api.hpp"
@@ -8,6 +9,7 @@
 #include "gateway/http/router.hpp"
 #include "gateway/jobs/outbox.hpp"
 #include "gateway/runner/runner.hpp"
+#include "gateway/store/tx.hpp"
 #include "gateway/store/writer.hpp"
 #include "gateway/text/screen.hpp"
 
@@ -93,33 +95,54 @@ void handle_ussd(services& s, const channels::channel& ch, core::ussd_request u,
       store::durability::commit);
 }
 
-void handle_sms(services& s, const channels::channel& ch, core::inbound_sms m,
-                http::reply_fn reply) {
-  auto out = std::make_shared<runner::sms_outcome>();
-  const std::string from = m.from;
+// Inbound SMS, delivery reports and session ends: stored in one transaction, answered once
+// durable. A 5xx makes the aggregator retry, and the retry is deduplicated.
+void handle_events(services& s, const channels::channel& ch, channels::callback_kind kind,
+                   channels::callback events, http::reply_fn reply) {
+  struct summary {
+    std::vector<runner::sms_outcome> sms;
+    std::map<std::string, int> reports;  // outcome → count
+    bool continued = false;
+  };
+  auto out = std::make_shared<summary>();
+  auto in = std::make_shared<channels::callback>(std::move(events));
   s.writer.submit(
-      [&s, m = std::move(m), out](store::tx& tx) { *out = s.runner.apply_sms(tx, m); },
-      [&s, &ch, out, from, reply = std::move(reply)](std::exception_ptr err) {
+      [&s, in, out](store::tx& tx) {
+        for (const auto& m : in->sms) out->sms.push_back(s.runner.apply_sms(tx, m));
+        for (const auto& r : in->reports) ++out->reports[store::to_string(tx.apply_report(r))];
+        if (in->ended) out->continued = s.runner.end_session(tx, *in->ended);
+      },
+      [&s, &ch, kind, in, out, reply = std::move(reply)](std::exception_ptr err) {
         if (err) {
-          // Not stored: a 5xx makes the aggregator retry, and the retry is deduplicated.
-          core::log::error("sms.failed", {{"channel", ch.id()}, {"error", describe(err)}});
-          reply(core::text_response(503, "could not store the message; retry later"));
+          core::log::error("callback.failed", {{"channel", ch.id()}, {"kind", channels::to_string(kind)},
+                                               {"error", describe(err)}});
+          reply(core::text_response(503, "could not store the callback; retry later"));
           return;
         }
-        core::log::info(out->duplicate ? "sms.duplicate" : "sms.received",
-                        {{"channel", ch.id()},
-                         {"from", core::log::phone{from}},
-                         {"flow", out->flow_id},
-                         {"queued", out->queued}});
-        if (out->queued > 0) s.outbox.wake();
-        reply(ch.ack_sms());
+        bool wake = out->continued;
+        for (std::size_t i = 0; i < out->sms.size(); ++i) {
+          const auto& o = out->sms[i];
+          core::log::info(o.duplicate ? "sms.duplicate" : "sms.received",
+                          {{"channel", ch.id()},
+                           {"from", core::log::phone{in->sms[i].from}},
+                           {"flow", o.flow_id},
+                           {"queued", o.queued}});
+          wake = wake || o.queued > 0;
+        }
+        for (const auto& [outcome, n] : out->reports) {
+          s.metrics.count("paygham_delivery_reports_total",
+                          "Delivery reports received, by channel and what became of them.",
+                          "channel_outcome", ch.id() + ":" + outcome, static_cast<std::uint64_t>(n));
+        }
+        if (wake) s.outbox.wake();
+        reply(ch.ack(kind));
       });
 }
 
 }  // namespace
 
 void add_webhook_routes(http::router& r, services& s) {
-  r.add("POST", "/channels/{channel}/{kind}",
+  const auto handler =
         [&s](core::http_request& req, const http::params& p, http::reply_fn reply) {
           const std::string id(http::param(p, "channel"));
           const channels::channel* ch = find_channel(s, id);
@@ -144,12 +167,12 @@ void add_webhook_routes(http::router& r, services& s) {
                              {"reason", parsed.error()}});
             return reply(core::text_response(400, parsed.error()));
           }
-          if (auto* u = std::get_if<core::ussd_request>(&parsed.value())) {
-            return handle_ussd(s, *ch, std::move(*u), std::move(reply));
-          }
-          handle_sms(s, *ch, std::get<core::inbound_sms>(std::move(parsed.value())),
-                     std::move(reply));
-        });
+          if (parsed->ussd) return handle_ussd(s, *ch, std::move(*parsed->ussd), std::move(reply));
+          handle_events(s, *ch, *kind, std::move(parsed).value(), std::move(reply));
+        };
+  // GET too: Vonage can be set to call with a query, and Kannel's dlr-url always does.
+  r.add("POST", "/channels/{channel}/{kind}", handler);
+  r.add("GET", "/channels/{channel}/{kind}", handler);
 }
 
 }  // namespace paygham::api

@@ -1,105 +1,161 @@
 #include "gateway/channels/africastalking.hpp"
 
-#include <atomic>
-
+#include "gateway/channels/codec_util.hpp"
 #include "gateway/core/clock.hpp"
-#include "gateway/core/form.hpp"
-#include "gateway/phone/phone.hpp"
 
 namespace paygham::channels {
-namespace {
-
-// Reads a required field, checking that it is present, non-empty and valid UTF-8.
-core::result<std::string> required(const core::form& f, std::string_view name) {
-  auto v = f.get(name);
-  if (!v || v->empty()) return core::fail("missing field '" + std::string(name) + "'");
-  if (!core::valid_utf8(*v)) return core::fail("field '" + std::string(name) + "' is not valid UTF-8");
-  return std::string(*v);
-}
-
-core::result<std::string> optional_text(const core::form& f, std::string_view name) {
-  const std::string_view v = f.get_or_empty(name);
-  if (!core::valid_utf8(v)) return core::fail("field '" + std::string(name) + "' is not valid UTF-8");
-  return std::string(v);
-}
-
-core::result<core::form> form_body(const core::http_request& req) {
-  const std::string_view type = req.header("Content-Type");
-  if (type.find("application/x-www-form-urlencoded") == std::string_view::npos) {
-    return core::fail("expected Content-Type application/x-www-form-urlencoded");
-  }
-  return core::parse_form(req.body);
-}
-
-// A locally unique id for a console message that came without one.
-std::string local_id() {
-  static std::atomic<std::uint64_t> counter{0};
-  return "local-" + std::to_string(core::now_ms()) + "-" + std::to_string(++counter);
-}
-
-}  // namespace
 
 core::result<std::unique_ptr<channel>> africastalking::make(const settings& s) {
   return std::unique_ptr<channel>(std::make_unique<africastalking>(s));
 }
 
-bool africastalking::accepts(callback_kind k) const {
-  return k == callback_kind::sms || k == callback_kind::ussd;
+bool africastalking::accepts(callback_kind) const { return true; }
+
+const std::vector<status_row>& africastalking::status_table() const {
+  // aggregators.md 1.3; "Expired" as courier reads it.
+  static const std::vector<status_row> t = {
+      {"Sent", core::message_status::sent},           {"Submitted", core::message_status::sent},
+      {"Buffered", core::message_status::sent},       {"Rejected", core::message_status::failed},
+      {"Success", core::message_status::delivered},   {"Failed", core::message_status::failed},
+      {"Expired", core::message_status::failed},
+  };
+  return t;
 }
 
-core::result<inbound> africastalking::parse(callback_kind k, const core::http_request& req) const {
-  auto f = form_body(req);
+core::result<callback> africastalking::parse(callback_kind k, const core::http_request& req) const {
+  auto f = util::params(req);
   if (!f) return core::fail(f.error());
+  const core::form& form = f.value();
+  callback out;
   if (k == callback_kind::ussd) {
     core::ussd_request u;
     u.channel_id = id();
-    for (auto [field, out] : {std::pair{"sessionId", &u.session_id},
-                              std::pair{"serviceCode", &u.service_code}}) {
-      auto v = required(f.value(), field);
+    for (auto [field, into] : {std::pair{"sessionId", &u.session_id}, std::pair{"serviceCode", &u.service_code}}) {
+      auto v = util::required(form, field);
       if (!v) return core::fail(v.error());
-      *out = std::move(v).value();
+      *into = std::move(v).value();
     }
-    auto number = required(f.value(), "phoneNumber");
+    auto number = util::required(form, "phoneNumber");
     if (!number) return core::fail(number.error());
-    auto e164 = phone::parse_e164(number.value(), region());
-    if (!e164) return core::fail("phoneNumber: " + e164.error());
-    u.from = std::move(e164).value();
-    auto text = optional_text(f.value(), "text");
+    auto from = util::e164("phoneNumber", number.value(), region());
+    if (!from) return core::fail(from.error());
+    u.from = std::move(from).value();
+    auto text = util::optional(form, "text");
     if (!text) return core::fail(text.error());
     u.text = std::move(text).value();
-    u.network = std::string(f->get_or_empty("networkCode"));
-    return inbound(std::move(u));
+    u.network = std::string(form.get_or_empty("networkCode"));
+    out.ussd = std::move(u);
+    return out;
+  }
+  if (k == callback_kind::status) {
+    core::delivery_report r;
+    r.channel_id = id();
+    auto ext = util::required(form, "id");
+    if (!ext) return core::fail(ext.error());
+    r.external_id = std::move(ext).value();
+    auto status = util::required(form, "status");
+    if (!status) return core::fail(status.error());
+    const status_row* row = map_status(status.value());
+    if (!row) return core::fail("unknown status '" + status.value() + "'");
+    r.status = row->status;
+    r.raw_code = status.value();
+    auto reason = util::optional(form, "failureReason");
+    if (!reason) return core::fail(reason.error());
+    r.error = std::move(reason).value();
+    out.reports.push_back(std::move(r));
+    return out;
+  }
+  if (k == callback_kind::events) {
+    // The USSD end-of-session notification (aggregators.md 1.2, fields unverified).
+    core::session_end e;
+    e.channel_id = id();
+    auto session = util::required(form, "sessionId");
+    if (!session) return core::fail(session.error());
+    e.session_id = std::move(session).value();
+    auto number = util::required(form, "phoneNumber");
+    if (!number) return core::fail(number.error());
+    auto from = util::e164("phoneNumber", number.value(), region());
+    if (!from) return core::fail(from.error());
+    e.from = std::move(from).value();
+    e.success = form.get_or_empty("status") == "Success";
+    out.ended = std::move(e);
+    return out;
   }
   core::inbound_sms m;
   m.channel_id = id();
-  auto from = required(f.value(), "from");
+  auto raw_from = util::required(form, "from");
+  if (!raw_from) return core::fail(raw_from.error());
+  auto from = util::e164("from", raw_from.value(), region());
   if (!from) return core::fail(from.error());
-  auto e164 = phone::parse_e164(from.value(), region());
-  if (!e164) return core::fail("from: " + e164.error());
-  m.from = std::move(e164).value();
-  auto text = optional_text(f.value(), "text");
+  m.from = std::move(from).value();
+  auto text = util::optional(form, "text");
   if (!text) return core::fail(text.error());
   m.text = std::move(text).value();
-  auto to = optional_text(f.value(), "to");
+  auto to = util::optional(form, "to");
   if (!to) return core::fail(to.error());
   m.to = std::move(to).value();
-  if (requires_message_id()) {
-    auto ext = required(f.value(), "id");
-    if (!ext) return core::fail(ext.error());
-    m.external_id = std::move(ext).value();
-  } else {
-    auto ext = optional_text(f.value(), "id");
-    if (!ext) return core::fail(ext.error());
-    m.external_id = ext->empty() ? local_id() : std::move(ext).value();
-  }
+  auto ext = requires_message_id() ? util::required(form, "id") : util::optional(form, "id");
+  if (!ext) return core::fail(ext.error());
+  m.external_id = ext->empty() ? util::local_id() : std::move(ext).value();
   m.received_at = core::now_ms();
-  return inbound(std::move(m));
+  out.sms.push_back(std::move(m));
+  return out;
 }
 
 core::http_response africastalking::render_ussd(const core::ussd_reply& r) const {
-  return core::text_response(200, (r.end ? "END " : "CON ") + r.text);
+  // Exactly "CON …" or "END …": a trailing newline would show as an empty line.
+  core::http_response resp;
+  resp.body = (r.end ? "END " : "CON ") + r.text;
+  return resp;
 }
 
-core::http_response africastalking::ack_sms() const { return core::text_response(200, "OK"); }
+core::result<http_call> africastalking::build_send(const outbound& m) const {
+  const std::string user = param("username");
+  const std::string key = param("api_key");
+  if (user.empty() || key.empty()) return core::fail("channel needs username and api_key to send");
+  http_call c;
+  c.url = param("base_url", "https://api.africastalking.com") + "/version1/messaging";
+  c.headers = {{"apiKey", key},
+               {"Accept", "application/json"},
+               {"Content-Type", "application/x-www-form-urlencoded"}};
+  std::vector<std::pair<std::string, std::string>> form = {{"username", user}, {"to", m.to}, {"message", m.body}};
+  if (const std::string from = param("sender"); !from.empty()) form.emplace_back("from", from);
+  c.body = core::encode_form(form);
+  return c;
+}
+
+send_result africastalking::read_send_reply(unsigned status, std::string_view retry_after,
+                                            std::string_view body) const {
+  send_result r = classify_http(status, retry_after);
+  if (r.result != send_result::outcome::accepted) return r;
+  const auto j = nlohmann::json::parse(body, nullptr, false);
+  const auto* recipients = j.is_object() && j.contains("SMSMessageData") && j["SMSMessageData"].is_object() &&
+                                   j["SMSMessageData"].contains("Recipients")
+                               ? &j["SMSMessageData"]["Recipients"]
+                               : nullptr;
+  if (!recipients || !recipients->is_array() || recipients->empty() || !(*recipients)[0].is_object()) {
+    r.result = send_result::outcome::failed;
+    r.error = j.is_object() && j.contains("SMSMessageData") ? j["SMSMessageData"].value("Message", "no recipient accepted")
+                                                             : "unreadable reply";
+    return r;
+  }
+  const auto& rec = (*recipients)[0];
+  const int code = rec.value("statusCode", 0);
+  r.raw_code = std::to_string(code);
+  r.error = rec.value("status", "");
+  // 100 Processed, 101 Sent, 102 Queued; 405 InsufficientBalance and 5xx may pass; the
+  // rest are about the number or the account and will not.
+  if (code >= 100 && code <= 102) {
+    r.result = send_result::outcome::accepted;
+    r.external_id = rec.value("messageId", "");
+    r.cost = rec.value("cost", "");
+    r.error.clear();
+  } else if (code == 405 || code >= 500) {
+    r.result = send_result::outcome::retry;
+  } else {
+    r.result = send_result::outcome::failed;
+  }
+  return r;
+}
 
 }  // namespace paygham::channels

@@ -2,8 +2,11 @@
 
 #include <openssl/crypto.h>
 
+#include <charconv>
 #include <sstream>
 
+#include "gateway/channels/signatures.hpp"
+#include "gateway/core/duration.hpp"
 #include "gateway/core/form.hpp"
 
 namespace paygham::channels {
@@ -32,8 +35,51 @@ bool equal_secret(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-channel::channel(const settings& s) : id_(s.id), type_(s.type), region_(s.default_region) {
+core::result<delivery_settings> read_delivery(const settings& s) {
+  delivery_settings d;
+  const auto get = [&](const char* key) -> std::optional<std::string> {
+    auto it = s.params.find(key);
+    if (it == s.params.end()) return std::nullopt;
+    return it->second;
+  };
+  const auto bad = [&](const char* key, const char* want) {
+    return core::fail(s.where + ": channel '" + s.id + "': '" + key + "' must be " + want);
+  };
+  if (auto v = get("rate")) {
+    double r = 0;
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), r);
+    if (ec != std::errc() || p != v->data() + v->size() || r <= 0 || r > 100000) {
+      return bad("rate", "messages a second, above 0 (e.g. 20 or 0.5)");
+    }
+    d.rate = r;
+  }
+  const auto whole = [&](const char* key, long long lo, long long hi, long long& out) {
+    auto v = get(key);
+    if (!v) return true;
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+    return ec == std::errc() && p == v->data() + v->size() && out >= lo && out <= hi;
+  };
+  long long n = static_cast<long long>(d.concurrency);
+  if (!whole("concurrency", 1, 256, n)) return bad("concurrency", "a whole number from 1 to 256");
+  d.concurrency = static_cast<std::size_t>(n);
+  n = d.max_attempts;
+  if (!whole("max_attempts", 1, 100, n)) return bad("max_attempts", "a whole number from 1 to 100");
+  d.max_attempts = static_cast<int>(n);
+  for (auto [key, into] : {std::pair{"validity", &d.validity_ms},
+                           std::pair{"receipt_deadline", &d.receipt_deadline_ms}}) {
+    if (auto v = get(key)) {
+      auto ms = core::parse_duration(*v);
+      if (!ms) return bad(key, "a duration such as 15m, 6h or 2d");
+      *into = ms.value().count();
+    }
+  }
+  return d;
+}
+
+channel::channel(const settings& s)
+    : id_(s.id), type_(s.type), region_(s.default_region), public_url_(s.public_url), params_(s.params) {
   if (auto it = s.params.find("auth_token"); it != s.params.end()) token_ = it->second;
+  if (auto it = s.params.find("basic_auth"); it != s.params.end()) basic_ = it->second;
   if (auto it = s.params.find("allow_ips"); it != s.params.end()) {
     std::istringstream in(it->second);
     std::string ip;
@@ -43,6 +89,21 @@ channel::channel(const settings& s) : id_(s.id), type_(s.type), region_(s.defaul
       if (b != std::string::npos) allow_ips_.push_back(ip.substr(b, e - b + 1));
     }
   }
+  if (auto d = read_delivery(s)) delivery_ = d.value();  // make_channel refused bad values
+}
+
+std::string channel::param(std::string_view name, std::string_view fallback) const {
+  auto it = params_.find(std::string(name));
+  return it == params_.end() ? std::string(fallback) : it->second;
+}
+
+std::string channel::callback_url(callback_kind k) const {
+  if (public_url_.empty()) return {};
+  std::string url = public_url_;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  url += "/channels/" + id_ + "/" + to_string(k);
+  if (!token_.empty()) url += "?token=" + token_;
+  return url;
 }
 
 core::status channel::authenticate(const core::http_request& req) const {
@@ -56,7 +117,76 @@ core::status channel::authenticate(const core::http_request& req) const {
     const std::string_view given = q ? q->get_or_empty("token") : std::string_view{};
     if (!equal_secret(given, token_)) return core::fail("missing or wrong token");
   }
+  if (!basic_.empty()) {
+    const std::string_view h = req.header("Authorization");
+    if (h.rfind("Basic ", 0) != 0 || !equal_secret(h.substr(6), base64(basic_))) {
+      return core::fail("missing or wrong Basic credentials");
+    }
+  }
   return core::ok();
+}
+
+core::http_response channel::render_ussd(const core::ussd_reply&) const {
+  return core::text_response(404, "this channel does not serve USSD");
+}
+
+core::http_response channel::ack(callback_kind) const { return core::text_response(200, "OK"); }
+
+core::result<http_call> channel::build_send(const outbound&) const {
+  return core::fail("channel type '" + type_ + "' cannot send messages");
+}
+
+std::optional<http_call> channel::build_status_poll(const std::vector<std::string>&) const {
+  return std::nullopt;
+}
+
+core::result<callback> channel::read_status_poll(std::string_view) const {
+  return core::fail("channel type '" + type_ + "' is not polled");
+}
+
+std::optional<http_call> channel::build_inbox_poll() const { return std::nullopt; }
+
+core::result<callback> channel::read_inbox_poll(std::string_view) const {
+  return core::fail("channel type '" + type_ + "' is not polled");
+}
+
+const std::vector<status_row>& channel::status_table() const {
+  static const std::vector<status_row> none;
+  return none;
+}
+
+const status_row* channel::map_status(std::string_view raw) const {
+  for (const auto& row : status_table()) {
+    if (row.raw == raw) return &row;
+  }
+  return nullptr;
+}
+
+send_result classify_http(unsigned status, std::string_view retry_after) {
+  send_result r;
+  r.raw_code = "HTTP " + std::to_string(status);
+  if (status >= 200 && status < 300) {
+    r.result = send_result::outcome::accepted;
+    return r;
+  }
+  if (status == 429 || status >= 500 || status == 408) {
+    r.result = send_result::outcome::retry;
+    r.error = status == 429 ? "throttled by the aggregator" : "aggregator error";
+    long long seconds = 0;
+    auto [p, ec] = std::from_chars(retry_after.data(), retry_after.data() + retry_after.size(), seconds);
+    if (ec == std::errc() && p == retry_after.data() + retry_after.size() && seconds > 0) {
+      r.retry_after_ms = std::min<long long>(seconds, 3600) * 1000;
+    }
+    return r;
+  }
+  r.result = send_result::outcome::failed;
+  r.error = "refused by the aggregator";
+  return r;
+}
+
+send_result channel::read_send_reply(unsigned status, std::string_view retry_after,
+                                     std::string_view) const {
+  return classify_http(status, retry_after);
 }
 
 }  // namespace paygham::channels

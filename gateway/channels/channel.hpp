@@ -1,20 +1,22 @@
 // A channel is one configured connection to an aggregator (`channels:` in the config).
-// Its codec is pure: it turns an aggregator's HTTP callback into canonical events and a
-// canonical reply into the aggregator's HTTP answer. Sockets live in gateway/http, retries
-// in gateway/jobs. Rules every codec follows:
+// Its codec is pure: it turns an aggregator's HTTP callback into canonical events, a
+// canonical reply into the aggregator's HTTP answer, a message into the HTTP request that
+// sends it, and the aggregator's reply into a send result. Sockets live in gateway/http,
+// retries and rates in gateway/jobs. Rules every codec follows:
 //  1. MUST authenticate a callback before parsing it (authenticate()); a failure stores nothing.
 //  2. MUST reject what is not the aggregator's format with a short reason (400), never guess.
 //  3. MUST check that texts are valid UTF-8 and numbers parse (gateway/phone).
 //  4. MUST NOT log message bodies or secrets; the caller logs the outcome.
 //  5. SHOULD answer the aggregator exactly as its documentation expects.
+//  6. MUST map every status the aggregator documents (its status table), and keep the raw code.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include "gateway/core/event.hpp"
@@ -28,7 +30,14 @@ enum class callback_kind { sms, ussd, status, events };
 std::optional<callback_kind> parse_callback_kind(std::string_view s);
 const char* to_string(callback_kind k);
 
-using inbound = std::variant<core::inbound_sms, core::ussd_request>;
+// What one callback carried, as canonical events. Some aggregators batch (Infobip's
+// results[]), so there may be several of a kind.
+struct callback {
+  std::vector<core::inbound_sms> sms;
+  std::vector<core::delivery_report> reports;
+  std::optional<core::ussd_request> ussd;
+  std::optional<core::session_end> ended;
+};
 
 // What the config says of a channel: id, type, and the type's own settings (strings, with
 // ${ENV} already substituted). `where` is "file:line:column" for messages.
@@ -38,6 +47,55 @@ struct settings {
   std::map<std::string, std::string> params;
   std::string where;
   std::string default_region = "AF";
+  std::string public_url;  // server.public_url: where aggregators reach us (status callbacks)
+};
+
+// How the outbox treats a channel's messages (common settings, docs/configuration.md).
+struct delivery_settings {
+  double rate = 10;                        // messages a second at most
+  std::size_t concurrency = 4;             // sends in flight at once
+  int max_attempts = 6;                    // then failed
+  std::int64_t validity_ms = 24 * 3600'000;         // not sent by then: expired
+  std::int64_t receipt_deadline_ms = 3600'000;      // sent, no final report by then: unconfirmed
+  std::int64_t backoff_base_ms = 1'000;    // full-jitter exponential backoff…
+  std::int64_t backoff_cap_ms = 300'000;   // …capped
+  int breaker_threshold = 5;               // connection errors in a row that open the breaker
+  std::int64_t breaker_open_ms = 30'000;   // how long it stays open before one probe
+};
+
+// One message to send.
+struct outbound {
+  std::int64_t id = 0;
+  std::string to;          // E.164
+  std::string body;
+  std::string reference;   // ours, "pg<id>": sent to aggregators that take one (idempotency, DLRs)
+  std::string status_url;  // where this channel's delivery reports should go; may be empty
+};
+
+// An HTTP request for the client (gateway/http/client.hpp) to make.
+struct http_call {
+  std::string method = "POST";
+  std::string url;  // absolute: scheme://host[:port]/path?query
+  std::vector<core::http_header> headers;
+  std::string body;
+};
+
+// What the aggregator said to a send.
+struct send_result {
+  enum class outcome { accepted, retry, failed };
+  outcome result = outcome::failed;
+  std::string external_id;          // accepted: the aggregator's message id
+  std::string raw_code;             // the aggregator's own code or status, as received
+  std::string error;                // retry / failed: why, for the history
+  int parts = 0;                    // 0: not reported
+  std::string cost;                 // as reported
+  std::int64_t retry_after_ms = 0;  // retry: the wait the aggregator asked for (429 Retry-After)
+};
+
+// One row of a codec's status table: the aggregator's status as it writes it, and ours.
+struct status_row {
+  std::string_view raw;
+  core::message_status status;
 };
 
 class channel {
@@ -49,41 +107,82 @@ class channel {
 
   const std::string& id() const { return id_; }
   const std::string& type() const { return type_; }
+  const delivery_settings& delivery() const { return delivery_; }
 
   // Which callback kinds this channel accepts; others answer 404.
   virtual bool accepts(callback_kind k) const = 0;
 
-  // Checks the callback's credentials: the URL token (`?token=`) and source address when
-  // configured. Codecs with signatures add theirs. Error text is safe to show the caller.
+  // Checks the callback's credentials: the URL token (`?token=`), the source address and
+  // Basic auth when configured. Codecs with signatures add theirs. Error text is safe to show
+  // the caller and never contains a secret.
   virtual core::status authenticate(const core::http_request& req) const;
 
-  // Parses a callback into a canonical event; an error is a 400 with its message.
-  virtual core::result<inbound> parse(callback_kind k, const core::http_request& req) const = 0;
+  // Parses a callback into canonical events; an error is a 400 with its message.
+  virtual core::result<callback> parse(callback_kind k, const core::http_request& req) const = 0;
 
-  // The HTTP answer to a USSD hop.
-  virtual core::http_response render_ussd(const core::ussd_reply& r) const = 0;
+  // The HTTP answer to a USSD hop (USSD channels).
+  virtual core::http_response render_ussd(const core::ussd_reply& r) const;
 
-  // The HTTP answer once an inbound SMS is durably stored (or recognised as a duplicate).
-  virtual core::http_response ack_sms() const = 0;
+  // The HTTP answer once a callback is durably stored (or recognised as a duplicate).
+  virtual core::http_response ack(callback_kind k) const;
 
   // True for channels whose messages the outbox delivers itself (console).
   virtual bool local_delivery() const { return false; }
 
+  // The request that sends `m`; an error when the channel cannot send (a message for the
+  // history, the message fails).
+  virtual core::result<http_call> build_send(const outbound& m) const;
+
+  // Reads the aggregator's answer to a send. The default: 2xx accepted, 429 and 5xx retry
+  // (with Retry-After), other 4xx failed; codecs read their bodies on top.
+  virtual send_result read_send_reply(unsigned status, std::string_view retry_after,
+                                      std::string_view body) const;
+
+  // Aggregators that push no reports (Kavenegar) are polled: the request asking for the state
+  // of these sent messages (nullopt: this channel is not polled), and the reports in its
+  // reply; and likewise for messages people sent us.
+  virtual std::optional<http_call> build_status_poll(const std::vector<std::string>& external_ids) const;
+  virtual core::result<callback> read_status_poll(std::string_view body) const;
+  virtual std::optional<http_call> build_inbox_poll() const;
+  virtual core::result<callback> read_inbox_poll(std::string_view body) const;
+
+  // Every delivery status the aggregator documents, mapped (empty: the channel has none).
+  virtual const std::vector<status_row>& status_table() const;
+  // The row for `raw` (exact match), or nullptr.
+  const status_row* map_status(std::string_view raw) const;
+
  protected:
   const std::string& region() const { return region_; }
+  // A setting of this channel, or `fallback`.
+  std::string param(std::string_view name, std::string_view fallback = {}) const;
+  // The public URL of one of this channel's callbacks ("" without server.public_url), with
+  // the channel's URL token when it has one.
+  std::string callback_url(callback_kind k) const;
 
  private:
   std::string id_;
   std::string type_;
   std::string region_;
-  std::string token_;                 // empty: no URL token required
+  std::string public_url_;
+  std::map<std::string, std::string> params_;
+  std::string token_;                   // empty: no URL token required
+  std::string basic_;                   // "user:password"; empty: no Basic auth required
   std::vector<std::string> allow_ips_;  // empty: any source address
+  delivery_settings delivery_;
 };
 
 // Settings every channel type understands; a type's factory accepts these plus its own.
-inline constexpr std::string_view common_params[] = {"auth_token", "allow_ips", "ussd_profile"};
+inline constexpr std::string_view common_params[] = {
+    "auth_token", "allow_ips",    "basic_auth",       "ussd_profile", "base_url", "rate",
+    "concurrency", "max_attempts", "validity",        "receipt_deadline"};
 
 // Constant-time comparison for secrets.
 bool equal_secret(std::string_view a, std::string_view b);
+
+// The common delivery settings of a channel (rate, concurrency, …), checked.
+core::result<delivery_settings> read_delivery(const settings& s);
+
+// The default reading of an HTTP status for a send: 2xx accepted, 429/5xx retry, else failed.
+send_result classify_http(unsigned status, std::string_view retry_after);
 
 }  // namespace paygham::channels

@@ -3,7 +3,13 @@
 #include <algorithm>
 
 #include "gateway/channels/africastalking.hpp"
+#include "gateway/channels/android.hpp"
 #include "gateway/channels/console.hpp"
+#include "gateway/channels/infobip.hpp"
+#include "gateway/channels/kannel.hpp"
+#include "gateway/channels/kavenegar.hpp"
+#include "gateway/channels/twilio.hpp"
+#include "gateway/channels/vonage.hpp"
 
 namespace paygham::channels {
 namespace {
@@ -16,8 +22,14 @@ struct entry {
 
 const std::vector<entry>& registry() {
   static const std::vector<entry> r = {
-      {"africastalking", &africastalking::make, {}},
+      {"africastalking", &africastalking::make, {"username", "api_key", "sender"}},
+      {"android", &android::make, {"username", "password", "signing_key", "send_path"}},
       {"console", &console::make, {}},
+      {"infobip", &infobip::make, {"api_key", "sender"}},
+      {"kannel", &kannel::make, {"username", "password", "sender", "smsc", "dlr_mask"}},
+      {"kavenegar", &kavenegar::make, {"api_key", "sender"}},
+      {"twilio", &twilio::make, {"account_sid", "secret", "sender", "messaging_service"}},
+      {"vonage", &vonage::make, {"api_key", "api_secret", "sender", "signature_secret", "signature_method"}},
   };
   return r;
 }
@@ -36,6 +48,7 @@ core::result<std::unique_ptr<channel>> make_channel(const settings& s) {
                           ") has an unknown setting '" + key + "'");
       }
     }
+    if (auto d = read_delivery(s); !d) return core::fail(d.error());
     return e.make(s);
   }
   std::string known;

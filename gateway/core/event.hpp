@@ -57,4 +57,30 @@ enum class message_status {
 
 const char* to_string(message_status s);
 
+// Where a state sits in the forward order: a state may only be replaced by a later one.
+// queued/retrying 0, sending 1, sent 2, unconfirmed 3, final states (delivered, failed,
+// expired, cancelled) 4.
+int rank(message_status s);
+bool is_final(message_status s);
+
+// A delivery report (DLR) from an aggregator: what happened to a message we sent.
+struct delivery_report {
+  std::string channel_id;
+  std::string external_id;  // the aggregator's id for the message
+  std::string reference;    // ours ("pg123"), when the aggregator echoes it back; may be empty
+  message_status status = message_status::sent;
+  std::string raw_code;     // the aggregator's status, as received ("Success", "DELIVRD", "1")
+  std::string error;        // the aggregator's reason, when it gives one
+  int parts = 0;            // 0: not reported
+  std::string cost;         // "KES 0.8000", as reported; empty: not reported
+};
+
+// Africa's Talking's end-of-session notification for USSD.
+struct session_end {
+  std::string channel_id;
+  std::string session_id;
+  std::string from;
+  bool success = true;  // "Success"; anything else means the session broke
+};
+
 }  // namespace paygham::core

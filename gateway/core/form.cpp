@@ -1,5 +1,7 @@
 #include "gateway/core/form.hpp"
 
+#include <cctype>
+
 
 namespace paygham::core {
 namespace {
@@ -67,6 +69,43 @@ result<form> parse_form(std::string_view body) {
     pos = amp + 1;
   }
   return f;
+}
+
+namespace {
+
+void encode_into(std::string& out, std::string_view in, bool plus_for_space) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  for (const char ch : in) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else if (c == ' ' && plus_for_space) {
+      out += '+';
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+}
+
+}  // namespace
+
+std::string encode_form(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  std::string out;
+  for (const auto& [k, v] : pairs) {
+    if (!out.empty()) out += '&';
+    encode_into(out, k, true);
+    out += '=';
+    encode_into(out, v, true);
+  }
+  return out;
+}
+
+std::string percent_encode(std::string_view in) {
+  std::string out;
+  encode_into(out, in, false);
+  return out;
 }
 
 }  // namespace paygham::core

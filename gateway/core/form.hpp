@@ -27,6 +27,12 @@ class form {
 // Decodes `a=1&b=x+y%21`. '+' is a space. Fails on a malformed escape (`%4`, `%zz`).
 result<form> parse_form(std::string_view body);
 
+// Encodes name/value pairs as a form body or query: unreserved bytes as they are, space as
+// '+', everything else %XX.
+std::string encode_form(const std::vector<std::pair<std::string, std::string>>& pairs);
+// Percent-encodes one component (space as %20).
+std::string percent_encode(std::string_view in);
+
 // Percent-decodes one component; `plus_is_space` for form bodies and queries.
 result<std::string> percent_decode(std::string_view in, bool plus_is_space);
 

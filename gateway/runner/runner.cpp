@@ -465,6 +465,32 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
   return result;
 }
 
+bool runner::continue_by_sms(store::tx& tx, const content& c, step& s) const {
+  flow::state st = state_from_json(s.r.state);
+  if (!s.f->continue_by_sms || s.r.status != "active" || s.r.medium != "ussd" || gateway_node(st.node)) {
+    return false;
+  }
+  s.r.medium = "sms";
+  s.r.session_id.clear();
+  s.ctx = context_for(c, flow::medium::sms, s.who, tx.now());
+  s.out = flow::repeat(*s.f, std::move(st), s.ctx);
+  tx.require_disk();
+  settle(tx, s);
+  commit(tx, s);
+  return true;
+}
+
+bool runner::end_session(store::tx& tx, const core::session_end& e) const {
+  const auto c = current();
+  auto r = tx.find_session_run(e.channel_id, e.session_id);
+  if (!r || r->status != "active") return false;
+  const flow::definition* f = c->pinned(r->flow_id, r->flow_hash);
+  auto who = tx.find_contact(r->contact_id);
+  if (!f || !who) return false;
+  step s{f, std::move(*r), std::move(*who), {}, {}};
+  return continue_by_sms(tx, *c, s);
+}
+
 tick_outcome runner::tick(store::tx& tx) const {
   const auto c = current();
   tick_outcome done;
@@ -486,15 +512,9 @@ tick_outcome runner::tick(store::tx& tx) const {
       ++done.timeouts;
     } else if (j.kind == drop_job) {
       // Only if no hop came since: the session dropped with a question open.
-      if (s.r.status != "active" || s.r.medium != "ussd" || s.r.updated_at != p.value("at", std::int64_t{-1}) ||
-          gateway_node(st.node)) {
-        continue;
-      }
-      s.r.medium = "sms";
-      s.r.session_id.clear();
-      s.ctx = context_for(*c, flow::medium::sms, s.who, tx.now());
-      s.out = flow::repeat(*f, std::move(st), s.ctx);
+      if (s.r.updated_at != p.value("at", std::int64_t{-1}) || !continue_by_sms(tx, *c, s)) continue;
       ++done.continued;
+      continue;
     } else {
       core::log::warn("job.unknown", {{"kind", j.kind}});
       continue;

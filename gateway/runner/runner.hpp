@@ -98,6 +98,11 @@ class runner {
   // keywords (stop, start, help), the open question, flow keywords, the human inbox.
   sms_outcome apply_sms(store::tx& tx, const core::inbound_sms& sms) const;
 
+  // The aggregator says a USSD session ended (Africa's Talking's notification). A session
+  // that ended with a question still open dropped: a flow with continue_by_sms goes on by
+  // SMS now; otherwise the run waits for a redial (resume). True when SMS was queued.
+  bool end_session(store::tx& tx, const core::session_end& e) const;
+
   // The clock's work that is due at tx.now(): SMS questions that timed out, USSD sessions
   // that dropped (continued by SMS where the flow says so), dropped sessions past the resume
   // window. Bounded per call; call again while it finds work.
@@ -122,6 +127,9 @@ class runner {
   void language_step(store::tx& tx, const content& c, step& s, const std::optional<std::string>& answer) const;
   // "Continue / start again" for a redial within the resume window (R-U12).
   void resume_step(step& s, const std::optional<std::string>& answer) const;
+  // Moves a USSD run that dropped with a question open to SMS: the question is sent as a
+  // message and the reply answers it. False when the run cannot continue that way.
+  bool continue_by_sms(store::tx& tx, const content& c, step& s) const;
   // Performs the actions the run waits for, feeding each outcome back to the engine.
   void settle(store::tx& tx, step& s) const;
   // Writes the run, its contact fields, its timeout job and (over SMS) its messages.

@@ -10,7 +10,7 @@
 namespace paygham::store {
 namespace {
 
-constexpr std::array<const char*, 2> migrations = {
+constexpr std::array<const char*, 3> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -113,6 +113,33 @@ CREATE INDEX inbox_new ON inbox (created_at) WHERE status = 'new';
 CREATE INDEX flow_runs_active_ussd ON flow_runs (updated_at)
   WHERE status = 'active' AND medium = 'ussd';
 CREATE INDEX flow_runs_contact_flow ON flow_runs (contact_id, flow_id) WHERE status = 'active';
+)sql",
+    // 3: sending through aggregators: parts, cost and times per message, events that were
+    // recorded but not applied (a regression), and every delivery report as received.
+    R"sql(
+ALTER TABLE outbound_messages ADD COLUMN parts INTEGER;       -- as the aggregator reported
+ALTER TABLE outbound_messages ADD COLUMN cost TEXT;           -- as the aggregator reported
+ALTER TABLE outbound_messages ADD COLUMN sent_at INTEGER;     -- when the aggregator accepted it
+CREATE UNIQUE INDEX outbound_messages_external ON outbound_messages (channel_id, external_id)
+  WHERE external_id IS NOT NULL;
+CREATE INDEX outbound_messages_awaiting ON outbound_messages (channel_id, sent_at)
+  WHERE status IN ('sent', 'unconfirmed');
+ALTER TABLE message_events ADD COLUMN applied INTEGER NOT NULL DEFAULT 1;  -- 0: recorded only
+
+CREATE TABLE delivery_reports (
+  id           INTEGER PRIMARY KEY,
+  channel_id   TEXT NOT NULL,
+  external_id  TEXT NOT NULL,
+  reference    TEXT,
+  status       TEXT NOT NULL,
+  raw_code     TEXT NOT NULL,
+  error        TEXT,
+  message_id   INTEGER REFERENCES outbound_messages(id),  -- NULL: no message known yet
+  outcome      TEXT NOT NULL CHECK (outcome IN ('applied', 'duplicate', 'regression', 'waiting')),
+  received_at  INTEGER NOT NULL
+);
+CREATE INDEX delivery_reports_waiting ON delivery_reports (channel_id, external_id)
+  WHERE outcome = 'waiting';
 )sql",
 };
 

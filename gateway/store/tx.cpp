@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <unordered_map>
 
 #include "gateway/store/statement_cache.hpp"
@@ -54,6 +55,16 @@ std::map<std::string, std::string> fields_from_json(const std::string& text) {
 }
 
 }  // namespace
+
+const char* to_string(report_outcome o) {
+  switch (o) {
+    case report_outcome::applied: return "applied";
+    case report_outcome::duplicate: return "duplicate";
+    case report_outcome::regression: return "regression";
+    case report_outcome::waiting: return "waiting";
+  }
+  return "waiting";
+}
 
 tx::tx(SQLite::Database& db, statement_cache& cache, core::unix_ms now)
     : db_(db), cache_(cache), now_(now) {}
@@ -360,9 +371,27 @@ std::int64_t tx::queue_message(const new_message& m) {
   return id;
 }
 
-std::vector<claimed_message> tx::claim_due(std::string_view channel_id, std::size_t limit) {
+std::vector<claimed_message> tx::claim_due(std::string_view channel_id, std::size_t limit,
+                                           core::unix_ms expired_before) {
+  if (expired_before > 0) {
+    // Past its validity (a reminder for a visit that is over): never sent.
+    auto& ev = stmt(
+        "INSERT INTO message_events (message_id, status, source, at) SELECT id, 'expired', 'outbox', ?"
+        " FROM outbound_messages WHERE status IN ('queued', 'retrying') AND channel_id = ? AND created_at < ?");
+    ev.bind(1, now_);
+    bind_text(ev, 2, channel_id);
+    ev.bind(3, expired_before);
+    ev.exec();
+    auto& u = stmt(
+        "UPDATE outbound_messages SET status = 'expired', error = 'validity ended before it could be sent',"
+        " updated_at = ? WHERE status IN ('queued', 'retrying') AND channel_id = ? AND created_at < ?");
+    u.bind(1, now_);
+    bind_text(u, 2, channel_id);
+    u.bind(3, expired_before);
+    u.exec();
+  }
   auto& s = stmt(
-      "SELECT id, channel_id, to_phone, body, attempts FROM outbound_messages"
+      "SELECT id, channel_id, to_phone, body, attempts, priority FROM outbound_messages"
       " WHERE status IN ('queued', 'retrying') AND next_at <= ? AND channel_id = ?"
       " ORDER BY priority, next_at, id LIMIT ?");
   s.bind(1, now_);
@@ -372,7 +401,7 @@ std::vector<claimed_message> tx::claim_due(std::string_view channel_id, std::siz
   while (s.executeStep()) {
     out.push_back(claimed_message{s.getColumn(0).getInt64(), s.getColumn(1).getString(),
                                   s.getColumn(2).getString(), s.getColumn(3).getString(),
-                                  s.getColumn(4).getInt()});
+                                  s.getColumn(4).getInt(), s.getColumn(5).getInt()});
   }
   for (auto& m : out) {
     auto& u = stmt(
@@ -381,14 +410,214 @@ std::vector<claimed_message> tx::claim_due(std::string_view channel_id, std::siz
     u.bind(1, now_);
     u.bind(2, m.id);
     u.exec();
-    auto& ev = stmt(
-        "INSERT INTO message_events (message_id, status, source, at)"
-        " VALUES (?, 'sending', 'outbox', ?)");
-    ev.bind(1, m.id);
-    ev.bind(2, now_);
-    ev.exec();
+    add_event(m.id, "sending", "outbox", {}, true);
     ++m.attempts;
   }
+  return out;
+}
+
+void tx::add_event(std::int64_t message_id, std::string_view status, std::string_view source,
+                   std::string_view raw_code, bool applied) {
+  auto& ev = stmt(
+      "INSERT INTO message_events (message_id, status, source, raw_code, applied, at)"
+      " VALUES (?, ?, ?, ?, ?, ?)");
+  ev.bind(1, message_id);
+  bind_text(ev, 2, status);
+  bind_text(ev, 3, source);
+  bind_opt_text(ev, 4, raw_code);
+  ev.bind(5, applied ? 1 : 0);
+  ev.bind(6, now_);
+  ev.exec();
+}
+
+void tx::record_sent(std::int64_t id, std::string_view external_id, std::string_view raw_code,
+                     int parts, std::string_view cost) {
+  auto& q = stmt("SELECT status, channel_id FROM outbound_messages WHERE id = ?");
+  q.bind(1, id);
+  if (!q.executeStep()) return;
+  const std::string status = q.getColumn(0).getString();
+  const std::string channel = q.getColumn(1).getString();
+  q.reset();
+  // A report may have moved it on already (delivered before the reply was read).
+  const bool forward = status == "sending" || status == "queued" || status == "retrying";
+  auto& u = stmt(
+      "UPDATE outbound_messages SET external_id = COALESCE(?, external_id), parts = COALESCE(?, parts),"
+      " cost = COALESCE(?, cost), sent_at = COALESCE(sent_at, ?), status = CASE WHEN ? THEN 'sent' ELSE status END,"
+      " updated_at = ? WHERE id = ?");
+  bind_opt_text(u, 1, external_id);
+  if (parts > 0) {
+    u.bind(2, parts);
+  } else {
+    u.bind(2);
+  }
+  bind_opt_text(u, 3, cost);
+  u.bind(4, now_);
+  u.bind(5, forward ? 1 : 0);
+  u.bind(6, now_);
+  u.bind(7, id);
+  u.exec();
+  add_event(id, "sent", "send", raw_code, forward);
+  // Reports that came before this reply, in the order they came.
+  if (external_id.empty()) return;
+  auto& w = stmt(
+      "SELECT id, reference, status, raw_code, COALESCE(error, '') FROM delivery_reports"
+      " WHERE outcome = 'waiting' AND channel_id = ? AND external_id = ? ORDER BY id");
+  bind_text(w, 1, channel);
+  bind_text(w, 2, external_id);
+  std::vector<std::pair<std::int64_t, core::delivery_report>> waiting;
+  while (w.executeStep()) {
+    core::delivery_report r;
+    r.channel_id = channel;
+    r.external_id = std::string(external_id);
+    r.reference = w.getColumn(1).getString();
+    r.raw_code = w.getColumn(3).getString();
+    r.error = w.getColumn(4).getString();
+    const std::string st = w.getColumn(2).getString();
+    for (auto candidate : {core::message_status::sent, core::message_status::delivered,
+                           core::message_status::failed, core::message_status::cancelled,
+                           core::message_status::expired}) {
+      if (st == core::to_string(candidate)) r.status = candidate;
+    }
+    waiting.emplace_back(w.getColumn(0).getInt64(), std::move(r));
+  }
+  for (const auto& [report_id, r] : waiting) {
+    const report_outcome o = apply_report_to(id, r);
+    auto& u2 = stmt("UPDATE delivery_reports SET message_id = ?, outcome = ? WHERE id = ?");
+    u2.bind(1, id);
+    u2.bind(2, to_string(o));
+    u2.bind(3, report_id);
+    u2.exec();
+  }
+}
+
+void tx::record_retry(std::int64_t id, core::unix_ms next_at, std::string_view raw_code,
+                      std::string_view error) {
+  auto& u = stmt(
+      "UPDATE outbound_messages SET status = 'retrying', next_at = ?, error = ?, updated_at = ?"
+      " WHERE id = ? AND status = 'sending'");
+  u.bind(1, next_at);
+  bind_opt_text(u, 2, error);
+  u.bind(3, now_);
+  u.bind(4, id);
+  if (u.exec() == 1) add_event(id, "retrying", "send", raw_code, true);
+}
+
+report_outcome tx::apply_report_to(std::int64_t message_id, const core::delivery_report& r) {
+  auto& q = stmt("SELECT status FROM outbound_messages WHERE id = ?");
+  q.bind(1, message_id);
+  if (!q.executeStep()) return report_outcome::waiting;
+  const std::string current = q.getColumn(0).getString();
+  q.reset();
+  core::message_status now_status = core::message_status::queued;
+  for (auto st : {core::message_status::queued, core::message_status::sending, core::message_status::sent,
+                  core::message_status::delivered, core::message_status::failed, core::message_status::retrying,
+                  core::message_status::expired, core::message_status::cancelled,
+                  core::message_status::unconfirmed}) {
+    if (current == core::to_string(st)) now_status = st;
+  }
+  const char* name = core::to_string(r.status);
+  if (now_status == r.status) {
+    // The same state again (a duplicate, or an intermediate report repeated).
+    auto& d = stmt(
+        "SELECT COUNT(*) FROM message_events WHERE message_id = ? AND status = ? AND source = 'report'"
+        " AND raw_code IS ?");
+    d.bind(1, message_id);
+    d.bind(2, name);
+    bind_opt_text(d, 3, r.raw_code);
+    d.executeStep();
+    const bool seen = d.getColumn(0).getInt() > 0;
+    d.reset();
+    if (seen) return report_outcome::duplicate;
+    add_event(message_id, name, "report", r.raw_code, false);
+    return report_outcome::duplicate;
+  }
+  if (core::rank(r.status) <= core::rank(now_status)) {
+    // Never backwards: a late 'sent' after 'delivered', or a second final state.
+    add_event(message_id, name, "report", r.raw_code, false);
+    return report_outcome::regression;
+  }
+  auto& u = stmt(
+      "UPDATE outbound_messages SET status = ?, error = COALESCE(?, error), parts = COALESCE(?, parts),"
+      " cost = COALESCE(?, cost), updated_at = ? WHERE id = ?");
+  u.bind(1, name);
+  bind_opt_text(u, 2, r.error);
+  if (r.parts > 0) {
+    u.bind(3, r.parts);
+  } else {
+    u.bind(3);
+  }
+  bind_opt_text(u, 4, r.cost);
+  u.bind(5, now_);
+  u.bind(6, message_id);
+  u.exec();
+  add_event(message_id, name, "report", r.raw_code, true);
+  return report_outcome::applied;
+}
+
+report_outcome tx::apply_report(const core::delivery_report& r) {
+  // An aggregator never repeats an acknowledged report, so it must be on disk first.
+  require_disk();
+  std::int64_t message_id = 0;
+  if (r.reference.size() > 2 && r.reference.rfind("pg", 0) == 0) {
+    auto& q = stmt("SELECT id FROM outbound_messages WHERE id = ? AND channel_id = ?");
+    q.bind(1, static_cast<std::int64_t>(std::atoll(r.reference.c_str() + 2)));
+    bind_text(q, 2, r.channel_id);
+    if (q.executeStep()) message_id = q.getColumn(0).getInt64();
+    q.reset();
+  }
+  if (message_id == 0 && !r.external_id.empty()) {
+    auto& q = stmt("SELECT id FROM outbound_messages WHERE channel_id = ? AND external_id = ?");
+    bind_text(q, 1, r.channel_id);
+    bind_text(q, 2, r.external_id);
+    if (q.executeStep()) message_id = q.getColumn(0).getInt64();
+    q.reset();
+  }
+  const report_outcome o = message_id ? apply_report_to(message_id, r) : report_outcome::waiting;
+  auto& ins = stmt(
+      "INSERT INTO delivery_reports (channel_id, external_id, reference, status, raw_code, error,"
+      " message_id, outcome, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  bind_text(ins, 1, r.channel_id);
+  bind_text(ins, 2, r.external_id);
+  bind_opt_text(ins, 3, r.reference);
+  bind_text(ins, 4, core::to_string(r.status));
+  bind_text(ins, 5, r.raw_code);
+  bind_opt_text(ins, 6, r.error);
+  if (message_id) {
+    ins.bind(7, message_id);
+  } else {
+    ins.bind(7);
+  }
+  ins.bind(8, to_string(o));
+  ins.bind(9, now_);
+  ins.exec();
+  return o;
+}
+
+std::size_t tx::mark_unconfirmed(std::string_view channel_id, core::unix_ms before) {
+  auto& ev = stmt(
+      "INSERT INTO message_events (message_id, status, source, at) SELECT id, 'unconfirmed', 'outbox', ?"
+      " FROM outbound_messages WHERE status = 'sent' AND channel_id = ? AND sent_at < ?");
+  ev.bind(1, now_);
+  bind_text(ev, 2, channel_id);
+  ev.bind(3, before);
+  ev.exec();
+  auto& u = stmt(
+      "UPDATE outbound_messages SET status = 'unconfirmed', updated_at = ?"
+      " WHERE status = 'sent' AND channel_id = ? AND sent_at < ?");
+  u.bind(1, now_);
+  bind_text(u, 2, channel_id);
+  u.bind(3, before);
+  return static_cast<std::size_t>(u.exec());
+}
+
+std::vector<std::string> tx::awaiting_report(std::string_view channel_id, std::size_t limit) {
+  auto& q = stmt(
+      "SELECT external_id FROM outbound_messages WHERE status IN ('sent', 'unconfirmed')"
+      " AND channel_id = ? AND external_id IS NOT NULL ORDER BY sent_at LIMIT ?");
+  bind_text(q, 1, channel_id);
+  q.bind(2, static_cast<std::int64_t>(limit));
+  std::vector<std::string> out;
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
   return out;
 }
 

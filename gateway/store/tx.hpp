@@ -77,8 +77,18 @@ struct claimed_message {
   std::string channel_id;
   std::string to_phone;
   std::string body;
-  int attempts = 0;
+  int attempts = 0;  // including this one
+  int prio = 2;
 };
+
+// What became of a delivery report.
+enum class report_outcome {
+  applied,     // the message moved forward
+  duplicate,   // the same report again: nothing changed
+  regression,  // it would move the message back: recorded with its raw code, not applied
+  waiting,     // no message has that id yet (the send reply may still be on its way): kept
+};
+const char* to_string(report_outcome o);
 
 class statement_cache;
 
@@ -143,20 +153,43 @@ class tx {
   std::int64_t queue_message(const new_message& m);
 
   // Moves up to `limit` of a channel's due messages to 'sending' (priority first, then due
-  // time) and returns them. Only the outbox calls this.
-  std::vector<claimed_message> claim_due(std::string_view channel_id, std::size_t limit);
+  // time) and returns them. Messages whose validity ended (created before `expired_before`)
+  // become 'expired' instead. Only the outbox calls this.
+  std::vector<claimed_message> claim_due(std::string_view channel_id, std::size_t limit,
+                                         core::unix_ms expired_before = 0);
+
+  // The aggregator accepted message `id`: 'sent', with its id, parts and cost, unless a report
+  // already moved it further. Reports that arrived for that id before this are applied now.
+  void record_sent(std::int64_t id, std::string_view external_id, std::string_view raw_code,
+                   int parts, std::string_view cost);
+  // A send that may succeed later: 'retrying' at `next_at` (history: the raw code and why).
+  void record_retry(std::int64_t id, core::unix_ms next_at, std::string_view raw_code,
+                    std::string_view error);
+
+  // Applies a delivery report: matched by our reference, else by the aggregator's id.
+  report_outcome apply_report(const core::delivery_report& r);
+
+  // Messages sent before `before` with no final report: 'unconfirmed'. Returns how many.
+  std::size_t mark_unconfirmed(std::string_view channel_id, core::unix_ms before);
+
+  // External ids of a channel's messages still awaiting a final report (for polling).
+  std::vector<std::string> awaiting_report(std::string_view channel_id, std::size_t limit);
 
   // After a restart: messages left in 'sending' by the previous process go back to
   // 'retrying', due now, with a history event. Returns how many.
   std::size_t requeue_in_flight();
 
-  // Records a transition with its source and the aggregator's raw code (may be empty).
+  // Records a transition with its source and the aggregator's raw code (may be empty);
+  // applies it unconditionally (the outbox's own moves).
   void set_message_status(std::int64_t id, core::message_status s, std::string_view source,
                           std::string_view raw_code, std::string_view external_id = {},
                           std::string_view error = {});
 
  private:
   SQLite::Statement& stmt(const char* sql);
+  void add_event(std::int64_t message_id, std::string_view status, std::string_view source,
+                 std::string_view raw_code, bool applied);
+  report_outcome apply_report_to(std::int64_t message_id, const core::delivery_report& r);
 
   SQLite::Database& db_;
   statement_cache& cache_;

@@ -42,7 +42,7 @@ TEST_CASE("integration: a USSD session runs from the first screen to END", "[int
   auto r = http_call(srv.port(), "POST", at_ussd, ussd_body("s1", ""));
   CHECK(r.status == 200);
   CHECK_THAT(r.headers["content-type"], Catch::StartsWith("text/plain"));
-  CHECK(r.body == "CON Red Crescent\n1. Clinic hours\n2. Mine safety\n");
+  CHECK(r.body == "CON Red Crescent\n1. Clinic hours\n2. Mine safety");
   r = http_call(srv.port(), "POST", at_ussd, ussd_body("s1", "2"));
   CHECK(r.status == 200);
   CHECK_THAT(r.body, Catch::StartsWith("END Saw a mine"));

@@ -32,7 +32,7 @@ TEST_CASE("integration: a USSD session survives a restart on the same database",
   }
   server_process second(config);
   const auto r = http_call(second.port(), "POST", "/channels/at/ussd", ussd_body("r1", "1"));
-  CHECK(r.body == "CON Which clinic?\n1. Golshahr Helal House\n2. Central clinic\n0. Back\n");
+  CHECK(r.body == "CON Which clinic?\n1. Golshahr Helal House\n2. Central clinic\n0. Back");
 }
 
 TEST_CASE("integration: SIGTERM during a request lets that request finish", "[integration]") {

@@ -1,0 +1,117 @@
+// Delivery reports against the store: states only move forward, early and repeated reports
+// are kept and applied once, and the history says what happened.
+#include "gateway/store/tx.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <catch2/catch.hpp>
+
+#include "gateway/store/writer.hpp"
+#include "tests/support/store_support.hpp"
+#include "tests/support/support.hpp"
+
+using namespace paygham;
+
+namespace {
+
+struct fixture {
+  test::temp_dir dir;
+  store::writer w{store::options{dir.file("store.db"), store::synchronous::normal}};
+
+  std::int64_t queue_and_claim() {
+    return test::in_tx(w, [](store::tx& t) {
+      const auto id = t.queue_message({"tw", 0, 0, "+93700000001", "hello", core::priority::reply});
+      t.claim_due("tw", 1);
+      return id;
+    });
+  }
+
+  store::report_outcome report(const std::string& external_id, core::message_status s,
+                               const std::string& raw, const std::string& reference = "") {
+    core::delivery_report r;
+    r.channel_id = "tw";
+    r.external_id = external_id;
+    r.reference = reference;
+    r.status = s;
+    r.raw_code = raw;
+    return test::in_tx(w, [&](store::tx& t) { return t.apply_report(r); });
+  }
+
+  std::string status(std::int64_t id) {
+    SQLite::Database db(dir.file("store.db"));
+    SQLite::Statement q(db, "SELECT status FROM outbound_messages WHERE id = ?");
+    q.bind(1, id);
+    q.executeStep();
+    return q.getColumn(0).getString();
+  }
+
+  std::vector<std::string> history(std::int64_t id) {
+    SQLite::Database db(dir.file("store.db"));
+    SQLite::Statement h(db, "SELECT status, source, COALESCE(raw_code, ''), applied FROM message_events"
+                            " WHERE message_id = ? ORDER BY id");
+    h.bind(1, id);
+    std::vector<std::string> out;
+    while (h.executeStep()) {
+      out.push_back(h.getColumn(0).getString() + "/" + h.getColumn(1).getString() + "/" +
+                    h.getColumn(2).getString() + (h.getColumn(3).getInt() ? "" : " (not applied)"));
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("reports: states move forward only; a late sent and a second final are recorded, not applied",
+          "[store]") {
+  fixture fx;
+  const auto id = fx.queue_and_claim();
+  test::in_tx(fx.w, [&](store::tx& t) { t.record_sent(id, "SM1", "queued", 1, "0.05"); });
+  CHECK(fx.report("SM1", core::message_status::delivered, "delivered") == store::report_outcome::applied);
+  CHECK(fx.report("SM1", core::message_status::sent, "sent") == store::report_outcome::regression);
+  CHECK(fx.report("SM1", core::message_status::failed, "undelivered") == store::report_outcome::regression);
+  CHECK(fx.report("SM1", core::message_status::delivered, "delivered") == store::report_outcome::duplicate);
+  CHECK(fx.status(id) == "delivered");
+  CHECK(fx.history(id) == std::vector<std::string>{
+                              "queued/runner/", "sending/outbox/", "sent/send/queued", "delivered/report/delivered",
+                              "sent/report/sent (not applied)", "failed/report/undelivered (not applied)"});
+}
+
+TEST_CASE("reports: a report before the send reply waits, then applies in order", "[store]") {
+  fixture fx;
+  const auto id = fx.queue_and_claim();
+  CHECK(fx.report("SM2", core::message_status::sent, "sent") == store::report_outcome::waiting);
+  CHECK(fx.report("SM2", core::message_status::delivered, "delivered") == store::report_outcome::waiting);
+  CHECK(fx.status(id) == "sending");
+  test::in_tx(fx.w, [&](store::tx& t) { t.record_sent(id, "SM2", "queued", 0, ""); });
+  CHECK(fx.status(id) == "delivered");
+  SQLite::Database db(fx.dir.file("store.db"));
+  CHECK(db.execAndGet("SELECT group_concat(outcome) FROM delivery_reports ORDER BY id").getString() ==
+        "duplicate,applied");
+}
+
+TEST_CASE("reports: our reference finds the message before its id is known; unknown ids are kept",
+          "[store]") {
+  fixture fx;
+  const auto id = fx.queue_and_claim();
+  CHECK(fx.report("X9", core::message_status::failed, "UNDELIVERABLE", "pg" + std::to_string(id)) ==
+        store::report_outcome::applied);
+  CHECK(fx.status(id) == "failed");
+  // A report for a message we never sent: kept, changes nothing.
+  CHECK(fx.report("nobody", core::message_status::delivered, "delivered") == store::report_outcome::waiting);
+  SQLite::Database db(fx.dir.file("store.db"));
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM delivery_reports WHERE message_id IS NULL").getInt() == 1);
+  // A late accept after the failure report does not bring it back.
+  test::in_tx(fx.w, [&](store::tx& t) { t.record_sent(id, "X9", "PENDING", 0, ""); });
+  CHECK(fx.status(id) == "failed");
+}
+
+TEST_CASE("reports: a sent message with no final report by the deadline becomes unconfirmed", "[store]") {
+  fixture fx;
+  const auto id = fx.queue_and_claim();
+  test::in_tx(fx.w, [&](store::tx& t) { t.record_sent(id, "SM3", "queued", 0, ""); });
+  CHECK(test::in_tx(fx.w, [](store::tx& t) { return t.mark_unconfirmed("tw", t.now() + 1); }) == 1);
+  CHECK(fx.status(id) == "unconfirmed");
+  // A final report still counts when it comes late.
+  CHECK(fx.report("SM3", core::message_status::delivered, "delivered") == store::report_outcome::applied);
+  CHECK(fx.status(id) == "delivered");
+}
