@@ -224,6 +224,7 @@ void read_channels(config_reader& cr, const YAML::Node& n, config& c) {
     channels::settings s;
     s.where = core::yaml::where(r.file(), ch);
     s.default_region = c.defaults_.region;
+    s.public_url = c.public_url;
     s.id = cr.text(ch, "id", path, true).value_or("");
     s.type = cr.text(ch, "type", path, true).value_or("");
     if (!s.id.empty() && !ids.insert(s.id).second) {

@@ -10,6 +10,7 @@
 #include "gateway/core/log.hpp"
 #include "gateway/core/metrics.hpp"
 #include "gateway/http/router.hpp"
+#include "gateway/http/client.hpp"
 #include "gateway/http/server.hpp"
 #include "gateway/jobs/outbox.hpp"
 #include "gateway/runner/runner.hpp"
@@ -63,13 +64,29 @@ int serve(const std::string& config_path) {
     runner::runner run(content, runner_settings(cfg));
     std::vector<const channels::channel*> chan_ptrs;
     for (const auto& ch : chans) chan_ptrs.push_back(ch.get());
-    jobs::outbox outbox(writer, chan_ptrs);
-
     core::metrics metrics;
+    http::client client;
+    jobs::outbox* outbox_ptr = nullptr;
+    // What polling finds in an aggregator's inbox is stored like a callback's SMS.
+    jobs::outbox outbox(writer, chan_ptrs, &client, &metrics, [&](const channels::callback& found) {
+      auto sms = std::make_shared<std::vector<core::inbound_sms>>(found.sms);
+      writer.submit([&run, sms](store::tx& tx) {
+        for (const auto& m : *sms) run.apply_sms(tx, m);
+      }, [&outbox_ptr](std::exception_ptr err) {
+        if (!err && outbox_ptr) outbox_ptr->wake();
+      });
+    });
+    outbox_ptr = &outbox;
+
     metrics.gauge("paygham_outbox_depth", "Outbound messages queued, retrying or being sent.",
                   [&] {
                     std::lock_guard lock(reader_mu);
                     return static_cast<double>(reader.outbox_depth());
+                  });
+    metrics.gauge("paygham_messages_unconfirmed",
+                  "Messages sent with no final report by their channel's receipt deadline.", [&] {
+                    std::lock_guard lock(reader_mu);
+                    return static_cast<double>(reader.unconfirmed());
                   });
     metrics.gauge("paygham_store_commits", "Transactions the store writer committed (group commits).",
                   [&] { return static_cast<double>(writer.counters().groups); });
@@ -107,6 +124,7 @@ int serve(const std::string& config_path) {
     // ticks queued at once.
     auto ticking = std::make_shared<std::atomic<bool>>(false);
     server.every(std::chrono::seconds(1), [&writer, &run, &outbox, ticking] {
+      outbox.tick();
       if (ticking->exchange(true)) return;
       auto did = std::make_shared<runner::tick_outcome>();
       writer.submit([&run, did](store::tx& t) { *did = run.tick(t); },
@@ -142,6 +160,7 @@ int serve(const std::string& config_path) {
                                          {"store", cfg.store.path}});
     server.run();
     outbox.stop();
+    client.stop();
     writer.stop();
     core::log::info("server.stopped");
   } catch (const std::exception& e) {

@@ -73,12 +73,7 @@ struct outbound {
 };
 
 // An HTTP request for the client (gateway/http/client.hpp) to make.
-struct http_call {
-  std::string method = "POST";
-  std::string url;  // absolute: scheme://host[:port]/path?query
-  std::vector<core::http_header> headers;
-  std::string body;
-};
+using http_call = core::http_call;
 
 // What the aggregator said to a send.
 struct send_result {
@@ -108,6 +103,9 @@ class channel {
   const std::string& id() const { return id_; }
   const std::string& type() const { return type_; }
   const delivery_settings& delivery() const { return delivery_; }
+  // The public URL of one of this channel's callbacks ("" without server.public_url), with
+  // the channel's URL token when it has one.
+  std::string callback_url(callback_kind k) const;
 
   // Which callback kinds this channel accepts; others answer 404.
   virtual bool accepts(callback_kind k) const = 0;
@@ -138,9 +136,11 @@ class channel {
   virtual send_result read_send_reply(unsigned status, std::string_view retry_after,
                                       std::string_view body) const;
 
-  // Aggregators that push no reports (Kavenegar) are polled: the request asking for the state
+  // Aggregators that push no reports (Kavenegar) are polled (polled() is true): the request
+  // asking for the state
   // of these sent messages (nullopt: this channel is not polled), and the reports in its
   // reply; and likewise for messages people sent us.
+  virtual bool polled() const { return false; }
   virtual std::optional<http_call> build_status_poll(const std::vector<std::string>& external_ids) const;
   virtual core::result<callback> read_status_poll(std::string_view body) const;
   virtual std::optional<http_call> build_inbox_poll() const;
@@ -155,9 +155,6 @@ class channel {
   const std::string& region() const { return region_; }
   // A setting of this channel, or `fallback`.
   std::string param(std::string_view name, std::string_view fallback = {}) const;
-  // The public URL of one of this channel's callbacks ("" without server.public_url), with
-  // the channel's URL token when it has one.
-  std::string callback_url(callback_kind k) const;
 
  private:
   std::string id_;

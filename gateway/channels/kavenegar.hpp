@@ -20,6 +20,7 @@ class kavenegar : public channel {
   core::result<http_call> build_send(const outbound& m) const override;
   send_result read_send_reply(unsigned status, std::string_view retry_after,
                               std::string_view body) const override;
+  bool polled() const override { return true; }
   std::optional<http_call> build_status_poll(const std::vector<std::string>& external_ids) const override;
   core::result<callback> read_status_poll(std::string_view body) const override;
   std::optional<http_call> build_inbox_poll() const override;

@@ -33,6 +33,14 @@ struct http_response {
   std::vector<http_header> headers;
 };
 
+// A request to make to someone else (an aggregator's send API), for gateway/http's client.
+struct http_call {
+  std::string method = "POST";
+  std::string url;  // absolute: http[s]://host[:port]/path?query
+  std::vector<http_header> headers;
+  std::string body;
+};
+
 // A short text/plain response; the reason ends with a newline for curl users.
 http_response text_response(unsigned status, std::string body);
 // An application/json response.

@@ -133,13 +133,22 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
           using completion_t = decltype(completion);
           // The work guard keeps run() alive while a handler waits on another thread.
           struct pending {
-            pending(completion_t c, asio::io_context& io)
-                : completion(std::move(c)), work(asio::make_work_guard(io)) {}
+            pending(completion_t c, asio::io_context& io, asio::any_io_executor e)
+                : completion(std::move(c)), work(asio::make_work_guard(io)), ex(std::move(e)) {}
+            // A handler that let go of its reply without answering still gets the session
+            // an answer, so the connection is never left hanging.
+            ~pending() {
+              if (replied.exchange(true)) return;
+              asio::post(ex, [c = std::move(completion), w = std::move(work)]() mutable {
+                c(core::text_response(500, "the request was dropped without an answer"));
+              });
+            }
             completion_t completion;
             asio::executor_work_guard<asio::io_context::executor_type> work;
+            asio::any_io_executor ex;
             std::atomic<bool> replied{false};
           };
-          auto p = std::make_shared<pending>(std::move(completion), ioc);
+          auto p = std::make_shared<pending>(std::move(completion), ioc, ex);
           (*m.target)(req, m.values, [p, ex](core::http_response res) {
             if (p->replied.exchange(true)) return;  // a second reply is a bug; ignore it
             asio::post(ex, [p, res = std::move(res)]() mutable {

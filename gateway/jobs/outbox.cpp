@@ -1,15 +1,78 @@
 #include "gateway/jobs/outbox.hpp"
 
-#include <memory>
+#include <algorithm>
+#include <deque>
 
-#include "gateway/channels/channel.hpp"
+#include "gateway/core/clock.hpp"
 #include "gateway/core/log.hpp"
+#include "gateway/core/metrics.hpp"
+#include "gateway/http/client.hpp"
 #include "gateway/store/writer.hpp"
 
 namespace paygham::jobs {
+namespace {
 
-outbox::outbox(store::writer& w, std::vector<const channels::channel*> channels, std::size_t batch)
-    : writer_(w), channels_(std::move(channels)), batch_(batch) {}
+using clock_type = std::chrono::steady_clock;
+
+// Claimed messages a channel may hold waiting for a rate token, beyond those in flight.
+constexpr std::size_t ready_extra = 8;
+// How often aggregators without report callbacks are asked.
+constexpr auto poll_every = std::chrono::seconds(30);
+
+std::string describe(std::exception_ptr err) {
+  try {
+    std::rethrow_exception(err);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown error";
+  }
+}
+
+}  // namespace
+
+struct outbox::lane {
+  const channels::channel* ch = nullptr;
+  channels::delivery_settings d;
+  std::size_t in_flight = 0;               // sent to the client, outcome not yet recorded
+  std::deque<store::claimed_message> ready;  // claimed, waiting for a rate token
+  bool claiming = false;
+  bool again = false;                       // woken while claiming: claim again after
+  double tokens = 1;
+  clock_type::time_point refilled = clock_type::now();
+  bool token_timer = false;
+  int connection_failures = 0;
+  clock_type::time_point open_until{};      // circuit open until then
+  bool breaker_timer = false;
+  clock_type::time_point next_poll{};
+  bool polling = false;
+
+  void refill() {
+    const auto now = clock_type::now();
+    tokens = std::min(std::max(1.0, d.rate), tokens + d.rate * std::chrono::duration<double>(now - refilled).count());
+    refilled = now;
+  }
+  bool breaker_open() const { return clock_type::now() < open_until; }
+  // Half-open: the breaker's time is up after repeated failures; one probe at a time.
+  bool probing() const { return connection_failures >= d.breaker_threshold; }
+};
+
+outbox::outbox(store::writer& w, std::vector<const channels::channel*> channels, http::client* client,
+               core::metrics* metrics, std::function<void(const channels::callback&)> on_inbound)
+    : writer_(w), client_(client), metrics_(metrics), on_inbound_(std::move(on_inbound)) {
+  for (const auto* ch : channels) {
+    if (ch->local_delivery()) {
+      local_.push_back(ch);
+      continue;
+    }
+    auto l = std::make_unique<lane>();
+    l->ch = ch;
+    l->d = ch->delivery();
+    lanes_.push_back(std::move(l));
+  }
+}
+
+outbox::~outbox() { stop(); }
 
 void outbox::start() {
   writer_.submit(
@@ -21,72 +84,298 @@ void outbox::start() {
       [this](std::exception_ptr) { wake(); });
 }
 
-void outbox::wake() {
-  {
-    std::lock_guard lock(mu_);
-    if (stopped_) return;
-    if (running_) {
-      again_ = true;
-      return;
-    }
-    running_ = true;
-    again_ = false;
-  }
-  claim_next();
-}
-
 void outbox::stop() {
   std::lock_guard lock(mu_);
   stopped_ = true;
 }
 
-void outbox::claim_next() {
+void outbox::wake() {
+  deliver_locally();
+  if (!client_) return;
+  for (auto& l : lanes_) pump(*l);
+}
+
+void outbox::tick() {
+  wake();  // retries that fell due
+  if (!client_) return;
+  for (auto& lp : lanes_) {
+    lane& l = *lp;
+    const auto deadline = l.d.receipt_deadline_ms;
+    const std::string channel = l.ch->id();
+    writer_.submit(
+        [channel, deadline](store::tx& tx) {
+          if (const std::size_t n = tx.mark_unconfirmed(channel, tx.now() - deadline)) {
+            core::log::warn("outbox.unconfirmed", {{"channel", channel}, {"messages", n}});
+          }
+        },
+        nullptr, store::durability::commit);
+    poll(l);
+  }
+}
+
+void outbox::pump(lane& l) {
+  std::size_t want = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+    if (l.claiming) {
+      l.again = true;
+      return;
+    }
+    if (l.breaker_open()) {
+      if (!l.breaker_timer) {
+        l.breaker_timer = true;
+        const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(l.open_until - clock_type::now());
+        client_->after(wait + std::chrono::milliseconds(1), [this, &l] {
+          {
+            std::lock_guard inner(mu_);
+            l.breaker_timer = false;
+          }
+          pump(l);
+        });
+      }
+      return;
+    }
+    const std::size_t limit = l.probing() ? 1 : l.d.concurrency + ready_extra;
+    const std::size_t held = l.in_flight + l.ready.size();
+    if (held >= limit) return;
+    want = limit - held;
+    l.claiming = true;
+    l.again = false;
+  }
+  claim(l, want);
+}
+
+void outbox::claim(lane& l, std::size_t n) {
+  auto got = std::make_shared<std::vector<store::claimed_message>>();
+  const std::string channel = l.ch->id();
+  const auto validity = l.d.validity_ms;
+  writer_.submit(
+      [got, channel, n, validity](store::tx& tx) { *got = tx.claim_due(channel, n, tx.now() - validity); },
+      [this, &l, got, n](std::exception_ptr err) {
+        bool again = false;
+        {
+          std::lock_guard lock(mu_);
+          l.claiming = false;
+          if (err) {
+            core::log::error("outbox.claim_failed", {{"channel", l.ch->id()}, {"error", describe(err)}});
+            return;
+          }
+          for (auto& m : *got) l.ready.push_back(std::move(m));
+          // Keep the highest priority first among those waiting for a token.
+          std::stable_sort(l.ready.begin(), l.ready.end(),
+                           [](const auto& a, const auto& b) { return a.prio < b.prio; });
+          again = l.again || got->size() == n;
+        }
+        send_ready(l);
+        if (again) pump(l);
+      },
+      // A claim only moves messages to 'sending'; a crash puts them back (requeue_in_flight).
+      store::durability::commit);
+}
+
+void outbox::send_ready(lane& l) {
+  std::vector<store::claimed_message> go;
+  {
+    std::lock_guard lock(mu_);
+    l.refill();
+    const std::size_t slots = l.probing() ? 1 : l.d.concurrency;
+    while (!l.ready.empty() && l.in_flight < slots && l.tokens >= 1) {
+      l.tokens -= 1;
+      ++l.in_flight;
+      go.push_back(std::move(l.ready.front()));
+      l.ready.pop_front();
+    }
+    if (!l.ready.empty() && l.in_flight < slots && !l.token_timer && !stopped_) {
+      // Out of tokens: come back when the next one is there.
+      l.token_timer = true;
+      const auto wait = std::chrono::milliseconds(static_cast<std::int64_t>((1 - l.tokens) / l.d.rate * 1000) + 1);
+      client_->after(wait, [this, &l] {
+        {
+          std::lock_guard inner(mu_);
+          l.token_timer = false;
+        }
+        send_ready(l);
+      });
+    }
+  }
+  for (auto& m : go) dispatch(l, std::move(m));
+}
+
+void outbox::dispatch(lane& l, store::claimed_message m) {
+  const channels::outbound out{m.id, m.to_phone, m.body, "pg" + std::to_string(m.id),
+                               l.ch->callback_url(channels::callback_kind::status)};
+  auto call = l.ch->build_send(out);
+  if (!call) {
+    channels::send_result r;
+    r.result = channels::send_result::outcome::failed;
+    r.error = call.error();
+    return finish(l, m, "", std::move(r));
+  }
+  client_->request(std::move(call).value(), [this, &l, m](http::client_result res) {
+    channels::send_result r;
+    if (res.status == 0) {
+      r.result = channels::send_result::outcome::retry;
+      r.error = res.error;
+    } else {
+      r = l.ch->read_send_reply(res.status, res.retry_after, res.body);
+    }
+    {
+      std::lock_guard lock(mu_);
+      if (res.no_connection) {
+        if (++l.connection_failures >= l.d.breaker_threshold) {
+          l.open_until = clock_type::now() + std::chrono::milliseconds(l.d.breaker_open_ms);
+          core::log::warn("outbox.breaker_open", {{"channel", l.ch->id()},
+                                                  {"failures", l.connection_failures},
+                                                  {"error", res.error}});
+        }
+      } else {
+        if (l.connection_failures >= l.d.breaker_threshold) {
+          core::log::info("outbox.breaker_closed", {{"channel", l.ch->id()}});
+        }
+        l.connection_failures = 0;
+      }
+    }
+    finish(l, m, res.status ? "HTTP " + std::to_string(res.status) : "", std::move(r));
+  });
+}
+
+std::int64_t outbox::backoff_ms(const lane& l, int attempt, std::int64_t at_least) {
+  // Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))].
+  const int shift = std::min(attempt - 1, 20);
+  const std::int64_t ceiling = std::min<std::int64_t>(l.d.backoff_cap_ms, l.d.backoff_base_ms << shift);
+  std::lock_guard lock(mu_);
+  std::uniform_int_distribution<std::int64_t> pick(0, std::max<std::int64_t>(ceiling, 1));
+  return std::max(at_least, pick(rng_));
+}
+
+void outbox::finish(lane& l, const store::claimed_message& m, std::string http_code, channels::send_result r) {
+  using outcome = channels::send_result::outcome;
+  if (r.result == outcome::retry && m.attempts >= l.d.max_attempts) {
+    r.result = outcome::failed;
+    r.error = "gave up after " + std::to_string(m.attempts) + " attempts: " + r.error;
+  }
+  const std::int64_t delay = r.result == outcome::retry ? backoff_ms(l, m.attempts, r.retry_after_ms) : 0;
+  if (r.raw_code.empty()) r.raw_code = http_code;
+  const std::string reference = "pg" + std::to_string(m.id);
+  writer_.submit(
+      [m, r, delay, reference](store::tx& tx) {
+        switch (r.result) {
+          case outcome::accepted:
+            // No id from the aggregator (Kannel): our reference is the id its reports carry.
+            tx.record_sent(m.id, r.external_id.empty() ? reference : r.external_id, r.raw_code, r.parts, r.cost);
+            break;
+          case outcome::retry:
+            tx.record_retry(m.id, tx.now() + delay, r.raw_code, r.error);
+            break;
+          case outcome::failed:
+            tx.set_message_status(m.id, core::message_status::failed, "send", r.raw_code, {}, r.error);
+            break;
+        }
+      },
+      [this, &l, r, delay](std::exception_ptr err) {
+        if (err) core::log::error("outbox.record_failed", {{"channel", l.ch->id()}, {"error", describe(err)}});
+        if (metrics_) {
+          const char* what = r.result == outcome::accepted ? "sent" : r.result == outcome::retry ? "retry" : "failed";
+          metrics_->count("paygham_outbox_sends_total", "Send attempts by channel and outcome.",
+                          "channel_outcome", l.ch->id() + ":" + what);
+        }
+        {
+          std::lock_guard lock(mu_);
+          --l.in_flight;
+        }
+        if (r.result == outcome::retry && client_) {
+          client_->after(std::chrono::milliseconds(delay + 1), [this, &l] { pump(l); });
+        }
+        send_ready(l);
+        pump(l);
+      },
+      // 'sent' with the aggregator's id must survive: a report may name only that id.
+      store::durability::disk);
+}
+
+void outbox::poll(lane& l) {
+  if (!l.ch->polled()) return;
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_ || l.polling || clock_type::now() < l.next_poll) return;
+    l.polling = true;
+    l.next_poll = clock_type::now() + poll_every;
+  }
+  const auto done_polling = [this, &l] {
+    std::lock_guard lock(mu_);
+    l.polling = false;
+  };
+  const auto read_reports = [this, &l](std::string body) {
+    auto got = l.ch->read_status_poll(body);
+    if (!got) return core::log::warn("outbox.poll_failed", {{"channel", l.ch->id()}, {"error", got.error()}});
+    auto reports = std::make_shared<std::vector<core::delivery_report>>(std::move(got->reports));
+    writer_.submit([reports](store::tx& tx) {
+      for (const auto& r : *reports) tx.apply_report(r);
+    }, nullptr);
+  };
+  auto ids = std::make_shared<std::vector<std::string>>();
+  const std::string channel = l.ch->id();
+  writer_.submit([ids, channel](store::tx& tx) { *ids = tx.awaiting_report(channel, 100); },
+                 [this, &l, ids, read_reports, done_polling](std::exception_ptr err) {
+                   auto status_call = err ? std::nullopt : l.ch->build_status_poll(*ids);
+                   if (status_call) {
+                     client_->request(std::move(*status_call), [read_reports](http::client_result res) {
+                       if (res.status == 200) read_reports(std::move(res.body));
+                     });
+                   }
+                   if (auto inbox = l.ch->build_inbox_poll(); inbox && on_inbound_) {
+                     client_->request(std::move(*inbox), [this, &l](http::client_result res) {
+                       if (res.status != 200) return;
+                       auto got = l.ch->read_inbox_poll(res.body);
+                       if (got && !got->sms.empty()) on_inbound_(got.value());
+                     });
+                   }
+                   done_polling();
+                 },
+                 store::durability::commit);
+}
+
+void outbox::deliver_locally() {
+  if (local_.empty()) return;
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+    if (local_running_) {
+      local_again_ = true;
+      return;
+    }
+    local_running_ = true;
+    local_again_ = false;
+  }
   // One transaction claims and delivers a batch for every local channel: the claim, the
   // 'sent' and the 'delivered' events commit together, so a crash leaves no half-done send.
+  constexpr std::size_t batch = 64;
   auto delivered = std::make_shared<std::size_t>(0);
   writer_.submit(
       [this, delivered](store::tx& tx) {
-        for (const channels::channel* ch : channels_) {
-          if (!ch->local_delivery()) continue;  // HTTP senders arrive with their codecs
-          for (const auto& m : tx.claim_due(ch->id(), batch_)) {
+        for (const channels::channel* ch : local_) {
+          for (const auto& m : tx.claim_due(ch->id(), batch)) {
             core::log::info("console.message", {{"channel", ch->id()},
                                                 {"message_id", static_cast<std::int64_t>(m.id)},
                                                 {"to", core::log::phone{m.to_phone}},
                                                 {"body", core::log::body{m.body}}});
-            const std::string ref = "console-" + std::to_string(m.id);
-            tx.set_message_status(m.id, core::message_status::sent, "console", "", ref);
+            tx.record_sent(m.id, "console-" + std::to_string(m.id), "", 0, "");
             tx.set_message_status(m.id, core::message_status::delivered, "console", "");
             ++*delivered;
           }
         }
       },
       [this, delivered](std::exception_ptr err) {
-        if (err) {
-          try {
-            std::rethrow_exception(err);
-          } catch (const std::exception& e) {
-            core::log::error("outbox.round_failed", {{"error", e.what()}});
-          }
+        if (err) core::log::error("outbox.round_failed", {{"error", describe(err)}});
+        bool more = false;
+        {
+          std::lock_guard lock(mu_);
+          local_running_ = false;
+          more = !stopped_ && (local_again_ || (!err && *delivered >= batch));
         }
-        // A full batch means more may be due; otherwise idle until the next wake().
-        finish_round(!err && *delivered >= batch_);
+        if (more) deliver_locally();
       });
-}
-
-void outbox::finish_round(bool more) {
-  {
-    std::lock_guard lock(mu_);
-    if (stopped_) {
-      running_ = false;
-      return;
-    }
-    if (!more && !again_) {
-      running_ = false;
-      return;
-    }
-    again_ = false;
-  }
-  claim_next();
 }
 
 }  // namespace paygham::jobs

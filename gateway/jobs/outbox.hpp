@@ -1,49 +1,87 @@
 // The outbox sender: claims due messages from the store, hands them to their channel and
-// records each state change. It is driven by callbacks from the store's writer thread, so it
-// never blocks the io thread and needs no thread of its own.
+// records each state change (DESIGN.md section 4).
 //
-// wake() after anything is queued; the outbox then drains every due message in batches and
-// goes idle until the next wake(). Channels that deliver locally (console) are delivered
-// here: written to the log and marked sent, then delivered.
+// Per channel: at most `concurrency` sends in flight and `rate` a second (a token bucket);
+// messages are claimed in priority order (alert, reminder, reply, bulk), so an alert never
+// waits behind a broadcast for more than the sends already in flight. A transient failure
+// (429, 5xx, a timeout, no connection) is retried after a full-jitter exponential backoff
+// (at least the aggregator's Retry-After), up to `max_attempts`; then the message fails. A
+// message not sent within its validity expires. After `breaker_threshold` connection errors
+// in a row the channel's circuit opens for `breaker_open_ms`, then one probe decides. Sent
+// messages without a final report by the receipt deadline become 'unconfirmed' (tick()).
+// Aggregators that push no reports are polled (tick()).
+//
+// Nothing here blocks: claims and records run on the store's writer thread, sends on the
+// HTTP client's thread; the state between them is guarded by one mutex. Channels that
+// deliver locally (console) are delivered in the claiming transaction.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
 #include <mutex>
+#include <random>
 #include <string>
 #include <vector>
 
+#include "gateway/channels/channel.hpp"
+
 namespace paygham::store {
 class writer;
+struct claimed_message;
+}  // namespace paygham::store
+namespace paygham::http {
+class client;
 }
-namespace paygham::channels {
-class channel;
+namespace paygham::core {
+class metrics;
 }
 
 namespace paygham::jobs {
 
 class outbox {
  public:
-  // `channels` must outlive the outbox.
-  outbox(store::writer& w, std::vector<const channels::channel*> channels, std::size_t batch = 64);
+  // `channels`, `client` and `metrics` must outlive the outbox; `client` may be null when
+  // every channel delivers locally. `on_inbound` receives what polling found (Kavenegar's
+  // inbox) and must store it (the server passes it to the runner).
+  outbox(store::writer& w, std::vector<const channels::channel*> channels, http::client* client,
+         core::metrics* metrics = nullptr,
+         std::function<void(const channels::callback&)> on_inbound = nullptr);
+  ~outbox();
 
   // Puts messages left 'sending' by a crashed process back in line, then starts draining.
   void start();
-  // Thread-safe; cheap when a drain is already running.
+  // Thread-safe; cheap when every channel is already busy.
   void wake();
-  // No new batches after this; a batch already submitted still completes.
+  // Once a second: unconfirmed messages, polling, retries that fell due.
+  void tick();
+  // No new claims or sends after this; what is in flight still records its outcome.
   void stop();
 
  private:
-  void claim_next();
-  void finish_round(bool more);
+  struct lane;
+
+  void pump(lane& l);
+  void claim(lane& l, std::size_t n);
+  void send_ready(lane& l);  // under mu_
+  void dispatch(lane& l, store::claimed_message m);
+  void finish(lane& l, const store::claimed_message& m, std::string raw, channels::send_result r);
+  void deliver_locally();
+  void poll(lane& l);
+  std::int64_t backoff_ms(const lane& l, int attempt, std::int64_t at_least);
 
   store::writer& writer_;
-  std::vector<const channels::channel*> channels_;
-  std::size_t batch_;
+  http::client* client_;
+  core::metrics* metrics_;
+  std::function<void(const channels::callback&)> on_inbound_;
+  std::vector<std::unique_ptr<lane>> lanes_;
+  std::vector<const channels::channel*> local_;
   std::mutex mu_;
-  bool running_ = false;  // a claim/deliver round is in flight
-  bool again_ = false;    // woken during a round: run another
   bool stopped_ = false;
+  bool local_running_ = false, local_again_ = false;
+  std::mt19937_64 rng_{std::random_device{}()};
 };
 
 }  // namespace paygham::jobs

@@ -14,6 +14,10 @@ std::int64_t reader::outbox_depth() {
       .getInt64();
 }
 
+std::int64_t reader::unconfirmed() {
+  return db_->execAndGet("SELECT COUNT(*) FROM outbound_messages WHERE status = 'unconfirmed'").getInt64();
+}
+
 std::vector<std::pair<std::int64_t, std::string>> reader::outbound_after(std::int64_t after) {
   SQLite::Statement s(*db_, "SELECT id, body FROM outbound_messages WHERE id > ? ORDER BY id");
   s.bind(1, after);

@@ -22,6 +22,8 @@ class reader {
 
   // Messages not yet handed to an aggregator: queued, retrying or sending.
   std::int64_t outbox_depth();
+  // Messages sent with no final report by their channel's receipt deadline.
+  std::int64_t unconfirmed();
   // Outbound messages with an id above `after`, oldest first: (id, body).
   std::vector<std::pair<std::int64_t, std::string>> outbound_after(std::int64_t after);
   // True when the database answers and its schema is the one this build knows.

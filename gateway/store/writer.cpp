@@ -88,7 +88,7 @@ void writer::submit(work_fn work, done_fn done, durability d) {
       return;
     }
   }
-  done(std::make_exception_ptr(std::runtime_error("the store is shutting down")));
+  if (done) done(std::make_exception_ptr(std::runtime_error("the store is shutting down")));
 }
 
 void writer::stop() {

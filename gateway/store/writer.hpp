@@ -46,7 +46,7 @@ class writer {
   // Runs on the writer thread inside the group's transaction.
   using work_fn = std::function<void(tx&)>;
   // Runs on the syncer thread once the group is durable (nullptr) or failed (the error).
-  // Must be quick: post to another thread for anything slow.
+  // Must be quick: post to another thread for anything slow. May be null.
   using done_fn = std::function<void(std::exception_ptr)>;
 
   struct stats {

@@ -1,0 +1,163 @@
+// The outbound HTTP client against real sockets on 127.0.0.1: our own server for plain
+// HTTP, and `openssl s_server` with a certificate made for the test for TLS.
+#include "gateway/http/client.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <mutex>
+#include <future>
+#include <thread>
+
+#include "gateway/core/metrics.hpp"
+#include "gateway/http/server.hpp"
+#include "tests/support/support.hpp"
+
+using namespace paygham;
+
+namespace {
+
+// Our server on an ephemeral port, with a few routes, run on its own thread.
+struct local_server {
+  http::router routes;
+  core::metrics metrics;
+  std::unique_ptr<http::server> srv;
+  std::thread thread;
+  std::uint16_t port = 0;
+  std::atomic<int> hits{0};
+  std::mutex held_mu;
+  std::vector<http::reply_fn> held;
+
+  local_server() {
+    routes.add("POST", "/echo", [this](core::http_request& req, const http::params&, http::reply_fn reply) {
+      ++hits;
+      reply(core::text_response(201, req.body + "|" + std::string(req.header("X-Test"))));
+    });
+    routes.add("GET", "/busy", [](core::http_request&, const http::params&, http::reply_fn reply) {
+      auto r = core::text_response(429, "slow down");
+      r.headers.push_back({"Retry-After", "7"});
+      reply(std::move(r));
+    });
+    // Answers only when the test ends: the client's total timeout must end the request.
+    routes.add("GET", "/silent", [this](core::http_request&, const http::params&, http::reply_fn reply) {
+      std::lock_guard lock(held_mu);
+      held.push_back(std::move(reply));
+    });
+    // Lets go of its reply without answering: the server still answers.
+    routes.add("GET", "/dropped", [](core::http_request&, const http::params&, http::reply_fn) {});
+    http::server_options o;
+    o.port = 0;
+    o.grace = std::chrono::milliseconds(200);
+    srv = std::make_unique<http::server>(o, routes, metrics);
+    port = srv->listen();
+    thread = std::thread([this] { srv->run(); });
+  }
+  ~local_server() {
+    {
+      std::lock_guard lock(held_mu);
+      for (auto& r : held) r(core::text_response(200, "late"));
+    }
+    srv->stop();
+    thread.join();
+  }
+  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port) + path; }
+};
+
+http::client_result call(http::client& c, core::http_call req) {
+  std::promise<http::client_result> p;
+  c.request(std::move(req), [&](http::client_result r) { p.set_value(std::move(r)); });
+  return p.get_future().get();
+}
+
+}  // namespace
+
+TEST_CASE("http client: requests, headers, bodies, Retry-After and keep-alive", "[http]") {
+  local_server s;
+  http::client c;
+  const auto r = call(c, {"POST", s.url("/echo"), {{"X-Test", "yes"}}, "hello"});
+  CHECK(r.status == 201);
+  CHECK(r.body == "hello|yes\n");
+  CHECK(r.error.empty());
+  const auto busy = call(c, {"GET", s.url("/busy"), {}, ""});
+  CHECK(busy.status == 429);
+  CHECK(busy.retry_after == "7");
+  // Many requests, few connections: the pool reuses them.
+  std::vector<std::future<http::client_result>> all;
+  std::vector<std::promise<http::client_result>> ps(50);
+  for (auto& p : ps) {
+    all.push_back(p.get_future());
+    c.request({"POST", s.url("/echo"), {}, "x"}, [&p](http::client_result res) { p.set_value(std::move(res)); });
+  }
+  for (auto& f : all) CHECK(f.get().status == 201);
+  CHECK(s.hits == 51);
+}
+
+TEST_CASE("http client: refused connections, bad URLs and silence end with a reason", "[http]") {
+  http::client_options o;
+  o.total_timeout = std::chrono::milliseconds(300);
+  http::client c(o);
+  const auto refused = call(c, {"GET", "http://127.0.0.1:9/x", {}, ""});
+  CHECK(refused.status == 0);
+  CHECK(refused.no_connection);
+  CHECK_THAT(refused.error, Catch::Contains("cannot connect"));
+  const auto bad = call(c, {"GET", "ftp://example.org/x", {}, ""});
+  CHECK(bad.no_connection);
+  local_server s;
+  const auto start = std::chrono::steady_clock::now();
+  const auto silent = call(c, {"GET", s.url("/silent"), {}, ""});
+  CHECK(silent.status == 0);
+  CHECK_FALSE(silent.no_connection);
+  CHECK_THAT(silent.error, Catch::Contains("no answer within 300 ms"));
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
+  CHECK(call(c, {"GET", s.url("/dropped"), {}, ""}).status == 500);
+}
+
+TEST_CASE("http client: TLS checks the certificate and the host name", "[http]") {
+  test::temp_dir dir;
+  // A self-signed certificate for "localhost", made for this test.
+  const std::string key = dir.file("key.pem"), cert = dir.file("cert.pem");
+  REQUIRE(std::system(("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+                       "-addext subjectAltName=DNS:localhost -keyout " + key + " -out " + cert +
+                       " >/dev/null 2>&1").c_str()) == 0);
+  const int port = 20000 + static_cast<int>(::getpid() % 20000);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::freopen("/dev/null", "w", stdout);
+    ::freopen("/dev/null", "w", stderr);
+    ::execlp("openssl", "openssl", "s_server", "-accept", ("127.0.0.1:" + std::to_string(port)).c_str(),
+             "-cert", cert.c_str(), "-key", key.c_str(), "-www", "-quiet", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  struct stop_child {
+    pid_t pid;
+    ~stop_child() {
+      ::kill(pid, SIGTERM);
+      ::waitpid(pid, nullptr, 0);
+    }
+  } guard{pid};
+  const std::string url = "https://localhost:" + std::to_string(port) + "/";
+  http::client_options trusting;
+  trusting.ca_file = cert;
+  http::client good(trusting);
+  http::client_result ok;
+  for (int i = 0; i < 50; ++i) {  // s_server takes a moment to listen
+    ok = call(good, {"GET", url, {}, ""});
+    if (ok.status != 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(ok.status == 200);
+  // The system store does not know this certificate.
+  http::client strict;
+  const auto untrusted = call(strict, {"GET", url, {}, ""});
+  CHECK(untrusted.status == 0);
+  CHECK(untrusted.no_connection);
+  CHECK_THAT(untrusted.error, Catch::Contains("TLS with localhost failed"));
+  // A trusted certificate for another name: refused too.
+  const auto wrong_name = call(good, {"GET", "https://127.0.0.1:" + std::to_string(port) + "/", {}, ""});
+  CHECK(wrong_name.status == 0);
+  CHECK_THAT(wrong_name.error, Catch::Contains("TLS with 127.0.0.1 failed"));
+}
