@@ -170,8 +170,8 @@ class channel {
 
 // Settings every channel type understands; a type's factory accepts these plus its own.
 inline constexpr std::string_view common_params[] = {
-    "auth_token", "allow_ips",    "basic_auth",       "ussd_profile", "base_url", "rate",
-    "concurrency", "max_attempts", "validity",        "receipt_deadline"};
+    "auth_token",  "allow_ips",    "basic_auth", "ussd_profile",     "base_url",   "rate",
+    "concurrency", "max_attempts", "validity",   "receipt_deadline", "retry_base", "retry_cap"};
 
 // Constant-time comparison for secrets.
 bool equal_secret(std::string_view a, std::string_view b);

@@ -31,6 +31,8 @@ struct http_response {
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::vector<http_header> headers;
+  // Close the connection without answering (tools/fake-aggregator emulating a broken peer).
+  bool hang_up = false;
 };
 
 // A request to make to someone else (an aggregator's send API), for gateway/http's client.

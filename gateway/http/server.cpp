@@ -228,6 +228,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
         const router::match m = routes.find(req.method, req.path);
         route = m.route;
         res = co_await dispatch(m, req);
+        if (res.hang_up) break;
       }
       stats.observe_request(
           route, res.status,

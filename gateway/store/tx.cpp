@@ -540,7 +540,10 @@ report_outcome tx::apply_report_to(std::int64_t message_id, const core::delivery
       "UPDATE outbound_messages SET status = ?, error = COALESCE(?, error), parts = COALESCE(?, parts),"
       " cost = COALESCE(?, cost), updated_at = ? WHERE id = ?");
   u.bind(1, name);
-  bind_opt_text(u, 2, r.error);
+  // A failure always says why, in the aggregator's words when it gives some.
+  bind_opt_text(u, 2, !r.error.empty() || r.status != core::message_status::failed
+                          ? r.error
+                          : "the aggregator reported " + r.raw_code);
   if (r.parts > 0) {
     u.bind(3, r.parts);
   } else {

@@ -301,4 +301,64 @@ std::string write_flow_config(const temp_dir& dir, const std::map<std::string, s
   return dir.file("paygham.yaml");
 }
 
+fake_aggregator::fake_aggregator(const std::vector<std::string>& args) {
+  static int started = 0;
+  const std::string out = "/tmp/paygham-fake-" + std::to_string(::getpid()) + "-" + std::to_string(++started) + ".port";
+  write_file(out, "");
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    const int fd = ::open(out.c_str(), O_WRONLY | O_APPEND, 0600);
+    ::dup2(fd, STDOUT_FILENO);
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, STDERR_FILENO);
+    std::vector<std::string> all{"paygham-fake-aggregator"};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(PAYGHAM_FAKE_AGGREGATOR, argv.data());
+    ::_exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string text = read_file(out);
+    if (text.find('\n') != std::string::npos) {
+      port_ = std::stoi(text);
+      std::remove(out.c_str());
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  throw std::runtime_error("the fake aggregator did not start");
+}
+
+fake_aggregator::~fake_aggregator() {
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  for (int i = 0; i < 500 && ::waitpid(pid_, &status, WNOHANG) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (::waitpid(pid_, &status, WNOHANG) == 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status, 0);
+  }
+}
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  const int port = ntohs(addr.sin_port);
+  ::close(fd);
+  return port;
+}
+
 }  // namespace paygham::test

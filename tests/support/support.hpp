@@ -88,6 +88,25 @@ class server_process {
   int exit_code_ = 0;
 };
 
+// tools/fake-aggregator as a child process on an ephemeral port; stopped on destruction.
+class fake_aggregator {
+ public:
+  explicit fake_aggregator(const std::vector<std::string>& args);
+  ~fake_aggregator();
+  fake_aggregator(const fake_aggregator&) = delete;
+  fake_aggregator& operator=(const fake_aggregator&) = delete;
+  int port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// A TCP port on 127.0.0.1 that was free a moment ago (for a server whose public URL must be
+// known before it starts).
+int free_port();
+
 // Runs `paygham ARGS…` to completion; returns the exit code and fills stdout/stderr.
 int run_paygham(const std::vector<std::string>& args, std::string* out = nullptr,
                 std::string* err = nullptr, const std::string& input = "");
