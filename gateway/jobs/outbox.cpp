@@ -101,11 +101,15 @@ void outbox::tick() {
   for (auto& lp : lanes_) {
     lane& l = *lp;
     const auto deadline = l.d.receipt_deadline_ms;
+    const auto validity = l.d.validity_ms;
     const std::string channel = l.ch->id();
     writer_.submit(
-        [channel, deadline](store::tx& tx) {
+        [channel, deadline, validity](store::tx& tx) {
           if (const std::size_t n = tx.mark_unconfirmed(channel, tx.now() - deadline)) {
             core::log::warn("outbox.unconfirmed", {{"channel", channel}, {"messages", n}});
+          }
+          if (const std::size_t n = tx.expire_unsent(channel, tx.now() - validity)) {
+            core::log::warn("outbox.expired", {{"channel", channel}, {"messages", n}});
           }
         },
         nullptr, store::durability::commit);
@@ -149,9 +153,8 @@ void outbox::pump(lane& l) {
 void outbox::claim(lane& l, std::size_t n) {
   auto got = std::make_shared<std::vector<store::claimed_message>>();
   const std::string channel = l.ch->id();
-  const auto validity = l.d.validity_ms;
   writer_.submit(
-      [got, channel, n, validity](store::tx& tx) { *got = tx.claim_due(channel, n, tx.now() - validity); },
+      [got, channel, n](store::tx& tx) { *got = tx.claim_due(channel, n); },
       [this, &l, got, n](std::exception_ptr err) {
         bool again = false;
         {
@@ -210,6 +213,10 @@ void outbox::dispatch(lane& l, store::claimed_message m) {
     channels::send_result r;
     r.result = channels::send_result::outcome::failed;
     r.error = call.error();
+    {
+      std::lock_guard lock(mu_);
+      --l.in_flight;
+    }
     return finish(l, m, "", std::move(r));
   }
   client_->request(std::move(call).value(), [this, &l, m](http::client_result res) {
@@ -222,6 +229,9 @@ void outbox::dispatch(lane& l, store::claimed_message m) {
     }
     {
       std::lock_guard lock(mu_);
+      // The connection is free for the next message now; recording this one goes on in the
+      // store meanwhile (claims queue behind those records, which bounds how far ahead we get).
+      --l.in_flight;
       if (res.no_connection) {
         if (++l.connection_failures >= l.d.breaker_threshold) {
           l.open_until = clock_type::now() + std::chrono::milliseconds(l.d.breaker_open_ms);
@@ -237,6 +247,8 @@ void outbox::dispatch(lane& l, store::claimed_message m) {
       }
     }
     finish(l, m, res.status ? "HTTP " + std::to_string(res.status) : "", std::move(r));
+    send_ready(l);
+    pump(l);
   });
 }
 
@@ -279,10 +291,6 @@ void outbox::finish(lane& l, const store::claimed_message& m, std::string http_c
           const char* what = r.result == outcome::accepted ? "sent" : r.result == outcome::retry ? "retry" : "failed";
           metrics_->count("paygham_outbox_sends_total", "Send attempts by channel and outcome.",
                           "channel_outcome", l.ch->id() + ":" + what);
-        }
-        {
-          std::lock_guard lock(mu_);
-          --l.in_flight;
         }
         if (r.result == outcome::retry && client_) {
           client_->after(std::chrono::milliseconds(delay + 1), [this, &l] { pump(l); });

@@ -122,8 +122,13 @@ ALTER TABLE outbound_messages ADD COLUMN cost TEXT;           -- as the aggregat
 ALTER TABLE outbound_messages ADD COLUMN sent_at INTEGER;     -- when the aggregator accepted it
 CREATE UNIQUE INDEX outbound_messages_external ON outbound_messages (channel_id, external_id)
   WHERE external_id IS NOT NULL;
-CREATE INDEX outbound_messages_awaiting ON outbound_messages (channel_id, sent_at)
-  WHERE status IN ('sent', 'unconfirmed');
+-- Claims take a channel's due messages in priority order, straight from the index.
+DROP INDEX outbound_messages_due;
+CREATE INDEX outbound_messages_due ON outbound_messages (channel_id, priority, next_at)
+  WHERE status IN ('queued', 'retrying');
+CREATE INDEX outbound_messages_sent ON outbound_messages (channel_id, sent_at) WHERE status = 'sent';
+CREATE INDEX outbound_messages_unsent_age ON outbound_messages (channel_id, created_at)
+  WHERE status IN ('queued', 'retrying');
 ALTER TABLE message_events ADD COLUMN applied INTEGER NOT NULL DEFAULT 1;  -- 0: recorded only
 
 CREATE TABLE delivery_reports (

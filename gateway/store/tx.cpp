@@ -371,25 +371,25 @@ std::int64_t tx::queue_message(const new_message& m) {
   return id;
 }
 
-std::vector<claimed_message> tx::claim_due(std::string_view channel_id, std::size_t limit,
-                                           core::unix_ms expired_before) {
-  if (expired_before > 0) {
-    // Past its validity (a reminder for a visit that is over): never sent.
-    auto& ev = stmt(
-        "INSERT INTO message_events (message_id, status, source, at) SELECT id, 'expired', 'outbox', ?"
-        " FROM outbound_messages WHERE status IN ('queued', 'retrying') AND channel_id = ? AND created_at < ?");
-    ev.bind(1, now_);
-    bind_text(ev, 2, channel_id);
-    ev.bind(3, expired_before);
-    ev.exec();
-    auto& u = stmt(
-        "UPDATE outbound_messages SET status = 'expired', error = 'validity ended before it could be sent',"
-        " updated_at = ? WHERE status IN ('queued', 'retrying') AND channel_id = ? AND created_at < ?");
-    u.bind(1, now_);
-    bind_text(u, 2, channel_id);
-    u.bind(3, expired_before);
-    u.exec();
-  }
+std::size_t tx::expire_unsent(std::string_view channel_id, core::unix_ms before) {
+  // Past its validity (a reminder for a visit that is over): never sent.
+  auto& ev = stmt(
+      "INSERT INTO message_events (message_id, status, source, at) SELECT id, 'expired', 'outbox', ?"
+      " FROM outbound_messages WHERE status IN ('queued', 'retrying') AND channel_id = ? AND created_at < ?");
+  ev.bind(1, now_);
+  bind_text(ev, 2, channel_id);
+  ev.bind(3, before);
+  ev.exec();
+  auto& u = stmt(
+      "UPDATE outbound_messages SET status = 'expired', error = 'validity ended before it could be sent',"
+      " updated_at = ? WHERE status IN ('queued', 'retrying') AND channel_id = ? AND created_at < ?");
+  u.bind(1, now_);
+  bind_text(u, 2, channel_id);
+  u.bind(3, before);
+  return static_cast<std::size_t>(u.exec());
+}
+
+std::vector<claimed_message> tx::claim_due(std::string_view channel_id, std::size_t limit) {
   auto& s = stmt(
       "SELECT id, channel_id, to_phone, body, attempts, priority FROM outbound_messages"
       " WHERE status IN ('queued', 'retrying') AND next_at <= ? AND channel_id = ?"

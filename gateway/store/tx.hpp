@@ -153,10 +153,11 @@ class tx {
   std::int64_t queue_message(const new_message& m);
 
   // Moves up to `limit` of a channel's due messages to 'sending' (priority first, then due
-  // time) and returns them. Messages whose validity ended (created before `expired_before`)
-  // become 'expired' instead. Only the outbox calls this.
-  std::vector<claimed_message> claim_due(std::string_view channel_id, std::size_t limit,
-                                         core::unix_ms expired_before = 0);
+  // time) and returns them. Only the outbox calls this.
+  std::vector<claimed_message> claim_due(std::string_view channel_id, std::size_t limit);
+  // A channel's messages still waiting to be sent that were created before `before` (their
+  // validity ended) become 'expired'. Returns how many.
+  std::size_t expire_unsent(std::string_view channel_id, core::unix_ms before);
 
   // The aggregator accepted message `id`: 'sent', with its id, parts and cost, unless a report
   // already moved it further. Reports that arrived for that id before this are applied now.
