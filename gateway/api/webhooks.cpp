@@ -130,9 +130,12 @@ void handle_events(services& s, const channels::channel& ch, channels::callback_
           wake = wake || o.queued > 0;
         }
         for (const auto& [outcome, n] : out->reports) {
+          std::string series = ch.id();
+          series += ':';
+          series += outcome;
           s.metrics.count("paygham_delivery_reports_total",
                           "Delivery reports received, by channel and what became of them.",
-                          "channel_outcome", ch.id() + ":" + outcome, static_cast<std::uint64_t>(n));
+                          "channel_outcome", series, static_cast<std::uint64_t>(n));
         }
         if (wake) s.outbox.wake();
         reply(ch.ack(kind));

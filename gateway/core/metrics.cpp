@@ -40,13 +40,16 @@ void metrics::observe_request(std::string_view route, unsigned status, double se
   h.sum += seconds;
 }
 
-void metrics::count(const std::string& name, const std::string& help, const std::string& label,
-                    const std::string& value, std::uint64_t by) {
+void metrics::count(std::string_view name, std::string_view help, std::string_view label,
+                    std::string_view value, std::uint64_t by) {
   std::lock_guard lock(mu_);
-  auto& f = counters_[name];
-  f.help = help;
-  f.label = label;
-  f.values[value] += by;
+  auto f = counters_.find(name);
+  if (f == counters_.end()) {
+    f = counters_.emplace(std::string(name), counter_family{std::string(help), std::string(label), {}}).first;
+  }
+  auto v = f->second.values.find(value);
+  if (v == f->second.values.end()) v = f->second.values.emplace(std::string(value), 0).first;
+  v->second += by;
 }
 
 void metrics::gauge(const std::string& name, const std::string& help, std::function<double()> read) {

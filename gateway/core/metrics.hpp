@@ -21,8 +21,9 @@ class metrics {
   void observe_request(std::string_view route, unsigned status, double seconds);
 
   // Adds to a counter identified by name and one label pair (e.g. reason="bad_token").
-  void count(const std::string& name, const std::string& help, const std::string& label,
-             const std::string& value, std::uint64_t by = 1);
+  // No allocation once the series exists.
+  void count(std::string_view name, std::string_view help, std::string_view label,
+             std::string_view value, std::uint64_t by = 1);
 
   // A gauge read when /metrics is rendered (e.g. the outbox depth from the store).
   void gauge(const std::string& name, const std::string& help, std::function<double()> read);
@@ -40,7 +41,7 @@ class metrics {
   struct counter_family {
     std::string help;
     std::string label;
-    std::map<std::string, std::uint64_t> values;
+    std::map<std::string, std::uint64_t, std::less<>> values;
   };
   struct gauge_entry {
     std::string name, help;
@@ -50,7 +51,7 @@ class metrics {
   mutable std::mutex mu_;
   std::vector<double> bounds_;
   std::map<std::string, route_stats, std::less<>> routes_;
-  std::map<std::string, counter_family> counters_;
+  std::map<std::string, counter_family, std::less<>> counters_;
   std::vector<gauge_entry> gauges_;
 };
 
