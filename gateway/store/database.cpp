@@ -34,6 +34,9 @@ void apply_pragmas(SQLite::Database& db, bool writer) {
   // each group when synchronous is full (see writer.hpp), and checkpoints sync as usual.
   db.exec("PRAGMA synchronous = NORMAL");
   db.exec("PRAGMA temp_store = MEMORY");
+  // Another process holding the database (a backup, an operator's sqlite3) makes us wait
+  // rather than fail at once.
+  db.exec("PRAGMA busy_timeout = 5000");
   // The working set (due messages, open runs, their indexes) stays in memory: 64 MB of page
   // cache, and the file mapped so reads of pages SQLite dropped are not syscalls.
   db.exec("PRAGMA cache_size = -65536");

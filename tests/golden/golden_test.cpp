@@ -15,6 +15,7 @@
 //   > sms "INFO" from +93700000002                    an inbound SMS
 //   > wait 25h                                        the clock moves on; due work runs
 //   > reload tests/fixtures/flows/golden/v2/x.yaml    a new version of flow x goes live
+//   > session ends                                    the aggregator says the USSD session ended
 // Output:
 //   < CON … / < END …          the screen (new lines as \n)
 //   = sms to N (enc, parts): … a message queued ("cancelled" when it will not be sent)
@@ -200,6 +201,11 @@ class player {
         const auto did = test::in_tx(*writer_, [&](store::tx& t) { return runner_->tick(t); });
         if (did.timeouts + did.continued + did.expired == 0) break;
       }
+      return "";
+    }
+    if (input == "session ends") {
+      const core::session_end e{"at", session_, phone_, false};
+      test::in_tx(*writer_, [&](store::tx& t) { runner_->end_session(t, e); });
       return "";
     }
     if (input.rfind("reload ", 0) == 0) {

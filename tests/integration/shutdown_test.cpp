@@ -138,3 +138,38 @@ TEST_CASE("integration: SIGHUP reloads flows, and refuses a broken set without h
   CHECK_THAT(http_call(srv.port(), "POST", "/channels/at/ussd", ussd_body("h2", "")).body,
              Catch::StartsWith("CON Red Crescent Society"));
 }
+
+TEST_CASE("integration: a USSD hop the store cannot finish in time gets a short END, and still completes",
+          "[integration]") {
+  temp_dir dir;
+  std::string config = read_file(write_test_config(dir));
+  config += "ussd: {hop_deadline: 300ms}\n";
+  write_file(dir.file("paygham.yaml"), config);
+  server_process srv(dir.file("paygham.yaml"));
+  CHECK_THAT(http_call(srv.port(), "POST", "/channels/at/ussd", ussd_body("d1", "")).body,
+             Catch::StartsWith("CON Red Crescent"));
+  // Another process holds the database's write lock for a second, as a stalled disk would.
+  std::thread holder([&] {
+    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+    db.exec("BEGIN IMMEDIATE");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    db.exec("COMMIT");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const auto started = std::chrono::steady_clock::now();
+  const auto r = http_call(srv.port(), "POST", "/channels/at/ussd", ussd_body("d1", "1"));
+  const auto took = std::chrono::steady_clock::now() - started;
+  holder.join();
+  CHECK(r.body == "END Sorry, this is taking too long. Please dial again in a minute.");
+  CHECK(took < std::chrono::milliseconds(1000));
+  CHECK_THAT(http_call(srv.port(), "GET", "/metrics").body,
+             Catch::Contains("paygham_ussd_deadline_missed_total{channel=\"at\"} 1"));
+  // The step was not lost: once the store answered, the run moved on to the clinic question.
+  std::string state;
+  for (int i = 0; i < 100 && state.find("\"node\":\"clinic\"") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
+    state = db.execAndGet("SELECT state FROM flow_runs WHERE session_id = 'd1'").getString();
+  }
+  CHECK_THAT(state, Catch::Contains("\"node\":\"clinic\""));
+}
