@@ -67,7 +67,8 @@ core::result<delivery_settings> read_delivery(const settings& s) {
   d.max_attempts = static_cast<int>(n);
   for (auto [key, into] : {std::pair{"validity", &d.validity_ms},
                            std::pair{"receipt_deadline", &d.receipt_deadline_ms},
-                           std::pair{"retry_base", &d.backoff_base_ms}, std::pair{"retry_cap", &d.backoff_cap_ms}}) {
+                           std::pair{"retry_base", &d.backoff_base_ms}, std::pair{"retry_cap", &d.backoff_cap_ms},
+                           std::pair{"poll_interval", &d.poll_interval_ms}}) {
     if (auto v = get(key)) {
       auto ms = core::parse_duration(*v);
       if (!ms) return bad(key, "a duration such as 15m, 6h or 2d");

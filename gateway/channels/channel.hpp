@@ -61,6 +61,7 @@ struct delivery_settings {
   std::int64_t backoff_cap_ms = 300'000;   // …capped
   int breaker_threshold = 5;               // connection errors in a row that open the breaker
   std::int64_t breaker_open_ms = 30'000;   // how long it stays open before one probe
+  std::int64_t poll_interval_ms = 30'000;  // polled channels: how often to ask
 };
 
 // One message to send.
@@ -171,7 +172,8 @@ class channel {
 // Settings every channel type understands; a type's factory accepts these plus its own.
 inline constexpr std::string_view common_params[] = {
     "auth_token",  "allow_ips",    "basic_auth", "ussd_profile",     "base_url",   "rate",
-    "concurrency", "max_attempts", "validity",   "receipt_deadline", "retry_base", "retry_cap"};
+    "concurrency", "max_attempts", "validity",   "receipt_deadline", "retry_base", "retry_cap",
+    "poll_interval"};
 
 // Constant-time comparison for secrets.
 bool equal_secret(std::string_view a, std::string_view b);

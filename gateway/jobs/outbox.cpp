@@ -16,8 +16,6 @@ using clock_type = std::chrono::steady_clock;
 
 // Claimed messages a channel may hold waiting for a rate token, beyond those in flight.
 constexpr std::size_t ready_extra = 8;
-// How often aggregators without report callbacks are asked.
-constexpr auto poll_every = std::chrono::seconds(30);
 
 std::string describe(std::exception_ptr err) {
   try {
@@ -308,7 +306,7 @@ void outbox::poll(lane& l) {
     std::lock_guard lock(mu_);
     if (stopped_ || l.polling || clock_type::now() < l.next_poll) return;
     l.polling = true;
-    l.next_poll = clock_type::now() + poll_every;
+    l.next_poll = clock_type::now() + std::chrono::milliseconds(l.d.poll_interval_ms);
   }
   const auto done_polling = [this, &l] {
     std::lock_guard lock(mu_);

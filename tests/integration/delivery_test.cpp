@@ -144,3 +144,65 @@ TEST_CASE("integration: kill -9 mid-run and restart: the run completes with the 
         sc.count("SELECT COUNT(*) FROM outbound_messages WHERE external_id IS NOT NULL"));
   CHECK(stats["distinct_accepted"].get<int>() > n * 99 / 100);
 }
+
+TEST_CASE("integration: an aggregator that does not answer opens the breaker; unsent messages expire",
+          "[integration]") {
+  temp_dir dir;
+  const std::string src = PAYGHAM_SOURCE_DIR;
+  const std::string config = dir.file("paygham.yaml");
+  // Nothing listens on port 9: every send is refused.
+  write_file(config, "server: {listen: \"127.0.0.1:0\"}\n"
+                     "store: {path: " + dir.file("paygham.db") + ", synchronous: normal}\n"
+                     "defaults: {region: AF, language: en}\n"
+                     "flows: " + src + "/flows\ntemplates: " + src + "/templates\nlexicon: " + src + "/lexicon\n"
+                     "channels:\n"
+                     "  - {id: at, type: africastalking, username: u, api_key: k, base_url: \"http://127.0.0.1:9\","
+                     " retry_base: 10ms, retry_cap: 20ms, max_attempts: \"100\", validity: 3s}\n");
+  server_process srv(config);
+  CHECK(http_call(srv.port(), "POST", "/channels/at/sms", "from=%2B93700000001&text=INFO&id=b1").status == 200);
+  const auto count = [&](const std::string& sql) {
+    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
+    return db.execAndGet(sql).getInt();
+  };
+  for (int i = 0; i < 100 && srv.log().find("outbox.breaker_open") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK_THAT(srv.log(), Catch::Contains("outbox.breaker_open") && Catch::Contains("cannot connect"));
+  // While the breaker is open nothing more is tried.
+  const int tried = count("SELECT attempts FROM outbound_messages");
+  CHECK(tried == 5);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  CHECK(count("SELECT attempts FROM outbound_messages") == tried);
+  // Past its validity the message expires, with a reason, and is never sent.
+  for (int i = 0; i < 60 && count("SELECT COUNT(*) FROM outbound_messages WHERE status = 'expired'") == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(count("SELECT COUNT(*) FROM outbound_messages WHERE status = 'expired'"
+              " AND error = 'validity ended before it could be sent'") == 1);
+}
+
+TEST_CASE("integration: Kavenegar's inbox and delivery states are polled", "[integration]") {
+  fake_aggregator fake({"--kavenegar-inbox", "1", "--no-dlr"});
+  temp_dir dir;
+  const std::string src = PAYGHAM_SOURCE_DIR;
+  const std::string config = dir.file("paygham.yaml");
+  write_file(config, "server: {listen: \"127.0.0.1:0\"}\n"
+                     "store: {path: " + dir.file("paygham.db") + ", synchronous: normal}\n"
+                     "defaults: {region: IR, language: en}\n"
+                     "flows: " + src + "/flows\ntemplates: " + src + "/templates\nlexicon: " + src + "/lexicon\n"
+                     "channels:\n"
+                     "  - {id: kv, type: kavenegar, api_key: KEY, sender: \"10004346\", base_url: \"" + fake.url() +
+                     "\", poll_interval: 200ms}\n");
+  server_process srv(config);
+  const auto count = [&](const std::string& sql) {
+    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
+    return db.execAndGet(sql).getInt();
+  };
+  // INFO arrives by polling; the reply is sent; its delivery is learnt by polling too.
+  for (int i = 0; i < 100 && count("SELECT COUNT(*) FROM outbound_messages WHERE status = 'delivered'") == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(count("SELECT COUNT(*) FROM inbound_events WHERE channel_id = 'kv'") == 1);
+  CHECK(count("SELECT COUNT(*) FROM outbound_messages WHERE status = 'delivered' AND to_phone = '+989120001001'") == 1);
+  CHECK(count("SELECT COUNT(*) FROM message_events WHERE status = 'delivered' AND raw_code = '10'") == 1);
+}

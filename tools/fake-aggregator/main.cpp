@@ -54,6 +54,7 @@ options:
   --at-dlr-url U           Africa's Talking posts its reports here (account-level)
   --android-webhook U      android-sms-gateway posts its events here
   --android-key K          and signs them with this key
+  --kavenegar-inbox N      Kavenegar's receive.json hands out N messages "INFO", one a poll
   --inbound-url U          post inbound SMS here, Africa's Talking's format (again after a
                            refusal or a 5xx, as aggregators do)…
   --inbound-rate N         …N a second (default 10)…
@@ -70,6 +71,7 @@ struct options {
   std::string twilio_secret, twilio_public_url, at_dlr_url, android_webhook, android_key, inbound_url;
   double inbound_rate = 10;
   long inbound_count = 0;
+  long kavenegar_inbox = 0;
 };
 
 struct state {
@@ -318,7 +320,16 @@ void add_routes(http::router& r) {
     reply(core::json_response(200, json{{"return", {{"status", 200}, {"message", "تایید شد"}}}, {"entries", entries}}.dump()));
   });
   r.add("GET", "/v1/{key}/sms/receive.json", [](core::http_request&, const http::params&, http::reply_fn reply) {
-    reply(core::json_response(200, json{{"return", {{"status", 200}, {"message", "تایید شد"}}}, {"entries", json::array()}}.dump()));
+    json entries = json::array();
+    {
+      std::lock_guard lock(st.mu);
+      if (st.counts["kavenegar_inbox_given"] < static_cast<std::uint64_t>(opts.kavenegar_inbox)) {
+        const auto n = ++st.counts["kavenegar_inbox_given"];
+        entries.push_back({{"messageid", 5550000 + n}, {"message", "INFO"}, {"sender", "0912000" + std::to_string(1000 + n)},
+                           {"receptor", "10004346"}, {"date", 1356619709}});
+      }
+    }
+    reply(core::json_response(200, json{{"return", {{"status", 200}, {"message", "تایید شد"}}}, {"entries", entries}}.dump()));
   });
   r.add("GET", "/stats", [](core::http_request&, const http::params&, http::reply_fn reply) {
     std::lock_guard lock(st.mu);
@@ -401,6 +412,8 @@ bool parse(int argc, char** argv) {
       opts.inbound_url = next();
     } else if (a == "--inbound-rate") {
       opts.inbound_rate = std::stod(next());
+    } else if (a == "--kavenegar-inbox") {
+      opts.kavenegar_inbox = std::stol(next());
     } else if (a == "--inbound-count") {
       opts.inbound_count = std::stol(next());
     } else {
