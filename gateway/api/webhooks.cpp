@@ -23,16 +23,6 @@ const channels::channel* find_channel(const services& s, std::string_view id) {
   return nullptr;
 }
 
-std::string describe(std::exception_ptr err) {
-  try {
-    std::rethrow_exception(err);
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "unknown error";
-  }
-}
-
 void reject(services& s, const std::string& channel, const char* reason) {
   s.metrics.count("paygham_callbacks_rejected_total",
                   "Aggregator callbacks refused, by channel and reason.", "channel_reason",
@@ -83,7 +73,7 @@ void handle_ussd(services& s, const channels::channel& ch, core::ussd_request u,
         if (err) {
           // Aggregators end the session on a 4xx/5xx with a network error; a short END
           // screen tells the person what happened (AT rule 4, domain.md 1.6).
-          core::log::error("ussd.failed", {{"channel", ch.id()}, {"error", describe(err)}});
+          core::log::error("ussd.failed", {{"channel", ch.id()}, {"error", core::log::what(err)}});
           reply(ch.render_ussd(core::ussd_reply{true, s.runner.error_text()}));
           return;
         }
@@ -115,7 +105,7 @@ void handle_events(services& s, const channels::channel& ch, channels::callback_
       [&s, &ch, kind, in, out, reply = std::move(reply)](std::exception_ptr err) {
         if (err) {
           core::log::error("callback.failed", {{"channel", ch.id()}, {"kind", channels::to_string(kind)},
-                                               {"error", describe(err)}});
+                                               {"error", core::log::what(err)}});
           reply(core::text_response(503, "could not store the callback; retry later"));
           return;
         }

@@ -35,9 +35,7 @@ core::result<callback> africastalking::parse(callback_kind k, const core::http_r
       if (!v) return core::fail(v.error());
       *into = std::move(v).value();
     }
-    auto number = util::required(form, "phoneNumber");
-    if (!number) return core::fail(number.error());
-    auto from = util::e164("phoneNumber", number.value(), region());
+    auto from = util::phone_field(form, "phoneNumber", region());
     if (!from) return core::fail(from.error());
     u.from = std::move(from).value();
     auto text = util::optional(form, "text");
@@ -55,10 +53,7 @@ core::result<callback> africastalking::parse(callback_kind k, const core::http_r
     r.external_id = std::move(ext).value();
     auto status = util::required(form, "status");
     if (!status) return core::fail(status.error());
-    const status_row* row = map_status(status.value());
-    if (!row) return core::fail("unknown status '" + status.value() + "'");
-    r.status = row->status;
-    r.raw_code = status.value();
+    if (auto known = read_status(status.value(), "status", r); !known) return core::fail(known.error());
     auto reason = util::optional(form, "failureReason");
     if (!reason) return core::fail(reason.error());
     r.error = std::move(reason).value();
@@ -72,9 +67,7 @@ core::result<callback> africastalking::parse(callback_kind k, const core::http_r
     auto session = util::required(form, "sessionId");
     if (!session) return core::fail(session.error());
     e.session_id = std::move(session).value();
-    auto number = util::required(form, "phoneNumber");
-    if (!number) return core::fail(number.error());
-    auto from = util::e164("phoneNumber", number.value(), region());
+    auto from = util::phone_field(form, "phoneNumber", region());
     if (!from) return core::fail(from.error());
     e.from = std::move(from).value();
     e.success = form.get_or_empty("status") == "Success";
@@ -83,9 +76,7 @@ core::result<callback> africastalking::parse(callback_kind k, const core::http_r
   }
   core::inbound_sms m;
   m.channel_id = id();
-  auto raw_from = util::required(form, "from");
-  if (!raw_from) return core::fail(raw_from.error());
-  auto from = util::e164("from", raw_from.value(), region());
+  auto from = util::phone_field(form, "from", region());
   if (!from) return core::fail(from.error());
   m.from = std::move(from).value();
   auto text = util::optional(form, "text");

@@ -81,16 +81,13 @@ core::result<callback> android::parse(callback_kind, const core::http_request& r
     out.sms.push_back(std::move(m));
     return out;
   }
-  const status_row* row = map_status(event.value());
-  if (!row) return core::fail("unknown event '" + event.value() + "'");
-  auto mid = util::json_text(p, "messageId", true);
-  if (!mid) return core::fail(mid.error());
   core::delivery_report r;
   r.channel_id = id();
+  if (auto known = read_status(event.value(), "event", r); !known) return core::fail(known.error());
+  auto mid = util::json_text(p, "messageId", true);
+  if (!mid) return core::fail(mid.error());
   r.external_id = mid.value();
   if (r.external_id.rfind("pg", 0) == 0) r.reference = r.external_id;  // ours, as sent
-  r.status = row->status;
-  r.raw_code = event.value();
   auto reason = util::json_text(p, "reason", false);
   if (!reason) return core::fail(reason.error());
   r.error = std::move(reason).value();

@@ -164,6 +164,15 @@ const status_row* channel::map_status(std::string_view raw) const {
   return nullptr;
 }
 
+core::status channel::read_status(std::string_view raw, std::string_view what,
+                                  core::delivery_report& r) const {
+  const status_row* row = map_status(raw);
+  if (!row) return core::fail("unknown " + std::string(what) + " '" + std::string(raw) + "'");
+  r.status = row->status;
+  r.raw_code = std::string(raw);
+  return core::ok();
+}
+
 send_result classify_http(unsigned status, std::string_view retry_after) {
   send_result r;
   r.raw_code = "HTTP " + std::to_string(status);

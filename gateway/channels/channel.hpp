@@ -151,6 +151,8 @@ class channel {
   virtual const std::vector<status_row>& status_table() const;
   // The row for `raw` (exact match), or nullptr.
   const status_row* map_status(std::string_view raw) const;
+  // Sets r.status and r.raw_code from `raw`; "unknown <what> '<raw>'" when the table lacks it.
+  core::status read_status(std::string_view raw, std::string_view what, core::delivery_report& r) const;
 
  protected:
   const std::string& region() const { return region_; }

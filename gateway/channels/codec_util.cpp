@@ -64,6 +64,12 @@ core::result<std::string> e164(std::string_view field, std::string_view raw, std
   return p;
 }
 
+core::result<std::string> phone_field(const core::form& f, std::string_view name, std::string_view region) {
+  auto raw = required(f, name);
+  if (!raw) return core::fail(raw.error());
+  return e164(name, raw.value(), region);
+}
+
 std::string without_plus(std::string_view e164) {
   return std::string(!e164.empty() && e164.front() == '+' ? e164.substr(1) : e164);
 }

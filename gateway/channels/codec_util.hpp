@@ -31,6 +31,9 @@ core::result<std::string> json_text(const nlohmann::json& j, std::string_view na
 // without its '+' ("2349067554729").
 core::result<std::string> e164(std::string_view field, std::string_view raw, std::string_view region);
 
+// A required form field holding a phone number, as E.164.
+core::result<std::string> phone_field(const core::form& f, std::string_view name, std::string_view region);
+
 // "+93799…" → "93799…" (aggregators that want no plus).
 std::string without_plus(std::string_view e164);
 

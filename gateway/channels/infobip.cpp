@@ -42,10 +42,8 @@ core::result<callback> infobip::parse(callback_kind k, const core::http_request&
       if (!item.contains("status") || !item["status"].is_object()) return core::fail("missing 'status'");
       const auto& st = item["status"];
       const std::string group = st.value("groupName", "");
-      const status_row* row = map_status(group);
-      if (!row) return core::fail("unknown status group '" + group + "'");
-      r.status = row->status;
-      r.raw_code = st.value("name", group);
+      if (auto known = read_status(group, "status group", r); !known) return core::fail(known.error());
+      r.raw_code = st.value("name", group);  // the detailed status, when given
       if (item.contains("error") && item["error"].is_object() && item["error"].value("id", 0) != 0) {
         r.error = item["error"].value("name", "");
       }

@@ -35,10 +35,7 @@ core::result<callback> kannel::parse(callback_kind k, const core::http_request& 
     r.external_id = ref.value();  // Kannel's sendsms reply names no id: ours is the id
     auto type = util::required(form, "type");
     if (!type) return core::fail(type.error());
-    const status_row* row = map_status(type.value());
-    if (!row) return core::fail("unknown DLR type '" + type.value() + "'");
-    r.status = row->status;
-    r.raw_code = type.value();
+    if (auto known = read_status(type.value(), "DLR type", r); !known) return core::fail(known.error());
     auto answer = util::optional(form, "answer");
     if (!answer) return core::fail(answer.error());
     if (r.status == core::message_status::failed) r.error = std::move(answer).value();
@@ -50,9 +47,7 @@ core::result<callback> kannel::parse(callback_kind k, const core::http_request& 
   auto ext = util::required(form, "id");
   if (!ext) return core::fail(ext.error());
   m.external_id = ext.value();
-  auto raw_from = util::required(form, "from");
-  if (!raw_from) return core::fail(raw_from.error());
-  auto from = util::e164("from", raw_from.value(), region());
+  auto from = util::phone_field(form, "from", region());
   if (!from) return core::fail(from.error());
   m.from = std::move(from).value();
   auto text = util::optional(form, "text");

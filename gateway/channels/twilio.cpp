@@ -64,10 +64,7 @@ core::result<callback> twilio::parse(callback_kind k, const core::http_request& 
     r.external_id = sid.value();
     auto status = util::required(form, "MessageStatus");
     if (!status) return core::fail(status.error());
-    const status_row* row = map_status(status.value());
-    if (!row) return core::fail("unknown MessageStatus '" + status.value() + "'");
-    r.status = row->status;
-    r.raw_code = status.value();
+    if (auto known = read_status(status.value(), "MessageStatus", r); !known) return core::fail(known.error());
     r.error = std::string(form.get_or_empty("ErrorCode"));
     out.reports.push_back(std::move(r));
     return out;
@@ -75,9 +72,7 @@ core::result<callback> twilio::parse(callback_kind k, const core::http_request& 
   core::inbound_sms m;
   m.channel_id = id();
   m.external_id = sid.value();
-  auto raw_from = util::required(form, "From");
-  if (!raw_from) return core::fail(raw_from.error());
-  auto from = util::e164("From", raw_from.value(), region());
+  auto from = util::phone_field(form, "From", region());
   if (!from) return core::fail(from.error());
   m.from = std::move(from).value();
   auto body = util::optional(form, "Body");

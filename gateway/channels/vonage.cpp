@@ -69,10 +69,7 @@ core::result<callback> vonage::parse(callback_kind k, const core::http_request& 
     r.reference = std::string(form.get_or_empty("client-ref"));
     auto status = util::required(form, "status");
     if (!status) return core::fail(status.error());
-    const status_row* row = map_status(status.value());
-    if (!row) return core::fail("unknown status '" + status.value() + "'");
-    r.status = row->status;
-    r.raw_code = status.value();
+    if (auto known = read_status(status.value(), "status", r); !known) return core::fail(known.error());
     const std::string_view err = form.get_or_empty("err-code");
     if (!err.empty() && err != "0") r.error = "err-code " + std::string(err);
     r.cost = std::string(form.get_or_empty("price"));
@@ -84,9 +81,7 @@ core::result<callback> vonage::parse(callback_kind k, const core::http_request& 
   core::inbound_sms m;
   m.channel_id = id();
   m.external_id = mid.value();
-  auto raw_from = util::required(form, "msisdn");
-  if (!raw_from) return core::fail(raw_from.error());
-  auto from = util::e164("msisdn", raw_from.value(), region());
+  auto from = util::phone_field(form, "msisdn", region());
   if (!from) return core::fail(from.error());
   m.from = std::move(from).value();
   auto text = util::optional(form, "text");

@@ -104,4 +104,15 @@ void write(level l, std::string_view event, std::initializer_list<field> fields)
   }
 }
 
+std::string what(std::exception_ptr err) {
+  if (!err) return {};
+  try {
+    std::rethrow_exception(err);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown error";
+  }
+}
+
 }  // namespace paygham::core::log

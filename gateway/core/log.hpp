@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -61,5 +62,8 @@ inline void debug(std::string_view e, std::initializer_list<field> f = {}) { wri
 inline void info(std::string_view e, std::initializer_list<field> f = {}) { write(level::info, e, f); }
 inline void warn(std::string_view e, std::initializer_list<field> f = {}) { write(level::warn, e, f); }
 inline void error(std::string_view e, std::initializer_list<field> f = {}) { write(level::error, e, f); }
+
+// The message of an exception caught as a pointer (a store callback's error), for a log line.
+std::string what(std::exception_ptr err);
 
 }  // namespace paygham::core::log

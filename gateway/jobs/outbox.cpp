@@ -17,16 +17,6 @@ using clock_type = std::chrono::steady_clock;
 // Claimed messages a channel may hold waiting for a rate token, beyond those in flight.
 constexpr std::size_t ready_extra = 8;
 
-std::string describe(std::exception_ptr err) {
-  try {
-    std::rethrow_exception(err);
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "unknown error";
-  }
-}
-
 }  // namespace
 
 struct outbox::lane {
@@ -159,7 +149,7 @@ void outbox::claim(lane& l, std::size_t n) {
           std::lock_guard lock(mu_);
           l.claiming = false;
           if (err) {
-            core::log::error("outbox.claim_failed", {{"channel", l.ch->id()}, {"error", describe(err)}});
+            core::log::error("outbox.claim_failed", {{"channel", l.ch->id()}, {"error", core::log::what(err)}});
             return;
           }
           for (auto& m : *got) l.ready.push_back(std::move(m));
@@ -284,7 +274,7 @@ void outbox::finish(lane& l, const store::claimed_message& m, std::string http_c
         }
       },
       [this, &l, r, delay](std::exception_ptr err) {
-        if (err) core::log::error("outbox.record_failed", {{"channel", l.ch->id()}, {"error", describe(err)}});
+        if (err) core::log::error("outbox.record_failed", {{"channel", l.ch->id()}, {"error", core::log::what(err)}});
         if (metrics_) {
           const char* what = r.result == outcome::accepted ? "sent" : r.result == outcome::retry ? "retry" : "failed";
           metrics_->count("paygham_outbox_sends_total", "Send attempts by channel and outcome.",
@@ -373,7 +363,7 @@ void outbox::deliver_locally() {
         }
       },
       [this, delivered](std::exception_ptr err) {
-        if (err) core::log::error("outbox.round_failed", {{"error", describe(err)}});
+        if (err) core::log::error("outbox.round_failed", {{"error", core::log::what(err)}});
         bool more = false;
         {
           std::lock_guard lock(mu_);
