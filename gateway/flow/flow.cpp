@@ -44,8 +44,8 @@ const node* definition::find(std::string_view node_id) const {
 
 bool definition::has_keyword(std::string_view word) const {
   const std::string w = text::normalize(word);
-  return std::any_of(sms_keywords.begin(), sms_keywords.end(),
-                     [&](const std::string& k) { return text::normalize(k) == w; });
+  return std::find(sms_keywords_normalized.begin(), sms_keywords_normalized.end(), w) !=
+         sms_keywords_normalized.end();
 }
 
 bool definition::reaches_sms() const {

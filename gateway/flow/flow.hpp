@@ -67,7 +67,8 @@ struct definition {
   std::string hash;  // content hash: runs are pinned to it
   std::string file;
   std::vector<std::string> ussd_codes;    // e.g. "*384*12#"
-  std::vector<std::string> sms_keywords;  // matched on the first word, normalised
+  std::vector<std::string> sms_keywords;  // as written; matched on the first word, normalised
+  std::vector<std::string> sms_keywords_normalized;  // the same, normalised once at load
   bool api = false;                       // may be started through the API (#7)
   std::string schedule;                   // started by the scheduler under this name
   // A USSD session that drops mid-flow continues over SMS: the question waiting is sent

@@ -10,6 +10,7 @@
 #include "gateway/core/duration.hpp"
 #include "gateway/core/yaml.hpp"
 #include "gateway/flow/flow.hpp"
+#include "gateway/text/normalize.hpp"
 
 namespace paygham::flow {
 namespace {
@@ -309,6 +310,7 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
   if (triggers.IsDefined() && r.expect_map(triggers, "triggers", {"ussd", "sms", "api", "schedule"})) {
     d->ussd_codes = r.text_list(triggers, "ussd", "triggers");
     d->sms_keywords = r.text_list(triggers, "sms", "triggers");
+    for (const auto& k : d->sms_keywords) d->sms_keywords_normalized.push_back(text::normalize(k));
     d->api = r.boolean(triggers, "api", "triggers").value_or(false);
     d->schedule = r.text(triggers, "schedule", "triggers").value_or("");
   }
