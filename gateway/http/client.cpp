@@ -15,7 +15,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <atomic>
 #include <deque>
+#include <list>
+#include <set>
 #include <map>
 #include <thread>
 #include <vector>
@@ -104,7 +107,10 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
   asio::executor_work_guard<asio::io_context::executor_type> work;
   std::thread thread;
   std::map<std::string, pool> pools;  // touched on the client's thread only
-  bool stopped = false;
+  std::set<connection*> active;       // connections in use: closed by stop()
+  std::list<std::weak_ptr<asio::steady_timer>> timers;  // after(): cancelled by stop()
+  bool stopped = false;                 // on the client's thread
+  std::atomic<bool> closing{false};     // set by stop(): nothing more is posted
 
   void start(waiting w) {
     pool& p = pools[w.where.key()];
@@ -191,6 +197,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
         co_return;
       }
     }
+    self->active.insert(c.get());
     bhttp::request<bhttp::string_body> req;
     req.method(bhttp::string_to_verb(w.call.method));
     req.target(w.where.path);
@@ -213,6 +220,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
       co_await bhttp::async_write(*c->plain, req, asio::redirect_error(use_awaitable, ec));
       if (!ec) co_await bhttp::async_read(*c->plain, c->buffer, parser, asio::redirect_error(use_awaitable, ec));
     }
+    self->active.erase(c.get());
     if (ec) {
       r.error = ec == beast::error::timeout ? "no answer within " + std::to_string(self->opts.total_timeout.count()) + " ms"
                                             : "connection failed: " + ec.message();
@@ -224,7 +232,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     r.status = res.result_int();
     r.body = std::move(res.body());
     if (auto it = res.find(bhttp::field::retry_after); it != res.end()) r.retry_after = std::string(it->value());
-    const bool keep = res.keep_alive();
+    const bool keep = res.keep_alive() && !self->stopped;
     w.done(std::move(r));
     self->release(key, keep ? std::move(c) : nullptr);
   }
@@ -237,6 +245,14 @@ client::client(client_options o) : impl_(std::make_shared<impl>(std::move(o))) {
 client::~client() { stop(); }
 
 void client::request(core::http_call call, done_fn done) {
+  if (impl_->closing) {
+    // No thread any more to run it on: answered here.
+    client_result r;
+    r.error = "client stopped";
+    r.no_connection = true;
+    done(std::move(r));
+    return;
+  }
   target t;
   if (!parse_url(call.url, t)) {
     client_result r;
@@ -258,14 +274,23 @@ void client::request(core::http_call call, done_fn done) {
 }
 
 void client::after(std::chrono::milliseconds delay, std::function<void()> fn) {
-  auto timer = std::make_shared<asio::steady_timer>(impl_->ioc, delay);
-  timer->async_wait([timer, fn = std::move(fn)](beast::error_code ec) {
-    if (!ec) fn();
+  if (impl_->closing) return;
+  asio::post(impl_->ioc, [i = impl_, delay, fn = std::move(fn)]() mutable {
+    if (i->stopped) return;
+    auto timer = std::make_shared<asio::steady_timer>(i->ioc, delay);
+    i->timers.remove_if([](const auto& t) { return t.expired(); });
+    i->timers.push_back(timer);
+    timer->async_wait([timer, fn = std::move(fn)](beast::error_code ec) {
+      if (!ec) fn();
+    });
   });
 }
 
 void client::stop() {
   if (!impl_->thread.joinable()) return;
+  impl_->closing = true;
+  // Everything still open is closed: requests waiting or in flight end with an error (their
+  // callbacks run), timers are cancelled, and the thread ends when nothing is left.
   asio::post(impl_->ioc, [i = impl_] {
     i->stopped = true;
     for (auto& [key, p] : i->pools) {
@@ -278,10 +303,16 @@ void client::stop() {
       }
       p.queue.clear();
     }
+    for (connection* c : i->active) {
+      beast::error_code ec;
+      c->lowest().socket().close(ec);
+    }
+    for (auto& t : i->timers) {
+      if (auto timer = t.lock()) timer->cancel();
+    }
+    i->timers.clear();
   });
   impl_->work.reset();
-  // Requests in flight end within their timeouts; timers still pending are cancelled.
-  impl_->ioc.stop();
   impl_->thread.join();
 }
 

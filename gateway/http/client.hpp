@@ -39,8 +39,8 @@ class client {
   client(const client&) = delete;
   client& operator=(const client&) = delete;
 
-  // Thread-safe. `done` is called once, on the client's thread (not after stop(): a request
-  // in flight then is abandoned, and the outbox finds its message again on restart).
+  // Thread-safe. `done` is called once, on the client's thread; stop() ends requests still
+  // waiting or in flight with an error.
   void request(core::http_call call, done_fn done);
   // Runs `fn` on the client's thread after `delay` (unless stopped first).
   void after(std::chrono::milliseconds delay, std::function<void()> fn);
