@@ -3,14 +3,18 @@
 // thread, and answer once the transaction is committed.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "gateway/http/router.hpp"
 #include "gateway/text/screen.hpp"
 
 namespace paygham::channels {
@@ -18,9 +22,6 @@ class channel;
 }
 namespace paygham::core {
 class metrics;
-}
-namespace paygham::http {
-class router;
 }
 namespace paygham::jobs {
 class outbox;
@@ -34,6 +35,26 @@ class writer;
 
 namespace paygham::api {
 
+// USSD hops waiting for their step, in the order they came (all have the same deadline, so
+// the oldest is always first): one sweep a few times a second answers the late ones, instead
+// of a timer per hop.
+class hop_deadlines {
+ public:
+  struct hop {
+    std::atomic<bool> answered{false};
+    http::reply_fn reply;
+    const channels::channel* ch = nullptr;
+    std::chrono::steady_clock::time_point deadline;
+  };
+  void watch(std::shared_ptr<hop> h);
+  // The hops past their deadline and not answered yet.
+  std::vector<std::shared_ptr<hop>> expired(std::chrono::steady_clock::time_point now);
+
+ private:
+  std::mutex mu_;
+  std::deque<std::shared_ptr<hop>> waiting_;
+};
+
 struct services {
   store::writer& writer;
   runner::runner& runner;
@@ -44,10 +65,13 @@ struct services {
   std::function<std::string()> not_ready_reason;
   // USSD screen limits by channel id (the channel's ussd_profile).
   std::map<std::string, text::screen_limits, std::less<>> ussd_limits;
-  // Every USSD hop is answered within this (R-U5); `after` runs a function once, later.
+  // Every USSD hop is answered within this (R-U5); sweep_deadlines() answers the late ones.
   std::chrono::milliseconds hop_deadline{2000};
-  std::function<void(std::chrono::milliseconds, std::function<void()>)> after;
+  hop_deadlines deadlines;
 };
+
+// Answers, with a short END, every USSD hop past its deadline. Called a few times a second.
+void sweep_deadlines(services& s);
 
 // POST /channels/{channel}/{kind}
 void add_webhook_routes(http::router& r, services& s);

@@ -53,20 +53,14 @@ void handle_ussd(services& s, const channels::channel& ch, core::ussd_request u,
   auto out = std::make_shared<core::ussd_reply>();
   // Whichever comes first answers: the step, or the hop deadline (R-U5). A late step still
   // commits; the person finds the run on redial (resume) or by SMS (continue_by_sms).
-  auto answered = std::make_shared<std::atomic<bool>>(false);
-  auto reply = [answered, r = std::move(reply_once)](core::http_response resp) {
-    if (!answered->exchange(true)) r(std::move(resp));
+  auto hop = std::make_shared<hop_deadlines::hop>();
+  hop->reply = std::move(reply_once);
+  hop->ch = &ch;
+  hop->deadline = std::chrono::steady_clock::now() + s.hop_deadline;
+  s.deadlines.watch(hop);
+  const auto reply = [hop](core::http_response resp) {
+    if (!hop->answered.exchange(true)) hop->reply(std::move(resp));
   };
-  if (s.after) {
-    s.after(s.hop_deadline, [&s, &ch, answered, reply] {
-      if (answered->load()) return;
-      s.metrics.count("paygham_ussd_deadline_missed_total",
-                      "USSD hops answered with a short END because the step took too long.",
-                      "channel", ch.id());
-      core::log::warn("ussd.deadline", {{"channel", ch.id()}});
-      reply(ch.render_ussd(core::ussd_reply{true, s.runner.try_again_text()}));
-    });
-  }
   s.writer.submit(
       [&s, u = std::move(u), out](store::tx& tx) { *out = s.runner.apply_ussd(tx, u); },
       [&s, &ch, out, reply](std::exception_ptr err) {
@@ -166,6 +160,32 @@ void add_webhook_routes(http::router& r, services& s) {
   // GET too: Vonage can be set to call with a query, and Kannel's dlr-url always does.
   r.add("POST", "/channels/{channel}/{kind}", handler);
   r.add("GET", "/channels/{channel}/{kind}", handler);
+}
+
+void hop_deadlines::watch(std::shared_ptr<hop> h) {
+  std::lock_guard lock(mu_);
+  waiting_.push_back(std::move(h));
+}
+
+std::vector<std::shared_ptr<hop_deadlines::hop>> hop_deadlines::expired(std::chrono::steady_clock::time_point now) {
+  std::vector<std::shared_ptr<hop>> late;
+  std::lock_guard lock(mu_);
+  while (!waiting_.empty() && (waiting_.front()->answered || waiting_.front()->deadline <= now)) {
+    if (!waiting_.front()->answered) late.push_back(std::move(waiting_.front()));
+    waiting_.pop_front();
+  }
+  return late;
+}
+
+void sweep_deadlines(services& s) {
+  for (auto& h : s.deadlines.expired(std::chrono::steady_clock::now())) {
+    if (h->answered.exchange(true)) continue;
+    s.metrics.count("paygham_ussd_deadline_missed_total",
+                    "USSD hops answered with a short END because the step took too long.", "channel",
+                    h->ch->id());
+    core::log::warn("ussd.deadline", {{"channel", h->ch->id()}});
+    h->reply(h->ch->render_ussd(core::ussd_reply{true, s.runner.try_again_text()}));
+  }
 }
 
 }  // namespace paygham::api

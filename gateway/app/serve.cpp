@@ -117,9 +117,8 @@ int serve(const std::string& config_path) {
     api::add_health_routes(routes, services);
 
     http::server server(cfg.server, routes, metrics);
-    services.after = [&server](std::chrono::milliseconds d, std::function<void()> fn) {
-      server.after(d, std::move(fn));
-    };
+    // Late USSD hops get their short END within 50 ms of the deadline.
+    server.every(std::chrono::milliseconds(50), [&services] { api::sweep_deadlines(services); });
     // The clock's work (SMS timeouts, dropped USSD sessions), once a second; never two
     // ticks queued at once.
     auto ticking = std::make_shared<std::atomic<bool>>(false);
