@@ -1,7 +1,6 @@
 #include "gateway/channels/africastalking.hpp"
 
 #include "gateway/channels/codec_util.hpp"
-#include "gateway/core/clock.hpp"
 
 namespace paygham::channels {
 
@@ -74,22 +73,9 @@ core::result<callback> africastalking::parse(callback_kind k, const core::http_r
     out.ended = std::move(e);
     return out;
   }
-  core::inbound_sms m;
-  m.channel_id = id();
-  auto from = util::phone_field(form, "from", region());
-  if (!from) return core::fail(from.error());
-  m.from = std::move(from).value();
-  auto text = util::optional(form, "text");
-  if (!text) return core::fail(text.error());
-  m.text = std::move(text).value();
-  auto to = util::optional(form, "to");
-  if (!to) return core::fail(to.error());
-  m.to = std::move(to).value();
-  auto ext = requires_message_id() ? util::required(form, "id") : util::optional(form, "id");
-  if (!ext) return core::fail(ext.error());
-  m.external_id = ext->empty() ? util::local_id() : std::move(ext).value();
-  m.received_at = core::now_ms();
-  out.sms.push_back(std::move(m));
+  auto m = util::read_sms(form, {"id", "from", "text", "to", requires_message_id()}, id(), region());
+  if (!m) return core::fail(m.error());
+  out.sms.push_back(std::move(m).value());
   return out;
 }
 

@@ -70,6 +70,26 @@ core::result<std::string> phone_field(const core::form& f, std::string_view name
   return e164(name, raw.value(), region);
 }
 
+core::result<core::inbound_sms> read_sms(const core::form& f, const sms_fields& names,
+                                         std::string_view channel_id, std::string_view region) {
+  core::inbound_sms m;
+  m.channel_id = std::string(channel_id);
+  auto ext = names.id_required ? required(f, names.id) : optional(f, names.id);
+  if (!ext) return core::fail(ext.error());
+  m.external_id = ext->empty() ? local_id() : std::move(ext).value();
+  auto from = phone_field(f, names.from, region);
+  if (!from) return core::fail(from.error());
+  m.from = std::move(from).value();
+  auto text = optional(f, names.text);
+  if (!text) return core::fail(text.error());
+  m.text = std::move(text).value();
+  auto to = optional(f, names.to);
+  if (!to) return core::fail(to.error());
+  m.to = std::move(to).value();
+  m.received_at = core::now_ms();
+  return m;
+}
+
 std::string without_plus(std::string_view e164) {
   return std::string(!e164.empty() && e164.front() == '+' ? e164.substr(1) : e164);
 }

@@ -34,6 +34,15 @@ core::result<std::string> e164(std::string_view field, std::string_view raw, std
 // A required form field holding a phone number, as E.164.
 core::result<std::string> phone_field(const core::form& f, std::string_view name, std::string_view region);
 
+// An inbound SMS from form fields named as the aggregator names them. Without an id (when
+// `id_required` is false) the message gets a local one.
+struct sms_fields {
+  std::string_view id, from, text, to;
+  bool id_required = true;
+};
+core::result<core::inbound_sms> read_sms(const core::form& f, const sms_fields& names,
+                                         std::string_view channel_id, std::string_view region);
+
 // "+93799…" → "93799…" (aggregators that want no plus).
 std::string without_plus(std::string_view e164);
 

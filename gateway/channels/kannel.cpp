@@ -1,7 +1,6 @@
 #include "gateway/channels/kannel.hpp"
 
 #include "gateway/channels/codec_util.hpp"
-#include "gateway/core/clock.hpp"
 
 namespace paygham::channels {
 
@@ -42,20 +41,9 @@ core::result<callback> kannel::parse(callback_kind k, const core::http_request& 
     out.reports.push_back(std::move(r));
     return out;
   }
-  core::inbound_sms m;
-  m.channel_id = id();
-  auto ext = util::required(form, "id");
-  if (!ext) return core::fail(ext.error());
-  m.external_id = ext.value();
-  auto from = util::phone_field(form, "from", region());
-  if (!from) return core::fail(from.error());
-  m.from = std::move(from).value();
-  auto text = util::optional(form, "text");
-  if (!text) return core::fail(text.error());
-  m.text = std::move(text).value();
-  m.to = std::string(form.get_or_empty("to"));
-  m.received_at = core::now_ms();
-  out.sms.push_back(std::move(m));
+  auto m = util::read_sms(form, {"id", "from", "text", "to"}, id(), region());
+  if (!m) return core::fail(m.error());
+  out.sms.push_back(std::move(m).value());
   return out;
 }
 

@@ -4,7 +4,6 @@
 
 #include "gateway/channels/codec_util.hpp"
 #include "gateway/channels/signatures.hpp"
-#include "gateway/core/clock.hpp"
 
 namespace paygham::channels {
 
@@ -69,18 +68,9 @@ core::result<callback> twilio::parse(callback_kind k, const core::http_request& 
     out.reports.push_back(std::move(r));
     return out;
   }
-  core::inbound_sms m;
-  m.channel_id = id();
-  m.external_id = sid.value();
-  auto from = util::phone_field(form, "From", region());
-  if (!from) return core::fail(from.error());
-  m.from = std::move(from).value();
-  auto body = util::optional(form, "Body");
-  if (!body) return core::fail(body.error());
-  m.text = std::move(body).value();
-  m.to = std::string(form.get_or_empty("To"));
-  m.received_at = core::now_ms();
-  out.sms.push_back(std::move(m));
+  auto m = util::read_sms(form, {"MessageSid", "From", "Body", "To"}, id(), region());
+  if (!m) return core::fail(m.error());
+  out.sms.push_back(std::move(m).value());
   return out;
 }
 

@@ -78,18 +78,9 @@ core::result<callback> vonage::parse(callback_kind k, const core::http_request& 
   }
   // Each part of a concatenated message arrives on its own (concat-part of concat-total);
   // they are kept as separate messages, each with its own id.
-  core::inbound_sms m;
-  m.channel_id = id();
-  m.external_id = mid.value();
-  auto from = util::phone_field(form, "msisdn", region());
-  if (!from) return core::fail(from.error());
-  m.from = std::move(from).value();
-  auto text = util::optional(form, "text");
-  if (!text) return core::fail(text.error());
-  m.text = std::move(text).value();
-  m.to = std::string(form.get_or_empty("to"));
-  m.received_at = core::now_ms();
-  out.sms.push_back(std::move(m));
+  auto m = util::read_sms(form, {"messageId", "msisdn", "text", "to"}, id(), region());
+  if (!m) return core::fail(m.error());
+  out.sms.push_back(std::move(m).value());
   return out;
 }
 
