@@ -266,12 +266,6 @@ std::vector<job> tx::take_due_jobs(std::size_t limit) {
   return out;
 }
 
-std::optional<core::unix_ms> tx::next_job_due() {
-  auto& s = stmt("SELECT MIN(due_at) FROM jobs WHERE status = 'pending'");
-  if (!s.executeStep() || s.getColumn(0).isNull()) return std::nullopt;
-  return s.getColumn(0).getInt64();
-}
-
 void tx::add_inbox(const inbox_item& item) {
   require_disk();
   auto& s = stmt(

@@ -142,8 +142,6 @@ class tx {
   // Marks up to `limit` pending jobs due by now as done and returns them: the caller applies
   // them in this same transaction, so a job is applied exactly once.
   std::vector<job> take_due_jobs(std::size_t limit);
-  // The earliest pending job's due time, if any.
-  std::optional<core::unix_ms> next_job_due();
 
   void add_inbox(const inbox_item& item);
 
