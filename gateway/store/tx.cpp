@@ -135,19 +135,12 @@ void tx::set_opted_out(std::int64_t contact_id, bool opted_out) {
   s.exec();
   if (!opted_out) return;
   require_disk();
-  auto& ev = stmt(
-      "INSERT INTO message_events (message_id, status, source, raw_code, at)"
-      " SELECT id, 'cancelled', 'opt-out', NULL, ? FROM outbound_messages"
-      " WHERE contact_id = ? AND status IN ('queued', 'retrying')");
-  ev.bind(1, now_);
-  ev.bind(2, contact_id);
-  ev.exec();
   auto& u = stmt(
       "UPDATE outbound_messages SET status = 'cancelled', error = 'opted out', updated_at = ?"
-      " WHERE contact_id = ? AND status IN ('queued', 'retrying')");
+      " WHERE contact_id = ? AND status IN ('queued', 'retrying') RETURNING id");
   u.bind(1, now_);
   u.bind(2, contact_id);
-  u.exec();
+  record_moved(u, "cancelled", "opt-out");
 }
 
 void tx::set_contact_language(std::int64_t contact_id, std::string_view language) {
@@ -367,20 +360,21 @@ std::int64_t tx::queue_message(const new_message& m) {
 
 std::size_t tx::expire_unsent(std::string_view channel_id, core::unix_ms before) {
   // Past its validity (a reminder for a visit that is over): never sent.
-  auto& ev = stmt(
-      "INSERT INTO message_events (message_id, status, source, at) SELECT id, 'expired', 'outbox', ?"
-      " FROM outbound_messages WHERE status IN ('queued', 'retrying') AND channel_id = ? AND created_at < ?");
-  ev.bind(1, now_);
-  bind_text(ev, 2, channel_id);
-  ev.bind(3, before);
-  ev.exec();
   auto& u = stmt(
       "UPDATE outbound_messages SET status = 'expired', error = 'validity ended before it could be sent',"
-      " updated_at = ? WHERE status IN ('queued', 'retrying') AND channel_id = ? AND created_at < ?");
+      " updated_at = ? WHERE status IN ('queued', 'retrying') AND channel_id = ? AND created_at < ?"
+      " RETURNING id");
   u.bind(1, now_);
   bind_text(u, 2, channel_id);
   u.bind(3, before);
-  return static_cast<std::size_t>(u.exec());
+  return record_moved(u, "expired", "outbox");
+}
+
+std::size_t tx::record_moved(SQLite::Statement& update, std::string_view status, std::string_view source) {
+  std::vector<std::int64_t> ids;
+  while (update.executeStep()) ids.push_back(update.getColumn(0).getInt64());
+  for (const auto id : ids) add_event(id, status, source, {}, true);
+  return ids.size();
 }
 
 std::vector<claimed_message> tx::claim_due(std::string_view channel_id, std::size_t limit) {
@@ -591,20 +585,13 @@ report_outcome tx::apply_report(const core::delivery_report& r) {
 }
 
 std::size_t tx::mark_unconfirmed(std::string_view channel_id, core::unix_ms before) {
-  auto& ev = stmt(
-      "INSERT INTO message_events (message_id, status, source, at) SELECT id, 'unconfirmed', 'outbox', ?"
-      " FROM outbound_messages WHERE status = 'sent' AND channel_id = ? AND sent_at < ?");
-  ev.bind(1, now_);
-  bind_text(ev, 2, channel_id);
-  ev.bind(3, before);
-  ev.exec();
   auto& u = stmt(
       "UPDATE outbound_messages SET status = 'unconfirmed', updated_at = ?"
-      " WHERE status = 'sent' AND channel_id = ? AND sent_at < ?");
+      " WHERE status = 'sent' AND channel_id = ? AND sent_at < ? RETURNING id");
   u.bind(1, now_);
   bind_text(u, 2, channel_id);
   u.bind(3, before);
-  return static_cast<std::size_t>(u.exec());
+  return record_moved(u, "unconfirmed", "outbox");
 }
 
 std::vector<std::string> tx::awaiting_report(std::string_view channel_id, std::size_t limit) {
@@ -619,17 +606,12 @@ std::vector<std::string> tx::awaiting_report(std::string_view channel_id, std::s
 }
 
 std::size_t tx::requeue_in_flight() {
-  auto& ev = stmt(
-      "INSERT INTO message_events (message_id, status, source, at)"
-      " SELECT id, 'retrying', 'restart', ? FROM outbound_messages WHERE status = 'sending'");
-  ev.bind(1, now_);
-  ev.exec();
   auto& u = stmt(
       "UPDATE outbound_messages SET status = 'retrying', next_at = ?, updated_at = ?"
-      " WHERE status = 'sending'");
+      " WHERE status = 'sending' RETURNING id");
   u.bind(1, now_);
   u.bind(2, now_);
-  return static_cast<std::size_t>(u.exec());
+  return record_moved(u, "retrying", "restart");
 }
 
 void tx::set_message_status(std::int64_t id, core::message_status st, std::string_view source,

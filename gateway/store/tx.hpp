@@ -186,6 +186,10 @@ class tx {
 
  private:
   SQLite::Statement& stmt(const char* sql);
+  // Steps `update` (an UPDATE … RETURNING id, bound by the caller) and records `status` from
+  // `source` in the history of every message it moved, so the condition is written once.
+  // Returns how many.
+  std::size_t record_moved(SQLite::Statement& update, std::string_view status, std::string_view source);
   void add_event(std::int64_t message_id, std::string_view status, std::string_view source,
                  std::string_view raw_code, bool applied);
   report_outcome apply_report_to(std::int64_t message_id, const core::delivery_report& r);
