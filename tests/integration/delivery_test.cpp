@@ -25,6 +25,24 @@ int messages() {
   return v ? std::atoi(v) : 10000;
 }
 
+// A config serving the shipped flows on one channel, its store in `dir`.
+std::string write_channel_config(const temp_dir& dir, const std::string& server, const std::string& region,
+                                 const std::string& channel) {
+  const std::string src = PAYGHAM_SOURCE_DIR;
+  const std::string config = dir.file("paygham.yaml");
+  write_file(config, "server: " + server + "\n"
+                     "store: {path: " + dir.file("paygham.db") + ", synchronous: normal}\n"
+                     "defaults: {region: " + region + ", language: en}\n"
+                     "flows: " + src + "/flows\ntemplates: " + src + "/templates\nlexicon: " + src + "/lexicon\n"
+                     "channels:\n  - " + channel + "\n");
+  return config;
+}
+
+int count(const temp_dir& dir, const std::string& sql) {
+  SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
+  return db.execAndGet(sql).getInt();
+}
+
 struct scenario {
   temp_dir dir;
   int port = free_port();
@@ -38,25 +56,16 @@ struct scenario {
         "--dlr-fail-rate", "0.05", "--dlr-duplicate-rate", "0.1", "--dlr-reorder-rate", "0.1",
         "--at-dlr-url", me + "/channels/at/status", "--inbound-url", me + "/channels/at/sms",
         "--inbound-rate", "3000", "--inbound-count", std::to_string(count)});
-    const std::string src = PAYGHAM_SOURCE_DIR;
-    config = dir.file("paygham.yaml");
-    write_file(config,
-               "server: {listen: \"127.0.0.1:" + std::to_string(port) + "\", public_url: \"" + me + "\"}\n"
-               "store: {path: " + dir.file("paygham.db") + ", synchronous: normal}\n"
-               "defaults: {region: AF, language: en}\n"
-               "flows: " + src + "/flows\ntemplates: " + src + "/templates\nlexicon: " + src + "/lexicon\n"
-               "channels:\n"
-               "  - {id: at, type: africastalking, username: u, api_key: k, base_url: \"" + fake->url() +
-               "\", rate: \"5000\", concurrency: \"" + std::to_string(concurrency) +
-               "\", retry_base: 20ms, retry_cap: 500ms}\n");
+    config = write_channel_config(
+        dir, "{listen: \"127.0.0.1:" + std::to_string(port) + "\", public_url: \"" + me + "\"}", "AF",
+        "{id: at, type: africastalking, username: u, api_key: k, base_url: \"" + fake->url() +
+            "\", rate: \"5000\", concurrency: \"" + std::to_string(concurrency) +
+            "\", retry_base: 20ms, retry_cap: 500ms}");
   }
 
   nlohmann::json stats() const { return nlohmann::json::parse(http_call(fake->port(), "GET", "/stats").body); }
 
-  int count(const std::string& sql) const {
-    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
-    return db.execAndGet(sql).getInt();
-  }
+  int count(const std::string& sql) const { return ::count(dir, sql); }
 
   // Waits until `inbound` messages are stored and every reply is final (or the time is up).
   bool settled(int inbound, std::chrono::seconds limit) const {
@@ -148,22 +157,13 @@ TEST_CASE("integration: kill -9 mid-run and restart: the run completes with the 
 TEST_CASE("integration: an aggregator that does not answer opens the breaker; unsent messages expire",
           "[integration]") {
   temp_dir dir;
-  const std::string src = PAYGHAM_SOURCE_DIR;
-  const std::string config = dir.file("paygham.yaml");
   // Nothing listens on port 9: every send is refused.
-  write_file(config, "server: {listen: \"127.0.0.1:0\"}\n"
-                     "store: {path: " + dir.file("paygham.db") + ", synchronous: normal}\n"
-                     "defaults: {region: AF, language: en}\n"
-                     "flows: " + src + "/flows\ntemplates: " + src + "/templates\nlexicon: " + src + "/lexicon\n"
-                     "channels:\n"
-                     "  - {id: at, type: africastalking, username: u, api_key: k, base_url: \"http://127.0.0.1:9\","
-                     " retry_base: 10ms, retry_cap: 20ms, max_attempts: \"100\", validity: 3s}\n");
-  server_process srv(config);
+  server_process srv(write_channel_config(
+      dir, "{listen: \"127.0.0.1:0\"}", "AF",
+      "{id: at, type: africastalking, username: u, api_key: k, base_url: \"http://127.0.0.1:9\","
+      " retry_base: 10ms, retry_cap: 20ms, max_attempts: \"100\", validity: 3s}"));
   CHECK(http_call(srv.port(), "POST", "/channels/at/sms", "from=%2B93700000001&text=INFO&id=b1").status == 200);
-  const auto count = [&](const std::string& sql) {
-    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
-    return db.execAndGet(sql).getInt();
-  };
+  const auto count = [&](const std::string& sql) { return ::count(dir, sql); };
   for (int i = 0; i < 100 && srv.log().find("outbox.breaker_open") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -184,20 +184,10 @@ TEST_CASE("integration: an aggregator that does not answer opens the breaker; un
 TEST_CASE("integration: Kavenegar's inbox and delivery states are polled", "[integration]") {
   fake_aggregator fake({"--kavenegar-inbox", "1", "--no-dlr"});
   temp_dir dir;
-  const std::string src = PAYGHAM_SOURCE_DIR;
-  const std::string config = dir.file("paygham.yaml");
-  write_file(config, "server: {listen: \"127.0.0.1:0\"}\n"
-                     "store: {path: " + dir.file("paygham.db") + ", synchronous: normal}\n"
-                     "defaults: {region: IR, language: en}\n"
-                     "flows: " + src + "/flows\ntemplates: " + src + "/templates\nlexicon: " + src + "/lexicon\n"
-                     "channels:\n"
-                     "  - {id: kv, type: kavenegar, api_key: KEY, sender: \"10004346\", base_url: \"" + fake.url() +
-                     "\", poll_interval: 200ms}\n");
-  server_process srv(config);
-  const auto count = [&](const std::string& sql) {
-    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
-    return db.execAndGet(sql).getInt();
-  };
+  server_process srv(write_channel_config(dir, "{listen: \"127.0.0.1:0\"}", "IR",
+                                          "{id: kv, type: kavenegar, api_key: KEY, sender: \"10004346\", base_url: \"" +
+                                              fake.url() + "\", poll_interval: 200ms}"));
+  const auto count = [&](const std::string& sql) { return ::count(dir, sql); };
   // INFO arrives by polling; the reply is sent; its delivery is learnt by polling too.
   for (int i = 0; i < 100 && count("SELECT COUNT(*) FROM outbound_messages WHERE status = 'delivered'") == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
