@@ -281,8 +281,9 @@ struct answer {
   std::string next;
 };
 
-std::optional<answer> read_answer(const node& n, std::string_view raw, const std::string& typed,
-                                  const renderer& r, const context& ctx, std::string& why) {
+// `opts` are the question's options as choices() gave them (nullopt: unusable data).
+std::optional<answer> read_answer(const node& n, const std::optional<std::vector<choice>>& opts,
+                                  std::string_view raw, const std::string& typed, const context& ctx) {
   static const text::lexicon no_words;
   const text::lexicon& words = ctx.words ? *ctx.words : no_words;
   switch (n.ask) {
@@ -293,8 +294,7 @@ std::optional<answer> read_answer(const node& n, std::string_view raw, const std
       [[fallthrough]];  // or 1 / 2, as shown
     }
     case ask_kind::menu: {
-      const auto opts = choices(n, r, why);
-      if (!opts) return std::nullopt;
+      if (!opts) return std::nullopt;  // `why` says what is wrong with the data
       const auto v = text::read_choice(typed, words);
       if (!v || *v < 1 || static_cast<std::size_t>(*v) > opts->size()) return std::nullopt;
       const choice& c = (*opts)[static_cast<std::size_t>(*v) - 1];
@@ -360,12 +360,12 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
   const node* n = waiting_ask(f, out, ctx);
   if (!n) return out;
   renderer r(ctx, out);
-  // Replies are read the way people type them (R-S2), once.
+  // Replies are read the way people type them (R-S2), once; the options are worked out once.
   const std::string typed = text::normalize(input);
+  std::string why;
+  const auto opts = choices(*n, r, why);
   // USSD navigation first: these answers are never options (R-U8).
   if (ctx.via == medium::ussd) {
-    std::string why;
-    const auto opts = choices(*n, r, why);
     const std::size_t page_count = pages(opts ? opts->size() : 0, ctx);
     if (typed == "98" && out.next.page + 1 < page_count) {
       ++out.next.page;
@@ -395,9 +395,8 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
       return out;
     }
   }
-  std::string why;
-  const auto got = read_answer(*n, input, typed, r, ctx, why);
-  if (!why.empty()) {
+  const auto got = read_answer(*n, opts, input, typed, ctx);
+  if (!opts) {
     fail(out, ctx, why);
     return out;
   }

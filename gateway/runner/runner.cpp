@@ -349,16 +349,17 @@ void runner::resume_step(step& s, const std::optional<std::string>& answer) cons
     s.out = flow::start(*s.f, s.ctx);
     return;
   }
-  const auto c = current();
+  // The texts of the content this hop runs on (the context points at them).
   const auto text = [&](std::string_view key) {
-    return fallback_text(*c, key, s.ctx.langs, key);
+    const text::entry* e = s.ctx.texts->resolve(key, s.ctx.langs);
+    return e ? e->text : std::string(key);
   };
   if (answer && ++st.invalid >= flow::max_invalid_replies) {
     s.out.finished = true;
     s.out.screen = text(flow::keys::too_many_invalid);
     return;
   }
-  const text::entry* e = c->texts.resolve(flow::keys::resume, s.ctx.langs);
+  const text::entry* e = s.ctx.texts->resolve(flow::keys::resume, s.ctx.langs);
   const std::string lang = e ? e->lang : "en";
   s.out.screen = (answer ? text(flow::keys::invalid) + "\n" : "") + text(flow::keys::resume) + "\n" +
                  flow::option_number(1, lang) + " " + text(flow::keys::resume_continue) + "\n" +
