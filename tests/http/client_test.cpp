@@ -29,6 +29,7 @@ struct local_server {
   std::thread thread;
   std::uint16_t port = 0;
   std::atomic<int> hits{0};
+  std::atomic<int> open{0}, most_open{0};
   std::mutex held_mu;
   std::vector<http::reply_fn> held;
 
@@ -46,6 +47,17 @@ struct local_server {
     routes.add("GET", "/silent", [this](core::http_request&, const http::params&, http::reply_fn reply) {
       std::lock_guard lock(held_mu);
       held.push_back(std::move(reply));
+    });
+    // Answers 20 ms later from another thread, counting how many are open at once.
+    routes.add("GET", "/held", [this](core::http_request&, const http::params&, http::reply_fn reply) {
+      const int now_open = ++open;
+      for (int seen = most_open.load(); now_open > seen && !most_open.compare_exchange_weak(seen, now_open);) {
+      }
+      std::thread([this, reply = std::move(reply)] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        --open;
+        reply(core::text_response(200, "held"));
+      }).detach();
     });
     // Lets go of its reply without answering: the server still answers.
     routes.add("GET", "/dropped", [](core::http_request&, const http::params&, http::reply_fn) {});
@@ -160,4 +172,25 @@ TEST_CASE("http client: TLS checks the certificate and the host name", "[http]")
   const auto wrong_name = call(good, {"GET", "https://127.0.0.1:" + std::to_string(port) + "/", {}, ""});
   CHECK(wrong_name.status == 0);
   CHECK_THAT(wrong_name.error, Catch::Contains("TLS with 127.0.0.1 failed"));
+}
+
+TEST_CASE("http client: at most max_per_host connections to one host; the rest wait their turn", "[http]") {
+  const auto most_at_once = [](std::size_t limit) {
+    local_server s;
+    http::client_options o;
+    o.max_per_host = limit;
+    http::client c(o);
+    std::vector<std::promise<http::client_result>> ps(8);
+    std::vector<std::future<http::client_result>> all;
+    for (auto& p : ps) {
+      all.push_back(p.get_future());
+      c.request({"GET", s.url("/held"), {}, ""}, [&p](http::client_result res) { p.set_value(std::move(res)); });
+    }
+    for (auto& f : all) CHECK(f.get().status == 200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the last answers' threads end
+    return s.most_open.load();
+  };
+  CHECK(most_at_once(1) == 1);
+  CHECK(most_at_once(2) == 2);
+  CHECK(most_at_once(16) > 2);  // the limit is what holds them back
 }
