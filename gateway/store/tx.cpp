@@ -47,6 +47,7 @@ constexpr const char* run_columns =
     "last_input, last_reply, updated_at";
 
 std::map<std::string, std::string> fields_from_json(const std::string& text) {
+  if (text == "{}") return {};  // most contacts, on every hop: no parse
   const auto j = nlohmann::json::parse(text, nullptr, false);
   if (!j.is_object()) return {};
   std::map<std::string, std::string> out;
