@@ -57,6 +57,27 @@ std::string base64(std::string_view bytes) {
   return out;
 }
 
+std::vector<std::string> twilio_url_forms(std::string_view url) {
+  // scheme://[userinfo@]host[:port]rest, read without normalising anything Twilio signed.
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return {std::string(url)};
+  const std::size_t authority_at = scheme_end + 3;
+  const std::size_t rest_at = std::min(url.find_first_of("/?#", authority_at), url.size());
+  const std::string_view authority = url.substr(authority_at, rest_at - authority_at);
+  const std::size_t user_end = authority.rfind('@');
+  const std::size_t host_at = user_end == std::string_view::npos ? 0 : user_end + 1;
+  // A colon starts the port only after an IPv6 literal's closing bracket.
+  const std::size_t bracket = authority.rfind(']');
+  const std::size_t colon =
+      authority.find(':', bracket == std::string_view::npos || bracket < host_at ? host_at : bracket + 1);
+  const std::string head(url.substr(0, authority_at + (colon == std::string_view::npos ? authority.size() : colon)));
+  const std::string rest(url.substr(rest_at));
+  if (colon != std::string_view::npos) return {head + rest, std::string(url)};
+  std::string scheme(url.substr(0, scheme_end));
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return {head + rest, head + (scheme == "https" ? ":443" : ":80") + rest};
+}
+
 std::string twilio_signature(std::string_view auth_token, std::string_view url,
                              std::vector<std::pair<std::string, std::string>> params) {
   std::sort(params.begin(), params.end());

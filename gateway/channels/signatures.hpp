@@ -14,6 +14,11 @@ namespace paygham::channels {
 std::string twilio_signature(std::string_view auth_token, std::string_view url,
                              std::vector<std::pair<std::string, std::string>> params);
 
+// The URL forms Twilio may have signed for the URL it called, as its own libraries check
+// them: without a port, and with one (the scheme's default, 443 or 80, added when the URL
+// has none). Other ports stay as they are in the second form.
+std::vector<std::string> twilio_url_forms(std::string_view url);
+
 // Vonage SMS API `sig`: the params except `sig`, sorted by name, '&' and '=' in values
 // replaced by '_', joined as "&k=v…"; then md5hash: hex(MD5(string + secret)), or
 // md5 / sha1 / sha256 / sha512: hex(HMAC(secret, string)). Lower-case hex; empty for an

@@ -2,7 +2,7 @@
 // (payloads from shared/reference/aggregators.md). _channel.yaml gives the channel's settings;
 // each other file is one of:
 //   a callback   kind, method, content_type, query, headers, body → expect | expect_error |
-//                expect_forbidden
+//                expect_forbidden; expect_ack: the body of the answer once stored
 //   a send       send: {id, to, body, status_url} → expect_request: {method, url, headers, body | json}
 //   a reply      reply: {status, retry_after, body} → expect_result: {outcome, external_id, …}
 //   statuses     statuses: {raw: ours}: must list exactly the codec's status table
@@ -68,6 +68,12 @@ void check_callback(const channels::channel& ch, const YAML::Node& fx) {
     return;
   }
   REQUIRE(auth.ok());
+  if (fx["expect_ack"]) {
+    // What the aggregator reads back once the callback is stored (Kannel sends it on as an SMS).
+    const auto ack = ch.ack(*kind);
+    CHECK(ack.status == 200);
+    CHECK(ack.body == fx["expect_ack"].as<std::string>());
+  }
   const auto parsed = ch.parse(*kind, req);
   if (fx["expect_error"]) {
     REQUIRE_FALSE(parsed.ok());
@@ -199,8 +205,10 @@ TEST_CASE("channels: every codec reads, builds and maps as its fixtures say", "[
         check_callback(*ch, fx);
       }
     }
+    // A folder named after its type maps the whole status table; others (twilio-8443) only
+    // vary one setting.
     INFO(type << " has no statuses.yaml");
-    CHECK((has_statuses || ch->status_table().empty()));
+    CHECK((has_statuses || ch->status_table().empty() || type != ch->type()));
   }
 }
 

@@ -41,6 +41,20 @@ TEST_CASE("signatures: Twilio's official vectors pass and a changed byte fails",
   CHECK(twilio_signature("12346", uri, t1) != "0/KCTR6DLpKmkAf8muzZqo1nDgQ=");
 }
 
+TEST_CASE("signatures: Twilio's URL forms are the URL without its port and with one", "[channels]") {
+  using v = std::vector<std::string>;
+  CHECK(twilio_url_forms("https://gw.example.org/channels/tw/sms?token=t") ==
+        v{"https://gw.example.org/channels/tw/sms?token=t", "https://gw.example.org:443/channels/tw/sms?token=t"});
+  CHECK(twilio_url_forms("HTTP://gw.example.org/x") == v{"HTTP://gw.example.org/x", "HTTP://gw.example.org:80/x"});
+  CHECK(twilio_url_forms("https://gw.example.org:8443/x") ==
+        v{"https://gw.example.org/x", "https://gw.example.org:8443/x"});
+  // The query may hold a colon; a user's password may too; an IPv6 host holds several.
+  CHECK(twilio_url_forms("https://h.org/a?t=1:2") == v{"https://h.org/a?t=1:2", "https://h.org:443/a?t=1:2"});
+  CHECK(twilio_url_forms("https://u:p@h.org:444/a") == v{"https://u:p@h.org/a", "https://u:p@h.org:444/a"});
+  CHECK(twilio_url_forms("https://[::1]/a") == v{"https://[::1]/a", "https://[::1]:443/a"});
+  CHECK(twilio_url_forms("https://[::1]:8443") == v{"https://[::1]", "https://[::1]:8443"});
+}
+
 TEST_CASE("signatures: Vonage's official vectors pass, hex compared in any case", "[channels]") {
   const params p = {{"a", "1"}, {"b", "2"}, {"timestamp", "1461605396"}};
   CHECK(vonage_signature("md5hash", "secret", p) == "6af838ef94998832dbfc29020b564830");  // V1
