@@ -85,7 +85,7 @@ void handle_events(services& s, const channels::channel& ch, channels::callback_
                    channels::callback events, http::reply_fn reply) {
   struct summary {
     std::vector<runner::sms_outcome> sms;
-    std::map<std::string, int> reports;  // outcome → count
+    std::vector<store::applied_report> reports;  // one per report, in order
     bool continued = false;
   };
   auto out = std::make_shared<summary>();
@@ -93,7 +93,7 @@ void handle_events(services& s, const channels::channel& ch, channels::callback_
   s.writer.submit(
       [&s, in, out](store::tx& tx) {
         for (const auto& m : in->sms) out->sms.push_back(s.runner.apply_sms(tx, m));
-        for (const auto& r : in->reports) ++out->reports[store::to_string(tx.apply_report(r))];
+        for (const auto& r : in->reports) out->reports.push_back(tx.apply_report(r));
         if (in->ended) out->continued = s.runner.end_session(tx, *in->ended);
       },
       [&s, &ch, kind, in, out, reply = std::move(reply)](std::exception_ptr err) {
@@ -113,13 +113,18 @@ void handle_events(services& s, const channels::channel& ch, channels::callback_
                            {"queued", o.queued}});
           wake = wake || o.queued > 0;
         }
-        for (const auto& [outcome, n] : out->reports) {
+        std::map<std::string_view, std::uint64_t> by_outcome;
+        for (std::size_t i = 0; i < out->reports.size(); ++i) {
+          jobs::log_report(in->reports[i], out->reports[i]);
+          ++by_outcome[store::to_string(out->reports[i].outcome)];
+        }
+        for (const auto& [outcome, n] : by_outcome) {
           std::string series = ch.id();
           series += ':';
           series += outcome;
           s.metrics.count("paygham_delivery_reports_total",
                           "Delivery reports received, by channel and what became of them.",
-                          "channel_outcome", series, static_cast<std::uint64_t>(n));
+                          "channel_outcome", series, n);
         }
         if (wake) s.outbox.wake();
         reply(ch.ack(kind));

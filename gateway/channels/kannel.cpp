@@ -1,5 +1,7 @@
 #include "gateway/channels/kannel.hpp"
 
+#include <cctype>
+
 #include "gateway/channels/codec_util.hpp"
 
 namespace paygham::channels {
@@ -19,6 +21,44 @@ const std::vector<status_row>& kannel::status_table() const {
   };
   return t;
 }
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// An MO's text as UTF-8. With text=%b Kannel hands on the message's bytes exactly: UTF-16BE
+// for UCS-2 (%c 2, %C "UTF-16BE"), UTF-8 for GSM-7 (%c 0) and after smsbox's mo-recode,
+// ISO-8859-1 where an sms-service sets alt-charset to it, and 8-bit data (%C "8-BIT") that
+// holds no text. %C decides; %c alone when the get-url passes no charset.
+core::result<std::string> mo_text(const core::form& f) {
+  const std::string_view raw = f.get_or_empty("text");
+  const std::string charset = lower(f.get_or_empty("charset"));
+  const std::string_view coding = f.get_or_empty("coding");
+  const bool ucs2 = charset == "utf-16be" || charset == "utf16-be" || charset == "utf-16" ||
+                    charset == "ucs-2" || charset == "ucs2" || (charset.empty() && coding == "2");
+  if (ucs2) {
+    auto text = core::utf16be_to_utf8(raw);
+    if (!text) return core::fail("field 'text' is not valid UTF-16BE (UCS-2)");
+    return std::move(*text);
+  }
+  if (charset == "iso-8859-1" || charset == "latin1" || charset == "iso8859-1") return core::latin1_to_utf8(raw);
+  if (charset == "8-bit" || charset == "binary" || (charset.empty() && coding == "1")) {
+    return core::fail("8-bit data messages carry no text");
+  }
+  if (!charset.empty() && charset != "utf-8" && charset != "utf8") {
+    return core::fail("unknown charset: expected UTF-16BE, UTF-8 or ISO-8859-1 (%C)");
+  }
+  if (!core::valid_utf8(raw)) {
+    return core::fail("field 'text' is not valid UTF-8: add charset=%C&coding=%c to the get-url");
+  }
+  return std::string(raw);
+}
+
+}  // namespace
 
 core::result<callback> kannel::parse(callback_kind k, const core::http_request& req) const {
   auto f = util::params(req);
@@ -41,10 +81,24 @@ core::result<callback> kannel::parse(callback_kind k, const core::http_request& 
     out.reports.push_back(std::move(r));
     return out;
   }
-  auto m = util::read_sms(form, {"id", "from", "text", "to"}, id(), region());
+  auto text = mo_text(form);
+  if (!text) return core::fail(text.error());
+  core::form decoded = form;
+  for (auto& [name, value] : decoded.pairs) {
+    if (name == "text") value = text.value();
+  }
+  auto m = util::read_sms(decoded, {"id", "from", "text", "to"}, id(), region());
   if (!m) return core::fail(m.error());
   out.sms.push_back(std::move(m).value());
   return out;
+}
+
+core::http_response kannel::ack(callback_kind k) const {
+  // smsbox sends a get-url's answer on to the phone as an SMS (unless the sms-service says
+  // max-messages = 0): an empty body, so nothing is sent even then. Replies go through
+  // sendsms, where their delivery is tracked.
+  if (k == callback_kind::sms) return core::text_response(200, "");
+  return channel::ack(k);
 }
 
 core::result<http_call> kannel::build_send(const outbound& m) const {

@@ -96,4 +96,35 @@ std::string encode_utf8(std::u32string_view cps) {
   return out;
 }
 
+std::optional<std::string> utf16be_to_utf8(std::string_view bytes) {
+  if (bytes.size() % 2 != 0) return std::nullopt;
+  const auto unit = [&](std::size_t i) {
+    return static_cast<char32_t>((static_cast<unsigned char>(bytes[i]) << 8) | static_cast<unsigned char>(bytes[i + 1]));
+  };
+  std::string out;
+  out.reserve(bytes.size() * 3 / 2);
+  for (std::size_t i = 0; i < bytes.size(); i += 2) {
+    const char32_t u = unit(i);
+    if (u >= 0xDC00 && u <= 0xDFFF) return std::nullopt;
+    if (u >= 0xD800 && u <= 0xDBFF) {
+      // A high surrogate needs its low one next (emoji and other characters past U+FFFF).
+      if (i + 3 >= bytes.size()) return std::nullopt;
+      const char32_t low = unit(i + 2);
+      if (low < 0xDC00 || low > 0xDFFF) return std::nullopt;
+      append_utf8(out, 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00));
+      i += 2;
+      continue;
+    }
+    append_utf8(out, u);
+  }
+  return out;
+}
+
+std::string latin1_to_utf8(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  for (const char c : bytes) append_utf8(out, static_cast<unsigned char>(c));
+  return out;
+}
+
 }  // namespace paygham::core

@@ -1,6 +1,7 @@
 // UTF-8 as it arrives from aggregators: validation, decoding to code points, encoding back.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,5 +15,12 @@ std::u32string decode_utf8(std::string_view s);
 
 void append_utf8(std::string& out, char32_t cp);
 std::string encode_utf8(std::u32string_view cps);
+
+// UTF-16BE bytes (UCS-2 as SMSCs deliver it, surrogate pairs allowed) as UTF-8; nullopt for
+// an odd length or an unpaired surrogate.
+std::optional<std::string> utf16be_to_utf8(std::string_view bytes);
+
+// ISO-8859-1 bytes as UTF-8 (every byte is a character).
+std::string latin1_to_utf8(std::string_view bytes);
 
 }  // namespace paygham::core

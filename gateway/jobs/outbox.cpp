@@ -273,12 +273,24 @@ void outbox::finish(lane& l, const store::claimed_message& m, std::string http_c
             break;
         }
       },
-      [this, &l, r, delay](std::exception_ptr err) {
+      [this, &l, m, r, delay](std::exception_ptr err) {
         if (err) core::log::error("outbox.record_failed", {{"channel", l.ch->id()}, {"error", core::log::what(err)}});
+        const char* what = r.result == outcome::accepted ? "sent" : r.result == outcome::retry ? "retrying" : "failed";
+        // One line per attempt, so an operator can follow a message by its id (the text at
+        // debug only: it may hold health details).
+        (r.result == outcome::failed ? core::log::warn : core::log::info)(
+            "outbox.send", {{"channel", l.ch->id()},
+                            {"message", m.id},
+                            {"to", core::log::phone{m.to_phone}},
+                            {"state", what},
+                            {"code", r.raw_code},
+                            {"external_id", r.external_id},
+                            {"attempt", m.attempts},
+                            {"error", r.error},
+                            {"body", core::log::body{m.body}}});
         if (metrics_) {
-          const char* what = r.result == outcome::accepted ? "sent" : r.result == outcome::retry ? "retry" : "failed";
           metrics_->count("paygham_outbox_sends_total", "Send attempts by channel and outcome.",
-                          "channel_outcome", l.ch->id() + ":" + what);
+                          "channel_outcome", l.ch->id() + ":" + (r.result == outcome::retry ? "retry" : what));
         }
         if (r.result == outcome::retry && client_) {
           client_->after(std::chrono::milliseconds(delay + 1), [this, &l] { pump(l); });
@@ -306,9 +318,15 @@ void outbox::poll(lane& l) {
     auto got = l.ch->read_status_poll(body);
     if (!got) return core::log::warn("outbox.poll_failed", {{"channel", l.ch->id()}, {"error", got.error()}});
     auto reports = std::make_shared<std::vector<core::delivery_report>>(std::move(got->reports));
-    writer_.submit([reports](store::tx& tx) {
-      for (const auto& r : *reports) tx.apply_report(r);
-    }, nullptr);
+    auto applied = std::make_shared<std::vector<store::applied_report>>();
+    writer_.submit(
+        [reports, applied](store::tx& tx) {
+          for (const auto& r : *reports) applied->push_back(tx.apply_report(r));
+        },
+        [reports, applied](std::exception_ptr err) {
+          if (err) return core::log::error("outbox.poll_failed", {{"error", core::log::what(err)}});
+          for (std::size_t i = 0; i < applied->size(); ++i) log_report((*reports)[i], (*applied)[i]);
+        });
   };
   auto ids = std::make_shared<std::vector<std::string>>();
   const std::string channel = l.ch->id();
@@ -372,6 +390,16 @@ void outbox::deliver_locally() {
         }
         if (more) deliver_locally();
       });
+}
+
+void log_report(const core::delivery_report& r, const store::applied_report& a) {
+  core::log::info("report.received", {{"channel", r.channel_id},
+                                      {"message", a.message_id},
+                                      {"to", core::log::phone{a.to_phone}},
+                                      {"state", core::to_string(r.status)},
+                                      {"code", r.raw_code},
+                                      {"external_id", r.external_id},
+                                      {"outcome", store::to_string(a.outcome)}});
 }
 
 }  // namespace paygham::jobs

@@ -31,6 +31,7 @@
 namespace paygham::store {
 class writer;
 struct claimed_message;
+struct applied_report;
 }  // namespace paygham::store
 namespace paygham::http {
 class client;
@@ -83,5 +84,9 @@ class outbox {
   bool local_running_ = false, local_again_ = false;
   std::mt19937_64 rng_{std::random_device{}()};
 };
+
+// Logs one delivery report once stored: channel, our message id, masked recipient, the state
+// reported, the aggregator's code and what became of it (applied, duplicate, …).
+void log_report(const core::delivery_report& r, const store::applied_report& a);
 
 }  // namespace paygham::jobs

@@ -546,25 +546,32 @@ report_outcome tx::apply_report_to(std::int64_t message_id, const core::delivery
   return report_outcome::applied;
 }
 
-report_outcome tx::apply_report(const core::delivery_report& r) {
+applied_report tx::apply_report(const core::delivery_report& r) {
   // An aggregator never repeats an acknowledged report, so it must be on disk first.
   require_disk();
-  std::int64_t message_id = 0;
+  applied_report out;
+  std::int64_t& message_id = out.message_id;
+  const auto found = [&](SQLite::Statement& q) {
+    if (q.executeStep()) {
+      message_id = q.getColumn(0).getInt64();
+      out.to_phone = q.getColumn(1).getString();
+    }
+    q.reset();
+  };
   if (r.reference.size() > 2 && r.reference.rfind("pg", 0) == 0) {
-    auto& q = stmt("SELECT id FROM outbound_messages WHERE id = ? AND channel_id = ?");
+    auto& q = stmt("SELECT id, to_phone FROM outbound_messages WHERE id = ? AND channel_id = ?");
     q.bind(1, static_cast<std::int64_t>(std::atoll(r.reference.c_str() + 2)));
     bind_text(q, 2, r.channel_id);
-    if (q.executeStep()) message_id = q.getColumn(0).getInt64();
-    q.reset();
+    found(q);
   }
   if (message_id == 0 && !r.external_id.empty()) {
-    auto& q = stmt("SELECT id FROM outbound_messages WHERE channel_id = ? AND external_id = ?");
+    auto& q = stmt("SELECT id, to_phone FROM outbound_messages WHERE channel_id = ? AND external_id = ?");
     bind_text(q, 1, r.channel_id);
     bind_text(q, 2, r.external_id);
-    if (q.executeStep()) message_id = q.getColumn(0).getInt64();
-    q.reset();
+    found(q);
   }
   const report_outcome o = message_id ? apply_report_to(message_id, r) : report_outcome::waiting;
+  out.outcome = o;
   auto& ins = stmt(
       "INSERT INTO delivery_reports (channel_id, external_id, reference, status, raw_code, error,"
       " message_id, outcome, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -582,7 +589,7 @@ report_outcome tx::apply_report(const core::delivery_report& r) {
   ins.bind(8, to_string(o));
   ins.bind(9, now_);
   ins.exec();
-  return o;
+  return out;
 }
 
 std::size_t tx::mark_unconfirmed(std::string_view channel_id, core::unix_ms before) {

@@ -90,6 +90,13 @@ enum class report_outcome {
 };
 const char* to_string(report_outcome o);
 
+// A delivery report as applied: its outcome and the message it named (for the log).
+struct applied_report {
+  report_outcome outcome = report_outcome::waiting;
+  std::int64_t message_id = 0;  // 0: no message has its id yet
+  std::string to_phone;         // the message's recipient, E.164; empty with no message
+};
+
 class statement_cache;
 
 class tx {
@@ -166,7 +173,7 @@ class tx {
                     std::string_view error);
 
   // Applies a delivery report: matched by our reference, else by the aggregator's id.
-  report_outcome apply_report(const core::delivery_report& r);
+  applied_report apply_report(const core::delivery_report& r);
 
   // Messages sent before `before` with no final report: 'unconfirmed'. Returns how many.
   std::size_t mark_unconfirmed(std::string_view channel_id, core::unix_ms before);

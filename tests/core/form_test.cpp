@@ -4,6 +4,8 @@
 
 using paygham::core::parse_form;
 using paygham::core::valid_utf8;
+using paygham::core::latin1_to_utf8;
+using paygham::core::utf16be_to_utf8;
 
 TEST_CASE("core: a form body decodes '+' and %-escapes, keeping order and duplicates", "[core]") {
   auto f = parse_form("sessionId=ATUid_1&serviceCode=*384*12%23&phoneNumber=%2B93700000001&text=&a=1&a=2&msg=hi+there");
@@ -34,4 +36,18 @@ TEST_CASE("core: UTF-8 validation accepts Persian and emoji, rejects broken sequ
   CHECK_FALSE(valid_utf8("\xED\xA0\x80"));      // UTF-16 surrogate
   CHECK_FALSE(valid_utf8("\xF4\x90\x80\x80"));  // past U+10FFFF
   CHECK_FALSE(valid_utf8("\xFF"));
+}
+
+TEST_CASE("core: UTF-16BE from an SMSC becomes UTF-8; broken units are refused", "[core]") {
+  using namespace std::string_literals;
+  // «اطلاعات» as a phone sends it in UCS-2, and گ ک ی, whose bytes are not UTF-8.
+  CHECK(utf16be_to_utf8("\x06\x27\x06\x37\x06\x44\x06\x27\x06\x39\x06\x27\x06\x2A"s) == "اطلاعات");
+  CHECK(utf16be_to_utf8("\x06\xAF\x06\xA9\x06\xCC"s) == "گکی");
+  CHECK(utf16be_to_utf8("\x00\x31\x00\x31\x00 \x06\x46"s) == "11 ن");
+  CHECK(utf16be_to_utf8("\xD8\x3D\xDE\x00"s) == "😀");  // a surrogate pair
+  CHECK(utf16be_to_utf8("") == "");
+  CHECK_FALSE(utf16be_to_utf8("\x06\x27\x06"s));         // odd length
+  CHECK_FALSE(utf16be_to_utf8("\xD8\x3D\x00\x41"s));     // high surrogate, no low one
+  CHECK_FALSE(utf16be_to_utf8("\xDE\x00"s));             // low surrogate alone
+  CHECK(latin1_to_utf8("caf\xE9 \xA3""5") == "café £5");
 }

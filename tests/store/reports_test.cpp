@@ -34,7 +34,7 @@ struct fixture {
     r.reference = reference;
     r.status = s;
     r.raw_code = raw;
-    return test::in_tx(w, [&](store::tx& t) { return t.apply_report(r); });
+    return test::in_tx(w, [&](store::tx& t) { return t.apply_report(r).outcome; });
   }
 
   std::string status(std::int64_t id) {

@@ -103,6 +103,28 @@ class fake_aggregator {
   int port_ = 0;
 };
 
+// Any program as a child process (a peer such as Kannel's bearerbox), its stdout and stderr
+// appended to `log_path`; stopped by its PID on destruction (SIGTERM, SIGKILL after 5 s).
+class child_process {
+ public:
+  child_process(const std::string& program, const std::vector<std::string>& args, const std::string& log_path);
+  ~child_process();
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+  // False once the program has exited.
+  bool running();
+
+ private:
+  pid_t pid_ = -1;
+  bool exited_ = false;
+};
+
+// Stops a child by its PID: SIGTERM, then SIGKILL if it is still there after 5 s.
+void stop_child(pid_t pid);
+
+// True once something accepts TCP connections on 127.0.0.1:port, false after `timeout`.
+bool wait_for_port(int port, std::chrono::milliseconds timeout);
+
 // A TCP port on 127.0.0.1 that was free a moment ago (for a server whose public URL must be
 // known before it starts).
 int free_port();
