@@ -137,20 +137,33 @@ void read_defaults(config_reader& cr, const YAML::Node& n, config& c) {
   auto& r = cr.raw();
   if (!n.IsDefined() ||
       !r.expect_map(n, "defaults",
-                    {"region", "timezone", "language", "languages", "quiet_hours"})) {
+                    {"region", "timezone", "language", "languages", "quiet_hours", "emergency_number"})) {
     return;
   }
-  if (auto v = cr.text(n, "region", "defaults")) {
-    if (v->size() != 2 || !std::isupper(static_cast<unsigned char>((*v)[0])) ||
-        !std::isupper(static_cast<unsigned char>((*v)[1]))) {
-      r.problem(n["region"], "'defaults.region' must be a two-letter country code such as AF or IR");
-    } else {
-      c.defaults_.region = *v;
+  // One country, or several whose national forms are all read ([IR, AF]: 09… and 07…).
+  if (n["region"].IsDefined()) {
+    std::string joined;
+    for (const auto& v : r.text_list(n, "region", "defaults")) {
+      if (v.size() != 2 || !std::isupper(static_cast<unsigned char>(v[0])) ||
+          !std::isupper(static_cast<unsigned char>(v[1]))) {
+        r.problem(n["region"], "'defaults.region' must be a two-letter country code such as AF or IR, or a list of them");
+        joined.clear();
+        break;
+      }
+      joined += (joined.empty() ? "" : ",") + v;
     }
+    if (!joined.empty()) c.defaults_.region = joined;
   }
   if (auto v = cr.text(n, "timezone", "defaults")) c.defaults_.timezone = *v;
   if (auto v = cr.text(n, "language", "defaults")) c.defaults_.language = *v;
   c.defaults_.languages = r.text_list(n, "languages", "defaults");
+  if (auto v = cr.text(n, "emergency_number", "defaults")) {
+    if (v->empty() || v->size() > 16 || v->find_first_not_of("+0123456789") != std::string::npos) {
+      r.problem(n["emergency_number"], "'defaults.emergency_number' must be a number to call, such as 112");
+    } else {
+      c.defaults_.emergency_number = *v;
+    }
+  }
   if (auto v = cr.text(n, "quiet_hours", "defaults")) {
     if (v->size() != 11 || (*v)[5] != '-' || !valid_clock(v->substr(0, 5)) ||
         !valid_clock(v->substr(6))) {

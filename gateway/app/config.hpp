@@ -19,11 +19,13 @@
 namespace paygham::app {
 
 struct defaults {
-  std::string region = "AF";          // for numbers written without a country code
+  std::string region = "AF";          // for numbers written without a country code: "IR,AF"
+                                      // reads the national forms of both, in that order
   std::string timezone = "Asia/Kabul";
   std::string language = "en";
   std::vector<std::string> languages;  // offered to a new number first (2 or more to ask)
   std::string quiet_hours;            // "21:00-07:00", or empty for none
+  std::string emergency_number;       // {emergency} in texts: whom to call when it is urgent
 };
 
 struct config {

@@ -10,20 +10,43 @@
 namespace paygham::app {
 namespace {
 
-runner::global_keywords load_keywords(const std::string& file, std::vector<std::string>& problems) {
-  runner::global_keywords k;
+text::keywords load_keywords(const std::string& file, std::vector<std::string>& problems) {
   auto doc = core::yaml::load_file(file);
   if (!doc) {
     problems.push_back(doc.error());
-    return k;
+    return {};
   }
   core::yaml::reader r(file, problems);
-  if (!r.expect_map(doc.value(), "", {"stop", "start", "help"})) return k;
-  k.stop = r.text_list(doc.value(), "stop", "");
-  k.start = r.text_list(doc.value(), "start", "");
-  k.help = r.text_list(doc.value(), "help", "");
-  if (k.stop.empty()) r.problem(doc.value(), "'stop' needs at least one word: people must be able to opt out");
+  if (!r.expect_map(doc.value(), "", {"stop", "start", "help", "polite"})) return {};
+  text::keywords k(r.text_list(doc.value(), "stop", ""), r.text_list(doc.value(), "start", ""),
+                   r.text_list(doc.value(), "help", ""), r.text_list(doc.value(), "polite", ""));
+  if (k.stop.written.empty()) r.problem(doc.value(), "'stop' needs at least one word: people must be able to opt out");
   return k;
+}
+
+text::language_hints load_language_hints(const std::string& file, std::vector<std::string>& problems) {
+  text::language_hints h;
+  auto doc = core::yaml::load_file(file);
+  if (!doc) {
+    problems.push_back(doc.error());
+    return h;
+  }
+  core::yaml::reader r(file, problems);
+  if (!r.expect_map(doc.value(), "", {"change", "words"})) return h;
+  for (const auto& w : r.text_list(doc.value(), "change", "")) {
+    h.change.emplace_back(text::strip_punctuation(text::normalize(w)));
+  }
+  const YAML::Node words = doc.value()["words"];
+  if (words.IsDefined() && !words.IsMap()) r.problem(words, "'words' maps a language to a list of words");
+  if (words.IsMap()) {
+    for (const auto& kv : words) {
+      const std::string lang = kv.first.Scalar();
+      for (const auto& w : r.text_list(words, lang, "words")) {
+        h.words.emplace_back(std::string(text::strip_punctuation(text::normalize(w))), lang);
+      }
+    }
+  }
+  return h;
 }
 
 }  // namespace
@@ -34,14 +57,14 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   bundle->flows = flow::flow_set::load_dir(c.flows_dir, problems);
   bundle->words = text::lexicon::load(c.lexicon_dir + "/yes_no.yaml", problems);
   bundle->keywords = load_keywords(c.lexicon_dir + "/keywords.yaml", problems);
+  bundle->hints = load_language_hints(c.lexicon_dir + "/languages.yaml", problems);
   // A flow keyword that is also a global one would never be reached.
   for (const auto& f : bundle->flows.all()) {
     for (const auto& k : f->sms_keywords) {
-      for (const auto* list : {&bundle->keywords.stop, &bundle->keywords.start, &bundle->keywords.help}) {
-        if (text::match_keyword(text::normalize(k), *list).how == text::keyword_match::exact) {
-          problems.push_back(f->file + ": SMS keyword '" + k +
-                             "' is reserved (lexicon/keywords.yaml: stop, start or help)");
-        }
+      const auto said = text::read_global(text::normalize(k), bundle->keywords);
+      if (said != text::global_word::none && said != text::global_word::ask_stop) {
+        problems.push_back(f->file + ": SMS keyword '" + k +
+                           "' is reserved (lexicon/keywords.yaml: stop, start or help)");
       }
     }
   }
@@ -68,7 +91,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   }
   bundle->flows.check_screens(bundle->texts, langs, strictest, flow::context{}.page_size, problems);
   // A yes/no question must never be answerable by an opt-out word (R-S6).
-  for (const auto& w : bundle->keywords.stop) {
+  for (const auto& w : bundle->keywords.stop.written) {
     if (bundle->words.yes_no(text::normalize(w))) {
       problems.push_back(c.lexicon_dir + "/keywords.yaml: stop word '" + w +
                          "' is also a yes/no answer in yes_no.yaml; a reply could not say which");
@@ -102,6 +125,7 @@ runner::settings runner_settings(const config& c) {
   s.timezone = c.defaults_.timezone;
   s.languages = c.defaults_.languages;
   s.region = c.defaults_.region;
+  s.emergency_number = c.defaults_.emergency_number;
   s.session_timeout_ms = c.session_timeout_ms;
   s.resume_window_ms = c.resume_window_ms;
   return s;

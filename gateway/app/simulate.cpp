@@ -73,7 +73,8 @@ int simulate(const simulate_options& o) {
   }
   auto phone = phone::parse_e164(o.phone, cfg.defaults_.region);
   if (!phone) {
-    std::cerr << "paygham simulate: --phone " << phone.error() << "\n";
+    std::cerr << "paygham simulate: --phone " << phone.error() << "; national numbers are read in the "
+              << "countries of defaults.region in " << o.config << "\n";
     return exit_user_error;
   }
   const auto dir = std::filesystem::temp_directory_path() /

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "gateway/core/utf8.hpp"
 #include "gateway/phone/phone.hpp"
 #include "gateway/text/catalog.hpp"
 #include "gateway/text/format.hpp"
@@ -39,9 +40,9 @@ class renderer {
       if (auto it = ctx_.contact.find(field); it != ctx_.contact.end()) return it->second;
       return std::nullopt;
     }
-    auto it = out_.next.vars.find(std::string(name));
-    if (it == out_.next.vars.end()) return std::nullopt;
-    return it->second;
+    if (auto it = out_.next.vars.find(std::string(name)); it != out_.next.vars.end()) return it->second;
+    if (auto it = ctx_.gateway.find(std::string(name)); it != ctx_.gateway.end()) return it->second;
+    return std::nullopt;
   }
 
   // The language the text of `key` will be shown in, or "" when no language has it.
@@ -281,6 +282,32 @@ struct answer {
   std::string next;
 };
 
+// The option a person named instead of numbering it, in the words it is shown with: the
+// whole label («ساعت کار کلینیک»), or a word of three or more letters that only one label
+// has («کلینیک»). nullptr when no option, or more than one, fits.
+const choice* by_label(const std::vector<choice>& opts, const std::string& typed, const context& ctx) {
+  const std::string_view said = text::strip_punctuation(typed);
+  if (said.empty()) return nullptr;
+  const bool one_word = said.find(' ') == std::string_view::npos;
+  const choice* found = nullptr;
+  for (const auto& c : opts) {
+    const text::entry* e = c.literal ? nullptr : ctx.texts->resolve(c.label, ctx.langs);
+    const std::string label = text::normalize(c.literal ? c.label : e ? e->text : "");
+    const std::string_view shown = text::strip_punctuation(label);
+    if (shown == said) return &c;
+    if (!one_word || core::decode_utf8(said).size() < 3) continue;
+    bool has = false;
+    for (std::size_t at = shown.find(said); at != std::string_view::npos; at = shown.find(said, at + 1)) {
+      const std::size_t end = at + said.size();
+      has = has || ((at == 0 || shown[at - 1] == ' ') && (end == shown.size() || shown[end] == ' '));
+    }
+    if (!has) continue;
+    if (found) return nullptr;  // two options have that word: which one?
+    found = &c;
+  }
+  return found;
+}
+
 // `opts` are the question's options as choices() gave them (nullopt: unusable data).
 std::optional<answer> read_answer(const node& n, const std::optional<std::vector<choice>>& opts,
                                   std::string_view raw, const std::string& typed, const context& ctx) {
@@ -288,17 +315,22 @@ std::optional<answer> read_answer(const node& n, const std::optional<std::vector
   const text::lexicon& words = ctx.words ? *ctx.words : no_words;
   switch (n.ask) {
     case ask_kind::yes_no: {
+      // A word of any language, or 1 / 2 as shown; "2 بله" says both and is asked again.
       if (auto yn = text::read_yes_no(typed, words)) {
         return *yn ? answer{"yes", n.yes} : answer{"no", n.no};
       }
-      [[fallthrough]];  // or 1 / 2, as shown
+      return std::nullopt;
     }
     case ask_kind::menu: {
       if (!opts) return std::nullopt;  // `why` says what is wrong with the data
       const auto v = text::read_choice(typed, words);
-      if (!v || *v < 1 || static_cast<std::size_t>(*v) > opts->size()) return std::nullopt;
-      const choice& c = (*opts)[static_cast<std::size_t>(*v) - 1];
-      return answer{c.value, c.next};
+      if (v && *v >= 1 && static_cast<std::size_t>(*v) <= opts->size()) {
+        const choice& c = (*opts)[static_cast<std::size_t>(*v) - 1];
+        return answer{c.value, c.next};
+      }
+      if (v) return std::nullopt;
+      if (const choice* c = by_label(*opts, typed, ctx)) return answer{c->value, c->next};
+      return std::nullopt;
     }
     case ask_kind::number: {
       if (auto v = text::read_integer(typed, n.min, n.max)) return answer{std::to_string(*v), n.next};

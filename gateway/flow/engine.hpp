@@ -46,6 +46,8 @@ struct context {
   std::int64_t now_ms = 0;               // the clock: unix milliseconds (timeouts)
   // The contact's fields ("district", …: without the "contact." prefix).
   std::map<std::string, std::string> contact = {};
+  // Values every text may use, from the deployment's config ("emergency": {emergency}).
+  std::map<std::string, std::string> gateway = {};
 };
 
 // A built-in the runner must perform before the flow can go on (node kind `action`).
@@ -98,10 +100,17 @@ inline constexpr std::string_view try_again = "common.try_again";
 inline constexpr std::string_view opted_out = "common.opted_out";
 inline constexpr std::string_view opted_in = "common.opted_in";
 inline constexpr std::string_view help = "common.help";
+// "stop it", "STOPP": "To stop all messages, reply 11" (R-S5: never opt out on a guess).
+inline constexpr std::string_view confirm_stop = "common.confirm_stop";
+// Anything from a person who opted out: they are stopped, and how to start again.
+inline constexpr std::string_view still_opted_out = "common.still_opted_out";
+// "زبان" by SMS: how to choose, above the list of languages ("send LANG and a number").
+inline constexpr std::string_view change_language = "common.change_language";
 inline constexpr std::string_view required[] = {
-    invalid, invalid_answer, too_many_invalid, error,  no_service,      choose_language, language_name,
-    more,    back,             goodbye, resume,         resume_continue, resume_restart,
-    try_again, opted_out,      opted_in, help};
+    invalid,   invalid_answer, too_many_invalid, error,        no_service,     choose_language,
+    language_name, more,       back,             goodbye,      resume,         resume_continue,
+    resume_restart, try_again, opted_out,        opted_in,     help,           confirm_stop,
+    still_opted_out, change_language};
 // Optional: the acknowledgement of an SMS nothing else claims.
 inline constexpr std::string_view unknown_sms = "common.unknown_sms";
 }  // namespace keys

@@ -9,6 +9,7 @@
 #include "gateway/flow/engine.hpp"
 #include "gateway/text/lint.hpp"
 #include "gateway/text/normalize.hpp"
+#include "gateway/text/readers.hpp"
 #include "gateway/text/screen.hpp"
 
 namespace paygham::flow {
@@ -43,7 +44,9 @@ const node* definition::find(std::string_view node_id) const {
 }
 
 bool definition::has_keyword(std::string_view word) const {
-  const std::string w = text::normalize(word);
+  // "INFO?", «معلومات؟»: the punctuation people add is no part of the keyword.
+  const std::string normalized = text::normalize(word);
+  const std::string_view w = text::strip_punctuation(normalized);
   return std::find(sms_keywords_normalized.begin(), sms_keywords_normalized.end(), w) !=
          sms_keywords_normalized.end();
 }

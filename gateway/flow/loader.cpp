@@ -11,6 +11,7 @@
 #include "gateway/core/yaml.hpp"
 #include "gateway/flow/flow.hpp"
 #include "gateway/text/normalize.hpp"
+#include "gateway/text/readers.hpp"
 
 namespace paygham::flow {
 namespace {
@@ -310,7 +311,7 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
   if (triggers.IsDefined() && r.expect_map(triggers, "triggers", {"ussd", "sms", "api", "schedule"})) {
     d->ussd_codes = r.text_list(triggers, "ussd", "triggers");
     d->sms_keywords = r.text_list(triggers, "sms", "triggers");
-    for (const auto& k : d->sms_keywords) d->sms_keywords_normalized.push_back(text::normalize(k));
+    for (const auto& k : d->sms_keywords) d->sms_keywords_normalized.emplace_back(text::strip_punctuation(text::normalize(k)));
     d->api = r.boolean(triggers, "api", "triggers").value_or(false);
     d->schedule = r.text(triggers, "schedule", "triggers").value_or("");
   }

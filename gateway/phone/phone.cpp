@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 namespace paygham::phone {
 
@@ -37,15 +38,11 @@ std::optional<std::string> canonical_e164(const pn::PhoneNumberUtil& util, std::
   return std::nullopt;
 }
 
-core::result<std::string> parse_uncached(std::string_view text, std::string_view default_region) {
-  const pn::PhoneNumberUtil& util = *pn::PhoneNumberUtil::GetInstance();
-  if (auto fast = canonical_e164(util, text)) return *std::move(fast);
-  const std::string input(text);
-  if (input.empty()) return core::fail("phone number is empty");
-  if (input.size() > 40) return core::fail("phone number is too long");
+// One national reading of `input` in `region`; the error says why it is not a number there.
+core::result<pn::PhoneNumber> parse_in(const pn::PhoneNumberUtil& util, const std::string& input,
+                                       const std::string& region) {
   pn::PhoneNumber number;
-  const auto rc = util.Parse(input, std::string(default_region), &number);
-  switch (rc) {
+  switch (util.Parse(input, region, &number)) {
     case pn::PhoneNumberUtil::NO_PARSING_ERROR: break;
     case pn::PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR:
       return core::fail("'" + input + "' has no valid country code (write it as +<country><number>)");
@@ -57,29 +54,73 @@ core::result<std::string> parse_uncached(std::string_view text, std::string_view
     default:
       return core::fail("'" + input + "' is not a phone number");
   }
-  if (!util.IsPossibleNumber(number)) {
-    return core::fail("'" + input + "' cannot be a phone number in its country");
+  if (!util.IsPossibleNumber(number)) return core::fail("'" + input + "' cannot be a phone number in its country");
+  return number;
+}
+
+core::result<std::string> parse_uncached(std::string_view text, std::string_view regions) {
+  const pn::PhoneNumberUtil& util = *pn::PhoneNumberUtil::GetInstance();
+  if (auto fast = canonical_e164(util, text)) return *std::move(fast);
+  const std::string input(text);
+  if (input.empty()) return core::fail("phone number is empty");
+  if (input.size() > 40) return core::fail("phone number is too long");
+  std::vector<std::string> tried;
+  for (std::size_t at = 0; at <= regions.size();) {
+    const std::size_t comma = std::min(regions.find(',', at), regions.size());
+    if (comma > at) tried.emplace_back(regions.substr(at, comma - at));
+    at = comma + 1;
+  }
+  if (tried.empty()) tried.emplace_back("ZZ");
+  // A national number ("09121234567", "0700000001") is read in each region in turn: the first
+  // where it is a valid number wins. With one region, a number of a possible length will do
+  // (numbering plans change faster than metadata).
+  std::optional<pn::PhoneNumber> possible;
+  core::result<pn::PhoneNumber> first_error = core::fail("");
+  for (const auto& region : tried) {
+    auto got = parse_in(util, input, region);
+    if (got && (tried.size() == 1 || util.IsValidNumber(got.value()))) {
+      possible = got.value();
+      break;
+    }
+    if (first_error.error().empty()) {
+      first_error = got ? core::fail("'" + input + "' is not a valid phone number") : std::move(got);
+    }
+  }
+  if (!possible) {
+    if (tried.size() == 1) return core::fail(first_error.error());
+    std::string names;
+    for (const auto& r : tried) names += (names.empty() ? "" : ", ") + r;
+    return core::fail(first_error.error() + " (read as international, and as national in " + names + ")");
   }
   std::string out;
-  util.Format(number, pn::PhoneNumberUtil::E164, &out);
+  util.Format(*possible, pn::PhoneNumberUtil::E164, &out);
   return out;
 }
 
 }  // namespace
 
-core::result<std::string> parse_e164(std::string_view text, std::string_view default_region) {
+core::result<std::string> parse_e164(std::string_view text, std::string_view regions) {
   // Parsing is a pure function of (text, region) that costs tens of microseconds of regex
   // work, and every hop of a USSD session repeats the number: recent answers are kept per
   // thread (no lock), in a table that is emptied when it reaches its bound.
   constexpr std::size_t max_entries = 8192;
   thread_local std::unordered_map<std::string, core::result<std::string>> recent;
   std::string key;
-  key.reserve(default_region.size() + 1 + text.size());
-  key.append(default_region).push_back('|');
+  key.reserve(regions.size() + 1 + text.size());
+  key.append(regions).push_back('|');
   key.append(text);
   if (auto it = recent.find(key); it != recent.end()) return it->second;
   if (recent.size() >= max_entries) recent.clear();
-  return recent.emplace(std::move(key), parse_uncached(text, default_region)).first->second;
+  return recent.emplace(std::move(key), parse_uncached(text, regions)).first->second;
+}
+
+std::string region_of(std::string_view e164) {
+  const pn::PhoneNumberUtil& util = *pn::PhoneNumberUtil::GetInstance();
+  pn::PhoneNumber number;
+  if (util.Parse(std::string(e164), "ZZ", &number) != pn::PhoneNumberUtil::NO_PARSING_ERROR) return {};
+  std::string region;
+  util.GetRegionCodeForNumber(number, &region);
+  return region == "ZZ" ? std::string() : region;
 }
 
 bool is_mobile(std::string_view e164) {

@@ -9,10 +9,15 @@
 
 namespace paygham::phone {
 
-// Parses a number as an aggregator or a person writes it: `+93 70 000 0001`, `0093…`,
-// a national `0700 000 001` read in `default_region` (ISO 3166 alpha-2, e.g. "AF", "IR").
-// Returns E.164 (`+93700000001`) or an error that quotes the input and says why.
-core::result<std::string> parse_e164(std::string_view text, std::string_view default_region);
+// Parses a number as an aggregator or a person writes it: `+93 70 000 0001`, `0093…`, or a
+// national `0700 000 001` / `0912 123 4567` read in `regions`: one ISO 3166 alpha-2 code
+// ("AF") or several separated by commas ("IR,AF"), tried in order; the first region where
+// the number is valid wins (then the first where it is possible). Returns E.164
+// (`+93700000001`) or an error that quotes the input, says why and names the regions tried.
+core::result<std::string> parse_e164(std::string_view text, std::string_view regions);
+
+// The country a number belongs to (ISO 3166 alpha-2, "IR" for +98…), or "" when unknown.
+std::string region_of(std::string_view e164);
 
 // Whether an E.164 number is a mobile number by libphonenumber's metadata (numbering plans
 // that do not tell mobile from fixed lines count as mobile). Reminders go to mobiles only;

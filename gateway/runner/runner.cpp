@@ -5,6 +5,8 @@
 #include "gateway/actions/action.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/flow/engine.hpp"
+#include "gateway/phone/phone.hpp"
+#include "gateway/text/format.hpp"
 #include "gateway/store/tx.hpp"
 #include "gateway/text/normalize.hpp"
 #include "gateway/text/readers.hpp"
@@ -140,11 +142,36 @@ flow::context runner::context_for(const content& c, flow::medium via, const stor
   ctx.langs = languages_for(who.language);
   ctx.texts = &c.texts;
   ctx.words = &c.words;
-  ctx.timezone = settings_.timezone;
+  ctx.timezone = time_zone(who);
   ctx.region = settings_.region;
   ctx.now_ms = now;
   ctx.contact = who.fields;
+  if (!settings_.emergency_number.empty()) ctx.gateway["emergency"] = settings_.emergency_number;
   return ctx;
+}
+
+std::string runner::time_zone(const store::contact& who) const {
+  // A number's own country, when it has one zone (+98 Tehran, +93 Kabul): a person who moved
+  // home has their clock with them.
+  const std::string region = phone::region_of(who.phone);
+  thread_local std::map<std::string, std::string> zones;
+  auto it = zones.find(region);
+  if (it == zones.end()) it = zones.emplace(region, text::country_zone(region)).first;
+  return it->second.empty() ? settings_.timezone : it->second;
+}
+
+std::string runner::say(const content& c, std::string_view key, const store::contact& who) const {
+  const text::entry* e = c.texts.resolve(key, languages_for(who.language));
+  if (!e) return {};
+  const flow::context ctx = context_for(c, flow::medium::sms, who, 0);
+  const text::formatter fmt(e->lang, ctx.timezone);
+  return text::render(
+      e->text,
+      [&](std::string_view name) -> std::optional<std::string> {
+        if (auto it = ctx.gateway.find(std::string(name)); it != ctx.gateway.end()) return it->second;
+        return std::nullopt;
+      },
+      &fmt);
 }
 
 void runner::settle(store::tx& tx, step& s) const {
@@ -378,33 +405,67 @@ std::string runner::try_again_text() const {
 
 bool runner::global_keyword(store::tx& tx, const content& c, const store::contact& who,
                             const core::inbound_sms& sms, sms_outcome& result) const {
-  const std::string typed = text::normalize(sms.text);
-  const auto said = [&](const std::vector<std::string>& words) {
-    return text::match_keyword(typed, words).how == text::keyword_match::exact;
-  };
+  const text::global_word said = text::read_global(text::normalize(sms.text), c.keywords);
   std::string_view key;
-  bool confirm_even_if_opted_out = false;
-  if (said(c.keywords.stop)) {
-    // Opting out holds at once for everything queued or waiting (R-S5).
-    tx.set_opted_out(who.id, true);
-    tx.expire_waiting_sms_runs(who.id);
-    key = flow::keys::opted_out;
-    confirm_even_if_opted_out = true;
-  } else if (said(c.keywords.start)) {
-    tx.set_opted_out(who.id, false);
-    key = flow::keys::opted_in;
-  } else if (said(c.keywords.help)) {
-    key = flow::keys::help;
-  } else {
-    return false;
+  bool even_if_opted_out = false;
+  switch (said) {
+    case text::global_word::stop:
+      // Opting out holds at once for everything queued or waiting (R-S5).
+      tx.set_opted_out(who.id, true);
+      tx.expire_waiting_sms_runs(who.id);
+      key = flow::keys::opted_out;
+      even_if_opted_out = true;
+      break;
+    case text::global_word::start:
+      tx.set_opted_out(who.id, false);
+      key = flow::keys::opted_in;
+      break;
+    case text::global_word::ask_stop:
+      // "stop it", "STOPP": ask, change nothing; a person reads what they wrote.
+      tx.add_inbox(store::inbox_item{who.id, 0, sms.channel_id, "", sms.text});
+      key = flow::keys::confirm_stop;
+      even_if_opted_out = true;
+      break;
+    case text::global_word::help:
+    case text::global_word::none:
+      if (!who.opted_out) {
+        if (said == text::global_word::none) return false;
+        key = flow::keys::help;
+        break;
+      }
+      // Stopped people are told so, and how to start again: never a menu, never silence.
+      // What they wrote, unless a flow's keyword, still reaches a person (a hazard report).
+      if (!c.flows.by_keyword(sms.text)) tx.add_inbox(store::inbox_item{who.id, 0, sms.channel_id, "", sms.text});
+      key = flow::keys::still_opted_out;
+      even_if_opted_out = true;
+      break;
   }
-  if (const text::entry* e = c.texts.resolve(key, languages_for(who.language))) {
-    store::new_message m{sms.channel_id, who.id, 0, sms.from, e->text, core::priority::reply};
-    m.even_if_opted_out = confirm_even_if_opted_out;
+  if (std::string body = say(c, key, who); !body.empty()) {
+    store::new_message m{sms.channel_id, who.id, 0, sms.from, std::move(body), core::priority::reply};
+    m.even_if_opted_out = even_if_opted_out;
     tx.queue_message(m);
     result.queued = 1;
   }
   result.flow_id = "@" + std::string(key.substr(key.find('.') + 1));
+  return true;
+}
+
+bool runner::language_change(store::tx& tx, const content& c, store::contact& who,
+                             const core::inbound_sms& sms, sms_outcome& result) const {
+  const auto n = text::read_language_change(text::normalize(sms.text), c.hints);
+  if (!n || who.opted_out || settings_.languages.empty()) return false;
+  std::string body;
+  if (*n >= 1 && static_cast<std::size_t>(*n) <= settings_.languages.size()) {
+    // Chosen: said in the new language, with what the person can do next.
+    who.language = settings_.languages[static_cast<std::size_t>(*n) - 1];
+    tx.set_contact_language(who.id, who.language);
+    body = say(c, flow::keys::help, who);
+  } else {
+    body = say(c, flow::keys::change_language, who) + "\n" + language_screen(c, "");
+  }
+  tx.queue_message(store::new_message{sms.channel_id, who.id, 0, sms.from, body, core::priority::reply});
+  result.queued = 1;
+  result.flow_id = "@language";
   return true;
 }
 
@@ -417,6 +478,20 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     result.duplicate = true;
     return result;
   }
+  if (s.who.language.empty()) {
+    // A first SMS is answered in its own language (guessed from its words and script), never
+    // in English for Persian script; the guess holds for USSD too and "زبان" changes it.
+    // A message that does not tell (Latin letters, digits) is answered in the default language
+    // and the next one is read again.
+    std::vector<std::string> offered = settings_.languages;
+    if (offered.empty()) {
+      offered = c->texts.languages();
+      offered.insert(offered.begin(), settings_.default_language);
+    }
+    s.who.language = text::guess_language(sms.text, offered, c->hints);
+    if (!s.who.language.empty()) tx.set_contact_language(s.who.id, s.who.language);
+  }
+  if (language_change(tx, *c, s.who, sms, result)) return result;
   if (global_keyword(tx, *c, s.who, sms, result)) return result;
   s.ctx = context_for(*c, flow::medium::sms, s.who, tx.now());
   const flow::definition* by_keyword = c->flows.by_keyword(sms.text);
@@ -453,8 +528,8 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     tx.add_inbox(store::inbox_item{s.who.id, s.r.id, sms.channel_id, s.f ? s.f->id : "", sms.text});
   }
   if (!s.f) {
-    if (const text::entry* e = c->texts.resolve(flow::keys::unknown_sms, s.ctx.langs)) {
-      tx.queue_message(store::new_message{sms.channel_id, s.who.id, 0, sms.from, e->text,
+    if (std::string body = say(*c, flow::keys::unknown_sms, s.who); !body.empty()) {
+      tx.queue_message(store::new_message{sms.channel_id, s.who.id, 0, sms.from, std::move(body),
                                           core::priority::reply});
       result.queued = 1;
     }

@@ -22,6 +22,7 @@
 #include "gateway/flow/flow.hpp"
 #include "gateway/text/catalog.hpp"
 #include "gateway/text/lexicon.hpp"
+#include "gateway/text/readers.hpp"
 
 namespace paygham::actions {
 class registry;
@@ -35,17 +36,13 @@ struct run;
 
 namespace paygham::runner {
 
-// The SMS words that act before any flow (R-S3 step 1, R-S5): data in lexicon/keywords.yaml.
-struct global_keywords {
-  std::vector<std::string> stop, start, help;
-};
-
 // Flows and the texts they use, loaded and checked together.
 struct content {
   flow::flow_set flows;
   text::catalog texts;
   text::lexicon words;  // yes/no replies in every language
-  global_keywords keywords;
+  text::keywords keywords;  // the SMS words that act before any flow (lexicon/keywords.yaml)
+  text::language_hints hints;  // a first SMS's language (lexicon/languages.yaml)
   // Earlier versions of flows, by content hash, kept across reloads so that a run finishes on
   // the version it started on (reload() fills it).
   std::map<std::string, std::shared_ptr<const flow::definition>, std::less<>> versions;
@@ -60,7 +57,8 @@ struct settings {
   // Offered, in this order, to a number that has not chosen a language yet, before any flow
   // (domain.md 1.5). Fewer than two: nobody is asked.
   std::vector<std::string> languages;
-  std::string region = "AF";  // phone numbers typed without a country code
+  std::string region = "AF";  // phone numbers typed without a country code ("IR,AF": both)
+  std::string emergency_number = {};  // {emergency} in every text (R-H6); empty: not set
   // A USSD session with no hop for this long has dropped (R-U12).
   core::unix_ms session_timeout_ms = 60'000;
   // How long a dropped session's answers are kept for "continue / start again" (R-U12).
@@ -136,6 +134,13 @@ class runner {
   std::size_t commit(store::tx& tx, step& s) const;
   bool global_keyword(store::tx& tx, const content& c, const store::contact& who,
                       const core::inbound_sms& sms, sms_outcome& result) const;
+  // "زبان": the list of languages by SMS; "زبان ۲": the second one, remembered.
+  bool language_change(store::tx& tx, const content& c, store::contact& who,
+                       const core::inbound_sms& sms, sms_outcome& result) const;
+  // A contact's time zone: its number's country's, else settings.timezone.
+  std::string time_zone(const store::contact& who) const;
+  // A text the gateway itself sends (common.*) in the contact's language, {emergency} filled.
+  std::string say(const content& c, std::string_view key, const store::contact& who) const;
 
   mutable std::mutex mu_;  // guards content_ (swapped by reload from another thread)
   std::shared_ptr<const content> content_;

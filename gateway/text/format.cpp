@@ -1,8 +1,10 @@
 #include "gateway/text/format.hpp"
 
 #include <unicode/datefmt.h>
+#include <unicode/dtfmtsym.h>
 #include <unicode/numfmt.h>
 #include <unicode/smpdtfmt.h>
+#include <unicode/strenum.h>
 #include <unicode/timezone.h>
 
 #include <charconv>
@@ -34,7 +36,31 @@ std::string to_utf8(const icu::UnicodeString& u) {
   return out;
 }
 
+// The solar months as Afghans write them, where CLDR differs (R-L4): ICU's fa_AF names carry
+// a combining hamza («سنبلهٔ») that feature phones show as a box, and its Pashto names spell
+// ګ as گ. Farsi (fa_IR) keeps ICU's Iranian names.
+const char* const* afghan_months(std::string_view lang) {
+  static const char* const dari[12] = {"حمل", "ثور", "جوزا", "سرطان", "اسد", "سنبله",
+                                       "میزان", "عقرب", "قوس", "جدی", "دلو", "حوت"};
+  static const char* const pashto[12] = {"وری", "غویی", "غبرګولی", "چنګاښ", "زمری", "وږی",
+                                         "تله", "لړم", "لیندۍ", "مرغومی", "سلواغه", "کب"};
+  if (lang == "prs") return dari;
+  if (lang == "ps") return pashto;
+  return nullptr;
+}
+
 }  // namespace
+
+std::string country_zone(std::string_view region) {
+  if (region.size() != 2) return {};
+  UErrorCode status = U_ZERO_ERROR;
+  const std::string code(region);
+  std::unique_ptr<icu::StringEnumeration> zones(
+      icu::TimeZone::createTimeZoneIDEnumeration(UCAL_ZONE_TYPE_CANONICAL_LOCATION, code.c_str(), nullptr, status));
+  if (U_FAILURE(status) || !zones || zones->count(status) != 1) return {};
+  const icu::UnicodeString* id = zones->snext(status);
+  return U_FAILURE(status) || !id ? std::string() : to_utf8(*id);
+}
 
 std::optional<long long> parse_instant(std::string_view value) {
   long long ms = 0;
@@ -100,6 +126,13 @@ std::optional<std::string> formatter::apply(std::string_view value, std::string_
   if (!ms) return std::nullopt;
   icu::SimpleDateFormat fmt(icu::UnicodeString(pattern), locale, status);
   if (U_FAILURE(status)) return std::nullopt;
+  if (const char* const* names = afghan_months(lang_)) {
+    icu::DateFormatSymbols symbols(*fmt.getDateFormatSymbols());
+    icu::UnicodeString months[12];
+    for (int i = 0; i < 12; ++i) months[i] = icu::UnicodeString::fromUTF8(names[i]);
+    symbols.setMonths(months, 12);
+    fmt.setDateFormatSymbols(symbols);
+  }
   fmt.adoptTimeZone(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(timezone_)));
   icu::UnicodeString out;
   fmt.format(static_cast<UDate>(*ms), out);

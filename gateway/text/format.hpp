@@ -3,8 +3,8 @@
 //
 // Dates go through ICU, in the contact's time zone and language:
 //   fa  → fa_IR@calendar=persian   "۹ آذر ۱۴۰۵"      (Iranian month names)
-//   prs → fa_AF@calendar=persian   "۹ قوس ۱۴۰۵"      (Afghan month names)
-//   ps  → ps_AF@calendar=persian   Pashto month names
+//   prs → fa_AF@calendar=persian   "۹ قوس ۱۴۰۵"      (Afghan month names, as Afghans spell them)
+//   ps  → ps_AF@calendar=persian   Pashto month names (with ګ: غبرګولی، چنګاښ)
 //   en  → Gregorian                "30 November 2026"
 // Persian-script languages use Persian digits unless ":latn" is given (R-L5). Right-to-left
 // text is never reordered: the handset shapes and orders it.
@@ -33,6 +33,10 @@ class formatter {
   std::string lang_;
   std::string timezone_;
 };
+
+// The time zone of a country that has only one ("IR" → "Asia/Tehran", "AF" → "Asia/Kabul"),
+// from ICU's data; "" for a country with several (the caller falls back to its default).
+std::string country_zone(std::string_view region);
 
 // Parses "1764468000000" or "2026-11-30T05:30:00Z" to unix milliseconds.
 std::optional<long long> parse_instant(std::string_view value);

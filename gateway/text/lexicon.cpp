@@ -2,6 +2,7 @@
 
 #include "gateway/core/yaml.hpp"
 #include "gateway/text/normalize.hpp"
+#include "gateway/text/readers.hpp"
 
 namespace paygham::text {
 
@@ -23,7 +24,18 @@ lexicon lexicon::load(const std::string& file, std::vector<std::string>& problem
     for (const auto& w : r.text_list(kv.second, "yes", lang)) lx.add(true, w);
     for (const auto& w : r.text_list(kv.second, "no", lang)) lx.add(false, w);
   }
+  // A word that says both would be read as whichever list came first: refuse it.
+  for (const auto& w : lx.yes_) {
+    if (lx.no_.count(w)) r.problem(doc.value(), "'" + w + "' is both a yes and a no word");
+  }
   return lx;
+}
+
+std::vector<std::pair<std::string, bool>> lexicon::entries() const {
+  std::vector<std::pair<std::string, bool>> out;
+  for (const auto& w : yes_) out.emplace_back(w, true);
+  for (const auto& w : no_) out.emplace_back(w, false);
+  return out;
 }
 
 void lexicon::add(bool yes, std::string_view word) {
@@ -31,10 +43,8 @@ void lexicon::add(bool yes, std::string_view word) {
 }
 
 std::optional<bool> lexicon::yes_no(std::string_view normalized) const {
-  // A trailing full stop or exclamation mark is how some people end every message.
-  while (!normalized.empty() && (normalized.back() == '.' || normalized.back() == '!')) {
-    normalized.remove_suffix(1);
-  }
+  // "بله!", "ok.": punctuation is how some people end every message.
+  normalized = strip_punctuation(normalized);
   if (yes_.count(normalized)) return true;
   if (no_.count(normalized)) return false;
   return std::nullopt;

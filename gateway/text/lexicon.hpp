@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace paygham::text {
@@ -23,6 +24,9 @@ class lexicon {
   std::optional<bool> yes_no(std::string_view normalized) const;
 
   bool empty() const { return yes_.empty() && no_.empty(); }
+
+  // Every word, normalised, with true for yes (for tests and lint).
+  std::vector<std::pair<std::string, bool>> entries() const;
 
  private:
   std::set<std::string, std::less<>> yes_, no_;

@@ -82,18 +82,28 @@ std::optional<civil_date> gregorian(int y, int m, int d) {
 
 }  // namespace
 
-std::optional<long> read_choice(std::string_view normalized, const lexicon& words) {
-  std::string_view s = trim(normalized);
-  if (!s.empty() && (s.front() == '#' || s.front() == '(')) s.remove_prefix(1);
+namespace {
+
+// A number at the start of a reply and what follows it: "(1) ok" → 1, "ok".
+struct numbered {
+  std::optional<long> value;
+  std::string_view rest;
+};
+
+numbered split_number(std::string_view normalized) {
+  std::string_view s = strip_punctuation(normalized);
+  if (!s.empty() && s.front() == '#') s.remove_prefix(1);
   std::size_t n = 0;
   while (n < s.size() && digit(s[n])) ++n;
-  if (n == 0) return std::nullopt;
-  const auto value = to_long(s.substr(0, n));
-  std::string_view rest = s.substr(n);
-  while (!rest.empty() && (rest.front() == ')' || rest.front() == '.' || rest.front() == '-')) {
-    rest.remove_prefix(1);
-  }
-  rest = trim(rest);
+  if (n == 0) return {};
+  return {to_long(s.substr(0, n)), strip_punctuation(s.substr(n))};
+}
+
+}  // namespace
+
+std::optional<long> read_choice(std::string_view normalized, const lexicon& words) {
+  const auto [value, rest] = split_number(normalized);
+  if (!value) return std::nullopt;
   if (rest.empty()) return value;
   // "1 ok", "1 بله": the number stands when the rest only agrees.
   if (words.yes_no(rest) == std::optional<bool>(true)) return value;
@@ -101,7 +111,176 @@ std::optional<long> read_choice(std::string_view normalized, const lexicon& word
 }
 
 std::optional<bool> read_yes_no(std::string_view normalized, const lexicon& words) {
-  return words.yes_no(trim(normalized));
+  const std::string_view s = strip_punctuation(normalized);
+  if (auto word = words.yes_no(s)) return word;
+  const auto [value, rest] = split_number(s);
+  if (value != 1L && value != 2L) return std::nullopt;
+  const bool yes = value == 1L;
+  if (rest.empty() || words.yes_no(rest) == std::optional<bool>(yes)) return yes;
+  return std::nullopt;  // "2 بله": which one?
+}
+
+std::string_view strip_punctuation(std::string_view s) {
+  static constexpr std::string_view marks = " .!?,;:-()*~\"'";
+  const auto b = s.find_first_not_of(marks);
+  if (b == std::string_view::npos) return {};
+  return s.substr(b, s.find_last_not_of(marks) - b + 1);
+}
+
+namespace {
+
+std::vector<std::string_view> words_of(std::string_view s) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const std::size_t j = std::min(s.find(' ', i), s.size());
+    if (j > i) out.push_back(s.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+bool listed(std::string_view s, const keyword_list& entries) {
+  return std::find(entries.normalized.begin(), entries.normalized.end(), s) != entries.normalized.end();
+}
+
+keyword_list prepare(std::vector<std::string> written) {
+  keyword_list l;
+  for (const auto& w : written) l.normalized.emplace_back(strip_punctuation(normalize(w)));
+  l.written = std::move(written);
+  return l;
+}
+
+// Polite phrases longest first, so «مهرباني وکړئ» goes whole before «مهربانی» is tried.
+keyword_list prepare_polite(std::vector<std::string> written) {
+  keyword_list l = prepare(std::move(written));
+  std::stable_sort(l.normalized.begin(), l.normalized.end(),
+                   [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  return l;
+}
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return digit(c); });
+}
+
+}  // namespace
+
+keywords::keywords(std::vector<std::string> stop_words, std::vector<std::string> start_words,
+                   std::vector<std::string> help_words, std::vector<std::string> polite_words)
+    : stop(prepare(std::move(stop_words))),
+      start(prepare(std::move(start_words))),
+      help(prepare(std::move(help_words))),
+      polite(prepare_polite(std::move(polite_words))) {}
+
+global_word read_global(std::string_view normalized, const keywords& k) {
+  // The message without its punctuation and polite words, word by word.
+  std::vector<std::string_view> w = words_of(strip_punctuation(normalized));
+  bool dropped = true;
+  while (dropped && w.size() > 1) {
+    dropped = false;
+    for (const auto& np : k.polite.normalized) {
+      const std::vector<std::string_view> pw = words_of(np);
+      if (pw.empty() || pw.size() >= w.size()) continue;
+      if (std::equal(pw.begin(), pw.end(), w.begin(), [](auto a, auto b) { return a == strip_punctuation(b); })) {
+        w.erase(w.begin(), w.begin() + static_cast<std::ptrdiff_t>(pw.size()));
+        dropped = true;
+      } else if (std::equal(pw.begin(), pw.end(), w.end() - static_cast<std::ptrdiff_t>(pw.size()),
+                            [](auto a, auto b) { return a == strip_punctuation(b); })) {
+        w.erase(w.end() - static_cast<std::ptrdiff_t>(pw.size()), w.end());
+        dropped = true;
+      }
+      if (dropped) break;
+    }
+  }
+  if (w.empty()) return global_word::none;
+  std::string whole;
+  for (const auto& x : w) whole += (whole.empty() ? "" : " ") + std::string(strip_punctuation(x));
+  if (listed(whole, k.stop)) return global_word::stop;
+  if (listed(whole, k.start)) return global_word::start;
+  if (listed(whole, k.help)) return global_word::help;
+  // Two words, one of them a stop word: "stop it", «لغو کن», and verb-last Pashto «پیغامونه ودروئ».
+  if (w.size() == 2) {
+    for (const auto& x : w) {
+      const std::string_view word = strip_punctuation(x);
+      if (!all_digits(word) && listed(word, k.stop)) return global_word::ask_stop;
+    }
+  }
+  if (w.size() == 1) {
+    // A typo of a stop word: a letter too many ("STOPP", «لغوو»), or one missing or changed in
+    // a word long enough that the rest still says it ("STP"; but "bad" is not "bas").
+    const std::u32string typed = core::decode_utf8(whole);
+    for (const auto& e : k.stop.normalized) {
+      const std::u32string word = core::decode_utf8(e);
+      if (word.size() < 3 || word.find(U' ') != std::u32string::npos || edit_distance(typed, word) != 1) continue;
+      if (typed.size() > word.size() || word.size() >= 4) return global_word::ask_stop;
+    }
+  }
+  return global_word::none;
+}
+
+namespace {
+
+// Languages written in the Perso-Arabic script, among those a deployment may offer.
+bool persian_script(std::string_view lang) {
+  return lang == "fa" || lang == "prs" || lang == "ps" || lang == "ar" || lang == "ur" || lang == "ckb";
+}
+
+bool offers(const std::vector<std::string>& offered, std::string_view lang) {
+  return std::find(offered.begin(), offered.end(), lang) != offered.end();
+}
+
+}  // namespace
+
+std::string guess_language(std::string_view utf8, const std::vector<std::string>& offered,
+                           const language_hints& hints) {
+  const std::string typed = normalize(utf8);
+  for (const auto& w : words_of(typed)) {
+    const std::string_view word = strip_punctuation(w);
+    for (const auto& [hint, lang] : hints.words) {
+      if (hint == word && offers(offered, lang)) return lang;
+    }
+  }
+  bool arabic = false, pashto = false;
+  for (const char32_t c : core::decode_utf8(utf8)) {
+    // Letters only: Persian digits and punctuation («۲», «؟») say nothing of the language.
+    arabic = arabic || (c >= 0x0620 && c <= 0x064A) || (c >= 0x066E && c <= 0x06D5) ||
+             (c >= 0x06FA && c <= 0x06FF) || (c >= 0xFB50 && c <= 0xFDFF) || (c >= 0xFE70 && c <= 0xFEFC);
+    // ټ ځ څ ډ ړ ږ ښ ګ ڼ ۍ ې
+    for (const char32_t p : {U'\u067C', U'\u0681', U'\u0685', U'\u0689', U'\u0693', U'\u0696', U'\u069A',
+                             U'\u06AB', U'\u06BC', U'\u06CD', U'\u06D0'}) {
+      pashto = pashto || c == p;
+    }
+  }
+  if (pashto && offers(offered, "ps")) return "ps";
+  if (arabic) {
+    for (const auto& lang : offered) {
+      if (persian_script(lang)) return lang;
+    }
+  }
+  return {};
+}
+
+std::optional<long> read_language_change(std::string_view normalized, const language_hints& hints) {
+  const auto w = words_of(strip_punctuation(normalized));
+  if (w.empty() || w.size() > 2) return std::nullopt;
+  if (std::find(hints.change.begin(), hints.change.end(), strip_punctuation(w.front())) == hints.change.end()) {
+    return std::nullopt;
+  }
+  if (w.size() == 1) return 0L;
+  const std::string_view n = strip_punctuation(w[1]);
+  if (!all_digits(n) || n.size() > 2) return std::nullopt;
+  return to_long(n);
+}
+
+const char* to_string(global_word w) {
+  switch (w) {
+    case global_word::none: return "none";
+    case global_word::stop: return "stop";
+    case global_word::start: return "start";
+    case global_word::help: return "help";
+    case global_word::ask_stop: return "ask_stop";
+  }
+  return "none";
 }
 
 std::optional<long> read_integer(std::string_view normalized, long min, long max) {
@@ -138,24 +317,6 @@ std::optional<civil_date> read_date(std::string_view normalized) {
   if (y >= 1300 && y <= 1599) return from_persian(y, m, d);
   if (y >= 1900 && y <= 2199) return gregorian(y, m, d);
   return std::nullopt;
-}
-
-keyword_match match_keyword(std::string_view normalized, const std::vector<std::string>& keywords) {
-  const std::string_view s = trim(normalized);
-  const std::string_view first = s.substr(0, s.find(' '));
-  keyword_match near;
-  for (const auto& k : keywords) {
-    const std::string nk = normalize(k);
-    if (nk.empty()) continue;
-    if (s == nk || (s.size() > nk.size() && s.compare(0, nk.size(), nk) == 0 && s[nk.size()] == ' ')) {
-      return {keyword_match::exact, k};
-    }
-    const std::u32string a = core::decode_utf8(first), b = core::decode_utf8(nk);
-    if (near.how == keyword_match::none && b.size() >= 3 && edit_distance(a, b) == 1) {
-      near = {keyword_match::near, k};
-    }
-  }
-  return near;
 }
 
 }  // namespace paygham::text

@@ -6,17 +6,20 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace paygham::text {
 
 class lexicon;
 
-// A menu choice: "1", "1.", "1)", "(1)", "1-", "#1", and a number followed only by a yes word
-// ("1 ok", "1 بله"). Returns the number; the caller checks it is an option.
+// A menu choice: "1", "1.", "1)", "(1)", "1-", "#1", "1،", "1 .", and a number followed only by
+// a yes word ("1 ok", "1 بله"). Returns the number; the caller checks it is an option.
 std::optional<long> read_choice(std::string_view normalized, const lexicon& words);
 
-// Yes or no, from the lexicon of every language.
+// Yes or no: a word from the lexicon of every language, or 1 (yes) / 2 (no) as the question
+// shows them, alone or with a word that agrees ("1 بله", "2 no"). A number and a word that
+// disagree ("2 بله", "1 no") say nothing clearly: nullopt.
 std::optional<bool> read_yes_no(std::string_view normalized, const lexicon& words);
 
 // A whole number within [min, max], digits only (any script, already folded).
@@ -33,13 +36,51 @@ struct civil_date {
 // Impossible days (1405/12/31, 2026-02-30) are refused.
 std::optional<civil_date> read_date(std::string_view normalized);
 
-// Keyword matching (R-S4): the reply equals a keyword or starts with one and a space.
-struct keyword_match {
-  enum kind { none, exact, near } how = none;
-  std::string keyword;  // for exact and near: the keyword (as given)
+// `normalized` without punctuation at either end (". ! ? , ; : - ( ) * ~ \" '", Arabic
+// punctuation being folded to these by normalize()) and without the spaces around it.
+std::string_view strip_punctuation(std::string_view normalized);
+
+// The SMS words that act before any flow (R-S3, R-S5): data in lexicon/keywords.yaml, as
+// written there (compared normalised). Entries may be phrases ("STOP ALL", «لغو همه»).
+struct keyword_list {
+  std::vector<std::string> written;     // as in the file, for messages
+  std::vector<std::string> normalized;  // normalize()d, without punctuation at the ends
 };
-// `keywords` as written by operators; both sides are compared normalised. A first word one
-// edit away from a keyword of three or more letters is a near miss: ask, do not act.
-keyword_match match_keyword(std::string_view normalized, const std::vector<std::string>& keywords);
+struct keywords {
+  keywords() = default;
+  keywords(std::vector<std::string> stop, std::vector<std::string> start, std::vector<std::string> help,
+           std::vector<std::string> polite);
+  keyword_list stop, start, help;
+  keyword_list polite;  // "please", «لطفا»: dropped at the start or end first (normalized
+                        // longest first, so not in the order of `written`)
+};
+
+// What an SMS says on its own, before any question reads it. Opting out stops health
+// reminders and alerts, so it is read conservatively (R-S5):
+//  - stop / start / help: the whole message, once punctuation and polite words are gone, is
+//    one of the entries ("STOP", "۱۱.", "stop please", "کمک!");
+//  - ask_stop: it looks like an attempt to stop but is not one: two words, one a stop word
+//    (not a number: "stop it", «لغو کن», «پیغامونه ودروئ»), or one word a typo away from a
+//    stop word ("STOPP", «لغوو»: a letter more; "STP": one less or changed in a stop word of
+//    four or more letters). The person is asked; nothing changes;
+//  - none: anything else, "11 people were injured" and "cancel my visit" included.
+enum class global_word { none, stop, start, help, ask_stop };
+global_word read_global(std::string_view normalized, const keywords& k);
+const char* to_string(global_word w);
+
+// What tells the language of a number that has chosen none (lexicon/languages.yaml).
+struct language_hints {
+  std::vector<std::string> change;                        // normalised: LANG, زبان, ژبه
+  std::vector<std::pair<std::string, std::string>> words;  // normalised word → language
+};
+
+// The language a first SMS is written in, of those `offered`: a hint word in it, else
+// Pashto-only letters (ps), else Persian script (the first of `offered` written in it).
+// "" when nothing tells (Latin letters, digits alone). `utf8` is the raw message.
+std::string guess_language(std::string_view utf8, const std::vector<std::string>& offered,
+                           const language_hints& hints);
+
+// "LANG" alone: 0 (send the list); "زبان ۲": 2; anything else: nullopt.
+std::optional<long> read_language_change(std::string_view normalized, const language_hints& hints);
 
 }  // namespace paygham::text

@@ -131,7 +131,7 @@ class player {
     }
     test::write_file(dir_.file("paygham.yaml"),
                      "store: {path: " + dir_.file("golden.db") + ", synchronous: normal}\n"
-                     "defaults: {region: AF, timezone: Asia/Kabul, language: en, languages: [" +
+                     "defaults: {region: AF, timezone: Asia/Kabul, language: en, emergency_number: \"112\", languages: [" +
                          languages + "]}\n"
                          "flows: " + dir_.file("flows") + "\n"
                          "templates: " + templates + "\n"

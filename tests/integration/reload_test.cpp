@@ -66,14 +66,14 @@ TEST_CASE("integration: flows reloaded under load: nothing fails, runs finish on
           // Version 1: menu → clinic question → hours.
           const auto second = http_call(srv.port(), "POST", "/channels/at/ussd", body + "1");
           const auto third = http_call(srv.port(), "POST", "/channels/at/ussd", body + "1*1");
-          if (second.body.rfind("CON Which clinic?", 0) != 0 || third.body.rfind("END Open", 0) != 0) {
+          if (second.body.rfind("CON Which clinic?", 0) != 0 || third.body.rfind("END Golshahr Helal House: open", 0) != 0) {
             return fail("v1 run ended as: " + second.body + " / " + third.body);
           }
           ++v1_seen;
         } else if (first.body.rfind("CON Which clinic?", 0) == 0) {
           // Version 2: option 1 ends with the safety text.
           const auto second = http_call(srv.port(), "POST", "/channels/at/ussd", body + "1");
-          if (second.body.rfind("END Saw a mine", 0) != 0) return fail("v2 run ended as: " + second.body);
+          if (second.body.rfind("END Do not touch a mine", 0) != 0) return fail("v2 run ended as: " + second.body);
           ++v2_seen;
         } else {
           return fail("first screen: " + first.body);

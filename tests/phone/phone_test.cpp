@@ -45,3 +45,18 @@ TEST_CASE("phone: mobile numbers are told from fixed lines", "[phone]") {
   CHECK_FALSE(paygham::phone::is_mobile("+982188776655"));  // a Tehran landline
   CHECK_FALSE(paygham::phone::is_mobile("not a number"));
 }
+
+TEST_CASE("phone: national numbers of several countries, each read where it is valid", "[phone]") {
+  using paygham::phone::parse_e164;
+  // Refugees in Iran (09…) and those who moved home to Afghanistan (07…), one config.
+  CHECK(parse_e164("09121234567", "IR,AF").value() == "+989121234567");
+  CHECK(parse_e164("0912 123 4567", "AF,IR").value() == "+989121234567");
+  CHECK(parse_e164("0700000001", "IR,AF").value() == "+93700000001");
+  CHECK(parse_e164("۰۷۰۰۰۰۰۰۰۱", "IR,AF").value() == "+93700000001");
+  CHECK(parse_e164("+93700000001", "IR,AF").value() == "+93700000001");
+  const auto bad = parse_e164("0812", "IR,AF");
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(bad.error(), Catch::Contains("'0812'") && Catch::Contains("IR, AF"));
+  CHECK(paygham::phone::region_of("+989121234567") == "IR");
+  CHECK(paygham::phone::region_of("+93700000001") == "AF");
+}

@@ -14,9 +14,31 @@ TEST_CASE("text: dates show in the Solar Hijri calendar with each country's mont
   CHECK(formatter("fa", "Asia/Kabul").apply(monday, "time:latn") == "09:00");
   CHECK(formatter("en", "Asia/Kabul").apply(monday, "weekday") == "Monday");
   CHECK(formatter("fa", "Asia/Kabul").apply(monday, "weekday") == "دوشنبه");
-  const auto ps = formatter("ps", "Asia/Kabul").apply(monday, "date");
-  REQUIRE(ps);
-  CHECK(ps->find("۱۴۰۵") != std::string::npos);
+  CHECK(formatter("ps", "Asia/Kabul").apply(monday, "date") == "۹ لیندۍ ۱۴۰۵");
+}
+
+TEST_CASE("text: Afghan month names as Afghans write them: no combining hamza, Pashto ګ", "[text]") {
+  // 1405/6/10 and 1405/3/10, 1405/4/10 in Kabul.
+  CHECK(formatter("prs", "Asia/Kabul").apply("2026-09-01T06:00:00Z", "date") == "۱۰ سنبله ۱۴۰۵");
+  CHECK(formatter("ps", "Asia/Kabul").apply("2026-05-31T06:00:00Z", "date") == "۱۰ غبرګولی ۱۴۰۵");
+  CHECK(formatter("ps", "Asia/Kabul").apply("2026-07-01T06:00:00Z", "date") == "۱۰ چنګاښ ۱۴۰۵");
+  for (int month = 0; month < 12; ++month) {
+    const std::string day = std::to_string(1774000000000LL + month * 2629800000LL);
+    for (const char* lang : {"prs", "fa"}) {
+      const auto shown = formatter(lang, "Asia/Kabul").apply(day, "date");
+      REQUIRE(shown);
+      INFO(lang << " " << *shown);
+      CHECK(shown->find("\u0654") == std::string::npos);  // hamza above: a box on feature phones
+      CHECK(shown->find("\u064B") == std::string::npos);  // tanwin
+    }
+  }
+}
+
+TEST_CASE("text: a country with one time zone has it; others fall back", "[text]") {
+  CHECK(paygham::text::country_zone("IR") == "Asia/Tehran");
+  CHECK(paygham::text::country_zone("AF") == "Asia/Kabul");
+  CHECK(paygham::text::country_zone("US").empty());
+  CHECK(paygham::text::country_zone("").empty());
 }
 
 TEST_CASE("text: numbers use the language's digits; phones are masked", "[text]") {

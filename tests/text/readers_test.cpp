@@ -23,7 +23,7 @@ const lexicon& words() {
 }  // namespace
 
 TEST_CASE("text: menu choices are read through their decorations", "[text]") {
-  for (const char* raw : {"1", "۱", "١", "1.", "(1)", "1)", "۱-", "#1", " 1 ", "1 ok", "1 بله", "1 OK!"}) {
+  for (const char* raw : {"1", "۱", "١", "1.", "(1)", "1)", "۱-", "#1", " 1 ", "1 ok", "1 بله", "1 OK!", "1،", "1,", "1 .", "۱ ."}) {
     INFO(raw);
     CHECK(read_choice(normalize(raw), words()) == 1L);
   }
@@ -67,15 +67,41 @@ TEST_CASE("text: dates typed as Solar Hijri or Gregorian", "[text]") {
   CHECK_FALSE(read_date(normalize("tomorrow")).has_value());
 }
 
-TEST_CASE("text: keywords match exactly or by prefix; one edit away asks", "[text]") {
-  const std::vector<std::string> keys{"MINE", "ماین", "STOP"};
-  CHECK(match_keyword(normalize("mine"), keys).how == keyword_match::exact);
-  CHECK(match_keyword(normalize("MINE near the school"), keys).keyword == "MINE");
-  CHECK(match_keyword(normalize("ماین"), keys).how == keyword_match::exact);
-  CHECK(match_keyword(normalize("mines"), keys).how == keyword_match::near);
-  const auto typo = match_keyword(normalize("STOPP"), keys);
-  CHECK(typo.how == keyword_match::near);
-  CHECK(typo.keyword == "STOP");
-  CHECK(match_keyword(normalize("hello"), keys).how == keyword_match::none);
-  CHECK(match_keyword(normalize("minefield"), keys).how == keyword_match::none);
+TEST_CASE("text: a stop word acts only as the whole message; a sentence that starts with one never", "[text]") {
+  const keywords k({"STOP", "11", "لغو", "STOP ALL"}, {"START", "12"}, {"HELP", "کمک"}, {"please", "لطفا"});
+  const auto read = [&](const char* raw) { return std::string(to_string(read_global(normalize(raw), k))); };
+  for (const char* stop : {"STOP", "stop.", " Stop! ", "۱۱", "١١", "11؟", "لغو", "لغو،", "please stop", "stop please",
+                           "لطفا لغو", "STOP ALL", "stop all!"}) {
+    INFO(stop);
+    CHECK(read(stop) == "stop");
+  }
+  CHECK(read("12") == "start");
+  CHECK(read("start!") == "start");
+  CHECK(read("help?") == "help");
+  CHECK(read("کمک!") == "help");
+  // Hazard reports, questions and sentences are read by the flow or a person.
+  for (const char* sentence : {"۱۱ نفر زخمی شدند", "11 people were injured", "stop sending me these", "12 kids",
+                               "help me please there is a mine", "لغو نوبت فردا", "please", "", "11 11 11"}) {
+    INFO(sentence);
+    CHECK(read(sentence) == "none");
+  }
+  // What looks like an attempt to stop is asked about, never acted on.
+  for (const char* unsure : {"stop it", "STOPP", "لغوو", "لغو کن", "please stop it", "stopp!"}) {
+    INFO(unsure);
+    CHECK(read(unsure) == "ask_stop");
+  }
+  CHECK(read("11 it") == "none");  // a number starts many sentences
+  CHECK(read("111") == "none");     // one edit from 11, but numbers are not guessed
+  CHECK(read("hello") == "none");
+}
+
+TEST_CASE("text: yes and no with numbers: 1 agrees with yes, 2 with no; a mix is not guessed", "[text]") {
+  CHECK(read_yes_no(normalize("1"), words()) == std::optional<bool>(true));
+  CHECK(read_yes_no(normalize("۲"), words()) == std::optional<bool>(false));
+  CHECK(read_yes_no(normalize("1 بله"), words()) == std::optional<bool>(true));
+  CHECK(read_yes_no(normalize("2 نه"), words()) == std::optional<bool>(false));
+  CHECK(read_yes_no(normalize("بله!"), words()) == std::optional<bool>(true));
+  CHECK_FALSE(read_yes_no(normalize("2 بله"), words()).has_value());
+  CHECK_FALSE(read_yes_no(normalize("1 no"), words()).has_value());
+  CHECK_FALSE(read_yes_no(normalize("3"), words()).has_value());
 }

@@ -1,0 +1,120 @@
+// Real replies as people type them, labelled, one file per language:
+// tests/fixtures/replies/<lang>.tsv (context, reply, what it must be read as, a gloss).
+// Each is read the way the runner reads an SMS: the words that act on any SMS first
+// (lexicon/keywords.yaml), then the open question of tests/fixtures/flows/replies/replies.yaml
+// in that language with the shipped texts and lexicon. A new case is a new line.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "gateway/app/config.hpp"
+#include "gateway/app/content.hpp"
+#include "gateway/flow/engine.hpp"
+#include "gateway/text/normalize.hpp"
+#include "gateway/text/readers.hpp"
+#include "tests/support/support.hpp"
+
+using namespace paygham;
+
+namespace {
+
+struct shipped {
+  std::shared_ptr<runner::content> content;
+  flow::flow_set questions;
+
+  shipped() {
+    auto cfg = app::load_config(std::string(PAYGHAM_SOURCE_DIR) + "/config/paygham.yaml");
+    REQUIRE(cfg.ok());
+    std::vector<std::string> problems;
+    content = app::load_content(cfg.value(), problems);
+    questions = flow::flow_set::load_dir(test::fixture_path("flows/replies"), problems);
+    INFO(problems.size() << " problems, the first: " << (problems.empty() ? "" : problems.front()));
+    REQUIRE(problems.empty());
+  }
+
+  // What `reply` is read as in `context` by a contact whose language is `lang`.
+  std::string read(const std::string& lang, const std::string& context, const std::string& reply) const {
+    const auto said = text::read_global(text::normalize(reply), content->keywords);
+    if (said != text::global_word::none) return text::to_string(said);
+    if (context == "sms") return "none";
+    const flow::definition* f = questions.by_id("replies");
+    flow::context ctx{.via = flow::medium::sms, .langs = {lang, "en"}, .texts = &content->texts,
+                      .words = &content->words};
+    flow::state st;
+    st.node = context;
+    const auto out = flow::resume(*f, st, reply, ctx);
+    if (!out.error.empty()) return "error: " + out.error;
+    if (out.rejected) return "invalid";
+    const std::string answer = out.next.vars.count("answer") ? out.next.vars.at("answer") : "";
+    return context == "number" || context == "date" ? "=" + answer : answer;
+  }
+};
+
+const shipped& ship() {
+  static const shipped s;
+  return s;
+}
+
+struct line {
+  std::string context, reply, expect, note;
+  int number = 0;
+};
+
+std::vector<line> read_tsv(const std::string& lang) {
+  std::ifstream in(test::fixture_path("replies/" + lang + ".tsv"));
+  std::vector<line> out;
+  std::string text;
+  for (int n = 1; std::getline(in, text); ++n) {
+    if (text.empty() || text.front() == '#') continue;
+    std::vector<std::string> cols;
+    std::stringstream ss(text);
+    for (std::string col; std::getline(ss, col, '\t');) cols.push_back(col);
+    INFO(lang << ".tsv:" << n << ": " << text);
+    REQUIRE(cols.size() >= 3);
+    out.push_back({cols[0], cols[1], cols[2], cols.size() > 3 ? cols[3] : "", n});
+  }
+  return out;
+}
+
+const std::vector<std::string> languages = {"en", "fa", "prs", "ps"};
+
+}  // namespace
+
+TEST_CASE("replies: every labelled real-world reply is read as labelled, in every language", "[flow]") {
+  for (const auto& lang : languages) {
+    const auto lines = read_tsv(lang);
+    INFO("tests/fixtures/replies/" << lang << ".tsv");
+    CHECK(lines.size() >= 80);
+    for (const auto& l : lines) {
+      INFO(lang << ".tsv:" << l.number << ": [" << l.context << "] «" << l.reply << "» (" << l.note << ")");
+      CHECK(ship().read(lang, l.context, l.reply) == l.expect);
+    }
+  }
+}
+
+TEST_CASE("replies: each lexicon entry acts alone as what it is listed as, and is in a fixture", "[flow]") {
+  const auto& k = ship().content->keywords;
+  std::set<std::string> replies;  // every labelled reply, normalised, without its punctuation
+  for (const auto& lang : languages) {
+    for (const auto& l : read_tsv(lang)) {
+      replies.insert(std::string(text::strip_punctuation(text::normalize(l.reply))));
+    }
+  }
+  for (const auto& [list, what] : {std::pair{&k.stop, "stop"}, {&k.start, "start"}, {&k.help, "help"}}) {
+    for (std::size_t i = 0; i < list->written.size(); ++i) {
+      INFO("lexicon/keywords.yaml " << what << ": " << list->written[i]);
+      CHECK(text::to_string(text::read_global(text::normalize(list->written[i]), k)) == std::string(what));
+      CHECK(replies.count(list->normalized[i]) == 1);
+    }
+  }
+  // Each yes/no word, through a question in its own language.
+  const auto& words = ship().content->words;
+  for (const auto& [word, yes] : words.entries()) {
+    INFO("lexicon/yes_no.yaml: " << word);
+    CHECK(text::read_yes_no(word, words) == std::optional<bool>(yes));
+    CHECK(text::read_global(word, k) == text::global_word::none);
+    CHECK(replies.count(word) == 1);
+  }
+}
