@@ -90,6 +90,27 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
     strictest.ucs2_max = std::min(strictest.ucs2_max, l.ucs2_max);
   }
   bundle->flows.check_screens(bundle->texts, langs, strictest, flow::context{}.page_size, problems);
+  // The screens the gateway draws itself, with the reason shown after a bad reply, in every
+  // language, against the strictest route (R-U1, R-U10).
+  for (const auto& lang : langs) {
+    const text::entry* invalid = bundle->texts.find(lang, flow::keys::invalid);
+    const std::string reason = invalid ? invalid->text : "";
+    std::vector<std::pair<std::string, std::string>> screens = {
+        {"the resume screen", runner::draw_resume(bundle->texts, {lang}, reason)}};
+    if (c.defaults_.languages.size() >= 2) {
+      screens.emplace_back("the language picker",
+                           runner::draw_language_picker(bundle->texts, c.defaults_.languages, reason));
+    }
+    for (const auto& [what, screen] : screens) {
+      const auto check = text::check_screen(screen, strictest);
+      if (check.result != text::screen_check::too_long) continue;
+      problems.push_back(c.templates_dir + "/" + lang + ".yaml: " + what + " after a bad reply, with '" +
+                         std::string(flow::keys::invalid) + "' above it, makes a USSD screen of " +
+                         std::to_string(check.units) +
+                         (check.enc == text::encoding::gsm7 ? " septets" : " UCS-2 units") + ", over the limit of " +
+                         std::to_string(check.limit) + "; shorten its texts");
+    }
+  }
   // A yes/no question must never be answerable by an opt-out word (R-S6).
   for (const auto& w : bundle->keywords.stop.written) {
     if (bundle->words.yes_no(text::normalize(w))) {
@@ -126,6 +147,10 @@ runner::settings runner_settings(const config& c) {
   s.languages = c.defaults_.languages;
   s.region = c.defaults_.region;
   s.emergency_number = c.defaults_.emergency_number;
+  for (const auto& ch : c.channels) {
+    auto p = ch.params.find("ussd_profile");
+    s.ussd_limits[ch.id] = c.ussd_profiles.at(p == ch.params.end() ? std::string("default") : p->second);
+  }
   s.session_timeout_ms = c.session_timeout_ms;
   s.resume_window_ms = c.resume_window_ms;
   return s;

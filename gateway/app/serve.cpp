@@ -61,7 +61,8 @@ int serve(const std::string& config_path) {
     store::reader reader(cfg.store);
     std::mutex reader_mu;  // the reader serves /metrics and /readyz from any io thread
 
-    runner::runner run(content, runner_settings(cfg));
+    const runner::settings settings = runner_settings(cfg);
+    runner::runner run(content, settings);
     std::vector<const channels::channel*> chan_ptrs;
     for (const auto& ch : chans) chan_ptrs.push_back(ch.get());
     core::metrics metrics;
@@ -107,11 +108,7 @@ int serve(const std::string& config_path) {
                            {},
                            std::chrono::milliseconds(cfg.hop_deadline_ms),
                            {}};
-    for (const auto& ch : cfg.channels) {
-      auto p = ch.params.find("ussd_profile");
-      services.ussd_limits[ch.id] =
-          cfg.ussd_profiles.at(p == ch.params.end() ? std::string("default") : p->second);
-    }
+    services.ussd_limits = settings.ussd_limits;
     http::router routes;
     api::add_webhook_routes(routes, services);
     api::add_health_routes(routes, services);

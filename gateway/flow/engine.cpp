@@ -270,7 +270,7 @@ outcome& show(const node& n, outcome& out, const context& ctx, const std::string
     fail(out, ctx, why);
     return out;
   }
-  o.add(prefix.empty() ? *body : prefix + "\n" + *body);
+  o.add(with_reason(prefix, *body, ctx));
   finish(out, o, ctx);
   return out;
 }
@@ -376,6 +376,15 @@ std::string option_number(std::size_t n, std::string_view lang) {
   std::string out;
   for (char d : digits) out += std::string("\xDB") + static_cast<char>(0xB0 + (d - '0'));
   return out + "-";
+}
+
+std::string with_reason(std::string_view reason, const std::string& screen, const context& ctx) {
+  if (reason.empty()) return screen;
+  std::string both = std::string(reason) + "\n" + screen;
+  if (ctx.via == medium::ussd && text::check_screen(both, ctx.screen).result == text::screen_check::too_long) {
+    return screen;
+  }
+  return both;
 }
 
 outcome start(const definition& f, const context& ctx) {

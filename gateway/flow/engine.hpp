@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gateway/flow/flow.hpp"
+#include "gateway/text/screen.hpp"
 
 namespace paygham::text {
 class catalog;
@@ -48,6 +49,9 @@ struct context {
   std::map<std::string, std::string> contact = {};
   // Values every text may use, from the deployment's config ("emergency": {emergency}).
   std::map<std::string, std::string> gateway = {};
+  // USSD: the route's screen limits (its ussd_profile), so a reason shown above a question
+  // never pushes the question off the screen.
+  text::screen_limits screen = {};
 };
 
 // A built-in the runner must perform before the flow can go on (node kind `action`).
@@ -140,6 +144,10 @@ outcome repeat(const definition& f, state s, const context& ctx);
 // An option's number as shown: "1." in Latin script; "۱-" with Persian digits for fa, prs
 // and ps (R-L5; domain.md appendix).
 std::string option_number(std::size_t n, std::string_view lang);
+
+// A screen shown again with the reason first ("Reply with a number:\n…", R-U10). Over USSD,
+// when both do not fit the route (ctx.screen), the reason goes and the screen stays whole.
+std::string with_reason(std::string_view reason, const std::string& screen, const context& ctx);
 
 // Joins what a later step produced to what an earlier one did, for a hop that went through
 // actions: screens and messages add up; the state and the rest are the later step's.

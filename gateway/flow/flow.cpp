@@ -167,9 +167,9 @@ void flow_set::check_screens(const text::catalog& texts, const std::vector<std::
       for (const auto& [id, n] : f->nodes) {
         if (n.kind != node_kind::ask && n.kind != node_kind::end) continue;
         std::set<std::string> seen{id};
-        std::string screen;
-        for (const node* say : longest_lead(*f, id, say_size, seen)) screen += longest(say->text) + "\n";
-        screen += longest(n.text);
+        std::string lead;
+        for (const node* say : longest_lead(*f, id, say_size, seen)) lead += longest(say->text) + "\n";
+        std::string screen = longest(n.text);
         std::vector<std::string> labels;
         for (const auto& o : n.options) labels.push_back(longest(o.label));
         if (n.ask == ask_kind::yes_no) labels = {longest("common.yes"), longest("common.no")};
@@ -183,12 +183,30 @@ void flow_set::check_screens(const text::catalog& texts, const std::vector<std::
         }
         if (paged) screen += "\n" + option_number(98, lang) + " " + longest("common.more");
         if (n.kind == node_kind::ask && id != f->start) screen += "\n" + option_number(0, lang) + " " + longest("common.back");
-        const auto c = text::check_screen(screen, limits);
-        if (c.result != text::screen_check::too_long) continue;
-        problems.push_back(n.where + ": " + (n.kind == node_kind::end ? "end '" : "question '") + id + "' in " + lang + " can make a USSD screen of " +
-                           std::to_string(c.units) + (c.enc == text::encoding::gsm7 ? " septets" : " UCS-2 units") +
-                           ", over the limit of " + std::to_string(c.limit) +
-                           " (with the longest sample values); shorten its texts or split the question");
+        const auto size = [](const text::screen_check& c) {
+          return std::to_string(c.units) + (c.enc == text::encoding::gsm7 ? " septets" : " UCS-2 units") +
+                 ", over the limit of " + std::to_string(c.limit);
+        };
+        const auto c = text::check_screen(lead + screen, limits);
+        if (c.result == text::screen_check::too_long) {
+          problems.push_back(n.where + ": " + (n.kind == node_kind::end ? "end '" : "question '") + id + "' in " +
+                             lang + " can make a USSD screen of " + size(c) +
+                             " (with the longest sample values); shorten its texts or split the question");
+          continue;
+        }
+        if (n.kind != node_kind::ask) continue;
+        // Asked again after a bad reply: the reason, then the question (R-U10). A reason that
+        // does not fit is dropped at run time, so the person would not learn what went wrong.
+        const bool numbered = n.ask == ask_kind::menu || n.ask == ask_kind::yes_no;
+        const std::string reason_key = !n.invalid.empty() ? n.invalid
+                                       : numbered         ? std::string(keys::invalid)
+                                                          : std::string(keys::invalid_answer);
+        const auto again = text::check_screen(longest(reason_key) + "\n" + screen, limits);
+        if (again.result == text::screen_check::too_long) {
+          problems.push_back(n.where + ": question '" + id + "' in " + lang + ", asked again after a bad reply with '" +
+                             reason_key + "' above it, makes a USSD screen of " + size(again) +
+                             "; shorten '" + reason_key + "' (templates/" + lang + ".yaml) or the question");
+        }
       }
     }
   }

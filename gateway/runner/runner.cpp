@@ -93,6 +93,33 @@ std::string fallback_text(const content& c, std::string_view key,
 
 }  // namespace
 
+std::string draw_language_picker(const text::catalog& texts, const std::vector<std::string>& offered,
+                                 std::string_view reason) {
+  std::string header;
+  for (const auto& lang : offered) {
+    const text::entry* e = texts.find(lang, flow::keys::choose_language);
+    if (e && header.find(e->text) == std::string::npos) header += (header.empty() ? "" : " / ") + e->text;
+  }
+  std::string screen = reason.empty() ? header : std::string(reason) + "\n" + header;
+  for (std::size_t i = 0; i < offered.size(); ++i) {
+    const text::entry* name = texts.find(offered[i], flow::keys::language_name);
+    screen += "\n" + std::to_string(i + 1) + " " + (name ? name->text : offered[i]);
+  }
+  return screen;
+}
+
+std::string draw_resume(const text::catalog& texts, const std::vector<std::string>& langs, std::string_view reason) {
+  const auto text = [&](std::string_view key) {
+    const text::entry* e = texts.resolve(key, langs);
+    return e ? e->text : std::string(key);
+  };
+  const text::entry* e = texts.resolve(flow::keys::resume, langs);
+  const std::string lang = e ? e->lang : "en";
+  return (reason.empty() ? "" : std::string(reason) + "\n") + text(flow::keys::resume) + "\n" +
+         flow::option_number(1, lang) + " " + text(flow::keys::resume_continue) + "\n" +
+         flow::option_number(2, lang) + " " + text(flow::keys::resume_restart);
+}
+
 // One run being stepped: the flow, the stored row, the person and what the engine said.
 struct runner::step {
   const flow::definition* f = nullptr;
@@ -240,6 +267,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   step s;
   s.who = tx.upsert_contact(req.from);
   s.ctx = context_for(*c, flow::medium::ussd, s.who, tx.now());
+  if (auto it = settings_.ussd_limits.find(req.channel_id); it != settings_.ussd_limits.end()) s.ctx.screen = it->second;
   const auto unavailable = [&] {
     return core::ussd_reply{true, fallback_text(*c, flow::keys::no_service, s.ctx.langs, text_unavailable)};
   };
@@ -320,22 +348,6 @@ bool runner::asks_language(const store::contact& who) const {
   return who.language.empty() && settings_.languages.size() >= 2;
 }
 
-std::string runner::language_screen(const content& c, const std::string& reason) const {
-  std::string header;
-  for (const auto& lang : settings_.languages) {
-    const text::entry* e = c.texts.find(lang, flow::keys::choose_language);
-    if (e && header.find(e->text) == std::string::npos) {
-      header += (header.empty() ? "" : " / ") + e->text;
-    }
-  }
-  std::string screen = reason.empty() ? header : reason + "\n" + header;
-  for (std::size_t i = 0; i < settings_.languages.size(); ++i) {
-    const text::entry* name = c.texts.find(settings_.languages[i], flow::keys::language_name);
-    screen += "\n" + std::to_string(i + 1) + " " + (name ? name->text : settings_.languages[i]);
-  }
-  return screen;
-}
-
 std::string runner::chosen_language(const content& c, std::string_view answer) const {
   const auto n = text::read_choice(text::normalize(answer), c.words);
   if (!n || *n < 1 || static_cast<std::size_t>(*n) > settings_.languages.size()) return {};
@@ -359,7 +371,8 @@ void runner::language_step(store::tx& tx, const content& c, step& s,
   const text::entry* why =
       c.texts.resolve(out.finished ? flow::keys::too_many_invalid : flow::keys::invalid, s.ctx.langs);
   out.screen = out.finished ? (why ? why->text : "")
-                            : language_screen(c, answer && why ? why->text : "");
+                            : flow::with_reason(answer && why ? why->text : "",
+                                                draw_language_picker(c.texts, settings_.languages, ""), s.ctx);
 }
 
 void runner::resume_step(step& s, const std::optional<std::string>& answer) const {
@@ -386,11 +399,8 @@ void runner::resume_step(step& s, const std::optional<std::string>& answer) cons
     s.out.screen = text(flow::keys::too_many_invalid);
     return;
   }
-  const text::entry* e = s.ctx.texts->resolve(flow::keys::resume, s.ctx.langs);
-  const std::string lang = e ? e->lang : "en";
-  s.out.screen = (answer ? text(flow::keys::invalid) + "\n" : "") + text(flow::keys::resume) + "\n" +
-                 flow::option_number(1, lang) + " " + text(flow::keys::resume_continue) + "\n" +
-                 flow::option_number(2, lang) + " " + text(flow::keys::resume_restart);
+  s.out.screen = flow::with_reason(answer ? text(flow::keys::invalid) : "",
+                                   draw_resume(*s.ctx.texts, s.ctx.langs, ""), s.ctx);
 }
 
 std::string runner::error_text() const {
@@ -461,7 +471,7 @@ bool runner::language_change(store::tx& tx, const content& c, store::contact& wh
     tx.set_contact_language(who.id, who.language);
     body = say(c, flow::keys::help, who);
   } else {
-    body = say(c, flow::keys::change_language, who) + "\n" + language_screen(c, "");
+    body = draw_language_picker(c.texts, settings_.languages, say(c, flow::keys::change_language, who));
   }
   tx.queue_message(store::new_message{sms.channel_id, who.id, 0, sms.from, body, core::priority::reply});
   result.queued = 1;

@@ -59,6 +59,8 @@ struct settings {
   std::vector<std::string> languages;
   std::string region = "AF";  // phone numbers typed without a country code ("IR,AF": both)
   std::string emergency_number = {};  // {emergency} in every text (R-H6); empty: not set
+  // Each USSD channel's screen limits (its ussd_profile); others get the defaults.
+  std::map<std::string, text::screen_limits, std::less<>> ussd_limits = {};
   // A USSD session with no hop for this long has dropped (R-U12).
   core::unix_ms session_timeout_ms = 60'000;
   // How long a dropped session's answers are kept for "continue / start again" (R-U12).
@@ -77,6 +79,15 @@ struct tick_outcome {
   std::size_t continued = 0;  // dropped USSD sessions continued by SMS
   std::size_t expired = 0;    // dropped USSD sessions past the resume window
 };
+
+// The screens the gateway draws itself, one way for the runner and for lint:
+// the language picker ("زبان / ژبه / Language" and each offered language's own name), with a
+// reason line first when not empty;
+std::string draw_language_picker(const text::catalog& texts, const std::vector<std::string>& offered,
+                                 std::string_view reason);
+// and "continue where you left off?" with its two options, in `langs` (preference order).
+std::string draw_resume(const text::catalog& texts, const std::vector<std::string>& langs,
+                        std::string_view reason);
 
 class runner {
  public:
@@ -120,7 +131,6 @@ class runner {
   bool asks_language(const store::contact& who) const;
   // The language picker: each language named in its own script (common.language_name),
   // under a header that joins every language's common.choose_language.
-  std::string language_screen(const content& c, const std::string& reason) const;
   std::string chosen_language(const content& c, std::string_view answer) const;
   void language_step(store::tx& tx, const content& c, step& s, const std::optional<std::string>& answer) const;
   // "Continue / start again" for a redial within the resume window (R-U12).

@@ -68,6 +68,24 @@ TEST_CASE("flow: over USSD, says and the first ask make one screen", "[flow]") {
   CHECK(out.next.node == "rate");
 }
 
+TEST_CASE("flow: a reason that would push the question off the route's screen is dropped, never the question",
+          "[flow]") {
+  auto fx = survey();
+  auto ctx = fx.ctx(flow::medium::ussd);
+  ctx.screen.gsm7_max = 50;  // a tight route: the question (35 septets) fits, with the reason it does not
+  auto out = flow::start(*fx.f, ctx);
+  out = flow::resume(*fx.f, out.next, "7", ctx);
+  CHECK(out.screen == "How was your visit?\n1. Good\n2. Bad");
+  CHECK(out.next.invalid == 1);
+  ctx.screen.gsm7_max = 182;
+  out = flow::resume(*fx.f, out.next, "8", ctx);
+  CHECK(out.screen == "Sorry, reply with a number.\nHow was your visit?\n1. Good\n2. Bad");
+  // Over SMS nothing is cut: a message may take two parts.
+  auto sms = fx.ctx(flow::medium::sms);
+  sms.screen.gsm7_max = 10;
+  CHECK(flow::with_reason("Why", "Question", sms) == "Why\nQuestion");
+}
+
 TEST_CASE("flow: over SMS, each say and ask is its own message", "[flow]") {
   auto fx = survey();
   const auto out = flow::start(*fx.f, fx.ctx(flow::medium::sms));
