@@ -22,7 +22,7 @@ constexpr const char* main_help =
     "  segments   how a text travels as SMS: encoding, length and parts\n"
     "  simulate   walk a flow as a phone would, in the terminal\n"
     "\n"
-    "Run 'paygham <command> --help' for a command's options.\n";
+    "Run 'paygham <command> --help' for a command's options, 'paygham --version' for the version.\n";
 
 constexpr const char* serve_help =
     "usage: paygham serve --config FILE\n"
@@ -61,7 +61,7 @@ constexpr const char* segments_help =
     "  --help    this text\n";
 
 constexpr const char* simulate_help =
-    "usage: paygham simulate [--config FILE] --phone NUMBER (--ussd CODE | --sms) [--lang L]\n"
+    "usage: paygham simulate [--config FILE] --phone NUMBER (--ussd CODE | --sms) [--lang L] [--at TIME]\n"
     "\n"
     "Runs the flows of the config on the real engine with a temporary store, as the phone\n"
     "NUMBER would: --ussd CODE dials a USSD code and reads each answer from standard input,\n"
@@ -69,14 +69,17 @@ constexpr const char* simulate_help =
     "shows the messages it queues. Each screen and message is followed by its encoding,\n"
     "length and SMS parts. Standard input can be a file, to script a session.\n"
     "A line ':wait 25h' moves the simulated clock on instead (10s, 15m, 25h, 2d), so SMS\n"
-    "timeouts and dropped USSD sessions can be seen; what falls due is shown.\n"
+    "timeouts and dropped USSD sessions can be seen; what falls due is shown. A line ':dial'\n"
+    "(USSD) hangs up and dials again, as a person whose session dropped would. A message the\n"
+    "gateway would not send now says why: opted out, or held by sending hours.\n"
     "\n"
     "options:\n"
-    "  --config FILE   the config file (default config/paygham.yaml)\n"
-    "  --phone NUMBER  the simulated phone number\n"
+    "  --config FILE   the config file (default config/paygham.yaml); --config=FILE too\n"
+    "  --phone NUMBER  the simulated phone number (national numbers in defaults.region)\n"
     "  --ussd CODE     dial this USSD code, e.g. '*384*12#'\n"
     "  --sms           exchange SMS instead\n"
     "  --lang L        the contact's language (fa, prs, ps, en); without it the number is new\n"
+    "  --at TIME       start the simulated clock here (2026-11-29T20:00:00Z); default now\n"
     "  --help          this text\n";
 
 struct parsed_args {
@@ -124,9 +127,25 @@ int run_cli(int argc, char** argv) {
     std::cout << main_help;
     return exit_ok;
   }
+  if (command == "--version" || command == "version") {
+    std::cout << "paygham " << PAYGHAM_VERSION << "\n";
+    return exit_ok;
+  }
   if (command == "simulate") {
     simulate_options o;
     bool sms = false;
+    // "--config=FILE" is read as "--config FILE", as the other commands read it.
+    std::vector<std::string> split;
+    for (const auto a : args) {
+      const auto eq = a.find('=');
+      if (a.rfind("--", 0) == 0 && eq != std::string_view::npos) {
+        split.emplace_back(a.substr(0, eq));
+        split.emplace_back(a.substr(eq + 1));
+      } else {
+        split.emplace_back(a);
+      }
+    }
+    args.assign(split.begin(), split.end());
     for (std::size_t i = 0; i < args.size(); ++i) {
       const auto value = [&]() -> std::optional<std::string> {
         if (i + 1 >= args.size()) return std::nullopt;
@@ -147,6 +166,8 @@ int run_cli(int argc, char** argv) {
         o.ussd_code = *v;
       } else if (args[i] == "--lang" && (v = value())) {
         o.lang = *v;
+      } else if (args[i] == "--at" && (v = value())) {
+        o.at = *v;
       } else {
         std::cerr << "paygham simulate: unexpected or incomplete '" << args[i] << "'\n\n"
                   << simulate_help;

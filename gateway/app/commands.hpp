@@ -26,6 +26,7 @@ struct simulate_options {
   std::string phone;
   std::string ussd_code;  // empty: SMS
   std::string lang;       // empty: as a new number would (the language picker, if any)
+  std::string at;         // the simulated clock's start, ISO 8601 UTC; empty: now
 };
 
 // `paygham simulate`: a phone in the terminal on the real engine and a temporary store.

@@ -147,6 +147,13 @@ runner::settings runner_settings(const config& c) {
   s.languages = c.defaults_.languages;
   s.region = c.defaults_.region;
   s.emergency_number = c.defaults_.emergency_number;
+  if (c.defaults_.quiet_hours.size() == 11) {  // "21:00-08:00", checked by the config loader
+    const auto minutes = [&](std::size_t at) {
+      return std::stoi(c.defaults_.quiet_hours.substr(at, 2)) * 60 + std::stoi(c.defaults_.quiet_hours.substr(at + 3, 2));
+    };
+    s.quiet_from = minutes(0);
+    s.quiet_to = minutes(6);
+  }
   for (const auto& ch : c.channels) {
     auto p = ch.params.find("ussd_profile");
     s.ussd_limits[ch.id] = c.ussd_profiles.at(p == ch.params.end() ? std::string("default") : p->second);

@@ -3,6 +3,7 @@
 // from standard input, one a line, so a session can also be scripted.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <future>
@@ -16,6 +17,7 @@
 #include "gateway/runner/runner.hpp"
 #include "gateway/store/reader.hpp"
 #include "gateway/store/writer.hpp"
+#include "gateway/text/format.hpp"
 #include "gateway/text/screen.hpp"
 
 namespace paygham::app {
@@ -71,6 +73,19 @@ int simulate(const simulate_options& o) {
     for (const auto& p : problems) std::cerr << p << "\n";
     return exit_user_error;
   }
+  if (const auto langs = content->texts.languages();
+      !o.lang.empty() && std::find(langs.begin(), langs.end(), o.lang) == langs.end()) {
+    std::string known;
+    for (const auto& l : langs) known += (known.empty() ? "" : ", ") + l;
+    std::cerr << "paygham simulate: --lang '" << o.lang << "' has no templates (" << cfg.templates_dir
+              << " has: " << known << ")\n";
+    return exit_user_error;
+  }
+  const auto start = o.at.empty() ? std::optional<long long>(core::now_ms()) : text::parse_instant(o.at);
+  if (!start) {
+    std::cerr << "paygham simulate: --at '" << o.at << "' is not a time such as 2026-11-29T20:00:00Z\n";
+    return exit_user_error;
+  }
   auto phone = phone::parse_e164(o.phone, cfg.defaults_.region);
   if (!phone) {
     std::cerr << "paygham simulate: --phone " << phone.error() << "; national numbers are read in the "
@@ -82,7 +97,7 @@ int simulate(const simulate_options& o) {
   std::filesystem::create_directories(dir);
   {
     // A virtual clock: it starts now and moves only on ":wait".
-    auto now = std::make_shared<std::atomic<core::unix_ms>>(core::now_ms());
+    auto now = std::make_shared<std::atomic<core::unix_ms>>(start.value_or(core::now_ms()));
     store::options so{(dir / "simulate.db").string(), store::synchronous::normal};
     so.clock = [now] { return now->load(); };
     store::writer writer(so);
@@ -96,12 +111,19 @@ int simulate(const simulate_options& o) {
       });
     }
     const text::screen_limits limits = cfg.ussd_profiles.at("default");
+    const std::string zone = run.time_zone(store::contact{0, phone.value(), "", {}, false});
     std::int64_t seen = 0;
     const auto show_messages = [&] {
-      for (const auto& [id, body] : reader.outbound_after(seen)) {
-        print_block("< sms ", body);
-        std::cout << "  " << describe(body, nullptr) << "\n";
-        seen = id;
+      for (const auto& m : reader.outbound_after(seen)) {
+        print_block("< sms ", m.body);
+        std::cout << "  " << describe(m.body, nullptr) << "\n";
+        // What a real gateway would not send now, and why.
+        if (m.status == "cancelled") std::cout << "  (not sent: " << (m.error.empty() ? "cancelled" : m.error) << ")\n";
+        if (m.status == "queued" && m.next_at > now->load()) {
+          std::cout << "  (held by sending hours until " << text::formatter("en", zone).apply(std::to_string(m.next_at), "time").value_or("?")
+                    << " " << zone << ")\n";
+        }
+        seen = m.id;
       }
     };
     // ":wait 25h": the clock moves on and what falls due runs (timeouts, dropped sessions).
@@ -122,23 +144,40 @@ int simulate(const simulate_options& o) {
     };
     std::string line;
     if (!o.ussd_code.empty()) {
-      std::cout << "> dial " << o.ussd_code << " from " << phone.value() << "\n";
+      // ":dial" hangs up and dials again in a new session (to see "continue where you left off").
       std::string text;
-      for (bool first = true;; first = false) {
-        if (!first) {
+      int session = 1;
+      bool dial = true;
+      for (bool ended = false;;) {
+        if (dial) {
+          std::cout << "> dial " << o.ussd_code << " from " << phone.value() << "\n";
+          text.clear();
+          dial = false;
+        } else {
           if (!std::getline(std::cin, line)) break;
           if (waited(line)) continue;  // no hop: the next line answers the same screen
+          if (line == ":dial") {
+            ++session;
+            dial = true;
+            ended = false;
+            continue;
+          }
+          if (ended) {
+            std::cout << "> " << line << "\n  (the session has ended: ':dial' to dial again)\n";
+            continue;
+          }
           std::cout << "> " << line << "\n";
           // Africa's Talking sends every answer so far, joined by '*'.
           text = text.empty() ? line : text + "*" + line;
         }
         core::ussd_reply reply;
-        const core::ussd_request req{"simulator", "sim", phone.value(), o.ussd_code, text, ""};
+        const core::ussd_request req{"simulator", "sim" + std::to_string(session), phone.value(), o.ussd_code, text,
+                                     ""};
         in_tx(writer, [&](store::tx& t) { reply = run.apply_ussd(t, req); });
         print_block(reply.end ? "< END " : "< CON ", reply.text);
         std::cout << "  " << describe(reply.text, &limits) << "\n";
         show_messages();
-        if (reply.end) break;
+        ended = reply.end;
       }
     } else {
       for (int n = 1; std::getline(std::cin, line); ++n) {

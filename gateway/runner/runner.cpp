@@ -127,6 +127,7 @@ struct runner::step {
   store::contact who;
   flow::context ctx;
   flow::outcome out;
+  bool unprompted = false;  // not an answer to the person: sending hours apply
 };
 
 runner::runner(std::shared_ptr<const content> c, settings s, const actions::registry* actions)
@@ -250,9 +251,13 @@ std::size_t runner::commit(store::tx& tx, step& s) const {
                nlohmann::json{{"run", s.r.id}, {"at", s.r.updated_at}}.dump());
   }
   if (!sms) return 0;
+  // A reply goes at once; what nobody is waiting for waits for the contact's morning (R-S8).
+  const core::unix_ms not_before =
+      s.unprompted ? text::after_quiet_hours(tx.now(), time_zone(s.who), settings_.quiet_from, settings_.quiet_to) : 0;
   for (auto& body : s.out.messages) {
-    tx.queue_message(store::new_message{s.r.channel_id, s.who.id, s.r.id, s.who.phone,
-                                        std::move(body), core::priority::reply});
+    store::new_message m{s.r.channel_id, s.who.id, s.r.id, s.who.phone, std::move(body), core::priority::reply};
+    m.not_before = not_before;
+    tx.queue_message(m);
   }
   return s.out.messages.size();
 }
@@ -595,6 +600,7 @@ tick_outcome runner::tick(store::tx& tx) const {
       if (s.r.status != "waiting" || st.asked != p.value("asked", -1)) continue;
       s.ctx = context_for(*c, flow::medium::sms, s.who, tx.now());
       s.out = flow::time_out(*f, std::move(st), s.ctx);
+      s.unprompted = true;
       ++done.timeouts;
     } else if (j.kind == drop_job) {
       // Only if no hop came since: the session dropped with a question open.

@@ -59,6 +59,9 @@ struct settings {
   std::vector<std::string> languages;
   std::string region = "AF";  // phone numbers typed without a country code ("IR,AF": both)
   std::string emergency_number = {};  // {emergency} in every text (R-H6); empty: not set
+  // Sending hours (R-S8): messages nobody is waiting for (a question's timeout) are held in
+  // this window of the contact's local day, minutes after midnight; equal: no window.
+  int quiet_from = 0, quiet_to = 0;
   // Each USSD channel's screen limits (its ussd_profile); others get the defaults.
   std::map<std::string, text::screen_limits, std::less<>> ussd_limits = {};
   // A USSD session with no hop for this long has dropped (R-U12).
@@ -122,6 +125,9 @@ class runner {
   // The short END for a hop that could not be answered in time (R-U5).
   std::string try_again_text() const;
 
+  // A contact's time zone: its number's country's when it has one, else settings.timezone.
+  std::string time_zone(const store::contact& who) const;
+
  private:
   struct step;  // one run being stepped (runner.cpp)
 
@@ -147,8 +153,6 @@ class runner {
   // "زبان": the list of languages by SMS; "زبان ۲": the second one, remembered.
   bool language_change(store::tx& tx, const content& c, store::contact& who,
                        const core::inbound_sms& sms, sms_outcome& result) const;
-  // A contact's time zone: its number's country's, else settings.timezone.
-  std::string time_zone(const store::contact& who) const;
   // A text the gateway itself sends (common.*) in the contact's language, {emergency} filled.
   std::string say(const content& c, std::string_view key, const store::contact& who) const;
 

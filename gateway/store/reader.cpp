@@ -18,11 +18,16 @@ std::int64_t reader::unconfirmed() {
   return db_->execAndGet("SELECT COUNT(*) FROM outbound_messages WHERE status = 'unconfirmed'").getInt64();
 }
 
-std::vector<std::pair<std::int64_t, std::string>> reader::outbound_after(std::int64_t after) {
-  SQLite::Statement s(*db_, "SELECT id, body FROM outbound_messages WHERE id > ? ORDER BY id");
+std::vector<reader::outbound_row> reader::outbound_after(std::int64_t after) {
+  SQLite::Statement s(*db_,
+                      "SELECT id, body, status, COALESCE(error, ''), COALESCE(next_at, 0) FROM outbound_messages"
+                      " WHERE id > ? ORDER BY id");
   s.bind(1, after);
-  std::vector<std::pair<std::int64_t, std::string>> out;
-  while (s.executeStep()) out.emplace_back(s.getColumn(0).getInt64(), s.getColumn(1).getString());
+  std::vector<outbound_row> out;
+  while (s.executeStep()) {
+    out.push_back({s.getColumn(0).getInt64(), s.getColumn(1).getString(), s.getColumn(2).getString(),
+                   s.getColumn(3).getString(), s.getColumn(4).getInt64()});
+  }
   return out;
 }
 

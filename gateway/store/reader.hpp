@@ -24,8 +24,15 @@ class reader {
   std::int64_t outbox_depth();
   // Messages sent with no final report by their channel's receipt deadline.
   std::int64_t unconfirmed();
-  // Outbound messages with an id above `after`, oldest first: (id, body).
-  std::vector<std::pair<std::int64_t, std::string>> outbound_after(std::int64_t after);
+  // Outbound messages with an id above `after`, oldest first.
+  struct outbound_row {
+    std::int64_t id = 0;
+    std::string body;
+    std::string status;  // queued, cancelled, …
+    std::string error;   // why it will not be sent ("opted out"), if so
+    std::int64_t next_at = 0;  // not sent before (unix ms): sending hours hold it
+  };
+  std::vector<outbound_row> outbound_after(std::int64_t after);
   // True when the database answers and its schema is the one this build knows.
   bool healthy() noexcept;
 

@@ -345,7 +345,7 @@ std::int64_t tx::queue_message(const new_message& m) {
   s.bind(6, static_cast<int>(m.prio));
   s.bind(7, cancelled ? "cancelled" : "queued");
   bind_opt_text(s, 8, cancelled ? "opted out" : "");
-  s.bind(9, now_);
+  s.bind(9, std::max(now_, m.not_before));
   s.bind(10, now_);
   s.bind(11, now_);
   s.exec();

@@ -70,6 +70,7 @@ struct new_message {
   std::string body;
   core::priority prio = core::priority::reply;
   bool even_if_opted_out = false;  // the opt-out confirmation itself
+  core::unix_ms not_before = 0;     // sending hours (R-S8): not sent before this instant
 };
 
 struct claimed_message {

@@ -38,6 +38,11 @@ class formatter {
 // from ICU's data; "" for a country with several (the caller falls back to its default).
 std::string country_zone(std::string_view region);
 
+// Sending hours (R-S8): `at` itself when it is outside the quiet window [from, to) of the
+// local day in `time_zone` (minutes after midnight; the window may span midnight, 21:00-08:00),
+// else the instant the window ends there. from == to: no window.
+long long after_quiet_hours(long long at, std::string_view time_zone, int from, int to);
+
 // Parses "1764468000000" or "2026-11-30T05:30:00Z" to unix milliseconds.
 std::optional<long long> parse_instant(std::string_view value);
 

@@ -9,6 +9,7 @@
 //   # templates: tests/fixtures/golden/templates   texts added to the shipped ones, in the
 //                languages that folder has (only those are loaded)
 //   # languages: prs ps fa en                       offered to a new number first
+//   # quiet_hours: 21:00-08:00                      sending hours (defaults.quiet_hours)
 // Inputs:
 //   > ussd *384*12# from +93700000001 (session s1)   a dial (shortcut digits allowed)
 //   > "1"                                             a reply in the current USSD session
@@ -18,7 +19,8 @@
 //   > session ends                                    the aggregator says the USSD session ended
 // Output:
 //   < CON … / < END …          the screen (new lines as \n)
-//   = sms to N (enc, parts): … a message queued ("cancelled" when it will not be sent)
+//   = sms to N (enc, parts): … a message queued ("cancelled" when it will not be sent,
+//                              "held until T" when sending hours keep it back)
 //   = job KIND at TIME         work scheduled
 //   = inbox from N: …          for the human inbox
 //   = contact N: k=v …         contact fields after a change
@@ -125,14 +127,16 @@ class player {
                          test::read_file(src("templates/" + name)) + "\n" + test::read_file(e.path()));
       }
     }
+    std::string quiet;
+    if (auto it = t.header.find("quiet_hours"); it != t.header.end()) quiet = ", quiet_hours: \"" + it->second + "\"";
     std::string languages;
     if (auto it = t.header.find("languages"); it != t.header.end()) {
       for (const auto& l : words(it->second)) languages += (languages.empty() ? "" : ", ") + l;
     }
     test::write_file(dir_.file("paygham.yaml"),
                      "store: {path: " + dir_.file("golden.db") + ", synchronous: normal}\n"
-                     "defaults: {region: AF, timezone: Asia/Kabul, language: en, emergency_number: \"112\", languages: [" +
-                         languages + "]}\n"
+                     "defaults: {region: AF, timezone: Asia/Kabul, language: en, emergency_number: \"112\"" + quiet +
+                         ", languages: [" + languages + "]}\n"
                          "flows: " + dir_.file("flows") + "\n"
                          "templates: " + templates + "\n"
                          "lexicon: " + src("lexicon") + "\n");
@@ -233,7 +237,8 @@ class player {
     SQLite::Database db(cfg_.store.path);
     std::string out;
     SQLite::Statement msgs(db,
-                           "SELECT id, to_phone, body, status FROM outbound_messages WHERE id > ? ORDER BY id");
+                           "SELECT id, to_phone, body, status, next_at, created_at FROM outbound_messages"
+                           " WHERE id > ? ORDER BY id");
     msgs.bind(1, seen_msg_);
     while (msgs.executeStep()) {
       seen_msg_ = msgs.getColumn(0).getInt64();
@@ -241,7 +246,11 @@ class player {
       const auto m = text::measure_sms(body);
       out += "= sms to " + msgs.getColumn(1).getString() + " (" + text::to_string(m.enc) + ", " +
              std::to_string(m.parts) + (m.parts == 1 ? " part" : " parts") +
-             (msgs.getColumn(3).getString() == "cancelled" ? ", cancelled" : "") + "): " +
+             (msgs.getColumn(3).getString() == "cancelled" ? ", cancelled" : "") +
+             (msgs.getColumn(4).getInt64() > msgs.getColumn(5).getInt64()
+                  ? ", held until " + iso(msgs.getColumn(4).getInt64())
+                  : "") +
+             "): " +
              one_line(body) + "\n";
     }
     SQLite::Statement jobs(db, "SELECT id, kind, due_at FROM jobs WHERE id > ? ORDER BY id");

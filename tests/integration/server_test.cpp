@@ -306,4 +306,21 @@ TEST_CASE("integration: simulate walks a flow from a script on standard input", 
   REQUIRE(run_paygham({"simulate", "--config", config, "--phone", "0700000004", "--sms"}, &out, &err, "") == 0);
   CHECK(run_paygham({"simulate", "--config", config, "--phone", "0812", "--sms"}, &out, &err) == 1);
   CHECK_THAT(err, Catch::Contains("IR, AF") && Catch::Contains("defaults.region"));
+  CHECK(run_paygham({"simulate", "--config", config, "--phone", "0700000004", "--sms", "--lang", "xx"}, &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("'xx'") && Catch::Contains("en, fa, prs, ps"));
+  CHECK(run_paygham({"--version"}, &out, &err) == 0);
+  CHECK_THAT(out, Catch::StartsWith("paygham 0."));
+
+  // What would not be sent now says why: a timeout at night is held by the sending hours of
+  // the person's own zone (a day after 20:00Z is 00:30 in Kabul: held until 08:00 there).
+  std::string night = read_file(waiting);
+  night.replace(night.find("  language: en\n"), 15, "  language: en\n  quiet_hours: \"21:00-08:00\"\n");
+  write_file(waiting, night);
+  REQUIRE(run_paygham({"simulate", "--config=" + waiting, "--phone=0700000003", "--sms", "--at", "2026-11-29T20:00:00Z"},
+                      &out, &err, "LATER\n:wait 25h\n") == 0);
+  CHECK_THAT(out, Catch::Contains("< sms No reply; closed.") && Catch::Contains("(held by sending hours until 08:00 Asia/Kabul)"));
+  // A USSD session dialled again shows where it was left.
+  REQUIRE(run_paygham({"simulate", "--config", config, "--phone", "0700000006", "--ussd", "*384*12#"}, &out, &err,
+                      "4\n1\n:dial\n1\n") == 0);
+  CHECK_THAT(out, Catch::Contains("> dial *384*12# from +93700000006\n< CON Continue where you left off?"));
 }
