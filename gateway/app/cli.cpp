@@ -41,11 +41,14 @@ constexpr const char* lint_help =
     "\n"
     "Checks the config, every flow and every template, and prints each problem as\n"
     "file:line:column: message. Exits 1 when there is any problem, 0 when all is well.\n"
+    "Warnings (a combining mark that feature phones show as a box) are printed too but\n"
+    "do not fail.\n"
     "\n"
     "options:\n"
     "  --config FILE   the config file (default config/paygham.yaml)\n"
     "  --format json   one JSON object on stdout, for editors: {\"ok\", \"problems\": [{\"file\",\n"
-    "                  \"line\", \"column\", \"message\"}], \"flows\", \"languages\", \"channels\"}\n"
+    "                  \"line\", \"column\", \"message\"}], \"warnings\": […], \"flows\", \"languages\",\n"
+    "                  \"channels\"}\n"
     "  --help          this text\n";
 
 constexpr const char* segments_help =

@@ -51,7 +51,8 @@ text::language_hints load_language_hints(const std::string& file, std::vector<st
 
 }  // namespace
 
-std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::string>& problems) {
+std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::string>& problems,
+                                              std::vector<std::string>* warnings) {
   auto bundle = std::make_shared<runner::content>();
   bundle->texts = text::catalog::load_dir(c.templates_dir, problems);
   bundle->flows = flow::flow_set::load_dir(c.flows_dir, problems);
@@ -82,7 +83,24 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
     problems.push_back(c.file + ": defaults.language is '" + c.defaults_.language +
                        "' but templates has no " + c.defaults_.language + ".yaml");
   }
-  bundle->flows.check_texts(bundle->texts, langs, problems);
+  // Values the deployment gives every text; a text that names one the config does not set
+  // would reach phones with "{emergency}" in it.
+  std::vector<std::string> globals;
+  if (!c.defaults_.emergency_number.empty()) globals.emplace_back("emergency");
+  bundle->flows.check_texts(bundle->texts, langs, globals, problems);
+  for (const auto& lang : langs) {
+    const auto* all = bundle->texts.keys_of(lang);
+    if (!all) continue;
+    for (const auto& [key, e] : *all) {
+      if (key.rfind("common.", 0) != 0) continue;
+      for (const auto& name : text::placeholders(e.text)) {
+        if (std::find(globals.begin(), globals.end(), name) != globals.end()) continue;
+        problems.push_back(e.where + ": '" + key + "' uses {" + name + "}, which the gateway cannot fill" +
+                           (name == "emergency" ? ": set defaults.emergency_number in " + c.file
+                                                : std::string(" (only {emergency} is known in common texts)")));
+      }
+    }
+  }
   // Against the strictest route: a flow may be served on any of them.
   text::screen_limits strictest = c.ussd_profiles.at("default");
   for (const auto& [name, l] : c.ussd_profiles) {
@@ -128,7 +146,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
                          "', which is not a built-in (known: " + names + ")");
     }
   }
-  text::lint_templates(bundle->texts, problems);
+  text::lint_templates(bundle->texts, problems, warnings);
   for (const auto& lang : langs) {
     for (std::string_view key : flow::keys::required) {
       if (!bundle->texts.find(lang, key)) {

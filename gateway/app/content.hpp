@@ -13,7 +13,9 @@ namespace paygham::app {
 
 // Every problem is appended as "file:line:column: message". Returns the bundle even with
 // problems (for counting); callers refuse to use it unless `problems` is empty.
-std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::string>& problems);
+// `warnings` (optional) gets what does not stop the set going live but an operator should fix.
+std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::string>& problems,
+                                              std::vector<std::string>* warnings = nullptr);
 
 // The runner's settings from the config (defaults and the ussd section).
 runner::settings runner_settings(const config& c);

@@ -27,7 +27,7 @@ nlohmann::json located(const std::string& problem) {
 }  // namespace
 
 int lint(const std::string& config_path, bool json) {
-  std::vector<std::string> problems;
+  std::vector<std::string> problems, warnings;
   std::shared_ptr<runner::content> content;
   auto cfg = load_config(config_path);
   if (!cfg) {
@@ -39,11 +39,13 @@ int lint(const std::string& config_path, bool json) {
     for (const auto& s : cfg->channels) {
       if (auto ch = channels::make_channel(s); !ch) problems.push_back(ch.error());
     }
-    content = load_content(cfg.value(), problems);
+    content = load_content(cfg.value(), problems, &warnings);
   }
   if (json) {
-    nlohmann::json out{{"ok", problems.empty()}, {"problems", nlohmann::json::array()}};
+    nlohmann::json out{{"ok", problems.empty()}, {"problems", nlohmann::json::array()},
+                       {"warnings", nlohmann::json::array()}};
     for (const auto& p : problems) out["problems"].push_back(located(p));
+    for (const auto& w : warnings) out["warnings"].push_back(located(w));
     if (content) {
       out["flows"] = content->flows.size();
       out["languages"] = content->texts.languages();
@@ -53,6 +55,7 @@ int lint(const std::string& config_path, bool json) {
     return problems.empty() ? exit_ok : exit_user_error;
   }
   for (const auto& p : problems) std::cerr << p << "\n";
+  for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
   if (!problems.empty()) {
     std::cerr << problems.size() << (problems.size() == 1 ? " problem" : " problems") << "\n";
     return exit_user_error;

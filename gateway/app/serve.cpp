@@ -24,6 +24,11 @@ void report(const std::vector<std::string>& problems, const char* event) {
   for (const auto& p : problems) core::log::error(event, {{"problem", p}});
 }
 
+// What an operator should fix, though it does not stop the content going live.
+void warn(const std::vector<std::string>& warnings) {
+  for (const auto& w : warnings) core::log::warn("content.warning", {{"warning", w}});
+}
+
 }  // namespace
 
 int serve(const std::string& config_path) {
@@ -49,7 +54,9 @@ int serve(const std::string& config_path) {
       problems.push_back(ch.error());
     }
   }
-  auto content = load_content(cfg, problems);
+  std::vector<std::string> warnings;
+  auto content = load_content(cfg, problems, &warnings);
+  warn(warnings);
   if (!problems.empty()) {
     for (const auto& p : problems) std::cerr << p << "\n";
     std::cerr << "paygham serve: not started; fix the problems above (paygham lint shows them)\n";
@@ -139,8 +146,9 @@ int serve(const std::string& config_path) {
     });
     const std::uint16_t port = server.listen();
     server.handle_signals([&] {
-      std::vector<std::string> reload_problems;
-      auto fresh = load_content(cfg, reload_problems);
+      std::vector<std::string> reload_problems, reload_warnings;
+      auto fresh = load_content(cfg, reload_problems, &reload_warnings);
+      warn(reload_warnings);
       if (!reload_problems.empty()) {
         report(reload_problems, "reload.refused");
         return;

@@ -5,6 +5,7 @@
 #include <functional>
 #include <set>
 
+#include "gateway/core/suggest.hpp"
 #include "gateway/text/catalog.hpp"
 #include "gateway/flow/engine.hpp"
 #include "gateway/text/lint.hpp"
@@ -98,8 +99,26 @@ const definition* flow_set::by_keyword(std::string_view text) const {
 }
 
 void flow_set::check_texts(const text::catalog& texts, const std::vector<std::string>& langs,
-                           std::vector<std::string>& problems) const {
+                           const std::vector<std::string>& globals, std::vector<std::string>& problems) const {
   for (const auto& f : flows_) {
+    // What a placeholder of this flow can name.
+    std::vector<std::string> known = globals;
+    for (const auto& [id, n] : f->nodes) {
+      if (!n.save.empty()) known.push_back(n.save);
+    }
+    for (const auto& [name, value] : f->samples) known.push_back(name);
+    const auto check_names = [&](const node& n, const std::string& where_used, std::string_view text) {
+      for (const auto& name : text::placeholders(text)) {
+        if (is_contact_field(name) || std::find(known.begin(), known.end(), name) != known.end()) continue;
+        problems.push_back(n.where + ": node '" + n.id + "' uses {" + name + "} in " + where_used +
+                           ", but nothing in flow '" + f->id + "' sets it" + core::did_you_mean(name, known) +
+                           "; a placeholder names an answer a question saves, contact.<field>, a value in "
+                           "the flow's samples (what an action sets), or {emergency}");
+      }
+    };
+    for (const auto& [id, n] : f->nodes) {
+      for (const auto& [arg, value] : n.args) check_names(n, "argument '" + arg + "'", value);
+    }
     for (const auto& [id, n] : f->nodes) {
       std::vector<std::string> keys;
       if (!n.text.empty()) keys.push_back(n.text);
@@ -110,10 +129,17 @@ void flow_set::check_texts(const text::catalog& texts, const std::vector<std::st
       for (const auto& o : n.options) keys.push_back(o.label);
       for (const auto& key : keys) {
         for (const auto& lang : langs) {
-          if (!texts.find(lang, key)) {
-            problems.push_back(n.where + ": node '" + id + "' uses text '" + key +
-                               "', which templates/" + lang + ".yaml does not have");
+          const text::entry* e = texts.find(lang, key);
+          if (e) {
+            check_names(n, "text '" + key + "' (" + e->where + ")", e->text);
+            continue;
           }
+          std::vector<std::string> names;
+          if (const auto* all = texts.keys_of(lang)) {
+            for (const auto& [k, v] : *all) names.push_back(k);
+          }
+          problems.push_back(n.where + ": node '" + id + "' uses text '" + key + "', which templates/" + lang +
+                             ".yaml does not have" + core::did_you_mean(key, names));
         }
       }
     }

@@ -92,9 +92,13 @@ class flow_set {
   // a flow with any problem is left out of the set.
   static flow_set load_dir(const std::string& dir, std::vector<std::string>& problems);
 
-  // Checks that every template key the flows use exists in every language of `langs`.
+  // Checks that every template key the flows use exists in every language of `langs` (with
+  // the nearest key when it does not), and that every placeholder of those texts and of
+  // action arguments can have a value: an answer some question saves, a contact field, a
+  // value named in the flow's `samples` (what actions set), or one of `globals`
+  // (the deployment's: "emergency").
   void check_texts(const text::catalog& texts, const std::vector<std::string>& langs,
-                   std::vector<std::string>& problems) const;
+                   const std::vector<std::string>& globals, std::vector<std::string>& problems) const;
 
   // Checks that every question and end of a flow with USSD codes fits a screen under `limits` in
   // every language of `langs`: the say texts leading to it, the question and a page of its

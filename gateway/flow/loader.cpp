@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "gateway/core/duration.hpp"
+#include "gateway/core/suggest.hpp"
 #include "gateway/core/yaml.hpp"
 #include "gateway/flow/flow.hpp"
 #include "gateway/text/normalize.hpp"
@@ -227,16 +228,19 @@ bool parse_node(core::yaml::reader& r, const std::string& id, const YAML::Node& 
 }
 
 void check_links(core::yaml::reader& r, const YAML::Node& root, definition& d) {
+  std::vector<std::string> names;
+  for (const auto& [id, n] : d.nodes) names.push_back(id);
   for (const auto& [id, n] : d.nodes) {
     for (const auto& target : n.targets()) {
       if (!d.nodes.count(target)) {
         r.problem(root["nodes"][id], "node '" + id + "' leads to '" + target +
-                                         "', which is not a node of this flow");
+                                         "', which is not a node of this flow" + core::did_you_mean(target, names));
       }
     }
   }
   if (!d.start.empty() && !d.nodes.count(d.start)) {
-    r.problem(root["start"], "start node '" + d.start + "' is not a node of this flow");
+    r.problem(root["start"], "start node '" + d.start + "' is not a node of this flow" +
+                                 core::did_you_mean(d.start, names));
     return;
   }
   // Every node must be reachable from start, or it is dead text nobody will see.

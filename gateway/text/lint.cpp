@@ -1,6 +1,7 @@
 #include "gateway/text/lint.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <set>
 
@@ -85,8 +86,23 @@ std::string expand_with_samples(std::string_view text, std::string_view lang) {
   return out;
 }
 
-void lint_templates(const catalog& texts, std::vector<std::string>& problems) {
+void lint_templates(const catalog& texts, std::vector<std::string>& problems, std::vector<std::string>* warnings) {
   const auto langs = texts.languages();
+  for (const auto& lang : langs) {
+    if (!warnings || (lang != "fa" && lang != "prs")) continue;
+    for (const auto& [key, e] : *texts.keys_of(lang)) {
+      for (const char32_t c : core::decode_utf8(e.text)) {
+        if ((c >= 0x064B && c <= 0x065F) || c == 0x0670) {
+          char code[8];
+          std::snprintf(code, sizeof code, "%04X", static_cast<unsigned>(c));
+          warnings->push_back(e.where + ": '" + key + "' has the combining mark U+" + code +
+                              (c == 0x064B ? " (tanwin)" : c == 0x0654 ? " (hamza above)" : "") +
+                              ", which many feature phones show as a box; write the word without it");
+          break;
+        }
+      }
+    }
+  }
   std::set<std::string> keys;
   for (const auto& lang : langs) {
     for (const auto& [key, _] : *texts.keys_of(lang)) keys.insert(key);

@@ -5,7 +5,9 @@
 //    (which halves what one SMS carries);
 //  - a text fits its SMS budget after expansion with long sample values: keys that name a
 //    reminder 1 part, confirmations and alerts 2, anything else 3.
-// Problems are appended as "file:line:column: message".
+// Problems are appended as "file:line:column: message". Warnings, which do not stop a set going
+// live, likewise: a combining mark (tanwin ً, hamza above ٔ, other harakat) in a fa or prs text,
+// which feature phones show as a box.
 #pragma once
 
 #include <cstddef>
@@ -20,7 +22,8 @@ class catalog;
 // The SMS part budget for a template key, by its name.
 std::size_t sms_budget(std::string_view key);
 
-void lint_templates(const catalog& texts, std::vector<std::string>& problems);
+void lint_templates(const catalog& texts, std::vector<std::string>& problems,
+                    std::vector<std::string>* warnings = nullptr);
 
 // A text with its placeholders filled with long sample values (a long date, a five-digit
 // number, 20 letters for a plain value), in the script of `lang`, to measure the worst case.

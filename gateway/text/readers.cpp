@@ -9,6 +9,7 @@
 #include <charconv>
 #include <memory>
 
+#include "gateway/core/suggest.hpp"
 #include "gateway/core/utf8.hpp"
 #include "gateway/text/lexicon.hpp"
 #include "gateway/text/normalize.hpp"
@@ -36,18 +37,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::size_t edit_distance(const std::u32string& a, const std::u32string& b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
 
 // Converts a Solar Hijri day to Gregorian through ICU's Persian calendar; nullopt when the
 // day does not exist.
@@ -211,7 +200,7 @@ global_word read_global(std::string_view normalized, const keywords& k) {
     const std::u32string typed = core::decode_utf8(whole);
     for (const auto& e : k.stop.normalized) {
       const std::u32string word = core::decode_utf8(e);
-      if (word.size() < 3 || word.find(U' ') != std::u32string::npos || edit_distance(typed, word) != 1) continue;
+      if (word.size() < 3 || word.find(U' ') != std::u32string::npos || core::edit_distance(typed, word) != 1) continue;
       if (typed.size() > word.size() || word.size() >= 4) return global_word::ask_stop;
     }
   }

@@ -98,7 +98,7 @@ std::vector<std::string> lint_with_reason(const std::string& lang, const std::st
   }
   test::write_file(dir.file("paygham.yaml"), "flows: " + src + "/flows\ntemplates: " + dir.file("templates") +
                                                  "\nlexicon: " + src + "/lexicon\n"
-                                                 "defaults: {languages: [prs, ps, fa, en]}\n");
+                                                 "defaults: {languages: [prs, ps, fa, en], emergency_number: \"112\"}\n");
   auto cfg = app::load_config(dir.file("paygham.yaml"));
   REQUIRE(cfg);
   std::vector<std::string> problems;
@@ -123,4 +123,44 @@ TEST_CASE("flow: every screen the gateway draws fits the strictest route in ever
   CHECK(named("prs.yaml: the resume screen after a bad reply"));
   CHECK(named("question 'clinic' in prs, asked again after a bad reply with 'common.invalid'"));
   CHECK_FALSE(named("in fa,"));
+}
+
+TEST_CASE("flow: a placeholder nothing sets is named with its template's own line and the nearest name", "[flow]") {
+  // A {clinc} typo in every language used to reach phones as "{clinc}".
+  test::temp_dir dir;
+  std::filesystem::create_directories(dir.file("flows"));
+  std::filesystem::create_directories(dir.file("templates"));
+  const std::string src = PAYGHAM_SOURCE_DIR;
+  test::write_file(dir.file("flows/book.yaml"),
+                   "triggers: {sms: [BOOK]}\nstart: clinic\nnodes:\n"
+                   "  clinic:\n    ask: menu\n    text: book.which\n    save: clinic\n"
+                   "    options:\n      - {label: book.golshahr, value: golshahr, next: done}\n"
+                   "  done: {end: book.done}\n");
+  test::write_file(dir.file("templates/en.yaml"),
+                   test::read_file(src + "/templates/en.yaml") +
+                       "book:\n  which: \"Which clinic?\"\n  golshahr: \"Golshahr\"\n  done: \"Booked at {clinc}.\"\n");
+  test::write_file(dir.file("paygham.yaml"), "flows: " + dir.file("flows") + "\ntemplates: " + dir.file("templates") +
+                                                 "\nlexicon: " + src + "/lexicon\ndefaults: {emergency_number: \"112\"}\n");
+  auto cfg = app::load_config(dir.file("paygham.yaml"));
+  REQUIRE(cfg);
+  std::vector<std::string> problems;
+  app::load_content(cfg.value(), problems);
+  const std::string templates = dir.file("templates/en.yaml");
+  const bool named = std::any_of(problems.begin(), problems.end(), [&](const std::string& p) {
+    return p.find("uses {clinc} in text 'book.done' (" + templates + ":") != std::string::npos &&
+           p.find("(did you mean 'clinic'?)") != std::string::npos;
+  });
+  for (const auto& p : problems) UNSCOPED_INFO(p);
+  CHECK(named);
+  // Without defaults.emergency_number, {emergency} in a common text is named with what to set.
+  test::write_file(dir.file("paygham.yaml"), "flows: " + dir.file("flows") + "\ntemplates: " + src +
+                                                 "/templates\nlexicon: " + src + "/lexicon\n");
+  auto bare = app::load_config(dir.file("paygham.yaml"));
+  REQUIRE(bare);
+  problems.clear();
+  app::load_content(bare.value(), problems);
+  CHECK(std::any_of(problems.begin(), problems.end(), [](const std::string& p) {
+    return p.find("'common.unknown_sms' uses {emergency}, which the gateway cannot fill: set defaults.emergency_number") !=
+           std::string::npos;
+  }));
 }

@@ -32,7 +32,7 @@ std::string write_channel_config(const temp_dir& dir, const std::string& server,
   const std::string config = dir.file("paygham.yaml");
   write_file(config, "server: " + server + "\n"
                      "store: {path: " + dir.file("paygham.db") + ", synchronous: normal}\n"
-                     "defaults: {region: " + region + ", language: en}\n"
+                     "defaults: {region: " + region + ", language: en, emergency_number: \"112\"}\n"
                      "flows: " + src + "/flows\ntemplates: " + src + "/templates\nlexicon: " + src + "/lexicon\n"
                      "channels:\n  - " + channel + "\n");
   return config;

@@ -162,7 +162,7 @@ TEST_CASE("integration: Persian SMS through a real Kannel, UCS-2 both ways, repo
   write_file(dir.file("paygham.yaml"),
              "server: {listen: \"127.0.0.1:" + std::to_string(paygham_port) + "\", public_url: \"" + me + "\"}\n"
              "store: {path: " + dir.file("paygham.db") + ", synchronous: normal}\n"
-             "defaults: {region: AF, language: en}\n"
+             "defaults: {region: AF, language: en, emergency_number: \"112\"}\n"
              "flows: " + dir.file("flows") + "\ntemplates: " + dir.file("templates") + "\n"
              "lexicon: " + src + "/lexicon\n"
              "channels:\n"

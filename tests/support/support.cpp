@@ -271,6 +271,7 @@ std::string write_test_config(const temp_dir& dir, const std::string& server_ext
                  "defaults:\n"
                  "  region: AF\n"
                  "  language: en\n"
+                 "  emergency_number: \"112\"\n"
                  "flows: " + src + "/flows\n"
                  "templates: " + src + "/templates\n"
                  "lexicon: " + src + "/lexicon\n"
