@@ -1,4 +1,4 @@
-// Africa's Talking (shared/reference/aggregators.md section 1): USSD hops, inbound SMS,
+// Africa's Talking (its USSD and SMS API documentation): USSD hops, inbound SMS,
 // delivery reports and the USSD end-of-session notification (kind `events`), all as
 // application/x-www-form-urlencoded POSTs; USSD answers are text/plain "CON …"/"END …".
 // Sends through POST {base_url}/version1/messaging with the `apiKey` header.

@@ -38,10 +38,9 @@ std::optional<std::string> canonical_e164(const pn::PhoneNumberUtil& util, std::
   return std::nullopt;
 }
 
-// One national reading of `input` in `region`; the error says why it is not a number there.
-core::result<pn::PhoneNumber> parse_in(const pn::PhoneNumberUtil& util, const std::string& input,
-                                       const std::string& region) {
-  pn::PhoneNumber number;
+// One reading of `input` in `region` into `number`; the error says why it is not a number there.
+core::status parse_in(const pn::PhoneNumberUtil& util, const std::string& input, const std::string& region,
+                      pn::PhoneNumber& number) {
   switch (util.Parse(input, region, &number)) {
     case pn::PhoneNumberUtil::NO_PARSING_ERROR: break;
     case pn::PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR:
@@ -55,7 +54,7 @@ core::result<pn::PhoneNumber> parse_in(const pn::PhoneNumberUtil& util, const st
       return core::fail("'" + input + "' is not a phone number");
   }
   if (!util.IsPossibleNumber(number)) return core::fail("'" + input + "' cannot be a phone number in its country");
-  return number;
+  return core::ok();
 }
 
 core::result<std::string> parse_uncached(std::string_view text, std::string_view regions) {
@@ -74,27 +73,21 @@ core::result<std::string> parse_uncached(std::string_view text, std::string_view
   // A national number ("09121234567", "0700000001") is read in each region in turn: the first
   // where it is a valid number wins. With one region, a number of a possible length will do
   // (numbering plans change faster than metadata).
-  std::optional<pn::PhoneNumber> possible;
-  core::result<pn::PhoneNumber> first_error = core::fail("");
+  std::string first_error;
   for (const auto& region : tried) {
-    auto got = parse_in(util, input, region);
-    if (got && (tried.size() == 1 || util.IsValidNumber(got.value()))) {
-      possible = got.value();
-      break;
+    pn::PhoneNumber number;
+    const auto read = parse_in(util, input, region, number);
+    if (read && (tried.size() == 1 || util.IsValidNumber(number))) {
+      std::string out;
+      util.Format(number, pn::PhoneNumberUtil::E164, &out);
+      return out;
     }
-    if (first_error.error().empty()) {
-      first_error = got ? core::fail("'" + input + "' is not a valid phone number") : std::move(got);
-    }
+    if (first_error.empty()) first_error = read ? "'" + input + "' is not a valid phone number" : read.error();
   }
-  if (!possible) {
-    if (tried.size() == 1) return core::fail(first_error.error());
-    std::string names;
-    for (const auto& r : tried) names += (names.empty() ? "" : ", ") + r;
-    return core::fail(first_error.error() + " (read as international, and as national in " + names + ")");
-  }
-  std::string out;
-  util.Format(*possible, pn::PhoneNumberUtil::E164, &out);
-  return out;
+  if (tried.size() == 1) return core::fail(first_error);
+  std::string names;
+  for (const auto& r : tried) names += (names.empty() ? "" : ", ") + r;
+  return core::fail(first_error + " (read as international, and as national in " + names + ")");
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // How a text travels as SMS: its encoding, its length in the encoding's units, and the parts
-// it is split into. Rules (shared/reference/aggregators.md section 9):
+// it is split into. Rules (GSM 03.38 and 3GPP TS 23.040):
 //  - GSM-7 when every character is in the GSM 03.38 default alphabet, else UCS-2 (UTF-16);
 //    one character outside it switches the whole text.
 //  - GSM-7 counts septets (extension characters 2); UCS-2 counts UTF-16 code units (an emoji

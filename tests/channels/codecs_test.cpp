@@ -1,5 +1,5 @@
 // Table tests for every codec, one fixture file per case under tests/fixtures/channels/<type>/
-// (payloads from shared/reference/aggregators.md). _channel.yaml gives the channel's settings;
+// (payloads from each aggregator's documentation). _channel.yaml gives the channel's settings;
 // each other file is one of:
 //   a callback   kind, method, content_type, query, headers, body → expect | expect_error |
 //                expect_forbidden; expect_ack: the body of the answer once stored
