@@ -1,5 +1,6 @@
 -- wrk: Kannel's sendsms, one distinct message a request, at most QUOTA requests per thread
--- (so the run is bounded in count as well as in time); prints the RESULT line.
+-- (so the run is bounded in count as well as in time: the caller stops wrk with SIGINT once
+-- everything arrived); prints the RESULT line.
 package.path = os.getenv("BENCH_DIR") .. "/../http/?.lua;" .. package.path
 local result = require("result")
 local quota = tonumber(os.getenv("QUOTA") or "1000")
@@ -21,7 +22,7 @@ function request()
       wrk.thread:stop()
    end
    return wrk.format("GET", "/cgi-bin/sendsms?username=" .. user .. "&password=" .. pass ..
-      "&to=%2B93700000001&text=Bench+message+" .. id .. "-" .. sent)
+      "&from=3030&to=%2B93700000001&text=Bench+message+" .. id .. "-" .. sent)
 end
 
 done = result.done
