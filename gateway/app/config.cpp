@@ -258,6 +258,16 @@ void read_channels(config_reader& cr, const YAML::Node& n, config& c) {
         }
         s.params[key] = joined;
       } else if (auto v = cr.text(ch, key, path)) {
+        // An empty secret would switch its check off without a word (a ${VAR} set to ""):
+        // every setting a channel is given must say something.
+        if (v->empty()) {
+          r.problem(kv.second, "'" + path + "." + key + "' is empty" +
+                                   (kv.second.Scalar().find("${") != std::string::npos
+                                        ? " (" + kv.second.Scalar() + " is set to nothing)"
+                                        : std::string()) +
+                                   ": give it a value, or remove the key");
+          continue;
+        }
         s.params[key] = *v;
       }
     }

@@ -6,6 +6,9 @@
 #include <chrono>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <vector>
+
+#include "gateway/core/utf8.hpp"
 
 namespace paygham::core::log {
 namespace {
@@ -58,6 +61,40 @@ std::string mask_phone(std::string_view e164) {
   return out;
 }
 
+std::string mask_phone_like(std::string_view text) {
+  // Digits of any script, in runs joined by at most one space or dash ("0799 123 456"); a run of
+  // nine or more digits is a phone number until proven otherwise (dates have eight, IPs dots).
+  const std::u32string in = decode_utf8(text);
+  const auto digit = [](char32_t c) {
+    return (c >= U'0' && c <= U'9') || (c >= 0x0660 && c <= 0x0669) || (c >= 0x06F0 && c <= 0x06F9);
+  };
+  std::u32string out = in;
+  bool masked = false;
+  for (std::size_t i = 0; i < in.size();) {
+    if (!digit(in[i])) {
+      ++i;
+      continue;
+    }
+    std::vector<std::size_t> at;  // positions of the run's digits
+    std::size_t j = i;
+    while (j < in.size()) {
+      if (digit(in[j])) {
+        at.push_back(j++);
+      } else if ((in[j] == U' ' || in[j] == U'-') && j + 1 < in.size() && digit(in[j + 1])) {
+        ++j;
+      } else {
+        break;
+      }
+    }
+    if (at.size() >= 9) {
+      for (std::size_t k = 3; k + 3 < at.size(); ++k) out[at[k]] = U'*';
+      masked = true;
+    }
+    i = j;
+  }
+  return masked ? encode_utf8(out) : std::string(text);
+}
+
 std::string format(level l, std::string_view event, std::initializer_list<field> fields,
                    level threshold) {
   nlohmann::json line = nlohmann::json::object();
@@ -78,6 +115,10 @@ std::string format(level l, std::string_view event, std::initializer_list<field>
             } else {
               slot = "<" + std::to_string(v.text.size()) + " bytes>";
             }
+          } else if constexpr (std::is_same_v<V, std::string_view>) {
+            // Free text (a parse error quoting its input, an aggregator's message) may carry a
+            // number: masked whatever the field.
+            slot = mask_phone_like(v);
           } else {
             slot = v;
           }

@@ -3,6 +3,7 @@
 // Redaction is by type, not by discipline at each call site:
 //  - field::phone masks a number to its country code and last three digits (+93*******001);
 //  - field::body logs a message text's length at info and above, its content only at debug;
+//  - any other text field has its phone-like runs masked (mask_phone_like);
 //  - secrets are never passed to the logger at all (config keeps them out of every to_string).
 // Thread-safe: each line is formatted then written with one write(2).
 #pragma once
@@ -51,6 +52,11 @@ struct field {
 
 // Masks all but the country prefix and the last three digits of an E.164 number.
 std::string mask_phone(std::string_view e164);
+
+// Every phone-like run in free text (nine or more digits of any script, spaces or dashes
+// between them allowed) with all but its first and last three digits masked. Applied to every
+// text field of every line: a number in an error message is still a person's number.
+std::string mask_phone_like(std::string_view text);
 
 // Formats one line (without the trailing newline); exposed for tests.
 std::string format(level l, std::string_view event, std::initializer_list<field> fields,

@@ -265,12 +265,19 @@ std::size_t runner::commit(store::tx& tx, step& s) const {
 core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req) const {
   const auto c = current();
   auto existing = tx.find_session_run(req.channel_id, req.session_id);
-  if (existing && existing->last_input == req.text && !existing->last_reply.empty()) {
-    // The aggregator retried a hop we already answered: same screen, no second step.
-    return reply_from_json(existing->last_reply);
-  }
   step s;
   s.who = tx.upsert_contact(req.from);
+  if (existing && existing->contact_id != s.who.id) {
+    // Another number's session id: never continue someone else's conversation.
+    core::log::warn("ussd.foreign_session", {{"channel", req.channel_id}, {"from", core::log::phone{req.from}}});
+    return core::ussd_reply{true, fallback_text(*c, flow::keys::error, languages_for(s.who.language),
+                                                text_unavailable)};
+  }
+  if (existing) {
+    // A hop answered before (the aggregator retried it, or an older one came late): its own
+    // screen again, never a second step.
+    if (auto again = tx.hop_reply(existing->id, req.session_id, req.text)) return reply_from_json(*again);
+  }
   s.ctx = context_for(*c, flow::medium::ussd, s.who, tx.now());
   if (auto it = settings_.ussd_limits.find(req.channel_id); it != settings_.ussd_limits.end()) s.ctx.screen = it->second;
   const auto unavailable = [&] {
@@ -346,6 +353,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   s.r.last_input = req.text;
   s.r.last_reply = reply_to_json(reply);
   commit(tx, s);
+  tx.record_hop(s.r.id, req.session_id, req.text, s.r.last_reply);
   return reply;
 }
 

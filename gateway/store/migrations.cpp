@@ -10,7 +10,7 @@
 namespace paygham::store {
 namespace {
 
-constexpr std::array<const char*, 3> migrations = {
+constexpr std::array<const char*, 4> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -145,6 +145,17 @@ CREATE TABLE delivery_reports (
 );
 CREATE INDEX delivery_reports_waiting ON delivery_reports (channel_id, external_id)
   WHERE outcome = 'waiting';
+)sql",
+    // 4: every USSD hop's answer, so an older hop sent again after a newer one gets its own
+    // screen again instead of stepping the run (an aggregator's retry is never a new answer).
+    R"sql(
+CREATE TABLE ussd_hops (
+  run_id      INTEGER NOT NULL REFERENCES flow_runs(id),
+  session_id  TEXT NOT NULL,
+  input       TEXT NOT NULL,   -- the hop's text as the aggregator sent it
+  reply       TEXT NOT NULL,   -- the screen answered: {"end", "text"}
+  PRIMARY KEY (run_id, session_id, input)
+) WITHOUT ROWID;
 )sql",
 };
 

@@ -160,6 +160,27 @@ std::optional<run> tx::find_run(std::int64_t run_id) {
   return read_run(s);
 }
 
+void tx::record_hop(std::int64_t run_id, std::string_view session_id, std::string_view input,
+                    std::string_view reply) {
+  auto& s = stmt("INSERT OR REPLACE INTO ussd_hops (run_id, session_id, input, reply) VALUES (?, ?, ?, ?)");
+  s.bind(1, run_id);
+  bind_text(s, 2, session_id);
+  bind_text(s, 3, input);
+  bind_text(s, 4, reply);
+  s.exec();
+}
+
+std::optional<std::string> tx::hop_reply(std::int64_t run_id, std::string_view session_id, std::string_view input) {
+  auto& q = stmt("SELECT reply FROM ussd_hops WHERE run_id = ? AND session_id = ? AND input = ?");
+  q.bind(1, run_id);
+  bind_text(q, 2, session_id);
+  bind_text(q, 3, input);
+  std::optional<std::string> out;
+  if (q.executeStep()) out = q.getColumn(0).getString();
+  q.reset();
+  return out;
+}
+
 std::optional<run> tx::find_session_run(std::string_view channel_id, std::string_view session_id) {
   static const std::string sql = std::string("SELECT ") + run_columns +
                                  " FROM flow_runs WHERE channel_id = ? AND session_id = ?";

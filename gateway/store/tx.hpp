@@ -126,6 +126,10 @@ class tx {
   void set_opted_out(std::int64_t contact_id, bool opted_out);
 
   std::optional<run> find_run(std::int64_t run_id);
+  // A USSD hop's answer, kept per run and session so a hop sent again is answered the same.
+  void record_hop(std::int64_t run_id, std::string_view session_id, std::string_view input,
+                  std::string_view reply);
+  std::optional<std::string> hop_reply(std::int64_t run_id, std::string_view session_id, std::string_view input);
   std::optional<run> find_session_run(std::string_view channel_id, std::string_view session_id);
   // The contact's run waiting for an SMS reply, if any.
   std::optional<run> find_waiting_sms_run(std::int64_t contact_id);

@@ -38,3 +38,16 @@ TEST_CASE("core: invalid UTF-8 in a field does not break the line", "[core]") {
   const auto line = plog::format(plog::level::info, "x", {{"v", "\xFF\xFE"}}, plog::level::info);
   CHECK_NOTHROW(nlohmann::json::parse(line));
 }
+
+TEST_CASE("core: a number inside free text is masked whatever the field", "[core]") {
+  // A malformed phone quoted by a parse error, in a warn line.
+  const auto line = plog::format(
+      plog::level::warn, "callback.malformed",
+      {{"reason", "phoneNumber: '+93 700 123 456x' is not a phone number"}, {"remote", "127.0.0.1"},
+       {"other", "0799-123-456 or ۰۹۱۲۱۲۳۴۵۶۷ on 2026-11-29, id pg12"}},
+      plog::level::info);
+  const auto j = nlohmann::json::parse(line);
+  CHECK(j["reason"] == "phoneNumber: '+93 7** *** 456x' is not a phone number");
+  CHECK(j["remote"] == "127.0.0.1");
+  CHECK(j["other"] == "079*-***-456 or ۰۹۱*****۵۶۷ on 2026-11-29, id pg12");
+}

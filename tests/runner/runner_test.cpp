@@ -42,8 +42,8 @@ struct fixture {
   }
 
   core::ussd_reply hop(const std::string& session, const std::string& text,
-                       const std::string& code = "*384*12#") {
-    core::ussd_request u{"at", session, "+93700000001", code, text, "41201"};
+                       const std::string& code = "*384*12#", const std::string& phone = "+93700000001") {
+    core::ussd_request u{"at", session, phone, code, text, "41201"};
     return test::in_tx(writer, [&](store::tx& t) { return run.apply_ussd(t, u); });
   }
 
@@ -92,6 +92,35 @@ TEST_CASE("runner: a retried hop gets the same screen and does not step twice", 
   CHECK_FALSE(retry.end);
   // The run still waits at the clinic question: answering it finishes the flow.
   CHECK(fx.hop("s1", "1*1").end);
+}
+
+TEST_CASE("runner: an older hop sent again after a newer one gets its own screen, never a step", "[runner]") {
+  fixture fx;
+  fx.hop("s1", "");
+  const auto menu_answer = fx.hop("s1", "1");
+  CHECK_THAT(menu_answer.text, Catch::StartsWith("Which clinic?"));
+  const auto dial = fx.hop("s1", "");  // the first hop, late
+  CHECK(dial.text == "Red Crescent\n1. Clinic hours\n2. Mine safety");
+  CHECK(fx.hop("s1", "1").text == menu_answer.text);
+  // The run is where the newest hop left it: the clinic question answers "2".
+  const auto end = fx.hop("s1", "1*2");
+  CHECK(end.end);
+  CHECK_THAT(end.text, Catch::StartsWith("Central clinic"));
+  CHECK(fx.count("SELECT COUNT(*) FROM flow_runs") == 1);
+}
+
+TEST_CASE("runner: another number's session id never continues that person's session", "[runner]") {
+  fixture fx;
+  fx.hop("s1", "");
+  fx.hop("s1", "1");
+  // Someone else sends the same session id: refused with a short END, nothing stepped.
+  const auto foreign = fx.hop("s1", "1*1", "*384*12#", "+93700000666");
+  CHECK(foreign.end);
+  CHECK_THAT(foreign.text, Catch::StartsWith("Sorry"));
+  // The owner goes on where they were.
+  const auto own = fx.hop("s1", "1*1");
+  CHECK(own.end);
+  CHECK_THAT(own.text, Catch::StartsWith("Golshahr Helal House"));
 }
 
 TEST_CASE("runner: digits dialled after the service code pre-answer screens", "[runner]") {
