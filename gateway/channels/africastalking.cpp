@@ -131,6 +131,10 @@ send_result africastalking::read_send_reply(unsigned status, std::string_view re
     r.result = send_result::outcome::retry;
   } else {
     r.result = send_result::outcome::failed;
+    // 406 UserInBlacklist: the person blocked our messages; 401 RiskHold and 402
+    // InvalidSenderId: the account or sender needs an operator.
+    if (code == 406) r.why = send_result::cause::unsubscribed;
+    if (code == 401 || code == 402) r.why = send_result::cause::misconfigured;
   }
   return r;
 }

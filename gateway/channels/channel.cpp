@@ -68,7 +68,8 @@ core::result<delivery_settings> read_delivery(const settings& s) {
   for (auto [key, into] : {std::pair{"validity", &d.validity_ms},
                            std::pair{"receipt_deadline", &d.receipt_deadline_ms},
                            std::pair{"retry_base", &d.backoff_base_ms}, std::pair{"retry_cap", &d.backoff_cap_ms},
-                           std::pair{"poll_interval", &d.poll_interval_ms}}) {
+                           std::pair{"poll_interval", &d.poll_interval_ms},
+                           std::pair{"misconfigured_pause", &d.misconfigured_pause_ms}}) {
     if (auto v = get(key)) {
       auto ms = core::parse_duration(*v);
       if (!ms) return bad(key, "a duration such as 15m, 6h or 2d");
@@ -192,6 +193,10 @@ send_result classify_http(unsigned status, std::string_view retry_after) {
   }
   r.result = send_result::outcome::failed;
   r.error = "refused by the aggregator";
+  if (status == 401) {
+    r.why = send_result::cause::misconfigured;
+    r.error = "the aggregator refused our credentials";
+  }
   return r;
 }
 

@@ -61,6 +61,7 @@ struct delivery_settings {
   std::int64_t backoff_cap_ms = 300'000;   // …capped
   int breaker_threshold = 5;               // connection errors in a row that open the breaker
   std::int64_t breaker_open_ms = 30'000;   // how long it stays open before one probe
+  std::int64_t misconfigured_pause_ms = 300'000;  // credentials refused: pause, then one probe
   std::int64_t poll_interval_ms = 30'000;  // polled channels: how often to ask
 };
 
@@ -86,6 +87,14 @@ struct send_result {
   int parts = 0;                    // 0: not reported
   std::string cost;                 // as reported
   std::int64_t retry_after_ms = 0;  // retry: the wait the aggregator asked for (429 Retry-After)
+  // What the answer says beyond this one message:
+  //  - unsubscribed: the person stopped messages at the aggregator (Twilio 21610, Africa's
+  //    Talking UserInBlacklist, Vonage 7 Number Barred): the message fails and the contact is
+  //    opted out here too, so nothing else is tried;
+  //  - misconfigured: our credentials or sender are refused (HTTP 401, Twilio 20003, Vonage 4):
+  //    no message is to blame; the channel pauses with one loud log line and retries later.
+  enum class cause { none, unsubscribed, misconfigured };
+  cause why = cause::none;
 };
 
 // One row of a codec's status table: the aggregator's status as it writes it, and ours.
@@ -175,7 +184,7 @@ class channel {
 inline constexpr std::string_view common_params[] = {
     "auth_token",  "allow_ips",    "basic_auth", "ussd_profile",     "base_url",   "rate",
     "concurrency", "max_attempts", "validity",   "receipt_deadline", "retry_base", "retry_cap",
-    "poll_interval"};
+    "poll_interval", "misconfigured_pause"};
 
 // Constant-time comparison for secrets.
 bool equal_secret(std::string_view a, std::string_view b);

@@ -129,6 +129,11 @@ send_result kannel::read_send_reply(unsigned status, std::string_view retry_afte
   const auto colon = body.find(':');
   if (colon != std::string_view::npos && colon < 3) r.raw_code = std::string(body.substr(0, colon));
   if (r.result == send_result::outcome::accepted) return r;
+  // 403 "Authorization failed for sendsms": our username or password (403 "Not routable" is
+  // about the message).
+  if (status == 403 && body.find("Authorization failed") != std::string_view::npos) {
+    r.why = send_result::cause::misconfigured;
+  }
   const auto b = body.find_first_not_of(" \r\n");
   r.error = b == std::string_view::npos ? r.error : std::string(body.substr(b, body.find_last_not_of(" \r\n") - b + 1));
   return r;

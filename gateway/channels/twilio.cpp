@@ -133,6 +133,9 @@ send_result twilio::read_send_reply(unsigned status, std::string_view retry_afte
   if (j.contains("code") && j["code"].is_number()) {
     r.raw_code = std::to_string(j["code"].get<long>());
     if (j["code"] == 20429) r.result = send_result::outcome::retry;
+    // 21610: the recipient replied STOP to this sender; 20003: our Account SID or token is wrong.
+    if (j["code"] == 21610) r.why = send_result::cause::unsubscribed;
+    if (j["code"] == 20003) r.why = send_result::cause::misconfigured;
   }
   if (j.contains("message") && j["message"].is_string()) r.error = j["message"].get<std::string>();
   return r;

@@ -123,6 +123,10 @@ send_result vonage::read_send_reply(unsigned status, std::string_view retry_afte
     r.result = r.raw_code == "1" || r.raw_code == "5" ? send_result::outcome::retry
                                                       : send_result::outcome::failed;
     r.error = first.value("error-text", "refused");
+    // 7 Number Barred: the recipient is on the barred list; 4 Invalid Credentials, 8 Partner
+    // Account Barred, 15 Illegal Sender Address: the account or sender needs an operator.
+    if (r.raw_code == "7") r.why = send_result::cause::unsubscribed;
+    if (r.raw_code == "4" || r.raw_code == "8" || r.raw_code == "15") r.why = send_result::cause::misconfigured;
     return r;
   }
   r.external_id = first.value("message-id", "");

@@ -31,6 +31,7 @@ struct outbox::lane {
   bool token_timer = false;
   int connection_failures = 0;
   clock_type::time_point open_until{};      // circuit open until then
+  bool misconfigured = false;               // paused for refused credentials, not sent since
   bool breaker_timer = false;
   clock_type::time_point next_poll{};
   bool polling = false;
@@ -240,6 +241,26 @@ void outbox::dispatch(lane& l, store::claimed_message m) {
   });
 }
 
+void outbox::pause(lane& l, const channels::send_result& r) {
+  std::lock_guard lock(mu_);
+  if (!l.misconfigured) {
+    // Once, loud, until a send goes through again: an operator must fix the channel.
+    l.misconfigured = true;
+    core::log::error("outbox.channel_misconfigured",
+                     {{"channel", l.ch->id()},
+                      {"code", r.raw_code},
+                      {"error", r.error},
+                      {"paused_s", static_cast<std::int64_t>(l.d.misconfigured_pause_ms / 1000)}});
+    if (metrics_) {
+      metrics_->count("paygham_channel_paused_total",
+                      "Channels paused because the aggregator refused our credentials or sender.", "channel",
+                      l.ch->id());
+    }
+  }
+  l.open_until = clock_type::now() + std::chrono::milliseconds(l.d.misconfigured_pause_ms);
+  l.connection_failures = std::max(l.connection_failures, l.d.breaker_threshold);  // then one probe
+}
+
 std::int64_t outbox::backoff_ms(const lane& l, int attempt, std::int64_t at_least) {
   // Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))].
   const int shift = std::min(attempt - 1, 20);
@@ -251,7 +272,14 @@ std::int64_t outbox::backoff_ms(const lane& l, int attempt, std::int64_t at_leas
 
 void outbox::finish(lane& l, const store::claimed_message& m, std::string http_code, channels::send_result r) {
   using outcome = channels::send_result::outcome;
-  if (r.result == outcome::retry && m.attempts >= l.d.max_attempts) {
+  using cause = channels::send_result::cause;
+  if (r.why == cause::misconfigured) {
+    // No message is to blame: this one waits (attempts do not run out; validity still holds)
+    // and the channel pauses, then one probe tries again.
+    r.result = outcome::retry;
+    r.retry_after_ms = std::max(r.retry_after_ms, l.d.misconfigured_pause_ms);
+    pause(l, r);
+  } else if (r.result == outcome::retry && m.attempts >= l.d.max_attempts) {
     r.result = outcome::failed;
     r.error = "gave up after " + std::to_string(m.attempts) + " attempts: " + r.error;
   }
@@ -270,11 +298,17 @@ void outbox::finish(lane& l, const store::claimed_message& m, std::string http_c
             break;
           case outcome::failed:
             tx.set_message_status(m.id, core::message_status::failed, "send", r.raw_code, {}, r.error);
+            if (r.why == cause::unsubscribed) tx.opt_out_recipient(m.id);
             break;
         }
       },
       [this, &l, m, r, delay](std::exception_ptr err) {
         if (err) core::log::error("outbox.record_failed", {{"channel", l.ch->id()}, {"error", core::log::what(err)}});
+        if (r.result == outcome::accepted) {
+          std::lock_guard lock(mu_);
+          if (l.misconfigured) core::log::info("outbox.channel_resumed", {{"channel", l.ch->id()}});
+          l.misconfigured = false;
+        }
         const char* what = r.result == outcome::accepted ? "sent" : r.result == outcome::retry ? "retrying" : "failed";
         // One line per attempt, so an operator can follow a message by its id (the text at
         // debug only: it may hold health details).

@@ -72,6 +72,9 @@ class outbox {
   void deliver_locally();
   void poll(lane& l);
   std::int64_t backoff_ms(const lane& l, int attempt, std::int64_t at_least);
+  // The aggregator refused our credentials or sender: the lane pauses (logged once until a
+  // send goes through again).
+  void pause(lane& l, const channels::send_result& r);
 
   store::writer& writer_;
   http::client* client_;

@@ -144,6 +144,16 @@ void tx::set_opted_out(std::int64_t contact_id, bool opted_out) {
   record_moved(u, "cancelled", "opt-out");
 }
 
+void tx::opt_out_recipient(std::int64_t message_id) {
+  auto& q = stmt("SELECT contact_id FROM outbound_messages WHERE id = ? AND contact_id IS NOT NULL");
+  q.bind(1, message_id);
+  const std::int64_t contact = q.executeStep() ? q.getColumn(0).getInt64() : 0;
+  q.reset();
+  if (contact == 0) return;
+  set_opted_out(contact, true);
+  expire_waiting_sms_runs(contact);
+}
+
 void tx::set_contact_language(std::int64_t contact_id, std::string_view language) {
   auto& s = stmt("UPDATE contacts SET language = ?, updated_at = ? WHERE id = ?");
   bind_text(s, 1, language);

@@ -124,6 +124,9 @@ class tx {
   void set_contact_fields(std::int64_t contact_id, const std::map<std::string, std::string>& fields);
   // STOP / START (R-S5). Opting out cancels every message still waiting to go to the contact.
   void set_opted_out(std::int64_t contact_id, bool opted_out);
+  // The person a message was for stopped messages at the aggregator (Twilio 21610, …): opted
+  // out here too, so nothing else is queued or tried for them.
+  void opt_out_recipient(std::int64_t message_id);
 
   std::optional<run> find_run(std::int64_t run_id);
   // A USSD hop's answer, kept per run and session so a hop sent again is answered the same.

@@ -4,7 +4,8 @@
 //   a callback   kind, method, content_type, query, headers, body → expect | expect_error |
 //                expect_forbidden; expect_ack: the body of the answer once stored
 //   a send       send: {id, to, body, status_url} → expect_request: {method, url, headers, body | json}
-//   a reply      reply: {status, retry_after, body} → expect_result: {outcome, external_id, …}
+//   a reply      reply: {status, retry_after, body} → expect_result: {outcome, external_id, …,
+//                cause: unsubscribed | misconfigured (default none)}
 //   statuses     statuses: {raw: ours}: must list exactly the codec's status table
 #include "gateway/channels/channel.hpp"
 
@@ -162,6 +163,11 @@ void check_reply(const channels::channel& ch, const YAML::Node& fx) {
   if (e["parts"]) CHECK(got.parts == e["parts"].as<int>());
   if (e["cost"]) CHECK(got.cost == e["cost"].as<std::string>());
   if (e["retry_after_ms"]) CHECK(got.retry_after_ms == e["retry_after_ms"].as<std::int64_t>());
+  // What the answer says beyond the message: unsubscribed, misconfigured, or nothing.
+  const char* why = got.why == channels::send_result::cause::unsubscribed    ? "unsubscribed"
+                    : got.why == channels::send_result::cause::misconfigured ? "misconfigured"
+                                                                             : "none";
+  CHECK(why == text(e, "cause", "none"));
 }
 
 void check_statuses(const channels::channel& ch, const YAML::Node& fx) {

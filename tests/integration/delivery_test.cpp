@@ -181,6 +181,45 @@ TEST_CASE("integration: an aggregator that does not answer opens the breaker; un
               " AND error = 'validity ended before it could be sent'") == 1);
 }
 
+TEST_CASE("integration: refused credentials pause the channel, no message fails; a blocked number is opted out",
+          "[integration]") {
+  // The first 3 sends are refused as bad credentials; sends to +93700000777 are blocked.
+  fake_aggregator fake({"--auth-fail", "3", "--blocked", "+93700000777", "--no-dlr"});
+  temp_dir dir;
+  server_process srv(write_channel_config(
+      dir, "{listen: \"127.0.0.1:0\"}", "AF",
+      "{id: at, type: africastalking, username: u, api_key: k, base_url: \"" + fake.url() +
+          "\", misconfigured_pause: 1s, retry_base: 10ms, retry_cap: 20ms, max_attempts: \"2\"}"));
+  const auto count = [&](const std::string& sql) { return ::count(dir, sql); };
+  for (int i = 1; i <= 3; ++i) {
+    CHECK(http_call(srv.port(), "POST", "/channels/at/sms",
+                    "from=%2B9370000010" + std::to_string(i) + "&text=INFO&id=m" + std::to_string(i))
+              .status == 200);
+  }
+  // Paused after the refusal (logged once), then every message goes: none failed although
+  // three attempts were refused with max_attempts 2.
+  for (int i = 0; i < 100 && count("SELECT COUNT(*) FROM outbound_messages WHERE status = 'sent'") < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(count("SELECT COUNT(*) FROM outbound_messages WHERE status = 'sent'") == 3);
+  CHECK(count("SELECT COUNT(*) FROM outbound_messages WHERE status = 'failed'") == 0);
+  const std::string log = srv.log();
+  CHECK_THAT(log, Catch::Contains("\"event\":\"outbox.channel_misconfigured\""));
+  CHECK(log.find("outbox.channel_misconfigured") == log.rfind("outbox.channel_misconfigured"));
+  CHECK_THAT(http_call(srv.port(), "GET", "/metrics").body,
+             Catch::Contains("paygham_channel_paused_total{channel=\"at\"} 1"));
+
+  // A number the aggregator says has blocked us: the message fails and the contact is opted out.
+  CHECK(http_call(srv.port(), "POST", "/channels/at/sms", "from=%2B93700000777&text=INFO&id=b1").status == 200);
+  for (int i = 0; i < 50 && count("SELECT COUNT(*) FROM contacts WHERE phone = '+93700000777' AND opted_out = 1") == 0;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(count("SELECT COUNT(*) FROM contacts WHERE phone = '+93700000777' AND opted_out = 1") == 1);
+  CHECK(count("SELECT COUNT(*) FROM outbound_messages WHERE to_phone = '+93700000777' AND status = 'failed'"
+              " AND error = 'UserInBlacklist'") == 1);
+}
+
 TEST_CASE("integration: Kavenegar's inbox and delivery states are polled", "[integration]") {
   fake_aggregator fake({"--kavenegar-inbox", "1", "--no-dlr"});
   temp_dir dir;

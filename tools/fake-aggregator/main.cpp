@@ -49,6 +49,8 @@ options:
   --dlr-duplicate-rate R   share of final reports posted twice (default 0)
   --dlr-reorder-rate R     share whose final report comes before 'sent' (default 0)
   --no-dlr                 post no reports
+  --auth-fail N            answer the first N Africa's Talking sends 401 (wrong credentials)
+  --blocked NUMBER         Africa's Talking answers sends to NUMBER (E.164) 406 UserInBlacklist
   --twilio-secret S        sign Twilio status callbacks with this Auth Token
   --twilio-public-url U    the URL prefix Paygham's signature check expects
   --at-dlr-url U           Africa's Talking posts its reports here (account-level)
@@ -72,6 +74,8 @@ struct options {
   double inbound_rate = 10;
   long inbound_count = 0;
   long kavenegar_inbox = 0;
+  long auth_fail = 0;
+  std::string blocked;
 };
 
 struct state {
@@ -170,8 +174,22 @@ void add_routes(http::router& r) {
   r.add("POST", "/version1/messaging", [](core::http_request& req, const http::params&, http::reply_fn reply) {
     st.count("requests");
     if (fault(reply)) return;
+    static std::atomic<long> refused{0};
+    if (refused.fetch_add(1) < opts.auth_fail) {
+      st.count("auth_failed");
+      return reply(core::text_response(401, "The supplied authentication is invalid"));
+    }
     auto f = core::parse_form(req.body);
     const std::string to(f ? f->get_or_empty("to") : "");
+    if (!opts.blocked.empty() && to == opts.blocked) {
+      st.count("blocked");
+      return reply(core::json_response(
+          201, json{{"SMSMessageData",
+                     {{"Message", "Sent to 0/1"},
+                      {"Recipients", {{{"statusCode", 406}, {"number", to}, {"status", "UserInBlacklist"},
+                                       {"cost", "0"}, {"messageId", "None"}}}}}}}
+                   .dump()));
+    }
     const std::string id = st.id("ATXid_");
     accepted(to + "|" + std::string(f ? f->get_or_empty("message") : ""));
     reply(core::json_response(201, json{{"SMSMessageData",
@@ -398,6 +416,10 @@ bool parse(int argc, char** argv) {
       opts.dlr_reorder = std::stod(next());
     } else if (a == "--no-dlr") {
       opts.dlr = false;
+    } else if (a == "--auth-fail") {
+      opts.auth_fail = std::stol(next());
+    } else if (a == "--blocked") {
+      opts.blocked = next();
     } else if (a == "--twilio-secret") {
       opts.twilio_secret = next();
     } else if (a == "--twilio-public-url") {
