@@ -66,7 +66,7 @@ void handle_ussd(services& s, const channels::channel& ch, core::ussd_request u,
       [&s, &ch, out, reply](std::exception_ptr err) {
         if (err) {
           // Aggregators end the session on a 4xx/5xx with a network error; a short END
-          // screen tells the person what happened (AT rule 4, domain.md 1.6).
+          // screen tells the person what happened (R-U5).
           core::log::error("ussd.failed", {{"channel", ch.id()}, {"error", core::log::what(err)}});
           reply(ch.render_ussd(core::ussd_reply{true, s.runner.error_text()}));
           return;

@@ -193,7 +193,7 @@ void read_ussd(config_reader& cr, const YAML::Node& n, config& c) {
       into = d.value().count();
     }
   };
-  // Networks drop a session after 5 to 15 s without a reply (domain.md R-U5).
+  // Networks drop a session after 5 to 15 s without a reply (R-U5).
   read("hop_deadline", c.hop_deadline_ms, 200, 4'000, "between 200ms and 4s");
   read("session_timeout", c.session_timeout_ms, 10'000, 600'000, "between 10s and 10m");
   read("resume_window", c.resume_window_ms, 5 * 60'000, 30 * 60'000, "between 5m and 30m (R-U12)");

@@ -11,7 +11,7 @@ core::result<std::unique_ptr<channel>> africastalking::make(const settings& s) {
 bool africastalking::accepts(callback_kind) const { return true; }
 
 const std::vector<status_row>& africastalking::status_table() const {
-  // aggregators.md 1.3; "Expired" as courier reads it.
+  // Africa's Talking's documentation; "Expired" as courier reads it.
   static const std::vector<status_row> t = {
       {"Sent", core::message_status::sent},           {"Submitted", core::message_status::sent},
       {"Buffered", core::message_status::sent},       {"Rejected", core::message_status::failed},
@@ -60,7 +60,7 @@ core::result<callback> africastalking::parse(callback_kind k, const core::http_r
     return out;
   }
   if (k == callback_kind::events) {
-    // The USSD end-of-session notification (aggregators.md 1.2, fields unverified).
+    // The USSD end-of-session notification (Africa's Talking's documentation, fields unverified).
     core::session_end e;
     e.channel_id = id();
     auto session = util::required(form, "sessionId");

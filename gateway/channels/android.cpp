@@ -24,7 +24,7 @@ core::result<std::unique_ptr<channel>> android::make(const settings& s) {
 bool android::accepts(callback_kind k) const { return k == callback_kind::events; }
 
 const std::vector<status_row>& android::status_table() const {
-  // aggregators.md 6.1: the events that report on a message we sent.
+  // android-sms-gateway's documentation: the events that report on a message we sent.
   static const std::vector<status_row> t = {
       {"sms:sent", core::message_status::sent},
       {"sms:delivered", core::message_status::delivered},

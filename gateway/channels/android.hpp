@@ -1,4 +1,4 @@
-// android-sms-gateway (an Android phone as the gateway; aggregators.md section 6): every
+// android-sms-gateway (an Android phone as the gateway; android-sms-gateway's documentation): every
 // webhook (sms:received, sms:sent, sms:delivered, sms:failed, system:ping) posts JSON to
 // kind `events`; with `signing_key` set each must carry X-Signature = hex HMAC-SHA256(key,
 // body + X-Timestamp) with a timestamp within 5 minutes. Sends through POST

@@ -12,7 +12,7 @@ core::result<std::unique_ptr<channel>> infobip::make(const settings& s) {
 bool infobip::accepts(callback_kind k) const { return k == callback_kind::sms || k == callback_kind::status; }
 
 const std::vector<status_row>& infobip::status_table() const {
-  // aggregators.md 3.2: status groups by name.
+  // Infobip's documentation: status groups by name.
   static const std::vector<status_row> t = {
       {"PENDING", core::message_status::sent},
       {"UNDELIVERABLE", core::message_status::failed},

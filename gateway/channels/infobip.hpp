@@ -1,4 +1,4 @@
-// Infobip (aggregators.md section 3): inbound SMS (`sms`) and delivery reports (`status`) as
+// Infobip (Infobip's documentation): inbound SMS (`sms`) and delivery reports (`status`) as
 // JSON `results[]` batches; sends through POST {base_url}/sms/3/messages with
 // `Authorization: App <key>`, our reference as the messageId (so a report names our message
 // even before the send reply is read). Infobip's per-request webhooks carry no signature:

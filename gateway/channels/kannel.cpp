@@ -13,7 +13,7 @@ core::result<std::unique_ptr<channel>> kannel::make(const settings& s) {
 bool kannel::accepts(callback_kind k) const { return k == callback_kind::sms || k == callback_kind::status; }
 
 const std::vector<status_row>& kannel::status_table() const {
-  // aggregators.md 7.2: the dlr-mask bits, as %d reports them.
+  // Kannel's documentation: the dlr-mask bits, as %d reports them.
   static const std::vector<status_row> t = {
       {"1", core::message_status::delivered}, {"2", core::message_status::failed},
       {"4", core::message_status::sent},      {"8", core::message_status::sent},

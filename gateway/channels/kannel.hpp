@@ -1,4 +1,4 @@
-// Kannel's HTTP interface (aggregators.md section 7): MO messages from an sms-service whose
+// Kannel's HTTP interface (Kannel's documentation): MO messages from an sms-service whose
 // get-url points at kind `sms` (GET query, or POST form) with
 //   ?from=%p&to=%P&text=%b&coding=%c&charset=%C&id=%I
 // (the message's bytes and their charset: UCS-2 arrives as UTF-16BE and is decoded here,

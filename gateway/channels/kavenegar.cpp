@@ -31,7 +31,7 @@ core::result<std::unique_ptr<channel>> kavenegar::make(const settings& s) {
 }
 
 const std::vector<status_row>& kavenegar::status_table() const {
-  // aggregators.md 5.2 (MessageStatus in the official SDK).
+  // Kavenegar's documentation (MessageStatus in the official SDK).
   static const std::vector<status_row> t = {
       {"1", core::message_status::sent},       {"2", core::message_status::sent},
       {"4", core::message_status::sent},       {"5", core::message_status::sent},

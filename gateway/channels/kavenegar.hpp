@@ -1,4 +1,4 @@
-// Kavenegar (Iran; aggregators.md section 5): sends through {base_url}/v1/{api_key}/sms/send.json
+// Kavenegar (Iran; Kavenegar's documentation): sends through {base_url}/v1/{api_key}/sms/send.json
 // (the key is in the URL path: never logged); delivery states and inbound messages are
 // polled (sms/status.json, sms/receive.json) every `poll_interval` (30s), as Kavenegar pushes
 // neither. Settings: api_key, sender (the line number), base_url (https://api.kavenegar.com).

@@ -1,4 +1,4 @@
-// Callback signatures of the aggregators that sign (aggregators.md sections 2.4, 4.4, 6.2).
+// Callback signatures of the aggregators that sign (each aggregator's documentation).
 // Pure functions over bytes; callers compare with equal_secret / equal_hex (constant time).
 #pragma once
 

@@ -25,7 +25,7 @@ twilio::twilio(const settings& s) : channel(s), public_url_(s.public_url) {
 bool twilio::accepts(callback_kind k) const { return k == callback_kind::sms || k == callback_kind::status; }
 
 const std::vector<status_row>& twilio::status_table() const {
-  // aggregators.md 2.2 (MessageStatus). partially_delivered is unverified: not final.
+  // Twilio's documentation (MessageStatus). partially_delivered is unverified: not final.
   static const std::vector<status_row> t = {
       {"queued", core::message_status::sent},      {"accepted", core::message_status::sent},
       {"scheduled", core::message_status::sent},   {"sending", core::message_status::sent},

@@ -1,4 +1,4 @@
-// Twilio Programmable Messaging (aggregators.md section 2): inbound SMS (`sms`) and status
+// Twilio Programmable Messaging (Twilio's documentation): inbound SMS (`sms`) and status
 // callbacks (`status`) as form POSTs signed with X-Twilio-Signature (HMAC-SHA1 over the
 // public URL and the sorted parameters); sends through the Messages API with Basic auth and a
 // per-message StatusCallback. Settings: account_sid, secret (the account's Auth Token),

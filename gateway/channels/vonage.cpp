@@ -28,7 +28,7 @@ core::result<std::unique_ptr<channel>> vonage::make(const settings& s) {
 bool vonage::accepts(callback_kind k) const { return k == callback_kind::sms || k == callback_kind::status; }
 
 const std::vector<status_row>& vonage::status_table() const {
-  // aggregators.md 4.2.
+  // Vonage's documentation.
   static const std::vector<status_row> t = {
       {"delivered", core::message_status::delivered}, {"expired", core::message_status::failed},
       {"failed", core::message_status::failed},       {"rejected", core::message_status::failed},

@@ -1,4 +1,4 @@
-// Vonage (Nexmo) SMS API (aggregators.md section 4): inbound SMS (`sms`) and delivery
+// Vonage (Nexmo) SMS API (Vonage's documentation): inbound SMS (`sms`) and delivery
 // receipts (`status`) as GET queries or POST forms; with `signature_secret` set, each must
 // carry a valid `sig` (md5hash, or HMAC md5/sha1/sha256/sha512 by `signature_method`) and a
 // `timestamp` within 5 minutes. Sends through POST {base_url}/sms/json with client-ref = our

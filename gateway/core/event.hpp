@@ -39,10 +39,10 @@ struct ussd_reply {
   std::string text;
 };
 
-// Outbound priority lanes: lower value goes first (DESIGN.md section 4).
+// Outbound priority lanes: lower value goes first (docs/design.md).
 enum class priority : int { alert = 0, reminder = 1, reply = 2, bulk = 3 };
 
-// Outbound message states (DESIGN.md section 4). States only move forward.
+// Outbound message states (docs/design.md). States only move forward.
 enum class message_status {
   queued,
   sending,

@@ -142,7 +142,7 @@ outcome after_action(const definition& f, state s, const action_result& r, const
 outcome repeat(const definition& f, state s, const context& ctx);
 
 // An option's number as shown: "1." in Latin script; "۱-" with Persian digits for fa, prs
-// and ps (R-L5; domain.md appendix).
+// and ps (R-L5; docs/requirements.md).
 std::string option_number(std::size_t n, std::string_view lang);
 
 // A screen shown again with the reason first ("Reply with a number:\n…", R-U10). Over USSD,

@@ -1,5 +1,5 @@
 // The outbox sender: claims due messages from the store, hands them to their channel and
-// records each state change (DESIGN.md section 4).
+// records each state change (docs/design.md).
 //
 // Per channel: at most `concurrency` sends in flight and `rate` a second (a token bucket);
 // messages are claimed in priority order (alert, reminder, reply, bulk), so an alert never

@@ -54,8 +54,8 @@ struct content {
 struct settings {
   std::string default_language = "en";
   std::string timezone = "UTC";  // dates and times in texts
-  // Offered, in this order, to a number that has not chosen a language yet, before any flow
-  // (domain.md 1.5). Fewer than two: nobody is asked.
+  // Offered, in this order, to a number that has not chosen a language yet, before any flow.
+  // Fewer than two: nobody is asked.
   std::vector<std::string> languages;
   std::string region = "AF";  // phone numbers typed without a country code ("IR,AF": both)
   std::string emergency_number = {};  // {emergency} in every text (R-H6); empty: not set

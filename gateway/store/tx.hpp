@@ -117,7 +117,7 @@ class tx {
 
   // The contact for an E.164 number, created on first contact.
   contact upsert_contact(std::string_view phone);
-  // Remembers the language a person chose (domain.md 1.5).
+  // Remembers the language a person chose.
   void set_contact_language(std::int64_t contact_id, std::string_view language);
   std::optional<contact> find_contact(std::int64_t contact_id);
   // Merges `fields` into the contact's fields.

@@ -1,4 +1,4 @@
-// Replies read the way people type them (domain.md R-S2). normalize() folds what a person
+// Replies read the way people type them (R-S2). normalize() folds what a person
 // may type in many ways to one form used only for matching; the raw text is kept for audit
 // by the caller. In order:
 //  1. Unicode NFKC (folds Arabic presentation forms and compatibility characters);

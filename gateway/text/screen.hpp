@@ -1,4 +1,4 @@
-// USSD screen length (domain.md R-U1, R-U2). A screen is measured after template expansion:
+// USSD screen length (R-U1, R-U2). A screen is measured after template expansion:
 // GSM-7 in septets (extension characters 2), otherwise UTF-16 code units; a line feed counts
 // one, and so do spaces, ZWNJ and bidi marks. The limits are a route's profile from config
 // (`ussd_profiles`), never constants elsewhere.
