@@ -96,7 +96,10 @@ void read_server(config_reader& cr, const YAML::Node& n, config& c) {
   if (limits.IsDefined() &&
       r.expect_map(limits, "server.limits",
                    {"body_bytes", "header_bytes", "read_timeout", "write_timeout", "idle_timeout",
-                    "shutdown_grace"})) {
+                    "shutdown_grace", "max_connections"})) {
+    if (auto m = r.integer(limits, "max_connections", "server.limits", 16, 1'000'000)) {
+      c.server.max_connections = static_cast<std::size_t>(*m);
+    }
     if (auto b = r.integer(limits, "body_bytes", "server.limits", 1024, 64 << 20)) {
       c.server.body_limit = static_cast<std::size_t>(*b);
     }

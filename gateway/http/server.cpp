@@ -3,6 +3,8 @@
 
 #include "gateway/http/server.hpp"
 
+#include <sys/resource.h>
+
 #include <boost/asio.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -71,11 +73,20 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
       throw std::runtime_error("cannot listen on " + opts.address + ":" +
                                std::to_string(opts.port) + ": " + ec.message());
     }
+    if (opts.max_connections == 0) {
+      rlimit fds{};
+      ::getrlimit(RLIMIT_NOFILE, &fds);
+      const std::size_t limit = fds.rlim_cur == RLIM_INFINITY ? 65536 : static_cast<std::size_t>(fds.rlim_cur);
+      opts.max_connections = std::max<std::size_t>(16, limit > 64 ? limit - 64 : 0);
+    }
     return acceptor.local_endpoint().port();
   }
 
   awaitable<void> accept_loop() {
     auto self = shared_from_this();
+    asio::steady_timer breather(ioc);
+    std::uint64_t failed = 0;  // accept errors since the last log line
+    auto last_log = std::chrono::steady_clock::time_point{};
     for (;;) {
       beast::error_code ec;
       // Connections share one thread's executor; with more threads each gets a strand.
@@ -86,13 +97,48 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
           co_await acceptor.async_accept(ex, asio::redirect_error(use_awaitable, ec));
       if (ec) {
         if (stopping || ec == asio::error::operation_aborted) co_return;
-        // Out of file descriptors and the like: log, breathe, keep serving.
-        core::log::warn("http.accept_failed", {{"error", ec.message()}});
+        // Out of file descriptors and the like: the pending connection stays in the backlog
+        // and accept would fail again at once. Pause accepting a moment (no spin), log at most
+        // once a second with a count, and go on when descriptors are free again.
+        ++failed;
+        stats.count("paygham_http_connections_refused_total", "Connections not served, by reason.", "reason",
+                    "cannot_accept");
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_log >= std::chrono::seconds(1)) {
+          core::log::warn("http.accept_failed", {{"error", ec.message()}, {"count", failed}});
+          failed = 0;
+          last_log = now;
+        }
+        breather.expires_after(std::chrono::milliseconds(50));
+        co_await breather.async_wait(asio::redirect_error(use_awaitable, ec));
+        continue;
+      }
+      if (connections() >= opts.max_connections) {
+        // Full: a short answer the aggregator will retry, rather than a queue nobody drains.
+        stats.count("paygham_http_connections_refused_total", "Connections not served, by reason.", "reason",
+                    "max_connections");
+        asio::co_spawn(ex, refuse(std::move(socket)), asio::detached);
         continue;
       }
       socket.set_option(tcp::no_delay(true), ec);
       asio::co_spawn(ex, session(std::move(socket)), asio::detached);
     }
+  }
+
+  std::size_t connections() {
+    std::lock_guard lock(mu);
+    return sessions.size();
+  }
+
+  awaitable<void> refuse(tcp::socket socket) {
+    static constexpr std::string_view busy =
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain\r\n"
+        "Content-Length: 32\r\nConnection: close\r\n\r\ntoo many connections; retry soon";
+    beast::tcp_stream stream(std::move(socket));
+    stream.expires_after(std::chrono::seconds(1));
+    beast::error_code ec;
+    co_await asio::async_write(stream, asio::buffer(busy.data(), busy.size()), asio::redirect_error(use_awaitable, ec));
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
   }
 
   std::list<session_entry>::iterator enter(beast::tcp_stream& stream) {

@@ -35,6 +35,10 @@ struct server_options {
   std::chrono::milliseconds write_timeout{10'000};  // to send one response
   std::chrono::milliseconds idle_timeout{60'000};   // between keep-alive requests
   std::chrono::milliseconds grace{10'000};          // for in-flight requests on stop
+  // Connections served at once; one more is answered 503 with Retry-After and closed
+  // (aggregators retry), so a flood cannot take the descriptors /healthz needs. 0: the
+  // process's descriptor limit less 64 for the store, logs and outgoing connections.
+  std::size_t max_connections = 0;
   int threads = 1;
 };
 

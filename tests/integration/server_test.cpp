@@ -1,9 +1,13 @@
 // The real `paygham serve` on 127.0.0.1:0, spoken to over HTTP as an aggregator would.
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <memory>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -198,6 +202,78 @@ TEST_CASE("integration: a client that trickles its request is dropped", "[integr
   CHECK(rest.empty());
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(6));
   CHECK(http_call(srv.port(), "GET", "/healthz").status == 200);
+}
+
+TEST_CASE("integration: past max_connections a connection gets 503 with Retry-After; freed, it is served",
+          "[integration]") {
+  temp_dir dir;
+  server_process srv(write_test_config(dir, "  limits: {max_connections: 16}\n"));
+  std::vector<std::unique_ptr<connection>> idle;
+  for (int i = 0; i < 16; ++i) idle.push_back(std::make_unique<connection>(srv.port()));
+  // Each of the 16 is a session now (it says nothing yet); wait until the server has them all.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto full = http_call(srv.port(), "GET", "/healthz");
+  CHECK(full.status == 503);
+  CHECK(full.headers.count("retry-after") == 1);
+  idle.clear();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(http_call(srv.port(), "GET", "/healthz").status == 200);
+  CHECK_THAT(http_call(srv.port(), "GET", "/metrics").body,
+             Catch::Contains("paygham_http_connections_refused_total{reason=\"max_connections\"} 1"));
+}
+
+TEST_CASE("integration: out of descriptors, the server pauses accepting without spinning and recovers",
+          "[integration]") {
+  temp_dir dir;
+  // The server gets 48 descriptors (the test keeps its own) and is told to take 1,000
+  // connections: a flood exhausts its descriptors. (Left to itself it takes 48 less 64, at least 16.)
+  rlimit mine{};
+  ::getrlimit(RLIMIT_NOFILE, &mine);
+  rlimit tight = mine;
+  tight.rlim_cur = 48;
+  ::setrlimit(RLIMIT_NOFILE, &tight);
+  std::unique_ptr<server_process> srv;
+  try {
+    srv = std::make_unique<server_process>(write_test_config(dir, "  limits: {max_connections: 1000}\n"));
+  } catch (...) {
+    ::setrlimit(RLIMIT_NOFILE, &mine);
+    throw;
+  }
+  ::setrlimit(RLIMIT_NOFILE, &mine);
+  std::vector<std::unique_ptr<connection>> flood;
+  for (int i = 0; i < 80; ++i) flood.push_back(std::make_unique<connection>(srv->port()));
+  // CPU time of the server over a second while it cannot accept: far from a spinning core.
+  const auto cpu_ticks = [&] {
+    std::istringstream in(read_file("/proc/" + std::to_string(srv->pid()) + "/stat"));
+    std::string field;
+    long ticks = 0;
+    for (int i = 1; i <= 15 && in >> field; ++i) {
+      if (i == 14 || i == 15) ticks += std::stol(field);  // utime, stime
+    }
+    return ticks;
+  };
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const long before = cpu_ticks();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const long used = cpu_ticks() - before;
+  CHECK(used < ::sysconf(_SC_CLK_TCK) / 5);  // under 20 % of a core
+  // Logged with a count, at most once a second.
+  const std::string log = srv->log();
+  std::size_t lines = 0;
+  for (auto at = log.find("http.accept_failed"); at != std::string::npos; at = log.find("http.accept_failed", at + 1)) ++lines;
+  CHECK(lines >= 1);
+  CHECK(lines <= 3);
+  // Freed, it serves again.
+  flood.clear();
+  int status = 0;
+  for (int i = 0; i < 50 && status != 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    try {
+      status = http_call(srv->port(), "GET", "/healthz").status;
+    } catch (const std::exception&) {
+    }
+  }
+  CHECK(status == 200);
 }
 
 TEST_CASE("integration: a broken config stops start-up with the key and line", "[integration]") {
