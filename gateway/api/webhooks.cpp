@@ -151,6 +151,14 @@ void add_webhook_routes(http::router& r, services& s) {
                             {{"channel", id}, {"remote", req.remote_ip}, {"reason", auth.error()}});
             return reply(core::text_response(403, "forbidden: " + auth.error()));
           }
+          if (s.writer.busy()) {
+            // The store is behind: the aggregator retries later rather than us queueing
+            // without bound (nothing is stored, so the retry is no duplicate).
+            reject(s, id, "busy");
+            auto busy = core::text_response(503, "busy: retry shortly");
+            busy.headers.push_back({"Retry-After", "1"});
+            return reply(std::move(busy));
+          }
           auto parsed = ch->parse(*kind, req);
           if (!parsed) {
             reject(s, id, "malformed");

@@ -115,7 +115,8 @@ void read_server(config_reader& cr, const YAML::Node& n, config& c) {
 
 void read_store(config_reader& cr, const YAML::Node& n, config& c) {
   auto& r = cr.raw();
-  if (!n.IsDefined() || !r.expect_map(n, "store", {"path", "synchronous"})) return;
+  if (!n.IsDefined() || !r.expect_map(n, "store", {"path", "synchronous", "max_queue"})) return;
+  if (auto q = r.integer(n, "max_queue", "store", 1, 10'000'000)) c.store.max_queue = static_cast<std::size_t>(*q);
   if (auto p = cr.text(n, "path", "store")) c.store.path = cr.path_value(*p);
   if (auto s = cr.text(n, "synchronous", "store")) {
     if (*s == "full") {

@@ -20,13 +20,13 @@ void configure_sqlite_once() {
   std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
 }
 
-void apply_pragmas(SQLite::Database& db, bool writer) {
+void apply_pragmas(SQLite::Database& db, bool writer, std::int64_t wal_limit) {
   db.exec("PRAGMA foreign_keys = ON");
   if (writer) {
     // WAL lets readers run beside the one writer; a :memory: database stays in "memory" mode.
     db.exec("PRAGMA journal_mode = WAL");
     // Checkpoints reuse the WAL from the start; this truncates it back after a burst.
-    db.exec("PRAGMA journal_size_limit = 67108864");
+    db.exec("PRAGMA journal_size_limit = " + std::to_string(wal_limit));
     // The writer's syncer checkpoints from its own connection, off the commit path.
     db.exec("PRAGMA wal_autocheckpoint = 0");
   }
@@ -59,7 +59,7 @@ std::unique_ptr<SQLite::Database> open_writer(const options& o) {
   try {
     auto db = std::make_unique<SQLite::Database>(
         o.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | no_mutex, 5000);
-    apply_pragmas(*db, true);
+    apply_pragmas(*db, true, o.wal_limit_bytes);
     migrate(*db);
     return db;
   } catch (const SQLite::Exception& e) {
@@ -73,7 +73,7 @@ std::unique_ptr<SQLite::Database> open_existing(const options& o, int flags, con
   configure_sqlite_once();
   try {
     auto db = std::make_unique<SQLite::Database>(o.path, flags | no_mutex, 5000);
-    apply_pragmas(*db, false);
+    apply_pragmas(*db, false, o.wal_limit_bytes);
     return db;
   } catch (const SQLite::Exception& e) {
     throw std::runtime_error("cannot open the store '" + o.path + "' " + purpose + ": " + e.what());

@@ -24,6 +24,11 @@ struct options {
   synchronous sync = synchronous::full;
   // The time each transaction sees as tx::now(); tests and `paygham simulate` step it.
   std::function<core::unix_ms()> clock = core::now_ms;
+  // The size the WAL is kept at (journal_size_limit, and its preallocation with synchronous =
+  // full). A burst that grows it past this is truncated back by the next checkpoint.
+  std::int64_t wal_limit_bytes = 64 << 20;
+  // Work items waiting for the writer beyond which callbacks are answered 503 (writer::busy).
+  std::size_t max_queue = 20000;
 };
 
 // Opens read-write, creates the file and its folder, sets WAL and pragmas, applies any

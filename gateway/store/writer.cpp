@@ -17,11 +17,11 @@
 namespace paygham::store {
 namespace {
 
-// Checkpoint once the WAL holds this many frames (4 KiB pages, so 16 MiB); once every frame
-// is copied back, the writer reuses the WAL from its start.
-constexpr int checkpoint_wal_frames = 4096;
-// The WAL's size on disk, written once (see preallocate_wal); equal to journal_size_limit.
-constexpr off_t wal_preallocate_bytes = 64 << 20;
+// Checkpoint once the WAL holds this many frames (4 KiB pages, so 16 MiB), or a quarter of
+// its limit when that is smaller; once every frame is copied back, the writer reuses the WAL
+// from its start.
+constexpr std::int64_t checkpoint_wal_frames = 4096;
+std::int64_t checkpoint_frames(const options& o) { return std::min(checkpoint_wal_frames, o.wal_limit_bytes / 4096 / 4); }
 // Two syncers let one fdatasync start while another still waits on the disk.
 constexpr int syncer_count = 2;
 
@@ -64,6 +64,7 @@ writer::writer(const options& o, std::size_t max_group)
 // first frame whose checksum does not match.
 void writer::preallocate_wal() {
   struct stat st {};
+  const auto wal_preallocate_bytes = static_cast<off_t>(opts_.wal_limit_bytes);
   if (::fstat(wal_fd_, &st) != 0 || st.st_size >= wal_preallocate_bytes) return;
   const std::vector<char> zeros(1 << 20, 0);
   for (off_t at = st.st_size; at < wal_preallocate_bytes;) {
@@ -116,6 +117,11 @@ void writer::stop() {
   }
 }
 
+bool writer::busy() const {
+  std::lock_guard lock(mu_);
+  return queue_.size() >= opts_.max_queue;
+}
+
 writer::stats writer::counters() const {
   std::lock_guard lock(mu_);
   return stats_;
@@ -136,6 +142,15 @@ void writer::loop() {
     }
     outcome done = run_group(group);
     group.clear();
+    // A burst, or a reader that held old frames, can leave the WAL far past its limit, and
+    // SQLite shrinks it only on a reset that may not come for hours. Every 64 groups the
+    // writer looks, and truncates it between two groups (a TRUNCATE checkpoint takes the
+    // write lock, so only the writer may run it without failing a group).
+    if (wal_fd_ >= 0 && ++groups_since_wal_check_ >= 64) {
+      groups_since_wal_check_ = 0;
+      struct stat st {};
+      if (::fstat(wal_fd_, &st) == 0 && st.st_size > opts_.wal_limit_bytes) truncate_wal();
+    }
     {
       // Counted before anyone is told, so a caller woken by done() sees its own group.
       std::lock_guard lock(mu_);
@@ -157,6 +172,16 @@ void writer::loop() {
     done.seq = ++committed_;
     to_sync_.push_back(std::move(done));
     sync_cv_.notify_one();
+  }
+}
+
+// A cached statement left mid-result (a RETURNING row read once) keeps the writer's read
+// snapshot alive after COMMIT: no checkpoint could then copy the WAL back past it, and under
+// load the WAL would grow without bound. Every group ends with none left so.
+void writer::release_statements() {
+  sqlite3* h = db_->getHandle();
+  for (sqlite3_stmt* s = sqlite3_next_stmt(h, nullptr); s; s = sqlite3_next_stmt(h, s)) {
+    if (sqlite3_stmt_busy(s)) sqlite3_reset(s);
   }
 }
 
@@ -185,6 +210,7 @@ writer::outcome writer::run_group(std::deque<item>& group) {
         exec_cached("RELEASE item");
       }
     }
+    release_statements();
     exec_cached("COMMIT");
   } catch (const std::exception& e) {
     commit_error = std::current_exception();
@@ -251,9 +277,38 @@ void writer::make_durable() {
   ++stats_.syncs;
 }
 
+void writer::truncate_wal() {
+  struct stat st {};
+  if (::fstat(wal_fd_, &st) != 0) return;
+  {
+    // Not beside a syncer's checkpoint: the two would keep each other busy.
+    std::unique_lock lock(sync_mu_);
+    sync_cv_.wait(lock, [&] { return !checkpointing_; });
+    checkpointing_ = true;
+  }
+  // Readers still on old frames may hold it up: a short wait, then the next checkpoint asks
+  // again. This runs only after a burst, between two groups.
+  sqlite3_busy_timeout(db_->getHandle(), 250);
+  // The pragma answers (busy, log frames, checkpointed frames); busy = 1 when it could not.
+  bool done = false;
+  try {
+    SQLite::Statement q(*db_, "PRAGMA wal_checkpoint(TRUNCATE)");
+    done = q.executeStep() && q.getColumn(0).getInt() == 0;
+  } catch (const SQLite::Exception& e) {
+    core::log::warn("store.wal_truncate_failed", {{"error", e.what()}});
+  }
+  sqlite3_busy_timeout(db_->getHandle(), 5000);
+  {
+    std::lock_guard lock(sync_mu_);
+    checkpointing_ = false;
+  }
+  sync_cv_.notify_all();
+  if (done) core::log::info("store.wal_truncated", {{"bytes", static_cast<std::int64_t>(st.st_size)}});
+}
+
 void writer::maybe_checkpoint(bool final) {
   if (!checkpoint_db_) return;
-  if (!final && wal_frames_.load(std::memory_order_relaxed) < checkpoint_wal_frames) return;
+  if (!final && wal_frames_.load(std::memory_order_relaxed) < checkpoint_frames(opts_)) return;
   {
     // One checkpoint at a time, on the syncers' shared connection.
     std::lock_guard lock(sync_mu_);
@@ -263,8 +318,11 @@ void writer::maybe_checkpoint(bool final) {
   struct release {
     writer* w;
     ~release() {
-      std::lock_guard lock(w->sync_mu_);
-      w->checkpointing_ = false;
+      {
+        std::lock_guard lock(w->sync_mu_);
+        w->checkpointing_ = false;
+      }
+      w->sync_cv_.notify_all();  // the writer may wait to truncate the WAL
     }
   } guard{this};
   // PASSIVE never blocks the writer; at shutdown, with nobody else left, it copies every

@@ -66,6 +66,11 @@ class writer {
   // Thread-safe. After stop() the item is refused: done is called at once with an error.
   void submit(work_fn work, done_fn done, durability d = durability::disk);
 
+  // True while options.max_queue items or more wait: the store is behind (a slow disk,
+  // another process holding it). Callers that can be retried (aggregator callbacks) are
+  // answered 503 instead of queueing without bound.
+  bool busy() const;
+
   // Runs every item already queued, makes it durable, tells its callers, checkpoints,
   // closes the database and joins the threads. Idempotent.
   void stop();
@@ -93,6 +98,8 @@ class writer {
   void make_durable();
   void preallocate_wal();
   void maybe_checkpoint(bool final);
+  void truncate_wal();  // on the writer thread, between groups
+  void release_statements();
 
   options opts_;
   std::size_t max_group_;
@@ -115,6 +122,7 @@ class writer {
   std::unique_ptr<SQLite::Database> checkpoint_db_;  // the syncers' own connection
   int wal_fd_ = -1;                                  // opened once, before the syncers start
   std::atomic<int> wal_frames_{0};                   // frames in the WAL after the last commit
+  int groups_since_wal_check_ = 0;                   // writer thread only
 
   std::thread thread_;
   std::vector<std::thread> syncers_;

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include "tests/support/support.hpp"
@@ -172,4 +173,42 @@ TEST_CASE("integration: a USSD hop the store cannot finish in time gets a short 
     state = db.execAndGet("SELECT state FROM flow_runs WHERE session_id = 'd1'").getString();
   }
   CHECK_THAT(state, Catch::Contains("\"node\":\"clinic\""));
+}
+
+TEST_CASE("integration: with the store behind, callbacks past store.max_queue get 503 and are not lost",
+          "[integration]") {
+  temp_dir dir;
+  std::string config = read_file(write_test_config(dir));
+  config.replace(config.find("store:\n"), 7, "store:\n  max_queue: 1\n");
+  write_file(dir.file("paygham.yaml"), config);
+  server_process srv(dir.file("paygham.yaml"));
+  // Another process holds the write lock: the writer waits on the first SMS, the second waits
+  // in the queue, and the third finds the queue full.
+  std::promise<void> held, release;
+  std::thread holder([&] {
+    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+    db.exec("BEGIN IMMEDIATE");
+    held.set_value();
+    release.get_future().wait();
+    db.exec("COMMIT");
+  });
+  held.get_future().wait();
+  const auto post = [&](const std::string& id) {
+    return http_call(srv.port(), "POST", "/channels/console/sms", "from=%2B93700000001&text=hello&id=" + id);
+  };
+  auto first = std::async(std::launch::async, [&] { return post("q1"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto second = std::async(std::launch::async, [&] { return post("q2"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const auto third = post("q3");
+  CHECK(third.status == 503);
+  CHECK(third.headers.count("retry-after") == 1);
+  release.set_value();
+  holder.join();
+  CHECK(first.get().status == 200);
+  CHECK(second.get().status == 200);
+  // The aggregator's retry of the third is stored like any other.
+  CHECK(post("q3").status == 200);
+  SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM inbound_events").getInt() == 3);
 }

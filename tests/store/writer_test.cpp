@@ -3,6 +3,8 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <atomic>
+#include <filesystem>
+#include <future>
 #include <catch2/catch.hpp>
 #include <thread>
 
@@ -187,4 +189,54 @@ TEST_CASE("store: work submitted for commit is told before the sync unless it as
   CHECK(run(store::durability::commit, true) > before);
   const auto now = w.counters().syncs;
   CHECK(run(store::durability::disk, false) > now);
+}
+
+TEST_CASE("store: a WAL grown past its limit by a burst is truncated back", "[store]") {
+  test::temp_dir d;
+  store::options o = opts(d);
+  o.wal_limit_bytes = 1 << 20;
+  store::writer w(o);
+  const auto wal_size = [&] { return std::filesystem::file_size(d.file("store.db-wal")); };
+  {
+    // A reader holding an old snapshot keeps the checkpoint from copying frames back, so the
+    // burst has to grow the WAL (4 MiB of inbox text, four times the limit).
+    SQLite::Database held(d.file("store.db"), SQLite::OPEN_READONLY, 5000);
+    held.exec("BEGIN");
+    held.execAndGet("SELECT COUNT(*) FROM contacts");
+    const std::string text(4000, 'x');
+    for (int i = 0; i < 1000; ++i) {
+      test::in_tx(w, [&](store::tx& t) {
+        t.add_inbox(store::inbox_item{t.upsert_contact("+93700000001").id, 0, "at", "", text});
+      });
+    }
+    CHECK(wal_size() > static_cast<std::uintmax_t>(o.wal_limit_bytes));
+    held.exec("COMMIT");
+  }
+  // The load is over: the next checkpoints bring it back under the limit.
+  for (int i = 0; i < 200 && wal_size() > static_cast<std::uintmax_t>(o.wal_limit_bytes); ++i) {
+    test::in_tx(w, [&](store::tx& t) { t.upsert_contact("+93700000002"); });
+  }
+  CHECK(wal_size() <= static_cast<std::uintmax_t>(o.wal_limit_bytes));
+  SQLite::Database db(d.file("store.db"), SQLite::OPEN_READONLY, 5000);
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM inbox").getInt() == 1000);  // nothing lost
+}
+
+TEST_CASE("store: the writer says it is busy once max_queue items wait", "[store]") {
+  test::temp_dir d;
+  store::options o = opts(d);
+  o.max_queue = 2;
+  store::writer w(o);
+  std::promise<void> go;
+  auto gate = go.get_future().share();
+  // The first item holds the writer; two more wait behind it.
+  w.submit([gate](store::tx&) { gate.wait(); }, nullptr);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK_FALSE(w.busy());
+  w.submit([](store::tx&) {}, nullptr);
+  CHECK_FALSE(w.busy());
+  w.submit([](store::tx&) {}, nullptr);
+  CHECK(w.busy());
+  go.set_value();
+  for (int i = 0; i < 100 && w.busy(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK_FALSE(w.busy());
 }
