@@ -41,7 +41,9 @@ class renderer {
       return std::nullopt;
     }
     if (auto it = out_.next.vars.find(std::string(name)); it != out_.next.vars.end()) return it->second;
-    if (auto it = ctx_.gateway.find(std::string(name)); it != ctx_.gateway.end()) return it->second;
+    if (ctx_.gateway) {
+      if (auto it = ctx_.gateway->find(name); it != ctx_.gateway->end()) return it->second;
+    }
     return std::nullopt;
   }
 

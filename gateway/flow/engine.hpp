@@ -47,8 +47,9 @@ struct context {
   std::int64_t now_ms = 0;               // the clock: unix milliseconds (timeouts)
   // The contact's fields ("district", …: without the "contact." prefix).
   std::map<std::string, std::string> contact = {};
-  // Values every text may use, from the deployment's config ("emergency": {emergency}).
-  std::map<std::string, std::string> gateway = {};
+  // Values every text may use, from the deployment's config ("emergency": {emergency}); may
+  // be null. Owned by the caller (the runner's settings).
+  const std::map<std::string, std::string, std::less<>>* gateway = nullptr;
   // USSD: the route's screen limits (its ussd_profile), so a reason shown above a question
   // never pushes the question off the screen.
   text::screen_limits screen = {};

@@ -108,12 +108,20 @@ core::result<std::string> parse_e164(std::string_view text, std::string_view reg
 }
 
 std::string region_of(std::string_view e164) {
+  // The country calling code's main region, straight from the metadata: called on every hop
+  // (a contact's time zone), so no Parse and its regular expressions.
   const pn::PhoneNumberUtil& util = *pn::PhoneNumberUtil::GetInstance();
-  pn::PhoneNumber number;
-  if (util.Parse(std::string(e164), "ZZ", &number) != pn::PhoneNumberUtil::NO_PARSING_ERROR) return {};
-  std::string region;
-  util.GetRegionCodeForNumber(number, &region);
-  return region == "ZZ" ? std::string() : region;
+  if (e164.size() < 3 || e164[0] != '+') return {};
+  int cc = 0;
+  for (std::size_t len = 1; len <= 3 && len < e164.size(); ++len) {
+    const char d = e164[len];
+    if (d < '0' || d > '9') return {};
+    cc = cc * 10 + (d - '0');
+    std::string region;
+    util.GetRegionCodeForCountryCode(cc, &region);
+    if (region != "ZZ") return region;
+  }
+  return {};
 }
 
 bool is_mobile(std::string_view e164) {

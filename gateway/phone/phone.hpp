@@ -16,7 +16,8 @@ namespace paygham::phone {
 // (`+93700000001`) or an error that quotes the input, says why and names the regions tried.
 core::result<std::string> parse_e164(std::string_view text, std::string_view regions);
 
-// The country a number belongs to (ISO 3166 alpha-2, "IR" for +98…), or "" when unknown.
+// The country an E.164 number belongs to (ISO 3166 alpha-2, "IR" for +98…; for a calling code
+// several countries share, its main one: "US" for +1), or "" when unknown.
 std::string region_of(std::string_view e164);
 
 // Whether an E.164 number is a mobile number by libphonenumber's metadata (numbering plans

@@ -133,7 +133,9 @@ struct runner::step {
 runner::runner(std::shared_ptr<const content> c, settings s, const actions::registry* actions)
     : content_(std::move(c)),
       settings_(std::move(s)),
-      actions_(actions ? actions : &actions::registry::builtin()) {}
+      actions_(actions ? actions : &actions::registry::builtin()) {
+  if (!settings_.emergency_number.empty()) gateway_values_.emplace("emergency", settings_.emergency_number);
+}
 
 const flow::definition* content::pinned(std::string_view id, std::string_view hash) const {
   if (auto it = versions.find(hash); it != versions.end() && it->second->id == id) {
@@ -174,7 +176,7 @@ flow::context runner::context_for(const content& c, flow::medium via, const stor
   ctx.region = settings_.region;
   ctx.now_ms = now;
   ctx.contact = who.fields;
-  if (!settings_.emergency_number.empty()) ctx.gateway["emergency"] = settings_.emergency_number;
+  ctx.gateway = &gateway_values_;
   return ctx;
 }
 
@@ -191,12 +193,11 @@ std::string runner::time_zone(const store::contact& who) const {
 std::string runner::say(const content& c, std::string_view key, const store::contact& who) const {
   const text::entry* e = c.texts.resolve(key, languages_for(who.language));
   if (!e) return {};
-  const flow::context ctx = context_for(c, flow::medium::sms, who, 0);
-  const text::formatter fmt(e->lang, ctx.timezone);
+  const text::formatter fmt(e->lang, time_zone(who));
   return text::render(
       e->text,
       [&](std::string_view name) -> std::optional<std::string> {
-        if (auto it = ctx.gateway.find(std::string(name)); it != ctx.gateway.end()) return it->second;
+        if (auto it = gateway_values_.find(name); it != gateway_values_.end()) return it->second;
         return std::nullopt;
       },
       &fmt);

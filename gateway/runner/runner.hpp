@@ -159,6 +159,8 @@ class runner {
   mutable std::mutex mu_;  // guards content_ (swapped by reload from another thread)
   std::shared_ptr<const content> content_;
   settings settings_;
+  // What every text may name from the config ({emergency}), built once.
+  std::map<std::string, std::string, std::less<>> gateway_values_;
   const actions::registry* actions_;
 };
 
