@@ -276,8 +276,14 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   }
   if (existing) {
     // A hop answered before (the aggregator retried it, or an older one came late): its own
-    // screen again, never a second step.
-    if (auto again = tx.hop_reply(existing->id, req.session_id, req.text)) return reply_from_json(*again);
+    // screen again, never a second step. Older still (every answer so far is in the text,
+    // joined by '*', so an older hop's text begins the newest's): the current screen.
+    if (!existing->last_reply.empty() && req.text == existing->last_input) return reply_from_json(existing->last_reply);
+    if (!existing->prev_reply.empty() && req.text == existing->prev_input) return reply_from_json(existing->prev_reply);
+    const std::string& newest = existing->last_input;
+    const bool older = newest.size() > req.text.size() && newest.compare(0, req.text.size(), req.text) == 0 &&
+                       (req.text.empty() || newest[req.text.size()] == '*');
+    if (older && !existing->last_reply.empty()) return reply_from_json(existing->last_reply);
   }
   s.ctx = context_for(*c, flow::medium::ussd, s.who, tx.now());
   if (auto it = settings_.ussd_limits.find(req.channel_id); it != settings_.ussd_limits.end()) s.ctx.screen = it->second;
@@ -351,10 +357,9 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     settle(tx, s);
   }
   const core::ussd_reply reply{s.out.finished, s.out.screen};
-  s.r.last_input = req.text;
-  s.r.last_reply = reply_to_json(reply);
+  s.r.prev_input = std::exchange(s.r.last_input, req.text);
+  s.r.prev_reply = std::exchange(s.r.last_reply, reply_to_json(reply));
   commit(tx, s);
-  tx.record_hop(s.r.id, req.session_id, req.text, s.r.last_reply);
   return reply;
 }
 

@@ -146,16 +146,11 @@ CREATE TABLE delivery_reports (
 CREATE INDEX delivery_reports_waiting ON delivery_reports (channel_id, external_id)
   WHERE outcome = 'waiting';
 )sql",
-    // 4: every USSD hop's answer, so an older hop sent again after a newer one gets its own
-    // screen again instead of stepping the run (an aggregator's retry is never a new answer).
+    // 4: the hop before the last one, with its answer, so that hop sent again after a newer
+    // one gets its own screen instead of stepping the run (a retry is never a new answer).
     R"sql(
-CREATE TABLE ussd_hops (
-  run_id      INTEGER NOT NULL REFERENCES flow_runs(id),
-  session_id  TEXT NOT NULL,
-  input       TEXT NOT NULL,   -- the hop's text as the aggregator sent it
-  reply       TEXT NOT NULL,   -- the screen answered: {"end", "text"}
-  PRIMARY KEY (run_id, session_id, input)
-) WITHOUT ROWID;
+ALTER TABLE flow_runs ADD COLUMN prev_input TEXT;
+ALTER TABLE flow_runs ADD COLUMN prev_reply TEXT;
 )sql",
 };
 

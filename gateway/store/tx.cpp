@@ -39,12 +39,14 @@ run read_run(SQLite::Statement& s) {
   r.last_input = s.getColumn(9).getString();
   r.last_reply = s.getColumn(10).getString();
   r.updated_at = s.getColumn(11).getInt64();
+  r.prev_input = s.getColumn(12).getString();
+  r.prev_reply = s.getColumn(13).getString();
   return r;
 }
 
 constexpr const char* run_columns =
     "id, contact_id, channel_id, medium, session_id, flow_id, flow_hash, status, state, "
-    "last_input, last_reply, updated_at";
+    "last_input, last_reply, updated_at, prev_input, prev_reply";
 
 std::map<std::string, std::string> fields_from_json(const std::string& text) {
   if (text == "{}") return {};  // most contacts, on every hop: no parse
@@ -170,27 +172,6 @@ std::optional<run> tx::find_run(std::int64_t run_id) {
   return read_run(s);
 }
 
-void tx::record_hop(std::int64_t run_id, std::string_view session_id, std::string_view input,
-                    std::string_view reply) {
-  auto& s = stmt("INSERT OR REPLACE INTO ussd_hops (run_id, session_id, input, reply) VALUES (?, ?, ?, ?)");
-  s.bind(1, run_id);
-  bind_text(s, 2, session_id);
-  bind_text(s, 3, input);
-  bind_text(s, 4, reply);
-  s.exec();
-}
-
-std::optional<std::string> tx::hop_reply(std::int64_t run_id, std::string_view session_id, std::string_view input) {
-  auto& q = stmt("SELECT reply FROM ussd_hops WHERE run_id = ? AND session_id = ? AND input = ?");
-  q.bind(1, run_id);
-  bind_text(q, 2, session_id);
-  bind_text(q, 3, input);
-  std::optional<std::string> out;
-  if (q.executeStep()) out = q.getColumn(0).getString();
-  q.reset();
-  return out;
-}
-
 std::optional<run> tx::find_session_run(std::string_view channel_id, std::string_view session_id) {
   static const std::string sql = std::string("SELECT ") + run_columns +
                                  " FROM flow_runs WHERE channel_id = ? AND session_id = ?";
@@ -313,8 +294,8 @@ void tx::save_run(run& r) {
   if (r.id == 0) {
     auto& s = stmt(
         "INSERT INTO flow_runs (contact_id, channel_id, medium, session_id, flow_id, flow_hash,"
-        " status, state, last_input, last_reply, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        " status, state, last_input, last_reply, created_at, updated_at, prev_input, prev_reply)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, r.contact_id);
     bind_text(s, 2, r.channel_id);
     bind_text(s, 3, r.medium);
@@ -327,13 +308,15 @@ void tx::save_run(run& r) {
     bind_opt_text(s, 10, r.last_reply);
     s.bind(11, now_);
     s.bind(12, now_);
+    bind_opt_text(s, 13, r.prev_input);
+    bind_opt_text(s, 14, r.prev_reply);
     s.exec();
     r.id = db_.getLastInsertRowid();
     return;
   }
   auto& s = stmt(
       "UPDATE flow_runs SET status = ?, state = ?, last_input = ?, last_reply = ?, flow_hash = ?,"
-      " medium = ?, session_id = ?, updated_at = ? WHERE id = ?");
+      " medium = ?, session_id = ?, updated_at = ?, prev_input = ?, prev_reply = ? WHERE id = ?");
   bind_text(s, 1, r.status);
   bind_text(s, 2, r.state);
   bind_opt_text(s, 3, r.last_input);
@@ -342,7 +325,9 @@ void tx::save_run(run& r) {
   bind_text(s, 6, r.medium);
   bind_opt_text(s, 7, r.session_id);
   s.bind(8, now_);
-  s.bind(9, r.id);
+  bind_opt_text(s, 9, r.prev_input);
+  bind_opt_text(s, 10, r.prev_reply);
+  s.bind(11, r.id);
   s.exec();
   r.updated_at = now_;
 }

@@ -42,6 +42,8 @@ struct run {
   std::string state;       // JSON
   std::string last_input;
   std::string last_reply;
+  std::string prev_input;  // the hop before, and its answer (a late retry of it is answered again)
+  std::string prev_reply;
   core::unix_ms updated_at = 0;  // as stored; save_run sets it to now
 };
 
@@ -129,10 +131,6 @@ class tx {
   void opt_out_recipient(std::int64_t message_id);
 
   std::optional<run> find_run(std::int64_t run_id);
-  // A USSD hop's answer, kept per run and session so a hop sent again is answered the same.
-  void record_hop(std::int64_t run_id, std::string_view session_id, std::string_view input,
-                  std::string_view reply);
-  std::optional<std::string> hop_reply(std::int64_t run_id, std::string_view session_id, std::string_view input);
   std::optional<run> find_session_run(std::string_view channel_id, std::string_view session_id);
   // The contact's run waiting for an SMS reply, if any.
   std::optional<run> find_waiting_sms_run(std::int64_t contact_id);

@@ -107,6 +107,13 @@ TEST_CASE("runner: an older hop sent again after a newer one gets its own screen
   CHECK(end.end);
   CHECK_THAT(end.text, Catch::StartsWith("Central clinic"));
   CHECK(fx.count("SELECT COUNT(*) FROM flow_runs") == 1);
+  // Older than the hop before: the current screen, still no step.
+  fx.hop("s2", "");
+  fx.hop("s2", "1");
+  const auto back = fx.hop("s2", "1*0");  // Back to the menu
+  CHECK_THAT(back.text, Catch::StartsWith("Red Crescent"));
+  CHECK(fx.hop("s2", "").text == back.text);
+  CHECK_THAT(fx.hop("s2", "1*0*2").text, Catch::StartsWith("Do not touch a mine"));
 }
 
 TEST_CASE("runner: another number's session id never continues that person's session", "[runner]") {
