@@ -24,9 +24,8 @@ const channels::channel* find_channel(const services& s, std::string_view id) {
 }
 
 void reject(services& s, const std::string& channel, const char* reason) {
-  s.metrics.count("paygham_callbacks_rejected_total",
-                  "Aggregator callbacks refused, by channel and reason.", "channel_reason",
-                  channel + ":" + reason);
+  s.metrics.count("paygham_callbacks_rejected_total", "Aggregator callbacks refused, by channel and reason.",
+                  {{"channel", channel}, {"reason", reason}});
 }
 
 // A screen over the route's limit is cut or refused by the network: say so loudly, with the
@@ -39,7 +38,7 @@ void check_screen_length(services& s, const channels::channel& ch, const std::st
   const bool over = c.result == text::screen_check::too_long;
   s.metrics.count("paygham_ussd_screens_long_total",
                   "USSD screens over their route's limit (too_long) or warning length.",
-                  "channel_verdict", ch.id() + (over ? ":too_long" : ":warning"));
+                  {{"channel", ch.id()}, {"verdict", over ? "too_long" : "warning"}});
   (over ? core::log::error : core::log::warn)(
       over ? "ussd.screen_too_long" : "ussd.screen_long",
       {{"channel", ch.id()},
@@ -119,12 +118,9 @@ void handle_events(services& s, const channels::channel& ch, channels::callback_
           ++by_outcome[store::to_string(out->reports[i].outcome)];
         }
         for (const auto& [outcome, n] : by_outcome) {
-          std::string series = ch.id();
-          series += ':';
-          series += outcome;
           s.metrics.count("paygham_delivery_reports_total",
                           "Delivery reports received, by channel and what became of them.",
-                          "channel_outcome", series, n);
+                          {{"channel", ch.id()}, {"outcome", outcome}}, n);
         }
         if (wake) s.outbox.wake();
         reply(ch.ack(kind));
@@ -194,8 +190,8 @@ void sweep_deadlines(services& s) {
   for (auto& h : s.deadlines.expired(std::chrono::steady_clock::now())) {
     if (h->answered.exchange(true)) continue;
     s.metrics.count("paygham_ussd_deadline_missed_total",
-                    "USSD hops answered with a short END because the step took too long.", "channel",
-                    h->ch->id());
+                    "USSD hops answered with a short END because the step took too long.",
+                    {{"channel", h->ch->id()}});
     core::log::warn("ussd.deadline", {{"channel", h->ch->id()}});
     h->reply(h->ch->render_ussd(core::ussd_reply{true, s.runner.try_again_text()}));
   }

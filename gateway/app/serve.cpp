@@ -73,6 +73,7 @@ int serve(const std::string& config_path) {
     std::vector<const channels::channel*> chan_ptrs;
     for (const auto& ch : chans) chan_ptrs.push_back(ch.get());
     core::metrics metrics;
+    metrics.info("paygham_build_info", "The version of Paygham serving.", {{"version", PAYGHAM_VERSION}});
     http::client client;
     jobs::outbox* outbox_ptr = nullptr;
     // What polling finds in an aggregator's inbox is stored like a callback's SMS.

@@ -1,5 +1,7 @@
 #include "gateway/core/metrics.hpp"
 
+#include <charconv>
+#include <cmath>
 #include <sstream>
 
 namespace paygham::core {
@@ -16,6 +18,29 @@ std::string escape_label(std::string_view v) {
     out.push_back(c);
   }
   return out;
+}
+
+// 'a="x",b="y"' for a set of labels, into `out` (reused, so a known series allocates nothing).
+void render_labels(std::initializer_list<metrics::label> labels, std::string& out) {
+  out.clear();
+  for (const auto& l : labels) {
+    if (!out.empty()) out.push_back(',');
+    out.append(l.name);
+    out += "=\"";
+    out += escape_label(l.value);
+    out.push_back('"');
+  }
+}
+
+// A value at full precision: integers as integers (1234567, not 1.23457e+06), the rest in
+// the shortest form that reads back the same.
+std::string number(double v) {
+  if (std::isfinite(v) && std::floor(v) == v && std::fabs(v) < 9.0e15) {
+    return std::to_string(static_cast<long long>(v));
+  }
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : std::string("NaN");
 }
 
 }  // namespace
@@ -40,16 +65,24 @@ void metrics::observe_request(std::string_view route, unsigned status, double se
   h.sum += seconds;
 }
 
-void metrics::count(std::string_view name, std::string_view help, std::string_view label,
-                    std::string_view value, std::uint64_t by) {
+void metrics::count(std::string_view name, std::string_view help, std::initializer_list<label> labels,
+                    std::uint64_t by) {
+  thread_local std::string key;
+  render_labels(labels, key);
   std::lock_guard lock(mu_);
   auto f = counters_.find(name);
-  if (f == counters_.end()) {
-    f = counters_.emplace(std::string(name), counter_family{std::string(help), std::string(label), {}}).first;
-  }
-  auto v = f->second.values.find(value);
-  if (v == f->second.values.end()) v = f->second.values.emplace(std::string(value), 0).first;
+  if (f == counters_.end()) f = counters_.emplace(std::string(name), counter_family{std::string(help), {}}).first;
+  auto v = f->second.values.find(key);
+  if (v == f->second.values.end()) v = f->second.values.emplace(key, 0).first;
   v->second += by;
+}
+
+void metrics::info(std::string_view name, std::string_view help, std::initializer_list<label> labels) {
+  std::string key;
+  render_labels(labels, key);
+  std::lock_guard lock(mu_);
+  info_.push_back("# HELP " + std::string(name) + " " + std::string(help) + "\n# TYPE " + std::string(name) +
+                  " gauge\n" + std::string(name) + "{" + key + "} 1\n");
 }
 
 void metrics::gauge(const std::string& name, const std::string& help, std::function<double()> read) {
@@ -82,22 +115,21 @@ std::string metrics::render() const {
       }
       out << "paygham_http_request_duration_seconds_bucket{route=\"" << r << "\",le=\"+Inf\"} "
           << h.count << "\n";
-      out << "paygham_http_request_duration_seconds_sum{route=\"" << r << "\"} " << h.sum << "\n";
+      out << "paygham_http_request_duration_seconds_sum{route=\"" << r << "\"} " << number(h.sum) << "\n";
       out << "paygham_http_request_duration_seconds_count{route=\"" << r << "\"} " << h.count
           << "\n";
     }
     for (const auto& [name, f] : counters_) {
       out << "# HELP " << name << " " << f.help << "\n# TYPE " << name << " counter\n";
-      for (const auto& [value, n] : f.values) {
-        out << name << "{" << f.label << "=\"" << escape_label(value) << "\"} " << n << "\n";
-      }
+      for (const auto& [labels, n] : f.values) out << name << "{" << labels << "} " << n << "\n";
     }
+    for (const auto& line : info_) out << line;
     gauges = gauges_;
   }
   // Gauges may touch the store: read them outside the lock.
   for (const auto& g : gauges) {
     out << "# HELP " << g.name << " " << g.help << "\n# TYPE " << g.name << " gauge\n"
-        << g.name << " " << g.read() << "\n";
+        << g.name << " " << number(g.read()) << "\n";
   }
   return out.str();
 }

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <string>
@@ -20,10 +21,18 @@ class metrics {
   // One HTTP request: counted by route and status, timed into the latency histogram.
   void observe_request(std::string_view route, unsigned status, double seconds);
 
-  // Adds to a counter identified by name and one label pair (e.g. reason="bad_token").
-  // No allocation once the series exists.
-  void count(std::string_view name, std::string_view help, std::string_view label,
-             std::string_view value, std::uint64_t by = 1);
+  // One label of a series: one dimension each (channel="at", outcome="sent"), never two
+  // packed into one value.
+  struct label {
+    std::string_view name, value;
+  };
+
+  // Adds to a counter identified by its name and labels. No allocation once the series exists.
+  void count(std::string_view name, std::string_view help, std::initializer_list<label> labels,
+             std::uint64_t by = 1);
+
+  // A series that is always 1 and says what runs (paygham_build_info{version="0.1.0"}).
+  void info(std::string_view name, std::string_view help, std::initializer_list<label> labels);
 
   // A gauge read when /metrics is rendered (e.g. the outbox depth from the store).
   void gauge(const std::string& name, const std::string& help, std::function<double()> read);
@@ -40,8 +49,7 @@ class metrics {
   };
   struct counter_family {
     std::string help;
-    std::string label;
-    std::map<std::string, std::uint64_t, std::less<>> values;
+    std::map<std::string, std::uint64_t, std::less<>> values;  // rendered labels → count
   };
   struct gauge_entry {
     std::string name, help;
@@ -53,6 +61,7 @@ class metrics {
   std::map<std::string, route_stats, std::less<>> routes_;
   std::map<std::string, counter_family, std::less<>> counters_;
   std::vector<gauge_entry> gauges_;
+  std::vector<std::string> info_;  // whole lines, rendered once
 };
 
 }  // namespace paygham::core

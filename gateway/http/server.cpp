@@ -101,8 +101,8 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
         // and accept would fail again at once. Pause accepting a moment (no spin), log at most
         // once a second with a count, and go on when descriptors are free again.
         ++failed;
-        stats.count("paygham_http_connections_refused_total", "Connections not served, by reason.", "reason",
-                    "cannot_accept");
+        stats.count("paygham_http_connections_refused_total", "Connections not served, by reason.",
+                    {{"reason", "cannot_accept"}});
         const auto now = std::chrono::steady_clock::now();
         if (now - last_log >= std::chrono::seconds(1)) {
           core::log::warn("http.accept_failed", {{"error", ec.message()}, {"count", failed}});
@@ -115,8 +115,8 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
       }
       if (connections() >= opts.max_connections) {
         // Full: a short answer the aggregator will retry, rather than a queue nobody drains.
-        stats.count("paygham_http_connections_refused_total", "Connections not served, by reason.", "reason",
-                    "max_connections");
+        stats.count("paygham_http_connections_refused_total", "Connections not served, by reason.",
+                    {{"reason", "max_connections"}});
         asio::co_spawn(ex, refuse(std::move(socket)), asio::detached);
         continue;
       }

@@ -253,8 +253,8 @@ void outbox::pause(lane& l, const channels::send_result& r) {
                       {"paused_s", static_cast<std::int64_t>(l.d.misconfigured_pause_ms / 1000)}});
     if (metrics_) {
       metrics_->count("paygham_channel_paused_total",
-                      "Channels paused because the aggregator refused our credentials or sender.", "channel",
-                      l.ch->id());
+                      "Channels paused because the aggregator refused our credentials or sender.",
+                      {{"channel", l.ch->id()}});
     }
   }
   l.open_until = clock_type::now() + std::chrono::milliseconds(l.d.misconfigured_pause_ms);
@@ -324,7 +324,7 @@ void outbox::finish(lane& l, const store::claimed_message& m, std::string http_c
                             {"body", core::log::body{m.body}}});
         if (metrics_) {
           metrics_->count("paygham_outbox_sends_total", "Send attempts by channel and outcome.",
-                          "channel_outcome", l.ch->id() + ":" + (r.result == outcome::retry ? "retry" : what));
+                          {{"channel", l.ch->id()}, {"outcome", r.result == outcome::retry ? "retry" : what}});
         }
         if (r.result == outcome::retry && client_) {
           client_->after(std::chrono::milliseconds(delay + 1), [this, &l] { pump(l); });

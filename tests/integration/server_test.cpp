@@ -151,7 +151,7 @@ TEST_CASE("integration: a channel with a URL token refuses callbacks without it"
   CHECK(count(dir, "SELECT COUNT(*) FROM flow_runs") == 1);
   const auto metrics = http_call(srv.port(), "GET", "/metrics");
   CHECK_THAT(metrics.body,
-             Catch::Contains("paygham_callbacks_rejected_total{channel_reason=\"guarded:auth\"} 2"));
+             Catch::Contains("paygham_callbacks_rejected_total{channel=\"guarded\",reason=\"auth\"} 2"));
   CHECK(srv.log().find("correct-horse-battery") == std::string::npos);
 }
 
@@ -348,7 +348,7 @@ TEST_CASE("integration: a USSD screen over its route's limit is logged and count
   CHECK_THAT(r.body, Catch::StartsWith("END Hello aaaa"));  // still sent
   CHECK_THAT(srv.log(), Catch::Contains("ussd.screen_too_long") && Catch::Contains("\"limit\":182"));
   CHECK_THAT(http_call(srv.port(), "GET", "/metrics").body,
-             Catch::Contains("paygham_ussd_screens_long_total{channel_verdict=\"at:too_long\"} 1"));
+             Catch::Contains("paygham_ussd_screens_long_total{channel=\"at\",verdict=\"too_long\"} 1"));
 }
 
 TEST_CASE("integration: simulate walks a flow from a script on standard input", "[integration]") {
