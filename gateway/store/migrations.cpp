@@ -10,7 +10,7 @@
 namespace paygham::store {
 namespace {
 
-constexpr std::array<const char*, 4> migrations = {
+constexpr std::array<const char*, 5> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -151,6 +151,29 @@ CREATE INDEX delivery_reports_waiting ON delivery_reports (channel_id, external_
     R"sql(
 ALTER TABLE flow_runs ADD COLUMN prev_input TEXT;
 ALTER TABLE flow_runs ADD COLUMN prev_reply TEXT;
+)sql",
+    // 5: a report of the state a message is already in, seen for the first time (Africa's
+    // Talking's "Sent" after the send reply), is 'confirmed', not a 'duplicate'. SQLite cannot
+    // change a CHECK in place: the table is rebuilt.
+    R"sql(
+CREATE TABLE delivery_reports_v5 (
+  id           INTEGER PRIMARY KEY,
+  channel_id   TEXT NOT NULL,
+  external_id  TEXT NOT NULL,
+  reference    TEXT,
+  status       TEXT NOT NULL,
+  raw_code     TEXT NOT NULL,
+  error        TEXT,
+  message_id   INTEGER REFERENCES outbound_messages(id),
+  outcome      TEXT NOT NULL CHECK (outcome IN ('applied', 'duplicate', 'confirmed', 'regression', 'waiting')),
+  received_at  INTEGER NOT NULL
+);
+INSERT INTO delivery_reports_v5 SELECT id, channel_id, external_id, reference, status, raw_code, error,
+  message_id, outcome, received_at FROM delivery_reports;
+DROP TABLE delivery_reports;
+ALTER TABLE delivery_reports_v5 RENAME TO delivery_reports;
+CREATE INDEX delivery_reports_waiting ON delivery_reports (channel_id, external_id)
+  WHERE outcome = 'waiting';
 )sql",
 };
 

@@ -63,6 +63,7 @@ const char* to_string(report_outcome o) {
   switch (o) {
     case report_outcome::applied: return "applied";
     case report_outcome::duplicate: return "duplicate";
+    case report_outcome::confirmed: return "confirmed";
     case report_outcome::regression: return "regression";
     case report_outcome::waiting: return "waiting";
   }
@@ -534,7 +535,7 @@ report_outcome tx::apply_report_to(std::int64_t message_id, const core::delivery
     d.reset();
     if (seen) return report_outcome::duplicate;
     add_event(message_id, name, "report", r.raw_code, false);
-    return report_outcome::duplicate;
+    return report_outcome::confirmed;
   }
   if (core::rank(r.status) <= core::rank(now_status)) {
     // Never backwards: a late 'sent' after 'delivered', or a second final state.

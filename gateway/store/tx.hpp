@@ -88,6 +88,8 @@ struct claimed_message {
 enum class report_outcome {
   applied,     // the message moved forward
   duplicate,   // the same report again: nothing changed
+  confirmed,   // a first report of the state the message is already in (AT's "Sent" after the
+               // send reply said sent): recorded in the history, nothing to change
   regression,  // it would move the message back: recorded with its raw code, not applied
   waiting,     // no message has that id yet (the send reply may still be on its way): kept
 };

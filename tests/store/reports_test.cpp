@@ -86,7 +86,18 @@ TEST_CASE("reports: a report before the send reply waits, then applies in order"
   CHECK(fx.status(id) == "delivered");
   SQLite::Database db(fx.dir.file("store.db"));
   CHECK(db.execAndGet("SELECT group_concat(outcome) FROM delivery_reports ORDER BY id").getString() ==
-        "duplicate,applied");
+        "confirmed,applied");
+}
+
+TEST_CASE("reports: a first report of the state a message is in confirms it; the same again is a duplicate",
+          "[store]") {
+  fixture fx;
+  const auto id = fx.queue_and_claim();
+  test::in_tx(fx.w, [&](store::tx& t) { t.record_sent(id, "SM4", "Success", 1, ""); });
+  // Africa's Talking's "Sent" after its send reply said so: recorded, nothing to change.
+  CHECK(fx.report("SM4", core::message_status::sent, "Sent") == store::report_outcome::confirmed);
+  CHECK(fx.report("SM4", core::message_status::sent, "Sent") == store::report_outcome::duplicate);
+  CHECK(fx.status(id) == "sent");
 }
 
 TEST_CASE("reports: our reference finds the message before its id is known; unknown ids are kept",

@@ -240,3 +240,25 @@ TEST_CASE("store: the writer says it is busy once max_queue items wait", "[store
   for (int i = 0; i < 100 && w.busy(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   CHECK_FALSE(w.busy());
 }
+
+TEST_CASE("store: migration 5 keeps every delivery report of a store made before it", "[store]") {
+  test::temp_dir d;
+  { store::writer w(opts(d)); }
+  {
+    // The store as version 4 left it: the old CHECK, and a report in it.
+    SQLite::Database db(d.file("store.db"), SQLite::OPEN_READWRITE);
+    db.exec("DROP TABLE delivery_reports");
+    db.exec("CREATE TABLE delivery_reports (id INTEGER PRIMARY KEY, channel_id TEXT NOT NULL,"
+            " external_id TEXT NOT NULL, reference TEXT, status TEXT NOT NULL, raw_code TEXT NOT NULL,"
+            " error TEXT, message_id INTEGER REFERENCES outbound_messages(id), outcome TEXT NOT NULL"
+            " CHECK (outcome IN ('applied', 'duplicate', 'regression', 'waiting')), received_at INTEGER NOT NULL)");
+    db.exec("INSERT INTO delivery_reports (channel_id, external_id, status, raw_code, outcome, received_at)"
+            " VALUES ('at', 'ATXid_1', 'delivered', 'Success', 'waiting', 1)");
+    db.exec("DELETE FROM schema_migrations WHERE version = 5");
+  }
+  store::writer w(opts(d));
+  SQLite::Database db(d.file("store.db"), SQLite::OPEN_READONLY, 5000);
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM delivery_reports WHERE external_id = 'ATXid_1'").getInt() == 1);
+  CHECK(db.execAndGet("SELECT MAX(version) FROM schema_migrations").getInt() == store::latest_version());
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE name = 'delivery_reports_waiting'").getInt() == 1);
+}
