@@ -296,7 +296,17 @@ core::result<config> load_config(const std::string& path) {
   const YAML::Node root = doc.value();
   if (r.expect_map(root, "",
                    {"server", "store", "defaults", "flows", "templates", "lexicon", "ussd", "ussd_profiles",
-                    "channels", "log"})) {
+                    "channels", "log", "tls"})) {
+    const YAML::Node tls = root["tls"];
+    if (tls.IsDefined() && r.expect_map(tls, "tls", {"ca_file"})) {
+      if (auto f = cr.text(tls, "ca_file", "tls")) {
+        c.ca_file = cr.path_value(*f);
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(c.ca_file, ec)) {
+          r.problem(tls["ca_file"], "'tls.ca_file': no file '" + c.ca_file + "' (PEM certificates of the CAs to trust)");
+        }
+      }
+    }
     read_server(cr, root["server"], c);
     read_store(cr, root["store"], c);
     read_defaults(cr, root["defaults"], c);

@@ -46,6 +46,8 @@ struct config {
   // its `ussd_profile` setting.
   std::map<std::string, text::screen_limits> ussd_profiles{{"default", {}}};
   std::string log_level = "info";
+  // CA certificates (PEM) the aggregators' HTTPS APIs are checked against; empty: the system's.
+  std::string ca_file;
 };
 
 // Loads and checks a config file. On failure the error lists every problem found, one a line.

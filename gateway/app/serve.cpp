@@ -74,7 +74,9 @@ int serve(const std::string& config_path) {
     for (const auto& ch : chans) chan_ptrs.push_back(ch.get());
     core::metrics metrics;
     metrics.info("paygham_build_info", "The version of Paygham serving.", {{"version", PAYGHAM_VERSION}});
-    http::client client;
+    http::client_options client_opts;
+    client_opts.ca_file = cfg.ca_file;
+    http::client client(client_opts);
     jobs::outbox* outbox_ptr = nullptr;
     // What polling finds in an aggregator's inbox is stored like a callback's SMS.
     jobs::outbox outbox(writer, chan_ptrs, &client, &metrics, [&](const channels::callback& found) {

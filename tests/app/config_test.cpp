@@ -30,13 +30,16 @@ TEST_CASE("app: a config reads the environment and resolves paths beside itself"
                    "  limits: {body_bytes: 2048, read_timeout: 2s}\n"
                    "store: {path: ../data/p.db}\n"
                    "flows: flows\n"
+                   "tls: {ca_file: ngo-ca.pem}\n"
                    "channels:\n"
                    "  - id: at\n"
                    "    type: africastalking\n"
                    "    auth_token: ${PAYGHAM_TEST_TOKEN}\n"
                    "    allow_ips: [127.0.0.1, 10.0.0.1]\n");
+  test::write_file(dir.file("conf/ngo-ca.pem"), "-----BEGIN CERTIFICATE-----\n");
   const auto c = app::load_config(dir.file("conf/paygham.yaml"));
   REQUIRE(c.ok());
+  CHECK(c->ca_file == dir.file("conf/ngo-ca.pem"));
   CHECK(c->server.port == 9090);
   CHECK(c->server.body_limit == 2048);
   CHECK(c->server.read_timeout.count() == 2000);
