@@ -360,7 +360,14 @@ void server::run() {
   asio::co_spawn(impl_->ioc, impl_->accept_loop(), asio::detached);
   std::vector<std::thread> extra;
   for (int i = 1; i < impl_->opts.threads; ++i) extra.emplace_back([this] { impl_->ioc.run(); });
-  impl_->ioc.run();
+  try {
+    impl_->ioc.run();
+  } catch (...) {
+    // A handler threw: the other threads stop too before the exception goes on.
+    impl_->ioc.stop();
+    for (auto& t : extra) t.join();
+    throw;
+  }
   for (auto& t : extra) t.join();
 }
 
