@@ -23,9 +23,13 @@ const channels::channel* find_channel(const services& s, std::string_view id) {
   return nullptr;
 }
 
+constexpr std::string_view rejected = "paygham_callbacks_rejected_total";
+constexpr std::string_view rejected_help = "Aggregator callbacks refused, by channel and reason.";
+constexpr std::string_view inbound = "paygham_inbound_sms_total";
+constexpr std::string_view inbound_help = "Inbound SMS stored, by channel (duplicates apart).";
+
 void reject(services& s, const std::string& channel, const char* reason) {
-  s.metrics.count("paygham_callbacks_rejected_total", "Aggregator callbacks refused, by channel and reason.",
-                  {{"channel", channel}, {"reason", reason}});
+  s.metrics.count(rejected, rejected_help, {{"channel", channel}, {"reason", reason}});
 }
 
 // A screen over the route's limit is cut or refused by the network: say so loudly, with the
@@ -110,6 +114,7 @@ void handle_events(services& s, const channels::channel& ch, channels::callback_
                            {"from", core::log::phone{in->sms[i].from}},
                            {"flow", o.flow_id},
                            {"queued", o.queued}});
+          s.metrics.count(inbound, inbound_help, {{"channel", ch.id()}, {"duplicate", o.duplicate ? "true" : "false"}});
           wake = wake || o.queued > 0;
         }
         std::map<std::string_view, std::uint64_t> by_outcome;
@@ -130,6 +135,16 @@ void handle_events(services& s, const channels::channel& ch, channels::callback_
 }  // namespace
 
 void add_webhook_routes(http::router& r, services& s) {
+  // Every series a channel can have, at zero from the start: a dashboard's rate() then sees
+  // the first refusal or message, not only the second.
+  for (const auto& ch : s.channels) {
+    for (const char* reason : {"auth", "malformed", "busy"}) {
+      s.metrics.count(rejected, rejected_help, {{"channel", ch->id()}, {"reason", reason}}, 0);
+    }
+    for (const char* duplicate : {"false", "true"}) {
+      s.metrics.count(inbound, inbound_help, {{"channel", ch->id()}, {"duplicate", duplicate}}, 0);
+    }
+  }
   const auto handler =
         [&s](core::http_request& req, const http::params& p, http::reply_fn reply) {
           const std::string id(http::param(p, "channel"));

@@ -170,6 +170,12 @@ TEST_CASE("integration: health, readiness and metrics answer", "[integration]") 
   // The test store runs with synchronous: normal, so nothing waits for an fsync.
   CHECK_THAT(m.body, Catch::Contains("paygham_store_syncs 0"));
   CHECK_THAT(m.body, Catch::Contains("paygham_store_commits"));
+  // Known series are there from the start, at zero; an SMS counts in its own.
+  CHECK_THAT(m.body, Catch::Contains("paygham_callbacks_rejected_total{channel=\"at\",reason=\"auth\"} 0"));
+  CHECK_THAT(m.body, Catch::Contains("paygham_build_info{version=\""));
+  http_call(srv.port(), "POST", "/channels/console/sms", "from=%2B93700000001&text=INFO&id=z1");
+  CHECK_THAT(http_call(srv.port(), "GET", "/metrics").body,
+             Catch::Contains("paygham_inbound_sms_total{channel=\"console\",duplicate=\"false\"} 1"));
 }
 
 TEST_CASE("integration: keep-alive serves several requests on one connection", "[integration]") {
