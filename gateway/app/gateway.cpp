@@ -21,6 +21,7 @@ namespace {
 http::client_options client_options_for(const config& cfg) {
   http::client_options o;
   o.ca_file = cfg.ca_file;
+  http::proxy_from_environment(o);
   return o;
 }
 

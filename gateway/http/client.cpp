@@ -16,6 +16,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include <atomic>
+#include <cstdlib>
 #include <deque>
 #include <list>
 #include <set>
@@ -65,6 +66,27 @@ bool parse_url(const std::string& url, target& t) {
     t.port = t.tls ? "443" : "80";
   }
   return !t.host.empty() && !t.port.empty();
+}
+
+// Whether `host` is to be reached directly by `no_proxy`'s list.
+bool bypasses_proxy(const std::string& host, const std::string& no_proxy) {
+  std::size_t at = 0;
+  while (at <= no_proxy.size()) {
+    const std::size_t comma = std::min(no_proxy.find(',', at), no_proxy.size());
+    std::string entry = no_proxy.substr(at, comma - at);
+    at = comma + 1;
+    entry.erase(0, entry.find_first_not_of(' '));
+    entry.erase(entry.find_last_not_of(' ') + 1);
+    if (entry.empty()) continue;
+    if (entry == "*") return true;
+    if (entry.front() == '.') entry.erase(0, 1);
+    if (host == entry) return true;
+    if (host.size() > entry.size() && host.compare(host.size() - entry.size(), entry.size(), entry) == 0 &&
+        host[host.size() - entry.size() - 1] == '.') {
+      return true;
+    }
+  }
+  return false;
 }
 
 // One connection, plain or TLS.
@@ -152,11 +174,18 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
   awaitable<std::unique_ptr<connection>> connect(const target& t, client_result& r) {
     auto c = std::make_unique<connection>();
     beast::error_code ec;
+    // Through the proxy, unless this host is to be reached directly.
+    target proxy;
+    // This machine (a Kannel beside us, a test's fake aggregator) is always reached directly.
+    const bool loopback = t.host == "127.0.0.1" || t.host == "localhost" || t.host == "[::1]";
+    const bool proxied = !opts.proxy.empty() && !loopback && !bypasses_proxy(t.host, opts.no_proxy) &&
+                         parse_url(opts.proxy, proxy);
+    const target& first_hop = proxied ? proxy : t;
     tcp::resolver resolver(ioc);
-    const auto endpoints =
-        co_await resolver.async_resolve(t.host, t.port, asio::redirect_error(use_awaitable, ec));
+    const auto endpoints = co_await resolver.async_resolve(first_hop.host, first_hop.port,
+                                                           asio::redirect_error(use_awaitable, ec));
     if (ec) {
-      r.error = "cannot resolve " + t.host + ": " + ec.message();
+      r.error = "cannot resolve " + first_hop.host + ": " + ec.message();
       co_return nullptr;
     }
     if (t.tls) {
@@ -171,8 +200,25 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     c->lowest().expires_after(opts.connect_timeout);
     co_await c->lowest().async_connect(endpoints, asio::redirect_error(use_awaitable, ec));
     if (ec) {
-      r.error = "cannot connect to " + t.host + ":" + t.port + ": " + ec.message();
+      r.error = "cannot connect to " + first_hop.host + ":" + first_hop.port + ": " + ec.message();
       co_return nullptr;
+    }
+    if (proxied) {
+      // A tunnel to the aggregator: CONNECT host:port, and a 200 before anything else.
+      const std::string authority = t.host + ":" + t.port;
+      bhttp::request<bhttp::empty_body> connect_req{bhttp::verb::connect, authority, 11};
+      connect_req.set(bhttp::field::host, authority);
+      co_await bhttp::async_write(c->lowest(), connect_req, asio::redirect_error(use_awaitable, ec));
+      bhttp::response_parser<bhttp::empty_body> answer;
+      answer.skip(true);  // a CONNECT answer has no body
+      if (!ec) {
+        co_await bhttp::async_read_header(c->lowest(), c->buffer, answer, asio::redirect_error(use_awaitable, ec));
+      }
+      if (ec || answer.get().result_int() != 200) {
+        r.error = "the proxy " + proxy.host + ":" + proxy.port + " would not connect to " + authority + ": " +
+                  (ec ? ec.message() : std::to_string(answer.get().result_int()));
+        co_return nullptr;
+      }
     }
     if (c->secure) {
       co_await c->secure->async_handshake(ssl::stream_base::client, asio::redirect_error(use_awaitable, ec));
@@ -237,6 +283,18 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     self->release(key, keep ? std::move(c) : nullptr);
   }
 };
+
+void proxy_from_environment(client_options& o) {
+  const auto env = [](std::initializer_list<const char*> names) -> std::string {
+    for (const char* n : names) {
+      if (const char* v = std::getenv(n); v && *v) return v;
+    }
+    return {};
+  };
+  o.proxy = env({"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"});
+  if (!o.proxy.empty() && o.proxy.find("://") == std::string::npos) o.proxy = "http://" + o.proxy;
+  o.no_proxy = env({"NO_PROXY", "no_proxy"});
+}
 
 client::client(client_options o) : impl_(std::make_shared<impl>(std::move(o))) {
   impl_->thread = std::thread([i = impl_] { i->ioc.run(); });

@@ -20,7 +20,18 @@ struct client_options {
   std::chrono::milliseconds idle_keep{15'000};      // an idle connection older than this is closed
   std::size_t max_per_host = 16;
   std::string ca_file;  // empty: the system CA store
+  // A proxy to reach aggregators through, as NGO networks often require: "http://host:port".
+  // Every connection is tunnelled with CONNECT, so TLS still runs end to end with the
+  // aggregator. Empty: direct.
+  std::string proxy;
+  // Hosts reached directly even so: "10.0.0.5,.example.org" ('.x' and 'x' match x and its
+  // subdomains), "*" for every host. Loopback (127.0.0.1, localhost) is always direct.
+  std::string no_proxy;
 };
+
+// The proxy settings of the environment, as curl reads them: HTTPS_PROXY (or https_proxy,
+// then HTTP_PROXY/http_proxy) and NO_PROXY (or no_proxy).
+void proxy_from_environment(client_options& o);
 
 struct client_result {
   unsigned status = 0;      // 0: no HTTP answer; `error` says why

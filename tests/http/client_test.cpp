@@ -2,7 +2,11 @@
 // HTTP, and `openssl s_server` with a certificate made for the test for TLS.
 #include "gateway/http/client.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,6 +81,94 @@ struct local_server {
     thread.join();
   }
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port) + path; }
+};
+
+// A CONNECT proxy on 127.0.0.1, as an NGO network has: it tunnels to 127.0.0.1 whatever host
+// it is asked for (the tests ask for 127.0.0.2, which the client would not proxy if it were
+// 127.0.0.1), and keeps every CONNECT line it was sent.
+struct connect_proxy {
+  int fd = -1;
+  std::uint16_t port = 0;
+  std::atomic<bool> stop{false};
+  std::thread thread;
+  std::mutex mu;
+  std::vector<std::string> asked;
+
+  connect_proxy() {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::listen(fd, 8) == 0);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+    thread = std::thread([this] { serve(); });
+  }
+  ~connect_proxy() {
+    stop = true;
+    thread.join();
+    ::close(fd);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
+
+  void serve() {
+    std::vector<std::thread> tunnels;  // one a connection: a kept-alive tunnel holds its own
+    while (!stop) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      const int c = ::accept(fd, nullptr, nullptr);
+      if (c >= 0) tunnels.emplace_back([this, c] { tunnel(c); });
+    }
+    for (auto& t : tunnels) t.join();
+  }
+
+  void tunnel(int c) {
+    {
+      std::string head;
+      char buf[4096];
+      while (head.find("\r\n\r\n") == std::string::npos) {
+        const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        head.append(buf, static_cast<std::size_t>(n));
+      }
+      const std::string line = head.substr(0, head.find("\r\n"));
+      {
+        std::lock_guard lock(mu);
+        asked.push_back(line);
+      }
+      // "CONNECT 127.0.0.2:PORT HTTP/1.1": tunnel to 127.0.0.1:PORT.
+      const auto colon = line.rfind(':');
+      const int target_port = std::atoi(line.c_str() + colon + 1);
+      const int up = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      a.sin_port = htons(static_cast<std::uint16_t>(target_port));
+      if (line.rfind("CONNECT ", 0) != 0 || ::connect(up, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        const std::string no = "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n";
+        ::send(c, no.data(), no.size(), MSG_NOSIGNAL);
+        ::close(up);
+        ::close(c);
+        return;
+      }
+      const std::string ok = "HTTP/1.1 200 Connection established\r\n\r\n";
+      ::send(c, ok.data(), ok.size(), MSG_NOSIGNAL);
+      // Relay both ways until either side closes.
+      for (bool open = true; open && !stop;) {
+        pollfd both[2] = {{c, POLLIN, 0}, {up, POLLIN, 0}};
+        if (::poll(both, 2, 50) <= 0) continue;
+        for (int i = 0; i < 2 && open; ++i) {
+          if (!(both[i].revents & (POLLIN | POLLHUP))) continue;
+          const ssize_t n = ::recv(both[i].fd, buf, sizeof buf, 0);
+          open = n > 0 && ::send(both[1 - i].fd, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL) == n;
+        }
+      }
+      ::close(up);
+      ::close(c);
+    }
+  }
 };
 
 http::client_result call(http::client& c, core::http_call req) {
@@ -193,4 +285,41 @@ TEST_CASE("http client: at most max_per_host connections to one host; the rest w
   CHECK(most_at_once(1) == 1);
   CHECK(most_at_once(2) == 2);
   CHECK(most_at_once(16) > 2);  // the limit is what holds them back
+}
+
+TEST_CASE("http client: through a CONNECT proxy, except hosts in no_proxy and this machine", "[http]") {
+  local_server s;
+  connect_proxy proxy;
+  http::client_options o;
+  o.proxy = proxy.url();
+  o.total_timeout = std::chrono::milliseconds(2000);
+  http::client c(o);
+  const std::string far = "http://127.0.0.2:" + std::to_string(s.port) + "/echo";
+  const auto r = call(c, {"POST", far, {{"X-Test", "tunnel"}}, "hello"});
+  CHECK(r.status == 201);
+  CHECK(r.body == "hello|tunnel\n");
+  {
+    std::lock_guard lock(proxy.mu);
+    REQUIRE(proxy.asked.size() == 1);
+    CHECK(proxy.asked[0] == "CONNECT 127.0.0.2:" + std::to_string(s.port) + " HTTP/1.1");
+  }
+  // This machine is reached directly.
+  CHECK(call(c, {"POST", s.url("/echo"), {}, "x"}).status == 201);
+  // So is a host in no_proxy (127.0.0.2 has nobody listening: the direct attempt is refused).
+  http::client_options direct = o;
+  direct.no_proxy = "example.org, 127.0.0.2";
+  http::client d(direct);
+  const auto refused = call(d, {"POST", far, {}, "x"});
+  CHECK(refused.no_connection);
+  CHECK_THAT(refused.error, Catch::Contains("cannot connect to 127.0.0.2"));
+  {
+    std::lock_guard lock(proxy.mu);
+    CHECK(proxy.asked.size() == 1);
+  }
+  // A proxy that will not connect says so.
+  http::client_options to_nowhere = o;
+  http::client n(to_nowhere);
+  const auto no = call(n, {"POST", "http://127.0.0.2:9/echo", {}, "x"});
+  CHECK(no.no_connection);
+  CHECK_THAT(no.error, Catch::Contains("would not connect to 127.0.0.2:9: 502"));
 }
