@@ -125,49 +125,47 @@ struct connect_proxy {
   }
 
   void tunnel(int c) {
+    std::string head;
+    char buf[4096];
+    while (head.find("\r\n\r\n") == std::string::npos) {
+      const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      head.append(buf, static_cast<std::size_t>(n));
+    }
+    const std::string line = head.substr(0, head.find("\r\n"));
     {
-      std::string head;
-      char buf[4096];
-      while (head.find("\r\n\r\n") == std::string::npos) {
-        const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        head.append(buf, static_cast<std::size_t>(n));
-      }
-      const std::string line = head.substr(0, head.find("\r\n"));
-      {
-        std::lock_guard lock(mu);
-        asked.push_back(line);
-      }
-      // "CONNECT 127.0.0.2:PORT HTTP/1.1": tunnel to 127.0.0.1:PORT.
-      const auto colon = line.rfind(':');
-      const int target_port = std::atoi(line.c_str() + colon + 1);
-      const int up = ::socket(AF_INET, SOCK_STREAM, 0);
-      sockaddr_in a{};
-      a.sin_family = AF_INET;
-      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      a.sin_port = htons(static_cast<std::uint16_t>(target_port));
-      if (line.rfind("CONNECT ", 0) != 0 || ::connect(up, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        const std::string no = "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n";
-        ::send(c, no.data(), no.size(), MSG_NOSIGNAL);
-        ::close(up);
-        ::close(c);
-        return;
-      }
-      const std::string ok = "HTTP/1.1 200 Connection established\r\n\r\n";
-      ::send(c, ok.data(), ok.size(), MSG_NOSIGNAL);
-      // Relay both ways until either side closes.
-      for (bool open = true; open && !stop;) {
-        pollfd both[2] = {{c, POLLIN, 0}, {up, POLLIN, 0}};
-        if (::poll(both, 2, 50) <= 0) continue;
-        for (int i = 0; i < 2 && open; ++i) {
-          if (!(both[i].revents & (POLLIN | POLLHUP))) continue;
-          const ssize_t n = ::recv(both[i].fd, buf, sizeof buf, 0);
-          open = n > 0 && ::send(both[1 - i].fd, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL) == n;
-        }
-      }
+      std::lock_guard lock(mu);
+      asked.push_back(line);
+    }
+    // "CONNECT 127.0.0.2:PORT HTTP/1.1": tunnel to 127.0.0.1:PORT.
+    const auto colon = line.rfind(':');
+    const int target_port = std::atoi(line.c_str() + colon + 1);
+    const int up = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<std::uint16_t>(target_port));
+    if (line.rfind("CONNECT ", 0) != 0 || ::connect(up, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+      const std::string no = "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n";
+      ::send(c, no.data(), no.size(), MSG_NOSIGNAL);
       ::close(up);
       ::close(c);
+      return;
     }
+    const std::string ok = "HTTP/1.1 200 Connection established\r\n\r\n";
+    ::send(c, ok.data(), ok.size(), MSG_NOSIGNAL);
+    // Relay both ways until either side closes.
+    for (bool open = true; open && !stop;) {
+      pollfd both[2] = {{c, POLLIN, 0}, {up, POLLIN, 0}};
+      if (::poll(both, 2, 50) <= 0) continue;
+      for (int i = 0; i < 2 && open; ++i) {
+        if (!(both[i].revents & (POLLIN | POLLHUP))) continue;
+        const ssize_t n = ::recv(both[i].fd, buf, sizeof buf, 0);
+        open = n > 0 && ::send(both[1 - i].fd, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL) == n;
+      }
+    }
+    ::close(up);
+    ::close(c);
   }
 };
 
