@@ -87,51 +87,15 @@ struct local_server {
 // it is asked for (the tests ask for 127.0.0.2, which the client would not proxy if it were
 // 127.0.0.1), and keeps every CONNECT line it was sent.
 struct connect_proxy {
-  int fd = -1;
-  std::uint16_t port = 0;
-  std::atomic<bool> stop{false};
-  std::thread thread;
   std::mutex mu;
   std::vector<std::string> asked;
+  test::tcp_peer peer{[this](int c) { tunnel(c); }};  // last: it calls tunnel() until destroyed first
 
-  connect_proxy() {
-    fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::listen(fd, 8) == 0);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    port = ntohs(a.sin_port);
-    thread = std::thread([this] { serve(); });
-  }
-  ~connect_proxy() {
-    stop = true;
-    thread.join();
-    ::close(fd);
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
-
-  void serve() {
-    std::vector<std::thread> tunnels;  // one a connection: a kept-alive tunnel holds its own
-    while (!stop) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      const int c = ::accept(fd, nullptr, nullptr);
-      if (c >= 0) tunnels.emplace_back([this, c] { tunnel(c); });
-    }
-    for (auto& t : tunnels) t.join();
-  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(peer.port()); }
 
   void tunnel(int c) {
-    std::string head;
+    const std::string head = test::read_head(c);
     char buf[4096];
-    while (head.find("\r\n\r\n") == std::string::npos) {
-      const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      head.append(buf, static_cast<std::size_t>(n));
-    }
     const std::string line = head.substr(0, head.find("\r\n"));
     {
       std::lock_guard lock(mu);
@@ -155,7 +119,7 @@ struct connect_proxy {
     const std::string ok = "HTTP/1.1 200 Connection established\r\n\r\n";
     ::send(c, ok.data(), ok.size(), MSG_NOSIGNAL);
     // Relay both ways until either side closes.
-    for (bool open = true; open && !stop;) {
+    for (bool open = true; open && !peer.stopping();) {
       pollfd both[2] = {{c, POLLIN, 0}, {up, POLLIN, 0}};
       if (::poll(both, 2, 50) <= 0) continue;
       for (int i = 0; i < 2 && open; ++i) {

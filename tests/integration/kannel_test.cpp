@@ -4,9 +4,6 @@
 // air. Persian arrives as UCS-2 (as real phones send it), Paygham's Persian reply must leave
 // in UCS-2, whole, and nothing but Paygham's own replies may reach the sink.
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -32,68 +29,33 @@ constexpr const char* smsbox = "/usr/sbin/smsbox";
 // GET to the send-url; the sink answers "Sent." and keeps the decoded query.
 class smsc_sink {
  public:
-  smsc_sink() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    const int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 16) != 0) {
-      throw std::runtime_error("sink: cannot listen");
-    }
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~smsc_sink() {
-    stop_ = true;
-    thread_.join();
-    ::close(fd_);
-  }
-  int port() const { return port_; }
+  int port() const { return peer_.port(); }
   std::vector<core::form> received() {
     std::lock_guard lock(mu_);
     return got_;
   }
 
  private:
-  void serve() {
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      const int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) continue;
-      std::string head;
-      char buf[4096];
-      while (head.find("\r\n\r\n") == std::string::npos) {
-        const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        head.append(buf, static_cast<std::size_t>(n));
+  void take(int c) {
+    const std::string head = read_head(c);
+    // "GET /mt?username=…&text=… HTTP/1.1"
+    const auto q = head.find('?');
+    const auto end = head.find(' ', q == std::string::npos ? 0 : q);
+    if (q != std::string::npos && end != std::string::npos && q < end) {
+      if (auto f = core::parse_form(head.substr(q + 1, end - q - 1))) {
+        std::lock_guard lock(mu_);
+        got_.push_back(std::move(f).value());
       }
-      // "GET /mt?username=…&text=… HTTP/1.1"
-      const auto q = head.find('?');
-      const auto end = head.find(' ', q == std::string::npos ? 0 : q);
-      if (q != std::string::npos && end != std::string::npos && q < end) {
-        if (auto f = core::parse_form(head.substr(q + 1, end - q - 1))) {
-          std::lock_guard lock(mu_);
-          got_.push_back(std::move(f).value());
-        }
-      }
-      const std::string reply = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n"
-                                "Connection: close\r\n\r\nSent.";
-      ::send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
-      ::close(c);
     }
+    const std::string reply = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n"
+                              "Connection: close\r\n\r\nSent.";
+    ::send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
+    ::close(c);
   }
 
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
   std::mutex mu_;
   std::vector<core::form> got_;
+  tcp_peer peer_{[this](int c) { take(c); }};  // last: it calls take() until destroyed first
 };
 
 template <class Pred>

@@ -4,8 +4,11 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -124,6 +127,30 @@ void stop_child(pid_t pid);
 
 // True once something accepts TCP connections on 127.0.0.1:port, false after `timeout`.
 bool wait_for_port(int port, std::chrono::milliseconds timeout);
+
+// What a peer read from `fd` up to the end of an HTTP head ("\r\n\r\n"), or until it closed.
+std::string read_head(int fd);
+
+// A TCP peer a test plays itself on 127.0.0.1 and an ephemeral port (an SMSC sink, a proxy):
+// each accepted connection runs `handle(fd)` on a thread of its own, which must close the fd.
+// The destructor stops accepting and joins every connection's thread (handlers that loop check
+// stopping()).
+class tcp_peer {
+ public:
+  explicit tcp_peer(std::function<void(int fd)> handle);
+  ~tcp_peer();
+  tcp_peer(const tcp_peer&) = delete;
+  tcp_peer& operator=(const tcp_peer&) = delete;
+  int port() const { return port_; }
+  bool stopping() const { return stop_; }
+
+ private:
+  std::function<void(int)> handle_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
 
 // A TCP port on 127.0.0.1 that was free a moment ago (for a server whose public URL must be
 // known before it starts).
