@@ -441,7 +441,6 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
     case text::global_word::stop:
       // Opting out holds at once for everything queued or waiting (R-S5).
       tx.set_opted_out(who.id, true);
-      tx.expire_waiting_sms_runs(who.id);
       key = flow::keys::opted_out;
       even_if_opted_out = true;
       break;

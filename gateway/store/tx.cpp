@@ -145,6 +145,7 @@ void tx::set_opted_out(std::int64_t contact_id, bool opted_out) {
   u.bind(1, now_);
   u.bind(2, contact_id);
   record_moved(u, "cancelled", "opt-out");
+  expire_waiting_sms_runs(contact_id);
 }
 
 void tx::opt_out_recipient(std::int64_t message_id) {
@@ -154,7 +155,6 @@ void tx::opt_out_recipient(std::int64_t message_id) {
   q.reset();
   if (contact == 0) return;
   set_opted_out(contact, true);
-  expire_waiting_sms_runs(contact);
 }
 
 void tx::set_contact_language(std::int64_t contact_id, std::string_view language) {

@@ -126,7 +126,8 @@ class tx {
   std::optional<contact> find_contact(std::int64_t contact_id);
   // Merges `fields` into the contact's fields.
   void set_contact_fields(std::int64_t contact_id, const std::map<std::string, std::string>& fields);
-  // STOP / START (R-S5). Opting out cancels every message still waiting to go to the contact.
+  // STOP / START (R-S5). Opting out cancels every message still waiting to go to the contact,
+  // and ends the SMS runs waiting for their reply.
   void set_opted_out(std::int64_t contact_id, bool opted_out);
   // The person a message was for stopped messages at the aggregator (Twilio 21610, …): opted
   // out here too, so nothing else is queued or tried for them.
