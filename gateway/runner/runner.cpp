@@ -433,8 +433,8 @@ std::string runner::try_again_text() const {
 }
 
 bool runner::global_keyword(store::tx& tx, const content& c, const store::contact& who,
-                            const core::inbound_sms& sms, sms_outcome& result) const {
-  const text::global_word said = text::read_global(text::normalize(sms.text), c.keywords);
+                            const core::inbound_sms& sms, std::string_view typed, sms_outcome& result) const {
+  const text::global_word said = text::read_global(typed, c.keywords);
   std::string_view key;
   bool even_if_opted_out = false;
   switch (said) {
@@ -479,8 +479,8 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
 }
 
 bool runner::language_change(store::tx& tx, const content& c, store::contact& who,
-                             const core::inbound_sms& sms, sms_outcome& result) const {
-  const auto n = text::read_language_change(text::normalize(sms.text), c.hints);
+                             const core::inbound_sms& sms, std::string_view typed, sms_outcome& result) const {
+  const auto n = text::read_language_change(typed, c.hints);
   if (!n || who.opted_out || settings_.languages.empty()) return false;
   std::string body;
   if (*n >= 1 && static_cast<std::size_t>(*n) <= settings_.languages.size()) {
@@ -519,8 +519,9 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     s.who.language = text::guess_language(sms.text, offered, c->hints);
     if (!s.who.language.empty()) tx.set_contact_language(s.who.id, s.who.language);
   }
-  if (language_change(tx, *c, s.who, sms, result)) return result;
-  if (global_keyword(tx, *c, s.who, sms, result)) return result;
+  const std::string typed = text::normalize(sms.text);
+  if (language_change(tx, *c, s.who, sms, typed, result)) return result;
+  if (global_keyword(tx, *c, s.who, sms, typed, result)) return result;
   s.ctx = context_for(*c, flow::medium::sms, s.who, tx.now());
   const flow::definition* by_keyword = c->flows.by_keyword(sms.text);
   const auto start = [&](const flow::definition* f) {

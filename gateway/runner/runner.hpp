@@ -148,11 +148,12 @@ class runner {
   void settle(store::tx& tx, step& s) const;
   // Writes the run, its contact fields, its timeout job and (over SMS) its messages.
   std::size_t commit(store::tx& tx, step& s) const;
+  // `typed` is the SMS's text normalised (text::normalize), once for both readers.
   bool global_keyword(store::tx& tx, const content& c, const store::contact& who,
-                      const core::inbound_sms& sms, sms_outcome& result) const;
+                      const core::inbound_sms& sms, std::string_view typed, sms_outcome& result) const;
   // "زبان": the list of languages by SMS; "زبان ۲": the second one, remembered.
   bool language_change(store::tx& tx, const content& c, store::contact& who,
-                       const core::inbound_sms& sms, sms_outcome& result) const;
+                       const core::inbound_sms& sms, std::string_view typed, sms_outcome& result) const;
   // A text the gateway itself sends (common.*) in the contact's language, {emergency} filled.
   std::string say(const content& c, std::string_view key, const store::contact& who) const;
 
