@@ -111,7 +111,7 @@ int simulate(const simulate_options& o) {
       });
     }
     const text::screen_limits limits = cfg.ussd_profiles.at("default");
-    const std::string zone = run.time_zone(store::contact{0, phone.value(), "", {}, false});
+    const std::string zone = run.time_zone(phone.value());
     std::int64_t seen = 0;
     const auto show_messages = [&] {
       for (const auto& m : reader.outbound_after(seen)) {

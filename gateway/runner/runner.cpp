@@ -172,7 +172,7 @@ flow::context runner::context_for(const content& c, flow::medium via, const stor
   ctx.langs = languages_for(who.language);
   ctx.texts = &c.texts;
   ctx.words = &c.words;
-  ctx.timezone = time_zone(who);
+  ctx.timezone = time_zone(who.phone);
   ctx.region = settings_.region;
   ctx.now_ms = now;
   ctx.contact = who.fields;
@@ -180,10 +180,10 @@ flow::context runner::context_for(const content& c, flow::medium via, const stor
   return ctx;
 }
 
-std::string runner::time_zone(const store::contact& who) const {
+std::string runner::time_zone(std::string_view e164) const {
   // A number's own country, when it has one zone (+98 Tehran, +93 Kabul): a person who moved
   // home has their clock with them.
-  const std::string region = phone::region_of(who.phone);
+  const std::string region = phone::region_of(e164);
   thread_local std::map<std::string, std::string> zones;
   auto it = zones.find(region);
   if (it == zones.end()) it = zones.emplace(region, text::country_zone(region)).first;
@@ -193,7 +193,7 @@ std::string runner::time_zone(const store::contact& who) const {
 std::string runner::say(const content& c, std::string_view key, const store::contact& who) const {
   const text::entry* e = c.texts.resolve(key, languages_for(who.language));
   if (!e) return {};
-  const text::formatter fmt(e->lang, time_zone(who));
+  const text::formatter fmt(e->lang, time_zone(who.phone));
   return text::render(
       e->text,
       [&](std::string_view name) -> std::optional<std::string> {
@@ -254,7 +254,7 @@ std::size_t runner::commit(store::tx& tx, step& s) const {
   if (!sms) return 0;
   // A reply goes at once; what nobody is waiting for waits for the contact's morning (R-S8).
   const core::unix_ms not_before =
-      s.unprompted ? text::after_quiet_hours(tx.now(), time_zone(s.who), settings_.quiet_from, settings_.quiet_to) : 0;
+      s.unprompted ? text::after_quiet_hours(tx.now(), time_zone(s.who.phone), settings_.quiet_from, settings_.quiet_to) : 0;
   for (auto& body : s.out.messages) {
     store::new_message m{s.r.channel_id, s.who.id, s.r.id, s.who.phone, std::move(body), core::priority::reply};
     m.not_before = not_before;

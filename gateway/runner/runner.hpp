@@ -125,8 +125,8 @@ class runner {
   // The short END for a hop that could not be answered in time (R-U5).
   std::string try_again_text() const;
 
-  // A contact's time zone: its number's country's when it has one, else settings.timezone.
-  std::string time_zone(const store::contact& who) const;
+  // A number's time zone: its country's when it has one, else settings.timezone.
+  std::string time_zone(std::string_view e164) const;
 
  private:
   struct step;  // one run being stepped (runner.cpp)
