@@ -43,7 +43,8 @@ struct outbox::lane {
   }
   bool breaker_open() const { return clock_type::now() < open_until; }
   // Half-open: the breaker's time is up after repeated failures; one probe at a time.
-  bool probing() const { return connection_failures >= d.breaker_threshold; }
+  // After the breaker or a pause opens, one message at a time until a send goes through.
+  bool probing() const { return connection_failures >= d.breaker_threshold || misconfigured; }
 };
 
 outbox::outbox(store::writer& w, std::vector<const channels::channel*> channels, http::client* client,
@@ -258,7 +259,6 @@ void outbox::pause(lane& l, const channels::send_result& r) {
     }
   }
   l.open_until = clock_type::now() + std::chrono::milliseconds(l.d.misconfigured_pause_ms);
-  l.connection_failures = std::max(l.connection_failures, l.d.breaker_threshold);  // then one probe
 }
 
 std::int64_t outbox::backoff_ms(const lane& l, int attempt, std::int64_t at_least) {
