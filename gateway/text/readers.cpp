@@ -162,19 +162,20 @@ keywords::keywords(std::vector<std::string> stop_words, std::vector<std::string>
       polite(prepare_polite(std::move(polite_words))) {}
 
 global_word read_global(std::string_view normalized, const keywords& k) {
-  // The message without its punctuation and polite words, word by word.
+  // The message without its punctuation and polite words, word by word (each word without
+  // punctuation of its own: "stop," is "stop").
   std::vector<std::string_view> w = words_of(strip_punctuation(normalized));
+  for (auto& x : w) x = strip_punctuation(x);
   bool dropped = true;
   while (dropped && w.size() > 1) {
     dropped = false;
     for (const auto& np : k.polite.normalized) {
       const std::vector<std::string_view> pw = words_of(np);
       if (pw.empty() || pw.size() >= w.size()) continue;
-      if (std::equal(pw.begin(), pw.end(), w.begin(), [](auto a, auto b) { return a == strip_punctuation(b); })) {
+      if (std::equal(pw.begin(), pw.end(), w.begin())) {
         w.erase(w.begin(), w.begin() + static_cast<std::ptrdiff_t>(pw.size()));
         dropped = true;
-      } else if (std::equal(pw.begin(), pw.end(), w.end() - static_cast<std::ptrdiff_t>(pw.size()),
-                            [](auto a, auto b) { return a == strip_punctuation(b); })) {
+      } else if (std::equal(pw.begin(), pw.end(), w.end() - static_cast<std::ptrdiff_t>(pw.size()))) {
         w.erase(w.end() - static_cast<std::ptrdiff_t>(pw.size()), w.end());
         dropped = true;
       }
@@ -183,14 +184,13 @@ global_word read_global(std::string_view normalized, const keywords& k) {
   }
   if (w.empty()) return global_word::none;
   std::string whole;
-  for (const auto& x : w) whole += (whole.empty() ? "" : " ") + std::string(strip_punctuation(x));
+  for (const auto& x : w) whole += (whole.empty() ? "" : " ") + std::string(x);
   if (listed(whole, k.stop)) return global_word::stop;
   if (listed(whole, k.start)) return global_word::start;
   if (listed(whole, k.help)) return global_word::help;
   // Two words, one of them a stop word: "stop it", «لغو کن», and verb-last Pashto «پیغامونه ودروئ».
   if (w.size() == 2) {
-    for (const auto& x : w) {
-      const std::string_view word = strip_punctuation(x);
+    for (const auto& word : w) {
       if (!all_digits(word) && listed(word, k.stop)) return global_word::ask_stop;
     }
   }
