@@ -290,14 +290,15 @@ struct answer {
 const choice* by_label(const std::vector<choice>& opts, const std::string& typed, const context& ctx) {
   const std::string_view said = text::strip_punctuation(typed);
   if (said.empty()) return nullptr;
-  const bool one_word = said.find(' ') == std::string_view::npos;
+  // A word is looked for only when it is one, of three letters or more.
+  const bool by_word = said.find(' ') == std::string_view::npos && core::decode_utf8(said).size() >= 3;
   const choice* found = nullptr;
   for (const auto& c : opts) {
     const text::entry* e = c.literal ? nullptr : ctx.texts->resolve(c.label, ctx.langs);
     const std::string label = text::normalize(c.literal ? c.label : e ? e->text : "");
     const std::string_view shown = text::strip_punctuation(label);
     if (shown == said) return &c;
-    if (!one_word || core::decode_utf8(said).size() < 3) continue;
+    if (!by_word) continue;
     bool has = false;
     for (std::size_t at = shown.find(said); at != std::string_view::npos; at = shown.find(said, at + 1)) {
       const std::size_t end = at + said.size();
