@@ -124,9 +124,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
       if (check.result != text::screen_check::too_long) continue;
       problems.push_back(c.templates_dir + "/" + lang + ".yaml: " + what + " after a bad reply, with '" +
                          std::string(flow::keys::invalid) + "' above it, makes a USSD screen of " +
-                         std::to_string(check.units) +
-                         (check.enc == text::encoding::gsm7 ? " septets" : " UCS-2 units") + ", over the limit of " +
-                         std::to_string(check.limit) + "; shorten its texts");
+                         text::over_the_limit(check) + "; shorten its texts");
     }
   }
   // A yes/no question must never be answerable by an opt-out word (R-S6).

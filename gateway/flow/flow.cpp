@@ -209,14 +209,10 @@ void flow_set::check_screens(const text::catalog& texts, const std::vector<std::
         }
         if (paged) screen += "\n" + option_number(98, lang) + " " + longest("common.more");
         if (n.kind == node_kind::ask && id != f->start) screen += "\n" + option_number(0, lang) + " " + longest("common.back");
-        const auto size = [](const text::screen_check& c) {
-          return std::to_string(c.units) + (c.enc == text::encoding::gsm7 ? " septets" : " UCS-2 units") +
-                 ", over the limit of " + std::to_string(c.limit);
-        };
         const auto c = text::check_screen(lead + screen, limits);
         if (c.result == text::screen_check::too_long) {
           problems.push_back(n.where + ": " + (n.kind == node_kind::end ? "end '" : "question '") + id + "' in " +
-                             lang + " can make a USSD screen of " + size(c) +
+                             lang + " can make a USSD screen of " + text::over_the_limit(c) +
                              " (with the longest sample values); shorten its texts or split the question");
           continue;
         }
@@ -230,7 +226,7 @@ void flow_set::check_screens(const text::catalog& texts, const std::vector<std::
         const auto again = text::check_screen(longest(reason_key) + "\n" + screen, limits);
         if (again.result == text::screen_check::too_long) {
           problems.push_back(n.where + ": question '" + id + "' in " + lang + ", asked again after a bad reply with '" +
-                             reason_key + "' above it, makes a USSD screen of " + size(again) +
+                             reason_key + "' above it, makes a USSD screen of " + text::over_the_limit(again) +
                              "; shorten '" + reason_key + "' (templates/" + lang + ".yaml) or the question");
         }
       }

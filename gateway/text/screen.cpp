@@ -19,4 +19,9 @@ screen_check check_screen(std::string_view utf8, const screen_limits& limits) {
   return c;
 }
 
+std::string over_the_limit(const screen_check& c) {
+  return std::to_string(c.units) + (c.enc == encoding::gsm7 ? " septets" : " UCS-2 units") + ", over the limit of " +
+         std::to_string(c.limit);
+}
+
 }  // namespace paygham::text

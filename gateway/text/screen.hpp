@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "gateway/text/segments.hpp"
@@ -25,5 +26,8 @@ struct screen_check {
 };
 
 screen_check check_screen(std::string_view utf8, const screen_limits& limits);
+
+// "84 UCS-2 units, over the limit of 80" (or septets), for a lint message.
+std::string over_the_limit(const screen_check& c);
 
 }  // namespace paygham::text
