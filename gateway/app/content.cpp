@@ -86,7 +86,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   // Values the deployment gives every text; a text that names one the config does not set
   // would reach phones with "{emergency}" in it.
   std::vector<std::string> globals;
-  if (!c.defaults_.emergency_number.empty()) globals.emplace_back("emergency");
+  for (const auto& [name, value] : runner::gateway_values(runner_settings(c))) globals.push_back(name);
   bundle->flows.check_texts(bundle->texts, langs, globals, problems);
   for (const auto& lang : langs) {
     const auto* all = bundle->texts.keys_of(lang);

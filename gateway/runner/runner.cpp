@@ -133,8 +133,13 @@ struct runner::step {
 runner::runner(std::shared_ptr<const content> c, settings s, const actions::registry* actions)
     : content_(std::move(c)),
       settings_(std::move(s)),
-      actions_(actions ? actions : &actions::registry::builtin()) {
-  if (!settings_.emergency_number.empty()) gateway_values_.emplace("emergency", settings_.emergency_number);
+      gateway_values_(gateway_values(settings_)),
+      actions_(actions ? actions : &actions::registry::builtin()) {}
+
+std::map<std::string, std::string, std::less<>> gateway_values(const settings& s) {
+  std::map<std::string, std::string, std::less<>> values;
+  if (!s.emergency_number.empty()) values.emplace("emergency", s.emergency_number);
+  return values;
 }
 
 const flow::definition* content::pinned(std::string_view id, std::string_view hash) const {

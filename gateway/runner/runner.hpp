@@ -92,6 +92,10 @@ std::string draw_language_picker(const text::catalog& texts, const std::vector<s
 std::string draw_resume(const text::catalog& texts, const std::vector<std::string>& langs,
                         std::string_view reason);
 
+// What every text may name from the config, by name ("emergency" → {emergency}): for the
+// runner's texts and for lint, which refuses a name the config leaves unset.
+std::map<std::string, std::string, std::less<>> gateway_values(const settings& s);
+
 class runner {
  public:
   runner(std::shared_ptr<const content> c, settings s,
