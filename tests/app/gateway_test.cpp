@@ -4,7 +4,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <future>
 #include <stdexcept>
+#include <thread>
 
 #include "gateway/app/content.hpp"
 #include "gateway/channels/registry.hpp"
@@ -37,11 +39,26 @@ TEST_CASE("app: the gateway stops every part in order even when run() throws", "
   {
     auto g = make_gateway(dir);
     CHECK(g->listen() > 0);
-    // The outbox has started and queued its first store work (whose callback wakes the
-    // outbox) when the injected failure leaves run(); the destructor must still stop the
-    // server, the outbox, the client and then the writer, with every callback run while
-    // what it reaches exists (AddressSanitizer checks that in the asan build).
+    // Another connection holds the store's write lock for half a second, so the outbox's first
+    // store work (whose callback wakes the outbox) is still waiting when the injected failure
+    // leaves run(): the destructor must stop the server, the outbox and the client, then let
+    // the writer finish that work while the outbox it reaches still exists (AddressSanitizer
+    // checks that in the asan build).
+    std::promise<void> held;
+    std::thread holder([&] {
+      SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+      db.exec("BEGIN IMMEDIATE");
+      held.set_value();
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      db.exec("COMMIT");
+    });
+    held.get_future().wait();
     CHECK_THROWS_WITH(g->run([] { throw std::runtime_error("injected"); }), "injected");
+    const auto stopping = std::chrono::steady_clock::now();
+    g.reset();
+    holder.join();
+    // The destructor waited for the store to finish, rather than leaving work behind.
+    CHECK(std::chrono::steady_clock::now() - stopping >= std::chrono::milliseconds(300));
   }
   // The store was closed whole: it opens, checks out, and a new gateway serves on it.
   {
