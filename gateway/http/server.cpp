@@ -131,9 +131,10 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   }
 
   awaitable<void> refuse(tcp::socket socket) {
-    static constexpr std::string_view busy =
-        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain\r\n"
-        "Content-Length: 32\r\nConnection: close\r\n\r\ntoo many connections; retry soon";
+    static constexpr std::string_view body = "too many connections; retry soon";
+    static const std::string busy = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain\r\n"
+                                    "Content-Length: " + std::to_string(body.size()) +
+                                    "\r\nConnection: close\r\n\r\n" + std::string(body);
     beast::tcp_stream stream(std::move(socket));
     stream.expires_after(std::chrono::seconds(1));
     beast::error_code ec;
