@@ -19,6 +19,7 @@ constexpr const char* main_help =
     "commands:\n"
     "  serve      serve aggregator callbacks, the API and health checks\n"
     "  lint       check the config, flows and templates before they go live\n"
+    "  migrate    bring the store's schema up to this version, then exit\n"
     "  segments   how a text travels as SMS: encoding, length and parts\n"
     "  simulate   walk a flow as a phone would, in the terminal\n"
     "\n"
@@ -49,6 +50,18 @@ constexpr const char* lint_help =
     "  --format json   one JSON object on stdout, for editors: {\"ok\", \"problems\": [{\"file\",\n"
     "                  \"line\", \"column\", \"message\"}], \"warnings\": […], \"flows\", \"languages\",\n"
     "                  \"channels\"}\n"
+    "  --help          this text\n";
+
+constexpr const char* migrate_help =
+    "usage: paygham migrate [--config FILE]\n"
+    "\n"
+    "Applies the store migrations this version has and the database lacks (store.backend:\n"
+    "sqlite or postgresql), one at a time under a lock, so nodes starting together or an\n"
+    "operator upgrading ahead of them never race. `paygham serve` does the same at start;\n"
+    "run this to upgrade before the nodes. Prints the schema version.\n"
+    "\n"
+    "options:\n"
+    "  --config FILE   the config file (default config/paygham.yaml)\n"
     "  --help          this text\n";
 
 constexpr const char* segments_help =
@@ -203,7 +216,10 @@ int run_cli(int argc, char** argv) {
     }
     return segments(text, smart);
   }
-  const char* help = command == "serve" ? serve_help : command == "lint" ? lint_help : nullptr;
+  const char* help = command == "serve"     ? serve_help
+                     : command == "lint"    ? lint_help
+                     : command == "migrate" ? migrate_help
+                                            : nullptr;
   if (!help) {
     std::cerr << "paygham: unknown command '" << command << "'\n\n" << main_help;
     return exit_usage;
@@ -217,10 +233,11 @@ int run_cli(int argc, char** argv) {
     std::cerr << "paygham " << command << ": " << p.error << "\n\n" << help;
     return exit_usage;
   }
-  if (command == "serve" && p.format != "text") {
-    std::cerr << "paygham serve: unknown option '--format'\n\n" << help;
+  if (command != "lint" && p.format != "text") {
+    std::cerr << "paygham " << command << ": unknown option '--format'\n\n" << help;
     return exit_usage;
   }
+  if (command == "migrate") return migrate(p.config);
   return command == "serve" ? serve(p.config) : lint(p.config, p.format == "json");
 }
 

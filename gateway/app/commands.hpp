@@ -21,6 +21,9 @@ int serve(const std::string& config_path);
 // stderr or (json) as one object on stdout.
 int lint(const std::string& config_path, bool json = false);
 
+// `paygham migrate`: applies the store's missing migrations and prints the schema version.
+int migrate(const std::string& config_path);
+
 struct simulate_options {
   std::string config = "config/paygham.yaml";
   std::string phone;

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <unistd.h>
 #include <set>
 
 #include "gateway/core/duration.hpp"
@@ -115,9 +116,44 @@ void read_server(config_reader& cr, const YAML::Node& n, config& c) {
 
 void read_store(config_reader& cr, const YAML::Node& n, config& c) {
   auto& r = cr.raw();
-  if (!n.IsDefined() || !r.expect_map(n, "store", {"path", "synchronous", "max_queue"})) return;
+  if (!n.IsDefined() ||
+      !r.expect_map(n, "store", {"backend", "path", "url", "node", "lease", "retention", "synchronous", "max_queue"})) {
+    return;
+  }
   if (auto q = r.integer(n, "max_queue", "store", 1, 10'000'000)) c.store.max_queue = static_cast<std::size_t>(*q);
+  if (auto b = cr.text(n, "backend", "store")) {
+    if (*b == "sqlite") {
+      c.store.engine = store::backend::sqlite;
+    } else if (*b == "postgresql") {
+      c.store.engine = store::backend::postgresql;
+    } else {
+      r.problem(n["backend"], "'store.backend' must be sqlite or postgresql");
+    }
+  }
   if (auto p = cr.text(n, "path", "store")) c.store.path = cr.path_value(*p);
+  if (auto u = cr.text(n, "url", "store")) c.store.url = *u;
+  if (c.store.engine == store::backend::postgresql) {
+    if (n["path"].IsDefined()) r.problem(n["path"], "'store.path' is for sqlite; PostgreSQL is reached by 'store.url'");
+    if (c.store.url.empty()) {
+      r.problem(n["url"].IsDefined() ? n["url"] : n,
+                "'store.url' is empty: PostgreSQL needs a URL such as postgresql://paygham@db/paygham "
+                "(put the password in an environment variable: url: ${PAYGHAM_DB_URL})");
+    }
+  } else if (n["url"].IsDefined()) {
+    r.problem(n["url"], "'store.url' is for backend: postgresql (add it, or remove the url)");
+  }
+  if (auto id = cr.text(n, "node", "store")) {
+    if (id->empty() || id->size() > 64) {
+      r.problem(n["node"], "'store.node' must be a name of 1 to 64 characters, unique among the nodes");
+    } else {
+      c.store.node_id = *id;
+    }
+  }
+  std::chrono::milliseconds lease(c.store.lease_ms), retention(c.store.retention_ms);
+  cr.duration(n, "lease", "store", lease);
+  cr.duration(n, "retention", "store", retention);
+  c.store.lease_ms = lease.count();
+  c.store.retention_ms = retention.count();
   if (auto s = cr.text(n, "synchronous", "store")) {
     if (*s == "full") {
       c.store.sync = store::synchronous::full;
@@ -127,6 +163,13 @@ void read_store(config_reader& cr, const YAML::Node& n, config& c) {
       r.problem(n["synchronous"], "'store.synchronous' must be full or normal");
     }
   }
+}
+
+// The machine's name: unique among the nodes of one database, and the same after a restart.
+std::string default_node_id() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "node";
+  return name;
 }
 
 bool valid_clock(std::string_view hhmm) {
@@ -290,6 +333,7 @@ core::result<config> load_config(const std::string& path) {
   config c;
   c.file = path;
   c.store.path = cr.path_value("../var/paygham.db");
+  c.store.node_id = default_node_id();
   c.flows_dir = cr.path_value("../flows");
   c.templates_dir = cr.path_value("../templates");
   c.lexicon_dir = cr.path_value("../lexicon");

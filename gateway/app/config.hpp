@@ -13,7 +13,7 @@
 #include "gateway/core/clock.hpp"
 #include "gateway/core/result.hpp"
 #include "gateway/http/server.hpp"
-#include "gateway/store/database.hpp"
+#include "gateway/store/options.hpp"
 #include "gateway/text/screen.hpp"
 
 namespace paygham::app {

@@ -38,15 +38,15 @@ struct gateway::parts {
   parts(const config& c, std::shared_ptr<runner::content> content, std::vector<std::unique_ptr<channels::channel>> chs)
       : cfg(c),
         channels(std::move(chs)),
-        writer(cfg.store),
-        reader(cfg.store),
+        writer(store::open_writer(cfg.store)),
+        reader(store::open_reader(cfg.store)),
         settings(runner_settings(cfg)),
         run(std::move(content), settings),
         client(client_options_for(cfg)),
         // What polling finds in an aggregator's inbox is stored like a callback's SMS.
-        outbox(writer, pointers(channels), &client, &metrics,
+        outbox(*writer, pointers(channels), &client, &metrics,
                [this](const channels::callback& found) { store_polled(found); }),
-        services{writer,
+        services{*writer,
                  run,
                  outbox,
                  metrics,
@@ -54,7 +54,7 @@ struct gateway::parts {
                  [this]() -> std::string {
                    {
                      std::lock_guard lock(reader_mu);
-                     if (!reader.healthy()) return "store not answering";
+                     if (!reader->healthy()) return "store not answering";
                    }
                    if (run.current()->flows.size() == 0) return "no flows loaded";
                    return {};
@@ -66,7 +66,7 @@ struct gateway::parts {
 
   void store_polled(const channels::callback& found) {
     auto sms = std::make_shared<std::vector<core::inbound_sms>>(found.sms);
-    writer.submit([this, sms](store::tx& tx) {
+    writer->submit([this, sms](store::tx& tx) {
       for (const auto& m : *sms) run.apply_sms(tx, m);
     }, [this](std::exception_ptr err) {
       if (!err) outbox.wake();
@@ -75,8 +75,8 @@ struct gateway::parts {
 
   config cfg;
   std::vector<std::unique_ptr<channels::channel>> channels;
-  store::writer writer;
-  store::reader reader;
+  std::unique_ptr<store::writer> writer;
+  std::unique_ptr<store::reader> reader;
   std::mutex reader_mu;  // the reader serves /metrics and /readyz from any io thread
   runner::settings settings;
   runner::runner run;
@@ -93,24 +93,29 @@ gateway::gateway(const config& cfg, std::shared_ptr<runner::content> content,
                  std::vector<std::unique_ptr<channels::channel>> channels)
     : p_(std::make_unique<parts>(cfg, std::move(content), std::move(channels))) {
   parts& p = *p_;
-  p.metrics.info("paygham_build_info", "The version of Paygham serving.", {{"version", PAYGHAM_VERSION}});
+  p.metrics.info("paygham_build_info", "The version of Paygham serving, the node and its store engine.",
+                 {{"version", PAYGHAM_VERSION},
+                  {"node", cfg.store.node_id},
+                  {"store", cfg.store.engine == store::backend::postgresql ? "postgresql" : "sqlite"}});
   p.metrics.gauge("paygham_outbox_depth", "Outbound messages queued, retrying or being sent.", [&p] {
     std::lock_guard lock(p.reader_mu);
-    return static_cast<double>(p.reader.outbox_depth());
+    return static_cast<double>(p.reader->outbox_depth());
   });
   p.metrics.gauge("paygham_messages_unconfirmed", "Messages sent with no final report by their channel's receipt deadline.",
                   [&p] {
                     std::lock_guard lock(p.reader_mu);
-                    return static_cast<double>(p.reader.unconfirmed());
+                    return static_cast<double>(p.reader->unconfirmed());
                   });
   p.metrics.gauge("paygham_store_commits", "Transactions the store writer committed (group commits).",
-                  [&p] { return static_cast<double>(p.writer.counters().groups); });
+                  [&p] { return static_cast<double>(p.writer->counters().groups); });
   p.metrics.gauge("paygham_store_items", "Work items (events, outbox rounds) the writer applied.",
-                  [&p] { return static_cast<double>(p.writer.counters().items); });
+                  [&p] { return static_cast<double>(p.writer->counters().items); });
   p.metrics.gauge("paygham_store_syncs", "WAL fdatasyncs made before acknowledging work.",
-                  [&p] { return static_cast<double>(p.writer.counters().syncs); });
+                  [&p] { return static_cast<double>(p.writer->counters().syncs); });
   p.metrics.gauge("paygham_store_checkpoints", "WAL checkpoints run off the writer's path.",
-                  [&p] { return static_cast<double>(p.writer.counters().checkpoints); });
+                  [&p] { return static_cast<double>(p.writer->counters().checkpoints); });
+  p.metrics.gauge("paygham_store_retries", "Work items run again after a deadlock with another node.",
+                  [&p] { return static_cast<double>(p.writer->counters().retries); });
   api::add_webhook_routes(p.routes, p.services);
   api::add_health_routes(p.routes, p.services);
   // Late USSD hops get their short END within 50 ms of the deadline.
@@ -120,7 +125,7 @@ gateway::gateway(const config& cfg, std::shared_ptr<runner::content> content,
     p.outbox.tick();
     if (p.ticking.exchange(true)) return;
     auto did = std::make_shared<runner::tick_outcome>();
-    p.writer.submit([&p, did](store::tx& t) { *did = p.run.tick(t); },
+    p.writer->submit([&p, did](store::tx& t) { *did = p.run.tick(t); },
                     [&p, did](std::exception_ptr err) {
                       p.ticking.store(false);
                       if (err) return core::log::error("tick.failed");
@@ -133,6 +138,15 @@ gateway::gateway(const config& cfg, std::shared_ptr<runner::content> content,
                     },
                     // A tick that moved a run asks for the disk itself (tx::require_disk).
                     store::durability::commit);
+  });
+  // Finished jobs and old delivery reports go after their retention, a batch a minute.
+  p.server.every(std::chrono::minutes(1), [&p] {
+    const auto retention = p.cfg.store.retention_ms;
+    p.writer->submit(
+        [retention](store::tx& t) {
+          if (const std::size_t n = t.prune(t.now() - retention, 5000)) core::log::info("store.pruned", {{"rows", n}});
+        },
+        nullptr, store::durability::commit);
   });
   p.server.handle_signals([&p] {
     std::vector<std::string> problems, warnings;
@@ -152,7 +166,7 @@ gateway::~gateway() {
   p_->server.stop();
   p_->outbox.stop();
   p_->client.stop();
-  p_->writer.stop();
+  p_->writer->stop();
 }
 
 std::uint16_t gateway::listen() { return p_->server.listen(); }

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "gateway/app/commands.hpp"
+#include "gateway/store/writer.hpp"
 #include "gateway/app/config.hpp"
 #include "gateway/app/content.hpp"
 #include "gateway/app/gateway.hpp"
@@ -16,6 +17,23 @@ void warn(const std::vector<std::string>& warnings) {
 }
 
 }  // namespace
+
+int migrate(const std::string& config_path) {
+  auto loaded = load_config(config_path);
+  if (!loaded) {
+    std::cerr << loaded.error() << "\n";
+    return exit_user_error;
+  }
+  const auto& so = loaded.value().store;
+  try {
+    const int version = store::migrate(so);
+    std::cout << "store " << so.describe() << ": schema version " << version << "\n";
+    return exit_ok;
+  } catch (const std::exception& e) {
+    std::cerr << "paygham migrate: " << e.what() << "\n";
+    return exit_user_error;
+  }
+}
 
 int serve(const std::string& config_path) {
   auto loaded = load_config(config_path);

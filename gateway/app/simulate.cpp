@@ -98,10 +98,14 @@ int simulate(const simulate_options& o) {
   {
     // A virtual clock: it starts now and moves only on ":wait".
     auto now = std::make_shared<std::atomic<core::unix_ms>>(start.value_or(core::now_ms()));
-    store::options so{(dir / "simulate.db").string(), store::synchronous::normal};
+    store::options so;
+    so.path = (dir / "simulate.db").string();
+    so.sync = store::synchronous::normal;
     so.clock = [now] { return now->load(); };
-    store::writer writer(so);
-    store::reader reader(so);
+    const auto owned_writer = store::open_writer(so);
+    const auto owned_reader = store::open_reader(so);
+    store::writer& writer = *owned_writer;
+    store::reader& reader = *owned_reader;
     auto settings = runner_settings(cfg);
     if (!o.lang.empty()) settings.languages.clear();
     runner::runner run(content, settings);

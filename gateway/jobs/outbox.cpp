@@ -16,6 +16,11 @@ using clock_type = std::chrono::steady_clock;
 
 // Claimed messages a channel may hold waiting for a rate token, beyond those in flight.
 constexpr std::size_t ready_extra = 8;
+// Every few ticks a node says it is alive, learns how many nodes share the channels' rates,
+// and takes back messages whose node died (their lease expired).
+constexpr unsigned lease_check_ticks = 3;
+// A node not heard from for this long no longer counts.
+constexpr std::int64_t node_window_ms = 10'000;
 
 }  // namespace
 
@@ -26,6 +31,7 @@ struct outbox::lane {
   std::deque<store::claimed_message> ready;  // claimed, waiting for a rate token
   bool claiming = false;
   bool again = false;                       // woken while claiming: claim again after
+  double rate = 1;                          // this node's share of the channel's rate
   double tokens = 1;
   clock_type::time_point refilled = clock_type::now();
   bool token_timer = false;
@@ -38,7 +44,7 @@ struct outbox::lane {
 
   void refill() {
     const auto now = clock_type::now();
-    tokens = std::min(std::max(1.0, d.rate), tokens + d.rate * std::chrono::duration<double>(now - refilled).count());
+    tokens = std::min(std::max(1.0, rate), tokens + rate * std::chrono::duration<double>(now - refilled).count());
     refilled = now;
   }
   bool breaker_open() const { return clock_type::now() < open_until; }
@@ -58,20 +64,40 @@ outbox::outbox(store::writer& w, std::vector<const channels::channel*> channels,
     auto l = std::make_unique<lane>();
     l->ch = ch;
     l->d = ch->delivery();
+    l->rate = l->d.rate;
     lanes_.push_back(std::move(l));
   }
 }
 
 outbox::~outbox() { stop(); }
 
-void outbox::start() {
+void outbox::start() { keep_leases(true); }
+
+void outbox::keep_leases(bool starting) {
+  auto nodes = std::make_shared<int>(1);
+  auto requeued = std::make_shared<std::size_t>(0);
   writer_.submit(
-      [](store::tx& tx) {
-        if (const std::size_t n = tx.requeue_in_flight()) {
-          core::log::warn("outbox.requeued_after_restart", {{"messages", n}});
-        }
+      [nodes, requeued, starting](store::tx& tx) {
+        *nodes = tx.heartbeat(node_window_ms);
+        *requeued = tx.requeue_in_flight(starting);
       },
-      [this](std::exception_ptr) { wake(); });
+      [this, nodes, requeued](std::exception_ptr err) {
+        if (err) {
+          core::log::error("outbox.lease_check_failed", {{"error", core::log::what(err)}});
+          return;
+        }
+        if (*requeued) core::log::warn("outbox.requeued", {{"messages", *requeued}});
+        share_rate(std::max(1, *nodes));
+        wake();
+      });
+}
+
+void outbox::share_rate(int nodes) {
+  std::lock_guard lock(mu_);
+  if (nodes != nodes_) core::log::info("outbox.nodes", {{"nodes", nodes}});
+  nodes_ = nodes;
+  // Every live node sends its share, so the channel as a whole keeps its configured rate.
+  for (auto& l : lanes_) l->rate = l->d.rate / nodes;
 }
 
 void outbox::stop() {
@@ -88,6 +114,7 @@ void outbox::wake() {
 void outbox::tick() {
   wake();  // retries that fell due
   if (!client_) return;
+  if (++ticks_ % lease_check_ticks == 0) keep_leases(false);
   for (auto& lp : lanes_) {
     lane& l = *lp;
     const auto deadline = l.d.receipt_deadline_ms;
@@ -163,7 +190,8 @@ void outbox::claim(lane& l, std::size_t n) {
         send_ready(l);
         if (again) pump(l);
       },
-      // A claim only moves messages to 'sending'; a crash puts them back (requeue_in_flight).
+      // A claim only moves messages to 'sending' under a lease; after a crash they go back when
+      // the lease expires, or at once when this node starts again (requeue_in_flight).
       store::durability::commit);
 }
 
@@ -182,7 +210,7 @@ void outbox::send_ready(lane& l) {
     if (!l.ready.empty() && l.in_flight < slots && !l.token_timer && !stopped_) {
       // Out of tokens: come back when the next one is there.
       l.token_timer = true;
-      const auto wait = std::chrono::milliseconds(static_cast<std::int64_t>((1 - l.tokens) / l.d.rate * 1000) + 1);
+      const auto wait = std::chrono::milliseconds(static_cast<std::int64_t>((1 - l.tokens) / l.rate * 1000) + 1);
       client_->after(wait, [this, &l] {
         {
           std::lock_guard inner(mu_);

@@ -1,7 +1,8 @@
 // The outbox sender: claims due messages from the store, hands them to their channel and
 // records each state change (docs/design.md).
 //
-// Per channel: at most `concurrency` sends in flight and `rate` a second (a token bucket);
+// Per channel: at most `concurrency` sends in flight and `rate` a second (a token bucket; with
+// several nodes on one database each sends rate / nodes, so the channel's rate holds);
 // messages are claimed in priority order (alert, reminder, reply, bulk), so an alert never
 // waits behind a broadcast for more than the sends already in flight. A transient failure
 // (429, 5xx, a timeout, no connection) is retried after a full-jitter exponential backoff
@@ -16,6 +17,7 @@
 // deliver locally (console) are delivered in the claiming transaction.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -52,11 +54,13 @@ class outbox {
          std::function<void(const channels::callback&)> on_inbound = nullptr);
   ~outbox();
 
-  // Puts messages left 'sending' by a crashed process back in line, then starts draining.
+  // Puts messages left 'sending' by this node's previous process back in line, then starts
+  // draining.
   void start();
   // Thread-safe; cheap when every channel is already busy.
   void wake();
-  // Once a second: unconfirmed messages, polling, retries that fell due.
+  // Once a second: unconfirmed messages, polling, retries that fell due; every few seconds
+  // the node's heartbeat, the share of each channel's rate, expired leases taken back.
   void tick();
   // No new claims or sends after this; what is in flight still records its outcome.
   void stop();
@@ -70,6 +74,9 @@ class outbox {
   void dispatch(lane& l, store::claimed_message m);
   void finish(lane& l, const store::claimed_message& m, std::string raw, channels::send_result r);
   void deliver_locally();
+  // The heartbeat, the rate share and expired leases; `starting`: this node's own too.
+  void keep_leases(bool starting);
+  void share_rate(int nodes);
   void poll(lane& l);
   std::int64_t backoff_ms(const lane& l, int attempt, std::int64_t at_least);
   // The aggregator refused our credentials or sender: the lane pauses (logged once until a
@@ -84,6 +91,8 @@ class outbox {
   std::vector<const channels::channel*> local_;
   std::mutex mu_;
   bool stopped_ = false;
+  int nodes_ = 1;
+  std::atomic<unsigned> ticks_{0};
   bool local_running_ = false, local_again_ = false;
   std::mt19937_64 rng_{std::random_device{}()};
 };

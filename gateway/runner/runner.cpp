@@ -21,8 +21,37 @@ constexpr std::string_view resume_node = "@resume";
 // Where a resumed run was, while "continue / start again" is shown.
 constexpr std::string_view resume_var = "@resume";
 // Job kinds.
-constexpr std::string_view timeout_job = "flow.timeout";
-constexpr std::string_view drop_job = "ussd.drop";
+// The jobs the runner schedules, each kind with its payload as a type (stored as JSON).
+// An SMS question's wait ended: only the wait it was set for counts.
+struct timeout_job {
+  static constexpr std::string_view kind = "flow.timeout";
+  std::int64_t run = 0;
+  int asked = -1;  // the question's ask counter when the wait was set
+  std::string json() const { return nlohmann::json{{"run", run}, {"asked", asked}}.dump(); }
+  static std::optional<timeout_job> parse(const std::string& payload) {
+    const auto j = nlohmann::json::parse(payload, nullptr, false);
+    if (!j.is_object() || !j.contains("run") || !j["run"].is_number_integer() || !j.contains("asked") ||
+        !j["asked"].is_number_integer()) {
+      return std::nullopt;
+    }
+    return timeout_job{j["run"].get<std::int64_t>(), j["asked"].get<int>()};
+  }
+};
+// A USSD session may have dropped with a question open: only if no hop came since `at`.
+struct drop_job {
+  static constexpr std::string_view kind = "ussd.drop";
+  std::int64_t run = 0;
+  core::unix_ms at = 0;  // the run's updated_at when the job was set
+  std::string json() const { return nlohmann::json{{"run", run}, {"at", at}}.dump(); }
+  static std::optional<drop_job> parse(const std::string& payload) {
+    const auto j = nlohmann::json::parse(payload, nullptr, false);
+    if (!j.is_object() || !j.contains("run") || !j["run"].is_number_integer() || !j.contains("at") ||
+        !j["at"].is_number_integer()) {
+      return std::nullopt;
+    }
+    return drop_job{j["run"].get<std::int64_t>(), j["at"].get<core::unix_ms>()};
+  }
+};
 // Work done by one tick, at most, so one tick never holds the writer long.
 constexpr std::size_t tick_batch = 128;
 
@@ -248,13 +277,11 @@ std::size_t runner::commit(store::tx& tx, step& s) const {
   if (s.out.timeout_at > 0) {
     // A promise to come back to the person: it must survive power loss.
     tx.require_disk();
-    tx.add_job(timeout_job, s.out.timeout_at,
-               nlohmann::json{{"run", s.r.id}, {"asked", s.out.next.asked}}.dump());
+    tx.add_job(timeout_job::kind, s.out.timeout_at, timeout_job{s.r.id, s.out.next.asked}.json());
   }
   if (!sms && !s.out.finished && s.f->continue_by_sms) {
     // If no hop comes before the session would have dropped, the question goes by SMS.
-    tx.add_job(drop_job, tx.now() + settings_.session_timeout_ms,
-               nlohmann::json{{"run", s.r.id}, {"at", s.r.updated_at}}.dump());
+    tx.add_job(drop_job::kind, tx.now() + settings_.session_timeout_ms, drop_job{s.r.id, s.r.updated_at}.json());
   }
   if (!sms) return 0;
   // A reply goes at once; what nobody is waiting for waits for the contact's morning (R-S8).
@@ -270,9 +297,11 @@ std::size_t runner::commit(store::tx& tx, step& s) const {
 
 core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req) const {
   const auto c = current();
-  auto existing = tx.find_session_run(req.channel_id, req.session_id);
   step s;
+  // The contact first: with several nodes it holds this person's work until the commit, so
+  // the session's run is read after any hop another node is applying.
   s.who = tx.upsert_contact(req.from);
+  auto existing = tx.find_session_run(req.channel_id, req.session_id);
   if (existing && existing->contact_id != s.who.id) {
     // Another number's session id: never continue someone else's conversation.
     core::log::warn("ussd.foreign_session", {{"channel", req.channel_id}, {"from", core::log::phone{req.from}}});
@@ -601,38 +630,58 @@ bool runner::end_session(store::tx& tx, const core::session_end& e) const {
   return continue_by_sms(tx, *c, s);
 }
 
+// The step a job's run is at, if the run, its flow version and its contact are all still there.
+std::optional<runner::step> runner::job_step(store::tx& tx, const content& c, std::int64_t run_id) const {
+  auto r = tx.find_run(run_id);
+  if (!r) return std::nullopt;
+  const flow::definition* f = c.pinned(r->flow_id, r->flow_hash);
+  auto who = tx.find_contact(r->contact_id);
+  if (!f || !who) return std::nullopt;
+  return step{f, std::move(*r), std::move(*who), {}, {}};
+}
+
+std::string runner::apply_timeout(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const {
+  const auto p = timeout_job::parse(j.payload);
+  if (!p) return "payload is not {run, asked}";
+  auto s = job_step(tx, c, p->run);
+  if (!s) return {};  // the run is gone: nothing to do
+  flow::state st = state_from_json(s->r.state);
+  // Only the wait it was set for: an answered or re-asked question ignores it.
+  if (s->r.status != "waiting" || st.asked != p->asked) return {};
+  s->ctx = context_for(c, flow::medium::sms, s->who, tx.now());
+  s->out = flow::time_out(*s->f, std::move(st), s->ctx);
+  s->unprompted = true;
+  ++done.timeouts;
+  tx.require_disk();
+  settle(tx, *s);
+  commit(tx, *s);
+  return {};
+}
+
+std::string runner::apply_drop(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const {
+  const auto p = drop_job::parse(j.payload);
+  if (!p) return "payload is not {run, at}";
+  auto s = job_step(tx, c, p->run);
+  // Only if no hop came since: the session dropped with a question open.
+  if (s && s->r.updated_at == p->at && continue_by_sms(tx, c, *s)) ++done.continued;
+  return {};
+}
+
 tick_outcome runner::tick(store::tx& tx) const {
+  using handler = std::string (runner::*)(store::tx&, const content&, const store::job&, tick_outcome&) const;
+  static const std::map<std::string_view, handler> handlers = {
+      {timeout_job::kind, &runner::apply_timeout},
+      {drop_job::kind, &runner::apply_drop},
+  };
   const auto c = current();
   tick_outcome done;
   for (const auto& j : tx.take_due_jobs(tick_batch)) {
-    const auto p = nlohmann::json::parse(j.payload, nullptr, false);
-    if (!p.is_object() || !p.contains("run")) continue;
-    auto r = tx.find_run(p["run"].get<std::int64_t>());
-    if (!r) continue;
-    const flow::definition* f = c->pinned(r->flow_id, r->flow_hash);
-    auto who = tx.find_contact(r->contact_id);
-    if (!f || !who) continue;
-    step s{f, std::move(*r), std::move(*who), {}, {}};
-    flow::state st = state_from_json(s.r.state);
-    if (j.kind == timeout_job) {
-      // Only the wait it was set for: an answered or re-asked question ignores it.
-      if (s.r.status != "waiting" || st.asked != p.value("asked", -1)) continue;
-      s.ctx = context_for(*c, flow::medium::sms, s.who, tx.now());
-      s.out = flow::time_out(*f, std::move(st), s.ctx);
-      s.unprompted = true;
-      ++done.timeouts;
-    } else if (j.kind == drop_job) {
-      // Only if no hop came since: the session dropped with a question open.
-      if (s.r.updated_at != p.value("at", std::int64_t{-1}) || !continue_by_sms(tx, *c, s)) continue;
-      ++done.continued;
-      continue;
-    } else {
-      core::log::warn("job.unknown", {{"kind", j.kind}});
-      continue;
-    }
-    tx.require_disk();
-    settle(tx, s);
-    commit(tx, s);
+    const auto h = handlers.find(j.kind);
+    const std::string problem = h == handlers.end() ? "no handler for this kind" : (this->*(h->second))(tx, *c, j, done);
+    if (problem.empty()) continue;
+    // Kept for a person (or a newer build) to look at, never taken again, never lost.
+    tx.park_job(j.id, problem);
+    core::log::warn("job.parked", {{"job", j.id}, {"kind", j.kind}, {"problem", problem}});
   }
   // Dropped sessions nobody came back to within the window: their answers are let go.
   for (auto& r : tx.stale_ussd_runs(tx.now() - settings_.resume_window_ms, tick_batch)) {

@@ -31,6 +31,7 @@ class registry;
 namespace paygham::store {
 class tx;
 struct contact;
+struct job;
 struct run;
 }  // namespace paygham::store
 
@@ -148,6 +149,11 @@ class runner {
   // Moves a USSD run that dropped with a question open to SMS: the question is sent as a
   // message and the reply answers it. False when the run cannot continue that way.
   bool continue_by_sms(store::tx& tx, const content& c, step& s) const;
+  // The jobs the runner schedules (registered in tick()): each returns why it cannot apply
+  // its payload (the job is then parked), or empty.
+  std::optional<step> job_step(store::tx& tx, const content& c, std::int64_t run_id) const;
+  std::string apply_timeout(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
+  std::string apply_drop(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // Performs the actions the run waits for, feeding each outcome back to the engine.
   void settle(store::tx& tx, step& s) const;
   // Writes the run, its contact fields, its timeout job and (over SMS) its messages.

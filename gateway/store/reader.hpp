@@ -1,29 +1,24 @@
-// A read-only connection for queries that must not wait behind the writer (metrics,
-// readiness). WAL lets it read the last committed state while the writer works.
-// Not thread-safe: one reader per thread, or guard it.
+// A read-only view for queries that must not wait behind the writer (metrics, readiness,
+// `paygham simulate`). Not thread-safe: one reader per thread, or guard it.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <utility>
 #include <vector>
 
-#include "gateway/store/database.hpp"
+#include "gateway/store/options.hpp"
 
 namespace paygham::store {
 
 class reader {
  public:
-  explicit reader(const options& o);
-  ~reader();
-  reader(const reader&) = delete;
-  reader& operator=(const reader&) = delete;
+  virtual ~reader() = default;
 
   // Messages not yet handed to an aggregator: queued, retrying or sending.
-  std::int64_t outbox_depth();
+  virtual std::int64_t outbox_depth() = 0;
   // Messages sent with no final report by their channel's receipt deadline.
-  std::int64_t unconfirmed();
+  virtual std::int64_t unconfirmed() = 0;
   // Outbound messages with an id above `after`, oldest first.
   struct outbound_row {
     std::int64_t id = 0;
@@ -32,12 +27,12 @@ class reader {
     std::string error;   // why it will not be sent ("opted out"), if so
     std::int64_t next_at = 0;  // not sent before (unix ms): sending hours hold it
   };
-  std::vector<outbound_row> outbound_after(std::int64_t after);
+  virtual std::vector<outbound_row> outbound_after(std::int64_t after) = 0;
   // True when the database answers and its schema is the one this build knows.
-  bool healthy() noexcept;
-
- private:
-  std::unique_ptr<SQLite::Database> db_;
+  virtual bool healthy() noexcept = 0;
 };
+
+// Opens a reader on an existing, migrated store (open_writer first).
+std::unique_ptr<reader> open_reader(const options& o);
 
 }  // namespace paygham::store

@@ -1,6 +1,8 @@
-// Repository operations inside the writer's current transaction. Every write the gateway
-// makes goes through a tx handed to a work function by store::writer; nothing here commits.
-// Used on the writer thread only.
+// Repository operations inside the writer's current transaction, by aggregate: contacts,
+// runs, jobs, outbound messages, delivery reports, the inbox. Every write the gateway makes
+// goes through a tx handed to a work function by store::writer; nothing here commits. Each
+// engine (store/sqlite, store/postgresql) implements every part with its own SQL; nothing
+// above store/ knows which one runs. Used on the writer's thread only.
 #pragma once
 
 #include <cstdint>
@@ -14,11 +16,6 @@
 
 #include "gateway/core/clock.hpp"
 #include "gateway/core/event.hpp"
-
-namespace SQLite {
-class Database;
-class Statement;
-}  // namespace SQLite
 
 namespace paygham::store {
 
@@ -102,119 +99,154 @@ struct applied_report {
   std::string to_phone;         // the message's recipient, E.164; empty with no message
 };
 
-class statement_cache;
-
-class tx {
+// The person behind a phone number: language, fields flows set, consent (R-S5).
+class contacts_part {
  public:
-  tx(SQLite::Database& db, statement_cache& cache, core::unix_ms now);
+  virtual ~contacts_part() = default;
+  // The contact for an E.164 number, created on first contact. It also serialises work on
+  // one person: with several nodes, a second transaction for the same contact waits here
+  // until the first commits, so two hops of one session step the run in order.
+  virtual contact upsert_contact(std::string_view phone) = 0;
+  // Remembers the language a person chose.
+  virtual void set_contact_language(std::int64_t contact_id, std::string_view language) = 0;
+  virtual std::optional<contact> find_contact(std::int64_t contact_id) = 0;
+  // Merges `fields` into the contact's fields.
+  virtual void set_contact_fields(std::int64_t contact_id,
+                                  const std::map<std::string, std::string>& fields) = 0;
+  // STOP / START (R-S5). Opting out cancels every message still waiting to go to the contact,
+  // and ends the SMS runs waiting for their reply.
+  virtual void set_opted_out(std::int64_t contact_id, bool opted_out) = 0;
+  // The person a message was for stopped messages at the aggregator (Twilio 21610, …): opted
+  // out here too, so nothing else is queued or tried for them.
+  virtual void opt_out_recipient(std::int64_t message_id) = 0;
+  // Records an inbound event once. Returns false when (channel_id, external_id) was seen
+  // before: the caller acknowledges and does nothing else. Requires disk (require_disk).
+  virtual bool record_inbound(std::string_view channel_id, std::string_view external_id,
+                              std::string_view kind, std::int64_t contact_id, std::string_view body) = 0;
+};
 
+// Flow runs: a USSD session or an SMS conversation stepping through a flow.
+class runs_part {
+ public:
+  virtual ~runs_part() = default;
+  virtual std::optional<run> find_run(std::int64_t run_id) = 0;
+  virtual std::optional<run> find_session_run(std::string_view channel_id, std::string_view session_id) = 0;
+  // The contact's run waiting for an SMS reply, if any.
+  virtual std::optional<run> find_waiting_sms_run(std::int64_t contact_id) = 0;
+  // The contact's USSD run of `flow_id` left unfinished by an earlier session and touched
+  // at or after `since` (R-U12), if any.
+  virtual std::optional<run> find_resumable_run(std::int64_t contact_id, std::string_view flow_id,
+                                                std::string_view session_id, core::unix_ms since) = 0;
+  // USSD runs still active with no hop since `before`: their sessions have dropped.
+  virtual std::vector<run> stale_ussd_runs(core::unix_ms before, std::size_t limit) = 0;
+  // Ends the contact's runs waiting for an SMS reply (a new flow takes over the phone).
+  virtual void expire_waiting_sms_runs(std::int64_t contact_id) = 0;
+  // Inserts when r.id == 0 (and sets it), updates otherwise.
+  virtual void save_run(run& r) = 0;
+};
+
+// Scheduled work.
+class jobs_part {
+ public:
+  virtual ~jobs_part() = default;
+  // A job is durable with the transaction that adds it; call require_disk() where the
+  // promise it keeps must survive power loss.
+  virtual void add_job(std::string_view kind, core::unix_ms due_at, std::string_view payload) = 0;
+  // Marks up to `limit` pending jobs due by now as done and returns them: the caller applies
+  // them in this same transaction, so a job is applied exactly once, on one node (a job
+  // another node's open transaction holds is skipped, not waited for).
+  virtual std::vector<job> take_due_jobs(std::size_t limit) = 0;
+  // A due job nobody can apply (a kind or payload this build does not know): kept, marked
+  // so, and never taken again.
+  virtual void park_job(std::int64_t job_id, std::string_view why) = 0;
+};
+
+// Outbound messages and their history.
+class messages_part {
+ public:
+  virtual ~messages_part() = default;
+  // Queues an outbound message and records its first history event. Returns its id.
+  // To a contact who opted out, the message is recorded as cancelled instead (R-S5).
+  // Requires disk (require_disk).
+  virtual std::int64_t queue_message(const new_message& m) = 0;
+  // Moves up to `limit` of a channel's due messages to 'sending' (priority first, then due
+  // time) under a lease held by this node, and returns them. Only the outbox calls this.
+  virtual std::vector<claimed_message> claim_due(std::string_view channel_id, std::size_t limit) = 0;
+  // Messages left in 'sending' whose lease has expired (their node died) go back to
+  // 'retrying', due now, with a history event; at a node's start (`starting`) also those
+  // whose lease is its own (its previous process died with them). A live node's sends,
+  // this one's included, are never touched. Returns how many.
+  virtual std::size_t requeue_in_flight(bool starting) = 0;
+  // A channel's messages still waiting to be sent that were created before `before` (their
+  // validity ended) become 'expired'. Returns how many.
+  virtual std::size_t expire_unsent(std::string_view channel_id, core::unix_ms before) = 0;
+  // The aggregator accepted message `id`: 'sent', with its id, parts and cost, unless a report
+  // already moved it further. Reports that arrived for that id before this are applied now.
+  virtual void record_sent(std::int64_t id, std::string_view external_id, std::string_view raw_code,
+                           int parts, std::string_view cost) = 0;
+  // A send that may succeed later: 'retrying' at `next_at` (history: the raw code and why).
+  virtual void record_retry(std::int64_t id, core::unix_ms next_at, std::string_view raw_code,
+                            std::string_view error) = 0;
+  // Messages sent before `before` with no final report: 'unconfirmed'. Returns how many.
+  virtual std::size_t mark_unconfirmed(std::string_view channel_id, core::unix_ms before) = 0;
+  // External ids of a channel's messages still awaiting a final report (for polling).
+  virtual std::vector<std::string> awaiting_report(std::string_view channel_id, std::size_t limit) = 0;
+  // Records a transition with its source and the aggregator's raw code (may be empty);
+  // applies it unconditionally (the outbox's own moves).
+  virtual void set_message_status(std::int64_t id, core::message_status s, std::string_view source,
+                                  std::string_view raw_code, std::string_view external_id = {},
+                                  std::string_view error = {}) = 0;
+};
+
+// Delivery reports as received, applied forward only (store/rules.hpp).
+class reports_part {
+ public:
+  virtual ~reports_part() = default;
+  // Applies a delivery report: matched by our reference, else by the aggregator's id.
+  virtual applied_report apply_report(const core::delivery_report& r) = 0;
+};
+
+// What people wrote that no flow handles, for a person to read (R-S3).
+class inbox_part {
+ public:
+  virtual ~inbox_part() = default;
+  virtual void add_inbox(const inbox_item& item) = 0;
+};
+
+// The gateway's nodes (one with SQLite).
+class nodes_part {
+ public:
+  virtual ~nodes_part() = default;
+  // Records that this node is alive now and returns how many nodes were alive within
+  // `window_ms` (this one included): a channel's rate is shared among them.
+  virtual int heartbeat(std::int64_t window_ms) = 0;
+  // Finished jobs, delivery reports and reports nobody claimed older than `before` are
+  // deleted, up to `limit` rows of each. Returns how many rows went.
+  virtual std::size_t prune(core::unix_ms before, std::size_t limit) = 0;
+};
+
+class tx : public contacts_part, public runs_part, public jobs_part, public messages_part,
+           public reports_part, public inbox_part, public nodes_part {
+ public:
   core::unix_ms now() const { return now_; }
 
   // This work has effects that must survive power loss before anyone is told (a message
   // queued, a booking made), even if it was submitted with durability::commit.
   void require_disk() { disk_required_ = true; }
-
-  // Records an inbound event once. Returns false when (channel_id, external_id) was seen
-  // before: the caller acknowledges and does nothing else. Requires disk (require_disk).
-  bool record_inbound(std::string_view channel_id, std::string_view external_id,
-                      std::string_view kind, std::int64_t contact_id, std::string_view body);
-
-  // The contact for an E.164 number, created on first contact.
-  contact upsert_contact(std::string_view phone);
-  // Remembers the language a person chose.
-  void set_contact_language(std::int64_t contact_id, std::string_view language);
-  std::optional<contact> find_contact(std::int64_t contact_id);
-  // Merges `fields` into the contact's fields.
-  void set_contact_fields(std::int64_t contact_id, const std::map<std::string, std::string>& fields);
-  // STOP / START (R-S5). Opting out cancels every message still waiting to go to the contact,
-  // and ends the SMS runs waiting for their reply.
-  void set_opted_out(std::int64_t contact_id, bool opted_out);
-  // The person a message was for stopped messages at the aggregator (Twilio 21610, …): opted
-  // out here too, so nothing else is queued or tried for them.
-  void opt_out_recipient(std::int64_t message_id);
-
-  std::optional<run> find_run(std::int64_t run_id);
-  std::optional<run> find_session_run(std::string_view channel_id, std::string_view session_id);
-  // The contact's run waiting for an SMS reply, if any.
-  std::optional<run> find_waiting_sms_run(std::int64_t contact_id);
-  // The contact's USSD run of `flow_id` left unfinished by an earlier session and touched
-  // at or after `since` (R-U12), if any.
-  std::optional<run> find_resumable_run(std::int64_t contact_id, std::string_view flow_id,
-                                        std::string_view session_id, core::unix_ms since);
-  // USSD runs still active with no hop since `before`: their sessions have dropped.
-  std::vector<run> stale_ussd_runs(core::unix_ms before, std::size_t limit);
-  // Ends the contact's runs waiting for an SMS reply (a new flow takes over the phone).
-  void expire_waiting_sms_runs(std::int64_t contact_id);
-  // Inserts when r.id == 0 (and sets it), updates otherwise.
-  void save_run(run& r);
+  bool disk_required() const { return disk_required_; }
 
   // Runs `fn` in a savepoint: if it throws, its writes are undone and the message returned;
   // the rest of the transaction goes on. Empty when it succeeded.
-  std::string attempt(const std::function<void()>& fn);
+  virtual std::string attempt(const std::function<void()>& fn) = 0;
 
-  // A job is durable with the transaction that adds it; call require_disk() where the
-  // promise it keeps must survive power loss.
-  void add_job(std::string_view kind, core::unix_ms due_at, std::string_view payload);
-  // Marks up to `limit` pending jobs due by now as done and returns them: the caller applies
-  // them in this same transaction, so a job is applied exactly once.
-  std::vector<job> take_due_jobs(std::size_t limit);
-
-  void add_inbox(const inbox_item& item);
-
-  // Queues an outbound message and records its first history event. Returns its id.
-  // To a contact who opted out, the message is recorded as cancelled instead (R-S5).
-  // Requires disk (require_disk).
-  std::int64_t queue_message(const new_message& m);
-
-  // Moves up to `limit` of a channel's due messages to 'sending' (priority first, then due
-  // time) and returns them. Only the outbox calls this.
-  std::vector<claimed_message> claim_due(std::string_view channel_id, std::size_t limit);
-  // A channel's messages still waiting to be sent that were created before `before` (their
-  // validity ended) become 'expired'. Returns how many.
-  std::size_t expire_unsent(std::string_view channel_id, core::unix_ms before);
-
-  // The aggregator accepted message `id`: 'sent', with its id, parts and cost, unless a report
-  // already moved it further. Reports that arrived for that id before this are applied now.
-  void record_sent(std::int64_t id, std::string_view external_id, std::string_view raw_code,
-                   int parts, std::string_view cost);
-  // A send that may succeed later: 'retrying' at `next_at` (history: the raw code and why).
-  void record_retry(std::int64_t id, core::unix_ms next_at, std::string_view raw_code,
-                    std::string_view error);
-
-  // Applies a delivery report: matched by our reference, else by the aggregator's id.
-  applied_report apply_report(const core::delivery_report& r);
-
-  // Messages sent before `before` with no final report: 'unconfirmed'. Returns how many.
-  std::size_t mark_unconfirmed(std::string_view channel_id, core::unix_ms before);
-
-  // External ids of a channel's messages still awaiting a final report (for polling).
-  std::vector<std::string> awaiting_report(std::string_view channel_id, std::size_t limit);
-
-  // After a restart: messages left in 'sending' by the previous process go back to
-  // 'retrying', due now, with a history event. Returns how many.
-  std::size_t requeue_in_flight();
-
-  // Records a transition with its source and the aggregator's raw code (may be empty);
-  // applies it unconditionally (the outbox's own moves).
-  void set_message_status(std::int64_t id, core::message_status s, std::string_view source,
-                          std::string_view raw_code, std::string_view external_id = {},
-                          std::string_view error = {});
+ protected:
+  explicit tx(core::unix_ms now) : now_(now) {}
+  // The writer starts each work item afresh.
+  void begin_item() { disk_required_ = false; }
 
  private:
-  SQLite::Statement& stmt(const char* sql);
-  // Steps `update` (an UPDATE … RETURNING id, bound by the caller) and records `status` from
-  // `source` in the history of every message it moved, so the condition is written once.
-  // Returns how many.
-  std::size_t record_moved(SQLite::Statement& update, std::string_view status, std::string_view source);
-  void add_event(std::int64_t message_id, std::string_view status, std::string_view source,
-                 std::string_view raw_code, bool applied);
-  report_outcome apply_report_to(std::int64_t message_id, const core::delivery_report& r);
-
-  SQLite::Database& db_;
-  statement_cache& cache_;
   core::unix_ms now_;
   bool disk_required_ = false;
-  friend class writer;
 };
 
 }  // namespace paygham::store

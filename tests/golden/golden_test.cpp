@@ -24,7 +24,7 @@
 //   = job KIND at TIME         work scheduled
 //   = inbox from N: …          for the human inbox
 //   = contact N: k=v …         contact fields after a change
-#include <SQLiteCpp/SQLiteCpp.h>
+#include <nlohmann/json.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -147,8 +147,12 @@ class player {
     auto content = app::load_content(cfg_, problems);
     for (const auto& p : problems) UNSCOPED_INFO(p);
     REQUIRE(problems.empty());
+    if (test::engine_under_test() == store::backend::postgresql) {
+      cfg_.store.engine = store::backend::postgresql;
+      cfg_.store.url = test::fresh_postgresql_database();
+    }
     cfg_.store.clock = [this] { return now_.load(); };
-    writer_ = std::make_unique<store::writer>(cfg_.store);
+    writer_ = store::open_writer(cfg_.store);
     runner_ = std::make_unique<runner::runner>(content, app::runner_settings(cfg_));
   }
 
@@ -234,44 +238,33 @@ class player {
 
   // What the step left in the store: messages, jobs, inbox items, contact fields.
   std::string effects() {
-    SQLite::Database db(cfg_.store.path);
+    const auto& so = cfg_.store;
     std::string out;
-    SQLite::Statement msgs(db,
-                           "SELECT id, to_phone, body, status, next_at, created_at FROM outbound_messages"
-                           " WHERE id > ? ORDER BY id");
-    msgs.bind(1, seen_msg_);
-    while (msgs.executeStep()) {
-      seen_msg_ = msgs.getColumn(0).getInt64();
-      const std::string body = msgs.getColumn(2).getString();
-      const auto m = text::measure_sms(body);
-      out += "= sms to " + msgs.getColumn(1).getString() + " (" + text::to_string(m.enc) + ", " +
-             std::to_string(m.parts) + (m.parts == 1 ? " part" : " parts") +
-             (msgs.getColumn(3).getString() == "cancelled" ? ", cancelled" : "") +
-             (msgs.getColumn(4).getInt64() > msgs.getColumn(5).getInt64()
-                  ? ", held until " + iso(msgs.getColumn(4).getInt64())
-                  : "") +
-             "): " +
-             one_line(body) + "\n";
+    for (const auto& m : test::rows(so, "SELECT id, to_phone, body, status, next_at, created_at FROM outbound_messages"
+                                        " WHERE id > " + std::to_string(seen_msg_) + " ORDER BY id")) {
+      seen_msg_ = std::stoll(m[0]);
+      const auto measured = text::measure_sms(m[2]);
+      out += "= sms to " + m[1] + " (" + text::to_string(measured.enc) + ", " + std::to_string(measured.parts) +
+             (measured.parts == 1 ? " part" : " parts") + (m[3] == "cancelled" ? ", cancelled" : "") +
+             (std::stoll(m[4]) > std::stoll(m[5]) ? ", held until " + iso(std::stoll(m[4])) : "") +
+             "): " + one_line(m[2]) + "\n";
     }
-    SQLite::Statement jobs(db, "SELECT id, kind, due_at FROM jobs WHERE id > ? ORDER BY id");
-    jobs.bind(1, seen_job_);
-    while (jobs.executeStep()) {
-      seen_job_ = jobs.getColumn(0).getInt64();
-      out += "= job " + jobs.getColumn(1).getString() + " at " + iso(jobs.getColumn(2).getInt64()) + "\n";
+    for (const auto& j : test::rows(so, "SELECT id, kind, due_at FROM jobs WHERE id > " + std::to_string(seen_job_) +
+                                            " ORDER BY id")) {
+      seen_job_ = std::stoll(j[0]);
+      out += "= job " + j[1] + " at " + iso(std::stoll(j[2])) + "\n";
     }
-    SQLite::Statement inbox(db,
-                            "SELECT i.id, c.phone, i.body FROM inbox i JOIN contacts c ON c.id = i.contact_id"
-                            " WHERE i.id > ? ORDER BY i.id");
-    inbox.bind(1, seen_inbox_);
-    while (inbox.executeStep()) {
-      seen_inbox_ = inbox.getColumn(0).getInt64();
-      out += "= inbox from " + inbox.getColumn(1).getString() + ": " + one_line(inbox.getColumn(2).getString()) + "\n";
+    for (const auto& i : test::rows(so, "SELECT i.id, c.phone, i.body FROM inbox i JOIN contacts c ON c.id = i.contact_id"
+                                        " WHERE i.id > " + std::to_string(seen_inbox_) + " ORDER BY i.id")) {
+      seen_inbox_ = std::stoll(i[0]);
+      out += "= inbox from " + i[1] + ": " + one_line(i[2]) + "\n";
     }
-    SQLite::Statement contacts(db, "SELECT phone, fields, opted_out FROM contacts ORDER BY id");
-    while (contacts.executeStep()) {
-      const std::string phone = contacts.getColumn(0).getString();
-      std::string now = contacts.getColumn(1).getString();
-      if (contacts.getColumn(2).getInt()) now += " (opted out)";
+    for (const auto& c : test::rows(so, "SELECT phone, fields, opted_out FROM contacts ORDER BY id")) {
+      const std::string& phone = c[0];
+      // Fields as compact JSON with sorted keys, whichever engine stored them (and in whatever
+      // order).
+      std::string now = nlohmann::json::parse(c[1]).dump();
+      if (c[2] != "0") now += " (opted out)";
       if (fields_[phone] != now && !(fields_[phone].empty() && now == "{}")) {
         out += "= contact " + phone + ": " + now + "\n";
       }

@@ -191,6 +191,19 @@ TEST_CASE("integration: with the store behind, callbacks past store.max_queue ge
     release.get_future().wait();
     db.exec("COMMIT");
   });
+  // Whatever fails below, the lock is let go and the thread joined (never std::terminate).
+  struct letting_go {
+    std::promise<void>& release;
+    std::thread& holder;
+    bool done = false;
+    void now() {
+      if (done) return;
+      done = true;
+      release.set_value();
+      holder.join();
+    }
+    ~letting_go() { now(); }
+  } let_go{release, holder};
   held.get_future().wait();
   const auto post = [&](const std::string& id) {
     return http_call(srv.port(), "POST", "/channels/console/sms", "from=%2B93700000001&text=hello&id=" + id);
@@ -212,8 +225,7 @@ TEST_CASE("integration: with the store behind, callbacks past store.max_queue ge
   CHECK(refused.status == 503);
   CHECK(refused.headers.count("retry-after") == 1);
   CHECK(waiting.size() >= 1);
-  release.set_value();
-  holder.join();
+  let_go.now();
   for (auto& w : waiting) CHECK(w.get().status == 200);
   // The aggregator's retry of the refused one is stored like any other.
   CHECK(post("q" + std::to_string(sent)).status == 200);

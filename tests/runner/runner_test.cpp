@@ -1,7 +1,5 @@
 #include "gateway/runner/runner.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
-
 #include <catch2/catch.hpp>
 
 #include "gateway/actions/action.hpp"
@@ -16,7 +14,9 @@ namespace {
 // The shipped flows and templates, through a real store on a temporary file.
 struct fixture {
   test::temp_dir dir;
-  store::writer writer{store::options{dir.file("store.db"), store::synchronous::normal}};
+  store::options so = test::fresh_store(test::engine_under_test(), dir);
+  std::unique_ptr<store::writer> owned = store::open_writer(so);
+  store::writer& writer = *owned;
   runner::runner run;
 
   explicit fixture(std::string default_language = "en", std::vector<std::string> offered = {})
@@ -52,16 +52,11 @@ struct fixture {
     return test::in_tx(writer, [&](store::tx& t) { return run.apply_sms(t, m); });
   }
 
-  int count(const char* sql) {
-    SQLite::Database db(dir.file("store.db"));
-    return db.execAndGet(sql).getInt();
-  }
+  int count(const char* sql) { return std::stoi(test::value(so, sql)); }
 
   std::vector<std::string> queued_bodies() {
-    SQLite::Database db(dir.file("store.db"));
-    SQLite::Statement s(db, "SELECT body FROM outbound_messages ORDER BY id");
     std::vector<std::string> out;
-    while (s.executeStep()) out.push_back(s.getColumn(0).getString());
+    for (const auto& row : test::rows(so, "SELECT body FROM outbound_messages ORDER BY id")) out.push_back(row[0]);
     return out;
   }
 };
@@ -236,7 +231,8 @@ TEST_CASE("runner: a run finishes on the flow version it started on after a relo
 TEST_CASE("runner: an action that throws is undone alone and the flow takes its error branch",
           "[runner]") {
   test::temp_dir dir;
-  store::writer writer{store::options{dir.file("store.db"), store::synchronous::normal}};
+  const store::options so = test::fresh_store(test::engine_under_test(), dir);
+  const auto writer = store::open_writer(so);
   auto c = std::make_shared<runner::content>();
   std::vector<std::string> problems;
   c->flows = flow::flow_set::load_dir(test::fixture_path("flows/data"), problems);
@@ -254,10 +250,26 @@ TEST_CASE("runner: an action that throws is undone alone and the flow takes its 
             "test: writes, then fails"});
   runner::runner run(c, {}, &acts);
   const core::ussd_request u{"at", "a1", "+93700000001", "*384*70#", "", ""};
-  const auto reply = test::in_tx(writer, [&](store::tx& t) { return run.apply_ussd(t, u); });
+  const auto reply = test::in_tx(*writer, [&](store::tx& t) { return run.apply_ussd(t, u); });
   CHECK(reply.end);
   CHECK(reply.text == "No clinic is open.");
-  SQLite::Database db(dir.file("store.db"));
-  CHECK(db.execAndGet("SELECT COUNT(*) FROM inbox").getInt() == 0);
-  CHECK(db.execAndGet("SELECT status FROM flow_runs").getString() == "completed");
+  CHECK(test::value(so, "SELECT COUNT(*) FROM inbox") == "0");
+  CHECK(test::value(so, "SELECT status FROM flow_runs") == "completed");
+}
+
+TEST_CASE("runner: a job nobody can apply is parked with the reason and kept, never taken again", "[runner]") {
+  fixture fx;
+  test::in_tx(fx.writer, [](store::tx& t) {
+    t.add_job("from.a.newer.build", t.now() - 1, "{}");
+    t.add_job("flow.timeout", t.now() - 1, "{\"run\": \"seven\"}");
+    t.add_job("flow.timeout", t.now() - 1, "{\"run\": 999, \"asked\": 1}");  // the run is gone: done
+  });
+  test::in_tx(fx.writer, [&](store::tx& t) { fx.run.tick(t); });
+  CHECK(test::rows(fx.so, "SELECT kind, status, COALESCE(problem, '') FROM jobs ORDER BY id") ==
+        std::vector<std::vector<std::string>>{{"from.a.newer.build", "parked", "no handler for this kind"},
+                                              {"flow.timeout", "parked", "payload is not {run, asked}"},
+                                              {"flow.timeout", "done", ""}});
+  const auto again = test::in_tx(fx.writer, [&](store::tx& t) { return fx.run.tick(t); });
+  CHECK(again.timeouts == 0);
+  CHECK(fx.count("SELECT COUNT(*) FROM jobs WHERE status = 'parked'") == 2);
 }

@@ -2,8 +2,6 @@
 // are kept and applied once, and the history says what happened.
 #include "gateway/store/tx.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
-
 #include <catch2/catch.hpp>
 
 #include "gateway/store/writer.hpp"
@@ -16,7 +14,9 @@ namespace {
 
 struct fixture {
   test::temp_dir dir;
-  store::writer w{store::options{dir.file("store.db"), store::synchronous::normal}};
+  store::options so = test::fresh_store(test::engine_under_test(), dir);
+  std::unique_ptr<store::writer> owned = store::open_writer(so);
+  store::writer& w = *owned;
 
   std::int64_t queue_and_claim() {
     return test::in_tx(w, [](store::tx& t) {
@@ -38,22 +38,14 @@ struct fixture {
   }
 
   std::string status(std::int64_t id) {
-    SQLite::Database db(dir.file("store.db"));
-    SQLite::Statement q(db, "SELECT status FROM outbound_messages WHERE id = ?");
-    q.bind(1, id);
-    q.executeStep();
-    return q.getColumn(0).getString();
+    return test::value(so, "SELECT status FROM outbound_messages WHERE id = " + std::to_string(id));
   }
 
   std::vector<std::string> history(std::int64_t id) {
-    SQLite::Database db(dir.file("store.db"));
-    SQLite::Statement h(db, "SELECT status, source, COALESCE(raw_code, ''), applied FROM message_events"
-                            " WHERE message_id = ? ORDER BY id");
-    h.bind(1, id);
     std::vector<std::string> out;
-    while (h.executeStep()) {
-      out.push_back(h.getColumn(0).getString() + "/" + h.getColumn(1).getString() + "/" +
-                    h.getColumn(2).getString() + (h.getColumn(3).getInt() ? "" : " (not applied)"));
+    for (const auto& h : test::rows(so, "SELECT status, source, COALESCE(raw_code, ''), applied FROM message_events"
+                                        " WHERE message_id = " + std::to_string(id) + " ORDER BY id")) {
+      out.push_back(h[0] + "/" + h[1] + "/" + h[2] + (h[3] != "0" ? "" : " (not applied)"));
     }
     return out;
   }
@@ -84,9 +76,8 @@ TEST_CASE("reports: a report before the send reply waits, then applies in order"
   CHECK(fx.status(id) == "sending");
   test::in_tx(fx.w, [&](store::tx& t) { t.record_sent(id, "SM2", "queued", 0, ""); });
   CHECK(fx.status(id) == "delivered");
-  SQLite::Database db(fx.dir.file("store.db"));
-  CHECK(db.execAndGet("SELECT group_concat(outcome) FROM delivery_reports ORDER BY id").getString() ==
-        "confirmed,applied");
+  CHECK(test::rows(fx.so, "SELECT outcome FROM delivery_reports ORDER BY id") ==
+        std::vector<std::vector<std::string>>{{"confirmed"}, {"applied"}});
 }
 
 TEST_CASE("reports: a first report of the state a message is in confirms it; the same again is a duplicate",
@@ -109,8 +100,7 @@ TEST_CASE("reports: our reference finds the message before its id is known; unkn
   CHECK(fx.status(id) == "failed");
   // A report for a message we never sent: kept, changes nothing.
   CHECK(fx.report("nobody", core::message_status::delivered, "delivered") == store::report_outcome::waiting);
-  SQLite::Database db(fx.dir.file("store.db"));
-  CHECK(db.execAndGet("SELECT COUNT(*) FROM delivery_reports WHERE message_id IS NULL").getInt() == 1);
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM delivery_reports WHERE message_id IS NULL") == "1");
   // A late accept after the failure report does not bring it back.
   test::in_tx(fx.w, [&](store::tx& t) { t.record_sent(id, "X9", "PENDING", 0, ""); });
   CHECK(fx.status(id) == "failed");

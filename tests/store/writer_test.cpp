@@ -1,3 +1,5 @@
+// The store's writer and repository on the engine under test (PAYGHAM_TEST_ENGINE); tests
+// tagged [sqlite] are about SQLite's own files (WAL, fsync, its migrations).
 #include "gateway/store/writer.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -9,6 +11,7 @@
 #include <thread>
 
 #include "gateway/store/reader.hpp"
+#include "gateway/store/sqlite/database.hpp"
 #include "tests/support/store_support.hpp"
 #include "tests/support/support.hpp"
 
@@ -16,31 +19,46 @@ using namespace paygham;
 
 namespace {
 
-store::options opts(const test::temp_dir& d) {
-  return store::options{d.file("store.db"), store::synchronous::normal};
+store::options sqlite_opts(const test::temp_dir& d) {
+  store::options o;
+  o.path = d.file("store.db");
+  o.sync = store::synchronous::normal;
+  return o;
 }
+
+std::int64_t count(const store::options& o, const std::string& sql) { return std::stoll(test::value(o, sql)); }
 
 }  // namespace
 
 TEST_CASE("store: migrations apply once and reopening keeps the data", "[store]") {
   test::temp_dir d;
+  const auto o = test::fresh_store(test::engine_under_test(), d);
   {
-    store::writer w(opts(d));
-    test::in_tx(w, [](store::tx& t) { t.upsert_contact("+93700000001"); });
+    const auto w = store::open_writer(o);
+    test::in_tx(*w, [](store::tx& t) { t.upsert_contact("+93700000001"); });
   }
-  store::writer w(opts(d));
-  const auto c = test::in_tx(w, [](store::tx& t) { return t.upsert_contact("+93700000001"); });
+  const auto version = store::migrate(o);  // `paygham migrate`: nothing left to do
+  const auto w = store::open_writer(o);
+  const auto c = test::in_tx(*w, [](store::tx& t) { return t.upsert_contact("+93700000001"); });
   CHECK(c.id == 1);
+  CHECK(count(o, "SELECT COUNT(*) FROM schema_migrations") == version);
+  CHECK(count(o, "SELECT MAX(version) FROM schema_migrations") == version);
+  CHECK(store::open_reader(o)->healthy());
+}
+
+TEST_CASE("store: SQLite runs in WAL mode", "[store][sqlite]") {
+  test::temp_dir d;
+  { const auto w = store::open_writer(sqlite_opts(d)); }
   SQLite::Database db(d.file("store.db"));
-  CHECK(db.execAndGet("SELECT COUNT(*) FROM schema_migrations").getInt() == store::latest_version());
   CHECK(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
 }
 
 TEST_CASE("store: an inbound event is recorded once per channel and external id", "[store]") {
   test::temp_dir d;
-  store::writer w(opts(d));
+  const auto o = test::fresh_store(test::engine_under_test(), d);
+  const auto w = store::open_writer(o);
   auto record = [&](const char* ch, const char* id) {
-    return test::in_tx(w, [&](store::tx& t) { return t.record_inbound(ch, id, "sms", 0, "hi"); });
+    return test::in_tx(*w, [&](store::tx& t) { return t.record_inbound(ch, id, "sms", 0, "hi"); });
   };
   CHECK(record("at", "m1"));
   CHECK_FALSE(record("at", "m1"));
@@ -50,7 +68,9 @@ TEST_CASE("store: an inbound event is recorded once per channel and external id"
 
 TEST_CASE("store: a failing item rolls back alone; the rest of its group commits", "[store]") {
   test::temp_dir d;
-  store::writer w(opts(d));
+  const auto o = test::fresh_store(test::engine_under_test(), d);
+  const auto owned = store::open_writer(o);
+  store::writer& w = *owned;
   std::promise<void> all;
   std::atomic<int> pending{3};
   std::vector<std::exception_ptr> errors(3);
@@ -71,14 +91,15 @@ TEST_CASE("store: a failing item rolls back alone; the rest of its group commits
   CHECK_FALSE(errors[0]);
   CHECK(errors[1]);
   CHECK_FALSE(errors[2]);
-  SQLite::Database db(d.file("store.db"));
-  CHECK(db.execAndGet("SELECT COUNT(*) FROM contacts").getInt() == 2);
-  CHECK(db.execAndGet("SELECT COUNT(*) FROM contacts WHERE phone = '+93700000001'").getInt() == 0);
+  CHECK(count(o, "SELECT COUNT(*) FROM contacts") == 2);
+  CHECK(count(o, "SELECT COUNT(*) FROM contacts WHERE phone = '+93700000001'") == 0);
 }
 
 TEST_CASE("store: many concurrent submitters are committed in fewer groups", "[store]") {
   test::temp_dir d;
-  store::writer w(opts(d));
+  const auto o = test::fresh_store(test::engine_under_test(), d);
+  const auto owned = store::open_writer(o);
+  store::writer& w = *owned;
   constexpr int threads = 4, per_thread = 200;
   std::atomic<int> done{0};
   std::promise<void> finished;
@@ -99,21 +120,22 @@ TEST_CASE("store: many concurrent submitters are committed in fewer groups", "[s
   const auto s = w.counters();
   CHECK(s.items == threads * per_thread);
   CHECK(s.groups < s.items);
-  store::reader r(opts(d));
-  CHECK(r.healthy());
+  CHECK(store::open_reader(o)->healthy());
 }
 
 TEST_CASE("store: due messages are claimed by priority, and history records each step",
           "[store]") {
   test::temp_dir d;
-  store::writer w(opts(d));
+  const auto o = test::fresh_store(test::engine_under_test(), d);
+  const auto owned = store::open_writer(o);
+  store::writer& w = *owned;
   test::in_tx(w, [](store::tx& t) {
     t.queue_message({"console", 0, 0, "+93700000001", "bulk info", core::priority::bulk});
     t.queue_message({"console", 0, 0, "+93700000001", "mine alert", core::priority::alert});
     t.queue_message({"at", 0, 0, "+93700000001", "other channel", core::priority::alert});
   });
-  store::reader r(opts(d));
-  CHECK(r.outbox_depth() == 3);
+  const auto r = store::open_reader(o);
+  CHECK(r->outbox_depth() == 3);
   const auto claimed = test::in_tx(w, [](store::tx& t) { return t.claim_due("console", 10); });
   REQUIRE(claimed.size() == 2);
   CHECK(claimed[0].body == "mine alert");
@@ -123,42 +145,130 @@ TEST_CASE("store: due messages are claimed by priority, and history records each
     t.set_message_status(claimed[0].id, core::message_status::sent, "console", "", "ref-1");
     t.set_message_status(claimed[0].id, core::message_status::delivered, "console", "DELIVRD");
   });
-  CHECK(r.outbox_depth() == 2);  // one still sending, one queued on "at"
-  SQLite::Database db(d.file("store.db"));
-  CHECK(db.execAndGet("SELECT COUNT(*) FROM outbound_messages WHERE status = 'delivered'").getInt() == 1);
-  SQLite::Statement h(db, "SELECT status, source, COALESCE(raw_code, '') FROM message_events"
-                          " WHERE message_id = ? ORDER BY id");
-  h.bind(1, static_cast<std::int64_t>(claimed[0].id));
+  CHECK(r->outbox_depth() == 2);  // one still sending, one queued on "at"
+  CHECK(count(o, "SELECT COUNT(*) FROM outbound_messages WHERE status = 'delivered'") == 1);
   std::vector<std::string> history;
-  while (h.executeStep()) {
-    history.push_back(h.getColumn(0).getString() + "/" + h.getColumn(1).getString() + "/" +
-                      h.getColumn(2).getString());
+  for (const auto& h : test::rows(o, "SELECT status, source, COALESCE(raw_code, '') FROM message_events"
+                                     " WHERE message_id = " + std::to_string(claimed[0].id) + " ORDER BY id")) {
+    history.push_back(h[0] + "/" + h[1] + "/" + h[2]);
   }
   CHECK(history == std::vector<std::string>{"queued/runner/", "sending/outbox/", "sent/console/",
                                             "delivered/console/DELIVRD"});
 }
 
-TEST_CASE("store: after a restart, messages left sending are put back in line", "[store]") {
+TEST_CASE("store: a node takes back its own sends at restart, another node's only when the lease expired",
+          "[store]") {
   test::temp_dir d;
+  auto a = test::fresh_store(test::engine_under_test(), d);
+  a.node_id = "a";
+  a.lease_ms = 60'000;
   {
-    store::writer w(opts(d));
-    test::in_tx(w, [](store::tx& t) {
+    const auto w = store::open_writer(a);
+    test::in_tx(*w, [](store::tx& t) {
       t.queue_message({"console", 0, 0, "+93700000001", "x", core::priority::reply});
-      t.claim_due("console", 10);
+      t.queue_message({"console", 0, 0, "+93700000001", "y", core::priority::reply});
+      t.claim_due("console", 1);
     });
   }
-  store::writer w(opts(d));
-  CHECK(test::in_tx(w, [](store::tx& t) { return t.requeue_in_flight(); }) == 1);
-  const auto again = test::in_tx(w, [](store::tx& t) { return t.claim_due("console", 10); });
-  REQUIRE(again.size() == 1);
-  CHECK(again[0].attempts == 2);
+  CHECK(test::value(a, "SELECT lease_owner FROM outbound_messages WHERE status = 'sending'") == "a");
+  // Node b, while a's lease runs: a may still be sending it.
+  auto b = a;
+  b.node_id = "b";
+  const auto now = core::now_ms();
+  b.clock = [now] { return now; };
+  {
+    const auto w = store::open_writer(b);
+    CHECK(test::in_tx(*w, [](store::tx& t) { return t.requeue_in_flight(true); }) == 0);
+    // It claims only what is free.
+    const auto got = test::in_tx(*w, [](store::tx& t) { return t.claim_due("console", 10); });
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].body == "y");
+  }
+  // After the lease: node a is gone, b re-queues x (and its own y, its lease expired too).
+  b.clock = [now, lease = a.lease_ms] { return now + lease + 1; };
+  {
+    const auto w = store::open_writer(b);
+    CHECK(test::in_tx(*w, [](store::tx& t) { return t.requeue_in_flight(true); }) == 2);
+  }
+  // A live node's sends are never another's to take; a node restarting takes back its own at
+  // once, before its lease runs out.
+  {
+    const auto w = store::open_writer(b);
+    test::in_tx(*w, [](store::tx& t) { t.claim_due("console", 10); });
+  }
+  CHECK(test::in_tx(*store::open_writer(a), [](store::tx& t) { return t.requeue_in_flight(true); }) == 0);
+  auto b_now = b;
+  b_now.clock = [now] { return now; };
+  // Node b's own periodic check leaves its live sends alone; b starting again takes them back.
+  CHECK(test::in_tx(*store::open_writer(b_now), [](store::tx& t) { return t.requeue_in_flight(false); }) == 0);
+  CHECK(test::in_tx(*store::open_writer(b_now), [](store::tx& t) { return t.requeue_in_flight(true); }) == 2);
+  const auto again = test::in_tx(*store::open_writer(a), [](store::tx& t) { return t.claim_due("console", 10); });
+  REQUIRE(again.size() == 2);
+  CHECK(again[0].attempts == 3);
+  CHECK(count(a, "SELECT COUNT(*) FROM message_events WHERE source = 'lease'") == 4);
+}
+
+TEST_CASE("store: a due job is taken once; one nobody can apply is parked and kept", "[store]") {
+  test::temp_dir d;
+  const auto o = test::fresh_store(test::engine_under_test(), d);
+  const auto w = store::open_writer(o);
+  test::in_tx(*w, [](store::tx& t) {
+    t.add_job("flow.timeout", t.now() - 1, "{}");
+    t.add_job("flow.timeout", t.now() + 3'600'000, "{}");
+  });
+  const auto first = test::in_tx(*w, [](store::tx& t) { return t.take_due_jobs(10); });
+  REQUIRE(first.size() == 1);
+  CHECK(test::in_tx(*w, [](store::tx& t) { return t.take_due_jobs(10); }).empty());
+  test::in_tx(*w, [&](store::tx& t) {
+    t.add_job("from.a.newer.build", t.now() - 1, "{}");
+    for (const auto& j : t.take_due_jobs(10)) t.park_job(j.id, "no handler for kind from.a.newer.build");
+  });
+  CHECK(test::in_tx(*w, [](store::tx& t) { return t.take_due_jobs(10); }).empty());
+  CHECK(test::rows(o, "SELECT kind, problem FROM jobs WHERE status = 'parked'") ==
+        std::vector<std::vector<std::string>>{{"from.a.newer.build", "no handler for kind from.a.newer.build"}});
+}
+
+TEST_CASE("store: finished jobs and old delivery reports are pruned; pending work is not", "[store]") {
+  test::temp_dir d;
+  const auto o = test::fresh_store(test::engine_under_test(), d);
+  const auto w = store::open_writer(o);
+  test::in_tx(*w, [](store::tx& t) {
+    t.add_job("flow.timeout", t.now() - 10, "{}");
+    t.add_job("flow.timeout", t.now() - 5, "{}");
+    t.take_due_jobs(1);  // the first is done, the second stays pending
+    core::delivery_report r;
+    r.channel_id = "at";
+    r.external_id = "nobody";
+    r.raw_code = "Success";
+    t.apply_report(r);
+  });
+  CHECK(test::in_tx(*w, [](store::tx& t) { return t.prune(t.now() + 1, 100); }) == 2);
+  CHECK(test::rows(o, "SELECT status FROM jobs") == std::vector<std::vector<std::string>>{{"pending"}});
+  CHECK(count(o, "SELECT COUNT(*) FROM delivery_reports") == 0);
+}
+
+TEST_CASE("store: each node's heartbeat counts the live nodes", "[store]") {
+  test::temp_dir d;
+  auto a = test::fresh_store(test::engine_under_test(), d);
+  a.node_id = "a";
+  auto b = a;
+  b.node_id = "b";
+  CHECK(test::in_tx(*store::open_writer(a), [](store::tx& t) { return t.heartbeat(10'000); }) == 1);
+  CHECK(test::in_tx(*store::open_writer(b), [](store::tx& t) { return t.heartbeat(10'000); }) == 2);
+  const auto later = core::now_ms() + 60'000;
+  b.clock = [later] { return later; };
+  CHECK(test::in_tx(*store::open_writer(b), [](store::tx& t) { return t.heartbeat(10'000); }) == 1);
 }
 
 TEST_CASE("store: with synchronous full each group is synced before callers hear of it",
-          "[store]") {
+          "[store][sqlite]") {
   test::temp_dir d;
   const auto syncs_when_told = [&](store::synchronous sync, const char* file) {
-    store::writer w(store::options{d.file(file), sync});
+    store::options o;
+    o.path = d.file(file);
+    o.sync = sync;
+    const auto owned = store::open_writer(o);
+    store::writer& w = *owned;
     std::promise<std::uint64_t> told;
     w.submit([](store::tx& t) { t.upsert_contact("+93700000001"); },
              [&](std::exception_ptr) { told.set_value(w.counters().syncs); });
@@ -169,9 +279,12 @@ TEST_CASE("store: with synchronous full each group is synced before callers hear
 }
 
 TEST_CASE("store: work submitted for commit is told before the sync unless it asks for disk",
-          "[store]") {
+          "[store][sqlite]") {
   test::temp_dir d;
-  store::writer w(store::options{d.file("full.db"), store::synchronous::full});
+  store::options o;
+  o.path = d.file("full.db");
+  const auto owned = store::open_writer(o);
+  store::writer& w = *owned;
   auto run = [&](store::durability when, bool queue) {
     std::promise<std::uint64_t> told;
     w.submit(
@@ -191,11 +304,12 @@ TEST_CASE("store: work submitted for commit is told before the sync unless it as
   CHECK(run(store::durability::disk, false) > now);
 }
 
-TEST_CASE("store: a WAL grown past its limit by a burst is truncated back", "[store]") {
+TEST_CASE("store: a WAL grown past its limit by a burst is truncated back", "[store][sqlite]") {
   test::temp_dir d;
-  store::options o = opts(d);
+  store::options o = sqlite_opts(d);
   o.wal_limit_bytes = 1 << 20;
-  store::writer w(o);
+  const auto owned = store::open_writer(o);
+  store::writer& w = *owned;
   const auto wal_size = [&] { return std::filesystem::file_size(d.file("store.db-wal")); };
   {
     // A reader holding an old snapshot keeps the checkpoint from copying frames back, so the
@@ -223,9 +337,10 @@ TEST_CASE("store: a WAL grown past its limit by a burst is truncated back", "[st
 
 TEST_CASE("store: the writer says it is busy once max_queue items wait", "[store]") {
   test::temp_dir d;
-  store::options o = opts(d);
+  store::options o = test::fresh_store(test::engine_under_test(), d);
   o.max_queue = 2;
-  store::writer w(o);
+  const auto owned = store::open_writer(o);
+  store::writer& w = *owned;
   std::promise<void> go;
   auto gate = go.get_future().share();
   // The first item holds the writer; two more wait behind it.
@@ -241,24 +356,18 @@ TEST_CASE("store: the writer says it is busy once max_queue items wait", "[store
   CHECK_FALSE(w.busy());
 }
 
-TEST_CASE("store: migration 5 keeps every delivery report of a store made before it", "[store]") {
+TEST_CASE("store: migration 5 keeps every delivery report of a store made before it", "[store][sqlite]") {
   test::temp_dir d;
-  { store::writer w(opts(d)); }
   {
-    // The store as version 4 left it: the old CHECK, and a report in it.
-    SQLite::Database db(d.file("store.db"), SQLite::OPEN_READWRITE);
-    db.exec("DROP TABLE delivery_reports");
-    db.exec("CREATE TABLE delivery_reports (id INTEGER PRIMARY KEY, channel_id TEXT NOT NULL,"
-            " external_id TEXT NOT NULL, reference TEXT, status TEXT NOT NULL, raw_code TEXT NOT NULL,"
-            " error TEXT, message_id INTEGER REFERENCES outbound_messages(id), outcome TEXT NOT NULL"
-            " CHECK (outcome IN ('applied', 'duplicate', 'regression', 'waiting')), received_at INTEGER NOT NULL)");
+    // The store as version 4 left it, with a report in it.
+    SQLite::Database db(d.file("store.db"), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    CHECK(store::sqlite::migrate(db, 4) == 4);
     db.exec("INSERT INTO delivery_reports (channel_id, external_id, status, raw_code, outcome, received_at)"
             " VALUES ('at', 'ATXid_1', 'delivered', 'Success', 'waiting', 1)");
-    db.exec("DELETE FROM schema_migrations WHERE version = 5");
   }
-  store::writer w(opts(d));
-  SQLite::Database db(d.file("store.db"), SQLite::OPEN_READONLY, 5000);
-  CHECK(db.execAndGet("SELECT COUNT(*) FROM delivery_reports WHERE external_id = 'ATXid_1'").getInt() == 1);
-  CHECK(db.execAndGet("SELECT MAX(version) FROM schema_migrations").getInt() == store::latest_version());
-  CHECK(db.execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE name = 'delivery_reports_waiting'").getInt() == 1);
+  const auto o = sqlite_opts(d);
+  { const auto w = store::open_writer(o); }
+  CHECK(count(o, "SELECT COUNT(*) FROM delivery_reports WHERE external_id = 'ATXid_1'") == 1);
+  CHECK(count(o, "SELECT MAX(version) FROM schema_migrations") == store::sqlite::latest_version());
+  CHECK(count(o, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'delivery_reports_waiting'") == 1);
 }

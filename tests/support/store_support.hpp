@@ -1,14 +1,22 @@
-// Runs a function inside the store writer's transaction and waits for the commit: tests
-// drive the store and the runner exactly as the server does, one transaction per call.
+// Store helpers: run a function in the writer's transaction as the server does, open either
+// engine on a fresh database, and read what it stored with plain SQL on either engine.
 #pragma once
 
 #include <future>
+#include <memory>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
+#include "gateway/store/options.hpp"
 #include "gateway/store/writer.hpp"
 
 namespace paygham::test {
 
+class temp_dir;
+
+// Runs a function inside the store writer's transaction and waits for the commit: tests
+// drive the store and the runner exactly as the server does, one transaction per call.
 template <class Fn>
 auto in_tx(store::writer& w, Fn fn) -> decltype(fn(std::declval<store::tx&>())) {
   using R = decltype(fn(std::declval<store::tx&>()));
@@ -32,5 +40,27 @@ auto in_tx(store::writer& w, Fn fn) -> decltype(fn(std::declval<store::tx&>())) 
   done.get_future().get();
   if constexpr (!std::is_void_v<R>) return *result;
 }
+
+const char* engine_name(store::backend b);
+
+// The engine the store, runner and golden tests run on: PAYGHAM_TEST_ENGINE (sqlite, the
+// default, or postgresql). ctest runs those tests once on each.
+store::backend engine_under_test();
+
+// A fresh store on `engine`: SQLite in `dir` (synchronous = normal), or a new, empty database
+// in the tests' throwaway PostgreSQL cluster (tests/support/pg-cluster, started on first use
+// under the build folder).
+store::options fresh_store(store::backend engine, const temp_dir& dir);
+
+// The libpq URL of a new, empty database in that cluster.
+std::string fresh_postgresql_database();
+
+// Every row of `sql` on the store, each column as text (NULL as ""). Keep the SQL to what both
+// engines read alike.
+std::vector<std::vector<std::string>> rows(const store::options& o, const std::string& sql);
+// The first column of the first row ("" when none).
+std::string value(const store::options& o, const std::string& sql);
+// Runs a statement (to corrupt or age rows in a test).
+void execute(const store::options& o, const std::string& sql);
 
 }  // namespace paygham::test

@@ -92,9 +92,11 @@ int main(int argc, char** argv) {
   std::uint64_t hops = 0;
   double runner_rate = 0;
   {
-    store::writer writer(store::options{(dir / "bench.db").string(),
-                                        sync == "normal" ? store::synchronous::normal
-                                                         : store::synchronous::full});
+    store::options so;
+    so.path = (dir / "bench.db").string();
+    so.sync = sync == "normal" ? store::synchronous::normal : store::synchronous::full;
+    const auto owned = store::open_writer(so);
+    store::writer& writer = *owned;
     runner::runner run(content, runner::settings{});
     std::uint64_t session = 0;
     const std::size_t per_session = 1 + answers.size();

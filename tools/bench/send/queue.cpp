@@ -20,10 +20,18 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--count")) count = std::atol(argv[i + 1]);
   }
   if (db.empty() || channel.empty() || count <= 0) {
-    std::fprintf(stderr, "usage: %s --db PATH --channel ID --count N\n", argv[0]);
+    std::fprintf(stderr, "usage: %s --db PATH|postgresql://… --channel ID --count N\n", argv[0]);
     return 2;
   }
-  store::writer w(store::options{db, store::synchronous::full});
+  store::options o;
+  if (db.rfind("postgresql:", 0) == 0) {
+    o.engine = store::backend::postgresql;
+    o.url = db;
+  } else {
+    o.path = db;
+  }
+  const auto owned = store::open_writer(o);
+  store::writer& w = *owned;
   for (long done = 0; done < count;) {
     const long n = std::min(count - done, 2000L);
     std::promise<void> ok;

@@ -1,4 +1,4 @@
-#include "gateway/store/database.hpp"
+#include "gateway/store/sqlite/database.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
@@ -7,7 +7,7 @@
 #include <mutex>
 #include <stdexcept>
 
-namespace paygham::store {
+namespace paygham::store::sqlite {
 namespace {
 
 // Each connection is used by one thread at a time (the writer's by its thread, the others
@@ -45,7 +45,7 @@ void apply_pragmas(SQLite::Database& db, bool writer, std::int64_t wal_limit) {
 
 }  // namespace
 
-std::unique_ptr<SQLite::Database> open_writer(const options& o) {
+std::unique_ptr<SQLite::Database> open_database(const options& o) {
   configure_sqlite_once();
   if (o.path != ":memory:") {
     const auto parent = std::filesystem::path(o.path).parent_path();
@@ -86,8 +86,8 @@ std::unique_ptr<SQLite::Database> open_checkpointer(const options& o) {
   return open_existing(o, SQLite::OPEN_READWRITE, "to checkpoint");
 }
 
-std::unique_ptr<SQLite::Database> open_reader(const options& o) {
+std::unique_ptr<SQLite::Database> open_read_only(const options& o) {
   return open_existing(o, SQLite::OPEN_READONLY, "for reading");
 }
 
-}  // namespace paygham::store
+}  // namespace paygham::store::sqlite

@@ -5,12 +5,12 @@
 #include <string>
 
 #include "gateway/core/clock.hpp"
-#include "gateway/store/database.hpp"
+#include "gateway/store/sqlite/database.hpp"
 
-namespace paygham::store {
+namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 5> migrations = {
+constexpr std::array<const char*, 6> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -175,13 +175,45 @@ ALTER TABLE delivery_reports_v5 RENAME TO delivery_reports;
 CREATE INDEX delivery_reports_waiting ON delivery_reports (channel_id, external_id)
   WHERE outcome = 'waiting';
 )sql",
+    // 6: leases on claimed messages (the node that claimed one, and until when), the nodes
+    // sharing the store, parked jobs (kept when no handler knows them), and indexes for
+    // pruning. The jobs table is rebuilt for its new CHECK.
+    R"sql(
+ALTER TABLE outbound_messages ADD COLUMN lease_owner TEXT;     -- the node sending it
+ALTER TABLE outbound_messages ADD COLUMN lease_until INTEGER;  -- another node may re-queue it after
+CREATE INDEX outbound_messages_sending ON outbound_messages (lease_until) WHERE status = 'sending';
+
+CREATE TABLE nodes (
+  id          TEXT PRIMARY KEY,
+  seen_at     INTEGER NOT NULL,              -- its last heartbeat
+  started_at  INTEGER NOT NULL
+);
+
+CREATE TABLE jobs_v6 (
+  id          INTEGER PRIMARY KEY,
+  kind        TEXT NOT NULL,
+  due_at      INTEGER NOT NULL,
+  payload     TEXT NOT NULL,
+  status      TEXT NOT NULL CHECK (status IN ('pending', 'running', 'done', 'cancelled', 'parked')),
+  created_at  INTEGER NOT NULL,
+  problem     TEXT                           -- parked: why no handler could apply it
+);
+INSERT INTO jobs_v6 (id, kind, due_at, payload, status, created_at)
+  SELECT id, kind, due_at, payload, status, created_at FROM jobs;
+DROP TABLE jobs;
+ALTER TABLE jobs_v6 RENAME TO jobs;
+CREATE INDEX jobs_due ON jobs (due_at) WHERE status = 'pending';
+CREATE INDEX jobs_done ON jobs (due_at) WHERE status = 'done';
+CREATE INDEX delivery_reports_received ON delivery_reports (received_at);
+)sql",
 };
 
 }  // namespace
 
 int latest_version() { return static_cast<int>(migrations.size()); }
 
-int migrate(SQLite::Database& db) {
+int migrate(SQLite::Database& db, int target) {
+  if (target < 0) target = latest_version();
   db.exec(
       "CREATE TABLE IF NOT EXISTS schema_migrations ("
       " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
@@ -191,7 +223,7 @@ int migrate(SQLite::Database& db) {
                              " is newer than this build knows (" +
                              std::to_string(latest_version()) + "); use a newer paygham");
   }
-  for (int v = version + 1; v <= latest_version(); ++v) {
+  for (int v = version + 1; v <= target; ++v) {
     SQLite::Transaction tx(db);
     db.exec(migrations[static_cast<std::size_t>(v - 1)]);
     SQLite::Statement mark(db, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)");
@@ -204,4 +236,4 @@ int migrate(SQLite::Database& db) {
   return version;
 }
 
-}  // namespace paygham::store
+}  // namespace paygham::store::sqlite

@@ -10,7 +10,7 @@ class Database;
 class Statement;
 }  // namespace SQLite
 
-namespace paygham::store {
+namespace paygham::store::sqlite {
 
 class statement_cache {
  public:
@@ -26,4 +26,4 @@ class statement_cache {
   std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> map_;
 };
 
-}  // namespace paygham::store
+}  // namespace paygham::store::sqlite

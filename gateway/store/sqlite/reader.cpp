@@ -1,10 +1,12 @@
-#include "gateway/store/reader.hpp"
+#include "gateway/store/sqlite/reader.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
-namespace paygham::store {
+#include "gateway/store/sqlite/database.hpp"
 
-reader::reader(const options& o) : db_(open_reader(o)) {}
+namespace paygham::store::sqlite {
+
+reader::reader(const options& o) : db_(open_read_only(o)) {}
 reader::~reader() = default;
 
 std::int64_t reader::outbox_depth() {
@@ -40,4 +42,4 @@ bool reader::healthy() noexcept {
   }
 }
 
-}  // namespace paygham::store
+}  // namespace paygham::store::sqlite

@@ -1,4 +1,4 @@
-#include "gateway/store/writer.hpp"
+#include "gateway/store/sqlite/writer.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
@@ -12,9 +12,10 @@
 #include <stdexcept>
 
 #include "gateway/core/log.hpp"
-#include "gateway/store/statement_cache.hpp"
+#include "gateway/store/sqlite/statement_cache.hpp"
+#include "gateway/store/sqlite/tx.hpp"
 
-namespace paygham::store {
+namespace paygham::store::sqlite {
 namespace {
 
 // Checkpoint once the WAL holds this many frames (4 KiB pages, so 16 MiB), or a quarter of
@@ -32,8 +33,9 @@ bool in_memory(const options& o) { return o.path == ":memory:"; }
 writer::writer(const options& o, std::size_t max_group)
     : opts_(o),
       max_group_(max_group),
-      db_(open_writer(o)),
+      db_(open_database(o)),
       cache_(std::make_unique<statement_cache>()),
+      queue_(o.max_queue),
       checkpoint_db_(in_memory(o) ? nullptr : open_checkpointer(o)) {
   if (!in_memory(o)) {
     // Opening the database in WAL mode created the -wal file; it lives as long as we do.
@@ -81,23 +83,11 @@ void writer::preallocate_wal() {
 writer::~writer() { stop(); }
 
 void writer::submit(work_fn work, done_fn done, durability d) {
-  {
-    std::lock_guard lock(mu_);
-    if (!stopping_) {
-      queue_.push_back(item{std::move(work), std::move(done), d});
-      cv_.notify_one();
-      return;
-    }
-  }
-  if (done) done(std::make_exception_ptr(std::runtime_error("the store is shutting down")));
+  queue_.push(work_item{std::move(work), std::move(done), d});
 }
 
 void writer::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-    cv_.notify_one();
-  }
+  queue_.close();
   if (thread_.joinable()) thread_.join();
   {
     std::lock_guard lock(sync_mu_);
@@ -117,29 +107,13 @@ void writer::stop() {
   }
 }
 
-bool writer::busy() const {
-  std::lock_guard lock(mu_);
-  return queue_.size() >= opts_.max_queue;
-}
+bool writer::busy() const { return queue_.busy(); }
 
-writer::stats writer::counters() const {
-  std::lock_guard lock(mu_);
-  return stats_;
-}
+writer::stats writer::counters() const { return queue_.stats(); }
 
 void writer::loop() {
-  std::deque<item> group;
-  for (;;) {
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping and drained
-      // Take everything queued, up to the group limit: this is the group commit.
-      while (!queue_.empty() && group.size() < max_group_) {
-        group.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
+  std::deque<work_item> group;
+  while (queue_.take(group, max_group_)) {
     outcome done = run_group(group);
     group.clear();
     // A burst, or a reader that held old frames, can leave the WAL far past its limit, and
@@ -151,21 +125,14 @@ void writer::loop() {
       struct stat st {};
       if (::fstat(wal_fd_, &st) == 0 && st.st_size > opts_.wal_limit_bytes) truncate_wal();
     }
-    {
-      // Counted before anyone is told, so a caller woken by done() sees its own group.
-      std::lock_guard lock(mu_);
-      ++stats_.groups;
-      stats_.items += done.dones.size();
-    }
+    // Counted before anyone is told, so a caller woken by done() sees its own group.
+    queue_.count([&](stats& s) {
+      ++s.groups;
+      s.items += done.dones.size();
+    });
     // Items that need only the commit are told now; the rest wait for the syncers.
     for (std::size_t i = 0; i < done.dones.size(); ++i) {
-      if (!done.early[i] || !done.dones[i]) continue;
-      try {
-        done.dones[i](done.errors[i]);
-      } catch (const std::exception& e) {
-        core::log::error("store.done_callback_threw", {{"error", e.what()}});
-      }
-      done.dones[i] = nullptr;
+      if (done.early[i]) tell(done.dones[i], done.errors[i]);
     }
     done.needs_disk = std::find(done.early.begin(), done.early.end(), false) != done.early.end();
     std::lock_guard lock(sync_mu_);
@@ -188,21 +155,21 @@ void writer::release_statements() {
 // Transaction control runs per item: prepared once, not parsed every time.
 void writer::exec_cached(const char* sql) { cache_->get(*db_, sql).exec(); }
 
-writer::outcome writer::run_group(std::deque<item>& group) {
+writer::outcome writer::run_group(std::deque<work_item>& group) {
   outcome out;
   out.errors.resize(group.size());
   std::exception_ptr commit_error;
   try {
     exec_cached("BEGIN IMMEDIATE");
-    tx t(*db_, *cache_, opts_.clock ? opts_.clock() : core::now_ms());
+    sqlite::tx t(*db_, *cache_, opts_, opts_.clock ? opts_.clock() : core::now_ms());
     out.early.assign(group.size(), false);
     for (std::size_t i = 0; i < group.size(); ++i) {
       exec_cached("SAVEPOINT item");
       try {
-        t.disk_required_ = false;
+        t.start_item();
         group[i].work(t);
         out.early[i] = opts_.sync == synchronous::normal ||
-                       (group[i].when == durability::commit && !t.disk_required_);
+                       (group[i].when == durability::commit && !t.disk_required());
         exec_cached("RELEASE item");
       } catch (...) {
         out.errors[i] = std::current_exception();
@@ -252,14 +219,7 @@ void writer::sync_loop() {
       }
     }
     for (auto& o : batch) {
-      for (std::size_t i = 0; i < o.dones.size(); ++i) {
-        if (!o.dones[i]) continue;
-        try {
-          o.dones[i](o.errors[i]);
-        } catch (const std::exception& e) {
-          core::log::error("store.done_callback_threw", {{"error", e.what()}});
-        }
-      }
+      for (std::size_t i = 0; i < o.dones.size(); ++i) tell(o.dones[i], o.errors[i]);
     }
     batch.clear();
     maybe_checkpoint(false);
@@ -273,8 +233,7 @@ void writer::make_durable() {
     core::log::error("store.fsync_failed", {{"error", std::strerror(errno)}});
     std::abort();
   }
-  std::lock_guard lock(mu_);
-  ++stats_.syncs;
+  queue_.count([](stats& s) { ++s.syncs; });
 }
 
 void writer::truncate_wal() {
@@ -332,8 +291,7 @@ void writer::maybe_checkpoint(bool final) {
     core::log::warn("store.checkpoint_failed", {{"code", rc}});
     return;
   }
-  std::lock_guard lock(mu_);
-  ++stats_.checkpoints;
+  queue_.count([](stats& s) { ++s.checkpoints; });
 }
 
-}  // namespace paygham::store
+}  // namespace paygham::store::sqlite

@@ -1,4 +1,4 @@
-#include "gateway/store/tx.hpp"
+#include "gateway/store/sqlite/tx.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -7,9 +7,10 @@
 #include <cstdlib>
 #include <unordered_map>
 
-#include "gateway/store/statement_cache.hpp"
+#include "gateway/store/rules.hpp"
+#include "gateway/store/sqlite/statement_cache.hpp"
 
-namespace paygham::store {
+namespace paygham::store::sqlite {
 namespace {
 
 void bind_text(SQLite::Statement& s, int i, std::string_view v) {
@@ -59,19 +60,8 @@ std::map<std::string, std::string> fields_from_json(const std::string& text) {
 
 }  // namespace
 
-const char* to_string(report_outcome o) {
-  switch (o) {
-    case report_outcome::applied: return "applied";
-    case report_outcome::duplicate: return "duplicate";
-    case report_outcome::confirmed: return "confirmed";
-    case report_outcome::regression: return "regression";
-    case report_outcome::waiting: return "waiting";
-  }
-  return "waiting";
-}
-
-tx::tx(SQLite::Database& db, statement_cache& cache, core::unix_ms now)
-    : db_(db), cache_(cache), now_(now) {}
+tx::tx(SQLite::Database& db, statement_cache& cache, const options& o, core::unix_ms now)
+    : store::tx(now), db_(db), cache_(cache), opts_(o) {}
 
 SQLite::Statement& tx::stmt(const char* sql) { return cache_.get(db_, sql); }
 
@@ -91,7 +81,7 @@ bool tx::record_inbound(std::string_view channel_id, std::string_view external_i
     s.bind(4);
   }
   bind_text(s, 5, body);
-  s.bind(6, now_);
+  s.bind(6, now());
   return s.exec() == 1;
 }
 
@@ -105,8 +95,8 @@ contact tx::upsert_contact(std::string_view phone) {
   }
   auto& ins = stmt("INSERT INTO contacts (phone, created_at, updated_at) VALUES (?, ?, ?)");
   bind_text(ins, 1, phone);
-  ins.bind(2, now_);
-  ins.bind(3, now_);
+  ins.bind(2, now());
+  ins.bind(3, now());
   ins.exec();
   return contact{db_.getLastInsertRowid(), std::string(phone), {}, {}, false};
 }
@@ -126,7 +116,7 @@ void tx::set_contact_fields(std::int64_t contact_id,
   auto& s = stmt(
       "UPDATE contacts SET fields = json_patch(fields, ?), updated_at = ? WHERE id = ?");
   bind_text(s, 1, nlohmann::json(fields).dump());
-  s.bind(2, now_);
+  s.bind(2, now());
   s.bind(3, contact_id);
   s.exec();
 }
@@ -134,7 +124,7 @@ void tx::set_contact_fields(std::int64_t contact_id,
 void tx::set_opted_out(std::int64_t contact_id, bool opted_out) {
   auto& s = stmt("UPDATE contacts SET opted_out = ?, updated_at = ? WHERE id = ?");
   s.bind(1, opted_out ? 1 : 0);
-  s.bind(2, now_);
+  s.bind(2, now());
   s.bind(3, contact_id);
   s.exec();
   if (!opted_out) return;
@@ -142,7 +132,7 @@ void tx::set_opted_out(std::int64_t contact_id, bool opted_out) {
   auto& u = stmt(
       "UPDATE outbound_messages SET status = 'cancelled', error = 'opted out', updated_at = ?"
       " WHERE contact_id = ? AND status IN ('queued', 'retrying') RETURNING id");
-  u.bind(1, now_);
+  u.bind(1, now());
   u.bind(2, contact_id);
   record_moved(u, "cancelled", "opt-out");
   expire_waiting_sms_runs(contact_id);
@@ -160,7 +150,7 @@ void tx::opt_out_recipient(std::int64_t message_id) {
 void tx::set_contact_language(std::int64_t contact_id, std::string_view language) {
   auto& s = stmt("UPDATE contacts SET language = ?, updated_at = ? WHERE id = ?");
   bind_text(s, 1, language);
-  s.bind(2, now_);
+  s.bind(2, now());
   s.bind(3, contact_id);
   s.exec();
 }
@@ -226,7 +216,7 @@ void tx::expire_waiting_sms_runs(std::int64_t contact_id) {
   auto& s = stmt(
       "UPDATE flow_runs SET status = 'expired', updated_at = ?"
       " WHERE contact_id = ? AND status = 'waiting' AND medium = 'sms'");
-  s.bind(1, now_);
+  s.bind(1, now());
   s.bind(2, contact_id);
   s.exec();
 }
@@ -250,7 +240,7 @@ void tx::add_job(std::string_view kind, core::unix_ms due_at, std::string_view p
   bind_text(s, 1, kind);
   s.bind(2, due_at);
   bind_text(s, 3, payload);
-  s.bind(4, now_);
+  s.bind(4, now());
   s.exec();
 }
 
@@ -258,7 +248,7 @@ std::vector<job> tx::take_due_jobs(std::size_t limit) {
   auto& s = stmt(
       "SELECT id, kind, payload, due_at FROM jobs WHERE status = 'pending' AND due_at <= ?"
       " ORDER BY due_at, id LIMIT ?");
-  s.bind(1, now_);
+  s.bind(1, now());
   s.bind(2, static_cast<std::int64_t>(limit));
   std::vector<job> out;
   while (s.executeStep()) {
@@ -271,6 +261,13 @@ std::vector<job> tx::take_due_jobs(std::size_t limit) {
     u.exec();
   }
   return out;
+}
+
+void tx::park_job(std::int64_t job_id, std::string_view why) {
+  auto& u = stmt("UPDATE jobs SET status = 'parked', problem = ? WHERE id = ?");
+  bind_text(u, 1, why);
+  u.bind(2, job_id);
+  u.exec();
 }
 
 void tx::add_inbox(const inbox_item& item) {
@@ -287,7 +284,7 @@ void tx::add_inbox(const inbox_item& item) {
   bind_text(s, 3, item.channel_id);
   bind_opt_text(s, 4, item.flow_id);
   bind_text(s, 5, item.body);
-  s.bind(6, now_);
+  s.bind(6, now());
   s.exec();
 }
 
@@ -307,8 +304,8 @@ void tx::save_run(run& r) {
     bind_text(s, 8, r.state);
     bind_opt_text(s, 9, r.last_input);
     bind_opt_text(s, 10, r.last_reply);
-    s.bind(11, now_);
-    s.bind(12, now_);
+    s.bind(11, now());
+    s.bind(12, now());
     bind_opt_text(s, 13, r.prev_input);
     bind_opt_text(s, 14, r.prev_reply);
     s.exec();
@@ -325,12 +322,12 @@ void tx::save_run(run& r) {
   bind_text(s, 5, r.flow_hash);
   bind_text(s, 6, r.medium);
   bind_opt_text(s, 7, r.session_id);
-  s.bind(8, now_);
+  s.bind(8, now());
   bind_opt_text(s, 9, r.prev_input);
   bind_opt_text(s, 10, r.prev_reply);
   s.bind(11, r.id);
   s.exec();
-  r.updated_at = now_;
+  r.updated_at = now();
 }
 
 std::int64_t tx::queue_message(const new_message& m) {
@@ -362,16 +359,16 @@ std::int64_t tx::queue_message(const new_message& m) {
   s.bind(6, static_cast<int>(m.prio));
   s.bind(7, cancelled ? "cancelled" : "queued");
   bind_opt_text(s, 8, cancelled ? "opted out" : "");
-  s.bind(9, std::max(now_, m.not_before));
-  s.bind(10, now_);
-  s.bind(11, now_);
+  s.bind(9, std::max(now(), m.not_before));
+  s.bind(10, now());
+  s.bind(11, now());
   s.exec();
   const std::int64_t id = db_.getLastInsertRowid();
   auto& ev = stmt(
       "INSERT INTO message_events (message_id, status, source, at) VALUES (?, ?, 'runner', ?)");
   ev.bind(1, id);
   ev.bind(2, cancelled ? "cancelled" : "queued");
-  ev.bind(3, now_);
+  ev.bind(3, now());
   ev.exec();
   return id;
 }
@@ -382,7 +379,7 @@ std::size_t tx::expire_unsent(std::string_view channel_id, core::unix_ms before)
       "UPDATE outbound_messages SET status = 'expired', error = 'validity ended before it could be sent',"
       " updated_at = ? WHERE status IN ('queued', 'retrying') AND channel_id = ? AND created_at < ?"
       " RETURNING id");
-  u.bind(1, now_);
+  u.bind(1, now());
   bind_text(u, 2, channel_id);
   u.bind(3, before);
   return record_moved(u, "expired", "outbox");
@@ -400,7 +397,7 @@ std::vector<claimed_message> tx::claim_due(std::string_view channel_id, std::siz
       "SELECT id, channel_id, to_phone, body, attempts, priority FROM outbound_messages"
       " WHERE status IN ('queued', 'retrying') AND next_at <= ? AND channel_id = ?"
       " ORDER BY priority, next_at, id LIMIT ?");
-  s.bind(1, now_);
+  s.bind(1, now());
   bind_text(s, 2, channel_id);
   s.bind(3, static_cast<std::int64_t>(limit));
   std::vector<claimed_message> out;
@@ -411,10 +408,12 @@ std::vector<claimed_message> tx::claim_due(std::string_view channel_id, std::siz
   }
   for (auto& m : out) {
     auto& u = stmt(
-        "UPDATE outbound_messages SET status = 'sending', attempts = attempts + 1, updated_at = ?"
-        " WHERE id = ?");
-    u.bind(1, now_);
-    u.bind(2, m.id);
+        "UPDATE outbound_messages SET status = 'sending', attempts = attempts + 1, updated_at = ?,"
+        " lease_owner = ?, lease_until = ? WHERE id = ?");
+    u.bind(1, now());
+    bind_text(u, 2, opts_.node_id);
+    u.bind(3, now() + opts_.lease_ms);
+    u.bind(4, m.id);
     u.exec();
     add_event(m.id, "sending", "outbox", {}, true);
     ++m.attempts;
@@ -432,7 +431,7 @@ void tx::add_event(std::int64_t message_id, std::string_view status, std::string
   bind_text(ev, 3, source);
   bind_opt_text(ev, 4, raw_code);
   ev.bind(5, applied ? 1 : 0);
-  ev.bind(6, now_);
+  ev.bind(6, now());
   ev.exec();
 }
 
@@ -441,11 +440,11 @@ void tx::record_sent(std::int64_t id, std::string_view external_id, std::string_
   auto& q = stmt("SELECT status, channel_id FROM outbound_messages WHERE id = ?");
   q.bind(1, id);
   if (!q.executeStep()) return;
-  const std::string status = q.getColumn(0).getString();
+  const auto status = parse_status(q.getColumn(0).getString());
   const std::string channel = q.getColumn(1).getString();
   q.reset();
   // A report may have moved it on already (delivered before the reply was read).
-  const bool forward = status == "sending" || status == "queued" || status == "retrying";
+  const bool forward = status && send_reply_applies(*status);
   auto& u = stmt(
       "UPDATE outbound_messages SET external_id = COALESCE(?, external_id), parts = COALESCE(?, parts),"
       " cost = COALESCE(?, cost), sent_at = COALESCE(sent_at, ?), status = CASE WHEN ? THEN 'sent' ELSE status END,"
@@ -457,9 +456,9 @@ void tx::record_sent(std::int64_t id, std::string_view external_id, std::string_
     u.bind(2);
   }
   bind_opt_text(u, 3, cost);
-  u.bind(4, now_);
+  u.bind(4, now());
   u.bind(5, forward ? 1 : 0);
-  u.bind(6, now_);
+  u.bind(6, now());
   u.bind(7, id);
   u.exec();
   add_event(id, "sent", "send", raw_code, forward);
@@ -478,12 +477,7 @@ void tx::record_sent(std::int64_t id, std::string_view external_id, std::string_
     r.reference = w.getColumn(1).getString();
     r.raw_code = w.getColumn(3).getString();
     r.error = w.getColumn(4).getString();
-    const std::string st = w.getColumn(2).getString();
-    for (auto candidate : {core::message_status::sent, core::message_status::delivered,
-                           core::message_status::failed, core::message_status::cancelled,
-                           core::message_status::expired}) {
-      if (st == core::to_string(candidate)) r.status = candidate;
-    }
+    r.status = parse_status(w.getColumn(2).getString()).value_or(core::message_status::sent);
     waiting.emplace_back(w.getColumn(0).getInt64(), std::move(r));
   }
   for (const auto& [report_id, r] : waiting) {
@@ -503,7 +497,7 @@ void tx::record_retry(std::int64_t id, core::unix_ms next_at, std::string_view r
       " WHERE id = ? AND status = 'sending'");
   u.bind(1, next_at);
   bind_opt_text(u, 2, error);
-  u.bind(3, now_);
+  u.bind(3, now());
   u.bind(4, id);
   if (u.exec() == 1) add_event(id, "retrying", "send", raw_code, true);
 }
@@ -512,18 +506,12 @@ report_outcome tx::apply_report_to(std::int64_t message_id, const core::delivery
   auto& q = stmt("SELECT status FROM outbound_messages WHERE id = ?");
   q.bind(1, message_id);
   if (!q.executeStep()) return report_outcome::waiting;
-  const std::string current = q.getColumn(0).getString();
+  const auto current = parse_status(q.getColumn(0).getString()).value_or(core::message_status::queued);
   q.reset();
-  core::message_status now_status = core::message_status::queued;
-  for (auto st : {core::message_status::queued, core::message_status::sending, core::message_status::sent,
-                  core::message_status::delivered, core::message_status::failed, core::message_status::retrying,
-                  core::message_status::expired, core::message_status::cancelled,
-                  core::message_status::unconfirmed}) {
-    if (current == core::to_string(st)) now_status = st;
-  }
   const char* name = core::to_string(r.status);
-  if (now_status == r.status) {
-    // The same state again (a duplicate, or an intermediate report repeated).
+  bool seen = false;
+  if (current == r.status) {
+    // The same state again: a duplicate if this very report is in the history already.
     auto& d = stmt(
         "SELECT COUNT(*) FROM message_events WHERE message_id = ? AND status = ? AND source = 'report'"
         " AND raw_code IS ?");
@@ -531,16 +519,14 @@ report_outcome tx::apply_report_to(std::int64_t message_id, const core::delivery
     d.bind(2, name);
     bind_opt_text(d, 3, r.raw_code);
     d.executeStep();
-    const bool seen = d.getColumn(0).getInt() > 0;
+    seen = d.getColumn(0).getInt() > 0;
     d.reset();
-    if (seen) return report_outcome::duplicate;
-    add_event(message_id, name, "report", r.raw_code, false);
-    return report_outcome::confirmed;
   }
-  if (core::rank(r.status) <= core::rank(now_status)) {
-    // Never backwards: a late 'sent' after 'delivered', or a second final state.
+  const report_outcome o = judge_report(current, r.status, seen);
+  if (o == report_outcome::duplicate) return o;
+  if (o != report_outcome::applied) {
     add_event(message_id, name, "report", r.raw_code, false);
-    return report_outcome::regression;
+    return o;
   }
   auto& u = stmt(
       "UPDATE outbound_messages SET status = ?, error = COALESCE(?, error), parts = COALESCE(?, parts),"
@@ -556,7 +542,7 @@ report_outcome tx::apply_report_to(std::int64_t message_id, const core::delivery
     u.bind(3);
   }
   bind_opt_text(u, 4, r.cost);
-  u.bind(5, now_);
+  u.bind(5, now());
   u.bind(6, message_id);
   u.exec();
   add_event(message_id, name, "report", r.raw_code, true);
@@ -604,7 +590,7 @@ applied_report tx::apply_report(const core::delivery_report& r) {
     ins.bind(7);
   }
   ins.bind(8, to_string(o));
-  ins.bind(9, now_);
+  ins.bind(9, now());
   ins.exec();
   return out;
 }
@@ -613,7 +599,7 @@ std::size_t tx::mark_unconfirmed(std::string_view channel_id, core::unix_ms befo
   auto& u = stmt(
       "UPDATE outbound_messages SET status = 'unconfirmed', updated_at = ?"
       " WHERE status = 'sent' AND channel_id = ? AND sent_at < ? RETURNING id");
-  u.bind(1, now_);
+  u.bind(1, now());
   bind_text(u, 2, channel_id);
   u.bind(3, before);
   return record_moved(u, "unconfirmed", "outbox");
@@ -630,13 +616,49 @@ std::vector<std::string> tx::awaiting_report(std::string_view channel_id, std::s
   return out;
 }
 
-std::size_t tx::requeue_in_flight() {
+std::size_t tx::requeue_in_flight(bool starting) {
   auto& u = stmt(
-      "UPDATE outbound_messages SET status = 'retrying', next_at = ?, updated_at = ?"
-      " WHERE status = 'sending' RETURNING id");
-  u.bind(1, now_);
-  u.bind(2, now_);
-  return record_moved(u, "retrying", "restart");
+      "UPDATE outbound_messages SET status = 'retrying', next_at = ?, updated_at = ?, lease_owner = NULL,"
+      " lease_until = NULL WHERE status = 'sending' AND (lease_owner IS NULL OR (? AND lease_owner = ?)"
+      " OR lease_until < ?) RETURNING id");
+  u.bind(1, now());
+  u.bind(2, now());
+  u.bind(3, starting ? 1 : 0);
+  bind_text(u, 4, opts_.node_id);
+  u.bind(5, now());
+  return record_moved(u, "retrying", "lease");
+}
+
+int tx::heartbeat(std::int64_t window_ms) {
+  auto& u = stmt(
+      "INSERT INTO nodes (id, seen_at, started_at) VALUES (?, ?, ?)"
+      " ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at");
+  bind_text(u, 1, opts_.node_id);
+  u.bind(2, now());
+  u.bind(3, now());
+  u.exec();
+  auto& q = stmt("SELECT COUNT(*) FROM nodes WHERE seen_at >= ?");
+  q.bind(1, now() - window_ms);
+  q.executeStep();
+  const int n = q.getColumn(0).getInt();
+  q.reset();
+  return n;
+}
+
+std::size_t tx::prune(core::unix_ms before, std::size_t limit) {
+  static constexpr const char* deletes[] = {
+      "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status = 'done' AND due_at < ? LIMIT ?)",
+      "DELETE FROM delivery_reports WHERE id IN"
+      " (SELECT id FROM delivery_reports WHERE received_at < ? LIMIT ?)",
+  };
+  std::size_t n = 0;
+  for (const char* sql : deletes) {
+    auto& d = stmt(sql);
+    d.bind(1, before);
+    d.bind(2, static_cast<std::int64_t>(limit));
+    n += static_cast<std::size_t>(d.exec());
+  }
+  return n;
 }
 
 void tx::set_message_status(std::int64_t id, core::message_status st, std::string_view source,
@@ -649,7 +671,7 @@ void tx::set_message_status(std::int64_t id, core::message_status st, std::strin
   u.bind(1, name);
   bind_opt_text(u, 2, external_id);
   bind_opt_text(u, 3, error);
-  u.bind(4, now_);
+  u.bind(4, now());
   u.bind(5, id);
   u.exec();
   auto& ev = stmt(
@@ -658,8 +680,8 @@ void tx::set_message_status(std::int64_t id, core::message_status st, std::strin
   ev.bind(2, name);
   bind_text(ev, 3, source);
   bind_opt_text(ev, 4, raw_code);
-  ev.bind(5, now_);
+  ev.bind(5, now());
   ev.exec();
 }
 
-}  // namespace paygham::store
+}  // namespace paygham::store::sqlite

@@ -1,8 +1,8 @@
-#include "gateway/store/statement_cache.hpp"
+#include "gateway/store/sqlite/statement_cache.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
-namespace paygham::store {
+namespace paygham::store::sqlite {
 
 statement_cache::statement_cache() = default;
 statement_cache::~statement_cache() = default;
@@ -21,4 +21,4 @@ SQLite::Statement& statement_cache::get(SQLite::Database& db, const char* sql) {
 
 void statement_cache::clear() noexcept { map_.clear(); }
 
-}  // namespace paygham::store
+}  // namespace paygham::store::sqlite

@@ -1,0 +1,38 @@
+// Picks the engine the options name. The only file that knows both.
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "gateway/store/postgresql/connection.hpp"
+#include "gateway/store/postgresql/reader.hpp"
+#include "gateway/store/postgresql/schema.hpp"
+#include "gateway/store/postgresql/writer.hpp"
+#include "gateway/store/reader.hpp"
+#include "gateway/store/sqlite/database.hpp"
+#include "gateway/store/sqlite/reader.hpp"
+#include "gateway/store/sqlite/writer.hpp"
+#include "gateway/store/writer.hpp"
+
+namespace paygham::store {
+
+std::string options::describe() const {
+  return engine == backend::postgresql ? postgresql::redact(url) : "sqlite:" + path;
+}
+
+std::unique_ptr<writer> open_writer(const options& o, std::size_t max_group) {
+  if (o.engine == backend::postgresql) return std::make_unique<postgresql::writer>(o, max_group);
+  return std::make_unique<sqlite::writer>(o, max_group);
+}
+
+std::unique_ptr<reader> open_reader(const options& o) {
+  if (o.engine == backend::postgresql) return std::make_unique<postgresql::reader>(o);
+  return std::make_unique<sqlite::reader>(o);
+}
+
+int migrate(const options& o) {
+  if (o.engine == backend::postgresql) {
+    postgresql::connection c(o.url);
+    return postgresql::migrate(c);
+  }
+  return sqlite::migrate(*sqlite::open_database(o));
+}
+
+}  // namespace paygham::store

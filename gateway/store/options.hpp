@@ -1,0 +1,46 @@
+// How the store is opened: which engine, where, and the knobs both engines share.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "gateway/core/clock.hpp"
+
+namespace paygham::store {
+
+// The embedded default, or a PostgreSQL server that several gateway nodes share.
+enum class backend { sqlite, postgresql };
+
+enum class synchronous { normal, full };
+
+struct options {
+  backend engine = backend::sqlite;
+  std::string path;  // sqlite: a file path, or ":memory:" in tests
+  std::string url;   // postgresql: a libpq connection URI (postgresql://…)
+  // The node's name in leases and heartbeats: unique among the nodes sharing a database, and
+  // the same after a restart (so a node takes back its own in-flight work at once).
+  std::string node_id = "node";
+  // How long a claimed message stays this node's: longer than a send can take. Another node
+  // re-queues it only after this (the node that claimed it has died).
+  std::int64_t lease_ms = 120'000;
+  // Finished jobs and delivery reports older than this are pruned (message history stays).
+  std::int64_t retention_ms = 90LL * 24 * 3600 * 1000;
+  // sqlite only. full: every group commit is fsynced before its requests are answered
+  // (survives power loss); normal: the WAL is fsynced at checkpoints only (survives a crash
+  // of the process, not of the machine). PostgreSQL commits durably (synchronous_commit).
+  synchronous sync = synchronous::full;
+  // The time each transaction sees as tx::now(); tests and `paygham simulate` step it.
+  std::function<core::unix_ms()> clock = core::now_ms;
+  // sqlite only: the size the WAL is kept at (journal_size_limit, and its preallocation with
+  // synchronous = full). A burst that grows it past this is truncated back.
+  std::int64_t wal_limit_bytes = 64 << 20;
+  // Work items waiting for the writer beyond which callbacks are answered 503 (writer::busy).
+  std::size_t max_queue = 20000;
+
+  // "sqlite:/var/paygham.db" or "postgresql://host/db" with the password hidden: for logs.
+  std::string describe() const;
+};
+
+}  // namespace paygham::store

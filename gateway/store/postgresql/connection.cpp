@@ -1,0 +1,101 @@
+#include "gateway/store/postgresql/connection.hpp"
+
+#include <libpq-fe.h>
+
+#include <cstdlib>
+#include <regex>
+#include <vector>
+
+namespace paygham::store::postgresql {
+namespace {
+
+std::string message_of(const PGconn* c) {
+  std::string m = PQerrorMessage(c);
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  return m;
+}
+
+}  // namespace
+
+param or_null(std::string_view v) { return v.empty() ? param(nullptr) : param(v); }
+param or_null(std::int64_t id) { return id == 0 ? param(nullptr) : param(id); }
+
+result::~result() {
+  if (r_) PQclear(r_);
+}
+
+int result::rows() const { return PQntuples(r_); }
+int result::columns() const { return PQnfields(r_); }
+bool result::is_null(int row, int col) const { return PQgetisnull(r_, row, col) != 0; }
+std::string result::text(int row, int col) const {
+  return std::string(PQgetvalue(r_, row, col), static_cast<std::size_t>(PQgetlength(r_, row, col)));
+}
+std::int64_t result::int64(int row, int col) const { return std::strtoll(PQgetvalue(r_, row, col), nullptr, 10); }
+std::size_t result::affected() const { return std::strtoull(PQcmdTuples(r_), nullptr, 10); }
+
+void result::check(const pg_conn* c) const {
+  const auto st = r_ ? PQresultStatus(r_) : PGRES_FATAL_ERROR;
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return;
+  const char* state = r_ ? PQresultErrorField(r_, PG_DIAG_SQLSTATE) : nullptr;
+  std::string m = r_ ? PQresultErrorMessage(r_) : "";
+  if (m.empty()) m = message_of(c);
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  // No state: the connection broke (libpq's own error).
+  throw error("PostgreSQL: " + m, state ? state : (PQstatus(c) == CONNECTION_OK ? "" : "08006"));
+}
+
+std::string redact(std::string_view url) {
+  // postgresql://user:secret@host/db → postgresql://user:***@host/db; password=… likewise.
+  static const std::regex in_authority(R"(^([a-z]+://[^:/@]*):[^@/]*@)");
+  static const std::regex in_query(R"((password=)[^&\s]*)");
+  std::string out = std::regex_replace(std::string(url), in_authority, "$1:***@");
+  return std::regex_replace(out, in_query, "$1***");
+}
+
+connection::connection(const std::string& url) : url_(url) { reconnect(); }
+
+connection::~connection() {
+  if (c_) PQfinish(c_);
+}
+
+void connection::reconnect() {
+  if (c_) PQfinish(c_);
+  prepared_.clear();
+  c_ = PQconnectdb(url_.c_str());
+  if (PQstatus(c_) != CONNECTION_OK) {
+    const std::string why = message_of(c_);
+    PQfinish(c_);
+    c_ = nullptr;
+    throw error("cannot connect to PostgreSQL at '" + redact(url_) + "': " + why +
+                    " (check store.url, that the server runs and that the user may log in)",
+                "08001");
+  }
+  // Times are numbers here, never the server's clock or zone; keep messages in English.
+  exec("SET client_min_messages = warning");
+}
+
+bool connection::ok() const { return c_ && PQstatus(c_) == CONNECTION_OK; }
+
+void connection::exec(const char* sql) {
+  if (!c_) throw error("not connected to PostgreSQL", "08003");
+  result(PQexec(c_, sql)).check(c_);
+}
+
+result connection::query(const char* sql, std::initializer_list<param> params) {
+  if (!c_) throw error("not connected to PostgreSQL", "08003");
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end()) {
+    std::string name = "s" + std::to_string(prepared_.size());
+    result(PQprepare(c_, name.c_str(), sql, static_cast<int>(params.size()), nullptr)).check(c_);
+    it = prepared_.emplace(sql, std::move(name)).first;
+  }
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p.text ? p.text->c_str() : nullptr);
+  result r(PQexecPrepared(c_, it->second.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                          nullptr, 0));
+  r.check(c_);
+  return r;
+}
+
+}  // namespace paygham::store::postgresql

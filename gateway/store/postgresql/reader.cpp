@@ -1,0 +1,40 @@
+#include "gateway/store/postgresql/reader.hpp"
+
+#include "gateway/store/postgresql/schema.hpp"
+
+namespace paygham::store::postgresql {
+
+connection& reader::conn() {
+  if (!conn_.ok()) conn_.reconnect();
+  return conn_;
+}
+
+std::int64_t reader::outbox_depth() {
+  return conn()
+      .query("SELECT COUNT(*) FROM outbound_messages WHERE status IN ('queued', 'retrying', 'sending')")
+      .int64(0, 0);
+}
+
+std::int64_t reader::unconfirmed() {
+  return conn().query("SELECT COUNT(*) FROM outbound_messages WHERE status = 'unconfirmed'").int64(0, 0);
+}
+
+std::vector<reader::outbound_row> reader::outbound_after(std::int64_t after) {
+  const auto r = conn().query(
+      "SELECT id, body, status, COALESCE(error, ''), next_at FROM outbound_messages WHERE id > $1 ORDER BY id",
+      {after});
+  std::vector<outbound_row> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back({r.int64(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3), r.int64(i, 4)});
+  return out;
+}
+
+bool reader::healthy() noexcept {
+  try {
+    return conn().query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").integer(0, 0) ==
+           latest_version();
+  } catch (...) {
+    return false;
+  }
+}
+
+}  // namespace paygham::store::postgresql

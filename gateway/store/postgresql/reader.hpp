@@ -1,0 +1,23 @@
+// store::reader on PostgreSQL: its own connection, connected again when the server went away.
+#pragma once
+
+#include "gateway/store/postgresql/connection.hpp"
+#include "gateway/store/reader.hpp"
+
+namespace paygham::store::postgresql {
+
+class reader final : public store::reader {
+ public:
+  explicit reader(const options& o) : conn_(o.url) {}
+
+  std::int64_t outbox_depth() override;
+  std::int64_t unconfirmed() override;
+  std::vector<outbound_row> outbound_after(std::int64_t after) override;
+  bool healthy() noexcept override;
+
+ private:
+  connection& conn();
+  connection conn_;
+};
+
+}  // namespace paygham::store::postgresql

@@ -1,0 +1,195 @@
+#include "gateway/store/postgresql/schema.hpp"
+
+#include <array>
+#include <string>
+
+#include "gateway/core/clock.hpp"
+#include "gateway/store/postgresql/connection.hpp"
+
+namespace paygham::store::postgresql {
+namespace {
+
+// Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
+constexpr std::array<const char*, 1> migrations = {
+    // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
+    // outbound messages under leases with their history, delivery reports, jobs, the inbox,
+    // the nodes sharing the database.
+    R"sql(
+CREATE TABLE contacts (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  phone       text NOT NULL UNIQUE,          -- E.164
+  language    text,                          -- NULL until chosen
+  fields      jsonb NOT NULL DEFAULT '{}',   -- set by flows
+  opted_out   integer NOT NULL DEFAULT 0,
+  created_at  bigint NOT NULL,
+  updated_at  bigint NOT NULL
+);
+
+CREATE TABLE inbound_events (
+  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  channel_id   text NOT NULL,
+  external_id  text NOT NULL,
+  kind         text NOT NULL CHECK (kind IN ('sms', 'ussd', 'status')),
+  contact_id   bigint REFERENCES contacts(id),
+  body         text NOT NULL,
+  received_at  bigint NOT NULL,
+  UNIQUE (channel_id, external_id)
+);
+
+CREATE TABLE flow_runs (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  contact_id  bigint NOT NULL REFERENCES contacts(id),
+  channel_id  text NOT NULL,
+  medium      text NOT NULL CHECK (medium IN ('ussd', 'sms')),
+  session_id  text,
+  flow_id     text NOT NULL,
+  flow_hash   text NOT NULL,
+  status      text NOT NULL CHECK (status IN ('active', 'waiting', 'completed', 'expired', 'failed')),
+  state       text NOT NULL,
+  last_input  text,
+  last_reply  text,
+  prev_input  text,
+  prev_reply  text,
+  created_at  bigint NOT NULL,
+  updated_at  bigint NOT NULL
+);
+CREATE UNIQUE INDEX flow_runs_session ON flow_runs (channel_id, session_id) WHERE session_id IS NOT NULL;
+CREATE INDEX flow_runs_waiting ON flow_runs (contact_id) WHERE status = 'waiting';
+CREATE INDEX flow_runs_active_ussd ON flow_runs (updated_at) WHERE status = 'active' AND medium = 'ussd';
+CREATE INDEX flow_runs_contact_flow ON flow_runs (contact_id, flow_id) WHERE status = 'active';
+
+CREATE TABLE outbound_messages (
+  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  channel_id   text NOT NULL,
+  contact_id   bigint REFERENCES contacts(id),
+  run_id       bigint REFERENCES flow_runs(id),
+  to_phone     text NOT NULL,
+  body         text NOT NULL,
+  priority     integer NOT NULL,
+  status       text NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'delivered', 'failed',
+                 'retrying', 'expired', 'cancelled', 'unconfirmed')),
+  attempts     integer NOT NULL DEFAULT 0,
+  next_at      bigint NOT NULL,
+  external_id  text,
+  error        text,
+  parts        integer,
+  cost         text,
+  sent_at      bigint,
+  lease_owner  text,
+  lease_until  bigint,
+  created_at   bigint NOT NULL,
+  updated_at   bigint NOT NULL
+);
+CREATE INDEX outbound_messages_due ON outbound_messages (channel_id, priority, next_at)
+  WHERE status IN ('queued', 'retrying');
+CREATE INDEX outbound_messages_pending ON outbound_messages (status)
+  WHERE status IN ('queued', 'retrying', 'sending');
+CREATE UNIQUE INDEX outbound_messages_external ON outbound_messages (channel_id, external_id)
+  WHERE external_id IS NOT NULL;
+CREATE INDEX outbound_messages_sent ON outbound_messages (channel_id, sent_at) WHERE status = 'sent';
+CREATE INDEX outbound_messages_unsent_age ON outbound_messages (channel_id, created_at)
+  WHERE status IN ('queued', 'retrying');
+CREATE INDEX outbound_messages_sending ON outbound_messages (lease_until) WHERE status = 'sending';
+CREATE INDEX outbound_messages_contact ON outbound_messages (contact_id) WHERE status IN ('queued', 'retrying');
+
+CREATE TABLE message_events (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  message_id  bigint NOT NULL REFERENCES outbound_messages(id),
+  status      text NOT NULL,
+  source      text NOT NULL,
+  raw_code    text,
+  applied     integer NOT NULL DEFAULT 1,
+  at          bigint NOT NULL
+);
+CREATE INDEX message_events_message ON message_events (message_id);
+
+CREATE TABLE delivery_reports (
+  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  channel_id   text NOT NULL,
+  external_id  text NOT NULL,
+  reference    text,
+  status       text NOT NULL,
+  raw_code     text NOT NULL,
+  error        text,
+  message_id   bigint REFERENCES outbound_messages(id),
+  outcome      text NOT NULL CHECK (outcome IN ('applied', 'duplicate', 'confirmed', 'regression', 'waiting')),
+  received_at  bigint NOT NULL
+);
+CREATE INDEX delivery_reports_waiting ON delivery_reports (channel_id, external_id) WHERE outcome = 'waiting';
+CREATE INDEX delivery_reports_received ON delivery_reports (received_at);
+
+CREATE TABLE jobs (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  kind        text NOT NULL,
+  due_at      bigint NOT NULL,
+  payload     text NOT NULL,
+  status      text NOT NULL CHECK (status IN ('pending', 'running', 'done', 'cancelled', 'parked')),
+  created_at  bigint NOT NULL,
+  problem     text
+);
+CREATE INDEX jobs_due ON jobs (due_at) WHERE status = 'pending';
+CREATE INDEX jobs_done ON jobs (due_at) WHERE status = 'done';
+
+CREATE TABLE inbox (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  contact_id  bigint NOT NULL REFERENCES contacts(id),
+  run_id      bigint REFERENCES flow_runs(id),
+  channel_id  text NOT NULL,
+  flow_id     text,
+  body        text NOT NULL,
+  status      text NOT NULL CHECK (status IN ('new', 'read', 'done')),
+  created_at  bigint NOT NULL
+);
+CREATE INDEX inbox_new ON inbox (created_at) WHERE status = 'new';
+
+CREATE TABLE nodes (
+  id          text PRIMARY KEY,
+  seen_at     bigint NOT NULL,
+  started_at  bigint NOT NULL
+);
+)sql",
+};
+
+// Any constant shared by every node: pg_advisory_lock(key) makes them migrate one at a time.
+constexpr const char* lock_sql = "SELECT pg_advisory_lock(727001)";
+constexpr const char* unlock_sql = "SELECT pg_advisory_unlock(727001)";
+
+}  // namespace
+
+int latest_version() { return static_cast<int>(migrations.size()); }
+
+int migrate(connection& c) {
+  c.exec(lock_sql);
+  try {
+    c.exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version integer PRIMARY KEY, applied_at bigint NOT NULL)");
+    int version = static_cast<int>(
+        c.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").int64(0, 0));
+    if (version > latest_version()) {
+      throw std::runtime_error("database schema version " + std::to_string(version) +
+                               " is newer than this build knows (" + std::to_string(latest_version()) +
+                               "); use a newer paygham");
+    }
+    for (int v = version + 1; v <= latest_version(); ++v) {
+      c.exec("BEGIN");
+      try {
+        c.exec(migrations[static_cast<std::size_t>(v - 1)]);
+        c.query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                {v, static_cast<std::int64_t>(core::now_ms())});
+        c.exec("COMMIT");
+      } catch (...) {
+        c.exec("ROLLBACK");
+        throw;
+      }
+      version = v;
+    }
+    c.exec(unlock_sql);
+    return version;
+  } catch (...) {
+    if (c.ok()) c.exec(unlock_sql);
+    throw;
+  }
+}
+
+}  // namespace paygham::store::postgresql

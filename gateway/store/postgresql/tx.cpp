@@ -1,0 +1,471 @@
+#include "gateway/store/postgresql/tx.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "gateway/store/postgresql/connection.hpp"
+#include "gateway/store/rules.hpp"
+
+namespace paygham::store::postgresql {
+namespace {
+
+constexpr const char* run_columns =
+    "id, contact_id, channel_id, medium, COALESCE(session_id, ''), flow_id, flow_hash, status, state, "
+    "COALESCE(last_input, ''), COALESCE(last_reply, ''), updated_at, COALESCE(prev_input, ''), "
+    "COALESCE(prev_reply, '')";
+
+run read_run(const result& r, int row) {
+  run out;
+  out.id = r.int64(row, 0);
+  out.contact_id = r.int64(row, 1);
+  out.channel_id = r.text(row, 2);
+  out.medium = r.text(row, 3);
+  out.session_id = r.text(row, 4);
+  out.flow_id = r.text(row, 5);
+  out.flow_hash = r.text(row, 6);
+  out.status = r.text(row, 7);
+  out.state = r.text(row, 8);
+  out.last_input = r.text(row, 9);
+  out.last_reply = r.text(row, 10);
+  out.updated_at = r.int64(row, 11);
+  out.prev_input = r.text(row, 12);
+  out.prev_reply = r.text(row, 13);
+  return out;
+}
+
+std::optional<run> first_run(const result& r) {
+  if (r.empty()) return std::nullopt;
+  return read_run(r, 0);
+}
+
+std::map<std::string, std::string> fields_from_json(const std::string& text) {
+  if (text == "{}") return {};  // most contacts, on every hop: no parse
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return {};
+  std::map<std::string, std::string> out;
+  for (const auto& [k, v] : j.items()) out[k] = v.is_string() ? v.get<std::string>() : v.dump();
+  return out;
+}
+
+contact read_contact(const result& r, std::string phone) {
+  return contact{r.int64(0, 0), std::move(phone), r.text(0, 1), fields_from_json(r.text(0, 2)),
+                 r.integer(0, 3) != 0};
+}
+
+std::string runs_sql(const char* where) { return std::string("SELECT ") + run_columns + " FROM flow_runs " + where; }
+
+}  // namespace
+
+tx::tx(connection& c, const options& o, core::unix_ms now) : store::tx(now), c_(c), opts_(o) {}
+
+bool tx::record_inbound(std::string_view channel_id, std::string_view external_id, std::string_view kind,
+                       std::int64_t contact_id, std::string_view body) {
+  require_disk();
+  return c_.query(
+                 "INSERT INTO inbound_events (channel_id, external_id, kind, contact_id, body, received_at)"
+                 " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (channel_id, external_id) DO NOTHING",
+                 {channel_id, external_id, kind, or_null(contact_id), body, now()})
+             .affected() == 1;
+}
+
+contact tx::upsert_contact(std::string_view phone) {
+  // FOR UPDATE: the row lock that serialises one person's work across nodes (tx.hpp).
+  static constexpr const char* find =
+      "SELECT id, COALESCE(language, ''), fields::text, opted_out FROM contacts WHERE phone = $1 FOR UPDATE";
+  if (auto r = c_.query(find, {phone}); !r.empty()) return read_contact(r, std::string(phone));
+  auto ins = c_.query(
+      "INSERT INTO contacts (phone, created_at, updated_at) VALUES ($1, $2, $2)"
+      " ON CONFLICT (phone) DO NOTHING RETURNING id, '', '{}', 0",
+      {phone, now()});
+  if (!ins.empty()) return read_contact(ins, std::string(phone));
+  // Another node created it meanwhile: wait for it, as for any held contact.
+  return read_contact(c_.query(find, {phone}), std::string(phone));
+}
+
+std::optional<contact> tx::find_contact(std::int64_t contact_id) {
+  auto r = c_.query(
+      "SELECT id, COALESCE(language, ''), fields::text, opted_out, phone FROM contacts WHERE id = $1",
+      {contact_id});
+  if (r.empty()) return std::nullopt;
+  return read_contact(r, r.text(0, 4));
+}
+
+void tx::set_contact_fields(std::int64_t contact_id, const std::map<std::string, std::string>& fields) {
+  if (fields.empty()) return;
+  c_.query("UPDATE contacts SET fields = fields || $1::jsonb, updated_at = $2 WHERE id = $3",
+           {nlohmann::json(fields).dump(), now(), contact_id});
+}
+
+void tx::set_opted_out(std::int64_t contact_id, bool opted_out) {
+  c_.query("UPDATE contacts SET opted_out = $1, updated_at = $2 WHERE id = $3",
+           {opted_out ? 1 : 0, now(), contact_id});
+  if (!opted_out) return;
+  require_disk();
+  const auto moved = c_.query(
+      "UPDATE outbound_messages SET status = 'cancelled', error = 'opted out', updated_at = $1"
+      " WHERE contact_id = $2 AND status IN ('queued', 'retrying') RETURNING id",
+      {now(), contact_id});
+  record_moved(moved, "cancelled", "opt-out");
+  expire_waiting_sms_runs(contact_id);
+}
+
+void tx::opt_out_recipient(std::int64_t message_id) {
+  const auto r = c_.query("SELECT contact_id FROM outbound_messages WHERE id = $1 AND contact_id IS NOT NULL",
+                          {message_id});
+  if (!r.empty()) set_opted_out(r.int64(0, 0), true);
+}
+
+void tx::set_contact_language(std::int64_t contact_id, std::string_view language) {
+  c_.query("UPDATE contacts SET language = $1, updated_at = $2 WHERE id = $3", {language, now(), contact_id});
+}
+
+std::optional<run> tx::find_run(std::int64_t run_id) {
+  static const std::string sql = runs_sql("WHERE id = $1");
+  return first_run(c_.query(sql.c_str(), {run_id}));
+}
+
+std::optional<run> tx::find_session_run(std::string_view channel_id, std::string_view session_id) {
+  static const std::string sql = runs_sql("WHERE channel_id = $1 AND session_id = $2");
+  return first_run(c_.query(sql.c_str(), {channel_id, session_id}));
+}
+
+std::optional<run> tx::find_waiting_sms_run(std::int64_t contact_id) {
+  static const std::string sql =
+      runs_sql("WHERE contact_id = $1 AND status = 'waiting' AND medium = 'sms' ORDER BY id DESC LIMIT 1");
+  return first_run(c_.query(sql.c_str(), {contact_id}));
+}
+
+std::optional<run> tx::find_resumable_run(std::int64_t contact_id, std::string_view flow_id,
+                                          std::string_view session_id, core::unix_ms since) {
+  static const std::string sql = runs_sql(
+      "WHERE contact_id = $1 AND flow_id = $2 AND status = 'active' AND medium = 'ussd'"
+      " AND session_id <> $3 AND updated_at >= $4 ORDER BY id DESC LIMIT 1");
+  return first_run(c_.query(sql.c_str(), {contact_id, flow_id, session_id, since}));
+}
+
+std::vector<run> tx::stale_ussd_runs(core::unix_ms before, std::size_t limit) {
+  // SKIP LOCKED: a run another node is stepping right now is not stale.
+  static const std::string sql = runs_sql(
+      "WHERE status = 'active' AND medium = 'ussd' AND updated_at < $1 ORDER BY updated_at LIMIT $2"
+      " FOR UPDATE SKIP LOCKED");
+  const auto r = c_.query(sql.c_str(), {before, static_cast<std::int64_t>(limit)});
+  std::vector<run> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(read_run(r, i));
+  return out;
+}
+
+void tx::expire_waiting_sms_runs(std::int64_t contact_id) {
+  c_.query(
+      "UPDATE flow_runs SET status = 'expired', updated_at = $1"
+      " WHERE contact_id = $2 AND status = 'waiting' AND medium = 'sms'",
+      {now(), contact_id});
+}
+
+std::string tx::attempt(const std::function<void()>& fn) {
+  c_.exec("SAVEPOINT attempt");
+  try {
+    fn();
+  } catch (const error& e) {
+    // Another node in the way is the whole item's to retry, not this attempt's to swallow.
+    if (e.retryable() || !c_.ok()) throw;
+    c_.exec("ROLLBACK TO attempt");
+    c_.exec("RELEASE attempt");
+    return e.what();
+  } catch (const std::exception& e) {
+    c_.exec("ROLLBACK TO attempt");
+    c_.exec("RELEASE attempt");
+    return e.what()[0] ? e.what() : "failed";
+  }
+  c_.exec("RELEASE attempt");
+  return {};
+}
+
+void tx::add_job(std::string_view kind, core::unix_ms due_at, std::string_view payload) {
+  c_.query("INSERT INTO jobs (kind, due_at, payload, status, created_at) VALUES ($1, $2, $3, 'pending', $4)",
+           {kind, due_at, payload, now()});
+}
+
+std::vector<job> tx::take_due_jobs(std::size_t limit) {
+  // SKIP LOCKED: a job another node's open transaction took is not waited for; it is done
+  // when that commits, or pending again when it rolls back.
+  const auto r = c_.query(
+      "UPDATE jobs SET status = 'done' WHERE id IN (SELECT id FROM jobs WHERE status = 'pending'"
+      " AND due_at <= $1 ORDER BY due_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)"
+      " RETURNING id, kind, payload, due_at",
+      {now(), static_cast<std::int64_t>(limit)});
+  std::vector<job> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(job{r.int64(i, 0), r.text(i, 1), r.text(i, 2), r.int64(i, 3)});
+  std::sort(out.begin(), out.end(), [](const job& a, const job& b) {
+    return a.due_at != b.due_at ? a.due_at < b.due_at : a.id < b.id;
+  });
+  return out;
+}
+
+void tx::park_job(std::int64_t job_id, std::string_view why) {
+  c_.query("UPDATE jobs SET status = 'parked', problem = $1 WHERE id = $2", {why, job_id});
+}
+
+void tx::add_inbox(const inbox_item& item) {
+  require_disk();
+  c_.query(
+      "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at)"
+      " VALUES ($1, $2, $3, $4, $5, 'new', $6)",
+      {item.contact_id, or_null(item.run_id), item.channel_id, or_null(item.flow_id), item.body, now()});
+}
+
+void tx::save_run(run& r) {
+  if (r.id == 0) {
+    const auto ins = c_.query(
+        "INSERT INTO flow_runs (contact_id, channel_id, medium, session_id, flow_id, flow_hash, status, state,"
+        " last_input, last_reply, created_at, updated_at, prev_input, prev_reply)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13) RETURNING id",
+        {r.contact_id, r.channel_id, r.medium, or_null(r.session_id), r.flow_id, r.flow_hash, r.status, r.state,
+         or_null(r.last_input), or_null(r.last_reply), now(), or_null(r.prev_input), or_null(r.prev_reply)});
+    r.id = ins.int64(0, 0);
+    return;
+  }
+  c_.query(
+      "UPDATE flow_runs SET status = $1, state = $2, last_input = $3, last_reply = $4, flow_hash = $5,"
+      " medium = $6, session_id = $7, updated_at = $8, prev_input = $9, prev_reply = $10 WHERE id = $11",
+      {r.status, r.state, or_null(r.last_input), or_null(r.last_reply), r.flow_hash, r.medium,
+       or_null(r.session_id), now(), or_null(r.prev_input), or_null(r.prev_reply), r.id});
+  r.updated_at = now();
+}
+
+std::int64_t tx::queue_message(const new_message& m) {
+  require_disk();
+  bool cancelled = false;
+  if (m.contact_id > 0 && !m.even_if_opted_out) {
+    const auto q = c_.query("SELECT opted_out FROM contacts WHERE id = $1", {m.contact_id});
+    cancelled = !q.empty() && q.integer(0, 0) != 0;
+  }
+  const char* status = cancelled ? "cancelled" : "queued";
+  // The message and its first history event in one round trip.
+  const auto r = c_.query(
+      "WITH m AS (INSERT INTO outbound_messages (channel_id, contact_id, run_id, to_phone, body, priority,"
+      " status, error, next_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)"
+      " RETURNING id), e AS (INSERT INTO message_events (message_id, status, source, at)"
+      " SELECT id, $7, 'runner', $10 FROM m) SELECT id FROM m",
+      {m.channel_id, or_null(m.contact_id), or_null(m.run_id), m.to_phone, m.body, static_cast<int>(m.prio),
+       status, or_null(cancelled ? "opted out" : ""), std::max(now(), m.not_before), now()});
+  return r.int64(0, 0);
+}
+
+std::size_t tx::expire_unsent(std::string_view channel_id, core::unix_ms before) {
+  const auto moved = c_.query(
+      "UPDATE outbound_messages SET status = 'expired', error = 'validity ended before it could be sent',"
+      " updated_at = $1 WHERE status IN ('queued', 'retrying') AND channel_id = $2 AND created_at < $3"
+      " RETURNING id",
+      {now(), channel_id, before});
+  return record_moved(moved, "expired", "outbox");
+}
+
+std::size_t tx::record_moved(const result& moved, std::string_view status, std::string_view source) {
+  for (int i = 0; i < moved.rows(); ++i) add_event(moved.int64(i, 0), status, source, {}, true);
+  return static_cast<std::size_t>(moved.rows());
+}
+
+std::vector<claimed_message> tx::claim_due(std::string_view channel_id, std::size_t limit) {
+  // SKIP LOCKED: two nodes claiming at once take different messages, never wait on each other.
+  const auto r = c_.query(
+      "WITH c AS (UPDATE outbound_messages SET status = 'sending', attempts = attempts + 1, updated_at = $1,"
+      " lease_owner = $4, lease_until = $5 WHERE id IN (SELECT id FROM outbound_messages"
+      " WHERE status IN ('queued', 'retrying') AND next_at <= $1 AND channel_id = $2"
+      " ORDER BY priority, next_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)"
+      " RETURNING id, channel_id, to_phone, body, attempts, priority, next_at),"
+      " e AS (INSERT INTO message_events (message_id, status, source, applied, at)"
+      " SELECT id, 'sending', 'outbox', 1, $1 FROM c)"
+      " SELECT id, channel_id, to_phone, body, attempts, priority, next_at FROM c",
+      {now(), channel_id, static_cast<std::int64_t>(limit), opts_.node_id, now() + opts_.lease_ms});
+  struct row {
+    claimed_message m;
+    std::int64_t next_at;
+  };
+  std::vector<row> rows;
+  for (int i = 0; i < r.rows(); ++i) {
+    rows.push_back(row{claimed_message{r.int64(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3), r.integer(i, 4),
+                                       r.integer(i, 5)},
+                       r.int64(i, 6)});
+  }
+  // RETURNING has no order: priority first, then due time, as claimed.
+  std::sort(rows.begin(), rows.end(), [](const row& a, const row& b) {
+    if (a.m.prio != b.m.prio) return a.m.prio < b.m.prio;
+    return a.next_at != b.next_at ? a.next_at < b.next_at : a.m.id < b.m.id;
+  });
+  std::vector<claimed_message> out;
+  out.reserve(rows.size());
+  for (auto& x : rows) out.push_back(std::move(x.m));
+  return out;
+}
+
+void tx::add_event(std::int64_t message_id, std::string_view status, std::string_view source,
+                   std::string_view raw_code, bool applied) {
+  c_.query(
+      "INSERT INTO message_events (message_id, status, source, raw_code, applied, at)"
+      " VALUES ($1, $2, $3, $4, $5, $6)",
+      {message_id, status, source, or_null(raw_code), applied ? 1 : 0, now()});
+}
+
+void tx::record_sent(std::int64_t id, std::string_view external_id, std::string_view raw_code, int parts,
+                     std::string_view cost) {
+  const auto q = c_.query("SELECT status, channel_id FROM outbound_messages WHERE id = $1 FOR UPDATE", {id});
+  if (q.empty()) return;
+  const auto status = parse_status(q.text(0, 0));
+  const std::string channel = q.text(0, 1);
+  const bool forward = status && send_reply_applies(*status);
+  c_.query(
+      "UPDATE outbound_messages SET external_id = COALESCE($1, external_id), parts = COALESCE($2::integer, parts),"
+      " cost = COALESCE($3, cost), sent_at = COALESCE(sent_at, $4), status = CASE WHEN $5 = 1 THEN 'sent'"
+      " ELSE status END, updated_at = $4 WHERE id = $6",
+      {or_null(external_id), parts > 0 ? param(parts) : param(nullptr), or_null(cost), now(), forward ? 1 : 0, id});
+  add_event(id, "sent", "send", raw_code, forward);
+  if (external_id.empty()) return;
+  // Reports that came before this reply, in the order they came.
+  const auto w = c_.query(
+      "SELECT id, COALESCE(reference, ''), status, raw_code, COALESCE(error, '') FROM delivery_reports"
+      " WHERE outcome = 'waiting' AND channel_id = $1 AND external_id = $2 ORDER BY id FOR UPDATE",
+      {channel, external_id});
+  for (int i = 0; i < w.rows(); ++i) {
+    core::delivery_report r;
+    r.channel_id = channel;
+    r.external_id = std::string(external_id);
+    r.reference = w.text(i, 1);
+    r.status = parse_status(w.text(i, 2)).value_or(core::message_status::sent);
+    r.raw_code = w.text(i, 3);
+    r.error = w.text(i, 4);
+    const report_outcome o = apply_report_to(id, r);
+    c_.query("UPDATE delivery_reports SET message_id = $1, outcome = $2 WHERE id = $3",
+             {id, to_string(o), w.int64(i, 0)});
+  }
+}
+
+void tx::record_retry(std::int64_t id, core::unix_ms next_at, std::string_view raw_code, std::string_view error) {
+  const auto r = c_.query(
+      "UPDATE outbound_messages SET status = 'retrying', next_at = $1, error = $2, updated_at = $3"
+      " WHERE id = $4 AND status = 'sending'",
+      {next_at, or_null(error), now(), id});
+  if (r.affected() == 1) add_event(id, "retrying", "send", raw_code, true);
+}
+
+report_outcome tx::apply_report_to(std::int64_t message_id, const core::delivery_report& r) {
+  // FOR UPDATE: two reports for one message on two nodes apply one after the other.
+  const auto q = c_.query("SELECT status FROM outbound_messages WHERE id = $1 FOR UPDATE", {message_id});
+  if (q.empty()) return report_outcome::waiting;
+  const auto current = parse_status(q.text(0, 0)).value_or(core::message_status::queued);
+  const char* name = core::to_string(r.status);
+  bool seen = false;
+  if (current == r.status) {
+    seen = !c_.query(
+                  "SELECT 1 FROM message_events WHERE message_id = $1 AND status = $2 AND source = 'report'"
+                  " AND raw_code IS NOT DISTINCT FROM $3 LIMIT 1",
+                  {message_id, name, or_null(r.raw_code)})
+                .empty();
+  }
+  const report_outcome o = judge_report(current, r.status, seen);
+  if (o == report_outcome::duplicate) return o;
+  if (o != report_outcome::applied) {
+    add_event(message_id, name, "report", r.raw_code, false);
+    return o;
+  }
+  // A failure always says why, in the aggregator's words when it gives some.
+  const std::string error = !r.error.empty() || r.status != core::message_status::failed
+                                ? r.error
+                                : "the aggregator reported " + r.raw_code;
+  c_.query(
+      "UPDATE outbound_messages SET status = $1, error = COALESCE($2, error), parts = COALESCE($3::integer, parts),"
+      " cost = COALESCE($4, cost), updated_at = $5 WHERE id = $6",
+      {name, or_null(error), r.parts > 0 ? param(r.parts) : param(nullptr), or_null(r.cost), now(), message_id});
+  add_event(message_id, name, "report", r.raw_code, true);
+  return report_outcome::applied;
+}
+
+applied_report tx::apply_report(const core::delivery_report& r) {
+  require_disk();
+  applied_report out;
+  const auto found = [&](const result& q) {
+    if (q.empty()) return;
+    out.message_id = q.int64(0, 0);
+    out.to_phone = q.text(0, 1);
+  };
+  if (r.reference.size() > 2 && r.reference.rfind("pg", 0) == 0) {
+    found(c_.query("SELECT id, to_phone FROM outbound_messages WHERE id = $1 AND channel_id = $2",
+                   {static_cast<std::int64_t>(std::atoll(r.reference.c_str() + 2)), r.channel_id}));
+  }
+  if (out.message_id == 0 && !r.external_id.empty()) {
+    found(c_.query("SELECT id, to_phone FROM outbound_messages WHERE channel_id = $1 AND external_id = $2",
+                   {r.channel_id, r.external_id}));
+  }
+  out.outcome = out.message_id ? apply_report_to(out.message_id, r) : report_outcome::waiting;
+  c_.query(
+      "INSERT INTO delivery_reports (channel_id, external_id, reference, status, raw_code, error,"
+      " message_id, outcome, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+      {r.channel_id, r.external_id, or_null(r.reference), core::to_string(r.status), r.raw_code, or_null(r.error),
+       or_null(out.message_id), to_string(out.outcome), now()});
+  return out;
+}
+
+std::size_t tx::mark_unconfirmed(std::string_view channel_id, core::unix_ms before) {
+  const auto moved = c_.query(
+      "UPDATE outbound_messages SET status = 'unconfirmed', updated_at = $1"
+      " WHERE status = 'sent' AND channel_id = $2 AND sent_at < $3 RETURNING id",
+      {now(), channel_id, before});
+  return record_moved(moved, "unconfirmed", "outbox");
+}
+
+std::vector<std::string> tx::awaiting_report(std::string_view channel_id, std::size_t limit) {
+  const auto r = c_.query(
+      "SELECT external_id FROM outbound_messages WHERE status IN ('sent', 'unconfirmed')"
+      " AND channel_id = $1 AND external_id IS NOT NULL ORDER BY sent_at LIMIT $2",
+      {channel_id, static_cast<std::int64_t>(limit)});
+  std::vector<std::string> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+  return out;
+}
+
+std::size_t tx::requeue_in_flight(bool starting) {
+  // SKIP LOCKED: a message whose send outcome another node is recording right now is its.
+  const auto moved = c_.query(
+      "UPDATE outbound_messages SET status = 'retrying', next_at = $1, updated_at = $1, lease_owner = NULL,"
+      " lease_until = NULL WHERE id IN (SELECT id FROM outbound_messages WHERE status = 'sending'"
+      " AND (lease_owner IS NULL OR ($3 = 1 AND lease_owner = $2) OR lease_until < $1) FOR UPDATE SKIP LOCKED)"
+      " RETURNING id",
+      {now(), opts_.node_id, starting ? 1 : 0});
+  return record_moved(moved, "retrying", "lease");
+}
+
+void tx::set_message_status(std::int64_t id, core::message_status st, std::string_view source,
+                            std::string_view raw_code, std::string_view external_id, std::string_view error) {
+  const char* name = core::to_string(st);
+  c_.query(
+      "UPDATE outbound_messages SET status = $1, external_id = COALESCE($2, external_id),"
+      " error = COALESCE($3, error), updated_at = $4 WHERE id = $5",
+      {name, or_null(external_id), or_null(error), now(), id});
+  add_event(id, name, source, raw_code, true);
+}
+
+int tx::heartbeat(std::int64_t window_ms) {
+  c_.query(
+      "INSERT INTO nodes (id, seen_at, started_at) VALUES ($1, $2, $2)"
+      " ON CONFLICT (id) DO UPDATE SET seen_at = EXCLUDED.seen_at",
+      {opts_.node_id, now()});
+  return c_.query("SELECT COUNT(*) FROM nodes WHERE seen_at >= $1", {now() - window_ms}).integer(0, 0);
+}
+
+std::size_t tx::prune(core::unix_ms before, std::size_t limit) {
+  const auto lim = static_cast<std::int64_t>(limit);
+  std::size_t n = c_.query(
+                        "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status = 'done' AND due_at < $1"
+                        " LIMIT $2)",
+                        {before, lim})
+                      .affected();
+  n += c_.query(
+             "DELETE FROM delivery_reports WHERE id IN (SELECT id FROM delivery_reports WHERE received_at < $1"
+             " LIMIT $2)",
+             {before, lim})
+           .affected();
+  return n;
+}
+
+}  // namespace paygham::store::postgresql

@@ -1,0 +1,75 @@
+// store::tx on PostgreSQL: the writer's connection inside its current transaction (READ COMMITTED).
+#pragma once
+
+#include "gateway/store/options.hpp"
+#include "gateway/store/tx.hpp"
+
+namespace paygham::store::postgresql {
+
+class connection;
+class result;
+
+class tx final : public store::tx {
+ public:
+  tx(connection& c, const options& o, core::unix_ms now);
+
+  void start_item() { begin_item(); }
+
+  bool record_inbound(std::string_view channel_id, std::string_view external_id, std::string_view kind,
+                      std::int64_t contact_id, std::string_view body) override;
+  contact upsert_contact(std::string_view phone) override;
+  void set_contact_language(std::int64_t contact_id, std::string_view language) override;
+  std::optional<contact> find_contact(std::int64_t contact_id) override;
+  void set_contact_fields(std::int64_t contact_id, const std::map<std::string, std::string>& fields) override;
+  void set_opted_out(std::int64_t contact_id, bool opted_out) override;
+  void opt_out_recipient(std::int64_t message_id) override;
+
+  std::optional<run> find_run(std::int64_t run_id) override;
+  std::optional<run> find_session_run(std::string_view channel_id, std::string_view session_id) override;
+  std::optional<run> find_waiting_sms_run(std::int64_t contact_id) override;
+  std::optional<run> find_resumable_run(std::int64_t contact_id, std::string_view flow_id,
+                                        std::string_view session_id, core::unix_ms since) override;
+  std::vector<run> stale_ussd_runs(core::unix_ms before, std::size_t limit) override;
+  void expire_waiting_sms_runs(std::int64_t contact_id) override;
+  void save_run(run& r) override;
+
+  std::string attempt(const std::function<void()>& fn) override;
+
+  void add_job(std::string_view kind, core::unix_ms due_at, std::string_view payload) override;
+  std::vector<job> take_due_jobs(std::size_t limit) override;
+  void park_job(std::int64_t job_id, std::string_view why) override;
+
+  void add_inbox(const inbox_item& item) override;
+
+  std::int64_t queue_message(const new_message& m) override;
+  std::vector<claimed_message> claim_due(std::string_view channel_id, std::size_t limit) override;
+  std::size_t requeue_in_flight(bool starting) override;
+  std::size_t expire_unsent(std::string_view channel_id, core::unix_ms before) override;
+  void record_sent(std::int64_t id, std::string_view external_id, std::string_view raw_code, int parts,
+                   std::string_view cost) override;
+  void record_retry(std::int64_t id, core::unix_ms next_at, std::string_view raw_code,
+                    std::string_view error) override;
+  std::size_t mark_unconfirmed(std::string_view channel_id, core::unix_ms before) override;
+  std::vector<std::string> awaiting_report(std::string_view channel_id, std::size_t limit) override;
+  void set_message_status(std::int64_t id, core::message_status s, std::string_view source,
+                          std::string_view raw_code, std::string_view external_id = {},
+                          std::string_view error = {}) override;
+
+  applied_report apply_report(const core::delivery_report& r) override;
+
+  int heartbeat(std::int64_t window_ms) override;
+  std::size_t prune(core::unix_ms before, std::size_t limit) override;
+
+ private:
+  // Records `status` from `source` in the history of every message `moved` (the ids an
+  // UPDATE … RETURNING id moved), so the condition is written once. Returns how many.
+  std::size_t record_moved(const result& moved, std::string_view status, std::string_view source);
+  void add_event(std::int64_t message_id, std::string_view status, std::string_view source,
+                 std::string_view raw_code, bool applied);
+  report_outcome apply_report_to(std::int64_t message_id, const core::delivery_report& r);
+
+  connection& c_;
+  const options& opts_;
+};
+
+}  // namespace paygham::store::postgresql

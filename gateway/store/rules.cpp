@@ -1,0 +1,41 @@
+#include "gateway/store/rules.hpp"
+
+#include <array>
+
+#include "gateway/store/tx.hpp"
+
+namespace paygham::store {
+
+const char* to_string(report_outcome o) {
+  switch (o) {
+    case report_outcome::applied: return "applied";
+    case report_outcome::duplicate: return "duplicate";
+    case report_outcome::confirmed: return "confirmed";
+    case report_outcome::regression: return "regression";
+    case report_outcome::waiting: return "waiting";
+  }
+  return "waiting";
+}
+
+std::optional<core::message_status> parse_status(std::string_view name) {
+  using s = core::message_status;
+  static constexpr std::array all = {s::queued, s::sending,   s::sent,      s::delivered,  s::failed,
+                                     s::retrying, s::expired, s::cancelled, s::unconfirmed};
+  for (const auto st : all) {
+    if (name == core::to_string(st)) return st;
+  }
+  return std::nullopt;
+}
+
+report_outcome judge_report(core::message_status current, core::message_status reported, bool seen_before) {
+  if (current == reported) return seen_before ? report_outcome::duplicate : report_outcome::confirmed;
+  if (core::rank(reported) <= core::rank(current)) return report_outcome::regression;
+  return report_outcome::applied;
+}
+
+bool send_reply_applies(core::message_status current) {
+  return current == core::message_status::sending || current == core::message_status::queued ||
+         current == core::message_status::retrying;
+}
+
+}  // namespace paygham::store

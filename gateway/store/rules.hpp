@@ -1,0 +1,27 @@
+// The store's domain rules as pure functions, shared by both engines: what a delivery report
+// does to a message, and reading a stored state name.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "gateway/core/event.hpp"
+
+namespace paygham::store {
+
+enum class report_outcome;
+
+// A state name as stored ("delivered"); nullopt for anything else.
+std::optional<core::message_status> parse_status(std::string_view name);
+
+// What a report of `reported` does to a message in `current`. `seen_before`: the history
+// already has this report (same state and raw code) from an aggregator.
+//   applied: the message moves forward; confirmed: first report of the state it is in;
+//   duplicate: the same report again; regression: it would move the message back (a late
+//   'sent' after 'delivered', a second final state): recorded, not applied.
+report_outcome judge_report(core::message_status current, core::message_status reported, bool seen_before);
+
+// A send reply ('sent') moves a message on only from where a send can start.
+bool send_reply_applies(core::message_status current);
+
+}  // namespace paygham::store

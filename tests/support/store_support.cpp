@@ -1,0 +1,103 @@
+#include "tests/support/store_support.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+
+#include "gateway/store/postgresql/connection.hpp"
+#include "tests/support/support.hpp"
+
+namespace paygham::test {
+namespace {
+
+// The cluster's maintenance URL, starting the cluster once per test process.
+const std::string& cluster_url() {
+  static std::once_flag once;
+  static std::string url;
+  std::call_once(once, [] {
+    const std::string cmd = std::string(PAYGHAM_SOURCE_DIR) + "/tests/support/pg-cluster start " + PAYGHAM_TEST_PG_DIR;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) throw std::runtime_error("cannot run " + cmd);
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, p)) url += buf;
+    const int rc = ::pclose(p);
+    while (!url.empty() && url.back() == '\n') url.pop_back();
+    if (rc != 0 || url.empty()) throw std::runtime_error("the test PostgreSQL cluster did not start: " + cmd);
+  });
+  return url;
+}
+
+}  // namespace
+
+const char* engine_name(store::backend b) { return b == store::backend::postgresql ? "postgresql" : "sqlite"; }
+
+store::backend engine_under_test() {
+  const char* e = std::getenv("PAYGHAM_TEST_ENGINE");
+  if (!e || std::string(e).empty() || std::string(e) == "sqlite") return store::backend::sqlite;
+  if (std::string(e) == "postgresql") return store::backend::postgresql;
+  throw std::runtime_error("PAYGHAM_TEST_ENGINE must be sqlite or postgresql, not " + std::string(e));
+}
+
+std::string fresh_postgresql_database() {
+  static std::atomic<int> n{0};
+  const std::string name = "t" + std::to_string(::getpid()) + "_" + std::to_string(++n);
+  const std::string& base = cluster_url();
+  store::postgresql::connection c(base);
+  c.exec(("DROP DATABASE IF EXISTS " + name).c_str());
+  c.exec(("CREATE DATABASE " + name).c_str());
+  const auto at = base.find("/postgres?");
+  return base.substr(0, at) + "/" + name + base.substr(at + std::string("/postgres").size());
+}
+
+store::options fresh_store(store::backend engine, const temp_dir& dir) {
+  store::options o;
+  o.engine = engine;
+  o.sync = store::synchronous::normal;
+  if (engine == store::backend::postgresql) {
+    o.url = fresh_postgresql_database();
+  } else {
+    o.path = dir.file("store.db");
+  }
+  return o;
+}
+
+std::vector<std::vector<std::string>> rows(const store::options& o, const std::string& sql) {
+  std::vector<std::vector<std::string>> out;
+  if (o.engine == store::backend::postgresql) {
+    store::postgresql::connection c(o.url);
+    const auto r = c.query(sql.c_str());
+    for (int i = 0; i < r.rows(); ++i) {
+      auto& row = out.emplace_back();
+      for (int j = 0; j < r.columns(); ++j) row.push_back(r.text(i, j));
+    }
+    return out;
+  }
+  SQLite::Database db(o.path, SQLite::OPEN_READONLY, 5000);
+  SQLite::Statement q(db, sql);
+  while (q.executeStep()) {
+    auto& row = out.emplace_back();
+    for (int j = 0; j < q.getColumnCount(); ++j) row.push_back(q.getColumn(j).isNull() ? "" : q.getColumn(j).getString());
+  }
+  return out;
+}
+
+std::string value(const store::options& o, const std::string& sql) {
+  const auto r = rows(o, sql);
+  return r.empty() || r[0].empty() ? "" : r[0][0];
+}
+
+void execute(const store::options& o, const std::string& sql) {
+  if (o.engine == store::backend::postgresql) {
+    store::postgresql::connection c(o.url);
+    c.exec(sql.c_str());
+    return;
+  }
+  SQLite::Database db(o.path, SQLite::OPEN_READWRITE, 5000);
+  db.exec(sql);
+}
+
+}  // namespace paygham::test
