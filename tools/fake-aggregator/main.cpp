@@ -53,12 +53,15 @@ options:
   --blocked NUMBER         Africa's Talking answers sends to NUMBER (E.164) 406 UserInBlacklist
   --twilio-secret S        sign Twilio status callbacks with this Auth Token
   --twilio-public-url U    the URL prefix Paygham's signature check expects
-  --at-dlr-url U           Africa's Talking posts its reports here (account-level)
+  --at-dlr-url U           Africa's Talking posts its reports here (account-level); U may
+                           list several URLs, comma-separated: each report goes to the next
+                           in turn, as a load balancer in front of several nodes would
   --android-webhook U      android-sms-gateway posts its events here
   --android-key K          and signs them with this key
   --kavenegar-inbox N      Kavenegar's receive.json hands out N messages "INFO", one a poll
   --inbound-url U          post inbound SMS here, Africa's Talking's format (again after a
-                           refusal or a 5xx, as aggregators do)…
+                           refusal or a 5xx, as aggregators do; several URLs, comma-
+                           separated, take turns)…
   --inbound-rate N         …N a second (default 10)…
   --inbound-count N        …N in all (default 0: none)
   --help                   this text
@@ -165,7 +168,20 @@ void report(const std::function<core::http_call(bool final, bool ok)>& make) {
   });
 }
 
+// One URL of a comma-separated list, each in turn (a load balancer over several nodes).
+std::string next_url(const std::string& list) {
+  static std::atomic<std::size_t> turn{0};
+  std::vector<std::string> urls;
+  for (std::size_t at = 0; at <= list.size();) {
+    const std::size_t comma = std::min(list.find(',', at), list.size());
+    if (comma > at) urls.push_back(list.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return urls.empty() ? list : urls[turn++ % urls.size()];
+}
+
 core::http_call form_post(const std::string& url, const std::vector<std::pair<std::string, std::string>>& f) {
+  // The URL stays the list: each try picks the next node (post_until_taken).
   return {"POST", url, {{"Content-Type", "application/x-www-form-urlencoded"}}, core::encode_form(f)};
 }
 
@@ -363,7 +379,9 @@ void add_routes(http::router& r) {
 // Posts a callback as aggregators do: again after a refusal or a 5xx (a retried inbound
 // message carries the same id, so the gateway stores it once).
 void post_until_taken(core::http_call call, int tries_left) {
-  poster->request(call, [call, tries_left](http::client_result r) {
+  core::http_call one = call;
+  one.url = next_url(call.url);
+  poster->request(one, [call, tries_left](http::client_result r) {
     if ((r.status == 0 || r.status >= 500) && tries_left > 0 && !stopping) {
       st.count("callbacks_retried");
       poster->after(std::chrono::milliseconds(200), [call, tries_left] { post_until_taken(call, tries_left - 1); });

@@ -67,6 +67,10 @@ class tx final : public store::tx {
   void add_event(std::int64_t message_id, std::string_view status, std::string_view source,
                  std::string_view raw_code, bool applied);
   report_outcome apply_report_to(std::int64_t message_id, const core::delivery_report& r);
+  // Serialises the send reply and the delivery reports of one aggregator id across nodes
+  // (a transaction-scoped advisory lock): without it a report stored as 'waiting' on one node
+  // while the other records the id would wait for ever.
+  void lock_external_id(std::string_view channel_id, std::string_view external_id);
 
   connection& c_;
   const options& opts_;
