@@ -75,7 +75,8 @@ int serve(const std::string& config_path) {
                                          {"port", static_cast<std::int64_t>(port)},
                                          {"flows", content->flows.size()},
                                          {"channels", channel_count},
-                                         {"store", cfg.store.path}});
+                                         {"store", cfg.store.describe()},
+                                         {"node", cfg.store.node_id}});
     g.run();
     // ~gateway stops the outbox, the client and the writer, in that order.
   } catch (const std::exception& e) {

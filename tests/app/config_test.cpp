@@ -58,3 +58,23 @@ TEST_CASE("app: the shipped config loads", "[app]") {
   CHECK(c->server.port == 8080);
   CHECK(c->channels.size() == 2);
 }
+
+TEST_CASE("app: a PostgreSQL store is named in logs without its password", "[app]") {
+  test::temp_dir dir;
+  ::setenv("PAYGHAM_TEST_DB_URL", "postgresql://paygham:s3cret-pw@db.internal:5433/paygham?sslmode=require", 1);
+  test::write_file(dir.file("paygham.yaml"),
+                   "store: {backend: postgresql, url: \"${PAYGHAM_TEST_DB_URL}\", node: gw-1, lease: 30s, retention: 7d}\n"
+                   "flows: flows\n");
+  const auto c = app::load_config(dir.file("paygham.yaml"));
+  REQUIRE(c.ok());
+  const auto& s = c.value().store;
+  CHECK(s.engine == store::backend::postgresql);
+  CHECK(s.node_id == "gw-1");
+  CHECK(s.lease_ms == 30'000);
+  CHECK(s.retention_ms == 7LL * 24 * 3600 * 1000);
+  CHECK(s.describe() == "postgresql://paygham:***@db.internal:5433/paygham?sslmode=require");
+  store::options q;
+  q.engine = store::backend::postgresql;
+  q.url = "postgresql:///paygham?host=/run/pg&password=hunter2&user=p";
+  CHECK(q.describe() == "postgresql:///paygham?host=/run/pg&password=***&user=p");
+}

@@ -19,7 +19,7 @@ const std::string& cluster_url() {
   static std::once_flag once;
   static std::string url;
   std::call_once(once, [] {
-    const std::string cmd = std::string(PAYGHAM_SOURCE_DIR) + "/tests/support/pg-cluster start " + PAYGHAM_TEST_PG_DIR;
+    const std::string cmd = std::string(PAYGHAM_SOURCE_DIR) + "/tools/pg-cluster start " + PAYGHAM_TEST_PG_DIR;
     FILE* p = ::popen(cmd.c_str(), "r");
     if (!p) throw std::runtime_error("cannot run " + cmd);
     char buf[512];

@@ -48,7 +48,7 @@ const char* engine_name(store::backend b);
 store::backend engine_under_test();
 
 // A fresh store on `engine`: SQLite in `dir` (synchronous = normal), or a new, empty database
-// in the tests' throwaway PostgreSQL cluster (tests/support/pg-cluster, started on first use
+// in the tests' throwaway PostgreSQL cluster (tools/pg-cluster, started on first use
 // under the build folder).
 store::options fresh_store(store::backend engine, const temp_dir& dir);
 

@@ -3,12 +3,14 @@
 --   half dial the menu (text empty: a CON screen, the run stays active),
 --   half dial with two pre-answered screens (text "1*1": three engine steps, END).
 -- Session ids are unique; each phone number makes three requests in a row and is then
--- replaced by a new one, as a person's session repeats their number for a few hops.
+-- replaced by a new one, as a person's session repeats their number for a few hops. WRK_TAG
+-- (0-9) keeps two wrk processes loading two nodes at once apart.
 package.path = os.getenv("BENCH_DIR") .. "/?.lua;" .. package.path
 local result = require("result")
 
 local counter = 0
 local threads = {}
+local tag = tonumber(os.getenv("WRK_TAG") or "0")
 
 -- setup() runs in the main Lua state; thread:set makes `tid` a global in the thread's own.
 function setup(thread)
@@ -23,10 +25,10 @@ end
 function request()
    counter = counter + 1
    local text = (counter % 2 == 0) and "1*1" or ""
-   local phone = 93700000000 + tid * 10000000 + math.floor(counter / 3) % 10000000
+   local phone = 93700000000 + (tag * 4 + tid) * 10000000 + math.floor(counter / 3) % 10000000
    local body = string.format(
-      "sessionId=B%d-%d-%d&serviceCode=*384*12%%23&phoneNumber=%%2B%d&text=%s&networkCode=41201",
-      tid, os.time(), counter, phone, text)
+      "sessionId=B%d-%d-%d-%d&serviceCode=*384*12%%23&phoneNumber=%%2B%d&text=%s&networkCode=41201",
+      tag, tid, os.time(), counter, phone, text)
    return wrk.format("POST", nil, {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
 end
 
