@@ -28,6 +28,9 @@ constexpr std::string_view rejected_help = "Aggregator callbacks refused, by cha
 constexpr std::string_view inbound = "paygham_inbound_sms_total";
 constexpr std::string_view inbound_help = "Inbound SMS stored, by channel (duplicates apart).";
 
+constexpr std::string_view hops = "paygham_ussd_hops_total";
+constexpr std::string_view hops_help = "USSD hops answered, by channel and screen (con: the session goes on; end: it ended).";
+
 void reject(services& s, const std::string& channel, const char* reason) {
   s.metrics.count(rejected, rejected_help, {{"channel", channel}, {"reason", reason}});
 }
@@ -75,6 +78,7 @@ void handle_ussd(services& s, const channels::channel& ch, core::ussd_request u,
           return;
         }
         check_screen_length(s, ch, out->text);
+        s.metrics.count(hops, hops_help, {{"channel", ch.id()}, {"screen", out->end ? "end" : "con"}});
         reply(ch.render_ussd(*out));
       },
       // A hop's session state may be answered at commit: a power cut ends the phone's USSD
@@ -143,6 +147,9 @@ void add_webhook_routes(http::router& r, services& s) {
     }
     for (const char* duplicate : {"false", "true"}) {
       s.metrics.count(inbound, inbound_help, {{"channel", ch->id()}, {"duplicate", duplicate}}, 0);
+    }
+    if (ch->accepts(channels::callback_kind::ussd)) {
+      for (const char* screen : {"con", "end"}) s.metrics.count(hops, hops_help, {{"channel", ch->id()}, {"screen", screen}}, 0);
     }
   }
   const auto handler =

@@ -1,9 +1,12 @@
 // The real `paygham serve` on 127.0.0.1:0, spoken to over HTTP as an aggregator would.
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+
+#include <cstdlib>
 
 #include <filesystem>
 #include <memory>
@@ -173,9 +176,31 @@ TEST_CASE("integration: health, readiness and metrics answer", "[integration]") 
   // Known series are there from the start, at zero; an SMS counts in its own.
   CHECK_THAT(m.body, Catch::Contains("paygham_callbacks_rejected_total{channel=\"at\",reason=\"auth\"} 0"));
   CHECK_THAT(m.body, Catch::Contains("paygham_build_info{version=\""));
+  CHECK_THAT(m.body, Catch::Contains(",store=\"sqlite\"}"));
+  CHECK_THAT(m.body, Catch::Contains("paygham_ussd_hops_total{channel=\"at\",screen=\"con\"} 1"));
+  CHECK_THAT(m.body, Catch::Contains("paygham_ussd_hops_total{channel=\"at\",screen=\"end\"} 0"));
   http_call(srv.port(), "POST", "/channels/console/sms", "from=%2B93700000001&text=INFO&id=z1");
   CHECK_THAT(http_call(srv.port(), "GET", "/metrics").body,
              Catch::Contains("paygham_inbound_sms_total{channel=\"console\",duplicate=\"false\"} 1"));
+}
+
+TEST_CASE("integration: paygham migrate brings a store to this version and says which", "[integration]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  const std::string out = dir.file("migrate.out");
+  const std::string cmd = std::string(PAYGHAM_BINARY) + " migrate --config " + config + " >" + out + " 2>&1";
+  CHECK(std::system(cmd.c_str()) == 0);
+  CHECK_THAT(read_file(out), Catch::StartsWith("store sqlite:" + dir.file("paygham.db") + ": schema version "));
+  CHECK(count(dir, "SELECT COUNT(*) FROM schema_migrations") >= 6);
+  // Again: nothing to do, the same version.
+  CHECK(std::system(cmd.c_str()) == 0);
+  // A store it cannot reach: a clear error, exit 1.
+  write_file(dir.file("pg.yaml"), "store: {backend: postgresql, url: \"postgresql:///none?host=" + dir.path() +
+                                      "/nosocket\"}\nflows: flows\n");
+  const std::string bad = std::string(PAYGHAM_BINARY) + " migrate --config " + dir.file("pg.yaml") + " >" + out + " 2>&1";
+  CHECK(WEXITSTATUS(std::system(bad.c_str())) == 1);
+  CHECK_THAT(read_file(out), Catch::Contains("cannot connect to PostgreSQL at 'postgresql:///none?host=") &&
+                                 Catch::Contains("check store.url"));
 }
 
 TEST_CASE("integration: keep-alive serves several requests on one connection", "[integration]") {

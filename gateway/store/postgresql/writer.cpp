@@ -66,34 +66,32 @@ void writer::run_group(std::deque<work_item>& group) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
   } else {
     try {
-      conn_.exec("BEGIN");
+      // Savepoint control rides along in one round trip per item: "RELEASE item; SAVEPOINT
+      // item" keeps the item before and opens the next one's.
+      conn_.exec("BEGIN; SAVEPOINT item");
       tx t(conn_, opts_, opts_.clock ? opts_.clock() : core::now_ms());
       for (std::size_t i = 0; i < group.size(); ++i) {
+        if (i > 0) conn_.exec("RELEASE item; SAVEPOINT item");
         for (int run = 1;; ++run) {
-          conn_.exec("SAVEPOINT item");
           try {
             t.start_item();
             group[i].work(t);
-            conn_.exec("RELEASE item");
             errors[i] = nullptr;
             break;
           } catch (const error& e) {
             if (!conn_.ok()) throw;  // the server is gone: the group fails whole
             conn_.exec("ROLLBACK TO item");
-            conn_.exec("RELEASE item");
             if (!e.retryable() || run == max_runs) {
               errors[i] = std::current_exception();
               break;
             }
             // A deadlock with another node: commit what came before (it holds what the other
             // node waits for), then this item again in a new transaction.
-            conn_.exec("COMMIT");
-            conn_.exec("BEGIN");
+            conn_.exec("COMMIT; BEGIN; SAVEPOINT item");
             ++retried;
           } catch (...) {
             if (!conn_.ok()) throw;
             conn_.exec("ROLLBACK TO item");
-            conn_.exec("RELEASE item");
             errors[i] = std::current_exception();
             break;
           }
