@@ -67,6 +67,7 @@ void handle_ussd(services& s, const channels::channel& ch, core::ussd_request u,
   const auto reply = [hop](core::http_response resp) {
     if (!hop->answered.exchange(true)) hop->reply(std::move(resp));
   };
+  const std::string who = u.from;  // one person's hops in order, others' side by side
   s.writer.submit(
       [&s, u = std::move(u), out](store::tx& tx) { *out = s.runner.apply_ussd(tx, u); },
       [&s, &ch, out, reply](std::exception_ptr err) {
@@ -83,7 +84,7 @@ void handle_ussd(services& s, const channels::channel& ch, core::ussd_request u,
       },
       // A hop's session state may be answered at commit: a power cut ends the phone's USSD
       // session too. Anything the hop queues or books makes the store wait for the disk.
-      store::durability::commit);
+      store::durability::commit, who);
 }
 
 // Inbound SMS, delivery reports and session ends: stored in one transaction, answered once
@@ -97,6 +98,10 @@ void handle_events(services& s, const channels::channel& ch, channels::callback_
   };
   auto out = std::make_shared<summary>();
   auto in = std::make_shared<channels::callback>(std::move(events));
+  // Ordered by the person who wrote, or by the message a report is about.
+  const std::string order = !in->sms.empty()     ? in->sms.front().from
+                            : !in->reports.empty() ? "report:" + in->reports.front().external_id
+                                                   : std::string();
   s.writer.submit(
       [&s, in, out](store::tx& tx) {
         for (const auto& m : in->sms) out->sms.push_back(s.runner.apply_sms(tx, m));
@@ -133,7 +138,8 @@ void handle_events(services& s, const channels::channel& ch, channels::callback_
         }
         if (wake) s.outbox.wake();
         reply(ch.ack(kind));
-      });
+      },
+      store::durability::disk, order);
 }
 
 }  // namespace

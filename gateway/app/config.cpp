@@ -117,7 +117,8 @@ void read_server(config_reader& cr, const YAML::Node& n, config& c) {
 void read_store(config_reader& cr, const YAML::Node& n, config& c) {
   auto& r = cr.raw();
   if (!n.IsDefined() ||
-      !r.expect_map(n, "store", {"backend", "path", "url", "node", "lease", "retention", "synchronous", "max_queue"})) {
+      !r.expect_map(n, "store",
+                    {"backend", "path", "url", "node", "connections", "lease", "retention", "synchronous", "max_queue"})) {
     return;
   }
   if (auto q = r.integer(n, "max_queue", "store", 1, 10'000'000)) c.store.max_queue = static_cast<std::size_t>(*q);
@@ -142,6 +143,7 @@ void read_store(config_reader& cr, const YAML::Node& n, config& c) {
   } else if (n["url"].IsDefined()) {
     r.problem(n["url"], "'store.url' is for backend: postgresql (add it, or remove the url)");
   }
+  if (auto k = r.integer(n, "connections", "store", 1, 64)) c.store.connections = static_cast<std::size_t>(*k);
   if (auto id = cr.text(n, "node", "store")) {
     if (id->empty() || id->size() > 64) {
       r.problem(n["node"], "'store.node' must be a name of 1 to 64 characters, unique among the nodes");

@@ -70,7 +70,7 @@ struct gateway::parts {
       for (const auto& m : *sms) run.apply_sms(tx, m);
     }, [this](std::exception_ptr err) {
       if (!err) outbox.wake();
-    });
+    }, store::durability::disk, sms->empty() ? std::string() : sms->front().from);
   }
 
   config cfg;

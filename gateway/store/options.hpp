@@ -19,6 +19,8 @@ struct options {
   backend engine = backend::sqlite;
   std::string path;  // sqlite: a file path, or ":memory:" in tests
   std::string url;   // postgresql: a libpq connection URI (postgresql://…)
+  // postgresql: writer connections a node (lanes: one phone number's work stays on one).
+  std::size_t connections = 4;
   // The node's name in leases and heartbeats: unique among the nodes sharing a database, and
   // the same after a restart (so a node takes back its own in-flight work at once).
   std::string node_id = "node";

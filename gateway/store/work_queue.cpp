@@ -41,6 +41,11 @@ bool work_queue::busy() const {
   return queue_.size() >= max_queue_;
 }
 
+std::size_t work_queue::size() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
 writer::stats work_queue::stats() const {
   std::lock_guard lock(mu_);
   return stats_;

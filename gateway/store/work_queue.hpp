@@ -26,6 +26,7 @@ class work_queue {
   bool take(std::deque<work_item>& group, std::size_t max);
   void close();
   bool busy() const;
+  std::size_t size() const;
 
   template <class Fn>
   void count(Fn fn) {

@@ -6,8 +6,9 @@
 // each phone number's events in order. A caller's done() runs once the item's effects are
 // durable (see durability), or with the error that stopped them.
 //
-// Two engines implement it: SQLite (store/sqlite, the embedded default, one node) and
-// PostgreSQL (store/postgresql, several nodes on one database). open_writer() picks one from
+// Two engines implement it: SQLite (store/sqlite, the embedded default, one node, one writer
+// connection) and PostgreSQL (store/postgresql, several nodes on one database, several writer
+// connections a node). open_writer() picks one from
 // the options; nothing above store/ knows which.
 #pragma once
 
@@ -15,6 +16,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <string_view>
 
 #include "gateway/store/options.hpp"
 #include "gateway/store/tx.hpp"
@@ -48,7 +50,10 @@ class writer {
   virtual ~writer() = default;
 
   // Thread-safe. After stop() the item is refused: done is called at once with an error.
-  virtual void submit(work_fn work, done_fn done, durability d = durability::disk) = 0;
+  // Items with the same `order` key (a phone number) run in the order submitted; items with
+  // different keys may run side by side where the engine has several connections
+  // (PostgreSQL). Items without a key keep their order among themselves.
+  virtual void submit(work_fn work, done_fn done, durability d = durability::disk, std::string_view order = {}) = 0;
 
   // True while options.max_queue items or more wait: the store is behind (a slow disk,
   // another process holding it). Callers that can be retried (aggregator callbacks) are

@@ -371,3 +371,30 @@ TEST_CASE("store: migration 5 keeps every delivery report of a store made before
   CHECK(count(o, "SELECT MAX(version) FROM schema_migrations") == store::sqlite::latest_version());
   CHECK(count(o, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'delivery_reports_waiting'") == 1);
 }
+
+TEST_CASE("store: one person's items keep their order while others' run beside them", "[store]") {
+  test::temp_dir d;
+  const auto o = test::fresh_store(test::engine_under_test(), d);
+  const auto owned = store::open_writer(o);
+  store::writer& w = *owned;
+  constexpr int people = 8, each = 40;
+  std::atomic<int> left{people * each};
+  std::promise<void> all;
+  for (int i = 0; i < each; ++i) {
+    for (int p = 0; p < people; ++p) {
+      const std::string phone = "+9370000010" + std::to_string(p);
+      w.submit([phone, i](store::tx& t) { t.add_inbox({t.upsert_contact(phone).id, 0, "at", "", std::to_string(i)}); },
+               [&](std::exception_ptr) {
+                 if (--left == 0) all.set_value();
+               },
+               store::durability::disk, phone);
+    }
+  }
+  all.get_future().get();
+  for (int p = 0; p < people; ++p) {
+    const auto bodies = test::rows(o, "SELECT i.body FROM inbox i JOIN contacts c ON c.id = i.contact_id"
+                                      " WHERE c.phone = '+9370000010" + std::to_string(p) + "' ORDER BY i.id");
+    REQUIRE(bodies.size() == each);
+    for (int i = 0; i < each; ++i) CHECK(bodies[static_cast<std::size_t>(i)][0] == std::to_string(i));
+  }
+}

@@ -15,31 +15,47 @@ constexpr int max_runs = 4;
 
 }  // namespace
 
-writer::writer(const options& o, std::size_t max_group)
-    : opts_(o), max_group_(max_group), conn_(o.url), queue_(o.max_queue) {
-  migrate(conn_);
-  thread_ = std::thread([this] { loop(); });
+writer::writer(const options& o, std::size_t max_group) : opts_(o), max_group_(max_group) {
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, o.connections); ++i) lanes_.push_back(std::make_unique<lane>(o));
+  migrate(lanes_.front()->conn);
+  for (auto& l : lanes_) l->thread = std::thread([this, lp = l.get()] { loop(*lp); });
 }
 
 writer::~writer() { stop(); }
 
-void writer::submit(work_fn work, done_fn done, durability d) {
-  queue_.push(work_item{std::move(work), std::move(done), d});
+void writer::submit(work_fn work, done_fn done, durability d, std::string_view order) {
+  const std::size_t at = order.empty() ? 0 : std::hash<std::string_view>{}(order) % lanes_.size();
+  lanes_[at]->queue.push(work_item{std::move(work), std::move(done), d});
 }
 
-bool writer::busy() const { return queue_.busy(); }
+bool writer::busy() const {
+  std::size_t waiting = 0;
+  for (const auto& l : lanes_) waiting += l->queue.size();
+  return waiting >= opts_.max_queue;
+}
 
-writer::stats writer::counters() const { return queue_.stats(); }
+writer::stats writer::counters() const {
+  stats sum;
+  for (const auto& l : lanes_) {
+    const stats s = l->queue.stats();
+    sum.groups += s.groups;
+    sum.items += s.items;
+    sum.retries += s.retries;
+  }
+  return sum;
+}
 
 void writer::stop() {
-  queue_.close();
-  if (thread_.joinable()) thread_.join();
+  for (auto& l : lanes_) l->queue.close();
+  for (auto& l : lanes_) {
+    if (l->thread.joinable()) l->thread.join();
+  }
 }
 
-bool writer::connected() {
-  if (conn_.ok()) return true;
+bool writer::connected(lane& l) {
+  if (l.conn.ok()) return true;
   try {
-    conn_.reconnect();
+    l.conn.reconnect();
     core::log::info("store.reconnected", {{"store", redact(opts_.url)}});
     return true;
   } catch (const std::exception& e) {
@@ -48,19 +64,19 @@ bool writer::connected() {
   }
 }
 
-void writer::loop() {
+void writer::loop(lane& l) {
   std::deque<work_item> group;
-  while (queue_.take(group, max_group_)) {
-    run_group(group);
+  while (l.queue.take(group, max_group_)) {
+    run_group(l, group);
     group.clear();
   }
 }
 
-void writer::run_group(std::deque<work_item>& group) {
+void writer::run_group(lane& l, std::deque<work_item>& group) {
   std::vector<std::exception_ptr> errors(group.size());
   std::exception_ptr group_error;
   std::uint64_t retried = 0;
-  if (!connected()) {
+  if (!connected(l)) {
     group_error = std::make_exception_ptr(std::runtime_error("the database is unreachable"));
     // Not a spin: the callers are told, and the next try waits a moment.
     std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -68,10 +84,10 @@ void writer::run_group(std::deque<work_item>& group) {
     try {
       // Savepoint control rides along in one round trip per item: "RELEASE item; SAVEPOINT
       // item" keeps the item before and opens the next one's.
-      conn_.exec("BEGIN; SAVEPOINT item");
-      tx t(conn_, opts_, opts_.clock ? opts_.clock() : core::now_ms());
+      l.conn.exec("BEGIN; SAVEPOINT item");
+      tx t(l.conn, opts_, opts_.clock ? opts_.clock() : core::now_ms());
       for (std::size_t i = 0; i < group.size(); ++i) {
-        if (i > 0) conn_.exec("RELEASE item; SAVEPOINT item");
+        if (i > 0) l.conn.exec("RELEASE item; SAVEPOINT item");
         for (int run = 1;; ++run) {
           try {
             t.start_item();
@@ -79,38 +95,38 @@ void writer::run_group(std::deque<work_item>& group) {
             errors[i] = nullptr;
             break;
           } catch (const error& e) {
-            if (!conn_.ok()) throw;  // the server is gone: the group fails whole
-            conn_.exec("ROLLBACK TO item");
+            if (!l.conn.ok()) throw;  // the server is gone: the group fails whole
+            l.conn.exec("ROLLBACK TO item");
             if (!e.retryable() || run == max_runs) {
               errors[i] = std::current_exception();
               break;
             }
             // A deadlock with another node: commit what came before (it holds what the other
             // node waits for), then this item again in a new transaction.
-            conn_.exec("COMMIT; BEGIN; SAVEPOINT item");
+            l.conn.exec("COMMIT; BEGIN; SAVEPOINT item");
             ++retried;
           } catch (...) {
-            if (!conn_.ok()) throw;
-            conn_.exec("ROLLBACK TO item");
+            if (!l.conn.ok()) throw;
+            l.conn.exec("ROLLBACK TO item");
             errors[i] = std::current_exception();
             break;
           }
         }
       }
-      conn_.exec("COMMIT");
+      l.conn.exec("COMMIT");
     } catch (const std::exception& e) {
       group_error = std::current_exception();
       core::log::error("store.commit_failed", {{"error", e.what()}, {"items", group.size()}});
-      if (conn_.ok()) {
+      if (l.conn.ok()) {
         try {
-          conn_.exec("ROLLBACK");
+          l.conn.exec("ROLLBACK");
         } catch (const std::exception&) {
           // The next group starts with BEGIN on a connection checked again.
         }
       }
     }
   }
-  queue_.count([&](stats& s) {
+  l.queue.count([&](stats& s) {
     ++s.groups;
     s.items += group.size();
     s.retries += retried;

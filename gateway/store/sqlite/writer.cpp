@@ -82,7 +82,7 @@ void writer::preallocate_wal() {
 
 writer::~writer() { stop(); }
 
-void writer::submit(work_fn work, done_fn done, durability d) {
+void writer::submit(work_fn work, done_fn done, durability d, std::string_view) {
   queue_.push(work_item{std::move(work), std::move(done), d});
 }
 

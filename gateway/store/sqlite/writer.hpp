@@ -39,7 +39,8 @@ class writer final : public store::writer {
   writer(const writer&) = delete;
   writer& operator=(const writer&) = delete;
 
-  void submit(work_fn work, done_fn done, durability d = durability::disk) override;
+  // One connection: every item in submission order, whatever its key.
+  void submit(work_fn work, done_fn done, durability d = durability::disk, std::string_view order = {}) override;
   bool busy() const override;
   // Also checkpoints before closing.
   void stop() override;
