@@ -192,3 +192,43 @@ TEST_CASE("nodes: a channel's rate holds across two nodes, not per node", "[inte
   CHECK(measured < rate * 1.1);
   CHECK_THAT(a.log() + b.log(), Catch::Contains("\"event\":\"outbox.nodes\",\"level\":\"info\",\"nodes\":2"));
 }
+
+TEST_CASE("nodes: the database restarting mid-run: nothing is acknowledged that was not stored, and the node goes on",
+          "[integration][nodes]") {
+  // A cluster of this test's own, to stop and start again.
+  const std::string cluster = std::string(PAYGHAM_TEST_PG_DIR) + "-restart";
+  const std::string tool = std::string(PAYGHAM_SOURCE_DIR) + "/tools/pg-cluster";
+  const auto run = [](const std::string& cmd) { return std::system((cmd + " >/dev/null").c_str()); };
+  REQUIRE(run(tool + " start " + cluster) == 0);
+  struct stop_cluster {
+    std::string cmd;
+    ~stop_cluster() { (void)std::system(cmd.c_str()); }
+  } guard{tool + " stop " + cluster + " >/dev/null 2>&1"};
+  const std::string out = cluster + "-url";
+  REQUIRE(std::system((tool + " createdb " + cluster + " restart > " + out).c_str()) == 0);
+  std::string url = read_file(out);
+  url.erase(url.find_last_not_of('\n') + 1);
+
+  temp_dir dir;
+  server_process node(node_config(dir, "a", url, 0, ""));
+  const auto sms = [&](const std::string& id) {
+    return http_call(node.port(), "POST", "/channels/at/sms", "from=%2B93700000005&to=3030&text=hello&id=" + id).status;
+  };
+  CHECK_THAT(ussd(node.port(), "r1", "+93700000005", ""), Catch::StartsWith("CON "));
+  CHECK(sms("before") == 200);
+
+  REQUIRE(run(tool + " stop " + cluster) == 0);
+  // The server is gone: an SMS is not acknowledged (the aggregator will retry it), a hop ends
+  // with the error screen, and the node is not ready.
+  CHECK(sms("during") == 503);
+  CHECK_THAT(ussd(node.port(), "r2", "+93700000005", ""), Catch::StartsWith("END "));
+  CHECK(http_call(node.port(), "GET", "/readyz").status == 503);
+
+  REQUIRE(run(tool + " start " + cluster) == 0);
+  CHECK(eventually([&] { return http_call(node.port(), "GET", "/readyz").status == 200; }, std::chrono::seconds(20)));
+  // The aggregator's retry is stored; the node answers as before.
+  CHECK(eventually([&] { return sms("during") == 200; }, std::chrono::seconds(20)));
+  CHECK_THAT(ussd(node.port(), "r3", "+93700000005", ""), Catch::StartsWith("CON "));
+  CHECK(count(url, "SELECT COUNT(*) FROM inbound_events WHERE external_id IN ('before', 'during')") == 2);
+  CHECK_THAT(node.log(), Catch::Contains("store.reconnected"));
+}
