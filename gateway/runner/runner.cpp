@@ -242,7 +242,7 @@ void runner::settle(store::tx& tx, step& s) const {
     const flow::action_call call = *s.out.action;
     if (s.r.id == 0) {
       // An action may refer to the run (the inbox does): it must exist first.
-      s.r.status = "active";
+      s.r.status = store::run_status::active;
       s.r.state = to_json(s.out.next);
       tx.save_run(s.r);
     }
@@ -266,11 +266,11 @@ std::size_t runner::commit(store::tx& tx, step& s) const {
   if (!s.out.error.empty()) {
     core::log::error("flow.error", {{"flow", s.f->id}, {"error", s.out.error}});
   }
-  const bool sms = s.r.medium == "sms";
-  s.r.status = !s.out.error.empty() ? "failed"
-               : s.out.finished     ? "completed"
-               : sms                ? "waiting"
-                                    : "active";
+  const bool sms = s.r.medium == store::medium::sms;
+  s.r.status = !s.out.error.empty() ? store::run_status::failed
+               : s.out.finished     ? store::run_status::completed
+               : sms                ? store::run_status::waiting
+                                    : store::run_status::active;
   s.r.state = to_json(s.out.next);
   tx.set_contact_fields(s.who.id, s.out.contact);
   tx.save_run(s.r);
@@ -353,14 +353,14 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
         st.invalid = 0;
         s.out.next = std::move(st);
       } else {
-        old->status = "expired";
+        old->status = store::run_status::expired;
         tx.save_run(*old);
       }
     }
     if (!resumed) {
       s.r.contact_id = s.who.id;
       s.r.channel_id = req.channel_id;
-      s.r.medium = "ussd";
+      s.r.medium = store::medium::ussd;
       s.r.session_id = req.session_id;
       s.r.flow_id = s.f->id;
       s.r.flow_hash = s.f->hash;
@@ -369,7 +369,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   } else {
     s.r = std::move(*existing);
     s.f = c->pinned(s.r.flow_id, s.r.flow_hash);
-    if (s.r.status != "active" || !s.f) return unavailable();
+    if (s.r.status != store::run_status::active || !s.f) return unavailable();
     s.out.next = state_from_json(s.r.state);
     answers.push_back(newest_answer(req.text, s.r.last_input));
   }
@@ -564,7 +564,7 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     s.r = store::run{};
     s.r.contact_id = s.who.id;
     s.r.channel_id = sms.channel_id;
-    s.r.medium = "sms";
+    s.r.medium = store::medium::sms;
     s.r.flow_id = f->id;
     s.r.flow_hash = f->hash;
     s.out = flow::start(*f, s.ctx);
@@ -606,10 +606,10 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
 
 bool runner::continue_by_sms(store::tx& tx, const content& c, step& s) const {
   flow::state st = state_from_json(s.r.state);
-  if (!s.f->continue_by_sms || s.r.status != "active" || s.r.medium != "ussd" || gateway_node(st.node)) {
+  if (!s.f->continue_by_sms || s.r.status != store::run_status::active || s.r.medium != store::medium::ussd || gateway_node(st.node)) {
     return false;
   }
-  s.r.medium = "sms";
+  s.r.medium = store::medium::sms;
   s.r.session_id.clear();
   s.ctx = context_for(c, flow::medium::sms, s.who, tx.now());
   s.out = flow::repeat(*s.f, std::move(st), s.ctx);
@@ -622,7 +622,7 @@ bool runner::continue_by_sms(store::tx& tx, const content& c, step& s) const {
 bool runner::end_session(store::tx& tx, const core::session_end& e) const {
   const auto c = current();
   auto r = tx.find_session_run(e.channel_id, e.session_id);
-  if (!r || r->status != "active") return false;
+  if (!r || r->status != store::run_status::active) return false;
   const flow::definition* f = c->pinned(r->flow_id, r->flow_hash);
   auto who = tx.find_contact(r->contact_id);
   if (!f || !who) return false;
@@ -647,7 +647,7 @@ std::string runner::apply_timeout(store::tx& tx, const content& c, const store::
   if (!s) return {};  // the run is gone: nothing to do
   flow::state st = state_from_json(s->r.state);
   // Only the wait it was set for: an answered or re-asked question ignores it.
-  if (s->r.status != "waiting" || st.asked != p->asked) return {};
+  if (s->r.status != store::run_status::waiting || st.asked != p->asked) return {};
   s->ctx = context_for(c, flow::medium::sms, s->who, tx.now());
   s->out = flow::time_out(*s->f, std::move(st), s->ctx);
   s->unprompted = true;
@@ -685,7 +685,7 @@ tick_outcome runner::tick(store::tx& tx) const {
   }
   // Dropped sessions nobody came back to within the window: their answers are let go.
   for (auto& r : tx.stale_ussd_runs(tx.now() - settings_.resume_window_ms, tick_batch)) {
-    r.status = "expired";
+    r.status = store::run_status::expired;
     tx.save_run(r);
     ++done.expired;
   }

@@ -17,6 +17,33 @@ const char* to_string(report_outcome o) {
   return "waiting";
 }
 
+const char* to_string(run_status s) {
+  switch (s) {
+    case run_status::active: return "active";
+    case run_status::waiting: return "waiting";
+    case run_status::completed: return "completed";
+    case run_status::expired: return "expired";
+    case run_status::failed: return "failed";
+  }
+  return "failed";
+}
+
+const char* to_string(medium m) { return m == medium::sms ? "sms" : "ussd"; }
+
+std::optional<run_status> parse_run_status(std::string_view name) {
+  for (const auto st : {run_status::active, run_status::waiting, run_status::completed, run_status::expired,
+                        run_status::failed}) {
+    if (name == to_string(st)) return st;
+  }
+  return std::nullopt;
+}
+
+std::optional<medium> parse_medium(std::string_view name) {
+  if (name == "ussd") return medium::ussd;
+  if (name == "sms") return medium::sms;
+  return std::nullopt;
+}
+
 std::optional<core::message_status> parse_status(std::string_view name) {
   using s = core::message_status;
   static constexpr std::array all = {s::queued, s::sending,   s::sent,      s::delivered,  s::failed,

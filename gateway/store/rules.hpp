@@ -10,6 +10,8 @@
 namespace paygham::store {
 
 enum class report_outcome;
+enum class run_status;
+enum class medium;
 
 // A state name as stored ("delivered"); nullopt for anything else.
 std::optional<core::message_status> parse_status(std::string_view name);
@@ -20,6 +22,10 @@ std::optional<core::message_status> parse_status(std::string_view name);
 //   duplicate: the same report again; regression: it would move the message back (a late
 //   'sent' after 'delivered', a second final state): recorded, not applied.
 report_outcome judge_report(core::message_status current, core::message_status reported, bool seen_before);
+
+// A run's status and medium as stored ("waiting", "sms"); nullopt for anything else.
+std::optional<run_status> parse_run_status(std::string_view name);
+std::optional<medium> parse_medium(std::string_view name);
 
 // A send reply ('sent') moves a message on only from where a send can start.
 bool send_reply_applies(core::message_status current);

@@ -27,15 +27,23 @@ struct contact {
   bool opted_out = false;  // said STOP (R-S5): only the confirmation goes out
 };
 
+// Where a run stands: active (a USSD session on it), waiting (an SMS question asked), or ended:
+// completed, expired (dropped and not resumed, or superseded), failed (a flow error).
+enum class run_status { active, waiting, completed, expired, failed };
+// How a run reaches the person.
+enum class medium { ussd, sms };
+const char* to_string(run_status s);
+const char* to_string(medium m);
+
 struct run {
   std::int64_t id = 0;  // 0 until inserted
   std::int64_t contact_id = 0;
   std::string channel_id;
-  std::string medium;      // "ussd" or "sms"
+  store::medium medium = store::medium::ussd;
   std::string session_id;  // USSD only
   std::string flow_id;
   std::string flow_hash;
-  std::string status;      // active, waiting, completed, expired, failed
+  run_status status = run_status::active;
   std::string state;       // JSON
   std::string last_input;
   std::string last_reply;

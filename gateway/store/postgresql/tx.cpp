@@ -21,11 +21,11 @@ run read_run(const result& r, int row) {
   out.id = r.int64(row, 0);
   out.contact_id = r.int64(row, 1);
   out.channel_id = r.text(row, 2);
-  out.medium = r.text(row, 3);
+  out.medium = parse_medium(r.text(row, 3)).value_or(medium::ussd);
   out.session_id = r.text(row, 4);
   out.flow_id = r.text(row, 5);
   out.flow_hash = r.text(row, 6);
-  out.status = r.text(row, 7);
+  out.status = parse_run_status(r.text(row, 7)).value_or(run_status::failed);  // the CHECK admits only these
   out.state = r.text(row, 8);
   out.last_input = r.text(row, 9);
   out.last_reply = r.text(row, 10);
@@ -221,7 +221,8 @@ void tx::save_run(run& r) {
         "INSERT INTO flow_runs (contact_id, channel_id, medium, session_id, flow_id, flow_hash, status, state,"
         " last_input, last_reply, created_at, updated_at, prev_input, prev_reply)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13) RETURNING id",
-        {r.contact_id, r.channel_id, r.medium, or_null(r.session_id), r.flow_id, r.flow_hash, r.status, r.state,
+        {r.contact_id, r.channel_id, to_string(r.medium), or_null(r.session_id), r.flow_id, r.flow_hash,
+         to_string(r.status), r.state,
          or_null(r.last_input), or_null(r.last_reply), now(), or_null(r.prev_input), or_null(r.prev_reply)});
     r.id = ins.int64(0, 0);
     return;
@@ -229,7 +230,7 @@ void tx::save_run(run& r) {
   c_.query(
       "UPDATE flow_runs SET status = $1, state = $2, last_input = $3, last_reply = $4, flow_hash = $5,"
       " medium = $6, session_id = $7, updated_at = $8, prev_input = $9, prev_reply = $10 WHERE id = $11",
-      {r.status, r.state, or_null(r.last_input), or_null(r.last_reply), r.flow_hash, r.medium,
+      {to_string(r.status), r.state, or_null(r.last_input), or_null(r.last_reply), r.flow_hash, to_string(r.medium),
        or_null(r.session_id), now(), or_null(r.prev_input), or_null(r.prev_reply), r.id});
   r.updated_at = now();
 }

@@ -31,11 +31,12 @@ run read_run(SQLite::Statement& s) {
   r.id = s.getColumn(0).getInt64();
   r.contact_id = s.getColumn(1).getInt64();
   r.channel_id = s.getColumn(2).getString();
-  r.medium = s.getColumn(3).getString();
+  r.medium = parse_medium(s.getColumn(3).getString()).value_or(medium::ussd);
   r.session_id = s.getColumn(4).getString();
   r.flow_id = s.getColumn(5).getString();
   r.flow_hash = s.getColumn(6).getString();
-  r.status = s.getColumn(7).getString();
+  // The schema's CHECK admits only known names.
+  r.status = parse_run_status(s.getColumn(7).getString()).value_or(run_status::failed);
   r.state = s.getColumn(8).getString();
   r.last_input = s.getColumn(9).getString();
   r.last_reply = s.getColumn(10).getString();
@@ -296,11 +297,11 @@ void tx::save_run(run& r) {
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, r.contact_id);
     bind_text(s, 2, r.channel_id);
-    bind_text(s, 3, r.medium);
+    bind_text(s, 3, to_string(r.medium));
     bind_opt_text(s, 4, r.session_id);
     bind_text(s, 5, r.flow_id);
     bind_text(s, 6, r.flow_hash);
-    bind_text(s, 7, r.status);
+    bind_text(s, 7, to_string(r.status));
     bind_text(s, 8, r.state);
     bind_opt_text(s, 9, r.last_input);
     bind_opt_text(s, 10, r.last_reply);
@@ -315,12 +316,12 @@ void tx::save_run(run& r) {
   auto& s = stmt(
       "UPDATE flow_runs SET status = ?, state = ?, last_input = ?, last_reply = ?, flow_hash = ?,"
       " medium = ?, session_id = ?, updated_at = ?, prev_input = ?, prev_reply = ? WHERE id = ?");
-  bind_text(s, 1, r.status);
+  bind_text(s, 1, to_string(r.status));
   bind_text(s, 2, r.state);
   bind_opt_text(s, 3, r.last_input);
   bind_opt_text(s, 4, r.last_reply);
   bind_text(s, 5, r.flow_hash);
-  bind_text(s, 6, r.medium);
+  bind_text(s, 6, to_string(r.medium));
   bind_opt_text(s, 7, r.session_id);
   s.bind(8, now());
   bind_opt_text(s, 9, r.prev_input);
