@@ -3,6 +3,7 @@
 #include "gateway/flow/engine.hpp"
 #include "gateway/actions/action.hpp"
 #include "gateway/core/yaml.hpp"
+#include "gateway/runner/screens.hpp"
 #include "gateway/text/lint.hpp"
 #include "gateway/text/normalize.hpp"
 #include "gateway/text/readers.hpp"

@@ -84,14 +84,6 @@ struct tick_outcome {
   std::size_t expired = 0;    // dropped USSD sessions past the resume window
 };
 
-// The screens the gateway draws itself, one way for the runner and for lint:
-// the language picker ("زبان / ژبه / Language" and each offered language's own name), with a
-// reason line first when not empty;
-std::string draw_language_picker(const text::catalog& texts, const std::vector<std::string>& offered,
-                                 std::string_view reason);
-// and "continue where you left off?" with its two options, in `langs` (preference order).
-std::string draw_resume(const text::catalog& texts, const std::vector<std::string>& langs,
-                        std::string_view reason);
 
 // What every text may name from the config, by name ("emergency" → {emergency}): for the
 // runner's texts and for lint, which refuses a name the config leaves unset.

@@ -1,0 +1,110 @@
+// What the runner's parts share (runner.cpp, ussd.cpp, sms.cpp, jobs.cpp): the run being
+// stepped, the run state's JSON form, the gateway's own node names. Not for other modules.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/flow/engine.hpp"
+#include "gateway/runner/runner.hpp"
+#include "gateway/store/tx.hpp"
+
+namespace paygham::runner {
+
+// One run being stepped: the flow, the stored row, the person and what the engine said.
+struct runner::step {
+  const flow::definition* f = nullptr;
+  store::run r;
+  store::contact who;
+  flow::context ctx;
+  flow::outcome out;
+  bool unprompted = false;  // not an answer to the person: sending hours apply
+};
+
+namespace detail {
+
+inline constexpr std::string_view text_unavailable = "This service is not available.";
+// The run's place while the gateway itself asks something; '@' cannot start a node name.
+inline constexpr std::string_view language_node = "@language";
+inline constexpr std::string_view resume_node = "@resume";
+// Where a resumed run was, while "continue / start again" is shown.
+inline constexpr std::string_view resume_var = "@resume";
+
+inline bool gateway_node(std::string_view node) { return !node.empty() && node[0] == '@'; }
+
+inline std::string to_json(const flow::state& s) {
+  nlohmann::json j;
+  j["node"] = s.node;
+  j["vars"] = s.vars;
+  j["invalid"] = s.invalid;
+  j["trail"] = s.trail;
+  j["page"] = s.page;
+  j["asked"] = s.asked;
+  return j.dump();
+}
+
+inline flow::state state_from_json(const std::string& text) {
+  flow::state s;
+  const auto j = nlohmann::json::parse(text);
+  s.node = j.at("node").get<std::string>();
+  s.vars = j.at("vars").get<std::map<std::string, std::string>>();
+  s.invalid = j.at("invalid").get<int>();
+  s.trail = j.value("trail", std::vector<std::string>{});
+  s.page = j.value("page", std::size_t{0});
+  s.asked = j.value("asked", 0);
+  return s;
+}
+
+inline std::string reply_to_json(const core::ussd_reply& r) {
+  return nlohmann::json{{"end", r.end}, {"text", r.text}}.dump();
+}
+
+inline core::ussd_reply reply_from_json(const std::string& text) {
+  const auto j = nlohmann::json::parse(text);
+  return core::ussd_reply{j.at("end").get<bool>(), j.at("text").get<std::string>()};
+}
+
+inline std::string fallback_text(const content& c, std::string_view key,
+                          const std::vector<std::string>& langs, std::string_view last_resort) {
+  if (const text::entry* e = c.texts.resolve(key, langs)) return e->text;
+  return std::string(last_resort);
+}
+
+// The jobs the runner schedules, each kind with its payload as a type (stored as JSON).
+// An SMS question's wait ended: only the wait it was set for counts.
+struct timeout_job {
+  static constexpr std::string_view kind = "flow.timeout";
+  std::int64_t run = 0;
+  int asked = -1;  // the question's ask counter when the wait was set
+  std::string json() const { return nlohmann::json{{"run", run}, {"asked", asked}}.dump(); }
+  static std::optional<timeout_job> parse(const std::string& payload) {
+    const auto j = nlohmann::json::parse(payload, nullptr, false);
+    if (!j.is_object() || !j.contains("run") || !j["run"].is_number_integer() || !j.contains("asked") ||
+        !j["asked"].is_number_integer()) {
+      return std::nullopt;
+    }
+    return timeout_job{j["run"].get<std::int64_t>(), j["asked"].get<int>()};
+  }
+};
+// A USSD session may have dropped with a question open: only if no hop came since `at`.
+struct drop_job {
+  static constexpr std::string_view kind = "ussd.drop";
+  std::int64_t run = 0;
+  core::unix_ms at = 0;  // the run's updated_at when the job was set
+  std::string json() const { return nlohmann::json{{"run", run}, {"at", at}}.dump(); }
+  static std::optional<drop_job> parse(const std::string& payload) {
+    const auto j = nlohmann::json::parse(payload, nullptr, false);
+    if (!j.is_object() || !j.contains("run") || !j["run"].is_number_integer() || !j.contains("at") ||
+        !j["at"].is_number_integer()) {
+      return std::nullopt;
+    }
+    return drop_job{j["run"].get<std::int64_t>(), j["at"].get<core::unix_ms>()};
+  }
+};
+
+}  // namespace detail
+}  // namespace paygham::runner

@@ -1,0 +1,152 @@
+// Inbound SMS: the whole-message words (STOP, START, HELP, the language), the open question,
+// a flow's keyword, or the inbox.
+#include "gateway/runner/internal.hpp"
+#include "gateway/runner/screens.hpp"
+
+#include "gateway/store/tx.hpp"
+#include "gateway/text/normalize.hpp"
+#include "gateway/text/readers.hpp"
+
+namespace paygham::runner {
+
+using namespace detail;
+
+bool runner::global_keyword(store::tx& tx, const content& c, const store::contact& who,
+                            const core::inbound_sms& sms, std::string_view typed, sms_outcome& result) const {
+  const text::global_word said = text::read_global(typed, c.keywords);
+  std::string_view key;
+  bool even_if_opted_out = false;
+  switch (said) {
+    case text::global_word::stop:
+      // Opting out holds at once for everything queued or waiting (R-S5).
+      tx.set_opted_out(who.id, true);
+      key = flow::keys::opted_out;
+      even_if_opted_out = true;
+      break;
+    case text::global_word::start:
+      tx.set_opted_out(who.id, false);
+      key = flow::keys::opted_in;
+      break;
+    case text::global_word::ask_stop:
+      // "stop it", "STOPP": ask, change nothing; a person reads what they wrote.
+      tx.add_inbox(store::inbox_item{who.id, 0, sms.channel_id, "", sms.text});
+      key = flow::keys::confirm_stop;
+      even_if_opted_out = true;
+      break;
+    case text::global_word::help:
+    case text::global_word::none:
+      if (!who.opted_out) {
+        if (said == text::global_word::none) return false;
+        key = flow::keys::help;
+        break;
+      }
+      // Stopped people are told so, and how to start again: never a menu, never silence.
+      // What they wrote, unless a flow's keyword, still reaches a person (a hazard report).
+      if (!c.flows.by_keyword(sms.text)) tx.add_inbox(store::inbox_item{who.id, 0, sms.channel_id, "", sms.text});
+      key = flow::keys::still_opted_out;
+      even_if_opted_out = true;
+      break;
+  }
+  if (std::string body = say(c, key, who); !body.empty()) {
+    store::new_message m{sms.channel_id, who.id, 0, sms.from, std::move(body), core::priority::reply};
+    m.even_if_opted_out = even_if_opted_out;
+    tx.queue_message(m);
+    result.queued = 1;
+  }
+  result.flow_id = "@" + std::string(key.substr(key.find('.') + 1));
+  return true;
+}
+
+bool runner::language_change(store::tx& tx, const content& c, store::contact& who,
+                             const core::inbound_sms& sms, std::string_view typed, sms_outcome& result) const {
+  const auto n = text::read_language_change(typed, c.hints);
+  if (!n || who.opted_out || settings_.languages.empty()) return false;
+  std::string body;
+  if (*n >= 1 && static_cast<std::size_t>(*n) <= settings_.languages.size()) {
+    // Chosen: said in the new language, with what the person can do next.
+    who.language = settings_.languages[static_cast<std::size_t>(*n) - 1];
+    tx.set_contact_language(who.id, who.language);
+    body = say(c, flow::keys::help, who);
+  } else {
+    body = draw_language_picker(c.texts, settings_.languages, say(c, flow::keys::change_language, who));
+  }
+  tx.queue_message(store::new_message{sms.channel_id, who.id, 0, sms.from, body, core::priority::reply});
+  result.queued = 1;
+  result.flow_id = "@language";
+  return true;
+}
+
+sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const {
+  const auto c = current();
+  sms_outcome result;
+  step s;
+  s.who = tx.upsert_contact(sms.from);
+  if (!tx.record_inbound(sms.channel_id, sms.external_id, "sms", s.who.id, sms.text)) {
+    result.duplicate = true;
+    return result;
+  }
+  if (s.who.language.empty()) {
+    // A first SMS is answered in its own language (guessed from its words and script), never
+    // in English for Persian script; the guess holds for USSD too and "زبان" changes it.
+    // A message that does not tell (Latin letters, digits) is answered in the default language
+    // and the next one is read again.
+    std::vector<std::string> offered = settings_.languages;
+    if (offered.empty()) {
+      offered = c->texts.languages();
+      offered.insert(offered.begin(), settings_.default_language);
+    }
+    s.who.language = text::guess_language(sms.text, offered, c->hints);
+    if (!s.who.language.empty()) tx.set_contact_language(s.who.id, s.who.language);
+  }
+  const std::string typed = text::normalize(sms.text);
+  if (language_change(tx, *c, s.who, sms, typed, result)) return result;
+  if (global_keyword(tx, *c, s.who, sms, typed, result)) return result;
+  s.ctx = context_for(*c, flow::medium::sms, s.who, tx.now());
+  const flow::definition* by_keyword = c->flows.by_keyword(sms.text);
+  const auto start = [&](const flow::definition* f) {
+    tx.expire_waiting_sms_runs(s.who.id);
+    s.f = f;
+    s.r = store::run{};
+    s.r.contact_id = s.who.id;
+    s.r.channel_id = sms.channel_id;
+    s.r.medium = store::medium::sms;
+    s.r.flow_id = f->id;
+    s.r.flow_hash = f->hash;
+    s.out = flow::start(*f, s.ctx);
+  };
+  auto waiting = tx.find_waiting_sms_run(s.who.id);
+  const flow::definition* waiting_flow = waiting ? c->pinned(waiting->flow_id, waiting->flow_hash) : nullptr;
+  bool rejected = false;
+  if (waiting_flow) {
+    // The open question first (R-S3 step 2).
+    s.f = waiting_flow;
+    s.r = std::move(*waiting);
+    s.out = flow::resume(*s.f, state_from_json(s.r.state), sms.text, s.ctx);
+    // Not an answer but another flow's keyword: that flow takes over (step 3).
+    if (s.out.rejected && by_keyword) {
+      start(by_keyword);
+    } else {
+      rejected = s.out.rejected;
+    }
+  } else if (by_keyword) {
+    start(by_keyword);
+  }
+  if (!s.f || rejected) {
+    // Free text is never dropped silently: a person reads the inbox (step 4).
+    tx.add_inbox(store::inbox_item{s.who.id, s.r.id, sms.channel_id, s.f ? s.f->id : "", sms.text});
+  }
+  if (!s.f) {
+    if (std::string body = say(*c, flow::keys::unknown_sms, s.who); !body.empty()) {
+      tx.queue_message(store::new_message{sms.channel_id, s.who.id, 0, sms.from, std::move(body),
+                                          core::priority::reply});
+      result.queued = 1;
+    }
+    return result;
+  }
+  settle(tx, s);
+  result.queued = commit(tx, s);
+  result.flow_id = s.f->id;
+  return result;
+}
+
+}  // namespace paygham::runner

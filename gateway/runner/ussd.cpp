@@ -1,0 +1,231 @@
+// USSD hops: a session stepped one screen at a time, the gateway's own language and resume
+// screens, sessions that drop and go on by SMS.
+#include "gateway/runner/internal.hpp"
+#include "gateway/runner/screens.hpp"
+
+#include "gateway/core/log.hpp"
+#include "gateway/store/tx.hpp"
+#include "gateway/text/normalize.hpp"
+#include "gateway/text/readers.hpp"
+
+namespace paygham::runner {
+
+using namespace detail;
+
+namespace {
+
+// The newest answer in a hop. Africa's Talking sends every answer so far joined by '*';
+// the previous hop's text is a prefix, so the rest is the new answer even when it holds a
+// '*' itself. Aggregators that send only the latest answer fall to the last segment.
+std::string newest_answer(const std::string& text, const std::string& previous) {
+  if (previous.empty()) return text;
+  if (text.size() > previous.size() && text.compare(0, previous.size(), previous) == 0 &&
+      text[previous.size()] == '*') {
+    return text.substr(previous.size() + 1);
+  }
+  const auto star = text.rfind('*');
+  return star == std::string::npos ? text : text.substr(star + 1);
+}
+
+std::vector<std::string> split_star(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    std::size_t star = text.find('*', pos);
+    if (star == std::string::npos) star = text.size();
+    out.push_back(text.substr(pos, star - pos));
+    pos = star + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req) const {
+  const auto c = current();
+  step s;
+  // The contact first: with several nodes it holds this person's work until the commit, so
+  // the session's run is read after any hop another node is applying.
+  s.who = tx.upsert_contact(req.from);
+  auto existing = tx.find_session_run(req.channel_id, req.session_id);
+  if (existing && existing->contact_id != s.who.id) {
+    // Another number's session id: never continue someone else's conversation.
+    core::log::warn("ussd.foreign_session", {{"channel", req.channel_id}, {"from", core::log::phone{req.from}}});
+    return core::ussd_reply{true, fallback_text(*c, flow::keys::error, languages_for(s.who.language),
+                                                text_unavailable)};
+  }
+  if (existing) {
+    // A hop answered before (the aggregator retried it, or an older one came late): its own
+    // screen again, never a second step. Older still (every answer so far is in the text,
+    // joined by '*', so an older hop's text begins the newest's): the current screen.
+    if (!existing->last_reply.empty() && req.text == existing->last_input) return reply_from_json(existing->last_reply);
+    if (!existing->prev_reply.empty() && req.text == existing->prev_input) return reply_from_json(existing->prev_reply);
+    const std::string& newest = existing->last_input;
+    const bool older = newest.size() > req.text.size() && newest.compare(0, req.text.size(), req.text) == 0 &&
+                       (req.text.empty() || newest[req.text.size()] == '*');
+    if (older && !existing->last_reply.empty()) return reply_from_json(existing->last_reply);
+  }
+  s.ctx = context_for(*c, flow::medium::ussd, s.who, tx.now());
+  if (auto it = settings_.ussd_limits.find(req.channel_id); it != settings_.ussd_limits.end()) s.ctx.screen = it->second;
+  const auto unavailable = [&] {
+    return core::ussd_reply{true, fallback_text(*c, flow::keys::no_service, s.ctx.langs, text_unavailable)};
+  };
+
+  std::vector<std::string> answers;  // pre-answers, in order, still to feed to the flow
+  bool resumed = false;
+  if (!existing) {
+    s.f = c->flows.by_ussd_code(req.service_code);
+    if (!s.f) {
+      core::log::info("ussd.no_flow", {{"channel", req.channel_id}, {"code", req.service_code}});
+      return unavailable();
+    }
+    // Digits dialled after the service code (*384*12*1*2#) arrive as the first hop's text:
+    // each pre-answers one screen (R-U9), the language picker's first.
+    if (!req.text.empty()) answers = split_star(req.text);
+    // A plain redial soon after a dropped session offers to continue it (R-U12). A dial with
+    // shortcut digits says what the person wants: it starts afresh.
+    auto old = tx.find_resumable_run(s.who.id, s.f->id, req.session_id,
+                                     tx.now() - settings_.resume_window_ms);
+    if (old) {
+      const flow::definition* f_old = c->pinned(old->flow_id, old->flow_hash);
+      flow::state st = state_from_json(old->state);
+      if (answers.empty() && f_old && !gateway_node(st.node)) {
+        resumed = true;
+        s.f = f_old;
+        s.r = std::move(*old);
+        s.r.session_id = req.session_id;
+        st.vars[std::string(resume_var)] = st.node;
+        st.node = std::string(resume_node);
+        st.invalid = 0;
+        s.out.next = std::move(st);
+      } else {
+        old->status = store::run_status::expired;
+        tx.save_run(*old);
+      }
+    }
+    if (!resumed) {
+      s.r.contact_id = s.who.id;
+      s.r.channel_id = req.channel_id;
+      s.r.medium = store::medium::ussd;
+      s.r.session_id = req.session_id;
+      s.r.flow_id = s.f->id;
+      s.r.flow_hash = s.f->hash;
+      s.out.next.node = asks_language(s.who) ? std::string(language_node) : std::string();
+    }
+  } else {
+    s.r = std::move(*existing);
+    s.f = c->pinned(s.r.flow_id, s.r.flow_hash);
+    if (s.r.status != store::run_status::active || !s.f) return unavailable();
+    s.out.next = state_from_json(s.r.state);
+    answers.push_back(newest_answer(req.text, s.r.last_input));
+  }
+  std::size_t used = 0;
+  const auto next_answer = [&]() -> std::optional<std::string> {
+    if (used < answers.size()) return answers[used++];
+    return std::nullopt;
+  };
+  if (s.out.next.node == language_node) {
+    language_step(tx, *c, s, next_answer());
+  } else if (s.out.next.node == resume_node) {
+    resume_step(s, resumed ? std::nullopt : next_answer());
+  } else if (!existing) {
+    s.out = flow::start(*s.f, s.ctx);
+  }
+  settle(tx, s);
+  for (; used < answers.size() && !s.out.finished && !gateway_node(s.out.next.node); ++used) {
+    s.out = flow::resume(*s.f, std::move(s.out.next), answers[used], s.ctx);
+    settle(tx, s);
+  }
+  const core::ussd_reply reply{s.out.finished, s.out.screen};
+  s.r.prev_input = std::exchange(s.r.last_input, req.text);
+  s.r.prev_reply = std::exchange(s.r.last_reply, reply_to_json(reply));
+  commit(tx, s);
+  return reply;
+}
+
+bool runner::asks_language(const store::contact& who) const {
+  return who.language.empty() && settings_.languages.size() >= 2;
+}
+
+std::string runner::chosen_language(const content& c, std::string_view answer) const {
+  const auto n = text::read_choice(text::normalize(answer), c.words);
+  if (!n || *n < 1 || static_cast<std::size_t>(*n) > settings_.languages.size()) return {};
+  return settings_.languages[static_cast<std::size_t>(*n) - 1];
+}
+
+void runner::language_step(store::tx& tx, const content& c, step& s,
+                           const std::optional<std::string>& answer) const {
+  const std::string lang = answer ? chosen_language(c, *answer) : "";
+  if (!lang.empty()) {
+    tx.set_contact_language(s.who.id, lang);
+    s.who.language = lang;
+    s.ctx.langs = languages_for(lang);
+    s.out = flow::start(*s.f, s.ctx);
+    return;
+  }
+  // Not answered yet, or not a language: the picker again, with the reason (R-U10).
+  auto& out = s.out;
+  out.next.invalid += answer ? 1 : 0;
+  out.finished = out.next.invalid >= flow::max_invalid_replies;
+  const text::entry* why =
+      c.texts.resolve(out.finished ? flow::keys::too_many_invalid : flow::keys::invalid, s.ctx.langs);
+  out.screen = out.finished ? (why ? why->text : "")
+                            : flow::with_reason(answer && why ? why->text : "",
+                                                draw_language_picker(c.texts, settings_.languages, ""), s.ctx);
+}
+
+void runner::resume_step(step& s, const std::optional<std::string>& answer) const {
+  auto& st = s.out.next;
+  const auto choice = answer ? text::read_choice(text::normalize(*answer), *s.ctx.words)
+                             : std::optional<long>();
+  if (choice == 1) {
+    st.node = st.vars[std::string(resume_var)];
+    st.vars.erase(std::string(resume_var));
+    s.out = flow::repeat(*s.f, std::move(st), s.ctx);
+    return;
+  }
+  if (choice == 2) {
+    s.out = flow::start(*s.f, s.ctx);
+    return;
+  }
+  // The texts of the content this hop runs on (the context points at them).
+  const auto text = [&](std::string_view key) {
+    const text::entry* e = s.ctx.texts->resolve(key, s.ctx.langs);
+    return e ? e->text : std::string(key);
+  };
+  if (answer && ++st.invalid >= flow::max_invalid_replies) {
+    s.out.finished = true;
+    s.out.screen = text(flow::keys::too_many_invalid);
+    return;
+  }
+  s.out.screen = flow::with_reason(answer ? text(flow::keys::invalid) : "",
+                                   draw_resume(*s.ctx.texts, s.ctx.langs, ""), s.ctx);
+}
+
+bool runner::continue_by_sms(store::tx& tx, const content& c, step& s) const {
+  flow::state st = state_from_json(s.r.state);
+  if (!s.f->continue_by_sms || s.r.status != store::run_status::active || s.r.medium != store::medium::ussd || gateway_node(st.node)) {
+    return false;
+  }
+  s.r.medium = store::medium::sms;
+  s.r.session_id.clear();
+  s.ctx = context_for(c, flow::medium::sms, s.who, tx.now());
+  s.out = flow::repeat(*s.f, std::move(st), s.ctx);
+  tx.require_disk();
+  settle(tx, s);
+  commit(tx, s);
+  return true;
+}
+
+bool runner::end_session(store::tx& tx, const core::session_end& e) const {
+  const auto c = current();
+  auto r = tx.find_session_run(e.channel_id, e.session_id);
+  if (!r || r->status != store::run_status::active) return false;
+  const flow::definition* f = c->pinned(r->flow_id, r->flow_hash);
+  auto who = tx.find_contact(r->contact_id);
+  if (!f || !who) return false;
+  step s{f, std::move(*r), std::move(*who), {}, {}};
+  return continue_by_sms(tx, *c, s);
+}
+
+}  // namespace paygham::runner
