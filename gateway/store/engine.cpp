@@ -32,7 +32,8 @@ int migrate(const options& o) {
     postgresql::connection c(o.url);
     return postgresql::migrate(c);
   }
-  return sqlite::migrate(*sqlite::open_database(o));
+  sqlite::open_database(o);  // migrates as it opens
+  return sqlite::latest_version();
 }
 
 }  // namespace paygham::store

@@ -1,5 +1,7 @@
 #include "gateway/store/rules.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <array>
 
 #include "gateway/store/tx.hpp"
@@ -58,6 +60,15 @@ report_outcome judge_report(core::message_status current, core::message_status r
   if (current == reported) return seen_before ? report_outcome::duplicate : report_outcome::confirmed;
   if (core::rank(reported) <= core::rank(current)) return report_outcome::regression;
   return report_outcome::applied;
+}
+
+std::map<std::string, std::string> parse_fields(const std::string& json) {
+  if (json == "{}") return {};  // most contacts, on every hop: no parse
+  const auto j = nlohmann::json::parse(json, nullptr, false);
+  if (!j.is_object()) return {};
+  std::map<std::string, std::string> out;
+  for (const auto& [k, v] : j.items()) out[k] = v.is_string() ? v.get<std::string>() : v.dump();
+  return out;
 }
 
 bool send_reply_applies(core::message_status current) {

@@ -2,7 +2,9 @@
 // does to a message, and reading a stored state name.
 #pragma once
 
+#include <map>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "gateway/core/event.hpp"
@@ -26,6 +28,10 @@ report_outcome judge_report(core::message_status current, core::message_status r
 // A run's status and medium as stored ("waiting", "sms"); nullopt for anything else.
 std::optional<run_status> parse_run_status(std::string_view name);
 std::optional<medium> parse_medium(std::string_view name);
+
+// A contact's fields as stored (a JSON object of strings); other values as their JSON text,
+// anything but an object as none.
+std::map<std::string, std::string> parse_fields(const std::string& json);
 
 // A send reply ('sent') moves a message on only from where a send can start.
 bool send_reply_applies(core::message_status current);

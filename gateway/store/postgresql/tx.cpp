@@ -40,17 +40,9 @@ std::optional<run> first_run(const result& r) {
   return read_run(r, 0);
 }
 
-std::map<std::string, std::string> fields_from_json(const std::string& text) {
-  if (text == "{}") return {};  // most contacts, on every hop: no parse
-  const auto j = nlohmann::json::parse(text, nullptr, false);
-  if (!j.is_object()) return {};
-  std::map<std::string, std::string> out;
-  for (const auto& [k, v] : j.items()) out[k] = v.is_string() ? v.get<std::string>() : v.dump();
-  return out;
-}
 
 contact read_contact(const result& r, std::string phone) {
-  return contact{r.int64(0, 0), std::move(phone), r.text(0, 1), fields_from_json(r.text(0, 2)),
+  return contact{r.int64(0, 0), std::move(phone), r.text(0, 1), parse_fields(r.text(0, 2)),
                  r.integer(0, 3) != 0};
 }
 

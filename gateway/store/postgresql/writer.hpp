@@ -38,7 +38,7 @@ class writer final : public store::writer {
 
  private:
   struct lane {
-    lane(const options& o) : conn(o.url), queue(o.max_queue) {}
+    explicit lane(const options& o) : conn(o.url), queue(o.max_queue) {}
     connection conn;
     work_queue queue;
     std::thread thread;

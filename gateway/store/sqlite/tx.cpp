@@ -50,14 +50,6 @@ constexpr const char* run_columns =
     "id, contact_id, channel_id, medium, session_id, flow_id, flow_hash, status, state, "
     "last_input, last_reply, updated_at, prev_input, prev_reply";
 
-std::map<std::string, std::string> fields_from_json(const std::string& text) {
-  if (text == "{}") return {};  // most contacts, on every hop: no parse
-  const auto j = nlohmann::json::parse(text, nullptr, false);
-  if (!j.is_object()) return {};
-  std::map<std::string, std::string> out;
-  for (const auto& [k, v] : j.items()) out[k] = v.is_string() ? v.get<std::string>() : v.dump();
-  return out;
-}
 
 }  // namespace
 
@@ -92,7 +84,7 @@ contact tx::upsert_contact(std::string_view phone) {
   bind_text(find, 1, phone);
   if (find.executeStep()) {
     return contact{find.getColumn(0).getInt64(), std::string(phone), find.getColumn(1).getString(),
-                   fields_from_json(find.getColumn(2).getString()), find.getColumn(3).getInt() != 0};
+                   parse_fields(find.getColumn(2).getString()), find.getColumn(3).getInt() != 0};
   }
   auto& ins = stmt("INSERT INTO contacts (phone, created_at, updated_at) VALUES (?, ?, ?)");
   bind_text(ins, 1, phone);
@@ -108,7 +100,7 @@ std::optional<contact> tx::find_contact(std::int64_t contact_id) {
   s.bind(1, contact_id);
   if (!s.executeStep()) return std::nullopt;
   return contact{contact_id, s.getColumn(0).getString(), s.getColumn(1).getString(),
-                 fields_from_json(s.getColumn(2).getString()), s.getColumn(3).getInt() != 0};
+                 parse_fields(s.getColumn(2).getString()), s.getColumn(3).getInt() != 0};
 }
 
 void tx::set_contact_fields(std::int64_t contact_id,
