@@ -74,20 +74,26 @@ outbox::~outbox() { stop(); }
 void outbox::start() { keep_leases(true); }
 
 void outbox::keep_leases(bool starting) {
-  auto nodes = std::make_shared<int>(1);
-  auto requeued = std::make_shared<std::size_t>(0);
+  struct found {
+    int nodes = 1;
+    std::size_t requeued = 0;
+    std::map<std::string, core::unix_ms> pauses;
+  };
+  auto f = std::make_shared<found>();
   writer_.submit(
-      [nodes, requeued, starting](store::tx& tx) {
-        *nodes = tx.heartbeat(node_window_ms);
-        *requeued = tx.requeue_in_flight(starting);
+      [f, starting](store::tx& tx) {
+        f->nodes = tx.heartbeat(node_window_ms);
+        f->requeued = tx.requeue_in_flight(starting);
+        f->pauses = tx.channel_pauses();
       },
-      [this, nodes, requeued](std::exception_ptr err) {
+      [this, f](std::exception_ptr err) {
         if (err) {
           core::log::error("outbox.lease_check_failed", {{"error", core::log::what(err)}});
           return;
         }
-        if (*requeued) core::log::warn("outbox.requeued", {{"messages", *requeued}});
-        share_rate(std::max(1, *nodes));
+        if (f->requeued) core::log::warn("outbox.requeued", {{"messages", f->requeued}});
+        share_rate(std::max(1, f->nodes));
+        adopt_pauses(f->pauses);
         wake();
       });
 }
@@ -256,6 +262,7 @@ void outbox::dispatch(lane& l, store::claimed_message m) {
           core::log::warn("outbox.breaker_open", {{"channel", l.ch->id()},
                                                   {"failures", l.connection_failures},
                                                   {"error", res.error}});
+          share_pause(l, l.d.breaker_open_ms, "unreachable");
         }
       } else {
         if (l.connection_failures >= l.d.breaker_threshold) {
@@ -287,6 +294,31 @@ void outbox::pause(lane& l, const channels::send_result& r) {
     }
   }
   l.open_until = clock_type::now() + std::chrono::milliseconds(l.d.misconfigured_pause_ms);
+  share_pause(l, l.d.misconfigured_pause_ms, "misconfigured");
+}
+
+void outbox::share_pause(const lane& l, std::int64_t for_ms, const char* reason) {
+  // The other nodes learn of it at their next lease check (a few seconds), and pause too.
+  writer_.submit(
+      [channel = l.ch->id(), for_ms, reason](store::tx& tx) { tx.pause_channel(channel, tx.now() + for_ms, reason); },
+      nullptr, store::durability::commit);
+}
+
+void outbox::adopt_pauses(const std::map<std::string, core::unix_ms>& pauses) {
+  std::lock_guard lock(mu_);
+  const auto now = clock_type::now();
+  const core::unix_ms wall = core::now_ms();
+  for (auto& lp : lanes_) {
+    lane& l = *lp;
+    const auto it = pauses.find(l.ch->id());
+    if (it == pauses.end()) continue;
+    const auto until = now + std::chrono::milliseconds(it->second - wall);
+    // Another node's pause, not this one's own (already as long, give or take the clocks).
+    if (until <= l.open_until + std::chrono::milliseconds(500)) continue;
+    l.open_until = until;
+    core::log::warn("outbox.paused_by_another_node",
+                    {{"channel", l.ch->id()}, {"paused_ms", static_cast<std::int64_t>(it->second - wall)}});
+  }
 }
 
 std::int64_t outbox::backoff_ms(const lane& l, int attempt, std::int64_t at_least) {

@@ -10,7 +10,8 @@
 // message not sent within its validity expires. After `breaker_threshold` connection errors
 // in a row the channel's circuit opens for `breaker_open_ms`, then one probe decides. Sent
 // messages without a final report by the receipt deadline become 'unconfirmed' (tick()).
-// Aggregators that push no reports are polled (tick()).
+// Aggregators that push no reports are polled (tick()). An open circuit or a pause holds for
+// the channel on every node sharing the store (the others take it up at their lease check).
 //
 // Nothing here blocks: claims and records run on the store's writer thread, sends on the
 // HTTP client's thread; the state between them is guarded by one mutex. Channels that
@@ -22,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -29,6 +31,7 @@
 #include <vector>
 
 #include "gateway/channels/channel.hpp"
+#include "gateway/core/clock.hpp"
 
 namespace paygham::store {
 class writer;
@@ -77,6 +80,10 @@ class outbox {
   // The heartbeat, the rate share and expired leases; `starting`: this node's own too.
   void keep_leases(bool starting);
   void share_rate(int nodes);
+  // A breaker opened or a pause for refused credentials holds for the channel on every node:
+  // recorded in the store, and taken up by the others from it.
+  void share_pause(const lane& l, std::int64_t for_ms, const char* reason);
+  void adopt_pauses(const std::map<std::string, core::unix_ms>& pauses);
   void poll(lane& l);
   std::int64_t backoff_ms(const lane& l, int attempt, std::int64_t at_least);
   // The aggregator refused our credentials or sender: the lane pauses (logged once until a

@@ -228,6 +228,11 @@ class nodes_part {
   // Records that this node is alive now and returns how many nodes were alive within
   // `window_ms` (this one included): a channel's rate is shared among them.
   virtual int heartbeat(std::int64_t window_ms) = 0;
+  // A channel is paused for every node until `until` (its aggregator unreachable, our
+  // credentials refused): a later pause extends it, an earlier one changes nothing.
+  virtual void pause_channel(std::string_view channel_id, core::unix_ms until, std::string_view reason) = 0;
+  // The channels paused now, each with the end of its pause.
+  virtual std::map<std::string, core::unix_ms> channel_pauses() = 0;
   // Finished jobs, delivery reports and reports nobody claimed older than `before` are
   // deleted, up to `limit` rows of each. Returns how many rows went.
   virtual std::size_t prune(core::unix_ms before, std::size_t limit) = 0;

@@ -232,3 +232,25 @@ TEST_CASE("nodes: the database restarting mid-run: nothing is acknowledged that 
   CHECK(count(url, "SELECT COUNT(*) FROM inbound_events WHERE external_id IN ('before', 'during')") == 2);
   CHECK_THAT(node.log(), Catch::Contains("store.reconnected"));
 }
+
+TEST_CASE("nodes: an aggregator one node finds unreachable is paused on the other too", "[integration][nodes]") {
+  temp_dir dir;
+  const std::string url = fresh_postgresql_database();
+  // Nothing listens on port 9: every send is refused; the breaker stays open 30 s.
+  const std::string channel = ", base_url: \"http://127.0.0.1:9\", retry_base: 10ms, retry_cap: 20ms,"
+                              " max_attempts: \"100\"";
+  server_process a(node_config(dir, "a", url, 0, channel));
+  CHECK(http_call(a.port(), "POST", "/channels/at/sms", "from=%2B93700000006&to=3030&text=INFO&id=p1").status == 200);
+  REQUIRE(eventually([&] { return a.log().find("outbox.breaker_open") != std::string::npos; }, std::chrono::seconds(20)));
+  // A node joining (or any node at its next lease check, every 3 s) takes the pause up and
+  // does not try the aggregator itself.
+  server_process b(node_config(dir, "b", url, 0, channel));
+  CHECK(eventually([&] { return b.log().find("outbox.paused_by_another_node") != std::string::npos; },
+                   std::chrono::seconds(10)));
+  CHECK(count(url, "SELECT COUNT(*) FROM channel_pauses WHERE channel_id = 'at' AND reason = 'unreachable'") == 1);
+  // Paused everywhere: no node tries it again.
+  const auto tried = count(url, "SELECT attempts FROM outbound_messages");
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  CHECK(count(url, "SELECT attempts FROM outbound_messages") == tried);
+  CHECK(b.log().find("outbox.breaker_open") == std::string::npos);
+}

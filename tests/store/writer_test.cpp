@@ -398,3 +398,21 @@ TEST_CASE("store: one person's items keep their order while others' run beside t
     for (int i = 0; i < each; ++i) CHECK(bodies[static_cast<std::size_t>(i)][0] == std::to_string(i));
   }
 }
+
+TEST_CASE("store: a channel paused by one node is paused for all until the latest end", "[store]") {
+  test::temp_dir d;
+  const auto o = test::fresh_store(test::engine_under_test(), d);
+  const auto w = store::open_writer(o);
+  const auto pauses = [&] { return test::in_tx(*w, [](store::tx& t) { return t.channel_pauses(); }); };
+  CHECK(pauses().empty());
+  const auto now = test::in_tx(*w, [](store::tx& t) {
+    t.pause_channel("at", t.now() + 30'000, "unreachable");
+    t.pause_channel("at", t.now() + 10'000, "unreachable");  // shorter: changes nothing
+    t.pause_channel("tw", t.now() - 1, "misconfigured");     // already over
+    return t.now();
+  });
+  const auto p = pauses();
+  REQUIRE(p.size() == 1);
+  CHECK(p.at("at") >= now + 30'000);
+  CHECK(test::value(o, "SELECT reason FROM channel_pauses WHERE channel_id = 'at'") == "unreachable");
+}

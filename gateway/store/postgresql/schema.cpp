@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 1> migrations = {
+constexpr std::array<const char*, 2> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -146,6 +146,16 @@ CREATE TABLE nodes (
   id          text PRIMARY KEY,
   seen_at     bigint NOT NULL,
   started_at  bigint NOT NULL
+);
+)sql",
+    // 2: a channel paused for every node (SQLite's 7).
+    R"sql(
+CREATE TABLE channel_pauses (
+  channel_id  text PRIMARY KEY,
+  paused_until bigint NOT NULL,
+  reason      text NOT NULL,
+  node        text NOT NULL,
+  at          bigint NOT NULL
 );
 )sql",
 };

@@ -460,6 +460,21 @@ int tx::heartbeat(std::int64_t window_ms) {
   return c_.query("SELECT COUNT(*) FROM nodes WHERE seen_at >= $1", {now() - window_ms}).integer(0, 0);
 }
 
+void tx::pause_channel(std::string_view channel_id, core::unix_ms until, std::string_view reason) {
+  c_.query(
+      "INSERT INTO channel_pauses (channel_id, paused_until, reason, node, at) VALUES ($1, $2, $3, $4, $5)"
+      " ON CONFLICT (channel_id) DO UPDATE SET paused_until = EXCLUDED.paused_until, reason = EXCLUDED.reason,"
+      " node = EXCLUDED.node, at = EXCLUDED.at WHERE EXCLUDED.paused_until > channel_pauses.paused_until",
+      {channel_id, until, reason, opts_.node_id, now()});
+}
+
+std::map<std::string, core::unix_ms> tx::channel_pauses() {
+  const auto r = c_.query("SELECT channel_id, paused_until FROM channel_pauses WHERE paused_until > $1", {now()});
+  std::map<std::string, core::unix_ms> out;
+  for (int i = 0; i < r.rows(); ++i) out[r.text(i, 0)] = r.int64(i, 1);
+  return out;
+}
+
 std::size_t tx::prune(core::unix_ms before, std::size_t limit) {
   const auto lim = static_cast<std::int64_t>(limit);
   std::size_t n = c_.query(

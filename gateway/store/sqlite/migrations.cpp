@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 6> migrations = {
+constexpr std::array<const char*, 7> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -205,6 +205,16 @@ ALTER TABLE jobs_v6 RENAME TO jobs;
 CREATE INDEX jobs_due ON jobs (due_at) WHERE status = 'pending';
 CREATE INDEX jobs_done ON jobs (due_at) WHERE status = 'done';
 CREATE INDEX delivery_reports_received ON delivery_reports (received_at);
+)sql",
+    // 7: a channel paused for every node (its aggregator unreachable, credentials refused).
+    R"sql(
+CREATE TABLE channel_pauses (
+  channel_id  TEXT PRIMARY KEY,
+  paused_until INTEGER NOT NULL,             -- no node sends on it before this
+  reason      TEXT NOT NULL,                 -- 'unreachable' or 'misconfigured'
+  node        TEXT NOT NULL,                 -- the node that found it
+  at          INTEGER NOT NULL
+);
 )sql",
 };
 

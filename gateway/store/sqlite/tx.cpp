@@ -638,6 +638,27 @@ int tx::heartbeat(std::int64_t window_ms) {
   return n;
 }
 
+void tx::pause_channel(std::string_view channel_id, core::unix_ms until, std::string_view reason) {
+  auto& u = stmt(
+      "INSERT INTO channel_pauses (channel_id, paused_until, reason, node, at) VALUES (?, ?, ?, ?, ?)"
+      " ON CONFLICT (channel_id) DO UPDATE SET paused_until = excluded.paused_until, reason = excluded.reason,"
+      " node = excluded.node, at = excluded.at WHERE excluded.paused_until > channel_pauses.paused_until");
+  bind_text(u, 1, channel_id);
+  u.bind(2, until);
+  bind_text(u, 3, reason);
+  bind_text(u, 4, opts_.node_id);
+  u.bind(5, now());
+  u.exec();
+}
+
+std::map<std::string, core::unix_ms> tx::channel_pauses() {
+  auto& q = stmt("SELECT channel_id, paused_until FROM channel_pauses WHERE paused_until > ?");
+  q.bind(1, now());
+  std::map<std::string, core::unix_ms> out;
+  while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
+  return out;
+}
+
 std::size_t tx::prune(core::unix_ms before, std::size_t limit) {
   static constexpr const char* deletes[] = {
       "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status = 'done' AND due_at < ? LIMIT ?)",

@@ -62,6 +62,8 @@ class tx final : public store::tx {
   applied_report apply_report(const core::delivery_report& r) override;
 
   int heartbeat(std::int64_t window_ms) override;
+  void pause_channel(std::string_view channel_id, core::unix_ms until, std::string_view reason) override;
+  std::map<std::string, core::unix_ms> channel_pauses() override;
   std::size_t prune(core::unix_ms before, std::size_t limit) override;
 
  private:
