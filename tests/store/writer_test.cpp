@@ -3,6 +3,7 @@
 #include "gateway/store/writer.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -415,4 +416,21 @@ TEST_CASE("store: a channel paused by one node is paused for all until the lates
   REQUIRE(p.size() == 1);
   CHECK(p.at("at") >= now + 30'000);
   CHECK(test::value(o, "SELECT reason FROM channel_pauses WHERE channel_id = 'at'") == "unreachable");
+}
+
+TEST_CASE("store: a PostgreSQL server that accepts but never answers is given up on within seconds", "[pg]") {
+  // It takes the connection and says nothing, as a server behind a broken network would.
+  std::atomic<bool> done{false};
+  test::tcp_peer silent([&](int fd) {
+    for (int i = 0; i < 200 && !done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ::close(fd);
+  });
+  const auto start = std::chrono::steady_clock::now();
+  store::options o;
+  o.engine = store::backend::postgresql;
+  o.url = "postgresql://paygham@127.0.0.1:" + std::to_string(silent.port()) + "/paygham";
+  CHECK_THROWS_WITH(store::open_writer(o), Catch::Contains("cannot connect to PostgreSQL at") &&
+                                               Catch::Contains("timeout"));
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  done = true;
 }

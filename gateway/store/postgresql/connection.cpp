@@ -61,7 +61,11 @@ connection::~connection() {
 void connection::reconnect() {
   if (c_) PQfinish(c_);
   prepared_.clear();
-  c_ = PQconnectdb(url_.c_str());
+  // A server that does not answer must not hold a thread for long (the readiness check asks
+  // from an io thread): 3 s to connect unless the URL says otherwise (its own values win).
+  const char* keys[] = {"connect_timeout", "dbname", nullptr};
+  const char* values[] = {"3", url_.c_str(), nullptr};
+  c_ = PQconnectdbParams(keys, values, 1);
   if (PQstatus(c_) != CONNECTION_OK) {
     const std::string why = message_of(c_);
     PQfinish(c_);
