@@ -1,5 +1,7 @@
 #include "gateway/core/metrics.hpp"
 
+#include "gateway/core/log.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <sstream>
@@ -126,10 +128,16 @@ std::string metrics::render() const {
     for (const auto& line : info_) out << line;
     gauges = gauges_;
   }
-  // Gauges may touch the store: read them outside the lock.
+  // Gauges may touch the store: read them outside the lock. A store that cannot answer (its
+  // server restarting) leaves the sample out; the scrape and the server go on.
   for (const auto& g : gauges) {
-    out << "# HELP " << g.name << " " << g.help << "\n# TYPE " << g.name << " gauge\n"
-        << g.name << " " << number(g.read()) << "\n";
+    out << "# HELP " << g.name << " " << g.help << "\n# TYPE " << g.name << " gauge\n";
+    try {
+      const double v = g.read();
+      out << g.name << " " << number(v) << "\n";
+    } catch (const std::exception& e) {
+      log::warn("metrics.gauge_failed", {{"gauge", g.name}, {"error", e.what()}});
+    }
   }
   return out.str();
 }

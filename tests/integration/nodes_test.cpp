@@ -223,6 +223,10 @@ TEST_CASE("nodes: the database restarting mid-run: nothing is acknowledged that 
   CHECK(sms("during") == 503);
   CHECK_THAT(ussd(node.port(), "r2", "+93700000005", ""), Catch::StartsWith("END "));
   CHECK(http_call(node.port(), "GET", "/readyz").status == 503);
+  // Metrics that read the store leave their sample out; the scrape and the server go on.
+  const auto m = http_call(node.port(), "GET", "/metrics");
+  CHECK(m.status == 200);
+  CHECK_THAT(m.body, Catch::Contains("\npaygham_store_commits ") && !Catch::Contains("\npaygham_outbox_depth "));
 
   REQUIRE(run(tool + " start " + cluster) == 0);
   CHECK(eventually([&] { return http_call(node.port(), "GET", "/readyz").status == 200; }, std::chrono::seconds(20)));
