@@ -1,5 +1,17 @@
--- Shared by the wrk scripts here: one machine-readable line at the end of a run.
+-- Shared by the wrk scripts here: one machine-readable line at the end of a run, and the
+-- numbering that keeps each thread's (and each wrk's) requests apart.
 local M = {}
+
+-- WRK_TAG (0-9): which of several wrk processes loading several nodes at once this is.
+M.tag = tonumber(os.getenv("WRK_TAG") or "0")
+
+local threads = {}
+-- As wrk's setup(): runs in the main Lua state; thread:set makes `tid` (1, 2, …) a global in
+-- each thread's own.
+function M.setup(thread)
+   table.insert(threads, thread)
+   thread:set("tid", #threads)
+end
 
 function M.done(summary, latency, requests)
    local e = summary.errors

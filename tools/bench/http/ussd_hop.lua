@@ -9,14 +9,8 @@ package.path = os.getenv("BENCH_DIR") .. "/?.lua;" .. package.path
 local result = require("result")
 
 local counter = 0
-local threads = {}
-local tag = tonumber(os.getenv("WRK_TAG") or "0")
-
--- setup() runs in the main Lua state; thread:set makes `tid` a global in the thread's own.
-function setup(thread)
-   table.insert(threads, thread)
-   thread:set("tid", #threads)
-end
+local tag = result.tag
+setup = result.setup
 
 function init(args)
    counter = 0

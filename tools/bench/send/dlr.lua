@@ -6,13 +6,8 @@ package.path = os.getenv("BENCH_DIR") .. "/../http/?.lua;" .. package.path
 local result = require("result")
 
 local counter = 0
-local threads = {}
-local tag = tonumber(os.getenv("WRK_TAG") or "0")
-
-function setup(thread)
-   table.insert(threads, thread)
-   thread:set("tid", #threads)
-end
+local tag = result.tag
+setup = result.setup
 
 function request()
    counter = counter + 1
