@@ -60,6 +60,24 @@ class config_reader {
     out = d.value();
   }
 
+  // A key whose value is one of a few names, each standing for a value of `out`'s type; any
+  // other name is a problem that lists the names.
+  template <class T>
+  void choice(const YAML::Node& map, std::string_view key, std::string_view path,
+              std::initializer_list<std::pair<std::string_view, T>> names, T& out) {
+    auto v = text(map, key, path);
+    if (!v) return;
+    std::string listed;
+    for (const auto& [name, value] : names) {
+      if (*v == name) {
+        out = value;
+        return;
+      }
+      listed += (listed.empty() ? "" : " or ") + std::string(name);
+    }
+    r_.problem(map[std::string(key)], "'" + core::yaml::join(path, key) + "' must be " + listed);
+  }
+
   std::string path_value(const std::string& value) const {
     if (value == ":memory:") return value;
     const std::filesystem::path p(value);
@@ -122,15 +140,8 @@ void read_store(config_reader& cr, const YAML::Node& n, config& c) {
     return;
   }
   if (auto q = r.integer(n, "max_queue", "store", 1, 10'000'000)) c.store.max_queue = static_cast<std::size_t>(*q);
-  if (auto b = cr.text(n, "backend", "store")) {
-    if (*b == "sqlite") {
-      c.store.engine = store::backend::sqlite;
-    } else if (*b == "postgresql") {
-      c.store.engine = store::backend::postgresql;
-    } else {
-      r.problem(n["backend"], "'store.backend' must be sqlite or postgresql");
-    }
-  }
+  cr.choice(n, "backend", "store", {{"sqlite", store::backend::sqlite}, {"postgresql", store::backend::postgresql}},
+            c.store.engine);
   if (auto p = cr.text(n, "path", "store")) c.store.path = cr.path_value(*p);
   if (auto u = cr.text(n, "url", "store")) c.store.url = *u;
   if (c.store.engine == store::backend::postgresql) {
@@ -156,15 +167,8 @@ void read_store(config_reader& cr, const YAML::Node& n, config& c) {
   cr.duration(n, "retention", "store", retention);
   c.store.lease_ms = lease.count();
   c.store.retention_ms = retention.count();
-  if (auto s = cr.text(n, "synchronous", "store")) {
-    if (*s == "full") {
-      c.store.sync = store::synchronous::full;
-    } else if (*s == "normal") {
-      c.store.sync = store::synchronous::normal;
-    } else {
-      r.problem(n["synchronous"], "'store.synchronous' must be full or normal");
-    }
-  }
+  cr.choice(n, "synchronous", "store", {{"full", store::synchronous::full}, {"normal", store::synchronous::normal}},
+            c.store.sync);
 }
 
 // The machine's name: unique among the nodes of one database, and the same after a restart.

@@ -33,8 +33,6 @@ const std::string& cluster_url() {
 
 }  // namespace
 
-const char* engine_name(store::backend b) { return b == store::backend::postgresql ? "postgresql" : "sqlite"; }
-
 store::backend engine_under_test() {
   const char* e = std::getenv("PAYGHAM_TEST_ENGINE");
   if (!e || std::string(e).empty() || std::string(e) == "sqlite") return store::backend::sqlite;

@@ -41,8 +41,6 @@ auto in_tx(store::writer& w, Fn fn) -> decltype(fn(std::declval<store::tx&>())) 
   if constexpr (!std::is_void_v<R>) return *result;
 }
 
-const char* engine_name(store::backend b);
-
 // The engine the store, runner and golden tests run on: PAYGHAM_TEST_ENGINE (sqlite, the
 // default, or postgresql). ctest runs those tests once on each.
 store::backend engine_under_test();
