@@ -301,20 +301,18 @@ void tx::add_event(std::int64_t message_id, std::string_view status, std::string
       {message_id, status, source, or_null(raw_code), applied ? 1 : 0, now()});
 }
 
-void tx::lock_external_id(std::string_view channel_id, std::string_view external_id) {
-  // Taken before any row lock, by both sides, so the two never wait on each other in turn.
-  c_.query("SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(31) || $2, 0))", {channel_id, external_id});
+void tx::lock_external_id(std::string_view external_id) {
+  // Taken before any row lock, by both sides, so the two never wait on each other in turn. Keyed
+  // by the id alone: the same id on two channels only waits a little more, and the send reply
+  // needs no read of its message to know its channel first.
+  c_.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", {external_id});
 }
 
 void tx::record_sent(std::int64_t id, std::string_view external_id, std::string_view raw_code, int parts,
                      std::string_view cost) {
-  if (!external_id.empty()) {
-    // A report for this id may be being stored as 'waiting' on another node right now: one
-    // of the two goes first, so the report is either seen here or finds the id set.
-    const auto ch = c_.query("SELECT channel_id FROM outbound_messages WHERE id = $1", {id});
-    if (ch.empty()) return;
-    lock_external_id(ch.text(0, 0), external_id);
-  }
+  // A report for this id may be being stored as 'waiting' on another node right now: one of
+  // the two goes first, so the report is either seen here or finds the id set.
+  if (!external_id.empty()) lock_external_id(external_id);
   const auto q = c_.query("SELECT status, channel_id FROM outbound_messages WHERE id = $1 FOR UPDATE", {id});
   if (q.empty()) return;
   const auto status = parse_status(q.text(0, 0));
@@ -389,7 +387,7 @@ report_outcome tx::apply_report_to(std::int64_t message_id, const core::delivery
 applied_report tx::apply_report(const core::delivery_report& r) {
   require_disk();
   // Against record_sent of the same id on another node (see there).
-  if (!r.external_id.empty()) lock_external_id(r.channel_id, r.external_id);
+  if (!r.external_id.empty()) lock_external_id(r.external_id);
   applied_report out;
   const auto found = [&](const result& q) {
     if (q.empty()) return;

@@ -72,7 +72,7 @@ class tx final : public store::tx {
   // Serialises the send reply and the delivery reports of one aggregator id across nodes
   // (a transaction-scoped advisory lock): without it a report stored as 'waiting' on one node
   // while the other records the id would wait for ever.
-  void lock_external_id(std::string_view channel_id, std::string_view external_id);
+  void lock_external_id(std::string_view external_id);
 
   connection& c_;
   const options& opts_;
