@@ -434,3 +434,30 @@ TEST_CASE("store: a PostgreSQL server that accepts but never answers is given up
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
   done = true;
 }
+
+TEST_CASE("store: a second writer's work on a person waits for the first's commit, and sees it", "[store]") {
+  // Two writers on one store: two nodes on PostgreSQL (the contact's row lock), two connections
+  // on SQLite (its write lock). Without the wait, b would read the person as before a's step.
+  test::temp_dir d;
+  auto a_opts = test::fresh_store(test::engine_under_test(), d);
+  a_opts.node_id = "a";
+  auto b_opts = a_opts;
+  b_opts.node_id = "b";
+  const auto a = store::open_writer(a_opts);
+  const auto b = store::open_writer(b_opts);
+  test::in_tx(*a, [](store::tx& t) { t.upsert_contact("+93700000009"); });
+  std::promise<void> a_holds;
+  std::promise<void> a_done;
+  a->submit(
+      [&](store::tx& t) {
+        const auto who = t.upsert_contact("+93700000009");
+        t.set_contact_fields(who.id, {{"step", "a"}});
+        a_holds.set_value();
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      },
+      [&](std::exception_ptr) { a_done.set_value(); });
+  a_holds.get_future().wait();
+  const auto seen = test::in_tx(*b, [](store::tx& t) { return t.upsert_contact("+93700000009").fields; });
+  a_done.get_future().wait();
+  CHECK(seen == std::map<std::string, std::string>{{"step", "a"}});
+}
