@@ -38,7 +38,7 @@ TEST_CASE("core: UTF-8 validation accepts Persian and emoji, rejects broken sequ
   CHECK_FALSE(valid_utf8("\xFF"));
 }
 
-TEST_CASE("core: UTF-16BE from an SMSC becomes UTF-8; broken units are refused", "[core]") {
+TEST_CASE("core: UTF-16BE from an SMSC becomes UTF-8, broken units are refused", "[core]") {
   using namespace std::string_literals;
   // «اطلاعات» as a phone sends it in UCS-2, and گ ک ی, whose bytes are not UTF-8.
   CHECK(utf16be_to_utf8("\x06\x27\x06\x37\x06\x44\x06\x27\x06\x39\x06\x27\x06\x2A"s) == "اطلاعات");

@@ -104,7 +104,7 @@ TEST_CASE("flow: a choice saves its value and leads to its node", "[flow]") {
   CHECK(out.next.vars.at("rating") == "good");
 }
 
-TEST_CASE("flow: an invalid reply re-shows the same screen with a reason; three end the run",
+TEST_CASE("flow: an invalid reply re-shows the same screen with a reason, three end the run",
           "[flow]") {
   auto fx = survey();
   auto ctx = fx.ctx(flow::medium::ussd);
@@ -203,7 +203,7 @@ TEST_CASE("flow: over SMS a long menu is one message and 98 is just a wrong answ
   CHECK(out.messages.at(0).rfind("Sorry.", 0) == 0);
 }
 
-TEST_CASE("engine: an action stops the step; its outcome routes and its data makes a menu",
+TEST_CASE("engine: an action stops the step, its outcome routes and its data makes a menu",
           "[flow]") {
   fixture fx("flows/data", "pick",
              {{"en", "pick.which", "Which clinic?"},

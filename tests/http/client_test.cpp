@@ -228,7 +228,7 @@ TEST_CASE("http client: TLS checks the certificate and the host name", "[http]")
   CHECK_THAT(wrong_name.error, Catch::Contains("TLS with 127.0.0.1 failed"));
 }
 
-TEST_CASE("http client: at most max_per_host connections to one host; the rest wait their turn", "[http]") {
+TEST_CASE("http client: at most max_per_host connections to one host, the rest wait their turn", "[http]") {
   const auto most_at_once = [](std::size_t limit) {
     local_server s;
     http::client_options o;

@@ -154,7 +154,7 @@ TEST_CASE("integration: kill -9 mid-run and restart: the run completes with the 
   CHECK(stats["distinct_accepted"].get<int>() > n * 99 / 100);
 }
 
-TEST_CASE("integration: an aggregator that does not answer opens the breaker; unsent messages expire",
+TEST_CASE("integration: an aggregator that does not answer opens the breaker, unsent messages expire",
           "[integration]") {
   temp_dir dir;
   // Nothing listens on port 9: every send is refused.
@@ -181,7 +181,7 @@ TEST_CASE("integration: an aggregator that does not answer opens the breaker; un
               " AND error = 'validity ended before it could be sent'") == 1);
 }
 
-TEST_CASE("integration: refused credentials pause the channel, no message fails; a blocked number is opted out",
+TEST_CASE("integration: refused credentials pause the channel, no message fails, a blocked number is opted out",
           "[integration]") {
   // The first 3 sends are refused as bad credentials; sends to +93700000777 are blocked.
   fake_aggregator fake({"--auth-fail", "3", "--blocked", "+93700000777", "--no-dlr"});

@@ -87,7 +87,7 @@ TEST_CASE("integration: an oversized body is refused with 413 and nothing is sto
   CHECK(http_call(srv.port(), "GET", "/healthz").status == 200);
 }
 
-TEST_CASE("integration: unknown paths, channels and kinds are 404; wrong methods 405",
+TEST_CASE("integration: unknown paths, channels and kinds are 404, wrong methods 405",
           "[integration]") {
   temp_dir dir;
   server_process srv(write_test_config(dir));
@@ -96,9 +96,10 @@ TEST_CASE("integration: unknown paths, channels and kinds are 404; wrong methods
   CHECK(no_channel.status == 404);
   CHECK_THAT(no_channel.body, Catch::Contains("no channel 'nope'"));
   CHECK(http_call(srv.port(), "POST", "/channels/at/fax", "a=b").status == 404);
-  auto wrong = http_call(srv.port(), "GET", "/channels/at/sms");
+  // Callbacks come by POST, or by GET where an aggregator calls with a query (Kannel's dlr-url).
+  auto wrong = http_call(srv.port(), "PUT", "/channels/at/sms", "a=b");
   CHECK(wrong.status == 405);
-  CHECK(wrong.headers["allow"] == "POST");
+  CHECK_THAT(wrong.headers["allow"], Catch::Contains("POST") && Catch::Contains("GET"));
   CHECK(http_call(srv.port(), "DELETE", "/healthz").status == 405);
 }
 
@@ -235,7 +236,7 @@ TEST_CASE("integration: a client that trickles its request is dropped", "[integr
   CHECK(http_call(srv.port(), "GET", "/healthz").status == 200);
 }
 
-TEST_CASE("integration: past max_connections a connection gets 503 with Retry-After; freed, it is served",
+TEST_CASE("integration: past max_connections a connection gets 503 with Retry-After, freed, it is served",
           "[integration]") {
   temp_dir dir;
   server_process srv(write_test_config(dir, "  limits: {max_connections: 16}\n"));

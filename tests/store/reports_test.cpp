@@ -53,7 +53,7 @@ struct fixture {
 
 }  // namespace
 
-TEST_CASE("reports: states move forward only; a late sent and a second final are recorded, not applied",
+TEST_CASE("reports: states move forward only, a late sent and a second final are recorded, not applied",
           "[store]") {
   fixture fx;
   const auto id = fx.queue_and_claim();
@@ -80,7 +80,7 @@ TEST_CASE("reports: a report before the send reply waits, then applies in order"
         std::vector<std::vector<std::string>>{{"confirmed"}, {"applied"}});
 }
 
-TEST_CASE("reports: a first report of the state a message is in confirms it; the same again is a duplicate",
+TEST_CASE("reports: a first report of the state a message is in confirms it, the same again is a duplicate",
           "[store]") {
   fixture fx;
   const auto id = fx.queue_and_claim();
@@ -91,7 +91,7 @@ TEST_CASE("reports: a first report of the state a message is in confirms it; the
   CHECK(fx.status(id) == "sent");
 }
 
-TEST_CASE("reports: our reference finds the message before its id is known; unknown ids are kept",
+TEST_CASE("reports: our reference finds the message before its id is known, unknown ids are kept",
           "[store]") {
   fixture fx;
   const auto id = fx.queue_and_claim();

@@ -67,7 +67,7 @@ TEST_CASE("store: an inbound event is recorded once per channel and external id"
   CHECK(record("at", "m2"));
 }
 
-TEST_CASE("store: a failing item rolls back alone; the rest of its group commits", "[store]") {
+TEST_CASE("store: a failing item rolls back alone, the rest of its group commits", "[store]") {
   test::temp_dir d;
   const auto o = test::fresh_store(test::engine_under_test(), d);
   const auto owned = store::open_writer(o);
@@ -209,7 +209,7 @@ TEST_CASE("store: a node takes back its own sends at restart, another node's onl
   CHECK(count(a, "SELECT COUNT(*) FROM message_events WHERE source = 'lease'") == 4);
 }
 
-TEST_CASE("store: a due job is taken once; one nobody can apply is parked and kept", "[store]") {
+TEST_CASE("store: a due job is taken once, one nobody can apply is parked and kept", "[store]") {
   test::temp_dir d;
   const auto o = test::fresh_store(test::engine_under_test(), d);
   const auto w = store::open_writer(o);
@@ -229,7 +229,7 @@ TEST_CASE("store: a due job is taken once; one nobody can apply is parked and ke
         std::vector<std::vector<std::string>>{{"from.a.newer.build", "no handler for kind from.a.newer.build"}});
 }
 
-TEST_CASE("store: finished jobs and old delivery reports are pruned; pending work is not", "[store]") {
+TEST_CASE("store: finished jobs and old delivery reports are pruned, pending work is not", "[store]") {
   test::temp_dir d;
   const auto o = test::fresh_store(test::engine_under_test(), d);
   const auto w = store::open_writer(o);

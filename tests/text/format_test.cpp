@@ -34,14 +34,14 @@ TEST_CASE("text: Afghan month names as Afghans write them: no combining hamza, P
   }
 }
 
-TEST_CASE("text: a country with one time zone has it; others fall back", "[text]") {
+TEST_CASE("text: a country with one time zone has it, others fall back", "[text]") {
   CHECK(paygham::text::country_zone("IR") == "Asia/Tehran");
   CHECK(paygham::text::country_zone("AF") == "Asia/Kabul");
   CHECK(paygham::text::country_zone("US").empty());
   CHECK(paygham::text::country_zone("").empty());
 }
 
-TEST_CASE("text: numbers use the language's digits; phones are masked", "[text]") {
+TEST_CASE("text: numbers use the language's digits, phones are masked", "[text]") {
   CHECK(formatter("prs", "Asia/Kabul").apply("482913", "number") == "۴۸۲۹۱۳");
   CHECK(formatter("prs", "Asia/Kabul").apply("482913", "number:latn") == "482913");
   CHECK(formatter("en", "UTC").apply("12", "number") == "12");

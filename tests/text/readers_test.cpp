@@ -67,7 +67,7 @@ TEST_CASE("text: dates typed as Solar Hijri or Gregorian", "[text]") {
   CHECK_FALSE(read_date(normalize("tomorrow")).has_value());
 }
 
-TEST_CASE("text: a stop word acts only as the whole message; a sentence that starts with one never", "[text]") {
+TEST_CASE("text: a stop word acts only as the whole message, a sentence that starts with one never", "[text]") {
   const keywords k({"STOP", "11", "لغو", "STOP ALL"}, {"START", "12"}, {"HELP", "کمک"}, {"please", "لطفا"});
   const auto read = [&](const char* raw) { return std::string(to_string(read_global(normalize(raw), k))); };
   for (const char* stop : {"STOP", "stop.", " Stop! ", "۱۱", "١١", "11؟", "لغو", "لغو،", "please stop", "stop please",
@@ -95,7 +95,7 @@ TEST_CASE("text: a stop word acts only as the whole message; a sentence that sta
   CHECK(read("hello") == "none");
 }
 
-TEST_CASE("text: yes and no with numbers: 1 agrees with yes, 2 with no; a mix is not guessed", "[text]") {
+TEST_CASE("text: yes and no with numbers: 1 agrees with yes, 2 with no, a mix is not guessed", "[text]") {
   CHECK(read_yes_no(normalize("1"), words()) == std::optional<bool>(true));
   CHECK(read_yes_no(normalize("۲"), words()) == std::optional<bool>(false));
   CHECK(read_yes_no(normalize("1 بله"), words()) == std::optional<bool>(true));
