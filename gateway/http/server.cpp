@@ -55,6 +55,36 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   std::function<void()> on_hup;
   std::list<asio::steady_timer> tickers;
 
+  // Replies handed back from other threads (the store's writer answers a whole group of
+  // requests at once): one post to the io thread carries all that arrived meanwhile, instead
+  // of one wake-up each. Each reply then runs on its session's executor.
+  struct handback {
+    asio::any_io_executor ex;
+    std::function<void()> fn;
+  };
+  std::mutex handback_mu;
+  std::vector<handback> handbacks;  // guarded by handback_mu
+  bool handback_posted = false;     // guarded by handback_mu: a drain is on its way
+
+  void hand_back(asio::any_io_executor ex, std::function<void()> fn) {
+    {
+      std::lock_guard lock(handback_mu);
+      handbacks.push_back({std::move(ex), std::move(fn)});
+      if (std::exchange(handback_posted, true)) return;
+    }
+    asio::post(ioc, [self = shared_from_this()] { self->drain_handbacks(); });
+  }
+
+  void drain_handbacks() {
+    std::vector<handback> ready;
+    {
+      std::lock_guard lock(handback_mu);
+      ready.swap(handbacks);
+      handback_posted = false;
+    }
+    for (auto& h : ready) asio::dispatch(h.ex, std::move(h.fn));
+  }
+
   std::mutex mu;  // guards sessions (sessions run on their own strands)
   std::list<session_entry> sessions;
   std::uint64_t next_session_id = 0;
@@ -196,9 +226,9 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
             std::atomic<bool> replied{false};
           };
           auto p = std::make_shared<pending>(std::move(completion), ioc, ex);
-          (*m.target)(req, m.values, [p, ex](core::http_response res) {
+          (*m.target)(req, m.values, [p, ex, self = shared_from_this()](core::http_response res) {
             if (p->replied.exchange(true)) return;  // a second reply is a bug; ignore it
-            asio::post(ex, [p, res = std::move(res)]() mutable {
+            self->hand_back(ex, [p, res = std::move(res)]() mutable {
               p->completion(std::move(res));
               p->work.reset();
             });

@@ -8,10 +8,11 @@ namespace paygham::store {
 
 void work_queue::push(work_item it) {
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     if (!closed_) {
       queue_.push_back(std::move(it));
-      cv_.notify_one();
+      lock.unlock();
+      cv_.notify_one();  // after unlocking: the writer it wakes takes the lock at once
       return;
     }
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 
 namespace paygham::text {
 namespace {
@@ -24,9 +25,23 @@ constexpr std::array<char32_t, 127> basic = {
 constexpr std::array<char32_t, 10> extension = {0x0C, 0x5B, 0x5C, 0x5D, 0x5E,
                                                 0x7B, 0x7C, 0x7D, 0x7E, 0x20AC};
 
+// Septets of each ASCII code point, looked up directly: nearly every screen and English
+// text is ASCII, and it is measured on every USSD hop.
+constexpr std::array<std::uint8_t, 128> ascii = [] {
+  std::array<std::uint8_t, 128> t{};
+  for (const char32_t cp : basic) {
+    if (cp < 128) t[cp] = 1;
+  }
+  for (const char32_t cp : extension) {
+    if (cp < 128) t[cp] = 2;
+  }
+  return t;
+}();
+
 }  // namespace
 
 int gsm_septets(char32_t cp) {
+  if (cp < 128) return ascii[cp];
   if (std::binary_search(basic.begin(), basic.end(), cp)) return 1;
   if (std::binary_search(extension.begin(), extension.end(), cp)) return 2;
   return 0;

@@ -3,7 +3,7 @@
 namespace paygham::text {
 
 screen_check check_screen(std::string_view utf8, const screen_limits& limits) {
-  const segment_report m = measure_sms(utf8);
+  const text_size m = measure_units(utf8);
   screen_check c;
   c.enc = m.enc;
   c.units = m.units;

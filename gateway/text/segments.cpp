@@ -126,6 +126,21 @@ segment_report measure_sms(std::string_view utf8) {
   return r;
 }
 
+text_size measure_units(std::string_view utf8) {
+  const std::u32string cps = core::decode_utf8(utf8);
+  text_size r;
+  for (const char32_t cp : cps) {
+    const int septets = gsm_septets(cp);
+    if (septets == 0) r.enc = encoding::ucs2;
+    r.units += static_cast<std::size_t>(septets);
+  }
+  if (r.enc == encoding::ucs2) {
+    // UTF-16 code units: one per code point, two beyond the Basic Multilingual Plane.
+    r.units = cps.size() + static_cast<std::size_t>(std::count_if(cps.begin(), cps.end(), [](char32_t cp) { return cp > 0xFFFF; }));
+  }
+  return r;
+}
+
 std::vector<std::string> split_sms(std::string_view utf8) {
   const std::u32string cps = core::decode_utf8(utf8);
   const segment_report r = measure_sms(utf8);

@@ -35,6 +35,14 @@ struct segment_report {
 // `utf8` must be valid UTF-8 (core::valid_utf8); invalid bytes count as U+FFFD.
 segment_report measure_sms(std::string_view utf8);
 
+// Only the encoding and the units of measure_sms, without splitting into parts: what a
+// USSD screen's length check needs on every hop.
+struct text_size {
+  encoding enc = encoding::gsm7;
+  std::size_t units = 0;
+};
+text_size measure_units(std::string_view utf8);
+
 // The text of each part, as it will be sent (split where measure_sms splits).
 std::vector<std::string> split_sms(std::string_view utf8);
 

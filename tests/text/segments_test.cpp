@@ -50,6 +50,10 @@ TEST_CASE("text: segment boundaries for GSM-7 and UCS-2", "[text]") {
     CHECK(m.enc == r.enc);
     CHECK(m.units == r.units);
     CHECK(m.parts == r.parts);
+    // The quick count a USSD screen's check uses agrees with the full measure.
+    const auto quick = paygham::text::measure_units(r.text);
+    CHECK(quick.enc == r.enc);
+    CHECK(quick.units == r.units);
   }
 }
 
@@ -84,7 +88,7 @@ TEST_CASE("text: letters with their marks and emoji sequences stay whole", "[tex
   CHECK(fam.part_units == std::vector<std::size_t>{62, 9});
 }
 
-TEST_CASE("text: smart replacements keep English in GSM-7; invisible characters are named",
+TEST_CASE("text: smart replacements keep English in GSM-7, invisible characters are named",
           "[text]") {
   const std::string typographic = "It’s “ready” – see you…\u00A0soon";
   CHECK(measure_sms(typographic).enc == encoding::ucs2);

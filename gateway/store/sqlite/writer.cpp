@@ -135,6 +135,9 @@ void writer::loop() {
       if (done.early[i]) tell(done.dones[i], done.errors[i]);
     }
     done.needs_disk = std::find(done.early.begin(), done.early.end(), false) != done.early.end();
+    // A group told in full needs the syncers only when a checkpoint is due: a wake-up per
+    // group would cost a context switch on a machine whose cores are busy with requests.
+    if (!done.needs_disk && wal_frames_.load(std::memory_order_relaxed) < checkpoint_frames(opts_)) continue;
     std::lock_guard lock(sync_mu_);
     done.seq = ++committed_;
     to_sync_.push_back(std::move(done));
