@@ -42,6 +42,11 @@ struct server_options {
   int threads = 1;
 };
 
+// The bytes of a response as the server writes them: status line, Server, Content-Type, the
+// handler's headers (CR/LF in them become spaces; framing headers are the server's own),
+// Content-Length, and Connection: close unless the connection stays open.
+std::string serialize_response(const core::http_response& res, bool keep_alive);
+
 class server {
  public:
   server(server_options o, const router& r, core::metrics& m);
