@@ -20,6 +20,11 @@ std::string encode_utf8(std::u32string_view cps);
 // an odd length or an unpaired surrogate.
 std::optional<std::string> utf16be_to_utf8(std::string_view bytes);
 
+// `s` as a JSON string, quotes included, appended to `out`: '"', '\\' and control characters
+// escaped as nlohmann::json writes them, other text as it is; invalid bytes become U+FFFD.
+// For JSON written on every hop without building a document first.
+void append_json_string(std::string& out, std::string_view s);
+
 // ISO-8859-1 bytes as UTF-8 (every byte is a character).
 std::string latin1_to_utf8(std::string_view bytes);
 

@@ -7,8 +7,10 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "gateway/core/utf8.hpp"
 #include "gateway/flow/engine.hpp"
 #include "gateway/runner/runner.hpp"
 #include "gateway/store/tx.hpp"
@@ -36,15 +38,34 @@ inline constexpr std::string_view resume_var = "@resume";
 
 inline bool gateway_node(std::string_view node) { return !node.empty() && node[0] == '@'; }
 
+// Written directly, not through a JSON document: this runs on every hop. The keys in
+// nlohmann::json's order, so a stored state reads the same either way.
 inline std::string to_json(const flow::state& s) {
-  nlohmann::json j;
-  j["node"] = s.node;
-  j["vars"] = s.vars;
-  j["invalid"] = s.invalid;
-  j["trail"] = s.trail;
-  j["page"] = s.page;
-  j["asked"] = s.asked;
-  return j.dump();
+  std::string out;
+  out.reserve(96);
+  out += "{\"asked\":";
+  out += std::to_string(s.asked);
+  out += ",\"invalid\":";
+  out += std::to_string(s.invalid);
+  out += ",\"node\":";
+  core::append_json_string(out, s.node);
+  out += ",\"page\":";
+  out += std::to_string(s.page);
+  out += ",\"trail\":[";
+  for (std::size_t i = 0; i < s.trail.size(); ++i) {
+    if (i > 0) out += ',';
+    core::append_json_string(out, s.trail[i]);
+  }
+  out += "],\"vars\":{";
+  bool first = true;
+  for (const auto& [k, v] : s.vars) {
+    if (!std::exchange(first, false)) out += ',';
+    core::append_json_string(out, k);
+    out += ':';
+    core::append_json_string(out, v);
+  }
+  out += "}}";
+  return out;
 }
 
 inline flow::state state_from_json(const std::string& text) {
@@ -60,7 +81,10 @@ inline flow::state state_from_json(const std::string& text) {
 }
 
 inline std::string reply_to_json(const core::ussd_reply& r) {
-  return nlohmann::json{{"end", r.end}, {"text", r.text}}.dump();
+  std::string out = r.end ? "{\"end\":true,\"text\":" : "{\"end\":false,\"text\":";
+  core::append_json_string(out, r.text);
+  out += '}';
+  return out;
 }
 
 inline core::ussd_reply reply_from_json(const std::string& text) {

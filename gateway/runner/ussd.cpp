@@ -84,8 +84,10 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     if (!req.text.empty()) answers = split_star(req.text);
     // A plain redial soon after a dropped session offers to continue it (R-U12). A dial with
     // shortcut digits says what the person wants: it starts afresh.
-    auto old = tx.find_resumable_run(s.who.id, s.f->id, req.session_id,
-                                     tx.now() - settings_.resume_window_ms);
+    // (A person met just now has nothing to resume.)
+    auto old = s.who.created ? std::nullopt
+                             : tx.find_resumable_run(s.who.id, s.f->id, req.session_id,
+                                                     tx.now() - settings_.resume_window_ms);
     if (old) {
       const flow::definition* f_old = c->pinned(old->flow_id, old->flow_hash);
       flow::state st = state_from_json(old->state);

@@ -25,6 +25,7 @@ struct contact {
   std::string language;  // empty when never chosen
   std::map<std::string, std::string> fields;  // set by flows ("contact.<name>")
   bool opted_out = false;  // said STOP (R-S5): only the confirmation goes out
+  bool created = false;    // upsert_contact made it just now: it has no runs yet
 };
 
 // Where a run stands: active (a USSD session on it), waiting (an SMS question asked), or ended:

@@ -1,4 +1,7 @@
 #include "gateway/core/form.hpp"
+#include "gateway/core/utf8.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -50,4 +53,20 @@ TEST_CASE("core: UTF-16BE from an SMSC becomes UTF-8, broken units are refused",
   CHECK_FALSE(utf16be_to_utf8("\xD8\x3D\x00\x41"s));     // high surrogate, no low one
   CHECK_FALSE(utf16be_to_utf8("\xDE\x00"s));             // low surrogate alone
   CHECK(latin1_to_utf8("caf\xE9 \xA3""5") == "café £5");
+}
+
+TEST_CASE("core: a JSON string written directly reads back as the text, as nlohmann writes it", "[core]") {
+  std::string every_ascii;
+  for (int c = 0; c < 128; ++c) every_ascii += static_cast<char>(c);
+  for (const std::string& text : {std::string(), every_ascii, std::string("سلام «۱۱» \"quoted\" \\ back"),
+                                  std::string("ښ 😀\u200F")}) {
+    std::string out;
+    paygham::core::append_json_string(out, text);
+    CHECK(out == nlohmann::json(text).dump());
+    CHECK(nlohmann::json::parse(out).get<std::string>() == text);
+  }
+  // Bytes that are not UTF-8 become U+FFFD: the JSON stays readable.
+  std::string out;
+  paygham::core::append_json_string(out, "a\xff" "b");
+  CHECK(nlohmann::json::parse(out).get<std::string>() == "a\uFFFD" "b");
 }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "gateway/actions/action.hpp"
+#include "gateway/runner/internal.hpp"
 #include "gateway/store/tx.hpp"
 #include "tests/support/store_support.hpp"
 #include "tests/support/support.hpp"
@@ -272,4 +273,26 @@ TEST_CASE("runner: a job nobody can apply is parked with the reason and kept, ne
   const auto again = test::in_tx(fx.writer, [&](store::tx& t) { return fx.run.tick(t); });
   CHECK(again.timeouts == 0);
   CHECK(fx.count("SELECT COUNT(*) FROM jobs WHERE status = 'parked'") == 2);
+}
+
+TEST_CASE("runner: a run's state and a hop's screen read back as they were stored", "[runner]") {
+  using namespace paygham::runner::detail;
+  paygham::flow::state s;
+  s.node = "ask_clinic";
+  s.vars = {{"name", "مریم \"م\""}, {"note", "line\nnext\ttab"}, {"@resume", "menu"}};
+  s.invalid = 2;
+  s.trail = {"language", "menu"};
+  s.page = 1;
+  s.asked = 7;
+  const auto back = state_from_json(to_json(s));
+  CHECK(back.node == s.node);
+  CHECK(back.vars == s.vars);
+  CHECK(back.invalid == 2);
+  CHECK(back.trail == s.trail);
+  CHECK(back.page == 1);
+  CHECK(back.asked == 7);
+  const paygham::core::ussd_reply r{true, "خداحافظ\n\"bye\""};
+  const auto rb = reply_from_json(reply_to_json(r));
+  CHECK(rb.end);
+  CHECK(rb.text == r.text);
 }

@@ -71,7 +71,11 @@ contact tx::upsert_contact(std::string_view phone) {
       "INSERT INTO contacts (phone, created_at, updated_at) VALUES ($1, $2, $2)"
       " ON CONFLICT (phone) DO NOTHING RETURNING id, '', '{}', 0",
       {phone, now()});
-  if (!ins.empty()) return read_contact(ins, std::string(phone));
+  if (!ins.empty()) {
+    contact made = read_contact(ins, std::string(phone));
+    made.created = true;
+    return made;
+  }
   // Another node created it meanwhile: wait for it, as for any held contact.
   return read_contact(c_.query(find, {phone}), std::string(phone));
 }

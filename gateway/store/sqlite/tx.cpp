@@ -91,7 +91,7 @@ contact tx::upsert_contact(std::string_view phone) {
   ins.bind(2, now());
   ins.bind(3, now());
   ins.exec();
-  return contact{db_.getLastInsertRowid(), std::string(phone), {}, {}, false};
+  return contact{db_.getLastInsertRowid(), std::string(phone), {}, {}, false, true};
 }
 
 std::optional<contact> tx::find_contact(std::int64_t contact_id) {
