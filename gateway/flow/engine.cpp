@@ -29,7 +29,8 @@ constexpr std::string_view no_key = "common.no";
 
 class renderer {
  public:
-  renderer(const context& ctx, const outcome& out) : ctx_(ctx), out_(out) {}
+  // `f`: the flow, whose menus give {name|label} its words (none when failing).
+  renderer(const context& ctx, const outcome& out, const definition* f = nullptr) : ctx_(ctx), out_(out), f_(f) {}
 
   // A variable's value: "contact.x" from the contact (changes of this step first), else
   // the run's.
@@ -58,8 +59,32 @@ class renderer {
     if (!e) return std::nullopt;
     // Dates and numbers follow the language the text is written in.
     const text::formatter fmt(e->lang, ctx_.timezone);
-    std::string out = fill(e->text, &fmt);
+    std::string out = text::render(
+        e->text, [&](std::string_view name) { return value(name); }, &fmt,
+        [&](std::string_view name) { return label(name); });
     return e->smart ? text::smart_gsm(out) : out;
+  }
+
+  // The words the option chosen for `name` is shown with, in the person's language: a menu
+  // (or yes/no question) of the flow that saves into `name` and has that value.
+  std::optional<std::string> label(std::string_view name) const {
+    const auto v = value(name);
+    if (!v || !f_) return std::nullopt;
+    const auto shown = [&](std::string_view key) -> std::optional<std::string> {
+      const text::entry* e = ctx_.texts->resolve(key, ctx_.langs);
+      if (!e) return std::nullopt;
+      const text::formatter fmt(e->lang, ctx_.timezone);
+      return fill(e->text, &fmt);
+    };
+    for (const auto& [id, n] : f_->nodes) {
+      if (n.kind != node_kind::ask || n.save != name) continue;
+      if (n.ask == ask_kind::yes_no && (*v == "yes" || *v == "no")) return shown(*v == "yes" ? yes_key : no_key);
+      for (std::size_t i = 0; i < n.options.size(); ++i) {
+        const option& o = n.options[i];
+        if ((o.value.empty() ? std::to_string(i + 1) : o.value) == *v) return shown(o.label);
+      }
+    }
+    return std::nullopt;
   }
 
   // `pattern` with its {variables} filled in, unformatted (action arguments).
@@ -71,6 +96,7 @@ class renderer {
  private:
   const context& ctx_;
   const outcome& out_;
+  const definition* f_;
 };
 
 // Collects what the steps produce and shapes it for the medium.
@@ -91,6 +117,7 @@ void fail(outcome& out, const context& ctx, std::string why) {
   const std::string text = r.text(keys::error).value_or(std::string(last_resort));
   out.screen = text;
   out.messages = {text};
+  out.sends.clear();  // nothing half-done goes out
 }
 
 // An option as shown: a template key (static menus) or a literal label (data).
@@ -207,12 +234,19 @@ void advance(const definition& f, std::string node_id, outcome& out, output& o,
   for (int steps = 0; steps < max_steps; ++steps) {
     const node* n = f.find(node_id);
     if (!n) return fail(out, ctx, "flow '" + f.id + "' has no node '" + node_id + "'");
-    renderer r(ctx, out);
+    renderer r(ctx, out, &f);
     switch (n->kind) {
       case node_kind::say: {
         auto t = r.text(n->text);
         if (!t) return fail(out, ctx, "missing text '" + n->text + "'");
         o.add(*t);
+        node_id = n->next;
+        continue;
+      }
+      case node_kind::send: {
+        auto t = r.text(n->text);
+        if (!t) return fail(out, ctx, "missing text '" + n->text + "'");
+        out.sends.push_back(std::move(*t));
         node_id = n->next;
         continue;
       }
@@ -263,8 +297,8 @@ void advance(const definition& f, std::string node_id, outcome& out, output& o,
 }
 
 // Shows the ask the run waits at again (another page, or after an invalid reply).
-outcome& show(const node& n, outcome& out, const context& ctx, const std::string& prefix) {
-  renderer r(ctx, out);
+outcome& show(const definition& f, const node& n, outcome& out, const context& ctx, const std::string& prefix) {
+  renderer r(ctx, out, &f);
   output o;
   std::string why;
   auto body = render_ask(n, r, why, out.next, ctx);
@@ -403,7 +437,7 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
   output o;
   const node* n = waiting_ask(f, out, ctx);
   if (!n) return out;
-  renderer r(ctx, out);
+  renderer r(ctx, out, &f);
   // Replies are read the way people type them (R-S2), once; the options are worked out once.
   const std::string typed = text::normalize(input);
   std::string why;
@@ -413,11 +447,11 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
     const std::size_t page_count = pages(opts ? opts->size() : 0, ctx);
     if (typed == "98" && out.next.page + 1 < page_count) {
       ++out.next.page;
-      return show(*n, out, ctx, "");
+      return show(f, *n, out, ctx, "");
     }
     if (typed == "0" && out.next.page > 0) {
       --out.next.page;
-      return show(*n, out, ctx, "");
+      return show(f, *n, out, ctx, "");
     }
     if (typed == "0" && !out.next.trail.empty()) {
       const std::string previous = out.next.trail.back();
@@ -468,7 +502,7 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
       return out;
     }
     // The same screen again, with a short reason first (R-U10).
-    return show(*n, out, ctx, *prefix);
+    return show(f, *n, out, ctx, *prefix);
   }
   store_value(out, n->save, got->value);
   out.next.trail.push_back(n->id);
@@ -523,7 +557,7 @@ outcome repeat(const definition& f, state s, const context& ctx) {
   // A new wait: a timeout set for the question before is not this one's.
   ++out.next.asked;
   if (ctx.via == medium::sms && n->timeout_ms > 0) out.timeout_at = ctx.now_ms + n->timeout_ms;
-  return show(*n, out, ctx, "");
+  return show(f, *n, out, ctx, "");
 }
 
 void append(outcome& earlier, outcome later) {
@@ -531,11 +565,13 @@ void append(outcome& earlier, outcome later) {
     // The apology replaces what the earlier step showed: nothing half-done is shown.
     earlier.screen.clear();
     earlier.messages.clear();
+    earlier.sends.clear();
   }
   if (!later.screen.empty()) {
     earlier.screen += (earlier.screen.empty() ? "" : "\n") + later.screen;
   }
   for (auto& m : later.messages) earlier.messages.push_back(std::move(m));
+  for (auto& m : later.sends) earlier.sends.push_back(std::move(m));
   for (auto& [k, v] : later.contact) earlier.contact[k] = std::move(v);
   earlier.next = std::move(later.next);
   earlier.finished = later.finished;

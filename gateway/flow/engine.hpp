@@ -66,6 +66,7 @@ struct outcome {
   bool finished = false;              // the run reached an end (or an error ended it)
   std::string screen;                 // USSD: the screen text, without CON/END
   std::vector<std::string> messages;  // SMS: texts to queue, in order
+  std::vector<std::string> sends;     // `send` steps: an SMS each, over USSD too, in order
   std::string error;                  // set when a flow authoring problem ended the run
   bool rejected = false;              // the reply did not answer the question (it was re-asked)
   std::optional<action_call> action;  // the run waits for this action's outcome

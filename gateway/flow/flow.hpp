@@ -18,7 +18,7 @@ struct screen_limits;
 
 namespace paygham::flow {
 
-enum class node_kind { say, ask, switch_on, action, end };
+enum class node_kind { say, send, ask, switch_on, action, end };
 enum class ask_kind { menu, yes_no, number, date, text, phone };
 
 std::string_view to_string(ask_kind k);
@@ -34,8 +34,8 @@ struct option {
 struct node {
   std::string id;
   node_kind kind = node_kind::end;
-  std::string text;   // say / ask / end: template key; may be empty for a silent end
-  std::string next;   // say, switch default, the non-menu asks, and a menu from data
+  std::string text;   // say / send / ask / end: template key; may be empty for a silent end
+  std::string next;   // say, send, switch default, the non-menu asks, and a menu from data
   std::string where;  // file:line:column of the node, for messages
 
   // ask

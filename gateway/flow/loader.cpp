@@ -33,7 +33,7 @@ std::string content_hash(std::string_view s) {
   return out;
 }
 
-constexpr std::string_view node_kinds = "say, ask, switch, action, end";
+constexpr std::string_view node_kinds = "say, send, ask, switch, action, end";
 
 std::optional<ask_kind> ask_from(std::string_view s) {
   for (auto k : {ask_kind::menu, ask_kind::yes_no, ask_kind::number, ask_kind::date,
@@ -180,7 +180,7 @@ bool parse_node(core::yaml::reader& r, const std::string& id, const YAML::Node& 
     return false;
   }
   int kinds = 0;
-  for (const char* k : {"say", "ask", "switch", "action", "end"}) kinds += y[k].IsDefined() ? 1 : 0;
+  for (const char* k : {"say", "send", "ask", "switch", "action", "end"}) kinds += y[k].IsDefined() ? 1 : 0;
   if (kinds != 1) {
     r.problem(y, "node '" + id + "' must have exactly one of: " + std::string(node_kinds));
     return false;
@@ -193,6 +193,14 @@ bool parse_node(core::yaml::reader& r, const std::string& id, const YAML::Node& 
     n.kind = node_kind::say;
     r.expect_map(y, path, {"say", "next"});
     n.text = r.text(y, "say", path, true).value_or("");
+    n.next = r.text(y, "next", path, true).value_or("");
+    return true;
+  }
+  if (y["send"].IsDefined()) {
+    // An SMS to the person whatever the medium: a USSD booking's confirmation is their record.
+    n.kind = node_kind::send;
+    r.expect_map(y, path, {"send", "next"});
+    n.text = r.text(y, "send", path, true).value_or("");
     n.next = r.text(y, "next", path, true).value_or("");
     return true;
   }

@@ -136,16 +136,19 @@ std::size_t runner::commit(store::tx& tx, step& s) const {
     // If no hop comes before the session would have dropped, the question goes by SMS.
     tx.add_job(drop_job::kind, tx.now() + settings_.session_timeout_ms, drop_job{s.r.id, s.r.updated_at}.json());
   }
-  if (!sms) return 0;
   // A reply goes at once; what nobody is waiting for waits for the contact's morning (R-S8).
   const core::unix_ms not_before =
       s.unprompted ? text::after_quiet_hours(tx.now(), time_zone(s.who.phone), settings_.quiet_from, settings_.quiet_to) : 0;
-  for (auto& body : s.out.messages) {
+  const auto queue = [&](std::string body) {
     store::new_message m{s.r.channel_id, s.who.id, s.r.id, s.who.phone, std::move(body), core::priority::reply};
     m.not_before = not_before;
     tx.queue_message(m);
-  }
-  return s.out.messages.size();
+  };
+  // `send` steps: an SMS over either medium, on the channel the person came by.
+  for (auto& body : s.out.sends) queue(std::move(body));
+  if (!sms) return s.out.sends.size();
+  for (auto& body : s.out.messages) queue(std::move(body));
+  return s.out.messages.size() + s.out.sends.size();
 }
 
 std::string runner::error_text() const {

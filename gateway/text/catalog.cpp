@@ -85,9 +85,8 @@ const std::map<std::string, entry, std::less<>>* catalog::keys_of(std::string_vi
   return l == by_lang_.end() ? nullptr : &l->second;
 }
 
-std::string render(std::string_view text,
-                   const std::function<std::optional<std::string>(std::string_view)>& lookup,
-                   const formatter* fmt) {
+std::string render(std::string_view text, const lookup_fn& lookup, const formatter* fmt,
+                   const lookup_fn& label_of) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -103,7 +102,13 @@ std::string render(std::string_view text,
         const std::string_view inside = text.substr(i + 1, close - i - 1);
         const auto bar = inside.find('|');
         const std::string_view name = inside.substr(0, bar);
-        if (auto v = lookup(name)) {
+        if (bar != std::string_view::npos && inside.substr(bar + 1) == "label") {
+          if (auto shown = label_of ? label_of(name) : std::nullopt) {
+            out += *shown;
+            i = close;
+            continue;
+          }
+        } else if (auto v = lookup(name)) {
           if (bar == std::string_view::npos) {
             out += *v;
             i = close;

@@ -48,12 +48,13 @@ class catalog {
   std::map<std::string, std::map<std::string, entry, std::less<>>, std::less<>> by_lang_;
 };
 
-// Replaces each {name} with lookup(name), and each {name|spec} with the value formatted by
-// `fmt` (format.hpp). An unknown name or a value the formatter refuses is left as written, so
-// the mistake shows rather than vanishing; lint reports them before a flow goes live.
-std::string render(std::string_view text,
-                   const std::function<std::optional<std::string>(std::string_view)>& lookup,
-                   const formatter* fmt = nullptr);
+// Replaces each {name} with lookup(name), each {name|spec} with the value formatted by `fmt`
+// (format.hpp), and each {name|label} with label_of(name): the words a chosen option is shown
+// with, not its stored value. An unknown name or a value the formatter refuses is left as
+// written, so the mistake shows rather than vanishing; lint reports them before a flow goes live.
+using lookup_fn = std::function<std::optional<std::string>(std::string_view)>;
+std::string render(std::string_view text, const lookup_fn& lookup, const formatter* fmt = nullptr,
+                   const lookup_fn& label_of = nullptr);
 
 // The placeholder names a text uses (without their formatter), in order of first use.
 std::vector<std::string> placeholders(std::string_view text);

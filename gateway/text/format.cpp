@@ -110,7 +110,7 @@ formatter::formatter(std::string lang, std::string time_zone)
 bool formatter::known(std::string_view spec) {
   const std::string_view name = spec.substr(0, spec.find(':'));
   return name == "date" || name == "time" || name == "weekday" || name == "number" ||
-         name == "phone_masked";
+         name == "phone_masked" || spec == "label";
 }
 
 std::optional<std::string> formatter::apply(std::string_view value, std::string_view spec) const {

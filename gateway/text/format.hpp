@@ -26,7 +26,7 @@ class formatter {
   // ":latn") to `value`. nullopt when the spec is unknown or the value does not fit it.
   std::optional<std::string> apply(std::string_view value, std::string_view spec) const;
 
-  // The formatter names apply() knows, for lint.
+  // The formatter names apply() knows, and "label" (text::render draws it), for lint.
   static bool known(std::string_view spec);
 
  private:

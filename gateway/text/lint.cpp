@@ -137,7 +137,7 @@ void lint_templates(const catalog& texts, std::vector<std::string>& problems, st
       for (const auto& spec : specs(e->text)) {
         if (!formatter::known(spec)) {
           problems.push_back(e->where + ": '" + key + "' uses an unknown formatter '" + spec +
-                             "' (known: date, time, weekday, number, phone_masked)");
+                             "' (known: date, time, weekday, number, phone_masked, label)");
         }
       }
       const std::string sent = e->smart ? smart_gsm(e->text) : e->text;

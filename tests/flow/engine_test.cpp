@@ -236,3 +236,46 @@ TEST_CASE("engine: an action stops the step, its outcome routes and its data mak
   CHECK_THAT(bad.error, Catch::Contains("does not hold a list of 1 to 9 options"));
   CHECK(bad.screen == "Service unavailable.");
 }
+
+TEST_CASE("engine: a send step queues an SMS over USSD, and {name|label} shows the chosen option's words",
+          "[flow]") {
+  const fixture fx("flows/send", "visit",
+                   {{"en", "visit.which", "Which clinic?"},
+                    {"en", "visit.golshahr", "Golshahr Helal House"},
+                    {"en", "visit.mashhad", "Mashhad clinic"},
+                    {"fa", "visit.golshahr", "خانه هلال گلشهر"},
+                    {"en", "visit.sure", "Book at {clinic|label}?"},
+                    {"en", "visit.sms", "Booked: {clinic|label}. Answer was {sure|label}."},
+                    {"fa", "visit.sms", "نوبت: {clinic|label}"},
+                    {"en", "visit.booked", "Booked. An SMS is on its way."},
+                    {"en", "visit.cancelled", "Not booked."},
+                    {"en", "common.yes", "Yes"},
+                    {"en", "common.no", "No"},
+                    {"en", "common.back", "Back"}});
+  auto ctx = fx.ctx();
+  auto out = flow::start(*fx.f, ctx);
+  out = flow::resume(*fx.f, out.next, "1", ctx);
+  INFO(out.error);
+  CHECK_THAT(out.screen, Catch::StartsWith("Book at Golshahr Helal House?"));
+  CHECK(out.sends.empty());
+  out = flow::resume(*fx.f, out.next, "1", ctx);
+  CHECK(out.finished);
+  CHECK(out.screen == "Booked. An SMS is on its way.");
+  REQUIRE(out.sends.size() == 1);
+  CHECK(out.sends[0] == "Booked: Golshahr Helal House. Answer was Yes.");
+
+  // In the person's language, where the label has a translation.
+  auto fa = fx.ctx(flow::medium::ussd, {"fa", "en"});
+  auto o2 = flow::start(*fx.f, fa);
+  o2 = flow::resume(*fx.f, o2.next, "۱", fa);
+  o2 = flow::resume(*fx.f, o2.next, "1", fa);
+  REQUIRE(o2.sends.size() == 1);
+  CHECK(o2.sends[0] == "نوبت: خانه هلال گلشهر");
+
+  // Saying no sends nothing.
+  auto o3 = flow::start(*fx.f, ctx);
+  o3 = flow::resume(*fx.f, o3.next, "2", ctx);
+  o3 = flow::resume(*fx.f, o3.next, "2", ctx);
+  CHECK(o3.screen == "Not booked.");
+  CHECK(o3.sends.empty());
+}

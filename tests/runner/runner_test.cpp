@@ -296,3 +296,34 @@ TEST_CASE("runner: a run's state and a hop's screen read back as they were store
   CHECK(rb.end);
   CHECK(rb.text == r.text);
 }
+
+TEST_CASE("runner: a send step in a USSD flow queues an SMS to the person, in their language", "[runner]") {
+  test::temp_dir dir;
+  const store::options so = test::fresh_store(test::engine_under_test(), dir);
+  const auto writer = store::open_writer(so);
+  auto c = std::make_shared<runner::content>();
+  std::vector<std::string> problems;
+  c->flows = flow::flow_set::load_dir(test::fixture_path("flows/send"), problems);
+  REQUIRE(problems.empty());
+  for (const auto& [key, text] :
+       {std::pair{"visit.which", "Which clinic?"}, {"visit.golshahr", "Golshahr Helal House"},
+        {"visit.mashhad", "Mashhad clinic"}, {"visit.sure", "Book at {clinic|label}?"},
+        {"visit.sms", "Booked: {clinic|label}."}, {"visit.booked", "Booked. An SMS is on its way."},
+        {"visit.cancelled", "Not booked."}, {"common.yes", "Yes"}, {"common.no", "No"}, {"common.back", "Back"}}) {
+    c->texts.add("en", key, text);
+  }
+  runner::runner run(c, {});
+  const auto hop = [&](const std::string& text) {
+    const core::ussd_request u{"at", "s1", "+93700000001", "*2#", text, ""};
+    return test::in_tx(*writer, [&](store::tx& t) { return run.apply_ussd(t, u); });
+  };
+  CHECK(hop("").text == "Which clinic?\n1. Golshahr Helal House\n2. Mashhad clinic");
+  CHECK(test::value(so, "SELECT COUNT(*) FROM outbound_messages") == "0");
+  CHECK_THAT(hop("1").text, Catch::StartsWith("Book at Golshahr Helal House?"));
+  const auto last = hop("1*1");
+  CHECK(last.end);
+  CHECK(last.text == "Booked. An SMS is on its way.");
+  const auto queued = test::rows(so, "SELECT body, to_phone, channel_id, status FROM outbound_messages");
+  REQUIRE(queued.size() == 1);
+  CHECK(queued[0] == std::vector<std::string>{"Booked: Golshahr Helal House.", "+93700000001", "at", "queued"});
+}
