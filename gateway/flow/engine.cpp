@@ -376,6 +376,13 @@ std::optional<answer> read_answer(const node& n, const std::optional<std::vector
     case ask_kind::date: {
       const auto d = text::read_date(typed);
       if (!d) return std::nullopt;
+      if (n.earliest_day || n.latest_day) {
+        // Counted from the day it is where the person is.
+        const auto today = text::local_day(ctx.now_ms, ctx.timezone);
+        if (!today) return std::nullopt;
+        const long long offset = text::day_number(*d) - *today;
+        if ((n.earliest_day && offset < *n.earliest_day) || (n.latest_day && offset > *n.latest_day)) return std::nullopt;
+      }
       char iso[16];
       std::snprintf(iso, sizeof iso, "%04d-%02d-%02d", d->year, d->month, d->day);
       return answer{iso, n.next};

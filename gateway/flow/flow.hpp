@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -45,6 +46,9 @@ struct node {
   std::string save;             // where the answer goes: "name" (run) or "contact.name"
   std::string yes, no;          // yes_no: where each answer leads
   long min = 0, max = 0;        // number: the accepted range
+  // date: the accepted days, counted from the person's today (0 today, -280 forty weeks ago);
+  // unset: no limit on that side
+  std::optional<long> earliest_day, latest_day;
   std::string invalid;          // template key shown before the question after a bad reply
   std::int64_t timeout_ms = 0;  // SMS: how long the run waits for a reply (0: no limit)
   std::string on_timeout;       // SMS: where the run goes when nobody replied in time

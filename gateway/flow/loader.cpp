@@ -1,5 +1,6 @@
 // Reading flows/<id>.yaml into a definition, with every problem located by file:line:column.
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -65,6 +66,19 @@ std::vector<std::pair<std::string, std::string>> name_map(core::yaml::reader& r,
   return out;
 }
 
+// "today" → 0, "+90d" or "90d" → 90, "-280d" → -280 (at most ten years either way).
+std::optional<long> day_offset(std::string_view s) {
+  if (s == "today") return 0;
+  if (s.size() < 2 || s.back() != 'd') return std::nullopt;
+  s.remove_suffix(1);
+  const bool negative = s.front() == '-';
+  if (s.front() == '+' || s.front() == '-') s.remove_prefix(1);
+  long days = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), days);
+  if (ec != std::errc{} || end != s.data() + s.size() || s.empty() || days > 3660) return std::nullopt;
+  return negative ? -days : days;
+}
+
 bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& path,
                const YAML::Node& y, node& n) {
   n.kind = node_kind::ask;
@@ -96,8 +110,8 @@ bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& 
   only_for("options_from", menu, "menu");
   only_for("yes", n.ask == ask_kind::yes_no, "yes_no");
   only_for("no", n.ask == ask_kind::yes_no, "yes_no");
-  only_for("min", n.ask == ask_kind::number, "number");
-  only_for("max", n.ask == ask_kind::number, "number");
+  only_for("min", n.ask == ask_kind::number || n.ask == ask_kind::date, "number and date");
+  only_for("max", n.ask == ask_kind::number || n.ask == ask_kind::date, "number and date");
   only_for("next", !menu || !n.options_from.empty(), "a menu with options_from and the asks other than menu and yes_no");
   // Where a reply leads: the way out of the question.
   const auto need = [&](std::string_view key, const std::string& value) {
@@ -150,7 +164,24 @@ bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& 
       need("next", n.next);
       break;
     }
-    case ask_kind::date:
+    case ask_kind::date: {
+      // Days from the person's today: `today`, `+90d`, `-280d`.
+      const auto day = [&](const char* key) -> std::optional<long> {
+        const auto v = r.text(y, key, path);
+        if (!v) return std::nullopt;
+        if (auto d = day_offset(*v)) return d;
+        r.problem(y[key], "'" + core::yaml::join(path, key) + "' is '" + *v +
+                              "'; a date limit is today, or days from it: +90d, -280d");
+        return std::nullopt;
+      };
+      n.earliest_day = day("min");
+      n.latest_day = day("max");
+      if (n.earliest_day && n.latest_day && *n.earliest_day > *n.latest_day) {
+        r.problem(y["min"], "date question '" + id + "' has min after max");
+      }
+      need("next", n.next);
+      break;
+    }
     case ask_kind::text:
     case ask_kind::phone:
       need("next", n.next);

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <memory>
 
 #include "gateway/core/suggest.hpp"
@@ -276,6 +277,12 @@ std::optional<long> read_integer(std::string_view normalized, long min, long max
   const auto v = to_long(trim(normalized));
   if (!v || *v < min || *v > max) return std::nullopt;
   return v;
+}
+
+long long day_number(const civil_date& d) {
+  using namespace std::chrono;
+  const sys_days days{year{d.year} / month{static_cast<unsigned>(d.month)} / std::chrono::day{static_cast<unsigned>(d.day)}};
+  return days.time_since_epoch().count();
 }
 
 std::optional<civil_date> read_date(std::string_view normalized) {

@@ -36,6 +36,9 @@ struct civil_date {
 // Impossible days (1405/12/31, 2026-02-30) are refused.
 std::optional<civil_date> read_date(std::string_view normalized);
 
+// Days since 1970-01-01 of a (valid) Gregorian day: day_number(b) - day_number(a) counts days.
+long long day_number(const civil_date& d);
+
 // `normalized` without punctuation at either end (". ! ? , ; : - ( ) * ~ \" '", Arabic
 // punctuation being folded to these by normalize()) and without the spaces around it.
 std::string_view strip_punctuation(std::string_view normalized);

@@ -279,3 +279,25 @@ TEST_CASE("engine: a send step queues an SMS over USSD, and {name|label} shows t
   CHECK(o3.screen == "Not booked.");
   CHECK(o3.sends.empty());
 }
+
+TEST_CASE("engine: a date question takes only days within its limits, counted from the person's today",
+          "[flow]") {
+  const fixture fx("flows/dates", "visit_date",
+                   {{"en", "d.when", "Which day?"},
+                    {"en", "d.invalid", "Give a day from today to 90 days ahead."},
+                    {"en", "d.done", "Booked for {day}."},
+                    {"en", "common.back", "Back"},
+                    {"en", "common.too_many_invalid", "Please dial again later."}});
+  auto ctx = fx.ctx();
+  ctx.timezone = "Asia/Kabul";
+  ctx.now_ms = 1'795'982'400'000;  // 2026-11-29 20:00 UTC: already 30 November in Kabul
+  const auto answer = [&](const char* reply) {
+    return flow::resume(*fx.f, flow::start(*fx.f, ctx).next, reply, ctx);
+  };
+  const auto rejected = answer("2026-11-29");  // yesterday, in Kabul
+  CHECK(rejected.rejected);
+  CHECK_THAT(rejected.screen, Catch::StartsWith("Give a day from today to 90 days ahead."));
+  CHECK(answer("۱۴۰۵/۹/۹").screen == "Booked for 2026-11-30.");  // 9 Azar 1405: today
+  CHECK(answer("2027-02-28").screen == "Booked for 2027-02-28.");  // 90 days ahead
+  CHECK(answer("2027-03-01").rejected);                           // 91
+}
