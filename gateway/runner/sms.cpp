@@ -85,6 +85,11 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     result.duplicate = true;
     return result;
   }
+  if (s.who.unreachable) {
+    // They wrote from this number: it works again (R-S13).
+    tx.set_reachable(s.who.id);
+    s.who.unreachable = false;
+  }
   if (s.who.language.empty()) {
     // A first SMS is answered in its own language (guessed from its words and script), never
     // in English for Persian script; the guess holds for USSD too and "زبان" changes it.

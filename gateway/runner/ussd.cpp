@@ -47,6 +47,11 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   // The contact first: with several nodes it holds this person's work until the commit, so
   // the session's run is read after any hop another node is applying.
   s.who = tx.upsert_contact(req.from);
+  if (s.who.unreachable) {
+    // They dialled from this number: it works again (R-S13).
+    tx.set_reachable(s.who.id);
+    s.who.unreachable = false;
+  }
   auto existing = tx.find_session_run(req.channel_id, req.session_id);
   if (existing && existing->contact_id != s.who.id) {
     // Another number's session id: never continue someone else's conversation.

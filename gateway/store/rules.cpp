@@ -76,4 +76,18 @@ bool send_reply_applies(core::message_status current) {
          current == core::message_status::retrying;
 }
 
+std::string held_back_reason(bool opted_out, bool unreachable) {
+  if (opted_out) return "opted out";
+  if (unreachable) return "held back: the last 3 messages to this number failed (sent again once the person writes in)";
+  return {};
+}
+
+reach_signal reach_signal_of(core::message_status st) {
+  switch (st) {
+    case core::message_status::delivered: return reach_signal::delivered;
+    case core::message_status::failed: return reach_signal::failed;
+    default: return reach_signal::none;
+  }
+}
+
 }  // namespace paygham::store

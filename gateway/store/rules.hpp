@@ -36,4 +36,18 @@ std::map<std::string, std::string> parse_fields(const std::string& json);
 // A send reply ('sent') moves a message on only from where a send can start.
 bool send_reply_applies(core::message_status current);
 
+// R-S13: a number whose messages failed this many times in a row is sent nothing more until
+// the person writes in again (numbers are reassigned; returnees change SIMs).
+inline constexpr int failures_before_unreachable = 3;
+
+// What a message's new state says about its number: delivered (it works: the count of
+// failures starts again), failed (one more in a row), or nothing (on its way, expired
+// unsent, cancelled: not the number's doing).
+enum class reach_signal { none, delivered, failed };
+reach_signal reach_signal_of(core::message_status st);
+
+// Why a message for a contact is recorded as cancelled instead of queued, as its error says
+// it; empty when it may go.
+std::string held_back_reason(bool opted_out, bool unreachable);
+
 }  // namespace paygham::store

@@ -26,6 +26,7 @@ struct contact {
   std::map<std::string, std::string> fields;  // set by flows ("contact.<name>")
   bool opted_out = false;  // said STOP (R-S5): only the confirmation goes out
   bool created = false;    // upsert_contact made it just now: it has no runs yet
+  bool unreachable = false;  // R-S13: its messages failed 3 times in a row; nothing is sent
 };
 
 // Where a run stands: active (a USSD session on it), waiting (an SMS question asked), or ended:
@@ -128,6 +129,8 @@ class contacts_part {
   // The person a message was for stopped messages at the aggregator (Twilio 21610, …): opted
   // out here too, so nothing else is queued or tried for them.
   virtual void opt_out_recipient(std::int64_t message_id) = 0;
+  // The person wrote in: their number works, whatever failed before (R-S13).
+  virtual void set_reachable(std::int64_t contact_id) = 0;
   // Records an inbound event once. Returns false when (channel_id, external_id) was seen
   // before: the caller acknowledges and does nothing else. Requires disk (require_disk).
   virtual bool record_inbound(std::string_view channel_id, std::string_view external_id,
@@ -175,7 +178,8 @@ class messages_part {
  public:
   virtual ~messages_part() = default;
   // Queues an outbound message and records its first history event. Returns its id.
-  // To a contact who opted out, the message is recorded as cancelled instead (R-S5).
+  // To a contact who opted out (R-S5) or is unreachable (R-S13), the message is recorded as
+  // cancelled instead. A delivered or failed message counts for or against its number.
   // Requires disk (require_disk).
   virtual std::int64_t queue_message(const new_message& m) = 0;
   // Moves up to `limit` of a channel's due messages to 'sending' (priority first, then due

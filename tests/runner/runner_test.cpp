@@ -327,3 +327,19 @@ TEST_CASE("runner: a send step in a USSD flow queues an SMS to the person, in th
   REQUIRE(queued.size() == 1);
   CHECK(queued[0] == std::vector<std::string>{"Booked: Golshahr Helal House.", "+93700000001", "at", "queued"});
 }
+
+TEST_CASE("runner: a number held back after failed messages is reachable again once the person writes (R-S13)",
+          "[runner]") {
+  fixture fx;
+  const auto who = test::in_tx(fx.writer, [](store::tx& t) { return t.upsert_contact("+93700000002"); });
+  test::execute(fx.so, "UPDATE contacts SET unreachable = 1, failures_in_row = 3 WHERE id = " + std::to_string(who.id));
+  fx.sms("in-1", "hello");
+  CHECK(fx.count("SELECT unreachable FROM contacts WHERE phone = '+93700000002'") == 0);
+  CHECK(fx.count("SELECT failures_in_row FROM contacts WHERE phone = '+93700000002'") == 0);
+  // A USSD dial says the same.
+  fx.hop("u-1", "");
+  test::execute(fx.so, "UPDATE contacts SET unreachable = 1 WHERE phone = '+93700000001'");
+  CHECK(fx.count("SELECT unreachable FROM contacts WHERE phone = '+93700000001'") == 1);
+  fx.hop("u-2", "");
+  CHECK(fx.count("SELECT unreachable FROM contacts WHERE phone = '+93700000001'") == 0);
+}

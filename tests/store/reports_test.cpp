@@ -116,3 +116,50 @@ TEST_CASE("reports: a sent message with no final report by the deadline becomes 
   CHECK(fx.report("SM3", core::message_status::delivered, "delivered") == store::report_outcome::applied);
   CHECK(fx.status(id) == "delivered");
 }
+
+TEST_CASE("reports: three failures in a row hold a number back until the person writes in (R-S13)", "[store]") {
+  fixture fx;
+  const auto who = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+93700000009"); });
+  int n = 0;
+  // A message to the contact, sent, then reported with `s`; returns its id.
+  const auto send_and_report = [&](core::message_status s) {
+    const std::string ext = "SM-r" + std::to_string(++n);
+    const auto id = test::in_tx(fx.w, [&](store::tx& t) {
+      const auto m = t.queue_message({"tw", who.id, 0, who.phone, "visit tomorrow", core::priority::reply});
+      t.claim_due("tw", 10);
+      t.record_sent(m, ext, "queued", 1, "");
+      return m;
+    });
+    fx.report(ext, s, s == core::message_status::failed ? "Rejected" : "Success");
+    return id;
+  };
+  const auto held_back = [&] {
+    return test::value(fx.so, "SELECT unreachable FROM contacts WHERE id = " + std::to_string(who.id)) == "1";
+  };
+  send_and_report(core::message_status::failed);
+  send_and_report(core::message_status::failed);
+  send_and_report(core::message_status::delivered);  // it works: the count starts again
+  send_and_report(core::message_status::failed);
+  send_and_report(core::message_status::failed);
+  CHECK_FALSE(held_back());
+  const auto third = send_and_report(core::message_status::failed);
+  CHECK(fx.status(third) == "failed");
+  CHECK(held_back());
+
+  // Nothing more is sent: the next message is recorded as cancelled, with the reason.
+  const auto next = test::in_tx(fx.w, [&](store::tx& t) {
+    return t.queue_message({"tw", who.id, 0, who.phone, "visit tomorrow", core::priority::reply});
+  });
+  CHECK(fx.status(next) == "cancelled");
+  CHECK_THAT(test::value(fx.so, "SELECT error FROM outbound_messages WHERE id = " + std::to_string(next)),
+             Catch::Contains("the last 3 messages to this number failed"));
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.find_contact(who.id)->unreachable; }));
+
+  // They write in: the number works again, and messages go.
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_reachable(who.id); });
+  CHECK_FALSE(held_back());
+  const auto after = test::in_tx(fx.w, [&](store::tx& t) {
+    return t.queue_message({"tw", who.id, 0, who.phone, "visit tomorrow", core::priority::reply});
+  });
+  CHECK(fx.status(after) == "queued");
+}

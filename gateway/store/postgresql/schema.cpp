@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 2> migrations = {
+constexpr std::array<const char*, 3> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -157,6 +157,11 @@ CREATE TABLE channel_pauses (
   node        text NOT NULL,
   at          bigint NOT NULL
 );
+)sql",
+    // 3: numbers whose messages keep failing (R-S13; SQLite's 8).
+    R"sql(
+ALTER TABLE contacts ADD COLUMN failures_in_row integer NOT NULL DEFAULT 0,
+                     ADD COLUMN unreachable integer NOT NULL DEFAULT 0;
 )sql",
 };
 

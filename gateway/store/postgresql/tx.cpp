@@ -41,9 +41,11 @@ std::optional<run> first_run(const result& r) {
 }
 
 
+// Columns: id, language, fields, opted_out, unreachable.
 contact read_contact(const result& r, std::string phone) {
-  return contact{r.int64(0, 0), std::move(phone), r.text(0, 1), parse_fields(r.text(0, 2)),
-                 r.integer(0, 3) != 0};
+  contact c{r.int64(0, 0), std::move(phone), r.text(0, 1), parse_fields(r.text(0, 2)), r.integer(0, 3) != 0};
+  c.unreachable = r.integer(0, 4) != 0;
+  return c;
 }
 
 std::string runs_sql(const char* where) { return std::string("SELECT ") + run_columns + " FROM flow_runs " + where; }
@@ -65,11 +67,11 @@ bool tx::record_inbound(std::string_view channel_id, std::string_view external_i
 contact tx::upsert_contact(std::string_view phone) {
   // FOR UPDATE: the row lock that serialises one person's work across nodes (tx.hpp).
   static constexpr const char* find =
-      "SELECT id, COALESCE(language, ''), fields::text, opted_out FROM contacts WHERE phone = $1 FOR UPDATE";
+      "SELECT id, COALESCE(language, ''), fields::text, opted_out, unreachable FROM contacts WHERE phone = $1 FOR UPDATE";
   if (auto r = c_.query(find, {phone}); !r.empty()) return read_contact(r, std::string(phone));
   auto ins = c_.query(
       "INSERT INTO contacts (phone, created_at, updated_at) VALUES ($1, $2, $2)"
-      " ON CONFLICT (phone) DO NOTHING RETURNING id, '', '{}', 0",
+      " ON CONFLICT (phone) DO NOTHING RETURNING id, '', '{}', 0, 0",
       {phone, now()});
   if (!ins.empty()) {
     contact made = read_contact(ins, std::string(phone));
@@ -82,10 +84,10 @@ contact tx::upsert_contact(std::string_view phone) {
 
 std::optional<contact> tx::find_contact(std::int64_t contact_id) {
   auto r = c_.query(
-      "SELECT id, COALESCE(language, ''), fields::text, opted_out, phone FROM contacts WHERE id = $1",
+      "SELECT id, COALESCE(language, ''), fields::text, opted_out, unreachable, phone FROM contacts WHERE id = $1",
       {contact_id});
   if (r.empty()) return std::nullopt;
-  return read_contact(r, r.text(0, 4));
+  return read_contact(r, r.text(0, 5));
 }
 
 void tx::set_contact_fields(std::int64_t contact_id, const std::map<std::string, std::string>& fields) {
@@ -233,12 +235,12 @@ void tx::save_run(run& r) {
 
 std::int64_t tx::queue_message(const new_message& m) {
   require_disk();
-  bool cancelled = false;
+  std::string why_not;  // why it is recorded as cancelled instead of queued
   if (m.contact_id > 0 && !m.even_if_opted_out) {
-    const auto q = c_.query("SELECT opted_out FROM contacts WHERE id = $1", {m.contact_id});
-    cancelled = !q.empty() && q.integer(0, 0) != 0;
+    const auto q = c_.query("SELECT opted_out, unreachable FROM contacts WHERE id = $1", {m.contact_id});
+    if (!q.empty()) why_not = held_back_reason(q.integer(0, 0) != 0, q.integer(0, 1) != 0);
   }
-  const char* status = cancelled ? "cancelled" : "queued";
+  const char* status = why_not.empty() ? "queued" : "cancelled";
   // The message and its first history event in one round trip.
   const auto r = c_.query(
       "WITH m AS (INSERT INTO outbound_messages (channel_id, contact_id, run_id, to_phone, body, priority,"
@@ -246,7 +248,7 @@ std::int64_t tx::queue_message(const new_message& m) {
       " RETURNING id), e AS (INSERT INTO message_events (message_id, status, source, at)"
       " SELECT id, $7, 'runner', $10 FROM m) SELECT id FROM m",
       {m.channel_id, or_null(m.contact_id), or_null(m.run_id), m.to_phone, m.body, static_cast<int>(m.prio),
-       status, or_null(cancelled ? "opted out" : ""), std::max(now(), m.not_before), now()});
+       status, or_null(why_not), std::max(now(), m.not_before), now()});
   return r.int64(0, 0);
 }
 
@@ -385,6 +387,7 @@ report_outcome tx::apply_report_to(std::int64_t message_id, const core::delivery
       " cost = COALESCE($4, cost), updated_at = $5 WHERE id = $6",
       {name, or_null(error), r.parts > 0 ? param(r.parts) : param(nullptr), or_null(r.cost), now(), message_id});
   add_event(message_id, name, "report", r.raw_code, true);
+  count_reach(message_id, r.status);
   return report_outcome::applied;
 }
 
@@ -452,6 +455,29 @@ void tx::set_message_status(std::int64_t id, core::message_status st, std::strin
       " error = COALESCE($3, error), updated_at = $4 WHERE id = $5",
       {name, or_null(external_id), or_null(error), now(), id});
   add_event(id, name, source, raw_code, true);
+  count_reach(id, st);
+}
+
+void tx::set_reachable(std::int64_t contact_id) {
+  c_.query("UPDATE contacts SET unreachable = 0, failures_in_row = 0, updated_at = $1 WHERE id = $2",
+           {now(), contact_id});
+}
+
+void tx::count_reach(std::int64_t message_id, core::message_status st) {
+  const reach_signal signal = reach_signal_of(st);
+  if (signal == reach_signal::none) return;
+  if (signal == reach_signal::delivered) {
+    c_.query(
+        "UPDATE contacts SET failures_in_row = 0 WHERE failures_in_row > 0"
+        " AND id = (SELECT contact_id FROM outbound_messages WHERE id = $1)",
+        {message_id});
+    return;
+  }
+  c_.query(
+      "UPDATE contacts SET failures_in_row = failures_in_row + 1,"
+      " unreachable = CASE WHEN failures_in_row + 1 >= $1 THEN 1 ELSE unreachable END, updated_at = $2"
+      " WHERE id = (SELECT contact_id FROM outbound_messages WHERE id = $3)",
+      {failures_before_unreachable, now(), message_id});
 }
 
 int tx::heartbeat(std::int64_t window_ms) {

@@ -23,6 +23,7 @@ class tx final : public store::tx {
   void set_contact_fields(std::int64_t contact_id, const std::map<std::string, std::string>& fields) override;
   void set_opted_out(std::int64_t contact_id, bool opted_out) override;
   void opt_out_recipient(std::int64_t message_id) override;
+  void set_reachable(std::int64_t contact_id) override;
 
   std::optional<run> find_run(std::int64_t run_id) override;
   std::optional<run> find_session_run(std::string_view channel_id, std::string_view session_id) override;
@@ -63,6 +64,8 @@ class tx final : public store::tx {
   std::size_t prune(core::unix_ms before, std::size_t limit) override;
 
  private:
+  // A message reached `st`: its number's failures in a row start again, or grow (R-S13).
+  void count_reach(std::int64_t message_id, core::message_status st);
   // Records `status` from `source` in the history of every message `moved` (the ids an
   // UPDATE … RETURNING id moved), so the condition is written once. Returns how many.
   std::size_t record_moved(const result& moved, std::string_view status, std::string_view source);

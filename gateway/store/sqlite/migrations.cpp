@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 7> migrations = {
+constexpr std::array<const char*, 8> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -215,6 +215,12 @@ CREATE TABLE channel_pauses (
   node        TEXT NOT NULL,                 -- the node that found it
   at          INTEGER NOT NULL
 );
+)sql",
+    // 8: numbers whose messages keep failing (R-S13): failures in a row, and whether the
+    // number is held back until the person writes in.
+    R"sql(
+ALTER TABLE contacts ADD COLUMN failures_in_row INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE contacts ADD COLUMN unreachable INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 

@@ -80,11 +80,13 @@ bool tx::record_inbound(std::string_view channel_id, std::string_view external_i
 
 contact tx::upsert_contact(std::string_view phone) {
   auto& find = stmt(
-      "SELECT id, COALESCE(language, ''), fields, opted_out FROM contacts WHERE phone = ?");
+      "SELECT id, COALESCE(language, ''), fields, opted_out, unreachable FROM contacts WHERE phone = ?");
   bind_text(find, 1, phone);
   if (find.executeStep()) {
-    return contact{find.getColumn(0).getInt64(), std::string(phone), find.getColumn(1).getString(),
-                   parse_fields(find.getColumn(2).getString()), find.getColumn(3).getInt() != 0};
+    contact c{find.getColumn(0).getInt64(), std::string(phone), find.getColumn(1).getString(),
+              parse_fields(find.getColumn(2).getString()), find.getColumn(3).getInt() != 0};
+    c.unreachable = find.getColumn(4).getInt() != 0;
+    return c;
   }
   auto& ins = stmt("INSERT INTO contacts (phone, created_at, updated_at) VALUES (?, ?, ?)");
   bind_text(ins, 1, phone);
@@ -96,11 +98,13 @@ contact tx::upsert_contact(std::string_view phone) {
 
 std::optional<contact> tx::find_contact(std::int64_t contact_id) {
   auto& s = stmt(
-      "SELECT phone, COALESCE(language, ''), fields, opted_out FROM contacts WHERE id = ?");
+      "SELECT phone, COALESCE(language, ''), fields, opted_out, unreachable FROM contacts WHERE id = ?");
   s.bind(1, contact_id);
   if (!s.executeStep()) return std::nullopt;
-  return contact{contact_id, s.getColumn(0).getString(), s.getColumn(1).getString(),
-                 parse_fields(s.getColumn(2).getString()), s.getColumn(3).getInt() != 0};
+  contact c{contact_id, s.getColumn(0).getString(), s.getColumn(1).getString(),
+            parse_fields(s.getColumn(2).getString()), s.getColumn(3).getInt() != 0};
+  c.unreachable = s.getColumn(4).getInt() != 0;
+  return c;
 }
 
 void tx::set_contact_fields(std::int64_t contact_id,
@@ -138,6 +142,34 @@ void tx::opt_out_recipient(std::int64_t message_id) {
   q.reset();
   if (contact == 0) return;
   set_opted_out(contact, true);
+}
+
+void tx::set_reachable(std::int64_t contact_id) {
+  auto& s = stmt("UPDATE contacts SET unreachable = 0, failures_in_row = 0, updated_at = ? WHERE id = ?");
+  s.bind(1, now());
+  s.bind(2, contact_id);
+  s.exec();
+}
+
+void tx::count_reach(std::int64_t message_id, core::message_status st) {
+  const reach_signal signal = reach_signal_of(st);
+  if (signal == reach_signal::none) return;
+  if (signal == reach_signal::delivered) {
+    auto& s = stmt(
+        "UPDATE contacts SET failures_in_row = 0 WHERE failures_in_row > 0"
+        " AND id = (SELECT contact_id FROM outbound_messages WHERE id = ?)");
+    s.bind(1, message_id);
+    s.exec();
+    return;
+  }
+  auto& s = stmt(
+      "UPDATE contacts SET failures_in_row = failures_in_row + 1,"
+      " unreachable = CASE WHEN failures_in_row + 1 >= ? THEN 1 ELSE unreachable END, updated_at = ?"
+      " WHERE id = (SELECT contact_id FROM outbound_messages WHERE id = ?)");
+  s.bind(1, failures_before_unreachable);
+  s.bind(2, now());
+  s.bind(3, message_id);
+  s.exec();
 }
 
 void tx::set_contact_language(std::int64_t contact_id, std::string_view language) {
@@ -326,13 +358,14 @@ void tx::save_run(run& r) {
 std::int64_t tx::queue_message(const new_message& m) {
   // A queued message is a promise to someone: it must survive power loss.
   require_disk();
-  bool cancelled = false;
+  std::string why_not;  // why it is recorded as cancelled instead of queued
   if (m.contact_id > 0 && !m.even_if_opted_out) {
-    auto& q = stmt("SELECT opted_out FROM contacts WHERE id = ?");
+    auto& q = stmt("SELECT opted_out, unreachable FROM contacts WHERE id = ?");
     q.bind(1, m.contact_id);
-    cancelled = q.executeStep() && q.getColumn(0).getInt() != 0;
+    if (q.executeStep()) why_not = held_back_reason(q.getColumn(0).getInt() != 0, q.getColumn(1).getInt() != 0);
     q.reset();
   }
+  const bool cancelled = !why_not.empty();
   auto& s = stmt(
       "INSERT INTO outbound_messages (channel_id, contact_id, run_id, to_phone, body, priority,"
       " status, error, next_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -351,7 +384,7 @@ std::int64_t tx::queue_message(const new_message& m) {
   bind_text(s, 5, m.body);
   s.bind(6, static_cast<int>(m.prio));
   s.bind(7, cancelled ? "cancelled" : "queued");
-  bind_opt_text(s, 8, cancelled ? "opted out" : "");
+  bind_opt_text(s, 8, why_not);
   s.bind(9, std::max(now(), m.not_before));
   s.bind(10, now());
   s.bind(11, now());
@@ -539,6 +572,7 @@ report_outcome tx::apply_report_to(std::int64_t message_id, const core::delivery
   u.bind(6, message_id);
   u.exec();
   add_event(message_id, name, "report", r.raw_code, true);
+  count_reach(message_id, r.status);
   return report_outcome::applied;
 }
 
@@ -696,6 +730,7 @@ void tx::set_message_status(std::int64_t id, core::message_status st, std::strin
   bind_opt_text(ev, 4, raw_code);
   ev.bind(5, now());
   ev.exec();
+  count_reach(id, st);
 }
 
 }  // namespace paygham::store::sqlite

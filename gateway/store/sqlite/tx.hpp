@@ -27,6 +27,7 @@ class tx final : public store::tx {
   void set_contact_fields(std::int64_t contact_id, const std::map<std::string, std::string>& fields) override;
   void set_opted_out(std::int64_t contact_id, bool opted_out) override;
   void opt_out_recipient(std::int64_t message_id) override;
+  void set_reachable(std::int64_t contact_id) override;
 
   std::optional<run> find_run(std::int64_t run_id) override;
   std::optional<run> find_session_run(std::string_view channel_id, std::string_view session_id) override;
@@ -68,6 +69,8 @@ class tx final : public store::tx {
 
  private:
   SQLite::Statement& stmt(const char* sql);
+  // A message reached `st`: its number's failures in a row start again, or grow (R-S13).
+  void count_reach(std::int64_t message_id, core::message_status st);
   // Steps `update` (an UPDATE … RETURNING id, bound by the caller) and records `status` from
   // `source` in the history of every message it moved, so the condition is written once.
   // Returns how many.
