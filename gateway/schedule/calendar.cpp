@@ -1,0 +1,97 @@
+#include "gateway/schedule/calendar.hpp"
+
+#include <unicode/gregocal.h>
+#include <unicode/timezone.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "gateway/text/format.hpp"
+
+namespace paygham::schedule {
+namespace {
+
+// A Gregorian calendar in `zone`, or null for a zone ICU does not know.
+std::unique_ptr<icu::GregorianCalendar> calendar_in(std::string_view zone) {
+  std::unique_ptr<icu::TimeZone> tz(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(std::string(zone))));
+  if (!tz || *tz == icu::TimeZone::getUnknown()) return nullptr;
+  UErrorCode status = U_ZERO_ERROR;
+  auto cal = std::make_unique<icu::GregorianCalendar>(tz.release(), status);  // adopts the zone
+  if (U_FAILURE(status)) return nullptr;
+  cal->setSkippedWallTimeOption(UCAL_WALLTIME_LAST);     // 02:30 skipped: as late as the skip
+  cal->setRepeatedWallTimeOption(UCAL_WALLTIME_FIRST);   // 01:30 twice: the first
+  return cal;
+}
+
+std::optional<core::unix_ms> wall_time(icu::Calendar& cal, long long day_number, local_time at) {
+  using namespace std::chrono;
+  const year_month_day ymd{sys_days{days{day_number}}};
+  cal.clear();
+  cal.set(static_cast<int>(ymd.year()), static_cast<int>(static_cast<unsigned>(ymd.month())) - 1,
+          static_cast<int>(static_cast<unsigned>(ymd.day())), at.hour, at.minute, 0);
+  UErrorCode status = U_ZERO_ERROR;
+  const UDate t = cal.getTime(status);
+  if (U_FAILURE(status)) return std::nullopt;
+  return static_cast<core::unix_ms>(t);
+}
+
+// ISO weekday (1 Monday … 7 Sunday) of a day number: 1970-01-01 was a Thursday.
+int iso_weekday(long long day_number) {
+  const long long r = ((day_number % 7) + 7) % 7;  // 0 Thursday
+  return static_cast<int>((r + 3) % 7) + 1;
+}
+
+}  // namespace
+
+std::optional<core::unix_ms> at_local(long long day, local_time at, std::string_view zone) {
+  auto cal = calendar_in(zone);
+  if (!cal) return std::nullopt;
+  return wall_time(*cal, day, at);
+}
+
+std::optional<core::unix_ms> next_daily(core::unix_ms after, local_time at, std::string_view zone) {
+  auto cal = calendar_in(zone);
+  if (!cal) return std::nullopt;
+  const auto today = text::local_day(after, zone);
+  if (!today) return std::nullopt;
+  // Today's time if it is still ahead, else tomorrow's (a zone's day is never two days long).
+  for (long long d = *today; d <= *today + 2; ++d) {
+    const auto t = wall_time(*cal, d, at);
+    if (t && *t > after) return t;
+  }
+  return std::nullopt;
+}
+
+std::optional<core::unix_ms> next_weekly(core::unix_ms after, int weekday, local_time at, std::string_view zone) {
+  if (weekday < 1 || weekday > 7) return std::nullopt;
+  auto cal = calendar_in(zone);
+  if (!cal) return std::nullopt;
+  const auto today = text::local_day(after, zone);
+  if (!today) return std::nullopt;
+  for (long long d = *today; d <= *today + 8; ++d) {
+    if (iso_weekday(d) != weekday) continue;
+    const auto t = wall_time(*cal, d, at);
+    if (t && *t > after) return t;
+  }
+  return std::nullopt;
+}
+
+std::vector<core::unix_ms> series(long long anchor_day, const std::vector<int>& offset_days, local_time at,
+                                  std::string_view zone) {
+  std::vector<core::unix_ms> out;
+  auto cal = calendar_in(zone);
+  if (!cal) return out;
+  for (const int offset : offset_days) {
+    if (const auto t = wall_time(*cal, anchor_day + offset, at)) out.push_back(*t);
+  }
+  return out;
+}
+
+std::vector<int> antenatal_contact_days() {
+  std::vector<int> out;
+  for (const int week : {12, 20, 26, 30, 34, 36, 38, 40}) out.push_back(week * 7);
+  return out;
+}
+
+}  // namespace paygham::schedule

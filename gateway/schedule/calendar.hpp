@@ -1,0 +1,40 @@
+// When scheduled messages fall due: local times of day in a person's time zone, daily and
+// weekly repeats, and series of days counted from an anchor (a last menstrual period, an
+// appointment). Pure functions over ICU's zone data; the scheduler stores what they return.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "gateway/core/clock.hpp"
+
+namespace paygham::schedule {
+
+// A time of day on the wall clock where the person is.
+struct local_time {
+  int hour = 0;
+  int minute = 0;
+};
+
+// The instant `day` (days since 1970-01-01, a local calendar day) shows `at` in `zone`.
+// A time the clocks skip that day (spring forward) comes as late as the skip (02:30 → 03:30);
+// a time they show twice (fall back) is the first. nullopt for a zone ICU does not know.
+std::optional<core::unix_ms> at_local(long long day, local_time at, std::string_view zone);
+
+// Every day at `at`: the first such instant after `after`.
+std::optional<core::unix_ms> next_daily(core::unix_ms after, local_time at, std::string_view zone);
+
+// Every week on `weekday` (1 Monday … 7 Sunday) at `at`: the first such instant after `after`.
+std::optional<core::unix_ms> next_weekly(core::unix_ms after, int weekday, local_time at, std::string_view zone);
+
+// Days counted from `anchor_day` (days since 1970-01-01), each at `at` in `zone`, in order;
+// an empty list for an unknown zone.
+std::vector<core::unix_ms> series(long long anchor_day, const std::vector<int>& offset_days, local_time at,
+                                  std::string_view zone);
+
+// The WHO antenatal schedule (8 contacts: by week 12, then weeks 20, 26, 30, 34, 36, 38 and 40)
+// as days after the first day of the last menstrual period.
+std::vector<int> antenatal_contact_days();
+
+}  // namespace paygham::schedule

@@ -1,0 +1,68 @@
+// When scheduled messages fall due, on a virtual clock: local times in Kabul and Tehran, a
+// daylight-saving change where there is one (Europe/Berlin), none where ICU says there is none
+// (Iran since 2022), weekly repeats and the antenatal series.
+#include "gateway/schedule/calendar.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace paygham;
+using schedule::local_time;
+
+namespace {
+constexpr core::unix_ms hour = 3'600'000;
+constexpr core::unix_ms evening_29_nov = 1'795'982'400'000;  // 2026-11-29 20:00 UTC
+}  // namespace
+
+TEST_CASE("schedule: a daily time is the person's wall clock, in their own zone", "[schedule]") {
+  // 23:30 on the 29th in Tehran (+3:30), 00:30 on the 30th in Kabul (+4:30): 10:00 on the 30th in both.
+  CHECK(schedule::next_daily(evening_29_nov, {10, 0}, "Asia/Tehran") == 1'796'020'200'000);  // 06:30 UTC
+  CHECK(schedule::next_daily(evening_29_nov, {10, 0}, "Asia/Kabul") == 1'796'016'600'000);   // 05:30 UTC
+  // Today's time when it is still ahead: 00:45 in Kabul is after 00:30.
+  CHECK(schedule::next_daily(evening_29_nov, {0, 45}, "Asia/Kabul") == evening_29_nov + 15 * 60'000);
+  CHECK_FALSE(schedule::next_daily(evening_29_nov, {10, 0}, "Mars/Olympus"));
+}
+
+TEST_CASE("schedule: Tehran keeps +3:30 through March, as ICU's zone data says since 2022", "[schedule]") {
+  // Day after day from 21 March 2026 (when clocks used to go forward): always 06:30 UTC.
+  core::unix_ms t = 1'774'051'200'000;  // 2026-03-21 00:00 UTC
+  std::vector<core::unix_ms> due;
+  for (int i = 0; i < 4; ++i) {
+    t = *schedule::next_daily(t, {10, 0}, "Asia/Tehran");
+    due.push_back(t);
+  }
+  CHECK(due[0] == 1'774'074'600'000);  // 2026-03-21 06:30 UTC
+  for (std::size_t i = 1; i < due.size(); ++i) CHECK(due[i] - due[i - 1] == 24 * hour);
+}
+
+TEST_CASE("schedule: across a daylight-saving change the wall time holds, and skipped or doubled times are defined",
+          "[schedule]") {
+  // Berlin springs forward on 2026-03-29: 09:00 comes 23 hours after the day before's.
+  const auto sat = schedule::next_daily(1'774'612'800'000, {9, 0}, "Europe/Berlin");  // from 2026-03-27 12:00 UTC
+  REQUIRE(sat);
+  CHECK(*sat == 1'774'684'800'000);  // 2026-03-28 09:00 CET = 08:00 UTC
+  CHECK(schedule::next_daily(*sat, {9, 0}, "Europe/Berlin") == *sat + 23 * hour);
+  // 02:30 does not exist that day: as late as the skip, 03:30 CEST.
+  CHECK(schedule::at_local(20'541, {2, 30}, "Europe/Berlin") == 1'774'747'800'000);
+  // 02:30 happens twice on 2026-10-25: the first.
+  CHECK(schedule::at_local(20'751, {2, 30}, "Europe/Berlin") == 1'792'888'200'000);
+}
+
+TEST_CASE("schedule: a weekly day and time, this week or the next", "[schedule]") {
+  // From Monday 30 Nov 00:30 in Kabul: Friday 4 December 09:00 Kabul.
+  CHECK(schedule::next_weekly(evening_29_nov, 5, {9, 0}, "Asia/Kabul") == 1'796'358'600'000);
+  // On that Friday at 08:00 local, the same day; at 09:00 exactly, a week later.
+  CHECK(schedule::next_weekly(1'796'355'000'000, 5, {9, 0}, "Asia/Kabul") == 1'796'358'600'000);
+  CHECK(schedule::next_weekly(1'796'358'600'000, 5, {9, 0}, "Asia/Kabul") == 1'796'358'600'000 + 7 * 24 * hour);
+  CHECK_FALSE(schedule::next_weekly(evening_29_nov, 8, {9, 0}, "Asia/Kabul"));
+}
+
+TEST_CASE("schedule: the antenatal series counts days from the last menstrual period", "[schedule]") {
+  const auto days = schedule::antenatal_contact_days();
+  CHECK(days == std::vector<int>{84, 140, 182, 210, 238, 252, 266, 280});
+  // LMP 2026-06-01 (day 20605), reminders at 10:00 in Kabul.
+  const auto due = schedule::series(20'605, days, {10, 0}, "Asia/Kabul");
+  REQUIRE(due.size() == 8);
+  CHECK(due.front() == 1'787'549'400'000);  // 2026-08-24 05:30 UTC: week 12
+  CHECK(due.back() - due.front() == 196 * 24 * hour);  // Kabul has no daylight saving
+  CHECK(schedule::series(20'605, days, {10, 0}, "Mars/Olympus").empty());
+}
