@@ -5,6 +5,7 @@
 #include "gateway/actions/action.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/phone/phone.hpp"
+#include "gateway/schedule/calendar.hpp"
 #include "gateway/store/tx.hpp"
 #include "gateway/text/format.hpp"
 
@@ -138,7 +139,7 @@ std::size_t runner::commit(store::tx& tx, step& s) const {
   }
   // A reply goes at once; what nobody is waiting for waits for the contact's morning (R-S8).
   const core::unix_ms not_before =
-      s.unprompted ? text::after_quiet_hours(tx.now(), time_zone(s.who.phone), settings_.quiet_from, settings_.quiet_to) : 0;
+      s.unprompted ? schedule::after_quiet_hours(tx.now(), time_zone(s.who.phone), settings_.quiet_from, settings_.quiet_to) : 0;
   const auto queue = [&](std::string body) {
     store::new_message m{s.r.channel_id, s.who.id, s.r.id, s.who.phone, std::move(body), core::priority::reply};
     m.not_before = not_before;

@@ -88,6 +88,25 @@ std::vector<core::unix_ms> series(long long anchor_day, const std::vector<int>& 
   return out;
 }
 
+core::unix_ms after_quiet_hours(core::unix_ms at, std::string_view time_zone, int from, int to) {
+  if (from == to || from < 0 || to < 0) return at;
+  auto cal = calendar_in(time_zone);
+  if (!cal) return at;
+  UErrorCode status = U_ZERO_ERROR;
+  cal->setTime(static_cast<UDate>(at), status);
+  const int minute = cal->get(UCAL_HOUR_OF_DAY, status) * 60 + cal->get(UCAL_MINUTE, status);
+  const bool quiet = from < to ? (minute >= from && minute < to) : (minute >= from || minute < to);
+  if (U_FAILURE(status) || !quiet) return at;
+  // The window's end: today when it is still ahead, else tomorrow (a window past midnight).
+  if (minute >= to) cal->add(UCAL_DATE, 1, status);
+  cal->set(UCAL_HOUR_OF_DAY, to / 60);
+  cal->set(UCAL_MINUTE, to % 60);
+  cal->set(UCAL_SECOND, 0);
+  cal->set(UCAL_MILLISECOND, 0);
+  const UDate end = cal->getTime(status);
+  return U_FAILURE(status) ? at : static_cast<core::unix_ms>(end);
+}
+
 std::vector<int> antenatal_contact_days() {
   std::vector<int> out;
   for (const int week : {12, 20, 26, 30, 34, 36, 38, 40}) out.push_back(week * 7);

@@ -33,6 +33,11 @@ std::optional<core::unix_ms> next_weekly(core::unix_ms after, int weekday, local
 std::vector<core::unix_ms> series(long long anchor_day, const std::vector<int>& offset_days, local_time at,
                                   std::string_view zone);
 
+// Sending hours (R-S8): `at` itself when it is outside the quiet window [from, to) of the
+// local day in `time_zone` (minutes after midnight; the window may span midnight, 21:00-08:00),
+// else the instant the window ends there. from == to: no window.
+core::unix_ms after_quiet_hours(core::unix_ms at, std::string_view time_zone, int from, int to);
+
 // The WHO antenatal schedule (8 contacts: by week 12, then weeks 20, 26, 30, 34, 36, 38 and 40)
 // as days after the first day of the last menstrual period.
 std::vector<int> antenatal_contact_days();

@@ -66,27 +66,6 @@ std::string country_zone(std::string_view region) {
   return U_FAILURE(status) || !id ? std::string() : to_utf8(*id);
 }
 
-long long after_quiet_hours(long long at, std::string_view time_zone, int from, int to) {
-  if (from == to || from < 0 || to < 0) return at;
-  UErrorCode status = U_ZERO_ERROR;
-  std::unique_ptr<icu::Calendar> cal(icu::Calendar::createInstance(
-      icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(std::string(time_zone))), icu::Locale::getRoot(),
-      status));
-  if (U_FAILURE(status)) return at;
-  cal->setTime(static_cast<UDate>(at), status);
-  const int minute = cal->get(UCAL_HOUR_OF_DAY, status) * 60 + cal->get(UCAL_MINUTE, status);
-  const bool quiet = from < to ? (minute >= from && minute < to) : (minute >= from || minute < to);
-  if (U_FAILURE(status) || !quiet) return at;
-  // The window's end: today when it is still ahead, else tomorrow (a window past midnight).
-  if (minute >= to) cal->add(UCAL_DATE, 1, status);
-  cal->set(UCAL_HOUR_OF_DAY, to / 60);
-  cal->set(UCAL_MINUTE, to % 60);
-  cal->set(UCAL_SECOND, 0);
-  cal->set(UCAL_MILLISECOND, 0);
-  const UDate end = cal->getTime(status);
-  return U_FAILURE(status) ? at : static_cast<long long>(end);
-}
-
 std::optional<long long> local_day(long long at, std::string_view time_zone) {
   UErrorCode status = U_ZERO_ERROR;
   auto* zone = icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(std::string(time_zone)));

@@ -38,11 +38,6 @@ class formatter {
 // from ICU's data; "" for a country with several (the caller falls back to its default).
 std::string country_zone(std::string_view region);
 
-// Sending hours (R-S8): `at` itself when it is outside the quiet window [from, to) of the
-// local day in `time_zone` (minutes after midnight; the window may span midnight, 21:00-08:00),
-// else the instant the window ends there. from == to: no window.
-long long after_quiet_hours(long long at, std::string_view time_zone, int from, int to);
-
 // The day it is at `at` (unix ms) in `time_zone`, as days since 1970-01-01 (text::day_number's
 // count), from ICU's zone data; nullopt for a zone ICU cannot use.
 std::optional<long long> local_day(long long at, std::string_view time_zone);

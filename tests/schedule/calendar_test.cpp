@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "gateway/text/format.hpp"
+
 using namespace paygham;
 using schedule::local_time;
 
@@ -65,4 +67,24 @@ TEST_CASE("schedule: the antenatal series counts days from the last menstrual pe
   CHECK(due.front() == 1'787'549'400'000);  // 2026-08-24 05:30 UTC: week 12
   CHECK(due.back() - due.front() == 196 * 24 * hour);  // Kabul has no daylight saving
   CHECK(schedule::series(20'605, days, {10, 0}, "Mars/Olympus").empty());
+}
+
+TEST_CASE("schedule: sending hours hold a message until the window ends where the person is", "[schedule]") {
+  using paygham::schedule::after_quiet_hours;
+  using paygham::text::parse_instant;
+  const int from = 21 * 60, to = 8 * 60;
+  // 20:00Z is 00:30 in Kabul and 23:30 in Tehran: both quiet; each morning is its own.
+  const long long night = *parse_instant("2026-11-29T20:00:00Z");
+  CHECK(after_quiet_hours(night, "Asia/Kabul", from, to) == *parse_instant("2026-11-30T03:30:00Z"));
+  CHECK(after_quiet_hours(night, "Asia/Tehran", from, to) == *parse_instant("2026-11-30T04:30:00Z"));
+  // 16:00Z is 20:30 in Kabul (sent now) and 19:30 in Tehran.
+  const long long evening = *parse_instant("2026-11-29T16:00:00Z");
+  CHECK(after_quiet_hours(evening, "Asia/Kabul", from, to) == evening);
+  // 17:00Z is 21:30 in Kabul: held until the next morning, not this one.
+  CHECK(after_quiet_hours(*parse_instant("2026-11-29T17:00:00Z"), "Asia/Kabul", from, to) ==
+        *parse_instant("2026-11-30T03:30:00Z"));
+  // A window within one day, and none at all.
+  CHECK(after_quiet_hours(*parse_instant("2026-11-29T12:00:00Z"), "UTC", 11 * 60, 13 * 60) ==
+        *parse_instant("2026-11-29T13:00:00Z"));
+  CHECK(after_quiet_hours(night, "Asia/Kabul", 0, 0) == night);
 }
