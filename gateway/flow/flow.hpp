@@ -78,6 +78,9 @@ struct definition {
   // A USSD session that drops mid-flow continues over SMS: the question waiting is sent
   // as a message and the reply answers it.
   bool continue_by_sms = false;
+  // The programme the flow's messages belong to ("appointments", "mine_safety"): a person may
+  // stop one programme and keep the others (R-S5). Empty: none of them.
+  std::string programme;
   // Longest values the flow's variables may take, for screen and SMS length checks.
   std::map<std::string, std::string> samples;
   std::string start;

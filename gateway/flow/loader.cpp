@@ -342,7 +342,7 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
     return nullptr;
   }
   core::yaml::reader r(file, problems);
-  if (!r.expect_map(root, "", {"triggers", "start", "nodes", "continue_by_sms", "samples"})) {
+  if (!r.expect_map(root, "", {"triggers", "start", "nodes", "continue_by_sms", "samples", "programme"})) {
     return nullptr;
   }
 
@@ -359,6 +359,11 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
     d->schedule = r.text(triggers, "schedule", "triggers").value_or("");
   }
   d->continue_by_sms = r.boolean(root, "continue_by_sms", "").value_or(false);
+  d->programme = r.text(root, "programme", "").value_or("");
+  if (!d->programme.empty() &&
+      !std::all_of(d->programme.begin(), d->programme.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; })) {
+    r.problem(root["programme"], "'programme' is '" + d->programme + "'; a programme is named in lower-case letters and '_' (mine_safety)");
+  }
   for (auto& [k, v] : name_map(r, root, "samples", "")) d->samples[k] = v;
   d->start = r.text(root, "start", "", true).value_or("");
   const YAML::Node nodes = root["nodes"];

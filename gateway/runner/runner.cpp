@@ -143,6 +143,7 @@ std::size_t runner::commit(store::tx& tx, step& s) const {
   const auto queue = [&](std::string body) {
     store::new_message m{s.r.channel_id, s.who.id, s.r.id, s.who.phone, std::move(body), core::priority::reply};
     m.not_before = not_before;
+    m.programme = s.f->programme;
     tx.queue_message(m);
   };
   // `send` steps: an SMS over either medium, on the channel the person came by.

@@ -76,8 +76,9 @@ bool send_reply_applies(core::message_status current) {
          current == core::message_status::retrying;
 }
 
-std::string held_back_reason(bool opted_out, bool unreachable) {
+std::string held_back_reason(bool opted_out, bool unreachable, std::string_view programme_stopped) {
   if (opted_out) return "opted out";
+  if (!programme_stopped.empty()) return "opted out of " + std::string(programme_stopped);
   if (unreachable) return "held back: the last 3 messages to this number failed (sent again once the person writes in)";
   return {};
 }

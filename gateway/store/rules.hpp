@@ -48,6 +48,6 @@ reach_signal reach_signal_of(core::message_status st);
 
 // Why a message for a contact is recorded as cancelled instead of queued, as its error says
 // it; empty when it may go.
-std::string held_back_reason(bool opted_out, bool unreachable);
+std::string held_back_reason(bool opted_out, bool unreachable, std::string_view programme_stopped = {});
 
 }  // namespace paygham::store

@@ -79,6 +79,7 @@ struct new_message {
   std::string body;
   core::priority prio = core::priority::reply;
   bool even_if_opted_out = false;  // the opt-out confirmation itself
+  std::string programme = {};      // the programme it belongs to; empty: none (R-S5)
   core::unix_ms not_before = 0;     // sending hours (R-S8): not sent before this instant
 };
 
@@ -123,12 +124,19 @@ class contacts_part {
   // Merges `fields` into the contact's fields.
   virtual void set_contact_fields(std::int64_t contact_id,
                                   const std::map<std::string, std::string>& fields) = 0;
-  // STOP / START (R-S5). Opting out cancels every message still waiting to go to the contact,
-  // and ends the SMS runs waiting for their reply.
+  // STOP ALL / START (R-S5). Opting out cancels every message still waiting to go to the
+  // contact, and ends the SMS runs waiting for their reply; opting in also ends every
+  // programme's opt-out.
   virtual void set_opted_out(std::int64_t contact_id, bool opted_out) = 0;
   // The person a message was for stopped messages at the aggregator (Twilio 21610, …): opted
   // out here too, so nothing else is queued or tried for them.
   virtual void opt_out_recipient(std::int64_t message_id) = 0;
+  // STOP for one programme (R-S5): cancels what is still waiting to go to the contact in that
+  // programme, and nothing of it is queued again until they opt back in; `out` false opts back in.
+  virtual void set_programme_opt_out(std::int64_t contact_id, std::string_view programme, bool out) = 0;
+  // The programme of the newest message to the contact on `channel_id` ("" for none): what
+  // a STOP on that sender line means.
+  virtual std::string last_programme(std::int64_t contact_id, std::string_view channel_id) = 0;
   // The person wrote in: their number works, whatever failed before (R-S13).
   virtual void set_reachable(std::int64_t contact_id) = 0;
   // Records an inbound event once. Returns false when (channel_id, external_id) was seen

@@ -323,9 +323,10 @@ TEST_CASE("runner: a send step in a USSD flow queues an SMS to the person, in th
   const auto last = hop("1*1");
   CHECK(last.end);
   CHECK(last.text == "Booked. An SMS is on its way.");
-  const auto queued = test::rows(so, "SELECT body, to_phone, channel_id, status FROM outbound_messages");
+  const auto queued = test::rows(so, "SELECT body, to_phone, channel_id, status, programme FROM outbound_messages");
   REQUIRE(queued.size() == 1);
-  CHECK(queued[0] == std::vector<std::string>{"Booked: Golshahr Helal House.", "+93700000001", "at", "queued"});
+  CHECK(queued[0] == std::vector<std::string>{"Booked: Golshahr Helal House.", "+93700000001", "at", "queued",
+                                              "appointments"});
 }
 
 TEST_CASE("runner: a number held back after failed messages is reachable again once the person writes (R-S13)",

@@ -463,3 +463,41 @@ TEST_CASE("store: a second writer's work on a person waits for the first's commi
   a_done.get_future().wait();
   CHECK(seen == std::map<std::string, std::string>{{"step", "a"}});
 }
+
+TEST_CASE("store: stopping one programme holds back its messages only, and START opts back in to all (R-S5)",
+          "[store]") {
+  test::temp_dir d;
+  const auto o = test::fresh_store(test::engine_under_test(), d);
+  const auto w = store::open_writer(o);
+  const auto who = test::in_tx(*w, [](store::tx& t) { return t.upsert_contact("+98912000001"); });
+  const auto queue = [&](const char* programme) {
+    return test::in_tx(*w, [&](store::tx& t) {
+      store::new_message m{"at", who.id, 0, who.phone, "text", core::priority::reminder};
+      m.programme = programme;
+      return t.queue_message(m);
+    });
+  };
+  const auto status = [&](std::int64_t id) {
+    return test::value(o, "SELECT status || '/' || COALESCE(error, '') FROM outbound_messages WHERE id = " + std::to_string(id));
+  };
+  const auto visit = queue("appointments");
+  const auto alert = queue("mine_safety");
+  CHECK(test::in_tx(*w, [&](store::tx& t) { return t.last_programme(who.id, "at"); }) == "mine_safety");
+  CHECK(test::in_tx(*w, [&](store::tx& t) { return t.last_programme(who.id, "other"); }).empty());
+
+  test::in_tx(*w, [&](store::tx& t) { t.set_programme_opt_out(who.id, "appointments", true); });
+  CHECK(status(visit) == "cancelled/opted out of appointments");
+  CHECK(status(alert) == "queued/");
+  CHECK(status(queue("appointments")) == "cancelled/opted out of appointments");
+  CHECK(status(queue("mine_safety")) == "queued/");
+  CHECK(status(queue("")) == "queued/");  // a reply that belongs to no programme
+
+  // START: every programme again.
+  test::in_tx(*w, [&](store::tx& t) { t.set_opted_out(who.id, false); });
+  CHECK(status(queue("appointments")) == "queued/");
+  // Opting back in to one programme alone.
+  test::in_tx(*w, [&](store::tx& t) { t.set_programme_opt_out(who.id, "mine_safety", true); });
+  CHECK(status(queue("mine_safety")) == "cancelled/opted out of mine_safety");
+  test::in_tx(*w, [&](store::tx& t) { t.set_programme_opt_out(who.id, "mine_safety", false); });
+  CHECK(status(queue("mine_safety")) == "queued/");
+}

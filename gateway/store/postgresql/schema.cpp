@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 3> migrations = {
+constexpr std::array<const char*, 4> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -162,6 +162,17 @@ CREATE TABLE channel_pauses (
     R"sql(
 ALTER TABLE contacts ADD COLUMN failures_in_row integer NOT NULL DEFAULT 0,
                      ADD COLUMN unreachable integer NOT NULL DEFAULT 0;
+)sql",
+    // 4: programmes (R-S5; SQLite's 9).
+    R"sql(
+ALTER TABLE outbound_messages ADD COLUMN programme text;
+CREATE INDEX outbound_messages_newest ON outbound_messages (contact_id, id);  -- last_programme
+CREATE TABLE contact_optouts (
+  contact_id  bigint NOT NULL REFERENCES contacts(id),
+  programme   text NOT NULL,
+  at          bigint NOT NULL,
+  PRIMARY KEY (contact_id, programme)
+);
 )sql",
 };
 

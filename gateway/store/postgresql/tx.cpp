@@ -99,7 +99,10 @@ void tx::set_contact_fields(std::int64_t contact_id, const std::map<std::string,
 void tx::set_opted_out(std::int64_t contact_id, bool opted_out) {
   c_.query("UPDATE contacts SET opted_out = $1, updated_at = $2 WHERE id = $3",
            {opted_out ? 1 : 0, now(), contact_id});
-  if (!opted_out) return;
+  if (!opted_out) {
+    c_.query("DELETE FROM contact_optouts WHERE contact_id = $1", {contact_id});
+    return;
+  }
   require_disk();
   const auto moved = c_.query(
       "UPDATE outbound_messages SET status = 'cancelled', error = 'opted out', updated_at = $1"
@@ -237,18 +240,24 @@ std::int64_t tx::queue_message(const new_message& m) {
   require_disk();
   std::string why_not;  // why it is recorded as cancelled instead of queued
   if (m.contact_id > 0 && !m.even_if_opted_out) {
-    const auto q = c_.query("SELECT opted_out, unreachable FROM contacts WHERE id = $1", {m.contact_id});
-    if (!q.empty()) why_not = held_back_reason(q.integer(0, 0) != 0, q.integer(0, 1) != 0);
+    const auto q = c_.query(
+        "SELECT opted_out, unreachable, EXISTS (SELECT 1 FROM contact_optouts WHERE contact_id = c.id AND programme = $2)::integer"
+        " FROM contacts c WHERE id = $1",
+        {m.contact_id, m.programme});
+    if (!q.empty()) {
+      why_not = held_back_reason(q.integer(0, 0) != 0, q.integer(0, 1) != 0,
+                                 q.integer(0, 2) != 0 ? std::string_view(m.programme) : std::string_view());
+    }
   }
   const char* status = why_not.empty() ? "queued" : "cancelled";
   // The message and its first history event in one round trip.
   const auto r = c_.query(
       "WITH m AS (INSERT INTO outbound_messages (channel_id, contact_id, run_id, to_phone, body, priority,"
-      " status, error, next_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)"
+      " status, error, next_at, created_at, updated_at, programme) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)"
       " RETURNING id), e AS (INSERT INTO message_events (message_id, status, source, at)"
       " SELECT id, $7, 'runner', $10 FROM m) SELECT id FROM m",
       {m.channel_id, or_null(m.contact_id), or_null(m.run_id), m.to_phone, m.body, static_cast<int>(m.prio),
-       status, or_null(why_not), std::max(now(), m.not_before), now()});
+       status, or_null(why_not), std::max(now(), m.not_before), now(), or_null(m.programme)});
   return r.int64(0, 0);
 }
 
@@ -456,6 +465,30 @@ void tx::set_message_status(std::int64_t id, core::message_status st, std::strin
       {name, or_null(external_id), or_null(error), now(), id});
   add_event(id, name, source, raw_code, true);
   count_reach(id, st);
+}
+
+void tx::set_programme_opt_out(std::int64_t contact_id, std::string_view programme, bool out) {
+  if (!out) {
+    c_.query("DELETE FROM contact_optouts WHERE contact_id = $1 AND programme = $2", {contact_id, programme});
+    return;
+  }
+  require_disk();
+  c_.query(
+      "INSERT INTO contact_optouts (contact_id, programme, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+      {contact_id, programme, now()});
+  const auto moved = c_.query(
+      "UPDATE outbound_messages SET status = 'cancelled', error = $1, updated_at = $2"
+      " WHERE contact_id = $3 AND programme = $4 AND status IN ('queued', 'retrying') RETURNING id",
+      {held_back_reason(false, false, programme), now(), contact_id, programme});
+  record_moved(moved, "cancelled", "opt-out");
+}
+
+std::string tx::last_programme(std::int64_t contact_id, std::string_view channel_id) {
+  const auto r = c_.query(
+      "SELECT COALESCE(programme, '') FROM outbound_messages WHERE contact_id = $1 AND channel_id = $2"
+      " ORDER BY id DESC LIMIT 1",
+      {contact_id, channel_id});
+  return r.empty() ? std::string() : r.text(0, 0);
 }
 
 void tx::set_reachable(std::int64_t contact_id) {

@@ -24,6 +24,8 @@ class tx final : public store::tx {
   void set_opted_out(std::int64_t contact_id, bool opted_out) override;
   void opt_out_recipient(std::int64_t message_id) override;
   void set_reachable(std::int64_t contact_id) override;
+  void set_programme_opt_out(std::int64_t contact_id, std::string_view programme, bool out) override;
+  std::string last_programme(std::int64_t contact_id, std::string_view channel_id) override;
 
   std::optional<run> find_run(std::int64_t run_id) override;
   std::optional<run> find_session_run(std::string_view channel_id, std::string_view session_id) override;

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 8> migrations = {
+constexpr std::array<const char*, 9> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -221,6 +221,17 @@ CREATE TABLE channel_pauses (
     R"sql(
 ALTER TABLE contacts ADD COLUMN failures_in_row INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE contacts ADD COLUMN unreachable INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // 9: programmes (R-S5): the one a message belongs to, and the ones a contact stopped.
+    R"sql(
+ALTER TABLE outbound_messages ADD COLUMN programme TEXT;
+CREATE INDEX outbound_messages_newest ON outbound_messages (contact_id, id);  -- last_programme
+CREATE TABLE contact_optouts (
+  contact_id  INTEGER NOT NULL REFERENCES contacts(id),
+  programme   TEXT NOT NULL,
+  at          INTEGER NOT NULL,
+  PRIMARY KEY (contact_id, programme)
+);
 )sql",
 };
 

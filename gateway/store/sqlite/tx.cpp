@@ -124,7 +124,12 @@ void tx::set_opted_out(std::int64_t contact_id, bool opted_out) {
   s.bind(2, now());
   s.bind(3, contact_id);
   s.exec();
-  if (!opted_out) return;
+  if (!opted_out) {
+    auto& d = stmt("DELETE FROM contact_optouts WHERE contact_id = ?");
+    d.bind(1, contact_id);
+    d.exec();
+    return;
+  }
   require_disk();
   auto& u = stmt(
       "UPDATE outbound_messages SET status = 'cancelled', error = 'opted out', updated_at = ?"
@@ -142,6 +147,41 @@ void tx::opt_out_recipient(std::int64_t message_id) {
   q.reset();
   if (contact == 0) return;
   set_opted_out(contact, true);
+}
+
+void tx::set_programme_opt_out(std::int64_t contact_id, std::string_view programme, bool out) {
+  if (!out) {
+    auto& d = stmt("DELETE FROM contact_optouts WHERE contact_id = ? AND programme = ?");
+    d.bind(1, contact_id);
+    bind_text(d, 2, programme);
+    d.exec();
+    return;
+  }
+  require_disk();
+  auto& i = stmt("INSERT OR IGNORE INTO contact_optouts (contact_id, programme, at) VALUES (?, ?, ?)");
+  i.bind(1, contact_id);
+  bind_text(i, 2, programme);
+  i.bind(3, now());
+  i.exec();
+  auto& u = stmt(
+      "UPDATE outbound_messages SET status = 'cancelled', error = ?, updated_at = ?"
+      " WHERE contact_id = ? AND programme = ? AND status IN ('queued', 'retrying') RETURNING id");
+  bind_text(u, 1, held_back_reason(false, false, programme));
+  u.bind(2, now());
+  u.bind(3, contact_id);
+  bind_text(u, 4, programme);
+  record_moved(u, "cancelled", "opt-out");
+}
+
+std::string tx::last_programme(std::int64_t contact_id, std::string_view channel_id) {
+  auto& q = stmt(
+      "SELECT COALESCE(programme, '') FROM outbound_messages WHERE contact_id = ? AND channel_id = ?"
+      " ORDER BY id DESC LIMIT 1");
+  q.bind(1, contact_id);
+  bind_text(q, 2, channel_id);
+  std::string out = q.executeStep() ? q.getColumn(0).getString() : std::string();
+  q.reset();
+  return out;
 }
 
 void tx::set_reachable(std::int64_t contact_id) {
@@ -360,15 +400,21 @@ std::int64_t tx::queue_message(const new_message& m) {
   require_disk();
   std::string why_not;  // why it is recorded as cancelled instead of queued
   if (m.contact_id > 0 && !m.even_if_opted_out) {
-    auto& q = stmt("SELECT opted_out, unreachable FROM contacts WHERE id = ?");
-    q.bind(1, m.contact_id);
-    if (q.executeStep()) why_not = held_back_reason(q.getColumn(0).getInt() != 0, q.getColumn(1).getInt() != 0);
+    auto& q = stmt(
+        "SELECT opted_out, unreachable, EXISTS (SELECT 1 FROM contact_optouts WHERE contact_id = c.id AND programme = ?)"
+        " FROM contacts c WHERE id = ?");
+    bind_text(q, 1, m.programme);
+    q.bind(2, m.contact_id);
+    if (q.executeStep()) {
+      why_not = held_back_reason(q.getColumn(0).getInt() != 0, q.getColumn(1).getInt() != 0,
+                                 q.getColumn(2).getInt() != 0 ? std::string_view(m.programme) : std::string_view());
+    }
     q.reset();
   }
   const bool cancelled = !why_not.empty();
   auto& s = stmt(
       "INSERT INTO outbound_messages (channel_id, contact_id, run_id, to_phone, body, priority,"
-      " status, error, next_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      " status, error, next_at, created_at, updated_at, programme) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   bind_text(s, 1, m.channel_id);
   if (m.contact_id > 0) {
     s.bind(2, m.contact_id);
@@ -388,6 +434,7 @@ std::int64_t tx::queue_message(const new_message& m) {
   s.bind(9, std::max(now(), m.not_before));
   s.bind(10, now());
   s.bind(11, now());
+  bind_opt_text(s, 12, m.programme);
   s.exec();
   const std::int64_t id = db_.getLastInsertRowid();
   auto& ev = stmt(
