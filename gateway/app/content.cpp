@@ -18,9 +18,10 @@ text::keywords load_keywords(const std::string& file, std::vector<std::string>& 
     return {};
   }
   core::yaml::reader r(file, problems);
-  if (!r.expect_map(doc.value(), "", {"stop", "start", "help", "polite"})) return {};
+  if (!r.expect_map(doc.value(), "", {"stop", "stop_all", "start", "help", "polite"})) return {};
   text::keywords k(r.text_list(doc.value(), "stop", ""), r.text_list(doc.value(), "start", ""),
-                   r.text_list(doc.value(), "help", ""), r.text_list(doc.value(), "polite", ""));
+                   r.text_list(doc.value(), "help", ""), r.text_list(doc.value(), "polite", ""),
+                   r.text_list(doc.value(), "stop_all", ""));
   if (k.stop.written.empty()) r.problem(doc.value(), "'stop' needs at least one word: people must be able to opt out");
   return k;
 }
@@ -66,7 +67,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
       const auto said = text::read_global(text::normalize(k), bundle->keywords);
       if (said != text::global_word::none && said != text::global_word::ask_stop) {
         problems.push_back(f->file + ": SMS keyword '" + k +
-                           "' is reserved (lexicon/keywords.yaml: stop, start or help)");
+                           "' is reserved (lexicon/keywords.yaml: stop, stop_all, start or help)");
       }
     }
   }
@@ -129,7 +130,9 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
     }
   }
   // A yes/no question must never be answerable by an opt-out word (R-S6).
-  for (const auto& w : bundle->keywords.stop.written) {
+  std::vector<std::string> stop_words = bundle->keywords.stop.written;
+  stop_words.insert(stop_words.end(), bundle->keywords.stop_all.written.begin(), bundle->keywords.stop_all.written.end());
+  for (const auto& w : stop_words) {
     if (bundle->words.yes_no(text::normalize(w))) {
       problems.push_back(c.lexicon_dir + "/keywords.yaml: stop word '" + w +
                          "' is also a yes/no answer in yes_no.yaml; a reply could not say which");

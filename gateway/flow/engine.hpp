@@ -104,6 +104,8 @@ inline constexpr std::string_view resume_restart = "common.resume_restart";
 inline constexpr std::string_view try_again = "common.try_again";
 // Global SMS keywords (R-S3, R-S5): opt-out confirmation, opt-in, help.
 inline constexpr std::string_view opted_out = "common.opted_out";
+// STOP after a message of a programme: that programme stopped, how to rejoin or stop all.
+inline constexpr std::string_view opted_out_programme = "common.opted_out_programme";
 inline constexpr std::string_view opted_in = "common.opted_in";
 inline constexpr std::string_view help = "common.help";
 // "stop it", "STOPP": "To stop all messages, reply 11" (R-S5: never opt out on a guess).
@@ -116,7 +118,7 @@ inline constexpr std::string_view required[] = {
     invalid,   invalid_answer, too_many_invalid, error,        no_service,     choose_language,
     language_name, more,       back,             goodbye,      resume,         resume_continue,
     resume_restart, try_again, opted_out,        opted_in,     help,           confirm_stop,
-    still_opted_out, change_language};
+    still_opted_out, change_language, opted_out_programme};
 // Optional: the acknowledgement of an SMS nothing else claims.
 inline constexpr std::string_view unknown_sms = "common.unknown_sms";
 }  // namespace keys

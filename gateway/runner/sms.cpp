@@ -17,8 +17,19 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
   std::string_view key;
   bool even_if_opted_out = false;
   switch (said) {
-    case text::global_word::stop:
-      // Opting out holds at once for everything queued or waiting (R-S5).
+    case text::global_word::stop: {
+      // The programme of the last message on this sender line, when it had one (R-S5);
+      // opting out holds at once for everything of it queued or waiting.
+      const std::string programme = tx.last_programme(who.id, sms.channel_id);
+      if (!programme.empty() && !who.opted_out) {
+        tx.set_programme_opt_out(who.id, programme, true);
+        key = flow::keys::opted_out_programme;
+        even_if_opted_out = true;
+        break;
+      }
+      [[fallthrough]];
+    }
+    case text::global_word::stop_all:
       tx.set_opted_out(who.id, true);
       key = flow::keys::opted_out;
       even_if_opted_out = true;

@@ -156,10 +156,12 @@ bool all_digits(std::string_view s) {
 }  // namespace
 
 keywords::keywords(std::vector<std::string> stop_words, std::vector<std::string> start_words,
-                   std::vector<std::string> help_words, std::vector<std::string> polite_words)
+                   std::vector<std::string> help_words, std::vector<std::string> polite_words,
+                   std::vector<std::string> stop_all_words)
     : stop(prepare(std::move(stop_words))),
       start(prepare(std::move(start_words))),
       help(prepare(std::move(help_words))),
+      stop_all(prepare(std::move(stop_all_words))),
       polite(prepare_polite(std::move(polite_words))) {}
 
 global_word read_global(std::string_view normalized, const keywords& k) {
@@ -186,6 +188,7 @@ global_word read_global(std::string_view normalized, const keywords& k) {
   if (w.empty()) return global_word::none;
   std::string whole;
   for (const auto& x : w) whole += (whole.empty() ? "" : " ") + std::string(x);
+  if (listed(whole, k.stop_all)) return global_word::stop_all;
   if (listed(whole, k.stop)) return global_word::stop;
   if (listed(whole, k.start)) return global_word::start;
   if (listed(whole, k.help)) return global_word::help;
@@ -266,6 +269,7 @@ const char* to_string(global_word w) {
   switch (w) {
     case global_word::none: return "none";
     case global_word::stop: return "stop";
+    case global_word::stop_all: return "stop_all";
     case global_word::start: return "start";
     case global_word::help: return "help";
     case global_word::ask_stop: return "ask_stop";

@@ -52,22 +52,23 @@ struct keyword_list {
 struct keywords {
   keywords() = default;
   keywords(std::vector<std::string> stop, std::vector<std::string> start, std::vector<std::string> help,
-           std::vector<std::string> polite);
+           std::vector<std::string> polite, std::vector<std::string> stop_all = {});
   keyword_list stop, start, help;
+  keyword_list stop_all;  // "STOP ALL", «لغو همه»: every programme, not only the sender line's
   keyword_list polite;  // "please", «لطفا»: dropped at the start or end first (normalized
                         // longest first, so not in the order of `written`)
 };
 
 // What an SMS says on its own, before any question reads it. Opting out stops health
 // reminders and alerts, so it is read conservatively (R-S5):
-//  - stop / start / help: the whole message, once punctuation and polite words are gone, is
-//    one of the entries ("STOP", "۱۱.", "stop please", "کمک!");
+//  - stop / stop_all / start / help: the whole message, once punctuation and polite words are
+//    gone, is one of the entries ("STOP", "۱۱.", "stop please", "STOP ALL", "کمک!");
 //  - ask_stop: it looks like an attempt to stop but is not one: two words, one a stop word
 //    (not a number: "stop it", «لغو کن», «پیغامونه ودروئ»), or one word a typo away from a
 //    stop word ("STOPP", «لغوو»: a letter more; "STP": one less or changed in a stop word of
 //    four or more letters). The person is asked; nothing changes;
 //  - none: anything else, "11 people were injured" and "cancel my visit" included.
-enum class global_word { none, stop, start, help, ask_stop };
+enum class global_word { none, stop, stop_all, start, help, ask_stop };
 global_word read_global(std::string_view normalized, const keywords& k);
 const char* to_string(global_word w);
 

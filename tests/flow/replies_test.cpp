@@ -102,7 +102,8 @@ TEST_CASE("replies: each lexicon entry acts alone as what it is listed as, and i
       replies.insert(std::string(text::strip_punctuation(text::normalize(l.reply))));
     }
   }
-  for (const auto& [list, what] : {std::pair{&k.stop, "stop"}, {&k.start, "start"}, {&k.help, "help"}}) {
+  for (const auto& [list, what] :
+       {std::pair{&k.stop, "stop"}, {&k.stop_all, "stop_all"}, {&k.start, "start"}, {&k.help, "help"}}) {
     for (std::size_t i = 0; i < list->written.size(); ++i) {
       INFO("lexicon/keywords.yaml " << what << ": " << list->written[i]);
       CHECK(text::to_string(text::read_global(text::normalize(list->written[i]), k)) == std::string(what));

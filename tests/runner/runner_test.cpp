@@ -344,3 +344,48 @@ TEST_CASE("runner: a number held back after failed messages is reachable again o
   fx.hop("u-2", "");
   CHECK(fx.count("SELECT unreachable FROM contacts WHERE phone = '+93700000001'") == 0);
 }
+
+TEST_CASE("runner: 11 after a programme's message stops that programme only, STOP ALL everything (R-S5)",
+          "[runner]") {
+  test::temp_dir dir;
+  const store::options so = test::fresh_store(test::engine_under_test(), dir);
+  const auto writer = store::open_writer(so);
+  auto c = std::make_shared<runner::content>();
+  std::vector<std::string> problems;
+  c->flows = flow::flow_set::load_dir(test::fixture_path("flows/send"), problems);  // programme: appointments
+  REQUIRE(problems.empty());
+  for (const auto& [key, text] :
+       {std::pair{"visit.which", "Which clinic?"}, {"visit.golshahr", "Golshahr"}, {"visit.mashhad", "Mashhad"},
+        {"visit.sure", "Book?"}, {"visit.sms", "Booked."}, {"visit.booked", "Booked."}, {"visit.cancelled", "No."},
+        {"common.yes", "Yes"}, {"common.no", "No"}, {"common.back", "Back"},
+        {"common.opted_out", "All stopped."}, {"common.opted_out_programme", "This service stopped."}}) {
+    c->texts.add("en", key, text);
+  }
+  c->keywords = text::keywords({"STOP", "11"}, {"START", "12"}, {"HELP"}, {}, {"STOP ALL"});
+  runner::runner run(c, {});
+  const std::string phone = "+93700000001";
+  const core::ussd_request booking{"at", "s1", phone, "*2#", "1*1*1", ""};
+  test::in_tx(*writer, [&](store::tx& t) { return run.apply_ussd(t, booking); });
+  const auto sms = [&](const std::string& id, const std::string& text) {
+    const core::inbound_sms m{"at", id, phone, "384", text, 0};
+    return test::in_tx(*writer, [&](store::tx& t) { return run.apply_sms(t, m); });
+  };
+  const auto newest = [&] { return test::value(so, "SELECT body FROM outbound_messages ORDER BY id DESC LIMIT 1"); };
+
+  CHECK(sms("m1", "۱۱").flow_id == "@opted_out_programme");
+  CHECK(newest() == "This service stopped.");
+  CHECK(test::value(so, "SELECT opted_out FROM contacts") == "0");
+  CHECK(test::value(so, "SELECT programme FROM contact_optouts") == "appointments");
+  // Another booking's confirmation is held back; nothing else is.
+  test::in_tx(*writer, [&](store::tx& t) { return run.apply_ussd(t, {"at", "s2", phone, "*2#", "1*1*1", ""}); });
+  CHECK(test::value(so, "SELECT status || ' ' || error FROM outbound_messages WHERE body = 'Booked.' ORDER BY id DESC LIMIT 1") ==
+        "cancelled opted out of appointments");
+
+  CHECK(sms("m2", "STOP ALL").flow_id == "@opted_out");
+  CHECK(newest() == "All stopped.");
+  CHECK(test::value(so, "SELECT opted_out FROM contacts") == "1");
+  // START: every programme again.
+  sms("m3", "12");
+  CHECK(test::value(so, "SELECT opted_out FROM contacts") == "0");
+  CHECK(test::value(so, "SELECT COUNT(*) FROM contact_optouts") == "0");
+}
