@@ -40,9 +40,9 @@ bool send_reply_applies(core::message_status current);
 // the person writes in again (numbers are reassigned; returnees change SIMs).
 inline constexpr int failures_before_unreachable = 3;
 
-// What a message's new state says about its number: delivered (it works: the count of
-// failures starts again), failed (one more in a row), or nothing (on its way, expired
-// unsent, cancelled: not the number's doing).
+// What a delivery report's state says about the number: delivered (it works: the count of
+// failures starts again), failed (the network could not deliver: one more in a row), or
+// nothing (on its way).
 enum class reach_signal { none, delivered, failed };
 reach_signal reach_signal_of(core::message_status st);
 

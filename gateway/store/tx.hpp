@@ -187,7 +187,8 @@ class messages_part {
   virtual ~messages_part() = default;
   // Queues an outbound message and records its first history event. Returns its id.
   // To a contact who opted out (R-S5) or is unreachable (R-S13), the message is recorded as
-  // cancelled instead. A delivered or failed message counts for or against its number.
+  // cancelled instead. A delivery report of delivered or failed counts for or against the
+  // number (a send the aggregator refused, or gave up on, says nothing about the number).
   // Requires disk (require_disk).
   virtual std::int64_t queue_message(const new_message& m) = 0;
   // Moves up to `limit` of a channel's due messages to 'sending' (priority first, then due

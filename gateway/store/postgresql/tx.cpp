@@ -464,7 +464,6 @@ void tx::set_message_status(std::int64_t id, core::message_status st, std::strin
       " error = COALESCE($3, error), updated_at = $4 WHERE id = $5",
       {name, or_null(external_id), or_null(error), now(), id});
   add_event(id, name, source, raw_code, true);
-  count_reach(id, st);
 }
 
 void tx::set_programme_opt_out(std::int64_t contact_id, std::string_view programme, bool out) {

@@ -66,7 +66,8 @@ class tx final : public store::tx {
   std::size_t prune(core::unix_ms before, std::size_t limit) override;
 
  private:
-  // A message reached `st`: its number's failures in a row start again, or grow (R-S13).
+  // A delivery report moved a message to `st`: its number's failures in a row start again, or
+  // grow (R-S13).
   void count_reach(std::int64_t message_id, core::message_status st);
   // Records `status` from `source` in the history of every message `moved` (the ids an
   // UPDATE … RETURNING id moved), so the condition is written once. Returns how many.

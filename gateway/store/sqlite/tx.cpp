@@ -777,7 +777,6 @@ void tx::set_message_status(std::int64_t id, core::message_status st, std::strin
   bind_opt_text(ev, 4, raw_code);
   ev.bind(5, now());
   ev.exec();
-  count_reach(id, st);
 }
 
 }  // namespace paygham::store::sqlite

@@ -71,7 +71,8 @@ class tx final : public store::tx {
 
  private:
   SQLite::Statement& stmt(const char* sql);
-  // A message reached `st`: its number's failures in a row start again, or grow (R-S13).
+  // A delivery report moved a message to `st`: its number's failures in a row start again, or
+  // grow (R-S13).
   void count_reach(std::int64_t message_id, core::message_status st);
   // Steps `update` (an UPDATE … RETURNING id, bound by the caller) and records `status` from
   // `source` in the history of every message it moved, so the condition is written once.
