@@ -136,6 +136,15 @@ TEST_CASE("reports: three failures in a row hold a number back until the person 
   const auto held_back = [&] {
     return test::value(fx.so, "SELECT unreachable FROM contacts WHERE id = " + std::to_string(who.id)) == "1";
   };
+  // Sends the aggregator refused or that were given up on say nothing about the number.
+  for (int i = 0; i < 3; ++i) {
+    test::in_tx(fx.w, [&](store::tx& t) {
+      const auto m = t.queue_message({"tw", who.id, 0, who.phone, "visit tomorrow", core::priority::reply});
+      t.claim_due("tw", 10);
+      t.set_message_status(m, core::message_status::failed, "send", "503", {}, "gave up after 8 attempts");
+    });
+  }
+  CHECK_FALSE(held_back());
   send_and_report(core::message_status::failed);
   send_and_report(core::message_status::failed);
   send_and_report(core::message_status::delivered);  // it works: the count starts again
