@@ -28,6 +28,7 @@ struct request {
   std::int64_t run_id = 0;
   std::string channel_id;
   std::string flow_id;
+  std::string time_zone;  // the person's (their number's country's, else the deployment's)
 };
 
 using handler = flow::action_result (*)(store::tx&, const request&);
@@ -53,5 +54,6 @@ class registry {
 
 // The built-ins, one file each.
 flow::action_result inbox_save(store::tx& t, const request& r);
+flow::action_result reminders_daily(store::tx& t, const request& r);
 
 }  // namespace paygham::actions

@@ -6,6 +6,9 @@ const registry& registry::builtin() {
   static const registry r = [] {
     registry b;
     b.add({"inbox.save", inbox_save, "puts args.text in the human inbox; outcome ok"});
+    b.add({"reminders.daily", reminders_daily,
+           "sends args.template to the person every day at args.time (08:30, their clock) in args.programme; "
+           "outcome ok (sets series), error"});
     return b;
   }();
   return r;

@@ -1,7 +1,9 @@
 // The clock: due jobs by kind (a registry of typed payloads), dropped sessions let go.
 #include "gateway/runner/internal.hpp"
 
+#include "gateway/actions/reminders.hpp"
 #include "gateway/core/log.hpp"
+#include "gateway/schedule/calendar.hpp"
 #include "gateway/store/tx.hpp"
 
 namespace paygham::runner {
@@ -52,11 +54,37 @@ std::string runner::apply_drop(store::tx& tx, const content& c, const store::job
   return {};
 }
 
+std::string runner::apply_series_due(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const {
+  const auto p = actions::series_due::parse(j.payload);
+  if (!p) return "payload is not {series, at}";
+  const auto s = tx.find_series(p->series);
+  if (!s || !s->active) return {};  // ended: nothing more goes
+  const auto who = tx.find_contact(s->contact_id);
+  if (!who || tx.stopped(who->id, s->programme)) {
+    // A stop of the programme (or of everything) ends the series, not only this occurrence.
+    tx.end_series(s->id);
+    return {};
+  }
+  const std::string body = say(c, s->template_key, *who);
+  if (body.empty()) return "no text '" + s->template_key + "' in any language";
+  store::new_message m{s->channel_id, who->id, 0, who->phone, body, core::priority::reminder};
+  m.programme = s->programme;
+  m.not_before = schedule::after_quiet_hours(p->at, s->time_zone, settings_.quiet_from, settings_.quiet_to);
+  tx.queue_message(m);
+  ++done.reminders;
+  // The next day at the same time on the person's clock (daylight saving included).
+  const auto next = schedule::next_daily(p->at, {s->at_minute / 60, s->at_minute % 60}, s->time_zone);
+  if (!next) return "time zone '" + s->time_zone + "' is unknown";
+  tx.add_job(actions::series_due::kind, *next, actions::series_due{s->id, *next}.json());
+  return {};
+}
+
 tick_outcome runner::tick(store::tx& tx) const {
   using handler = std::string (runner::*)(store::tx&, const content&, const store::job&, tick_outcome&) const;
   static const std::map<std::string_view, handler> handlers = {
       {timeout_job::kind, &runner::apply_timeout},
       {drop_job::kind, &runner::apply_drop},
+      {actions::series_due::kind, &runner::apply_series_due},
   };
   const auto c = current();
   tick_outcome done;

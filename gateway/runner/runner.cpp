@@ -102,7 +102,8 @@ void runner::settle(store::tx& tx, step& s) const {
     }
     flow::action_result result{"error", {}};
     if (const actions::action* a = actions_->find(call.name)) {
-      const actions::request req{call.args, s.who.id, s.who.phone, s.r.id, s.r.channel_id, s.f->id};
+      const actions::request req{call.args, s.who.id, s.who.phone, s.r.id, s.r.channel_id, s.f->id,
+                                 time_zone(s.who.phone)};
       const std::string failed = tx.attempt([&] { result = a->run(tx, req); });
       if (!failed.empty()) {
         result = {"error", {}};

@@ -82,6 +82,7 @@ struct tick_outcome {
   std::size_t timeouts = 0;   // SMS questions whose wait ended
   std::size_t continued = 0;  // dropped USSD sessions continued by SMS
   std::size_t expired = 0;    // dropped USSD sessions past the resume window
+  std::size_t reminders = 0;  // occurrences of a series queued
 };
 
 
@@ -146,6 +147,7 @@ class runner {
   std::optional<step> job_step(store::tx& tx, const content& c, std::int64_t run_id) const;
   std::string apply_timeout(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_drop(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
+  std::string apply_series_due(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // Performs the actions the run waits for, feeding each outcome back to the engine.
   void settle(store::tx& tx, step& s) const;
   // Writes the run, its contact fields, its timeout job and (over SMS) its messages.

@@ -137,6 +137,8 @@ class contacts_part {
   // The programme of the newest message to the contact on `channel_id` ("" for none): what
   // a STOP on that sender line means.
   virtual std::string last_programme(std::int64_t contact_id, std::string_view channel_id) = 0;
+  // True when the contact stopped everything, or `programme` (R-S5).
+  virtual bool stopped(std::int64_t contact_id, std::string_view programme) = 0;
   // The person wrote in: their number works, whatever failed before (R-S13).
   virtual void set_reachable(std::int64_t contact_id) = 0;
   // Records an inbound event once. Returns false when (channel_id, external_id) was seen
@@ -235,6 +237,26 @@ class inbox_part {
   virtual void add_inbox(const inbox_item& item) = 0;
 };
 
+// A message repeated to one person at a local time of day (a daily medication reminder, R-H).
+struct series {
+  std::int64_t id = 0;
+  std::int64_t contact_id = 0;
+  std::string channel_id;    // sent on
+  std::string programme;     // what a stop of it ends
+  std::string template_key;  // the text, in the person's language when it goes
+  int at_minute = 0;         // local time of day, minutes after midnight
+  std::string time_zone;     // the person's
+  bool active = true;        // false: ended, nothing more goes
+};
+
+class series_part {
+ public:
+  virtual ~series_part() = default;
+  virtual std::int64_t add_series(const series& s) = 0;  // returns its id
+  virtual std::optional<series> find_series(std::int64_t id) = 0;
+  virtual void end_series(std::int64_t id) = 0;
+};
+
 // The gateway's nodes (one with SQLite).
 class nodes_part {
  public:
@@ -253,7 +275,7 @@ class nodes_part {
 };
 
 class tx : public contacts_part, public runs_part, public jobs_part, public messages_part,
-           public reports_part, public inbox_part, public nodes_part {
+           public reports_part, public inbox_part, public series_part, public nodes_part {
  public:
   core::unix_ms now() const { return now_; }
 

@@ -389,3 +389,49 @@ TEST_CASE("runner: 11 after a programme's message stops that programme only, STO
   CHECK(test::value(so, "SELECT opted_out FROM contacts") == "0");
   CHECK(test::value(so, "SELECT COUNT(*) FROM contact_optouts") == "0");
 }
+
+TEST_CASE("runner: a daily reminder comes at the chosen time on the person's clock until they stop it",
+          "[runner]") {
+  test::temp_dir dir;
+  store::options so = test::fresh_store(test::engine_under_test(), dir);
+  core::unix_ms now = 1'795'982'400'000;  // 2026-11-29 20:00 UTC: 00:30 on the 30th in Kabul
+  so.clock = [&] { return now; };
+  const auto writer = store::open_writer(so);
+  auto c = std::make_shared<runner::content>();
+  std::vector<std::string> problems;
+  c->flows = flow::flow_set::load_dir(test::fixture_path("flows/reminders"), problems);
+  REQUIRE(problems.empty());
+  for (const auto& [key, text] :
+       {std::pair{"pills.when", "When?"}, {"pills.morning", "Morning"}, {"pills.evening", "Evening"},
+        {"pills.reminder", "Time for your medicine."}, {"pills.done", "You will get a reminder every day."},
+        {"pills.sorry", "Sorry."}, {"common.back", "Back"}}) {
+    c->texts.add("en", key, text);
+  }
+  runner::runner run(c, {});
+  const core::ussd_request dial{"at", "s1", "+93700000001", "*5#", "1", ""};  // morning: 08:00
+  CHECK(test::in_tx(*writer, [&](store::tx& t) { return run.apply_ussd(t, dial); }).text ==
+        "You will get a reminder every day.");
+  CHECK(test::rows(so, "SELECT programme, template, at_minute, time_zone, active FROM series") ==
+        std::vector<std::vector<std::string>>{{"health_reminders", "pills.reminder", "480", "Asia/Kabul", "1"}});
+  const core::unix_ms morning = 1'796'009'400'000;  // 2026-11-30 08:00 Kabul = 03:30 UTC
+  CHECK(test::value(so, "SELECT due_at FROM jobs WHERE status = 'pending'") == std::to_string(morning));
+
+  // Nothing before its time; at it, the text, and tomorrow's is set.
+  const auto tick = [&] { return test::in_tx(*writer, [&](store::tx& t) { return run.tick(t); }); };
+  CHECK(tick().reminders == 0);
+  now = morning;
+  CHECK(tick().reminders == 1);
+  CHECK(test::rows(so, "SELECT body, programme, status FROM outbound_messages") ==
+        std::vector<std::vector<std::string>>{{"Time for your medicine.", "health_reminders", "queued"}});
+  CHECK(test::value(so, "SELECT due_at FROM jobs WHERE status = 'pending'") ==
+        std::to_string(morning + 24 * 3'600'000));
+
+  // A stop of the programme ends the series: nothing more is queued or scheduled.
+  const auto who = test::in_tx(*writer, [](store::tx& t) { return t.upsert_contact("+93700000001"); });
+  test::in_tx(*writer, [&](store::tx& t) { t.set_programme_opt_out(who.id, "health_reminders", true); });
+  now = morning + 24 * 3'600'000;
+  CHECK(tick().reminders == 0);
+  CHECK(test::value(so, "SELECT active FROM series") == "0");
+  CHECK(test::value(so, "SELECT COUNT(*) FROM jobs WHERE status = 'pending'") == "0");
+  CHECK(test::value(so, "SELECT COUNT(*) FROM outbound_messages") == "1");
+}

@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 4> migrations = {
+constexpr std::array<const char*, 5> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -172,6 +172,21 @@ CREATE TABLE contact_optouts (
   programme   text NOT NULL,
   at          bigint NOT NULL,
   PRIMARY KEY (contact_id, programme)
+);
+)sql",
+    // 5: repeated messages (SQLite's 10).
+    R"sql(
+CREATE TABLE series (
+  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  contact_id   bigint NOT NULL REFERENCES contacts(id),
+  channel_id   text NOT NULL,
+  programme    text NOT NULL,
+  template     text NOT NULL,
+  at_minute    integer NOT NULL,
+  time_zone    text NOT NULL,
+  active       integer NOT NULL DEFAULT 1,
+  created_at   bigint NOT NULL,
+  updated_at   bigint NOT NULL
 );
 )sql",
 };

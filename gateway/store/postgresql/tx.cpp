@@ -490,6 +490,36 @@ std::string tx::last_programme(std::int64_t contact_id, std::string_view channel
   return r.empty() ? std::string() : r.text(0, 0);
 }
 
+bool tx::stopped(std::int64_t contact_id, std::string_view programme) {
+  const auto r = c_.query(
+      "SELECT (opted_out <> 0 OR EXISTS (SELECT 1 FROM contact_optouts WHERE contact_id = c.id AND programme = $2))::integer"
+      " FROM contacts c WHERE id = $1",
+      {contact_id, programme});
+  return !r.empty() && r.integer(0, 0) != 0;
+}
+
+std::int64_t tx::add_series(const series& s) {
+  require_disk();
+  return c_.query(
+              "INSERT INTO series (contact_id, channel_id, programme, template, at_minute, time_zone, active, created_at,"
+              " updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) RETURNING id",
+              {s.contact_id, s.channel_id, s.programme, s.template_key, s.at_minute, s.time_zone, now()})
+      .int64(0, 0);
+}
+
+std::optional<series> tx::find_series(std::int64_t id) {
+  const auto r = c_.query(
+      "SELECT contact_id, channel_id, programme, template, at_minute, time_zone, active FROM series WHERE id = $1",
+      {id});
+  if (r.empty()) return std::nullopt;
+  return series{id, r.int64(0, 0), r.text(0, 1), r.text(0, 2), r.text(0, 3), r.integer(0, 4), r.text(0, 5),
+                r.integer(0, 6) != 0};
+}
+
+void tx::end_series(std::int64_t id) {
+  c_.query("UPDATE series SET active = 0, updated_at = $1 WHERE id = $2", {now(), id});
+}
+
 void tx::set_reachable(std::int64_t contact_id) {
   c_.query("UPDATE contacts SET unreachable = 0, failures_in_row = 0, updated_at = $1 WHERE id = $2",
            {now(), contact_id});

@@ -43,6 +43,10 @@ class tx final : public store::tx {
   void park_job(std::int64_t job_id, std::string_view why) override;
 
   void add_inbox(const inbox_item& item) override;
+  std::int64_t add_series(const series& s) override;
+  std::optional<series> find_series(std::int64_t id) override;
+  void end_series(std::int64_t id) override;
+  bool stopped(std::int64_t contact_id, std::string_view programme) override;
 
   std::int64_t queue_message(const new_message& m) override;
   std::vector<claimed_message> claim_due(std::string_view channel_id, std::size_t limit) override;

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 9> migrations = {
+constexpr std::array<const char*, 10> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -231,6 +231,21 @@ CREATE TABLE contact_optouts (
   programme   TEXT NOT NULL,
   at          INTEGER NOT NULL,
   PRIMARY KEY (contact_id, programme)
+);
+)sql",
+    // 10: messages repeated to a person at a local time of day (health reminders).
+    R"sql(
+CREATE TABLE series (
+  id           INTEGER PRIMARY KEY,
+  contact_id   INTEGER NOT NULL REFERENCES contacts(id),
+  channel_id   TEXT NOT NULL,
+  programme    TEXT NOT NULL,
+  template     TEXT NOT NULL,                -- a text key, rendered in the person's language
+  at_minute    INTEGER NOT NULL,             -- local time of day, minutes after midnight
+  time_zone    TEXT NOT NULL,
+  active       INTEGER NOT NULL DEFAULT 1,
+  created_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL
 );
 )sql",
 };

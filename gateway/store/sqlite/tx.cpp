@@ -184,6 +184,52 @@ std::string tx::last_programme(std::int64_t contact_id, std::string_view channel
   return out;
 }
 
+bool tx::stopped(std::int64_t contact_id, std::string_view programme) {
+  auto& q = stmt(
+      "SELECT opted_out OR EXISTS (SELECT 1 FROM contact_optouts WHERE contact_id = c.id AND programme = ?)"
+      " FROM contacts c WHERE id = ?");
+  bind_text(q, 1, programme);
+  q.bind(2, contact_id);
+  const bool out = q.executeStep() && q.getColumn(0).getInt() != 0;
+  q.reset();
+  return out;
+}
+
+std::int64_t tx::add_series(const series& s) {
+  require_disk();
+  auto& i = stmt(
+      "INSERT INTO series (contact_id, channel_id, programme, template, at_minute, time_zone, active, created_at,"
+      " updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)");
+  i.bind(1, s.contact_id);
+  bind_text(i, 2, s.channel_id);
+  bind_text(i, 3, s.programme);
+  bind_text(i, 4, s.template_key);
+  i.bind(5, s.at_minute);
+  bind_text(i, 6, s.time_zone);
+  i.bind(7, now());
+  i.bind(8, now());
+  i.exec();
+  return db_.getLastInsertRowid();
+}
+
+std::optional<series> tx::find_series(std::int64_t id) {
+  auto& q = stmt(
+      "SELECT contact_id, channel_id, programme, template, at_minute, time_zone, active FROM series WHERE id = ?");
+  q.bind(1, id);
+  if (!q.executeStep()) return std::nullopt;
+  series s{id, q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+           q.getColumn(3).getString(), q.getColumn(4).getInt(), q.getColumn(5).getString(), q.getColumn(6).getInt() != 0};
+  q.reset();
+  return s;
+}
+
+void tx::end_series(std::int64_t id) {
+  auto& u = stmt("UPDATE series SET active = 0, updated_at = ? WHERE id = ?");
+  u.bind(1, now());
+  u.bind(2, id);
+  u.exec();
+}
+
 void tx::set_reachable(std::int64_t contact_id) {
   auto& s = stmt("UPDATE contacts SET unreachable = 0, failures_in_row = 0, updated_at = ? WHERE id = ?");
   s.bind(1, now());

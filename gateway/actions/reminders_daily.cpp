@@ -1,0 +1,44 @@
+// reminders.daily: the person in the flow gets a text every day at a local time (a medication
+// reminder, R-H). args: time ("08:30", usually an answer), template (a text key, sent in the
+// person's language), programme (what a stop of it ends). Outcomes: ok, error (a time or text
+// that cannot be used).
+#include "gateway/actions/action.hpp"
+#include "gateway/actions/reminders.hpp"
+#include "gateway/schedule/calendar.hpp"
+#include "gateway/store/tx.hpp"
+
+namespace paygham::actions {
+
+std::optional<int> minute_of_day(std::string_view hh_mm) {
+  if (hh_mm.size() != 5 || hh_mm[2] != ':') return std::nullopt;
+  const auto digit = [&](std::size_t i) { return hh_mm[i] >= '0' && hh_mm[i] <= '9' ? hh_mm[i] - '0' : -1; };
+  const int h1 = digit(0), h2 = digit(1), m1 = digit(3), m2 = digit(4);
+  if (h1 < 0 || h2 < 0 || m1 < 0 || m2 < 0) return std::nullopt;
+  const int hour = h1 * 10 + h2, minute = m1 * 10 + m2;
+  if (hour > 23 || minute > 59) return std::nullopt;
+  return hour * 60 + minute;
+}
+
+flow::action_result reminders_daily(store::tx& t, const request& r) {
+  const auto arg = [&](const char* name) {
+    const auto it = r.args.find(name);
+    return it == r.args.end() ? std::string() : it->second;
+  };
+  const auto minute = minute_of_day(arg("time"));
+  const std::string text = arg("template"), programme = arg("programme");
+  if (!minute || text.empty() || programme.empty()) return {"error", {}};
+  const auto first = schedule::next_daily(t.now(), {*minute / 60, *minute % 60}, r.time_zone);
+  if (!first) return {"error", {}};
+  store::series s;
+  s.contact_id = r.contact_id;
+  s.channel_id = r.channel_id;
+  s.programme = programme;
+  s.template_key = text;
+  s.at_minute = *minute;
+  s.time_zone = r.time_zone;
+  const std::int64_t id = t.add_series(s);
+  t.add_job(series_due::kind, *first, series_due{id, *first}.json());
+  return {"ok", {{"series", std::to_string(id)}}};
+}
+
+}  // namespace paygham::actions
