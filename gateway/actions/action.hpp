@@ -55,5 +55,6 @@ class registry {
 // The built-ins, one file each.
 flow::action_result inbox_save(store::tx& t, const request& r);
 flow::action_result reminders_daily(store::tx& t, const request& r);
+flow::action_result reminders_antenatal(store::tx& t, const request& r);
 
 }  // namespace paygham::actions

@@ -9,6 +9,9 @@ const registry& registry::builtin() {
     b.add({"reminders.daily", reminders_daily,
            "sends args.template to the person every day at args.time (08:30, their clock) in args.programme; "
            "outcome ok (sets series), error"});
+    b.add({"reminders.antenatal", reminders_antenatal,
+           "sends args.template at args.time on each WHO antenatal contact day still ahead, counted from "
+           "args.lmp (2026-06-01); outcome ok (sets series), over (all are past), error"});
     return b;
   }();
   return r;

@@ -1,5 +1,5 @@
 // Health reminders that repeat: the job that sends each one, shared by the action that starts a
-// series (reminders_daily.cpp) and the runner that applies the job when it falls due.
+// series (reminders.cpp) and the runner that applies the job when it falls due.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -13,19 +13,21 @@
 
 namespace paygham::actions {
 
-// A series' occurrence due at `at`: the runner sends it and sets the next.
+// A series' occurrence due at `at`: the runner sends it and sets the next. `step`: which of an
+// anchored series' days it is (0 for a daily one).
 struct series_due {
   static constexpr std::string_view kind = "series.due";
   std::int64_t series = 0;
   core::unix_ms at = 0;
-  std::string json() const { return nlohmann::json{{"series", series}, {"at", at}}.dump(); }
+  int step = 0;
+  std::string json() const { return nlohmann::json{{"series", series}, {"at", at}, {"step", step}}.dump(); }
   static std::optional<series_due> parse(const std::string& payload) {
     const auto j = nlohmann::json::parse(payload, nullptr, false);
     if (!j.is_object() || !j.contains("series") || !j["series"].is_number_integer() || !j.contains("at") ||
-        !j["at"].is_number_integer()) {
+        !j["at"].is_number_integer() || (j.contains("step") && !j["step"].is_number_integer())) {
       return std::nullopt;
     }
-    return series_due{j["series"].get<std::int64_t>(), j["at"].get<core::unix_ms>()};
+    return series_due{j["series"].get<std::int64_t>(), j["at"].get<core::unix_ms>(), j.value("step", 0)};
   }
 };
 

@@ -72,8 +72,22 @@ std::string runner::apply_series_due(store::tx& tx, const content& c, const stor
   m.not_before = schedule::after_quiet_hours(p->at, s->time_zone, settings_.quiet_from, settings_.quiet_to);
   tx.queue_message(m);
   ++done.reminders;
+  const schedule::local_time at{s->at_minute / 60, s->at_minute % 60};
+  if (s->anchor_day) {
+    // The next of its days, or the end of the series after the last.
+    const auto following = static_cast<std::size_t>(p->step) + 1;
+    if (following >= s->offsets.size()) {
+      tx.end_series(s->id);
+      return {};
+    }
+    const auto next = schedule::at_local(*s->anchor_day + s->offsets[following], at, s->time_zone);
+    if (!next) return "time zone '" + s->time_zone + "' is unknown";
+    tx.add_job(actions::series_due::kind, *next,
+               actions::series_due{s->id, *next, static_cast<int>(following)}.json());
+    return {};
+  }
   // The next day at the same time on the person's clock (daylight saving included).
-  const auto next = schedule::next_daily(p->at, {s->at_minute / 60, s->at_minute % 60}, s->time_zone);
+  const auto next = schedule::next_daily(p->at, at, s->time_zone);
   if (!next) return "time zone '" + s->time_zone + "' is unknown";
   tx.add_job(actions::series_due::kind, *next, actions::series_due{s->id, *next}.json());
   return {};

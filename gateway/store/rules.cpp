@@ -76,6 +76,19 @@ bool send_reply_applies(core::message_status current) {
          current == core::message_status::retrying;
 }
 
+std::string offsets_to_string(const std::vector<int>& days) { return nlohmann::json(days).dump(); }
+
+std::vector<int> parse_offsets(const std::string& json) {
+  const auto j = nlohmann::json::parse(json, nullptr, false);
+  std::vector<int> out;
+  if (!j.is_array()) return out;
+  for (const auto& v : j) {
+    if (!v.is_number_integer()) return {};
+    out.push_back(v.get<int>());
+  }
+  return out;
+}
+
 std::string held_back_reason(bool opted_out, bool unreachable, std::string_view programme_stopped) {
   if (opted_out) return "opted out";
   if (!programme_stopped.empty()) return "opted out of " + std::string(programme_stopped);

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gateway/core/event.hpp"
 
@@ -45,6 +46,11 @@ inline constexpr int failures_before_unreachable = 3;
 // nothing (on its way).
 enum class reach_signal { none, delivered, failed };
 reach_signal reach_signal_of(core::message_status st);
+
+// A series' days after its anchor as stored (a JSON list of integers), and back; anything
+// else reads as none.
+std::string offsets_to_string(const std::vector<int>& days);
+std::vector<int> parse_offsets(const std::string& json);
 
 // Why a message for a contact is recorded as cancelled instead of queued, as its error says
 // it; empty when it may go.

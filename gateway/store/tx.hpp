@@ -247,6 +247,10 @@ struct series {
   int at_minute = 0;         // local time of day, minutes after midnight
   std::string time_zone;     // the person's
   bool active = true;        // false: ended, nothing more goes
+  // Anchored (antenatal care): the days after `anchor_day` (days since 1970-01-01, a last
+  // menstrual period) it goes on, in order. None: every day.
+  std::optional<long long> anchor_day = {};
+  std::vector<int> offsets = {};
 };
 
 class series_part {

@@ -435,3 +435,40 @@ TEST_CASE("runner: a daily reminder comes at the chosen time on the person's clo
   CHECK(test::value(so, "SELECT COUNT(*) FROM jobs WHERE status = 'pending'") == "0");
   CHECK(test::value(so, "SELECT COUNT(*) FROM outbound_messages") == "1");
 }
+
+TEST_CASE("runner: the antenatal contacts still ahead are announced on their days, and the series then ends",
+          "[runner]") {
+  test::temp_dir dir;
+  store::options so = test::fresh_store(test::engine_under_test(), dir);
+  core::unix_ms now = 1'795'982'400'000;  // 2026-11-29 20:00 UTC: 00:30 on the 30th in Kabul
+  so.clock = [&] { return now; };
+  const auto writer = store::open_writer(so);
+  auto c = std::make_shared<runner::content>();
+  std::vector<std::string> problems;
+  c->flows = flow::flow_set::load_dir(test::fixture_path("flows/reminders"), problems);
+  REQUIRE(problems.empty());
+  for (const auto& [key, text] :
+       {std::pair{"anc.lmp", "First day of your last period?"}, {"anc.visit", "Your clinic visit is due this week."},
+        {"anc.done", "You will get a message before each visit."}, {"anc.over", "No visits left to remind."},
+        {"anc.sorry", "Sorry."}, {"common.back", "Back"}}) {
+    c->texts.add("en", key, text);
+  }
+  runner::runner run(c, {});
+  // 1 June 2026 (۱۱ خرداد ۱۴۰۵): weeks 12 and 20 are past; 26, 30, 34, 36, 38 and 40 are ahead.
+  const core::ussd_request dial{"at", "s1", "+93700000001", "*6#", "۱۴۰۵/۳/۱۱", ""};
+  CHECK(test::in_tx(*writer, [&](store::tx& t) { return run.apply_ussd(t, dial); }).text ==
+        "You will get a message before each visit.");
+  const std::vector<core::unix_ms> expected{1'796'016'600'000, 1'798'435'800'000, 1'800'855'000'000,
+                                            1'802'064'600'000, 1'803'274'200'000, 1'804'483'800'000};
+  std::vector<core::unix_ms> sent_at;
+  for (int i = 0; i < 8; ++i) {
+    const auto due = test::value(so, "SELECT COALESCE(MIN(due_at), 0) FROM jobs WHERE status = 'pending'");
+    if (due == "0") break;
+    now = std::stoll(due);
+    const auto done = test::in_tx(*writer, [&](store::tx& t) { return run.tick(t); });
+    if (done.reminders == 1) sent_at.push_back(now);
+  }
+  CHECK(sent_at == expected);  // 10:00 in Kabul on each contact day
+  CHECK(test::value(so, "SELECT COUNT(*) FROM outbound_messages WHERE programme = 'antenatal'") == "6");
+  CHECK(test::value(so, "SELECT active FROM series") == "0");
+}

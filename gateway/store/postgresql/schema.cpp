@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 5> migrations = {
+constexpr std::array<const char*, 6> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -188,6 +188,10 @@ CREATE TABLE series (
   created_at   bigint NOT NULL,
   updated_at   bigint NOT NULL
 );
+)sql",
+    // 6: anchored series (SQLite's 11).
+    R"sql(
+ALTER TABLE series ADD COLUMN anchor_day bigint, ADD COLUMN offsets text;
 )sql",
 };
 

@@ -502,18 +502,26 @@ std::int64_t tx::add_series(const series& s) {
   require_disk();
   return c_.query(
               "INSERT INTO series (contact_id, channel_id, programme, template, at_minute, time_zone, active, created_at,"
-              " updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) RETURNING id",
-              {s.contact_id, s.channel_id, s.programme, s.template_key, s.at_minute, s.time_zone, now()})
+              " updated_at, anchor_day, offsets) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8, $9) RETURNING id",
+              {s.contact_id, s.channel_id, s.programme, s.template_key, s.at_minute, s.time_zone, now(),
+               s.anchor_day ? param(static_cast<std::int64_t>(*s.anchor_day)) : param(nullptr),
+               s.anchor_day ? param(offsets_to_string(s.offsets)) : param(nullptr)})
       .int64(0, 0);
 }
 
 std::optional<series> tx::find_series(std::int64_t id) {
   const auto r = c_.query(
-      "SELECT contact_id, channel_id, programme, template, at_minute, time_zone, active FROM series WHERE id = $1",
+      "SELECT contact_id, channel_id, programme, template, at_minute, time_zone, active, anchor_day, offsets"
+      " FROM series WHERE id = $1",
       {id});
   if (r.empty()) return std::nullopt;
-  return series{id, r.int64(0, 0), r.text(0, 1), r.text(0, 2), r.text(0, 3), r.integer(0, 4), r.text(0, 5),
-                r.integer(0, 6) != 0};
+  series s{id, r.int64(0, 0), r.text(0, 1), r.text(0, 2), r.text(0, 3), r.integer(0, 4), r.text(0, 5),
+           r.integer(0, 6) != 0};
+  if (!r.is_null(0, 7)) {
+    s.anchor_day = r.int64(0, 7);
+    s.offsets = parse_offsets(r.text(0, 8));
+  }
+  return s;
 }
 
 void tx::end_series(std::int64_t id) {

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 10> migrations = {
+constexpr std::array<const char*, 11> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -247,6 +247,11 @@ CREATE TABLE series (
   created_at   INTEGER NOT NULL,
   updated_at   INTEGER NOT NULL
 );
+)sql",
+    // 11: series anchored to a day (antenatal care: days after the last menstrual period).
+    R"sql(
+ALTER TABLE series ADD COLUMN anchor_day INTEGER;  -- days since 1970-01-01; NULL: every day
+ALTER TABLE series ADD COLUMN offsets TEXT;        -- JSON list of days after the anchor
 )sql",
 };
 

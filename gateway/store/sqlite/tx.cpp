@@ -199,7 +199,7 @@ std::int64_t tx::add_series(const series& s) {
   require_disk();
   auto& i = stmt(
       "INSERT INTO series (contact_id, channel_id, programme, template, at_minute, time_zone, active, created_at,"
-      " updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)");
+      " updated_at, anchor_day, offsets) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)");
   i.bind(1, s.contact_id);
   bind_text(i, 2, s.channel_id);
   bind_text(i, 3, s.programme);
@@ -208,17 +208,29 @@ std::int64_t tx::add_series(const series& s) {
   bind_text(i, 6, s.time_zone);
   i.bind(7, now());
   i.bind(8, now());
+  if (s.anchor_day) {
+    i.bind(9, static_cast<std::int64_t>(*s.anchor_day));
+    bind_text(i, 10, offsets_to_string(s.offsets));
+  } else {
+    i.bind(9);
+    i.bind(10);
+  }
   i.exec();
   return db_.getLastInsertRowid();
 }
 
 std::optional<series> tx::find_series(std::int64_t id) {
   auto& q = stmt(
-      "SELECT contact_id, channel_id, programme, template, at_minute, time_zone, active FROM series WHERE id = ?");
+      "SELECT contact_id, channel_id, programme, template, at_minute, time_zone, active, anchor_day,"
+      " COALESCE(offsets, '') FROM series WHERE id = ?");
   q.bind(1, id);
   if (!q.executeStep()) return std::nullopt;
   series s{id, q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getString(),
            q.getColumn(3).getString(), q.getColumn(4).getInt(), q.getColumn(5).getString(), q.getColumn(6).getInt() != 0};
+  if (!q.getColumn(7).isNull()) {
+    s.anchor_day = q.getColumn(7).getInt64();
+    s.offsets = parse_offsets(q.getColumn(8).getString());
+  }
   q.reset();
   return s;
 }

@@ -1,3 +1,5 @@
+// Health reminders a flow starts for the person in it.
+//
 // reminders.daily: the person in the flow gets a text every day at a local time (a medication
 // reminder, R-H). args: time ("08:30", usually an answer), template (a text key, sent in the
 // person's language), programme (what a stop of it ends). Outcomes: ok, error (a time or text
@@ -6,6 +8,7 @@
 #include "gateway/actions/reminders.hpp"
 #include "gateway/schedule/calendar.hpp"
 #include "gateway/store/tx.hpp"
+#include "gateway/text/readers.hpp"
 
 namespace paygham::actions {
 
@@ -38,6 +41,41 @@ flow::action_result reminders_daily(store::tx& t, const request& r) {
   s.time_zone = r.time_zone;
   const std::int64_t id = t.add_series(s);
   t.add_job(series_due::kind, *first, series_due{id, *first}.json());
+  return {"ok", {{"series", std::to_string(id)}}};
+}
+
+// reminders.antenatal: the WHO antenatal contacts (weeks 12, 20, 26, 30, 34, 36, 38, 40 after
+// the last menstrual period), each at a local time; only the ones still ahead. args: lmp
+// ("2026-06-01", a date question's answer), time, template, programme. Outcomes: ok, over (every
+// contact day is past), error.
+flow::action_result reminders_antenatal(store::tx& t, const request& r) {
+  const auto arg = [&](const char* name) {
+    const auto it = r.args.find(name);
+    return it == r.args.end() ? std::string() : it->second;
+  };
+  const auto minute = minute_of_day(arg("time"));
+  const auto lmp = text::read_date(arg("lmp"));
+  const std::string text = arg("template"), programme = arg("programme");
+  if (!minute || !lmp || text.empty() || programme.empty()) return {"error", {}};
+  const long long anchor = text::day_number(*lmp);
+  const std::vector<int> days = schedule::antenatal_contact_days();
+  const auto due = schedule::series(anchor, days, {*minute / 60, *minute % 60}, r.time_zone);
+  if (due.size() != days.size()) return {"error", {}};
+  // Days already past are never sent late.
+  std::size_t step = 0;
+  while (step < due.size() && due[step] <= t.now()) ++step;
+  if (step == due.size()) return {"over", {}};
+  store::series s;
+  s.contact_id = r.contact_id;
+  s.channel_id = r.channel_id;
+  s.programme = programme;
+  s.template_key = text;
+  s.at_minute = *minute;
+  s.time_zone = r.time_zone;
+  s.anchor_day = anchor;
+  s.offsets = days;
+  const std::int64_t id = t.add_series(s);
+  t.add_job(series_due::kind, due[step], series_due{id, due[step], static_cast<int>(step)}.json());
   return {"ok", {{"series", std::to_string(id)}}};
 }
 
