@@ -22,26 +22,43 @@ std::optional<int> minute_of_day(std::string_view hh_mm) {
   return hour * 60 + minute;
 }
 
-flow::action_result reminders_daily(store::tx& t, const request& r) {
-  const auto arg = [&](const char* name) {
-    const auto it = r.args.find(name);
-    return it == r.args.end() ? std::string() : it->second;
-  };
-  const auto minute = minute_of_day(arg("time"));
-  const std::string text = arg("template"), programme = arg("programme");
-  if (!minute || text.empty() || programme.empty()) return {"error", {}};
-  const auto first = schedule::next_daily(t.now(), {*minute / 60, *minute % 60}, r.time_zone);
-  if (!first) return {"error", {}};
+namespace {
+
+std::string arg(const request& r, const char* name) {
+  const auto it = r.args.find(name);
+  return it == r.args.end() ? std::string() : it->second;
+}
+
+// The series for the person in the flow from the arguments every reminder takes (time,
+// template, programme); nullopt when one of them cannot be used.
+std::optional<store::series> series_from(const request& r) {
+  const auto minute = minute_of_day(arg(r, "time"));
   store::series s;
   s.contact_id = r.contact_id;
   s.channel_id = r.channel_id;
-  s.programme = programme;
-  s.template_key = text;
-  s.at_minute = *minute;
+  s.programme = arg(r, "programme");
+  s.template_key = arg(r, "template");
   s.time_zone = r.time_zone;
+  if (!minute || s.programme.empty() || s.template_key.empty()) return std::nullopt;
+  s.at_minute = *minute;
+  return s;
+}
+
+// Stores the series and its first occurrence; the action's ok outcome names it.
+flow::action_result start(store::tx& t, const store::series& s, core::unix_ms first, int step) {
   const std::int64_t id = t.add_series(s);
-  t.add_job(series_due::kind, *first, series_due{id, *first}.json());
+  t.add_job(series_due::kind, first, series_due{id, first, step}.json());
   return {"ok", {{"series", std::to_string(id)}}};
+}
+
+}  // namespace
+
+flow::action_result reminders_daily(store::tx& t, const request& r) {
+  const auto s = series_from(r);
+  if (!s) return {"error", {}};
+  const auto first = schedule::next_daily(t.now(), {s->at_minute / 60, s->at_minute % 60}, r.time_zone);
+  if (!first) return {"error", {}};
+  return start(t, *s, *first, 0);
 }
 
 // reminders.antenatal: the WHO antenatal contacts (weeks 12, 20, 26, 30, 34, 36, 38, 40 after
@@ -49,34 +66,19 @@ flow::action_result reminders_daily(store::tx& t, const request& r) {
 // ("2026-06-01", a date question's answer), time, template, programme. Outcomes: ok, over (every
 // contact day is past), error.
 flow::action_result reminders_antenatal(store::tx& t, const request& r) {
-  const auto arg = [&](const char* name) {
-    const auto it = r.args.find(name);
-    return it == r.args.end() ? std::string() : it->second;
-  };
-  const auto minute = minute_of_day(arg("time"));
-  const auto lmp = text::read_date(arg("lmp"));
-  const std::string text = arg("template"), programme = arg("programme");
-  if (!minute || !lmp || text.empty() || programme.empty()) return {"error", {}};
-  const long long anchor = text::day_number(*lmp);
-  const std::vector<int> days = schedule::antenatal_contact_days();
-  const auto due = schedule::series(anchor, days, {*minute / 60, *minute % 60}, r.time_zone);
-  if (due.size() != days.size()) return {"error", {}};
+  auto s = series_from(r);
+  const auto lmp = text::read_date(arg(r, "lmp"));
+  if (!s || !lmp) return {"error", {}};
+  s->anchor_day = text::day_number(*lmp);
+  s->offsets = schedule::antenatal_contact_days();
+  const auto due =
+      schedule::series(*s->anchor_day, s->offsets, {s->at_minute / 60, s->at_minute % 60}, r.time_zone);
+  if (due.size() != s->offsets.size()) return {"error", {}};
   // Days already past are never sent late.
   std::size_t step = 0;
   while (step < due.size() && due[step] <= t.now()) ++step;
   if (step == due.size()) return {"over", {}};
-  store::series s;
-  s.contact_id = r.contact_id;
-  s.channel_id = r.channel_id;
-  s.programme = programme;
-  s.template_key = text;
-  s.at_minute = *minute;
-  s.time_zone = r.time_zone;
-  s.anchor_day = anchor;
-  s.offsets = days;
-  const std::int64_t id = t.add_series(s);
-  t.add_job(series_due::kind, due[step], series_due{id, due[step], static_cast<int>(step)}.json());
-  return {"ok", {{"series", std::to_string(id)}}};
+  return start(t, *s, due[step], static_cast<int>(step));
 }
 
 }  // namespace paygham::actions
