@@ -62,6 +62,36 @@ struct fixture {
   }
 };
 
+
+// A runner on the fixture flows in tests/fixtures/<flows>, with English texts the test gives,
+// over a fresh store whose clock the test moves (`now`).
+struct flow_fixture {
+  test::temp_dir dir;
+  core::unix_ms now = 1'795'982'400'000;  // 2026-11-29 20:00 UTC: 00:30 on the 30th in Kabul
+  store::options so = test::fresh_store(test::engine_under_test(), dir);
+  std::unique_ptr<store::writer> writer;
+  std::unique_ptr<runner::runner> run;
+
+  flow_fixture(const char* flows, std::initializer_list<std::pair<const char*, const char*>> texts,
+               std::function<void(runner::content&)> more = nullptr) {
+    so.clock = [this] { return now; };
+    writer = store::open_writer(so);
+    auto c = std::make_shared<runner::content>();
+    std::vector<std::string> problems;
+    c->flows = flow::flow_set::load_dir(test::fixture_path(flows), problems);
+    REQUIRE(problems.empty());
+    for (const auto& [key, text] : texts) c->texts.add("en", key, text);
+    if (more) more(*c);
+    run = std::make_unique<runner::runner>(c, runner::settings{});
+  }
+
+  core::ussd_reply dial(const std::string& session, const std::string& code, const std::string& text,
+                        const std::string& phone = "+93700000001") {
+    const core::ussd_request u{"at", session, phone, code, text, ""};
+    return test::in_tx(*writer, [&](store::tx& t) { return run->apply_ussd(t, u); });
+  }
+};
+
 }  // namespace
 
 TEST_CASE("runner: a USSD session walks the welcome flow to its END screen", "[runner]") {
@@ -298,25 +328,13 @@ TEST_CASE("runner: a run's state and a hop's screen read back as they were store
 }
 
 TEST_CASE("runner: a send step in a USSD flow queues an SMS to the person, in their language", "[runner]") {
-  test::temp_dir dir;
-  const store::options so = test::fresh_store(test::engine_under_test(), dir);
-  const auto writer = store::open_writer(so);
-  auto c = std::make_shared<runner::content>();
-  std::vector<std::string> problems;
-  c->flows = flow::flow_set::load_dir(test::fixture_path("flows/send"), problems);
-  REQUIRE(problems.empty());
-  for (const auto& [key, text] :
-       {std::pair{"visit.which", "Which clinic?"}, {"visit.golshahr", "Golshahr Helal House"},
-        {"visit.mashhad", "Mashhad clinic"}, {"visit.sure", "Book at {clinic|label}?"},
-        {"visit.sms", "Booked: {clinic|label}."}, {"visit.booked", "Booked. An SMS is on its way."},
-        {"visit.cancelled", "Not booked."}, {"common.yes", "Yes"}, {"common.no", "No"}, {"common.back", "Back"}}) {
-    c->texts.add("en", key, text);
-  }
-  runner::runner run(c, {});
-  const auto hop = [&](const std::string& text) {
-    const core::ussd_request u{"at", "s1", "+93700000001", "*2#", text, ""};
-    return test::in_tx(*writer, [&](store::tx& t) { return run.apply_ussd(t, u); });
-  };
+  flow_fixture fx("flows/send", {{"visit.which", "Which clinic?"}, {"visit.golshahr", "Golshahr Helal House"},
+                                  {"visit.mashhad", "Mashhad clinic"}, {"visit.sure", "Book at {clinic|label}?"},
+                                  {"visit.sms", "Booked: {clinic|label}."}, {"visit.booked", "Booked. An SMS is on its way."},
+                                  {"visit.cancelled", "Not booked."}, {"common.yes", "Yes"}, {"common.no", "No"},
+                                  {"common.back", "Back"}});
+  const auto& so = fx.so;
+  const auto hop = [&](const std::string& text) { return fx.dial("s1", "*2#", text); };
   CHECK(hop("").text == "Which clinic?\n1. Golshahr Helal House\n2. Mashhad clinic");
   CHECK(test::value(so, "SELECT COUNT(*) FROM outbound_messages") == "0");
   CHECK_THAT(hop("1").text, Catch::StartsWith("Book at Golshahr Helal House?"));
@@ -347,28 +365,18 @@ TEST_CASE("runner: a number held back after failed messages is reachable again o
 
 TEST_CASE("runner: 11 after a programme's message stops that programme only, STOP ALL everything (R-S5)",
           "[runner]") {
-  test::temp_dir dir;
-  const store::options so = test::fresh_store(test::engine_under_test(), dir);
-  const auto writer = store::open_writer(so);
-  auto c = std::make_shared<runner::content>();
-  std::vector<std::string> problems;
-  c->flows = flow::flow_set::load_dir(test::fixture_path("flows/send"), problems);  // programme: appointments
-  REQUIRE(problems.empty());
-  for (const auto& [key, text] :
-       {std::pair{"visit.which", "Which clinic?"}, {"visit.golshahr", "Golshahr"}, {"visit.mashhad", "Mashhad"},
-        {"visit.sure", "Book?"}, {"visit.sms", "Booked."}, {"visit.booked", "Booked."}, {"visit.cancelled", "No."},
-        {"common.yes", "Yes"}, {"common.no", "No"}, {"common.back", "Back"},
-        {"common.opted_out", "All stopped."}, {"common.opted_out_programme", "This service stopped."}}) {
-    c->texts.add("en", key, text);
-  }
-  c->keywords = text::keywords({"STOP", "11"}, {"START", "12"}, {"HELP"}, {}, {"STOP ALL"});
-  runner::runner run(c, {});
+  flow_fixture fx("flows/send",  // programme: appointments
+                  {{"visit.which", "Which clinic?"}, {"visit.golshahr", "Golshahr"}, {"visit.mashhad", "Mashhad"},
+                   {"visit.sure", "Book?"}, {"visit.sms", "Booked."}, {"visit.booked", "Booked."}, {"visit.cancelled", "No."},
+                   {"common.yes", "Yes"}, {"common.no", "No"}, {"common.back", "Back"},
+                   {"common.opted_out", "All stopped."}, {"common.opted_out_programme", "This service stopped."}},
+                  [](runner::content& c) { c.keywords = text::keywords({"STOP", "11"}, {"START", "12"}, {"HELP"}, {}, {"STOP ALL"}); });
+  const auto& so = fx.so;
   const std::string phone = "+93700000001";
-  const core::ussd_request booking{"at", "s1", phone, "*2#", "1*1*1", ""};
-  test::in_tx(*writer, [&](store::tx& t) { return run.apply_ussd(t, booking); });
+  fx.dial("s1", "*2#", "1*1*1");
   const auto sms = [&](const std::string& id, const std::string& text) {
     const core::inbound_sms m{"at", id, phone, "384", text, 0};
-    return test::in_tx(*writer, [&](store::tx& t) { return run.apply_sms(t, m); });
+    return test::in_tx(*fx.writer, [&](store::tx& t) { return fx.run->apply_sms(t, m); });
   };
   const auto newest = [&] { return test::value(so, "SELECT body FROM outbound_messages ORDER BY id DESC LIMIT 1"); };
 
@@ -377,7 +385,7 @@ TEST_CASE("runner: 11 after a programme's message stops that programme only, STO
   CHECK(test::value(so, "SELECT opted_out FROM contacts") == "0");
   CHECK(test::value(so, "SELECT programme FROM contact_optouts") == "appointments");
   // Another booking's confirmation is held back; nothing else is.
-  test::in_tx(*writer, [&](store::tx& t) { return run.apply_ussd(t, {"at", "s2", phone, "*2#", "1*1*1", ""}); });
+  fx.dial("s2", "*2#", "1*1*1");
   CHECK(test::value(so, "SELECT status || ' ' || error FROM outbound_messages WHERE body = 'Booked.' ORDER BY id DESC LIMIT 1") ==
         "cancelled opted out of appointments");
 
@@ -392,34 +400,21 @@ TEST_CASE("runner: 11 after a programme's message stops that programme only, STO
 
 TEST_CASE("runner: a daily reminder comes at the chosen time on the person's clock until they stop it",
           "[runner]") {
-  test::temp_dir dir;
-  store::options so = test::fresh_store(test::engine_under_test(), dir);
-  core::unix_ms now = 1'795'982'400'000;  // 2026-11-29 20:00 UTC: 00:30 on the 30th in Kabul
-  so.clock = [&] { return now; };
-  const auto writer = store::open_writer(so);
-  auto c = std::make_shared<runner::content>();
-  std::vector<std::string> problems;
-  c->flows = flow::flow_set::load_dir(test::fixture_path("flows/reminders"), problems);
-  REQUIRE(problems.empty());
-  for (const auto& [key, text] :
-       {std::pair{"pills.when", "When?"}, {"pills.morning", "Morning"}, {"pills.evening", "Evening"},
-        {"pills.reminder", "Time for your medicine."}, {"pills.done", "You will get a reminder every day."},
-        {"pills.sorry", "Sorry."}, {"common.back", "Back"}}) {
-    c->texts.add("en", key, text);
-  }
-  runner::runner run(c, {});
-  const core::ussd_request dial{"at", "s1", "+93700000001", "*5#", "1", ""};  // morning: 08:00
-  CHECK(test::in_tx(*writer, [&](store::tx& t) { return run.apply_ussd(t, dial); }).text ==
-        "You will get a reminder every day.");
+  flow_fixture fx("flows/reminders",
+                  {{"pills.when", "When?"}, {"pills.morning", "Morning"}, {"pills.evening", "Evening"},
+                   {"pills.reminder", "Time for your medicine."}, {"pills.done", "You will get a reminder every day."},
+                   {"pills.sorry", "Sorry."}, {"common.back", "Back"}});
+  const auto& so = fx.so;
+  CHECK(fx.dial("s1", "*5#", "1").text == "You will get a reminder every day.");  // morning: 08:00
   CHECK(test::rows(so, "SELECT programme, template, at_minute, time_zone, active FROM series") ==
         std::vector<std::vector<std::string>>{{"health_reminders", "pills.reminder", "480", "Asia/Kabul", "1"}});
   const core::unix_ms morning = 1'796'009'400'000;  // 2026-11-30 08:00 Kabul = 03:30 UTC
   CHECK(test::value(so, "SELECT due_at FROM jobs WHERE status = 'pending'") == std::to_string(morning));
 
   // Nothing before its time; at it, the text, and tomorrow's is set.
-  const auto tick = [&] { return test::in_tx(*writer, [&](store::tx& t) { return run.tick(t); }); };
+  const auto tick = [&] { return test::in_tx(*fx.writer, [&](store::tx& t) { return fx.run->tick(t); }); };
   CHECK(tick().reminders == 0);
-  now = morning;
+  fx.now = morning;
   CHECK(tick().reminders == 1);
   CHECK(test::rows(so, "SELECT body, programme, status FROM outbound_messages") ==
         std::vector<std::vector<std::string>>{{"Time for your medicine.", "health_reminders", "queued"}});
@@ -427,9 +422,9 @@ TEST_CASE("runner: a daily reminder comes at the chosen time on the person's clo
         std::to_string(morning + 24 * 3'600'000));
 
   // A stop of the programme ends the series: nothing more is queued or scheduled.
-  const auto who = test::in_tx(*writer, [](store::tx& t) { return t.upsert_contact("+93700000001"); });
-  test::in_tx(*writer, [&](store::tx& t) { t.set_programme_opt_out(who.id, "health_reminders", true); });
-  now = morning + 24 * 3'600'000;
+  const auto who = test::in_tx(*fx.writer, [](store::tx& t) { return t.upsert_contact("+93700000001"); });
+  test::in_tx(*fx.writer, [&](store::tx& t) { t.set_programme_opt_out(who.id, "health_reminders", true); });
+  fx.now = morning + 24 * 3'600'000;
   CHECK(tick().reminders == 0);
   CHECK(test::value(so, "SELECT active FROM series") == "0");
   CHECK(test::value(so, "SELECT COUNT(*) FROM jobs WHERE status = 'pending'") == "0");
@@ -438,37 +433,23 @@ TEST_CASE("runner: a daily reminder comes at the chosen time on the person's clo
 
 TEST_CASE("runner: the antenatal contacts still ahead are announced on their days, and the series then ends",
           "[runner]") {
-  test::temp_dir dir;
-  store::options so = test::fresh_store(test::engine_under_test(), dir);
-  core::unix_ms now = 1'795'982'400'000;  // 2026-11-29 20:00 UTC: 00:30 on the 30th in Kabul
-  so.clock = [&] { return now; };
-  const auto writer = store::open_writer(so);
-  auto c = std::make_shared<runner::content>();
-  std::vector<std::string> problems;
-  c->flows = flow::flow_set::load_dir(test::fixture_path("flows/reminders"), problems);
-  REQUIRE(problems.empty());
-  for (const auto& [key, text] :
-       {std::pair{"anc.lmp", "First day of your last period?"}, {"anc.visit", "Your clinic visit is due this week."},
-        {"anc.done", "You will get a message before each visit."}, {"anc.over", "No visits left to remind."},
-        {"anc.sorry", "Sorry."}, {"common.back", "Back"}}) {
-    c->texts.add("en", key, text);
-  }
-  runner::runner run(c, {});
+  flow_fixture fx("flows/reminders",
+                  {{"anc.lmp", "First day of your last period?"}, {"anc.visit", "Your clinic visit is due this week."},
+                   {"anc.done", "You will get a message before each visit."}, {"anc.over", "No visits left to remind."},
+                   {"anc.sorry", "Sorry."}, {"common.back", "Back"}});
   // 1 June 2026 (۱۱ خرداد ۱۴۰۵): weeks 12 and 20 are past; 26, 30, 34, 36, 38 and 40 are ahead.
-  const core::ussd_request dial{"at", "s1", "+93700000001", "*6#", "۱۴۰۵/۳/۱۱", ""};
-  CHECK(test::in_tx(*writer, [&](store::tx& t) { return run.apply_ussd(t, dial); }).text ==
-        "You will get a message before each visit.");
+  CHECK(fx.dial("s1", "*6#", "۱۴۰۵/۳/۱۱").text == "You will get a message before each visit.");
   const std::vector<core::unix_ms> expected{1'796'016'600'000, 1'798'435'800'000, 1'800'855'000'000,
                                             1'802'064'600'000, 1'803'274'200'000, 1'804'483'800'000};
   std::vector<core::unix_ms> sent_at;
   for (int i = 0; i < 8; ++i) {
-    const auto due = test::value(so, "SELECT COALESCE(MIN(due_at), 0) FROM jobs WHERE status = 'pending'");
+    const auto due = test::value(fx.so, "SELECT COALESCE(MIN(due_at), 0) FROM jobs WHERE status = 'pending'");
     if (due == "0") break;
-    now = std::stoll(due);
-    const auto done = test::in_tx(*writer, [&](store::tx& t) { return run.tick(t); });
-    if (done.reminders == 1) sent_at.push_back(now);
+    fx.now = std::stoll(due);
+    const auto done = test::in_tx(*fx.writer, [&](store::tx& t) { return fx.run->tick(t); });
+    if (done.reminders == 1) sent_at.push_back(fx.now);
   }
   CHECK(sent_at == expected);  // 10:00 in Kabul on each contact day
-  CHECK(test::value(so, "SELECT COUNT(*) FROM outbound_messages WHERE programme = 'antenatal'") == "6");
-  CHECK(test::value(so, "SELECT active FROM series") == "0");
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM outbound_messages WHERE programme = 'antenatal'") == "6");
+  CHECK(test::value(fx.so, "SELECT active FROM series") == "0");
 }
