@@ -37,6 +37,10 @@ struct action {
   std::string_view name;
   handler run;
   std::string_view about;  // one line, for `paygham lint` and docs
+  // For lint: the args a node must give, and those that name a text to send (which must then
+  // exist in every language, or a reminder would fail on the day it is due).
+  std::vector<std::string_view> needs = {};
+  std::vector<std::string_view> texts = {};
 };
 
 class registry {

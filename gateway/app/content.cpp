@@ -141,11 +141,31 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   const auto& known = actions::registry::builtin();
   for (const auto& f : bundle->flows.all()) {
     for (const auto& [id, n] : f->nodes) {
-      if (n.kind != flow::node_kind::action || known.find(n.action)) continue;
-      std::string names;
-      for (const auto& a : known.all()) names += (names.empty() ? "" : ", ") + std::string(a.name);
-      problems.push_back(n.where + ": node '" + id + "' uses action '" + n.action +
-                         "', which is not a built-in (known: " + names + ")");
+      if (n.kind != flow::node_kind::action) continue;
+      const actions::action* a = known.find(n.action);
+      if (!a) {
+        std::string names;
+        for (const auto& k : known.all()) names += (names.empty() ? "" : ", ") + std::string(k.name);
+        problems.push_back(n.where + ": node '" + id + "' uses action '" + n.action +
+                           "', which is not a built-in (known: " + names + ")");
+        continue;
+      }
+      for (const std::string_view need : a->needs) {
+        if (!n.args.count(std::string(need))) {
+          problems.push_back(n.where + ": node '" + id + "' (action " + n.action + ") needs 'args." +
+                             std::string(need) + "'");
+        }
+      }
+      for (const std::string_view arg : a->texts) {
+        const auto it = n.args.find(std::string(arg));
+        if (it == n.args.end() || it->second.find('{') != std::string::npos) continue;  // filled at run time
+        for (const auto& lang : langs) {
+          if (!bundle->texts.find(lang, it->second)) {
+            problems.push_back(n.where + ": node '" + id + "' (action " + n.action + ") sends text '" + it->second +
+                               "', which " + lang + ".yaml does not have");
+          }
+        }
+      }
     }
   }
   text::lint_templates(bundle->texts, problems, warnings);
