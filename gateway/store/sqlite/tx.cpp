@@ -495,12 +495,7 @@ std::int64_t tx::queue_message(const new_message& m) {
   bind_opt_text(s, 12, m.programme);
   s.exec();
   const std::int64_t id = db_.getLastInsertRowid();
-  auto& ev = stmt(
-      "INSERT INTO message_events (message_id, status, source, at) VALUES (?, ?, 'runner', ?)");
-  ev.bind(1, id);
-  ev.bind(2, cancelled ? "cancelled" : "queued");
-  ev.bind(3, now());
-  ev.exec();
+  add_event(id, cancelled ? "cancelled" : "queued", "runner", {}, true);
   return id;
 }
 
@@ -827,14 +822,7 @@ void tx::set_message_status(std::int64_t id, core::message_status st, std::strin
   u.bind(4, now());
   u.bind(5, id);
   u.exec();
-  auto& ev = stmt(
-      "INSERT INTO message_events (message_id, status, source, raw_code, at) VALUES (?, ?, ?, ?, ?)");
-  ev.bind(1, id);
-  ev.bind(2, name);
-  bind_text(ev, 3, source);
-  bind_opt_text(ev, 4, raw_code);
-  ev.bind(5, now());
-  ev.exec();
+  add_event(id, name, source, raw_code, true);
 }
 
 }  // namespace paygham::store::sqlite
