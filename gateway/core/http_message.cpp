@@ -5,16 +5,15 @@
 
 namespace paygham::core {
 
+bool same_header_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
 std::string_view http_request::header(std::string_view name) const {
-  const auto same = [&](const std::string& h) {
-    return h.size() == name.size() &&
-           std::equal(h.begin(), h.end(), name.begin(), [](char a, char b) {
-             return std::tolower(static_cast<unsigned char>(a)) ==
-                    std::tolower(static_cast<unsigned char>(b));
-           });
-  };
   for (const auto& h : headers) {
-    if (same(h.name)) return h.value;
+    if (same_header_name(h.name, name)) return h.value;
   }
   return {};
 }

@@ -14,6 +14,9 @@ struct http_header {
   std::string value;
 };
 
+// Header names compare without regard to case ("content-length" is "Content-Length").
+bool same_header_name(std::string_view a, std::string_view b);
+
 struct http_request {
   std::string method;  // "GET", "POST", …
   std::string path;    // without the query, still percent-encoded

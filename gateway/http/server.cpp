@@ -15,7 +15,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <list>
 #include <mutex>
 #include <stdexcept>
@@ -35,12 +34,6 @@ using asio::awaitable;
 using asio::use_awaitable;
 
 namespace {
-
-bool same_name(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 // A header value never ends the line early: CR and LF become spaces (no header injection).
 void append_value(std::string& out, std::string_view value) {
@@ -62,8 +55,8 @@ std::string serialize_response(const core::http_response& res, bool keep_alive) 
   append_value(out, res.content_type);
   for (const auto& h : res.headers) {
     // Framing is ours alone.
-    if (same_name(h.name, "Content-Length") || same_name(h.name, "Connection") ||
-        same_name(h.name, "Transfer-Encoding")) {
+    if (core::same_header_name(h.name, "Content-Length") || core::same_header_name(h.name, "Connection") ||
+        core::same_header_name(h.name, "Transfer-Encoding")) {
       continue;
     }
     out += "\r\n";
