@@ -7,6 +7,7 @@
 
 #include "gateway/core/utf8.hpp"
 #include "gateway/phone/phone.hpp"
+#include "gateway/schedule/calendar.hpp"
 #include "gateway/text/catalog.hpp"
 #include "gateway/text/format.hpp"
 #include "gateway/text/lexicon.hpp"
@@ -378,7 +379,7 @@ std::optional<answer> read_answer(const node& n, const std::optional<std::vector
       if (!d) return std::nullopt;
       if (n.earliest_day || n.latest_day) {
         // Counted from the day it is where the person is.
-        const auto today = text::local_day(ctx.now_ms, ctx.timezone);
+        const auto today = schedule::local_day(ctx.now_ms, ctx.timezone);
         if (!today) return std::nullopt;
         const long long offset = text::day_number(*d) - *today;
         if ((n.earliest_day && offset < *n.earliest_day) || (n.latest_day && offset > *n.latest_day)) return std::nullopt;

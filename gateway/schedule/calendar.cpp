@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "gateway/text/format.hpp"
+#include "gateway/text/readers.hpp"
 
 namespace paygham::schedule {
 namespace {
@@ -23,6 +23,21 @@ std::unique_ptr<icu::GregorianCalendar> calendar_in(std::string_view zone) {
   cal->setRepeatedWallTimeOption(UCAL_WALLTIME_FIRST);   // 01:30 twice: the first
   return cal;
 }
+
+}  // namespace
+
+std::optional<long long> local_day(core::unix_ms at, std::string_view zone) {
+  auto cal = calendar_in(zone);
+  if (!cal) return std::nullopt;
+  UErrorCode status = U_ZERO_ERROR;
+  cal->setTime(static_cast<UDate>(at), status);
+  const text::civil_date d{cal->get(UCAL_EXTENDED_YEAR, status), cal->get(UCAL_MONTH, status) + 1,
+                           cal->get(UCAL_DATE, status)};
+  if (U_FAILURE(status)) return std::nullopt;
+  return text::day_number(d);
+}
+
+namespace {
 
 std::optional<core::unix_ms> wall_time(icu::Calendar& cal, long long day_number, local_time at) {
   using namespace std::chrono;
@@ -53,7 +68,7 @@ std::optional<core::unix_ms> at_local(long long day, local_time at, std::string_
 std::optional<core::unix_ms> next_daily(core::unix_ms after, local_time at, std::string_view zone) {
   auto cal = calendar_in(zone);
   if (!cal) return std::nullopt;
-  const auto today = text::local_day(after, zone);
+  const auto today = local_day(after, zone);
   if (!today) return std::nullopt;
   // Today's time if it is still ahead, else tomorrow's (a zone's day is never two days long).
   for (long long d = *today; d <= *today + 2; ++d) {
@@ -67,7 +82,7 @@ std::optional<core::unix_ms> next_weekly(core::unix_ms after, int weekday, local
   if (weekday < 1 || weekday > 7) return std::nullopt;
   auto cal = calendar_in(zone);
   if (!cal) return std::nullopt;
-  const auto today = text::local_day(after, zone);
+  const auto today = local_day(after, zone);
   if (!today) return std::nullopt;
   for (long long d = *today; d <= *today + 8; ++d) {
     if (iso_weekday(d) != weekday) continue;

@@ -17,6 +17,10 @@ struct local_time {
   int minute = 0;
 };
 
+// The day it is at `at` in `zone`, as days since 1970-01-01 (text::day_number's count);
+// nullopt for a zone ICU does not know.
+std::optional<long long> local_day(core::unix_ms at, std::string_view zone);
+
 // The instant `day` (days since 1970-01-01, a local calendar day) shows `at` in `zone`.
 // A time the clocks skip that day (spring forward) comes as late as the skip (02:30 → 03:30);
 // a time they show twice (fall back) is the first. nullopt for a zone ICU does not know.

@@ -2,7 +2,6 @@
 
 #include <unicode/calendar.h>
 #include <unicode/datefmt.h>
-#include <unicode/gregocal.h>
 #include <unicode/dtfmtsym.h>
 #include <unicode/numfmt.h>
 #include <unicode/smpdtfmt.h>
@@ -12,8 +11,6 @@
 #include <charconv>
 #include <ctime>
 #include <memory>
-
-#include "gateway/text/readers.hpp"
 
 namespace paygham::text {
 namespace {
@@ -64,21 +61,6 @@ std::string country_zone(std::string_view region) {
   if (U_FAILURE(status) || !zones || zones->count(status) != 1) return {};
   const icu::UnicodeString* id = zones->snext(status);
   return U_FAILURE(status) || !id ? std::string() : to_utf8(*id);
-}
-
-std::optional<long long> local_day(long long at, std::string_view time_zone) {
-  UErrorCode status = U_ZERO_ERROR;
-  auto* zone = icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(std::string(time_zone)));
-  if (*zone == icu::TimeZone::getUnknown()) {
-    delete zone;
-    return std::nullopt;
-  }
-  // The Gregorian calendar whatever the locale: the count is of days, not of a calendar's months.
-  icu::GregorianCalendar cal(zone, status);  // adopts the zone
-  cal.setTime(static_cast<UDate>(at), status);
-  const civil_date d{cal.get(UCAL_EXTENDED_YEAR, status), cal.get(UCAL_MONTH, status) + 1, cal.get(UCAL_DATE, status)};
-  if (U_FAILURE(status)) return std::nullopt;
-  return day_number(d);
 }
 
 std::optional<long long> parse_instant(std::string_view value) {

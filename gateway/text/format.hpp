@@ -38,10 +38,6 @@ class formatter {
 // from ICU's data; "" for a country with several (the caller falls back to its default).
 std::string country_zone(std::string_view region);
 
-// The day it is at `at` (unix ms) in `time_zone`, as days since 1970-01-01 (text::day_number's
-// count), from ICU's zone data; nullopt for a zone ICU cannot use.
-std::optional<long long> local_day(long long at, std::string_view time_zone);
-
 // Parses "1764468000000" or "2026-11-30T05:30:00Z" to unix milliseconds.
 std::optional<long long> parse_instant(std::string_view value);
 

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "gateway/text/format.hpp"
+#include "gateway/text/readers.hpp"
 
 using namespace paygham;
 using schedule::local_time;
@@ -87,4 +88,21 @@ TEST_CASE("schedule: sending hours hold a message until the window ends where th
   CHECK(after_quiet_hours(*parse_instant("2026-11-29T12:00:00Z"), "UTC", 11 * 60, 13 * 60) ==
         *parse_instant("2026-11-29T13:00:00Z"));
   CHECK(after_quiet_hours(night, "Asia/Kabul", 0, 0) == night);
+}
+
+TEST_CASE("schedule: the day it is depends on where the person is, with ICU's zone data", "[schedule]") {
+  using paygham::text::civil_date;
+  using paygham::text::day_number;
+  using paygham::schedule::local_day;
+  // 2026-11-29 20:00 UTC: 00:30 the next day in Kabul (+4:30), 23:30 the same day in Tehran (+3:30).
+  const long long evening = 1'795'982'400'000;
+  CHECK(local_day(evening, "UTC") == day_number(civil_date{2026, 11, 29}));
+  CHECK(local_day(evening, "Asia/Kabul") == day_number(civil_date{2026, 11, 30}));
+  CHECK(local_day(evening, "Asia/Tehran") == day_number(civil_date{2026, 11, 29}));
+  // Iran keeps +3:30 all year since 2022: 2026-06-21 20:15 UTC is 23:45 there, not 00:45.
+  const long long june = 1'782'072'900'000;
+  CHECK(local_day(june, "Asia/Tehran") == day_number(civil_date{2026, 6, 21}));
+  CHECK(day_number(civil_date{1970, 1, 1}) == 0);
+  CHECK(day_number(civil_date{2024, 3, 1}) - day_number(civil_date{2024, 2, 28}) == 2);  // a leap year
+  CHECK_FALSE(local_day(evening, "Mars/Olympus"));
 }

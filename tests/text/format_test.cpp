@@ -1,5 +1,4 @@
 #include "gateway/text/format.hpp"
-#include "gateway/text/readers.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -49,21 +48,4 @@ TEST_CASE("text: numbers use the language's digits, phones are masked", "[text]"
   CHECK(formatter("en", "UTC").apply("+93700123456", "phone_masked") == "+93******456");
   CHECK_FALSE(formatter("en", "UTC").apply("not a date", "date").has_value());
   CHECK_FALSE(formatter("en", "UTC").apply("1", "colour").has_value());
-}
-
-TEST_CASE("text: the day it is depends on where the person is, with ICU's zone data", "[text]") {
-  using paygham::text::civil_date;
-  using paygham::text::day_number;
-  using paygham::text::local_day;
-  // 2026-11-29 20:00 UTC: 00:30 the next day in Kabul (+4:30), 23:30 the same day in Tehran (+3:30).
-  const long long evening = 1'795'982'400'000;
-  CHECK(local_day(evening, "UTC") == day_number(civil_date{2026, 11, 29}));
-  CHECK(local_day(evening, "Asia/Kabul") == day_number(civil_date{2026, 11, 30}));
-  CHECK(local_day(evening, "Asia/Tehran") == day_number(civil_date{2026, 11, 29}));
-  // Iran keeps +3:30 all year since 2022: 2026-06-21 20:15 UTC is 23:45 there, not 00:45.
-  const long long june = 1'782'072'900'000;
-  CHECK(local_day(june, "Asia/Tehran") == day_number(civil_date{2026, 6, 21}));
-  CHECK(day_number(civil_date{1970, 1, 1}) == 0);
-  CHECK(day_number(civil_date{2024, 3, 1}) - day_number(civil_date{2024, 2, 28}) == 2);  // a leap year
-  CHECK_FALSE(local_day(evening, "Mars/Olympus"));
 }
