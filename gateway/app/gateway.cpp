@@ -129,11 +129,12 @@ gateway::gateway(const config& cfg, std::shared_ptr<runner::content> content,
                     [&p, did](std::exception_ptr err) {
                       p.ticking.store(false);
                       if (err) return core::log::error("tick.failed");
-                      if (did->timeouts + did->continued > 0) p.outbox.wake();
-                      if (did->timeouts + did->continued + did->expired > 0) {
+                      if (did->queued()) p.outbox.wake();
+                      if (did->any()) {
                         core::log::info("tick", {{"timeouts", did->timeouts},
                                                  {"continued", did->continued},
-                                                 {"expired", did->expired}});
+                                                 {"expired", did->expired},
+                                                 {"reminders", did->reminders}});
                       }
                     },
                     // A tick that moved a run asks for the disk itself (tx::require_disk).

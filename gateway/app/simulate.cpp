@@ -140,7 +140,7 @@ int simulate(const simulate_options& o) {
         return true;
       }
       *now += d.value().count();
-      for (runner::tick_outcome did{1, 0, 0}; did.timeouts + did.continued + did.expired > 0;) {
+      for (runner::tick_outcome did{1, 0, 0, 0}; did.any();) {
         in_tx(writer, [&](store::tx& t) { did = run.tick(t); });
       }
       show_messages();

@@ -83,6 +83,10 @@ struct tick_outcome {
   std::size_t continued = 0;  // dropped USSD sessions continued by SMS
   std::size_t expired = 0;    // dropped USSD sessions past the resume window
   std::size_t reminders = 0;  // occurrences of a series queued
+
+  // Messages may wait for the outbox (a timed-out question, a continued session, a reminder).
+  bool queued() const { return timeouts + continued + reminders > 0; }
+  bool any() const { return queued() || expired > 0; }
 };
 
 

@@ -207,7 +207,7 @@ class player {
       now_ += d.value().count();
       for (int i = 0; i < 100; ++i) {
         const auto did = test::in_tx(*writer_, [&](store::tx& t) { return runner_->tick(t); });
-        if (did.timeouts + did.continued + did.expired + did.reminders == 0) break;
+        if (!did.any()) break;
       }
       return "";
     }

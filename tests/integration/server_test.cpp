@@ -433,6 +433,13 @@ TEST_CASE("integration: simulate walks a flow from a script on standard input", 
   REQUIRE(run_paygham({"simulate", "--config=" + waiting, "--phone=0700000003", "--sms", "--at", "2026-11-29T20:00:00Z"},
                       &out, &err, "LATER\n:wait 25h\n") == 0);
   CHECK_THAT(out, Catch::Contains("< sms No reply; closed.") && Catch::Contains("(held by sending hours until 08:00 Asia/Kabul)"));
+  // A daily reminder over two days of the virtual clock: both days' texts go out.
+  REQUIRE(run_paygham({"simulate", "--config", config, "--phone", "0700000007", "--ussd", "*384*13#"}, &out, &err,
+                      "4\n1\n:wait 49h\n") == 0);
+  const std::string daily = "< sms Red Crescent: your daily reminder. To stop, send 11.";
+  const auto first = out.find(daily);
+  REQUIRE(first != std::string::npos);
+  CHECK(out.find(daily, first + daily.size()) != std::string::npos);
   // A USSD session dialled again shows where it was left.
   REQUIRE(run_paygham({"simulate", "--config", config, "--phone", "0700000006", "--ussd", "*384*12#"}, &out, &err,
                       "4\n1\n:dial\n1\n") == 0);
