@@ -56,6 +56,19 @@ TEST_CASE("store: SQLite runs in WAL mode", "[store][sqlite]") {
   CHECK(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
 }
 
+TEST_CASE("store: a state no code writes is refused to any other hand on the file (the writer skips the CHECKs)",
+          "[store][sqlite]") {
+  test::temp_dir d;
+  const auto w = store::open_writer(sqlite_opts(d));
+  const auto who = test::in_tx(*w, [](store::tx& t) { return t.upsert_contact("+93700000001"); });
+  SQLite::Database db(d.file("store.db"), SQLite::OPEN_READWRITE);
+  db.exec("PRAGMA busy_timeout = 5000");
+  CHECK_THROWS_WITH(db.exec("INSERT INTO flow_runs (contact_id, channel_id, medium, flow_id, flow_hash, status, state,"
+                            " created_at, updated_at) VALUES (" + std::to_string(who.id) +
+                            ", 'at', 'ussd', 'f', 'h', 'lost', '{}', 0, 0)"),
+                    Catch::Contains("CHECK constraint failed"));
+}
+
 TEST_CASE("store: an inbound event is recorded once per channel and external id", "[store]") {
   test::temp_dir d;
   const auto o = test::fresh_store(test::engine_under_test(), d);
