@@ -13,10 +13,14 @@
 #include <string_view>
 #include <vector>
 
+#include "gateway/core/clock.hpp"
 #include "gateway/flow/engine.hpp"
 
 namespace paygham::store {
 class tx;
+}
+namespace paygham::schedule {
+class clinic_list;
 }
 
 namespace paygham::actions {
@@ -29,6 +33,9 @@ struct request {
   std::string channel_id;
   std::string flow_id;
   std::string time_zone;  // the person's (their number's country's, else the deployment's)
+  std::string language;   // the person's, for labels an action writes (a data menu's)
+  const schedule::clinic_list* clinics = nullptr;  // the clinics file; null: none configured
+  core::unix_ms hold_ms = 0;  // how long a choice made in a session is held (the resume window)
 };
 
 using handler = flow::action_result (*)(store::tx&, const request&);
@@ -41,6 +48,10 @@ struct action {
   // exist in every language, or a reminder would fail on the day it is due).
   std::vector<std::string_view> needs = {};
   std::vector<std::string_view> texts = {};
+  // Args that name a node of the same flow (where a reminder starts), and whether the action
+  // reads the clinics file: lint checks both before the flow goes live.
+  std::vector<std::string_view> nodes = {};
+  bool uses_clinics = false;
 };
 
 class registry {
@@ -60,5 +71,12 @@ class registry {
 flow::action_result inbox_save(store::tx& t, const request& r);
 flow::action_result reminders_daily(store::tx& t, const request& r);
 flow::action_result reminders_antenatal(store::tx& t, const request& r);
+flow::action_result appointments_clinics(store::tx& t, const request& r);
+flow::action_result appointments_days(store::tx& t, const request& r);
+flow::action_result appointments_times(store::tx& t, const request& r);
+flow::action_result appointments_hold(store::tx& t, const request& r);
+flow::action_result appointments_book(store::tx& t, const request& r);
+flow::action_result appointments_mine(store::tx& t, const request& r);
+flow::action_result appointments_cancel(store::tx& t, const request& r);
 
 }  // namespace paygham::actions

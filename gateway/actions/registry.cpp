@@ -14,6 +14,30 @@ const registry& registry::builtin() {
            "sends args.template at args.time on each WHO antenatal contact day still ahead, counted from "
            "args.lmp (2026-06-01); outcome ok (sets series), over (all are past), error",
            {"lmp", "time", "template", "programme"}, {"template"}});
+    b.add({"appointments.clinics", appointments_clinics,
+           "sets clinics (a data menu) to the clinics offering args.service; outcome ok, none", {"service"}, {}, {},
+           true});
+    b.add({"appointments.days", appointments_days,
+           "sets days (a data menu) to the next days args.clinic has a free window for args.service; outcome ok, "
+           "none",
+           {"clinic", "service"}, {}, {}, true});
+    b.add({"appointments.times", appointments_times,
+           "sets times (a data menu) to the free windows on args.day; outcome ok, none",
+           {"clinic", "service", "day"}, {}, {}, true});
+    b.add({"appointments.hold", appointments_hold,
+           "holds a place in the window args.time of args.day for the resume window; sets when, clinic_name; "
+           "outcome ok, full",
+           {"clinic", "service", "day", "time"}, {}, {}, true});
+    b.add({"appointments.book", appointments_book,
+           "books the run's held place (else args.clinic/service/day/time); sets booking, code, when, "
+           "clinic_name; reminders start at the nodes args.remind_day_before and args.remind_morning; outcome ok, "
+           "full",
+           {"clinic", "service", "day", "time"}, {}, {"remind_day_before", "remind_morning"}, true});
+    b.add({"appointments.mine", appointments_mine,
+           "sets visits (a data menu) to the person's visits still ahead; outcome ok, none", {}, {}, {}, true});
+    b.add({"appointments.cancel", appointments_cancel,
+           "cancels the person's visit args.booking and frees its place; sets code, when, clinic_name; outcome ok",
+           {"booking"}, {}, {}, true});
     return b;
   }();
   return r;

@@ -12,16 +12,6 @@
 
 namespace paygham::actions {
 
-std::optional<int> minute_of_day(std::string_view hh_mm) {
-  if (hh_mm.size() != 5 || hh_mm[2] != ':') return std::nullopt;
-  const auto digit = [&](std::size_t i) { return hh_mm[i] >= '0' && hh_mm[i] <= '9' ? hh_mm[i] - '0' : -1; };
-  const int h1 = digit(0), h2 = digit(1), m1 = digit(3), m2 = digit(4);
-  if (h1 < 0 || h2 < 0 || m1 < 0 || m2 < 0) return std::nullopt;
-  const int hour = h1 * 10 + h2, minute = m1 * 10 + m2;
-  if (hour > 23 || minute > 59) return std::nullopt;
-  return hour * 60 + minute;
-}
-
 namespace {
 
 std::string arg(const request& r, const char* name) {
@@ -32,7 +22,7 @@ std::string arg(const request& r, const char* name) {
 // The series for the person in the flow from the arguments every reminder takes (time,
 // template, programme); nullopt when one of them cannot be used.
 std::optional<store::series> series_from(const request& r) {
-  const auto minute = minute_of_day(arg(r, "time"));
+  const auto minute = schedule::minute_of_day(arg(r, "time"));
   store::series s;
   s.contact_id = r.contact_id;
   s.channel_id = r.channel_id;

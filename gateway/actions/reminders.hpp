@@ -31,7 +31,4 @@ struct series_due {
   }
 };
 
-// "08:30" → 510 (minutes after midnight); nullopt for anything else.
-std::optional<int> minute_of_day(std::string_view hh_mm);
-
 }  // namespace paygham::actions

@@ -345,7 +345,7 @@ core::result<config> load_config(const std::string& path) {
   c.lexicon_dir = cr.path_value("../lexicon");
   const YAML::Node root = doc.value();
   if (r.expect_map(root, "",
-                   {"server", "store", "defaults", "flows", "templates", "lexicon", "ussd", "ussd_profiles",
+                   {"server", "store", "defaults", "flows", "templates", "lexicon", "clinics", "ussd", "ussd_profiles",
                     "channels", "log", "tls"})) {
     const YAML::Node tls = root["tls"];
     if (tls.IsDefined() && r.expect_map(tls, "tls", {"ca_file"})) {
@@ -363,6 +363,7 @@ core::result<config> load_config(const std::string& path) {
     if (auto v = cr.text(root, "flows", "")) c.flows_dir = cr.path_value(*v);
     if (auto v = cr.text(root, "templates", "")) c.templates_dir = cr.path_value(*v);
     if (auto v = cr.text(root, "lexicon", "")) c.lexicon_dir = cr.path_value(*v);
+    if (auto v = cr.text(root, "clinics", "")) c.clinics_file = cr.path_value(*v);
     read_ussd(cr, root["ussd"], c);
     read_ussd_profiles(cr, root["ussd_profiles"], c);
     read_channels(cr, root["channels"], c);

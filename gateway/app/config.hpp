@@ -37,6 +37,7 @@ struct config {
   std::string flows_dir;
   std::string templates_dir;
   std::string lexicon_dir;  // yes_no.yaml and keywords.yaml
+  std::string clinics_file;  // clinics people can book (appointments); empty: none
   // USSD sessions (R-U5, R-U12).
   core::unix_ms hop_deadline_ms = 2'000;       // every hop is answered within this
   core::unix_ms session_timeout_ms = 60'000;   // no hop for this long: the session dropped

@@ -4,6 +4,7 @@
 #include "gateway/actions/action.hpp"
 #include "gateway/core/yaml.hpp"
 #include "gateway/runner/screens.hpp"
+#include "gateway/schedule/clinics.hpp"
 #include "gateway/text/lint.hpp"
 #include "gateway/text/normalize.hpp"
 #include "gateway/text/readers.hpp"
@@ -61,6 +62,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   bundle->words = text::lexicon::load(c.lexicon_dir + "/yes_no.yaml", problems);
   bundle->keywords = load_keywords(c.lexicon_dir + "/keywords.yaml", problems);
   bundle->hints = load_language_hints(c.lexicon_dir + "/languages.yaml", problems);
+  if (!c.clinics_file.empty()) bundle->clinics = schedule::clinic_list::load(c.clinics_file, problems);
   // A flow keyword that is also a global one would never be reached.
   for (const auto& f : bundle->flows.all()) {
     for (const auto& k : f->sms_keywords) {
@@ -155,6 +157,19 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
           problems.push_back(n.where + ": node '" + id + "' (action " + n.action + ") needs 'args." +
                              std::string(need) + "'");
         }
+      }
+      for (const std::string_view arg : a->nodes) {
+        const auto it = n.args.find(std::string(arg));
+        if (it != n.args.end() &&
+            std::find(f->entries.begin(), f->entries.end(), it->second) == f->entries.end()) {
+          problems.push_back(n.where + ": node '" + id + "' (action " + n.action + ") starts the flow at '" +
+                             it->second + "' (args." + std::string(arg) + "); list that node under 'entries:'");
+        }
+      }
+      if (a->uses_clinics && bundle->clinics.empty()) {
+        problems.push_back(n.where + ": node '" + id + "' (action " + n.action +
+                           ") books clinics, but the config names no clinics file with a clinic in it (clinics: "
+                           "clinics.yaml, docs/appointments.md)");
       }
       for (const std::string_view arg : a->texts) {
         const auto it = n.args.find(std::string(arg));

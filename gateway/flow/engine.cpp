@@ -439,6 +439,15 @@ outcome start(const definition& f, const context& ctx) {
   return out;
 }
 
+outcome start_at(const definition& f, const std::string& node, std::map<std::string, std::string> vars,
+                 const context& ctx) {
+  outcome out;
+  out.next.vars = std::move(vars);
+  output o;
+  advance(f, node, out, o, ctx);
+  return out;
+}
+
 outcome resume(const definition& f, state s, std::string_view input, const context& ctx) {
   outcome out;
   out.next = std::move(s);

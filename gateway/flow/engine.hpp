@@ -129,6 +129,11 @@ inline constexpr int max_invalid_replies = 3;
 // Starts `f` at its start node.
 outcome start(const definition& f, const context& ctx);
 
+// Starts `f` at `node` with run variables already set: the scheduler starting a conversation
+// about something it knows (a booking's reminder asks "will you come?" with its code).
+outcome start_at(const definition& f, const std::string& node, std::map<std::string, std::string> vars,
+                 const context& ctx);
+
 // Feeds `input` (what the person typed, raw) to the ask the run waits at. Over USSD the
 // reserved answers are always accepted, shown or not: 98 the next page of a long menu, 0 the
 // previous page or the previous question (on the first question: exit), 00 the first question.

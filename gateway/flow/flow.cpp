@@ -171,11 +171,27 @@ std::vector<const node*> longest_lead(const definition& f, const std::string& ta
 
 }  // namespace
 
+std::set<std::string> reachable(const definition& f, std::vector<std::string> from) {
+  std::set<std::string> seen;
+  while (!from.empty()) {
+    const std::string id = std::move(from.back());
+    from.pop_back();
+    if (!seen.insert(id).second) continue;
+    if (const node* n = f.find(id)) {
+      for (const auto& t : n->targets()) from.push_back(t);
+    }
+  }
+  return seen;
+}
+
 void flow_set::check_screens(const text::catalog& texts, const std::vector<std::string>& langs,
                              const text::screen_limits& limits, std::size_t page_size,
                              std::vector<std::string>& problems) const {
   for (const auto& f : flows_) {
     if (f->ussd_codes.empty()) continue;
+    // Nodes only an entry leads to are sent by SMS (the scheduler starts them), never shown
+    // on a USSD screen.
+    const auto over_ussd = reachable(*f, {f->start});
     for (const auto& lang : langs) {
       const std::vector<std::string> order{lang};
       // A text as long as it can get: the flow's samples first, then long defaults.
@@ -191,7 +207,7 @@ void flow_set::check_screens(const text::catalog& texts, const std::vector<std::
       };
       const auto say_size = [&](const node& n) { return longest(n.text).size(); };
       for (const auto& [id, n] : f->nodes) {
-        if (n.kind != node_kind::ask && n.kind != node_kind::end) continue;
+        if ((n.kind != node_kind::ask && n.kind != node_kind::end) || !over_ussd.count(id)) continue;
         std::set<std::string> seen{id};
         std::string lead;
         for (const node* say : longest_lead(*f, id, say_size, seen)) lead += longest(say->text) + "\n";

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -84,6 +85,8 @@ struct definition {
   // Longest values the flow's variables may take, for screen and SMS length checks.
   std::map<std::string, std::string> samples;
   std::string start;
+  // Nodes the scheduler may start the flow at, besides `start` (a visit's reminder).
+  std::vector<std::string> entries;
   std::map<std::string, node, std::less<>> nodes;
 
   const node* find(std::string_view id) const;
@@ -92,6 +95,9 @@ struct definition {
   // True when the flow can run over SMS (keywords, API, schedule, or continuation).
   bool reaches_sms() const;
 };
+
+// The nodes a run can reach from the nodes `from`.
+std::set<std::string> reachable(const definition& f, std::vector<std::string> from);
 
 class flow_set {
  public:

@@ -282,19 +282,18 @@ void check_links(core::yaml::reader& r, const YAML::Node& root, definition& d) {
                                  core::did_you_mean(d.start, names));
     return;
   }
-  // Every node must be reachable from start, or it is dead text nobody will see.
-  std::set<std::string> seen;
-  std::vector<std::string> todo{d.start};
-  while (!todo.empty()) {
-    const std::string id = todo.back();
-    todo.pop_back();
-    if (!seen.insert(id).second) continue;
-    if (const node* n = d.find(id)) {
-      for (const auto& t : n->targets()) todo.push_back(t);
+  for (const auto& e : d.entries) {
+    if (!d.nodes.count(e)) {
+      r.problem(root["entries"], "entry '" + e + "' is not a node of this flow" + core::did_you_mean(e, names));
     }
   }
+  // Every node must be reachable from start (or an entry), or it is dead text nobody will see.
+  std::vector<std::string> todo{d.start};
+  todo.insert(todo.end(), d.entries.begin(), d.entries.end());
+  const auto seen = reachable(d, std::move(todo));
+  todo.clear();
   for (const auto& [id, n] : d.nodes) {
-    if (!seen.count(id)) r.problem(root["nodes"][id], "node '" + id + "' cannot be reached from start");
+    if (!seen.count(id)) r.problem(root["nodes"][id], "node '" + id + "' cannot be reached from start (a node the scheduler starts the flow at goes under 'entries:')");
   }
   // From every node an end must be reachable; otherwise people are stuck in a loop of
   // questions with no way out but hanging up.
@@ -342,7 +341,7 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
     return nullptr;
   }
   core::yaml::reader r(file, problems);
-  if (!r.expect_map(root, "", {"triggers", "start", "nodes", "continue_by_sms", "samples", "programme"})) {
+  if (!r.expect_map(root, "", {"triggers", "start", "entries", "nodes", "continue_by_sms", "samples", "programme"})) {
     return nullptr;
   }
 
@@ -366,6 +365,7 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
   }
   for (auto& [k, v] : name_map(r, root, "samples", "")) d->samples[k] = v;
   d->start = r.text(root, "start", "", true).value_or("");
+  d->entries = r.text_list(root, "entries", "");
   const YAML::Node nodes = root["nodes"];
   if (!nodes.IsDefined() || !nodes.IsMap() || nodes.size() == 0) {
     r.problem(nodes.IsDefined() ? nodes : root, "'nodes' must map node names to nodes");

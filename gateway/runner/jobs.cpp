@@ -1,6 +1,7 @@
 // The clock: due jobs by kind (a registry of typed payloads), dropped sessions let go.
 #include "gateway/runner/internal.hpp"
 
+#include "gateway/actions/appointments.hpp"
 #include "gateway/actions/reminders.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/schedule/calendar.hpp"
@@ -40,7 +41,7 @@ std::string runner::apply_timeout(store::tx& tx, const content& c, const store::
   s->unprompted = true;
   ++done.timeouts;
   tx.require_disk();
-  settle(tx, *s);
+  settle(tx, c, *s);
   commit(tx, *s);
   return {};
 }
@@ -93,12 +94,46 @@ std::string runner::apply_series_due(store::tx& tx, const content& c, const stor
   return {};
 }
 
+std::string runner::apply_booking_reminder(store::tx& tx, const content& c, const store::job& j,
+                                          tick_outcome& done) const {
+  const auto p = actions::booking_reminder::parse(j.payload);
+  if (!p) return "payload is not {booking, flow, node}";
+  const auto b = tx.find_booking(p->booking);
+  // A visit cancelled, marked or already begun gets no reminder (expiry).
+  if (!b || b->status != store::booking_status::booked || b->starts_at <= tx.now()) return {};
+  const flow::definition* f = c.flows.by_id(p->flow);
+  if (!f) return "flow '" + p->flow + "' is gone";
+  if (!f->find(p->node)) return "flow '" + p->flow + "' has no node '" + p->node + "'";
+  auto who = tx.find_contact(b->contact_id);
+  if (!who || tx.stopped(who->id, f->programme)) return {};
+  step s;
+  s.f = f;
+  s.who = std::move(*who);
+  s.r.contact_id = s.who.id;
+  s.r.channel_id = b->channel_id;
+  s.r.medium = store::medium::sms;
+  s.r.flow_id = f->id;
+  s.r.flow_hash = f->hash;
+  s.ctx = context_for(c, flow::medium::sms, s.who, tx.now());
+  s.unprompted = true;
+  // The reminder's question takes over the phone: an older question's reply would be ambiguous.
+  tx.expire_waiting_sms_runs(s.who.id);
+  s.out = flow::start_at(*f, p->node, actions::booking_vars(*b, &c.clinics, languages_for(s.who.language).front()),
+                         s.ctx);
+  tx.require_disk();
+  settle(tx, c, s);
+  commit(tx, s);
+  ++done.reminders;
+  return {};
+}
+
 tick_outcome runner::tick(store::tx& tx) const {
   using handler = std::string (runner::*)(store::tx&, const content&, const store::job&, tick_outcome&) const;
   static const std::map<std::string_view, handler> handlers = {
       {timeout_job::kind, &runner::apply_timeout},
       {drop_job::kind, &runner::apply_drop},
       {actions::series_due::kind, &runner::apply_series_due},
+      {actions::booking_reminder::kind, &runner::apply_booking_reminder},
   };
   const auto c = current();
   tick_outcome done;

@@ -91,7 +91,7 @@ std::string runner::say(const content& c, std::string_view key, const store::con
       &fmt);
 }
 
-void runner::settle(store::tx& tx, step& s) const {
+void runner::settle(store::tx& tx, const content& c, step& s) const {
   while (s.out.action && s.out.error.empty()) {
     const flow::action_call call = *s.out.action;
     if (s.r.id == 0) {
@@ -102,8 +102,16 @@ void runner::settle(store::tx& tx, step& s) const {
     }
     flow::action_result result{"error", {}};
     if (const actions::action* a = actions_->find(call.name)) {
-      const actions::request req{call.args, s.who.id, s.who.phone, s.r.id, s.r.channel_id, s.f->id,
-                                 time_zone(s.who.phone)};
+      const actions::request req{call.args,
+                                 s.who.id,
+                                 s.who.phone,
+                                 s.r.id,
+                                 s.r.channel_id,
+                                 s.f->id,
+                                 time_zone(s.who.phone),
+                                 languages_for(s.who.language).front(),
+                                 &c.clinics,
+                                 settings_.resume_window_ms};
       const std::string failed = tx.attempt([&] { result = a->run(tx, req); });
       if (!failed.empty()) {
         result = {"error", {}};

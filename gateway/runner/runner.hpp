@@ -20,6 +20,7 @@
 #include "gateway/core/event.hpp"
 #include "gateway/flow/engine.hpp"
 #include "gateway/flow/flow.hpp"
+#include "gateway/schedule/clinics.hpp"
 #include "gateway/text/catalog.hpp"
 #include "gateway/text/lexicon.hpp"
 #include "gateway/text/readers.hpp"
@@ -44,6 +45,7 @@ struct content {
   text::lexicon words;  // yes/no replies in every language
   text::keywords keywords;  // the SMS words that act before any flow (lexicon/keywords.yaml)
   text::language_hints hints;  // a first SMS's language (lexicon/languages.yaml)
+  schedule::clinic_list clinics;  // clinics people can book (config `clinics:`)
   // Earlier versions of flows, by content hash, kept across reloads so that a run finishes on
   // the version it started on (reload() fills it).
   std::map<std::string, std::shared_ptr<const flow::definition>, std::less<>> versions;
@@ -82,7 +84,7 @@ struct tick_outcome {
   std::size_t timeouts = 0;   // SMS questions whose wait ended
   std::size_t continued = 0;  // dropped USSD sessions continued by SMS
   std::size_t expired = 0;    // dropped USSD sessions past the resume window
-  std::size_t reminders = 0;  // occurrences of a series queued
+  std::size_t reminders = 0;  // occurrences of a series queued, and visits reminded of
 
   // Messages may wait for the outbox (a timed-out question, a continued session, a reminder).
   bool queued() const { return timeouts + continued + reminders > 0; }
@@ -152,8 +154,9 @@ class runner {
   std::string apply_timeout(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_drop(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_series_due(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
+  std::string apply_booking_reminder(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // Performs the actions the run waits for, feeding each outcome back to the engine.
-  void settle(store::tx& tx, step& s) const;
+  void settle(store::tx& tx, const content& c, step& s) const;
   // Writes the run, its contact fields, its timeout job and (over SMS) its messages.
   std::size_t commit(store::tx& tx, step& s) const;
   // `typed` is the SMS's text normalised (text::normalize), once for both readers.

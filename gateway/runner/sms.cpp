@@ -159,7 +159,7 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     }
     return result;
   }
-  settle(tx, s);
+  settle(tx, *c, s);
   result.queued = commit(tx, s);
   result.flow_id = s.f->id;
   return result;

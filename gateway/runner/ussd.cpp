@@ -138,10 +138,10 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   } else if (!existing) {
     s.out = flow::start(*s.f, s.ctx);
   }
-  settle(tx, s);
+  settle(tx, *c, s);
   for (; used < answers.size() && !s.out.finished && !gateway_node(s.out.next.node); ++used) {
     s.out = flow::resume(*s.f, std::move(s.out.next), answers[used], s.ctx);
-    settle(tx, s);
+    settle(tx, *c, s);
   }
   const core::ussd_reply reply{s.out.finished, s.out.screen};
   s.r.prev_input = std::exchange(s.r.last_input, req.text);
@@ -219,7 +219,7 @@ bool runner::continue_by_sms(store::tx& tx, const content& c, step& s) const {
   s.ctx = context_for(c, flow::medium::sms, s.who, tx.now());
   s.out = flow::repeat(*s.f, std::move(st), s.ctx);
   tx.require_disk();
-  settle(tx, s);
+  settle(tx, c, s);
   commit(tx, s);
   return true;
 }

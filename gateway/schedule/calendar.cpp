@@ -51,13 +51,22 @@ std::optional<core::unix_ms> wall_time(icu::Calendar& cal, long long day_number,
   return static_cast<core::unix_ms>(t);
 }
 
-// ISO weekday (1 Monday … 7 Sunday) of a day number: 1970-01-01 was a Thursday.
+}  // namespace
+
+std::optional<int> minute_of_day(std::string_view hh_mm) {
+  if (hh_mm.size() != 5 || hh_mm[2] != ':') return std::nullopt;
+  const auto digit = [&](std::size_t i) { return hh_mm[i] >= '0' && hh_mm[i] <= '9' ? hh_mm[i] - '0' : -1; };
+  const int h1 = digit(0), h2 = digit(1), m1 = digit(3), m2 = digit(4);
+  if (h1 < 0 || h2 < 0 || m1 < 0 || m2 < 0) return std::nullopt;
+  const int hour = h1 * 10 + h2, minute = m1 * 10 + m2;
+  if (hour > 23 || minute > 59) return std::nullopt;
+  return hour * 60 + minute;
+}
+
 int iso_weekday(long long day_number) {
   const long long r = ((day_number % 7) + 7) % 7;  // 0 Thursday
   return static_cast<int>((r + 3) % 7) + 1;
 }
-
-}  // namespace
 
 std::optional<core::unix_ms> at_local(long long day, local_time at, std::string_view zone) {
   auto cal = calendar_in(zone);

@@ -26,6 +26,12 @@ std::optional<long long> local_day(core::unix_ms at, std::string_view zone);
 // a time they show twice (fall back) is the first. nullopt for a zone ICU does not know.
 std::optional<core::unix_ms> at_local(long long day, local_time at, std::string_view zone);
 
+// "08:30" → 510 (minutes after midnight); nullopt for anything else.
+std::optional<int> minute_of_day(std::string_view hh_mm);
+
+// ISO weekday (1 Monday … 7 Sunday) of a day number (days since 1970-01-01).
+int iso_weekday(long long day_number);
+
 // Every day at `at`: the first such instant after `after`.
 std::optional<core::unix_ms> next_daily(core::unix_ms after, local_time at, std::string_view zone);
 

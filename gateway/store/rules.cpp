@@ -46,6 +46,35 @@ std::optional<medium> parse_medium(std::string_view name) {
   return std::nullopt;
 }
 
+const char* to_string(booking_status s) {
+  switch (s) {
+    case booking_status::held: return "held";
+    case booking_status::released: return "released";
+    case booking_status::booked: return "booked";
+    case booking_status::cancelled: return "cancelled";
+    case booking_status::attended: return "attended";
+    case booking_status::missed: return "missed";
+  }
+  return "cancelled";
+}
+
+std::optional<booking_status> parse_booking_status(std::string_view name) {
+  for (const auto st : {booking_status::held, booking_status::released, booking_status::booked,
+                        booking_status::cancelled, booking_status::attended, booking_status::missed}) {
+    if (name == to_string(st)) return st;
+  }
+  return std::nullopt;
+}
+
+std::string booking_code(std::string_view clinic, long long day, int n) {
+  // A fixed start per clinic and day, then steps of a number prime to 9000: the first 9000
+  // tries are 9000 different codes, and consecutive bookings look unrelated.
+  unsigned long long start = static_cast<unsigned long long>(day) * 131u;
+  for (const char c : clinic) start = start * 31u + static_cast<unsigned char>(c);
+  const unsigned long long v = (start + static_cast<unsigned long long>(n) * 4217u) % 9000u;
+  return std::to_string(1000 + v);
+}
+
 std::optional<core::message_status> parse_status(std::string_view name) {
   using s = core::message_status;
   static constexpr std::array all = {s::queued, s::sending,   s::sent,      s::delivered,  s::failed,

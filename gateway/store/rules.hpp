@@ -15,6 +15,7 @@ namespace paygham::store {
 enum class report_outcome;
 enum class run_status;
 enum class medium;
+enum class booking_status;
 
 // A state name as stored ("delivered"); nullopt for anything else.
 std::optional<core::message_status> parse_status(std::string_view name);
@@ -55,5 +56,12 @@ std::vector<int> parse_offsets(const std::string& json);
 // Why a message for a contact is recorded as cancelled instead of queued, as its error says
 // it; empty when it may go.
 std::string held_back_reason(bool opted_out, bool unreachable, std::string_view programme_stopped = {});
+
+// A booking status as stored ("booked"); nullopt for anything else.
+std::optional<booking_status> parse_booking_status(std::string_view name);
+
+// The code of the `n`th booking tried at a clinic on a day (n from 0): four digits, spread so
+// that neighbours differ (R-B3). The store tries n, n+1, … until one is free that day.
+std::string booking_code(std::string_view clinic, long long day, int n);
 
 }  // namespace paygham::store

@@ -261,6 +261,51 @@ class series_part {
   virtual void end_series(std::int64_t id) = 0;
 };
 
+// A place in a clinic's window on a day (R-B1): held while a person chooses over USSD (R-B2),
+// then booked with a short code (R-B3); cancelled, attended or missed after.
+enum class booking_status { held, released, booked, cancelled, attended, missed };
+const char* to_string(booking_status s);
+
+struct booking {
+  std::int64_t id = 0;
+  std::int64_t contact_id = 0;
+  std::int64_t run_id = 0;  // the run that holds or booked it; 0: none (the API)
+  std::string channel_id;   // its messages go on
+  std::string clinic;
+  std::string service;
+  long long day = 0;        // days since 1970-01-01, on the clinic's calendar
+  int window_from = 0;      // minutes after midnight, the clinic's clock
+  int window_to = 0;
+  core::unix_ms starts_at = 0;
+  std::string code;         // 4 digits, unique per clinic and day
+  booking_status status = booking_status::held;
+  std::string for_whom = "self";  // "self" or "other": a relative on a shared phone (R-B4)
+  core::unix_ms hold_until = 0;   // held: the place is kept until then
+};
+
+class bookings_part {
+ public:
+  virtual ~bookings_part() = default;
+  // How many places each window of a clinic's service has taken on each day from `first_day`
+  // to `last_day`, by (day, window_from): booked ones and those held until after now, except
+  // what `except_run` holds (a person changing their mind does not compete with themself).
+  virtual std::map<std::pair<long long, int>, int> slot_use(std::string_view clinic, std::string_view service,
+                                                            long long first_day, long long last_day,
+                                                            std::int64_t except_run) = 0;
+  // Takes a place in b's window if fewer than `capacity` are taken, as b.status (held until
+  // b.hold_until, or booked) with a fresh code; first lets go of anything b.run_id held.
+  // Serialised per clinic and day across nodes, so capacity holds under concurrent bookings.
+  // Returns the booking with its id and code, or nullopt when the window is full.
+  virtual std::optional<booking> take_slot(booking b, int capacity) = 0;
+  // What a run holds now (held, and not past hold_until).
+  virtual std::optional<booking> find_hold(std::int64_t run_id) = 0;
+  virtual std::optional<booking> find_booking(std::int64_t id) = 0;
+  // A contact's bookings still ahead (booked, starting after now), soonest first.
+  virtual std::vector<booking> upcoming_bookings(std::int64_t contact_id) = 0;
+  // held → booked, booked → cancelled, attended or missed. A cancel frees the place at once.
+  virtual void set_booking_status(std::int64_t id, booking_status s) = 0;
+};
+
 // The gateway's nodes (one with SQLite).
 class nodes_part {
  public:
@@ -279,7 +324,8 @@ class nodes_part {
 };
 
 class tx : public contacts_part, public runs_part, public jobs_part, public messages_part,
-           public reports_part, public inbox_part, public series_part, public nodes_part {
+           public reports_part, public inbox_part, public series_part, public bookings_part,
+           public nodes_part {
  public:
   core::unix_ms now() const { return now_; }
 

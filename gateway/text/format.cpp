@@ -88,7 +88,7 @@ formatter::formatter(std::string lang, std::string time_zone)
 
 bool formatter::known(std::string_view spec) {
   const std::string_view name = spec.substr(0, spec.find(':'));
-  return name == "date" || name == "time" || name == "weekday" || name == "number" ||
+  return name == "date" || name == "day" || name == "time" || name == "weekday" || name == "number" ||
          name == "phone_masked" || spec == "label";
 }
 
@@ -119,6 +119,7 @@ std::optional<std::string> formatter::apply(std::string_view value, std::string_
     return to_utf8(out);
   }
   const char* pattern = name == "date"      ? "d MMMM y"
+                        : name == "day"     ? "EEE d MMMM"
                         : name == "time"    ? "HH:mm"
                         : name == "weekday" ? "EEEE"
                                             : nullptr;

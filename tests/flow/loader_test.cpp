@@ -96,7 +96,7 @@ std::vector<std::string> lint_with_reason(const std::string& lang, const std::st
     }
     test::write_file(dir.file(std::string("templates/") + l + ".yaml"), text);
   }
-  test::write_file(dir.file("paygham.yaml"), "flows: " + src + "/flows\ntemplates: " + dir.file("templates") +
+  test::write_file(dir.file("paygham.yaml"), "flows: " + src + "/flows\nclinics: " + src + "/config/clinics.yaml\ntemplates: " + dir.file("templates") +
                                                  "\nlexicon: " + src + "/lexicon\n"
                                                  "defaults: {languages: [prs, ps, fa, en], emergency_number: \"112\"}\n");
   auto cfg = app::load_config(dir.file("paygham.yaml"));

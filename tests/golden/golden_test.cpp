@@ -10,6 +10,7 @@
 //                languages that folder has (only those are loaded)
 //   # languages: prs ps fa en                       offered to a new number first
 //   # quiet_hours: 21:00-08:00                      sending hours (defaults.quiet_hours)
+//   # clinics: config/clinics.yaml                  the clinics people can book
 // Inputs:
 //   > ussd *384*12# from +93700000001 (session s1)   a dial (shortcut digits allowed)
 //   > "1"                                             a reply in the current USSD session
@@ -24,6 +25,7 @@
 //   = job KIND at TIME         work scheduled
 //   = inbox from N: …          for the human inbox
 //   = contact N: k=v …         contact fields after a change
+//   = booking CODE: …          a booking made or changed (clinic, day, window, status)
 #include <nlohmann/json.hpp>
 
 #include <catch2/catch.hpp>
@@ -129,6 +131,8 @@ class player {
     }
     std::string quiet;
     if (auto it = t.header.find("quiet_hours"); it != t.header.end()) quiet = ", quiet_hours: \"" + it->second + "\"";
+    std::string clinics;
+    if (auto it = t.header.find("clinics"); it != t.header.end()) clinics = "clinics: " + src(it->second) + "\n";
     std::string languages;
     if (auto it = t.header.find("languages"); it != t.header.end()) {
       for (const auto& l : words(it->second)) languages += (languages.empty() ? "" : ", ") + l;
@@ -139,7 +143,7 @@ class player {
                          ", languages: [" + languages + "]}\n"
                          "flows: " + dir_.file("flows") + "\n"
                          "templates: " + templates + "\n"
-                         "lexicon: " + src("lexicon") + "\n");
+                         "lexicon: " + src("lexicon") + "\n" + clinics);
     auto cfg = app::load_config(dir_.file("paygham.yaml"));
     REQUIRE(cfg);
     cfg_ = cfg.value();
@@ -259,6 +263,12 @@ class player {
       seen_inbox_ = std::stoll(i[0]);
       out += "= inbox from " + i[1] + ": " + one_line(i[2]) + "\n";
     }
+    for (const auto& b : test::rows(so, "SELECT id, code, clinic, service, day, window_from, status, for_whom,"
+                                        " updated_at FROM bookings ORDER BY id")) {
+      const std::string now = b[2] + " " + b[3] + " day " + b[4] + " at " + b[5] + " for " + b[7] + ": " + b[6];
+      if (bookings_[b[0]] != now) out += "= booking " + b[1] + ": " + now + "\n";
+      bookings_[b[0]] = now;
+    }
     for (const auto& c : test::rows(so, "SELECT phone, fields, opted_out FROM contacts ORDER BY id")) {
       const std::string& phone = c[0];
       // Fields as compact JSON with sorted keys, whichever engine stored them (and in whatever
@@ -283,6 +293,7 @@ class player {
   int sms_seq_ = 0;
   std::int64_t seen_msg_ = 0, seen_job_ = 0, seen_inbox_ = 0;
   std::map<std::string, std::string> fields_;
+  std::map<std::string, std::string> bookings_;
 };
 
 bool updating() {

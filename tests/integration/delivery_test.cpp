@@ -33,7 +33,7 @@ std::string write_channel_config(const temp_dir& dir, const std::string& server,
   write_file(config, "server: " + server + "\n"
                      "store: {path: " + dir.file("paygham.db") + ", synchronous: normal}\n"
                      "defaults: {region: " + region + ", language: en, emergency_number: \"112\"}\n"
-                     "flows: " + src + "/flows\ntemplates: " + src + "/templates\nlexicon: " + src + "/lexicon\n"
+                     "flows: " + src + "/flows\nclinics: " + src + "/config/clinics.yaml\ntemplates: " + src + "/templates\nlexicon: " + src + "/lexicon\n"
                      "channels:\n  - " + channel + "\n");
   return config;
 }

@@ -27,7 +27,7 @@ std::string node_config(const temp_dir& dir, const std::string& node, const std:
                        std::to_string(port) + "\"}\n"
                        "store: {backend: postgresql, url: \"" + db_url + "\", node: " + node + store_extra + "}\n"
                        "defaults: {region: AF, language: en, emergency_number: \"112\"}\n"
-                       "flows: " + src + "/flows\ntemplates: " + src + "/templates\nlexicon: " + src + "/lexicon\n"
+                       "flows: " + src + "/flows\nclinics: " + src + "/config/clinics.yaml\ntemplates: " + src + "/templates\nlexicon: " + src + "/lexicon\n"
                        "channels:\n  - {id: at, type: africastalking, username: u, api_key: k" + channel_extra + "}\n");
   return path;
 }

@@ -274,6 +274,7 @@ std::string write_test_config(const temp_dir& dir, const std::string& server_ext
                  "  language: en\n"
                  "  emergency_number: \"112\"\n"
                  "flows: " + src + "/flows\n"
+                 "clinics: " + src + "/config/clinics.yaml\n"
                  "templates: " + src + "/templates\n"
                  "lexicon: " + src + "/lexicon\n"
                  "channels:\n"

@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 6> migrations = {
+constexpr std::array<const char*, 7> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -192,6 +192,31 @@ CREATE TABLE series (
     // 6: anchored series (SQLite's 11).
     R"sql(
 ALTER TABLE series ADD COLUMN anchor_day bigint, ADD COLUMN offsets text;
+)sql",
+    // 7: clinic appointments (SQLite's 12).
+    R"sql(
+CREATE TABLE bookings (
+  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  contact_id   bigint NOT NULL REFERENCES contacts(id),
+  run_id       bigint,
+  channel_id   text NOT NULL,
+  clinic       text NOT NULL,
+  service      text NOT NULL,
+  day          bigint NOT NULL,
+  window_from  integer NOT NULL,
+  window_to    integer NOT NULL,
+  starts_at    bigint NOT NULL,
+  code         text NOT NULL,
+  status       text NOT NULL CHECK (status IN ('held', 'released', 'booked', 'cancelled', 'attended', 'missed')),
+  for_whom     text NOT NULL DEFAULT 'self',
+  hold_until   bigint NOT NULL DEFAULT 0,
+  created_at   bigint NOT NULL,
+  updated_at   bigint NOT NULL
+);
+CREATE UNIQUE INDEX bookings_code ON bookings (clinic, day, code);
+CREATE INDEX bookings_slot ON bookings (clinic, service, day, window_from);
+CREATE INDEX bookings_contact ON bookings (contact_id, starts_at);
+CREATE INDEX bookings_held ON bookings (run_id) WHERE status = 'held';
 )sql",
 };
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <stdexcept>
 
 #include "gateway/store/postgresql/connection.hpp"
 #include "gateway/store/rules.hpp"
@@ -34,6 +35,31 @@ run read_run(const result& r, int row) {
   out.prev_reply = r.text(row, 13);
   return out;
 }
+
+constexpr const char* booking_columns =
+    "id, contact_id, COALESCE(run_id, 0), channel_id, clinic, service, day, window_from, window_to, starts_at, "
+    "code, status, for_whom, hold_until";
+
+booking read_booking(const result& r, int row) {
+  booking b;
+  b.id = r.int64(row, 0);
+  b.contact_id = r.int64(row, 1);
+  b.run_id = r.int64(row, 2);
+  b.channel_id = r.text(row, 3);
+  b.clinic = r.text(row, 4);
+  b.service = r.text(row, 5);
+  b.day = r.int64(row, 6);
+  b.window_from = r.integer(row, 7);
+  b.window_to = r.integer(row, 8);
+  b.starts_at = r.int64(row, 9);
+  b.code = r.text(row, 10);
+  b.status = parse_booking_status(r.text(row, 11)).value_or(booking_status::cancelled);  // the CHECK admits only these
+  b.for_whom = r.text(row, 12);
+  b.hold_until = r.int64(row, 13);
+  return b;
+}
+
+std::string bookings_sql(const char* where) { return std::string("SELECT ") + booking_columns + " FROM bookings " + where; }
 
 std::optional<run> first_run(const result& r) {
   if (r.empty()) return std::nullopt;
@@ -526,6 +552,79 @@ std::optional<series> tx::find_series(std::int64_t id) {
 
 void tx::end_series(std::int64_t id) {
   c_.query("UPDATE series SET active = 0, updated_at = $1 WHERE id = $2", {now(), id});
+}
+
+std::map<std::pair<long long, int>, int> tx::slot_use(std::string_view clinic, std::string_view service,
+                                                      long long first_day, long long last_day,
+                                                      std::int64_t except_run) {
+  const auto r = c_.query(
+      "SELECT day, window_from, COUNT(*) FROM bookings WHERE clinic = $1 AND service = $2 AND day BETWEEN $3 AND $4"
+      " AND (status = 'booked' OR (status = 'held' AND hold_until > $5 AND run_id IS DISTINCT FROM $6))"
+      " GROUP BY day, window_from",
+      {clinic, service, static_cast<std::int64_t>(first_day), static_cast<std::int64_t>(last_day), now(), except_run});
+  std::map<std::pair<long long, int>, int> out;
+  for (int i = 0; i < r.rows(); ++i) out[{r.int64(i, 0), r.integer(i, 1)}] = r.integer(i, 2);
+  return out;
+}
+
+std::optional<booking> tx::take_slot(booking b, int capacity) {
+  // Nodes book one at a time per clinic and day (a lock held to commit): the count below
+  // and the code chosen cannot change under this transaction.
+  c_.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+           {"booking:" + b.clinic + ":" + std::to_string(b.day)});
+  if (b.run_id != 0) {
+    c_.query("UPDATE bookings SET status = 'released', updated_at = $1 WHERE run_id = $2 AND status = 'held'",
+             {now(), b.run_id});
+  }
+  const auto use = slot_use(b.clinic, b.service, b.day, b.day, 0);
+  if (auto it = use.find({b.day, b.window_from}); it != use.end() && it->second >= capacity) return std::nullopt;
+  const auto day = static_cast<std::int64_t>(b.day);
+  int n = c_.query("SELECT COUNT(*) FROM bookings WHERE clinic = $1 AND day = $2", {b.clinic, day}).integer(0, 0);
+  for (;; ++n) {
+    if (n > 9000 * 2) throw std::runtime_error("no booking code left for " + b.clinic + " that day");
+    b.code = booking_code(b.clinic, b.day, n);
+    if (c_.query("SELECT 1 FROM bookings WHERE clinic = $1 AND day = $2 AND code = $3", {b.clinic, day, b.code})
+            .empty()) {
+      break;
+    }
+  }
+  b.id = c_.query(
+              "INSERT INTO bookings (contact_id, run_id, channel_id, clinic, service, day, window_from, window_to,"
+              " starts_at, code, status, for_whom, hold_until, created_at, updated_at)"
+              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+              {b.contact_id, or_null(b.run_id), b.channel_id, b.clinic, b.service, day, b.window_from, b.window_to,
+               b.starts_at, b.code, to_string(b.status), b.for_whom, b.hold_until, now()})
+             .int64(0, 0);
+  if (b.status == booking_status::booked) require_disk();
+  return b;
+}
+
+std::optional<booking> tx::find_hold(std::int64_t run_id) {
+  static const std::string sql = bookings_sql("WHERE run_id = $1 AND status = 'held' AND hold_until > $2");
+  const auto r = c_.query(sql.c_str(), {run_id, now()});
+  if (r.empty()) return std::nullopt;
+  return read_booking(r, 0);
+}
+
+std::optional<booking> tx::find_booking(std::int64_t id) {
+  static const std::string sql = bookings_sql("WHERE id = $1");
+  const auto r = c_.query(sql.c_str(), {id});
+  if (r.empty()) return std::nullopt;
+  return read_booking(r, 0);
+}
+
+std::vector<booking> tx::upcoming_bookings(std::int64_t contact_id) {
+  static const std::string sql =
+      bookings_sql("WHERE contact_id = $1 AND status = 'booked' AND starts_at > $2 ORDER BY starts_at, id");
+  const auto r = c_.query(sql.c_str(), {contact_id, now()});
+  std::vector<booking> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(read_booking(r, i));
+  return out;
+}
+
+void tx::set_booking_status(std::int64_t id, booking_status st) {
+  require_disk();
+  c_.query("UPDATE bookings SET status = $1, updated_at = $2 WHERE id = $3", {to_string(st), now(), id});
 }
 
 void tx::set_reachable(std::int64_t contact_id) {

@@ -46,6 +46,14 @@ class tx final : public store::tx {
   std::int64_t add_series(const series& s) override;
   std::optional<series> find_series(std::int64_t id) override;
   void end_series(std::int64_t id) override;
+  std::map<std::pair<long long, int>, int> slot_use(std::string_view clinic, std::string_view service,
+                                                    long long first_day, long long last_day,
+                                                    std::int64_t except_run) override;
+  std::optional<booking> take_slot(booking b, int capacity) override;
+  std::optional<booking> find_hold(std::int64_t run_id) override;
+  std::optional<booking> find_booking(std::int64_t id) override;
+  std::vector<booking> upcoming_bookings(std::int64_t contact_id) override;
+  void set_booking_status(std::int64_t id, booking_status s) override;
   bool stopped(std::int64_t contact_id, std::string_view programme) override;
 
   std::int64_t queue_message(const new_message& m) override;

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 11> migrations = {
+constexpr std::array<const char*, 12> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -252,6 +252,31 @@ CREATE TABLE series (
     R"sql(
 ALTER TABLE series ADD COLUMN anchor_day INTEGER;  -- days since 1970-01-01; NULL: every day
 ALTER TABLE series ADD COLUMN offsets TEXT;        -- JSON list of days after the anchor
+)sql",
+    // 12: clinic appointments (R-B1–R-B3): a place in a clinic's window on a day.
+    R"sql(
+CREATE TABLE bookings (
+  id           INTEGER PRIMARY KEY,
+  contact_id   INTEGER NOT NULL REFERENCES contacts(id),
+  run_id       INTEGER,                      -- the run that holds or booked it
+  channel_id   TEXT NOT NULL,
+  clinic       TEXT NOT NULL,
+  service      TEXT NOT NULL,
+  day          INTEGER NOT NULL,             -- days since 1970-01-01, the clinic's calendar
+  window_from  INTEGER NOT NULL,             -- minutes after midnight, the clinic's clock
+  window_to    INTEGER NOT NULL,
+  starts_at    INTEGER NOT NULL,
+  code         TEXT NOT NULL,                -- 4 digits, unique per clinic and day
+  status       TEXT NOT NULL CHECK (status IN ('held', 'released', 'booked', 'cancelled', 'attended', 'missed')),
+  for_whom     TEXT NOT NULL DEFAULT 'self',
+  hold_until   INTEGER NOT NULL DEFAULT 0,
+  created_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX bookings_code ON bookings (clinic, day, code);
+CREATE INDEX bookings_slot ON bookings (clinic, service, day, window_from);
+CREATE INDEX bookings_contact ON bookings (contact_id, starts_at);
+CREATE INDEX bookings_held ON bookings (run_id) WHERE status = 'held';
 )sql",
 };
 

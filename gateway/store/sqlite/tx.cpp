@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "gateway/store/rules.hpp"
@@ -44,6 +45,29 @@ run read_run(SQLite::Statement& s) {
   r.prev_input = s.getColumn(12).getString();
   r.prev_reply = s.getColumn(13).getString();
   return r;
+}
+
+constexpr const char* booking_columns =
+    "id, contact_id, COALESCE(run_id, 0), channel_id, clinic, service, day, window_from, window_to, starts_at, "
+    "code, status, for_whom, hold_until";
+
+booking read_booking(SQLite::Statement& s) {
+  booking b;
+  b.id = s.getColumn(0).getInt64();
+  b.contact_id = s.getColumn(1).getInt64();
+  b.run_id = s.getColumn(2).getInt64();
+  b.channel_id = s.getColumn(3).getString();
+  b.clinic = s.getColumn(4).getString();
+  b.service = s.getColumn(5).getString();
+  b.day = s.getColumn(6).getInt64();
+  b.window_from = s.getColumn(7).getInt();
+  b.window_to = s.getColumn(8).getInt();
+  b.starts_at = s.getColumn(9).getInt64();
+  b.code = s.getColumn(10).getString();
+  b.status = parse_booking_status(s.getColumn(11).getString()).value_or(booking_status::cancelled);
+  b.for_whom = s.getColumn(12).getString();
+  b.hold_until = s.getColumn(13).getInt64();
+  return b;
 }
 
 constexpr const char* run_columns =
@@ -239,6 +263,124 @@ void tx::end_series(std::int64_t id) {
   auto& u = stmt("UPDATE series SET active = 0, updated_at = ? WHERE id = ?");
   u.bind(1, now());
   u.bind(2, id);
+  u.exec();
+}
+
+std::map<std::pair<long long, int>, int> tx::slot_use(std::string_view clinic, std::string_view service,
+                                                      long long first_day, long long last_day,
+                                                      std::int64_t except_run) {
+  auto& q = stmt(
+      "SELECT day, window_from, COUNT(*) FROM bookings WHERE clinic = ? AND service = ? AND day BETWEEN ? AND ?"
+      " AND (status = 'booked' OR (status = 'held' AND hold_until > ? AND run_id IS NOT ?))"
+      " GROUP BY day, window_from");
+  bind_text(q, 1, clinic);
+  bind_text(q, 2, service);
+  q.bind(3, static_cast<std::int64_t>(first_day));
+  q.bind(4, static_cast<std::int64_t>(last_day));
+  q.bind(5, now());
+  q.bind(6, except_run);
+  std::map<std::pair<long long, int>, int> out;
+  while (q.executeStep()) out[{q.getColumn(0).getInt64(), q.getColumn(1).getInt()}] = q.getColumn(2).getInt();
+  q.reset();
+  return out;
+}
+
+std::optional<booking> tx::take_slot(booking b, int capacity) {
+  // The single writer serialises every booking: no lock is needed for the count to hold.
+  if (b.run_id != 0) {
+    auto& release = stmt("UPDATE bookings SET status = 'released', updated_at = ? WHERE run_id = ? AND status = 'held'");
+    release.bind(1, now());
+    release.bind(2, b.run_id);
+    release.exec();
+  }
+  const auto use = slot_use(b.clinic, b.service, b.day, b.day, 0);
+  if (auto it = use.find({b.day, b.window_from}); it != use.end() && it->second >= capacity) return std::nullopt;
+  auto& count = stmt("SELECT COUNT(*) FROM bookings WHERE clinic = ? AND day = ?");
+  bind_text(count, 1, b.clinic);
+  count.bind(2, static_cast<std::int64_t>(b.day));
+  count.executeStep();
+  int n = count.getColumn(0).getInt();
+  count.reset();
+  auto& taken = stmt("SELECT 1 FROM bookings WHERE clinic = ? AND day = ? AND code = ?");
+  for (;; ++n) {
+    if (n > 9000 * 2) throw std::runtime_error("no booking code left for " + b.clinic + " that day");
+    b.code = booking_code(b.clinic, b.day, n);
+    bind_text(taken, 1, b.clinic);
+    taken.bind(2, static_cast<std::int64_t>(b.day));
+    bind_text(taken, 3, b.code);
+    const bool used = taken.executeStep();
+    taken.reset();
+    if (!used) break;
+  }
+  auto& i = stmt(
+      "INSERT INTO bookings (contact_id, run_id, channel_id, clinic, service, day, window_from, window_to, starts_at,"
+      " code, status, for_whom, hold_until, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  i.bind(1, b.contact_id);
+  if (b.run_id != 0) {
+    i.bind(2, b.run_id);
+  } else {
+    i.bind(2);
+  }
+  bind_text(i, 3, b.channel_id);
+  bind_text(i, 4, b.clinic);
+  bind_text(i, 5, b.service);
+  i.bind(6, static_cast<std::int64_t>(b.day));
+  i.bind(7, b.window_from);
+  i.bind(8, b.window_to);
+  i.bind(9, b.starts_at);
+  bind_text(i, 10, b.code);
+  bind_text(i, 11, to_string(b.status));
+  bind_text(i, 12, b.for_whom);
+  i.bind(13, b.hold_until);
+  i.bind(14, now());
+  i.bind(15, now());
+  i.exec();
+  b.id = db_.getLastInsertRowid();
+  if (b.status == booking_status::booked) require_disk();
+  return b;
+}
+
+std::optional<booking> tx::find_hold(std::int64_t run_id) {
+  static const std::string sql = std::string("SELECT ") + booking_columns +
+                                 " FROM bookings WHERE run_id = ? AND status = 'held' AND hold_until > ?";
+  auto& q = stmt(sql.c_str());
+  q.bind(1, run_id);
+  q.bind(2, now());
+  std::optional<booking> out;
+  if (q.executeStep()) out = read_booking(q);
+  q.reset();
+  return out;
+}
+
+std::optional<booking> tx::find_booking(std::int64_t id) {
+  static const std::string sql = std::string("SELECT ") + booking_columns + " FROM bookings WHERE id = ?";
+  auto& q = stmt(sql.c_str());
+  q.bind(1, id);
+  std::optional<booking> out;
+  if (q.executeStep()) out = read_booking(q);
+  q.reset();
+  return out;
+}
+
+std::vector<booking> tx::upcoming_bookings(std::int64_t contact_id) {
+  static const std::string sql = std::string("SELECT ") + booking_columns +
+                                 " FROM bookings WHERE contact_id = ? AND status = 'booked' AND starts_at > ?"
+                                 " ORDER BY starts_at, id";
+  auto& q = stmt(sql.c_str());
+  q.bind(1, contact_id);
+  q.bind(2, now());
+  std::vector<booking> out;
+  while (q.executeStep()) out.push_back(read_booking(q));
+  q.reset();
+  return out;
+}
+
+void tx::set_booking_status(std::int64_t id, booking_status st) {
+  require_disk();
+  auto& u = stmt("UPDATE bookings SET status = ?, updated_at = ? WHERE id = ?");
+  bind_text(u, 1, to_string(st));
+  u.bind(2, now());
+  u.bind(3, id);
   u.exec();
 }
 

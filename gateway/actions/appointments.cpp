@@ -1,0 +1,281 @@
+// Clinic appointments (R-B1–R-B5): the actions a booking flow is built from. The clinics,
+// their services and windows come from the clinics file (schedule/clinics.hpp); places are
+// counted in the store, which serialises bookings per clinic and day across nodes.
+//
+//   appointments.clinics  service                 → ok {clinics}: a data menu; none
+//   appointments.days     clinic, service         → ok {days}: days with a free window; none
+//   appointments.times    clinic, service, day    → ok {times}: that day's free windows; none
+//   appointments.hold     clinic, service, day, time, [for] → ok {when, clinic_name}; full
+//   appointments.book     the run's hold, else clinic, service, day, time, [for];
+//                         [remind_day_before, remind_morning]: nodes the reminders start at
+//                         → ok {booking, code, when, clinic_name}; full
+//   appointments.mine     → ok {visits}: the person's visits still ahead; none
+//   appointments.cancel   booking                 → ok {code, when, clinic_name}
+// Every action also has `error` (an argument it cannot use).
+#include "gateway/actions/appointments.hpp"
+
+#include <chrono>
+
+#include "gateway/actions/action.hpp"
+#include "gateway/schedule/calendar.hpp"
+#include "gateway/schedule/clinics.hpp"
+#include "gateway/store/tx.hpp"
+#include "gateway/text/format.hpp"
+#include "gateway/text/normalize.hpp"
+#include "gateway/text/readers.hpp"
+
+namespace paygham::actions {
+namespace {
+
+const flow::action_result error{"error", {}};
+
+std::string arg(const request& r, const char* name) {
+  const auto it = r.args.find(name);
+  return it == r.args.end() ? std::string() : it->second;
+}
+
+std::string hh_mm(int minute) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%02d:%02d", minute / 60, minute % 60);
+  return buf;
+}
+
+std::string iso_day(long long day) {
+  using namespace std::chrono;
+  const year_month_day ymd{sys_days{days{day}}};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+bool persian_script(std::string_view lang) { return lang == "fa" || lang == "prs" || lang == "ps"; }
+
+// "Sun 6 December" / «یکشنبه ۱۵ آذر»: the day on the clinic's calendar, in the person's words.
+std::string day_label(const schedule::clinic& c, long long day, const std::string& lang) {
+  const auto noon = schedule::at_local(day, {12, 0}, c.time_zone);
+  if (!noon) return iso_day(day);
+  return text::formatter(lang, c.time_zone).apply(std::to_string(*noon), "day").value_or(iso_day(day));
+}
+
+// "10:00-12:00"; in Persian script, whole hours as «۱۰-۱۲» (how the clinics say it, and the
+// USSD screen is 80 letters).
+std::string window_label(const schedule::clinic& c, long long day, int from, int to, const std::string& lang) {
+  const text::formatter f(lang, c.time_zone);
+  if (persian_script(lang) && from % 60 == 0 && to % 60 == 0) {
+    const auto hour = [&](int minute) {
+      return f.apply(std::to_string(minute / 60), "number").value_or(std::to_string(minute / 60));
+    };
+    return hour(from) + "-" + hour(to);
+  }
+  const auto at = [&](int minute) {
+    const auto t = schedule::at_local(day, {minute / 60, minute % 60}, c.time_zone);
+    return t ? f.apply(std::to_string(*t), "time").value_or(hh_mm(minute)) : hh_mm(minute);
+  };
+  return at(from) + "-" + at(to);
+}
+
+std::string data_menu(const nlohmann::json& items) { return items.dump(); }
+
+// The clinic, service and day the arguments name, checked against the clinics file; the day
+// may be any day the clinic takes bookings for.
+struct place {
+  const schedule::clinic* clinic = nullptr;
+  std::string service;
+  long long first_day = 0, last_day = 0;  // the days people may book now
+};
+
+std::optional<place> place_of(store::tx& t, const request& r) {
+  if (!r.clinics) return std::nullopt;
+  place p;
+  p.clinic = r.clinics->find(arg(r, "clinic"));
+  p.service = arg(r, "service");
+  if (!p.clinic || !p.clinic->offers(p.service)) return std::nullopt;
+  const auto today = schedule::local_day(t.now(), p.clinic->time_zone);
+  if (!today) return std::nullopt;
+  // From tomorrow: a visit today could not get its reminder, and today's windows may be over.
+  p.first_day = *today + 1;
+  p.last_day = *today + p.clinic->book_ahead_days;
+  return p;
+}
+
+std::optional<long long> day_arg(const request& r, const place& p) {
+  const auto d = text::read_date(text::normalize(arg(r, "day")));
+  if (!d) return std::nullopt;
+  const long long day = text::day_number(*d);
+  if (day < p.first_day || day > p.last_day || !p.clinic->open_on(day)) return std::nullopt;
+  return day;
+}
+
+// The booking the arguments describe (clinic, service, day, time, for), not yet stored.
+std::optional<std::pair<store::booking, int>> booking_of(store::tx& t, const request& r) {
+  const auto p = place_of(t, r);
+  if (!p) return std::nullopt;
+  const auto day = day_arg(r, *p);
+  const auto from = schedule::minute_of_day(arg(r, "time"));
+  const schedule::window* w = from ? p->clinic->window_at(*from) : nullptr;
+  if (!day || !w) return std::nullopt;
+  const auto starts = schedule::at_local(*day, {w->from / 60, w->from % 60}, p->clinic->time_zone);
+  if (!starts) return std::nullopt;
+  store::booking b;
+  b.contact_id = r.contact_id;
+  b.run_id = r.run_id;
+  b.channel_id = r.channel_id;
+  b.clinic = p->clinic->id;
+  b.service = p->service;
+  b.day = *day;
+  b.window_from = w->from;
+  b.window_to = w->to;
+  b.starts_at = *starts;
+  b.for_whom = arg(r, "for") == "other" ? "other" : "self";
+  return std::pair{b, w->capacity};
+}
+
+// The reminders of a visit (domain timing): the day before at 10:00, asking for a reply, and
+// the morning of at 08:00 (the evening before at 18:00 for a window that opens before 10:00).
+// Each starts the flow at the node the booking node names; none that would already be past.
+void schedule_reminders(store::tx& t, const request& r, const store::booking& b, const schedule::clinic& c) {
+  const auto remind = [&](const char* node_arg, long long day, schedule::local_time at) {
+    const std::string node = arg(r, node_arg);
+    if (node.empty()) return;
+    const auto when = schedule::at_local(day, at, c.time_zone);
+    if (!when || *when <= t.now()) return;
+    t.add_job(booking_reminder::kind, *when, booking_reminder{b.id, r.flow_id, node}.json());
+  };
+  remind("remind_day_before", b.day - 1, {10, 0});
+  if (b.window_from >= 10 * 60) {
+    remind("remind_morning", b.day, {8, 0});
+  } else {
+    remind("remind_morning", b.day - 1, {18, 0});
+  }
+}
+
+}  // namespace
+
+std::map<std::string, std::string> booking_vars(const store::booking& b, const schedule::clinic_list* clinics,
+                                                const std::string& lang) {
+  std::map<std::string, std::string> v{{"booking", std::to_string(b.id)}, {"code", b.code}};
+  const schedule::clinic* c = clinics ? clinics->find(b.clinic) : nullptr;
+  if (!c) {
+    // A clinic taken out of the file since: the visit still stands; say what is known.
+    v["clinic_name"] = b.clinic;
+    v["time"] = hh_mm(b.window_from) + "-" + hh_mm(b.window_to);
+    v["when"] = iso_day(b.day) + ", " + v["time"];
+    return v;
+  }
+  v["clinic_name"] = c->name_in(lang);
+  v["time"] = window_label(*c, b.day, b.window_from, b.window_to, lang);
+  v["when"] = day_label(*c, b.day, lang) + (persian_script(lang) ? "، " : ", ") + v["time"];
+  return v;
+}
+
+flow::action_result appointments_clinics(store::tx&, const request& r) {
+  if (!r.clinics) return error;
+  const std::string service = arg(r, "service");
+  auto items = nlohmann::json::array();
+  for (const auto& c : r.clinics->all()) {
+    if (c.offers(service)) items.push_back({{"label", c.name_in(r.language)}, {"value", c.id}});
+  }
+  if (items.empty()) return {"none", {}};
+  return {"ok", {{"clinics", data_menu(items)}}};
+}
+
+flow::action_result appointments_days(store::tx& t, const request& r) {
+  const auto p = place_of(t, r);
+  if (!p) return error;
+  // The nearest days with a free window: one USSD page, and one SMS of two parts at most.
+  constexpr std::size_t shown = 5;
+  const auto use = t.slot_use(p->clinic->id, p->service, p->first_day, p->last_day, r.run_id);
+  auto items = nlohmann::json::array();
+  for (long long day = p->first_day; day <= p->last_day && items.size() < shown; ++day) {
+    if (!p->clinic->open_on(day)) continue;
+    for (const auto& w : p->clinic->windows) {
+      const auto taken = use.find({day, w.from});
+      if (taken == use.end() || taken->second < w.capacity) {
+        items.push_back({{"label", day_label(*p->clinic, day, r.language)}, {"value", iso_day(day)}});
+        break;
+      }
+    }
+  }
+  if (items.empty()) return {"none", {}};
+  return {"ok", {{"days", data_menu(items)}}};
+}
+
+flow::action_result appointments_times(store::tx& t, const request& r) {
+  const auto p = place_of(t, r);
+  if (!p) return error;
+  const auto day = day_arg(r, *p);
+  if (!day) return error;
+  const auto use = t.slot_use(p->clinic->id, p->service, *day, *day, r.run_id);
+  auto items = nlohmann::json::array();
+  for (const auto& w : p->clinic->windows) {
+    const auto taken = use.find({*day, w.from});
+    if (taken != use.end() && taken->second >= w.capacity) continue;
+    items.push_back({{"label", window_label(*p->clinic, *day, w.from, w.to, r.language)}, {"value", hh_mm(w.from)}});
+  }
+  if (items.empty()) return {"none", {}};
+  return {"ok", {{"times", data_menu(items)}}};
+}
+
+flow::action_result appointments_hold(store::tx& t, const request& r) {
+  auto wanted = booking_of(t, r);
+  if (!wanted) return error;
+  auto& [b, capacity] = *wanted;
+  b.status = store::booking_status::held;
+  b.hold_until = t.now() + r.hold_ms;
+  const auto held = t.take_slot(b, capacity);
+  if (!held) return {"full", {}};
+  auto v = booking_vars(*held, r.clinics, r.language);
+  v.erase("code");  // not a booking yet
+  v.erase("booking");
+  return {"ok", v};
+}
+
+flow::action_result appointments_book(store::tx& t, const request& r) {
+  std::optional<store::booking> booked;
+  if (auto hold = t.find_hold(r.run_id)) {
+    t.set_booking_status(hold->id, store::booking_status::booked);
+    hold->status = store::booking_status::booked;
+    booked = hold;
+  } else {
+    // No hold (over SMS, or it lapsed while the person was away): the place is taken now, if
+    // it is still free.
+    auto wanted = booking_of(t, r);
+    if (!wanted) return error;
+    auto& [b, capacity] = *wanted;
+    b.status = store::booking_status::booked;
+    booked = t.take_slot(b, capacity);
+    if (!booked) return {"full", {}};
+  }
+  const schedule::clinic* c = r.clinics ? r.clinics->find(booked->clinic) : nullptr;
+  if (c) schedule_reminders(t, r, *booked, *c);
+  return {"ok", booking_vars(*booked, r.clinics, r.language)};
+}
+
+flow::action_result appointments_mine(store::tx& t, const request& r) {
+  auto items = nlohmann::json::array();
+  for (const auto& b : t.upcoming_bookings(r.contact_id)) {
+    const auto v = booking_vars(b, r.clinics, r.language);
+    items.push_back({{"label", v.at("when")}, {"value", v.at("booking")}});
+  }
+  if (items.empty()) return {"none", {}};
+  return {"ok", {{"visits", data_menu(items)}}};
+}
+
+flow::action_result appointments_cancel(store::tx& t, const request& r) {
+  std::int64_t id = 0;
+  const std::string given = arg(r, "booking");
+  if (given.empty() || given.size() > 18 || given.find_first_not_of("0123456789") != std::string::npos) return error;
+  id = std::stoll(given);
+  const auto b = t.find_booking(id);
+  // Only the person's own visit, still ahead and still booked.
+  if (!b || b->contact_id != r.contact_id || b->status != store::booking_status::booked || b->starts_at <= t.now()) {
+    return error;
+  }
+  t.set_booking_status(b->id, store::booking_status::cancelled);
+  auto v = booking_vars(*b, r.clinics, r.language);
+  v.erase("booking");
+  return {"ok", v};
+}
+
+}  // namespace paygham::actions

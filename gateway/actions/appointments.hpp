@@ -1,0 +1,46 @@
+// Clinic appointments: the job that reminds a person of their visit, shared by the action that
+// books it (appointments.cpp) and the runner that applies the job when it falls due.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace paygham::store {
+struct booking;
+}
+namespace paygham::schedule {
+class clinic_list;
+}
+
+namespace paygham::actions {
+
+// What texts about a booking may show, in `lang`: {booking} (its number), {code},
+// {clinic_name}, {when} (day and window: «یکشنبه ۱۵ آذر، ۱۰:۰۰-۱۲:۰۰»), {time} (the window).
+std::map<std::string, std::string> booking_vars(const store::booking& b, const schedule::clinic_list* clinics,
+                                                const std::string& lang);
+
+// A booking's reminder falls due: if the visit still stands, the runner starts the booking's
+// flow at `node` by SMS (the node asks "1 I will come / 2 I cannot", R-H2).
+struct booking_reminder {
+  static constexpr std::string_view kind = "booking.remind";
+  std::int64_t booking = 0;
+  std::string flow;
+  std::string node;
+  std::string json() const { return nlohmann::json{{"booking", booking}, {"flow", flow}, {"node", node}}.dump(); }
+  static std::optional<booking_reminder> parse(const std::string& payload) {
+    const auto j = nlohmann::json::parse(payload, nullptr, false);
+    if (!j.is_object() || !j.contains("booking") || !j["booking"].is_number_integer() || !j.contains("flow") ||
+        !j["flow"].is_string() || !j.contains("node") || !j["node"].is_string()) {
+      return std::nullopt;
+    }
+    return booking_reminder{j["booking"].get<std::int64_t>(), j["flow"].get<std::string>(),
+                            j["node"].get<std::string>()};
+  }
+};
+
+}  // namespace paygham::actions

@@ -1,0 +1,153 @@
+#include "gateway/schedule/clinics.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "gateway/core/utf8.hpp"
+#include "gateway/core/yaml.hpp"
+#include "gateway/schedule/calendar.hpp"
+#include "gateway/text/normalize.hpp"
+#include "gateway/text/readers.hpp"
+
+namespace paygham::schedule {
+
+const std::string& clinic::name_in(std::string_view lang) const {
+  if (auto it = name.find(lang); it != name.end()) return it->second;
+  return name.at("en");
+}
+
+bool clinic::offers(std::string_view service) const {
+  return std::find(services.begin(), services.end(), service) != services.end();
+}
+
+bool clinic::open_on(long long day) const {
+  return open_weekdays.count(iso_weekday(day)) == 1 && closed_days.count(day) == 0;
+}
+
+const window* clinic::window_at(int from) const {
+  for (const auto& w : windows) {
+    if (w.from == from) return &w;
+  }
+  return nullptr;
+}
+
+namespace {
+
+bool is_id(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+constexpr std::array<std::string_view, 7> weekday_names = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+
+clinic read_clinic(core::yaml::reader& r, const std::string& id, const YAML::Node& node) {
+  const std::string path = "clinics." + id;
+  clinic c;
+  c.id = id;
+  if (!is_id(id)) r.problem(node, "clinic id '" + id + "' must be lower-case letters, digits and '_' (golshahr)");
+  if (!r.expect_map(node, path, {"name", "time_zone", "services", "open", "closed_days", "windows", "book_ahead_days"})) {
+    return c;
+  }
+  const YAML::Node names = node["name"];
+  if (names.IsMap()) {
+    for (const auto& kv : names) {
+      auto v = r.text(names, kv.first.Scalar(), path + ".name");
+      if (!v || v->empty()) continue;
+      const bool ascii = std::all_of(v->begin(), v->end(), [](char ch) { return (ch & 0x80) == 0; });
+      const std::size_t letters = core::decode_utf8(*v).size(), most = ascii ? max_latin_name_length : max_name_length;
+      if (letters > most) {
+        r.problem(kv.second, "the " + kv.first.Scalar() + " name of clinic '" + id + "' has " +
+                                 std::to_string(letters) + " letters; at most " + std::to_string(most) +
+                                 " fit a USSD screen with the visit's day and time (write a short name)");
+      }
+      c.name[kv.first.Scalar()] = *v;
+    }
+  }
+  if (!c.name.count("en")) {
+    r.problem(node, "'" + path + ".name' needs the clinic's name in every language people read, English (en) at least");
+  }
+  c.time_zone = r.text(node, "time_zone", path, true).value_or("");
+  if (!c.time_zone.empty() && !local_day(0, c.time_zone)) {
+    r.problem(node["time_zone"], "'" + path + ".time_zone' is '" + c.time_zone + "', which is not a time zone (Asia/Tehran)");
+  }
+  c.services = r.text_list(node, "services", path);
+  if (c.services.empty()) r.problem(node, "'" + path + ".services' lists nothing: people could book nothing here");
+  for (const auto& s : c.services) {
+    if (!is_id(s)) r.problem(node["services"], "service '" + s + "' must be lower-case letters, digits and '_'");
+  }
+  for (const auto& d : r.text_list(node, "open", path)) {
+    const auto at = std::find(weekday_names.begin(), weekday_names.end(), d);
+    if (at == weekday_names.end()) {
+      r.problem(node["open"], "'" + d + "' in '" + path + ".open' is not a weekday (mon tue wed thu fri sat sun)");
+    } else {
+      c.open_weekdays.insert(static_cast<int>(at - weekday_names.begin()) + 1);
+    }
+  }
+  if (c.open_weekdays.empty()) r.problem(node, "'" + path + ".open' names no weekday the clinic is open");
+  for (const auto& d : r.text_list(node, "closed_days", path)) {
+    // Solar Hijri or Gregorian, any digits: 1406/1/1 or 2027-03-21.
+    const auto date = text::read_date(text::normalize(d));
+    if (!date) {
+      r.problem(node["closed_days"], "'" + d + "' in '" + path + ".closed_days' is not a date (1406/1/1 or 2027-03-21)");
+    } else {
+      c.closed_days.insert(text::day_number(*date));
+    }
+  }
+  const YAML::Node windows = node["windows"];
+  if (!windows.IsSequence() || windows.size() == 0) {
+    r.problem(node, "'" + path + ".windows' must list the opening windows: - {from: \"08:00\", to: \"10:00\", capacity: 10}");
+    return c;
+  }
+  for (const auto& w : windows) {
+    const std::string wpath = path + ".windows";
+    if (!r.expect_map(w, wpath, {"from", "to", "capacity"})) continue;
+    const auto from = minute_of_day(r.text(w, "from", wpath, true).value_or(""));
+    const auto to = minute_of_day(r.text(w, "to", wpath, true).value_or(""));
+    const auto capacity = r.integer(w, "capacity", wpath, 1, 10'000);
+    if (!from || !to || *to <= *from) {
+      r.problem(w, "a window runs from one time of day to a later one, written HH:MM (from: \"08:00\", to: \"10:00\")");
+      continue;
+    }
+    if (!capacity) {
+      if (!w["capacity"].IsDefined()) r.problem(w, "missing key '" + wpath + ".capacity' (how many people it takes)");
+      continue;
+    }
+    if (!c.windows.empty() && *from < c.windows.back().to) {
+      r.problem(w, "windows must be in order of the day and must not overlap");
+      continue;
+    }
+    c.windows.push_back({*from, *to, static_cast<int>(*capacity)});
+  }
+  c.book_ahead_days = static_cast<int>(r.integer(node, "book_ahead_days", path, 1, 366).value_or(14));
+  return c;
+}
+
+}  // namespace
+
+clinic_list clinic_list::load(const std::string& file, std::vector<std::string>& problems) {
+  clinic_list out;
+  auto doc = core::yaml::load_file(file);
+  if (!doc) {
+    problems.push_back(doc.error());
+    return out;
+  }
+  core::yaml::reader r(file, problems);
+  if (!r.expect_map(doc.value(), "", {"clinics"})) return out;
+  const YAML::Node clinics = doc.value()["clinics"];
+  if (!clinics.IsMap()) {
+    r.problem(doc.value(), "'clinics' must map each clinic's id to its settings");
+    return out;
+  }
+  for (const auto& kv : clinics) out.clinics_.push_back(read_clinic(r, kv.first.Scalar(), kv.second));
+  return out;
+}
+
+const clinic* clinic_list::find(std::string_view id) const {
+  for (const auto& c : clinics_) {
+    if (c.id == id) return &c;
+  }
+  return nullptr;
+}
+
+}  // namespace paygham::schedule

@@ -1,0 +1,62 @@
+// Clinics people can book (R-B1): each with its name in every language, its time zone, the
+// services it offers and its weekly opening windows with a capacity each, from the clinics
+// file operators edit (config `clinics:`, docs/appointments.md). Read strictly, like flows: a
+// problem names its file:line:column, and a file with problems never goes live.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/core/clock.hpp"
+
+namespace paygham::schedule {
+
+// A time window of the clinic's day (08:00–10:00) and how many people it takes for each
+// service. Primary care works on queues, so people book a window, not a minute (R-B1).
+struct window {
+  int from = 0;  // minutes after midnight, the clinic's clock
+  int to = 0;
+  int capacity = 0;
+};
+
+// A clinic's name shows on a USSD screen with the visit's day and time (the booking's
+// confirmation): in Persian script a screen holds 80 characters, in Latin letters 160.
+inline constexpr std::size_t max_name_length = 16;        // any script but plain ASCII
+inline constexpr std::size_t max_latin_name_length = 40;  // plain ASCII
+
+struct clinic {
+  std::string id;
+  std::map<std::string, std::string, std::less<>> name;  // by language; "en" at least
+  std::string time_zone;
+  std::vector<std::string> services;
+  std::set<int> open_weekdays;  // ISO: 1 Monday … 7 Sunday
+  std::set<long long> closed_days;  // days since 1970-01-01: holidays, closures
+  std::vector<window> windows;  // in order of the day
+  int book_ahead_days = 14;     // how far ahead people may book
+
+  // The name in `lang`, else in English.
+  const std::string& name_in(std::string_view lang) const;
+  bool offers(std::string_view service) const;
+  bool open_on(long long day) const;
+  // The window starting at `from` (minutes after midnight), if there is one.
+  const window* window_at(int from) const;
+};
+
+class clinic_list {
+ public:
+  // Reads the clinics file; each problem is appended as "file:line:column: message".
+  static clinic_list load(const std::string& file, std::vector<std::string>& problems);
+
+  const clinic* find(std::string_view id) const;
+  const std::vector<clinic>& all() const { return clinics_; }
+  bool empty() const { return clinics_.empty(); }
+
+ private:
+  std::vector<clinic> clinics_;
+};
+
+}  // namespace paygham::schedule

@@ -1,0 +1,110 @@
+// Clinic appointments on a running server, spoken to over HTTP as an aggregator would: 50
+// people choose the same window of 10 places at the same moment. Exactly 10 get it; the rest
+// are told it is full and offered other days. On SQLite (one node) and on PostgreSQL with two
+// nodes taking the hops in turn.
+#include <catch2/catch.hpp>
+
+#include <barrier>
+#include <thread>
+
+#include "tests/support/store_support.hpp"
+#include "tests/support/support.hpp"
+
+using namespace paygham;
+using namespace paygham::test;
+
+namespace {
+
+constexpr int people = 50;
+constexpr int capacity = 10;  // tests/fixtures/clinics/one_window.yaml
+
+std::string config(const temp_dir& dir, const std::string& name, const std::string& store) {
+  const std::string src = PAYGHAM_SOURCE_DIR;
+  const std::string path = dir.file(name + ".yaml");
+  write_file(path, "server: {listen: \"127.0.0.1:0\"}\n"
+                   "store: " + store + "\n"
+                   "defaults: {region: AF, language: en, emergency_number: \"112\"}\n"
+                   "flows: " + src + "/flows\ntemplates: " + src + "/templates\nlexicon: " + src + "/lexicon\n"
+                   "clinics: " + src + "/tests/fixtures/clinics/one_window.yaml\n"
+                   "channels:\n  - {id: at, type: africastalking, username: u, api_key: k}\n");
+  return path;
+}
+
+std::string hop(int port, int person, const std::string& text) {
+  const std::string phone = std::to_string(93700100000LL + person);
+  const auto r = http_call(port, "POST", "/channels/at/ussd",
+                           "sessionId=b" + std::to_string(person) + "&serviceCode=*384*14%23&phoneNumber=%2B" + phone +
+                               "&text=" + text + "&networkCode=41201");
+  return r.status == 200 ? r.body : "HTTP " + std::to_string(r.status);
+}
+
+// Every person walks to the window screen, all wait there, then all choose the first window
+// at once and confirm. Returns each person's screen after choosing, then after confirming.
+std::vector<std::pair<std::string, std::string>> rush(const std::vector<int>& ports) {
+  std::vector<std::pair<std::string, std::string>> seen(people);
+  std::vector<std::string> window_screen(people);
+  std::barrier at_window(people);
+  std::vector<std::thread> threads;
+  for (int p = 0; p < people; ++p) {
+    threads.emplace_back([&, p] {
+      // Hops alternate between the nodes given, as behind a load balancer.
+      int n = 0;
+      const auto next = [&](const std::string& text) { return hop(ports[static_cast<std::size_t>(n++ % static_cast<int>(ports.size()))], p, text); };
+      // Book a visit, general doctor, for me, Herat clinic, the first day offered.
+      for (const char* text : {"", "1", "1*3", "1*3*1", "1*3*1*1"}) next(text);
+      window_screen[static_cast<std::size_t>(p)] = next("1*3*1*1*1");
+      at_window.arrive_and_wait();
+      seen[static_cast<std::size_t>(p)].first = next("1*3*1*1*1*1");
+      seen[static_cast<std::size_t>(p)].second = next("1*3*1*1*1*1*1");
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& s : window_screen) REQUIRE_THAT(s, Catch::StartsWith("CON What time?\n1. "));
+  return seen;
+}
+
+void check_outcome(const std::vector<std::pair<std::string, std::string>>& seen) {
+  int booked = 0, offered_other_days = 0;
+  for (const auto& [after_choice, after_confirm] : seen) {
+    if (after_choice.rfind("CON Herat clinic\n", 0) == 0) {
+      // Held: the confirmation screen; confirming books it.
+      CHECK_THAT(after_confirm, Catch::StartsWith("END Booked. Your code: "));
+      ++booked;
+    } else {
+      // Full: said so, and the days still free are offered.
+      CHECK_THAT(after_choice, Catch::StartsWith("CON That time is full now. Choose again.\nWhich day?\n1. "));
+      ++offered_other_days;
+    }
+  }
+  CHECK(booked == capacity);
+  CHECK(offered_other_days == people - capacity);
+}
+
+}  // namespace
+
+TEST_CASE("booking: 50 people at once for a window of 10 places: exactly 10 book it, the rest are offered other days",
+          "[integration][booking]") {
+  temp_dir dir;
+  server_process srv(config(dir, "paygham", "{path: " + dir.file("paygham.db") + "}"));
+  check_outcome(rush({srv.port()}));
+  store::options o;
+  o.path = dir.file("paygham.db");
+  CHECK(value(o, "SELECT COUNT(*) FROM bookings WHERE status = 'booked'") == std::to_string(capacity));
+  // One window, one day: ten codes, all different.
+  CHECK(value(o, "SELECT COUNT(DISTINCT code) FROM bookings WHERE status = 'booked'") == std::to_string(capacity));
+  CHECK(value(o, "SELECT COUNT(DISTINCT day) FROM bookings WHERE status = 'booked'") == "1");
+}
+
+TEST_CASE("booking: the same rush on PostgreSQL, hops alternating between two nodes",
+          "[integration][booking][nodes]") {
+  temp_dir dir;
+  const std::string url = fresh_postgresql_database();
+  server_process a(config(dir, "a", "{backend: postgresql, url: \"" + url + "\", node: a}"));
+  server_process b(config(dir, "b", "{backend: postgresql, url: \"" + url + "\", node: b}"));
+  check_outcome(rush({a.port(), b.port()}));
+  store::options o;
+  o.engine = store::backend::postgresql;
+  o.url = url;
+  CHECK(value(o, "SELECT COUNT(*) FROM bookings WHERE status = 'booked'") == std::to_string(capacity));
+  CHECK(value(o, "SELECT COUNT(DISTINCT code) FROM bookings WHERE status = 'booked'") == std::to_string(capacity));
+}

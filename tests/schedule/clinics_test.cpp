@@ -1,0 +1,60 @@
+// The clinics file: read strictly, each problem at its line; open days, windows and names.
+#include <catch2/catch.hpp>
+
+#include "gateway/schedule/calendar.hpp"
+#include "gateway/schedule/clinics.hpp"
+#include "gateway/text/readers.hpp"
+#include "tests/support/support.hpp"
+
+using namespace paygham;
+
+namespace {
+
+long long day(int y, int m, int d) { return text::day_number({y, m, d}); }
+
+}  // namespace
+
+TEST_CASE("clinics: the shipped file loads: Golshahr is shut on Fridays and at Nowruz", "[schedule]") {
+  std::vector<std::string> problems;
+  const auto list = schedule::clinic_list::load(std::string(PAYGHAM_SOURCE_DIR) + "/config/clinics.yaml", problems);
+  for (const auto& p : problems) UNSCOPED_INFO(p);
+  REQUIRE(problems.empty());
+  const schedule::clinic* g = list.find("golshahr");
+  REQUIRE(g);
+  CHECK(g->name_in("fa") == "خانه هلال گلشهر");
+  CHECK(g->name_in("xx") == "Golshahr Helal House");  // no name in that language: English
+  CHECK(g->offers("counselling"));
+  CHECK_FALSE(list.find("central")->offers("counselling"));
+  CHECK(g->open_on(day(2026, 12, 5)));       // Saturday
+  CHECK_FALSE(g->open_on(day(2026, 12, 4)));  // Friday
+  CHECK_FALSE(g->open_on(day(2027, 3, 21)));  // 1 Farvardin 1406, written in Solar Hijri
+  REQUIRE(g->window_at(10 * 60));
+  CHECK(g->window_at(10 * 60)->capacity == 10);
+  CHECK_FALSE(g->window_at(9 * 60));
+}
+
+TEST_CASE("clinics: every broken clinics file is refused with its location and reason", "[schedule]") {
+  const auto files = test::fixture_files("clinics/broken", ".yaml");
+  REQUIRE(files.size() >= 8);
+  for (const auto& file : files) {
+    const std::string text = test::read_file(file);
+    const std::string first_line = text.substr(0, text.find('\n'));
+    REQUIRE(first_line.rfind("# expect: ", 0) == 0);
+    std::vector<std::string> problems;
+    schedule::clinic_list::load(file, problems);
+    INFO(file);
+    REQUIRE_FALSE(problems.empty());
+    bool found = false;
+    for (const auto& p : problems) found = found || (p.rfind(file + ":", 0) == 0 && p.find(first_line.substr(10)) != std::string::npos);
+    for (const auto& p : problems) UNSCOPED_INFO(p);
+    CHECK(found);
+  }
+}
+
+TEST_CASE("clinics: ISO weekdays and times of day", "[schedule]") {
+  CHECK(schedule::iso_weekday(0) == 4);                  // 1970-01-01: Thursday
+  CHECK(schedule::iso_weekday(day(2026, 11, 29)) == 7);  // Sunday
+  CHECK(schedule::minute_of_day("08:30") == 510);
+  CHECK_FALSE(schedule::minute_of_day("24:00"));
+  CHECK_FALSE(schedule::minute_of_day("8:30"));
+}

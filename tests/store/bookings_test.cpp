@@ -1,0 +1,117 @@
+// Bookings against the store, on both engines: a window's places are counted with holds, a
+// lapsed hold frees its place, a run holds one place at a time, codes are unique per clinic
+// and day, and a cancel frees the place at once.
+#include "gateway/store/tx.hpp"
+#include "gateway/store/rules.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <set>
+
+#include "gateway/store/writer.hpp"
+#include "tests/support/store_support.hpp"
+#include "tests/support/support.hpp"
+
+using namespace paygham;
+
+namespace {
+
+constexpr long long tuesday = 20788;  // 2026-12-01
+
+struct fixture {
+  test::temp_dir dir;
+  std::atomic<core::unix_ms> now{1'795'939'200'000};
+  store::options so = [this] {
+    auto o = test::fresh_store(test::engine_under_test(), dir);
+    o.clock = [this] { return now.load(); };
+    return o;
+  }();
+  std::unique_ptr<store::writer> owned = store::open_writer(so);
+  store::writer& w = *owned;
+  std::int64_t contact = test::in_tx(w, [](store::tx& t) { return t.upsert_contact("+93700000001").id; });
+
+  store::booking wanted(std::int64_t run, store::booking_status st, int from = 540) {
+    store::booking b;
+    b.contact_id = contact;
+    b.run_id = run;
+    b.channel_id = "at";
+    b.clinic = "herat";
+    b.service = "general";
+    b.day = tuesday;
+    b.window_from = from;
+    b.window_to = from + 180;
+    b.starts_at = now.load() + 2 * 86'400'000LL;
+    b.status = st;
+    b.hold_until = st == store::booking_status::held ? now.load() + 15 * 60'000 : 0;
+    return b;
+  }
+  std::optional<store::booking> take(std::int64_t run, store::booking_status st, int capacity, int from = 540) {
+    return test::in_tx(w, [&](store::tx& t) { return t.take_slot(wanted(run, st, from), capacity); });
+  }
+  int used(int from = 540, std::int64_t except_run = 0) {
+    const auto use = test::in_tx(w, [&](store::tx& t) { return t.slot_use("herat", "general", tuesday, tuesday, except_run); });
+    const auto it = use.find({tuesday, from});
+    return it == use.end() ? 0 : it->second;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("bookings: a window takes as many as its capacity, holds included, each with its own code", "[store]") {
+  fixture fx;
+  std::set<std::string> codes;
+  for (int i = 1; i <= 3; ++i) {
+    const auto b = fx.take(i, i == 3 ? store::booking_status::booked : store::booking_status::held, 3);
+    REQUIRE(b);
+    CHECK(b->code.size() == 4);
+    codes.insert(b->code);
+  }
+  CHECK(codes.size() == 3);
+  CHECK(fx.used() == 3);
+  CHECK_FALSE(fx.take(4, store::booking_status::held, 3));  // full
+  // Another window of the same day is counted on its own.
+  CHECK(fx.take(4, store::booking_status::held, 3, 14 * 60));
+  // A person changing their mind does not compete with their own hold.
+  CHECK(fx.used(540, 1) == 2);
+}
+
+TEST_CASE("bookings: a lapsed hold frees its place, a booking does not lapse", "[store]") {
+  fixture fx;
+  REQUIRE(fx.take(1, store::booking_status::held, 2));
+  REQUIRE(fx.take(2, store::booking_status::booked, 2));
+  CHECK_FALSE(fx.take(3, store::booking_status::held, 2));
+  fx.now += 16 * 60'000;  // past the resume window
+  CHECK(fx.used() == 1);
+  CHECK_FALSE(test::in_tx(fx.w, [](store::tx& t) { return t.find_hold(1); }));
+  CHECK(fx.take(3, store::booking_status::held, 2));
+}
+
+TEST_CASE("bookings: a run holds one place at a time, a hold becomes a booking, a cancel frees it", "[store]") {
+  fixture fx;
+  REQUIRE(fx.take(1, store::booking_status::held, 1));
+  // The same run chooses another window: the first is let go.
+  REQUIRE(fx.take(1, store::booking_status::held, 1, 14 * 60));
+  CHECK(fx.used(540) == 0);
+  const auto hold = test::in_tx(fx.w, [](store::tx& t) { return t.find_hold(1); });
+  REQUIRE(hold);
+  CHECK(hold->window_from == 14 * 60);
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_booking_status(hold->id, store::booking_status::booked); });
+  fx.now += 60 * 60'000;  // a booking holds its place past any hold's end
+  CHECK(fx.used(14 * 60) == 1);
+  const auto mine = test::in_tx(fx.w, [&](store::tx& t) { return t.upcoming_bookings(fx.contact); });
+  REQUIRE(mine.size() == 1);
+  CHECK(mine[0].code == hold->code);
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_booking_status(hold->id, store::booking_status::cancelled); });
+  CHECK(fx.used(14 * 60) == 0);
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.upcoming_bookings(fx.contact); }).empty());
+}
+
+TEST_CASE("bookings: codes are four digits, spread, and unique per clinic and day", "[store]") {
+  std::set<std::string> seen;
+  for (int n = 0; n < 9000; ++n) seen.insert(store::booking_code("golshahr", tuesday, n));
+  CHECK(seen.size() == 9000);  // every code once before any repeats
+  CHECK(store::booking_code("golshahr", tuesday, 0) != store::booking_code("golshahr", tuesday + 1, 0));
+  CHECK(*seen.begin() == "1000");
+  CHECK(*seen.rbegin() == "9999");
+}
