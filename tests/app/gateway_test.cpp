@@ -47,6 +47,7 @@ TEST_CASE("app: the gateway stops every part in order even when run() throws", "
     std::promise<void> held;
     std::thread holder([&] {
       SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+      db.setBusyTimeout(10'000);  // the gateway may be writing at this moment
       db.exec("BEGIN IMMEDIATE");
       held.set_value();
       std::this_thread::sleep_for(std::chrono::milliseconds(500));

@@ -152,6 +152,7 @@ TEST_CASE("integration: a USSD hop the store cannot finish in time gets a short 
   // Another process holds the database's write lock for a second, as a stalled disk would.
   std::thread holder([&] {
     SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+    db.setBusyTimeout(10'000);  // the server may be writing (a tick) at this moment
     db.exec("BEGIN IMMEDIATE");
     std::this_thread::sleep_for(std::chrono::milliseconds(1200));
     db.exec("COMMIT");
@@ -186,6 +187,7 @@ TEST_CASE("integration: with the store behind, callbacks past store.max_queue ge
   std::promise<void> held, release;
   std::thread holder([&] {
     SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+    db.setBusyTimeout(10'000);  // the server may be writing (a tick) at this moment
     db.exec("BEGIN IMMEDIATE");
     held.set_value();
     release.get_future().wait();

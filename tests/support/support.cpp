@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -164,15 +165,28 @@ http_reply http_call(int port, const std::string& method, const std::string& tar
   return c.read_reply();
 }
 
+namespace {
+
+// In a child just forked: if the test process dies (a crash, an abort), so does the child,
+// rather than living on holding the test's pipes open and ctest waiting on it forever.
+void die_with_parent(pid_t parent) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(127);  // the parent died before prctl took effect
+}
+
+}  // namespace
+
 server_process::server_process(const std::string& config_path) {
   // A log file of its own, created before the child starts, so an earlier server's
   // "listening" line can never be mistaken for this one's.
   static int started = 0;
   log_path_ = config_path + "." + std::to_string(++started) + ".stderr.log";
   write_file(log_path_, "");
+  const pid_t parent = ::getpid();
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    die_with_parent(parent);
     const int fd = ::open(log_path_.c_str(), O_WRONLY | O_APPEND, 0600);
     ::dup2(fd, STDERR_FILENO);
     ::execl(PAYGHAM_BINARY, "paygham", "serve", "--config", config_path.c_str(),
@@ -308,9 +322,11 @@ fake_aggregator::fake_aggregator(const std::vector<std::string>& args) {
   static int started = 0;
   const std::string out = "/tmp/paygham-fake-" + std::to_string(::getpid()) + "-" + std::to_string(++started) + ".port";
   write_file(out, "");
+  const pid_t parent = ::getpid();
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    die_with_parent(parent);
     const int fd = ::open(out.c_str(), O_WRONLY | O_APPEND, 0600);
     ::dup2(fd, STDOUT_FILENO);
     const int null = ::open("/dev/null", O_WRONLY);
@@ -355,9 +371,11 @@ void stop_child(pid_t pid) {
 
 child_process::child_process(const std::string& program, const std::vector<std::string>& args,
                              const std::string& log_path) {
+  const pid_t parent = ::getpid();
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    die_with_parent(parent);
     const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     ::dup2(fd, STDOUT_FILENO);
     ::dup2(fd, STDERR_FILENO);
