@@ -5,7 +5,10 @@ namespace paygham::actions {
 const registry& registry::builtin() {
   static const registry r = [] {
     registry b;
-    b.add({"inbox.save", inbox_save, "puts args.text in the human inbox; outcome ok", {"text"}});
+    b.add({"inbox.save", inbox_save, "puts args.text in the human inbox; sets reference (its number); outcome ok",
+           {"text"}});
+    b.add({"subscriptions.add", subscriptions_add,
+           "subscribes the person to args.topic's broadcasts for args.area; outcome ok", {"topic", "area"}});
     b.add({"reminders.daily", reminders_daily,
            "sends args.template to the person every day at args.time (08:30, their clock) in args.programme; "
            "outcome ok (sets series), error",

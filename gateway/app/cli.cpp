@@ -20,6 +20,7 @@ constexpr const char* main_help =
     "  serve      serve aggregator callbacks, the API and health checks\n"
     "  lint       check the config, flows and templates before they go live\n"
     "  migrate    bring the store's schema up to this version, then exit\n"
+    "  broadcast  send an alert or an education message to a programme's subscribers\n"
     "  segments   how a text travels as SMS: encoding, length and parts\n"
     "  simulate   walk a flow as a phone would, in the terminal\n"
     "\n"
@@ -98,6 +99,42 @@ constexpr const char* simulate_help =
     "  --at TIME       start the simulated clock here (2026-11-29T20:00:00Z); default now\n"
     "  --help          this text\n";
 
+constexpr const char* broadcast_help =
+    "usage: paygham broadcast [--config FILE] --topic PROGRAMME --text KEY [--area AREA]\n"
+    "                         [--priority alert|area|education] [--yes]\n"
+    "\n"
+    "Sends the template KEY to everyone subscribed to PROGRAMME in AREA (every area without\n"
+    "--area), each in their own language (the default language's text where theirs lacks it).\n"
+    "People who stopped the programme or everything, and numbers found unreachable, are left\n"
+    "out. The serving gateway queues the messages in batches and sends them; this command only\n"
+    "stores the broadcast and prints its number. More than 1000 people need --yes, after you\n"
+    "have checked the area and the text.\n"
+    "\n"
+    "options:\n"
+    "  --config FILE      the config file (default config/paygham.yaml)\n"
+    "  --topic PROGRAMME  the programme people subscribed to, e.g. mine_safety\n"
+    "  --area AREA        one area, e.g. herat; default every area\n"
+    "  --text KEY         the template to send, e.g. mine_safety.alert_flood\n"
+    "  --priority P       alert: urgent (P1), first in the outbox and at any hour; area (P2,\n"
+    "                     default) and education (P3): within sending hours\n"
+    "  --yes              send it even to more than 1000 people\n"
+    "  --help             this text\n";
+
+// "--config=FILE" read as "--config FILE", as every command reads it.
+std::vector<std::string> split_assignments(const std::vector<std::string_view>& args) {
+  std::vector<std::string> split;
+  for (const auto a : args) {
+    const auto eq = a.find('=');
+    if (a.rfind("--", 0) == 0 && eq != std::string_view::npos) {
+      split.emplace_back(a.substr(0, eq));
+      split.emplace_back(a.substr(eq + 1));
+    } else {
+      split.emplace_back(a);
+    }
+  }
+  return split;
+}
+
 struct parsed_args {
   std::string config = default_config;
   std::string format = "text";  // lint only
@@ -150,17 +187,7 @@ int run_cli(int argc, char** argv) {
   if (command == "simulate") {
     simulate_options o;
     bool sms = false;
-    // "--config=FILE" is read as "--config FILE", as the other commands read it.
-    std::vector<std::string> split;
-    for (const auto a : args) {
-      const auto eq = a.find('=');
-      if (a.rfind("--", 0) == 0 && eq != std::string_view::npos) {
-        split.emplace_back(a.substr(0, eq));
-        split.emplace_back(a.substr(eq + 1));
-      } else {
-        split.emplace_back(a);
-      }
-    }
+    const auto split = split_assignments(args);
     args.assign(split.begin(), split.end());
     for (std::size_t i = 0; i < args.size(); ++i) {
       const auto value = [&]() -> std::optional<std::string> {
@@ -196,6 +223,41 @@ int run_cli(int argc, char** argv) {
       return exit_usage;
     }
     return simulate(o);
+  }
+  if (command == "broadcast") {
+    broadcast_options o;
+    const auto split = split_assignments(args);
+    for (std::size_t i = 0; i < split.size(); ++i) {
+      const auto value = [&]() -> std::optional<std::string> {
+        if (i + 1 >= split.size()) return std::nullopt;
+        return split[++i];
+      };
+      std::optional<std::string> v;
+      if (split[i] == "--help" || split[i] == "-h") {
+        std::cout << broadcast_help;
+        return exit_ok;
+      } else if (split[i] == "--yes") {
+        o.yes = true;
+      } else if (split[i] == "--config" && (v = value())) {
+        o.config = *v;
+      } else if (split[i] == "--topic" && (v = value())) {
+        o.topic = *v;
+      } else if (split[i] == "--area" && (v = value())) {
+        o.area = *v;
+      } else if (split[i] == "--text" && (v = value())) {
+        o.text = *v;
+      } else if (split[i] == "--priority" && (v = value()) && (*v == "alert" || *v == "area" || *v == "education")) {
+        o.priority = *v;
+      } else {
+        std::cerr << "paygham broadcast: unexpected or incomplete '" << split[i] << "'\n\n" << broadcast_help;
+        return exit_usage;
+      }
+    }
+    if (o.topic.empty() || o.text.empty()) {
+      std::cerr << "paygham broadcast: give --topic and --text\n\n" << broadcast_help;
+      return exit_usage;
+    }
+    return broadcast(o);
   }
   if (command == "segments") {
     bool smart = false;

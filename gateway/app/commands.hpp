@@ -2,6 +2,7 @@
 // 2 a usage error.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -34,6 +35,19 @@ struct simulate_options {
 
 // `paygham simulate`: a phone in the terminal on the real engine and a temporary store.
 int simulate(const simulate_options& o);
+
+struct broadcast_options {
+  std::string config = "config/paygham.yaml";
+  std::string topic;             // the programme: mine_safety
+  std::string area;              // empty: every area
+  std::string text;              // a template key
+  std::string priority = "area";  // alert (P1), area (P2), education (P3)
+  bool yes = false;              // confirmed: send even to more than confirm_above people
+  std::int64_t confirm_above = 1000;
+};
+
+// `paygham broadcast`: stores a broadcast for the serving gateway to queue and send.
+int broadcast(const broadcast_options& o);
 
 // `paygham segments`: encoding and SMS parts of a text (from stdin when `text` is empty),
 // as JSON on stdout.

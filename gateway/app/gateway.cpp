@@ -87,7 +87,35 @@ struct gateway::parts {
   http::router routes;
   http::server server;
   std::atomic<bool> ticking{false};  // never two clock ticks queued at once
+  void tick(bool jobs_only = false);
 };
+
+// One tick of the clock on the writer (`ticking` is set while one is under way).
+void gateway::parts::tick(bool jobs_only) {
+  parts& p = *this;
+  auto did = std::make_shared<runner::tick_outcome>();
+  p.writer->submit([&p, did, jobs_only](store::tx& t) { *did = p.run.tick(t, jobs_only); },
+                   [&p, did](std::exception_ptr err) {
+                     if (err) {
+                       p.ticking.store(false);
+                       return core::log::error("tick.failed");
+                     }
+                     if (did->queued()) p.outbox.wake();
+                     if (did->any() && !did->more) {
+                       core::log::info("tick", {{"timeouts", did->timeouts},
+                                                {"continued", did->continued},
+                                                {"expired", did->expired},
+                                                {"reminders", did->reminders},
+                                                {"broadcast", did->broadcast}});
+                     }
+                     // A broadcast's next batch goes at once, after the hops waiting behind this one.
+                     if (did->more) return p.tick(true);
+                     p.ticking.store(false);
+                   },
+                   // A tick that moved a run asks for the disk itself (tx::require_disk).
+                   store::durability::commit);
+}
+
 
 gateway::gateway(const config& cfg, std::shared_ptr<runner::content> content,
                  std::vector<std::unique_ptr<channels::channel>> channels)
@@ -120,25 +148,11 @@ gateway::gateway(const config& cfg, std::shared_ptr<runner::content> content,
   api::add_health_routes(p.routes, p.services);
   // Late USSD hops get their short END within 50 ms of the deadline.
   p.server.every(std::chrono::milliseconds(50), [&p] { api::sweep_deadlines(p.services); });
-  // The clock's work (SMS timeouts, dropped USSD sessions), once a second.
+  // The clock's work (SMS timeouts, dropped USSD sessions, due reminders), once a second; at
+  // once again while a broadcast has batches left.
   p.server.every(std::chrono::seconds(1), [&p] {
     p.outbox.tick();
-    if (p.ticking.exchange(true)) return;
-    auto did = std::make_shared<runner::tick_outcome>();
-    p.writer->submit([&p, did](store::tx& t) { *did = p.run.tick(t); },
-                    [&p, did](std::exception_ptr err) {
-                      p.ticking.store(false);
-                      if (err) return core::log::error("tick.failed");
-                      if (did->queued()) p.outbox.wake();
-                      if (did->any()) {
-                        core::log::info("tick", {{"timeouts", did->timeouts},
-                                                 {"continued", did->continued},
-                                                 {"expired", did->expired},
-                                                 {"reminders", did->reminders}});
-                      }
-                    },
-                    // A tick that moved a run asks for the disk itself (tx::require_disk).
-                    store::durability::commit);
+    if (!p.ticking.exchange(true)) p.tick();
   });
   // Finished jobs and old delivery reports go after their retention, a batch a minute.
   p.server.every(std::chrono::minutes(1), [&p] {

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
-#include <future>
 #include <iostream>
 
 #include "gateway/app/commands.hpp"
@@ -22,15 +21,6 @@
 
 namespace paygham::app {
 namespace {
-
-// Runs one item through the writer and waits for it, as a webhook would.
-template <class Fn>
-void in_tx(store::writer& w, Fn fn) {
-  std::promise<void> done;
-  w.submit([&](store::tx& t) { fn(t); },
-           [&](std::exception_ptr e) { e ? done.set_exception(e) : done.set_value(); });
-  done.get_future().get();
-}
 
 // "[GSM-7, 43 septets of 182 for a USSD screen]" or "[UCS-2, 66 units, 1 SMS part]".
 std::string describe(std::string_view text, const text::screen_limits* ussd) {
@@ -110,7 +100,7 @@ int simulate(const simulate_options& o) {
     if (!o.lang.empty()) settings.languages.clear();
     runner::runner run(content, settings);
     if (!o.lang.empty()) {
-      in_tx(writer, [&](store::tx& t) {
+      store::run_now(writer, [&](store::tx& t) {
         t.set_contact_language(t.upsert_contact(phone.value()).id, o.lang);
       });
     }
@@ -141,7 +131,7 @@ int simulate(const simulate_options& o) {
       }
       *now += d.value().count();
       for (runner::tick_outcome did{1, 0, 0, 0}; did.any();) {
-        in_tx(writer, [&](store::tx& t) { did = run.tick(t); });
+        store::run_now(writer, [&](store::tx& t) { did = run.tick(t); });
       }
       show_messages();
       return true;
@@ -177,7 +167,7 @@ int simulate(const simulate_options& o) {
         core::ussd_reply reply;
         const core::ussd_request req{"simulator", "sim" + std::to_string(session), phone.value(), o.ussd_code, text,
                                      ""};
-        in_tx(writer, [&](store::tx& t) { reply = run.apply_ussd(t, req); });
+        store::run_now(writer, [&](store::tx& t) { reply = run.apply_ussd(t, req); });
         print_block(reply.end ? "< END " : "< CON ", reply.text);
         std::cout << "  " << describe(reply.text, &limits) << "\n";
         show_messages();
@@ -189,7 +179,7 @@ int simulate(const simulate_options& o) {
         std::cout << "> sms " << line << "\n";
         const core::inbound_sms sms{"simulator", "sim-" + std::to_string(n), phone.value(), "",
                                     line, 0};
-        in_tx(writer, [&](store::tx& t) { run.apply_sms(t, sms); });
+        store::run_now(writer, [&](store::tx& t) { run.apply_sms(t, sms); });
         show_messages();
       }
     }

@@ -130,5 +130,17 @@ struct drop_job {
   }
 };
 
+// The next batch of a broadcast's recipients is due (runner::start_broadcast adds the first).
+struct broadcast_job {
+  static constexpr std::string_view kind = "broadcast.batch";
+  std::int64_t broadcast = 0;
+  std::string json() const { return nlohmann::json{{"broadcast", broadcast}}.dump(); }
+  static std::optional<broadcast_job> parse(const std::string& payload) {
+    const auto j = nlohmann::json::parse(payload, nullptr, false);
+    if (!j.is_object() || !j.contains("broadcast") || !j["broadcast"].is_number_integer()) return std::nullopt;
+    return broadcast_job{j["broadcast"].get<std::int64_t>()};
+  }
+};
+
 }  // namespace detail
 }  // namespace paygham::runner

@@ -127,13 +127,48 @@ std::string runner::apply_booking_reminder(store::tx& tx, const content& c, cons
   return {};
 }
 
-tick_outcome runner::tick(store::tx& tx) const {
+std::int64_t start_broadcast(store::tx& tx, const store::broadcast& b) {
+  const std::int64_t id = tx.add_broadcast(b);
+  tx.add_job(broadcast_job::kind, tx.now(), broadcast_job{id}.json());
+  return id;
+}
+
+std::string runner::apply_broadcast_batch(store::tx& tx, const content& c, const store::job& j,
+                                          tick_outcome& done) const {
+  const auto p = broadcast_job::parse(j.payload);
+  if (!p) return "payload is not {broadcast}";
+  const auto b = tx.find_broadcast(p->broadcast);
+  if (!b) return "broadcast " + std::to_string(p->broadcast) + " is gone";
+  if (b->done) return {};
+  // The text in every language that has it, each person's own; the default language's for
+  // the rest. Rendered once per batch, not once per person.
+  std::map<std::string, std::string> bodies;
+  for (const auto& lang : c.texts.languages()) {
+    store::contact speaker;
+    speaker.language = lang;
+    if (c.texts.find(lang, b->template_key)) bodies[lang] = say(c, b->template_key, speaker);
+  }
+  const std::string fallback = say(c, b->template_key, store::contact{});
+  if (fallback.empty()) return "no text '" + b->template_key + "' in any language";
+  done.broadcast += tx.queue_broadcast_batch(b->id, bodies, fallback, broadcast_batch_size);
+  const auto after = tx.find_broadcast(b->id);
+  if (after && !after->done) {
+    tx.add_job(broadcast_job::kind, tx.now(), broadcast_job{b->id}.json());
+    done.more = true;
+  } else {
+    core::log::info("broadcast.queued", {{"broadcast", b->id}, {"messages", after ? after->queued : 0}});
+  }
+  return {};
+}
+
+tick_outcome runner::tick(store::tx& tx, bool jobs_only) const {
   using handler = std::string (runner::*)(store::tx&, const content&, const store::job&, tick_outcome&) const;
   static const std::map<std::string_view, handler> handlers = {
       {timeout_job::kind, &runner::apply_timeout},
       {drop_job::kind, &runner::apply_drop},
       {actions::series_due::kind, &runner::apply_series_due},
       {actions::booking_reminder::kind, &runner::apply_booking_reminder},
+      {broadcast_job::kind, &runner::apply_broadcast_batch},
   };
   const auto c = current();
   tick_outcome done;
@@ -145,6 +180,7 @@ tick_outcome runner::tick(store::tx& tx) const {
     tx.park_job(j.id, problem);
     core::log::warn("job.parked", {{"job", j.id}, {"kind", j.kind}, {"problem", problem}});
   }
+  if (jobs_only) return done;
   // Dropped sessions nobody came back to within the window: their answers are let go.
   for (auto& r : tx.stale_ussd_runs(tx.now() - settings_.resume_window_ms, tick_batch)) {
     r.status = store::run_status::expired;

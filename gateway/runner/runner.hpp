@@ -32,6 +32,7 @@ class registry;
 namespace paygham::store {
 class tx;
 struct contact;
+struct broadcast;
 struct job;
 struct run;
 }  // namespace paygham::store
@@ -85,9 +86,11 @@ struct tick_outcome {
   std::size_t continued = 0;  // dropped USSD sessions continued by SMS
   std::size_t expired = 0;    // dropped USSD sessions past the resume window
   std::size_t reminders = 0;  // occurrences of a series queued, and visits reminded of
+  std::size_t broadcast = 0;  // broadcast messages queued
+  bool more = false;          // a broadcast has more to queue: tick again now, not in a second
 
   // Messages may wait for the outbox (a timed-out question, a continued session, a reminder).
-  bool queued() const { return timeouts + continued + reminders > 0; }
+  bool queued() const { return timeouts + continued + reminders + broadcast > 0; }
   bool any() const { return queued() || expired > 0; }
 };
 
@@ -95,6 +98,12 @@ struct tick_outcome {
 // What every text may name from the config, by name ("emergency" → {emergency}): for the
 // runner's texts and for lint, which refuses a name the config leaves unset.
 std::map<std::string, std::string, std::less<>> gateway_values(const settings& s);
+
+// Stores a broadcast and schedules its first batch: the scheduler then queues its messages
+// in batches (broadcast_batch_size a transaction), so USSD hops never wait behind a million
+// inserts. Returns its id.
+std::int64_t start_broadcast(store::tx& tx, const store::broadcast& b);
+inline constexpr std::size_t broadcast_batch_size = 2000;
 
 class runner {
  public:
@@ -121,8 +130,9 @@ class runner {
 
   // The clock's work that is due at tx.now(): SMS questions that timed out, USSD sessions
   // that dropped (continued by SMS where the flow says so), dropped sessions past the resume
-  // window. Bounded per call; call again while it finds work.
-  tick_outcome tick(store::tx& tx) const;
+  // window. Bounded per call; call again while it finds work. `jobs_only`: the due jobs alone
+  // (a broadcast's next batch, at once), not the sweep of dropped sessions (once a second).
+  tick_outcome tick(store::tx& tx, bool jobs_only = false) const;
 
   // The apology shown when a step could not be stored (common.error, default language).
   std::string error_text() const;
@@ -155,6 +165,7 @@ class runner {
   std::string apply_drop(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_series_due(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_booking_reminder(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
+  std::string apply_broadcast_batch(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // Performs the actions the run waits for, feeding each outcome back to the engine.
   void settle(store::tx& tx, const content& c, step& s) const;
   // Writes the run, its contact fields, its timeout job and (over SMS) its messages.

@@ -234,7 +234,8 @@ class reports_part {
 class inbox_part {
  public:
   virtual ~inbox_part() = default;
-  virtual void add_inbox(const inbox_item& item) = 0;
+  // Returns the item's number (a hazard report's reference).
+  virtual std::int64_t add_inbox(const inbox_item& item) = 0;
 };
 
 // A message repeated to one person at a local time of day (a daily medication reminder, R-H).
@@ -306,6 +307,43 @@ class bookings_part {
   virtual void set_booking_status(std::int64_t id, booking_status s) = 0;
 };
 
+// Who asked for a programme's alerts about an area (mine safety: a province or a border
+// route), and the alerts and education messages sent to them (R-M).
+struct broadcast {
+  std::int64_t id = 0;
+  std::string topic;         // the programme: mine_safety; a stop of it stops its broadcasts
+  std::string area;          // the subscribers of this area; empty: of every area
+  std::string template_key;  // the text, in each person's language
+  core::priority prio = core::priority::bulk;  // alert: first in the outbox, at any hour
+  core::unix_ms not_before = 0;  // sending hours: not sent before this instant
+  bool done = false;         // every subscriber has a message queued
+  std::int64_t cursor = 0;   // the last contact queued (contacts go in id order)
+  std::int64_t audience = 0;  // subscribers when it was created
+  std::int64_t queued = 0;   // messages queued so far
+};
+
+class broadcasts_part {
+ public:
+  virtual ~broadcasts_part() = default;
+  // Subscribes the contact to `area` of `topic`, for messages on `channel_id` (again: nothing
+  // changes but the channel).
+  virtual void subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area,
+                         std::string_view channel_id) = 0;
+  // The people a broadcast of `topic` to `area` would reach now: subscribers who have not
+  // stopped it, everything, or been found unreachable.
+  virtual std::int64_t count_audience(std::string_view topic, std::string_view area) = 0;
+  // Stores a broadcast to queue (its audience counted now); returns its id.
+  virtual std::int64_t add_broadcast(const broadcast& b) = 0;
+  virtual std::optional<broadcast> find_broadcast(std::int64_t id) = 0;
+  // Queues the broadcast's message for up to `limit` more subscribers (the text of each one's
+  // language from `bodies`, else `fallback`), one set-based insert per batch with its history,
+  // and moves the cursor on; marks it done after the last. Returns how many were queued.
+  virtual std::size_t queue_broadcast_batch(std::int64_t id, const std::map<std::string, std::string>& bodies,
+                                            std::string_view fallback, std::size_t limit) = 0;
+  // The broadcast's messages by state ("queued" → 120, "delivered" → 4000, …).
+  virtual std::map<std::string, std::int64_t> broadcast_progress(std::int64_t id) = 0;
+};
+
 // The gateway's nodes (one with SQLite).
 class nodes_part {
  public:
@@ -325,7 +363,7 @@ class nodes_part {
 
 class tx : public contacts_part, public runs_part, public jobs_part, public messages_part,
            public reports_part, public inbox_part, public series_part, public bookings_part,
-           public nodes_part {
+           public broadcasts_part, public nodes_part {
  public:
   core::unix_ms now() const { return now_; }
 

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <future>
 #include <memory>
 #include <string_view>
 
@@ -74,5 +75,14 @@ std::unique_ptr<writer> open_writer(const options& o, std::size_t max_group = 51
 // Applies the migrations this build has that the store lacks (under a lock, so two nodes
 // starting together do not race) and returns the schema version after.
 int migrate(const options& o);
+
+// Runs one item and waits until it is on disk (for the CLI and the simulator, which have
+// nothing else to do meanwhile); the item's exception, if any, is rethrown here.
+template <class Fn>
+void run_now(writer& w, Fn fn) {
+  std::promise<void> done;
+  w.submit([&](tx& t) { fn(t); }, [&](std::exception_ptr e) { e ? done.set_exception(e) : done.set_value(); });
+  done.get_future().get();
+}
 
 }  // namespace paygham::store

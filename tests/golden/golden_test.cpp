@@ -18,6 +18,7 @@
 //   > wait 25h                                        the clock moves on; due work runs
 //   > reload tests/fixtures/flows/golden/v2/x.yaml    a new version of flow x goes live
 //   > session ends                                    the aggregator says the USSD session ended
+//   > broadcast mine_safety herat mine_safety.alert   an urgent broadcast to an area's subscribers
 // Output:
 //   < CON … / < END …          the screen (new lines as \n)
 //   = sms to N (enc, parts): … a message queued ("cancelled" when it will not be sent,
@@ -212,6 +213,22 @@ class player {
       for (int i = 0; i < 100; ++i) {
         const auto did = test::in_tx(*writer_, [&](store::tx& t) { return runner_->tick(t); });
         if (!did.any()) break;
+      }
+      return "";
+    }
+    static const std::regex broadcast(R"re(broadcast (\S+) (\S+) (\S+))re");
+    if (std::regex_match(input, m, broadcast)) {
+      store::broadcast b;
+      b.topic = m[1];
+      b.area = m[2];
+      b.template_key = m[3];
+      b.prio = core::priority::alert;
+      test::in_tx(*writer_, [&](store::tx& t) {
+        b.audience = t.count_audience(b.topic, b.area);
+        runner::start_broadcast(t, b);
+      });
+      for (int i = 0; i < 100; ++i) {
+        if (!test::in_tx(*writer_, [&](store::tx& t) { return runner_->tick(t); }).any()) break;
       }
       return "";
     }

@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 7> migrations = {
+constexpr std::array<const char*, 8> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -217,6 +217,35 @@ CREATE UNIQUE INDEX bookings_code ON bookings (clinic, day, code);
 CREATE INDEX bookings_slot ON bookings (clinic, service, day, window_from);
 CREATE INDEX bookings_contact ON bookings (contact_id, starts_at);
 CREATE INDEX bookings_held ON bookings (run_id) WHERE status = 'held';
+)sql",
+    // 8: subscriptions and broadcasts (SQLite's 13).
+    R"sql(
+CREATE TABLE subscriptions (
+  contact_id  bigint NOT NULL REFERENCES contacts(id),
+  topic       text NOT NULL,
+  area        text NOT NULL,
+  channel_id  text NOT NULL,
+  created_at  bigint NOT NULL,
+  PRIMARY KEY (contact_id, topic, area)
+);
+CREATE INDEX subscriptions_area ON subscriptions (topic, area, contact_id);
+CREATE INDEX subscriptions_topic ON subscriptions (topic, contact_id);  -- every-area broadcasts
+CREATE TABLE broadcasts (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  topic       text NOT NULL,
+  area        text NOT NULL,
+  template    text NOT NULL,
+  priority    integer NOT NULL,
+  not_before  bigint NOT NULL,
+  done        integer NOT NULL DEFAULT 0,
+  cursor      bigint NOT NULL DEFAULT 0,
+  audience    bigint NOT NULL,
+  queued      bigint NOT NULL DEFAULT 0,
+  created_at  bigint NOT NULL,
+  updated_at  bigint NOT NULL
+);
+ALTER TABLE outbound_messages ADD COLUMN broadcast_id bigint REFERENCES broadcasts(id);
+CREATE INDEX outbound_messages_broadcast ON outbound_messages (broadcast_id, id) WHERE broadcast_id IS NOT NULL;
 )sql",
 };
 

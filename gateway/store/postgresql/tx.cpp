@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <stdexcept>
 
 #include "gateway/store/postgresql/connection.hpp"
@@ -234,12 +235,13 @@ void tx::park_job(std::int64_t job_id, std::string_view why) {
   c_.query("UPDATE jobs SET status = 'parked', problem = $1 WHERE id = $2", {why, job_id});
 }
 
-void tx::add_inbox(const inbox_item& item) {
+std::int64_t tx::add_inbox(const inbox_item& item) {
   require_disk();
-  c_.query(
-      "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at)"
-      " VALUES ($1, $2, $3, $4, $5, 'new', $6)",
-      {item.contact_id, or_null(item.run_id), item.channel_id, or_null(item.flow_id), item.body, now()});
+  return c_.query(
+              "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at)"
+              " VALUES ($1, $2, $3, $4, $5, 'new', $6) RETURNING id",
+              {item.contact_id, or_null(item.run_id), item.channel_id, or_null(item.flow_id), item.body, now()})
+      .int64(0, 0);
 }
 
 void tx::save_run(run& r) {
@@ -625,6 +627,111 @@ std::vector<booking> tx::upcoming_bookings(std::int64_t contact_id) {
 void tx::set_booking_status(std::int64_t id, booking_status st) {
   require_disk();
   c_.query("UPDATE bookings SET status = $1, updated_at = $2 WHERE id = $3", {to_string(st), now(), id});
+}
+
+void tx::subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area,
+                   std::string_view channel_id) {
+  require_disk();
+  c_.query(
+      "INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at) VALUES ($1, $2, $3, $4, $5)"
+      " ON CONFLICT (contact_id, topic, area) DO UPDATE SET channel_id = excluded.channel_id",
+      {contact_id, topic, area, channel_id, now()});
+}
+
+// The subscribers a broadcast reaches, one row per contact, with the channel they subscribed
+// on. Parameters: $1 topic, $2 area ('' for every area), $3 after contact id, $4 up to it.
+#define PAYGHAM_AUDIENCE                                                                                       \
+  "SELECT s.contact_id, MIN(s.channel_id) AS channel_id FROM subscriptions s JOIN contacts c ON c.id = s.contact_id" \
+  " WHERE s.topic = $1 AND ($2 = '' OR s.area = $2) AND s.contact_id > $3 AND s.contact_id <= $4"              \
+  " AND c.opted_out = 0 AND c.unreachable = 0"                                                                 \
+  " AND NOT EXISTS (SELECT 1 FROM contact_optouts o WHERE o.contact_id = s.contact_id AND o.programme = $1)"   \
+  " GROUP BY s.contact_id"
+
+std::int64_t tx::count_audience(std::string_view topic, std::string_view area) {
+  return c_.query("SELECT COUNT(*) FROM (" PAYGHAM_AUDIENCE ") a",
+                  {topic, area, std::int64_t{0}, std::numeric_limits<std::int64_t>::max()})
+      .int64(0, 0);
+}
+
+std::int64_t tx::add_broadcast(const broadcast& b) {
+  require_disk();
+  return c_.query(
+              "INSERT INTO broadcasts (topic, area, template, priority, not_before, done, cursor, audience, queued,"
+              " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 0, 0, $6, 0, $7, $7) RETURNING id",
+              {b.topic, b.area, b.template_key, static_cast<int>(b.prio), b.not_before, b.audience, now()})
+      .int64(0, 0);
+}
+
+std::optional<broadcast> tx::find_broadcast(std::int64_t id) {
+  const auto r = c_.query(
+      "SELECT topic, area, template, priority, not_before, done, cursor, audience, queued FROM broadcasts WHERE id = $1",
+      {id});
+  if (r.empty()) return std::nullopt;
+  broadcast b;
+  b.id = id;
+  b.topic = r.text(0, 0);
+  b.area = r.text(0, 1);
+  b.template_key = r.text(0, 2);
+  b.prio = static_cast<core::priority>(r.integer(0, 3));
+  b.not_before = r.int64(0, 4);
+  b.done = r.integer(0, 5) != 0;
+  b.cursor = r.int64(0, 6);
+  b.audience = r.int64(0, 7);
+  b.queued = r.int64(0, 8);
+  return b;
+}
+
+std::size_t tx::queue_broadcast_batch(std::int64_t id, const std::map<std::string, std::string>& bodies,
+                                      std::string_view fallback, std::size_t limit) {
+  // The row lock: two nodes applying the same batch job cannot both queue it.
+  if (c_.query("SELECT 1 FROM broadcasts WHERE id = $1 FOR UPDATE", {id}).empty()) return 0;
+  const auto b = find_broadcast(id);
+  if (!b || b->done || limit == 0) return 0;
+  require_disk();
+  // The last contact of this batch: `limit` subscriptions on from the cursor, in index order
+  // (a person subscribed to several areas counts once per area: a batch of an every-area
+  // broadcast may be a little smaller); fewer left: up to the last one.
+  const auto end =
+      b->area.empty()
+          ? c_.query("SELECT COALESCE((SELECT contact_id FROM subscriptions WHERE topic = $1 AND contact_id > $2"
+                     " ORDER BY contact_id LIMIT 1 OFFSET $3),"
+                     " (SELECT MAX(contact_id) FROM subscriptions WHERE topic = $1), $2)",
+                     {b->topic, b->cursor, static_cast<std::int64_t>(limit - 1)})
+          : c_.query("SELECT COALESCE((SELECT contact_id FROM subscriptions WHERE topic = $1 AND area = $4"
+                     " AND contact_id > $2 ORDER BY contact_id LIMIT 1 OFFSET $3),"
+                     " (SELECT MAX(contact_id) FROM subscriptions WHERE topic = $1 AND area = $4), $2)",
+                     {b->topic, b->cursor, static_cast<std::int64_t>(limit - 1), b->area});
+  const std::int64_t last = std::max(b->cursor, end.int64(0, 0));
+  const bool more = last > b->cursor;
+  std::int64_t n = 0;
+  if (more) {
+    nlohmann::json by_language = nlohmann::json::object();
+    for (const auto& [lang, body] : bodies) by_language[lang] = body;
+    n = c_.query(
+             "WITH m AS (INSERT INTO outbound_messages (channel_id, contact_id, to_phone, body, priority, status, next_at,"
+             " created_at, updated_at, programme, broadcast_id)"
+             " SELECT a.channel_id, c.id, c.phone, COALESCE($5::jsonb ->> COALESCE(c.language, ''), $6), $7, 'queued', $8,"
+             " $9, $9, $1, $10 FROM (" PAYGHAM_AUDIENCE ") a JOIN contacts c ON c.id = a.contact_id ORDER BY c.id"
+             " RETURNING id),"
+             " e AS (INSERT INTO message_events (message_id, status, source, applied, at)"
+             " SELECT id, 'queued', 'broadcast', 1, $9 FROM m RETURNING 1)"
+             " SELECT COUNT(*) FROM e",
+             {b->topic, b->area, b->cursor, last, by_language.dump(), fallback, static_cast<int>(b->prio),
+              std::max(now(), b->not_before), now(), id})
+            .int64(0, 0);
+  }
+  c_.query("UPDATE broadcasts SET cursor = $1, queued = queued + $2, done = $3, updated_at = $4 WHERE id = $5",
+           {last, n, more ? 0 : 1, now(), id});
+  return static_cast<std::size_t>(n);
+}
+
+#undef PAYGHAM_AUDIENCE
+
+std::map<std::string, std::int64_t> tx::broadcast_progress(std::int64_t id) {
+  const auto r = c_.query("SELECT status, COUNT(*) FROM outbound_messages WHERE broadcast_id = $1 GROUP BY status", {id});
+  std::map<std::string, std::int64_t> out;
+  for (int i = 0; i < r.rows(); ++i) out[r.text(i, 0)] = r.int64(i, 1);
+  return out;
 }
 
 void tx::set_reachable(std::int64_t contact_id) {

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 12> migrations = {
+constexpr std::array<const char*, 13> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -277,6 +277,35 @@ CREATE UNIQUE INDEX bookings_code ON bookings (clinic, day, code);
 CREATE INDEX bookings_slot ON bookings (clinic, service, day, window_from);
 CREATE INDEX bookings_contact ON bookings (contact_id, starts_at);
 CREATE INDEX bookings_held ON bookings (run_id) WHERE status = 'held';
+)sql",
+    // 13: subscriptions to a programme's alerts by area, and broadcasts to them (R-M).
+    R"sql(
+CREATE TABLE subscriptions (
+  contact_id  INTEGER NOT NULL REFERENCES contacts(id),
+  topic       TEXT NOT NULL,                 -- the programme: mine_safety
+  area        TEXT NOT NULL,                 -- a province or border route: herat, islam_qala
+  channel_id  TEXT NOT NULL,                 -- alerts go where the person subscribed
+  created_at  INTEGER NOT NULL,
+  PRIMARY KEY (contact_id, topic, area)
+);
+CREATE INDEX subscriptions_area ON subscriptions (topic, area, contact_id);
+CREATE INDEX subscriptions_topic ON subscriptions (topic, contact_id);  -- every-area broadcasts
+CREATE TABLE broadcasts (
+  id          INTEGER PRIMARY KEY,
+  topic       TEXT NOT NULL,
+  area        TEXT NOT NULL,                 -- '' for every area
+  template    TEXT NOT NULL,
+  priority    INTEGER NOT NULL,
+  not_before  INTEGER NOT NULL,
+  done        INTEGER NOT NULL DEFAULT 0,
+  cursor      INTEGER NOT NULL DEFAULT 0,    -- the last contact queued
+  audience    INTEGER NOT NULL,
+  queued      INTEGER NOT NULL DEFAULT 0,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+ALTER TABLE outbound_messages ADD COLUMN broadcast_id INTEGER REFERENCES broadcasts(id);
+CREATE INDEX outbound_messages_broadcast ON outbound_messages (broadcast_id, id) WHERE broadcast_id IS NOT NULL;
 )sql",
 };
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
+#include <limits>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -384,6 +385,163 @@ void tx::set_booking_status(std::int64_t id, booking_status st) {
   u.exec();
 }
 
+void tx::subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area,
+                   std::string_view channel_id) {
+  require_disk();
+  auto& u = stmt(
+      "INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at) VALUES (?, ?, ?, ?, ?)"
+      " ON CONFLICT (contact_id, topic, area) DO UPDATE SET channel_id = excluded.channel_id");
+  u.bind(1, contact_id);
+  bind_text(u, 2, topic);
+  bind_text(u, 3, area);
+  bind_text(u, 4, channel_id);
+  u.bind(5, now());
+  u.exec();
+}
+
+// The subscribers a broadcast reaches, one row per contact (a person subscribed to two areas
+// gets an alert to every area once), with the channel they subscribed on.
+// Parameters: topic, area ('' for every area), after contact id, up to contact id.
+#define PAYGHAM_AUDIENCE                                                                                   \
+  "SELECT s.contact_id, MIN(s.channel_id) AS channel_id FROM subscriptions s JOIN contacts c ON c.id = s.contact_id" \
+  " WHERE s.topic = ?1 AND (?2 = '' OR s.area = ?2) AND s.contact_id > ?3 AND s.contact_id <= ?4"          \
+  " AND c.opted_out = 0 AND c.unreachable = 0"                                                             \
+  " AND NOT EXISTS (SELECT 1 FROM contact_optouts o WHERE o.contact_id = s.contact_id AND o.programme = ?1)" \
+  " GROUP BY s.contact_id"
+
+std::int64_t tx::count_audience(std::string_view topic, std::string_view area) {
+  auto& q = stmt("SELECT COUNT(*) FROM (" PAYGHAM_AUDIENCE ")");
+  bind_text(q, 1, topic);
+  bind_text(q, 2, area);
+  q.bind(3, static_cast<std::int64_t>(0));
+  q.bind(4, std::numeric_limits<std::int64_t>::max());
+  q.executeStep();
+  const std::int64_t n = q.getColumn(0).getInt64();
+  q.reset();
+  return n;
+}
+
+std::int64_t tx::add_broadcast(const broadcast& b) {
+  require_disk();
+  auto& i = stmt(
+      "INSERT INTO broadcasts (topic, area, template, priority, not_before, done, cursor, audience, queued,"
+      " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, 0, ?, 0, ?, ?)");
+  bind_text(i, 1, b.topic);
+  bind_text(i, 2, b.area);
+  bind_text(i, 3, b.template_key);
+  i.bind(4, static_cast<int>(b.prio));
+  i.bind(5, b.not_before);
+  i.bind(6, b.audience);
+  i.bind(7, now());
+  i.bind(8, now());
+  i.exec();
+  return db_.getLastInsertRowid();
+}
+
+std::optional<broadcast> tx::find_broadcast(std::int64_t id) {
+  auto& q = stmt(
+      "SELECT topic, area, template, priority, not_before, done, cursor, audience, queued FROM broadcasts WHERE id = ?");
+  q.bind(1, id);
+  std::optional<broadcast> out;
+  if (q.executeStep()) {
+    broadcast b;
+    b.id = id;
+    b.topic = q.getColumn(0).getString();
+    b.area = q.getColumn(1).getString();
+    b.template_key = q.getColumn(2).getString();
+    b.prio = static_cast<core::priority>(q.getColumn(3).getInt());
+    b.not_before = q.getColumn(4).getInt64();
+    b.done = q.getColumn(5).getInt() != 0;
+    b.cursor = q.getColumn(6).getInt64();
+    b.audience = q.getColumn(7).getInt64();
+    b.queued = q.getColumn(8).getInt64();
+    out = b;
+  }
+  q.reset();
+  return out;
+}
+
+std::size_t tx::queue_broadcast_batch(std::int64_t id, const std::map<std::string, std::string>& bodies,
+                                      std::string_view fallback, std::size_t limit) {
+  const auto b = find_broadcast(id);
+  if (!b || b->done || limit == 0) return 0;
+  require_disk();
+  // The last contact of this batch: `limit` subscriptions on from the cursor, read in index
+  // order (a person subscribed to several areas counts once per area here: a batch of an
+  // every-area broadcast may be a little smaller).
+  auto& end = b->area.empty()
+                  ? stmt("SELECT contact_id FROM subscriptions WHERE topic = ? AND contact_id > ?"
+                         " ORDER BY contact_id LIMIT 1 OFFSET ?")
+                  : stmt("SELECT contact_id FROM subscriptions WHERE topic = ? AND contact_id > ? AND area = ?"
+                         " ORDER BY contact_id LIMIT 1 OFFSET ?");
+  bind_text(end, 1, b->topic);
+  end.bind(2, b->cursor);
+  if (!b->area.empty()) bind_text(end, 3, b->area);
+  end.bind(b->area.empty() ? 3 : 4, static_cast<std::int64_t>(limit - 1));
+  std::int64_t last = end.executeStep() ? end.getColumn(0).getInt64() : 0;
+  end.reset();
+  if (last == 0) {
+    // Fewer than `limit` left: up to the last one.
+    auto& tail = b->area.empty() ? stmt("SELECT MAX(contact_id) FROM subscriptions WHERE topic = ?")
+                                 : stmt("SELECT MAX(contact_id) FROM subscriptions WHERE topic = ? AND area = ?");
+    bind_text(tail, 1, b->topic);
+    if (!b->area.empty()) bind_text(tail, 2, b->area);
+    tail.executeStep();
+    last = tail.getColumn(0).isNull() ? b->cursor : std::max(b->cursor, tail.getColumn(0).getInt64());
+    tail.reset();
+  }
+  const bool more = last > b->cursor;
+  std::int64_t n = 0;
+  if (more) {
+    const std::int64_t before = db_.execAndGet("SELECT COALESCE(MAX(id), 0) FROM outbound_messages").getInt64();
+    nlohmann::json by_language = nlohmann::json::object();
+    for (const auto& [lang, body] : bodies) by_language[lang] = body;
+    auto& ins = stmt(
+        "INSERT INTO outbound_messages (channel_id, contact_id, to_phone, body, priority, status, next_at, created_at,"
+        " updated_at, programme, broadcast_id)"
+        " SELECT a.channel_id, c.id, c.phone, COALESCE(json_extract(?6, '$.\"' || COALESCE(c.language, '') || '\"'), ?7),"
+        " ?8, 'queued', ?9, ?10, ?10, ?1, ?11 FROM (" PAYGHAM_AUDIENCE ") a JOIN contacts c ON c.id = a.contact_id"
+        " ORDER BY c.id");
+    bind_text(ins, 1, b->topic);
+    bind_text(ins, 2, b->area);
+    ins.bind(3, b->cursor);
+    ins.bind(4, last);
+    bind_text(ins, 6, by_language.dump());
+    bind_text(ins, 7, fallback);
+    ins.bind(8, static_cast<int>(b->prio));
+    ins.bind(9, std::max(now(), b->not_before));
+    ins.bind(10, now());
+    ins.bind(11, id);
+    n = ins.exec();
+    auto& ev = stmt(
+        "INSERT INTO message_events (message_id, status, source, applied, at)"
+        " SELECT id, 'queued', 'broadcast', 1, ? FROM outbound_messages WHERE id > ? AND broadcast_id = ?");
+    ev.bind(1, now());
+    ev.bind(2, before);
+    ev.bind(3, id);
+    ev.exec();
+  }
+  auto& u = stmt("UPDATE broadcasts SET cursor = ?, queued = queued + ?, done = ?, updated_at = ? WHERE id = ?");
+  u.bind(1, last);
+  u.bind(2, n);
+  u.bind(3, more ? 0 : 1);
+  u.bind(4, now());
+  u.bind(5, id);
+  u.exec();
+  return static_cast<std::size_t>(n);
+}
+
+#undef PAYGHAM_AUDIENCE
+
+std::map<std::string, std::int64_t> tx::broadcast_progress(std::int64_t id) {
+  auto& q = stmt("SELECT status, COUNT(*) FROM outbound_messages WHERE broadcast_id = ? GROUP BY status");
+  q.bind(1, id);
+  std::map<std::string, std::int64_t> out;
+  while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
+  q.reset();
+  return out;
+}
+
 void tx::set_reachable(std::int64_t contact_id) {
   auto& s = stmt("UPDATE contacts SET unreachable = 0, failures_in_row = 0, updated_at = ? WHERE id = ?");
   s.bind(1, now());
@@ -535,7 +693,7 @@ void tx::park_job(std::int64_t job_id, std::string_view why) {
   u.exec();
 }
 
-void tx::add_inbox(const inbox_item& item) {
+std::int64_t tx::add_inbox(const inbox_item& item) {
   require_disk();
   auto& s = stmt(
       "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at)"
@@ -551,6 +709,7 @@ void tx::add_inbox(const inbox_item& item) {
   bind_text(s, 5, item.body);
   s.bind(6, now());
   s.exec();
+  return db_.getLastInsertRowid();
 }
 
 void tx::save_run(run& r) {

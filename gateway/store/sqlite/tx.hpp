@@ -46,7 +46,7 @@ class tx final : public store::tx {
   std::vector<job> take_due_jobs(std::size_t limit) override;
   void park_job(std::int64_t job_id, std::string_view why) override;
 
-  void add_inbox(const inbox_item& item) override;
+  std::int64_t add_inbox(const inbox_item& item) override;
   std::int64_t add_series(const series& s) override;
   std::optional<series> find_series(std::int64_t id) override;
   void end_series(std::int64_t id) override;
@@ -58,6 +58,14 @@ class tx final : public store::tx {
   std::optional<booking> find_booking(std::int64_t id) override;
   std::vector<booking> upcoming_bookings(std::int64_t contact_id) override;
   void set_booking_status(std::int64_t id, booking_status s) override;
+  void subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area,
+                 std::string_view channel_id) override;
+  std::int64_t count_audience(std::string_view topic, std::string_view area) override;
+  std::int64_t add_broadcast(const broadcast& b) override;
+  std::optional<broadcast> find_broadcast(std::int64_t id) override;
+  std::size_t queue_broadcast_batch(std::int64_t id, const std::map<std::string, std::string>& bodies,
+                                    std::string_view fallback, std::size_t limit) override;
+  std::map<std::string, std::int64_t> broadcast_progress(std::int64_t id) override;
   bool stopped(std::int64_t contact_id, std::string_view programme) override;
 
   std::int64_t queue_message(const new_message& m) override;
