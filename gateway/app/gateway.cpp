@@ -108,7 +108,7 @@ void gateway::parts::tick(bool jobs_only) {
                                                 {"reminders", did->reminders},
                                                 {"broadcast", did->broadcast}});
                      }
-                     // A broadcast's next batch goes at once, after the hops waiting behind this one.
+                     // More due work goes at once, after the hops waiting behind this one.
                      if (did->more) return p.tick(true);
                      p.ticking.store(false);
                    },

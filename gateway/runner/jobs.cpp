@@ -172,7 +172,10 @@ tick_outcome runner::tick(store::tx& tx, bool jobs_only) const {
   };
   const auto c = current();
   tick_outcome done;
-  for (const auto& j : tx.take_due_jobs(tick_batch)) {
+  const auto due = tx.take_due_jobs(tick_batch);
+  // A full batch: more may be due (a million reminders at 08:00); the caller ticks again at once.
+  if (due.size() == tick_batch) done.more = true;
+  for (const auto& j : due) {
     const auto h = handlers.find(j.kind);
     const std::string problem = h == handlers.end() ? "no handler for this kind" : (this->*(h->second))(tx, *c, j, done);
     if (problem.empty()) continue;

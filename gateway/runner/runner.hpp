@@ -87,7 +87,8 @@ struct tick_outcome {
   std::size_t expired = 0;    // dropped USSD sessions past the resume window
   std::size_t reminders = 0;  // occurrences of a series queued, and visits reminded of
   std::size_t broadcast = 0;  // broadcast messages queued
-  bool more = false;          // a broadcast has more to queue: tick again now, not in a second
+  bool more = false;          // more is due now (a broadcast's next batch, a full batch of jobs):
+                              // tick again at once, not in a second
 
   // Messages may wait for the outbox (a timed-out question, a continued session, a reminder).
   bool queued() const { return timeouts + continued + reminders + broadcast > 0; }

@@ -431,6 +431,26 @@ TEST_CASE("runner: a daily reminder comes at the chosen time on the person's clo
   CHECK(test::value(so, "SELECT COUNT(*) FROM outbound_messages") == "1");
 }
 
+TEST_CASE("runner: more due jobs than one tick takes ask for another tick at once, and none is left behind",
+          "[runner]") {
+  flow_fixture fx("flows/reminders",
+                  {{"pills.when", "When?"}, {"pills.morning", "Morning"}, {"pills.evening", "Evening"},
+                   {"pills.reminder", "Time for your medicine."}, {"pills.done", "You will get a reminder every day."},
+                   {"pills.sorry", "Sorry."}, {"common.back", "Back"}});
+  // 200 people enrolled for 08:00: all due at the same instant (a tick takes 128).
+  for (int i = 0; i < 200; ++i) {
+    fx.dial("s" + std::to_string(i), "*5#", "1", "+9370000" + std::to_string(1000 + i));
+  }
+  fx.now = 1'796'009'400'000;  // 2026-11-30 08:00 Kabul
+  const auto tick = [&] { return test::in_tx(*fx.writer, [&](store::tx& t) { return fx.run->tick(t, true); }); };
+  const auto first = tick();
+  CHECK(first.more);
+  const auto second = tick();
+  CHECK_FALSE(second.more);
+  CHECK(first.reminders + second.reminders == 200);
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM outbound_messages") == "200");
+}
+
 TEST_CASE("runner: the antenatal contacts still ahead are announced on their days, and the series then ends",
           "[runner]") {
   flow_fixture fx("flows/reminders",
