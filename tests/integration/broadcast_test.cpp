@@ -2,6 +2,7 @@
 // safety limit asks for --yes, the server queues the messages in batches in each person's
 // language, leaves out whoever stopped the alerts or everything, and sends them all.
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <signal.h>
 
 #include <catch2/catch.hpp>
 
@@ -30,6 +31,23 @@ void subscribe_people(const temp_dir& dir) {
   }
   db.exec("INSERT INTO contact_optouts (contact_id, programme, at) VALUES (8, 'mine_safety', 0)");
   t.commit();
+}
+
+// `people` subscribers of Herat's alerts (ids from 1) and as many daily reminders, all due now.
+void subscribe_and_enrol(const temp_dir& dir, int people, long long due_ms) {
+  SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+  db.setBusyTimeout(10'000);
+  const std::string n = std::to_string(people), due = std::to_string(due_ms);
+  db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " + n + ")"
+          " INSERT INTO contacts (id, phone, language, created_at, updated_at)"
+          " SELECT i, '+9379' || printf('%07d', i), CASE i % 2 WHEN 0 THEN 'prs' END, 0, 0 FROM n");
+  db.exec("INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at)"
+          " SELECT id, 'mine_safety', 'herat', 'console', 0 FROM contacts");
+  db.exec("INSERT INTO series (id, contact_id, channel_id, programme, template, at_minute, time_zone, active,"
+          " created_at, updated_at) SELECT id, id, 'console', 'reminders', 'reminders.daily', 480, 'Asia/Kabul', 1, 0, 0"
+          " FROM contacts");
+  db.exec("INSERT INTO jobs (kind, due_at, payload, status, created_at) SELECT 'series.due', " + due +
+          ", json_object('series', id, 'at', " + due + ", 'step', 0), 'pending', 0 FROM series");
 }
 
 int count(const temp_dir& dir, const std::string& sql) {
@@ -98,4 +116,62 @@ TEST_CASE("broadcast: a text no template has, or no subscriber, sends nothing an
   CHECK_THAT(out, Catch::StartsWith("nobody to send to"));
   CHECK(run_paygham({"broadcast", "--config", config, "--topic", "mine_safety"}, &out, &err) == 2);
   CHECK_THAT(err, Catch::Contains("give --topic and --text"));
+}
+
+TEST_CASE("broadcast: kill -9 while a morning's reminders, then a broadcast, are being queued: after restarts each "
+          "person has exactly one of each",
+          "[integration][broadcast]") {
+  temp_dir dir;
+  const int people = 20000;
+  const std::string config = write_test_config(dir);
+  {
+    // Created and migrated, then filled before the gateway that will be killed starts.
+    server_process first(config);
+  }
+  const long long due = static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                   std::chrono::system_clock::now().time_since_epoch())
+                                                   .count());
+  subscribe_and_enrol(dir, people, due);
+  // Killed twice: as soon as the first reminders are stored (before the broadcast is stored),
+  // then again, after a restart, as soon as the first alerts are.
+  const auto run_until_killed = [&](const std::string& stored, bool broadcast) {
+    server_process srv(config);
+    if (broadcast) {
+      std::string out, err;
+      REQUIRE(run_paygham({"broadcast", "--config", config, "--topic", "mine_safety", "--area", "herat", "--text",
+                           "mine_safety.alert_floods", "--priority", "alert", "--yes"},
+                          &out, &err) == 0);
+    }
+    for (int i = 0; i < 2000; ++i) {
+      if (count(dir, stored) > 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    srv.signal(SIGKILL);
+    srv.wait_exit();
+  };
+  run_until_killed("SELECT COUNT(*) FROM outbound_messages", false);
+  const int reminders_at_kill = count(dir, "SELECT COUNT(*) FROM outbound_messages");
+  run_until_killed("SELECT COUNT(*) FROM outbound_messages WHERE broadcast_id = 1", true);
+  INFO("stored at the first kill: " << reminders_at_kill << " reminders; at the second: "
+                                     << count(dir, "SELECT COUNT(*) FROM outbound_messages WHERE broadcast_id = 1")
+                                     << " alerts; of " << people << " each");
+  server_process again(config);
+  bool finished = false;
+  for (int i = 0; i < 600 && !finished; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    finished = count(dir, "SELECT done FROM broadcasts WHERE id = 1") == 1 &&
+               count(dir, "SELECT COUNT(*) FROM jobs WHERE status = 'pending' AND due_at <= " + std::to_string(due)) == 0;
+  }
+  REQUIRE(finished);
+  // Exactly one alert and one reminder for each person: none lost, none queued twice.
+  CHECK(count(dir, "SELECT COUNT(*) FROM outbound_messages WHERE broadcast_id = 1") == people);
+  CHECK(count(dir, "SELECT COUNT(DISTINCT contact_id) FROM outbound_messages WHERE broadcast_id = 1") == people);
+  CHECK(count(dir, "SELECT COUNT(*) FROM outbound_messages WHERE programme = 'reminders'") == people);
+  CHECK(count(dir, "SELECT COUNT(DISTINCT contact_id) FROM outbound_messages WHERE programme = 'reminders'") == people);
+  // Each series has its next day set, once.
+  CHECK(count(dir, "SELECT COUNT(*) FROM jobs WHERE kind = 'series.due' AND status = 'pending'") == people);
+  CHECK(count(dir, "SELECT COUNT(*) FROM outbound_messages m WHERE NOT EXISTS"
+                   " (SELECT 1 FROM message_events e WHERE e.message_id = m.id AND e.status IN ('queued', 'cancelled'))") == 0);
+  SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
+  CHECK(db.execAndGet("PRAGMA integrity_check").getString() == "ok");
 }
