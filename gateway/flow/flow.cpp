@@ -16,8 +16,9 @@
 namespace paygham::flow {
 namespace {
 
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
 std::string_view first_word(std::string_view s) {
-  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
   std::size_t b = 0;
   while (b < s.size() && is_space(s[b])) ++b;
   std::size_t e = b;
@@ -26,6 +27,15 @@ std::string_view first_word(std::string_view s) {
 }
 
 }  // namespace
+
+std::string_view after_keyword(std::string_view text) {
+  const std::string_view word = first_word(text);
+  std::size_t b = static_cast<std::size_t>(word.data() + word.size() - text.data());
+  std::size_t e = text.size();
+  while (b < e && is_space(text[b])) ++b;
+  while (e > b && is_space(text[e - 1])) --e;
+  return text.substr(b, e - b);
+}
 
 std::string_view to_string(ask_kind k) {
   switch (k) {
@@ -103,6 +113,8 @@ void flow_set::check_texts(const text::catalog& texts, const std::vector<std::st
   for (const auto& f : flows_) {
     // What a placeholder of this flow can name.
     std::vector<std::string> known = globals;
+    // A flow started by a keyword sees the words after it.
+    if (!f->sms_keywords.empty()) known.emplace_back(keyword_rest);
     for (const auto& [id, n] : f->nodes) {
       if (!n.save.empty()) known.push_back(n.save);
     }
@@ -192,6 +204,24 @@ void flow_set::check_screens(const text::catalog& texts, const std::vector<std::
     // Nodes only an entry leads to are sent by SMS (the scheduler starts them), never shown
     // on a USSD screen.
     const auto over_ussd = reachable(*f, {f->start});
+    // The questions a session can open with (start, or past switches, says and actions): no
+    // Back line is shown on them.
+    std::set<std::string> first_asks;
+    {
+      std::vector<std::string> todo{f->start};
+      std::set<std::string> seen;
+      while (!todo.empty()) {
+        const std::string id = todo.back();
+        todo.pop_back();
+        const node* n = f->find(id);
+        if (!n || !seen.insert(id).second) continue;
+        if (n->kind == node_kind::ask) {
+          first_asks.insert(id);
+        } else {
+          for (const auto& t : n->targets()) todo.push_back(t);
+        }
+      }
+    }
     for (const auto& lang : langs) {
       const std::vector<std::string> order{lang};
       // A text as long as it can get: the flow's samples first, then long defaults.
@@ -224,7 +254,7 @@ void flow_set::check_screens(const text::catalog& texts, const std::vector<std::
           screen += "\n" + option_number(i + 1, lang) + " " + labels[i];
         }
         if (paged) screen += "\n" + option_number(98, lang) + " " + longest("common.more");
-        if (n.kind == node_kind::ask && id != f->start) screen += "\n" + option_number(0, lang) + " " + longest("common.back");
+        if (n.kind == node_kind::ask && !first_asks.count(id)) screen += "\n" + option_number(0, lang) + " " + longest("common.back");
         const auto c = text::check_screen(lead + screen, limits);
         if (c.result == text::screen_check::too_long) {
           problems.push_back(n.where + ": " + (n.kind == node_kind::end ? "end '" : "question '") + id + "' in " +

@@ -96,6 +96,11 @@ struct definition {
   bool reaches_sms() const;
 };
 
+// What follows an SMS's first word (its keyword), trimmed: "MINE 482913" → "482913". A flow
+// started by a keyword sees it as {keyword_rest}.
+std::string_view after_keyword(std::string_view text);
+inline constexpr std::string_view keyword_rest = "keyword_rest";
+
 // The nodes a run can reach from the nodes `from`.
 std::set<std::string> reachable(const definition& f, std::vector<std::string> from);
 

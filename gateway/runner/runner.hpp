@@ -92,7 +92,8 @@ struct tick_outcome {
 
   // Messages may wait for the outbox (a timed-out question, a continued session, a reminder).
   bool queued() const { return timeouts + continued + reminders + broadcast > 0; }
-  bool any() const { return queued() || expired > 0; }
+  // Anything done, or more due now: a caller that loops ticks until nothing is left stops on false.
+  bool any() const { return queued() || expired > 0 || more; }
 };
 
 

@@ -128,7 +128,9 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     s.r.medium = store::medium::sms;
     s.r.flow_id = f->id;
     s.r.flow_hash = f->hash;
-    s.out = flow::start(*f, s.ctx);
+    std::map<std::string, std::string> vars;
+    if (const auto rest = flow::after_keyword(sms.text); !rest.empty()) vars[std::string(flow::keyword_rest)] = rest;
+    s.out = flow::start_at(*f, f->start, std::move(vars), s.ctx);
   };
   auto waiting = tx.find_waiting_sms_run(s.who.id);
   const flow::definition* waiting_flow = waiting ? c->pinned(waiting->flow_id, waiting->flow_hash) : nullptr;

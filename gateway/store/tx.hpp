@@ -342,6 +342,19 @@ class broadcasts_part {
                                             std::string_view fallback, std::size_t limit) = 0;
   // The broadcast's messages by state ("queued" → 120, "delivered" → 4000, …).
   virtual std::map<std::string, std::int64_t> broadcast_progress(std::int64_t id) = 0;
+  // R-M2: a code the person can send from a new SIM to move their subscriptions of `topic`
+  // there. False when the code is taken (unused and unexpired) by someone else: draw another.
+  virtual bool add_transfer_code(std::int64_t contact_id, std::string_view topic, std::string_view code,
+                                 core::unix_ms expires_at) = 0;
+  // Moves the subscriptions of `topic` of the code's contact to `to_contact`, on `channel_id`, if
+  // the code is unused and unexpired; the old number's go, the code is used up. Returns the
+  // areas moved (sorted); nullopt for a code that cannot be used.
+  virtual std::optional<std::vector<std::string>> use_transfer_code(std::string_view code, std::string_view topic,
+                                                                     std::int64_t to_contact,
+                                                                     std::string_view channel_id) = 0;
+  // Wrong codes sent by a contact since `since` (against guessing), and recording one.
+  virtual int transfer_failures(std::int64_t contact_id, core::unix_ms since) = 0;
+  virtual void add_transfer_failure(std::int64_t contact_id) = 0;
 };
 
 // The gateway's nodes (one with SQLite).

@@ -14,7 +14,8 @@
 // Inputs:
 //   > ussd *384*12# from +93700000001 (session s1)   a dial (shortcut digits allowed)
 //   > "1"                                             a reply in the current USSD session
-//   > sms "INFO" from +93700000002                    an inbound SMS
+//   > sms "INFO" from +93700000002                    an inbound SMS ({transfer_code}: the newest
+//                                                     transfer code, drawn at random; shown so too)
 //   > wait 25h                                        the clock moves on; due work runs
 //   > reload tests/fixtures/flows/golden/v2/x.yaml    a new version of flow x goes live
 //   > session ends                                    the aggregator says the USSD session ended
@@ -167,8 +168,9 @@ class player {
     for (const auto& input : t_.inputs) {
       out += "> " + input + "\n";
       now_ += 1000;
-      out += step(input);
-      out += effects();
+      std::string shown = step(input);  // first: effects() reads what the step stored
+      shown += effects();
+      out += masked(std::move(shown));
     }
     return out;
   }
@@ -202,7 +204,11 @@ class player {
       return hop();
     }
     if (std::regex_match(input, m, sms)) {
-      const core::inbound_sms in{"at", "m" + std::to_string(++sms_seq_), m[2], "384", m[1], 0};
+      std::string text = m[1];
+      if (const auto at = text.find("{transfer_code}"); at != std::string::npos) {
+        text.replace(at, 15, test::value(cfg_.store, "SELECT COALESCE(MAX(code), '') FROM transfer_codes"));
+      }
+      const core::inbound_sms in{"at", "m" + std::to_string(++sms_seq_), m[2], "384", text, 0};
       test::in_tx(*writer_, [&](store::tx& t) { runner_->apply_sms(t, in); });
       return "";
     }
@@ -255,6 +261,25 @@ class player {
     const core::ussd_request u{"at", session_, phone_, code_, text_, "41201"};
     const auto r = test::in_tx(*writer_, [&](store::tx& t) { return runner_->apply_ussd(t, u); });
     return std::string(r.end ? "< END " : "< CON ") + one_line(r.text) + "\n";
+  }
+
+  // Codes drawn at random (transfer codes) read as their name, so the transcript stays the same.
+  std::string masked(std::string out) {
+    for (const auto& row : test::rows(cfg_.store, "SELECT code FROM transfer_codes")) {
+      for (const auto& shown : {row[0], persian_digits(row[0])}) {
+        for (auto at = out.find(shown); at != std::string::npos; at = out.find(shown, at)) {
+          out.replace(at, shown.size(), "{transfer_code}");
+        }
+      }
+    }
+    return out;
+  }
+
+  static std::string persian_digits(const std::string& ascii) {
+    static const char* digits[] = {"۰", "۱", "۲", "۳", "۴", "۵", "۶", "۷", "۸", "۹"};
+    std::string out;
+    for (const char c : ascii) out += digits[c - '0'];
+    return out;
   }
 
   // What the step left in the store: messages, jobs, inbox items, contact fields.

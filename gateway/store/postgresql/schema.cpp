@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 8> migrations = {
+constexpr std::array<const char*, 9> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -246,6 +246,21 @@ CREATE TABLE broadcasts (
 );
 ALTER TABLE outbound_messages ADD COLUMN broadcast_id bigint REFERENCES broadcasts(id);
 CREATE INDEX outbound_messages_broadcast ON outbound_messages (broadcast_id, id) WHERE broadcast_id IS NOT NULL;
+)sql",
+    // 9: moving subscriptions to a new SIM (SQLite's 14).
+    R"sql(
+CREATE TABLE transfer_codes (
+  code        text PRIMARY KEY,
+  contact_id  bigint NOT NULL REFERENCES contacts(id),
+  topic       text NOT NULL,
+  expires_at  bigint NOT NULL,
+  used_at     bigint
+);
+CREATE TABLE transfer_failures (
+  contact_id  bigint NOT NULL REFERENCES contacts(id),
+  at          bigint NOT NULL
+);
+CREATE INDEX transfer_failures_contact ON transfer_failures (contact_id, at);
 )sql",
 };
 

@@ -734,6 +734,47 @@ std::map<std::string, std::int64_t> tx::broadcast_progress(std::int64_t id) {
   return out;
 }
 
+bool tx::add_transfer_code(std::int64_t contact_id, std::string_view topic, std::string_view code,
+                           core::unix_ms expires_at) {
+  require_disk();
+  // A code used up or expired may be drawn again.
+  return c_.query(
+                "INSERT INTO transfer_codes (code, contact_id, topic, expires_at) VALUES ($1, $2, $3, $4)"
+                " ON CONFLICT (code) DO UPDATE SET contact_id = excluded.contact_id, topic = excluded.topic,"
+                " expires_at = excluded.expires_at, used_at = NULL"
+                " WHERE transfer_codes.used_at IS NOT NULL OR transfer_codes.expires_at <= $5",
+                {code, contact_id, topic, expires_at, now()})
+             .affected() == 1;
+}
+
+std::optional<std::vector<std::string>> tx::use_transfer_code(std::string_view code, std::string_view topic,
+                                                               std::int64_t to_contact, std::string_view channel_id) {
+  // FOR UPDATE: two nodes given the same code at once move the subscriptions once.
+  const auto q = c_.query(
+      "SELECT contact_id FROM transfer_codes WHERE code = $1 AND topic = $2 AND used_at IS NULL AND expires_at > $3"
+      " FOR UPDATE",
+      {code, topic, now()});
+  if (q.empty()) return std::nullopt;
+  const std::int64_t from = q.int64(0, 0);
+  require_disk();
+  const auto a = c_.query("SELECT area FROM subscriptions WHERE contact_id = $1 AND topic = $2 ORDER BY area", {from, topic});
+  std::vector<std::string> areas;
+  for (int i = 0; i < a.rows(); ++i) areas.push_back(a.text(i, 0));
+  for (const auto& area : areas) subscribe(to_contact, topic, area, channel_id);
+  if (from != to_contact) c_.query("DELETE FROM subscriptions WHERE contact_id = $1 AND topic = $2", {from, topic});
+  c_.query("UPDATE transfer_codes SET used_at = $1 WHERE code = $2", {now(), code});
+  return areas;
+}
+
+int tx::transfer_failures(std::int64_t contact_id, core::unix_ms since) {
+  return c_.query("SELECT COUNT(*) FROM transfer_failures WHERE contact_id = $1 AND at >= $2", {contact_id, since})
+      .integer(0, 0);
+}
+
+void tx::add_transfer_failure(std::int64_t contact_id) {
+  c_.query("INSERT INTO transfer_failures (contact_id, at) VALUES ($1, $2)", {contact_id, now()});
+}
+
 void tx::set_reachable(std::int64_t contact_id) {
   c_.query("UPDATE contacts SET unreachable = 0, failures_in_row = 0, updated_at = $1 WHERE id = $2",
            {now(), contact_id});

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 13> migrations = {
+constexpr std::array<const char*, 14> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -306,6 +306,21 @@ CREATE TABLE broadcasts (
 );
 ALTER TABLE outbound_messages ADD COLUMN broadcast_id INTEGER REFERENCES broadcasts(id);
 CREATE INDEX outbound_messages_broadcast ON outbound_messages (broadcast_id, id) WHERE broadcast_id IS NOT NULL;
+)sql",
+    // 14: moving subscriptions to a new SIM (R-M2).
+    R"sql(
+CREATE TABLE transfer_codes (
+  code        TEXT PRIMARY KEY,              -- 6 digits, drawn at random
+  contact_id  INTEGER NOT NULL REFERENCES contacts(id),
+  topic       TEXT NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  used_at     INTEGER
+);
+CREATE TABLE transfer_failures (
+  contact_id  INTEGER NOT NULL REFERENCES contacts(id),
+  at          INTEGER NOT NULL
+);
+CREATE INDEX transfer_failures_contact ON transfer_failures (contact_id, at);
 )sql",
 };
 

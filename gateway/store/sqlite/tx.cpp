@@ -542,6 +542,71 @@ std::map<std::string, std::int64_t> tx::broadcast_progress(std::int64_t id) {
   return out;
 }
 
+bool tx::add_transfer_code(std::int64_t contact_id, std::string_view topic, std::string_view code,
+                           core::unix_ms expires_at) {
+  require_disk();
+  // A code used up or expired may be drawn again.
+  auto& i = stmt(
+      "INSERT INTO transfer_codes (code, contact_id, topic, expires_at) VALUES (?, ?, ?, ?)"
+      " ON CONFLICT (code) DO UPDATE SET contact_id = excluded.contact_id, topic = excluded.topic,"
+      " expires_at = excluded.expires_at, used_at = NULL"
+      " WHERE transfer_codes.used_at IS NOT NULL OR transfer_codes.expires_at <= ?");
+  bind_text(i, 1, code);
+  i.bind(2, contact_id);
+  bind_text(i, 3, topic);
+  i.bind(4, expires_at);
+  i.bind(5, now());
+  return i.exec() == 1;
+}
+
+std::optional<std::vector<std::string>> tx::use_transfer_code(std::string_view code, std::string_view topic,
+                                                               std::int64_t to_contact, std::string_view channel_id) {
+  auto& q = stmt("SELECT contact_id FROM transfer_codes WHERE code = ? AND topic = ? AND used_at IS NULL AND expires_at > ?");
+  bind_text(q, 1, code);
+  bind_text(q, 2, topic);
+  q.bind(3, now());
+  const bool found = q.executeStep();
+  const std::int64_t from = found ? q.getColumn(0).getInt64() : 0;
+  q.reset();
+  if (!found) return std::nullopt;
+  require_disk();
+  std::vector<std::string> areas;
+  auto& a = stmt("SELECT area FROM subscriptions WHERE contact_id = ? AND topic = ? ORDER BY area");
+  a.bind(1, from);
+  bind_text(a, 2, topic);
+  while (a.executeStep()) areas.push_back(a.getColumn(0).getString());
+  a.reset();
+  for (const auto& area : areas) subscribe(to_contact, topic, area, channel_id);
+  if (from != to_contact) {
+    auto& d = stmt("DELETE FROM subscriptions WHERE contact_id = ? AND topic = ?");
+    d.bind(1, from);
+    bind_text(d, 2, topic);
+    d.exec();
+  }
+  auto& u = stmt("UPDATE transfer_codes SET used_at = ? WHERE code = ?");
+  u.bind(1, now());
+  bind_text(u, 2, code);
+  u.exec();
+  return areas;
+}
+
+int tx::transfer_failures(std::int64_t contact_id, core::unix_ms since) {
+  auto& q = stmt("SELECT COUNT(*) FROM transfer_failures WHERE contact_id = ? AND at >= ?");
+  q.bind(1, contact_id);
+  q.bind(2, since);
+  q.executeStep();
+  const int n = q.getColumn(0).getInt();
+  q.reset();
+  return n;
+}
+
+void tx::add_transfer_failure(std::int64_t contact_id) {
+  auto& i = stmt("INSERT INTO transfer_failures (contact_id, at) VALUES (?, ?)");
+  i.bind(1, contact_id);
+  i.bind(2, now());
+  i.exec();
+}
+
 void tx::set_reachable(std::int64_t contact_id) {
   auto& s = stmt("UPDATE contacts SET unreachable = 0, failures_in_row = 0, updated_at = ? WHERE id = ?");
   s.bind(1, now());

@@ -66,6 +66,13 @@ class tx final : public store::tx {
   std::size_t queue_broadcast_batch(std::int64_t id, const std::map<std::string, std::string>& bodies,
                                     std::string_view fallback, std::size_t limit) override;
   std::map<std::string, std::int64_t> broadcast_progress(std::int64_t id) override;
+  bool add_transfer_code(std::int64_t contact_id, std::string_view topic, std::string_view code,
+                         core::unix_ms expires_at) override;
+  std::optional<std::vector<std::string>> use_transfer_code(std::string_view code, std::string_view topic,
+                                                             std::int64_t to_contact,
+                                                             std::string_view channel_id) override;
+  int transfer_failures(std::int64_t contact_id, core::unix_ms since) override;
+  void add_transfer_failure(std::int64_t contact_id) override;
   bool stopped(std::int64_t contact_id, std::string_view programme) override;
 
   std::int64_t queue_message(const new_message& m) override;
