@@ -7,6 +7,7 @@
 #include "gateway/schedule/clinics.hpp"
 #include "gateway/text/lint.hpp"
 #include "gateway/text/normalize.hpp"
+#include "gateway/text/sensitive.hpp"
 #include "gateway/text/readers.hpp"
 
 namespace paygham::app {
@@ -50,6 +51,43 @@ text::language_hints load_language_hints(const std::string& file, std::vector<st
     }
   }
   return h;
+}
+
+// R-S10: what goes by SMS without the person asking at that moment (a send step, what a
+// scheduled entry node says, a reminder's template) names no health condition, treatment or
+// sensitive service, in any language: the phone may be shared.
+void check_sensitive(const runner::content& bundle, const text::sensitive_terms& terms,
+                     const actions::registry& known, std::vector<std::string>& problems) {
+  const auto langs = bundle.texts.languages();
+  const auto check = [&](const std::string& where, const std::string& key, const char* why) {
+    for (const auto& lang : langs) {
+      const text::entry* e = bundle.texts.find(lang, key);
+      if (!e) continue;
+      if (const std::string term = terms.find(e->text); !term.empty()) {
+        problems.push_back(where + ": text '" + key + "' (" + e->where + ") names '" + term +
+                           "' (lexicon/sensitive.yaml), and " + why +
+                           ": the phone may be shared (R-S10); say it without the health term");
+      }
+    }
+  };
+  for (const auto& f : bundle.flows.all()) {
+    const auto asked = flow::reachable(*f, {f->start});
+    for (const auto& [id, n] : f->nodes) {
+      if (n.kind == flow::node_kind::send) check(n.where, n.text, "it is sent by SMS");
+      if (!asked.count(id)) {
+        // Reached only from an entry: the scheduler sends it, unasked.
+        if (!n.text.empty()) check(n.where, n.text, "the scheduler sends it by SMS");
+        for (const auto& o : n.options) check(n.where, o.label, "the scheduler sends it by SMS");
+      }
+      if (n.kind != flow::node_kind::action) continue;
+      if (const actions::action* a = known.find(n.action)) {
+        for (const std::string_view arg : a->texts) {
+          const auto it = n.args.find(std::string(arg));
+          if (it != n.args.end()) check(n.where, it->second, "it is sent by SMS on a schedule");
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -183,6 +221,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
       }
     }
   }
+  check_sensitive(*bundle, text::sensitive_terms::load(c.lexicon_dir + "/sensitive.yaml", problems), known, problems);
   text::lint_templates(bundle->texts, problems, warnings);
   for (const auto& lang : langs) {
     for (std::string_view key : flow::keys::required) {
