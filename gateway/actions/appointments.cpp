@@ -7,7 +7,8 @@
 //   appointments.times    clinic, service, day    → ok {times}: that day's free windows; none
 //   appointments.hold     clinic, service, day, time, [for] → ok {when, clinic_name}; full
 //   appointments.book     the run's hold, else clinic, service, day, time, [for];
-//                         [remind_day_before, remind_morning]: nodes the reminders start at
+//                         [confirm_by_sms, remind_day_before, remind_morning]: nodes the
+//                         confirmation and the reminders start at, by SMS
 //                         → ok {booking, code, when, clinic_name}; full
 //   appointments.mine     → ok {visits}: the person's visits still ahead; none
 //   appointments.cancel   booking                 → ok {code, when, clinic_name}
@@ -131,7 +132,8 @@ std::optional<std::pair<store::booking, int>> booking_of(store::tx& t, const req
   return std::pair{b, w->capacity};
 }
 
-// The reminders of a visit (domain timing): the day before at 10:00, asking for a reply, and
+// The confirmation at once, and the reminders of a visit (domain timing): the day before at
+// 10:00, asking for a reply, and
 // the morning of at 08:00 (the evening before at 18:00 for a window that opens before 10:00).
 // Each starts the flow at the node the booking node names; none that would already be past.
 void schedule_reminders(store::tx& t, const request& r, const store::booking& b, const schedule::clinic& c) {
@@ -142,6 +144,10 @@ void schedule_reminders(store::tx& t, const request& r, const store::booking& b,
     if (!when || *when <= t.now()) return;
     t.add_job(booking_reminder::kind, *when, booking_reminder{b.id, r.flow_id, node}.json());
   };
+  // The confirmation itself, by SMS at once: the person's record, and where they can cancel.
+  if (const std::string node = arg(r, "confirm_by_sms"); !node.empty()) {
+    t.add_job(booking_reminder::kind, t.now(), booking_reminder{b.id, r.flow_id, node}.json());
+  }
   remind("remind_day_before", b.day - 1, {10, 0});
   if (b.window_from >= 10 * 60) {
     remind("remind_morning", b.day, {8, 0});
