@@ -19,10 +19,8 @@ int broadcast(const broadcast_options& o) {
     return exit_user_error;
   }
   const config& cfg = loaded.value();
-  std::vector<std::string> problems;
-  const auto content = load_content(cfg, problems);
-  if (!problems.empty()) {
-    for (const auto& p : problems) std::cerr << p << "\n";
+  const auto content = load_checked_content(cfg);
+  if (!content) {
     std::cerr << "paygham broadcast: fix the problems above first (paygham lint)\n";
     return exit_user_error;
   }

@@ -1,5 +1,7 @@
 #include "gateway/app/content.hpp"
 
+#include <iostream>
+
 #include "gateway/flow/engine.hpp"
 #include "gateway/actions/action.hpp"
 #include "gateway/core/yaml.hpp"
@@ -232,6 +234,13 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
     }
   }
   return bundle;
+}
+
+std::shared_ptr<runner::content> load_checked_content(const config& c) {
+  std::vector<std::string> problems;
+  auto content = load_content(c, problems);
+  for (const auto& p : problems) std::cerr << p << "\n";
+  return problems.empty() ? content : nullptr;
 }
 
 runner::settings runner_settings(const config& c) {

@@ -17,6 +17,10 @@ namespace paygham::app {
 std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::string>& problems,
                                               std::vector<std::string>* warnings = nullptr);
 
+// For the commands that need a clean set (simulate, broadcast): the content, or null after
+// printing every problem to stderr.
+std::shared_ptr<runner::content> load_checked_content(const config& c);
+
 // The runner's settings from the config (defaults and the ussd section).
 runner::settings runner_settings(const config& c);
 

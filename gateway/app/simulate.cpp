@@ -57,12 +57,8 @@ int simulate(const simulate_options& o) {
     return exit_user_error;
   }
   const config& cfg = loaded.value();
-  std::vector<std::string> problems;
-  auto content = load_content(cfg, problems);
-  if (!problems.empty()) {
-    for (const auto& p : problems) std::cerr << p << "\n";
-    return exit_user_error;
-  }
+  auto content = load_checked_content(cfg);
+  if (!content) return exit_user_error;
   if (const auto langs = content->texts.languages();
       !o.lang.empty() && std::find(langs.begin(), langs.end(), o.lang) == langs.end()) {
     std::string known;
