@@ -36,6 +36,12 @@ struct request {
   std::string language;   // the person's, for labels an action writes (a data menu's)
   const schedule::clinic_list* clinics = nullptr;  // the clinics file; null: none configured
   core::unix_ms hold_ms = 0;  // how long a choice made in a session is held (the resume window)
+
+  // args[name], or "" when the node does not give it.
+  std::string arg(const char* name) const {
+    const auto it = args.find(name);
+    return it == args.end() ? std::string() : it->second;
+  }
 };
 
 using handler = flow::action_result (*)(store::tx&, const request&);

@@ -30,11 +30,6 @@ namespace {
 
 const flow::action_result error{"error", {}};
 
-std::string arg(const request& r, const char* name) {
-  const auto it = r.args.find(name);
-  return it == r.args.end() ? std::string() : it->second;
-}
-
 std::string hh_mm(int minute) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "%02d:%02d", minute / 60, minute % 60);
@@ -89,8 +84,8 @@ struct place {
 std::optional<place> place_of(store::tx& t, const request& r) {
   if (!r.clinics) return std::nullopt;
   place p;
-  p.clinic = r.clinics->find(arg(r, "clinic"));
-  p.service = arg(r, "service");
+  p.clinic = r.clinics->find(r.arg("clinic"));
+  p.service = r.arg("service");
   if (!p.clinic || !p.clinic->offers(p.service)) return std::nullopt;
   const auto today = schedule::local_day(t.now(), p.clinic->time_zone);
   if (!today) return std::nullopt;
@@ -101,7 +96,7 @@ std::optional<place> place_of(store::tx& t, const request& r) {
 }
 
 std::optional<long long> day_arg(const request& r, const place& p) {
-  const auto d = text::read_date(text::normalize(arg(r, "day")));
+  const auto d = text::read_date(text::normalize(r.arg("day")));
   if (!d) return std::nullopt;
   const long long day = text::day_number(*d);
   if (day < p.first_day || day > p.last_day || !p.clinic->open_on(day)) return std::nullopt;
@@ -113,7 +108,7 @@ std::optional<std::pair<store::booking, int>> booking_of(store::tx& t, const req
   const auto p = place_of(t, r);
   if (!p) return std::nullopt;
   const auto day = day_arg(r, *p);
-  const auto from = schedule::minute_of_day(arg(r, "time"));
+  const auto from = schedule::minute_of_day(r.arg("time"));
   const schedule::window* w = from ? p->clinic->window_at(*from) : nullptr;
   if (!day || !w) return std::nullopt;
   const auto starts = schedule::at_local(*day, {w->from / 60, w->from % 60}, p->clinic->time_zone);
@@ -128,7 +123,7 @@ std::optional<std::pair<store::booking, int>> booking_of(store::tx& t, const req
   b.window_from = w->from;
   b.window_to = w->to;
   b.starts_at = *starts;
-  b.for_whom = arg(r, "for") == "other" ? "other" : "self";
+  b.for_whom = r.arg("for") == "other" ? "other" : "self";
   return std::pair{b, w->capacity};
 }
 
@@ -138,14 +133,14 @@ std::optional<std::pair<store::booking, int>> booking_of(store::tx& t, const req
 // Each starts the flow at the node the booking node names; none that would already be past.
 void schedule_reminders(store::tx& t, const request& r, const store::booking& b, const schedule::clinic& c) {
   const auto remind = [&](const char* node_arg, long long day, schedule::local_time at) {
-    const std::string node = arg(r, node_arg);
+    const std::string node = r.arg(node_arg);
     if (node.empty()) return;
     const auto when = schedule::at_local(day, at, c.time_zone);
     if (!when || *when <= t.now()) return;
     t.add_job(booking_reminder::kind, *when, booking_reminder{b.id, r.flow_id, node}.json());
   };
   // The confirmation itself, by SMS at once: the person's record, and where they can cancel.
-  if (const std::string node = arg(r, "confirm_by_sms"); !node.empty()) {
+  if (const std::string node = r.arg("confirm_by_sms"); !node.empty()) {
     t.add_job(booking_reminder::kind, t.now(), booking_reminder{b.id, r.flow_id, node}.json());
   }
   remind("remind_day_before", b.day - 1, {10, 0});
@@ -177,7 +172,7 @@ std::map<std::string, std::string> booking_vars(const store::booking& b, const s
 
 flow::action_result appointments_clinics(store::tx&, const request& r) {
   if (!r.clinics) return error;
-  const std::string service = arg(r, "service");
+  const std::string service = r.arg("service");
   auto items = nlohmann::json::array();
   for (const auto& c : r.clinics->all()) {
     if (c.offers(service)) items.push_back({{"label", c.name_in(r.language)}, {"value", c.id}});
@@ -270,7 +265,7 @@ flow::action_result appointments_mine(store::tx& t, const request& r) {
 
 flow::action_result appointments_cancel(store::tx& t, const request& r) {
   std::int64_t id = 0;
-  const std::string given = arg(r, "booking");
+  const std::string given = r.arg("booking");
   if (given.empty() || given.size() > 18 || given.find_first_not_of("0123456789") != std::string::npos) return error;
   id = std::stoll(given);
   const auto b = t.find_booking(id);

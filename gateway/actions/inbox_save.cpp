@@ -7,9 +7,9 @@
 namespace paygham::actions {
 
 flow::action_result inbox_save(store::tx& t, const request& r) {
-  const auto it = r.args.find("text");
-  if (it == r.args.end() || it->second.empty()) return {"error", {}};
-  const std::int64_t id = t.add_inbox(store::inbox_item{r.contact_id, r.run_id, r.channel_id, r.flow_id, it->second});
+  const std::string text = r.arg("text");
+  if (text.empty()) return {"error", {}};
+  const std::int64_t id = t.add_inbox(store::inbox_item{r.contact_id, r.run_id, r.channel_id, r.flow_id, text});
   return {"ok", {{"reference", std::to_string(id)}}};
 }
 

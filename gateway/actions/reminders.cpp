@@ -14,20 +14,15 @@ namespace paygham::actions {
 
 namespace {
 
-std::string arg(const request& r, const char* name) {
-  const auto it = r.args.find(name);
-  return it == r.args.end() ? std::string() : it->second;
-}
-
 // The series for the person in the flow from the arguments every reminder takes (time,
 // template, programme); nullopt when one of them cannot be used.
 std::optional<store::series> series_from(const request& r) {
-  const auto minute = schedule::minute_of_day(arg(r, "time"));
+  const auto minute = schedule::minute_of_day(r.arg("time"));
   store::series s;
   s.contact_id = r.contact_id;
   s.channel_id = r.channel_id;
-  s.programme = arg(r, "programme");
-  s.template_key = arg(r, "template");
+  s.programme = r.arg("programme");
+  s.template_key = r.arg("template");
   s.time_zone = r.time_zone;
   if (!minute || s.programme.empty() || s.template_key.empty()) return std::nullopt;
   s.at_minute = *minute;
@@ -57,7 +52,7 @@ flow::action_result reminders_daily(store::tx& t, const request& r) {
 // contact day is past), error.
 flow::action_result reminders_antenatal(store::tx& t, const request& r) {
   auto s = series_from(r);
-  const auto lmp = text::read_date(arg(r, "lmp"));
+  const auto lmp = text::read_date(r.arg("lmp"));
   if (!s || !lmp) return {"error", {}};
   s->anchor_day = text::day_number(*lmp);
   s->offsets = schedule::antenatal_contact_days();

@@ -26,11 +26,6 @@ namespace {
 constexpr core::unix_ms code_lifetime_ms = 30LL * 24 * 3'600'000;
 constexpr int wrong_codes_a_day = 5;
 
-std::string arg(const request& r, const char* name) {
-  const auto it = r.args.find(name);
-  return it == r.args.end() ? std::string() : it->second;
-}
-
 bool is_name(const std::string& s) {
   return !s.empty() && s.size() <= 40 && std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
@@ -50,14 +45,14 @@ std::string random_code() {
 }  // namespace
 
 flow::action_result subscriptions_add(store::tx& t, const request& r) {
-  const std::string topic = arg(r, "topic"), area = arg(r, "area");
+  const std::string topic = r.arg("topic"), area = r.arg("area");
   if (!is_name(topic) || !is_name(area)) return {"error", {}};
   t.subscribe(r.contact_id, topic, area, r.channel_id);
   return {"ok", {}};
 }
 
 flow::action_result subscriptions_transfer_code(store::tx& t, const request& r) {
-  const std::string topic = arg(r, "topic");
+  const std::string topic = r.arg("topic");
   if (!is_name(topic)) return {"error", {}};
   for (int i = 0; i < 20; ++i) {
     const std::string code = random_code();
@@ -67,12 +62,12 @@ flow::action_result subscriptions_transfer_code(store::tx& t, const request& r) 
 }
 
 flow::action_result subscriptions_transfer(store::tx& t, const request& r) {
-  const std::string topic = arg(r, "topic");
+  const std::string topic = r.arg("topic");
   if (!is_name(topic)) return {"error", {}};
   if (t.transfer_failures(r.contact_id, t.now() - 24 * 3'600'000) >= wrong_codes_a_day) return {"blocked", {}};
   // «۴۸۲ ۹۱۳», "482-913": the digits, in any script.
   std::string code;
-  for (const char c : text::normalize(arg(r, "code"))) {
+  for (const char c : text::normalize(r.arg("code"))) {
     if (c >= '0' && c <= '9') code += c;
   }
   const auto areas = code.size() == 6 ? t.use_transfer_code(code, topic, r.contact_id, r.channel_id) : std::nullopt;

@@ -25,6 +25,17 @@ struct runner::step {
   flow::context ctx;
   flow::outcome out;
   bool unprompted = false;  // not an answer to the person: sending hours apply
+
+  // A new SMS conversation of flow `flow` with `who`, on `channel_id` (not stored yet).
+  void begin_sms(const flow::definition& flow, std::string channel_id) {
+    f = &flow;
+    r = store::run{};
+    r.contact_id = who.id;
+    r.channel_id = std::move(channel_id);
+    r.medium = store::medium::sms;
+    r.flow_id = flow.id;
+    r.flow_hash = flow.hash;
+  }
 };
 
 namespace detail {

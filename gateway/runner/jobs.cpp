@@ -107,13 +107,8 @@ std::string runner::apply_booking_reminder(store::tx& tx, const content& c, cons
   auto who = tx.find_contact(b->contact_id);
   if (!who || tx.stopped(who->id, f->programme)) return {};
   step s;
-  s.f = f;
   s.who = std::move(*who);
-  s.r.contact_id = s.who.id;
-  s.r.channel_id = b->channel_id;
-  s.r.medium = store::medium::sms;
-  s.r.flow_id = f->id;
-  s.r.flow_hash = f->hash;
+  s.begin_sms(*f, b->channel_id);
   s.ctx = context_for(c, flow::medium::sms, s.who, tx.now());
   s.unprompted = true;
   // The reminder's question takes over the phone: an older question's reply would be ambiguous.
@@ -150,13 +145,14 @@ std::string runner::apply_broadcast_batch(store::tx& tx, const content& c, const
   }
   const std::string fallback = say(c, b->template_key, store::contact{});
   if (fallback.empty()) return "no text '" + b->template_key + "' in any language";
-  done.broadcast += tx.queue_broadcast_batch(b->id, bodies, fallback, broadcast_batch_size);
-  const auto after = tx.find_broadcast(b->id);
-  if (after && !after->done) {
+  const auto batch = tx.queue_broadcast_batch(b->id, bodies, fallback, broadcast_batch_size);
+  done.broadcast += batch.messages;
+  if (!batch.done) {
     tx.add_job(broadcast_job::kind, tx.now(), broadcast_job{b->id}.json());
     done.more = true;
   } else {
-    core::log::info("broadcast.queued", {{"broadcast", b->id}, {"messages", after ? after->queued : 0}});
+    core::log::info("broadcast.queued",
+                    {{"broadcast", b->id}, {"messages", b->queued + static_cast<std::int64_t>(batch.messages)}});
   }
   return {};
 }

@@ -121,13 +121,7 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
   const flow::definition* by_keyword = c->flows.by_keyword(sms.text);
   const auto start = [&](const flow::definition* f) {
     tx.expire_waiting_sms_runs(s.who.id);
-    s.f = f;
-    s.r = store::run{};
-    s.r.contact_id = s.who.id;
-    s.r.channel_id = sms.channel_id;
-    s.r.medium = store::medium::sms;
-    s.r.flow_id = f->id;
-    s.r.flow_hash = f->hash;
+    s.begin_sms(*f, sms.channel_id);
     std::map<std::string, std::string> vars;
     if (const auto rest = flow::after_keyword(sms.text); !rest.empty()) vars[std::string(flow::keyword_rest)] = rest;
     s.out = flow::start_at(*f, f->start, std::move(vars), s.ctx);

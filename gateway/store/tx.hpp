@@ -337,9 +337,13 @@ class broadcasts_part {
   virtual std::optional<broadcast> find_broadcast(std::int64_t id) = 0;
   // Queues the broadcast's message for up to `limit` more subscribers (the text of each one's
   // language from `bodies`, else `fallback`), one set-based insert per batch with its history,
-  // and moves the cursor on; marks it done after the last. Returns how many were queued.
-  virtual std::size_t queue_broadcast_batch(std::int64_t id, const std::map<std::string, std::string>& bodies,
-                                            std::string_view fallback, std::size_t limit) = 0;
+  // and moves the cursor on; marks it done after the last.
+  struct batch_queued {
+    std::size_t messages = 0;
+    bool done = true;  // nobody is left (or no such broadcast)
+  };
+  virtual batch_queued queue_broadcast_batch(std::int64_t id, const std::map<std::string, std::string>& bodies,
+                                             std::string_view fallback, std::size_t limit) = 0;
   // The broadcast's messages by state ("queued" → 120, "delivered" → 4000, …).
   virtual std::map<std::string, std::int64_t> broadcast_progress(std::int64_t id) = 0;
   // R-M2: a code the person can send from a new SIM to move their subscriptions of `topic`

@@ -681,12 +681,13 @@ std::optional<broadcast> tx::find_broadcast(std::int64_t id) {
   return b;
 }
 
-std::size_t tx::queue_broadcast_batch(std::int64_t id, const std::map<std::string, std::string>& bodies,
-                                      std::string_view fallback, std::size_t limit) {
+broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
+                                                       const std::map<std::string, std::string>& bodies,
+                                                       std::string_view fallback, std::size_t limit) {
   // The row lock: two nodes applying the same batch job cannot both queue it.
-  if (c_.query("SELECT 1 FROM broadcasts WHERE id = $1 FOR UPDATE", {id}).empty()) return 0;
+  if (c_.query("SELECT 1 FROM broadcasts WHERE id = $1 FOR UPDATE", {id}).empty()) return {};
   const auto b = find_broadcast(id);
-  if (!b || b->done || limit == 0) return 0;
+  if (!b || b->done || limit == 0) return {0, !b || b->done};
   require_disk();
   // The last contact of this batch: `limit` subscriptions on from the cursor, in index order
   // (a person subscribed to several areas counts once per area: a batch of an every-area
@@ -722,7 +723,7 @@ std::size_t tx::queue_broadcast_batch(std::int64_t id, const std::map<std::strin
   }
   c_.query("UPDATE broadcasts SET cursor = $1, queued = queued + $2, done = $3, updated_at = $4 WHERE id = $5",
            {last, n, more ? 0 : 1, now(), id});
-  return static_cast<std::size_t>(n);
+  return {static_cast<std::size_t>(n), !more};
 }
 
 #undef PAYGHAM_AUDIENCE

@@ -461,10 +461,11 @@ std::optional<broadcast> tx::find_broadcast(std::int64_t id) {
   return out;
 }
 
-std::size_t tx::queue_broadcast_batch(std::int64_t id, const std::map<std::string, std::string>& bodies,
-                                      std::string_view fallback, std::size_t limit) {
+broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
+                                                       const std::map<std::string, std::string>& bodies,
+                                                       std::string_view fallback, std::size_t limit) {
   const auto b = find_broadcast(id);
-  if (!b || b->done || limit == 0) return 0;
+  if (!b || b->done || limit == 0) return {0, !b || b->done};
   require_disk();
   // The last contact of this batch: `limit` subscriptions on from the cursor, read in index
   // order (a person subscribed to several areas counts once per area here: a batch of an
@@ -528,7 +529,7 @@ std::size_t tx::queue_broadcast_batch(std::int64_t id, const std::map<std::strin
   u.bind(4, now());
   u.bind(5, id);
   u.exec();
-  return static_cast<std::size_t>(n);
+  return {static_cast<std::size_t>(n), !more};
 }
 
 #undef PAYGHAM_AUDIENCE
