@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -36,6 +37,9 @@ struct request {
   std::string language;   // the person's, for labels an action writes (a data menu's)
   const schedule::clinic_list* clinics = nullptr;  // the clinics file; null: none configured
   core::unix_ms hold_ms = 0;  // how long a choice made in a session is held (the resume window)
+  // The time zone of another number (a patient a health worker enrols): its country's, else
+  // the deployment's.
+  std::function<std::string(std::string_view)> time_zone_of = {};
 
   // args[name], or "" when the node does not give it.
   std::string arg(const char* name) const {
@@ -87,5 +91,14 @@ flow::action_result appointments_cancel(store::tx& t, const request& r);
 flow::action_result subscriptions_add(store::tx& t, const request& r);
 flow::action_result subscriptions_transfer_code(store::tx& t, const request& r);
 flow::action_result subscriptions_transfer(store::tx& t, const request& r);
+flow::action_result workers_identify(store::tx& t, const request& r);
+flow::action_result workers_login(store::tx& t, const request& r);
+flow::action_result workers_calls(store::tx& t, const request& r);
+flow::action_result workers_called(store::tx& t, const request& r);
+flow::action_result reminders_enrol(store::tx& t, const request& r);
+flow::action_result reminders_ack(store::tx& t, const request& r);
+flow::action_result reminders_missed(store::tx& t, const request& r);
+flow::action_result reminders_end(store::tx& t, const request& r);
+flow::action_result appointments_attend(store::tx& t, const request& r);
 
 }  // namespace paygham::actions

@@ -50,6 +50,37 @@ const registry& registry::builtin() {
     b.add({"appointments.cancel", appointments_cancel,
            "cancels the person's visit args.booking and frees its place; sets code, when, clinic_name; outcome ok",
            {"booking"}, {}, {}, true});
+    b.add({"workers.identify", workers_identify,
+           "the caller is a health worker with a PIN: sets worker_name; outcome ok, unknown, locked"});
+    b.add({"workers.login", workers_login,
+           "checks args.pin (5 wrong in a row lock the menu for 30 minutes) and clears it; sets worker; outcome ok, "
+           "wrong (sets pin_tries), locked",
+           {"pin"}});
+    b.add({"reminders.enrol", reminders_enrol,
+           "the logged-in args.worker enrols args.phone in a daily (args.time) or antenatal (args.lmp) series of "
+           "args.programme; each occurrence starts the flow at args.remind by SMS, args.welcome at once; "
+           "outcome ok, stopped, over",
+           {"worker", "phone", "kind", "time", "programme", "remind"}, {}, {"remind", "welcome"}});
+    b.add({"reminders.ack", reminders_ack,
+           "the person acknowledged an occurrence of args.series: misses start again, its escalation closes; "
+           "outcome ok",
+           {"series"}});
+    b.add({"reminders.missed", reminders_missed,
+           "an occurrence of args.series went unanswered; at args.after in a row the worker who enrolled the "
+           "person gets a call to make and the flow at args.tell_worker by SMS; outcome ok, escalated",
+           {"series", "after", "tell_worker"}, {}, {"tell_worker"}});
+    b.add({"reminders.end", reminders_end,
+           "the logged-in args.worker ends every series of args.programme for args.phone, queued messages "
+           "included; for args.reason loss the flow starts at args.loss_message by SMS; outcome ok, none",
+           {"worker", "phone", "reason", "programme"}, {}, {"loss_message"}});
+    b.add({"workers.calls", workers_calls,
+           "sets calls (a data menu) to the logged-in args.worker's patients to call; outcome ok, none",
+           {"worker"}});
+    b.add({"workers.called", workers_called,
+           "closes the call args.call on args.worker's list; sets calls_left; outcome ok", {"worker", "call"}});
+    b.add({"appointments.attend", appointments_attend,
+           "marks today's visit with args.code at args.worker's clinic attended; sets when; outcome ok, unknown",
+           {"worker", "code"}, {}, {}, true});
     return b;
   }();
   return r;

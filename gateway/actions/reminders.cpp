@@ -29,11 +29,36 @@ std::optional<store::series> series_from(const request& r) {
   return s;
 }
 
-// Stores the series and its first occurrence; the action's ok outcome names it.
-flow::action_result start(store::tx& t, const store::series& s, core::unix_ms first, int step) {
+}  // namespace
+
+first_occurrence first_due(const store::series& s, core::unix_ms now) {
+  const schedule::local_time at{s.at_minute / 60, s.at_minute % 60};
+  if (!s.anchor_day) {
+    const auto next = schedule::next_daily(now, at, s.time_zone);
+    return next ? first_occurrence{first_occurrence::ahead, *next, 0} : first_occurrence{};
+  }
+  const auto due = schedule::series(*s.anchor_day, s.offsets, at, s.time_zone);
+  if (due.size() != s.offsets.size()) return {};
+  // Days already past are never sent late.
+  std::size_t step = 0;
+  while (step < due.size() && due[step] <= now) ++step;
+  if (step == due.size()) return {first_occurrence::over};
+  return {first_occurrence::ahead, due[step], static_cast<int>(step)};
+}
+
+std::int64_t start_series(store::tx& t, const store::series& s, const first_occurrence& first) {
   const std::int64_t id = t.add_series(s);
-  t.add_job(series_due::kind, first, series_due{id, first, step}.json());
-  return {"ok", {{"series", std::to_string(id)}}};
+  t.add_job(series_due::kind, first.at, series_due{id, first.at, first.step}.json());
+  return id;
+}
+
+namespace {
+
+flow::action_result started(store::tx& t, const store::series& s) {
+  const auto first = first_due(s, t.now());
+  if (first.state == first_occurrence::over) return {"over", {}};
+  if (first.state != first_occurrence::ahead) return {"error", {}};
+  return {"ok", {{"series", std::to_string(start_series(t, s, first))}}};
 }
 
 }  // namespace
@@ -41,9 +66,7 @@ flow::action_result start(store::tx& t, const store::series& s, core::unix_ms fi
 flow::action_result reminders_daily(store::tx& t, const request& r) {
   const auto s = series_from(r);
   if (!s) return {"error", {}};
-  const auto first = schedule::next_daily(t.now(), {s->at_minute / 60, s->at_minute % 60}, r.time_zone);
-  if (!first) return {"error", {}};
-  return start(t, *s, *first, 0);
+  return started(t, *s);
 }
 
 // reminders.antenatal: the WHO antenatal contacts (weeks 12, 20, 26, 30, 34, 36, 38, 40 after
@@ -56,14 +79,7 @@ flow::action_result reminders_antenatal(store::tx& t, const request& r) {
   if (!s || !lmp) return {"error", {}};
   s->anchor_day = text::day_number(*lmp);
   s->offsets = schedule::antenatal_contact_days();
-  const auto due =
-      schedule::series(*s->anchor_day, s->offsets, {s->at_minute / 60, s->at_minute % 60}, r.time_zone);
-  if (due.size() != s->offsets.size()) return {"error", {}};
-  // Days already past are never sent late.
-  std::size_t step = 0;
-  while (step < due.size() && due[step] <= t.now()) ++step;
-  if (step == due.size()) return {"over", {}};
-  return start(t, *s, due[step], static_cast<int>(step));
+  return started(t, *s);
 }
 
 }  // namespace paygham::actions

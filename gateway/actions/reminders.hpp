@@ -11,7 +11,24 @@
 
 #include "gateway/core/clock.hpp"
 
+namespace paygham::store {
+class tx;
+struct series;
+}  // namespace paygham::store
+
 namespace paygham::actions {
+
+// A new series' first occurrence still ahead of `now`: when, and which of an anchored series'
+// days it is. over: every day is past; unknown: the time zone cannot be read.
+struct first_occurrence {
+  enum state_t { unknown, over, ahead } state = unknown;
+  core::unix_ms at = 0;
+  int step = 0;
+};
+first_occurrence first_due(const store::series& s, core::unix_ms now);
+
+// Stores the series and queues its first occurrence; returns its id.
+std::int64_t start_series(store::tx& t, const store::series& s, const first_occurrence& first);
 
 // A series' occurrence due at `at`: the runner sends it and sets the next. `step`: which of an
 // anchored series' days it is (0 for a daily one).

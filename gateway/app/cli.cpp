@@ -21,6 +21,7 @@ constexpr const char* main_help =
     "  lint       check the config, flows and templates before they go live\n"
     "  migrate    bring the store's schema up to this version, then exit\n"
     "  broadcast  send an alert or an education message to a programme's subscribers\n"
+    "  user       add health workers (phone and PIN) and other users; list, disable, new PIN\n"
     "  segments   how a text travels as SMS: encoding, length and parts\n"
     "  simulate   walk a flow as a phone would, in the terminal\n"
     "\n"
@@ -120,6 +121,27 @@ constexpr const char* broadcast_help =
     "  --yes              send it even to more than 1000 people\n"
     "  --help             this text\n";
 
+constexpr const char* user_help =
+    "usage: paygham user create [--config FILE] --name NAME --role ROLE [--facility CLINIC] [--phone NUMBER]\n"
+    "       paygham user list [--config FILE]\n"
+    "       paygham user pin [--config FILE] --phone NUMBER\n"
+    "       paygham user disable [--config FILE] --phone NUMBER\n"
+    "\n"
+    "People who work with Paygham. A health worker (--role health_worker) belongs to a clinic of\n"
+    "the clinics file (--facility) and opens the health-worker menu from their own phone\n"
+    "(--phone) with a PIN of 4 to 6 digits, which create and pin read from standard input (asked\n"
+    "twice, unechoed, at a terminal). Only a hash of the PIN is kept. Five wrong PINs in a row\n"
+    "lock the menu for 30 minutes; 'pin' sets a new PIN and unlocks it. 'disable' closes the\n"
+    "menu to a lost phone or a worker who left.\n"
+    "\n"
+    "options:\n"
+    "  --config FILE     the config file (default config/paygham.yaml)\n"
+    "  --name NAME       how the person is shown to operators\n"
+    "  --role ROLE       admin, operator or health_worker\n"
+    "  --facility CLINIC a clinic id of the clinics file (health workers)\n"
+    "  --phone NUMBER    the worker's phone, +98…, +93… or national in defaults.region\n"
+    "  --help            this text\n";
+
 // "--config=FILE" read as "--config FILE", as every command reads it.
 std::vector<std::string> split_assignments(const std::vector<std::string_view>& args) {
   std::vector<std::string> split;
@@ -133,6 +155,44 @@ std::vector<std::string> split_assignments(const std::vector<std::string_view>& 
     }
   }
   return split;
+}
+
+// A command's options: "--name VALUE" into a string, "--flag" into a bool.
+struct option {
+  std::string_view name;
+  std::string* value = nullptr;
+  bool* flag = nullptr;
+};
+
+// Reads `args` into `options`. Returns an exit code when the command should stop here
+// (--help printed, or a usage error explained), else nullopt.
+std::optional<int> read_options(std::string_view command, const std::vector<std::string_view>& args,
+                                std::initializer_list<option> options, const char* help) {
+  const auto split = split_assignments(args);
+  for (std::size_t i = 0; i < split.size(); ++i) {
+    if (split[i] == "--help" || split[i] == "-h") {
+      std::cout << help;
+      return exit_ok;
+    }
+    const option* found = nullptr;
+    for (const auto& o : options) {
+      if (split[i] == o.name) found = &o;
+    }
+    if (found && found->flag) {
+      *found->flag = true;
+    } else if (found && found->value && i + 1 < split.size()) {
+      *found->value = split[++i];
+    } else {
+      std::cerr << "paygham " << command << ": unexpected or incomplete '" << split[i] << "'\n\n" << help;
+      return exit_usage;
+    }
+  }
+  return std::nullopt;
+}
+
+int usage_error(std::string_view command, std::string_view what, const char* help) {
+  std::cerr << "paygham " << command << ": " << what << "\n\n" << help;
+  return exit_usage;
 }
 
 struct parsed_args {
@@ -187,77 +247,54 @@ int run_cli(int argc, char** argv) {
   if (command == "simulate") {
     simulate_options o;
     bool sms = false;
-    const auto split = split_assignments(args);
-    args.assign(split.begin(), split.end());
-    for (std::size_t i = 0; i < args.size(); ++i) {
-      const auto value = [&]() -> std::optional<std::string> {
-        if (i + 1 >= args.size()) return std::nullopt;
-        return std::string(args[++i]);
-      };
-      std::optional<std::string> v;
-      if (args[i] == "--help" || args[i] == "-h") {
-        std::cout << simulate_help;
-        return exit_ok;
-      } else if (args[i] == "--sms") {
-        sms = true;
-        continue;
-      } else if (args[i] == "--config" && (v = value())) {
-        o.config = *v;
-      } else if (args[i] == "--phone" && (v = value())) {
-        o.phone = *v;
-      } else if (args[i] == "--ussd" && (v = value())) {
-        o.ussd_code = *v;
-      } else if (args[i] == "--lang" && (v = value())) {
-        o.lang = *v;
-      } else if (args[i] == "--at" && (v = value())) {
-        o.at = *v;
-      } else {
-        std::cerr << "paygham simulate: unexpected or incomplete '" << args[i] << "'\n\n"
-                  << simulate_help;
-        return exit_usage;
-      }
+    if (const auto stop = read_options(command, args,
+                                       {{"--config", &o.config}, {"--phone", &o.phone}, {"--ussd", &o.ussd_code},
+                                        {"--lang", &o.lang}, {"--at", &o.at}, {"--sms", nullptr, &sms}},
+                                       simulate_help)) {
+      return *stop;
     }
     if (o.phone.empty() || sms == !o.ussd_code.empty()) {
-      std::cerr << "paygham simulate: give --phone and one of --ussd CODE or --sms\n\n"
-                << simulate_help;
-      return exit_usage;
+      return usage_error(command, "give --phone and one of --ussd CODE or --sms", simulate_help);
     }
     return simulate(o);
   }
   if (command == "broadcast") {
     broadcast_options o;
-    const auto split = split_assignments(args);
-    for (std::size_t i = 0; i < split.size(); ++i) {
-      const auto value = [&]() -> std::optional<std::string> {
-        if (i + 1 >= split.size()) return std::nullopt;
-        return split[++i];
-      };
-      std::optional<std::string> v;
-      if (split[i] == "--help" || split[i] == "-h") {
-        std::cout << broadcast_help;
-        return exit_ok;
-      } else if (split[i] == "--yes") {
-        o.yes = true;
-      } else if (split[i] == "--config" && (v = value())) {
-        o.config = *v;
-      } else if (split[i] == "--topic" && (v = value())) {
-        o.topic = *v;
-      } else if (split[i] == "--area" && (v = value())) {
-        o.area = *v;
-      } else if (split[i] == "--text" && (v = value())) {
-        o.text = *v;
-      } else if (split[i] == "--priority" && (v = value()) && (*v == "alert" || *v == "area" || *v == "education")) {
-        o.priority = *v;
-      } else {
-        std::cerr << "paygham broadcast: unexpected or incomplete '" << split[i] << "'\n\n" << broadcast_help;
-        return exit_usage;
-      }
+    if (const auto stop = read_options(command, args,
+                                       {{"--config", &o.config}, {"--topic", &o.topic}, {"--area", &o.area},
+                                        {"--text", &o.text}, {"--priority", &o.priority}, {"--yes", nullptr, &o.yes}},
+                                       broadcast_help)) {
+      return *stop;
     }
-    if (o.topic.empty() || o.text.empty()) {
-      std::cerr << "paygham broadcast: give --topic and --text\n\n" << broadcast_help;
-      return exit_usage;
+    if (o.priority != "alert" && o.priority != "area" && o.priority != "education") {
+      return usage_error(command, "--priority is alert, area or education, not '" + o.priority + "'", broadcast_help);
     }
+    if (o.topic.empty() || o.text.empty()) return usage_error(command, "give --topic and --text", broadcast_help);
     return broadcast(o);
+  }
+  if (command == "user") {
+    user_options o;
+    if (!args.empty() && args.front().rfind("-", 0) != 0) {
+      o.action = std::string(args.front());
+      args.erase(args.begin());
+    }
+    if (const auto stop = read_options(command, args,
+                                       {{"--config", &o.config}, {"--name", &o.name}, {"--role", &o.role},
+                                        {"--facility", &o.facility}, {"--phone", &o.phone}},
+                                       user_help)) {
+      return *stop;
+    }
+    if (o.action == "create" && (o.name.empty() || o.role.empty())) {
+      return usage_error(command, "create needs --name and --role", user_help);
+    }
+    if ((o.action == "pin" || o.action == "disable") && o.phone.empty()) {
+      return usage_error(command, o.action + " needs --phone", user_help);
+    }
+    if (o.action != "create" && o.action != "list" && o.action != "pin" && o.action != "disable") {
+      return usage_error(command, o.action.empty() ? "say create, list, pin or disable" : "unknown '" + o.action + "'",
+                         user_help);
+    }
+    return user(o);
   }
   if (command == "segments") {
     bool smart = false;

@@ -49,6 +49,18 @@ struct broadcast_options {
 // `paygham broadcast`: stores a broadcast for the serving gateway to queue and send.
 int broadcast(const broadcast_options& o);
 
+struct user_options {
+  std::string config = "config/paygham.yaml";
+  std::string action;  // create, list, pin, disable
+  std::string name;
+  std::string role;
+  std::string facility;
+  std::string phone;
+};
+
+// `paygham user`: health workers (phone, PIN, clinic) and other users.
+int user(const user_options& o);
+
 // `paygham segments`: encoding and SMS parts of a text (from stdin when `text` is empty),
 // as JSON on stdout.
 int segments(const std::optional<std::string>& text, bool smart);

@@ -80,6 +80,21 @@ class renderer {
     for (const auto& [id, n] : f_->nodes) {
       if (n.kind != node_kind::ask || n.save != name) continue;
       if (n.ask == ask_kind::yes_no && (*v == "yes" || *v == "no")) return shown(*v == "yes" ? yes_key : no_key);
+      if (!n.options_from.empty()) {
+        // A data menu: the chosen item's label, as the action wrote it.
+        const auto list = nlohmann::json::parse(value(n.options_from).value_or(""), nullptr, false);
+        if (!list.is_array()) continue;
+        for (std::size_t i = 0; i < list.size(); ++i) {
+          const auto& item = list[i];
+          if (item.is_string() && std::to_string(i + 1) == *v) return item.get<std::string>();
+          if (!item.is_object() || !item.contains("label") || !item["label"].is_string()) continue;
+          const auto& given = item.contains("value") ? item["value"] : nlohmann::json();
+          const std::string value_of = given.is_null() ? std::to_string(i + 1)
+                                       : given.is_string() ? given.get<std::string>() : given.dump();
+          if (value_of == *v) return item["label"].get<std::string>();
+        }
+        continue;
+      }
       for (std::size_t i = 0; i < n.options.size(); ++i) {
         const option& o = n.options[i];
         if ((o.value.empty() ? std::to_string(i + 1) : o.value) == *v) return shown(o.label);
@@ -204,7 +219,7 @@ std::optional<std::string> render_ask(const node& n, const renderer& r, std::str
   }
   if (ctx.via == medium::ussd) {
     if (st.page + 1 < pages(opts->size(), ctx) && !line(98, keys::more, false)) return std::nullopt;
-    if ((st.page > 0 || !st.trail.empty()) && !line(0, keys::back, false)) return std::nullopt;
+    if ((st.page > 0 || (!st.trail.empty() && n.back)) && !line(0, keys::back, false)) return std::nullopt;
   }
   return body;
 }
@@ -470,14 +485,14 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
       --out.next.page;
       return show(f, *n, out, ctx, "");
     }
-    if (typed == "0" && !out.next.trail.empty()) {
+    if (typed == "0" && !out.next.trail.empty() && n->back) {
       const std::string previous = out.next.trail.back();
       out.next.trail.pop_back();
       advance(f, previous, out, o, ctx);
       return out;
     }
     if (typed == "0") {
-      // Back from the first question: the person is leaving.
+      // Back from the first question (or one that cannot go back): the person is leaving.
       o.add(r.text(keys::goodbye).value_or(""));
       out.finished = true;
       out.next.node.clear();

@@ -254,7 +254,7 @@ void flow_set::check_screens(const text::catalog& texts, const std::vector<std::
           screen += "\n" + option_number(i + 1, lang) + " " + labels[i];
         }
         if (paged) screen += "\n" + option_number(98, lang) + " " + longest("common.more");
-        if (n.kind == node_kind::ask && !first_asks.count(id)) screen += "\n" + option_number(0, lang) + " " + longest("common.back");
+        if (n.kind == node_kind::ask && n.back && !first_asks.count(id)) screen += "\n" + option_number(0, lang) + " " + longest("common.back");
         const auto c = text::check_screen(lead + screen, limits);
         if (c.result == text::screen_check::too_long) {
           problems.push_back(n.where + ": " + (n.kind == node_kind::end ? "end '" : "question '") + id + "' in " +

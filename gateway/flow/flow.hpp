@@ -51,6 +51,7 @@ struct node {
   // unset: no limit on that side
   std::optional<long> earliest_day, latest_day;
   std::string invalid;          // template key shown before the question after a bad reply
+  bool back = true;             // USSD: 0 goes back to the question before (false: 0 leaves)
   std::int64_t timeout_ms = 0;  // SMS: how long the run waits for a reply (0: no limit)
   std::string on_timeout;       // SMS: where the run goes when nobody replied in time
 
@@ -79,6 +80,9 @@ struct definition {
   // A USSD session that drops mid-flow continues over SMS: the question waiting is sent
   // as a message and the reply answers it.
   bool continue_by_sms = false;
+  // A redial within the resume window offers to continue a dropped session (R-U12); false
+  // starts afresh every time (a menu behind a PIN: whoever holds the phone next types it again).
+  bool resume = true;
   // The programme the flow's messages belong to ("appointments", "mine_safety"): a person may
   // stop one programme and keep the others (R-S5). Empty: none of them.
   std::string programme;

@@ -83,7 +83,7 @@ bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& 
                const YAML::Node& y, node& n) {
   n.kind = node_kind::ask;
   r.expect_map(y, path, {"ask", "text", "save", "options", "options_from", "next", "yes", "no",
-                         "min", "max", "invalid", "timeout", "on_timeout"});
+                         "min", "max", "invalid", "timeout", "on_timeout", "back"});
   const std::string kind = r.text(y, "ask", path, true).value_or("");
   const auto k = ask_from(kind);
   if (!k) {
@@ -95,6 +95,7 @@ bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& 
   n.text = r.text(y, "text", path, true).value_or("");
   n.save = r.text(y, "save", path).value_or("");
   n.invalid = r.text(y, "invalid", path).value_or("");
+  n.back = r.boolean(y, "back", path).value_or(true);
   n.next = r.text(y, "next", path).value_or("");
   n.options_from = r.text(y, "options_from", path).value_or("");
   n.yes = r.text(y, "yes", path).value_or("");
@@ -341,7 +342,7 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
     return nullptr;
   }
   core::yaml::reader r(file, problems);
-  if (!r.expect_map(root, "", {"triggers", "start", "entries", "nodes", "continue_by_sms", "samples", "programme"})) {
+  if (!r.expect_map(root, "", {"triggers", "start", "entries", "nodes", "continue_by_sms", "resume", "samples", "programme"})) {
     return nullptr;
   }
 
@@ -358,6 +359,7 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
     d->schedule = r.text(triggers, "schedule", "triggers").value_or("");
   }
   d->continue_by_sms = r.boolean(root, "continue_by_sms", "").value_or(false);
+  d->resume = r.boolean(root, "resume", "").value_or(true);
   d->programme = r.text(root, "programme", "").value_or("");
   if (!d->programme.empty() &&
       !std::all_of(d->programme.begin(), d->programme.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; })) {

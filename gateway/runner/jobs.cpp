@@ -2,6 +2,7 @@
 #include "gateway/runner/internal.hpp"
 
 #include "gateway/actions/appointments.hpp"
+#include "gateway/actions/flow_start.hpp"
 #include "gateway/actions/reminders.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/schedule/calendar.hpp"
@@ -66,31 +67,82 @@ std::string runner::apply_series_due(store::tx& tx, const content& c, const stor
     tx.end_series(s->id);
     return {};
   }
-  const std::string body = say(c, s->template_key, *who);
-  if (body.empty()) return "no text '" + s->template_key + "' in any language";
-  store::new_message m{s->channel_id, who->id, 0, who->phone, body, core::priority::reminder};
-  m.programme = s->programme;
-  m.not_before = schedule::after_quiet_hours(p->at, s->time_zone, settings_.quiet_from, settings_.quiet_to);
-  tx.queue_message(m);
+  if (!s->flow_id.empty()) {
+    // A question the person acknowledges (a health worker enrolled them): the flow at its node.
+    const flow::definition* f = c.flows.by_id(s->flow_id);
+    if (!f) return "flow '" + s->flow_id + "' is gone";
+    if (auto why = start_by_sms(tx, c, *who, *f, s->node, {{"series", std::to_string(s->id)}}, s->channel_id);
+        !why.empty()) {
+      return why;
+    }
+  } else if (auto why = queue_series_text(tx, c, *s, *who, p->at); !why.empty()) {
+    return why;
+  }
   ++done.reminders;
-  const schedule::local_time at{s->at_minute / 60, s->at_minute % 60};
-  if (s->anchor_day) {
+  return schedule_next(tx, *s, p->at, p->step);
+}
+
+std::string runner::queue_series_text(store::tx& tx, const content& c, const store::series& s,
+                                      const store::contact& who, core::unix_ms at) const {
+  const std::string body = say(c, s.template_key, who);
+  if (body.empty()) return "no text '" + s.template_key + "' in any language";
+  store::new_message m{s.channel_id, who.id, 0, who.phone, body, core::priority::reminder};
+  m.programme = s.programme;
+  m.not_before = schedule::after_quiet_hours(at, s.time_zone, settings_.quiet_from, settings_.quiet_to);
+  tx.queue_message(m);
+  return {};
+}
+
+std::string runner::schedule_next(store::tx& tx, const store::series& s, core::unix_ms due_at, int day_index) const {
+  const schedule::local_time at{s.at_minute / 60, s.at_minute % 60};
+  if (s.anchor_day) {
     // The next of its days, or the end of the series after the last.
-    const auto following = static_cast<std::size_t>(p->step) + 1;
-    if (following >= s->offsets.size()) {
-      tx.end_series(s->id);
+    const auto following = static_cast<std::size_t>(day_index) + 1;
+    if (following >= s.offsets.size()) {
+      tx.end_series(s.id);
       return {};
     }
-    const auto next = schedule::at_local(*s->anchor_day + s->offsets[following], at, s->time_zone);
-    if (!next) return "time zone '" + s->time_zone + "' is unknown";
+    const auto next = schedule::at_local(*s.anchor_day + s.offsets[following], at, s.time_zone);
+    if (!next) return "time zone '" + s.time_zone + "' is unknown";
     tx.add_job(actions::series_due::kind, *next,
-               actions::series_due{s->id, *next, static_cast<int>(following)}.json());
+               actions::series_due{s.id, *next, static_cast<int>(following)}.json());
     return {};
   }
   // The next day at the same time on the person's clock (daylight saving included).
-  const auto next = schedule::next_daily(p->at, at, s->time_zone);
-  if (!next) return "time zone '" + s->time_zone + "' is unknown";
-  tx.add_job(actions::series_due::kind, *next, actions::series_due{s->id, *next}.json());
+  const auto next = schedule::next_daily(due_at, at, s.time_zone);
+  if (!next) return "time zone '" + s.time_zone + "' is unknown";
+  tx.add_job(actions::series_due::kind, *next, actions::series_due{s.id, *next}.json());
+  return {};
+}
+
+std::string runner::start_by_sms(store::tx& tx, const content& c, store::contact who, const flow::definition& f,
+                                 const std::string& node, const std::map<std::string, std::string>& vars,
+                                 const std::string& channel_id) const {
+  if (!f.find(node)) return "flow '" + f.id + "' has no node '" + node + "'";
+  step s;
+  s.who = std::move(who);
+  s.begin_sms(f, channel_id);
+  s.ctx = context_for(c, flow::medium::sms, s.who, tx.now());
+  s.unprompted = true;
+  s.out = flow::start_at(f, node, vars, s.ctx);
+  tx.require_disk();
+  settle(tx, c, s);
+  // A new question takes over the phone: an older question's reply would be ambiguous. A
+  // message that asks nothing (the morning of a visit) leaves the open question open.
+  if (!s.out.finished) tx.expire_waiting_sms_runs(s.who.id);
+  commit(tx, s);
+  return {};
+}
+
+std::string runner::apply_flow_start(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const {
+  const auto p = actions::flow_start::parse(j.payload);
+  if (!p) return "payload is not {contact, channel, flow, node}";
+  const flow::definition* f = c.flows.by_id(p->flow);
+  if (!f) return "flow '" + p->flow + "' is gone";
+  auto who = tx.find_contact(p->contact);
+  if (!who || tx.stopped(who->id, f->programme)) return {};
+  if (auto why = start_by_sms(tx, c, std::move(*who), *f, p->node, p->vars, p->channel); !why.empty()) return why;
+  ++done.reminders;
   return {};
 }
 
@@ -103,21 +155,10 @@ std::string runner::apply_booking_reminder(store::tx& tx, const content& c, cons
   if (!b || b->status != store::booking_status::booked || b->starts_at <= tx.now()) return {};
   const flow::definition* f = c.flows.by_id(p->flow);
   if (!f) return "flow '" + p->flow + "' is gone";
-  if (!f->find(p->node)) return "flow '" + p->flow + "' has no node '" + p->node + "'";
   auto who = tx.find_contact(b->contact_id);
   if (!who || tx.stopped(who->id, f->programme)) return {};
-  step s;
-  s.who = std::move(*who);
-  s.begin_sms(*f, b->channel_id);
-  s.ctx = context_for(c, flow::medium::sms, s.who, tx.now());
-  s.unprompted = true;
-  // The reminder's question takes over the phone: an older question's reply would be ambiguous.
-  tx.expire_waiting_sms_runs(s.who.id);
-  s.out = flow::start_at(*f, p->node, actions::booking_vars(*b, &c.clinics, languages_for(s.who.language).front()),
-                         s.ctx);
-  tx.require_disk();
-  settle(tx, c, s);
-  commit(tx, s);
+  const auto vars = actions::booking_vars(*b, &c.clinics, languages_for(who->language).front());
+  if (auto why = start_by_sms(tx, c, std::move(*who), *f, p->node, vars, b->channel_id); !why.empty()) return why;
   ++done.reminders;
   return {};
 }
@@ -164,6 +205,7 @@ tick_outcome runner::tick(store::tx& tx, bool jobs_only) const {
       {drop_job::kind, &runner::apply_drop},
       {actions::series_due::kind, &runner::apply_series_due},
       {actions::booking_reminder::kind, &runner::apply_booking_reminder},
+      {actions::flow_start::kind, &runner::apply_flow_start},
       {broadcast_job::kind, &runner::apply_broadcast_batch},
   };
   const auto c = current();

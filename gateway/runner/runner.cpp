@@ -111,7 +111,8 @@ void runner::settle(store::tx& tx, const content& c, step& s) const {
                                  time_zone(s.who.phone),
                                  languages_for(s.who.language).front(),
                                  &c.clinics,
-                                 settings_.resume_window_ms};
+                                 settings_.resume_window_ms,
+                                 [this](std::string_view phone) { return time_zone(phone); }};
       const std::string failed = tx.attempt([&] { result = a->run(tx, req); });
       if (!failed.empty()) {
         result = {"error", {}};

@@ -34,6 +34,7 @@ class tx;
 struct contact;
 struct broadcast;
 struct job;
+struct series;
 struct run;
 }  // namespace paygham::store
 
@@ -167,6 +168,17 @@ class runner {
   std::string apply_drop(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_series_due(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_booking_reminder(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
+  // A series' occurrence as a plain text (a reminder the person asked for themself), and the
+  // job for its next occurrence after the one due at `due_at` (its `day_index`th day).
+  std::string queue_series_text(store::tx& tx, const content& c, const store::series& s, const store::contact& who,
+                                core::unix_ms at) const;
+  std::string schedule_next(store::tx& tx, const store::series& s, core::unix_ms due_at, int day_index) const;
+  std::string apply_flow_start(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
+  // Starts flow `f` at `node` for `who` by SMS on `channel_id` (a reminder, a welcome): its
+  // question takes over the phone from any older one. Returns why it cannot, or empty.
+  std::string start_by_sms(store::tx& tx, const content& c, store::contact who, const flow::definition& f,
+                           const std::string& node, const std::map<std::string, std::string>& vars,
+                           const std::string& channel_id) const;
   std::string apply_broadcast_batch(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // Performs the actions the run waits for, feeding each outcome back to the engine.
   void settle(store::tx& tx, const content& c, step& s) const;

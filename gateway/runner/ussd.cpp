@@ -90,7 +90,8 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     // A plain redial soon after a dropped session offers to continue it (R-U12). A dial with
     // shortcut digits says what the person wants: it starts afresh.
     // (A person met just now has nothing to resume.)
-    auto old = s.who.created ? std::nullopt
+    // A flow that never resumes (behind a PIN) starts afresh.
+    auto old = s.who.created || !s.f->resume ? std::nullopt
                              : tx.find_resumable_run(s.who.id, s.f->id, req.session_id,
                                                      tx.now() - settings_.resume_window_ms);
     if (old) {

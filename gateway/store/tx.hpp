@@ -252,6 +252,12 @@ struct series {
   // menstrual period) it goes on, in order. None: every day.
   std::optional<long long> anchor_day = {};
   std::vector<int> offsets = {};
+  // Enrolled by a health worker (R-H): each occurrence starts `flow_id` at `node` by SMS (a
+  // question the person acknowledges), and the worker hears when `misses` in a row go unanswered.
+  std::int64_t worker_id = 0;
+  std::string flow_id = {};
+  std::string node = {};
+  int misses = 0;  // occurrences in a row without an acknowledgement
 };
 
 class series_part {
@@ -260,6 +266,65 @@ class series_part {
   virtual std::int64_t add_series(const series& s) = 0;  // returns its id
   virtual std::optional<series> find_series(std::int64_t id) = 0;
   virtual void end_series(std::int64_t id) = 0;
+  virtual void set_series_misses(std::int64_t id, int misses) = 0;
+  // Ends every active series of `programme` for the contact and cancels what of the programme
+  // is still waiting to go to them, recording `reason` (R-H7: nothing more of it, queued
+  // included). Returns how many series ended.
+  virtual int end_series_of(std::int64_t contact_id, std::string_view programme, std::string_view reason) = 0;
+};
+
+// People who work with Paygham. A health worker has a phone and a PIN for the health-worker
+// USSD menu and belongs to one facility (a clinic of the clinics file).
+struct user {
+  std::int64_t id = 0;
+  std::string name;
+  std::string role;       // admin, operator, health_worker (rules.hpp: known_role)
+  std::string facility;   // a clinic id; empty for admins and operators
+  std::string phone;      // E.164; empty: none
+  std::string pin_hash;   // Argon2id, libsodium's string form; empty: no PIN
+  int failed_pins = 0;    // wrong PINs in a row
+  core::unix_ms locked_until = 0;
+  bool disabled = false;
+};
+
+class users_part {
+ public:
+  virtual ~users_part() = default;
+  // Returns the new user's id; throws when the phone belongs to another user.
+  virtual std::int64_t add_user(const user& u) = 0;
+  virtual std::optional<user> find_user(std::int64_t id) = 0;
+  virtual std::optional<user> find_user_by_phone(std::string_view phone) = 0;
+  virtual std::vector<user> list_users() = 0;
+  // After a PIN try: wrong ones in a row, and the end of a lockout (0: none).
+  virtual void set_pin_failures(std::int64_t id, int failed, core::unix_ms locked_until) = 0;
+  virtual void set_pin(std::int64_t id, std::string_view pin_hash) = 0;  // and unlocks
+  virtual void set_user_disabled(std::int64_t id, bool disabled) = 0;
+};
+
+// A patient a health worker should call (R-H3): reminders went unacknowledged.
+struct escalation {
+  std::int64_t id = 0;
+  std::int64_t worker_id = 0;
+  std::int64_t contact_id = 0;
+  std::int64_t series_id = 0;
+  std::string reason;  // no_reply
+  int misses = 0;      // unanswered reminders in a row when it was raised
+  std::string phone;   // the patient's (read back only)
+  core::unix_ms created_at = 0;
+};
+
+class escalations_part {
+ public:
+  virtual ~escalations_part() = default;
+  // Raises it unless one is open for the series; returns its id, or 0 when one was open.
+  virtual std::int64_t escalate(const escalation& e) = 0;
+  // A worker's open escalations, oldest first.
+  virtual std::vector<escalation> open_escalations(std::int64_t worker_id) = 0;
+  // Closes one of the worker's open escalations (they called); false when it is not theirs or
+  // not open.
+  virtual bool resolve_escalation(std::int64_t id, std::int64_t worker_id) = 0;
+  // The patient answered again: the series' open escalation closes by itself.
+  virtual void resolve_series_escalations(std::int64_t series_id) = 0;
 };
 
 // A place in a clinic's window on a day (R-B1): held while a person chooses over USSD (R-B2),
@@ -301,6 +366,8 @@ class bookings_part {
   // What a run holds now (held, and not past hold_until).
   virtual std::optional<booking> find_hold(std::int64_t run_id) = 0;
   virtual std::optional<booking> find_booking(std::int64_t id) = 0;
+  // The booking with `code` at a clinic on a day (reception's lookup, R-B3).
+  virtual std::optional<booking> find_booking_by_code(std::string_view clinic, long long day, std::string_view code) = 0;
   // A contact's bookings still ahead (booked, starting after now), soonest first.
   virtual std::vector<booking> upcoming_bookings(std::int64_t contact_id) = 0;
   // held → booked, booked → cancelled, attended or missed. A cancel frees the place at once.
@@ -380,7 +447,7 @@ class nodes_part {
 
 class tx : public contacts_part, public runs_part, public jobs_part, public messages_part,
            public reports_part, public inbox_part, public series_part, public bookings_part,
-           public broadcasts_part, public nodes_part {
+           public broadcasts_part, public users_part, public escalations_part, public nodes_part {
  public:
   core::unix_ms now() const { return now_; }
 

@@ -193,6 +193,19 @@ TEST_CASE("flow: 0 goes back a question, 00 home, and 0 on the first question ex
   CHECK(out.screen == "Goodbye.");
 }
 
+TEST_CASE("flow: a question with back false shows no Back line and 0 there leaves", "[flow]") {
+  fixture fx("flows/paging", "no_back",
+             {{"en", "d.which", "District?"}, {"en", "d.a", "A"}, {"en", "d.b", "B"}, {"en", "d.sure", "Sure?"},
+              {"en", "d.yes", "Yes"}, {"en", "d.done", "Done."}, {"en", "common.back", "Back"},
+              {"en", "common.goodbye", "Goodbye."}, {"en", "common.invalid", "Sorry."}});
+  auto out = flow::start(*fx.f, fx.ctx());
+  out = flow::resume(*fx.f, out.next, "1", fx.ctx());
+  CHECK(out.screen == "Sure?\n1. Yes");
+  out = flow::resume(*fx.f, out.next, "0", fx.ctx());
+  CHECK(out.finished);
+  CHECK(out.screen == "Goodbye.");
+}
+
 TEST_CASE("flow: over SMS a long menu is one message and 98 is just a wrong answer", "[flow]") {
   auto fx = districts();
   const flow::context sms{.via = flow::medium::sms, .langs = {"en"}, .texts = &fx.texts};
@@ -207,7 +220,7 @@ TEST_CASE("engine: an action stops the step, its outcome routes and its data mak
           "[flow]") {
   fixture fx("flows/data", "pick",
              {{"en", "pick.which", "Which clinic?"},
-              {"en", "pick.done", "Booked at {clinic}."},
+              {"en", "pick.done", "Booked at {clinic} ({clinic|label})."},
               {"en", "pick.closed", "No clinic is open."},
               {"en", "common.error", "Service unavailable."}});
   const auto ctx = fx.ctx();
@@ -222,8 +235,9 @@ TEST_CASE("engine: an action stops the step, its outcome routes and its data mak
       "ok", {{"clinics", R"([{"label":"Golshahr","value":"c7"},"Central"])"}}};
   auto menu = flow::after_action(*fx.f, out.next, found, ctx);
   CHECK(menu.screen == "Which clinic?\n1. Golshahr\n2. Central");
-  CHECK(flow::resume(*fx.f, menu.next, "1", ctx).screen == "Booked at c7.");
-  CHECK(flow::resume(*fx.f, menu.next, "2", ctx).screen == "Booked at 2.");
+  // {clinic|label}: the chosen item's words, as the action wrote them.
+  CHECK(flow::resume(*fx.f, menu.next, "1", ctx).screen == "Booked at c7 (Golshahr).");
+  CHECK(flow::resume(*fx.f, menu.next, "2", ctx).screen == "Booked at 2 (Central).");
   CHECK(flow::resume(*fx.f, menu.next, "3", ctx).rejected);
 
   // An outcome the node routes; one it does not goes to `error`.

@@ -11,6 +11,7 @@
 //   # languages: prs ps fa en                       offered to a new number first
 //   # quiet_hours: 21:00-08:00                      sending hours (defaults.quiet_hours)
 //   # clinics: config/clinics.yaml                  the clinics people can book
+//   # workers: +93700000900@golshahr:2580           health workers: phone, clinic, PIN
 // Inputs:
 //   > ussd *384*12# from +93700000001 (session s1)   a dial (shortcut digits allowed)
 //   > "1"                                             a reply in the current USSD session
@@ -28,6 +29,7 @@
 //   = inbox from N: …          for the human inbox
 //   = contact N: k=v …         contact fields after a change
 //   = booking CODE: …          a booking made or changed (clinic, day, window, status)
+//   = escalation N: …          a patient on a health worker's call list, and when it closes
 #include <nlohmann/json.hpp>
 
 #include <catch2/catch.hpp>
@@ -43,6 +45,7 @@
 
 #include "gateway/app/config.hpp"
 #include "gateway/app/content.hpp"
+#include "gateway/auth/pin.hpp"
 #include "gateway/core/duration.hpp"
 #include "gateway/runner/runner.hpp"
 #include "gateway/store/writer.hpp"
@@ -160,6 +163,20 @@ class player {
     cfg_.store.clock = [this] { return now_.load(); };
     writer_ = store::open_writer(cfg_.store);
     runner_ = std::make_unique<runner::runner>(content, app::runner_settings(cfg_));
+    if (auto it = t.header.find("workers"); it != t.header.end()) {
+      static const std::regex worker(R"re((\+\d+)@(\w+):(\d+))re");
+      for (const auto& w : words(it->second)) {
+        std::smatch m;
+        REQUIRE(std::regex_match(w, m, worker));
+        store::user u;
+        u.name = "Worker " + std::string(m[1]).substr(std::string(m[1]).size() - 3);
+        u.role = "health_worker";
+        u.phone = m[1];
+        u.facility = m[2];
+        u.pin_hash = auth::hash_pin(std::string(m[3]));
+        test::in_tx(*writer_, [&](store::tx& tx) { tx.add_user(u); });
+      }
+    }
   }
 
   std::string play() {
@@ -311,6 +328,15 @@ class player {
       if (bookings_[b[0]] != now) out += "= booking " + b[1] + ": " + now + "\n";
       bookings_[b[0]] = now;
     }
+    for (const auto& e : test::rows(so, "SELECT e.id, u.phone, c.phone, e.misses,"
+                                        " CASE WHEN e.resolved_at IS NULL THEN 'open' ELSE 'closed' END"
+                                        " FROM escalations e JOIN users u ON u.id = e.worker_id"
+                                        " JOIN contacts c ON c.id = e.contact_id ORDER BY e.id")) {
+      const std::string now = "call " + e[2] + " for " + e[1] + " (" + e[3] + " unanswered)" +
+                              ": " + e[4];
+      if (escalations_[e[0]] != now) out += "= escalation " + e[0] + ": " + now + "\n";
+      escalations_[e[0]] = now;
+    }
     for (const auto& c : test::rows(so, "SELECT phone, fields, opted_out FROM contacts ORDER BY id")) {
       const std::string& phone = c[0];
       // Fields as compact JSON with sorted keys, whichever engine stored them (and in whatever
@@ -336,6 +362,7 @@ class player {
   std::int64_t seen_msg_ = 0, seen_job_ = 0, seen_inbox_ = 0;
   std::map<std::string, std::string> fields_;
   std::map<std::string, std::string> bookings_;
+  std::map<std::string, std::string> escalations_;
 };
 
 bool updating() {

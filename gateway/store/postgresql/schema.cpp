@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 9> migrations = {
+constexpr std::array<const char*, 10> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -261,6 +261,37 @@ CREATE TABLE transfer_failures (
   at          bigint NOT NULL
 );
 CREATE INDEX transfer_failures_contact ON transfer_failures (contact_id, at);
+)sql",
+    // 10: health workers, the series they start, escalations (SQLite's 15).
+    R"sql(
+CREATE TABLE users (
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  name          text NOT NULL,
+  role          text NOT NULL CHECK (role IN ('admin', 'operator', 'health_worker')),
+  facility      text NOT NULL DEFAULT '',
+  phone         text UNIQUE,
+  pin_hash      text NOT NULL DEFAULT '',
+  failed_pins   integer NOT NULL DEFAULT 0,
+  locked_until  bigint NOT NULL DEFAULT 0,
+  disabled      integer NOT NULL DEFAULT 0,
+  created_at    bigint NOT NULL,
+  updated_at    bigint NOT NULL
+);
+ALTER TABLE series ADD COLUMN worker_id bigint REFERENCES users(id), ADD COLUMN flow_id text NOT NULL DEFAULT '',
+  ADD COLUMN node text NOT NULL DEFAULT '', ADD COLUMN misses integer NOT NULL DEFAULT 0;
+CREATE INDEX series_contact ON series (contact_id, programme) WHERE active = 1;
+CREATE TABLE escalations (
+  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  worker_id    bigint NOT NULL REFERENCES users(id),
+  contact_id   bigint NOT NULL REFERENCES contacts(id),
+  series_id    bigint REFERENCES series(id),
+  reason       text NOT NULL,
+  misses       integer NOT NULL DEFAULT 0,
+  created_at   bigint NOT NULL,
+  resolved_at  bigint
+);
+CREATE INDEX escalations_open ON escalations (worker_id, id) WHERE resolved_at IS NULL;
+CREATE UNIQUE INDEX escalations_series_open ON escalations (series_id) WHERE resolved_at IS NULL;
 )sql",
 };
 

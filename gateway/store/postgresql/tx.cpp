@@ -530,17 +530,18 @@ std::int64_t tx::add_series(const series& s) {
   require_disk();
   return c_.query(
               "INSERT INTO series (contact_id, channel_id, programme, template, at_minute, time_zone, active, created_at,"
-              " updated_at, anchor_day, offsets) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8, $9) RETURNING id",
+              " updated_at, anchor_day, offsets, worker_id, flow_id, node)"
+              " VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8, $9, NULLIF($10, 0), $11, $12) RETURNING id",
               {s.contact_id, s.channel_id, s.programme, s.template_key, s.at_minute, s.time_zone, now(),
                s.anchor_day ? param(static_cast<std::int64_t>(*s.anchor_day)) : param(nullptr),
-               s.anchor_day ? param(offsets_to_string(s.offsets)) : param(nullptr)})
+               s.anchor_day ? param(offsets_to_string(s.offsets)) : param(nullptr), s.worker_id, s.flow_id, s.node})
       .int64(0, 0);
 }
 
 std::optional<series> tx::find_series(std::int64_t id) {
   const auto r = c_.query(
-      "SELECT contact_id, channel_id, programme, template, at_minute, time_zone, active, anchor_day, offsets"
-      " FROM series WHERE id = $1",
+      "SELECT contact_id, channel_id, programme, template, at_minute, time_zone, active, anchor_day, offsets,"
+      " COALESCE(worker_id, 0), flow_id, node, misses FROM series WHERE id = $1",
       {id});
   if (r.empty()) return std::nullopt;
   series s{id, r.int64(0, 0), r.text(0, 1), r.text(0, 2), r.text(0, 3), r.integer(0, 4), r.text(0, 5),
@@ -549,11 +550,125 @@ std::optional<series> tx::find_series(std::int64_t id) {
     s.anchor_day = r.int64(0, 7);
     s.offsets = parse_offsets(r.text(0, 8));
   }
+  s.worker_id = r.int64(0, 9);
+  s.flow_id = r.text(0, 10);
+  s.node = r.text(0, 11);
+  s.misses = r.integer(0, 12);
   return s;
 }
 
 void tx::end_series(std::int64_t id) {
   c_.query("UPDATE series SET active = 0, updated_at = $1 WHERE id = $2", {now(), id});
+}
+
+void tx::set_series_misses(std::int64_t id, int misses) {
+  c_.query("UPDATE series SET misses = $1, updated_at = $2 WHERE id = $3", {misses, now(), id});
+}
+
+int tx::end_series_of(std::int64_t contact_id, std::string_view programme, std::string_view reason) {
+  require_disk();
+  const auto ended = c_.query(
+      "UPDATE series SET active = 0, updated_at = $1 WHERE contact_id = $2 AND programme = $3 AND active = 1",
+      {now(), contact_id, programme});
+  const auto moved = c_.query(
+      "UPDATE outbound_messages SET status = 'cancelled', error = $1, updated_at = $2"
+      " WHERE contact_id = $3 AND programme = $4 AND status IN ('queued', 'retrying') RETURNING id",
+      {reason, now(), contact_id, programme});
+  record_moved(moved, "cancelled", "series-end");
+  return static_cast<int>(ended.affected());
+}
+
+namespace {
+
+constexpr const char* user_columns =
+    "id, name, role, facility, COALESCE(phone, ''), pin_hash, failed_pins, locked_until, disabled";
+
+user read_user(const result& r, int row) {
+  return user{r.int64(row, 0), r.text(row, 1),    r.text(row, 2),  r.text(row, 3),        r.text(row, 4),
+              r.text(row, 5),  r.integer(row, 6), r.int64(row, 7), r.integer(row, 8) != 0};
+}
+
+}  // namespace
+
+std::int64_t tx::add_user(const user& u) {
+  require_disk();
+  return c_.query(
+              "INSERT INTO users (name, role, facility, phone, pin_hash, created_at, updated_at)"
+              " VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $6) RETURNING id",
+              {u.name, u.role, u.facility, u.phone, u.pin_hash, now()})
+      .int64(0, 0);
+}
+
+std::optional<user> tx::find_user(std::int64_t id) {
+  static const std::string sql = std::string("SELECT ") + user_columns + " FROM users WHERE id = $1";
+  const auto r = c_.query(sql.c_str(), {id});
+  if (r.empty()) return std::nullopt;
+  return read_user(r, 0);
+}
+
+std::optional<user> tx::find_user_by_phone(std::string_view phone) {
+  static const std::string sql = std::string("SELECT ") + user_columns + " FROM users WHERE phone = $1";
+  const auto r = c_.query(sql.c_str(), {phone});
+  if (r.empty()) return std::nullopt;
+  return read_user(r, 0);
+}
+
+std::vector<user> tx::list_users() {
+  static const std::string sql = std::string("SELECT ") + user_columns + " FROM users ORDER BY id";
+  const auto r = c_.query(sql.c_str(), {});
+  std::vector<user> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(read_user(r, i));
+  return out;
+}
+
+void tx::set_pin_failures(std::int64_t id, int failed, core::unix_ms locked_until) {
+  c_.query("UPDATE users SET failed_pins = $1, locked_until = $2, updated_at = $3 WHERE id = $4",
+           {failed, locked_until, now(), id});
+}
+
+void tx::set_pin(std::int64_t id, std::string_view pin_hash) {
+  require_disk();
+  c_.query("UPDATE users SET pin_hash = $1, failed_pins = 0, locked_until = 0, updated_at = $2 WHERE id = $3",
+           {pin_hash, now(), id});
+}
+
+void tx::set_user_disabled(std::int64_t id, bool disabled) {
+  require_disk();
+  c_.query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3", {disabled ? 1 : 0, now(), id});
+}
+
+std::int64_t tx::escalate(const escalation& e) {
+  require_disk();
+  const auto r = c_.query(
+      "INSERT INTO escalations (worker_id, contact_id, series_id, reason, misses, created_at)"
+      " VALUES ($1, $2, NULLIF($3, 0), $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
+      {e.worker_id, e.contact_id, e.series_id, e.reason, e.misses, now()});
+  return r.empty() ? 0 : r.int64(0, 0);
+}
+
+std::vector<escalation> tx::open_escalations(std::int64_t worker_id) {
+  const auto r = c_.query(
+      "SELECT e.id, e.worker_id, e.contact_id, COALESCE(e.series_id, 0), e.reason, e.misses, c.phone, e.created_at"
+      " FROM escalations e JOIN contacts c ON c.id = e.contact_id"
+      " WHERE e.worker_id = $1 AND e.resolved_at IS NULL ORDER BY e.id",
+      {worker_id});
+  std::vector<escalation> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    out.push_back({r.int64(i, 0), r.int64(i, 1), r.int64(i, 2), r.int64(i, 3), r.text(i, 4), r.integer(i, 5),
+                   r.text(i, 6), r.int64(i, 7)});
+  }
+  return out;
+}
+
+bool tx::resolve_escalation(std::int64_t id, std::int64_t worker_id) {
+  require_disk();
+  return c_.query("UPDATE escalations SET resolved_at = $1 WHERE id = $2 AND worker_id = $3 AND resolved_at IS NULL",
+                  {now(), id, worker_id})
+             .affected() == 1;
+}
+
+void tx::resolve_series_escalations(std::int64_t series_id) {
+  c_.query("UPDATE escalations SET resolved_at = $1 WHERE series_id = $2 AND resolved_at IS NULL", {now(), series_id});
 }
 
 std::map<std::pair<long long, int>, int> tx::slot_use(std::string_view clinic, std::string_view service,
@@ -611,6 +726,13 @@ std::optional<booking> tx::find_hold(std::int64_t run_id) {
 std::optional<booking> tx::find_booking(std::int64_t id) {
   static const std::string sql = bookings_sql("WHERE id = $1");
   const auto r = c_.query(sql.c_str(), {id});
+  if (r.empty()) return std::nullopt;
+  return read_booking(r, 0);
+}
+
+std::optional<booking> tx::find_booking_by_code(std::string_view clinic, long long day, std::string_view code) {
+  static const std::string sql = bookings_sql("WHERE clinic = $1 AND day = $2 AND code = $3");
+  const auto r = c_.query(sql.c_str(), {clinic, static_cast<std::int64_t>(day), code});
   if (r.empty()) return std::nullopt;
   return read_booking(r, 0);
 }

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 14> migrations = {
+constexpr std::array<const char*, 15> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -321,6 +321,40 @@ CREATE TABLE transfer_failures (
   at          INTEGER NOT NULL
 );
 CREATE INDEX transfer_failures_contact ON transfer_failures (contact_id, at);
+)sql",
+    // 15: health workers and the patients they enrol (R-H3, R-H4): users with a PIN, series a
+    // worker started, and escalations when a patient stops answering.
+    R"sql(
+CREATE TABLE users (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT NOT NULL,
+  role          TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'health_worker')),
+  facility      TEXT NOT NULL DEFAULT '',    -- a clinic id (health workers)
+  phone         TEXT UNIQUE,                 -- E.164; NULL: none
+  pin_hash      TEXT NOT NULL DEFAULT '',    -- Argon2id; '' : no PIN
+  failed_pins   INTEGER NOT NULL DEFAULT 0,
+  locked_until  INTEGER NOT NULL DEFAULT 0,
+  disabled      INTEGER NOT NULL DEFAULT 0,
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL
+);
+ALTER TABLE series ADD COLUMN worker_id INTEGER REFERENCES users(id);
+ALTER TABLE series ADD COLUMN flow_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE series ADD COLUMN node TEXT NOT NULL DEFAULT '';
+ALTER TABLE series ADD COLUMN misses INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX series_contact ON series (contact_id, programme) WHERE active = 1;
+CREATE TABLE escalations (
+  id           INTEGER PRIMARY KEY,
+  worker_id    INTEGER NOT NULL REFERENCES users(id),
+  contact_id   INTEGER NOT NULL REFERENCES contacts(id),
+  series_id    INTEGER REFERENCES series(id),
+  reason       TEXT NOT NULL,
+  misses       INTEGER NOT NULL DEFAULT 0,
+  created_at   INTEGER NOT NULL,
+  resolved_at  INTEGER
+);
+CREATE INDEX escalations_open ON escalations (worker_id, id) WHERE resolved_at IS NULL;
+CREATE UNIQUE INDEX escalations_series_open ON escalations (series_id) WHERE resolved_at IS NULL;
 )sql",
 };
 

@@ -224,7 +224,7 @@ std::int64_t tx::add_series(const series& s) {
   require_disk();
   auto& i = stmt(
       "INSERT INTO series (contact_id, channel_id, programme, template, at_minute, time_zone, active, created_at,"
-      " updated_at, anchor_day, offsets) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)");
+      " updated_at, anchor_day, offsets, worker_id, flow_id, node) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)");
   i.bind(1, s.contact_id);
   bind_text(i, 2, s.channel_id);
   bind_text(i, 3, s.programme);
@@ -240,6 +240,10 @@ std::int64_t tx::add_series(const series& s) {
     i.bind(9);
     i.bind(10);
   }
+  if (s.worker_id != 0) i.bind(11, s.worker_id);
+  else i.bind(11);
+  bind_text(i, 12, s.flow_id);
+  bind_text(i, 13, s.node);
   i.exec();
   return db_.getLastInsertRowid();
 }
@@ -247,7 +251,7 @@ std::int64_t tx::add_series(const series& s) {
 std::optional<series> tx::find_series(std::int64_t id) {
   auto& q = stmt(
       "SELECT contact_id, channel_id, programme, template, at_minute, time_zone, active, anchor_day,"
-      " COALESCE(offsets, '') FROM series WHERE id = ?");
+      " COALESCE(offsets, ''), COALESCE(worker_id, 0), flow_id, node, misses FROM series WHERE id = ?");
   q.bind(1, id);
   if (!q.executeStep()) return std::nullopt;
   series s{id, q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getString(),
@@ -256,6 +260,10 @@ std::optional<series> tx::find_series(std::int64_t id) {
     s.anchor_day = q.getColumn(7).getInt64();
     s.offsets = parse_offsets(q.getColumn(8).getString());
   }
+  s.worker_id = q.getColumn(9).getInt64();
+  s.flow_id = q.getColumn(10).getString();
+  s.node = q.getColumn(11).getString();
+  s.misses = q.getColumn(12).getInt();
   q.reset();
   return s;
 }
@@ -264,6 +272,163 @@ void tx::end_series(std::int64_t id) {
   auto& u = stmt("UPDATE series SET active = 0, updated_at = ? WHERE id = ?");
   u.bind(1, now());
   u.bind(2, id);
+  u.exec();
+}
+
+void tx::set_series_misses(std::int64_t id, int misses) {
+  auto& u = stmt("UPDATE series SET misses = ?, updated_at = ? WHERE id = ?");
+  u.bind(1, misses);
+  u.bind(2, now());
+  u.bind(3, id);
+  u.exec();
+}
+
+int tx::end_series_of(std::int64_t contact_id, std::string_view programme, std::string_view reason) {
+  require_disk();
+  auto& e = stmt("UPDATE series SET active = 0, updated_at = ? WHERE contact_id = ? AND programme = ? AND active = 1");
+  e.bind(1, now());
+  e.bind(2, contact_id);
+  bind_text(e, 3, programme);
+  const int ended = e.exec();
+  auto& u = stmt(
+      "UPDATE outbound_messages SET status = 'cancelled', error = ?, updated_at = ?"
+      " WHERE contact_id = ? AND programme = ? AND status IN ('queued', 'retrying') RETURNING id");
+  bind_text(u, 1, reason);
+  u.bind(2, now());
+  u.bind(3, contact_id);
+  bind_text(u, 4, programme);
+  record_moved(u, "cancelled", "series-end");
+  return ended;
+}
+
+namespace {
+
+constexpr const char* user_columns =
+    "id, name, role, facility, COALESCE(phone, ''), pin_hash, failed_pins, locked_until, disabled";
+
+user read_user(SQLite::Statement& q) {
+  return user{q.getColumn(0).getInt64(),  q.getColumn(1).getString(), q.getColumn(2).getString(),
+              q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getString(),
+              q.getColumn(6).getInt(),    q.getColumn(7).getInt64(),  q.getColumn(8).getInt() != 0};
+}
+
+}  // namespace
+
+std::int64_t tx::add_user(const user& u) {
+  require_disk();
+  auto& i = stmt(
+      "INSERT INTO users (name, role, facility, phone, pin_hash, created_at, updated_at)"
+      " VALUES (?, ?, ?, NULLIF(?, ''), ?, ?, ?)");
+  bind_text(i, 1, u.name);
+  bind_text(i, 2, u.role);
+  bind_text(i, 3, u.facility);
+  bind_text(i, 4, u.phone);
+  bind_text(i, 5, u.pin_hash);
+  i.bind(6, now());
+  i.bind(7, now());
+  i.exec();
+  return db_.getLastInsertRowid();
+}
+
+std::optional<user> tx::find_user(std::int64_t id) {
+  static const std::string sql = std::string("SELECT ") + user_columns + " FROM users WHERE id = ?";
+  auto& q = stmt(sql.c_str());
+  q.bind(1, id);
+  std::optional<user> out;
+  if (q.executeStep()) out = read_user(q);
+  q.reset();
+  return out;
+}
+
+std::optional<user> tx::find_user_by_phone(std::string_view phone) {
+  static const std::string sql = std::string("SELECT ") + user_columns + " FROM users WHERE phone = ?";
+  auto& q = stmt(sql.c_str());
+  bind_text(q, 1, phone);
+  std::optional<user> out;
+  if (q.executeStep()) out = read_user(q);
+  q.reset();
+  return out;
+}
+
+std::vector<user> tx::list_users() {
+  static const std::string sql = std::string("SELECT ") + user_columns + " FROM users ORDER BY id";
+  auto& q = stmt(sql.c_str());
+  std::vector<user> out;
+  while (q.executeStep()) out.push_back(read_user(q));
+  q.reset();
+  return out;
+}
+
+void tx::set_pin_failures(std::int64_t id, int failed, core::unix_ms locked_until) {
+  auto& u = stmt("UPDATE users SET failed_pins = ?, locked_until = ?, updated_at = ? WHERE id = ?");
+  u.bind(1, failed);
+  u.bind(2, locked_until);
+  u.bind(3, now());
+  u.bind(4, id);
+  u.exec();
+}
+
+void tx::set_pin(std::int64_t id, std::string_view pin_hash) {
+  require_disk();
+  auto& u = stmt("UPDATE users SET pin_hash = ?, failed_pins = 0, locked_until = 0, updated_at = ? WHERE id = ?");
+  bind_text(u, 1, pin_hash);
+  u.bind(2, now());
+  u.bind(3, id);
+  u.exec();
+}
+
+void tx::set_user_disabled(std::int64_t id, bool disabled) {
+  require_disk();
+  auto& u = stmt("UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?");
+  u.bind(1, disabled ? 1 : 0);
+  u.bind(2, now());
+  u.bind(3, id);
+  u.exec();
+}
+
+std::int64_t tx::escalate(const escalation& e) {
+  require_disk();
+  auto& i = stmt(
+      "INSERT INTO escalations (worker_id, contact_id, series_id, reason, misses, created_at)"
+      " VALUES (?, ?, NULLIF(?, 0), ?, ?, ?) ON CONFLICT DO NOTHING");
+  i.bind(1, e.worker_id);
+  i.bind(2, e.contact_id);
+  i.bind(3, e.series_id);
+  bind_text(i, 4, e.reason);
+  i.bind(5, e.misses);
+  i.bind(6, now());
+  return i.exec() == 0 ? 0 : db_.getLastInsertRowid();
+}
+
+std::vector<escalation> tx::open_escalations(std::int64_t worker_id) {
+  auto& q = stmt(
+      "SELECT e.id, e.worker_id, e.contact_id, COALESCE(e.series_id, 0), e.reason, e.misses, c.phone, e.created_at"
+      " FROM escalations e JOIN contacts c ON c.id = e.contact_id"
+      " WHERE e.worker_id = ? AND e.resolved_at IS NULL ORDER BY e.id");
+  q.bind(1, worker_id);
+  std::vector<escalation> out;
+  while (q.executeStep()) {
+    out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getInt64(),
+                   q.getColumn(3).getInt64(), q.getColumn(4).getString(), q.getColumn(5).getInt(),
+                   q.getColumn(6).getString(), q.getColumn(7).getInt64()});
+  }
+  q.reset();
+  return out;
+}
+
+bool tx::resolve_escalation(std::int64_t id, std::int64_t worker_id) {
+  require_disk();
+  auto& u = stmt("UPDATE escalations SET resolved_at = ? WHERE id = ? AND worker_id = ? AND resolved_at IS NULL");
+  u.bind(1, now());
+  u.bind(2, id);
+  u.bind(3, worker_id);
+  return u.exec() == 1;
+}
+
+void tx::resolve_series_escalations(std::int64_t series_id) {
+  auto& u = stmt("UPDATE escalations SET resolved_at = ? WHERE series_id = ? AND resolved_at IS NULL");
+  u.bind(1, now());
+  u.bind(2, series_id);
   u.exec();
 }
 
@@ -357,6 +522,19 @@ std::optional<booking> tx::find_booking(std::int64_t id) {
   static const std::string sql = std::string("SELECT ") + booking_columns + " FROM bookings WHERE id = ?";
   auto& q = stmt(sql.c_str());
   q.bind(1, id);
+  std::optional<booking> out;
+  if (q.executeStep()) out = read_booking(q);
+  q.reset();
+  return out;
+}
+
+std::optional<booking> tx::find_booking_by_code(std::string_view clinic, long long day, std::string_view code) {
+  static const std::string sql =
+      std::string("SELECT ") + booking_columns + " FROM bookings WHERE clinic = ? AND day = ? AND code = ?";
+  auto& q = stmt(sql.c_str());
+  bind_text(q, 1, clinic);
+  q.bind(2, static_cast<std::int64_t>(day));
+  bind_text(q, 3, code);
   std::optional<booking> out;
   if (q.executeStep()) out = read_booking(q);
   q.reset();

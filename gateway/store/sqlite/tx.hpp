@@ -50,6 +50,20 @@ class tx final : public store::tx {
   std::int64_t add_series(const series& s) override;
   std::optional<series> find_series(std::int64_t id) override;
   void end_series(std::int64_t id) override;
+  void set_series_misses(std::int64_t id, int misses) override;
+  int end_series_of(std::int64_t contact_id, std::string_view programme, std::string_view reason) override;
+  std::int64_t add_user(const user& u) override;
+  std::optional<user> find_user(std::int64_t id) override;
+  std::optional<user> find_user_by_phone(std::string_view phone) override;
+  std::vector<user> list_users() override;
+  void set_pin_failures(std::int64_t id, int failed, core::unix_ms locked_until) override;
+  void set_pin(std::int64_t id, std::string_view pin_hash) override;
+  void set_user_disabled(std::int64_t id, bool disabled) override;
+  std::int64_t escalate(const escalation& e) override;
+  std::vector<escalation> open_escalations(std::int64_t worker_id) override;
+  bool resolve_escalation(std::int64_t id, std::int64_t worker_id) override;
+  void resolve_series_escalations(std::int64_t series_id) override;
+  std::optional<booking> find_booking_by_code(std::string_view clinic, long long day, std::string_view code) override;
   std::map<std::pair<long long, int>, int> slot_use(std::string_view clinic, std::string_view service,
                                                     long long first_day, long long last_day,
                                                     std::int64_t except_run) override;

@@ -1,0 +1,234 @@
+// Health workers at work (R-H3, R-H4, R-H7, R-B6): the health-worker USSD menu behind a PIN,
+// enrolling a patient in reminders they acknowledge, the call list when they stop answering,
+// ending a series (a pregnancy loss: one compassionate message, nothing more), and marking a
+// visit attended by its code.
+//
+//   workers.identify                      → ok {worker_name}: the caller is a health worker;
+//                                           unknown; locked (too many wrong PINs)
+//   workers.login     pin                 → ok {worker}; wrong {pin_tries}; locked
+//   reminders.enrol   worker, phone, kind (daily | antenatal), time, [lmp], [language],
+//                     programme, remind, welcome, [after]
+//                                         → ok {patient}; stopped (they stopped every message);
+//                                           over (every antenatal day is past)
+//   reminders.ack     series              → ok: the patient answered; their escalation closes
+//   reminders.missed  series, after, tell_worker
+//                                         → ok; escalated (the worker is told by SMS)
+//   reminders.end     worker, phone, reason, programme, [loss_message]
+//                                         → ok; none (no series running)
+//   workers.calls     worker              → ok {calls}: a data menu; none
+//   workers.called    worker, call        → ok {calls_left}
+//   appointments.attend worker, code      → ok {when}: today's visit with the code at the
+//                                           worker's clinic is marked attended; unknown
+// Every action also has `error`. Actions that take `worker` act only for the health worker who
+// logged in on this phone in this session (workers.login sets it): the PIN guards a shared or
+// lost phone, the network guards the number.
+#include <chrono>
+
+#include "gateway/actions/action.hpp"
+#include "gateway/actions/appointments.hpp"
+#include "gateway/actions/flow_start.hpp"
+#include "gateway/actions/reminders.hpp"
+#include "gateway/auth/pin.hpp"
+#include "gateway/core/log.hpp"
+#include "gateway/schedule/calendar.hpp"
+#include "gateway/schedule/clinics.hpp"
+#include "gateway/store/tx.hpp"
+#include "gateway/text/readers.hpp"
+
+namespace paygham::actions {
+namespace {
+
+const flow::action_result error{"error", {}};
+
+// Wrong PINs in a row before the menu locks, and for how long.
+constexpr int pin_tries = 5;
+constexpr core::unix_ms pin_lock_ms = 30 * 60 * 1000;
+
+bool can_work(const store::user& u, core::unix_ms now) {
+  return u.role == "health_worker" && !u.disabled && !u.pin_hash.empty() && u.locked_until <= now;
+}
+
+// The health worker who logged in on this phone in this run, or nullopt.
+std::optional<store::user> logged_in(store::tx& t, const request& r) {
+  const std::string id = r.arg("worker");
+  if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  auto u = t.find_user(std::stoll(id));
+  if (!u || u->phone != r.phone || !can_work(*u, t.now())) return std::nullopt;
+  return u;
+}
+
+std::optional<std::int64_t> read_id(const std::string& s) {
+  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  return std::stoll(s);
+}
+
+void start_flow(store::tx& t, std::int64_t contact, const request& r, const std::string& node,
+                std::map<std::string, std::string> vars = {}) {
+  t.add_job(flow_start::kind, t.now(), flow_start{contact, r.channel_id, r.flow_id, node, std::move(vars)}.json());
+}
+
+}  // namespace
+
+flow::action_result workers_identify(store::tx& t, const request& r) {
+  const auto u = t.find_user_by_phone(r.phone);
+  // A disabled worker, or one without a PIN, is told only that the number is not registered.
+  if (!u || u->role != "health_worker" || u->disabled || u->pin_hash.empty()) return {"unknown", {}};
+  if (u->locked_until > t.now()) return {"locked", {}};
+  return {"ok", {{"worker_name", u->name}}};
+}
+
+flow::action_result workers_login(store::tx& t, const request& r) {
+  // The PIN leaves the run's variables whatever happens.
+  std::map<std::string, std::string> vars{{"pin", ""}};
+  const auto u = t.find_user_by_phone(r.phone);
+  if (!u || u->role != "health_worker" || u->disabled || u->pin_hash.empty()) return {"error", vars};
+  if (u->locked_until > t.now()) return {"locked", vars};
+  const auto pin = auth::read_pin(r.arg("pin"));
+  if (pin && auth::pin_matches(u->pin_hash, *pin)) {
+    if (u->failed_pins != 0) t.set_pin_failures(u->id, 0, 0);
+    vars["worker"] = std::to_string(u->id);
+    core::log::info("worker.login", {{"user", u->id}});
+    return {"ok", vars};
+  }
+  const int failed = u->failed_pins + 1;
+  if (failed >= pin_tries) {
+    t.set_pin_failures(u->id, 0, t.now() + pin_lock_ms);
+    core::log::warn("worker.locked", {{"user", u->id}, {"minutes", pin_lock_ms / 60000}});
+    return {"locked", vars};
+  }
+  t.set_pin_failures(u->id, failed, 0);
+  vars["pin_tries"] = std::to_string(pin_tries - failed);
+  return {"wrong", vars};
+}
+
+flow::action_result reminders_enrol(store::tx& t, const request& r) {
+  const auto worker = logged_in(t, r);
+  if (!worker) return error;
+  const std::string phone = r.arg("phone");
+  const auto minute = schedule::minute_of_day(r.arg("time"));
+  const std::string kind = r.arg("kind");
+  const std::string programme = r.arg("programme");
+  const std::string remind = r.arg("remind");
+  if (phone.empty() || phone.front() != '+' || !minute || programme.empty() || remind.empty() || !r.time_zone_of ||
+      (kind != "daily" && kind != "antenatal")) {
+    return error;
+  }
+  auto patient = t.upsert_contact(phone);
+  // Someone who stopped every message is not enrolled behind their back; they can send START.
+  if (patient.opted_out) return {"stopped", {}};
+  const std::string language = r.arg("language");
+  if (!language.empty()) t.set_contact_language(patient.id, language);
+  // Enrolled again by a health worker: they want this programme's messages after all.
+  t.set_programme_opt_out(patient.id, programme, false);
+
+  store::series s;
+  s.contact_id = patient.id;
+  s.channel_id = r.channel_id;
+  s.programme = programme;
+  s.at_minute = *minute;
+  s.time_zone = r.time_zone_of(phone);
+  s.worker_id = worker->id;
+  s.flow_id = r.flow_id;
+  s.node = remind;
+  if (kind == "antenatal") {
+    const auto lmp = text::read_date(r.arg("lmp"));
+    if (!lmp) return error;
+    s.anchor_day = text::day_number(*lmp);
+    s.offsets = schedule::antenatal_contact_days();
+  }
+  const auto first = first_due(s, t.now());
+  if (first.state == first_occurrence::over) return {"over", {}};
+  if (first.state != first_occurrence::ahead) return error;
+  const auto id = start_series(t, s, first);
+  if (const std::string welcome = r.arg("welcome"); !welcome.empty()) start_flow(t, patient.id, r, welcome);
+  core::log::info("series.enrolled", {{"series", id}, {"user", worker->id}, {"kind", kind}});
+  return {"ok", {{"series", std::to_string(id)}}};
+}
+
+flow::action_result reminders_ack(store::tx& t, const request& r) {
+  const auto id = read_id(r.arg("series"));
+  if (!id) return error;
+  const auto s = t.find_series(*id);
+  if (!s || s->contact_id != r.contact_id) return error;
+  if (s->misses != 0) t.set_series_misses(s->id, 0);
+  t.resolve_series_escalations(s->id);
+  return {"ok", {}};
+}
+
+flow::action_result reminders_missed(store::tx& t, const request& r) {
+  const auto id = read_id(r.arg("series"));
+  const auto after = read_id(r.arg("after"));
+  if (!id || !after || *after < 1) return error;
+  const auto s = t.find_series(*id);
+  if (!s || s->contact_id != r.contact_id) return error;
+  const int misses = s->misses + 1;
+  t.set_series_misses(s->id, misses);
+  if (misses < *after || s->worker_id == 0 || !s->active) return {"ok", {}};
+  const auto worker = t.find_user(s->worker_id);
+  if (!worker || worker->disabled || worker->phone.empty()) return {"ok", {}};
+  store::escalation e;
+  e.worker_id = worker->id;
+  e.contact_id = s->contact_id;
+  e.series_id = s->id;
+  e.reason = "no_reply";
+  e.misses = misses;
+  const auto raised = t.escalate(e);
+  if (raised == 0) return {"ok", {}};  // already on the worker's list
+  const auto who = t.upsert_contact(worker->phone);
+  if (const std::string node = r.arg("tell_worker"); !node.empty()) start_flow(t, who.id, r, node);
+  core::log::info("series.escalated", {{"series", s->id}, {"user", worker->id}, {"misses", misses}});
+  return {"escalated", {}};
+}
+
+flow::action_result reminders_end(store::tx& t, const request& r) {
+  const auto worker = logged_in(t, r);
+  const std::string phone = r.arg("phone");
+  const std::string reason = r.arg("reason");
+  const std::string programme = r.arg("programme");
+  if (!worker || phone.empty() || reason.empty() || programme.empty()) return error;
+  const auto patient = t.upsert_contact(phone);
+  const int ended = t.end_series_of(patient.id, programme, "series ended: " + reason);
+  if (ended == 0) return {"none", {}};
+  // R-H7: after a loss, one message written for it and nothing else of the programme.
+  if (const std::string node = r.arg("loss_message"); reason == "loss" && !node.empty()) {
+    start_flow(t, patient.id, r, node);
+  }
+  core::log::info("series.ended", {{"user", worker->id}, {"series", ended}, {"reason", reason}});
+  return {"ok", {}};
+}
+
+flow::action_result workers_calls(store::tx& t, const request& r) {
+  const auto worker = logged_in(t, r);
+  if (!worker) return error;
+  auto items = nlohmann::json::array();
+  for (const auto& e : t.open_escalations(worker->id)) {
+    // The number in full: the worker calls it. "(2)": reminders unanswered in a row.
+    items.push_back({{"label", e.phone + " (" + std::to_string(e.misses) + ")"}, {"value", std::to_string(e.id)}});
+    if (items.size() == 8) break;  // a USSD screen; the rest come as these are closed
+  }
+  if (items.empty()) return {"none", {}};
+  return {"ok", {{"calls", items.dump()}}};
+}
+
+flow::action_result workers_called(store::tx& t, const request& r) {
+  const auto worker = logged_in(t, r);
+  const auto id = read_id(r.arg("call"));
+  if (!worker || !id || !t.resolve_escalation(*id, worker->id)) return error;
+  return {"ok", {{"calls_left", std::to_string(t.open_escalations(worker->id).size())}}};
+}
+
+flow::action_result appointments_attend(store::tx& t, const request& r) {
+  const auto worker = logged_in(t, r);
+  if (!worker || !r.clinics) return error;
+  const schedule::clinic* c = r.clinics->find(worker->facility);
+  const auto code = text::read_integer(r.arg("code"), 1000, 9999);
+  if (!c || !code) return error;
+  const auto today = schedule::local_day(t.now(), c->time_zone);
+  if (!today) return error;
+  const auto b = t.find_booking_by_code(c->id, *today, std::to_string(*code));
+  if (!b || b->status != store::booking_status::booked) return {"unknown", {}};
+  t.set_booking_status(b->id, store::booking_status::attended);
+  return {"ok", {{"when", booking_vars(*b, r.clinics, r.language).at("when")}}};
+}
+
+}  // namespace paygham::actions

@@ -1,0 +1,169 @@
+// `paygham user`: the people who work with Paygham. Health workers get a phone and a PIN for
+// the health-worker USSD menu (flows/health_reminders.yaml); only an Argon2id hash of the PIN
+// is stored, and the PIN is read from standard input so it never shows in a shell history.
+#include <termios.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include "gateway/app/commands.hpp"
+#include "gateway/app/config.hpp"
+#include "gateway/app/content.hpp"
+#include "gateway/auth/pin.hpp"
+#include "gateway/core/log.hpp"
+#include "gateway/phone/phone.hpp"
+#include "gateway/runner/runner.hpp"
+#include "gateway/schedule/clinics.hpp"
+#include "gateway/store/writer.hpp"
+
+namespace paygham::app {
+namespace {
+
+// One line from stdin; at a terminal with echo off, after `prompt`.
+std::optional<std::string> read_secret_line(const char* prompt) {
+  const bool tty = isatty(STDIN_FILENO) != 0;
+  termios saved{};
+  if (tty) {
+    std::cerr << prompt << std::flush;
+    tcgetattr(STDIN_FILENO, &saved);
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string line;
+  const bool got = static_cast<bool>(std::getline(std::cin, line));
+  if (tty) {
+    tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    std::cerr << "\n";
+  }
+  if (!got) return std::nullopt;
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+// The PIN for `phone`, checked; empty after explaining why not.
+std::string new_pin(const std::string& phone) {
+  const auto typed = read_secret_line("PIN (4 to 6 digits): ");
+  if (!typed) {
+    std::cerr << "paygham user: no PIN on standard input (echo 2580 | paygham user …, or type it at a terminal)\n";
+    return {};
+  }
+  const auto pin = auth::read_pin(*typed);
+  if (!pin) {
+    std::cerr << "paygham user: a PIN is 4 to 6 digits, nothing else\n";
+    return {};
+  }
+  if (const auto weak = auth::weak_pin(*pin, phone); !weak.empty()) {
+    std::cerr << "paygham user: choose another PIN: " << weak << "\n";
+    return {};
+  }
+  if (isatty(STDIN_FILENO) != 0) {
+    const auto again = read_secret_line("the same PIN again: ");
+    if (!again || auth::read_pin(*again) != pin) {
+      std::cerr << "paygham user: the two PINs differ; nothing changed\n";
+      return {};
+    }
+  }
+  return auth::hash_pin(*pin);
+}
+
+}  // namespace
+
+int user(const user_options& o) {
+  auto loaded = load_config(o.config);
+  if (!loaded) {
+    std::cerr << loaded.error() << "\n";
+    return exit_user_error;
+  }
+  const config& cfg = loaded.value();
+  std::string phone;
+  if (!o.phone.empty()) {
+    const auto parsed = phone::parse_e164(o.phone, cfg.defaults_.region);
+    if (!parsed) {
+      std::cerr << "paygham user: " << parsed.error() << "\n";
+      return exit_user_error;
+    }
+    phone = parsed.value();
+  }
+  store::user u;
+  if (o.action == "create") {
+    u.name = o.name;
+    u.role = o.role;
+    u.facility = o.facility;
+    u.phone = phone;
+    if (u.role != "admin" && u.role != "operator" && u.role != "health_worker") {
+      std::cerr << "paygham user: --role is admin, operator or health_worker, not '" << u.role << "'\n";
+      return exit_user_error;
+    }
+    if (u.role == "health_worker") {
+      if (u.phone.empty() || u.facility.empty()) {
+        std::cerr << "paygham user: a health worker needs --phone (the menu opens from it) and --facility (their clinic)\n";
+        return exit_user_error;
+      }
+      const auto content = load_checked_content(cfg);
+      if (!content) {
+        std::cerr << "paygham user: fix the problems above first (paygham lint)\n";
+        return exit_user_error;
+      }
+      if (!content->clinics.find(u.facility)) {
+        std::string known;
+        for (const auto& c : content->clinics.all()) known += (known.empty() ? "" : ", ") + c.id;
+        std::cerr << "paygham user: no clinic '" << u.facility << "' in the clinics file"
+                  << (known.empty() ? " (the config names none)" : " (known: " + known + ")") << "\n";
+        return exit_user_error;
+      }
+      u.pin_hash = new_pin(u.phone);
+      if (u.pin_hash.empty()) return exit_user_error;
+    }
+  } else if (o.action == "pin") {
+    u.pin_hash = new_pin(phone);
+    if (u.pin_hash.empty()) return exit_user_error;
+  }
+  try {
+    const auto writer = store::open_writer(cfg.store);
+    std::string problem;
+    std::vector<store::user> all;
+    std::int64_t id = 0;
+    store::run_now(*writer, [&](store::tx& t) {
+      const auto existing = phone.empty() ? std::nullopt : t.find_user_by_phone(phone);
+      if (o.action == "list") {
+        all = t.list_users();
+      } else if (o.action == "create") {
+        if (existing) {
+          problem = core::log::mask_phone(phone) + " already belongs to user " + std::to_string(existing->id) + " (" + existing->name + ")";
+          return;
+        }
+        id = t.add_user(u);
+      } else if (!existing) {
+        problem = "no user has the phone " + core::log::mask_phone(phone);
+      } else if (o.action == "pin") {
+        t.set_pin(existing->id, u.pin_hash);
+        id = existing->id;
+      } else {
+        t.set_user_disabled(existing->id, true);
+        id = existing->id;
+      }
+    });
+    writer->stop();
+    if (!problem.empty()) {
+      std::cerr << "paygham user: " << problem << "\n";
+      return exit_user_error;
+    }
+    if (o.action == "list") {
+      for (const auto& x : all) {
+        std::cout << x.id << "\t" << x.role << "\t" << (x.facility.empty() ? "-" : x.facility) << "\t"
+                  << (x.phone.empty() ? "-" : core::log::mask_phone(x.phone)) << "\t" << x.name
+                  << (x.disabled ? "\t(disabled)" : x.locked_until > core::now_ms() ? "\t(locked)" : "") << "\n";
+      }
+      return exit_ok;
+    }
+    const char* done = o.action == "create" ? "created" : o.action == "pin" ? "has a new PIN, unlocked" : "disabled";
+    std::cout << "user " << id << " " << done << "\n";
+    return exit_ok;
+  } catch (const std::exception& e) {
+    std::cerr << "paygham user: " << e.what() << "\n";
+    return exit_user_error;
+  }
+}
+
+}  // namespace paygham::app

@@ -1,0 +1,80 @@
+// `paygham user` as an operator runs it, then the health-worker menu as the worker reaches it
+// over HTTP: the PIN comes from standard input and only its hash is stored; weak PINs, a phone
+// already taken and an unknown clinic are refused with what to fix; a disabled worker's phone
+// no longer opens the menu.
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <catch2/catch.hpp>
+
+#include "tests/support/support.hpp"
+
+using namespace paygham::test;
+
+namespace {
+
+std::string dial(int port, const std::string& session, const std::string& text) {
+  const auto r = http_call(port, "POST", "/channels/at/ussd",
+                           "sessionId=" + session + "&serviceCode=*384*16%23&phoneNumber=%2B93700000900&text=" + text +
+                               "&networkCode=41201");
+  return r.status == 200 ? r.body : "HTTP " + std::to_string(r.status);
+}
+
+}  // namespace
+
+TEST_CASE("user: a health worker made with paygham user opens the health-worker menu with their PIN",
+          "[integration][workers]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  const std::vector<std::string> create = {"user",       "create",       "--config", config,      "--name",
+                                           "Fatima",     "--role",       "health_worker", "--facility", "golshahr",
+                                           "--phone",    "0700 000 900"};
+  std::string out, err;
+  CHECK(run_paygham(create, &out, &err, "1234\n") == 1);
+  CHECK_THAT(err, Catch::Contains("choose another PIN: its digits run in order"));
+  CHECK(run_paygham(create, &out, &err, "25\n") == 1);
+  CHECK_THAT(err, Catch::Contains("a PIN is 4 to 6 digits"));
+  CHECK(run_paygham(create, &out, &err, "") == 1);
+  CHECK_THAT(err, Catch::Contains("no PIN on standard input"));
+  auto elsewhere = create;
+  elsewhere[9] = "nowhere";
+  CHECK(run_paygham(elsewhere, &out, &err, "2580\n") == 1);
+  CHECK_THAT(err, Catch::Contains("no clinic 'nowhere' in the clinics file (known: golshahr"));
+
+  REQUIRE(run_paygham(create, &out, &err, "۲۵۸۰\n") == 0);
+  CHECK(out == "user 1 created\n");
+  CHECK(run_paygham(create, &out, &err, "3691\n") == 1);
+  CHECK_THAT(err, Catch::Contains("already belongs to user 1 (Fatima)"));
+
+  REQUIRE(run_paygham({"user", "list", "--config", config}, &out, &err) == 0);
+  CHECK_THAT(out, Catch::Contains("health_worker\tgolshahr\t"));
+  CHECK_THAT(out, Catch::Contains("900\tFatima"));
+  CHECK(out.find("+93700000900") == std::string::npos);  // the number masked
+  CHECK(out.find("argon") == std::string::npos);
+  CHECK(run_paygham({"user", "create", "--config", config, "--name", "X", "--role", "boss"}, &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("--role is admin, operator or health_worker, not 'boss'"));
+  CHECK(run_paygham({"user", "--config", config}, &out, &err) == 2);
+  CHECK_THAT(err, Catch::Contains("say create, list, pin or disable"));
+
+  {
+    server_process srv(config);
+    CHECK(dial(srv.port(), "w1", "") == "CON Health worker menu. Your PIN:");
+    CHECK(dial(srv.port(), "w1", "2580") ==
+          "CON Health worker\n1. Enrol a patient\n2. Patients to call\n3. Visit attended\n4. End reminders");
+    // The session drops at the menu: a redial asks for the PIN again, it never resumes.
+    CHECK(dial(srv.port(), "w1b", "") == "CON Health worker menu. Your PIN:");
+  }
+  {
+    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
+    const std::string hash = db.execAndGet("SELECT pin_hash FROM users").getString();
+    CHECK(hash.rfind("$argon2id$", 0) == 0);
+    CHECK(hash.find("2580") == std::string::npos);
+  }
+
+  // A lost phone: disabled, it no longer opens the menu; pin gives a new PIN and unlocks.
+  REQUIRE(run_paygham({"user", "disable", "--config", config, "--phone", "+93700000900"}, &out, &err) == 0);
+  CHECK(out == "user 1 disabled\n");
+  CHECK(run_paygham({"user", "pin", "--config", config, "--phone", "+93700000999"}, &out, &err, "3691\n") == 1);
+  CHECK_THAT(err, Catch::Contains("no user has the phone"));
+  server_process srv(config);
+  CHECK(dial(srv.port(), "w2", "") == "END This number is not registered as a health worker. Ask your supervisor.");
+}

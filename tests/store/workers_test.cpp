@@ -1,0 +1,140 @@
+// Health workers and their patients against the store, on both engines: users by phone (one
+// user per phone), PIN lockouts, a series a worker started, ending a patient's series with what
+// is queued for them, and the call list (one open escalation per series; closed by the worker
+// who owns it, or when the patient answers again).
+#include "gateway/store/tx.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+
+#include "gateway/store/writer.hpp"
+#include "tests/support/store_support.hpp"
+#include "tests/support/support.hpp"
+
+using namespace paygham;
+
+namespace {
+
+struct fixture {
+  test::temp_dir dir;
+  std::atomic<core::unix_ms> now{1'795'939'200'000};
+  store::options so = [this] {
+    auto o = test::fresh_store(test::engine_under_test(), dir);
+    o.clock = [this] { return now.load(); };
+    return o;
+  }();
+  std::unique_ptr<store::writer> owned = store::open_writer(so);
+  store::writer& w = *owned;
+
+  std::int64_t worker(const std::string& phone, const std::string& facility = "golshahr") {
+    store::user u;
+    u.name = "Worker";
+    u.role = "health_worker";
+    u.facility = facility;
+    u.phone = phone;
+    u.pin_hash = "$argon2id$stand-in";
+    return test::in_tx(w, [&](store::tx& t) { return t.add_user(u); });
+  }
+  std::int64_t series_for(std::int64_t contact, std::int64_t by) {
+    store::series s;
+    s.contact_id = contact;
+    s.channel_id = "at";
+    s.programme = "health";
+    s.at_minute = 480;
+    s.time_zone = "Asia/Kabul";
+    s.worker_id = by;
+    s.flow_id = "health_reminders";
+    s.node = "medicine_due";
+    return test::in_tx(w, [&](store::tx& t) { return t.add_series(s); });
+  }
+  std::int64_t escalate(std::int64_t by, std::int64_t contact, std::int64_t series) {
+    store::escalation e;
+    e.worker_id = by;
+    e.contact_id = contact;
+    e.series_id = series;
+    e.reason = "no_reply";
+    e.misses = 2;
+    return test::in_tx(w, [&](store::tx& t) { return t.escalate(e); });
+  }
+};
+
+}  // namespace
+
+TEST_CASE("workers: a user is found by phone, one user per phone, and a PIN lockout is kept", "[store]") {
+  fixture fx;
+  const auto id = fx.worker("+93700000900");
+  const auto u = test::in_tx(fx.w, [](store::tx& t) { return t.find_user_by_phone("+93700000900"); });
+  REQUIRE(u);
+  CHECK(u->id == id);
+  CHECK(u->role == "health_worker");
+  CHECK(u->facility == "golshahr");
+  CHECK(u->pin_hash == "$argon2id$stand-in");
+  CHECK_FALSE(test::in_tx(fx.w, [](store::tx& t) { return t.find_user_by_phone("+93700000901"); }));
+  CHECK_THROWS(fx.worker("+93700000900"));
+
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_pin_failures(id, 0, fx.now.load() + 60'000); });
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.find_user(id)->locked_until; }) == fx.now.load() + 60'000);
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_pin(id, "$argon2id$new"); });
+  const auto after = test::in_tx(fx.w, [&](store::tx& t) { return t.find_user(id); });
+  CHECK(after->pin_hash == "$argon2id$new");
+  CHECK(after->locked_until == 0);
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_user_disabled(id, true); });
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.find_user(id)->disabled; }));
+  CHECK(test::in_tx(fx.w, [](store::tx& t) { return t.list_users().size(); }) == 1);
+}
+
+TEST_CASE("workers: ending a patient's series ends each of the programme and cancels what is queued", "[store]") {
+  fixture fx;
+  const auto by = fx.worker("+93700000900");
+  const auto patient = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+989121234567").id; });
+  const auto first = fx.series_for(patient, by);
+  const auto second = fx.series_for(patient, by);
+  test::in_tx(fx.w, [&](store::tx& t) {
+    store::new_message health{"at", patient, 0, "+989121234567", "your reminder", core::priority::reminder};
+    health.programme = "health";
+    t.queue_message(health);
+    store::new_message other{"at", patient, 0, "+989121234567", "a mine alert", core::priority::alert};
+    other.programme = "mine_safety";
+    t.queue_message(other);
+  });
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.end_series_of(patient, "health", "series ended: loss"); }) == 2);
+  CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.find_series(first)->active; }));
+  CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.find_series(second)->active; }));
+  const auto series = test::in_tx(fx.w, [&](store::tx& t) { return t.find_series(first); });
+  CHECK(series->worker_id == by);
+  CHECK(series->flow_id == "health_reminders");
+  CHECK(series->node == "medicine_due");
+  // Only the programme's message is cancelled, with the reason in its history.
+  CHECK(test::value(fx.so, "SELECT status || ':' || COALESCE(error, '') FROM outbound_messages WHERE programme = 'health'") ==
+        "cancelled:series ended: loss");
+  CHECK(test::value(fx.so, "SELECT status FROM outbound_messages WHERE programme = 'mine_safety'") == "queued");
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM message_events WHERE status = 'cancelled' AND source = 'series-end'") == "1");
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.end_series_of(patient, "health", "again"); }) == 0);
+}
+
+TEST_CASE("workers: one open call per series, closed by its worker or when the patient answers again", "[store]") {
+  fixture fx;
+  const auto by = fx.worker("+93700000900");
+  const auto other = fx.worker("+93700000901");
+  const auto patient = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+93700000101").id; });
+  const auto series = fx.series_for(patient, by);
+  const auto id = fx.escalate(by, patient, series);
+  CHECK(id != 0);
+  CHECK(fx.escalate(by, patient, series) == 0);  // already on the list
+  auto open = test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(by); });
+  REQUIRE(open.size() == 1);
+  CHECK(open[0].phone == "+93700000101");
+  CHECK(open[0].misses == 2);
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(other).size(); }) == 0);
+
+  // Another worker cannot close it; its own worker can, once.
+  CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.resolve_escalation(id, other); }));
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.resolve_escalation(id, by); }));
+  CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.resolve_escalation(id, by); }));
+
+  // Closed, the series may be escalated again; the patient answering closes that one.
+  CHECK(fx.escalate(by, patient, series) != 0);
+  test::in_tx(fx.w, [&](store::tx& t) { t.resolve_series_escalations(series); });
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(by).size(); }) == 0);
+}
