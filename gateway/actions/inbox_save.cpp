@@ -1,16 +1,41 @@
 // inbox.save: what a person wrote (a hazard report, a question) goes to the human inbox,
-// where a worker reads it (R-S3). args: text (required). Sets `reference`: the item's number,
-// for the person to quote.
+// where a worker reads it (R-S3). args: text (required); tell_operators (optional): a node of
+// the flow's `entries` started by SMS for every operator with a phone (`paygham user create
+// --role operator --phone …`), with {reference} and {report} (the text, cut to 120 letters):
+// a hazard report reaches the people on duty at once (R-M4). Sets `reference`: the item's
+// number, for the person to quote.
 #include "gateway/actions/action.hpp"
+#include "gateway/actions/flow_start.hpp"
+#include "gateway/core/utf8.hpp"
 #include "gateway/store/tx.hpp"
 
 namespace paygham::actions {
+namespace {
+
+// At most `letters` code points of `s`, with "…" when cut.
+std::string cut(const std::string& s, std::size_t letters) {
+  const auto cps = core::decode_utf8(s);
+  if (cps.size() <= letters) return s;
+  return core::encode_utf8(std::u32string_view(cps).substr(0, letters)) + "…";
+}
+
+}  // namespace
 
 flow::action_result inbox_save(store::tx& t, const request& r) {
   const std::string text = r.arg("text");
   if (text.empty()) return {"error", {}};
   const std::int64_t id = t.add_inbox(store::inbox_item{r.contact_id, r.run_id, r.channel_id, r.flow_id, text});
-  return {"ok", {{"reference", std::to_string(id)}}};
+  const std::string reference = std::to_string(id);
+  if (const std::string node = r.arg("tell_operators"); !node.empty()) {
+    for (const auto& u : t.list_users()) {
+      if (u.role != "operator" || u.disabled || u.phone.empty()) continue;
+      const auto who = t.upsert_contact(u.phone);
+      t.add_job(flow_start::kind, t.now(),
+                flow_start{who.id, r.channel_id, r.flow_id, node, {{"reference", reference}, {"report", cut(text, 120)}}}
+                    .json());
+    }
+  }
+  return {"ok", {{"reference", reference}}};
 }
 
 }  // namespace paygham::actions

@@ -5,8 +5,10 @@ namespace paygham::actions {
 const registry& registry::builtin() {
   static const registry r = [] {
     registry b;
-    b.add({"inbox.save", inbox_save, "puts args.text in the human inbox; sets reference (its number); outcome ok",
-           {"text"}});
+    b.add({"inbox.save", inbox_save,
+           "puts args.text in the human inbox; sets reference (its number); every operator with a phone gets "
+           "the flow at args.tell_operators by SMS; outcome ok",
+           {"text"}, {}, {"tell_operators"}});
     b.add({"subscriptions.add", subscriptions_add,
            "subscribes the person to args.topic's broadcasts for args.area; outcome ok", {"topic", "area"}});
     b.add({"subscriptions.transfer_code", subscriptions_transfer_code,

@@ -12,6 +12,7 @@
 //   # quiet_hours: 21:00-08:00                      sending hours (defaults.quiet_hours)
 //   # clinics: config/clinics.yaml                  the clinics people can book
 //   # workers: +93700000900@golshahr:2580           health workers: phone, clinic, PIN
+//   # operators: +93700000800                        operators with a phone (told of hazard reports)
 // Inputs:
 //   > ussd *384*12# from +93700000001 (session s1)   a dial (shortcut digits allowed)
 //   > "1"                                             a reply in the current USSD session
@@ -174,6 +175,15 @@ class player {
         u.phone = m[1];
         u.facility = m[2];
         u.pin_hash = auth::hash_pin(std::string(m[3]));
+        test::in_tx(*writer_, [&](store::tx& tx) { tx.add_user(u); });
+      }
+    }
+    if (auto it = t.header.find("operators"); it != t.header.end()) {
+      for (const auto& phone : words(it->second)) {
+        store::user u;
+        u.name = "Operator";
+        u.role = "operator";
+        u.phone = phone;
         test::in_tx(*writer_, [&](store::tx& tx) { tx.add_user(u); });
       }
     }
