@@ -7,8 +7,9 @@
 //   appointments.times    clinic, service, day    → ok {times}: that day's free windows; none
 //   appointments.hold     clinic, service, day, time, [for] → ok {when, clinic_name}; full
 //   appointments.book     the run's hold, else clinic, service, day, time, [for];
-//                         [confirm_by_sms, remind_day_before, remind_morning]: nodes the
-//                         confirmation and the reminders start at, by SMS
+//                         [confirm_by_sms, remind_day_before, remind_morning, if_missed]:
+//                         nodes the confirmation, the reminders and (at a clinic that
+//                         records visits) the day after a missed visit start at, by SMS
 //                         → ok {booking, code, when, clinic_name}; full
 //   appointments.mine     → ok {visits}: the person's visits still ahead; none
 //   appointments.cancel   booking                 → ok {code, when, clinic_name}
@@ -142,6 +143,11 @@ void schedule_reminders(store::tx& t, const request& r, const store::booking& b,
   // The confirmation itself, by SMS at once: the person's record, and where they can cancel.
   if (const std::string node = r.arg("confirm_by_sms"); !node.empty()) {
     t.add_job(booking_reminder::kind, t.now(), booking_reminder{b.id, r.flow_id, node}.json());
+  }
+  if (const std::string node = r.arg("if_missed"); !node.empty() && c.records_visits) {
+    if (const auto evening = schedule::at_local(b.day, {18, 0}, c.time_zone)) {
+      t.add_job(booking_reminder::missed_kind, *evening, booking_reminder{b.id, r.flow_id, node}.json());
+    }
   }
   remind("remind_day_before", b.day - 1, {10, 0});
   if (b.window_from >= 10 * 60) {

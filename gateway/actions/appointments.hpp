@@ -28,6 +28,10 @@ std::map<std::string, std::string> booking_vars(const store::booking& b, const s
 // flow at `node` by SMS (the node asks "1 I will come / 2 I cannot", R-H2).
 struct booking_reminder {
   static constexpr std::string_view kind = "booking.remind";
+  // The same payload, for a visit at a clinic that records visits (R-B6): at 18:00 that day a
+  // visit still unmarked becomes missed and the job comes back the next day at 10:00, when the
+  // flow starts at `node` ("we missed you") unless the visit was marked attended meanwhile.
+  static constexpr std::string_view missed_kind = "booking.missed";
   std::int64_t booking = 0;
   std::string flow;
   std::string node;

@@ -226,7 +226,10 @@ flow::action_result appointments_attend(store::tx& t, const request& r) {
   const auto today = schedule::local_day(t.now(), c->time_zone);
   if (!today) return error;
   const auto b = t.find_booking_by_code(c->id, *today, std::to_string(*code));
-  if (!b || b->status != store::booking_status::booked) return {"unknown", {}};
+  // A visit counted missed at 18:00 may still be marked the same day (reception was late).
+  if (!b || (b->status != store::booking_status::booked && b->status != store::booking_status::missed)) {
+    return {"unknown", {}};
+  }
   t.set_booking_status(b->id, store::booking_status::attended);
   return {"ok", {{"when", booking_vars(*b, r.clinics, r.language).at("when")}}};
 }

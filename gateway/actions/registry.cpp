@@ -44,9 +44,11 @@ const registry& registry::builtin() {
     b.add({"appointments.book", appointments_book,
            "books the run's held place (else args.clinic/service/day/time); sets booking, code, when, "
            "clinic_name; the SMS confirmation and reminders start at the nodes args.confirm_by_sms, "
-           "args.remind_day_before and args.remind_morning; outcome ok, "
+           "args.remind_day_before and args.remind_morning, the day after a visit not marked attended (at a clinic "
+           "that records visits) at args.if_missed; outcome ok, "
            "full",
-           {"clinic", "service", "day", "time"}, {}, {"confirm_by_sms", "remind_day_before", "remind_morning"}, true});
+           {"clinic", "service", "day", "time"}, {}, {"confirm_by_sms", "remind_day_before", "remind_morning", "if_missed"},
+           true});
     b.add({"appointments.mine", appointments_mine,
            "sets visits (a data menu) to the person's visits still ahead; outcome ok, none", {}, {}, {}, true});
     b.add({"appointments.cancel", appointments_cancel,

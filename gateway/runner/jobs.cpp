@@ -163,6 +163,33 @@ std::string runner::apply_booking_reminder(store::tx& tx, const content& c, cons
   return {};
 }
 
+std::string runner::apply_booking_missed(store::tx& tx, const content& c, const store::job& j,
+                                        tick_outcome& done) const {
+  const auto p = actions::booking_reminder::parse(j.payload);
+  if (!p) return "payload is not {booking, flow, node}";
+  const auto b = tx.find_booking(p->booking);
+  if (!b) return {};
+  if (b->status == store::booking_status::booked) {
+    // 18:00 and nobody marked it: missed (R-B6); the person hears of it the next morning.
+    tx.set_booking_status(b->id, store::booking_status::missed);
+    const schedule::clinic* clinic = c.clinics.find(b->clinic);
+    const auto morning = schedule::at_local(b->day + 1, {10, 0}, clinic ? clinic->time_zone : settings_.timezone);
+    if (!morning) return "time zone of clinic '" + b->clinic + "' is unknown";
+    tx.add_job(actions::booking_reminder::missed_kind, *morning, j.payload);
+    return {};
+  }
+  // Marked attended (or cancelled) since: nothing to say.
+  if (b->status != store::booking_status::missed) return {};
+  const flow::definition* f = c.flows.by_id(p->flow);
+  if (!f) return "flow '" + p->flow + "' is gone";
+  auto who = tx.find_contact(b->contact_id);
+  if (!who || tx.stopped(who->id, f->programme)) return {};
+  const auto vars = actions::booking_vars(*b, &c.clinics, languages_for(who->language).front());
+  if (auto why = start_by_sms(tx, c, std::move(*who), *f, p->node, vars, b->channel_id); !why.empty()) return why;
+  ++done.reminders;
+  return {};
+}
+
 std::int64_t start_broadcast(store::tx& tx, const store::broadcast& b) {
   const std::int64_t id = tx.add_broadcast(b);
   tx.add_job(broadcast_job::kind, tx.now(), broadcast_job{id}.json());
@@ -205,6 +232,7 @@ tick_outcome runner::tick(store::tx& tx, bool jobs_only) const {
       {drop_job::kind, &runner::apply_drop},
       {actions::series_due::kind, &runner::apply_series_due},
       {actions::booking_reminder::kind, &runner::apply_booking_reminder},
+      {actions::booking_reminder::missed_kind, &runner::apply_booking_missed},
       {actions::flow_start::kind, &runner::apply_flow_start},
       {broadcast_job::kind, &runner::apply_broadcast_batch},
   };

@@ -173,6 +173,7 @@ class runner {
   std::string queue_series_text(store::tx& tx, const content& c, const store::series& s, const store::contact& who,
                                 core::unix_ms at) const;
   std::string schedule_next(store::tx& tx, const store::series& s, core::unix_ms due_at, int day_index) const;
+  std::string apply_booking_missed(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_flow_start(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // Starts flow `f` at `node` for `who` by SMS on `channel_id` (a reminder, a welcome): its
   // question takes over the phone from any older one. Returns why it cannot, or empty.

@@ -46,7 +46,8 @@ clinic read_clinic(core::yaml::reader& r, const std::string& id, const YAML::Nod
   clinic c;
   c.id = id;
   if (!is_id(id)) r.problem(node, "clinic id '" + id + "' must be lower-case letters, digits and '_' (golshahr)");
-  if (!r.expect_map(node, path, {"name", "time_zone", "services", "open", "closed_days", "windows", "book_ahead_days"})) {
+  if (!r.expect_map(node, path, {"name", "time_zone", "services", "open", "closed_days", "windows", "book_ahead_days",
+                                  "records_visits"})) {
     return c;
   }
   const YAML::Node names = node["name"];
@@ -120,6 +121,7 @@ clinic read_clinic(core::yaml::reader& r, const std::string& id, const YAML::Nod
     c.windows.push_back({*from, *to, static_cast<int>(*capacity)});
   }
   c.book_ahead_days = static_cast<int>(r.integer(node, "book_ahead_days", path, 1, 366).value_or(14));
+  c.records_visits = r.boolean(node, "records_visits", path).value_or(false);
   return c;
 }
 

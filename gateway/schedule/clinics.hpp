@@ -37,6 +37,9 @@ struct clinic {
   std::set<long long> closed_days;  // days since 1970-01-01: holidays, closures
   std::vector<window> windows;  // in order of the day
   int book_ahead_days = 14;     // how far ahead people may book
+  // Reception marks visits attended (the health-worker menu): one not marked by 18:00 that
+  // day is missed (R-B6). False: nobody marks them, so none counts as missed.
+  bool records_visits = false;
 
   // The name in `lang`, else in English.
   const std::string& name_in(std::string_view lang) const;
