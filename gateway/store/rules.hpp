@@ -57,6 +57,13 @@ std::vector<int> parse_offsets(const std::string& json);
 // it; empty when it may go.
 std::string held_back_reason(bool opted_out, bool unreachable, std::string_view programme_stopped = {});
 
+// R-S9: routine messages (education, P3) per contact and programme: at most one a day and
+// three a week. A broadcast's message over the cap is recorded as cancelled with this reason.
+inline constexpr int routine_per_day = 1;
+inline constexpr int routine_per_week = 3;
+inline constexpr const char* frequency_cap_reason =
+    "frequency cap: this programme's routine messages are at most 1 a day and 3 a week per person (R-S9)";
+
 // A booking status as stored ("booked"); nullopt for anything else.
 std::optional<booking_status> parse_booking_status(std::string_view name);
 

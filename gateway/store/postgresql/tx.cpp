@@ -830,17 +830,33 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
   if (more) {
     nlohmann::json by_language = nlohmann::json::object();
     for (const auto& [lang, body] : bodies) by_language[lang] = body;
+    // Routine (education) messages count against the frequency cap (R-S9): a person over it
+    // gets the message recorded as cancelled, with the reason; alerts are never capped. Only
+    // broadcasts send routine messages, so the first of the week needs no look at anyone's.
+    const bool routine =
+        b->prio == core::priority::bulk &&
+        !c_.query("SELECT 1 FROM broadcasts WHERE topic = $1 AND priority = $2 AND created_at > $3 AND id <> $4 LIMIT 1",
+                  {b->topic, static_cast<int>(b->prio), static_cast<std::int64_t>(now() - 7 * 86'400'000LL), b->id})
+             .empty();
     n = c_.query(
              "WITH m AS (INSERT INTO outbound_messages (channel_id, contact_id, to_phone, body, priority, status, next_at,"
-             " created_at, updated_at, programme, broadcast_id)"
-             " SELECT a.channel_id, c.id, c.phone, COALESCE($5::jsonb ->> COALESCE(c.language, ''), $6), $7, 'queued', $8,"
-             " $9, $9, $1, $10 FROM (" PAYGHAM_AUDIENCE ") a JOIN contacts c ON c.id = a.contact_id ORDER BY c.id"
-             " RETURNING id),"
+             " created_at, updated_at, programme, broadcast_id, error)"
+             " SELECT channel_id, id, phone, body, $7, CASE WHEN capped THEN 'cancelled' ELSE 'queued' END, $8, $9, $9, $1,"
+             " $10, CASE WHEN capped THEN $11 END FROM ("
+             " SELECT a.channel_id, c.id, c.phone, COALESCE($5::jsonb ->> COALESCE(c.language, ''), $6) AS body,"
+             " $12::boolean AND (SELECT COUNT(*) FILTER (WHERE p.created_at > $13) >= $15 OR COUNT(*) >= $16"
+             "  FROM outbound_messages p WHERE p.contact_id = c.id AND p.programme = $1 AND p.priority = $7"
+             "  AND p.status <> 'cancelled' AND p.created_at > $14) AS capped"
+             " FROM (" PAYGHAM_AUDIENCE ") a JOIN contacts c ON c.id = a.contact_id) x ORDER BY id"
+             " RETURNING id, status),"
              " e AS (INSERT INTO message_events (message_id, status, source, applied, at)"
-             " SELECT id, 'queued', 'broadcast', 1, $9 FROM m RETURNING 1)"
+             " SELECT id, status, CASE status WHEN 'queued' THEN 'broadcast' ELSE 'frequency-cap' END, 1, $9 FROM m"
+             " RETURNING 1)"
              " SELECT COUNT(*) FROM e",
              {b->topic, b->area, b->cursor, last, by_language.dump(), fallback, static_cast<int>(b->prio),
-              std::max(now(), b->not_before), now(), id})
+              std::max(now(), b->not_before), now(), id, std::string(frequency_cap_reason), routine,
+              static_cast<std::int64_t>(now() - 86'400'000LL), static_cast<std::int64_t>(now() - 7 * 86'400'000LL),
+              routine_per_day, routine_per_week})
             .int64(0, 0);
   }
   c_.query("UPDATE broadcasts SET cursor = $1, queued = queued + $2, done = $3, updated_at = $4 WHERE id = $5",

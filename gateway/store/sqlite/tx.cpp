@@ -675,12 +675,26 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
     const std::int64_t before = db_.execAndGet("SELECT COALESCE(MAX(id), 0) FROM outbound_messages").getInt64();
     nlohmann::json by_language = nlohmann::json::object();
     for (const auto& [lang, body] : bodies) by_language[lang] = body;
-    auto& ins = stmt(
-        "INSERT INTO outbound_messages (channel_id, contact_id, to_phone, body, priority, status, next_at, created_at,"
-        " updated_at, programme, broadcast_id)"
-        " SELECT a.channel_id, c.id, c.phone, COALESCE(json_extract(?6, '$.\"' || COALESCE(c.language, '') || '\"'), ?7),"
-        " ?8, 'queued', ?9, ?10, ?10, ?1, ?11 FROM (" PAYGHAM_AUDIENCE ") a JOIN contacts c ON c.id = a.contact_id"
-        " ORDER BY c.id");
+    // Routine (education) messages count against the frequency cap (R-S9): a person over it
+    // gets the message recorded as cancelled, with the reason; alerts are never capped. Only
+    // broadcasts send routine messages, so the first of the week needs no look at anyone's.
+    const bool routine = b->prio == core::priority::bulk && routine_broadcast_since(*b, now() - 7 * 86'400'000LL);
+    auto& ins = stmt(routine ? "INSERT INTO outbound_messages (channel_id, contact_id, to_phone, body, priority, status,"
+                               " next_at, created_at, updated_at, programme, broadcast_id, error)"
+                               " SELECT channel_id, id, phone, body, ?8, CASE WHEN capped THEN 'cancelled' ELSE 'queued' END,"
+                               " ?9, ?10, ?10, ?1, ?11, CASE WHEN capped THEN ?12 END FROM ("
+                               " SELECT a.channel_id, c.id, c.phone,"
+                               " COALESCE(json_extract(?6, '$.\"' || COALESCE(c.language, '') || '\"'), ?7) AS body,"
+                               " (SELECT COALESCE(SUM(p.created_at > ?13), 0) >= ?15 OR COUNT(*) >= ?16"
+                               "  FROM outbound_messages p WHERE p.contact_id = c.id AND p.programme = ?1 AND p.priority = ?8"
+                               "  AND p.status <> 'cancelled' AND p.created_at > ?14) AS capped"
+                               " FROM (" PAYGHAM_AUDIENCE ") a JOIN contacts c ON c.id = a.contact_id) ORDER BY id"
+                             : "INSERT INTO outbound_messages (channel_id, contact_id, to_phone, body, priority, status,"
+                               " next_at, created_at, updated_at, programme, broadcast_id)"
+                               " SELECT a.channel_id, c.id, c.phone,"
+                               " COALESCE(json_extract(?6, '$.\"' || COALESCE(c.language, '') || '\"'), ?7),"
+                               " ?8, 'queued', ?9, ?10, ?10, ?1, ?11 FROM (" PAYGHAM_AUDIENCE ") a"
+                               " JOIN contacts c ON c.id = a.contact_id ORDER BY c.id");
     bind_text(ins, 1, b->topic);
     bind_text(ins, 2, b->area);
     ins.bind(3, b->cursor);
@@ -691,10 +705,18 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
     ins.bind(9, std::max(now(), b->not_before));
     ins.bind(10, now());
     ins.bind(11, id);
+    if (routine) {
+      bind_text(ins, 12, frequency_cap_reason);
+      ins.bind(13, static_cast<std::int64_t>(now() - 86'400'000LL));
+      ins.bind(14, static_cast<std::int64_t>(now() - 7 * 86'400'000LL));
+      ins.bind(15, routine_per_day);
+      ins.bind(16, routine_per_week);
+    }
     n = ins.exec();
     auto& ev = stmt(
         "INSERT INTO message_events (message_id, status, source, applied, at)"
-        " SELECT id, 'queued', 'broadcast', 1, ? FROM outbound_messages WHERE id > ? AND broadcast_id = ?");
+        " SELECT id, status, CASE status WHEN 'queued' THEN 'broadcast' ELSE 'frequency-cap' END, 1, ?"
+        " FROM outbound_messages WHERE id > ? AND broadcast_id = ?");
     ev.bind(1, now());
     ev.bind(2, before);
     ev.bind(3, id);
@@ -711,6 +733,17 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
 }
 
 #undef PAYGHAM_AUDIENCE
+
+bool tx::routine_broadcast_since(const broadcast& b, core::unix_ms since) {
+  auto& q = stmt("SELECT EXISTS (SELECT 1 FROM broadcasts WHERE topic = ? AND priority = ? AND created_at > ? AND id <> ?)");
+  bind_text(q, 1, b.topic);
+  q.bind(2, static_cast<int>(b.prio));
+  q.bind(3, since);
+  q.bind(4, b.id);
+  const bool out = q.executeStep() && q.getColumn(0).getInt() != 0;
+  q.reset();
+  return out;
+}
 
 std::map<std::string, std::int64_t> tx::broadcast_progress(std::int64_t id) {
   auto& q = stmt("SELECT status, COUNT(*) FROM outbound_messages WHERE broadcast_id = ? GROUP BY status");
