@@ -76,6 +76,9 @@ void sweep_deadlines(services& s);
 // POST /channels/{channel}/{kind}
 void add_webhook_routes(http::router& r, services& s);
 
+// The REST API under /api/v1 (tokens, roles, audit) and its OpenAPI document (rest.cpp).
+void add_rest_routes(http::router& r, services& s);
+
 // GET /healthz, GET /readyz, GET /metrics
 void add_health_routes(http::router& r, services& s);
 

@@ -22,6 +22,7 @@ constexpr const char* main_help =
     "  migrate    bring the store's schema up to this version, then exit\n"
     "  broadcast  send an alert or an education message to a programme's subscribers\n"
     "  user       add health workers (phone and PIN) and other users; list, disable, new PIN\n"
+    "  token      API tokens for machines that call /api/v1: create, list, revoke\n"
     "  segments   how a text travels as SMS: encoding, length and parts\n"
     "  simulate   walk a flow as a phone would, in the terminal\n"
     "\n"
@@ -142,6 +143,25 @@ constexpr const char* user_help =
     "  --phone NUMBER    the worker's phone, +98…, +93… or national in defaults.region\n"
     "  --help            this text\n";
 
+constexpr const char* token_help =
+    "usage: paygham token create [--config FILE] --role ROLE --name NAME [--facility CLINIC]\n"
+    "       paygham token list [--config FILE]\n"
+    "       paygham token revoke [--config FILE] --id N\n"
+    "\n"
+    "Tokens let machines call the REST API (/api/v1, docs/api.md) with a role: admin,\n"
+    "operator or health_worker (tied to a clinic with --facility). 'create' prints the token\n"
+    "once on standard output; only its SHA-256 is stored, so a lost token is revoked and\n"
+    "replaced. Each is sent as 'Authorization: Bearer <token>'. Making and revoking tokens\n"
+    "goes to the audit log.\n"
+    "\n"
+    "options:\n"
+    "  --config FILE     the config file (default config/paygham.yaml)\n"
+    "  --role ROLE       admin, operator or health_worker\n"
+    "  --name NAME       what uses it, for the list and the audit log\n"
+    "  --facility CLINIC a clinic id of the clinics file (health_worker tokens)\n"
+    "  --id N            the token's number, from 'paygham token list'\n"
+    "  --help            this text\n";
+
 // "--config=FILE" read as "--config FILE", as every command reads it.
 std::vector<std::string> split_assignments(const std::vector<std::string_view>& args) {
   std::vector<std::string> split;
@@ -188,6 +208,15 @@ std::optional<int> read_options(std::string_view command, const std::vector<std:
     }
   }
   return std::nullopt;
+}
+
+// The word after a command that says what to do ("paygham user create …"), taken off `args`;
+// "" when options come first.
+std::string take_action(std::vector<std::string_view>& args) {
+  if (args.empty() || args.front().rfind("-", 0) == 0) return {};
+  std::string action(args.front());
+  args.erase(args.begin());
+  return action;
 }
 
 int usage_error(std::string_view command, std::string_view what, const char* help) {
@@ -274,10 +303,7 @@ int run_cli(int argc, char** argv) {
   }
   if (command == "user") {
     user_options o;
-    if (!args.empty() && args.front().rfind("-", 0) != 0) {
-      o.action = std::string(args.front());
-      args.erase(args.begin());
-    }
+    o.action = take_action(args);
     if (const auto stop = read_options(command, args,
                                        {{"--config", &o.config}, {"--name", &o.name}, {"--role", &o.role},
                                         {"--facility", &o.facility}, {"--phone", &o.phone}},
@@ -295,6 +321,25 @@ int run_cli(int argc, char** argv) {
                          user_help);
     }
     return user(o);
+  }
+  if (command == "token") {
+    token_options o;
+    o.action = take_action(args);
+    if (const auto stop = read_options(command, args,
+                                       {{"--config", &o.config}, {"--name", &o.name}, {"--role", &o.role},
+                                        {"--facility", &o.facility}, {"--id", &o.id}},
+                                       token_help)) {
+      return *stop;
+    }
+    if (o.action == "create" && (o.name.empty() || o.role.empty())) {
+      return usage_error(command, "create needs --role and --name", token_help);
+    }
+    if (o.action == "revoke" && o.id.empty()) return usage_error(command, "revoke needs --id", token_help);
+    if (o.action != "create" && o.action != "list" && o.action != "revoke") {
+      return usage_error(command, o.action.empty() ? "say create, list or revoke" : "unknown '" + o.action + "'",
+                         token_help);
+    }
+    return token(o);
   }
   if (command == "segments") {
     bool smart = false;

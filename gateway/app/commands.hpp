@@ -61,6 +61,18 @@ struct user_options {
 // `paygham user`: health workers (phone, PIN, clinic) and other users.
 int user(const user_options& o);
 
+struct token_options {
+  std::string config = "config/paygham.yaml";
+  std::string action;  // create, list, revoke
+  std::string name;
+  std::string role;
+  std::string facility;
+  std::string id;
+};
+
+// `paygham token`: API tokens (printed once; only a hash is kept).
+int token(const token_options& o);
+
 // `paygham segments`: encoding and SMS parts of a text (from stdin when `text` is empty),
 // as JSON on stdout.
 int segments(const std::optional<std::string>& text, bool smart);

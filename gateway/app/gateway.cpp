@@ -146,6 +146,7 @@ gateway::gateway(const config& cfg, std::shared_ptr<runner::content> content,
                   [&p] { return static_cast<double>(p.writer->counters().retries); });
   api::add_webhook_routes(p.routes, p.services);
   api::add_health_routes(p.routes, p.services);
+  api::add_rest_routes(p.routes, p.services);
   // Late USSD hops get their short END within 50 ms of the deadline.
   p.server.every(std::chrono::milliseconds(50), [&p] { api::sweep_deadlines(p.services); });
   // The clock's work (SMS timeouts, dropped USSD sessions, due reminders), once a second; at

@@ -68,6 +68,10 @@ flow::context runner::context_for(const content& c, flow::medium via, const stor
   return ctx;
 }
 
+std::string runner::text_for(const store::contact& who, std::string_view key) const {
+  return say(*current(), key, who);
+}
+
 std::string runner::time_zone(std::string_view e164) const {
   // A number's own country, when it has one zone (+98 Tehran, +93 Kabul): a person who moved
   // home has their clock with them.

@@ -117,6 +117,10 @@ class runner {
   // stepping on the flow version they started on.
   void reload(std::shared_ptr<content> c);
   std::shared_ptr<const content> current() const;
+  const settings& config() const { return settings_; }
+  // The text `key` in the contact's language (the default language's where theirs lacks it),
+  // {emergency} and the like filled; empty when no language has it.
+  std::string text_for(const store::contact& who, std::string_view key) const;
 
   // One USSD hop: returns the screen to answer with. A repeated hop (the aggregator retrying
   // the same input) gets the same screen again and changes nothing.

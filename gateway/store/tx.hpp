@@ -428,6 +428,58 @@ class broadcasts_part {
   virtual void add_transfer_failure(std::int64_t contact_id) = 0;
 };
 
+// Machines that call the REST API: a token with a role (and a facility for a health worker's
+// system). Only a SHA-256 hash of the token is kept; the token is shown once, when made.
+struct api_token {
+  std::int64_t id = 0;
+  std::string name;
+  std::string role;       // admin, operator, health_worker
+  std::string facility;   // health_worker: the clinic whose patients it may see
+  std::string hash;       // hex SHA-256 of the token
+  core::unix_ms created_at = 0;
+  bool revoked = false;
+};
+
+// A message as the API shows it, with every state it went through.
+struct message_view {
+  struct event {
+    std::string status;
+    std::string source;    // runner, outbox, report, broadcast, api, …
+    std::string raw_code;  // the aggregator's code, as received
+    bool applied = true;   // false: recorded, not applied (a late report)
+    core::unix_ms at = 0;
+  };
+  std::int64_t id = 0;
+  std::string channel_id;
+  std::string to_phone;
+  std::string body;
+  int priority = 0;
+  std::string status;
+  std::string programme;
+  std::string error;
+  std::int64_t broadcast_id = 0;
+  core::unix_ms created_at = 0;
+  core::unix_ms updated_at = 0;
+  std::vector<event> history;
+};
+
+class access_part {
+ public:
+  virtual ~access_part() = default;
+  virtual std::int64_t add_token(const api_token& t) = 0;
+  // The live (not revoked) token with this hash.
+  virtual std::optional<api_token> find_token(std::string_view hash) = 0;
+  virtual std::vector<api_token> list_tokens() = 0;
+  // False when there is no such live token.
+  virtual bool revoke_token(std::int64_t id) = 0;
+  // Appends to the audit log (never changed afterwards): who (token:3, user:1, cli), what
+  // (messages.send), on what (message:42), and details as JSON.
+  virtual void audit(std::string_view actor, std::string_view action, std::string_view target,
+                     std::string_view detail_json) = 0;
+  // A message with its history, for the API.
+  virtual std::optional<message_view> find_message(std::int64_t id) = 0;
+};
+
 // The gateway's nodes (one with SQLite).
 class nodes_part {
  public:
@@ -447,7 +499,8 @@ class nodes_part {
 
 class tx : public contacts_part, public runs_part, public jobs_part, public messages_part,
            public reports_part, public inbox_part, public series_part, public bookings_part,
-           public broadcasts_part, public users_part, public escalations_part, public nodes_part {
+           public broadcasts_part, public users_part, public escalations_part, public access_part,
+           public nodes_part {
  public:
   core::unix_ms now() const { return now_; }
 

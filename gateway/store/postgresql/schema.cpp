@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 10> migrations = {
+constexpr std::array<const char*, 11> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -292,6 +292,30 @@ CREATE TABLE escalations (
 );
 CREATE INDEX escalations_open ON escalations (worker_id, id) WHERE resolved_at IS NULL;
 CREATE UNIQUE INDEX escalations_series_open ON escalations (series_id) WHERE resolved_at IS NULL;
+)sql",
+    // 11: API tokens and the audit log (SQLite's 16).
+    R"sql(
+CREATE TABLE api_tokens (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  name        text NOT NULL,
+  role        text NOT NULL CHECK (role IN ('admin', 'operator', 'health_worker')),
+  facility    text NOT NULL DEFAULT '',
+  hash        text NOT NULL UNIQUE,
+  created_at  bigint NOT NULL,
+  revoked_at  bigint
+);
+CREATE TABLE audit_log (
+  id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  at      bigint NOT NULL,
+  actor   text NOT NULL,
+  action  text NOT NULL,
+  target  text NOT NULL,
+  detail  text NOT NULL DEFAULT '{}'
+);
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 )sql",
 };
 

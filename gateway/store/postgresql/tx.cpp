@@ -730,6 +730,71 @@ std::optional<booking> tx::find_booking(std::int64_t id) {
   return read_booking(r, 0);
 }
 
+std::int64_t tx::add_token(const api_token& t) {
+  require_disk();
+  return c_.query("INSERT INTO api_tokens (name, role, facility, hash, created_at) VALUES ($1, $2, $3, $4, $5)"
+                  " RETURNING id",
+                  {t.name, t.role, t.facility, t.hash, now()})
+      .int64(0, 0);
+}
+
+namespace {
+
+constexpr const char* token_columns = "id, name, role, facility, hash, created_at, (revoked_at IS NOT NULL)::integer";
+
+api_token read_token(const result& r, int row) {
+  return api_token{r.int64(row, 0), r.text(row, 1),  r.text(row, 2),          r.text(row, 3),
+                   r.text(row, 4),  r.int64(row, 5), r.integer(row, 6) != 0};
+}
+
+}  // namespace
+
+std::optional<api_token> tx::find_token(std::string_view hash) {
+  static const std::string sql =
+      std::string("SELECT ") + token_columns + " FROM api_tokens WHERE hash = $1 AND revoked_at IS NULL";
+  const auto r = c_.query(sql.c_str(), {hash});
+  if (r.empty()) return std::nullopt;
+  return read_token(r, 0);
+}
+
+std::vector<api_token> tx::list_tokens() {
+  static const std::string sql = std::string("SELECT ") + token_columns + " FROM api_tokens ORDER BY id";
+  const auto r = c_.query(sql.c_str(), {});
+  std::vector<api_token> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(read_token(r, i));
+  return out;
+}
+
+bool tx::revoke_token(std::int64_t id) {
+  require_disk();
+  return c_.query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL", {now(), id})
+             .affected() == 1;
+}
+
+void tx::audit(std::string_view actor, std::string_view action, std::string_view target,
+               std::string_view detail_json) {
+  require_disk();
+  c_.query("INSERT INTO audit_log (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
+           {now(), actor, action, target, detail_json});
+}
+
+std::optional<message_view> tx::find_message(std::int64_t id) {
+  const auto r = c_.query(
+      "SELECT id, channel_id, to_phone, body, priority, status, COALESCE(programme, ''), COALESCE(error, ''),"
+      " COALESCE(broadcast_id, 0), created_at, updated_at FROM outbound_messages WHERE id = $1",
+      {id});
+  if (r.empty()) return std::nullopt;
+  message_view m{r.int64(0, 0),  r.text(0, 1), r.text(0, 2),  r.text(0, 3),  r.integer(0, 4), r.text(0, 5),
+                 r.text(0, 6),   r.text(0, 7), r.int64(0, 8), r.int64(0, 9), r.int64(0, 10),  {}};
+  const auto e = c_.query(
+      "SELECT status, source, COALESCE(raw_code, ''), applied, at FROM message_events WHERE message_id = $1 ORDER BY id",
+      {id});
+  for (int i = 0; i < e.rows(); ++i) {
+    m.history.push_back({e.text(i, 0), e.text(i, 1), e.text(i, 2), e.integer(i, 3) != 0, e.int64(i, 4)});
+  }
+  return m;
+}
+
 std::optional<booking> tx::find_booking_by_code(std::string_view clinic, long long day, std::string_view code) {
   static const std::string sql = bookings_sql("WHERE clinic = $1 AND day = $2 AND code = $3");
   const auto r = c_.query(sql.c_str(), {clinic, static_cast<std::int64_t>(day), code});

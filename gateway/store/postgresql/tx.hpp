@@ -60,6 +60,13 @@ class tx final : public store::tx {
   bool resolve_escalation(std::int64_t id, std::int64_t worker_id) override;
   void resolve_series_escalations(std::int64_t series_id) override;
   std::optional<booking> find_booking_by_code(std::string_view clinic, long long day, std::string_view code) override;
+  std::int64_t add_token(const api_token& t) override;
+  std::optional<api_token> find_token(std::string_view hash) override;
+  std::vector<api_token> list_tokens() override;
+  bool revoke_token(std::int64_t id) override;
+  void audit(std::string_view actor, std::string_view action, std::string_view target,
+             std::string_view detail_json) override;
+  std::optional<message_view> find_message(std::int64_t id) override;
   std::map<std::pair<long long, int>, int> slot_use(std::string_view clinic, std::string_view service,
                                                     long long first_day, long long last_day,
                                                     std::int64_t except_run) override;

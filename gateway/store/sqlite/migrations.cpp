@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 15> migrations = {
+constexpr std::array<const char*, 16> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -355,6 +355,30 @@ CREATE TABLE escalations (
 );
 CREATE INDEX escalations_open ON escalations (worker_id, id) WHERE resolved_at IS NULL;
 CREATE UNIQUE INDEX escalations_series_open ON escalations (series_id) WHERE resolved_at IS NULL;
+)sql",
+    // 16: the REST API: tokens for machines (only a hash kept) and the append-only audit log.
+    R"sql(
+CREATE TABLE api_tokens (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL,
+  role        TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'health_worker')),
+  facility    TEXT NOT NULL DEFAULT '',
+  hash        TEXT NOT NULL UNIQUE,          -- hex SHA-256 of the token
+  created_at  INTEGER NOT NULL,
+  revoked_at  INTEGER
+);
+CREATE TABLE audit_log (
+  id      INTEGER PRIMARY KEY,
+  at      INTEGER NOT NULL,
+  actor   TEXT NOT NULL,                     -- token:3, user:1, cli
+  action  TEXT NOT NULL,                     -- messages.send, tokens.revoke, …
+  target  TEXT NOT NULL,                     -- message:42
+  detail  TEXT NOT NULL DEFAULT '{}'         -- JSON
+);
+CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 )sql",
 };
 

@@ -528,6 +528,95 @@ std::optional<booking> tx::find_booking(std::int64_t id) {
   return out;
 }
 
+std::int64_t tx::add_token(const api_token& t) {
+  require_disk();
+  auto& i = stmt("INSERT INTO api_tokens (name, role, facility, hash, created_at) VALUES (?, ?, ?, ?, ?)");
+  bind_text(i, 1, t.name);
+  bind_text(i, 2, t.role);
+  bind_text(i, 3, t.facility);
+  bind_text(i, 4, t.hash);
+  i.bind(5, now());
+  i.exec();
+  return db_.getLastInsertRowid();
+}
+
+namespace {
+
+constexpr const char* token_columns = "id, name, role, facility, hash, created_at, revoked_at IS NOT NULL";
+
+api_token read_token(SQLite::Statement& q) {
+  return api_token{q.getColumn(0).getInt64(),  q.getColumn(1).getString(), q.getColumn(2).getString(),
+                   q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getInt64(),
+                   q.getColumn(6).getInt() != 0};
+}
+
+}  // namespace
+
+std::optional<api_token> tx::find_token(std::string_view hash) {
+  static const std::string sql =
+      std::string("SELECT ") + token_columns + " FROM api_tokens WHERE hash = ? AND revoked_at IS NULL";
+  auto& q = stmt(sql.c_str());
+  bind_text(q, 1, hash);
+  std::optional<api_token> out;
+  if (q.executeStep()) out = read_token(q);
+  q.reset();
+  return out;
+}
+
+std::vector<api_token> tx::list_tokens() {
+  static const std::string sql = std::string("SELECT ") + token_columns + " FROM api_tokens ORDER BY id";
+  auto& q = stmt(sql.c_str());
+  std::vector<api_token> out;
+  while (q.executeStep()) out.push_back(read_token(q));
+  q.reset();
+  return out;
+}
+
+bool tx::revoke_token(std::int64_t id) {
+  require_disk();
+  auto& u = stmt("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
+  u.bind(1, now());
+  u.bind(2, id);
+  return u.exec() == 1;
+}
+
+void tx::audit(std::string_view actor, std::string_view action, std::string_view target,
+               std::string_view detail_json) {
+  require_disk();
+  auto& i = stmt("INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)");
+  i.bind(1, now());
+  bind_text(i, 2, actor);
+  bind_text(i, 3, action);
+  bind_text(i, 4, target);
+  bind_text(i, 5, detail_json);
+  i.exec();
+}
+
+std::optional<message_view> tx::find_message(std::int64_t id) {
+  auto& q = stmt(
+      "SELECT id, channel_id, to_phone, body, priority, status, COALESCE(programme, ''), COALESCE(error, ''),"
+      " COALESCE(broadcast_id, 0), created_at, updated_at FROM outbound_messages WHERE id = ?");
+  q.bind(1, id);
+  if (!q.executeStep()) {
+    q.reset();
+    return std::nullopt;
+  }
+  message_view m{q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                 q.getColumn(3).getString(), q.getColumn(4).getInt(),   q.getColumn(5).getString(),
+                 q.getColumn(6).getString(), q.getColumn(7).getString(), q.getColumn(8).getInt64(),
+                 q.getColumn(9).getInt64(), q.getColumn(10).getInt64(), {}};
+  q.reset();
+  auto& e = stmt(
+      "SELECT status, source, COALESCE(raw_code, ''), applied, at FROM message_events WHERE message_id = ? ORDER BY id");
+  e.bind(1, id);
+  while (e.executeStep()) {
+    m.history.push_back({e.getColumn(0).getString(), e.getColumn(1).getString(), e.getColumn(2).getString(),
+                         e.getColumn(3).getInt() != 0, e.getColumn(4).getInt64()});
+  }
+  e.reset();
+  return m;
+}
+
 std::optional<booking> tx::find_booking_by_code(std::string_view clinic, long long day, std::string_view code) {
   static const std::string sql =
       std::string("SELECT ") + booking_columns + " FROM bookings WHERE clinic = ? AND day = ? AND code = ?";

@@ -1,0 +1,376 @@
+// The REST API under /api/v1 for machines (a health information system, an operator's
+// scripts): JSON in and out, a bearer token with a role on every call, errors as
+// {"error": {"code", "message", "field"}}, and every change in the audit log with the token
+// that made it. The routes and their roles are listed once (routes()); the OpenAPI document
+// at /api/v1/openapi.json is written from the same list, and a test holds the two together.
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+#include "gateway/api/api.hpp"
+#include "gateway/auth/token.hpp"
+#include "gateway/channels/channel.hpp"
+#include "gateway/core/log.hpp"
+#include "gateway/core/metrics.hpp"
+#include "gateway/core/utf8.hpp"
+#include "gateway/jobs/outbox.hpp"
+#include "gateway/phone/phone.hpp"
+#include "gateway/runner/runner.hpp"
+#include "gateway/schedule/calendar.hpp"
+#include "gateway/store/writer.hpp"
+
+namespace paygham::api {
+namespace {
+
+using json = nlohmann::json;
+
+// A refusal: status, a stable code, what to fix, and the field at fault ("" for none).
+struct refusal {
+  unsigned status;
+  std::string code;
+  std::string message;
+  std::string field = {};
+};
+
+core::http_response error_response(const refusal& r) {
+  json e{{"code", r.code}, {"message", r.message}};
+  if (!r.field.empty()) e["field"] = r.field;
+  return core::json_response(r.status, json{{"error", e}}.dump());
+}
+
+// What a route's work gives back: a JSON body with its status, or a refusal.
+struct outcome {
+  unsigned status = 200;
+  json body = json::object();
+  std::optional<refusal> refused = {};
+  bool wake_outbox = false;  // it queued messages
+};
+
+outcome answer(json body, unsigned status = 200) {
+  outcome o;
+  o.status = status;
+  o.body = std::move(body);
+  return o;
+}
+
+outcome refuse(unsigned status, std::string code, std::string message, std::string field = {}) {
+  outcome o;
+  o.refused = refusal{status, std::move(code), std::move(message), std::move(field)};
+  return o;
+}
+
+// One call: the token that made it, the path's values and the body, read.
+struct call {
+  store::api_token token;
+  http::params values;
+  json body;
+  std::string actor() const { return "token:" + std::to_string(token.id); }
+  std::string value(const char* name) const {
+    for (const auto& [k, v] : values) {
+      if (k == name) return v;
+    }
+    return {};
+  }
+};
+
+using work = outcome (*)(services&, store::tx&, const call&);
+
+struct route {
+  const char* method;
+  const char* pattern;
+  std::vector<std::string_view> roles;
+  work run;
+  const char* summary;
+  // The body's fields: name → JSON type ("string", "boolean"); required ones first listed in
+  // `required`. Empty for routes without a body.
+  std::vector<std::pair<const char*, const char*>> fields = {};
+  std::vector<std::string_view> required = {};
+};
+
+std::optional<std::int64_t> read_id(const std::string& s) {
+  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  return std::stoll(s);
+}
+
+const channels::channel* channel_for(const services& s, const std::string& wanted) {
+  for (const auto& ch : s.channels) {
+    if (ch->id() == wanted) return ch.get();
+  }
+  return nullptr;
+}
+
+std::optional<core::priority> read_priority(const std::string& name) {
+  if (name == "alert") return core::priority::alert;
+  if (name == "reminder") return core::priority::reminder;
+  if (name == "reply") return core::priority::reply;
+  if (name == "bulk") return core::priority::bulk;
+  return std::nullopt;
+}
+
+json message_json(const store::message_view& m) {
+  json history = json::array();
+  for (const auto& e : m.history) {
+    json h{{"status", e.status}, {"source", e.source}, {"at", e.at}, {"applied", e.applied}};
+    if (!e.raw_code.empty()) h["raw_code"] = e.raw_code;
+    history.push_back(std::move(h));
+  }
+  json out{{"id", m.id},           {"channel", m.channel_id}, {"to", m.to_phone},     {"body", m.body},
+           {"status", m.status},   {"priority", m.priority},  {"created_at", m.created_at},
+           {"updated_at", m.updated_at}, {"history", std::move(history)}};
+  if (!m.programme.empty()) out["programme"] = m.programme;
+  if (!m.error.empty()) out["error"] = m.error;
+  if (m.broadcast_id != 0) out["broadcast"] = m.broadcast_id;
+  return out;
+}
+
+// POST /api/v1/messages: one SMS to a number, as text or a template in the person's language.
+outcome send_message(services& s, store::tx& tx, const call& c) {
+  const auto& b = c.body;
+  const std::string to = b.value("to", "");
+  const auto phone = phone::parse_e164(to, s.runner.config().region);
+  if (!phone) return refuse(400, "invalid_phone", phone.error(), "to");
+  if (b.contains("text") == b.contains("template")) {
+    return refuse(400, "invalid_body", "give one of text or template", b.contains("text") ? "template" : "text");
+  }
+  std::string channel = b.value("channel", "");
+  if (channel.empty() && s.channels.size() == 1) channel = s.channels.front()->id();
+  if (channel.empty()) return refuse(400, "missing_field", "say which channel sends it", "channel");
+  if (!channel_for(s, channel)) return refuse(400, "unknown_channel", "no channel '" + channel + "'", "channel");
+  const auto prio = read_priority(b.value("priority", "reply"));
+  if (!prio) return refuse(400, "invalid_priority", "priority is alert, reminder, reply or bulk", "priority");
+  auto who = tx.upsert_contact(phone.value());
+  std::string body;
+  if (b.contains("template")) {
+    body = s.runner.text_for(who, b.value("template", ""));
+    if (body.empty()) return refuse(400, "unknown_template", "no text '" + b.value("template", "") + "'", "template");
+  } else {
+    body = b.value("text", "");
+    if (body.empty() || core::decode_utf8(body).size() > 1600) {
+      return refuse(400, "invalid_text", "text is 1 to 1600 letters", "text");
+    }
+  }
+  store::new_message m{channel, who.id, 0, who.phone, body, *prio};
+  // Nobody asked for it just now: it waits for sending hours, unless it is an alert (R-S8).
+  if (*prio != core::priority::alert) {
+    const auto& cfg = s.runner.config();
+    m.not_before = schedule::after_quiet_hours(tx.now(), s.runner.time_zone(who.phone), cfg.quiet_from, cfg.quiet_to);
+  }
+  const std::int64_t id = tx.queue_message(m);
+  tx.audit(c.actor(), "messages.send", "message:" + std::to_string(id),
+           json{{"channel", channel}, {"priority", b.value("priority", "reply")}}.dump());
+  const auto view = tx.find_message(id);
+  auto o = answer(view ? message_json(*view) : json{{"id", id}}, 201);
+  o.wake_outbox = true;
+  return o;
+}
+
+// GET /api/v1/messages/{id}: a message with its whole history.
+outcome get_message(services&, store::tx& tx, const call& c) {
+  const auto id = read_id(c.value("id"));
+  const auto m = id ? tx.find_message(*id) : std::nullopt;
+  if (!m) return refuse(404, "not_found", "no message " + c.value("id"));
+  return answer(message_json(*m));
+}
+
+json broadcast_json(store::tx& tx, const store::broadcast& b) {
+  json states = json::object();
+  for (const auto& [state, n] : tx.broadcast_progress(b.id)) states[state] = n;
+  return json{{"id", b.id},         {"topic", b.topic},   {"area", b.area},   {"text", b.template_key},
+              {"audience", b.audience}, {"queued", b.queued}, {"done", b.done}, {"states", states}};
+}
+
+// POST /api/v1/broadcasts: an alert or an education message to a programme's subscribers.
+outcome create_broadcast(services& s, store::tx& tx, const call& c) {
+  const auto& b = c.body;
+  store::broadcast out;
+  out.topic = b.value("topic", "");
+  out.area = b.value("area", "");
+  out.template_key = b.value("text", "");
+  if (out.topic.empty()) return refuse(400, "missing_field", "say which programme's subscribers", "topic");
+  store::contact speaker;
+  speaker.language = s.runner.config().default_language;
+  if (out.template_key.empty() || s.runner.text_for(speaker, out.template_key).empty()) {
+    return refuse(400, "unknown_template", "no text '" + out.template_key + "' in the default language", "text");
+  }
+  const std::string priority = b.value("priority", "area");
+  if (priority == "alert") {
+    out.prio = core::priority::alert;
+  } else if (priority == "area" || priority == "education") {
+    out.prio = priority == "area" ? core::priority::reminder : core::priority::bulk;
+    const auto& cfg = s.runner.config();
+    out.not_before = schedule::after_quiet_hours(tx.now(), cfg.timezone, cfg.quiet_from, cfg.quiet_to);
+  } else {
+    return refuse(400, "invalid_priority", "priority is alert, area or education", "priority");
+  }
+  out.audience = tx.count_audience(out.topic, out.area);
+  if (out.audience == 0) return refuse(409, "no_audience", "nobody is subscribed to " + out.topic, "area");
+  if (out.audience > 1000 && !b.value("confirm", false)) {
+    return refuse(409, "confirm_needed",
+                  std::to_string(out.audience) + " people would get it, more than 1000: check the area and the text, "
+                                                 "then send again with \"confirm\": true",
+                  "confirm");
+  }
+  out.id = runner::start_broadcast(tx, out);
+  tx.audit(c.actor(), "broadcasts.create", "broadcast:" + std::to_string(out.id),
+           json{{"topic", out.topic}, {"area", out.area}, {"text", out.template_key}, {"priority", priority},
+                {"audience", out.audience}}
+               .dump());
+  return answer(broadcast_json(tx, *tx.find_broadcast(out.id)), 201);
+}
+
+// GET /api/v1/broadcasts/{id}: how far it has got, by state.
+outcome get_broadcast(services&, store::tx& tx, const call& c) {
+  const auto id = read_id(c.value("id"));
+  const auto b = id ? tx.find_broadcast(*id) : std::nullopt;
+  if (!b) return refuse(404, "not_found", "no broadcast " + c.value("id"));
+  return answer(broadcast_json(tx, *b));
+}
+
+const std::vector<route>& routes() {
+  static const std::vector<route> all = {
+      {"POST", "/api/v1/messages", {"admin", "operator"}, send_message,
+       "Send one SMS to a phone number: a text, or a template in the person's language",
+       {{"to", "string"}, {"text", "string"}, {"template", "string"}, {"channel", "string"}, {"priority", "string"}},
+       {"to"}},
+      {"GET", "/api/v1/messages/{id}", {"admin", "operator"}, get_message,
+       "A message with every state it went through"},
+      {"POST", "/api/v1/broadcasts", {"admin", "operator"}, create_broadcast,
+       "Send a template to a programme's subscribers in an area; above 1000 people it needs confirm",
+       {{"topic", "string"}, {"area", "string"}, {"text", "string"}, {"priority", "string"}, {"confirm", "boolean"}},
+       {"topic", "text"}},
+      {"GET", "/api/v1/broadcasts/{id}", {"admin", "operator"}, get_broadcast, "A broadcast's progress by state"},
+  };
+  return all;
+}
+
+// The body as the route expects it, or why not.
+std::optional<refusal> read_body(const route& r, const std::string& text, json& out) {
+  if (r.fields.empty()) return std::nullopt;
+  if (!core::valid_utf8(text)) return refusal{400, "invalid_utf8", "the body is not UTF-8"};
+  out = json::parse(text, nullptr, false);
+  if (out.is_discarded() || !out.is_object()) return refusal{400, "invalid_json", "the body is not a JSON object"};
+  for (const auto& [key, value] : out.items()) {
+    const auto f = std::find_if(r.fields.begin(), r.fields.end(), [&](const auto& p) { return key == p.first; });
+    if (f == r.fields.end()) return refusal{400, "unknown_field", "no field '" + key + "' here", key};
+    const bool ok = std::string_view(f->second) == "boolean" ? value.is_boolean() : value.is_string();
+    if (!ok) return refusal{400, "wrong_type", "'" + key + "' must be a " + f->second, key};
+  }
+  for (const auto need : r.required) {
+    if (!out.contains(std::string(need))) {
+      return refusal{400, "missing_field", "'" + std::string(need) + "' is required", std::string(need)};
+    }
+  }
+  return std::nullopt;
+}
+
+constexpr const char* denied = "paygham_api_denied_total";
+constexpr const char* denied_help = "API calls refused for their token (none, unknown or revoked, wrong role).";
+
+void serve(services& s, const route& r, core::http_request& req, const http::params& values, http::reply_fn reply) {
+  // "Authorization: Bearer pgm_…"; the token itself is never logged.
+  const std::string_view auth = req.header("Authorization");
+  const std::string_view scheme = "Bearer ";
+  if (auth.size() <= scheme.size() || auth.substr(0, scheme.size()) != scheme) {
+    s.metrics.count(denied, denied_help, {{"reason", "none"}});
+    return reply(error_response({401, "unauthorized", "send a token: Authorization: Bearer <token>"}));
+  }
+  auto c = std::make_shared<call>();
+  c->values = values;
+  if (auto bad = read_body(r, req.body, c->body)) return reply(error_response(*bad));
+  const std::string hash = auth::token_hash(auth.substr(scheme.size()));
+  auto out = std::make_shared<outcome>();
+  s.writer.submit(
+      [&s, &r, c, out, hash](store::tx& tx) {
+        const auto token = tx.find_token(hash);
+        if (!token) {
+          *out = refuse(401, "unauthorized", "this token is unknown or revoked");
+          return;
+        }
+        if (std::find(r.roles.begin(), r.roles.end(), token->role) == r.roles.end()) {
+          *out = refuse(403, "forbidden", "a " + token->role + " token may not do this");
+          return;
+        }
+        c->token = *token;
+        // Bad input changes nothing: the work's writes go only when it succeeds.
+        std::string failed = tx.attempt([&] {
+          *out = r.run(s, tx, *c);
+          if (out->refused) throw std::runtime_error("refused");
+        });
+        if (!failed.empty() && !out->refused) *out = refuse(500, "internal", "the store could not do it");
+      },
+      [&s, out, reply](std::exception_ptr err) {
+        if (err) return reply(error_response({503, "unavailable", "the store is not answering; try again"}));
+        if (out->refused) {
+          if (out->refused->status == 401 || out->refused->status == 403) {
+            s.metrics.count(denied, denied_help, {{"reason", out->refused->status == 401 ? "unknown" : "role"}});
+          }
+          return reply(error_response(*out->refused));
+        }
+        if (out->wake_outbox) s.outbox.wake();
+        reply(core::json_response(out->status, out->body.dump()));
+      },
+      store::durability::disk);
+}
+
+// The OpenAPI 3.1 document, from the same list the router uses.
+json openapi() {
+  json paths = json::object();
+  const json error_schema{{"type", "object"},
+                          {"properties",
+                           {{"error",
+                             {{"type", "object"},
+                              {"properties",
+                               {{"code", {{"type", "string"}}},
+                                {"message", {{"type", "string"}}},
+                                {"field", {{"type", "string"}}}}},
+                              {"required", {"code", "message"}}}}}},
+                          {"required", {"error"}}};
+  for (const auto& r : routes()) {
+    std::string method(r.method);
+    std::transform(method.begin(), method.end(), method.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    json op{{"summary", r.summary},
+            {"security", json::array({json{{"token", json::array()}}})},
+            {"x-roles", r.roles},
+            {"responses",
+             {{r.fields.empty() ? "200" : "201", {{"description", "done"}}},
+              {"400", {{"description", "bad input, the field named"},
+                       {"content", {{"application/json", {{"schema", error_schema}}}}}}},
+              {"401", {{"description", "no token, or an unknown or revoked one"}}},
+              {"403", {{"description", "the token's role may not do this"}}},
+              {"404", {{"description", "no such thing"}}}}}};
+    if (std::string_view(r.pattern).find("{id}") != std::string_view::npos) {
+      op["parameters"] = json::array(
+          {json{{"name", "id"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "integer"}}}}});
+    }
+    if (!r.fields.empty()) {
+      json props = json::object();
+      for (const auto& [name, type] : r.fields) props[name] = {{"type", type}};
+      json schema{{"type", "object"}, {"properties", props}, {"required", r.required}, {"additionalProperties", false}};
+      json content;
+      content["application/json"]["schema"] = std::move(schema);
+      op["requestBody"] = {{"required", true}, {"content", std::move(content)}};
+    }
+    paths[r.pattern][method] = op;
+  }
+  return json{{"openapi", "3.1.0"},
+              {"info", {{"title", "Paygham"}, {"version", "1"}}},
+              {"paths", paths},
+              {"components", {{"securitySchemes", {{"token", {{"type", "http"}, {"scheme", "bearer"}}}}}}}};
+}
+
+}  // namespace
+
+void add_rest_routes(http::router& router, services& s) {
+  for (const auto& r : routes()) {
+    router.add(r.method, r.pattern,
+               [&s, &r](core::http_request& req, const http::params& values, http::reply_fn reply) {
+                 serve(s, r, req, values, std::move(reply));
+               });
+  }
+  router.add("GET", "/api/v1/openapi.json",
+             [doc = openapi().dump(2)](core::http_request&, const http::params&, http::reply_fn reply) {
+               reply(core::json_response(200, doc));
+             });
+}
+
+}  // namespace paygham::api

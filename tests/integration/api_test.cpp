@@ -1,0 +1,240 @@
+// The REST API on a running server, as a machine calls it: tokens made with `paygham token`,
+// a role per route (the wrong role and a revoked token refused, and counted), bad bodies
+// refused naming the field with nothing changed, a message sent and followed to delivered
+// with its history, a broadcast with its safety limit, every change in the append-only
+// audit log, and the OpenAPI document describing every route as it answers.
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <nlohmann/json.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <thread>
+
+#include "tests/support/support.hpp"
+
+using namespace paygham::test;
+using json = nlohmann::json;
+
+namespace {
+
+std::string make_token(const std::string& config, const std::string& role, const std::string& name) {
+  std::string out, err;
+  REQUIRE(run_paygham({"token", "create", "--config", config, "--role", role, "--name", name}, &out, &err) == 0);
+  REQUIRE(out.rfind("pgm_", 0) == 0);
+  CHECK_THAT(err, Catch::Contains("shown only now"));
+  return out.substr(0, out.size() - 1);
+}
+
+http_reply api(int port, const std::string& method, const std::string& path, const std::string& token,
+               const std::string& body = "") {
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+  return http_call(port, method, path, body, "application/json", headers);
+}
+
+json error_of(const http_reply& r) {
+  const auto j = json::parse(r.body, nullptr, false);
+  REQUIRE(j.is_object());
+  REQUIRE(j.contains("error"));
+  return j["error"];
+}
+
+std::string scalar(const temp_dir& dir, const std::string& sql) {
+  SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
+  db.setBusyTimeout(10'000);
+  return db.execAndGet(sql).getString();
+}
+
+// A server on a fresh store, and a token of `role` made for it.
+struct running {
+  temp_dir dir;
+  std::string config = write_test_config(dir);
+  std::string token;
+  std::unique_ptr<server_process> srv;
+  explicit running(const std::string& role) : token(make_token(config, role, "ops")) {
+    srv = std::make_unique<server_process>(config);
+  }
+  int port() const { return srv->port(); }
+};
+
+}  // namespace
+
+TEST_CASE("api: tokens and roles guard every route, and a refused call changes nothing", "[integration][api]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  const std::string operator_token = make_token(config, "operator", "his");
+  const std::string worker_token = make_token(config, "health_worker", "clinic system");
+  const std::string revoked = make_token(config, "admin", "old script");
+  std::string out, err;
+  REQUIRE(run_paygham({"token", "revoke", "--config", config, "--id", "3"}, &out, &err) == 0);
+  REQUIRE(run_paygham({"token", "list", "--config", config}, &out, &err) == 0);
+  CHECK_THAT(out, Catch::Contains("3\tadmin\t-\told script\t(revoked)"));
+  CHECK(out.find("pgm_") == std::string::npos);
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM api_tokens WHERE hash LIKE 'pgm_%'") == "0");  // only hashes
+
+  server_process srv(config);
+  const std::string send = R"({"to": "0700 000 123", "text": "Hello", "channel": "console"})";
+  auto r = api(srv.port(), "POST", "/api/v1/messages", "", send);
+  CHECK(r.status == 401);
+  CHECK(error_of(r)["code"] == "unauthorized");
+  r = api(srv.port(), "POST", "/api/v1/messages", "pgm_not-a-token", send);
+  CHECK(r.status == 401);
+  r = api(srv.port(), "POST", "/api/v1/messages", revoked, send);
+  CHECK(r.status == 401);
+  r = api(srv.port(), "POST", "/api/v1/messages", worker_token, send);
+  CHECK(r.status == 403);
+  CHECK(error_of(r)["message"] == "a health_worker token may not do this");
+  r = api(srv.port(), "GET", "/api/v1/messages/1", worker_token);
+  CHECK(r.status == 403);
+
+  // Bad bodies: 400 naming the field.
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {R"({"to": "12", "text": "Hi", "channel": "console"})", "to"},
+      {R"({"to": "0700000123", "text": "Hi", "channel": "console", "colour": "red"})", "colour"},
+      {R"({"to": "0700000123", "text": 5, "channel": "console"})", "text"},
+      {R"({"text": "Hi", "channel": "console"})", "to"},
+      {R"({"to": "0700000123", "channel": "console"})", "text"},
+      {R"({"to": "0700000123", "text": "Hi", "template": "common.goodbye", "channel": "console"})", "template"},
+      {R"({"to": "0700000123", "text": "Hi", "channel": "nowhere"})", "channel"},
+      {R"({"to": "0700000123", "text": "Hi"})", "channel"},
+      {R"({"to": "0700000123", "text": "Hi", "channel": "console", "priority": "urgent"})", "priority"},
+      {R"({"to": "0700000123", "template": "no.such_text", "channel": "console"})", "template"},
+  };
+  for (const auto& [body, field] : bad) {
+    INFO(body);
+    r = api(srv.port(), "POST", "/api/v1/messages", operator_token, body);
+    CHECK(r.status == 400);
+    CHECK(error_of(r)["field"] == field);
+  }
+  for (const std::string body : {"{not json", "[1, 2]", "\xff\xfe"}) {
+    r = api(srv.port(), "POST", "/api/v1/messages", operator_token, body);
+    CHECK(r.status == 400);
+  }
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM outbound_messages") == "0");
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'messages.%'") == "0");
+
+  const auto metrics = http_call(srv.port(), "GET", "/metrics").body;
+  CHECK_THAT(metrics, Catch::Contains("paygham_api_denied_total{reason=\"none\"} 1"));
+  CHECK_THAT(metrics, Catch::Contains("paygham_api_denied_total{reason=\"unknown\"} 2"));
+  CHECK_THAT(metrics, Catch::Contains("paygham_api_denied_total{reason=\"role\"} 2"));
+}
+
+TEST_CASE("api: a message sent through the API is followed to delivered, with its history and an audit entry",
+          "[integration][api]") {
+  running run("operator");
+  auto& dir = run.dir;
+  const auto& token = run.token;
+  auto& srv = run;
+  auto r = api(srv.port(), "POST", "/api/v1/messages", token,
+               R"({"to": "+93700000123", "text": "Your card is ready at the Helal House.", "channel": "console",
+                   "priority": "alert"})");
+  REQUIRE(r.status == 201);
+  const auto sent = json::parse(r.body);
+  CHECK(sent["to"] == "+93700000123");
+  CHECK(sent["status"] == "queued");
+  const std::string id = std::to_string(sent["id"].get<long long>());
+  json seen;
+  for (int i = 0; i < 100; ++i) {
+    seen = json::parse(api(srv.port(), "GET", "/api/v1/messages/" + id, token).body);
+    if (seen["status"] == "delivered") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(seen["status"] == "delivered");
+  std::vector<std::string> states;
+  for (const auto& h : seen["history"]) states.push_back(h["status"]);
+  CHECK(states.front() == "queued");
+  CHECK(states.back() == "delivered");
+  CHECK(api(srv.port(), "GET", "/api/v1/messages/999", token).status == 404);
+  CHECK(api(srv.port(), "GET", "/api/v1/messages/abc", token).status == 404);
+
+  // A template in the person's language (none chosen: the default, English).
+  r = api(srv.port(), "POST", "/api/v1/messages", token,
+          R"({"to": "+93700000124", "template": "health.thanks", "channel": "console"})");
+  REQUIRE(r.status == 201);
+  CHECK(json::parse(r.body)["body"] == "Thank you.");
+
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action = 'messages.send' AND actor = 'token:1'") == "2");
+  CHECK(scalar(dir, "SELECT target FROM audit_log WHERE action = 'messages.send' ORDER BY id LIMIT 1") ==
+        "message:" + id);
+  // Append-only: the store itself refuses to change or delete an entry.
+  SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+  db.setBusyTimeout(10'000);
+  CHECK_THROWS_WITH(db.exec("UPDATE audit_log SET actor = 'someone else'"), Catch::Contains("append-only"));
+  CHECK_THROWS_WITH(db.exec("DELETE FROM audit_log"), Catch::Contains("append-only"));
+}
+
+TEST_CASE("api: a broadcast needs subscribers, and confirm above 1000 people, and its progress is readable",
+          "[integration][api]") {
+  running run("admin");
+  auto& dir = run.dir;
+  const auto& token = run.token;
+  auto& srv = run;
+  const std::string body = R"({"topic": "mine_safety", "area": "herat", "text": "mine_safety.alert_floods",
+                               "priority": "alert"})";
+  auto r = api(srv.port(), "POST", "/api/v1/broadcasts", token, body);
+  CHECK(r.status == 409);
+  CHECK(error_of(r)["code"] == "no_audience");
+  r = api(srv.port(), "POST", "/api/v1/broadcasts", token,
+          R"({"topic": "mine_safety", "text": "mine_safety.nothing_like_it"})");
+  CHECK(r.status == 400);
+  CHECK(error_of(r)["field"] == "text");
+  {
+    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+    db.setBusyTimeout(10'000);
+    db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1200)"
+            " INSERT INTO contacts (id, phone, created_at, updated_at) SELECT i, '+9379' || printf('%07d', i), 0, 0 FROM n");
+    db.exec("INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at)"
+            " SELECT id, 'mine_safety', 'herat', 'console', 0 FROM contacts");
+  }
+  r = api(srv.port(), "POST", "/api/v1/broadcasts", token, body);
+  CHECK(r.status == 409);
+  CHECK(error_of(r)["code"] == "confirm_needed");
+  CHECK_THAT(error_of(r)["message"].get<std::string>(), Catch::Contains("1200 people"));
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM broadcasts") == "0");
+  r = api(srv.port(), "POST", "/api/v1/broadcasts", token,
+          body.substr(0, body.size() - 1) + R"(, "confirm": true})");
+  REQUIRE(r.status == 201);
+  CHECK(json::parse(r.body)["audience"] == 1200);
+  json progress;
+  for (int i = 0; i < 200; ++i) {
+    progress = json::parse(api(srv.port(), "GET", "/api/v1/broadcasts/1", token).body);
+    if (progress["states"].value("delivered", 0) == 1200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(progress["done"] == true);
+  CHECK(progress["states"]["delivered"] == 1200);
+  CHECK(scalar(dir, "SELECT detail FROM audit_log WHERE action = 'broadcasts.create'") ==
+        R"({"area":"herat","audience":1200,"priority":"alert","text":"mine_safety.alert_floods","topic":"mine_safety"})");
+}
+
+TEST_CASE("api: the OpenAPI document lists every route with its roles, and each answers as documented",
+          "[integration][api]") {
+  running srv("admin");
+  const auto& token = srv.token;
+  const auto r = http_call(srv.port(), "GET", "/api/v1/openapi.json");
+  REQUIRE(r.status == 200);
+  const auto doc = json::parse(r.body);
+  CHECK(doc["openapi"] == "3.1.0");
+  std::set<std::string> listed;
+  for (const auto& [path, ops] : doc["paths"].items()) {
+    for (const auto& [method, op] : ops.items()) {
+      listed.insert(method + " " + path);
+      INFO(method << " " << path);
+      CHECK(op.contains("x-roles"));
+      std::string target = path;
+      if (const auto at = target.find("{id}"); at != std::string::npos) target.replace(at, 4, "1");
+      std::string upper = method;
+      for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      // No token: 401, as documented; a token and an empty body: a documented status.
+      const auto anonymous = api(srv.port(), upper, target, "", "{}");
+      CHECK(anonymous.status == 401);
+      CHECK(op["responses"].contains("401"));
+      const auto called = api(srv.port(), upper, target, token, "{}");
+      CHECK(op["responses"].contains(std::to_string(called.status)));
+      if (called.status >= 400) CHECK(error_of(called).contains("code"));
+    }
+  }
+  CHECK(listed == std::set<std::string>{"post /api/v1/messages", "get /api/v1/messages/{id}",
+                                        "post /api/v1/broadcasts", "get /api/v1/broadcasts/{id}"});
+}
