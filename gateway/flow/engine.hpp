@@ -34,6 +34,9 @@ struct state {
   std::size_t page = 0;                     // USSD: the page of a long menu being shown
   int asked = 0;  // how many times the run has started waiting: names one wait, so a
                   // timeout set for an earlier question never fires on a later one
+  // USSD: which '*'-separated parts of the aggregator's text answered a secret question
+  // (from 0): the runner stores the inputs with those parts blanked.
+  std::vector<int> secret_parts = {};
 };
 
 struct context {

@@ -52,6 +52,7 @@ struct node {
   std::optional<long> earliest_day, latest_day;
   std::string invalid;          // template key shown before the question after a bad reply
   bool back = true;             // USSD: 0 goes back to the question before (false: 0 leaves)
+  bool secret = false;          // the answer (a PIN) is never stored as typed (USSD inputs)
   std::int64_t timeout_ms = 0;  // SMS: how long the run waits for a reply (0: no limit)
   std::string on_timeout;       // SMS: where the run goes when nobody replied in time
 

@@ -83,7 +83,7 @@ bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& 
                const YAML::Node& y, node& n) {
   n.kind = node_kind::ask;
   r.expect_map(y, path, {"ask", "text", "save", "options", "options_from", "next", "yes", "no",
-                         "min", "max", "invalid", "timeout", "on_timeout", "back"});
+                         "min", "max", "invalid", "timeout", "on_timeout", "back", "secret"});
   const std::string kind = r.text(y, "ask", path, true).value_or("");
   const auto k = ask_from(kind);
   if (!k) {
@@ -96,6 +96,7 @@ bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& 
   n.save = r.text(y, "save", path).value_or("");
   n.invalid = r.text(y, "invalid", path).value_or("");
   n.back = r.boolean(y, "back", path).value_or(true);
+  n.secret = r.boolean(y, "secret", path).value_or(false);
   n.next = r.text(y, "next", path).value_or("");
   n.options_from = r.text(y, "options_from", path).value_or("");
   n.yes = r.text(y, "yes", path).value_or("");

@@ -62,6 +62,14 @@ inline std::string to_json(const flow::state& s) {
   core::append_json_string(out, s.node);
   out += ",\"page\":";
   out += std::to_string(s.page);
+  if (!s.secret_parts.empty()) {
+    out += ",\"secret\":[";
+    for (std::size_t i = 0; i < s.secret_parts.size(); ++i) {
+      if (i > 0) out += ',';
+      out += std::to_string(s.secret_parts[i]);
+    }
+    out += ']';
+  }
   out += ",\"trail\":[";
   for (std::size_t i = 0; i < s.trail.size(); ++i) {
     if (i > 0) out += ',';
@@ -88,6 +96,7 @@ inline flow::state state_from_json(const std::string& text) {
   s.trail = j.value("trail", std::vector<std::string>{});
   s.page = j.value("page", std::size_t{0});
   s.asked = j.value("asked", 0);
+  s.secret_parts = j.value("secret", std::vector<int>{});
   return s;
 }
 

@@ -3,6 +3,8 @@
 #include "gateway/runner/internal.hpp"
 #include "gateway/runner/screens.hpp"
 
+#include <algorithm>
+
 #include "gateway/core/log.hpp"
 #include "gateway/store/tx.hpp"
 #include "gateway/text/normalize.hpp"
@@ -17,14 +19,50 @@ namespace {
 // The newest answer in a hop. Africa's Talking sends every answer so far joined by '*';
 // the previous hop's text is a prefix, so the rest is the new answer even when it holds a
 // '*' itself. Aggregators that send only the latest answer fall to the last segment.
-std::string newest_answer(const std::string& text, const std::string& previous) {
-  if (previous.empty()) return text;
+int parts_in(const std::string& text) {
+  return text.empty() ? 0 : static_cast<int>(std::count(text.begin(), text.end(), '*')) + 1;
+}
+
+struct answer_part {
+  std::string text;
+  int part = 0;  // where it is in the aggregator's text, counting '*'-separated parts from 0
+};
+
+// The newest answer in an aggregator's text: what follows the previous hop's text (Africa's
+// Talking sends every answer so far, joined by '*'), else the last part (aggregators that
+// send only the newest).
+answer_part newest_answer(const std::string& text, const std::string& previous) {
+  if (previous.empty()) return {text, 0};
   if (text.size() > previous.size() && text.compare(0, previous.size(), previous) == 0 &&
       text[previous.size()] == '*') {
-    return text.substr(previous.size() + 1);
+    return {text.substr(previous.size() + 1), parts_in(previous)};
   }
   const auto star = text.rfind('*');
-  return star == std::string::npos ? text : text.substr(star + 1);
+  if (star == std::string::npos) return {text, 0};
+  return {text.substr(star + 1), parts_in(text) - 1};
+}
+
+// The aggregator's text as stored: the parts that answered a secret question (a PIN) blanked,
+// so the store never holds them; comparisons with the stored inputs use the same form.
+std::string masked(const std::string& text, const std::vector<int>& secret_parts) {
+  if (secret_parts.empty()) return text;
+  std::string out;
+  int part = 0;
+  std::size_t pos = 0;
+  while (true) {
+    const std::size_t star = text.find('*', pos);
+    const std::size_t end = star == std::string::npos ? text.size() : star;
+    if (std::find(secret_parts.begin(), secret_parts.end(), part) != secret_parts.end()) {
+      out += "#";
+    } else {
+      out.append(text, pos, end - pos);
+    }
+    if (star == std::string::npos) break;
+    out += '*';
+    pos = star + 1;
+    ++part;
+  }
+  return out;
 }
 
 std::vector<std::string> split_star(const std::string& text) {
@@ -59,15 +97,22 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     return core::ussd_reply{true, fallback_text(*c, flow::keys::error, languages_for(s.who.language),
                                                 text_unavailable)};
   }
+  // The inputs as they are stored and compared: secret answers blanked.
+  std::vector<int> secret_parts;
+  std::optional<flow::state> existing_state;
+  std::string seen = req.text;
   if (existing) {
+    existing_state = state_from_json(existing->state);
+    secret_parts = existing_state->secret_parts;
+    seen = masked(req.text, secret_parts);
     // A hop answered before (the aggregator retried it, or an older one came late): its own
     // screen again, never a second step. Older still (every answer so far is in the text,
     // joined by '*', so an older hop's text begins the newest's): the current screen.
-    if (!existing->last_reply.empty() && req.text == existing->last_input) return reply_from_json(existing->last_reply);
-    if (!existing->prev_reply.empty() && req.text == existing->prev_input) return reply_from_json(existing->prev_reply);
+    if (!existing->last_reply.empty() && seen == existing->last_input) return reply_from_json(existing->last_reply);
+    if (!existing->prev_reply.empty() && seen == existing->prev_input) return reply_from_json(existing->prev_reply);
     const std::string& newest = existing->last_input;
-    const bool older = newest.size() > req.text.size() && newest.compare(0, req.text.size(), req.text) == 0 &&
-                       (req.text.empty() || newest[req.text.size()] == '*');
+    const bool older = newest.size() > seen.size() && newest.compare(0, seen.size(), seen) == 0 &&
+                       (seen.empty() || newest[seen.size()] == '*');
     if (older && !existing->last_reply.empty()) return reply_from_json(existing->last_reply);
   }
   s.ctx = context_for(*c, flow::medium::ussd, s.who, tx.now());
@@ -77,6 +122,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   };
 
   std::vector<std::string> answers;  // pre-answers, in order, still to feed to the flow
+  int first_part = 0;                // where answers[0] is in the text, counting '*'-parts
   bool resumed = false;
   if (!existing) {
     s.f = c->flows.by_ussd_code(req.service_code);
@@ -124,8 +170,10 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     s.r = std::move(*existing);
     s.f = c->pinned(s.r.flow_id, s.r.flow_hash);
     if (s.r.status != store::run_status::active || !s.f) return unavailable();
-    s.out.next = state_from_json(s.r.state);
-    answers.push_back(newest_answer(req.text, s.r.last_input));
+    s.out.next = std::move(*existing_state);
+    auto newest = newest_answer(seen, s.r.last_input);
+    answers.push_back(std::move(newest.text));
+    first_part = newest.part;
   }
   std::size_t used = 0;
   const auto next_answer = [&]() -> std::optional<std::string> {
@@ -141,11 +189,14 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   }
   settle(tx, *c, s);
   for (; used < answers.size() && !s.out.finished && !gateway_node(s.out.next.node); ++used) {
+    const flow::node* waiting = s.f->find(s.out.next.node);
+    if (waiting && waiting->secret) secret_parts.push_back(first_part + static_cast<int>(used));
     s.out = flow::resume(*s.f, std::move(s.out.next), answers[used], s.ctx);
     settle(tx, *c, s);
   }
+  s.out.next.secret_parts = secret_parts;
   const core::ussd_reply reply{s.out.finished, s.out.screen};
-  s.r.prev_input = std::exchange(s.r.last_input, req.text);
+  s.r.prev_input = std::exchange(s.r.last_input, masked(req.text, secret_parts));
   s.r.prev_reply = std::exchange(s.r.last_reply, reply_to_json(reply));
   commit(tx, s);
   return reply;
