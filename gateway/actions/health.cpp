@@ -14,7 +14,7 @@
 //   reminders.missed  series, after, tell_worker
 //                                         → ok; escalated (the worker is told by SMS)
 //   reminders.end     worker, phone, reason, programme, [loss_message]
-//                                         → ok; none (no series running)
+//                                         → ok; none (no series this clinic started is running)
 //   workers.calls     worker              → ok {calls}: a data menu; none
 //   workers.called    worker, call        → ok {calls_left}
 //   appointments.attend worker, code      → ok {when}: today's visit with the code at the
@@ -97,6 +97,7 @@ flow::action_result workers_login(store::tx& t, const request& r) {
     return {"locked", vars};
   }
   t.set_pin_failures(u->id, failed, 0);
+  core::log::info("worker.pin_wrong", {{"user", u->id}, {"in_a_row", failed}});
   vars["pin_tries"] = std::to_string(pin_tries - failed);
   return {"wrong", vars};
 }
@@ -114,12 +115,11 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
     return error;
   }
   auto patient = t.upsert_contact(phone);
-  // Someone who stopped every message is not enrolled behind their back; they can send START.
-  if (patient.opted_out) return {"stopped", {}};
+  // Someone who stopped every message, or this programme's, is not enrolled behind their
+  // back: they send 12 themselves.
+  if (t.stopped(patient.id, programme)) return {"stopped", {}};
   const std::string language = r.arg("language");
   if (!language.empty()) t.set_contact_language(patient.id, language);
-  // Enrolled again by a health worker: they want this programme's messages after all.
-  t.set_programme_opt_out(patient.id, programme, false);
 
   store::series s;
   s.contact_id = patient.id;
@@ -187,10 +187,20 @@ flow::action_result reminders_end(store::tx& t, const request& r) {
   const std::string programme = r.arg("programme");
   if (!worker || phone.empty() || reason.empty() || programme.empty()) return error;
   const auto patient = t.upsert_contact(phone);
-  const int ended = t.end_series_of(patient.id, programme, "series ended: " + reason);
+  // Only what this clinic's workers started: another clinic's patients are not this worker's.
+  int ended = 0;
+  bool pregnancy = false;
+  for (const auto& s : t.active_series(patient.id, programme)) {
+    const auto by = s.worker_id != 0 ? t.find_user(s.worker_id) : std::nullopt;
+    if (!by || by->facility != worker->facility) continue;
+    t.end_series(s.id);
+    pregnancy = pregnancy || s.anchor_day.has_value();
+    ++ended;
+  }
   if (ended == 0) return {"none", {}};
-  // R-H7: after a loss, one message written for it and nothing else of the programme.
-  if (const std::string node = r.arg("loss_message"); reason == "loss" && !node.empty()) {
+  t.cancel_queued(patient.id, programme, "series ended: " + reason);
+  // R-H7: after a pregnancy loss, one message written for it and nothing else of the programme.
+  if (const std::string node = r.arg("loss_message"); reason == "loss" && pregnancy && !node.empty()) {
     start_flow(t, patient.id, r, node);
   }
   core::log::info("series.ended", {{"user", worker->id}, {"series", ended}, {"reason", reason}});

@@ -32,10 +32,13 @@ struct refusal {
   std::string field = {};
 };
 
+// JSON text; bytes that are not UTF-8 (echoed from a request) become U+FFFD, never a throw.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 core::http_response error_response(const refusal& r) {
   json e{{"code", r.code}, {"message", r.message}};
   if (!r.field.empty()) e["field"] = r.field;
-  return core::json_response(r.status, json{{"error", e}}.dump());
+  return core::json_response(r.status, dump(json{{"error", e}}));
 }
 
 // What a route's work gives back: a JSON body with its status, or a refusal.
@@ -143,10 +146,23 @@ outcome send_message(services& s, store::tx& tx, const call& c) {
   if (b.contains("template")) {
     body = s.runner.text_for(who, b.value("template", ""));
     if (body.empty()) return refuse(400, "unknown_template", "no text '" + b.value("template", "") + "'", "template");
+    // A flow's text whose {values} only the flow fills would go out with its braces.
+    if (body.find('{') != std::string::npos) {
+      return refuse(400, "template_needs_values", "this text takes values only its flow gives; send text instead",
+                    "template");
+    }
   } else {
     body = b.value("text", "");
     if (body.empty() || core::decode_utf8(body).size() > 1600) {
       return refuse(400, "invalid_text", "text is 1 to 1600 letters", "text");
+    }
+    // Control characters (NUL, escape, …) are not text a phone shows; new lines are.
+    if (std::any_of(body.begin(), body.end(), [](char ch) {
+          const auto u = static_cast<unsigned char>(ch);
+          return (u < 0x20 && ch != '\n') || u == 0x7f;
+        })) {
+      return refuse(400, "invalid_text", "text has a control character; only letters, digits, signs and new lines",
+                    "text");
     }
   }
   store::new_message m{channel, who.id, 0, who.phone, body, *prio};
@@ -168,7 +184,7 @@ outcome send_message(services& s, store::tx& tx, const call& c) {
 outcome get_message(services&, store::tx& tx, const call& c) {
   const auto id = read_id(c.value("id"));
   const auto m = id ? tx.find_message(*id) : std::nullopt;
-  if (!m) return refuse(404, "not_found", "no message " + c.value("id"));
+  if (!m) return refuse(404, "not_found", "no message with that number");
   return answer(message_json(*m));
 }
 
@@ -222,7 +238,7 @@ outcome create_broadcast(services& s, store::tx& tx, const call& c) {
 outcome get_broadcast(services&, store::tx& tx, const call& c) {
   const auto id = read_id(c.value("id"));
   const auto b = id ? tx.find_broadcast(*id) : std::nullopt;
-  if (!b) return refuse(404, "not_found", "no broadcast " + c.value("id"));
+  if (!b) return refuse(404, "not_found", "no broadcast with that number");
   return answer(broadcast_json(tx, *b));
 }
 
@@ -266,21 +282,29 @@ std::optional<refusal> read_body(const route& r, const std::string& text, json& 
 constexpr const char* denied = "paygham_api_denied_total";
 constexpr const char* denied_help = "API calls refused for their token (none, unknown or revoked, wrong role).";
 
+// The token of "Authorization: Bearer pgm_…" (the scheme in any case), or "".
+std::string_view bearer(std::string_view header) {
+  constexpr std::string_view scheme = "bearer ";
+  if (header.size() <= scheme.size()) return {};
+  for (std::size_t i = 0; i < scheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(header[i])) != scheme[i]) return {};
+  }
+  return header.substr(scheme.size());
+}
+
 void serve(services& s, const route& r, core::http_request& req, const http::params& values, http::reply_fn reply) {
-  // "Authorization: Bearer pgm_…"; the token itself is never logged.
-  const std::string_view auth = req.header("Authorization");
-  const std::string_view scheme = "Bearer ";
-  if (auth.size() <= scheme.size() || auth.substr(0, scheme.size()) != scheme) {
+  // The token itself is never logged.
+  const std::string_view presented = bearer(req.header("Authorization"));
+  if (presented.empty()) {
     s.metrics.count(denied, denied_help, {{"reason", "none"}});
     return reply(error_response({401, "unauthorized", "send a token: Authorization: Bearer <token>"}));
   }
   auto c = std::make_shared<call>();
   c->values = values;
-  if (auto bad = read_body(r, req.body, c->body)) return reply(error_response(*bad));
-  const std::string hash = auth::token_hash(auth.substr(scheme.size()));
+  const std::string hash = auth::token_hash(presented);
   auto out = std::make_shared<outcome>();
   s.writer.submit(
-      [&s, &r, c, out, hash](store::tx& tx) {
+      [&s, &r, c, out, hash, body = std::move(req.body)](store::tx& tx) {
         const auto token = tx.find_token(hash);
         if (!token) {
           *out = refuse(401, "unauthorized", "this token is unknown or revoked");
@@ -291,6 +315,11 @@ void serve(services& s, const route& r, core::http_request& req, const http::par
           return;
         }
         c->token = *token;
+        // The body only for a caller allowed to send it.
+        if (auto bad = read_body(r, body, c->body)) {
+          out->refused = *bad;
+          return;
+        }
         // Bad input changes nothing: the work's writes go only when it succeeds.
         std::string failed = tx.attempt([&] {
           *out = r.run(s, tx, *c);
@@ -307,7 +336,7 @@ void serve(services& s, const route& r, core::http_request& req, const http::par
           return reply(error_response(*out->refused));
         }
         if (out->wake_outbox) s.outbox.wake();
-        reply(core::json_response(out->status, out->body.dump()));
+        reply(core::json_response(out->status, dump(out->body)));
       },
       store::durability::disk);
 }

@@ -170,6 +170,14 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     s.r = std::move(*existing);
     s.f = c->pinned(s.r.flow_id, s.r.flow_hash);
     if (s.r.status != store::run_status::active || !s.f) return unavailable();
+    if (!s.f->resume && tx.now() - s.r.updated_at > settings_.session_timeout_ms) {
+      // A flow behind a PIN lives as long as the network's session: a hop on it after that
+      // is not the person who typed the PIN going on.
+      s.r.status = store::run_status::expired;
+      tx.save_run(s.r);
+      return core::ussd_reply{true, fallback_text(*c, flow::keys::try_again, languages_for(s.who.language),
+                                                  "Sorry, this is taking too long. Please dial again.")};
+    }
     s.out.next = std::move(*existing_state);
     auto newest = newest_answer(seen, s.r.last_input);
     answers.push_back(std::move(newest.text));
@@ -190,6 +198,15 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   settle(tx, *c, s);
   for (; used < answers.size() && !s.out.finished && !gateway_node(s.out.next.node); ++used) {
     const flow::node* waiting = s.f->find(s.out.next.node);
+    // A secret (a PIN) is typed at its prompt, never dialled with the code (*384*16*2580#):
+    // the dial string is logged by networks, and it would try several PINs in one hop.
+    if (waiting && waiting->secret && !existing) {
+      // Left unread, and never stored either.
+      for (std::size_t rest = used; rest < answers.size(); ++rest) {
+        secret_parts.push_back(first_part + static_cast<int>(rest));
+      }
+      break;
+    }
     if (waiting && waiting->secret) secret_parts.push_back(first_part + static_cast<int>(used));
     s.out = flow::resume(*s.f, std::move(s.out.next), answers[used], s.ctx);
     settle(tx, *c, s);

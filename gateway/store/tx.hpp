@@ -267,10 +267,11 @@ class series_part {
   virtual std::optional<series> find_series(std::int64_t id) = 0;
   virtual void end_series(std::int64_t id) = 0;
   virtual void set_series_misses(std::int64_t id, int misses) = 0;
-  // Ends every active series of `programme` for the contact and cancels what of the programme
-  // is still waiting to go to them, recording `reason` (R-H7: nothing more of it, queued
-  // included). Returns how many series ended.
-  virtual int end_series_of(std::int64_t contact_id, std::string_view programme, std::string_view reason) = 0;
+  // The contact's series of `programme` still running.
+  virtual std::vector<series> active_series(std::int64_t contact_id, std::string_view programme) = 0;
+  // Cancels what of `programme` is still waiting to go to the contact, recording `reason`
+  // (R-H7: when a series ends, nothing more of it goes, queued messages included).
+  virtual void cancel_queued(std::int64_t contact_id, std::string_view programme, std::string_view reason) = 0;
 };
 
 // People who work with Paygham. A health worker has a phone and a PIN for the health-worker

@@ -87,6 +87,11 @@ TEST_CASE("api: tokens and roles guard every route, and a refused call changes n
   CHECK(error_of(r)["message"] == "a health_worker token may not do this");
   r = api(srv.port(), "GET", "/api/v1/messages/1", worker_token);
   CHECK(r.status == 403);
+  // The token is looked at before the body: a caller without the right learns nothing of it.
+  r = api(srv.port(), "POST", "/api/v1/messages", "pgm_not-a-token", R"({"colour": "red"})");
+  CHECK(r.status == 401);
+  r = api(srv.port(), "POST", "/api/v1/messages", worker_token, "{not json");
+  CHECK(r.status == 403);
 
   // Bad bodies: 400 naming the field.
   const std::vector<std::pair<std::string, std::string>> bad = {
@@ -100,6 +105,9 @@ TEST_CASE("api: tokens and roles guard every route, and a refused call changes n
       {R"({"to": "0700000123", "text": "Hi"})", "channel"},
       {R"({"to": "0700000123", "text": "Hi", "channel": "console", "priority": "urgent"})", "priority"},
       {R"({"to": "0700000123", "template": "no.such_text", "channel": "console"})", "template"},
+      {R"({"to": "0700000123", "template": "mine_safety.hazard_reported", "channel": "console"})", "template"},
+      {R"({"to": "0700000123", "text": "a\u0000b", "channel": "console"})", "text"},
+      {R"({"to": "0700000123", "text": "a\u001b[2Jb", "channel": "console"})", "text"},
   };
   for (const auto& [body, field] : bad) {
     INFO(body);
@@ -116,8 +124,8 @@ TEST_CASE("api: tokens and roles guard every route, and a refused call changes n
 
   const auto metrics = http_call(srv.port(), "GET", "/metrics").body;
   CHECK_THAT(metrics, Catch::Contains("paygham_api_denied_total{reason=\"none\"} 1"));
-  CHECK_THAT(metrics, Catch::Contains("paygham_api_denied_total{reason=\"unknown\"} 2"));
-  CHECK_THAT(metrics, Catch::Contains("paygham_api_denied_total{reason=\"role\"} 2"));
+  CHECK_THAT(metrics, Catch::Contains("paygham_api_denied_total{reason=\"unknown\"} 3"));
+  CHECK_THAT(metrics, Catch::Contains("paygham_api_denied_total{reason=\"role\"} 3"));
 }
 
 TEST_CASE("api: a message sent through the API is followed to delivered, with its history and an audit entry",
@@ -147,6 +155,13 @@ TEST_CASE("api: a message sent through the API is followed to delivered, with it
   CHECK(states.back() == "delivered");
   CHECK(api(srv.port(), "GET", "/api/v1/messages/999", token).status == 404);
   CHECK(api(srv.port(), "GET", "/api/v1/messages/abc", token).status == 404);
+  r = api(srv.port(), "GET", "/api/v1/messages/%ff", token);  // not UTF-8: still a JSON 404
+  CHECK(r.status == 404);
+  CHECK(error_of(r)["code"] == "not_found");
+  // The scheme's case does not matter (RFC 9110).
+  CHECK(http_call(srv.port(), "GET", "/api/v1/messages/" + id, "", "application/json",
+                  {{"Authorization", "bearer " + token}})
+            .status == 200);
 
   // A template in the person's language (none chosen: the default, English).
   r = api(srv.port(), "POST", "/api/v1/messages", token,

@@ -70,7 +70,10 @@ TEST_CASE("user: a health worker made with paygham user opens the health-worker 
           "CON Health worker\n1. Enrol a patient\n2. Patients to call\n3. Visit attended\n4. End reminders");
     // The session drops at the menu: a redial asks for the PIN again, it never resumes.
     CHECK(dial(srv.port(), "w1b", "") == "CON Health worker menu. Your PIN:");
-    CHECK(dial(srv.port(), "w1c", "2580*2") == "END No patients to call. Thank you.");  // dialled with shortcuts
+    // A PIN dialled with the code (*384*16*2580*2#) is not read: networks log dial strings.
+    CHECK(dial(srv.port(), "w1c", "2580*2") == "CON Health worker menu. Your PIN:");
+    CHECK(dial(srv.port(), "w1c", "2580*2*2580") ==
+          "CON Health worker\n1. Enrol a patient\n2. Patients to call\n3. Visit attended\n4. End reminders");
   }
   {
     SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);

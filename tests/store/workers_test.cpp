@@ -84,7 +84,7 @@ TEST_CASE("workers: a user is found by phone, one user per phone, and a PIN lock
   CHECK(test::in_tx(fx.w, [](store::tx& t) { return t.list_users().size(); }) == 1);
 }
 
-TEST_CASE("workers: ending a patient's series ends each of the programme and cancels what is queued", "[store]") {
+TEST_CASE("workers: a patient's running series are listed, and what is queued of the programme can be cancelled", "[store]") {
   fixture fx;
   const auto by = fx.worker("+93700000900");
   const auto patient = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+989121234567").id; });
@@ -98,19 +98,23 @@ TEST_CASE("workers: ending a patient's series ends each of the programme and can
     other.programme = "mine_safety";
     t.queue_message(other);
   });
-  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.end_series_of(patient, "health", "series ended: loss"); }) == 2);
-  CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.find_series(first)->active; }));
-  CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.find_series(second)->active; }));
-  const auto series = test::in_tx(fx.w, [&](store::tx& t) { return t.find_series(first); });
-  CHECK(series->worker_id == by);
-  CHECK(series->flow_id == "health_reminders");
-  CHECK(series->node == "medicine_due");
+  auto running = test::in_tx(fx.w, [&](store::tx& t) { return t.active_series(patient, "health"); });
+  REQUIRE(running.size() == 2);
+  CHECK(running[0].id == first);
+  CHECK(running[0].worker_id == by);
+  CHECK(running[0].flow_id == "health_reminders");
+  CHECK(running[0].node == "medicine_due");
+  test::in_tx(fx.w, [&](store::tx& t) { t.end_series(second); });
+  running = test::in_tx(fx.w, [&](store::tx& t) { return t.active_series(patient, "health"); });
+  REQUIRE(running.size() == 1);
+  CHECK(running[0].id == first);
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.active_series(patient, "mine_safety").size(); }) == 0);
+  test::in_tx(fx.w, [&](store::tx& t) { t.cancel_queued(patient, "health", "series ended: loss"); });
   // Only the programme's message is cancelled, with the reason in its history.
   CHECK(test::value(fx.so, "SELECT status || ':' || COALESCE(error, '') FROM outbound_messages WHERE programme = 'health'") ==
         "cancelled:series ended: loss");
   CHECK(test::value(fx.so, "SELECT status FROM outbound_messages WHERE programme = 'mine_safety'") == "queued");
   CHECK(test::value(fx.so, "SELECT COUNT(*) FROM message_events WHERE status = 'cancelled' AND source = 'series-end'") == "1");
-  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.end_series_of(patient, "health", "again"); }) == 0);
 }
 
 TEST_CASE("workers: one open call per series, closed by its worker or when the patient answers again", "[store]") {

@@ -565,17 +565,23 @@ void tx::set_series_misses(std::int64_t id, int misses) {
   c_.query("UPDATE series SET misses = $1, updated_at = $2 WHERE id = $3", {misses, now(), id});
 }
 
-int tx::end_series_of(std::int64_t contact_id, std::string_view programme, std::string_view reason) {
+std::vector<series> tx::active_series(std::int64_t contact_id, std::string_view programme) {
+  const auto r = c_.query("SELECT id FROM series WHERE contact_id = $1 AND programme = $2 AND active = 1 ORDER BY id",
+                          {contact_id, programme});
+  std::vector<series> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    if (auto s = find_series(r.int64(i, 0))) out.push_back(std::move(*s));
+  }
+  return out;
+}
+
+void tx::cancel_queued(std::int64_t contact_id, std::string_view programme, std::string_view reason) {
   require_disk();
-  const auto ended = c_.query(
-      "UPDATE series SET active = 0, updated_at = $1 WHERE contact_id = $2 AND programme = $3 AND active = 1",
-      {now(), contact_id, programme});
   const auto moved = c_.query(
       "UPDATE outbound_messages SET status = 'cancelled', error = $1, updated_at = $2"
       " WHERE contact_id = $3 AND programme = $4 AND status IN ('queued', 'retrying') RETURNING id",
       {reason, now(), contact_id, programme});
   record_moved(moved, "cancelled", "series-end");
-  return static_cast<int>(ended.affected());
 }
 
 namespace {

@@ -283,13 +283,22 @@ void tx::set_series_misses(std::int64_t id, int misses) {
   u.exec();
 }
 
-int tx::end_series_of(std::int64_t contact_id, std::string_view programme, std::string_view reason) {
+std::vector<series> tx::active_series(std::int64_t contact_id, std::string_view programme) {
+  auto& q = stmt("SELECT id FROM series WHERE contact_id = ? AND programme = ? AND active = 1 ORDER BY id");
+  q.bind(1, contact_id);
+  bind_text(q, 2, programme);
+  std::vector<std::int64_t> ids;
+  while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
+  q.reset();
+  std::vector<series> out;
+  for (const auto id : ids) {
+    if (auto s = find_series(id)) out.push_back(std::move(*s));
+  }
+  return out;
+}
+
+void tx::cancel_queued(std::int64_t contact_id, std::string_view programme, std::string_view reason) {
   require_disk();
-  auto& e = stmt("UPDATE series SET active = 0, updated_at = ? WHERE contact_id = ? AND programme = ? AND active = 1");
-  e.bind(1, now());
-  e.bind(2, contact_id);
-  bind_text(e, 3, programme);
-  const int ended = e.exec();
   auto& u = stmt(
       "UPDATE outbound_messages SET status = 'cancelled', error = ?, updated_at = ?"
       " WHERE contact_id = ? AND programme = ? AND status IN ('queued', 'retrying') RETURNING id");
@@ -298,7 +307,6 @@ int tx::end_series_of(std::int64_t contact_id, std::string_view programme, std::
   u.bind(3, contact_id);
   bind_text(u, 4, programme);
   record_moved(u, "cancelled", "series-end");
-  return ended;
 }
 
 namespace {

@@ -51,7 +51,8 @@ class tx final : public store::tx {
   std::optional<series> find_series(std::int64_t id) override;
   void end_series(std::int64_t id) override;
   void set_series_misses(std::int64_t id, int misses) override;
-  int end_series_of(std::int64_t contact_id, std::string_view programme, std::string_view reason) override;
+  std::vector<series> active_series(std::int64_t contact_id, std::string_view programme) override;
+  void cancel_queued(std::int64_t contact_id, std::string_view programme, std::string_view reason) override;
   std::int64_t add_user(const user& u) override;
   std::optional<user> find_user(std::int64_t id) override;
   std::optional<user> find_user_by_phone(std::string_view phone) override;
