@@ -129,6 +129,14 @@ core::status channel::authenticate(const core::http_request& req) const {
   return core::ok();
 }
 
+bool channel::callbacks_checked() const {
+  bool takes_any = false;
+  for (const auto k : {callback_kind::sms, callback_kind::ussd, callback_kind::status, callback_kind::events}) {
+    takes_any = takes_any || accepts(k);
+  }
+  return !takes_any || !allow_ips_.empty() || !token_.empty() || !basic_.empty() || signs_callbacks();
+}
+
 core::http_response channel::render_ussd(const core::ussd_reply&) const {
   return core::text_response(404, "this channel does not serve USSD");
 }

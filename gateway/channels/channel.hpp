@@ -125,6 +125,12 @@ class channel {
   // the caller and never contains a secret.
   virtual core::status authenticate(const core::http_request& req) const;
 
+  // Whether every callback this channel takes is checked: a URL token, source addresses,
+  // Basic auth, or the aggregator's own signature (signs_callbacks). Without any, anyone who
+  // reaches the port could speak for any phone number.
+  bool callbacks_checked() const;
+  virtual bool signs_callbacks() const { return false; }
+
   // Parses a callback into canonical events; an error is a 400 with its message.
   virtual core::result<callback> parse(callback_kind k, const core::http_request& req) const = 0;
 
@@ -184,7 +190,7 @@ class channel {
 inline constexpr std::string_view common_params[] = {
     "auth_token",  "allow_ips",    "basic_auth", "ussd_profile",     "base_url",   "rate",
     "concurrency", "max_attempts", "validity",   "receipt_deadline", "retry_base", "retry_cap",
-    "poll_interval", "misconfigured_pause"};
+    "poll_interval", "misconfigured_pause", "auth"};
 
 // Constant-time comparison for secrets.
 bool equal_secret(std::string_view a, std::string_view b);

@@ -49,7 +49,18 @@ core::result<std::unique_ptr<channel>> make_channel(const settings& s) {
       }
     }
     if (auto d = read_delivery(s); !d) return core::fail(d.error());
-    return e.make(s);
+    const auto auth = s.params.find("auth");
+    if (auth != s.params.end() && auth->second != "none") {
+      return core::fail(s.where + ": channel '" + s.id + "': auth takes only 'none' (callbacks unchecked, for a demo)");
+    }
+    auto made = e.make(s);
+    if (made && auth == s.params.end() && !made.value()->callbacks_checked()) {
+      return core::fail(s.where + ": channel '" + s.id + "' (" + s.type +
+                        ") would take callbacks from anyone, who could then speak for any phone number: set "
+                        "auth_token, allow_ips or basic_auth (docs/configuration.md), or 'auth: none' for a demo "
+                        "on this machine");
+    }
+    return made;
   }
   std::string known;
   for (const auto& t : known_types()) known += (known.empty() ? "" : ", ") + t;

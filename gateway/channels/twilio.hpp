@@ -18,6 +18,7 @@ class twilio : public channel {
 
   bool accepts(callback_kind k) const override;
   core::status authenticate(const core::http_request& req) const override;
+  bool signs_callbacks() const override { return true; }  // X-Twilio-Signature, always checked
   core::result<callback> parse(callback_kind k, const core::http_request& req) const override;
   core::http_response ack(callback_kind k) const override;
   core::result<http_call> build_send(const outbound& m) const override;

@@ -19,6 +19,7 @@ class vonage : public channel {
 
   bool accepts(callback_kind k) const override;
   core::status authenticate(const core::http_request& req) const override;
+  bool signs_callbacks() const override { return !param("signature_secret").empty(); }
   core::result<callback> parse(callback_kind k, const core::http_request& req) const override;
   core::result<http_call> build_send(const outbound& m) const override;
   send_result read_send_reply(unsigned status, std::string_view retry_after,

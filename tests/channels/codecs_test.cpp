@@ -231,6 +231,7 @@ TEST_CASE("channels: a console SMS may omit its id and gets a local one", "[chan
   channels::settings s;
   s.id = "console";
   s.type = "console";
+  s.params["auth"] = "none";
   const auto c = channels::make_channel(s);
   REQUIRE(c);
   core::http_request req;
@@ -274,6 +275,7 @@ TEST_CASE("channels: bad delivery settings are refused with the key", "[channels
   s.id = "at";
   s.type = "africastalking";
   s.where = "paygham.yaml:9:5";
+  s.params["auth"] = "none";
   s.params["rate"] = "fast";
   auto made = channels::make_channel(s);
   REQUIRE_FALSE(made);

@@ -9,9 +9,33 @@ TEST_CASE("channels: the registry builds known types and names what is wrong", "
   s.id = "at";
   s.type = "africastalking";
   s.where = "paygham.yaml:12:5";
+  // Callbacks nobody checks are refused unless the config says so.
+  auto open = channels::make_channel(s);
+  REQUIRE_FALSE(open.ok());
+  CHECK_THAT(open.error(), Catch::Contains("paygham.yaml:12:5") && Catch::Contains("would take callbacks from anyone") &&
+                               Catch::Contains("auth_token, allow_ips or basic_auth"));
+  s.params["auth"] = "off";
+  CHECK_THAT(channels::make_channel(s).error(), Catch::Contains("auth takes only 'none'"));
+  s.params.erase("auth");
+  s.params["allow_ips"] = "10.0.0.5";
+  CHECK(channels::make_channel(s).ok());
+  s.params.erase("allow_ips");
+  s.params["auth"] = "none";
   auto ok = channels::make_channel(s);
   REQUIRE(ok.ok());
   CHECK(ok.value()->type() == "africastalking");
+  // A channel that signs its callbacks checks them itself; one that takes none needs nothing.
+  channels::settings twilio;
+  twilio.id = "tw";
+  twilio.type = "twilio";
+  twilio.public_url = "https://gateway.example.org";
+  twilio.params = {{"account_sid", "AC1"}, {"secret", "s"}};
+  CHECK(channels::make_channel(twilio).ok());
+  channels::settings polled;
+  polled.id = "kv";
+  polled.type = "kavenegar";
+  polled.params = {{"api_key", "k"}, {"sender", "1000"}};
+  CHECK(channels::make_channel(polled).ok());
 
   s.type = "smoke-signals";
   auto unknown = channels::make_channel(s);

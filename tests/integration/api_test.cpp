@@ -253,3 +253,20 @@ TEST_CASE("api: the OpenAPI document lists every route with its roles, and each 
   CHECK(listed == std::set<std::string>{"post /api/v1/messages", "get /api/v1/messages/{id}",
                                         "post /api/v1/broadcasts", "get /api/v1/broadcasts/{id}"});
 }
+
+TEST_CASE("api: a channel whose callbacks nobody checks is refused by lint and serve, naming what to set",
+          "[integration][api]") {
+  temp_dir dir;
+  const std::string src = PAYGHAM_SOURCE_DIR;
+  const std::string config = dir.file("open.yaml");
+  write_file(config, "server: {listen: 127.0.0.1:0}\nstore: {path: " + dir.file("p.db") +
+                         "}\nflows: " + src + "/flows\nclinics: " + src + "/config/clinics.yaml\ntemplates: " + src +
+                         "/templates\nlexicon: " + src + "/lexicon\n"
+                         "channels:\n  - {id: at, type: africastalking, username: u, api_key: k}\n");
+  std::string out, err;
+  CHECK(run_paygham({"lint", "--config", config}, &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("channel 'at' (africastalking) would take callbacks from anyone") &&
+                      Catch::Contains("auth_token, allow_ips or basic_auth"));
+  CHECK(run_paygham({"serve", "--config", config}, &out, &err) != 0);
+  CHECK_THAT(err, Catch::Contains("would take callbacks from anyone"));
+}

@@ -26,7 +26,7 @@ std::string config(const temp_dir& dir, const std::string& name, const std::stri
                    "defaults: {region: AF, language: en, emergency_number: \"112\"}\n"
                    "flows: " + src + "/flows\ntemplates: " + src + "/templates\nlexicon: " + src + "/lexicon\n"
                    "clinics: " + src + "/tests/fixtures/clinics/one_window.yaml\n"
-                   "channels:\n  - {id: at, type: africastalking, username: u, api_key: k}\n");
+                   "channels:\n  - {id: at, type: africastalking, allow_ips: [127.0.0.1], username: u, api_key: k}\n");
   return path;
 }
 

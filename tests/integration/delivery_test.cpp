@@ -58,7 +58,7 @@ struct scenario {
         "--inbound-rate", "3000", "--inbound-count", std::to_string(count)});
     config = write_channel_config(
         dir, "{listen: \"127.0.0.1:" + std::to_string(port) + "\", public_url: \"" + me + "\"}", "AF",
-        "{id: at, type: africastalking, username: u, api_key: k, base_url: \"" + fake->url() +
+        "{id: at, type: africastalking, allow_ips: [127.0.0.1], username: u, api_key: k, base_url: \"" + fake->url() +
             "\", rate: \"5000\", concurrency: \"" + std::to_string(concurrency) +
             "\", retry_base: 20ms, retry_cap: 500ms}");
   }
@@ -160,7 +160,7 @@ TEST_CASE("integration: an aggregator that does not answer opens the breaker, un
   // Nothing listens on port 9: every send is refused.
   server_process srv(write_channel_config(
       dir, "{listen: \"127.0.0.1:0\"}", "AF",
-      "{id: at, type: africastalking, username: u, api_key: k, base_url: \"http://127.0.0.1:9\","
+      "{id: at, type: africastalking, allow_ips: [127.0.0.1], username: u, api_key: k, base_url: \"http://127.0.0.1:9\","
       " retry_base: 10ms, retry_cap: 20ms, max_attempts: \"100\", validity: 3s}"));
   CHECK(http_call(srv.port(), "POST", "/channels/at/sms", "from=%2B93700000001&text=INFO&id=b1").status == 200);
   const auto count = [&](const std::string& sql) { return ::count(dir, sql); };
@@ -188,7 +188,7 @@ TEST_CASE("integration: refused credentials pause the channel, no message fails,
   temp_dir dir;
   server_process srv(write_channel_config(
       dir, "{listen: \"127.0.0.1:0\"}", "AF",
-      "{id: at, type: africastalking, username: u, api_key: k, base_url: \"" + fake.url() +
+      "{id: at, type: africastalking, allow_ips: [127.0.0.1], username: u, api_key: k, base_url: \"" + fake.url() +
           "\", misconfigured_pause: 1s, retry_base: 10ms, retry_cap: 20ms, max_attempts: \"2\"}"));
   const auto count = [&](const std::string& sql) { return ::count(dir, sql); };
   for (int i = 1; i <= 3; ++i) {

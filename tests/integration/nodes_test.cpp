@@ -28,7 +28,7 @@ std::string node_config(const temp_dir& dir, const std::string& node, const std:
                        "store: {backend: postgresql, url: \"" + db_url + "\", node: " + node + store_extra + "}\n"
                        "defaults: {region: AF, language: en, emergency_number: \"112\"}\n"
                        "flows: " + src + "/flows\nclinics: " + src + "/config/clinics.yaml\ntemplates: " + src + "/templates\nlexicon: " + src + "/lexicon\n"
-                       "channels:\n  - {id: at, type: africastalking, username: u, api_key: k" + channel_extra + "}\n");
+                       "channels:\n  - {id: at, type: africastalking, allow_ips: [127.0.0.1], username: u, api_key: k" + channel_extra + "}\n");
   return path;
 }
 

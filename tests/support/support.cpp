@@ -296,8 +296,10 @@ std::string write_test_config(const temp_dir& dir, const std::string& server_ext
                  "channels:\n"
                  "  - id: console\n"
                  "    type: console\n"
+                 "    allow_ips: [127.0.0.1]\n"
                  "  - id: at\n"
-                 "    type: africastalking\n" +
+                 "    type: africastalking\n"
+                 "    allow_ips: [127.0.0.1]\n" +
                  channels_extra);
   return path;
 }
