@@ -242,6 +242,36 @@ outcome get_broadcast(services&, store::tx& tx, const call& c) {
   return answer(broadcast_json(tx, *b));
 }
 
+// The clinic a token may see: a health worker's own; "" (every clinic) for the others.
+std::string facility_of(const store::api_token& t) { return t.role == "health_worker" ? t.facility : std::string(); }
+
+json escalation_json(const store::escalation& e) {
+  return json{{"id", e.id},         {"worker", e.worker_id}, {"phone", e.phone},        {"reason", e.reason},
+              {"unanswered", e.misses}, {"series", e.series_id}, {"created_at", e.created_at}};
+}
+
+// GET /api/v1/escalations: patients to call (R-H3), the token's clinic's only for a health
+// worker's system.
+outcome list_escalations(services&, store::tx& tx, const call& c) {
+  json items = json::array();
+  for (const auto& e : tx.open_escalations_at(facility_of(c.token))) items.push_back(escalation_json(e));
+  return answer(json{{"items", std::move(items)}});
+}
+
+// POST /api/v1/escalations/{id}/resolve: the call was made.
+outcome resolve_escalation(services&, store::tx& tx, const call& c) {
+  const auto id = read_id(c.value("id"));
+  std::optional<store::escalation> found;
+  for (const auto& e : tx.open_escalations_at(facility_of(c.token))) {
+    if (id && e.id == *id) found = e;
+  }
+  // Another clinic's looks the same as none: a token learns nothing of other clinics' patients.
+  if (!found) return refuse(404, "not_found", "no open escalation with that number for this token");
+  tx.resolve_escalation(found->id, found->worker_id);
+  tx.audit(c.actor(), "escalations.resolve", "escalation:" + std::to_string(found->id), "{}");
+  return answer(json{{"id", found->id}, {"resolved", true}});
+}
+
 const std::vector<route>& routes() {
   static const std::vector<route> all = {
       {"POST", "/api/v1/messages", {"admin", "operator"}, send_message,
@@ -255,6 +285,10 @@ const std::vector<route>& routes() {
        {{"topic", "string"}, {"area", "string"}, {"text", "string"}, {"priority", "string"}, {"confirm", "boolean"}},
        {"topic", "text"}},
       {"GET", "/api/v1/broadcasts/{id}", {"admin", "operator"}, get_broadcast, "A broadcast's progress by state"},
+      {"GET", "/api/v1/escalations", {"admin", "operator", "health_worker"}, list_escalations,
+       "Patients to call: reminders they left unanswered (a health worker's token: its clinic's only)"},
+      {"POST", "/api/v1/escalations/{id}/resolve", {"admin", "operator", "health_worker"}, resolve_escalation,
+       "The call was made: the patient leaves the list"},
   };
   return all;
 }

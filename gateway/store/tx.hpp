@@ -321,6 +321,8 @@ class escalations_part {
   virtual std::int64_t escalate(const escalation& e) = 0;
   // A worker's open escalations, oldest first.
   virtual std::vector<escalation> open_escalations(std::int64_t worker_id) = 0;
+  // The open escalations of every worker of a clinic ("": of every clinic), oldest first.
+  virtual std::vector<escalation> open_escalations_at(std::string_view facility) = 0;
   // Closes one of the worker's open escalations (they called); false when it is not theirs or
   // not open.
   virtual bool resolve_escalation(std::int64_t id, std::int64_t worker_id) = 0;

@@ -251,7 +251,8 @@ TEST_CASE("api: the OpenAPI document lists every route with its roles, and each 
     }
   }
   CHECK(listed == std::set<std::string>{"post /api/v1/messages", "get /api/v1/messages/{id}",
-                                        "post /api/v1/broadcasts", "get /api/v1/broadcasts/{id}"});
+                                        "post /api/v1/broadcasts", "get /api/v1/broadcasts/{id}",
+                                        "get /api/v1/escalations", "post /api/v1/escalations/{id}/resolve"});
 }
 
 TEST_CASE("api: a channel whose callbacks nobody checks is refused by lint and serve, naming what to set",
@@ -269,4 +270,48 @@ TEST_CASE("api: a channel whose callbacks nobody checks is refused by lint and s
                       Catch::Contains("auth_token, allow_ips or basic_auth"));
   CHECK(run_paygham({"serve", "--config", config}, &out, &err) != 0);
   CHECK_THAT(err, Catch::Contains("would take callbacks from anyone"));
+}
+
+TEST_CASE("api: a clinic's system sees and closes only its own patients to call", "[integration][api]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  std::string out, err;
+  for (const auto& [phone, clinic] : {std::pair{"+93700000900", "golshahr"}, std::pair{"+93700000901", "central"}}) {
+    REQUIRE(run_paygham({"user", "create", "--config", config, "--name", clinic, "--role", "health_worker",
+                         "--facility", clinic, "--phone", phone},
+                        &out, &err, "2580\n") == 0);
+  }
+  REQUIRE(run_paygham({"token", "create", "--config", config, "--role", "health_worker", "--name", "golshahr his",
+                       "--facility", "golshahr"},
+                      &out, &err) == 0);
+  const std::string clinic_token = out.substr(0, out.size() - 1);
+  const std::string ops_token = make_token(config, "operator", "ops");
+  {
+    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+    db.exec("INSERT INTO contacts (id, phone, created_at, updated_at) VALUES (1, '+93700000101', 0, 0),"
+            " (2, '+93700000102', 0, 0)");
+    db.exec("INSERT INTO escalations (worker_id, contact_id, reason, misses, created_at) VALUES"
+            " (1, 1, 'no_reply', 2, 10), (2, 2, 'no_reply', 3, 20)");
+  }
+  server_process srv(config);
+  auto r = api(srv.port(), "GET", "/api/v1/escalations", clinic_token);
+  REQUIRE(r.status == 200);
+  auto items = json::parse(r.body)["items"];
+  REQUIRE(items.size() == 1);
+  CHECK(items[0]["phone"] == "+93700000101");
+  CHECK(items[0]["unanswered"] == 2);
+  CHECK(json::parse(api(srv.port(), "GET", "/api/v1/escalations", ops_token).body)["items"].size() == 2);
+
+  // Another clinic's patient: not found, not closed.
+  CHECK(api(srv.port(), "POST", "/api/v1/escalations/2/resolve", clinic_token).status == 404);
+  r = api(srv.port(), "POST", "/api/v1/escalations/1/resolve", clinic_token);
+  CHECK(r.status == 200);
+  CHECK(api(srv.port(), "POST", "/api/v1/escalations/1/resolve", clinic_token).status == 404);  // once
+  CHECK(json::parse(api(srv.port(), "GET", "/api/v1/escalations", clinic_token).body)["items"].empty());
+  CHECK(json::parse(api(srv.port(), "GET", "/api/v1/escalations", ops_token).body)["items"].size() == 1);
+  CHECK(scalar(dir, "SELECT actor || ' ' || target FROM audit_log WHERE action = 'escalations.resolve'") ==
+        "token:1 escalation:1");
+  // A clinic's token cannot send messages.
+  CHECK(api(srv.port(), "POST", "/api/v1/messages", clinic_token, R"({"to": "+93700000101", "text": "x"})").status ==
+        403);
 }

@@ -131,6 +131,10 @@ TEST_CASE("workers: one open call per series, closed by its worker or when the p
   CHECK(open[0].phone == "+93700000101");
   CHECK(open[0].misses == 2);
   CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(other).size(); }) == 0);
+  // By clinic: the worker's clinic's, another clinic's (none), every clinic's.
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations_at("golshahr").size(); }) == 1);
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations_at("central").size(); }) == 0);
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations_at("").size(); }) == 1);
 
   // Another worker cannot close it; its own worker can, once.
   CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.resolve_escalation(id, other); }));

@@ -652,18 +652,32 @@ std::int64_t tx::escalate(const escalation& e) {
   return r.empty() ? 0 : r.int64(0, 0);
 }
 
-std::vector<escalation> tx::open_escalations(std::int64_t worker_id) {
-  const auto r = c_.query(
-      "SELECT e.id, e.worker_id, e.contact_id, COALESCE(e.series_id, 0), e.reason, e.misses, c.phone, e.created_at"
-      " FROM escalations e JOIN contacts c ON c.id = e.contact_id"
-      " WHERE e.worker_id = $1 AND e.resolved_at IS NULL ORDER BY e.id",
-      {worker_id});
+namespace {
+
+constexpr const char* escalation_select =
+    "SELECT e.id, e.worker_id, e.contact_id, COALESCE(e.series_id, 0), e.reason, e.misses, c.phone, e.created_at"
+    " FROM escalations e JOIN contacts c ON c.id = e.contact_id JOIN users u ON u.id = e.worker_id"
+    " WHERE e.resolved_at IS NULL AND ";
+
+std::vector<escalation> read_escalations(const result& r) {
   std::vector<escalation> out;
   for (int i = 0; i < r.rows(); ++i) {
     out.push_back({r.int64(i, 0), r.int64(i, 1), r.int64(i, 2), r.int64(i, 3), r.text(i, 4), r.integer(i, 5),
                    r.text(i, 6), r.int64(i, 7)});
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<escalation> tx::open_escalations(std::int64_t worker_id) {
+  static const std::string sql = std::string(escalation_select) + "e.worker_id = $1 ORDER BY e.id";
+  return read_escalations(c_.query(sql.c_str(), {worker_id}));
+}
+
+std::vector<escalation> tx::open_escalations_at(std::string_view facility) {
+  static const std::string sql = std::string(escalation_select) + "($1 = '' OR u.facility = $1) ORDER BY e.id";
+  return read_escalations(c_.query(sql.c_str(), {facility}));
 }
 
 bool tx::resolve_escalation(std::int64_t id, std::int64_t worker_id) {

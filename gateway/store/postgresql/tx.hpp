@@ -58,6 +58,7 @@ class tx final : public store::tx {
   void set_user_disabled(std::int64_t id, bool disabled) override;
   std::int64_t escalate(const escalation& e) override;
   std::vector<escalation> open_escalations(std::int64_t worker_id) override;
+  std::vector<escalation> open_escalations_at(std::string_view facility) override;
   bool resolve_escalation(std::int64_t id, std::int64_t worker_id) override;
   void resolve_series_escalations(std::int64_t series_id) override;
   std::optional<booking> find_booking_by_code(std::string_view clinic, long long day, std::string_view code) override;

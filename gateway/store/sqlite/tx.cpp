@@ -408,12 +408,14 @@ std::int64_t tx::escalate(const escalation& e) {
   return i.exec() == 0 ? 0 : db_.getLastInsertRowid();
 }
 
-std::vector<escalation> tx::open_escalations(std::int64_t worker_id) {
-  auto& q = stmt(
-      "SELECT e.id, e.worker_id, e.contact_id, COALESCE(e.series_id, 0), e.reason, e.misses, c.phone, e.created_at"
-      " FROM escalations e JOIN contacts c ON c.id = e.contact_id"
-      " WHERE e.worker_id = ? AND e.resolved_at IS NULL ORDER BY e.id");
-  q.bind(1, worker_id);
+namespace {
+
+constexpr const char* escalation_select =
+    "SELECT e.id, e.worker_id, e.contact_id, COALESCE(e.series_id, 0), e.reason, e.misses, c.phone, e.created_at"
+    " FROM escalations e JOIN contacts c ON c.id = e.contact_id JOIN users u ON u.id = e.worker_id"
+    " WHERE e.resolved_at IS NULL AND ";
+
+std::vector<escalation> read_escalations(SQLite::Statement& q) {
   std::vector<escalation> out;
   while (q.executeStep()) {
     out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getInt64(),
@@ -422,6 +424,23 @@ std::vector<escalation> tx::open_escalations(std::int64_t worker_id) {
   }
   q.reset();
   return out;
+}
+
+}  // namespace
+
+std::vector<escalation> tx::open_escalations(std::int64_t worker_id) {
+  static const std::string sql = std::string(escalation_select) + "e.worker_id = ? ORDER BY e.id";
+  auto& q = stmt(sql.c_str());
+  q.bind(1, worker_id);
+  return read_escalations(q);
+}
+
+std::vector<escalation> tx::open_escalations_at(std::string_view facility) {
+  static const std::string sql = std::string(escalation_select) + "(? = '' OR u.facility = ?) ORDER BY e.id";
+  auto& q = stmt(sql.c_str());
+  bind_text(q, 1, facility);
+  bind_text(q, 2, facility);
+  return read_escalations(q);
 }
 
 bool tx::resolve_escalation(std::int64_t id, std::int64_t worker_id) {
