@@ -6,10 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include <set>
+#include <variant>
 
 #include "gateway/api/api.hpp"
 #include "gateway/auth/token.hpp"
 #include "gateway/channels/channel.hpp"
+#include "gateway/core/form.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/core/metrics.hpp"
 #include "gateway/core/utf8.hpp"
@@ -67,6 +69,11 @@ struct call {
   store::api_token token;
   http::params values;
   json body;
+  std::map<std::string, std::string> query;  // ?name=value, names the route knows
+  std::string query_value(const char* name) const {
+    const auto it = query.find(name);
+    return it == query.end() ? std::string() : it->second;
+  }
   std::string actor() const { return "token:" + std::to_string(token.id); }
   std::string value(const char* name) const {
     for (const auto& [k, v] : values) {
@@ -88,6 +95,7 @@ struct route {
   // `required`. Empty for routes without a body.
   std::vector<std::pair<const char*, const char*>> fields = {};
   std::vector<std::string_view> required = {};
+  std::vector<const char*> query = {};  // the query's parameters: all strings, all optional
 };
 
 std::optional<std::int64_t> read_id(const std::string& s) {
@@ -119,7 +127,8 @@ json message_json(const store::message_view& m) {
   }
   json out{{"id", m.id},           {"channel", m.channel_id}, {"to", m.to_phone},     {"body", m.body},
            {"status", m.status},   {"priority", m.priority},  {"created_at", m.created_at},
-           {"updated_at", m.updated_at}, {"history", std::move(history)}};
+           {"updated_at", m.updated_at}};
+  if (!history.empty()) out["history"] = std::move(history);  // one message; lists leave it out
   if (!m.programme.empty()) out["programme"] = m.programme;
   if (!m.error.empty()) out["error"] = m.error;
   if (m.broadcast_id != 0) out["broadcast"] = m.broadcast_id;
@@ -242,6 +251,71 @@ outcome get_broadcast(services&, store::tx& tx, const call& c) {
   return answer(broadcast_json(tx, *b));
 }
 
+// A page of a list, newest first: ?before=<id>&limit=<n> (1 to 200, 50 by default).
+struct page {
+  std::int64_t before = 0;
+  std::size_t limit = 50;
+};
+
+std::variant<page, refusal> read_page(const call& c) {
+  page p;
+  if (const auto b = c.query_value("before"); !b.empty()) {
+    const auto id = read_id(b);
+    if (!id) return refusal{400, "invalid_query", "before is the id the previous page ended at", "before"};
+    p.before = *id;
+  }
+  if (const auto l = c.query_value("limit"); !l.empty()) {
+    const auto n = read_id(l);
+    if (!n || *n < 1 || *n > 200) return refusal{400, "invalid_query", "limit is 1 to 200", "limit"};
+    p.limit = static_cast<std::size_t>(*n);
+  }
+  return p;
+}
+
+// {"items": […], "next": the id to pass as before for the next page, or null at the end}.
+template <typename T>
+json page_json(const std::vector<T>& rows, const page& p, json (*to_json)(const T&)) {
+  json items = json::array();
+  for (const auto& r : rows) items.push_back(to_json(r));
+  return json{{"items", std::move(items)}, {"next", rows.size() == p.limit ? json(rows.back().id) : json()}};
+}
+
+json audit_json(const store::audit_entry& e) {
+  return json{{"id", e.id},         {"at", e.at}, {"actor", e.actor}, {"action", e.action}, {"target", e.target},
+              {"detail", json::parse(e.detail, nullptr, false)}};
+}
+
+// GET /api/v1/messages: messages newest first, by number, broadcast or state.
+outcome list_messages(services& s, store::tx& tx, const call& c) {
+  const auto p = read_page(c);
+  if (const auto* bad = std::get_if<refusal>(&p)) return outcome{400, json::object(), *bad};
+  store::message_filter f;
+  if (const auto to = c.query_value("to"); !to.empty()) {
+    const auto phone = phone::parse_e164(to, s.runner.config().region);
+    if (!phone) return refuse(400, "invalid_phone", phone.error(), "to");
+    f.to_phone = phone.value();
+  }
+  if (const auto b = c.query_value("broadcast"); !b.empty()) {
+    const auto id = read_id(b);
+    if (!id) return refuse(400, "invalid_query", "broadcast is a broadcast's number", "broadcast");
+    f.broadcast_id = *id;
+  }
+  f.status = c.query_value("status");
+  static const std::set<std::string> states = {"queued",  "sending", "sent",      "delivered",  "failed",
+                                               "retrying", "expired", "cancelled", "unconfirmed"};
+  if (!f.status.empty() && !states.count(f.status)) return refuse(400, "invalid_query", "no state '" + f.status + "'", "status");
+  const auto& pg = std::get<page>(p);
+  return answer(page_json(tx.messages_page(f, pg.before, pg.limit), pg, message_json));
+}
+
+// GET /api/v1/audit: the audit log, newest first.
+outcome list_audit(services&, store::tx& tx, const call& c) {
+  const auto p = read_page(c);
+  if (const auto* bad = std::get_if<refusal>(&p)) return outcome{400, json::object(), *bad};
+  const auto& pg = std::get<page>(p);
+  return answer(page_json(tx.audit_page(pg.before, pg.limit), pg, audit_json));
+}
+
 // The clinic a token may see: a health worker's own; "" (every clinic) for the others.
 std::string facility_of(const store::api_token& t) { return t.role == "health_worker" ? t.facility : std::string(); }
 
@@ -278,6 +352,11 @@ const std::vector<route>& routes() {
        "Send one SMS to a phone number: a text, or a template in the person's language",
        {{"to", "string"}, {"text", "string"}, {"template", "string"}, {"channel", "string"}, {"priority", "string"}},
        {"to"}},
+      {"GET", "/api/v1/messages", {"admin", "operator"}, list_messages,
+       "Messages newest first, filtered by number (to), broadcast or state; ?before= pages on", {}, {},
+       {"to", "broadcast", "status", "before", "limit"}},
+      {"GET", "/api/v1/audit", {"admin"}, list_audit, "The audit log newest first; ?before= pages on", {}, {},
+       {"before", "limit"}},
       {"GET", "/api/v1/messages/{id}", {"admin", "operator"}, get_message,
        "A message with every state it went through"},
       {"POST", "/api/v1/broadcasts", {"admin", "operator"}, create_broadcast,
@@ -313,6 +392,21 @@ std::optional<refusal> read_body(const route& r, const std::string& text, json& 
   return std::nullopt;
 }
 
+// The query's parameters, each one the route knows, at most once, in UTF-8.
+std::optional<refusal> read_query(const route& r, const std::string& text, std::map<std::string, std::string>& out) {
+  if (text.empty()) return std::nullopt;
+  const auto form = core::parse_form(text);
+  if (!form) return refusal{400, "invalid_query", "the query cannot be read"};
+  for (const auto& [name, value] : form.value().pairs) {
+    if (std::find_if(r.query.begin(), r.query.end(), [&](const char* q) { return name == q; }) == r.query.end()) {
+      return refusal{400, "unknown_query", "no query parameter '" + name + "' here", name};
+    }
+    if (!core::valid_utf8(value)) return refusal{400, "invalid_utf8", "'" + name + "' is not UTF-8", name};
+    if (!out.emplace(name, value).second) return refusal{400, "invalid_query", "'" + name + "' is given twice", name};
+  }
+  return std::nullopt;
+}
+
 constexpr const char* denied = "paygham_api_denied_total";
 constexpr const char* denied_help = "API calls refused for their token (none, unknown or revoked, wrong role).";
 
@@ -338,7 +432,7 @@ void serve(services& s, const route& r, core::http_request& req, const http::par
   const std::string hash = auth::token_hash(presented);
   auto out = std::make_shared<outcome>();
   s.writer.submit(
-      [&s, &r, c, out, hash, body = std::move(req.body)](store::tx& tx) {
+      [&s, &r, c, out, hash, body = std::move(req.body), query = std::move(req.query)](store::tx& tx) {
         const auto token = tx.find_token(hash);
         if (!token) {
           *out = refuse(401, "unauthorized", "this token is unknown or revoked");
@@ -349,8 +443,12 @@ void serve(services& s, const route& r, core::http_request& req, const http::par
           return;
         }
         c->token = *token;
-        // The body only for a caller allowed to send it.
+        // The body and the query only for a caller allowed to send them.
         if (auto bad = read_body(r, body, c->body)) {
+          out->refused = *bad;
+          return;
+        }
+        if (auto bad = read_query(r, query, c->query)) {
           out->refused = *bad;
           return;
         }
@@ -401,10 +499,14 @@ json openapi() {
               {"401", {{"description", "no token, or an unknown or revoked one"}}},
               {"403", {{"description", "the token's role may not do this"}}},
               {"404", {{"description", "no such thing"}}}}}};
+    json parameters = json::array();
     if (std::string_view(r.pattern).find("{id}") != std::string_view::npos) {
-      op["parameters"] = json::array(
-          {json{{"name", "id"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "integer"}}}}});
+      parameters.push_back(json{{"name", "id"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "integer"}}}});
     }
+    for (const char* q : r.query) {
+      parameters.push_back(json{{"name", q}, {"in", "query"}, {"required", false}, {"schema", {{"type", "string"}}}});
+    }
+    if (!parameters.empty()) op["parameters"] = std::move(parameters);
     if (!r.fields.empty()) {
       json props = json::object();
       for (const auto& [name, type] : r.fields) props[name] = {{"type", type}};

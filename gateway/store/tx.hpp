@@ -466,6 +466,22 @@ struct message_view {
   std::vector<event> history;
 };
 
+struct audit_entry {
+  std::int64_t id = 0;
+  core::unix_ms at = 0;
+  std::string actor;
+  std::string action;
+  std::string target;
+  std::string detail;  // JSON
+};
+
+// Which messages a page lists (empty: any).
+struct message_filter {
+  std::string to_phone;
+  std::int64_t broadcast_id = 0;
+  std::string status;
+};
+
 class access_part {
  public:
   virtual ~access_part() = default;
@@ -481,6 +497,10 @@ class access_part {
                      std::string_view detail_json) = 0;
   // A message with its history, for the API.
   virtual std::optional<message_view> find_message(std::int64_t id) = 0;
+  // Pages, newest first: up to `limit` with an id below `before` (0: from the newest).
+  virtual std::vector<audit_entry> audit_page(std::int64_t before, std::size_t limit) = 0;
+  virtual std::vector<message_view> messages_page(const message_filter& f, std::int64_t before,
+                                                  std::size_t limit) = 0;  // without history
 };
 
 // The gateway's nodes (one with SQLite).

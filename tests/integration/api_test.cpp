@@ -250,7 +250,8 @@ TEST_CASE("api: the OpenAPI document lists every route with its roles, and each 
       if (called.status >= 400) CHECK(error_of(called).contains("code"));
     }
   }
-  CHECK(listed == std::set<std::string>{"post /api/v1/messages", "get /api/v1/messages/{id}",
+  CHECK(listed == std::set<std::string>{"post /api/v1/messages", "get /api/v1/messages/{id}", "get /api/v1/messages",
+                                        "get /api/v1/audit",
                                         "post /api/v1/broadcasts", "get /api/v1/broadcasts/{id}",
                                         "get /api/v1/escalations", "post /api/v1/escalations/{id}/resolve"});
 }
@@ -314,4 +315,51 @@ TEST_CASE("api: a clinic's system sees and closes only its own patients to call"
   // A clinic's token cannot send messages.
   CHECK(api(srv.port(), "POST", "/api/v1/messages", clinic_token, R"({"to": "+93700000101", "text": "x"})").status ==
         403);
+}
+
+TEST_CASE("api: lists come newest first in pages, filtered, and the audit log is for admins only",
+          "[integration][api]") {
+  running srv("admin");
+  const std::string operator_token = make_token(srv.config, "operator", "ops");
+  for (int i = 1; i <= 5; ++i) {
+    const std::string to = i % 2 ? "+93700000111" : "+93700000222";
+    REQUIRE(api(srv.port(), "POST", "/api/v1/messages", operator_token,
+                R"({"to": ")" + to + R"(", "text": "Note )" + std::to_string(i) + R"(", "channel": "console"})")
+                .status == 201);
+  }
+  auto page = json::parse(api(srv.port(), "GET", "/api/v1/messages?limit=2", operator_token).body);
+  REQUIRE(page["items"].size() == 2);
+  CHECK(page["items"][0]["id"] == 5);
+  CHECK(page["items"][1]["id"] == 4);
+  CHECK_FALSE(page["items"][0].contains("history"));
+  REQUIRE(page["next"] == 4);
+  page = json::parse(api(srv.port(), "GET", "/api/v1/messages?limit=2&before=4", operator_token).body);
+  CHECK(page["items"][0]["id"] == 3);
+  page = json::parse(api(srv.port(), "GET", "/api/v1/messages?limit=2&before=2", operator_token).body);
+  CHECK(page["items"].size() == 1);
+  CHECK(page["next"].is_null());
+  page = json::parse(api(srv.port(), "GET", "/api/v1/messages?to=0700000111", operator_token).body);
+  CHECK(page["items"].size() == 3);
+  CHECK(page["next"].is_null());
+  for (const auto& [query, field] : std::vector<std::pair<std::string, std::string>>{
+           {"limit=0", "limit"}, {"limit=500", "limit"}, {"before=x", "before"}, {"colour=red", "colour"},
+           {"status=lost", "status"}, {"to=12", "to"}, {"limit=2&limit=3", "limit"}}) {
+    INFO(query);
+    const auto r = api(srv.port(), "GET", "/api/v1/messages?" + query, operator_token);
+    CHECK(r.status == 400);
+    CHECK(error_of(r)["field"] == field);
+  }
+
+  CHECK(api(srv.port(), "GET", "/api/v1/audit", operator_token).status == 403);
+  page = json::parse(api(srv.port(), "GET", "/api/v1/audit?limit=3", srv.token).body);
+  REQUIRE(page["items"].size() == 3);
+  CHECK(page["items"][0]["action"] == "messages.send");
+  CHECK(page["items"][0]["target"] == "message:5");
+  CHECK(page["items"][0]["actor"] == "token:2");
+  CHECK(page["items"][0]["detail"]["channel"] == "console");
+  // Down to the tokens made at the command line.
+  page = json::parse(api(srv.port(), "GET", "/api/v1/audit?before=3", srv.token).body);
+  CHECK(page["items"].size() == 2);
+  CHECK(page["items"][1]["action"] == "tokens.create");
+  CHECK(page["items"][1]["actor"] == "cli");
 }

@@ -798,14 +798,47 @@ void tx::audit(std::string_view actor, std::string_view action, std::string_view
            {now(), actor, action, target, detail_json});
 }
 
+namespace {
+
+constexpr const char* message_columns =
+    "id, channel_id, to_phone, body, priority, status, COALESCE(programme, ''), COALESCE(error, ''),"
+    " COALESCE(broadcast_id, 0), created_at, updated_at";
+
+message_view read_message(const result& r, int row) {
+  return message_view{r.int64(row, 0), r.text(row, 1),  r.text(row, 2),  r.text(row, 3),
+                      r.integer(row, 4), r.text(row, 5), r.text(row, 6),  r.text(row, 7),
+                      r.int64(row, 8), r.int64(row, 9), r.int64(row, 10), {}};
+}
+
+}  // namespace
+
+std::vector<audit_entry> tx::audit_page(std::int64_t before, std::size_t limit) {
+  const auto r = c_.query("SELECT id, at, actor, action, target, detail FROM audit_log WHERE ($1 = 0 OR id < $1)"
+                          " ORDER BY id DESC LIMIT $2",
+                          {before, static_cast<std::int64_t>(limit)});
+  std::vector<audit_entry> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    out.push_back({r.int64(i, 0), r.int64(i, 1), r.text(i, 2), r.text(i, 3), r.text(i, 4), r.text(i, 5)});
+  }
+  return out;
+}
+
+std::vector<message_view> tx::messages_page(const message_filter& f, std::int64_t before, std::size_t limit) {
+  static const std::string sql = std::string("SELECT ") + message_columns +
+                                 " FROM outbound_messages WHERE ($1 = 0 OR id < $1) AND ($2 = '' OR to_phone = $2)"
+                                 " AND ($3 = 0 OR broadcast_id = $3) AND ($4 = '' OR status = $4)"
+                                 " ORDER BY id DESC LIMIT $5";
+  const auto r = c_.query(sql.c_str(), {before, f.to_phone, f.broadcast_id, f.status, static_cast<std::int64_t>(limit)});
+  std::vector<message_view> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(read_message(r, i));
+  return out;
+}
+
 std::optional<message_view> tx::find_message(std::int64_t id) {
-  const auto r = c_.query(
-      "SELECT id, channel_id, to_phone, body, priority, status, COALESCE(programme, ''), COALESCE(error, ''),"
-      " COALESCE(broadcast_id, 0), created_at, updated_at FROM outbound_messages WHERE id = $1",
-      {id});
+  static const std::string sql = std::string("SELECT ") + message_columns + " FROM outbound_messages WHERE id = $1";
+  const auto r = c_.query(sql.c_str(), {id});
   if (r.empty()) return std::nullopt;
-  message_view m{r.int64(0, 0),  r.text(0, 1), r.text(0, 2),  r.text(0, 3),  r.integer(0, 4), r.text(0, 5),
-                 r.text(0, 6),   r.text(0, 7), r.int64(0, 8), r.int64(0, 9), r.int64(0, 10),  {}};
+  message_view m = read_message(r, 0);
   const auto e = c_.query(
       "SELECT status, source, COALESCE(raw_code, ''), applied, at FROM message_events WHERE message_id = $1 ORDER BY id",
       {id});

@@ -619,19 +619,62 @@ void tx::audit(std::string_view actor, std::string_view action, std::string_view
   i.exec();
 }
 
+namespace {
+
+constexpr const char* message_columns =
+    "id, channel_id, to_phone, body, priority, status, COALESCE(programme, ''), COALESCE(error, ''),"
+    " COALESCE(broadcast_id, 0), created_at, updated_at";
+
+message_view read_message(SQLite::Statement& q) {
+  return message_view{q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                      q.getColumn(3).getString(), q.getColumn(4).getInt(),   q.getColumn(5).getString(),
+                      q.getColumn(6).getString(), q.getColumn(7).getString(), q.getColumn(8).getInt64(),
+                      q.getColumn(9).getInt64(), q.getColumn(10).getInt64(), {}};
+}
+
+}  // namespace
+
+std::vector<audit_entry> tx::audit_page(std::int64_t before, std::size_t limit) {
+  auto& q = stmt("SELECT id, at, actor, action, target, detail FROM audit_log WHERE (? = 0 OR id < ?)"
+                 " ORDER BY id DESC LIMIT ?");
+  q.bind(1, before);
+  q.bind(2, before);
+  q.bind(3, static_cast<std::int64_t>(limit));
+  std::vector<audit_entry> out;
+  while (q.executeStep()) {
+    out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getString(),
+                   q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getString()});
+  }
+  q.reset();
+  return out;
+}
+
+std::vector<message_view> tx::messages_page(const message_filter& f, std::int64_t before, std::size_t limit) {
+  static const std::string sql = std::string("SELECT ") + message_columns +
+                                 " FROM outbound_messages WHERE (?1 = 0 OR id < ?1) AND (?2 = '' OR to_phone = ?2)"
+                                 " AND (?3 = 0 OR broadcast_id = ?3) AND (?4 = '' OR status = ?4)"
+                                 " ORDER BY id DESC LIMIT ?5";
+  auto& q = stmt(sql.c_str());
+  q.bind(1, before);
+  bind_text(q, 2, f.to_phone);
+  q.bind(3, f.broadcast_id);
+  bind_text(q, 4, f.status);
+  q.bind(5, static_cast<std::int64_t>(limit));
+  std::vector<message_view> out;
+  while (q.executeStep()) out.push_back(read_message(q));
+  q.reset();
+  return out;
+}
+
 std::optional<message_view> tx::find_message(std::int64_t id) {
-  auto& q = stmt(
-      "SELECT id, channel_id, to_phone, body, priority, status, COALESCE(programme, ''), COALESCE(error, ''),"
-      " COALESCE(broadcast_id, 0), created_at, updated_at FROM outbound_messages WHERE id = ?");
+  static const std::string sql = std::string("SELECT ") + message_columns + " FROM outbound_messages WHERE id = ?";
+  auto& q = stmt(sql.c_str());
   q.bind(1, id);
   if (!q.executeStep()) {
     q.reset();
     return std::nullopt;
   }
-  message_view m{q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getString(),
-                 q.getColumn(3).getString(), q.getColumn(4).getInt(),   q.getColumn(5).getString(),
-                 q.getColumn(6).getString(), q.getColumn(7).getString(), q.getColumn(8).getInt64(),
-                 q.getColumn(9).getInt64(), q.getColumn(10).getInt64(), {}};
+  message_view m = read_message(q);
   q.reset();
   auto& e = stmt(
       "SELECT status, source, COALESCE(raw_code, ''), applied, at FROM message_events WHERE message_id = ? ORDER BY id");

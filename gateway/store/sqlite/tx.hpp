@@ -73,6 +73,8 @@ class tx final : public store::tx {
   void audit(std::string_view actor, std::string_view action, std::string_view target,
              std::string_view detail_json) override;
   std::optional<message_view> find_message(std::int64_t id) override;
+  std::vector<audit_entry> audit_page(std::int64_t before, std::size_t limit) override;
+  std::vector<message_view> messages_page(const message_filter& f, std::int64_t before, std::size_t limit) override;
   std::map<std::pair<long long, int>, int> slot_use(std::string_view clinic, std::string_view service,
                                                     long long first_day, long long last_day,
                                                     std::int64_t except_run) override;
