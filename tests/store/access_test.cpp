@@ -1,0 +1,106 @@
+// What the REST API reads and writes in the store, on both engines: tokens found by hash until
+// revoked, the audit log appended to and read newest first in pages (and refusing changes),
+// messages with their history and in filtered pages.
+#include "gateway/store/tx.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+
+#include "gateway/store/writer.hpp"
+#include "tests/support/store_support.hpp"
+#include "tests/support/support.hpp"
+
+using namespace paygham;
+
+namespace {
+
+struct fixture {
+  test::temp_dir dir;
+  std::atomic<core::unix_ms> now{1'795'939'200'000};
+  store::options so = [this] {
+    auto o = test::fresh_store(test::engine_under_test(), dir);
+    o.clock = [this] { return now.load(); };
+    return o;
+  }();
+  std::unique_ptr<store::writer> owned = store::open_writer(so);
+  store::writer& w = *owned;
+};
+
+}  // namespace
+
+TEST_CASE("access: a token is found by its hash until revoked", "[store]") {
+  fixture fx;
+  store::api_token k;
+  k.name = "his";
+  k.role = "health_worker";
+  k.facility = "golshahr";
+  k.hash = "ab12";
+  const auto id = test::in_tx(fx.w, [&](store::tx& t) { return t.add_token(k); });
+  const auto found = test::in_tx(fx.w, [](store::tx& t) { return t.find_token("ab12"); });
+  REQUIRE(found);
+  CHECK(found->id == id);
+  CHECK(found->role == "health_worker");
+  CHECK(found->facility == "golshahr");
+  CHECK_FALSE(test::in_tx(fx.w, [](store::tx& t) { return t.find_token("ab13"); }));
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.revoke_token(id); }));
+  CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.revoke_token(id); }));
+  CHECK_FALSE(test::in_tx(fx.w, [](store::tx& t) { return t.find_token("ab12"); }));
+  const auto all = test::in_tx(fx.w, [](store::tx& t) { return t.list_tokens(); });
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].revoked);
+}
+
+TEST_CASE("access: the audit log is read newest first in pages and cannot be changed", "[store]") {
+  fixture fx;
+  test::in_tx(fx.w, [](store::tx& t) {
+    for (int i = 1; i <= 5; ++i) t.audit("token:1", "messages.send", "message:" + std::to_string(i), "{}");
+  });
+  auto page = test::in_tx(fx.w, [](store::tx& t) { return t.audit_page(0, 2); });
+  REQUIRE(page.size() == 2);
+  CHECK(page[0].target == "message:5");
+  CHECK(page[1].target == "message:4");
+  page = test::in_tx(fx.w, [&](store::tx& t) { return t.audit_page(page[1].id, 10); });
+  REQUIRE(page.size() == 3);
+  CHECK(page[2].target == "message:1");
+  CHECK_THROWS_WITH(test::execute(fx.so, "UPDATE audit_log SET actor = 'someone else'"), Catch::Contains("append-only"));
+  CHECK_THROWS_WITH(test::execute(fx.so, "DELETE FROM audit_log"), Catch::Contains("append-only"));
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM audit_log WHERE actor = 'token:1'") == "5");
+}
+
+TEST_CASE("access: a message is read with its history, and in pages by number, broadcast and state", "[store]") {
+  fixture fx;
+  const auto ids = test::in_tx(fx.w, [](store::tx& t) {
+    std::vector<std::int64_t> out;
+    for (int i = 1; i <= 4; ++i) {
+      const std::string phone = i % 2 ? "+93700000111" : "+93700000222";
+      const auto c = t.upsert_contact(phone);
+      out.push_back(t.queue_message({"at", c.id, 0, phone, "note " + std::to_string(i), core::priority::reply}));
+    }
+    return out;
+  });
+  const auto m = test::in_tx(fx.w, [&](store::tx& t) { return t.find_message(ids[0]); });
+  REQUIRE(m);
+  CHECK(m->body == "note 1");
+  CHECK(m->status == "queued");
+  REQUIRE(m->history.size() == 1);
+  CHECK(m->history[0].status == "queued");
+  CHECK_FALSE(test::in_tx(fx.w, [](store::tx& t) { return t.find_message(999); }));
+
+  store::message_filter any;
+  auto page = test::in_tx(fx.w, [&](store::tx& t) { return t.messages_page(any, 0, 3); });
+  REQUIRE(page.size() == 3);
+  CHECK(page[0].id == ids[3]);
+  page = test::in_tx(fx.w, [&](store::tx& t) { return t.messages_page(any, page[2].id, 3); });
+  REQUIRE(page.size() == 1);
+  CHECK(page[0].id == ids[0]);
+  store::message_filter to;
+  to.to_phone = "+93700000222";
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.messages_page(to, 0, 10).size(); }) == 2);
+  store::message_filter sent;
+  sent.status = "sent";
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.messages_page(sent, 0, 10).size(); }) == 0);
+  store::message_filter of_broadcast;
+  of_broadcast.broadcast_id = 7;
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.messages_page(of_broadcast, 0, 10).size(); }) == 0);
+}
