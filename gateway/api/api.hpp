@@ -55,6 +55,27 @@ class hop_deadlines {
   std::deque<std::shared_ptr<hop>> waiting_;
 };
 
+// Calls a second per API token, with a burst of twice that (a token bucket each, this node's).
+class token_limits {
+ public:
+  explicit token_limits(double per_second) : rate_(per_second) {}
+  void set_rate(double per_second) {
+    std::lock_guard lock(mu_);
+    rate_ = per_second;
+  }
+  // Takes one call for the token (its hash); false when it has none left just now.
+  bool take(const std::string& token_hash, std::chrono::steady_clock::time_point now);
+
+ private:
+  struct bucket {
+    double tokens = 0;
+    std::chrono::steady_clock::time_point at;
+  };
+  double rate_;
+  std::mutex mu_;
+  std::map<std::string, bucket> buckets_;
+};
+
 struct services {
   store::writer& writer;
   runner::runner& runner;
@@ -68,6 +89,9 @@ struct services {
   // Every USSD hop is answered within this (R-U5); sweep_deadlines() answers the late ones.
   std::chrono::milliseconds hop_deadline{2000};
   hop_deadlines deadlines;
+  token_limits api_limits{20};
+  // The addresses /metrics and /readyz answer; empty: any.
+  std::vector<std::string> monitoring_from = {};
 };
 
 // Answers, with a short END, every USSD hop past its deadline. Called a few times a second.

@@ -408,7 +408,8 @@ std::optional<refusal> read_query(const route& r, const std::string& text, std::
 }
 
 constexpr const char* denied = "paygham_api_denied_total";
-constexpr const char* denied_help = "API calls refused for their token (none, unknown or revoked, wrong role).";
+constexpr const char* denied_help =
+    "API calls refused for their token (none, unknown or revoked, wrong role, over its rate).";
 
 // The token of "Authorization: Bearer pgm_…" (the scheme in any case), or "".
 std::string_view bearer(std::string_view header) {
@@ -430,6 +431,12 @@ void serve(services& s, const route& r, core::http_request& req, const http::par
   auto c = std::make_shared<call>();
   c->values = values;
   const std::string hash = auth::token_hash(presented);
+  if (!s.api_limits.take(hash, std::chrono::steady_clock::now())) {
+    s.metrics.count(denied, denied_help, {{"reason", "rate"}});
+    auto res = error_response({429, "too_many_requests", "this token calls too often; wait a second"});
+    res.headers.push_back({"Retry-After", "1"});
+    return reply(std::move(res));
+  }
   auto out = std::make_shared<outcome>();
   s.writer.submit(
       [&s, &r, c, out, hash, body = std::move(req.body), query = std::move(req.query)](store::tx& tx) {
@@ -497,6 +504,7 @@ json openapi() {
               {"400", {{"description", "bad input, the field named"},
                        {"content", {{"application/json", {{"schema", error_schema}}}}}}},
               {"401", {{"description", "no token, or an unknown or revoked one"}}},
+              {"429", {{"description", "the token calls too often (api.rate_per_token); Retry-After says when"}}},
               {"403", {{"description", "the token's role may not do this"}}},
               {"404", {{"description", "no such thing"}}}}}};
     json parameters = json::array();
@@ -524,6 +532,27 @@ json openapi() {
 }
 
 }  // namespace
+
+bool token_limits::take(const std::string& token_hash, std::chrono::steady_clock::time_point now) {
+  std::lock_guard lock(mu_);
+  const double burst = 2 * rate_;
+  if (buckets_.size() > 10'000) {
+    // Many tokens presented (most of them wrong): forget the full buckets, which lose nothing.
+    for (auto it = buckets_.begin(); it != buckets_.end();) {
+      const double idle = std::chrono::duration<double>(now - it->second.at).count();
+      it = it->second.tokens + idle * rate_ >= burst ? buckets_.erase(it) : std::next(it);
+    }
+  }
+  auto [it, fresh] = buckets_.try_emplace(token_hash, bucket{burst, now});
+  bucket& b = it->second;
+  if (!fresh) {
+    b.tokens = std::min(burst, b.tokens + std::chrono::duration<double>(now - b.at).count() * rate_);
+    b.at = now;
+  }
+  if (b.tokens < 1) return false;
+  b.tokens -= 1;
+  return true;
+}
 
 void add_rest_routes(http::router& router, services& s) {
   for (const auto& r : routes()) {

@@ -346,7 +346,12 @@ core::result<config> load_config(const std::string& path) {
   const YAML::Node root = doc.value();
   if (r.expect_map(root, "",
                    {"server", "store", "defaults", "flows", "templates", "lexicon", "clinics", "ussd", "ussd_profiles",
-                    "channels", "log", "tls"})) {
+                    "channels", "log", "tls", "api"})) {
+    const YAML::Node api = root["api"];
+    if (api.IsDefined() && r.expect_map(api, "api", {"rate_per_token", "monitoring_from"})) {
+      if (auto n = r.integer(api, "rate_per_token", "api", 1, 100'000)) c.api_rate_per_token = static_cast<double>(*n);
+      c.monitoring_from = r.text_list(api, "monitoring_from", "api");
+    }
     const YAML::Node tls = root["tls"];
     if (tls.IsDefined() && r.expect_map(tls, "tls", {"ca_file"})) {
       if (auto f = cr.text(tls, "ca_file", "tls")) {

@@ -49,6 +49,10 @@ struct config {
   std::string log_level = "info";
   // CA certificates (PEM) the aggregators' HTTPS APIs are checked against; empty: the system's.
   std::string ca_file;
+  // The REST API: calls a second each token may make (twice that in a burst), and the
+  // addresses /metrics and /readyz answer (empty: any).
+  double api_rate_per_token = 20;
+  std::vector<std::string> monitoring_from;
 };
 
 // Loads and checks a config file. On failure the error lists every problem found, one a line.

@@ -62,7 +62,10 @@ struct gateway::parts {
                  settings.ussd_limits,
                  std::chrono::milliseconds(cfg.hop_deadline_ms),
                  {}},
-        server(cfg.server, routes, metrics) {}
+        server(cfg.server, routes, metrics) {
+    services.monitoring_from = cfg.monitoring_from;
+    services.api_limits.set_rate(cfg.api_rate_per_token);
+  }
 
   void store_polled(const channels::callback& found) {
     auto sms = std::make_shared<std::vector<core::inbound_sms>>(found.sms);

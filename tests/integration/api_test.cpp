@@ -363,3 +363,32 @@ TEST_CASE("api: lists come newest first in pages, filtered, and the audit log is
   CHECK(page["items"][1]["action"] == "tokens.create");
   CHECK(page["items"][1]["actor"] == "cli");
 }
+
+TEST_CASE("api: a token calling too often is slowed with 429 and Retry-After, and monitoring answers only its addresses",
+          "[integration][api]") {
+  temp_dir dir;
+  // Appended at the end of the config: top-level settings.
+  const std::string config =
+      write_test_config(dir, "", "api:\n  rate_per_token: 2\n  monitoring_from: [10.9.9.9]\n");
+  const std::string token = make_token(config, "operator", "ops");
+  server_process srv(config);
+  int ok = 0, slowed = 0;
+  for (int i = 0; i < 10; ++i) {
+    const auto r = api(srv.port(), "GET", "/api/v1/messages", token);
+    if (r.status == 200) ++ok;
+    if (r.status == 429) {
+      ++slowed;
+      CHECK(r.headers.at("retry-after") == "1");
+      CHECK(error_of(r)["code"] == "too_many_requests");
+    }
+  }
+  CHECK(ok >= 4);  // the burst: twice the rate
+  CHECK(ok <= 6);
+  CHECK(ok + slowed == 10);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  CHECK(api(srv.port(), "GET", "/api/v1/messages", token).status == 200);  // refilled
+
+  CHECK(http_call(srv.port(), "GET", "/metrics").status == 403);
+  CHECK(http_call(srv.port(), "GET", "/readyz").status == 403);
+  CHECK(http_call(srv.port(), "GET", "/healthz").status == 200);  // liveness stays open
+}
