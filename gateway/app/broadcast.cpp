@@ -1,7 +1,9 @@
 // `paygham broadcast`: an alert or an education message to everyone subscribed to a
 // programme's area, in each person's language (R-M). The command stores the broadcast; the
 // serving gateway queues its messages in batches (runner::start_broadcast) and sends them.
+#include <chrono>
 #include <iostream>
+#include <thread>
 
 #include "gateway/app/commands.hpp"
 #include "gateway/app/config.hpp"
@@ -71,6 +73,50 @@ int broadcast(const broadcast_options& o) {
       return exit_user_error;
     }
     std::cout << "broadcast " << id << ": " << who << "; the gateway queues it now\n";
+    return exit_ok;
+  } catch (const std::exception& e) {
+    std::cerr << "paygham broadcast: " << e.what() << "\n";
+    return exit_user_error;
+  }
+}
+
+int broadcast_status(const std::string& config_path, const std::string& id_text, bool watch) {
+  auto loaded = load_config(config_path);
+  if (!loaded) {
+    std::cerr << loaded.error() << "\n";
+    return exit_user_error;
+  }
+  if (id_text.empty() || id_text.size() > 18 || id_text.find_first_not_of("0123456789") != std::string::npos) {
+    std::cerr << "paygham broadcast: --id is a broadcast's number, not '" << id_text << "'\n";
+    return exit_user_error;
+  }
+  const std::int64_t id = std::stoll(id_text);
+  try {
+    const auto writer = store::open_writer(loaded.value().store);
+    while (true) {
+      std::optional<store::broadcast> b;
+      std::map<std::string, std::int64_t> states;
+      store::run_now(*writer, [&](store::tx& t) {
+        b = t.find_broadcast(id);
+        if (b) states = t.broadcast_progress(id);
+      });
+      if (!b) {
+        std::cerr << "paygham broadcast: no broadcast " << id << "\n";
+        return exit_user_error;
+      }
+      std::int64_t open = 0;
+      std::string line = "broadcast " + std::to_string(id) + " (" + b->topic + (b->area.empty() ? "" : ", " + b->area) +
+                         "): " + std::to_string(b->queued) + " of " + std::to_string(b->audience) + " queued" +
+                         (b->done ? "" : " so far");
+      for (const auto& [state, n] : states) {
+        line += ", " + std::to_string(n) + " " + state;
+        if (state == "queued" || state == "sending" || state == "sent" || state == "retrying") open += n;
+      }
+      std::cout << line << std::endl;
+      if (!watch || (b->done && open == 0)) break;
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    writer->stop();
     return exit_ok;
   } catch (const std::exception& e) {
     std::cerr << "paygham broadcast: " << e.what() << "\n";

@@ -104,6 +104,7 @@ constexpr const char* simulate_help =
 constexpr const char* broadcast_help =
     "usage: paygham broadcast [--config FILE] --topic PROGRAMME --text KEY [--area AREA]\n"
     "                         [--priority alert|area|education] [--yes]\n"
+    "       paygham broadcast status [--config FILE] --id N [--watch]\n"
     "\n"
     "Sends the template KEY to everyone subscribed to PROGRAMME in AREA (every area without\n"
     "--area), each in their own language (the default language's text where theirs lacks it).\n"
@@ -120,6 +121,9 @@ constexpr const char* broadcast_help =
     "  --priority P       alert: urgent (P1), first in the outbox and at any hour; area (P2,\n"
     "                     default) and education (P3): within sending hours\n"
     "  --yes              send it even to more than 1000 people\n"
+    "  --id N             status: the broadcast's number (printed when it was stored)\n"
+    "  --watch            status: print it again every second until every message has its final\n"
+    "                     state (delivered, failed, expired, cancelled or unconfirmed)\n"
     "  --help             this text\n";
 
 constexpr const char* user_help =
@@ -286,6 +290,17 @@ int run_cli(int argc, char** argv) {
       return usage_error(command, "give --phone and one of --ussd CODE or --sms", simulate_help);
     }
     return simulate(o);
+  }
+  if (command == "broadcast" && !args.empty() && args.front() == "status") {
+    args.erase(args.begin());
+    std::string config = default_config, id;
+    bool watch = false;
+    if (const auto stop = read_options(command, args, {{"--config", &config}, {"--id", &id}, {"--watch", nullptr, &watch}},
+                                       broadcast_help)) {
+      return *stop;
+    }
+    if (id.empty()) return usage_error(command, "status needs --id", broadcast_help);
+    return broadcast_status(config, id, watch);
   }
   if (command == "broadcast") {
     broadcast_options o;

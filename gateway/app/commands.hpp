@@ -49,6 +49,10 @@ struct broadcast_options {
 // `paygham broadcast`: stores a broadcast for the serving gateway to queue and send.
 int broadcast(const broadcast_options& o);
 
+// `paygham broadcast status ID`: its progress by state, once or (watch) every second until
+// every message has its final state.
+int broadcast_status(const std::string& config_path, const std::string& id, bool watch);
+
 struct user_options {
   std::string config = "config/paygham.yaml";
   std::string action;  // create, list, pin, disable
