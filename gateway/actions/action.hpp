@@ -88,6 +88,7 @@ flow::action_result appointments_hold(store::tx& t, const request& r);
 flow::action_result appointments_book(store::tx& t, const request& r);
 flow::action_result appointments_mine(store::tx& t, const request& r);
 flow::action_result appointments_cancel(store::tx& t, const request& r);
+flow::action_result appointments_visit(store::tx& t, const request& r);
 flow::action_result subscriptions_add(store::tx& t, const request& r);
 flow::action_result subscriptions_transfer_code(store::tx& t, const request& r);
 flow::action_result subscriptions_transfer(store::tx& t, const request& r);

@@ -13,6 +13,9 @@
 //                         → ok {booking, code, when, clinic_name}; full
 //   appointments.mine     → ok {visits}: the person's visits still ahead; none
 //   appointments.cancel   booking                 → ok {code, when, clinic_name}
+//   appointments.visit    booking                 → ok {clinic, service, for, replaces, code,
+//                         when, clinic_name}: the person's visit, to change it (book with
+//                         replaces: the old one is cancelled when the new one is booked)
 // Every action also has `error` (an argument it cannot use).
 #include "gateway/actions/appointments.hpp"
 
@@ -30,6 +33,18 @@ namespace paygham::actions {
 namespace {
 
 const flow::action_result error{"error", {}};
+
+// The person's own visit `given` (a booking number), still booked and still ahead.
+std::optional<store::booking> own_upcoming(store::tx& t, const request& r, const std::string& given) {
+  if (given.empty() || given.size() > 18 || given.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  auto b = t.find_booking(std::stoll(given));
+  if (!b || b->contact_id != r.contact_id || b->status != store::booking_status::booked || b->starts_at <= t.now()) {
+    return std::nullopt;
+  }
+  return b;
+}
 
 std::string hh_mm(int minute) {
   char buf[24];
@@ -256,7 +271,25 @@ flow::action_result appointments_book(store::tx& t, const request& r) {
   }
   const schedule::clinic* c = r.clinics ? r.clinics->find(booked->clinic) : nullptr;
   if (c) schedule_reminders(t, r, *booked, *c);
+  // A changed visit: the old one is cancelled with the new one booked, its place freed and its
+  // reminders left unsent (R-B5).
+  if (const std::string old = r.arg("replaces"); !old.empty()) {
+    if (const auto b = own_upcoming(t, r, old); b && b->id != booked->id) {
+      t.set_booking_status(b->id, store::booking_status::cancelled);
+    }
+  }
   return {"ok", booking_vars(*booked, r.clinics, r.language)};
+}
+
+flow::action_result appointments_visit(store::tx& t, const request& r) {
+  const auto b = own_upcoming(t, r, r.arg("booking"));
+  if (!b) return error;
+  auto v = booking_vars(*b, r.clinics, r.language);
+  v["clinic"] = b->clinic;
+  v["service"] = b->service;
+  v["for"] = b->for_whom;
+  v["replaces"] = std::to_string(b->id);
+  return {"ok", v};
 }
 
 flow::action_result appointments_mine(store::tx& t, const request& r) {
@@ -270,15 +303,8 @@ flow::action_result appointments_mine(store::tx& t, const request& r) {
 }
 
 flow::action_result appointments_cancel(store::tx& t, const request& r) {
-  std::int64_t id = 0;
-  const std::string given = r.arg("booking");
-  if (given.empty() || given.size() > 18 || given.find_first_not_of("0123456789") != std::string::npos) return error;
-  id = std::stoll(given);
-  const auto b = t.find_booking(id);
-  // Only the person's own visit, still ahead and still booked.
-  if (!b || b->contact_id != r.contact_id || b->status != store::booking_status::booked || b->starts_at <= t.now()) {
-    return error;
-  }
+  const auto b = own_upcoming(t, r, r.arg("booking"));
+  if (!b) return error;
   t.set_booking_status(b->id, store::booking_status::cancelled);
   auto v = booking_vars(*b, r.clinics, r.language);
   v.erase("booking");

@@ -54,6 +54,11 @@ const registry& registry::builtin() {
     b.add({"appointments.cancel", appointments_cancel,
            "cancels the person's visit args.booking and frees its place; sets code, when, clinic_name; outcome ok",
            {"booking"}, {}, {}, true});
+    b.add({"appointments.visit", appointments_visit,
+           "the person's visit args.booking, to change it: sets clinic, service, for, replaces (give it to "
+           "appointments.book, which cancels the old visit when the new one is booked), code, when, clinic_name; "
+           "outcome ok",
+           {"booking"}, {}, {}, true});
     b.add({"workers.identify", workers_identify,
            "the caller is a health worker with a PIN: sets worker_name; outcome ok, unknown, locked"});
     b.add({"workers.login", workers_login,
