@@ -12,7 +12,9 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
+#include <condition_variable>
 
 #include "gateway/http/router.hpp"
 #include "gateway/text/screen.hpp"
@@ -76,6 +78,25 @@ class token_limits {
   std::map<std::string, bucket> buckets_;
 };
 
+// Work that must not hold the store's thread or an io thread (checking a flow): one thread,
+// in order. stop() runs what is queued, then joins.
+class background {
+ public:
+  background();
+  ~background() { stop(); }
+  background(const background&) = delete;
+  background& operator=(const background&) = delete;
+  void post(std::function<void()> fn);
+  void stop();
+
+ private:
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
 struct services {
   store::writer& writer;
   runner::runner& runner;
@@ -92,6 +113,9 @@ struct services {
   token_limits api_limits{20};
   // The addresses /metrics and /readyz answer; empty: any.
   std::vector<std::string> monitoring_from = {};
+  // What lint says of the flows with a file replaced (JSON text), and where it runs.
+  std::function<std::string(const std::string& file, const std::string& yaml)> validate_flow = {};
+  background offload = {};
 };
 
 // Answers, with a short END, every USSD hop past its deadline. Called a few times a second.

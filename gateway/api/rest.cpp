@@ -5,6 +5,7 @@
 // at /api/v1/openapi.json is written from the same list, and a test holds the two together.
 #include <nlohmann/json.hpp>
 
+#include <regex>
 #include <set>
 #include <variant>
 
@@ -49,6 +50,9 @@ struct outcome {
   json body = json::object();
   std::optional<refusal> refused = {};
   bool wake_outbox = false;  // it queued messages
+  // Slow work with nothing to store (checking a flow): run on services::offload once the
+  // caller is known to be allowed, and its response sent instead.
+  std::function<core::http_response()> later = {};
 };
 
 outcome answer(json body, unsigned status = 200) {
@@ -316,6 +320,21 @@ outcome list_audit(services&, store::tx& tx, const call& c) {
   return answer(page_json(tx.audit_page(pg.before, pg.limit), pg, audit_json));
 }
 
+// POST /api/v1/flows/validate: what lint says of a flow file as an editor has it, without
+// publishing it.
+outcome validate_flow(services& s, store::tx&, const call& c) {
+  static const std::regex name(R"([a-z0-9_]{1,64}\.yaml)");
+  const std::string file = c.body.value("file", "");
+  if (!std::regex_match(file, name)) {
+    return refuse(400, "invalid_file", "a flow file's name: a-z, 0-9 and _, then .yaml", "file");
+  }
+  const std::string yaml = c.body.value("yaml", "");
+  if (!s.validate_flow) return refuse(503, "unavailable", "this server cannot check flows");
+  outcome o;
+  o.later = [&s, file, yaml] { return core::json_response(200, s.validate_flow(file, yaml)); };
+  return o;
+}
+
 // The clinic a token may see: a health worker's own; "" (every clinic) for the others.
 std::string facility_of(const store::api_token& t) { return t.role == "health_worker" ? t.facility : std::string(); }
 
@@ -364,6 +383,9 @@ const std::vector<route>& routes() {
        {{"topic", "string"}, {"area", "string"}, {"text", "string"}, {"priority", "string"}, {"confirm", "boolean"}},
        {"topic", "text"}},
       {"GET", "/api/v1/broadcasts/{id}", {"admin", "operator"}, get_broadcast, "A broadcast's progress by state"},
+      {"POST", "/api/v1/flows/validate", {"admin", "operator"}, validate_flow,
+       "What lint says of a flow file (problems at their line), without publishing it",
+       {{"file", "string"}, {"yaml", "string"}}, {"file", "yaml"}},
       {"GET", "/api/v1/escalations", {"admin", "operator", "health_worker"}, list_escalations,
        "Patients to call: reminders they left unanswered (a health worker's token: its clinic's only)"},
       {"POST", "/api/v1/escalations/{id}/resolve", {"admin", "operator", "health_worker"}, resolve_escalation,
@@ -475,6 +497,16 @@ void serve(services& s, const route& r, core::http_request& req, const http::par
           return reply(error_response(*out->refused));
         }
         if (out->wake_outbox) s.outbox.wake();
+        if (out->later) {
+          return s.offload.post([later = std::move(out->later), reply] {
+            try {
+              reply(later());
+            } catch (const std::exception& e) {
+              core::log::error("api.offload_failed", {{"error", e.what()}});
+              reply(error_response({500, "internal", "the check could not be run"}));
+            }
+          });
+        }
         reply(core::json_response(out->status, dump(out->body)));
       },
       store::durability::disk);
@@ -532,6 +564,38 @@ json openapi() {
 }
 
 }  // namespace
+
+background::background() {
+  thread_ = std::thread([this] {
+    std::unique_lock lock(mu_);
+    while (true) {
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      auto fn = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      fn();
+      lock.lock();
+    }
+  });
+}
+
+void background::post(std::function<void()> fn) {
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(fn));
+  }
+  wake_.notify_one();
+}
+
+void background::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
 
 bool token_limits::take(const std::string& token_hash, std::chrono::steady_clock::time_point now) {
   std::lock_guard lock(mu_);

@@ -1,6 +1,11 @@
 #include "gateway/app/content.hpp"
 
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <regex>
 
 #include "gateway/flow/engine.hpp"
 #include "gateway/actions/action.hpp"
@@ -93,6 +98,51 @@ void check_sensitive(const runner::content& bundle, const text::sensitive_terms&
 }
 
 }  // namespace
+
+nlohmann::json located_problem(const std::string& problem) {
+  static const std::regex with_place(R"(^(.+?):(\d+):(\d+): (.*)$)");
+  static const std::regex with_file(R"(^([^:]+): (.*)$)");
+  std::smatch m;
+  if (std::regex_match(problem, m, with_place)) {
+    return {{"file", m[1]}, {"line", std::stoi(m[2])}, {"column", std::stoi(m[3])}, {"message", m[4]}};
+  }
+  if (std::regex_match(problem, m, with_file)) {
+    return {{"file", m[1]}, {"line", nullptr}, {"column", nullptr}, {"message", m[2]}};
+  }
+  return {{"file", nullptr}, {"line", nullptr}, {"column", nullptr}, {"message", problem}};
+}
+
+nlohmann::json validate_flow(const config& c, const std::string& file, const std::string& yaml) {
+  namespace fs = std::filesystem;
+  // A copy of the flows folder with the file in it, checked as lint checks the real one.
+  std::string pattern = (fs::temp_directory_path() / "paygham-validate-XXXXXX").string();
+  if (!::mkdtemp(pattern.data())) throw std::runtime_error("cannot make a folder to check the flow in");
+  const fs::path dir = pattern;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(c.flows_dir, ec)) {
+    if (e.path().extension() == ".yaml" && e.path().filename() != file) fs::copy_file(e.path(), dir / e.path().filename(), ec);
+  }
+  {
+    std::ofstream out(dir / file, std::ios::binary);
+    out << yaml;
+  }
+  config checked = c;
+  checked.flows_dir = dir.string();
+  std::vector<std::string> problems, warnings;
+  load_content(checked, problems, &warnings);
+  fs::remove_all(dir, ec);
+  // The copy's folder is nobody's business: name files as the flows folder has them.
+  const auto rename = [&](std::string p) {
+    for (auto at = p.find(dir.string()); at != std::string::npos; at = p.find(dir.string())) {
+      p.replace(at, dir.string().size(), "flows");
+    }
+    return located_problem(p);
+  };
+  nlohmann::json out{{"ok", problems.empty()}, {"problems", nlohmann::json::array()}, {"warnings", nlohmann::json::array()}};
+  for (const auto& p : problems) out["problems"].push_back(rename(p));
+  for (const auto& w : warnings) out["warnings"].push_back(rename(w));
+  return out;
+}
 
 std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::string>& problems,
                                               std::vector<std::string>* warnings) {

@@ -2,6 +2,8 @@
 // `paygham lint`, at start-up and on reload; the same checks everywhere.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +22,15 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
 // For the commands that need a clean set (simulate, broadcast): the content, or null after
 // printing every problem to stderr.
 std::shared_ptr<runner::content> load_checked_content(const config& c);
+
+// "file:line:column: message" (or "file: message") as an object an editor can place:
+// {"file", "line", "column", "message"}, nulls for what the problem does not say.
+nlohmann::json located_problem(const std::string& problem);
+
+// What lint says of the flows with `file` (a flows folder name, e.g. report.yaml) replaced
+// by, or added as, `yaml`: {"ok", "problems": [located], "warnings": [located]}, files named
+// "flows/<name>". Nothing is written where the server reads its flows.
+nlohmann::json validate_flow(const config& c, const std::string& file, const std::string& yaml);
 
 // The runner's settings from the config (defaults and the ussd section).
 runner::settings runner_settings(const config& c);

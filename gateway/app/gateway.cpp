@@ -65,6 +65,9 @@ struct gateway::parts {
         server(cfg.server, routes, metrics) {
     services.monitoring_from = cfg.monitoring_from;
     services.api_limits.set_rate(cfg.api_rate_per_token);
+    services.validate_flow = [c = cfg](const std::string& file, const std::string& yaml) {
+      return validate_flow(c, file, yaml).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    };
   }
 
   void store_polled(const channels::callback& found) {
@@ -186,6 +189,7 @@ gateway::~gateway() {
   p_->outbox.stop();
   p_->client.stop();
   p_->writer->stop();
+  p_->services.offload.stop();  // last: the writer's callbacks may hand it work
 }
 
 std::uint16_t gateway::listen() { return p_->server.listen(); }

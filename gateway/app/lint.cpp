@@ -1,6 +1,5 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "gateway/app/commands.hpp"
 #include "gateway/app/config.hpp"
@@ -8,23 +7,6 @@
 #include "gateway/channels/registry.hpp"
 
 namespace paygham::app {
-namespace {
-
-// "file:line:column: message" (or "file: message") as an object an editor can place.
-nlohmann::json located(const std::string& problem) {
-  static const std::regex with_place(R"(^(.+?):(\d+):(\d+): (.*)$)");
-  static const std::regex with_file(R"(^([^:]+): (.*)$)");
-  std::smatch m;
-  if (std::regex_match(problem, m, with_place)) {
-    return {{"file", m[1]}, {"line", std::stoi(m[2])}, {"column", std::stoi(m[3])}, {"message", m[4]}};
-  }
-  if (std::regex_match(problem, m, with_file)) {
-    return {{"file", m[1]}, {"line", nullptr}, {"column", nullptr}, {"message", m[2]}};
-  }
-  return {{"file", nullptr}, {"line", nullptr}, {"column", nullptr}, {"message", problem}};
-}
-
-}  // namespace
 
 int lint(const std::string& config_path, bool json) {
   std::vector<std::string> problems, warnings;
@@ -44,8 +26,8 @@ int lint(const std::string& config_path, bool json) {
   if (json) {
     nlohmann::json out{{"ok", problems.empty()}, {"problems", nlohmann::json::array()},
                        {"warnings", nlohmann::json::array()}};
-    for (const auto& p : problems) out["problems"].push_back(located(p));
-    for (const auto& w : warnings) out["warnings"].push_back(located(w));
+    for (const auto& p : problems) out["problems"].push_back(located_problem(p));
+    for (const auto& w : warnings) out["warnings"].push_back(located_problem(w));
     if (content) {
       out["flows"] = content->flows.size();
       out["languages"] = content->texts.languages();

@@ -251,7 +251,7 @@ TEST_CASE("api: the OpenAPI document lists every route with its roles, and each 
     }
   }
   CHECK(listed == std::set<std::string>{"post /api/v1/messages", "get /api/v1/messages/{id}", "get /api/v1/messages",
-                                        "get /api/v1/audit",
+                                        "get /api/v1/audit", "post /api/v1/flows/validate",
                                         "post /api/v1/broadcasts", "get /api/v1/broadcasts/{id}",
                                         "get /api/v1/escalations", "post /api/v1/escalations/{id}/resolve"});
 }
@@ -391,4 +391,42 @@ TEST_CASE("api: a token calling too often is slowed with 429 and Retry-After, an
   CHECK(http_call(srv.port(), "GET", "/metrics").status == 403);
   CHECK(http_call(srv.port(), "GET", "/readyz").status == 403);
   CHECK(http_call(srv.port(), "GET", "/healthz").status == 200);  // liveness stays open
+}
+
+TEST_CASE("api: a flow file is checked as lint checks it, problems at their line, nothing published",
+          "[integration][api]") {
+  running srv("operator");
+  const std::string good = read_file(std::string(PAYGHAM_SOURCE_DIR) + "/flows/reminders.yaml");
+  auto body = json{{"file", "reminders_copy.yaml"}, {"yaml", good}};
+  // The copy claims the same USSD code as the shipped one: that is a problem of the set.
+  auto r = api(srv.port(), "POST", "/api/v1/flows/validate", srv.token, body.dump());
+  REQUIRE(r.status == 200);
+  auto seen = json::parse(r.body);
+  CHECK(seen["ok"] == false);
+  // Replacing the shipped file itself with a broken version: the line of the problem.
+  std::string broken = good;
+  const auto at = broken.find("next: enrol");
+  REQUIRE(at != std::string::npos);
+  broken.replace(at, 11, "next: nowhere");
+  body = json{{"file", "reminders.yaml"}, {"yaml", broken}};
+  seen = json::parse(api(srv.port(), "POST", "/api/v1/flows/validate", srv.token, body.dump()).body);
+  CHECK(seen["ok"] == false);
+  bool placed = false;
+  for (const auto& p : seen["problems"]) {
+    if (p["file"] == "flows/reminders.yaml" && p["line"].is_number() &&
+        p["message"].get<std::string>().find("nowhere") != std::string::npos) {
+      placed = true;
+    }
+    CHECK(p.dump().find("paygham-validate") == std::string::npos);  // no server paths
+  }
+  CHECK(placed);
+  body = json{{"file", "reminders.yaml"}, {"yaml", good}};
+  seen = json::parse(api(srv.port(), "POST", "/api/v1/flows/validate", srv.token, body.dump()).body);
+  CHECK(seen["ok"] == true);
+  CHECK(seen["problems"].empty());
+  for (const std::string name : {"../etc/passwd", "x.yml", "Report.yaml", ""}) {
+    r = api(srv.port(), "POST", "/api/v1/flows/validate", srv.token, json{{"file", name}, {"yaml", good}}.dump());
+    CHECK(r.status == 400);
+    CHECK(error_of(r)["field"] == "file");
+  }
 }
