@@ -137,11 +137,20 @@ std::string runner::start_by_sms(store::tx& tx, const content& c, store::contact
 std::string runner::apply_flow_start(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const {
   const auto p = actions::flow_start::parse(j.payload);
   if (!p) return "payload is not {contact, channel, flow, node}";
-  const flow::definition* f = c.flows.by_id(p->flow);
-  if (!f) return "flow '" + p->flow + "' is gone";
-  auto who = tx.find_contact(p->contact);
+  return start_for(tx, c, p->contact, p->flow, p->node, p->channel,
+                   [&](const store::contact&) { return p->vars; }, done);
+}
+
+std::string runner::start_for(store::tx& tx, const content& c, std::int64_t contact_id, const std::string& flow_id,
+                              const std::string& node, const std::string& channel_id,
+                              const std::function<std::map<std::string, std::string>(const store::contact&)>& vars,
+                              tick_outcome& done) const {
+  const flow::definition* f = c.flows.by_id(flow_id);
+  if (!f) return "flow '" + flow_id + "' is gone";
+  auto who = tx.find_contact(contact_id);
   if (!who || tx.stopped(who->id, f->programme)) return {};
-  if (auto why = start_by_sms(tx, c, std::move(*who), *f, p->node, p->vars, p->channel); !why.empty()) return why;
+  const auto values = vars(*who);
+  if (auto why = start_by_sms(tx, c, std::move(*who), *f, node, values, channel_id); !why.empty()) return why;
   ++done.reminders;
   return {};
 }
@@ -153,14 +162,14 @@ std::string runner::apply_booking_reminder(store::tx& tx, const content& c, cons
   const auto b = tx.find_booking(p->booking);
   // A visit cancelled, marked or already begun gets no reminder (expiry).
   if (!b || b->status != store::booking_status::booked || b->starts_at <= tx.now()) return {};
-  const flow::definition* f = c.flows.by_id(p->flow);
-  if (!f) return "flow '" + p->flow + "' is gone";
-  auto who = tx.find_contact(b->contact_id);
-  if (!who || tx.stopped(who->id, f->programme)) return {};
-  const auto vars = actions::booking_vars(*b, &c.clinics, languages_for(who->language).front());
-  if (auto why = start_by_sms(tx, c, std::move(*who), *f, p->node, vars, b->channel_id); !why.empty()) return why;
-  ++done.reminders;
-  return {};
+  return start_for(tx, c, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b), done);
+}
+
+std::function<std::map<std::string, std::string>(const store::contact&)> runner::booking_values(
+    const content& c, const store::booking& b) const {
+  return [this, &c, b](const store::contact& who) {
+    return actions::booking_vars(b, &c.clinics, languages_for(who.language).front());
+  };
 }
 
 std::string runner::apply_booking_missed(store::tx& tx, const content& c, const store::job& j,
@@ -180,14 +189,7 @@ std::string runner::apply_booking_missed(store::tx& tx, const content& c, const 
   }
   // Marked attended (or cancelled) since: nothing to say.
   if (b->status != store::booking_status::missed) return {};
-  const flow::definition* f = c.flows.by_id(p->flow);
-  if (!f) return "flow '" + p->flow + "' is gone";
-  auto who = tx.find_contact(b->contact_id);
-  if (!who || tx.stopped(who->id, f->programme)) return {};
-  const auto vars = actions::booking_vars(*b, &c.clinics, languages_for(who->language).front());
-  if (auto why = start_by_sms(tx, c, std::move(*who), *f, p->node, vars, b->channel_id); !why.empty()) return why;
-  ++done.reminders;
-  return {};
+  return start_for(tx, c, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b), done);
 }
 
 std::int64_t start_broadcast(store::tx& tx, const store::broadcast& b) {

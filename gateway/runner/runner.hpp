@@ -9,6 +9,7 @@
 // never sees half a reload.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -35,6 +36,7 @@ struct contact;
 struct broadcast;
 struct job;
 struct series;
+struct booking;
 struct run;
 }  // namespace paygham::store
 
@@ -179,6 +181,16 @@ class runner {
   std::string schedule_next(store::tx& tx, const store::series& s, core::unix_ms due_at, int day_index) const;
   std::string apply_booking_missed(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_flow_start(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
+  // Starts flow `flow_id` at `node` for the contact by SMS on `channel_id`, with the run
+  // variables `vars` gives for them, unless they stopped the flow's programme (then nothing).
+  // Returns why it cannot (the job is parked), or empty.
+  std::string start_for(store::tx& tx, const content& c, std::int64_t contact_id, const std::string& flow_id,
+                        const std::string& node, const std::string& channel_id,
+                        const std::function<std::map<std::string, std::string>(const store::contact&)>& vars,
+                        tick_outcome& done) const;
+  // What texts about a booking show, in the contact's language (actions::booking_vars).
+  std::function<std::map<std::string, std::string>(const store::contact&)> booking_values(
+      const content& c, const store::booking& b) const;
   // Starts flow `f` at `node` for `who` by SMS on `channel_id` (a reminder, a welcome): its
   // question takes over the phone from any older one. Returns why it cannot, or empty.
   std::string start_by_sms(store::tx& tx, const content& c, store::contact who, const flow::definition& f,

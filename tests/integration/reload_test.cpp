@@ -86,7 +86,10 @@ TEST_CASE("integration: flows reloaded under load: nothing fails, runs finish on
   int reloads = 0;
   for (; reloads < 20; ++reloads) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    write_file(dir.file("flows/welcome.yaml"), reloads % 2 == 0 ? v2 : v1);
+    // As an operator's deploy does it: a whole file in place at once (renamed over the old),
+    // so a reload still reading the previous version never sees half of this one.
+    write_file(dir.file("welcome.yaml.new"), reloads % 2 == 0 ? v2 : v1);
+    std::filesystem::rename(dir.file("welcome.yaml.new"), dir.file("flows/welcome.yaml"));
     srv.signal(SIGHUP);
     ++generation;
   }

@@ -19,16 +19,7 @@ namespace {
 
 constexpr long long tuesday = 20788;  // 2026-12-01
 
-struct fixture {
-  test::temp_dir dir;
-  std::atomic<core::unix_ms> now{1'795'939'200'000};
-  store::options so = [this] {
-    auto o = test::fresh_store(test::engine_under_test(), dir);
-    o.clock = [this] { return now.load(); };
-    return o;
-  }();
-  std::unique_ptr<store::writer> owned = store::open_writer(so);
-  store::writer& w = *owned;
+struct fixture : test::store_fixture {
   std::int64_t contact = test::in_tx(w, [](store::tx& t) { return t.upsert_contact("+93700000001").id; });
 
   store::booking wanted(std::int64_t run, store::booking_status st, int from = 540) {

@@ -16,16 +16,7 @@ using namespace paygham;
 
 namespace {
 
-struct fixture {
-  test::temp_dir dir;
-  std::atomic<core::unix_ms> now{1'795'939'200'000};
-  store::options so = [this] {
-    auto o = test::fresh_store(test::engine_under_test(), dir);
-    o.clock = [this] { return now.load(); };
-    return o;
-  }();
-  std::unique_ptr<store::writer> owned = store::open_writer(so);
-  store::writer& w = *owned;
+struct fixture : test::store_fixture {
 
   std::int64_t worker(const std::string& phone, const std::string& facility = "golshahr") {
     store::user u;

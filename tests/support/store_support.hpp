@@ -2,6 +2,7 @@
 // engine on a fresh database, and read what it stored with plain SQL on either engine.
 #pragma once
 
+#include <atomic>
 #include <future>
 #include <memory>
 #include <stdexcept>
@@ -10,10 +11,9 @@
 
 #include "gateway/store/options.hpp"
 #include "gateway/store/writer.hpp"
+#include "tests/support/support.hpp"
 
 namespace paygham::test {
-
-class temp_dir;
 
 // Runs a function inside the store writer's transaction and waits for the commit: tests
 // drive the store and the runner exactly as the server does, one transaction per call.
@@ -60,5 +60,19 @@ std::vector<std::vector<std::string>> rows(const store::options& o, const std::s
 std::string value(const store::options& o, const std::string& sql);
 // Runs a statement (to corrupt or age rows in a test).
 void execute(const store::options& o, const std::string& sql);
+
+// A fresh store of the engine under test on a clock the test moves (`now`, from
+// 2026-11-29T08:00:00Z), with its writer `w`.
+struct store_fixture {
+  temp_dir dir;
+  std::atomic<core::unix_ms> now{1'795'939'200'000};
+  store::options so = [this] {
+    auto o = fresh_store(engine_under_test(), dir);
+    o.clock = [this] { return now.load(); };
+    return o;
+  }();
+  std::unique_ptr<store::writer> owned = store::open_writer(so);
+  store::writer& w = *owned;
+};
 
 }  // namespace paygham::test
