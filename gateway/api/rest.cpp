@@ -335,6 +335,30 @@ outcome validate_flow(services& s, store::tx&, const call& c) {
   return o;
 }
 
+json contact_json(const store::contact& c) {
+  json out{{"id", c.id}, {"phone", c.phone}, {"opted_out", c.opted_out}, {"unreachable", c.unreachable}};
+  if (!c.language.empty()) out["language"] = c.language;
+  return out;
+}
+
+// GET /api/v1/contacts?phone=: the person behind a number, if Paygham knows them.
+outcome find_contact(services& s, store::tx& tx, const call& c) {
+  const auto phone = phone::parse_e164(c.query_value("phone"), s.runner.config().region);
+  if (!phone) return refuse(400, "invalid_phone", phone.error(), "phone");
+  const auto who = tx.find_contact_by_phone(phone.value());
+  if (!who) return refuse(404, "not_found", "no contact with that number");
+  return answer(contact_json(*who));
+}
+
+// DELETE /api/v1/contacts/{id}: the person's data erased (R-D6); a stop they made is kept as a
+// salted hash of the number (R-S7).
+outcome erase_contact(services&, store::tx& tx, const call& c) {
+  const auto id = read_id(c.value("id"));
+  if (!id || !tx.erase_contact(*id)) return refuse(404, "not_found", "no contact with that number to erase");
+  tx.audit(c.actor(), "contacts.erase", "contact:" + std::to_string(*id), "{}");
+  return answer(json{{"id", *id}, {"erased", true}});
+}
+
 // The clinic a token may see: a health worker's own; "" (every clinic) for the others.
 std::string facility_of(const store::api_token& t) { return t.role == "health_worker" ? t.facility : std::string(); }
 
@@ -386,6 +410,10 @@ const std::vector<route>& routes() {
       {"POST", "/api/v1/flows/validate", {"admin", "operator"}, validate_flow,
        "What lint says of a flow file (problems at their line), without publishing it",
        {{"file", "string"}, {"yaml", "string"}}, {"file", "yaml"}},
+      {"GET", "/api/v1/contacts", {"admin", "operator"}, find_contact,
+       "The person behind a phone number (any format), if known", {}, {}, {"phone"}},
+      {"DELETE", "/api/v1/contacts/{id}", {"admin"}, erase_contact,
+       "Erase a person's data; a stop they made stays, as a salted hash of the number"},
       {"GET", "/api/v1/escalations", {"admin", "operator", "health_worker"}, list_escalations,
        "Patients to call: reminders they left unanswered (a health worker's token: its clinic's only)"},
       {"POST", "/api/v1/escalations/{id}/resolve", {"admin", "operator", "health_worker"}, resolve_escalation,

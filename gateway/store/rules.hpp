@@ -64,6 +64,10 @@ inline constexpr int routine_per_week = 3;
 inline constexpr const char* frequency_cap_reason =
     "frequency cap: this programme's routine messages are at most 1 a day and 3 a week per person (R-S9)";
 
+// R-S7: how an opted-out number is kept after the person's data is erased: hex SHA-256 of the
+// deployment's salt and the E.164 number.
+std::string suppression_hash(std::string_view salt, std::string_view e164);
+
 // A booking status as stored ("booked"); nullopt for anything else.
 std::optional<booking_status> parse_booking_status(std::string_view name);
 

@@ -121,6 +121,8 @@ class contacts_part {
   // Remembers the language a person chose.
   virtual void set_contact_language(std::int64_t contact_id, std::string_view language) = 0;
   virtual std::optional<contact> find_contact(std::int64_t contact_id) = 0;
+  // The contact with this E.164 number, without making one.
+  virtual std::optional<contact> find_contact_by_phone(std::string_view phone) = 0;
   // Merges `fields` into the contact's fields.
   virtual void set_contact_fields(std::int64_t contact_id,
                                   const std::map<std::string, std::string>& fields) = 0;
@@ -139,6 +141,11 @@ class contacts_part {
   virtual std::string last_programme(std::int64_t contact_id, std::string_view channel_id) = 0;
   // True when the contact stopped everything, or `programme` (R-S5).
   virtual bool stopped(std::int64_t contact_id, std::string_view programme) = 0;
+  // Erases the person's data (R-D6): number, language, fields, message texts, answers,
+  // subscriptions, series, visits; what was queued is cancelled. If they had stopped
+  // messages (all, or a programme's), a salted hash of the number keeps that (R-S7): the number
+  // coming back is a new contact that starts stopped. False: no such contact (or erased before).
+  virtual bool erase_contact(std::int64_t contact_id) = 0;
   // The person wrote in: their number works, whatever failed before (R-S13).
   virtual void set_reachable(std::int64_t contact_id) = 0;
   // Records an inbound event once. Returns false when (channel_id, external_id) was seen

@@ -252,6 +252,7 @@ TEST_CASE("api: the OpenAPI document lists every route with its roles, and each 
   }
   CHECK(listed == std::set<std::string>{"post /api/v1/messages", "get /api/v1/messages/{id}", "get /api/v1/messages",
                                         "get /api/v1/audit", "post /api/v1/flows/validate",
+                                        "get /api/v1/contacts", "delete /api/v1/contacts/{id}",
                                         "post /api/v1/broadcasts", "get /api/v1/broadcasts/{id}",
                                         "get /api/v1/escalations", "post /api/v1/escalations/{id}/resolve"});
 }
@@ -429,4 +430,32 @@ TEST_CASE("api: a flow file is checked as lint checks it, problems at their line
     CHECK(r.status == 400);
     CHECK(error_of(r)["field"] == "file");
   }
+}
+
+TEST_CASE("api: a person's data is erased by an admin, and a stop they made outlives it as a hash",
+          "[integration][api]") {
+  running srv("admin");
+  const std::string operator_token = make_token(srv.config, "operator", "ops");
+  // The person texts STOP: stopped everything.
+  REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms", "from=%2B93700000444&text=STOP").status == 200);
+  auto r = api(srv.port(), "GET", "/api/v1/contacts?phone=0700000444", operator_token);
+  REQUIRE(r.status == 200);
+  const auto who = json::parse(r.body);
+  CHECK(who["phone"] == "+93700000444");
+  CHECK(who["opted_out"] == true);
+  const std::string path = "/api/v1/contacts/" + std::to_string(who["id"].get<long long>());
+  CHECK(api(srv.port(), "DELETE", path, operator_token).status == 403);
+  r = api(srv.port(), "DELETE", path, srv.token);
+  CHECK(r.status == 200);
+  CHECK(api(srv.port(), "DELETE", path, srv.token).status == 404);
+  CHECK(api(srv.port(), "GET", "/api/v1/contacts?phone=0700000444", operator_token).status == 404);
+  CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM contacts WHERE phone = '+93700000444'") == "0");
+  CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM outbound_messages WHERE to_phone = '+93700000444'") == "0");
+  CHECK(scalar(srv.dir, "SELECT action FROM audit_log WHERE target = 'contact:1'") == "contacts.erase");
+  // The number writes again: a new contact, still stopped; nothing is sent to it.
+  REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms", "from=%2B93700000444&text=INFO").status == 200);
+  r = api(srv.port(), "GET", "/api/v1/contacts?phone=%2B93700000444", operator_token);
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["opted_out"] == true);
+  CHECK(json::parse(r.body)["id"] != who["id"]);
 }

@@ -94,3 +94,42 @@ TEST_CASE("access: a message is read with its history, and in pages by number, b
   of_broadcast.broadcast_id = 7;
   CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.messages_page(of_broadcast, 0, 10).size(); }) == 0);
 }
+
+TEST_CASE("access: erasing a person keeps only a salted hash of a stop, and the number coming back starts stopped",
+          "[store]") {
+  fixture fx;
+  const auto ids = test::in_tx(fx.w, [](store::tx& t) {
+    const auto stopped = t.upsert_contact("+93700000301");
+    const auto mines = t.upsert_contact("+93700000302");
+    const auto keeps = t.upsert_contact("+93700000303");
+    t.queue_message({"at", stopped.id, 0, stopped.phone, "your visit", core::priority::reminder});
+    t.set_opted_out(stopped.id, true);
+    t.set_programme_opt_out(mines.id, "mine_safety", true);
+    t.subscribe(keeps.id, "mine_safety", "herat", "at");
+    t.queue_message({"at", keeps.id, 0, keeps.phone, "an alert", core::priority::alert});
+    return std::vector<std::int64_t>{stopped.id, mines.id, keeps.id};
+  });
+  for (const auto id : ids) CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.erase_contact(id); }));
+  CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.erase_contact(ids[0]); }));  // once
+  CHECK_FALSE(test::in_tx(fx.w, [](store::tx& t) { return t.erase_contact(999); }));
+  // Nothing of them is left in clear: not the number, not the texts.
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM contacts WHERE phone LIKE '+93%'") == "0");
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM outbound_messages WHERE to_phone <> '' OR body <> ''") == "0");
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM outbound_messages WHERE status = 'queued'") == "0");
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM subscriptions") == "0");
+  // Two hashes: a stop of everything, and of one programme; none for the one who stopped nothing.
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM suppressions") == "2");
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM suppressions WHERE hash LIKE '%70000030%'") == "0");
+  // The numbers come back: new contacts, stopped as before.
+  const auto back = test::in_tx(fx.w, [](store::tx& t) {
+    return std::vector<store::contact>{t.upsert_contact("+93700000301"), t.upsert_contact("+93700000302"),
+                                       t.upsert_contact("+93700000303")};
+  });
+  CHECK(back[0].created);
+  CHECK(back[0].opted_out);
+  CHECK_FALSE(back[1].opted_out);
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.stopped(back[1].id, "mine_safety"); }));
+  CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.stopped(back[1].id, "appointments"); }));
+  CHECK_FALSE(back[2].opted_out);
+  CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.stopped(back[2].id, "mine_safety"); }));
+}

@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 11> migrations = {
+constexpr std::array<const char*, 12> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -316,6 +316,20 @@ CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS
   $$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
 CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
   FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+)sql",
+    // 12: suppressions as salted hashes (SQLite's 17).
+    R"sql(
+CREATE TABLE deployment (
+  name   text PRIMARY KEY,
+  value  text NOT NULL
+);
+INSERT INTO deployment (name, value) VALUES ('suppression_salt', md5(random()::text || clock_timestamp()::text));
+CREATE TABLE suppressions (
+  hash       text NOT NULL,
+  programme  text NOT NULL DEFAULT '',
+  at         bigint NOT NULL,
+  PRIMARY KEY (hash, programme)
+);
 )sql",
 };
 

@@ -103,10 +103,72 @@ contact tx::upsert_contact(std::string_view phone) {
   if (!ins.empty()) {
     contact made = read_contact(ins, std::string(phone));
     made.created = true;
+    apply_suppressions(made);
     return made;
   }
   // Another node created it meanwhile: wait for it, as for any held contact.
   return read_contact(c_.query(find, {phone}), std::string(phone));
+}
+
+std::optional<contact> tx::find_contact_by_phone(std::string_view phone) {
+  const auto r = c_.query("SELECT id FROM contacts WHERE phone = $1", {phone});
+  if (r.empty()) return std::nullopt;
+  return find_contact(r.int64(0, 0));
+}
+
+const std::string& tx::salt() {
+  if (salt_.empty()) salt_ = c_.query("SELECT value FROM deployment WHERE name = 'suppression_salt'", {}).text(0, 0);
+  return salt_;
+}
+
+void tx::apply_suppressions(contact& c) {
+  const auto r = c_.query("SELECT programme FROM suppressions WHERE hash = $1", {suppression_hash(salt(), c.phone)});
+  for (int i = 0; i < r.rows(); ++i) {
+    if (r.text(i, 0).empty()) {
+      c_.query("UPDATE contacts SET opted_out = 1 WHERE id = $1", {c.id});
+      c.opted_out = true;
+    } else {
+      c_.query("INSERT INTO contact_optouts (contact_id, programme, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+               {c.id, r.text(i, 0), now()});
+    }
+  }
+}
+
+bool tx::erase_contact(std::int64_t contact_id) {
+  const auto who = find_contact(contact_id);
+  if (!who || who->phone.rfind("erased:", 0) == 0) return false;
+  require_disk();
+  const std::string hash = suppression_hash(salt(), who->phone);
+  // What they stopped outlives them, as a hash (R-S7).
+  if (who->opted_out) {
+    c_.query("INSERT INTO suppressions (hash, programme, at) VALUES ($1, '', $2) ON CONFLICT DO NOTHING", {hash, now()});
+  }
+  c_.query("INSERT INTO suppressions (hash, programme, at) SELECT $1, programme, $2 FROM contact_optouts"
+           " WHERE contact_id = $3 ON CONFLICT DO NOTHING",
+           {hash, now(), contact_id});
+  const auto moved = c_.query(
+      "UPDATE outbound_messages SET status = 'cancelled', error = 'their data was erased (R-D6)', updated_at = $1"
+      " WHERE contact_id = $2 AND status IN ('queued', 'retrying') RETURNING id",
+      {now(), contact_id});
+  record_moved(moved, "cancelled", "erased");
+  for (const char* sql : {
+           "UPDATE outbound_messages SET to_phone = '', body = '' WHERE contact_id = $1",
+           "UPDATE inbound_events SET body = '' WHERE contact_id = $1",
+           "UPDATE inbox SET body = '' WHERE contact_id = $1",
+           "UPDATE flow_runs SET state = '{\"node\":\"\",\"vars\":{},\"invalid\":0}', last_input = '', last_reply = '',"
+           " prev_input = '', prev_reply = '',"
+           " status = CASE WHEN status IN ('active', 'waiting') THEN 'expired' ELSE status END WHERE contact_id = $1",
+           "DELETE FROM subscriptions WHERE contact_id = $1",
+           "UPDATE series SET active = 0 WHERE contact_id = $1",
+           "UPDATE bookings SET status = 'cancelled' WHERE contact_id = $1 AND status IN ('held', 'booked')",
+           "DELETE FROM transfer_codes WHERE contact_id = $1",
+           "DELETE FROM contact_optouts WHERE contact_id = $1",
+           "UPDATE contacts SET phone = 'erased:' || id, language = NULL, fields = '{}', opted_out = 1 WHERE id = $1",
+       }) {
+    c_.query(sql, {contact_id});
+  }
+  c_.query("UPDATE escalations SET resolved_at = $1 WHERE contact_id = $2 AND resolved_at IS NULL", {now(), contact_id});
+  return true;
 }
 
 std::optional<contact> tx::find_contact(std::int64_t contact_id) {

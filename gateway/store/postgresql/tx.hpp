@@ -20,10 +20,12 @@ class tx final : public store::tx {
   contact upsert_contact(std::string_view phone) override;
   void set_contact_language(std::int64_t contact_id, std::string_view language) override;
   std::optional<contact> find_contact(std::int64_t contact_id) override;
+  std::optional<contact> find_contact_by_phone(std::string_view phone) override;
   void set_contact_fields(std::int64_t contact_id, const std::map<std::string, std::string>& fields) override;
   void set_opted_out(std::int64_t contact_id, bool opted_out) override;
   void opt_out_recipient(std::int64_t message_id) override;
   void set_reachable(std::int64_t contact_id) override;
+  bool erase_contact(std::int64_t contact_id) override;
   void set_programme_opt_out(std::int64_t contact_id, std::string_view programme, bool out) override;
   std::string last_programme(std::int64_t contact_id, std::string_view channel_id) override;
 
@@ -124,6 +126,10 @@ class tx final : public store::tx {
   // Records `status` from `source` in the history of every message `moved` (the ids an
   // UPDATE … RETURNING id moved), so the condition is written once. Returns how many.
   std::size_t record_moved(const result& moved, std::string_view status, std::string_view source);
+  // A contact made just now whose number was erased after stopping messages starts stopped.
+  void apply_suppressions(contact& c);
+  const std::string& salt();
+  std::string salt_;  // the deployment's suppression salt, read once
   void add_event(std::int64_t message_id, std::string_view status, std::string_view source,
                  std::string_view raw_code, bool applied);
   report_outcome apply_report_to(std::int64_t message_id, const core::delivery_report& r);

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 16> migrations = {
+constexpr std::array<const char*, 17> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -379,6 +379,20 @@ CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql",
+    // 17: numbers that stopped messages, kept as salted hashes after their data is erased (R-S7).
+    R"sql(
+CREATE TABLE deployment (
+  name   TEXT PRIMARY KEY,
+  value  TEXT NOT NULL
+);
+INSERT INTO deployment (name, value) VALUES ('suppression_salt', lower(hex(randomblob(16))));
+CREATE TABLE suppressions (
+  hash       TEXT NOT NULL,                  -- store/rules.hpp: suppression_hash
+  programme  TEXT NOT NULL DEFAULT '',       -- '': every message
+  at         INTEGER NOT NULL,
+  PRIMARY KEY (hash, programme)
+);
 )sql",
 };
 

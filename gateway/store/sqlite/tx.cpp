@@ -118,7 +118,95 @@ contact tx::upsert_contact(std::string_view phone) {
   ins.bind(2, now());
   ins.bind(3, now());
   ins.exec();
-  return contact{db_.getLastInsertRowid(), std::string(phone), {}, {}, false, true};
+  contact made{db_.getLastInsertRowid(), std::string(phone), {}, {}, false, true};
+  apply_suppressions(made);
+  return made;
+}
+
+const std::string& tx::salt() {
+  if (salt_.empty()) {
+    salt_ = db_.execAndGet("SELECT value FROM deployment WHERE name = 'suppression_salt'").getString();
+  }
+  return salt_;
+}
+
+void tx::apply_suppressions(contact& c) {
+  auto& q = stmt("SELECT programme FROM suppressions WHERE hash = ?");
+  bind_text(q, 1, suppression_hash(salt(), c.phone));
+  std::vector<std::string> programmes;
+  while (q.executeStep()) programmes.push_back(q.getColumn(0).getString());
+  q.reset();
+  for (const auto& p : programmes) {
+    if (p.empty()) {
+      auto& u = stmt("UPDATE contacts SET opted_out = 1 WHERE id = ?");
+      u.bind(1, c.id);
+      u.exec();
+      c.opted_out = true;
+    } else {
+      auto& i = stmt("INSERT OR IGNORE INTO contact_optouts (contact_id, programme, at) VALUES (?, ?, ?)");
+      i.bind(1, c.id);
+      bind_text(i, 2, p);
+      i.bind(3, now());
+      i.exec();
+    }
+  }
+}
+
+bool tx::erase_contact(std::int64_t contact_id) {
+  const auto who = find_contact(contact_id);
+  if (!who || who->phone.rfind("erased:", 0) == 0) return false;
+  require_disk();
+  const std::string hash = suppression_hash(salt(), who->phone);
+  // What they stopped outlives them, as a hash (R-S7).
+  if (who->opted_out) {
+    auto& s = stmt("INSERT OR IGNORE INTO suppressions (hash, programme, at) VALUES (?, '', ?)");
+    bind_text(s, 1, hash);
+    s.bind(2, now());
+    s.exec();
+  }
+  auto& p = stmt("INSERT OR IGNORE INTO suppressions (hash, programme, at)"
+                 " SELECT ?, programme, ? FROM contact_optouts WHERE contact_id = ?");
+  bind_text(p, 1, hash);
+  p.bind(2, now());
+  p.bind(3, contact_id);
+  p.exec();
+  auto& cancel = stmt(
+      "UPDATE outbound_messages SET status = 'cancelled', error = 'their data was erased (R-D6)', updated_at = ?"
+      " WHERE contact_id = ? AND status IN ('queued', 'retrying') RETURNING id");
+  cancel.bind(1, now());
+  cancel.bind(2, contact_id);
+  record_moved(cancel, "cancelled", "erased");
+  for (const char* sql : {
+           "UPDATE outbound_messages SET to_phone = '', body = '' WHERE contact_id = ?",
+           "UPDATE inbound_events SET body = '' WHERE contact_id = ?",
+           "UPDATE inbox SET body = '' WHERE contact_id = ?",
+           "UPDATE flow_runs SET state = '{\"node\":\"\",\"vars\":{},\"invalid\":0}', last_input = '', last_reply = '',"
+           " prev_input = '', prev_reply = '',"
+           " status = CASE WHEN status IN ('active', 'waiting') THEN 'expired' ELSE status END WHERE contact_id = ?",
+           "DELETE FROM subscriptions WHERE contact_id = ?",
+           "UPDATE series SET active = 0 WHERE contact_id = ?",
+           "UPDATE bookings SET status = 'cancelled' WHERE contact_id = ? AND status IN ('held', 'booked')",
+           "DELETE FROM transfer_codes WHERE contact_id = ?",
+           "DELETE FROM contact_optouts WHERE contact_id = ?",
+           "UPDATE contacts SET phone = 'erased:' || id, language = NULL, fields = '{}', opted_out = 1 WHERE id = ?",
+       }) {
+    auto& u = stmt(sql);
+    u.bind(1, contact_id);
+    u.exec();
+  }
+  auto& e = stmt("UPDATE escalations SET resolved_at = ? WHERE contact_id = ? AND resolved_at IS NULL");
+  e.bind(1, now());
+  e.bind(2, contact_id);
+  e.exec();
+  return true;
+}
+
+std::optional<contact> tx::find_contact_by_phone(std::string_view phone) {
+  auto& q = stmt("SELECT id FROM contacts WHERE phone = ?");
+  bind_text(q, 1, phone);
+  const std::int64_t id = q.executeStep() ? q.getColumn(0).getInt64() : 0;
+  q.reset();
+  return id == 0 ? std::nullopt : find_contact(id);
 }
 
 std::optional<contact> tx::find_contact(std::int64_t contact_id) {
