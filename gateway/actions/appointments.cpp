@@ -5,7 +5,8 @@
 //   appointments.clinics  service                 → ok {clinics}: a data menu; none
 //   appointments.days     clinic, service         → ok {days}: days with a free window; none
 //   appointments.times    clinic, service, day    → ok {times}: that day's free windows; none
-//   appointments.hold     clinic, service, day, time, [for] → ok {when, clinic_name}; full
+//   appointments.hold     clinic, service, day, time, [for], [replaces] → ok {when,
+//                         clinic_name}; full; limit (2 visits ahead for this service already)
 //   appointments.book     the run's hold, else clinic, service, day, time, [for];
 //                         [confirm_by_sms, remind_day_before, remind_morning, if_missed]:
 //                         nodes the confirmation, the reminders and (at a clinic that
@@ -239,10 +240,24 @@ flow::action_result appointments_times(store::tx& t, const request& r) {
   return {"ok", {{"times", data_menu(items)}}};
 }
 
+// R-B7: at most this many visits ahead per person (or relative) and service; a visit being
+// changed (`replaces`) does not count.
+constexpr int visits_ahead = 2;
+
+bool too_many_ahead(store::tx& t, const request& r, const store::booking& b) {
+  const std::string replacing = r.arg("replaces");
+  int n = 0;
+  for (const auto& up : t.upcoming_bookings(r.contact_id)) {
+    if (up.service == b.service && up.for_whom == b.for_whom && std::to_string(up.id) != replacing) ++n;
+  }
+  return n >= visits_ahead;
+}
+
 flow::action_result appointments_hold(store::tx& t, const request& r) {
   auto wanted = booking_of(t, r);
   if (!wanted) return error;
   auto& [b, capacity] = *wanted;
+  if (too_many_ahead(t, r, b)) return {"limit", {}};
   b.status = store::booking_status::held;
   b.hold_until = t.now() + r.hold_ms;
   const auto held = t.take_slot(b, capacity);
@@ -265,6 +280,7 @@ flow::action_result appointments_book(store::tx& t, const request& r) {
     auto wanted = booking_of(t, r);
     if (!wanted) return error;
     auto& [b, capacity] = *wanted;
+    if (too_many_ahead(t, r, b)) return {"limit", {}};
     b.status = store::booking_status::booked;
     booked = t.take_slot(b, capacity);
     if (!booked) return {"full", {}};
