@@ -37,10 +37,9 @@ const flow::action_result error{"error", {}};
 
 // The person's own visit `given` (a booking number), still booked and still ahead.
 std::optional<store::booking> own_upcoming(store::tx& t, const request& r, const std::string& given) {
-  if (given.empty() || given.size() > 18 || given.find_first_not_of("0123456789") != std::string::npos) {
-    return std::nullopt;
-  }
-  auto b = t.find_booking(std::stoll(given));
+  const auto id = text::read_id(given);
+  if (!id) return std::nullopt;
+  auto b = t.find_booking(*id);
   if (!b || b->contact_id != r.contact_id || b->status != store::booking_status::booked || b->starts_at <= t.now()) {
     return std::nullopt;
   }

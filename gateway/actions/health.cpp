@@ -50,16 +50,11 @@ bool can_work(const store::user& u, core::unix_ms now) {
 
 // The health worker who logged in on this phone in this run, or nullopt.
 std::optional<store::user> logged_in(store::tx& t, const request& r) {
-  const std::string id = r.arg("worker");
-  if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-  auto u = t.find_user(std::stoll(id));
+  const auto id = text::read_id(r.arg("worker"));
+  if (!id) return std::nullopt;
+  auto u = t.find_user(*id);
   if (!u || u->phone != r.phone || !can_work(*u, t.now())) return std::nullopt;
   return u;
-}
-
-std::optional<std::int64_t> read_id(const std::string& s) {
-  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-  return std::stoll(s);
 }
 
 void start_flow(store::tx& t, std::int64_t contact, const request& r, const std::string& node,
@@ -146,7 +141,7 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
 }
 
 flow::action_result reminders_ack(store::tx& t, const request& r) {
-  const auto id = read_id(r.arg("series"));
+  const auto id = text::read_id(r.arg("series"));
   if (!id) return error;
   const auto s = t.find_series(*id);
   if (!s || s->contact_id != r.contact_id) return error;
@@ -156,8 +151,8 @@ flow::action_result reminders_ack(store::tx& t, const request& r) {
 }
 
 flow::action_result reminders_missed(store::tx& t, const request& r) {
-  const auto id = read_id(r.arg("series"));
-  const auto after = read_id(r.arg("after"));
+  const auto id = text::read_id(r.arg("series"));
+  const auto after = text::read_id(r.arg("after"));
   if (!id || !after || *after < 1) return error;
   const auto s = t.find_series(*id);
   if (!s || s->contact_id != r.contact_id) return error;
@@ -222,7 +217,7 @@ flow::action_result workers_calls(store::tx& t, const request& r) {
 
 flow::action_result workers_called(store::tx& t, const request& r) {
   const auto worker = logged_in(t, r);
-  const auto id = read_id(r.arg("call"));
+  const auto id = text::read_id(r.arg("call"));
   if (!worker || !id || !t.resolve_escalation(*id, worker->id)) return error;
   return {"ok", {{"calls_left", std::to_string(t.open_escalations(worker->id).size())}}};
 }

@@ -20,7 +20,9 @@
 #include "gateway/phone/phone.hpp"
 #include "gateway/runner/runner.hpp"
 #include "gateway/schedule/calendar.hpp"
+#include "gateway/store/rules.hpp"
 #include "gateway/store/writer.hpp"
+#include "gateway/text/readers.hpp"
 
 namespace paygham::api {
 namespace {
@@ -101,11 +103,6 @@ struct route {
   std::vector<std::string_view> required = {};
   std::vector<const char*> query = {};  // the query's parameters: all strings, all optional
 };
-
-std::optional<std::int64_t> read_id(const std::string& s) {
-  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-  return std::stoll(s);
-}
 
 const channels::channel* channel_for(const services& s, const std::string& wanted) {
   for (const auto& ch : s.channels) {
@@ -195,7 +192,7 @@ outcome send_message(services& s, store::tx& tx, const call& c) {
 
 // GET /api/v1/messages/{id}: a message with its whole history.
 outcome get_message(services&, store::tx& tx, const call& c) {
-  const auto id = read_id(c.value("id"));
+  const auto id = text::read_id(c.value("id"));
   const auto m = id ? tx.find_message(*id) : std::nullopt;
   if (!m) return refuse(404, "not_found", "no message with that number");
   return answer(message_json(*m));
@@ -249,7 +246,7 @@ outcome create_broadcast(services& s, store::tx& tx, const call& c) {
 
 // GET /api/v1/broadcasts/{id}: how far it has got, by state.
 outcome get_broadcast(services&, store::tx& tx, const call& c) {
-  const auto id = read_id(c.value("id"));
+  const auto id = text::read_id(c.value("id"));
   const auto b = id ? tx.find_broadcast(*id) : std::nullopt;
   if (!b) return refuse(404, "not_found", "no broadcast with that number");
   return answer(broadcast_json(tx, *b));
@@ -264,12 +261,12 @@ struct page {
 std::variant<page, refusal> read_page(const call& c) {
   page p;
   if (const auto b = c.query_value("before"); !b.empty()) {
-    const auto id = read_id(b);
+    const auto id = text::read_id(b);
     if (!id) return refusal{400, "invalid_query", "before is the id the previous page ended at", "before"};
     p.before = *id;
   }
   if (const auto l = c.query_value("limit"); !l.empty()) {
-    const auto n = read_id(l);
+    const auto n = text::read_id(l);
     if (!n || *n < 1 || *n > 200) return refusal{400, "invalid_query", "limit is 1 to 200", "limit"};
     p.limit = static_cast<std::size_t>(*n);
   }
@@ -300,14 +297,14 @@ outcome list_messages(services& s, store::tx& tx, const call& c) {
     f.to_phone = phone.value();
   }
   if (const auto b = c.query_value("broadcast"); !b.empty()) {
-    const auto id = read_id(b);
+    const auto id = text::read_id(b);
     if (!id) return refuse(400, "invalid_query", "broadcast is a broadcast's number", "broadcast");
     f.broadcast_id = *id;
   }
   f.status = c.query_value("status");
-  static const std::set<std::string> states = {"queued",  "sending", "sent",      "delivered",  "failed",
-                                               "retrying", "expired", "cancelled", "unconfirmed"};
-  if (!f.status.empty() && !states.count(f.status)) return refuse(400, "invalid_query", "no state '" + f.status + "'", "status");
+  if (!f.status.empty() && !store::parse_status(f.status)) {
+    return refuse(400, "invalid_query", "no state '" + f.status + "'", "status");
+  }
   const auto& pg = std::get<page>(p);
   return answer(page_json(tx.messages_page(f, pg.before, pg.limit), pg, message_json));
 }
@@ -353,7 +350,7 @@ outcome find_contact(services& s, store::tx& tx, const call& c) {
 // DELETE /api/v1/contacts/{id}: the person's data erased (R-D6); a stop they made is kept as a
 // salted hash of the number (R-S7).
 outcome erase_contact(services&, store::tx& tx, const call& c) {
-  const auto id = read_id(c.value("id"));
+  const auto id = text::read_id(c.value("id"));
   if (!id || !tx.erase_contact(*id)) return refuse(404, "not_found", "no contact with that number to erase");
   tx.audit(c.actor(), "contacts.erase", "contact:" + std::to_string(*id), "{}");
   return answer(json{{"id", *id}, {"erased", true}});
@@ -377,7 +374,7 @@ outcome list_escalations(services&, store::tx& tx, const call& c) {
 
 // POST /api/v1/escalations/{id}/resolve: the call was made.
 outcome resolve_escalation(services&, store::tx& tx, const call& c) {
-  const auto id = read_id(c.value("id"));
+  const auto id = text::read_id(c.value("id"));
   std::optional<store::escalation> found;
   for (const auto& e : tx.open_escalations_at(facility_of(c.token))) {
     if (id && e.id == *id) found = e;

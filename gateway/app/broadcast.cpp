@@ -11,6 +11,7 @@
 #include "gateway/runner/runner.hpp"
 #include "gateway/schedule/calendar.hpp"
 #include "gateway/store/writer.hpp"
+#include "gateway/text/readers.hpp"
 
 namespace paygham::app {
 
@@ -86,11 +87,12 @@ int broadcast_status(const std::string& config_path, const std::string& id_text,
     std::cerr << loaded.error() << "\n";
     return exit_user_error;
   }
-  if (id_text.empty() || id_text.size() > 18 || id_text.find_first_not_of("0123456789") != std::string::npos) {
+  const auto given = text::read_id(id_text);
+  if (!given) {
     std::cerr << "paygham broadcast: --id is a broadcast's number, not '" << id_text << "'\n";
     return exit_user_error;
   }
-  const std::int64_t id = std::stoll(id_text);
+  const std::int64_t id = *given;
   try {
     const auto writer = store::open_writer(loaded.value().store);
     while (true) {

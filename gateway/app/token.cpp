@@ -6,6 +6,7 @@
 #include "gateway/app/config.hpp"
 #include "gateway/auth/token.hpp"
 #include "gateway/store/writer.hpp"
+#include "gateway/text/readers.hpp"
 
 namespace paygham::app {
 
@@ -21,11 +22,12 @@ int token(const token_options& o) {
   }
   std::int64_t revoke = 0;
   if (o.action == "revoke") {
-    if (o.id.empty() || o.id.size() > 18 || o.id.find_first_not_of("0123456789") != std::string::npos) {
+    const auto id = text::read_id(o.id);
+    if (!id) {
       std::cerr << "paygham token: --id is a token's number (paygham token list), not '" << o.id << "'\n";
       return exit_user_error;
     }
-    revoke = std::stoll(o.id);
+    revoke = *id;
   }
   try {
     const auto writer = store::open_writer(loaded.value().store);

@@ -277,6 +277,13 @@ const char* to_string(global_word w) {
   return "none";
 }
 
+std::optional<std::int64_t> read_id(std::string_view s) {
+  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  std::int64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
 std::optional<long> read_integer(std::string_view normalized, long min, long max) {
   const auto v = to_long(trim(normalized));
   if (!v || *v < min || *v > max) return std::nullopt;

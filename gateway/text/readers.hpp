@@ -3,6 +3,7 @@
 // then asks again. Pure; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,10 @@ std::optional<long> read_choice(std::string_view normalized, const lexicon& word
 // shows them, alone or with a word that agrees ("1 بله", "2 no"). A number and a word that
 // disagree ("2 بله", "1 no") say nothing clearly: nullopt.
 std::optional<bool> read_yes_no(std::string_view normalized, const lexicon& words);
+
+// A record's number as a URL, a command line or an action's argument gives it ("42"): ASCII
+// digits only, at most 18; nullopt for anything else.
+std::optional<std::int64_t> read_id(std::string_view s);
 
 // A whole number within [min, max], digits only (any script, already folded).
 std::optional<long> read_integer(std::string_view normalized, long min, long max);

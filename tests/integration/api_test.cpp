@@ -130,11 +130,8 @@ TEST_CASE("api: tokens and roles guard every route, and a refused call changes n
 
 TEST_CASE("api: a message sent through the API is followed to delivered, with its history and an audit entry",
           "[integration][api]") {
-  running run("operator");
-  auto& dir = run.dir;
-  const auto& token = run.token;
-  auto& srv = run;
-  auto r = api(srv.port(), "POST", "/api/v1/messages", token,
+  running srv("operator");
+  auto r = api(srv.port(), "POST", "/api/v1/messages", srv.token,
                R"({"to": "+93700000123", "text": "Your card is ready at the Helal House.", "channel": "console",
                    "priority": "alert"})");
   REQUIRE(r.status == 201);
@@ -144,7 +141,7 @@ TEST_CASE("api: a message sent through the API is followed to delivered, with it
   const std::string id = std::to_string(sent["id"].get<long long>());
   json seen;
   for (int i = 0; i < 100; ++i) {
-    seen = json::parse(api(srv.port(), "GET", "/api/v1/messages/" + id, token).body);
+    seen = json::parse(api(srv.port(), "GET", "/api/v1/messages/" + id, srv.token).body);
     if (seen["status"] == "delivered") break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -153,27 +150,27 @@ TEST_CASE("api: a message sent through the API is followed to delivered, with it
   for (const auto& h : seen["history"]) states.push_back(h["status"]);
   CHECK(states.front() == "queued");
   CHECK(states.back() == "delivered");
-  CHECK(api(srv.port(), "GET", "/api/v1/messages/999", token).status == 404);
-  CHECK(api(srv.port(), "GET", "/api/v1/messages/abc", token).status == 404);
-  r = api(srv.port(), "GET", "/api/v1/messages/%ff", token);  // not UTF-8: still a JSON 404
+  CHECK(api(srv.port(), "GET", "/api/v1/messages/999", srv.token).status == 404);
+  CHECK(api(srv.port(), "GET", "/api/v1/messages/abc", srv.token).status == 404);
+  r = api(srv.port(), "GET", "/api/v1/messages/%ff", srv.token);  // not UTF-8: still a JSON 404
   CHECK(r.status == 404);
   CHECK(error_of(r)["code"] == "not_found");
   // The scheme's case does not matter (RFC 9110).
   CHECK(http_call(srv.port(), "GET", "/api/v1/messages/" + id, "", "application/json",
-                  {{"Authorization", "bearer " + token}})
+                  {{"Authorization", "bearer " + srv.token}})
             .status == 200);
 
   // A template in the person's language (none chosen: the default, English).
-  r = api(srv.port(), "POST", "/api/v1/messages", token,
+  r = api(srv.port(), "POST", "/api/v1/messages", srv.token,
           R"({"to": "+93700000124", "template": "health.thanks", "channel": "console"})");
   REQUIRE(r.status == 201);
   CHECK(json::parse(r.body)["body"] == "Thank you.");
 
-  CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action = 'messages.send' AND actor = 'token:1'") == "2");
-  CHECK(scalar(dir, "SELECT target FROM audit_log WHERE action = 'messages.send' ORDER BY id LIMIT 1") ==
+  CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM audit_log WHERE action = 'messages.send' AND actor = 'token:1'") == "2");
+  CHECK(scalar(srv.dir, "SELECT target FROM audit_log WHERE action = 'messages.send' ORDER BY id LIMIT 1") ==
         "message:" + id);
   // Append-only: the store itself refuses to change or delete an entry.
-  SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+  SQLite::Database db(srv.dir.file("paygham.db"), SQLite::OPEN_READWRITE);
   db.setBusyTimeout(10'000);
   CHECK_THROWS_WITH(db.exec("UPDATE audit_log SET actor = 'someone else'"), Catch::Contains("append-only"));
   CHECK_THROWS_WITH(db.exec("DELETE FROM audit_log"), Catch::Contains("append-only"));
@@ -181,45 +178,42 @@ TEST_CASE("api: a message sent through the API is followed to delivered, with it
 
 TEST_CASE("api: a broadcast needs subscribers, and confirm above 1000 people, and its progress is readable",
           "[integration][api]") {
-  running run("admin");
-  auto& dir = run.dir;
-  const auto& token = run.token;
-  auto& srv = run;
+  running srv("admin");
   const std::string body = R"({"topic": "mine_safety", "area": "herat", "text": "mine_safety.alert_floods",
                                "priority": "alert"})";
-  auto r = api(srv.port(), "POST", "/api/v1/broadcasts", token, body);
+  auto r = api(srv.port(), "POST", "/api/v1/broadcasts", srv.token, body);
   CHECK(r.status == 409);
   CHECK(error_of(r)["code"] == "no_audience");
-  r = api(srv.port(), "POST", "/api/v1/broadcasts", token,
+  r = api(srv.port(), "POST", "/api/v1/broadcasts", srv.token,
           R"({"topic": "mine_safety", "text": "mine_safety.nothing_like_it"})");
   CHECK(r.status == 400);
   CHECK(error_of(r)["field"] == "text");
   {
-    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+    SQLite::Database db(srv.dir.file("paygham.db"), SQLite::OPEN_READWRITE);
     db.setBusyTimeout(10'000);
     db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1200)"
             " INSERT INTO contacts (id, phone, created_at, updated_at) SELECT i, '+9379' || printf('%07d', i), 0, 0 FROM n");
     db.exec("INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at)"
             " SELECT id, 'mine_safety', 'herat', 'console', 0 FROM contacts");
   }
-  r = api(srv.port(), "POST", "/api/v1/broadcasts", token, body);
+  r = api(srv.port(), "POST", "/api/v1/broadcasts", srv.token, body);
   CHECK(r.status == 409);
   CHECK(error_of(r)["code"] == "confirm_needed");
   CHECK_THAT(error_of(r)["message"].get<std::string>(), Catch::Contains("1200 people"));
-  CHECK(scalar(dir, "SELECT COUNT(*) FROM broadcasts") == "0");
-  r = api(srv.port(), "POST", "/api/v1/broadcasts", token,
+  CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM broadcasts") == "0");
+  r = api(srv.port(), "POST", "/api/v1/broadcasts", srv.token,
           body.substr(0, body.size() - 1) + R"(, "confirm": true})");
   REQUIRE(r.status == 201);
   CHECK(json::parse(r.body)["audience"] == 1200);
   json progress;
   for (int i = 0; i < 200; ++i) {
-    progress = json::parse(api(srv.port(), "GET", "/api/v1/broadcasts/1", token).body);
+    progress = json::parse(api(srv.port(), "GET", "/api/v1/broadcasts/1", srv.token).body);
     if (progress["states"].value("delivered", 0) == 1200) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   CHECK(progress["done"] == true);
   CHECK(progress["states"]["delivered"] == 1200);
-  CHECK(scalar(dir, "SELECT detail FROM audit_log WHERE action = 'broadcasts.create'") ==
+  CHECK(scalar(srv.dir, "SELECT detail FROM audit_log WHERE action = 'broadcasts.create'") ==
         R"({"area":"herat","audience":1200,"priority":"alert","text":"mine_safety.alert_floods","topic":"mine_safety"})");
 }
 

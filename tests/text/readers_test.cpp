@@ -105,3 +105,14 @@ TEST_CASE("text: yes and no with numbers: 1 agrees with yes, 2 with no, a mix is
   CHECK_FALSE(read_yes_no(normalize("1 no"), words()).has_value());
   CHECK_FALSE(read_yes_no(normalize("3"), words()).has_value());
 }
+
+TEST_CASE("readers: a record's number is ASCII digits only, at most 18", "[text]") {
+  CHECK(read_id("42") == 42);
+  CHECK(read_id("999999999999999999") == 999'999'999'999'999'999LL);
+  CHECK_FALSE(read_id("9999999999999999999"));  // 19 digits: past int64
+  CHECK_FALSE(read_id(""));
+  CHECK_FALSE(read_id("-1"));
+  CHECK_FALSE(read_id(" 4"));
+  CHECK_FALSE(read_id("۴۲"));  // an id is not typed by a person
+  CHECK_FALSE(read_id("1%2F.."));
+}
