@@ -150,7 +150,9 @@ void flow_set::check_texts(const text::catalog& texts, const std::vector<std::st
           if (const auto* all = texts.keys_of(lang)) {
             for (const auto& [k, v] : *all) names.push_back(k);
           }
-          problems.push_back(n.where + ": node '" + id + "' uses text '" + key + "', which templates/" + lang +
+          const auto at = n.text_where.find(key);
+          problems.push_back((at == n.text_where.end() ? n.where : at->second) + ": node '" + id + "' uses text '" +
+                             key + "', which templates/" + lang +
                              ".yaml does not have" + core::did_you_mean(key, names));
         }
       }

@@ -212,6 +212,15 @@ bool parse_node(core::yaml::reader& r, const std::string& id, const YAML::Node& 
     r.problem(y, "node '" + id + "' must be a mapping with one of: " + std::string(node_kinds));
     return false;
   }
+  const auto place = [&](const YAML::Node& v) {
+    if (v.IsDefined() && v.IsScalar()) n.text_where.emplace(v.Scalar(), core::yaml::where(r.file(), v));
+  };
+  for (const char* k : {"say", "send", "end", "text", "invalid"}) place(y[k]);
+  if (y["options"].IsDefined() && y["options"].IsSequence()) {
+    for (const auto& o : y["options"]) {
+      if (o.IsMap()) place(o["label"]);
+    }
+  }
   int kinds = 0;
   for (const char* k : {"say", "send", "ask", "switch", "action", "end"}) kinds += y[k].IsDefined() ? 1 : 0;
   if (kinds != 1) {

@@ -21,6 +21,16 @@ std::vector<std::string> split_path(std::string_view path) {
   return out;
 }
 
+// True when `allow` ("GET, POST") names `method`.
+bool lists(std::string_view allow, std::string_view method) {
+  while (!allow.empty()) {
+    const auto comma = allow.find(", ");
+    if (allow.substr(0, comma) == method) return true;
+    allow = comma == std::string_view::npos ? std::string_view() : allow.substr(comma + 2);
+  }
+  return false;
+}
+
 bool is_param(const std::string& segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
@@ -65,7 +75,7 @@ router::match router::find(std::string_view method, std::string_view path) const
       return m;
     }
     m.route = r.pattern;
-    m.allow += (m.allow.empty() ? "" : ", ") + r.method;
+    if (!lists(m.allow, r.method)) m.allow += (m.allow.empty() ? "" : ", ") + r.method;
   }
   return m;
 }
