@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -97,6 +98,31 @@ class background {
   std::thread thread_;
 };
 
+// The flows folder as the API edits it; app/ implements it (lint and reloading live there).
+class flow_files {
+ public:
+  virtual ~flow_files() = default;
+  // What lint says of the flows with `file` replaced by `yaml`: {"ok", "problems", "warnings"}
+  // as JSON text, problems at their file and line.
+  virtual std::string validate(const std::string& file, const std::string& yaml) const = 0;
+  // The file's YAML, or nullopt when there is no such flow file.
+  virtual std::optional<std::string> read(const std::string& file) const = 0;
+  struct published {
+    bool ok = false;
+    std::string report;  // validate()'s JSON
+    std::string before;  // the file as it was ("" for a new file)
+  };
+  // Replaces the file (atomically) and switches the running server to it, only when lint
+  // passes with it.
+  virtual published publish(const std::string& file, const std::string& yaml) = 0;
+  // A walk through the flows with `file` as `yaml`, on a throwaway store: the dial of
+  // `ussd_code` and each reply (or, without a code, each reply as an SMS), in `language`.
+  // {"ok", "problems", "screens": [{"text", "end", "encoding", "units", "limit"}],
+  //  "sms": [{"text", "encoding", "parts", "status"}]} as JSON text.
+  virtual std::string simulate(const std::string& file, const std::string& yaml, const std::string& ussd_code,
+                               const std::string& language, const std::vector<std::string>& replies) const = 0;
+};
+
 struct services {
   store::writer& writer;
   runner::runner& runner;
@@ -111,10 +137,16 @@ struct services {
   std::chrono::milliseconds hop_deadline{2000};
   hop_deadlines deadlines;
   token_limits api_limits{20};
+  // Console logins a second from one address (twice that in a burst): a clinic behind one
+  // address logs in at once; a guesser is also stopped by the lockout of each login.
+  token_limits login_limits{2};
+  // Console cookies only over https (the public URL is https).
+  bool secure_cookies = false;
   // The addresses /metrics and /readyz answer; empty: any.
   std::vector<std::string> monitoring_from = {};
-  // What lint says of the flows with a file replaced (JSON text), and where it runs.
-  std::function<std::string(const std::string& file, const std::string& yaml)> validate_flow = {};
+  // The flows folder (null: a server that cannot check or publish flows). Slow: called on
+  // `offload` only.
+  std::unique_ptr<flow_files> flows = {};
   background offload = {};
 };
 
@@ -126,6 +158,9 @@ void add_webhook_routes(http::router& r, services& s);
 
 // The REST API under /api/v1 (tokens, roles, audit) and its OpenAPI document (rest.cpp).
 void add_rest_routes(http::router& r, services& s);
+
+// GET /console/…: the web console's files (console.cpp).
+void add_console_routes(http::router& r);
 
 // GET /healthz, GET /readyz, GET /metrics
 void add_health_routes(http::router& r, services& s);

@@ -1,7 +1,7 @@
 // The REST API under /api/v1 for machines (a health information system, an operator's
-// scripts): JSON in and out, a bearer token with a role on every call, errors as
-// {"error": {"code", "message", "field"}}, and every change in the audit log with the token
-// that made it. The routes and their roles are listed once (routes()); the OpenAPI document
+// scripts) and for the web console: JSON in and out, a bearer token or a console session with a
+// role on every call, errors as {"error": {"code", "message", "field"}}, and every change in the
+// audit log with the token or the person that made it. The routes and their roles are listed once (routes()); the OpenAPI document
 // at /api/v1/openapi.json is written from the same list, and a test holds the two together.
 #include <nlohmann/json.hpp>
 
@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "gateway/api/api.hpp"
+#include "gateway/auth/password.hpp"
 #include "gateway/auth/token.hpp"
 #include "gateway/channels/channel.hpp"
 #include "gateway/core/form.hpp"
@@ -23,6 +24,7 @@
 #include "gateway/store/rules.hpp"
 #include "gateway/store/writer.hpp"
 #include "gateway/text/readers.hpp"
+#include "gateway/text/segments.hpp"
 
 namespace paygham::api {
 namespace {
@@ -52,6 +54,7 @@ struct outcome {
   json body = json::object();
   std::optional<refusal> refused = {};
   bool wake_outbox = false;  // it queued messages
+  std::vector<core::http_header> headers = {};  // sent with the answer (a cookie)
   // Slow work with nothing to store (checking a flow): run on services::offload once the
   // caller is known to be allowed, and its response sent instead.
   std::function<core::http_response()> later = {};
@@ -70,9 +73,10 @@ outcome refuse(unsigned status, std::string code, std::string message, std::stri
   return o;
 }
 
-// One call: the token that made it, the path's values and the body, read.
+// One call: the token (or console session) that made it, the path's values and the body, read.
 struct call {
   store::api_token token;
+  std::string csrf;  // a console session's anti-CSRF value; "" for a machine's token
   http::params values;
   json body;
   std::map<std::string, std::string> query;  // ?name=value, names the route knows
@@ -80,7 +84,10 @@ struct call {
     const auto it = query.find(name);
     return it == query.end() ? std::string() : it->second;
   }
-  std::string actor() const { return "token:" + std::to_string(token.id); }
+  // Who did it, for the audit log: the person behind a console session, or the machine's token.
+  std::string actor() const {
+    return token.user_id != 0 ? "user:" + std::to_string(token.user_id) : "token:" + std::to_string(token.id);
+  }
   std::string value(const char* name) const {
     for (const auto& [k, v] : values) {
       if (k == name) return v;
@@ -314,22 +321,135 @@ outcome list_audit(services&, store::tx& tx, const call& c) {
   const auto p = read_page(c);
   if (const auto* bad = std::get_if<refusal>(&p)) return outcome{400, json::object(), *bad};
   const auto& pg = std::get<page>(p);
-  return answer(page_json(tx.audit_page(pg.before, pg.limit), pg, audit_json));
+  return answer(page_json(tx.audit_page(pg.before, pg.limit, c.query_value("target")), pg, audit_json));
+}
+
+bool flow_file_name(const std::string& file) {
+  static const std::regex name(R"([a-z0-9_]{1,64}\.yaml)");
+  return std::regex_match(file, name);
 }
 
 // POST /api/v1/flows/validate: what lint says of a flow file as an editor has it, without
 // publishing it.
 outcome validate_flow(services& s, store::tx&, const call& c) {
-  static const std::regex name(R"([a-z0-9_]{1,64}\.yaml)");
   const std::string file = c.body.value("file", "");
-  if (!std::regex_match(file, name)) {
+  if (!flow_file_name(file)) {
     return refuse(400, "invalid_file", "a flow file's name: a-z, 0-9 and _, then .yaml", "file");
   }
   const std::string yaml = c.body.value("yaml", "");
-  if (!s.validate_flow) return refuse(503, "unavailable", "this server cannot check flows");
+  if (!s.flows) return refuse(503, "unavailable", "this server cannot check flows");
   outcome o;
-  o.later = [&s, file, yaml] { return core::json_response(200, s.validate_flow(file, yaml)); };
+  o.later = [&s, file, yaml] { return core::json_response(200, s.flows->validate(file, yaml)); };
   return o;
+}
+
+// GET /api/v1/flows: the flows the server runs now, with their files.
+outcome list_flows(services& s, store::tx&, const call&) {
+  json items = json::array();
+  for (const auto& f : s.runner.current()->flows.all()) {
+    json entries = json::array();
+    for (const auto& code : f->ussd_codes) entries.push_back("ussd " + code);
+    for (const auto& k : f->sms_keywords) entries.push_back("sms " + k);
+    items.push_back(json{{"id", f->id}, {"file", f->id + ".yaml"}, {"entries", std::move(entries)}});
+  }
+  return answer(json{{"items", std::move(items)}});
+}
+
+// GET /api/v1/flows/{file}: a flow file's YAML as it is on disk.
+outcome get_flow(services& s, store::tx&, const call& c) {
+  const std::string file = c.value("file");
+  if (!flow_file_name(file)) return refuse(404, "not_found", "no flow file of that name");
+  if (!s.flows) return refuse(503, "unavailable", "this server cannot read its flows");
+  outcome o;
+  o.later = [&s, file] {
+    const auto yaml = s.flows->read(file);
+    if (!yaml) return error_response({404, "not_found", "no flow file " + file});
+    return core::json_response(200, dump(json{{"file", file}, {"yaml", *yaml}}));
+  };
+  return o;
+}
+
+// PUT /api/v1/flows/{file} and POST /api/v1/flows/{file}/rollback: the file replaced only when
+// lint passes with it, the running server switched at once, the version before kept in the
+// audit log (before and after), from which a rollback takes it back.
+outcome publish(services& s, const call& c, const std::string& file, const std::string& yaml, bool rollback) {
+  if (!s.flows) return refuse(503, "unavailable", "this server cannot publish flows");
+  outcome o;
+  o.later = [&s, file, yaml, rollback, actor = c.actor()] {
+    const auto done = s.flows->publish(file, yaml);
+    if (done.ok) {
+      json detail{{"before", done.before}, {"after", yaml}};
+      if (rollback) detail["rollback"] = true;
+      store::run_now(s.writer, [&](store::tx& tx) { tx.audit(actor, "flows.publish", "flow:" + file, detail.dump()); });
+    }
+    return core::json_response(done.ok ? 200 : 422, done.report);
+  };
+  return o;
+}
+
+// POST /api/v1/flows/simulate: a phone walking the flows with the editor's text, on a
+// throwaway store; each call replays the walk from the dial.
+outcome simulate_flow(services& s, store::tx&, const call& c) {
+  const std::string file = c.body.value("file", "");
+  if (!flow_file_name(file)) return refuse(400, "invalid_file", "a flow file's name: a-z, 0-9 and _, then .yaml", "file");
+  std::vector<std::string> replies;
+  if (c.body.contains("replies")) replies = c.body["replies"].get<std::vector<std::string>>();
+  if (replies.size() > 50) return refuse(400, "too_many_replies", "at most 50 replies in one walk", "replies");
+  for (const auto& r : replies) {
+    if (r.size() > 200) return refuse(400, "reply_too_long", "a reply is at most 200 bytes", "replies");
+  }
+  if (!s.flows) return refuse(503, "unavailable", "this server cannot simulate flows");
+  outcome o;
+  o.later = [&s, file, yaml = c.body.value("yaml", ""), code = c.body.value("ussd_code", ""),
+             language = c.body.value("language", ""), replies] {
+    return core::json_response(200, s.flows->simulate(file, yaml, code, language, replies));
+  };
+  return o;
+}
+
+outcome publish_flow(services& s, store::tx&, const call& c) {
+  const std::string file = c.value("file");
+  if (!flow_file_name(file)) return refuse(400, "invalid_file", "a flow file's name: a-z, 0-9 and _, then .yaml", "file");
+  return publish(s, c, file, c.body.value("yaml", ""), false);
+}
+
+outcome roll_back_flow(services& s, store::tx& tx, const call& c) {
+  const std::string file = c.value("file");
+  if (!flow_file_name(file)) return refuse(404, "not_found", "no flow file of that name");
+  for (const auto& e : tx.audit_page(0, 1, "flow:" + file)) {
+    const auto detail = json::parse(e.detail, nullptr, false);
+    if (e.action == "flows.publish" && detail.is_object() && detail.contains("before")) {
+      return publish(s, c, file, detail.value("before", ""), true);
+    }
+  }
+  return refuse(409, "nothing_to_roll_back", "this flow was never published from the console or the API");
+}
+
+// GET /api/v1/texts/{key}: a text in every language, with its encoding and SMS parts (what a
+// broadcast of it costs).
+outcome get_text(services& s, store::tx&, const call& c) {
+  const auto content = s.runner.current();
+  json items = json::array();
+  for (const auto& lang : content->texts.languages()) {
+    const auto* e = content->texts.find(lang, c.value("key"));
+    if (!e) continue;
+    const auto m = text::measure_sms(e->text);
+    json item{{"language", lang}, {"text", e->text}, {"encoding", text::to_string(m.enc)}, {"parts", m.parts}};
+    if (!m.non_gsm.empty()) item["non_gsm"] = m.non_gsm;
+    items.push_back(std::move(item));
+  }
+  if (items.empty()) return refuse(404, "not_found", "no text '" + c.value("key") + "' in any language");
+  return answer(json{{"key", c.value("key")}, {"items", std::move(items)}});
+}
+
+// GET /api/v1/texts: every text's key (the default language's).
+outcome list_texts(services& s, store::tx&, const call&) {
+  const auto content = s.runner.current();
+  json keys = json::array();
+  if (const auto* all = content->texts.keys_of(s.runner.config().default_language)) {
+    for (const auto& [key, e] : *all) keys.push_back(key);
+  }
+  return answer(json{{"items", std::move(keys)}});
 }
 
 json contact_json(const store::contact& c) {
@@ -386,6 +506,41 @@ outcome resolve_escalation(services&, store::tx& tx, const call& c) {
   return answer(json{{"id", found->id}, {"resolved", true}});
 }
 
+// The console's session cookie: HttpOnly (scripts cannot read it), SameSite=Strict (other
+// sites' pages do not send it), Secure when the public URL is https.
+constexpr const char* session_cookie = "paygham_session";
+constexpr core::unix_ms session_ms = 12 * 3600'000;
+
+std::string cookie_header(const services& s, const std::string& value, core::unix_ms max_age_ms) {
+  return std::string(session_cookie) + "=" + value + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+         std::to_string(max_age_ms / 1000) + (s.secure_cookies ? "; Secure" : "");
+}
+
+// GET /api/v1/session: who is calling, and for a console session its anti-CSRF value.
+outcome who_am_i(services&, store::tx& tx, const call& c) {
+  json out{{"role", c.token.role}, {"name", c.token.name}};
+  if (!c.token.facility.empty()) out["facility"] = c.token.facility;
+  if (c.token.user_id != 0) {
+    const auto u = tx.find_user(c.token.user_id);
+    out["user"] = c.token.user_id;
+    out["name"] = u ? u->name : std::string();
+    out["login"] = u ? u->login : std::string();
+    out["csrf"] = c.csrf;
+    out["expires_at"] = c.token.expires_at;
+  }
+  return answer(std::move(out));
+}
+
+// DELETE /api/v1/session: the console logs out; the session cannot be used again.
+outcome log_out(services& s, store::tx& tx, const call& c) {
+  if (c.token.user_id == 0) return refuse(400, "not_a_session", "this is a machine's token: revoke it with paygham token");
+  tx.revoke_token(c.token.id);
+  tx.audit(c.actor(), "session.logout", "user:" + std::to_string(c.token.user_id), "{}");
+  auto o = answer(json{{"logged_out", true}});
+  o.headers.push_back({"Set-Cookie", cookie_header(s, "", 0)});
+  return o;
+}
+
 const std::vector<route>& routes() {
   static const std::vector<route> all = {
       {"POST", "/api/v1/messages", {"admin", "operator"}, send_message,
@@ -395,8 +550,9 @@ const std::vector<route>& routes() {
       {"GET", "/api/v1/messages", {"admin", "operator"}, list_messages,
        "Messages newest first, filtered by number (to), broadcast or state; ?before= pages on", {}, {},
        {"to", "broadcast", "status", "before", "limit"}},
-      {"GET", "/api/v1/audit", {"admin"}, list_audit, "The audit log newest first; ?before= pages on", {}, {},
-       {"before", "limit"}},
+      {"GET", "/api/v1/audit", {"admin"}, list_audit,
+       "The audit log newest first, or one thing's (?target=flow:x.yaml); ?before= pages on", {}, {},
+       {"target", "before", "limit"}},
       {"GET", "/api/v1/messages/{id}", {"admin", "operator"}, get_message,
        "A message with every state it went through"},
       {"POST", "/api/v1/broadcasts", {"admin", "operator"}, create_broadcast,
@@ -407,6 +563,22 @@ const std::vector<route>& routes() {
       {"POST", "/api/v1/flows/validate", {"admin", "operator"}, validate_flow,
        "What lint says of a flow file (problems at their line), without publishing it",
        {{"file", "string"}, {"yaml", "string"}}, {"file", "yaml"}},
+      {"GET", "/api/v1/flows", {"admin", "operator"}, list_flows, "The flows the server runs, with their entries"},
+      {"GET", "/api/v1/flows/{file}", {"admin", "operator"}, get_flow, "A flow file's YAML"},
+      {"PUT", "/api/v1/flows/{file}", {"admin", "operator"}, publish_flow,
+       "Publish a flow file: only when lint passes (else 422 with the problems); the server switches at once and "
+       "the audit log keeps the version before",
+       {{"yaml", "string"}}, {"yaml"}},
+      {"POST", "/api/v1/flows/simulate", {"admin", "operator"}, simulate_flow,
+       "Walk the flows with a file as given (the editor's text) on a throwaway store: the screens and SMS a basic "
+       "phone would show, with encoding and length",
+       {{"file", "string"}, {"yaml", "string"}, {"ussd_code", "string"}, {"language", "string"}, {"replies", "array"}},
+       {"file", "yaml"}},
+      {"POST", "/api/v1/flows/{file}/rollback", {"admin", "operator"}, roll_back_flow,
+       "Put back the version before the last publish (checked by lint again)"},
+      {"GET", "/api/v1/texts", {"admin", "operator"}, list_texts, "Every text's key"},
+      {"GET", "/api/v1/texts/{key}", {"admin", "operator"}, get_text,
+       "A text in every language, with its encoding and SMS parts"},
       {"GET", "/api/v1/contacts", {"admin", "operator"}, find_contact,
        "The person behind a phone number (any format), if known", {}, {}, {"phone"}},
       {"DELETE", "/api/v1/contacts/{id}", {"admin"}, erase_contact,
@@ -415,6 +587,10 @@ const std::vector<route>& routes() {
        "Patients to call: reminders they left unanswered (a health worker's token: its clinic's only)"},
       {"POST", "/api/v1/escalations/{id}/resolve", {"admin", "operator", "health_worker"}, resolve_escalation,
        "The call was made: the patient leaves the list"},
+      {"GET", "/api/v1/session", {"admin", "operator", "health_worker"}, who_am_i,
+       "Who is calling: role, clinic, and for a console session the person and its X-CSRF-Token value"},
+      {"DELETE", "/api/v1/session", {"admin", "operator", "health_worker"}, log_out,
+       "Log the console session out (its cookie stops working)"},
   };
   return all;
 }
@@ -428,8 +604,17 @@ std::optional<refusal> read_body(const route& r, const std::string& text, json& 
   for (const auto& [key, value] : out.items()) {
     const auto f = std::find_if(r.fields.begin(), r.fields.end(), [&](const auto& p) { return key == p.first; });
     if (f == r.fields.end()) return refusal{400, "unknown_field", "no field '" + key + "' here", key};
-    const bool ok = std::string_view(f->second) == "boolean" ? value.is_boolean() : value.is_string();
-    if (!ok) return refusal{400, "wrong_type", "'" + key + "' must be a " + f->second, key};
+    const std::string_view type = f->second;
+    const bool ok = type == "boolean" ? value.is_boolean()
+                    : type == "array" ? value.is_array() && std::all_of(value.begin(), value.end(), [](const json& v) {
+                                          return v.is_string();
+                                        })
+                                      : value.is_string();
+    if (!ok) {
+      return refusal{400, "wrong_type",
+                     "'" + key + "' must be " + (type == "array" ? "an array of strings" : "a " + std::string(type)),
+                     key};
+    }
   }
   for (const auto need : r.required) {
     if (!out.contains(std::string(need))) {
@@ -468,15 +653,41 @@ std::string_view bearer(std::string_view header) {
   return header.substr(scheme.size());
 }
 
+// The value of cookie `name` in a Cookie header ("a=1; b=2"), or "".
+std::string_view cookie(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    const auto end = header.find(';');
+    std::string_view pair = header.substr(0, end);
+    header = end == std::string_view::npos ? std::string_view() : header.substr(end + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name && pair[name.size()] == '=') {
+      return pair.substr(name.size() + 1);
+    }
+  }
+  return {};
+}
+
+bool changes_something(std::string_view method) { return method != "GET" && method != "HEAD"; }
+
 void serve(services& s, const route& r, core::http_request& req, const http::params& values, http::reply_fn reply) {
-  // The token itself is never logged.
-  const std::string_view presented = bearer(req.header("Authorization"));
+  // A machine sends its token; the console's browser its session cookie. Neither is logged.
+  std::string_view presented = bearer(req.header("Authorization"));
+  const bool session = presented.empty();
+  if (session) presented = cookie(req.header("Cookie"), session_cookie);
   if (presented.empty()) {
     s.metrics.count(denied, denied_help, {{"reason", "none"}});
-    return reply(error_response({401, "unauthorized", "send a token: Authorization: Bearer <token>"}));
+    return reply(error_response({401, "unauthorized", "send a token (Authorization: Bearer <token>) or log in"}));
   }
   auto c = std::make_shared<call>();
   c->values = values;
+  if (session) {
+    c->csrf = auth::csrf_token(presented);
+    // A change by cookie must carry the value only the console's own page could read.
+    if (changes_something(req.method) && !auth::same_secret(req.header("X-CSRF-Token"), c->csrf)) {
+      s.metrics.count(denied, denied_help, {{"reason", "csrf"}});
+      return reply(error_response({403, "csrf", "a change from the console needs its X-CSRF-Token header"}));
+    }
+  }
   const std::string hash = auth::token_hash(presented);
   if (!s.api_limits.take(hash, std::chrono::steady_clock::now())) {
     s.metrics.count(denied, denied_help, {{"reason", "rate"}});
@@ -489,7 +700,7 @@ void serve(services& s, const route& r, core::http_request& req, const http::par
       [&s, &r, c, out, hash, body = std::move(req.body), query = std::move(req.query)](store::tx& tx) {
         const auto token = tx.find_token(hash);
         if (!token) {
-          *out = refuse(401, "unauthorized", "this token is unknown or revoked");
+          *out = refuse(401, "unauthorized", "this token or session is unknown, revoked or expired");
           return;
         }
         if (std::find(r.roles.begin(), r.roles.end(), token->role) == r.roles.end()) {
@@ -532,9 +743,111 @@ void serve(services& s, const route& r, core::http_request& req, const http::par
             }
           });
         }
-        reply(core::json_response(out->status, dump(out->body)));
+        auto res = core::json_response(out->status, dump(out->body));
+        res.headers = std::move(out->headers);
+        reply(std::move(res));
       },
       store::durability::disk);
+}
+
+// POST /api/v1/session: a person logs in to the console with their login and password.
+// Slowed three ways: a few tries a second from one address, Argon2id (on the background
+// thread, never the store's), and 5 wrong passwords in a row lock the login for 15 minutes.
+// An unknown login costs the same time as a known one and gets the same answer.
+void log_in(services& s, core::http_request& req, http::reply_fn reply) {
+  static const route shape{"POST", "/api/v1/session", {}, nullptr, "", {{"login", "string"}, {"password", "string"}},
+                           {"login", "password"}};
+  if (!s.login_limits.take(req.remote_ip, std::chrono::steady_clock::now())) {
+    s.metrics.count(denied, denied_help, {{"reason", "login_rate"}});
+    auto res = error_response({429, "too_many_requests", "too many logins from this address; wait a second"});
+    res.headers.push_back({"Retry-After", "1"});
+    return reply(std::move(res));
+  }
+  json body;
+  if (auto bad = read_body(shape, req.body, body)) return reply(error_response(*bad));
+  struct attempt {
+    std::string login, password, ip;
+    std::optional<store::user> user;
+    bool matched = false;
+    std::string token;
+    outcome out;
+  };
+  auto a = std::make_shared<attempt>();
+  a->login = body.value("login", "");
+  a->password = body.value("password", "");
+  a->ip = req.remote_ip;
+  // Third step, on the store's thread: the session, or one more wrong try counted.
+  auto finish = [&s, a, reply]() {
+    s.writer.submit(
+        [&s, a](store::tx& tx) {
+          const auto u = a->user ? tx.find_user(a->user->id) : std::nullopt;
+          if (!u || !a->matched) {
+            a->out = refuse(401, "login_failed", "the login or the password is wrong");
+            if (!u) return;
+            const int failed = u->failed_logins + 1;
+            const core::unix_ms until = failed >= 5 ? tx.now() + 15 * 60'000 : 0;
+            tx.set_login_failures(u->id, until ? 0 : failed, until);
+            tx.audit("ip:" + a->ip, until ? "session.locked" : "session.login_failed", "user:" + std::to_string(u->id),
+                     json{{"failures", failed}}.dump());
+            return;
+          }
+          store::api_token t;
+          t.name = "console";
+          t.role = u->role;
+          t.facility = u->facility;
+          t.user_id = u->id;
+          t.expires_at = tx.now() + session_ms;
+          a->token = auth::new_token();
+          t.hash = auth::token_hash(a->token);
+          tx.add_token(t);
+          tx.set_login_failures(u->id, 0, 0);
+          tx.audit("user:" + std::to_string(u->id), "session.login", "user:" + std::to_string(u->id),
+                   json{{"ip", a->ip}}.dump());
+          json who{{"user", u->id},   {"name", u->name}, {"login", u->login},
+                   {"role", u->role}, {"csrf", auth::csrf_token(a->token)}, {"expires_at", t.expires_at}};
+          if (!u->facility.empty()) who["facility"] = u->facility;
+          a->out = answer(std::move(who), 201);
+          a->out.headers.push_back({"Set-Cookie", cookie_header(s, a->token, session_ms)});
+        },
+        [&s, a, reply](std::exception_ptr err) {
+          if (err) return reply(error_response({503, "unavailable", "the store is not answering; try again"}));
+          if (a->out.refused) {
+            s.metrics.count(denied, denied_help, {{"reason", "login"}});
+            return reply(error_response(*a->out.refused));
+          }
+          auto res = core::json_response(a->out.status, dump(a->out.body));
+          res.headers = std::move(a->out.headers);
+          reply(std::move(res));
+        },
+        store::durability::disk);
+  };
+  // First step: the user, if any, and whether their login is locked.
+  s.writer.submit(
+      [a](store::tx& tx) {
+        a->user = tx.find_user_by_login(a->login);
+        if (a->user && (a->user->disabled || a->user->password_hash.empty())) a->user.reset();
+        if (a->user && a->user->login_locked_until > tx.now()) {
+          const auto minutes = (a->user->login_locked_until - tx.now()) / 60'000 + 1;
+          a->out = refuse(429, "locked",
+                          "5 wrong passwords in a row: this login opens again in " + std::to_string(minutes) +
+                              " minutes, or an admin sets a new password");
+        }
+      },
+      [&s, a, reply, finish](std::exception_ptr err) {
+        if (err) return reply(error_response({503, "unavailable", "the store is not answering; try again"}));
+        if (a->out.refused) {
+          s.metrics.count(denied, denied_help, {{"reason", "login"}});
+          return reply(error_response(*a->out.refused));
+        }
+        // Second step, off the store's thread: the password against its hash (or a stand-in).
+        s.offload.post([a, finish] {
+          static const std::string stand_in = auth::hash_password("no such user, same cost");
+          a->matched = auth::password_matches(a->user ? a->user->password_hash : stand_in, a->password) && a->user;
+          a->password.clear();
+          finish();
+        });
+      },
+      store::durability::commit);
 }
 
 // The OpenAPI 3.1 document, from the same list the router uses.
@@ -554,10 +867,10 @@ json openapi() {
     std::string method(r.method);
     std::transform(method.begin(), method.end(), method.begin(), [](unsigned char ch) { return std::tolower(ch); });
     json op{{"summary", r.summary},
-            {"security", json::array({json{{"token", json::array()}}})},
+            {"security", json::array({json{{"token", json::array()}}, json{{"session", json::array()}}})},
             {"x-roles", r.roles},
             {"responses",
-             {{r.fields.empty() ? "200" : "201", {{"description", "done"}}},
+             {{method == "post" && !r.fields.empty() ? "201" : "200", {{"description", "done"}}},
               {"400", {{"description", "bad input, the field named"},
                        {"content", {{"application/json", {{"schema", error_schema}}}}}}},
               {"401", {{"description", "no token, or an unknown or revoked one"}}},
@@ -565,8 +878,14 @@ json openapi() {
               {"403", {{"description", "the token's role may not do this"}}},
               {"404", {{"description", "no such thing"}}}}}};
     json parameters = json::array();
-    if (std::string_view(r.pattern).find("{id}") != std::string_view::npos) {
-      parameters.push_back(json{{"name", "id"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "integer"}}}});
+    static const std::regex path_value(R"(\{([a-z]+)\})");
+    const std::string pattern(r.pattern);
+    for (std::sregex_iterator it(pattern.begin(), pattern.end(), path_value), end; it != end; ++it) {
+      const std::string name = (*it)[1];
+      parameters.push_back(json{{"name", name},
+                                {"in", "path"},
+                                {"required", true},
+                                {"schema", {{"type", name == "id" ? "integer" : "string"}}}});
     }
     for (const char* q : r.query) {
       parameters.push_back(json{{"name", q}, {"in", "query"}, {"required", false}, {"schema", {{"type", "string"}}}});
@@ -574,7 +893,10 @@ json openapi() {
     if (!parameters.empty()) op["parameters"] = std::move(parameters);
     if (!r.fields.empty()) {
       json props = json::object();
-      for (const auto& [name, type] : r.fields) props[name] = {{"type", type}};
+      for (const auto& [name, type] : r.fields) {
+        props[name] = std::string_view(type) == "array" ? json{{"type", "array"}, {"items", {{"type", "string"}}}}
+                                                        : json{{"type", type}};
+      }
       json schema{{"type", "object"}, {"properties", props}, {"required", r.required}, {"additionalProperties", false}};
       json content;
       content["application/json"]["schema"] = std::move(schema);
@@ -582,10 +904,29 @@ json openapi() {
     }
     paths[r.pattern][method] = op;
   }
+  json login_schema{{"type", "object"},
+                    {"properties", {{"login", {{"type", "string"}}}, {"password", {{"type", "string"}}}}},
+                    {"required", {"login", "password"}},
+                    {"additionalProperties", false}};
+  json login_content;
+  login_content["application/json"]["schema"] = std::move(login_schema);
+  paths["/api/v1/session"]["post"] = {
+      {"summary", "Log in to the console: a session cookie, and the X-CSRF-Token value its changes must carry"},
+      {"security", json::array()},
+      {"x-roles", json::array()},
+      {"requestBody", {{"required", true}, {"content", std::move(login_content)}}},
+      {"responses",
+       {{"201", {{"description", "logged in; Set-Cookie carries the session"}}},
+        {"400", {{"description", "bad input, the field named"}}},
+        {"401", {{"description", "the login or the password is wrong"}}},
+        {"429", {{"description", "too many tries from this address, or the login is locked for a while"}}}}}};
   return json{{"openapi", "3.1.0"},
               {"info", {{"title", "Paygham"}, {"version", "1"}}},
               {"paths", paths},
-              {"components", {{"securitySchemes", {{"token", {{"type", "http"}, {"scheme", "bearer"}}}}}}}};
+              {"components",
+               {{"securitySchemes",
+                 {{"token", {{"type", "http"}, {"scheme", "bearer"}}},
+                  {"session", {{"type", "apiKey"}, {"in", "cookie"}, {"name", session_cookie}}}}}}}};
 }
 
 }  // namespace
@@ -650,6 +991,9 @@ void add_rest_routes(http::router& router, services& s) {
                  serve(s, r, req, values, std::move(reply));
                });
   }
+  router.add("POST", "/api/v1/session", [&s](core::http_request& req, const http::params&, http::reply_fn reply) {
+    log_in(s, req, std::move(reply));
+  });
   router.add("GET", "/api/v1/openapi.json",
              [doc = openapi().dump(2)](core::http_request&, const http::params&, http::reply_fn reply) {
                reply(core::json_response(200, doc));

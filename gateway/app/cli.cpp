@@ -21,7 +21,7 @@ constexpr const char* main_help =
     "  lint       check the config, flows and templates before they go live\n"
     "  migrate    bring the store's schema up to this version, then exit\n"
     "  broadcast  send an alert or an education message to a programme's subscribers\n"
-    "  user       add health workers (phone and PIN) and other users; list, disable, new PIN\n"
+    "  user       people: health workers (phone, PIN) and console logins; list, disable, new PIN or password\n"
     "  token      API tokens for machines that call /api/v1: create, list, revoke\n"
     "  segments   how a text travels as SMS: encoding, length and parts\n"
     "  simulate   walk a flow as a phone would, in the terminal\n"
@@ -127,17 +127,24 @@ constexpr const char* broadcast_help =
     "  --help             this text\n";
 
 constexpr const char* user_help =
-    "usage: paygham user create [--config FILE] --name NAME --role ROLE [--facility CLINIC] [--phone NUMBER]\n"
+    "usage: paygham user create [--config FILE] --name NAME --role ROLE [--login LOGIN]\n"
+    "                           [--facility CLINIC] [--phone NUMBER]\n"
     "       paygham user list [--config FILE]\n"
     "       paygham user pin [--config FILE] --phone NUMBER\n"
-    "       paygham user disable [--config FILE] --phone NUMBER\n"
+    "       paygham user password [--config FILE] --login LOGIN\n"
+    "       paygham user disable [--config FILE] (--phone NUMBER | --login LOGIN)\n"
     "\n"
     "People who work with Paygham. A health worker (--role health_worker) belongs to a clinic of\n"
     "the clinics file (--facility) and opens the health-worker menu from their own phone\n"
     "(--phone) with a PIN of 4 to 6 digits, which create and pin read from standard input (asked\n"
     "twice, unechoed, at a terminal). Only a hash of the PIN is kept. Five wrong PINs in a row\n"
     "lock the menu for 30 minutes; 'pin' sets a new PIN and unlocks it. 'disable' closes the\n"
-    "menu to a lost phone or a worker who left.\n"
+    "menu to a lost phone or a worker who left, and ends their console sessions.\n"
+    "\n"
+    "With --login the person also logs in to the web console (/console/) with a password of 10\n"
+    "or more characters, read from standard input after the PIN (one a line; asked twice at a\n"
+    "terminal). Admins and operators need --login. 'password' sets a new one, unlocks the login\n"
+    "and ends every session the user had. Only a hash of the password is kept.\n"
     "\n"
     "options:\n"
     "  --config FILE     the config file (default config/paygham.yaml)\n"
@@ -145,6 +152,7 @@ constexpr const char* user_help =
     "  --role ROLE       admin, operator or health_worker\n"
     "  --facility CLINIC a clinic id of the clinics file (health workers)\n"
     "  --phone NUMBER    the worker's phone, +98…, +93… or national in defaults.region\n"
+    "  --login LOGIN     the console login: 3 to 32 of a-z, 0-9, '.', '_', '-'\n"
     "  --help            this text\n";
 
 constexpr const char* token_help =
@@ -321,18 +329,22 @@ int run_cli(int argc, char** argv) {
     o.action = take_action(args);
     if (const auto stop = read_options(command, args,
                                        {{"--config", &o.config}, {"--name", &o.name}, {"--role", &o.role},
-                                        {"--facility", &o.facility}, {"--phone", &o.phone}},
+                                        {"--facility", &o.facility}, {"--phone", &o.phone}, {"--login", &o.login}},
                                        user_help)) {
       return *stop;
     }
     if (o.action == "create" && (o.name.empty() || o.role.empty())) {
       return usage_error(command, "create needs --name and --role", user_help);
     }
-    if ((o.action == "pin" || o.action == "disable") && o.phone.empty()) {
-      return usage_error(command, o.action + " needs --phone", user_help);
+    if (o.action == "pin" && o.phone.empty()) return usage_error(command, "pin needs --phone", user_help);
+    if (o.action == "password" && o.login.empty()) return usage_error(command, "password needs --login", user_help);
+    if (o.action == "disable" && o.phone.empty() == o.login.empty()) {
+      return usage_error(command, "disable needs --phone or --login", user_help);
     }
-    if (o.action != "create" && o.action != "list" && o.action != "pin" && o.action != "disable") {
-      return usage_error(command, o.action.empty() ? "say create, list, pin or disable" : "unknown '" + o.action + "'",
+    if (o.action != "create" && o.action != "list" && o.action != "pin" && o.action != "password" &&
+        o.action != "disable") {
+      return usage_error(command,
+                         o.action.empty() ? "say create, list, pin, password or disable" : "unknown '" + o.action + "'",
                          user_help);
     }
     return user(o);

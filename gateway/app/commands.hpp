@@ -55,11 +55,12 @@ int broadcast_status(const std::string& config_path, const std::string& id, bool
 
 struct user_options {
   std::string config = "config/paygham.yaml";
-  std::string action;  // create, list, pin, disable
+  std::string action;  // create, list, pin, password, disable
   std::string name;
   std::string role;
   std::string facility;
   std::string phone;
+  std::string login;   // the web console's login name
 };
 
 // `paygham user`: health workers (phone, PIN, clinic) and other users.

@@ -112,7 +112,8 @@ nlohmann::json located_problem(const std::string& problem) {
   return {{"file", nullptr}, {"line", nullptr}, {"column", nullptr}, {"message", problem}};
 }
 
-nlohmann::json validate_flow(const config& c, const std::string& file, const std::string& yaml) {
+std::shared_ptr<runner::content> content_with(const config& c, const std::string& file, const std::string& yaml,
+                                              std::vector<std::string>& problems, std::vector<std::string>& warnings) {
   namespace fs = std::filesystem;
   // A copy of the flows folder with the file in it, checked as lint checks the real one.
   std::string pattern = (fs::temp_directory_path() / "paygham-validate-XXXXXX").string();
@@ -128,19 +129,25 @@ nlohmann::json validate_flow(const config& c, const std::string& file, const std
   }
   config checked = c;
   checked.flows_dir = dir.string();
-  std::vector<std::string> problems, warnings;
-  load_content(checked, problems, &warnings);
+  auto content = load_content(checked, problems, &warnings);
   fs::remove_all(dir, ec);
   // The copy's folder is nobody's business: name files as the flows folder has them.
-  const auto rename = [&](std::string p) {
-    for (auto at = p.find(dir.string()); at != std::string::npos; at = p.find(dir.string())) {
-      p.replace(at, dir.string().size(), "flows");
+  for (auto* list : {&problems, &warnings}) {
+    for (auto& p : *list) {
+      for (auto at = p.find(dir.string()); at != std::string::npos; at = p.find(dir.string())) {
+        p.replace(at, dir.string().size(), "flows");
+      }
     }
-    return located_problem(p);
-  };
+  }
+  return content;
+}
+
+nlohmann::json validate_flow(const config& c, const std::string& file, const std::string& yaml) {
+  std::vector<std::string> problems, warnings;
+  content_with(c, file, yaml, problems, warnings);
   nlohmann::json out{{"ok", problems.empty()}, {"problems", nlohmann::json::array()}, {"warnings", nlohmann::json::array()}};
-  for (const auto& p : problems) out["problems"].push_back(rename(p));
-  for (const auto& w : warnings) out["warnings"].push_back(rename(w));
+  for (const auto& p : problems) out["problems"].push_back(located_problem(p));
+  for (const auto& w : warnings) out["warnings"].push_back(located_problem(w));
   return out;
 }
 

@@ -32,6 +32,11 @@ nlohmann::json located_problem(const std::string& problem);
 // "flows/<name>". Nothing is written where the server reads its flows.
 nlohmann::json validate_flow(const config& c, const std::string& file, const std::string& yaml);
 
+// The flows and texts as they would be with `file` replaced by `yaml` (the same copy
+// validate_flow checks), with the problems and warnings lint finds, files named "flows/<name>".
+std::shared_ptr<runner::content> content_with(const config& c, const std::string& file, const std::string& yaml,
+                                              std::vector<std::string>& problems, std::vector<std::string>& warnings);
+
 // The runner's settings from the config (defaults and the ussd section).
 runner::settings runner_settings(const config& c);
 

@@ -1,10 +1,14 @@
 #include "gateway/app/gateway.hpp"
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 
 #include "gateway/api/api.hpp"
 #include "gateway/app/content.hpp"
+#include "gateway/app/simulation.hpp"
 #include "gateway/channels/channel.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/core/metrics.hpp"
@@ -14,6 +18,8 @@
 #include "gateway/jobs/outbox.hpp"
 #include "gateway/store/reader.hpp"
 #include "gateway/store/writer.hpp"
+#include "gateway/text/screen.hpp"
+#include "gateway/text/segments.hpp"
 
 namespace paygham::app {
 namespace {
@@ -30,6 +36,111 @@ std::vector<const channels::channel*> pointers(const std::vector<std::unique_ptr
   for (const auto& ch : chans) out.push_back(ch.get());
   return out;
 }
+
+// The flows folder for the API and the console: checked by lint before anything is written,
+// written atomically (a whole file or none), and the running server switched with it.
+class flows_folder : public api::flow_files {
+ public:
+  flows_folder(const config& c, std::function<std::vector<std::string>()> reload)
+      : cfg_(c), reload_(std::move(reload)) {}
+
+  std::string validate(const std::string& file, const std::string& yaml) const override {
+    return validate_flow(cfg_, file, yaml).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+
+  std::optional<std::string> read(const std::string& file) const override {
+    std::ifstream in(std::filesystem::path(cfg_.flows_dir) / file, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+  published publish(const std::string& file, const std::string& yaml) override {
+    namespace fs = std::filesystem;
+    published out;
+    auto report = validate_flow(cfg_, file, yaml);
+    out.ok = report.value("ok", false);
+    if (out.ok) {
+      out.before = read(file).value_or("");
+      const fs::path target = fs::path(cfg_.flows_dir) / file;
+      // A dot file is not a flow: a crash mid-write leaves nothing the loader reads.
+      const fs::path temp = fs::path(cfg_.flows_dir) / ("." + file + ".publishing");
+      {
+        std::ofstream o(temp, std::ios::binary | std::ios::trunc);
+        o << yaml;
+        o.flush();
+        if (!o) throw std::runtime_error("cannot write " + temp.string());
+      }
+      const bool existed = fs::exists(target);
+      fs::rename(temp, target);
+      // What else changed on disk since the last load is checked again with it; on a problem
+      // the file goes back to what it was, and the server runs on unchanged.
+      const auto problems = reload_();
+      if (!problems.empty()) {
+        if (existed) {
+          std::ofstream(target, std::ios::binary | std::ios::trunc) << out.before;
+        } else {
+          fs::remove(target);
+        }
+        out.ok = false;
+        report["ok"] = false;
+        for (const auto& p : problems) report["problems"].push_back(located_problem(p));
+      }
+    }
+    out.report = report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return out;
+  }
+
+  std::string simulate(const std::string& file, const std::string& yaml, const std::string& ussd_code,
+                       const std::string& language, const std::vector<std::string>& replies) const override {
+    using json = nlohmann::json;
+    std::vector<std::string> problems, warnings;
+    auto content = content_with(cfg_, file, yaml, problems, warnings);
+    json out{{"ok", problems.empty()}, {"problems", json::array()}, {"screens", json::array()}, {"sms", json::array()}};
+    for (const auto& p : problems) out["problems"].push_back(located_problem(p));
+    const auto langs = content->texts.languages();
+    if (!language.empty() && std::find(langs.begin(), langs.end(), language) == langs.end()) {
+      out["ok"] = false;
+      out["problems"].push_back(located_problem("the templates have no language '" + language + "'"));
+    }
+    if (!out["ok"].get<bool>()) return out.dump(-1, ' ', false, json::error_handler_t::replace);
+    // A number of the first country of defaults.region, as a refugee's phone would be.
+    const std::string phone = cfg_.defaults_.region.rfind("IR", 0) == 0 ? "+989120000000" : "+93700000000";
+    simulation sim(cfg_, content, phone, language, core::now_ms());
+    const text::screen_limits limits = cfg_.ussd_profiles.at("default");
+    const auto screen = [&](const core::ussd_reply& r) {
+      const auto size = text::measure_units(r.text);
+      out["screens"].push_back(json{{"text", r.text},
+                                    {"end", r.end},
+                                    {"encoding", text::to_string(size.enc)},
+                                    {"units", size.units},
+                                    {"limit", text::check_screen(r.text, limits).limit}});
+      return r.end;
+    };
+    if (!ussd_code.empty()) {
+      std::string so_far;
+      bool ended = screen(sim.hop("console", ussd_code, ""));
+      for (const auto& r : replies) {
+        if (ended) break;
+        so_far = so_far.empty() ? r : so_far + "*" + r;
+        ended = screen(sim.hop("console", ussd_code, so_far));
+      }
+    } else {
+      for (const auto& r : replies) sim.sms(r);
+    }
+    for (const auto& m : sim.new_messages()) {
+      const auto size = text::measure_sms(m.body);
+      out["sms"].push_back(json{
+          {"text", m.body}, {"encoding", text::to_string(size.enc)}, {"parts", size.parts}, {"status", m.status}});
+    }
+    return out.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+
+ private:
+  config cfg_;
+  std::function<std::vector<std::string>()> reload_;
+};
 
 }  // namespace
 
@@ -65,9 +176,23 @@ struct gateway::parts {
         server(cfg.server, routes, metrics) {
     services.monitoring_from = cfg.monitoring_from;
     services.api_limits.set_rate(cfg.api_rate_per_token);
-    services.validate_flow = [c = cfg](const std::string& file, const std::string& yaml) {
-      return validate_flow(c, file, yaml).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    };
+    services.secure_cookies = cfg.public_url.rfind("https://", 0) == 0;
+    services.flows = std::make_unique<flows_folder>(cfg, [this] { return reload(); });
+  }
+
+  // Loads flows and texts again and switches to them, unless they have problems (returned,
+  // and logged: the server goes on with what it had).
+  std::vector<std::string> reload() {
+    std::vector<std::string> problems, warnings;
+    auto fresh = load_content(cfg, problems, &warnings);
+    for (const auto& w : warnings) core::log::warn("content.warning", {{"warning", w}});
+    if (!problems.empty()) {
+      for (const auto& pr : problems) core::log::error("reload.refused", {{"problem", pr}});
+      return problems;
+    }
+    run.reload(fresh);
+    core::log::info("reload.done", {{"flows", fresh->flows.size()}});
+    return {};
   }
 
   void store_polled(const channels::callback& found) {
@@ -153,6 +278,7 @@ gateway::gateway(const config& cfg, std::shared_ptr<runner::content> content,
   api::add_webhook_routes(p.routes, p.services);
   api::add_health_routes(p.routes, p.services);
   api::add_rest_routes(p.routes, p.services);
+  api::add_console_routes(p.routes);
   // Late USSD hops get their short END within 50 ms of the deadline.
   p.server.every(std::chrono::milliseconds(50), [&p] { api::sweep_deadlines(p.services); });
   // The clock's work (SMS timeouts, dropped USSD sessions, due reminders), once a second; at
@@ -170,17 +296,7 @@ gateway::gateway(const config& cfg, std::shared_ptr<runner::content> content,
         },
         nullptr, store::durability::commit);
   });
-  p.server.handle_signals([&p] {
-    std::vector<std::string> problems, warnings;
-    auto fresh = load_content(p.cfg, problems, &warnings);
-    for (const auto& w : warnings) core::log::warn("content.warning", {{"warning", w}});
-    if (!problems.empty()) {
-      for (const auto& pr : problems) core::log::error("reload.refused", {{"problem", pr}});
-      return;
-    }
-    p.run.reload(fresh);
-    core::log::info("reload.done", {{"flows", fresh->flows.size()}});
-  });
+  p.server.handle_signals([&p] { p.reload(); });
 }
 
 gateway::~gateway() {

@@ -1,21 +1,16 @@
 // `paygham simulate`: a phone in the terminal, on the real engine, runner and store (a
 // temporary database), so an operator can walk a flow before it goes live. Replies are read
 // from standard input, one a line, so a session can also be scripted.
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
-#include <filesystem>
 #include <iostream>
 
 #include "gateway/app/commands.hpp"
 #include "gateway/app/config.hpp"
 #include "gateway/app/content.hpp"
+#include "gateway/app/simulation.hpp"
 #include "gateway/core/duration.hpp"
 #include "gateway/phone/phone.hpp"
 #include "gateway/runner/runner.hpp"
-#include "gateway/store/reader.hpp"
-#include "gateway/store/writer.hpp"
 #include "gateway/text/format.hpp"
 #include "gateway/text/screen.hpp"
 
@@ -78,110 +73,76 @@ int simulate(const simulate_options& o) {
               << "countries of defaults.region in " << o.config << "\n";
     return exit_user_error;
   }
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("paygham-simulate-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  {
-    // A virtual clock: it starts now and moves only on ":wait".
-    auto now = std::make_shared<std::atomic<core::unix_ms>>(start.value_or(core::now_ms()));
-    store::options so;
-    so.path = (dir / "simulate.db").string();
-    so.sync = store::synchronous::normal;
-    so.clock = [now] { return now->load(); };
-    const auto owned_writer = store::open_writer(so);
-    const auto owned_reader = store::open_reader(so);
-    store::writer& writer = *owned_writer;
-    store::reader& reader = *owned_reader;
-    auto settings = runner_settings(cfg);
-    if (!o.lang.empty()) settings.languages.clear();
-    runner::runner run(content, settings);
-    if (!o.lang.empty()) {
-      store::run_now(writer, [&](store::tx& t) {
-        t.set_contact_language(t.upsert_contact(phone.value()).id, o.lang);
-      });
+  simulation sim(cfg, content, phone.value(), o.lang, start.value_or(core::now_ms()));
+  const text::screen_limits limits = cfg.ussd_profiles.at("default");
+  const auto show_messages = [&] {
+    for (const auto& m : sim.new_messages()) {
+      print_block("< sms ", m.body);
+      std::cout << "  " << describe(m.body, nullptr) << "\n";
+      // What a real gateway would not send now, and why.
+      if (m.status == "cancelled") std::cout << "  (not sent: " << (m.error.empty() ? "cancelled" : m.error) << ")\n";
+      if (m.status == "queued" && m.next_at > sim.now()) {
+        std::cout << "  (held by sending hours until "
+                  << text::formatter("en", sim.time_zone()).apply(std::to_string(m.next_at), "time").value_or("?") << " "
+                  << sim.time_zone() << ")\n";
+      }
     }
-    const text::screen_limits limits = cfg.ussd_profiles.at("default");
-    const std::string zone = run.time_zone(phone.value());
-    std::int64_t seen = 0;
-    const auto show_messages = [&] {
-      for (const auto& m : reader.outbound_after(seen)) {
-        print_block("< sms ", m.body);
-        std::cout << "  " << describe(m.body, nullptr) << "\n";
-        // What a real gateway would not send now, and why.
-        if (m.status == "cancelled") std::cout << "  (not sent: " << (m.error.empty() ? "cancelled" : m.error) << ")\n";
-        if (m.status == "queued" && m.next_at > now->load()) {
-          std::cout << "  (held by sending hours until " << text::formatter("en", zone).apply(std::to_string(m.next_at), "time").value_or("?")
-                    << " " << zone << ")\n";
-        }
-        seen = m.id;
-      }
-    };
-    // ":wait 25h": the clock moves on and what falls due runs (timeouts, dropped sessions).
-    const auto waited = [&](const std::string& l) {
-      if (l.rfind(":wait ", 0) != 0) return false;
-      std::cout << "> " << l << "\n";
-      auto d = core::parse_duration(l.substr(6));
-      if (!d) {
-        std::cout << "  (" << d.error() << ")\n";
-        return true;
-      }
-      *now += d.value().count();
-      for (runner::tick_outcome did{1, 0, 0, 0}; did.any();) {
-        store::run_now(writer, [&](store::tx& t) { did = run.tick(t); });
-      }
-      show_messages();
+  };
+  // ":wait 25h": the clock moves on and what falls due runs (timeouts, dropped sessions).
+  const auto waited = [&](const std::string& l) {
+    if (l.rfind(":wait ", 0) != 0) return false;
+    std::cout << "> " << l << "\n";
+    auto d = core::parse_duration(l.substr(6));
+    if (!d) {
+      std::cout << "  (" << d.error() << ")\n";
       return true;
-    };
-    std::string line;
-    if (!o.ussd_code.empty()) {
-      // ":dial" hangs up and dials again in a new session (to see "continue where you left off").
-      std::string text;
-      int session = 1;
-      bool dial = true;
-      for (bool ended = false;;) {
-        if (dial) {
-          std::cout << "> dial " << o.ussd_code << " from " << phone.value() << "\n";
-          text.clear();
-          dial = false;
-        } else {
-          if (!std::getline(std::cin, line)) break;
-          if (waited(line)) continue;  // no hop: the next line answers the same screen
-          if (line == ":dial") {
-            ++session;
-            dial = true;
-            ended = false;
-            continue;
-          }
-          if (ended) {
-            std::cout << "> " << line << "\n  (the session has ended: ':dial' to dial again)\n";
-            continue;
-          }
-          std::cout << "> " << line << "\n";
-          // Africa's Talking sends every answer so far, joined by '*'.
-          text = text.empty() ? line : text + "*" + line;
+    }
+    sim.wait(d.value().count());
+    show_messages();
+    return true;
+  };
+  std::string line;
+  if (!o.ussd_code.empty()) {
+    // ":dial" hangs up and dials again in a new session (to see "continue where you left off").
+    std::string text;
+    int session = 1;
+    bool dial = true;
+    for (bool ended = false;;) {
+      if (dial) {
+        std::cout << "> dial " << o.ussd_code << " from " << phone.value() << "\n";
+        text.clear();
+        dial = false;
+      } else {
+        if (!std::getline(std::cin, line)) break;
+        if (waited(line)) continue;  // no hop: the next line answers the same screen
+        if (line == ":dial") {
+          ++session;
+          dial = true;
+          ended = false;
+          continue;
         }
-        core::ussd_reply reply;
-        const core::ussd_request req{"simulator", "sim" + std::to_string(session), phone.value(), o.ussd_code, text,
-                                     ""};
-        store::run_now(writer, [&](store::tx& t) { reply = run.apply_ussd(t, req); });
-        print_block(reply.end ? "< END " : "< CON ", reply.text);
-        std::cout << "  " << describe(reply.text, &limits) << "\n";
-        show_messages();
-        ended = reply.end;
+        if (ended) {
+          std::cout << "> " << line << "\n  (the session has ended: ':dial' to dial again)\n";
+          continue;
+        }
+        std::cout << "> " << line << "\n";
+        // Africa's Talking sends every answer so far, joined by '*'.
+        text = text.empty() ? line : text + "*" + line;
       }
-    } else {
-      for (int n = 1; std::getline(std::cin, line); ++n) {
-        if (waited(line)) continue;
-        std::cout << "> sms " << line << "\n";
-        const core::inbound_sms sms{"simulator", "sim-" + std::to_string(n), phone.value(), "",
-                                    line, 0};
-        store::run_now(writer, [&](store::tx& t) { run.apply_sms(t, sms); });
-        show_messages();
-      }
+      const auto reply = sim.hop("sim" + std::to_string(session), o.ussd_code, text);
+      print_block(reply.end ? "< END " : "< CON ", reply.text);
+      std::cout << "  " << describe(reply.text, &limits) << "\n";
+      show_messages();
+      ended = reply.end;
+    }
+  } else {
+    while (std::getline(std::cin, line)) {
+      if (waited(line)) continue;
+      std::cout << "> sms " << line << "\n";
+      sim.sms(line);
+      show_messages();
     }
   }
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
   return exit_ok;
 }
 

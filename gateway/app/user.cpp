@@ -1,14 +1,17 @@
 // `paygham user`: the people who work with Paygham. Health workers get a phone and a PIN for
-// the health-worker USSD menu (flows/health_reminders.yaml); only an Argon2id hash of the PIN
-// is stored, and the PIN is read from standard input so it never shows in a shell history.
+// the health-worker USSD menu (flows/health_reminders.yaml); people with a login get a password
+// for the web console. Only Argon2id hashes are stored, and PINs and passwords are read from
+// standard input so they never show in a shell history.
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "gateway/app/commands.hpp"
 #include "gateway/app/config.hpp"
 #include "gateway/app/content.hpp"
+#include "gateway/auth/password.hpp"
 #include "gateway/auth/pin.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/phone/phone.hpp"
@@ -67,6 +70,34 @@ std::string new_pin(const std::string& phone) {
   return auth::hash_pin(*pin);
 }
 
+// The console password for `login`, checked; empty after explaining why not.
+std::string new_password(const std::string& login) {
+  const auto typed = read_secret_line("console password (10 or more characters): ");
+  if (!typed) {
+    std::cerr << "paygham user: no password on standard input (a line after the PIN for a health worker)\n";
+    return {};
+  }
+  if (const auto weak = auth::weak_password(*typed, login); !weak.empty()) {
+    std::cerr << "paygham user: choose another password: " << weak << "\n";
+    return {};
+  }
+  if (isatty(STDIN_FILENO) != 0) {
+    const auto again = read_secret_line("the same password again: ");
+    if (!again || *again != *typed) {
+      std::cerr << "paygham user: the two passwords differ; nothing changed\n";
+      return {};
+    }
+  }
+  return auth::hash_password(*typed);
+}
+
+bool valid_login(const std::string& login) {
+  if (login.size() < 3 || login.size() > 32) return false;
+  return std::all_of(login.begin(), login.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+  });
+}
+
 }  // namespace
 
 int user(const user_options& o) {
@@ -91,8 +122,14 @@ int user(const user_options& o) {
     u.role = o.role;
     u.facility = o.facility;
     u.phone = phone;
+    u.login = o.login;
     if (u.role != "admin" && u.role != "operator" && u.role != "health_worker") {
       std::cerr << "paygham user: --role is admin, operator or health_worker, not '" << u.role << "'\n";
+      return exit_user_error;
+    }
+    if (u.role != "health_worker" && u.login.empty()) {
+      std::cerr << "paygham user: an " << (u.role == "admin" ? "admin" : "operator")
+                << " works in the web console: give --login\n";
       return exit_user_error;
     }
     if (u.role == "health_worker") {
@@ -115,9 +152,20 @@ int user(const user_options& o) {
       u.pin_hash = new_pin(u.phone);
       if (u.pin_hash.empty()) return exit_user_error;
     }
+    if (!u.login.empty()) {
+      u.password_hash = new_password(u.login);
+      if (u.password_hash.empty()) return exit_user_error;
+    }
   } else if (o.action == "pin") {
     u.pin_hash = new_pin(phone);
     if (u.pin_hash.empty()) return exit_user_error;
+  } else if (o.action == "password") {
+    u.password_hash = new_password(o.login);
+    if (u.password_hash.empty()) return exit_user_error;
+  }
+  if (!o.login.empty() && !valid_login(o.login)) {
+    std::cerr << "paygham user: a login is 3 to 32 of a-z, 0-9, '.', '_' and '-'\n";
+    return exit_user_error;
   }
   try {
     const auto writer = store::open_writer(cfg.store);
@@ -125,23 +173,37 @@ int user(const user_options& o) {
     std::vector<store::user> all;
     std::int64_t id = 0;
     store::run_now(*writer, [&](store::tx& t) {
-      const auto existing = phone.empty() ? std::nullopt : t.find_user_by_phone(phone);
+      const auto existing = !phone.empty() ? t.find_user_by_phone(phone)
+                            : !o.login.empty() ? t.find_user_by_login(o.login)
+                                               : std::nullopt;
+      const std::string who = !phone.empty() ? "the phone " + core::log::mask_phone(phone) : "the login " + o.login;
       if (o.action == "list") {
         all = t.list_users();
       } else if (o.action == "create") {
         if (existing) {
-          problem = core::log::mask_phone(phone) + " already belongs to user " + std::to_string(existing->id) + " (" + existing->name + ")";
+          problem = who + " already belongs to user " + std::to_string(existing->id) + " (" + existing->name + ")";
+          return;
+        }
+        if (!u.login.empty() && t.find_user_by_login(u.login)) {
+          problem = "the login " + u.login + " is taken";
           return;
         }
         id = t.add_user(u);
+        t.audit("cli", "users.create", "user:" + std::to_string(id), "{}");
       } else if (!existing) {
-        problem = "no user has the phone " + core::log::mask_phone(phone);
+        problem = "no user has " + who;
       } else if (o.action == "pin") {
         t.set_pin(existing->id, u.pin_hash);
         id = existing->id;
+        t.audit("cli", "users.pin", "user:" + std::to_string(id), "{}");
+      } else if (o.action == "password") {
+        t.set_password(existing->id, u.password_hash);
+        id = existing->id;
+        t.audit("cli", "users.password", "user:" + std::to_string(id), "{}");
       } else {
         t.set_user_disabled(existing->id, true);
         id = existing->id;
+        t.audit("cli", "users.disable", "user:" + std::to_string(id), "{}");
       }
     });
     writer->stop();
@@ -152,12 +214,16 @@ int user(const user_options& o) {
     if (o.action == "list") {
       for (const auto& x : all) {
         std::cout << x.id << "\t" << x.role << "\t" << (x.facility.empty() ? "-" : x.facility) << "\t"
-                  << (x.phone.empty() ? "-" : core::log::mask_phone(x.phone)) << "\t" << x.name
+                  << (x.phone.empty() ? "-" : core::log::mask_phone(x.phone)) << "\t"
+                  << (x.login.empty() ? "-" : x.login) << "\t" << x.name
                   << (x.disabled ? "\t(disabled)" : x.locked_until > core::now_ms() ? "\t(locked)" : "") << "\n";
       }
       return exit_ok;
     }
-    const char* done = o.action == "create" ? "created" : o.action == "pin" ? "has a new PIN, unlocked" : "disabled";
+    const char* done = o.action == "create"     ? "created"
+                       : o.action == "pin"      ? "has a new PIN, unlocked"
+                       : o.action == "password" ? "has a new password, unlocked; their sessions ended"
+                                                : "disabled";
     std::cout << "user " << id << " " << done << "\n";
     return exit_ok;
   } catch (const std::exception& e) {

@@ -1,9 +1,6 @@
 #include "gateway/auth/pin.hpp"
 
-#include <sodium.h>
-
-#include <stdexcept>
-
+#include "gateway/auth/argon2.hpp"
 #include "gateway/core/utf8.hpp"
 
 namespace paygham::auth {
@@ -13,10 +10,6 @@ namespace {
 // must stay well under a hop's budget; guessing is stopped by the lockout instead.
 constexpr unsigned long long ops = 2;
 constexpr std::size_t memory = 8u << 20;
-
-void init() {
-  if (sodium_init() < 0) throw std::runtime_error("libsodium could not start");
-}
 
 }  // namespace
 
@@ -50,19 +43,8 @@ std::string weak_pin(std::string_view pin, std::string_view phone) {
   return {};
 }
 
-std::string hash_pin(std::string_view pin) {
-  init();
-  char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(out, pin.data(), pin.size(), ops, memory, crypto_pwhash_ALG_ARGON2ID13) != 0) {
-    throw std::runtime_error("out of memory hashing a PIN");
-  }
-  return out;
-}
+std::string hash_pin(std::string_view pin) { return argon2::hash(pin, ops, memory); }
 
-bool pin_matches(const std::string& hash, std::string_view pin) {
-  init();
-  if (hash.empty() || hash.size() >= crypto_pwhash_STRBYTES) return false;
-  return crypto_pwhash_str_verify(hash.c_str(), pin.data(), pin.size()) == 0;
-}
+bool pin_matches(const std::string& hash, std::string_view pin) { return argon2::matches(hash, pin); }
 
 }  // namespace paygham::auth

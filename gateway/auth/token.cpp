@@ -23,4 +23,12 @@ std::string token_hash(std::string_view token) {
   return hex;
 }
 
+std::string csrf_token(std::string_view session_token) {
+  return token_hash("paygham-csrf:" + std::string(session_token));
+}
+
+bool same_secret(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
 }  // namespace paygham::auth

@@ -293,6 +293,11 @@ struct user {
   int failed_pins = 0;    // wrong PINs in a row
   core::unix_ms locked_until = 0;
   bool disabled = false;
+  // The web console: a login name and an Argon2id password hash (both empty: no console).
+  std::string login;
+  std::string password_hash;
+  int failed_logins = 0;  // wrong passwords in a row
+  core::unix_ms login_locked_until = 0;
 };
 
 class users_part {
@@ -306,7 +311,12 @@ class users_part {
   // After a PIN try: wrong ones in a row, and the end of a lockout (0: none).
   virtual void set_pin_failures(std::int64_t id, int failed, core::unix_ms locked_until) = 0;
   virtual void set_pin(std::int64_t id, std::string_view pin_hash) = 0;  // and unlocks
+  // Disabling also ends the user's console sessions.
   virtual void set_user_disabled(std::int64_t id, bool disabled) = 0;
+  virtual std::optional<user> find_user_by_login(std::string_view login) = 0;
+  // A new password unlocks the login and ends every console session the user had.
+  virtual void set_password(std::int64_t id, std::string_view password_hash) = 0;
+  virtual void set_login_failures(std::int64_t id, int failed, core::unix_ms locked_until) = 0;
 };
 
 // A patient a health worker should call (R-H3): reminders went unacknowledged.
@@ -448,6 +458,10 @@ struct api_token {
   std::string hash;       // hex SHA-256 of the token
   core::unix_ms created_at = 0;
   bool revoked = false;
+  // A console session is a token too: the user who logged in, and when it ends (0: never,
+  // machines' tokens).
+  std::int64_t user_id = 0;
+  core::unix_ms expires_at = 0;
 };
 
 // A message as the API shows it, with every state it went through.
@@ -493,8 +507,9 @@ class access_part {
  public:
   virtual ~access_part() = default;
   virtual std::int64_t add_token(const api_token& t) = 0;
-  // The live (not revoked) token with this hash.
+  // The live (not revoked, not expired) token with this hash.
   virtual std::optional<api_token> find_token(std::string_view hash) = 0;
+  // Machines' tokens (console sessions are not listed).
   virtual std::vector<api_token> list_tokens() = 0;
   // False when there is no such live token.
   virtual bool revoke_token(std::int64_t id) = 0;
@@ -505,7 +520,8 @@ class access_part {
   // A message with its history, for the API.
   virtual std::optional<message_view> find_message(std::int64_t id) = 0;
   // Pages, newest first: up to `limit` with an id below `before` (0: from the newest).
-  virtual std::vector<audit_entry> audit_page(std::int64_t before, std::size_t limit) = 0;
+  // `target` ("flow:appointments.yaml"): only its entries; "": every entry.
+  virtual std::vector<audit_entry> audit_page(std::int64_t before, std::size_t limit, std::string_view target) = 0;
   virtual std::vector<message_view> messages_page(const message_filter& f, std::int64_t before,
                                                   std::size_t limit) = 0;  // without history
 };

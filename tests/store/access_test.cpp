@@ -41,18 +41,74 @@ TEST_CASE("access: a token is found by its hash until revoked", "[store]") {
   CHECK(all[0].revoked);
 }
 
+TEST_CASE("access: a console session ends at its expiry, at logout, with a new password and when its user is disabled", "[store]") {
+  fixture fx;
+  const auto uid = test::in_tx(fx.w, [](store::tx& t) {
+    store::user u;
+    u.name = "Sima";
+    u.role = "operator";
+    u.login = "sima";
+    u.password_hash = "hash-1";
+    return t.add_user(u);
+  });
+  const auto by_login = test::in_tx(fx.w, [](store::tx& t) { return t.find_user_by_login("sima"); });
+  REQUIRE(by_login);
+  CHECK(by_login->id == uid);
+  CHECK(by_login->password_hash == "hash-1");
+  CHECK_FALSE(test::in_tx(fx.w, [](store::tx& t) { return t.find_user_by_login("Sima"); }));
+  auto open = [&](const std::string& hash) {
+    return test::in_tx(fx.w, [&](store::tx& t) {
+      store::api_token s;
+      s.name = "console";
+      s.role = "operator";
+      s.hash = hash;
+      s.user_id = uid;
+      s.expires_at = t.now() + 60'000;
+      return t.add_token(s);
+    });
+  };
+  auto live = [&](const std::string& hash) {
+    return test::in_tx(fx.w, [&](store::tx& t) { return t.find_token(hash).has_value(); });
+  };
+  open("s1");
+  const auto found = test::in_tx(fx.w, [](store::tx& t) { return t.find_token("s1"); });
+  REQUIRE(found);
+  CHECK(found->user_id == uid);
+  CHECK(test::in_tx(fx.w, [](store::tx& t) { return t.list_tokens(); }).empty());  // not a machine's token
+  fx.now += 60'001;
+  CHECK_FALSE(live("s1"));
+  open("s2");
+  open("s3");
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_password(uid, "hash-2"); });
+  CHECK_FALSE(live("s2"));
+  CHECK_FALSE(live("s3"));
+  open("s4");
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_user_disabled(uid, true); });
+  CHECK_FALSE(live("s4"));
+  // Ended sessions are pruned; the audit log keeps the user's name for what they did.
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.prune(t.now() + 1, 100); }) == 4);
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM api_tokens") == "0");
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_login_failures(uid, 5, 123); });
+  const auto after = test::in_tx(fx.w, [&](store::tx& t) { return t.find_user(uid); });
+  CHECK(after->failed_logins == 5);
+  CHECK(after->login_locked_until == 123);
+}
+
 TEST_CASE("access: the audit log is read newest first in pages and cannot be changed", "[store]") {
   fixture fx;
   test::in_tx(fx.w, [](store::tx& t) {
     for (int i = 1; i <= 5; ++i) t.audit("token:1", "messages.send", "message:" + std::to_string(i), "{}");
   });
-  auto page = test::in_tx(fx.w, [](store::tx& t) { return t.audit_page(0, 2); });
+  auto page = test::in_tx(fx.w, [](store::tx& t) { return t.audit_page(0, 2, ""); });
   REQUIRE(page.size() == 2);
   CHECK(page[0].target == "message:5");
   CHECK(page[1].target == "message:4");
-  page = test::in_tx(fx.w, [&](store::tx& t) { return t.audit_page(page[1].id, 10); });
+  page = test::in_tx(fx.w, [&](store::tx& t) { return t.audit_page(page[1].id, 10, ""); });
   REQUIRE(page.size() == 3);
   CHECK(page[2].target == "message:1");
+  page = test::in_tx(fx.w, [&](store::tx& t) { return t.audit_page(0, 10, "message:3"); });
+  REQUIRE(page.size() == 1);
+  CHECK(page[0].target == "message:3");
   CHECK_THROWS_WITH(test::execute(fx.so, "UPDATE audit_log SET actor = 'someone else'"), Catch::Contains("append-only"));
   CHECK_THROWS_WITH(test::execute(fx.so, "DELETE FROM audit_log"), Catch::Contains("append-only"));
   CHECK(test::value(fx.so, "SELECT COUNT(*) FROM audit_log WHERE actor = 'token:1'") == "5");

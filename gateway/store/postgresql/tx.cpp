@@ -649,11 +649,13 @@ void tx::cancel_queued(std::int64_t contact_id, std::string_view programme, std:
 namespace {
 
 constexpr const char* user_columns =
-    "id, name, role, facility, COALESCE(phone, ''), pin_hash, failed_pins, locked_until, disabled";
+    "id, name, role, facility, COALESCE(phone, ''), pin_hash, failed_pins, locked_until, disabled,"
+    " COALESCE(login, ''), password_hash, failed_logins, login_locked_until";
 
 user read_user(const result& r, int row) {
-  return user{r.int64(row, 0), r.text(row, 1),    r.text(row, 2),  r.text(row, 3),        r.text(row, 4),
-              r.text(row, 5),  r.integer(row, 6), r.int64(row, 7), r.integer(row, 8) != 0};
+  return user{r.int64(row, 0), r.text(row, 1),    r.text(row, 2),  r.text(row, 3),         r.text(row, 4),
+              r.text(row, 5),  r.integer(row, 6), r.int64(row, 7), r.integer(row, 8) != 0, r.text(row, 9),
+              r.text(row, 10), r.integer(row, 11), r.int64(row, 12)};
 }
 
 }  // namespace
@@ -661,9 +663,9 @@ user read_user(const result& r, int row) {
 std::int64_t tx::add_user(const user& u) {
   require_disk();
   return c_.query(
-              "INSERT INTO users (name, role, facility, phone, pin_hash, created_at, updated_at)"
-              " VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $6) RETURNING id",
-              {u.name, u.role, u.facility, u.phone, u.pin_hash, now()})
+              "INSERT INTO users (name, role, facility, phone, pin_hash, login, password_hash, created_at, updated_at)"
+              " VALUES ($1, $2, $3, NULLIF($4, ''), $5, NULLIF($6, ''), $7, $8, $8) RETURNING id",
+              {u.name, u.role, u.facility, u.phone, u.pin_hash, u.login, u.password_hash, now()})
       .int64(0, 0);
 }
 
@@ -703,6 +705,31 @@ void tx::set_pin(std::int64_t id, std::string_view pin_hash) {
 void tx::set_user_disabled(std::int64_t id, bool disabled) {
   require_disk();
   c_.query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3", {disabled ? 1 : 0, now(), id});
+  if (disabled) end_sessions(id);
+}
+
+void tx::end_sessions(std::int64_t user_id) {
+  c_.query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL", {now(), user_id});
+}
+
+std::optional<user> tx::find_user_by_login(std::string_view login) {
+  static const std::string sql = std::string("SELECT ") + user_columns + " FROM users WHERE login = $1";
+  const auto r = c_.query(sql.c_str(), {login});
+  if (r.empty()) return std::nullopt;
+  return read_user(r, 0);
+}
+
+void tx::set_password(std::int64_t id, std::string_view password_hash) {
+  require_disk();
+  c_.query(
+      "UPDATE users SET password_hash = $1, failed_logins = 0, login_locked_until = 0, updated_at = $2 WHERE id = $3",
+      {password_hash, now(), id});
+  end_sessions(id);
+}
+
+void tx::set_login_failures(std::int64_t id, int failed, core::unix_ms locked_until) {
+  c_.query("UPDATE users SET failed_logins = $1, login_locked_until = $2, updated_at = $3 WHERE id = $4",
+           {failed, locked_until, now(), id});
 }
 
 std::int64_t tx::escalate(const escalation& e) {
@@ -814,33 +841,37 @@ std::optional<booking> tx::find_booking(std::int64_t id) {
 
 std::int64_t tx::add_token(const api_token& t) {
   require_disk();
-  return c_.query("INSERT INTO api_tokens (name, role, facility, hash, created_at) VALUES ($1, $2, $3, $4, $5)"
-                  " RETURNING id",
-                  {t.name, t.role, t.facility, t.hash, now()})
+  return c_.query(
+              "INSERT INTO api_tokens (name, role, facility, hash, created_at, user_id, expires_at)"
+              " VALUES ($1, $2, $3, $4, $5, NULLIF($6, 0), $7) RETURNING id",
+              {t.name, t.role, t.facility, t.hash, now(), t.user_id, t.expires_at})
       .int64(0, 0);
 }
 
 namespace {
 
-constexpr const char* token_columns = "id, name, role, facility, hash, created_at, (revoked_at IS NOT NULL)::integer";
+constexpr const char* token_columns =
+    "id, name, role, facility, hash, created_at, (revoked_at IS NOT NULL)::integer, COALESCE(user_id, 0), expires_at";
 
 api_token read_token(const result& r, int row) {
-  return api_token{r.int64(row, 0), r.text(row, 1),  r.text(row, 2),          r.text(row, 3),
-                   r.text(row, 4),  r.int64(row, 5), r.integer(row, 6) != 0};
+  return api_token{r.int64(row, 0), r.text(row, 1),  r.text(row, 2),          r.text(row, 3), r.text(row, 4),
+                   r.int64(row, 5), r.integer(row, 6) != 0, r.int64(row, 7), r.int64(row, 8)};
 }
 
 }  // namespace
 
 std::optional<api_token> tx::find_token(std::string_view hash) {
   static const std::string sql =
-      std::string("SELECT ") + token_columns + " FROM api_tokens WHERE hash = $1 AND revoked_at IS NULL";
-  const auto r = c_.query(sql.c_str(), {hash});
+      std::string("SELECT ") + token_columns +
+      " FROM api_tokens WHERE hash = $1 AND revoked_at IS NULL AND (expires_at = 0 OR expires_at > $2)";
+  const auto r = c_.query(sql.c_str(), {hash, now()});
   if (r.empty()) return std::nullopt;
   return read_token(r, 0);
 }
 
 std::vector<api_token> tx::list_tokens() {
-  static const std::string sql = std::string("SELECT ") + token_columns + " FROM api_tokens ORDER BY id";
+  static const std::string sql =
+      std::string("SELECT ") + token_columns + " FROM api_tokens WHERE user_id IS NULL ORDER BY id";
   const auto r = c_.query(sql.c_str(), {});
   std::vector<api_token> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(read_token(r, i));
@@ -874,10 +905,10 @@ message_view read_message(const result& r, int row) {
 
 }  // namespace
 
-std::vector<audit_entry> tx::audit_page(std::int64_t before, std::size_t limit) {
+std::vector<audit_entry> tx::audit_page(std::int64_t before, std::size_t limit, std::string_view target) {
   const auto r = c_.query("SELECT id, at, actor, action, target, detail FROM audit_log WHERE ($1 = 0 OR id < $1)"
-                          " ORDER BY id DESC LIMIT $2",
-                          {before, static_cast<std::int64_t>(limit)});
+                          " AND ($3 = '' OR target = $3) ORDER BY id DESC LIMIT $2",
+                          {before, static_cast<std::int64_t>(limit), target});
   std::vector<audit_entry> out;
   for (int i = 0; i < r.rows(); ++i) {
     out.push_back({r.int64(i, 0), r.int64(i, 1), r.text(i, 2), r.text(i, 3), r.text(i, 4), r.text(i, 5)});
@@ -1149,6 +1180,12 @@ std::size_t tx::prune(core::unix_ms before, std::size_t limit) {
   n += c_.query(
              "DELETE FROM delivery_reports WHERE id IN (SELECT id FROM delivery_reports WHERE received_at < $1"
              " LIMIT $2)",
+             {before, lim})
+           .affected();
+  // Console sessions that ended before then (the audit log names the user, not the session).
+  n += c_.query(
+             "DELETE FROM api_tokens WHERE id IN (SELECT id FROM api_tokens WHERE user_id IS NOT NULL"
+             " AND ((expires_at > 0 AND expires_at < $1) OR revoked_at < $1) LIMIT $2)",
              {before, lim})
            .affected();
   return n;

@@ -58,6 +58,9 @@ class tx final : public store::tx {
   void set_pin_failures(std::int64_t id, int failed, core::unix_ms locked_until) override;
   void set_pin(std::int64_t id, std::string_view pin_hash) override;
   void set_user_disabled(std::int64_t id, bool disabled) override;
+  std::optional<user> find_user_by_login(std::string_view login) override;
+  void set_password(std::int64_t id, std::string_view password_hash) override;
+  void set_login_failures(std::int64_t id, int failed, core::unix_ms locked_until) override;
   std::int64_t escalate(const escalation& e) override;
   std::vector<escalation> open_escalations(std::int64_t worker_id) override;
   std::vector<escalation> open_escalations_at(std::string_view facility) override;
@@ -71,7 +74,7 @@ class tx final : public store::tx {
   void audit(std::string_view actor, std::string_view action, std::string_view target,
              std::string_view detail_json) override;
   std::optional<message_view> find_message(std::int64_t id) override;
-  std::vector<audit_entry> audit_page(std::int64_t before, std::size_t limit) override;
+  std::vector<audit_entry> audit_page(std::int64_t before, std::size_t limit, std::string_view target) override;
   std::vector<message_view> messages_page(const message_filter& f, std::int64_t before, std::size_t limit) override;
   std::map<std::pair<long long, int>, int> slot_use(std::string_view clinic, std::string_view service,
                                                     long long first_day, long long last_day,
@@ -120,6 +123,7 @@ class tx final : public store::tx {
   std::size_t prune(core::unix_ms before, std::size_t limit) override;
 
  private:
+  void end_sessions(std::int64_t user_id);  // the user's console sessions are revoked
   // A delivery report moved a message to `st`: its number's failures in a row start again, or
   // grow (R-S13).
   void count_reach(std::int64_t message_id, core::message_status st);

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 17> migrations = {
+constexpr std::array<const char*, 18> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -393,6 +393,18 @@ CREATE TABLE suppressions (
   at         INTEGER NOT NULL,
   PRIMARY KEY (hash, programme)
 );
+)sql",
+    // 18: the web console: users log in with a name and a password; a session is a token that
+    // belongs to a user and expires.
+    R"sql(
+ALTER TABLE users ADD COLUMN login TEXT;
+ALTER TABLE users ADD COLUMN password_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN login_locked_until INTEGER NOT NULL DEFAULT 0;
+CREATE UNIQUE INDEX users_login ON users (login);
+ALTER TABLE api_tokens ADD COLUMN user_id INTEGER REFERENCES users(id);
+ALTER TABLE api_tokens ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX api_tokens_sessions ON api_tokens (user_id) WHERE user_id IS NOT NULL;
 )sql",
 };
 

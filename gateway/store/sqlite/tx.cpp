@@ -400,12 +400,15 @@ void tx::cancel_queued(std::int64_t contact_id, std::string_view programme, std:
 namespace {
 
 constexpr const char* user_columns =
-    "id, name, role, facility, COALESCE(phone, ''), pin_hash, failed_pins, locked_until, disabled";
+    "id, name, role, facility, COALESCE(phone, ''), pin_hash, failed_pins, locked_until, disabled,"
+    " COALESCE(login, ''), password_hash, failed_logins, login_locked_until";
 
 user read_user(SQLite::Statement& q) {
-  return user{q.getColumn(0).getInt64(),  q.getColumn(1).getString(), q.getColumn(2).getString(),
-              q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getString(),
-              q.getColumn(6).getInt(),    q.getColumn(7).getInt64(),  q.getColumn(8).getInt() != 0};
+  return user{q.getColumn(0).getInt64(),  q.getColumn(1).getString(),  q.getColumn(2).getString(),
+              q.getColumn(3).getString(), q.getColumn(4).getString(),  q.getColumn(5).getString(),
+              q.getColumn(6).getInt(),    q.getColumn(7).getInt64(),   q.getColumn(8).getInt() != 0,
+              q.getColumn(9).getString(), q.getColumn(10).getString(), q.getColumn(11).getInt(),
+              q.getColumn(12).getInt64()};
 }
 
 }  // namespace
@@ -413,15 +416,17 @@ user read_user(SQLite::Statement& q) {
 std::int64_t tx::add_user(const user& u) {
   require_disk();
   auto& i = stmt(
-      "INSERT INTO users (name, role, facility, phone, pin_hash, created_at, updated_at)"
-      " VALUES (?, ?, ?, NULLIF(?, ''), ?, ?, ?)");
+      "INSERT INTO users (name, role, facility, phone, pin_hash, login, password_hash, created_at, updated_at)"
+      " VALUES (?, ?, ?, NULLIF(?, ''), ?, NULLIF(?, ''), ?, ?, ?)");
   bind_text(i, 1, u.name);
   bind_text(i, 2, u.role);
   bind_text(i, 3, u.facility);
   bind_text(i, 4, u.phone);
   bind_text(i, 5, u.pin_hash);
-  i.bind(6, now());
-  i.bind(7, now());
+  bind_text(i, 6, u.login);
+  bind_text(i, 7, u.password_hash);
+  i.bind(8, now());
+  i.bind(9, now());
   i.exec();
   return db_.getLastInsertRowid();
 }
@@ -479,6 +484,44 @@ void tx::set_user_disabled(std::int64_t id, bool disabled) {
   u.bind(1, disabled ? 1 : 0);
   u.bind(2, now());
   u.bind(3, id);
+  u.exec();
+  if (disabled) end_sessions(id);
+}
+
+void tx::end_sessions(std::int64_t user_id) {
+  auto& u = stmt("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL");
+  u.bind(1, now());
+  u.bind(2, user_id);
+  u.exec();
+}
+
+std::optional<user> tx::find_user_by_login(std::string_view login) {
+  static const std::string sql = std::string("SELECT ") + user_columns + " FROM users WHERE login = ?";
+  auto& q = stmt(sql.c_str());
+  bind_text(q, 1, login);
+  std::optional<user> out;
+  if (q.executeStep()) out = read_user(q);
+  q.reset();
+  return out;
+}
+
+void tx::set_password(std::int64_t id, std::string_view password_hash) {
+  require_disk();
+  auto& u = stmt(
+      "UPDATE users SET password_hash = ?, failed_logins = 0, login_locked_until = 0, updated_at = ? WHERE id = ?");
+  bind_text(u, 1, password_hash);
+  u.bind(2, now());
+  u.bind(3, id);
+  u.exec();
+  end_sessions(id);
+}
+
+void tx::set_login_failures(std::int64_t id, int failed, core::unix_ms locked_until) {
+  auto& u = stmt("UPDATE users SET failed_logins = ?, login_locked_until = ?, updated_at = ? WHERE id = ?");
+  u.bind(1, failed);
+  u.bind(2, locked_until);
+  u.bind(3, now());
+  u.bind(4, id);
   u.exec();
 }
 
@@ -645,33 +688,40 @@ std::optional<booking> tx::find_booking(std::int64_t id) {
 
 std::int64_t tx::add_token(const api_token& t) {
   require_disk();
-  auto& i = stmt("INSERT INTO api_tokens (name, role, facility, hash, created_at) VALUES (?, ?, ?, ?, ?)");
+  auto& i = stmt(
+      "INSERT INTO api_tokens (name, role, facility, hash, created_at, user_id, expires_at)"
+      " VALUES (?, ?, ?, ?, ?, NULLIF(?, 0), ?)");
   bind_text(i, 1, t.name);
   bind_text(i, 2, t.role);
   bind_text(i, 3, t.facility);
   bind_text(i, 4, t.hash);
   i.bind(5, now());
+  i.bind(6, t.user_id);
+  i.bind(7, t.expires_at);
   i.exec();
   return db_.getLastInsertRowid();
 }
 
 namespace {
 
-constexpr const char* token_columns = "id, name, role, facility, hash, created_at, revoked_at IS NOT NULL";
+constexpr const char* token_columns =
+    "id, name, role, facility, hash, created_at, revoked_at IS NOT NULL, COALESCE(user_id, 0), expires_at";
 
 api_token read_token(SQLite::Statement& q) {
   return api_token{q.getColumn(0).getInt64(),  q.getColumn(1).getString(), q.getColumn(2).getString(),
                    q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getInt64(),
-                   q.getColumn(6).getInt() != 0};
+                   q.getColumn(6).getInt() != 0, q.getColumn(7).getInt64(), q.getColumn(8).getInt64()};
 }
 
 }  // namespace
 
 std::optional<api_token> tx::find_token(std::string_view hash) {
   static const std::string sql =
-      std::string("SELECT ") + token_columns + " FROM api_tokens WHERE hash = ? AND revoked_at IS NULL";
+      std::string("SELECT ") + token_columns +
+      " FROM api_tokens WHERE hash = ? AND revoked_at IS NULL AND (expires_at = 0 OR expires_at > ?)";
   auto& q = stmt(sql.c_str());
   bind_text(q, 1, hash);
+  q.bind(2, now());
   std::optional<api_token> out;
   if (q.executeStep()) out = read_token(q);
   q.reset();
@@ -679,7 +729,8 @@ std::optional<api_token> tx::find_token(std::string_view hash) {
 }
 
 std::vector<api_token> tx::list_tokens() {
-  static const std::string sql = std::string("SELECT ") + token_columns + " FROM api_tokens ORDER BY id";
+  static const std::string sql =
+      std::string("SELECT ") + token_columns + " FROM api_tokens WHERE user_id IS NULL ORDER BY id";
   auto& q = stmt(sql.c_str());
   std::vector<api_token> out;
   while (q.executeStep()) out.push_back(read_token(q));
@@ -722,12 +773,12 @@ message_view read_message(SQLite::Statement& q) {
 
 }  // namespace
 
-std::vector<audit_entry> tx::audit_page(std::int64_t before, std::size_t limit) {
-  auto& q = stmt("SELECT id, at, actor, action, target, detail FROM audit_log WHERE (? = 0 OR id < ?)"
-                 " ORDER BY id DESC LIMIT ?");
+std::vector<audit_entry> tx::audit_page(std::int64_t before, std::size_t limit, std::string_view target) {
+  auto& q = stmt("SELECT id, at, actor, action, target, detail FROM audit_log WHERE (?1 = 0 OR id < ?1)"
+                 " AND (?3 = '' OR target = ?3) ORDER BY id DESC LIMIT ?2");
   q.bind(1, before);
-  q.bind(2, before);
-  q.bind(3, static_cast<std::int64_t>(limit));
+  q.bind(2, static_cast<std::int64_t>(limit));
+  bind_text(q, 3, target);
   std::vector<audit_entry> out;
   while (q.executeStep()) {
     out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getString(),
@@ -1623,6 +1674,9 @@ std::size_t tx::prune(core::unix_ms before, std::size_t limit) {
       "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status = 'done' AND due_at < ? LIMIT ?)",
       "DELETE FROM delivery_reports WHERE id IN"
       " (SELECT id FROM delivery_reports WHERE received_at < ? LIMIT ?)",
+      // Console sessions that ended before then (the audit log names the user, not the session).
+      "DELETE FROM api_tokens WHERE id IN (SELECT id FROM api_tokens WHERE user_id IS NOT NULL"
+      " AND ((expires_at > 0 AND expires_at < ?1) OR revoked_at < ?1) LIMIT ?2)",
   };
   std::size_t n = 0;
   for (const char* sql : deletes) {

@@ -1,0 +1,538 @@
+// Paygham's web console: one page, no framework, nothing from outside this server (it works
+// offline in a clinic). It talks only to the REST API (/api/v1), with the session cookie the
+// login sets and the X-CSRF-Token value the login returns. Everything shown is put in as text
+// (textContent), never as HTML, so a contact called <script> stays a name.
+//
+// Languages: English, Dari (prs) and Farsi (fa), the last two right to left with dates in the
+// Solar Hijri calendar. The Dari and Farsi words are drafts for native review.
+
+const WORDS = {
+  en: {
+    title: 'Paygham', login: 'Log in', login_name: 'Login', password: 'Password', logout: 'Log out',
+    login_failed: 'The login or the password is wrong.', language: 'Language',
+    calls: 'Patients to call', broadcasts: 'Broadcasts', messages: 'Messages', flows: 'Flows', audit: 'Audit log',
+    role_admin: 'admin', role_operator: 'operator', role_health_worker: 'health worker',
+    phone: 'Phone', unanswered: 'Unanswered', since: 'Since', called: 'Called', none_to_call: 'Nobody to call.',
+    reason_no_reply: 'no reply to reminders',
+    new_broadcast: 'New broadcast', programme: 'Programme', area: 'Area (empty: every area)', text_key: 'Text',
+    priority: 'Priority', p_alert: 'P1 urgent alert (any hour)', p_area: 'P2 area alert', p_education: 'P3 education',
+    send: 'Send', encoding: 'Encoding', parts: 'SMS parts', text: 'Text',
+    confirm_needed: 'Check the area and the text: {0}', confirm_send: 'I checked: send it',
+    progress: 'Broadcast {0}', audience: '{0} people', handed: '{0} of {1} handed to the network ({2})',
+    delivered: 'delivered', state: 'State', all_states: 'every state', search: 'Search', to: 'To', at: 'At',
+    history: 'History', source: 'Source', more: 'More', actor: 'Who', action: 'What', target: 'On what',
+    file: 'File', entries: 'Entries', new_flow: 'New flow file (name.yaml)', open: 'Open',
+    check: 'Check', publish: 'Publish', roll_back: 'Roll back', checked_ok: 'Lint passes.',
+    published: 'Published: the server runs it now.', rolled_back: 'Rolled back: the server runs the version before.',
+    problems: 'Problems', warnings: 'Warnings', line: 'line {0}', simulator: 'Phone simulator', dial: 'Dial',
+    reply: 'Reply', as_language: 'Language of the phone', code: 'USSD code', hang_up: 'Hang up',
+    error: 'Something went wrong: {0}', not_found: 'Not found.', back: 'Back',
+  },
+  prs: {
+    title: 'پیغام', login: 'ورود', login_name: 'نام کاربری', password: 'رمز', logout: 'خروج',
+    login_failed: 'نام کاربری یا رمز درست نیست.', language: 'زبان',
+    calls: 'بیماران برای تماس', broadcasts: 'پیام‌های همگانی', messages: 'پیام‌ها', flows: 'جریان‌ها', audit: 'ثبت رویدادها',
+    role_admin: 'مدیر', role_operator: 'اپراتور', role_health_worker: 'کارمند صحی',
+    phone: 'شماره', unanswered: 'بی‌جواب', since: 'از', called: 'تماس گرفتم', none_to_call: 'کسی برای تماس نیست.',
+    reason_no_reply: 'به یادآوری‌ها جواب نداده',
+    new_broadcast: 'پیام همگانی نو', programme: 'برنامه', area: 'ساحه (خالی: همه ساحه‌ها)', text_key: 'متن',
+    priority: 'اولویت', p_alert: 'P1 هشدار فوری (هر ساعت)', p_area: 'P2 هشدار ساحه', p_education: 'P3 آموزشی',
+    send: 'فرستادن', encoding: 'کدگذاری', parts: 'بخش‌های پیامک', text: 'متن',
+    confirm_needed: 'ساحه و متن را بررسی کنید: {0}', confirm_send: 'بررسی کردم: بفرست',
+    progress: 'پیام همگانی {0}', audience: '{0} نفر', handed: '{0} از {1} به شبکه داده شد ({2})',
+    delivered: 'رسیده', state: 'حالت', all_states: 'همه حالت‌ها', search: 'جستجو', to: 'به', at: 'زمان',
+    history: 'تاریخچه', source: 'منبع', more: 'بیشتر', actor: 'کی', action: 'چه', target: 'روی چه',
+    file: 'فایل', entries: 'ورودی‌ها', new_flow: 'فایل جریان نو (name.yaml)', open: 'باز کردن',
+    check: 'بررسی', publish: 'نشر', roll_back: 'برگرداندن', checked_ok: 'بررسی بدون مشکل.',
+    published: 'نشر شد: سرور حالا با آن کار می‌کند.', rolled_back: 'برگردانده شد: نسخهٔ قبلی فعال است.',
+    problems: 'مشکلات', warnings: 'هشدارها', line: 'سطر {0}', simulator: 'شبیه‌ساز تلفون', dial: 'شماره‌گیری',
+    reply: 'جواب', as_language: 'زبان تلفون', code: 'کد USSD', hang_up: 'قطع',
+    error: 'مشکلی پیش آمد: {0}', not_found: 'پیدا نشد.', back: 'برگشت',
+  },
+  fa: {
+    title: 'پیغام', login: 'ورود', login_name: 'نام کاربری', password: 'رمز عبور', logout: 'خروج',
+    login_failed: 'نام کاربری یا رمز عبور درست نیست.', language: 'زبان',
+    calls: 'بیماران برای تماس', broadcasts: 'پیام‌های همگانی', messages: 'پیام‌ها', flows: 'جریان‌ها', audit: 'گزارش رویدادها',
+    role_admin: 'مدیر', role_operator: 'اپراتور', role_health_worker: 'کارمند بهداشت',
+    phone: 'شماره', unanswered: 'بی‌پاسخ', since: 'از', called: 'تماس گرفتم', none_to_call: 'کسی برای تماس نیست.',
+    reason_no_reply: 'به یادآوری‌ها پاسخ نداده',
+    new_broadcast: 'پیام همگانی تازه', programme: 'برنامه', area: 'منطقه (خالی: همه مناطق)', text_key: 'متن',
+    priority: 'اولویت', p_alert: 'P1 هشدار فوری (هر ساعت)', p_area: 'P2 هشدار منطقه', p_education: 'P3 آموزشی',
+    send: 'ارسال', encoding: 'کدگذاری', parts: 'بخش‌های پیامک', text: 'متن',
+    confirm_needed: 'منطقه و متن را بررسی کنید: {0}', confirm_send: 'بررسی کردم: ارسال شود',
+    progress: 'پیام همگانی {0}', audience: '{0} نفر', handed: '{0} از {1} به شبکه تحویل شد ({2})',
+    delivered: 'رسیده', state: 'وضعیت', all_states: 'همه وضعیت‌ها', search: 'جستجو', to: 'به', at: 'زمان',
+    history: 'تاریخچه', source: 'منبع', more: 'بیشتر', actor: 'چه کسی', action: 'چه کاری', target: 'روی چه',
+    file: 'فایل', entries: 'ورودی‌ها', new_flow: 'فایل جریان تازه (name.yaml)', open: 'باز کردن',
+    check: 'بررسی', publish: 'انتشار', roll_back: 'بازگرداندن', checked_ok: 'بررسی بدون مشکل.',
+    published: 'منتشر شد: سرور اکنون با آن کار می‌کند.', rolled_back: 'بازگردانده شد: نسخهٔ پیشین فعال است.',
+    problems: 'مشکلات', warnings: 'هشدارها', line: 'خط {0}', simulator: 'شبیه‌ساز تلفن', dial: 'شماره‌گیری',
+    reply: 'پاسخ', as_language: 'زبان تلفن', code: 'کد USSD', hang_up: 'قطع',
+    error: 'مشکلی پیش آمد: {0}', not_found: 'پیدا نشد.', back: 'بازگشت',
+  },
+};
+const LANGUAGES = [['en', 'English'], ['prs', 'دری'], ['fa', 'فارسی']];
+const LOCALES = { en: 'en-GB', prs: 'fa-AF-u-ca-persian', fa: 'fa-IR-u-ca-persian' };
+const FINAL = ['delivered', 'failed', 'expired', 'cancelled', 'unconfirmed', 'sent'];
+
+let lang = localStorage.getItem('paygham.lang') || 'en';
+if (!WORDS[lang]) lang = 'en';
+let me = null;
+const main = document.getElementById('main');
+const bar = document.getElementById('bar');
+let stopPolling = () => {};
+
+function t(key, ...args) {
+  const text = WORDS[lang][key] ?? WORDS.en[key] ?? key;
+  return text.replace(/\{(\d)\}/g, (_, i) => String(args[Number(i)]));
+}
+
+// An element: h('td', {class: 'ltr'}, 'text', child…). Strings become text nodes.
+function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (k in el && typeof v !== 'string') el[k] = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+function number(n) { return new Intl.NumberFormat(LOCALES[lang]).format(n); }
+function when(ms) {
+  return new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(ms));
+}
+// Phone numbers, codes and YAML read left to right inside right-to-left text.
+function ltr(text) { return h('span', { class: 'ltr', dir: 'ltr' }, text); }
+
+function applyLanguage() {
+  document.documentElement.lang = lang === 'prs' ? 'fa-AF' : lang;
+  document.documentElement.dir = lang === 'en' ? 'ltr' : 'rtl';
+  document.title = t('title');
+}
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.error?.message || `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+// One call to the REST API. Changes carry the session's anti-CSRF value.
+async function api(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && me?.csrf) headers['X-CSRF-Token'] = me.csrf;
+  const res = await fetch('/api/v1' + path, {
+    method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  let data = null;
+  try { data = await res.json(); } catch { data = null; }
+  if (res.status === 401 && path !== '/session') {
+    me = null;
+    showLogin();
+  }
+  if (!res.ok && res.status !== 422) throw new ApiError(res.status, data);
+  return data;
+}
+
+function show(...nodes) {
+  stopPolling();
+  stopPolling = () => {};
+  main.replaceChildren(...nodes);
+}
+
+function failure(e) {
+  return h('p', { class: 'error', role: 'alert' }, t('error', e.message || e));
+}
+
+// ---- log in and out -------------------------------------------------------------------
+
+function languagePicker() {
+  return h('select', {
+    'aria-label': t('language'), id: 'language',
+    onchange: (e) => {
+      lang = e.target.value;
+      localStorage.setItem('paygham.lang', lang);
+      applyLanguage();
+      if (me) { drawBar(); route(); } else showLogin();
+    },
+  }, LANGUAGES.map(([code, name]) => h('option', { value: code, selected: code === lang }, name)));
+}
+
+function showLogin() {
+  bar.hidden = true;
+  const status = h('p', { role: 'alert' });
+  const loginInput = h('input', { id: 'login', name: 'login', autocomplete: 'username', required: true, dir: 'ltr' });
+  const passwordInput = h('input', {
+    id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true, dir: 'ltr',
+  });
+  const form = h('form', {
+    class: 'card', onsubmit: async (e) => {
+      e.preventDefault();
+      status.textContent = '';
+      try {
+        me = await api('POST', '/session', { login: loginInput.value, password: passwordInput.value });
+        passwordInput.value = '';
+        start();
+      } catch (err) {
+        status.className = 'error';
+        status.textContent = err.status === 401 ? t('login_failed') : err.message;
+      }
+    },
+  },
+  h('h1', {}, t('title')),
+  h('label', { for: 'login' }, t('login_name')), loginInput,
+  h('label', { for: 'password' }, t('password')), passwordInput,
+  h('p', {}, h('button', { type: 'submit' }, t('login'))), status,
+  h('label', { for: 'language' }, t('language')), languagePicker());
+  show(h('section', { class: 'login' }, form));
+}
+
+function pagesFor(role) {
+  const pages = [['calls', t('calls')]];
+  if (role !== 'health_worker') {
+    pages.push(['broadcasts', t('broadcasts')], ['messages', t('messages')], ['flows', t('flows')]);
+  }
+  if (role === 'admin') pages.push(['audit', t('audit')]);
+  return pages;
+}
+
+function drawBar() {
+  const here = location.hash.split('/')[1] || '';
+  bar.replaceChildren(
+    h('span', { class: 'brand' }, t('title')),
+    h('nav', {}, pagesFor(me.role).map(([id, name]) => h('a', { href: `#/${id}`, class: here === id ? 'here' : '' }, name))),
+    h('span', { class: 'who' }, `${me.name} · ${t('role_' + me.role)}${me.facility ? ' · ' + me.facility : ''}`),
+    languagePicker(),
+    h('button', {
+      class: 'quiet', id: 'logout', onclick: async () => {
+        try { await api('DELETE', '/session'); } finally { me = null; location.hash = ''; showLogin(); }
+      },
+    }, t('logout')));
+  bar.hidden = false;
+}
+
+// ---- patients to call (health workers) -----------------------------------------------------
+
+async function callsPage() {
+  const list = await api('GET', '/escalations');
+  const rows = list.items.map((e) => h('tr', {},
+    h('td', {}, ltr(e.phone)),
+    h('td', {}, t('reason_' + e.reason)),
+    h('td', {}, number(e.unanswered)),
+    h('td', {}, when(e.created_at)),
+    h('td', {}, h('button', {
+      onclick: async (ev) => {
+        ev.target.disabled = true;
+        await api('POST', `/escalations/${e.id}/resolve`);
+        route();
+      },
+    }, t('called')))));
+  show(h('h1', {}, t('calls')), rows.length
+    ? h('table', {}, h('thead', {}, h('tr', {}, [t('phone'), '', t('unanswered'), t('since'), ''].map((x) => h('th', {}, x)))),
+      h('tbody', {}, rows))
+    : h('p', { class: 'muted' }, t('none_to_call')));
+}
+
+// ---- broadcasts ------------------------------------------------------------------------------
+
+async function broadcastsPage() {
+  const keys = await api('GET', '/texts');
+  const topic = h('input', { id: 'topic', value: 'mine_safety', dir: 'ltr' });
+  const area = h('input', { id: 'area', dir: 'ltr' });
+  const key = h('input', { id: 'text', list: 'text-keys', dir: 'ltr', autocomplete: 'off' });
+  const priority = h('select', { id: 'priority' },
+    h('option', { value: 'alert' }, t('p_alert')), h('option', { value: 'area', selected: true }, t('p_area')),
+    h('option', { value: 'education' }, t('p_education')));
+  const preview = h('div', { id: 'preview' });
+  const status = h('div', { role: 'alert' });
+  // Only a new text redraws the preview: leaving the field (to press Send) must not move the
+  // button under the pointer.
+  let shown = '';
+  key.addEventListener('change', async () => {
+    if (key.value === shown) return;
+    shown = key.value;
+    if (!key.value) { preview.replaceChildren(); return; }
+    try {
+      const text = await api('GET', `/texts/${encodeURIComponent(key.value)}`);
+      preview.replaceChildren(h('table', {},
+        h('thead', {}, h('tr', {}, [t('language'), t('text'), t('encoding'), t('parts')].map((x) => h('th', {}, x)))),
+        h('tbody', {}, text.items.map((i) => h('tr', {},
+          h('td', {}, i.language), h('td', { class: 'preview', dir: 'auto' }, i.text), h('td', {}, i.encoding),
+          h('td', { class: 'parts' }, number(i.parts)))))));
+    } catch (e) { preview.replaceChildren(failure(e)); }
+  });
+  const send = async (confirm) => {
+    status.replaceChildren();
+    const body = { topic: topic.value, area: area.value, text: key.value, priority: priority.value };
+    if (confirm) body.confirm = true;
+    try {
+      const b = await api('POST', '/broadcasts', body);
+      location.hash = `#/broadcasts/${b.id}`;
+    } catch (e) {
+      if (e.body?.error?.code === 'confirm_needed') {
+        status.replaceChildren(h('p', { class: 'error' }, t('confirm_needed', e.message)),
+          h('button', { id: 'confirm', onclick: () => send(true) }, t('confirm_send')));
+      } else status.replaceChildren(failure(e));
+    }
+  };
+  show(h('h1', {}, t('broadcasts')), h('section', { class: 'card' },
+    h('h2', {}, t('new_broadcast')),
+    h('datalist', { id: 'text-keys' }, keys.items.map((k) => h('option', { value: k }))),
+    h('div', { class: 'row' },
+      h('div', {}, h('label', { for: 'topic' }, t('programme')), topic),
+      h('div', {}, h('label', { for: 'area' }, t('area')), area),
+      h('div', {}, h('label', { for: 'text' }, t('text_key')), key),
+      h('div', {}, h('label', { for: 'priority' }, t('priority')), priority)),
+    preview,
+    h('p', {}, h('button', { id: 'send', onclick: () => send(false) }, t('send'))), status));
+}
+
+async function broadcastProgressPage(id) {
+  const head = h('h1', {}, t('progress', number(id)));
+  const bar_ = h('progress', { max: 100, value: 0, id: 'progress' });
+  const line = h('p', { id: 'progress-line' });
+  const states = h('div', { class: 'states' });
+  show(head, h('section', { class: 'card' }, bar_, line, states),
+    h('p', {}, h('a', { href: `#/messages?broadcast=${id}` }, t('messages'))));
+  let timer = null;
+  const draw = async () => {
+    const b = await api('GET', `/broadcasts/${id}`);
+    const all = b.audience || 1;
+    let handed = 0;
+    for (const s of FINAL) handed += b.states[s] || 0;
+    const pct = Math.floor((100 * handed) / all);
+    bar_.value = pct;
+    line.textContent = `${t('audience', number(b.audience))} · ${t('handed', number(handed), number(b.audience),
+      new Intl.NumberFormat(LOCALES[lang], { style: 'percent' }).format(handed / all))}`;
+    line.dataset.percent = String(pct);
+    states.replaceChildren(...Object.entries(b.states).map(([s, n]) => h('span', { 'data-state': s }, `${s}: ${number(n)}`)));
+    return pct;
+  };
+  const tick = async () => {
+    try { if ((await draw()) < 100) timer = setTimeout(tick, 1000); } catch (e) { states.replaceChildren(failure(e)); }
+  };
+  stopPolling = () => clearTimeout(timer);
+  tick();
+}
+
+// ---- messages ----------------------------------------------------------------------------------
+
+async function messagesPage(query) {
+  const params = new URLSearchParams(query);
+  const to = h('input', { id: 'to', value: params.get('to') || '', dir: 'ltr' });
+  const state = h('select', { id: 'state' }, h('option', { value: '' }, t('all_states')),
+    ['queued', 'sending', 'sent', 'delivered', 'failed', 'expired', 'cancelled', 'unconfirmed']
+      .map((s) => h('option', { value: s, selected: params.get('status') === s }, s)));
+  const body = h('tbody');
+  const more = h('button', { class: 'quiet', hidden: true }, t('more'));
+  let next = null;
+  const load = async () => {
+    const q = new URLSearchParams();
+    for (const k of ['to', 'broadcast', 'status']) if (params.get(k)) q.set(k, params.get(k));
+    if (next) q.set('before', next);
+    const page = await api('GET', `/messages?${q}`);
+    for (const m of page.items) {
+      body.append(h('tr', {}, h('td', {}, h('a', { href: `#/message/${m.id}` }, number(m.id))), h('td', {}, ltr(m.to)),
+        h('td', { dir: 'auto' }, m.body), h('td', { 'data-state': m.status }, m.status), h('td', {}, when(m.updated_at))));
+    }
+    next = page.next;
+    more.hidden = !next;
+  };
+  more.onclick = load;
+  const search = (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams();
+    if (to.value) q.set('to', to.value);
+    if (state.value) q.set('status', state.value);
+    location.hash = `#/messages?${q}`;
+  };
+  show(h('h1', {}, t('messages')),
+    h('form', { class: 'row', onsubmit: search },
+      h('div', {}, h('label', { for: 'to' }, t('phone')), to),
+      h('div', {}, h('label', { for: 'state' }, t('state')), state),
+      h('button', { type: 'submit' }, t('search'))),
+    h('table', {}, h('thead', {}, h('tr', {}, ['#', t('to'), t('text'), t('state'), t('at')].map((x) => h('th', {}, x)))), body),
+    more);
+  await load();
+}
+
+async function messagePage(id) {
+  const m = await api('GET', `/messages/${encodeURIComponent(id)}`);
+  show(h('h1', {}, `${t('messages')} ${number(m.id)}`),
+    h('section', { class: 'card' }, h('p', {}, ltr(m.to), ' · ', m.channel, ' · ', m.priority),
+      h('p', { class: 'preview', dir: 'auto' }, m.body)),
+    h('h2', {}, t('history')),
+    h('table', {}, h('thead', {}, h('tr', {}, [t('state'), t('source'), t('at')].map((x) => h('th', {}, x)))),
+      h('tbody', {}, (m.history || []).map((e) => h('tr', {}, h('td', {}, e.status), h('td', {}, e.source), h('td', {}, when(e.at)))))));
+}
+
+// ---- flows ---------------------------------------------------------------------------------------
+
+async function flowsPage() {
+  const list = await api('GET', '/flows');
+  const name = h('input', { id: 'new-flow', dir: 'ltr', placeholder: 'report.yaml' });
+  show(h('h1', {}, t('flows')),
+    h('table', {}, h('thead', {}, h('tr', {}, [t('file'), t('entries')].map((x) => h('th', {}, x)))),
+      h('tbody', {}, list.items.map((f) => h('tr', {},
+        h('td', {}, h('a', { href: `#/flow/${f.file}` }, ltr(f.file))), h('td', {}, ltr(f.entries.join(', '))))))),
+    h('form', {
+      class: 'row', onsubmit: (e) => { e.preventDefault(); if (name.value) location.hash = `#/flow/${name.value}`; },
+    }, h('div', {}, h('label', { for: 'new-flow' }, t('new_flow')), name), h('button', { type: 'submit' }, t('open'))));
+}
+
+async function flowPage(file) {
+  let yaml = '';
+  try { yaml = (await api('GET', `/flows/${encodeURIComponent(file)}`)).yaml; } catch (e) { if (e.status !== 404) throw e; }
+  const gutter = h('div', { class: 'gutter', 'aria-hidden': 'true' });
+  const area = h('textarea', { id: 'yaml', spellcheck: false, wrap: 'off', 'aria-label': file });
+  area.value = yaml;
+  const report = h('div', { id: 'report', role: 'status' });
+  let bad = new Set();
+  const drawGutter = () => {
+    const n = area.value.split('\n').length;
+    gutter.replaceChildren(...Array.from({ length: n }, (_, i) => h('div', { class: bad.has(i + 1) ? 'bad' : '' }, String(i + 1))));
+  };
+  area.addEventListener('input', () => { bad = new Set(); drawGutter(); });
+  area.addEventListener('scroll', () => { gutter.scrollTop = area.scrollTop; });
+  const goToLine = (line) => {
+    const lines = area.value.split('\n');
+    const start = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0);
+    area.focus();
+    area.setSelectionRange(start, start + (lines[line - 1] || '').length);
+  };
+  const showReport = (r, okText) => {
+    bad = new Set(r.problems.filter((p) => p.line).map((p) => p.line));
+    drawGutter();
+    const item = (p) => h('li', {},
+      p.line ? h('a', { href: '#', 'data-line': p.line, onclick: (e) => { e.preventDefault(); goToLine(p.line); } }, t('line', p.line)) : '',
+      p.line ? ': ' : '', h('span', { dir: 'ltr' }, p.message));
+    report.replaceChildren(
+      r.ok ? h('p', { class: 'ok' }, okText) : h('h2', { class: 'error' }, t('problems')),
+      h('ul', { class: 'problems' }, r.problems.map(item)),
+      r.warnings.length ? h('h2', {}, t('warnings')) : '', h('ul', { class: 'problems' }, r.warnings.map(item)));
+  };
+  const run = (what) => async () => {
+    try {
+      if (what === 'check') showReport(await api('POST', '/flows/validate', { file, yaml: area.value }), t('checked_ok'));
+      if (what === 'publish') showReport(await api('PUT', `/flows/${encodeURIComponent(file)}`, { yaml: area.value }), t('published'));
+      if (what === 'rollback') {
+        const r = await api('POST', `/flows/${encodeURIComponent(file)}/rollback`);
+        if (r.ok) area.value = (await api('GET', `/flows/${encodeURIComponent(file)}`)).yaml;
+        showReport(r, t('rolled_back'));
+      }
+    } catch (e) { report.replaceChildren(failure(e)); }
+  };
+  drawGutter();
+  show(h('h1', {}, ltr(file)),
+    h('div', { class: 'editor' }, gutter, area),
+    h('p', { class: 'row' }, h('button', { id: 'check', onclick: run('check') }, t('check')),
+      h('button', { id: 'publish', onclick: run('publish') }, t('publish')),
+      h('button', { id: 'rollback', class: 'quiet', onclick: run('rollback') }, t('roll_back'))),
+    report, simulator(file, area));
+}
+
+// A basic phone: dial the flow's code (or send its keyword), answer, see each screen and SMS
+// as the phone shows it, with its encoding and length. Each step replays the walk from the
+// dial on a throwaway store, with the editor's text as the flow.
+function simulator(file, area) {
+  const code = h('input', { id: 'sim-code', dir: 'ltr', placeholder: '*384*12#' });
+  const language = h('select', { id: 'sim-lang' }, ['en', 'prs', 'fa', 'ps'].map((l) => h('option', { value: l }, l)));
+  const answer = h('input', { id: 'sim-reply', dir: 'auto', disabled: true });
+  const screen = h('div', { class: 'phone', id: 'sim-screen', dir: 'auto' });
+  const info = h('p', { class: 'muted', id: 'sim-info' });
+  const sms = h('div', { id: 'sim-sms' });
+  let replies = null;
+  const walk = async () => {
+    try {
+      const r = await api('POST', '/flows/simulate', { file, yaml: area.value, ussd_code: code.value, language: language.value, replies });
+      if (!r.ok) { screen.replaceChildren(failure((r.problems[0] || {}).message || '')); return; }
+      const last = r.screens[r.screens.length - 1];
+      screen.textContent = last.text;
+      info.textContent = `${last.end ? 'END' : 'CON'} · ${last.encoding} · ${last.units}/${last.limit}`;
+      answer.disabled = last.end;
+      sms.replaceChildren(...r.sms.map((m) => h('div', { class: 'card' }, h('div', { class: 'phone', dir: 'auto' }, m.text),
+        h('p', { class: 'muted' }, `${m.encoding} · ${t('parts')}: ${number(m.parts)}`))));
+    } catch (e) { screen.replaceChildren(failure(e)); }
+  };
+  return h('section', { class: 'card' }, h('h2', {}, t('simulator')),
+    h('div', { class: 'row' },
+      h('div', {}, h('label', { for: 'sim-code' }, t('code')), code),
+      h('div', {}, h('label', { for: 'sim-lang' }, t('as_language')), language),
+      h('button', { id: 'sim-dial', onclick: () => { replies = []; answer.disabled = false; walk(); } }, t('dial'))),
+    screen, info,
+    h('form', {
+      class: 'row', onsubmit: (e) => {
+        e.preventDefault();
+        if (replies === null) return;
+        replies.push(answer.value);
+        answer.value = '';
+        walk();
+      },
+    }, h('div', {}, h('label', { for: 'sim-reply' }, t('reply')), answer), h('button', { type: 'submit', id: 'sim-send' }, t('send'))),
+    sms);
+}
+
+// ---- audit log (admins) ----------------------------------------------------------------------------
+
+async function auditPage() {
+  const body = h('tbody');
+  const more = h('button', { class: 'quiet', hidden: true }, t('more'));
+  let next = null;
+  const load = async () => {
+    const page = await api('GET', '/audit' + (next ? `?before=${next}` : ''));
+    for (const e of page.items) {
+      body.append(h('tr', {}, h('td', {}, when(e.at)), h('td', {}, ltr(e.actor)), h('td', {}, ltr(e.action)), h('td', {}, ltr(e.target))));
+    }
+    next = page.next;
+    more.hidden = !next;
+  };
+  more.onclick = load;
+  show(h('h1', {}, t('audit')),
+    h('table', {}, h('thead', {}, h('tr', {}, [t('at'), t('actor'), t('action'), t('target')].map((x) => h('th', {}, x)))), body), more);
+  await load();
+}
+
+// ---- routing ----------------------------------------------------------------------------------------
+
+async function route() {
+  if (!me) return showLogin();
+  const [path, query] = location.hash.slice(1).split('?');
+  const parts = path.split('/').filter(Boolean);
+  const allowed = pagesFor(me.role).map(([id]) => id);
+  const page = allowed.includes(parts[0]) || ['message', 'flow'].includes(parts[0]) ? parts[0] : allowed[0];
+  drawBar();
+  try {
+    if (page === 'calls') await callsPage();
+    else if (page === 'broadcasts' && parts[1]) await broadcastProgressPage(parts[1]);
+    else if (page === 'broadcasts') await broadcastsPage();
+    else if (page === 'messages') await messagesPage(query || '');
+    else if (page === 'message') await messagePage(parts[1]);
+    else if (page === 'flows') await flowsPage();
+    else if (page === 'flow') await flowPage(decodeURIComponent(parts[1] || ''));
+    else if (page === 'audit') await auditPage();
+  } catch (e) {
+    if (me) show(failure(e));
+  }
+}
+
+function start() {
+  drawBar();
+  route();
+}
+
+window.addEventListener('hashchange', () => { if (me) route(); });
+applyLanguage();
+// A session from before (the cookie is sent by itself): its person and anti-CSRF value.
+fetch('/api/v1/session', { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+  .then((res) => (res.ok ? res.json() : null))
+  .then((who) => { me = who && who.user ? who : null; if (me) start(); else showLogin(); })
+  .catch(() => showLogin());

@@ -1,0 +1,69 @@
+#include "gateway/app/simulation.hpp"
+
+#include <unistd.h>
+
+#include "gateway/app/content.hpp"
+
+namespace paygham::app {
+namespace {
+
+std::filesystem::path fresh_dir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "paygham-simulate-XXXXXX").string();
+  if (!::mkdtemp(pattern.data())) throw std::runtime_error("cannot make a folder for the simulation");
+  return pattern;
+}
+
+}  // namespace
+
+simulation::simulation(const config& cfg, std::shared_ptr<runner::content> content, std::string phone,
+                       const std::string& lang, core::unix_ms start)
+    : dir_(fresh_dir()), now_(std::make_shared<std::atomic<core::unix_ms>>(start)), phone_(std::move(phone)) {
+  store::options so;
+  so.path = (dir_ / "simulate.db").string();
+  so.sync = store::synchronous::normal;
+  so.clock = [now = now_] { return now->load(); };
+  writer_ = store::open_writer(so);
+  reader_ = store::open_reader(so);
+  auto settings = runner_settings(cfg);
+  if (!lang.empty()) settings.languages.clear();
+  run_ = std::make_unique<runner::runner>(std::move(content), settings);
+  if (!lang.empty()) {
+    store::run_now(*writer_, [&](store::tx& t) { t.set_contact_language(t.upsert_contact(phone_).id, lang); });
+  }
+  zone_ = run_->time_zone(phone_);
+}
+
+simulation::~simulation() {
+  reader_.reset();
+  writer_->stop();
+  writer_.reset();
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+core::ussd_reply simulation::hop(const std::string& session, const std::string& code, const std::string& text) {
+  core::ussd_reply reply;
+  const core::ussd_request req{"simulator", session, phone_, code, text, ""};
+  store::run_now(*writer_, [&](store::tx& t) { reply = run_->apply_ussd(t, req); });
+  return reply;
+}
+
+void simulation::sms(const std::string& text) {
+  const core::inbound_sms m{"simulator", "sim-" + std::to_string(++sms_count_), phone_, "", text, 0};
+  store::run_now(*writer_, [&](store::tx& t) { run_->apply_sms(t, m); });
+}
+
+void simulation::wait(core::unix_ms ms) {
+  *now_ += ms;
+  for (runner::tick_outcome did{1, 0, 0, 0}; did.any();) {
+    store::run_now(*writer_, [&](store::tx& t) { did = run_->tick(t); });
+  }
+}
+
+std::vector<store::reader::outbound_row> simulation::new_messages() {
+  auto rows = reader_->outbound_after(seen_);
+  if (!rows.empty()) seen_ = rows.back().id;
+  return rows;
+}
+
+}  // namespace paygham::app

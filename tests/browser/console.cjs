@@ -1,0 +1,164 @@
+// The console in a real browser (Debian's chromium driven by playwright-core), against a
+// running server that tests/integration/browser_test.cpp set up: three people, subscribers,
+// a patient to call, a fake aggregator behind the channel. Each step checks what a person
+// would see; each page is kept as a screenshot under PAYGHAM_SHOTS.
+//   PAYGHAM_URL=http://127.0.0.1:PORT PAYGHAM_NODE_DIR=build/node PAYGHAM_SHOTS=dir node console.cjs
+const path = require('path');
+const { chromium } = require(path.join(process.env.PAYGHAM_NODE_DIR, 'node_modules', 'playwright-core'));
+
+const base = process.env.PAYGHAM_URL;
+const shots = process.env.PAYGHAM_SHOTS;
+const password = 'river-lamp-seven';
+
+function check(ok, what) {
+  if (!ok) throw new Error('failed: ' + what);
+  console.log('ok - ' + what);
+}
+
+let current = null;  // the page a failure is photographed on
+
+async function logIn(browser, login, language) {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const page = await context.newPage();
+  current = page;
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  // Failed calls are counted by their response (below), not by the console's note of them.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push('console: ' + m.text());
+  });
+  // Any refused call is a problem, except asking for a session before logging in.
+  page.on('response', (r) => {
+    const before = r.url().endsWith('/api/v1/session') && r.request().method() === 'GET' && r.status() === 401;
+    if (r.status() >= 400 && !before) problems.push(`${r.request().method()} ${r.url()}: ${r.status()}`);
+  });
+  page.on('dialog', (d) => { problems.push('a dialog opened: ' + d.message()); d.dismiss(); });
+  await page.goto(base + '/console/');
+  if (language) await page.selectOption('#language', language);
+  await page.fill('#login', login);
+  await page.fill('#password', password);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#logout');
+  return { page, context, problems };
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(shots, name + '.png'), fullPage: true });
+}
+
+async function healthWorker(browser) {
+  const { page, context, problems } = await logIn(browser, 'fatima', 'prs');
+  check(await page.getAttribute('html', 'dir') === 'rtl', 'Dari is laid out right to left');
+  const nav = await page.locator('#bar nav a').allTextContents();
+  check(nav.length === 1 && nav[0] === 'بیماران برای تماس', 'a health worker sees only their patients to call');
+  await page.waitForSelector('td .ltr');
+  check(await page.locator('td .ltr').first().textContent() === '+93700000555', 'the patient to call is listed');
+  const since = await page.locator('tbody td').nth(3).textContent();
+  check(/۱۴۰[۰-۹]/.test(since), 'the date is in the Solar Hijri calendar with Persian digits: ' + since);
+  await shot(page, 'health-worker-calls-prs');
+  await page.click('tbody button');
+  await page.waitForSelector('p.muted');
+  check((await page.textContent('main')).includes('کسی برای تماس نیست'), 'after the call the list is empty');
+  await page.click('#logout');
+  await page.waitForSelector('#password');
+  check(problems.length === 0, 'no script errors: ' + problems.join('; '));
+  await context.close();
+}
+
+async function operator(browser) {
+  const { page, context, problems } = await logIn(browser, 'omid');
+  check(await page.getAttribute('html', 'dir') === 'ltr', 'English is laid out left to right');
+  // A broadcast: the cost per language, then its progress to 100 % against the fake aggregator.
+  await page.click('text=Broadcasts');
+  await page.waitForSelector('#send');
+  await page.fill('#topic', 'mine_safety');
+  await page.fill('#area', 'herat');
+  await page.fill('#text', 'mine_safety.alert_floods');
+  await page.press('#text', 'Escape');  // the list of known texts closes
+  await page.dispatchEvent('#text', 'change');
+  await page.waitForSelector('#preview td.parts');
+  const langs = await page.locator('#preview tbody tr td:first-child').allTextContents();
+  check(['en', 'fa', 'prs', 'ps'].every((l) => langs.includes(l)), 'the preview shows every language: ' + langs);
+  await page.selectOption('#priority', 'alert');
+  await shot(page, 'operator-broadcast-compose');
+  const posted = page.waitForResponse((r) => r.url().endsWith('/api/v1/broadcasts'), { timeout: 5000 });
+  await page.click('#send');
+  check((await posted).status() === 201, 'the broadcast is accepted');
+  await page.waitForSelector('#progress-line', { timeout: 5000 }).catch(() => {
+    throw new Error('no progress page: ' + problems.join('; '));
+  });
+  await page.waitForSelector('#progress-line[data-percent="100"]', { timeout: 30000 });
+  check((await page.textContent('#progress-line')).includes('30 people'), 'the progress reaches 100 % of 30 people');
+  await shot(page, 'operator-broadcast-progress');
+
+  // A flow: a lint error at its line, fixed, published, walked in the simulator.
+  await page.goto(base + '/console/#/flow/welcome.yaml');
+  await page.waitForSelector('#yaml');
+  const original = await page.inputValue('#yaml');
+  const broken = original.replace('text: welcome.menu', 'text: welcome.nothing');
+  const badLine = broken.split('\n').findIndex((l) => l.includes('welcome.nothing')) + 1;
+  await page.fill('#yaml', broken);
+  await page.click('#check');
+  await page.waitForSelector('ul.problems a[data-line]');
+  const line = Number(await page.getAttribute('ul.problems a[data-line]', 'data-line'));
+  check(line === badLine, `the problem is shown at its line (${line})`);
+  check(await page.locator('.gutter div.bad').count() === 1, 'the line is marked beside the text');
+  await shot(page, 'operator-flow-lint-error');
+  await page.fill('#yaml', original.replace('text: welcome.menu', 'text: welcome.clinic_which'));
+  await page.click('#check');
+  await page.waitForSelector('#report p.ok');
+  await page.click('#publish');
+  await page.waitForFunction(() => document.querySelector('#report p.ok')?.textContent.includes('Published'));
+  check(true, 'the fixed flow is published');
+  await page.fill('#sim-code', '*384*12#');
+  await page.selectOption('#sim-lang', 'prs');
+  await page.click('#sim-dial');
+  await page.waitForFunction(() => document.querySelector('#sim-screen').textContent.length > 0);
+  check((await page.textContent('#sim-info')).includes('UCS-2'), 'the simulator shows the Dari screen as UCS-2 with its length');
+  await page.selectOption('#sim-lang', 'en');
+  await page.click('#sim-dial');
+  await page.waitForFunction(() => document.querySelector('#sim-screen').textContent.includes('Which clinic?'));
+  await page.fill('#sim-reply', '1');
+  await page.click('#sim-send');
+  await page.waitForFunction(() => document.querySelector('#sim-screen').textContent.includes('Golshahr'));
+  check(true, 'the simulator walks the published flow screen by screen');
+  await shot(page, 'operator-flow-simulator');
+  check(problems.length === 0, 'no script errors: ' + problems.join('; '));
+  await context.close();
+}
+
+async function admin(browser) {
+  const { page, context, problems } = await logIn(browser, 'admin', 'fa');
+  const nav = await page.locator('#bar nav a').allTextContents();
+  check(nav.includes('گزارش رویدادها'), 'an admin has the audit log');
+  await page.goto(base + '/console/#/audit');
+  await page.waitForSelector('tbody tr');
+  check((await page.textContent('tbody')).includes('flows.publish'), 'the audit log shows the publish');
+  await shot(page, 'admin-audit-fa');
+  // A text with markup stays text: no element is made of it, no script runs.
+  await page.goto(base + '/console/#/messages');
+  await page.waitForSelector('tbody tr');
+  check((await page.textContent('tbody')).includes('<img src=x onerror="window.pwned=1">'), 'markup in a message shows as text');
+  check(await page.evaluate(() => window.pwned === undefined && document.querySelectorAll('tbody img').length === 0),
+    'markup in a message does not run');
+  await shot(page, 'admin-messages-fa');
+  check(problems.length === 0, 'no script errors: ' + problems.join('; '));
+  await context.close();
+}
+
+(async () => {
+  const browser = await chromium.launch({ executablePath: process.env.PAYGHAM_CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
+  try {
+    await healthWorker(browser);
+    await operator(browser);
+    await admin(browser);
+  } catch (e) {
+    if (current) await shot(current, 'failure').catch(() => {});
+    throw e;
+  } finally {
+    await browser.close();
+  }
+})().catch(async (e) => {
+  console.error(e.stack || String(e));
+  process.exit(1);
+});

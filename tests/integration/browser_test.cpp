@@ -1,0 +1,83 @@
+// The web console in a real browser: sets up a server as a clinic and an operations room
+// would have it (people with logins, 30 subscribers, a patient to call, a fake aggregator
+// behind the channel) and runs tests/browser/console.cjs, which drives Debian's chromium
+// through playwright-core. Screenshots of each page go to build/browser-shots.
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <nlohmann/json.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "tests/support/support.hpp"
+
+using namespace paygham::test;
+
+TEST_CASE("browser: log in as each role, call a patient, broadcast to 100 %, fix and publish a flow, walk it",
+          "[integration][browser]") {
+  const std::string src = PAYGHAM_SOURCE_DIR;
+  temp_dir dir;
+  const int port = free_port();
+  const std::string me = "http://127.0.0.1:" + std::to_string(port);
+  fake_aggregator fake({"--dlr-delay-ms", "20", "--at-dlr-url", me + "/channels/at/status"});
+  std::filesystem::create_directories(dir.file("flows"));
+  for (const auto& e : std::filesystem::directory_iterator(src + "/flows")) {
+    std::filesystem::copy_file(e.path(), std::filesystem::path(dir.file("flows")) / e.path().filename());
+  }
+  const std::string config = dir.file("paygham.yaml");
+  write_file(config, "server: {listen: \"127.0.0.1:" + std::to_string(port) + "\", public_url: \"" + me + "\"}\n" +
+                         "store: {path: " + dir.file("paygham.db") + ", synchronous: normal}\n"
+                         "defaults: {region: AF, language: en, emergency_number: \"112\"}\n"
+                         "flows: " + dir.file("flows") + "\nclinics: " + src + "/config/clinics.yaml\n"
+                         "templates: " + src + "/templates\nlexicon: " + src + "/lexicon\n"
+                         "channels:\n  - {id: at, type: africastalking, allow_ips: [127.0.0.1], username: u, "
+                         "api_key: k, base_url: \"" + fake.url() + "\", rate: \"500\"}\n");
+  std::string out, err;
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--name", "Admin", "--role", "admin", "--login", "admin"},
+           {"--name", "Omid", "--role", "operator", "--login", "omid"},
+           {"--name", "Fatima", "--role", "health_worker", "--facility", "golshahr", "--phone", "+93700000900",
+            "--login", "fatima"}}) {
+    std::vector<std::string> create = {"user", "create", "--config", config};
+    create.insert(create.end(), args.begin(), args.end());
+    const std::string input = args[3] == "health_worker" ? "2580\nriver-lamp-seven\n" : "river-lamp-seven\n";
+    INFO(err);
+    REQUIRE(run_paygham(create, &out, &err, input) == 0);
+  }
+  REQUIRE(run_paygham({"token", "create", "--config", config, "--role", "operator", "--name", "script"}, &out, &err) == 0);
+  const std::string token = out.substr(0, out.size() - 1);
+  {
+    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+    db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30)"
+            " INSERT INTO contacts (phone, language, created_at, updated_at)"
+            " SELECT '+9379' || printf('%07d', i), CASE i % 2 WHEN 0 THEN 'prs' END, 0, 0 FROM n");
+    db.exec("INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at)"
+            " SELECT id, 'mine_safety', 'herat', 'at', 0 FROM contacts");
+    db.exec("INSERT INTO contacts (phone, created_at, updated_at) VALUES ('+93700000555', 0, 0)");
+    db.exec("INSERT INTO escalations (worker_id, contact_id, reason, misses, created_at)"
+            " SELECT u.id, c.id, 'no_reply', 2, 1796000000000 FROM users u, contacts c"
+            " WHERE u.login = 'fatima' AND c.phone = '+93700000555'");
+  }
+  server_process srv(config);
+  const auto sent = http_call(srv.port(), "POST", "/api/v1/messages",
+                              nlohmann::json{{"to", "+93700000556"}, {"text", "<img src=x onerror=\"window.pwned=1\">"}}.dump(),
+                              "application/json", {{"Authorization", "Bearer " + token}});
+  REQUIRE(sent.status == 201);
+
+  const std::string shots = src + "/build/browser-shots";
+  std::filesystem::create_directories(shots);
+  const std::string log = dir.file("browser.log");
+  const std::string cmd = "PAYGHAM_URL=" + me + " PAYGHAM_NODE_DIR='" + src + "/build/node' PAYGHAM_SHOTS='" + shots +
+                          "' timeout 120 node '" + src + "/tests/browser/console.cjs' > '" + log + "' 2>&1";
+  const int rc = std::system(cmd.c_str());
+  const std::string said = read_file(log);
+  INFO(said);
+  INFO(srv.log().substr(srv.log().size() > 4000 ? srv.log().size() - 4000 : 0));
+  CHECK(rc == 0);
+  CHECK_THAT(said, Catch::Contains("ok - markup in a message does not run"));
+  for (const char* page : {"health-worker-calls-prs", "operator-broadcast-progress", "operator-flow-lint-error",
+                           "operator-flow-simulator", "admin-audit-fa"}) {
+    CHECK(std::filesystem::exists(shots + "/" + page + ".png"));
+  }
+}

@@ -1,0 +1,356 @@
+// The web console's side of the server, as a browser talks to it: people log in with a login
+// and password made by `paygham user`, get an HttpOnly session cookie and an anti-CSRF value,
+// and every change by cookie needs that value; wrong passwords lock a login for a while; a
+// health worker's session sees their clinic only; the console's files come from the binary
+// with strict headers; and operators check, publish, roll back and walk flows through the API
+// while the running server switches to what they published.
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <nlohmann/json.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include "tests/support/support.hpp"
+
+using namespace paygham::test;
+using json = nlohmann::json;
+
+namespace {
+
+void make_user(const std::string& config, const std::vector<std::string>& args, const std::string& input) {
+  std::vector<std::string> all = {"user", "create", "--config", config};
+  all.insert(all.end(), args.begin(), args.end());
+  std::string out, err;
+  INFO(err);
+  REQUIRE(run_paygham(all, &out, &err, input) == 0);
+}
+
+// A browser's session: the cookie the login set and the anti-CSRF value it returned.
+struct session {
+  int port = 0;
+  std::string cookie;
+  std::string csrf;
+  json who;
+
+  http_reply call(const std::string& method, const std::string& path, const std::string& body = "",
+                  bool with_csrf = true) const {
+    std::vector<std::pair<std::string, std::string>> headers{{"Cookie", cookie}};
+    if (with_csrf) headers.emplace_back("X-CSRF-Token", csrf);
+    return http_call(port, method, path, body, "application/json", headers);
+  }
+};
+
+http_reply log_in_raw(int port, const std::string& login, const std::string& password) {
+  return http_call(port, "POST", "/api/v1/session", json{{"login", login}, {"password", password}}.dump(),
+                   "application/json");
+}
+
+session log_in(int port, const std::string& login, const std::string& password) {
+  const auto r = log_in_raw(port, login, password);
+  INFO(r.body);
+  REQUIRE(r.status == 201);
+  session s;
+  s.port = port;
+  const std::string set = r.headers.at("set-cookie");
+  s.cookie = set.substr(0, set.find(';'));
+  s.who = json::parse(r.body);
+  s.csrf = s.who["csrf"];
+  return s;
+}
+
+std::string code_of(const http_reply& r) {
+  const auto j = json::parse(r.body, nullptr, false);
+  return j.is_object() && j.contains("error") ? j["error"].value("code", "") : "";
+}
+
+std::string scalar(const temp_dir& dir, const std::string& sql) {
+  SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
+  db.setBusyTimeout(10'000);
+  return db.execAndGet(sql).getString();
+}
+
+// A config whose flows folder is a copy in `dir` (publishing writes to it).
+std::string config_with_own_flows(const temp_dir& dir) {
+  namespace fs = std::filesystem;
+  const std::string src = PAYGHAM_SOURCE_DIR;
+  fs::create_directories(dir.file("flows"));
+  for (const auto& e : fs::directory_iterator(src + "/flows")) {
+    fs::copy_file(e.path(), fs::path(dir.file("flows")) / e.path().filename());
+  }
+  const std::string path = write_test_config(dir);
+  std::string text = read_file(path);
+  const std::string from = "flows: " + src + "/flows\n";
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), "flows: " + dir.file("flows") + "\n");
+  write_file(path, text);
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("console: a person logs in with a password, the cookie is HttpOnly, and a change needs the CSRF value",
+          "[integration][console]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  std::string out, err;
+  // Weak passwords and a missing login are refused before anything is stored.
+  CHECK(run_paygham({"user", "create", "--config", config, "--name", "Sima", "--role", "operator"}, &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("give --login"));
+  CHECK(run_paygham({"user", "create", "--config", config, "--name", "Sima", "--role", "operator", "--login", "sima"},
+                    &out, &err, "sima-secret-1\n") == 1);
+  CHECK_THAT(err, Catch::Contains("it contains the login name"));
+  CHECK(run_paygham({"user", "create", "--config", config, "--name", "Sima", "--role", "operator", "--login", "Sima!"},
+                    &out, &err, "river-lamp-seven\n") == 1);
+  CHECK_THAT(err, Catch::Contains("a login is 3 to 32"));
+  make_user(config, {"--name", "Sima", "--role", "operator", "--login", "sima"}, "river-lamp-seven\n");
+  CHECK(scalar(dir, "SELECT password_hash LIKE '$argon2id$%' FROM users") == "1");
+
+  server_process srv(config);
+  const auto s = log_in(srv.port(), "sima", "river-lamp-seven");
+  const auto r = log_in_raw(srv.port(), "sima", "river-lamp-seven");
+  const std::string set = r.headers.at("set-cookie");
+  CHECK_THAT(set, Catch::Contains("HttpOnly"));
+  CHECK_THAT(set, Catch::Contains("SameSite=Strict"));
+  CHECK_THAT(set, Catch::Contains("Path=/"));
+  CHECK(set.find("Secure") == std::string::npos);  // the test's public URL is http
+  CHECK(s.who["role"] == "operator");
+  CHECK(s.who["name"] == "Sima");
+  CHECK(s.who.dump().find("argon") == std::string::npos);
+
+  // The cookie alone reads; a change also needs X-CSRF-Token, or nothing happens.
+  const auto me = s.call("GET", "/api/v1/session", "", false);
+  REQUIRE(me.status == 200);
+  CHECK(json::parse(me.body)["csrf"] == s.csrf);
+  const json send{{"to", "+93700000123"}, {"text", "Clinic closed today"}, {"channel", "console"}};
+  auto forged = s.call("POST", "/api/v1/messages", send.dump(), false);
+  CHECK(forged.status == 403);
+  CHECK(code_of(forged) == "csrf");
+  session wrong = s;
+  wrong.csrf = std::string(64, 'a');
+  CHECK(wrong.call("POST", "/api/v1/messages", send.dump()).status == 403);
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM outbound_messages") == "0");
+  const auto sent = s.call("POST", "/api/v1/messages", send.dump());
+  CHECK(sent.status == 201);
+  // The audit log names the person, not the session.
+  CHECK(scalar(dir, "SELECT actor FROM audit_log WHERE action = 'messages.send'") == "user:1");
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action = 'session.login'") == "2");
+
+  // Logging out ends the session: the same cookie no longer works.
+  const auto bye = s.call("DELETE", "/api/v1/session");
+  CHECK(bye.status == 200);
+  CHECK_THAT(bye.headers.at("set-cookie"), Catch::Contains("Max-Age=0"));
+  CHECK(s.call("GET", "/api/v1/session").status == 401);
+  // A made-up cookie is unknown.
+  session nobody = s;
+  nobody.cookie = "paygham_session=pgm_madeup";
+  CHECK(nobody.call("GET", "/api/v1/escalations").status == 401);
+  // A new password ends every session the person had.
+  const auto other = log_in(srv.port(), "sima", "river-lamp-seven");
+  REQUIRE(run_paygham({"user", "password", "--config", config, "--login", "sima"}, &out, &err, "new-lamp-river-9\n") == 0);
+  CHECK_THAT(out, Catch::Contains("their sessions ended"));
+  CHECK(other.call("GET", "/api/v1/session").status == 401);
+  log_in(srv.port(), "sima", "new-lamp-river-9");
+  // A machine's token has no session to log out.
+  CHECK(run_paygham({"token", "create", "--config", config, "--role", "operator", "--name", "his"}, &out, &err) == 0);
+  const std::string token = out.substr(0, out.size() - 1);
+  const auto machine = http_call(srv.port(), "DELETE", "/api/v1/session", "", "application/json",
+                                 {{"Authorization", "Bearer " + token}});
+  CHECK(machine.status == 400);
+  CHECK(code_of(machine) == "not_a_session");
+}
+
+TEST_CASE("console: five wrong passwords lock the login for 15 minutes, an unknown login answers the same",
+          "[integration][console]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  make_user(config, {"--name", "Admin", "--role", "admin", "--login", "admin"}, "river-lamp-seven\n");
+  server_process srv(config);
+  const auto unknown = log_in_raw(srv.port(), "nobody", "river-lamp-seven");
+  CHECK(unknown.status == 401);
+  for (int i = 0; i < 5; ++i) {
+    // One address may try about twice a second.
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    const auto r = log_in_raw(srv.port(), "admin", "wrong-" + std::to_string(i));
+    CHECK(r.status == 401);
+    CHECK(r.body == unknown.body);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  const auto locked = log_in_raw(srv.port(), "admin", "river-lamp-seven");
+  CHECK(locked.status == 429);
+  CHECK(code_of(locked) == "locked");
+  CHECK_THAT(locked.body, Catch::Contains("opens again in 15 minutes"));
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action = 'session.locked'") == "1");
+  // Many tries at once from one address are slowed before any password is checked.
+  int refused = 0, slowed = 0;
+  for (int i = 0; i < 10; ++i) {
+    const auto r = log_in_raw(srv.port(), "admin", "x");
+    refused += r.status == 429 ? 1 : 0;
+    slowed += code_of(r) == "too_many_requests" ? 1 : 0;
+  }
+  CHECK(refused == 10);
+  CHECK(slowed >= 5);
+  // An admin's new password opens it again.
+  std::string out, err;
+  REQUIRE(run_paygham({"user", "password", "--config", config, "--login", "admin"}, &out, &err, "lamp-river-seven\n") == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  log_in(srv.port(), "admin", "lamp-river-seven");
+  CHECK_THAT(srv.log(), !Catch::Contains("river-lamp-seven"));
+  CHECK_THAT(srv.log(), !Catch::Contains("paygham_session="));
+}
+
+TEST_CASE("console: a health worker's session sees only their clinic's calls and no operator pages",
+          "[integration][console]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  make_user(config,
+            {"--name", "Fatima", "--role", "health_worker", "--facility", "golshahr", "--phone", "+93700000900",
+             "--login", "fatima"},
+            "2580\nriver-lamp-seven\n");
+  server_process srv(config);
+  const auto s = log_in(srv.port(), "fatima", "river-lamp-seven");
+  CHECK(s.who["facility"] == "golshahr");
+  CHECK(s.call("GET", "/api/v1/escalations").status == 200);
+  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
+           {"GET", "/api/v1/flows"}, {"GET", "/api/v1/messages"}, {"GET", "/api/v1/audit"}, {"GET", "/api/v1/texts"}}) {
+    INFO(method << " " << path);
+    const auto r = s.call(method, path);
+    CHECK(r.status == 403);
+    CHECK(code_of(r) == "forbidden");
+  }
+  // The PIN and the password are separate secrets: the PIN is not a password.
+  CHECK(log_in_raw(srv.port(), "fatima", "2580").status == 401);
+}
+
+TEST_CASE("console: its files come from the binary with strict headers", "[integration][console]") {
+  temp_dir dir;
+  server_process srv(write_test_config(dir));
+  const auto page = http_call(srv.port(), "GET", "/console/");
+  REQUIRE(page.status == 200);
+  CHECK_THAT(page.headers.at("content-type"), Catch::StartsWith("text/html"));
+  CHECK_THAT(page.body, Catch::Contains("<script type=\"module\" src=\"app.js\">"));
+  const std::string csp = page.headers.at("content-security-policy");
+  CHECK_THAT(csp, Catch::Contains("script-src 'self'"));
+  CHECK_THAT(csp, Catch::Contains("frame-ancestors 'none'"));
+  CHECK(csp.find("unsafe-inline") == std::string::npos);
+  CHECK(page.headers.at("x-content-type-options") == "nosniff");
+  const auto script = http_call(srv.port(), "GET", "/console/app.js");
+  CHECK(script.status == 200);
+  CHECK_THAT(script.headers.at("content-type"), Catch::StartsWith("text/javascript"));
+  CHECK_THAT(script.body, Catch::Contains("X-CSRF-Token"));
+  CHECK(http_call(srv.port(), "GET", "/console/app.css").status == 200);
+  CHECK(http_call(srv.port(), "GET", "/console/../paygham.yaml").status == 404);
+  CHECK(http_call(srv.port(), "GET", "/console/secrets.js").status == 404);
+  const auto bare = http_call(srv.port(), "GET", "/console");
+  CHECK(bare.status == 308);
+  CHECK(bare.headers.at("location") == "/console/");
+  const auto wrong = http_call(srv.port(), "DELETE", "/console/");
+  CHECK(wrong.status == 405);
+  CHECK(wrong.headers.at("allow") == "GET");
+}
+
+TEST_CASE("console: an operator publishes a flow only when lint passes, the server switches, and rolls it back",
+          "[integration][console]") {
+  temp_dir dir;
+  const std::string config = config_with_own_flows(dir);
+  make_user(config, {"--name", "Omid", "--role", "operator", "--login", "omid"}, "river-lamp-seven\n");
+  server_process srv(config);
+  const auto s = log_in(srv.port(), "omid", "river-lamp-seven");
+  // Each dial from another phone: a phone that dialled before is asked whether to continue.
+  auto dial = [&](const std::string& n) {
+    return http_call(srv.port(), "POST", "/channels/at/ussd",
+                     "sessionId=s" + n + "&serviceCode=*384*12%23&phoneNumber=%2B9370000011" + n + "&text=")
+        .body;
+  };
+  const std::string before = dial("1");
+  CHECK_THAT(before, Catch::Contains("Clinic hours"));
+
+  const auto got = s.call("GET", "/api/v1/flows/welcome.yaml");
+  REQUIRE(got.status == 200);
+  const std::string original = json::parse(got.body)["yaml"];
+  CHECK(original == read_file(dir.file("flows/welcome.yaml")));
+  const auto listed = json::parse(s.call("GET", "/api/v1/flows").body);
+  bool found = false;
+  for (const auto& f : listed["items"]) found = found || (f["file"] == "welcome.yaml" && f["entries"][0] == "ussd *384*12#");
+  CHECK(found);
+
+  // A broken version is refused with its line; the file and the server stay as they were.
+  std::string broken = original;
+  const auto at = broken.find("text: welcome.menu");
+  REQUIRE(at != std::string::npos);
+  broken.replace(at, 18, "text: welcome.nothing");
+  auto r = s.call("PUT", "/api/v1/flows/welcome.yaml", json{{"yaml", broken}}.dump());
+  CHECK(r.status == 422);
+  const auto report = json::parse(r.body);
+  CHECK(report["ok"] == false);
+  REQUIRE_FALSE(report["problems"].empty());
+  CHECK(report["problems"][0]["line"].is_number());
+  CHECK(read_file(dir.file("flows/welcome.yaml")) == original);
+
+  // A good version: written, the running server uses it at once, the audit log keeps before and after.
+  std::string changed = original;
+  changed.replace(at, 18, "text: welcome.clinic_which");
+  r = s.call("PUT", "/api/v1/flows/welcome.yaml", json{{"yaml", changed}}.dump());
+  INFO(r.body);
+  CHECK(r.status == 200);
+  CHECK(read_file(dir.file("flows/welcome.yaml")) == changed);
+  CHECK_THAT(dial("2"), Catch::Contains("Which clinic?"));
+  const auto entry = json::parse(scalar(dir, "SELECT detail FROM audit_log WHERE action = 'flows.publish'"));
+  CHECK(entry["before"] == original);
+  CHECK(entry["after"] == changed);
+
+  // The simulator walks the editor's text without publishing it.
+  r = s.call("POST", "/api/v1/flows/simulate",
+             json{{"file", "welcome.yaml"}, {"yaml", original}, {"ussd_code", "*384*12#"}, {"language", "en"},
+                  {"replies", {"1"}}}
+                 .dump());
+  REQUIRE(r.status == 200);
+  const auto walk = json::parse(r.body);
+  REQUIRE(walk["screens"].size() == 2);
+  CHECK_THAT(walk["screens"][0]["text"].get<std::string>(), Catch::Contains("Clinic hours"));
+  CHECK(walk["screens"][0]["encoding"] == "GSM-7");
+  CHECK(walk["screens"][0]["limit"] == 182);
+  CHECK_THAT(walk["screens"][1]["text"].get<std::string>(), Catch::Contains("Which clinic?"));
+  r = s.call("POST", "/api/v1/flows/simulate",
+             json{{"file", "welcome.yaml"}, {"yaml", original}, {"ussd_code", "*384*12#"}, {"language", "prs"}}.dump());
+  const auto dari = json::parse(r.body);
+  CHECK(dari["screens"][0]["encoding"] == "UCS-2");
+  CHECK(dari["screens"][0]["limit"] == 80);
+  CHECK(json::parse(s.call("POST", "/api/v1/flows/simulate",
+                           json{{"file", "welcome.yaml"}, {"yaml", original}, {"language", "xx"}}.dump())
+                        .body)["ok"] == false);
+  CHECK(s.call("POST", "/api/v1/flows/simulate", json{{"file", "welcome.yaml"}, {"yaml", original}, {"replies", "1"}}.dump())
+            .status == 400);
+
+  // Rolling back puts the version before back, and the server switches again.
+  r = s.call("POST", "/api/v1/flows/welcome.yaml/rollback");
+  CHECK(r.status == 200);
+  CHECK(read_file(dir.file("flows/welcome.yaml")) == original);
+  CHECK_THAT(dial("3"), Catch::Contains("Clinic hours"));
+  CHECK(s.call("POST", "/api/v1/flows/reminders.yaml/rollback").status == 409);
+  CHECK(s.call("PUT", "/api/v1/flows/..%2Fpaygham.yaml", json{{"yaml", original}}.dump()).status == 400);
+  CHECK_FALSE(std::filesystem::exists(dir.file("paygham.yaml.publishing")));
+}
+
+TEST_CASE("console: a text's cost is shown in every language, by encoding and SMS parts", "[integration][console]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  make_user(config, {"--name", "Omid", "--role", "operator", "--login", "omid"}, "river-lamp-seven\n");
+  server_process srv(config);
+  const auto s = log_in(srv.port(), "omid", "river-lamp-seven");
+  const auto keys = json::parse(s.call("GET", "/api/v1/texts").body)["items"];
+  CHECK(std::find(keys.begin(), keys.end(), "welcome.menu") != keys.end());
+  const auto r = s.call("GET", "/api/v1/texts/welcome.menu");
+  REQUIRE(r.status == 200);
+  INFO(r.body);
+  std::map<std::string, json> by_lang;
+  const auto text = json::parse(r.body);
+  for (const auto& i : text["items"]) by_lang[i["language"].get<std::string>()] = i;
+  CHECK(by_lang.at("en")["encoding"] == "GSM-7");
+  CHECK(by_lang.at("prs")["encoding"] == "UCS-2");
+  CHECK(by_lang.at("prs")["parts"] == 1);
+  CHECK(s.call("GET", "/api/v1/texts/no.such.text").status == 404);
+}
