@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -345,7 +346,14 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
   const std::size_t before = problems.size();
   YAML::Node root;
   try {
-    root = YAML::Load(yaml_text);
+    // One flow a file: a second document after '---' would be kept on disk but never run.
+    const auto documents = YAML::LoadAll(yaml_text);
+    if (documents.size() > 1) {
+      problems.push_back(file + ":" + std::to_string(documents[1].Mark().line + 1) +
+                         ":1: one flow a file: a second YAML document ('---') would never be read");
+      return nullptr;
+    }
+    if (!documents.empty()) root = documents.front();
   } catch (const YAML::Exception& e) {
     problems.push_back(file + ":" + std::to_string(e.mark.line + 1) + ":" +
                        std::to_string(e.mark.column + 1) + ": " + e.msg);
@@ -363,6 +371,12 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
   const YAML::Node triggers = root["triggers"];
   if (triggers.IsDefined() && r.expect_map(triggers, "triggers", {"ussd", "sms", "api", "schedule"})) {
     d->ussd_codes = r.text_list(triggers, "ussd", "triggers");
+    static const std::regex dialled(R"(\*[0-9]+(\*[0-9]+)*#)");
+    for (const auto& code : d->ussd_codes) {
+      if (!std::regex_match(code, dialled)) {
+        r.problem(triggers["ussd"], "USSD code '" + code + "' is not one a phone dials: *, ASCII digits, * between, # at the end (*384*12#)");
+      }
+    }
     d->sms_keywords = r.text_list(triggers, "sms", "triggers");
     for (const auto& k : d->sms_keywords) d->sms_keywords_normalized.emplace_back(text::strip_punctuation(text::normalize(k)));
     d->api = r.boolean(triggers, "api", "triggers").value_or(false);
@@ -411,9 +425,18 @@ flow_set flow_set::load_dir(const std::string& dir, std::vector<std::string>& pr
     for (std::size_t j = 0; j < i; ++j) {
       const auto& a = *set.flows_[i];
       const auto& b = *set.flows_[j];
+      // *384*12*1# extends *384*12#: a network may pass digits dialled after the code in it.
+      const auto extends = [](const std::string& longer, const std::string& code) {
+        const std::string stem = code.substr(0, code.size() - 1) + "*";
+        return !code.empty() && code.back() == '#' && longer.rfind(stem, 0) == 0;
+      };
       for (const auto& code : a.ussd_codes) {
-        if (std::find(b.ussd_codes.begin(), b.ussd_codes.end(), code) != b.ussd_codes.end()) {
-          problems.push_back(a.file + ": USSD code '" + code + "' is also claimed by " + b.file);
+        for (const auto& other : b.ussd_codes) {
+          if (code == other) problems.push_back(a.file + ": USSD code '" + code + "' is also claimed by " + b.file);
+          if (extends(code, other) || extends(other, code)) {
+            problems.push_back(a.file + ": USSD code '" + code + "' and " + b.file + "'s '" + other +
+                               "' start alike: a phone dialling the longer could reach either");
+          }
         }
       }
       for (const auto& k : a.sms_keywords) {

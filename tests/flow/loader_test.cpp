@@ -81,6 +81,25 @@ TEST_CASE("flow: a keyword or code claimed by two flows is refused", "[flow]") {
   CHECK(keyword);
 }
 
+TEST_CASE("flow: a code that extends another flow's code is refused, as a network may pass both", "[flow]") {
+  test::temp_dir dir;
+  const std::string flow_text = test::read_file(test::fixture_path("flows/ok/survey.yaml"));
+  test::write_file(dir.file("a.yaml"), flow_text);
+  std::string longer = flow_text;
+  const auto at = longer.find("\"*1#\"");
+  REQUIRE(at != std::string::npos);
+  longer.replace(at, 5, "\"*1*4#\"");
+  const std::string keywords = "sms: [SURVEY, نظر]";
+  const auto kw = longer.find(keywords);
+  REQUIRE(kw != std::string::npos);
+  longer.replace(kw, keywords.size(), "sms: [POLL]");
+  test::write_file(dir.file("b.yaml"), longer);
+  std::vector<std::string> problems;
+  flow::flow_set::load_dir(dir.path(), problems);
+  REQUIRE(problems.size() == 1);
+  CHECK_THAT(problems[0], Catch::Contains("USSD code '*1*4#' and " + dir.file("a.yaml") + "'s '*1#' start alike"));
+}
+
 namespace {
 
 // The shipped config, templates and flows, with `lang`'s common.invalid replaced by `reason`.
