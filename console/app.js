@@ -12,63 +12,87 @@ const WORDS = {
     login_failed: 'The login or the password is wrong.', language: 'Language',
     calls: 'Patients to call', broadcasts: 'Broadcasts', messages: 'Messages', flows: 'Flows', audit: 'Audit log',
     role_admin: 'admin', role_operator: 'operator', role_health_worker: 'health worker',
-    phone: 'Phone', unanswered: 'Unanswered', since: 'Since', called: 'Called', none_to_call: 'Nobody to call.',
+    phone: 'Phone', unanswered: 'Unanswered', since: 'Waiting since', called: 'Mark as called', none_to_call: 'Nobody to call.',
     reason_no_reply: 'no reply to reminders',
-    new_broadcast: 'New broadcast', programme: 'Programme', area: 'Area (empty: every area)', text_key: 'Text',
-    priority: 'Priority', p_alert: 'P1 urgent alert (any hour)', p_area: 'P2 area alert', p_education: 'P3 education',
+    new_broadcast: 'New broadcast', programme: 'Programme', area: 'Area (empty: every area)', text_key: 'Text name',
+    priority: 'Priority', p_alert: 'P1 urgent alert (sent even at night)', p_area: 'P2 area alert', p_education: 'P3 education',
     send: 'Send', encoding: 'Encoding', parts: 'SMS parts', text: 'Text',
     confirm_needed: 'Check the area and the text: {0}', confirm_send: 'I checked: send it',
-    progress: 'Broadcast {0}', audience: '{0} people', handed: '{0} of {1} handed to the network ({2})',
-    delivered: 'delivered', state: 'State', all_states: 'every state', search: 'Search', to: 'To', at: 'At',
-    history: 'History', source: 'Source', more: 'More', actor: 'Who', action: 'What', target: 'On what',
-    file: 'File', entries: 'Entries', new_flow: 'New flow file (name.yaml)', open: 'Open',
-    check: 'Check', publish: 'Publish', roll_back: 'Roll back', checked_ok: 'Lint passes.',
-    published: 'Published: the server runs it now.', rolled_back: 'Rolled back: the server runs the version before.',
-    problems: 'Problems', warnings: 'Warnings', line: 'line {0}', simulator: 'Phone simulator', dial: 'Dial',
-    reply: 'Reply', as_language: 'Language of the phone', code: 'USSD code', hang_up: 'Hang up',
-    error: 'Something went wrong: {0}', not_found: 'Not found.', back: 'Back',
+    progress: 'Broadcast no. {0}', audience: '{0} people', handed: '{0} of {1} done: sent, or finished another way ({2})',
+    state: 'State', all_states: 'every state', search: 'Search', to: 'Recipient', at: 'At',
+    history: 'History', source: 'Source', more: 'More', actor: 'User', action: 'Action', target: 'Object',
+    file: 'File', entries: 'Start codes and keywords', new_flow: 'New flow file (name.yaml)', open: 'Open',
+    check: 'Check flow', publish: 'Make live', roll_back: 'Restore previous version', checked_ok: 'No errors found.',
+    published: 'Live: the server runs this version now.', rolled_back: 'Restored: the server runs the previous version.',
+    problems: 'Errors', warnings: 'Warnings', line: 'line {0}', simulator: 'Phone simulator', dial: 'Dial',
+    reply: 'Reply', as_language: 'Language of the phone', code: 'USSD code',
+    state_queued: 'queued', state_sending: 'sending', state_retrying: 'retrying', state_sent: 'sent', state_delivered: 'delivered',
+    state_failed: 'failed', state_expired: 'expired', state_cancelled: 'cancelled', state_unconfirmed: 'unconfirmed',
+    patients: 'Patients', find: 'Find', enrol: 'Enrol in reminders', kind: 'Reminders', k_medicine: 'Medicine, every day',
+    k_pregnancy: 'Pregnancy care (WHO 8 visits)', time: 'Time of day', lmp: 'First day of the last period',
+    patient_language: 'Language of the patient', enrolled: 'Enrolled. The next reminder: {0}.', next: 'Next reminder',
+    none_enrolled: 'No reminders are running for this number.', end: 'End reminders', reason: 'Why',
+    r_completed: 'care completed', r_loss: 'pregnancy loss', r_other: 'other reason', ended: 'The reminders ended.',
+    k_medicine_short: 'medicine', k_pregnancy_short: 'pregnancy care',
+    error: 'Something went wrong: {0}', session_open: 'open (CON)', session_end: 'ended (END)',
   },
   prs: {
     title: 'پیغام', login: 'ورود', login_name: 'نام کاربری', password: 'رمز', logout: 'خروج',
     login_failed: 'نام کاربری یا رمز درست نیست.', language: 'زبان',
-    calls: 'بیماران برای تماس', broadcasts: 'پیام‌های همگانی', messages: 'پیام‌ها', flows: 'جریان‌ها', audit: 'ثبت رویدادها',
+    calls: 'تماس با مریضان', broadcasts: 'پیام‌های همگانی', messages: 'پیام‌ها', flows: 'روندها', audit: 'سوابق فعالیت‌ها',
     role_admin: 'مدیر', role_operator: 'اپراتور', role_health_worker: 'کارمند صحی',
-    phone: 'شماره', unanswered: 'بی‌جواب', since: 'از', called: 'تماس گرفتم', none_to_call: 'کسی برای تماس نیست.',
+    phone: 'شماره', unanswered: 'بی‌جواب', since: 'از تاریخ', called: 'تماس گرفتم', none_to_call: 'کسی برای تماس نیست.',
     reason_no_reply: 'به یادآوری‌ها جواب نداده',
-    new_broadcast: 'پیام همگانی نو', programme: 'برنامه', area: 'ساحه (خالی: همه ساحه‌ها)', text_key: 'متن',
-    priority: 'اولویت', p_alert: 'P1 هشدار فوری (هر ساعت)', p_area: 'P2 هشدار ساحه', p_education: 'P3 آموزشی',
-    send: 'فرستادن', encoding: 'کدگذاری', parts: 'بخش‌های پیامک', text: 'متن',
+    new_broadcast: 'پیام همگانی نو', programme: 'برنامه', area: 'ساحه (خالی: همه ساحه‌ها)', text_key: 'نام متن',
+    priority: 'اولویت', p_alert: 'P1 هشدار عاجل (شب و روز)', p_area: 'P2 هشدار ساحوی', p_education: 'P3 آموزشی',
+    send: 'فرستادن', encoding: 'کدگذاری', parts: 'تعداد بخش‌ها', text: 'متن',
     confirm_needed: 'ساحه و متن را بررسی کنید: {0}', confirm_send: 'بررسی کردم: بفرست',
-    progress: 'پیام همگانی {0}', audience: '{0} نفر', handed: '{0} از {1} به شبکه داده شد ({2})',
-    delivered: 'رسیده', state: 'حالت', all_states: 'همه حالت‌ها', search: 'جستجو', to: 'به', at: 'زمان',
-    history: 'تاریخچه', source: 'منبع', more: 'بیشتر', actor: 'کی', action: 'چه', target: 'روی چه',
-    file: 'فایل', entries: 'ورودی‌ها', new_flow: 'فایل جریان نو (name.yaml)', open: 'باز کردن',
-    check: 'بررسی', publish: 'نشر', roll_back: 'برگرداندن', checked_ok: 'بررسی بدون مشکل.',
-    published: 'نشر شد: سرور حالا با آن کار می‌کند.', rolled_back: 'برگردانده شد: نسخهٔ قبلی فعال است.',
-    problems: 'مشکلات', warnings: 'هشدارها', line: 'سطر {0}', simulator: 'شبیه‌ساز تلفون', dial: 'شماره‌گیری',
-    reply: 'جواب', as_language: 'زبان تلفون', code: 'کد USSD', hang_up: 'قطع',
-    error: 'مشکلی پیش آمد: {0}', not_found: 'پیدا نشد.', back: 'برگشت',
+    progress: 'پیام همگانی شمارهٔ {0}', audience: '{0} نفر', handed: '{0} از {1} تمام شد: فرستاده شد یا به پایان رسید ({2})',
+    state: 'حالت', all_states: 'همه حالت‌ها', search: 'جستجو', to: 'گیرنده', at: 'زمان',
+    history: 'تاریخچه', source: 'منبع', more: 'بیشتر', actor: 'کاربر', action: 'اقدام', target: 'موضوع',
+    file: 'فایل', entries: 'کدهای شروع', new_flow: 'فایل روند نو (name.yaml)', open: 'باز کردن',
+    check: 'بررسی', publish: 'فعال‌سازی', roll_back: 'برگشت به نسخهٔ قبلی', checked_ok: 'بررسی شد: خطا ندارد.',
+    published: 'فعال شد: سرور حالا همین نسخه را اجرا می‌کند.', rolled_back: 'برگشت شد: سرور نسخهٔ قبلی را اجرا می‌کند.',
+    problems: 'خطاها', warnings: 'هشدارها', line: 'سطر {0}', simulator: 'شبیه‌ساز تلفون', dial: 'شماره‌گیری',
+    reply: 'جواب', as_language: 'زبان تلفون', code: 'کد USSD',
+    state_queued: 'در صف', state_sending: 'در حال فرستادن', state_retrying: 'تلاش دوباره', state_sent: 'فرستاده شد', state_delivered: 'رسید',
+    state_failed: 'ناکام', state_expired: 'منقضی شد', state_cancelled: 'لغو شد', state_unconfirmed: 'نامعلوم',
+    patients: 'مریضان', find: 'پیدا کردن', enrol: 'ثبت در یادآوری‌ها', kind: 'یادآوری', k_medicine: 'دوا، هر روز',
+    k_pregnancy: 'مراقبت بارداری (۸ ملاقات)', time: 'ساعت روز', lmp: 'روز اول آخرین عادت ماهوار',
+    patient_language: 'زبان مریض', enrolled: 'ثبت شد. یادآوری بعدی: {0}.', next: 'یادآوری بعدی',
+    none_enrolled: 'برای این شماره یادآوری فعال نیست.', end: 'ختم یادآوری‌ها', reason: 'دلیل',
+    r_completed: 'مراقبت تمام شد', r_loss: 'از دست دادن حمل', r_other: 'دلیل دیگر', ended: 'یادآوری‌ها ختم شد.',
+    k_medicine_short: 'دوا', k_pregnancy_short: 'مراقبت بارداری',
+    error: 'مشکلی پیش آمد: {0}', session_open: 'باز (CON)', session_end: 'تمام (END)',
   },
   fa: {
     title: 'پیغام', login: 'ورود', login_name: 'نام کاربری', password: 'رمز عبور', logout: 'خروج',
     login_failed: 'نام کاربری یا رمز عبور درست نیست.', language: 'زبان',
-    calls: 'بیماران برای تماس', broadcasts: 'پیام‌های همگانی', messages: 'پیام‌ها', flows: 'جریان‌ها', audit: 'گزارش رویدادها',
+    calls: 'تماس با بیماران', broadcasts: 'پیام‌های همگانی', messages: 'پیام‌ها', flows: 'گردش‌کارها', audit: 'گزارش فعالیت‌ها',
     role_admin: 'مدیر', role_operator: 'اپراتور', role_health_worker: 'کارمند بهداشت',
-    phone: 'شماره', unanswered: 'بی‌پاسخ', since: 'از', called: 'تماس گرفتم', none_to_call: 'کسی برای تماس نیست.',
+    phone: 'شماره', unanswered: 'بی‌پاسخ', since: 'از تاریخ', called: 'تماس گرفتم', none_to_call: 'کسی برای تماس نیست.',
     reason_no_reply: 'به یادآوری‌ها پاسخ نداده',
-    new_broadcast: 'پیام همگانی تازه', programme: 'برنامه', area: 'منطقه (خالی: همه مناطق)', text_key: 'متن',
-    priority: 'اولویت', p_alert: 'P1 هشدار فوری (هر ساعت)', p_area: 'P2 هشدار منطقه', p_education: 'P3 آموزشی',
-    send: 'ارسال', encoding: 'کدگذاری', parts: 'بخش‌های پیامک', text: 'متن',
+    new_broadcast: 'پیام همگانی جدید', programme: 'برنامه', area: 'منطقه (خالی: همه مناطق)', text_key: 'نام متن',
+    priority: 'اولویت', p_alert: 'P1 هشدار فوری (شبانه‌روزی)', p_area: 'P2 هشدار منطقه‌ای', p_education: 'P3 آموزشی',
+    send: 'ارسال', encoding: 'کدگذاری', parts: 'تعداد بخش‌ها', text: 'متن',
     confirm_needed: 'منطقه و متن را بررسی کنید: {0}', confirm_send: 'بررسی کردم: ارسال شود',
-    progress: 'پیام همگانی {0}', audience: '{0} نفر', handed: '{0} از {1} به شبکه تحویل شد ({2})',
-    delivered: 'رسیده', state: 'وضعیت', all_states: 'همه وضعیت‌ها', search: 'جستجو', to: 'به', at: 'زمان',
-    history: 'تاریخچه', source: 'منبع', more: 'بیشتر', actor: 'چه کسی', action: 'چه کاری', target: 'روی چه',
-    file: 'فایل', entries: 'ورودی‌ها', new_flow: 'فایل جریان تازه (name.yaml)', open: 'باز کردن',
-    check: 'بررسی', publish: 'انتشار', roll_back: 'بازگرداندن', checked_ok: 'بررسی بدون مشکل.',
-    published: 'منتشر شد: سرور اکنون با آن کار می‌کند.', rolled_back: 'بازگردانده شد: نسخهٔ پیشین فعال است.',
-    problems: 'مشکلات', warnings: 'هشدارها', line: 'خط {0}', simulator: 'شبیه‌ساز تلفن', dial: 'شماره‌گیری',
-    reply: 'پاسخ', as_language: 'زبان تلفن', code: 'کد USSD', hang_up: 'قطع',
-    error: 'مشکلی پیش آمد: {0}', not_found: 'پیدا نشد.', back: 'بازگشت',
+    progress: 'پیام همگانی شمارهٔ {0}', audience: '{0} نفر', handed: '{0} از {1} انجام شد: ارسال شد یا به پایان رسید ({2})',
+    state: 'وضعیت', all_states: 'همه وضعیت‌ها', search: 'جستجو', to: 'گیرنده', at: 'زمان',
+    history: 'تاریخچه', source: 'منبع', more: 'بیشتر', actor: 'کاربر', action: 'اقدام', target: 'موضوع',
+    file: 'فایل', entries: 'کدهای شروع', new_flow: 'فایل گردش‌کار جدید (name.yaml)', open: 'باز کردن',
+    check: 'بررسی', publish: 'فعال‌سازی', roll_back: 'بازگشت به نسخهٔ قبل', checked_ok: 'بررسی شد: خطایی پیدا نشد.',
+    published: 'فعال شد: سرور اکنون همین نسخه را اجرا می‌کند.', rolled_back: 'بازگشت انجام شد: سرور نسخهٔ قبل را اجرا می‌کند.',
+    problems: 'خطاها', warnings: 'هشدارها', line: 'خط {0}', simulator: 'شبیه‌ساز تلفن', dial: 'شماره‌گیری',
+    reply: 'پاسخ', as_language: 'زبان تلفن', code: 'کد USSD',
+    state_queued: 'در صف', state_sending: 'در حال ارسال', state_retrying: 'تلاش دوباره', state_sent: 'ارسال شد', state_delivered: 'تحویل شد',
+    state_failed: 'ناموفق', state_expired: 'منقضی شد', state_cancelled: 'لغو شد', state_unconfirmed: 'نامشخص',
+    patients: 'بیماران', find: 'جستجو', enrol: 'ثبت در یادآوری‌ها', kind: 'یادآوری', k_medicine: 'دارو، هر روز',
+    k_pregnancy: 'مراقبت بارداری (۸ ملاقات)', time: 'ساعت روز', lmp: 'روز اول آخرین قاعدگی',
+    patient_language: 'زبان بیمار', enrolled: 'ثبت شد. یادآوری بعدی: {0}.', next: 'یادآوری بعدی',
+    none_enrolled: 'برای این شماره یادآوری فعالی نیست.', end: 'پایان یادآوری‌ها', reason: 'دلیل',
+    r_completed: 'مراقبت کامل شد', r_loss: 'از دست دادن بارداری', r_other: 'دلیل دیگر', ended: 'یادآوری‌ها پایان یافت.',
+    k_medicine_short: 'دارو', k_pregnancy_short: 'مراقبت بارداری',
+    error: 'مشکلی پیش آمد: {0}', session_open: 'باز (CON)', session_end: 'پایان (END)',
   },
 };
 const LANGUAGES = [['en', 'English'], ['prs', 'دری'], ['fa', 'فارسی']];
@@ -104,9 +128,15 @@ function h(tag, props = {}, ...children) {
   return el;
 }
 
+// A message state in the reader's language.
+function state(s) { return t('state_' + s); }
+
 function number(n) { return new Intl.NumberFormat(LOCALES[lang]).format(n); }
-function when(ms) {
-  return new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(ms));
+// A moment in the deployment's time zone (a patient's own for their reminders), whatever the
+// browser's clock says.
+function when(ms, zone) {
+  return new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: 'medium', timeStyle: 'short', timeZone: zone || me?.time_zone })
+    .format(new Date(ms));
 }
 // Phone numbers, codes and YAML read left to right inside right-to-left text.
 function ltr(text) { return h('span', { class: 'ltr', dir: 'ltr' }, text); }
@@ -197,7 +227,7 @@ function showLogin() {
 }
 
 function pagesFor(role) {
-  const pages = [['calls', t('calls')]];
+  const pages = [['patients', t('patients')], ['calls', t('calls')]];
   if (role !== 'health_worker') {
     pages.push(['broadcasts', t('broadcasts')], ['messages', t('messages')], ['flows', t('flows')]);
   }
@@ -240,6 +270,75 @@ async function callsPage() {
     ? h('table', {}, h('thead', {}, h('tr', {}, [t('phone'), '', t('unanswered'), t('since'), ''].map((x) => h('th', {}, x)))),
       h('tbody', {}, rows))
     : h('p', { class: 'muted' }, t('none_to_call')));
+}
+
+// ---- patients: their reminders, enrolling (health workers) ---------------------------------
+
+async function patientsPage(query) {
+  const params = new URLSearchParams(query);
+  const phone = h('input', { id: 'phone', value: params.get('phone') || '', dir: 'ltr', inputmode: 'tel' });
+  const status = h('div', { role: 'status', id: 'patient-status' });
+  const list = h('div', { id: 'enrolments' });
+  const load = async () => {
+    if (!phone.value) return;
+    const r = await api('GET', `/enrolments?phone=${encodeURIComponent(phone.value)}`);
+    if (!r.items.length) { list.replaceChildren(h('p', { class: 'muted' }, t('none_enrolled'))); return r; }
+    list.replaceChildren(h('table', {},
+      h('thead', {}, h('tr', {}, [t('kind'), t('time'), t('next'), t('unanswered'), ''].map((x) => h('th', {}, x)))),
+      h('tbody', {}, r.items.map((e) => {
+        const reason = h('select', { 'aria-label': t('reason') },
+          ['completed', 'loss', 'other'].map((x) => h('option', { value: x }, t('r_' + x))));
+        return h('tr', { 'data-enrolment': e.id },
+          h('td', {}, t('k_' + e.kind + '_short')), h('td', {}, ltr(e.time)),
+          h('td', { class: 'next' }, e.next_at ? when(e.next_at, e.time_zone) : '—'), h('td', {}, number(e.unanswered)),
+          h('td', {}, reason, ' ', h('button', {
+            class: 'quiet', onclick: async () => {
+              try {
+                await api('POST', `/enrolments/${e.id}/end`, { reason: reason.value });
+                status.replaceChildren(h('p', { class: 'ok' }, t('ended')));
+                await load();
+              } catch (err) { status.replaceChildren(failure(err)); }
+            },
+          }, t('end'))));
+      }))));
+    return r;
+  };
+  const kind = h('select', { id: 'kind' }, h('option', { value: 'medicine' }, t('k_medicine')),
+    h('option', { value: 'pregnancy' }, t('k_pregnancy')));
+  const time = h('input', { id: 'time', type: 'time', value: '08:00', dir: 'ltr' });
+  const lmp = h('input', { id: 'lmp', dir: 'ltr', placeholder: lang === 'en' ? '2026-09-01' : '۱۴۰۵/۶/۱۰', hidden: true });
+  const lmpLabel = h('label', { for: 'lmp', hidden: true }, t('lmp'));
+  const timeLabel = h('label', { for: 'time' }, t('time'));
+  kind.addEventListener('change', () => {
+    const pregnancy = kind.value === 'pregnancy';
+    for (const el of [lmp, lmpLabel]) el.hidden = !pregnancy;
+    for (const el of [time, timeLabel]) el.hidden = pregnancy;
+  });
+  const language = h('select', { id: 'patient-language' },
+    [['prs', 'دری'], ['ps', 'پښتو'], ['fa', 'فارسی'], ['en', 'English']].map(([l, name]) => h('option', { value: l }, name)));
+  const enrol = h('form', {
+    class: 'card', id: 'enrol', onsubmit: async (e) => {
+      e.preventDefault();
+      const body = { phone: phone.value, kind: kind.value, language: language.value };
+      if (kind.value === 'medicine') body.time = time.value; else body.lmp = lmp.value;
+      try {
+        const made = await api('POST', '/enrolments', body);
+        status.replaceChildren(h('p', { class: 'ok' }, t('enrolled', made.next_at ? when(made.next_at, made.time_zone) : '—')));
+        await load();
+      } catch (err) { status.replaceChildren(failure(err)); }
+    },
+  }, h('h2', {}, t('enrol')),
+  h('div', { class: 'row' },
+    h('div', {}, h('label', { for: 'kind' }, t('kind')), kind),
+    h('div', {}, timeLabel, time, lmpLabel, lmp),
+    h('div', {}, h('label', { for: 'patient-language' }, t('patient_language')), language)),
+  h('p', {}, h('button', { type: 'submit', id: 'enrol-send' }, t('enrol'))));
+  show(h('h1', {}, t('patients')),
+    h('form', {
+      class: 'row', onsubmit: (e) => { e.preventDefault(); location.hash = `#/patients?phone=${encodeURIComponent(phone.value)}`; },
+    }, h('div', {}, h('label', { for: 'phone' }, t('phone')), phone), h('button', { type: 'submit', id: 'find' }, t('find'))),
+    status, list, me.role === 'health_worker' && phone.value ? enrol : '');
+  try { await load(); } catch (err) { list.replaceChildren(failure(err)); }
 }
 
 // ---- broadcasts ------------------------------------------------------------------------------
@@ -314,7 +413,7 @@ async function broadcastProgressPage(id) {
     line.textContent = `${t('audience', number(b.audience))} · ${t('handed', number(handed), number(b.audience),
       new Intl.NumberFormat(LOCALES[lang], { style: 'percent' }).format(handed / all))}`;
     line.dataset.percent = String(pct);
-    states.replaceChildren(...Object.entries(b.states).map(([s, n]) => h('span', { 'data-state': s }, `${s}: ${number(n)}`)));
+    states.replaceChildren(...Object.entries(b.states).map(([s, n]) => h('span', { 'data-state': s }, `${state(s)}: ${number(n)}`)));
     return pct;
   };
   const tick = async () => {
@@ -329,9 +428,9 @@ async function broadcastProgressPage(id) {
 async function messagesPage(query) {
   const params = new URLSearchParams(query);
   const to = h('input', { id: 'to', value: params.get('to') || '', dir: 'ltr' });
-  const state = h('select', { id: 'state' }, h('option', { value: '' }, t('all_states')),
+  const stateFilter = h('select', { id: 'state' }, h('option', { value: '' }, t('all_states')),
     ['queued', 'sending', 'sent', 'delivered', 'failed', 'expired', 'cancelled', 'unconfirmed']
-      .map((s) => h('option', { value: s, selected: params.get('status') === s }, s)));
+      .map((s) => h('option', { value: s, selected: params.get('status') === s }, state(s))));
   const body = h('tbody');
   const more = h('button', { class: 'quiet', hidden: true }, t('more'));
   let next = null;
@@ -342,7 +441,7 @@ async function messagesPage(query) {
     const page = await api('GET', `/messages?${q}`);
     for (const m of page.items) {
       body.append(h('tr', {}, h('td', {}, h('a', { href: `#/message/${m.id}` }, number(m.id))), h('td', {}, ltr(m.to)),
-        h('td', { dir: 'auto' }, m.body), h('td', { 'data-state': m.status }, m.status), h('td', {}, when(m.updated_at))));
+        h('td', { dir: 'auto' }, m.body), h('td', { 'data-state': m.status }, state(m.status)), h('td', {}, when(m.updated_at))));
     }
     next = page.next;
     more.hidden = !next;
@@ -352,13 +451,13 @@ async function messagesPage(query) {
     e.preventDefault();
     const q = new URLSearchParams();
     if (to.value) q.set('to', to.value);
-    if (state.value) q.set('status', state.value);
+    if (stateFilter.value) q.set('status', stateFilter.value);
     location.hash = `#/messages?${q}`;
   };
   show(h('h1', {}, t('messages')),
     h('form', { class: 'row', onsubmit: search },
       h('div', {}, h('label', { for: 'to' }, t('phone')), to),
-      h('div', {}, h('label', { for: 'state' }, t('state')), state),
+      h('div', {}, h('label', { for: 'state' }, t('state')), stateFilter),
       h('button', { type: 'submit' }, t('search'))),
     h('table', {}, h('thead', {}, h('tr', {}, ['#', t('to'), t('text'), t('state'), t('at')].map((x) => h('th', {}, x)))), body),
     more);
@@ -372,7 +471,7 @@ async function messagePage(id) {
       h('p', { class: 'preview', dir: 'auto' }, m.body)),
     h('h2', {}, t('history')),
     h('table', {}, h('thead', {}, h('tr', {}, [t('state'), t('source'), t('at')].map((x) => h('th', {}, x)))),
-      h('tbody', {}, (m.history || []).map((e) => h('tr', {}, h('td', {}, e.status), h('td', {}, e.source), h('td', {}, when(e.at)))))));
+      h('tbody', {}, (m.history || []).map((e) => h('tr', {}, h('td', {}, state(e.status)), h('td', {}, e.source), h('td', {}, when(e.at)))))));
 }
 
 // ---- flows ---------------------------------------------------------------------------------------
@@ -445,7 +544,8 @@ async function flowPage(file) {
 // dial on a throwaway store, with the editor's text as the flow.
 function simulator(file, area) {
   const code = h('input', { id: 'sim-code', dir: 'ltr', placeholder: '*384*12#' });
-  const language = h('select', { id: 'sim-lang' }, ['en', 'prs', 'fa', 'ps'].map((l) => h('option', { value: l }, l)));
+  const language = h('select', { id: 'sim-lang' },
+    [['en', 'English'], ['prs', 'دری'], ['fa', 'فارسی'], ['ps', 'پښتو']].map(([l, name]) => h('option', { value: l }, name)));
   const answer = h('input', { id: 'sim-reply', dir: 'auto', disabled: true });
   const screen = h('div', { class: 'phone', id: 'sim-screen', dir: 'auto' });
   const info = h('p', { class: 'muted', id: 'sim-info' });
@@ -457,7 +557,7 @@ function simulator(file, area) {
       if (!r.ok) { screen.replaceChildren(failure((r.problems[0] || {}).message || '')); return; }
       const last = r.screens[r.screens.length - 1];
       screen.textContent = last.text;
-      info.textContent = `${last.end ? 'END' : 'CON'} · ${last.encoding} · ${last.units}/${last.limit}`;
+      info.textContent = `${t(last.end ? 'session_end' : 'session_open')} · ${last.encoding} · ${last.units}/${last.limit}`;
       answer.disabled = last.end;
       sms.replaceChildren(...r.sms.map((m) => h('div', { class: 'card' }, h('div', { class: 'phone', dir: 'auto' }, m.text),
         h('p', { class: 'muted' }, `${m.encoding} · ${t('parts')}: ${number(m.parts)}`))));
@@ -511,7 +611,8 @@ async function route() {
   const page = allowed.includes(parts[0]) || ['message', 'flow'].includes(parts[0]) ? parts[0] : allowed[0];
   drawBar();
   try {
-    if (page === 'calls') await callsPage();
+    if (page === 'patients') await patientsPage(query || '');
+    else if (page === 'calls') await callsPage();
     else if (page === 'broadcasts' && parts[1]) await broadcastProgressPage(parts[1]);
     else if (page === 'broadcasts') await broadcastsPage();
     else if (page === 'messages') await messagesPage(query || '');

@@ -46,12 +46,6 @@ std::optional<store::booking> own_upcoming(store::tx& t, const request& r, const
   return b;
 }
 
-std::string hh_mm(int minute) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%02d:%02d", minute / 60, minute % 60);
-  return buf;
-}
-
 std::string iso_day(long long day) {
   using namespace std::chrono;
   const year_month_day ymd{sys_days{days{day}}};
@@ -82,7 +76,7 @@ std::string window_label(const schedule::clinic& c, long long day, int from, int
   }
   const auto at = [&](int minute) {
     const auto t = schedule::at_local(day, {minute / 60, minute % 60}, c.time_zone);
-    return t ? f.apply(std::to_string(*t), "time").value_or(hh_mm(minute)) : hh_mm(minute);
+    return t ? f.apply(std::to_string(*t), "time").value_or(schedule::clock_text(minute)) : schedule::clock_text(minute);
   };
   return at(from) + "-" + at(to);
 }
@@ -181,7 +175,7 @@ std::map<std::string, std::string> booking_vars(const store::booking& b, const s
   if (!c) {
     // A clinic taken out of the file since: the visit still stands; say what is known.
     v["clinic_name"] = b.clinic;
-    v["time"] = hh_mm(b.window_from) + "-" + hh_mm(b.window_to);
+    v["time"] = schedule::clock_text(b.window_from) + "-" + schedule::clock_text(b.window_to);
     v["when"] = iso_day(b.day) + ", " + v["time"];
     return v;
   }
@@ -233,7 +227,7 @@ flow::action_result appointments_times(store::tx& t, const request& r) {
   for (const auto& w : p->clinic->windows) {
     const auto taken = use.find({*day, w.from});
     if (taken != use.end() && taken->second >= w.capacity) continue;
-    items.push_back({{"label", window_label(*p->clinic, *day, w.from, w.to, r.language)}, {"value", hh_mm(w.from)}});
+    items.push_back({{"label", window_label(*p->clinic, *day, w.from, w.to, r.language)}, {"value", schedule::clock_text(w.from)}});
   }
   if (items.empty()) return {"none", {}};
   return {"ok", {{"times", data_menu(items)}}};

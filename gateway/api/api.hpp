@@ -79,6 +79,28 @@ class token_limits {
   std::map<std::string, bucket> buckets_;
 };
 
+// Wrong console passwords by login and address (this node's): 5 in a row from one address
+// lock that login for that address for 15 minutes, an unknown login as a known one, so the
+// answer tells nothing about which logins exist and one address cannot lock a person out
+// everywhere. (The store also counts per login: 20 in a row from anywhere lock it everywhere.)
+class login_guard {
+ public:
+  using time_point = std::chrono::steady_clock::time_point;
+  // Minutes left of a lock on (login, address); 0 when none.
+  long long locked_minutes(const std::string& login, const std::string& ip, time_point now);
+  // One more wrong try; true when it locks the pair now.
+  bool failed(const std::string& login, const std::string& ip, time_point now);
+  void succeeded(const std::string& login, const std::string& ip);
+
+ private:
+  struct entry {
+    int failures = 0;
+    time_point until;
+  };
+  std::mutex mu_;
+  std::map<std::string, entry> entries_;
+};
+
 // Work that must not hold the store's thread or an io thread (checking a flow): one thread,
 // in order. stop() runs what is queued, then joins.
 class background {
@@ -140,6 +162,7 @@ struct services {
   // Console logins a second from one address (twice that in a burst): a clinic behind one
   // address logs in at once; a guesser is also stopped by the lockout of each login.
   token_limits login_limits{2};
+  login_guard login_failures = {};
   // Console cookies only over https (the public URL is https).
   bool secure_cookies = false;
   // The addresses /metrics and /readyz answer; empty: any.

@@ -9,6 +9,7 @@
 #include <set>
 #include <variant>
 
+#include "gateway/actions/reminders.hpp"
 #include "gateway/api/api.hpp"
 #include "gateway/auth/password.hpp"
 #include "gateway/auth/token.hpp"
@@ -23,6 +24,7 @@
 #include "gateway/schedule/calendar.hpp"
 #include "gateway/store/rules.hpp"
 #include "gateway/store/writer.hpp"
+#include "gateway/text/normalize.hpp"
 #include "gateway/text/readers.hpp"
 #include "gateway/text/segments.hpp"
 
@@ -452,6 +454,147 @@ outcome list_texts(services& s, store::tx&, const call&) {
   return answer(json{{"items", std::move(keys)}});
 }
 
+// The health reminders the API enrols in: the shipped health-worker flow, its nodes for each
+// occurrence and the welcome (flows/health_reminders.yaml).
+constexpr const char* health_flow = "health_reminders";
+
+// The health worker a call acts for: the person of a health worker's session; else the
+// body's "worker" (a health worker of the token's clinic, for a clinic's system).
+std::variant<store::user, refusal> acting_worker(store::tx& tx, const call& c) {
+  if (c.token.role == "health_worker" && c.token.user_id != 0) {
+    if (auto u = tx.find_user(c.token.user_id)) return *u;
+  }
+  const auto id = text::read_id(c.body.value("worker", ""));
+  const auto u = id ? tx.find_user(*id) : std::nullopt;
+  if (!u || u->role != "health_worker" || u->disabled || (c.token.role == "health_worker" && u->facility != c.token.facility)) {
+    return refusal{400, "unknown_worker", "'worker' is the user number of a health worker (of this token's clinic)",
+                   "worker"};
+  }
+  return *u;
+}
+
+// The channel messages go on: the body's, or the first configured.
+std::variant<std::string, refusal> sending_channel(const services& s, const call& c) {
+  std::string channel = c.body.value("channel", "");
+  if (channel.empty() && !s.channels.empty()) channel = s.channels.front()->id();
+  if (!channel_for(s, channel)) return refusal{400, "unknown_channel", "no channel '" + channel + "'", "channel"};
+  return channel;
+}
+
+json enrolment_json(store::tx& tx, const store::series& s) {
+  const auto next = actions::first_due(s, tx.now());
+  const auto worker = s.worker_id != 0 ? tx.find_user(s.worker_id) : std::nullopt;
+  json out{{"id", s.id},
+           {"kind", s.anchor_day ? "pregnancy" : "medicine"},
+           {"time", schedule::clock_text(s.at_minute)},
+           {"time_zone", s.time_zone},
+           {"unanswered", s.misses}};
+  if (next.state == actions::first_occurrence::ahead) out["next_at"] = next.at;
+  if (worker) out["worker"] = json{{"id", worker->id}, {"name", worker->name}, {"facility", worker->facility}};
+  return out;
+}
+
+// POST /api/v1/enrolments: a health worker enrols a patient in reminders they answer with 1
+// (medicine daily at a time, or pregnancy care from the last period), as the health-worker
+// menu does.
+outcome enrol(services& s, store::tx& tx, const call& c) {
+  const auto worker = acting_worker(tx, c);
+  if (const auto* bad = std::get_if<refusal>(&worker)) return outcome{400, json::object(), *bad};
+  const auto channel = sending_channel(s, c);
+  if (const auto* bad = std::get_if<refusal>(&channel)) return outcome{400, json::object(), *bad};
+  const auto phone = phone::parse_e164(c.body.value("phone", ""), s.runner.config().region);
+  if (!phone) return refuse(400, "invalid_phone", phone.error(), "phone");
+  const std::string kind = c.body.value("kind", "");
+  std::map<std::string, std::string> args{{"phone", phone.value()}, {"programme", "health"}, {"welcome", "welcome"}};
+  if (kind == "medicine") {
+    const std::string time = c.body.value("time", "");
+    if (!schedule::minute_of_day(time)) return refuse(400, "invalid_time", "time is HH:MM, e.g. 08:00", "time");
+    args.insert({{"kind", "daily"}, {"time", time}, {"remind", "medicine_due"}});
+  } else if (kind == "pregnancy") {
+    // Persian or Arabic digits, Solar Hijri or Gregorian, as the menu reads them.
+    const std::string lmp = text::normalize(c.body.value("lmp", ""));
+    const auto day = text::read_date(lmp);
+    if (!day || text::day_number(*day) > tx.now() / 86'400'000) {
+      return refuse(400, "invalid_date", "lmp is the first day of the last period, not in the future (2026-09-01 or 1405/6/10)",
+                    "lmp");
+    }
+    args.insert({{"kind", "antenatal"}, {"lmp", lmp}, {"time", "10:00"}, {"remind", "visit_due"}});
+  } else {
+    return refuse(400, "invalid_kind", "kind is medicine or pregnancy", "kind");
+  }
+  if (const std::string lang = c.body.value("language", ""); !lang.empty()) {
+    const auto langs = s.runner.current()->texts.languages();
+    if (std::find(langs.begin(), langs.end(), lang) == langs.end()) {
+      return refuse(400, "unknown_language", "no texts in '" + lang + "'", "language");
+    }
+    args["language"] = lang;
+  }
+  if (!s.runner.current()->flows.by_id(health_flow)) {
+    return refuse(503, "unavailable", "the health_reminders flow is not loaded on this server");
+  }
+  const auto& w = std::get<store::user>(worker);
+  const auto done = s.runner.act_for_worker(tx, w, health_flow, "reminders.enrol", args, std::get<std::string>(channel));
+  if (done.outcome == "stopped") {
+    return refuse(409, "stopped", "this person stopped these messages: only they can start them again (START or 12)",
+                  "phone");
+  }
+  if (done.outcome == "over") return refuse(409, "too_late", "every pregnancy-care visit of that date is past", "lmp");
+  const auto id = done.vars.count("series") ? text::read_id(done.vars.at("series")) : std::nullopt;
+  const auto series = id ? tx.find_series(*id) : std::nullopt;
+  if (done.outcome != "ok" || !series) return refuse(400, "not_enrolled", "the patient could not be enrolled");
+  tx.audit(c.actor(), "enrolments.create", "series:" + std::to_string(*id),
+           json{{"kind", kind}, {"worker", w.id}}.dump());
+  auto o = answer(enrolment_json(tx, *series), 201);
+  o.wake_outbox = true;
+  return o;
+}
+
+// The series a caller may see: a health worker's token, its clinic's only.
+bool may_see(store::tx& tx, const call& c, const store::series& s) {
+  if (c.token.role != "health_worker") return true;
+  const auto by = s.worker_id != 0 ? tx.find_user(s.worker_id) : std::nullopt;
+  return by && by->facility == c.token.facility;
+}
+
+// GET /api/v1/enrolments?phone=: the person's running health reminders.
+outcome list_enrolments(services& s, store::tx& tx, const call& c) {
+  const auto phone = phone::parse_e164(c.query_value("phone"), s.runner.config().region);
+  if (!phone) return refuse(400, "invalid_phone", phone.error(), "phone");
+  json items = json::array();
+  if (const auto who = tx.find_contact_by_phone(phone.value())) {
+    for (const auto& series : tx.active_series(who->id, "health")) {
+      if (may_see(tx, c, series)) items.push_back(enrolment_json(tx, series));
+    }
+  }
+  return answer(json{{"phone", phone.value()}, {"items", std::move(items)}});
+}
+
+// POST /api/v1/enrolments/{id}/end: reminders end (care completed, a pregnancy loss: one
+// message written for it and nothing more, R-H7).
+outcome end_enrolment(services& s, store::tx& tx, const call& c) {
+  const auto id = text::read_id(c.value("id"));
+  const auto series = id ? tx.find_series(*id) : std::nullopt;
+  if (!series || !series->active || series->programme != "health" || !may_see(tx, c, *series)) {
+    return refuse(404, "not_found", "no running enrolment with that number");
+  }
+  const std::string reason = c.body.value("reason", "");
+  if (reason != "completed" && reason != "loss" && reason != "other") {
+    return refuse(400, "invalid_reason", "reason is completed, loss or other", "reason");
+  }
+  const auto worker = series->worker_id != 0 ? tx.find_user(series->worker_id) : std::nullopt;
+  const auto patient = tx.find_contact(series->contact_id);
+  if (!worker || !patient) return refuse(409, "no_worker", "this enrolment has no health worker to end it for");
+  const auto done = s.runner.act_for_worker(
+      tx, *worker, health_flow, "reminders.end",
+      {{"phone", patient->phone}, {"reason", reason}, {"programme", "health"}, {"loss_message", "loss"}},
+      series->channel_id);
+  if (done.outcome != "ok") return refuse(409, "not_ended", "the reminders could not be ended");
+  tx.audit(c.actor(), "enrolments.end", "series:" + std::to_string(series->id), json{{"reason", reason}}.dump());
+  auto o = answer(json{{"id", series->id}, {"ended", true}});
+  o.wake_outbox = true;
+  return o;
+}
+
 json contact_json(const store::contact& c) {
   json out{{"id", c.id}, {"phone", c.phone}, {"opted_out", c.opted_out}, {"unreachable", c.unreachable}};
   if (!c.language.empty()) out["language"] = c.language;
@@ -517,8 +660,9 @@ std::string cookie_header(const services& s, const std::string& value, core::uni
 }
 
 // GET /api/v1/session: who is calling, and for a console session its anti-CSRF value.
-outcome who_am_i(services&, store::tx& tx, const call& c) {
-  json out{{"role", c.token.role}, {"name", c.token.name}};
+outcome who_am_i(services& s, store::tx& tx, const call& c) {
+  // Times are shown in the deployment's zone (the console runs wherever the browser is).
+  json out{{"role", c.token.role}, {"name", c.token.name}, {"time_zone", s.runner.config().timezone}};
   if (!c.token.facility.empty()) out["facility"] = c.token.facility;
   if (c.token.user_id != 0) {
     const auto u = tx.find_user(c.token.user_id);
@@ -579,6 +723,18 @@ const std::vector<route>& routes() {
       {"GET", "/api/v1/texts", {"admin", "operator"}, list_texts, "Every text's key"},
       {"GET", "/api/v1/texts/{key}", {"admin", "operator"}, get_text,
        "A text in every language, with its encoding and SMS parts"},
+      {"POST", "/api/v1/enrolments", {"admin", "operator", "health_worker"}, enrol,
+       "Enrol a patient in health reminders they answer with 1: medicine daily at a time, or pregnancy care from "
+       "the last period; a health worker's session enrols for itself, others name the worker",
+       {{"phone", "string"}, {"kind", "string"}, {"time", "string"}, {"lmp", "string"}, {"language", "string"},
+        {"channel", "string"}, {"worker", "string"}},
+       {"phone", "kind"}},
+      {"GET", "/api/v1/enrolments", {"admin", "operator", "health_worker"}, list_enrolments,
+       "A person's running health reminders with the next one's time (a health worker's: its clinic's only)", {}, {},
+       {"phone"}},
+      {"POST", "/api/v1/enrolments/{id}/end", {"admin", "operator", "health_worker"}, end_enrolment,
+       "End a patient's reminders: completed, loss (one message written for it, nothing more) or other",
+       {{"reason", "string"}}, {"reason"}},
       {"GET", "/api/v1/contacts", {"admin", "operator"}, find_contact,
        "The person behind a phone number (any format), if known", {}, {}, {"phone"}},
       {"DELETE", "/api/v1/contacts/{id}", {"admin"}, erase_contact,
@@ -668,6 +824,15 @@ std::string_view cookie(std::string_view header, std::string_view name) {
 }
 
 bool changes_something(std::string_view method) { return method != "GET" && method != "HEAD"; }
+
+// Every API answer: never cached (sessions' anti-CSRF values, patients' numbers), never sniffed.
+http::reply_fn uncached(http::reply_fn reply) {
+  return [reply = std::move(reply)](core::http_response res) {
+    res.headers.push_back({"Cache-Control", "no-store"});
+    res.headers.push_back({"X-Content-Type-Options", "nosniff"});
+    reply(std::move(res));
+  };
+}
 
 void serve(services& s, const route& r, core::http_request& req, const http::params& values, http::reply_fn reply) {
   // A machine sends its token; the console's browser its session cookie. Neither is logged.
@@ -763,8 +928,25 @@ void log_in(services& s, core::http_request& req, http::reply_fn reply) {
     res.headers.push_back({"Retry-After", "1"});
     return reply(std::move(res));
   }
+  // Only the console's own script logs in: a JSON body (another site's form cannot send one
+  // without asking first), and the browser says the request is not from another site.
+  const auto fetch_site = req.header("Sec-Fetch-Site");
+  if (!fetch_site.empty() && fetch_site != "same-origin" && fetch_site != "none") {
+    s.metrics.count(denied, denied_help, {{"reason", "login_cross_site"}});
+    return reply(error_response({403, "cross_site", "log in from the console's own page"}));
+  }
+  if (req.header("Content-Type").substr(0, 16) != "application/json") {
+    return reply(error_response({415, "not_json", "send the login as JSON: Content-Type: application/json"}));
+  }
   json body;
   if (auto bad = read_body(shape, req.body, body)) return reply(error_response(*bad));
+  const auto now = std::chrono::steady_clock::now();
+  if (const auto minutes = s.login_failures.locked_minutes(body.value("login", ""), req.remote_ip, now)) {
+    s.metrics.count(denied, denied_help, {{"reason", "login"}});
+    return reply(error_response({429, "locked",
+                                 "5 wrong passwords in a row: this login opens again from here in " +
+                                     std::to_string(minutes) + " minutes"}));
+  }
   struct attempt {
     std::string login, password, ip;
     std::optional<store::user> user;
@@ -783,14 +965,17 @@ void log_in(services& s, core::http_request& req, http::reply_fn reply) {
           const auto u = a->user ? tx.find_user(a->user->id) : std::nullopt;
           if (!u || !a->matched) {
             a->out = refuse(401, "login_failed", "the login or the password is wrong");
+            const bool pair_locked = s.login_failures.failed(a->login, a->ip, std::chrono::steady_clock::now());
             if (!u) return;
+            // From every address together: 20 in a row lock the login everywhere for a while.
             const int failed = u->failed_logins + 1;
-            const core::unix_ms until = failed >= 5 ? tx.now() + 15 * 60'000 : 0;
+            const core::unix_ms until = failed >= 20 ? tx.now() + 15 * 60'000 : 0;
             tx.set_login_failures(u->id, until ? 0 : failed, until);
-            tx.audit("ip:" + a->ip, until ? "session.locked" : "session.login_failed", "user:" + std::to_string(u->id),
-                     json{{"failures", failed}}.dump());
+            tx.audit("ip:" + a->ip, until || pair_locked ? "session.locked" : "session.login_failed",
+                     "user:" + std::to_string(u->id), json{{"failures", failed}, {"everywhere", until != 0}}.dump());
             return;
           }
+          s.login_failures.succeeded(a->login, a->ip);
           store::api_token t;
           t.name = "console";
           t.role = u->role;
@@ -803,8 +988,13 @@ void log_in(services& s, core::http_request& req, http::reply_fn reply) {
           tx.set_login_failures(u->id, 0, 0);
           tx.audit("user:" + std::to_string(u->id), "session.login", "user:" + std::to_string(u->id),
                    json{{"ip", a->ip}}.dump());
-          json who{{"user", u->id},   {"name", u->name}, {"login", u->login},
-                   {"role", u->role}, {"csrf", auth::csrf_token(a->token)}, {"expires_at", t.expires_at}};
+          json who{{"user", u->id},
+                   {"name", u->name},
+                   {"login", u->login},
+                   {"role", u->role},
+                   {"csrf", auth::csrf_token(a->token)},
+                   {"expires_at", t.expires_at},
+                   {"time_zone", s.runner.config().timezone}};
           if (!u->facility.empty()) who["facility"] = u->facility;
           a->out = answer(std::move(who), 201);
           a->out.headers.push_back({"Set-Cookie", cookie_header(s, a->token, session_ms)});
@@ -829,7 +1019,7 @@ void log_in(services& s, core::http_request& req, http::reply_fn reply) {
         if (a->user && a->user->login_locked_until > tx.now()) {
           const auto minutes = (a->user->login_locked_until - tx.now()) / 60'000 + 1;
           a->out = refuse(429, "locked",
-                          "5 wrong passwords in a row: this login opens again in " + std::to_string(minutes) +
+                          "too many wrong passwords: this login opens again in " + std::to_string(minutes) +
                               " minutes, or an admin sets a new password");
         }
       },
@@ -963,6 +1153,37 @@ void background::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+namespace {
+constexpr int pair_tries = 5;
+constexpr auto pair_lock = std::chrono::minutes(15);
+std::string pair_key(const std::string& login, const std::string& ip) { return login + '\n' + ip; }
+}  // namespace
+
+long long login_guard::locked_minutes(const std::string& login, const std::string& ip, time_point now) {
+  std::lock_guard lock(mu_);
+  const auto it = entries_.find(pair_key(login, ip));
+  if (it == entries_.end() || it->second.until <= now) return 0;
+  return std::chrono::duration_cast<std::chrono::minutes>(it->second.until - now).count() + 1;
+}
+
+bool login_guard::failed(const std::string& login, const std::string& ip, time_point now) {
+  std::lock_guard lock(mu_);
+  if (entries_.size() > 10'000) {
+    // Many logins tried: forget the pairs that are not locked (they lose a few counts at most).
+    for (auto it = entries_.begin(); it != entries_.end();) it = it->second.until > now ? std::next(it) : entries_.erase(it);
+  }
+  entry& e = entries_[pair_key(login, ip)];
+  if (++e.failures < pair_tries) return false;
+  e.failures = 0;
+  e.until = now + pair_lock;
+  return true;
+}
+
+void login_guard::succeeded(const std::string& login, const std::string& ip) {
+  std::lock_guard lock(mu_);
+  entries_.erase(pair_key(login, ip));
+}
+
 bool token_limits::take(const std::string& token_hash, std::chrono::steady_clock::time_point now) {
   std::lock_guard lock(mu_);
   const double burst = 2 * rate_;
@@ -988,11 +1209,11 @@ void add_rest_routes(http::router& router, services& s) {
   for (const auto& r : routes()) {
     router.add(r.method, r.pattern,
                [&s, &r](core::http_request& req, const http::params& values, http::reply_fn reply) {
-                 serve(s, r, req, values, std::move(reply));
+                 serve(s, r, req, values, uncached(std::move(reply)));
                });
   }
   router.add("POST", "/api/v1/session", [&s](core::http_request& req, const http::params&, http::reply_fn reply) {
-    log_in(s, req, std::move(reply));
+    log_in(s, req, uncached(std::move(reply)));
   });
   router.add("GET", "/api/v1/openapi.json",
              [doc = openapi().dump(2)](core::http_request&, const http::params&, http::reply_fn reply) {

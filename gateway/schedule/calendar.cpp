@@ -4,6 +4,7 @@
 #include <unicode/timezone.h>
 
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -61,6 +62,12 @@ std::optional<int> minute_of_day(std::string_view hh_mm) {
   const int hour = h1 * 10 + h2, minute = m1 * 10 + m2;
   if (hour > 23 || minute > 59) return std::nullopt;
   return hour * 60 + minute;
+}
+
+std::string clock_text(int minute) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%02d:%02d", minute / 60, minute % 60);
+  return buf;
 }
 
 int iso_weekday(long long day_number) {

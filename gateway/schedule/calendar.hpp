@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -28,6 +29,8 @@ std::optional<core::unix_ms> at_local(long long day, local_time at, std::string_
 
 // "08:30" → 510 (minutes after midnight); nullopt for anything else.
 std::optional<int> minute_of_day(std::string_view hh_mm);
+// 510 → "08:30": the inverse.
+std::string clock_text(int minute);
 
 // ISO weekday (1 Monday … 7 Sunday) of a day number (days since 1970-01-01).
 int iso_weekday(long long day_number);

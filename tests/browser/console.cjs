@@ -50,7 +50,21 @@ async function healthWorker(browser) {
   const { page, context, problems } = await logIn(browser, 'fatima', 'prs');
   check(await page.getAttribute('html', 'dir') === 'rtl', 'Dari is laid out right to left');
   const nav = await page.locator('#bar nav a').allTextContents();
-  check(nav.length === 1 && nav[0] === 'بیماران برای تماس', 'a health worker sees only their patients to call');
+  check(nav.join('|') === 'مریضان|تماس با مریضان', 'a health worker sees only patients and patients to call: ' + nav);
+  // Enrol a patient in daily medicine reminders and see the next one scheduled.
+  await page.fill('#phone', '0700 000 321');
+  await page.click('#find');
+  await page.waitForSelector('#enrol');
+  await page.fill('#time', '08:00');
+  await page.selectOption('#patient-language', 'prs');
+  await page.click('#enrol-send');
+  await page.waitForSelector('#patient-status p.ok');
+  check((await page.textContent('#patient-status')).includes('ثبت شد'), 'the patient is enrolled');
+  await page.waitForSelector('tr[data-enrolment] td.next');
+  const next = await page.textContent('tr[data-enrolment] td.next');
+  check(/[۰-۹]/.test(next) && /۸:۰۰|۰۸:۰۰/.test(next), 'the next reminder is shown at 08:00 in Solar Hijri: ' + next);
+  await shot(page, 'health-worker-enrol-prs');
+  await page.click('#bar nav >> text=تماس با مریضان');
   await page.waitForSelector('td .ltr');
   check(await page.locator('td .ltr').first().textContent() === '+93700000555', 'the patient to call is listed');
   const since = await page.locator('tbody td').nth(3).textContent();
@@ -108,7 +122,7 @@ async function operator(browser) {
   await page.click('#check');
   await page.waitForSelector('#report p.ok');
   await page.click('#publish');
-  await page.waitForFunction(() => document.querySelector('#report p.ok')?.textContent.includes('Published'));
+  await page.waitForFunction(() => document.querySelector('#report p.ok')?.textContent.includes('Live'));
   check(true, 'the fixed flow is published');
   await page.fill('#sim-code', '*384*12#');
   await page.selectOption('#sim-lang', 'prs');
@@ -130,7 +144,7 @@ async function operator(browser) {
 async function admin(browser) {
   const { page, context, problems } = await logIn(browser, 'admin', 'fa');
   const nav = await page.locator('#bar nav a').allTextContents();
-  check(nav.includes('گزارش رویدادها'), 'an admin has the audit log');
+  check(nav.includes('گزارش فعالیت‌ها'), 'an admin has the audit log');
   await page.goto(base + '/console/#/audit');
   await page.waitForSelector('tbody tr');
   check((await page.textContent('tbody')).includes('flows.publish'), 'the audit log shows the publish');

@@ -253,7 +253,8 @@ TEST_CASE("api: the OpenAPI document lists every route with its roles, and each 
                                         "post /api/v1/session", "get /api/v1/session", "delete /api/v1/session",
                                         "get /api/v1/flows", "get /api/v1/flows/{file}", "put /api/v1/flows/{file}",
                                         "post /api/v1/flows/simulate", "post /api/v1/flows/{file}/rollback",
-                                        "get /api/v1/texts", "get /api/v1/texts/{key}"});
+                                        "get /api/v1/texts", "get /api/v1/texts/{key}", "post /api/v1/enrolments",
+                                        "get /api/v1/enrolments", "post /api/v1/enrolments/{id}/end"});
 }
 
 TEST_CASE("api: a channel whose callbacks nobody checks is refused by lint and serve, naming what to set",
