@@ -34,6 +34,13 @@ const WORDS = {
     none_enrolled: 'No reminders are running for this number.', end: 'End reminders', reason: 'Why',
     r_completed: 'care completed', r_loss: 'pregnancy loss', r_other: 'other reason', ended: 'The reminders ended.',
     k_medicine_short: 'medicine', k_pregnancy_short: 'pregnancy care',
+    visits: 'Visits', clinic: 'Clinic', service: 'Service', free_places: 'Free places', book: 'Book',
+    booked_ok: 'Booked: code {0}, {1}. The person gets an SMS.', for_whom: 'For', for_self: 'the phone\'s owner',
+    for_other: 'someone else on this phone', day: 'Day', visit_code: 'Code', mark_attended: 'Attended', mark_missed: 'No-show',
+    mark_cancelled: 'Cancel visit', visits_on: 'Visits on {0}', no_visits: 'No visits that day.',
+    no_slots: 'No free places in the coming days.', show: 'Show',
+    v_booked: 'booked', v_attended: 'attended', v_missed: 'missed', v_cancelled: 'cancelled',
+    svc_pregnancy: 'pregnancy care', svc_chronic: 'chronic illness', svc_general: 'general', svc_counselling: 'counselling',
     error: 'Something went wrong: {0}', session_open: 'open (CON)', session_end: 'ended (END)',
   },
   prs: {
@@ -63,6 +70,13 @@ const WORDS = {
     none_enrolled: 'برای این شماره یادآوری فعال نیست.', end: 'ختم یادآوری‌ها', reason: 'دلیل',
     r_completed: 'مراقبت تمام شد', r_loss: 'از دست دادن حمل', r_other: 'دلیل دیگر', ended: 'یادآوری‌ها ختم شد.',
     k_medicine_short: 'دوا', k_pregnancy_short: 'مراقبت بارداری',
+    visits: 'ملاقات‌ها', clinic: 'کلینیک', service: 'خدمت', free_places: 'جاهای خالی', book: 'نوبت گرفتن',
+    booked_ok: 'نوبت گرفته شد: کد {0}، {1}. برای شخص پیامک می‌رود.', for_whom: 'برای', for_self: 'صاحب تلفون',
+    for_other: 'شخص دیگر با همین تلفون', day: 'روز', visit_code: 'کد', mark_attended: 'آمد', mark_missed: 'نیامد',
+    mark_cancelled: 'لغو ملاقات', visits_on: 'ملاقات‌های {0}', no_visits: 'در این روز ملاقاتی نیست.',
+    no_slots: 'در روزهای آینده جای خالی نیست.', show: 'نشان دادن',
+    v_booked: 'نوبت دارد', v_attended: 'آمد', v_missed: 'نیامد', v_cancelled: 'لغو شد',
+    svc_pregnancy: 'مراقبت بارداری', svc_chronic: 'مریضی مزمن', svc_general: 'عمومی', svc_counselling: 'مشاوره',
     error: 'مشکلی پیش آمد: {0}', session_open: 'باز (CON)', session_end: 'تمام (END)',
   },
   fa: {
@@ -92,6 +106,13 @@ const WORDS = {
     none_enrolled: 'برای این شماره یادآوری فعالی نیست.', end: 'پایان یادآوری‌ها', reason: 'دلیل',
     r_completed: 'مراقبت کامل شد', r_loss: 'از دست دادن بارداری', r_other: 'دلیل دیگر', ended: 'یادآوری‌ها پایان یافت.',
     k_medicine_short: 'دارو', k_pregnancy_short: 'مراقبت بارداری',
+    visits: 'نوبت‌ها', clinic: 'درمانگاه', service: 'خدمت', free_places: 'نوبت‌های خالی', book: 'گرفتن نوبت',
+    booked_ok: 'نوبت گرفته شد: کد {0}، {1}. برای فرد پیامک ارسال می‌شود.', for_whom: 'برای', for_self: 'صاحب تلفن',
+    for_other: 'فرد دیگری با همین تلفن', day: 'روز', visit_code: 'کد', mark_attended: 'آمد', mark_missed: 'نیامد',
+    mark_cancelled: 'لغو نوبت', visits_on: 'نوبت‌های {0}', no_visits: 'در این روز نوبتی نیست.',
+    no_slots: 'در روزهای آینده نوبت خالی نیست.', show: 'نمایش',
+    v_booked: 'نوبت دارد', v_attended: 'آمد', v_missed: 'نیامد', v_cancelled: 'لغو شد',
+    svc_pregnancy: 'مراقبت بارداری', svc_chronic: 'بیماری مزمن', svc_general: 'عمومی', svc_counselling: 'مشاوره',
     error: 'مشکلی پیش آمد: {0}', session_open: 'باز (CON)', session_end: 'پایان (END)',
   },
 };
@@ -138,6 +159,12 @@ function when(ms, zone) {
   return new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: 'medium', timeStyle: 'short', timeZone: zone || me?.time_zone })
     .format(new Date(ms));
 }
+// A calendar day ("2026-12-01") in the reader's calendar: «سه‌شنبه ۱۰ قوس».
+function dayName(iso) {
+  return new Intl.DateTimeFormat(LOCALES[lang], { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' })
+    .format(Date.parse(iso + 'T12:00:00Z'));
+}
+
 // Phone numbers, codes and YAML read left to right inside right-to-left text.
 function ltr(text) { return h('span', { class: 'ltr', dir: 'ltr' }, text); }
 
@@ -227,7 +254,7 @@ function showLogin() {
 }
 
 function pagesFor(role) {
-  const pages = [['patients', t('patients')], ['calls', t('calls')]];
+  const pages = [['patients', t('patients')], ['visits', t('visits')], ['calls', t('calls')]];
   if (role !== 'health_worker') {
     pages.push(['broadcasts', t('broadcasts')], ['messages', t('messages')], ['flows', t('flows')]);
   }
@@ -339,6 +366,81 @@ async function patientsPage(query) {
     }, h('div', {}, h('label', { for: 'phone' }, t('phone')), phone), h('button', { type: 'submit', id: 'find' }, t('find'))),
     status, list, me.role === 'health_worker' && phone.value ? enrol : '');
   try { await load(); } catch (err) { list.replaceChildren(failure(err)); }
+}
+
+// ---- visits: free places, booking for a person, the day's list (reception) ---------------------
+
+async function visitsPage() {
+  const clinics = (await api('GET', '/clinics')).items;
+  const clinic = h('select', { id: 'clinic' }, clinics.map((c) => h('option', { value: c.id }, c.name[lang] || c.name.en)));
+  const service = h('select', { id: 'service' });
+  const fillServices = () => {
+    const c = clinics.find((x) => x.id === clinic.value);
+    service.replaceChildren(...(c ? c.services : []).map((x) => h('option', { value: x }, t('svc_' + x))));
+  };
+  clinic.addEventListener('change', fillServices);
+  fillServices();
+  const phone = h('input', { id: 'visit-phone', dir: 'ltr', inputmode: 'tel' });
+  const forWhom = h('select', { id: 'for' }, h('option', { value: 'self' }, t('for_self')), h('option', { value: 'other' }, t('for_other')));
+  const status = h('div', { role: 'status', id: 'visit-status' });
+  const slots = h('div', { id: 'slots' });
+  const dayInput = h('input', { id: 'day', type: 'date', dir: 'ltr' });
+  const dayList = h('div', { id: 'day-list' });
+
+  const showDay = async () => {
+    const q = new URLSearchParams({ clinic: clinic.value });
+    if (dayInput.value) q.set('day', dayInput.value);
+    const r = await api('GET', `/appointments?${q}`);
+    dayInput.value = r.day;
+    const noon = Date.parse(r.day + 'T12:00:00Z');
+    const markButton = (v, as) => h('button', {
+      class: 'quiet', 'data-mark': as, onclick: async () => {
+        try { await api('POST', `/appointments/${v.id}/mark`, { as }); await showDay(); } catch (e) { status.replaceChildren(failure(e)); }
+      },
+    }, t('mark_' + as));
+    dayList.replaceChildren(h('h2', {}, t('visits_on', new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: 'full', timeZone: 'UTC' }).format(noon))),
+      r.items.length ? h('table', {},
+        h('thead', {}, h('tr', {}, [t('time'), t('visit_code'), t('phone'), t('service'), t('state'), ''].map((x) => h('th', {}, x)))),
+        h('tbody', {}, r.items.map((v) => h('tr', { 'data-visit': v.id },
+          h('td', {}, ltr(v.time)), h('td', {}, ltr(v.code)), h('td', {}, ltr(v.phone)), h('td', {}, t('svc_' + v.service)),
+          h('td', { 'data-status': v.status }, t('v_' + v.status)),
+          h('td', {}, v.status !== 'cancelled' ? [markButton(v, 'attended'), ' ', markButton(v, 'missed')] : '',
+            v.status === 'booked' ? [' ', markButton(v, 'cancelled')] : '')))))
+        : h('p', { class: 'muted' }, t('no_visits')));
+  };
+  const showSlots = async () => {
+    const r = await api('GET', `/slots?clinic=${encodeURIComponent(clinic.value)}&service=${encodeURIComponent(service.value)}`);
+    slots.replaceChildren(r.items.length ? h('table', {}, h('tbody', {}, r.items.map((x) => h('tr', { 'data-slot': `${x.day} ${x.time}` },
+      h('td', {}, dayName(x.day)), h('td', {}, ltr(x.label)),
+      h('td', {}, h('button', {
+        onclick: async () => {
+          try {
+            const b = await api('POST', '/appointments', {
+              phone: phone.value, clinic: clinic.value, service: service.value, day: x.day, time: x.time, for: forWhom.value,
+            });
+            status.replaceChildren(h('p', { class: 'ok' }, t('booked_ok', b.code, `${dayName(b.day)} ${b.time}`)));
+            dayInput.value = b.day;
+            await Promise.all([showSlots(), showDay()]);
+          } catch (e) { status.replaceChildren(failure(e)); }
+        },
+      }, t('book')))))))
+      : h('p', { class: 'muted' }, t('no_slots')));
+  };
+  show(h('h1', {}, t('visits')),
+    h('section', { class: 'card' },
+      h('div', { class: 'row' },
+        h('div', {}, h('label', { for: 'clinic' }, t('clinic')), clinic),
+        h('div', {}, h('label', { for: 'service' }, t('service')), service),
+        h('button', { id: 'show-slots', onclick: () => showSlots().catch((e) => slots.replaceChildren(failure(e))) }, t('free_places'))),
+      h('div', { class: 'row' },
+        h('div', {}, h('label', { for: 'visit-phone' }, t('phone')), phone),
+        h('div', {}, h('label', { for: 'for' }, t('for_whom')), forWhom)),
+      status, slots),
+    h('section', { class: 'card' },
+      h('div', { class: 'row' }, h('div', {}, h('label', { for: 'day' }, t('day')), dayInput),
+        h('button', { id: 'show-day', onclick: () => showDay().catch((e) => dayList.replaceChildren(failure(e))) }, t('show'))),
+      dayList));
+  await showDay();
 }
 
 // ---- broadcasts ------------------------------------------------------------------------------
@@ -612,6 +714,7 @@ async function route() {
   drawBar();
   try {
     if (page === 'patients') await patientsPage(query || '');
+    else if (page === 'visits') await visitsPage();
     else if (page === 'calls') await callsPage();
     else if (page === 'broadcasts' && parts[1]) await broadcastProgressPage(parts[1]);
     else if (page === 'broadcasts') await broadcastsPage();

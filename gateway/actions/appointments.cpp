@@ -46,22 +46,13 @@ std::optional<store::booking> own_upcoming(store::tx& t, const request& r, const
   return b;
 }
 
-std::string iso_day(long long day) {
-  using namespace std::chrono;
-  const year_month_day ymd{sys_days{days{day}}};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()));
-  return buf;
-}
-
 bool persian_script(std::string_view lang) { return lang == "fa" || lang == "prs" || lang == "ps"; }
 
 // "Sun 6 December" / «یکشنبه ۱۵ آذر»: the day on the clinic's calendar, in the person's words.
 std::string day_label(const schedule::clinic& c, long long day, const std::string& lang) {
   const auto noon = schedule::at_local(day, {12, 0}, c.time_zone);
-  if (!noon) return iso_day(day);
-  return text::formatter(lang, c.time_zone).apply(std::to_string(*noon), "day").value_or(iso_day(day));
+  if (!noon) return schedule::day_text(day);
+  return text::formatter(lang, c.time_zone).apply(std::to_string(*noon), "day").value_or(schedule::day_text(day));
 }
 
 // "10:00-12:00"; in Persian script, whole hours as «۱۰-۱۲» (how the clinics say it, and the
@@ -176,7 +167,7 @@ std::map<std::string, std::string> booking_vars(const store::booking& b, const s
     // A clinic taken out of the file since: the visit still stands; say what is known.
     v["clinic_name"] = b.clinic;
     v["time"] = schedule::clock_text(b.window_from) + "-" + schedule::clock_text(b.window_to);
-    v["when"] = iso_day(b.day) + ", " + v["time"];
+    v["when"] = schedule::day_text(b.day) + ", " + v["time"];
     return v;
   }
   v["clinic_name"] = c->name_in(lang);
@@ -208,7 +199,7 @@ flow::action_result appointments_days(store::tx& t, const request& r) {
     for (const auto& w : p->clinic->windows) {
       const auto taken = use.find({day, w.from});
       if (taken == use.end() || taken->second < w.capacity) {
-        items.push_back({{"label", day_label(*p->clinic, day, r.language)}, {"value", iso_day(day)}});
+        items.push_back({{"label", day_label(*p->clinic, day, r.language)}, {"value", schedule::day_text(day)}});
         break;
       }
     }

@@ -22,6 +22,7 @@
 #include "gateway/phone/phone.hpp"
 #include "gateway/runner/runner.hpp"
 #include "gateway/schedule/calendar.hpp"
+#include "gateway/schedule/clinics.hpp"
 #include "gateway/store/rules.hpp"
 #include "gateway/store/writer.hpp"
 #include "gateway/text/normalize.hpp"
@@ -454,6 +455,9 @@ outcome list_texts(services& s, store::tx&, const call&) {
   return answer(json{{"items", std::move(keys)}});
 }
 
+// True when an action found what it looks for (ok, with `var` set).
+bool done_with(const flow::action_result& r, const char* var) { return r.outcome == "ok" && r.vars.count(var) != 0; }
+
 // The health reminders the API enrols in: the shipped health-worker flow, its nodes for each
 // occurrence and the welcome (flows/health_reminders.yaml).
 constexpr const char* health_flow = "health_reminders";
@@ -533,7 +537,8 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
     return refuse(503, "unavailable", "the health_reminders flow is not loaded on this server");
   }
   const auto& w = std::get<store::user>(worker);
-  const auto done = s.runner.act_for_worker(tx, w, health_flow, "reminders.enrol", args, std::get<std::string>(channel));
+  args["worker"] = std::to_string(w.id);
+  const auto done = s.runner.act_as(tx, w.phone, health_flow, "reminders.enrol", args, std::get<std::string>(channel));
   if (done.outcome == "stopped") {
     return refuse(409, "stopped", "this person stopped these messages: only they can start them again (START or 12)",
                   "phone");
@@ -584,15 +589,173 @@ outcome end_enrolment(services& s, store::tx& tx, const call& c) {
   const auto worker = series->worker_id != 0 ? tx.find_user(series->worker_id) : std::nullopt;
   const auto patient = tx.find_contact(series->contact_id);
   if (!worker || !patient) return refuse(409, "no_worker", "this enrolment has no health worker to end it for");
-  const auto done = s.runner.act_for_worker(
-      tx, *worker, health_flow, "reminders.end",
-      {{"phone", patient->phone}, {"reason", reason}, {"programme", "health"}, {"loss_message", "loss"}},
-      series->channel_id);
+  const auto done = s.runner.act_as(tx, worker->phone, health_flow, "reminders.end",
+                                    {{"worker", std::to_string(worker->id)},
+                                     {"phone", patient->phone},
+                                     {"reason", reason},
+                                     {"programme", "health"},
+                                     {"loss_message", "loss"}},
+                                    series->channel_id);
   if (done.outcome != "ok") return refuse(409, "not_ended", "the reminders could not be ended");
   tx.audit(c.actor(), "enrolments.end", "series:" + std::to_string(series->id), json{{"reason", reason}}.dump());
   auto o = answer(json{{"id", series->id}, {"ended", true}});
   o.wake_outbox = true;
   return o;
+}
+
+// Clinic visits booked through the API: the shipped booking flow, whose nodes send the
+// confirmation and the reminders (flows/appointments.yaml).
+constexpr const char* booking_flow = "appointments";
+
+// The clinic a call may work on: a health worker's own (and only it), else the one named.
+std::variant<const schedule::clinic*, refusal> clinic_for(const services& s, const call& c, const std::string& named) {
+  const std::string id = c.token.role == "health_worker" && named.empty() ? c.token.facility : named;
+  if (c.token.role == "health_worker" && id != c.token.facility) {
+    return refusal{403, "forbidden", "a health worker works on their own clinic's visits only", "clinic"};
+  }
+  const auto* clinic = s.runner.current()->clinics.find(id);
+  if (!clinic) return refusal{400, "unknown_clinic", "no clinic '" + id + "' in the clinics file", "clinic"};
+  return clinic;
+}
+
+// GET /api/v1/clinics: the clinics people can book, with their services.
+outcome list_clinics(services& s, store::tx&, const call& c) {
+  json items = json::array();
+  for (const auto& k : s.runner.current()->clinics.all()) {
+    if (c.token.role == "health_worker" && k.id != c.token.facility) continue;
+    items.push_back(json{{"id", k.id},
+                         {"name", k.name},
+                         {"time_zone", k.time_zone},
+                         {"services", k.services},
+                         {"records_visits", k.records_visits}});
+  }
+  return answer(json{{"items", std::move(items)}});
+}
+
+// GET /api/v1/slots?clinic=&service=: the free windows of the nearest days people may book,
+// as the booking menu offers them.
+outcome list_slots(services& s, store::tx& tx, const call& c) {
+  const auto clinic = clinic_for(s, c, c.query_value("clinic"));
+  if (const auto* bad = std::get_if<refusal>(&clinic)) return outcome{400, json::object(), *bad};
+  const std::string id = std::get<const schedule::clinic*>(clinic)->id;
+  const std::string service = c.query_value("service");
+  if (!std::get<const schedule::clinic*>(clinic)->offers(service)) {
+    return refuse(400, "unknown_service", "the clinic does not offer '" + service + "'", "service");
+  }
+  const std::string channel = s.channels.empty() ? std::string() : s.channels.front()->id();
+  json items = json::array();
+  const auto days = s.runner.act_as(tx, "", booking_flow, "appointments.days", {{"clinic", id}, {"service", service}}, channel);
+  if (done_with(days, "days")) {
+    for (const auto& d : json::parse(days.vars.at("days"))) {
+      const std::string day = d.value("value", "");
+      const auto times = s.runner.act_as(tx, "", booking_flow, "appointments.times",
+                                         {{"clinic", id}, {"service", service}, {"day", day}}, channel);
+      if (!done_with(times, "times")) continue;
+      for (const auto& w : json::parse(times.vars.at("times"))) {
+        items.push_back(json{{"day", day}, {"time", w.value("value", "")}, {"label", w.value("label", "")}});
+      }
+    }
+  }
+  return answer(json{{"clinic", id}, {"service", service}, {"items", std::move(items)}});
+}
+
+json booking_json(store::tx& tx, const store::booking& b) {
+  const auto who = tx.find_contact(b.contact_id);
+  return json{{"id", b.id},
+              {"clinic", b.clinic},
+              {"service", b.service},
+              {"day", schedule::day_text(b.day)},
+              {"time", schedule::clock_text(b.window_from) + "-" + schedule::clock_text(b.window_to)},
+              {"starts_at", b.starts_at},
+              {"code", b.code},
+              {"status", store::to_string(b.status)},
+              {"for", b.for_whom},
+              {"phone", who ? who->phone : std::string()}};
+}
+
+// POST /api/v1/appointments: book a visit for a person (at reception, on the phone), with the
+// SMS confirmation and the reminders the booking menu gives.
+outcome book_visit(services& s, store::tx& tx, const call& c) {
+  const auto clinic = clinic_for(s, c, c.body.value("clinic", ""));
+  if (const auto* bad = std::get_if<refusal>(&clinic)) return outcome{400, json::object(), *bad};
+  const auto channel = sending_channel(s, c);
+  if (const auto* bad = std::get_if<refusal>(&channel)) return outcome{400, json::object(), *bad};
+  const auto phone = phone::parse_e164(c.body.value("phone", ""), s.runner.config().region);
+  if (!phone) return refuse(400, "invalid_phone", phone.error(), "phone");
+  const std::string for_whom = c.body.value("for", "self");
+  if (for_whom != "self" && for_whom != "other") return refuse(400, "invalid_for", "for is self or other", "for");
+  const auto done = s.runner.act_as(tx, phone.value(), booking_flow, "appointments.book",
+                                    {{"clinic", std::get<const schedule::clinic*>(clinic)->id},
+                                     {"service", c.body.value("service", "")},
+                                     {"day", c.body.value("day", "")},
+                                     {"time", c.body.value("time", "")},
+                                     {"for", for_whom},
+                                     {"confirm_by_sms", "confirmed"},
+                                     {"remind_day_before", "remind"},
+                                     {"remind_morning", "morning"},
+                                     {"if_missed", "missed"}},
+                                    std::get<std::string>(channel));
+  if (done.outcome == "full") return refuse(409, "full", "that window is full: choose another from /api/v1/slots", "time");
+  if (done.outcome == "limit") {
+    return refuse(409, "limit", "this person already has 2 visits ahead for this service: change one instead", "service");
+  }
+  const auto id = done.vars.count("booking") ? text::read_id(done.vars.at("booking")) : std::nullopt;
+  const auto b = id ? tx.find_booking(*id) : std::nullopt;
+  if (done.outcome != "ok" || !b) {
+    return refuse(400, "not_bookable", "the clinic does not take that service on that day and window (see /api/v1/slots)",
+                  "day");
+  }
+  tx.audit(c.actor(), "appointments.book", "booking:" + std::to_string(b->id), json{{"clinic", b->clinic}}.dump());
+  auto o = answer(booking_json(tx, *b), 201);
+  o.wake_outbox = true;
+  return o;
+}
+
+// GET /api/v1/appointments?clinic=&day=: a clinic's visits on a day (today by default).
+outcome list_visits(services& s, store::tx& tx, const call& c) {
+  const auto clinic = clinic_for(s, c, c.query_value("clinic"));
+  if (const auto* bad = std::get_if<refusal>(&clinic)) return outcome{400, json::object(), *bad};
+  const auto* k = std::get<const schedule::clinic*>(clinic);
+  long long day = 0;
+  if (const auto given = c.query_value("day"); !given.empty()) {
+    const auto d = text::read_date(text::normalize(given));
+    if (!d) return refuse(400, "invalid_date", "day is a date: 2026-12-01 or 1405/9/10", "day");
+    day = text::day_number(*d);
+  } else if (const auto today = schedule::local_day(tx.now(), k->time_zone)) {
+    day = *today;
+  }
+  json items = json::array();
+  for (const auto& b : tx.bookings_on(k->id, day)) items.push_back(booking_json(tx, b));
+  return answer(json{{"clinic", k->id}, {"day", schedule::day_text(day)}, {"items", std::move(items)}});
+}
+
+// POST /api/v1/appointments/{id}/mark: attended, missed (no-show) or cancelled.
+outcome mark_visit(services&, store::tx& tx, const call& c) {
+  const auto id = text::read_id(c.value("id"));
+  const auto b = id ? tx.find_booking(*id) : std::nullopt;
+  // Another clinic's visit looks the same as none to a health worker.
+  if (!b || (c.token.role == "health_worker" && b->clinic != c.token.facility)) {
+    return refuse(404, "not_found", "no visit with that number");
+  }
+  const std::string as = c.body.value("as", "");
+  using st = store::booking_status;
+  const bool open = b->status == st::booked || b->status == st::missed || b->status == st::attended;
+  st to;
+  if (as == "attended" && open) {
+    to = st::attended;
+  } else if (as == "missed" && open) {
+    to = st::missed;
+  } else if (as == "cancelled" && b->status == st::booked && b->starts_at > tx.now()) {
+    to = st::cancelled;
+  } else if (as != "attended" && as != "missed" && as != "cancelled") {
+    return refuse(400, "invalid_mark", "as is attended, missed or cancelled", "as");
+  } else {
+    return refuse(409, "not_now", std::string("a visit ") + store::to_string(b->status) + " cannot be marked " + as, "as");
+  }
+  tx.set_booking_status(b->id, to);
+  tx.audit(c.actor(), "appointments.mark", "booking:" + std::to_string(b->id), json{{"as", as}}.dump());
+  auto now = tx.find_booking(b->id);
+  return answer(booking_json(tx, *now));
 }
 
 json contact_json(const store::contact& c) {
@@ -735,6 +898,19 @@ const std::vector<route>& routes() {
       {"POST", "/api/v1/enrolments/{id}/end", {"admin", "operator", "health_worker"}, end_enrolment,
        "End a patient's reminders: completed, loss (one message written for it, nothing more) or other",
        {{"reason", "string"}}, {"reason"}},
+      {"GET", "/api/v1/clinics", {"admin", "operator", "health_worker"}, list_clinics,
+       "The clinics people can book, with their services (a health worker's: their own)"},
+      {"GET", "/api/v1/slots", {"admin", "operator", "health_worker"}, list_slots,
+       "Free windows of the nearest bookable days for a clinic's service", {}, {}, {"clinic", "service"}},
+      {"POST", "/api/v1/appointments", {"admin", "operator", "health_worker"}, book_visit,
+       "Book a visit for a person: the SMS confirmation and reminders as the booking menu gives; never above capacity",
+       {{"phone", "string"}, {"clinic", "string"}, {"service", "string"}, {"day", "string"}, {"time", "string"},
+        {"for", "string"}, {"channel", "string"}},
+       {"phone", "service", "day", "time"}},
+      {"GET", "/api/v1/appointments", {"admin", "operator", "health_worker"}, list_visits,
+       "A clinic's visits on a day, today by default (a health worker's clinic only)", {}, {}, {"clinic", "day"}},
+      {"POST", "/api/v1/appointments/{id}/mark", {"admin", "operator", "health_worker"}, mark_visit,
+       "Mark a visit attended, missed (no-show) or cancelled", {{"as", "string"}}, {"as"}},
       {"GET", "/api/v1/contacts", {"admin", "operator"}, find_contact,
        "The person behind a phone number (any format), if known", {}, {}, {"phone"}},
       {"DELETE", "/api/v1/contacts/{id}", {"admin"}, erase_contact,

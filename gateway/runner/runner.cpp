@@ -95,25 +95,24 @@ std::string runner::say(const content& c, std::string_view key, const store::con
       &fmt);
 }
 
-flow::action_result runner::act_for_worker(store::tx& tx, const store::user& worker, std::string_view flow_id,
-                                           std::string_view action, std::map<std::string, std::string> args,
-                                           const std::string& channel_id) const {
+flow::action_result runner::act_as(store::tx& tx, const std::string& phone, std::string_view flow_id,
+                                   std::string_view action, std::map<std::string, std::string> args,
+                                   const std::string& channel_id) const {
   const actions::action* a = actions_->find(action);
   if (!a) return {"error", {}};
   const auto c = current();
-  const auto self = tx.upsert_contact(worker.phone);
-  args["worker"] = std::to_string(worker.id);
+  const auto self = phone.empty() ? store::contact{} : tx.upsert_contact(phone);
   const actions::request req{std::move(args),
                              self.id,
-                             worker.phone,
+                             phone,
                              0,
                              channel_id,
                              std::string(flow_id),
-                             time_zone(worker.phone),
+                             phone.empty() ? settings_.timezone : time_zone(phone),
                              languages_for(self.language).front(),
                              &c->clinics,
                              settings_.resume_window_ms,
-                             [this](std::string_view phone) { return time_zone(phone); }};
+                             [this](std::string_view p) { return time_zone(p); }};
   flow::action_result result{"error", {}};
   const std::string failed = tx.attempt([&] { result = a->run(tx, req); });
   if (!failed.empty()) {

@@ -152,13 +152,13 @@ class runner {
   // A number's time zone: its country's when it has one, else settings.timezone.
   std::string time_zone(std::string_view e164) const;
 
-  // A flow's action run for a health worker outside any session (the REST API, the console),
-  // as if they had dialled `flow_id` from their phone and logged in with their PIN: `worker`
-  // fills the action's worker arg, messages go on `channel_id`. What it wrote is undone alone
-  // when it throws ("error").
-  flow::action_result act_for_worker(store::tx& tx, const store::user& worker, std::string_view flow_id,
-                                     std::string_view action, std::map<std::string, std::string> args,
-                                     const std::string& channel_id) const;
+  // A flow's action run outside any session (the REST API, the console), as if the person at
+  // `phone` (E.164; "" for nobody in particular, to read free places) had reached `flow_id`:
+  // a health worker acting on a patient passes their own phone and `worker` in `args`, as
+  // after their PIN; booking for a patient passes the patient's. Messages go on `channel_id`.
+  // What it wrote is undone alone when it throws ("error").
+  flow::action_result act_as(store::tx& tx, const std::string& phone, std::string_view flow_id, std::string_view action,
+                             std::map<std::string, std::string> args, const std::string& channel_id) const;
 
  private:
   struct step;  // one run being stepped (runner.cpp)

@@ -70,6 +70,15 @@ std::string clock_text(int minute) {
   return buf;
 }
 
+std::string day_text(long long day_number) {
+  using namespace std::chrono;
+  const year_month_day ymd{sys_days{days{day_number}}};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
 int iso_weekday(long long day_number) {
   const long long r = ((day_number % 7) + 7) % 7;  // 0 Thursday
   return static_cast<int>((r + 3) % 7) + 1;

@@ -31,6 +31,8 @@ std::optional<core::unix_ms> at_local(long long day, local_time at, std::string_
 std::optional<int> minute_of_day(std::string_view hh_mm);
 // 510 → "08:30": the inverse.
 std::string clock_text(int minute);
+// A day number (days since 1970-01-01) as ISO 8601: "2026-12-01".
+std::string day_text(long long day_number);
 
 // ISO weekday (1 Monday … 7 Sunday) of a day number (days since 1970-01-01).
 int iso_weekday(long long day_number);

@@ -390,6 +390,9 @@ class bookings_part {
   virtual std::optional<booking> find_booking_by_code(std::string_view clinic, long long day, std::string_view code) = 0;
   // A contact's bookings still ahead (booked, starting after now), soonest first.
   virtual std::vector<booking> upcoming_bookings(std::int64_t contact_id) = 0;
+  // A clinic's visits on a day (booked, attended, missed, cancelled), in the day's order: the
+  // list reception works from.
+  virtual std::vector<booking> bookings_on(std::string_view clinic, long long day) = 0;
   // held → booked, booked → cancelled, attended or missed. A cancel frees the place at once.
   virtual void set_booking_status(std::int64_t id, booking_status s) = 0;
 };

@@ -450,3 +450,80 @@ TEST_CASE("console: a health worker enrols a patient, sees the next reminder and
   CHECK(fatima.call("POST", end, json{{"reason", "completed"}}.dump()).status == 200);
   CHECK(fatima.call("POST", end, json{{"reason", "completed"}}.dump()).status == 404);  // already ended
 }
+
+TEST_CASE("console: reception books a free window for a patient, never above capacity, and marks the visit",
+          "[integration][console]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  make_user(config,
+            {"--name", "Fatima", "--role", "health_worker", "--facility", "golshahr", "--phone", "+93700000900",
+             "--login", "fatima"},
+            "2580\nriver-lamp-seven\n");
+  make_user(config,
+            {"--name", "Zahra", "--role", "health_worker", "--facility", "central", "--phone", "+93700000901",
+             "--login", "zahra"},
+            "2581\nriver-lamp-seven\n");
+  server_process srv(config);
+  const auto fatima = log_in(srv.port(), "fatima", "river-lamp-seven");
+  const auto clinics = json::parse(fatima.call("GET", "/api/v1/clinics").body)["items"];
+  REQUIRE(clinics.size() == 1);  // her own only
+  CHECK(clinics[0]["id"] == "golshahr");
+  CHECK(fatima.call("GET", "/api/v1/slots?clinic=central&service=general").status == 403);
+  CHECK(fatima.call("GET", "/api/v1/slots?service=surgery").status == 400);
+  const auto slots = json::parse(fatima.call("GET", "/api/v1/slots?service=general").body);
+  REQUIRE_FALSE(slots["items"].empty());
+  const auto first = slots["items"][0];
+  CHECK(first["time"] == "08:00");
+
+  // The 08:00 window takes 10 people: the 11th is refused and offered nothing in its place.
+  std::string booked_id;
+  for (int i = 0; i < 11; ++i) {
+    const json body{{"phone", "+9370000" + std::to_string(1100 + i)}, {"service", "general"}, {"day", first["day"]},
+                    {"time", "08:00"}, {"channel", "console"}};
+    const auto r = fatima.call("POST", "/api/v1/appointments", body.dump());
+    INFO(i << " " << r.body);
+    if (i < 10) {
+      REQUIRE(r.status == 201);
+      const auto b = json::parse(r.body);
+      CHECK(b["status"] == "booked");
+      CHECK(b["code"].get<std::string>().size() == 4);
+      if (i == 0) booked_id = std::to_string(b["id"].get<long long>());
+    } else {
+      CHECK(r.status == 409);
+      CHECK(code_of(r) == "full");
+    }
+  }
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM bookings WHERE status = 'booked'") == "10");
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action = 'appointments.book'") == "10");
+  // Each person gets their confirmation by SMS (the booking flow sends it, within a tick).
+  for (int i = 0; i < 50 && scalar(dir, "SELECT COUNT(DISTINCT to_phone) FROM outbound_messages") != "10"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(scalar(dir, "SELECT COUNT(DISTINCT to_phone) FROM outbound_messages") == "10");
+  const auto later = json::parse(fatima.call("GET", "/api/v1/slots?service=general").body);
+  CHECK(later["items"][0]["time"] != "08:00");
+
+  // Reception's list for that day, and a visit marked.
+  const auto day = json::parse(fatima.call("GET", "/api/v1/appointments?day=" + first["day"].get<std::string>()).body);
+  CHECK(day["items"].size() == 10);
+  CHECK(day["items"][0]["phone"] == "+93700001100");
+  const std::string mark = "/api/v1/appointments/" + booked_id + "/mark";
+  auto r = fatima.call("POST", mark, json{{"as", "attended"}}.dump());
+  CHECK(r.status == 200);
+  CHECK(json::parse(r.body)["status"] == "attended");
+  CHECK(fatima.call("POST", mark, json{{"as", "cancelled"}}.dump()).status == 409);
+  CHECK(fatima.call("POST", mark, json{{"as", "gone"}}.dump()).status == 400);
+  // Another clinic's worker neither sees nor marks it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  const auto zahra = log_in(srv.port(), "zahra", "river-lamp-seven");
+  CHECK(zahra.call("POST", mark, json{{"as", "missed"}}.dump()).status == 404);
+  CHECK(zahra.call("GET", "/api/v1/appointments?clinic=golshahr").status == 403);
+  // Bad input names its field and books nothing.
+  r = fatima.call("POST", "/api/v1/appointments",
+                  json{{"phone", "+93700001200"}, {"service", "general"}, {"day", "2020-01-01"}, {"time", "08:00"},
+                       {"channel", "console"}}
+                      .dump());
+  CHECK(r.status == 400);
+  CHECK(json::parse(r.body)["error"]["field"] == "day");
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM bookings") == "10");
+}

@@ -957,6 +957,16 @@ std::vector<booking> tx::upcoming_bookings(std::int64_t contact_id) {
   return out;
 }
 
+std::vector<booking> tx::bookings_on(std::string_view clinic, long long day) {
+  static const std::string sql = bookings_sql(
+      "WHERE clinic = $1 AND day = $2 AND status IN ('booked', 'attended', 'missed', 'cancelled')"
+      " ORDER BY window_from, id");
+  const auto r = c_.query(sql.c_str(), {clinic, static_cast<std::int64_t>(day)});
+  std::vector<booking> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(read_booking(r, i));
+  return out;
+}
+
 void tx::set_booking_status(std::int64_t id, booking_status st) {
   require_disk();
   c_.query("UPDATE bookings SET status = $1, updated_at = $2 WHERE id = $3", {to_string(st), now(), id});

@@ -83,6 +83,7 @@ class tx final : public store::tx {
   std::optional<booking> find_hold(std::int64_t run_id) override;
   std::optional<booking> find_booking(std::int64_t id) override;
   std::vector<booking> upcoming_bookings(std::int64_t contact_id) override;
+  std::vector<booking> bookings_on(std::string_view clinic, long long day) override;
   void set_booking_status(std::int64_t id, booking_status s) override;
   void subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area,
                  std::string_view channel_id) override;

@@ -852,6 +852,19 @@ std::vector<booking> tx::upcoming_bookings(std::int64_t contact_id) {
   return out;
 }
 
+std::vector<booking> tx::bookings_on(std::string_view clinic, long long day) {
+  static const std::string sql = std::string("SELECT ") + booking_columns +
+                                 " FROM bookings WHERE clinic = ? AND day = ? AND status IN"
+                                 " ('booked', 'attended', 'missed', 'cancelled') ORDER BY window_from, id";
+  auto& q = stmt(sql.c_str());
+  bind_text(q, 1, clinic);
+  q.bind(2, static_cast<std::int64_t>(day));
+  std::vector<booking> out;
+  while (q.executeStep()) out.push_back(read_booking(q));
+  q.reset();
+  return out;
+}
+
 void tx::set_booking_status(std::int64_t id, booking_status st) {
   require_disk();
   auto& u = stmt("UPDATE bookings SET status = ?, updated_at = ? WHERE id = ?");
