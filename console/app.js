@@ -41,6 +41,10 @@ const WORDS = {
     no_slots: 'No free places in the coming days.', show: 'Show',
     v_booked: 'booked', v_attended: 'attended', v_missed: 'missed', v_cancelled: 'cancelled',
     svc_pregnancy: 'pregnancy care', svc_chronic: 'chronic illness', svc_general: 'general', svc_counselling: 'counselling',
+    deliveries: 'Deliveries', last_hours: 'Last {0} hours', per_hour: 'Messages per hour', channel: 'Channel',
+    running: 'sending', paused_until: 'paused until {0} (the aggregator failed or refused us)', in_last_hour: 'Last hour',
+    reasons: 'Why messages failed or were not sent', g_delivered: 'delivered', g_failed: 'failed or not sent',
+    g_sent: 'sent, no report yet', g_waiting: 'waiting to go', no_messages: 'No messages in this time.',
     error: 'Something went wrong: {0}', session_open: 'open (CON)', session_end: 'ended (END)',
   },
   prs: {
@@ -77,6 +81,10 @@ const WORDS = {
     no_slots: 'در روزهای آینده جای خالی نیست.', show: 'نشان دادن',
     v_booked: 'نوبت دارد', v_attended: 'آمد', v_missed: 'نیامد', v_cancelled: 'لغو شد',
     svc_pregnancy: 'مراقبت بارداری', svc_chronic: 'مریضی مزمن', svc_general: 'عمومی', svc_counselling: 'مشاوره',
+    deliveries: 'رسیدن پیام‌ها', last_hours: '{0} ساعت گذشته', per_hour: 'پیام‌ها در هر ساعت', channel: 'کانال',
+    running: 'در حال فرستادن', paused_until: 'تا {0} متوقف است (اگریگیتور ناکام شد یا ما را رد کرد)', in_last_hour: 'ساعت گذشته',
+    reasons: 'چرا پیام‌ها ناکام شدند یا فرستاده نشدند', g_delivered: 'رسید', g_failed: 'ناکام یا فرستاده نشد',
+    g_sent: 'فرستاده شد، هنوز گزارش نیامده', g_waiting: 'در انتظار فرستادن', no_messages: 'در این مدت پیامی نیست.',
     error: 'مشکلی پیش آمد: {0}', session_open: 'باز (CON)', session_end: 'تمام (END)',
   },
   fa: {
@@ -113,6 +121,10 @@ const WORDS = {
     no_slots: 'در روزهای آینده نوبت خالی نیست.', show: 'نمایش',
     v_booked: 'نوبت دارد', v_attended: 'آمد', v_missed: 'نیامد', v_cancelled: 'لغو شد',
     svc_pregnancy: 'مراقبت بارداری', svc_chronic: 'بیماری مزمن', svc_general: 'عمومی', svc_counselling: 'مشاوره',
+    deliveries: 'تحویل پیام‌ها', last_hours: '{0} ساعت گذشته', per_hour: 'پیام‌ها در هر ساعت', channel: 'کانال',
+    running: 'در حال ارسال', paused_until: 'تا {0} متوقف است (سرویس‌دهنده خطا داد یا ما را نپذیرفت)', in_last_hour: 'ساعت گذشته',
+    reasons: 'چرا پیام‌ها ناموفق بودند یا ارسال نشدند', g_delivered: 'تحویل شد', g_failed: 'ناموفق یا ارسال‌نشده',
+    g_sent: 'ارسال شد، هنوز گزارشی نیامده', g_waiting: 'در انتظار ارسال', no_messages: 'در این بازه پیامی نیست.',
     error: 'مشکلی پیش آمد: {0}', session_open: 'باز (CON)', session_end: 'پایان (END)',
   },
 };
@@ -256,7 +268,8 @@ function showLogin() {
 function pagesFor(role) {
   const pages = [['patients', t('patients')], ['visits', t('visits')], ['calls', t('calls')]];
   if (role !== 'health_worker') {
-    pages.push(['broadcasts', t('broadcasts')], ['messages', t('messages')], ['flows', t('flows')]);
+    pages.push(['broadcasts', t('broadcasts')], ['deliveries', t('deliveries')], ['messages', t('messages')],
+      ['flows', t('flows')]);
   }
   if (role === 'admin') pages.push(['audit', t('audit')]);
   return pages;
@@ -294,7 +307,7 @@ async function callsPage() {
       },
     }, t('called')))));
   show(h('h1', {}, t('calls')), rows.length
-    ? h('table', {}, h('thead', {}, h('tr', {}, [t('phone'), '', t('unanswered'), t('since'), ''].map((x) => h('th', {}, x)))),
+    ? h('table', { id: 'calls' }, h('thead', {}, h('tr', {}, [t('phone'), '', t('unanswered'), t('since'), ''].map((x) => h('th', {}, x)))),
       h('tbody', {}, rows))
     : h('p', { class: 'muted' }, t('none_to_call')));
 }
@@ -525,6 +538,99 @@ async function broadcastProgressPage(id) {
   tick();
 }
 
+// ---- deliveries: states over time, channels, failure reasons --------------------------------------
+
+// Message states in four groups, drawn in this order from the bottom of each bar.
+const GROUPS = [
+  ['delivered', ['delivered'], '#1e6b35'],
+  ['failed', ['failed', 'expired', 'cancelled'], '#b3261e'],
+  ['sent', ['sent', 'unconfirmed'], '#c98a00'],
+  ['waiting', ['queued', 'retrying', 'sending'], '#8a94a0'],
+];
+
+// A stacked bar a hour, as SVG drawn here (no chart library: the console works offline).
+function chart(hours, since, until) {
+  const NS = 'http://www.w3.org/2000/svg';
+  const svg = (tag, attrs) => {
+    const el = document.createElementNS(NS, tag);
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+    return el;
+  };
+  const n = Math.round((until - since) / 3600000);
+  const width = 720, height = 200, pad = 28, bar = (width - pad) / n;
+  const totals = hours.map((h) => Object.values(h.states).reduce((a, b) => a + b, 0));
+  const max = Math.max(1, ...totals);
+  const root = svg('svg', { viewBox: `0 0 ${width} ${height + 20}`, width: '100%', role: 'img', id: 'chart', 'aria-label': t('per_hour') });
+  root.style.direction = 'ltr';
+  root.append(svg('line', { x1: pad, y1: height, x2: width, y2: height, stroke: '#d5dae0' }));
+  const top = svg('text', { x: 0, y: 12, 'font-size': 11, fill: '#5b6470' });
+  top.textContent = number(max);
+  root.append(top);
+  for (const h of hours) {
+    const i = Math.round((h.hour - since) / 3600000);
+    let y = height;
+    for (const [name, states, colour] of GROUPS) {
+      const v = states.reduce((a, st) => a + (h.states[st] || 0), 0);
+      if (!v) continue;
+      const tall = (v / max) * (height - 16);
+      y -= tall;
+      const rect = svg('rect', { x: pad + i * bar + 1, y, width: Math.max(1, bar - 2), height: tall, fill: colour, 'data-group': name });
+      const tip = svg('title', {});
+      tip.textContent = `${when(h.hour)}: ${t('g_' + name)} ${number(v)}`;
+      rect.append(tip);
+      root.append(rect);
+    }
+  }
+  for (const at of [since, until - 3600000]) {
+    const label = svg('text', {
+      x: at === since ? pad : width, y: height + 16, 'font-size': 11, fill: '#5b6470', 'text-anchor': at === since ? 'start' : 'end',
+    });
+    label.textContent = when(at);
+    root.append(label);
+  }
+  return root;
+}
+
+async function deliveriesPage(query) {
+  const params = new URLSearchParams(query);
+  const hours = params.get('hours') || '24';
+  const pick = h('select', { id: 'hours', onchange: (e) => { location.hash = `#/deliveries?hours=${e.target.value}`; } },
+    ['6', '24', '168'].map((x) => h('option', { value: x, selected: x === hours }, t('last_hours', number(Number(x))))));
+  const body = h('div', { id: 'dashboard' });
+  let timer = null;
+  const draw = async () => {
+    const d = await api('GET', `/deliveries?hours=${hours}`);
+    const legend = h('p', { class: 'states' }, GROUPS.map(([name, , colour]) => h('span', {}, swatch(colour), t('g_' + name))));
+    body.replaceChildren(
+      h('section', { class: 'card' }, h('h2', {}, t('per_hour')),
+        d.hours.length ? chart(d.hours, d.since, d.until) : h('p', { class: 'muted' }, t('no_messages')), legend),
+      h('section', { class: 'card' }, h('table', { id: 'channels' },
+        h('thead', {}, h('tr', {}, [t('channel'), t('state'), t('in_last_hour'), ''].map((x) => h('th', {}, x)))),
+        h('tbody', {}, d.channels.map((c) => h('tr', { 'data-channel': c.id },
+          h('td', {}, ltr(c.id)),
+          h('td', {}, Object.entries(c.states).map(([st, n]) => `${state(st)}: ${number(n)}`).join(' · ')),
+          h('td', {}, number(c.last_hour)),
+          h('td', { class: c.paused_until ? 'error' : 'ok' }, c.paused_until ? t('paused_until', when(c.paused_until)) : t('running'))))))),
+      d.reasons.length ? h('section', { class: 'card' }, h('h2', {}, t('reasons')),
+        h('table', { id: 'reasons' }, h('tbody', {}, d.reasons.map((r) => h('tr', {}, h('td', {}, number(r.n)), h('td', { dir: 'ltr' }, r.reason))))))
+        : '');
+  };
+  const tick = async () => {
+    try { await draw(); } catch (e) { body.replaceChildren(failure(e)); }
+    timer = setTimeout(tick, 10000);
+  };
+  show(h('h1', {}, t('deliveries')), h('div', { class: 'row' }, pick), body);
+  stopPolling = () => clearTimeout(timer);
+  await tick();
+}
+
+// A coloured square for a legend (its colour is data, so it is set here, not in the CSS).
+function swatch(colour) {
+  const el = h('span', { 'aria-hidden': 'true' }, '■ ');
+  el.style.color = colour;
+  return el;
+}
+
 // ---- messages ----------------------------------------------------------------------------------
 
 async function messagesPage(query) {
@@ -561,7 +667,7 @@ async function messagesPage(query) {
       h('div', {}, h('label', { for: 'to' }, t('phone')), to),
       h('div', {}, h('label', { for: 'state' }, t('state')), stateFilter),
       h('button', { type: 'submit' }, t('search'))),
-    h('table', {}, h('thead', {}, h('tr', {}, ['#', t('to'), t('text'), t('state'), t('at')].map((x) => h('th', {}, x)))), body),
+    h('table', { id: 'messages' }, h('thead', {}, h('tr', {}, ['#', t('to'), t('text'), t('state'), t('at')].map((x) => h('th', {}, x)))), body),
     more);
   await load();
 }
@@ -699,7 +805,7 @@ async function auditPage() {
   };
   more.onclick = load;
   show(h('h1', {}, t('audit')),
-    h('table', {}, h('thead', {}, h('tr', {}, [t('at'), t('actor'), t('action'), t('target')].map((x) => h('th', {}, x)))), body), more);
+    h('table', { id: 'audit' }, h('thead', {}, h('tr', {}, [t('at'), t('actor'), t('action'), t('target')].map((x) => h('th', {}, x)))), body), more);
   await load();
 }
 
@@ -718,6 +824,7 @@ async function route() {
     else if (page === 'calls') await callsPage();
     else if (page === 'broadcasts' && parts[1]) await broadcastProgressPage(parts[1]);
     else if (page === 'broadcasts') await broadcastsPage();
+    else if (page === 'deliveries') await deliveriesPage(query || '');
     else if (page === 'messages') await messagesPage(query || '');
     else if (page === 'message') await messagePage(parts[1]);
     else if (page === 'flows') await flowsPage();

@@ -34,6 +34,7 @@ class runner;
 }
 namespace paygham::store {
 class writer;
+class reader;
 }
 
 namespace paygham::api {
@@ -167,6 +168,9 @@ struct services {
   bool secure_cookies = false;
   // The addresses /metrics and /readyz answer; empty: any.
   std::vector<std::string> monitoring_from = {};
+  // Runs `fn` with the store's reader (counting that must not hold the writer), one caller at
+  // a time; null: no reader.
+  std::function<void(const std::function<void(store::reader&)>&)> with_reader = {};
   // The flows folder (null: a server that cannot check or publish flows). Slow: called on
   // `offload` only.
   std::unique_ptr<flow_files> flows = {};

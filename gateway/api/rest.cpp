@@ -23,6 +23,7 @@
 #include "gateway/runner/runner.hpp"
 #include "gateway/schedule/calendar.hpp"
 #include "gateway/schedule/clinics.hpp"
+#include "gateway/store/reader.hpp"
 #include "gateway/store/rules.hpp"
 #include "gateway/store/writer.hpp"
 #include "gateway/text/normalize.hpp"
@@ -758,6 +759,56 @@ outcome mark_visit(services&, store::tx& tx, const call& c) {
   return answer(booking_json(tx, *now));
 }
 
+// GET /api/v1/deliveries?hours=: the last hours' messages by hour and state (the chart), by
+// channel with its pause (an open breaker, refused credentials), and why messages failed.
+outcome delivery_dashboard(services& s, store::tx& tx, const call& c) {
+  long long hours = 24;
+  if (const auto h = c.query_value("hours"); !h.empty()) {
+    const auto n = text::read_id(h);
+    if (!n || *n < 1 || *n > 24 * 31) return refuse(400, "invalid_query", "hours is 1 to 744", "hours");
+    hours = *n;
+  }
+  if (!s.with_reader) return refuse(503, "unavailable", "this server cannot count its messages");
+  const core::unix_ms hour = 3'600'000;
+  const core::unix_ms until = (tx.now() / hour + 1) * hour;
+  const core::unix_ms since = until - hours * hour;
+  const auto pauses = tx.channel_pauses();
+  std::vector<std::string> channels;
+  for (const auto& ch : s.channels) channels.push_back(ch->id());
+  outcome o;
+  o.later = [&s, since, until, now = tx.now(), pauses, channels] {
+    std::vector<store::reader::delivery_count> counts;
+    std::vector<std::pair<std::string, std::int64_t>> reasons;
+    s.with_reader([&](store::reader& r) {
+      counts = r.delivery_counts(since, until);
+      reasons = r.failure_reasons(since, until, 10);
+    });
+    std::map<std::int64_t, json> by_hour;
+    std::map<std::string, json> by_channel;
+    for (const auto& ch : channels) by_channel[ch] = json{{"id", ch}, {"states", json::object()}, {"last_hour", 0}};
+    for (const auto& k : counts) {
+      auto& h = by_hour[k.hour];
+      if (h.is_null()) h = json{{"hour", k.hour}, {"states", json::object()}};
+      h["states"][k.status] = h["states"].value(k.status, 0) + k.n;
+      auto& ch = by_channel[k.channel];
+      ch["id"] = k.channel;
+      ch["states"][k.status] = ch["states"].value(k.status, 0) + k.n;
+      if (k.hour >= now - 3'600'000) ch["last_hour"] = ch.value("last_hour", 0) + k.n;
+    }
+    json out{{"since", since}, {"until", until}, {"hours", json::array()}, {"channels", json::array()},
+             {"reasons", json::array()}};
+    for (auto& [at, h] : by_hour) out["hours"].push_back(std::move(h));
+    for (auto& [id, ch] : by_channel) {
+      const auto p = pauses.find(id);
+      ch["paused_until"] = p != pauses.end() && p->second > now ? json(p->second) : json();
+      out["channels"].push_back(std::move(ch));
+    }
+    for (const auto& [why, n] : reasons) out["reasons"].push_back(json{{"reason", core::log::mask_phone_like(why)}, {"n", n}});
+    return core::json_response(200, dump(out));
+  };
+  return o;
+}
+
 json contact_json(const store::contact& c) {
   json out{{"id", c.id}, {"phone", c.phone}, {"opted_out", c.opted_out}, {"unreachable", c.unreachable}};
   if (!c.language.empty()) out["language"] = c.language;
@@ -911,6 +962,9 @@ const std::vector<route>& routes() {
        "A clinic's visits on a day, today by default (a health worker's clinic only)", {}, {}, {"clinic", "day"}},
       {"POST", "/api/v1/appointments/{id}/mark", {"admin", "operator", "health_worker"}, mark_visit,
        "Mark a visit attended, missed (no-show) or cancelled", {{"as", "string"}}, {"as"}},
+      {"GET", "/api/v1/deliveries", {"admin", "operator"}, delivery_dashboard,
+       "The last hours' messages by hour and state, by channel with its pause (an open breaker), and why they failed",
+       {}, {}, {"hours"}},
       {"GET", "/api/v1/contacts", {"admin", "operator"}, find_contact,
        "The person behind a phone number (any format), if known", {}, {}, {"phone"}},
       {"DELETE", "/api/v1/contacts/{id}", {"admin"}, erase_contact,
@@ -1080,7 +1134,7 @@ void serve(services& s, const route& r, core::http_request& req, const http::par
               reply(later());
             } catch (const std::exception& e) {
               core::log::error("api.offload_failed", {{"error", e.what()}});
-              reply(error_response({500, "internal", "the check could not be run"}));
+              reply(error_response({500, "internal", "the server could not do it; the log says why"}));
             }
           });
         }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gateway/app/commands.hpp"
+#include "gateway/text/readers.hpp"
 
 namespace paygham::app {
 namespace {
@@ -21,6 +22,8 @@ constexpr const char* main_help =
     "  lint       check the config, flows and templates before they go live\n"
     "  migrate    bring the store's schema up to this version, then exit\n"
     "  broadcast  send an alert or an education message to a programme's subscribers\n"
+    "  report     what happened to the messages of a period: by channel and state, or CSV\n"
+    "  contacts   import people from a CSV file (a partner's list), bad lines listed by number\n"
     "  user       people: health workers (phone, PIN) and console logins; list, disable, new PIN or password\n"
     "  token      API tokens for machines that call /api/v1: create, list, revoke\n"
     "  segments   how a text travels as SMS: encoding, length and parts\n"
@@ -125,6 +128,45 @@ constexpr const char* broadcast_help =
     "  --watch            status: print it again every second until every message has its final\n"
     "                     state (delivered, failed, expired, cancelled or unconfirmed)\n"
     "  --help             this text\n";
+
+constexpr const char* report_help =
+    "usage: paygham report deliveries [--config FILE] [--since WHEN] [--until WHEN] [--format text|csv]\n"
+    "\n"
+    "What happened to the messages created in a period (the last 7 days by default): counts by\n"
+    "channel and state with the ten commonest reasons for failing (text), or one row a message,\n"
+    "newest first (csv: id, created_at, updated_at, channel, programme, priority, status, error,\n"
+    "broadcast, to). Numbers are masked (+93******001): a report leaves the building.\n"
+    "\n"
+    "options:\n"
+    "  --config FILE    the config file (default config/paygham.yaml)\n"
+    "  --since WHEN     2026-11-01 (midnight UTC) or 2026-11-29T20:00:00Z\n"
+    "  --until WHEN     the same; default now\n"
+    "  --format F       text (default) or csv\n"
+    "  --help           this text\n";
+
+constexpr const char* contacts_help =
+    "usage: paygham contacts import [--config FILE] [--dry-run] [--from-line N] [--channel ID] FILE.csv\n"
+    "\n"
+    "Adds or updates people from a CSV file (UTF-8, as spreadsheets save it) whose first line\n"
+    "names the columns:\n"
+    "  phone        required: any format (national numbers are read in defaults.region)\n"
+    "  language     a language of the templates: prs, ps, fa, en\n"
+    "  topic, area  subscribes the person to a programme's area (mine_safety, herat)\n"
+    "  other        a field flows can show, e.g. a column 'name' is {contact.name}\n"
+    "Importing never opts anyone in: a person who stopped messages stays stopped. Every line is\n"
+    "checked first; the good ones are imported and the bad ones listed with their line number\n"
+    "and why. Lines go in batches of 1000, each whole or not at all; the progress (a bar at a\n"
+    "terminal, else a line every 10 %) says up to which line. An interrupted import is resumed\n"
+    "with --from-line (the line after the last reported), or simply run again: importing a\n"
+    "line twice changes nothing.\n"
+    "\n"
+    "options:\n"
+    "  --config FILE    the config file (default config/paygham.yaml)\n"
+    "  --dry-run        check every line, change nothing\n"
+    "  --from-line N    skip the lines before line N\n"
+    "  --channel ID     the channel subscriptions are sent on (default: the first configured)\n"
+    "  --help           this text\n"
+    "Exit: 0 every line imported, 1 bad lines (the good ones imported) or a problem, 2 usage.\n";
 
 constexpr const char* user_help =
     "usage: paygham user create [--config FILE] --name NAME --role ROLE [--login LOGIN]\n"
@@ -323,6 +365,51 @@ int run_cli(int argc, char** argv) {
     }
     if (o.topic.empty() || o.text.empty()) return usage_error(command, "give --topic and --text", broadcast_help);
     return broadcast(o);
+  }
+  if (command == "report") {
+    report_options o;
+    const std::string what = take_action(args);
+    if (const auto stop = read_options(command, args,
+                                       {{"--config", &o.config}, {"--since", &o.since}, {"--until", &o.until},
+                                        {"--format", &o.format}},
+                                       report_help)) {
+      return *stop;
+    }
+    if (what != "deliveries") {
+      return usage_error(command, what.empty() ? "say deliveries" : "unknown '" + what + "'", report_help);
+    }
+    if (o.format != "text" && o.format != "csv") return usage_error(command, "--format is text or csv", report_help);
+    return report_deliveries(o);
+  }
+  if (command == "contacts") {
+    contacts_options o;
+    o.action = take_action(args);
+    // The file comes last: "import --dry-run list.csv".
+    if (!args.empty() && args.back().rfind("-", 0) != 0 &&
+        (args.size() < 2 || (args[args.size() - 2] != "--config" && args[args.size() - 2] != "--channel" &&
+                             args[args.size() - 2] != "--from-line"))) {
+      o.file = std::string(args.back());
+      args.pop_back();
+    }
+    std::string from_line;
+    bool dry_run = false;
+    if (const auto stop = read_options(command, args,
+                                       {{"--config", &o.config}, {"--channel", &o.channel}, {"--from-line", &from_line},
+                                        {"--dry-run", nullptr, &dry_run}},
+                                       contacts_help)) {
+      return *stop;
+    }
+    o.dry_run = dry_run;
+    if (o.action != "import") {
+      return usage_error(command, o.action.empty() ? "say import" : "unknown '" + o.action + "'", contacts_help);
+    }
+    if (o.file.empty()) return usage_error(command, "name the CSV file to import", contacts_help);
+    if (!from_line.empty()) {
+      const auto n = text::read_id(from_line);
+      if (!n) return usage_error(command, "--from-line is a line number", contacts_help);
+      o.from_line = static_cast<std::size_t>(*n);
+    }
+    return contacts_import(o);
   }
   if (command == "user") {
     user_options o;

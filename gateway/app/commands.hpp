@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <cstddef>
 #include <string>
 
 namespace paygham::app {
@@ -52,6 +53,28 @@ int broadcast(const broadcast_options& o);
 // `paygham broadcast status ID`: its progress by state, once or (watch) every second until
 // every message has its final state.
 int broadcast_status(const std::string& config_path, const std::string& id, bool watch);
+
+struct contacts_options {
+  std::string config = "config/paygham.yaml";
+  std::string action;  // import
+  std::string file;    // the CSV file
+  std::string channel;  // subscriptions' channel; empty: the first configured
+  bool dry_run = false;
+  std::size_t from_line = 0;  // resume: lines before it are skipped
+};
+
+// `paygham contacts import FILE.csv`: people in bulk, bad lines listed by number.
+int contacts_import(const contacts_options& o);
+
+struct report_options {
+  std::string config = "config/paygham.yaml";
+  std::string since;  // empty: 7 days ago
+  std::string until;  // empty: now
+  std::string format = "text";  // text (counts) or csv (a row a message)
+};
+
+// `paygham report deliveries`: messages of a period by channel and state, or as CSV.
+int report_deliveries(const report_options& o);
 
 struct user_options {
   std::string config = "config/paygham.yaml";

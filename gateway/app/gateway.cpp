@@ -178,6 +178,10 @@ struct gateway::parts {
     services.api_limits.set_rate(cfg.api_rate_per_token);
     services.secure_cookies = cfg.public_url.rfind("https://", 0) == 0;
     services.flows = std::make_unique<flows_folder>(cfg, [this] { return reload(); });
+    services.with_reader = [this](const std::function<void(store::reader&)>& fn) {
+      std::lock_guard lock(reader_mu);
+      fn(*reader);
+    };
   }
 
   // Loads flows and texts again and switches to them, unless they have problems (returned,

@@ -25,20 +25,17 @@ const char* name(level l) {
   return "info";
 }
 
-std::string utc_now() {
-  const auto now = std::chrono::system_clock::now();
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+}  // namespace
+
+std::string utc_text(long long unix_ms) {
+  const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  char buf[32];
-  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms % 1000));
+  char buf[40];
+  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(unix_ms % 1000));
   return buf;
 }
-
-}  // namespace
 
 void set_level(level l) { threshold_.store(l); }
 
@@ -98,7 +95,9 @@ std::string mask_phone_like(std::string_view text) {
 std::string format(level l, std::string_view event, std::initializer_list<field> fields,
                    level threshold) {
   nlohmann::json line = nlohmann::json::object();
-  line["ts"] = utc_now();
+  line["ts"] = utc_text(std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count());
   line["level"] = name(l);
   line["event"] = event;
   for (const field& f : fields) {

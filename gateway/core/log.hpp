@@ -53,6 +53,9 @@ struct field {
 // Masks all but the country prefix and the last three digits of an E.164 number.
 std::string mask_phone(std::string_view e164);
 
+// A moment as ISO 8601 in UTC with milliseconds: "2026-11-30T05:30:00.000Z".
+std::string utc_text(long long unix_ms);
+
 // Every phone-like run in free text (nine or more digits of any script, spaces or dashes
 // between them allowed) with all but its first and last three digits masked. Applied to every
 // text field of every line: a number in an error message is still a person's number.

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gateway/store/options.hpp"
@@ -28,6 +29,18 @@ class reader {
     std::int64_t next_at = 0;  // not sent before (unix ms): sending hours hold it
   };
   virtual std::vector<outbound_row> outbound_after(std::int64_t after) = 0;
+  // Messages created in [since, until) counted by channel, state and hour (the hour's start,
+  // unix ms, UTC), oldest hour first: the delivery dashboard and `paygham report`.
+  struct delivery_count {
+    std::string channel;
+    std::string status;
+    std::int64_t hour = 0;
+    std::int64_t n = 0;
+  };
+  virtual std::vector<delivery_count> delivery_counts(std::int64_t since, std::int64_t until) = 0;
+  // Why messages created in [since, until) failed or were not sent, commonest first.
+  virtual std::vector<std::pair<std::string, std::int64_t>> failure_reasons(std::int64_t since, std::int64_t until,
+                                                                            std::size_t limit) = 0;
   // True when the database answers and its schema is the one this build knows.
   virtual bool healthy() noexcept = 0;
 };

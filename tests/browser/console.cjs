@@ -79,14 +79,15 @@ async function healthWorker(browser) {
   await page.waitForSelector('tr[data-visit] td[data-status="attended"]');
   check(true, 'the visit is marked attended on the day\'s list');
   await shot(page, 'health-worker-visits-prs');
+  // Each page is waited for by what only it shows: the one before may still be on screen.
   await page.click('#bar nav >> text=تماس با مریضان');
-  await page.waitForSelector('td .ltr');
-  check(await page.locator('td .ltr').first().textContent() === '+93700000555', 'the patient to call is listed');
-  const since = await page.locator('tbody td').nth(3).textContent();
+  await page.waitForSelector('#calls td .ltr');
+  check(await page.locator('#calls td .ltr').first().textContent() === '+93700000555', 'the patient to call is listed');
+  const since = await page.locator('#calls tbody td').nth(3).textContent();
   check(/۱۴۰[۰-۹]/.test(since), 'the date is in the Solar Hijri calendar with Persian digits: ' + since);
   await shot(page, 'health-worker-calls-prs');
-  await page.click('tbody button');
-  await page.waitForSelector('p.muted');
+  await page.click('#calls tbody button');
+  await page.waitForSelector('main p.muted');
   check((await page.textContent('main')).includes('کسی برای تماس نیست'), 'after the call the list is empty');
   await page.click('#logout');
   await page.waitForSelector('#password');
@@ -119,6 +120,12 @@ async function operator(browser) {
   await page.waitForSelector('#progress-line[data-percent="100"]', { timeout: 30000 });
   check((await page.textContent('#progress-line')).includes('30 people'), 'the progress reaches 100 % of 30 people');
   await shot(page, 'operator-broadcast-progress');
+
+  // The delivery dashboard: the broadcast's hour in the chart, the channel sending, no pause.
+  await page.click('#bar nav >> text=Deliveries');
+  await page.waitForSelector('#chart rect[data-group="delivered"]');
+  check(await page.locator('#channels tr[data-channel="at"] td.ok').count() === 1, 'the dashboard shows the channel sending');
+  await shot(page, 'operator-deliveries');
 
   // A flow: a lint error at its line, fixed, published, walked in the simulator.
   await page.goto(base + '/console/#/flow/welcome.yaml');
@@ -161,13 +168,13 @@ async function admin(browser) {
   const nav = await page.locator('#bar nav a').allTextContents();
   check(nav.includes('گزارش فعالیت‌ها'), 'an admin has the audit log');
   await page.goto(base + '/console/#/audit');
-  await page.waitForSelector('tbody tr');
-  check((await page.textContent('tbody')).includes('flows.publish'), 'the audit log shows the publish');
+  await page.waitForSelector('#audit tbody tr');
+  check((await page.textContent('#audit tbody')).includes('flows.publish'), 'the audit log shows the publish');
   await shot(page, 'admin-audit-fa');
   // A text with markup stays text: no element is made of it, no script runs.
   await page.goto(base + '/console/#/messages');
-  await page.waitForSelector('tbody tr');
-  check((await page.textContent('tbody')).includes('<img src=x onerror="window.pwned=1">'), 'markup in a message shows as text');
+  await page.waitForSelector('#messages tbody tr');
+  check((await page.textContent('#messages tbody')).includes('<img src=x onerror="window.pwned=1">'), 'markup in a message shows as text');
   check(await page.evaluate(() => window.pwned === undefined && document.querySelectorAll('tbody img').length === 0),
     'markup in a message does not run');
   await shot(page, 'admin-messages-fa');

@@ -256,7 +256,8 @@ TEST_CASE("api: the OpenAPI document lists every route with its roles, and each 
                                         "get /api/v1/texts", "get /api/v1/texts/{key}", "post /api/v1/enrolments",
                                         "get /api/v1/enrolments", "post /api/v1/enrolments/{id}/end",
                                         "get /api/v1/clinics", "get /api/v1/slots", "post /api/v1/appointments",
-                                        "get /api/v1/appointments", "post /api/v1/appointments/{id}/mark"});
+                                        "get /api/v1/appointments", "post /api/v1/appointments/{id}/mark",
+                                        "get /api/v1/deliveries"});
 }
 
 TEST_CASE("api: a channel whose callbacks nobody checks is refused by lint and serve, naming what to set",

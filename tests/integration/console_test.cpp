@@ -527,3 +527,43 @@ TEST_CASE("console: reception books a free window for a patient, never above cap
   CHECK(json::parse(r.body)["error"]["field"] == "day");
   CHECK(scalar(dir, "SELECT COUNT(*) FROM bookings") == "10");
 }
+
+TEST_CASE("console: the delivery dashboard counts messages by hour and channel, with failure reasons",
+          "[integration][console]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  make_user(config, {"--name", "Omid", "--role", "operator", "--login", "omid"}, "river-lamp-seven\n");
+  make_user(config,
+            {"--name", "Fatima", "--role", "health_worker", "--facility", "golshahr", "--phone", "+93700000900",
+             "--login", "fatima"},
+            "2580\nriver-lamp-seven\n");
+  server_process srv(config);
+  const auto omid = log_in(srv.port(), "omid", "river-lamp-seven");
+  for (int i = 0; i < 3; ++i) {
+    const json send{{"to", "+9370000012" + std::to_string(i)}, {"text", "Clinic open"}, {"channel", "console"},
+                    {"priority", "alert"}};
+    REQUIRE(omid.call("POST", "/api/v1/messages", send.dump()).status == 201);
+  }
+  json d;
+  for (int i = 0; i < 50; ++i) {
+    d = json::parse(omid.call("GET", "/api/v1/deliveries?hours=6").body);
+    if (!d["hours"].empty() && d["hours"].back()["states"].value("delivered", 0) == 3) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  INFO(d.dump());
+  REQUIRE(d["hours"].size() == 1);
+  CHECK(d["hours"][0]["states"]["delivered"] == 3);
+  CHECK(d["until"].get<long long>() - d["since"].get<long long>() == 6 * 3'600'000LL);
+  json console;
+  for (const auto& c : d["channels"]) {
+    if (c["id"] == "console") console = c;
+  }
+  CHECK(console["states"]["delivered"] == 3);
+  CHECK(console["last_hour"] == 3);
+  CHECK(console["paused_until"].is_null());
+  CHECK(d["reasons"].empty());
+  CHECK(omid.call("GET", "/api/v1/deliveries?hours=0").status == 400);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  const auto fatima = log_in(srv.port(), "fatima", "river-lamp-seven");
+  CHECK(fatima.call("GET", "/api/v1/deliveries").status == 403);
+}

@@ -7,6 +7,7 @@
 
 #include <atomic>
 
+#include "gateway/store/reader.hpp"
 #include "gateway/store/writer.hpp"
 #include "tests/support/store_support.hpp"
 #include "tests/support/support.hpp"
@@ -92,6 +93,38 @@ TEST_CASE("access: a console session ends at its expiry, at logout, with a new p
   const auto after = test::in_tx(fx.w, [&](store::tx& t) { return t.find_user(uid); });
   CHECK(after->failed_logins == 5);
   CHECK(after->login_locked_until == 123);
+}
+
+TEST_CASE("access: messages are counted by channel, state and hour, with why they failed", "[store]") {
+  fixture fx;
+  const core::unix_ms hour = 3'600'000;
+  const core::unix_ms start = fx.now.load() / hour * hour;
+  test::in_tx(fx.w, [](store::tx& t) {
+    const auto c = t.upsert_contact("+93700000111");
+    for (int i = 0; i < 3; ++i) t.queue_message({"at", c.id, 0, c.phone, "x", core::priority::reply});
+  });
+  fx.now += hour;
+  const auto failed = test::in_tx(fx.w, [](store::tx& t) {
+    const auto c = t.upsert_contact("+93700000111");
+    return t.queue_message({"kannel", c.id, 0, c.phone, "y", core::priority::reply});
+  });
+  test::in_tx(fx.w, [&](store::tx& t) {
+    t.set_message_status(failed, core::message_status::failed, "outbox", "", "", "absent subscriber");
+  });
+  const auto reader = store::open_reader(fx.so);
+  const auto counts = reader->delivery_counts(start, start + 2 * hour);
+  REQUIRE(counts.size() == 2);
+  CHECK(counts[0].channel == "at");
+  CHECK(counts[0].status == "queued");
+  CHECK(counts[0].hour == start);
+  CHECK(counts[0].n == 3);
+  CHECK(counts[1].channel == "kannel");
+  CHECK(counts[1].status == "failed");
+  CHECK(counts[1].hour == start + hour);
+  CHECK(reader->delivery_counts(start + 2 * hour, start + 3 * hour).empty());
+  const auto reasons = reader->failure_reasons(start, start + 2 * hour, 10);
+  REQUIRE(reasons.size() == 1);
+  CHECK(reasons[0] == std::pair<std::string, std::int64_t>{"absent subscriber", 1});
 }
 
 TEST_CASE("access: the audit log is read newest first in pages and cannot be changed", "[store]") {

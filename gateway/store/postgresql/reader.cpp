@@ -28,6 +28,27 @@ std::vector<reader::outbound_row> reader::outbound_after(std::int64_t after) {
   return out;
 }
 
+std::vector<reader::delivery_count> reader::delivery_counts(std::int64_t since, std::int64_t until) {
+  const auto r = conn().query(
+      "SELECT channel_id, status, created_at / 3600000 * 3600000 AS hour, COUNT(*) FROM outbound_messages"
+      " WHERE created_at >= $1 AND created_at < $2 GROUP BY hour, channel_id, status ORDER BY hour, channel_id, status",
+      {since, until});
+  std::vector<delivery_count> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back({r.text(i, 0), r.text(i, 1), r.int64(i, 2), r.int64(i, 3)});
+  return out;
+}
+
+std::vector<std::pair<std::string, std::int64_t>> reader::failure_reasons(std::int64_t since, std::int64_t until,
+                                                                          std::size_t limit) {
+  const auto r = conn().query(
+      "SELECT error, COUNT(*) AS n FROM outbound_messages WHERE created_at >= $1 AND created_at < $2"
+      " AND error IS NOT NULL AND error <> '' GROUP BY error ORDER BY n DESC, error LIMIT $3",
+      {since, until, static_cast<std::int64_t>(limit)});
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (int i = 0; i < r.rows(); ++i) out.emplace_back(r.text(i, 0), r.int64(i, 1));
+  return out;
+}
+
 bool reader::healthy() noexcept {
   try {
     return conn().query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").integer(0, 0) ==

@@ -13,6 +13,9 @@ class reader final : public store::reader {
   std::int64_t outbox_depth() override;
   std::int64_t unconfirmed() override;
   std::vector<outbound_row> outbound_after(std::int64_t after) override;
+  std::vector<delivery_count> delivery_counts(std::int64_t since, std::int64_t until) override;
+  std::vector<std::pair<std::string, std::int64_t>> failure_reasons(std::int64_t since, std::int64_t until,
+                                                                    std::size_t limit) override;
   bool healthy() noexcept override;
 
  private:

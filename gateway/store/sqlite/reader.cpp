@@ -33,6 +33,34 @@ std::vector<reader::outbound_row> reader::outbound_after(std::int64_t after) {
   return out;
 }
 
+std::vector<reader::delivery_count> reader::delivery_counts(std::int64_t since, std::int64_t until) {
+  SQLite::Statement s(*db_,
+                      "SELECT channel_id, status, created_at / 3600000 * 3600000 AS hour, COUNT(*) FROM outbound_messages"
+                      " WHERE created_at >= ? AND created_at < ? GROUP BY hour, channel_id, status"
+                      " ORDER BY hour, channel_id, status");
+  s.bind(1, since);
+  s.bind(2, until);
+  std::vector<delivery_count> out;
+  while (s.executeStep()) {
+    out.push_back({s.getColumn(0).getString(), s.getColumn(1).getString(), s.getColumn(2).getInt64(),
+                   s.getColumn(3).getInt64()});
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::int64_t>> reader::failure_reasons(std::int64_t since, std::int64_t until,
+                                                                          std::size_t limit) {
+  SQLite::Statement s(*db_,
+                      "SELECT error, COUNT(*) AS n FROM outbound_messages WHERE created_at >= ? AND created_at < ?"
+                      " AND error IS NOT NULL AND error <> '' GROUP BY error ORDER BY n DESC, error LIMIT ?");
+  s.bind(1, since);
+  s.bind(2, until);
+  s.bind(3, static_cast<std::int64_t>(limit));
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  while (s.executeStep()) out.emplace_back(s.getColumn(0).getString(), s.getColumn(1).getInt64());
+  return out;
+}
+
 bool reader::healthy() noexcept {
   try {
     return db_->execAndGet("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").getInt() ==

@@ -1,0 +1,216 @@
+// `paygham contacts import FILE.csv`: people from a spreadsheet (a partner's beneficiary list)
+// added or updated in bulk. Every line is checked first; good lines go in batches, bad ones are
+// listed with their line number and why. Importing never opts anyone in: a person who stopped
+// messages (or whose number's stop outlived an erasure) stays stopped.
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "gateway/app/commands.hpp"
+#include "gateway/app/config.hpp"
+#include "gateway/app/content.hpp"
+#include "gateway/core/csv.hpp"
+#include "gateway/core/utf8.hpp"
+#include "gateway/phone/phone.hpp"
+#include "gateway/runner/runner.hpp"
+#include "gateway/store/writer.hpp"
+
+namespace paygham::app {
+namespace {
+
+constexpr std::size_t batch_lines = 1000;
+constexpr std::size_t errors_shown = 100;
+
+struct person {
+  std::size_t line = 0;
+  std::string phone;
+  std::string language;
+  std::string topic, area;
+  std::map<std::string, std::string> fields;
+};
+
+struct columns {
+  int phone = -1, language = -1, topic = -1, area = -1;
+  std::vector<std::pair<int, std::string>> fields;  // other columns: contact fields
+  std::size_t count = 0;
+};
+
+// The header's columns, or why it cannot be read.
+core::result<columns> read_header(const std::string& line) {
+  const auto names = core::csv_fields(line);
+  if (!names) return core::fail("line 1: " + names.error());
+  static const std::regex field_name(R"([a-z][a-z0-9_]{0,31})");
+  columns c;
+  c.count = names.value().size();
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < names.value().size(); ++i) {
+    std::string n = names.value()[i];
+    std::transform(n.begin(), n.end(), n.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    if (!seen.insert(n).second) return core::fail("line 1: the column '" + n + "' is named twice");
+    const int at = static_cast<int>(i);
+    if (n == "phone") c.phone = at;
+    else if (n == "language") c.language = at;
+    else if (n == "topic") c.topic = at;
+    else if (n == "area") c.area = at;
+    else if (std::regex_match(n, field_name)) c.fields.emplace_back(at, n);
+    else return core::fail("line 1: the column '" + n + "' is not a name flows can use (a-z, 0-9 and _)");
+  }
+  if (c.phone < 0) return core::fail("line 1: no 'phone' column (the first line names the columns: phone,language,…)");
+  if (c.area >= 0 && c.topic < 0) return core::fail("line 1: an 'area' column needs a 'topic' column (mine_safety)");
+  return c;
+}
+
+// Progress on stderr: a bar redrawn in place at a terminal, else a line every 10 %.
+class progress {
+ public:
+  explicit progress(std::size_t total) : total_(std::max<std::size_t>(total, 1)), tty_(isatty(STDERR_FILENO) != 0) {}
+  // `done` people imported, up to line `line` of the file.
+  void at(std::size_t done, std::size_t line) {
+    const std::size_t pct = done * 100 / total_;
+    if (tty_) {
+      const std::size_t filled = pct / 5;
+      std::cerr << "\r[" << std::string(filled, '#') << std::string(20 - filled, ' ') << "] " << pct << "% " << done
+                << "/" << total_ << " (to line " << line << ")" << std::flush;
+      if (done >= total_) std::cerr << "\n";
+    } else if (pct / 10 > shown_ / 10 || done >= total_) {
+      std::cerr << "imported " << done << " of " << total_ << " (" << pct << "%), to line " << line << "\n";
+      shown_ = pct;
+    }
+  }
+
+ private:
+  std::size_t total_;
+  bool tty_;
+  std::size_t shown_ = 0;
+};
+
+}  // namespace
+
+int contacts_import(const contacts_options& o) {
+  auto loaded = load_config(o.config);
+  if (!loaded) {
+    std::cerr << loaded.error() << "\n";
+    return exit_user_error;
+  }
+  const config& cfg = loaded.value();
+  const auto content = load_checked_content(cfg);
+  if (!content) {
+    std::cerr << "paygham contacts: fix the problems above first (paygham lint)\n";
+    return exit_user_error;
+  }
+  std::ifstream in(o.file, std::ios::binary);
+  if (!in) {
+    std::cerr << "paygham contacts: cannot read " << o.file << "\n";
+    return exit_user_error;
+  }
+  std::string channel = o.channel;
+  if (channel.empty() && !cfg.channels.empty()) channel = cfg.channels.front().id;
+  if (std::none_of(cfg.channels.begin(), cfg.channels.end(), [&](const auto& c) { return c.id == channel; })) {
+    std::cerr << "paygham contacts: no channel '" << channel << "' in " << o.config << "\n";
+    return exit_user_error;
+  }
+  const auto langs = content->texts.languages();
+  std::string line;
+  if (!std::getline(in, line)) {
+    std::cerr << "paygham contacts: " << o.file << " is empty (the first line names the columns: phone,language,…)\n";
+    return exit_user_error;
+  }
+  if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // a spreadsheet's byte order mark
+  const auto header = read_header(line);
+  if (!header) {
+    std::cerr << "paygham contacts: " << o.file << ":" << header.error() << "\n";
+    return exit_user_error;
+  }
+  const columns& cols = header.value();
+
+  // Every line checked before anything is written.
+  std::vector<person> good;
+  std::vector<std::string> bad;
+  std::size_t lines = 1;
+  while (std::getline(in, line)) {
+    ++lines;
+    if (lines < o.from_line) continue;
+    if (line.empty() || line == "\r") continue;
+    const auto why = [&](const std::string& reason) { bad.push_back("line " + std::to_string(lines) + ": " + reason); };
+    if (!core::valid_utf8(line)) {
+      why("not UTF-8 text (save the file as CSV UTF-8)");
+      continue;
+    }
+    const auto fields = core::csv_fields(line);
+    if (!fields) {
+      why(fields.error());
+      continue;
+    }
+    const auto& f = fields.value();
+    if (f.size() != cols.count) {
+      why(std::to_string(f.size()) + " fields where the first line names " + std::to_string(cols.count));
+      continue;
+    }
+    person p;
+    p.line = lines;
+    const auto phone = phone::parse_e164(f[static_cast<std::size_t>(cols.phone)], cfg.defaults_.region);
+    if (!phone) {
+      why("phone '" + f[static_cast<std::size_t>(cols.phone)] + "': " + phone.error());
+      continue;
+    }
+    p.phone = phone.value();
+    if (cols.language >= 0) {
+      p.language = f[static_cast<std::size_t>(cols.language)];
+      if (!p.language.empty() && std::find(langs.begin(), langs.end(), p.language) == langs.end()) {
+        std::string known;
+        for (const auto& l : langs) known += (known.empty() ? "" : ", ") + l;
+        why("language '" + p.language + "' has no texts (" + known + ")");
+        continue;
+      }
+    }
+    if (cols.topic >= 0) p.topic = f[static_cast<std::size_t>(cols.topic)];
+    if (cols.area >= 0) p.area = f[static_cast<std::size_t>(cols.area)];
+    for (const auto& [at, name] : cols.fields) {
+      if (!f[static_cast<std::size_t>(at)].empty()) p.fields[name] = f[static_cast<std::size_t>(at)];
+    }
+    good.push_back(std::move(p));
+  }
+
+  std::size_t added = 0;
+  if (!o.dry_run && !good.empty()) {
+    try {
+      const auto writer = store::open_writer(cfg.store);
+      progress bar(good.size());
+      for (std::size_t from = 0; from < good.size(); from += batch_lines) {
+        const std::size_t to = std::min(good.size(), from + batch_lines);
+        store::run_now(*writer, [&](store::tx& t) {
+          for (std::size_t i = from; i < to; ++i) {
+            const auto& p = good[i];
+            const auto c = t.upsert_contact(p.phone);
+            if (c.created) ++added;
+            if (!p.language.empty()) t.set_contact_language(c.id, p.language);
+            t.set_contact_fields(c.id, p.fields);
+            if (!p.topic.empty()) t.subscribe(c.id, p.topic, p.area, channel);
+          }
+          if (to == good.size()) {
+            t.audit("cli", "contacts.import", "file:" + o.file,
+                    nlohmann::json{{"imported", good.size()}, {"new", added}, {"bad_lines", bad.size()}}.dump());
+          }
+        });
+        bar.at(to, good[to - 1].line);
+      }
+      writer->stop();
+    } catch (const std::exception& e) {
+      std::cerr << "paygham contacts: " << e.what() << "\n";
+      return exit_user_error;
+    }
+  }
+  for (std::size_t i = 0; i < bad.size() && i < errors_shown; ++i) std::cerr << o.file << ": " << bad[i] << "\n";
+  if (bad.size() > errors_shown) std::cerr << "… and " << bad.size() - errors_shown << " more bad lines\n";
+  std::cout << (o.dry_run ? "would import " : "imported ") << good.size() << (good.size() == 1 ? " person" : " people");
+  if (!o.dry_run) std::cout << " (" << added << " new)";
+  std::cout << "; " << bad.size() << (bad.size() == 1 ? " bad line" : " bad lines") << "\n";
+  return bad.empty() ? exit_ok : exit_user_error;
+}
+
+}  // namespace paygham::app

@@ -1,0 +1,125 @@
+// `paygham contacts import` as an operator runs it on a partner's spreadsheet: good lines in,
+// bad lines listed by number with the reason, nobody opted back in, a dry run changing
+// nothing, and a second run or a resumed one changing nothing either.
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <catch2/catch.hpp>
+
+#include "tests/support/support.hpp"
+
+using namespace paygham::test;
+
+namespace {
+
+std::string scalar(const temp_dir& dir, const std::string& sql) {
+  SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
+  return db.execAndGet(sql).getString();
+}
+
+}  // namespace
+
+TEST_CASE("contacts: an import takes the good lines, lists the bad ones by number, and opts nobody in",
+          "[integration][contacts]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  REQUIRE(run_paygham({"migrate", "--config", config}) == 0);
+  {
+    // Someone who stopped everything before the list came.
+    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+    db.exec("INSERT INTO contacts (phone, opted_out, created_at, updated_at) VALUES ('+93700000103', 1, 0, 0)");
+  }
+  std::string csv = "\xEF\xBB\xBFphone,language,topic,area,name\n";
+  csv += "+93700000101,prs,mine_safety,herat,Gul\n";
+  csv += "0700 000 102,ps,mine_safety,herat,\"Ahmad, son of Karim\"\n";
+  csv += "+93700000103,fa,mine_safety,kabul,Mina\n";
+  csv += "۰۷۰۰۰۰۰۱۰۴,,,,\n";                                 // Persian digits, nothing else
+  csv += "12345,prs,mine_safety,herat,Bad phone\n";           // line 6
+  csv += "+93700000106,klingon,mine_safety,herat,Bad language\n";  // line 7
+  csv += "+93700000107,prs,mine_safety\n";                     // line 8: too few fields
+  csv += "+93700000108,prs,mine_safety,herat,\"open quote\n";  // line 9
+  csv += "+93700000109,prs,mine_safety,herat,\xff\xfe\n";      // line 10
+  csv += "\n";
+  csv += "+93700000101,prs,mine_safety,herat,Gul\n";           // again: nothing new
+  write_file(dir.file("people.csv"), csv);
+
+  std::string out, err;
+  const std::vector<std::string> import = {"contacts", "import", "--config", config, dir.file("people.csv")};
+  auto dry = import;
+  dry.insert(dry.begin() + 2, "--dry-run");
+  CHECK(run_paygham(dry, &out, &err) == 1);
+  CHECK(out == "would import 5 people; 5 bad lines\n");
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM contacts") == "1");
+
+  CHECK(run_paygham(import, &out, &err) == 1);
+  CHECK(out == "imported 5 people (3 new); 5 bad lines\n");
+  CHECK_THAT(err, Catch::Contains("people.csv: line 6: phone '12345': "));
+  CHECK_THAT(err, Catch::Contains("line 7: language 'klingon' has no texts (en, fa, prs, ps)"));
+  CHECK_THAT(err, Catch::Contains("line 8: 3 fields where the first line names 5"));
+  CHECK_THAT(err, Catch::Contains("line 9: a quoted field is not closed on its line"));
+  CHECK_THAT(err, Catch::Contains("line 10: not UTF-8 text"));
+  CHECK_THAT(err, Catch::Contains("imported 5 of 5 (100%), to line 12"));
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM contacts") == "4");
+  CHECK(scalar(dir, "SELECT json_extract(fields, '$.name') FROM contacts WHERE phone = '+93700000102'") ==
+        "Ahmad, son of Karim");
+  CHECK(scalar(dir, "SELECT language FROM contacts WHERE phone = '+93700000101'") == "prs");
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM contacts WHERE phone = '+93700000104'") == "1");
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM subscriptions WHERE topic = 'mine_safety'") == "3");
+  // The person who had stopped is still stopped, though the list subscribes them.
+  CHECK(scalar(dir, "SELECT opted_out FROM contacts WHERE phone = '+93700000103'") == "1");
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action = 'contacts.import'") == "1");
+
+  // Run again, or resumed from a line: nothing new.
+  CHECK(run_paygham(import, &out, &err) == 1);
+  CHECK(out == "imported 5 people (0 new); 5 bad lines\n");
+  auto resumed = import;
+  resumed.insert(resumed.begin() + 2, {"--from-line", "11"});
+  CHECK(run_paygham(resumed, &out, &err) == 0);
+  CHECK(out == "imported 1 person (0 new); 0 bad lines\n");
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM contacts") == "4");
+
+  // What cannot be read at all is refused before anything is written.
+  write_file(dir.file("no_phone.csv"), "number,language\n+93700000101,prs\n");
+  CHECK(run_paygham({"contacts", "import", "--config", config, dir.file("no_phone.csv")}, &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("line 1: no 'phone' column"));
+  CHECK(run_paygham({"contacts", "import", "--config", config}, &out, &err) == 2);
+  CHECK_THAT(err, Catch::Contains("name the CSV file to import"));
+}
+
+TEST_CASE("report: deliveries of a period by channel and state, or as CSV rows with numbers masked",
+          "[integration][contacts]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  REQUIRE(run_paygham({"migrate", "--config", config}) == 0);
+  {
+    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+    db.exec("INSERT INTO contacts (id, phone, created_at, updated_at) VALUES (1, '+93700000101', 0, 0)");
+    const std::string day = "1796083200000";  // 2026-12-01T00:00:00Z
+    for (int i = 0; i < 6; ++i) {
+      const std::string status = i < 3 ? "delivered" : i < 5 ? "failed" : "queued";
+      const std::string error = i < 3 ? "" : i < 5 ? "absent subscriber +93700000101" : "";
+      db.exec("INSERT INTO outbound_messages (channel_id, contact_id, to_phone, body, priority, status, error, created_at,"
+              " updated_at, next_at) VALUES ('at', 1, '+93700000101', 'x', 2, '" + status + "', '" + error + "', " + day +
+              " + " + std::to_string(i * 1000) + ", " + day + ", 0)");
+    }
+    db.exec("INSERT INTO outbound_messages (channel_id, contact_id, to_phone, body, priority, status, created_at,"
+            " updated_at, next_at) VALUES ('at', 1, '+93700000101', 'old', 2, 'delivered', 1000, 1000, 0)");
+  }
+  std::string out, err;
+  REQUIRE(run_paygham({"report", "deliveries", "--config", config, "--since", "2026-12-01", "--until", "2026-12-02"},
+                      &out, &err) == 0);
+  INFO(out << err);
+  CHECK_THAT(out, Catch::Contains("messages created 2026-12-01T00:00:00.000Z to 2026-12-02T00:00:00.000Z: 6"));
+  CHECK_THAT(out, Catch::Contains("channel at\n  delivered\t3\n  failed\t2\n  queued\t1\n"));
+  CHECK_THAT(out, Catch::Contains("2\tabsent subscriber +93"));
+  CHECK(out.find("+93700000101") == std::string::npos);
+  REQUIRE(run_paygham({"report", "deliveries", "--config", config, "--since", "2026-12-01", "--until", "2026-12-02",
+                       "--format", "csv"},
+                      &out, &err) == 0);
+  CHECK_THAT(out, Catch::StartsWith("id,created_at,updated_at,channel,programme,priority,status,error,broadcast,to\n"));
+  CHECK(std::count(out.begin(), out.end(), '\n') == 7);
+  CHECK(out.find("+93700000101") == std::string::npos);
+  CHECK_THAT(out, Catch::Contains(",at,,2,failed,absent subscriber +93"));
+  CHECK_THAT(out, Catch::Contains(",,+93******101\n"));
+  CHECK(run_paygham({"report", "deliveries", "--config", config, "--since", "tomorrow"}, &out, &err) == 2);
+  CHECK(run_paygham({"report", "deliveries", "--config", config, "--format", "xml"}, &out, &err) == 2);
+}
