@@ -22,11 +22,8 @@ int broadcast(const broadcast_options& o) {
     return exit_user_error;
   }
   const config& cfg = loaded.value();
-  const auto content = load_checked_content(cfg);
-  if (!content) {
-    std::cerr << "paygham broadcast: fix the problems above first (paygham lint)\n";
-    return exit_user_error;
-  }
+  const auto content = load_checked_content(cfg, "broadcast");
+  if (!content) return exit_user_error;
   const auto settings = runner_settings(cfg);
   if (!content->texts.resolve(o.text, {settings.default_language, "en"})) {
     std::cerr << "paygham broadcast: no text '" << o.text << "' in templates/" << settings.default_language

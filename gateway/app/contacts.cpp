@@ -98,11 +98,8 @@ int contacts_import(const contacts_options& o) {
     return exit_user_error;
   }
   const config& cfg = loaded.value();
-  const auto content = load_checked_content(cfg);
-  if (!content) {
-    std::cerr << "paygham contacts: fix the problems above first (paygham lint)\n";
-    return exit_user_error;
-  }
+  const auto content = load_checked_content(cfg, "contacts");
+  if (!content) return exit_user_error;
   std::ifstream in(o.file, std::ios::binary);
   if (!in) {
     std::cerr << "paygham contacts: cannot read " << o.file << "\n";

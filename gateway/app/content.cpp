@@ -293,11 +293,13 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   return bundle;
 }
 
-std::shared_ptr<runner::content> load_checked_content(const config& c) {
+std::shared_ptr<runner::content> load_checked_content(const config& c, std::string_view command) {
   std::vector<std::string> problems;
   auto content = load_content(c, problems);
   for (const auto& p : problems) std::cerr << p << "\n";
-  return problems.empty() ? content : nullptr;
+  if (problems.empty()) return content;
+  std::cerr << "paygham " << command << ": fix the problems above first (paygham lint)\n";
+  return nullptr;
 }
 
 runner::settings runner_settings(const config& c) {

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gateway/app/config.hpp"
@@ -19,9 +20,9 @@ namespace paygham::app {
 std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::string>& problems,
                                               std::vector<std::string>* warnings = nullptr);
 
-// For the commands that need a clean set (simulate, broadcast): the content, or null after
-// printing every problem to stderr.
-std::shared_ptr<runner::content> load_checked_content(const config& c);
+// For the commands that need a clean set (simulate, broadcast, contacts, user): the content,
+// or null after printing every problem to stderr and what `command` needs done about them.
+std::shared_ptr<runner::content> load_checked_content(const config& c, std::string_view command);
 
 // "file:line:column: message" (or "file: message") as an object an editor can place:
 // {"file", "line", "column", "message"}, nulls for what the problem does not say.

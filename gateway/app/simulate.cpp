@@ -52,7 +52,7 @@ int simulate(const simulate_options& o) {
     return exit_user_error;
   }
   const config& cfg = loaded.value();
-  auto content = load_checked_content(cfg);
+  auto content = load_checked_content(cfg, "simulate");
   if (!content) return exit_user_error;
   if (const auto langs = content->texts.languages();
       !o.lang.empty() && std::find(langs.begin(), langs.end(), o.lang) == langs.end()) {

@@ -137,11 +137,8 @@ int user(const user_options& o) {
         std::cerr << "paygham user: a health worker needs --phone (the menu opens from it) and --facility (their clinic)\n";
         return exit_user_error;
       }
-      const auto content = load_checked_content(cfg);
-      if (!content) {
-        std::cerr << "paygham user: fix the problems above first (paygham lint)\n";
-        return exit_user_error;
-      }
+      const auto content = load_checked_content(cfg, "user");
+      if (!content) return exit_user_error;
       if (!content->clinics.find(u.facility)) {
         std::string known;
         for (const auto& c : content->clinics.all()) known += (known.empty() ? "" : ", ") + c.id;

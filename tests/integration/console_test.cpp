@@ -28,6 +28,14 @@ void make_user(const std::string& config, const std::vector<std::string>& args, 
   REQUIRE(run_paygham(all, &out, &err, input) == 0);
 }
 
+// A health worker of `clinic` with a phone, a PIN (2580 + n) and a console login.
+void make_worker(const std::string& config, const std::string& name, const std::string& clinic, int n) {
+  make_user(config,
+            {"--name", name, "--role", "health_worker", "--facility", clinic, "--phone",
+             "+9370000090" + std::to_string(n), "--login", name},
+            std::to_string(2580 + n) + "\nriver-lamp-seven\n");
+}
+
 // A browser's session: the cookie the login set and the anti-CSRF value it returned.
 struct session {
   int port = 0;
@@ -220,10 +228,7 @@ TEST_CASE("console: a health worker's session sees only their clinic's calls and
           "[integration][console]") {
   temp_dir dir;
   const std::string config = write_test_config(dir);
-  make_user(config,
-            {"--name", "Fatima", "--role", "health_worker", "--facility", "golshahr", "--phone", "+93700000900",
-             "--login", "fatima"},
-            "2580\nriver-lamp-seven\n");
+  make_worker(config, "fatima", "golshahr", 0);
   server_process srv(config);
   const auto s = log_in(srv.port(), "fatima", "river-lamp-seven");
   CHECK(s.who["facility"] == "golshahr");
@@ -373,14 +378,8 @@ TEST_CASE("console: a health worker enrols a patient, sees the next reminder and
           "[integration][console]") {
   temp_dir dir;
   const std::string config = write_test_config(dir);
-  make_user(config,
-            {"--name", "Fatima", "--role", "health_worker", "--facility", "golshahr", "--phone", "+93700000900",
-             "--login", "fatima"},
-            "2580\nriver-lamp-seven\n");
-  make_user(config,
-            {"--name", "Zahra", "--role", "health_worker", "--facility", "central", "--phone", "+93700000901",
-             "--login", "zahra"},
-            "2581\nriver-lamp-seven\n");
+  make_worker(config, "fatima", "golshahr", 0);
+  make_worker(config, "zahra", "central", 1);
   make_user(config, {"--name", "Omid", "--role", "operator", "--login", "omid"}, "river-lamp-seven\n");
   server_process srv(config);
   const auto fatima = log_in(srv.port(), "fatima", "river-lamp-seven");
@@ -395,7 +394,7 @@ TEST_CASE("console: a health worker enrols a patient, sees the next reminder and
   CHECK(made["time_zone"] == "Asia/Kabul");
   REQUIRE(made.contains("next_at"));
   CHECK(made["next_at"].get<long long>() > 0);
-  CHECK(made["worker"]["name"] == "Fatima");
+  CHECK(made["worker"]["name"] == "fatima");
   CHECK(scalar(dir, "SELECT actor FROM audit_log WHERE action = 'enrolments.create'") == "user:1");
   CHECK(scalar(dir, "SELECT language FROM contacts WHERE phone = '+93700000321'") == "prs");
 
@@ -455,14 +454,8 @@ TEST_CASE("console: reception books a free window for a patient, never above cap
           "[integration][console]") {
   temp_dir dir;
   const std::string config = write_test_config(dir);
-  make_user(config,
-            {"--name", "Fatima", "--role", "health_worker", "--facility", "golshahr", "--phone", "+93700000900",
-             "--login", "fatima"},
-            "2580\nriver-lamp-seven\n");
-  make_user(config,
-            {"--name", "Zahra", "--role", "health_worker", "--facility", "central", "--phone", "+93700000901",
-             "--login", "zahra"},
-            "2581\nriver-lamp-seven\n");
+  make_worker(config, "fatima", "golshahr", 0);
+  make_worker(config, "zahra", "central", 1);
   server_process srv(config);
   const auto fatima = log_in(srv.port(), "fatima", "river-lamp-seven");
   const auto clinics = json::parse(fatima.call("GET", "/api/v1/clinics").body)["items"];
@@ -533,10 +526,7 @@ TEST_CASE("console: the delivery dashboard counts messages by hour and channel, 
   temp_dir dir;
   const std::string config = write_test_config(dir);
   make_user(config, {"--name", "Omid", "--role", "operator", "--login", "omid"}, "river-lamp-seven\n");
-  make_user(config,
-            {"--name", "Fatima", "--role", "health_worker", "--facility", "golshahr", "--phone", "+93700000900",
-             "--login", "fatima"},
-            "2580\nriver-lamp-seven\n");
+  make_worker(config, "fatima", "golshahr", 0);
   server_process srv(config);
   const auto omid = log_in(srv.port(), "omid", "river-lamp-seven");
   for (int i = 0; i < 3; ++i) {
