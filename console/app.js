@@ -45,6 +45,8 @@ const WORDS = {
     running: 'sending', paused_until: 'paused until {0} (the aggregator failed or refused us)', in_last_hour: 'Last hour',
     reasons: 'Why messages failed or were not sent', g_delivered: 'delivered', g_failed: 'failed or not sent',
     g_sent: 'sent, no report yet', g_waiting: 'waiting to go', no_messages: 'No messages in this time.',
+    inbox: 'Inbox', hazard_only: 'Hazard reports only', take: 'Take', done: 'Done', reply_sent: 'Reply sent.',
+    i_new: 'new', i_read: 'read', i_done: 'done', all: 'all', hazard: 'hazard report', yours: 'yours', taken: 'taken', nothing_here: 'Nothing here.',
     error: 'Something went wrong: {0}', session_open: 'open (CON)', session_end: 'ended (END)',
   },
   prs: {
@@ -85,6 +87,8 @@ const WORDS = {
     running: 'در حال فرستادن', paused_until: 'تا {0} متوقف است (اگریگیتور ناکام شد یا ما را رد کرد)', in_last_hour: 'ساعت گذشته',
     reasons: 'چرا پیام‌ها ناکام شدند یا فرستاده نشدند', g_delivered: 'رسید', g_failed: 'ناکام یا فرستاده نشد',
     g_sent: 'فرستاده شد، هنوز گزارش نیامده', g_waiting: 'در انتظار فرستادن', no_messages: 'در این مدت پیامی نیست.',
+    inbox: 'صندوق پیام', hazard_only: 'فقط گزارش‌های خطر', take: 'به عهده گرفتن', done: 'تمام', reply_sent: 'جواب فرستاده شد.',
+    i_new: 'نو', i_read: 'خوانده شده', i_done: 'تمام', all: 'همه', hazard: 'گزارش خطر', yours: 'از شما', taken: 'گرفته شده', nothing_here: 'اینجا چیزی نیست.',
     error: 'مشکلی پیش آمد: {0}', session_open: 'باز (CON)', session_end: 'تمام (END)',
   },
   fa: {
@@ -125,6 +129,8 @@ const WORDS = {
     running: 'در حال ارسال', paused_until: 'تا {0} متوقف است (سرویس‌دهنده خطا داد یا ما را نپذیرفت)', in_last_hour: 'ساعت گذشته',
     reasons: 'چرا پیام‌ها ناموفق بودند یا ارسال نشدند', g_delivered: 'تحویل شد', g_failed: 'ناموفق یا ارسال‌نشده',
     g_sent: 'ارسال شد، هنوز گزارشی نیامده', g_waiting: 'در انتظار ارسال', no_messages: 'در این بازه پیامی نیست.',
+    inbox: 'صندوق پیام', hazard_only: 'فقط گزارش‌های خطر', take: 'برداشتن', done: 'انجام شد', reply_sent: 'پاسخ ارسال شد.',
+    i_new: 'جدید', i_read: 'خوانده‌شده', i_done: 'انجام‌شده', all: 'همه', hazard: 'گزارش خطر', yours: 'با شما', taken: 'برداشته‌شده', nothing_here: 'چیزی اینجا نیست.',
     error: 'مشکلی پیش آمد: {0}', session_open: 'باز (CON)', session_end: 'پایان (END)',
   },
 };
@@ -268,8 +274,8 @@ function showLogin() {
 function pagesFor(role) {
   const pages = [['patients', t('patients')], ['visits', t('visits')], ['calls', t('calls')]];
   if (role !== 'health_worker') {
-    pages.push(['broadcasts', t('broadcasts')], ['deliveries', t('deliveries')], ['messages', t('messages')],
-      ['flows', t('flows')]);
+    pages.push(['inbox', t('inbox')], ['broadcasts', t('broadcasts')], ['deliveries', t('deliveries')],
+      ['messages', t('messages')], ['flows', t('flows')]);
   }
   if (role === 'admin') pages.push(['audit', t('audit')]);
   return pages;
@@ -631,6 +637,50 @@ function swatch(colour) {
   return el;
 }
 
+// ---- inbox: what people wrote, hazard reports ------------------------------------------------------
+
+async function inboxPage(query) {
+  const params = new URLSearchParams(query);
+  const status = params.get('status') ?? 'new';
+  const hazards = params.get('flow') === 'mine_safety';
+  const filter = h('select', { id: 'inbox-status' }, ['new', 'read', 'done', ''].map((x) =>
+    h('option', { value: x, selected: x === status }, x ? t('i_' + x) : t('all'))));
+  const onlyHazards = h('input', { id: 'hazards', type: 'checkbox', checked: hazards });
+  const go = () => {
+    const q = new URLSearchParams({ status: filter.value });
+    if (onlyHazards.checked) q.set('flow', 'mine_safety');
+    location.hash = `#/inbox?${q}`;
+  };
+  filter.addEventListener('change', go);
+  onlyHazards.addEventListener('change', go);
+  const q = new URLSearchParams();
+  if (status) q.set('status', status);
+  if (hazards) q.set('flow', 'mine_safety');
+  const page = await api('GET', `/inbox?${q}`);
+  const act = (item, body, path = '') => async () => {
+    try { await api('POST', `/inbox/${item.id}${path}`, body); await inboxPage(query); } catch (e) { main.append(failure(e)); }
+  };
+  const rows = page.items.map((item) => {
+    const answer = h('input', { dir: 'auto', 'aria-label': t('reply'), class: 'reply' });
+    return h('tr', { 'data-inbox': item.id },
+      h('td', {}, when(item.created_at)), h('td', {}, ltr(item.phone)),
+      h('td', {}, item.flow === 'mine_safety' ? h('strong', { class: 'error' }, t('hazard')) : ''),
+      h('td', { dir: 'auto', class: 'text' }, item.text),
+      h('td', { 'data-status': item.status }, t('i_' + item.status),
+        item.assigned_to ? ` · ${item.assigned_to === me.user ? t('yours') : t('taken')}` : ''),
+      h('td', {},
+        h('form', {
+          class: 'row', onsubmit: (e) => { e.preventDefault(); if (answer.value) act(item, { text: answer.value }, '/reply')(); },
+        }, answer, h('button', { type: 'submit', class: 'send-reply' }, t('reply'))),
+        item.assigned_to !== me.user ? h('button', { class: 'quiet take', onclick: act(item, { assign: 'me' }) }, t('take')) : '',
+        ' ', item.status !== 'done' ? h('button', { class: 'quiet close', onclick: act(item, { status: 'done' }) }, t('done')) : ''));
+  });
+  show(h('h1', {}, t('inbox')),
+    h('div', { class: 'row' }, h('div', {}, h('label', { for: 'inbox-status' }, t('state')), filter),
+      h('label', { for: 'hazards' }, onlyHazards, ' ', t('hazard_only'))),
+    rows.length ? h('table', { id: 'inbox' }, h('tbody', {}, rows)) : h('p', { class: 'muted' }, t('nothing_here')));
+}
+
 // ---- messages ----------------------------------------------------------------------------------
 
 async function messagesPage(query) {
@@ -825,6 +875,7 @@ async function route() {
     else if (page === 'broadcasts' && parts[1]) await broadcastProgressPage(parts[1]);
     else if (page === 'broadcasts') await broadcastsPage();
     else if (page === 'deliveries') await deliveriesPage(query || '');
+    else if (page === 'inbox') await inboxPage(query || '');
     else if (page === 'messages') await messagesPage(query || '');
     else if (page === 'message') await messagePage(parts[1]);
     else if (page === 'flows') await flowsPage();

@@ -113,6 +113,7 @@ struct route {
   std::vector<std::pair<const char*, const char*>> fields = {};
   std::vector<std::string_view> required = {};
   std::vector<const char*> query = {};  // the query's parameters: all strings, all optional
+  bool creates = false;  // answers 201 with what it made (else 200)
 };
 
 const channels::channel* channel_for(const services& s, const std::string& wanted) {
@@ -809,6 +810,78 @@ outcome delivery_dashboard(services& s, store::tx& tx, const call& c) {
   return o;
 }
 
+json inbox_json(const store::inbox_entry& e) {
+  json out{{"id", e.id},         {"phone", e.phone},   {"channel", e.channel_id}, {"text", e.body},
+           {"status", e.status}, {"created_at", e.created_at}};
+  if (!e.flow_id.empty()) out["flow"] = e.flow_id;
+  if (e.assigned_to != 0) out["assigned_to"] = e.assigned_to;
+  return out;
+}
+
+// GET /api/v1/inbox: what people wrote that no flow handled, and hazard reports
+// (?flow=mine_safety), newest first.
+outcome list_inbox(services&, store::tx& tx, const call& c) {
+  const auto p = read_page(c);
+  if (const auto* bad = std::get_if<refusal>(&p)) return outcome{400, json::object(), *bad};
+  store::inbox_filter f{c.query_value("status"), c.query_value("flow")};
+  if (!f.status.empty() && f.status != "new" && f.status != "read" && f.status != "done") {
+    return refuse(400, "invalid_query", "status is new, read or done", "status");
+  }
+  const auto& pg = std::get<page>(p);
+  return answer(page_json(tx.inbox_page(f, pg.before, pg.limit), pg, inbox_json));
+}
+
+// POST /api/v1/inbox/{id}: read, done or new again, and who works on it ("me", a user's
+// number, or "" for nobody).
+outcome update_inbox_item(services&, store::tx& tx, const call& c) {
+  const auto id = text::read_id(c.value("id"));
+  const auto item = id ? tx.find_inbox(*id) : std::nullopt;
+  if (!item) return refuse(404, "not_found", "no inbox item with that number");
+  std::string status = c.body.value("status", item->status);
+  if (status != "new" && status != "read" && status != "done") {
+    return refuse(400, "invalid_status", "status is new, read or done", "status");
+  }
+  std::int64_t assigned = item->assigned_to;
+  if (c.body.contains("assign")) {
+    const std::string who = c.body.value("assign", "");
+    if (who.empty()) {
+      assigned = 0;
+    } else if (who == "me") {
+      if (c.token.user_id == 0) return refuse(400, "not_a_person", "a machine's token cannot take an item", "assign");
+      assigned = c.token.user_id;
+    } else {
+      const auto n = text::read_id(who);
+      const auto u = n ? tx.find_user(*n) : std::nullopt;
+      if (!u || u->disabled || u->role == "health_worker") {
+        return refuse(400, "unknown_user", "assign is me, an admin's or operator's user number, or \"\"", "assign");
+      }
+      assigned = u->id;
+    }
+  }
+  tx.update_inbox(item->id, status, assigned);
+  tx.audit(c.actor(), "inbox.update", "inbox:" + std::to_string(item->id),
+           json{{"status", status}, {"assigned_to", assigned}}.dump());
+  return answer(inbox_json(*tx.find_inbox(item->id)));
+}
+
+// POST /api/v1/inbox/{id}/reply: an SMS back to the person, at once (they wrote to us).
+outcome reply_inbox_item(services& s, store::tx& tx, const call& c) {
+  const auto id = text::read_id(c.value("id"));
+  const auto item = id ? tx.find_inbox(*id) : std::nullopt;
+  if (!item) return refuse(404, "not_found", "no inbox item with that number");
+  const std::string body = c.body.value("text", "");
+  if (body.empty() || core::decode_utf8(body).size() > 1600) return refuse(400, "invalid_text", "text is 1 to 1600 letters", "text");
+  if (!channel_for(s, item->channel_id)) return refuse(409, "no_channel", "the channel it came on is gone");
+  const auto who = tx.find_contact(item->contact_id);
+  if (!who || who->phone.empty()) return refuse(409, "erased", "this person's number was erased");
+  const auto msg = tx.queue_message({item->channel_id, who->id, 0, who->phone, body, core::priority::reply});
+  if (item->status == "new") tx.update_inbox(item->id, "read", item->assigned_to);
+  tx.audit(c.actor(), "inbox.reply", "inbox:" + std::to_string(item->id), json{{"message", msg}}.dump());
+  auto o = answer(json{{"id", item->id}, {"message", msg}}, 201);
+  o.wake_outbox = true;
+  return o;
+}
+
 json contact_json(const store::contact& c) {
   json out{{"id", c.id}, {"phone", c.phone}, {"opted_out", c.opted_out}, {"unreachable", c.unreachable}};
   if (!c.language.empty()) out["language"] = c.language;
@@ -904,7 +977,7 @@ const std::vector<route>& routes() {
       {"POST", "/api/v1/messages", {"admin", "operator"}, send_message,
        "Send one SMS to a phone number: a text, or a template in the person's language",
        {{"to", "string"}, {"text", "string"}, {"template", "string"}, {"channel", "string"}, {"priority", "string"}},
-       {"to"}},
+       {"to"}, {}, true},
       {"GET", "/api/v1/messages", {"admin", "operator"}, list_messages,
        "Messages newest first, filtered by number (to), broadcast or state; ?before= pages on", {}, {},
        {"to", "broadcast", "status", "before", "limit"}},
@@ -916,7 +989,7 @@ const std::vector<route>& routes() {
       {"POST", "/api/v1/broadcasts", {"admin", "operator"}, create_broadcast,
        "Send a template to a programme's subscribers in an area; above 1000 people it needs confirm",
        {{"topic", "string"}, {"area", "string"}, {"text", "string"}, {"priority", "string"}, {"confirm", "boolean"}},
-       {"topic", "text"}},
+       {"topic", "text"}, {}, true},
       {"GET", "/api/v1/broadcasts/{id}", {"admin", "operator"}, get_broadcast, "A broadcast's progress by state"},
       {"POST", "/api/v1/flows/validate", {"admin", "operator"}, validate_flow,
        "What lint says of a flow file (problems at their line), without publishing it",
@@ -942,7 +1015,7 @@ const std::vector<route>& routes() {
        "the last period; a health worker's session enrols for itself, others name the worker",
        {{"phone", "string"}, {"kind", "string"}, {"time", "string"}, {"lmp", "string"}, {"language", "string"},
         {"channel", "string"}, {"worker", "string"}},
-       {"phone", "kind"}},
+       {"phone", "kind"}, {}, true},
       {"GET", "/api/v1/enrolments", {"admin", "operator", "health_worker"}, list_enrolments,
        "A person's running health reminders with the next one's time (a health worker's: its clinic's only)", {}, {},
        {"phone"}},
@@ -957,7 +1030,7 @@ const std::vector<route>& routes() {
        "Book a visit for a person: the SMS confirmation and reminders as the booking menu gives; never above capacity",
        {{"phone", "string"}, {"clinic", "string"}, {"service", "string"}, {"day", "string"}, {"time", "string"},
         {"for", "string"}, {"channel", "string"}},
-       {"phone", "service", "day", "time"}},
+       {"phone", "service", "day", "time"}, {}, true},
       {"GET", "/api/v1/appointments", {"admin", "operator", "health_worker"}, list_visits,
        "A clinic's visits on a day, today by default (a health worker's clinic only)", {}, {}, {"clinic", "day"}},
       {"POST", "/api/v1/appointments/{id}/mark", {"admin", "operator", "health_worker"}, mark_visit,
@@ -965,6 +1038,14 @@ const std::vector<route>& routes() {
       {"GET", "/api/v1/deliveries", {"admin", "operator"}, delivery_dashboard,
        "The last hours' messages by hour and state, by channel with its pause (an open breaker), and why they failed",
        {}, {}, {"hours"}},
+      {"GET", "/api/v1/inbox", {"admin", "operator"}, list_inbox,
+       "What people wrote that no flow handled, and hazard reports (?flow=mine_safety), newest first", {}, {},
+       {"status", "flow", "before", "limit"}},
+      {"POST", "/api/v1/inbox/{id}", {"admin", "operator"}, update_inbox_item,
+       "Mark an inbox item new, read or done, and give it to someone (assign: me, a user's number, or \"\")",
+       {{"status", "string"}, {"assign", "string"}}},
+      {"POST", "/api/v1/inbox/{id}/reply", {"admin", "operator"}, reply_inbox_item,
+       "Answer the person by SMS, at once (they wrote first)", {{"text", "string"}}, {"text"}, {}, true},
       {"GET", "/api/v1/contacts", {"admin", "operator"}, find_contact,
        "The person behind a phone number (any format), if known", {}, {}, {"phone"}},
       {"DELETE", "/api/v1/contacts/{id}", {"admin"}, erase_contact,
@@ -1290,13 +1371,15 @@ json openapi() {
             {"security", json::array({json{{"token", json::array()}}, json{{"session", json::array()}}})},
             {"x-roles", r.roles},
             {"responses",
-             {{method == "post" && !r.fields.empty() ? "201" : "200", {{"description", "done"}}},
+             {{r.creates ? "201" : "200", {{"description", r.creates ? "made" : "done"}}},
               {"400", {{"description", "bad input, the field named"},
                        {"content", {{"application/json", {{"schema", error_schema}}}}}}},
               {"401", {{"description", "no token, or an unknown or revoked one"}}},
               {"429", {{"description", "the token calls too often (api.rate_per_token); Retry-After says when"}}},
               {"403", {{"description", "the token's role may not do this"}}},
-              {"404", {{"description", "no such thing"}}}}}};
+              {"404", {{"description", "no such thing"}}},
+              {"409", {{"description", "refused as things stand (full, stopped, nothing to roll back, …): the body says why"}}}}}};
+    if (method == "put") op["responses"]["422"] = {{"description", "lint found problems: nothing published, the report says where"}};
     json parameters = json::array();
     static const std::regex path_value(R"(\{([a-z]+)\})");
     const std::string pattern(r.pattern);

@@ -22,6 +22,7 @@ constexpr const char* main_help =
     "  lint       check the config, flows and templates before they go live\n"
     "  migrate    bring the store's schema up to this version, then exit\n"
     "  broadcast  send an alert or an education message to a programme's subscribers\n"
+    "  inbox      what people wrote that no flow took, and hazard reports: list, close\n"
     "  report     what happened to the messages of a period: by channel and state, or CSV\n"
     "  contacts   import people from a CSV file (a partner's list), bad lines listed by number\n"
     "  user       people: health workers (phone, PIN) and console logins; list, disable, new PIN or password\n"
@@ -128,6 +129,23 @@ constexpr const char* broadcast_help =
     "  --watch            status: print it again every second until every message has its final\n"
     "                     state (delivered, failed, expired, cancelled or unconfirmed)\n"
     "  --help             this text\n";
+
+constexpr const char* inbox_help =
+    "usage: paygham inbox [--config FILE] [--status new|read|done|all] [--flow FLOW] [--limit N]\n"
+    "       paygham inbox done [--config FILE] --id N\n"
+    "\n"
+    "Lists what people wrote that no flow took, newest first (new ones by default): number,\n"
+    "time (UTC), masked phone, the flow that kept it (mine_safety: a hazard report), state, text.\n"
+    "'done' closes an item. Answer people from the console (/console/) or the API, which keep\n"
+    "who answered.\n"
+    "\n"
+    "options:\n"
+    "  --config FILE    the config file (default config/paygham.yaml)\n"
+    "  --status S       new (default), read, done or all\n"
+    "  --flow FLOW      only what this flow kept (mine_safety for hazard reports)\n"
+    "  --limit N        at most N (1 to 1000, default 50)\n"
+    "  --id N           done: the item's number\n"
+    "  --help           this text\n";
 
 constexpr const char* report_help =
     "usage: paygham report deliveries [--config FILE] [--since WHEN] [--until WHEN] [--format text|csv]\n"
@@ -365,6 +383,18 @@ int run_cli(int argc, char** argv) {
     }
     if (o.topic.empty() || o.text.empty()) return usage_error(command, "give --topic and --text", broadcast_help);
     return broadcast(o);
+  }
+  if (command == "inbox") {
+    inbox_options o;
+    o.action = take_action(args);
+    if (const auto stop = read_options(command, args,
+                                       {{"--config", &o.config}, {"--status", &o.status}, {"--flow", &o.flow},
+                                        {"--limit", &o.limit}, {"--id", &o.id}},
+                                       inbox_help)) {
+      return *stop;
+    }
+    if (!o.action.empty() && o.action != "done") return usage_error(command, "unknown '" + o.action + "'", inbox_help);
+    return inbox(o);
   }
   if (command == "report") {
     report_options o;

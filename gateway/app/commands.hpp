@@ -66,6 +66,18 @@ struct contacts_options {
 // `paygham contacts import FILE.csv`: people in bulk, bad lines listed by number.
 int contacts_import(const contacts_options& o);
 
+struct inbox_options {
+  std::string config = "config/paygham.yaml";
+  std::string action;  // "" (list) or done
+  std::string status;  // new (default), read, done, all
+  std::string flow;    // mine_safety: hazard reports
+  std::string limit;
+  std::string id;
+};
+
+// `paygham inbox`: list what people wrote that no flow took; close an item.
+int inbox(const inbox_options& o);
+
 struct report_options {
   std::string config = "config/paygham.yaml";
   std::string since;  // empty: 7 days ago

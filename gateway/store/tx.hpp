@@ -237,12 +237,35 @@ class reports_part {
   virtual applied_report apply_report(const core::delivery_report& r) = 0;
 };
 
+// An inbox item as people working it see it.
+struct inbox_entry {
+  std::int64_t id = 0;
+  std::int64_t contact_id = 0;
+  std::string phone;       // the writer's (read back only)
+  std::string channel_id;
+  std::string flow_id;     // "" : no flow took it; mine_safety: a hazard report
+  std::string body;
+  std::string status;      // new, read, done
+  std::int64_t assigned_to = 0;  // a user; 0: nobody
+  core::unix_ms created_at = 0;
+};
+
+struct inbox_filter {
+  std::string status;  // "": any
+  std::string flow;    // "": any
+};
+
 // What people wrote that no flow handles, for a person to read (R-S3).
 class inbox_part {
  public:
   virtual ~inbox_part() = default;
   // Returns the item's number (a hazard report's reference).
   virtual std::int64_t add_inbox(const inbox_item& item) = 0;
+  // Newest first: up to `limit` with an id below `before` (0: from the newest).
+  virtual std::vector<inbox_entry> inbox_page(const inbox_filter& f, std::int64_t before, std::size_t limit) = 0;
+  virtual std::optional<inbox_entry> find_inbox(std::int64_t id) = 0;
+  // Its state (new, read, done) and who works on it (0: nobody).
+  virtual void update_inbox(std::int64_t id, std::string_view status, std::int64_t assigned_to) = 0;
 };
 
 // A message repeated to one person at a local time of day (a daily medication reminder, R-H).

@@ -127,6 +127,22 @@ async function operator(browser) {
   check(await page.locator('#channels tr[data-channel="at"] td.ok').count() === 1, 'the dashboard shows the channel sending');
   await shot(page, 'operator-deliveries');
 
+  // The inbox: a hazard report someone texted, taken, answered and closed.
+  await page.click('#bar nav >> text=Inbox');
+  await page.waitForSelector('#inbox tr[data-inbox]');
+  check((await page.textContent('#inbox')).includes('Unexploded shell near the school'), 'the report is in the inbox');
+  await page.click('#inbox tr[data-inbox] button.take');
+  await page.waitForFunction(() => document.querySelector('#inbox td[data-status]')?.textContent.includes('yours'));
+  await page.fill('#inbox tr[data-inbox] input.reply', 'Thank you. Keep away; the team is on its way.');
+  await page.click('#inbox tr[data-inbox] button.send-reply');
+  await page.waitForSelector('main p.muted');  // answered: no longer new
+  await page.selectOption('#inbox-status', 'read');
+  await page.waitForSelector('#inbox td[data-status="read"]');
+  await shot(page, 'operator-inbox');
+  await page.click('#inbox tr[data-inbox] button.close');
+  await page.waitForSelector('main p.muted');
+  check(true, 'the report is taken, answered and closed');
+
   // A flow: a lint error at its line, fixed, published, walked in the simulator.
   await page.goto(base + '/console/#/flow/welcome.yaml');
   await page.waitForSelector('#yaml');

@@ -257,7 +257,8 @@ TEST_CASE("api: the OpenAPI document lists every route with its roles, and each 
                                         "get /api/v1/enrolments", "post /api/v1/enrolments/{id}/end",
                                         "get /api/v1/clinics", "get /api/v1/slots", "post /api/v1/appointments",
                                         "get /api/v1/appointments", "post /api/v1/appointments/{id}/mark",
-                                        "get /api/v1/deliveries"});
+                                        "get /api/v1/deliveries", "get /api/v1/inbox", "post /api/v1/inbox/{id}",
+                                        "post /api/v1/inbox/{id}/reply"});
 }
 
 TEST_CASE("api: a channel whose callbacks nobody checks is refused by lint and serve, naming what to set",

@@ -64,6 +64,10 @@ TEST_CASE("browser: log in as each role, call a patient, broadcast to 100 %, fix
                               nlohmann::json{{"to", "+93700000556"}, {"text", "<img src=x onerror=\"window.pwned=1\">"}}.dump(),
                               "application/json", {{"Authorization", "Bearer " + token}});
   REQUIRE(sent.status == 201);
+  // Someone texts something no flow takes: it waits in the inbox.
+  REQUIRE(http_call(srv.port(), "POST", "/channels/at/sms",
+                    "from=%2B93700000557&to=384&text=Unexploded+shell+near+the+school&id=at-in-1&date=2026-11-30")
+              .status == 200);
 
   const std::string shots = src + "/build/browser-shots";
   std::filesystem::create_directories(shots);
@@ -76,7 +80,7 @@ TEST_CASE("browser: log in as each role, call a patient, broadcast to 100 %, fix
   INFO(srv.log().substr(srv.log().size() > 4000 ? srv.log().size() - 4000 : 0));
   CHECK(rc == 0);
   CHECK_THAT(said, Catch::Contains("ok - markup in a message does not run"));
-  for (const char* page : {"health-worker-enrol-prs", "health-worker-visits-prs", "health-worker-calls-prs", "operator-broadcast-progress", "operator-deliveries", "operator-flow-lint-error",
+  for (const char* page : {"health-worker-enrol-prs", "health-worker-visits-prs", "health-worker-calls-prs", "operator-broadcast-progress", "operator-deliveries", "operator-inbox", "operator-flow-lint-error",
                            "operator-flow-simulator", "admin-audit-fa"}) {
     CHECK(std::filesystem::exists(shots + "/" + page + ".png"));
   }

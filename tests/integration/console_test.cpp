@@ -557,3 +557,46 @@ TEST_CASE("console: the delivery dashboard counts messages by hour and channel, 
   const auto fatima = log_in(srv.port(), "fatima", "river-lamp-seven");
   CHECK(fatima.call("GET", "/api/v1/deliveries").status == 403);
 }
+
+TEST_CASE("console: an operator reads the inbox, takes an item, answers the person and closes it",
+          "[integration][console]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  make_user(config, {"--name", "Omid", "--role", "operator", "--login", "omid"}, "river-lamp-seven\n");
+  make_worker(config, "fatima", "golshahr", 0);
+  server_process srv(config);
+  // Free text nobody's flow takes goes to the inbox.
+  REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms",
+                    "from=%2B93700000131&text=Where+is+the+new+clinic%3F&id=in-1")
+              .status == 200);
+  const auto omid = log_in(srv.port(), "omid", "river-lamp-seven");
+  auto page = json::parse(omid.call("GET", "/api/v1/inbox?status=new").body);
+  REQUIRE(page["items"].size() == 1);
+  const auto item = page["items"][0];
+  CHECK(item["text"] == "Where is the new clinic?");
+  CHECK(item["phone"] == "+93700000131");
+  const std::string path = "/api/v1/inbox/" + std::to_string(item["id"].get<long long>());
+
+  auto r = omid.call("POST", path, json{{"assign", "me"}}.dump());
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["assigned_to"] == 1);
+  r = omid.call("POST", path + "/reply", json{{"text", "Next to the mosque in Golshahr, open 8 to 4."}}.dump());
+  REQUIRE(r.status == 201);
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM outbound_messages WHERE to_phone = '+93700000131' AND body LIKE 'Next to%'") == "1");
+  CHECK(json::parse(omid.call("GET", "/api/v1/inbox?status=read").body)["items"].size() == 1);  // answered: read
+  r = omid.call("POST", path, json{{"status", "done"}}.dump());
+  CHECK(json::parse(r.body)["status"] == "done");
+  CHECK(json::parse(r.body)["assigned_to"] == 1);
+  CHECK(json::parse(omid.call("GET", "/api/v1/inbox?status=new").body)["items"].empty());
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action IN ('inbox.update', 'inbox.reply')") == "3");
+
+  // Bad input changes nothing.
+  CHECK(omid.call("POST", path, json{{"status", "archived"}}.dump()).status == 400);
+  CHECK(omid.call("POST", path, json{{"assign", "99"}}.dump()).status == 400);
+  CHECK(omid.call("POST", path + "/reply", json{{"text", ""}}.dump()).status == 400);
+  CHECK(omid.call("GET", "/api/v1/inbox?status=lost").status == 400);
+  CHECK(omid.call("POST", "/api/v1/inbox/999", json{{"status", "done"}}.dump()).status == 404);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  const auto fatima = log_in(srv.port(), "fatima", "river-lamp-seven");
+  CHECK(fatima.call("GET", "/api/v1/inbox").status == 403);
+}

@@ -123,3 +123,26 @@ TEST_CASE("report: deliveries of a period by channel and state, or as CSV rows w
   CHECK(run_paygham({"report", "deliveries", "--config", config, "--since", "tomorrow"}, &out, &err) == 2);
   CHECK(run_paygham({"report", "deliveries", "--config", config, "--format", "xml"}, &out, &err) == 2);
 }
+
+TEST_CASE("inbox: an operator at a terminal lists what people wrote and closes an item", "[integration][contacts]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  {
+    server_process srv(config);
+    REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms", "from=%2B93700000141&text=Is+the+clinic+open%3F&id=i1")
+                .status == 200);
+  }
+  std::string out, err;
+  REQUIRE(run_paygham({"inbox", "--config", config}, &out, &err) == 0);
+  CHECK_THAT(out, Catch::StartsWith("1\t"));
+  CHECK_THAT(out, Catch::Contains("\t+93******141\t-\tnew\tIs the clinic open?\n"));
+  REQUIRE(run_paygham({"inbox", "done", "--config", config, "--id", "1"}, &out, &err) == 0);
+  CHECK(out == "item 1 done\n");
+  REQUIRE(run_paygham({"inbox", "--config", config}, &out, &err) == 0);
+  CHECK(out.empty());
+  CHECK_THAT(err, Catch::Contains("nothing in the inbox"));
+  REQUIRE(run_paygham({"inbox", "--config", config, "--status", "done"}, &out, &err) == 0);
+  CHECK_THAT(out, Catch::Contains("\tdone\tIs the clinic open?"));
+  CHECK(run_paygham({"inbox", "done", "--config", config, "--id", "7"}, &out, &err) == 1);
+  CHECK(run_paygham({"inbox", "--config", config, "--status", "old"}, &out, &err) == 2);
+}

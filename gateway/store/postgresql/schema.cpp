@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 13> migrations = {
+constexpr std::array<const char*, 14> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -340,6 +340,11 @@ ALTER TABLE users ADD COLUMN login_locked_until bigint NOT NULL DEFAULT 0;
 ALTER TABLE api_tokens ADD COLUMN user_id bigint REFERENCES users(id);
 ALTER TABLE api_tokens ADD COLUMN expires_at bigint NOT NULL DEFAULT 0;
 CREATE INDEX api_tokens_sessions ON api_tokens (user_id) WHERE user_id IS NOT NULL;
+)sql",
+    // 14: who works an inbox item (SQLite's 19).
+    R"sql(
+ALTER TABLE inbox ADD COLUMN assigned_to bigint REFERENCES users(id);
+ALTER TABLE inbox ADD COLUMN updated_at bigint NOT NULL DEFAULT 0;
 )sql",
 };
 

@@ -306,6 +306,42 @@ std::int64_t tx::add_inbox(const inbox_item& item) {
       .int64(0, 0);
 }
 
+namespace {
+
+constexpr const char* inbox_columns =
+    "i.id, i.contact_id, c.phone, i.channel_id, COALESCE(i.flow_id, ''), i.body, i.status,"
+    " COALESCE(i.assigned_to, 0), i.created_at FROM inbox i JOIN contacts c ON c.id = i.contact_id";
+
+inbox_entry read_inbox(const result& r, int row) {
+  return inbox_entry{r.int64(row, 0), r.int64(row, 1), r.text(row, 2), r.text(row, 3), r.text(row, 4),
+                     r.text(row, 5),  r.text(row, 6),  r.int64(row, 7), r.int64(row, 8)};
+}
+
+}  // namespace
+
+std::vector<inbox_entry> tx::inbox_page(const inbox_filter& f, std::int64_t before, std::size_t limit) {
+  static const std::string sql = std::string("SELECT ") + inbox_columns +
+                                 " WHERE ($1 = 0 OR i.id < $1) AND ($2 = '' OR i.status = $2)"
+                                 " AND ($3 = '' OR COALESCE(i.flow_id, '') = $3) ORDER BY i.id DESC LIMIT $4";
+  const auto r = c_.query(sql.c_str(), {before, f.status, f.flow, static_cast<std::int64_t>(limit)});
+  std::vector<inbox_entry> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(read_inbox(r, i));
+  return out;
+}
+
+std::optional<inbox_entry> tx::find_inbox(std::int64_t id) {
+  static const std::string sql = std::string("SELECT ") + inbox_columns + " WHERE i.id = $1";
+  const auto r = c_.query(sql.c_str(), {id});
+  if (r.empty()) return std::nullopt;
+  return read_inbox(r, 0);
+}
+
+void tx::update_inbox(std::int64_t id, std::string_view status, std::int64_t assigned_to) {
+  require_disk();
+  c_.query("UPDATE inbox SET status = $1, assigned_to = NULLIF($2, 0), updated_at = $3 WHERE id = $4",
+           {status, assigned_to, now(), id});
+}
+
 void tx::save_run(run& r) {
   if (r.id == 0) {
     const auto ins = c_.query(

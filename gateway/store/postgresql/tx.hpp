@@ -45,6 +45,9 @@ class tx final : public store::tx {
   void park_job(std::int64_t job_id, std::string_view why) override;
 
   std::int64_t add_inbox(const inbox_item& item) override;
+  std::vector<inbox_entry> inbox_page(const inbox_filter& f, std::int64_t before, std::size_t limit) override;
+  std::optional<inbox_entry> find_inbox(std::int64_t id) override;
+  void update_inbox(std::int64_t id, std::string_view status, std::int64_t assigned_to) override;
   std::int64_t add_series(const series& s) override;
   std::optional<series> find_series(std::int64_t id) override;
   void end_series(std::int64_t id) override;

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 18> migrations = {
+constexpr std::array<const char*, 19> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -405,6 +405,11 @@ CREATE UNIQUE INDEX users_login ON users (login);
 ALTER TABLE api_tokens ADD COLUMN user_id INTEGER REFERENCES users(id);
 ALTER TABLE api_tokens ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX api_tokens_sessions ON api_tokens (user_id) WHERE user_id IS NOT NULL;
+)sql",
+    // 19: the inbox worked by people: who has an item, and when it last changed.
+    R"sql(
+ALTER TABLE inbox ADD COLUMN assigned_to INTEGER REFERENCES users(id);
+ALTER TABLE inbox ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 

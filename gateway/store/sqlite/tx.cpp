@@ -1300,6 +1300,55 @@ std::int64_t tx::add_inbox(const inbox_item& item) {
   return db_.getLastInsertRowid();
 }
 
+namespace {
+
+constexpr const char* inbox_columns =
+    "i.id, i.contact_id, c.phone, i.channel_id, COALESCE(i.flow_id, ''), i.body, i.status,"
+    " COALESCE(i.assigned_to, 0), i.created_at FROM inbox i JOIN contacts c ON c.id = i.contact_id";
+
+inbox_entry read_inbox(SQLite::Statement& q) {
+  return inbox_entry{q.getColumn(0).getInt64(),  q.getColumn(1).getInt64(), q.getColumn(2).getString(),
+                     q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getString(),
+                     q.getColumn(6).getString(), q.getColumn(7).getInt64(), q.getColumn(8).getInt64()};
+}
+
+}  // namespace
+
+std::vector<inbox_entry> tx::inbox_page(const inbox_filter& f, std::int64_t before, std::size_t limit) {
+  static const std::string sql = std::string("SELECT ") + inbox_columns +
+                                 " WHERE (?1 = 0 OR i.id < ?1) AND (?2 = '' OR i.status = ?2)"
+                                 " AND (?3 = '' OR COALESCE(i.flow_id, '') = ?3) ORDER BY i.id DESC LIMIT ?4";
+  auto& q = stmt(sql.c_str());
+  q.bind(1, before);
+  bind_text(q, 2, f.status);
+  bind_text(q, 3, f.flow);
+  q.bind(4, static_cast<std::int64_t>(limit));
+  std::vector<inbox_entry> out;
+  while (q.executeStep()) out.push_back(read_inbox(q));
+  q.reset();
+  return out;
+}
+
+std::optional<inbox_entry> tx::find_inbox(std::int64_t id) {
+  static const std::string sql = std::string("SELECT ") + inbox_columns + " WHERE i.id = ?";
+  auto& q = stmt(sql.c_str());
+  q.bind(1, id);
+  std::optional<inbox_entry> out;
+  if (q.executeStep()) out = read_inbox(q);
+  q.reset();
+  return out;
+}
+
+void tx::update_inbox(std::int64_t id, std::string_view status, std::int64_t assigned_to) {
+  require_disk();
+  auto& u = stmt("UPDATE inbox SET status = ?, assigned_to = NULLIF(?, 0), updated_at = ? WHERE id = ?");
+  bind_text(u, 1, status);
+  u.bind(2, assigned_to);
+  u.bind(3, now());
+  u.bind(4, id);
+  u.exec();
+}
+
 void tx::save_run(run& r) {
   if (r.id == 0) {
     auto& s = stmt(
