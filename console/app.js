@@ -47,6 +47,9 @@ const WORDS = {
     g_sent: 'sent, no report yet', g_waiting: 'waiting to go', no_messages: 'No messages in this time.',
     inbox: 'Inbox', hazard_only: 'Hazard reports only', take: 'Take', done: 'Done', reply_sent: 'Reply sent.',
     i_new: 'new', i_read: 'read', i_done: 'done', all: 'all', hazard: 'hazard report', yours: 'yours', taken: 'taken', nothing_here: 'Nothing here.',
+    people: 'People', users: 'Users', tokens: 'Tokens for machines', name: 'Name', role: 'Role', disable: 'Disable',
+    disabled: 'disabled', locked: 'locked', revoke: 'Revoke', revoked: 'revoked', new_token: 'New token for a machine',
+    make: 'Make', token_once: 'Copy it now: it is shown only once.',
     error: 'Something went wrong: {0}', session_open: 'open (CON)', session_end: 'ended (END)',
   },
   prs: {
@@ -89,6 +92,9 @@ const WORDS = {
     g_sent: 'فرستاده شد، هنوز گزارش نیامده', g_waiting: 'در انتظار فرستادن', no_messages: 'در این مدت پیامی نیست.',
     inbox: 'صندوق پیام', hazard_only: 'فقط گزارش‌های خطر', take: 'به عهده گرفتن', done: 'تمام', reply_sent: 'جواب فرستاده شد.',
     i_new: 'نو', i_read: 'خوانده شده', i_done: 'تمام', all: 'همه', hazard: 'گزارش خطر', yours: 'از شما', taken: 'گرفته شده', nothing_here: 'اینجا چیزی نیست.',
+    people: 'اشخاص', users: 'کاربران', tokens: 'توکن‌های ماشین‌ها', name: 'نام', role: 'نقش', disable: 'غیرفعال کردن',
+    disabled: 'غیرفعال', locked: 'قفل', revoke: 'باطل کردن', revoked: 'باطل شده', new_token: 'توکن نو برای یک ماشین',
+    make: 'ساختن', token_once: 'همین حالا کاپی کنید: فقط یک بار نشان داده می‌شود.',
     error: 'مشکلی پیش آمد: {0}', session_open: 'باز (CON)', session_end: 'تمام (END)',
   },
   fa: {
@@ -131,6 +137,9 @@ const WORDS = {
     g_sent: 'ارسال شد، هنوز گزارشی نیامده', g_waiting: 'در انتظار ارسال', no_messages: 'در این بازه پیامی نیست.',
     inbox: 'صندوق پیام', hazard_only: 'فقط گزارش‌های خطر', take: 'برداشتن', done: 'انجام شد', reply_sent: 'پاسخ ارسال شد.',
     i_new: 'جدید', i_read: 'خوانده‌شده', i_done: 'انجام‌شده', all: 'همه', hazard: 'گزارش خطر', yours: 'با شما', taken: 'برداشته‌شده', nothing_here: 'چیزی اینجا نیست.',
+    people: 'افراد', users: 'کاربران', tokens: 'توکن‌های سامانه‌ها', name: 'نام', role: 'نقش', disable: 'غیرفعال‌سازی',
+    disabled: 'غیرفعال', locked: 'قفل', revoke: 'ابطال', revoked: 'باطل‌شده', new_token: 'توکن جدید برای یک سامانه',
+    make: 'ساختن', token_once: 'همین حالا کپی کنید: فقط یک بار نمایش داده می‌شود.',
     error: 'مشکلی پیش آمد: {0}', session_open: 'باز (CON)', session_end: 'پایان (END)',
   },
 };
@@ -277,7 +286,7 @@ function pagesFor(role) {
     pages.push(['inbox', t('inbox')], ['broadcasts', t('broadcasts')], ['deliveries', t('deliveries')],
       ['messages', t('messages')], ['flows', t('flows')]);
   }
-  if (role === 'admin') pages.push(['audit', t('audit')]);
+  if (role === 'admin') pages.push(['people', t('people')], ['audit', t('audit')]);
   return pages;
 }
 
@@ -839,6 +848,50 @@ function simulator(file, area) {
     sms);
 }
 
+// ---- people and machines (admins) ------------------------------------------------------------------
+
+async function peoplePage() {
+  const [users, tokens] = await Promise.all([api('GET', '/users'), api('GET', '/tokens')]);
+  const status = h('div', { role: 'status', id: 'people-status' });
+  const act = (method, path) => async () => {
+    try { await api(method, path); await peoplePage(); } catch (e) { status.replaceChildren(failure(e)); }
+  };
+  const name = h('input', { id: 'token-name', dir: 'auto' });
+  const role = h('select', { id: 'token-role' }, ['operator', 'health_worker', 'admin'].map((r) => h('option', { value: r }, t('role_' + r))));
+  const facility = h('input', { id: 'token-facility', dir: 'ltr', placeholder: 'golshahr' });
+  const made = h('div', { id: 'token-made' });
+  show(h('h1', {}, t('people')), status,
+    h('section', { class: 'card' }, h('h2', {}, t('users')),
+      h('table', { id: 'users' },
+        h('thead', {}, h('tr', {}, ['#', t('name'), t('login_name'), t('role'), t('clinic'), t('phone'), ''].map((x) => h('th', {}, x)))),
+        h('tbody', {}, users.items.map((u) => h('tr', { 'data-user': u.id },
+          h('td', {}, number(u.id)), h('td', { dir: 'auto' }, u.name), h('td', {}, ltr(u.login || '—')), h('td', {}, t('role_' + u.role)),
+          h('td', {}, u.facility || '—'), h('td', {}, ltr(u.phone || '—')),
+          h('td', {}, u.disabled ? h('span', { class: 'muted' }, t('disabled'))
+            : u.id === me.user ? '' : h('button', { class: 'quiet disable', onclick: act('POST', `/users/${u.id}/disable`) }, t('disable')),
+          u.locked ? h('span', { class: 'error' }, ' ', t('locked')) : '')))))),
+    h('section', { class: 'card' }, h('h2', {}, t('tokens')),
+      h('table', { id: 'tokens' }, h('tbody', {}, tokens.items.map((k) => h('tr', { 'data-token': k.id },
+        h('td', {}, number(k.id)), h('td', { dir: 'auto' }, k.name), h('td', {}, t('role_' + k.role)), h('td', {}, k.facility || '—'),
+        h('td', {}, when(k.created_at)),
+        h('td', {}, k.revoked ? h('span', { class: 'muted' }, t('revoked'))
+          : h('button', { class: 'quiet revoke', onclick: act('DELETE', `/tokens/${k.id}`) }, t('revoke'))))))),
+      h('h2', {}, t('new_token')),
+      h('form', {
+        class: 'row', onsubmit: async (e) => {
+          e.preventDefault();
+          try {
+            const k = await api('POST', '/tokens', { name: name.value, role: role.value, facility: facility.value });
+            made.replaceChildren(h('p', { class: 'ok' }, t('token_once')), h('code', { class: 'ltr', id: 'token-secret' }, k.token));
+          } catch (err) { made.replaceChildren(failure(err)); }
+        },
+      }, h('div', {}, h('label', { for: 'token-name' }, t('name')), name),
+      h('div', {}, h('label', { for: 'token-role' }, t('role')), role),
+      h('div', {}, h('label', { for: 'token-facility' }, t('clinic')), facility),
+      h('button', { type: 'submit', id: 'token-make' }, t('make'))),
+      made));
+}
+
 // ---- audit log (admins) ----------------------------------------------------------------------------
 
 async function auditPage() {
@@ -881,6 +934,7 @@ async function route() {
     else if (page === 'flows') await flowsPage();
     else if (page === 'flow') await flowPage(decodeURIComponent(parts[1] || ''));
     else if (page === 'audit') await auditPage();
+    else if (page === 'people') await peoplePage();
   } catch (e) {
     if (me) show(failure(e));
   }

@@ -882,6 +882,82 @@ outcome reply_inbox_item(services& s, store::tx& tx, const call& c) {
   return o;
 }
 
+json user_json(const store::user& u, core::unix_ms now) {
+  json out{{"id", u.id},
+           {"name", u.name},
+           {"role", u.role},
+           {"disabled", u.disabled},
+           {"locked", u.login_locked_until > now || u.locked_until > now}};
+  if (!u.facility.empty()) out["facility"] = u.facility;
+  if (!u.phone.empty()) out["phone"] = core::log::mask_phone(u.phone);
+  if (!u.login.empty()) out["login"] = u.login;
+  return out;
+}
+
+// GET /api/v1/users: the people who work with Paygham (numbers masked; no secrets).
+outcome list_users(services&, store::tx& tx, const call&) {
+  json items = json::array();
+  for (const auto& u : tx.list_users()) items.push_back(user_json(u, tx.now()));
+  return answer(json{{"items", std::move(items)}});
+}
+
+// POST /api/v1/users/{id}/disable: a person who left, or a lost phone: their PIN and password
+// stop working and their sessions end.
+outcome disable_user(services&, store::tx& tx, const call& c) {
+  const auto id = text::read_id(c.value("id"));
+  const auto u = id ? tx.find_user(*id) : std::nullopt;
+  if (!u) return refuse(404, "not_found", "no user with that number");
+  if (u->id == c.token.user_id) return refuse(409, "yourself", "an admin cannot disable themself: ask another admin");
+  tx.set_user_disabled(u->id, true);
+  tx.audit(c.actor(), "users.disable", "user:" + std::to_string(u->id), "{}");
+  return answer(user_json(*tx.find_user(u->id), tx.now()));
+}
+
+json token_json(const store::api_token& k) {
+  json out{{"id", k.id}, {"name", k.name}, {"role", k.role}, {"created_at", k.created_at}, {"revoked", k.revoked}};
+  if (!k.facility.empty()) out["facility"] = k.facility;
+  return out;
+}
+
+// GET /api/v1/tokens: machines' tokens (never the tokens themselves: only hashes are kept).
+outcome list_tokens(services&, store::tx& tx, const call&) {
+  json items = json::array();
+  for (const auto& k : tx.list_tokens()) items.push_back(token_json(k));
+  return answer(json{{"items", std::move(items)}});
+}
+
+// POST /api/v1/tokens: a token for a machine, shown in this answer only.
+outcome create_token(services& s, store::tx& tx, const call& c) {
+  store::api_token k;
+  k.name = c.body.value("name", "");
+  k.role = c.body.value("role", "");
+  k.facility = c.body.value("facility", "");
+  if (k.name.empty() || k.name.size() > 100) return refuse(400, "invalid_name", "name is 1 to 100 bytes", "name");
+  if (k.role != "admin" && k.role != "operator" && k.role != "health_worker") {
+    return refuse(400, "invalid_role", "role is admin, operator or health_worker", "role");
+  }
+  if (k.role == "health_worker" && !s.runner.current()->clinics.find(k.facility)) {
+    return refuse(400, "unknown_clinic", "a health worker's token needs its clinic (facility)", "facility");
+  }
+  if (k.role != "health_worker") k.facility.clear();
+  const std::string secret = auth::new_token();
+  k.hash = auth::token_hash(secret);
+  k.id = tx.add_token(k);
+  tx.audit(c.actor(), "tokens.create", "token:" + std::to_string(k.id), json{{"role", k.role}}.dump());
+  k.created_at = tx.now();
+  auto out = token_json(k);
+  out["token"] = secret;
+  return answer(std::move(out), 201);
+}
+
+// DELETE /api/v1/tokens/{id}: the token stops working at once.
+outcome revoke_token(services&, store::tx& tx, const call& c) {
+  const auto id = text::read_id(c.value("id"));
+  if (!id || !tx.revoke_token(*id)) return refuse(404, "not_found", "no live token with that number");
+  tx.audit(c.actor(), "tokens.revoke", "token:" + std::to_string(*id), "{}");
+  return answer(json{{"id", *id}, {"revoked", true}});
+}
+
 json contact_json(const store::contact& c) {
   json out{{"id", c.id}, {"phone", c.phone}, {"opted_out", c.opted_out}, {"unreachable", c.unreachable}};
   if (!c.language.empty()) out["language"] = c.language;
@@ -1046,6 +1122,13 @@ const std::vector<route>& routes() {
        {{"status", "string"}, {"assign", "string"}}},
       {"POST", "/api/v1/inbox/{id}/reply", {"admin", "operator"}, reply_inbox_item,
        "Answer the person by SMS, at once (they wrote first)", {{"text", "string"}}, {"text"}, {}, true},
+      {"GET", "/api/v1/users", {"admin"}, list_users, "The people who work with Paygham (numbers masked, no secrets)"},
+      {"POST", "/api/v1/users/{id}/disable", {"admin"}, disable_user,
+       "Disable a person: their PIN and password stop working, their sessions end"},
+      {"GET", "/api/v1/tokens", {"admin"}, list_tokens, "Machines' tokens (only hashes are kept)"},
+      {"POST", "/api/v1/tokens", {"admin"}, create_token, "Make a token for a machine: shown in this answer only",
+       {{"name", "string"}, {"role", "string"}, {"facility", "string"}}, {"name", "role"}, {}, true},
+      {"DELETE", "/api/v1/tokens/{id}", {"admin"}, revoke_token, "Revoke a token: it stops working at once"},
       {"GET", "/api/v1/contacts", {"admin", "operator"}, find_contact,
        "The person behind a phone number (any format), if known", {}, {}, {"phone"}},
       {"DELETE", "/api/v1/contacts/{id}", {"admin"}, erase_contact,

@@ -187,6 +187,23 @@ async function admin(browser) {
   await page.waitForSelector('#audit tbody tr');
   check((await page.textContent('#audit tbody')).includes('flows.publish'), 'the audit log shows the publish');
   await shot(page, 'admin-audit-fa');
+  // A token for a machine, shown once, then revoked.
+  await page.click('#bar nav >> text=افراد');
+  await page.waitForSelector('#users tr[data-user]');
+  await page.fill('#token-name', 'HIS');
+  await page.selectOption('#token-role', 'operator');
+  await page.click('#token-make');
+  await page.waitForSelector('#token-secret');
+  check((await page.textContent('#token-secret')).startsWith('pgm_'), 'a new token is shown once');
+  await shot(page, 'admin-people-fa');
+  await page.click('#bar nav >> text=گزارش فعالیت‌ها');
+  await page.waitForSelector('#audit tbody tr');
+  await page.click('#bar nav >> text=افراد');
+  await page.waitForSelector('#tokens button.revoke');
+  await page.click('#tokens button.revoke');
+  await page.waitForSelector('#tokens tr[data-token] span.muted');
+  check(true, 'the token is revoked');
+
   // A text with markup stays text: no element is made of it, no script runs.
   await page.goto(base + '/console/#/messages');
   await page.waitForSelector('#messages tbody tr');

@@ -225,6 +225,12 @@ TEST_CASE("api: the OpenAPI document lists every route with its roles, and each 
   REQUIRE(r.status == 200);
   const auto doc = json::parse(r.body);
   CHECK(doc["openapi"] == "3.1.0");
+  std::string out, err;
+  REQUIRE(run_paygham({"token", "create", "--config", srv.config, "--role", "health_worker", "--name", "his",
+                       "--facility", "golshahr"},
+                      &out, &err) == 0);
+  const std::vector<std::pair<std::string, std::string>> others = {
+      {"operator", make_token(srv.config, "operator", "ops2")}, {"health_worker", out.substr(0, out.size() - 1)}};
   std::set<std::string> listed;
   for (const auto& [path, ops] : doc["paths"].items()) {
     for (const auto& [method, op] : ops.items()) {
@@ -243,6 +249,15 @@ TEST_CASE("api: the OpenAPI document lists every route with its roles, and each 
       const auto called = api(srv.port(), upper, target, token, "{}");
       CHECK(op["responses"].contains(std::to_string(called.status)));
       if (called.status >= 400) CHECK(error_of(called).contains("code"));
+      // Every role the route does not admit is refused before anything is read or changed.
+      for (const auto& [role, key] : others) {
+        const auto& roles = op["x-roles"];
+        if (op["security"].empty() || std::find(roles.begin(), roles.end(), role) != roles.end()) continue;
+        INFO(role);
+        const auto refused = api(srv.port(), upper, target, key, "{}");
+        CHECK(refused.status == 403);
+        CHECK(error_of(refused)["code"] == "forbidden");
+      }
     }
   }
   CHECK(listed == std::set<std::string>{"post /api/v1/messages", "get /api/v1/messages/{id}", "get /api/v1/messages",
@@ -258,7 +273,9 @@ TEST_CASE("api: the OpenAPI document lists every route with its roles, and each 
                                         "get /api/v1/clinics", "get /api/v1/slots", "post /api/v1/appointments",
                                         "get /api/v1/appointments", "post /api/v1/appointments/{id}/mark",
                                         "get /api/v1/deliveries", "get /api/v1/inbox", "post /api/v1/inbox/{id}",
-                                        "post /api/v1/inbox/{id}/reply"});
+                                        "post /api/v1/inbox/{id}/reply", "get /api/v1/users",
+                                        "post /api/v1/users/{id}/disable", "get /api/v1/tokens", "post /api/v1/tokens",
+                                        "delete /api/v1/tokens/{id}"});
 }
 
 TEST_CASE("api: a channel whose callbacks nobody checks is refused by lint and serve, naming what to set",

@@ -600,3 +600,43 @@ TEST_CASE("console: an operator reads the inbox, takes an item, answers the pers
   const auto fatima = log_in(srv.port(), "fatima", "river-lamp-seven");
   CHECK(fatima.call("GET", "/api/v1/inbox").status == 403);
 }
+
+TEST_CASE("console: an admin sees the people and machines, disables a person and makes and revokes a token",
+          "[integration][console]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  make_user(config, {"--name", "Admin", "--role", "admin", "--login", "admin"}, "river-lamp-seven\n");
+  make_worker(config, "fatima", "golshahr", 0);
+  server_process srv(config);
+  const auto admin = log_in(srv.port(), "admin", "river-lamp-seven");
+  const auto users = json::parse(admin.call("GET", "/api/v1/users").body)["items"];
+  REQUIRE(users.size() == 2);
+  CHECK(users[1]["phone"] == "+93******900");  // masked
+  CHECK(users[1].dump().find("argon") == std::string::npos);
+  CHECK(admin.call("POST", "/api/v1/users/1/disable").status == 409);  // not oneself
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  const auto fatima = log_in(srv.port(), "fatima", "river-lamp-seven");
+  auto r = admin.call("POST", "/api/v1/users/2/disable");
+  CHECK(r.status == 200);
+  CHECK(json::parse(r.body)["disabled"] == true);
+  CHECK(fatima.call("GET", "/api/v1/session").status == 401);  // her session ended
+
+  r = admin.call("POST", "/api/v1/tokens", json{{"name", "HIS"}, {"role", "health_worker"}}.dump());
+  CHECK(r.status == 400);
+  CHECK(json::parse(r.body)["error"]["field"] == "facility");
+  r = admin.call("POST", "/api/v1/tokens", json{{"name", "HIS"}, {"role", "health_worker"}, {"facility", "golshahr"}}.dump());
+  REQUIRE(r.status == 201);
+  const auto made = json::parse(r.body);
+  const std::string secret = made["token"];
+  CHECK(secret.rfind("pgm_", 0) == 0);
+  const auto bearer = [&](const std::string& path) {
+    return http_call(srv.port(), "GET", path, "", "application/json", {{"Authorization", "Bearer " + secret}});
+  };
+  CHECK(bearer("/api/v1/escalations").status == 200);
+  const auto listed = admin.call("GET", "/api/v1/tokens").body;
+  CHECK(listed.find(secret) == std::string::npos);  // only shown once
+  CHECK(admin.call("DELETE", "/api/v1/tokens/" + std::to_string(made["id"].get<long long>())).status == 200);
+  CHECK(bearer("/api/v1/escalations").status == 401);
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action IN ('users.disable', 'tokens.create', 'tokens.revoke')"
+                    " AND actor = 'user:1'") == "3");
+}
