@@ -50,7 +50,7 @@ async function healthWorker(browser) {
   const { page, context, problems } = await logIn(browser, 'fatima', 'prs');
   check(await page.getAttribute('html', 'dir') === 'rtl', 'Dari is laid out right to left');
   const nav = await page.locator('#bar nav a').allTextContents();
-  check(nav.join('|') === 'مریضان|ملاقات‌ها|تماس با مریضان', 'a health worker sees patients, visits and patients to call: ' + nav);
+  check(nav.join('|') === 'مریضان|نوبت‌ها|تماس با مریضان', 'a health worker sees patients, visits and patients to call: ' + nav);
   // Enrol a patient in daily medicine reminders and see the next one scheduled.
   await page.fill('#phone', '0700 000 321');
   await page.click('#find');
@@ -65,7 +65,7 @@ async function healthWorker(browser) {
   check(/[۰-۹]/.test(next) && /۸:۰۰|۰۸:۰۰/.test(next), 'the next reminder is shown at 08:00 in Solar Hijri: ' + next);
   await shot(page, 'health-worker-enrol-prs');
   // Book a free place for a patient at her clinic, then mark the visit on that day's list.
-  await page.click('#bar nav >> text=ملاقات‌ها');
+  await page.click('#bar nav >> text=نوبت‌ها');
   await page.waitForSelector('#show-slots');
   await page.selectOption('#service', 'general');
   await page.click('#show-slots');
@@ -73,7 +73,7 @@ async function healthWorker(browser) {
   await page.fill('#visit-phone', '0700 000 322');
   await page.click('tr[data-slot] button');
   await page.waitForSelector('#visit-status p.ok');
-  check((await page.textContent('#visit-status')).includes('نوبت گرفته شد'), 'a free place is booked for the patient');
+  check((await page.textContent('#visit-status')).includes('نوبت ثبت شد'), 'a free place is booked for the patient');
   await page.waitForSelector('tr[data-visit] td[data-status="booked"]');
   await page.click('tr[data-visit] button[data-mark="attended"]');
   await page.waitForSelector('tr[data-visit] td[data-status="attended"]');
