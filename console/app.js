@@ -50,6 +50,7 @@ const WORDS = {
     people: 'People', users: 'Users', tokens: 'Tokens for machines', name: 'Name', role: 'Role', disable: 'Disable',
     disabled: 'disabled', locked: 'locked', revoke: 'Revoke', revoked: 'revoked', new_token: 'New token for a machine',
     make: 'Make', token_once: 'Copy it now: it is shown only once.',
+    changes: 'Changes to make live', confirm_live: 'Make these changes live', no_changes: 'Nothing changed.',
     error: 'Something went wrong: {0}', session_open: 'open (CON)', session_end: 'ended (END)',
   },
   prs: {
@@ -95,6 +96,7 @@ const WORDS = {
     people: 'اشخاص', users: 'کاربران', tokens: 'توکن‌های سیستم‌ها', name: 'نام', role: 'نقش', disable: 'غیرفعال کردن',
     disabled: 'غیرفعال', locked: 'قفل شده', revoke: 'باطل کردن', revoked: 'باطل شده', new_token: 'توکن نو برای یک سیستم',
     make: 'ساختن', token_once: 'همین حالا کاپی کنید: فقط یک بار نشان داده می‌شود.',
+    changes: 'تغییرهایی که فعال می‌شوند', confirm_live: 'این تغییرها را فعال کن', no_changes: 'چیزی تغییر نکرده.',
     error: 'مشکلی پیش آمد: {0}', session_open: 'باز (CON)', session_end: 'تمام (END)',
   },
   fa: {
@@ -140,6 +142,7 @@ const WORDS = {
     people: 'افراد', users: 'کاربران', tokens: 'توکن‌های سامانه‌ها', name: 'نام', role: 'نقش', disable: 'غیرفعال‌سازی',
     disabled: 'غیرفعال', locked: 'قفل‌شده', revoke: 'ابطال', revoked: 'باطل‌شده', new_token: 'توکن جدید برای یک سامانه',
     make: 'ایجاد', token_once: 'همین حالا کپی کنید: فقط یک بار نمایش داده می‌شود.',
+    changes: 'تغییراتی که فعال می‌شوند', confirm_live: 'این تغییرات فعال شود', no_changes: 'چیزی تغییر نکرده است.',
     error: 'مشکلی پیش آمد: {0}', session_open: 'باز (CON)', session_end: 'پایان (END)',
   },
 };
@@ -755,9 +758,28 @@ async function flowsPage() {
     }, h('div', {}, h('label', { for: 'new-flow' }, t('new_flow')), name), h('button', { type: 'submit' }, t('open'))));
 }
 
+// The lines of `before` and `after` as a diff (longest common subsequence): [' '|'-'|'+', line].
+function lineDiff(before, after) {
+  const a = before.split('\n'), b = after.split('\n');
+  const n = a.length, m = b.length;
+  const same = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) same[i][j] = a[i] === b[j] ? same[i + 1][j + 1] + 1 : Math.max(same[i + 1][j], same[i][j + 1]);
+  }
+  const out = [];
+  let i = 0, j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && a[i] === b[j]) { out.push([' ', a[i]]); i++; j++; }
+    else if (i < n && (j === m || same[i + 1][j] >= same[i][j + 1])) out.push(['-', a[i++]]);
+    else out.push(['+', b[j++]]);
+  }
+  return out;
+}
+
 async function flowPage(file) {
   let yaml = '';
   try { yaml = (await api('GET', `/flows/${encodeURIComponent(file)}`)).yaml; } catch (e) { if (e.status !== 404) throw e; }
+  let live = yaml;  // the version the server runs now
   const gutter = h('div', { class: 'gutter', 'aria-hidden': 'true' });
   const area = h('textarea', { id: 'yaml', spellcheck: false, wrap: 'off', 'aria-label': file });
   area.value = yaml;
@@ -789,10 +811,23 @@ async function flowPage(file) {
   const run = (what) => async () => {
     try {
       if (what === 'check') showReport(await api('POST', '/flows/validate', { file, yaml: area.value }), t('checked_ok'));
-      if (what === 'publish') showReport(await api('PUT', `/flows/${encodeURIComponent(file)}`, { yaml: area.value }), t('published'));
+      if (what === 'publish') {
+        // What goes live, against the version live now; made live only on a second click.
+        const changed = lineDiff(live, area.value).filter(([k]) => k !== ' ');
+        report.replaceChildren(h('h2', {}, t('changes')),
+          changed.length ? h('pre', { class: 'diff', dir: 'ltr', id: 'diff' },
+            changed.map(([k, line]) => h('div', { class: k === '+' ? 'added' : 'removed' }, `${k} ${line}`)))
+            : h('p', { class: 'muted' }, t('no_changes')),
+          changed.length ? h('button', { id: 'confirm-live', onclick: run('live') }, t('confirm_live')) : '');
+      }
+      if (what === 'live') {
+        const r = await api('PUT', `/flows/${encodeURIComponent(file)}`, { yaml: area.value });
+        if (r.ok) live = area.value;
+        showReport(r, t('published'));
+      }
       if (what === 'rollback') {
         const r = await api('POST', `/flows/${encodeURIComponent(file)}/rollback`);
-        if (r.ok) area.value = (await api('GET', `/flows/${encodeURIComponent(file)}`)).yaml;
+        if (r.ok) area.value = live = (await api('GET', `/flows/${encodeURIComponent(file)}`)).yaml;
         showReport(r, t('rolled_back'));
       }
     } catch (e) { report.replaceChildren(failure(e)); }

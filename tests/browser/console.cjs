@@ -160,6 +160,12 @@ async function operator(browser) {
   await page.click('#check');
   await page.waitForSelector('#report p.ok');
   await page.click('#publish');
+  await page.waitForSelector('#diff');
+  const diff = await page.locator('#diff div').allTextContents();
+  check(diff.length === 2 && diff[0] === '-     text: welcome.menu' && diff[1] === '+     text: welcome.clinic_which',
+    'publishing first shows what changes: ' + JSON.stringify(diff));
+  await shot(page, 'operator-flow-diff');
+  await page.click('#confirm-live');
   await page.waitForFunction(() => document.querySelector('#report p.ok')?.textContent.includes('Live'));
   check(true, 'the fixed flow is published');
   await page.fill('#sim-code', '*384*12#');
