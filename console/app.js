@@ -51,6 +51,7 @@ const WORDS = {
     disabled: 'disabled', locked: 'locked', revoke: 'Revoke', revoked: 'revoked', new_token: 'New token for a machine',
     make: 'Make', token_once: 'Copy it now: it is shown only once.',
     changes: 'Changes to make live', confirm_live: 'Make these changes live', no_changes: 'Nothing changed.',
+    send_at: 'Send at (empty: now)', scheduled_for: 'Goes out from {0}',
     error: 'Something went wrong: {0}', session_open: 'open (CON)', session_end: 'ended (END)',
   },
   prs: {
@@ -97,6 +98,7 @@ const WORDS = {
     disabled: 'غیرفعال', locked: 'قفل شده', revoke: 'باطل کردن', revoked: 'باطل شده', new_token: 'توکن نو برای یک سیستم',
     make: 'ساختن', token_once: 'همین حالا کاپی کنید: فقط یک بار نشان داده می‌شود.',
     changes: 'تغییرهایی که فعال می‌شوند', confirm_live: 'این تغییرها را فعال کن', no_changes: 'چیزی تغییر نکرده.',
+    send_at: 'زمان فرستادن (خالی: همین حالا)', scheduled_for: 'از {0} فرستاده می‌شود',
     error: 'مشکلی پیش آمد: {0}', session_open: 'باز (CON)', session_end: 'تمام (END)',
   },
   fa: {
@@ -143,6 +145,7 @@ const WORDS = {
     disabled: 'غیرفعال', locked: 'قفل‌شده', revoke: 'ابطال', revoked: 'باطل‌شده', new_token: 'توکن جدید برای یک سامانه',
     make: 'ایجاد', token_once: 'همین حالا کپی کنید: فقط یک بار نمایش داده می‌شود.',
     changes: 'تغییراتی که فعال می‌شوند', confirm_live: 'این تغییرات فعال شود', no_changes: 'چیزی تغییر نکرده است.',
+    send_at: 'زمان ارسال (خالی: همین حالا)', scheduled_for: 'از {0} ارسال می‌شود',
     error: 'مشکلی پیش آمد: {0}', session_open: 'باز (CON)', session_end: 'پایان (END)',
   },
 };
@@ -484,6 +487,7 @@ async function broadcastsPage() {
   const priority = h('select', { id: 'priority' },
     h('option', { value: 'alert' }, t('p_alert')), h('option', { value: 'area', selected: true }, t('p_area')),
     h('option', { value: 'education' }, t('p_education')));
+  const sendAt = h('input', { id: 'send-at', type: 'datetime-local', dir: 'ltr' });
   const preview = h('div', { id: 'preview' });
   const status = h('div', { role: 'alert' });
   // Only a new text redraws the preview: leaving the field (to press Send) must not move the
@@ -506,6 +510,8 @@ async function broadcastsPage() {
     status.replaceChildren();
     const body = { topic: topic.value, area: area.value, text: key.value, priority: priority.value };
     if (confirm) body.confirm = true;
+    // The browser's clock and zone are the operator's; the API takes UTC.
+    if (sendAt.value) body.at = new Date(sendAt.value).toISOString().replace(/\.\d+Z$/, 'Z');
     try {
       const b = await api('POST', '/broadcasts', body);
       location.hash = `#/broadcasts/${b.id}`;
@@ -523,7 +529,8 @@ async function broadcastsPage() {
       h('div', {}, h('label', { for: 'topic' }, t('programme')), topic),
       h('div', {}, h('label', { for: 'area' }, t('area')), area),
       h('div', {}, h('label', { for: 'text' }, t('text_key')), key),
-      h('div', {}, h('label', { for: 'priority' }, t('priority')), priority)),
+      h('div', {}, h('label', { for: 'priority' }, t('priority')), priority),
+      h('div', {}, h('label', { for: 'send-at' }, t('send_at')), sendAt)),
     preview,
     h('p', {}, h('button', { id: 'send', onclick: () => send(false) }, t('send'))), status));
 }
@@ -546,6 +553,7 @@ async function broadcastProgressPage(id) {
     line.textContent = `${t('audience', number(b.audience))} · ${t('handed', number(handed), number(b.audience),
       new Intl.NumberFormat(LOCALES[lang], { style: 'percent' }).format(handed / all))}`;
     line.dataset.percent = String(pct);
+    if (b.not_before > Date.now()) line.append(' · ', t('scheduled_for', when(b.not_before)));
     states.replaceChildren(...Object.entries(b.states).map(([s, n]) => h('span', { 'data-state': s }, `${state(s)}: ${number(n)}`)));
     return pct;
   };

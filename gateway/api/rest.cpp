@@ -26,6 +26,7 @@
 #include "gateway/store/reader.hpp"
 #include "gateway/store/rules.hpp"
 #include "gateway/store/writer.hpp"
+#include "gateway/text/format.hpp"
 #include "gateway/text/normalize.hpp"
 #include "gateway/text/readers.hpp"
 #include "gateway/text/segments.hpp"
@@ -214,7 +215,8 @@ json broadcast_json(store::tx& tx, const store::broadcast& b) {
   json states = json::object();
   for (const auto& [state, n] : tx.broadcast_progress(b.id)) states[state] = n;
   return json{{"id", b.id},         {"topic", b.topic},   {"area", b.area},   {"text", b.template_key},
-              {"audience", b.audience}, {"queued", b.queued}, {"done", b.done}, {"states", states}};
+              {"audience", b.audience}, {"queued", b.queued}, {"done", b.done}, {"states", states},
+              {"not_before", b.not_before}};
 }
 
 // POST /api/v1/broadcasts: an alert or an education message to a programme's subscribers.
@@ -230,13 +232,23 @@ outcome create_broadcast(services& s, store::tx& tx, const call& c) {
   if (out.template_key.empty() || s.runner.text_for(speaker, out.template_key).empty()) {
     return refuse(400, "unknown_template", "no text '" + out.template_key + "' in the default language", "text");
   }
+  // Later, at a time given ("at", ISO 8601 UTC), up to 30 days ahead; now by default.
+  core::unix_ms at = tx.now();
+  if (const std::string given = b.value("at", ""); !given.empty()) {
+    const auto when = text::parse_instant(given);
+    if (!when || *when < tx.now() || *when > tx.now() + 30LL * 86'400'000) {
+      return refuse(400, "invalid_time", "at is a time in the next 30 days, as 2026-12-01T06:30:00Z", "at");
+    }
+    at = *when;
+  }
   const std::string priority = b.value("priority", "area");
   if (priority == "alert") {
     out.prio = core::priority::alert;
+    out.not_before = at;
   } else if (priority == "area" || priority == "education") {
     out.prio = priority == "area" ? core::priority::reminder : core::priority::bulk;
     const auto& cfg = s.runner.config();
-    out.not_before = schedule::after_quiet_hours(tx.now(), cfg.timezone, cfg.quiet_from, cfg.quiet_to);
+    out.not_before = schedule::after_quiet_hours(at, cfg.timezone, cfg.quiet_from, cfg.quiet_to);
   } else {
     return refuse(400, "invalid_priority", "priority is alert, area or education", "priority");
   }
@@ -251,7 +263,7 @@ outcome create_broadcast(services& s, store::tx& tx, const call& c) {
   out.id = runner::start_broadcast(tx, out);
   tx.audit(c.actor(), "broadcasts.create", "broadcast:" + std::to_string(out.id),
            json{{"topic", out.topic}, {"area", out.area}, {"text", out.template_key}, {"priority", priority},
-                {"audience", out.audience}}
+                {"audience", out.audience}, {"not_before", out.not_before}}
                .dump());
   return answer(broadcast_json(tx, *tx.find_broadcast(out.id)), 201);
 }
@@ -961,7 +973,31 @@ outcome revoke_token(services&, store::tx& tx, const call& c) {
 json contact_json(const store::contact& c) {
   json out{{"id", c.id}, {"phone", c.phone}, {"opted_out", c.opted_out}, {"unreachable", c.unreachable}};
   if (!c.language.empty()) out["language"] = c.language;
+  if (const auto name = c.fields.find("name"); name != c.fields.end()) out["name"] = name->second;
   return out;
+}
+
+// POST /api/v1/contacts: a person added, or updated by number: their language and their name
+// (a field flows can show, {contact.name}). Never opts anyone in: a stop stays a stop.
+outcome save_contact(services& s, store::tx& tx, const call& c) {
+  const auto phone = phone::parse_e164(c.body.value("phone", ""), s.runner.config().region);
+  if (!phone) return refuse(400, "invalid_phone", phone.error(), "phone");
+  const std::string lang = c.body.value("language", "");
+  if (!lang.empty()) {
+    const auto langs = s.runner.current()->texts.languages();
+    if (std::find(langs.begin(), langs.end(), lang) == langs.end()) {
+      return refuse(400, "unknown_language", "no texts in '" + lang + "'", "language");
+    }
+  }
+  const std::string name = c.body.value("name", "");
+  if (core::decode_utf8(name).size() > 100) return refuse(400, "invalid_name", "a name is at most 100 letters", "name");
+  auto who = tx.upsert_contact(phone.value());
+  if (!lang.empty()) tx.set_contact_language(who.id, lang);
+  if (!name.empty()) tx.set_contact_fields(who.id, {{"name", name}});
+  tx.audit(c.actor(), who.created ? "contacts.create" : "contacts.update", "contact:" + std::to_string(who.id),
+           json{{"language", lang}, {"name_given", !name.empty()}}.dump());
+  const auto now = tx.find_contact(who.id);
+  return answer(contact_json(*now), who.created ? 201 : 200);
 }
 
 // GET /api/v1/contacts?phone=: the person behind a number, if Paygham knows them.
@@ -1063,8 +1099,10 @@ const std::vector<route>& routes() {
       {"GET", "/api/v1/messages/{id}", {"admin", "operator"}, get_message,
        "A message with every state it went through"},
       {"POST", "/api/v1/broadcasts", {"admin", "operator"}, create_broadcast,
-       "Send a template to a programme's subscribers in an area; above 1000 people it needs confirm",
-       {{"topic", "string"}, {"area", "string"}, {"text", "string"}, {"priority", "string"}, {"confirm", "boolean"}},
+       "Send a template to a programme's subscribers in an area, now or at a time (at); above 1000 people it needs "
+       "confirm",
+       {{"topic", "string"}, {"area", "string"}, {"text", "string"}, {"priority", "string"}, {"confirm", "boolean"},
+        {"at", "string"}},
        {"topic", "text"}, {}, true},
       {"GET", "/api/v1/broadcasts/{id}", {"admin", "operator"}, get_broadcast, "A broadcast's progress by state"},
       {"POST", "/api/v1/flows/validate", {"admin", "operator"}, validate_flow,
@@ -1129,6 +1167,9 @@ const std::vector<route>& routes() {
       {"POST", "/api/v1/tokens", {"admin"}, create_token, "Make a token for a machine: shown in this answer only",
        {{"name", "string"}, {"role", "string"}, {"facility", "string"}}, {"name", "role"}, {}, true},
       {"DELETE", "/api/v1/tokens/{id}", {"admin"}, revoke_token, "Revoke a token: it stops working at once"},
+      {"POST", "/api/v1/contacts", {"admin", "operator"}, save_contact,
+       "Add a person, or update one by number: language and name ({contact.name}); never opts anyone in",
+       {{"phone", "string"}, {"language", "string"}, {"name", "string"}}, {"phone"}, {}, true},
       {"GET", "/api/v1/contacts", {"admin", "operator"}, find_contact,
        "The person behind a phone number (any format), if known", {}, {}, {"phone"}},
       {"DELETE", "/api/v1/contacts/{id}", {"admin"}, erase_contact,

@@ -640,3 +640,31 @@ TEST_CASE("console: an admin sees the people and machines, disables a person and
   CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action IN ('users.disable', 'tokens.create', 'tokens.revoke')"
                     " AND actor = 'user:1'") == "3");
 }
+
+TEST_CASE("console: an operator adds a person and updates them by number, and a stop stays a stop",
+          "[integration][console]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  make_user(config, {"--name", "Omid", "--role", "operator", "--login", "omid"}, "river-lamp-seven\n");
+  server_process srv(config);
+  const auto omid = log_in(srv.port(), "omid", "river-lamp-seven");
+  auto r = omid.call("POST", "/api/v1/contacts", json{{"phone", "0700 000 151"}, {"language", "ps"}, {"name", "Gul"}}.dump());
+  REQUIRE(r.status == 201);
+  auto c = json::parse(r.body);
+  CHECK(c["phone"] == "+93700000151");
+  CHECK(c["language"] == "ps");
+  CHECK(c["name"] == "Gul");
+  r = omid.call("POST", "/api/v1/contacts", json{{"phone", "+93700000151"}, {"language", "prs"}}.dump());
+  CHECK(r.status == 200);
+  c = json::parse(r.body);
+  CHECK(c["language"] == "prs");
+  CHECK(c["name"] == "Gul");
+  // Someone who stopped everything stays stopped, whatever an operator saves.
+  REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms", "from=%2B93700000151&text=STOP+ALL&id=s1").status == 200);
+  r = omid.call("POST", "/api/v1/contacts", json{{"phone", "+93700000151"}, {"name", "Gul A."}}.dump());
+  CHECK(json::parse(r.body)["opted_out"] == true);
+  CHECK(omid.call("POST", "/api/v1/contacts", json{{"phone", "12"}}.dump()).status == 400);
+  CHECK(omid.call("POST", "/api/v1/contacts", json{{"phone", "+93700000152"}, {"language", "xx"}}.dump()).status == 400);
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM contacts WHERE phone = '+93700000152'") == "0");
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action IN ('contacts.create', 'contacts.update')") == "3");
+}
