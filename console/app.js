@@ -3,8 +3,8 @@
 // login sets and the X-CSRF-Token value the login returns. Everything shown is put in as text
 // (textContent), never as HTML, so a contact called <script> stays a name.
 //
-// Languages: English, Dari (prs) and Farsi (fa), the last two right to left with dates in the
-// Solar Hijri calendar. The Dari and Farsi words are drafts for native review.
+// Languages: English, Dari (prs), Pashto (ps) and Farsi (fa), the last three right to left with
+// dates in the Solar Hijri calendar. The Dari, Pashto and Farsi words are drafts for native review.
 
 const WORDS = {
   en: {
@@ -148,9 +148,60 @@ const WORDS = {
     send_at: 'زمان ارسال (خالی: همین حالا)', scheduled_for: 'از {0} ارسال می‌شود',
     error: 'مشکلی پیش آمد: {0}', session_open: 'باز (CON)', session_end: 'پایان (END)',
   },
+  ps: {
+    title: 'پیغام', login: 'ننوتل', login_name: 'کارن نوم', password: 'پټنوم', logout: 'وتل',
+    login_failed: 'کارن نوم یا پټنوم سم نه دی.', language: 'ژبه',
+    calls: 'ناروغانو ته زنګ', broadcasts: 'عمومي پیغامونه', messages: 'پیغامونه', flows: 'بهیرونه', audit: 'د کړنو ثبت',
+    role_admin: 'مدیر', role_operator: 'اپراتور', role_health_worker: 'روغتیايي کارکوونکی',
+    phone: 'ټیلیفون', unanswered: 'بې ځوابه', since: 'د انتظار پیل', called: 'زنګ مې ووهه', none_to_call: 'هېڅوک نشته چې زنګ ورته ووهل شي.',
+    reason_no_reply: 'یادونو ته یې ځواب نه دی ورکړی',
+    new_broadcast: 'نوی عمومي پیغام', programme: 'پروګرام', area: 'سیمه (خالي: ټولې سیمې)', text_key: 'د متن نوم',
+    priority: 'لومړیتوب', p_alert: 'P1 بیړنۍ خبرتیا (د شپې هم لېږل کېږي)', p_area: 'P2 سیمه‌ییزه خبرتیا', p_education: 'P3 ښوونیز',
+    send: 'لېږل', encoding: 'کوډګذاري', parts: 'د اس‌ام‌اس برخې', text: 'متن',
+    confirm_needed: 'سیمه او متن وګورئ: {0}', confirm_send: 'ومې کتل: ولېږه',
+    progress: 'عمومي پیغام شمېره {0}', audience: '{0} کسان', handed: 'له {1} څخه {0} بشپړ شول: ولېږل شول، یا په بل ډول پای ته ورسېدل ({2})',
+    state: 'حالت', all_states: 'ټول حالتونه', search: 'لټون', to: 'ترلاسه کوونکی', at: 'وخت',
+    history: 'تاریخچه', source: 'سرچینه', more: 'نور', actor: 'کارن', action: 'کړنه', target: 'موضوع',
+    file: 'فایل', entries: 'د پیل کوډونه او کلیدي کلمې', new_flow: 'د بهیر نوی فایل (name.yaml)', open: 'پرانیستل',
+    check: 'د بهیر کتنه', publish: 'فعالول', roll_back: 'مخکینۍ نسخه بېرته راوستل', checked_ok: 'هېڅ تېروتنه ونه موندل شوه.',
+    published: 'فعال شو: سرور اوس همدا نسخه چلوي.', rolled_back: 'بېرته راوستل شوه: سرور اوس مخکینۍ نسخه چلوي.',
+    problems: 'تېروتنې', warnings: 'اخطارونه', line: 'کرښه {0}', simulator: 'د ټیلیفون سمولېټر', dial: 'شمېره وهل',
+    reply: 'ځواب', as_language: 'د ټیلیفون ژبه', code: 'USSD کوډ',
+    state_queued: 'په کتار کې', state_sending: 'لېږل کېږي', state_retrying: 'بیا هڅه کېږي', state_sent: 'ولېږل شو', state_delivered: 'ورسېد',
+    state_failed: 'ناکام', state_expired: 'وخت یې تېر شو', state_cancelled: 'لغوه شو', state_unconfirmed: 'نه دی تایید شوی',
+    patients: 'ناروغان', find: 'موندل', enrol: 'په یادونو کې نوم لیکنه', kind: 'د یادونې ډول', k_medicine: 'درمل، هره ورځ',
+    k_pregnancy: 'د امیندوارۍ پاملرنه (۸ کتنې، WHO)', time: 'وخت', lmp: 'د وروستي میاشتني عادت لومړۍ ورځ',
+    patient_language: 'د ناروغ ژبه', enrolled: 'نوم یې ولیکل شو. بله یادونه: {0}.', next: 'بله یادونه',
+    none_enrolled: 'د دې شمېرې لپاره هېڅ یادونه فعاله نه ده.', end: 'یادونې پای ته رسول', reason: 'لامل',
+    r_completed: 'پاملرنه بشپړه شوه', r_loss: 'امیندواري له لاسه ورکړل شوه', r_other: 'بل لامل', ended: 'یادونې پای ته ورسېدې.',
+    k_medicine_short: 'درمل', k_pregnancy_short: 'د امیندوارۍ پاملرنه',
+    visits: 'نوبتونه', clinic: 'کلینیک', service: 'خدمت', free_places: 'خالي نوبتونه', book: 'نوبت نیول',
+    booked_ok: 'نوبت ونیول شو: کوډ {0}، {1}. دې کس ته اس‌ام‌اس ورځي.', for_whom: 'د چا لپاره', for_self: 'د ټیلیفون خاوند',
+    for_other: 'په همدې ټیلیفون بل کس', day: 'ورځ', visit_code: 'کوډ', mark_attended: 'راغی', mark_missed: 'رانغی',
+    mark_cancelled: 'نوبت لغوه کول', visits_on: 'د {0} نوبتونه', no_visits: 'په دې ورځ هېڅ نوبت نشته.',
+    no_slots: 'په راتلونکو ورځو کې خالي نوبت نشته.', show: 'ښودل',
+    v_booked: 'نوبت لري', v_attended: 'راغی', v_missed: 'رانغی', v_cancelled: 'لغوه شو',
+    svc_pregnancy: 'د امیندوارۍ پاملرنه', svc_chronic: 'مزمنه ناروغي', svc_general: 'عمومي', svc_counselling: 'مشوره',
+    deliveries: 'د پیغامونو رسېدل', last_hours: 'وروستي {0} ساعته', per_hour: 'پیغامونه په هر ساعت کې', channel: 'چینل',
+    running: 'لېږل کېږي', paused_until: 'تر {0} پورې درول شوی (د اس‌ام‌اس شرکت تېروتنه وکړه یا یې موږ رد کړو)', in_last_hour: 'وروستی ساعت',
+    reasons: 'ولې پیغامونه ناکام شول یا ونه لېږل شول', g_delivered: 'ورسېدل', g_failed: 'ناکام یا نه دي لېږل شوي',
+    g_sent: 'ولېږل شول، لا راپور نه دی راغلی', g_waiting: 'د لېږلو په تمه', no_messages: 'په دې موده کې هېڅ پیغام نشته.',
+    inbox: 'راغلي پیغامونه', hazard_only: 'یوازې د خطر راپورونه', take: 'په غاړه اخیستل', done: 'بشپړ شو', reply_sent: 'ځواب ولېږل شو.',
+    i_new: 'نوی', i_read: 'لوستل شوی', i_done: 'بشپړ شوی', all: 'ټول', hazard: 'د خطر راپور', yours: 'ستاسو په غاړه', taken: 'د بل چا په غاړه', nothing_here: 'دلته هېڅ نشته.',
+    people: 'کسان', users: 'کارنان', tokens: 'د سیستمونو ټوکنونه', name: 'نوم', role: 'رول', disable: 'غیرفعالول',
+    disabled: 'غیرفعال', locked: 'قفل شوی', revoke: 'باطلول', revoked: 'باطل شوی', new_token: 'د یو سیستم لپاره نوی ټوکن',
+    make: 'جوړول', token_once: 'همدا اوس یې کاپي کړئ: یوازې یو ځل ښودل کېږي.',
+    changes: 'هغه بدلونونه چې فعالېږي', confirm_live: 'دا بدلونونه فعال کړئ', no_changes: 'هېڅ بدلون نه دی راغلی.',
+    send_at: 'د لېږلو وخت (خالي: همدا اوس)', scheduled_for: 'له {0} څخه لېږل کېږي',
+    error: 'یوه ستونزه پېښه شوه: {0}', session_open: 'پرانیستی (CON)', session_end: 'پای ته رسېدلی (END)',
+  },
 };
-const LANGUAGES = [['en', 'English'], ['prs', 'دری'], ['fa', 'فارسی']];
-const LOCALES = { en: 'en-GB', prs: 'fa-AF-u-ca-persian', fa: 'fa-IR-u-ca-persian' };
+const LANGUAGES = [['en', 'English'], ['prs', 'دری'], ['ps', 'پښتو'], ['fa', 'فارسی']];
+// Pashto dates in Pashto where the browser has its data, else in Dari's; both Solar Hijri.
+const LOCALES = {
+  en: 'en-GB', prs: 'fa-AF-u-ca-persian', fa: 'fa-IR-u-ca-persian',
+  ps: Intl.DateTimeFormat.supportedLocalesOf(['ps-AF']).length ? 'ps-AF-u-ca-persian' : 'fa-AF-u-ca-persian',
+};
 const FINAL = ['delivered', 'failed', 'expired', 'cancelled', 'unconfirmed', 'sent'];
 
 let lang = localStorage.getItem('paygham.lang') || 'en';

@@ -193,6 +193,14 @@ async function admin(browser) {
   await page.waitForSelector('#audit tbody tr');
   check((await page.textContent('#audit tbody')).includes('flows.publish'), 'the audit log shows the publish');
   await shot(page, 'admin-audit-fa');
+  // Pashto, right to left too (the words are drafts for native review).
+  await page.selectOption('#language', 'ps');
+  await page.waitForFunction(() => document.documentElement.lang === 'ps' && document.documentElement.dir === 'rtl');
+  check((await page.locator('#bar nav a').allTextContents()).includes('کسان'), 'the console reads in Pashto');
+  await shot(page, 'admin-audit-ps');
+  await page.selectOption('#language', 'fa');
+  await page.waitForFunction(() => document.documentElement.lang === 'fa');
+
   // A token for a machine, shown once, then revoked.
   await page.click('#bar nav >> text=افراد');
   await page.waitForSelector('#users tr[data-user]');

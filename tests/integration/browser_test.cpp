@@ -81,7 +81,7 @@ TEST_CASE("browser: log in as each role, call a patient, broadcast to 100 %, fix
   CHECK(rc == 0);
   CHECK_THAT(said, Catch::Contains("ok - markup in a message does not run"));
   for (const char* page : {"health-worker-enrol-prs", "health-worker-visits-prs", "health-worker-calls-prs", "operator-broadcast-progress", "operator-deliveries", "operator-inbox", "operator-flow-lint-error", "operator-flow-diff",
-                           "operator-flow-simulator", "admin-audit-fa", "admin-people-fa"}) {
+                           "operator-flow-simulator", "admin-audit-fa", "admin-audit-ps", "admin-people-fa"}) {
     CHECK(std::filesystem::exists(shots + "/" + page + ".png"));
   }
 }
