@@ -472,6 +472,12 @@ outcome list_texts(services& s, store::tx&, const call&) {
 // True when an action found what it looks for (ok, with `var` set).
 bool done_with(const flow::action_result& r, const char* var) { return r.outcome == "ok" && r.vars.count(var) != 0; }
 
+// Why `lang` (a body's "language") cannot be used, or nullopt when the templates have it.
+std::optional<refusal> unknown_language(const services& s, const std::string& lang) {
+  if (s.runner.current()->texts.knows(lang)) return std::nullopt;
+  return refusal{400, "unknown_language", "no texts in '" + lang + "'", "language"};
+}
+
 // The health reminders the API enrols in: the shipped health-worker flow, its nodes for each
 // occurrence and the welcome (flows/health_reminders.yaml).
 constexpr const char* health_flow = "health_reminders";
@@ -541,10 +547,7 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
     return refuse(400, "invalid_kind", "kind is medicine or pregnancy", "kind");
   }
   if (const std::string lang = c.body.value("language", ""); !lang.empty()) {
-    const auto langs = s.runner.current()->texts.languages();
-    if (std::find(langs.begin(), langs.end(), lang) == langs.end()) {
-      return refuse(400, "unknown_language", "no texts in '" + lang + "'", "language");
-    }
+    if (auto bad = unknown_language(s, lang)) return outcome{400, json::object(), *bad};
     args["language"] = lang;
   }
   if (!s.runner.current()->flows.by_id(health_flow)) {
@@ -983,12 +986,7 @@ outcome save_contact(services& s, store::tx& tx, const call& c) {
   const auto phone = phone::parse_e164(c.body.value("phone", ""), s.runner.config().region);
   if (!phone) return refuse(400, "invalid_phone", phone.error(), "phone");
   const std::string lang = c.body.value("language", "");
-  if (!lang.empty()) {
-    const auto langs = s.runner.current()->texts.languages();
-    if (std::find(langs.begin(), langs.end(), lang) == langs.end()) {
-      return refuse(400, "unknown_language", "no texts in '" + lang + "'", "language");
-    }
-  }
+  if (auto bad = lang.empty() ? std::nullopt : unknown_language(s, lang)) return outcome{400, json::object(), *bad};
   const std::string name = c.body.value("name", "");
   if (core::decode_utf8(name).size() > 100) return refuse(400, "invalid_name", "a name is at most 100 letters", "name");
   auto who = tx.upsert_contact(phone.value());

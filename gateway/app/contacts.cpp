@@ -158,7 +158,7 @@ int contacts_import(const contacts_options& o) {
     p.phone = phone.value();
     if (cols.language >= 0) {
       p.language = f[static_cast<std::size_t>(cols.language)];
-      if (!p.language.empty() && std::find(langs.begin(), langs.end(), p.language) == langs.end()) {
+      if (!p.language.empty() && !content->texts.knows(p.language)) {
         std::string known;
         for (const auto& l : langs) known += (known.empty() ? "" : ", ") + l;
         why("language '" + p.language + "' has no texts (" + known + ")");

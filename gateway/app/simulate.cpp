@@ -54,8 +54,8 @@ int simulate(const simulate_options& o) {
   const config& cfg = loaded.value();
   auto content = load_checked_content(cfg, "simulate");
   if (!content) return exit_user_error;
-  if (const auto langs = content->texts.languages();
-      !o.lang.empty() && std::find(langs.begin(), langs.end(), o.lang) == langs.end()) {
+  if (!o.lang.empty() && !content->texts.knows(o.lang)) {
+    const auto langs = content->texts.languages();
     std::string known;
     for (const auto& l : langs) known += (known.empty() ? "" : ", ") + l;
     std::cerr << "paygham simulate: --lang '" << o.lang << "' has no templates (" << cfg.templates_dir

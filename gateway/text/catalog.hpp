@@ -42,6 +42,8 @@ class catalog {
   const entry* resolve(std::string_view key, const std::vector<std::string>& langs) const;
 
   std::vector<std::string> languages() const;
+  // True when `lang` has a file of texts ("prs", not "Dari").
+  bool knows(std::string_view lang) const { return by_lang_.find(lang) != by_lang_.end(); }
   const std::map<std::string, entry, std::less<>>* keys_of(std::string_view lang) const;
 
  private:

@@ -69,6 +69,13 @@ session log_in(int port, const std::string& login, const std::string& password) 
   return s;
 }
 
+// Another person logging in from the same address soon after: one address may log in about
+// twice a second, so this waits its turn first.
+session log_in_next(int port, const std::string& login, const std::string& password) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  return log_in(port, login, password);
+}
+
 std::string code_of(const http_reply& r) {
   const auto j = json::parse(r.body, nullptr, false);
   return j.is_object() && j.contains("error") ? j["error"].value("code", "") : "";
@@ -198,8 +205,7 @@ TEST_CASE("console: five wrong passwords from one address lock that login there,
   CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action = 'session.locked'") == "1");
   // The lock is the login's from this address: another person here logs in, and the
   // locked login is not locked everywhere (that takes 20 wrong tries from anywhere).
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));
-  log_in(srv.port(), "omid", "river-lamp-seven");
+  log_in_next(srv.port(), "omid", "river-lamp-seven");
   CHECK(scalar(dir, "SELECT login_locked_until FROM users WHERE login = 'admin'") == "0");
   CHECK(scalar(dir, "SELECT failed_logins FROM users WHERE login = 'admin'") == "5");
   // Many tries at once from one address are slowed before any password is checked.
@@ -402,8 +408,7 @@ TEST_CASE("console: a health worker enrols a patient, sees the next reminder and
   REQUIRE(listed["items"].size() == 1);
   CHECK(listed["items"][0]["id"] == made["id"]);
   // Another clinic's worker sees no reminders for the number, and cannot end them.
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));
-  const auto zahra = log_in(srv.port(), "zahra", "river-lamp-seven");
+  const auto zahra = log_in_next(srv.port(), "zahra", "river-lamp-seven");
   CHECK(json::parse(zahra.call("GET", "/api/v1/enrolments?phone=%2B93700000321").body)["items"].empty());
   const std::string end = "/api/v1/enrolments/" + std::to_string(made["id"].get<long long>()) + "/end";
   CHECK(zahra.call("POST", end, json{{"reason", "completed"}}.dump()).status == 404);
@@ -423,8 +428,7 @@ TEST_CASE("console: a health worker enrols a patient, sees the next reminder and
   CHECK(scalar(dir, "SELECT COUNT(*) FROM series") == "1");
 
   // An operator enrols for a named worker; pregnancy care from a Solar Hijri date in Persian digits.
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));
-  const auto omid = log_in(srv.port(), "omid", "river-lamp-seven");
+  const auto omid = log_in_next(srv.port(), "omid", "river-lamp-seven");
   r = omid.call("POST", "/api/v1/enrolments",
                 json{{"phone", "+93700000323"}, {"kind", "pregnancy"}, {"lmp", "۱۴۰۵/۷/۱"}, {"channel", "console"}}.dump());
   CHECK(r.status == 400);
@@ -507,8 +511,7 @@ TEST_CASE("console: reception books a free window for a patient, never above cap
   CHECK(fatima.call("POST", mark, json{{"as", "cancelled"}}.dump()).status == 409);
   CHECK(fatima.call("POST", mark, json{{"as", "gone"}}.dump()).status == 400);
   // Another clinic's worker neither sees nor marks it.
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));
-  const auto zahra = log_in(srv.port(), "zahra", "river-lamp-seven");
+  const auto zahra = log_in_next(srv.port(), "zahra", "river-lamp-seven");
   CHECK(zahra.call("POST", mark, json{{"as", "missed"}}.dump()).status == 404);
   CHECK(zahra.call("GET", "/api/v1/appointments?clinic=golshahr").status == 403);
   // Bad input names its field and books nothing.
@@ -553,8 +556,7 @@ TEST_CASE("console: the delivery dashboard counts messages by hour and channel, 
   CHECK(console["paused_until"].is_null());
   CHECK(d["reasons"].empty());
   CHECK(omid.call("GET", "/api/v1/deliveries?hours=0").status == 400);
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));
-  const auto fatima = log_in(srv.port(), "fatima", "river-lamp-seven");
+  const auto fatima = log_in_next(srv.port(), "fatima", "river-lamp-seven");
   CHECK(fatima.call("GET", "/api/v1/deliveries").status == 403);
 }
 
@@ -596,8 +598,7 @@ TEST_CASE("console: an operator reads the inbox, takes an item, answers the pers
   CHECK(omid.call("POST", path + "/reply", json{{"text", ""}}.dump()).status == 400);
   CHECK(omid.call("GET", "/api/v1/inbox?status=lost").status == 400);
   CHECK(omid.call("POST", "/api/v1/inbox/999", json{{"status", "done"}}.dump()).status == 404);
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));
-  const auto fatima = log_in(srv.port(), "fatima", "river-lamp-seven");
+  const auto fatima = log_in_next(srv.port(), "fatima", "river-lamp-seven");
   CHECK(fatima.call("GET", "/api/v1/inbox").status == 403);
 }
 
@@ -614,8 +615,7 @@ TEST_CASE("console: an admin sees the people and machines, disables a person and
   CHECK(users[1]["phone"] == "+93******900");  // masked
   CHECK(users[1].dump().find("argon") == std::string::npos);
   CHECK(admin.call("POST", "/api/v1/users/1/disable").status == 409);  // not oneself
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));
-  const auto fatima = log_in(srv.port(), "fatima", "river-lamp-seven");
+  const auto fatima = log_in_next(srv.port(), "fatima", "river-lamp-seven");
   auto r = admin.call("POST", "/api/v1/users/2/disable");
   CHECK(r.status == 200);
   CHECK(json::parse(r.body)["disabled"] == true);
