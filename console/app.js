@@ -53,6 +53,10 @@ const WORDS = {
     changes: 'Changes to make live', confirm_live: 'Make these changes live', no_changes: 'Nothing changed.',
     send_at: 'Send at (empty: now)', scheduled_for: 'Goes out from {0}',
     error: 'Something went wrong: {0}', session_open: 'open (CON)', session_end: 'ended (END)',
+    shared_phone: 'Do others read SMS on this phone?', sp_unknown: 'Not sure', sp_yes: 'Yes, others read them',
+    sp_no: 'No, only the patient', consent_given: 'The person agreed to get these messages',
+    consent_needed: 'Ask the person first: they must agree to get the messages.', pause_until: 'Pause until',
+    pause: 'Pause', resume: 'Resume', reminders_paused: 'paused until {0}',
   },
   prs: {
     title: 'پیغام', login: 'ورود', login_name: 'نام کاربری', password: 'رمز', logout: 'خروج',
@@ -100,6 +104,10 @@ const WORDS = {
     changes: 'تغییرهایی که فعال می‌شوند', confirm_live: 'این تغییرها را فعال کن', no_changes: 'چیزی تغییر نکرده.',
     send_at: 'زمان فرستادن (خالی: همین حالا)', scheduled_for: 'از {0} فرستاده می‌شود',
     error: 'مشکلی پیش آمد: {0}', session_open: 'باز (CON)', session_end: 'تمام (END)',
+    shared_phone: 'آیا دیگران اس‌ام‌اس‌های این تلفون را می‌خوانند؟', sp_unknown: 'معلوم نیست', sp_yes: 'بلی، دیگران هم می‌خوانند',
+    sp_no: 'نخیر، فقط خود مریض', consent_given: 'این شخص به گرفتن این پیام‌ها رضایت داد',
+    consent_needed: 'اول از خود شخص بپرسید: باید به گرفتن پیام‌ها رضایت بدهد.', pause_until: 'توقف تا',
+    pause: 'توقف', resume: 'ادامه', reminders_paused: 'تا {0} متوقف',
   },
   fa: {
     title: 'پیغام', login: 'ورود', login_name: 'نام کاربری', password: 'رمز عبور', logout: 'خروج',
@@ -147,19 +155,23 @@ const WORDS = {
     changes: 'تغییراتی که فعال می‌شوند', confirm_live: 'این تغییرات فعال شود', no_changes: 'چیزی تغییر نکرده است.',
     send_at: 'زمان ارسال (خالی: همین حالا)', scheduled_for: 'از {0} ارسال می‌شود',
     error: 'مشکلی پیش آمد: {0}', session_open: 'باز (CON)', session_end: 'پایان (END)',
+    shared_phone: 'آیا دیگران پیامک‌های این تلفن را می‌خوانند؟', sp_unknown: 'معلوم نیست', sp_yes: 'بله، دیگران هم می‌خوانند',
+    sp_no: 'نه، فقط خود بیمار', consent_given: 'این فرد با دریافت این پیام‌ها موافقت کرد',
+    consent_needed: 'اول از خود فرد بپرسید: باید با دریافت پیام‌ها موافق باشد.', pause_until: 'توقف تا',
+    pause: 'توقف', resume: 'ادامه', reminders_paused: 'تا {0} متوقف',
   },
   ps: {
     title: 'پیغام', login: 'ننوتل', login_name: 'کارن نوم', password: 'پټنوم', logout: 'وتل',
     login_failed: 'کارن نوم یا پټنوم سم نه دی.', language: 'ژبه',
     calls: 'ناروغانو ته زنګ', broadcasts: 'عمومي پیغامونه', messages: 'پیغامونه', flows: 'بهیرونه', audit: 'د کړنو ثبت',
     role_admin: 'مدیر', role_operator: 'اپراتور', role_health_worker: 'روغتیايي کارکوونکی',
-    phone: 'ټیلیفون', unanswered: 'بې ځوابه', since: 'د انتظار پیل', called: 'زنګ مې ووهه', none_to_call: 'هېڅوک نشته چې زنګ ورته ووهل شي.',
+    phone: 'د ټیلیفون شمېره', unanswered: 'بې ځوابه', since: 'د انتظار پیل', called: 'زنګ مې ووهه', none_to_call: 'هېڅوک نشته چې زنګ ورته ووهل شي.',
     reason_no_reply: 'یادونو ته یې ځواب نه دی ورکړی',
     new_broadcast: 'نوی عمومي پیغام', programme: 'پروګرام', area: 'سیمه (خالي: ټولې سیمې)', text_key: 'د متن نوم',
-    priority: 'لومړیتوب', p_alert: 'P1 بیړنۍ خبرتیا (د شپې هم لېږل کېږي)', p_area: 'P2 سیمه‌ییزه خبرتیا', p_education: 'P3 ښوونیز',
+    priority: 'لومړیتوب', p_alert: 'P1 بیړنۍ خبرتیا (د شپې هم لېږل کېږي)', p_area: 'P2 سیمه‌ییزه خبرتیا', p_education: 'P3 پوهاوی',
     send: 'لېږل', encoding: 'کوډګذاري', parts: 'د اس‌ام‌اس برخې', text: 'متن',
     confirm_needed: 'سیمه او متن وګورئ: {0}', confirm_send: 'ومې کتل: ولېږه',
-    progress: 'عمومي پیغام شمېره {0}', audience: '{0} کسان', handed: 'له {1} څخه {0} بشپړ شول: ولېږل شول، یا په بل ډول پای ته ورسېدل ({2})',
+    progress: 'عمومي پیغام شمېره {0}', audience: '{0} کسه', handed: 'له {1} څخه {0} بشپړ شول: ولېږل شول، یا په بل ډول پای ته ورسېدل ({2})',
     state: 'حالت', all_states: 'ټول حالتونه', search: 'لټون', to: 'ترلاسه کوونکی', at: 'وخت',
     history: 'تاریخچه', source: 'سرچینه', more: 'نور', actor: 'کارن', action: 'کړنه', target: 'موضوع',
     file: 'فایل', entries: 'د پیل کوډونه او کلیدي کلمې', new_flow: 'د بهیر نوی فایل (name.yaml)', open: 'پرانیستل',
@@ -169,31 +181,35 @@ const WORDS = {
     reply: 'ځواب', as_language: 'د ټیلیفون ژبه', code: 'USSD کوډ',
     state_queued: 'په کتار کې', state_sending: 'لېږل کېږي', state_retrying: 'بیا هڅه کېږي', state_sent: 'ولېږل شو', state_delivered: 'ورسېد',
     state_failed: 'ناکام', state_expired: 'وخت یې تېر شو', state_cancelled: 'لغوه شو', state_unconfirmed: 'نه دی تایید شوی',
-    patients: 'ناروغان', find: 'موندل', enrol: 'په یادونو کې نوم لیکنه', kind: 'د یادونې ډول', k_medicine: 'درمل، هره ورځ',
+    patients: 'ناروغان', find: 'موندل', enrol: 'د یادونو لپاره نوم لیکنه', kind: 'د یادونې ډول', k_medicine: 'درمل، هره ورځ',
     k_pregnancy: 'د امیندوارۍ پاملرنه (۸ کتنې، WHO)', time: 'وخت', lmp: 'د وروستي میاشتني عادت لومړۍ ورځ',
     patient_language: 'د ناروغ ژبه', enrolled: 'نوم یې ولیکل شو. بله یادونه: {0}.', next: 'بله یادونه',
     none_enrolled: 'د دې شمېرې لپاره هېڅ یادونه فعاله نه ده.', end: 'یادونې پای ته رسول', reason: 'لامل',
-    r_completed: 'پاملرنه بشپړه شوه', r_loss: 'امیندواري له لاسه ورکړل شوه', r_other: 'بل لامل', ended: 'یادونې پای ته ورسېدې.',
+    r_completed: 'پاملرنه بشپړه شوه', r_loss: 'امیندواري دوام ونه موند', r_other: 'بل لامل', ended: 'یادونې پای ته ورسېدې.',
     k_medicine_short: 'درمل', k_pregnancy_short: 'د امیندوارۍ پاملرنه',
     visits: 'نوبتونه', clinic: 'کلینیک', service: 'خدمت', free_places: 'خالي نوبتونه', book: 'نوبت نیول',
     booked_ok: 'نوبت ونیول شو: کوډ {0}، {1}. دې کس ته اس‌ام‌اس ورځي.', for_whom: 'د چا لپاره', for_self: 'د ټیلیفون خاوند',
-    for_other: 'په همدې ټیلیفون بل کس', day: 'ورځ', visit_code: 'کوډ', mark_attended: 'راغی', mark_missed: 'رانغی',
+    for_other: 'بل کس چې همدا ټیلیفون کاروي', day: 'ورځ', visit_code: 'کوډ', mark_attended: 'حاضر', mark_missed: 'غیرحاضر',
     mark_cancelled: 'نوبت لغوه کول', visits_on: 'د {0} نوبتونه', no_visits: 'په دې ورځ هېڅ نوبت نشته.',
     no_slots: 'په راتلونکو ورځو کې خالي نوبت نشته.', show: 'ښودل',
-    v_booked: 'نوبت لري', v_attended: 'راغی', v_missed: 'رانغی', v_cancelled: 'لغوه شو',
+    v_booked: 'نوبت لري', v_attended: 'حاضر', v_missed: 'غیرحاضر', v_cancelled: 'لغوه شو',
     svc_pregnancy: 'د امیندوارۍ پاملرنه', svc_chronic: 'مزمنه ناروغي', svc_general: 'عمومي', svc_counselling: 'مشوره',
     deliveries: 'د پیغامونو رسېدل', last_hours: 'وروستي {0} ساعته', per_hour: 'پیغامونه په هر ساعت کې', channel: 'چینل',
-    running: 'لېږل کېږي', paused_until: 'تر {0} پورې درول شوی (د اس‌ام‌اس شرکت تېروتنه وکړه یا یې موږ رد کړو)', in_last_hour: 'وروستی ساعت',
+    running: 'لېږل کېږي', paused_until: 'تر {0} پورې درول شوی (د اس‌ام‌اس شرکت ستونزه درلوده یا یې موږ رد کړو)', in_last_hour: 'وروستی ساعت',
     reasons: 'ولې پیغامونه ناکام شول یا ونه لېږل شول', g_delivered: 'ورسېدل', g_failed: 'ناکام یا نه دي لېږل شوي',
     g_sent: 'ولېږل شول، لا راپور نه دی راغلی', g_waiting: 'د لېږلو په تمه', no_messages: 'په دې موده کې هېڅ پیغام نشته.',
     inbox: 'راغلي پیغامونه', hazard_only: 'یوازې د خطر راپورونه', take: 'په غاړه اخیستل', done: 'بشپړ شو', reply_sent: 'ځواب ولېږل شو.',
     i_new: 'نوی', i_read: 'لوستل شوی', i_done: 'بشپړ شوی', all: 'ټول', hazard: 'د خطر راپور', yours: 'ستاسو په غاړه', taken: 'د بل چا په غاړه', nothing_here: 'دلته هېڅ نشته.',
     people: 'کسان', users: 'کارنان', tokens: 'د سیستمونو ټوکنونه', name: 'نوم', role: 'رول', disable: 'غیرفعالول',
-    disabled: 'غیرفعال', locked: 'قفل شوی', revoke: 'باطلول', revoked: 'باطل شوی', new_token: 'د یو سیستم لپاره نوی ټوکن',
+    disabled: 'غیرفعال', locked: 'قفل شوی', revoke: 'باطلول', revoked: 'باطل شوی', new_token: 'د یوه سیستم لپاره نوی ټوکن',
     make: 'جوړول', token_once: 'همدا اوس یې کاپي کړئ: یوازې یو ځل ښودل کېږي.',
     changes: 'هغه بدلونونه چې فعالېږي', confirm_live: 'دا بدلونونه فعال کړئ', no_changes: 'هېڅ بدلون نه دی راغلی.',
     send_at: 'د لېږلو وخت (خالي: همدا اوس)', scheduled_for: 'له {0} څخه لېږل کېږي',
     error: 'یوه ستونزه پېښه شوه: {0}', session_open: 'پرانیستی (CON)', session_end: 'پای ته رسېدلی (END)',
+    shared_phone: 'آیا نور خلک هم د دې ټیلیفون اس‌ام‌اس لولي؟', sp_unknown: 'معلومه نه ده', sp_yes: 'هو، نور یې هم لولي',
+    sp_no: 'نه، یوازې ناروغ', consent_given: 'دې کس د دې پیغامونو اخیستلو ته رضایت ورکړ',
+    consent_needed: 'لومړی له خپله کسه وپوښتئ: باید پیغامونو ته رضایت ورکړي.', pause_until: 'تر دې نېټې درول',
+    pause: 'درول', resume: 'بیا پیلول', reminders_paused: 'تر {0} پورې درول شوې',
   },
 };
 const LANGUAGES = [['en', 'English'], ['prs', 'دری'], ['ps', 'پښتو'], ['fa', 'فارسی']];
@@ -386,6 +402,11 @@ async function callsPage() {
 
 // ---- patients: their reminders, enrolling (health workers) ---------------------------------
 
+// Whether others read SMS on the phone: only a clear "no" counts as private (R-S11).
+function sharedPhoneSelect(id) {
+  return h('select', { id }, ['unknown', 'yes', 'no'].map((x) => h('option', { value: x }, t('sp_' + x))));
+}
+
 async function patientsPage(query) {
   const params = new URLSearchParams(query);
   const phone = h('input', { id: 'phone', value: params.get('phone') || '', dir: 'ltr', inputmode: 'tel' });
@@ -402,8 +423,10 @@ async function patientsPage(query) {
           ['completed', 'loss', 'other'].map((x) => h('option', { value: x }, t('r_' + x))));
         return h('tr', { 'data-enrolment': e.id },
           h('td', {}, t('k_' + e.kind + '_short')), h('td', {}, ltr(e.time)),
-          h('td', { class: 'next' }, e.next_at ? when(e.next_at, e.time_zone) : '—'), h('td', {}, number(e.unanswered)),
-          h('td', {}, reason, ' ', h('button', {
+          h('td', { class: 'next' }, e.next_at ? when(e.next_at, e.time_zone) : '—',
+            e.paused_until ? h('div', { class: 'muted paused' }, t('reminders_paused', when(e.paused_until, e.time_zone))) : ''),
+          h('td', {}, number(e.unanswered)),
+          h('td', {}, pauseControl(e), ' ', reason, ' ', h('button', {
             class: 'quiet', onclick: async () => {
               try {
                 await api('POST', `/enrolments/${e.id}/end`, { reason: reason.value });
@@ -414,6 +437,17 @@ async function patientsPage(query) {
           }, t('end'))));
       }))));
     return r;
+  };
+  // Paused: a button to resume. Running: a day and a button to pause until it.
+  const pauseControl = (e) => {
+    const act = async (what, body) => {
+      try { await api('POST', `/enrolments/${e.id}/${what}`, body); await load(); } catch (err) { status.replaceChildren(failure(err)); }
+    };
+    if (e.paused_until) return h('button', { class: 'quiet', 'data-resume': e.id, onclick: () => act('resume', {}) }, t('resume'));
+    const until = h('input', { type: 'date', dir: 'ltr', 'aria-label': t('pause_until'), 'data-pause-until': e.id });
+    return h('span', {}, until, ' ', h('button', {
+      class: 'quiet', 'data-pause': e.id, onclick: () => act('pause', { until: until.value }),
+    }, t('pause')));
   };
   const kind = h('select', { id: 'kind' }, h('option', { value: 'medicine' }, t('k_medicine')),
     h('option', { value: 'pregnancy' }, t('k_pregnancy')));
@@ -428,10 +462,14 @@ async function patientsPage(query) {
   });
   const language = h('select', { id: 'patient-language' },
     [['prs', 'دری'], ['ps', 'پښتو'], ['fa', 'فارسی'], ['en', 'English']].map(([l, name]) => h('option', { value: l }, name)));
+  const shared = sharedPhoneSelect('shared-phone');
+  const consent = h('input', { id: 'consent', type: 'checkbox', required: true });
   const enrol = h('form', {
     class: 'card', id: 'enrol', onsubmit: async (e) => {
       e.preventDefault();
-      const body = { phone: phone.value, kind: kind.value, language: language.value };
+      const body = {
+        phone: phone.value, kind: kind.value, language: language.value, shared_phone: shared.value, consent_via: 'in_person',
+      };
       if (kind.value === 'medicine') body.time = time.value; else body.lmp = lmp.value;
       try {
         const made = await api('POST', '/enrolments', body);
@@ -443,7 +481,9 @@ async function patientsPage(query) {
   h('div', { class: 'row' },
     h('div', {}, h('label', { for: 'kind' }, t('kind')), kind),
     h('div', {}, timeLabel, time, lmpLabel, lmp),
-    h('div', {}, h('label', { for: 'patient-language' }, t('patient_language')), language)),
+    h('div', {}, h('label', { for: 'patient-language' }, t('patient_language')), language),
+    h('div', {}, h('label', { for: 'shared-phone' }, t('shared_phone')), shared)),
+  h('p', {}, consent, ' ', h('label', { for: 'consent', class: 'inline' }, t('consent_given'))),
   h('p', {}, h('button', { type: 'submit', id: 'enrol-send' }, t('enrol'))));
   show(h('h1', {}, t('patients')),
     h('form', {
@@ -467,6 +507,8 @@ async function visitsPage() {
   fillServices();
   const phone = h('input', { id: 'visit-phone', dir: 'ltr', inputmode: 'tel' });
   const forWhom = h('select', { id: 'for' }, h('option', { value: 'self' }, t('for_self')), h('option', { value: 'other' }, t('for_other')));
+  const shared = sharedPhoneSelect('visit-shared-phone');
+  const consent = h('input', { id: 'visit-consent', type: 'checkbox' });
   const status = h('div', { role: 'status', id: 'visit-status' });
   const slots = h('div', { id: 'slots' });
   const dayInput = h('input', { id: 'day', type: 'date', dir: 'ltr' });
@@ -499,9 +541,11 @@ async function visitsPage() {
       h('td', {}, dayName(x.day)), h('td', {}, ltr(x.label)),
       h('td', {}, h('button', {
         onclick: async () => {
+          if (!consent.checked) { status.replaceChildren(h('p', { class: 'error' }, t('consent_needed'))); consent.focus(); return; }
           try {
             const b = await api('POST', '/appointments', {
               phone: phone.value, clinic: clinic.value, service: service.value, day: x.day, time: x.time, for: forWhom.value,
+              shared_phone: shared.value, consent_via: 'in_person',
             });
             status.replaceChildren(h('p', { class: 'ok' }, t('booked_ok', b.code, `${dayName(b.day)} ${b.time}`)));
             dayInput.value = b.day;
@@ -519,7 +563,9 @@ async function visitsPage() {
         h('button', { id: 'show-slots', onclick: () => showSlots().catch((e) => slots.replaceChildren(failure(e))) }, t('free_places'))),
       h('div', { class: 'row' },
         h('div', {}, h('label', { for: 'visit-phone' }, t('phone')), phone),
-        h('div', {}, h('label', { for: 'for' }, t('for_whom')), forWhom)),
+        h('div', {}, h('label', { for: 'for' }, t('for_whom')), forWhom),
+        h('div', {}, h('label', { for: 'visit-shared-phone' }, t('shared_phone')), shared)),
+      h('p', {}, consent, ' ', h('label', { for: 'visit-consent', class: 'inline' }, t('consent_given'))),
       status, slots),
     h('section', { class: 'card' },
       h('div', { class: 'row' }, h('div', {}, h('label', { for: 'day' }, t('day')), dayInput),

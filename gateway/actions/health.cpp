@@ -156,6 +156,7 @@ flow::action_result reminders_missed(store::tx& t, const request& r) {
   if (!id || !after || *after < 1) return error;
   const auto s = t.find_series(*id);
   if (!s || s->contact_id != r.contact_id) return error;
+  if (s->paused_until > t.now()) return {"ok", {}};  // paused since it was asked: not a miss
   const int misses = s->misses + 1;
   t.set_series_misses(s->id, misses);
   if (misses < *after || s->worker_id == 0 || !s->active) return {"ok", {}};

@@ -9,6 +9,7 @@
 #include <set>
 #include <variant>
 
+#include "gateway/actions/flow_start.hpp"
 #include "gateway/actions/reminders.hpp"
 #include "gateway/api/api.hpp"
 #include "gateway/auth/password.hpp"
@@ -505,8 +506,31 @@ std::variant<std::string, refusal> sending_channel(const services& s, const call
   return channel;
 }
 
+// What a caller records of a person with an enrolment, a booking or on its own (R-D2):
+// `shared_phone` (whether others read SMS on the phone: unknown, yes, no) and, with
+// `consent_via` (how they said yes: in_person, phone_call, written), their consent to a
+// programme, recorded as the caller's. Checked before anything changes, kept after.
+std::optional<refusal> bad_record(const json& body) {
+  if (const std::string v = body.value("shared_phone", "unknown"); v != "unknown" && v != "yes" && v != "no") {
+    return refusal{400, "invalid_shared_phone", "shared_phone is unknown, yes or no", "shared_phone"};
+  }
+  if (const std::string v = body.value("consent_via", "in_person");
+      v != "in_person" && v != "phone_call" && v != "written") {
+    return refusal{400, "invalid_consent_via", "consent_via is in_person, phone_call or written", "consent_via"};
+  }
+  return std::nullopt;
+}
+
+void keep_record(store::tx& tx, const call& c, std::int64_t contact, const std::string& programme) {
+  if (c.body.contains("shared_phone")) tx.set_shared_phone(contact, c.body.value("shared_phone", "unknown"));
+  if (!programme.empty() && c.body.contains("consent_via")) {
+    tx.add_consent(contact, {programme, c.body.value("consent_via", ""), c.actor()});
+  }
+}
+
 json enrolment_json(store::tx& tx, const store::series& s) {
-  const auto next = actions::first_due(s, tx.now());
+  const bool paused = s.paused_until > tx.now();
+  const auto next = actions::first_due(s, paused ? s.paused_until : tx.now());
   const auto worker = s.worker_id != 0 ? tx.find_user(s.worker_id) : std::nullopt;
   json out{{"id", s.id},
            {"kind", s.anchor_day ? "pregnancy" : "medicine"},
@@ -514,6 +538,7 @@ json enrolment_json(store::tx& tx, const store::series& s) {
            {"time_zone", s.time_zone},
            {"unanswered", s.misses}};
   if (next.state == actions::first_occurrence::ahead) out["next_at"] = next.at;
+  if (paused) out["paused_until"] = s.paused_until;
   if (worker) out["worker"] = json{{"id", worker->id}, {"name", worker->name}, {"facility", worker->facility}};
   return out;
 }
@@ -528,6 +553,7 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
   if (const auto* bad = std::get_if<refusal>(&channel)) return outcome{400, json::object(), *bad};
   const auto phone = phone::parse_e164(c.body.value("phone", ""), s.runner.config().region);
   if (!phone) return refuse(400, "invalid_phone", phone.error(), "phone");
+  if (auto bad = bad_record(c.body)) return outcome{400, json::object(), *bad};
   const std::string kind = c.body.value("kind", "");
   std::map<std::string, std::string> args{{"phone", phone.value()}, {"programme", "health"}, {"welcome", "welcome"}};
   if (kind == "medicine") {
@@ -564,6 +590,7 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
   const auto id = done.vars.count("series") ? text::read_id(done.vars.at("series")) : std::nullopt;
   const auto series = id ? tx.find_series(*id) : std::nullopt;
   if (done.outcome != "ok" || !series) return refuse(400, "not_enrolled", "the patient could not be enrolled");
+  keep_record(tx, c, series->contact_id, series->programme);
   tx.audit(c.actor(), "enrolments.create", "series:" + std::to_string(*id),
            json{{"kind", kind}, {"worker", w.id}}.dump());
   auto o = answer(enrolment_json(tx, *series), 201);
@@ -591,14 +618,22 @@ outcome list_enrolments(services& s, store::tx& tx, const call& c) {
   return answer(json{{"phone", phone.value()}, {"items", std::move(items)}});
 }
 
+// The running health enrolment a call may work on, or why not.
+std::variant<store::series, refusal> running_enrolment(store::tx& tx, const call& c) {
+  const auto id = text::read_id(c.value("id"));
+  auto series = id ? tx.find_series(*id) : std::nullopt;
+  if (!series || !series->active || series->programme != "health" || !may_see(tx, c, *series)) {
+    return refusal{404, "not_found", "no running enrolment with that number"};
+  }
+  return std::move(*series);
+}
+
 // POST /api/v1/enrolments/{id}/end: reminders end (care completed, a pregnancy loss: one
 // message written for it and nothing more, R-H7).
 outcome end_enrolment(services& s, store::tx& tx, const call& c) {
-  const auto id = text::read_id(c.value("id"));
-  const auto series = id ? tx.find_series(*id) : std::nullopt;
-  if (!series || !series->active || series->programme != "health" || !may_see(tx, c, *series)) {
-    return refuse(404, "not_found", "no running enrolment with that number");
-  }
+  const auto found = running_enrolment(tx, c);
+  if (const auto* bad = std::get_if<refusal>(&found)) return outcome{400, json::object(), *bad};
+  const auto* series = &std::get<store::series>(found);
   const std::string reason = c.body.value("reason", "");
   if (reason != "completed" && reason != "loss" && reason != "other") {
     return refuse(400, "invalid_reason", "reason is completed, loss or other", "reason");
@@ -618,6 +653,36 @@ outcome end_enrolment(services& s, store::tx& tx, const call& c) {
   auto o = answer(json{{"id", series->id}, {"ended", true}});
   o.wake_outbox = true;
   return o;
+}
+
+// POST /api/v1/enrolments/{id}/pause: no reminders until a day (a patient in hospital, away);
+// the ones before it are skipped, not counted as unanswered, and they go on that day.
+outcome pause_enrolment(services&, store::tx& tx, const call& c) {
+  auto found = running_enrolment(tx, c);
+  if (auto* bad = std::get_if<refusal>(&found)) return outcome{400, json::object(), *bad};
+  auto& series = std::get<store::series>(found);
+  const auto day = text::read_date(text::normalize(c.body.value("until", "")));
+  const long long today = tx.now() / 86'400'000;
+  const auto from = day ? schedule::at_local(text::day_number(*day), {0, 0}, series.time_zone) : std::nullopt;
+  if (!day || !from || text::day_number(*day) <= today || text::day_number(*day) > today + 180) {
+    return refuse(400, "invalid_date", "until is a day in the next 180 days (2026-12-20 or 1405/9/29): reminders go on that day",
+                  "until");
+  }
+  tx.set_series_paused(series.id, *from);
+  series.paused_until = *from;
+  tx.audit(c.actor(), "enrolments.pause", "series:" + std::to_string(series.id), json{{"until", *from}}.dump());
+  return answer(enrolment_json(tx, series));
+}
+
+// POST /api/v1/enrolments/{id}/resume: reminders go on from the next one.
+outcome resume_enrolment(services&, store::tx& tx, const call& c) {
+  auto found = running_enrolment(tx, c);
+  if (auto* bad = std::get_if<refusal>(&found)) return outcome{400, json::object(), *bad};
+  auto& series = std::get<store::series>(found);
+  tx.set_series_paused(series.id, 0);
+  series.paused_until = 0;
+  tx.audit(c.actor(), "enrolments.resume", "series:" + std::to_string(series.id), "{}");
+  return answer(enrolment_json(tx, series));
 }
 
 // Clinic visits booked through the API: the shipped booking flow, whose nodes send the
@@ -701,6 +766,7 @@ outcome book_visit(services& s, store::tx& tx, const call& c) {
   if (!phone) return refuse(400, "invalid_phone", phone.error(), "phone");
   const std::string for_whom = c.body.value("for", "self");
   if (for_whom != "self" && for_whom != "other") return refuse(400, "invalid_for", "for is self or other", "for");
+  if (auto bad = bad_record(c.body)) return outcome{400, json::object(), *bad};
   const auto done = s.runner.act_as(tx, phone.value(), booking_flow, "appointments.book",
                                     {{"clinic", std::get<const schedule::clinic*>(clinic)->id},
                                      {"service", c.body.value("service", "")},
@@ -722,6 +788,7 @@ outcome book_visit(services& s, store::tx& tx, const call& c) {
     return refuse(400, "not_bookable", "the clinic does not take that service on that day and window (see /api/v1/slots)",
                   "day");
   }
+  keep_record(tx, c, b->contact_id, s.runner.current()->flows.by_id(booking_flow)->programme);
   tx.audit(c.actor(), "appointments.book", "booking:" + std::to_string(b->id), json{{"clinic", b->clinic}}.dump());
   auto o = answer(booking_json(tx, *b), 201);
   o.wake_outbox = true;
@@ -973,11 +1040,27 @@ outcome revoke_token(services&, store::tx& tx, const call& c) {
   return answer(json{{"id", *id}, {"revoked", true}});
 }
 
-json contact_json(const store::contact& c) {
-  json out{{"id", c.id}, {"phone", c.phone}, {"opted_out", c.opted_out}, {"unreachable", c.unreachable}};
+json contact_json(store::tx& tx, const store::contact& c) {
+  const auto record = tx.find_contact_record(c.id);
+  json consents = json::array();
+  for (const auto& k : record.consents) {
+    consents.push_back({{"programme", k.programme}, {"via", k.via}, {"recorded_by", k.recorded_by}, {"at", k.at}});
+  }
+  json out{{"id", c.id},
+           {"phone", c.phone},
+           {"opted_out", c.opted_out},
+           {"unreachable", c.unreachable},
+           {"shared_phone", record.shared_phone},
+           {"consents", std::move(consents)}};
   if (!c.language.empty()) out["language"] = c.language;
   if (const auto name = c.fields.find("name"); name != c.fields.end()) out["name"] = name->second;
   return out;
+}
+
+// The programmes the running flows belong to: what a person may consent to, or stop.
+bool known_programme(const services& s, const std::string& programme) {
+  const auto& flows = s.runner.current()->flows.all();
+  return std::any_of(flows.begin(), flows.end(), [&](const auto& f) { return f->programme == programme; });
 }
 
 // POST /api/v1/contacts: a person added, or updated by number: their language and their name
@@ -989,13 +1072,26 @@ outcome save_contact(services& s, store::tx& tx, const call& c) {
   if (auto bad = lang.empty() ? std::nullopt : unknown_language(s, lang)) return outcome{400, json::object(), *bad};
   const std::string name = c.body.value("name", "");
   if (core::decode_utf8(name).size() > 100) return refuse(400, "invalid_name", "a name is at most 100 letters", "name");
+  if (auto bad = bad_record(c.body)) return outcome{400, json::object(), *bad};
+  const std::string programme = c.body.value("consent", "");
+  if (!programme.empty() && !known_programme(s, programme)) {
+    return refuse(400, "unknown_programme", "no flow belongs to programme '" + programme + "'", "consent");
+  }
+  if (programme.empty() && c.body.contains("consent_via")) {
+    return refuse(400, "missing_field", "say which programme they consented to", "consent");
+  }
   auto who = tx.upsert_contact(phone.value());
   if (!lang.empty()) tx.set_contact_language(who.id, lang);
   if (!name.empty()) tx.set_contact_fields(who.id, {{"name", name}});
+  keep_record(tx, c, who.id, programme);
   tx.audit(c.actor(), who.created ? "contacts.create" : "contacts.update", "contact:" + std::to_string(who.id),
-           json{{"language", lang}, {"name_given", !name.empty()}}.dump());
+           json{{"language", lang},
+                {"name_given", !name.empty()},
+                {"shared_phone", c.body.value("shared_phone", "")},
+                {"consent", programme}}
+               .dump());
   const auto now = tx.find_contact(who.id);
-  return answer(contact_json(*now), who.created ? 201 : 200);
+  return answer(contact_json(tx, *now), who.created ? 201 : 200);
 }
 
 // GET /api/v1/contacts?phone=: the person behind a number, if Paygham knows them.
@@ -1004,7 +1100,7 @@ outcome find_contact(services& s, store::tx& tx, const call& c) {
   if (!phone) return refuse(400, "invalid_phone", phone.error(), "phone");
   const auto who = tx.find_contact_by_phone(phone.value());
   if (!who) return refuse(404, "not_found", "no contact with that number");
-  return answer(contact_json(*who));
+  return answer(contact_json(tx, *who));
 }
 
 // DELETE /api/v1/contacts/{id}: the person's data erased (R-D6); a stop they made is kept as a
@@ -1044,6 +1140,56 @@ outcome resolve_escalation(services&, store::tx& tx, const call& c) {
   tx.resolve_escalation(found->id, found->worker_id);
   tx.audit(c.actor(), "escalations.resolve", "escalation:" + std::to_string(found->id), "{}");
   return answer(json{{"id", found->id}, {"resolved", true}});
+}
+
+// POST /api/v1/flow_starts: a flow that says `triggers: {api: true}` started by SMS for people,
+// at its start or at a node it lists under `entries`, each as the scheduler starts one: in the
+// person's language, in sending hours, and never for someone who stopped its programme.
+outcome start_flow(services& s, store::tx& tx, const call& c) {
+  constexpr std::size_t most = 1000;  // more people: a broadcast, with its safety limit
+  const std::string id = c.body.value("flow", "");
+  const auto content = s.runner.current();
+  const flow::definition* f = content->flows.by_id(id);
+  if (!f) return refuse(400, "unknown_flow", "no flow '" + id + "' runs on this server", "flow");
+  if (!f->api) {
+    return refuse(409, "not_startable", "flow '" + id + "' may not be started this way: its file says no triggers: {api: true}",
+                  "flow");
+  }
+  const std::string node = c.body.value("node", f->start);
+  if (node != f->start && std::find(f->entries.begin(), f->entries.end(), node) == f->entries.end()) {
+    return refuse(400, "unknown_node", "node is the flow's start (" + f->start + ") or one of its entries", "node");
+  }
+  const auto channel = sending_channel(s, c);
+  if (const auto* bad = std::get_if<refusal>(&channel)) return outcome{400, json::object(), *bad};
+  const json& given = c.body["phones"];
+  if (given.empty() || given.size() > most) {
+    return refuse(400, "invalid_phones", "phones lists 1 to " + std::to_string(most) + " numbers", "phones");
+  }
+  std::vector<std::string> phones;
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    const auto phone = phone::parse_e164(given[i].get<std::string>(), s.runner.config().region);
+    if (!phone) return refuse(400, "invalid_phone", "number " + std::to_string(i + 1) + ": " + phone.error(), "phones");
+    if (std::find(phones.begin(), phones.end(), phone.value()) == phones.end()) phones.push_back(phone.value());
+  }
+  json stopped = json::array();
+  std::size_t started = 0;
+  for (const auto& phone : phones) {
+    const auto who = tx.upsert_contact(phone);
+    if (tx.stopped(who.id, f->programme)) {
+      stopped.push_back(phone);
+      continue;
+    }
+    tx.add_job(actions::flow_start::kind, tx.now(),
+               actions::flow_start{who.id, std::get<std::string>(channel), f->id, node}.json());
+    ++started;
+  }
+  tx.audit(c.actor(), "flow_starts.create", "flow:" + f->id,
+           json{{"node", node}, {"channel", std::get<std::string>(channel)}, {"started", started},
+                {"stopped", stopped.size()}}
+               .dump());
+  return answer(json{{"flow", f->id}, {"node", node}, {"channel", std::get<std::string>(channel)},
+                     {"started", started}, {"stopped", std::move(stopped)}},
+                201);
 }
 
 // The console's session cookie: HttpOnly (scripts cannot read it), SameSite=Strict (other
@@ -1126,7 +1272,7 @@ const std::vector<route>& routes() {
        "Enrol a patient in health reminders they answer with 1: medicine daily at a time, or pregnancy care from "
        "the last period; a health worker's session enrols for itself, others name the worker",
        {{"phone", "string"}, {"kind", "string"}, {"time", "string"}, {"lmp", "string"}, {"language", "string"},
-        {"channel", "string"}, {"worker", "string"}},
+        {"channel", "string"}, {"worker", "string"}, {"shared_phone", "string"}, {"consent_via", "string"}},
        {"phone", "kind"}, {}, true},
       {"GET", "/api/v1/enrolments", {"admin", "operator", "health_worker"}, list_enrolments,
        "A person's running health reminders with the next one's time (a health worker's: its clinic's only)", {}, {},
@@ -1134,6 +1280,12 @@ const std::vector<route>& routes() {
       {"POST", "/api/v1/enrolments/{id}/end", {"admin", "operator", "health_worker"}, end_enrolment,
        "End a patient's reminders: completed, loss (one message written for it, nothing more) or other",
        {{"reason", "string"}}, {"reason"}},
+      {"POST", "/api/v1/enrolments/{id}/pause", {"admin", "operator", "health_worker"}, pause_enrolment,
+       "No reminders until a day (a patient in hospital, away): those before it are skipped, not counted as "
+       "unanswered",
+       {{"until", "string"}}, {"until"}},
+      {"POST", "/api/v1/enrolments/{id}/resume", {"admin", "operator", "health_worker"}, resume_enrolment,
+       "Reminders go on from the next one"},
       {"GET", "/api/v1/clinics", {"admin", "operator", "health_worker"}, list_clinics,
        "The clinics people can book, with their services (a health worker's: their own)"},
       {"GET", "/api/v1/slots", {"admin", "operator", "health_worker"}, list_slots,
@@ -1141,7 +1293,7 @@ const std::vector<route>& routes() {
       {"POST", "/api/v1/appointments", {"admin", "operator", "health_worker"}, book_visit,
        "Book a visit for a person: the SMS confirmation and reminders as the booking menu gives; never above capacity",
        {{"phone", "string"}, {"clinic", "string"}, {"service", "string"}, {"day", "string"}, {"time", "string"},
-        {"for", "string"}, {"channel", "string"}},
+        {"for", "string"}, {"channel", "string"}, {"shared_phone", "string"}, {"consent_via", "string"}},
        {"phone", "service", "day", "time"}, {}, true},
       {"GET", "/api/v1/appointments", {"admin", "operator", "health_worker"}, list_visits,
        "A clinic's visits on a day, today by default (a health worker's clinic only)", {}, {}, {"clinic", "day"}},
@@ -1166,8 +1318,11 @@ const std::vector<route>& routes() {
        {{"name", "string"}, {"role", "string"}, {"facility", "string"}}, {"name", "role"}, {}, true},
       {"DELETE", "/api/v1/tokens/{id}", {"admin"}, revoke_token, "Revoke a token: it stops working at once"},
       {"POST", "/api/v1/contacts", {"admin", "operator"}, save_contact,
-       "Add a person, or update one by number: language and name ({contact.name}); never opts anyone in",
-       {{"phone", "string"}, {"language", "string"}, {"name", "string"}}, {"phone"}, {}, true},
+       "Add a person, or update one by number: language, name ({contact.name}), whether others read the phone's SMS, "
+       "a consent they gave; never opts anyone in",
+       {{"phone", "string"}, {"language", "string"}, {"name", "string"}, {"shared_phone", "string"},
+        {"consent", "string"}, {"consent_via", "string"}},
+       {"phone"}, {}, true},
       {"GET", "/api/v1/contacts", {"admin", "operator"}, find_contact,
        "The person behind a phone number (any format), if known", {}, {}, {"phone"}},
       {"DELETE", "/api/v1/contacts/{id}", {"admin"}, erase_contact,
@@ -1176,6 +1331,11 @@ const std::vector<route>& routes() {
        "Patients to call: reminders they left unanswered (a health worker's token: its clinic's only)"},
       {"POST", "/api/v1/escalations/{id}/resolve", {"admin", "operator", "health_worker"}, resolve_escalation,
        "The call was made: the patient leaves the list"},
+      {"POST", "/api/v1/flow_starts", {"admin", "operator"}, start_flow,
+       "Start a flow by SMS for up to 1000 numbers (a flow whose file says triggers: {api: true}), at its start or "
+       "one of its entries; people who stopped its programme are listed, not started",
+       {{"flow", "string"}, {"phones", "array"}, {"node", "string"}, {"channel", "string"}}, {"flow", "phones"}, {},
+       true},
       {"GET", "/api/v1/session", {"admin", "operator", "health_worker"}, who_am_i,
        "Who is calling: role, clinic, and for a console session the person and its X-CSRF-Token value"},
       {"DELETE", "/api/v1/session", {"admin", "operator", "health_worker"}, log_out,

@@ -67,6 +67,7 @@ std::string runner::apply_series_due(store::tx& tx, const content& c, const stor
     tx.end_series(s->id);
     return {};
   }
+  if (p->at < s->paused_until) return schedule_next(tx, *s, p->at, p->step);  // paused: skipped, not missed
   if (!s->flow_id.empty()) {
     // A question the person acknowledges (a health worker enrolled them): the flow at its node.
     const flow::definition* f = c.flows.by_id(s->flow_id);

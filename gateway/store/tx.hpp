@@ -110,6 +110,19 @@ struct applied_report {
   std::string to_phone;         // the message's recipient, E.164; empty with no message
 };
 
+// What a health worker records of a person (R-D2): whether others read SMS on the phone
+// (unknown, yes, no: R-S11 takes anything but "no" as shared), and the consents they gave.
+struct consent {
+  std::string programme;    // health, appointments, mine_safety
+  std::string via;          // in_person, phone_call, sms, ussd
+  std::string recorded_by;  // user:3, token:2
+  core::unix_ms at = 0;
+};
+struct contact_record {
+  std::string shared_phone = "unknown";
+  std::vector<consent> consents;  // oldest first
+};
+
 // The person behind a phone number: language, fields flows set, consent (R-S5).
 class contacts_part {
  public:
@@ -146,6 +159,10 @@ class contacts_part {
   // messages (all, or a programme's), a salted hash of the number keeps that (R-S7): the number
   // coming back is a new contact that starts stopped. False: no such contact (or erased before).
   virtual bool erase_contact(std::int64_t contact_id) = 0;
+  virtual contact_record find_contact_record(std::int64_t contact_id) = 0;
+  // "unknown", "yes" or "no" (the caller checks which).
+  virtual void set_shared_phone(std::int64_t contact_id, std::string_view answer) = 0;
+  virtual void add_consent(std::int64_t contact_id, const consent& c) = 0;
   // The person wrote in: their number works, whatever failed before (R-S13).
   virtual void set_reachable(std::int64_t contact_id) = 0;
   // Records an inbound event once. Returns false when (channel_id, external_id) was seen
@@ -288,6 +305,9 @@ struct series {
   std::string flow_id = {};
   std::string node = {};
   int misses = 0;  // occurrences in a row without an acknowledgement
+  // Paused until then (a patient in hospital, away): occurrences before it are skipped, not
+  // sent and not counted as unanswered. 0: not paused.
+  core::unix_ms paused_until = 0;
 };
 
 class series_part {
@@ -297,6 +317,7 @@ class series_part {
   virtual std::optional<series> find_series(std::int64_t id) = 0;
   virtual void end_series(std::int64_t id) = 0;
   virtual void set_series_misses(std::int64_t id, int misses) = 0;
+  virtual void set_series_paused(std::int64_t id, core::unix_ms until) = 0;  // 0: resumed
   // The contact's series of `programme` still running.
   virtual std::vector<series> active_series(std::int64_t contact_id, std::string_view programme) = 0;
   // Cancels what of `programme` is still waiting to go to the contact, recording `reason`

@@ -57,6 +57,8 @@ async function healthWorker(browser) {
   await page.waitForSelector('#enrol');
   await page.fill('#time', '08:00');
   await page.selectOption('#patient-language', 'prs');
+  await page.selectOption('#shared-phone', 'yes');
+  await page.check('#consent');  // the form is not sent without the person's consent
   await page.click('#enrol-send');
   await page.waitForSelector('#patient-status p.ok');
   check((await page.textContent('#patient-status')).includes('ثبت شد'), 'the patient is enrolled');
@@ -64,6 +66,15 @@ async function healthWorker(browser) {
   const next = await page.textContent('tr[data-enrolment] td.next');
   check(/[۰-۹]/.test(next) && /۸:۰۰|۰۸:۰۰/.test(next), 'the next reminder is shown at 08:00 in Solar Hijri: ' + next);
   await shot(page, 'health-worker-enrol-prs');
+  // Paused for ten days (a stay in hospital): the row says until when; then resumed.
+  const inTen = new Date(Date.now() + 10 * 86400000).toISOString().slice(0, 10);
+  await page.fill('tr[data-enrolment] input[data-pause-until]', inTen);
+  await page.click('tr[data-enrolment] button[data-pause]');
+  await page.waitForSelector('tr[data-enrolment] .paused');
+  check(/[۰-۹]/.test(await page.textContent('tr[data-enrolment] .paused')), 'the reminders show as paused until a day');
+  await page.click('tr[data-enrolment] button[data-resume]');
+  await page.waitForSelector('tr[data-enrolment] button[data-pause]');
+  check(await page.locator('tr[data-enrolment] .paused').count() === 0, 'resumed, the pause is gone');
   // Book a free place for a patient at her clinic, then mark the visit on that day's list.
   await page.click('#bar nav >> text=نوبت‌ها');
   await page.waitForSelector('#show-slots');
@@ -71,6 +82,10 @@ async function healthWorker(browser) {
   await page.click('#show-slots');
   await page.waitForSelector('tr[data-slot] button');
   await page.fill('#visit-phone', '0700 000 322');
+  await page.click('tr[data-slot] button');
+  await page.waitForSelector('#visit-status p.error');
+  check(await page.locator('tr[data-visit]').count() === 0, 'nothing is booked before the person agrees');
+  await page.check('#visit-consent');
   await page.click('tr[data-slot] button');
   await page.waitForSelector('#visit-status p.ok');
   check((await page.textContent('#visit-status')).includes('نوبت ثبت شد'), 'a free place is booked for the patient');

@@ -297,13 +297,14 @@ TEST_CASE("api: the OpenAPI document lists every route with its roles, and each 
                                         "get /api/v1/flows", "get /api/v1/flows/{file}", "put /api/v1/flows/{file}",
                                         "post /api/v1/flows/simulate", "post /api/v1/flows/{file}/rollback",
                                         "get /api/v1/texts", "get /api/v1/texts/{key}", "post /api/v1/enrolments",
-                                        "get /api/v1/enrolments", "post /api/v1/enrolments/{id}/end",
+                                        "get /api/v1/enrolments", "post /api/v1/enrolments/{id}/end", "post /api/v1/enrolments/{id}/pause",
+                                        "post /api/v1/enrolments/{id}/resume",
                                         "get /api/v1/clinics", "get /api/v1/slots", "post /api/v1/appointments",
                                         "get /api/v1/appointments", "post /api/v1/appointments/{id}/mark",
                                         "get /api/v1/deliveries", "get /api/v1/inbox", "post /api/v1/inbox/{id}",
                                         "post /api/v1/inbox/{id}/reply", "get /api/v1/users",
                                         "post /api/v1/users/{id}/disable", "get /api/v1/tokens", "post /api/v1/tokens",
-                                        "delete /api/v1/tokens/{id}", "post /api/v1/contacts"});
+                                        "delete /api/v1/tokens/{id}", "post /api/v1/contacts", "post /api/v1/flow_starts"});
 }
 
 TEST_CASE("api: a channel whose callbacks nobody checks is refused by lint and serve, naming what to set",
@@ -493,18 +494,68 @@ TEST_CASE("api: a person's data is erased by an admin, and a stop they made outl
   CHECK(who["phone"] == "+93700000444");
   CHECK(who["opted_out"] == true);
   const std::string path = "/api/v1/contacts/" + std::to_string(who["id"].get<long long>());
+  REQUIRE(api(srv.port(), "POST", "/api/v1/contacts", operator_token,
+              R"({"phone": "+93700000444", "consent": "health", "consent_via": "written", "shared_phone": "yes"})")
+              .status == 200);
+  CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM consents") == "1");
   CHECK(api(srv.port(), "DELETE", path, operator_token).status == 403);
   r = api(srv.port(), "DELETE", path, srv.token);
   CHECK(r.status == 200);
   CHECK(api(srv.port(), "DELETE", path, srv.token).status == 404);
   CHECK(api(srv.port(), "GET", "/api/v1/contacts?phone=0700000444", operator_token).status == 404);
   CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM contacts WHERE phone = '+93700000444'") == "0");
+  CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM consents") == "0");
+  CHECK(scalar(srv.dir, "SELECT shared_phone FROM contacts WHERE id = 1") == "unknown");
   CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM outbound_messages WHERE to_phone = '+93700000444'") == "0");
-  CHECK(scalar(srv.dir, "SELECT action FROM audit_log WHERE target = 'contact:1'") == "contacts.erase");
+  CHECK(scalar(srv.dir, "SELECT group_concat(action, ' ') FROM audit_log WHERE target = 'contact:1'") ==
+        "contacts.update contacts.erase");
   // The number writes again: a new contact, still stopped; nothing is sent to it.
   REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms", "from=%2B93700000444&text=INFO").status == 200);
   r = api(srv.port(), "GET", "/api/v1/contacts?phone=%2B93700000444", operator_token);
   REQUIRE(r.status == 200);
   CHECK(json::parse(r.body)["opted_out"] == true);
   CHECK(json::parse(r.body)["id"] != who["id"]);
+}
+
+TEST_CASE("api: a flow that allows it is started by SMS for a list of numbers, never for one who stopped",
+          "[integration][api]") {
+  running srv("operator");
+  const std::string worker = make_token(srv.config, "health_worker", "clinic system");
+  REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms", "from=%2B93700000555&text=STOP").status == 200);
+  const std::string start = R"({"flow": "welcome", "phones": ["0700 000 551", "+93700000552", "+93 700 000 551",
+                                                           "0700000555"], "channel": "console"})";
+  CHECK(api(srv.port(), "POST", "/api/v1/flow_starts", worker, start).status == 403);
+  // Refused, naming what to fix, and nothing started.
+  auto r = api(srv.port(), "POST", "/api/v1/flow_starts", srv.token, R"({"flow": "appointments", "phones": ["0700000551"]})");
+  CHECK(r.status == 409);
+  CHECK(error_of(r)["code"] == "not_startable");
+  r = api(srv.port(), "POST", "/api/v1/flow_starts", srv.token, R"({"flow": "nope", "phones": ["0700000551"]})");
+  CHECK(r.status == 400);
+  CHECK(error_of(r)["field"] == "flow");
+  r = api(srv.port(), "POST", "/api/v1/flow_starts", srv.token,
+          R"({"flow": "welcome", "node": "hours_central", "phones": ["0700000551"]})");
+  CHECK(error_of(r)["field"] == "node");
+  r = api(srv.port(), "POST", "/api/v1/flow_starts", srv.token, R"({"flow": "welcome", "phones": ["0700000551", "12"]})");
+  CHECK(r.status == 400);
+  CHECK_THAT(error_of(r)["message"].get<std::string>(), Catch::StartsWith("number 2: "));
+  CHECK(api(srv.port(), "POST", "/api/v1/flow_starts", srv.token, R"({"flow": "welcome", "phones": []})").status == 400);
+  CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM jobs WHERE kind = 'flow.start'") == "0");
+
+  r = api(srv.port(), "POST", "/api/v1/flow_starts", srv.token, start);
+  REQUIRE(r.status == 201);
+  const auto started = json::parse(r.body);
+  CHECK(started["started"] == 2);  // the same number twice is one person
+  CHECK(started["stopped"] == json::array({"+93700000555"}));
+  // Each gets the menu by SMS, as a reply would continue it.
+  std::string menus;
+  for (int i = 0; i < 100; ++i) {
+    menus = scalar(srv.dir, "SELECT COUNT(*) FROM outbound_messages WHERE body LIKE 'Red Crescent%'");
+    if (menus == "2") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(menus == "2");
+  CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM outbound_messages WHERE to_phone = '+93700000555' AND body LIKE 'Red%'") ==
+        "0");
+  CHECK(scalar(srv.dir, "SELECT detail FROM audit_log WHERE action = 'flow_starts.create'") ==
+        R"({"channel":"console","node":"menu","started":2,"stopped":1})");
 }

@@ -80,6 +80,14 @@ TEST_CASE("browser: log in as each role, call a patient, broadcast to 100 %, fix
   INFO(srv.log().substr(srv.log().size() > 4000 ? srv.log().size() - 4000 : 0));
   CHECK(rc == 0);
   CHECK_THAT(said, Catch::Contains("ok - markup in a message does not run"));
+  // What the health worker recorded in the pages: the consent to each programme, who took it, and the shared phone.
+  SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
+  db.setBusyTimeout(10'000);
+  CHECK(db.execAndGet("SELECT group_concat(c.phone || ' ' || k.programme || ' ' || k.via, ', ') FROM consents k"
+                      " JOIN contacts c ON c.id = k.contact_id JOIN users u ON k.recorded_by = 'user:' || u.id"
+                      " WHERE u.login = 'fatima'")
+            .getString() == "+93700000321 health in_person, +93700000322 appointments in_person");
+  CHECK(db.execAndGet("SELECT shared_phone FROM contacts WHERE phone = '+93700000321'").getString() == "yes");
   for (const char* page : {"health-worker-enrol-prs", "health-worker-visits-prs", "health-worker-calls-prs", "operator-broadcast-progress", "operator-deliveries", "operator-inbox", "operator-flow-lint-error", "operator-flow-diff",
                            "operator-flow-simulator", "admin-audit-fa", "admin-audit-ps", "admin-people-fa"}) {
     CHECK(std::filesystem::exists(shots + "/" + page + ".png"));

@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <ctime>
+
 #include <filesystem>
 #include <map>
 #include <thread>
@@ -452,6 +454,85 @@ TEST_CASE("console: a health worker enrols a patient, sees the next reminder and
   CHECK(fatima.call("POST", end, json{{"reason", "finished"}}.dump()).status == 400);
   CHECK(fatima.call("POST", end, json{{"reason", "completed"}}.dump()).status == 200);
   CHECK(fatima.call("POST", end, json{{"reason", "completed"}}.dump()).status == 404);  // already ended
+}
+
+namespace {
+
+// The UTC calendar day `days` from now, as 2026-12-01.
+std::string day_from_now(int days) {
+  const std::time_t secs = std::time(nullptr) + days * 86'400;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char out[16];
+  std::strftime(out, sizeof out, "%Y-%m-%d", &tm);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("console: a health worker records consent and a shared phone, and pauses reminders until a day",
+          "[integration][console]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  make_worker(config, "fatima", "golshahr", 0);
+  make_worker(config, "zahra", "central", 1);
+  make_user(config, {"--name", "Omid", "--role", "operator", "--login", "omid"}, "river-lamp-seven\n");
+  server_process srv(config);
+  const auto fatima = log_in(srv.port(), "fatima", "river-lamp-seven");
+  json body{{"phone", "0700 000 331"}, {"kind", "medicine"}, {"time", "08:00"}, {"channel", "console"},
+            {"shared_phone", "maybe"}, {"consent_via", "in_person"}};
+  auto r = fatima.call("POST", "/api/v1/enrolments", body.dump());
+  CHECK(r.status == 400);
+  CHECK(json::parse(r.body)["error"]["field"] == "shared_phone");
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM series") == "0");
+  body["shared_phone"] = "yes";
+  r = fatima.call("POST", "/api/v1/enrolments", body.dump());
+  REQUIRE(r.status == 201);
+  const auto made = json::parse(r.body);
+  const std::string path = "/api/v1/enrolments/" + std::to_string(made["id"].get<long long>());
+
+  // The operator reads what was recorded: the phone is shared, and who took the consent, how.
+  const auto omid = log_in_next(srv.port(), "omid", "river-lamp-seven");
+  auto who = json::parse(omid.call("GET", "/api/v1/contacts?phone=%2B93700000331").body);
+  CHECK(who["shared_phone"] == "yes");
+  REQUIRE(who["consents"].size() == 1);
+  CHECK(who["consents"][0]["programme"] == "health");
+  CHECK(who["consents"][0]["via"] == "in_person");
+  CHECK(who["consents"][0]["recorded_by"] == "user:1");
+  // An operator records another consent by phone call; a programme nobody runs is refused.
+  r = omid.call("POST", "/api/v1/contacts",
+                json{{"phone", "+93700000331"}, {"consent", "astrology"}, {"consent_via", "phone_call"}}.dump());
+  CHECK(json::parse(r.body)["error"]["field"] == "consent");
+  r = omid.call("POST", "/api/v1/contacts",
+                json{{"phone", "+93700000331"}, {"consent", "mine_safety"}, {"consent_via", "phone_call"},
+                     {"shared_phone", "no"}}
+                    .dump());
+  REQUIRE(r.status == 200);
+  who = json::parse(r.body);
+  CHECK(who["shared_phone"] == "no");
+  CHECK(who["consents"].size() == 2);
+
+  // Paused until a day: no next reminder before it; days past, today and beyond 180 days refused.
+  for (const std::string& until : {day_from_now(-3), day_from_now(0), day_from_now(200), std::string("tomorrow")}) {
+    INFO(until);
+    r = fatima.call("POST", path + "/pause", json{{"until", until}}.dump());
+    CHECK(r.status == 400);
+    CHECK(json::parse(r.body)["error"]["field"] == "until");
+  }
+  const auto zahra = log_in_next(srv.port(), "zahra", "river-lamp-seven");
+  CHECK(zahra.call("POST", path + "/pause", json{{"until", day_from_now(10)}}.dump()).status == 404);
+  r = fatima.call("POST", path + "/pause", json{{"until", day_from_now(10)}}.dump());
+  REQUIRE(r.status == 200);
+  const auto paused = json::parse(r.body);
+  REQUIRE(paused.contains("paused_until"));
+  CHECK(paused["next_at"].get<long long>() >= paused["paused_until"].get<long long>());
+  CHECK(paused["next_at"].get<long long>() > made["next_at"].get<long long>() + 8LL * 86'400'000);
+  r = fatima.call("POST", path + "/resume", "{}");
+  REQUIRE(r.status == 200);
+  CHECK_FALSE(json::parse(r.body).contains("paused_until"));
+  CHECK(json::parse(r.body)["next_at"] == made["next_at"]);
+  CHECK(scalar(dir, "SELECT group_concat(action, ' ') FROM audit_log WHERE target = 'series:1'") ==
+        "enrolments.create enrolments.pause enrolments.resume");
 }
 
 TEST_CASE("console: reception books a free window for a patient, never above capacity, and marks the visit",

@@ -431,6 +431,31 @@ TEST_CASE("runner: a daily reminder comes at the chosen time on the person's clo
   CHECK(test::value(so, "SELECT COUNT(*) FROM outbound_messages") == "1");
 }
 
+TEST_CASE("runner: a paused reminder skips its days without a message or a miss, and comes again on the day set",
+          "[runner]") {
+  flow_fixture fx("flows/reminders",
+                  {{"pills.when", "When?"}, {"pills.morning", "Morning"}, {"pills.evening", "Evening"},
+                   {"pills.reminder", "Time for your medicine."}, {"pills.done", "You will get a reminder every day."},
+                   {"pills.sorry", "Sorry."}, {"common.back", "Back"}});
+  const auto& so = fx.so;
+  fx.dial("s1", "*5#", "1");  // every day at 08:00 Kabul
+  const core::unix_ms morning = 1'796'009'400'000;  // 2026-11-30 08:00 Kabul
+  const core::unix_ms day = 24 * 3'600'000;
+  // Paused until the 2nd of December: the 30th and the 1st are skipped.
+  test::in_tx(*fx.writer, [&](store::tx& t) { t.set_series_paused(1, morning + 2 * day - 8 * 3'600'000); });
+  const auto tick = [&] { return test::in_tx(*fx.writer, [&](store::tx& t) { return fx.run->tick(t); }); };
+  for (int i = 0; i < 2; ++i) {
+    fx.now = morning + i * day;
+    CHECK(tick().reminders == 0);
+    CHECK(test::value(so, "SELECT due_at FROM jobs WHERE status = 'pending'") == std::to_string(morning + (i + 1) * day));
+  }
+  CHECK(test::value(so, "SELECT COUNT(*) FROM outbound_messages") == "0");
+  CHECK(test::value(so, "SELECT active || ' ' || misses FROM series") == "1 0");
+  fx.now = morning + 2 * day;
+  CHECK(tick().reminders == 1);
+  CHECK(test::value(so, "SELECT body FROM outbound_messages") == "Time for your medicine.");
+}
+
 TEST_CASE("runner: more due jobs than one tick takes ask for another tick at once, and none is left behind",
           "[runner]") {
   flow_fixture fx("flows/reminders",

@@ -137,3 +137,34 @@ TEST_CASE("workers: one open call per series, closed by its worker or when the p
   test::in_tx(fx.w, [&](store::tx& t) { t.resolve_series_escalations(series); });
   CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(by).size(); }) == 0);
 }
+
+TEST_CASE("workers: a person's shared phone and consents are kept and erased with them, a pause with the series",
+          "[store]") {
+  fixture fx;
+  const auto by = fx.worker("+93700000900");
+  const auto patient = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+989121234567").id; });
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.find_contact_record(patient).shared_phone; }) == "unknown");
+  test::in_tx(fx.w, [&](store::tx& t) {
+    t.set_shared_phone(patient, "yes");
+    t.add_consent(patient, {"health", "in_person", "user:1"});
+    t.add_consent(patient, {"mine_safety", "phone_call", "token:2"});
+  });
+  const auto record = test::in_tx(fx.w, [&](store::tx& t) { return t.find_contact_record(patient); });
+  CHECK(record.shared_phone == "yes");
+  REQUIRE(record.consents.size() == 2);
+  CHECK(record.consents[0].programme == "health");
+  CHECK(record.consents[0].via == "in_person");
+  CHECK(record.consents[0].recorded_by == "user:1");
+  CHECK(record.consents[0].at == fx.now.load());
+  CHECK(record.consents[1].programme == "mine_safety");
+
+  const auto series = fx.series_for(patient, by);
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.find_series(series)->paused_until; }) == 0);
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_series_paused(series, fx.now.load() + 86'400'000); });
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.find_series(series)->paused_until; }) == fx.now.load() + 86'400'000);
+
+  REQUIRE(test::in_tx(fx.w, [&](store::tx& t) { return t.erase_contact(patient); }));
+  const auto erased = test::in_tx(fx.w, [&](store::tx& t) { return t.find_contact_record(patient); });
+  CHECK(erased.shared_phone == "unknown");
+  CHECK(erased.consents.empty());
+}

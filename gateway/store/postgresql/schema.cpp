@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 14> migrations = {
+constexpr std::array<const char*, 15> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -345,6 +345,21 @@ CREATE INDEX api_tokens_sessions ON api_tokens (user_id) WHERE user_id IS NOT NU
     R"sql(
 ALTER TABLE inbox ADD COLUMN assigned_to bigint REFERENCES users(id);
 ALTER TABLE inbox ADD COLUMN updated_at bigint NOT NULL DEFAULT 0;
+)sql",
+    // 15: shared phones, consents, paused reminders (SQLite's 20).
+    R"sql(
+ALTER TABLE contacts ADD COLUMN shared_phone text NOT NULL DEFAULT 'unknown'
+  CHECK (shared_phone IN ('unknown', 'yes', 'no'));
+CREATE TABLE consents (
+  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  contact_id   bigint NOT NULL REFERENCES contacts(id),
+  programme    text NOT NULL,
+  via          text NOT NULL,
+  recorded_by  text NOT NULL,
+  at           bigint NOT NULL
+);
+CREATE INDEX consents_contact ON consents (contact_id);
+ALTER TABLE series ADD COLUMN paused_until bigint NOT NULL DEFAULT 0;
 )sql",
 };
 

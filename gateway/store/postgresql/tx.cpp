@@ -163,12 +163,33 @@ bool tx::erase_contact(std::int64_t contact_id) {
            "UPDATE bookings SET status = 'cancelled' WHERE contact_id = $1 AND status IN ('held', 'booked')",
            "DELETE FROM transfer_codes WHERE contact_id = $1",
            "DELETE FROM contact_optouts WHERE contact_id = $1",
-           "UPDATE contacts SET phone = 'erased:' || id, language = NULL, fields = '{}', opted_out = 1 WHERE id = $1",
+           "DELETE FROM consents WHERE contact_id = $1",
+           "UPDATE contacts SET phone = 'erased:' || id, language = NULL, fields = '{}', opted_out = 1,"
+           " shared_phone = 'unknown' WHERE id = $1",
        }) {
     c_.query(sql, {contact_id});
   }
   c_.query("UPDATE escalations SET resolved_at = $1 WHERE contact_id = $2 AND resolved_at IS NULL", {now(), contact_id});
   return true;
+}
+
+contact_record tx::find_contact_record(std::int64_t contact_id) {
+  contact_record out;
+  const auto s = c_.query("SELECT shared_phone FROM contacts WHERE id = $1", {contact_id});
+  if (!s.empty()) out.shared_phone = s.text(0, 0);
+  const auto r =
+      c_.query("SELECT programme, via, recorded_by, at FROM consents WHERE contact_id = $1 ORDER BY id", {contact_id});
+  for (int i = 0; i < r.rows(); ++i) out.consents.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.int64(i, 3)});
+  return out;
+}
+
+void tx::set_shared_phone(std::int64_t contact_id, std::string_view answer) {
+  c_.query("UPDATE contacts SET shared_phone = $1, updated_at = $2 WHERE id = $3", {answer, now(), contact_id});
+}
+
+void tx::add_consent(std::int64_t contact_id, const consent& c) {
+  c_.query("INSERT INTO consents (contact_id, programme, via, recorded_by, at) VALUES ($1, $2, $3, $4, $5)",
+           {contact_id, c.programme, c.via, c.recorded_by, now()});
 }
 
 std::optional<contact> tx::find_contact(std::int64_t contact_id) {
@@ -639,7 +660,7 @@ std::int64_t tx::add_series(const series& s) {
 std::optional<series> tx::find_series(std::int64_t id) {
   const auto r = c_.query(
       "SELECT contact_id, channel_id, programme, template, at_minute, time_zone, active, anchor_day, offsets,"
-      " COALESCE(worker_id, 0), flow_id, node, misses FROM series WHERE id = $1",
+      " COALESCE(worker_id, 0), flow_id, node, misses, paused_until FROM series WHERE id = $1",
       {id});
   if (r.empty()) return std::nullopt;
   series s{id, r.int64(0, 0), r.text(0, 1), r.text(0, 2), r.text(0, 3), r.integer(0, 4), r.text(0, 5),
@@ -652,11 +673,16 @@ std::optional<series> tx::find_series(std::int64_t id) {
   s.flow_id = r.text(0, 10);
   s.node = r.text(0, 11);
   s.misses = r.integer(0, 12);
+  s.paused_until = r.int64(0, 13);
   return s;
 }
 
 void tx::end_series(std::int64_t id) {
   c_.query("UPDATE series SET active = 0, updated_at = $1 WHERE id = $2", {now(), id});
+}
+
+void tx::set_series_paused(std::int64_t id, core::unix_ms until) {
+  c_.query("UPDATE series SET paused_until = $1, updated_at = $2 WHERE id = $3", {until, now(), id});
 }
 
 void tx::set_series_misses(std::int64_t id, int misses) {

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 19> migrations = {
+constexpr std::array<const char*, 20> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -410,6 +410,22 @@ CREATE INDEX api_tokens_sessions ON api_tokens (user_id) WHERE user_id IS NOT NU
     R"sql(
 ALTER TABLE inbox ADD COLUMN assigned_to INTEGER REFERENCES users(id);
 ALTER TABLE inbox ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // 20: what a health worker records of a person (R-D2): whether others read SMS on the phone,
+    // and the consents they gave (when, how, to whom); reminders paused for a while.
+    R"sql(
+ALTER TABLE contacts ADD COLUMN shared_phone TEXT NOT NULL DEFAULT 'unknown'
+  CHECK (shared_phone IN ('unknown', 'yes', 'no'));
+CREATE TABLE consents (
+  id           INTEGER PRIMARY KEY,
+  contact_id   INTEGER NOT NULL REFERENCES contacts(id),
+  programme    TEXT NOT NULL,                -- health, appointments, mine_safety
+  via          TEXT NOT NULL,                -- in_person, phone_call, sms, ussd
+  recorded_by  TEXT NOT NULL,                -- user:3, token:2 (as the audit log names them)
+  at           INTEGER NOT NULL
+);
+CREATE INDEX consents_contact ON consents (contact_id);
+ALTER TABLE series ADD COLUMN paused_until INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 

@@ -188,7 +188,9 @@ bool tx::erase_contact(std::int64_t contact_id) {
            "UPDATE bookings SET status = 'cancelled' WHERE contact_id = ? AND status IN ('held', 'booked')",
            "DELETE FROM transfer_codes WHERE contact_id = ?",
            "DELETE FROM contact_optouts WHERE contact_id = ?",
-           "UPDATE contacts SET phone = 'erased:' || id, language = NULL, fields = '{}', opted_out = 1 WHERE id = ?",
+           "DELETE FROM consents WHERE contact_id = ?",
+           "UPDATE contacts SET phone = 'erased:' || id, language = NULL, fields = '{}', opted_out = 1,"
+           " shared_phone = 'unknown' WHERE id = ?",
        }) {
     auto& u = stmt(sql);
     u.bind(1, contact_id);
@@ -199,6 +201,40 @@ bool tx::erase_contact(std::int64_t contact_id) {
   e.bind(2, contact_id);
   e.exec();
   return true;
+}
+
+contact_record tx::find_contact_record(std::int64_t contact_id) {
+  contact_record out;
+  auto& s = stmt("SELECT shared_phone FROM contacts WHERE id = ?");
+  s.bind(1, contact_id);
+  if (s.executeStep()) out.shared_phone = s.getColumn(0).getString();
+  s.reset();
+  auto& q = stmt("SELECT programme, via, recorded_by, at FROM consents WHERE contact_id = ? ORDER BY id");
+  q.bind(1, contact_id);
+  while (q.executeStep()) {
+    out.consents.push_back(
+        {q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(), q.getColumn(3).getInt64()});
+  }
+  q.reset();
+  return out;
+}
+
+void tx::set_shared_phone(std::int64_t contact_id, std::string_view answer) {
+  auto& u = stmt("UPDATE contacts SET shared_phone = ?, updated_at = ? WHERE id = ?");
+  bind_text(u, 1, answer);
+  u.bind(2, now());
+  u.bind(3, contact_id);
+  u.exec();
+}
+
+void tx::add_consent(std::int64_t contact_id, const consent& c) {
+  auto& i = stmt("INSERT INTO consents (contact_id, programme, via, recorded_by, at) VALUES (?, ?, ?, ?, ?)");
+  i.bind(1, contact_id);
+  bind_text(i, 2, c.programme);
+  bind_text(i, 3, c.via);
+  bind_text(i, 4, c.recorded_by);
+  i.bind(5, now());
+  i.exec();
 }
 
 std::optional<contact> tx::find_contact_by_phone(std::string_view phone) {
@@ -339,7 +375,7 @@ std::int64_t tx::add_series(const series& s) {
 std::optional<series> tx::find_series(std::int64_t id) {
   auto& q = stmt(
       "SELECT contact_id, channel_id, programme, template, at_minute, time_zone, active, anchor_day,"
-      " COALESCE(offsets, ''), COALESCE(worker_id, 0), flow_id, node, misses FROM series WHERE id = ?");
+      " COALESCE(offsets, ''), COALESCE(worker_id, 0), flow_id, node, misses, paused_until FROM series WHERE id = ?");
   q.bind(1, id);
   if (!q.executeStep()) return std::nullopt;
   series s{id, q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getString(),
@@ -352,6 +388,7 @@ std::optional<series> tx::find_series(std::int64_t id) {
   s.flow_id = q.getColumn(10).getString();
   s.node = q.getColumn(11).getString();
   s.misses = q.getColumn(12).getInt();
+  s.paused_until = q.getColumn(13).getInt64();
   q.reset();
   return s;
 }
@@ -360,6 +397,14 @@ void tx::end_series(std::int64_t id) {
   auto& u = stmt("UPDATE series SET active = 0, updated_at = ? WHERE id = ?");
   u.bind(1, now());
   u.bind(2, id);
+  u.exec();
+}
+
+void tx::set_series_paused(std::int64_t id, core::unix_ms until) {
+  auto& u = stmt("UPDATE series SET paused_until = ?, updated_at = ? WHERE id = ?");
+  u.bind(1, until);
+  u.bind(2, now());
+  u.bind(3, id);
   u.exec();
 }
 

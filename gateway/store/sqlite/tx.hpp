@@ -30,6 +30,9 @@ class tx final : public store::tx {
   void opt_out_recipient(std::int64_t message_id) override;
   void set_reachable(std::int64_t contact_id) override;
   bool erase_contact(std::int64_t contact_id) override;
+  contact_record find_contact_record(std::int64_t contact_id) override;
+  void set_shared_phone(std::int64_t contact_id, std::string_view answer) override;
+  void add_consent(std::int64_t contact_id, const consent& c) override;
   void set_programme_opt_out(std::int64_t contact_id, std::string_view programme, bool out) override;
   std::string last_programme(std::int64_t contact_id, std::string_view channel_id) override;
 
@@ -56,6 +59,7 @@ class tx final : public store::tx {
   std::optional<series> find_series(std::int64_t id) override;
   void end_series(std::int64_t id) override;
   void set_series_misses(std::int64_t id, int misses) override;
+  void set_series_paused(std::int64_t id, core::unix_ms until) override;
   std::vector<series> active_series(std::int64_t contact_id, std::string_view programme) override;
   void cancel_queued(std::int64_t contact_id, std::string_view programme, std::string_view reason) override;
   std::int64_t add_user(const user& u) override;
