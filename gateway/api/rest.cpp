@@ -133,6 +133,16 @@ std::optional<core::priority> read_priority(const std::string& name) {
   return std::nullopt;
 }
 
+// Control characters (NUL, escape, …) are not text a phone shows; new lines may be. Nor are the
+// marks that reorder right-to-left text (U+202A–202E, U+2066–2069): a name could hide another.
+bool has_control(const std::string& text, bool new_lines_ok) {
+  for (const char32_t cp : core::decode_utf8(text)) {
+    if ((cp < 0x20 && !(new_lines_ok && cp == '\n')) || (cp >= 0x7f && cp < 0xa0)) return true;
+    if (!new_lines_ok && ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))) return true;
+  }
+  return false;
+}
+
 json message_json(const store::message_view& m) {
   json history = json::array();
   for (const auto& e : m.history) {
@@ -180,11 +190,7 @@ outcome send_message(services& s, store::tx& tx, const call& c) {
     if (body.empty() || core::decode_utf8(body).size() > 1600) {
       return refuse(400, "invalid_text", "text is 1 to 1600 letters", "text");
     }
-    // Control characters (NUL, escape, …) are not text a phone shows; new lines are.
-    if (std::any_of(body.begin(), body.end(), [](char ch) {
-          const auto u = static_cast<unsigned char>(ch);
-          return (u < 0x20 && ch != '\n') || u == 0x7f;
-        })) {
+    if (has_control(body, true)) {
       return refuse(400, "invalid_text", "text has a control character; only letters, digits, signs and new lines",
                     "text");
     }
@@ -524,7 +530,7 @@ std::optional<refusal> bad_record(const json& body) {
 void keep_record(store::tx& tx, const call& c, std::int64_t contact, const std::string& programme) {
   if (c.body.contains("shared_phone")) tx.set_shared_phone(contact, c.body.value("shared_phone", "unknown"));
   if (!programme.empty() && c.body.contains("consent_via")) {
-    tx.add_consent(contact, {programme, c.body.value("consent_via", ""), c.actor()});
+    tx.add_consent(contact, {programme, c.body.value("consent_via", "in_person"), c.actor()});
   }
 }
 
@@ -592,7 +598,11 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
   if (done.outcome != "ok" || !series) return refuse(400, "not_enrolled", "the patient could not be enrolled");
   keep_record(tx, c, series->contact_id, series->programme);
   tx.audit(c.actor(), "enrolments.create", "series:" + std::to_string(*id),
-           json{{"kind", kind}, {"worker", w.id}}.dump());
+           json{{"kind", kind},
+                {"worker", w.id},
+                {"shared_phone", c.body.value("shared_phone", "")},
+                {"consent_via", c.body.value("consent_via", "")}}
+               .dump());
   auto o = answer(enrolment_json(tx, *series), 201);
   o.wake_outbox = true;
   return o;
@@ -662,7 +672,8 @@ outcome pause_enrolment(services&, store::tx& tx, const call& c) {
   if (auto* bad = std::get_if<refusal>(&found)) return outcome{400, json::object(), *bad};
   auto& series = std::get<store::series>(found);
   const auto day = text::read_date(text::normalize(c.body.value("until", "")));
-  const long long today = tx.now() / 86'400'000;
+  // Days on the patient's calendar: "tomorrow" is theirs.
+  const long long today = schedule::local_day(tx.now(), series.time_zone).value_or(tx.now() / 86'400'000);
   const auto from = day ? schedule::at_local(text::day_number(*day), {0, 0}, series.time_zone) : std::nullopt;
   if (!day || !from || text::day_number(*day) <= today || text::day_number(*day) > today + 180) {
     return refuse(400, "invalid_date", "until is a day in the next 180 days (2026-12-20 or 1405/9/29): reminders go on that day",
@@ -789,8 +800,15 @@ outcome book_visit(services& s, store::tx& tx, const call& c) {
                   "day");
   }
   keep_record(tx, c, b->contact_id, s.runner.current()->flows.by_id(booking_flow)->programme);
-  tx.audit(c.actor(), "appointments.book", "booking:" + std::to_string(b->id), json{{"clinic", b->clinic}}.dump());
-  auto o = answer(booking_json(tx, *b), 201);
+  tx.audit(c.actor(), "appointments.book", "booking:" + std::to_string(b->id),
+           json{{"clinic", b->clinic},
+                {"shared_phone", c.body.value("shared_phone", "")},
+                {"consent_via", c.body.value("consent_via", "")}}
+               .dump());
+  auto view = booking_json(tx, *b);
+  // The person stopped these messages: booked all the same, but no SMS carries the code.
+  if (tx.stopped(b->contact_id, s.runner.current()->flows.by_id(booking_flow)->programme)) view["sms"] = "stopped";
+  auto o = answer(std::move(view), 201);
   o.wake_outbox = true;
   return o;
 }
@@ -1072,6 +1090,10 @@ outcome save_contact(services& s, store::tx& tx, const call& c) {
   if (auto bad = lang.empty() ? std::nullopt : unknown_language(s, lang)) return outcome{400, json::object(), *bad};
   const std::string name = c.body.value("name", "");
   if (core::decode_utf8(name).size() > 100) return refuse(400, "invalid_name", "a name is at most 100 letters", "name");
+  if (has_control(name, false)) {
+    return refuse(400, "invalid_name", "a name has a control or direction character; only letters, digits and signs",
+                  "name");
+  }
   if (auto bad = bad_record(c.body)) return outcome{400, json::object(), *bad};
   const std::string programme = c.body.value("consent", "");
   if (!programme.empty() && !known_programme(s, programme)) {
@@ -1079,6 +1101,9 @@ outcome save_contact(services& s, store::tx& tx, const call& c) {
   }
   if (programme.empty() && c.body.contains("consent_via")) {
     return refuse(400, "missing_field", "say which programme they consented to", "consent");
+  }
+  if (!programme.empty() && !c.body.contains("consent_via")) {
+    return refuse(400, "missing_field", "say how they consented: in_person, phone_call or written", "consent_via");
   }
   auto who = tx.upsert_contact(phone.value());
   if (!lang.empty()) tx.set_contact_language(who.id, lang);
@@ -1142,9 +1167,9 @@ outcome resolve_escalation(services&, store::tx& tx, const call& c) {
   return answer(json{{"id", found->id}, {"resolved", true}});
 }
 
-// POST /api/v1/flow_starts: a flow that says `triggers: {api: true}` started by SMS for people,
-// at its start or at a node it lists under `entries`, each as the scheduler starts one: in the
-// person's language, in sending hours, and never for someone who stopped its programme.
+// POST /api/v1/flow_starts: a flow that says `triggers: {api: true}` started by SMS for people at
+// its start (as if they had texted its keyword: its `entries` need values only the scheduler
+// gives), each in their language, in sending hours, and never for someone who stopped its programme.
 outcome start_flow(services& s, store::tx& tx, const call& c) {
   constexpr std::size_t most = 1000;  // more people: a broadcast, with its safety limit
   const std::string id = c.body.value("flow", "");
@@ -1155,10 +1180,7 @@ outcome start_flow(services& s, store::tx& tx, const call& c) {
     return refuse(409, "not_startable", "flow '" + id + "' may not be started this way: its file says no triggers: {api: true}",
                   "flow");
   }
-  const std::string node = c.body.value("node", f->start);
-  if (node != f->start && std::find(f->entries.begin(), f->entries.end(), node) == f->entries.end()) {
-    return refuse(400, "unknown_node", "node is the flow's start (" + f->start + ") or one of its entries", "node");
-  }
+  const std::string& node = f->start;
   const auto channel = sending_channel(s, c);
   if (const auto* bad = std::get_if<refusal>(&channel)) return outcome{400, json::object(), *bad};
   const json& given = c.body["phones"];
@@ -1332,9 +1354,9 @@ const std::vector<route>& routes() {
       {"POST", "/api/v1/escalations/{id}/resolve", {"admin", "operator", "health_worker"}, resolve_escalation,
        "The call was made: the patient leaves the list"},
       {"POST", "/api/v1/flow_starts", {"admin", "operator"}, start_flow,
-       "Start a flow by SMS for up to 1000 numbers (a flow whose file says triggers: {api: true}), at its start or "
-       "one of its entries; people who stopped its programme are listed, not started",
-       {{"flow", "string"}, {"phones", "array"}, {"node", "string"}, {"channel", "string"}}, {"flow", "phones"}, {},
+       "Start a flow by SMS at its start for up to 1000 numbers (a flow whose file says triggers: {api: true}); "
+       "people who stopped its programme are listed, not started",
+       {{"flow", "string"}, {"phones", "array"}, {"channel", "string"}}, {"flow", "phones"}, {},
        true},
       {"GET", "/api/v1/session", {"admin", "operator", "health_worker"}, who_am_i,
        "Who is calling: role, clinic, and for a console session the person and its X-CSRF-Token value"},

@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include <yaml-cpp/eventhandler.h>
+
 #include "gateway/core/duration.hpp"
 #include "gateway/core/suggest.hpp"
 #include "gateway/core/yaml.hpp"
@@ -340,6 +342,24 @@ void check_links(core::yaml::reader& r, const YAML::Node& root, definition& d) {
 
 }  // namespace
 
+namespace {
+
+// Where each document of a YAML text starts, and nothing else.
+struct document_marks final : YAML::EventHandler {
+  std::vector<YAML::Mark> starts;
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+}  // namespace
+
 std::shared_ptr<const definition> parse_flow(const std::string& id, const std::string& file,
                                              const std::string& yaml_text,
                                              std::vector<std::string>& problems) {
@@ -347,13 +367,19 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
   YAML::Node root;
   try {
     // One flow a file: a second document after '---' would be kept on disk but never run.
-    const auto documents = YAML::LoadAll(yaml_text);
-    if (documents.size() > 1) {
-      problems.push_back(file + ":" + std::to_string(documents[1].Mark().line + 1) +
-                         ":1: one flow a file: a second YAML document ('---') would never be read");
+    // Documents are counted by hand, two at most: yaml-cpp 0.7's LoadAll never ends on some
+    // text (a lone ",": a fuzzer found it filling memory), and Load reads the first alone.
+    std::stringstream in(yaml_text);
+    YAML::Parser parser(in);
+    document_marks marks;
+    if (parser.HandleNextDocument(marks) && parser.HandleNextDocument(marks)) {
+      const bool stuck = marks.starts[1].pos == marks.starts[0].pos;
+      problems.push_back(file + ":" + std::to_string(marks.starts[1].line + 1) + ":1: " +
+                         (stuck ? "this is not YAML a flow file can be read from (a stray ',', ']' or '}'?)"
+                                : "one flow a file: a second YAML document ('---') would never be read"));
       return nullptr;
     }
-    if (!documents.empty()) root = documents.front();
+    root = YAML::Load(yaml_text);
   } catch (const YAML::Exception& e) {
     problems.push_back(file + ":" + std::to_string(e.mark.line + 1) + ":" +
                        std::to_string(e.mark.column + 1) + ": " + e.msg);

@@ -80,6 +80,14 @@ core::result<std::string> parse_uncached(std::string_view text, std::string_view
     if (read && (tried.size() == 1 || util.IsValidNumber(number))) {
       std::string out;
       util.Format(number, pn::PhoneNumberUtil::E164, &out);
+      // A number is one contact only if its E.164 form reads back as itself: "+880 0 20…"
+      // loses a national prefix once written, then another when read again (found by fuzzing).
+      pn::PhoneNumber again;
+      std::string back;
+      if (!canonical_e164(util, out) &&
+          (!parse_in(util, out, "ZZ", again) || (util.Format(again, pn::PhoneNumberUtil::E164, &back), back != out))) {
+        return core::fail("'" + input + "' is not a phone number (its digits read two ways: write it as dialled from abroad)");
+      }
       return out;
     }
     if (first_error.empty()) first_error = read ? "'" + input + "' is not a valid phone number" : read.error();

@@ -11,11 +11,12 @@
 namespace paygham::text {
 namespace {
 
-const icu::Normalizer2& nfkc() {
+// NFKC with case folding in one step (ICU's NFKC_Casefold): applied twice it changes nothing.
+const icu::Normalizer2& nfkc_casefold() {
   static const icu::Normalizer2* n = [] {
     UErrorCode status = U_ZERO_ERROR;
-    const icu::Normalizer2* made = icu::Normalizer2::getNFKCInstance(status);
-    if (U_FAILURE(status)) throw std::runtime_error("ICU has no NFKC normaliser");
+    const icu::Normalizer2* made = icu::Normalizer2::getNFKCCasefoldInstance(status);
+    if (U_FAILURE(status)) throw std::runtime_error("ICU has no NFKC_Casefold normaliser");
     return made;
   }();
   return *n;
@@ -52,21 +53,25 @@ char32_t fold(char32_t cp) {
   return cp;
 }
 
-}  // namespace
 
-std::string normalize(std::string_view utf8) {
+// One pass: NFKC_Casefold, then the letters and marks people type differently removed or
+// made one. Sets `touched` when a code point was removed or folded: what is left may then
+// compose differently (a tatweel between a letter and a combining mark), so another pass runs.
+std::string normalize_once(std::string_view utf8, bool& touched) {
   UErrorCode status = U_ZERO_ERROR;
-  icu::UnicodeString u = nfkc().normalize(
-      icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size()))),
-      status);
+  const icu::UnicodeString u = nfkc_casefold().normalize(
+      icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size()))), status);
   if (U_FAILURE(status)) return std::string(utf8);
-  u.foldCase();
   std::string out;
   out.reserve(utf8.size());
   bool pending_space = false;
+  touched = false;
   for (int32_t i = 0; i < u.length(); i = u.moveIndex32(i, 1)) {
     const auto cp = static_cast<char32_t>(u.char32At(i));
-    if (deleted(cp)) continue;
+    if (deleted(cp)) {
+      touched = true;
+      continue;
+    }
     if (space(cp)) {
       pending_space = !out.empty();
       continue;
@@ -75,7 +80,25 @@ std::string normalize(std::string_view utf8) {
       out.push_back(' ');
       pending_space = false;
     }
-    core::append_utf8(out, fold(cp));
+    const char32_t folded = fold(cp);
+    touched = touched || folded != cp;
+    core::append_utf8(out, folded);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string normalize(std::string_view utf8) {
+  bool touched = false;
+  std::string out = normalize_once(utf8, touched);
+  // Until nothing is removed or folded any more: normalising a normalised text changes nothing
+  // (a fuzzer found "n", a tatweel and a combining mark reading two ways). Each pass only
+  // removes or folds, so this ends; a few passes at most on real text.
+  for (int pass = 0; touched && pass < 8; ++pass) {
+    std::string again = normalize_once(out, touched);
+    if (again == out) break;
+    out = std::move(again);
   }
   return out;
 }

@@ -503,6 +503,10 @@ TEST_CASE("console: a health worker records consent and a shared phone, and paus
   r = omid.call("POST", "/api/v1/contacts",
                 json{{"phone", "+93700000331"}, {"consent", "astrology"}, {"consent_via", "phone_call"}}.dump());
   CHECK(json::parse(r.body)["error"]["field"] == "consent");
+  r = omid.call("POST", "/api/v1/contacts", json{{"phone", "+93700000331"}, {"consent", "health"}}.dump());
+  CHECK(json::parse(r.body)["error"]["field"] == "consent_via");  // a consent says how it was given
+  r = omid.call("POST", "/api/v1/contacts", json{{"phone", "+93700000331"}, {"name", "Sima\u202e"}}.dump());
+  CHECK(json::parse(r.body)["error"]["field"] == "name");  // a mark that would reorder what follows
   r = omid.call("POST", "/api/v1/contacts",
                 json{{"phone", "+93700000331"}, {"consent", "mine_safety"}, {"consent_via", "phone_call"},
                      {"shared_phone", "no"}}

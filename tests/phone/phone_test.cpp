@@ -39,6 +39,20 @@ TEST_CASE("phone: what cannot be a number is an error that quotes it", "[phone]"
   CHECK(parse_e164("hello", "AF").error().find("'hello'") != std::string::npos);
 }
 
+TEST_CASE("phone: a number whose digits read two ways is refused, never stored as two people", "[phone]") {
+  // Found by fuzzing: written as E.164 it lost a national prefix, and read again it lost another.
+  const auto e = parse_e164("+8800020202002", "AF");
+  REQUIRE_FALSE(e.ok());
+  CHECK_THAT(e.error(), Catch::Contains("read two ways"));
+  // Every number accepted reads back as itself.
+  for (const char* good : {"+39 06 1234 5678", "0700 000 001", "+98 912 123 4567", "+8801712345678"}) {
+    INFO(good);
+    const auto once = parse_e164(good, "AF");
+    REQUIRE(once.ok());
+    CHECK(parse_e164(once.value(), "AF").value() == once.value());
+  }
+}
+
 TEST_CASE("phone: mobile numbers are told from fixed lines", "[phone]") {
   CHECK(paygham::phone::is_mobile("+93700123456"));
   CHECK(paygham::phone::is_mobile("+989121234567"));

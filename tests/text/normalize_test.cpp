@@ -33,3 +33,13 @@ TEST_CASE("text: replies are normalised the way R-S2 lists", "[text]") {
     CHECK(normalize(r.raw) == r.want);
   }
 }
+
+TEST_CASE("text: normalising a normalised reply changes nothing", "[text]") {
+  // Found by fuzzing: a tatweel between a letter and a combining mark; removed, the two compose.
+  for (const std::string reply : {"2n\u0640\u0340", "n\u0640\u0300", "۱۱ لطفاً", "Ｓｔｏｐ", "STOP\u200C ALL"}) {
+    INFO(reply);
+    const auto once = normalize(reply);
+    CHECK(normalize(once) == once);
+  }
+  CHECK(normalize("n\u0640\u0300") == "\u01F9");  // ǹ: one letter, as a phone would show it
+}
