@@ -527,11 +527,19 @@ std::optional<refusal> bad_record(const json& body) {
   return std::nullopt;
 }
 
-void keep_record(store::tx& tx, const call& c, std::int64_t contact, const std::string& programme) {
-  if (c.body.contains("shared_phone")) tx.set_shared_phone(contact, c.body.value("shared_phone", "unknown"));
-  if (!programme.empty() && c.body.contains("consent_via")) {
-    tx.add_consent(contact, {programme, c.body.value("consent_via", "in_person"), c.actor()});
+// Returns what it kept, for the audit entry of the call.
+json keep_record(store::tx& tx, const call& c, std::int64_t contact, const std::string& programme) {
+  json kept = json::object();
+  if (c.body.contains("shared_phone")) {
+    kept["shared_phone"] = c.body.value("shared_phone", "unknown");
+    tx.set_shared_phone(contact, kept["shared_phone"].get<std::string>());
   }
+  if (!programme.empty() && c.body.contains("consent_via")) {
+    kept["consent"] = programme;
+    kept["consent_via"] = c.body.value("consent_via", "in_person");
+    tx.add_consent(contact, {programme, kept["consent_via"].get<std::string>(), c.actor()});
+  }
+  return kept;
 }
 
 json enrolment_json(store::tx& tx, const store::series& s) {
@@ -596,13 +604,9 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
   const auto id = done.vars.count("series") ? text::read_id(done.vars.at("series")) : std::nullopt;
   const auto series = id ? tx.find_series(*id) : std::nullopt;
   if (done.outcome != "ok" || !series) return refuse(400, "not_enrolled", "the patient could not be enrolled");
-  keep_record(tx, c, series->contact_id, series->programme);
-  tx.audit(c.actor(), "enrolments.create", "series:" + std::to_string(*id),
-           json{{"kind", kind},
-                {"worker", w.id},
-                {"shared_phone", c.body.value("shared_phone", "")},
-                {"consent_via", c.body.value("consent_via", "")}}
-               .dump());
+  json detail{{"kind", kind}, {"worker", w.id}};
+  detail.update(keep_record(tx, c, series->contact_id, series->programme));
+  tx.audit(c.actor(), "enrolments.create", "series:" + std::to_string(*id), detail.dump());
   auto o = answer(enrolment_json(tx, *series), 201);
   o.wake_outbox = true;
   return o;
@@ -799,15 +803,14 @@ outcome book_visit(services& s, store::tx& tx, const call& c) {
     return refuse(400, "not_bookable", "the clinic does not take that service on that day and window (see /api/v1/slots)",
                   "day");
   }
-  keep_record(tx, c, b->contact_id, s.runner.current()->flows.by_id(booking_flow)->programme);
-  tx.audit(c.actor(), "appointments.book", "booking:" + std::to_string(b->id),
-           json{{"clinic", b->clinic},
-                {"shared_phone", c.body.value("shared_phone", "")},
-                {"consent_via", c.body.value("consent_via", "")}}
-               .dump());
+  const auto* f = s.runner.current()->flows.by_id(booking_flow);  // it booked: the flow is there
+  const std::string programme = f ? f->programme : std::string();
+  json detail{{"clinic", b->clinic}};
+  detail.update(keep_record(tx, c, b->contact_id, programme));
+  tx.audit(c.actor(), "appointments.book", "booking:" + std::to_string(b->id), detail.dump());
   auto view = booking_json(tx, *b);
   // The person stopped these messages: booked all the same, but no SMS carries the code.
-  if (tx.stopped(b->contact_id, s.runner.current()->flows.by_id(booking_flow)->programme)) view["sms"] = "stopped";
+  if (tx.stopped(b->contact_id, programme)) view["sms"] = "stopped";
   auto o = answer(std::move(view), 201);
   o.wake_outbox = true;
   return o;
@@ -1108,13 +1111,10 @@ outcome save_contact(services& s, store::tx& tx, const call& c) {
   auto who = tx.upsert_contact(phone.value());
   if (!lang.empty()) tx.set_contact_language(who.id, lang);
   if (!name.empty()) tx.set_contact_fields(who.id, {{"name", name}});
-  keep_record(tx, c, who.id, programme);
+  json detail{{"language", lang}, {"name_given", !name.empty()}};
+  detail.update(keep_record(tx, c, who.id, programme));
   tx.audit(c.actor(), who.created ? "contacts.create" : "contacts.update", "contact:" + std::to_string(who.id),
-           json{{"language", lang},
-                {"name_given", !name.empty()},
-                {"shared_phone", c.body.value("shared_phone", "")},
-                {"consent", programme}}
-               .dump());
+           detail.dump());
   const auto now = tx.find_contact(who.id);
   return answer(contact_json(tx, *now), who.created ? 201 : 200);
 }

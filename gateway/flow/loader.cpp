@@ -340,10 +340,6 @@ void check_links(core::yaml::reader& r, const YAML::Node& root, definition& d) {
   }
 }
 
-}  // namespace
-
-namespace {
-
 // Where each document of a YAML text starts, and nothing else.
 struct document_marks final : YAML::EventHandler {
   std::vector<YAML::Mark> starts;

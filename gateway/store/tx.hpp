@@ -114,7 +114,7 @@ struct applied_report {
 // (unknown, yes, no: R-S11 takes anything but "no" as shared), and the consents they gave.
 struct consent {
   std::string programme;    // health, appointments, mine_safety
-  std::string via;          // in_person, phone_call, sms, ussd
+  std::string via;          // in_person, phone_call, written
   std::string recorded_by;  // user:3, token:2
   core::unix_ms at = 0;
 };

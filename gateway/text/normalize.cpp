@@ -55,7 +55,7 @@ char32_t fold(char32_t cp) {
 
 
 // One pass: NFKC_Casefold, then the letters and marks people type differently removed or
-// made one. Sets `touched` when a code point was removed or folded: what is left may then
+// made one. Sets `touched` when a code point was removed or a letter folded: what is left may then
 // compose differently (a tatweel between a letter and a combining mark), so another pass runs.
 std::string normalize_once(std::string_view utf8, bool& touched) {
   UErrorCode status = U_ZERO_ERROR;
@@ -81,7 +81,8 @@ std::string normalize_once(std::string_view utf8, bool& touched) {
       pending_space = false;
     }
     const char32_t folded = fold(cp);
-    touched = touched || folded != cp;
+    // Digits and signs folded to ASCII compose with nothing; a letter folded may.
+    touched = touched || (folded != cp && folded > 0x7f);
     core::append_utf8(out, folded);
   }
   return out;

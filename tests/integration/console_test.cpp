@@ -515,6 +515,11 @@ TEST_CASE("console: a health worker records consent and a shared phone, and paus
   who = json::parse(r.body);
   CHECK(who["shared_phone"] == "no");
   CHECK(who["consents"].size() == 2);
+  // The audit log says what each call recorded, and nothing it did not.
+  CHECK(scalar(dir, "SELECT detail FROM audit_log WHERE action = 'enrolments.create'") ==
+        R"({"consent":"health","consent_via":"in_person","kind":"medicine","shared_phone":"yes","worker":1})");
+  CHECK(json::parse(scalar(dir, "SELECT detail FROM audit_log WHERE action = 'contacts.update'"))["consent_via"] ==
+        "phone_call");
 
   // Paused until a day: no next reminder before it; days past, today and beyond 180 days refused.
   for (const std::string& until : {day_from_now(-3), day_from_now(0), day_from_now(200), std::string("tomorrow")}) {

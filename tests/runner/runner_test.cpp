@@ -92,6 +92,15 @@ struct flow_fixture {
   }
 };
 
+// The daily medicine reminder of tests/fixtures/flows/reminders (*5#: 1 morning, 2 evening).
+struct pills_fixture : flow_fixture {
+  pills_fixture()
+      : flow_fixture("flows/reminders",
+                     {{"pills.when", "When?"}, {"pills.morning", "Morning"}, {"pills.evening", "Evening"},
+                      {"pills.reminder", "Time for your medicine."}, {"pills.done", "You will get a reminder every day."},
+                      {"pills.sorry", "Sorry."}, {"common.back", "Back"}}) {}
+};
+
 }  // namespace
 
 TEST_CASE("runner: a USSD session walks the welcome flow to its END screen", "[runner]") {
@@ -400,10 +409,7 @@ TEST_CASE("runner: 11 after a programme's message stops that programme only, STO
 
 TEST_CASE("runner: a daily reminder comes at the chosen time on the person's clock until they stop it",
           "[runner]") {
-  flow_fixture fx("flows/reminders",
-                  {{"pills.when", "When?"}, {"pills.morning", "Morning"}, {"pills.evening", "Evening"},
-                   {"pills.reminder", "Time for your medicine."}, {"pills.done", "You will get a reminder every day."},
-                   {"pills.sorry", "Sorry."}, {"common.back", "Back"}});
+  pills_fixture fx;
   const auto& so = fx.so;
   CHECK(fx.dial("s1", "*5#", "1").text == "You will get a reminder every day.");  // morning: 08:00
   CHECK(test::rows(so, "SELECT programme, template, at_minute, time_zone, active FROM series") ==
@@ -433,10 +439,7 @@ TEST_CASE("runner: a daily reminder comes at the chosen time on the person's clo
 
 TEST_CASE("runner: a paused reminder skips its days without a message or a miss, and comes again on the day set",
           "[runner]") {
-  flow_fixture fx("flows/reminders",
-                  {{"pills.when", "When?"}, {"pills.morning", "Morning"}, {"pills.evening", "Evening"},
-                   {"pills.reminder", "Time for your medicine."}, {"pills.done", "You will get a reminder every day."},
-                   {"pills.sorry", "Sorry."}, {"common.back", "Back"}});
+  pills_fixture fx;
   const auto& so = fx.so;
   fx.dial("s1", "*5#", "1");  // every day at 08:00 Kabul
   const core::unix_ms morning = 1'796'009'400'000;  // 2026-11-30 08:00 Kabul
@@ -458,10 +461,7 @@ TEST_CASE("runner: a paused reminder skips its days without a message or a miss,
 
 TEST_CASE("runner: more due jobs than one tick takes ask for another tick at once, and none is left behind",
           "[runner]") {
-  flow_fixture fx("flows/reminders",
-                  {{"pills.when", "When?"}, {"pills.morning", "Morning"}, {"pills.evening", "Evening"},
-                   {"pills.reminder", "Time for your medicine."}, {"pills.done", "You will get a reminder every day."},
-                   {"pills.sorry", "Sorry."}, {"common.back", "Back"}});
+  pills_fixture fx;
   // 200 people enrolled for 08:00: all due at the same instant (a tick takes 128).
   for (int i = 0; i < 200; ++i) {
     fx.dial("s" + std::to_string(i), "*5#", "1", "+9370000" + std::to_string(1000 + i));

@@ -420,7 +420,7 @@ CREATE TABLE consents (
   id           INTEGER PRIMARY KEY,
   contact_id   INTEGER NOT NULL REFERENCES contacts(id),
   programme    TEXT NOT NULL,                -- health, appointments, mine_safety
-  via          TEXT NOT NULL,                -- in_person, phone_call, sms, ussd
+  via          TEXT NOT NULL,                -- in_person, phone_call, written
   recorded_by  TEXT NOT NULL,                -- user:3, token:2 (as the audit log names them)
   at           INTEGER NOT NULL
 );
