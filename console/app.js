@@ -57,6 +57,7 @@ const WORDS = {
     sp_no: 'No, only the patient', consent_given: 'The person agreed to get these messages',
     consent_needed: 'Ask the person first: they must agree to get the messages.', pause_until: 'Pause until',
     pause: 'Pause', resume: 'Resume', reminders_paused: 'paused until {0}',
+    move: 'Move', moving: 'Choose a free place for visit {0}.', moved_ok: 'Moved: code {0}, {1}. The person gets an SMS.',
   },
   prs: {
     title: 'پیغام', login: 'ورود', login_name: 'نام کاربری', password: 'رمز', logout: 'خروج',
@@ -108,6 +109,7 @@ const WORDS = {
     sp_no: 'نخیر، فقط خود مریض', consent_given: 'این شخص به گرفتن این پیام‌ها رضایت داد',
     consent_needed: 'اول از خود شخص بپرسید: باید به گرفتن پیام‌ها رضایت بدهد.', pause_until: 'توقف تا',
     pause: 'توقف', resume: 'ادامه', reminders_paused: 'تا {0} متوقف',
+    move: 'تغییر وقت', moving: 'برای نوبت {0} یک جای خالی انتخاب کنید.', moved_ok: 'نوبت تغییر کرد: کد {0}، {1}. به این شخص اس‌ام‌اس فرستاده می‌شود.',
   },
   fa: {
     title: 'پیغام', login: 'ورود', login_name: 'نام کاربری', password: 'رمز عبور', logout: 'خروج',
@@ -159,6 +161,7 @@ const WORDS = {
     sp_no: 'نه، فقط خود بیمار', consent_given: 'این فرد با دریافت این پیام‌ها موافقت کرد',
     consent_needed: 'اول از خود فرد بپرسید: باید با دریافت پیام‌ها موافق باشد.', pause_until: 'توقف تا',
     pause: 'توقف', resume: 'ادامه', reminders_paused: 'تا {0} متوقف',
+    move: 'تغییر زمان', moving: 'برای نوبت {0} یک جای خالی انتخاب کنید.', moved_ok: 'نوبت جابه‌جا شد: کد {0}، {1}. برای او پیامک ارسال می‌شود.',
   },
   ps: {
     title: 'پیغام', login: 'ننوتل', login_name: 'کارن نوم', password: 'پټنوم', logout: 'وتل',
@@ -210,6 +213,7 @@ const WORDS = {
     sp_no: 'نه، یوازې ناروغ', consent_given: 'دې کس د دې پیغامونو اخیستلو ته رضایت ورکړ',
     consent_needed: 'لومړی له خپله کسه وپوښتئ: باید پیغامونو ته رضایت ورکړي.', pause_until: 'تر دې نېټې درول',
     pause: 'درول', resume: 'بیا پیلول', reminders_paused: 'تر {0} پورې درول شوې',
+    move: 'وخت بدلول', moving: 'د {0} نوبت لپاره یو خالي ځای وټاکئ.', moved_ok: 'نوبت بدل شو: کوډ {0}، {1}. دې کس ته اس‌ام‌اس ورځي.',
   },
 };
 const LANGUAGES = [['en', 'English'], ['prs', 'دری'], ['ps', 'پښتو'], ['fa', 'فارسی']];
@@ -512,6 +516,7 @@ async function visitsPage() {
   const status = h('div', { role: 'status', id: 'visit-status' });
   const slots = h('div', { id: 'slots' });
   const dayInput = h('input', { id: 'day', type: 'date', dir: 'ltr' });
+  let moving = null;  // a visit being moved: the next free place chosen takes it
   const dayList = h('div', { id: 'day-list' });
 
   const showDay = async () => {
@@ -532,7 +537,14 @@ async function visitsPage() {
           h('td', {}, ltr(v.time)), h('td', {}, ltr(v.code)), h('td', {}, ltr(v.phone)), h('td', {}, t('svc_' + v.service)),
           h('td', { 'data-status': v.status }, t('v_' + v.status)),
           h('td', {}, v.status !== 'cancelled' ? [markButton(v, 'attended'), ' ', markButton(v, 'missed')] : '',
-            v.status === 'booked' ? [' ', markButton(v, 'cancelled')] : '')))))
+            v.status === 'booked' ? [' ', markButton(v, 'cancelled'), ' ', h('button', {
+              class: 'quiet', 'data-move': v.id, onclick: async () => {
+                moving = v;
+                service.value = v.service;
+                status.replaceChildren(h('p', {}, t('moving', v.code)));
+                await showSlots().catch((e) => status.replaceChildren(failure(e)));
+              },
+            }, t('move'))] : '')))))
         : h('p', { class: 'muted' }, t('no_visits')));
   };
   const showSlots = async () => {
@@ -541,6 +553,16 @@ async function visitsPage() {
       h('td', {}, dayName(x.day)), h('td', {}, ltr(x.label)),
       h('td', {}, h('button', {
         onclick: async () => {
+          if (moving) {
+            try {
+              const b = await api('POST', `/appointments/${moving.id}/move`, { day: x.day, time: x.time });
+              moving = null;
+              status.replaceChildren(h('p', { class: 'ok' }, t('moved_ok', b.code, `${dayName(b.day)} ${b.time}`)));
+              dayInput.value = b.day;
+              await Promise.all([showSlots(), showDay()]);
+            } catch (e) { status.replaceChildren(failure(e)); }
+            return;
+          }
           if (!consent.checked) { status.replaceChildren(h('p', { class: 'error' }, t('consent_needed'))); consent.focus(); return; }
           try {
             const b = await api('POST', '/appointments', {

@@ -131,6 +131,13 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
     s.anchor_day = text::day_number(*lmp);
     s.offsets = schedule::antenatal_contact_days();
   }
+  // The same reminders twice would each ask, and only the newest question can be answered: the
+  // others would count as unanswered. One pregnancy series at a time; a medicine at each time.
+  for (const auto& running : t.active_series(patient.id, programme)) {
+    if (running.anchor_day.has_value() == s.anchor_day.has_value() && (s.anchor_day || running.at_minute == s.at_minute)) {
+      return {"already", {}};
+    }
+  }
   const auto first = first_due(s, t.now());
   if (first.state == first_occurrence::over) return {"over", {}};
   if (first.state != first_occurrence::ahead) return error;

@@ -68,7 +68,7 @@ const registry& registry::builtin() {
     b.add({"reminders.enrol", reminders_enrol,
            "the logged-in args.worker enrols args.phone in a daily (args.time) or antenatal (args.lmp) series of "
            "args.programme; each occurrence starts the flow at args.remind by SMS, args.welcome at once; "
-           "outcome ok, stopped, over",
+           "outcome ok, stopped, over, already (the same reminders run: a pregnancy series, or a medicine at that time)",
            {"worker", "phone", "kind", "time", "programme", "remind"}, {}, {"remind", "welcome"}});
     b.add({"reminders.ack", reminders_ack,
            "the person acknowledged an occurrence of args.series: misses start again, its escalation closes; "

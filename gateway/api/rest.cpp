@@ -601,6 +601,12 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
                   "phone");
   }
   if (done.outcome == "over") return refuse(409, "too_late", "every pregnancy-care visit of that date is past", "lmp");
+  if (done.outcome == "already") {
+    return refuse(409, "already_enrolled",
+                  "this person already gets these reminders (pregnancy care, or medicine at that time): pause or end "
+                  "them first",
+                  "phone");
+  }
   const auto id = done.vars.count("series") ? text::read_id(done.vars.at("series")) : std::nullopt;
   const auto series = id ? tx.find_series(*id) : std::nullopt;
   if (done.outcome != "ok" || !series) return refuse(400, "not_enrolled", "the patient could not be enrolled");
@@ -772,27 +778,22 @@ json booking_json(store::tx& tx, const store::booking& b) {
 
 // POST /api/v1/appointments: book a visit for a person (at reception, on the phone), with the
 // SMS confirmation and the reminders the booking menu gives.
-outcome book_visit(services& s, store::tx& tx, const call& c) {
-  const auto clinic = clinic_for(s, c, c.body.value("clinic", ""));
-  if (const auto* bad = std::get_if<refusal>(&clinic)) return outcome{400, json::object(), *bad};
-  const auto channel = sending_channel(s, c);
-  if (const auto* bad = std::get_if<refusal>(&channel)) return outcome{400, json::object(), *bad};
-  const auto phone = phone::parse_e164(c.body.value("phone", ""), s.runner.config().region);
-  if (!phone) return refuse(400, "invalid_phone", phone.error(), "phone");
-  const std::string for_whom = c.body.value("for", "self");
-  if (for_whom != "self" && for_whom != "other") return refuse(400, "invalid_for", "for is self or other", "for");
-  if (auto bad = bad_record(c.body)) return outcome{400, json::object(), *bad};
-  const auto done = s.runner.act_as(tx, phone.value(), booking_flow, "appointments.book",
-                                    {{"clinic", std::get<const schedule::clinic*>(clinic)->id},
-                                     {"service", c.body.value("service", "")},
-                                     {"day", c.body.value("day", "")},
-                                     {"time", c.body.value("time", "")},
-                                     {"for", for_whom},
-                                     {"confirm_by_sms", "confirmed"},
-                                     {"remind_day_before", "remind"},
-                                     {"remind_morning", "morning"},
-                                     {"if_missed", "missed"}},
-                                    std::get<std::string>(channel));
+// A visit for the person with `phone`, through the booking flow's own action (its SMS and
+// reminders as the menu gives), replacing the visit `replaces` when given. Audited as `action`.
+outcome take_visit(services& s, store::tx& tx, const call& c, const std::string& phone, const std::string& clinic,
+                   const std::string& service, const std::string& for_whom, const std::string& channel,
+                   const std::string& replaces, const char* action) {
+  std::map<std::string, std::string> args{{"clinic", clinic},
+                                          {"service", service},
+                                          {"day", c.body.value("day", "")},
+                                          {"time", c.body.value("time", "")},
+                                          {"for", for_whom},
+                                          {"confirm_by_sms", "confirmed"},
+                                          {"remind_day_before", "remind"},
+                                          {"remind_morning", "morning"},
+                                          {"if_missed", "missed"}};
+  if (!replaces.empty()) args["replaces"] = replaces;
+  const auto done = s.runner.act_as(tx, phone, booking_flow, "appointments.book", args, channel);
   if (done.outcome == "full") return refuse(409, "full", "that window is full: choose another from /api/v1/slots", "time");
   if (done.outcome == "limit") {
     return refuse(409, "limit", "this person already has 2 visits ahead for this service: change one instead", "service");
@@ -806,14 +807,47 @@ outcome book_visit(services& s, store::tx& tx, const call& c) {
   const auto* f = s.runner.current()->flows.by_id(booking_flow);  // it booked: the flow is there
   const std::string programme = f ? f->programme : std::string();
   json detail{{"clinic", b->clinic}};
+  if (!replaces.empty()) detail["replaces"] = replaces;
   detail.update(keep_record(tx, c, b->contact_id, programme));
-  tx.audit(c.actor(), "appointments.book", "booking:" + std::to_string(b->id), detail.dump());
+  tx.audit(c.actor(), action, "booking:" + std::to_string(b->id), detail.dump());
   auto view = booking_json(tx, *b);
   // The person stopped these messages: booked all the same, but no SMS carries the code.
   if (tx.stopped(b->contact_id, programme)) view["sms"] = "stopped";
   auto o = answer(std::move(view), 201);
   o.wake_outbox = true;
   return o;
+}
+
+outcome book_visit(services& s, store::tx& tx, const call& c) {
+  const auto clinic = clinic_for(s, c, c.body.value("clinic", ""));
+  if (const auto* bad = std::get_if<refusal>(&clinic)) return outcome{400, json::object(), *bad};
+  const auto channel = sending_channel(s, c);
+  if (const auto* bad = std::get_if<refusal>(&channel)) return outcome{400, json::object(), *bad};
+  const auto phone = phone::parse_e164(c.body.value("phone", ""), s.runner.config().region);
+  if (!phone) return refuse(400, "invalid_phone", phone.error(), "phone");
+  const std::string for_whom = c.body.value("for", "self");
+  if (for_whom != "self" && for_whom != "other") return refuse(400, "invalid_for", "for is self or other", "for");
+  if (auto bad = bad_record(c.body)) return outcome{400, json::object(), *bad};
+  return take_visit(s, tx, c, phone.value(), std::get<const schedule::clinic*>(clinic)->id,
+                    c.body.value("service", ""), for_whom, std::get<std::string>(channel), "", "appointments.book");
+}
+
+// POST /api/v1/appointments/{id}/move: the visit on another day or window of its clinic and
+// service; the old place is freed and its reminders left unsent once the new one is booked.
+outcome move_visit(services& s, store::tx& tx, const call& c) {
+  const auto id = text::read_id(c.value("id"));
+  const auto b = id ? tx.find_booking(*id) : std::nullopt;
+  // Another clinic's visit looks the same as none to a health worker.
+  if (!b || (c.token.role == "health_worker" && b->clinic != c.token.facility)) {
+    return refuse(404, "not_found", "no visit with that number");
+  }
+  if (b->status != store::booking_status::booked || b->starts_at <= tx.now()) {
+    return refuse(409, "not_now", std::string("a visit ") + store::to_string(b->status) + " or begun cannot be moved");
+  }
+  const auto who = tx.find_contact(b->contact_id);
+  if (!who) return refuse(404, "not_found", "no visit with that number");
+  return take_visit(s, tx, c, who->phone, b->clinic, b->service, b->for_whom, b->channel_id, std::to_string(b->id),
+                    "appointments.move");
 }
 
 // GET /api/v1/appointments?clinic=&day=: a clinic's visits on a day (today by default).
@@ -1194,11 +1228,17 @@ outcome start_flow(services& s, store::tx& tx, const call& c) {
     if (std::find(phones.begin(), phones.end(), phone.value()) == phones.end()) phones.push_back(phone.value());
   }
   json stopped = json::array();
+  json waiting = json::array();
   std::size_t started = 0;
   for (const auto& phone : phones) {
     const auto who = tx.upsert_contact(phone);
     if (tx.stopped(who.id, f->programme)) {
       stopped.push_back(phone);
+      continue;
+    }
+    // Asked by this flow already and not answered yet (a start sent twice): the question stands.
+    if (const auto open = tx.find_waiting_sms_run(who.id); open && open->flow_id == f->id) {
+      waiting.push_back(phone);
       continue;
     }
     tx.add_job(actions::flow_start::kind, tx.now(),
@@ -1207,10 +1247,10 @@ outcome start_flow(services& s, store::tx& tx, const call& c) {
   }
   tx.audit(c.actor(), "flow_starts.create", "flow:" + f->id,
            json{{"node", node}, {"channel", std::get<std::string>(channel)}, {"started", started},
-                {"stopped", stopped.size()}}
+                {"stopped", stopped.size()}, {"waiting", waiting.size()}}
                .dump());
   return answer(json{{"flow", f->id}, {"node", node}, {"channel", std::get<std::string>(channel)},
-                     {"started", started}, {"stopped", std::move(stopped)}},
+                     {"started", started}, {"stopped", std::move(stopped)}, {"waiting", std::move(waiting)}},
                 201);
 }
 
@@ -1319,6 +1359,10 @@ const std::vector<route>& routes() {
        {"phone", "service", "day", "time"}, {}, true},
       {"GET", "/api/v1/appointments", {"admin", "operator", "health_worker"}, list_visits,
        "A clinic's visits on a day, today by default (a health worker's clinic only)", {}, {}, {"clinic", "day"}},
+      {"POST", "/api/v1/appointments/{id}/move", {"admin", "operator", "health_worker"}, move_visit,
+       "Move a visit to another day or window of its clinic and service: the new one is booked (with its SMS), then "
+       "the old one cancelled",
+       {{"day", "string"}, {"time", "string"}}, {"day", "time"}, {}, true},
       {"POST", "/api/v1/appointments/{id}/mark", {"admin", "operator", "health_worker"}, mark_visit,
        "Mark a visit attended, missed (no-show) or cancelled", {{"as", "string"}}, {"as"}},
       {"GET", "/api/v1/deliveries", {"admin", "operator"}, delivery_dashboard,
@@ -1355,7 +1399,7 @@ const std::vector<route>& routes() {
        "The call was made: the patient leaves the list"},
       {"POST", "/api/v1/flow_starts", {"admin", "operator"}, start_flow,
        "Start a flow by SMS at its start for up to 1000 numbers (a flow whose file says triggers: {api: true}); "
-       "people who stopped its programme are listed, not started",
+       "people who stopped its programme, or have its question still open, are listed, not started",
        {{"flow", "string"}, {"phones", "array"}, {"channel", "string"}}, {"flow", "phones"}, {},
        true},
       {"GET", "/api/v1/session", {"admin", "operator", "health_worker"}, who_am_i,

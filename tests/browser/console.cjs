@@ -90,6 +90,13 @@ async function healthWorker(browser) {
   await page.waitForSelector('#visit-status p.ok');
   check((await page.textContent('#visit-status')).includes('نوبت ثبت شد'), 'a free place is booked for the patient');
   await page.waitForSelector('tr[data-visit] td[data-status="booked"]');
+  // Moved to another free place: the new visit is booked, the old one cancelled.
+  await page.click('tr[data-visit] button[data-move]');
+  await page.waitForSelector('tr[data-slot] button');
+  await page.locator('tr[data-slot] button').last().click();
+  await page.waitForSelector('#visit-status p.ok');
+  check((await page.textContent('#visit-status')).includes('نوبت تغییر کرد'), 'the visit is moved, and the person told by SMS');
+  await page.waitForSelector('tr[data-visit] td[data-status="booked"]');
   await page.click('tr[data-visit] button[data-mark="attended"]');
   await page.waitForSelector('tr[data-visit] td[data-status="attended"]');
   check(true, 'the visit is marked attended on the day\'s list');

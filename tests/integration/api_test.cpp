@@ -301,6 +301,7 @@ TEST_CASE("api: the OpenAPI document lists every route with its roles, and each 
                                         "post /api/v1/enrolments/{id}/resume",
                                         "get /api/v1/clinics", "get /api/v1/slots", "post /api/v1/appointments",
                                         "get /api/v1/appointments", "post /api/v1/appointments/{id}/mark",
+                                        "post /api/v1/appointments/{id}/move",
                                         "get /api/v1/deliveries", "get /api/v1/inbox", "post /api/v1/inbox/{id}",
                                         "post /api/v1/inbox/{id}/reply", "get /api/v1/users",
                                         "post /api/v1/users/{id}/disable", "get /api/v1/tokens", "post /api/v1/tokens",
@@ -557,5 +558,10 @@ TEST_CASE("api: a flow that allows it is started by SMS for a list of numbers, n
   CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM outbound_messages WHERE to_phone = '+93700000555' AND body LIKE 'Red%'") ==
         "0");
   CHECK(scalar(srv.dir, "SELECT detail FROM audit_log WHERE action = 'flow_starts.create'") ==
-        R"({"channel":"console","node":"menu","started":2,"stopped":1})");
+        R"({"channel":"console","node":"menu","started":2,"stopped":1,"waiting":0})");
+  // Sent again: the two it asked have the menu open, so it asks nobody twice.
+  r = api(srv.port(), "POST", "/api/v1/flow_starts", srv.token, start);
+  REQUIRE(r.status == 201);
+  CHECK(json::parse(r.body)["started"] == 0);
+  CHECK(json::parse(r.body)["waiting"] == json::array({"+93700000551", "+93700000552"}));
 }

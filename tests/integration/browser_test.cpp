@@ -88,6 +88,10 @@ TEST_CASE("browser: log in as each role, call a patient, broadcast to 100 %, fix
                       " WHERE u.login = 'fatima'")
             .getString() == "+93700000321 health in_person, +93700000322 appointments in_person");
   CHECK(db.execAndGet("SELECT shared_phone FROM contacts WHERE phone = '+93700000321'").getString() == "yes");
+  // The visit booked, moved (the first cancelled), and the new one marked attended.
+  CHECK(db.execAndGet("SELECT group_concat(b.status, ' ') FROM (SELECT status FROM bookings b JOIN contacts c"
+                      " ON c.id = b.contact_id WHERE c.phone = '+93700000322' ORDER BY b.id) b")
+            .getString() == "cancelled attended");
   for (const char* page : {"health-worker-enrol-prs", "health-worker-visits-prs", "health-worker-calls-prs", "operator-broadcast-progress", "operator-deliveries", "operator-inbox", "operator-flow-lint-error", "operator-flow-diff",
                            "operator-flow-simulator", "admin-audit-fa", "admin-audit-ps", "admin-people-fa"}) {
     CHECK(std::filesystem::exists(shots + "/" + page + ".png"));

@@ -406,8 +406,18 @@ TEST_CASE("console: a health worker enrols a patient, sees the next reminder and
   CHECK(scalar(dir, "SELECT actor FROM audit_log WHERE action = 'enrolments.create'") == "user:1");
   CHECK(scalar(dir, "SELECT language FROM contacts WHERE phone = '+93700000321'") == "prs");
 
+  // The same reminders again (a double click, a retry) are refused; a second medicine at another time is not.
+  r = fatima.call("POST", "/api/v1/enrolments", medicine.dump());
+  CHECK(r.status == 409);
+  CHECK(json::parse(r.body)["error"]["code"] == "already_enrolled");
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM series") == "1");
+  auto evening = medicine;
+  evening["time"] = "20:00";
+  r = fatima.call("POST", "/api/v1/enrolments", evening.dump());
+  REQUIRE(r.status == 201);
+
   const auto listed = json::parse(fatima.call("GET", "/api/v1/enrolments?phone=%2B93700000321").body);
-  REQUIRE(listed["items"].size() == 1);
+  REQUIRE(listed["items"].size() == 2);
   CHECK(listed["items"][0]["id"] == made["id"]);
   // Another clinic's worker sees no reminders for the number, and cannot end them.
   const auto zahra = log_in_next(srv.port(), "zahra", "river-lamp-seven");
@@ -427,7 +437,7 @@ TEST_CASE("console: a health worker enrols a patient, sees the next reminder and
     CHECK(r.status == 400);
     CHECK(json::parse(r.body)["error"]["field"] == field);
   }
-  CHECK(scalar(dir, "SELECT COUNT(*) FROM series") == "1");
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM series") == "2");  // morning and evening: none from bad input
 
   // An operator enrols for a named worker; pregnancy care from a Solar Hijri date in Persian digits.
   const auto omid = log_in_next(srv.port(), "omid", "river-lamp-seven");
@@ -443,6 +453,11 @@ TEST_CASE("console: a health worker enrols a patient, sees the next reminder and
   const auto pregnancy = json::parse(r.body);
   CHECK(pregnancy["kind"] == "pregnancy");
   CHECK(pregnancy["worker"]["id"] == 1);
+  // One pregnancy series at a time, whatever the date given.
+  r = omid.call("POST", "/api/v1/enrolments",
+                json{{"phone", "+93700000323"}, {"kind", "pregnancy"}, {"lmp", "۱۴۰۵/۷/۸"}, {"channel", "console"}, {"worker", "1"}}
+                    .dump());
+  CHECK(json::parse(r.body)["error"]["code"] == "already_enrolled");
 
   // Ending after a loss: one message written for it, and nothing more of the programme queued.
   r = fatima.call("POST", "/api/v1/enrolments/" + std::to_string(pregnancy["id"].get<long long>()) + "/end",
@@ -612,6 +627,28 @@ TEST_CASE("console: reception books a free window for a patient, never above cap
   CHECK(r.status == 400);
   CHECK(json::parse(r.body)["error"]["field"] == "day");
   CHECK(scalar(dir, "SELECT COUNT(*) FROM bookings") == "10");
+
+  // A visit moved to the next free window: booked there with its code by SMS, the old place freed.
+  const auto second = day["items"][1];
+  const std::string move = "/api/v1/appointments/" + std::to_string(second["id"].get<long long>()) + "/move";
+  const auto target = later["items"][0];
+  CHECK(zahra.call("POST", move, json{{"day", target["day"]}, {"time", target["time"]}}.dump()).status == 404);
+  r = fatima.call("POST", move, json{{"day", target["day"]}, {"time", "03:00"}}.dump());
+  CHECK(r.status == 400);  // no window then: nothing changes
+  CHECK(scalar(dir, "SELECT status FROM bookings WHERE id = " + std::to_string(second["id"].get<long long>())) ==
+        "booked");
+  r = fatima.call("POST", move, json{{"day", target["day"]}, {"time", target["time"]}}.dump());
+  INFO(r.body);
+  REQUIRE(r.status == 201);
+  const auto moved = json::parse(r.body);
+  CHECK(moved["phone"] == second["phone"]);
+  CHECK(moved["time"].get<std::string>().rfind(target["time"].get<std::string>(), 0) == 0);  // "10:00-12:00"
+  CHECK(scalar(dir, "SELECT status FROM bookings WHERE id = " + std::to_string(second["id"].get<long long>())) ==
+        "cancelled");
+  CHECK(fatima.call("POST", move, json{{"day", target["day"]}, {"time", target["time"]}}.dump()).status == 409);
+  CHECK(json::parse(fatima.call("GET", "/api/v1/slots?service=general").body)["items"][0]["time"] == "08:00");
+  CHECK(scalar(dir, "SELECT detail FROM audit_log WHERE action = 'appointments.move'") ==
+        R"({"clinic":"golshahr","replaces":")" + std::to_string(second["id"].get<long long>()) + R"("})");
 }
 
 TEST_CASE("console: the delivery dashboard counts messages by hour and channel, with failure reasons",
