@@ -1153,8 +1153,17 @@ outcome save_contact(services& s, store::tx& tx, const call& c) {
   return answer(contact_json(tx, *now), who.created ? 201 : 200);
 }
 
-// GET /api/v1/contacts?phone=: the person behind a number, if Paygham knows them.
+// GET /api/v1/contacts?phone=: the person behind a number, if Paygham knows them; ?name=: up to
+// 50 people whose name holds the text.
 outcome find_contact(services& s, store::tx& tx, const call& c) {
+  if (const std::string name = c.query_value("name"); !name.empty() || c.query.count("name")) {
+    if (c.query.count("phone")) return refuse(400, "invalid_query", "give phone or name, not both", "name");
+    const auto letters = core::decode_utf8(text::normalize(name)).size();
+    if (letters < 2 || letters > 100) return refuse(400, "invalid_name", "name is 2 to 100 letters of the name", "name");
+    json items = json::array();
+    for (const auto& who : tx.find_contacts_by_name(name, 50)) items.push_back(contact_json(tx, who));
+    return answer(json{{"items", std::move(items)}});
+  }
   const auto phone = phone::parse_e164(c.query_value("phone"), s.runner.config().region);
   if (!phone) return refuse(400, "invalid_phone", phone.error(), "phone");
   const auto who = tx.find_contact_by_phone(phone.value());
@@ -1201,6 +1210,24 @@ outcome resolve_escalation(services&, store::tx& tx, const call& c) {
   return answer(json{{"id", found->id}, {"resolved", true}});
 }
 
+// How many people the flow starts on `target` ("flow:welcome") started since `since`, from
+// the audit log, which every start writes.
+std::size_t started_since(store::tx& tx, const std::string& target, core::unix_ms since) {
+  std::size_t n = 0;
+  std::int64_t before = 0;
+  while (true) {
+    const auto page = tx.audit_page(before, 100, target);
+    for (const auto& e : page) {
+      if (e.at < since) return n;
+      if (e.action != "flow_starts.create") continue;
+      const auto detail = json::parse(e.detail, nullptr, false);
+      if (detail.is_object()) n += detail.value("started", std::size_t{0});
+    }
+    if (page.size() < 100) return n;
+    before = page.back().id;
+  }
+}
+
 // POST /api/v1/flow_starts: a flow that says `triggers: {api: true}` started by SMS for people at
 // its start (as if they had texted its keyword: its `entries` need values only the scheduler
 // gives), each in their language, in sending hours, and never for someone who stopped its programme.
@@ -1226,6 +1253,15 @@ outcome start_flow(services& s, store::tx& tx, const call& c) {
     const auto phone = phone::parse_e164(given[i].get<std::string>(), s.runner.config().region);
     if (!phone) return refuse(400, "invalid_phone", "number " + std::to_string(i + 1) + ": " + phone.error(), "phones");
     if (std::find(phones.begin(), phones.end(), phone.value()) == phones.end()) phones.push_back(phone.value());
+  }
+  // Calls of 1000 add up: above 1000 people a day on one flow, the caller confirms, as for a broadcast.
+  const std::size_t today = started_since(tx, "flow:" + f->id, tx.now() - 86'400'000);
+  if (today + phones.size() > most && !c.body.value("confirm", false)) {
+    return refuse(409, "confirm_needed",
+                  std::to_string(today) + " people were started on this flow in the last 24 hours; with these, " +
+                      std::to_string(today + phones.size()) +
+                      ": more than 1000. Check the list, then send again with \"confirm\": true",
+                  "confirm");
   }
   json stopped = json::array();
   json waiting = json::array();
@@ -1390,7 +1426,8 @@ const std::vector<route>& routes() {
         {"consent", "string"}, {"consent_via", "string"}},
        {"phone"}, {}, true},
       {"GET", "/api/v1/contacts", {"admin", "operator"}, find_contact,
-       "The person behind a phone number (any format), if known", {}, {}, {"phone"}},
+       "The person behind a phone number (any format), if known; or up to 50 people whose name holds ?name=", {}, {},
+       {"phone", "name"}},
       {"DELETE", "/api/v1/contacts/{id}", {"admin"}, erase_contact,
        "Erase a person's data; a stop they made stays, as a salted hash of the number"},
       {"GET", "/api/v1/escalations", {"admin", "operator", "health_worker"}, list_escalations,
@@ -1398,9 +1435,10 @@ const std::vector<route>& routes() {
       {"POST", "/api/v1/escalations/{id}/resolve", {"admin", "operator", "health_worker"}, resolve_escalation,
        "The call was made: the patient leaves the list"},
       {"POST", "/api/v1/flow_starts", {"admin", "operator"}, start_flow,
-       "Start a flow by SMS at its start for up to 1000 numbers (a flow whose file says triggers: {api: true}); "
+       "Start a flow by SMS at its start for up to 1000 numbers (a flow whose file says triggers: {api: true}; above "
+       "1000 people a day on one flow, with confirm); "
        "people who stopped its programme, or have its question still open, are listed, not started",
-       {{"flow", "string"}, {"phones", "array"}, {"channel", "string"}}, {"flow", "phones"}, {},
+       {{"flow", "string"}, {"phones", "array"}, {"channel", "string"}, {"confirm", "boolean"}}, {"flow", "phones"}, {},
        true},
       {"GET", "/api/v1/session", {"admin", "operator", "health_worker"}, who_am_i,
        "Who is calling: role, clinic, and for a console session the person and its X-CSRF-Token value"},

@@ -136,6 +136,9 @@ class contacts_part {
   virtual std::optional<contact> find_contact(std::int64_t contact_id) = 0;
   // The contact with this E.164 number, without making one.
   virtual std::optional<contact> find_contact_by_phone(std::string_view phone) = 0;
+  // Up to `limit` contacts whose name ({contact.name}) holds `part` (ASCII letters in any case),
+  // oldest first. Reads every contact: for a person searching, not for a hot path.
+  virtual std::vector<contact> find_contacts_by_name(std::string_view part, std::size_t limit) = 0;
   // Merges `fields` into the contact's fields.
   virtual void set_contact_fields(std::int64_t contact_id,
                                   const std::map<std::string, std::string>& fields) = 0;

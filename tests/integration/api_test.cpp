@@ -564,4 +564,23 @@ TEST_CASE("api: a flow that allows it is started by SMS for a list of numbers, n
   REQUIRE(r.status == 201);
   CHECK(json::parse(r.body)["started"] == 0);
   CHECK(json::parse(r.body)["waiting"] == json::array({"+93700000551", "+93700000552"}));
+
+  // Calls of up to 1000 add up: past 1000 people a day on the flow, the caller confirms.
+  const auto many = [](int from, int count) {
+    json phones = json::array();
+    for (int i = 0; i < count; ++i) phones.push_back("+9379" + std::to_string(1000000 + from + i));
+    return json{{"flow", "welcome"}, {"phones", phones}, {"channel", "console"}};
+  };
+  r = api(srv.port(), "POST", "/api/v1/flow_starts", srv.token, many(0, 600).dump());
+  REQUIRE(r.status == 201);
+  CHECK(json::parse(r.body)["started"] == 600);
+  auto more = many(600, 500);
+  r = api(srv.port(), "POST", "/api/v1/flow_starts", srv.token, more.dump());
+  CHECK(r.status == 409);
+  CHECK(error_of(r)["code"] == "confirm_needed");
+  CHECK_THAT(error_of(r)["message"].get<std::string>(), Catch::StartsWith("602 people"));
+  more["confirm"] = true;
+  r = api(srv.port(), "POST", "/api/v1/flow_starts", srv.token, more.dump());
+  CHECK(r.status == 201);
+  CHECK(json::parse(r.body)["started"] == 500);
 }

@@ -168,3 +168,27 @@ TEST_CASE("workers: a person's shared phone and consents are kept and erased wit
   CHECK(erased.shared_phone == "unknown");
   CHECK(erased.consents.empty());
 }
+
+TEST_CASE("workers: people are found by a part of their name, in any case, oldest first", "[store]") {
+  fixture fx;
+  test::in_tx(fx.w, [](store::tx& t) {
+    const std::vector<std::pair<std::string, std::string>> people = {
+        {"+93700000001", "Sima Karimi"}, {"+93700000002", "Karim Sadat"}, {"+93700000003", "زهرا کریمی"}, {"+93700000004", ""}};
+    for (const auto& [phone, name] : people) {
+      const auto who = t.upsert_contact(phone);
+      if (!name.empty()) t.set_contact_fields(who.id, {{"name", name}});
+    }
+  });
+  const auto names = [&](const std::string& part, std::size_t limit = 50) {
+    std::vector<std::string> out;
+    for (const auto& c : test::in_tx(fx.w, [&](store::tx& t) { return t.find_contacts_by_name(part, limit); })) {
+      out.push_back(c.fields.at("name"));
+    }
+    return out;
+  };
+  CHECK(names("karim") == std::vector<std::string>{"Sima Karimi", "Karim Sadat"});
+  CHECK(names("کریم") == std::vector<std::string>{"زهرا کریمی"});
+  CHECK(names("karim", 1) == std::vector<std::string>{"Sima Karimi"});
+  CHECK(names("%").empty());  // a sign is itself, not a pattern
+  CHECK(names("nobody").empty());
+}

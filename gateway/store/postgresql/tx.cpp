@@ -173,6 +173,17 @@ bool tx::erase_contact(std::int64_t contact_id) {
   return true;
 }
 
+std::vector<contact> tx::find_contacts_by_name(std::string_view part, std::size_t limit) {
+  const auto r = c_.query(
+      "SELECT id FROM contacts WHERE strpos(lower(fields->>'name'), lower($1)) > 0 ORDER BY id LIMIT $2",
+      {part, static_cast<std::int64_t>(limit)});
+  std::vector<contact> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    if (auto c = find_contact(r.int64(i, 0))) out.push_back(std::move(*c));
+  }
+  return out;
+}
+
 contact_record tx::find_contact_record(std::int64_t contact_id) {
   contact_record out;
   const auto s = c_.query("SELECT shared_phone FROM contacts WHERE id = $1", {contact_id});

@@ -203,6 +203,21 @@ bool tx::erase_contact(std::int64_t contact_id) {
   return true;
 }
 
+std::vector<contact> tx::find_contacts_by_name(std::string_view part, std::size_t limit) {
+  auto& q = stmt(
+      "SELECT id FROM contacts WHERE instr(lower(json_extract(fields, '$.name')), lower(?)) > 0 ORDER BY id LIMIT ?");
+  bind_text(q, 1, part);
+  q.bind(2, static_cast<std::int64_t>(limit));
+  std::vector<std::int64_t> ids;
+  while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
+  q.reset();
+  std::vector<contact> out;
+  for (const auto id : ids) {
+    if (auto c = find_contact(id)) out.push_back(std::move(*c));
+  }
+  return out;
+}
+
 contact_record tx::find_contact_record(std::int64_t contact_id) {
   contact_record out;
   auto& s = stmt("SELECT shared_phone FROM contacts WHERE id = ?");
