@@ -65,6 +65,16 @@ TEST_CASE("flow: a good flow loads with its triggers, nodes and a stable hash", 
   CHECK(set2.by_id("survey")->hash == f->hash);
 }
 
+TEST_CASE("flow: a flow file may open with --- and close with ..., one document either way", "[flow]") {
+  const std::string flow_text = test::read_file(test::fixture_path("flows/ok/survey.yaml"));
+  std::vector<std::string> problems;
+  CHECK(flow::parse_flow("survey", "survey.yaml", "# a survey\n---\n" + flow_text + "...\n# the end\n", problems));
+  CHECK(problems.empty());
+  CHECK(flow::parse_flow("survey", "survey.yaml", flow_text + "---\n", problems) == nullptr);
+  REQUIRE(problems.size() == 1);
+  CHECK_THAT(problems[0], Catch::Contains("one flow a file"));
+}
+
 TEST_CASE("flow: a keyword or code claimed by two flows is refused", "[flow]") {
   test::temp_dir dir;
   const std::string flow_text = test::read_file(test::fixture_path("flows/ok/survey.yaml"));
