@@ -1455,7 +1455,7 @@ std::optional<refusal> read_body(const route& r, const std::string& text, json& 
   out = json::parse(text, nullptr, false);
   if (out.is_discarded() || !out.is_object()) return refusal{400, "invalid_json", "the body is not a JSON object"};
   for (const auto& [key, value] : out.items()) {
-    const auto f = std::find_if(r.fields.begin(), r.fields.end(), [&](const auto& p) { return key == p.first; });
+    const auto f = std::find_if(r.fields.begin(), r.fields.end(), [&k = key](const auto& p) { return k == p.first; });
     if (f == r.fields.end()) return refusal{400, "unknown_field", "no field '" + key + "' here", key};
     const std::string_view type = f->second;
     const bool ok = type == "boolean" ? value.is_boolean()
@@ -1483,7 +1483,7 @@ std::optional<refusal> read_query(const route& r, const std::string& text, std::
   const auto form = core::parse_form(text);
   if (!form) return refusal{400, "invalid_query", "the query cannot be read"};
   for (const auto& [name, value] : form.value().pairs) {
-    if (std::find_if(r.query.begin(), r.query.end(), [&](const char* q) { return name == q; }) == r.query.end()) {
+    if (std::find_if(r.query.begin(), r.query.end(), [&n = name](const char* q) { return n == q; }) == r.query.end()) {
       return refusal{400, "unknown_query", "no query parameter '" + name + "' here", name};
     }
     if (!core::valid_utf8(value)) return refusal{400, "invalid_utf8", "'" + name + "' is not UTF-8", name};
