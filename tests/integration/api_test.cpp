@@ -19,21 +19,6 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string make_token(const std::string& config, const std::string& role, const std::string& name) {
-  std::string out, err;
-  REQUIRE(run_paygham({"token", "create", "--config", config, "--role", role, "--name", name}, &out, &err) == 0);
-  REQUIRE(out.rfind("pgm_", 0) == 0);
-  CHECK_THAT(err, Catch::Contains("shown only now"));
-  return out.substr(0, out.size() - 1);
-}
-
-http_reply api(int port, const std::string& method, const std::string& path, const std::string& token,
-               const std::string& body = "") {
-  std::vector<std::pair<std::string, std::string>> headers;
-  if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
-  return http_call(port, method, path, body, "application/json", headers);
-}
-
 json error_of(const http_reply& r) {
   const auto j = json::parse(r.body, nullptr, false);
   REQUIRE(j.is_object());

@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
+
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
@@ -272,6 +274,21 @@ int run_paygham(const std::vector<std::string>& args, std::string* out, std::str
   if (out) *out = read_file(out_path);
   if (err) *err = read_file(err_path);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string make_token(const std::string& config, const std::string& role, const std::string& name) {
+  std::string out, err;
+  REQUIRE(run_paygham({"token", "create", "--config", config, "--role", role, "--name", name}, &out, &err) == 0);
+  REQUIRE(out.rfind("pgm_", 0) == 0);
+  CHECK_THAT(err, Catch::Contains("shown only now"));
+  return out.substr(0, out.size() - 1);
+}
+
+http_reply api(int port, const std::string& method, const std::string& path, const std::string& token,
+               const std::string& body) {
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+  return http_call(port, method, path, body, "application/json", headers);
 }
 
 std::string write_test_config(const temp_dir& dir, const std::string& server_extra,

@@ -161,6 +161,13 @@ int free_port();
 int run_paygham(const std::vector<std::string>& args, std::string* out = nullptr,
                 std::string* err = nullptr, const std::string& input = "");
 
+// `paygham token create` for `role`: the token it printed once.
+std::string make_token(const std::string& config, const std::string& role, const std::string& name);
+
+// A REST API call with a bearer token ("" for none) and a JSON body.
+http_reply api(int port, const std::string& method, const std::string& path, const std::string& token,
+               const std::string& body = "");
+
 // A config for a test server: port 0, a store in `dir`, the shipped flows and templates,
 // and the shipped channels. `extra` is appended verbatim (more top-level YAML).
 std::string write_test_config(const temp_dir& dir, const std::string& server_extra = "",
