@@ -110,10 +110,11 @@ send_result africastalking::read_send_reply(unsigned status, std::string_view re
                                    j["SMSMessageData"].contains("Recipients")
                                ? &j["SMSMessageData"]["Recipients"]
                                : nullptr;
+  if (!j.is_object() || !j.contains("SMSMessageData")) return unreadable_reply(r);
   if (!recipients || !recipients->is_array() || recipients->empty() || !(*recipients)[0].is_object()) {
     r.result = send_result::outcome::failed;
-    r.error = j.is_object() && j.contains("SMSMessageData") ? j["SMSMessageData"].value("Message", "no recipient accepted")
-                                                             : "unreadable reply";
+    r.error = j["SMSMessageData"].is_object() ? j["SMSMessageData"].value("Message", "no recipient accepted")
+                                              : "no recipient accepted";
     return r;
   }
   const auto& rec = (*recipients)[0];

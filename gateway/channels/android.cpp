@@ -117,9 +117,7 @@ send_result android::read_send_reply(unsigned status, std::string_view retry_aft
     return r;
   }
   if (!j.is_object() || !j.contains("id") || !j["id"].is_string()) {
-    r.result = send_result::outcome::failed;
-    r.error = "unreadable reply";
-    return r;
+    return unreadable_reply(r);
   }
   r.external_id = j["id"].get<std::string>();
   r.raw_code = j.value("state", "");

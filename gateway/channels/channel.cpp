@@ -182,6 +182,12 @@ core::status channel::read_status(std::string_view raw, std::string_view what,
   return core::ok();
 }
 
+send_result unreadable_reply(send_result r) {
+  r.result = send_result::outcome::retry;
+  r.error = "unreadable reply";
+  return r;
+}
+
 send_result classify_http(unsigned status, std::string_view retry_after) {
   send_result r;
   r.raw_code = "HTTP " + std::to_string(status);
@@ -192,6 +198,7 @@ send_result classify_http(unsigned status, std::string_view retry_after) {
   if (status == 429 || status >= 500 || status == 408) {
     r.result = send_result::outcome::retry;
     r.error = status == 429 ? "throttled by the aggregator" : "aggregator error";
+    if (status == 429) r.why = send_result::cause::throttled;
     long long seconds = 0;
     auto [p, ec] = std::from_chars(retry_after.data(), retry_after.data() + retry_after.size(), seconds);
     if (ec == std::errc() && p == retry_after.data() + retry_after.size() && seconds > 0) {

@@ -92,8 +92,10 @@ struct send_result {
   //    Talking UserInBlacklist, Vonage 7 Number Barred): the message fails and the contact is
   //    opted out here too, so nothing else is tried;
   //  - misconfigured: our credentials or sender are refused (HTTP 401, Twilio 20003, Vonage 4):
-  //    no message is to blame; the channel pauses with one loud log line and retries later.
-  enum class cause { none, unsubscribed, misconfigured };
+  //    no message is to blame; the channel pauses with one loud log line and retries later;
+  //  - throttled: the aggregator asks us to slow down (HTTP 429, Twilio 20429): no message is
+  //    to blame; the channel waits (Retry-After, or a growing backoff) before the next claim.
+  enum class cause { none, unsubscribed, misconfigured, throttled };
   cause why = cause::none;
 };
 
@@ -200,5 +202,11 @@ core::result<delivery_settings> read_delivery(const settings& s);
 
 // The default reading of an HTTP status for a send: 2xx accepted, 429/5xx retry, else failed.
 send_result classify_http(unsigned status, std::string_view retry_after);
+
+// A 2xx answer to a send whose body is not the aggregator's (a proxy's page, a cut-off reply):
+// most likely nothing was sent, so it is tried again, as an attempt of the message's own
+// (max_attempts bounds it). A person may then get the message twice, which is better than an
+// alert that never comes.
+send_result unreadable_reply(send_result r);
 
 }  // namespace paygham::channels

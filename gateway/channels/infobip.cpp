@@ -104,9 +104,7 @@ send_result infobip::read_send_reply(unsigned status, std::string_view retry_aft
   }
   if (!j.is_object() || !j.contains("messages") || !j["messages"].is_array() || j["messages"].empty() ||
       !j["messages"][0].is_object()) {
-    r.result = send_result::outcome::failed;
-    r.error = "unreadable reply";
-    return r;
+    return unreadable_reply(r);
   }
   const auto& msg = j["messages"][0];
   const auto st = msg.value("status", nlohmann::json::object());

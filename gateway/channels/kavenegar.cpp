@@ -72,8 +72,8 @@ send_result kavenegar::read_send_reply(unsigned status, std::string_view retry_a
     if (r.raw_code == "418") r.result = send_result::outcome::retry;
   }
   auto e = entries(body);
+  if (r.result == send_result::outcome::accepted && !e) return unreadable_reply(r);
   if (r.result != send_result::outcome::accepted || !e) {
-    if (r.result == send_result::outcome::accepted) r.result = send_result::outcome::failed;
     r.error = e ? r.error : e.error();
     return r;
   }

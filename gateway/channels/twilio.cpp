@@ -109,13 +109,7 @@ send_result twilio::read_send_reply(unsigned status, std::string_view retry_afte
                                     std::string_view body) const {
   send_result r = classify_http(status, retry_after);
   const auto j = nlohmann::json::parse(body, nullptr, false);
-  if (!j.is_object()) {
-    if (r.result == send_result::outcome::accepted) {
-      r.result = send_result::outcome::failed;
-      r.error = "unreadable reply";
-    }
-    return r;
-  }
+  if (!j.is_object()) return r.result == send_result::outcome::accepted ? unreadable_reply(r) : r;
   if (r.result == send_result::outcome::accepted) {
     r.external_id = j.value("sid", "");
     r.raw_code = j.value("status", "");
@@ -123,16 +117,15 @@ send_result twilio::read_send_reply(unsigned status, std::string_view retry_afte
       r.parts = std::atoi(j["num_segments"].get<std::string>().c_str());
     }
     if (j.contains("price") && j["price"].is_string()) r.cost = j["price"].get<std::string>();
-    if (r.external_id.empty()) {
-      r.result = send_result::outcome::failed;
-      r.error = "reply without a sid";
-    }
-    return r;
+    return r.external_id.empty() ? unreadable_reply(r) : r;
   }
   // {"code":21211,"message":"…","status":400}; 20429 is Twilio's throttling.
   if (j.contains("code") && j["code"].is_number()) {
     r.raw_code = std::to_string(j["code"].get<long>());
-    if (j["code"] == 20429) r.result = send_result::outcome::retry;
+    if (j["code"] == 20429) {
+      r.result = send_result::outcome::retry;
+      r.why = send_result::cause::throttled;
+    }
     // 21610: the recipient replied STOP to this sender; 20003: our Account SID or token is wrong.
     if (j["code"] == 21610) r.why = send_result::cause::unsubscribed;
     if (j["code"] == 20003) r.why = send_result::cause::misconfigured;

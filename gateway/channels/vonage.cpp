@@ -111,9 +111,7 @@ send_result vonage::read_send_reply(unsigned status, std::string_view retry_afte
   if (r.result != send_result::outcome::accepted) return r;
   const auto j = nlohmann::json::parse(body, nullptr, false);
   if (!j.is_object() || !j.contains("messages") || !j["messages"].is_array() || j["messages"].empty()) {
-    r.result = send_result::outcome::failed;
-    r.error = "unreadable reply";
-    return r;
+    return unreadable_reply(r);
   }
   // One entry per part; the first part's id names the message.
   const auto& first = j["messages"][0];

@@ -16,6 +16,8 @@ using clock_type = std::chrono::steady_clock;
 
 // Claimed messages a channel may hold waiting for a rate token, beyond those in flight.
 constexpr std::size_t ready_extra = 8;
+// 429s in a row (no send taken between) after which the whole channel waits, not only the message.
+constexpr int throttled_in_a_row = 3;
 // Every few ticks a node says it is alive, learns how many nodes share the channels' rates,
 // and takes back messages whose node died (their lease expired).
 constexpr unsigned lease_check_ticks = 3;
@@ -38,6 +40,7 @@ struct outbox::lane {
   int connection_failures = 0;
   clock_type::time_point open_until{};      // circuit open until then
   bool misconfigured = false;               // paused for refused credentials, not sent since
+  int throttled = 0;                        // 429s since a send last went through
   bool breaker_timer = false;
   clock_type::time_point next_poll{};
   bool polling = false;
@@ -257,7 +260,9 @@ void outbox::dispatch(lane& l, store::claimed_message m) {
       // store meanwhile (claims queue behind those records, which bounds how far ahead we get).
       --l.in_flight;
       if (res.no_connection) {
-        if (++l.connection_failures >= l.d.breaker_threshold) {
+        // Opened once (the sends still in flight when it opens change nothing), and again by
+        // each probe that finds the aggregator still away: a log line every breaker_open.
+        if (++l.connection_failures >= l.d.breaker_threshold && !l.breaker_open()) {
           l.open_until = clock_type::now() + std::chrono::milliseconds(l.d.breaker_open_ms);
           core::log::warn("outbox.breaker_open", {{"channel", l.ch->id()},
                                                   {"failures", l.connection_failures},
@@ -297,6 +302,32 @@ void outbox::pause(lane& l, const channels::send_result& r) {
   share_pause(l, l.d.misconfigured_pause_ms, "misconfigured");
 }
 
+std::int64_t outbox::throttle(lane& l, std::int64_t asked_ms) {
+  if (metrics_) {
+    metrics_->count("paygham_channel_throttled_total", "Sends the aggregator answered 'too many requests' (429).",
+                    {{"channel", l.ch->id()}});
+  }
+  std::int64_t wait = 0;
+  {
+    std::lock_guard lock(mu_);
+    // What the aggregator asked for, or else a wait that doubles while it keeps refusing.
+    const int shift = std::min(l.throttled, 20);
+    wait = asked_ms > 0 ? asked_ms : std::min<std::int64_t>(l.d.backoff_cap_ms, l.d.backoff_base_ms << shift);
+    // A 429 now and then is this message's wait; a few in a row, with nothing taken between,
+    // are the account's: then the whole channel waits.
+    if (++l.throttled < throttled_in_a_row) return wait;
+    const auto until = clock_type::now() + std::chrono::milliseconds(wait);
+    if (until <= l.open_until) return wait;
+    if (!l.breaker_open()) {
+      core::log::warn("outbox.throttled", {{"channel", l.ch->id()}, {"wait_ms", wait}, {"throttled", l.throttled}});
+    }
+    l.open_until = until;
+  }
+  // The aggregator throttles the account, not this node: the others wait as well.
+  share_pause(l, wait, "throttled");
+  return wait;
+}
+
 void outbox::share_pause(const lane& l, std::int64_t for_ms, const char* reason) {
   // The other nodes learn of it at their next lease check (a few seconds), and pause too.
   writer_.submit(
@@ -333,28 +364,41 @@ std::int64_t outbox::backoff_ms(const lane& l, int attempt, std::int64_t at_leas
 void outbox::finish(lane& l, const store::claimed_message& m, std::string http_code, channels::send_result r) {
   using outcome = channels::send_result::outcome;
   using cause = channels::send_result::cause;
+  bool counted = true;  // the attempt was the message's own
   if (r.why == cause::misconfigured) {
     // No message is to blame: this one waits (attempts do not run out; validity still holds)
     // and the channel pauses, then one probe tries again.
     r.result = outcome::retry;
     r.retry_after_ms = std::max(r.retry_after_ms, l.d.misconfigured_pause_ms);
+    counted = false;
     pause(l, r);
+  } else if (r.why == cause::throttled) {
+    // Asked to slow down: no message is to blame either. The channel claims nothing more until
+    // the wait is over (what was already claimed still goes, so a storm costs a few requests,
+    // not one per queued message), and the message keeps its attempts.
+    r.retry_after_ms = throttle(l, r.retry_after_ms);
+    counted = false;
   } else if (r.result == outcome::retry && m.attempts >= l.d.max_attempts) {
     r.result = outcome::failed;
     r.error = "gave up after " + std::to_string(m.attempts) + " attempts: " + r.error;
+  }
+  if (r.result == outcome::accepted) {
+    std::lock_guard lock(mu_);
+    if (l.throttled > 0) core::log::info("outbox.throttle_over", {{"channel", l.ch->id()}, {"throttled", l.throttled}});
+    l.throttled = 0;
   }
   const std::int64_t delay = r.result == outcome::retry ? backoff_ms(l, m.attempts, r.retry_after_ms) : 0;
   if (r.raw_code.empty()) r.raw_code = http_code;
   const std::string reference = "pg" + std::to_string(m.id);
   writer_.submit(
-      [m, r, delay, reference](store::tx& tx) {
+      [m, r, delay, reference, counted](store::tx& tx) {
         switch (r.result) {
           case outcome::accepted:
             // No id from the aggregator (Kannel): our reference is the id its reports carry.
             tx.record_sent(m.id, r.external_id.empty() ? reference : r.external_id, r.raw_code, r.parts, r.cost);
             break;
           case outcome::retry:
-            tx.record_retry(m.id, tx.now() + delay, r.raw_code, r.error);
+            tx.record_retry(m.id, tx.now() + delay, r.raw_code, r.error, counted);
             break;
           case outcome::failed:
             tx.set_message_status(m.id, core::message_status::failed, "send", r.raw_code, {}, r.error);

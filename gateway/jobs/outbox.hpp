@@ -86,6 +86,10 @@ class outbox {
   void adopt_pauses(const std::map<std::string, core::unix_ms>& pauses);
   void poll(lane& l);
   std::int64_t backoff_ms(const lane& l, int attempt, std::int64_t at_least);
+  // The aggregator asked us to slow down (429): the message waits what it asked for, or a
+  // backoff that doubles while it keeps asking; from a few 429s in a row, the lane claims
+  // nothing for that wait either (on every node). Returns the wait.
+  std::int64_t throttle(lane& l, std::int64_t asked_ms);
   // The aggregator refused our credentials or sender: the lane pauses (logged once until a
   // send goes through again).
   void pause(lane& l, const channels::send_result& r);

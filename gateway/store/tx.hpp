@@ -236,8 +236,10 @@ class messages_part {
   virtual void record_sent(std::int64_t id, std::string_view external_id, std::string_view raw_code,
                            int parts, std::string_view cost) = 0;
   // A send that may succeed later: 'retrying' at `next_at` (history: the raw code and why).
+  // `counted` false: the attempt was not the message's (the aggregator throttled us or refused
+  // our credentials) and is given back, so max_attempts counts only the message's own.
   virtual void record_retry(std::int64_t id, core::unix_ms next_at, std::string_view raw_code,
-                            std::string_view error) = 0;
+                            std::string_view error, bool counted) = 0;
   // Messages sent before `before` with no final report: 'unconfirmed'. Returns how many.
   virtual std::size_t mark_unconfirmed(std::string_view channel_id, core::unix_ms before) = 0;
   // External ids of a channel's messages still awaiting a final report (for polling).
@@ -583,8 +585,8 @@ class nodes_part {
   // Records that this node is alive now and returns how many nodes were alive within
   // `window_ms` (this one included): a channel's rate is shared among them.
   virtual int heartbeat(std::int64_t window_ms) = 0;
-  // A channel is paused for every node until `until` (its aggregator unreachable, our
-  // credentials refused): a later pause extends it, an earlier one changes nothing.
+  // A channel is paused for every node until `until` (its aggregator unreachable or
+  // throttling us, our credentials refused): a later pause extends it, an earlier one changes nothing.
   virtual void pause_channel(std::string_view channel_id, core::unix_ms until, std::string_view reason) = 0;
   // The channels paused now, each with the end of its pause.
   virtual std::map<std::string, core::unix_ms> channel_pauses() = 0;

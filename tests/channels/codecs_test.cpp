@@ -163,9 +163,10 @@ void check_reply(const channels::channel& ch, const YAML::Node& fx) {
   if (e["parts"]) CHECK(got.parts == e["parts"].as<int>());
   if (e["cost"]) CHECK(got.cost == e["cost"].as<std::string>());
   if (e["retry_after_ms"]) CHECK(got.retry_after_ms == e["retry_after_ms"].as<std::int64_t>());
-  // What the answer says beyond the message: unsubscribed, misconfigured, or nothing.
+  // What the answer says beyond the message: unsubscribed, misconfigured, throttled, or nothing.
   const char* why = got.why == channels::send_result::cause::unsubscribed    ? "unsubscribed"
                     : got.why == channels::send_result::cause::misconfigured ? "misconfigured"
+                    : got.why == channels::send_result::cause::throttled     ? "throttled"
                                                                              : "none";
   CHECK(why == text(e, "cause", "none"));
 }

@@ -276,6 +276,16 @@ int run_paygham(const std::vector<std::string>& args, std::string* out, std::str
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+double cpu_seconds(pid_t pid) {
+  std::istringstream in(read_file("/proc/" + std::to_string(pid) + "/stat"));
+  std::string field;
+  long ticks = 0;
+  for (int i = 1; i <= 15 && in >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stol(field);  // utime, stime
+  }
+  return static_cast<double>(ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 std::string make_token(const std::string& config, const std::string& role, const std::string& name) {
   std::string out, err;
   REQUIRE(run_paygham({"token", "create", "--config", config, "--role", role, "--name", name}, &out, &err) == 0);

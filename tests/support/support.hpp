@@ -157,6 +157,9 @@ class tcp_peer {
 // known before it starts).
 int free_port();
 
+// The CPU time (user and system) a process has used so far, in seconds, from /proc.
+double cpu_seconds(pid_t pid);
+
 // Runs `paygham ARGS…` to completion; returns the exit code and fills stdout/stderr.
 int run_paygham(const std::vector<std::string>& args, std::string* out = nullptr,
                 std::string* err = nullptr, const std::string& input = "");

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <ctime>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -41,8 +42,10 @@ Kannel and Kavenegar on 127.0.0.1, and posts delivery reports back.
 options:
   --port N                 listen here (default 0: any; the port is printed on stdout)
   --seed N                 random seed (default 1), for repeatable runs
-  --fault-rate R           share of sends that fail (0..1), split evenly between 429 with
-                           Retry-After, 500, a slow answer and a dropped connection
+  --fault-rate R           share of sends that fail (0..1), split evenly between the kinds:
+  --fault-kinds LIST       of 429 (with Retry-After: 1), 500, slow (then 504), drop (the
+                           connection closed unanswered) and malformed (200 with a page that
+                           is not the aggregator's); default 429,500,slow,drop
   --slow-ms N              how long a slow answer takes before its 504 (default 20000)
   --dlr-delay-ms N         wait before posting reports (default 20)
   --dlr-fail-rate R        share of accepted messages reported failed (default 0)
@@ -65,12 +68,16 @@ options:
   --inbound-rate N         …N a second (default 10)…
   --inbound-count N        …N in all (default 0: none)
   --help                   this text
+
+GET /stats answers the counts. POST /faults with rate=R&kinds=LIST changes the faults while
+running (a test's outage, then recovery).
 )";
 
 struct options {
   std::uint16_t port = 0;
   unsigned seed = 1;
   double fault_rate = 0, dlr_fail = 0, dlr_dup = 0, dlr_reorder = 0;
+  std::vector<std::string> fault_kinds{"429", "500", "slow", "drop"};
   int slow_ms = 20000, dlr_delay_ms = 20;
   bool dlr = true;
   std::string twilio_secret, twilio_public_url, at_dlr_url, android_webhook, android_key, inbound_url;
@@ -107,29 +114,51 @@ state st;
 http::client* poster = nullptr;
 std::atomic<bool> stopping{false};
 
+// The fault kinds of a comma-separated list; false if one is unknown.
+bool read_kinds(const std::string& list, std::vector<std::string>& out) {
+  out.clear();
+  for (std::size_t at = 0; at <= list.size();) {
+    const std::size_t comma = std::min(list.find(',', at), list.size());
+    const std::string kind = list.substr(at, comma - at);
+    if (kind != "429" && kind != "500" && kind != "slow" && kind != "drop" && kind != "malformed") return false;
+    out.push_back(kind);
+    at = comma + 1;
+  }
+  return !out.empty();
+}
+
 // A fault instead of an answer, for `fault_rate` of sends; true when one was injected.
 bool fault(http::reply_fn& reply) {
-  if (opts.fault_rate <= 0) return false;
+  double rate = 0;
+  std::vector<std::string> kinds;
+  {
+    std::lock_guard lock(st.mu);
+    rate = opts.fault_rate;
+    kinds = opts.fault_kinds;
+  }
+  if (rate <= 0 || kinds.empty()) return false;
   const double r = st.roll();
-  if (r >= opts.fault_rate) return false;
-  const int kind = static_cast<int>(r / opts.fault_rate * 4);
-  if (kind == 0) {
-    st.count("fault_429");
+  if (r >= rate) return false;
+  const auto& kind = kinds[std::min(kinds.size() - 1, static_cast<std::size_t>(r / rate * static_cast<double>(kinds.size())))];
+  st.count("fault_" + kind);
+  if (kind == "429") {
     auto res = core::text_response(429, "Too Many Requests");
     res.headers.push_back({"Retry-After", "1"});
     reply(std::move(res));
-  } else if (kind == 1) {
-    st.count("fault_500");
+  } else if (kind == "500") {
     reply(core::text_response(500, "Internal Server Error"));
-  } else if (kind == 2) {
+  } else if (kind == "slow") {
     // Slow, and then not accepted: whoever waited that long has given up.
-    st.count("fault_slow");
     poster->after(std::chrono::milliseconds(opts.slow_ms),
                   [reply] { reply(core::text_response(504, "Gateway Timeout")); });
-  } else {
-    st.count("fault_drop");
+  } else if (kind == "drop") {
     core::http_response res;
     res.hang_up = true;
+    reply(std::move(res));
+  } else {
+    // A proxy's page where the aggregator's answer should be: nothing was sent.
+    auto res = core::text_response(200, "<html><body>Service temporarily unavailable</body></html>");
+    res.headers.push_back({"Content-Type", "text/html"});
     reply(std::move(res));
   }
   return true;
@@ -365,6 +394,16 @@ void add_routes(http::router& r) {
     }
     reply(core::json_response(200, json{{"return", {{"status", 200}, {"message", "تایید شد"}}}, {"entries", entries}}.dump()));
   });
+  r.add("POST", "/faults", [](core::http_request& req, const http::params&, http::reply_fn reply) {
+    auto f = core::parse_form(req.body);
+    std::vector<std::string> kinds;
+    const std::string list(f ? f->get_or_empty("kinds") : "");
+    if (!list.empty() && !read_kinds(list, kinds)) return reply(core::text_response(400, "kinds: 429,500,slow,drop,malformed"));
+    std::lock_guard lock(st.mu);
+    if (f && !f->get_or_empty("rate").empty()) opts.fault_rate = std::stod(std::string(f->get_or_empty("rate")));
+    if (!kinds.empty()) opts.fault_kinds = kinds;
+    reply(core::text_response(200, "ok"));
+  });
   r.add("GET", "/stats", [](core::http_request&, const http::params&, http::reply_fn reply) {
     std::lock_guard lock(st.mu);
     json j(st.counts);
@@ -422,6 +461,8 @@ bool parse(int argc, char** argv) {
       opts.seed = static_cast<unsigned>(std::stoul(next()));
     } else if (a == "--fault-rate") {
       opts.fault_rate = std::stod(next());
+    } else if (a == "--fault-kinds") {
+      if (!read_kinds(next(), opts.fault_kinds)) throw std::runtime_error("--fault-kinds: 429,500,slow,drop,malformed");
     } else if (a == "--slow-ms") {
       opts.slow_ms = std::stoi(next());
     } else if (a == "--dlr-delay-ms") {
@@ -474,6 +515,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   st.rng.seed(opts.seed);
+  // Message ids from the clock, as a real aggregator never hands out an id twice: one restarted
+  // (a test's outage) must not name its new messages as the old ones.
+  st.next_id = static_cast<std::uint64_t>(std::time(nullptr) % 100000) * 100000 + 1;
   http::router routes;
   add_routes(routes);
   core::metrics metrics;

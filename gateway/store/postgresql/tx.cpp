@@ -517,11 +517,12 @@ void tx::record_sent(std::int64_t id, std::string_view external_id, std::string_
   }
 }
 
-void tx::record_retry(std::int64_t id, core::unix_ms next_at, std::string_view raw_code, std::string_view error) {
+void tx::record_retry(std::int64_t id, core::unix_ms next_at, std::string_view raw_code, std::string_view error,
+                      bool counted) {
   const auto r = c_.query(
-      "UPDATE outbound_messages SET status = 'retrying', next_at = $1, error = $2, updated_at = $3"
-      " WHERE id = $4 AND status = 'sending'",
-      {next_at, or_null(error), now(), id});
+      "UPDATE outbound_messages SET status = 'retrying', next_at = $1, error = $2, updated_at = $3,"
+      " attempts = attempts - $5 WHERE id = $4 AND status = 'sending'",
+      {next_at, or_null(error), now(), id, std::int64_t{counted ? 0 : 1}});
   if (r.affected() == 1) add_event(id, "retrying", "send", raw_code, true);
 }
 

@@ -1615,14 +1615,15 @@ void tx::record_sent(std::int64_t id, std::string_view external_id, std::string_
 }
 
 void tx::record_retry(std::int64_t id, core::unix_ms next_at, std::string_view raw_code,
-                      std::string_view error) {
+                      std::string_view error, bool counted) {
   auto& u = stmt(
-      "UPDATE outbound_messages SET status = 'retrying', next_at = ?, error = ?, updated_at = ?"
-      " WHERE id = ? AND status = 'sending'");
+      "UPDATE outbound_messages SET status = 'retrying', next_at = ?, error = ?, updated_at = ?,"
+      " attempts = attempts - ? WHERE id = ? AND status = 'sending'");
   u.bind(1, next_at);
   bind_opt_text(u, 2, error);
   u.bind(3, now());
-  u.bind(4, id);
+  u.bind(4, counted ? 0 : 1);
+  u.bind(5, id);
   if (u.exec() == 1) add_event(id, "retrying", "send", raw_code, true);
 }
 
