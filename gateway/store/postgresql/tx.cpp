@@ -175,7 +175,9 @@ bool tx::erase_contact(std::int64_t contact_id) {
 
 std::vector<contact> tx::find_contacts_by_name(std::string_view part, std::size_t limit) {
   const auto r = c_.query(
-      "SELECT id FROM contacts WHERE strpos(lower(fields->>'name'), lower($1)) > 0 ORDER BY id LIMIT $2",
+      // Arabic yeh, alef maksura and kaf read as the Persian letters a Persian keyboard types.
+      "SELECT id FROM contacts WHERE strpos(translate(lower(fields->>'name'), 'يىك', 'ییک'),"
+      " translate(lower($1), 'يىك', 'ییک')) > 0 ORDER BY id LIMIT $2",
       {part, static_cast<std::int64_t>(limit)});
   std::vector<contact> out;
   for (int i = 0; i < r.rows(); ++i) {

@@ -204,8 +204,11 @@ bool tx::erase_contact(std::int64_t contact_id) {
 }
 
 std::vector<contact> tx::find_contacts_by_name(std::string_view part, std::size_t limit) {
+  // Arabic yeh, alef maksura and kaf read as the Persian letters a Persian keyboard types.
   auto& q = stmt(
-      "SELECT id FROM contacts WHERE instr(lower(json_extract(fields, '$.name')), lower(?)) > 0 ORDER BY id LIMIT ?");
+      "SELECT id FROM contacts WHERE instr("
+      "replace(replace(replace(lower(json_extract(fields, '$.name')), 'ي', 'ی'), 'ى', 'ی'), 'ك', 'ک'),"
+      " replace(replace(replace(lower(?), 'ي', 'ی'), 'ى', 'ی'), 'ك', 'ک')) > 0 ORDER BY id LIMIT ?");
   bind_text(q, 1, part);
   q.bind(2, static_cast<std::int64_t>(limit));
   std::vector<std::int64_t> ids;
