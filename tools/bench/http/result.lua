@@ -5,6 +5,13 @@ local M = {}
 -- WRK_TAG (0-9): which of several wrk processes loading several nodes at once this is.
 M.tag = tonumber(os.getenv("WRK_TAG") or "0")
 
+-- This thread's requests so far, counting this one (each wrk thread has its own Lua state).
+local count = 0
+function M.next()
+   count = count + 1
+   return count
+end
+
 local threads = {}
 -- As wrk's setup(): runs in the main Lua state; thread:set makes `tid` (1, 2, …) a global in
 -- each thread's own.

@@ -11,18 +11,13 @@
 package.path = os.getenv("BENCH_DIR") .. "/?.lua;" .. package.path
 local result = require("result")
 
-local counter = 0
 local tag = result.tag
 local code = string.gsub(os.getenv("USSD_CODE") or "*384*12#", "#", "%%23")
 local fixed_text = os.getenv("USSD_TEXT")
 setup = result.setup
 
-function init(args)
-   counter = 0
-end
-
 function request()
-   counter = counter + 1
+   local counter = result.next()
    local text, phone
    if fixed_text then
       text = fixed_text
