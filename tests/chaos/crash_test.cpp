@@ -7,7 +7,9 @@
 //     states only moved forward;
 //   - each subscriber gets the alert broadcast exactly once, each patient the morning's reminder
 //     exactly once, and each reminder series its next day's job exactly once;
-//   - none is sent twice, but for sends in flight at a kill (counted and printed);
+//   - none is sent twice, but for sends in flight at a kill: messages the store held as
+//     'sending' when the process died (the aggregator may have taken them before the kill, and
+//     they are sent again after the restart); both counts are printed;
 //   - PRAGMA integrity_check passes.
 // The load: the fake aggregator posting inbound SMS and delivery reports (late, duplicated, out
 // of order) and failing a tenth of sends; this test's own USSD sessions; a morning's reminders
@@ -163,6 +165,7 @@ TEST_CASE("chaos: kill -9 at random moments under mixed load, restart: nothing a
   subscribe_and_enrol(dir, people, due);
 
   int killed_mid_broadcast = 0;
+  long long in_flight_at_kills = 0;  // claimed for sending when the process died
   {
     ussd_load ussd(port);
     for (int k = 0; k < kills; ++k) {
@@ -177,6 +180,7 @@ TEST_CASE("chaos: kill -9 at random moments under mixed load, restart: nothing a
       if (k >= broadcast_at && count(dir, "SELECT COUNT(*) FROM broadcasts WHERE done = 0") > 0) ++killed_mid_broadcast;
       srv.signal(SIGKILL);
       srv.wait_exit();
+      in_flight_at_kills += count(dir, "SELECT COUNT(*) FROM outbound_messages WHERE status = 'sending'");
     }
     // The last start: it runs until everything owed is done.
     server_process last(config);
@@ -201,7 +205,8 @@ TEST_CASE("chaos: kill -9 at random moments under mixed load, restart: nothing a
     INFO("fake aggregator: " << stats.dump());
     std::cout << "chaos: " << kills << " kills (" << killed_mid_broadcast << " while the broadcast was queued), "
               << ussd.answered.size() << " USSD sessions answered, " << ussd.refused << " hops refused while down, "
-              << stats.value("accepted_twice", 0) << " messages sent twice (in flight at a kill), "
+              << stats.value("accepted_twice", 0) << " messages sent twice (of " << in_flight_at_kills
+              << " in flight at the kills), "
               << stats.value("callbacks_retried", 0) << " callbacks retried by the aggregator" << std::endl;
 
     // Inbound: every SMS posted was taken, and stored once.
@@ -236,7 +241,7 @@ TEST_CASE("chaos: kill -9 at random moments under mixed load, restart: nothing a
     CHECK(count(dir, "SELECT COUNT(DISTINCT contact_id) FROM outbound_messages WHERE programme = 'reminders'") == people);
     CHECK(count(dir, "SELECT COUNT(*) FROM jobs WHERE kind = 'series.due' AND status = 'pending'") == people);
     // Sent twice only when in flight at a kill.
-    CHECK(stats.value("accepted_twice", 0) <= kills * concurrency);
+    CHECK(stats.value("accepted_twice", 0) <= in_flight_at_kills);
   }
   SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
   CHECK(db.execAndGet("PRAGMA integrity_check").getString() == "ok");

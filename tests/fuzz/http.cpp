@@ -5,13 +5,14 @@
 //   First byte even: the rest is written to the socket as it is (request line, headers, framing,
 //     pipelined requests, bytes Beast must refuse), then the write side is closed.
 //   First byte odd: a well-formed request to one of the routes the server's own OpenAPI document
-//     lists (or an aggregator callback), chosen by the second byte, with the role of the third
-//     (none, admin, operator, health worker) as a bearer token, path parameters from the fourth,
-//     and the rest as its JSON (or form) body: the API's JSON bodies reach the handlers and the
-//     store behind them. With the first byte's second bit set, a body that is a JSON object keeps
-//     only the fields its route declares.
-// A crash, a sanitizer report, a 500 (a handler that threw or dropped its reply) or a 503 saying
-// the store's work failed is a finding.
+//     lists (or an aggregator callback; not DELETE of a token, which would revoke the fuzzer's
+//     own), chosen by the second byte, with the role of the third (none, admin, operator, health
+//     worker) as a bearer token, path parameters from the fourth, and the rest as its JSON (or
+//     form) body, or for a GET its first line as the query: the API's JSON bodies reach the
+//     handlers and the store behind them. With the first byte's second bit set, a body that is a
+//     JSON object keeps only the fields its route declares.
+// A crash, a sanitizer report, a 500 (a handler that threw or dropped its reply), a 503 saying
+// the store's work failed, or no answer at all to a well-formed request is a finding.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
