@@ -150,16 +150,10 @@ TEST_CASE("chaos: kill -9 at random moments under mixed load, restart: nothing a
                         "--dlr-delay-ms", "30", "--dlr-fail-rate", "0.05", "--dlr-duplicate-rate", "0.1",
                         "--dlr-reorder-rate", "0.1", "--at-dlr-url", me + "/channels/at/status", "--inbound-url",
                         me + "/channels/at/sms", "--inbound-rate", "150", "--inbound-count", std::to_string(sms)});
-  const std::string src = PAYGHAM_SOURCE_DIR;
-  const std::string config = dir.file("paygham.yaml");
-  write_file(config, "server: {listen: \"127.0.0.1:" + std::to_string(port) + "\", public_url: \"" + me + "\"}\n"
-                     "store: {path: " + dir.file("paygham.db") + ", synchronous: normal}\n"
-                     "defaults: {region: AF, language: en, emergency_number: \"112\"}\n"
-                     "flows: " + src + "/flows\nclinics: " + src + "/config/clinics.yaml\ntemplates: " + src +
-                     "/templates\nlexicon: " + src + "/lexicon\n"
-                     "channels:\n  - {id: at, type: africastalking, allow_ips: [127.0.0.1], username: u, api_key: k,"
-                     " base_url: \"" + fake.url() + "\", rate: \"2000\", concurrency: \"" + std::to_string(concurrency) +
-                     "\", retry_base: 20ms, retry_cap: 500ms}\n");
+  const std::string config = write_channel_config(
+      dir, "{listen: \"127.0.0.1:" + std::to_string(port) + "\", public_url: \"" + me + "\"}", "AF",
+      "{id: at, type: africastalking, allow_ips: [127.0.0.1], username: u, api_key: k, base_url: \"" + fake.url() +
+          "\", rate: \"2000\", concurrency: \"" + std::to_string(concurrency) + "\", retry_base: 20ms, retry_cap: 500ms}");
   { server_process migrate(config); }  // the schema, before the people are filled in
   const long long due = now_ms();
   subscribe_and_enrol(dir, people, due);

@@ -25,19 +25,6 @@ int messages() {
   return v ? std::atoi(v) : 10000;
 }
 
-// A config serving the shipped flows on one channel, its store in `dir`.
-std::string write_channel_config(const temp_dir& dir, const std::string& server, const std::string& region,
-                                 const std::string& channel) {
-  const std::string src = PAYGHAM_SOURCE_DIR;
-  const std::string config = dir.file("paygham.yaml");
-  write_file(config, "server: " + server + "\n"
-                     "store: {path: " + dir.file("paygham.db") + ", synchronous: normal}\n"
-                     "defaults: {region: " + region + ", language: en, emergency_number: \"112\"}\n"
-                     "flows: " + src + "/flows\nclinics: " + src + "/config/clinics.yaml\ntemplates: " + src + "/templates\nlexicon: " + src + "/lexicon\n"
-                     "channels:\n  - " + channel + "\n");
-  return config;
-}
-
 int count(const temp_dir& dir, const std::string& sql) {
   SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
   return db.execAndGet(sql).getInt();

@@ -24,15 +24,6 @@ long long count(const temp_dir& dir, const std::string& sql) {
   return db.execAndGet(sql).getInt64();
 }
 
-bool eventually(const std::function<bool()>& done, std::chrono::seconds limit) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return done();
-}
-
 nlohmann::json stats(const fake_aggregator& f) { return nlohmann::json::parse(http_call(f.port(), "GET", "/stats").body); }
 
 void set_faults(const fake_aggregator& f, const std::string& form) {
@@ -69,16 +60,10 @@ TEST_CASE("faults: a 429 storm, unreadable answers and a minute's outage: Paygha
   const std::vector<std::string> fake_args{"--port", std::to_string(fake_port), "--dlr-delay-ms", "30",
                                            "--at-dlr-url", me + "/channels/at/status"};
   auto fake = std::make_unique<fake_aggregator>(fake_args);
-  const std::string src = PAYGHAM_SOURCE_DIR;
-  const std::string config = dir.file("paygham.yaml");
-  write_file(config, "server: {listen: \"127.0.0.1:" + std::to_string(port) + "\", public_url: \"" + me + "\"}\n"
-                     "store: {path: " + dir.file("paygham.db") + ", synchronous: normal}\n"
-                     "defaults: {region: AF, language: en, emergency_number: \"112\"}\n"
-                     "flows: " + src + "/flows\nclinics: " + src + "/config/clinics.yaml\ntemplates: " + src +
-                     "/templates\nlexicon: " + src + "/lexicon\n"
-                     "channels:\n  - {id: at, type: africastalking, allow_ips: [127.0.0.1], username: u, api_key: k,"
-                     " base_url: \"" + fake->url() + "\", rate: \"500\", concurrency: \"8\", retry_base: 200ms,"
-                     " retry_cap: 2s}\n");
+  const std::string config = write_channel_config(
+      dir, "{listen: \"127.0.0.1:" + std::to_string(port) + "\", public_url: \"" + me + "\"}", "AF",
+      "{id: at, type: africastalking, allow_ips: [127.0.0.1], username: u, api_key: k, base_url: \"" + fake->url() +
+          "\", rate: \"500\", concurrency: \"8\", retry_base: 200ms, retry_cap: 2s}");
   server_process srv(config);
   {
     SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);

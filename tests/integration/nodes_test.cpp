@@ -41,15 +41,6 @@ store::options shared(const std::string& url) {
 
 long long count(const std::string& url, const std::string& sql) { return std::stoll(value(shared(url), sql)); }
 
-bool eventually(const std::function<bool()>& done, std::chrono::seconds limit) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return done();
-}
-
 std::string ussd(int port, const std::string& session, const std::string& phone, const std::string& text) {
   const auto r = http_call(port, "POST", "/channels/at/ussd",
                            "sessionId=" + session + "&serviceCode=*384*12%23&phoneNumber=%2B" + phone.substr(1) +

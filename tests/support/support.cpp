@@ -276,6 +276,15 @@ int run_paygham(const std::vector<std::string>& args, std::string* out, std::str
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+bool eventually(const std::function<bool()>& done, std::chrono::seconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return done();
+}
+
 double cpu_seconds(pid_t pid) {
   std::istringstream in(read_file("/proc/" + std::to_string(pid) + "/stat"));
   std::string field;
@@ -329,6 +338,18 @@ std::string write_test_config(const temp_dir& dir, const std::string& server_ext
                  "    allow_ips: [127.0.0.1]\n" +
                  channels_extra);
   return path;
+}
+
+std::string write_channel_config(const temp_dir& dir, const std::string& server, const std::string& region,
+                                 const std::string& channel) {
+  const std::string src = PAYGHAM_SOURCE_DIR;
+  const std::string config = dir.file("paygham.yaml");
+  write_file(config, "server: " + server + "\n"
+                     "store: {path: " + dir.file("paygham.db") + ", synchronous: normal}\n"
+                     "defaults: {region: " + region + ", language: en, emergency_number: \"112\"}\n"
+                     "flows: " + src + "/flows\nclinics: " + src + "/config/clinics.yaml\ntemplates: " + src + "/templates\nlexicon: " + src + "/lexicon\n"
+                     "channels:\n  - " + channel + "\n");
+  return config;
 }
 
 std::string write_flow_config(const temp_dir& dir, const std::map<std::string, std::string>& flows,

@@ -157,6 +157,9 @@ class tcp_peer {
 // known before it starts).
 int free_port();
 
+// True once `done()` is, checked every 100 ms; false if it is still not after `limit`.
+bool eventually(const std::function<bool()>& done, std::chrono::seconds limit);
+
 // The CPU time (user and system) a process has used so far, in seconds, from /proc.
 double cpu_seconds(pid_t pid);
 
@@ -175,6 +178,12 @@ http_reply api(int port, const std::string& method, const std::string& path, con
 // and the shipped channels. `extra` is appended verbatim (more top-level YAML).
 std::string write_test_config(const temp_dir& dir, const std::string& server_extra = "",
                               const std::string& channels_extra = "");
+
+// A config serving the shipped flows on one channel (`channel`: its YAML mapping), `server` the
+// server's mapping (listen, public_url), numbers read in `region`, the store in `dir`
+// (synchronous: normal). Returns the config's path.
+std::string write_channel_config(const temp_dir& dir, const std::string& server, const std::string& region,
+                                 const std::string& channel);
 
 // The same config, serving only `flows` (each "file name" → YAML text) with the shipped
 // templates in English only, `en_extra` appended to them. Returns the config's path.
