@@ -106,15 +106,12 @@ send_result africastalking::read_send_reply(unsigned status, std::string_view re
   send_result r = classify_http(status, retry_after);
   if (r.result != send_result::outcome::accepted) return r;
   const auto j = nlohmann::json::parse(body, nullptr, false);
-  const auto* recipients = j.is_object() && j.contains("SMSMessageData") && j["SMSMessageData"].is_object() &&
-                                   j["SMSMessageData"].contains("Recipients")
-                               ? &j["SMSMessageData"]["Recipients"]
-                               : nullptr;
   if (!j.is_object() || !j.contains("SMSMessageData")) return unreadable_reply(r);
+  const auto& data = j["SMSMessageData"];
+  const auto* recipients = data.is_object() && data.contains("Recipients") ? &data["Recipients"] : nullptr;
   if (!recipients || !recipients->is_array() || recipients->empty() || !(*recipients)[0].is_object()) {
     r.result = send_result::outcome::failed;
-    r.error = j["SMSMessageData"].is_object() ? j["SMSMessageData"].value("Message", "no recipient accepted")
-                                              : "no recipient accepted";
+    r.error = data.is_object() ? data.value("Message", "no recipient accepted") : "no recipient accepted";
     return r;
   }
   const auto& rec = (*recipients)[0];
