@@ -20,9 +20,11 @@ struct flow_start {
   std::string flow;
   std::string node;
   std::map<std::string, std::string> vars = {};  // run variables to start with
+  bool urgent = false;  // at once at any hour, first in the outbox (someone is hurt)
   std::string json() const {
-    return nlohmann::json{{"contact", contact}, {"channel", channel}, {"flow", flow}, {"node", node}, {"vars", vars}}
-        .dump();
+    nlohmann::json j{{"contact", contact}, {"channel", channel}, {"flow", flow}, {"node", node}, {"vars", vars}};
+    if (urgent) j["urgent"] = true;
+    return j.dump();
   }
   static std::optional<flow_start> parse(const std::string& payload) {
     const auto j = nlohmann::json::parse(payload, nullptr, false);
@@ -32,6 +34,10 @@ struct flow_start {
     }
     flow_start out{j["contact"].get<std::int64_t>(), j["channel"].get<std::string>(), j["flow"].get<std::string>(),
                    j["node"].get<std::string>()};
+    if (j.contains("urgent")) {
+      if (!j["urgent"].is_boolean()) return std::nullopt;
+      out.urgent = j["urgent"].get<bool>();
+    }
     if (j.contains("vars")) {
       if (!j["vars"].is_object()) return std::nullopt;
       for (const auto& [k, v] : j["vars"].items()) {

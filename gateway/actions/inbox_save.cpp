@@ -2,8 +2,9 @@
 // where a worker reads it (R-S3). args: text (required); tell_operators (optional): a node of
 // the flow's `entries` started by SMS for every operator with a phone (`paygham user create
 // --role operator --phone …`), with {reference} and {report} (the text, cut to 120 letters):
-// a hazard report reaches the people on duty at once (R-M4). Sets `reference`: the item's
-// number, for the person to quote.
+// a hazard report reaches the people on duty (R-M4): within sending hours, or, with `urgent:
+// "yes"` (someone is hurt), at once at any hour and first in the outbox. Sets `reference`: the
+// item's number, for the person to quote.
 #include "gateway/actions/action.hpp"
 #include "gateway/actions/flow_start.hpp"
 #include "gateway/core/utf8.hpp"
@@ -27,11 +28,13 @@ flow::action_result inbox_save(store::tx& t, const request& r) {
   const std::int64_t id = t.add_inbox(store::inbox_item{r.contact_id, r.run_id, r.channel_id, r.flow_id, text});
   const std::string reference = std::to_string(id);
   if (const std::string node = r.arg("tell_operators"); !node.empty()) {
+    const bool urgent = r.arg("urgent") == "yes";
     for (const auto& u : t.list_users()) {
       if (u.role != "operator" || u.disabled || u.phone.empty()) continue;
       const auto who = t.upsert_contact(u.phone);
       t.add_job(flow_start::kind, t.now(),
-                flow_start{who.id, r.channel_id, r.flow_id, node, {{"reference", reference}, {"report", cut(text, 120)}}}
+                flow_start{who.id, r.channel_id, r.flow_id, node, {{"reference", reference}, {"report", cut(text, 120)}},
+                           urgent}
                     .json());
     }
   }

@@ -7,7 +7,8 @@ const registry& registry::builtin() {
     registry b;
     b.add({"inbox.save", inbox_save,
            "puts args.text in the human inbox; sets reference (its number); every operator with a phone gets "
-           "the flow at args.tell_operators by SMS; outcome ok",
+           "the flow at args.tell_operators by SMS (within sending hours; args.urgent yes: at once, at any "
+           "hour); outcome ok",
            {"text"}, {}, {"tell_operators"}});
     b.add({"subscriptions.add", subscriptions_add,
            "subscribes the person to args.topic's broadcasts for args.area; outcome ok", {"topic", "area"}});

@@ -42,6 +42,7 @@ class renderer {
       if (auto it = ctx_.contact.find(field); it != ctx_.contact.end()) return it->second;
       return std::nullopt;
     }
+    if (name == medium_var) return std::string(ctx_.via == medium::ussd ? "ussd" : "sms");
     if (auto it = out_.next.vars.find(std::string(name)); it != out_.next.vars.end()) return it->second;
     if (ctx_.gateway) {
       if (auto it = ctx_.gateway->find(name); it != ctx_.gateway->end()) return it->second;

@@ -113,6 +113,7 @@ void flow_set::check_texts(const text::catalog& texts, const std::vector<std::st
   for (const auto& f : flows_) {
     // What a placeholder of this flow can name.
     std::vector<std::string> known = globals;
+    known.emplace_back(medium_var);
     // A flow started by a keyword sees the words after it.
     if (!f->sms_keywords.empty()) known.emplace_back(keyword_rest);
     for (const auto& [id, n] : f->nodes) {

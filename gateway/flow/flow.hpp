@@ -108,6 +108,9 @@ struct definition {
 // started by a keyword sees it as {keyword_rest}.
 std::string_view after_keyword(std::string_view text);
 inline constexpr std::string_view keyword_rest = "keyword_rest";
+// Every run sees how the person is reached as {medium}: "ussd" or "sms" (a `switch` on it says
+// over SMS only what a USSD screen must add by SMS).
+inline constexpr std::string_view medium_var = "medium";
 
 // The nodes a run can reach from the nodes `from`.
 std::set<std::string> reachable(const definition& f, std::vector<std::string> from);

@@ -25,6 +25,7 @@ struct runner::step {
   flow::context ctx;
   flow::outcome out;
   bool unprompted = false;  // not an answer to the person: sending hours apply
+  bool urgent = false;      // at once at any hour, first in the outbox (core::priority::alert)
 
   // A new SMS conversation of flow `flow` with `who`, on `channel_id` (not stored yet).
   void begin_sms(const flow::definition& flow, std::string channel_id) {

@@ -118,13 +118,14 @@ std::string runner::schedule_next(store::tx& tx, const store::series& s, core::u
 
 std::string runner::start_by_sms(store::tx& tx, const content& c, store::contact who, const flow::definition& f,
                                  const std::string& node, const std::map<std::string, std::string>& vars,
-                                 const std::string& channel_id) const {
+                                 const std::string& channel_id, bool urgent) const {
   if (!f.find(node)) return "flow '" + f.id + "' has no node '" + node + "'";
   step s;
   s.who = std::move(who);
   s.begin_sms(f, channel_id);
   s.ctx = context_for(c, flow::medium::sms, s.who, tx.now());
-  s.unprompted = true;
+  s.unprompted = !urgent;
+  s.urgent = urgent;
   s.out = flow::start_at(f, node, vars, s.ctx);
   tx.require_disk();
   settle(tx, c, s);
@@ -139,19 +140,19 @@ std::string runner::apply_flow_start(store::tx& tx, const content& c, const stor
   const auto p = actions::flow_start::parse(j.payload);
   if (!p) return "payload is not {contact, channel, flow, node}";
   return start_for(tx, c, p->contact, p->flow, p->node, p->channel,
-                   [&](const store::contact&) { return p->vars; }, done);
+                   [&](const store::contact&) { return p->vars; }, done, p->urgent);
 }
 
 std::string runner::start_for(store::tx& tx, const content& c, std::int64_t contact_id, const std::string& flow_id,
                               const std::string& node, const std::string& channel_id,
                               const std::function<std::map<std::string, std::string>(const store::contact&)>& vars,
-                              tick_outcome& done) const {
+                              tick_outcome& done, bool urgent) const {
   const flow::definition* f = c.flows.by_id(flow_id);
   if (!f) return "flow '" + flow_id + "' is gone";
   auto who = tx.find_contact(contact_id);
   if (!who || tx.stopped(who->id, f->programme)) return {};
   const auto values = vars(*who);
-  if (auto why = start_by_sms(tx, c, std::move(*who), *f, node, values, channel_id); !why.empty()) return why;
+  if (auto why = start_by_sms(tx, c, std::move(*who), *f, node, values, channel_id, urgent); !why.empty()) return why;
   ++done.reminders;
   return {};
 }

@@ -192,11 +192,12 @@ class runner {
   std::string apply_flow_start(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // Starts flow `flow_id` at `node` for the contact by SMS on `channel_id`, with the run
   // variables `vars` gives for them, unless they stopped the flow's programme (then nothing).
-  // Returns why it cannot (the job is parked), or empty.
+  // `urgent`: its messages go at once at any hour, before all but alerts' (a hazard report with
+  // someone hurt, told to the operators). Returns why it cannot (the job is parked), or empty.
   std::string start_for(store::tx& tx, const content& c, std::int64_t contact_id, const std::string& flow_id,
                         const std::string& node, const std::string& channel_id,
                         const std::function<std::map<std::string, std::string>(const store::contact&)>& vars,
-                        tick_outcome& done) const;
+                        tick_outcome& done, bool urgent = false) const;
   // What texts about a booking show, in the contact's language (actions::booking_vars).
   std::function<std::map<std::string, std::string>(const store::contact&)> booking_values(
       const content& c, const store::booking& b) const;
@@ -204,7 +205,7 @@ class runner {
   // question takes over the phone from any older one. Returns why it cannot, or empty.
   std::string start_by_sms(store::tx& tx, const content& c, store::contact who, const flow::definition& f,
                            const std::string& node, const std::map<std::string, std::string>& vars,
-                           const std::string& channel_id) const;
+                           const std::string& channel_id, bool urgent = false) const;
   std::string apply_broadcast_batch(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // Performs the actions the run waits for, feeding each outcome back to the engine.
   void settle(store::tx& tx, const content& c, step& s) const;
