@@ -19,6 +19,7 @@ const WORDS = {
     send: 'Send', encoding: 'Encoding', parts: 'SMS parts', text: 'Text',
     confirm_needed: 'Check the area and the text: {0}', confirm_send: 'I checked: send it',
     progress: 'Broadcast no. {0}', audience: '{0} people', handed: '{0} of {1} done: sent, or finished another way ({2})',
+    awaiting_approval: 'An urgent alert goes at any hour, to {0} people, only when a second person approves it.', approve_send: 'I checked it too: approve and send', cancel_broadcast: 'Cancel it: send nothing', broadcast_cancelled: 'Cancelled: nothing was sent.', expires: 'What is not sent by {0} never is.', waiting_other: 'Another admin or operator must approve it: send them this page.',
     state: 'State', all_states: 'every state', search: 'Search', to: 'Recipient', at: 'At',
     history: 'History', source: 'Source', more: 'More', actor: 'User', action: 'Action', target: 'Object',
     file: 'File', entries: 'Start codes and keywords', new_flow: 'New flow file (name.yaml)', open: 'Open',
@@ -71,6 +72,7 @@ const WORDS = {
     send: 'فرستادن', encoding: 'کدگذاری', parts: 'تعداد بخش‌ها', text: 'متن',
     confirm_needed: 'ساحه و متن را بررسی کنید: {0}', confirm_send: 'بررسی کردم: بفرست',
     progress: 'پیام همگانی شمارهٔ {0}', audience: '{0} نفر', handed: '{0} از {1} تمام شد: فرستاده شد یا به پایان رسید ({2})',
+    awaiting_approval: 'هشدار عاجل در هر ساعت به {0} نفر می‌رود، تنها وقتی که شخص دوم آن را تأیید کند.', approve_send: 'من هم بررسی کردم: تأیید و بفرست', cancel_broadcast: 'لغو کن: هیچ چیز نفرست', broadcast_cancelled: 'لغو شد: هیچ پیامی فرستاده نشد.', expires: 'آنچه تا {0} فرستاده نشود، هرگز فرستاده نمی‌شود.', waiting_other: 'یک مدیر یا اپراتور دیگر باید آن را تأیید کند: این صفحه را برایش بفرستید.',
     state: 'حالت', all_states: 'همه حالت‌ها', search: 'جستجو', to: 'گیرنده', at: 'زمان',
     history: 'تاریخچه', source: 'منبع', more: 'بیشتر', actor: 'کاربر', action: 'اقدام', target: 'موضوع',
     file: 'فایل', entries: 'کدهای شروع', new_flow: 'فایل روند نو (name.yaml)', open: 'باز کردن',
@@ -123,6 +125,7 @@ const WORDS = {
     send: 'ارسال', encoding: 'کدگذاری', parts: 'تعداد بخش‌ها', text: 'متن',
     confirm_needed: 'منطقه و متن را بررسی کنید: {0}', confirm_send: 'بررسی کردم: ارسال شود',
     progress: 'پیام همگانی شمارهٔ {0}', audience: '{0} نفر', handed: '{0} از {1} انجام شد: ارسال شد یا به پایان رسید ({2})',
+    awaiting_approval: 'هشدار فوری در هر ساعتی برای {0} نفر ارسال می‌شود، فقط وقتی که نفر دوم آن را تأیید کند.', approve_send: 'من هم بررسی کردم: تأیید و ارسال', cancel_broadcast: 'لغو: هیچ چیز ارسال نشود', broadcast_cancelled: 'لغو شد: هیچ پیامی ارسال نشد.', expires: 'آنچه تا {0} ارسال نشود، هرگز ارسال نمی‌شود.', waiting_other: 'یک مدیر یا اپراتور دیگر باید آن را تأیید کند: این صفحه را برایش بفرستید.',
     state: 'وضعیت', all_states: 'همه وضعیت‌ها', search: 'جستجو', to: 'گیرنده', at: 'زمان',
     history: 'تاریخچه', source: 'منبع', more: 'بیشتر', actor: 'کاربر', action: 'اقدام', target: 'موضوع',
     file: 'فایل', entries: 'کدهای شروع', new_flow: 'فایل گردش‌کار جدید (name.yaml)', open: 'باز کردن',
@@ -175,6 +178,7 @@ const WORDS = {
     send: 'لېږل', encoding: 'کوډګذاري', parts: 'د اس‌ام‌اس برخې', text: 'متن',
     confirm_needed: 'سیمه او متن وګورئ: {0}', confirm_send: 'ومې کتل: ولېږه',
     progress: 'عمومي پیغام شمېره {0}', audience: '{0} کسه', handed: 'له {1} څخه {0} بشپړ شول: ولېږل شول، یا په بل ډول پای ته ورسېدل ({2})',
+    awaiting_approval: 'بیړنۍ خبرتیا په هر وخت کې {0} کسانو ته ځي، یوازې کله چې دویم کس یې تایید کړي.', approve_send: 'ما هم وکتل: تایید او ولېږه', cancel_broadcast: 'لغوه یې کړه: هېڅ مه لېږه', broadcast_cancelled: 'لغوه شو: هېڅ پیغام ونه لېږل شو.', expires: 'څه چې تر {0} پورې ونه لېږل شي، هېڅکله نه لېږل کېږي.', waiting_other: 'بل مدیر یا اپراتور باید تایید یې کړي: دا پاڼه ورته ولېږئ.',
     state: 'حالت', all_states: 'ټول حالتونه', search: 'لټون', to: 'ترلاسه کوونکی', at: 'وخت',
     history: 'تاریخچه', source: 'سرچینه', more: 'نور', actor: 'کارن', action: 'کړنه', target: 'موضوع',
     file: 'فایل', entries: 'د پیل کوډونه او کلیدي کلمې', new_flow: 'د بهیر نوی فایل (name.yaml)', open: 'پرانیستل',
@@ -659,11 +663,26 @@ async function broadcastProgressPage(id) {
   const bar_ = h('progress', { max: 100, value: 0, id: 'progress' });
   const line = h('p', { id: 'progress-line' });
   const states = h('div', { class: 'states' });
-  show(head, h('section', { class: 'card' }, bar_, line, states),
+  // An urgent alert waits here for a second person (R-M3): the count first, then the choice.
+  const approval = h('div', { id: 'approval' });
+  show(head, h('section', { class: 'card' }, approval, bar_, line, states),
     h('p', {}, h('a', { href: `#/messages?broadcast=${id}` }, t('messages'))));
   let timer = null;
+  const decide = async (action) => {
+    try { await api('POST', `/broadcasts/${id}/${action}`); await draw(); } catch (e) { approval.append(failure(e)); }
+  };
   const draw = async () => {
     const b = await api('GET', `/broadcasts/${id}`);
+    if (b.status === 'awaiting_approval') {
+      // Whoever asked for it waits for someone else; they may still cancel it.
+      const mine = b.requested_by === `user:${me.user}`;
+      approval.replaceChildren(h('p', { class: 'warning' }, t('awaiting_approval', number(b.audience))),
+        h('p', {}, mine ? t('waiting_other') : h('button', { id: 'approve', onclick: () => decide('approve') }, t('approve_send')),
+          ' ', h('button', { id: 'cancel-broadcast', class: 'quiet', onclick: () => decide('cancel') }, t('cancel_broadcast'))));
+    } else if (b.status === 'cancelled') {
+      approval.replaceChildren(h('p', { class: 'error' }, t('broadcast_cancelled')));
+    } else approval.replaceChildren();
+    if (b.expires_at > 0 && b.status !== 'cancelled') approval.append(h('p', {}, t('expires', when(b.expires_at))));
     const all = b.audience || 1;
     let handed = 0;
     for (const s of FINAL) handed += b.states[s] || 0;
@@ -674,10 +693,13 @@ async function broadcastProgressPage(id) {
     line.dataset.percent = String(pct);
     if (b.not_before > Date.now()) line.append(' · ', t('scheduled_for', when(b.not_before)));
     states.replaceChildren(...Object.entries(b.states).map(([s, n]) => h('span', { 'data-state': s }, `${state(s)}: ${number(n)}`)));
-    return pct;
+    return b.status === 'cancelled' ? null : pct;  // null: nothing more will happen
   };
   const tick = async () => {
-    try { if ((await draw()) < 100) timer = setTimeout(tick, 1000); } catch (e) { states.replaceChildren(failure(e)); }
+    try {
+      const pct = await draw();
+      if (pct !== null && pct < 100) timer = setTimeout(tick, 1000);
+    } catch (e) { states.replaceChildren(failure(e)); }
   };
   stopPolling = () => clearTimeout(timer);
   tick();

@@ -218,12 +218,33 @@ outcome get_message(services&, store::tx& tx, const call& c) {
   return answer(message_json(*m));
 }
 
+// Where a broadcast is: awaiting_approval (an urgent alert, until a second person approves
+// it), cancelled, queuing (its messages are being queued) or queued (every one is).
+std::string broadcast_status(const store::broadcast& b) {
+  if (b.cancelled) return "cancelled";
+  if (b.awaiting_approval()) return "awaiting_approval";
+  return b.done ? "queued" : "queuing";
+}
+
 json broadcast_json(store::tx& tx, const store::broadcast& b) {
   json states = json::object();
   for (const auto& [state, n] : tx.broadcast_progress(b.id)) states[state] = n;
-  return json{{"id", b.id},         {"topic", b.topic},   {"area", b.area},   {"text", b.template_key},
-              {"audience", b.audience}, {"queued", b.queued}, {"done", b.done}, {"states", states},
-              {"not_before", b.not_before}};
+  return json{{"id", b.id},
+              {"topic", b.topic},
+              {"area", b.area},
+              {"text", b.template_key},
+              {"priority", b.prio == core::priority::alert      ? "alert"
+                           : b.prio == core::priority::reminder ? "area"
+                                                                : "education"},
+              {"status", broadcast_status(b)},
+              {"audience", b.audience},
+              {"queued", b.queued},
+              {"done", b.done},
+              {"states", states},
+              {"not_before", b.not_before},
+              {"expires_at", b.expires_at},
+              {"requested_by", b.requested_by},
+              {"approved_by", b.approved_by}};
 }
 
 // POST /api/v1/broadcasts: an alert or an education message to a programme's subscribers.
@@ -249,15 +270,27 @@ outcome create_broadcast(services& s, store::tx& tx, const call& c) {
     at = *when;
   }
   const std::string priority = b.value("priority", "area");
+  out.requested_by = c.actor();
   if (priority == "alert") {
+    // P1 goes at any hour, once a second person approves it (R-M3).
     out.prio = core::priority::alert;
     out.not_before = at;
+    out.expires_at = at + runner::alert_validity_ms;
   } else if (priority == "area" || priority == "education") {
     out.prio = priority == "area" ? core::priority::reminder : core::priority::bulk;
     const auto& cfg = s.runner.config();
     out.not_before = schedule::after_quiet_hours(at, cfg.timezone, cfg.quiet_from, cfg.quiet_to);
   } else {
     return refuse(400, "invalid_priority", "priority is alert, area or education", "priority");
+  }
+  if (priority != "alert") out.approved_by = out.requested_by;  // one person's approval is enough
+  if (const std::string given = b.value("expires_at", ""); !given.empty()) {
+    const auto when = text::parse_instant(given);
+    if (!when || *when <= std::max(at, out.not_before)) {
+      return refuse(400, "invalid_time", "expires_at is a time after the broadcast may go, as 2026-12-01T18:00:00Z",
+                    "expires_at");
+    }
+    out.expires_at = *when;
   }
   out.audience = tx.count_audience(out.topic, out.area);
   if (out.audience == 0) return refuse(409, "no_audience", "nobody is subscribed to " + out.topic, "area");
@@ -270,9 +303,43 @@ outcome create_broadcast(services& s, store::tx& tx, const call& c) {
   out.id = runner::start_broadcast(tx, out);
   tx.audit(c.actor(), "broadcasts.create", "broadcast:" + std::to_string(out.id),
            json{{"topic", out.topic}, {"area", out.area}, {"text", out.template_key}, {"priority", priority},
-                {"audience", out.audience}, {"not_before", out.not_before}}
+                {"audience", out.audience}, {"not_before", out.not_before}, {"expires_at", out.expires_at}}
                .dump());
   return answer(broadcast_json(tx, *tx.find_broadcast(out.id)), 201);
+}
+
+// POST /api/v1/broadcasts/{id}/approve: a second person lets an urgent alert go (R-M3).
+outcome approve_broadcast(services&, store::tx& tx, const call& c) {
+  const auto id = text::read_id(c.value("id"));
+  const auto b = id ? tx.find_broadcast(*id) : std::nullopt;
+  if (!b) return refuse(404, "not_found", "no broadcast with that number");
+  if (!b->awaiting_approval()) {
+    return refuse(409, "not_awaiting_approval", "broadcast " + std::to_string(b->id) + " is " + broadcast_status(*b));
+  }
+  if (b->requested_by == c.actor()) {
+    return refuse(409, "same_person", "an urgent alert needs a second person: someone else must approve it");
+  }
+  if (!runner::approve_broadcast(tx, b->id, c.actor())) {
+    return refuse(409, "not_awaiting_approval", "broadcast " + std::to_string(b->id) + " no longer awaits approval");
+  }
+  tx.audit(c.actor(), "broadcasts.approve", "broadcast:" + std::to_string(b->id),
+           json{{"audience", b->audience}, {"requested_by", b->requested_by}}.dump());
+  return answer(broadcast_json(tx, *tx.find_broadcast(b->id)));
+}
+
+// POST /api/v1/broadcasts/{id}/cancel: an alert awaiting approval is refused; nothing goes.
+outcome cancel_broadcast(services&, store::tx& tx, const call& c) {
+  const auto id = text::read_id(c.value("id"));
+  const auto b = id ? tx.find_broadcast(*id) : std::nullopt;
+  if (!b) return refuse(404, "not_found", "no broadcast with that number");
+  if (!tx.cancel_broadcast(b->id)) {
+    return refuse(409, "not_awaiting_approval",
+                  "broadcast " + std::to_string(b->id) + " is " + broadcast_status(*b) +
+                      ": only one awaiting approval can be cancelled");
+  }
+  tx.audit(c.actor(), "broadcasts.cancel", "broadcast:" + std::to_string(b->id),
+           json{{"audience", b->audience}, {"requested_by", b->requested_by}}.dump());
+  return answer(broadcast_json(tx, *tx.find_broadcast(b->id)));
 }
 
 // GET /api/v1/broadcasts/{id}: how far it has got, by state.
@@ -1342,11 +1409,16 @@ const std::vector<route>& routes() {
        "A message with every state it went through"},
       {"POST", "/api/v1/broadcasts", {"admin", "operator"}, create_broadcast,
        "Send a template to a programme's subscribers in an area, now or at a time (at); above 1000 people it needs "
-       "confirm",
+       "confirm; an urgent alert (priority alert) waits for a second person's approval and expires (expires_at, 24 "
+       "hours by default)",
        {{"topic", "string"}, {"area", "string"}, {"text", "string"}, {"priority", "string"}, {"confirm", "boolean"},
-        {"at", "string"}},
+        {"at", "string"}, {"expires_at", "string"}},
        {"topic", "text"}, {}, true},
       {"GET", "/api/v1/broadcasts/{id}", {"admin", "operator"}, get_broadcast, "A broadcast's progress by state"},
+      {"POST", "/api/v1/broadcasts/{id}/approve", {"admin", "operator"}, approve_broadcast,
+       "A second person approves an urgent alert: it goes now (not by whoever asked for it)"},
+      {"POST", "/api/v1/broadcasts/{id}/cancel", {"admin", "operator"}, cancel_broadcast,
+       "Refuses an urgent alert awaiting approval: nothing is sent"},
       {"POST", "/api/v1/flows/validate", {"admin", "operator"}, validate_flow,
        "What lint says of a flow file (problems at their line), without publishing it",
        {{"file", "string"}, {"yaml", "string"}}, {"file", "yaml"}},

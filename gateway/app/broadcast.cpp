@@ -1,6 +1,8 @@
 // `paygham broadcast`: an alert or an education message to everyone subscribed to a
 // programme's area, in each person's language (R-M). The command stores the broadcast; the
 // serving gateway queues its messages in batches (runner::start_broadcast) and sends them.
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <iostream>
 #include <thread>
@@ -8,12 +10,33 @@
 #include "gateway/app/commands.hpp"
 #include "gateway/app/config.hpp"
 #include "gateway/app/content.hpp"
+#include "gateway/core/duration.hpp"
 #include "gateway/runner/runner.hpp"
 #include "gateway/schedule/calendar.hpp"
 #include "gateway/store/writer.hpp"
 #include "gateway/text/readers.hpp"
 
 namespace paygham::app {
+namespace {
+
+// Who `login` is, as the audit log names people (user:3): an admin or an operator who may
+// still log in. Empty, with why on standard error, when they are not.
+std::string person(store::writer& w, const std::string& login) {
+  std::optional<store::user> u;
+  store::run_now(w, [&](store::tx& t) { u = t.find_user_by_login(login); });
+  if (!u || u->disabled) {
+    std::cerr << "paygham broadcast: no console login '" << login
+              << "' (an admin's or operator's: paygham user list shows them)\n";
+    return {};
+  }
+  if (u->role != "admin" && u->role != "operator") {
+    std::cerr << "paygham broadcast: '" << login << "' is a " << u->role << "; only admins and operators send broadcasts\n";
+    return {};
+  }
+  return "user:" + std::to_string(u->id);
+}
+
+}  // namespace
 
 int broadcast(const broadcast_options& o) {
   auto loaded = load_config(o.config);
@@ -40,9 +63,20 @@ int broadcast(const broadcast_options& o) {
   b.topic = o.topic;
   b.area = o.area;
   b.template_key = o.text;
+  core::unix_ms valid_for = 0;
+  if (!o.expires.empty()) {
+    const auto d = core::parse_duration(o.expires);
+    if (!d) {
+      std::cerr << "paygham broadcast: --expires: " << d.error() << "\n";
+      return exit_user_error;
+    }
+    valid_for = d.value().count();
+  }
   if (o.priority == "alert") {
-    // P1: first in the outbox and at any hour (R-S8 exempts urgent safety alerts).
+    // P1: first in the outbox and at any hour (R-S8 exempts urgent safety alerts), once a
+    // second person approves it (R-M3).
     b.prio = core::priority::alert;
+    if (valid_for == 0) valid_for = runner::alert_validity_ms;
   } else {
     // P2 area alerts and P3 education wait for the morning when it is night where the
     // deployment is.
@@ -52,11 +86,25 @@ int broadcast(const broadcast_options& o) {
   }
   try {
     const auto writer = store::open_writer(cfg.store);
+    if (!o.by.empty()) {
+      b.requested_by = person(*writer, o.by);
+      if (b.requested_by.empty()) return exit_user_error;
+    } else {
+      b.requested_by = "cli";
+    }
+    if (o.priority != "alert") b.approved_by = b.requested_by;
+    if (valid_for > 0) b.expires_at = std::max(core::now_ms(), b.not_before) + valid_for;
     std::int64_t id = 0;
     store::run_now(*writer, [&](store::tx& t) {
       b.audience = t.count_audience(b.topic, b.area);
       if (b.audience > o.confirm_above && !o.yes) return;
-      if (b.audience > 0) id = runner::start_broadcast(t, b);
+      if (b.audience == 0) return;
+      id = runner::start_broadcast(t, b);
+      t.audit(b.requested_by, "broadcasts.create", "broadcast:" + std::to_string(id),
+              nlohmann::json{{"topic", b.topic}, {"area", b.area}, {"text", b.template_key}, {"priority", o.priority},
+                             {"audience", b.audience}, {"not_before", b.not_before}, {"expires_at", b.expires_at},
+                             {"via", "cli"}}
+                  .dump());
     });
     writer->stop();
     const std::string who = std::to_string(b.audience) + " people subscribed to " + b.topic +
@@ -70,7 +118,63 @@ int broadcast(const broadcast_options& o) {
                 << ". Check the area and the text, then run again with --yes to send it.\n";
       return exit_user_error;
     }
+    if (b.awaiting_approval()) {
+      std::cout << "broadcast " << id << ": " << who << "; an urgent alert goes when a second person approves it:\n"
+                << "  paygham broadcast approve --id " << id << " --by THEIR_LOGIN   (or in the console)\n"
+                << "  paygham broadcast cancel --id " << id << " --by LOGIN          (if it is wrong)\n";
+      return exit_ok;
+    }
     std::cout << "broadcast " << id << ": " << who << "; the gateway queues it now\n";
+    return exit_ok;
+  } catch (const std::exception& e) {
+    std::cerr << "paygham broadcast: " << e.what() << "\n";
+    return exit_user_error;
+  }
+}
+
+int broadcast_decide(const std::string& config_path, const std::string& action, const std::string& id_text,
+                     const std::string& by) {
+  auto loaded = load_config(config_path);
+  if (!loaded) {
+    std::cerr << loaded.error() << "\n";
+    return exit_user_error;
+  }
+  const auto given = text::read_id(id_text);
+  if (!given) {
+    std::cerr << "paygham broadcast: --id is a broadcast's number, not '" << id_text << "'\n";
+    return exit_user_error;
+  }
+  try {
+    const auto writer = store::open_writer(loaded.value().store);
+    const std::string actor = person(*writer, by);
+    if (actor.empty()) return exit_user_error;
+    std::optional<store::broadcast> b;
+    bool done = false;
+    store::run_now(*writer, [&](store::tx& t) {
+      b = t.find_broadcast(*given);
+      if (!b || !b->awaiting_approval() || (action == "approve" && b->requested_by == actor)) return;
+      done = action == "approve" ? runner::approve_broadcast(t, b->id, actor) : t.cancel_broadcast(b->id);
+      if (done) {
+        t.audit(actor, "broadcasts." + action, "broadcast:" + std::to_string(b->id),
+                nlohmann::json{{"audience", b->audience}, {"requested_by", b->requested_by}, {"via", "cli"}}.dump());
+      }
+    });
+    writer->stop();
+    if (!b) {
+      std::cerr << "paygham broadcast: no broadcast " << *given << "\n";
+      return exit_user_error;
+    }
+    if (!done) {
+      std::cerr << "paygham broadcast: broadcast " << b->id
+                << (b->cancelled              ? " was cancelled"
+                    : !b->awaiting_approval() ? " awaits no approval"
+                                              : " was asked for by " + by + ": a second person must approve it")
+                << "\n";
+      return exit_user_error;
+    }
+    std::cout << "broadcast " << b->id << (action == "approve" ? " approved: the gateway queues it now for "
+                                                                  : " cancelled: nothing goes to ")
+              << b->audience << " people\n";
     return exit_ok;
   } catch (const std::exception& e) {
     std::cerr << "paygham broadcast: " << e.what() << "\n";
@@ -106,7 +210,8 @@ int broadcast_status(const std::string& config_path, const std::string& id_text,
       std::int64_t open = 0;
       std::string line = "broadcast " + std::to_string(id) + " (" + b->topic + (b->area.empty() ? "" : ", " + b->area) +
                          "): " + std::to_string(b->queued) + " of " + std::to_string(b->audience) + " queued" +
-                         (b->done ? "" : " so far");
+                         (b->done ? "" : " so far") +
+                         (b->cancelled ? ", cancelled" : b->awaiting_approval() ? ", awaiting a second person's approval" : "");
       for (const auto& [state, n] : states) {
         line += ", " + std::to_string(n) + " " + state;
         if (state == "queued" || state == "sending" || state == "sent" || state == "retrying") open += n;

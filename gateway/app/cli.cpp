@@ -107,7 +107,9 @@ constexpr const char* simulate_help =
 
 constexpr const char* broadcast_help =
     "usage: paygham broadcast [--config FILE] --topic PROGRAMME --text KEY [--area AREA]\n"
-    "                         [--priority alert|area|education] [--yes]\n"
+    "                         [--priority alert|area|education] [--by LOGIN] [--expires DURATION]\n"
+    "                         [--yes]\n"
+    "       paygham broadcast approve|cancel [--config FILE] --id N --by LOGIN\n"
     "       paygham broadcast status [--config FILE] --id N [--watch]\n"
     "\n"
     "Sends the template KEY to everyone subscribed to PROGRAMME in AREA (every area without\n"
@@ -117,6 +119,13 @@ constexpr const char* broadcast_help =
     "stores the broadcast and prints its number. More than 1000 people need --yes, after you\n"
     "have checked the area and the text.\n"
     "\n"
+    "An urgent alert (--priority alert) goes only when a second person approves it: whoever asks\n"
+    "names themself with --by, and another admin or operator runs 'approve' with their own\n"
+    "login (or approves it in the console); 'cancel' refuses it. It expires after 24 hours\n"
+    "(--expires): what is unsent by then is never sent. The command line trusts the login it is\n"
+    "given, as whoever can run it can read the store; the console and the API check who is\n"
+    "logged in.\n"
+    "\n"
     "options:\n"
     "  --config FILE      the config file (default config/paygham.yaml)\n"
     "  --topic PROGRAMME  the programme people subscribed to, e.g. mine_safety\n"
@@ -125,7 +134,12 @@ constexpr const char* broadcast_help =
     "  --priority P       alert: urgent (P1), first in the outbox and at any hour; area (P2,\n"
     "                     default) and education (P3): within sending hours\n"
     "  --yes              send it even to more than 1000 people\n"
-    "  --id N             status: the broadcast's number (printed when it was stored)\n"
+    "  --by LOGIN         who asks (or approves, or cancels): an admin's or operator's console\n"
+    "                     login (paygham user create --login); required for an alert\n"
+    "  --expires D        what is not sent within D (30m, 6h, 2d) never is; default 24h for an\n"
+    "                     alert, none otherwise\n"
+    "  --id N             approve, cancel, status: the broadcast's number (printed when it was\n"
+    "                     stored)\n"
     "  --watch            status: print it again every second until every message has its final\n"
     "                     state (delivered, failed, expired, cancelled or unconfirmed)\n"
     "  --help             this text\n";
@@ -370,11 +384,23 @@ int run_cli(int argc, char** argv) {
     if (id.empty()) return usage_error(command, "status needs --id", broadcast_help);
     return broadcast_status(config, id, watch);
   }
+  if (command == "broadcast" && !args.empty() && (args.front() == "approve" || args.front() == "cancel")) {
+    const std::string action(args.front());
+    args.erase(args.begin());
+    std::string config = default_config, id, by;
+    if (const auto stop = read_options(command, args, {{"--config", &config}, {"--id", &id}, {"--by", &by}},
+                                       broadcast_help)) {
+      return *stop;
+    }
+    if (id.empty() || by.empty()) return usage_error(command, action + " needs --id and --by", broadcast_help);
+    return broadcast_decide(config, action, id, by);
+  }
   if (command == "broadcast") {
     broadcast_options o;
     if (const auto stop = read_options(command, args,
                                        {{"--config", &o.config}, {"--topic", &o.topic}, {"--area", &o.area},
-                                        {"--text", &o.text}, {"--priority", &o.priority}, {"--yes", nullptr, &o.yes}},
+                                        {"--text", &o.text}, {"--priority", &o.priority}, {"--yes", nullptr, &o.yes},
+                                        {"--by", &o.by}, {"--expires", &o.expires}},
                                        broadcast_help)) {
       return *stop;
     }
@@ -382,6 +408,9 @@ int run_cli(int argc, char** argv) {
       return usage_error(command, "--priority is alert, area or education, not '" + o.priority + "'", broadcast_help);
     }
     if (o.topic.empty() || o.text.empty()) return usage_error(command, "give --topic and --text", broadcast_help);
+    if (o.priority == "alert" && o.by.empty()) {
+      return usage_error(command, "an alert needs --by LOGIN: who asks (a second person approves it)", broadcast_help);
+    }
     return broadcast(o);
   }
   if (command == "inbox") {

@@ -45,7 +45,14 @@ struct broadcast_options {
   std::string priority = "area";  // alert (P1), area (P2), education (P3)
   bool yes = false;              // confirmed: send even to more than confirm_above people
   std::int64_t confirm_above = 1000;
+  std::string by;                // the console login of who asks (required for an alert)
+  std::string expires;           // a duration (6h): what is unsent then never goes; alerts: 24h
 };
+
+// `paygham broadcast approve|cancel --id N --by LOGIN`: a second person lets an urgent alert
+// go, or it is refused.
+int broadcast_decide(const std::string& config_path, const std::string& action, const std::string& id_text,
+                     const std::string& by);
 
 // `paygham broadcast`: stores a broadcast for the serving gateway to queue and send.
 int broadcast(const broadcast_options& o);

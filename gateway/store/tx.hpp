@@ -459,6 +459,14 @@ struct broadcast {
   std::int64_t cursor = 0;   // the last contact queued (contacts go in id order)
   std::int64_t audience = 0;  // subscribers when it was created
   std::int64_t queued = 0;   // messages queued so far
+  // Who asked for it and who approved it, as the audit log names them (user:3, token:2,
+  // cli:amina). An urgent alert waits for a second person (R-M3): approved_by stays empty
+  // until then; anything else is approved by whoever asks.
+  std::string requested_by;
+  std::string approved_by;
+  bool cancelled = false;      // refused before it went: nothing is queued
+  core::unix_ms expires_at = 0;  // what is still unsent then is expired, never sent late; 0: never
+  bool awaiting_approval() const { return approved_by.empty() && !cancelled; }
 };
 
 class broadcasts_part {
@@ -474,6 +482,14 @@ class broadcasts_part {
   // Stores a broadcast to queue (its audience counted now); returns its id.
   virtual std::int64_t add_broadcast(const broadcast& b) = 0;
   virtual std::optional<broadcast> find_broadcast(std::int64_t id) = 0;
+  // The second person's approval of a broadcast awaiting it: false when it is not awaiting
+  // one, or `by` is who asked for it.
+  virtual bool approve_broadcast(std::int64_t id, std::string_view by) = 0;
+  // Refuses a broadcast still awaiting approval (nothing was queued): false when it is not.
+  virtual bool cancel_broadcast(std::int64_t id) = 0;
+  // Past its expiry: nothing more is queued, and its messages not sent yet are expired.
+  // Returns how many messages were.
+  virtual std::size_t expire_broadcast(std::int64_t id) = 0;
   // Queues the broadcast's message for up to `limit` more subscribers (the text of each one's
   // language from `bodies`, else `fallback`), one set-based insert per batch with its history,
   // and moves the cursor on; marks it done after the last.

@@ -139,7 +139,24 @@ async function operator(browser) {
   await page.waitForSelector('#progress-line', { timeout: 5000 }).catch(() => {
     throw new Error('no progress page: ' + problems.join('; '));
   });
+  // An urgent alert waits for a second person: the count first, nothing sent yet.
+  await page.waitForSelector('#cancel-broadcast');
+  const waiting = await page.textContent('#approval');
+  check(waiting.includes('to 30 people, only when a second person approves it'),
+    'the alert waits for a second person, showing how many it reaches');
+  check(waiting.includes('Another admin or operator must approve it') && await page.locator('#approve').count() === 0,
+    'whoever asked for it cannot approve it');
+  await shot(page, 'operator-broadcast-awaiting-approval');
+  const id = (await page.textContent('h1')).match(/\d+/)[0];
+  const second = await logIn(browser, 'admin');
+  await second.page.evaluate((n) => { location.hash = `#/broadcasts/${n}`; }, id);
+  await second.page.click('#approve');
+  await second.page.waitForSelector('#approve', { state: 'detached' });
+  check(second.problems.length === 0, 'the admin approves it: ' + second.problems.join('; '));
+  await second.context.close();
+  current = page;
   await page.waitForSelector('#progress-line[data-percent="100"]', { timeout: 30000 });
+  check(await page.locator('#cancel-broadcast').count() === 0, 'once approved, the choice is gone');
   check((await page.textContent('#progress-line')).includes('30 people'), 'the progress reaches 100 % of 30 people');
   await shot(page, 'operator-broadcast-progress');
 

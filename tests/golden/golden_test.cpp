@@ -256,6 +256,8 @@ class player {
       b.area = m[2];
       b.template_key = m[3];
       b.prio = core::priority::alert;
+      b.requested_by = "user:1";  // and approved by a second person
+      b.approved_by = "user:2";
       test::in_tx(*writer_, [&](store::tx& t) {
         b.audience = t.count_audience(b.topic, b.area);
         runner::start_broadcast(t, b);

@@ -37,6 +37,7 @@ struct running {
   temp_dir dir;
   std::string config = write_test_config(dir);
   std::string token;
+  std::string second = make_token(config, "operator", "second pair of eyes");  // another person
   std::unique_ptr<server_process> srv;
   explicit running(const std::string& role) : token(make_token(config, role, "ops")) {
     srv = std::make_unique<server_process>(config);
@@ -190,7 +191,22 @@ TEST_CASE("api: a broadcast needs subscribers, and confirm above 1000 people, an
   r = api(srv.port(), "POST", "/api/v1/broadcasts", srv.token,
           body.substr(0, body.size() - 1) + R"(, "confirm": true})");
   REQUIRE(r.status == 201);
-  CHECK(json::parse(r.body)["audience"] == 1200);
+  const auto asked = json::parse(r.body);
+  CHECK(asked["audience"] == 1200);
+  // An urgent alert goes only when a second person approves it (R-M3); it expires in a day.
+  CHECK(asked["status"] == "awaiting_approval");
+  CHECK(asked["requested_by"] == "token:1");
+  CHECK(asked["expires_at"].get<long long>() - asked["not_before"].get<long long>() == 24LL * 3600'000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM outbound_messages WHERE broadcast_id = 1") == "0");
+  r = api(srv.port(), "POST", "/api/v1/broadcasts/1/approve", srv.token);
+  CHECK(r.status == 409);
+  CHECK(error_of(r)["code"] == "same_person");
+  r = api(srv.port(), "POST", "/api/v1/broadcasts/1/approve", srv.second);
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["approved_by"] == "token:2");
+  CHECK(api(srv.port(), "POST", "/api/v1/broadcasts/1/approve", srv.second).status == 409);
+  CHECK(api(srv.port(), "POST", "/api/v1/broadcasts/1/cancel", srv.second).status == 409);
   json progress;
   for (int i = 0; i < 200; ++i) {
     progress = json::parse(api(srv.port(), "GET", "/api/v1/broadcasts/1", srv.token).body);
@@ -203,6 +219,7 @@ TEST_CASE("api: a broadcast needs subscribers, and confirm above 1000 people, an
   CHECK(detail["audience"] == 1200);
   CHECK(detail["priority"] == "alert");
   CHECK(detail["text"] == "mine_safety.alert_floods");
+  CHECK(scalar(srv.dir, "SELECT actor FROM audit_log WHERE action = 'broadcasts.approve'") == "token:2");
 
   // A broadcast for later: its messages are queued now and wait for the time given.
   const auto later = std::chrono::system_clock::now() + std::chrono::hours(2);
@@ -216,6 +233,7 @@ TEST_CASE("api: a broadcast needs subscribers, and confirm above 1000 people, an
   REQUIRE(r.status == 201);
   const auto scheduled = json::parse(r.body);
   CHECK(scheduled["not_before"].get<long long>() == static_cast<long long>(secs) * 1000);
+  REQUIRE(api(srv.port(), "POST", "/api/v1/broadcasts/2/approve", srv.second).status == 200);
   for (int i = 0; i < 200 && !json::parse(api(srv.port(), "GET", "/api/v1/broadcasts/2", srv.token).body)["done"]; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -228,6 +246,22 @@ TEST_CASE("api: a broadcast needs subscribers, and confirm above 1000 people, an
     CHECK(r.status == 400);
     CHECK(error_of(r)["field"] == "at");
   }
+  // An alert found wrong before anyone approved it: cancelled, nothing queued, never approvable.
+  r = api(srv.port(), "POST", "/api/v1/broadcasts", srv.token,
+          body.substr(0, body.size() - 1) + R"(, "confirm": true})");
+  REQUIRE(r.status == 201);
+  const std::string wrong = std::to_string(json::parse(r.body)["id"].get<long long>());
+  r = api(srv.port(), "POST", "/api/v1/broadcasts/" + wrong + "/cancel", srv.token);
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["status"] == "cancelled");
+  CHECK(api(srv.port(), "POST", "/api/v1/broadcasts/" + wrong + "/approve", srv.second).status == 409);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM outbound_messages WHERE broadcast_id = " + wrong) == "0");
+  // An expiry must come after the broadcast may go.
+  r = api(srv.port(), "POST", "/api/v1/broadcasts", srv.token,
+          body.substr(0, body.size() - 1) + R"(, "confirm": true, "expires_at": "2020-01-01T00:00:00Z"})");
+  CHECK(r.status == 400);
+  CHECK(error_of(r)["field"] == "expires_at");
 }
 
 TEST_CASE("api: the OpenAPI document lists every route with its roles, and each answers as documented",
@@ -277,6 +311,7 @@ TEST_CASE("api: the OpenAPI document lists every route with its roles, and each 
                                         "get /api/v1/audit", "post /api/v1/flows/validate",
                                         "get /api/v1/contacts", "delete /api/v1/contacts/{id}",
                                         "post /api/v1/broadcasts", "get /api/v1/broadcasts/{id}",
+                                        "post /api/v1/broadcasts/{id}/approve", "post /api/v1/broadcasts/{id}/cancel",
                                         "get /api/v1/escalations", "post /api/v1/escalations/{id}/resolve",
                                         "post /api/v1/session", "get /api/v1/session", "delete /api/v1/session",
                                         "get /api/v1/flows", "get /api/v1/flows/{file}", "put /api/v1/flows/{file}",
@@ -357,7 +392,7 @@ TEST_CASE("api: a clinic's system sees and closes only its own patients to call"
 TEST_CASE("api: lists come newest first in pages, filtered, and the audit log is for admins only",
           "[integration][api]") {
   running srv("admin");
-  const std::string operator_token = make_token(srv.config, "operator", "ops");
+  const std::string& operator_token = srv.second;
   for (int i = 1; i <= 5; ++i) {
     const std::string to = i % 2 ? "+93700000111" : "+93700000222";
     REQUIRE(api(srv.port(), "POST", "/api/v1/messages", operator_token,

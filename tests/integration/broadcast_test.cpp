@@ -62,11 +62,20 @@ TEST_CASE("broadcast: an urgent alert to an area reaches every subscriber in the
           "[integration][broadcast]") {
   temp_dir dir;
   const std::string config = write_test_config(dir);
+  make_operator(config, "amina");
+  make_operator(config, "farid");
   server_process srv(config);
   subscribe_people(dir);
-  const std::vector<std::string> send = {"broadcast", "--config", config, "--topic", "mine_safety", "--area",
-                                         "herat", "--text", "mine_safety.alert_floods", "--priority", "alert"};
+  std::vector<std::string> send = {"broadcast", "--config", config, "--topic", "mine_safety", "--area",
+                                   "herat", "--text", "mine_safety.alert_floods", "--priority", "alert"};
   std::string out, err;
+  // An alert names who asks for it: a second person approves it (R-M3).
+  CHECK(run_paygham(send, &out, &err) == 2);
+  CHECK_THAT(err, Catch::Contains("an alert needs --by LOGIN"));
+  send.insert(send.end(), {"--by", "nobody"});
+  CHECK(run_paygham(send, &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("no console login 'nobody'"));
+  send.back() = "amina";
   // 1,498 people is past the safety limit: nothing goes without --yes.
   CHECK(run_paygham(send, &out, &err) == 1);
   CHECK_THAT(err, Catch::Contains("1498 people subscribed to mine_safety in herat, more than 1000"));
@@ -75,7 +84,18 @@ TEST_CASE("broadcast: an urgent alert to an area reaches every subscriber in the
   auto confirmed = send;
   confirmed.push_back("--yes");
   REQUIRE(run_paygham(confirmed, &out, &err) == 0);
-  CHECK_THAT(out, Catch::StartsWith("broadcast 1: 1498 people subscribed to mine_safety in herat"));
+  CHECK_THAT(out, Catch::StartsWith("broadcast 1: 1498 people subscribed to mine_safety in herat; an urgent alert "
+                                    "goes when a second person approves it"));
+  // Nothing goes yet, and not on the word of the one who asked.
+  REQUIRE(run_paygham({"broadcast", "status", "--config", config, "--id", "1"}, &out, &err) == 0);
+  CHECK_THAT(out, Catch::Contains("awaiting a second person's approval"));
+  CHECK(run_paygham({"broadcast", "approve", "--config", config, "--id", "1", "--by", "amina"}, &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("a second person must approve it"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(count(dir, "SELECT COUNT(*) FROM outbound_messages WHERE broadcast_id = 1") == 0);
+  REQUIRE(run_paygham({"broadcast", "approve", "--config", config, "--id", "1", "--by", "farid"}, &out, &err) == 0);
+  CHECK(out == "broadcast 1 approved: the gateway queues it now for 1498 people\n");
+  CHECK(count(dir, "SELECT COUNT(*) FROM audit_log WHERE action IN ('broadcasts.create', 'broadcasts.approve')") == 2);
   // The server queues it in batches and the console channel delivers every message; the
   // operator watches it get there (status --watch ends when every message is final).
   REQUIRE(run_paygham({"broadcast", "status", "--config", config, "--id", "1", "--watch"}, &out, &err) == 0);
@@ -102,6 +122,14 @@ TEST_CASE("broadcast: an urgent alert to an area reaches every subscriber in the
   CHECK(count(dir, "SELECT COUNT(*) FROM message_events e JOIN outbound_messages m ON m.id = e.message_id"
                    " WHERE m.broadcast_id = 1 AND e.status = 'queued'") == 1498);
   CHECK(count(dir, "SELECT done FROM broadcasts WHERE id = 1") == 1);
+
+  // An alert found wrong before its approval is cancelled: nothing goes, and it cannot be approved.
+  REQUIRE(run_paygham(confirmed, &out, &err) == 0);
+  REQUIRE(run_paygham({"broadcast", "cancel", "--config", config, "--id", "2", "--by", "amina"}, &out, &err) == 0);
+  CHECK(run_paygham({"broadcast", "approve", "--config", config, "--id", "2", "--by", "farid"}, &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("was cancelled"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(count(dir, "SELECT COUNT(*) FROM outbound_messages WHERE broadcast_id = 2") == 0);
 }
 
 TEST_CASE("broadcast: a text no template has, or no subscriber, sends nothing and says why", "[integration][broadcast]") {
@@ -128,6 +156,8 @@ TEST_CASE("broadcast: kill -9 while a morning's reminders, then a broadcast, are
     // Created and migrated, then filled before the gateway that will be killed starts.
     server_process first(config);
   }
+  make_operator(config, "amina");
+  make_operator(config, "farid");
   const long long due = static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                    std::chrono::system_clock::now().time_since_epoch())
                                                    .count());
@@ -136,12 +166,7 @@ TEST_CASE("broadcast: kill -9 while a morning's reminders, then a broadcast, are
   // then again, after a restart, as soon as the first alerts are.
   const auto run_until_killed = [&](const std::string& stored, bool broadcast) {
     server_process srv(config);
-    if (broadcast) {
-      std::string out, err;
-      REQUIRE(run_paygham({"broadcast", "--config", config, "--topic", "mine_safety", "--area", "herat", "--text",
-                           "mine_safety.alert_floods", "--priority", "alert", "--yes"},
-                          &out, &err) == 0);
-    }
+    if (broadcast) send_alert(config, "herat");
     for (int i = 0; i < 2000; ++i) {
       if (count(dir, stored) > 0) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(2));

@@ -79,3 +79,53 @@ TEST_CASE("broadcasts: routine messages are capped at one a day and three a week
   fx.now += 5 * day;
   CHECK(fx.send(core::priority::bulk) == queued);  // the first of them is a week old
 }
+
+TEST_CASE("broadcasts: an urgent alert waits for a second person, a cancelled one never goes, an expired one "
+          "sends nothing late",
+          "[store]") {
+  fixture fx;
+  const auto ids = test::in_tx(fx.w, [](store::tx& t) {
+    store::broadcast b;
+    b.topic = "mine_safety";
+    b.area = "herat";
+    b.template_key = "mine_safety.alert";
+    b.prio = core::priority::alert;
+    b.audience = 2;
+    b.requested_by = "user:1";  // approved_by empty: awaiting approval
+    b.expires_at = t.now() + day;
+    const auto first = t.add_broadcast(b);
+    const auto second = t.add_broadcast(b);
+    return std::pair{first, second};
+  });
+  test::in_tx(fx.w, [&](store::tx& t) {
+    const auto b = t.find_broadcast(ids.first);
+    REQUIRE(b);
+    CHECK(b->awaiting_approval());
+    CHECK(b->requested_by == "user:1");
+    CHECK(b->expires_at == t.now() + day);
+    CHECK_FALSE(t.approve_broadcast(ids.first, "user:1"));  // not by whoever asked
+    CHECK(t.approve_broadcast(ids.first, "user:2"));
+    CHECK_FALSE(t.approve_broadcast(ids.first, "user:3"));  // once
+    CHECK(t.find_broadcast(ids.first)->approved_by == "user:2");
+    CHECK_FALSE(t.find_broadcast(ids.first)->awaiting_approval());
+    CHECK_FALSE(t.cancel_broadcast(ids.first));  // approved: it goes
+    CHECK(t.cancel_broadcast(ids.second));
+    CHECK_FALSE(t.approve_broadcast(ids.second, "user:2"));
+    const auto cancelled = t.find_broadcast(ids.second);
+    CHECK(cancelled->cancelled);
+    CHECK(cancelled->done);
+    CHECK_FALSE(cancelled->awaiting_approval());
+    // The approved one queues; one of its two messages goes before it expires.
+    while (!t.queue_broadcast_batch(ids.first, {}, "Alert", 100).done) {
+    }
+  });
+  test::in_tx(fx.w, [&](store::tx& t) {
+    auto claimed = t.claim_due("at", 1);
+    REQUIRE(claimed.size() == 1);
+    CHECK(t.expire_broadcast(ids.first) == 1);  // the one still queued; the one in flight goes on
+    CHECK(t.broadcast_progress(ids.first) == std::map<std::string, std::int64_t>{{"expired", 1}, {"sending", 1}});
+    CHECK(t.find_broadcast(ids.first)->done);
+  });
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM message_events WHERE status = 'expired' AND source = 'broadcast'") ==
+        "1");
+}

@@ -303,6 +303,23 @@ std::string make_token(const std::string& config, const std::string& role, const
   return out.substr(0, out.size() - 1);
 }
 
+void make_operator(const std::string& config, const std::string& login) {
+  std::string out, err;
+  INFO(err);
+  REQUIRE(run_paygham({"user", "create", "--config", config, "--name", login, "--role", "operator", "--login", login},
+                      &out, &err, "river-lamp-seven\n") == 0);
+}
+
+void send_alert(const std::string& config, const std::string& area) {
+  std::string out, err;
+  INFO(out << err);
+  REQUIRE(run_paygham({"broadcast", "--config", config, "--topic", "mine_safety", "--area", area, "--text",
+                       "mine_safety.alert_floods", "--priority", "alert", "--yes", "--by", "amina"},
+                      &out, &err) == 0);
+  const auto id = out.substr(std::string("broadcast ").size(), out.find(':') - std::string("broadcast ").size());
+  REQUIRE(run_paygham({"broadcast", "approve", "--config", config, "--id", id, "--by", "farid"}, &out, &err) == 0);
+}
+
 http_reply api(int port, const std::string& method, const std::string& path, const std::string& token,
                const std::string& body) {
   std::vector<std::pair<std::string, std::string>> headers;

@@ -170,6 +170,14 @@ int run_paygham(const std::vector<std::string>& args, std::string* out = nullptr
 // `paygham token create` for `role`: the token it printed once.
 std::string make_token(const std::string& config, const std::string& role, const std::string& name);
 
+// `paygham user create` for `login`, an operator who logs in to the console (and so may ask
+// for and approve broadcasts at the command line).
+void make_operator(const std::string& config, const std::string& login);
+
+// An urgent alert of mine_safety.alert_floods to `area` with --yes, as two people send one at the
+// command line: asked for by "amina", approved by "farid" (both made first with make_operator).
+void send_alert(const std::string& config, const std::string& area);
+
 // A REST API call with a bearer token ("" for none) and a JSON body.
 http_reply api(int port, const std::string& method, const std::string& path, const std::string& token,
                const std::string& body = "");

@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 15> migrations = {
+constexpr std::array<const char*, 16> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -360,6 +360,13 @@ CREATE TABLE consents (
 );
 CREATE INDEX consents_contact ON consents (contact_id);
 ALTER TABLE series ADD COLUMN paused_until bigint NOT NULL DEFAULT 0;
+)sql",
+    // 16: who asked for and approved a broadcast, cancelled, expiry (SQLite's 21).
+    R"sql(
+ALTER TABLE broadcasts ADD COLUMN requested_by text NOT NULL DEFAULT '';
+ALTER TABLE broadcasts ADD COLUMN approved_by text NOT NULL DEFAULT 'migrated';
+ALTER TABLE broadcasts ADD COLUMN cancelled integer NOT NULL DEFAULT 0;
+ALTER TABLE broadcasts ADD COLUMN expires_at bigint NOT NULL DEFAULT 0;
 )sql",
 };
 

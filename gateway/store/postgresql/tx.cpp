@@ -1076,14 +1076,17 @@ std::int64_t tx::add_broadcast(const broadcast& b) {
   require_disk();
   return c_.query(
               "INSERT INTO broadcasts (topic, area, template, priority, not_before, done, cursor, audience, queued,"
-              " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 0, 0, $6, 0, $7, $7) RETURNING id",
-              {b.topic, b.area, b.template_key, static_cast<int>(b.prio), b.not_before, b.audience, now()})
+              " created_at, updated_at, requested_by, approved_by, expires_at)"
+              " VALUES ($1, $2, $3, $4, $5, 0, 0, $6, 0, $7, $7, $8, $9, $10) RETURNING id",
+              {b.topic, b.area, b.template_key, static_cast<int>(b.prio), b.not_before, b.audience, now(),
+               b.requested_by, b.approved_by, b.expires_at})
       .int64(0, 0);
 }
 
 std::optional<broadcast> tx::find_broadcast(std::int64_t id) {
   const auto r = c_.query(
-      "SELECT topic, area, template, priority, not_before, done, cursor, audience, queued FROM broadcasts WHERE id = $1",
+      "SELECT topic, area, template, priority, not_before, done, cursor, audience, queued, requested_by, approved_by,"
+      " cancelled, expires_at FROM broadcasts WHERE id = $1",
       {id});
   if (r.empty()) return std::nullopt;
   broadcast b;
@@ -1097,7 +1100,38 @@ std::optional<broadcast> tx::find_broadcast(std::int64_t id) {
   b.cursor = r.int64(0, 6);
   b.audience = r.int64(0, 7);
   b.queued = r.int64(0, 8);
+  b.requested_by = r.text(0, 9);
+  b.approved_by = r.text(0, 10);
+  b.cancelled = r.integer(0, 11) != 0;
+  b.expires_at = r.int64(0, 12);
   return b;
+}
+
+bool tx::approve_broadcast(std::int64_t id, std::string_view by) {
+  require_disk();
+  return !c_.query("UPDATE broadcasts SET approved_by = $1, updated_at = $2"
+                   " WHERE id = $3 AND approved_by = '' AND cancelled = 0 AND requested_by <> $1 RETURNING id",
+                   {by, now(), id})
+              .empty();
+}
+
+bool tx::cancel_broadcast(std::int64_t id) {
+  require_disk();
+  return !c_.query("UPDATE broadcasts SET cancelled = 1, done = 1, updated_at = $1"
+                   " WHERE id = $2 AND approved_by = '' AND cancelled = 0 RETURNING id",
+                   {now(), id})
+              .empty();
+}
+
+std::size_t tx::expire_broadcast(std::int64_t id) {
+  require_disk();
+  // The row lock: a batch another node is queuing finishes first, then finds it done.
+  c_.query("UPDATE broadcasts SET done = 1, updated_at = $1 WHERE id = $2", {now(), id});
+  const auto moved = c_.query(
+      "UPDATE outbound_messages SET status = 'expired', error = 'the alert expired before it could be sent',"
+      " updated_at = $1 WHERE broadcast_id = $2 AND status IN ('queued', 'retrying') RETURNING id",
+      {now(), id});
+  return record_moved(moved, "expired", "broadcast");
 }
 
 broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 20> migrations = {
+constexpr std::array<const char*, 21> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -426,6 +426,14 @@ CREATE TABLE consents (
 );
 CREATE INDEX consents_contact ON consents (contact_id);
 ALTER TABLE series ADD COLUMN paused_until INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // 21: who asked for a broadcast and who approved it (an urgent alert needs a second person,
+    // R-M3), whether it was cancelled before it went, and when its unsent messages expire.
+    R"sql(
+ALTER TABLE broadcasts ADD COLUMN requested_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE broadcasts ADD COLUMN approved_by TEXT NOT NULL DEFAULT 'migrated';
+ALTER TABLE broadcasts ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE broadcasts ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 

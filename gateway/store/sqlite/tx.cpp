@@ -977,7 +977,8 @@ std::int64_t tx::add_broadcast(const broadcast& b) {
   require_disk();
   auto& i = stmt(
       "INSERT INTO broadcasts (topic, area, template, priority, not_before, done, cursor, audience, queued,"
-      " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, 0, ?, 0, ?, ?)");
+      " created_at, updated_at, requested_by, approved_by, expires_at)"
+      " VALUES (?, ?, ?, ?, ?, 0, 0, ?, 0, ?, ?, ?, ?, ?)");
   bind_text(i, 1, b.topic);
   bind_text(i, 2, b.area);
   bind_text(i, 3, b.template_key);
@@ -986,13 +987,17 @@ std::int64_t tx::add_broadcast(const broadcast& b) {
   i.bind(6, b.audience);
   i.bind(7, now());
   i.bind(8, now());
+  bind_text(i, 9, b.requested_by);
+  bind_text(i, 10, b.approved_by);
+  i.bind(11, b.expires_at);
   i.exec();
   return db_.getLastInsertRowid();
 }
 
 std::optional<broadcast> tx::find_broadcast(std::int64_t id) {
   auto& q = stmt(
-      "SELECT topic, area, template, priority, not_before, done, cursor, audience, queued FROM broadcasts WHERE id = ?");
+      "SELECT topic, area, template, priority, not_before, done, cursor, audience, queued, requested_by, approved_by,"
+      " cancelled, expires_at FROM broadcasts WHERE id = ?");
   q.bind(1, id);
   std::optional<broadcast> out;
   if (q.executeStep()) {
@@ -1007,10 +1012,49 @@ std::optional<broadcast> tx::find_broadcast(std::int64_t id) {
     b.cursor = q.getColumn(6).getInt64();
     b.audience = q.getColumn(7).getInt64();
     b.queued = q.getColumn(8).getInt64();
+    b.requested_by = q.getColumn(9).getString();
+    b.approved_by = q.getColumn(10).getString();
+    b.cancelled = q.getColumn(11).getInt() != 0;
+    b.expires_at = q.getColumn(12).getInt64();
     out = b;
   }
   q.reset();
   return out;
+}
+
+bool tx::approve_broadcast(std::int64_t id, std::string_view by) {
+  require_disk();
+  auto& u = stmt(
+      "UPDATE broadcasts SET approved_by = ?, updated_at = ?"
+      " WHERE id = ? AND approved_by = '' AND cancelled = 0 AND requested_by <> ?");
+  bind_text(u, 1, by);
+  u.bind(2, now());
+  u.bind(3, id);
+  bind_text(u, 4, by);
+  return u.exec() == 1;
+}
+
+bool tx::cancel_broadcast(std::int64_t id) {
+  require_disk();
+  auto& u = stmt(
+      "UPDATE broadcasts SET cancelled = 1, done = 1, updated_at = ? WHERE id = ? AND approved_by = '' AND cancelled = 0");
+  u.bind(1, now());
+  u.bind(2, id);
+  return u.exec() == 1;
+}
+
+std::size_t tx::expire_broadcast(std::int64_t id) {
+  require_disk();
+  auto& b = stmt("UPDATE broadcasts SET done = 1, updated_at = ? WHERE id = ?");
+  b.bind(1, now());
+  b.bind(2, id);
+  b.exec();
+  auto& u = stmt(
+      "UPDATE outbound_messages SET status = 'expired', error = 'the alert expired before it could be sent',"
+      " updated_at = ? WHERE broadcast_id = ? AND status IN ('queued', 'retrying') RETURNING id");
+  u.bind(1, now());
+  u.bind(2, id);
+  return record_moved(u, "expired", "broadcast");
 }
 
 broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,

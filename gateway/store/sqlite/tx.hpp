@@ -102,6 +102,9 @@ class tx final : public store::tx {
   std::int64_t count_audience(std::string_view topic, std::string_view area) override;
   std::int64_t add_broadcast(const broadcast& b) override;
   std::optional<broadcast> find_broadcast(std::int64_t id) override;
+  bool approve_broadcast(std::int64_t id, std::string_view by) override;
+  bool cancel_broadcast(std::int64_t id) override;
+  std::size_t expire_broadcast(std::int64_t id) override;
   batch_queued queue_broadcast_batch(std::int64_t id, const std::map<std::string, std::string>& bodies,
                                      std::string_view fallback, std::size_t limit) override;
   std::map<std::string, std::int64_t> broadcast_progress(std::int64_t id) override;
