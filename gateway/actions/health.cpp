@@ -13,7 +13,7 @@
 //   reminders.ack     series              → ok: the patient answered; their escalation closes
 //   reminders.missed  series, after, tell_worker
 //                                         → ok; escalated (the worker is told by SMS)
-//   reminders.end     worker, phone, reason, programme, [loss_message]
+//   reminders.end     worker, phone, reason, programme, [series], [loss_message]
 //                                         → ok; none (no series this clinic started is running)
 //   workers.calls     worker              → ok {calls}: a data menu; none
 //   workers.called    worker, call        → ok {calls_left}
@@ -190,18 +190,24 @@ flow::action_result reminders_end(store::tx& t, const request& r) {
   const std::string programme = r.arg("programme");
   if (!worker || phone.empty() || reason.empty() || programme.empty()) return error;
   const auto patient = t.upsert_contact(phone);
+  // One series when named (the console ends one enrolment: the others go on), else all.
+  const std::string only = r.arg("series");
+  const auto only_id = only.empty() ? std::nullopt : text::read_id(only);
+  if (!only.empty() && !only_id) return error;
   // Only what this clinic's workers started: another clinic's patients are not this worker's.
   int ended = 0;
   bool pregnancy = false;
   for (const auto& s : t.active_series(patient.id, programme)) {
+    if (only_id && s.id != *only_id) continue;
     const auto by = s.worker_id != 0 ? t.find_user(s.worker_id) : std::nullopt;
     if (!by || by->facility != worker->facility) continue;
     t.end_series(s.id);
     pregnancy = pregnancy || s.anchor_day.has_value();
     ++ended;
+    if (only_id) t.cancel_series_queued(s.id, "series ended: " + reason);
   }
   if (ended == 0) return {"none", {}};
-  t.cancel_queued(patient.id, programme, "series ended: " + reason);
+  if (!only_id) t.cancel_queued(patient.id, programme, "series ended: " + reason);
   // R-H7: after a pregnancy loss, one message written for it and nothing else of the programme.
   if (const std::string node = r.arg("loss_message"); reason == "loss" && pregnancy && !node.empty()) {
     start_flow(t, patient.id, r, node);

@@ -80,8 +80,9 @@ const registry& registry::builtin() {
            "person gets a call to make and the flow at args.tell_worker by SMS; outcome ok, escalated",
            {"series", "after", "tell_worker"}, {}, {"tell_worker"}});
     b.add({"reminders.end", reminders_end,
-           "the logged-in args.worker ends every series of args.programme for args.phone, queued messages "
-           "included; for args.reason loss the flow starts at args.loss_message by SMS; outcome ok, none",
+           "the logged-in args.worker ends every series of args.programme for args.phone (only args.series when "
+           "given), queued messages included; for args.reason loss the flow starts at args.loss_message by SMS; "
+           "outcome ok, none",
            {"worker", "phone", "reason", "programme"}, {}, {"loss_message"}});
     b.add({"workers.calls", workers_calls,
            "sets calls (a data menu) to the logged-in args.worker's patients to call; outcome ok, none",

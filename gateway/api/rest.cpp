@@ -733,6 +733,7 @@ outcome end_enrolment(services& s, store::tx& tx, const call& c) {
                                      {"phone", patient->phone},
                                      {"reason", reason},
                                      {"programme", "health"},
+                                     {"series", std::to_string(series->id)},
                                      {"loss_message", "loss"}},
                                     series->channel_id);
   if (done.outcome != "ok") return refuse(409, "not_ended", "the reminders could not be ended");
@@ -757,6 +758,8 @@ outcome pause_enrolment(services&, store::tx& tx, const call& c) {
                   "until");
   }
   tx.set_series_paused(series.id, *from);
+  // A reminder already queued (held for the patient's morning) does not go either.
+  tx.cancel_series_queued(series.id, "reminders paused");
   series.paused_until = *from;
   tx.audit(c.actor(), "enrolments.pause", "series:" + std::to_string(series.id), json{{"until", *from}}.dump());
   return answer(enrolment_json(tx, series));

@@ -7,6 +7,7 @@
 #include "gateway/core/log.hpp"
 #include "gateway/schedule/calendar.hpp"
 #include "gateway/store/tx.hpp"
+#include "gateway/text/readers.hpp"
 
 namespace paygham::runner {
 
@@ -89,6 +90,7 @@ std::string runner::queue_series_text(store::tx& tx, const content& c, const sto
   if (body.empty()) return "no text '" + s.template_key + "' in any language";
   store::new_message m{s.channel_id, who.id, 0, who.phone, body, core::priority::reminder};
   m.programme = s.programme;
+  m.series_id = s.id;
   m.not_before = schedule::after_quiet_hours(at, s.time_zone, settings_.quiet_from, settings_.quiet_to);
   tx.queue_message(m);
   return {};
@@ -126,6 +128,8 @@ std::string runner::start_by_sms(store::tx& tx, const content& c, store::contact
   s.ctx = context_for(c, flow::medium::sms, s.who, tx.now());
   s.unprompted = !urgent;
   s.urgent = urgent;
+  // An occurrence of a series (apply_series_due): its messages say so, for pause and end.
+  if (auto it = vars.find("series"); it != vars.end()) s.series_id = text::read_id(it->second).value_or(0);
   s.out = flow::start_at(f, node, vars, s.ctx);
   tx.require_disk();
   settle(tx, c, s);

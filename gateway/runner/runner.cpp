@@ -186,6 +186,7 @@ std::size_t runner::commit(store::tx& tx, step& s) const {
                          s.urgent ? core::priority::alert : core::priority::reply};
     m.not_before = not_before;
     m.programme = s.f->programme;
+    m.series_id = s.series_id;
     tx.queue_message(m);
   };
   // `send` steps: an SMS over either medium, on the channel the person came by.

@@ -81,6 +81,7 @@ struct new_message {
   bool even_if_opted_out = false;  // the opt-out confirmation itself
   std::string programme = {};      // the programme it belongs to; empty: none (R-S5)
   core::unix_ms not_before = 0;     // sending hours (R-S8): not sent before this instant
+  std::int64_t series_id = 0;       // the reminder series it is an occurrence of; 0: none
 };
 
 struct claimed_message {
@@ -328,6 +329,8 @@ class series_part {
   // Cancels what of `programme` is still waiting to go to the contact, recording `reason`
   // (R-H7: when a series ends, nothing more of it goes, queued messages included).
   virtual void cancel_queued(std::int64_t contact_id, std::string_view programme, std::string_view reason) = 0;
+  // The same for one series (paused or ended): the person's other series go on.
+  virtual void cancel_series_queued(std::int64_t series_id, std::string_view reason) = 0;
 };
 
 // People who work with Paygham. A health worker has a phone and a PIN for the health-worker

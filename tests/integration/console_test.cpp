@@ -469,6 +469,10 @@ TEST_CASE("console: a health worker enrols a patient, sees the next reminder and
   CHECK(fatima.call("POST", end, json{{"reason", "finished"}}.dump()).status == 400);
   CHECK(fatima.call("POST", end, json{{"reason", "completed"}}.dump()).status == 200);
   CHECK(fatima.call("POST", end, json{{"reason", "completed"}}.dump()).status == 404);  // already ended
+  // Only that enrolment ended: the evening medicine goes on.
+  const auto left = json::parse(fatima.call("GET", "/api/v1/enrolments?phone=%2B93700000321").body)["items"];
+  REQUIRE(left.size() == 1);
+  CHECK(left[0]["time"] == "20:00");
 }
 
 namespace {
@@ -553,8 +557,18 @@ TEST_CASE("console: a health worker records consent and a shared phone, and paus
   }
   const auto zahra = log_in_next(srv.port(), "zahra", "river-lamp-seven");
   CHECK(zahra.call("POST", path + "/pause", json{{"until", day_from_now(10)}}.dump()).status == 404);
+  {
+    // Tonight's reminder, held for the patient's morning: pausing stops it too.
+    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+    db.setBusyTimeout(10'000);
+    db.exec("INSERT INTO outbound_messages (channel_id, contact_id, to_phone, body, priority, status, next_at, created_at,"
+            " updated_at, programme, series_id) SELECT channel_id, contact_id, '+93700000331', 'Reminder', 1, 'queued',"
+            " 4102444800000, 0, 0, 'health', id FROM series WHERE id = 1");
+  }
   r = fatima.call("POST", path + "/pause", json{{"until", day_from_now(10)}}.dump());
   REQUIRE(r.status == 200);
+  CHECK(scalar(dir, "SELECT status || ':' || error FROM outbound_messages WHERE series_id = 1") ==
+        "cancelled:reminders paused");
   const auto paused = json::parse(r.body);
   REQUIRE(paused.contains("paused_until"));
   CHECK(paused["next_at"].get<long long>() >= paused["paused_until"].get<long long>());

@@ -108,6 +108,29 @@ TEST_CASE("workers: a patient's running series are listed, and what is queued of
   CHECK(test::value(fx.so, "SELECT COUNT(*) FROM message_events WHERE status = 'cancelled' AND source = 'series-end'") == "1");
 }
 
+TEST_CASE("workers: what is queued of one series is cancelled without touching the patient's other series",
+          "[store]") {
+  fixture fx;
+  const auto by = fx.worker("+93700000900");
+  const auto patient = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+989121234567").id; });
+  const auto morning = fx.series_for(patient, by);
+  const auto evening = fx.series_for(patient, by);
+  test::in_tx(fx.w, [&](store::tx& t) {
+    for (const auto series : {morning, evening}) {
+      store::new_message m{"at", patient, 0, "+989121234567", "your reminder", core::priority::reminder};
+      m.programme = "health";
+      m.series_id = series;
+      t.queue_message(m);
+    }
+    t.cancel_series_queued(morning, "reminders paused");
+  });
+  CHECK(test::value(fx.so, "SELECT status || ':' || COALESCE(error, '') FROM outbound_messages WHERE series_id = " +
+                               std::to_string(morning)) == "cancelled:reminders paused");
+  CHECK(test::value(fx.so, "SELECT status FROM outbound_messages WHERE series_id = " + std::to_string(evening)) ==
+        "queued");
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM message_events WHERE status = 'cancelled' AND source = 'series-end'") == "1");
+}
+
 TEST_CASE("workers: one open call per series, closed by its worker or when the patient answers again", "[store]") {
   fixture fx;
   const auto by = fx.worker("+93700000900");

@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 16> migrations = {
+constexpr std::array<const char*, 17> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -367,6 +367,11 @@ ALTER TABLE broadcasts ADD COLUMN requested_by text NOT NULL DEFAULT '';
 ALTER TABLE broadcasts ADD COLUMN approved_by text NOT NULL DEFAULT 'migrated';
 ALTER TABLE broadcasts ADD COLUMN cancelled integer NOT NULL DEFAULT 0;
 ALTER TABLE broadcasts ADD COLUMN expires_at bigint NOT NULL DEFAULT 0;
+)sql",
+    // 17: the series a message belongs to (SQLite's 22).
+    R"sql(
+ALTER TABLE outbound_messages ADD COLUMN series_id bigint REFERENCES series(id);
+CREATE INDEX outbound_messages_series ON outbound_messages (series_id) WHERE series_id IS NOT NULL;
 )sql",
 };
 

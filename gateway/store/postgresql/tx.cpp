@@ -413,11 +413,13 @@ std::int64_t tx::queue_message(const new_message& m) {
   // The message and its first history event in one round trip.
   const auto r = c_.query(
       "WITH m AS (INSERT INTO outbound_messages (channel_id, contact_id, run_id, to_phone, body, priority,"
-      " status, error, next_at, created_at, updated_at, programme) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)"
+      " status, error, next_at, created_at, updated_at, programme, series_id)"
+      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12)"
       " RETURNING id), e AS (INSERT INTO message_events (message_id, status, source, at)"
       " SELECT id, $7, 'runner', $10 FROM m) SELECT id FROM m",
       {m.channel_id, or_null(m.contact_id), or_null(m.run_id), m.to_phone, m.body, static_cast<int>(m.prio),
-       status, or_null(why_not), std::max(now(), m.not_before), now(), or_null(m.programme)});
+       status, or_null(why_not), std::max(now(), m.not_before), now(), or_null(m.programme),
+       or_null(m.series_id)});
   return r.int64(0, 0);
 }
 
@@ -719,6 +721,15 @@ void tx::cancel_queued(std::int64_t contact_id, std::string_view programme, std:
       "UPDATE outbound_messages SET status = 'cancelled', error = $1, updated_at = $2"
       " WHERE contact_id = $3 AND programme = $4 AND status IN ('queued', 'retrying') RETURNING id",
       {reason, now(), contact_id, programme});
+  record_moved(moved, "cancelled", "series-end");
+}
+
+void tx::cancel_series_queued(std::int64_t series_id, std::string_view reason) {
+  require_disk();
+  const auto moved = c_.query(
+      "UPDATE outbound_messages SET status = 'cancelled', error = $1, updated_at = $2"
+      " WHERE series_id = $3 AND status IN ('queued', 'retrying') RETURNING id",
+      {reason, now(), series_id});
   record_moved(moved, "cancelled", "series-end");
 }
 

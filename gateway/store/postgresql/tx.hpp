@@ -59,6 +59,7 @@ class tx final : public store::tx {
   void set_series_paused(std::int64_t id, core::unix_ms until) override;
   std::vector<series> active_series(std::int64_t contact_id, std::string_view programme) override;
   void cancel_queued(std::int64_t contact_id, std::string_view programme, std::string_view reason) override;
+  void cancel_series_queued(std::int64_t series_id, std::string_view reason) override;
   std::int64_t add_user(const user& u) override;
   std::optional<user> find_user(std::int64_t id) override;
   std::optional<user> find_user_by_phone(std::string_view phone) override;

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 21> migrations = {
+constexpr std::array<const char*, 22> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -434,6 +434,12 @@ ALTER TABLE broadcasts ADD COLUMN requested_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE broadcasts ADD COLUMN approved_by TEXT NOT NULL DEFAULT 'migrated';
 ALTER TABLE broadcasts ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE broadcasts ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // 22: the reminder series a message belongs to: pausing or ending one series cancels what
+    // of it still waits (held for sending hours), and nothing of the patient's other series.
+    R"sql(
+ALTER TABLE outbound_messages ADD COLUMN series_id INTEGER REFERENCES series(id);
+CREATE INDEX outbound_messages_series ON outbound_messages (series_id) WHERE series_id IS NOT NULL;
 )sql",
 };
 

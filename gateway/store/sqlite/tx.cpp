@@ -460,6 +460,17 @@ void tx::cancel_queued(std::int64_t contact_id, std::string_view programme, std:
   record_moved(u, "cancelled", "series-end");
 }
 
+void tx::cancel_series_queued(std::int64_t series_id, std::string_view reason) {
+  require_disk();
+  auto& u = stmt(
+      "UPDATE outbound_messages SET status = 'cancelled', error = ?, updated_at = ?"
+      " WHERE series_id = ? AND status IN ('queued', 'retrying') RETURNING id");
+  bind_text(u, 1, reason);
+  u.bind(2, now());
+  u.bind(3, series_id);
+  record_moved(u, "cancelled", "series-end");
+}
+
 namespace {
 
 constexpr const char* user_columns =
@@ -1517,7 +1528,8 @@ std::int64_t tx::queue_message(const new_message& m) {
   const bool cancelled = !why_not.empty();
   auto& s = stmt(
       "INSERT INTO outbound_messages (channel_id, contact_id, run_id, to_phone, body, priority,"
-      " status, error, next_at, created_at, updated_at, programme) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      " status, error, next_at, created_at, updated_at, programme, series_id)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   bind_text(s, 1, m.channel_id);
   if (m.contact_id > 0) {
     s.bind(2, m.contact_id);
@@ -1538,6 +1550,11 @@ std::int64_t tx::queue_message(const new_message& m) {
   s.bind(10, now());
   s.bind(11, now());
   bind_opt_text(s, 12, m.programme);
+  if (m.series_id > 0) {
+    s.bind(13, m.series_id);
+  } else {
+    s.bind(13);
+  }
   s.exec();
   const std::int64_t id = db_.getLastInsertRowid();
   add_event(id, cancelled ? "cancelled" : "queued", "runner", {}, true);
