@@ -5,13 +5,16 @@
 //   appointments.clinics  service                 → ok {clinics}: a data menu; none
 //   appointments.days     clinic, service         → ok {days}: days with a free window; none
 //   appointments.times    clinic, service, day    → ok {times}: that day's free windows; none
-//   appointments.hold     clinic, service, day, time, [for], [replaces] → ok {when,
-//                         clinic_name}; full; limit (2 visits ahead for this service already)
-//   appointments.book     the run's hold, else clinic, service, day, time, [for];
+//   appointments.hold     clinic, service, day, time, [for], [replaces], [by_worker] → ok
+//                         {when, clinic_name}; full; limit (2 visits ahead for this service
+//                         already); call_first (the last 2 visits of this service were missed:
+//                         a health worker of the clinic calls to book, R-B7; by_worker "yes",
+//                         a worker booking for them, is that call)
+//   appointments.book     the run's hold, else clinic, service, day, time, [for], [by_worker];
 //                         [confirm_by_sms, remind_day_before, remind_morning, if_missed]:
 //                         nodes the confirmation, the reminders and (at a clinic that
 //                         records visits) the day after a missed visit start at, by SMS
-//                         → ok {booking, code, when, clinic_name}; full
+//                         → ok {booking, code, when, clinic_name}; full; limit; call_first
 //   appointments.mine     → ok {visits}: the person's visits still ahead; none
 //   appointments.cancel   booking                 → ok {code, when, clinic_name}
 //   appointments.visit    booking                 → ok {clinic, service, for, replaces, code,
@@ -237,11 +240,39 @@ bool too_many_ahead(store::tx& t, const request& r, const store::booking& b) {
   return n >= visits_ahead;
 }
 
+// R-B7: after two missed visits in a row of a service, the person books it with a health
+// worker on the phone, not alone: the clinic's first health worker gets the call to make (once).
+// A clinic without health workers has nobody to call: the person books as before.
+constexpr int missed_before_call = 2;
+
+bool must_call_first(store::tx& t, const request& r, const store::booking& b) {
+  if (r.arg("by_worker") == "yes") return false;
+  const auto last = t.marked_visits(r.contact_id, b.service, b.for_whom, missed_before_call);
+  if (static_cast<int>(last.size()) < missed_before_call) return false;
+  for (const auto& v : last) {
+    if (v.status != store::booking_status::missed) return false;
+  }
+  std::int64_t worker = 0;
+  for (const auto& u : t.list_users()) {
+    if (u.role == "health_worker" && !u.disabled && u.facility == b.clinic) {
+      worker = u.id;
+      break;
+    }
+  }
+  if (worker == 0) return false;
+  for (const auto& open : t.open_escalations_at(b.clinic)) {
+    if (open.contact_id == r.contact_id && open.reason == "missed_visits") return true;  // already to call
+  }
+  t.escalate(store::escalation{0, worker, r.contact_id, 0, "missed_visits", missed_before_call, {}, 0});
+  return true;
+}
+
 flow::action_result appointments_hold(store::tx& t, const request& r) {
   auto wanted = booking_of(t, r);
   if (!wanted) return error;
   auto& [b, capacity] = *wanted;
   if (too_many_ahead(t, r, b)) return {"limit", {}};
+  if (must_call_first(t, r, b)) return {"call_first", {}};
   b.status = store::booking_status::held;
   b.hold_until = t.now() + r.hold_ms;
   const auto held = t.take_slot(b, capacity);
@@ -265,6 +296,7 @@ flow::action_result appointments_book(store::tx& t, const request& r) {
     if (!wanted) return error;
     auto& [b, capacity] = *wanted;
     if (too_many_ahead(t, r, b)) return {"limit", {}};
+    if (must_call_first(t, r, b)) return {"call_first", {}};
     b.status = store::booking_status::booked;
     booked = t.take_slot(b, capacity);
     if (!booked) return {"full", {}};

@@ -190,8 +190,9 @@ flow::action_result reminders_end(store::tx& t, const request& r) {
   const std::string programme = r.arg("programme");
   if (!worker || phone.empty() || reason.empty() || programme.empty()) return error;
   const auto patient = t.upsert_contact(phone);
-  // One series when named (the console ends one enrolment: the others go on), else all.
-  const std::string only = r.arg("series");
+  // One series when named (the console ends one enrolment: the others go on), else all. A
+  // pregnancy loss ends every one: nothing more of the programme after it (R-H7).
+  const std::string only = reason == "loss" ? std::string() : r.arg("series");
   const auto only_id = only.empty() ? std::nullopt : text::read_id(only);
   if (!only.empty() && !only_id) return error;
   // Only what this clinic's workers started: another clinic's patients are not this worker's.

@@ -219,10 +219,11 @@ outcome get_message(services&, store::tx& tx, const call& c) {
 }
 
 // Where a broadcast is: awaiting_approval (an urgent alert, until a second person approves
-// it), cancelled, queuing (its messages are being queued) or queued (every one is).
-std::string broadcast_status(const store::broadcast& b) {
+// it), cancelled, expired (nobody approved it in time), queuing (its messages are being
+// queued) or queued (every one is).
+std::string broadcast_status(const store::broadcast& b, core::unix_ms now) {
   if (b.cancelled) return "cancelled";
-  if (b.awaiting_approval()) return "awaiting_approval";
+  if (b.awaiting_approval()) return b.expires_at > 0 && now >= b.expires_at ? "expired" : "awaiting_approval";
   return b.done ? "queued" : "queuing";
 }
 
@@ -236,7 +237,7 @@ json broadcast_json(store::tx& tx, const store::broadcast& b) {
               {"priority", b.prio == core::priority::alert      ? "alert"
                            : b.prio == core::priority::reminder ? "area"
                                                                 : "education"},
-              {"status", broadcast_status(b)},
+              {"status", broadcast_status(b, tx.now())},
               {"audience", b.audience},
               {"queued", b.queued},
               {"done", b.done},
@@ -290,6 +291,9 @@ outcome create_broadcast(services& s, store::tx& tx, const call& c) {
       return refuse(400, "invalid_time", "expires_at is a time after the broadcast may go, as 2026-12-01T18:00:00Z",
                     "expires_at");
     }
+    if (priority == "alert" && *when > std::max(at, out.not_before) + runner::alert_validity_most_ms) {
+      return refuse(400, "invalid_time", "an urgent alert expires within 72 hours of when it may go", "expires_at");
+    }
     out.expires_at = *when;
   }
   out.audience = tx.count_audience(out.topic, out.area);
@@ -299,6 +303,11 @@ outcome create_broadcast(services& s, store::tx& tx, const call& c) {
                   std::to_string(out.audience) + " people would get it, more than 1000: check the area and the text, "
                                                  "then send again with \"confirm\": true",
                   "confirm");
+  }
+  if (priority == "alert" && c.token.user_id == 0) {
+    // Two people decide an urgent alert: a machine's token is nobody's (whoever holds it could
+    // ask with it and approve as themself).
+    return refuse(403, "not_a_person", "an urgent alert is asked for by a person logged in to the console", "priority");
   }
   out.id = runner::start_broadcast(tx, out);
   tx.audit(c.actor(), "broadcasts.create", "broadcast:" + std::to_string(out.id),
@@ -313,8 +322,12 @@ outcome approve_broadcast(services&, store::tx& tx, const call& c) {
   const auto id = text::read_id(c.value("id"));
   const auto b = id ? tx.find_broadcast(*id) : std::nullopt;
   if (!b) return refuse(404, "not_found", "no broadcast with that number");
-  if (!b->awaiting_approval()) {
-    return refuse(409, "not_awaiting_approval", "broadcast " + std::to_string(b->id) + " is " + broadcast_status(*b));
+  if (!b->awaiting_approval() || broadcast_status(*b, tx.now()) == "expired") {
+    return refuse(409, "not_awaiting_approval",
+                  "broadcast " + std::to_string(b->id) + " is " + broadcast_status(*b, tx.now()));
+  }
+  if (c.token.user_id == 0) {
+    return refuse(403, "not_a_person", "an urgent alert is approved by a person logged in to the console");
   }
   if (b->requested_by == c.actor()) {
     return refuse(409, "same_person", "an urgent alert needs a second person: someone else must approve it");
@@ -334,7 +347,7 @@ outcome cancel_broadcast(services&, store::tx& tx, const call& c) {
   if (!b) return refuse(404, "not_found", "no broadcast with that number");
   if (!tx.cancel_broadcast(b->id)) {
     return refuse(409, "not_awaiting_approval",
-                  "broadcast " + std::to_string(b->id) + " is " + broadcast_status(*b) +
+                  "broadcast " + std::to_string(b->id) + " is " + broadcast_status(*b, tx.now()) +
                       ": only one awaiting approval can be cancelled");
   }
   tx.audit(c.actor(), "broadcasts.cancel", "broadcast:" + std::to_string(b->id),
@@ -861,7 +874,8 @@ outcome take_visit(services& s, store::tx& tx, const call& c, const std::string&
                                           {"confirm_by_sms", "confirmed"},
                                           {"remind_day_before", "remind"},
                                           {"remind_morning", "morning"},
-                                          {"if_missed", "missed"}};
+                                          {"if_missed", "missed"},
+                                          {"by_worker", "yes"}};  // the call R-B7 waits for
   if (!replaces.empty()) args["replaces"] = replaces;
   const auto done = s.runner.act_as(tx, phone, booking_flow, "appointments.book", args, channel);
   if (done.outcome == "full") return refuse(409, "full", "that window is full: choose another from /api/v1/slots", "time");

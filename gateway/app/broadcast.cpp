@@ -10,6 +10,7 @@
 #include "gateway/app/commands.hpp"
 #include "gateway/app/config.hpp"
 #include "gateway/app/content.hpp"
+#include "gateway/auth/password.hpp"
 #include "gateway/core/duration.hpp"
 #include "gateway/runner/runner.hpp"
 #include "gateway/schedule/calendar.hpp"
@@ -20,17 +21,25 @@ namespace paygham::app {
 namespace {
 
 // Who `login` is, as the audit log names people (user:3): an admin or an operator who may
-// still log in. Empty, with why on standard error, when they are not.
+// still log in, and who proves it with their console password (read from standard input: two
+// people decide an urgent alert, each with their own). Empty, with why on standard error,
+// when they are not.
 std::string person(store::writer& w, const std::string& login) {
   std::optional<store::user> u;
   store::run_now(w, [&](store::tx& t) { u = t.find_user_by_login(login); });
-  if (!u || u->disabled) {
+  if (!u || u->disabled || u->password_hash.empty()) {
     std::cerr << "paygham broadcast: no console login '" << login
               << "' (an admin's or operator's: paygham user list shows them)\n";
     return {};
   }
   if (u->role != "admin" && u->role != "operator") {
     std::cerr << "paygham broadcast: '" << login << "' is a " << u->role << "; only admins and operators send broadcasts\n";
+    return {};
+  }
+  const std::string prompt = login + "'s console password: ";
+  const auto typed = read_secret_line(prompt.c_str());
+  if (!typed || !auth::password_matches(u->password_hash, *typed)) {
+    std::cerr << "paygham broadcast: that is not " << login << "'s console password\n";
     return {};
   }
   return "user:" + std::to_string(u->id);
@@ -71,6 +80,10 @@ int broadcast(const broadcast_options& o) {
       return exit_user_error;
     }
     valid_for = d.value().count();
+    if (o.priority == "alert" && valid_for > runner::alert_validity_most_ms) {
+      std::cerr << "paygham broadcast: an urgent alert expires within 72 hours (--expires 72h at most)\n";
+      return exit_user_error;
+    }
   }
   if (o.priority == "alert") {
     // P1: first in the outbox and at any hour (R-S8 exempts urgent safety alerts), once a

@@ -54,6 +54,9 @@ struct broadcast_options {
 int broadcast_decide(const std::string& config_path, const std::string& action, const std::string& id_text,
                      const std::string& by);
 
+// One line from standard input; at a terminal with echo off, after `prompt` (a PIN, a password).
+std::optional<std::string> read_secret_line(const char* prompt);
+
 // `paygham broadcast`: stores a broadcast for the serving gateway to queue and send.
 int broadcast(const broadcast_options& o);
 

@@ -20,9 +20,7 @@
 #include "gateway/store/writer.hpp"
 
 namespace paygham::app {
-namespace {
 
-// One line from stdin; at a terminal with echo off, after `prompt`.
 std::optional<std::string> read_secret_line(const char* prompt) {
   const bool tty = isatty(STDIN_FILENO) != 0;
   termios saved{};
@@ -43,6 +41,8 @@ std::optional<std::string> read_secret_line(const char* prompt) {
   if (!line.empty() && line.back() == '\r') line.pop_back();
   return line;
 }
+
+namespace {
 
 // The PIN for `phone`, checked; empty after explaining why not.
 std::string new_pin(const std::string& phone) {

@@ -155,8 +155,6 @@ struct drop_job {
 // The next batch of a broadcast's recipients is due (runner::start_broadcast adds the first).
 struct broadcast_job {
   static constexpr std::string_view kind = "broadcast.batch";
-  // At the broadcast's expiry: what is still unsent is expired (the same payload).
-  static constexpr std::string_view expire_kind = "broadcast.expire";
   std::int64_t broadcast = 0;
   std::string json() const { return nlohmann::json{{"broadcast", broadcast}}.dump(); }
   static std::optional<broadcast_job> parse(const std::string& payload) {

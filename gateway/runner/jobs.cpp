@@ -200,32 +200,22 @@ std::string runner::apply_booking_missed(store::tx& tx, const content& c, const 
 
 namespace {
 
-void send_broadcast(store::tx& tx, std::int64_t id, core::unix_ms expires_at) {
+void send_broadcast(store::tx& tx, std::int64_t id) {
   tx.add_job(broadcast_job::kind, tx.now(), broadcast_job{id}.json());
-  if (expires_at > 0) tx.add_job(broadcast_job::expire_kind, expires_at, broadcast_job{id}.json());
 }
 
 }  // namespace
 
 std::int64_t start_broadcast(store::tx& tx, const store::broadcast& b) {
   const std::int64_t id = tx.add_broadcast(b);
-  if (!b.awaiting_approval()) send_broadcast(tx, id, b.expires_at);
+  if (!b.awaiting_approval()) send_broadcast(tx, id);
   return id;
 }
 
 bool approve_broadcast(store::tx& tx, std::int64_t id, std::string_view by) {
   if (!tx.approve_broadcast(id, by)) return false;
-  const auto b = tx.find_broadcast(id);
-  send_broadcast(tx, id, b ? b->expires_at : 0);
+  send_broadcast(tx, id);
   return true;
-}
-
-std::string runner::apply_broadcast_expiry(store::tx& tx, const content&, const store::job& j, tick_outcome&) const {
-  const auto p = broadcast_job::parse(j.payload);
-  if (!p) return "payload is not {broadcast}";
-  const std::size_t expired = tx.expire_broadcast(p->broadcast);
-  if (expired > 0) core::log::info("broadcast.expired", {{"broadcast", p->broadcast}, {"messages", static_cast<std::int64_t>(expired)}});
-  return {};
 }
 
 std::string runner::apply_broadcast_batch(store::tx& tx, const content& c, const store::job& j,
@@ -236,7 +226,10 @@ std::string runner::apply_broadcast_batch(store::tx& tx, const content& c, const
   if (!b) return "broadcast " + std::to_string(p->broadcast) + " is gone";
   if (b->done || b->awaiting_approval()) return {};
   if (b->expires_at > 0 && tx.now() >= b->expires_at) {
-    tx.expire_broadcast(b->id);  // approved too late to go, or its batches fell behind
+    // Its batches fell behind its expiry: nobody more is queued (what was queued and is still
+    // waiting then, the outbox's sweep expires: claim_due never takes it).
+    const std::size_t expired = tx.expire_broadcast(b->id);
+    core::log::info("broadcast.expired", {{"broadcast", b->id}, {"messages", static_cast<std::int64_t>(expired)}});
     return {};
   }
   // The text in every language that has it, each person's own; the default language's for
@@ -271,7 +264,6 @@ tick_outcome runner::tick(store::tx& tx, bool jobs_only) const {
       {actions::booking_reminder::missed_kind, &runner::apply_booking_missed},
       {actions::flow_start::kind, &runner::apply_flow_start},
       {broadcast_job::kind, &runner::apply_broadcast_batch},
-      {broadcast_job::expire_kind, &runner::apply_broadcast_expiry},
   };
   const auto c = current();
   tick_outcome done;

@@ -107,8 +107,8 @@ std::map<std::string, std::string, std::less<>> gateway_values(const settings& s
 
 // Stores a broadcast and, unless it awaits a second person's approval (an urgent alert,
 // R-M3), schedules its first batch: the scheduler then queues its messages in batches
-// (broadcast_batch_size a transaction), so USSD hops never wait behind a million inserts, and
-// expires what is unsent at its expiry. Returns its id.
+// (broadcast_batch_size a transaction), so USSD hops never wait behind a million inserts; its
+// messages carry its expiry, after which none is sent. Returns its id.
 std::int64_t start_broadcast(store::tx& tx, const store::broadcast& b);
 // The second person's approval (`by`, as the audit log names people): the broadcast goes now.
 // False, and nothing changes, when it awaits no approval or `by` asked for it.
@@ -117,6 +117,7 @@ inline constexpr std::size_t broadcast_batch_size = 2000;
 // How long an urgent alert may still go unless told otherwise: a hazard alert a day late is
 // more confusing than none (R-M3).
 inline constexpr core::unix_ms alert_validity_ms = 24LL * 3600'000;
+inline constexpr core::unix_ms alert_validity_most_ms = 72LL * 3600'000;  // the longest one may ask
 
 class runner {
  public:
@@ -214,7 +215,6 @@ class runner {
                            const std::string& node, const std::map<std::string, std::string>& vars,
                            const std::string& channel_id, bool urgent = false) const;
   std::string apply_broadcast_batch(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
-  std::string apply_broadcast_expiry(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // Performs the actions the run waits for, feeding each outcome back to the engine.
   void settle(store::tx& tx, const content& c, step& s) const;
   // Writes the run, its contact fields, its timeout job and (over SMS) its messages.

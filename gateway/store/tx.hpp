@@ -230,7 +230,8 @@ class messages_part {
   // this one's included, are never touched. Returns how many.
   virtual std::size_t requeue_in_flight(bool starting) = 0;
   // A channel's messages still waiting to be sent that were created before `before` (their
-  // validity ended) become 'expired'. Returns how many.
+  // validity ended), or whose own expiry passed (an urgent alert's: claim_due never takes
+  // them), become 'expired'. Returns how many.
   virtual std::size_t expire_unsent(std::string_view channel_id, core::unix_ms before) = 0;
   // The aggregator accepted message `id`: 'sent', with its id, parts and cost, unless a report
   // already moved it further. Reports that arrived for that id before this are applied now.
@@ -287,6 +288,8 @@ class inbox_part {
   // Newest first: up to `limit` with an id below `before` (0: from the newest).
   virtual std::vector<inbox_entry> inbox_page(const inbox_filter& f, std::int64_t before, std::size_t limit) = 0;
   virtual std::optional<inbox_entry> find_inbox(std::int64_t id) = 0;
+  // How many items the contact added since `since`.
+  virtual std::int64_t inbox_items_since(std::int64_t contact_id, core::unix_ms since) = 0;
   // Its state (new, read, done) and who works on it (0: nobody).
   virtual void update_inbox(std::int64_t id, std::string_view status, std::int64_t assigned_to) = 0;
 };
@@ -442,6 +445,10 @@ class bookings_part {
   virtual std::optional<booking> find_booking_by_code(std::string_view clinic, long long day, std::string_view code) = 0;
   // A contact's bookings still ahead (booked, starting after now), soonest first.
   virtual std::vector<booking> upcoming_bookings(std::int64_t contact_id) = 0;
+  // The contact's last `limit` visits of `service` for `for_whom` that were marked attended or
+  // missed, newest first (R-B7: two missed in a row and self-booking waits for a call).
+  virtual std::vector<booking> marked_visits(std::int64_t contact_id, std::string_view service,
+                                             std::string_view for_whom, int limit) = 0;
   // A clinic's visits on a day (booked, attended, missed, cancelled), in the day's order: the
   // list reception works from.
   virtual std::vector<booking> bookings_on(std::string_view clinic, long long day) = 0;
@@ -490,8 +497,8 @@ class broadcasts_part {
   virtual bool approve_broadcast(std::int64_t id, std::string_view by) = 0;
   // Refuses a broadcast still awaiting approval (nothing was queued): false when it is not.
   virtual bool cancel_broadcast(std::int64_t id) = 0;
-  // Past its expiry: nothing more is queued, and its messages not sent yet are expired.
-  // Returns how many messages were.
+  // Past its expiry: nothing more is queued, and its messages waiting are expired (those in
+  // flight then are never sent again: claim_due skips expired messages). Returns how many.
   virtual std::size_t expire_broadcast(std::int64_t id) = 0;
   // Queues the broadcast's message for up to `limit` more subscribers (the text of each one's
   // language from `bodies`, else `fallback`), one set-based insert per batch with its history,

@@ -39,7 +39,12 @@ struct running {
   std::string token;
   std::string second = make_token(config, "operator", "second pair of eyes");  // another person
   std::unique_ptr<server_process> srv;
-  explicit running(const std::string& role) : token(make_token(config, role, "ops")) {
+  // `people`: two operators who log in to the console too (amina, farid: make_operator).
+  explicit running(const std::string& role, bool people = false) : token(make_token(config, role, "ops")) {
+    if (people) {
+      make_operator(config, "amina");
+      make_operator(config, "farid");
+    }
     srv = std::make_unique<server_process>(config);
   }
   int port() const { return srv->port(); }
@@ -165,7 +170,9 @@ TEST_CASE("api: a message sent through the API is followed to delivered, with it
 
 TEST_CASE("api: a broadcast needs subscribers, and confirm above 1000 people, and its progress is readable",
           "[integration][api]") {
-  running srv("admin");
+  running srv("admin", true);
+  const auto amina = log_in(srv.port(), "amina", operator_password);
+  const auto farid = log_in_next(srv.port(), "farid", operator_password);
   const std::string body = R"({"topic": "mine_safety", "area": "herat", "text": "mine_safety.alert_floods",
                                "priority": "alert"})";
   auto r = api(srv.port(), "POST", "/api/v1/broadcasts", srv.token, body);
@@ -188,25 +195,32 @@ TEST_CASE("api: a broadcast needs subscribers, and confirm above 1000 people, an
   CHECK(error_of(r)["code"] == "confirm_needed");
   CHECK_THAT(error_of(r)["message"].get<std::string>(), Catch::Contains("1200 people"));
   CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM broadcasts") == "0");
-  r = api(srv.port(), "POST", "/api/v1/broadcasts", srv.token,
-          body.substr(0, body.size() - 1) + R"(, "confirm": true})");
+  const std::string confirmed = body.substr(0, body.size() - 1) + R"(, "confirm": true})";
+  // An urgent alert is two people's decision (R-M3): a machine's token is nobody's.
+  r = api(srv.port(), "POST", "/api/v1/broadcasts", srv.token, confirmed);
+  CHECK(r.status == 403);
+  CHECK(error_of(r)["code"] == "not_a_person");
+  r = amina.call("POST", "/api/v1/broadcasts", confirmed);
   REQUIRE(r.status == 201);
   const auto asked = json::parse(r.body);
   CHECK(asked["audience"] == 1200);
-  // An urgent alert goes only when a second person approves it (R-M3); it expires in a day.
+  // It goes only when a second person approves it; it expires in a day.
   CHECK(asked["status"] == "awaiting_approval");
-  CHECK(asked["requested_by"] == "token:1");
+  CHECK(asked["requested_by"] == "user:1");
   CHECK(asked["expires_at"].get<long long>() - asked["not_before"].get<long long>() == 24LL * 3600'000);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM outbound_messages WHERE broadcast_id = 1") == "0");
-  r = api(srv.port(), "POST", "/api/v1/broadcasts/1/approve", srv.token);
+  r = amina.call("POST", "/api/v1/broadcasts/1/approve");
   CHECK(r.status == 409);
   CHECK(error_of(r)["code"] == "same_person");
   r = api(srv.port(), "POST", "/api/v1/broadcasts/1/approve", srv.second);
+  CHECK(r.status == 403);
+  CHECK(error_of(r)["code"] == "not_a_person");
+  r = farid.call("POST", "/api/v1/broadcasts/1/approve");
   REQUIRE(r.status == 200);
-  CHECK(json::parse(r.body)["approved_by"] == "token:2");
-  CHECK(api(srv.port(), "POST", "/api/v1/broadcasts/1/approve", srv.second).status == 409);
-  CHECK(api(srv.port(), "POST", "/api/v1/broadcasts/1/cancel", srv.second).status == 409);
+  CHECK(json::parse(r.body)["approved_by"] == "user:2");
+  CHECK(farid.call("POST", "/api/v1/broadcasts/1/approve").status == 409);
+  CHECK(farid.call("POST", "/api/v1/broadcasts/1/cancel").status == 409);
   json progress;
   for (int i = 0; i < 200; ++i) {
     progress = json::parse(api(srv.port(), "GET", "/api/v1/broadcasts/1", srv.token).body);
@@ -219,7 +233,7 @@ TEST_CASE("api: a broadcast needs subscribers, and confirm above 1000 people, an
   CHECK(detail["audience"] == 1200);
   CHECK(detail["priority"] == "alert");
   CHECK(detail["text"] == "mine_safety.alert_floods");
-  CHECK(scalar(srv.dir, "SELECT actor FROM audit_log WHERE action = 'broadcasts.approve'") == "token:2");
+  CHECK(scalar(srv.dir, "SELECT actor FROM audit_log WHERE action = 'broadcasts.approve'") == "user:2");
 
   // A broadcast for later: its messages are queued now and wait for the time given.
   const auto later = std::chrono::system_clock::now() + std::chrono::hours(2);
@@ -228,12 +242,11 @@ TEST_CASE("api: a broadcast needs subscribers, and confirm above 1000 people, an
   gmtime_r(&secs, &tm);
   char at[32];
   std::strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  r = api(srv.port(), "POST", "/api/v1/broadcasts", srv.token,
-          body.substr(0, body.size() - 1) + R"(, "confirm": true, "at": ")" + at + "\"}");
+  r = amina.call("POST", "/api/v1/broadcasts", body.substr(0, body.size() - 1) + R"(, "confirm": true, "at": ")" + at + "\"}");
   REQUIRE(r.status == 201);
   const auto scheduled = json::parse(r.body);
   CHECK(scheduled["not_before"].get<long long>() == static_cast<long long>(secs) * 1000);
-  REQUIRE(api(srv.port(), "POST", "/api/v1/broadcasts/2/approve", srv.second).status == 200);
+  REQUIRE(farid.call("POST", "/api/v1/broadcasts/2/approve").status == 200);
   for (int i = 0; i < 200 && !json::parse(api(srv.port(), "GET", "/api/v1/broadcasts/2", srv.token).body)["done"]; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -241,27 +254,27 @@ TEST_CASE("api: a broadcast needs subscribers, and confirm above 1000 people, an
   CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM outbound_messages WHERE broadcast_id = 2 AND status = 'queued' AND next_at >= " +
                             std::to_string(static_cast<long long>(secs) * 1000)) == "1200");
   for (const std::string bad : {"tomorrow", "2020-01-01T00:00:00Z", "2099-01-01T00:00:00Z"}) {
-    r = api(srv.port(), "POST", "/api/v1/broadcasts", srv.token,
-            body.substr(0, body.size() - 1) + R"(, "confirm": true, "at": ")" + bad + "\"}");
+    r = amina.call("POST", "/api/v1/broadcasts", body.substr(0, body.size() - 1) + R"(, "confirm": true, "at": ")" + bad + "\"}");
     CHECK(r.status == 400);
     CHECK(error_of(r)["field"] == "at");
   }
   // An alert found wrong before anyone approved it: cancelled, nothing queued, never approvable.
-  r = api(srv.port(), "POST", "/api/v1/broadcasts", srv.token,
-          body.substr(0, body.size() - 1) + R"(, "confirm": true})");
+  r = amina.call("POST", "/api/v1/broadcasts", confirmed);
   REQUIRE(r.status == 201);
   const std::string wrong = std::to_string(json::parse(r.body)["id"].get<long long>());
-  r = api(srv.port(), "POST", "/api/v1/broadcasts/" + wrong + "/cancel", srv.token);
+  r = amina.call("POST", "/api/v1/broadcasts/" + wrong + "/cancel");
   REQUIRE(r.status == 200);
   CHECK(json::parse(r.body)["status"] == "cancelled");
-  CHECK(api(srv.port(), "POST", "/api/v1/broadcasts/" + wrong + "/approve", srv.second).status == 409);
+  CHECK(farid.call("POST", "/api/v1/broadcasts/" + wrong + "/approve").status == 409);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM outbound_messages WHERE broadcast_id = " + wrong) == "0");
   // An expiry must come after the broadcast may go.
-  r = api(srv.port(), "POST", "/api/v1/broadcasts", srv.token,
-          body.substr(0, body.size() - 1) + R"(, "confirm": true, "expires_at": "2020-01-01T00:00:00Z"})");
-  CHECK(r.status == 400);
-  CHECK(error_of(r)["field"] == "expires_at");
+  for (const std::string bad : {"2020-01-01T00:00:00Z", "2099-01-01T00:00:00Z"}) {  // past; beyond 72 hours
+    r = amina.call("POST", "/api/v1/broadcasts",
+                   body.substr(0, body.size() - 1) + R"(, "confirm": true, "expires_at": ")" + bad + "\"}");
+    CHECK(r.status == 400);
+    CHECK(error_of(r)["field"] == "expires_at");
+  }
 }
 
 TEST_CASE("api: the OpenAPI document lists every route with its roles, and each answers as documented",

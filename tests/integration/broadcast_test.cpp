@@ -69,31 +69,37 @@ TEST_CASE("broadcast: an urgent alert to an area reaches every subscriber in the
   std::vector<std::string> send = {"broadcast", "--config", config, "--topic", "mine_safety", "--area",
                                    "herat", "--text", "mine_safety.alert_floods", "--priority", "alert"};
   std::string out, err;
-  // An alert names who asks for it: a second person approves it (R-M3).
+  const std::string password = std::string(operator_password) + "\n";
+  // An alert names who asks for it, with their password: a second person approves it (R-M3).
   CHECK(run_paygham(send, &out, &err) == 2);
   CHECK_THAT(err, Catch::Contains("an alert needs --by LOGIN"));
   send.insert(send.end(), {"--by", "nobody"});
-  CHECK(run_paygham(send, &out, &err) == 1);
+  CHECK(run_paygham(send, &out, &err, password) == 1);
   CHECK_THAT(err, Catch::Contains("no console login 'nobody'"));
   send.back() = "amina";
+  CHECK(run_paygham(send, &out, &err, "not-her-password\n") == 1);
+  CHECK_THAT(err, Catch::Contains("that is not amina's console password"));
   // 1,498 people is past the safety limit: nothing goes without --yes.
-  CHECK(run_paygham(send, &out, &err) == 1);
+  CHECK(run_paygham(send, &out, &err, password) == 1);
   CHECK_THAT(err, Catch::Contains("1498 people subscribed to mine_safety in herat, more than 1000"));
   CHECK_THAT(err, Catch::Contains("--yes"));
   CHECK(count(dir, "SELECT COUNT(*) FROM broadcasts") == 0);
   auto confirmed = send;
   confirmed.push_back("--yes");
-  REQUIRE(run_paygham(confirmed, &out, &err) == 0);
+  REQUIRE(run_paygham(confirmed, &out, &err, password) == 0);
   CHECK_THAT(out, Catch::StartsWith("broadcast 1: 1498 people subscribed to mine_safety in herat; an urgent alert "
                                     "goes when a second person approves it"));
   // Nothing goes yet, and not on the word of the one who asked.
   REQUIRE(run_paygham({"broadcast", "status", "--config", config, "--id", "1"}, &out, &err) == 0);
   CHECK_THAT(out, Catch::Contains("awaiting a second person's approval"));
-  CHECK(run_paygham({"broadcast", "approve", "--config", config, "--id", "1", "--by", "amina"}, &out, &err) == 1);
+  CHECK(run_paygham({"broadcast", "approve", "--config", config, "--id", "1", "--by", "amina"}, &out, &err, password) == 1);
   CHECK_THAT(err, Catch::Contains("a second person must approve it"));
+  // Another person's login without their password is nobody's approval.
+  CHECK(run_paygham({"broadcast", "approve", "--config", config, "--id", "1", "--by", "farid"}, &out, &err, "guess\n") == 1);
+  CHECK_THAT(err, Catch::Contains("that is not farid's console password"));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(count(dir, "SELECT COUNT(*) FROM outbound_messages WHERE broadcast_id = 1") == 0);
-  REQUIRE(run_paygham({"broadcast", "approve", "--config", config, "--id", "1", "--by", "farid"}, &out, &err) == 0);
+  REQUIRE(run_paygham({"broadcast", "approve", "--config", config, "--id", "1", "--by", "farid"}, &out, &err, password) == 0);
   CHECK(out == "broadcast 1 approved: the gateway queues it now for 1498 people\n");
   CHECK(count(dir, "SELECT COUNT(*) FROM audit_log WHERE action IN ('broadcasts.create', 'broadcasts.approve')") == 2);
   // The server queues it in batches and the console channel delivers every message; the
@@ -124,9 +130,9 @@ TEST_CASE("broadcast: an urgent alert to an area reaches every subscriber in the
   CHECK(count(dir, "SELECT done FROM broadcasts WHERE id = 1") == 1);
 
   // An alert found wrong before its approval is cancelled: nothing goes, and it cannot be approved.
-  REQUIRE(run_paygham(confirmed, &out, &err) == 0);
-  REQUIRE(run_paygham({"broadcast", "cancel", "--config", config, "--id", "2", "--by", "amina"}, &out, &err) == 0);
-  CHECK(run_paygham({"broadcast", "approve", "--config", config, "--id", "2", "--by", "farid"}, &out, &err) == 1);
+  REQUIRE(run_paygham(confirmed, &out, &err, password) == 0);
+  REQUIRE(run_paygham({"broadcast", "cancel", "--config", config, "--id", "2", "--by", "amina"}, &out, &err, password) == 0);
+  CHECK(run_paygham({"broadcast", "approve", "--config", config, "--id", "2", "--by", "farid"}, &out, &err, password) == 1);
   CHECK_THAT(err, Catch::Contains("was cancelled"));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(count(dir, "SELECT COUNT(*) FROM outbound_messages WHERE broadcast_id = 2") == 0);

@@ -38,46 +38,6 @@ void make_worker(const std::string& config, const std::string& name, const std::
             std::to_string(2580 + n) + "\nriver-lamp-seven\n");
 }
 
-// A browser's session: the cookie the login set and the anti-CSRF value it returned.
-struct session {
-  int port = 0;
-  std::string cookie;
-  std::string csrf;
-  json who;
-
-  http_reply call(const std::string& method, const std::string& path, const std::string& body = "",
-                  bool with_csrf = true) const {
-    std::vector<std::pair<std::string, std::string>> headers{{"Cookie", cookie}};
-    if (with_csrf) headers.emplace_back("X-CSRF-Token", csrf);
-    return http_call(port, method, path, body, "application/json", headers);
-  }
-};
-
-http_reply log_in_raw(int port, const std::string& login, const std::string& password) {
-  return http_call(port, "POST", "/api/v1/session", json{{"login", login}, {"password", password}}.dump(),
-                   "application/json");
-}
-
-session log_in(int port, const std::string& login, const std::string& password) {
-  const auto r = log_in_raw(port, login, password);
-  INFO(r.body);
-  REQUIRE(r.status == 201);
-  session s;
-  s.port = port;
-  const std::string set = r.headers.at("set-cookie");
-  s.cookie = set.substr(0, set.find(';'));
-  s.who = json::parse(r.body);
-  s.csrf = s.who["csrf"];
-  return s;
-}
-
-// Another person logging in from the same address soon after: one address may log in about
-// twice a second, so this waits its turn first.
-session log_in_next(int port, const std::string& login, const std::string& password) {
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));
-  return log_in(port, login, password);
-}
-
 std::string code_of(const http_reply& r) {
   const auto j = json::parse(r.body, nullptr, false);
   return j.is_object() && j.contains("error") ? j["error"].value("code", "") : "";

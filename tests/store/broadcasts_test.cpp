@@ -119,13 +119,32 @@ TEST_CASE("broadcasts: an urgent alert waits for a second person, a cancelled on
     while (!t.queue_broadcast_batch(ids.first, {}, "Alert", 100).done) {
     }
   });
+  // One goes out; the aggregator answers "try later", and the alert expires meanwhile.
+  const auto claimed = test::in_tx(fx.w, [&](store::tx& t) { return t.claim_due("at", 1); });
+  REQUIRE(claimed.size() == 1);
   test::in_tx(fx.w, [&](store::tx& t) {
-    auto claimed = t.claim_due("at", 1);
-    REQUIRE(claimed.size() == 1);
-    CHECK(t.expire_broadcast(ids.first) == 1);  // the one still queued; the one in flight goes on
-    CHECK(t.broadcast_progress(ids.first) == std::map<std::string, std::int64_t>{{"expired", 1}, {"sending", 1}});
+    t.record_retry(claimed[0].id, fx.now.load() + 1000, "500", "aggregator busy", true);
+  });
+  fx.now += day;
+  test::in_tx(fx.w, [&](store::tx& t) {
+    // Neither the one never sent nor the retry is sent after the expiry: the sweep expires both.
+    CHECK(t.claim_due("at", 10).empty());
+    CHECK(t.expire_unsent("at", 0) == 2);
+    CHECK(t.broadcast_progress(ids.first) == std::map<std::string, std::int64_t>{{"expired", 2}});
+    // A batch that fell behind its expiry queues nobody more.
+    CHECK(t.expire_broadcast(ids.first) == 0);
     CHECK(t.find_broadcast(ids.first)->done);
   });
-  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM message_events WHERE status = 'expired' AND source = 'broadcast'") ==
-        "1");
+  // An alert nobody approved in time cannot be approved after.
+  const auto late = test::in_tx(fx.w, [](store::tx& t) {
+    store::broadcast b;
+    b.topic = "mine_safety";
+    b.template_key = "mine_safety.alert";
+    b.prio = core::priority::alert;
+    b.requested_by = "user:1";
+    b.expires_at = t.now() + 1000;
+    return t.add_broadcast(b);
+  });
+  fx.now += 1000;
+  CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.approve_broadcast(late, "user:2"); }));
 }

@@ -307,17 +307,49 @@ void make_operator(const std::string& config, const std::string& login) {
   std::string out, err;
   INFO(err);
   REQUIRE(run_paygham({"user", "create", "--config", config, "--name", login, "--role", "operator", "--login", login},
-                      &out, &err, "river-lamp-seven\n") == 0);
+                      &out, &err, std::string(operator_password) + "\n") == 0);
 }
 
 void send_alert(const std::string& config, const std::string& area) {
   std::string out, err;
   INFO(out << err);
+  const std::string password = std::string(operator_password) + "\n";
   REQUIRE(run_paygham({"broadcast", "--config", config, "--topic", "mine_safety", "--area", area, "--text",
                        "mine_safety.alert_floods", "--priority", "alert", "--yes", "--by", "amina"},
-                      &out, &err) == 0);
+                      &out, &err, password) == 0);
   const auto id = out.substr(std::string("broadcast ").size(), out.find(':') - std::string("broadcast ").size());
-  REQUIRE(run_paygham({"broadcast", "approve", "--config", config, "--id", id, "--by", "farid"}, &out, &err) == 0);
+  REQUIRE(run_paygham({"broadcast", "approve", "--config", config, "--id", id, "--by", "farid"}, &out, &err, password) ==
+          0);
+}
+
+http_reply session::call(const std::string& method, const std::string& path, const std::string& body,
+                         bool with_csrf) const {
+  std::vector<std::pair<std::string, std::string>> headers{{"Cookie", cookie}};
+  if (with_csrf) headers.emplace_back("X-CSRF-Token", csrf);
+  return http_call(port, method, path, body, "application/json", headers);
+}
+
+http_reply log_in_raw(int port, const std::string& login, const std::string& password) {
+  return http_call(port, "POST", "/api/v1/session", nlohmann::json{{"login", login}, {"password", password}}.dump(),
+                   "application/json");
+}
+
+session log_in(int port, const std::string& login, const std::string& password) {
+  const auto r = log_in_raw(port, login, password);
+  INFO(r.body);
+  REQUIRE(r.status == 201);
+  session s;
+  s.port = port;
+  const std::string set = r.headers.at("set-cookie");
+  s.cookie = set.substr(0, set.find(';'));
+  s.who = nlohmann::json::parse(r.body);
+  s.csrf = s.who["csrf"];
+  return s;
+}
+
+session log_in_next(int port, const std::string& login, const std::string& password) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  return log_in(port, login, password);
 }
 
 http_reply api(int port, const std::string& method, const std::string& path, const std::string& token,

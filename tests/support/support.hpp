@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <nlohmann/json.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -170,13 +172,33 @@ int run_paygham(const std::vector<std::string>& args, std::string* out = nullptr
 // `paygham token create` for `role`: the token it printed once.
 std::string make_token(const std::string& config, const std::string& role, const std::string& name);
 
-// `paygham user create` for `login`, an operator who logs in to the console (and so may ask
-// for and approve broadcasts at the command line).
+// `paygham user create` for `login`, an operator who logs in to the console with the password
+// `operator_password` (and so may ask for and approve urgent alerts).
+inline constexpr const char* operator_password = "river-lamp-seven";
 void make_operator(const std::string& config, const std::string& login);
 
 // An urgent alert of mine_safety.alert_floods to `area` with --yes, as two people send one at the
-// command line: asked for by "amina", approved by "farid" (both made first with make_operator).
+// command line: asked for by "amina", approved by "farid" (both made first with make_operator),
+// each with their password.
 void send_alert(const std::string& config, const std::string& area);
+
+// A browser's session: the cookie the login set and the anti-CSRF value it returned.
+struct session {
+  int port = 0;
+  std::string cookie;
+  std::string csrf;
+  nlohmann::json who;
+
+  http_reply call(const std::string& method, const std::string& path, const std::string& body = "",
+                  bool with_csrf = true) const;
+};
+
+// POST /api/v1/session as a browser would.
+http_reply log_in_raw(int port, const std::string& login, const std::string& password);
+session log_in(int port, const std::string& login, const std::string& password);
+// Another person logging in from the same address soon after: one address may log in about
+// twice a second, so this waits its turn first.
+session log_in_next(int port, const std::string& login, const std::string& password);
 
 // A REST API call with a bearer token ("" for none) and a JSON body.
 http_reply api(int port, const std::string& method, const std::string& path, const std::string& token,

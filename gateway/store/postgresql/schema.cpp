@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 17> migrations = {
+constexpr std::array<const char*, 18> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -372,6 +372,11 @@ ALTER TABLE broadcasts ADD COLUMN expires_at bigint NOT NULL DEFAULT 0;
     R"sql(
 ALTER TABLE outbound_messages ADD COLUMN series_id bigint REFERENCES series(id);
 CREATE INDEX outbound_messages_series ON outbound_messages (series_id) WHERE series_id IS NOT NULL;
+)sql",
+    // 18: when a message may no longer go; a person's recent inbox items (SQLite's 23).
+    R"sql(
+ALTER TABLE outbound_messages ADD COLUMN expires_at bigint NOT NULL DEFAULT 0;
+CREATE INDEX inbox_contact ON inbox (contact_id, created_at);
 )sql",
 };
 

@@ -363,6 +363,10 @@ std::vector<inbox_entry> tx::inbox_page(const inbox_filter& f, std::int64_t befo
   return out;
 }
 
+std::int64_t tx::inbox_items_since(std::int64_t contact_id, core::unix_ms since) {
+  return c_.query("SELECT COUNT(*) FROM inbox WHERE contact_id = $1 AND created_at >= $2", {contact_id, since}).int64(0, 0);
+}
+
 std::optional<inbox_entry> tx::find_inbox(std::int64_t id) {
   static const std::string sql = std::string("SELECT ") + inbox_columns + " WHERE i.id = $1";
   const auto r = c_.query(sql.c_str(), {id});
@@ -426,8 +430,8 @@ std::int64_t tx::queue_message(const new_message& m) {
 std::size_t tx::expire_unsent(std::string_view channel_id, core::unix_ms before) {
   const auto moved = c_.query(
       "UPDATE outbound_messages SET status = 'expired', error = 'validity ended before it could be sent',"
-      " updated_at = $1 WHERE status IN ('queued', 'retrying') AND channel_id = $2 AND created_at < $3"
-      " RETURNING id",
+      " updated_at = $1 WHERE status IN ('queued', 'retrying') AND channel_id = $2"
+      " AND (created_at < $3 OR (expires_at > 0 AND expires_at <= $1)) RETURNING id",
       {now(), channel_id, before});
   return record_moved(moved, "expired", "outbox");
 }
@@ -443,7 +447,7 @@ std::vector<claimed_message> tx::claim_due(std::string_view channel_id, std::siz
       "WITH c AS (UPDATE outbound_messages SET status = 'sending', attempts = attempts + 1, updated_at = $1,"
       " lease_owner = $4, lease_until = $5 WHERE id IN (SELECT id FROM outbound_messages"
       " WHERE status IN ('queued', 'retrying') AND next_at <= $1 AND channel_id = $2"
-      " ORDER BY priority, next_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)"
+      " AND (expires_at = 0 OR expires_at > $1) ORDER BY priority, next_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)"
       " RETURNING id, channel_id, to_phone, body, attempts, priority, next_at),"
       " e AS (INSERT INTO message_events (message_id, status, source, applied, at)"
       " SELECT id, 'sending', 'outbox', 1, $1 FROM c)"
@@ -1044,6 +1048,17 @@ std::vector<booking> tx::upcoming_bookings(std::int64_t contact_id) {
   return out;
 }
 
+std::vector<booking> tx::marked_visits(std::int64_t contact_id, std::string_view service, std::string_view for_whom,
+                                       int limit) {
+  static const std::string sql = bookings_sql(
+      "WHERE contact_id = $1 AND service = $2 AND for_whom = $3 AND status IN ('attended', 'missed')"
+      " ORDER BY starts_at DESC, id DESC LIMIT $4");
+  const auto r = c_.query(sql.c_str(), {contact_id, service, for_whom, limit});
+  std::vector<booking> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(read_booking(r, i));
+  return out;
+}
+
 std::vector<booking> tx::bookings_on(std::string_view clinic, long long day) {
   static const std::string sql = bookings_sql(
       "WHERE clinic = $1 AND day = $2 AND status IN ('booked', 'attended', 'missed', 'cancelled')"
@@ -1121,7 +1136,8 @@ std::optional<broadcast> tx::find_broadcast(std::int64_t id) {
 bool tx::approve_broadcast(std::int64_t id, std::string_view by) {
   require_disk();
   return !c_.query("UPDATE broadcasts SET approved_by = $1, updated_at = $2"
-                   " WHERE id = $3 AND approved_by = '' AND cancelled = 0 AND requested_by <> $1 RETURNING id",
+                   " WHERE id = $3 AND approved_by = '' AND cancelled = 0 AND requested_by <> $1"
+                   " AND (expires_at = 0 OR expires_at > $2) RETURNING id",
                    {by, now(), id})
               .empty();
 }
@@ -1182,9 +1198,9 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
              .empty();
     n = c_.query(
              "WITH m AS (INSERT INTO outbound_messages (channel_id, contact_id, to_phone, body, priority, status, next_at,"
-             " created_at, updated_at, programme, broadcast_id, error)"
+             " created_at, updated_at, programme, broadcast_id, error, expires_at)"
              " SELECT channel_id, id, phone, body, $7, CASE WHEN capped THEN 'cancelled' ELSE 'queued' END, $8, $9, $9, $1,"
-             " $10, CASE WHEN capped THEN $11 END FROM ("
+             " $10, CASE WHEN capped THEN $11 END, $17 FROM ("
              " SELECT a.channel_id, c.id, c.phone, COALESCE($5::jsonb ->> COALESCE(c.language, ''), $6) AS body,"
              " $12::boolean AND (SELECT COUNT(*) FILTER (WHERE p.created_at > $13) >= $15 OR COUNT(*) >= $16"
              "  FROM outbound_messages p WHERE p.contact_id = c.id AND p.programme = $1 AND p.priority = $7"
@@ -1198,7 +1214,7 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
              {b->topic, b->area, b->cursor, last, by_language.dump(), fallback, static_cast<int>(b->prio),
               std::max(now(), b->not_before), now(), id, std::string(frequency_cap_reason), routine,
               static_cast<std::int64_t>(now() - 86'400'000LL), static_cast<std::int64_t>(now() - 7 * 86'400'000LL),
-              routine_per_day, routine_per_week})
+              routine_per_day, routine_per_week, b->expires_at})
             .int64(0, 0);
   }
   c_.query("UPDATE broadcasts SET cursor = $1, queued = queued + $2, done = $3, updated_at = $4 WHERE id = $5",

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 22> migrations = {
+constexpr std::array<const char*, 23> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -440,6 +440,13 @@ ALTER TABLE broadcasts ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
     R"sql(
 ALTER TABLE outbound_messages ADD COLUMN series_id INTEGER REFERENCES series(id);
 CREATE INDEX outbound_messages_series ON outbound_messages (series_id) WHERE series_id IS NOT NULL;
+)sql",
+    // 23: when a message may no longer go (an urgent alert's expiry): never claimed after it,
+    // and expired by the outbox's sweep whatever state it came back to (a retry, a crash). A
+    // person's recent inbox items (one urgent report an hour wakes the operators).
+    R"sql(
+ALTER TABLE outbound_messages ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX inbox_contact ON inbox (contact_id, created_at);
 )sql",
 };
 

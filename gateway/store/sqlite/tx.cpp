@@ -926,6 +926,22 @@ std::vector<booking> tx::upcoming_bookings(std::int64_t contact_id) {
   return out;
 }
 
+std::vector<booking> tx::marked_visits(std::int64_t contact_id, std::string_view service, std::string_view for_whom,
+                                       int limit) {
+  static const std::string sql = std::string("SELECT ") + booking_columns +
+                                 " FROM bookings WHERE contact_id = ? AND service = ? AND for_whom = ?"
+                                 " AND status IN ('attended', 'missed') ORDER BY starts_at DESC, id DESC LIMIT ?";
+  auto& q = stmt(sql.c_str());
+  q.bind(1, contact_id);
+  bind_text(q, 2, service);
+  bind_text(q, 3, for_whom);
+  q.bind(4, limit);
+  std::vector<booking> out;
+  while (q.executeStep()) out.push_back(read_booking(q));
+  q.reset();
+  return out;
+}
+
 std::vector<booking> tx::bookings_on(std::string_view clinic, long long day) {
   static const std::string sql = std::string("SELECT ") + booking_columns +
                                  " FROM bookings WHERE clinic = ? AND day = ? AND status IN"
@@ -1037,11 +1053,12 @@ bool tx::approve_broadcast(std::int64_t id, std::string_view by) {
   require_disk();
   auto& u = stmt(
       "UPDATE broadcasts SET approved_by = ?, updated_at = ?"
-      " WHERE id = ? AND approved_by = '' AND cancelled = 0 AND requested_by <> ?");
+      " WHERE id = ? AND approved_by = '' AND cancelled = 0 AND requested_by <> ? AND (expires_at = 0 OR expires_at > ?)");
   bind_text(u, 1, by);
   u.bind(2, now());
   u.bind(3, id);
   bind_text(u, 4, by);
+  u.bind(5, now());
   return u.exec() == 1;
 }
 
@@ -1109,9 +1126,9 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
     // broadcasts send routine messages, so the first of the week needs no look at anyone's.
     const bool routine = b->prio == core::priority::bulk && routine_broadcast_since(*b, now() - 7 * 86'400'000LL);
     auto& ins = stmt(routine ? "INSERT INTO outbound_messages (channel_id, contact_id, to_phone, body, priority, status,"
-                               " next_at, created_at, updated_at, programme, broadcast_id, error)"
+                               " next_at, created_at, updated_at, programme, broadcast_id, error, expires_at)"
                                " SELECT channel_id, id, phone, body, ?8, CASE WHEN capped THEN 'cancelled' ELSE 'queued' END,"
-                               " ?9, ?10, ?10, ?1, ?11, CASE WHEN capped THEN ?12 END FROM ("
+                               " ?9, ?10, ?10, ?1, ?11, CASE WHEN capped THEN ?12 END, ?17 FROM ("
                                " SELECT a.channel_id, c.id, c.phone,"
                                " COALESCE(json_extract(?6, '$.\"' || COALESCE(c.language, '') || '\"'), ?7) AS body,"
                                " (SELECT COALESCE(SUM(p.created_at > ?13), 0) >= ?15 OR COUNT(*) >= ?16"
@@ -1119,10 +1136,10 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
                                "  AND p.status <> 'cancelled' AND p.created_at > ?14) AS capped"
                                " FROM (" PAYGHAM_AUDIENCE ") a JOIN contacts c ON c.id = a.contact_id) ORDER BY id"
                              : "INSERT INTO outbound_messages (channel_id, contact_id, to_phone, body, priority, status,"
-                               " next_at, created_at, updated_at, programme, broadcast_id)"
+                               " next_at, created_at, updated_at, programme, broadcast_id, expires_at)"
                                " SELECT a.channel_id, c.id, c.phone,"
                                " COALESCE(json_extract(?6, '$.\"' || COALESCE(c.language, '') || '\"'), ?7),"
-                               " ?8, 'queued', ?9, ?10, ?10, ?1, ?11 FROM (" PAYGHAM_AUDIENCE ") a"
+                               " ?8, 'queued', ?9, ?10, ?10, ?1, ?11, ?17 FROM (" PAYGHAM_AUDIENCE ") a"
                                " JOIN contacts c ON c.id = a.contact_id ORDER BY c.id");
     bind_text(ins, 1, b->topic);
     bind_text(ins, 2, b->area);
@@ -1134,6 +1151,7 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
     ins.bind(9, std::max(now(), b->not_before));
     ins.bind(10, now());
     ins.bind(11, id);
+    ins.bind(17, b->expires_at);
     if (routine) {
       bind_text(ins, 12, frequency_cap_reason);
       ins.bind(13, static_cast<std::int64_t>(now() - 86'400'000LL));
@@ -1447,6 +1465,16 @@ std::vector<inbox_entry> tx::inbox_page(const inbox_filter& f, std::int64_t befo
   return out;
 }
 
+std::int64_t tx::inbox_items_since(std::int64_t contact_id, core::unix_ms since) {
+  auto& q = stmt("SELECT COUNT(*) FROM inbox WHERE contact_id = ? AND created_at >= ?");
+  q.bind(1, contact_id);
+  q.bind(2, since);
+  q.executeStep();
+  const std::int64_t n = q.getColumn(0).getInt64();
+  q.reset();
+  return n;
+}
+
 std::optional<inbox_entry> tx::find_inbox(std::int64_t id) {
   static const std::string sql = std::string("SELECT ") + inbox_columns + " WHERE i.id = ?";
   auto& q = stmt(sql.c_str());
@@ -1565,8 +1593,8 @@ std::size_t tx::expire_unsent(std::string_view channel_id, core::unix_ms before)
   // Past its validity (a reminder for a visit that is over): never sent.
   auto& u = stmt(
       "UPDATE outbound_messages SET status = 'expired', error = 'validity ended before it could be sent',"
-      " updated_at = ? WHERE status IN ('queued', 'retrying') AND channel_id = ? AND created_at < ?"
-      " RETURNING id");
+      " updated_at = ?1 WHERE status IN ('queued', 'retrying') AND channel_id = ?2"
+      " AND (created_at < ?3 OR (expires_at > 0 AND expires_at <= ?1)) RETURNING id");
   u.bind(1, now());
   bind_text(u, 2, channel_id);
   u.bind(3, before);
@@ -1583,8 +1611,8 @@ std::size_t tx::record_moved(SQLite::Statement& update, std::string_view status,
 std::vector<claimed_message> tx::claim_due(std::string_view channel_id, std::size_t limit) {
   auto& s = stmt(
       "SELECT id, channel_id, to_phone, body, attempts, priority FROM outbound_messages"
-      " WHERE status IN ('queued', 'retrying') AND next_at <= ? AND channel_id = ?"
-      " ORDER BY priority, next_at, id LIMIT ?");
+      " WHERE status IN ('queued', 'retrying') AND next_at <= ?1 AND channel_id = ?2"
+      " AND (expires_at = 0 OR expires_at > ?1) ORDER BY priority, next_at, id LIMIT ?3");
   s.bind(1, now());
   bind_text(s, 2, channel_id);
   s.bind(3, static_cast<std::int64_t>(limit));

@@ -55,6 +55,7 @@ class tx final : public store::tx {
   std::int64_t add_inbox(const inbox_item& item) override;
   std::vector<inbox_entry> inbox_page(const inbox_filter& f, std::int64_t before, std::size_t limit) override;
   std::optional<inbox_entry> find_inbox(std::int64_t id) override;
+  std::int64_t inbox_items_since(std::int64_t contact_id, core::unix_ms since) override;
   void update_inbox(std::int64_t id, std::string_view status, std::int64_t assigned_to) override;
   std::int64_t add_series(const series& s) override;
   std::optional<series> find_series(std::int64_t id) override;
@@ -96,6 +97,8 @@ class tx final : public store::tx {
   std::optional<booking> find_hold(std::int64_t run_id) override;
   std::optional<booking> find_booking(std::int64_t id) override;
   std::vector<booking> upcoming_bookings(std::int64_t contact_id) override;
+  std::vector<booking> marked_visits(std::int64_t contact_id, std::string_view service, std::string_view for_whom,
+                                     int limit) override;
   std::vector<booking> bookings_on(std::string_view clinic, long long day) override;
   void set_booking_status(std::int64_t id, booking_status s) override;
   void subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area,
