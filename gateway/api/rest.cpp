@@ -227,9 +227,8 @@ std::string broadcast_status(const store::broadcast& b, core::unix_ms now) {
   return b.done ? "queued" : "queuing";
 }
 
-json broadcast_json(store::tx& tx, const store::broadcast& b) {
-  json states = json::object();
-  for (const auto& [state, n] : tx.broadcast_progress(b.id)) states[state] = n;
+// What a list shows of a broadcast; one alone adds its messages by state (broadcast_json).
+json broadcast_summary_json(const store::broadcast& b, core::unix_ms now) {
   return json{{"id", b.id},
               {"topic", b.topic},
               {"area", b.area},
@@ -237,15 +236,22 @@ json broadcast_json(store::tx& tx, const store::broadcast& b) {
               {"priority", b.prio == core::priority::alert      ? "alert"
                            : b.prio == core::priority::reminder ? "area"
                                                                 : "education"},
-              {"status", broadcast_status(b, tx.now())},
+              {"status", broadcast_status(b, now)},
               {"audience", b.audience},
               {"queued", b.queued},
               {"done", b.done},
-              {"states", states},
               {"not_before", b.not_before},
               {"expires_at", b.expires_at},
               {"requested_by", b.requested_by},
               {"approved_by", b.approved_by}};
+}
+
+json broadcast_json(store::tx& tx, const store::broadcast& b) {
+  json states = json::object();
+  for (const auto& [state, n] : tx.broadcast_progress(b.id)) states[state] = n;
+  json out = broadcast_summary_json(b, tx.now());
+  out["states"] = std::move(states);
+  return out;
 }
 
 // POST /api/v1/broadcasts: an alert or an education message to a programme's subscribers.
@@ -418,6 +424,18 @@ outcome list_messages(services& s, store::tx& tx, const call& c) {
   }
   const auto& pg = std::get<page>(p);
   return answer(page_json(tx.messages_page(f, pg.before, pg.limit), pg, message_json));
+}
+
+// GET /api/v1/broadcasts: newest first, each with its status: what awaits a second person's
+// approval is what an operator on duty looks for.
+outcome list_broadcasts(services&, store::tx& tx, const call& c) {
+  const auto p = read_page(c);
+  if (const auto* bad = std::get_if<refusal>(&p)) return outcome{400, json::object(), *bad};
+  const auto& pg = std::get<page>(p);
+  const auto rows = tx.broadcasts_page(pg.before, pg.limit);
+  json items = json::array();
+  for (const auto& b : rows) items.push_back(broadcast_summary_json(b, tx.now()));
+  return answer(json{{"items", std::move(items)}, {"next", rows.size() == pg.limit ? json(rows.back().id) : json()}});
 }
 
 // GET /api/v1/audit: the audit log, newest first.
@@ -1431,6 +1449,10 @@ const std::vector<route>& routes() {
        {{"topic", "string"}, {"area", "string"}, {"text", "string"}, {"priority", "string"}, {"confirm", "boolean"},
         {"at", "string"}, {"expires_at", "string"}},
        {"topic", "text"}, {}, true},
+      {"GET", "/api/v1/broadcasts", {"admin", "operator"}, list_broadcasts,
+       "Broadcasts newest first, each with its status (awaiting_approval: an urgent alert a second person must "
+       "approve); ?before= pages on",
+       {}, {}, {"before", "limit"}},
       {"GET", "/api/v1/broadcasts/{id}", {"admin", "operator"}, get_broadcast, "A broadcast's progress by state"},
       {"POST", "/api/v1/broadcasts/{id}/approve", {"admin", "operator"}, approve_broadcast,
        "A second person approves an urgent alert: it goes now (not by whoever asked for it)"},

@@ -492,6 +492,8 @@ class broadcasts_part {
   // Stores a broadcast to queue (its audience counted now); returns its id.
   virtual std::int64_t add_broadcast(const broadcast& b) = 0;
   virtual std::optional<broadcast> find_broadcast(std::int64_t id) = 0;
+  // Newest first: up to `limit` with an id below `before` (0: from the newest).
+  virtual std::vector<broadcast> broadcasts_page(std::int64_t before, std::size_t limit) = 0;
   // The second person's approval of a broadcast awaiting it: false when it is not awaiting
   // one, or `by` is who asked for it.
   virtual bool approve_broadcast(std::int64_t id, std::string_view by) = 0;

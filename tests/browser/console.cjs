@@ -148,8 +148,11 @@ async function operator(browser) {
     'whoever asked for it cannot approve it');
   await shot(page, 'operator-broadcast-awaiting-approval');
   const id = (await page.textContent('h1')).match(/\d+/)[0];
+  // The second person finds it among the broadcasts, marked as awaiting them.
   const second = await logIn(browser, 'admin');
-  await second.page.evaluate((n) => { location.hash = `#/broadcasts/${n}`; }, id);
+  await second.page.click('text=Broadcasts');
+  await second.page.click(`#recent tr[data-status="awaiting_approval"] a`);
+  await second.page.waitForSelector('#approve');
   await second.page.click('#approve');
   await second.page.waitForSelector('#approve', { state: 'detached' });
   check(second.problems.length === 0, 'the admin approves it: ' + second.problems.join('; '));

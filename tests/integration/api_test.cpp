@@ -210,6 +210,11 @@ TEST_CASE("api: a broadcast needs subscribers, and confirm above 1000 people, an
   CHECK(asked["expires_at"].get<long long>() - asked["not_before"].get<long long>() == 24LL * 3600'000);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM outbound_messages WHERE broadcast_id = 1") == "0");
+  // The second person finds it in the list, awaiting them.
+  const auto listed = json::parse(farid.call("GET", "/api/v1/broadcasts").body)["items"];
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0]["status"] == "awaiting_approval");
+  CHECK(listed[0]["audience"] == 1200);
   r = amina.call("POST", "/api/v1/broadcasts/1/approve");
   CHECK(r.status == 409);
   CHECK(error_of(r)["code"] == "same_person");
@@ -323,7 +328,7 @@ TEST_CASE("api: the OpenAPI document lists every route with its roles, and each 
   CHECK(listed == std::set<std::string>{"post /api/v1/messages", "get /api/v1/messages/{id}", "get /api/v1/messages",
                                         "get /api/v1/audit", "post /api/v1/flows/validate",
                                         "get /api/v1/contacts", "delete /api/v1/contacts/{id}",
-                                        "post /api/v1/broadcasts", "get /api/v1/broadcasts/{id}",
+                                        "post /api/v1/broadcasts", "get /api/v1/broadcasts", "get /api/v1/broadcasts/{id}",
                                         "post /api/v1/broadcasts/{id}/approve", "post /api/v1/broadcasts/{id}/cancel",
                                         "get /api/v1/escalations", "post /api/v1/escalations/{id}/resolve",
                                         "post /api/v1/session", "get /api/v1/session", "delete /api/v1/session",

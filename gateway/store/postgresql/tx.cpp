@@ -1109,28 +1109,46 @@ std::int64_t tx::add_broadcast(const broadcast& b) {
       .int64(0, 0);
 }
 
-std::optional<broadcast> tx::find_broadcast(std::int64_t id) {
-  const auto r = c_.query(
-      "SELECT topic, area, template, priority, not_before, done, cursor, audience, queued, requested_by, approved_by,"
-      " cancelled, expires_at FROM broadcasts WHERE id = $1",
-      {id});
-  if (r.empty()) return std::nullopt;
+namespace {
+
+#define PAYGHAM_BROADCAST_COLUMNS                                                                                 \
+  "id, topic, area, template, priority, not_before, done, cursor, audience, queued, requested_by, approved_by," \
+  " cancelled, expires_at"
+
+broadcast read_broadcast(const result& r, int row) {
   broadcast b;
-  b.id = id;
-  b.topic = r.text(0, 0);
-  b.area = r.text(0, 1);
-  b.template_key = r.text(0, 2);
-  b.prio = static_cast<core::priority>(r.integer(0, 3));
-  b.not_before = r.int64(0, 4);
-  b.done = r.integer(0, 5) != 0;
-  b.cursor = r.int64(0, 6);
-  b.audience = r.int64(0, 7);
-  b.queued = r.int64(0, 8);
-  b.requested_by = r.text(0, 9);
-  b.approved_by = r.text(0, 10);
-  b.cancelled = r.integer(0, 11) != 0;
-  b.expires_at = r.int64(0, 12);
+  b.id = r.int64(row, 0);
+  b.topic = r.text(row, 1);
+  b.area = r.text(row, 2);
+  b.template_key = r.text(row, 3);
+  b.prio = static_cast<core::priority>(r.integer(row, 4));
+  b.not_before = r.int64(row, 5);
+  b.done = r.integer(row, 6) != 0;
+  b.cursor = r.int64(row, 7);
+  b.audience = r.int64(row, 8);
+  b.queued = r.int64(row, 9);
+  b.requested_by = r.text(row, 10);
+  b.approved_by = r.text(row, 11);
+  b.cancelled = r.integer(row, 12) != 0;
+  b.expires_at = r.int64(row, 13);
   return b;
+}
+
+}  // namespace
+
+std::optional<broadcast> tx::find_broadcast(std::int64_t id) {
+  const auto r = c_.query("SELECT " PAYGHAM_BROADCAST_COLUMNS " FROM broadcasts WHERE id = $1", {id});
+  if (r.empty()) return std::nullopt;
+  return read_broadcast(r, 0);
+}
+
+std::vector<broadcast> tx::broadcasts_page(std::int64_t before, std::size_t limit) {
+  const auto r = c_.query("SELECT " PAYGHAM_BROADCAST_COLUMNS
+                          " FROM broadcasts WHERE ($1 = 0 OR id < $1) ORDER BY id DESC LIMIT $2",
+                          {before, static_cast<std::int64_t>(limit)});
+  std::vector<broadcast> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(read_broadcast(r, i));
+  return out;
 }
 
 bool tx::approve_broadcast(std::int64_t id, std::string_view by) {

@@ -1021,30 +1021,48 @@ std::int64_t tx::add_broadcast(const broadcast& b) {
   return db_.getLastInsertRowid();
 }
 
+namespace {
+
+#define PAYGHAM_BROADCAST_COLUMNS                                                                                 \
+  "id, topic, area, template, priority, not_before, done, cursor, audience, queued, requested_by, approved_by," \
+  " cancelled, expires_at"
+
+broadcast read_broadcast(SQLite::Statement& q) {
+  broadcast b;
+  b.id = q.getColumn(0).getInt64();
+  b.topic = q.getColumn(1).getString();
+  b.area = q.getColumn(2).getString();
+  b.template_key = q.getColumn(3).getString();
+  b.prio = static_cast<core::priority>(q.getColumn(4).getInt());
+  b.not_before = q.getColumn(5).getInt64();
+  b.done = q.getColumn(6).getInt() != 0;
+  b.cursor = q.getColumn(7).getInt64();
+  b.audience = q.getColumn(8).getInt64();
+  b.queued = q.getColumn(9).getInt64();
+  b.requested_by = q.getColumn(10).getString();
+  b.approved_by = q.getColumn(11).getString();
+  b.cancelled = q.getColumn(12).getInt() != 0;
+  b.expires_at = q.getColumn(13).getInt64();
+  return b;
+}
+
+}  // namespace
+
 std::optional<broadcast> tx::find_broadcast(std::int64_t id) {
-  auto& q = stmt(
-      "SELECT topic, area, template, priority, not_before, done, cursor, audience, queued, requested_by, approved_by,"
-      " cancelled, expires_at FROM broadcasts WHERE id = ?");
+  auto& q = stmt("SELECT " PAYGHAM_BROADCAST_COLUMNS " FROM broadcasts WHERE id = ?");
   q.bind(1, id);
   std::optional<broadcast> out;
-  if (q.executeStep()) {
-    broadcast b;
-    b.id = id;
-    b.topic = q.getColumn(0).getString();
-    b.area = q.getColumn(1).getString();
-    b.template_key = q.getColumn(2).getString();
-    b.prio = static_cast<core::priority>(q.getColumn(3).getInt());
-    b.not_before = q.getColumn(4).getInt64();
-    b.done = q.getColumn(5).getInt() != 0;
-    b.cursor = q.getColumn(6).getInt64();
-    b.audience = q.getColumn(7).getInt64();
-    b.queued = q.getColumn(8).getInt64();
-    b.requested_by = q.getColumn(9).getString();
-    b.approved_by = q.getColumn(10).getString();
-    b.cancelled = q.getColumn(11).getInt() != 0;
-    b.expires_at = q.getColumn(12).getInt64();
-    out = b;
-  }
+  if (q.executeStep()) out = read_broadcast(q);
+  q.reset();
+  return out;
+}
+
+std::vector<broadcast> tx::broadcasts_page(std::int64_t before, std::size_t limit) {
+  auto& q = stmt("SELECT " PAYGHAM_BROADCAST_COLUMNS " FROM broadcasts WHERE (?1 = 0 OR id < ?1) ORDER BY id DESC LIMIT ?2");
+  q.bind(1, before);
+  q.bind(2, static_cast<std::int64_t>(limit));
+  std::vector<broadcast> out;
+  while (q.executeStep()) out.push_back(read_broadcast(q));
   q.reset();
   return out;
 }

@@ -106,6 +106,7 @@ class tx final : public store::tx {
   std::int64_t count_audience(std::string_view topic, std::string_view area) override;
   std::int64_t add_broadcast(const broadcast& b) override;
   std::optional<broadcast> find_broadcast(std::int64_t id) override;
+  std::vector<broadcast> broadcasts_page(std::int64_t before, std::size_t limit) override;
   bool approve_broadcast(std::int64_t id, std::string_view by) override;
   bool cancel_broadcast(std::int64_t id) override;
   std::size_t expire_broadcast(std::int64_t id) override;
