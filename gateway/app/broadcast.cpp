@@ -45,6 +45,23 @@ std::string person(store::writer& w, const std::string& login) {
   return "user:" + std::to_string(u->id);
 }
 
+// The store of the config at `config_path` and the broadcast number `id_text` names, or
+// nothing after saying on standard error why not.
+std::optional<std::pair<store::options, std::int64_t>> store_and_id(const std::string& config_path,
+                                                                    const std::string& id_text) {
+  auto loaded = load_config(config_path);
+  if (!loaded) {
+    std::cerr << loaded.error() << "\n";
+    return std::nullopt;
+  }
+  const auto given = text::read_id(id_text);
+  if (!given) {
+    std::cerr << "paygham broadcast: --id is a broadcast's number, not '" << id_text << "'\n";
+    return std::nullopt;
+  }
+  return std::pair{loaded.value().store, *given};
+}
+
 }  // namespace
 
 int broadcast(const broadcast_options& o) {
@@ -147,24 +164,17 @@ int broadcast(const broadcast_options& o) {
 
 int broadcast_decide(const std::string& config_path, const std::string& action, const std::string& id_text,
                      const std::string& by) {
-  auto loaded = load_config(config_path);
-  if (!loaded) {
-    std::cerr << loaded.error() << "\n";
-    return exit_user_error;
-  }
-  const auto given = text::read_id(id_text);
-  if (!given) {
-    std::cerr << "paygham broadcast: --id is a broadcast's number, not '" << id_text << "'\n";
-    return exit_user_error;
-  }
+  const auto target = store_and_id(config_path, id_text);
+  if (!target) return exit_user_error;
+  const std::int64_t id = target->second;
   try {
-    const auto writer = store::open_writer(loaded.value().store);
+    const auto writer = store::open_writer(target->first);
     const std::string actor = person(*writer, by);
     if (actor.empty()) return exit_user_error;
     std::optional<store::broadcast> b;
     bool done = false;
     store::run_now(*writer, [&](store::tx& t) {
-      b = t.find_broadcast(*given);
+      b = t.find_broadcast(id);
       if (!b || !b->awaiting_approval() || (action == "approve" && b->requested_by == actor)) return;
       done = action == "approve" ? runner::approve_broadcast(t, b->id, actor) : t.cancel_broadcast(b->id);
       if (done) {
@@ -174,7 +184,7 @@ int broadcast_decide(const std::string& config_path, const std::string& action, 
     });
     writer->stop();
     if (!b) {
-      std::cerr << "paygham broadcast: no broadcast " << *given << "\n";
+      std::cerr << "paygham broadcast: no broadcast " << id << "\n";
       return exit_user_error;
     }
     if (!done) {
@@ -196,19 +206,11 @@ int broadcast_decide(const std::string& config_path, const std::string& action, 
 }
 
 int broadcast_status(const std::string& config_path, const std::string& id_text, bool watch) {
-  auto loaded = load_config(config_path);
-  if (!loaded) {
-    std::cerr << loaded.error() << "\n";
-    return exit_user_error;
-  }
-  const auto given = text::read_id(id_text);
-  if (!given) {
-    std::cerr << "paygham broadcast: --id is a broadcast's number, not '" << id_text << "'\n";
-    return exit_user_error;
-  }
-  const std::int64_t id = *given;
+  const auto target = store_and_id(config_path, id_text);
+  if (!target) return exit_user_error;
+  const std::int64_t id = target->second;
   try {
-    const auto writer = store::open_writer(loaded.value().store);
+    const auto writer = store::open_writer(target->first);
     while (true) {
       std::optional<store::broadcast> b;
       std::map<std::string, std::int64_t> states;
