@@ -11,7 +11,9 @@ const registry& registry::builtin() {
            "hour); outcome ok",
            {"text"}, {}, {"tell_operators"}});
     b.add({"subscriptions.add", subscriptions_add,
-           "subscribes the person to args.topic's broadcasts for args.area; outcome ok", {"topic", "area"}});
+           "subscribes the person to args.topic's broadcasts for args.area (with args.renew, a node: for six months, "
+           "asked there two weeks before the end whether to keep it); outcome ok",
+           {"topic", "area"}, {}, {"renew"}});
     b.add({"subscriptions.transfer_code", subscriptions_transfer_code,
            "sets transfer_code: 6 digits that move the person's args.topic subscriptions to the number sending "
            "them within 30 days; outcome ok",
@@ -19,7 +21,7 @@ const registry& registry::builtin() {
     b.add({"subscriptions.transfer", subscriptions_transfer,
            "moves args.topic's subscriptions of the code args.code to the person; sets area; outcome ok, wrong, "
            "blocked (5 wrong codes in a day)",
-           {"topic", "code"}});
+           {"topic", "code"}, {}, {"renew"}});
     b.add({"reminders.daily", reminders_daily,
            "sends args.template to the person every day at args.time (08:30, their clock) in args.programme; "
            "outcome ok (sets series), error",

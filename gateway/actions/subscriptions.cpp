@@ -2,21 +2,25 @@
 //
 // subscriptions.add: the person in the flow gets the programme's alerts for an area, sent by
 // `paygham broadcast`. args: topic (the programme), area (lower-case letters, digits and '_',
-// usually a menu's value). Outcomes: ok, error.
+// usually a menu's value); renew (optional, a node of the flow's `entries`): the subscription
+// ends after six months, and two weeks before the flow starts there by SMS to ask whether to keep
+// it (subscriptions.add again keeps it six months more). Outcomes: ok, error.
 //
 // subscriptions.transfer_code: a 6-digit code, drawn at random, that moves the person's
 // subscriptions of args.topic to the number that sends it within 30 days (a returnee's new
 // Afghan SIM). Sets transfer_code. Outcomes: ok, error.
 //
 // subscriptions.transfer: args.code (the words after the flow's keyword: "MINE 482913", any
-// digits) moves args.topic's subscriptions to the person in the flow, once. Sets area (the
-// first area moved). Outcomes: ok; wrong (no such code, used or expired); blocked (5 wrong
-// codes from this number in a day: guessing); error.
+// digits) moves args.topic's subscriptions to the person in the flow, once, each with its end
+// (args.renew: where the question before it is asked, on the new number). Sets area (the first
+// area moved). Outcomes: ok; wrong (no such code, used or expired); blocked (5 wrong codes from
+// this number in a day: guessing); error.
 #include <openssl/rand.h>
 
 #include <algorithm>
 
 #include "gateway/actions/action.hpp"
+#include "gateway/actions/subscriptions.hpp"
 #include "gateway/store/tx.hpp"
 #include "gateway/text/normalize.hpp"
 
@@ -42,12 +46,25 @@ std::string random_code() {
   }
 }
 
+// The question before the subscription's end, two weeks before it (at once when nearer).
+void ask_before_end(store::tx& t, const request& r, const std::string& topic, const std::string& area,
+                    core::unix_ms ends) {
+  const subscription_end e{r.contact_id, topic, area, r.channel_id, r.flow_id, r.arg("renew"), ends};
+  t.add_job(subscription_end::ask_kind, std::max(t.now(), ends - ask_before_ms), e.json());
+}
+
 }  // namespace
 
 flow::action_result subscriptions_add(store::tx& t, const request& r) {
   const std::string topic = r.arg("topic"), area = r.arg("area");
   if (!is_name(topic) || !is_name(area)) return {"error", {}};
-  t.subscribe(r.contact_id, topic, area, r.channel_id);
+  if (r.arg("renew").empty()) {
+    t.subscribe(r.contact_id, topic, area, r.channel_id);
+    return {"ok", {}};
+  }
+  const core::unix_ms ends = t.now() + subscription_ms;
+  t.subscribe(r.contact_id, topic, area, r.channel_id, ends);
+  ask_before_end(t, r, topic, area, ends);
   return {"ok", {}};
 }
 
@@ -74,6 +91,14 @@ flow::action_result subscriptions_transfer(store::tx& t, const request& r) {
   if (!areas) {
     t.add_transfer_failure(r.contact_id);
     return {"wrong", {}};
+  }
+  // The question before each end now goes to the new number (the old one's finds nothing).
+  if (!r.arg("renew").empty()) {
+    for (const auto& area : *areas) {
+      if (const auto ends = t.subscription_end(r.contact_id, topic, area); ends && *ends > 0) {
+        ask_before_end(t, r, topic, area, *ends);
+      }
+    }
   }
   return {"ok", {{"area", areas->empty() ? std::string() : areas->front()}}};
 }

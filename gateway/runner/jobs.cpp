@@ -4,6 +4,7 @@
 #include "gateway/actions/appointments.hpp"
 #include "gateway/actions/flow_start.hpp"
 #include "gateway/actions/reminders.hpp"
+#include "gateway/actions/subscriptions.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/schedule/calendar.hpp"
 #include "gateway/store/tx.hpp"
@@ -161,6 +162,30 @@ std::string runner::start_for(store::tx& tx, const content& c, std::int64_t cont
   return {};
 }
 
+// Two weeks before a subscription ends (R-M1): unless renewed since, the person is asked
+// whether to keep it, and its end is set.
+std::string runner::apply_subscription_ask(store::tx& tx, const content& c, const store::job& j,
+                                           tick_outcome& done) const {
+  const auto p = actions::subscription_end::parse(j.payload);
+  if (!p) return "payload is not {contact, topic, area, channel, flow, node, ends}";
+  if (tx.subscription_end(p->contact, p->topic, p->area) != p->ends) return {};  // renewed, moved or gone
+  tx.add_job(actions::subscription_end::end_kind, p->ends, j.payload);
+  return start_for(tx, c, p->contact, p->flow, p->node, p->channel,
+                   [&](const store::contact&) {
+                     return std::map<std::string, std::string>{{"area", p->area}, {"ends", std::to_string(p->ends)}};
+                   },
+                   done);
+}
+
+std::string runner::apply_subscription_end(store::tx& tx, const content&, const store::job& j, tick_outcome&) const {
+  const auto p = actions::subscription_end::parse(j.payload);
+  if (!p) return "payload is not {contact, topic, area, channel, flow, node, ends}";
+  if (tx.end_subscription(p->contact, p->topic, p->area, p->ends)) {
+    core::log::info("subscription.ended", {{"contact", p->contact}, {"topic", p->topic}, {"area", p->area}});
+  }
+  return {};
+}
+
 std::string runner::apply_booking_reminder(store::tx& tx, const content& c, const store::job& j,
                                           tick_outcome& done) const {
   const auto p = actions::booking_reminder::parse(j.payload);
@@ -264,6 +289,8 @@ tick_outcome runner::tick(store::tx& tx, bool jobs_only) const {
       {actions::booking_reminder::missed_kind, &runner::apply_booking_missed},
       {actions::flow_start::kind, &runner::apply_flow_start},
       {broadcast_job::kind, &runner::apply_broadcast_batch},
+      {actions::subscription_end::ask_kind, &runner::apply_subscription_ask},
+      {actions::subscription_end::end_kind, &runner::apply_subscription_end},
   };
   const auto c = current();
   tick_outcome done;

@@ -215,6 +215,8 @@ class runner {
                            const std::string& node, const std::map<std::string, std::string>& vars,
                            const std::string& channel_id, bool urgent = false) const;
   std::string apply_broadcast_batch(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
+  std::string apply_subscription_ask(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
+  std::string apply_subscription_end(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // Performs the actions the run waits for, feeding each outcome back to the engine.
   void settle(store::tx& tx, const content& c, step& s) const;
   // Writes the run, its contact fields, its timeout job and (over SMS) its messages.

@@ -482,10 +482,17 @@ struct broadcast {
 class broadcasts_part {
  public:
   virtual ~broadcasts_part() = default;
-  // Subscribes the contact to `area` of `topic`, for messages on `channel_id` (again: nothing
-  // changes but the channel).
+  // Subscribes the contact to `area` of `topic`, for messages on `channel_id`, until
+  // `expires_at` (0: for good); again: the channel and the end change (a renewal).
   virtual void subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area,
-                         std::string_view channel_id) = 0;
+                         std::string_view channel_id, core::unix_ms expires_at = 0) = 0;
+  // When the contact's subscription to `area` of `topic` ends (0: never); nothing when there
+  // is none.
+  virtual std::optional<core::unix_ms> subscription_end(std::int64_t contact_id, std::string_view topic,
+                                                        std::string_view area) = 0;
+  // Ends it if it still ends at `expires_at` (not renewed since); returns whether it did.
+  virtual bool end_subscription(std::int64_t contact_id, std::string_view topic, std::string_view area,
+                                core::unix_ms expires_at) = 0;
   // The people a broadcast of `topic` to `area` would reach now: subscribers who have not
   // stopped it, everything, or been found unreachable.
   virtual std::int64_t count_audience(std::string_view topic, std::string_view area) = 0;

@@ -148,3 +148,25 @@ TEST_CASE("broadcasts: an urgent alert waits for a second person, a cancelled on
   fx.now += 1000;
   CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.approve_broadcast(late, "user:2"); }));
 }
+
+TEST_CASE("broadcasts: a subscription ends when it was set to, unless renewed, and a new SIM keeps its end", "[store]") {
+  fixture fx;
+  const auto who = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+93700000003").id; });
+  const core::unix_ms ends = fx.now.load() + 10 * day;
+  test::in_tx(fx.w, [&](store::tx& t) {
+    t.subscribe(who, "mine_safety", "kabul", "at", ends);
+    CHECK(t.subscription_end(who, "mine_safety", "kabul") == ends);
+    CHECK_FALSE(t.subscription_end(who, "mine_safety", "herat"));
+    // Renewed: the old end no longer ends it.
+    t.subscribe(who, "mine_safety", "kabul", "at", ends + 100 * day);
+    CHECK_FALSE(t.end_subscription(who, "mine_safety", "kabul", ends));
+    CHECK(t.subscription_end(who, "mine_safety", "kabul") == ends + 100 * day);
+    // A new SIM: the code moves it with its end.
+    REQUIRE(t.add_transfer_code(who, "mine_safety", "482913", t.now() + day));
+    const auto moved_to = t.upsert_contact("+93790000003").id;
+    REQUIRE(t.use_transfer_code("482913", "mine_safety", moved_to, "at"));
+    CHECK(t.subscription_end(moved_to, "mine_safety", "kabul") == ends + 100 * day);
+    CHECK(t.end_subscription(moved_to, "mine_safety", "kabul", ends + 100 * day));
+    CHECK_FALSE(t.subscription_end(moved_to, "mine_safety", "kabul"));
+  });
+}

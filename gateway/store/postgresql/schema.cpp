@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 18> migrations = {
+constexpr std::array<const char*, 19> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -377,6 +377,10 @@ CREATE INDEX outbound_messages_series ON outbound_messages (series_id) WHERE ser
     R"sql(
 ALTER TABLE outbound_messages ADD COLUMN expires_at bigint NOT NULL DEFAULT 0;
 CREATE INDEX inbox_contact ON inbox (contact_id, created_at);
+)sql",
+    // 19: when a subscription ends unless renewed (SQLite's 24).
+    R"sql(
+ALTER TABLE subscriptions ADD COLUMN expires_at bigint NOT NULL DEFAULT 0;
 )sql",
 };
 

@@ -1074,13 +1074,31 @@ void tx::set_booking_status(std::int64_t id, booking_status st) {
   c_.query("UPDATE bookings SET status = $1, updated_at = $2 WHERE id = $3", {to_string(st), now(), id});
 }
 
-void tx::subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area,
-                   std::string_view channel_id) {
+void tx::subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area, std::string_view channel_id,
+                   core::unix_ms expires_at) {
   require_disk();
   c_.query(
-      "INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at) VALUES ($1, $2, $3, $4, $5)"
-      " ON CONFLICT (contact_id, topic, area) DO UPDATE SET channel_id = excluded.channel_id",
-      {contact_id, topic, area, channel_id, now()});
+      "INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at, expires_at)"
+      " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (contact_id, topic, area) DO UPDATE SET"
+      " channel_id = excluded.channel_id, expires_at = excluded.expires_at",
+      {contact_id, topic, area, channel_id, now(), expires_at});
+}
+
+std::optional<core::unix_ms> tx::subscription_end(std::int64_t contact_id, std::string_view topic,
+                                                  std::string_view area) {
+  const auto r = c_.query("SELECT expires_at FROM subscriptions WHERE contact_id = $1 AND topic = $2 AND area = $3",
+                          {contact_id, topic, area});
+  if (r.empty()) return std::nullopt;
+  return r.int64(0, 0);
+}
+
+bool tx::end_subscription(std::int64_t contact_id, std::string_view topic, std::string_view area,
+                          core::unix_ms expires_at) {
+  require_disk();
+  return !c_.query("DELETE FROM subscriptions WHERE contact_id = $1 AND topic = $2 AND area = $3 AND expires_at = $4"
+                   " RETURNING 1",
+                   {contact_id, topic, area, expires_at})
+              .empty();
 }
 
 // The subscribers a broadcast reaches, one row per contact, with the channel they subscribed
@@ -1272,10 +1290,14 @@ std::optional<std::vector<std::string>> tx::use_transfer_code(std::string_view c
   if (q.empty()) return std::nullopt;
   const std::int64_t from = q.int64(0, 0);
   require_disk();
-  const auto a = c_.query("SELECT area FROM subscriptions WHERE contact_id = $1 AND topic = $2 ORDER BY area", {from, topic});
+  const auto a = c_.query("SELECT area, expires_at FROM subscriptions WHERE contact_id = $1 AND topic = $2 ORDER BY area",
+                          {from, topic});
   std::vector<std::string> areas;
-  for (int i = 0; i < a.rows(); ++i) areas.push_back(a.text(i, 0));
-  for (const auto& area : areas) subscribe(to_contact, topic, area, channel_id);
+  // Each keeps its end: a new SIM is not a renewal.
+  for (int i = 0; i < a.rows(); ++i) {
+    areas.push_back(a.text(i, 0));
+    subscribe(to_contact, topic, areas.back(), channel_id, a.int64(i, 1));
+  }
   if (from != to_contact) c_.query("DELETE FROM subscriptions WHERE contact_id = $1 AND topic = $2", {from, topic});
   c_.query("UPDATE transfer_codes SET used_at = $1 WHERE code = $2", {now(), code});
   return areas;

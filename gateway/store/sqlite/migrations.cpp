@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 23> migrations = {
+constexpr std::array<const char*, 24> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -447,6 +447,10 @@ CREATE INDEX outbound_messages_series ON outbound_messages (series_id) WHERE ser
     R"sql(
 ALTER TABLE outbound_messages ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX inbox_contact ON inbox (contact_id, created_at);
+)sql",
+    // 24: when a subscription ends unless renewed (R-M1: six months); 0: never.
+    R"sql(
+ALTER TABLE subscriptions ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 

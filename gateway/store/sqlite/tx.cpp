@@ -964,18 +964,43 @@ void tx::set_booking_status(std::int64_t id, booking_status st) {
   u.exec();
 }
 
-void tx::subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area,
-                   std::string_view channel_id) {
+void tx::subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area, std::string_view channel_id,
+                   core::unix_ms expires_at) {
   require_disk();
   auto& u = stmt(
-      "INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at) VALUES (?, ?, ?, ?, ?)"
-      " ON CONFLICT (contact_id, topic, area) DO UPDATE SET channel_id = excluded.channel_id");
+      "INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)"
+      " ON CONFLICT (contact_id, topic, area) DO UPDATE SET channel_id = excluded.channel_id,"
+      " expires_at = excluded.expires_at");
   u.bind(1, contact_id);
   bind_text(u, 2, topic);
   bind_text(u, 3, area);
   bind_text(u, 4, channel_id);
   u.bind(5, now());
+  u.bind(6, expires_at);
   u.exec();
+}
+
+std::optional<core::unix_ms> tx::subscription_end(std::int64_t contact_id, std::string_view topic,
+                                                  std::string_view area) {
+  auto& q = stmt("SELECT expires_at FROM subscriptions WHERE contact_id = ? AND topic = ? AND area = ?");
+  q.bind(1, contact_id);
+  bind_text(q, 2, topic);
+  bind_text(q, 3, area);
+  std::optional<core::unix_ms> out;
+  if (q.executeStep()) out = q.getColumn(0).getInt64();
+  q.reset();
+  return out;
+}
+
+bool tx::end_subscription(std::int64_t contact_id, std::string_view topic, std::string_view area,
+                          core::unix_ms expires_at) {
+  require_disk();
+  auto& d = stmt("DELETE FROM subscriptions WHERE contact_id = ? AND topic = ? AND area = ? AND expires_at = ?");
+  d.bind(1, contact_id);
+  bind_text(d, 2, topic);
+  bind_text(d, 3, area);
+  d.bind(4, expires_at);
+  return d.exec() == 1;
 }
 
 // The subscribers a broadcast reaches, one row per contact (a person subscribed to two areas
@@ -1248,12 +1273,17 @@ std::optional<std::vector<std::string>> tx::use_transfer_code(std::string_view c
   if (!found) return std::nullopt;
   require_disk();
   std::vector<std::string> areas;
-  auto& a = stmt("SELECT area FROM subscriptions WHERE contact_id = ? AND topic = ? ORDER BY area");
+  std::vector<core::unix_ms> ends;
+  auto& a = stmt("SELECT area, expires_at FROM subscriptions WHERE contact_id = ? AND topic = ? ORDER BY area");
   a.bind(1, from);
   bind_text(a, 2, topic);
-  while (a.executeStep()) areas.push_back(a.getColumn(0).getString());
+  while (a.executeStep()) {
+    areas.push_back(a.getColumn(0).getString());
+    ends.push_back(a.getColumn(1).getInt64());
+  }
   a.reset();
-  for (const auto& area : areas) subscribe(to_contact, topic, area, channel_id);
+  // Each keeps its end: a new SIM is not a renewal.
+  for (std::size_t i = 0; i < areas.size(); ++i) subscribe(to_contact, topic, areas[i], channel_id, ends[i]);
   if (from != to_contact) {
     auto& d = stmt("DELETE FROM subscriptions WHERE contact_id = ? AND topic = ?");
     d.bind(1, from);

@@ -101,8 +101,12 @@ class tx final : public store::tx {
                                      int limit) override;
   std::vector<booking> bookings_on(std::string_view clinic, long long day) override;
   void set_booking_status(std::int64_t id, booking_status s) override;
-  void subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area,
-                 std::string_view channel_id) override;
+  void subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area, std::string_view channel_id,
+                 core::unix_ms expires_at) override;
+  std::optional<core::unix_ms> subscription_end(std::int64_t contact_id, std::string_view topic,
+                                                std::string_view area) override;
+  bool end_subscription(std::int64_t contact_id, std::string_view topic, std::string_view area,
+                        core::unix_ms expires_at) override;
   std::int64_t count_audience(std::string_view topic, std::string_view area) override;
   std::int64_t add_broadcast(const broadcast& b) override;
   std::optional<broadcast> find_broadcast(std::int64_t id) override;
