@@ -233,9 +233,7 @@ json broadcast_summary_json(const store::broadcast& b, core::unix_ms now) {
               {"topic", b.topic},
               {"area", b.area},
               {"text", b.template_key},
-              {"priority", b.prio == core::priority::alert      ? "alert"
-                           : b.prio == core::priority::reminder ? "area"
-                                                                : "education"},
+              {"priority", runner::broadcast_priority_name(b.prio)},
               {"status", broadcast_status(b, now)},
               {"audience", b.audience},
               {"queued", b.queued},
@@ -277,30 +275,18 @@ outcome create_broadcast(services& s, store::tx& tx, const call& c) {
     at = *when;
   }
   const std::string priority = b.value("priority", "area");
-  out.requested_by = c.actor();
-  if (priority == "alert") {
-    // P1 goes at any hour, once a second person approves it (R-M3).
-    out.prio = core::priority::alert;
-    out.not_before = at;
-    out.expires_at = at + runner::alert_validity_ms;
-  } else if (priority == "area" || priority == "education") {
-    out.prio = priority == "area" ? core::priority::reminder : core::priority::bulk;
-    const auto& cfg = s.runner.config();
-    out.not_before = schedule::after_quiet_hours(at, cfg.timezone, cfg.quiet_from, cfg.quiet_to);
-  } else {
-    return refuse(400, "invalid_priority", "priority is alert, area or education", "priority");
-  }
-  if (priority != "alert") out.approved_by = out.requested_by;  // one person's approval is enough
+  runner::broadcast_request asked{priority, at, 0, 0, c.actor()};
   if (const std::string given = b.value("expires_at", ""); !given.empty()) {
     const auto when = text::parse_instant(given);
-    if (!when || *when <= std::max(at, out.not_before)) {
+    if (!when) {
       return refuse(400, "invalid_time", "expires_at is a time after the broadcast may go, as 2026-12-01T18:00:00Z",
                     "expires_at");
     }
-    if (priority == "alert" && *when > std::max(at, out.not_before) + runner::alert_validity_most_ms) {
-      return refuse(400, "invalid_time", "an urgent alert expires within 72 hours of when it may go", "expires_at");
-    }
-    out.expires_at = *when;
+    asked.expires_at = *when;
+  }
+  if (const auto bad = runner::plan_broadcast(out, asked, s.runner.config())) {
+    return bad->field == "priority" ? refuse(400, "invalid_priority", bad->message, "priority")
+                                    : refuse(400, "invalid_time", bad->message, "expires_at");
   }
   out.audience = tx.count_audience(out.topic, out.area);
   if (out.audience == 0) return refuse(409, "no_audience", "nobody is subscribed to " + out.topic, "area");

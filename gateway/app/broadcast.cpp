@@ -13,7 +13,6 @@
 #include "gateway/auth/password.hpp"
 #include "gateway/core/duration.hpp"
 #include "gateway/runner/runner.hpp"
-#include "gateway/schedule/calendar.hpp"
 #include "gateway/store/writer.hpp"
 #include "gateway/text/readers.hpp"
 
@@ -89,41 +88,28 @@ int broadcast(const broadcast_options& o) {
   b.topic = o.topic;
   b.area = o.area;
   b.template_key = o.text;
-  core::unix_ms valid_for = 0;
+  runner::broadcast_request asked{o.priority, core::now_ms(), 0, 0, "cli"};
   if (!o.expires.empty()) {
     const auto d = core::parse_duration(o.expires);
     if (!d) {
       std::cerr << "paygham broadcast: --expires: " << d.error() << "\n";
       return exit_user_error;
     }
-    valid_for = d.value().count();
-    if (o.priority == "alert" && valid_for > runner::alert_validity_most_ms) {
-      std::cerr << "paygham broadcast: an urgent alert expires within 72 hours (--expires 72h at most)\n";
-      return exit_user_error;
-    }
+    asked.valid_for = d.value().count();
   }
-  if (o.priority == "alert") {
-    // P1: first in the outbox and at any hour (R-S8 exempts urgent safety alerts), once a
-    // second person approves it (R-M3).
-    b.prio = core::priority::alert;
-    if (valid_for == 0) valid_for = runner::alert_validity_ms;
-  } else {
-    // P2 area alerts and P3 education wait for the morning when it is night where the
-    // deployment is.
-    b.prio = o.priority == "area" ? core::priority::reminder : core::priority::bulk;
-    b.not_before =
-        schedule::after_quiet_hours(core::now_ms(), settings.timezone, settings.quiet_from, settings.quiet_to);
+  if (const auto bad = runner::plan_broadcast(b, asked, settings)) {
+    std::cerr << "paygham broadcast: --" << (bad->field == "expires_at" ? "expires" : bad->field) << ": " << bad->message
+              << "\n";
+    return exit_user_error;
   }
   try {
     const auto writer = store::open_writer(cfg.store);
     if (!o.by.empty()) {
-      b.requested_by = person(*writer, o.by);
-      if (b.requested_by.empty()) return exit_user_error;
-    } else {
-      b.requested_by = "cli";
+      const std::string who = person(*writer, o.by);
+      if (who.empty()) return exit_user_error;
+      b.requested_by = who;
+      if (!b.awaiting_approval()) b.approved_by = who;  // one person's approval is enough
     }
-    if (o.priority != "alert") b.approved_by = b.requested_by;
-    if (valid_for > 0) b.expires_at = std::max(core::now_ms(), b.not_before) + valid_for;
     std::int64_t id = 0;
     store::run_now(*writer, [&](store::tx& t) {
       b.audience = t.count_audience(b.topic, b.area);

@@ -8,7 +8,6 @@
 #include "gateway/core/log.hpp"
 #include "gateway/schedule/calendar.hpp"
 #include "gateway/store/tx.hpp"
-#include "gateway/text/readers.hpp"
 
 namespace paygham::runner {
 
@@ -74,7 +73,8 @@ std::string runner::apply_series_due(store::tx& tx, const content& c, const stor
     // A question the person acknowledges (a health worker enrolled them): the flow at its node.
     const flow::definition* f = c.flows.by_id(s->flow_id);
     if (!f) return "flow '" + s->flow_id + "' is gone";
-    if (auto why = start_by_sms(tx, c, *who, *f, s->node, {{"series", std::to_string(s->id)}}, s->channel_id);
+    if (auto why = start_by_sms(tx, c, *who, *f, s->node, {{"series", std::to_string(s->id)}}, s->channel_id, false,
+                                s->id);
         !why.empty()) {
       return why;
     }
@@ -121,7 +121,7 @@ std::string runner::schedule_next(store::tx& tx, const store::series& s, core::u
 
 std::string runner::start_by_sms(store::tx& tx, const content& c, store::contact who, const flow::definition& f,
                                  const std::string& node, const std::map<std::string, std::string>& vars,
-                                 const std::string& channel_id, bool urgent) const {
+                                 const std::string& channel_id, bool urgent, std::int64_t series_id) const {
   if (!f.find(node)) return "flow '" + f.id + "' has no node '" + node + "'";
   step s;
   s.who = std::move(who);
@@ -129,8 +129,7 @@ std::string runner::start_by_sms(store::tx& tx, const content& c, store::contact
   s.ctx = context_for(c, flow::medium::sms, s.who, tx.now());
   s.unprompted = !urgent;
   s.urgent = urgent;
-  // An occurrence of a series (apply_series_due): its messages say so, for pause and end.
-  if (auto it = vars.find("series"); it != vars.end()) s.series_id = text::read_id(it->second).value_or(0);
+  s.series_id = series_id;
   s.out = flow::start_at(f, node, vars, s.ctx);
   tx.require_disk();
   settle(tx, c, s);
@@ -235,6 +234,41 @@ std::int64_t start_broadcast(store::tx& tx, const store::broadcast& b) {
   const std::int64_t id = tx.add_broadcast(b);
   if (!b.awaiting_approval()) send_broadcast(tx, id);
   return id;
+}
+
+std::optional<broadcast_refusal> plan_broadcast(store::broadcast& b, const broadcast_request& r, const settings& s) {
+  const bool alert = r.priority == "alert";
+  if (alert) {
+    // P1: first in the outbox and at any hour (R-S8 exempts urgent safety alerts), once a
+    // second person approves it.
+    b.prio = core::priority::alert;
+    b.not_before = r.at;
+  } else if (r.priority == "area" || r.priority == "education") {
+    // P2 area alerts and P3 education wait for the morning when it is night where the
+    // deployment is; one person's approval is enough.
+    b.prio = r.priority == "area" ? core::priority::reminder : core::priority::bulk;
+    b.not_before = schedule::after_quiet_hours(r.at, s.timezone, s.quiet_from, s.quiet_to);
+    b.approved_by = r.by;
+  } else {
+    return broadcast_refusal{"priority", "priority is alert, area or education"};
+  }
+  b.requested_by = r.by;
+  const core::unix_ms start = std::max(r.at, b.not_before);
+  b.expires_at = r.expires_at > 0 ? r.expires_at
+                 : r.valid_for > 0 ? start + r.valid_for
+                 : alert           ? start + alert_validity_ms
+                                   : 0;
+  if (b.expires_at != 0 && b.expires_at <= start) {
+    return broadcast_refusal{"expires_at", "it must expire after it may go"};
+  }
+  if (alert && b.expires_at > start + alert_validity_most_ms) {
+    return broadcast_refusal{"expires_at", "an urgent alert expires within 72 hours of when it may go"};
+  }
+  return std::nullopt;
+}
+
+std::string_view broadcast_priority_name(core::priority p) {
+  return p == core::priority::alert ? "alert" : p == core::priority::reminder ? "area" : "education";
 }
 
 bool approve_broadcast(store::tx& tx, std::int64_t id, std::string_view by) {

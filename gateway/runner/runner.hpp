@@ -110,6 +110,29 @@ std::map<std::string, std::string, std::less<>> gateway_values(const settings& s
 // (broadcast_batch_size a transaction), so USSD hops never wait behind a million inserts; its
 // messages carry its expiry, after which none is sent. Returns its id.
 std::int64_t start_broadcast(store::tx& tx, const store::broadcast& b);
+// What a new broadcast is asked for with: its priority by name (alert P1, area P2, education P3),
+// from when it may go, and when what is unsent then never goes: an instant (`expires_at`) or a
+// time from when it may go (`valid_for`); 0 for none, except an alert's default.
+struct broadcast_request {
+  std::string priority;
+  core::unix_ms at = 0;
+  core::unix_ms expires_at = 0;
+  core::unix_ms valid_for = 0;
+  std::string by;  // who asks, as the audit log names people
+};
+// What was wrong with a request: the field and why.
+struct broadcast_refusal {
+  std::string field;
+  std::string message;
+};
+// A new broadcast's rules (R-M3, R-S8), the same from the API and the command line: an alert goes
+// at any hour, once a second person approves it, and expires 24 hours after (72 at most); area
+// and education go within sending hours, approved by whoever asks. Fills b's priority, not_before,
+// requested_by, approved_by and expires_at, or says what is wrong.
+std::optional<broadcast_refusal> plan_broadcast(store::broadcast& b, const broadcast_request& r, const settings& s);
+// A broadcast priority's name (alert, area, education).
+std::string_view broadcast_priority_name(core::priority p);
+
 // The second person's approval (`by`, as the audit log names people): the broadcast goes now.
 // False, and nothing changes, when it awaits no approval or `by` asked for it.
 bool approve_broadcast(store::tx& tx, std::int64_t id, std::string_view by);
@@ -210,10 +233,12 @@ class runner {
   std::function<std::map<std::string, std::string>(const store::contact&)> booking_values(
       const content& c, const store::booking& b) const;
   // Starts flow `f` at `node` for `who` by SMS on `channel_id` (a reminder, a welcome): its
-  // question takes over the phone from any older one. Returns why it cannot, or empty.
+  // question takes over the phone from any older one. `urgent` as start_for; `series_id`: the
+  // reminder series whose occurrence it is (its messages say so, for pause and end). Returns
+  // why it cannot, or empty.
   std::string start_by_sms(store::tx& tx, const content& c, store::contact who, const flow::definition& f,
                            const std::string& node, const std::map<std::string, std::string>& vars,
-                           const std::string& channel_id, bool urgent = false) const;
+                           const std::string& channel_id, bool urgent = false, std::int64_t series_id = 0) const;
   std::string apply_broadcast_batch(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_subscription_ask(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_subscription_end(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;

@@ -25,7 +25,8 @@
 // Output:
 //   < CON … / < END …          the screen (new lines as \n)
 //   = sms to N (enc, parts): … a message queued ("cancelled" when it will not be sent,
-//                              "held until T" when sending hours keep it back)
+//                              "held until T" when sending hours keep it back, "series N" when it is
+//                              an occurrence of reminder series N)
 //   = job KIND at TIME         work scheduled
 //   = inbox from N: …          for the human inbox
 //   = contact N: k=v …         contact fields after a change
@@ -315,14 +316,15 @@ class player {
   std::string effects() {
     const auto& so = cfg_.store;
     std::string out;
-    for (const auto& m : test::rows(so, "SELECT id, to_phone, body, status, next_at, created_at FROM outbound_messages"
+    for (const auto& m : test::rows(so, "SELECT id, to_phone, body, status, next_at, created_at,"
+                                        " COALESCE(series_id, 0) FROM outbound_messages"
                                         " WHERE id > " + std::to_string(seen_msg_) + " ORDER BY id")) {
       seen_msg_ = std::stoll(m[0]);
       const auto measured = text::measure_sms(m[2]);
       out += "= sms to " + m[1] + " (" + text::to_string(measured.enc) + ", " + std::to_string(measured.parts) +
              (measured.parts == 1 ? " part" : " parts") + (m[3] == "cancelled" ? ", cancelled" : "") +
              (std::stoll(m[4]) > std::stoll(m[5]) ? ", held until " + iso(std::stoll(m[4])) : "") +
-             "): " + one_line(m[2]) + "\n";
+             (m[6] != "0" ? ", series " + m[6] : "") + "): " + one_line(m[2]) + "\n";
     }
     for (const auto& j : test::rows(so, "SELECT id, kind, due_at FROM jobs WHERE id > " + std::to_string(seen_job_) +
                                             " ORDER BY id")) {

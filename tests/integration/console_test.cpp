@@ -559,6 +559,17 @@ TEST_CASE("console: reception books a free window for a patient, never above cap
   const auto first = slots["items"][0];
   CHECK(first["time"] == "08:00");
 
+  {
+    // The first of them missed their last two general visits: booking alone would wait for a
+    // health worker's call (R-B7); reception booking for them is that call.
+    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+    db.setBusyTimeout(10'000);
+    db.exec("INSERT INTO contacts (phone, created_at, updated_at) VALUES ('+93700001100', 0, 0)");
+    db.exec("INSERT INTO bookings (contact_id, channel_id, clinic, service, day, window_from, window_to, starts_at, code,"
+            " status, created_at, updated_at) SELECT id, 'console', 'golshahr', 'general', 20000 + n, 480, 600,"
+            " (20000 + n) * 86400000, '100' || n, 'missed', 0, 0 FROM contacts, (SELECT 1 AS n UNION SELECT 2)"
+            " WHERE phone = '+93700001100'");
+  }
   // The 08:00 window takes 10 people: the 11th is refused and offered nothing in its place.
   std::string booked_id;
   for (int i = 0; i < 11; ++i) {
@@ -579,6 +590,7 @@ TEST_CASE("console: reception books a free window for a patient, never above cap
   }
   CHECK(scalar(dir, "SELECT COUNT(*) FROM bookings WHERE status = 'booked'") == "10");
   CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action = 'appointments.book'") == "10");
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM escalations") == "0");  // nobody left to call
   // Each person gets their confirmation by SMS (the booking flow sends it, within a tick).
   for (int i = 0; i < 50 && scalar(dir, "SELECT COUNT(DISTINCT to_phone) FROM outbound_messages") != "10"; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -608,7 +620,7 @@ TEST_CASE("console: reception books a free window for a patient, never above cap
                       .dump());
   CHECK(r.status == 400);
   CHECK(json::parse(r.body)["error"]["field"] == "day");
-  CHECK(scalar(dir, "SELECT COUNT(*) FROM bookings") == "10");
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM bookings WHERE status <> 'missed'") == "10");
 
   // A visit moved to the next free window: booked there with its code by SMS, the old place freed.
   const auto second = day["items"][1];

@@ -498,3 +498,33 @@ TEST_CASE("runner: the antenatal contacts still ahead are announced on their day
   CHECK(test::value(fx.so, "SELECT COUNT(*) FROM outbound_messages WHERE programme = 'antenatal'") == "6");
   CHECK(test::value(fx.so, "SELECT active FROM series") == "0");
 }
+
+TEST_CASE("runner: a broadcast's rules by priority, the same from the API and the command line", "[runner]") {
+  runner::settings s;
+  s.timezone = "Asia/Kabul";
+  s.quiet_from = 21 * 60;
+  s.quiet_to = 8 * 60;
+  constexpr core::unix_ms hour = 3'600'000;
+  const core::unix_ms night = 1'796'000'000'000 - (1'796'000'000'000 % (24 * hour)) + 20 * hour;  // 00:30 in Kabul
+  store::broadcast alert;
+  REQUIRE_FALSE(runner::plan_broadcast(alert, {"alert", night, 0, 0, "user:1"}, s));
+  CHECK(alert.prio == core::priority::alert);
+  CHECK(alert.not_before == night);  // at any hour
+  CHECK(alert.awaiting_approval());  // a second person approves it
+  CHECK(alert.requested_by == "user:1");
+  CHECK(alert.expires_at == night + 24 * hour);
+  store::broadcast lesson;
+  REQUIRE_FALSE(runner::plan_broadcast(lesson, {"education", night, 0, 6 * hour, "user:1"}, s));
+  CHECK(lesson.prio == core::priority::bulk);
+  CHECK(lesson.not_before == night + 7 * hour + 30 * 60'000);  // 08:00 in Kabul
+  CHECK(lesson.approved_by == "user:1");
+  CHECK(lesson.expires_at == lesson.not_before + 6 * hour);
+  store::broadcast none;
+  CHECK(runner::plan_broadcast(none, {"area", night, 0, 0, "cli"}, s) == std::nullopt);
+  CHECK(none.expires_at == 0);
+  store::broadcast bad;
+  CHECK(runner::plan_broadcast(bad, {"loud", night, 0, 0, "cli"}, s)->field == "priority");
+  CHECK(runner::plan_broadcast(bad, {"alert", night, 0, 73 * hour, "cli"}, s)->field == "expires_at");
+  CHECK(runner::plan_broadcast(bad, {"area", night, night + hour, 0, "cli"}, s)->field == "expires_at");  // before 08:00
+  CHECK(runner::broadcast_priority_name(core::priority::reminder) == "area");
+}
