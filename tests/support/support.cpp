@@ -312,14 +312,17 @@ void make_operator(const std::string& config, const std::string& login) {
 
 void send_alert(const std::string& config, const std::string& area) {
   std::string out, err;
-  INFO(out << err);
   const std::string password = std::string(operator_password) + "\n";
-  REQUIRE(run_paygham({"broadcast", "--config", config, "--topic", "mine_safety", "--area", area, "--text",
-                       "mine_safety.alert_floods", "--priority", "alert", "--yes", "--by", "amina"},
-                      &out, &err, password) == 0);
+  const int asked = run_paygham({"broadcast", "--config", config, "--topic", "mine_safety", "--area", area, "--text",
+                                 "mine_safety.alert_floods", "--priority", "alert", "--yes", "--by", "amina"},
+                                &out, &err, password);
+  INFO("asked: " << out << err);
+  REQUIRE(asked == 0);
   const auto id = out.substr(std::string("broadcast ").size(), out.find(':') - std::string("broadcast ").size());
-  REQUIRE(run_paygham({"broadcast", "approve", "--config", config, "--id", id, "--by", "farid"}, &out, &err, password) ==
-          0);
+  const int approved =
+      run_paygham({"broadcast", "approve", "--config", config, "--id", id, "--by", "farid"}, &out, &err, password);
+  INFO("approved: " << out << err);
+  REQUIRE(approved == 0);
 }
 
 http_reply session::call(const std::string& method, const std::string& path, const std::string& body,
