@@ -92,6 +92,8 @@ flow::action_result appointments_visit(store::tx& t, const request& r);
 flow::action_result subscriptions_add(store::tx& t, const request& r);
 flow::action_result subscriptions_transfer_code(store::tx& t, const request& r);
 flow::action_result subscriptions_transfer(store::tx& t, const request& r);
+flow::action_result subscriptions_lessons(store::tx& t, const request& r);
+flow::action_result subscriptions_check(store::tx& t, const request& r);
 flow::action_result workers_identify(store::tx& t, const request& r);
 flow::action_result workers_login(store::tx& t, const request& r);
 flow::action_result workers_calls(store::tx& t, const request& r);

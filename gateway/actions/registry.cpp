@@ -22,6 +22,14 @@ const registry& registry::builtin() {
            "moves args.topic's subscriptions of the code args.code to the person; sets area; outcome ok, wrong, "
            "blocked (5 wrong codes in a day)",
            {"topic", "code"}, {}, {"renew"}});
+    b.add({"subscriptions.lessons", subscriptions_lessons,
+           "starts args.topic's education series: the flow at args.node by SMS on each of args.days (1,4,8: days "
+           "from today) at args.time, {occurrence} its number; with args.region (AF) only for that country's "
+           "numbers; outcome ok, later (another country)",
+           {"topic", "node", "days", "time"}, {}, {"node"}});
+    b.add({"subscriptions.check", subscriptions_check,
+           "whether the person is subscribed to args.topic; outcome yes, no (ends args.series, usually {series})",
+           {"topic"}});
     b.add({"reminders.daily", reminders_daily,
            "sends args.template to the person every day at args.time (08:30, their clock) in args.programme; "
            "outcome ok (sets series), error",

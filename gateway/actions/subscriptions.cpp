@@ -14,15 +14,32 @@
 // digits) moves args.topic's subscriptions to the person in the flow, once, each with its end
 // (args.renew: where the question before it is asked, on the new number). Sets area (the first
 // area moved). Outcomes: ok; wrong (no such code, used or expired); blocked (5 wrong codes from
-// this number in a day: guessing); error.
+// this number in a day: guessing); error. A new number with no language of its own takes the
+// old one's (sets contact.language).
+//
+// subscriptions.lessons: the programme's education series (P3, R-M3) for the person in the flow:
+// the flow starts at args.node by SMS on each of args.days ("1,4,8,11,15,18": days from today, on
+// the person's clock) at args.time ("10:00"), with {occurrence} the lesson's number (1 for the
+// first). Once per person: again while one runs, nothing new. args.region (optional, ISO 3166,
+// "AF"): only for a number of that country; otherwise `later` (a returnee still on an Iranian SIM
+// starts the lessons from the Afghan one, when the transfer code moves them). Outcomes: ok, later,
+// error.
+//
+// subscriptions.check: whether the person is still subscribed to args.topic (any area): `yes`, or
+// `no`, which also ends args.series (optional, usually {series}) when it is the person's: the
+// lessons of a subscription that ended or moved to a new SIM stop. Outcomes: yes, no, error.
 #include <openssl/rand.h>
 
 #include <algorithm>
 
 #include "gateway/actions/action.hpp"
+#include "gateway/actions/reminders.hpp"
 #include "gateway/actions/subscriptions.hpp"
+#include "gateway/phone/phone.hpp"
+#include "gateway/schedule/calendar.hpp"
 #include "gateway/store/tx.hpp"
 #include "gateway/text/normalize.hpp"
+#include "gateway/text/readers.hpp"
 
 namespace paygham::actions {
 namespace {
@@ -51,6 +68,21 @@ void ask_before_end(store::tx& t, const request& r, const std::string& topic, co
                     core::unix_ms ends) {
   const subscription_end e{r.contact_id, topic, area, r.channel_id, r.flow_id, r.arg("renew"), ends};
   t.add_job(subscription_end::ask_kind, std::max(t.now(), ends - ask_before_ms), e.json());
+}
+
+// "1,4,8": days from today, each 1–366, in increasing order; nullopt otherwise.
+std::optional<std::vector<int>> read_days(const std::string& list) {
+  std::vector<int> days;
+  std::size_t from = 0;
+  while (from <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', from), list.size());
+    const auto day = text::read_integer(text::normalize(list.substr(from, comma - from)), 1, 366);
+    if (!day || (!days.empty() && *day <= days.back())) return std::nullopt;
+    days.push_back(static_cast<int>(*day));
+    from = comma + 1;
+  }
+  if (days.empty() || days.size() > 52) return std::nullopt;
+  return days;
 }
 
 }  // namespace
@@ -87,20 +119,66 @@ flow::action_result subscriptions_transfer(store::tx& t, const request& r) {
   for (const char c : text::normalize(r.arg("code"))) {
     if (c >= '0' && c <= '9') code += c;
   }
-  const auto areas = code.size() == 6 ? t.use_transfer_code(code, topic, r.contact_id, r.channel_id) : std::nullopt;
-  if (!areas) {
+  const auto moved = code.size() == 6 ? t.use_transfer_code(code, topic, r.contact_id, r.channel_id) : std::nullopt;
+  if (!moved) {
     t.add_transfer_failure(r.contact_id);
     return {"wrong", {}};
   }
+  const auto& areas = moved->areas;
+  flow::action_result out{"ok", {{"area", areas.empty() ? std::string() : areas.front()}}};
+  // The person, not the SIM, chose a language: a new number that has not shown one keeps it
+  // ("MINE 482913" says nothing; the old number's Dari does).
+  const auto now_on = t.find_contact(r.contact_id);
+  const auto was = t.find_contact(moved->from_contact);
+  if (now_on && was && now_on->language.empty() && !was->language.empty()) {
+    out.vars[std::string(flow::contact_prefix) + "language"] = was->language;
+  }
   // The question before each end now goes to the new number (the old one's finds nothing).
   if (!r.arg("renew").empty()) {
-    for (const auto& area : *areas) {
+    for (const auto& area : areas) {
       if (const auto ends = t.subscription_end(r.contact_id, topic, area); ends && *ends > 0) {
         ask_before_end(t, r, topic, area, *ends);
       }
     }
   }
-  return {"ok", {{"area", areas->empty() ? std::string() : areas->front()}}};
+  return out;
+}
+
+flow::action_result subscriptions_lessons(store::tx& t, const request& r) {
+  const std::string topic = r.arg("topic"), node = r.arg("node"), region = r.arg("region");
+  const auto days = read_days(r.arg("days"));
+  const auto minute = schedule::minute_of_day(r.arg("time"));
+  if (!is_name(topic) || node.empty() || !days || !minute) return {"error", {}};
+  if (!region.empty() && phone::region_of(r.phone) != region) return {"later", {}};
+  for (const auto& running : t.active_series(r.contact_id, topic)) {
+    if (running.flow_id == r.flow_id && running.node == node) return {"ok", {}};
+  }
+  const auto today = schedule::local_day(t.now(), r.time_zone);
+  if (!today) return {"error", {}};
+  store::series s;
+  s.contact_id = r.contact_id;
+  s.channel_id = r.channel_id;
+  s.programme = topic;
+  s.time_zone = r.time_zone;
+  s.at_minute = *minute;
+  s.anchor_day = *today;
+  s.offsets = *days;
+  s.flow_id = r.flow_id;
+  s.node = node;
+  const auto first = first_due(s, t.now());
+  if (first.state != first_occurrence::ahead) return {"error", {}};
+  start_series(t, s, first);
+  return {"ok", {}};
+}
+
+flow::action_result subscriptions_check(store::tx& t, const request& r) {
+  const std::string topic = r.arg("topic");
+  if (!is_name(topic)) return {"error", {}};
+  if (t.subscribed(r.contact_id, topic)) return {"yes", {}};
+  if (const auto id = text::read_id(r.arg("series"))) {
+    if (const auto s = t.find_series(*id); s && s->contact_id == r.contact_id) t.end_series(s->id);
+  }
+  return {"no", {}};
 }
 
 }  // namespace paygham::actions

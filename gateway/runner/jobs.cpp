@@ -73,8 +73,9 @@ std::string runner::apply_series_due(store::tx& tx, const content& c, const stor
     // A question the person acknowledges (a health worker enrolled them): the flow at its node.
     const flow::definition* f = c.flows.by_id(s->flow_id);
     if (!f) return "flow '" + s->flow_id + "' is gone";
-    if (auto why = start_by_sms(tx, c, *who, *f, s->node, {{"series", std::to_string(s->id)}}, s->channel_id, false,
-                                s->id);
+    if (auto why = start_by_sms(tx, c, *who, *f, s->node,
+                                {{"series", std::to_string(s->id)}, {"occurrence", std::to_string(p->step + 1)}},
+                                s->channel_id, false, s->id);
         !why.empty()) {
       return why;
     }

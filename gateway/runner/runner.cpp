@@ -152,9 +152,22 @@ void runner::settle(store::tx& tx, const content& c, step& s) const {
     } else {
       core::log::error("action.unknown", {{"flow", s.f->id}, {"action", call.name}});
     }
+    adopt_language(tx, s, result);
     for (const auto& [k, v] : s.out.contact) s.ctx.contact[k] = v;
     flow::append(s.out, flow::after_action(*s.f, s.out.next, result, s.ctx));
   }
+}
+
+void runner::adopt_language(store::tx& tx, step& s, flow::action_result& result) const {
+  const auto it = result.vars.find(std::string(flow::contact_prefix) + "language");
+  if (it == result.vars.end()) return;
+  // The person's language, not a field: what the flow says next is said in it.
+  if (!it->second.empty()) {
+    s.who.language = it->second;
+    tx.set_contact_language(s.who.id, s.who.language);
+    s.ctx.langs = languages_for(s.who.language);
+  }
+  result.vars.erase(it);
 }
 
 std::size_t runner::commit(store::tx& tx, step& s) const {

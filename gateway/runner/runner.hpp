@@ -244,6 +244,9 @@ class runner {
   std::string apply_subscription_end(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // Performs the actions the run waits for, feeding each outcome back to the engine.
   void settle(store::tx& tx, const content& c, step& s) const;
+  // An action that sets `contact.language` (a transfer: the old number's) changes the person's
+  // language, and the rest of the step speaks it.
+  void adopt_language(store::tx& tx, step& s, flow::action_result& result) const;
   // Writes the run, its contact fields, its timeout job and (over SMS) its messages.
   std::size_t commit(store::tx& tx, step& s) const;
   // `typed` is the SMS's text normalised (text::normalize), once for both readers.

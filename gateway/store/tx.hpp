@@ -479,6 +479,12 @@ struct broadcast {
   bool awaiting_approval() const { return approved_by.empty() && !cancelled; }
 };
 
+// What a transfer code moved (R-M2): the old number's contact and its areas.
+struct moved_subscriptions {
+  std::int64_t from_contact = 0;
+  std::vector<std::string> areas;
+};
+
 class broadcasts_part {
  public:
   virtual ~broadcasts_part() = default;
@@ -490,6 +496,8 @@ class broadcasts_part {
   // is none.
   virtual std::optional<core::unix_ms> subscription_end(std::int64_t contact_id, std::string_view topic,
                                                         std::string_view area) = 0;
+  // Whether the contact is subscribed to `topic`, in any area.
+  virtual bool subscribed(std::int64_t contact_id, std::string_view topic) = 0;
   // Ends it if it still ends at `expires_at` (not renewed since); returns whether it did.
   virtual bool end_subscription(std::int64_t contact_id, std::string_view topic, std::string_view area,
                                 core::unix_ms expires_at) = 0;
@@ -525,11 +533,10 @@ class broadcasts_part {
   virtual bool add_transfer_code(std::int64_t contact_id, std::string_view topic, std::string_view code,
                                  core::unix_ms expires_at) = 0;
   // Moves the subscriptions of `topic` of the code's contact to `to_contact`, on `channel_id`, if
-  // the code is unused and unexpired; the old number's go, the code is used up. Returns the
-  // areas moved (sorted); nullopt for a code that cannot be used.
-  virtual std::optional<std::vector<std::string>> use_transfer_code(std::string_view code, std::string_view topic,
-                                                                     std::int64_t to_contact,
-                                                                     std::string_view channel_id) = 0;
+  // the code is unused and unexpired; the old number's go, the code is used up. Returns whose
+  // they were and the areas moved (sorted); nullopt for a code that cannot be used.
+  virtual std::optional<moved_subscriptions> use_transfer_code(std::string_view code, std::string_view topic,
+                                                               std::int64_t to_contact, std::string_view channel_id) = 0;
   // Wrong codes sent by a contact since `since` (against guessing), and recording one.
   virtual int transfer_failures(std::int64_t contact_id, core::unix_ms since) = 0;
   virtual void add_transfer_failure(std::int64_t contact_id) = 0;

@@ -234,7 +234,7 @@ class player {
     if (std::regex_match(input, m, sms)) {
       std::string text = m[1];
       if (const auto at = text.find("{transfer_code}"); at != std::string::npos) {
-        text.replace(at, 15, test::value(cfg_.store, "SELECT COALESCE(MAX(code), '') FROM transfer_codes"));
+        text.replace(at, 15, test::value(cfg_.store, "SELECT COALESCE((SELECT code FROM transfer_codes ORDER BY expires_at DESC, code DESC LIMIT 1), '')"));
       }
       const core::inbound_sms in{"at", "m" + std::to_string(++sms_seq_), m[2], "384", text, 0};
       test::in_tx(*writer_, [&](store::tx& t) { runner_->apply_sms(t, in); });

@@ -164,9 +164,16 @@ TEST_CASE("broadcasts: a subscription ends when it was set to, unless renewed, a
     // A new SIM: the code moves it with its end.
     REQUIRE(t.add_transfer_code(who, "mine_safety", "482913", t.now() + day));
     const auto moved_to = t.upsert_contact("+93790000003").id;
-    REQUIRE(t.use_transfer_code("482913", "mine_safety", moved_to, "at"));
+    const auto moved = t.use_transfer_code("482913", "mine_safety", moved_to, "at");
+    REQUIRE(moved);
+    CHECK(moved->from_contact == who);
+    CHECK(moved->areas == std::vector<std::string>{"kabul"});
+    CHECK_FALSE(t.subscribed(who, "mine_safety"));
+    CHECK(t.subscribed(moved_to, "mine_safety"));
+    CHECK_FALSE(t.subscribed(moved_to, "health"));
     CHECK(t.subscription_end(moved_to, "mine_safety", "kabul") == ends + 100 * day);
     CHECK(t.end_subscription(moved_to, "mine_safety", "kabul", ends + 100 * day));
     CHECK_FALSE(t.subscription_end(moved_to, "mine_safety", "kabul"));
+    CHECK_FALSE(t.subscribed(moved_to, "mine_safety"));
   });
 }

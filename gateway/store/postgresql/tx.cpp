@@ -1092,6 +1092,11 @@ std::optional<core::unix_ms> tx::subscription_end(std::int64_t contact_id, std::
   return r.int64(0, 0);
 }
 
+bool tx::subscribed(std::int64_t contact_id, std::string_view topic) {
+  return !c_.query("SELECT 1 FROM subscriptions WHERE contact_id = $1 AND topic = $2 LIMIT 1", {contact_id, topic})
+              .empty();
+}
+
 bool tx::end_subscription(std::int64_t contact_id, std::string_view topic, std::string_view area,
                           core::unix_ms expires_at) {
   require_disk();
@@ -1280,8 +1285,8 @@ bool tx::add_transfer_code(std::int64_t contact_id, std::string_view topic, std:
              .affected() == 1;
 }
 
-std::optional<std::vector<std::string>> tx::use_transfer_code(std::string_view code, std::string_view topic,
-                                                               std::int64_t to_contact, std::string_view channel_id) {
+std::optional<moved_subscriptions> tx::use_transfer_code(std::string_view code, std::string_view topic,
+                                                          std::int64_t to_contact, std::string_view channel_id) {
   // FOR UPDATE: two nodes given the same code at once move the subscriptions once.
   const auto q = c_.query(
       "SELECT contact_id FROM transfer_codes WHERE code = $1 AND topic = $2 AND used_at IS NULL AND expires_at > $3"
@@ -1300,7 +1305,7 @@ std::optional<std::vector<std::string>> tx::use_transfer_code(std::string_view c
   }
   if (from != to_contact) c_.query("DELETE FROM subscriptions WHERE contact_id = $1 AND topic = $2", {from, topic});
   c_.query("UPDATE transfer_codes SET used_at = $1 WHERE code = $2", {now(), code});
-  return areas;
+  return moved_subscriptions{from, std::move(areas)};
 }
 
 int tx::transfer_failures(std::int64_t contact_id, core::unix_ms since) {

@@ -992,6 +992,15 @@ std::optional<core::unix_ms> tx::subscription_end(std::int64_t contact_id, std::
   return out;
 }
 
+bool tx::subscribed(std::int64_t contact_id, std::string_view topic) {
+  auto& q = stmt("SELECT 1 FROM subscriptions WHERE contact_id = ? AND topic = ? LIMIT 1");
+  q.bind(1, contact_id);
+  bind_text(q, 2, topic);
+  const bool out = q.executeStep();
+  q.reset();
+  return out;
+}
+
 bool tx::end_subscription(std::int64_t contact_id, std::string_view topic, std::string_view area,
                           core::unix_ms expires_at) {
   require_disk();
@@ -1261,8 +1270,8 @@ bool tx::add_transfer_code(std::int64_t contact_id, std::string_view topic, std:
   return i.exec() == 1;
 }
 
-std::optional<std::vector<std::string>> tx::use_transfer_code(std::string_view code, std::string_view topic,
-                                                               std::int64_t to_contact, std::string_view channel_id) {
+std::optional<moved_subscriptions> tx::use_transfer_code(std::string_view code, std::string_view topic,
+                                                          std::int64_t to_contact, std::string_view channel_id) {
   auto& q = stmt("SELECT contact_id FROM transfer_codes WHERE code = ? AND topic = ? AND used_at IS NULL AND expires_at > ?");
   bind_text(q, 1, code);
   bind_text(q, 2, topic);
@@ -1294,7 +1303,7 @@ std::optional<std::vector<std::string>> tx::use_transfer_code(std::string_view c
   u.bind(1, now());
   bind_text(u, 2, code);
   u.exec();
-  return areas;
+  return moved_subscriptions{from, std::move(areas)};
 }
 
 int tx::transfer_failures(std::int64_t contact_id, core::unix_ms since) {

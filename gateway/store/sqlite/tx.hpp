@@ -105,6 +105,7 @@ class tx final : public store::tx {
                  core::unix_ms expires_at) override;
   std::optional<core::unix_ms> subscription_end(std::int64_t contact_id, std::string_view topic,
                                                 std::string_view area) override;
+  bool subscribed(std::int64_t contact_id, std::string_view topic) override;
   bool end_subscription(std::int64_t contact_id, std::string_view topic, std::string_view area,
                         core::unix_ms expires_at) override;
   std::int64_t count_audience(std::string_view topic, std::string_view area) override;
@@ -119,9 +120,8 @@ class tx final : public store::tx {
   std::map<std::string, std::int64_t> broadcast_progress(std::int64_t id) override;
   bool add_transfer_code(std::int64_t contact_id, std::string_view topic, std::string_view code,
                          core::unix_ms expires_at) override;
-  std::optional<std::vector<std::string>> use_transfer_code(std::string_view code, std::string_view topic,
-                                                             std::int64_t to_contact,
-                                                             std::string_view channel_id) override;
+  std::optional<moved_subscriptions> use_transfer_code(std::string_view code, std::string_view topic,
+                                                       std::int64_t to_contact, std::string_view channel_id) override;
   int transfer_failures(std::int64_t contact_id, core::unix_ms since) override;
   void add_transfer_failure(std::int64_t contact_id) override;
   bool stopped(std::int64_t contact_id, std::string_view programme) override;
