@@ -101,6 +101,7 @@ flow::action_result workers_called(store::tx& t, const request& r);
 flow::action_result reminders_enrol(store::tx& t, const request& r);
 flow::action_result reminders_ack(store::tx& t, const request& r);
 flow::action_result reminders_missed(store::tx& t, const request& r);
+flow::action_result reminders_check(store::tx& t, const request& r);
 flow::action_result reminders_end(store::tx& t, const request& r);
 flow::action_result appointments_attend(store::tx& t, const request& r);
 

@@ -7,12 +7,15 @@
 //                                           unknown; locked (too many wrong PINs)
 //   workers.login     pin                 → ok {worker}; wrong {pin_tries}; locked
 //   reminders.enrol   worker, phone, kind (daily | antenatal), time, [lmp], [language],
-//                     programme, remind, welcome, [after]
+//                     programme, remind, welcome, [ask_again]
 //                                         → ok {patient}; stopped (they stopped every message);
 //                                           over (every antenatal day is past)
 //   reminders.ack     series              → ok: the patient answered; their escalation closes
 //   reminders.missed  series, after, tell_worker
 //                                         → ok; escalated (the worker is told by SMS)
+//   reminders.check   series, answer (ask | yes | no | none), ask_again, tell_worker
+//                                         → ask: the series still runs, ask whether it is
+//                                           still wanted on this phone; ended; ok (R-S13)
 //   reminders.end     worker, phone, reason, programme, [series], [loss_message]
 //                                         → ok; none (no series this clinic started is running)
 //   workers.calls     worker              → ok {calls}: a data menu; none
@@ -58,8 +61,37 @@ std::optional<store::user> logged_in(store::tx& t, const request& r) {
 }
 
 void start_flow(store::tx& t, std::int64_t contact, const request& r, const std::string& node,
-                std::map<std::string, std::string> vars = {}) {
-  t.add_job(flow_start::kind, t.now(), flow_start{contact, r.channel_id, r.flow_id, node, std::move(vars)}.json());
+                std::map<std::string, std::string> vars = {}, core::unix_ms at = 0) {
+  t.add_job(flow_start::kind, at != 0 ? at : t.now(),
+            flow_start{contact, r.channel_id, r.flow_id, node, std::move(vars)}.json());
+}
+
+// R-S13: numbers are reassigned and returnees change SIMs, so every six months the person is
+// asked whether the reminders are still wanted on this phone (the flow at `node`).
+constexpr core::unix_ms check_every_ms = 182LL * 86'400'000;
+
+void ask_again_later(store::tx& t, const request& r, std::int64_t contact, std::int64_t series,
+                     const std::string& node) {
+  if (!node.empty()) start_flow(t, contact, r, node, {{"series", std::to_string(series)}}, t.now() + check_every_ms);
+}
+
+// Puts the series' person on the call list of the worker who enrolled them, who is told by SMS
+// (the flow at `tell_worker`); false when there is nobody to tell or they are already on it.
+bool tell_worker(store::tx& t, const request& r, const store::series& s, const std::string& reason, int misses) {
+  if (s.worker_id == 0) return false;
+  const auto worker = t.find_user(s.worker_id);
+  if (!worker || worker->disabled || worker->phone.empty()) return false;
+  store::escalation e;
+  e.worker_id = worker->id;
+  e.contact_id = s.contact_id;
+  e.series_id = s.id;
+  e.reason = reason;
+  e.misses = misses;
+  if (t.escalate(e) == 0) return false;  // already on the worker's list
+  const auto who = t.upsert_contact(worker->phone);
+  if (const std::string node = r.arg("tell_worker"); !node.empty()) start_flow(t, who.id, r, node);
+  core::log::info("series.escalated", {{"series", s.id}, {"user", worker->id}, {"reason", reason}, {"misses", misses}});
+  return true;
 }
 
 }  // namespace
@@ -143,6 +175,7 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
   if (first.state != first_occurrence::ahead) return error;
   const auto id = start_series(t, s, first);
   if (const std::string welcome = r.arg("welcome"); !welcome.empty()) start_flow(t, patient.id, r, welcome);
+  ask_again_later(t, r, patient.id, id, r.arg("ask_again"));
   core::log::info("series.enrolled", {{"series", id}, {"user", worker->id}, {"kind", kind}});
   return {"ok", {{"series", std::to_string(id)}}};
 }
@@ -166,21 +199,34 @@ flow::action_result reminders_missed(store::tx& t, const request& r) {
   if (s->paused_until > t.now()) return {"ok", {}};  // paused since it was asked: not a miss
   const int misses = s->misses + 1;
   t.set_series_misses(s->id, misses);
-  if (misses < *after || s->worker_id == 0 || !s->active) return {"ok", {}};
-  const auto worker = t.find_user(s->worker_id);
-  if (!worker || worker->disabled || worker->phone.empty()) return {"ok", {}};
-  store::escalation e;
-  e.worker_id = worker->id;
-  e.contact_id = s->contact_id;
-  e.series_id = s->id;
-  e.reason = "no_reply";
-  e.misses = misses;
-  const auto raised = t.escalate(e);
-  if (raised == 0) return {"ok", {}};  // already on the worker's list
-  const auto who = t.upsert_contact(worker->phone);
-  if (const std::string node = r.arg("tell_worker"); !node.empty()) start_flow(t, who.id, r, node);
-  core::log::info("series.escalated", {{"series", s->id}, {"user", worker->id}, {"misses", misses}});
-  return {"escalated", {}};
+  if (misses < *after || !s->active) return {"ok", {}};
+  return tell_worker(t, r, *s, "no_reply", misses) ? flow::action_result{"escalated", {}} : flow::action_result{"ok", {}};
+}
+
+flow::action_result reminders_check(store::tx& t, const request& r) {
+  const auto id = text::read_id(r.arg("series"));
+  if (!id) return error;
+  const auto s = t.find_series(*id);
+  if (!s || s->contact_id != r.contact_id) return error;
+  if (!s->active) return {"ended", {}};
+  const std::string answer = r.arg("answer");
+  if (answer == "ask") return {"ask", {}};
+  if (answer == "yes") {
+    ask_again_later(t, r, s->contact_id, s->id, r.arg("ask_again"));
+  } else if (answer == "no") {
+    // Whoever has the phone now said no: nothing more goes to it, and the worker checks with
+    // the patient (a slip of the finger, or a new number to enrol).
+    t.end_series(s->id);
+    t.cancel_series_queued(s->id, "not wanted on this phone");
+    tell_worker(t, r, *s, "not_wanted", 0);
+  } else if (answer == "none") {
+    // No answer says nothing either way: the reminders go on, and the worker checks.
+    tell_worker(t, r, *s, "unconfirmed", 0);
+    ask_again_later(t, r, s->contact_id, s->id, r.arg("ask_again"));
+  } else {
+    return error;
+  }
+  return {"ok", {}};
 }
 
 flow::action_result reminders_end(store::tx& t, const request& r) {
@@ -223,7 +269,9 @@ flow::action_result workers_calls(store::tx& t, const request& r) {
   auto items = nlohmann::json::array();
   for (const auto& e : t.open_escalations(worker->id)) {
     // The number in full: the worker calls it. "(2)": reminders unanswered in a row.
-    items.push_back({{"label", e.phone + " (" + std::to_string(e.misses) + ")"}, {"value", std::to_string(e.id)}});
+    // "(?)": the number itself needs checking (R-S13).
+    const std::string why = e.misses > 0 ? std::to_string(e.misses) : "?";
+    items.push_back({{"label", e.phone + " (" + why + ")"}, {"value", std::to_string(e.id)}});
     if (items.size() == 8) break;  // a USSD screen; the rest come as these are closed
   }
   if (items.empty()) return {"none", {}};

@@ -79,8 +79,9 @@ const registry& registry::builtin() {
     b.add({"reminders.enrol", reminders_enrol,
            "the logged-in args.worker enrols args.phone in a daily (args.time) or antenatal (args.lmp) series of "
            "args.programme; each occurrence starts the flow at args.remind by SMS, args.welcome at once; "
+           "with args.ask_again, the flow starts there by SMS every six months to ask whether they are still wanted; "
            "outcome ok, stopped, over, already (the same reminders run: a pregnancy series, or a medicine at that time)",
-           {"worker", "phone", "kind", "time", "programme", "remind"}, {}, {"remind", "welcome"}});
+           {"worker", "phone", "kind", "time", "programme", "remind"}, {}, {"remind", "welcome", "ask_again"}});
     b.add({"reminders.ack", reminders_ack,
            "the person acknowledged an occurrence of args.series: misses start again, its escalation closes; "
            "outcome ok",
@@ -89,6 +90,11 @@ const registry& registry::builtin() {
            "an occurrence of args.series went unanswered; at args.after in a row the worker who enrolled the "
            "person gets a call to make and the flow at args.tell_worker by SMS; outcome ok, escalated",
            {"series", "after", "tell_worker"}, {}, {"tell_worker"}});
+    b.add({"reminders.check", reminders_check,
+           "the six-monthly question of args.series (R-S13): args.answer ask (outcome ask while it runs, else ended), "
+           "yes (asked again at args.ask_again in six months), no (it ends; the worker is told at args.tell_worker) "
+           "or none (it goes on; the worker is told); outcome ok",
+           {"series", "answer"}, {}, {"ask_again", "tell_worker"}});
     b.add({"reminders.end", reminders_end,
            "the logged-in args.worker ends every series of args.programme for args.phone (only args.series when "
            "given), queued messages included; for args.reason loss the flow starts at args.loss_message by SMS; "

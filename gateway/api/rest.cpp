@@ -653,7 +653,8 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
   if (!phone) return refuse(400, "invalid_phone", phone.error(), "phone");
   if (auto bad = bad_record(c.body)) return outcome{400, json::object(), *bad};
   const std::string kind = c.body.value("kind", "");
-  std::map<std::string, std::string> args{{"phone", phone.value()}, {"programme", "health"}, {"welcome", "welcome"}};
+  std::map<std::string, std::string> args{
+      {"phone", phone.value()}, {"programme", "health"}, {"welcome", "welcome"}, {"ask_again", "still_wanted"}};
   if (kind == "medicine") {
     const std::string time = c.body.value("time", "");
     if (!schedule::minute_of_day(time)) return refuse(400, "invalid_time", "time is HH:MM, e.g. 08:00", "time");

@@ -343,11 +343,12 @@ class player {
       bookings_[b[0]] = now;
     }
     for (const auto& e : test::rows(so, "SELECT e.id, u.phone, c.phone, e.misses,"
-                                        " CASE WHEN e.resolved_at IS NULL THEN 'open' ELSE 'closed' END"
+                                        " CASE WHEN e.resolved_at IS NULL THEN 'open' ELSE 'closed' END, e.reason"
                                         " FROM escalations e JOIN users u ON u.id = e.worker_id"
                                         " JOIN contacts c ON c.id = e.contact_id ORDER BY e.id")) {
-      const std::string now = "call " + e[2] + " for " + e[1] + " (" + e[3] + " unanswered)" +
-                              ": " + e[4];
+      // Why: unanswered reminders in a row, or another reason (a number to check, visits missed).
+      const std::string why = e[3] != "0" ? e[3] + " unanswered" : e[5];
+      const std::string now = "call " + e[2] + " for " + e[1] + " (" + why + ")" + ": " + e[4];
       if (escalations_[e[0]] != now) out += "= escalation " + e[0] + ": " + now + "\n";
       escalations_[e[0]] = now;
     }

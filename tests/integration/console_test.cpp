@@ -365,6 +365,9 @@ TEST_CASE("console: a health worker enrols a patient, sees the next reminder and
   CHECK(made["worker"]["name"] == "fatima");
   CHECK(scalar(dir, "SELECT actor FROM audit_log WHERE action = 'enrolments.create'") == "user:1");
   CHECK(scalar(dir, "SELECT language FROM contacts WHERE phone = '+93700000321'") == "prs");
+  // Six months on, the phone is asked whether the reminders are still wanted on it (R-S13).
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM jobs WHERE kind = 'flow.start' AND payload LIKE '%\"still_wanted\"%'"
+                    " AND due_at > " + std::to_string(made["next_at"].get<long long>() + 170LL * 86'400'000)) == "1");
 
   // The same reminders again (a double click, a retry) are refused; a second medicine at another time is not.
   r = fatima.call("POST", "/api/v1/enrolments", medicine.dump());
