@@ -190,7 +190,8 @@ void read_defaults(config_reader& cr, const YAML::Node& n, config& c) {
   auto& r = cr.raw();
   if (!n.IsDefined() ||
       !r.expect_map(n, "defaults",
-                    {"region", "timezone", "language", "languages", "quiet_hours", "emergency_number"})) {
+                    {"region", "timezone", "language", "languages", "quiet_hours", "emergency_number",
+                     "staff_channel"})) {
     return;
   }
   // One country, or several whose national forms are all read ([IR, AF]: 09… and 07…).
@@ -217,6 +218,7 @@ void read_defaults(config_reader& cr, const YAML::Node& n, config& c) {
       c.defaults_.emergency_number = *v;
     }
   }
+  if (auto v = cr.text(n, "staff_channel", "defaults")) c.defaults_.staff_channel = *v;
   if (auto v = cr.text(n, "quiet_hours", "defaults")) {
     if (v->size() != 11 || (*v)[5] != '-' || !valid_clock(v->substr(0, 5)) ||
         !valid_clock(v->substr(6))) {
@@ -372,6 +374,11 @@ core::result<config> load_config(const std::string& path) {
     read_ussd(cr, root["ussd"], c);
     read_ussd_profiles(cr, root["ussd_profiles"], c);
     read_channels(cr, root["channels"], c);
+    if (const auto& staff = c.defaults_.staff_channel; !staff.empty() &&
+        std::none_of(c.channels.begin(), c.channels.end(), [&](const auto& ch) { return ch.id == staff; })) {
+      r.problem(root["defaults"]["staff_channel"],
+                "'defaults.staff_channel': no channel '" + staff + "' in 'channels' (the id of the one staff SMS go by)");
+    }
     const YAML::Node log = root["log"];
     if (log.IsDefined() && r.expect_map(log, "log", {"level"})) {
       if (auto l = cr.text(log, "level", "log")) {

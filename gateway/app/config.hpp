@@ -26,6 +26,7 @@ struct defaults {
   std::vector<std::string> languages;  // offered to a new number first (2 or more to ask)
   std::string quiet_hours;            // "21:00-07:00", or empty for none
   std::string emergency_number;       // {emergency} in texts: whom to call when it is urgent
+  std::string staff_channel;          // SMS to staff nobody's conversation started; "": the first channel
 };
 
 struct config {

@@ -193,11 +193,16 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
     const auto* all = bundle->texts.keys_of(lang);
     if (!all) continue;
     for (const auto& [key, e] : *all) {
-      if (key.rfind("common.", 0) != 0) continue;
+      if (key.rfind("common.", 0) != 0 && key.rfind("staff.", 0) != 0) continue;
+      // What the gateway fills in its own texts: the deployment's values, and in the SMS to
+      // staff about an alert awaiting approval, which one and whom it reaches.
+      const bool awaits = key == flow::keys::alert_awaits;
       for (const auto& name : text::placeholders(e.text)) {
         if (std::find(globals.begin(), globals.end(), name) != globals.end()) continue;
+        if (awaits && (name == "broadcast" || name == "audience")) continue;
         problems.push_back(e.where + ": '" + key + "' uses {" + name + "}, which the gateway cannot fill" +
                            (name == "emergency" ? ": set defaults.emergency_number in " + c.file
+                            : awaits            ? std::string(" (only {broadcast}, {audience} and {emergency} are known here)")
                                                 : std::string(" (only {emergency} is known in common texts)")));
       }
     }
@@ -309,6 +314,9 @@ runner::settings runner_settings(const config& c) {
   s.languages = c.defaults_.languages;
   s.region = c.defaults_.region;
   s.emergency_number = c.defaults_.emergency_number;
+  s.staff_channel = !c.defaults_.staff_channel.empty() ? c.defaults_.staff_channel
+                    : c.channels.empty()               ? std::string()
+                                                       : c.channels.front().id;
   if (c.defaults_.quiet_hours.size() == 11) {  // "21:00-08:00", checked by the config loader
     const auto minutes = [&](std::size_t at) {
       return std::stoi(c.defaults_.quiet_hours.substr(at, 2)) * 60 + std::stoi(c.defaults_.quiet_hours.substr(at + 3, 2));

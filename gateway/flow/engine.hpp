@@ -117,11 +117,14 @@ inline constexpr std::string_view confirm_stop = "common.confirm_stop";
 inline constexpr std::string_view still_opted_out = "common.still_opted_out";
 // "زبان" by SMS: how to choose, above the list of languages ("send LANG and a number").
 inline constexpr std::string_view change_language = "common.change_language";
+// To the other admins and operators: an urgent alert awaits a second person ({broadcast},
+// {audience}; R-M3).
+inline constexpr std::string_view alert_awaits = "staff.alert_awaits";
 inline constexpr std::string_view required[] = {
     invalid,   invalid_answer, too_many_invalid, error,        no_service,     choose_language,
     language_name, more,       back,             goodbye,      resume,         resume_continue,
     resume_restart, try_again, opted_out,        opted_in,     help,           confirm_stop,
-    still_opted_out, change_language, opted_out_programme};
+    still_opted_out, change_language, opted_out_programme, alert_awaits};
 // Optional: the acknowledgement of an SMS nothing else claims.
 inline constexpr std::string_view unknown_sms = "common.unknown_sms";
 }  // namespace keys

@@ -155,6 +155,8 @@ struct drop_job {
 // The next batch of a broadcast's recipients is due (runner::start_broadcast adds the first).
 struct broadcast_job {
   static constexpr std::string_view kind = "broadcast.batch";
+  // An urgent alert awaits a second person (R-M3): the other admins and operators are told.
+  static constexpr std::string_view approval_kind = "broadcast.approval";
   std::int64_t broadcast = 0;
   std::string json() const { return nlohmann::json{{"broadcast", broadcast}}.dump(); }
   static std::optional<broadcast_job> parse(const std::string& payload) {

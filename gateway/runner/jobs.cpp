@@ -233,7 +233,11 @@ void send_broadcast(store::tx& tx, std::int64_t id) {
 
 std::int64_t start_broadcast(store::tx& tx, const store::broadcast& b) {
   const std::int64_t id = tx.add_broadcast(b);
-  if (!b.awaiting_approval()) send_broadcast(tx, id);
+  if (!b.awaiting_approval()) {
+    send_broadcast(tx, id);
+  } else {
+    tx.add_job(broadcast_job::approval_kind, tx.now(), broadcast_job{id}.json());
+  }
   return id;
 }
 
@@ -314,6 +318,32 @@ std::string runner::apply_broadcast_batch(store::tx& tx, const content& c, const
   return {};
 }
 
+// An urgent alert nobody may send alone (R-M3) must not wait for someone to open the console:
+// every other admin and operator with a phone gets an SMS at once, at any hour, in their
+// language, naming the broadcast and how many it would reach (no text of the alert itself).
+std::string runner::apply_broadcast_approval(store::tx& tx, const content& c, const store::job& j,
+                                             tick_outcome& done) const {
+  const auto p = broadcast_job::parse(j.payload);
+  if (!p) return "payload is not {broadcast}";
+  const auto b = tx.find_broadcast(p->broadcast);
+  if (!b || !b->awaiting_approval() || (b->expires_at > 0 && tx.now() >= b->expires_at)) return {};
+  if (settings_.staff_channel.empty()) return {};
+  for (const auto& u : tx.list_users()) {
+    if ((u.role != "admin" && u.role != "operator") || u.disabled || u.phone.empty() ||
+        "user:" + std::to_string(u.id) == b->requested_by) {
+      continue;
+    }
+    const auto who = tx.upsert_contact(u.phone);
+    const std::string body = say(c, flow::keys::alert_awaits, who,
+                                 {{"broadcast", std::to_string(b->id)}, {"audience", std::to_string(b->audience)}});
+    if (body.empty()) return "no text '" + std::string(flow::keys::alert_awaits) + "' in any language";
+    store::new_message m{settings_.staff_channel, who.id, 0, who.phone, body, core::priority::alert};
+    tx.queue_message(m);
+    ++done.reminders;
+  }
+  return {};
+}
+
 tick_outcome runner::tick(store::tx& tx, bool jobs_only) const {
   using handler = std::string (runner::*)(store::tx&, const content&, const store::job&, tick_outcome&) const;
   static const std::map<std::string_view, handler> handlers = {
@@ -324,6 +354,7 @@ tick_outcome runner::tick(store::tx& tx, bool jobs_only) const {
       {actions::booking_reminder::missed_kind, &runner::apply_booking_missed},
       {actions::flow_start::kind, &runner::apply_flow_start},
       {broadcast_job::kind, &runner::apply_broadcast_batch},
+      {broadcast_job::approval_kind, &runner::apply_broadcast_approval},
       {actions::subscription_end::ask_kind, &runner::apply_subscription_ask},
       {actions::subscription_end::end_kind, &runner::apply_subscription_end},
   };

@@ -82,7 +82,8 @@ std::string runner::time_zone(std::string_view e164) const {
   return it->second.empty() ? settings_.timezone : it->second;
 }
 
-std::string runner::say(const content& c, std::string_view key, const store::contact& who) const {
+std::string runner::say(const content& c, std::string_view key, const store::contact& who,
+                        const std::map<std::string, std::string>& values) const {
   const text::entry* e = c.texts.resolve(key, languages_for(who.language));
   if (!e) return {};
   const text::formatter fmt(e->lang, time_zone(who.phone));
@@ -90,6 +91,7 @@ std::string runner::say(const content& c, std::string_view key, const store::con
       e->text,
       [&](std::string_view name) -> std::optional<std::string> {
         if (auto it = gateway_values_.find(name); it != gateway_values_.end()) return it->second;
+        if (auto it = values.find(std::string(name)); it != values.end()) return it->second;
         return std::nullopt;
       },
       &fmt);

@@ -67,6 +67,9 @@ struct settings {
   std::vector<std::string> languages;
   std::string region = "AF";  // phone numbers typed without a country code ("IR,AF": both)
   std::string emergency_number = {};  // {emergency} in every text (R-H6); empty: not set
+  // The channel for SMS to staff that no conversation started (an urgent alert awaiting
+  // approval); empty: none is sent.
+  std::string staff_channel = {};
   // Sending hours (R-S8): messages nobody is waiting for (a question's timeout) are held in
   // this window of the contact's local day, minutes after midnight; equal: no window.
   int quiet_from = 0, quiet_to = 0;
@@ -240,6 +243,7 @@ class runner {
                            const std::string& node, const std::map<std::string, std::string>& vars,
                            const std::string& channel_id, bool urgent = false, std::int64_t series_id = 0) const;
   std::string apply_broadcast_batch(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
+  std::string apply_broadcast_approval(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_subscription_ask(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_subscription_end(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // Performs the actions the run waits for, feeding each outcome back to the engine.
@@ -256,7 +260,10 @@ class runner {
   bool language_change(store::tx& tx, const content& c, store::contact& who,
                        const core::inbound_sms& sms, std::string_view typed, sms_outcome& result) const;
   // A text the gateway itself sends (common.*) in the contact's language, {emergency} filled.
-  std::string say(const content& c, std::string_view key, const store::contact& who) const;
+  // The text `key` in the contact's language; `values` fill its placeholders besides the
+  // gateway's own ({emergency}).
+  std::string say(const content& c, std::string_view key, const store::contact& who,
+                  const std::map<std::string, std::string>& values = {}) const;
 
   mutable std::mutex mu_;  // guards content_ (swapped by reload from another thread)
   std::shared_ptr<const content> content_;

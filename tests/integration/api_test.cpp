@@ -189,6 +189,9 @@ TEST_CASE("api: a broadcast needs subscribers, and confirm above 1000 people, an
             " INSERT INTO contacts (id, phone, created_at, updated_at) SELECT i, '+9379' || printf('%07d', i), 0, 0 FROM n");
     db.exec("INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at)"
             " SELECT id, 'mine_safety', 'herat', 'console', 0 FROM contacts");
+    // Both have phones: the one who asks is not told of their own alert, the other is.
+    db.exec("UPDATE users SET phone = '+93700009001' WHERE login = 'amina'");
+    db.exec("UPDATE users SET phone = '+93700009002' WHERE login = 'farid'");
   }
   r = api(srv.port(), "POST", "/api/v1/broadcasts", srv.token, body);
   CHECK(r.status == 409);
@@ -210,6 +213,14 @@ TEST_CASE("api: a broadcast needs subscribers, and confirm above 1000 people, an
   CHECK(asked["expires_at"].get<long long>() - asked["not_before"].get<long long>() == 24LL * 3600'000);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM outbound_messages WHERE broadcast_id = 1") == "0");
+  // Nobody has to be watching the console: the second person hears of it by SMS at once.
+  std::string told;
+  for (int i = 0; i < 100 && told.empty(); ++i) {
+    told = scalar(srv.dir, "SELECT COALESCE(MAX(body), '') FROM outbound_messages WHERE to_phone = '+93700009002'");
+    if (told.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK_THAT(told, Catch::Contains("urgent alert 1 for 1200 people awaits a second person"));
+  CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM outbound_messages WHERE to_phone = '+93700009001'") == "0");
   // The second person finds it in the list, awaiting them.
   const auto listed = json::parse(farid.call("GET", "/api/v1/broadcasts").body)["items"];
   REQUIRE(listed.size() == 1);
