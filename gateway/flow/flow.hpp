@@ -95,6 +95,9 @@ struct definition {
   std::string start;
   // Nodes the scheduler may start the flow at, besides `start` (a visit's reminder).
   std::vector<std::string> entries;
+  // R-U6: the most USSD screens (questions) a dial may show up to and including a node
+  // (booking's confirmation: 6), by any way from `start` that does not go round in a circle.
+  std::map<std::string, int> most_screens;
   std::map<std::string, node, std::less<>> nodes;
 
   const node* find(std::string_view id) const;

@@ -278,6 +278,46 @@ bool parse_node(core::yaml::reader& r, const std::string& id, const YAML::Node& 
   return parse_ask(r, id, path, y, n);
 }
 
+// R-U6: the longest way from `start` to `target` over USSD, in questions (each a screen; a
+// `say` shows with the next one), `target` included. Ways that go round in a circle (a taken
+// slot back to the days) are the person's detours, not the flow's length: only simple paths
+// count. Flows are small; a bound keeps a pathological one from taking long.
+void check_screens(core::yaml::reader& r, const YAML::Node& root, const definition& d, const std::string& target,
+                   int most) {
+  if (!d.nodes.count(target)) {
+    r.problem(root["screens"], "'screens' names '" + target + "', which is not a node of this flow");
+    return;
+  }
+  std::set<std::string> on_path;
+  std::vector<std::string> longest, path;
+  long budget = 200'000;
+  const auto walk = [&](const auto& self, const std::string& id) -> void {
+    if (--budget < 0 || on_path.count(id)) return;
+    const node& n = d.nodes.at(id);
+    on_path.insert(id);
+    if (n.kind == node_kind::ask) path.push_back(id);
+    if (id == target) {
+      if (path.size() > longest.size()) longest = path;
+    } else {
+      for (const auto& t : n.targets()) {
+        if (t != n.on_timeout && d.nodes.count(t)) self(self, t);  // a timeout is SMS-only
+      }
+    }
+    if (n.kind == node_kind::ask) path.pop_back();
+    on_path.erase(id);
+  };
+  walk(walk, d.start);
+  if (budget < 0) {
+    r.problem(root["screens"], "too many ways through the flow to count its screens to '" + target + "'");
+  } else if (static_cast<int>(longest.size()) > most) {
+    std::string shown;
+    for (const auto& id : longest) shown += (shown.empty() ? "" : " → ") + id;
+    r.problem(root["screens"], "'" + target + "' can take " + std::to_string(longest.size()) +
+                                   " screens to reach, more than " + std::to_string(most) + " (R-U6: about 30 s each): " +
+                                   shown + "; ask less, or fold two questions into one");
+  }
+}
+
 void check_links(core::yaml::reader& r, const YAML::Node& root, definition& d) {
   std::vector<std::string> names;
   for (const auto& [id, n] : d.nodes) names.push_back(id);
@@ -328,6 +368,7 @@ void check_links(core::yaml::reader& r, const YAML::Node& root, definition& d) {
       r.problem(root["nodes"][id], "node '" + id + "' has no way out: no end can be reached from it");
     }
   }
+  for (const auto& [target, most] : d.most_screens) check_screens(r, root, d, target, most);
   // A number question over SMS must not take 11 or 12: they opt out and back in (R-S6).
   if (d.reaches_sms()) {
     for (const auto& [id, n] : d.nodes) {
@@ -390,7 +431,8 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
     return nullptr;
   }
   core::yaml::reader r(file, problems);
-  if (!r.expect_map(root, "", {"triggers", "start", "entries", "nodes", "continue_by_sms", "resume", "samples", "programme"})) {
+  if (!r.expect_map(root, "",
+                    {"triggers", "start", "entries", "nodes", "continue_by_sms", "resume", "samples", "programme", "screens"})) {
     return nullptr;
   }
 
@@ -422,6 +464,14 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
   for (auto& [k, v] : name_map(r, root, "samples", "")) d->samples[k] = v;
   d->start = r.text(root, "start", "", true).value_or("");
   d->entries = r.text_list(root, "entries", "");
+  for (const auto& [target, most] : name_map(r, root, "screens", "")) {
+    const auto n = text::read_integer(most, 1, 20);
+    if (!n) {
+      r.problem(root["screens"][target], "'screens." + target + "' is '" + most + "'; it must be a number of screens, 1 to 20");
+    } else {
+      d->most_screens[target] = static_cast<int>(*n);
+    }
+  }
   const YAML::Node nodes = root["nodes"];
   if (!nodes.IsDefined() || !nodes.IsMap() || nodes.size() == 0) {
     r.problem(nodes.IsDefined() ? nodes : root, "'nodes' must map node names to nodes");

@@ -50,12 +50,12 @@ std::vector<std::pair<std::string, std::string>> rush(const std::vector<int>& po
       // Hops alternate between the nodes given, as behind a load balancer.
       int n = 0;
       const auto next = [&](const std::string& text) { return hop(ports[static_cast<std::size_t>(n++ % static_cast<int>(ports.size()))], p, text); };
-      // Book a visit, general doctor, for me, Herat clinic, the first day offered.
-      for (const char* text : {"", "1", "1*3", "1*3*1", "1*3*1*1"}) next(text);
-      window_screen[static_cast<std::size_t>(p)] = next("1*3*1*1*1");
+      // General doctor, for me, Herat clinic, the first day offered.
+      for (const char* text : {"", "3", "3*1", "3*1*1"}) next(text);
+      window_screen[static_cast<std::size_t>(p)] = next("3*1*1*1");
       at_window.arrive_and_wait();
-      seen[static_cast<std::size_t>(p)].first = next("1*3*1*1*1*1");
-      seen[static_cast<std::size_t>(p)].second = next("1*3*1*1*1*1*1");
+      seen[static_cast<std::size_t>(p)].first = next("3*1*1*1*1");
+      seen[static_cast<std::size_t>(p)].second = next("3*1*1*1*1*1");
     });
   }
   for (auto& t : threads) t.join();
