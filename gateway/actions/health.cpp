@@ -15,7 +15,9 @@
 //                                         → ok; escalated (the worker is told by SMS)
 //   reminders.check   series, answer (ask | yes | no | none), ask_again, tell_worker
 //                                         → ask: the series still runs, ask whether it is
-//                                           still wanted on this phone; ended; ok (R-S13)
+//                                           still wanted on this phone (the next question is
+//                                           set then); skip (an older series asks); ended;
+//                                           ok (R-S13)
 //   reminders.end     worker, phone, reason, programme, [series], [loss_message]
 //                                         → ok; none (no series this clinic started is running)
 //   workers.calls     worker              → ok {calls}: a data menu; none
@@ -67,12 +69,15 @@ void start_flow(store::tx& t, std::int64_t contact, const request& r, const std:
 }
 
 // R-S13: numbers are reassigned and returnees change SIMs, so every six months the person is
-// asked whether the reminders are still wanted on this phone (the flow at `node`).
+// asked whether the reminders are still wanted on this phone (the flow at `node`), a minute after
+// that day's reminder time: the question then stands until the next day's reminder.
 constexpr core::unix_ms check_every_ms = 182LL * 86'400'000;
 
-void ask_again_later(store::tx& t, const request& r, std::int64_t contact, std::int64_t series,
-                     const std::string& node) {
-  if (!node.empty()) start_flow(t, contact, r, node, {{"series", std::to_string(series)}}, t.now() + check_every_ms);
+void ask_again_later(store::tx& t, const request& r, const store::series& s, const std::string& node) {
+  if (node.empty()) return;
+  const int minute = (s.at_minute + 1) % (24 * 60);
+  const auto at = schedule::next_daily(t.now() + check_every_ms, {minute / 60, minute % 60}, s.time_zone);
+  start_flow(t, s.contact_id, r, node, {{"series", std::to_string(s.id)}}, at.value_or(t.now() + check_every_ms));
 }
 
 // Puts the series' person on the call list of the worker who enrolled them, who is told by SMS
@@ -173,9 +178,10 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
   const auto first = first_due(s, t.now());
   if (first.state == first_occurrence::over) return {"over", {}};
   if (first.state != first_occurrence::ahead) return error;
-  const auto id = start_series(t, s, first);
+  s.id = start_series(t, s, first);
+  const auto id = s.id;
   if (const std::string welcome = r.arg("welcome"); !welcome.empty()) start_flow(t, patient.id, r, welcome);
-  ask_again_later(t, r, patient.id, id, r.arg("ask_again"));
+  ask_again_later(t, r, s, r.arg("ask_again"));
   core::log::info("series.enrolled", {{"series", id}, {"user", worker->id}, {"kind", kind}});
   return {"ok", {{"series", std::to_string(id)}}};
 }
@@ -210,20 +216,28 @@ flow::action_result reminders_check(store::tx& t, const request& r) {
   if (!s || s->contact_id != r.contact_id) return error;
   if (!s->active) return {"ended", {}};
   const std::string answer = r.arg("answer");
-  if (answer == "ask") return {"ask", {}};
-  if (answer == "yes") {
-    ask_again_later(t, r, s->contact_id, s->id, r.arg("ask_again"));
-  } else if (answer == "no") {
-    // Whoever has the phone now said no: nothing more goes to it, and the worker checks with
-    // the patient (a slip of the finger, or a new number to enrol).
-    t.end_series(s->id);
-    t.cancel_series_queued(s->id, "not wanted on this phone");
-    tell_worker(t, r, *s, "not_wanted", 0);
+  if (answer == "ask") {
+    // The next question is set now, whatever becomes of this one (a reminder may take over the
+    // phone before it is answered). A person with several series is asked once, by the oldest.
+    ask_again_later(t, r, *s, r.arg("ask_again"));
+    for (const auto& other : t.active_series(s->contact_id, s->programme)) {
+      if (other.id < s->id) return {"skip", {}};
+    }
+    return {"ask", {}};
+  }
+  if (answer == "no") {
+    // Whoever has the phone now said no: nothing of the programme goes to it any more (queued
+    // messages included), and each worker who enrolled it checks with the patient (a slip of
+    // the finger, or a new number to enrol).
+    for (const auto& running : t.active_series(s->contact_id, s->programme)) {
+      t.end_series(running.id);
+      t.cancel_series_queued(running.id, "not wanted on this phone");
+      tell_worker(t, r, running, "not_wanted", 0);
+    }
   } else if (answer == "none") {
     // No answer says nothing either way: the reminders go on, and the worker checks.
     tell_worker(t, r, *s, "unconfirmed", 0);
-    ask_again_later(t, r, s->contact_id, s->id, r.arg("ask_again"));
-  } else {
+  } else if (answer != "yes") {
     return error;
   }
   return {"ok", {}};

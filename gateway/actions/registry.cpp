@@ -91,9 +91,10 @@ const registry& registry::builtin() {
            "person gets a call to make and the flow at args.tell_worker by SMS; outcome ok, escalated",
            {"series", "after", "tell_worker"}, {}, {"tell_worker"}});
     b.add({"reminders.check", reminders_check,
-           "the six-monthly question of args.series (R-S13): args.answer ask (outcome ask while it runs, else ended), "
-           "yes (asked again at args.ask_again in six months), no (it ends; the worker is told at args.tell_worker) "
-           "or none (it goes on; the worker is told); outcome ok",
+           "the six-monthly question of args.series (R-S13): args.answer ask (outcome ask while it runs, and the next "
+           "question at args.ask_again in six months; skip when an older series of the person asks; else ended), "
+           "yes, no (every series of the programme ends; each worker is told at args.tell_worker) or none (they "
+           "go on; the worker is told); outcome ok",
            {"series", "answer"}, {}, {"ask_again", "tell_worker"}});
     b.add({"reminders.end", reminders_end,
            "the logged-in args.worker ends every series of args.programme for args.phone (only args.series when "

@@ -187,7 +187,13 @@ struct gateway::parts {
   // and logged: the server goes on with what it had).
   std::vector<std::string> reload() {
     std::vector<std::string> problems, warnings;
-    auto fresh = load_content(cfg, problems, &warnings);
+    std::shared_ptr<runner::content> fresh;
+    try {
+      fresh = load_content(cfg, problems, &warnings);
+    } catch (const std::exception& e) {
+      // Whatever a file holds, a reload never takes the running server down.
+      problems.push_back(std::string("the flows or texts could not be read: ") + e.what());
+    }
     for (const auto& w : warnings) core::log::warn("content.warning", {{"warning", w}});
     if (!problems.empty()) {
       for (const auto& pr : problems) core::log::error("reload.refused", {{"problem", pr}});

@@ -281,33 +281,61 @@ bool parse_node(core::yaml::reader& r, const std::string& id, const YAML::Node& 
 // R-U6: the longest way from `start` to `target` over USSD, in questions (each a screen; a
 // `say` shows with the next one), `target` included. Ways that go round in a circle (a taken
 // slot back to the days) are the person's detours, not the flow's length: only simple paths
-// count. Flows are small; a bound keeps a pathological one from taking long.
+// count. A budget shared by the whole flow bounds a pathological file, and the walk keeps its
+// own stack, never the thread's: a file never takes a running server down.
 void check_screens(core::yaml::reader& r, const YAML::Node& root, const definition& d, const std::string& target,
-                   int most) {
+                   int most, long& budget) {
   if (!d.nodes.count(target)) {
     r.problem(root["screens"], "'screens' names '" + target + "', which is not a node of this flow");
     return;
   }
-  std::set<std::string> on_path;
-  std::vector<std::string> longest, path;
-  long budget = 200'000;
-  const auto walk = [&](const auto& self, const std::string& id) -> void {
-    if (--budget < 0 || on_path.count(id)) return;
-    const node& n = d.nodes.at(id);
-    on_path.insert(id);
-    if (n.kind == node_kind::ask) path.push_back(id);
-    if (id == target) {
-      if (path.size() > longest.size()) longest = path;
-    } else {
-      for (const auto& t : n.targets()) {
-        if (t != n.on_timeout && d.nodes.count(t)) self(self, t);  // a timeout is SMS-only
+  if (!d.nodes.count(d.start)) return;  // reported by check_links
+  // Where a node leads over USSD, each once (its timeout is SMS-only, unless a reply leads there too).
+  const auto leads = [&](const node& n) {
+    std::vector<std::string> out;
+    for (const auto& t : n.targets()) {
+      const bool by_reply = t == n.next || t == n.yes || t == n.no ||
+                            std::any_of(n.options.begin(), n.options.end(), [&](const option& o) { return o.next == t; }) ||
+                            std::any_of(n.cases.begin(), n.cases.end(), [&](const auto& c) { return c.second == t; }) ||
+                            std::any_of(n.outcomes.begin(), n.outcomes.end(), [&](const auto& o) { return o.second == t; });
+      if ((t == n.on_timeout && !by_reply) || !d.nodes.count(t) || std::find(out.begin(), out.end(), t) != out.end()) {
+        continue;
       }
+      out.push_back(t);
     }
-    if (n.kind == node_kind::ask) path.pop_back();
-    on_path.erase(id);
+    return out;
   };
-  walk(walk, d.start);
-  if (budget < 0) {
+  struct frame {
+    std::string id;
+    std::vector<std::string> next;
+    std::size_t at = 0;
+    bool ask = false;
+  };
+  std::vector<frame> stack;
+  std::set<std::string> on_path;
+  std::vector<std::string> path, longest;  // the questions on the way, and on the longest way to target
+  const auto enter = [&](const std::string& id) {
+    const node& n = d.nodes.at(id);
+    const bool ask = n.kind == node_kind::ask;
+    if (ask) path.push_back(id);
+    if (id == target && path.size() > longest.size()) longest = path;
+    on_path.insert(id);
+    stack.push_back(frame{id, id == target ? std::vector<std::string>{} : leads(n), 0, ask});
+  };
+  enter(d.start);
+  while (!stack.empty() && budget > 0) {
+    frame& top = stack.back();
+    if (top.at == top.next.size()) {
+      if (top.ask) path.pop_back();
+      on_path.erase(top.id);
+      stack.pop_back();
+      continue;
+    }
+    const std::string next = top.next[top.at++];
+    --budget;
+    if (!on_path.count(next)) enter(next);
+  }
+  if (budget <= 0) {
     r.problem(root["screens"], "too many ways through the flow to count its screens to '" + target + "'");
   } else if (static_cast<int>(longest.size()) > most) {
     std::string shown;
@@ -329,7 +357,7 @@ void check_links(core::yaml::reader& r, const YAML::Node& root, definition& d) {
       }
     }
   }
-  if (!d.start.empty() && !d.nodes.count(d.start)) {
+  if (!d.nodes.count(d.start)) {
     r.problem(root["start"], "start node '" + d.start + "' is not a node of this flow" +
                                  core::did_you_mean(d.start, names));
     return;
@@ -368,7 +396,8 @@ void check_links(core::yaml::reader& r, const YAML::Node& root, definition& d) {
       r.problem(root["nodes"][id], "node '" + id + "' has no way out: no end can be reached from it");
     }
   }
-  for (const auto& [target, most] : d.most_screens) check_screens(r, root, d, target, most);
+  long budget = 200'000;  // steps, for every `screens` entry together
+  for (const auto& [target, most] : d.most_screens) check_screens(r, root, d, target, most, budget);
   // A number question over SMS must not take 11 or 12: they opt out and back in (R-S6).
   if (d.reaches_sms()) {
     for (const auto& [id, n] : d.nodes) {

@@ -528,3 +528,41 @@ TEST_CASE("runner: a broadcast's rules by priority, the same from the API and th
   CHECK(runner::plan_broadcast(bad, {"area", night, night + hour, 0, "cli"}, s)->field == "expires_at");  // before 08:00
   CHECK(runner::broadcast_priority_name(core::priority::reminder) == "area");
 }
+
+TEST_CASE("runner: the six-monthly question is asked once per phone, and a no ends every reminder to it (R-S13)",
+          "[runner]") {
+  fixture fx;
+  const std::string phone = "+93700000031";
+  const auto series = test::in_tx(fx.writer, [&](store::tx& t) {
+    const auto who = t.upsert_contact(phone);
+    std::vector<std::int64_t> ids;
+    for (const int minute : {8 * 60, 20 * 60}) {  // the morning medicine and the evening one
+      store::series s;
+      s.contact_id = who.id;
+      s.channel_id = "at";
+      s.programme = "health";
+      s.at_minute = minute;
+      s.time_zone = "Asia/Kabul";
+      s.flow_id = "health_reminders";
+      s.node = "medicine_due";
+      ids.push_back(t.add_series(s));
+    }
+    return ids;
+  });
+  const auto check = [&](std::int64_t id, const char* answer) {
+    return test::in_tx(fx.writer, [&](store::tx& t) {
+      return fx.run.act_as(t, phone, "health_reminders", "reminders.check",
+                           {{"series", std::to_string(id)}, {"answer", answer}, {"ask_again", "still_wanted"}}, "at")
+          .outcome;
+    });
+  };
+  // Both series come due for the question; the older one asks, the other keeps quiet; each has
+  // its next question set, six months on.
+  CHECK(check(series[1], "ask") == "skip");
+  CHECK(check(series[0], "ask") == "ask");
+  CHECK(fx.count("SELECT COUNT(*) FROM jobs WHERE kind = 'flow.start' AND payload LIKE '%still_wanted%'") == 2);
+  // Whoever holds the phone says no: nothing of the programme goes to it any more.
+  CHECK(check(series[0], "no") == "ok");
+  CHECK(fx.count("SELECT COUNT(*) FROM series WHERE active = 1") == 0);
+  CHECK(check(series[1], "ask") == "ended");
+}
