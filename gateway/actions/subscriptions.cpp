@@ -20,7 +20,8 @@
 // subscriptions.lessons: the programme's education series (P3, R-M3) for the person in the flow:
 // the flow starts at args.node by SMS on each of args.days ("1,4,8,11,15,18": days from today, on
 // the person's clock) at args.time ("10:00"), with {occurrence} the lesson's number (1 for the
-// first). Once per person: again while one runs, nothing new. args.region (optional, ISO 3166,
+// first). Once per person (the contact field <topic>_lessons records the day they started): again,
+// nothing new; a transfer moves the rest to the new number. args.region (optional, ISO 3166,
 // "AF"): only for a number of that country; otherwise `later` (a returnee still on an Iranian SIM
 // starts the lessons from the Afghan one, when the transfer code moves them). Outcomes: ok, later,
 // error.
@@ -68,6 +69,28 @@ void ask_before_end(store::tx& t, const request& r, const std::string& topic, co
                     core::unix_ms ends) {
   const subscription_end e{r.contact_id, topic, area, r.channel_id, r.flow_id, r.arg("renew"), ends};
   t.add_job(subscription_end::ask_kind, std::max(t.now(), ends - ask_before_ms), e.json());
+}
+
+// The contact field that records a person's lessons started (once per person, R-M3).
+std::string lessons_field(const std::string& topic) { return topic + "_lessons"; }
+
+bool had_lessons(store::tx& t, std::int64_t contact, const std::string& topic) {
+  const auto who = t.find_contact(contact);
+  return who && who->fields.count(lessons_field(topic)) != 0;
+}
+
+// A new SIM takes the rest of the old number's lessons, from where they were (a returnee moving
+// from one Afghan SIM to another does not start again).
+void move_lessons(store::tx& t, const request& r, std::int64_t from, const std::string& topic) {
+  for (auto s : t.active_series(from, topic)) {
+    if (s.flow_id.empty() || !s.anchor_day) continue;
+    t.end_series(s.id);
+    s.id = 0;
+    s.contact_id = r.contact_id;
+    s.channel_id = r.channel_id;
+    s.time_zone = r.time_zone;
+    if (const auto first = first_due(s, t.now()); first.state == first_occurrence::ahead) start_series(t, s, first);
+  }
 }
 
 // "1,4,8": days from today, each 1–366, in increasing order; nullopt otherwise.
@@ -133,6 +156,10 @@ flow::action_result subscriptions_transfer(store::tx& t, const request& r) {
   if (now_on && was && now_on->language.empty() && !was->language.empty()) {
     out.vars[std::string(flow::contact_prefix) + "language"] = was->language;
   }
+  if (was && was->fields.count(lessons_field(topic))) {
+    move_lessons(t, r, was->id, topic);
+    out.vars[std::string(flow::contact_prefix) + lessons_field(topic)] = was->fields.at(lessons_field(topic));
+  }
   // The question before each end now goes to the new number (the old one's finds nothing).
   if (!r.arg("renew").empty()) {
     for (const auto& area : areas) {
@@ -150,8 +177,9 @@ flow::action_result subscriptions_lessons(store::tx& t, const request& r) {
   const auto minute = schedule::minute_of_day(r.arg("time"));
   if (!is_name(topic) || node.empty() || !days || !minute) return {"error", {}};
   if (!region.empty() && phone::region_of(r.phone) != region) return {"later", {}};
+  if (had_lessons(t, r.contact_id, topic)) return {"ok", {}};  // once per person, finished or not
   for (const auto& running : t.active_series(r.contact_id, topic)) {
-    if (running.flow_id == r.flow_id && running.node == node) return {"ok", {}};
+    if (running.flow_id == r.flow_id && running.node == node) return {"ok", {}};  // moved here just now
   }
   const auto today = schedule::local_day(t.now(), r.time_zone);
   if (!today) return {"error", {}};
@@ -168,7 +196,7 @@ flow::action_result subscriptions_lessons(store::tx& t, const request& r) {
   const auto first = first_due(s, t.now());
   if (first.state != first_occurrence::ahead) return {"error", {}};
   start_series(t, s, first);
-  return {"ok", {}};
+  return {"ok", {{std::string(flow::contact_prefix) + lessons_field(topic), schedule::day_text(*today)}}};
 }
 
 flow::action_result subscriptions_check(store::tx& t, const request& r) {

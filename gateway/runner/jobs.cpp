@@ -329,7 +329,8 @@ std::string runner::apply_broadcast_approval(store::tx& tx, const content& c, co
   if (!b || !b->awaiting_approval() || (b->expires_at > 0 && tx.now() >= b->expires_at)) return {};
   if (settings_.staff_channel.empty()) return {};
   for (const auto& u : tx.list_users()) {
-    if ((u.role != "admin" && u.role != "operator") || u.disabled || u.phone.empty() ||
+    // Those who can approve it: a console login, not the one who asked.
+    if ((u.role != "admin" && u.role != "operator") || u.disabled || u.phone.empty() || u.password_hash.empty() ||
         "user:" + std::to_string(u.id) == b->requested_by) {
       continue;
     }
