@@ -44,6 +44,10 @@ std::string person(store::writer& w, const std::string& login) {
   return "user:" + std::to_string(u->id);
 }
 
+// A person's command waits for a gateway busy queuing a broadcast, rather than failing
+// (SQLite: another process holds the write lock between its transactions).
+constexpr std::int64_t command_busy_ms = 30'000;
+
 // The store of the config at `config_path` and the broadcast number `id_text` names, or
 // nothing after saying on standard error why not.
 std::optional<std::pair<store::options, std::int64_t>> store_and_id(const std::string& config_path,
@@ -103,7 +107,9 @@ int broadcast(const broadcast_options& o) {
     return exit_user_error;
   }
   try {
-    const auto writer = store::open_writer(cfg.store);
+    auto so = cfg.store;
+    so.busy_timeout_ms = command_busy_ms;
+    const auto writer = store::open_writer(so);
     if (!o.by.empty()) {
       const std::string who = person(*writer, o.by);
       if (who.empty()) return exit_user_error;
@@ -154,7 +160,9 @@ int broadcast_decide(const std::string& config_path, const std::string& action, 
   if (!target) return exit_user_error;
   const std::int64_t id = target->second;
   try {
-    const auto writer = store::open_writer(target->first);
+    auto so = target->first;
+    so.busy_timeout_ms = command_busy_ms;
+    const auto writer = store::open_writer(so);
     const std::string actor = person(*writer, by);
     if (actor.empty()) return exit_user_error;
     std::optional<store::broadcast> b;
@@ -196,7 +204,9 @@ int broadcast_status(const std::string& config_path, const std::string& id_text,
   if (!target) return exit_user_error;
   const std::int64_t id = target->second;
   try {
-    const auto writer = store::open_writer(target->first);
+    auto so = target->first;
+    so.busy_timeout_ms = command_busy_ms;
+    const auto writer = store::open_writer(so);
     while (true) {
       std::optional<store::broadcast> b;
       std::map<std::string, std::int64_t> states;

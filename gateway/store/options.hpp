@@ -40,6 +40,10 @@ struct options {
   std::int64_t wal_limit_bytes = 64 << 20;
   // Work items waiting for the writer beyond which callbacks are answered 503 (writer::busy).
   std::size_t max_queue = 20000;
+  // sqlite only: how long a write waits while another process holds the database (the serving
+  // gateway, a backup). The command line waits longer: a person's command (approving an alert)
+  // must not fail because the gateway is busy queuing a broadcast.
+  std::int64_t busy_timeout_ms = 5000;
 
   // "sqlite:/var/paygham.db" or "postgresql://host/db" with the password hidden: for logs.
   std::string describe() const;

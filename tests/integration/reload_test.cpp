@@ -85,8 +85,8 @@ TEST_CASE("integration: flows reloaded under load: nothing fails, runs finish on
   }
   int reloads = 0;
   // 20 reloads at least, and on until 40 sessions ran across them (a machine busy with other
-  // tests, or ASan, serves fewer a second), 15 s at most.
-  for (; reloads < 20 || (sessions <= 40 && reloads < 150); ++reloads) {
+  // tests, or ASan, serves fewer a second), 30 s at most.
+  for (; reloads < 20 || (sessions <= 40 && reloads < 300); ++reloads) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     // As an operator's deploy does it: a whole file in place at once (renamed over the old),
     // so a reload still reading the previous version never sees half of this one.

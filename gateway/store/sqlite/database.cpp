@@ -20,7 +20,7 @@ void configure_sqlite_once() {
   std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
 }
 
-void apply_pragmas(SQLite::Database& db, bool writer, std::int64_t wal_limit) {
+void apply_pragmas(SQLite::Database& db, bool writer, std::int64_t wal_limit, std::int64_t busy_ms) {
   db.exec("PRAGMA foreign_keys = ON");
   if (writer) {
     // WAL lets readers run beside the one writer; a :memory: database stays in "memory" mode.
@@ -40,7 +40,7 @@ void apply_pragmas(SQLite::Database& db, bool writer, std::int64_t wal_limit) {
   db.exec("PRAGMA temp_store = MEMORY");
   // Another process holding the database (a backup, an operator's sqlite3) makes us wait
   // rather than fail at once.
-  db.exec("PRAGMA busy_timeout = 5000");
+  db.exec("PRAGMA busy_timeout = " + std::to_string(busy_ms));
   // Pages are read through a mapping of the file, so the page cache holds little more than a
   // transaction's dirty pages: SQLite's default size (2 MB). A large one costs at every
   // commit, which walks its hash table (64 MB of cache was 9% of the writer's time a hop).
@@ -63,7 +63,7 @@ std::unique_ptr<SQLite::Database> open_database(const options& o) {
   try {
     auto db = std::make_unique<SQLite::Database>(
         o.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | no_mutex, 5000);
-    apply_pragmas(*db, true, o.wal_limit_bytes);
+    apply_pragmas(*db, true, o.wal_limit_bytes, o.busy_timeout_ms);
     migrate(*db);
     return db;
   } catch (const SQLite::Exception& e) {
@@ -77,7 +77,7 @@ std::unique_ptr<SQLite::Database> open_existing(const options& o, int flags, con
   configure_sqlite_once();
   try {
     auto db = std::make_unique<SQLite::Database>(o.path, flags | no_mutex, 5000);
-    apply_pragmas(*db, false, o.wal_limit_bytes);
+    apply_pragmas(*db, false, o.wal_limit_bytes, o.busy_timeout_ms);
     return db;
   } catch (const SQLite::Exception& e) {
     throw std::runtime_error("cannot open the store '" + o.path + "' " + purpose + ": " + e.what());

@@ -259,7 +259,7 @@ void writer::truncate_wal() {
   } catch (const SQLite::Exception& e) {
     core::log::warn("store.wal_truncate_failed", {{"error", e.what()}});
   }
-  sqlite3_busy_timeout(db_->getHandle(), 5000);
+  sqlite3_busy_timeout(db_->getHandle(), static_cast<int>(opts_.busy_timeout_ms));
   {
     std::lock_guard lock(sync_mu_);
     checkpointing_ = false;
