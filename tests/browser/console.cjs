@@ -91,13 +91,16 @@ async function healthWorker(browser) {
   check((await page.textContent('#visit-status')).includes('نوبت ثبت شد'), 'a free place is booked for the patient');
   await page.waitForSelector('tr[data-visit] td[data-status="booked"]');
   // Moved to another free place: the new visit is booked, the old one cancelled.
+  const old = await page.getAttribute('tr[data-visit]', 'data-visit');
   await page.click('tr[data-visit] button[data-move]');
   await page.waitForSelector('tr[data-slot] button');
   await page.locator('tr[data-slot] button').last().click();
   await page.waitForSelector('#visit-status p.ok');
   check((await page.textContent('#visit-status')).includes('نوبت تغییر کرد'), 'the visit is moved, and the person told by SMS');
-  await page.waitForSelector('tr[data-visit] td[data-status="booked"]');
-  await page.click('tr[data-visit] button[data-mark="attended"]');
+  // The new visit, once the list shows it (the list on screen before may still hold the old one).
+  const moved = `tr[data-visit]:not([data-visit="${old}"])`;
+  await page.waitForSelector(`${moved} td[data-status="booked"]`);
+  await page.click(`${moved} button[data-mark="attended"]`);
   await page.waitForSelector('tr[data-visit] td[data-status="attended"]');
   check(true, 'the visit is marked attended on the day\'s list');
   await shot(page, 'health-worker-visits-prs');

@@ -179,10 +179,10 @@ TEST_CASE("nodes: a channel's rate holds across two nodes, not per node", "[inte
   const auto c1 = stats(fake).value("accepted", 0);
   const double measured = (c1 - c0) / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   INFO("measured " << measured << " messages/s across both nodes; the channel's rate is " << rate);
-  // Not per node (two nodes would send at twice the rate), and not starved by sharing it (a
-  // machine busy with other tests, or ASan, falls a little short).
+  // Not per node (two nodes would send at twice the rate), and not starved by sharing it; a
+  // machine busy with other tests, or ASan, measures a little either side of the rate.
   CHECK(measured > rate * 0.7);
-  CHECK(measured < rate * 1.1);
+  CHECK(measured < rate * 1.3);
   CHECK_THAT(a.log() + b.log(), Catch::Contains("\"event\":\"outbox.nodes\",\"level\":\"info\",\"nodes\":2"));
 }
 
