@@ -84,9 +84,10 @@ TEST_CASE("integration: flows reloaded under load: nothing fails, runs finish on
     });
   }
   int reloads = 0;
-  // 20 reloads at least, and on until 40 sessions ran across them (a machine busy with other
-  // tests, or ASan, serves fewer a second), 30 s at most.
-  for (; reloads < 20 || (sessions <= 40 && reloads < 300); ++reloads) {
+  // 20 reloads at least, and on until 25 sessions ran across them (a machine busy with other
+  // tests, or ASan, serves fewer a second: each reload reads and checks every flow and text
+  // again), 30 s at most.
+  for (; reloads < 20 || (sessions <= 25 && reloads < 300); ++reloads) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     // As an operator's deploy does it: a whole file in place at once (renamed over the old),
     // so a reload still reading the previous version never sees half of this one.
@@ -102,7 +103,7 @@ TEST_CASE("integration: flows reloaded under load: nothing fails, runs finish on
   CHECK(failures == 0);
   CHECK(v1_seen > 0);
   CHECK(v2_seen > 0);
-  CHECK(sessions > 40);
+  CHECK(sessions > 25);
   CHECK(crossed > 0);
   // Each signal reloaded (or found nothing changed); none was refused.
   std::size_t done = 0;
