@@ -179,11 +179,10 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
   if (first.state == first_occurrence::over) return {"over", {}};
   if (first.state != first_occurrence::ahead) return error;
   s.id = start_series(t, s, first);
-  const auto id = s.id;
   if (const std::string welcome = r.arg("welcome"); !welcome.empty()) start_flow(t, patient.id, r, welcome);
   ask_again_later(t, r, s, r.arg("ask_again"));
-  core::log::info("series.enrolled", {{"series", id}, {"user", worker->id}, {"kind", kind}});
-  return {"ok", {{"series", std::to_string(id)}}};
+  core::log::info("series.enrolled", {{"series", s.id}, {"user", worker->id}, {"kind", kind}});
+  return {"ok", {{"series", std::to_string(s.id)}}};
 }
 
 flow::action_result reminders_ack(store::tx& t, const request& r) {

@@ -13,6 +13,7 @@
 #include "gateway/auth/password.hpp"
 #include "gateway/core/duration.hpp"
 #include "gateway/runner/runner.hpp"
+#include "gateway/store/rules.hpp"
 #include "gateway/store/writer.hpp"
 #include "gateway/text/readers.hpp"
 
@@ -31,7 +32,7 @@ std::string person(store::writer& w, const std::string& login) {
               << "' (an admin's or operator's: paygham user list shows them)\n";
     return {};
   }
-  if (u->role != "admin" && u->role != "operator") {
+  if (!store::sends_broadcasts(u->role)) {
     std::cerr << "paygham broadcast: '" << login << "' is a " << u->role << "; only admins and operators send broadcasts\n";
     return {};
   }

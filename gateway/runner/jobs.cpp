@@ -7,6 +7,7 @@
 #include "gateway/actions/subscriptions.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/schedule/calendar.hpp"
+#include "gateway/store/rules.hpp"
 #include "gateway/store/tx.hpp"
 
 namespace paygham::runner {
@@ -330,7 +331,7 @@ std::string runner::apply_broadcast_approval(store::tx& tx, const content& c, co
   if (settings_.staff_channel.empty()) return {};
   for (const auto& u : tx.list_users()) {
     // Those who can approve it: a console login, not the one who asked.
-    if ((u.role != "admin" && u.role != "operator") || u.disabled || u.phone.empty() || u.password_hash.empty() ||
+    if (!store::sends_broadcasts(u.role) || u.disabled || u.phone.empty() || u.password_hash.empty() ||
         "user:" + std::to_string(u.id) == b->requested_by) {
       continue;
     }

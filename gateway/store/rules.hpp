@@ -75,4 +75,8 @@ std::optional<booking_status> parse_booking_status(std::string_view name);
 // that neighbours differ (R-B3). The store tries n, n+1, … until one is free that day.
 std::string booking_code(std::string_view clinic, long long day, int n);
 
+// R-M3: who may ask for a broadcast and approve another person's urgent alert: admins and
+// operators (a health worker may not).
+inline bool sends_broadcasts(std::string_view role) { return role == "admin" || role == "operator"; }
+
 }  // namespace paygham::store
