@@ -6,7 +6,9 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
+#include <set>
 
 #include "gateway/store/postgresql/connection.hpp"
 #include "tests/support/support.hpp"
@@ -29,6 +31,36 @@ const std::string& cluster_url() {
     if (rc != 0 || url.empty()) throw std::runtime_error("the test PostgreSQL cluster did not start: " + cmd);
   });
   return url;
+}
+
+// The connection to the database a thread read or wrote last, kept for its next statement: the
+// tests read the store after every step, and each new PostgreSQL connection (a server process)
+// costs ~20 ms. A connection the server dropped (a test restarting the database) is opened again.
+class cached_connection {
+ public:
+  store::postgresql::result query(const std::string& url, const std::string& sql) {
+    if (!c_ || url_ != url) {
+      c_.reset();
+      texts_.clear();
+      c_ = std::make_unique<store::postgresql::connection>(url);
+      url_ = url;
+    } else if (!c_->ok()) {
+      c_->reconnect();
+    }
+    // connection::query prepares a statement once per text address: each text is kept here,
+    // at an address of its own for as long as the connection lives.
+    return c_->query(texts_.insert(sql).first->c_str());
+  }
+
+ private:
+  std::string url_;
+  std::unique_ptr<store::postgresql::connection> c_;
+  std::set<std::string> texts_;
+};
+
+store::postgresql::result pg_query(const std::string& url, const std::string& sql) {
+  thread_local cached_connection c;
+  return c.query(url, sql);
 }
 
 }  // namespace
@@ -66,8 +98,7 @@ store::options fresh_store(store::backend engine, const temp_dir& dir) {
 std::vector<std::vector<std::string>> rows(const store::options& o, const std::string& sql) {
   std::vector<std::vector<std::string>> out;
   if (o.engine == store::backend::postgresql) {
-    store::postgresql::connection c(o.url);
-    const auto r = c.query(sql.c_str());
+    const auto r = pg_query(o.url, sql);
     for (int i = 0; i < r.rows(); ++i) {
       auto& row = out.emplace_back();
       for (int j = 0; j < r.columns(); ++j) row.push_back(r.text(i, j));
@@ -90,8 +121,7 @@ std::string value(const store::options& o, const std::string& sql) {
 
 void execute(const store::options& o, const std::string& sql) {
   if (o.engine == store::backend::postgresql) {
-    store::postgresql::connection c(o.url);
-    c.exec(sql.c_str());
+    pg_query(o.url, sql);
     return;
   }
   SQLite::Database db(o.path, SQLite::OPEN_READWRITE, 5000);
