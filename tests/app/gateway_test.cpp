@@ -43,7 +43,7 @@ TEST_CASE("app: the gateway stops every part in order even when run() throws", "
     // store work (whose callback wakes the outbox) is still waiting when the injected failure
     // leaves run(): the destructor must stop the server, the outbox and the client, then let
     // the writer finish that work while the outbox it reaches still exists (AddressSanitizer
-    // checks that in the asan build).
+    // checks that in the ci build).
     std::promise<void> held;
     std::thread holder([&] {
       SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);

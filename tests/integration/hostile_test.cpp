@@ -139,11 +139,7 @@ TEST_CASE("hostile: 10,000 idle connections leave the server answering, in bound
   CHECK(took < std::chrono::seconds(1));
   // About 8 KiB a connection is measured (a session's buffers and timers): 20 KiB at most, more
   // under AddressSanitizer, whose every allocation carries red zones.
-#if defined(__SANITIZE_ADDRESS__)
-  const long per_connection_kib = 64;
-#else
-  const long per_connection_kib = 20;
-#endif
+  const long per_connection_kib = sanitized ? 64 : 20;
   CHECK(during - before < per_connection_kib * idle_count);
   idle.clear();
   ::setrlimit(RLIMIT_NOFILE, &mine);

@@ -255,12 +255,12 @@ TEST_CASE("integration: past max_connections a connection gets 503 with Retry-Af
 
 TEST_CASE("integration: out of descriptors, the server pauses accepting without spinning and recovers",
           "[integration]") {
-#if defined(__SANITIZE_ADDRESS__)
-  // Out of descriptors, the sanitizers cannot read /proc/self/maps for their own checks and
-  // report a false "invalid vptr": this runs in the plain build only.
-  WARN("skipped under the sanitizers");
-  return;
-#endif
+  if (sanitized) {
+    // Out of descriptors, UBSan cannot read /proc/self/maps to check a virtual call's object
+    // and reports a false "invalid vptr": this runs in a plain build (PAYGHAM_PRESET=dev tools/test).
+    WARN("skipped under the sanitizers");
+    return;
+  }
   temp_dir dir;
   // The server gets 48 descriptors (the test keeps its own) and is told to take 1,000
   // connections: a flood exhausts its descriptors. (Left to itself it takes 48 less 64, at least 16.)
@@ -300,6 +300,7 @@ TEST_CASE("integration: out of descriptors, the server pauses accepting without 
     } catch (const std::exception&) {
     }
   }
+  INFO("server log: " << srv->log());
   CHECK(status == 200);
 }
 

@@ -16,6 +16,10 @@
 
 namespace paygham::test {
 
+// True when the server and the tests run under AddressSanitizer and UBSan (the ci preset):
+// slower, and every allocation carries red zones.
+inline constexpr bool sanitized = PAYGHAM_SANITIZED != 0;
+
 // A fresh folder under /tmp, removed with everything in it on destruction.
 class temp_dir {
  public:
