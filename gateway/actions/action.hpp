@@ -40,6 +40,8 @@ struct request {
   // The time zone of another number (a patient a health worker enrols): its country's, else
   // the deployment's.
   std::function<std::string(std::string_view)> time_zone_of = {};
+  std::string region;   // for numbers typed without a country code ("IR,AF": both)
+  bool by_sms = false;  // the run goes on by SMS: nothing but the sender's number says who it is
 
   // args[name], or "" when the node does not give it.
   std::string arg(const char* name) const {
@@ -98,6 +100,8 @@ flow::action_result workers_identify(store::tx& t, const request& r);
 flow::action_result workers_login(store::tx& t, const request& r);
 flow::action_result workers_calls(store::tx& t, const request& r);
 flow::action_result workers_called(store::tx& t, const request& r);
+flow::action_result workers_by_number(store::tx& t, const request& r);
+flow::action_result workers_enrol_command(store::tx& t, const request& r);
 flow::action_result reminders_enrol(store::tx& t, const request& r);
 flow::action_result reminders_ack(store::tx& t, const request& r);
 flow::action_result reminders_missed(store::tx& t, const request& r);

@@ -150,8 +150,6 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
   // Someone who stopped every message, or this programme's, is not enrolled behind their
   // back: they send 12 themselves.
   if (t.stopped(patient.id, programme)) return {"stopped", {}};
-  const std::string language = r.arg("language");
-  if (!language.empty()) t.set_contact_language(patient.id, language);
 
   store::series s;
   s.contact_id = patient.id;
@@ -178,6 +176,8 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
   const auto first = first_due(s, t.now());
   if (first.state == first_occurrence::over) return {"over", {}};
   if (first.state != first_occurrence::ahead) return error;
+  // Only now: a number turned away (already enrolled, every week past) keeps its language.
+  if (const std::string language = r.arg("language"); !language.empty()) t.set_contact_language(patient.id, language);
   s.id = start_series(t, s, first);
   if (const std::string welcome = r.arg("welcome"); !welcome.empty()) start_flow(t, patient.id, r, welcome);
   ask_again_later(t, r, s, r.arg("ask_again"));

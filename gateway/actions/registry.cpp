@@ -76,6 +76,15 @@ const registry& registry::builtin() {
            "checks args.pin (5 wrong in a row lock the menu for 30 minutes) and clears it; sets worker; outcome ok, "
            "wrong (sets pin_tries), locked",
            {"pin"}});
+    b.add({"workers.by_number", workers_by_number,
+           "over SMS only: the sender is a health worker (their number alone, no PIN); sets worker; outcome ok, "
+           "unknown, locked"});
+    b.add({"workers.enrol_command", workers_enrol_command,
+           "reads args.text as 'PHONE MEDICINE-WORD HH:MM [LANGUAGE]' or 'PHONE PREGNANCY-WORD DATE [LANGUAGE]' "
+           "(args.medicine and args.pregnancy: words, comma-separated; args.languages: 'prs: DARI, دری; ps: …'); "
+           "sets patient, kind (medicine | pregnancy), remind_at or lmp, patient_language (else the sender's); "
+           "outcome ok, help, phone, time (06:00-22:59), date (at most 280 days back)",
+           {"text", "medicine", "pregnancy", "languages"}});
     b.add({"reminders.enrol", reminders_enrol,
            "the logged-in args.worker enrols args.phone in a daily (args.time) or antenatal (args.lmp) series of "
            "args.programme; each occurrence starts the flow at args.remind by SMS, args.welcome at once; "

@@ -186,14 +186,27 @@ std::vector<const node*> longest_lead(const definition& f, const std::string& ta
 
 }  // namespace
 
-std::set<std::string> reachable(const definition& f, std::vector<std::string> from) {
+namespace {
+
+// Where a run on `medium` may go from `n` ("": on any).
+std::vector<std::string> targets_over(const node& n, std::string_view medium) {
+  if (medium.empty() || n.kind != node_kind::switch_on || n.on != medium_var) return n.targets();
+  for (const auto& [value, next] : n.cases) {
+    if (value == medium) return {next};
+  }
+  return {n.next};
+}
+
+}  // namespace
+
+std::set<std::string> reachable(const definition& f, std::vector<std::string> from, std::string_view medium) {
   std::set<std::string> seen;
   while (!from.empty()) {
     const std::string id = std::move(from.back());
     from.pop_back();
     if (!seen.insert(id).second) continue;
     if (const node* n = f.find(id)) {
-      for (const auto& t : n->targets()) from.push_back(t);
+      for (const auto& t : targets_over(*n, medium)) from.push_back(t);
     }
   }
   return seen;
@@ -206,7 +219,7 @@ void flow_set::check_screens(const text::catalog& texts, const std::vector<std::
     if (f->ussd_codes.empty()) continue;
     // Nodes only an entry leads to are sent by SMS (the scheduler starts them), never shown
     // on a USSD screen.
-    const auto over_ussd = reachable(*f, {f->start});
+    const auto over_ussd = reachable(*f, {f->start}, "ussd");
     // The questions a session can open with (start, or past switches, says and actions): no
     // Back line is shown on them.
     std::set<std::string> first_asks;
@@ -221,7 +234,7 @@ void flow_set::check_screens(const text::catalog& texts, const std::vector<std::
         if (n->kind == node_kind::ask) {
           first_asks.insert(id);
         } else {
-          for (const auto& t : n->targets()) todo.push_back(t);
+          for (const auto& t : targets_over(*n, "ussd")) todo.push_back(t);
         }
       }
     }

@@ -115,8 +115,9 @@ inline constexpr std::string_view keyword_rest = "keyword_rest";
 // over SMS only what a USSD screen must add by SMS).
 inline constexpr std::string_view medium_var = "medium";
 
-// The nodes a run can reach from the nodes `from`.
-std::set<std::string> reachable(const definition& f, std::vector<std::string> from);
+// The nodes a run can reach from the nodes `from`; with `medium` ("ussd" or "sms"), a run on
+// that medium only (a `switch: medium` leads one way).
+std::set<std::string> reachable(const definition& f, std::vector<std::string> from, std::string_view medium = {});
 
 class flow_set {
  public:

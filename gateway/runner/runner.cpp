@@ -114,7 +114,8 @@ flow::action_result runner::act_as(store::tx& tx, const std::string& phone, std:
                              languages_for(self.language).front(),
                              &c->clinics,
                              settings_.resume_window_ms,
-                             [this](std::string_view p) { return time_zone(p); }};
+                             [this](std::string_view p) { return time_zone(p); },
+                             settings_.region};
   flow::action_result result{"error", {}};
   const std::string failed = tx.attempt([&] { result = a->run(tx, req); });
   if (!failed.empty()) {
@@ -145,7 +146,9 @@ void runner::settle(store::tx& tx, const content& c, step& s) const {
                                  languages_for(s.who.language).front(),
                                  &c.clinics,
                                  settings_.resume_window_ms,
-                                 [this](std::string_view phone) { return time_zone(phone); }};
+                                 [this](std::string_view phone) { return time_zone(phone); },
+                                 settings_.region,
+                                 s.ctx.via == flow::medium::sms};
       const std::string failed = tx.attempt([&] { result = a->run(tx, req); });
       if (!failed.empty()) {
         result = {"error", {}};

@@ -1,0 +1,135 @@
+// A health worker enrols a patient by SMS from their registered phone, in one line:
+//
+//   ENROL 0700 123 456 MED 20:00 DARI        daily medicine at 20:00, the patient reads Dari
+//   ENROL +989121234567 ANC 1405/8/20         pregnancy care from that first day of the last period
+//
+//   workers.by_number                  → ok {worker}: the sender is a health worker (SMS only);
+//                                         unknown; locked (too many wrong PINs on the menu)
+//   workers.enrol_command  text, medicine, pregnancy, languages
+//                                      → ok {patient, kind, remind_at | lmp, patient_language};
+//                                         help (nothing or not this form); phone; time; date
+//
+// Over SMS nothing but the number says who writes: a PIN typed in an SMS would stay in the
+// phone's sent messages, so the shipped flow lets the number enrol a patient and nothing else
+// (the call list, visits and ending reminders stay behind the USSD menu's PIN). The words are
+// the flow's arguments, so operators add their own without a new build.
+#include <cctype>
+#include <sstream>
+
+#include "gateway/actions/action.hpp"
+#include "gateway/core/log.hpp"
+#include "gateway/phone/phone.hpp"
+#include "gateway/schedule/calendar.hpp"
+#include "gateway/store/tx.hpp"
+#include "gateway/text/normalize.hpp"
+#include "gateway/text/readers.hpp"
+
+namespace paygham::actions {
+namespace {
+
+std::vector<std::string> split(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  std::string part;
+  std::istringstream in{std::string(s)};
+  while (std::getline(in, part, sep)) {
+    const auto b = part.find_first_not_of(' ');
+    if (b == std::string::npos) continue;
+    out.push_back(part.substr(b, part.find_last_not_of(' ') - b + 1));
+  }
+  return out;
+}
+
+// "MED, MEDICINE, دوا" → the words as normalize() gives them, to compare with what was typed.
+bool one_of(const std::string& typed, const std::string& words) {
+  for (const auto& w : split(words, ',')) {
+    if (text::normalize(w) == typed) return true;
+  }
+  return false;
+}
+
+// "prs: DARI, دری; ps: PASHTO, پښتو" → the code whose words (or the code itself) match.
+std::string language_named(const std::string& typed, const std::string& languages) {
+  for (const auto& entry : split(languages, ';')) {
+    const auto colon = entry.find(':');
+    if (colon == std::string::npos) continue;
+    const std::string code = entry.substr(0, colon);
+    if (text::normalize(code) == typed || one_of(typed, entry.substr(colon + 1))) return code;
+  }
+  return {};
+}
+
+bool phone_part(const std::string& token) {
+  return !token.empty() && token.find_first_not_of("0123456789+-()") == std::string::npos;
+}
+
+// "8", "08", "8:00", "20:30" → "HH:MM", on the 24-hour clock from 06:00 to 22:59: "2" is
+// more likely 14:00 than a reminder at night, so it is asked again, never guessed.
+std::optional<std::string> clock_time(const std::string& token) {
+  std::string t = token;
+  if (t.find(':') == std::string::npos) t += ":00";
+  if (t.size() == 4) t.insert(0, "0");
+  const auto minute = schedule::minute_of_day(t);
+  if (!minute || *minute < 6 * 60 || *minute >= 23 * 60) return std::nullopt;
+  return t;
+}
+
+}  // namespace
+
+flow::action_result workers_by_number(store::tx& t, const request& r) {
+  // Over USSD the menu asks for the PIN (workers.login): a number alone never opens it.
+  if (!r.by_sms) return {"error", {}};
+  const auto u = t.find_user_by_phone(r.phone);
+  if (!u || u->role != "health_worker" || u->disabled || u->pin_hash.empty())
+    return {"unknown", {}};
+  if (u->locked_until > t.now()) return {"locked", {}};
+  return {"ok", {{"worker", std::to_string(u->id)}}};
+}
+
+flow::action_result workers_enrol_command(store::tx& t, const request& r) {
+  const std::vector<std::string> tokens = split(text::normalize(r.arg("text")), ' ');
+  if (tokens.empty()) return {"help", {}};
+  // The number first, typed with spaces or dashes as people do; then what for.
+  std::size_t i = 0;
+  std::string typed_phone;
+  for (; i < tokens.size() && phone_part(tokens[i]); ++i) typed_phone += tokens[i];
+  if (typed_phone.empty()) return {"help", {}};
+  auto phone = phone::parse_e164(typed_phone, r.region);
+  if (!phone) return {"phone", {}};
+  if (i == tokens.size()) return {"help", {}};
+  std::map<std::string, std::string> vars{{"patient", phone.value()}};
+  const std::string& kind = tokens[i++];
+  if (one_of(kind, r.arg("medicine"))) {
+    const auto at = i < tokens.size() ? clock_time(tokens[i]) : std::nullopt;
+    if (!at) return {"time", {}};
+    ++i;
+    vars["kind"] = "medicine";
+    vars["remind_at"] = *at;
+  } else if (one_of(kind, r.arg("pregnancy"))) {
+    const auto lmp = i < tokens.size() ? text::read_date(tokens[i]) : std::nullopt;
+    if (!lmp) return {"date", {}};
+    ++i;
+    // As the menu's question: at most 280 days back, never ahead, on the patient's calendar.
+    const auto today =
+        r.time_zone_of ? schedule::local_day(t.now(), r.time_zone_of(phone.value())) : std::nullopt;
+    if (!today) return {"error", {}};
+    const long long offset = text::day_number(*lmp) - *today;
+    if (offset < -280 || offset > 0) return {"date", {}};
+    char iso[16];
+    std::snprintf(iso, sizeof iso, "%04d-%02d-%02d", lmp->year, lmp->month, lmp->day);
+    vars["kind"] = "pregnancy";
+    vars["lmp"] = iso;
+  } else {
+    return {"help", {}};
+  }
+  // The patient's language when given, else the worker's own.
+  std::string language = r.language;
+  if (i < tokens.size()) {
+    language = language_named(tokens[i++], r.arg("languages"));
+    if (language.empty()) return {"help", {}};
+  }
+  if (i != tokens.size()) return {"help", {}};
+  vars["patient_language"] = language;
+  return {"ok", vars};
+}
+
+}  // namespace paygham::actions
