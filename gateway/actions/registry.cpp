@@ -11,7 +11,8 @@ const registry& registry::builtin() {
            "hour); outcome ok",
            {"text"}, {}, {"tell_operators"}});
     b.add({"subscriptions.add", subscriptions_add,
-           "subscribes the person to args.topic's broadcasts for args.area (with args.renew, a node: for six months, "
+           "subscribes the person to args.topic's broadcasts for args.area, with args.district (as written) and "
+           "args.route (a value) when given (with args.renew, a node: for six months, "
            "asked there two weeks before the end whether to keep it); outcome ok",
            {"topic", "area"}, {}, {"renew"}});
     b.add({"subscriptions.transfer_code", subscriptions_transfer_code,

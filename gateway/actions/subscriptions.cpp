@@ -2,7 +2,9 @@
 //
 // subscriptions.add: the person in the flow gets the programme's alerts for an area, sent by
 // `paygham broadcast`. args: topic (the programme), area (lower-case letters, digits and '_',
-// usually a menu's value); renew (optional, a node of the flow's `entries`): the subscription
+// usually a menu's value); district (optional: where in the area, as the person wrote it, kept
+// for the operators), route (optional: the crossing or route they come by, a menu's value);
+// a renewal without them keeps those given before; renew (optional, a node of the flow's `entries`): the subscription
 // ends after six months, and two weeks before the flow starts there by SMS to ask whether to keep
 // it (subscriptions.add again keeps it six months more). Outcomes: ok, error.
 //
@@ -36,6 +38,7 @@
 #include "gateway/actions/action.hpp"
 #include "gateway/actions/reminders.hpp"
 #include "gateway/actions/subscriptions.hpp"
+#include "gateway/core/utf8.hpp"
 #include "gateway/phone/phone.hpp"
 #include "gateway/schedule/calendar.hpp"
 #include "gateway/store/tx.hpp"
@@ -52,6 +55,20 @@ bool is_name(const std::string& s) {
   return !s.empty() && s.size() <= 40 && std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
   });
+}
+
+// A place as the person wrote it, kept for the operators: spaces collapsed, at most 60
+// characters (a USSD answer can be 160), never cut inside a character.
+std::string as_written(const std::string& typed) {
+  std::u32string out;
+  for (const char32_t c : core::decode_utf8(typed)) {
+    const bool space = c == U' ' || c == U'\t' || c == U'\n' || c == U'\r';
+    if (space ? (out.empty() || out.back() == U' ') : c < 0x20) continue;
+    out.push_back(space ? U' ' : c);
+    if (out.size() == 60) break;
+  }
+  while (!out.empty() && out.back() == U' ') out.pop_back();
+  return core::encode_utf8(out);
 }
 
 // 100000–999999, uniform, from the system's random source (a code must not be guessable).
@@ -111,14 +128,15 @@ std::optional<std::vector<int>> read_days(const std::string& list) {
 }  // namespace
 
 flow::action_result subscriptions_add(store::tx& t, const request& r) {
-  const std::string topic = r.arg("topic"), area = r.arg("area");
-  if (!is_name(topic) || !is_name(area)) return {"error", {}};
+  const std::string topic = r.arg("topic"), area = r.arg("area"), route = r.arg("route");
+  if (!is_name(topic) || !is_name(area) || (!route.empty() && !is_name(route))) return {"error", {}};
+  const std::string district = as_written(r.arg("district"));
   if (r.arg("renew").empty()) {
-    t.subscribe(r.contact_id, topic, area, r.channel_id);
+    t.subscribe(r.contact_id, topic, area, r.channel_id, 0, district, route);
     return {"ok", {}};
   }
   const core::unix_ms ends = t.now() + subscription_ms;
-  t.subscribe(r.contact_id, topic, area, r.channel_id, ends);
+  t.subscribe(r.contact_id, topic, area, r.channel_id, ends, district, route);
   ask_before_end(t, r, topic, area, ends);
   return {"ok", {}};
 }

@@ -1190,12 +1190,21 @@ json contact_json(store::tx& tx, const store::contact& c) {
   for (const auto& k : record.consents) {
     consents.push_back({{"programme", k.programme}, {"via", k.via}, {"recorded_by", k.recorded_by}, {"at", k.at}});
   }
+  // Alerts they asked for, with where they said they are going (R-M1): admins and operators only.
+  json subscriptions = json::array();
+  for (const auto& s : tx.subscriptions_of(c.id)) {
+    json one{{"programme", s.topic}, {"area", s.area}, {"since", s.created_at}, {"ends", s.expires_at}};
+    if (!s.district.empty()) one["district"] = s.district;
+    if (!s.route.empty()) one["route"] = s.route;
+    subscriptions.push_back(std::move(one));
+  }
   json out{{"id", c.id},
            {"phone", c.phone},
            {"opted_out", c.opted_out},
            {"unreachable", c.unreachable},
            {"shared_phone", record.shared_phone},
-           {"consents", std::move(consents)}};
+           {"consents", std::move(consents)},
+           {"subscriptions", std::move(subscriptions)}};
   if (!c.language.empty()) out["language"] = c.language;
   if (const auto name = c.fields.find("name"); name != c.fields.end()) out["name"] = name->second;
   return out;

@@ -479,6 +479,17 @@ struct broadcast {
   bool awaiting_approval() const { return approved_by.empty() && !cancelled; }
 };
 
+// A person's subscription to a programme's alerts for an area (R-M1).
+struct subscription {
+  std::string topic;
+  std::string area;      // the province: herat
+  std::string district;  // where in it, as the person wrote it ("" when not asked)
+  std::string route;     // the crossing or route they come by: islam_qala ("" when not asked)
+  std::string channel_id;
+  core::unix_ms created_at = 0;  // when they subscribed first
+  core::unix_ms expires_at = 0;  // 0: never
+};
+
 // What a transfer code moved (R-M2): the old number's contact and its areas.
 struct moved_subscriptions {
   std::int64_t from_contact = 0;
@@ -489,9 +500,13 @@ class broadcasts_part {
  public:
   virtual ~broadcasts_part() = default;
   // Subscribes the contact to `area` of `topic`, for messages on `channel_id`, until
-  // `expires_at` (0: for good); again: the channel and the end change (a renewal).
+  // `expires_at` (0: for good), with the district and route they gave; again: the channel and
+  // the end change (a renewal), and the district and route when given ("" keeps them).
   virtual void subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area,
-                         std::string_view channel_id, core::unix_ms expires_at = 0) = 0;
+                         std::string_view channel_id, core::unix_ms expires_at = 0, std::string_view district = {},
+                         std::string_view route = {}) = 0;
+  // The contact's subscriptions, by topic and area.
+  virtual std::vector<subscription> subscriptions_of(std::int64_t contact_id) = 0;
   // When the contact's subscription to `area` of `topic` ends (0: never); nothing when there
   // is none.
   virtual std::optional<core::unix_ms> subscription_end(std::int64_t contact_id, std::string_view topic,

@@ -567,6 +567,27 @@ TEST_CASE("api: a person's data is erased by an admin, and a stop they made outl
   CHECK(json::parse(r.body)["id"] != who["id"]);
 }
 
+TEST_CASE("api: a person's mine alerts show the district they wrote and their route, to admins and operators only",
+          "[integration][api]") {
+  running srv("operator");
+  const std::string worker = make_token(srv.config, "health_worker", "clinic system");
+  // By SMS, as an aggregator brings it: alerts, Herat, the district in their words, Islam Qala.
+  for (const char* text : {"MINE", "1", "1", "Guzara%2C+near+the+river", "1"}) {
+    REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms", std::string("from=%2B93700000666&text=") + text)
+                .status == 200);
+  }
+  auto r = api(srv.port(), "GET", "/api/v1/contacts?phone=0700000666", srv.token);
+  REQUIRE(r.status == 200);
+  const auto subs = json::parse(r.body)["subscriptions"];
+  REQUIRE(subs.size() == 1);
+  CHECK(subs[0]["programme"] == "mine_safety");
+  CHECK(subs[0]["area"] == "herat");
+  CHECK(subs[0]["district"] == "Guzara, near the river");
+  CHECK(subs[0]["route"] == "islam_qala");
+  CHECK(subs[0]["ends"].get<long long>() > subs[0]["since"].get<long long>());
+  CHECK(api(srv.port(), "GET", "/api/v1/contacts?phone=0700000666", worker).status == 403);
+}
+
 TEST_CASE("api: a flow that allows it is started by SMS for a list of numbers, never for one who stopped",
           "[integration][api]") {
   running srv("operator");

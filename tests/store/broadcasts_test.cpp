@@ -177,3 +177,33 @@ TEST_CASE("broadcasts: a subscription ends when it was set to, unless renewed, a
     CHECK_FALSE(t.subscribed(moved_to, "mine_safety"));
   });
 }
+
+TEST_CASE("broadcasts: a subscription keeps the district as written and the route, through a renewal and a new SIM (R-M1)",
+          "[store]") {
+  fixture fx;
+  const auto who = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+989120000004").id; });
+  const core::unix_ms ends = fx.now.load() + 10 * day;
+  test::in_tx(fx.w, [&](store::tx& t) {
+    t.subscribe(who, "mine_safety", "herat", "at", ends, "گذره", "islam_qala");
+    // A renewal says neither: both stay.
+    t.subscribe(who, "mine_safety", "herat", "at", ends + 100 * day);
+    auto subs = t.subscriptions_of(who);
+    REQUIRE(subs.size() == 1);
+    CHECK(subs[0].area == "herat");
+    CHECK(subs[0].district == "گذره");
+    CHECK(subs[0].route == "islam_qala");
+    CHECK(subs[0].expires_at == ends + 100 * day);
+    CHECK(subs[0].created_at == t.now());
+    // Said again, they change.
+    t.subscribe(who, "mine_safety", "herat", "at", ends + 100 * day, "Injil", "milak");
+    REQUIRE(t.add_transfer_code(who, "mine_safety", "550011", t.now() + day));
+    const auto afghan = t.upsert_contact("+93790000004").id;
+    REQUIRE(t.use_transfer_code("550011", "mine_safety", afghan, "at"));
+    CHECK(t.subscriptions_of(who).empty());
+    subs = t.subscriptions_of(afghan);
+    REQUIRE(subs.size() == 1);
+    CHECK(subs[0].district == "Injil");
+    CHECK(subs[0].route == "milak");
+    CHECK(subs[0].expires_at == ends + 100 * day);
+  });
+}

@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 19> migrations = {
+constexpr std::array<const char*, 20> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -381,6 +381,11 @@ CREATE INDEX inbox_contact ON inbox (contact_id, created_at);
     // 19: when a subscription ends unless renewed (SQLite's 24).
     R"sql(
 ALTER TABLE subscriptions ADD COLUMN expires_at bigint NOT NULL DEFAULT 0;
+)sql",
+    // 20: where in the province, as the person wrote it, and the crossing or route (SQLite's 25).
+    R"sql(
+ALTER TABLE subscriptions ADD COLUMN district text NOT NULL DEFAULT '';
+ALTER TABLE subscriptions ADD COLUMN route text NOT NULL DEFAULT '';
 )sql",
 };
 

@@ -1075,13 +1075,27 @@ void tx::set_booking_status(std::int64_t id, booking_status st) {
 }
 
 void tx::subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area, std::string_view channel_id,
-                   core::unix_ms expires_at) {
+                   core::unix_ms expires_at, std::string_view district, std::string_view route) {
   require_disk();
   c_.query(
-      "INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at, expires_at)"
-      " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (contact_id, topic, area) DO UPDATE SET"
-      " channel_id = excluded.channel_id, expires_at = excluded.expires_at",
-      {contact_id, topic, area, channel_id, now(), expires_at});
+      "INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at, expires_at, district, route)"
+      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (contact_id, topic, area) DO UPDATE SET"
+      " channel_id = excluded.channel_id, expires_at = excluded.expires_at,"
+      " district = CASE WHEN excluded.district <> '' THEN excluded.district ELSE subscriptions.district END,"
+      " route = CASE WHEN excluded.route <> '' THEN excluded.route ELSE subscriptions.route END",
+      {contact_id, topic, area, channel_id, now(), expires_at, district, route});
+}
+
+std::vector<subscription> tx::subscriptions_of(std::int64_t contact_id) {
+  const auto r = c_.query(
+      "SELECT topic, area, district, route, channel_id, created_at, expires_at FROM subscriptions"
+      " WHERE contact_id = $1 ORDER BY topic, area",
+      {contact_id});
+  std::vector<subscription> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3), r.text(i, 4), r.int64(i, 5), r.int64(i, 6)});
+  }
+  return out;
 }
 
 std::optional<core::unix_ms> tx::subscription_end(std::int64_t contact_id, std::string_view topic,
@@ -1295,13 +1309,12 @@ std::optional<moved_subscriptions> tx::use_transfer_code(std::string_view code, 
   if (q.empty()) return std::nullopt;
   const std::int64_t from = q.int64(0, 0);
   require_disk();
-  const auto a = c_.query("SELECT area, expires_at FROM subscriptions WHERE contact_id = $1 AND topic = $2 ORDER BY area",
-                          {from, topic});
   std::vector<std::string> areas;
-  // Each keeps its end: a new SIM is not a renewal.
-  for (int i = 0; i < a.rows(); ++i) {
-    areas.push_back(a.text(i, 0));
-    subscribe(to_contact, topic, areas.back(), channel_id, a.int64(i, 1));
+  // Each keeps its end, district and route: a new SIM is not a renewal.
+  for (const auto& s : subscriptions_of(from)) {
+    if (s.topic != topic) continue;
+    subscribe(to_contact, topic, s.area, channel_id, s.expires_at, s.district, s.route);
+    areas.push_back(s.area);
   }
   if (from != to_contact) c_.query("DELETE FROM subscriptions WHERE contact_id = $1 AND topic = $2", {from, topic});
   c_.query("UPDATE transfer_codes SET used_at = $1 WHERE code = $2", {now(), code});

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 24> migrations = {
+constexpr std::array<const char*, 25> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -451,6 +451,11 @@ CREATE INDEX inbox_contact ON inbox (contact_id, created_at);
     // 24: when a subscription ends unless renewed (R-M1: six months); 0: never.
     R"sql(
 ALTER TABLE subscriptions ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // 25: where in the province, as the person wrote it, and the crossing or route (R-M1).
+    R"sql(
+ALTER TABLE subscriptions ADD COLUMN district TEXT NOT NULL DEFAULT '';
+ALTER TABLE subscriptions ADD COLUMN route TEXT NOT NULL DEFAULT '';
 )sql",
 };
 

@@ -965,19 +965,39 @@ void tx::set_booking_status(std::int64_t id, booking_status st) {
 }
 
 void tx::subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area, std::string_view channel_id,
-                   core::unix_ms expires_at) {
+                   core::unix_ms expires_at, std::string_view district, std::string_view route) {
   require_disk();
   auto& u = stmt(
-      "INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)"
+      "INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at, expires_at, district, route)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
       " ON CONFLICT (contact_id, topic, area) DO UPDATE SET channel_id = excluded.channel_id,"
-      " expires_at = excluded.expires_at");
+      " expires_at = excluded.expires_at,"
+      " district = CASE WHEN excluded.district <> '' THEN excluded.district ELSE subscriptions.district END,"
+      " route = CASE WHEN excluded.route <> '' THEN excluded.route ELSE subscriptions.route END");
   u.bind(1, contact_id);
   bind_text(u, 2, topic);
   bind_text(u, 3, area);
   bind_text(u, 4, channel_id);
   u.bind(5, now());
   u.bind(6, expires_at);
+  bind_text(u, 7, district);
+  bind_text(u, 8, route);
   u.exec();
+}
+
+std::vector<subscription> tx::subscriptions_of(std::int64_t contact_id) {
+  auto& q = stmt(
+      "SELECT topic, area, district, route, channel_id, created_at, expires_at FROM subscriptions"
+      " WHERE contact_id = ? ORDER BY topic, area");
+  q.bind(1, contact_id);
+  std::vector<subscription> out;
+  while (q.executeStep()) {
+    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                   q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getInt64(),
+                   q.getColumn(6).getInt64()});
+  }
+  q.reset();
+  return out;
 }
 
 std::optional<core::unix_ms> tx::subscription_end(std::int64_t contact_id, std::string_view topic,
@@ -1282,17 +1302,15 @@ std::optional<moved_subscriptions> tx::use_transfer_code(std::string_view code, 
   if (!found) return std::nullopt;
   require_disk();
   std::vector<std::string> areas;
-  std::vector<core::unix_ms> ends;
-  auto& a = stmt("SELECT area, expires_at FROM subscriptions WHERE contact_id = ? AND topic = ? ORDER BY area");
-  a.bind(1, from);
-  bind_text(a, 2, topic);
-  while (a.executeStep()) {
-    areas.push_back(a.getColumn(0).getString());
-    ends.push_back(a.getColumn(1).getInt64());
+  std::vector<subscription> moving;
+  for (auto& s : subscriptions_of(from)) {
+    if (s.topic == topic) moving.push_back(std::move(s));
   }
-  a.reset();
-  // Each keeps its end: a new SIM is not a renewal.
-  for (std::size_t i = 0; i < areas.size(); ++i) subscribe(to_contact, topic, areas[i], channel_id, ends[i]);
+  // Each keeps its end, district and route: a new SIM is not a renewal.
+  for (const auto& s : moving) {
+    subscribe(to_contact, topic, s.area, channel_id, s.expires_at, s.district, s.route);
+    areas.push_back(s.area);
+  }
   if (from != to_contact) {
     auto& d = stmt("DELETE FROM subscriptions WHERE contact_id = ? AND topic = ?");
     d.bind(1, from);

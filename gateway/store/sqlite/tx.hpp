@@ -102,7 +102,8 @@ class tx final : public store::tx {
   std::vector<booking> bookings_on(std::string_view clinic, long long day) override;
   void set_booking_status(std::int64_t id, booking_status s) override;
   void subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area, std::string_view channel_id,
-                 core::unix_ms expires_at) override;
+                 core::unix_ms expires_at, std::string_view district, std::string_view route) override;
+  std::vector<subscription> subscriptions_of(std::int64_t contact_id) override;
   std::optional<core::unix_ms> subscription_end(std::int64_t contact_id, std::string_view topic,
                                                 std::string_view area) override;
   bool subscribed(std::int64_t contact_id, std::string_view topic) override;
