@@ -52,6 +52,10 @@ const char* const* afghan_months(std::string_view lang) {
 
 }  // namespace
 
+bool persian_script(std::string_view lang) {
+  return lang == "fa" || lang == "prs" || lang == "ps" || lang == "ar" || lang == "ur" || lang == "ckb";
+}
+
 std::string country_zone(std::string_view region) {
   if (region.size() != 2) return {};
   UErrorCode status = U_ZERO_ERROR;
@@ -105,6 +109,9 @@ std::optional<std::string> formatter::apply(std::string_view value, std::string_
     std::string out(value);
     const std::size_t head = value.front() == '+' ? 3 : 2;
     for (std::size_t i = head; i + 3 < out.size(); ++i) out[i] = '*';
+    // In right-to-left text a phone shows its digit groups swapped and the + at the end
+    // ("456******93+"); a left-to-right mark before it keeps it whole, as typed.
+    if (persian_script(lang_)) out.insert(0, "\u200E");
     return out;
   }
   if (name == "number") {

@@ -34,6 +34,9 @@ class formatter {
   std::string timezone_;
 };
 
+// Languages written right to left in the Perso-Arabic script, among those a deployment may offer.
+bool persian_script(std::string_view lang);
+
 // The time zone of a country that has only one ("IR" → "Asia/Tehran", "AF" → "Asia/Kabul"),
 // from ICU's data; "" for a country with several (the caller falls back to its default).
 std::string country_zone(std::string_view region);

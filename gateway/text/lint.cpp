@@ -13,8 +13,6 @@
 namespace paygham::text {
 namespace {
 
-bool persian_script(std::string_view lang) { return lang == "fa" || lang == "prs" || lang == "ps"; }
-
 std::vector<std::string> specs(std::string_view text) {
   std::vector<std::string> out;
   for (std::size_t i = 0; (i = text.find('{', i)) != std::string_view::npos; ++i) {
@@ -77,7 +75,7 @@ std::string expand_with_samples(std::string_view text, std::string_view lang) {
     } else if (name == "number") {
       out += rtl ? "۹۹۹۹۹" : "99999";
     } else if (name == "phone_masked") {
-      out += "+93******001";
+      out += rtl ? "\u200E+93******001" : "+93******001";
     } else {
       out += rtl ? "نننننننننننننننننننن" : "XXXXXXXXXXXXXXXXXXXX";
     }

@@ -12,6 +12,7 @@
 
 #include "gateway/core/suggest.hpp"
 #include "gateway/core/utf8.hpp"
+#include "gateway/text/format.hpp"
 #include "gateway/text/lexicon.hpp"
 #include "gateway/text/normalize.hpp"
 
@@ -212,11 +213,6 @@ global_word read_global(std::string_view normalized, const keywords& k) {
 }
 
 namespace {
-
-// Languages written in the Perso-Arabic script, among those a deployment may offer.
-bool persian_script(std::string_view lang) {
-  return lang == "fa" || lang == "prs" || lang == "ps" || lang == "ar" || lang == "ur" || lang == "ckb";
-}
 
 bool offers(const std::vector<std::string>& offered, std::string_view lang) {
   return std::find(offered.begin(), offered.end(), lang) != offered.end();

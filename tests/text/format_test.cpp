@@ -46,6 +46,8 @@ TEST_CASE("text: numbers use the language's digits, phones are masked", "[text]"
   CHECK(formatter("prs", "Asia/Kabul").apply("482913", "number:latn") == "482913");
   CHECK(formatter("en", "UTC").apply("12", "number") == "12");
   CHECK(formatter("en", "UTC").apply("+93700123456", "phone_masked") == "+93******456");
+  // Right to left, a left-to-right mark keeps the number whole and its + in front.
+  CHECK(formatter("prs", "Asia/Kabul").apply("+93700123456", "phone_masked") == "\u200E+93******456");
   CHECK_FALSE(formatter("en", "UTC").apply("not a date", "date").has_value());
   CHECK_FALSE(formatter("en", "UTC").apply("1", "colour").has_value());
 }
