@@ -389,7 +389,9 @@ struct escalation {
 class escalations_part {
  public:
   virtual ~escalations_part() = default;
-  // Raises it unless one is open for the series; returns its id, or 0 when one was open.
+  // Raises it unless one is open for the series; returns its id, or 0 when one was open (and
+  // kept: a reason that replaces_open_escalation() takes over the open one, and its id is
+  // returned, for the worker to hear of it).
   virtual std::int64_t escalate(const escalation& e) = 0;
   // A worker's open escalations, oldest first.
   virtual std::vector<escalation> open_escalations(std::int64_t worker_id) = 0;

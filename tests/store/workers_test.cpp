@@ -39,13 +39,14 @@ struct fixture : test::store_fixture {
     s.node = "medicine_due";
     return test::in_tx(w, [&](store::tx& t) { return t.add_series(s); });
   }
-  std::int64_t escalate(std::int64_t by, std::int64_t contact, std::int64_t series) {
+  std::int64_t escalate(std::int64_t by, std::int64_t contact, std::int64_t series, const char* reason = "no_reply",
+                        int misses = 2) {
     store::escalation e;
     e.worker_id = by;
     e.contact_id = contact;
     e.series_id = series;
-    e.reason = "no_reply";
-    e.misses = 2;
+    e.reason = reason;
+    e.misses = misses;
     return test::in_tx(w, [&](store::tx& t) { return t.escalate(e); });
   }
 };
@@ -131,7 +132,8 @@ TEST_CASE("workers: what is queued of one series is cancelled without touching t
   CHECK(test::value(fx.so, "SELECT COUNT(*) FROM message_events WHERE status = 'cancelled' AND source = 'series-end'") == "1");
 }
 
-TEST_CASE("workers: one open call per series, closed by its worker or when the patient answers again", "[store]") {
+TEST_CASE("workers: one open call per series, closed by its worker or when the patient answers again, a phone's no "
+          "taking over its reason", "[store]") {
   fixture fx;
   const auto by = fx.worker("+93700000900");
   const auto other = fx.worker("+93700000901");
@@ -139,11 +141,20 @@ TEST_CASE("workers: one open call per series, closed by its worker or when the p
   const auto series = fx.series_for(patient, by);
   const auto id = fx.escalate(by, patient, series);
   CHECK(id != 0);
-  CHECK(fx.escalate(by, patient, series) == 0);  // already on the list
+  CHECK(fx.escalate(by, patient, series) == 0);                    // already on the list
+  CHECK(fx.escalate(by, patient, series, "unconfirmed", 0) == 0);  // silence adds nothing to it
   auto open = test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(by); });
   REQUIRE(open.size() == 1);
   CHECK(open[0].phone == "+93700000101");
   CHECK(open[0].misses == 2);
+  CHECK(open[0].reason == "no_reply");
+  // The phone then says the reminders are not wanted on it: the worker must see that instead.
+  CHECK(fx.escalate(by, patient, series, "not_wanted", 0) == id);
+  CHECK(fx.escalate(by, patient, series, "not_wanted", 0) == 0);  // said once is enough
+  open = test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(by); });
+  REQUIRE(open.size() == 1);
+  CHECK(open[0].reason == "not_wanted");
+  CHECK(open[0].misses == 2);  // what went unanswered before still counts
   CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(other).size(); }) == 0);
   // By clinic: the worker's clinic's, another clinic's (none), every clinic's.
   CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations_at("golshahr").size(); }) == 1);

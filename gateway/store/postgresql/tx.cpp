@@ -827,8 +827,10 @@ std::int64_t tx::escalate(const escalation& e) {
   require_disk();
   const auto r = c_.query(
       "INSERT INTO escalations (worker_id, contact_id, series_id, reason, misses, created_at)"
-      " VALUES ($1, $2, NULLIF($3, 0), $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
-      {e.worker_id, e.contact_id, e.series_id, e.reason, e.misses, now()});
+      " VALUES ($1, $2, NULLIF($3, 0), $4, $5, $6) ON CONFLICT (series_id) WHERE resolved_at IS NULL"
+      " DO UPDATE SET reason = excluded.reason"
+      " WHERE $7 = 1 AND escalations.reason <> excluded.reason RETURNING id",
+      {e.worker_id, e.contact_id, e.series_id, e.reason, e.misses, now(), replaces_open_escalation(e.reason) ? 1 : 0});
   return r.empty() ? 0 : r.int64(0, 0);
 }
 

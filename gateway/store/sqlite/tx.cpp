@@ -603,14 +603,19 @@ std::int64_t tx::escalate(const escalation& e) {
   require_disk();
   auto& i = stmt(
       "INSERT INTO escalations (worker_id, contact_id, series_id, reason, misses, created_at)"
-      " VALUES (?, ?, NULLIF(?, 0), ?, ?, ?) ON CONFLICT DO NOTHING");
+      " VALUES (?, ?, NULLIF(?, 0), ?, ?, ?) ON CONFLICT (series_id) WHERE resolved_at IS NULL"
+      " DO UPDATE SET reason = excluded.reason"
+      " WHERE ? = 1 AND escalations.reason <> excluded.reason RETURNING id");
   i.bind(1, e.worker_id);
   i.bind(2, e.contact_id);
   i.bind(3, e.series_id);
   bind_text(i, 4, e.reason);
   i.bind(5, e.misses);
   i.bind(6, now());
-  return i.exec() == 0 ? 0 : db_.getLastInsertRowid();
+  i.bind(7, replaces_open_escalation(e.reason) ? 1 : 0);
+  const std::int64_t id = i.executeStep() ? i.getColumn(0).getInt64() : 0;
+  i.reset();
+  return id;
 }
 
 namespace {
