@@ -6,6 +6,10 @@
 // "yes"` (someone is hurt), at once at any hour and first in the outbox; one urgent report an
 // hour from a number, so nobody can wake every operator all night (the rest go within sending
 // hours, still told). Sets `reference`: the item's number, for the person to quote.
+// area (optional, a menu's value: the province): a second report of the flow from that area
+// within 24 hours is flagged as possibly the same as the first (R-M4: flagged, never merged;
+// "other" flags nothing), and the operators then get the node `tell_operators_again` (when
+// given) instead, with {duplicate_of}: the first report's number.
 #include "gateway/actions/action.hpp"
 #include "gateway/actions/flow_start.hpp"
 #include "gateway/core/utf8.hpp"
@@ -15,6 +19,7 @@ namespace paygham::actions {
 namespace {
 
 constexpr core::unix_ms urgent_spacing_ms = 3'600'000;  // an urgent report from a number an hour
+constexpr core::unix_ms duplicate_window_ms = 24 * 3'600'000;  // R-M4: one area within a day
 
 // At most `letters` code points of `s`, with "…" when cut.
 std::string cut(const std::string& s, std::size_t letters) {
@@ -30,16 +35,24 @@ flow::action_result inbox_save(store::tx& t, const request& r) {
   if (text.empty()) return {"error", {}};
   const bool urgent =
       r.arg("urgent") == "yes" && t.inbox_items_since(r.contact_id, t.now() - urgent_spacing_ms) == 0;
-  const std::int64_t id = t.add_inbox(store::inbox_item{r.contact_id, r.run_id, r.channel_id, r.flow_id, text});
+  store::inbox_item item{r.contact_id, r.run_id, r.channel_id, r.flow_id, text};
+  if (const std::string area = r.arg("area"); !area.empty() && area != "other") {
+    item.area = area;
+    item.duplicate_of = t.first_report_since(r.flow_id, area, t.now() - duplicate_window_ms);
+  }
+  const std::int64_t id = t.add_inbox(item);
   const std::string reference = std::to_string(id);
-  if (const std::string node = r.arg("tell_operators"); !node.empty()) {
+  std::string node = r.arg("tell_operators");
+  std::map<std::string, std::string> vars{{"reference", reference}, {"report", cut(text, 120)}};
+  if (const std::string again = r.arg("tell_operators_again"); item.duplicate_of != 0 && !again.empty()) {
+    node = again;
+    vars["duplicate_of"] = std::to_string(item.duplicate_of);
+  }
+  if (!node.empty()) {
     for (const auto& u : t.list_users()) {
       if (u.role != "operator" || u.disabled || u.phone.empty()) continue;
       const auto who = t.upsert_contact(u.phone);
-      t.add_job(flow_start::kind, t.now(),
-                flow_start{who.id, r.channel_id, r.flow_id, node, {{"reference", reference}, {"report", cut(text, 120)}},
-                           urgent}
-                    .json());
+      t.add_job(flow_start::kind, t.now(), flow_start{who.id, r.channel_id, r.flow_id, node, vars, urgent}.json());
     }
   }
   return {"ok", {{"reference", reference}}};

@@ -1041,6 +1041,8 @@ json inbox_json(const store::inbox_entry& e) {
            {"status", e.status}, {"created_at", e.created_at}};
   if (!e.flow_id.empty()) out["flow"] = e.flow_id;
   if (e.assigned_to != 0) out["assigned_to"] = e.assigned_to;
+  if (!e.area.empty()) out["area"] = e.area;
+  if (e.duplicate_of != 0) out["duplicate_of"] = e.duplicate_of;  // R-M4: maybe the same as that one
   return out;
 }
 

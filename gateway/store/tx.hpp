@@ -69,6 +69,8 @@ struct inbox_item {
   std::string channel_id;
   std::string flow_id;  // empty: no flow
   std::string body;
+  std::string area = {};             // a hazard report's province (herat); "": none given
+  std::int64_t duplicate_of = 0;     // a report from the same area within a day: the first's number
 };
 
 struct new_message {
@@ -272,6 +274,8 @@ struct inbox_entry {
   std::string status;      // new, read, done
   std::int64_t assigned_to = 0;  // a user; 0: nobody
   core::unix_ms created_at = 0;
+  std::string area;               // a hazard report's province; "": none given
+  std::int64_t duplicate_of = 0;  // possibly the same as this earlier report (R-M4); 0: none
 };
 
 struct inbox_filter {
@@ -290,6 +294,9 @@ class inbox_part {
   virtual std::optional<inbox_entry> find_inbox(std::int64_t id) = 0;
   // How many items the contact added since `since`.
   virtual std::int64_t inbox_items_since(std::int64_t contact_id, core::unix_ms since) = 0;
+  // R-M4: the number of the first report of `flow_id` from `area` since `since` (the one the
+  // others there were flagged as possible duplicates of); 0 when there is none.
+  virtual std::int64_t first_report_since(std::string_view flow_id, std::string_view area, core::unix_ms since) = 0;
   // Its state (new, read, done) and who works on it (0: nobody).
   virtual void update_inbox(std::int64_t id, std::string_view status, std::int64_t assigned_to) = 0;
 };

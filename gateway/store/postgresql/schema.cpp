@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 20> migrations = {
+constexpr std::array<const char*, 21> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -386,6 +386,12 @@ ALTER TABLE subscriptions ADD COLUMN expires_at bigint NOT NULL DEFAULT 0;
     R"sql(
 ALTER TABLE subscriptions ADD COLUMN district text NOT NULL DEFAULT '';
 ALTER TABLE subscriptions ADD COLUMN route text NOT NULL DEFAULT '';
+)sql",
+    // 21: a hazard report's province and the report it may repeat (SQLite's 26).
+    R"sql(
+ALTER TABLE inbox ADD COLUMN area text NOT NULL DEFAULT '';
+ALTER TABLE inbox ADD COLUMN duplicate_of bigint;
+CREATE INDEX inbox_area ON inbox (flow_id, area, created_at) WHERE area <> '';
 )sql",
 };
 

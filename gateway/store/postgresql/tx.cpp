@@ -334,9 +334,10 @@ void tx::park_job(std::int64_t job_id, std::string_view why) {
 std::int64_t tx::add_inbox(const inbox_item& item) {
   require_disk();
   return c_.query(
-              "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at)"
-              " VALUES ($1, $2, $3, $4, $5, 'new', $6) RETURNING id",
-              {item.contact_id, or_null(item.run_id), item.channel_id, or_null(item.flow_id), item.body, now()})
+              "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at, area, duplicate_of)"
+              " VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8) RETURNING id",
+              {item.contact_id, or_null(item.run_id), item.channel_id, or_null(item.flow_id), item.body, now(), item.area,
+               or_null(item.duplicate_of)})
       .int64(0, 0);
 }
 
@@ -344,11 +345,13 @@ namespace {
 
 constexpr const char* inbox_columns =
     "i.id, i.contact_id, c.phone, i.channel_id, COALESCE(i.flow_id, ''), i.body, i.status,"
-    " COALESCE(i.assigned_to, 0), i.created_at FROM inbox i JOIN contacts c ON c.id = i.contact_id";
+    " COALESCE(i.assigned_to, 0), i.created_at, i.area, COALESCE(i.duplicate_of, 0)"
+    " FROM inbox i JOIN contacts c ON c.id = i.contact_id";
 
 inbox_entry read_inbox(const result& r, int row) {
-  return inbox_entry{r.int64(row, 0), r.int64(row, 1), r.text(row, 2), r.text(row, 3), r.text(row, 4),
-                     r.text(row, 5),  r.text(row, 6),  r.int64(row, 7), r.int64(row, 8)};
+  return inbox_entry{r.int64(row, 0), r.int64(row, 1), r.text(row, 2),  r.text(row, 3),
+                     r.text(row, 4),  r.text(row, 5),  r.text(row, 6),  r.int64(row, 7),
+                     r.int64(row, 8), r.text(row, 9),  r.int64(row, 10)};
 }
 
 }  // namespace
@@ -365,6 +368,14 @@ std::vector<inbox_entry> tx::inbox_page(const inbox_filter& f, std::int64_t befo
 
 std::int64_t tx::inbox_items_since(std::int64_t contact_id, core::unix_ms since) {
   return c_.query("SELECT COUNT(*) FROM inbox WHERE contact_id = $1 AND created_at >= $2", {contact_id, since}).int64(0, 0);
+}
+
+std::int64_t tx::first_report_since(std::string_view flow_id, std::string_view area, core::unix_ms since) {
+  const auto r = c_.query(
+      "SELECT COALESCE(duplicate_of, id) FROM inbox WHERE flow_id = $1 AND area = $2 AND created_at >= $3"
+      " ORDER BY id LIMIT 1",
+      {flow_id, area, since});
+  return r.empty() ? 0 : r.int64(0, 0);
 }
 
 std::optional<inbox_entry> tx::find_inbox(std::int64_t id) {

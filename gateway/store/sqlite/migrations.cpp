@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 25> migrations = {
+constexpr std::array<const char*, 26> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -456,6 +456,13 @@ ALTER TABLE subscriptions ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
     R"sql(
 ALTER TABLE subscriptions ADD COLUMN district TEXT NOT NULL DEFAULT '';
 ALTER TABLE subscriptions ADD COLUMN route TEXT NOT NULL DEFAULT '';
+)sql",
+    // 26: a hazard report's province, and the earlier report from there within a day it may
+    // repeat (R-M4: flagged, never merged; no foreign key: an erased person's report goes alone).
+    R"sql(
+ALTER TABLE inbox ADD COLUMN area TEXT NOT NULL DEFAULT '';
+ALTER TABLE inbox ADD COLUMN duplicate_of INTEGER;
+CREATE INDEX inbox_area ON inbox (flow_id, area, created_at) WHERE area <> '';
 )sql",
 };
 

@@ -1500,8 +1500,8 @@ void tx::park_job(std::int64_t job_id, std::string_view why) {
 std::int64_t tx::add_inbox(const inbox_item& item) {
   require_disk();
   auto& s = stmt(
-      "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at)"
-      " VALUES (?, ?, ?, ?, ?, 'new', ?)");
+      "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at, area, duplicate_of)"
+      " VALUES (?, ?, ?, ?, ?, 'new', ?, ?, NULLIF(?, 0))");
   s.bind(1, item.contact_id);
   if (item.run_id > 0) {
     s.bind(2, item.run_id);
@@ -1512,6 +1512,8 @@ std::int64_t tx::add_inbox(const inbox_item& item) {
   bind_opt_text(s, 4, item.flow_id);
   bind_text(s, 5, item.body);
   s.bind(6, now());
+  bind_text(s, 7, item.area);
+  s.bind(8, item.duplicate_of);
   s.exec();
   return db_.getLastInsertRowid();
 }
@@ -1520,12 +1522,14 @@ namespace {
 
 constexpr const char* inbox_columns =
     "i.id, i.contact_id, c.phone, i.channel_id, COALESCE(i.flow_id, ''), i.body, i.status,"
-    " COALESCE(i.assigned_to, 0), i.created_at FROM inbox i JOIN contacts c ON c.id = i.contact_id";
+    " COALESCE(i.assigned_to, 0), i.created_at, i.area, COALESCE(i.duplicate_of, 0)"
+    " FROM inbox i JOIN contacts c ON c.id = i.contact_id";
 
 inbox_entry read_inbox(SQLite::Statement& q) {
   return inbox_entry{q.getColumn(0).getInt64(),  q.getColumn(1).getInt64(), q.getColumn(2).getString(),
                      q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getString(),
-                     q.getColumn(6).getString(), q.getColumn(7).getInt64(), q.getColumn(8).getInt64()};
+                     q.getColumn(6).getString(), q.getColumn(7).getInt64(), q.getColumn(8).getInt64(),
+                     q.getColumn(9).getString(), q.getColumn(10).getInt64()};
 }
 
 }  // namespace
@@ -1553,6 +1557,18 @@ std::int64_t tx::inbox_items_since(std::int64_t contact_id, core::unix_ms since)
   const std::int64_t n = q.getColumn(0).getInt64();
   q.reset();
   return n;
+}
+
+std::int64_t tx::first_report_since(std::string_view flow_id, std::string_view area, core::unix_ms since) {
+  auto& q = stmt(
+      "SELECT COALESCE(duplicate_of, id) FROM inbox WHERE flow_id = ? AND area = ? AND created_at >= ?"
+      " ORDER BY id LIMIT 1");
+  bind_text(q, 1, flow_id);
+  bind_text(q, 2, area);
+  q.bind(3, since);
+  const std::int64_t id = q.executeStep() ? q.getColumn(0).getInt64() : 0;
+  q.reset();
+  return id;
 }
 
 std::optional<inbox_entry> tx::find_inbox(std::int64_t id) {
