@@ -26,6 +26,7 @@ struct runner::step {
   flow::outcome out;
   bool unprompted = false;  // not an answer to the person: sending hours apply
   bool urgent = false;      // at once at any hour, first in the outbox (core::priority::alert)
+  bool routine = false;     // education (a lesson): last in the outbox, counted under R-S9's cap
   std::int64_t series_id = 0;  // the reminder series whose occurrence this is; 0: none
 
   // A new SMS conversation of flow `flow` with `who`, on `channel_id` (not stored yet).

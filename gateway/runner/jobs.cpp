@@ -70,13 +70,27 @@ std::string runner::apply_series_due(store::tx& tx, const content& c, const stor
     return {};
   }
   if (p->at < s->paused_until) return schedule_next(tx, *s, p->at, p->step);  // paused: skipped, not missed
+  const bool routine = store::routine_series(s->worker_id, s->flow_id);
+  if (routine) {
+    // R-S9: the person had their routine message of the programme today (an education
+    // broadcast), or three this week: this lesson waits a day, the same lesson.
+    const auto sent = tx.routine_sent(who->id, s->programme, tx.now() - 86'400'000LL, tx.now() - 7 * 86'400'000LL);
+    if (store::at_routine_cap(sent.today, sent.this_week)) {
+      const auto later = schedule::next_daily(p->at, {s->at_minute / 60, s->at_minute % 60}, s->time_zone);
+      if (!later) return "time zone '" + s->time_zone + "' is unknown";
+      tx.add_job(actions::series_due::kind, *later, actions::series_due{s->id, *later, p->step}.json());
+      core::log::info("series.capped", {{"series", s->id}, {"occurrence", p->step + 1}});
+      return {};
+    }
+  }
   if (!s->flow_id.empty()) {
-    // A question the person acknowledges (a health worker enrolled them): the flow at its node.
+    // A question the person acknowledges (a health worker enrolled them), or a lesson: the
+    // flow at its node.
     const flow::definition* f = c.flows.by_id(s->flow_id);
     if (!f) return "flow '" + s->flow_id + "' is gone";
     if (auto why = start_by_sms(tx, c, *who, *f, s->node,
                                 {{"series", std::to_string(s->id)}, {"occurrence", std::to_string(p->step + 1)}},
-                                s->channel_id, false, s->id);
+                                s->channel_id, false, s->id, routine);
         !why.empty()) {
       return why;
     }
@@ -123,7 +137,8 @@ std::string runner::schedule_next(store::tx& tx, const store::series& s, core::u
 
 std::string runner::start_by_sms(store::tx& tx, const content& c, store::contact who, const flow::definition& f,
                                  const std::string& node, const std::map<std::string, std::string>& vars,
-                                 const std::string& channel_id, bool urgent, std::int64_t series_id) const {
+                                 const std::string& channel_id, bool urgent, std::int64_t series_id,
+                                 bool routine) const {
   if (!f.find(node)) return "flow '" + f.id + "' has no node '" + node + "'";
   step s;
   s.who = std::move(who);
@@ -131,6 +146,7 @@ std::string runner::start_by_sms(store::tx& tx, const content& c, store::contact
   s.ctx = context_for(c, flow::medium::sms, s.who, tx.now());
   s.unprompted = !urgent;
   s.urgent = urgent;
+  s.routine = routine;
   s.series_id = series_id;
   s.out = flow::start_at(f, node, vars, s.ctx);
   tx.require_disk();

@@ -201,7 +201,9 @@ std::size_t runner::commit(store::tx& tx, step& s) const {
       s.unprompted ? schedule::after_quiet_hours(tx.now(), time_zone(s.who.phone), settings_.quiet_from, settings_.quiet_to) : 0;
   const auto queue = [&](std::string body) {
     store::new_message m{s.r.channel_id, s.who.id, s.r.id, s.who.phone, std::move(body),
-                         s.urgent ? core::priority::alert : core::priority::reply};
+                         s.urgent    ? core::priority::alert
+                         : s.routine ? core::priority::bulk
+                                     : core::priority::reply};
     m.not_before = not_before;
     m.programme = s.f->programme;
     m.series_id = s.series_id;

@@ -237,11 +237,12 @@ class runner {
       const content& c, const store::booking& b) const;
   // Starts flow `f` at `node` for `who` by SMS on `channel_id` (a reminder, a welcome): its
   // question takes over the phone from any older one. `urgent` as start_for; `series_id`: the
-  // reminder series whose occurrence it is (its messages say so, for pause and end). Returns
-  // why it cannot, or empty.
+  // reminder series whose occurrence it is (its messages say so, for pause and end), and
+  // `routine` whether it is education (store::routine_series). Returns why it cannot, or empty.
   std::string start_by_sms(store::tx& tx, const content& c, store::contact who, const flow::definition& f,
                            const std::string& node, const std::map<std::string, std::string>& vars,
-                           const std::string& channel_id, bool urgent = false, std::int64_t series_id = 0) const;
+                           const std::string& channel_id, bool urgent = false, std::int64_t series_id = 0,
+                           bool routine = false) const;
   std::string apply_broadcast_batch(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_broadcast_approval(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_subscription_ask(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;

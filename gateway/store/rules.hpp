@@ -2,6 +2,7 @@
 // does to a message, and reading a stored state name.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -63,6 +64,17 @@ inline constexpr int routine_per_day = 1;
 inline constexpr int routine_per_week = 3;
 inline constexpr const char* frequency_cap_reason =
     "frequency cap: this programme's routine messages are at most 1 a day and 3 a week per person (R-S9)";
+// Whether a person who got `today` routine messages of a programme in the last 24 hours and
+// `this_week` in the last 7 days is at the cap.
+inline bool at_routine_cap(std::int64_t today, std::int64_t this_week) {
+  return today >= routine_per_day || this_week >= routine_per_week;
+}
+// A series a flow runs for the person with no health worker behind it is routine: the
+// mine-safety lessons (P3 of R-M3). Its messages count under the cap (an education broadcast
+// the same day is held back), and one due while the person is at the cap waits a day.
+inline bool routine_series(std::int64_t worker_id, std::string_view flow_id) {
+  return worker_id == 0 && !flow_id.empty();
+}
 
 // R-S7: how an opted-out number is kept after the person's data is erased: hex SHA-256 of the
 // deployment's salt and the E.164 number.

@@ -18,10 +18,11 @@
 //   > "1"                                             a reply in the current USSD session
 //   > sms "INFO" from +93700000002                    an inbound SMS ({transfer_code}: the newest
 //                                                     transfer code, drawn at random; shown so too)
-//   > wait 25h                                        the clock moves on; due work runs
+//   > wait 25h                                        the clock moves on; due work runs, each job at its time
 //   > reload tests/fixtures/flows/golden/v2/x.yaml    a new version of flow x goes live
 //   > session ends                                    the aggregator says the USSD session ended
 //   > broadcast mine_safety herat mine_safety.alert   an urgent broadcast to an area's subscribers
+//   > broadcast mine_safety herat mine_safety.x education   an education broadcast (routine, R-S9)
 // Output:
 //   < CON … / < END …          the screen (new lines as \n)
 //   = sms to N (enc, parts): … a message queued ("cancelled" when it will not be sent,
@@ -243,20 +244,32 @@ class player {
     if (input.rfind("wait ", 0) == 0) {
       auto d = core::parse_duration(input.substr(5));
       REQUIRE(d);
-      now_ += d.value().count();
-      for (int i = 0; i < 100; ++i) {
-        const auto did = test::in_tx(*writer_, [&](store::tx& t) { return runner_->tick(t); });
-        if (!did.any()) break;
+      const core::unix_ms until = now_.load() + d.value().count();
+      const auto run_due = [&] {
+        for (int i = 0; i < 100; ++i) {
+          const auto did = test::in_tx(*writer_, [&](store::tx& t) { return runner_->tick(t); });
+          if (!did.any()) break;
+        }
+      };
+      // Each job runs at its own time, as the gateway's timer runs it, not all at the end (a
+      // lesson and a broadcast on one day count against each other, R-S9).
+      for (int i = 0; i < 10'000; ++i) {
+        const auto due = std::stoll(test::value(cfg_.store, "SELECT COALESCE(MIN(due_at), 0) FROM jobs WHERE status = 'pending'"));
+        if (due == 0 || due > until) break;
+        now_ = std::max(now_.load(), static_cast<core::unix_ms>(due));
+        run_due();
       }
+      now_ = until;
+      run_due();
       return "";
     }
-    static const std::regex broadcast(R"re(broadcast (\S+) (\S+) (\S+))re");
+    static const std::regex broadcast(R"re(broadcast (\S+) (\S+) (\S+)( education)?)re");
     if (std::regex_match(input, m, broadcast)) {
       store::broadcast b;
       b.topic = m[1];
       b.area = m[2];
       b.template_key = m[3];
-      b.prio = core::priority::alert;
+      b.prio = m[4].matched ? core::priority::bulk : core::priority::alert;
       b.requested_by = "user:1";  // and approved by a second person
       b.approved_by = "user:2";
       test::in_tx(*writer_, [&](store::tx& t) {

@@ -370,6 +370,15 @@ std::int64_t tx::inbox_items_since(std::int64_t contact_id, core::unix_ms since)
   return c_.query("SELECT COUNT(*) FROM inbox WHERE contact_id = $1 AND created_at >= $2", {contact_id, since}).int64(0, 0);
 }
 
+messages_part::routine_count tx::routine_sent(std::int64_t contact_id, std::string_view programme,
+                                              core::unix_ms day_since, core::unix_ms week_since) {
+  const auto r = c_.query(
+      "SELECT COUNT(*) FILTER (WHERE created_at > $1), COUNT(*) FROM outbound_messages WHERE contact_id = $2"
+      " AND programme = $3 AND priority = $4 AND status <> 'cancelled' AND created_at > $5",
+      {day_since, contact_id, programme, static_cast<int>(core::priority::bulk), week_since});
+  return {r.int64(0, 0), r.int64(0, 1)};
+}
+
 std::int64_t tx::first_report_since(std::string_view flow_id, std::string_view area, core::unix_ms since) {
   const auto r = c_.query(
       "SELECT COALESCE(duplicate_of, id) FROM inbox WHERE flow_id = $1 AND area = $2 AND created_at >= $3"
@@ -1258,12 +1267,15 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
     for (const auto& [lang, body] : bodies) by_language[lang] = body;
     // Routine (education) messages count against the frequency cap (R-S9): a person over it
     // gets the message recorded as cancelled, with the reason; alerts are never capped. Only
-    // broadcasts send routine messages, so the first of the week needs no look at anyone's.
+    // education broadcasts and lessons (routine_series) send routine messages, so the first
+    // broadcast of the week of a topic without lessons needs no look at anyone's.
     const bool routine =
         b->prio == core::priority::bulk &&
-        !c_.query("SELECT 1 FROM broadcasts WHERE topic = $1 AND priority = $2 AND created_at > $3 AND id <> $4 LIMIT 1",
-                  {b->topic, static_cast<int>(b->prio), static_cast<std::int64_t>(now() - 7 * 86'400'000LL), b->id})
-             .empty();
+        c_.query("SELECT EXISTS (SELECT 1 FROM broadcasts WHERE topic = $1 AND priority = $2 AND created_at > $3"
+                 " AND id <> $4) OR EXISTS (SELECT 1 FROM series WHERE programme = $1 AND worker_id IS NULL"
+                 " AND flow_id <> '')",
+                 {b->topic, static_cast<int>(b->prio), static_cast<std::int64_t>(now() - 7 * 86'400'000LL), b->id})
+                .text(0, 0) == "t";
     n = c_.query(
              "WITH m AS (INSERT INTO outbound_messages (channel_id, contact_id, to_phone, body, priority, status, next_at,"
              " created_at, updated_at, programme, broadcast_id, error, expires_at)"

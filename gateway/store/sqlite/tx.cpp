@@ -1200,7 +1200,8 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
     for (const auto& [lang, body] : bodies) by_language[lang] = body;
     // Routine (education) messages count against the frequency cap (R-S9): a person over it
     // gets the message recorded as cancelled, with the reason; alerts are never capped. Only
-    // broadcasts send routine messages, so the first of the week needs no look at anyone's.
+    // education broadcasts and lessons send routine messages, so the first broadcast of the
+    // week of a topic without lessons needs no look at anyone's.
     const bool routine = b->prio == core::priority::bulk && routine_broadcast_since(*b, now() - 7 * 86'400'000LL);
     auto& ins = stmt(routine ? "INSERT INTO outbound_messages (channel_id, contact_id, to_phone, body, priority, status,"
                                " next_at, created_at, updated_at, programme, broadcast_id, error, expires_at)"
@@ -1259,12 +1260,31 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
 #undef PAYGHAM_AUDIENCE
 
 bool tx::routine_broadcast_since(const broadcast& b, core::unix_ms since) {
-  auto& q = stmt("SELECT EXISTS (SELECT 1 FROM broadcasts WHERE topic = ? AND priority = ? AND created_at > ? AND id <> ?)");
+  // Another education broadcast of the topic this week, or its lessons (routine_series).
+  auto& q = stmt(
+      "SELECT EXISTS (SELECT 1 FROM broadcasts WHERE topic = ? AND priority = ? AND created_at > ? AND id <> ?)"
+      " OR EXISTS (SELECT 1 FROM series WHERE programme = ?1 AND worker_id IS NULL AND flow_id <> '')");
   bind_text(q, 1, b.topic);
   q.bind(2, static_cast<int>(b.prio));
   q.bind(3, since);
   q.bind(4, b.id);
   const bool out = q.executeStep() && q.getColumn(0).getInt() != 0;
+  q.reset();
+  return out;
+}
+
+messages_part::routine_count tx::routine_sent(std::int64_t contact_id, std::string_view programme,
+                                              core::unix_ms day_since, core::unix_ms week_since) {
+  auto& q = stmt(
+      "SELECT COALESCE(SUM(created_at > ?), 0), COUNT(*) FROM outbound_messages WHERE contact_id = ? AND programme = ?"
+      " AND priority = ? AND status <> 'cancelled' AND created_at > ?");
+  q.bind(1, day_since);
+  q.bind(2, contact_id);
+  bind_text(q, 3, programme);
+  q.bind(4, static_cast<int>(core::priority::bulk));
+  q.bind(5, week_since);
+  routine_count out;
+  if (q.executeStep()) out = {q.getColumn(0).getInt64(), q.getColumn(1).getInt64()};
   q.reset();
   return out;
 }
