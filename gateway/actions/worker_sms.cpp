@@ -7,13 +7,14 @@
 //                                         unknown; locked (too many wrong PINs on the menu)
 //   workers.enrol_command  text, medicine, pregnancy, languages
 //                                      → ok {patient, kind, remind_at | lmp, patient_language};
-//                                         help (nothing or not this form); phone; time; date
+//                                         help (nothing or not this form); phone; time; date;
+//                                         limit (the worker enrolled 50 in the last 24 hours)
 //
 // Over SMS nothing but the number says who writes: a PIN typed in an SMS would stay in the
 // phone's sent messages, so the shipped flow lets the number enrol a patient and nothing else
-// (the call list, visits and ending reminders stay behind the USSD menu's PIN). The words are
-// the flow's arguments, so operators add their own without a new build.
-#include <cctype>
+// (the call list, visits and ending reminders stay behind the USSD menu's PIN), and at most 50
+// patients a day: a lost phone cannot flood strangers with welcomes. The words are the flow's
+// arguments, so operators add their own without a new build.
 #include <sstream>
 
 #include "gateway/actions/action.hpp"
@@ -26,6 +27,8 @@
 
 namespace paygham::actions {
 namespace {
+
+constexpr std::int64_t enrolments_a_day = 50;
 
 std::vector<std::string> split(std::string_view s, char sep) {
   std::vector<std::string> out;
@@ -88,6 +91,12 @@ flow::action_result workers_by_number(store::tx& t, const request& r) {
 flow::action_result workers_enrol_command(store::tx& t, const request& r) {
   const std::vector<std::string> tokens = split(text::normalize(r.arg("text")), ' ');
   if (tokens.empty()) return {"help", {}};
+  const auto worker = text::read_id(r.arg("worker"));
+  if (!worker) return {"error", {}};
+  if (t.series_started_by(*worker, t.now() - 86'400'000LL) >= enrolments_a_day) {
+    core::log::warn("worker.enrol_limit", {{"user", *worker}});
+    return {"limit", {}};
+  }
   // The number first, typed with spaces or dashes as people do; then what for.
   std::size_t i = 0;
   std::string typed_phone;

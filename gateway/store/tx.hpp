@@ -338,6 +338,8 @@ class series_part {
  public:
   virtual ~series_part() = default;
   virtual std::int64_t add_series(const series& s) = 0;  // returns its id
+  // How many series the health worker started since `since` (a cap on enrolling by SMS).
+  virtual std::int64_t series_started_by(std::int64_t worker_id, core::unix_ms since) = 0;
   virtual std::optional<series> find_series(std::int64_t id) = 0;
   virtual void end_series(std::int64_t id) = 0;
   virtual void set_series_misses(std::int64_t id, int misses) = 0;

@@ -685,6 +685,10 @@ bool tx::stopped(std::int64_t contact_id, std::string_view programme) {
   return !r.empty() && r.integer(0, 0) != 0;
 }
 
+std::int64_t tx::series_started_by(std::int64_t worker_id, core::unix_ms since) {
+  return c_.query("SELECT COUNT(*) FROM series WHERE worker_id = $1 AND created_at >= $2", {worker_id, since}).int64(0, 0);
+}
+
 std::int64_t tx::add_series(const series& s) {
   require_disk();
   return c_.query(

@@ -55,6 +55,7 @@ class tx final : public store::tx {
   std::int64_t first_report_since(std::string_view flow_id, std::string_view area, core::unix_ms since) override;
   void update_inbox(std::int64_t id, std::string_view status, std::int64_t assigned_to) override;
   std::int64_t add_series(const series& s) override;
+  std::int64_t series_started_by(std::int64_t worker_id, core::unix_ms since) override;
   std::optional<series> find_series(std::int64_t id) override;
   void end_series(std::int64_t id) override;
   void set_series_misses(std::int64_t id, int misses) override;

@@ -362,6 +362,15 @@ bool tx::stopped(std::int64_t contact_id, std::string_view programme) {
   return out;
 }
 
+std::int64_t tx::series_started_by(std::int64_t worker_id, core::unix_ms since) {
+  auto& q = stmt("SELECT COUNT(*) FROM series WHERE worker_id = ? AND created_at >= ?");
+  q.bind(1, worker_id);
+  q.bind(2, since);
+  const std::int64_t n = q.executeStep() ? q.getColumn(0).getInt64() : 0;
+  q.reset();
+  return n;
+}
+
 std::int64_t tx::add_series(const series& s) {
   require_disk();
   auto& i = stmt(
