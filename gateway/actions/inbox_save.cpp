@@ -9,10 +9,13 @@
 // area (optional, a menu's value: the province): a second report of the flow from that area
 // within 24 hours is flagged as possibly the same as the first (R-M4: flagged, never merged;
 // "other" flags nothing), and the operators then get the node `tell_operators_again` (when
-// given) instead, with {duplicate_of}: the first report's number.
+// given) instead, with {duplicate_of}: the first report's number. An operator with duty hours
+// (`paygham user create --duty 08:00-16:00`) gets a report nobody is hurt in within them (at
+// their start when it comes outside), an urgent one at once.
 #include "gateway/actions/action.hpp"
 #include "gateway/actions/flow_start.hpp"
 #include "gateway/core/utf8.hpp"
+#include "gateway/schedule/calendar.hpp"
 #include "gateway/store/tx.hpp"
 
 namespace paygham::actions {
@@ -52,7 +55,12 @@ flow::action_result inbox_save(store::tx& t, const request& r) {
     for (const auto& u : t.list_users()) {
       if (u.role != "operator" || u.disabled || u.phone.empty()) continue;
       const auto who = t.upsert_contact(u.phone);
-      t.add_job(flow_start::kind, t.now(), flow_start{who.id, r.channel_id, r.flow_id, node, vars, urgent}.json());
+      core::unix_ms at = t.now();
+      if (const auto duty = schedule::day_window(u.duty); duty && !urgent && r.time_zone_of) {
+        // Outside duty hours is the window from its end to its start.
+        at = schedule::after_quiet_hours(at, r.time_zone_of(u.phone), duty->second, duty->first);
+      }
+      t.add_job(flow_start::kind, at, flow_start{who.id, r.channel_id, r.flow_id, node, vars, urgent}.json());
     }
   }
   return {"ok", {{"reference", reference}}};

@@ -202,7 +202,7 @@ constexpr const char* contacts_help =
 
 constexpr const char* user_help =
     "usage: paygham user create [--config FILE] --name NAME --role ROLE [--login LOGIN]\n"
-    "                           [--facility CLINIC] [--phone NUMBER]\n"
+    "                           [--facility CLINIC] [--phone NUMBER] [--duty HH:MM-HH:MM]\n"
     "       paygham user list [--config FILE]\n"
     "       paygham user pin [--config FILE] --phone NUMBER\n"
     "       paygham user password [--config FILE] --login LOGIN\n"
@@ -227,6 +227,9 @@ constexpr const char* user_help =
     "  --facility CLINIC a clinic id of the clinics file (health workers)\n"
     "  --phone NUMBER    the worker's phone, +98…, +93… or national in defaults.region\n"
     "  --login LOGIN     the console login: 3 to 32 of a-z, 0-9, '.', '_', '-'\n"
+    "  --duty HH:MM-HH:MM an operator's duty hours on their phone's clock (08:00-16:00): a hazard\n"
+    "                    report nobody is hurt in reaches them then; urgent ones at once, any hour\n"
+    "                    (without it: within sending hours)\n"
     "  --help            this text\n";
 
 constexpr const char* token_help =
@@ -475,7 +478,8 @@ int run_cli(int argc, char** argv) {
     o.action = take_action(args);
     if (const auto stop = read_options(command, args,
                                        {{"--config", &o.config}, {"--name", &o.name}, {"--role", &o.role},
-                                        {"--facility", &o.facility}, {"--phone", &o.phone}, {"--login", &o.login}},
+                                        {"--facility", &o.facility}, {"--phone", &o.phone}, {"--login", &o.login},
+                                        {"--duty", &o.duty}},
                                        user_help)) {
       return *stop;
     }

@@ -106,6 +106,7 @@ struct user_options {
   std::string facility;
   std::string phone;
   std::string login;   // the web console's login name
+  std::string duty;    // an operator's duty hours, "08:00-16:00"
 };
 
 // `paygham user`: health workers (phone, PIN, clinic) and other users.

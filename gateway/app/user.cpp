@@ -14,6 +14,7 @@
 #include "gateway/auth/password.hpp"
 #include "gateway/auth/pin.hpp"
 #include "gateway/core/log.hpp"
+#include "gateway/schedule/calendar.hpp"
 #include "gateway/phone/phone.hpp"
 #include "gateway/runner/runner.hpp"
 #include "gateway/schedule/clinics.hpp"
@@ -123,6 +124,15 @@ int user(const user_options& o) {
     u.facility = o.facility;
     u.phone = phone;
     u.login = o.login;
+    u.duty = o.duty;
+    if (!u.duty.empty() && !schedule::day_window(u.duty)) {
+      std::cerr << "paygham user: --duty is the hours on duty as HH:MM-HH:MM (08:00-16:00), not '" << u.duty << "'\n";
+      return exit_user_error;
+    }
+    if (!u.duty.empty() && u.role != "operator") {
+      std::cerr << "paygham user: --duty is for operators (hazard reports reach them within it)\n";
+      return exit_user_error;
+    }
     if (u.role != "admin" && u.role != "operator" && u.role != "health_worker") {
       std::cerr << "paygham user: --role is admin, operator or health_worker, not '" << u.role << "'\n";
       return exit_user_error;
@@ -213,6 +223,7 @@ int user(const user_options& o) {
         std::cout << x.id << "\t" << x.role << "\t" << (x.facility.empty() ? "-" : x.facility) << "\t"
                   << (x.phone.empty() ? "-" : core::log::mask_phone(x.phone)) << "\t"
                   << (x.login.empty() ? "-" : x.login) << "\t" << x.name
+                  << (x.duty.empty() ? "" : "\ton duty " + x.duty)
                   << (x.disabled ? "\t(disabled)" : x.locked_until > core::now_ms() ? "\t(locked)" : "") << "\n";
       }
       return exit_ok;

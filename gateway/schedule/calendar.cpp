@@ -64,6 +64,14 @@ std::optional<int> minute_of_day(std::string_view hh_mm) {
   return hour * 60 + minute;
 }
 
+std::optional<std::pair<int, int>> day_window(std::string_view from_to) {
+  if (from_to.size() != 11 || from_to[5] != '-') return std::nullopt;
+  const auto from = minute_of_day(from_to.substr(0, 5));
+  const auto to = minute_of_day(from_to.substr(6));
+  if (!from || !to || *from == *to) return std::nullopt;
+  return std::pair{*from, *to};
+}
+
 std::string clock_text(int minute) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "%02d:%02d", minute / 60, minute % 60);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,9 @@ std::optional<core::unix_ms> at_local(long long day, local_time at, std::string_
 
 // "08:30" → 510 (minutes after midnight); nullopt for anything else.
 std::optional<int> minute_of_day(std::string_view hh_mm);
+// "08:00-16:00" → {480, 960}: a window of the day (it may span midnight, "20:00-06:00");
+// nullopt for anything else, or an empty window.
+std::optional<std::pair<int, int>> day_window(std::string_view from_to);
 // 510 → "08:30": the inverse.
 std::string clock_text(int minute);
 // A day number (days since 1970-01-01) as ISO 8601: "2026-12-01".

@@ -370,6 +370,9 @@ struct user {
   std::string password_hash;
   int failed_logins = 0;  // wrong passwords in a row
   core::unix_ms login_locked_until = 0;
+  // An operator's duty hours on their own clock ("08:00-16:00"; "": within sending hours): a
+  // hazard report nobody is hurt in reaches them then (R-M4).
+  std::string duty = {};
 };
 
 class users_part {

@@ -12,7 +12,8 @@
 //   # quiet_hours: 21:00-08:00                      sending hours (defaults.quiet_hours)
 //   # clinics: config/clinics.yaml                  the clinics people can book
 //   # workers: +93700000900@golshahr:2580           health workers: phone, clinic, PIN
-//   # operators: +93700000800                        operators with a phone (told of hazard reports)
+//   # operators: +93700000800 +93700000801@09:00-12:00   operators with a phone (told of hazard
+//                                                     reports), one with duty hours
 // Inputs:
 //   > ussd *384*12# from +93700000001 (session s1)   a dial (shortcut digits allowed)
 //   > "1"                                             a reply in the current USSD session
@@ -181,11 +182,14 @@ class player {
       }
     }
     if (auto it = t.header.find("operators"); it != t.header.end()) {
-      for (const auto& phone : words(it->second)) {
+      for (const auto& word : words(it->second)) {
+        // +93700000800, or +93700000801@09:00-12:00 for one with duty hours.
+        const auto at = word.find('@');
         store::user u;
         u.name = "Operator";
         u.role = "operator";
-        u.phone = phone;
+        u.phone = word.substr(0, at);
+        if (at != std::string::npos) u.duty = word.substr(at + 1);
         test::in_tx(*writer_, [&](store::tx& tx) { tx.add_user(u); });
       }
     }

@@ -52,6 +52,20 @@ TEST_CASE("user: a health worker made with paygham user opens the health-worker 
   CHECK(out.find("argon") == std::string::npos);
   CHECK(run_paygham({"user", "create", "--config", config, "--name", "X", "--role", "boss"}, &out, &err) == 1);
   CHECK_THAT(err, Catch::Contains("--role is admin, operator or health_worker, not 'boss'"));
+  // Duty hours: an operator's, as HH:MM-HH:MM, and shown in the list.
+  CHECK(run_paygham({"user", "create", "--config", config, "--name", "Nadia", "--role", "operator", "--login", "nadia",
+                     "--phone", "+93700000801", "--duty", "9-12"},
+                    &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("--duty is the hours on duty as HH:MM-HH:MM (08:00-16:00), not '9-12'"));
+  CHECK(run_paygham({"user", "create", "--config", config, "--name", "Omid", "--role", "health_worker", "--facility",
+                     "golshahr", "--phone", "+93700000902", "--duty", "09:00-12:00"},
+                    &out, &err, "3691\n") == 1);
+  CHECK_THAT(err, Catch::Contains("--duty is for operators"));
+  REQUIRE(run_paygham({"user", "create", "--config", config, "--name", "Nadia", "--role", "operator", "--login", "nadia",
+                       "--phone", "+93700000801", "--duty", "09:00-12:00"},
+                      &out, &err, "a long password here\na long password here\n") == 0);
+  REQUIRE(run_paygham({"user", "list", "--config", config}, &out, &err) == 0);
+  CHECK_THAT(out, Catch::Contains("Nadia\ton duty 09:00-12:00"));
   CHECK(run_paygham({"user", "--config", config}, &out, &err) == 2);
   CHECK_THAT(err, Catch::Contains("say create, list, pin, password or disable"));
 

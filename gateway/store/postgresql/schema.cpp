@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 21> migrations = {
+constexpr std::array<const char*, 22> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -392,6 +392,10 @@ ALTER TABLE subscriptions ADD COLUMN route text NOT NULL DEFAULT '';
 ALTER TABLE inbox ADD COLUMN area text NOT NULL DEFAULT '';
 ALTER TABLE inbox ADD COLUMN duplicate_of bigint;
 CREATE INDEX inbox_area ON inbox (flow_id, area, created_at) WHERE area <> '';
+)sql",
+    // 22: an operator's duty hours (SQLite's 27).
+    R"sql(
+ALTER TABLE users ADD COLUMN duty text NOT NULL DEFAULT '';
 )sql",
 };
 

@@ -765,12 +765,12 @@ namespace {
 
 constexpr const char* user_columns =
     "id, name, role, facility, COALESCE(phone, ''), pin_hash, failed_pins, locked_until, disabled,"
-    " COALESCE(login, ''), password_hash, failed_logins, login_locked_until";
+    " COALESCE(login, ''), password_hash, failed_logins, login_locked_until, duty";
 
 user read_user(const result& r, int row) {
   return user{r.int64(row, 0), r.text(row, 1),    r.text(row, 2),  r.text(row, 3),         r.text(row, 4),
               r.text(row, 5),  r.integer(row, 6), r.int64(row, 7), r.integer(row, 8) != 0, r.text(row, 9),
-              r.text(row, 10), r.integer(row, 11), r.int64(row, 12)};
+              r.text(row, 10), r.integer(row, 11), r.int64(row, 12), r.text(row, 13)};
 }
 
 }  // namespace
@@ -778,9 +778,9 @@ user read_user(const result& r, int row) {
 std::int64_t tx::add_user(const user& u) {
   require_disk();
   return c_.query(
-              "INSERT INTO users (name, role, facility, phone, pin_hash, login, password_hash, created_at, updated_at)"
-              " VALUES ($1, $2, $3, NULLIF($4, ''), $5, NULLIF($6, ''), $7, $8, $8) RETURNING id",
-              {u.name, u.role, u.facility, u.phone, u.pin_hash, u.login, u.password_hash, now()})
+              "INSERT INTO users (name, role, facility, phone, pin_hash, login, password_hash, created_at, updated_at, duty)"
+              " VALUES ($1, $2, $3, NULLIF($4, ''), $5, NULLIF($6, ''), $7, $8, $8, $9) RETURNING id",
+              {u.name, u.role, u.facility, u.phone, u.pin_hash, u.login, u.password_hash, now(), u.duty})
       .int64(0, 0);
 }
 

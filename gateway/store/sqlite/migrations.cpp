@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 26> migrations = {
+constexpr std::array<const char*, 27> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -463,6 +463,10 @@ ALTER TABLE subscriptions ADD COLUMN route TEXT NOT NULL DEFAULT '';
 ALTER TABLE inbox ADD COLUMN area TEXT NOT NULL DEFAULT '';
 ALTER TABLE inbox ADD COLUMN duplicate_of INTEGER;
 CREATE INDEX inbox_area ON inbox (flow_id, area, created_at) WHERE area <> '';
+)sql",
+    // 27: an operator's duty hours (R-M4), "08:00-16:00" on their own clock; '': sending hours.
+    R"sql(
+ALTER TABLE users ADD COLUMN duty TEXT NOT NULL DEFAULT '';
 )sql",
 };
 

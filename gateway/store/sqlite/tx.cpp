@@ -484,14 +484,14 @@ namespace {
 
 constexpr const char* user_columns =
     "id, name, role, facility, COALESCE(phone, ''), pin_hash, failed_pins, locked_until, disabled,"
-    " COALESCE(login, ''), password_hash, failed_logins, login_locked_until";
+    " COALESCE(login, ''), password_hash, failed_logins, login_locked_until, duty";
 
 user read_user(SQLite::Statement& q) {
   return user{q.getColumn(0).getInt64(),  q.getColumn(1).getString(),  q.getColumn(2).getString(),
               q.getColumn(3).getString(), q.getColumn(4).getString(),  q.getColumn(5).getString(),
               q.getColumn(6).getInt(),    q.getColumn(7).getInt64(),   q.getColumn(8).getInt() != 0,
               q.getColumn(9).getString(), q.getColumn(10).getString(), q.getColumn(11).getInt(),
-              q.getColumn(12).getInt64()};
+              q.getColumn(12).getInt64(), q.getColumn(13).getString()};
 }
 
 }  // namespace
@@ -499,8 +499,8 @@ user read_user(SQLite::Statement& q) {
 std::int64_t tx::add_user(const user& u) {
   require_disk();
   auto& i = stmt(
-      "INSERT INTO users (name, role, facility, phone, pin_hash, login, password_hash, created_at, updated_at)"
-      " VALUES (?, ?, ?, NULLIF(?, ''), ?, NULLIF(?, ''), ?, ?, ?)");
+      "INSERT INTO users (name, role, facility, phone, pin_hash, login, password_hash, created_at, updated_at, duty)"
+      " VALUES (?, ?, ?, NULLIF(?, ''), ?, NULLIF(?, ''), ?, ?, ?, ?)");
   bind_text(i, 1, u.name);
   bind_text(i, 2, u.role);
   bind_text(i, 3, u.facility);
@@ -510,6 +510,7 @@ std::int64_t tx::add_user(const user& u) {
   bind_text(i, 7, u.password_hash);
   i.bind(8, now());
   i.bind(9, now());
+  bind_text(i, 10, u.duty);
   i.exec();
   return db_.getLastInsertRowid();
 }
