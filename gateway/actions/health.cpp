@@ -53,8 +53,11 @@ bool can_work(const store::user& u, core::unix_ms now) {
   return u.role == "health_worker" && !u.disabled && !u.pin_hash.empty() && u.locked_until <= now;
 }
 
-// The health worker who logged in on this phone in this run, or nullopt.
-std::optional<store::user> logged_in(store::tx& t, const request& r) {
+// The health worker who logged in on this phone in this run, or nullopt. By SMS nothing but the
+// number says who writes (workers.by_number): only enrolling (`by_sms_too`) takes that; the call
+// list, visits and ending reminders need the menu's PIN, whatever a flow routes to them.
+std::optional<store::user> logged_in(store::tx& t, const request& r, bool by_sms_too = false) {
+  if (r.by_sms && !by_sms_too) return std::nullopt;
   const auto id = text::read_id(r.arg("worker"));
   if (!id) return std::nullopt;
   auto u = t.find_user(*id);
@@ -135,7 +138,7 @@ flow::action_result workers_login(store::tx& t, const request& r) {
 }
 
 flow::action_result reminders_enrol(store::tx& t, const request& r) {
-  const auto worker = logged_in(t, r);
+  const auto worker = logged_in(t, r, true);
   if (!worker) return error;
   const std::string phone = r.arg("phone");
   const auto minute = schedule::minute_of_day(r.arg("time"));

@@ -56,7 +56,9 @@ flow::action_result inbox_save(store::tx& t, const request& r) {
       if (u.role != "operator" || u.disabled || u.phone.empty()) continue;
       const auto who = t.upsert_contact(u.phone);
       core::unix_ms at = t.now();
-      if (const auto duty = schedule::day_window(u.duty); duty && !urgent && r.time_zone_of) {
+      // Someone hurt is never held for duty hours, even when it does not wake anyone at night
+      // (the number's second urgent report within the hour).
+      if (const auto duty = schedule::day_window(u.duty); duty && r.arg("urgent") != "yes" && r.time_zone_of) {
         // Outside duty hours is the window from its end to its start.
         at = schedule::after_quiet_hours(at, r.time_zone_of(u.phone), duty->second, duty->first);
       }

@@ -85,7 +85,8 @@ const registry& registry::builtin() {
            "reads args.text as 'PHONE MEDICINE-WORD HH:MM [LANGUAGE]' or 'PHONE PREGNANCY-WORD DATE [LANGUAGE]' "
            "(args.medicine and args.pregnancy: words, comma-separated; args.languages: 'prs: DARI, دری; ps: …'); "
            "sets patient, kind (medicine | pregnancy), remind_at or lmp, patient_language (else the sender's); "
-           "outcome ok, help, phone, time (06:00-22:59), date (at most 280 days back), limit (args.worker "
+           "outcome ok, help, phone (unreadable), number (not a mobile of a country served, or the sender's), "
+           "time (06:00-22:59), date (at most 280 days back), limit (args.worker "
            "enrolled 50 in the last 24 hours)",
            {"text", "medicine", "pregnancy", "languages", "worker"}});
     b.add({"reminders.enrol", reminders_enrol,

@@ -57,13 +57,18 @@ bool is_name(const std::string& s) {
   });
 }
 
-// A place as the person wrote it, kept for the operators: spaces collapsed, at most 60
-// characters (a USSD answer can be 160), never cut inside a character.
+// A place as the person wrote it, kept for the operators: spaces collapsed, controls and
+// direction marks dropped, at most 60 characters (a USSD answer can be 160), never cut inside a
+// character.
 std::string as_written(const std::string& typed) {
   std::u32string out;
   for (const char32_t c : core::decode_utf8(typed)) {
-    const bool space = c == U' ' || c == U'\t' || c == U'\n' || c == U'\r';
-    if (space ? (out.empty() || out.back() == U' ') : c < 0x20) continue;
+    const bool space = c == U' ' || c == U'\t' || c == U'\n' || c == U'\r' || c == 0x2028 || c == 0x2029;
+    // Controls, and the direction overrides that could show an operator a place reordered
+    // (ZWNJ and ZWJ stay: Persian words need them).
+    const bool hidden = c < 0x20 || (c >= 0x7F && c < 0xA0) || (c >= 0x202A && c <= 0x202E) ||
+                        (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F || c == 0x061C;
+    if (space ? (out.empty() || out.back() == U' ') : hidden) continue;
     out.push_back(space ? U' ' : c);
     if (out.size() == 60) break;
   }

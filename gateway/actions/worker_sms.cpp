@@ -7,7 +7,9 @@
 //                                         unknown; locked (too many wrong PINs on the menu)
 //   workers.enrol_command  text, medicine, pregnancy, languages
 //                                      → ok {patient, kind, remind_at | lmp, patient_language};
-//                                         help (nothing or not this form); phone; time; date;
+//                                         help (nothing or not this form); phone (unreadable);
+//                                         number (not a patient's mobile of a country served);
+//                                         time; date;
 //                                         limit (the worker enrolled 50 in the last 24 hours)
 //
 // Over SMS nothing but the number says who writes: a PIN typed in an SMS would stay in the
@@ -61,6 +63,16 @@ std::string language_named(const std::string& typed, const std::string& language
   return {};
 }
 
+// Whether the number is of a country in the deployment's regions ("IR,AF").
+bool serves(const std::string& regions, const std::string& e164) {
+  const std::string country = phone::region_of(e164);
+  if (country.empty()) return false;
+  for (const auto& r : split(regions, ',')) {
+    if (r == country) return true;
+  }
+  return false;
+}
+
 bool phone_part(const std::string& token) {
   return !token.empty() && token.find_first_not_of("0123456789+-()") == std::string::npos;
 }
@@ -102,8 +114,14 @@ flow::action_result workers_enrol_command(store::tx& t, const request& r) {
   std::string typed_phone;
   for (; i < tokens.size() && phone_part(tokens[i]); ++i) typed_phone += tokens[i];
   if (typed_phone.empty()) return {"help", {}};
+  if (typed_phone.size() > 20) return {"phone", {}};
   auto phone = phone::parse_e164(typed_phone, r.region);
   if (!phone) return {"phone", {}};
+  // A patient's mobile in a country the deployment serves, never the worker's own: a lost
+  // phone cannot send welcomes to premium or foreign numbers.
+  if (!phone::is_mobile(phone.value()) || phone.value() == r.phone || !serves(r.region, phone.value())) {
+    return {"number", {}};
+  }
   if (i == tokens.size()) return {"help", {}};
   std::map<std::string, std::string> vars{{"patient", phone.value()}};
   const std::string& kind = tokens[i++];
@@ -130,11 +148,13 @@ flow::action_result workers_enrol_command(store::tx& t, const request& r) {
   } else {
     return {"help", {}};
   }
-  // The patient's language when given, else the worker's own.
-  std::string language = r.language;
+  // The patient's language when given; else their own, or for a new number the worker's.
+  std::string language;
   if (i < tokens.size()) {
     language = language_named(tokens[i++], r.arg("languages"));
     if (language.empty()) return {"help", {}};
+  } else if (const auto known = t.find_contact_by_phone(phone.value()); !known || known->language.empty()) {
+    language = r.language;
   }
   if (i != tokens.size()) return {"help", {}};
   vars["patient_language"] = language;

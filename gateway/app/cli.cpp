@@ -228,8 +228,8 @@ constexpr const char* user_help =
     "  --phone NUMBER    the worker's phone, +98…, +93… or national in defaults.region\n"
     "  --login LOGIN     the console login: 3 to 32 of a-z, 0-9, '.', '_', '-'\n"
     "  --duty HH:MM-HH:MM an operator's duty hours on their phone's clock (08:00-16:00): a hazard\n"
-    "                    report nobody is hurt in reaches them then; urgent ones at once, any hour\n"
-    "                    (without it: within sending hours)\n"
+    "                    report nobody is hurt in reaches them then, and within sending hours\n"
+    "                    still; urgent ones at once, any hour\n"
     "  --help            this text\n";
 
 constexpr const char* token_help =

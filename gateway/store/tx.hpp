@@ -302,8 +302,8 @@ class inbox_part {
   virtual std::optional<inbox_entry> find_inbox(std::int64_t id) = 0;
   // How many items the contact added since `since`.
   virtual std::int64_t inbox_items_since(std::int64_t contact_id, core::unix_ms since) = 0;
-  // R-M4: the number of the first report of `flow_id` from `area` since `since` (the one the
-  // others there were flagged as possible duplicates of); 0 when there is none.
+  // R-M4: the number of the first report of `flow_id` from `area` since `since` (a report every
+  // 23 hours never chains one flag to a report weeks old); 0 when there is none.
   virtual std::int64_t first_report_since(std::string_view flow_id, std::string_view area, core::unix_ms since) = 0;
   // Its state (new, read, done) and who works on it (0: nobody).
   virtual void update_inbox(std::int64_t id, std::string_view status, std::int64_t assigned_to) = 0;

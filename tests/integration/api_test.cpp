@@ -572,7 +572,9 @@ TEST_CASE("api: a person's mine alerts show the district they wrote and their ro
   running srv("operator");
   const std::string worker = make_token(srv.config, "health_worker", "clinic system");
   // By SMS, as an aggregator brings it: alerts, Herat, the district in their words, Islam Qala.
-  for (const char* text : {"MINE", "1", "1", "Guzara%2C+near+the+river", "1"}) {
+  // The district with a right-to-left override (U+202E) and a line break in it: dropped, the
+  // rest kept as written.
+  for (const char* text : {"MINE", "1", "1", "Guzara%E2%80%AE%2C+near%0Athe+river", "1"}) {
     REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms", std::string("from=%2B93700000666&text=") + text)
                 .status == 200);
   }

@@ -381,8 +381,7 @@ messages_part::routine_count tx::routine_sent(std::int64_t contact_id, std::stri
 
 std::int64_t tx::first_report_since(std::string_view flow_id, std::string_view area, core::unix_ms since) {
   const auto r = c_.query(
-      "SELECT COALESCE(duplicate_of, id) FROM inbox WHERE flow_id = $1 AND area = $2 AND created_at >= $3"
-      " ORDER BY id LIMIT 1",
+      "SELECT id FROM inbox WHERE flow_id = $1 AND area = $2 AND area <> '' AND created_at >= $3 ORDER BY id LIMIT 1",
       {flow_id, area, since});
   return r.empty() ? 0 : r.int64(0, 0);
 }

@@ -1591,8 +1591,7 @@ std::int64_t tx::inbox_items_since(std::int64_t contact_id, core::unix_ms since)
 
 std::int64_t tx::first_report_since(std::string_view flow_id, std::string_view area, core::unix_ms since) {
   auto& q = stmt(
-      "SELECT COALESCE(duplicate_of, id) FROM inbox WHERE flow_id = ? AND area = ? AND created_at >= ?"
-      " ORDER BY id LIMIT 1");
+      "SELECT id FROM inbox WHERE flow_id = ? AND area = ? AND area <> '' AND created_at >= ? ORDER BY id LIMIT 1");
   bind_text(q, 1, flow_id);
   bind_text(q, 2, area);
   q.bind(3, since);
