@@ -1212,7 +1212,7 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
     // gets the message recorded as cancelled, with the reason; alerts are never capped. Only
     // education broadcasts and lessons send routine messages, so the first broadcast of the
     // week of a topic without lessons needs no look at anyone's.
-    const bool routine = b->prio == core::priority::bulk && routine_broadcast_since(*b, now() - 7 * 86'400'000LL);
+    const bool routine = b->prio == core::priority::bulk && topic_had_routine_since(*b, now() - 7 * 86'400'000LL);
     auto& ins = stmt(routine ? "INSERT INTO outbound_messages (channel_id, contact_id, to_phone, body, priority, status,"
                                " next_at, created_at, updated_at, programme, broadcast_id, error, expires_at)"
                                " SELECT channel_id, id, phone, body, ?8, CASE WHEN capped THEN 'cancelled' ELSE 'queued' END,"
@@ -1269,7 +1269,7 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
 
 #undef PAYGHAM_AUDIENCE
 
-bool tx::routine_broadcast_since(const broadcast& b, core::unix_ms since) {
+bool tx::topic_had_routine_since(const broadcast& b, core::unix_ms since) {
   // Another education broadcast of the topic this week, or its lessons (routine_series).
   auto& q = stmt(
       "SELECT EXISTS (SELECT 1 FROM broadcasts WHERE topic = ? AND priority = ? AND created_at > ? AND id <> ?)"

@@ -162,8 +162,9 @@ class tx final : public store::tx {
   // `source` in the history of every message it moved, so the condition is written once.
   // Returns how many.
   std::size_t record_moved(SQLite::Statement& update, std::string_view status, std::string_view source);
-  // Another broadcast of b's topic and priority created after `since` (the frequency cap).
-  bool routine_broadcast_since(const broadcast& b, core::unix_ms since);
+  // Whether b's topic may have sent a person routine messages: another broadcast of its
+  // priority created after `since`, or lessons (store::routine_series). False: no cap to check.
+  bool topic_had_routine_since(const broadcast& b, core::unix_ms since);
   void add_event(std::int64_t message_id, std::string_view status, std::string_view source,
                  std::string_view raw_code, bool applied);
   report_outcome apply_report_to(std::int64_t message_id, const core::delivery_report& r);
