@@ -141,10 +141,8 @@ flow::action_result workers_enrol_command(store::tx& t, const request& r) {
     if (!today) return {"error", {}};
     const long long offset = text::day_number(*lmp) - *today;
     if (offset < -280 || offset > 0) return {"date", {}};
-    char iso[16];
-    std::snprintf(iso, sizeof iso, "%04d-%02d-%02d", lmp->year, lmp->month, lmp->day);
     vars["kind"] = "pregnancy";
-    vars["lmp"] = iso;
+    vars["lmp"] = schedule::day_text(text::day_number(*lmp));
   } else {
     return {"help", {}};
   }

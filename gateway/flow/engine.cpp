@@ -2,7 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cstdio>
 #include <optional>
 
 #include "gateway/core/utf8.hpp"
@@ -400,9 +399,7 @@ std::optional<answer> read_answer(const node& n, const std::optional<std::vector
         const long long offset = text::day_number(*d) - *today;
         if ((n.earliest_day && offset < *n.earliest_day) || (n.latest_day && offset > *n.latest_day)) return std::nullopt;
       }
-      char iso[16];
-      std::snprintf(iso, sizeof iso, "%04d-%02d-%02d", d->year, d->month, d->day);
-      return answer{iso, n.next};
+      return answer{schedule::day_text(text::day_number(*d)), n.next};
     }
     case ask_kind::text: {
       // Kept as the person wrote it (trimmed), for the human who reads it.

@@ -74,7 +74,7 @@ std::string runner::apply_series_due(store::tx& tx, const content& c, const stor
   if (routine) {
     // R-S9: the person had their routine message of the programme today (an education
     // broadcast), or three this week: this lesson waits a day, the same lesson.
-    const auto sent = tx.routine_sent(who->id, s->programme, tx.now() - 86'400'000LL, tx.now() - 7 * 86'400'000LL);
+    const auto sent = tx.routine_sent(who->id, s->programme);
     if (store::at_routine_cap(sent.today, sent.this_week)) {
       const auto later = schedule::next_daily(p->at, {s->at_minute / 60, s->at_minute % 60}, s->time_zone);
       if (!later) return "time zone '" + s->time_zone + "' is unknown";

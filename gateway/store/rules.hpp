@@ -62,6 +62,8 @@ std::string held_back_reason(bool opted_out, bool unreachable, std::string_view 
 // three a week. A broadcast's message over the cap is recorded as cancelled with this reason.
 inline constexpr int routine_per_day = 1;
 inline constexpr int routine_per_week = 3;
+inline constexpr std::int64_t routine_day_ms = 86'400'000;  // the windows they are counted in
+inline constexpr std::int64_t routine_week_ms = 7 * routine_day_ms;
 inline constexpr const char* frequency_cap_reason =
     "frequency cap: this programme's routine messages are at most 1 a day and 3 a week per person (R-S9)";
 // Whether a person who got `today` routine messages of a programme in the last 24 hours and

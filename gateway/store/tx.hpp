@@ -224,13 +224,12 @@ class messages_part {
   // Requires disk (require_disk).
   virtual std::int64_t queue_message(const new_message& m) = 0;
   // R-S9: the contact's routine (education) messages of `programme` not cancelled: how many
-  // since `day_since` and since `week_since`.
+  // in the last day and the last week (rules.hpp: routine_day_ms, routine_week_ms).
   struct routine_count {
     std::int64_t today = 0;
     std::int64_t this_week = 0;
   };
-  virtual routine_count routine_sent(std::int64_t contact_id, std::string_view programme, core::unix_ms day_since,
-                                     core::unix_ms week_since) = 0;
+  virtual routine_count routine_sent(std::int64_t contact_id, std::string_view programme) = 0;
   // Moves up to `limit` of a channel's due messages to 'sending' (priority first, then due
   // time) under a lease held by this node, and returns them. Only the outbox calls this.
   virtual std::vector<claimed_message> claim_due(std::string_view channel_id, std::size_t limit) = 0;

@@ -370,12 +370,11 @@ std::int64_t tx::inbox_items_since(std::int64_t contact_id, core::unix_ms since)
   return c_.query("SELECT COUNT(*) FROM inbox WHERE contact_id = $1 AND created_at >= $2", {contact_id, since}).int64(0, 0);
 }
 
-messages_part::routine_count tx::routine_sent(std::int64_t contact_id, std::string_view programme,
-                                              core::unix_ms day_since, core::unix_ms week_since) {
+messages_part::routine_count tx::routine_sent(std::int64_t contact_id, std::string_view programme) {
   const auto r = c_.query(
       "SELECT COUNT(*) FILTER (WHERE created_at > $1), COUNT(*) FROM outbound_messages WHERE contact_id = $2"
       " AND programme = $3 AND priority = $4 AND status <> 'cancelled' AND created_at > $5",
-      {day_since, contact_id, programme, static_cast<int>(core::priority::bulk), week_since});
+      {now() - routine_day_ms, contact_id, programme, static_cast<int>(core::priority::bulk), now() - routine_week_ms});
   return {r.int64(0, 0), r.int64(0, 1)};
 }
 
@@ -1277,7 +1276,7 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
         c_.query("SELECT EXISTS (SELECT 1 FROM broadcasts WHERE topic = $1 AND priority = $2 AND created_at > $3"
                  " AND id <> $4) OR EXISTS (SELECT 1 FROM series WHERE programme = $1 AND worker_id IS NULL"
                  " AND flow_id <> '')",
-                 {b->topic, static_cast<int>(b->prio), static_cast<std::int64_t>(now() - 7 * 86'400'000LL), b->id})
+                 {b->topic, static_cast<int>(b->prio), static_cast<std::int64_t>(now() - routine_week_ms), b->id})
                 .text(0, 0) == "t";
     n = c_.query(
              "WITH m AS (INSERT INTO outbound_messages (channel_id, contact_id, to_phone, body, priority, status, next_at,"
@@ -1296,7 +1295,7 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
              " SELECT COUNT(*) FROM e",
              {b->topic, b->area, b->cursor, last, by_language.dump(), fallback, static_cast<int>(b->prio),
               std::max(now(), b->not_before), now(), id, std::string(frequency_cap_reason), routine,
-              static_cast<std::int64_t>(now() - 86'400'000LL), static_cast<std::int64_t>(now() - 7 * 86'400'000LL),
+              static_cast<std::int64_t>(now() - routine_day_ms), static_cast<std::int64_t>(now() - routine_week_ms),
               routine_per_day, routine_per_week, b->expires_at})
             .int64(0, 0);
   }

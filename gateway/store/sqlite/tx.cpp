@@ -1212,7 +1212,7 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
     // gets the message recorded as cancelled, with the reason; alerts are never capped. Only
     // education broadcasts and lessons send routine messages, so the first broadcast of the
     // week of a topic without lessons needs no look at anyone's.
-    const bool routine = b->prio == core::priority::bulk && topic_had_routine_since(*b, now() - 7 * 86'400'000LL);
+    const bool routine = b->prio == core::priority::bulk && topic_had_routine_since(*b, now() - routine_week_ms);
     auto& ins = stmt(routine ? "INSERT INTO outbound_messages (channel_id, contact_id, to_phone, body, priority, status,"
                                " next_at, created_at, updated_at, programme, broadcast_id, error, expires_at)"
                                " SELECT channel_id, id, phone, body, ?8, CASE WHEN capped THEN 'cancelled' ELSE 'queued' END,"
@@ -1242,8 +1242,8 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
     ins.bind(17, b->expires_at);
     if (routine) {
       bind_text(ins, 12, frequency_cap_reason);
-      ins.bind(13, static_cast<std::int64_t>(now() - 86'400'000LL));
-      ins.bind(14, static_cast<std::int64_t>(now() - 7 * 86'400'000LL));
+      ins.bind(13, static_cast<std::int64_t>(now() - routine_day_ms));
+      ins.bind(14, static_cast<std::int64_t>(now() - routine_week_ms));
       ins.bind(15, routine_per_day);
       ins.bind(16, routine_per_week);
     }
@@ -1283,16 +1283,15 @@ bool tx::topic_had_routine_since(const broadcast& b, core::unix_ms since) {
   return out;
 }
 
-messages_part::routine_count tx::routine_sent(std::int64_t contact_id, std::string_view programme,
-                                              core::unix_ms day_since, core::unix_ms week_since) {
+messages_part::routine_count tx::routine_sent(std::int64_t contact_id, std::string_view programme) {
   auto& q = stmt(
       "SELECT COALESCE(SUM(created_at > ?), 0), COUNT(*) FROM outbound_messages WHERE contact_id = ? AND programme = ?"
       " AND priority = ? AND status <> 'cancelled' AND created_at > ?");
-  q.bind(1, day_since);
+  q.bind(1, now() - routine_day_ms);
   q.bind(2, contact_id);
   bind_text(q, 3, programme);
   q.bind(4, static_cast<int>(core::priority::bulk));
-  q.bind(5, week_since);
+  q.bind(5, now() - routine_week_ms);
   routine_count out;
   if (q.executeStep()) out = {q.getColumn(0).getInt64(), q.getColumn(1).getInt64()};
   q.reset();
