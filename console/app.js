@@ -56,7 +56,7 @@ const WORDS = {
     send_at: 'Send at (empty: now)', scheduled_for: 'Goes out from {0}',
     error: 'Something went wrong: {0}', session_open: 'open (CON)', session_end: 'ended (END)',
     shared_phone: 'Do others read SMS on this phone?', sp_unknown: 'Not sure', sp_yes: 'Yes, others read them',
-    sp_no: 'No, only the patient', consent_given: 'The person agreed to get these messages',
+    sp_no: 'No, only the patient', explicit_texts: 'The patient asked for texts that name their care (medicine, pregnancy)', consent_given: 'The person agreed to get these messages',
     consent_needed: 'Ask the person first: they must agree to get the messages.', pause_until: 'Pause until',
     pause: 'Pause', resume: 'Resume', reminders_paused: 'paused until {0}',
     move: 'Move', moving: 'Choose a free place for visit {0}.', moved_ok: 'Moved: code {0}, {1}. The person gets an SMS.',
@@ -110,7 +110,7 @@ const WORDS = {
     send_at: 'زمان فرستادن (خالی: همین حالا)', scheduled_for: 'از {0} فرستاده می‌شود',
     error: 'مشکلی پیش آمد: {0}', session_open: 'باز (CON)', session_end: 'تمام (END)',
     shared_phone: 'آیا دیگران اس‌ام‌اس‌های این تلفون را می‌خوانند؟', sp_unknown: 'معلوم نیست', sp_yes: 'بلی، دیگران هم می‌خوانند',
-    sp_no: 'نخیر، فقط خود مریض', consent_given: 'این شخص به گرفتن این پیام‌ها رضایت داد',
+    sp_no: 'نخیر، فقط خود مریض', explicit_texts: 'مریض خواست پیام‌ها نوع مراقبت را بگویند (دوا، حاملگی)', consent_given: 'این شخص به گرفتن این پیام‌ها رضایت داد',
     consent_needed: 'اول از خود شخص بپرسید: باید به گرفتن پیام‌ها رضایت بدهد.', pause_until: 'توقف تا',
     pause: 'توقف', resume: 'ادامه', reminders_paused: 'تا {0} متوقف',
     move: 'تغییر وقت', moving: 'برای نوبت {0} یک جای خالی انتخاب کنید.', moved_ok: 'نوبت تغییر کرد: کد {0}، {1}. به این شخص اس‌ام‌اس فرستاده می‌شود.',
@@ -164,7 +164,7 @@ const WORDS = {
     send_at: 'زمان ارسال (خالی: همین حالا)', scheduled_for: 'از {0} ارسال می‌شود',
     error: 'مشکلی پیش آمد: {0}', session_open: 'باز (CON)', session_end: 'پایان (END)',
     shared_phone: 'آیا دیگران پیامک‌های این تلفن را می‌خوانند؟', sp_unknown: 'معلوم نیست', sp_yes: 'بله، دیگران هم می‌خوانند',
-    sp_no: 'نه، فقط خود بیمار', consent_given: 'این فرد با دریافت این پیام‌ها موافقت کرد',
+    sp_no: 'نه، فقط خود بیمار', explicit_texts: 'بیمار خواست پیامک‌ها نوع مراقبت را بگویند (دارو، بارداری)', consent_given: 'این فرد با دریافت این پیام‌ها موافقت کرد',
     consent_needed: 'اول از خود فرد بپرسید: باید با دریافت پیام‌ها موافق باشد.', pause_until: 'توقف تا',
     pause: 'توقف', resume: 'ادامه', reminders_paused: 'تا {0} متوقف',
     move: 'تغییر زمان', moving: 'برای نوبت {0} یک جای خالی انتخاب کنید.', moved_ok: 'نوبت جابه‌جا شد: کد {0}، {1}. برای او پیامک ارسال می‌شود.',
@@ -218,7 +218,7 @@ const WORDS = {
     send_at: 'د لېږلو وخت (خالي: همدا اوس)', scheduled_for: 'له {0} څخه لېږل کېږي',
     error: 'یوه ستونزه پېښه شوه: {0}', session_open: 'پرانیستی (CON)', session_end: 'پای ته رسېدلی (END)',
     shared_phone: 'آیا نور خلک هم د دې ټیلیفون اس‌ام‌اس لولي؟', sp_unknown: 'معلومه نه ده', sp_yes: 'هو، نور یې هم لولي',
-    sp_no: 'نه، یوازې ناروغ', consent_given: 'دې کس د دې پیغامونو اخیستلو ته رضایت ورکړ',
+    sp_no: 'نه، یوازې ناروغ', explicit_texts: 'ناروغ وغوښتل چې پیغامونه د پاملرنې ډول ووايي (درمل، امیندواري)', consent_given: 'دې کس د دې پیغامونو اخیستلو ته رضایت ورکړ',
     consent_needed: 'لومړی له خپله کسه وپوښتئ: باید پیغامونو ته رضایت ورکړي.', pause_until: 'تر دې نېټې درول',
     pause: 'درول', resume: 'بیا پیلول', reminders_paused: 'تر {0} پورې درول شوې',
     move: 'وخت بدلول', moving: 'د {0} نوبت لپاره یو خالي ځای وټاکئ.', moved_ok: 'نوبت بدل شو: کوډ {0}، {1}. دې کس ته اس‌ام‌اس ورځي.',
@@ -475,12 +475,20 @@ async function patientsPage(query) {
   const language = h('select', { id: 'patient-language' },
     [['prs', 'دری'], ['ps', 'پښتو'], ['fa', 'فارسی'], ['en', 'English']].map(([l, name]) => h('option', { value: l }, name)));
   const shared = sharedPhoneSelect('shared-phone');
+  // Texts that name the care: only on a phone nobody else reads (R-S11), so only offered then.
+  const explicit = h('input', { id: 'explicit-texts', type: 'checkbox' });
+  const explicitRow = h('p', { hidden: true }, explicit, ' ', h('label', { for: 'explicit-texts', class: 'inline' }, t('explicit_texts')));
+  shared.addEventListener('change', () => {
+    explicitRow.hidden = shared.value !== 'no';
+    if (explicitRow.hidden) explicit.checked = false;
+  });
   const consent = h('input', { id: 'consent', type: 'checkbox', required: true });
   const enrol = h('form', {
     class: 'card', id: 'enrol', onsubmit: async (e) => {
       e.preventDefault();
       const body = {
-        phone: phone.value, kind: kind.value, language: language.value, shared_phone: shared.value, consent_via: 'in_person',
+        phone: phone.value, kind: kind.value, language: language.value, shared_phone: shared.value,
+        explicit_texts: shared.value === 'no' && explicit.checked, consent_via: 'in_person',
       };
       if (kind.value === 'medicine') body.time = time.value; else body.lmp = lmp.value;
       try {
@@ -495,6 +503,7 @@ async function patientsPage(query) {
     h('div', {}, timeLabel, time, lmpLabel, lmp),
     h('div', {}, h('label', { for: 'patient-language' }, t('patient_language')), language),
     h('div', {}, h('label', { for: 'shared-phone' }, t('shared_phone')), shared)),
+  explicitRow,
   h('p', {}, consent, ' ', h('label', { for: 'consent', class: 'inline' }, t('consent_given'))),
   h('p', {}, h('button', { type: 'submit', id: 'enrol-send' }, t('enrol'))));
   show(h('h1', {}, t('patients')),

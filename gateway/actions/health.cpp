@@ -7,7 +7,9 @@
 //                                           unknown; locked (too many wrong PINs)
 //   workers.login     pin                 → ok {worker}; wrong {pin_tries}; locked
 //   reminders.enrol   worker, phone, kind (daily | antenatal), time, [lmp], [language],
-//                     programme, remind, welcome, [ask_again]
+//                     programme, remind, welcome, [ask_again], [shared_phone (yes | no |
+//                     unknown), texts (explicit | neutral): what the patient said of their
+//                     phone; other values, an unasked question's, keep what is known]
 //                                         → ok {patient}; stopped (they stopped every message);
 //                                           over (every antenatal day is past)
 //   reminders.ack     series              → ok: the patient answered; their escalation closes
@@ -181,6 +183,9 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
   if (first.state != first_occurrence::ahead) return error;
   // Only now: a number turned away (already enrolled, every week past) keeps its language.
   if (const std::string language = r.arg("language"); !language.empty()) t.set_contact_language(patient.id, language);
+  if (const std::string shared = r.arg("shared_phone"); shared == "yes" || shared == "no" || shared == "unknown") {
+    t.set_phone_privacy(patient.id, shared, shared == "no" && r.arg("texts") == "explicit");
+  }
   s.id = start_series(t, s, first);
   if (const std::string welcome = r.arg("welcome"); !welcome.empty()) start_flow(t, patient.id, r, welcome);
   ask_again_later(t, r, s, r.arg("ask_again"));

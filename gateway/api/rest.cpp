@@ -597,12 +597,21 @@ std::variant<std::string, refusal> sending_channel(const services& s, const call
 }
 
 // What a caller records of a person with an enrolment, a booking or on its own (R-D2):
-// `shared_phone` (whether others read SMS on the phone: unknown, yes, no) and, with
-// `consent_via` (how they said yes: in_person, phone_call, written), their consent to a
-// programme, recorded as the caller's. Checked before anything changes, kept after.
+// `shared_phone` (whether others read SMS on the phone: unknown, yes, no), with
+// `explicit_texts` whether texts may name their care (R-S11: only after a clear no, and false
+// unless given), and, with `consent_via` (how they said yes: in_person, phone_call, written),
+// their consent to a programme, recorded as the caller's. Checked before anything changes,
+// kept after.
 std::optional<refusal> bad_record(const json& body) {
-  if (const std::string v = body.value("shared_phone", "unknown"); v != "unknown" && v != "yes" && v != "no") {
+  const std::string shared = body.value("shared_phone", "unknown");
+  if (shared != "unknown" && shared != "yes" && shared != "no") {
     return refusal{400, "invalid_shared_phone", "shared_phone is unknown, yes or no", "shared_phone"};
+  }
+  if (body.value("explicit_texts", false) && (shared != "no" || !body.contains("shared_phone"))) {
+    return refusal{400, "explicit_needs_private_phone",
+                   "explicit_texts needs shared_phone \"no\": texts that name a person's care go only to a phone "
+                   "nobody else reads",
+                   "explicit_texts"};
   }
   if (const std::string v = body.value("consent_via", "in_person");
       v != "in_person" && v != "phone_call" && v != "written") {
@@ -616,7 +625,8 @@ json keep_record(store::tx& tx, const call& c, std::int64_t contact, const std::
   json kept = json::object();
   if (c.body.contains("shared_phone")) {
     kept["shared_phone"] = c.body.value("shared_phone", "unknown");
-    tx.set_shared_phone(contact, kept["shared_phone"].get<std::string>());
+    kept["explicit_texts"] = c.body.value("explicit_texts", false);
+    tx.set_phone_privacy(contact, kept["shared_phone"].get<std::string>(), kept["explicit_texts"].get<bool>());
   }
   if (!programme.empty() && c.body.contains("consent_via")) {
     kept["consent"] = programme;
@@ -1205,6 +1215,7 @@ json contact_json(store::tx& tx, const store::contact& c) {
            {"opted_out", c.opted_out},
            {"unreachable", c.unreachable},
            {"shared_phone", record.shared_phone},
+           {"explicit_texts", record.explicit_texts},
            {"consents", std::move(consents)},
            {"subscriptions", std::move(subscriptions)}};
   if (!c.language.empty()) out["language"] = c.language;
@@ -1479,7 +1490,8 @@ const std::vector<route>& routes() {
        "Enrol a patient in health reminders they answer with 1: medicine daily at a time, or pregnancy care from "
        "the last period; a health worker's session enrols for itself, others name the worker",
        {{"phone", "string"}, {"kind", "string"}, {"time", "string"}, {"lmp", "string"}, {"language", "string"},
-        {"channel", "string"}, {"worker", "string"}, {"shared_phone", "string"}, {"consent_via", "string"}},
+        {"channel", "string"}, {"worker", "string"}, {"shared_phone", "string"}, {"explicit_texts", "boolean"},
+        {"consent_via", "string"}},
        {"phone", "kind"}, {}, true},
       {"GET", "/api/v1/enrolments", {"admin", "operator", "health_worker"}, list_enrolments,
        "A person's running health reminders with the next one's time (a health worker's: its clinic's only)", {}, {},
@@ -1500,7 +1512,8 @@ const std::vector<route>& routes() {
       {"POST", "/api/v1/appointments", {"admin", "operator", "health_worker"}, book_visit,
        "Book a visit for a person: the SMS confirmation and reminders as the booking menu gives; never above capacity",
        {{"phone", "string"}, {"clinic", "string"}, {"service", "string"}, {"day", "string"}, {"time", "string"},
-        {"for", "string"}, {"channel", "string"}, {"shared_phone", "string"}, {"consent_via", "string"}},
+        {"for", "string"}, {"channel", "string"}, {"shared_phone", "string"}, {"explicit_texts", "boolean"},
+        {"consent_via", "string"}},
        {"phone", "service", "day", "time"}, {}, true},
       {"GET", "/api/v1/appointments", {"admin", "operator", "health_worker"}, list_visits,
        "A clinic's visits on a day, today by default (a health worker's clinic only)", {}, {}, {"clinic", "day"}},
@@ -1532,7 +1545,7 @@ const std::vector<route>& routes() {
        "Add a person, or update one by number: language, name ({contact.name}), whether others read the phone's SMS, "
        "a consent they gave; never opts anyone in",
        {{"phone", "string"}, {"language", "string"}, {"name", "string"}, {"shared_phone", "string"},
-        {"consent", "string"}, {"consent_via", "string"}},
+        {"explicit_texts", "boolean"}, {"consent", "string"}, {"consent_via", "string"}},
        {"phone"}, {}, true},
       {"GET", "/api/v1/contacts", {"admin", "operator"}, find_contact,
        "The person behind a phone number (any format), if known; or up to 50 people whose name holds ?name=", {}, {},

@@ -51,12 +51,12 @@ class renderer {
 
   // The language the text of `key` will be shown in, or "" when no language has it.
   std::string lang_of(std::string_view key) const {
-    const text::entry* e = ctx_.texts->resolve(key, ctx_.langs);
+    const text::entry* e = ctx_.texts->resolve(key, ctx_.langs, ctx_.explicit_texts);
     return e ? e->lang : std::string();
   }
 
   std::optional<std::string> text(std::string_view key) const {
-    const text::entry* e = ctx_.texts->resolve(key, ctx_.langs);
+    const text::entry* e = ctx_.texts->resolve(key, ctx_.langs, ctx_.explicit_texts);
     if (!e) return std::nullopt;
     // Dates and numbers follow the language the text is written in.
     const text::formatter fmt(e->lang, ctx_.timezone);
@@ -72,7 +72,7 @@ class renderer {
     const auto v = value(name);
     if (!v || !f_) return std::nullopt;
     const auto shown = [&](std::string_view key) -> std::optional<std::string> {
-      const text::entry* e = ctx_.texts->resolve(key, ctx_.langs);
+      const text::entry* e = ctx_.texts->resolve(key, ctx_.langs, ctx_.explicit_texts);
       if (!e) return std::nullopt;
       const text::formatter fmt(e->lang, ctx_.timezone);
       return fill(e->text, &fmt);
@@ -344,7 +344,7 @@ const choice* by_label(const std::vector<choice>& opts, const std::string& typed
   const bool by_word = said.find(' ') == std::string_view::npos && core::decode_utf8(said).size() >= 3;
   const choice* found = nullptr;
   for (const auto& c : opts) {
-    const text::entry* e = c.literal ? nullptr : ctx.texts->resolve(c.label, ctx.langs);
+    const text::entry* e = c.literal ? nullptr : ctx.texts->resolve(c.label, ctx.langs, ctx.explicit_texts);
     const std::string label = text::normalize(c.literal ? c.label : e ? e->text : "");
     const std::string_view shown = text::strip_punctuation(label);
     if (shown == said) return &c;

@@ -43,6 +43,7 @@ struct context {
   medium via = medium::ussd;
   std::vector<std::string> langs;  // preference order: contact's, default, "en"
   const text::catalog* texts = nullptr;
+  bool explicit_texts = false;  // texts' explicit variants, where they have one (R-S11)
   const text::lexicon* words = nullptr;  // yes/no words for replies; may be null
   std::string timezone = "UTC";          // for dates and times in texts
   std::string region = "AF";             // for phone numbers typed without a country code

@@ -168,12 +168,13 @@ std::string runner::apply_flow_start(store::tx& tx, const content& c, const stor
 std::string runner::start_for(store::tx& tx, const content& c, std::int64_t contact_id, const std::string& flow_id,
                               const std::string& node, const std::string& channel_id,
                               const std::function<std::map<std::string, std::string>(const store::contact&)>& vars,
-                              tick_outcome& done, bool urgent) const {
+                              tick_outcome& done, bool urgent, bool neutral_only) const {
   const flow::definition* f = c.flows.by_id(flow_id);
   if (!f) return "flow '" + flow_id + "' is gone";
   auto who = tx.find_contact(contact_id);
   if (!who || tx.stopped(who->id, f->programme)) return {};
   const auto values = vars(*who);
+  if (neutral_only) who->explicit_texts = false;  // R-H8
   if (auto why = start_by_sms(tx, c, std::move(*who), *f, node, values, channel_id, urgent); !why.empty()) return why;
   ++done.reminders;
   return {};
@@ -210,7 +211,8 @@ std::string runner::apply_booking_reminder(store::tx& tx, const content& c, cons
   const auto b = tx.find_booking(p->booking);
   // A visit cancelled, marked or already begun gets no reminder (expiry).
   if (!b || b->status != store::booking_status::booked || b->starts_at <= tx.now()) return {};
-  return start_for(tx, c, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b), done);
+  return start_for(tx, c, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b), done, false,
+                   c.clinics.neutral_only(b->service));
 }
 
 std::function<std::map<std::string, std::string>(const store::contact&)> runner::booking_values(
@@ -237,7 +239,8 @@ std::string runner::apply_booking_missed(store::tx& tx, const content& c, const 
   }
   // Marked attended (or cancelled) since: nothing to say.
   if (b->status != store::booking_status::missed) return {};
-  return start_for(tx, c, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b), done);
+  return start_for(tx, c, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b), done, false,
+                   c.clinics.neutral_only(b->service));
 }
 
 namespace {

@@ -59,6 +59,7 @@ flow::context runner::context_for(const content& c, flow::medium via, const stor
   ctx.via = via;
   ctx.langs = languages_for(who.language);
   ctx.texts = &c.texts;
+  ctx.explicit_texts = who.explicit_texts;
   ctx.words = &c.words;
   ctx.timezone = time_zone(who.phone);
   ctx.region = settings_.region;
@@ -84,7 +85,7 @@ std::string runner::time_zone(std::string_view e164) const {
 
 std::string runner::say(const content& c, std::string_view key, const store::contact& who,
                         const std::map<std::string, std::string>& values) const {
-  const text::entry* e = c.texts.resolve(key, languages_for(who.language));
+  const text::entry* e = c.texts.resolve(key, languages_for(who.language), who.explicit_texts);
   if (!e) return {};
   const text::formatter fmt(e->lang, time_zone(who.phone));
   return text::render(

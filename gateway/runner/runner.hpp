@@ -227,11 +227,13 @@ class runner {
   // Starts flow `flow_id` at `node` for the contact by SMS on `channel_id`, with the run
   // variables `vars` gives for them, unless they stopped the flow's programme (then nothing).
   // `urgent`: its messages go at once at any hour, before all but alerts' (a hazard report with
-  // someone hurt, told to the operators). Returns why it cannot (the job is parked), or empty.
+  // someone hurt, told to the operators). `neutral_only`: never a text's explicit variant, even
+  // to a person who asked for them (a counselling visit, R-H8). Returns why it cannot (the job
+  // is parked), or empty.
   std::string start_for(store::tx& tx, const content& c, std::int64_t contact_id, const std::string& flow_id,
                         const std::string& node, const std::string& channel_id,
                         const std::function<std::map<std::string, std::string>(const store::contact&)>& vars,
-                        tick_outcome& done, bool urgent = false) const;
+                        tick_outcome& done, bool urgent = false, bool neutral_only = false) const;
   // What texts about a booking show, in the contact's language (actions::booking_vars).
   std::function<std::map<std::string, std::string>(const store::contact&)> booking_values(
       const content& c, const store::booking& b) const;

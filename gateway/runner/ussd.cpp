@@ -266,7 +266,7 @@ void runner::resume_step(step& s, const std::optional<std::string>& answer) cons
   }
   // The texts of the content this hop runs on (the context points at them).
   const auto text = [&](std::string_view key) {
-    const text::entry* e = s.ctx.texts->resolve(key, s.ctx.langs);
+    const text::entry* e = s.ctx.texts->resolve(key, s.ctx.langs, s.ctx.explicit_texts);
     return e ? e->text : std::string(key);
   };
   if (answer && ++st.invalid >= flow::max_invalid_replies) {

@@ -135,13 +135,21 @@ clinic_list clinic_list::load(const std::string& file, std::vector<std::string>&
     return out;
   }
   core::yaml::reader r(file, problems);
-  if (!r.expect_map(doc.value(), "", {"clinics"})) return out;
+  if (!r.expect_map(doc.value(), "", {"clinics", "neutral_services"})) return out;
   const YAML::Node clinics = doc.value()["clinics"];
   if (!clinics.IsMap()) {
     r.problem(doc.value(), "'clinics' must map each clinic's id to its settings");
     return out;
   }
   for (const auto& kv : clinics) out.clinics_.push_back(read_clinic(r, kv.first.Scalar(), kv.second));
+  for (const auto& service : r.text_list(doc.value(), "neutral_services", "")) {
+    // A misspelt service would leave the real one's reminders explicit.
+    const bool offered = std::any_of(out.clinics_.begin(), out.clinics_.end(), [&](const clinic& c) { return c.offers(service); });
+    if (!offered) {
+      r.problem(doc.value()["neutral_services"], "neutral service '" + service + "' is offered by no clinic; check its spelling");
+    }
+    out.neutral_services_.insert(service);
+  }
   return out;
 }
 

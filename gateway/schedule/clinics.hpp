@@ -57,9 +57,13 @@ class clinic_list {
   const clinic* find(std::string_view id) const;
   const std::vector<clinic>& all() const { return clinics_; }
   bool empty() const { return clinics_.empty(); }
+  // A service whose texts never name the care, even to a person who asked for texts that do
+  // (R-H8: counselling, mental health); the file's `neutral_services`.
+  bool neutral_only(std::string_view service) const { return neutral_services_.count(service) != 0; }
 
  private:
   std::vector<clinic> clinics_;
+  std::set<std::string, std::less<>> neutral_services_;
 };
 
 }  // namespace paygham::schedule

@@ -27,6 +27,9 @@ struct contact {
   bool opted_out = false;  // said STOP (R-S5): only the confirmation goes out
   bool created = false;    // upsert_contact made it just now: it has no runs yet
   bool unreachable = false;  // R-S13: its messages failed 3 times in a row; nothing is sent
+  // R-S11: the person said nobody else reads SMS on the phone and asked for texts that name
+  // their care (a template's `explicit` variant); otherwise every text is the neutral one.
+  bool explicit_texts = false;
 };
 
 // Where a run stands: active (a USSD session on it), waiting (an SMS question asked), or ended:
@@ -123,6 +126,7 @@ struct consent {
 };
 struct contact_record {
   std::string shared_phone = "unknown";
+  bool explicit_texts = false;  // only with shared_phone "no" (R-S11)
   std::vector<consent> consents;  // oldest first
 };
 
@@ -166,8 +170,10 @@ class contacts_part {
   // coming back is a new contact that starts stopped. False: no such contact (or erased before).
   virtual bool erase_contact(std::int64_t contact_id) = 0;
   virtual contact_record find_contact_record(std::int64_t contact_id) = 0;
-  // "unknown", "yes" or "no" (the caller checks which).
-  virtual void set_shared_phone(std::int64_t contact_id, std::string_view answer) = 0;
+  // Whether others read SMS on the phone, "unknown", "yes" or "no" (the caller checks which),
+  // and whether texts may name the person's care: only after a clear "no" (R-S11), so with
+  // any other answer `explicit_texts` is stored as false.
+  virtual void set_phone_privacy(std::int64_t contact_id, std::string_view shared_phone, bool explicit_texts) = 0;
   virtual void add_consent(std::int64_t contact_id, const consent& c) = 0;
   // The person wrote in: their number works, whatever failed before (R-S13).
   virtual void set_reachable(std::int64_t contact_id) = 0;

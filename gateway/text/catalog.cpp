@@ -17,11 +17,17 @@ void flatten(const YAML::Node& node, const std::string& prefix, const std::strin
     if (kv.second.IsMap() && kv.second["text"].IsDefined()) {
       // A text with options.
       core::yaml::reader r(file, problems);
-      if (!r.expect_map(kv.second, key, {"text", "smart", "parts"})) continue;
+      if (!r.expect_map(kv.second, key, {"text", "smart", "parts", "explicit"})) continue;
       entry e{r.text(kv.second, "text", key, true).value_or(""), core::yaml::where(file, kv.second),
               lang};
       e.smart = r.boolean(kv.second, "smart", key).value_or(false);
       e.parts = static_cast<int>(r.integer(kv.second, "parts", key, 1, 10).value_or(0));
+      if (kv.second["explicit"].IsDefined()) {
+        entry variant = e;
+        variant.text = r.text(kv.second, "explicit", key, true).value_or("");
+        variant.where = core::yaml::where(file, kv.second["explicit"]);
+        out[key + std::string(explicit_suffix)] = std::move(variant);
+      }
       out[key] = std::move(e);
     } else if (kv.second.IsMap()) {
       flatten(kv.second, key, file, lang, out, problems);
@@ -67,9 +73,14 @@ const entry* catalog::find(std::string_view lang, std::string_view key) const {
   return k == l->second.end() ? nullptr : &k->second;
 }
 
-const entry* catalog::resolve(std::string_view key, const std::vector<std::string>& langs) const {
+const entry* catalog::resolve(std::string_view key, const std::vector<std::string>& langs, bool explicit_texts) const {
   for (const auto& lang : langs) {
-    if (const entry* e = find(lang, key)) return e;
+    const entry* e = find(lang, key);
+    if (!e) continue;
+    if (explicit_texts) {
+      if (const entry* v = find(lang, std::string(key) + std::string(explicit_suffix))) return v;
+    }
+    return e;
   }
   return nullptr;
 }

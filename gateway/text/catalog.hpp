@@ -4,7 +4,11 @@
 // A text may carry options by being a mapping with a `text` key:
 //   reminder: {text: "It’s time…", smart: true, parts: 2}
 // `smart` sends it through smart_gsm (typographic marks → GSM-7, segments.hpp); `parts`
-// overrides the SMS budget lint applies to it.
+// overrides the SMS budget lint applies to it. `explicit` is a variant that may name the
+// person's care, for those who asked for it on a phone nobody else reads (R-S11):
+//   medicine_due: {text: "Your reminder for today.", explicit: "Time for your medicine."}
+// The text itself stays the neutral one everybody else gets. The variant is the key
+// "<key>.explicit" of the catalog, with the same options.
 // A catalog is immutable once loaded and safe to share between threads.
 #pragma once
 
@@ -27,6 +31,9 @@ struct entry {
 
 class formatter;
 
+// The suffix of a text's explicit variant: "health.medicine_due.explicit".
+inline constexpr std::string_view explicit_suffix = ".explicit";
+
 class catalog {
  public:
   // Loads every <lang>.yaml in `dir`. Problems (syntax, a value that is not text) are
@@ -38,8 +45,9 @@ class catalog {
 
   const entry* find(std::string_view lang, std::string_view key) const;
 
-  // The text of `key` in the first language of `langs` that has it.
-  const entry* resolve(std::string_view key, const std::vector<std::string>& langs) const;
+  // The text of `key` in the first language of `langs` that has it; with `explicit_texts`, its
+  // explicit variant in that language when it has one.
+  const entry* resolve(std::string_view key, const std::vector<std::string>& langs, bool explicit_texts = false) const;
 
   std::vector<std::string> languages() const;
   // True when `lang` has a file of texts ("prs", not "Dari").

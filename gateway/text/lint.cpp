@@ -132,6 +132,17 @@ void lint_templates(const catalog& texts, std::vector<std::string>& problems, st
         problems.push_back(e->where + ": '" + key + "' uses " + join(names) + " but " +
                            ref->where + " uses " + join(ref_names));
       }
+      // An explicit variant (R-S11) is filled with what its neutral text is filled with.
+      if (key.size() > explicit_suffix.size() && key.ends_with(explicit_suffix)) {
+        const entry* neutral = texts.find(lang, std::string_view(key).substr(0, key.size() - explicit_suffix.size()));
+        auto neutral_names = neutral ? placeholders(neutral->text) : std::vector<std::string>{};
+        std::sort(neutral_names.begin(), neutral_names.end());
+        if (neutral && names != neutral_names) {
+          problems.push_back(e->where + ": the explicit variant of '" + key.substr(0, key.size() - explicit_suffix.size()) +
+                             "' uses " + join(names) + " but its text uses " + join(neutral_names) +
+                             ": both are filled from the same values");
+        }
+      }
       for (const auto& spec : specs(e->text)) {
         if (!formatter::known(spec)) {
           problems.push_back(e->where + ": '" + key + "' uses an unknown formatter '" + spec +

@@ -57,7 +57,15 @@ async function healthWorker(browser) {
   await page.waitForSelector('#enrol');
   await page.fill('#time', '08:00');
   await page.selectOption('#patient-language', 'prs');
+  // Texts that name the care are offered only for a phone nobody else reads (R-S11).
+  check(!(await page.isVisible('#explicit-texts')), 'texts that name the care are not offered before the phone is private');
+  await page.selectOption('#shared-phone', 'no');
+  await page.check('#explicit-texts');
   await page.selectOption('#shared-phone', 'yes');
+  check(!(await page.isVisible('#explicit-texts')), 'a shared phone hides texts that name the care');
+  await page.selectOption('#shared-phone', 'no');
+  check(!(await page.isChecked('#explicit-texts')), 'and forgets they were asked for');
+  await page.check('#explicit-texts');
   await page.check('#consent');  // the form is not sent without the person's consent
   await page.click('#enrol-send');
   await page.waitForSelector('#patient-status p.ok');

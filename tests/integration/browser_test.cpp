@@ -80,14 +80,16 @@ TEST_CASE("browser: log in as each role, call a patient, broadcast to 100 %, fix
   INFO(srv.log().substr(srv.log().size() > 4000 ? srv.log().size() - 4000 : 0));
   CHECK(rc == 0);
   CHECK_THAT(said, Catch::Contains("ok - markup in a message does not run"));
-  // What the health worker recorded in the pages: the consent to each programme, who took it, and the shared phone.
+  // What the health worker recorded in the pages: the consent to each programme, who took it, the private phone
+  // and the texts asked for.
   SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
   db.setBusyTimeout(10'000);
   CHECK(db.execAndGet("SELECT group_concat(c.phone || ' ' || k.programme || ' ' || k.via, ', ') FROM consents k"
                       " JOIN contacts c ON c.id = k.contact_id JOIN users u ON k.recorded_by = 'user:' || u.id"
                       " WHERE u.login = 'fatima'")
             .getString() == "+93700000321 health in_person, +93700000322 appointments in_person");
-  CHECK(db.execAndGet("SELECT shared_phone FROM contacts WHERE phone = '+93700000321'").getString() == "yes");
+  CHECK(db.execAndGet("SELECT shared_phone || ' ' || explicit_texts FROM contacts WHERE phone = '+93700000321'")
+            .getString() == "no 1");
   // The visit booked, moved (the first cancelled), and the new one marked attended.
   CHECK(db.execAndGet("SELECT group_concat(b.status, ' ') FROM (SELECT status FROM bookings b JOIN contacts c"
                       " ON c.id = b.contact_id WHERE c.phone = '+93700000322' ORDER BY b.id) b")

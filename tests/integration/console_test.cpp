@@ -509,12 +509,29 @@ TEST_CASE("console: a health worker records consent and a shared phone, and paus
   REQUIRE(r.status == 200);
   who = json::parse(r.body);
   CHECK(who["shared_phone"] == "no");
+  CHECK(who["explicit_texts"] == false);
   CHECK(who["consents"].size() == 2);
   // The audit log says what each call recorded, and nothing it did not.
   CHECK(scalar(dir, "SELECT detail FROM audit_log WHERE action = 'enrolments.create'") ==
-        R"({"consent":"health","consent_via":"in_person","kind":"medicine","shared_phone":"yes","worker":1})");
+        R"({"consent":"health","consent_via":"in_person","explicit_texts":false,"kind":"medicine","shared_phone":"yes","worker":1})");
   const auto newest_update = scalar(dir, "SELECT detail FROM audit_log WHERE action = 'contacts.update' ORDER BY id DESC");
   CHECK(json::parse(newest_update)["consent_via"] == "phone_call");
+  // Texts that name the care: only for a phone nobody else reads (R-S11), and a later answer
+  // but "no" turns them off.
+  for (const auto& answer : {json("yes"), json("unknown"), json()}) {
+    json asked{{"phone", "+93700000331"}, {"explicit_texts", true}};
+    if (!answer.is_null()) asked["shared_phone"] = answer;
+    r = omid.call("POST", "/api/v1/contacts", asked.dump());
+    CHECK(r.status == 400);
+    CHECK(json::parse(r.body)["error"]["field"] == "explicit_texts");
+  }
+  r = omid.call("POST", "/api/v1/contacts",
+                json{{"phone", "+93700000331"}, {"shared_phone", "no"}, {"explicit_texts", true}}.dump());
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["explicit_texts"] == true);
+  r = omid.call("POST", "/api/v1/contacts", json{{"phone", "+93700000331"}, {"shared_phone", "unknown"}}.dump());
+  CHECK(json::parse(r.body)["explicit_texts"] == false);
+  CHECK(json::parse(r.body)["shared_phone"] == "unknown");
 
   // Paused until a day: no next reminder before it; days past, today and beyond 180 days refused.
   for (const std::string& until : {day_from_now(-3), day_from_now(0), day_from_now(200), std::string("tomorrow")}) {

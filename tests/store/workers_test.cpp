@@ -179,7 +179,7 @@ TEST_CASE("workers: a person's shared phone and consents are kept and erased wit
   const auto patient = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+989121234567").id; });
   CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.find_contact_record(patient).shared_phone; }) == "unknown");
   test::in_tx(fx.w, [&](store::tx& t) {
-    t.set_shared_phone(patient, "yes");
+    t.set_phone_privacy(patient, "yes", false);
     t.add_consent(patient, {"health", "in_person", "user:1"});
     t.add_consent(patient, {"mine_safety", "phone_call", "token:2"});
   });
@@ -201,6 +201,38 @@ TEST_CASE("workers: a person's shared phone and consents are kept and erased wit
   const auto erased = test::in_tx(fx.w, [&](store::tx& t) { return t.find_contact_record(patient); });
   CHECK(erased.shared_phone == "unknown");
   CHECK(erased.consents.empty());
+}
+
+TEST_CASE("workers: texts that name the care are kept only for a phone nobody else reads, and erased with the person",
+          "[store]") {
+  fixture fx;
+  const auto patient = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+989121234567").id; });
+  const auto loaded = [&] {
+    return test::in_tx(fx.w, [&](store::tx& t) {
+      const auto by_id = t.find_contact(patient);
+      const auto by_phone = t.upsert_contact("+989121234567");
+      const auto record = t.find_contact_record(patient);
+      CHECK(by_id->explicit_texts == by_phone.explicit_texts);
+      CHECK(record.explicit_texts == by_phone.explicit_texts);
+      return by_phone.explicit_texts;
+    });
+  };
+  CHECK_FALSE(loaded());
+  // Asked for, but others read the phone (or nobody knows): not kept (R-S11).
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "yes", true); });
+  CHECK_FALSE(loaded());
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "unknown", true); });
+  CHECK_FALSE(loaded());
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "no", true); });
+  CHECK(loaded());
+  // A later answer that the phone is shared turns them off.
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "yes", false); });
+  CHECK_FALSE(loaded());
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "no", true); });
+  REQUIRE(test::in_tx(fx.w, [&](store::tx& t) { return t.erase_contact(patient); }));
+  const auto erased = test::in_tx(fx.w, [&](store::tx& t) { return t.find_contact_record(patient); });
+  CHECK(erased.shared_phone == "unknown");
+  CHECK_FALSE(erased.explicit_texts);
 }
 
 TEST_CASE("workers: people are found by a part of their name, in any case, oldest first", "[store]") {

@@ -20,6 +20,20 @@ TEST_CASE("text: templates load per language with nested keys flattened", "[text
   CHECK(c.resolve("common.greeting", {"fa", "en"})->text.rfind("سلام", 0) == 0);
 }
 
+TEST_CASE("text: a text's explicit variant is chosen only when asked for, in the language the text is in",
+          "[text]") {
+  std::vector<std::string> problems;
+  const auto c = catalog::load_dir(paygham::test::fixture_path("templates/ok"), problems);
+  REQUIRE(problems.empty());
+  CHECK(c.resolve("visit.due", {"fa", "en"})->text == "Your reminder for today.");
+  CHECK(c.resolve("visit.due", {"fa", "en"}, true)->text == "Time for your medicine.");
+  // A text without one stays itself; a language without the variant keeps its neutral text.
+  CHECK(c.resolve("visit.menu", {"en"}, true)->text == "Visits");
+  auto only_fa_neutral = c;
+  only_fa_neutral.add("fa", "visit.due", "یادآوری امروز");
+  CHECK(only_fa_neutral.resolve("visit.due", {"fa", "en"}, true)->text == "یادآوری امروز");
+}
+
 TEST_CASE("text: broken template files are reported with file and line", "[text]") {
   std::vector<std::string> problems;
   const auto c = catalog::load_dir(paygham::test::fixture_path("templates/broken"), problems);

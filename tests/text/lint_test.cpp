@@ -30,7 +30,9 @@ TEST_CASE("text: template lint names each broken rule with its place", "[text]")
   CHECK(has(problems, "en.yaml:6:", "UCS-2 only because of U+00A0"));
   CHECK(has(problems, "en.yaml:8:", "'appt.reminder_long' takes 2 SMS parts"));
   CHECK(has(problems, "en.yaml:8:", "its budget is 1"));
-  CHECK(problems.size() == 6);  // fa's colour repeats the unknown formatter
+  CHECK(has(problems, "en.yaml:18:", "the explicit variant of 'options.named' uses {when} but its text uses {time}"));
+  CHECK(has(problems, "fa.yaml:12:", "the explicit variant of 'options.named' uses {when}"));
+  CHECK(problems.size() == 8);  // fa's colour repeats the unknown formatter
 }
 
 TEST_CASE("text: a combining mark in a Dari or Farsi text is a warning with its place", "[text]") {

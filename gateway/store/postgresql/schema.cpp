@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 22> migrations = {
+constexpr std::array<const char*, 23> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -396,6 +396,11 @@ CREATE INDEX inbox_area ON inbox (flow_id, area, created_at) WHERE area <> '';
     // 22: an operator's duty hours (SQLite's 27).
     R"sql(
 ALTER TABLE users ADD COLUMN duty text NOT NULL DEFAULT '';
+)sql",
+    // 23: texts that name the person's care (SQLite's 28).
+    R"sql(
+ALTER TABLE contacts ADD COLUMN explicit_texts integer NOT NULL DEFAULT 0,
+  ADD CONSTRAINT contacts_explicit_texts CHECK (explicit_texts = 0 OR shared_phone = 'no');
 )sql",
 };
 

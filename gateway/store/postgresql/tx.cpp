@@ -68,10 +68,11 @@ std::optional<run> first_run(const result& r) {
 }
 
 
-// Columns: id, language, fields, opted_out, unreachable.
+// Columns: id, language, fields, opted_out, unreachable, explicit_texts.
 contact read_contact(const result& r, std::string phone) {
   contact c{r.int64(0, 0), std::move(phone), r.text(0, 1), parse_fields(r.text(0, 2)), r.integer(0, 3) != 0};
   c.unreachable = r.integer(0, 4) != 0;
+  c.explicit_texts = r.integer(0, 5) != 0;
   return c;
 }
 
@@ -94,11 +95,12 @@ bool tx::record_inbound(std::string_view channel_id, std::string_view external_i
 contact tx::upsert_contact(std::string_view phone) {
   // FOR UPDATE: the row lock that serialises one person's work across nodes (tx.hpp).
   static constexpr const char* find =
-      "SELECT id, COALESCE(language, ''), fields::text, opted_out, unreachable FROM contacts WHERE phone = $1 FOR UPDATE";
+      "SELECT id, COALESCE(language, ''), fields::text, opted_out, unreachable, explicit_texts FROM contacts"
+      " WHERE phone = $1 FOR UPDATE";
   if (auto r = c_.query(find, {phone}); !r.empty()) return read_contact(r, std::string(phone));
   auto ins = c_.query(
       "INSERT INTO contacts (phone, created_at, updated_at) VALUES ($1, $2, $2)"
-      " ON CONFLICT (phone) DO NOTHING RETURNING id, '', '{}', 0, 0",
+      " ON CONFLICT (phone) DO NOTHING RETURNING id, '', '{}', 0, 0, 0",
       {phone, now()});
   if (!ins.empty()) {
     contact made = read_contact(ins, std::string(phone));
@@ -165,7 +167,7 @@ bool tx::erase_contact(std::int64_t contact_id) {
            "DELETE FROM contact_optouts WHERE contact_id = $1",
            "DELETE FROM consents WHERE contact_id = $1",
            "UPDATE contacts SET phone = 'erased:' || id, language = NULL, fields = '{}', opted_out = 1,"
-           " shared_phone = 'unknown' WHERE id = $1",
+           " shared_phone = 'unknown', explicit_texts = 0 WHERE id = $1",
        }) {
     c_.query(sql, {contact_id});
   }
@@ -188,16 +190,20 @@ std::vector<contact> tx::find_contacts_by_name(std::string_view part, std::size_
 
 contact_record tx::find_contact_record(std::int64_t contact_id) {
   contact_record out;
-  const auto s = c_.query("SELECT shared_phone FROM contacts WHERE id = $1", {contact_id});
-  if (!s.empty()) out.shared_phone = s.text(0, 0);
+  const auto s = c_.query("SELECT shared_phone, explicit_texts FROM contacts WHERE id = $1", {contact_id});
+  if (!s.empty()) {
+    out.shared_phone = s.text(0, 0);
+    out.explicit_texts = s.integer(0, 1) != 0;
+  }
   const auto r =
       c_.query("SELECT programme, via, recorded_by, at FROM consents WHERE contact_id = $1 ORDER BY id", {contact_id});
   for (int i = 0; i < r.rows(); ++i) out.consents.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.int64(i, 3)});
   return out;
 }
 
-void tx::set_shared_phone(std::int64_t contact_id, std::string_view answer) {
-  c_.query("UPDATE contacts SET shared_phone = $1, updated_at = $2 WHERE id = $3", {answer, now(), contact_id});
+void tx::set_phone_privacy(std::int64_t contact_id, std::string_view shared_phone, bool explicit_texts) {
+  c_.query("UPDATE contacts SET shared_phone = $1, explicit_texts = $2, updated_at = $3 WHERE id = $4",
+           {shared_phone, explicit_texts && shared_phone == "no" ? 1 : 0, now(), contact_id});
 }
 
 void tx::add_consent(std::int64_t contact_id, const consent& c) {
@@ -207,10 +213,11 @@ void tx::add_consent(std::int64_t contact_id, const consent& c) {
 
 std::optional<contact> tx::find_contact(std::int64_t contact_id) {
   auto r = c_.query(
-      "SELECT id, COALESCE(language, ''), fields::text, opted_out, unreachable, phone FROM contacts WHERE id = $1",
+      "SELECT id, COALESCE(language, ''), fields::text, opted_out, unreachable, explicit_texts, phone FROM contacts"
+      " WHERE id = $1",
       {contact_id});
   if (r.empty()) return std::nullopt;
-  return read_contact(r, r.text(0, 5));
+  return read_contact(r, r.text(0, 6));
 }
 
 void tx::set_contact_fields(std::int64_t contact_id, const std::map<std::string, std::string>& fields) {

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 27> migrations = {
+constexpr std::array<const char*, 28> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -467,6 +467,12 @@ CREATE INDEX inbox_area ON inbox (flow_id, area, created_at) WHERE area <> '';
     // 27: an operator's duty hours (R-M4), "08:00-16:00" on their own clock; '': sending hours.
     R"sql(
 ALTER TABLE users ADD COLUMN duty TEXT NOT NULL DEFAULT '';
+)sql",
+    // 28: texts that name the person's care, which they asked for, only on a phone nobody else
+    // reads (R-S11).
+    R"sql(
+ALTER TABLE contacts ADD COLUMN explicit_texts INTEGER NOT NULL DEFAULT 0
+  CHECK (explicit_texts = 0 OR shared_phone = 'no');
 )sql",
 };
 

@@ -105,12 +105,13 @@ bool tx::record_inbound(std::string_view channel_id, std::string_view external_i
 
 contact tx::upsert_contact(std::string_view phone) {
   auto& find = stmt(
-      "SELECT id, COALESCE(language, ''), fields, opted_out, unreachable FROM contacts WHERE phone = ?");
+      "SELECT id, COALESCE(language, ''), fields, opted_out, unreachable, explicit_texts FROM contacts WHERE phone = ?");
   bind_text(find, 1, phone);
   if (find.executeStep()) {
     contact c{find.getColumn(0).getInt64(), std::string(phone), find.getColumn(1).getString(),
               parse_fields(find.getColumn(2).getString()), find.getColumn(3).getInt() != 0};
     c.unreachable = find.getColumn(4).getInt() != 0;
+    c.explicit_texts = find.getColumn(5).getInt() != 0;
     return c;
   }
   auto& ins = stmt("INSERT INTO contacts (phone, created_at, updated_at) VALUES (?, ?, ?)");
@@ -190,7 +191,7 @@ bool tx::erase_contact(std::int64_t contact_id) {
            "DELETE FROM contact_optouts WHERE contact_id = ?",
            "DELETE FROM consents WHERE contact_id = ?",
            "UPDATE contacts SET phone = 'erased:' || id, language = NULL, fields = '{}', opted_out = 1,"
-           " shared_phone = 'unknown' WHERE id = ?",
+           " shared_phone = 'unknown', explicit_texts = 0 WHERE id = ?",
        }) {
     auto& u = stmt(sql);
     u.bind(1, contact_id);
@@ -223,9 +224,12 @@ std::vector<contact> tx::find_contacts_by_name(std::string_view part, std::size_
 
 contact_record tx::find_contact_record(std::int64_t contact_id) {
   contact_record out;
-  auto& s = stmt("SELECT shared_phone FROM contacts WHERE id = ?");
+  auto& s = stmt("SELECT shared_phone, explicit_texts FROM contacts WHERE id = ?");
   s.bind(1, contact_id);
-  if (s.executeStep()) out.shared_phone = s.getColumn(0).getString();
+  if (s.executeStep()) {
+    out.shared_phone = s.getColumn(0).getString();
+    out.explicit_texts = s.getColumn(1).getInt() != 0;
+  }
   s.reset();
   auto& q = stmt("SELECT programme, via, recorded_by, at FROM consents WHERE contact_id = ? ORDER BY id");
   q.bind(1, contact_id);
@@ -237,11 +241,12 @@ contact_record tx::find_contact_record(std::int64_t contact_id) {
   return out;
 }
 
-void tx::set_shared_phone(std::int64_t contact_id, std::string_view answer) {
-  auto& u = stmt("UPDATE contacts SET shared_phone = ?, updated_at = ? WHERE id = ?");
-  bind_text(u, 1, answer);
-  u.bind(2, now());
-  u.bind(3, contact_id);
+void tx::set_phone_privacy(std::int64_t contact_id, std::string_view shared_phone, bool explicit_texts) {
+  auto& u = stmt("UPDATE contacts SET shared_phone = ?, explicit_texts = ?, updated_at = ? WHERE id = ?");
+  bind_text(u, 1, shared_phone);
+  u.bind(2, explicit_texts && shared_phone == "no" ? 1 : 0);
+  u.bind(3, now());
+  u.bind(4, contact_id);
   u.exec();
 }
 
@@ -265,12 +270,13 @@ std::optional<contact> tx::find_contact_by_phone(std::string_view phone) {
 
 std::optional<contact> tx::find_contact(std::int64_t contact_id) {
   auto& s = stmt(
-      "SELECT phone, COALESCE(language, ''), fields, opted_out, unreachable FROM contacts WHERE id = ?");
+      "SELECT phone, COALESCE(language, ''), fields, opted_out, unreachable, explicit_texts FROM contacts WHERE id = ?");
   s.bind(1, contact_id);
   if (!s.executeStep()) return std::nullopt;
   contact c{contact_id, s.getColumn(0).getString(), s.getColumn(1).getString(),
             parse_fields(s.getColumn(2).getString()), s.getColumn(3).getInt() != 0};
   c.unreachable = s.getColumn(4).getInt() != 0;
+  c.explicit_texts = s.getColumn(5).getInt() != 0;
   return c;
 }
 
