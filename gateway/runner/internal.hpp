@@ -103,6 +103,16 @@ inline flow::state state_from_json(const std::string& text) {
   return s;
 }
 
+// A run that ends keeps where it ended, never what was answered in it (a patient's number, the
+// first day of a last period): what a flow means to keep it saves in the contact's fields, and
+// a person's erasure (R-D6) cannot reach into a health worker's runs.
+inline void end_run(store::run& r, store::run_status how) {
+  flow::state st = state_from_json(r.state);
+  st.vars.clear();
+  r.state = to_json(st);
+  r.status = how;
+}
+
 inline std::string reply_to_json(const core::ussd_reply& r) {
   std::string out = r.end ? "{\"end\":true,\"text\":" : "{\"end\":false,\"text\":";
   core::append_json_string(out, r.text);

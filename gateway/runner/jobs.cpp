@@ -395,7 +395,7 @@ tick_outcome runner::tick(store::tx& tx, bool jobs_only) const {
   if (jobs_only) return done;
   // Dropped sessions nobody came back to within the window: their answers are let go.
   for (auto& r : tx.stale_ussd_runs(tx.now() - settings_.resume_window_ms, tick_batch)) {
-    r.status = store::run_status::expired;
+    end_run(r, store::run_status::expired);
     tx.save_run(r);
     ++done.expired;
   }

@@ -153,7 +153,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
         st.invalid = 0;
         s.out.next = std::move(st);
       } else {
-        old->status = store::run_status::expired;
+        end_run(*old, store::run_status::expired);
         tx.save_run(*old);
       }
     }
@@ -173,7 +173,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     if (!s.f->resume && tx.now() - s.r.updated_at > settings_.session_timeout_ms) {
       // A flow behind a PIN lives as long as the network's session: a hop on it after that
       // is not the person who typed the PIN going on.
-      s.r.status = store::run_status::expired;
+      end_run(s.r, store::run_status::expired);
       tx.save_run(s.r);
       return core::ussd_reply{true, fallback_text(*c, flow::keys::try_again, languages_for(s.who.language),
                                                   "Sorry, this is taking too long. Please dial again.")};

@@ -197,7 +197,8 @@ class runs_part {
                                                 std::string_view session_id, core::unix_ms since) = 0;
   // USSD runs still active with no hop since `before`: their sessions have dropped.
   virtual std::vector<run> stale_ussd_runs(core::unix_ms before, std::size_t limit) = 0;
-  // Ends the contact's runs waiting for an SMS reply (a new flow takes over the phone).
+  // Ends the contact's runs waiting for an SMS reply (a new flow takes over the phone), and lets
+  // go of their answers (the state's variables, as runner::detail::end_run).
   virtual void expire_waiting_sms_runs(std::int64_t contact_id) = 0;
   // Inserts when r.id == 0 (and sets it), updates otherwise.
   virtual void save_run(run& r) = 0;

@@ -209,6 +209,30 @@ TEST_CASE("runner: an SMS keyword starts the flow and its questions are queued",
   CHECK(fx.count("SELECT COUNT(*) FROM flow_runs WHERE status = 'completed' AND medium = 'sms'") == 1);
 }
 
+TEST_CASE("runner: a run that ends keeps where it ended, never what was answered in it", "[runner]") {
+  fixture fx;
+  const auto vars_of = [&](const char* status, const char* medium) {
+    const auto rows = test::rows(fx.so, std::string("SELECT state FROM flow_runs WHERE status = '") + status +
+                                            "' AND medium = '" + medium + "'");
+    REQUIRE(rows.size() == 1);
+    const auto state = nlohmann::json::parse(rows[0][0]);
+    CHECK(state.contains("node"));
+    return state["vars"];
+  };
+  // Completed: the topic and clinic chosen are let go.
+  REQUIRE(fx.hop("s1", "1*2").end);
+  CHECK(vars_of("completed", "ussd").empty());
+  // Waiting by SMS while a question is open, with the province and district given...
+  fx.sms("m1", "MINE");
+  fx.sms("m2", "1");
+  fx.sms("m3", "1");
+  fx.sms("m4", "Kohsan");
+  CHECK(vars_of("waiting", "sms")["district"] == "Kohsan");
+  // ...and ended when another flow's keyword takes over the phone: let go too.
+  fx.sms("m5", "INFO");
+  CHECK(vars_of("expired", "sms").empty());
+}
+
 TEST_CASE("runner: the same SMS delivered twice is applied once", "[runner]") {
   fixture fx;
   CHECK_FALSE(fx.sms("m1", "INFO").duplicate);

@@ -289,7 +289,7 @@ std::vector<run> tx::stale_ussd_runs(core::unix_ms before, std::size_t limit) {
 
 void tx::expire_waiting_sms_runs(std::int64_t contact_id) {
   c_.query(
-      "UPDATE flow_runs SET status = 'expired', updated_at = $1"
+      "UPDATE flow_runs SET status = 'expired', state = jsonb_set(state::jsonb, '{vars}', '{}')::text, updated_at = $1"
       " WHERE contact_id = $2 AND status = 'waiting' AND medium = 'sms'",
       {now(), contact_id});
 }

@@ -1476,7 +1476,7 @@ std::vector<run> tx::stale_ussd_runs(core::unix_ms before, std::size_t limit) {
 
 void tx::expire_waiting_sms_runs(std::int64_t contact_id) {
   auto& s = stmt(
-      "UPDATE flow_runs SET status = 'expired', updated_at = ?"
+      "UPDATE flow_runs SET status = 'expired', state = json_set(state, '$.vars', json('{}')), updated_at = ?"
       " WHERE contact_id = ? AND status = 'waiting' AND medium = 'sms'");
   s.bind(1, now());
   s.bind(2, contact_id);
