@@ -87,6 +87,9 @@ struct definition {
   // A redial within the resume window offers to continue a dropped session (R-U12); false
   // starts afresh every time (a menu behind a PIN: whoever holds the phone next types it again).
   bool resume = true;
+  // False: what people write to the flow by SMS is not kept once read (the record of each SMS
+  // keeps its sender and time): a health worker's command names a patient and their care.
+  bool keep_sms = true;
   // The programme the flow's messages belong to ("appointments", "mine_safety"): a person may
   // stop one programme and keep the others (R-S5). Empty: none of them.
   std::string programme;

@@ -461,7 +461,8 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
   }
   core::yaml::reader r(file, problems);
   if (!r.expect_map(root, "",
-                    {"triggers", "start", "entries", "nodes", "continue_by_sms", "resume", "samples", "programme", "screens"})) {
+                    {"triggers", "start", "entries", "nodes", "continue_by_sms", "resume", "keep_sms", "samples", "programme",
+                     "screens"})) {
     return nullptr;
   }
 
@@ -485,6 +486,7 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
   }
   d->continue_by_sms = r.boolean(root, "continue_by_sms", "").value_or(false);
   d->resume = r.boolean(root, "resume", "").value_or(true);
+  d->keep_sms = r.boolean(root, "keep_sms", "").value_or(true);
   d->programme = r.text(root, "programme", "").value_or("");
   if (!d->programme.empty() &&
       !std::all_of(d->programme.begin(), d->programme.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; })) {

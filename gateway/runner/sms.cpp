@@ -155,6 +155,7 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     }
     return result;
   }
+  if (!s.f->keep_sms) tx.forget_inbound_body(sms.channel_id, sms.external_id);
   settle(tx, *c, s);
   result.queued = commit(tx, s);
   result.flow_id = s.f->id;

@@ -181,6 +181,8 @@ class contacts_part {
   // before: the caller acknowledges and does nothing else. Requires disk (require_disk).
   virtual bool record_inbound(std::string_view channel_id, std::string_view external_id,
                               std::string_view kind, std::int64_t contact_id, std::string_view body) = 0;
+  // Keeps that the event came, not what it said (a flow with `keep_sms: false`).
+  virtual void forget_inbound_body(std::string_view channel_id, std::string_view external_id) = 0;
 };
 
 // Flow runs: a USSD session or an SMS conversation stepping through a flow.

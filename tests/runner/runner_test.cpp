@@ -233,6 +233,16 @@ TEST_CASE("runner: a run that ends keeps where it ended, never what was answered
   CHECK(vars_of("expired", "sms").empty());
 }
 
+TEST_CASE("runner: an SMS to a flow that keeps none is recorded without its words, once", "[runner]") {
+  fixture fx;
+  // The health workers' flow (keep_sms: false): a command names a patient and their care.
+  CHECK(fx.sms("e1", "ENROL 0700 123 456 ANC 1405/7/1").flow_id == "health_reminders");
+  CHECK(fx.sms("e1", "ENROL 0700 123 456 ANC 1405/7/1").duplicate);
+  fx.sms("i1", "INFO");
+  CHECK(test::rows(fx.so, "SELECT external_id, body FROM inbound_events ORDER BY id") ==
+        std::vector<std::vector<std::string>>{{"e1", ""}, {"i1", "INFO"}});
+}
+
 TEST_CASE("runner: the same SMS delivered twice is applied once", "[runner]") {
   fixture fx;
   CHECK_FALSE(fx.sms("m1", "INFO").duplicate);

@@ -92,6 +92,10 @@ bool tx::record_inbound(std::string_view channel_id, std::string_view external_i
              .affected() == 1;
 }
 
+void tx::forget_inbound_body(std::string_view channel_id, std::string_view external_id) {
+  c_.query("UPDATE inbound_events SET body = '' WHERE channel_id = $1 AND external_id = $2", {channel_id, external_id});
+}
+
 contact tx::upsert_contact(std::string_view phone) {
   // FOR UPDATE: the row lock that serialises one person's work across nodes (tx.hpp).
   static constexpr const char* find =

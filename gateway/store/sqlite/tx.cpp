@@ -103,6 +103,13 @@ bool tx::record_inbound(std::string_view channel_id, std::string_view external_i
   return s.exec() == 1;
 }
 
+void tx::forget_inbound_body(std::string_view channel_id, std::string_view external_id) {
+  auto& s = stmt("UPDATE inbound_events SET body = '' WHERE channel_id = ? AND external_id = ?");
+  bind_text(s, 1, channel_id);
+  bind_text(s, 2, external_id);
+  s.exec();
+}
+
 contact tx::upsert_contact(std::string_view phone) {
   auto& find = stmt(
       "SELECT id, COALESCE(language, ''), fields, opted_out, unreachable, explicit_texts FROM contacts WHERE phone = ?");

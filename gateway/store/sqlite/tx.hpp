@@ -21,6 +21,7 @@ class tx final : public store::tx {
 
   bool record_inbound(std::string_view channel_id, std::string_view external_id, std::string_view kind,
                       std::int64_t contact_id, std::string_view body) override;
+  void forget_inbound_body(std::string_view channel_id, std::string_view external_id) override;
   contact upsert_contact(std::string_view phone) override;
   void set_contact_language(std::int64_t contact_id, std::string_view language) override;
   std::optional<contact> find_contact(std::int64_t contact_id) override;
