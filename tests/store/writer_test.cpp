@@ -67,6 +67,19 @@ TEST_CASE("store: a state no code writes is refused to any other hand on the fil
                             " created_at, updated_at) VALUES (" + std::to_string(who.id) +
                             ", 'at', 'ussd', 'f', 'h', 'lost', '{}', 0, 0)"),
                     Catch::Contains("CHECK constraint failed"));
+  // Texts that name the care only for a phone nobody else reads (R-S11).
+  CHECK_THROWS_WITH(db.exec("UPDATE contacts SET explicit_texts = 1 WHERE id = " + std::to_string(who.id)),
+                    Catch::Contains("CHECK constraint failed"));
+}
+
+TEST_CASE("store: a health worker's enrolments of the day are counted from an index, not every series",
+          "[store][sqlite]") {
+  test::temp_dir d;
+  { const auto w = store::open_writer(sqlite_opts(d)); }
+  SQLite::Database db(d.file("store.db"));
+  SQLite::Statement plan(db, "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM series WHERE worker_id = 3 AND created_at >= 5");
+  REQUIRE(plan.executeStep());
+  CHECK_THAT(plan.getColumn(3).getString(), Catch::Contains("USING COVERING INDEX series_worker"));
 }
 
 TEST_CASE("store: an inbound event is recorded once per channel and external id", "[store]") {

@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 23> migrations = {
+constexpr std::array<const char*, 24> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -401,6 +401,10 @@ ALTER TABLE users ADD COLUMN duty text NOT NULL DEFAULT '';
     R"sql(
 ALTER TABLE contacts ADD COLUMN explicit_texts integer NOT NULL DEFAULT 0,
   ADD CONSTRAINT contacts_explicit_texts CHECK (explicit_texts = 0 OR shared_phone = 'no');
+)sql",
+    // 24: a health worker's enrolments of the last day (SQLite's 29).
+    R"sql(
+CREATE INDEX series_worker ON series (worker_id, created_at) WHERE worker_id IS NOT NULL;
 )sql",
 };
 

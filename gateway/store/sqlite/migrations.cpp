@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 28> migrations = {
+constexpr std::array<const char*, 29> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -473,6 +473,11 @@ ALTER TABLE users ADD COLUMN duty TEXT NOT NULL DEFAULT '';
     R"sql(
 ALTER TABLE contacts ADD COLUMN explicit_texts INTEGER NOT NULL DEFAULT 0
   CHECK (explicit_texts = 0 OR shared_phone = 'no');
+)sql",
+    // 29: a health worker's enrolments of the last day, counted on every SMS enrolment (the cap
+    // of 50), without reading every series there is.
+    R"sql(
+CREATE INDEX series_worker ON series (worker_id, created_at) WHERE worker_id IS NOT NULL;
 )sql",
 };
 
