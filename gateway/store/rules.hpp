@@ -71,6 +71,10 @@ inline constexpr const char* frequency_cap_reason =
 inline bool at_routine_cap(std::int64_t today, std::int64_t this_week) {
   return today >= routine_per_day || this_week >= routine_per_week;
 }
+// A person taking a programme's lessons gets none of its education broadcasts: under the cap,
+// a broadcast a day ahead of each lesson would put it off a day at a time, for ever.
+inline constexpr const char* lessons_first_reason =
+    "in this programme's lessons: its education broadcasts wait until they end (frequency cap, R-S9)";
 // A series a flow runs for the person with no health worker behind it is routine: the
 // mine-safety lessons (P3 of R-M3). Its messages count under the cap (an education broadcast
 // the same day is held back), and one due while the person is at the cap waits a day.

@@ -80,6 +80,30 @@ TEST_CASE("broadcasts: routine messages are capped at one a day and three a week
   CHECK(fx.send(core::priority::bulk) == queued);  // the first of them is a week old
 }
 
+TEST_CASE("broadcasts: a person taking the programme's lessons gets none of its education broadcasts until they end",
+          "[store]") {
+  fixture fx;
+  const auto lessons = test::in_tx(fx.w, [](store::tx& t) {
+    store::series s;
+    s.contact_id = t.upsert_contact("+93700000001").id;
+    s.channel_id = "at";
+    s.programme = "mine_safety";
+    s.at_minute = 600;
+    s.time_zone = "Asia/Kabul";
+    s.flow_id = "mine_safety";  // no health worker behind it: routine lessons (R-M3's P3)
+    s.node = "lesson";
+    return t.add_series(s);
+  });
+  CHECK(fx.send(core::priority::bulk) == std::map<std::string, std::int64_t>{{"cancelled", 1}, {"queued", 1}});
+  CHECK(test::value(fx.so, "SELECT to_phone || ' ' || error FROM outbound_messages WHERE status = 'cancelled'") ==
+        std::string("+93700000001 ") + store::lessons_first_reason);
+  // An alert is not routine: it reaches them in their lessons too.
+  CHECK(fx.send(core::priority::alert) == std::map<std::string, std::int64_t>{{"queued", 2}});
+  test::in_tx(fx.w, [&](store::tx& t) { t.end_series(lessons); });
+  fx.now += day;
+  CHECK(fx.send(core::priority::bulk) == std::map<std::string, std::int64_t>{{"queued", 2}});
+}
+
 TEST_CASE("broadcasts: an urgent alert waits for a second person, a cancelled one never goes, an expired one "
           "sends nothing late",
           "[store]") {

@@ -1281,7 +1281,8 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
     // Routine (education) messages count against the frequency cap (R-S9): a person over it
     // gets the message recorded as cancelled, with the reason; alerts are never capped. Only
     // education broadcasts and lessons (routine_series) send routine messages, so the first
-    // broadcast of the week of a topic without lessons needs no look at anyone's.
+    // broadcast of the week of a topic without lessons needs no look at anyone's. A person taking
+    // the topic's lessons gets none of its education broadcasts (lessons_first_reason).
     const bool routine =
         b->prio == core::priority::bulk &&
         c_.query("SELECT EXISTS (SELECT 1 FROM broadcasts WHERE topic = $1 AND priority = $2 AND created_at > $3"
@@ -1292,12 +1293,15 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
     n = c_.query(
              "WITH m AS (INSERT INTO outbound_messages (channel_id, contact_id, to_phone, body, priority, status, next_at,"
              " created_at, updated_at, programme, broadcast_id, error, expires_at)"
-             " SELECT channel_id, id, phone, body, $7, CASE WHEN capped THEN 'cancelled' ELSE 'queued' END, $8, $9, $9, $1,"
-             " $10, CASE WHEN capped THEN $11 END, $17 FROM ("
+             " SELECT channel_id, id, phone, body, $7, CASE WHEN why IS NULL THEN 'queued' ELSE 'cancelled' END, $8, $9, $9,"
+             " $1, $10, why, $17 FROM ("
              " SELECT a.channel_id, c.id, c.phone, COALESCE($5::jsonb ->> COALESCE(c.language, ''), $6) AS body,"
-             " $12::boolean AND (SELECT COUNT(*) FILTER (WHERE p.created_at > $13) >= $15 OR COUNT(*) >= $16"
+             " CASE WHEN NOT $12::boolean THEN NULL"
+             " WHEN EXISTS (SELECT 1 FROM series s WHERE s.contact_id = c.id AND s.programme = $1 AND s.active = 1"
+             "  AND s.worker_id IS NULL AND s.flow_id <> '') THEN $18"
+             " WHEN (SELECT COUNT(*) FILTER (WHERE p.created_at > $13) >= $15 OR COUNT(*) >= $16"
              "  FROM outbound_messages p WHERE p.contact_id = c.id AND p.programme = $1 AND p.priority = $7"
-             "  AND p.status <> 'cancelled' AND p.created_at > $14) AS capped"
+             "  AND p.status <> 'cancelled' AND p.created_at > $14) THEN $11 END AS why"
              " FROM (" PAYGHAM_AUDIENCE ") a JOIN contacts c ON c.id = a.contact_id) x ORDER BY id"
              " RETURNING id, status),"
              " e AS (INSERT INTO message_events (message_id, status, source, applied, at)"
@@ -1307,7 +1311,7 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
              {b->topic, b->area, b->cursor, last, by_language.dump(), fallback, static_cast<int>(b->prio),
               std::max(now(), b->not_before), now(), id, std::string(frequency_cap_reason), routine,
               static_cast<std::int64_t>(now() - routine_day_ms), static_cast<std::int64_t>(now() - routine_week_ms),
-              routine_per_day, routine_per_week, b->expires_at})
+              routine_per_day, routine_per_week, b->expires_at, std::string(lessons_first_reason)})
             .int64(0, 0);
   }
   c_.query("UPDATE broadcasts SET cursor = $1, queued = queued + $2, done = $3, updated_at = $4 WHERE id = $5",

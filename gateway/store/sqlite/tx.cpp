@@ -1224,17 +1224,20 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
     // Routine (education) messages count against the frequency cap (R-S9): a person over it
     // gets the message recorded as cancelled, with the reason; alerts are never capped. Only
     // education broadcasts and lessons send routine messages, so the first broadcast of the
-    // week of a topic without lessons needs no look at anyone's.
+    // week of a topic without lessons needs no look at anyone's. A person taking the topic's
+    // lessons gets none of its education broadcasts (lessons_first_reason).
     const bool routine = b->prio == core::priority::bulk && topic_had_routine_since(*b, now() - routine_week_ms);
     auto& ins = stmt(routine ? "INSERT INTO outbound_messages (channel_id, contact_id, to_phone, body, priority, status,"
                                " next_at, created_at, updated_at, programme, broadcast_id, error, expires_at)"
-                               " SELECT channel_id, id, phone, body, ?8, CASE WHEN capped THEN 'cancelled' ELSE 'queued' END,"
-                               " ?9, ?10, ?10, ?1, ?11, CASE WHEN capped THEN ?12 END, ?17 FROM ("
+                               " SELECT channel_id, id, phone, body, ?8, CASE WHEN why IS NULL THEN 'queued' ELSE 'cancelled' END,"
+                               " ?9, ?10, ?10, ?1, ?11, why, ?17 FROM ("
                                " SELECT a.channel_id, c.id, c.phone,"
                                " COALESCE(json_extract(?6, '$.\"' || COALESCE(c.language, '') || '\"'), ?7) AS body,"
-                               " (SELECT COALESCE(SUM(p.created_at > ?13), 0) >= ?15 OR COUNT(*) >= ?16"
+                               " CASE WHEN EXISTS (SELECT 1 FROM series s WHERE s.contact_id = c.id AND s.programme = ?1"
+                               "  AND s.active = 1 AND s.worker_id IS NULL AND s.flow_id <> '') THEN ?18"
+                               " WHEN (SELECT COALESCE(SUM(p.created_at > ?13), 0) >= ?15 OR COUNT(*) >= ?16"
                                "  FROM outbound_messages p WHERE p.contact_id = c.id AND p.programme = ?1 AND p.priority = ?8"
-                               "  AND p.status <> 'cancelled' AND p.created_at > ?14) AS capped"
+                               "  AND p.status <> 'cancelled' AND p.created_at > ?14) THEN ?12 END AS why"
                                " FROM (" PAYGHAM_AUDIENCE ") a JOIN contacts c ON c.id = a.contact_id) ORDER BY id"
                              : "INSERT INTO outbound_messages (channel_id, contact_id, to_phone, body, priority, status,"
                                " next_at, created_at, updated_at, programme, broadcast_id, expires_at)"
@@ -1259,6 +1262,7 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
       ins.bind(14, static_cast<std::int64_t>(now() - routine_week_ms));
       ins.bind(15, routine_per_day);
       ins.bind(16, routine_per_week);
+      bind_text(ins, 18, lessons_first_reason);
     }
     n = ins.exec();
     auto& ev = stmt(
