@@ -22,7 +22,7 @@
 //   > wait 25h                                        the clock moves on; due work runs, each job at its time
 //   > reload tests/fixtures/flows/golden/v2/x.yaml    a new version of flow x goes live
 //   > session ends                                    the aggregator says the USSD session ended
-//   > broadcast mine_safety herat mine_safety.alert   an urgent broadcast to an area's subscribers
+//   > broadcast mine_safety herat mine_safety.alert_floods   an urgent broadcast to an area's subscribers
 //   > broadcast mine_safety herat mine_safety.x education   an education broadcast (routine, R-S9)
 // Output:
 //   < CON … / < END …          the screen (new lines as \n)
@@ -273,6 +273,8 @@ class player {
       b.topic = m[1];
       b.area = m[2];
       b.template_key = m[3];
+      INFO("broadcast of " << b.template_key);
+      REQUIRE(runner_->current()->texts.resolve(b.template_key, {"en"}));  // a misspelt key would send nothing
       b.prio = m[4].matched ? core::priority::bulk : core::priority::alert;
       b.requested_by = "user:1";  // and approved by a second person
       b.approved_by = "user:2";
