@@ -68,7 +68,7 @@ const WORDS = {
     role_admin: 'مدیر', role_operator: 'اپراتور', role_health_worker: 'کارمند صحی',
     phone: 'شماره', unanswered: 'بی‌جواب', since: 'از تاریخ', called: 'تماس گرفتم', none_to_call: 'کسی برای تماس نیست.',
     reason_no_reply: 'به یادآوری‌ها جواب نداده', reason_missed_visits: 'به ۲ نوبت آخر نیامده: نوبت بعدی را همرایش تعیین کنید',
-    reason_not_wanted: 'گفته یادآوری به این تیلفون نمی‌خواهد (قطع شد): نمبر را بررسی کنید', reason_unconfirmed: 'نگفته که یادآوری هنوز برای این تیلفون است: نمبر را بررسی کنید',
+    reason_not_wanted: 'گفته یادآوری به این تلفون نمی‌خواهد (قطع شد): نمبر را بررسی کنید', reason_unconfirmed: 'نگفته که یادآوری هنوز برای این تیلفون است: نمبر را بررسی کنید',
     new_broadcast: 'پیام همگانی نو', programme: 'برنامه', area: 'ساحه (خالی: همه ساحه‌ها)', text_key: 'نام متن',
     priority: 'اولویت', p_alert: 'P1 هشدار عاجل (شب و روز)', p_area: 'P2 هشدار ساحوی', p_education: 'P3 آموزشی',
     send: 'فرستادن', encoding: 'کدگذاری', parts: 'تعداد بخش‌ها', text: 'متن',
