@@ -40,6 +40,7 @@
 #include "gateway/schedule/calendar.hpp"
 #include "gateway/schedule/clinics.hpp"
 #include "gateway/store/tx.hpp"
+#include "gateway/text/format.hpp"
 #include "gateway/text/readers.hpp"
 
 namespace paygham::actions {
@@ -291,8 +292,10 @@ flow::action_result workers_calls(store::tx& t, const request& r) {
   for (const auto& e : t.open_escalations(worker->id)) {
     // The number in full: the worker calls it. "(2)": reminders unanswered in a row.
     // "(?)": the number itself needs checking (R-S13).
+    // In right-to-left text, marks keep the number and its count in order on the phone's screen.
     const std::string why = e.misses > 0 ? std::to_string(e.misses) : "?";
-    items.push_back({{"label", e.phone + " (" + why + ")"}, {"value", std::to_string(e.id)}});
+    const std::string mark = text::persian_script(r.language) ? "\u200E" : "";
+    items.push_back({{"label", mark + e.phone + " (" + why + ")" + mark}, {"value", std::to_string(e.id)}});
     if (items.size() == 8) break;  // a USSD screen; the rest come as these are closed
   }
   if (items.empty()) return {"none", {}};
