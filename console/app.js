@@ -582,10 +582,14 @@ async function visitsPage() {
           }
           if (!consent.checked) { status.replaceChildren(h('p', { class: 'error' }, t('consent_needed'))); consent.focus(); return; }
           try {
-            const b = await api('POST', '/appointments', {
+            // "Not sure" at reception records nothing: it would undo what the patient said at
+            // enrolment (texts that name the care go with a clear no, R-S11).
+            const body = {
               phone: phone.value, clinic: clinic.value, service: service.value, day: x.day, time: x.time, for: forWhom.value,
-              shared_phone: shared.value, consent_via: 'in_person',
-            });
+              consent_via: 'in_person',
+            };
+            if (shared.value !== 'unknown') body.shared_phone = shared.value;
+            const b = await api('POST', '/appointments', body);
             status.replaceChildren(h('p', { class: 'ok' }, t('booked_ok', b.code, `${dayName(b.day)} ${b.time}`)));
             dayInput.value = b.day;
             await Promise.all([showSlots(), showDay()]);

@@ -153,6 +153,12 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
     return error;
   }
   auto patient = t.upsert_contact(phone);
+  // What the patient said of their phone (R-S11). Anything but asking for texts that name the
+  // care holds at once, even when nothing is enrolled now: "others read it" must never wait.
+  const std::string shared = r.arg("shared_phone");
+  const bool answered = shared == "yes" || shared == "no" || shared == "unknown";
+  const bool named = shared == "no" && r.arg("texts") == "explicit";
+  if (answered && !named) t.set_phone_privacy(patient.id, shared, false);
   // Someone who stopped every message, or this programme's, is not enrolled behind their
   // back: they send 12 themselves.
   if (t.stopped(patient.id, programme)) return {"stopped", {}};
@@ -184,9 +190,7 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
   if (first.state != first_occurrence::ahead) return error;
   // Only now: a number turned away (already enrolled, every week past) keeps its language.
   if (const std::string language = r.arg("language"); !language.empty()) t.set_contact_language(patient.id, language);
-  if (const std::string shared = r.arg("shared_phone"); shared == "yes" || shared == "no" || shared == "unknown") {
-    t.set_phone_privacy(patient.id, shared, shared == "no" && r.arg("texts") == "explicit");
-  }
+  if (named) t.set_phone_privacy(patient.id, shared, true);  // asked for, with this enrolment
   s.id = start_series(t, s, first);
   if (const std::string welcome = r.arg("welcome"); !welcome.empty()) start_flow(t, patient.id, r, welcome);
   ask_again_later(t, r, s, r.arg("ask_again"));
@@ -236,7 +240,9 @@ flow::action_result reminders_check(store::tx& t, const request& r) {
   if (answer == "no") {
     // Whoever has the phone now said no: nothing of the programme goes to it any more (queued
     // messages included), and each worker who enrolled it checks with the patient (a slip of
-    // the finger, or a new number to enrol).
+    // the finger, or a new number to enrol). Whatever was known of the phone is not known of
+    // its new holder: texts that name the care stop too (R-S11).
+    t.set_phone_privacy(s->contact_id, "unknown", false);
     for (const auto& running : t.active_series(s->contact_id, s->programme)) {
       t.end_series(running.id);
       t.cancel_series_queued(running.id, "not wanted on this phone");

@@ -607,7 +607,18 @@ std::optional<refusal> bad_record(const json& body) {
   if (shared != "unknown" && shared != "yes" && shared != "no") {
     return refusal{400, "invalid_shared_phone", "shared_phone is unknown, yes or no", "shared_phone"};
   }
-  if (body.value("explicit_texts", false) && (shared != "no" || !body.contains("shared_phone"))) {
+  if (body.contains("explicit_texts") && !body.contains("shared_phone")) {
+    return refusal{400, "explicit_needs_shared_phone",
+                   "explicit_texts goes with shared_phone: whether texts may name the care is asked with whether "
+                   "others read the phone",
+                   "explicit_texts"};
+  }
+  if (body.value("explicit_texts", false) && body.value("for", "self") == "other") {
+    return refusal{400, "explicit_for_other",
+                   "explicit_texts is the phone owner's own choice: a visit booked for someone else cannot set it",
+                   "explicit_texts"};
+  }
+  if (body.value("explicit_texts", false) && shared != "no") {
     return refusal{400, "explicit_needs_private_phone",
                    "explicit_texts needs shared_phone \"no\": texts that name a person's care go only to a phone "
                    "nobody else reads",

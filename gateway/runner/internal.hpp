@@ -104,13 +104,30 @@ inline flow::state state_from_json(const std::string& text) {
 }
 
 // A run that ends keeps where it ended, never what was answered in it (a patient's number, the
-// first day of a last period): what a flow means to keep it saves in the contact's fields, and
-// a person's erasure (R-D6) cannot reach into a health worker's runs.
+// first day of a last period) nor the screens that showed it: what a flow means to keep it
+// saves in the contact's fields, and a person's erasure (R-D6) cannot reach into a health
+// worker's runs. A run that finished keeps its last screen (an END), the answer to any hop the
+// aggregator sends again on that session; `end_run` is for runs let go unfinished.
+// A run started for a visit whose texts must stay neutral (a counselling visit, R-H8; one
+// booked for someone else on a shared phone, R-B4) carries this variable: none of its steps
+// uses a text's explicit variant, whatever the person asked for.
+inline constexpr std::string_view neutral_var = "@neutral";
+inline void keep_neutral(flow::context& ctx, const flow::state& st) {
+  if (st.vars.count(std::string(neutral_var)) != 0) ctx.explicit_texts = false;
+}
+
+inline void forget_answers(store::run& r) {
+  r.last_input.clear();
+  r.prev_input.clear();
+  r.prev_reply.clear();
+}
 inline void end_run(store::run& r, store::run_status how) {
   flow::state st = state_from_json(r.state);
   st.vars.clear();
   r.state = to_json(st);
   r.status = how;
+  forget_answers(r);
+  r.last_reply.clear();
 }
 
 inline std::string reply_to_json(const core::ussd_reply& r) {

@@ -40,6 +40,7 @@ std::string runner::apply_timeout(store::tx& tx, const content& c, const store::
   // Only the wait it was set for: an answered or re-asked question ignores it.
   if (s->r.status != store::run_status::waiting || st.asked != p->asked) return {};
   s->ctx = context_for(c, flow::medium::sms, s->who, tx.now());
+  keep_neutral(s->ctx, st);
   s->out = flow::time_out(*s->f, std::move(st), s->ctx);
   s->unprompted = true;
   ++done.timeouts;
@@ -173,8 +174,11 @@ std::string runner::start_for(store::tx& tx, const content& c, std::int64_t cont
   if (!f) return "flow '" + flow_id + "' is gone";
   auto who = tx.find_contact(contact_id);
   if (!who || tx.stopped(who->id, f->programme)) return {};
-  const auto values = vars(*who);
-  if (neutral_only) who->explicit_texts = false;  // R-H8
+  auto values = vars(*who);
+  if (neutral_only) {
+    who->explicit_texts = false;
+    values[std::string(neutral_var)] = "1";  // for the run's later steps too (keep_neutral)
+  }
   if (auto why = start_by_sms(tx, c, std::move(*who), *f, node, values, channel_id, urgent); !why.empty()) return why;
   ++done.reminders;
   return {};
@@ -212,7 +216,13 @@ std::string runner::apply_booking_reminder(store::tx& tx, const content& c, cons
   // A visit cancelled, marked or already begun gets no reminder (expiry).
   if (!b || b->status != store::booking_status::booked || b->starts_at <= tx.now()) return {};
   return start_for(tx, c, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b), done, false,
-                   c.clinics.neutral_only(b->service));
+                   neutral_visit(c, *b));
+}
+
+// Its texts never name the care (keep_neutral): a counselling visit (R-H8), or one booked for
+// someone else, whose phone this is not (R-B4).
+bool runner::neutral_visit(const content& c, const store::booking& b) {
+  return c.clinics.neutral_only(b.service) || b.for_whom != "self";
 }
 
 std::function<std::map<std::string, std::string>(const store::contact&)> runner::booking_values(
@@ -240,7 +250,7 @@ std::string runner::apply_booking_missed(store::tx& tx, const content& c, const 
   // Marked attended (or cancelled) since: nothing to say.
   if (b->status != store::booking_status::missed) return {};
   return start_for(tx, c, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b), done, false,
-                   c.clinics.neutral_only(b->service));
+                   neutral_visit(c, *b));
 }
 
 namespace {

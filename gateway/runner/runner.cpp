@@ -186,7 +186,8 @@ std::size_t runner::commit(store::tx& tx, step& s) const {
                : sms                ? store::run_status::waiting
                                     : store::run_status::active;
   if (s.r.status == store::run_status::completed || s.r.status == store::run_status::failed) {
-    s.out.next.vars.clear();  // as end_run: what was answered goes with the run's end
+    s.out.next.vars.clear();  // what was answered goes with the run's end (end_run)
+    forget_answers(s.r);
   }
   s.r.state = to_json(s.out.next);
   tx.set_contact_fields(s.who.id, s.out.contact);

@@ -234,6 +234,7 @@ class runner {
                         const std::string& node, const std::string& channel_id,
                         const std::function<std::map<std::string, std::string>(const store::contact&)>& vars,
                         tick_outcome& done, bool urgent = false, bool neutral_only = false) const;
+  static bool neutral_visit(const content& c, const store::booking& b);
   // What texts about a booking show, in the contact's language (actions::booking_vars).
   std::function<std::map<std::string, std::string>(const store::contact&)> booking_values(
       const content& c, const store::booking& b) const;

@@ -96,6 +96,10 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     result.duplicate = true;
     return result;
   }
+  // A flow that keeps no SMS (keep_sms: false) lets go of its keyword's message at once,
+  // whatever then answers it (a stopped sender is only told so).
+  const flow::definition* by_keyword = c->flows.by_keyword(sms.text);
+  if (by_keyword && !by_keyword->keep_sms) tx.forget_inbound_body(sms.channel_id, sms.external_id);
   if (s.who.unreachable) {
     // They wrote from this number: it works again (R-S13).
     tx.set_reachable(s.who.id);
@@ -118,7 +122,6 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
   if (language_change(tx, *c, s.who, sms, typed, result)) return result;
   if (global_keyword(tx, *c, s.who, sms, typed, result)) return result;
   s.ctx = context_for(*c, flow::medium::sms, s.who, tx.now());
-  const flow::definition* by_keyword = c->flows.by_keyword(sms.text);
   const auto start = [&](const flow::definition* f) {
     tx.expire_waiting_sms_runs(s.who.id);
     s.begin_sms(*f, sms.channel_id);
@@ -133,7 +136,9 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     // The open question first (R-S3 step 2).
     s.f = waiting_flow;
     s.r = std::move(*waiting);
-    s.out = flow::resume(*s.f, state_from_json(s.r.state), sms.text, s.ctx);
+    flow::state st = state_from_json(s.r.state);
+    keep_neutral(s.ctx, st);
+    s.out = flow::resume(*s.f, std::move(st), sms.text, s.ctx);
     // Not an answer but another flow's keyword: that flow takes over (step 3).
     if (s.out.rejected && by_keyword) {
       start(by_keyword);
@@ -155,7 +160,7 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     }
     return result;
   }
-  if (!s.f->keep_sms) tx.forget_inbound_body(sms.channel_id, sms.external_id);
+  if (!s.f->keep_sms && s.f != by_keyword) tx.forget_inbound_body(sms.channel_id, sms.external_id);
   settle(tx, *c, s);
   result.queued = commit(tx, s);
   result.flow_id = s.f->id;

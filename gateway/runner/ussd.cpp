@@ -101,6 +101,13 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   std::vector<int> secret_parts;
   std::optional<flow::state> existing_state;
   std::string seen = req.text;
+  const bool finished = existing && (existing->status == store::run_status::completed ||
+                                     existing->status == store::run_status::failed);
+  if (finished && !existing->last_reply.empty()) {
+    // The session ended with that screen: any hop on it now is the aggregator's retry or a
+    // late one (the answers that led there are not kept, forget_answers).
+    return reply_from_json(existing->last_reply);
+  }
   if (existing) {
     existing_state = state_from_json(existing->state);
     secret_parts = existing_state->secret_parts;

@@ -150,8 +150,8 @@ class contacts_part {
   virtual void set_contact_fields(std::int64_t contact_id,
                                   const std::map<std::string, std::string>& fields) = 0;
   // STOP ALL / START (R-S5). Opting out cancels every message still waiting to go to the
-  // contact, and ends the SMS runs waiting for their reply; opting in also ends every
-  // programme's opt-out.
+  // contact, and ends the SMS runs waiting for their reply, and texts that name the care
+  // (R-S11); opting in also ends every programme's opt-out.
   virtual void set_opted_out(std::int64_t contact_id, bool opted_out) = 0;
   // The person a message was for stopped messages at the aggregator (Twilio 21610, …): opted
   // out here too, so nothing else is queued or tried for them.

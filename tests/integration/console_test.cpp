@@ -516,10 +516,10 @@ TEST_CASE("console: a health worker records consent and a shared phone, and paus
         R"({"consent":"health","consent_via":"in_person","explicit_texts":false,"kind":"medicine","shared_phone":"yes","worker":1})");
   const auto newest_update = scalar(dir, "SELECT detail FROM audit_log WHERE action = 'contacts.update' ORDER BY id DESC");
   CHECK(json::parse(newest_update)["consent_via"] == "phone_call");
-  // Texts that name the care: only for a phone nobody else reads (R-S11), and a later answer
-  // but "no" turns them off.
+  // Texts that name the care: only for a phone nobody else reads (R-S11), asked together with
+  // it (even a false alone is refused), and a later answer but "no" turns them off.
   for (const auto& answer : {json("yes"), json("unknown"), json()}) {
-    json asked{{"phone", "+93700000331"}, {"explicit_texts", true}};
+    json asked{{"phone", "+93700000331"}, {"explicit_texts", answer.is_null() ? false : true}};
     if (!answer.is_null()) asked["shared_phone"] = answer;
     r = omid.call("POST", "/api/v1/contacts", asked.dump());
     CHECK(r.status == 400);

@@ -219,9 +219,18 @@ TEST_CASE("runner: a run that ends keeps where it ended, never what was answered
     CHECK(state.contains("node"));
     return state["vars"];
   };
-  // Completed: the topic and clinic chosen are let go.
-  REQUIRE(fx.hop("s1", "1*2").end);
+  // Completed: the topic and clinic chosen are let go, and the inputs and screens that led
+  // there; a retried last hop still gets its END screen.
+  fx.hop("s1", "");
+  fx.hop("s1", "1");
+  const auto last = fx.hop("s1", "1*2");
+  REQUIRE(last.end);
   CHECK(vars_of("completed", "ussd").empty());
+  CHECK(test::rows(fx.so, "SELECT last_input, prev_input, prev_reply FROM flow_runs WHERE status = 'completed'") ==
+        std::vector<std::vector<std::string>>{{"", "", ""}});
+  const auto again = fx.hop("s1", "1*2");
+  CHECK(again.end);
+  CHECK(again.text == last.text);
   // Waiting by SMS while a question is open, with the province and district given...
   fx.sms("m1", "MINE");
   fx.sms("m2", "1");
@@ -239,8 +248,11 @@ TEST_CASE("runner: an SMS to a flow that keeps none is recorded without its word
   CHECK(fx.sms("e1", "ENROL 0700 123 456 ANC 1405/7/1").flow_id == "health_reminders");
   CHECK(fx.sms("e1", "ENROL 0700 123 456 ANC 1405/7/1").duplicate);
   fx.sms("i1", "INFO");
+  // A sender who stopped everything is only told so: their command is let go all the same.
+  fx.sms("s1", "STOP ALL");
+  fx.sms("e2", "ENROL 0700 123 456 MED 20:00");
   CHECK(test::rows(fx.so, "SELECT external_id, body FROM inbound_events ORDER BY id") ==
-        std::vector<std::vector<std::string>>{{"e1", ""}, {"i1", "INFO"}});
+        std::vector<std::vector<std::string>>{{"e1", ""}, {"i1", "INFO"}, {"s1", "STOP ALL"}, {"e2", ""}});
 }
 
 TEST_CASE("runner: the same SMS delivered twice is applied once", "[runner]") {

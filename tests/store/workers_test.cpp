@@ -229,6 +229,13 @@ TEST_CASE("workers: texts that name the care are kept only for a phone nobody el
   test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "yes", false); });
   CHECK_FALSE(loaded());
   test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "no", true); });
+  CHECK(loaded());
+  // STOP ALL stops them too; starting again does not bring them back unasked.
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_opted_out(patient, true); });
+  CHECK_FALSE(loaded());
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_opted_out(patient, false); });
+  CHECK_FALSE(loaded());
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "no", true); });
   REQUIRE(test::in_tx(fx.w, [&](store::tx& t) { return t.erase_contact(patient); }));
   const auto erased = test::in_tx(fx.w, [&](store::tx& t) { return t.find_contact_record(patient); });
   CHECK(erased.shared_phone == "unknown");

@@ -231,7 +231,9 @@ void tx::set_contact_fields(std::int64_t contact_id, const std::map<std::string,
 }
 
 void tx::set_opted_out(std::int64_t contact_id, bool opted_out) {
-  c_.query("UPDATE contacts SET opted_out = $1, updated_at = $2 WHERE id = $3",
+  // Stopping everything also stops texts that name the care (R-S11): asked for again if ever.
+  c_.query("UPDATE contacts SET opted_out = $1, explicit_texts = CASE WHEN $1 = 1 THEN 0 ELSE explicit_texts END,"
+           " updated_at = $2 WHERE id = $3",
            {opted_out ? 1 : 0, now(), contact_id});
   if (!opted_out) {
     c_.query("DELETE FROM contact_optouts WHERE contact_id = $1", {contact_id});
@@ -1389,7 +1391,8 @@ void tx::count_reach(std::int64_t message_id, core::message_status st) {
   }
   c_.query(
       "UPDATE contacts SET failures_in_row = failures_in_row + 1,"
-      " unreachable = CASE WHEN failures_in_row + 1 >= $1 THEN 1 ELSE unreachable END, updated_at = $2"
+      " unreachable = CASE WHEN failures_in_row + 1 >= $1 THEN 1 ELSE unreachable END,"
+      " explicit_texts = CASE WHEN failures_in_row + 1 >= $1 THEN 0 ELSE explicit_texts END, updated_at = $2"
       " WHERE id = (SELECT contact_id FROM outbound_messages WHERE id = $3)",
       {failures_before_unreachable, now(), message_id});
 }

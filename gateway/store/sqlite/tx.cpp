@@ -299,7 +299,9 @@ void tx::set_contact_fields(std::int64_t contact_id,
 }
 
 void tx::set_opted_out(std::int64_t contact_id, bool opted_out) {
-  auto& s = stmt("UPDATE contacts SET opted_out = ?, updated_at = ? WHERE id = ?");
+  // Stopping everything also stops texts that name the care (R-S11): asked for again if ever.
+  auto& s = stmt("UPDATE contacts SET opted_out = ?1, explicit_texts = CASE WHEN ?1 THEN 0 ELSE explicit_texts END,"
+                 " updated_at = ?2 WHERE id = ?3");
   s.bind(1, opted_out ? 1 : 0);
   s.bind(2, now());
   s.bind(3, contact_id);
@@ -1412,7 +1414,8 @@ void tx::count_reach(std::int64_t message_id, core::message_status st) {
   }
   auto& s = stmt(
       "UPDATE contacts SET failures_in_row = failures_in_row + 1,"
-      " unreachable = CASE WHEN failures_in_row + 1 >= ? THEN 1 ELSE unreachable END, updated_at = ?"
+      " unreachable = CASE WHEN failures_in_row + 1 >= ? THEN 1 ELSE unreachable END,"
+      " explicit_texts = CASE WHEN failures_in_row + 1 >= ?1 THEN 0 ELSE explicit_texts END, updated_at = ?"
       " WHERE id = (SELECT contact_id FROM outbound_messages WHERE id = ?)");
   s.bind(1, failures_before_unreachable);
   s.bind(2, now());
