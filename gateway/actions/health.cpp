@@ -39,6 +39,7 @@
 #include "gateway/core/log.hpp"
 #include "gateway/schedule/calendar.hpp"
 #include "gateway/schedule/clinics.hpp"
+#include "gateway/store/rules.hpp"
 #include "gateway/store/tx.hpp"
 #include "gateway/text/format.hpp"
 #include "gateway/text/readers.hpp"
@@ -157,7 +158,7 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
   // care holds at once, even when nothing is enrolled now: "others read it" must never wait.
   const std::string shared = r.arg("shared_phone");
   const bool answered = shared == "yes" || shared == "no" || shared == "unknown";
-  const bool named = shared == "no" && r.arg("texts") == "explicit";
+  const bool named = store::may_name_care(shared, r.arg("texts") == "explicit");
   if (answered && !named) t.set_phone_privacy(patient.id, shared, false);
   // Someone who stopped every message, or this programme's, is not enrolled behind their
   // back: they send 12 themselves.

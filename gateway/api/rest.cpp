@@ -618,7 +618,7 @@ std::optional<refusal> bad_record(const json& body) {
                    "explicit_texts is the phone owner's own choice: a visit booked for someone else cannot set it",
                    "explicit_texts"};
   }
-  if (body.value("explicit_texts", false) && shared != "no") {
+  if (!store::may_name_care(shared, true) && body.value("explicit_texts", false)) {
     return refusal{400, "explicit_needs_private_phone",
                    "explicit_texts needs shared_phone \"no\": texts that name a person's care go only to a phone "
                    "nobody else reads",

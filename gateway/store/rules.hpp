@@ -58,6 +58,10 @@ std::vector<int> parse_offsets(const std::string& json);
 // it; empty when it may go.
 std::string held_back_reason(bool opted_out, bool unreachable, std::string_view programme_stopped = {});
 
+// R-S11: texts may name a person's care only when they asked for it and said nobody else reads
+// SMS on their phone; any other answer ("yes", "unknown") means neutral texts only.
+inline bool may_name_care(std::string_view shared_phone, bool asked) { return asked && shared_phone == "no"; }
+
 // R-S9: routine messages (education, P3) per contact and programme: at most one a day and
 // three a week. A broadcast's message over the cap is recorded as cancelled with this reason.
 inline constexpr int routine_per_day = 1;

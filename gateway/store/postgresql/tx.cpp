@@ -207,7 +207,7 @@ contact_record tx::find_contact_record(std::int64_t contact_id) {
 
 void tx::set_phone_privacy(std::int64_t contact_id, std::string_view shared_phone, bool explicit_texts) {
   c_.query("UPDATE contacts SET shared_phone = $1, explicit_texts = $2, updated_at = $3 WHERE id = $4",
-           {shared_phone, explicit_texts && shared_phone == "no" ? 1 : 0, now(), contact_id});
+           {shared_phone, may_name_care(shared_phone, explicit_texts) ? 1 : 0, now(), contact_id});
 }
 
 void tx::add_consent(std::int64_t contact_id, const consent& c) {

@@ -251,7 +251,7 @@ contact_record tx::find_contact_record(std::int64_t contact_id) {
 void tx::set_phone_privacy(std::int64_t contact_id, std::string_view shared_phone, bool explicit_texts) {
   auto& u = stmt("UPDATE contacts SET shared_phone = ?, explicit_texts = ?, updated_at = ? WHERE id = ?");
   bind_text(u, 1, shared_phone);
-  u.bind(2, explicit_texts && shared_phone == "no" ? 1 : 0);
+  u.bind(2, may_name_care(shared_phone, explicit_texts) ? 1 : 0);
   u.bind(3, now());
   u.bind(4, contact_id);
   u.exec();
