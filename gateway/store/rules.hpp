@@ -61,6 +61,9 @@ std::string held_back_reason(bool opted_out, bool unreachable, std::string_view 
 // R-S11: texts may name a person's care only when they asked for it and said nobody else reads
 // SMS on their phone; any other answer ("yes", "unknown") means neutral texts only.
 inline bool may_name_care(std::string_view shared_phone, bool asked) { return asked && shared_phone == "no"; }
+// Why a reminder written to name the care, still queued when that was turned off, is not sent.
+inline constexpr const char* care_named_reason =
+    "it names the care, and the phone may now be read by others (R-S11): the next reminder is neutral";
 
 // R-S9: routine messages (education, P3) per contact and programme: at most one a day and
 // three a week. A broadcast's message over the cap is recorded as cancelled with this reason.

@@ -172,7 +172,9 @@ class contacts_part {
   virtual contact_record find_contact_record(std::int64_t contact_id) = 0;
   // Whether others read SMS on the phone, "unknown", "yes" or "no" (the caller checks which),
   // and whether texts may name the person's care: only after a clear "no" (R-S11), so with
-  // any other answer `explicit_texts` is stored as false.
+  // any other answer `explicit_texts` is stored as false. Turned off, the health workers'
+  // reminders queued for the contact (written to name the care) are cancelled, with
+  // care_named_reason.
   virtual void set_phone_privacy(std::int64_t contact_id, std::string_view shared_phone, bool explicit_texts) = 0;
   virtual void add_consent(std::int64_t contact_id, const consent& c) = 0;
   // The person wrote in: their number works, whatever failed before (R-S13).

@@ -3,6 +3,7 @@
 // is queued for them, and the call list (one open escalation per series; closed by the worker
 // who owns it, or when the patient answers again).
 #include "gateway/store/tx.hpp"
+#include "gateway/store/rules.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -240,6 +241,37 @@ TEST_CASE("workers: texts that name the care are kept only for a phone nobody el
   const auto erased = test::in_tx(fx.w, [&](store::tx& t) { return t.find_contact_record(patient); });
   CHECK(erased.shared_phone == "unknown");
   CHECK_FALSE(erased.explicit_texts);
+}
+
+TEST_CASE("workers: a reminder queued to name the care is not sent once the phone may be read by others",
+          "[store]") {
+  fixture fx;
+  const auto by = fx.worker("+93700000900");
+  const auto patient = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+989121234567").id; });
+  const auto series = fx.series_for(patient, by);
+  const auto queue = [&](const char* body, std::int64_t of_series) {
+    test::in_tx(fx.w, [&](store::tx& t) {
+      store::new_message m{"at", patient, 0, "+989121234567", body, core::priority::reminder};
+      m.series_id = of_series;
+      m.not_before = fx.now.load() + 3'600'000;  // held for the morning
+      t.queue_message(m);
+    });
+  };
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "no", true); });
+  queue("Time to take your medicine.", series);
+  queue("Your visit is tomorrow.", 0);  // not a health worker's reminder: never written to name the care
+  // Asked again, the same answer: nothing changes.
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "no", true); });
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM outbound_messages WHERE status = 'queued'") == "2");
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "yes", false); });
+  CHECK(test::rows(fx.so, "SELECT body, status, error FROM outbound_messages ORDER BY id") ==
+        std::vector<std::vector<std::string>>{{"Time to take your medicine.", "cancelled", store::care_named_reason},
+                                              {"Your visit is tomorrow.", "queued", ""}});
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM message_events WHERE status = 'cancelled' AND source = 'privacy'") == "1");
+  // Neutral already: a reminder queued since is left alone by another "yes".
+  queue("Your reminder for today.", series);
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "yes", false); });
+  CHECK(test::value(fx.so, "SELECT status FROM outbound_messages WHERE body = 'Your reminder for today.'") == "queued");
 }
 
 TEST_CASE("workers: people are found by a part of their name, in any case, oldest first", "[store]") {

@@ -206,6 +206,17 @@ contact_record tx::find_contact_record(std::int64_t contact_id) {
 }
 
 void tx::set_phone_privacy(std::int64_t contact_id, std::string_view shared_phone, bool explicit_texts) {
+  if (!may_name_care(shared_phone, explicit_texts)) {
+    // Turned off: the reminders a health worker set up that are queued now were written to
+    // name the care; none goes to a phone others may read (R-S11).
+    const auto moved = c_.query(
+        "UPDATE outbound_messages SET status = 'cancelled', error = $1, updated_at = $2"
+        " WHERE contact_id = $3 AND status IN ('queued', 'retrying')"
+        " AND series_id IN (SELECT id FROM series WHERE contact_id = $3 AND worker_id IS NOT NULL)"
+        " AND EXISTS (SELECT 1 FROM contacts WHERE id = $3 AND explicit_texts = 1) RETURNING id",
+        {std::string(care_named_reason), now(), contact_id});
+    record_moved(moved, "cancelled", "privacy");
+  }
   c_.query("UPDATE contacts SET shared_phone = $1, explicit_texts = $2, updated_at = $3 WHERE id = $4",
            {shared_phone, may_name_care(shared_phone, explicit_texts) ? 1 : 0, now(), contact_id});
 }

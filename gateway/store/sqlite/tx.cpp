@@ -249,6 +249,19 @@ contact_record tx::find_contact_record(std::int64_t contact_id) {
 }
 
 void tx::set_phone_privacy(std::int64_t contact_id, std::string_view shared_phone, bool explicit_texts) {
+  if (!may_name_care(shared_phone, explicit_texts)) {
+    // Turned off: the reminders a health worker set up that are queued now were written to
+    // name the care; none goes to a phone others may read (R-S11).
+    auto& c = stmt(
+        "UPDATE outbound_messages SET status = 'cancelled', error = ?, updated_at = ?"
+        " WHERE contact_id = ?3 AND status IN ('queued', 'retrying')"
+        " AND series_id IN (SELECT id FROM series WHERE contact_id = ?3 AND worker_id IS NOT NULL)"
+        " AND EXISTS (SELECT 1 FROM contacts WHERE id = ?3 AND explicit_texts = 1) RETURNING id");
+    bind_text(c, 1, care_named_reason);
+    c.bind(2, now());
+    c.bind(3, contact_id);
+    record_moved(c, "cancelled", "privacy");
+  }
   auto& u = stmt("UPDATE contacts SET shared_phone = ?, explicit_texts = ?, updated_at = ? WHERE id = ?");
   bind_text(u, 1, shared_phone);
   u.bind(2, may_name_care(shared_phone, explicit_texts) ? 1 : 0);
