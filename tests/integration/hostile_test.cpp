@@ -134,9 +134,10 @@ TEST_CASE("hostile: 10,000 idle connections leave the server answering, in bound
   const auto took = std::chrono::steady_clock::now() - start;
   const long during = rss_kib(srv.pid());
   INFO("server memory: " << before << " KiB idle, " << during << " KiB with " << idle_count << " connections open");
+  // Within the hop deadline (ussd.hop_deadline, 2 s), or the answer would be END "try again".
   CHECK(r.status == 200);
   CHECK_THAT(r.body, Catch::StartsWith("CON "));
-  CHECK(took < std::chrono::seconds(1));
+  CHECK(took < std::chrono::seconds(2));
   // About 8 KiB a connection is measured (a session's buffers and timers): 20 KiB at most, more
   // under AddressSanitizer, whose every allocation carries red zones.
   const long per_connection_kib = sanitized ? 64 : 20;
