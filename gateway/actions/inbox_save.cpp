@@ -40,6 +40,7 @@ flow::action_result inbox_save(store::tx& t, const request& r) {
   // Wakes the operators at night: the number's first urgent report within the hour.
   const bool urgent = hurt && t.inbox_items_since(r.contact_id, t.now() - urgent_spacing_ms) == 0;
   store::inbox_item item{r.contact_id, r.run_id, r.channel_id, r.flow_id, text};
+  item.someone_hurt = hurt;
   if (const std::string area = r.arg("area"); !area.empty() && area != "other") {
     item.area = area;
     item.duplicate_of = t.first_report_since(r.flow_id, area, t.now() - duplicate_window_ms);

@@ -74,6 +74,7 @@ struct inbox_item {
   std::string body;
   std::string area = {};             // a hazard report's province (herat); "": none given
   std::int64_t duplicate_of = 0;     // a report from the same area within a day: the first's number
+  bool someone_hurt = false;         // a hazard report that says someone is hurt
 };
 
 struct new_message {
@@ -294,6 +295,7 @@ struct inbox_entry {
   core::unix_ms created_at = 0;
   std::string area;               // a hazard report's province; "": none given
   std::int64_t duplicate_of = 0;  // possibly the same as this earlier report (R-M4); 0: none
+  bool someone_hurt = false;      // a hazard report that says someone is hurt
 };
 
 struct inbox_filter {

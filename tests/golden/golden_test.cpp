@@ -30,7 +30,7 @@
 //                              "held until T" when sending hours keep it back, "series N" when it is
 //                              an occurrence of reminder series N)
 //   = job KIND at TIME         work scheduled
-//   = inbox from N: …          for the human inbox
+//   = inbox from N: …          for the human inbox ("from N, someone hurt": a hazard report saying so)
 //   = contact N: k=v …         contact fields after a change
 //   = booking CODE: …          a booking made or changed (clinic, day, window, status)
 //   = escalation N: …          a patient on a health worker's call list, and when it closes
@@ -350,10 +350,11 @@ class player {
       seen_job_ = std::stoll(j[0]);
       out += "= job " + j[1] + " at " + iso(std::stoll(j[2])) + "\n";
     }
-    for (const auto& i : test::rows(so, "SELECT i.id, c.phone, i.body FROM inbox i JOIN contacts c ON c.id = i.contact_id"
+    for (const auto& i : test::rows(so, "SELECT i.id, c.phone, i.body, i.someone_hurt FROM inbox i"
+                                        " JOIN contacts c ON c.id = i.contact_id"
                                         " WHERE i.id > " + std::to_string(seen_inbox_) + " ORDER BY i.id")) {
       seen_inbox_ = std::stoll(i[0]);
-      out += "= inbox from " + i[1] + ": " + one_line(i[2]) + "\n";
+      out += "= inbox from " + i[1] + (i[3] == "1" ? ", someone hurt" : "") + ": " + one_line(i[2]) + "\n";
     }
     for (const auto& b : test::rows(so, "SELECT id, code, clinic, service, day, window_from, status, for_whom,"
                                         " updated_at FROM bookings ORDER BY id")) {

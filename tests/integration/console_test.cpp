@@ -723,6 +723,7 @@ TEST_CASE("console: an operator reads the inbox, takes an item, answers the pers
   const auto item = page["items"][0];
   CHECK(item["text"] == "Where is the new clinic?");
   CHECK(item["phone"] == "+93700000131");
+  CHECK(item["someone_hurt"] == false);
   const std::string path = "/api/v1/inbox/" + std::to_string(item["id"].get<long long>());
 
   auto r = omid.call("POST", path, json{{"assign", "me"}}.dump());
@@ -746,6 +747,26 @@ TEST_CASE("console: an operator reads the inbox, takes an item, answers the pers
   CHECK(omid.call("POST", "/api/v1/inbox/999", json{{"status", "done"}}.dump()).status == 404);
   const auto fatima = log_in_next(srv.port(), "fatima", "river-lamp-seven");
   CHECK(fatima.call("GET", "/api/v1/inbox").status == 403);
+}
+
+TEST_CASE("console: a hazard report says whether someone is hurt beside the person's words, not in them",
+          "[integration][console]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  make_user(config, {"--name", "Omid", "--role", "operator", "--login", "omid"}, "river-lamp-seven\n");
+  server_process srv(config);
+  int n = 0;
+  for (const char* text : {"MINE", "2", "Old+road+by+the+school", "1", "It+went+off", "1"}) {
+    REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms",
+                      std::string("from=%2B93700000132&text=") + text + "&id=in-" + std::to_string(++n))
+                .status == 200);
+  }
+  const auto omid = log_in(srv.port(), "omid", "river-lamp-seven");
+  const auto page = json::parse(omid.call("GET", "/api/v1/inbox?flow=mine_safety").body);
+  REQUIRE(page["items"].size() == 1);
+  CHECK(page["items"][0]["text"] == "Old road by the school / It went off");
+  CHECK(page["items"][0]["someone_hurt"] == true);
+  CHECK(page["items"][0]["area"] == "herat");
 }
 
 TEST_CASE("console: an admin sees the people and machines, disables a person and makes and revokes a token",

@@ -401,6 +401,26 @@ TEST_CASE("store: migration 5 keeps every delivery report of a store made before
   CHECK(count(o, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'delivery_reports_waiting'") == 1);
 }
 
+TEST_CASE("store: migration 30 takes whether someone is hurt out of the hazard reports' text", "[store][sqlite]") {
+  test::temp_dir d;
+  {
+    SQLite::Database db(d.file("store.db"), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    CHECK(store::sqlite::migrate(db, 29) == 29);
+    db.exec("INSERT INTO contacts (id, phone, created_at, updated_at) VALUES (1, '+93700000001', 0, 0)");
+    db.exec("INSERT INTO inbox (contact_id, channel_id, flow_id, body, status, created_at) VALUES"
+            " (1, 'at', 'mine_safety', 'Old road / A shell / nobody_hurt', 'new', 1),"
+            " (1, 'at', 'mine_safety', 'پل / منفجر شد / hurt', 'new', 2),"
+            " (1, 'at', NULL, 'my son / hurt', 'new', 3)");  // not a report: the person's own words
+  }
+  const auto o = sqlite_opts(d);
+  { const auto w = store::open_writer(o); }
+  const auto items = test::rows(o, "SELECT body, someone_hurt FROM inbox ORDER BY id");
+  REQUIRE(items.size() == 3);
+  CHECK(items[0] == std::vector<std::string>{"Old road / A shell", "0"});
+  CHECK(items[1] == std::vector<std::string>{"پل / منفجر شد", "1"});
+  CHECK(items[2] == std::vector<std::string>{"my son / hurt", "0"});
+}
+
 TEST_CASE("store: one person's items keep their order while others' run beside them", "[store]") {
   test::temp_dir d;
   const auto o = test::fresh_store(test::engine_under_test(), d);

@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 24> migrations = {
+constexpr std::array<const char*, 25> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -405,6 +405,14 @@ ALTER TABLE contacts ADD COLUMN explicit_texts integer NOT NULL DEFAULT 0,
     // 24: a health worker's enrolments of the last day (SQLite's 29).
     R"sql(
 CREATE INDEX series_worker ON series (worker_id, created_at) WHERE worker_id IS NOT NULL;
+)sql",
+    // 25: whether the reporter said someone is hurt, out of the text (SQLite's 30).
+    R"sql(
+ALTER TABLE inbox ADD COLUMN someone_hurt integer NOT NULL DEFAULT 0 CHECK (someone_hurt IN (0, 1));
+UPDATE inbox SET someone_hurt = 1, body = left(body, -7)
+ WHERE flow_id = 'mine_safety' AND body LIKE '% / hurt';
+UPDATE inbox SET body = left(body, -14)
+ WHERE flow_id = 'mine_safety' AND body LIKE '% / nobody_hurt';
 )sql",
 };
 

@@ -358,10 +358,10 @@ void tx::park_job(std::int64_t job_id, std::string_view why) {
 std::int64_t tx::add_inbox(const inbox_item& item) {
   require_disk();
   return c_.query(
-              "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at, area, duplicate_of)"
-              " VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8) RETURNING id",
+              "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at, area, duplicate_of,"
+              " someone_hurt) VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8, $9) RETURNING id",
               {item.contact_id, or_null(item.run_id), item.channel_id, or_null(item.flow_id), item.body, now(), item.area,
-               or_null(item.duplicate_of)})
+               or_null(item.duplicate_of), item.someone_hurt ? 1 : 0})
       .int64(0, 0);
 }
 
@@ -369,13 +369,13 @@ namespace {
 
 constexpr const char* inbox_columns =
     "i.id, i.contact_id, c.phone, i.channel_id, COALESCE(i.flow_id, ''), i.body, i.status,"
-    " COALESCE(i.assigned_to, 0), i.created_at, i.area, COALESCE(i.duplicate_of, 0)"
-    " FROM inbox i JOIN contacts c ON c.id = i.contact_id";
+    " COALESCE(i.assigned_to, 0), i.created_at, i.area, COALESCE(i.duplicate_of, 0),"
+    " i.someone_hurt FROM inbox i JOIN contacts c ON c.id = i.contact_id";
 
 inbox_entry read_inbox(const result& r, int row) {
   return inbox_entry{r.int64(row, 0), r.int64(row, 1), r.text(row, 2),  r.text(row, 3),
                      r.text(row, 4),  r.text(row, 5),  r.text(row, 6),  r.int64(row, 7),
-                     r.int64(row, 8), r.text(row, 9),  r.int64(row, 10)};
+                     r.int64(row, 8), r.text(row, 9),  r.int64(row, 10), r.integer(row, 11) != 0};
 }
 
 }  // namespace

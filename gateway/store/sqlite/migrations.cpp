@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 29> migrations = {
+constexpr std::array<const char*, 30> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -478,6 +478,15 @@ ALTER TABLE contacts ADD COLUMN explicit_texts INTEGER NOT NULL DEFAULT 0
     // of 50), without reading every series there is.
     R"sql(
 CREATE INDEX series_worker ON series (worker_id, created_at) WHERE worker_id IS NOT NULL;
+)sql",
+    // 30: whether the reporter said someone is hurt, a column of its own: it was the menu's
+    // value at the end of the text (" / hurt", " / nobody_hurt"), which operators read raw.
+    R"sql(
+ALTER TABLE inbox ADD COLUMN someone_hurt INTEGER NOT NULL DEFAULT 0 CHECK (someone_hurt IN (0, 1));
+UPDATE inbox SET someone_hurt = 1, body = substr(body, 1, length(body) - 7)
+ WHERE flow_id = 'mine_safety' AND body LIKE '% / hurt';
+UPDATE inbox SET body = substr(body, 1, length(body) - 14)
+ WHERE flow_id = 'mine_safety' AND body LIKE '% / nobody_hurt';
 )sql",
 };
 

@@ -1562,8 +1562,8 @@ void tx::park_job(std::int64_t job_id, std::string_view why) {
 std::int64_t tx::add_inbox(const inbox_item& item) {
   require_disk();
   auto& s = stmt(
-      "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at, area, duplicate_of)"
-      " VALUES (?, ?, ?, ?, ?, 'new', ?, ?, NULLIF(?, 0))");
+      "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at, area, duplicate_of,"
+      " someone_hurt) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, NULLIF(?, 0), ?)");
   s.bind(1, item.contact_id);
   if (item.run_id > 0) {
     s.bind(2, item.run_id);
@@ -1576,6 +1576,7 @@ std::int64_t tx::add_inbox(const inbox_item& item) {
   s.bind(6, now());
   bind_text(s, 7, item.area);
   s.bind(8, item.duplicate_of);
+  s.bind(9, item.someone_hurt ? 1 : 0);
   s.exec();
   return db_.getLastInsertRowid();
 }
@@ -1584,14 +1585,14 @@ namespace {
 
 constexpr const char* inbox_columns =
     "i.id, i.contact_id, c.phone, i.channel_id, COALESCE(i.flow_id, ''), i.body, i.status,"
-    " COALESCE(i.assigned_to, 0), i.created_at, i.area, COALESCE(i.duplicate_of, 0)"
-    " FROM inbox i JOIN contacts c ON c.id = i.contact_id";
+    " COALESCE(i.assigned_to, 0), i.created_at, i.area, COALESCE(i.duplicate_of, 0),"
+    " i.someone_hurt FROM inbox i JOIN contacts c ON c.id = i.contact_id";
 
 inbox_entry read_inbox(SQLite::Statement& q) {
   return inbox_entry{q.getColumn(0).getInt64(),  q.getColumn(1).getInt64(), q.getColumn(2).getString(),
                      q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getString(),
                      q.getColumn(6).getString(), q.getColumn(7).getInt64(), q.getColumn(8).getInt64(),
-                     q.getColumn(9).getString(), q.getColumn(10).getInt64()};
+                     q.getColumn(9).getString(), q.getColumn(10).getInt64(), q.getColumn(11).getInt() != 0};
 }
 
 }  // namespace
