@@ -260,7 +260,8 @@ class runner {
   // `typed` is the SMS's text normalised (text::normalize), once for both readers.
   bool global_keyword(store::tx& tx, const content& c, const store::contact& who,
                       const core::inbound_sms& sms, std::string_view typed, sms_outcome& result) const;
-  // "زبان": the list of languages by SMS; "زبان ۲": the second one, remembered.
+  // "زبان": the list of languages by SMS; "زبان ۲": the second one, remembered. The SMS right
+  // after the list, within a day, may be the number alone ("۲", as people reply).
   bool language_change(store::tx& tx, const content& c, store::contact& who,
                        const core::inbound_sms& sms, std::string_view typed, sms_outcome& result) const;
   // A text the gateway itself sends (common.*) in the contact's language, {emergency} filled.

@@ -11,6 +11,10 @@ namespace paygham::runner {
 
 using namespace detail;
 
+namespace {
+constexpr core::unix_ms language_answer_ms = 24 * 3'600'000;  // a bare number answers the list for a day
+}  // namespace
+
 bool runner::global_keyword(store::tx& tx, const content& c, const store::contact& who,
                             const core::inbound_sms& sms, std::string_view typed, sms_outcome& result) const {
   const text::global_word said = text::read_global(typed, c.keywords);
@@ -70,7 +74,16 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
 
 bool runner::language_change(store::tx& tx, const content& c, store::contact& who,
                              const core::inbound_sms& sms, std::string_view typed, sms_outcome& result) const {
-  const auto n = text::read_language_change(typed, c.hints);
+  std::optional<long> n = text::read_language_change(typed, c.hints);
+  if (who.language_asked_at != 0) {
+    // Only the very next message can answer the list, and only as a number with nothing else
+    // to mean: "11" stops messages whatever was asked.
+    tx.set_language_asked(who.id, 0);
+    if (!n && tx.now() - who.language_asked_at <= language_answer_ms &&
+        text::read_global(typed, c.keywords) == text::global_word::none) {
+      n = text::read_choice(typed, c.words);
+    }
+  }
   if (!n || who.opted_out || settings_.languages.empty()) return false;
   std::string body;
   if (*n >= 1 && static_cast<std::size_t>(*n) <= settings_.languages.size()) {
@@ -79,7 +92,9 @@ bool runner::language_change(store::tx& tx, const content& c, store::contact& wh
     tx.set_contact_language(who.id, who.language);
     body = say(c, flow::keys::help, who);
   } else {
+    // Asked, or a number that is none of them: the list (again), and the next SMS may answer.
     body = draw_language_picker(c.texts, settings_.languages, say(c, flow::keys::change_language, who));
+    tx.set_language_asked(who.id, tx.now());
   }
   tx.queue_message(store::new_message{sms.channel_id, who.id, 0, sms.from, body, core::priority::reply});
   result.queued = 1;

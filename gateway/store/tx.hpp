@@ -30,6 +30,9 @@ struct contact {
   // R-S11: the person said nobody else reads SMS on the phone and asked for texts that name
   // their care (a template's `explicit` variant); otherwise every text is the neutral one.
   bool explicit_texts = false;
+  // The SMS language picker went to them then, and their next SMS may answer it with a bare
+  // number; 0: not waiting for that.
+  core::unix_ms language_asked_at = 0;
 };
 
 // Where a run stands: active (a USSD session on it), waiting (an SMS question asked), or ended:
@@ -139,8 +142,10 @@ class contacts_part {
   // one person: with several nodes, a second transaction for the same contact waits here
   // until the first commits, so two hops of one session step the run in order.
   virtual contact upsert_contact(std::string_view phone) = 0;
-  // Remembers the language a person chose.
+  // Remembers the language a person chose (and that the picker is answered).
   virtual void set_contact_language(std::int64_t contact_id, std::string_view language) = 0;
+  // The SMS language picker went to the person at `at`; 0: it no longer waits for an answer.
+  virtual void set_language_asked(std::int64_t contact_id, core::unix_ms at) = 0;
   virtual std::optional<contact> find_contact(std::int64_t contact_id) = 0;
   // The contact with this E.164 number, without making one.
   virtual std::optional<contact> find_contact_by_phone(std::string_view phone) = 0;

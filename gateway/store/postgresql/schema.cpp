@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 25> migrations = {
+constexpr std::array<const char*, 26> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -413,6 +413,10 @@ UPDATE inbox SET someone_hurt = 1, body = left(body, -7)
  WHERE flow_id = 'mine_safety' AND body LIKE '% / hurt';
 UPDATE inbox SET body = left(body, -14)
  WHERE flow_id = 'mine_safety' AND body LIKE '% / nobody_hurt';
+)sql",
+    // 26: when the language picker went to the person by SMS (SQLite's 31).
+    R"sql(
+ALTER TABLE contacts ADD COLUMN language_asked_at bigint NOT NULL DEFAULT 0;
 )sql",
 };
 

@@ -68,11 +68,12 @@ std::optional<run> first_run(const result& r) {
 }
 
 
-// Columns: id, language, fields, opted_out, unreachable, explicit_texts.
+// Columns: id, language, fields, opted_out, unreachable, explicit_texts, language_asked_at.
 contact read_contact(const result& r, std::string phone) {
   contact c{r.int64(0, 0), std::move(phone), r.text(0, 1), parse_fields(r.text(0, 2)), r.integer(0, 3) != 0};
   c.unreachable = r.integer(0, 4) != 0;
   c.explicit_texts = r.integer(0, 5) != 0;
+  c.language_asked_at = r.int64(0, 6);
   return c;
 }
 
@@ -99,12 +100,12 @@ void tx::forget_inbound_body(std::string_view channel_id, std::string_view exter
 contact tx::upsert_contact(std::string_view phone) {
   // FOR UPDATE: the row lock that serialises one person's work across nodes (tx.hpp).
   static constexpr const char* find =
-      "SELECT id, COALESCE(language, ''), fields::text, opted_out, unreachable, explicit_texts FROM contacts"
-      " WHERE phone = $1 FOR UPDATE";
+      "SELECT id, COALESCE(language, ''), fields::text, opted_out, unreachable, explicit_texts, language_asked_at"
+      " FROM contacts WHERE phone = $1 FOR UPDATE";
   if (auto r = c_.query(find, {phone}); !r.empty()) return read_contact(r, std::string(phone));
   auto ins = c_.query(
       "INSERT INTO contacts (phone, created_at, updated_at) VALUES ($1, $2, $2)"
-      " ON CONFLICT (phone) DO NOTHING RETURNING id, '', '{}', 0, 0, 0",
+      " ON CONFLICT (phone) DO NOTHING RETURNING id, '', '{}', 0, 0, 0, 0",
       {phone, now()});
   if (!ins.empty()) {
     contact made = read_contact(ins, std::string(phone));
@@ -171,7 +172,7 @@ bool tx::erase_contact(std::int64_t contact_id) {
            "DELETE FROM contact_optouts WHERE contact_id = $1",
            "DELETE FROM consents WHERE contact_id = $1",
            "UPDATE contacts SET phone = 'erased:' || id, language = NULL, fields = '{}', opted_out = 1,"
-           " shared_phone = 'unknown', explicit_texts = 0 WHERE id = $1",
+           " shared_phone = 'unknown', explicit_texts = 0, language_asked_at = 0 WHERE id = $1",
        }) {
     c_.query(sql, {contact_id});
   }
@@ -228,11 +229,12 @@ void tx::add_consent(std::int64_t contact_id, const consent& c) {
 
 std::optional<contact> tx::find_contact(std::int64_t contact_id) {
   auto r = c_.query(
-      "SELECT id, COALESCE(language, ''), fields::text, opted_out, unreachable, explicit_texts, phone FROM contacts"
+      "SELECT id, COALESCE(language, ''), fields::text, opted_out, unreachable, explicit_texts, language_asked_at,"
+      " phone FROM contacts"
       " WHERE id = $1",
       {contact_id});
   if (r.empty()) return std::nullopt;
-  return read_contact(r, r.text(0, 6));
+  return read_contact(r, r.text(0, 7));
 }
 
 void tx::set_contact_fields(std::int64_t contact_id, const std::map<std::string, std::string>& fields) {
@@ -266,7 +268,12 @@ void tx::opt_out_recipient(std::int64_t message_id) {
 }
 
 void tx::set_contact_language(std::int64_t contact_id, std::string_view language) {
-  c_.query("UPDATE contacts SET language = $1, updated_at = $2 WHERE id = $3", {language, now(), contact_id});
+  c_.query("UPDATE contacts SET language = $1, language_asked_at = 0, updated_at = $2 WHERE id = $3",
+           {language, now(), contact_id});
+}
+
+void tx::set_language_asked(std::int64_t contact_id, core::unix_ms at) {
+  c_.query("UPDATE contacts SET language_asked_at = $1 WHERE id = $2", {at, contact_id});
 }
 
 std::optional<run> tx::find_run(std::int64_t run_id) {

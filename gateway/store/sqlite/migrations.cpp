@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 30> migrations = {
+constexpr std::array<const char*, 31> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -487,6 +487,11 @@ UPDATE inbox SET someone_hurt = 1, body = substr(body, 1, length(body) - 7)
  WHERE flow_id = 'mine_safety' AND body LIKE '% / hurt';
 UPDATE inbox SET body = substr(body, 1, length(body) - 14)
  WHERE flow_id = 'mine_safety' AND body LIKE '% / nobody_hurt';
+)sql",
+    // 31: when the language picker went to the person by SMS: their next message, a bare
+    // number, answers it ("۱", as people reply, not only "زبان ۱"). 0: not asked.
+    R"sql(
+ALTER TABLE contacts ADD COLUMN language_asked_at INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 

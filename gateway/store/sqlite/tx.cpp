@@ -112,13 +112,15 @@ void tx::forget_inbound_body(std::string_view channel_id, std::string_view exter
 
 contact tx::upsert_contact(std::string_view phone) {
   auto& find = stmt(
-      "SELECT id, COALESCE(language, ''), fields, opted_out, unreachable, explicit_texts FROM contacts WHERE phone = ?");
+      "SELECT id, COALESCE(language, ''), fields, opted_out, unreachable, explicit_texts, language_asked_at"
+      " FROM contacts WHERE phone = ?");
   bind_text(find, 1, phone);
   if (find.executeStep()) {
     contact c{find.getColumn(0).getInt64(), std::string(phone), find.getColumn(1).getString(),
               parse_fields(find.getColumn(2).getString()), find.getColumn(3).getInt() != 0};
     c.unreachable = find.getColumn(4).getInt() != 0;
     c.explicit_texts = find.getColumn(5).getInt() != 0;
+    c.language_asked_at = find.getColumn(6).getInt64();
     return c;
   }
   auto& ins = stmt("INSERT INTO contacts (phone, created_at, updated_at) VALUES (?, ?, ?)");
@@ -198,7 +200,7 @@ bool tx::erase_contact(std::int64_t contact_id) {
            "DELETE FROM contact_optouts WHERE contact_id = ?",
            "DELETE FROM consents WHERE contact_id = ?",
            "UPDATE contacts SET phone = 'erased:' || id, language = NULL, fields = '{}', opted_out = 1,"
-           " shared_phone = 'unknown', explicit_texts = 0 WHERE id = ?",
+           " shared_phone = 'unknown', explicit_texts = 0, language_asked_at = 0 WHERE id = ?",
        }) {
     auto& u = stmt(sql);
     u.bind(1, contact_id);
@@ -290,13 +292,15 @@ std::optional<contact> tx::find_contact_by_phone(std::string_view phone) {
 
 std::optional<contact> tx::find_contact(std::int64_t contact_id) {
   auto& s = stmt(
-      "SELECT phone, COALESCE(language, ''), fields, opted_out, unreachable, explicit_texts FROM contacts WHERE id = ?");
+      "SELECT phone, COALESCE(language, ''), fields, opted_out, unreachable, explicit_texts, language_asked_at"
+      " FROM contacts WHERE id = ?");
   s.bind(1, contact_id);
   if (!s.executeStep()) return std::nullopt;
   contact c{contact_id, s.getColumn(0).getString(), s.getColumn(1).getString(),
             parse_fields(s.getColumn(2).getString()), s.getColumn(3).getInt() != 0};
   c.unreachable = s.getColumn(4).getInt() != 0;
   c.explicit_texts = s.getColumn(5).getInt() != 0;
+  c.language_asked_at = s.getColumn(6).getInt64();
   return c;
 }
 
@@ -1437,10 +1441,17 @@ void tx::count_reach(std::int64_t message_id, core::message_status st) {
 }
 
 void tx::set_contact_language(std::int64_t contact_id, std::string_view language) {
-  auto& s = stmt("UPDATE contacts SET language = ?, updated_at = ? WHERE id = ?");
+  auto& s = stmt("UPDATE contacts SET language = ?, language_asked_at = 0, updated_at = ? WHERE id = ?");
   bind_text(s, 1, language);
   s.bind(2, now());
   s.bind(3, contact_id);
+  s.exec();
+}
+
+void tx::set_language_asked(std::int64_t contact_id, core::unix_ms at) {
+  auto& s = stmt("UPDATE contacts SET language_asked_at = ? WHERE id = ?");
+  s.bind(1, at);
+  s.bind(2, contact_id);
   s.exec();
 }
 
