@@ -214,6 +214,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
     strictest.ucs2_max = std::min(strictest.ucs2_max, l.ucs2_max);
   }
   bundle->flows.check_screens(bundle->texts, langs, strictest, flow::context{}.page_size, problems);
+  bundle->flows.check_sms(bundle->texts, langs, problems);
   // The screens the gateway draws itself, with the reason shown after a bad reply, in every
   // language, against the strictest route (R-U1, R-U10).
   for (const auto& lang : langs) {

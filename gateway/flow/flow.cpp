@@ -12,6 +12,7 @@
 #include "gateway/text/normalize.hpp"
 #include "gateway/text/readers.hpp"
 #include "gateway/text/screen.hpp"
+#include "gateway/text/segments.hpp"
 
 namespace paygham::flow {
 namespace {
@@ -188,6 +189,35 @@ std::vector<const node*> longest_lead(const definition& f, const std::string& ta
 
 namespace {
 
+// The text `key` in `lang` as long as it can get: the flow's samples first, then long defaults.
+std::string longest_text(const text::catalog& texts, const definition& f, const std::string& lang,
+                         std::string_view key) {
+  const text::entry* e = texts.resolve(key, {lang});
+  if (!e) return {};
+  const std::string filled = text::render(e->text, [&](std::string_view name) -> std::optional<std::string> {
+    auto it = f.samples.find(std::string(name));
+    if (it == f.samples.end()) return std::nullopt;
+    return it->second;
+  });
+  return text::expand_with_samples(filled, lang);
+}
+
+// The labels of a question's options, each as long as it can get (none for a menu an action
+// fills: unknown until it runs).
+std::vector<std::string> longest_labels(const text::catalog& texts, const definition& f, const std::string& lang,
+                                        const node& n) {
+  if (n.ask == ask_kind::yes_no) return {longest_text(texts, f, lang, "common.yes"), longest_text(texts, f, lang, "common.no")};
+  std::vector<std::string> labels;
+  for (const auto& o : n.options) labels.push_back(longest_text(texts, f, lang, o.label));
+  return labels;
+}
+
+// The reason a question is asked again with after a bad reply (R-U10).
+std::string reason_key(const node& n) {
+  if (!n.invalid.empty()) return n.invalid;
+  return n.ask == ask_kind::menu || n.ask == ask_kind::yes_no ? std::string(keys::invalid) : std::string(keys::invalid_answer);
+}
+
 // Where a run on `medium` may go from `n` ("": on any).
 std::vector<std::string> targets_over(const node& n, std::string_view medium) {
   if (medium.empty() || n.kind != node_kind::switch_on || n.on != medium_var) return n.targets();
@@ -239,18 +269,7 @@ void flow_set::check_screens(const text::catalog& texts, const std::vector<std::
       }
     }
     for (const auto& lang : langs) {
-      const std::vector<std::string> order{lang};
-      // A text as long as it can get: the flow's samples first, then long defaults.
-      const auto longest = [&](std::string_view key) -> std::string {
-        const text::entry* e = texts.resolve(key, order);
-        if (!e) return {};
-        const std::string filled = text::render(e->text, [&](std::string_view name) -> std::optional<std::string> {
-          auto it = f->samples.find(std::string(name));
-          if (it == f->samples.end()) return std::nullopt;
-          return it->second;
-        });
-        return text::expand_with_samples(filled, lang);
-      };
+      const auto longest = [&](std::string_view key) { return longest_text(texts, *f, lang, key); };
       const auto say_size = [&](const node& n) { return longest(n.text).size(); };
       for (const auto& [id, n] : f->nodes) {
         if ((n.kind != node_kind::ask && n.kind != node_kind::end) || !over_ussd.count(id)) continue;
@@ -258,9 +277,8 @@ void flow_set::check_screens(const text::catalog& texts, const std::vector<std::
         std::string lead;
         for (const node* say : longest_lead(*f, id, say_size, seen)) lead += longest(say->text) + "\n";
         std::string screen = longest(n.text);
-        std::vector<std::string> labels;
-        for (const auto& o : n.options) labels.push_back(longest(o.label));
-        if (n.ask == ask_kind::yes_no) labels = {longest("common.yes"), longest("common.no")};
+        std::vector<std::string> labels = n.kind == node_kind::ask ? longest_labels(texts, *f, lang, n)
+                                                                   : std::vector<std::string>{};
         // The page with the longest labels, and both navigation lines.
         std::sort(labels.begin(), labels.end(),
                   [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
@@ -281,15 +299,49 @@ void flow_set::check_screens(const text::catalog& texts, const std::vector<std::
         if (n.kind != node_kind::ask) continue;
         // Asked again after a bad reply: the reason, then the question (R-U10). A reason that
         // does not fit is dropped at run time, so the person would not learn what went wrong.
-        const bool numbered = n.ask == ask_kind::menu || n.ask == ask_kind::yes_no;
-        const std::string reason_key = !n.invalid.empty() ? n.invalid
-                                       : numbered         ? std::string(keys::invalid)
-                                                          : std::string(keys::invalid_answer);
-        const auto again = text::check_screen(longest(reason_key) + "\n" + screen, limits);
+        const std::string reason = reason_key(n);
+        const auto again = text::check_screen(longest(reason) + "\n" + screen, limits);
         if (again.result == text::screen_check::too_long) {
           problems.push_back(n.where + ": question '" + id + "' in " + lang + ", asked again after a bad reply with '" +
-                             reason_key + "' above it, makes a USSD screen of " + text::over_the_limit(again) +
-                             "; shorten '" + reason_key + "' (templates/" + lang + ".yaml) or the question");
+                             reason + "' above it, makes a USSD screen of " + text::over_the_limit(again) +
+                             "; shorten '" + reason + "' (templates/" + lang + ".yaml) or the question");
+        }
+      }
+    }
+  }
+}
+
+void flow_set::check_sms(const text::catalog& texts, const std::vector<std::string>& langs,
+                         std::vector<std::string>& problems) const {
+  for (const auto& f : flows_) {
+    // What goes by SMS: a run started by a keyword, the API or a schedule, and every entry
+    // the scheduler starts.
+    std::vector<std::string> from = f->entries;
+    if (f->reaches_sms()) from.push_back(f->start);
+    const auto over_sms = reachable(*f, from, "sms");
+    for (const auto& lang : langs) {
+      for (const auto& [id, n] : f->nodes) {
+        if (n.kind != node_kind::ask || !over_sms.count(id)) continue;
+        const text::entry* e = texts.resolve(n.text, {lang});
+        if (!e) continue;  // check_texts names it
+        // One SMS: the question and every option (no pages by SMS); after a bad reply, the
+        // same with the reason above it.
+        std::string sms = longest_text(texts, *f, lang, n.text);
+        const auto labels = longest_labels(texts, *f, lang, n);
+        for (std::size_t i = 0; i < labels.size(); ++i) sms += "\n" + option_number(i + 1, lang) + " " + labels[i];
+        const std::size_t budget = text::sms_budget(*e, n.text);
+        const std::string reason = reason_key(n);
+        const std::pair<std::string, std::string> bodies[] = {
+            {"", sms}, {", asked again with '" + reason + "' above it,", longest_text(texts, *f, lang, reason) + "\n" + sms}};
+        for (const auto& [what, body] : bodies) {
+          const auto m = text::measure_sms(body);
+          if (m.parts <= budget) continue;
+          problems.push_back(n.where + ": question '" + id + "' in " + lang + what + " takes " + std::to_string(m.parts) +
+                             " SMS parts by SMS with its options (" + text::to_string(m.enc) + ", " +
+                             std::to_string(m.units) + " units with the longest sample values); the budget of '" +
+                             n.text + "' is " + std::to_string(budget) + ": shorten the question or its options, or give it" +
+                             " parts: " + std::to_string(m.parts) + " in templates/" + lang + ".yaml");
+          break;
         }
       }
     }

@@ -144,6 +144,13 @@ class flow_set {
                      const text::screen_limits& limits, std::size_t page_size,
                      std::vector<std::string>& problems) const;
 
+  // Checks that every question a run can ask by SMS (a keyword's, the API's, a scheduled
+  // entry's) fits its text's SMS budget (text::sms_budget) in every language of `langs`, with
+  // all its options and placeholders filled as check_screens fills them; also when asked
+  // again with the reason above it. Options an action fills are not known until it runs.
+  void check_sms(const text::catalog& texts, const std::vector<std::string>& langs,
+                 std::vector<std::string>& problems) const;
+
   void add(std::shared_ptr<const definition> d);
   const definition* by_id(std::string_view id) const;
   const definition* by_ussd_code(std::string_view code) const;

@@ -46,6 +46,10 @@ std::size_t sms_budget(std::string_view key) {
   return 3;
 }
 
+std::size_t sms_budget(const entry& e, std::string_view key) {
+  return e.parts > 0 ? static_cast<std::size_t>(e.parts) : sms_budget(key);
+}
+
 std::string expand_with_samples(std::string_view text, std::string_view lang) {
   const bool rtl = persian_script(lang);
   std::string out;
@@ -159,7 +163,7 @@ void lint_templates(const catalog& texts, std::vector<std::string>& problems, st
                            culprits + "; use plain quotes, dashes and spaces, or mark it smart: true");
       }
       const auto expanded = measure_sms(expand_with_samples(sent, lang));
-      const std::size_t budget = e->parts > 0 ? static_cast<std::size_t>(e->parts) : sms_budget(key);
+      const std::size_t budget = sms_budget(*e, key);
       if (expanded.parts > budget) {
         problems.push_back(e->where + ": '" + key + "' takes " + std::to_string(expanded.parts) +
                            " SMS parts (" + to_string(expanded.enc) + ", " +

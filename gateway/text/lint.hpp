@@ -18,9 +18,12 @@
 namespace paygham::text {
 
 class catalog;
+struct entry;
 
 // The SMS part budget for a template key, by its name.
 std::size_t sms_budget(std::string_view key);
+// The budget of the text `e` of `key`: its own `parts` when given, else by the key's name.
+std::size_t sms_budget(const entry& e, std::string_view key);
 
 void lint_templates(const catalog& texts, std::vector<std::string>& problems,
                     std::vector<std::string>* warnings = nullptr);
