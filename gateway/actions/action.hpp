@@ -79,10 +79,15 @@ class registry {
   std::vector<action> actions_;
 };
 
+// "1,4,8" (an action's days argument): days from today, each 1–366, in increasing order, at
+// most 52; nullopt otherwise.
+std::optional<std::vector<int>> read_days(const std::string& list);
+
 // The built-ins, one file each.
 flow::action_result inbox_save(store::tx& t, const request& r);
 flow::action_result reminders_daily(store::tx& t, const request& r);
 flow::action_result reminders_antenatal(store::tx& t, const request& r);
+flow::action_result messages_later(store::tx& t, const request& r);
 flow::action_result appointments_clinics(store::tx& t, const request& r);
 flow::action_result appointments_days(store::tx& t, const request& r);
 flow::action_result appointments_times(store::tx& t, const request& r);
@@ -107,6 +112,7 @@ flow::action_result reminders_ack(store::tx& t, const request& r);
 flow::action_result reminders_missed(store::tx& t, const request& r);
 flow::action_result reminders_check(store::tx& t, const request& r);
 flow::action_result reminders_end(store::tx& t, const request& r);
+flow::action_result reminders_call_me(store::tx& t, const request& r);
 flow::action_result appointments_attend(store::tx& t, const request& r);
 
 }  // namespace paygham::actions

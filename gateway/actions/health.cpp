@@ -21,7 +21,11 @@
 //                                           set then); skip (an older series asks); ended;
 //                                           ok (R-S13)
 //   reminders.end     worker, phone, reason, programme, [series], [loss_message]
-//                                         → ok; none (no series this clinic started is running)
+//                                         → ok; none (no series this clinic started is running).
+//                                           The loss message's run has {series}: one that ended
+//   reminders.call_me series, tell_worker → ok: the person asked for a call (after a loss) and
+//                                           is on the call list of the worker who enrolled
+//                                           them, who is told; none: nobody can be told
 //   workers.calls     worker              → ok {calls}: a data menu; none
 //   workers.called    worker, call        → ok {calls_left}
 //   appointments.attend worker, code      → ok {when}: today's visit with the code at the
@@ -272,24 +276,32 @@ flow::action_result reminders_end(store::tx& t, const request& r) {
   if (!only.empty() && !only_id) return error;
   // Only what this clinic's workers started: another clinic's patients are not this worker's.
   int ended = 0;
-  bool pregnancy = false;
+  std::int64_t pregnancy = 0;  // a pregnancy series ended now
   for (const auto& s : t.active_series(patient.id, programme)) {
     if (only_id && s.id != *only_id) continue;
     const auto by = s.worker_id != 0 ? t.find_user(s.worker_id) : std::nullopt;
     if (!by || by->facility != worker->facility) continue;
     t.end_series(s.id);
-    pregnancy = pregnancy || s.anchor_day.has_value();
+    if (s.anchor_day) pregnancy = s.id;
     ++ended;
     if (only_id) t.cancel_series_queued(s.id, "series ended: " + reason);
   }
   if (ended == 0) return {"none", {}};
   if (!only_id) t.cancel_queued(patient.id, programme, "series ended: " + reason);
   // R-H7: after a pregnancy loss, one message written for it and nothing else of the programme.
-  if (const std::string node = r.arg("loss_message"); reason == "loss" && pregnancy && !node.empty()) {
-    start_flow(t, patient.id, r, node);
+  if (const std::string node = r.arg("loss_message"); reason == "loss" && pregnancy != 0 && !node.empty()) {
+    start_flow(t, patient.id, r, node, {{"series", std::to_string(pregnancy)}});
   }
   core::log::info("series.ended", {{"user", worker->id}, {"series", ended}, {"reason", reason}});
   return {"ok", {}};
+}
+
+flow::action_result reminders_call_me(store::tx& t, const request& r) {
+  const auto id = text::read_id(r.arg("series"));
+  if (!id) return error;
+  const auto s = t.find_series(*id);
+  if (!s || s->contact_id != r.contact_id) return error;
+  return tell_worker(t, r, *s, "call_asked", 0) ? flow::action_result{"ok", {}} : flow::action_result{"none", {}};
 }
 
 flow::action_result workers_calls(store::tx& t, const request& r) {
@@ -298,9 +310,9 @@ flow::action_result workers_calls(store::tx& t, const request& r) {
   auto items = nlohmann::json::array();
   for (const auto& e : t.open_escalations(worker->id)) {
     // The number in full: the worker calls it. "(2)": reminders unanswered in a row.
-    // "(?)": the number itself needs checking (R-S13).
+    // "(?)": the number itself needs checking (R-S13). "(!)": the patient asked for a call (R-H7).
     // In right-to-left text, marks keep the number and its count in order on the phone's screen.
-    const std::string why = e.misses > 0 ? std::to_string(e.misses) : "?";
+    const std::string why = e.reason == "call_asked" ? "!" : e.misses > 0 ? std::to_string(e.misses) : "?";
     const std::string mark = text::persian_script(r.language) ? "\u200E" : "";
     items.push_back({{"label", mark + e.phone + " (" + why + ")" + mark}, {"value", std::to_string(e.id)}});
     if (items.size() == 8) break;  // a USSD screen; the rest come as these are closed

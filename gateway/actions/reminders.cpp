@@ -4,7 +4,13 @@
 // reminder, R-H). args: time ("08:30", usually an answer), template (a text key, sent in the
 // person's language), programme (what a stop of it ends). Outcomes: ok, error (a time or text
 // that cannot be used).
+//
+// messages.later: a few messages the person asked for (support after a pregnancy loss, R-H7):
+// the flow starts at args.node by SMS on each of args.days (days from today on the person's
+// clock) at args.time, with {occurrence} its number. Nothing goes to a person who has stopped
+// the flow's programme by then. Outcomes: ok, error.
 #include "gateway/actions/action.hpp"
+#include "gateway/actions/flow_start.hpp"
 #include "gateway/actions/reminders.hpp"
 #include "gateway/schedule/calendar.hpp"
 #include "gateway/store/tx.hpp"
@@ -80,6 +86,21 @@ flow::action_result reminders_antenatal(store::tx& t, const request& r) {
   s->anchor_day = text::day_number(*lmp);
   s->offsets = schedule::antenatal_contact_days();
   return started(t, *s);
+}
+
+flow::action_result messages_later(store::tx& t, const request& r) {
+  const std::string node = r.arg("node");
+  const auto days = read_days(r.arg("days"));
+  const auto minute = schedule::minute_of_day(r.arg("time"));
+  const auto today = schedule::local_day(t.now(), r.time_zone);
+  if (node.empty() || !days || !minute || !today) return {"error", {}};
+  const auto due = schedule::series(*today, *days, {*minute / 60, *minute % 60}, r.time_zone);
+  if (due.size() != days->size()) return {"error", {}};
+  for (std::size_t i = 0; i < due.size(); ++i) {
+    t.add_job(flow_start::kind, due[i],
+              flow_start{r.contact_id, r.channel_id, r.flow_id, node, {{"occurrence", std::to_string(i + 1)}}}.json());
+  }
+  return {"ok", {}};
 }
 
 }  // namespace paygham::actions

@@ -115,7 +115,8 @@ void move_lessons(store::tx& t, const request& r, std::int64_t from, const std::
   }
 }
 
-// "1,4,8": days from today, each 1–366, in increasing order; nullopt otherwise.
+}  // namespace
+
 std::optional<std::vector<int>> read_days(const std::string& list) {
   std::vector<int> days;
   std::size_t from = 0;
@@ -129,8 +130,6 @@ std::optional<std::vector<int>> read_days(const std::string& list) {
   if (days.empty() || days.size() > 52) return std::nullopt;
   return days;
 }
-
-}  // namespace
 
 flow::action_result subscriptions_add(store::tx& t, const request& r) {
   const std::string topic = r.arg("topic"), area = r.arg("area"), route = r.arg("route");

@@ -100,11 +100,13 @@ std::optional<booking_status> parse_booking_status(std::string_view name);
 // that neighbours differ (R-B3). The store tries n, n+1, … until one is free that day.
 std::string booking_code(std::string_view clinic, long long day, int n);
 
-// R-S13: a phone that says the reminders are not wanted on it ("not_wanted") is what the health
-// worker must see, whatever put the patient on their call list first (unanswered reminders):
-// it replaces the reason of the series' open escalation. Any other reason leaves an open one as
-// it is.
-inline bool replaces_open_escalation(std::string_view reason) { return reason == "not_wanted"; }
+// R-S13: a phone that says the reminders are not wanted on it ("not_wanted"), and R-H7: a
+// person who asks for a call ("call_asked"), is what the health worker must see, whatever put
+// the patient on their call list first (unanswered reminders): it replaces the reason of the
+// series' open escalation. Any other reason leaves an open one as it is.
+inline bool replaces_open_escalation(std::string_view reason) {
+  return reason == "not_wanted" || reason == "call_asked";
+}
 
 // R-M3: who may ask for a broadcast and approve another person's urgent alert: admins and
 // operators (a health worker may not).
