@@ -191,7 +191,7 @@ void read_defaults(config_reader& cr, const YAML::Node& n, config& c) {
   if (!n.IsDefined() ||
       !r.expect_map(n, "defaults",
                     {"region", "timezone", "language", "languages", "quiet_hours", "emergency_number",
-                     "staff_channel"})) {
+                     "crisis_lines", "staff_channel"})) {
     return;
   }
   // One country, or several whose national forms are all read ([IR, AF]: 09… and 07…).
@@ -216,6 +216,37 @@ void read_defaults(config_reader& cr, const YAML::Node& n, config& c) {
       r.problem(n["emergency_number"], "'defaults.emergency_number' must be a number to call, such as 112");
     } else {
       c.defaults_.emergency_number = *v;
+    }
+  }
+  if (const auto lines = n["crisis_lines"]; lines.IsDefined()) {
+    // {IR: [123, 1480]}: two-letter country codes, each with the numbers to call there.
+    const auto refuse = [&](const YAML::Node& at) {
+      r.problem(at, "'defaults.crisis_lines' must map a two-letter country code to the numbers to call there, "
+                    "such as {IR: [123, 1480]}");
+    };
+    if (!lines.IsMap()) {
+      refuse(lines);
+    } else {
+      for (const auto& kv : lines) {
+        const std::string region = kv.first.as<std::string>();
+        if (region.size() != 2 || !std::isupper(static_cast<unsigned char>(region[0])) ||
+            !std::isupper(static_cast<unsigned char>(region[1]))) {
+          refuse(kv.first);
+          continue;
+        }
+        std::string numbers;
+        bool ok = kv.second.IsSequence() && kv.second.size() > 0;
+        for (std::size_t i = 0; ok && i < kv.second.size(); ++i) {
+          const std::string number = kv.second[i].IsScalar() ? kv.second[i].Scalar() : "";
+          ok = !number.empty() && number.size() <= 16 && number.find_first_not_of("+0123456789") == std::string::npos;
+          numbers += (numbers.empty() ? "" : " / ") + number;
+        }
+        if (!ok) {
+          refuse(kv.second);
+          continue;
+        }
+        c.defaults_.crisis_lines[region] = numbers;
+      }
     }
   }
   if (auto v = cr.text(n, "staff_channel", "defaults")) c.defaults_.staff_channel = *v;

@@ -26,6 +26,9 @@ struct defaults {
   std::vector<std::string> languages;  // offered to a new number first (2 or more to ask)
   std::string quiet_hours;            // "21:00-07:00", or empty for none
   std::string emergency_number;       // {emergency} in texts: whom to call when it is urgent
+  // R-H8: by the country of a person's number (IR), the lines a counselling client is given
+  // in answer to a message they write ("123 / 1480"); never in a message nobody asked for.
+  std::map<std::string, std::string> crisis_lines;
   std::string staff_channel;          // SMS to staff nobody's conversation started; "": the first channel
 };
 

@@ -200,6 +200,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
       for (const auto& name : text::placeholders(e.text)) {
         if (std::find(globals.begin(), globals.end(), name) != globals.end()) continue;
         if (awaits && (name == "broadcast" || name == "audience")) continue;
+        if (key == flow::keys::crisis_lines && name == "crisis_lines") continue;
         problems.push_back(e.where + ": '" + key + "' uses {" + name + "}, which the gateway cannot fill" +
                            (name == "emergency" ? ": set defaults.emergency_number in " + c.file
                             : awaits            ? std::string(" (only {broadcast}, {audience} and {emergency} are known here)")
@@ -315,6 +316,7 @@ runner::settings runner_settings(const config& c) {
   s.languages = c.defaults_.languages;
   s.region = c.defaults_.region;
   s.emergency_number = c.defaults_.emergency_number;
+  s.crisis_lines.insert(c.defaults_.crisis_lines.begin(), c.defaults_.crisis_lines.end());
   s.staff_channel = !c.defaults_.staff_channel.empty() ? c.defaults_.staff_channel
                     : c.channels.empty()               ? std::string()
                                                        : c.channels.front().id;

@@ -128,6 +128,9 @@ inline constexpr std::string_view required[] = {
     still_opted_out, change_language, opted_out_programme, alert_awaits};
 // Optional: the acknowledgement of an SMS nothing else claims.
 inline constexpr std::string_view unknown_sms = "common.unknown_sms";
+// Optional: the line under it for a counselling client where crisis lines are configured
+// ({crisis_lines}, R-H8).
+inline constexpr std::string_view crisis_lines = "common.crisis_lines";
 }  // namespace keys
 
 // After this many invalid replies in a row at one ask, the run ends with a help text (R-U10).

@@ -67,6 +67,9 @@ struct settings {
   std::vector<std::string> languages;
   std::string region = "AF";  // phone numbers typed without a country code ("IR,AF": both)
   std::string emergency_number = {};  // {emergency} in every text (R-H6); empty: not set
+  // R-H8: by the country of the person's number (IR), {crisis_lines} ("123 / 1480") in the
+  // answer to a counselling client's own message (common.crisis_lines); none: never said.
+  std::map<std::string, std::string, std::less<>> crisis_lines = {};
   // The channel for SMS to staff that no conversation started (an urgent alert awaiting
   // approval); empty: none is sent.
   std::string staff_channel = {};
@@ -260,6 +263,9 @@ class runner {
   // `typed` is the SMS's text normalised (text::normalize), once for both readers.
   bool global_keyword(store::tx& tx, const content& c, const store::contact& who,
                       const core::inbound_sms& sms, std::string_view typed, sms_outcome& result) const;
+  // R-H8: the line naming the crisis lines for a counselling client (a booking of one of the
+  // clinics file's neutral_services) whose number's country has them; "" otherwise.
+  std::string crisis_lines_for(store::tx& tx, const content& c, const store::contact& who) const;
   // "زبان": the list of languages by SMS; "زبان ۲": the second one, remembered. The SMS right
   // after the list, within a day, may be the number alone ("۲", as people reply).
   bool language_change(store::tx& tx, const content& c, store::contact& who,

@@ -3,6 +3,9 @@
 #include "gateway/runner/internal.hpp"
 #include "gateway/runner/screens.hpp"
 
+#include <algorithm>
+
+#include "gateway/phone/phone.hpp"
 #include "gateway/store/tx.hpp"
 #include "gateway/text/normalize.hpp"
 #include "gateway/text/readers.hpp"
@@ -70,6 +73,14 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
   }
   result.flow_id = "@" + std::string(key.substr(key.find('.') + 1));
   return true;
+}
+
+std::string runner::crisis_lines_for(store::tx& tx, const content& c, const store::contact& who) const {
+  const auto numbers = settings_.crisis_lines.find(phone::region_of(who.phone));
+  if (numbers == settings_.crisis_lines.end()) return {};
+  const auto services = tx.booked_services(who.id);
+  if (std::none_of(services.begin(), services.end(), [&](const auto& s) { return c.clinics.neutral_only(s); })) return {};
+  return say(c, flow::keys::crisis_lines, who, {{"crisis_lines", numbers->second}});
 }
 
 bool runner::language_change(store::tx& tx, const content& c, store::contact& who,
@@ -169,6 +180,8 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
   }
   if (!s.f) {
     if (std::string body = say(*c, flow::keys::unknown_sms, s.who); !body.empty()) {
+      // R-H8: a counselling client who writes is given the crisis lines, in this answer only.
+      if (const std::string lines = crisis_lines_for(tx, *c, s.who); !lines.empty()) body += "\n" + lines;
       tx.queue_message(store::new_message{sms.channel_id, s.who.id, 0, sms.from, std::move(body),
                                           core::priority::reply});
       result.queued = 1;
@@ -178,6 +191,14 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
   if (!s.f->keep_sms && s.f != by_keyword) tx.forget_inbound_body(sms.channel_id, sms.external_id);
   settle(tx, *c, s);
   result.queued = commit(tx, s);
+  if (rejected) {
+    // Words that answer nothing the question asked, from a counselling client: the crisis
+    // lines too, after the question again (R-H8).
+    if (std::string lines = crisis_lines_for(tx, *c, s.who); !lines.empty()) {
+      tx.queue_message(store::new_message{sms.channel_id, s.who.id, 0, sms.from, std::move(lines), core::priority::reply});
+      ++result.queued;
+    }
+  }
   result.flow_id = s.f->id;
   return result;
 }

@@ -484,6 +484,8 @@ class bookings_part {
   virtual std::optional<booking> find_booking_by_code(std::string_view clinic, long long day, std::string_view code) = 0;
   // A contact's bookings still ahead (booked, starting after now), soonest first.
   virtual std::vector<booking> upcoming_bookings(std::int64_t contact_id) = 0;
+  // Every service the contact ever booked, in any state, each once (R-H8: a counselling client).
+  virtual std::vector<std::string> booked_services(std::int64_t contact_id) = 0;
   // The contact's last `limit` visits of `service` for `for_whom` that were marked attended or
   // missed, newest first (R-B7: two missed in a row and self-booking waits for a call).
   virtual std::vector<booking> marked_visits(std::int64_t contact_id, std::string_view service,

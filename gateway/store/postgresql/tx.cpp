@@ -1103,6 +1103,13 @@ std::vector<booking> tx::upcoming_bookings(std::int64_t contact_id) {
   return out;
 }
 
+std::vector<std::string> tx::booked_services(std::int64_t contact_id) {
+  const auto r = c_.query("SELECT DISTINCT service FROM bookings WHERE contact_id = $1 ORDER BY service", {contact_id});
+  std::vector<std::string> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+  return out;
+}
+
 std::vector<booking> tx::marked_visits(std::int64_t contact_id, std::string_view service, std::string_view for_whom,
                                        int limit) {
   static const std::string sql = bookings_sql(

@@ -973,6 +973,15 @@ std::vector<booking> tx::upcoming_bookings(std::int64_t contact_id) {
   return out;
 }
 
+std::vector<std::string> tx::booked_services(std::int64_t contact_id) {
+  auto& q = stmt("SELECT DISTINCT service FROM bookings WHERE contact_id = ? ORDER BY service");
+  q.bind(1, contact_id);
+  std::vector<std::string> out;
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  q.reset();
+  return out;
+}
+
 std::vector<booking> tx::marked_visits(std::int64_t contact_id, std::string_view service, std::string_view for_whom,
                                        int limit) {
   static const std::string sql = std::string("SELECT ") + booking_columns +
