@@ -210,7 +210,7 @@ const WORDS = {
     reasons: 'ولې پیغامونه ناکام شول یا ونه لېږل شول', g_delivered: 'ورسېدل', g_failed: 'ناکام یا نه دي لېږل شوي',
     g_sent: 'ولېږل شول، لا راپور نه دی راغلی', g_waiting: 'د لېږلو په تمه', no_messages: 'په دې موده کې هېڅ پیغام نشته.',
     inbox: 'راغلي پیغامونه', hazard_only: 'یوازې د خطر راپورونه', take: 'په غاړه اخیستل', done: 'بشپړ شو', reply_sent: 'ځواب ولېږل شو.',
-    i_new: 'نوی', i_read: 'لوستل شوی', i_done: 'بشپړ شوی', all: 'ټول', hazard: 'د خطر راپور', maybe_same: 'ښايي همغه', someone_hurt: 'څوک ټپي دی', nobody_hurt: 'څوک ټپي نه دی', yours: 'ستاسو په غاړه', taken: 'د بل چا په غاړه', nothing_here: 'دلته هېڅ نشته.',
+    i_new: 'نوی', i_read: 'لوستل شوی', i_done: 'بشپړ شوی', all: 'ټول', hazard: 'د خطر راپور', maybe_same: 'ښايي همغه', someone_hurt: 'څوک ټپي دی', nobody_hurt: 'هېڅوک ټپي نه دی', yours: 'ستاسو په غاړه', taken: 'د بل چا په غاړه', nothing_here: 'دلته هېڅ نشته.',
     people: 'کسان', users: 'کارنان', tokens: 'د سیستمونو ټوکنونه', name: 'نوم', role: 'رول', disable: 'غیرفعالول',
     disabled: 'غیرفعال', locked: 'قفل شوی', revoke: 'باطلول', revoked: 'باطل شوی', new_token: 'د یوه سیستم لپاره نوی ټوکن',
     make: 'جوړول', token_once: 'همدا اوس یې کاپي کړئ: یوازې یو ځل ښودل کېږي.',
