@@ -57,6 +57,17 @@ const flow::action_result error{"error", {}};
 constexpr int pin_tries = 5;
 constexpr core::unix_ms pin_lock_ms = 30 * 60 * 1000;
 
+// What a health worker did from their phone (the menu or the SMS command) goes to the audit
+// log as the API's changes do, with what the patient said of their phone: who recorded that
+// texts may name the care, and when, must be known (R-S11). The API calls these actions outside
+// any run and writes its own entry, with the token that asked.
+void audit_from_phone(store::tx& t, const request& r, std::int64_t worker_id, std::string_view action,
+                      std::int64_t series_id, nlohmann::json detail) {
+  if (r.run_id == 0) return;
+  detail["via"] = r.by_sms ? "sms" : "ussd";
+  t.audit("user:" + std::to_string(worker_id), action, "series:" + std::to_string(series_id), detail.dump());
+}
+
 bool can_work(const store::user& u, core::unix_ms now) {
   return u.role == "health_worker" && !u.disabled && !u.pin_hash.empty() && u.locked_until <= now;
 }
@@ -197,6 +208,12 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
   if (const std::string language = r.arg("language"); !language.empty()) t.set_contact_language(patient.id, language);
   if (named) t.set_phone_privacy(patient.id, shared, true);  // asked for, with this enrolment
   s.id = start_series(t, s, first);
+  nlohmann::json detail{{"kind", s.anchor_day ? "pregnancy" : "medicine"}};  // as the API names them
+  if (answered) {
+    detail["shared_phone"] = shared;
+    detail["explicit_texts"] = named;
+  }
+  audit_from_phone(t, r, worker->id, "enrolments.create", s.id, std::move(detail));
   if (const std::string welcome = r.arg("welcome"); !welcome.empty()) start_flow(t, patient.id, r, welcome);
   ask_again_later(t, r, s, r.arg("ask_again"));
   core::log::info("series.enrolled", {{"series", s.id}, {"user", worker->id}, {"kind", kind}});
@@ -284,6 +301,7 @@ flow::action_result reminders_end(store::tx& t, const request& r) {
     t.end_series(s.id);
     if (s.anchor_day) pregnancy = s.id;
     ++ended;
+    audit_from_phone(t, r, worker->id, "enrolments.end", s.id, {{"reason", reason}});
     if (only_id) t.cancel_series_queued(s.id, "series ended: " + reason);
   }
   if (ended == 0) return {"none", {}};

@@ -111,3 +111,46 @@ TEST_CASE("user: a health worker made with paygham user opens the health-worker 
   server_process srv(config);
   CHECK(dial(srv.port(), "w2", "") == "END This number is not registered as a health worker. Ask your supervisor.");
 }
+
+TEST_CASE("user: what a health worker does from the menu is in the audit log, with what the patient said of their phone",
+          "[integration][workers]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  REQUIRE(run_paygham({"user", "create", "--config", config, "--name", "Fatima", "--role", "health_worker",
+                       "--facility", "golshahr", "--phone", "0700 000 900"},
+                      nullptr, nullptr, "2580\n") == 0);
+  {
+    server_process srv(config);
+    dial(srv.port(), "w1", "");
+    // Enrol: daily medicine at 08:00, in English; nobody else reads the phone, and the patient
+    // asked for texts that name the care.
+    std::string typed = "2580";
+    dial(srv.port(), "w1", typed);
+    for (const char* answer : {"1", "0700000111", "1", "1", "4", "2", "1"}) {
+      typed += std::string("*") + answer;
+      dial(srv.port(), "w1", typed);
+    }
+    CHECK(dial(srv.port(), "w1", typed + "*1") == "END Enrolled +93******111. If they stop answering, you will get an SMS.");
+    // End them: care completed.
+    dial(srv.port(), "w2", "");
+    typed = "2580";
+    dial(srv.port(), "w2", typed);
+    for (const char* answer : {"4", "0700000111", "2"}) {
+      typed += std::string("*") + answer;
+      dial(srv.port(), "w2", typed);
+    }
+    CHECK(dial(srv.port(), "w2", typed + "*1") == "END Ended. Nothing more will be sent.");
+  }
+  SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
+  SQLite::Statement q(db, "SELECT actor, action, target, detail FROM audit_log WHERE action LIKE 'enrolments.%' ORDER BY id");
+  REQUIRE(q.executeStep());
+  CHECK(q.getColumn(0).getString() == "user:1");
+  CHECK(q.getColumn(1).getString() == "enrolments.create");
+  CHECK(q.getColumn(2).getString() == "series:1");
+  CHECK(q.getColumn(3).getString() ==
+        R"({"explicit_texts":true,"kind":"medicine","shared_phone":"no","via":"ussd"})");
+  REQUIRE(q.executeStep());
+  CHECK(q.getColumn(1).getString() == "enrolments.end");
+  CHECK(q.getColumn(3).getString() == R"({"reason":"done","via":"ussd"})");
+  CHECK_FALSE(q.executeStep());
+}
