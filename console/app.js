@@ -855,7 +855,8 @@ async function inboxPage(query) {
     return h('tr', { 'data-inbox': item.id },
       h('td', {}, when(item.created_at)), h('td', {}, ltr(item.phone)),
       h('td', {}, item.flow === 'mine_safety' ? [h('strong', { class: 'error' }, t('hazard')), ` #${item.id}`,
-        item.someone_hurt ? h('div', { class: 'error hurt' }, t('someone_hurt')) : h('div', { class: 'muted hurt' }, t('nobody_hurt')),
+        item.someone_hurt === true ? h('div', { class: 'error hurt' }, t('someone_hurt'))
+          : item.someone_hurt === false ? h('div', { class: 'muted hurt' }, t('nobody_hurt')) : '',
         // R-M4: another report from the same province within a day; both stay, for a person to judge.
         item.duplicate_of ? h('div', { class: 'muted duplicate' }, `${t('maybe_same')} #${item.duplicate_of}`) : ''] : ''),
       h('td', { dir: 'auto', class: 'text' }, item.text),

@@ -11,7 +11,8 @@
 // "other" flags nothing), and the operators then get the node `tell_operators_again` (when
 // given) instead, with {duplicate_of}: the first report's number. An operator with duty hours
 // (`paygham user create --duty 08:00-16:00`) gets a report nobody is hurt in within them (at
-// their start when it comes outside), an urgent one at once.
+// their start when it comes outside), an urgent one at once. someone_hurt (optional, "yes" or
+// "no"): the person's answer, kept with the item for the operators to see.
 #include "gateway/actions/action.hpp"
 #include "gateway/actions/flow_start.hpp"
 #include "gateway/core/utf8.hpp"
@@ -40,7 +41,7 @@ flow::action_result inbox_save(store::tx& t, const request& r) {
   // Wakes the operators at night: the number's first urgent report within the hour.
   const bool urgent = hurt && t.inbox_items_since(r.contact_id, t.now() - urgent_spacing_ms) == 0;
   store::inbox_item item{r.contact_id, r.run_id, r.channel_id, r.flow_id, text};
-  item.someone_hurt = hurt;
+  if (const std::string said = r.arg("someone_hurt"); said == "yes" || said == "no") item.someone_hurt = said == "yes";
   if (const std::string area = r.arg("area"); !area.empty() && area != "other") {
     item.area = area;
     item.duplicate_of = t.first_report_since(r.flow_id, area, t.now() - duplicate_window_ms);

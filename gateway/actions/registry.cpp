@@ -9,7 +9,8 @@ const registry& registry::builtin() {
            "puts args.text in the human inbox; sets reference (its number); every operator with a phone gets "
            "the flow at args.tell_operators by SMS (within sending hours; args.urgent yes: at once, at any "
            "hour); with args.area, a second report from there within a day is flagged as possibly the first's "
-           "and the operators get args.tell_operators_again instead (with duplicate_of); outcome ok",
+           "and the operators get args.tell_operators_again instead (with duplicate_of); args.someone_hurt (yes, no) "
+           "is kept with the item; outcome ok",
            {"text"}, {}, {"tell_operators", "tell_operators_again"}});
     b.add({"subscriptions.add", subscriptions_add,
            "subscribes the person to args.topic's broadcasts for args.area, with args.district (as written) and "

@@ -1064,7 +1064,7 @@ json inbox_json(const store::inbox_entry& e) {
   if (e.assigned_to != 0) out["assigned_to"] = e.assigned_to;
   if (!e.area.empty()) out["area"] = e.area;
   if (e.duplicate_of != 0) out["duplicate_of"] = e.duplicate_of;  // R-M4: maybe the same as that one
-  out["someone_hurt"] = e.someone_hurt;  // a hazard report that says so
+  if (e.someone_hurt) out["someone_hurt"] = *e.someone_hurt;  // a hazard report's answer
   return out;
 }
 

@@ -228,7 +228,7 @@ void read_defaults(config_reader& cr, const YAML::Node& n, config& c) {
       refuse(lines);
     } else {
       for (const auto& kv : lines) {
-        const std::string region = kv.first.as<std::string>();
+        const std::string region = kv.first.IsScalar() ? kv.first.Scalar() : "";
         if (region.size() != 2 || !std::isupper(static_cast<unsigned char>(region[0])) ||
             !std::isupper(static_cast<unsigned char>(region[1]))) {
           refuse(kv.first);

@@ -189,10 +189,11 @@ std::vector<const node*> longest_lead(const definition& f, const std::string& ta
 
 namespace {
 
-// The text `key` in `lang` as long as it can get: the flow's samples first, then long defaults.
+// The text `key` in `lang` (its explicit variant when asked and it has one) as long as it can
+// get: the flow's samples first, then long defaults.
 std::string longest_text(const text::catalog& texts, const definition& f, const std::string& lang,
-                         std::string_view key) {
-  const text::entry* e = texts.resolve(key, {lang});
+                         std::string_view key, bool explicit_texts = false) {
+  const text::entry* e = texts.resolve(key, {lang}, explicit_texts);
   if (!e) return {};
   const std::string filled = text::render(e->text, [&](std::string_view name) -> std::optional<std::string> {
     auto it = f.samples.find(std::string(name));
@@ -322,26 +323,33 @@ void flow_set::check_sms(const text::catalog& texts, const std::vector<std::stri
     for (const auto& lang : langs) {
       for (const auto& [id, n] : f->nodes) {
         if (n.kind != node_kind::ask || !over_sms.count(id)) continue;
-        const text::entry* e = texts.resolve(n.text, {lang});
-        if (!e) continue;  // check_texts names it
-        // One SMS: the question and every option (no pages by SMS); after a bad reply, the
-        // same with the reason above it.
-        std::string sms = longest_text(texts, *f, lang, n.text);
+        const text::entry* neutral = texts.resolve(n.text, {lang});
+        if (!neutral) continue;  // check_texts names it
         const auto labels = longest_labels(texts, *f, lang, n);
-        for (std::size_t i = 0; i < labels.size(); ++i) sms += "\n" + option_number(i + 1, lang) + " " + labels[i];
-        const std::size_t budget = text::sms_budget(*e, n.text);
         const std::string reason = reason_key(n);
-        const std::pair<std::string, std::string> bodies[] = {
-            {"", sms}, {", asked again with '" + reason + "' above it,", longest_text(texts, *f, lang, reason) + "\n" + sms}};
-        for (const auto& [what, body] : bodies) {
-          const auto m = text::measure_sms(body);
-          if (m.parts <= budget) continue;
-          problems.push_back(n.where + ": question '" + id + "' in " + lang + what + " takes " + std::to_string(m.parts) +
-                             " SMS parts by SMS with its options (" + text::to_string(m.enc) + ", " +
-                             std::to_string(m.units) + " units with the longest sample values); the budget of '" +
-                             n.text + "' is " + std::to_string(budget) + ": shorten the question or its options, or give it" +
-                             " parts: " + std::to_string(m.parts) + " in templates/" + lang + ".yaml");
-          break;
+        // Its neutral text, and its explicit variant (often the longer) when it has one.
+        for (const bool named : {false, true}) {
+          const text::entry* e = texts.resolve(n.text, {lang}, named);
+          if (named && e == neutral) continue;
+          // One SMS: the question and every option (no pages by SMS); after a bad reply, the
+          // same with the reason above it.
+          std::string sms = longest_text(texts, *f, lang, n.text, named);
+          for (std::size_t i = 0; i < labels.size(); ++i) sms += "\n" + option_number(i + 1, lang) + " " + labels[i];
+          const std::size_t budget = text::sms_budget(*e, n.text);
+          const std::string key = named ? n.text + std::string(text::explicit_suffix) : n.text;
+          const std::pair<std::string, std::string> bodies[] = {
+              {"", sms}, {", asked again with '" + reason + "' above it,", longest_text(texts, *f, lang, reason) + "\n" + sms}};
+          for (const auto& [what, body] : bodies) {
+            const auto m = text::measure_sms(body);
+            if (m.parts <= budget) continue;
+            problems.push_back(n.where + ": question '" + id + "' in " + lang + what + " takes " +
+                               std::to_string(m.parts) + " SMS parts by SMS with its options (" + text::to_string(m.enc) +
+                               ", " + std::to_string(m.units) + " units with the longest sample values); the budget of '" +
+                               key + "' is " + std::to_string(budget) +
+                               ": shorten the question or its options, or give it parts: " + std::to_string(m.parts) +
+                               " in templates/" + lang + ".yaml");
+            break;
+          }
         }
       }
     }

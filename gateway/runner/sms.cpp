@@ -16,6 +16,7 @@ using namespace detail;
 
 namespace {
 constexpr core::unix_ms language_answer_ms = 24 * 3'600'000;  // a bare number answers the list for a day
+constexpr core::unix_ms crisis_lines_within_ms = 365LL * 86'400'000;  // a counselling visit of the last year
 }  // namespace
 
 bool runner::global_keyword(store::tx& tx, const content& c, const store::contact& who,
@@ -78,8 +79,11 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
 std::string runner::crisis_lines_for(store::tx& tx, const content& c, const store::contact& who) const {
   const auto numbers = settings_.crisis_lines.find(phone::region_of(who.phone));
   if (numbers == settings_.crisis_lines.end()) return {};
-  const auto services = tx.booked_services(who.id);
+  // Their own visit of the last year: not one booked for someone else on the phone, nor a hold
+  // let go; and never on a phone others are known to read (it would say who is in care).
+  const auto services = tx.own_visit_services(who.id, tx.now() - crisis_lines_within_ms);
   if (std::none_of(services.begin(), services.end(), [&](const auto& s) { return c.clinics.neutral_only(s); })) return {};
+  if (tx.find_contact_record(who.id).shared_phone == "yes") return {};
   return say(c, flow::keys::crisis_lines, who, {{"crisis_lines", numbers->second}});
 }
 
@@ -87,12 +91,14 @@ bool runner::language_change(store::tx& tx, const content& c, store::contact& wh
                              const core::inbound_sms& sms, std::string_view typed, sms_outcome& result) const {
   std::optional<long> n = text::read_language_change(typed, c.hints);
   if (who.language_asked_at != 0) {
-    // Only the very next message can answer the list, and only as a number with nothing else
-    // to mean: "11" stops messages whatever was asked.
+    // Only the very next message can answer the list (any question sent since ends it), and
+    // only as the number of a language with nothing else to mean: "11" stops messages whatever
+    // was asked, and any other number ("482913", "112") is read as usual.
     tx.set_language_asked(who.id, 0);
     if (!n && tx.now() - who.language_asked_at <= language_answer_ms &&
         text::read_global(typed, c.keywords) == text::global_word::none) {
-      n = text::read_choice(typed, c.words);
+      const auto chosen = text::read_choice(typed, c.words);
+      if (chosen && *chosen >= 1 && static_cast<std::size_t>(*chosen) <= settings_.languages.size()) n = chosen;
     }
   }
   if (!n || who.opted_out || settings_.languages.empty()) return false;
@@ -103,7 +109,7 @@ bool runner::language_change(store::tx& tx, const content& c, store::contact& wh
     tx.set_contact_language(who.id, who.language);
     body = say(c, flow::keys::help, who);
   } else {
-    // Asked, or a number that is none of them: the list (again), and the next SMS may answer.
+    // Asked, or «زبان ۹» (none of them): the list (again), and the next SMS may answer.
     body = draw_language_picker(c.texts, settings_.languages, say(c, flow::keys::change_language, who));
     tx.set_language_asked(who.id, tx.now());
   }

@@ -77,7 +77,7 @@ struct inbox_item {
   std::string body;
   std::string area = {};             // a hazard report's province (herat); "": none given
   std::int64_t duplicate_of = 0;     // a report from the same area within a day: the first's number
-  bool someone_hurt = false;         // a hazard report that says someone is hurt
+  std::optional<bool> someone_hurt = {};  // a hazard report's answer: is someone hurt? none: not asked
 };
 
 struct new_message {
@@ -300,7 +300,7 @@ struct inbox_entry {
   core::unix_ms created_at = 0;
   std::string area;               // a hazard report's province; "": none given
   std::int64_t duplicate_of = 0;  // possibly the same as this earlier report (R-M4); 0: none
-  bool someone_hurt = false;      // a hazard report that says someone is hurt
+  std::optional<bool> someone_hurt = {};  // a hazard report's answer: is someone hurt? none: not asked
 };
 
 struct inbox_filter {
@@ -484,8 +484,10 @@ class bookings_part {
   virtual std::optional<booking> find_booking_by_code(std::string_view clinic, long long day, std::string_view code) = 0;
   // A contact's bookings still ahead (booked, starting after now), soonest first.
   virtual std::vector<booking> upcoming_bookings(std::int64_t contact_id) = 0;
-  // Every service the contact ever booked, in any state, each once (R-H8: a counselling client).
-  virtual std::vector<std::string> booked_services(std::int64_t contact_id) = 0;
+  // The services of the contact's own visits (for themselves, not someone else on the phone)
+  // booked, attended or missed, starting since `since`, each once (R-H8: a counselling client).
+  // Holds let go and cancelled bookings do not count.
+  virtual std::vector<std::string> own_visit_services(std::int64_t contact_id, core::unix_ms since) = 0;
   // The contact's last `limit` visits of `service` for `for_whom` that were marked attended or
   // missed, newest first (R-B7: two missed in a row and self-booking waits for a call).
   virtual std::vector<booking> marked_visits(std::int64_t contact_id, std::string_view service,

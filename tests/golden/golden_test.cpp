@@ -30,7 +30,8 @@
 //                              "held until T" when sending hours keep it back, "series N" when it is
 //                              an occurrence of reminder series N)
 //   = job KIND at TIME         work scheduled
-//   = inbox from N: …          for the human inbox ("from N, someone hurt": a hazard report saying so)
+//   = inbox from N: …          for the human inbox ("from N, someone hurt" / "nobody hurt": a hazard
+//                              report's answer)
 //   = contact N: k=v …         contact fields after a change
 //   = booking CODE: …          a booking made or changed (clinic, day, window, status)
 //   = escalation N: …          a patient on a health worker's call list, and when it closes
@@ -355,7 +356,8 @@ class player {
                                         " JOIN contacts c ON c.id = i.contact_id"
                                         " WHERE i.id > " + std::to_string(seen_inbox_) + " ORDER BY i.id")) {
       seen_inbox_ = std::stoll(i[0]);
-      out += "= inbox from " + i[1] + (i[3] == "1" ? ", someone hurt" : "") + ": " + one_line(i[2]) + "\n";
+      out += "= inbox from " + i[1] + (i[3] == "1" ? ", someone hurt" : i[3] == "0" ? ", nobody hurt" : "") + ": " +
+             one_line(i[2]) + "\n";
     }
     for (const auto& b : test::rows(so, "SELECT id, code, clinic, service, day, window_from, status, for_whom,"
                                         " updated_at FROM bookings ORDER BY id")) {

@@ -406,12 +406,12 @@ ALTER TABLE contacts ADD COLUMN explicit_texts integer NOT NULL DEFAULT 0,
     R"sql(
 CREATE INDEX series_worker ON series (worker_id, created_at) WHERE worker_id IS NOT NULL;
 )sql",
-    // 25: whether the reporter said someone is hurt, out of the text (SQLite's 30).
+    // 25: whether the reporter said someone is hurt, out of the text; NULL: not said (SQLite's 30).
     R"sql(
-ALTER TABLE inbox ADD COLUMN someone_hurt integer NOT NULL DEFAULT 0 CHECK (someone_hurt IN (0, 1));
+ALTER TABLE inbox ADD COLUMN someone_hurt integer CHECK (someone_hurt IN (0, 1));
 UPDATE inbox SET someone_hurt = 1, body = left(body, -7)
  WHERE flow_id = 'mine_safety' AND body LIKE '% / hurt';
-UPDATE inbox SET body = left(body, -14)
+UPDATE inbox SET someone_hurt = 0, body = left(body, -14)
  WHERE flow_id = 'mine_safety' AND body LIKE '% / nobody_hurt';
 )sql",
     // 26: when the language picker went to the person by SMS (SQLite's 31).

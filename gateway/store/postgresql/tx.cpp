@@ -368,7 +368,7 @@ std::int64_t tx::add_inbox(const inbox_item& item) {
               "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at, area, duplicate_of,"
               " someone_hurt) VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8, $9) RETURNING id",
               {item.contact_id, or_null(item.run_id), item.channel_id, or_null(item.flow_id), item.body, now(), item.area,
-               or_null(item.duplicate_of), item.someone_hurt ? 1 : 0})
+               or_null(item.duplicate_of), item.someone_hurt ? param(*item.someone_hurt ? 1 : 0) : param(nullptr)})
       .int64(0, 0);
 }
 
@@ -382,7 +382,8 @@ constexpr const char* inbox_columns =
 inbox_entry read_inbox(const result& r, int row) {
   return inbox_entry{r.int64(row, 0), r.int64(row, 1), r.text(row, 2),  r.text(row, 3),
                      r.text(row, 4),  r.text(row, 5),  r.text(row, 6),  r.int64(row, 7),
-                     r.int64(row, 8), r.text(row, 9),  r.int64(row, 10), r.integer(row, 11) != 0};
+                     r.int64(row, 8), r.text(row, 9),  r.int64(row, 10),
+                     r.is_null(row, 11) ? std::nullopt : std::optional<bool>(r.integer(row, 11) != 0)};
 }
 
 }  // namespace
@@ -1103,8 +1104,11 @@ std::vector<booking> tx::upcoming_bookings(std::int64_t contact_id) {
   return out;
 }
 
-std::vector<std::string> tx::booked_services(std::int64_t contact_id) {
-  const auto r = c_.query("SELECT DISTINCT service FROM bookings WHERE contact_id = $1 ORDER BY service", {contact_id});
+std::vector<std::string> tx::own_visit_services(std::int64_t contact_id, core::unix_ms since) {
+  const auto r = c_.query(
+      "SELECT DISTINCT service FROM bookings WHERE contact_id = $1 AND for_whom = 'self'"
+      " AND status IN ('booked', 'attended', 'missed') AND starts_at >= $2 ORDER BY service",
+      {contact_id, since});
   std::vector<std::string> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
   return out;

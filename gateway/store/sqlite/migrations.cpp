@@ -479,13 +479,13 @@ ALTER TABLE contacts ADD COLUMN explicit_texts INTEGER NOT NULL DEFAULT 0
     R"sql(
 CREATE INDEX series_worker ON series (worker_id, created_at) WHERE worker_id IS NOT NULL;
 )sql",
-    // 30: whether the reporter said someone is hurt, a column of its own: it was the menu's
-    // value at the end of the text (" / hurt", " / nobody_hurt"), which operators read raw.
+    // 30: whether the reporter said someone is hurt, a column of its own (NULL: not said): it
+    // was the menu's value at the end of the text (" / hurt", " / nobody_hurt"), read raw.
     R"sql(
-ALTER TABLE inbox ADD COLUMN someone_hurt INTEGER NOT NULL DEFAULT 0 CHECK (someone_hurt IN (0, 1));
+ALTER TABLE inbox ADD COLUMN someone_hurt INTEGER CHECK (someone_hurt IN (0, 1));
 UPDATE inbox SET someone_hurt = 1, body = substr(body, 1, length(body) - 7)
  WHERE flow_id = 'mine_safety' AND body LIKE '% / hurt';
-UPDATE inbox SET body = substr(body, 1, length(body) - 14)
+UPDATE inbox SET someone_hurt = 0, body = substr(body, 1, length(body) - 14)
  WHERE flow_id = 'mine_safety' AND body LIKE '% / nobody_hurt';
 )sql",
     // 31: when the language picker went to the person by SMS: their next message, a bare

@@ -973,9 +973,12 @@ std::vector<booking> tx::upcoming_bookings(std::int64_t contact_id) {
   return out;
 }
 
-std::vector<std::string> tx::booked_services(std::int64_t contact_id) {
-  auto& q = stmt("SELECT DISTINCT service FROM bookings WHERE contact_id = ? ORDER BY service");
+std::vector<std::string> tx::own_visit_services(std::int64_t contact_id, core::unix_ms since) {
+  auto& q = stmt(
+      "SELECT DISTINCT service FROM bookings WHERE contact_id = ? AND for_whom = 'self'"
+      " AND status IN ('booked', 'attended', 'missed') AND starts_at >= ? ORDER BY service");
   q.bind(1, contact_id);
+  q.bind(2, since);
   std::vector<std::string> out;
   while (q.executeStep()) out.push_back(q.getColumn(0).getString());
   q.reset();
@@ -1596,7 +1599,11 @@ std::int64_t tx::add_inbox(const inbox_item& item) {
   s.bind(6, now());
   bind_text(s, 7, item.area);
   s.bind(8, item.duplicate_of);
-  s.bind(9, item.someone_hurt ? 1 : 0);
+  if (item.someone_hurt) {
+    s.bind(9, *item.someone_hurt ? 1 : 0);
+  } else {
+    s.bind(9);
+  }
   s.exec();
   return db_.getLastInsertRowid();
 }
@@ -1612,7 +1619,8 @@ inbox_entry read_inbox(SQLite::Statement& q) {
   return inbox_entry{q.getColumn(0).getInt64(),  q.getColumn(1).getInt64(), q.getColumn(2).getString(),
                      q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getString(),
                      q.getColumn(6).getString(), q.getColumn(7).getInt64(), q.getColumn(8).getInt64(),
-                     q.getColumn(9).getString(), q.getColumn(10).getInt64(), q.getColumn(11).getInt() != 0};
+                     q.getColumn(9).getString(), q.getColumn(10).getInt64(),
+                     q.getColumn(11).isNull() ? std::nullopt : std::optional<bool>(q.getColumn(11).getInt() != 0)};
 }
 
 }  // namespace
