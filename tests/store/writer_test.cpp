@@ -13,6 +13,7 @@
 
 #include "gateway/store/reader.hpp"
 #include "gateway/store/sqlite/database.hpp"
+#include "gateway/store/sqlite/tx.hpp"
 #include "tests/support/store_support.hpp"
 #include "tests/support/support.hpp"
 
@@ -77,7 +78,9 @@ TEST_CASE("store: a health worker's enrolments of the day are counted from an in
   test::temp_dir d;
   { const auto w = store::open_writer(sqlite_opts(d)); }
   SQLite::Database db(d.file("store.db"));
-  SQLite::Statement plan(db, "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM series WHERE worker_id = 3 AND created_at >= 5");
+  SQLite::Statement plan(db, std::string("EXPLAIN QUERY PLAN ") + store::sqlite::series_started_by_sql);
+  plan.bind(1, 3);
+  plan.bind(2, 5);
   REQUIRE(plan.executeStep());
   CHECK_THAT(plan.getColumn(3).getString(), Catch::Contains("USING COVERING INDEX series_worker"));
 }

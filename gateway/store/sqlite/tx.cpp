@@ -395,7 +395,7 @@ bool tx::stopped(std::int64_t contact_id, std::string_view programme) {
 }
 
 std::int64_t tx::series_started_by(std::int64_t worker_id, core::unix_ms since) {
-  auto& q = stmt("SELECT COUNT(*) FROM series WHERE worker_id = ? AND created_at >= ?");
+  auto& q = stmt(series_started_by_sql);
   q.bind(1, worker_id);
   q.bind(2, since);
   const std::int64_t n = q.executeStep() ? q.getColumn(0).getInt64() : 0;

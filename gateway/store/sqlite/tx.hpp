@@ -13,6 +13,11 @@ namespace paygham::store::sqlite {
 
 class statement_cache;
 
+// A health worker's enrolments since an instant (?1 worker, ?2 since): run on every SMS
+// enrolment (the cap of 50 a day), so a test holds it to its index.
+inline constexpr const char* series_started_by_sql =
+    "SELECT COUNT(*) FROM series WHERE worker_id = ? AND created_at >= ?";
+
 class tx final : public store::tx {
  public:
   tx(SQLite::Database& db, statement_cache& cache, const options& o, core::unix_ms now);
