@@ -369,8 +369,9 @@ class player {
                                         " CASE WHEN e.resolved_at IS NULL THEN 'open' ELSE 'closed' END, e.reason"
                                         " FROM escalations e JOIN users u ON u.id = e.worker_id"
                                         " JOIN contacts c ON c.id = e.contact_id ORDER BY e.id")) {
-      // Why: unanswered reminders in a row, or another reason (a number to check, visits missed).
-      const std::string why = e[3] != "0" ? e[3] + " unanswered" : e[5];
+      // Why: unanswered reminders in a row, or another reason (a number to check, visits missed,
+      // a call asked for).
+      const std::string why = e[5] == "no_reply" ? e[3] + " unanswered" : e[5];
       const std::string now = "call " + e[2] + " for " + e[1] + " (" + why + ")" + ": " + e[4];
       if (escalations_[e[0]] != now) out += "= escalation " + e[0] + ": " + now + "\n";
       escalations_[e[0]] = now;
