@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "gateway/store/reader.hpp"
+#include "gateway/store/postgresql/connection.hpp"
+#include "gateway/store/postgresql/schema.hpp"
 #include "gateway/store/sqlite/database.hpp"
 #include "gateway/store/sqlite/tx.hpp"
 #include "tests/support/store_support.hpp"
@@ -422,6 +424,31 @@ TEST_CASE("store: migration 30 takes whether someone is hurt out of the hazard r
   CHECK(items[0] == std::vector<std::string>{"Old road / A shell", "0"});
   CHECK(items[1] == std::vector<std::string>{"پل / منفجر شد", "1"});
   CHECK(items[2] == std::vector<std::string>{"my son / hurt", ""});  // NULL: nobody was asked
+}
+
+TEST_CASE("store: PostgreSQL migration 25 takes whether someone is hurt out of the hazard reports' text",
+          "[postgresql-schema]") {
+  // On PostgreSQL whatever engine the other store tests run on: the same rows as SQLite's 30.
+  store::options o;
+  o.engine = store::backend::postgresql;
+  o.url = test::fresh_postgresql_database();
+  {
+    store::postgresql::connection c(o.url);
+    CHECK(store::postgresql::migrate(c, 24) == 24);
+    const auto who = c.query("INSERT INTO contacts (phone, created_at, updated_at) VALUES ('+93700000001', 0, 0)"
+                             " RETURNING id")
+                         .int64(0, 0);
+    for (const auto& [flow, body] : {std::pair<const char*, const char*>{"mine_safety", "Old road / A shell / nobody_hurt"},
+                                     {"mine_safety", "پل / منفجر شد / hurt"},
+                                     {nullptr, "my son / hurt"}}) {  // not a report: the person's own words
+      c.query("INSERT INTO inbox (contact_id, channel_id, flow_id, body, status, created_at)"
+              " VALUES ($1, 'at', $2, $3, 'new', 1)",
+              {who, flow ? store::postgresql::param(flow) : store::postgresql::param(nullptr), body});
+    }
+    CHECK(store::postgresql::migrate(c) == store::postgresql::latest_version());
+  }
+  CHECK(test::rows(o, "SELECT body, COALESCE(CAST(someone_hurt AS TEXT), '') FROM inbox ORDER BY id") ==
+        std::vector<std::vector<std::string>>{{"Old road / A shell", "0"}, {"پل / منفجر شد", "1"}, {"my son / hurt", ""}});
 }
 
 TEST_CASE("store: one person's items keep their order while others' run beside them", "[store]") {

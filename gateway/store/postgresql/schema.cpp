@@ -428,7 +428,8 @@ constexpr const char* unlock_sql = "SELECT pg_advisory_unlock(727001)";
 
 int latest_version() { return static_cast<int>(migrations.size()); }
 
-int migrate(connection& c) {
+int migrate(connection& c, int target) {
+  if (target < 0) target = latest_version();
   c.exec(lock_sql);
   try {
     c.exec(
@@ -441,7 +442,7 @@ int migrate(connection& c) {
                                " is newer than this build knows (" + std::to_string(latest_version()) +
                                "); use a newer paygham");
     }
-    for (int v = version + 1; v <= latest_version(); ++v) {
+    for (int v = version + 1; v <= target; ++v) {
       c.exec("BEGIN");
       try {
         c.exec(migrations[static_cast<std::size_t>(v - 1)]);

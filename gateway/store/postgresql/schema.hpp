@@ -7,8 +7,9 @@ namespace paygham::store::postgresql {
 
 class connection;
 
-// Applies every migration newer than the database's version. Returns the version after.
-int migrate(connection& c);
+// Applies every migration newer than the database's version, up to `target` (-1: the newest;
+// a test stops earlier to put rows in the shape an older build left). Returns the version after.
+int migrate(connection& c, int target = -1);
 
 // The newest migration this build knows.
 int latest_version();
