@@ -37,9 +37,9 @@ std::string cut(const std::string& s, std::size_t letters) {
 flow::action_result inbox_save(store::tx& t, const request& r) {
   const std::string text = r.arg("text");
   if (text.empty()) return {"error", {}};
-  const bool hurt = r.arg("urgent") == "yes";
+  const bool urgent_report = r.arg("urgent") == "yes";  // someone is hurt: never held back
   // Wakes the operators at night: the number's first urgent report within the hour.
-  const bool urgent = hurt && t.inbox_items_since(r.contact_id, t.now() - urgent_spacing_ms) == 0;
+  const bool urgent = urgent_report && t.inbox_items_since(r.contact_id, t.now() - urgent_spacing_ms) == 0;
   store::inbox_item item{r.contact_id, r.run_id, r.channel_id, r.flow_id, text};
   if (const std::string said = r.arg("someone_hurt"); said == "yes" || said == "no") item.someone_hurt = said == "yes";
   if (const std::string area = r.arg("area"); !area.empty() && area != "other") {
@@ -61,7 +61,7 @@ flow::action_result inbox_save(store::tx& t, const request& r) {
       core::unix_ms at = t.now();
       // Someone hurt is never held for duty hours, even when it does not wake anyone at night
       // (the number's second urgent report within the hour).
-      if (const auto duty = schedule::day_window(u.duty); duty && !hurt && r.time_zone_of) {
+      if (const auto duty = schedule::day_window(u.duty); duty && !urgent_report && r.time_zone_of) {
         // Outside duty hours is the window from its end to its start.
         at = schedule::after_quiet_hours(at, r.time_zone_of(u.phone), duty->second, duty->first);
       }
