@@ -6,15 +6,17 @@
 //   appointments.days     clinic, service         → ok {days}: days with a free window; none
 //   appointments.times    clinic, service, day    → ok {times}: that day's free windows; none
 //   appointments.hold     clinic, service, day, time, [for], [replaces], [by_worker] → ok
-//                         {when, clinic_name}; full; limit (2 visits ahead for this service
-//                         already); call_first (the last 2 visits of this service were missed:
+//                         {when, clinic_name}; full; already {booking, code, when,
+//                         clinic_name} (the person has this very visit: R-U13); limit (2 visits
+//                         ahead for this service already); call_first (the last 2 visits of this service were missed:
 //                         a health worker of the clinic calls to book, R-B7; by_worker "yes",
 //                         a worker booking for them, is that call)
 //   appointments.book     the run's hold, else clinic, service, day, time, [for], [by_worker];
 //                         [confirm_by_sms, remind_day_before, remind_morning, if_missed]:
 //                         nodes the confirmation, the reminders and (at a clinic that
 //                         records visits) the day after a missed visit start at, by SMS
-//                         → ok {booking, code, when, clinic_name}; full; limit; call_first
+//                         → ok {booking, code, when, clinic_name}; full; already; limit;
+//                         call_first
 //   appointments.mine     → ok {visits}: the person's visits still ahead; none
 //   appointments.cancel   booking                 → ok {code, when, clinic_name}
 //   appointments.visit    booking                 → ok {clinic, service, for, replaces, code,
@@ -267,10 +269,26 @@ bool must_call_first(store::tx& t, const request& r, const store::booking& b) {
   return true;
 }
 
+// R-U13: a person who has this very visit already (the same clinic, service, day and window,
+// for themself) is told so and given its code, never booked twice: the redial after an END
+// the network lost. Relatives on a shared phone may share a window: visits for someone else
+// are not compared.
+std::optional<store::booking> same_visit(store::tx& t, const request& r, const store::booking& b) {
+  if (b.for_whom != "self") return std::nullopt;
+  for (auto& up : t.upcoming_bookings(r.contact_id)) {
+    if (up.for_whom == b.for_whom && up.clinic == b.clinic && up.service == b.service && up.day == b.day &&
+        up.window_from == b.window_from) {
+      return std::move(up);
+    }
+  }
+  return std::nullopt;
+}
+
 flow::action_result appointments_hold(store::tx& t, const request& r) {
   auto wanted = booking_of(t, r);
   if (!wanted) return error;
   auto& [b, capacity] = *wanted;
+  if (const auto same = same_visit(t, r, b)) return {"already", booking_vars(*same, r.clinics, r.language)};
   if (too_many_ahead(t, r, b)) return {"limit", {}};
   if (must_call_first(t, r, b)) return {"call_first", {}};
   b.status = store::booking_status::held;
@@ -295,6 +313,7 @@ flow::action_result appointments_book(store::tx& t, const request& r) {
     auto wanted = booking_of(t, r);
     if (!wanted) return error;
     auto& [b, capacity] = *wanted;
+    if (const auto same = same_visit(t, r, b)) return {"already", booking_vars(*same, r.clinics, r.language)};
     if (too_many_ahead(t, r, b)) return {"limit", {}};
     if (must_call_first(t, r, b)) return {"call_first", {}};
     b.status = store::booking_status::booked;

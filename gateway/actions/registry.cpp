@@ -53,14 +53,15 @@ const registry& registry::builtin() {
            {"clinic", "service", "day"}, {}, {}, true});
     b.add({"appointments.hold", appointments_hold,
            "holds a place in the window args.time of args.day for the resume window; sets when, clinic_name; "
-           "outcome ok, full",
+           "outcome ok, full, already (the person has this very visit for themself: sets booking, code, when, "
+           "clinic_name), limit (2 visits ahead for the service), call_first (2 visits missed in a row)",
            {"clinic", "service", "day", "time"}, {}, {}, true});
     b.add({"appointments.book", appointments_book,
            "books the run's held place (else args.clinic/service/day/time); sets booking, code, when, "
            "clinic_name; the SMS confirmation and reminders start at the nodes args.confirm_by_sms, "
            "args.remind_day_before and args.remind_morning, the day after a visit not marked attended (at a clinic "
            "that records visits) at args.if_missed; outcome ok, "
-           "full",
+           "full, already, limit, call_first (as appointments.hold)",
            {"clinic", "service", "day", "time"}, {}, {"confirm_by_sms", "remind_day_before", "remind_morning", "if_missed"},
            true});
     b.add({"appointments.mine", appointments_mine,

@@ -905,6 +905,12 @@ outcome take_visit(services& s, store::tx& tx, const call& c, const std::string&
   if (!replaces.empty()) args["replaces"] = replaces;
   const auto done = s.runner.act_as(tx, phone, booking_flow, "appointments.book", args, channel);
   if (done.outcome == "full") return refuse(409, "full", "that window is full: choose another from /api/v1/slots", "time");
+  if (done.outcome == "already") {
+    return refuse(409, "already_booked",
+                  "this person has this visit already (code " +
+                      (done.vars.count("code") ? done.vars.at("code") : std::string()) + "): nothing was booked",
+                  "time");
+  }
   if (done.outcome == "limit") {
     return refuse(409, "limit", "this person already has 2 visits ahead for this service: change one instead", "service");
   }

@@ -596,7 +596,7 @@ TEST_CASE("console: reception books a free window for a patient, never above cap
             " WHERE phone = '+93700001100'");
   }
   // The 08:00 window takes 10 people: the 11th is refused and offered nothing in its place.
-  std::string booked_id;
+  std::string booked_id, booked_code;
   for (int i = 0; i < 11; ++i) {
     const json body{{"phone", "+9370000" + std::to_string(1100 + i)}, {"service", "general"}, {"day", first["day"]},
                     {"time", "08:00"}, {"channel", "console"}};
@@ -607,11 +607,24 @@ TEST_CASE("console: reception books a free window for a patient, never above cap
       const auto b = json::parse(r.body);
       CHECK(b["status"] == "booked");
       CHECK(b["code"].get<std::string>().size() == 4);
-      if (i == 0) booked_id = std::to_string(b["id"].get<long long>());
+      if (i == 0) {
+        booked_id = std::to_string(b["id"].get<long long>());
+        booked_code = b["code"];
+      }
     } else {
       CHECK(r.status == 409);
       CHECK(code_of(r) == "full");
     }
+  }
+  {
+    // The first person's visit asked for again (a second click, a retry): refused with its
+    // code, never booked twice (R-U13).
+    const json again{{"phone", "+93700001100"}, {"service", "general"}, {"day", first["day"]},
+                     {"time", "08:00"}, {"channel", "console"}};
+    const auto r = fatima.call("POST", "/api/v1/appointments", again.dump());
+    CHECK(r.status == 409);
+    CHECK(code_of(r) == "already_booked");
+    CHECK(r.body.find("code " + booked_code) != std::string::npos);
   }
   CHECK(scalar(dir, "SELECT COUNT(*) FROM bookings WHERE status = 'booked'") == "10");
   CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action = 'appointments.book'") == "10");
