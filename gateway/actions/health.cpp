@@ -174,7 +174,8 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
   const std::string shared = r.arg("shared_phone");
   const bool answered = shared == "yes" || shared == "no" || shared == "unknown";
   const bool named = store::may_name_care(shared, r.arg("texts") == "explicit");
-  if (answered && !named) t.set_phone_privacy(patient.id, shared, false);
+  const std::string by = "user:" + std::to_string(worker->id);  // as the audit log names them
+  if (answered && !named) t.set_phone_privacy(patient.id, shared, false, by);
   // Someone who stopped every message, or this programme's, is not enrolled behind their
   // back: they send 12 themselves.
   if (t.stopped(patient.id, programme)) return {"stopped", {}};
@@ -206,7 +207,7 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
   if (first.state != first_occurrence::ahead) return error;
   // Only now: a number turned away (already enrolled, every week past) keeps its language.
   if (const std::string language = r.arg("language"); !language.empty()) t.set_contact_language(patient.id, language);
-  if (named) t.set_phone_privacy(patient.id, shared, true);  // asked for, with this enrolment
+  if (named) t.set_phone_privacy(patient.id, shared, true, by);  // asked for, with this enrolment
   s.id = start_series(t, s, first);
   nlohmann::json detail{{"kind", s.anchor_day ? "pregnancy" : "medicine"}};  // as the API names them
   if (answered) {
@@ -264,7 +265,7 @@ flow::action_result reminders_check(store::tx& t, const request& r) {
     // messages included), and each worker who enrolled it checks with the patient (a slip of
     // the finger, or a new number to enrol). Whatever was known of the phone is not known of
     // its new holder: texts that name the care stop too (R-S11).
-    t.set_phone_privacy(s->contact_id, "unknown", false);
+    t.set_phone_privacy(s->contact_id, "unknown", false, "person");
     for (const auto& running : t.active_series(s->contact_id, s->programme)) {
       t.end_series(running.id);
       t.cancel_series_queued(running.id, "not wanted on this phone");

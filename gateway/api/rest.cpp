@@ -637,7 +637,8 @@ json keep_record(store::tx& tx, const call& c, std::int64_t contact, const std::
   if (c.body.contains("shared_phone")) {
     kept["shared_phone"] = c.body.value("shared_phone", "unknown");
     kept["explicit_texts"] = c.body.value("explicit_texts", false);
-    tx.set_phone_privacy(contact, kept["shared_phone"].get<std::string>(), kept["explicit_texts"].get<bool>());
+    tx.set_phone_privacy(contact, kept["shared_phone"].get<std::string>(), kept["explicit_texts"].get<bool>(),
+                         c.actor());
   }
   if (!programme.empty() && c.body.contains("consent_via")) {
     kept["consent"] = programme;
@@ -1236,6 +1237,11 @@ json contact_json(store::tx& tx, const store::contact& c) {
            {"explicit_texts", record.explicit_texts},
            {"consents", std::move(consents)},
            {"subscriptions", std::move(subscriptions)}};
+  // Who recorded what the person said of their phone, and when: absent when nobody has.
+  if (!record.privacy_recorded_by.empty()) {
+    out["phone_recorded_by"] = record.privacy_recorded_by;
+    out["phone_recorded_at"] = record.privacy_recorded_at;
+  }
   if (!c.language.empty()) out["language"] = c.language;
   if (const auto name = c.fields.find("name"); name != c.fields.end()) out["name"] = name->second;
   return out;

@@ -131,6 +131,10 @@ struct consent {
 struct contact_record {
   std::string shared_phone = "unknown";
   bool explicit_texts = false;  // only with shared_phone "no" (R-S11)
+  // Who recorded those two last (user:N or token:N, as the audit log names them; "person":
+  // the phone's holder answered), and when; empty and 0 when nobody has.
+  std::string privacy_recorded_by;
+  core::unix_ms privacy_recorded_at = 0;
   std::vector<consent> consents;  // oldest first
 };
 
@@ -180,8 +184,9 @@ class contacts_part {
   // and whether texts may name the person's care: only after a clear "no" (R-S11), so with
   // any other answer `explicit_texts` is stored as false. Turned off, the health workers'
   // reminders queued for the contact (written to name the care) are cancelled, with
-  // care_named_reason.
-  virtual void set_phone_privacy(std::int64_t contact_id, std::string_view shared_phone, bool explicit_texts) = 0;
+  // care_named_reason. `recorded_by` says who recorded it (contact_record).
+  virtual void set_phone_privacy(std::int64_t contact_id, std::string_view shared_phone, bool explicit_texts,
+                                 std::string_view recorded_by) = 0;
   virtual void add_consent(std::int64_t contact_id, const consent& c) = 0;
   // The person wrote in: their number works, whatever failed before (R-S13).
   virtual void set_reachable(std::int64_t contact_id) = 0;

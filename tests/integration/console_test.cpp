@@ -482,6 +482,8 @@ TEST_CASE("console: a health worker records consent and a shared phone, and paus
   const auto omid = log_in_next(srv.port(), "omid", "river-lamp-seven");
   auto who = json::parse(omid.call("GET", "/api/v1/contacts?phone=%2B93700000331").body);
   CHECK(who["shared_phone"] == "yes");
+  CHECK(who["phone_recorded_by"] == "user:1");  // fatima, with the enrolment
+  CHECK(who["phone_recorded_at"].get<long long>() > 0);
   REQUIRE(who["consents"].size() == 1);
   CHECK(who["consents"][0]["programme"] == "health");
   CHECK(who["consents"][0]["via"] == "in_person");
@@ -510,6 +512,11 @@ TEST_CASE("console: a health worker records consent and a shared phone, and paus
   who = json::parse(r.body);
   CHECK(who["shared_phone"] == "no");
   CHECK(who["explicit_texts"] == false);
+  CHECK(who["phone_recorded_by"] == "user:3");  // omid now
+  // A person nobody asked about their phone has no recorder.
+  r = omid.call("POST", "/api/v1/contacts", json{{"phone", "+93700000332"}, {"name", "Nobody Asked"}}.dump());
+  REQUIRE(r.status == 201);  // made
+  CHECK_FALSE(json::parse(r.body).contains("phone_recorded_by"));
   CHECK(who["consents"].size() == 2);
   // The audit log says what each call recorded, and nothing it did not.
   CHECK(scalar(dir, "SELECT detail FROM audit_log WHERE action = 'enrolments.create'") ==

@@ -151,6 +151,8 @@ TEST_CASE("user: what a health worker does from the menu is in the audit log, wi
         R"({"explicit_texts":true,"kind":"medicine","shared_phone":"no","via":"ussd"})");
   REQUIRE(q.executeStep());
   CHECK(q.getColumn(1).getString() == "enrolments.end");
+  // The contact says who recorded what the patient said of their phone: the worker, by USSD.
+  CHECK(db.execAndGet("SELECT privacy_recorded_by FROM contacts WHERE phone = '+93700000111'").getString() == "user:1");
   CHECK(q.getColumn(3).getString() == R"({"reason":"done","via":"ussd"})");
   CHECK_FALSE(q.executeStep());
 }

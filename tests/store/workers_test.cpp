@@ -173,19 +173,25 @@ TEST_CASE("workers: one open call per series, closed by its worker or when the p
   CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(by).size(); }) == 0);
 }
 
-TEST_CASE("workers: a person's shared phone and consents are kept and erased with them, a pause with the series",
+TEST_CASE("workers: a person's shared phone (with who recorded it) and consents are kept and erased with them, a pause "
+          "with the series",
           "[store]") {
   fixture fx;
   const auto by = fx.worker("+93700000900");
   const auto patient = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+989121234567").id; });
-  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.find_contact_record(patient).shared_phone; }) == "unknown");
+  const auto before = test::in_tx(fx.w, [&](store::tx& t) { return t.find_contact_record(patient); });
+  CHECK(before.shared_phone == "unknown");
+  CHECK(before.privacy_recorded_by.empty());
+  CHECK(before.privacy_recorded_at == 0);
   test::in_tx(fx.w, [&](store::tx& t) {
-    t.set_phone_privacy(patient, "yes", false);
+    t.set_phone_privacy(patient, "yes", false, "user:1");
     t.add_consent(patient, {"health", "in_person", "user:1"});
     t.add_consent(patient, {"mine_safety", "phone_call", "token:2"});
   });
   const auto record = test::in_tx(fx.w, [&](store::tx& t) { return t.find_contact_record(patient); });
   CHECK(record.shared_phone == "yes");
+  CHECK(record.privacy_recorded_by == "user:1");
+  CHECK(record.privacy_recorded_at == fx.now.load());
   REQUIRE(record.consents.size() == 2);
   CHECK(record.consents[0].programme == "health");
   CHECK(record.consents[0].via == "in_person");
@@ -201,6 +207,8 @@ TEST_CASE("workers: a person's shared phone and consents are kept and erased wit
   REQUIRE(test::in_tx(fx.w, [&](store::tx& t) { return t.erase_contact(patient); }));
   const auto erased = test::in_tx(fx.w, [&](store::tx& t) { return t.find_contact_record(patient); });
   CHECK(erased.shared_phone == "unknown");
+  CHECK(erased.privacy_recorded_by.empty());
+  CHECK(erased.privacy_recorded_at == 0);
   CHECK(erased.consents.empty());
 }
 
@@ -220,23 +228,23 @@ TEST_CASE("workers: texts that name the care are kept only for a phone nobody el
   };
   CHECK_FALSE(loaded());
   // Asked for, but others read the phone (or nobody knows): not kept (R-S11).
-  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "yes", true); });
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "yes", true, "token:2"); });
   CHECK_FALSE(loaded());
-  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "unknown", true); });
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "unknown", true, "token:2"); });
   CHECK_FALSE(loaded());
-  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "no", true); });
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "no", true, "token:2"); });
   CHECK(loaded());
   // A later answer that the phone is shared turns them off.
-  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "yes", false); });
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "yes", false, "token:2"); });
   CHECK_FALSE(loaded());
-  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "no", true); });
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "no", true, "token:2"); });
   CHECK(loaded());
   // STOP ALL stops them too; starting again does not bring them back unasked.
   test::in_tx(fx.w, [&](store::tx& t) { t.set_opted_out(patient, true); });
   CHECK_FALSE(loaded());
   test::in_tx(fx.w, [&](store::tx& t) { t.set_opted_out(patient, false); });
   CHECK_FALSE(loaded());
-  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "no", true); });
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "no", true, "token:2"); });
   REQUIRE(test::in_tx(fx.w, [&](store::tx& t) { return t.erase_contact(patient); }));
   const auto erased = test::in_tx(fx.w, [&](store::tx& t) { return t.find_contact_record(patient); });
   CHECK(erased.shared_phone == "unknown");
@@ -257,20 +265,20 @@ TEST_CASE("workers: a reminder queued to name the care is not sent once the phon
       t.queue_message(m);
     });
   };
-  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "no", true); });
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "no", true, "token:2"); });
   queue("Time to take your medicine.", series);
   queue("Your visit is tomorrow.", 0);  // not a health worker's reminder: never written to name the care
   // Asked again, the same answer: nothing changes.
-  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "no", true); });
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "no", true, "token:2"); });
   CHECK(test::value(fx.so, "SELECT COUNT(*) FROM outbound_messages WHERE status = 'queued'") == "2");
-  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "yes", false); });
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "yes", false, "token:2"); });
   CHECK(test::rows(fx.so, "SELECT body, status, error FROM outbound_messages ORDER BY id") ==
         std::vector<std::vector<std::string>>{{"Time to take your medicine.", "cancelled", store::care_named_reason},
                                               {"Your visit is tomorrow.", "queued", ""}});
   CHECK(test::value(fx.so, "SELECT COUNT(*) FROM message_events WHERE status = 'cancelled' AND source = 'privacy'") == "1");
   // Neutral already: a reminder queued since is left alone by another "yes".
   queue("Your reminder for today.", series);
-  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "yes", false); });
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_phone_privacy(patient, "yes", false, "token:2"); });
   CHECK(test::value(fx.so, "SELECT status FROM outbound_messages WHERE body = 'Your reminder for today.'") == "queued");
 }
 

@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 26> migrations = {
+constexpr std::array<const char*, 27> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -417,6 +417,11 @@ UPDATE inbox SET someone_hurt = 0, body = left(body, -14)
     // 26: when the language picker went to the person by SMS (SQLite's 31).
     R"sql(
 ALTER TABLE contacts ADD COLUMN language_asked_at bigint NOT NULL DEFAULT 0;
+)sql",
+    // 27: who recorded what the person said of their phone, and when (SQLite's 32).
+    R"sql(
+ALTER TABLE contacts ADD COLUMN privacy_recorded_by text;
+ALTER TABLE contacts ADD COLUMN privacy_recorded_at bigint;
 )sql",
 };
 

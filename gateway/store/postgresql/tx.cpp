@@ -172,7 +172,8 @@ bool tx::erase_contact(std::int64_t contact_id) {
            "DELETE FROM contact_optouts WHERE contact_id = $1",
            "DELETE FROM consents WHERE contact_id = $1",
            "UPDATE contacts SET phone = 'erased:' || id, language = NULL, fields = '{}', opted_out = 1,"
-           " shared_phone = 'unknown', explicit_texts = 0, language_asked_at = 0 WHERE id = $1",
+           " shared_phone = 'unknown', explicit_texts = 0, language_asked_at = 0, privacy_recorded_by = NULL,"
+           " privacy_recorded_at = NULL WHERE id = $1",
        }) {
     c_.query(sql, {contact_id});
   }
@@ -195,10 +196,15 @@ std::vector<contact> tx::find_contacts_by_name(std::string_view part, std::size_
 
 contact_record tx::find_contact_record(std::int64_t contact_id) {
   contact_record out;
-  const auto s = c_.query("SELECT shared_phone, explicit_texts FROM contacts WHERE id = $1", {contact_id});
+  const auto s = c_.query(
+      "SELECT shared_phone, explicit_texts, COALESCE(privacy_recorded_by, ''), COALESCE(privacy_recorded_at, 0)"
+      " FROM contacts WHERE id = $1",
+      {contact_id});
   if (!s.empty()) {
     out.shared_phone = s.text(0, 0);
     out.explicit_texts = s.integer(0, 1) != 0;
+    out.privacy_recorded_by = s.text(0, 2);
+    out.privacy_recorded_at = s.int64(0, 3);
   }
   const auto r =
       c_.query("SELECT programme, via, recorded_by, at FROM consents WHERE contact_id = $1 ORDER BY id", {contact_id});
@@ -206,7 +212,8 @@ contact_record tx::find_contact_record(std::int64_t contact_id) {
   return out;
 }
 
-void tx::set_phone_privacy(std::int64_t contact_id, std::string_view shared_phone, bool explicit_texts) {
+void tx::set_phone_privacy(std::int64_t contact_id, std::string_view shared_phone, bool explicit_texts,
+                           std::string_view recorded_by) {
   if (!may_name_care(shared_phone, explicit_texts)) {
     // Turned off: the reminders a health worker set up that are queued now were written to
     // name the care; none goes to a phone others may read (R-S11).
@@ -218,8 +225,10 @@ void tx::set_phone_privacy(std::int64_t contact_id, std::string_view shared_phon
         {std::string(care_named_reason), now(), contact_id});
     record_moved(moved, "cancelled", "privacy");
   }
-  c_.query("UPDATE contacts SET shared_phone = $1, explicit_texts = $2, updated_at = $3 WHERE id = $4",
-           {shared_phone, may_name_care(shared_phone, explicit_texts) ? 1 : 0, now(), contact_id});
+  c_.query(
+      "UPDATE contacts SET shared_phone = $1, explicit_texts = $2, privacy_recorded_by = $3, privacy_recorded_at = $4,"
+      " updated_at = $4 WHERE id = $5",
+      {shared_phone, may_name_care(shared_phone, explicit_texts) ? 1 : 0, recorded_by, now(), contact_id});
 }
 
 void tx::add_consent(std::int64_t contact_id, const consent& c) {

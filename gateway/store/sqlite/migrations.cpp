@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 31> migrations = {
+constexpr std::array<const char*, 32> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -492,6 +492,13 @@ UPDATE inbox SET someone_hurt = 0, body = substr(body, 1, length(body) - 14)
     // number, answers it ("۱", as people reply, not only "زبان ۱"). 0: not asked.
     R"sql(
 ALTER TABLE contacts ADD COLUMN language_asked_at INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // 32: who recorded what the person said of their phone, and when (shared_phone,
+    // explicit_texts): user:N or token:N as in the audit log, or "person" (the phone's holder
+    // answered). NULL: nobody since this column came.
+    R"sql(
+ALTER TABLE contacts ADD COLUMN privacy_recorded_by TEXT;
+ALTER TABLE contacts ADD COLUMN privacy_recorded_at INTEGER;
 )sql",
 };
 

@@ -200,7 +200,8 @@ bool tx::erase_contact(std::int64_t contact_id) {
            "DELETE FROM contact_optouts WHERE contact_id = ?",
            "DELETE FROM consents WHERE contact_id = ?",
            "UPDATE contacts SET phone = 'erased:' || id, language = NULL, fields = '{}', opted_out = 1,"
-           " shared_phone = 'unknown', explicit_texts = 0, language_asked_at = 0 WHERE id = ?",
+           " shared_phone = 'unknown', explicit_texts = 0, language_asked_at = 0, privacy_recorded_by = NULL,"
+           " privacy_recorded_at = NULL WHERE id = ?",
        }) {
     auto& u = stmt(sql);
     u.bind(1, contact_id);
@@ -233,11 +234,15 @@ std::vector<contact> tx::find_contacts_by_name(std::string_view part, std::size_
 
 contact_record tx::find_contact_record(std::int64_t contact_id) {
   contact_record out;
-  auto& s = stmt("SELECT shared_phone, explicit_texts FROM contacts WHERE id = ?");
+  auto& s = stmt(
+      "SELECT shared_phone, explicit_texts, COALESCE(privacy_recorded_by, ''), COALESCE(privacy_recorded_at, 0)"
+      " FROM contacts WHERE id = ?");
   s.bind(1, contact_id);
   if (s.executeStep()) {
     out.shared_phone = s.getColumn(0).getString();
     out.explicit_texts = s.getColumn(1).getInt() != 0;
+    out.privacy_recorded_by = s.getColumn(2).getString();
+    out.privacy_recorded_at = s.getColumn(3).getInt64();
   }
   s.reset();
   auto& q = stmt("SELECT programme, via, recorded_by, at FROM consents WHERE contact_id = ? ORDER BY id");
@@ -250,7 +255,8 @@ contact_record tx::find_contact_record(std::int64_t contact_id) {
   return out;
 }
 
-void tx::set_phone_privacy(std::int64_t contact_id, std::string_view shared_phone, bool explicit_texts) {
+void tx::set_phone_privacy(std::int64_t contact_id, std::string_view shared_phone, bool explicit_texts,
+                           std::string_view recorded_by) {
   if (!may_name_care(shared_phone, explicit_texts)) {
     // Turned off: the reminders a health worker set up that are queued now were written to
     // name the care; none goes to a phone others may read (R-S11).
@@ -264,11 +270,14 @@ void tx::set_phone_privacy(std::int64_t contact_id, std::string_view shared_phon
     c.bind(3, contact_id);
     record_moved(c, "cancelled", "privacy");
   }
-  auto& u = stmt("UPDATE contacts SET shared_phone = ?, explicit_texts = ?, updated_at = ? WHERE id = ?");
+  auto& u = stmt(
+      "UPDATE contacts SET shared_phone = ?1, explicit_texts = ?2, privacy_recorded_by = ?3, privacy_recorded_at = ?4,"
+      " updated_at = ?4 WHERE id = ?5");
   bind_text(u, 1, shared_phone);
   u.bind(2, may_name_care(shared_phone, explicit_texts) ? 1 : 0);
-  u.bind(3, now());
-  u.bind(4, contact_id);
+  bind_text(u, 3, recorded_by);
+  u.bind(4, now());
+  u.bind(5, contact_id);
   u.exec();
 }
 

@@ -39,7 +39,8 @@ class tx final : public store::tx {
   bool erase_contact(std::int64_t contact_id) override;
   contact_record find_contact_record(std::int64_t contact_id) override;
   std::vector<contact> find_contacts_by_name(std::string_view part, std::size_t limit) override;
-  void set_phone_privacy(std::int64_t contact_id, std::string_view shared_phone, bool explicit_texts) override;
+  void set_phone_privacy(std::int64_t contact_id, std::string_view shared_phone, bool explicit_texts,
+                         std::string_view recorded_by) override;
   void add_consent(std::int64_t contact_id, const consent& c) override;
   void set_programme_opt_out(std::int64_t contact_id, std::string_view programme, bool out) override;
   std::string last_programme(std::int64_t contact_id, std::string_view channel_id) override;
