@@ -201,6 +201,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
         if (std::find(globals.begin(), globals.end(), name) != globals.end()) continue;
         if (awaits && (name == "broadcast" || name == "audience")) continue;
         if (key == flow::keys::crisis_lines && name == "crisis_lines") continue;
+        if (key == flow::keys::stop_or_answer && (name == "option" || name == "label")) continue;
         problems.push_back(e.where + ": '" + key + "' uses {" + name + "}, which the gateway cannot fill" +
                            (name == "emergency" ? ": set defaults.emergency_number in " + c.file
                             : awaits            ? std::string(" (only {broadcast}, {audience} and {emergency} are known here)")

@@ -428,6 +428,23 @@ const node* waiting_ask(const definition& f, outcome& out, const context& ctx) {
 
 }  // namespace
 
+std::optional<named_option> option_named(const definition& f, const state& s, std::string_view input,
+                                         const context& ctx) {
+  outcome out;
+  out.next = s;
+  const node* n = f.find(s.node);
+  if (!n || n->kind != node_kind::ask || n->ask != ask_kind::menu) return std::nullopt;
+  renderer r(ctx, out, &f);
+  std::string why;
+  const auto opts = choices(*n, r, why);
+  if (!opts) return std::nullopt;
+  const choice* c = by_label(*opts, text::normalize(input), ctx);
+  if (!c) return std::nullopt;
+  auto label = c->literal ? std::optional<std::string>(c->label) : r.text(c->label);
+  if (!label) return std::nullopt;
+  return named_option{static_cast<std::size_t>(c - opts->data()) + 1, std::move(*label)};
+}
+
 std::string option_number(std::size_t n, std::string_view lang) {
   const std::string digits = std::to_string(n);
   if (lang != "fa" && lang != "prs" && lang != "ps") return digits + ".";

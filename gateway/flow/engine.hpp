@@ -114,6 +114,9 @@ inline constexpr std::string_view opted_in = "common.opted_in";
 inline constexpr std::string_view help = "common.help";
 // "stop it", "STOPP": "To stop all messages, reply 11" (R-S5: never opt out on a guess).
 inline constexpr std::string_view confirm_stop = "common.confirm_stop";
+// A stop word that is also the words of an option of the open question («لغو» when «۲- لغو
+// نوبت» was offered): which did they mean? ({option}: its number, {label}: its words; R-S6).
+inline constexpr std::string_view stop_or_answer = "common.stop_or_answer";
 // Anything from a person who opted out: they are stopped, and how to start again.
 inline constexpr std::string_view still_opted_out = "common.still_opted_out";
 // "زبان" by SMS: how to choose, above the list of languages ("send LANG and a number").
@@ -125,7 +128,7 @@ inline constexpr std::string_view required[] = {
     invalid,   invalid_answer, too_many_invalid, error,        no_service,     choose_language,
     language_name, more,       back,             goodbye,      resume,         resume_continue,
     resume_restart, try_again, opted_out,        opted_in,     help,           confirm_stop,
-    still_opted_out, change_language, opted_out_programme, alert_awaits};
+    still_opted_out, change_language, opted_out_programme, alert_awaits, stop_or_answer};
 // Optional: the acknowledgement of an SMS nothing else claims.
 inline constexpr std::string_view unknown_sms = "common.unknown_sms";
 // Optional: the line under it for a counselling client where crisis lines are configured
@@ -138,6 +141,16 @@ inline constexpr int max_invalid_replies = 3;
 
 // Starts `f` at its start node.
 outcome start(const definition& f, const context& ctx);
+
+// The option of the menu the run waits at that `input` names by its words, as a reply may
+// («لغو» for «۲- لغو نوبت»): its number as shown (from 1) and its words. nullopt when the run
+// waits at no menu, or no option, or more than one, has those words.
+struct named_option {
+  std::size_t number = 0;
+  std::string label;
+};
+std::optional<named_option> option_named(const definition& f, const state& s, std::string_view input,
+                                         const context& ctx);
 
 // Starts `f` at `node` with run variables already set: the scheduler starting a conversation
 // about something it knows (a booking's reminder asks "will you come?" with its code).

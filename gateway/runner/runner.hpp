@@ -263,6 +263,10 @@ class runner {
   // `typed` is the SMS's text normalised (text::normalize), once for both readers.
   bool global_keyword(store::tx& tx, const content& c, const store::contact& who,
                       const core::inbound_sms& sms, std::string_view typed, sms_outcome& result) const;
+  // The option of the person's open SMS question that their stop word names by its words
+  // (flow::option_named); nullopt when none does, or nothing is open.
+  std::optional<flow::named_option> stop_names_option(store::tx& tx, const content& c, const store::contact& who,
+                                                      std::string_view text) const;
   // R-H8: the line naming the crisis lines for a counselling client (a booking of one of the
   // clinics file's neutral_services) whose number's country has them; "" otherwise.
   std::string crisis_lines_for(store::tx& tx, const content& c, const store::contact& who) const;

@@ -23,9 +23,17 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
                             const core::inbound_sms& sms, std::string_view typed, sms_outcome& result) const {
   const text::global_word said = text::read_global(typed, c.keywords);
   std::string_view key;
+  std::map<std::string, std::string> values;
   bool even_if_opted_out = false;
   switch (said) {
     case text::global_word::stop: {
+      // R-S6: a stop word that also names an option of the open question («لغو» after «۲- لغو
+      // نوبت»): which did they mean? Nothing changes until they say; the question stays open.
+      if (auto option = stop_names_option(tx, c, who, sms.text)) {
+        key = flow::keys::stop_or_answer;
+        values = {{"option", std::to_string(option->number)}, {"label", std::move(option->label)}};
+        break;
+      }
       // The programme of the last message on this sender line, when it had one (R-S5);
       // opting out holds at once for everything of it queued or waiting.
       const std::string programme = tx.last_programme(who.id, sms.channel_id);
@@ -66,7 +74,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       even_if_opted_out = true;
       break;
   }
-  if (std::string body = say(c, key, who); !body.empty()) {
+  if (std::string body = say(c, key, who, values); !body.empty()) {
     store::new_message m{sms.channel_id, who.id, 0, sms.from, std::move(body), core::priority::reply};
     m.even_if_opted_out = even_if_opted_out;
     tx.queue_message(m);
@@ -74,6 +82,18 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
   }
   result.flow_id = "@" + std::string(key.substr(key.find('.') + 1));
   return true;
+}
+
+std::optional<flow::named_option> runner::stop_names_option(store::tx& tx, const content& c, const store::contact& who,
+                                                           std::string_view text) const {
+  if (who.opted_out) return std::nullopt;
+  const auto waiting = tx.find_waiting_sms_run(who.id);
+  const flow::definition* f = waiting ? c.pinned(waiting->flow_id, waiting->flow_hash) : nullptr;
+  if (!f) return std::nullopt;
+  const flow::state st = state_from_json(waiting->state);
+  auto ctx = context_for(c, flow::medium::sms, who, tx.now());
+  keep_neutral(ctx, st);
+  return flow::option_named(*f, st, text, ctx);
 }
 
 std::string runner::crisis_lines_for(store::tx& tx, const content& c, const store::contact& who) const {
