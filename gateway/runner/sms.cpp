@@ -55,6 +55,8 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       key = flow::keys::opted_in;
       break;
     case text::global_word::ask_stop:
+      // The words of an option of the open question («لغو نوبت» for «۲- لغو نوبت»): its answer.
+      if (stop_names_option(tx, c, who, sms.text)) return false;
       // "stop it", "STOPP": ask, change nothing; a person reads what they wrote.
       tx.add_inbox(store::inbox_item{who.id, 0, sms.channel_id, "", sms.text});
       key = flow::keys::confirm_stop;
