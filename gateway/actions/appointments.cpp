@@ -26,6 +26,7 @@
 #include "gateway/actions/appointments.hpp"
 
 #include <chrono>
+#include <set>
 
 #include "gateway/actions/action.hpp"
 #include "gateway/schedule/calendar.hpp"
@@ -192,9 +193,20 @@ flow::action_result appointments_clinics(store::tx&, const request& r) {
   return {"ok", {{"clinics", data_menu(items)}}};
 }
 
+// The windows (day, start) where the person has a visit of this clinic's service for themself:
+// listed even when full, so that choosing one again says "you have it" (R-U13), not nothing.
+std::set<std::pair<long long, int>> own_windows(store::tx& t, const request& r, const place& p) {
+  std::set<std::pair<long long, int>> out;
+  for (const auto& b : t.upcoming_bookings(r.contact_id)) {
+    if (b.for_whom == "self" && b.clinic == p.clinic->id && b.service == p.service) out.insert({b.day, b.window_from});
+  }
+  return out;
+}
+
 flow::action_result appointments_days(store::tx& t, const request& r) {
   const auto p = place_of(t, r);
   if (!p) return error;
+  const auto own = own_windows(t, r, *p);
   // The nearest days with a free window: one USSD page, and one SMS of two parts at most.
   constexpr std::size_t shown = 5;
   const auto use = t.slot_use(p->clinic->id, p->service, p->first_day, p->last_day, r.run_id);
@@ -203,7 +215,7 @@ flow::action_result appointments_days(store::tx& t, const request& r) {
     if (!p->clinic->open_on(day)) continue;
     for (const auto& w : p->clinic->windows) {
       const auto taken = use.find({day, w.from});
-      if (taken == use.end() || taken->second < w.capacity) {
+      if (taken == use.end() || taken->second < w.capacity || own.count({day, w.from})) {
         items.push_back({{"label", day_label(*p->clinic, day, r.language)}, {"value", schedule::day_text(day)}});
         break;
       }
@@ -219,10 +231,11 @@ flow::action_result appointments_times(store::tx& t, const request& r) {
   const auto day = day_arg(r, *p);
   if (!day) return error;
   const auto use = t.slot_use(p->clinic->id, p->service, *day, *day, r.run_id);
+  const auto own = own_windows(t, r, *p);
   auto items = nlohmann::json::array();
   for (const auto& w : p->clinic->windows) {
     const auto taken = use.find({*day, w.from});
-    if (taken != use.end() && taken->second >= w.capacity) continue;
+    if (taken != use.end() && taken->second >= w.capacity && !own.count({*day, w.from})) continue;
     items.push_back({{"label", window_label(*p->clinic, *day, w.from, w.to, r.language)}, {"value", schedule::clock_text(w.from)}});
   }
   if (items.empty()) return {"none", {}};

@@ -264,8 +264,13 @@ class runner {
   bool global_keyword(store::tx& tx, const content& c, const store::contact& who,
                       const core::inbound_sms& sms, std::string_view typed, sms_outcome& result) const;
   // The option of the person's open SMS question that their stop word names by its words
-  // (flow::option_named); nullopt when none does, or nothing is open.
-  std::optional<flow::named_option> stop_names_option(store::tx& tx, const content& c, const store::contact& who,
+  // (flow::option_named), and the programme of its flow; nullopt when none does, or nothing
+  // is open.
+  struct option_of_question {
+    flow::named_option option;
+    std::string programme;
+  };
+  std::optional<option_of_question> stop_names_option(store::tx& tx, const content& c, const store::contact& who,
                                                       std::string_view text) const;
   // R-H8: the line naming the crisis lines for a counselling client (a booking of one of the
   // clinics file's neutral_services) whose number's country has them; "" otherwise.

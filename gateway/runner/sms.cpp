@@ -24,14 +24,17 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
   const text::global_word said = text::read_global(typed, c.keywords);
   std::string_view key;
   std::map<std::string, std::string> values;
+  std::string reply_programme;  // what a stop right after the reply stops
   bool even_if_opted_out = false;
   switch (said) {
     case text::global_word::stop: {
       // R-S6: a stop word that also names an option of the open question («لغو» after «۲- لغو
       // نوبت»): which did they mean? Nothing changes until they say; the question stays open.
-      if (auto option = stop_names_option(tx, c, who, sms.text)) {
+      if (auto asked = stop_names_option(tx, c, who, text::without_polite(typed, c.keywords))) {
         key = flow::keys::stop_or_answer;
-        values = {{"option", std::to_string(option->number)}, {"label", std::move(option->label)}};
+        values = {{"option", std::to_string(asked->option.number)}, {"label", std::move(asked->option.label)}};
+        // Its 11 stops what the question's programme sends, as the stop word would have.
+        reply_programme = std::move(asked->programme);
         break;
       }
       // The programme of the last message on this sender line, when it had one (R-S5);
@@ -56,7 +59,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       break;
     case text::global_word::ask_stop:
       // The words of an option of the open question («لغو نوبت» for «۲- لغو نوبت»): its answer.
-      if (stop_names_option(tx, c, who, sms.text)) return false;
+      if (stop_names_option(tx, c, who, text::without_polite(typed, c.keywords))) return false;
       // "stop it", "STOPP": ask, change nothing; a person reads what they wrote.
       tx.add_inbox(store::inbox_item{who.id, 0, sms.channel_id, "", sms.text});
       key = flow::keys::confirm_stop;
@@ -79,6 +82,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
   if (std::string body = say(c, key, who, values); !body.empty()) {
     store::new_message m{sms.channel_id, who.id, 0, sms.from, std::move(body), core::priority::reply};
     m.even_if_opted_out = even_if_opted_out;
+    m.programme = reply_programme;
     tx.queue_message(m);
     result.queued = 1;
   }
@@ -86,8 +90,9 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
   return true;
 }
 
-std::optional<flow::named_option> runner::stop_names_option(store::tx& tx, const content& c, const store::contact& who,
-                                                           std::string_view text) const {
+std::optional<runner::option_of_question> runner::stop_names_option(store::tx& tx, const content& c,
+                                                                   const store::contact& who,
+                                                                   std::string_view text) const {
   if (who.opted_out) return std::nullopt;
   const auto waiting = tx.find_waiting_sms_run(who.id);
   const flow::definition* f = waiting ? c.pinned(waiting->flow_id, waiting->flow_hash) : nullptr;
@@ -95,7 +100,9 @@ std::optional<flow::named_option> runner::stop_names_option(store::tx& tx, const
   const flow::state st = state_from_json(waiting->state);
   auto ctx = context_for(c, flow::medium::sms, who, tx.now());
   keep_neutral(ctx, st);
-  return flow::option_named(*f, st, text, ctx);
+  auto option = flow::option_named(*f, st, text, ctx);
+  if (!option) return std::nullopt;
+  return option_of_question{std::move(*option), f->programme};
 }
 
 std::string runner::crisis_lines_for(store::tx& tx, const content& c, const store::contact& who) const {

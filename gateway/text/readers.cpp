@@ -165,9 +165,11 @@ keywords::keywords(std::vector<std::string> stop_words, std::vector<std::string>
       stop_all(prepare(std::move(stop_all_words))),
       polite(prepare_polite(std::move(polite_words))) {}
 
-global_word read_global(std::string_view normalized, const keywords& k) {
-  // The message without its punctuation and polite words, word by word (each word without
-  // punctuation of its own: "stop," is "stop").
+namespace {
+
+// The message without its punctuation and polite words, word by word (each word without
+// punctuation of its own: "stop," is "stop").
+std::vector<std::string_view> core_words(std::string_view normalized, const keywords& k) {
   std::vector<std::string_view> w = words_of(strip_punctuation(normalized));
   for (auto& x : w) x = strip_punctuation(x);
   bool dropped = true;
@@ -186,9 +188,23 @@ global_word read_global(std::string_view normalized, const keywords& k) {
       if (dropped) break;
     }
   }
-  if (w.empty()) return global_word::none;
+  return w;
+}
+
+std::string joined(const std::vector<std::string_view>& w) {
   std::string whole;
   for (const auto& x : w) whole += (whole.empty() ? "" : " ") + std::string(x);
+  return whole;
+}
+
+}  // namespace
+
+std::string without_polite(std::string_view normalized, const keywords& k) { return joined(core_words(normalized, k)); }
+
+global_word read_global(std::string_view normalized, const keywords& k) {
+  const std::vector<std::string_view> w = core_words(normalized, k);
+  if (w.empty()) return global_word::none;
+  const std::string whole = joined(w);
   if (listed(whole, k.stop_all)) return global_word::stop_all;
   if (listed(whole, k.stop)) return global_word::stop;
   if (listed(whole, k.start)) return global_word::start;

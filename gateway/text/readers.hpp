@@ -76,6 +76,9 @@ struct keywords {
 enum class global_word { none, stop, stop_all, start, help, ask_stop };
 global_word read_global(std::string_view normalized, const keywords& k);
 const char* to_string(global_word w);
+// The words read_global compares: punctuation and the polite words at either end gone
+// ("لطفا لغو!" → "لغو").
+std::string without_polite(std::string_view normalized, const keywords& k);
 
 // What tells the language of a number that has chosen none (lexicon/languages.yaml).
 struct language_hints {

@@ -93,6 +93,10 @@ TEST_CASE("text: a stop word acts only as the whole message, a sentence that sta
   CHECK(read("11 it") == "none");  // a number starts many sentences
   CHECK(read("111") == "none");     // one edit from 11, but numbers are not guessed
   CHECK(read("hello") == "none");
+  // The words compared, which an open question's options are read against too (R-S6).
+  CHECK(without_polite(normalize("لطفا لغو!"), k) == "لغو");
+  CHECK(without_polite(normalize("Please, cancel the visit please"), k) == "cancel the visit");
+  CHECK(without_polite(normalize("please"), k) == "please");  // never left with nothing
 }
 
 TEST_CASE("text: yes and no with numbers: 1 agrees with yes, 2 with no, a mix is not guessed", "[text]") {
