@@ -27,6 +27,7 @@
 
 #include <chrono>
 #include <set>
+#include <vector>
 
 #include "gateway/actions/action.hpp"
 #include "gateway/schedule/calendar.hpp"
@@ -193,13 +194,22 @@ flow::action_result appointments_clinics(store::tx&, const request& r) {
   return {"ok", {{"clinics", data_menu(items)}}};
 }
 
-// The windows (day, start) where the person has a visit of this clinic's service for themself:
-// listed even when full, so that choosing one again says "you have it" (R-U13), not nothing.
+// The person's visits still ahead for themself of a clinic's service (R-U13 compares them; a
+// relative's are not, as relatives on one phone may share a window).
+std::vector<store::booking> own_visits(store::tx& t, const request& r, std::string_view clinic,
+                                       std::string_view service) {
+  auto out = t.upcoming_bookings(r.contact_id);
+  std::erase_if(out, [&](const store::booking& b) {
+    return b.for_whom != "self" || b.clinic != clinic || b.service != service;
+  });
+  return out;
+}
+
+// The windows (day, start) of those: listed even when full, so that choosing one again says
+// "you have it" (R-U13), not nothing.
 std::set<std::pair<long long, int>> own_windows(store::tx& t, const request& r, const place& p) {
   std::set<std::pair<long long, int>> out;
-  for (const auto& b : t.upcoming_bookings(r.contact_id)) {
-    if (b.for_whom == "self" && b.clinic == p.clinic->id && b.service == p.service) out.insert({b.day, b.window_from});
-  }
+  for (const auto& b : own_visits(t, r, p.clinic->id, p.service)) out.insert({b.day, b.window_from});
   return out;
 }
 
@@ -282,17 +292,12 @@ bool must_call_first(store::tx& t, const request& r, const store::booking& b) {
   return true;
 }
 
-// R-U13: a person who has this very visit already (the same clinic, service, day and window,
-// for themself) is told so and given its code, never booked twice: the redial after an END
-// the network lost. Relatives on a shared phone may share a window: visits for someone else
-// are not compared.
+// R-U13: a person who has this very visit already (own_visits: the same day and window) is
+// told so and given its code, never booked twice: the redial after an END the network lost.
 std::optional<store::booking> same_visit(store::tx& t, const request& r, const store::booking& b) {
   if (b.for_whom != "self") return std::nullopt;
-  for (auto& up : t.upcoming_bookings(r.contact_id)) {
-    if (up.for_whom == b.for_whom && up.clinic == b.clinic && up.service == b.service && up.day == b.day &&
-        up.window_from == b.window_from) {
-      return std::move(up);
-    }
+  for (auto& up : own_visits(t, r, b.clinic, b.service)) {
+    if (up.day == b.day && up.window_from == b.window_from) return std::move(up);
   }
   return std::nullopt;
 }

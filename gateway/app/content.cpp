@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <regex>
 
 #include "gateway/flow/engine.hpp"
@@ -19,6 +20,20 @@
 
 namespace paygham::app {
 namespace {
+
+// The placeholders the gateway fills in one of its own texts besides the deployment's values:
+// an alert awaiting approval (which one, whom it reaches), the crisis lines, and the option a
+// stop word named (R-S6).
+const std::vector<std::string_view>& gateway_filled(std::string_view key) {
+  static const std::map<std::string_view, std::vector<std::string_view>> filled = {
+      {flow::keys::alert_awaits, {"broadcast", "audience"}},
+      {flow::keys::crisis_lines, {"crisis_lines"}},
+      {flow::keys::stop_or_answer, {"option", "label"}},
+  };
+  static const std::vector<std::string_view> none;
+  const auto it = filled.find(key);
+  return it == filled.end() ? none : it->second;
+}
 
 text::keywords load_keywords(const std::string& file, std::vector<std::string>& problems) {
   auto doc = core::yaml::load_file(file);
@@ -194,18 +209,18 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
     if (!all) continue;
     for (const auto& [key, e] : *all) {
       if (key.rfind("common.", 0) != 0 && key.rfind("staff.", 0) != 0) continue;
-      // What the gateway fills in its own texts: the deployment's values, and in the SMS to
-      // staff about an alert awaiting approval, which one and whom it reaches.
-      const bool awaits = key == flow::keys::alert_awaits;
+      // What the gateway fills in its own texts: the deployment's values, and what a few of
+      // them are sent with (gateway_filled).
+      const auto& own = gateway_filled(key);
       for (const auto& name : text::placeholders(e.text)) {
         if (std::find(globals.begin(), globals.end(), name) != globals.end()) continue;
-        if (awaits && (name == "broadcast" || name == "audience")) continue;
-        if (key == flow::keys::crisis_lines && name == "crisis_lines") continue;
-        if (key == flow::keys::stop_or_answer && (name == "option" || name == "label")) continue;
+        if (std::find(own.begin(), own.end(), name) != own.end()) continue;
+        std::string known;  // "{broadcast}, {audience} and {emergency}"
+        for (const auto& n : own) known += (known.empty() ? "{" : ", {") + std::string(n) + "}";
+        known += known.empty() ? "{emergency} is known in common texts" : " and {emergency} are known here";
         problems.push_back(e.where + ": '" + key + "' uses {" + name + "}, which the gateway cannot fill" +
                            (name == "emergency" ? ": set defaults.emergency_number in " + c.file
-                            : awaits            ? std::string(" (only {broadcast}, {audience} and {emergency} are known here)")
-                                                : std::string(" (only {emergency} is known in common texts)")));
+                                                : " (only " + known + ")"));
       }
     }
   }

@@ -59,7 +59,8 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       break;
     case text::global_word::ask_stop:
       // The words of an option of the open question («لغو نوبت» for «۲- لغو نوبت»): its answer.
-      if (stop_names_option(tx, c, who, text::without_polite(typed, c.keywords))) return false;
+      // Read as the question will read them (polite words and all), so it takes them.
+      if (stop_names_option(tx, c, who, typed)) return false;
       // "stop it", "STOPP": ask, change nothing; a person reads what they wrote.
       tx.add_inbox(store::inbox_item{who.id, 0, sms.channel_id, "", sms.text});
       key = flow::keys::confirm_stop;
