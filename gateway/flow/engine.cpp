@@ -93,7 +93,6 @@ class renderer {
                                        : given.is_string() ? given.get<std::string>() : given.dump();
           if (value_of == *v) return item["label"].get<std::string>();
         }
-        continue;
       }
       for (std::size_t i = 0; i < n.options.size(); ++i) {
         const option& o = n.options[i];
@@ -160,9 +159,11 @@ std::optional<std::vector<choice>> choices(const node& n, const renderer& r, std
   }
   const auto data = r.value(n.options_from);
   const auto list = nlohmann::json::parse(data.value_or(""), nullptr, false);
-  if (!list.is_array() || list.empty() || list.size() > 9) {
+  // The fixed options ("Call me") follow the action's, numbered after them.
+  const std::size_t room = 9 - n.options.size();
+  if (!list.is_array() || list.empty() || list.size() > room) {
     why = "menu '" + n.id + "' takes its options from '" + n.options_from +
-          "', which does not hold a list of 1 to 9 options";
+          "', which does not hold a list of 1 to " + std::to_string(room) + " options";
     return std::nullopt;
   }
   for (std::size_t i = 0; i < list.size(); ++i) {
@@ -181,6 +182,7 @@ std::optional<std::vector<choice>> choices(const node& n, const renderer& r, std
     }
     out.push_back(std::move(c));
   }
+  for (const auto& o : n.options) out.push_back({o.label, false, o.value, o.next});
   return out;
 }
 

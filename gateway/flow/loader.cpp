@@ -126,11 +126,11 @@ bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& 
   switch (n.ask) {
     case ask_kind::menu: {
       const YAML::Node opts = y["options"];
-      if (!n.options_from.empty()) {
-        if (opts.IsDefined()) r.problem(opts, "menu '" + id + "' has both options and options_from");
-        need("next", n.next);
-        break;
-      }
+      // A data menu may add fixed options after the action's ("Call me"), each with its own
+      // value and next.
+      const bool data = !n.options_from.empty();
+      if (data) need("next", n.next);
+      if (data && !opts.IsDefined()) break;
       if (!opts.IsDefined() || !opts.IsSequence() || opts.size() == 0) {
         r.problem(opts.IsDefined() ? opts : y, "menu '" + id + "' needs a non-empty list 'options'");
         return false;
@@ -141,13 +141,15 @@ bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& 
         if (!r.expect_map(o, opath, {"label", "value", "next"})) continue;
         option opt;
         opt.label = r.text(o, "label", opath, true).value_or("");
-        opt.value = r.text(o, "value", opath).value_or(std::to_string(i + 1));
+        opt.value = r.text(o, "value", opath, data).value_or(std::to_string(i + 1));
         opt.next = r.text(o, "next", opath, true).value_or("");
         n.options.push_back(std::move(opt));
       }
       // Options 1-9 keep answers one key long; 0, 00 and 98 are reserved (R-U8), and 11
       // and 12 are the opt-out and opt-in words over SMS (R-S6).
-      if (n.options.size() > 9) r.problem(opts, "menu '" + id + "' has more than 9 options");
+      if (n.options.size() > (data ? 8 : 9)) {
+        r.problem(opts, "menu '" + id + "' has more than " + (data ? "8 fixed options (the action's come first)" : std::string("9 options")));
+      }
       break;
     }
     case ask_kind::yes_no:

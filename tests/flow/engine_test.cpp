@@ -251,6 +251,30 @@ TEST_CASE("engine: an action stops the step, its outcome routes and its data mak
   CHECK(bad.screen == "Service unavailable.");
 }
 
+TEST_CASE("engine: a data menu's fixed options follow the action's, with their own next and words",
+          "[flow]") {
+  fixture fx("flows/data", "pick_or_call",
+             {{"en", "pick.which", "Which clinic?"},
+              {"en", "pick.call", "Call me"},
+              {"en", "pick.done", "Booked at {clinic|label}."},
+              {"en", "pick.will_call", "We will call you ({clinic|label})."},
+              {"en", "pick.closed", "No clinic is open."},
+              {"en", "common.error", "Service unavailable."}});
+  const auto ctx = fx.ctx();
+  const auto out = flow::start(*fx.f, ctx);
+  const flow::action_result found{"ok", {{"clinics", R"([{"label":"Golshahr","value":"c7"},"Central"])"}}};
+  const auto menu = flow::after_action(*fx.f, out.next, found, ctx);
+  CHECK(menu.screen == "Which clinic?\n1. Golshahr\n2. Central\n3. Call me");
+  CHECK(flow::resume(*fx.f, menu.next, "1", ctx).screen == "Booked at Golshahr.");
+  CHECK(flow::resume(*fx.f, menu.next, "3", ctx).screen == "We will call you (Call me).");
+  CHECK(flow::resume(*fx.f, menu.next, "call me", ctx).screen == "We will call you (Call me).");
+  CHECK(flow::resume(*fx.f, menu.next, "4", ctx).rejected);
+  // With the fixed option, the action may give 8 at most.
+  const auto nine = R"(["a","b","c","d","e","f","g","h","i"])";
+  const auto bad = flow::after_action(*fx.f, out.next, {"ok", {{"clinics", nine}}}, ctx);
+  CHECK_THAT(bad.error, Catch::Contains("does not hold a list of 1 to 8 options"));
+}
+
 TEST_CASE("engine: a send step queues an SMS over USSD, and {name|label} shows the chosen option's words",
           "[flow]") {
   const fixture fx("flows/send", "visit",
