@@ -93,6 +93,8 @@ flow::action_result appointments_days(store::tx& t, const request& r);
 flow::action_result appointments_times(store::tx& t, const request& r);
 flow::action_result appointments_hold(store::tx& t, const request& r);
 flow::action_result appointments_book(store::tx& t, const request& r);
+flow::action_result appointments_soon(store::tx& t, const request& r);
+flow::action_result appointments_to_call(store::tx& t, const request& r);
 flow::action_result appointments_mine(store::tx& t, const request& r);
 flow::action_result appointments_cancel(store::tx& t, const request& r);
 flow::action_result appointments_visit(store::tx& t, const request& r);

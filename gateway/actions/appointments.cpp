@@ -11,12 +11,18 @@
 //                         ahead for this service already); call_first (the last 2 visits of this service were missed:
 //                         a health worker of the clinic calls to book, R-B7; by_worker "yes",
 //                         a worker booking for them, is that call)
-//   appointments.book     the run's hold, else clinic, service, day, time, [for], [by_worker];
+//   appointments.book     the run's hold, else clinic, service, day and time (or slot), [for],
+//                         [by_worker];
 //                         [confirm_by_sms, remind_day_before, remind_morning, if_missed]:
 //                         nodes the confirmation, the reminders and (at a clinic that
 //                         records visits) the day after a missed visit start at, by SMS
 //                         → ok {booking, code, when, clinic_name}; full; already; limit;
 //                         call_first
+//   appointments.soon     booking → ok {soon, clinic, service, for, [replaces]}: the first
+//                         free window of the next 2 days at the visit's clinic (not its day),
+//                         each a slot for appointments.book; none
+//   appointments.to_call  booking, reason (cannot_come, missed_visit) → ok: on the call list
+//                         of the clinic's health worker; none: the clinic has none
 //   appointments.mine     → ok {visits}: the person's visits still ahead; none
 //   appointments.cancel   booking                 → ok {code, when, clinic_name}
 //   appointments.visit    booking                 → ok {clinic, service, for, replaces, code,
@@ -103,8 +109,18 @@ std::optional<place> place_of(store::tx& t, const request& r) {
   return p;
 }
 
-std::optional<long long> day_arg(const request& r, const place& p) {
-  const auto d = text::read_date(text::normalize(r.arg("day")));
+// The day and window asked for: args day and time, or slot ("2026-12-05 10:00", a choice
+// appointments.soon offered).
+std::pair<std::string, std::string> day_and_time(const request& r) {
+  const std::string slot = r.arg("slot");
+  if (slot.empty()) return {r.arg("day"), r.arg("time")};
+  const auto space = slot.find(' ');
+  if (space == std::string::npos) return {};
+  return {slot.substr(0, space), slot.substr(space + 1)};
+}
+
+std::optional<long long> day_arg(const std::string& given, const place& p) {
+  const auto d = text::read_date(text::normalize(given));
   if (!d) return std::nullopt;
   const long long day = text::day_number(*d);
   if (day < p.first_day || day > p.last_day || !p.clinic->open_on(day)) return std::nullopt;
@@ -115,8 +131,9 @@ std::optional<long long> day_arg(const request& r, const place& p) {
 std::optional<std::pair<store::booking, int>> booking_of(store::tx& t, const request& r) {
   const auto p = place_of(t, r);
   if (!p) return std::nullopt;
-  const auto day = day_arg(r, *p);
-  const auto from = schedule::minute_of_day(r.arg("time"));
+  const auto [day_given, time_given] = day_and_time(r);
+  const auto day = day_arg(day_given, *p);
+  const auto from = schedule::minute_of_day(time_given);
   const schedule::window* w = from ? p->clinic->window_at(*from) : nullptr;
   if (!day || !w) return std::nullopt;
   const auto starts = schedule::at_local(*day, {w->from / 60, w->from % 60}, p->clinic->time_zone);
@@ -238,7 +255,7 @@ flow::action_result appointments_days(store::tx& t, const request& r) {
 flow::action_result appointments_times(store::tx& t, const request& r) {
   const auto p = place_of(t, r);
   if (!p) return error;
-  const auto day = day_arg(r, *p);
+  const auto day = day_arg(r.arg("day"), *p);
   if (!day) return error;
   const auto use = t.slot_use(p->clinic->id, p->service, *day, *day, r.run_id);
   const auto own = own_windows(t, r, *p);
@@ -250,6 +267,39 @@ flow::action_result appointments_times(store::tx& t, const request& r) {
   }
   if (items.empty()) return {"none", {}};
   return {"ok", {{"times", data_menu(items)}}};
+}
+
+// R-B5, R-H3: other times for the person's visit `booking` (booked, cancelled or missed), by
+// SMS: the first free window of each of the next two days with one at its clinic, not on the
+// visit's own day (the person cannot come then). Sets what appointments.book needs: clinic,
+// service, for, and replaces while the visit still stands (changed, not yet cancelled).
+flow::action_result appointments_soon(store::tx& t, const request& r) {
+  const auto id = text::read_id(r.arg("booking"));
+  const auto b = id ? t.find_booking(*id) : std::nullopt;
+  if (!b || b->contact_id != r.contact_id || !r.clinics) return error;
+  const schedule::clinic* c = r.clinics->find(b->clinic);
+  const auto today = c ? schedule::local_day(t.now(), c->time_zone) : std::nullopt;
+  if (!c || !today || !c->offers(b->service)) return {"none", {}};  // gone from the clinics file since
+  constexpr std::size_t shown = 2;  // one SMS of two parts at most, with "Call me"
+  const long long first = *today + 1, last = *today + c->book_ahead_days;
+  const auto use = t.slot_use(c->id, b->service, first, last, r.run_id);
+  auto items = nlohmann::json::array();
+  for (long long day = first; day <= last && items.size() < shown; ++day) {
+    if (day == b->day || !c->open_on(day)) continue;
+    for (const auto& w : c->windows) {
+      const auto taken = use.find({day, w.from});
+      if (taken != use.end() && taken->second >= w.capacity) continue;
+      const std::string when = day_label(*c, day, r.language) + (persian_script(r.language) ? "، " : ", ") +
+                               window_label(*c, day, w.from, w.to, r.language);
+      items.push_back({{"label", when}, {"value", schedule::day_text(day) + " " + schedule::clock_text(w.from)}});
+      break;
+    }
+  }
+  if (items.empty()) return {"none", {}};
+  std::map<std::string, std::string> v{
+      {"soon", data_menu(items)}, {"clinic", b->clinic}, {"service", b->service}, {"for", b->for_whom}};
+  if (b->status == store::booking_status::booked && b->starts_at > t.now()) v["replaces"] = std::to_string(b->id);
+  return {"ok", v};
 }
 
 // R-B7: at most this many visits ahead per person (or relative) and service; a visit being
@@ -265,6 +315,24 @@ bool too_many_ahead(store::tx& t, const request& r, const store::booking& b) {
   return n >= visits_ahead;
 }
 
+// Puts the person on the call list of the clinic's first health worker, for `reason` (once:
+// an open one for the same reason stands). False when the clinic has no health worker.
+bool to_call(store::tx& t, std::int64_t contact, const std::string& clinic, const std::string& reason, int misses) {
+  std::int64_t worker = 0;
+  for (const auto& u : t.list_users()) {
+    if (u.role == "health_worker" && !u.disabled && u.facility == clinic) {
+      worker = u.id;
+      break;
+    }
+  }
+  if (worker == 0) return false;
+  for (const auto& open : t.open_escalations_at(clinic)) {
+    if (open.contact_id == contact && open.reason == reason) return true;  // already to call
+  }
+  t.escalate(store::escalation{0, worker, contact, 0, reason, misses, {}, 0});
+  return true;
+}
+
 // R-B7: after two missed visits in a row of a service, the person books it with a health
 // worker on the phone, not alone: the clinic's first health worker gets the call to make (once).
 // A clinic without health workers has nobody to call: the person books as before.
@@ -277,19 +345,7 @@ bool must_call_first(store::tx& t, const request& r, const store::booking& b) {
   for (const auto& v : last) {
     if (v.status != store::booking_status::missed) return false;
   }
-  std::int64_t worker = 0;
-  for (const auto& u : t.list_users()) {
-    if (u.role == "health_worker" && !u.disabled && u.facility == b.clinic) {
-      worker = u.id;
-      break;
-    }
-  }
-  if (worker == 0) return false;
-  for (const auto& open : t.open_escalations_at(b.clinic)) {
-    if (open.contact_id == r.contact_id && open.reason == "missed_visits") return true;  // already to call
-  }
-  t.escalate(store::escalation{0, worker, r.contact_id, 0, "missed_visits", missed_before_call, {}, 0});
-  return true;
+  return to_call(t, r.contact_id, b.clinic, "missed_visits", missed_before_call);
 }
 
 // R-U13: a person who has this very visit already (own_visits: the same day and window) is
@@ -359,6 +415,17 @@ flow::action_result appointments_visit(store::tx& t, const request& r) {
   v["for"] = b->for_whom;
   v["replaces"] = std::to_string(b->id);
   return {"ok", v};
+}
+
+// R-H3: a visit the person could not come to and chose no other day for, or missed and did
+// not answer about: the clinic's health worker calls them.
+flow::action_result appointments_to_call(store::tx& t, const request& r) {
+  const auto id = text::read_id(r.arg("booking"));
+  const auto b = id ? t.find_booking(*id) : std::nullopt;
+  const std::string reason = r.arg("reason");
+  if (!b || b->contact_id != r.contact_id || (reason != "cannot_come" && reason != "missed_visit")) return error;
+  return to_call(t, r.contact_id, b->clinic, reason, reason == "missed_visit" ? 1 : 0) ? flow::action_result{"ok", {}}
+                                                                                        : flow::action_result{"none", {}};
 }
 
 flow::action_result appointments_mine(store::tx& t, const request& r) {

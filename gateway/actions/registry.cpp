@@ -57,13 +57,24 @@ const registry& registry::builtin() {
            "clinic_name), limit (2 visits ahead for the service), call_first (2 visits missed in a row)",
            {"clinic", "service", "day", "time"}, {}, {}, true});
     b.add({"appointments.book", appointments_book,
-           "books the run's held place (else args.clinic/service/day/time); sets booking, code, when, "
+           "books the run's held place (else args.clinic/service and args.day/time or args.slot); sets booking, "
+           "code, when, "
            "clinic_name; the SMS confirmation and reminders start at the nodes args.confirm_by_sms, "
            "args.remind_day_before and args.remind_morning, the day after a visit not marked attended (at a clinic "
            "that records visits) at args.if_missed; outcome ok, "
            "full, already, limit, call_first (as appointments.hold)",
-           {"clinic", "service", "day", "time"}, {}, {"confirm_by_sms", "remind_day_before", "remind_morning", "if_missed"},
+           {"clinic", "service"}, {}, {"confirm_by_sms", "remind_day_before", "remind_morning", "if_missed"},
            true});
+    b.add({"appointments.soon", appointments_soon,
+           "sets soon (a data menu) to the first free window of each of the next 2 days at the clinic of the "
+           "person's visit args.booking (booked, cancelled or missed), not on its day; each is a slot for "
+           "appointments.book; sets clinic, service, for, and replaces while the visit stands; outcome ok, none",
+           {"booking"}, {}, {}, true});
+    b.add({"appointments.to_call", appointments_to_call,
+           "puts the person on the call list of the health worker of the clinic of visit args.booking, for "
+           "args.reason (cannot_come: no other day chosen; missed_visit: no answer after a missed visit); outcome "
+           "ok, none (the clinic has no health worker)",
+           {"booking", "reason"}, {}, {}, true});
     b.add({"appointments.mine", appointments_mine,
            "sets visits (a data menu) to the person's visits still ahead; outcome ok, none", {}, {}, {}, true});
     b.add({"appointments.cancel", appointments_cancel,

@@ -58,7 +58,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       key = flow::keys::opted_in;
       break;
     case text::global_word::ask_stop:
-      // The words of an option of the open question («لغو نوبت» for «۲- لغو نوبت»): its answer.
+      // The words of an option of the open question («لغو نوبت» for «۳- لغو نوبت»): its answer.
       // Read as the question will read them (polite words and all), so it takes them.
       if (stop_names_option(tx, c, who, typed)) return false;
       // "stop it", "STOPP": ask, change nothing; a person reads what they wrote.
