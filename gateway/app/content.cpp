@@ -42,11 +42,21 @@ text::keywords load_keywords(const std::string& file, std::vector<std::string>& 
     return {};
   }
   core::yaml::reader r(file, problems);
-  if (!r.expect_map(doc.value(), "", {"stop", "stop_all", "start", "help", "polite"})) return {};
+  if (!r.expect_map(doc.value(), "", {"stop", "stop_all", "start", "help", "polite", "programmes"})) return {};
   text::keywords k(r.text_list(doc.value(), "stop", ""), r.text_list(doc.value(), "start", ""),
                    r.text_list(doc.value(), "help", ""), r.text_list(doc.value(), "polite", ""),
                    r.text_list(doc.value(), "stop_all", ""));
   if (k.stop.written.empty()) r.problem(doc.value(), "'stop' needs at least one word: people must be able to opt out");
+  if (const YAML::Node programmes = doc.value()["programmes"]; programmes.IsDefined()) {
+    if (!programmes.IsMap()) {
+      r.problem(programmes, "'programmes' maps a programme (a flow's `programme:`) to the names people call it by");
+      return k;
+    }
+    for (const auto& p : programmes) {
+      const std::string id = p.first.as<std::string>();
+      k.add_programme(id, r.text_list(programmes, id, "programmes"));
+    }
+  }
   return k;
 }
 
@@ -182,6 +192,16 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
       if (said != text::global_word::none && said != text::global_word::ask_stop) {
         problems.push_back(f->file + ": SMS keyword '" + k +
                            "' is reserved (lexicon/keywords.yaml: stop, stop_all, start or help)");
+      }
+    }
+  }
+  // R-S4: a name that is itself a global word or a yes/no answer could not say which it is.
+  for (const auto& [id, names] : bundle->keywords.programmes) {
+    for (std::size_t i = 0; i < names.written.size(); ++i) {
+      if (text::read_global(names.normalized[i], bundle->keywords) != text::global_word::none ||
+          bundle->words.yes_no(names.normalized[i])) {
+        problems.push_back(c.lexicon_dir + "/keywords.yaml: '" + names.written[i] + "', a name of programme '" + id +
+                           "', is itself a stop, start or help word or a yes/no answer");
       }
     }
   }

@@ -27,7 +27,8 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
   std::string reply_programme;  // what a stop right after the reply stops
   bool even_if_opted_out = false;
   switch (said) {
-    case text::global_word::stop: {
+    case text::global_word::stop:
+    case text::global_word::stop_programme: {
       // R-S6: a stop word that also names an option of the open question («لغو» after «۲- لغو
       // نوبت»): which did they mean? Nothing changes until they say; the question stays open.
       if (auto asked = stop_names_option(tx, c, who, text::without_polite(typed, c.keywords))) {
@@ -37,9 +38,12 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
         reply_programme = std::move(asked->programme);
         break;
       }
-      // The programme of the last message on this sender line, when it had one (R-S5);
-      // opting out holds at once for everything of it queued or waiting.
-      const std::string programme = tx.last_programme(who.id, sms.channel_id);
+      // The programme named ("STOP ALERTS", R-S4), else that of the last message on this sender
+      // line, when it had one (R-S5); opting out holds at once for everything of it queued or
+      // waiting.
+      const std::string programme = said == text::global_word::stop_programme
+                                        ? text::stopped_programme(typed, c.keywords)
+                                        : tx.last_programme(who.id, sms.channel_id);
       if (!programme.empty() && !who.opted_out) {
         tx.set_programme_opt_out(who.id, programme, true);
         key = flow::keys::opted_out_programme;

@@ -165,6 +165,10 @@ keywords::keywords(std::vector<std::string> stop_words, std::vector<std::string>
       stop_all(prepare(std::move(stop_all_words))),
       polite(prepare_polite(std::move(polite_words))) {}
 
+void keywords::add_programme(std::string id, std::vector<std::string> names) {
+  programmes.emplace_back(std::move(id), prepare(std::move(names)));
+}
+
 namespace {
 
 // The message without its punctuation and polite words, word by word (each word without
@@ -197,9 +201,32 @@ std::string joined(const std::vector<std::string_view>& w) {
   return whole;
 }
 
+// R-S4: a stop word (not a number: "11 mines" is news) first or last, and the rest the name of
+// a programme.
+std::string programme_named(const std::vector<std::string_view>& w, const keywords& k) {
+  if (w.size() < 2) return {};
+  const auto named = [&](std::vector<std::string_view> rest) -> std::string {
+    const std::string name = joined(rest);
+    for (const auto& [id, names] : k.programmes) {
+      if (listed(name, names)) return id;
+    }
+    return {};
+  };
+  const auto stop_word = [&](std::string_view word) { return !all_digits(word) && listed(word, k.stop); };
+  if (stop_word(w.front())) {
+    if (auto id = named({w.begin() + 1, w.end()}); !id.empty()) return id;
+  }
+  if (stop_word(w.back())) return named({w.begin(), w.end() - 1});
+  return {};
+}
+
 }  // namespace
 
 std::string without_polite(std::string_view normalized, const keywords& k) { return joined(core_words(normalized, k)); }
+
+std::string stopped_programme(std::string_view normalized, const keywords& k) {
+  return programme_named(core_words(normalized, k), k);
+}
 
 global_word read_global(std::string_view normalized, const keywords& k) {
   const std::vector<std::string_view> w = core_words(normalized, k);
@@ -209,6 +236,7 @@ global_word read_global(std::string_view normalized, const keywords& k) {
   if (listed(whole, k.stop)) return global_word::stop;
   if (listed(whole, k.start)) return global_word::start;
   if (listed(whole, k.help)) return global_word::help;
+  if (!programme_named(w, k).empty()) return global_word::stop_programme;
   // Two words, one of them a stop word: "stop it", «لغو کن», and verb-last Pashto «پیغامونه ودروئ».
   if (w.size() == 2) {
     for (const auto& word : w) {
@@ -285,6 +313,7 @@ const char* to_string(global_word w) {
     case global_word::start: return "start";
     case global_word::help: return "help";
     case global_word::ask_stop: return "ask_stop";
+    case global_word::stop_programme: return "stop_programme";
   }
   return "none";
 }

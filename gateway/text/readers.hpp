@@ -62,6 +62,10 @@ struct keywords {
   keyword_list stop_all;  // "STOP ALL", «لغو همه»: every programme, not only the sender line's
   keyword_list polite;  // "please", «لطفا»: dropped at the start or end first (normalized
                         // longest first, so not in the order of `written`)
+  // R-S4: what people call a programme ("ALERTS", «هشدار» for mine_safety), by programme id:
+  // a stop word with one of these names stops that programme only.
+  std::vector<std::pair<std::string, keyword_list>> programmes;
+  void add_programme(std::string id, std::vector<std::string> names);
 };
 
 // What an SMS says on its own, before any question reads it. Opting out stops health
@@ -72,9 +76,13 @@ struct keywords {
 //    (not a number: "stop it", «لغو کن», «پیغامونه ودروئ»), or one word a typo away from a
 //    stop word ("STOPP", «لغوو»: a letter more; "STP": one less or changed in a stop word of
 //    four or more letters). The person is asked; nothing changes;
+//  - stop_programme: a stop word (not a number) before or after the name of one programme
+//    ("STOP ALERTS", «لغو هشدار», «خبرتیاوې ودروئ»): that programme only (R-S4);
 //  - none: anything else, "11 people were injured" and "cancel my visit" included.
-enum class global_word { none, stop, stop_all, start, help, ask_stop };
+enum class global_word { none, stop, stop_all, start, help, ask_stop, stop_programme };
 global_word read_global(std::string_view normalized, const keywords& k);
+// The programme a stop_programme message names; "" for any other message.
+std::string stopped_programme(std::string_view normalized, const keywords& k);
 const char* to_string(global_word w);
 // The words read_global compares: punctuation and the polite words at either end gone
 // ("لطفا لغو!" → "لغو").

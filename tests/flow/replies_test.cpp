@@ -37,6 +37,9 @@ struct shipped {
   // What `reply` is read as in `context` by a contact whose language is `lang`.
   std::string read(const std::string& lang, const std::string& context, const std::string& reply) const {
     const auto said = text::read_global(text::normalize(reply), content->keywords);
+    if (said == text::global_word::stop_programme) {
+      return "stop:" + text::stopped_programme(text::normalize(reply), content->keywords);
+    }
     if (said != text::global_word::none) return text::to_string(said);
     if (context == "sms") return "none";
     const flow::definition* f = questions.by_id("replies");
@@ -108,6 +111,17 @@ TEST_CASE("replies: each lexicon entry acts alone as what it is listed as, and i
       INFO("lexicon/keywords.yaml " << what << ": " << list->written[i]);
       CHECK(text::to_string(text::read_global(text::normalize(list->written[i]), k)) == std::string(what));
       CHECK(replies.count(list->normalized[i]) == 1);
+    }
+  }
+  // Each name of a programme, after every stop word (one word, not a number: R-S4).
+  for (const auto& [id, names] : k.programmes) {
+    for (const auto& name : names.normalized) {
+      for (const auto& stop : k.stop.normalized) {
+        if (stop.find_first_of(" 0123456789") != std::string::npos) continue;
+        INFO("lexicon/keywords.yaml programmes: " << stop << " " << name);
+        CHECK(text::stopped_programme(stop + " " + name, k) == id);
+        CHECK(text::read_global(name, k) == text::global_word::none);
+      }
     }
   }
   // Each yes/no word, through a question in its own language.
