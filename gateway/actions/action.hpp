@@ -64,6 +64,8 @@ struct action {
   // reads the clinics file: lint checks both before the flow goes live.
   std::vector<std::string_view> nodes = {};
   bool uses_clinics = false;
+  // Ways of giving what else it needs, one of which a node must give whole: {{day, time}, {slot}}.
+  std::vector<std::vector<std::string_view>> needs_one_way = {};
 };
 
 class registry {

@@ -19,10 +19,12 @@
 //                         → ok {booking, code, when, clinic_name}; full; already; limit;
 //                         call_first
 //   appointments.soon     booking → ok {soon, clinic, service, for, [replaces]}: the first
-//                         free window of the next 2 days at the visit's clinic (not its day),
-//                         each a slot for appointments.book; none
-//   appointments.to_call  booking, reason (cannot_come, missed_visit) → ok: on the call list
-//                         of the clinic's health worker; none: the clinic has none
+//                         free window of the next 2 days at the visit's clinic (not its day,
+//                         nor one the person has), each a slot for appointments.book; none;
+//                         call_first (as appointments.hold)
+//   appointments.to_call  booking, reason, [after] → ok: on the call list of the clinic's
+//                         health worker (call_asked); none: the clinic has none; with after
+//                         (cannot_come, missed_visit), then, unless that service is booked again
 //   appointments.mine     → ok {visits}: the person's visits still ahead; none
 //   appointments.cancel   booking                 → ok {code, when, clinic_name}
 //   appointments.visit    booking                 → ok {clinic, service, for, replaces, code,
@@ -36,6 +38,7 @@
 #include <vector>
 
 #include "gateway/actions/action.hpp"
+#include "gateway/core/duration.hpp"
 #include "gateway/schedule/calendar.hpp"
 #include "gateway/schedule/clinics.hpp"
 #include "gateway/store/tx.hpp"
@@ -269,39 +272,6 @@ flow::action_result appointments_times(store::tx& t, const request& r) {
   return {"ok", {{"times", data_menu(items)}}};
 }
 
-// R-B5, R-H3: other times for the person's visit `booking` (booked, cancelled or missed), by
-// SMS: the first free window of each of the next two days with one at its clinic, not on the
-// visit's own day (the person cannot come then). Sets what appointments.book needs: clinic,
-// service, for, and replaces while the visit still stands (changed, not yet cancelled).
-flow::action_result appointments_soon(store::tx& t, const request& r) {
-  const auto id = text::read_id(r.arg("booking"));
-  const auto b = id ? t.find_booking(*id) : std::nullopt;
-  if (!b || b->contact_id != r.contact_id || !r.clinics) return error;
-  const schedule::clinic* c = r.clinics->find(b->clinic);
-  const auto today = c ? schedule::local_day(t.now(), c->time_zone) : std::nullopt;
-  if (!c || !today || !c->offers(b->service)) return {"none", {}};  // gone from the clinics file since
-  constexpr std::size_t shown = 2;  // one SMS of two parts at most, with "Call me"
-  const long long first = *today + 1, last = *today + c->book_ahead_days;
-  const auto use = t.slot_use(c->id, b->service, first, last, r.run_id);
-  auto items = nlohmann::json::array();
-  for (long long day = first; day <= last && items.size() < shown; ++day) {
-    if (day == b->day || !c->open_on(day)) continue;
-    for (const auto& w : c->windows) {
-      const auto taken = use.find({day, w.from});
-      if (taken != use.end() && taken->second >= w.capacity) continue;
-      const std::string when = day_label(*c, day, r.language) + (persian_script(r.language) ? "، " : ", ") +
-                               window_label(*c, day, w.from, w.to, r.language);
-      items.push_back({{"label", when}, {"value", schedule::day_text(day) + " " + schedule::clock_text(w.from)}});
-      break;
-    }
-  }
-  if (items.empty()) return {"none", {}};
-  std::map<std::string, std::string> v{
-      {"soon", data_menu(items)}, {"clinic", b->clinic}, {"service", b->service}, {"for", b->for_whom}};
-  if (b->status == store::booking_status::booked && b->starts_at > t.now()) v["replaces"] = std::to_string(b->id);
-  return {"ok", v};
-}
-
 // R-B7: at most this many visits ahead per person (or relative) and service; a visit being
 // changed (`replaces`) does not count.
 constexpr int visits_ahead = 2;
@@ -315,9 +285,8 @@ bool too_many_ahead(store::tx& t, const request& r, const store::booking& b) {
   return n >= visits_ahead;
 }
 
-// Puts the person on the call list of the clinic's first health worker, for `reason` (once:
-// an open one for the same reason stands). False when the clinic has no health worker.
-bool to_call(store::tx& t, std::int64_t contact, const std::string& clinic, const std::string& reason, int misses) {
+bool put_on_call_list(store::tx& t, std::int64_t contact, const std::string& clinic, const std::string& reason,
+                      int misses) {
   std::int64_t worker = 0;
   for (const auto& u : t.list_users()) {
     if (u.role == "health_worker" && !u.disabled && u.facility == clinic) {
@@ -327,7 +296,7 @@ bool to_call(store::tx& t, std::int64_t contact, const std::string& clinic, cons
   }
   if (worker == 0) return false;
   for (const auto& open : t.open_escalations_at(clinic)) {
-    if (open.contact_id == contact && open.reason == reason) return true;  // already to call
+    if (open.contact_id == contact) return true;  // to call already: one call covers it
   }
   t.escalate(store::escalation{0, worker, contact, 0, reason, misses, {}, 0});
   return true;
@@ -345,7 +314,7 @@ bool must_call_first(store::tx& t, const request& r, const store::booking& b) {
   for (const auto& v : last) {
     if (v.status != store::booking_status::missed) return false;
   }
-  return to_call(t, r.contact_id, b.clinic, "missed_visits", missed_before_call);
+  return put_on_call_list(t, r.contact_id, b.clinic, "missed_visits", missed_before_call);
 }
 
 // R-U13: a person who has this very visit already (own_visits: the same day and window) is
@@ -356,6 +325,46 @@ std::optional<store::booking> same_visit(store::tx& t, const request& r, const s
     if (up.day == b.day && up.window_from == b.window_from) return std::move(up);
   }
   return std::nullopt;
+}
+
+// R-B5, R-H3: other times for the person's visit `booking` (booked, cancelled or missed), by
+// SMS: the first free window of each of the next two days with one at its clinic, not on the
+// visit's own day (the person cannot come then); call_first after two missed in a row. Sets what appointments.book needs: clinic,
+// service, for, and replaces while the visit still stands (changed, not yet cancelled).
+flow::action_result appointments_soon(store::tx& t, const request& r) {
+  const auto id = text::read_id(r.arg("booking"));
+  const auto b = id ? t.find_booking(*id) : std::nullopt;
+  if (!b || b->contact_id != r.contact_id || !r.clinics) return error;
+  const schedule::clinic* c = r.clinics->find(b->clinic);
+  const auto today = c ? schedule::local_day(t.now(), c->time_zone) : std::nullopt;
+  if (!c || !today || !c->offers(b->service)) return {"none", {}};  // gone from the clinics file since
+  // Two missed in a row: a health worker calls to book (R-B7), so no days to choose from.
+  if (must_call_first(t, r, *b)) return {"call_first", {}};
+  // Nor a window the person has already for that service (choosing it would change nothing).
+  std::set<std::pair<long long, int>> own;
+  for (const auto& up : t.upcoming_bookings(r.contact_id)) {
+    if (up.clinic == b->clinic && up.service == b->service && up.for_whom == b->for_whom) own.insert({up.day, up.window_from});
+  }
+  constexpr std::size_t shown = 2;  // one SMS of two parts at most, with "Call me"
+  const long long first = *today + 1, last = *today + c->book_ahead_days;
+  const auto use = t.slot_use(c->id, b->service, first, last, r.run_id);
+  auto items = nlohmann::json::array();
+  for (long long day = first; day <= last && items.size() < shown; ++day) {
+    if (day == b->day || !c->open_on(day)) continue;
+    for (const auto& w : c->windows) {
+      const auto taken = use.find({day, w.from});
+      if ((taken != use.end() && taken->second >= w.capacity) || own.count({day, w.from})) continue;
+      const std::string when = day_label(*c, day, r.language) + (persian_script(r.language) ? "، " : ", ") +
+                               window_label(*c, day, w.from, w.to, r.language);
+      items.push_back({{"label", when}, {"value", schedule::day_text(day) + " " + schedule::clock_text(w.from)}});
+      break;
+    }
+  }
+  if (items.empty()) return {"none", {}};
+  std::map<std::string, std::string> v{
+      {"soon", data_menu(items)}, {"clinic", b->clinic}, {"service", b->service}, {"for", b->for_whom}};
+  if (b->status == store::booking_status::booked && b->starts_at > t.now()) v["replaces"] = std::to_string(b->id);
+  return {"ok", v};
 }
 
 flow::action_result appointments_hold(store::tx& t, const request& r) {
@@ -385,7 +394,9 @@ flow::action_result appointments_book(store::tx& t, const request& r) {
     // No hold (over SMS, or it lapsed while the person was away): the place is taken now, if
     // it is still free.
     auto wanted = booking_of(t, r);
-    if (!wanted) return error;
+    // A time offered by SMS that can no longer be booked (the day came meanwhile): as good as
+    // taken, and the flow offers the times free now.
+    if (!wanted) return r.arg("slot").empty() ? error : flow::action_result{"full", {}};
     auto& [b, capacity] = *wanted;
     if (const auto same = same_visit(t, r, b)) return {"already", booking_vars(*same, r.clinics, r.language)};
     if (too_many_ahead(t, r, b)) return {"limit", {}};
@@ -417,15 +428,23 @@ flow::action_result appointments_visit(store::tx& t, const request& r) {
   return {"ok", v};
 }
 
-// R-H3: a visit the person could not come to and chose no other day for, or missed and did
-// not answer about: the clinic's health worker calls them.
+// R-H3: the clinic's health worker calls the person about their visit: at once (call_asked:
+// "Call me"), or, with `after`, then unless they have booked that service again by then
+// (cannot_come, missed_visit: a booking_watch).
 flow::action_result appointments_to_call(store::tx& t, const request& r) {
   const auto id = text::read_id(r.arg("booking"));
   const auto b = id ? t.find_booking(*id) : std::nullopt;
   const std::string reason = r.arg("reason");
-  if (!b || b->contact_id != r.contact_id || (reason != "cannot_come" && reason != "missed_visit")) return error;
-  return to_call(t, r.contact_id, b->clinic, reason, reason == "missed_visit" ? 1 : 0) ? flow::action_result{"ok", {}}
-                                                                                        : flow::action_result{"none", {}};
+  if (!b || b->contact_id != r.contact_id) return error;
+  if (const std::string after = r.arg("after"); !after.empty()) {
+    const auto wait = core::parse_duration(after);
+    if (!wait || (reason != "cannot_come" && reason != "missed_visit")) return error;
+    t.add_job(booking_watch::kind, t.now() + wait.value().count(), booking_watch{b->id, reason}.json());
+    return {"ok", {}};
+  }
+  if (reason != "call_asked") return error;
+  return put_on_call_list(t, r.contact_id, b->clinic, reason, 0) ? flow::action_result{"ok", {}}
+                                                                  : flow::action_result{"none", {}};
 }
 
 flow::action_result appointments_mine(store::tx& t, const request& r) {

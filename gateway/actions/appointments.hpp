@@ -12,6 +12,7 @@
 
 namespace paygham::store {
 struct booking;
+class tx;
 }
 namespace paygham::schedule {
 class clinic_list;
@@ -46,5 +47,29 @@ struct booking_reminder {
                             j["node"].get<std::string>()};
   }
 };
+
+// R-H3: a person who could not come to a visit, or missed it, and has no visit of its service
+// (for the same person) ahead by the time this falls due: the clinic's health worker calls them
+// (`reason` cannot_come or missed_visit). Whatever the person answers meanwhile, or another
+// question that takes the place of the offer, the job still looks.
+struct booking_watch {
+  static constexpr std::string_view kind = "booking.call_unless_booked";
+  std::int64_t booking = 0;
+  std::string reason;
+  std::string json() const { return nlohmann::json{{"booking", booking}, {"reason", reason}}.dump(); }
+  static std::optional<booking_watch> parse(const std::string& payload) {
+    const auto j = nlohmann::json::parse(payload, nullptr, false);
+    if (!j.is_object() || !j.contains("booking") || !j["booking"].is_number_integer() || !j.contains("reason") ||
+        !j["reason"].is_string()) {
+      return std::nullopt;
+    }
+    return booking_watch{j["booking"].get<std::int64_t>(), j["reason"].get<std::string>()};
+  }
+};
+
+// Puts the contact on the call list of the first health worker of `clinic`, for `reason`,
+// unless they are on it already (one call about it all). False when the clinic has none.
+bool put_on_call_list(store::tx& t, std::int64_t contact, const std::string& clinic, const std::string& reason,
+                      int misses);
 
 }  // namespace paygham::actions

@@ -64,16 +64,18 @@ const registry& registry::builtin() {
            "that records visits) at args.if_missed; outcome ok, "
            "full, already, limit, call_first (as appointments.hold)",
            {"clinic", "service"}, {}, {"confirm_by_sms", "remind_day_before", "remind_morning", "if_missed"},
-           true});
+           true, {{"day", "time"}, {"slot"}}});
     b.add({"appointments.soon", appointments_soon,
            "sets soon (a data menu) to the first free window of each of the next 2 days at the clinic of the "
-           "person's visit args.booking (booked, cancelled or missed), not on its day; each is a slot for "
-           "appointments.book; sets clinic, service, for, and replaces while the visit stands; outcome ok, none",
+           "person's visit args.booking (booked, cancelled or missed), not on its day nor one they have; each is a "
+           "slot for appointments.book; sets clinic, service, for, and replaces while the visit stands; outcome ok, "
+           "none, call_first (2 visits missed in a row: a health worker calls)",
            {"booking"}, {}, {}, true});
     b.add({"appointments.to_call", appointments_to_call,
-           "puts the person on the call list of the health worker of the clinic of visit args.booking, for "
-           "args.reason (cannot_come: no other day chosen; missed_visit: no answer after a missed visit); outcome "
-           "ok, none (the clinic has no health worker)",
+           "the clinic's health worker calls the person about visit args.booking: args.reason call_asked puts them "
+           "on the call list now (outcome ok; none: the clinic has no health worker); with args.after (1d), "
+           "cannot_come or missed_visit does then, unless that service is booked again (the operators' inbox at a "
+           "clinic without a health worker); outcome ok",
            {"booking", "reason"}, {}, {}, true});
     b.add({"appointments.mine", appointments_mine,
            "sets visits (a data menu) to the person's visits still ahead; outcome ok, none", {}, {}, {}, true});

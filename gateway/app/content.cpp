@@ -298,6 +298,21 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
                              std::string(need) + "'");
         }
       }
+      if (!a->needs_one_way.empty()) {
+        bool given = false;
+        std::string ways;
+        for (const auto& way : a->needs_one_way) {
+          bool all = true;
+          std::string args;
+          for (const std::string_view arg : way) {
+            all = all && n.args.count(std::string(arg));
+            args += (args.empty() ? "'args." : " and 'args.") + std::string(arg) + "'";
+          }
+          given = given || all;
+          ways += (ways.empty() ? "" : ", or ") + args;
+        }
+        if (!given) problems.push_back(n.where + ": node '" + id + "' (action " + n.action + ") needs " + ways);
+      }
       for (const std::string_view arg : a->nodes) {
         const auto it = n.args.find(std::string(arg));
         if (it != n.args.end() &&

@@ -82,8 +82,8 @@ class renderer {
       if (n.ask == ask_kind::yes_no && (*v == "yes" || *v == "no")) return shown(*v == "yes" ? yes_key : no_key);
       if (!n.options_from.empty()) {
         // A data menu: the chosen item's label, as the action wrote it.
-        const auto list = nlohmann::json::parse(value(n.options_from).value_or(""), nullptr, false);
-        if (!list.is_array()) continue;
+        auto list = nlohmann::json::parse(value(n.options_from).value_or(""), nullptr, false);
+        if (!list.is_array()) list = nlohmann::json::array();  // its fixed options are still read
         for (std::size_t i = 0; i < list.size(); ++i) {
           const auto& item = list[i];
           if (item.is_string() && std::to_string(i + 1) == *v) return item.get<std::string>();

@@ -142,6 +142,11 @@ bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& 
         option opt;
         opt.label = r.text(o, "label", opath, true).value_or("");
         opt.value = r.text(o, "value", opath, data).value_or(std::to_string(i + 1));
+        // The action's items may have the values 1, 2, …: a fixed option's must differ.
+        if (data && !opt.value.empty() && opt.value.find_first_not_of("0123456789") == std::string::npos) {
+          r.problem(o["value"], "'" + opath + ".value' is a number, which an item of '" + n.options_from +
+                                    "' may have too; give it a word (call)");
+        }
         opt.next = r.text(o, "next", opath, true).value_or("");
         n.options.push_back(std::move(opt));
       }

@@ -257,6 +257,33 @@ std::string runner::apply_booking_missed(store::tx& tx, const content& c, const 
                    neutral_visit(c, *b));
 }
 
+// R-H3: no visit of the service booked again since the person could not come or missed it: a
+// call from the clinic's health worker, or, at a clinic without one, the operators' inbox.
+std::string runner::apply_booking_watch(store::tx& tx, const content& c, const store::job& j, tick_outcome&) const {
+  const auto p = actions::booking_watch::parse(j.payload);
+  if (!p) return "payload is not {booking, reason}";
+  const auto b = tx.find_booking(p->booking);
+  if (!b) return {};  // erased with the person
+  const auto who = tx.find_contact(b->contact_id);
+  if (!who || who->opted_out) return {};
+  // Booked again since: a visit of the service still ahead, or one since marked (a second
+  // miss has its own message and escalation, R-B7).
+  for (const auto& up : tx.upcoming_bookings(b->contact_id)) {
+    if (up.service == b->service && up.for_whom == b->for_whom) return {};
+  }
+  for (const auto& v : tx.marked_visits(b->contact_id, b->service, b->for_whom, 1)) {
+    if (v.id > b->id) return {};
+  }
+  const int misses = p->reason == "missed_visit" ? 1 : 0;
+  if (actions::put_on_call_list(tx, b->contact_id, b->clinic, p->reason, misses)) return {};
+  const auto v = actions::booking_vars(*b, &c.clinics, "en");
+  const std::string why = p->reason == "missed_visit" ? "missed visit " : "could not come to visit ";
+  tx.add_inbox(store::inbox_item{b->contact_id, 0, b->channel_id, "",
+                                 "Please call: " + why + v.at("code") + ", " + v.at("when") + ", " + v.at("clinic_name") +
+                                     "; no new day chosen"});
+  return {};
+}
+
 namespace {
 
 void send_broadcast(store::tx& tx, std::int64_t id) {
@@ -387,6 +414,7 @@ tick_outcome runner::tick(store::tx& tx, bool jobs_only) const {
       {actions::series_due::kind, &runner::apply_series_due},
       {actions::booking_reminder::kind, &runner::apply_booking_reminder},
       {actions::booking_reminder::missed_kind, &runner::apply_booking_missed},
+      {actions::booking_watch::kind, &runner::apply_booking_watch},
       {actions::flow_start::kind, &runner::apply_flow_start},
       {broadcast_job::kind, &runner::apply_broadcast_batch},
       {broadcast_job::approval_kind, &runner::apply_broadcast_approval},
