@@ -60,6 +60,12 @@ const WORDS = {
     consent_needed: 'Ask the person first: they must agree to get the messages.', pause_until: 'Pause until',
     pause: 'Pause', resume: 'Resume', reminders_paused: 'paused until {0}',
     move: 'Move', moving: 'Choose a free place for visit {0}.', moved_ok: 'Moved: code {0}, {1}. The person gets an SMS.',
+    via_in_person: 'in person', via_phone_call: 'by phone call', via_written: 'in writing',
+    contacts: 'Contacts', contact_unknown: 'Paygham does not know this number.', c_stopped: 'Stopped all messages (12 restarts them)',
+    c_unreachable: 'Unreachable: messages to it fail', c_recorded: 'recorded by {0}, {1}', c_not_recorded: 'nobody has asked yet',
+    rec_person: 'whoever has the phone, by SMS', rec_user: 'console user no. {0}', rec_token: 'machine token no. {0}',
+    consents: 'Agreed to get', via: 'How', recorded_by: 'Recorded by', subscriptions: 'Alert subscriptions', c_area: 'Area',
+    c_since: 'Since', c_ends: 'Ends', never: 'never', c_messages: 'Messages to this number', nothing_recorded: 'Nothing recorded.',
   },
   prs: {
     title: 'پیغام', login: 'ورود', login_name: 'نام کاربری', password: 'رمز', logout: 'خروج',
@@ -114,6 +120,12 @@ const WORDS = {
     consent_needed: 'اول از خود شخص بپرسید: باید به گرفتن پیام‌ها رضایت بدهد.', pause_until: 'توقف تا',
     pause: 'توقف', resume: 'ادامه', reminders_paused: 'تا {0} متوقف',
     move: 'تغییر وقت', moving: 'برای نوبت {0} یک جای خالی انتخاب کنید.', moved_ok: 'نوبت تغییر کرد: کد {0}، {1}. به این شخص اس‌ام‌اس فرستاده می‌شود.',
+    via_in_person: 'حضوری', via_phone_call: 'با تماس تلفونی', via_written: 'کتبی',
+    contacts: 'مخاطبین', contact_unknown: 'پیغام این شماره را نمی‌شناسد.', c_stopped: 'همه پیام‌ها را بند کرده (با ۱۲ دوباره شروع می‌شود)',
+    c_unreachable: 'در دسترس نیست: پیام‌ها به این شماره نمی‌رسند', c_recorded: 'ثبت از طرف {0}، {1}', c_not_recorded: 'هنوز کسی نپرسیده',
+    rec_person: 'کسی که تلفون را دارد، با پیام', rec_user: 'کاربر شماره {0}', rec_token: 'توکن ماشین شماره {0}',
+    consents: 'موافقه برای دریافت', via: 'چگونه', recorded_by: 'ثبت از طرف', subscriptions: 'اشتراک هشدارها', c_area: 'ساحه',
+    c_since: 'از', c_ends: 'ختم', never: 'هیچ‌وقت', c_messages: 'پیام‌ها به این شماره', nothing_recorded: 'چیزی ثبت نشده.',
   },
   fa: {
     title: 'پیغام', login: 'ورود', login_name: 'نام کاربری', password: 'رمز عبور', logout: 'خروج',
@@ -168,6 +180,12 @@ const WORDS = {
     consent_needed: 'اول از خود فرد بپرسید: باید با دریافت پیام‌ها موافق باشد.', pause_until: 'توقف تا',
     pause: 'توقف', resume: 'ادامه', reminders_paused: 'تا {0} متوقف',
     move: 'تغییر زمان', moving: 'برای نوبت {0} یک جای خالی انتخاب کنید.', moved_ok: 'نوبت جابه‌جا شد: کد {0}، {1}. برای او پیامک ارسال می‌شود.',
+    via_in_person: 'حضوری', via_phone_call: 'با تماس تلفنی', via_written: 'کتبی',
+    contacts: 'مخاطبان', contact_unknown: 'پیغام این شماره را نمی‌شناسد.', c_stopped: 'همه پیام‌ها را قطع کرده (با ۱۲ دوباره شروع می‌شود)',
+    c_unreachable: 'در دسترس نیست: پیام‌ها به این شماره نمی‌رسند', c_recorded: 'ثبت‌شده توسط {0}، {1}', c_not_recorded: 'هنوز کسی نپرسیده',
+    rec_person: 'کسی که تلفن دستش است، با پیامک', rec_user: 'کاربر شماره {0}', rec_token: 'توکن ماشین شماره {0}',
+    consents: 'رضایت برای دریافت', via: 'چگونه', recorded_by: 'ثبت‌شده توسط', subscriptions: 'اشتراک هشدارها', c_area: 'منطقه',
+    c_since: 'از', c_ends: 'پایان', never: 'هرگز', c_messages: 'پیام‌ها به این شماره', nothing_recorded: 'چیزی ثبت نشده.',
   },
   ps: {
     title: 'پیغام', login: 'ننوتل', login_name: 'کارن نوم', password: 'پټنوم', logout: 'وتل',
@@ -222,6 +240,12 @@ const WORDS = {
     consent_needed: 'لومړی له خپله کسه وپوښتئ: باید پیغامونو ته رضایت ورکړي.', pause_until: 'تر دې نېټې درول',
     pause: 'درول', resume: 'بیا پیلول', reminders_paused: 'تر {0} پورې درول شوې',
     move: 'وخت بدلول', moving: 'د {0} نوبت لپاره یو خالي ځای وټاکئ.', moved_ok: 'نوبت بدل شو: کوډ {0}، {1}. دې کس ته اس‌ام‌اس ورځي.',
+    via_in_person: 'مخامخ', via_phone_call: 'په ټیلیفوني اړیکه', via_written: 'لیکلي',
+    contacts: 'اړیکې', contact_unknown: 'پیغام دا شمېره نه پېژني.', c_stopped: 'ټول پیغامونه یې بند کړي (په ۱۲ بیا پیلېږي)',
+    c_unreachable: 'د لاسرسي وړ نه ده: دې شمېرې ته پیغامونه نه رسېږي', c_recorded: 'ثبت کوونکی {0}، {1}', c_not_recorded: 'لا چا نه دي پوښتلي',
+    rec_person: 'هغه څوک چې تلیفون ورسره دی، په پیغام', rec_user: 'کارن شمېره {0}', rec_token: 'د ماشین ټوکن شمېره {0}',
+    consents: 'د ترلاسه کولو موافقه', via: 'څنګه', recorded_by: 'ثبت کوونکی', subscriptions: 'د خبرتیاوو ګډون', c_area: 'سیمه',
+    c_since: 'له', c_ends: 'پای', never: 'هېڅکله', c_messages: 'دې شمېرې ته پیغامونه', nothing_recorded: 'هېڅ نه دي ثبت شوي.',
   },
 };
 const LANGUAGES = [['en', 'English'], ['prs', 'دری'], ['ps', 'پښتو'], ['fa', 'فارسی']];
@@ -369,7 +393,7 @@ function pagesFor(role) {
   const pages = [['patients', t('patients')], ['visits', t('visits')], ['calls', t('calls')]];
   if (role !== 'health_worker') {
     pages.push(['inbox', t('inbox')], ['broadcasts', t('broadcasts')], ['deliveries', t('deliveries')],
-      ['messages', t('messages')], ['flows', t('flows')]);
+      ['messages', t('messages')], ['contacts', t('contacts')], ['flows', t('flows')]);
   }
   if (role === 'admin') pages.push(['people', t('people')], ['audit', t('audit')]);
   return pages;
@@ -926,6 +950,56 @@ async function messagePage(id) {
       h('tbody', {}, (m.history || []).map((e) => h('tr', {}, h('td', {}, state(e.status)), h('td', {}, e.source), h('td', {}, when(e.at)))))));
 }
 
+// ---- a person behind a number: what they agreed to, what is known of their phone --------------
+
+// Who recorded it, as the API names them: "person", "user:3", "token:2".
+function recorder(by) {
+  const [kind, id] = by.split(':');
+  if (kind === 'person') return t('rec_person');
+  if (kind === 'user' || kind === 'token') return t('rec_' + kind, number(Number(id)));
+  return by;
+}
+
+const LANGUAGE_NAMES = { prs: 'دری', ps: 'پښتو', fa: 'فارسی', en: 'English' };
+
+async function contactsPage(query) {
+  const params = new URLSearchParams(query);
+  const phone = h('input', { id: 'contact-phone', value: params.get('phone') || '', dir: 'ltr', inputmode: 'tel' });
+  const card = h('div', { id: 'contact' });
+  show(h('h1', {}, t('contacts')),
+    h('form', {
+      class: 'row', onsubmit: (e) => { e.preventDefault(); location.hash = `#/contacts?phone=${encodeURIComponent(phone.value)}`; },
+    }, h('div', {}, h('label', { for: 'contact-phone' }, t('phone')), phone), h('button', { type: 'submit', id: 'contact-find' }, t('find'))),
+    card);
+  if (!phone.value) return;
+  let c;
+  try {
+    c = await api('GET', `/contacts?phone=${encodeURIComponent(phone.value)}`);
+  } catch (err) {
+    card.replaceChildren(err.status === 404 ? h('p', { class: 'muted' }, t('contact_unknown')) : failure(err));
+    return;
+  }
+  const table = (heads, rows) => rows.length
+    ? h('table', {}, h('thead', {}, h('tr', {}, heads.map((x) => h('th', {}, x)))), h('tbody', {}, rows))
+    : h('p', { class: 'muted' }, t('nothing_recorded'));
+  const shared = h('p', { id: 'contact-shared' }, t('shared_phone'), ' ', h('strong', {}, t('sp_' + c.shared_phone)), ' · ',
+    c.phone_recorded_by ? t('c_recorded', recorder(c.phone_recorded_by), when(c.phone_recorded_at)) : t('c_not_recorded'));
+  card.replaceChildren(h('section', { class: 'card' },
+    h('h2', {}, ltr(c.phone), c.name ? ' · ' + c.name : ''),
+    c.language ? h('p', {}, t('language'), ': ', LANGUAGE_NAMES[c.language] || c.language) : '',
+    c.opted_out ? h('p', { class: 'error' }, t('c_stopped')) : '',
+    c.unreachable ? h('p', { class: 'error' }, t('c_unreachable')) : '',
+    shared,
+    h('p', {}, h('a', { href: `#/messages?to=${encodeURIComponent(c.phone)}` }, t('c_messages')))),
+  h('h2', {}, t('consents')),
+  table([t('programme'), t('via'), t('recorded_by'), t('at')], c.consents.map((k) => h('tr', {},
+    h('td', {}, k.programme), h('td', {}, WORDS[lang]['via_' + k.via] ? t('via_' + k.via) : k.via), h('td', {}, recorder(k.recorded_by)), h('td', {}, when(k.at))))),
+  h('h2', {}, t('subscriptions')),
+  table([t('programme'), t('c_area'), t('c_since'), t('c_ends')], c.subscriptions.map((x) => h('tr', {},
+    h('td', {}, x.programme), h('td', {}, x.area, x.district ? ' · ' + x.district : ''), h('td', {}, when(x.since)),
+    h('td', {}, x.ends ? when(x.ends) : t('never'))))));
+}
+
 // ---- flows ---------------------------------------------------------------------------------------
 
 async function flowsPage() {
@@ -1148,6 +1222,7 @@ async function route() {
     else if (page === 'inbox') await inboxPage(query || '');
     else if (page === 'messages') await messagesPage(query || '');
     else if (page === 'message') await messagePage(parts[1]);
+    else if (page === 'contacts') await contactsPage(query || '');
     else if (page === 'flows') await flowsPage();
     else if (page === 'flow') await flowPage(decodeURIComponent(parts[1] || ''));
     else if (page === 'audit') await auditPage();

@@ -196,6 +196,17 @@ async function operator(browser) {
   await page.waitForSelector('main p.muted');
   check(true, 'the report is taken, answered and closed');
 
+  // A person's card: what they agreed to, and who recorded what they said of their phone.
+  await page.click('#bar nav >> text=Contacts');
+  await page.fill('#contact-phone', '0700 000 321');
+  await page.click('#contact-find');
+  await page.waitForSelector('#contact-shared');
+  const shared = await page.textContent('#contact-shared');
+  check(shared.includes('No, only the patient') && shared.includes('recorded by console user no. 3'),
+    'the contact says nobody else reads the phone, and which health worker recorded it: ' + shared);
+  check((await page.textContent('#contact')).includes('health'), 'and the consent to reminders she recorded');
+  await shot(page, 'operator-contact');
+
   // A flow: a lint error at its line, fixed, published, walked in the simulator.
   await page.goto(base + '/console/#/flow/welcome.yaml');
   await page.waitForSelector('#yaml');
