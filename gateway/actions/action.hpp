@@ -98,6 +98,7 @@ flow::action_result appointments_book(store::tx& t, const request& r);
 flow::action_result appointments_soon(store::tx& t, const request& r);
 flow::action_result appointments_to_call(store::tx& t, const request& r);
 flow::action_result appointments_mine(store::tx& t, const request& r);
+flow::action_result privacy_erase(store::tx& t, const request& r);
 flow::action_result appointments_cancel(store::tx& t, const request& r);
 flow::action_result appointments_visit(store::tx& t, const request& r);
 flow::action_result subscriptions_add(store::tx& t, const request& r);

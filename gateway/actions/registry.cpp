@@ -77,6 +77,9 @@ const registry& registry::builtin() {
            "cannot_come or missed_visit does then, unless that service is booked again (the operators' inbox at a "
            "clinic without a health worker); outcome ok",
            {"booking", "reason"}, {}, {}, true});
+    b.add({"privacy.erase", privacy_erase,
+           "deletes what is held about the person (their number, language, answers, visits, series, "
+           "subscriptions; a stop they made stays as a hash) once this step is done; outcome ok"});
     b.add({"appointments.mine", appointments_mine,
            "sets visits (a data menu) to the person's visits still ahead; outcome ok, none", {}, {}, {}, true});
     b.add({"appointments.cancel", appointments_cancel,

@@ -3,6 +3,7 @@
 
 #include "gateway/actions/appointments.hpp"
 #include "gateway/actions/flow_start.hpp"
+#include "gateway/actions/privacy.hpp"
 #include "gateway/actions/reminders.hpp"
 #include "gateway/actions/subscriptions.hpp"
 #include "gateway/core/log.hpp"
@@ -284,6 +285,17 @@ std::string runner::apply_booking_watch(store::tx& tx, const content& c, const s
   return {};
 }
 
+// R-D6: the person asked to be forgotten (privacy.erase); the audit log says they did.
+std::string runner::apply_erase(store::tx& tx, const content&, const store::job& j, tick_outcome&) const {
+  const auto p = actions::erase_request::parse(j.payload);
+  if (!p) return "payload is not {contact}";
+  if (tx.erase_contact(p->contact)) {
+    tx.audit("person", "contacts.erase", "contact:" + std::to_string(p->contact), "{}");
+    core::log::info("contact.erased", {{"contact", p->contact}, {"by", "person"}});
+  }
+  return {};
+}
+
 namespace {
 
 void send_broadcast(store::tx& tx, std::int64_t id) {
@@ -415,6 +427,7 @@ tick_outcome runner::tick(store::tx& tx, bool jobs_only) const {
       {actions::booking_reminder::kind, &runner::apply_booking_reminder},
       {actions::booking_reminder::missed_kind, &runner::apply_booking_missed},
       {actions::booking_watch::kind, &runner::apply_booking_watch},
+      {actions::erase_request::kind, &runner::apply_erase},
       {actions::flow_start::kind, &runner::apply_flow_start},
       {broadcast_job::kind, &runner::apply_broadcast_batch},
       {broadcast_job::approval_kind, &runner::apply_broadcast_approval},

@@ -227,6 +227,7 @@ class runner {
   std::string schedule_next(store::tx& tx, const store::series& s, core::unix_ms due_at, int day_index) const;
   std::string apply_booking_missed(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_booking_watch(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
+  std::string apply_erase(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_flow_start(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // Starts flow `flow_id` at `node` for the contact by SMS on `channel_id`, with the run
   // variables `vars` gives for them, unless they stopped the flow's programme (then nothing).

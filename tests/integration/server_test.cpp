@@ -48,7 +48,7 @@ TEST_CASE("integration: a USSD session runs from the first screen to END", "[int
   auto r = http_call(srv.port(), "POST", at_ussd, ussd_body("s1", ""));
   CHECK(r.status == 200);
   CHECK_THAT(r.headers["content-type"], Catch::StartsWith("text/plain"));
-  CHECK(r.body == "CON Red Crescent\n1. Clinic hours\n2. Mine safety");
+  CHECK(r.body == "CON Red Crescent\n1. Clinic hours\n2. Mine safety\n3. My data");
   r = http_call(srv.port(), "POST", at_ussd, ussd_body("s1", "2"));
   CHECK(r.status == 200);
   CHECK_THAT(r.body, Catch::StartsWith("END Do not touch a mine"));
@@ -381,11 +381,11 @@ TEST_CASE("integration: simulate walks a flow from a script on standard input", 
   CHECK_THAT(out, Catch::Contains("< CON زبان / ژبه / Language"));
   CHECK_THAT(out, Catch::Contains("< CON Red Crescent"));
   CHECK_THAT(out, Catch::Contains("< END Central clinic: open Saturday"));
-  CHECK_THAT(out, Catch::Contains("[GSM-7, 43 septets of 182 for a USSD screen]"));
+  CHECK_THAT(out, Catch::Contains("[GSM-7, 54 septets of 182 for a USSD screen]"));
   REQUIRE(run_paygham({"simulate", "--config", config, "--phone", "+93700000002", "--sms", "--lang", "fa"},
                       &out, &err, "info\n") == 0);
   CHECK_THAT(out, Catch::Contains("< sms هلال احمر"));
-  CHECK_THAT(out, Catch::Contains("[UCS-2, 46 units, 1 SMS part]"));
+  CHECK_THAT(out, Catch::Contains("[UCS-2, 60 units, 1 SMS part]"));
   CHECK(run_paygham({"simulate", "--config", config, "--ussd", "*1#"}, &out, &err) == 2);
 
   // The virtual clock: a question that waits a day over SMS moves on after ":wait".

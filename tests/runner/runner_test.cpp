@@ -107,7 +107,7 @@ TEST_CASE("runner: a USSD session walks the welcome flow to its END screen", "[r
   fixture fx;
   auto r = fx.hop("s1", "");
   CHECK_FALSE(r.end);
-  CHECK(r.text == "Red Crescent\n1. Clinic hours\n2. Mine safety");
+  CHECK(r.text == "Red Crescent\n1. Clinic hours\n2. Mine safety\n3. My data");
   r = fx.hop("s1", "1");
   CHECK_FALSE(r.end);
   CHECK(r.text == "Which clinic?\n1. Golshahr Helal House\n2. Central clinic\n0. Back");
@@ -135,7 +135,7 @@ TEST_CASE("runner: an older hop sent again after a newer one gets its own screen
   const auto menu_answer = fx.hop("s1", "1");
   CHECK_THAT(menu_answer.text, Catch::StartsWith("Which clinic?"));
   const auto dial = fx.hop("s1", "");  // the first hop, late
-  CHECK(dial.text == "Red Crescent\n1. Clinic hours\n2. Mine safety");
+  CHECK(dial.text == "Red Crescent\n1. Clinic hours\n2. Mine safety\n3. My data");
   CHECK(fx.hop("s1", "1").text == menu_answer.text);
   // The run is where the newest hop left it: the clinic question answers "2".
   const auto end = fx.hop("s1", "1*2");
@@ -191,7 +191,7 @@ TEST_CASE("runner: answers typed in Persian digits and decorations are understoo
 TEST_CASE("runner: the default language chooses the texts", "[runner]") {
   fixture fx("fa");
   const auto r = fx.hop("s3", "");
-  CHECK(r.text == "هلال احمر\n۱- ساعت کار درمانگاه\n۲- ایمنی از مین");
+  CHECK(r.text == "هلال احمر\n۱- ساعت کار درمانگاه\n۲- ایمنی از مین\n۳- اطلاعات من");
 }
 
 TEST_CASE("runner: an SMS keyword starts the flow and its questions are queued", "[runner]") {
@@ -204,7 +204,7 @@ TEST_CASE("runner: an SMS keyword starts the flow and its questions are queued",
   CHECK(out.queued == 1);
   const auto bodies = fx.queued_bodies();
   REQUIRE(bodies.size() == 2);
-  CHECK(bodies[0] == "Red Crescent\n1. Clinic hours\n2. Mine safety");
+  CHECK(bodies[0] == "Red Crescent\n1. Clinic hours\n2. Mine safety\n3. My data");
   CHECK_THAT(bodies[1], Catch::StartsWith("Do not touch a mine"));
   CHECK(fx.count("SELECT COUNT(*) FROM flow_runs WHERE status = 'completed' AND medium = 'sms'") == 1);
 }
@@ -282,11 +282,11 @@ TEST_CASE("runner: a new number chooses its language first, and it is remembered
   r = fx.hop("g1", "9");  // not a language: asked again, with the reason
   CHECK_THAT(r.text, Catch::StartsWith("Reply with a number:\nزبان"));
   r = fx.hop("g1", "9*۱");
-  CHECK(r.text == "هلال احمر\n۱- ساعات کار کلینیک\n۲- مصونیت از ماین");
+  CHECK(r.text == "هلال احمر\n۱- ساعات کار کلینیک\n۲- مصونیت از ماین\n۳- معلومات من");
   CHECK(fx.count("SELECT COUNT(*) FROM contacts WHERE language = 'prs'") == 1);
   CHECK(fx.hop("g1", "9*۱*2").end);
   // The next session skips the question; pre-answers after a picker answer go to the flow.
-  CHECK(fx.hop("g2", "").text == "هلال احمر\n۱- ساعات کار کلینیک\n۲- مصونیت از ماین");
+  CHECK(fx.hop("g2", "").text == "هلال احمر\n۱- ساعات کار کلینیک\n۲- مصونیت از ماین\n۳- معلومات من");
   fixture other("en", {"prs", "ps", "fa", "en"});
   CHECK_THAT(other.hop("g3", "4*2").text, Catch::StartsWith("Do not touch a mine"));
 }

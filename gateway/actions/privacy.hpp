@@ -1,0 +1,25 @@
+// A person's own "delete my data" (R-D6): the action that asks for it and the runner that
+// applies it once the session's last screen is written (so nothing of the session outlives it).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace paygham::actions {
+
+struct erase_request {
+  static constexpr std::string_view kind = "contact.erase";
+  std::int64_t contact = 0;
+  std::string json() const { return nlohmann::json{{"contact", contact}}.dump(); }
+  static std::optional<erase_request> parse(const std::string& payload) {
+    const auto j = nlohmann::json::parse(payload, nullptr, false);
+    if (!j.is_object() || !j.contains("contact") || !j["contact"].is_number_integer()) return std::nullopt;
+    return erase_request{j["contact"].get<std::int64_t>()};
+  }
+};
+
+}  // namespace paygham::actions
