@@ -439,7 +439,7 @@ flow::action_result appointments_to_call(store::tx& t, const request& r) {
   if (const std::string after = r.arg("after"); !after.empty()) {
     const auto wait = core::parse_duration(after);
     if (!wait || (reason != "cannot_come" && reason != "missed_visit")) return error;
-    t.add_job(booking_watch::kind, t.now() + wait.value().count(), booking_watch{b->id, reason}.json());
+    t.add_job(booking_watch::kind, t.now() + wait.value().count(), booking_watch{b->id, reason, r.flow_id}.json());
     return {"ok", {}};
   }
   if (reason != "call_asked") return error;

@@ -56,14 +56,15 @@ struct booking_watch {
   static constexpr std::string_view kind = "booking.call_unless_booked";
   std::int64_t booking = 0;
   std::string reason;
-  std::string json() const { return nlohmann::json{{"booking", booking}, {"reason", reason}}.dump(); }
+  std::string flow;  // whose programme the person may have stopped since: then nobody calls
+  std::string json() const { return nlohmann::json{{"booking", booking}, {"reason", reason}, {"flow", flow}}.dump(); }
   static std::optional<booking_watch> parse(const std::string& payload) {
     const auto j = nlohmann::json::parse(payload, nullptr, false);
-    if (!j.is_object() || !j.contains("booking") || !j["booking"].is_number_integer() || !j.contains("reason") ||
-        !j["reason"].is_string()) {
-      return std::nullopt;
+    if (!j.is_object() || !j.contains("booking") || !j["booking"].is_number_integer()) return std::nullopt;
+    for (const char* key : {"reason", "flow"}) {
+      if (!j.contains(key) || !j[key].is_string()) return std::nullopt;
     }
-    return booking_watch{j["booking"].get<std::int64_t>(), j["reason"].get<std::string>()};
+    return booking_watch{j["booking"].get<std::int64_t>(), j["reason"].get<std::string>(), j["flow"].get<std::string>()};
   }
 };
 

@@ -262,11 +262,12 @@ std::string runner::apply_booking_missed(store::tx& tx, const content& c, const 
 // call from the clinic's health worker, or, at a clinic without one, the operators' inbox.
 std::string runner::apply_booking_watch(store::tx& tx, const content& c, const store::job& j, tick_outcome&) const {
   const auto p = actions::booking_watch::parse(j.payload);
-  if (!p) return "payload is not {booking, reason}";
+  if (!p) return "payload is not {booking, reason, flow}";
   const auto b = tx.find_booking(p->booking);
   if (!b) return {};  // erased with the person
-  const auto who = tx.find_contact(b->contact_id);
-  if (!who || who->opted_out) return {};
+  // Who stopped the programme (or everything) since is not called about it.
+  const flow::definition* f = c.flows.by_id(p->flow);
+  if (tx.stopped(b->contact_id, f ? f->programme : std::string())) return {};
   // Booked again since: a visit of the service still ahead, or one since marked (a second
   // miss has its own message and escalation, R-B7).
   for (const auto& up : tx.upcoming_bookings(b->contact_id)) {
