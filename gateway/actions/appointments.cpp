@@ -88,6 +88,11 @@ std::string window_label(const schedule::clinic& c, long long day, int from, int
   return at(from) + "-" + at(to);
 }
 
+// "Sun 6 December, 10:00-12:00" / «یکشنبه ۱۵ آذر، ۱۰-۱۲»: a day and a window, as a person reads them.
+std::string when_label(const schedule::clinic& c, long long day, int from, int to, const std::string& lang) {
+  return day_label(c, day, lang) + (persian_script(lang) ? "، " : ", ") + window_label(c, day, from, to, lang);
+}
+
 std::string data_menu(const nlohmann::json& items) { return items.dump(); }
 
 // The clinic, service and day the arguments name, checked against the clinics file; the day
@@ -199,7 +204,7 @@ std::map<std::string, std::string> booking_vars(const store::booking& b, const s
   }
   v["clinic_name"] = c->name_in(lang);
   v["time"] = window_label(*c, b.day, b.window_from, b.window_to, lang);
-  v["when"] = day_label(*c, b.day, lang) + (persian_script(lang) ? "، " : ", ") + v["time"];
+  v["when"] = when_label(*c, b.day, b.window_from, b.window_to, lang);
   return v;
 }
 
@@ -329,8 +334,9 @@ std::optional<store::booking> same_visit(store::tx& t, const request& r, const s
 
 // R-B5, R-H3: other times for the person's visit `booking` (booked, cancelled or missed), by
 // SMS: the first free window of each of the next two days with one at its clinic, not on the
-// visit's own day (the person cannot come then); call_first after two missed in a row. Sets what appointments.book needs: clinic,
-// service, for, and replaces while the visit still stands (changed, not yet cancelled).
+// visit's own day (the person cannot come then); call_first after two missed in a row. Sets
+// what appointments.book needs: clinic, service, for, and replaces while the visit still
+// stands (changed, not yet cancelled).
 flow::action_result appointments_soon(store::tx& t, const request& r) {
   const auto id = text::read_id(r.arg("booking"));
   const auto b = id ? t.find_booking(*id) : std::nullopt;
@@ -354,9 +360,8 @@ flow::action_result appointments_soon(store::tx& t, const request& r) {
     for (const auto& w : c->windows) {
       const auto taken = use.find({day, w.from});
       if ((taken != use.end() && taken->second >= w.capacity) || own.count({day, w.from})) continue;
-      const std::string when = day_label(*c, day, r.language) + (persian_script(r.language) ? "، " : ", ") +
-                               window_label(*c, day, w.from, w.to, r.language);
-      items.push_back({{"label", when}, {"value", schedule::day_text(day) + " " + schedule::clock_text(w.from)}});
+      items.push_back({{"label", when_label(*c, day, w.from, w.to, r.language)},
+                       {"value", schedule::day_text(day) + " " + schedule::clock_text(w.from)}});
       break;
     }
   }
