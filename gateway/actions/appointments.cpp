@@ -290,20 +290,21 @@ bool too_many_ahead(store::tx& t, const request& r, const store::booking& b) {
   return n >= visits_ahead;
 }
 
+std::optional<store::user> first_health_worker(store::tx& t, std::string_view clinic) {
+  for (auto& u : t.list_users()) {
+    if (u.role == "health_worker" && !u.disabled && u.facility == clinic) return std::move(u);
+  }
+  return std::nullopt;
+}
+
 bool put_on_call_list(store::tx& t, std::int64_t contact, const std::string& clinic, const std::string& reason,
                       int misses) {
-  std::int64_t worker = 0;
-  for (const auto& u : t.list_users()) {
-    if (u.role == "health_worker" && !u.disabled && u.facility == clinic) {
-      worker = u.id;
-      break;
-    }
-  }
-  if (worker == 0) return false;
+  const auto worker = first_health_worker(t, clinic);
+  if (!worker) return false;
   for (const auto& open : t.open_escalations_at(clinic)) {
     if (open.contact_id == contact) return true;  // to call already: one call covers it
   }
-  t.escalate(store::escalation{0, worker, contact, 0, reason, misses, {}, 0});
+  t.escalate(store::escalation{0, worker->id, contact, 0, reason, misses, {}, 0});
   return true;
 }
 

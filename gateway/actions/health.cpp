@@ -330,10 +330,11 @@ flow::action_result workers_calls(store::tx& t, const request& r) {
   for (const auto& e : t.open_escalations(worker->id)) {
     // The number in full: the worker calls it. "(2)": reminders unanswered in a row.
     // "(?)": the number itself needs checking (R-S13). "(!)": the patient asked for a call (R-H7),
-    // or could not come to a visit and chose no other day (R-H3).
+    // or could not come to a visit and chose no other day (R-H3). "(!!)", listed first: they
+    // wrote words of someone in danger (R-H3).
     // In right-to-left text, marks keep the number and its count in order on the phone's screen.
     const bool asked = e.reason == "call_asked" || e.reason == "cannot_come";
-    const std::string why = asked ? "!" : e.misses > 0 ? std::to_string(e.misses) : "?";
+    const std::string why = e.reason == "urgent" ? "!!" : asked ? "!" : e.misses > 0 ? std::to_string(e.misses) : "?";
     const std::string mark = text::persian_script(r.language) ? "\u200E" : "";
     items.push_back({{"label", mark + e.phone + " (" + why + ")" + mark}, {"value", std::to_string(e.id)}});
     if (items.size() == 8) break;  // a USSD screen; the rest come as these are closed

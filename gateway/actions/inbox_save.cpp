@@ -39,7 +39,7 @@ flow::action_result inbox_save(store::tx& t, const request& r) {
   if (text.empty()) return {"error", {}};
   const bool urgent_report = r.arg("urgent") == "yes";  // someone is hurt: never held back
   // Wakes the operators at night: the number's first urgent report within the hour.
-  const bool urgent = urgent_report && t.inbox_items_since(r.contact_id, t.now() - urgent_spacing_ms) == 0;
+  const bool urgent = urgent_report && t.inbox_items_since(r.contact_id, t.now() - urgent_spacing_ms, false) == 0;
   store::inbox_item item{r.contact_id, r.run_id, r.channel_id, r.flow_id, text};
   if (const std::string said = r.arg("someone_hurt"); said == "yes" || said == "no") item.someone_hurt = said == "yes";
   if (const std::string area = r.arg("area"); !area.empty() && area != "other") {

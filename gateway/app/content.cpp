@@ -15,7 +15,7 @@
 #include "gateway/schedule/clinics.hpp"
 #include "gateway/text/lint.hpp"
 #include "gateway/text/normalize.hpp"
-#include "gateway/text/sensitive.hpp"
+#include "gateway/text/terms.hpp"
 #include "gateway/text/readers.hpp"
 
 namespace paygham::app {
@@ -29,6 +29,7 @@ const std::vector<std::string_view>& gateway_filled(std::string_view key) {
       {flow::keys::alert_awaits, {"broadcast", "audience"}},
       {flow::keys::crisis_lines, {"crisis_lines"}},
       {flow::keys::stop_or_answer, {"option", "label"}},
+      {flow::keys::urgent_inbox, {"item"}},
   };
   static const std::vector<std::string_view> none;
   const auto it = filled.find(key);
@@ -88,7 +89,7 @@ text::language_hints load_language_hints(const std::string& file, std::vector<st
 // R-S10: what goes by SMS without the person asking at that moment (a send step, what a
 // scheduled entry node says, a reminder's template) names no health condition, treatment or
 // sensitive service, in any language: the phone may be shared.
-void check_sensitive(const runner::content& bundle, const text::sensitive_terms& terms,
+void check_sensitive(const runner::content& bundle, const text::term_list& terms,
                      const actions::registry& known, std::vector<std::string>& problems) {
   const auto langs = bundle.texts.languages();
   const auto check = [&](const std::string& where, const std::string& key, const char* why) {
@@ -184,6 +185,10 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   bundle->words = text::lexicon::load(c.lexicon_dir + "/yes_no.yaml", problems);
   bundle->keywords = load_keywords(c.lexicon_dir + "/keywords.yaml", problems);
   bundle->hints = load_language_hints(c.lexicon_dir + "/languages.yaml", problems);
+  // Read generously: «خونریزی‌ام» ("my bleeding") is urgent too.
+  constexpr auto suffixed = text::term_list::ending::suffix;
+  bundle->danger_words = text::term_list::load(c.lexicon_dir + "/urgent.yaml", problems, "danger", suffixed);
+  bundle->self_harm_words = text::term_list::load(c.lexicon_dir + "/urgent.yaml", problems, "self_harm", suffixed);
   if (!c.clinics_file.empty()) bundle->clinics = schedule::clinic_list::load(c.clinics_file, problems);
   // A flow keyword that is also a global one would never be reached.
   for (const auto& f : bundle->flows.all()) {
@@ -338,7 +343,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
       }
     }
   }
-  check_sensitive(*bundle, text::sensitive_terms::load(c.lexicon_dir + "/sensitive.yaml", problems), known, problems);
+  check_sensitive(*bundle, text::term_list::load(c.lexicon_dir + "/sensitive.yaml", problems), known, problems);
   text::lint_templates(bundle->texts, problems, warnings);
   for (const auto& lang : langs) {
     for (std::string_view key : flow::keys::required) {

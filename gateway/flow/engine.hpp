@@ -124,11 +124,18 @@ inline constexpr std::string_view change_language = "common.change_language";
 // To the other admins and operators: an urgent alert awaits a second person ({broadcast},
 // {audience}; R-M3).
 inline constexpr std::string_view alert_awaits = "staff.alert_awaits";
+// R-H3: free text with the words of someone in danger (lexicon/urgent.yaml): the writer's
+// answer ({emergency}); their health worker's call to make; else the operators' ({item}: the
+// inbox number).
+inline constexpr std::string_view urgent = "common.urgent";
+inline constexpr std::string_view urgent_call = "staff.urgent_call";
+inline constexpr std::string_view urgent_inbox = "staff.urgent_inbox";
 inline constexpr std::string_view required[] = {
     invalid,   invalid_answer, too_many_invalid, error,        no_service,     choose_language,
     language_name, more,       back,             goodbye,      resume,         resume_continue,
     resume_restart, try_again, opted_out,        opted_in,     help,           confirm_stop,
-    still_opted_out, change_language, opted_out_programme, alert_awaits, stop_or_answer};
+    still_opted_out, change_language, opted_out_programme, alert_awaits, stop_or_answer,
+    urgent, urgent_call, urgent_inbox};
 // Optional: the acknowledgement of an SMS nothing else claims.
 inline constexpr std::string_view unknown_sms = "common.unknown_sms";
 // Optional: the line under it for a counselling client where crisis lines are configured

@@ -25,6 +25,7 @@
 #include "gateway/text/catalog.hpp"
 #include "gateway/text/lexicon.hpp"
 #include "gateway/text/readers.hpp"
+#include "gateway/text/terms.hpp"
 
 namespace paygham::actions {
 class registry;
@@ -50,6 +51,10 @@ struct content {
   text::lexicon words;  // yes/no replies in every language
   text::keywords keywords;  // the SMS words that act before any flow (lexicon/keywords.yaml)
   text::language_hints hints;  // a first SMS's language (lexicon/languages.yaml)
+  // Free text from someone who may be in danger (lexicon/urgent.yaml, R-H3): the emergency
+  // number; and for self-harm, the crisis lines too.
+  text::term_list danger_words;
+  text::term_list self_harm_words;
   schedule::clinic_list clinics;  // clinics people can book (config `clinics:`)
   // Earlier versions of flows, by content hash, kept across reloads so that a run finishes on
   // the version it started on (reload() fills it).
@@ -277,6 +282,28 @@ class runner {
   // R-H8: the line naming the crisis lines for a counselling client (a booking of one of the
   // clinics file's neutral_services) whose number's country has them; "" otherwise.
   std::string crisis_lines_for(store::tx& tx, const content& c, const store::contact& who) const;
+  // The line naming the crisis lines of the person's number's country; "" when it has none.
+  std::string crisis_lines_line(const content& c, const store::contact& who) const;
+  // Free text for a person to read (R-S3). With the words of someone in danger
+  // (lexicon/urgent.yaml, R-H3) it is marked urgent and, unless the person wrote such words in
+  // the last hour, they get the emergency number at once (with the crisis lines for self-harm)
+  // and their health worker an urgent call to make (raise_urgent). Messages queued are counted
+  // in `result`.
+  enum class free_text {
+    plain,         // the caller answers as usual
+    urgent,        // the person has their answer: nothing more is said
+    urgent_again,  // told within the hour (or no text for it): the caller acknowledges it
+  };
+  free_text to_inbox(store::tx& tx, const content& c, const store::contact& who, const core::inbound_sms& sms,
+                     std::int64_t run_id, const std::string& flow_id, sms_outcome& result) const;
+  // R-H3: the person's health worker (raise_urgent: health_worker_of) gets the call to make first
+  // on their list, by SMS at once; with nobody's health worker known, or one without a phone,
+  // every operator with a phone hears of inbox item `item`.
+  std::size_t raise_urgent(store::tx& tx, const content& c, const store::contact& who, const std::string& channel,
+                   std::int64_t item) const;
+  // The health worker who enrolled the person in a series still running, else the first of
+  // the clinic of their next visit; nullopt when neither.
+  std::optional<store::user> health_worker_of(store::tx& tx, const content& c, std::int64_t contact) const;
   // "زبان": the list of languages by SMS; "زبان ۲": the second one, remembered. The SMS right
   // after the list, within a day, may be the number alone ("۲", as people reply).
   bool language_change(store::tx& tx, const content& c, store::contact& who,

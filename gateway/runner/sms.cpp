@@ -4,7 +4,10 @@
 #include "gateway/runner/screens.hpp"
 
 #include <algorithm>
+#include <set>
 
+#include "gateway/actions/appointments.hpp"
+#include "gateway/core/log.hpp"
 #include "gateway/phone/phone.hpp"
 #include "gateway/store/tx.hpp"
 #include "gateway/text/normalize.hpp"
@@ -17,6 +20,9 @@ using namespace detail;
 namespace {
 constexpr core::unix_ms language_answer_ms = 24 * 3'600'000;  // a bare number answers the list for a day
 constexpr core::unix_ms crisis_lines_within_ms = 365LL * 86'400'000;  // a counselling visit of the last year
+// A person who writes again in fear within the hour has had their answer, and their health
+// worker the call to make: the new words go to the inbox, marked urgent, and nothing more.
+constexpr core::unix_ms urgent_alarm_once_ms = 3'600'000;
 }  // namespace
 
 bool runner::global_keyword(store::tx& tx, const content& c, const store::contact& who,
@@ -66,7 +72,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       // Read as the question will read them (polite words and all), so it takes them.
       if (stop_names_option(tx, c, who, typed)) return false;
       // "stop it", "STOPP": ask, change nothing; a person reads what they wrote.
-      tx.add_inbox(store::inbox_item{who.id, 0, sms.channel_id, "", sms.text});
+      to_inbox(tx, c, who, sms, 0, "", result);
       key = flow::keys::confirm_stop;
       even_if_opted_out = true;
       break;
@@ -78,8 +84,12 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
         break;
       }
       // Stopped people are told so, and how to start again: never a menu, never silence.
-      // What they wrote, unless a flow's keyword, still reaches a person (a hazard report).
-      if (!c.flows.by_keyword(sms.text)) tx.add_inbox(store::inbox_item{who.id, 0, sms.channel_id, "", sms.text});
+      // What they wrote, unless a flow's keyword, still reaches a person (a hazard report);
+      // words of someone in danger are answered with the emergency number instead.
+      if (!c.flows.by_keyword(sms.text) && to_inbox(tx, c, who, sms, 0, "", result) == free_text::urgent) {
+        result.flow_id = "@urgent";
+        return true;
+      }
       key = flow::keys::still_opted_out;
       even_if_opted_out = true;
       break;
@@ -89,7 +99,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
     m.even_if_opted_out = even_if_opted_out;
     m.programme = reply_programme;
     tx.queue_message(m);
-    result.queued = 1;
+    ++result.queued;
   }
   result.flow_id = "@" + std::string(key.substr(key.find('.') + 1));
   return true;
@@ -110,15 +120,91 @@ std::optional<runner::option_of_question> runner::stop_names_option(store::tx& t
   return option_of_question{std::move(*option), f->programme};
 }
 
-std::string runner::crisis_lines_for(store::tx& tx, const content& c, const store::contact& who) const {
+std::string runner::crisis_lines_line(const content& c, const store::contact& who) const {
   const auto numbers = settings_.crisis_lines.find(phone::region_of(who.phone));
   if (numbers == settings_.crisis_lines.end()) return {};
+  return say(c, flow::keys::crisis_lines, who, {{"crisis_lines", numbers->second}});
+}
+
+std::string runner::crisis_lines_for(store::tx& tx, const content& c, const store::contact& who) const {
+  if (!settings_.crisis_lines.count(phone::region_of(who.phone))) return {};
   // Their own visit of the last year: not one booked for someone else on the phone, nor a hold
   // let go; and never on a phone others are known to read (it would say who is in care).
   const auto services = tx.own_visit_services(who.id, tx.now() - crisis_lines_within_ms);
   if (std::none_of(services.begin(), services.end(), [&](const auto& s) { return c.clinics.neutral_only(s); })) return {};
   if (tx.find_contact_record(who.id).shared_phone == "yes") return {};
-  return say(c, flow::keys::crisis_lines, who, {{"crisis_lines", numbers->second}});
+  return crisis_lines_line(c, who);
+}
+
+runner::free_text runner::to_inbox(store::tx& tx, const content& c, const store::contact& who,
+                                   const core::inbound_sms& sms, std::int64_t run_id, const std::string& flow_id,
+                                   sms_outcome& result) const {
+  store::inbox_item item{who.id, run_id, sms.channel_id, flow_id, sms.text};
+  const bool self_harm = !c.self_harm_words.find(sms.text).empty();
+  item.urgent = self_harm || !c.danger_words.find(sms.text).empty();
+  const bool told = item.urgent && tx.inbox_items_since(who.id, tx.now() - urgent_alarm_once_ms, true) > 0;
+  const std::int64_t id = tx.add_inbox(item);
+  if (!item.urgent) return free_text::plain;
+  if (told) return free_text::urgent_again;
+  // Never the words: they are the person's health.
+  core::log::warn("inbox.urgent", {{"inbox", id}, {"contact", who.id}, {"self_harm", self_harm}});
+  std::string body = say(c, flow::keys::urgent, who);
+  const bool answered = !body.empty();
+  if (answered) {
+    // The crisis lines answer words of self-harm the person wrote: this is said to nobody else.
+    if (const std::string lines = self_harm ? crisis_lines_line(c, who) : ""; !lines.empty()) body += "\n" + lines;
+    store::new_message m{sms.channel_id, who.id, 0, sms.from, std::move(body), core::priority::alert};
+    m.even_if_opted_out = true;  // a direct answer, now: a stop of our messages is not a stop of this
+    tx.queue_message(m);
+    ++result.queued;
+  }
+  result.queued += raise_urgent(tx, c, who, sms.channel_id, id);
+  return answered ? free_text::urgent : free_text::urgent_again;
+}
+
+std::optional<store::user> runner::health_worker_of(store::tx& tx, const content& c, std::int64_t contact) const {
+  std::set<std::string, std::less<>> programmes;
+  for (const auto& f : c.flows.all()) {
+    if (f->programme.empty() || !programmes.insert(f->programme).second) continue;
+    for (const auto& s : tx.active_series(contact, f->programme)) {
+      if (s.worker_id == 0) continue;
+      if (auto u = tx.find_user(s.worker_id); u && !u->disabled) return u;
+    }
+  }
+  for (const auto& b : tx.upcoming_bookings(contact)) {
+    if (auto u = actions::first_health_worker(tx, b.clinic)) return u;
+  }
+  return std::nullopt;
+}
+
+std::size_t runner::raise_urgent(store::tx& tx, const content& c, const store::contact& who, const std::string& channel,
+                         std::int64_t item) const {
+  const std::string& by = settings_.staff_channel.empty() ? channel : settings_.staff_channel;
+  const auto tell = [&](const std::string& phone, std::string_view key) {
+    const auto staff = tx.upsert_contact(phone);
+    std::string body = say(c, key, staff, {{"item", std::to_string(item)}});
+    if (body.empty()) return std::size_t{0};
+    tx.queue_message(store::new_message{by, staff.id, 0, staff.phone, std::move(body), core::priority::alert});
+    return std::size_t{1};
+  };
+  if (const auto worker = health_worker_of(tx, c, who.id)) {
+    // First on their call list, whatever else put the person there (urgent_first); once while
+    // they have not called, however often the worker is told.
+    const auto calls = tx.open_escalations(worker->id);
+    if (std::none_of(calls.begin(), calls.end(),
+                     [&](const store::escalation& e) { return e.contact_id == who.id && e.reason == "urgent"; })) {
+      tx.escalate(store::escalation{0, worker->id, who.id, 0, "urgent", 0, {}, 0});
+    }
+    core::log::info("escalation.urgent", {{"user", worker->id}, {"inbox", item}});
+    if (!worker->phone.empty()) return tell(worker->phone, flow::keys::urgent_call);
+  }
+  std::size_t told = 0;
+  for (const auto& u : tx.list_users()) {
+    // As a hazard report where someone is hurt: every operator with a phone, at once.
+    if (u.role != "operator" || u.disabled || u.phone.empty()) continue;
+    told += tell(u.phone, flow::keys::urgent_inbox);
+  }
+  return told;
 }
 
 bool runner::language_change(store::tx& tx, const content& c, store::contact& who,
@@ -214,23 +300,33 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
   } else if (by_keyword) {
     start(by_keyword);
   }
-  if (!s.f || rejected) {
-    // Free text is never dropped silently: a person reads the inbox (step 4).
-    tx.add_inbox(store::inbox_item{s.who.id, s.r.id, sms.channel_id, s.f ? s.f->id : "", sms.text});
-  }
-  if (!s.f) {
+  const auto acknowledge = [&] {
     if (std::string body = say(*c, flow::keys::unknown_sms, s.who); !body.empty()) {
       // R-H8: a counselling client who writes is given the crisis lines, in this answer only.
       if (const std::string lines = crisis_lines_for(tx, *c, s.who); !lines.empty()) body += "\n" + lines;
       tx.queue_message(store::new_message{sms.channel_id, s.who.id, 0, sms.from, std::move(body),
                                           core::priority::reply});
-      result.queued = 1;
+      ++result.queued;
     }
+  };
+  if (!s.f || rejected) {
+    // Free text is never dropped silently: a person reads the inbox (step 4).
+    const free_text read = to_inbox(tx, *c, s.who, sms, s.r.id, s.f ? s.f->id : "", result);
+    if (read != free_text::plain) {
+      // Words of someone in danger answer no question: one that is open stays as it was, not
+      // counted as a wrong reply nor asked again over the emergency number.
+      if (read == free_text::urgent_again) acknowledge();
+      result.flow_id = "@urgent";
+      return result;
+    }
+  }
+  if (!s.f) {
+    acknowledge();
     return result;
   }
   if (!s.f->keep_sms && s.f != by_keyword) tx.forget_inbound_body(sms.channel_id, sms.external_id);
   settle(tx, *c, s);
-  result.queued = commit(tx, s);
+  result.queued += commit(tx, s);
   if (rejected) {
     // Words that answer nothing the question asked, from a counselling client: the crisis
     // lines too, after the question again (R-H8).

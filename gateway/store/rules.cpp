@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 
 #include "gateway/store/tx.hpp"
@@ -152,6 +153,10 @@ reach_signal reach_signal_of(core::message_status st) {
     case core::message_status::failed: return reach_signal::failed;
     default: return reach_signal::none;
   }
+}
+
+void urgent_first(std::vector<escalation>& calls) {
+  std::stable_partition(calls.begin(), calls.end(), [](const escalation& e) { return e.reason == "urgent"; });
 }
 
 }  // namespace paygham::store

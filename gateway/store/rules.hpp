@@ -17,6 +17,7 @@ enum class report_outcome;
 enum class run_status;
 enum class medium;
 enum class booking_status;
+struct escalation;
 
 // A state name as stored ("delivered"); nullopt for anything else.
 std::optional<core::message_status> parse_status(std::string_view name);
@@ -104,6 +105,10 @@ std::string booking_code(std::string_view clinic, long long day, int n);
 // person who asks for a call ("call_asked"), is what the health worker must see, whatever put
 // the patient on their call list first (unanswered reminders): it replaces the reason of the
 // series' open escalation. Any other reason leaves an open one as it is.
+// R-H3: a person who wrote the words of someone in danger ("urgent") is called first; the
+// rest keep their order (oldest first).
+void urgent_first(std::vector<escalation>& calls);
+
 inline bool replaces_open_escalation(std::string_view reason) {
   return reason == "not_wanted" || reason == "call_asked";
 }

@@ -78,6 +78,7 @@ struct inbox_item {
   std::string area = {};             // a hazard report's province (herat); "": none given
   std::int64_t duplicate_of = 0;     // a report from the same area within a day: the first's number
   std::optional<bool> someone_hurt = {};  // a hazard report's answer: is someone hurt? none: not asked
+  bool urgent = false;  // the words of someone in danger (R-H3, lexicon/urgent.yaml)
 };
 
 struct new_message {
@@ -306,6 +307,7 @@ struct inbox_entry {
   std::string area;               // a hazard report's province; "": none given
   std::int64_t duplicate_of = 0;  // possibly the same as this earlier report (R-M4); 0: none
   std::optional<bool> someone_hurt = {};  // a hazard report's answer: is someone hurt? none: not asked
+  bool urgent = false;  // the words of someone in danger (R-H3)
 };
 
 struct inbox_filter {
@@ -322,8 +324,8 @@ class inbox_part {
   // Newest first: up to `limit` with an id below `before` (0: from the newest).
   virtual std::vector<inbox_entry> inbox_page(const inbox_filter& f, std::int64_t before, std::size_t limit) = 0;
   virtual std::optional<inbox_entry> find_inbox(std::int64_t id) = 0;
-  // How many items the contact added since `since`.
-  virtual std::int64_t inbox_items_since(std::int64_t contact_id, core::unix_ms since) = 0;
+  // How many items the contact added since `since` (only the urgent ones: `urgent_only`).
+  virtual std::int64_t inbox_items_since(std::int64_t contact_id, core::unix_ms since, bool urgent_only) = 0;
   // R-M4: the number of the first report of `flow_id` from `area` since `since` (a report every
   // 23 hours never chains one flag to a report weeks old); 0 when there is none.
   virtual std::int64_t first_report_since(std::string_view flow_id, std::string_view area, core::unix_ms since) = 0;
@@ -422,7 +424,7 @@ struct escalation {
   std::int64_t worker_id = 0;
   std::int64_t contact_id = 0;
   std::int64_t series_id = 0;
-  std::string reason;  // no_reply
+  std::string reason;  // no_reply, urgent, … (docs/api.md, escalations)
   int misses = 0;      // unanswered reminders in a row when it was raised
   std::string phone;   // the patient's (read back only)
   core::unix_ms created_at = 0;
@@ -435,9 +437,9 @@ class escalations_part {
   // kept: a reason that replaces_open_escalation() takes over the open one, and its id is
   // returned, for the worker to hear of it).
   virtual std::int64_t escalate(const escalation& e) = 0;
-  // A worker's open escalations, oldest first.
+  // A worker's open escalations: urgent ones first, then oldest first (urgent_first).
   virtual std::vector<escalation> open_escalations(std::int64_t worker_id) = 0;
-  // The open escalations of every worker of a clinic ("": of every clinic), oldest first.
+  // The open escalations of every worker of a clinic ("": of every clinic), in that order.
   virtual std::vector<escalation> open_escalations_at(std::string_view facility) = 0;
   // Closes one of the worker's open escalations (they called); false when it is not theirs or
   // not open.

@@ -184,6 +184,7 @@ async function operator(browser) {
   await page.click('#bar nav >> text=Inbox');
   await page.waitForSelector('#inbox tr[data-inbox]');
   check((await page.textContent('#inbox')).includes('Unexploded shell near the school'), 'the report is in the inbox');
+  check((await page.textContent('#inbox tr[data-inbox] strong.urgent')).includes('urgent'), 'it is marked urgent');
   await page.click('#inbox tr[data-inbox] button.take');
   await page.waitForFunction(() => document.querySelector('#inbox td[data-status]')?.textContent.includes('yours'));
   await page.fill('#inbox tr[data-inbox] input.reply', 'Thank you. Keep away; the team is on its way.');

@@ -31,7 +31,7 @@
 //                              an occurrence of reminder series N)
 //   = job KIND at TIME         work scheduled
 //   = inbox from N: …          for the human inbox ("from N, someone hurt" / "nobody hurt": a hazard
-//                              report's answer)
+//                              report's answer; ", urgent": the words of someone in danger)
 //   = contact N: k=v …         contact fields after a change
 //   = booking CODE: …          a booking made or changed (clinic, day, window, status)
 //   = escalation N: …          a patient on a health worker's call list, and when it closes
@@ -352,12 +352,12 @@ class player {
       seen_job_ = std::stoll(j[0]);
       out += "= job " + j[1] + " at " + iso(std::stoll(j[2])) + "\n";
     }
-    for (const auto& i : test::rows(so, "SELECT i.id, c.phone, i.body, i.someone_hurt FROM inbox i"
+    for (const auto& i : test::rows(so, "SELECT i.id, c.phone, i.body, i.someone_hurt, i.urgent FROM inbox i"
                                         " JOIN contacts c ON c.id = i.contact_id"
                                         " WHERE i.id > " + std::to_string(seen_inbox_) + " ORDER BY i.id")) {
       seen_inbox_ = std::stoll(i[0]);
-      out += "= inbox from " + i[1] + (i[3] == "1" ? ", someone hurt" : i[3] == "0" ? ", nobody hurt" : "") + ": " +
-             one_line(i[2]) + "\n";
+      out += "= inbox from " + i[1] + (i[3] == "1" ? ", someone hurt" : i[3] == "0" ? ", nobody hurt" : "") +
+             (i[4] == "1" ? ", urgent" : "") + ": " + one_line(i[2]) + "\n";
     }
     for (const auto& b : test::rows(so, "SELECT id, code, clinic, service, day, window_from, status, for_whom,"
                                         " updated_at FROM bookings ORDER BY id")) {

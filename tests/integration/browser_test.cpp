@@ -64,9 +64,11 @@ TEST_CASE("browser: log in as each role, call a patient, broadcast to 100 %, fix
                               nlohmann::json{{"to", "+93700000556"}, {"text", "<img src=x onerror=\"window.pwned=1\">"}}.dump(),
                               "application/json", {{"Authorization", "Bearer " + token}});
   REQUIRE(sent.status == 201);
-  // Someone texts something no flow takes: it waits in the inbox.
+  // Someone texts something no flow takes, with the words of someone in danger: it waits in the
+  // inbox, marked urgent.
   REQUIRE(http_call(srv.port(), "POST", "/channels/at/sms",
-                    "from=%2B93700000557&to=384&text=Unexploded+shell+near+the+school&id=at-in-1&date=2026-11-30")
+                    "from=%2B93700000557&to=384&text=Unexploded+shell+near+the+school,+a+boy+is+bleeding&id=at-in-1"
+                    "&date=2026-11-30")
               .status == 200);
 
   const std::string shots = src + "/build/browser-shots";

@@ -789,6 +789,37 @@ TEST_CASE("console: a hazard report says whether someone is hurt beside the pers
   CHECK(page["items"][0]["area"] == "herat");
 }
 
+TEST_CASE("console: words of someone in danger are answered with the emergency number, marked urgent in the inbox, "
+          "and the operators told at once",
+          "[integration][console]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  make_user(config, {"--name", "Omid", "--role", "operator", "--login", "omid", "--phone", "+93700000800"},
+            "river-lamp-seven\n");
+  server_process srv(config);
+  REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms",
+                    "from=%2B93700000133&text=My+daughter+is+bleeding+please+help&id=in-1")
+              .status == 200);
+  REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms", "from=%2B93700000134&text=Thank+you&id=in-2").status ==
+          200);
+  const auto omid = log_in(srv.port(), "omid", "river-lamp-seven");
+  const auto items = json::parse(omid.call("GET", "/api/v1/inbox?status=new").body)["items"];
+  REQUIRE(items.size() == 2);
+  CHECK(items[1]["text"] == "My daughter is bleeding please help");
+  CHECK(items[1]["urgent"] == true);
+  CHECK_FALSE(items[0].contains("urgent"));
+  // The person: the emergency number, first in the outbox; the operator: the inbox number.
+  CHECK(scalar(dir, "SELECT priority || ':' || body FROM outbound_messages WHERE to_phone = '+93700000133'")
+            .starts_with("0:If someone is in danger"));
+  CHECK(scalar(dir, "SELECT body FROM outbound_messages WHERE to_phone = '+93700000800'") ==
+        "Paygham URGENT: inbox message " + std::to_string(items[1]["id"].get<long long>()) +
+            " may be from someone in danger. Call them now. Console: Inbox.");
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM outbound_messages WHERE to_phone = '+93700000134' AND priority = 0") == "0");
+  // The log says which item, never the words.
+  CHECK(srv.log().find("inbox.urgent") != std::string::npos);
+  CHECK(srv.log().find("bleeding") == std::string::npos);
+}
+
 TEST_CASE("console: an admin sees the people and machines, disables a person and makes and revokes a token",
           "[integration][console]") {
   temp_dir dir;

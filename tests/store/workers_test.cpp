@@ -173,6 +173,41 @@ TEST_CASE("workers: one open call per series, closed by its worker or when the p
   CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(by).size(); }) == 0);
 }
 
+TEST_CASE("workers: a person who wrote the words of someone in danger is called first; urgent inbox items are "
+          "counted apart",
+          "[store]") {
+  fixture fx;
+  const auto by = fx.worker("+93700000900");
+  const auto earlier = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+93700000101").id; });
+  const auto later = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+93700000102").id; });
+  fx.escalate(by, earlier, fx.series_for(earlier, by));
+  fx.escalate(by, later, 0, "call_asked", 0);
+  fx.escalate(by, later, 0, "urgent", 0);
+  for (const auto& open : {test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(by); }),
+                           test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations_at("golshahr"); })}) {
+    REQUIRE(open.size() == 3);
+    CHECK(open[0].reason == "urgent");
+    CHECK(open[0].contact_id == later);
+    CHECK(open[1].reason == "no_reply");  // then oldest first
+    CHECK(open[2].reason == "call_asked");
+  }
+
+  const auto since = test::in_tx(fx.w, [](store::tx& t) { return t.now(); });
+  test::in_tx(fx.w, [&](store::tx& t) {
+    t.add_inbox(store::inbox_item{later, 0, "at", "", "where is the clinic?"});
+    store::inbox_item urgent{later, 0, "at", "", "bleeding"};
+    urgent.urgent = true;
+    t.add_inbox(urgent);
+  });
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.inbox_items_since(later, since, false); }) == 2);
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.inbox_items_since(later, since, true); }) == 1);
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.inbox_items_since(earlier, since, true); }) == 0);
+  const auto page = test::in_tx(fx.w, [&](store::tx& t) { return t.inbox_page({}, 0, 10); });
+  REQUIRE(page.size() == 2);
+  CHECK(page[0].urgent);  // newest first
+  CHECK_FALSE(page[1].urgent);
+}
+
 TEST_CASE("workers: a person's shared phone (with who recorded it) and consents are kept and erased with them, a pause "
           "with the series",
           "[store]") {

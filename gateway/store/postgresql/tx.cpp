@@ -375,9 +375,10 @@ std::int64_t tx::add_inbox(const inbox_item& item) {
   require_disk();
   return c_.query(
               "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at, area, duplicate_of,"
-              " someone_hurt) VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8, $9) RETURNING id",
+              " someone_hurt, urgent) VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8, $9, $10) RETURNING id",
               {item.contact_id, or_null(item.run_id), item.channel_id, or_null(item.flow_id), item.body, now(), item.area,
-               or_null(item.duplicate_of), item.someone_hurt ? param(*item.someone_hurt ? 1 : 0) : param(nullptr)})
+               or_null(item.duplicate_of), item.someone_hurt ? param(*item.someone_hurt ? 1 : 0) : param(nullptr),
+               item.urgent ? 1 : 0})
       .int64(0, 0);
 }
 
@@ -386,13 +387,14 @@ namespace {
 constexpr const char* inbox_columns =
     "i.id, i.contact_id, c.phone, i.channel_id, COALESCE(i.flow_id, ''), i.body, i.status,"
     " COALESCE(i.assigned_to, 0), i.created_at, i.area, COALESCE(i.duplicate_of, 0),"
-    " i.someone_hurt FROM inbox i JOIN contacts c ON c.id = i.contact_id";
+    " i.someone_hurt, i.urgent FROM inbox i JOIN contacts c ON c.id = i.contact_id";
 
 inbox_entry read_inbox(const result& r, int row) {
   return inbox_entry{r.int64(row, 0), r.int64(row, 1), r.text(row, 2),  r.text(row, 3),
                      r.text(row, 4),  r.text(row, 5),  r.text(row, 6),  r.int64(row, 7),
                      r.int64(row, 8), r.text(row, 9),  r.int64(row, 10),
-                     r.is_null(row, 11) ? std::nullopt : std::optional<bool>(r.integer(row, 11) != 0)};
+                     r.is_null(row, 11) ? std::nullopt : std::optional<bool>(r.integer(row, 11) != 0),
+                     r.integer(row, 12) != 0};
 }
 
 }  // namespace
@@ -407,8 +409,10 @@ std::vector<inbox_entry> tx::inbox_page(const inbox_filter& f, std::int64_t befo
   return out;
 }
 
-std::int64_t tx::inbox_items_since(std::int64_t contact_id, core::unix_ms since) {
-  return c_.query("SELECT COUNT(*) FROM inbox WHERE contact_id = $1 AND created_at >= $2", {contact_id, since}).int64(0, 0);
+std::int64_t tx::inbox_items_since(std::int64_t contact_id, core::unix_ms since, bool urgent_only) {
+  return c_.query("SELECT COUNT(*) FROM inbox WHERE contact_id = $1 AND created_at >= $2 AND urgent >= $3",
+                  {contact_id, since, urgent_only ? 1 : 0})
+      .int64(0, 0);
 }
 
 messages_part::routine_count tx::routine_sent(std::int64_t contact_id, std::string_view programme) {
@@ -910,6 +914,7 @@ std::vector<escalation> read_escalations(const result& r) {
     out.push_back({r.int64(i, 0), r.int64(i, 1), r.int64(i, 2), r.int64(i, 3), r.text(i, 4), r.integer(i, 5),
                    r.text(i, 6), r.int64(i, 7)});
   }
+  urgent_first(out);
   return out;
 }
 

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 32> migrations = {
+constexpr std::array<const char*, 33> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -499,6 +499,10 @@ ALTER TABLE contacts ADD COLUMN language_asked_at INTEGER NOT NULL DEFAULT 0;
     R"sql(
 ALTER TABLE contacts ADD COLUMN privacy_recorded_by TEXT;
 ALTER TABLE contacts ADD COLUMN privacy_recorded_at INTEGER;
+)sql",
+    // 33: free text with the words of someone in danger (R-H3, lexicon/urgent.yaml).
+    R"sql(
+ALTER TABLE inbox ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0 CHECK (urgent IN (0, 1));
 )sql",
 };
 

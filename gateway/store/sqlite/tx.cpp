@@ -684,6 +684,7 @@ std::vector<escalation> read_escalations(SQLite::Statement& q) {
                    q.getColumn(6).getString(), q.getColumn(7).getInt64()});
   }
   q.reset();
+  urgent_first(out);
   return out;
 }
 
@@ -1595,7 +1596,7 @@ std::int64_t tx::add_inbox(const inbox_item& item) {
   require_disk();
   auto& s = stmt(
       "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at, area, duplicate_of,"
-      " someone_hurt) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, NULLIF(?, 0), ?)");
+      " someone_hurt, urgent) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, NULLIF(?, 0), ?, ?)");
   s.bind(1, item.contact_id);
   if (item.run_id > 0) {
     s.bind(2, item.run_id);
@@ -1613,6 +1614,7 @@ std::int64_t tx::add_inbox(const inbox_item& item) {
   } else {
     s.bind(9);
   }
+  s.bind(10, item.urgent ? 1 : 0);
   s.exec();
   return db_.getLastInsertRowid();
 }
@@ -1622,14 +1624,15 @@ namespace {
 constexpr const char* inbox_columns =
     "i.id, i.contact_id, c.phone, i.channel_id, COALESCE(i.flow_id, ''), i.body, i.status,"
     " COALESCE(i.assigned_to, 0), i.created_at, i.area, COALESCE(i.duplicate_of, 0),"
-    " i.someone_hurt FROM inbox i JOIN contacts c ON c.id = i.contact_id";
+    " i.someone_hurt, i.urgent FROM inbox i JOIN contacts c ON c.id = i.contact_id";
 
 inbox_entry read_inbox(SQLite::Statement& q) {
   return inbox_entry{q.getColumn(0).getInt64(),  q.getColumn(1).getInt64(), q.getColumn(2).getString(),
                      q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getString(),
                      q.getColumn(6).getString(), q.getColumn(7).getInt64(), q.getColumn(8).getInt64(),
                      q.getColumn(9).getString(), q.getColumn(10).getInt64(),
-                     q.getColumn(11).isNull() ? std::nullopt : std::optional<bool>(q.getColumn(11).getInt() != 0)};
+                     q.getColumn(11).isNull() ? std::nullopt : std::optional<bool>(q.getColumn(11).getInt() != 0),
+                     q.getColumn(12).getInt() != 0};
 }
 
 }  // namespace
@@ -1649,10 +1652,11 @@ std::vector<inbox_entry> tx::inbox_page(const inbox_filter& f, std::int64_t befo
   return out;
 }
 
-std::int64_t tx::inbox_items_since(std::int64_t contact_id, core::unix_ms since) {
-  auto& q = stmt("SELECT COUNT(*) FROM inbox WHERE contact_id = ? AND created_at >= ?");
+std::int64_t tx::inbox_items_since(std::int64_t contact_id, core::unix_ms since, bool urgent_only) {
+  auto& q = stmt("SELECT COUNT(*) FROM inbox WHERE contact_id = ? AND created_at >= ? AND urgent >= ?");
   q.bind(1, contact_id);
   q.bind(2, since);
+  q.bind(3, urgent_only ? 1 : 0);
   q.executeStep();
   const std::int64_t n = q.getColumn(0).getInt64();
   q.reset();

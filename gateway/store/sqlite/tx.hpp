@@ -63,7 +63,7 @@ class tx final : public store::tx {
   std::int64_t add_inbox(const inbox_item& item) override;
   std::vector<inbox_entry> inbox_page(const inbox_filter& f, std::int64_t before, std::size_t limit) override;
   std::optional<inbox_entry> find_inbox(std::int64_t id) override;
-  std::int64_t inbox_items_since(std::int64_t contact_id, core::unix_ms since) override;
+  std::int64_t inbox_items_since(std::int64_t contact_id, core::unix_ms since, bool urgent_only) override;
   std::int64_t first_report_since(std::string_view flow_id, std::string_view area, core::unix_ms since) override;
   void update_inbox(std::int64_t id, std::string_view status, std::int64_t assigned_to) override;
   std::int64_t add_series(const series& s) override;

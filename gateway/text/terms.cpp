@@ -1,6 +1,7 @@
-#include "gateway/text/sensitive.hpp"
+#include "gateway/text/terms.hpp"
 
-#include <algorithm>
+#include <cctype>
+#include <utility>
 
 #include "gateway/core/yaml.hpp"
 #include "gateway/text/normalize.hpp"
@@ -35,20 +36,30 @@ std::vector<std::string> words_of(std::string_view normalized) {
 
 }  // namespace
 
-sensitive_terms sensitive_terms::load(const std::string& file, std::vector<std::string>& problems) {
-  sensitive_terms out;
+term_list term_list::load(const std::string& file, std::vector<std::string>& problems, std::string_view group,
+                          ending last_word) {
+  term_list out;
+  out.last_word_ = last_word;
   auto doc = core::yaml::load_file(file);
   if (!doc) {
     problems.push_back(doc.error());
     return out;
   }
   core::yaml::reader r(file, problems);
-  if (!doc.value().IsMap()) {
-    r.problem(doc.value(), "each language maps to a list of terms: en: [pregnancy, …]");
+  YAML::Node languages = doc.value();
+  if (!group.empty()) {
+    if (!languages.IsMap() || !languages[std::string(group)]) {
+      r.problem(languages, "no '" + std::string(group) + ":' here: each group maps languages to terms");
+      return out;
+    }
+    languages = languages[std::string(group)];
+  }
+  if (!languages.IsMap()) {
+    r.problem(languages, "each language maps to a list of terms: en: [pregnancy, …]");
     return out;
   }
-  for (const auto& kv : doc.value()) {
-    for (const auto& t : r.text_list(doc.value(), kv.first.Scalar(), "")) {
+  for (const auto& kv : languages) {
+    for (const auto& t : r.text_list(languages, kv.first.Scalar(), "")) {
       auto words = words_of(normalize(t));
       if (words.empty()) continue;
       out.terms_.push_back({t, std::move(words)});
@@ -57,10 +68,18 @@ sensitive_terms sensitive_terms::load(const std::string& file, std::vector<std::
   return out;
 }
 
-std::string sensitive_terms::find(std::string_view text) const {
+std::string term_list::find(std::string_view text) const {
   const auto words = words_of(normalize(text));
+  const auto same = [this](const std::string& in_text, const std::string& in_term, bool last) {
+    if (last && last_word_ == ending::suffix) return in_text.starts_with(in_term);
+    return in_text == in_term;
+  };
   for (const auto& t : terms_) {
-    if (std::search(words.begin(), words.end(), t.words.begin(), t.words.end()) != words.end()) return t.written;
+    for (std::size_t at = 0; at + t.words.size() <= words.size(); ++at) {
+      std::size_t k = 0;
+      while (k < t.words.size() && same(words[at + k], t.words[k], k + 1 == t.words.size())) ++k;
+      if (k == t.words.size()) return t.written;
+    }
   }
   return {};
 }

@@ -1,0 +1,89 @@
+// Terms found in text: the health terms an unasked SMS must not name (R-S10), whole words
+// and phrases in any script and letter form, and the words of someone in danger (R-H3), read
+// with the endings people add, from the shipped lexicons.
+#include "gateway/text/terms.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "tests/support/support.hpp"
+
+using namespace paygham;
+
+namespace {
+
+text::term_list shipped() {
+  std::vector<std::string> problems;
+  auto t = text::term_list::load(std::string(PAYGHAM_SOURCE_DIR) + "/lexicon/sensitive.yaml", problems);
+  for (const auto& p : problems) UNSCOPED_INFO(p);
+  REQUIRE(problems.empty());
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("sensitive terms: whole words and phrases are found, in any letter form and case", "[text]") {
+  const auto terms = shipped();
+  CHECK(terms.find("Your PREGNANCY check is tomorrow.") == "pregnancy");
+  CHECK(terms.find("نوبت بارداری شما فردا است") == "بارداری");
+  CHECK(terms.find("your blood pressure visit") == "blood pressure");
+  CHECK(terms.find("د وینې فشار") == "د وینې فشار");
+  // Arabic letter forms read as Persian ones (ي for ی), and punctuation ends a word.
+  CHECK(terms.find("نوبت بارداري،") == "بارداری");
+}
+
+TEST_CASE("sensitive terms: a word that only contains a term is not it", "[text]") {
+  const auto terms = shipped();
+  CHECK(terms.find("هشدار مین برای قندهار") == "");   // Kandahar is not «قند»
+  CHECK(terms.find("سلام، نوبت شما فردا است") == "");  // «سلام» is not «سل»
+  CHECK(terms.find("Red Crescent: your visit is tomorrow, 10:00-12:00.") == "");
+  CHECK(terms.find("blood test") == "");  // one word of a phrase is not the phrase
+}
+
+namespace {
+
+text::term_list urgent(const char* group) {
+  std::vector<std::string> problems;
+  auto t = text::term_list::load(std::string(PAYGHAM_SOURCE_DIR) + "/lexicon/urgent.yaml", problems, group,
+                                 text::term_list::ending::suffix);
+  for (const auto& p : problems) UNSCOPED_INFO(p);
+  REQUIRE(problems.empty());
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("urgent words: danger as people write it, with suffixes, spaces, ZWNJ and Arabic letter forms", "[text]") {
+  const auto danger = urgent("danger");
+  CHECK(danger.find("I am BLEEDING a lot") == "bleeding");
+  CHECK(danger.find("my wife had seizures") == "seizure");  // the ending may differ
+  CHECK(danger.find("خونریزی دارم") == "خونریزی");
+  CHECK(danger.find("خون‌ريزيم زیاده") == "خونریزی");  // ZWNJ, Arabic ي, a suffix: "my bleeding"
+  CHECK(danger.find("خون ریزی شدید") == "خون ریزی");
+  CHECK(danger.find("بچه‌ام بی هوش شده") == "بی هوش");
+  CHECK(danger.find("طفلم تشنج کرد") == "تشنج");
+  CHECK(danger.find("khoonrizi daram") == "khoonrizi");
+  CHECK(danger.find("وینه بهیږي") == "وینه بهیږي");
+}
+
+TEST_CASE("urgent words: everyday messages are not urgent", "[text]") {
+  const auto danger = urgent("danger");
+  const auto self_harm = urgent("self_harm");
+  for (const char* everyday : {"سلام، نوبت فردا ساعت ۱۰ است؟", "where is the clinic", "خون دادم", "I cannot come tomorrow",
+                               "هشدار مین برای قندهار", "blood test results", "تشکر", "نفس راحت کشیدم"}) {
+    INFO(everyday);
+    CHECK(danger.find(everyday) == "");
+    CHECK(self_harm.find(everyday) == "");
+  }
+  // One word of a phrase is not the phrase: "breathe" alone, «نفس» alone.
+  CHECK(danger.find("I can breathe now") == "");
+}
+
+TEST_CASE("urgent words: self-harm in every language the gateway speaks", "[text]") {
+  const auto self_harm = urgent("self_harm");
+  CHECK(self_harm.find("I want to die") == "want to die");
+  CHECK(self_harm.find("میخوام خودکشی کنم") == "خودکشی");
+  CHECK(self_harm.find("می‌خواهم بمیرم") == "میخواهم بمیرم");  // ZWNJ joins them
+  CHECK(self_harm.find("می خواهم بمیرم") == "می خواهم بمیرم");
+  CHECK(self_harm.find("ځان وژنه") == "ځان وژنه");
+  CHECK(self_harm.find("khodkoshi") == "khodkoshi");
+}
