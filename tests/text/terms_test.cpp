@@ -56,20 +56,27 @@ TEST_CASE("urgent words: danger as people write it, with suffixes, spaces, ZWNJ 
   const auto danger = urgent("danger");
   CHECK(danger.find("I am BLEEDING a lot") == "bleeding");
   CHECK(danger.find("my wife had seizures") == "seizure");  // the ending may differ
+  CHECK(danger.find("she is fainting") == "faint");
   CHECK(danger.find("خونریزی دارم") == "خونریزی");
   CHECK(danger.find("خون‌ريزيم زیاده") == "خونریزی");  // ZWNJ, Arabic ي, a suffix: "my bleeding"
   CHECK(danger.find("خون ریزی شدید") == "خون ریزی");
   CHECK(danger.find("بچه‌ام بی هوش شده") == "بی هوش");
   CHECK(danger.find("طفلم تشنج کرد") == "تشنج");
   CHECK(danger.find("khoonrizi daram") == "khoonrizi");
-  CHECK(danger.find("وینه بهیږي") == "وینه بهیږي");
+  CHECK(danger.find("وینه بهیږي") == "وینه بهی");
+  CHECK(danger.find("وینه بهېږي") == "وینه بهې");  // ې as Pashto writes it, and ی as many type it
+  // No subject, and the spoken verb: "my baby does not move", in Farsi and in Pashto.
+  CHECK(danger.find("بچه‌ام تکون نمیخوره") == "تکون نمیخور");
+  CHECK(danger.find("ماشوم مې نه خوځېږي") == "نه خوځېږ");
+  CHECK(danger.find("نفسش بند اومده") == "نفسش بند");
 }
 
 TEST_CASE("urgent words: everyday messages are not urgent", "[text]") {
   const auto danger = urgent("danger");
   const auto self_harm = urgent("self_harm");
   for (const char* everyday : {"سلام، نوبت فردا ساعت ۱۰ است؟", "where is the clinic", "خون دادم", "I cannot come tomorrow",
-                               "هشدار مین برای قندهار", "blood test results", "تشکر", "نفس راحت کشیدم"}) {
+                               "هشدار مین برای قندهار", "blood test results", "تشکر", "نفس راحت کشیدم",
+                               "برای آزمایش خون میام", "الهی بمیرم برات", "فردا حرکت نمیکنیم", "خودمو میرسونم"}) {
     INFO(everyday);
     CHECK(danger.find(everyday) == "");
     CHECK(self_harm.find(everyday) == "");
@@ -84,6 +91,8 @@ TEST_CASE("urgent words: self-harm in every language the gateway speaks", "[text
   CHECK(self_harm.find("میخوام خودکشی کنم") == "خودکشی");
   CHECK(self_harm.find("می‌خواهم بمیرم") == "میخواهم بمیرم");  // ZWNJ joins them
   CHECK(self_harm.find("می خواهم بمیرم") == "می خواهم بمیرم");
-  CHECK(self_harm.find("ځان وژنه") == "ځان وژنه");
+  CHECK(self_harm.find("میخوام خودمو بکشم") == "خودمو بکشم");
+  CHECK(self_harm.find("ځان وژنه") == "ځان وژن");
+  CHECK(self_harm.find("غواړم مړه شم") == "غواړم مړه شم");
   CHECK(self_harm.find("khodkoshi") == "khodkoshi");
 }
