@@ -100,6 +100,7 @@ flow::action_result appointments_to_call(store::tx& t, const request& r);
 flow::action_result appointments_mine(store::tx& t, const request& r);
 flow::action_result privacy_erase(store::tx& t, const request& r);
 flow::action_result appointments_cancel(store::tx& t, const request& r);
+flow::action_result appointments_answered(store::tx& t, const request& r);
 flow::action_result appointments_visit(store::tx& t, const request& r);
 flow::action_result subscriptions_add(store::tx& t, const request& r);
 flow::action_result subscriptions_transfer_code(store::tx& t, const request& r);

@@ -472,4 +472,14 @@ flow::action_result appointments_cancel(store::tx& t, const request& r) {
   return {"ok", v};
 }
 
+// R-H3: what the day-before reminder heard back, for reception's list: "coming", or "none" when
+// nothing came in time (unconfirmed: nobody asks again, and the morning reminder still goes).
+flow::action_result appointments_answered(store::tx& t, const request& r) {
+  const std::string answer = r.arg("answer");
+  const auto b = own_upcoming(t, r, r.arg("booking"));
+  if (!b || (answer != "coming" && answer != "none")) return error;
+  t.set_reminder_answer(b->id, answer);
+  return {"ok", {}};
+}
+
 }  // namespace paygham::actions

@@ -85,6 +85,10 @@ const registry& registry::builtin() {
     b.add({"appointments.cancel", appointments_cancel,
            "cancels the person's visit args.booking and frees its place; sets code, when, clinic_name; outcome ok",
            {"booking"}, {}, {}, true});
+    b.add({"appointments.answered", appointments_answered,
+           "records the answer to the day-before reminder of the person's visit args.booking: args.answer coming, "
+           "or none (nothing came in time: the visit is unconfirmed on reception's list); outcome ok",
+           {"booking", "answer"}, {}, {}, true});
     b.add({"appointments.visit", appointments_visit,
            "the person's visit args.booking, to change it: sets clinic, service, for, replaces (give it to "
            "appointments.book, which cancels the old visit when the new one is booked), code, when, clinic_name; "

@@ -874,16 +874,19 @@ outcome list_slots(services& s, store::tx& tx, const call& c) {
 
 json booking_json(store::tx& tx, const store::booking& b) {
   const auto who = tx.find_contact(b.contact_id);
-  return json{{"id", b.id},
-              {"clinic", b.clinic},
-              {"service", b.service},
-              {"day", schedule::day_text(b.day)},
-              {"time", schedule::clock_text(b.window_from) + "-" + schedule::clock_text(b.window_to)},
-              {"starts_at", b.starts_at},
-              {"code", b.code},
-              {"status", store::to_string(b.status)},
-              {"for", b.for_whom},
-              {"phone", who ? who->phone : std::string()}};
+  json out{{"id", b.id},
+           {"clinic", b.clinic},
+           {"service", b.service},
+           {"day", schedule::day_text(b.day)},
+           {"time", schedule::clock_text(b.window_from) + "-" + schedule::clock_text(b.window_to)},
+           {"starts_at", b.starts_at},
+           {"code", b.code},
+           {"status", store::to_string(b.status)},
+           {"for", b.for_whom},
+           {"phone", who ? who->phone : std::string()}};
+  // R-H3: the day-before reminder's answer: "coming", or "none" (unconfirmed).
+  if (!b.reminder_answer.empty()) out["reminder_answer"] = b.reminder_answer;
+  return out;
 }
 
 // POST /api/v1/appointments: book a visit for a person (at reception, on the phone), with the

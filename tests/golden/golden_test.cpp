@@ -33,7 +33,8 @@
 //   = inbox from N: …          for the human inbox ("from N, someone hurt" / "nobody hurt": a hazard
 //                              report's answer; ", urgent": the words of someone in danger)
 //   = contact N: k=v …         contact fields after a change
-//   = booking CODE: …          a booking made or changed (clinic, day, window, status)
+//   = booking CODE: …          a booking made or changed (clinic, day, window, status; ", will come" or
+//                              ", unconfirmed": the day-before reminder's answer, or none in time)
 //   = escalation N: …          a patient on a health worker's call list, and when it closes
 #include <nlohmann/json.hpp>
 
@@ -360,8 +361,10 @@ class player {
              (i[4] == "1" ? ", urgent" : "") + ": " + one_line(i[2]) + "\n";
     }
     for (const auto& b : test::rows(so, "SELECT id, code, clinic, service, day, window_from, status, for_whom,"
-                                        " updated_at FROM bookings ORDER BY id")) {
-      const std::string now = b[2] + " " + b[3] + " day " + b[4] + " at " + b[5] + " for " + b[7] + ": " + b[6];
+                                        " updated_at, reminder_answer FROM bookings ORDER BY id")) {
+      // ", will come" / ", unconfirmed": the day-before reminder's answer, or none in time.
+      const std::string answer = b[9] == "coming" ? ", will come" : b[9] == "none" ? ", unconfirmed" : "";
+      const std::string now = b[2] + " " + b[3] + " day " + b[4] + " at " + b[5] + " for " + b[7] + ": " + b[6] + answer;
       if (bookings_[b[0]] != now) out += "= booking " + b[1] + ": " + now + "\n";
       bookings_[b[0]] = now;
     }

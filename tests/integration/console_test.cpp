@@ -645,9 +645,25 @@ TEST_CASE("console: reception books a free window for a patient, never above cap
   CHECK(later["items"][0]["time"] != "08:00");
 
   // Reception's list for that day, and a visit marked.
+  {
+    // The day-before reminder went unanswered for one visit (the flow records it after 20 hours;
+    // tests/fixtures/golden/appointments_limits_dari.txt), and another said they will come.
+    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+    db.setBusyTimeout(10'000);
+    db.exec("UPDATE bookings SET reminder_answer = 'none' WHERE id = " + booked_id);
+    db.exec("UPDATE bookings SET reminder_answer = 'coming' WHERE id = (SELECT MAX(id) FROM bookings)");
+  }
   const auto day = json::parse(fatima.call("GET", "/api/v1/appointments?day=" + first["day"].get<std::string>()).body);
   CHECK(day["items"].size() == 10);
   CHECK(day["items"][0]["phone"] == "+93700001100");
+  CHECK(day["items"][0]["reminder_answer"] == "none");  // unconfirmed (R-H3)
+  int coming = 0, unanswered = 0;
+  for (const auto& v : day["items"]) {
+    coming += v.value("reminder_answer", "") == "coming" ? 1 : 0;
+    unanswered += v.contains("reminder_answer") ? 0 : 1;  // asked nothing yet: no field
+  }
+  CHECK(coming == 1);
+  CHECK(unanswered == 8);
   const std::string mark = "/api/v1/appointments/" + booked_id + "/mark";
   auto r = fatima.call("POST", mark, json{{"as", "attended"}}.dump());
   CHECK(r.status == 200);

@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 28> migrations = {
+constexpr std::array<const char*, 29> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -426,6 +426,11 @@ ALTER TABLE contacts ADD COLUMN privacy_recorded_at bigint;
     // 28: free text with the words of someone in danger (SQLite's 33).
     R"sql(
 ALTER TABLE inbox ADD COLUMN urgent integer NOT NULL DEFAULT 0 CHECK (urgent IN (0, 1));
+)sql",
+    // 29: the answer to the day-before reminder (SQLite's 34).
+    R"sql(
+ALTER TABLE bookings ADD COLUMN reminder_answer text NOT NULL DEFAULT ''
+  CHECK (reminder_answer IN ('', 'coming', 'none'));
 )sql",
 };
 

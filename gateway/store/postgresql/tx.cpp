@@ -39,7 +39,7 @@ run read_run(const result& r, int row) {
 
 constexpr const char* booking_columns =
     "id, contact_id, COALESCE(run_id, 0), channel_id, clinic, service, day, window_from, window_to, starts_at, "
-    "code, status, for_whom, hold_until";
+    "code, status, for_whom, hold_until, reminder_answer";
 
 booking read_booking(const result& r, int row) {
   booking b;
@@ -57,6 +57,7 @@ booking read_booking(const result& r, int row) {
   b.status = parse_booking_status(r.text(row, 11)).value_or(booking_status::cancelled);  // the CHECK admits only these
   b.for_whom = r.text(row, 12);
   b.hold_until = r.int64(row, 13);
+  b.reminder_answer = r.text(row, 14);
   return b;
 }
 
@@ -1152,6 +1153,11 @@ std::vector<booking> tx::bookings_on(std::string_view clinic, long long day) {
 void tx::set_booking_status(std::int64_t id, booking_status st) {
   require_disk();
   c_.query("UPDATE bookings SET status = $1, updated_at = $2 WHERE id = $3", {to_string(st), now(), id});
+}
+
+void tx::set_reminder_answer(std::int64_t id, std::string_view answer) {
+  require_disk();
+  c_.query("UPDATE bookings SET reminder_answer = $1, updated_at = $2 WHERE id = $3", {answer, now(), id});
 }
 
 void tx::subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area, std::string_view channel_id,

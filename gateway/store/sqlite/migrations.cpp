@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 33> migrations = {
+constexpr std::array<const char*, 34> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -503,6 +503,11 @@ ALTER TABLE contacts ADD COLUMN privacy_recorded_at INTEGER;
     // 33: free text with the words of someone in danger (R-H3, lexicon/urgent.yaml).
     R"sql(
 ALTER TABLE inbox ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0 CHECK (urgent IN (0, 1));
+)sql",
+    // 34: the answer to the day-before reminder (R-H3): coming, or none in time (unconfirmed).
+    R"sql(
+ALTER TABLE bookings ADD COLUMN reminder_answer TEXT NOT NULL DEFAULT ''
+  CHECK (reminder_answer IN ('', 'coming', 'none'));
 )sql",
 };
 

@@ -50,7 +50,7 @@ run read_run(SQLite::Statement& s) {
 
 constexpr const char* booking_columns =
     "id, contact_id, COALESCE(run_id, 0), channel_id, clinic, service, day, window_from, window_to, starts_at, "
-    "code, status, for_whom, hold_until";
+    "code, status, for_whom, hold_until, reminder_answer";
 
 booking read_booking(SQLite::Statement& s) {
   booking b;
@@ -68,6 +68,7 @@ booking read_booking(SQLite::Statement& s) {
   b.status = parse_booking_status(s.getColumn(11).getString()).value_or(booking_status::cancelled);
   b.for_whom = s.getColumn(12).getString();
   b.hold_until = s.getColumn(13).getInt64();
+  b.reminder_answer = s.getColumn(14).getString();
   return b;
 }
 
@@ -1028,6 +1029,15 @@ void tx::set_booking_status(std::int64_t id, booking_status st) {
   require_disk();
   auto& u = stmt("UPDATE bookings SET status = ?, updated_at = ? WHERE id = ?");
   bind_text(u, 1, to_string(st));
+  u.bind(2, now());
+  u.bind(3, id);
+  u.exec();
+}
+
+void tx::set_reminder_answer(std::int64_t id, std::string_view answer) {
+  require_disk();
+  auto& u = stmt("UPDATE bookings SET reminder_answer = ?, updated_at = ? WHERE id = ?");
+  bind_text(u, 1, answer);
   u.bind(2, now());
   u.bind(3, id);
   u.exec();
