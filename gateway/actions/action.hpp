@@ -110,6 +110,7 @@ flow::action_result subscriptions_check(store::tx& t, const request& r);
 flow::action_result workers_identify(store::tx& t, const request& r);
 flow::action_result workers_login(store::tx& t, const request& r);
 flow::action_result workers_calls(store::tx& t, const request& r);
+flow::action_result workers_forget(store::tx& t, const request& r);
 flow::action_result workers_called(store::tx& t, const request& r);
 flow::action_result workers_by_number(store::tx& t, const request& r);
 flow::action_result workers_enrol_command(store::tx& t, const request& r);

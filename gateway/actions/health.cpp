@@ -62,10 +62,10 @@ constexpr core::unix_ms pin_lock_ms = 30 * 60 * 1000;
 // texts may name the care, and when, must be known (R-S11). The API calls these actions outside
 // any run and writes its own entry, with the token that asked.
 void audit_from_phone(store::tx& t, const request& r, std::int64_t worker_id, std::string_view action,
-                      std::int64_t series_id, nlohmann::json detail) {
+                      const std::string& target, nlohmann::json detail) {
   if (r.run_id == 0) return;
   detail["via"] = r.by_sms ? "sms" : "ussd";
-  t.audit("user:" + std::to_string(worker_id), action, "series:" + std::to_string(series_id), detail.dump());
+  t.audit("user:" + std::to_string(worker_id), action, target, detail.dump());
 }
 
 bool can_work(const store::user& u, core::unix_ms now) {
@@ -214,7 +214,7 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
     detail["shared_phone"] = shared;
     detail["explicit_texts"] = named;
   }
-  audit_from_phone(t, r, worker->id, "enrolments.create", s.id, std::move(detail));
+  audit_from_phone(t, r, worker->id, "enrolments.create", "series:" + std::to_string(s.id), std::move(detail));
   if (const std::string welcome = r.arg("welcome"); !welcome.empty()) start_flow(t, patient.id, r, welcome);
   ask_again_later(t, r, s, r.arg("ask_again"));
   core::log::info("series.enrolled", {{"series", s.id}, {"user", worker->id}, {"kind", kind}});
@@ -302,7 +302,7 @@ flow::action_result reminders_end(store::tx& t, const request& r) {
     t.end_series(s.id);
     if (s.anchor_day) pregnancy = s.id;
     ++ended;
-    audit_from_phone(t, r, worker->id, "enrolments.end", s.id, {{"reason", reason}});
+    audit_from_phone(t, r, worker->id, "enrolments.end", "series:" + std::to_string(s.id), {{"reason", reason}});
     if (only_id) t.cancel_series_queued(s.id, "series ended: " + reason);
   }
   if (ended == 0) return {"none", {}};
@@ -312,6 +312,29 @@ flow::action_result reminders_end(store::tx& t, const request& r) {
     start_flow(t, patient.id, r, node, {{"series", std::to_string(pregnancy)}});
   }
   core::log::info("series.ended", {{"user", worker->id}, {"series", ended}, {"reason", reason}});
+  return {"ok", {}};
+}
+
+// R-D6: a health worker forgets a number at the patient's wish: everything held about it is
+// erased as an admin's erasure is (a stop they made stays as a hash, R-S7), their reminders and
+// visits with it. Only a patient of the worker's clinic: one a worker of it enrolled in a series
+// of args.programme still running, or with a visit ahead there; anyone else is `unknown`, as a
+// number never seen is.
+flow::action_result workers_forget(store::tx& t, const request& r) {
+  const auto worker = logged_in(t, r);
+  const std::string programme = r.arg("programme");
+  if (!worker || programme.empty()) return error;
+  const auto patient = t.find_contact_by_phone(r.arg("phone"));
+  if (!patient) return {"unknown", {}};
+  bool ours = false;
+  for (const auto& s : t.active_series(patient->id, programme)) {
+    const auto by = s.worker_id != 0 ? t.find_user(s.worker_id) : std::nullopt;
+    ours = ours || (by && by->facility == worker->facility);
+  }
+  for (const auto& b : t.upcoming_bookings(patient->id)) ours = ours || b.clinic == worker->facility;
+  if (!ours || !t.erase_contact(patient->id)) return {"unknown", {}};
+  audit_from_phone(t, r, worker->id, "contacts.erase", "contact:" + std::to_string(patient->id), {});
+  core::log::info("contact.erased", {{"contact", patient->id}, {"by", "user:" + std::to_string(worker->id)}});
   return {"ok", {}};
 }
 

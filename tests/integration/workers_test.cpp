@@ -73,21 +73,21 @@ TEST_CASE("user: a health worker made with paygham user opens the health-worker 
     server_process srv(config);
     CHECK(dial(srv.port(), "w1", "") == "CON Health worker menu. Your PIN:");
     CHECK(dial(srv.port(), "w1", "2580") ==
-          "CON Health worker\n1. Enrol a patient\n2. Patients to call\n3. Visit attended\n4. End reminders");
+          "CON Health worker\n1. Enrol a patient\n2. Patients to call\n3. Visit attended\n4. End reminders\n5. Forget a number");
     // Africa's Talking repeats every answer on each hop: the PIN too, and a retry of a hop
     // is still recognised though the PIN is never stored.
     CHECK(dial(srv.port(), "w1", "2580*1") == "CON Patient's phone number:\n0. Back");
     CHECK(dial(srv.port(), "w1", "2580*1") == "CON Patient's phone number:\n0. Back");
     CHECK(dial(srv.port(), "w1", "2580") ==  // the hop before, retried late: its own screen again
-          "CON Health worker\n1. Enrol a patient\n2. Patients to call\n3. Visit attended\n4. End reminders");
+          "CON Health worker\n1. Enrol a patient\n2. Patients to call\n3. Visit attended\n4. End reminders\n5. Forget a number");
     CHECK(dial(srv.port(), "w1", "2580*1*0") ==
-          "CON Health worker\n1. Enrol a patient\n2. Patients to call\n3. Visit attended\n4. End reminders");
+          "CON Health worker\n1. Enrol a patient\n2. Patients to call\n3. Visit attended\n4. End reminders\n5. Forget a number");
     // The session drops at the menu: a redial asks for the PIN again, it never resumes.
     CHECK(dial(srv.port(), "w1b", "") == "CON Health worker menu. Your PIN:");
     // A PIN dialled with the code (*384*16*2580*2#) is not read: networks log dial strings.
     CHECK(dial(srv.port(), "w1c", "2580*2") == "CON Health worker menu. Your PIN:");
     CHECK(dial(srv.port(), "w1c", "2580*2*2580") ==
-          "CON Health worker\n1. Enrol a patient\n2. Patients to call\n3. Visit attended\n4. End reminders");
+          "CON Health worker\n1. Enrol a patient\n2. Patients to call\n3. Visit attended\n4. End reminders\n5. Forget a number");
   }
   {
     SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
@@ -140,8 +140,29 @@ TEST_CASE("user: what a health worker does from the menu is in the audit log, wi
       dial(srv.port(), "w2", typed);
     }
     CHECK(dial(srv.port(), "w2", typed + "*1") == "END Ended. Nothing more will be sent.");
+    // Another patient enrolled, then forgotten at their wish (R-D6).
+    for (const char* session : {"w3", "w4"}) {
+      dial(srv.port(), session, "");
+      typed = "2580";
+      dial(srv.port(), session, typed);
+      const std::vector<const char*> answers =
+          session == std::string("w3") ? std::vector<const char*>{"1", "0700000112", "1", "1", "4", "2", "1"}
+                                       : std::vector<const char*>{"5", "0700000112"};
+      for (const char* answer : answers) {
+        typed += std::string("*") + answer;
+        dial(srv.port(), session, typed);
+      }
+      if (session == std::string("w3")) dial(srv.port(), session, typed + "*1");
+    }
+    CHECK(dial(srv.port(), "w4", typed + "*1").starts_with("END Deleted, with their reminders and visits."));
   }
   SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM contacts WHERE phone = '+93700000112'").getInt() == 0);
+  CHECK(db.execAndGet("SELECT actor || ' ' || detail FROM audit_log WHERE action = 'contacts.erase'").getString() ==
+        R"(user:1 {"via":"ussd"})");
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM audit_log a JOIN contacts c ON a.target = 'contact:' || c.id"
+                      " WHERE a.action = 'contacts.erase' AND c.phone LIKE 'erased:%'")
+            .getInt() == 1);
   SQLite::Statement q(db, "SELECT actor, action, target, detail FROM audit_log WHERE action LIKE 'enrolments.%' ORDER BY id");
   REQUIRE(q.executeStep());
   CHECK(q.getColumn(0).getString() == "user:1");
@@ -154,5 +175,8 @@ TEST_CASE("user: what a health worker does from the menu is in the audit log, wi
   // The contact says who recorded what the patient said of their phone: the worker, by USSD.
   CHECK(db.execAndGet("SELECT privacy_recorded_by FROM contacts WHERE phone = '+93700000111'").getString() == "user:1");
   CHECK(q.getColumn(3).getString() == R"({"reason":"done","via":"ussd"})");
+  REQUIRE(q.executeStep());
+  CHECK(q.getColumn(1).getString() == "enrolments.create");  // the patient then forgotten
+  CHECK(q.getColumn(2).getString() == "series:2");
   CHECK_FALSE(q.executeStep());
 }
