@@ -35,7 +35,7 @@ const WORDS = {
     patient_language: 'Language of the patient', enrolled: 'Enrolled. The next reminder: {0}.', next: 'Next reminder',
     none_enrolled: 'No reminders are running for this number.', end: 'End reminders', reason: 'Why',
     r_completed: 'care completed', r_loss: 'pregnancy loss', r_other: 'other reason', ended: 'The reminders ended.',
-    k_medicine_short: 'medicine', k_pregnancy_short: 'pregnancy care',
+    k_checkin: 'Weekly check-in (Mondays 10:00)', k_checkin_short: 'weekly check-in', k_medicine_short: 'medicine', k_pregnancy_short: 'pregnancy care',
     visits: 'Visits', clinic: 'Clinic', service: 'Service', free_places: 'Free places', book: 'Book',
     booked_ok: 'Booked: code {0}, {1}. The person gets an SMS.', for_whom: 'For', for_self: 'the phone\'s owner',
     for_other: 'someone else on this phone', day: 'Day', visit_code: 'Code', mark_attended: 'Attended', mark_missed: 'No-show',
@@ -95,7 +95,7 @@ const WORDS = {
     patient_language: 'زبان مریض', enrolled: 'ثبت شد. یادآوری بعدی: {0}.', next: 'یادآوری بعدی',
     none_enrolled: 'برای این شماره یادآوری فعال نیست.', end: 'ختم یادآوری‌ها', reason: 'دلیل',
     r_completed: 'مراقبت تمام شد', r_loss: 'از دست رفتن حمل', r_other: 'دلیل دیگر', ended: 'یادآوری‌ها ختم شد.',
-    k_medicine_short: 'دوا', k_pregnancy_short: 'مراقبت حمل',
+    k_checkin: 'احوال‌پرسی هفته‌وار (دوشنبه ساعت ۱۰)', k_checkin_short: 'احوال‌پرسی هفته‌وار', k_medicine_short: 'دوا', k_pregnancy_short: 'مراقبت حمل',
     visits: 'نوبت‌ها', clinic: 'کلینیک', service: 'خدمت', free_places: 'نوبت‌های خالی', book: 'ثبت نوبت',
     booked_ok: 'نوبت ثبت شد: کد {0}، {1}. به این شخص اس‌ام‌اس فرستاده می‌شود.', for_whom: 'برای', for_self: 'صاحب تلفون',
     for_other: 'شخص دیگر با همین تلفون', day: 'روز', visit_code: 'کد', mark_attended: 'آمد', mark_missed: 'نیامد',
@@ -155,7 +155,7 @@ const WORDS = {
     patient_language: 'زبان بیمار', enrolled: 'ثبت شد. یادآوری بعدی: {0}.', next: 'یادآوری بعدی',
     none_enrolled: 'برای این شماره یادآوری فعالی نیست.', end: 'پایان یادآوری‌ها', reason: 'دلیل',
     r_completed: 'مراقبت کامل شد', r_loss: 'از دست رفتن بارداری', r_other: 'دلیل دیگر', ended: 'یادآوری‌ها پایان یافت.',
-    k_medicine_short: 'دارو', k_pregnancy_short: 'مراقبت بارداری',
+    k_checkin: 'پیگیری هفتگی (دوشنبه‌ها ساعت ۱۰)', k_checkin_short: 'پیگیری هفتگی', k_medicine_short: 'دارو', k_pregnancy_short: 'مراقبت بارداری',
     visits: 'نوبت‌ها', clinic: 'درمانگاه', service: 'خدمت', free_places: 'نوبت‌های خالی', book: 'ثبت نوبت',
     booked_ok: 'نوبت ثبت شد: کد {0}، {1}. برای او پیامک ارسال می‌شود.', for_whom: 'برای', for_self: 'صاحب تلفن',
     for_other: 'فرد دیگری با همین تلفن', day: 'روز', visit_code: 'کد', mark_attended: 'آمد', mark_missed: 'نیامد',
@@ -215,7 +215,7 @@ const WORDS = {
     patient_language: 'د ناروغ ژبه', enrolled: 'نوم یې ولیکل شو. بله یادونه: {0}.', next: 'بله یادونه',
     none_enrolled: 'د دې شمېرې لپاره هېڅ یادونه فعاله نه ده.', end: 'یادونې پای ته رسول', reason: 'لامل',
     r_completed: 'پاملرنه بشپړه شوه', r_loss: 'امیندواري دوام ونه موند', r_other: 'بل لامل', ended: 'یادونې پای ته ورسېدې.',
-    k_medicine_short: 'درمل', k_pregnancy_short: 'د امیندوارۍ پاملرنه',
+    k_checkin: 'اوونۍ پوښتنه (دوشنبه ۱۰ بجې)', k_checkin_short: 'اوونۍ پوښتنه', k_medicine_short: 'درمل', k_pregnancy_short: 'د امیندوارۍ پاملرنه',
     visits: 'نوبتونه', clinic: 'کلینیک', service: 'خدمت', free_places: 'خالي نوبتونه', book: 'نوبت نیول',
     booked_ok: 'نوبت ونیول شو: کوډ {0}، {1}. دې کس ته اس‌ام‌اس ورځي.', for_whom: 'د چا لپاره', for_self: 'د ټیلیفون خاوند',
     for_other: 'بل کس چې همدا ټیلیفون کاروي', day: 'ورځ', visit_code: 'کوډ', mark_attended: 'حاضر', mark_missed: 'غیرحاضر',
@@ -486,15 +486,14 @@ async function patientsPage(query) {
     }, t('pause')));
   };
   const kind = h('select', { id: 'kind' }, h('option', { value: 'medicine' }, t('k_medicine')),
-    h('option', { value: 'pregnancy' }, t('k_pregnancy')));
+    h('option', { value: 'pregnancy' }, t('k_pregnancy')), h('option', { value: 'checkin' }, t('k_checkin')));
   const time = h('input', { id: 'time', type: 'time', value: '08:00', dir: 'ltr' });
   const lmp = h('input', { id: 'lmp', dir: 'ltr', placeholder: lang === 'en' ? '2026-09-01' : '۱۴۰۵/۶/۱۰', hidden: true });
   const lmpLabel = h('label', { for: 'lmp', hidden: true }, t('lmp'));
   const timeLabel = h('label', { for: 'time' }, t('time'));
   kind.addEventListener('change', () => {
-    const pregnancy = kind.value === 'pregnancy';
-    for (const el of [lmp, lmpLabel]) el.hidden = !pregnancy;
-    for (const el of [time, timeLabel]) el.hidden = pregnancy;
+    for (const el of [lmp, lmpLabel]) el.hidden = kind.value !== 'pregnancy';
+    for (const el of [time, timeLabel]) el.hidden = kind.value !== 'medicine';  // a check-in: Mondays 10:00
   });
   const language = h('select', { id: 'patient-language' },
     [['prs', 'دری'], ['ps', 'پښتو'], ['fa', 'فارسی'], ['en', 'English']].map(([l, name]) => h('option', { value: l }, name)));
@@ -514,7 +513,8 @@ async function patientsPage(query) {
         phone: phone.value, kind: kind.value, language: language.value, shared_phone: shared.value,
         explicit_texts: shared.value === 'no' && explicit.checked, consent_via: 'in_person',
       };
-      if (kind.value === 'medicine') body.time = time.value; else body.lmp = lmp.value;
+      if (kind.value === 'medicine') body.time = time.value;
+      if (kind.value === 'pregnancy') body.lmp = lmp.value;
       try {
         const made = await api('POST', '/enrolments', body);
         status.replaceChildren(h('p', { class: 'ok' }, t('enrolled', made.next_at ? when(made.next_at, made.time_zone) : '—')));

@@ -165,7 +165,7 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
   const std::string programme = r.arg("programme");
   const std::string remind = r.arg("remind");
   if (phone.empty() || phone.front() != '+' || !minute || programme.empty() || remind.empty() || !r.time_zone_of ||
-      (kind != "daily" && kind != "antenatal")) {
+      (kind != "daily" && kind != "antenatal" && kind != "weekly")) {
     return error;
   }
   auto patient = t.upsert_contact(phone);
@@ -194,11 +194,18 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
     if (!lmp) return error;
     s.anchor_day = text::day_number(*lmp);
     s.offsets = schedule::antenatal_contact_days();
+  } else if (kind == "weekly") {
+    // R-H3: a weekly check-in ("how are you this week?"), on an ISO weekday (1 Monday).
+    const auto day = text::read_id(r.arg("weekday"));
+    if (!day || *day < 1 || *day > 7) return error;
+    s.weekday = static_cast<int>(*day);
   }
   // The same reminders twice would each ask, and only the newest question can be answered: the
-  // others would count as unanswered. One pregnancy series at a time; a medicine at each time.
+  // others would count as unanswered. One pregnancy series and one check-in at a time; a
+  // medicine at each time.
   for (const auto& running : t.active_series(patient.id, programme)) {
-    if (running.anchor_day.has_value() == s.anchor_day.has_value() && (s.anchor_day || running.at_minute == s.at_minute)) {
+    if (store::series_kind(running) == store::series_kind(s) &&
+        (s.anchor_day || s.weekday != 0 || running.at_minute == s.at_minute)) {
       return {"already", {}};
     }
   }
@@ -209,7 +216,7 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
   if (const std::string language = r.arg("language"); !language.empty()) t.set_contact_language(patient.id, language);
   if (named) t.set_phone_privacy(patient.id, shared, true, by);  // asked for, with this enrolment
   s.id = start_series(t, s, first);
-  nlohmann::json detail{{"kind", s.anchor_day ? "pregnancy" : "medicine"}};  // as the API names them
+  nlohmann::json detail{{"kind", store::series_kind(s)}};  // as the API names them
   if (answered) {
     detail["shared_phone"] = shared;
     detail["explicit_texts"] = named;

@@ -112,10 +112,11 @@ const registry& registry::builtin() {
            "enrolled 50 in the last 24 hours)",
            {"text", "medicine", "pregnancy", "languages", "worker"}});
     b.add({"reminders.enrol", reminders_enrol,
-           "the logged-in args.worker enrols args.phone in a daily (args.time) or antenatal (args.lmp) series of "
-           "args.programme; each occurrence starts the flow at args.remind by SMS, args.welcome at once; "
-           "with args.ask_again, the flow starts there by SMS every six months to ask whether they are still wanted; "
-           "outcome ok, stopped, over, already (the same reminders run: a pregnancy series, or a medicine at that time)",
+           "the logged-in args.worker enrols args.phone in a series of args.programme at args.time, args.kind daily, "
+           "antenatal (from args.lmp) or weekly (on args.weekday, 1 Monday to 7); each occurrence starts the flow at "
+           "args.remind by SMS, args.welcome at once; with args.ask_again, the flow starts there by SMS every six "
+           "months to ask whether they are still wanted; outcome ok, stopped, over, already (the same reminders run: "
+           "a pregnancy series, a weekly one, or a medicine at that time)",
            {"worker", "phone", "kind", "time", "programme", "remind"}, {}, {"remind", "welcome", "ask_again"}});
     b.add({"reminders.ack", reminders_ack,
            "the person acknowledged an occurrence of args.series: misses start again, its escalation closes; "

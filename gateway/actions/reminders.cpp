@@ -37,10 +37,16 @@ std::optional<store::series> series_from(const request& r) {
 
 }  // namespace
 
+std::optional<core::unix_ms> next_repeat(const store::series& s, core::unix_ms after) {
+  const schedule::local_time at{s.at_minute / 60, s.at_minute % 60};
+  return s.weekday != 0 ? schedule::next_weekly(after, s.weekday, at, s.time_zone)
+                        : schedule::next_daily(after, at, s.time_zone);
+}
+
 first_occurrence first_due(const store::series& s, core::unix_ms now) {
   const schedule::local_time at{s.at_minute / 60, s.at_minute % 60};
   if (!s.anchor_day) {
-    const auto next = schedule::next_daily(now, at, s.time_zone);
+    const auto next = next_repeat(s, now);
     return next ? first_occurrence{first_occurrence::ahead, *next, 0} : first_occurrence{};
   }
   const auto due = schedule::series(*s.anchor_day, s.offsets, at, s.time_zone);

@@ -27,6 +27,10 @@ struct first_occurrence {
 };
 first_occurrence first_due(const store::series& s, core::unix_ms now);
 
+// A series not anchored to a date: its next occurrence after `after`, the next day (or, weekly,
+// the next of its weekday) at its time on the person's clock; nullopt when the zone is unknown.
+std::optional<core::unix_ms> next_repeat(const store::series& s, core::unix_ms after);
+
 // Stores the series and queues its first occurrence; returns its id.
 std::int64_t start_series(store::tx& t, const store::series& s, const first_occurrence& first);
 

@@ -653,7 +653,7 @@ json enrolment_json(store::tx& tx, const store::series& s) {
   const auto next = actions::first_due(s, paused ? s.paused_until : tx.now());
   const auto worker = s.worker_id != 0 ? tx.find_user(s.worker_id) : std::nullopt;
   json out{{"id", s.id},
-           {"kind", s.anchor_day ? "pregnancy" : "medicine"},
+           {"kind", store::series_kind(s)},
            {"time", schedule::clock_text(s.at_minute)},
            {"time_zone", s.time_zone},
            {"unanswered", s.misses}};
@@ -664,8 +664,8 @@ json enrolment_json(store::tx& tx, const store::series& s) {
 }
 
 // POST /api/v1/enrolments: a health worker enrols a patient in reminders they answer with 1
-// (medicine daily at a time, or pregnancy care from the last period), as the health-worker
-// menu does.
+// (medicine daily at a time, pregnancy care from the last period, or a weekly check-in), as the
+// health-worker menu does.
 outcome enrol(services& s, store::tx& tx, const call& c) {
   const auto worker = acting_worker(tx, c);
   if (const auto* bad = std::get_if<refusal>(&worker)) return outcome{400, json::object(), *bad};
@@ -690,8 +690,11 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
                     "lmp");
     }
     args.insert({{"kind", "antenatal"}, {"lmp", lmp}, {"time", "10:00"}, {"remind", "visit_due"}});
+  } else if (kind == "checkin") {
+    // R-H3: "how are you this week?" on Mondays at 10:00, as the menu enrols it.
+    args.insert({{"kind", "weekly"}, {"weekday", "1"}, {"time", "10:00"}, {"remind", "checkin_due"}});
   } else {
-    return refuse(400, "invalid_kind", "kind is medicine or pregnancy", "kind");
+    return refuse(400, "invalid_kind", "kind is medicine, pregnancy or checkin", "kind");
   }
   if (const std::string lang = c.body.value("language", ""); !lang.empty()) {
     if (auto bad = unknown_language(s, lang)) return outcome{400, json::object(), *bad};
@@ -710,8 +713,8 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
   if (done.outcome == "over") return refuse(409, "too_late", "every pregnancy-care visit of that date is past", "lmp");
   if (done.outcome == "already") {
     return refuse(409, "already_enrolled",
-                  "this person already gets these reminders (pregnancy care, or medicine at that time): pause or end "
-                  "them first",
+                  "this person already gets these reminders (pregnancy care, a weekly check-in, or medicine at that "
+                  "time): pause or end them first",
                   "phone");
   }
   const auto id = done.vars.count("series") ? text::read_id(done.vars.at("series")) : std::nullopt;

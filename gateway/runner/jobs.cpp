@@ -130,8 +130,8 @@ std::string runner::schedule_next(store::tx& tx, const store::series& s, core::u
                actions::series_due{s.id, *next, static_cast<int>(following)}.json());
     return {};
   }
-  // The next day at the same time on the person's clock (daylight saving included).
-  const auto next = schedule::next_daily(due_at, at, s.time_zone);
+  // The next day (or week) at the same time on the person's clock (daylight saving included).
+  const auto next = actions::next_repeat(s, due_at);
   if (!next) return "time zone '" + s.time_zone + "' is unknown";
   tx.add_job(actions::series_due::kind, *next, actions::series_due{s.id, *next}.json());
   return {};

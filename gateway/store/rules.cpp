@@ -159,4 +159,9 @@ void urgent_first(std::vector<escalation>& calls) {
   std::stable_partition(calls.begin(), calls.end(), [](const escalation& e) { return e.reason == "urgent"; });
 }
 
+std::string_view series_kind(const series& s) {
+  if (s.anchor_day) return "pregnancy";
+  return s.weekday != 0 ? "checkin" : "medicine";
+}
+
 }  // namespace paygham::store

@@ -18,6 +18,7 @@ enum class run_status;
 enum class medium;
 enum class booking_status;
 struct escalation;
+struct series;
 
 // A state name as stored ("delivered"); nullopt for anything else.
 std::optional<core::message_status> parse_status(std::string_view name);
@@ -108,6 +109,10 @@ std::string booking_code(std::string_view clinic, long long day, int n);
 // R-H3: a person who wrote the words of someone in danger ("urgent") is called first; the
 // rest keep their order (oldest first).
 void urgent_first(std::vector<escalation>& calls);
+
+// What reminders a series is, as the API and the audit log name it: "pregnancy" (anchored to a
+// last period), "checkin" (weekly, R-H3) or "medicine" (every day).
+std::string_view series_kind(const series& s);
 
 inline bool replaces_open_escalation(std::string_view reason) {
   return reason == "not_wanted" || reason == "call_asked";

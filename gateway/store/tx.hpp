@@ -344,9 +344,10 @@ struct series {
   std::string time_zone;     // the person's
   bool active = true;        // false: ended, nothing more goes
   // Anchored (antenatal care): the days after `anchor_day` (days since 1970-01-01, a last
-  // menstrual period) it goes on, in order. None: every day.
+  // menstrual period) it goes on, in order. None: every day, or every week on `weekday`.
   std::optional<long long> anchor_day = {};
   std::vector<int> offsets = {};
+  int weekday = 0;  // 1 (Monday) to 7: once a week on that day (a check-in, R-H3); 0: every day
   // Enrolled by a health worker (R-H): each occurrence starts `flow_id` at `node` by SMS (a
   // question the person acknowledges), and the worker hears when `misses` in a row go unanswered.
   std::int64_t worker_id = 0;

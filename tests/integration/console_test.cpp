@@ -441,6 +441,18 @@ TEST_CASE("console: a health worker enrols a patient, sees the next reminder and
   const auto left = json::parse(fatima.call("GET", "/api/v1/enrolments?phone=%2B93700000321").body)["items"];
   REQUIRE(left.size() == 1);
   CHECK(left[0]["time"] == "20:00");
+
+  // A weekly check-in (R-H3): Mondays at 10:00 on the patient's clock; one at a time.
+  const json checkin{{"phone", "0700 000 324"}, {"kind", "checkin"}, {"channel", "console"}};
+  r = fatima.call("POST", "/api/v1/enrolments", checkin.dump());
+  REQUIRE(r.status == 201);
+  const auto weekly = json::parse(r.body);
+  CHECK(weekly["kind"] == "checkin");
+  CHECK(weekly["time"] == "10:00");
+  // A Monday in Kabul (UTC+4:30); 1970-01-01 was a Thursday.
+  const long long local_days = (weekly["next_at"].get<long long>() + 16'200'000LL) / 86'400'000;
+  CHECK((local_days + 3) % 7 == 0);
+  CHECK(fatima.call("POST", "/api/v1/enrolments", checkin.dump()).status == 409);
 }
 
 namespace {

@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 29> migrations = {
+constexpr std::array<const char*, 30> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -431,6 +431,10 @@ ALTER TABLE inbox ADD COLUMN urgent integer NOT NULL DEFAULT 0 CHECK (urgent IN 
     R"sql(
 ALTER TABLE bookings ADD COLUMN reminder_answer text NOT NULL DEFAULT ''
   CHECK (reminder_answer IN ('', 'coming', 'none'));
+)sql",
+    // 30: a weekly series (SQLite's 35).
+    R"sql(
+ALTER TABLE series ADD COLUMN weekday integer NOT NULL DEFAULT 0 CHECK (weekday BETWEEN 0 AND 7);
 )sql",
 };
 

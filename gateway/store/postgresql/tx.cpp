@@ -737,18 +737,19 @@ std::int64_t tx::add_series(const series& s) {
   require_disk();
   return c_.query(
               "INSERT INTO series (contact_id, channel_id, programme, template, at_minute, time_zone, active, created_at,"
-              " updated_at, anchor_day, offsets, worker_id, flow_id, node)"
-              " VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8, $9, NULLIF($10, 0), $11, $12) RETURNING id",
+              " updated_at, anchor_day, offsets, worker_id, flow_id, node, weekday)"
+              " VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8, $9, NULLIF($10, 0), $11, $12, $13) RETURNING id",
               {s.contact_id, s.channel_id, s.programme, s.template_key, s.at_minute, s.time_zone, now(),
                s.anchor_day ? param(static_cast<std::int64_t>(*s.anchor_day)) : param(nullptr),
-               s.anchor_day ? param(offsets_to_string(s.offsets)) : param(nullptr), s.worker_id, s.flow_id, s.node})
+               s.anchor_day ? param(offsets_to_string(s.offsets)) : param(nullptr), s.worker_id, s.flow_id, s.node,
+               s.weekday})
       .int64(0, 0);
 }
 
 std::optional<series> tx::find_series(std::int64_t id) {
   const auto r = c_.query(
       "SELECT contact_id, channel_id, programme, template, at_minute, time_zone, active, anchor_day, offsets,"
-      " COALESCE(worker_id, 0), flow_id, node, misses, paused_until FROM series WHERE id = $1",
+      " COALESCE(worker_id, 0), flow_id, node, misses, paused_until, weekday FROM series WHERE id = $1",
       {id});
   if (r.empty()) return std::nullopt;
   series s{id, r.int64(0, 0), r.text(0, 1), r.text(0, 2), r.text(0, 3), r.integer(0, 4), r.text(0, 5),
@@ -762,6 +763,7 @@ std::optional<series> tx::find_series(std::int64_t id) {
   s.node = r.text(0, 11);
   s.misses = r.integer(0, 12);
   s.paused_until = r.int64(0, 13);
+  s.weekday = r.integer(0, 14);
   return s;
 }
 

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 34> migrations = {
+constexpr std::array<const char*, 35> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -508,6 +508,10 @@ ALTER TABLE inbox ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0 CHECK (urgent IN 
     R"sql(
 ALTER TABLE bookings ADD COLUMN reminder_answer TEXT NOT NULL DEFAULT ''
   CHECK (reminder_answer IN ('', 'coming', 'none'));
+)sql",
+    // 35: a weekly series (a check-in, R-H3): its ISO weekday; 0: every day.
+    R"sql(
+ALTER TABLE series ADD COLUMN weekday INTEGER NOT NULL DEFAULT 0 CHECK (weekday BETWEEN 0 AND 7);
 )sql",
 };
 

@@ -417,7 +417,8 @@ std::int64_t tx::add_series(const series& s) {
   require_disk();
   auto& i = stmt(
       "INSERT INTO series (contact_id, channel_id, programme, template, at_minute, time_zone, active, created_at,"
-      " updated_at, anchor_day, offsets, worker_id, flow_id, node) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)");
+      " updated_at, anchor_day, offsets, worker_id, flow_id, node, weekday)"
+      " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)");
   i.bind(1, s.contact_id);
   bind_text(i, 2, s.channel_id);
   bind_text(i, 3, s.programme);
@@ -437,6 +438,7 @@ std::int64_t tx::add_series(const series& s) {
   else i.bind(11);
   bind_text(i, 12, s.flow_id);
   bind_text(i, 13, s.node);
+  i.bind(14, s.weekday);
   i.exec();
   return db_.getLastInsertRowid();
 }
@@ -444,7 +446,8 @@ std::int64_t tx::add_series(const series& s) {
 std::optional<series> tx::find_series(std::int64_t id) {
   auto& q = stmt(
       "SELECT contact_id, channel_id, programme, template, at_minute, time_zone, active, anchor_day,"
-      " COALESCE(offsets, ''), COALESCE(worker_id, 0), flow_id, node, misses, paused_until FROM series WHERE id = ?");
+      " COALESCE(offsets, ''), COALESCE(worker_id, 0), flow_id, node, misses, paused_until, weekday"
+      " FROM series WHERE id = ?");
   q.bind(1, id);
   if (!q.executeStep()) return std::nullopt;
   series s{id, q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getString(),
@@ -458,6 +461,7 @@ std::optional<series> tx::find_series(std::int64_t id) {
   s.node = q.getColumn(11).getString();
   s.misses = q.getColumn(12).getInt();
   s.paused_until = q.getColumn(13).getInt64();
+  s.weekday = q.getColumn(14).getInt();
   q.reset();
   return s;
 }
