@@ -324,22 +324,25 @@ flow::action_result reminders_end(store::tx& t, const request& r) {
 
 // R-D6: a health worker forgets a number at the patient's wish: everything held about it is
 // erased as an admin's erasure is (a stop they made stays as a hash, R-S7), their reminders and
-// visits with it. Only a patient of the worker's clinic: one a worker of it enrolled in a series
-// of args.programme still running, or with a visit ahead there; anyone else is `unknown`, as a
-// number never seen is.
+// visits with it. Only a patient of the worker's clinic alone: one a worker of it enrolled in a
+// series of args.programme still running, or with a visit ahead there; anyone else is
+// `unknown`, as a number never seen is, and one another clinic also cares for is `elsewhere`
+// (an admin erases it: the other clinic's care would end unseen).
 flow::action_result workers_forget(store::tx& t, const request& r) {
   const auto worker = logged_in(t, r);
   const std::string programme = r.arg("programme");
   if (!worker || programme.empty()) return error;
   const auto patient = t.find_contact_by_phone(r.arg("phone"));
   if (!patient) return {"unknown", {}};
-  bool ours = false;
+  bool ours = false, theirs = false;
+  const auto cared_at = [&](const std::string& clinic) { (clinic == worker->facility ? ours : theirs) = true; };
   for (const auto& s : t.active_series(patient->id, programme)) {
-    const auto by = s.worker_id != 0 ? t.find_user(s.worker_id) : std::nullopt;
-    ours = ours || (by && by->facility == worker->facility);
+    if (const auto by = s.worker_id != 0 ? t.find_user(s.worker_id) : std::nullopt) cared_at(by->facility);
   }
-  for (const auto& b : t.upcoming_bookings(patient->id)) ours = ours || b.clinic == worker->facility;
-  if (!ours || !t.erase_contact(patient->id)) return {"unknown", {}};
+  for (const auto& b : t.upcoming_bookings(patient->id)) cared_at(b.clinic);
+  if (!ours) return {"unknown", {}};
+  if (theirs) return {"elsewhere", {}};
+  if (!t.erase_contact(patient->id)) return {"unknown", {}};
   audit_from_phone(t, r, worker->id, "contacts.erase", "contact:" + std::to_string(patient->id), {});
   core::log::info("contact.erased", {{"contact", patient->id}, {"by", "user:" + std::to_string(worker->id)}});
   return {"ok", {}};

@@ -152,7 +152,8 @@ const registry& registry::builtin() {
     b.add({"workers.forget", workers_forget,
            "erases what is held about args.phone (their reminders and visits end; a stop they made stays as a "
            "hash), a patient of the logged-in args.worker's clinic (a series of args.programme a worker of it "
-           "started, or a visit ahead there); outcome ok, unknown (not a patient of the clinic)",
+           "started, or a visit ahead there); outcome ok, unknown (not a patient of the clinic), elsewhere (another "
+           "clinic cares for them too: nothing is erased)",
            {"worker", "phone", "programme"}});
     b.add({"workers.called", workers_called,
            "closes the call args.call on args.worker's list; sets calls_left; outcome ok", {"worker", "call"}});

@@ -285,9 +285,9 @@ class runner {
   // The line naming the crisis lines of the person's number's country; "" when it has none.
   std::string crisis_lines_line(const content& c, const store::contact& who) const;
   // Free text for a person to read (R-S3). With the words of someone in danger
-  // (lexicon/urgent.yaml, R-H3) it is marked urgent and, unless the person wrote such words in
-  // the last hour, they get the emergency number at once (with the crisis lines for self-harm)
-  // and their health worker an urgent call to make (raise_urgent). Messages queued are counted
+  // (lexicon/urgent.yaml, R-H3) it is marked urgent and their health worker gets an urgent call
+  // to make (raise_urgent); unless the person wrote such words in the last hour, they get the
+  // emergency number at once (with the crisis lines for self-harm). Messages queued are counted
   // in `result`.
   enum class free_text {
     plain,         // the caller answers as usual
@@ -299,8 +299,10 @@ class runner {
   // R-H3: the person's health worker (raise_urgent: health_worker_of) gets the call to make first
   // on their list, by SMS at once; with nobody's health worker known, or one without a phone,
   // every operator with a phone hears of inbox item `item`.
+  // With a health worker, that happens once while their urgent call about the person is open;
+  // without, the operators hear of a person at most once an hour (`told_this_hour`).
   std::size_t raise_urgent(store::tx& tx, const content& c, const store::contact& who, const std::string& channel,
-                   std::int64_t item) const;
+                           std::int64_t item, bool told_this_hour) const;
   // The health worker who enrolled the person in a series still running, else the first of
   // the clinic of their next visit; nullopt when neither.
   std::optional<store::user> health_worker_of(store::tx& tx, const content& c, std::int64_t contact) const;

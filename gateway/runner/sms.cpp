@@ -145,9 +145,12 @@ runner::free_text runner::to_inbox(store::tx& tx, const content& c, const store:
   const bool told = item.urgent && tx.inbox_items_since(who.id, tx.now() - urgent_alarm_once_ms, true) > 0;
   const std::int64_t id = tx.add_inbox(item);
   if (!item.urgent) return free_text::plain;
-  if (told) return free_text::urgent_again;
-  // Never the words: they are the person's health.
-  core::log::warn("inbox.urgent", {{"inbox", id}, {"contact", who.id}, {"self_harm", self_harm}});
+  // Never the words, nor which list matched: they are the person's health.
+  core::log::warn("inbox.urgent", {{"inbox", id}, {"contact", who.id}});
+  if (told) {
+    result.queued += raise_urgent(tx, c, who, sms.channel_id, id, true);
+    return free_text::urgent_again;
+  }
   std::string body = say(c, flow::keys::urgent, who);
   const bool answered = !body.empty();
   if (answered) {
@@ -158,7 +161,7 @@ runner::free_text runner::to_inbox(store::tx& tx, const content& c, const store:
     tx.queue_message(m);
     ++result.queued;
   }
-  result.queued += raise_urgent(tx, c, who, sms.channel_id, id);
+  result.queued += raise_urgent(tx, c, who, sms.channel_id, id, false);
   return answered ? free_text::urgent : free_text::urgent_again;
 }
 
@@ -178,25 +181,31 @@ std::optional<store::user> runner::health_worker_of(store::tx& tx, const content
 }
 
 std::size_t runner::raise_urgent(store::tx& tx, const content& c, const store::contact& who, const std::string& channel,
-                         std::int64_t item) const {
+                                 std::int64_t item, bool told_this_hour) const {
   const std::string& by = settings_.staff_channel.empty() ? channel : settings_.staff_channel;
   const auto tell = [&](const std::string& phone, std::string_view key) {
     const auto staff = tx.upsert_contact(phone);
     std::string body = say(c, key, staff, {{"item", std::to_string(item)}});
     if (body.empty()) return std::size_t{0};
-    tx.queue_message(store::new_message{by, staff.id, 0, staff.phone, std::move(body), core::priority::alert});
+    store::new_message m{by, staff.id, 0, staff.phone, std::move(body), core::priority::alert};
+    m.even_if_opted_out = true;  // a work phone that once sent STOP, or failed, still gets this
+    tx.queue_message(m);
     return std::size_t{1};
   };
-  if (const auto worker = health_worker_of(tx, c, who.id)) {
-    // First on their call list, whatever else put the person there (urgent_first); once while
-    // they have not called, however often the worker is told.
+  // A health worker writing such words of themselves is not the one to call them.
+  if (const auto worker = health_worker_of(tx, c, who.id); worker && worker->phone != who.phone) {
+    // One call to make at a time, first on their list (urgent_first): while it is open the
+    // worker has been told; once they have called and closed it, new words tell them again.
     const auto calls = tx.open_escalations(worker->id);
-    if (std::none_of(calls.begin(), calls.end(),
-                     [&](const store::escalation& e) { return e.contact_id == who.id && e.reason == "urgent"; })) {
-      tx.escalate(store::escalation{0, worker->id, who.id, 0, "urgent", 0, {}, 0});
+    if (std::any_of(calls.begin(), calls.end(),
+                    [&](const store::escalation& e) { return e.contact_id == who.id && e.reason == "urgent"; })) {
+      return 0;
     }
+    tx.escalate(store::escalation{0, worker->id, who.id, 0, "urgent", 0, {}, 0});
     core::log::info("escalation.urgent", {{"user", worker->id}, {"inbox", item}});
     if (!worker->phone.empty()) return tell(worker->phone, flow::keys::urgent_call);
+  } else if (told_this_hour) {
+    return 0;  // the operators heard of this person within the hour
   }
   std::size_t told = 0;
   for (const auto& u : tx.list_users()) {
@@ -316,6 +325,8 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
       // Words of someone in danger answer no question: one that is open stays as it was, not
       // counted as a wrong reply nor asked again over the emergency number.
       if (read == free_text::urgent_again) acknowledge();
+      // A flow that keeps no SMS lets go of it as ever: the inbox item holds the words.
+      if (s.f && !s.f->keep_sms) tx.forget_inbound_body(sms.channel_id, sms.external_id);
       result.flow_id = "@urgent";
       return result;
     }
