@@ -472,8 +472,8 @@ flow::action_result appointments_cancel(store::tx& t, const request& r) {
   return {"ok", v};
 }
 
-// R-H3: what the day-before reminder heard back, for reception's list: "coming", or "none" when
-// nothing came in time (unconfirmed: nobody asks again, and the morning reminder still goes).
+// R-H3: what the day-before reminder heard back, for reception's list: "none" as it asks (the
+// visit unconfirmed until an answer; nobody asks again), "coming" when the person will come.
 flow::action_result appointments_answered(store::tx& t, const request& r) {
   const std::string answer = r.arg("answer");
   const auto b = own_upcoming(t, r, r.arg("booking"));

@@ -87,7 +87,7 @@ const registry& registry::builtin() {
            {"booking"}, {}, {}, true});
     b.add({"appointments.answered", appointments_answered,
            "records the answer to the day-before reminder of the person's visit args.booking: args.answer coming, "
-           "or none (nothing came in time: the visit is unconfirmed on reception's list); outcome ok",
+           "or none (as it asks: the visit is unconfirmed on reception's list until an answer); outcome ok",
            {"booking", "answer"}, {}, {}, true});
     b.add({"appointments.visit", appointments_visit,
            "the person's visit args.booking, to change it: sets clinic, service, for, replaces (give it to "

@@ -469,7 +469,7 @@ struct booking {
   booking_status status = booking_status::held;
   std::string for_whom = "self";  // "self" or "other": a relative on a shared phone (R-B4)
   core::unix_ms hold_until = 0;   // held: the place is kept until then
-  std::string reminder_answer;    // the day-before reminder's: "coming", "none" (unconfirmed); "": none yet
+  std::string reminder_answer;    // the day-before reminder's: "coming", "none" (unconfirmed); "": not asked
 };
 
 class bookings_part {
@@ -506,8 +506,8 @@ class bookings_part {
   virtual std::vector<booking> bookings_on(std::string_view clinic, long long day) = 0;
   // held → booked, booked → cancelled, attended or missed. A cancel frees the place at once.
   virtual void set_booking_status(std::int64_t id, booking_status s) = 0;
-  // The answer to the day-before reminder: "coming", or "none" when none came in time (R-H3:
-  // unconfirmed; nobody asks again).
+  // The answer to the day-before reminder: "none" while none came (R-H3: unconfirmed; nobody
+  // asks again), "coming".
   virtual void set_reminder_answer(std::int64_t id, std::string_view answer) = 0;
 };
 

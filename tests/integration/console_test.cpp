@@ -658,7 +658,7 @@ TEST_CASE("console: reception books a free window for a patient, never above cap
 
   // Reception's list for that day, and a visit marked.
   {
-    // The day-before reminder went unanswered for one visit (the flow records it after 20 hours;
+    // The day-before reminder went unanswered for one visit (the flow records it as it asks;
     // tests/fixtures/golden/appointments_limits_dari.txt), and another said they will come.
     SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
     db.setBusyTimeout(10'000);
