@@ -194,5 +194,23 @@ struct broadcast_job {
   }
 };
 
+// R-H3: an urgent call a health worker was given (`escalation` on `worker`'s list, for inbox
+// item `item`) still open an hour later: the operators are told too.
+struct urgent_job {
+  static constexpr std::string_view kind = "urgent.unanswered";
+  std::int64_t escalation = 0, worker = 0, item = 0;
+  std::string json() const {
+    return nlohmann::json{{"escalation", escalation}, {"worker", worker}, {"item", item}}.dump();
+  }
+  static std::optional<urgent_job> parse(const std::string& payload) {
+    const auto j = nlohmann::json::parse(payload, nullptr, false);
+    if (!j.is_object()) return std::nullopt;
+    for (const char* key : {"escalation", "worker", "item"}) {
+      if (!j.contains(key) || !j[key].is_number_integer()) return std::nullopt;
+    }
+    return urgent_job{j["escalation"].get<std::int64_t>(), j["worker"].get<std::int64_t>(), j["item"].get<std::int64_t>()};
+  }
+};
+
 }  // namespace detail
 }  // namespace paygham::runner

@@ -432,6 +432,7 @@ tick_outcome runner::tick(store::tx& tx, bool jobs_only) const {
       {actions::flow_start::kind, &runner::apply_flow_start},
       {broadcast_job::kind, &runner::apply_broadcast_batch},
       {broadcast_job::approval_kind, &runner::apply_broadcast_approval},
+      {urgent_job::kind, &runner::apply_urgent_unanswered},
       {actions::subscription_end::ask_kind, &runner::apply_subscription_ask},
       {actions::subscription_end::end_kind, &runner::apply_subscription_end},
   };

@@ -258,6 +258,7 @@ class runner {
                            bool routine = false) const;
   std::string apply_broadcast_batch(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_broadcast_approval(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
+  std::string apply_urgent_unanswered(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_subscription_ask(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_subscription_end(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // Performs the actions the run waits for, feeding each outcome back to the engine.
@@ -303,6 +304,12 @@ class runner {
   // without, the operators hear of a person at most once an hour (`told_this_hour`).
   std::size_t raise_urgent(store::tx& tx, const content& c, const store::contact& who, const std::string& channel,
                            std::int64_t item, bool told_this_hour) const;
+  // Every operator with a phone hears of inbox item `item` (staff.urgent_inbox), at once, by
+  // `channel` unless defaults.staff_channel says another; returns how many were told.
+  std::size_t tell_operators(store::tx& tx, const content& c, const std::string& channel, std::int64_t item) const;
+  // One SMS to a member of staff at `phone`: the text `key` with {item}, at alert priority.
+  std::size_t tell_staff(store::tx& tx, const content& c, const std::string& phone, const std::string& channel,
+                         std::string_view key, std::int64_t item) const;
   // The health worker who enrolled the person in a series still running, else the first of
   // the clinic of their next visit; nullopt when neither.
   std::optional<store::user> health_worker_of(store::tx& tx, const content& c, std::int64_t contact) const;

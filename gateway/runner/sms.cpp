@@ -180,18 +180,31 @@ std::optional<store::user> runner::health_worker_of(store::tx& tx, const content
   return std::nullopt;
 }
 
+std::size_t runner::tell_operators(store::tx& tx, const content& c, const std::string& channel,
+                                   std::int64_t item) const {
+  const std::string& by = settings_.staff_channel.empty() ? channel : settings_.staff_channel;
+  std::size_t told = 0;
+  for (const auto& u : tx.list_users()) {
+    // As a hazard report where someone is hurt: every operator with a phone, at once.
+    if (u.role != "operator" || u.disabled || u.phone.empty()) continue;
+    told += tell_staff(tx, c, u.phone, by, flow::keys::urgent_inbox, item);
+  }
+  return told;
+}
+
+std::size_t runner::tell_staff(store::tx& tx, const content& c, const std::string& phone, const std::string& channel,
+                               std::string_view key, std::int64_t item) const {
+  const auto staff = tx.upsert_contact(phone);
+  std::string body = say(c, key, staff, {{"item", std::to_string(item)}});
+  if (body.empty()) return 0;
+  store::new_message m{channel, staff.id, 0, staff.phone, std::move(body), core::priority::alert};
+  m.even_if_opted_out = true;  // a work phone that once sent STOP, or failed, still gets this
+  tx.queue_message(m);
+  return 1;
+}
+
 std::size_t runner::raise_urgent(store::tx& tx, const content& c, const store::contact& who, const std::string& channel,
                                  std::int64_t item, bool told_this_hour) const {
-  const std::string& by = settings_.staff_channel.empty() ? channel : settings_.staff_channel;
-  const auto tell = [&](const std::string& phone, std::string_view key) {
-    const auto staff = tx.upsert_contact(phone);
-    std::string body = say(c, key, staff, {{"item", std::to_string(item)}});
-    if (body.empty()) return std::size_t{0};
-    store::new_message m{by, staff.id, 0, staff.phone, std::move(body), core::priority::alert};
-    m.even_if_opted_out = true;  // a work phone that once sent STOP, or failed, still gets this
-    tx.queue_message(m);
-    return std::size_t{1};
-  };
   // A health worker writing such words of themselves is not the one to call them.
   if (const auto worker = health_worker_of(tx, c, who.id); worker && worker->phone != who.phone) {
     // One call to make at a time, first on their list (urgent_first): while it is open the
@@ -201,19 +214,32 @@ std::size_t runner::raise_urgent(store::tx& tx, const content& c, const store::c
                     [&](const store::escalation& e) { return e.contact_id == who.id && e.reason == "urgent"; })) {
       return 0;
     }
-    tx.escalate(store::escalation{0, worker->id, who.id, 0, "urgent", 0, {}, 0});
+    const std::int64_t call = tx.escalate(store::escalation{0, worker->id, who.id, 0, "urgent", 0, {}, 0});
     core::log::info("escalation.urgent", {{"user", worker->id}, {"inbox", item}});
-    if (!worker->phone.empty()) return tell(worker->phone, flow::keys::urgent_call);
+    if (!worker->phone.empty()) {
+      // Not called within the hour: the operators are told too.
+      tx.add_job(urgent_job::kind, tx.now() + urgent_alarm_once_ms, urgent_job{call, worker->id, item}.json());
+      const std::string& by = settings_.staff_channel.empty() ? channel : settings_.staff_channel;
+      return tell_staff(tx, c, worker->phone, by, flow::keys::urgent_call, item);
+    }
   } else if (told_this_hour) {
     return 0;  // the operators heard of this person within the hour
   }
-  std::size_t told = 0;
-  for (const auto& u : tx.list_users()) {
-    // As a hazard report where someone is hurt: every operator with a phone, at once.
-    if (u.role != "operator" || u.disabled || u.phone.empty()) continue;
-    told += tell(u.phone, flow::keys::urgent_inbox);
+  return tell_operators(tx, c, channel, item);
+}
+
+std::string runner::apply_urgent_unanswered(store::tx& tx, const content& c, const store::job& j,
+                                            tick_outcome& done) const {
+  const auto p = urgent_job::parse(j.payload);
+  if (!p) return "payload is not {escalation, worker, item}";
+  const auto open = tx.open_escalations(p->worker);
+  if (std::none_of(open.begin(), open.end(), [&](const store::escalation& e) { return e.id == p->escalation; })) {
+    return {};  // called (or the person erased)
   }
-  return told;
+  const auto item = tx.find_inbox(p->item);
+  core::log::warn("escalation.unanswered", {{"user", p->worker}, {"inbox", p->item}});
+  done.reminders += tell_operators(tx, c, item ? item->channel_id : settings_.staff_channel, p->item);
+  return {};
 }
 
 bool runner::language_change(store::tx& tx, const content& c, store::contact& who,
