@@ -304,10 +304,11 @@ class runner {
   // without, the operators hear of a person at most once an hour (`told_this_hour`).
   std::size_t raise_urgent(store::tx& tx, const content& c, const store::contact& who, const std::string& channel,
                            std::int64_t item, bool told_this_hour) const;
-  // Every operator with a phone hears of inbox item `item` (staff.urgent_inbox), at once, by
-  // `channel` unless defaults.staff_channel says another; returns how many were told.
+  // Every operator with a phone hears of inbox item `item` (staff.urgent_inbox), at once
+  // (tell_staff); returns how many were told.
   std::size_t tell_operators(store::tx& tx, const content& c, const std::string& channel, std::int64_t item) const;
-  // One SMS to a member of staff at `phone`: the text `key` with {item}, at alert priority.
+  // One SMS to a member of staff at `phone`: the text `key` with {item}, at alert priority, by
+  // defaults.staff_channel, else `channel`.
   std::size_t tell_staff(store::tx& tx, const content& c, const std::string& phone, const std::string& channel,
                          std::string_view key, std::int64_t item) const;
   // The health worker who enrolled the person in a series still running, else the first of

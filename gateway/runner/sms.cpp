@@ -182,12 +182,11 @@ std::optional<store::user> runner::health_worker_of(store::tx& tx, const content
 
 std::size_t runner::tell_operators(store::tx& tx, const content& c, const std::string& channel,
                                    std::int64_t item) const {
-  const std::string& by = settings_.staff_channel.empty() ? channel : settings_.staff_channel;
   std::size_t told = 0;
   for (const auto& u : tx.list_users()) {
     // As a hazard report where someone is hurt: every operator with a phone, at once.
     if (u.role != "operator" || u.disabled || u.phone.empty()) continue;
-    told += tell_staff(tx, c, u.phone, by, flow::keys::urgent_inbox, item);
+    told += tell_staff(tx, c, u.phone, channel, flow::keys::urgent_inbox, item);
   }
   return told;
 }
@@ -197,7 +196,8 @@ std::size_t runner::tell_staff(store::tx& tx, const content& c, const std::strin
   const auto staff = tx.upsert_contact(phone);
   std::string body = say(c, key, staff, {{"item", std::to_string(item)}});
   if (body.empty()) return 0;
-  store::new_message m{channel, staff.id, 0, staff.phone, std::move(body), core::priority::alert};
+  const std::string& by = settings_.staff_channel.empty() ? channel : settings_.staff_channel;
+  store::new_message m{by, staff.id, 0, staff.phone, std::move(body), core::priority::alert};
   m.even_if_opted_out = true;  // a work phone that once sent STOP, or failed, still gets this
   tx.queue_message(m);
   return 1;
@@ -219,8 +219,7 @@ std::size_t runner::raise_urgent(store::tx& tx, const content& c, const store::c
     if (!worker->phone.empty()) {
       // Not called within the hour: the operators are told too.
       tx.add_job(urgent_job::kind, tx.now() + urgent_alarm_once_ms, urgent_job{call, worker->id, item}.json());
-      const std::string& by = settings_.staff_channel.empty() ? channel : settings_.staff_channel;
-      return tell_staff(tx, c, worker->phone, by, flow::keys::urgent_call, item);
+      return tell_staff(tx, c, worker->phone, channel, flow::keys::urgent_call, item);
     }
   } else if (told_this_hour) {
     return 0;  // the operators heard of this person within the hour
