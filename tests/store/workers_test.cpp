@@ -173,7 +173,7 @@ TEST_CASE("workers: one open call per series, closed by its worker or when the p
   CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(by).size(); }) == 0);
 }
 
-TEST_CASE("workers: a person who wrote the words of someone in danger is called first; urgent inbox items are "
+TEST_CASE("workers: a person who wrote the words of someone in danger is called first, and urgent inbox items are "
           "counted apart",
           "[store]") {
   fixture fx;
