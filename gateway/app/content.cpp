@@ -186,9 +186,9 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   bundle->keywords = load_keywords(c.lexicon_dir + "/keywords.yaml", problems);
   bundle->hints = load_language_hints(c.lexicon_dir + "/languages.yaml", problems);
   // Read generously: «خونریزی‌ام» ("my bleeding") is urgent too.
-  constexpr auto suffixed = text::term_list::ending::suffix;
-  bundle->danger_words = text::term_list::load(c.lexicon_dir + "/urgent.yaml", problems, "danger", suffixed);
-  bundle->self_harm_words = text::term_list::load(c.lexicon_dir + "/urgent.yaml", problems, "self_harm", suffixed);
+  constexpr auto generous = text::term_list::reading::generous;
+  bundle->danger_words = text::term_list::load(c.lexicon_dir + "/urgent.yaml", problems, "danger", generous);
+  bundle->self_harm_words = text::term_list::load(c.lexicon_dir + "/urgent.yaml", problems, "self_harm", generous);
   if (!c.clinics_file.empty()) bundle->clinics = schedule::clinic_list::load(c.clinics_file, problems);
   // A flow keyword that is also a global one would never be reached.
   for (const auto& f : bundle->flows.all()) {

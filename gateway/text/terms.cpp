@@ -34,12 +34,29 @@ std::vector<std::string> words_of(std::string_view normalized) {
   return out;
 }
 
+// Pashto letters as a Persian keyboard types them: many Pashto speakers in Iran write on one.
+std::string persian_keyboard(std::string s) {
+  static constexpr std::pair<std::string_view, std::string_view> folds[] = {
+      {"ښ", "ش"}, {"ږ", "ژ"}, {"ړ", "ر"}, {"ګ", "گ"}, {"ټ", "ت"}, {"ډ", "د"},
+      {"ې", "ی"}, {"ۍ", "ی"}, {"ئ", "ی"}, {"ځ", "ز"}, {"ڼ", "ن"},
+  };
+  for (const auto& [from, to] : folds) {
+    for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
+  }
+  return s;
+}
+
+std::string comparable(std::string_view text, term_list::reading how) {
+  std::string out = normalize(text);
+  return how == term_list::reading::generous ? persian_keyboard(std::move(out)) : out;
+}
+
 }  // namespace
 
 term_list term_list::load(const std::string& file, std::vector<std::string>& problems, std::string_view group,
-                          ending last_word) {
+                          reading how) {
   term_list out;
-  out.last_word_ = last_word;
+  out.how_ = how;
   auto doc = core::yaml::load_file(file);
   if (!doc) {
     problems.push_back(doc.error());
@@ -60,7 +77,7 @@ term_list term_list::load(const std::string& file, std::vector<std::string>& pro
   }
   for (const auto& kv : languages) {
     for (const auto& t : r.text_list(languages, kv.first.Scalar(), "")) {
-      auto words = words_of(normalize(t));
+      auto words = words_of(comparable(t, how));
       if (words.empty()) continue;
       out.terms_.push_back({t, std::move(words)});
     }
@@ -69,9 +86,9 @@ term_list term_list::load(const std::string& file, std::vector<std::string>& pro
 }
 
 std::string term_list::find(std::string_view text) const {
-  const auto words = words_of(normalize(text));
+  const auto words = words_of(comparable(text, how_));
   const auto same = [this](const std::string& in_text, const std::string& in_term, bool last) {
-    if (last && last_word_ == ending::suffix) return in_text.starts_with(in_term);
+    if (last && how_ == reading::generous) return in_text.starts_with(in_term);
     return in_text == in_term;
   };
   for (const auto& t : terms_) {

@@ -11,16 +11,18 @@ namespace paygham::text {
 
 class term_list {
  public:
-  // How a term's last word may end in a text.
-  enum class ending {
-    whole,   // as written: «قندهار» does not contain «قند»
-    suffix,  // or with letters after it, as Persian and Pashto add them («خونریزیام», "seizures")
+  // How a text is read against the terms.
+  enum class reading {
+    strict,    // words as written: «قندهار» does not contain «قند»
+    generous,  // the last word of a term may have letters after it, as Persian and Pashto add
+               // them («خونریزیام», "seizures"), and Pashto letters read as the Persian ones a
+               // Persian keyboard types for them (ښ as ش, ږ as ژ, ې as ی, …) on both sides
   };
 
   // Reads the file's map of language to terms (`en: [pregnancy, …]`), or the one under `group`
   // (`danger: {en: [bleeding, …]}`); problems are appended as "file:line:column: message".
   static term_list load(const std::string& file, std::vector<std::string>& problems, std::string_view group = {},
-                        ending last_word = ending::whole);
+                        reading how = reading::strict);
 
   // The first term (as written in the file) found in `text`, its words in order and whole but
   // for the last one's ending, after both are normalised (normalize.hpp); empty when none.
@@ -32,7 +34,7 @@ class term_list {
     std::vector<std::string> words;  // normalised
   };
   std::vector<term> terms_;
-  ending last_word_ = ending::whole;
+  reading how_ = reading::strict;
 };
 
 }  // namespace paygham::text
