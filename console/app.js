@@ -14,7 +14,7 @@ const WORDS = {
     role_admin: 'admin', role_operator: 'operator', role_health_worker: 'health worker',
     phone: 'Phone', unanswered: 'Unanswered', since: 'Waiting since', called: 'Mark as called', none_to_call: 'Nobody to call.',
     reason_no_reply: 'no reply to reminders', reason_missed_visits: 'missed the last 2 visits: book the next one with them',
-    reason_not_wanted: 'answered no: reminders not wanted on this phone (they stopped): check the number', reason_unconfirmed: 'did not say whether the reminders are still for this phone: check the number', reason_urgent: 'wrote words of someone in danger: call now', reason_call_asked: 'asked you to call', reason_cannot_come: 'cannot come to their visit and chose no other day: book with them', reason_missed_visit: 'missed a visit and did not answer: book the next one with them',
+    reason_not_wanted: 'answered no: reminders not wanted on this phone (they stopped): check the number', reason_unconfirmed: 'did not say whether the reminders are still for this phone: check the number', reason_urgent: 'wrote words of someone in danger: call now', reason_call_asked: 'asked you to call', reason_cannot_come: 'cannot come to their visit and chose no other day: book with them', reason_missed_visit: 'missed a visit and did not answer: book the next one with them', call_soon: 'call within one working day', call_low: 'low priority', high_risk: 'high-risk pregnancy',
     new_broadcast: 'New broadcast', programme: 'Programme', area: 'Area (empty: every area)', text_key: 'Text name',
     priority: 'Priority', p_alert: 'P1 urgent alert (sent even at night)', p_area: 'P2 area alert', p_education: 'P3 education',
     send: 'Send', encoding: 'Encoding', parts: 'SMS parts', text: 'Text',
@@ -74,7 +74,7 @@ const WORDS = {
     role_admin: 'مدیر', role_operator: 'اپراتور', role_health_worker: 'کارمند صحی',
     phone: 'شماره', unanswered: 'بی‌جواب', since: 'از تاریخ', called: 'تماس گرفتم', none_to_call: 'کسی برای تماس نیست.',
     reason_no_reply: 'به یادآوری‌ها جواب نداده', reason_missed_visits: 'به ۲ نوبت آخر نیامده: نوبت بعدی را همرایش تعیین کنید',
-    reason_not_wanted: 'گفته یادآوری به این تلفون نمی‌خواهد (قطع شد): نمبر را بررسی کنید', reason_unconfirmed: 'نگفته که یادآوری هنوز برای این تیلفون است: نمبر را بررسی کنید', reason_urgent: 'کلماتی از خطر نوشته: همین حالا زنگ بزنید', reason_call_asked: 'خواسته که به او زنگ بزنید', reason_cannot_come: 'به نوبت آمده نمی‌تواند و روز دیگری نگرفته: همرایش نوبت تعیین کنید', reason_missed_visit: 'به نوبت نیامده و جواب نداده: نوبت بعدی را همرایش تعیین کنید',
+    reason_not_wanted: 'گفته یادآوری به این تلفون نمی‌خواهد (قطع شد): نمبر را بررسی کنید', reason_unconfirmed: 'نگفته که یادآوری هنوز برای این تیلفون است: نمبر را بررسی کنید', reason_urgent: 'کلماتی از خطر نوشته: همین حالا زنگ بزنید', reason_call_asked: 'خواسته که به او زنگ بزنید', reason_cannot_come: 'به نوبت آمده نمی‌تواند و روز دیگری نگرفته: همرایش نوبت تعیین کنید', reason_missed_visit: 'به نوبت نیامده و جواب نداده: نوبت بعدی را همرایش تعیین کنید', call_soon: 'در جریان یک روز کاری زنگ بزنید', call_low: 'اولویت پایین', high_risk: 'حاملگی پرخطر',
     new_broadcast: 'پیام همگانی نو', programme: 'برنامه', area: 'ساحه (خالی: همه ساحه‌ها)', text_key: 'نام متن',
     priority: 'اولویت', p_alert: 'P1 هشدار عاجل (شب و روز)', p_area: 'P2 هشدار ساحوی', p_education: 'P3 آموزشی',
     send: 'فرستادن', encoding: 'کدگذاری', parts: 'تعداد بخش‌ها', text: 'متن',
@@ -134,7 +134,7 @@ const WORDS = {
     role_admin: 'مدیر', role_operator: 'اپراتور', role_health_worker: 'کارمند بهداشت',
     phone: 'شماره', unanswered: 'بی‌پاسخ', since: 'از تاریخ', called: 'تماس گرفتم', none_to_call: 'کسی برای تماس نیست.',
     reason_no_reply: 'به یادآوری‌ها پاسخ نداده', reason_missed_visits: 'به ۲ نوبت آخر نیامده: نوبت بعدی را با هماهنگی خودش بگیرید',
-    reason_not_wanted: 'گفته یادآوری روی این تلفن نمی‌خواهد (قطع شد): شماره را بررسی کنید', reason_unconfirmed: 'نگفته که یادآوری هنوز برای این تلفن است: شماره را بررسی کنید', reason_urgent: 'کلماتی از خطر نوشته: همین حالا تماس بگیرید', reason_call_asked: 'خواسته که با او تماس بگیرید', reason_cannot_come: 'نمی‌تواند سر نوبتش بیاید و روز دیگری انتخاب نکرده: با هماهنگی خودش نوبت بگیرید', reason_missed_visit: 'سر نوبتش نیامده و پاسخ نداده: نوبت بعدی را با هماهنگی خودش بگیرید',
+    reason_not_wanted: 'گفته یادآوری روی این تلفن نمی‌خواهد (قطع شد): شماره را بررسی کنید', reason_unconfirmed: 'نگفته که یادآوری هنوز برای این تلفن است: شماره را بررسی کنید', reason_urgent: 'کلماتی از خطر نوشته: همین حالا تماس بگیرید', reason_call_asked: 'خواسته که با او تماس بگیرید', reason_cannot_come: 'نمی‌تواند سر نوبتش بیاید و روز دیگری انتخاب نکرده: با هماهنگی خودش نوبت بگیرید', reason_missed_visit: 'سر نوبتش نیامده و پاسخ نداده: نوبت بعدی را با هماهنگی خودش بگیرید', call_soon: 'ظرف یک روز کاری تماس بگیرید', call_low: 'اولویت پایین', high_risk: 'بارداری پرخطر',
     new_broadcast: 'پیام همگانی جدید', programme: 'برنامه', area: 'منطقه (خالی: همه مناطق)', text_key: 'نام متن',
     priority: 'اولویت', p_alert: 'P1 هشدار فوری (شبانه‌روزی)', p_area: 'P2 هشدار منطقه‌ای', p_education: 'P3 آموزشی',
     send: 'ارسال', encoding: 'کدگذاری', parts: 'تعداد بخش‌ها', text: 'متن',
@@ -194,7 +194,7 @@ const WORDS = {
     role_admin: 'مدیر', role_operator: 'اپراتور', role_health_worker: 'روغتیايي کارکوونکی',
     phone: 'د ټیلیفون شمېره', unanswered: 'بې ځوابه', since: 'د انتظار پیل', called: 'زنګ مې ووهه', none_to_call: 'هېڅوک نشته چې زنګ ورته ووهل شي.',
     reason_no_reply: 'یادونو ته یې ځواب نه دی ورکړی', reason_missed_visits: 'وروستي ۲ نوبتونه یې پرېښي: راتلونکی نوبت ورسره ونیسئ',
-    reason_not_wanted: 'ویلي یې دي چې په دې تلیفون یادونې نه غواړي (بندې شوې): شمېره وګورئ', reason_unconfirmed: 'نه یې دي ویلي چې یادونې لا هم د دې تلیفون لپاره دي: شمېره وګورئ', reason_urgent: 'د خطر خبرې یې لیکلي: همدا اوس زنګ ووهئ', reason_call_asked: 'غواړي چې ورته زنګ ووهئ', reason_cannot_come: 'نوبت ته نشي راتلای او بله ورځ یې نه ده ټاکلې: ورسره نوبت ونیسئ', reason_missed_visit: 'نوبت یې پرېښی او ځواب یې نه دی ورکړی: راتلونکی نوبت ورسره ونیسئ',
+    reason_not_wanted: 'ویلي یې دي چې په دې تلیفون یادونې نه غواړي (بندې شوې): شمېره وګورئ', reason_unconfirmed: 'نه یې دي ویلي چې یادونې لا هم د دې تلیفون لپاره دي: شمېره وګورئ', reason_urgent: 'د خطر خبرې یې لیکلي: همدا اوس زنګ ووهئ', reason_call_asked: 'غواړي چې ورته زنګ ووهئ', reason_cannot_come: 'نوبت ته نشي راتلای او بله ورځ یې نه ده ټاکلې: ورسره نوبت ونیسئ', reason_missed_visit: 'نوبت یې پرېښی او ځواب یې نه دی ورکړی: راتلونکی نوبت ورسره ونیسئ', call_soon: 'په یوه کاري ورځ کې زنګ ووهئ', call_low: 'ټیټ لومړیتوب', high_risk: 'د لوړ خطر امیندواري',
     new_broadcast: 'نوی عمومي پیغام', programme: 'پروګرام', area: 'سیمه (خالي: ټولې سیمې)', text_key: 'د متن نوم',
     priority: 'لومړیتوب', p_alert: 'P1 بیړنۍ خبرتیا (د شپې هم لېږل کېږي)', p_area: 'P2 سیمه‌ییزه خبرتیا', p_education: 'P3 پوهاوی',
     send: 'لېږل', encoding: 'کوډګذاري', parts: 'د اس‌ام‌اس برخې', text: 'متن',
@@ -420,7 +420,9 @@ async function callsPage() {
   const list = await api('GET', '/escalations');
   const rows = list.items.map((e) => h('tr', {},
     h('td', {}, ltr(e.phone)),
-    h('td', {}, t('reason_' + e.reason)),
+    h('td', {}, t('reason_' + e.reason),
+      e.priority === 'high' ? h('div', {}, h('strong', { class: 'soon' }, t('call_soon'))) : '',
+      e.priority === 'low' ? h('div', { class: 'muted' }, t('call_low')) : ''),
     h('td', {}, number(e.unanswered)),
     h('td', {}, when(e.created_at)),
     h('td', {}, h('button', {
@@ -458,7 +460,8 @@ async function patientsPage(query) {
         const reason = h('select', { 'aria-label': t('reason') },
           ['completed', 'loss', 'other'].map((x) => h('option', { value: x }, t('r_' + x))));
         return h('tr', { 'data-enrolment': e.id },
-          h('td', {}, t('k_' + e.kind + '_short')), h('td', {}, ltr(e.time)),
+          h('td', {}, t('k_' + e.kind + '_short'), e.kind === 'pregnancy' ? riskControl(e) : ''),
+          h('td', {}, ltr(e.time)),
           h('td', { class: 'next' }, e.next_at ? when(e.next_at, e.time_zone) : '—',
             e.paused_until ? h('div', { class: 'muted paused' }, t('reminders_paused', when(e.paused_until, e.time_zone))) : ''),
           h('td', {}, number(e.unanswered)),
@@ -473,6 +476,15 @@ async function patientsPage(query) {
           }, t('end'))));
       }))));
     return r;
+  };
+  // A pregnancy flagged high risk: calls about her are made within one working day (R-H3).
+  const riskControl = (e) => {
+    const box = h('input', {
+      type: 'checkbox', id: `risk-${e.id}`, 'data-risk': e.id, checked: e.high_risk, onchange: async () => {
+        try { await api('POST', `/enrolments/${e.id}/risk`, { high_risk: box.checked }); await load(); } catch (err) { status.replaceChildren(failure(err)); }
+      },
+    });
+    return h('div', {}, box, ' ', h('label', { for: `risk-${e.id}`, class: 'inline' }, t('high_risk')));
   };
   // Paused: a button to resume. Running: a day and a button to pause until it.
   const pauseControl = (e) => {

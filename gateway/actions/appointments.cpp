@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "gateway/actions/action.hpp"
+#include "gateway/actions/calls.hpp"
 #include "gateway/core/duration.hpp"
 #include "gateway/schedule/calendar.hpp"
 #include "gateway/schedule/clinics.hpp"
@@ -290,24 +291,6 @@ bool too_many_ahead(store::tx& t, const request& r, const store::booking& b) {
   return n >= visits_ahead;
 }
 
-std::optional<store::user> first_health_worker(store::tx& t, std::string_view clinic) {
-  for (auto& u : t.list_users()) {
-    if (u.role == "health_worker" && !u.disabled && u.facility == clinic) return std::move(u);
-  }
-  return std::nullopt;
-}
-
-bool put_on_call_list(store::tx& t, std::int64_t contact, const std::string& clinic, const std::string& reason,
-                      int misses) {
-  const auto worker = first_health_worker(t, clinic);
-  if (!worker) return false;
-  for (const auto& open : t.open_escalations_at(clinic)) {
-    if (open.contact_id == contact) return true;  // to call already: one call covers it
-  }
-  t.escalate(store::escalation{0, worker->id, contact, 0, reason, misses, {}, 0});
-  return true;
-}
-
 // R-B7: after two missed visits in a row of a service, the person books it with a health
 // worker on the phone, not alone: the clinic's first health worker gets the call to make (once).
 // A clinic without health workers has nobody to call: the person books as before.
@@ -320,7 +303,7 @@ bool must_call_first(store::tx& t, const request& r, const store::booking& b) {
   for (const auto& v : last) {
     if (v.status != store::booking_status::missed) return false;
   }
-  return put_on_call_list(t, r.contact_id, b.clinic, "missed_visits", missed_before_call);
+  return put_on_call_list(t, r.contact_id, b.clinic, "missed_visits", missed_before_call, store::call_priority::high);
 }
 
 // R-U13: a person who has this very visit already (own_visits: the same day and window) is
@@ -449,8 +432,9 @@ flow::action_result appointments_to_call(store::tx& t, const request& r) {
     return {"ok", {}};
   }
   if (reason != "call_asked") return error;
-  return put_on_call_list(t, r.contact_id, b->clinic, reason, 0) ? flow::action_result{"ok", {}}
-                                                                  : flow::action_result{"none", {}};
+  const auto priority = call_priority_for(t, r.contact_id, store::call_priority::normal, b->day);
+  return put_on_call_list(t, r.contact_id, b->clinic, reason, 0, priority) ? flow::action_result{"ok", {}}
+                                                                            : flow::action_result{"none", {}};
 }
 
 flow::action_result appointments_mine(store::tx& t, const request& r) {

@@ -12,7 +12,6 @@
 
 namespace paygham::store {
 struct booking;
-struct user;
 class tx;
 }
 namespace paygham::schedule {
@@ -68,13 +67,5 @@ struct booking_watch {
     return booking_watch{j["booking"].get<std::int64_t>(), j["reason"].get<std::string>(), j["flow"].get<std::string>()};
   }
 };
-
-// The first health worker of `clinic` not disabled: whoever gets its calls to make.
-std::optional<store::user> first_health_worker(store::tx& t, std::string_view clinic);
-
-// Puts the contact on the call list of the first health worker of `clinic`, for `reason`,
-// unless they are on it already (one call about it all). False when the clinic has none.
-bool put_on_call_list(store::tx& t, std::int64_t contact, const std::string& clinic, const std::string& reason,
-                      int misses);
 
 }  // namespace paygham::actions

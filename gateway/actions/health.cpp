@@ -13,8 +13,11 @@
 //                                         → ok {patient}; stopped (they stopped every message);
 //                                           over (every antenatal day is past)
 //   reminders.ack     series              → ok: the patient answered; their escalation closes
-//   reminders.missed  series, after, tell_worker
-//                                         → ok; escalated (the worker is told by SMS)
+//   reminders.missed  series, after, tell_worker, [priority (low | normal)]
+//                                         → ok; escalated (the worker is told by SMS). The
+//                                           call is high priority, whatever `priority` says,
+//                                           while a pregnancy of the patient is flagged high
+//                                           risk or 36 weeks on (R-H3, actions/calls.hpp)
 //   reminders.check   series, answer (ask | yes | no | none), ask_again, tell_worker
 //                                         → ask: the series still runs, ask whether it is
 //                                           still wanted on this phone (the next question is
@@ -37,6 +40,7 @@
 
 #include "gateway/actions/action.hpp"
 #include "gateway/actions/appointments.hpp"
+#include "gateway/actions/calls.hpp"
 #include "gateway/actions/flow_start.hpp"
 #include "gateway/actions/reminders.hpp"
 #include "gateway/auth/pin.hpp"
@@ -104,7 +108,8 @@ void ask_again_later(store::tx& t, const request& r, const store::series& s, con
 
 // Puts the series' person on the call list of the worker who enrolled them, who is told by SMS
 // (the flow at `tell_worker`); false when there is nobody to tell or they are already on it.
-bool tell_worker(store::tx& t, const request& r, const store::series& s, const std::string& reason, int misses) {
+bool tell_worker(store::tx& t, const request& r, const store::series& s, const std::string& reason, int misses,
+                 store::call_priority base = store::call_priority::normal) {
   if (s.worker_id == 0) return false;
   const auto worker = t.find_user(s.worker_id);
   if (!worker || worker->disabled || worker->phone.empty()) return false;
@@ -114,10 +119,12 @@ bool tell_worker(store::tx& t, const request& r, const store::series& s, const s
   e.series_id = s.id;
   e.reason = reason;
   e.misses = misses;
-  if (t.escalate(e) == 0) return false;  // already on the worker's list
+  e.priority = call_priority_for(t, s.contact_id, base, schedule::local_day(t.now(), s.time_zone).value_or(t.now() / 86'400'000));
+  if (raise_call(t, e) == 0) return false;  // already on the worker's list
   const auto who = t.upsert_contact(worker->phone);
   if (const std::string node = r.arg("tell_worker"); !node.empty()) start_flow(t, who.id, r, node);
-  core::log::info("series.escalated", {{"series", s.id}, {"user", worker->id}, {"reason", reason}, {"misses", misses}});
+  core::log::info("series.escalated", {{"series", s.id}, {"user", worker->id}, {"reason", reason}, {"misses", misses},
+                                      {"priority", store::to_string(e.priority)}});
   return true;
 }
 
@@ -248,7 +255,12 @@ flow::action_result reminders_missed(store::tx& t, const request& r) {
   const int misses = s->misses + 1;
   t.set_series_misses(s->id, misses);
   if (misses < *after || !s->active) return {"ok", {}};
-  return tell_worker(t, r, *s, "no_reply", misses) ? flow::action_result{"escalated", {}} : flow::action_result{"ok", {}};
+  // A weekly check-in left unanswered is a call at low priority (R-H3).
+  const std::string priority = r.arg("priority");
+  if (!priority.empty() && priority != "low" && priority != "normal") return error;
+  const auto base = priority == "low" ? store::call_priority::low : store::call_priority::normal;
+  return tell_worker(t, r, *s, "no_reply", misses, base) ? flow::action_result{"escalated", {}}
+                                                         : flow::action_result{"ok", {}};
 }
 
 flow::action_result reminders_check(store::tx& t, const request& r) {
@@ -361,13 +373,17 @@ flow::action_result workers_calls(store::tx& t, const request& r) {
   if (!worker) return error;
   auto items = nlohmann::json::array();
   for (const auto& e : t.open_escalations(worker->id)) {
-    // The number in full: the worker calls it. "(2)": reminders unanswered in a row.
-    // "(?)": the number itself needs checking (R-S13). "(!)": the patient asked for a call (R-H7),
-    // or could not come to a visit and chose no other day (R-H3). "(!!)", listed first: they
-    // wrote words of someone in danger (R-H3).
+    // The number in full: the worker calls it, the most pressing first. "(2)": reminders
+    // unanswered in a row. "(?)": the number itself needs checking (R-S13). "(!)": a call within
+    // one working day (R-H3: high priority), the patient asked for a call (R-H7), or could not
+    // come to a visit and chose no other day (R-H3). "(!!)": they wrote words of someone in
+    // danger (R-H3).
     // In right-to-left text, marks keep the number and its count in order on the phone's screen.
-    const bool asked = e.reason == "call_asked" || e.reason == "cannot_come";
-    const std::string why = e.reason == "urgent" ? "!!" : asked ? "!" : e.misses > 0 ? std::to_string(e.misses) : "?";
+    const bool soon = e.priority == store::call_priority::high || e.reason == "call_asked" || e.reason == "cannot_come";
+    const std::string why = e.priority == store::call_priority::urgent ? "!!"
+                            : soon                                     ? "!"
+                            : e.misses > 0                             ? std::to_string(e.misses)
+                                                                       : "?";
     const std::string mark = text::persian_script(r.language) ? "\u200E" : "";
     items.push_back({{"label", mark + e.phone + " (" + why + ")" + mark}, {"value", std::to_string(e.id)}});
     if (items.size() == 8) break;  // a USSD screen; the rest come as these are closed

@@ -124,7 +124,8 @@ const registry& registry::builtin() {
            {"series"}});
     b.add({"reminders.missed", reminders_missed,
            "an occurrence of args.series went unanswered; at args.after in a row the worker who enrolled the "
-           "person gets a call to make and the flow at args.tell_worker by SMS; outcome ok, escalated",
+           "person gets a call to make and the flow at args.tell_worker by SMS, at args.priority (low or normal, "
+           "the default), high for a pregnancy late or flagged high risk; outcome ok, escalated",
            {"series", "after", "tell_worker"}, {}, {"tell_worker"}});
     b.add({"reminders.check", reminders_check,
            "the six-monthly question of args.series (R-S13): args.answer ask (outcome ask while it runs, and the next "

@@ -9,6 +9,7 @@
 #include <set>
 #include <variant>
 
+#include "gateway/actions/calls.hpp"
 #include "gateway/actions/flow_start.hpp"
 #include "gateway/actions/reminders.hpp"
 #include "gateway/api/api.hpp"
@@ -656,7 +657,8 @@ json enrolment_json(store::tx& tx, const store::series& s) {
            {"kind", store::series_kind(s)},
            {"time", schedule::clock_text(s.at_minute)},
            {"time_zone", s.time_zone},
-           {"unanswered", s.misses}};
+           {"unanswered", s.misses},
+           {"high_risk", s.high_risk}};
   if (next.state == actions::first_occurrence::ahead) out["next_at"] = next.at;
   if (paused) out["paused_until"] = s.paused_until;
   if (worker) out["worker"] = json{{"id", worker->id}, {"name", worker->name}, {"facility", worker->facility}};
@@ -718,9 +720,15 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
                   "phone");
   }
   const auto id = done.vars.count("series") ? text::read_id(done.vars.at("series")) : std::nullopt;
-  const auto series = id ? tx.find_series(*id) : std::nullopt;
+  auto series = id ? tx.find_series(*id) : std::nullopt;
   if (done.outcome != "ok" || !series) return refuse(400, "not_enrolled", "the patient could not be enrolled");
   json detail{{"kind", kind}, {"worker", w.id}};
+  // R-H3: a high-risk pregnancy: a call about her is made within one working day.
+  if (kind == "pregnancy" && c.body.value("high_risk", false)) {
+    tx.set_series_high_risk(series->id, true);
+    series->high_risk = true;
+    detail["high_risk"] = true;
+  }
   detail.update(keep_record(tx, c, series->contact_id, series->programme));
   tx.audit(c.actor(), "enrolments.create", "series:" + std::to_string(*id), detail.dump());
   auto o = answer(enrolment_json(tx, *series), 201);
@@ -816,6 +824,21 @@ outcome resume_enrolment(services&, store::tx& tx, const call& c) {
   tx.set_series_paused(series.id, 0);
   series.paused_until = 0;
   tx.audit(c.actor(), "enrolments.resume", "series:" + std::to_string(series.id), "{}");
+  return answer(enrolment_json(tx, series));
+}
+
+// POST /api/v1/enrolments/{id}/risk: a health worker flags a pregnancy high risk (or no
+// longer): from then on a call about her is high priority, her open calls included (R-H3).
+outcome set_enrolment_risk(services&, store::tx& tx, const call& c) {
+  auto found = running_enrolment(tx, c);
+  if (auto* bad = std::get_if<refusal>(&found)) return outcome{400, json::object(), *bad};
+  auto& series = std::get<store::series>(found);
+  if (!series.anchor_day) return refuse(409, "not_pregnancy", "only pregnancy care is flagged high risk", "high_risk");
+  series.high_risk = c.body["high_risk"].get<bool>();
+  tx.set_series_high_risk(series.id, series.high_risk);
+  if (series.high_risk) actions::raise_open_calls(tx, series.contact_id);
+  tx.audit(c.actor(), "enrolments.risk", "series:" + std::to_string(series.id),
+           json{{"high_risk", series.high_risk}}.dump());
   return answer(enrolment_json(tx, series));
 }
 
@@ -1015,6 +1038,8 @@ outcome mark_visit(services&, store::tx& tx, const call& c) {
     return refuse(409, "not_now", std::string("a visit ") + store::to_string(b->status) + " cannot be marked " + as, "as");
   }
   tx.set_booking_status(b->id, to);
+  // A second missed visit in a row, or a late or high-risk pregnancy's: a call soon (R-H3).
+  if (to == st::missed && b->status != st::missed) actions::visit_missed(tx, b->id);
   tx.audit(c.actor(), "appointments.mark", "booking:" + std::to_string(b->id), json{{"as", as}}.dump());
   auto now = tx.find_booking(b->id);
   return answer(booking_json(tx, *now));
@@ -1155,6 +1180,7 @@ json user_json(const store::user& u, core::unix_ms now) {
   if (!u.facility.empty()) out["facility"] = u.facility;
   if (!u.phone.empty()) out["phone"] = core::log::mask_phone(u.phone);
   if (!u.login.empty()) out["login"] = u.login;
+  if (u.supervisor) out["supervisor"] = true;
   return out;
 }
 
@@ -1327,7 +1353,8 @@ std::string facility_of(const store::api_token& t) { return t.role == "health_wo
 
 json escalation_json(const store::escalation& e) {
   return json{{"id", e.id},         {"worker", e.worker_id}, {"phone", e.phone},        {"reason", e.reason},
-              {"unanswered", e.misses}, {"series", e.series_id}, {"created_at", e.created_at}};
+              {"unanswered", e.misses}, {"series", e.series_id}, {"created_at", e.created_at},
+              {"priority", store::to_string(e.priority)}};
 }
 
 // GET /api/v1/escalations: patients to call (R-H3), the token's clinic's only for a health
@@ -1522,7 +1549,7 @@ const std::vector<route>& routes() {
        "the last period; a health worker's session enrols for itself, others name the worker",
        {{"phone", "string"}, {"kind", "string"}, {"time", "string"}, {"lmp", "string"}, {"language", "string"},
         {"channel", "string"}, {"worker", "string"}, {"shared_phone", "string"}, {"explicit_texts", "boolean"},
-        {"consent_via", "string"}},
+        {"consent_via", "string"}, {"high_risk", "boolean"}},
        {"phone", "kind"}, {}, true},
       {"GET", "/api/v1/enrolments", {"admin", "operator", "health_worker"}, list_enrolments,
        "A person's running health reminders with the next one's time (a health worker's: its clinic's only)", {}, {},
@@ -1536,6 +1563,10 @@ const std::vector<route>& routes() {
        {{"until", "string"}}, {"until"}},
       {"POST", "/api/v1/enrolments/{id}/resume", {"admin", "operator", "health_worker"}, resume_enrolment,
        "Reminders go on from the next one"},
+      {"POST", "/api/v1/enrolments/{id}/risk", {"admin", "operator", "health_worker"}, set_enrolment_risk,
+       "Flag a pregnancy high risk, or no longer: a call about her is then made within one working day and the "
+       "clinic's supervisor is told",
+       {{"high_risk", "boolean"}}, {"high_risk"}},
       {"GET", "/api/v1/clinics", {"admin", "operator", "health_worker"}, list_clinics,
        "The clinics people can book, with their services (a health worker's: their own)"},
       {"GET", "/api/v1/slots", {"admin", "operator", "health_worker"}, list_slots,

@@ -203,6 +203,7 @@ constexpr const char* contacts_help =
 constexpr const char* user_help =
     "usage: paygham user create [--config FILE] --name NAME --role ROLE [--login LOGIN]\n"
     "                           [--facility CLINIC] [--phone NUMBER] [--duty HH:MM-HH:MM]\n"
+    "                           [--supervisor]\n"
     "       paygham user list [--config FILE]\n"
     "       paygham user pin [--config FILE] --phone NUMBER\n"
     "       paygham user password [--config FILE] --login LOGIN\n"
@@ -230,6 +231,9 @@ constexpr const char* user_help =
     "  --duty HH:MM-HH:MM an operator's duty hours on their phone's clock (08:00-16:00): a hazard\n"
     "                    report nobody is hurt in reaches them then, and within sending hours\n"
     "                    still; urgent ones at once, any hour\n"
+    "  --supervisor      a health worker who supervises their clinic: told by SMS when a patient\n"
+    "                    there must be called within one working day (two missed visits, a\n"
+    "                    high-risk or late pregnancy)\n"
     "  --help            this text\n";
 
 constexpr const char* token_help =
@@ -476,13 +480,15 @@ int run_cli(int argc, char** argv) {
   if (command == "user") {
     user_options o;
     o.action = take_action(args);
+    bool supervisor = false;
     if (const auto stop = read_options(command, args,
                                        {{"--config", &o.config}, {"--name", &o.name}, {"--role", &o.role},
                                         {"--facility", &o.facility}, {"--phone", &o.phone}, {"--login", &o.login},
-                                        {"--duty", &o.duty}},
+                                        {"--duty", &o.duty}, {"--supervisor", nullptr, &supervisor}},
                                        user_help)) {
       return *stop;
     }
+    o.supervisor = supervisor;
     if (o.action == "create" && (o.name.empty() || o.role.empty())) {
       return usage_error(command, "create needs --name and --role", user_help);
     }

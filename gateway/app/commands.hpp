@@ -107,6 +107,7 @@ struct user_options {
   std::string phone;
   std::string login;   // the web console's login name
   std::string duty;    // an operator's duty hours, "08:00-16:00"
+  bool supervisor = false;  // a health worker who supervises their clinic (R-H3)
 };
 
 // `paygham user`: health workers (phone, PIN, clinic) and other users.

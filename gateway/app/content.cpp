@@ -30,6 +30,7 @@ const std::vector<std::string_view>& gateway_filled(std::string_view key) {
       {flow::keys::crisis_lines, {"crisis_lines"}},
       {flow::keys::stop_or_answer, {"option", "label"}},
       {flow::keys::urgent_inbox, {"item"}},
+      {flow::keys::call_soon, {"worker"}},
   };
   static const std::vector<std::string_view> none;
   const auto it = filled.find(key);

@@ -125,6 +125,11 @@ int user(const user_options& o) {
     u.phone = phone;
     u.login = o.login;
     u.duty = o.duty;
+    u.supervisor = o.supervisor;
+    if (u.supervisor && u.role != "health_worker") {
+      std::cerr << "paygham user: --supervisor is for health workers (they supervise their clinic)\n";
+      return exit_user_error;
+    }
     if (!u.duty.empty() && !schedule::day_window(u.duty)) {
       std::cerr << "paygham user: --duty is the hours on duty as HH:MM-HH:MM (08:00-16:00), not '" << u.duty << "'\n";
       return exit_user_error;
@@ -223,7 +228,7 @@ int user(const user_options& o) {
         std::cout << x.id << "\t" << x.role << "\t" << (x.facility.empty() ? "-" : x.facility) << "\t"
                   << (x.phone.empty() ? "-" : core::log::mask_phone(x.phone)) << "\t"
                   << (x.login.empty() ? "-" : x.login) << "\t" << x.name
-                  << (x.duty.empty() ? "" : "\ton duty " + x.duty)
+                  << (x.duty.empty() ? "" : "\ton duty " + x.duty) << (x.supervisor ? "\tsupervisor" : "")
                   << (x.disabled ? "\t(disabled)" : x.locked_until > core::now_ms() ? "\t(locked)" : "") << "\n";
       }
       return exit_ok;

@@ -130,12 +130,15 @@ inline constexpr std::string_view alert_awaits = "staff.alert_awaits";
 inline constexpr std::string_view urgent = "common.urgent";
 inline constexpr std::string_view urgent_call = "staff.urgent_call";
 inline constexpr std::string_view urgent_inbox = "staff.urgent_inbox";
+// R-H3: a call became high priority (within one working day): to the supervisors of the
+// clinic, else the operators ({worker}: the name of the health worker who is to call).
+inline constexpr std::string_view call_soon = "staff.call_soon";
 inline constexpr std::string_view required[] = {
     invalid,   invalid_answer, too_many_invalid, error,        no_service,     choose_language,
     language_name, more,       back,             goodbye,      resume,         resume_continue,
     resume_restart, try_again, opted_out,        opted_in,     help,           confirm_stop,
     still_opted_out, change_language, opted_out_programme, alert_awaits, stop_or_answer,
-    urgent, urgent_call, urgent_inbox};
+    urgent, urgent_call, urgent_inbox, call_soon};
 // Optional: the acknowledgement of an SMS nothing else claims.
 inline constexpr std::string_view unknown_sms = "common.unknown_sms";
 // Optional: the line under it for a counselling client where crisis lines are configured

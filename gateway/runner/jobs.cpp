@@ -2,6 +2,7 @@
 #include "gateway/runner/internal.hpp"
 
 #include "gateway/actions/appointments.hpp"
+#include "gateway/actions/calls.hpp"
 #include "gateway/actions/flow_start.hpp"
 #include "gateway/actions/privacy.hpp"
 #include "gateway/actions/reminders.hpp"
@@ -246,6 +247,7 @@ std::string runner::apply_booking_missed(store::tx& tx, const content& c, const 
   if (b->status == store::booking_status::booked) {
     // 18:00 and nobody marked it: missed (R-B6); the person hears of it the next morning.
     tx.set_booking_status(b->id, store::booking_status::missed);
+    actions::visit_missed(tx, b->id);
     const schedule::clinic* clinic = c.clinics.find(b->clinic);
     const auto morning = schedule::at_local(b->day + 1, {10, 0}, clinic ? clinic->time_zone : settings_.timezone);
     if (!morning) return "time zone of clinic '" + b->clinic + "' is unknown";
@@ -277,7 +279,8 @@ std::string runner::apply_booking_watch(store::tx& tx, const content& c, const s
     if (v.id > b->id) return {};
   }
   const int misses = p->reason == "missed_visit" ? 1 : 0;
-  if (actions::put_on_call_list(tx, b->contact_id, b->clinic, p->reason, misses)) return {};
+  const auto priority = actions::call_priority_for(tx, b->contact_id, store::call_priority::normal, b->day);
+  if (actions::put_on_call_list(tx, b->contact_id, b->clinic, p->reason, misses, priority)) return {};
   const auto v = actions::booking_vars(*b, &c.clinics, "en");
   const std::string why = p->reason == "missed_visit" ? "missed visit " : "could not come to visit ";
   tx.add_inbox(store::inbox_item{b->contact_id, 0, b->channel_id, "",
@@ -433,6 +436,7 @@ tick_outcome runner::tick(store::tx& tx, bool jobs_only) const {
       {broadcast_job::kind, &runner::apply_broadcast_batch},
       {broadcast_job::approval_kind, &runner::apply_broadcast_approval},
       {urgent_job::kind, &runner::apply_urgent_unanswered},
+      {actions::high_call::kind, &runner::apply_high_call},
       {actions::subscription_end::ask_kind, &runner::apply_subscription_ask},
       {actions::subscription_end::end_kind, &runner::apply_subscription_end},
   };

@@ -259,6 +259,9 @@ class runner {
   std::string apply_broadcast_batch(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_broadcast_approval(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_urgent_unanswered(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
+  // R-H3: a call became high priority: the supervisors of the worker's clinic are told
+  // (staff.call_soon), or every operator with a phone where it has none.
+  std::string apply_high_call(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_subscription_ask(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_subscription_end(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // Performs the actions the run waits for, feeding each outcome back to the engine.
@@ -297,7 +300,7 @@ class runner {
   };
   free_text to_inbox(store::tx& tx, const content& c, const store::contact& who, const core::inbound_sms& sms,
                      std::int64_t run_id, const std::string& flow_id, sms_outcome& result) const;
-  // R-H3: the person's health worker (raise_urgent: health_worker_of) gets the call to make first
+  // R-H3: the person's health worker (raise_urgent: actions::health_worker_of) gets the call to make first
   // on their list, by SMS at once; with nobody's health worker known, or one without a phone,
   // every operator with a phone hears of inbox item `item`.
   // With a health worker, that happens once while their urgent call about the person is open;
@@ -307,13 +310,10 @@ class runner {
   // Every operator with a phone hears of inbox item `item` (staff.urgent_inbox), at once
   // (tell_staff); returns how many were told.
   std::size_t tell_operators(store::tx& tx, const content& c, const std::string& channel, std::int64_t item) const;
-  // One SMS to a member of staff at `phone`: the text `key` with {item}, at alert priority, by
+  // One SMS to a member of staff at `phone`: the text `key` with `vars`, at alert priority, by
   // defaults.staff_channel, else `channel`.
   std::size_t tell_staff(store::tx& tx, const content& c, const std::string& phone, const std::string& channel,
-                         std::string_view key, std::int64_t item) const;
-  // The health worker who enrolled the person in a series still running, else the first of
-  // the clinic of their next visit; nullopt when neither.
-  std::optional<store::user> health_worker_of(store::tx& tx, const content& c, std::int64_t contact) const;
+                         std::string_view key, const std::map<std::string, std::string>& vars) const;
   // "زبان": the list of languages by SMS; "زبان ۲": the second one, remembered. The SMS right
   // after the list, within a day, may be the number alone ("۲", as people reply).
   bool language_change(store::tx& tx, const content& c, store::contact& who,

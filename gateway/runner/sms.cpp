@@ -4,9 +4,9 @@
 #include "gateway/runner/screens.hpp"
 
 #include <algorithm>
-#include <set>
 
 #include "gateway/actions/appointments.hpp"
+#include "gateway/actions/calls.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/phone/phone.hpp"
 #include "gateway/store/tx.hpp"
@@ -165,36 +165,21 @@ runner::free_text runner::to_inbox(store::tx& tx, const content& c, const store:
   return answered ? free_text::urgent : free_text::urgent_again;
 }
 
-std::optional<store::user> runner::health_worker_of(store::tx& tx, const content& c, std::int64_t contact) const {
-  std::set<std::string, std::less<>> programmes;
-  for (const auto& f : c.flows.all()) {
-    if (f->programme.empty() || !programmes.insert(f->programme).second) continue;
-    for (const auto& s : tx.active_series(contact, f->programme)) {
-      if (s.worker_id == 0) continue;
-      if (auto u = tx.find_user(s.worker_id); u && !u->disabled) return u;
-    }
-  }
-  for (const auto& b : tx.upcoming_bookings(contact)) {
-    if (auto u = actions::first_health_worker(tx, b.clinic)) return u;
-  }
-  return std::nullopt;
-}
-
 std::size_t runner::tell_operators(store::tx& tx, const content& c, const std::string& channel,
                                    std::int64_t item) const {
   std::size_t told = 0;
   for (const auto& u : tx.list_users()) {
     // As a hazard report where someone is hurt: every operator with a phone, at once.
     if (u.role != "operator" || u.disabled || u.phone.empty()) continue;
-    told += tell_staff(tx, c, u.phone, channel, flow::keys::urgent_inbox, item);
+    told += tell_staff(tx, c, u.phone, channel, flow::keys::urgent_inbox, {{"item", std::to_string(item)}});
   }
   return told;
 }
 
 std::size_t runner::tell_staff(store::tx& tx, const content& c, const std::string& phone, const std::string& channel,
-                               std::string_view key, std::int64_t item) const {
+                               std::string_view key, const std::map<std::string, std::string>& vars) const {
   const auto staff = tx.upsert_contact(phone);
-  std::string body = say(c, key, staff, {{"item", std::to_string(item)}});
+  std::string body = say(c, key, staff, vars);
   if (body.empty()) return 0;
   const std::string& by = settings_.staff_channel.empty() ? channel : settings_.staff_channel;
   store::new_message m{by, staff.id, 0, staff.phone, std::move(body), core::priority::alert};
@@ -206,20 +191,21 @@ std::size_t runner::tell_staff(store::tx& tx, const content& c, const std::strin
 std::size_t runner::raise_urgent(store::tx& tx, const content& c, const store::contact& who, const std::string& channel,
                                  std::int64_t item, bool told_this_hour) const {
   // A health worker writing such words of themselves is not the one to call them.
-  if (const auto worker = health_worker_of(tx, c, who.id); worker && worker->phone != who.phone) {
-    // One call to make at a time, first on their list (urgent_first): while it is open the
+  if (const auto worker = actions::health_worker_of(tx, who.id); worker && worker->phone != who.phone) {
+    // One call to make at a time, first on their list (call_priority::urgent): while it is open the
     // worker has been told; once they have called and closed it, new words tell them again.
     const auto calls = tx.open_escalations(worker->id);
     if (std::any_of(calls.begin(), calls.end(),
                     [&](const store::escalation& e) { return e.contact_id == who.id && e.reason == "urgent"; })) {
       return 0;
     }
-    const std::int64_t call = tx.escalate(store::escalation{0, worker->id, who.id, 0, "urgent", 0, {}, 0});
+    const std::int64_t call = tx.escalate(
+        store::escalation{0, worker->id, who.id, 0, "urgent", 0, {}, 0, store::call_priority::urgent});
     core::log::info("escalation.urgent", {{"user", worker->id}, {"inbox", item}});
     if (!worker->phone.empty()) {
       // Not called within the hour: the operators are told too.
       tx.add_job(urgent_job::kind, tx.now() + urgent_alarm_once_ms, urgent_job{call, worker->id, item}.json());
-      return tell_staff(tx, c, worker->phone, channel, flow::keys::urgent_call, item);
+      return tell_staff(tx, c, worker->phone, channel, flow::keys::urgent_call, {{"item", std::to_string(item)}});
     }
   } else if (told_this_hour) {
     return 0;  // the operators heard of this person within the hour
@@ -238,6 +224,36 @@ std::string runner::apply_urgent_unanswered(store::tx& tx, const content& c, con
   const auto item = tx.find_inbox(p->item);
   core::log::warn("escalation.unanswered", {{"user", p->worker}, {"inbox", p->item}});
   done.reminders += tell_operators(tx, c, item ? item->channel_id : settings_.staff_channel, p->item);
+  return {};
+}
+
+std::string runner::apply_high_call(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const {
+  const auto p = actions::high_call::parse(j.payload);
+  if (!p) return "payload is not {escalation}";
+  const auto worker = [&]() -> std::optional<store::user> {
+    for (const auto& e : tx.open_escalations_at("")) {
+      if (e.id == p->escalation) return tx.find_user(e.worker_id);
+    }
+    return std::nullopt;
+  }();
+  if (!worker) return {};  // called already (or the person erased)
+  const std::map<std::string, std::string> vars{{"worker", worker->name}};
+  const std::string& channel = settings_.staff_channel;
+  std::size_t told = 0;
+  for (const auto& u : tx.list_users()) {
+    if (u.supervisor && u.role == "health_worker" && u.facility == worker->facility && !u.disabled && !u.phone.empty()) {
+      told += tell_staff(tx, c, u.phone, channel, flow::keys::call_soon, vars);
+    }
+  }
+  if (told == 0) {
+    for (const auto& u : tx.list_users()) {
+      if (u.role == "operator" && !u.disabled && !u.phone.empty()) {
+        told += tell_staff(tx, c, u.phone, channel, flow::keys::call_soon, vars);
+      }
+    }
+  }
+  core::log::info("escalation.high", {{"escalation", p->escalation}, {"user", worker->id}, {"told", told}});
+  done.reminders += told;
   return {};
 }
 

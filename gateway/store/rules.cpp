@@ -155,8 +155,21 @@ reach_signal reach_signal_of(core::message_status st) {
   }
 }
 
-void urgent_first(std::vector<escalation>& calls) {
-  std::stable_partition(calls.begin(), calls.end(), [](const escalation& e) { return e.reason == "urgent"; });
+const char* to_string(call_priority p) {
+  switch (p) {
+    case call_priority::urgent: return "urgent";
+    case call_priority::high: return "high";
+    case call_priority::normal: return "normal";
+    case call_priority::low: return "low";
+  }
+  return "normal";
+}
+
+std::optional<call_priority> parse_call_priority(std::string_view name) {
+  for (const auto p : {call_priority::urgent, call_priority::high, call_priority::normal, call_priority::low}) {
+    if (name == to_string(p)) return p;
+  }
+  return std::nullopt;
 }
 
 std::string_view series_kind(const series& s) {

@@ -17,7 +17,7 @@ enum class report_outcome;
 enum class run_status;
 enum class medium;
 enum class booking_status;
-struct escalation;
+enum class call_priority;
 struct series;
 
 // A state name as stored ("delivered"); nullopt for anything else.
@@ -106,9 +106,8 @@ std::string booking_code(std::string_view clinic, long long day, int n);
 // person who asks for a call ("call_asked"), is what the health worker must see, whatever put
 // the patient on their call list first (unanswered reminders): it replaces the reason of the
 // series' open escalation. Any other reason leaves an open one as it is.
-// R-H3: a person who wrote the words of someone in danger ("urgent") is called first; the
-// rest keep their order (oldest first).
-void urgent_first(std::vector<escalation>& calls);
+// A call priority as the API names it ("high"); nullopt for anything else.
+std::optional<call_priority> parse_call_priority(std::string_view name);
 
 // What reminders a series is, as the API and the audit log name it: "pregnancy" (anchored to a
 // last period), "checkin" (weekly, R-H3) or "medicine" (every day).

@@ -357,6 +357,8 @@ struct series {
   // Paused until then (a patient in hospital, away): occurrences before it are skipped, not
   // sent and not counted as unanswered. 0: not paused.
   core::unix_ms paused_until = 0;
+  // R-H3: flagged high risk by a health worker: a call about this person is high priority.
+  bool high_risk = false;
 };
 
 class series_part {
@@ -371,6 +373,10 @@ class series_part {
   virtual void set_series_paused(std::int64_t id, core::unix_ms until) = 0;  // 0: resumed
   // The contact's series of `programme` still running.
   virtual std::vector<series> active_series(std::int64_t contact_id, std::string_view programme) = 0;
+  // Every series of the contact still running, whatever its programme.
+  virtual std::vector<series> running_series(std::int64_t contact_id) = 0;
+  // R-H3: a health worker flags a pregnancy as high risk (or no longer).
+  virtual void set_series_high_risk(std::int64_t id, bool high_risk) = 0;
   // Cancels what of `programme` is still waiting to go to the contact, recording `reason`
   // (R-H7: when a series ends, nothing more of it goes, queued messages included).
   virtual void cancel_queued(std::int64_t contact_id, std::string_view programme, std::string_view reason) = 0;
@@ -398,6 +404,9 @@ struct user {
   // An operator's duty hours on their own clock ("08:00-16:00"; "": within sending hours): a
   // hazard report nobody is hurt in reaches them then (R-M4).
   std::string duty = {};
+  // A health worker who supervises their clinic: told when a patient there must be called
+  // within a working day (R-H3, call_priority::high).
+  bool supervisor = false;
 };
 
 class users_part {
@@ -419,6 +428,13 @@ class users_part {
   virtual void set_login_failures(std::int64_t id, int failed, core::unix_ms locked_until) = 0;
 };
 
+// How soon a health worker should call (R-H3), the most pressing first: `urgent` (words of
+// someone in danger), `high` (within one working day, and the clinic's supervisor is told: two
+// missed visits in a row, a missed antenatal contact from week 36, a high-risk pregnancy),
+// `normal`, `low` (a weekly check-in left unanswered). Stored as its number.
+enum class call_priority { urgent = 0, high = 1, normal = 2, low = 3 };
+const char* to_string(call_priority p);
+
 // A patient a health worker should call (R-H3): reminders went unacknowledged.
 struct escalation {
   std::int64_t id = 0;
@@ -429,16 +445,20 @@ struct escalation {
   int misses = 0;      // unanswered reminders in a row when it was raised
   std::string phone;   // the patient's (read back only)
   core::unix_ms created_at = 0;
+  call_priority priority = call_priority::normal;
 };
 
 class escalations_part {
  public:
   virtual ~escalations_part() = default;
   // Raises it unless one is open for the series; returns its id, or 0 when one was open (and
-  // kept: a reason that replaces_open_escalation() takes over the open one, and its id is
-  // returned, for the worker to hear of it).
+  // kept). A reason that replaces_open_escalation() takes over the open one, and a more pressing
+  // priority raises it; then its id is returned, for the worker to hear of it.
   virtual std::int64_t escalate(const escalation& e) = 0;
-  // A worker's open escalations: urgent ones first, then oldest first (urgent_first).
+  // An open escalation becomes more pressing (never less), with the reason why; false when it
+  // is not open or already as pressing.
+  virtual bool raise_escalation(std::int64_t id, call_priority p, std::string_view reason) = 0;
+  // A worker's open escalations: the most pressing first, then oldest first.
   virtual std::vector<escalation> open_escalations(std::int64_t worker_id) = 0;
   // The open escalations of every worker of a clinic ("": of every clinic), in that order.
   virtual std::vector<escalation> open_escalations_at(std::string_view facility) = 0;

@@ -118,6 +118,8 @@ async function healthWorker(browser) {
   check(await page.locator('#calls td .ltr').first().textContent() === '+93700000555', 'the patient to call is listed');
   const since = await page.locator('#calls tbody td').nth(3).textContent();
   check(/۱۴۰[۰-۹]/.test(since), 'the date is in the Solar Hijri calendar with Persian digits: ' + since);
+  check((await page.textContent('#calls tbody strong.soon')) === 'در جریان یک روز کاری زنگ بزنید',
+    'a high-priority call says it is due within one working day');
   await shot(page, 'health-worker-calls-prs');
   await page.click('#calls tbody button');
   await page.waitForSelector('main p.muted');

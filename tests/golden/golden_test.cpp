@@ -12,6 +12,8 @@
 //   # quiet_hours: 21:00-08:00                      sending hours (defaults.quiet_hours)
 //   # clinics: config/clinics.yaml                  the clinics people can book
 //   # workers: +93700000900@golshahr:2580           health workers: phone, clinic, PIN
+//   # supervisors: +93700000950@golshahr            health workers who supervise a clinic (told of
+//                                                     calls due within a working day)
 //   # operators: +93700000800 +93700000801@09:00-12:00   operators with a phone (told of hazard
 //                                                     reports), one with duty hours
 // Inputs:
@@ -35,7 +37,8 @@
 //   = contact N: k=v …         contact fields after a change
 //   = booking CODE: …          a booking made or changed (clinic, day, window, status; ", will come" or
 //                              ", unconfirmed": the day-before reminder's answer, or none in time)
-//   = escalation N: …          a patient on a health worker's call list, and when it closes
+//   = escalation N: …          a patient on a health worker's call list ("high": within a working
+//                              day, "low"), and when it closes
 #include <nlohmann/json.hpp>
 
 #include <catch2/catch.hpp>
@@ -181,6 +184,20 @@ class player {
         u.phone = m[1];
         u.facility = m[2];
         u.pin_hash = auth::hash_pin(std::string(m[3]));
+        test::in_tx(*writer_, [&](store::tx& tx) { tx.add_user(u); });
+      }
+    }
+    if (auto it = t.header.find("supervisors"); it != t.header.end()) {
+      // +93700000950@golshahr: a health worker of the clinic who supervises it (no PIN).
+      for (const auto& word : words(it->second)) {
+        const auto at = word.find('@');
+        REQUIRE(at != std::string::npos);
+        store::user u;
+        u.name = "Supervisor " + word.substr(at - 3, 3);
+        u.role = "health_worker";
+        u.phone = word.substr(0, at);
+        u.facility = word.substr(at + 1);
+        u.supervisor = true;
         test::in_tx(*writer_, [&](store::tx& tx) { tx.add_user(u); });
       }
     }
@@ -369,12 +386,14 @@ class player {
       bookings_[b[0]] = now;
     }
     for (const auto& e : test::rows(so, "SELECT e.id, u.phone, c.phone, e.misses,"
-                                        " CASE WHEN e.resolved_at IS NULL THEN 'open' ELSE 'closed' END, e.reason"
+                                        " CASE WHEN e.resolved_at IS NULL THEN 'open' ELSE 'closed' END, e.reason,"
+                                        " e.priority"
                                         " FROM escalations e JOIN users u ON u.id = e.worker_id"
                                         " JOIN contacts c ON c.id = e.contact_id ORDER BY e.id")) {
       // Why: unanswered reminders in a row, or another reason (a number to check, visits missed,
-      // a call asked for).
-      const std::string why = e[5] == "no_reply" ? e[3] + " unanswered" : e[5];
+      // a call asked for); then how soon, unless normal (or urgent, which the reason says).
+      const std::string how_soon = e[6] == "1" ? ", high" : e[6] == "3" ? ", low" : "";
+      const std::string why = (e[5] == "no_reply" ? e[3] + " unanswered" : e[5]) + how_soon;
       const std::string now = "call " + e[2] + " for " + e[1] + " (" + why + ")" + ": " + e[4];
       if (escalations_[e[0]] != now) out += "= escalation " + e[0] + ": " + now + "\n";
       escalations_[e[0]] = now;

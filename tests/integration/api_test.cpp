@@ -347,7 +347,7 @@ TEST_CASE("api: the OpenAPI document lists every route with its roles, and each 
                                         "post /api/v1/flows/simulate", "post /api/v1/flows/{file}/rollback",
                                         "get /api/v1/texts", "get /api/v1/texts/{key}", "post /api/v1/enrolments",
                                         "get /api/v1/enrolments", "post /api/v1/enrolments/{id}/end", "post /api/v1/enrolments/{id}/pause",
-                                        "post /api/v1/enrolments/{id}/resume",
+                                        "post /api/v1/enrolments/{id}/resume", "post /api/v1/enrolments/{id}/risk",
                                         "get /api/v1/clinics", "get /api/v1/slots", "post /api/v1/appointments",
                                         "get /api/v1/appointments", "post /api/v1/appointments/{id}/mark",
                                         "post /api/v1/appointments/{id}/move",

@@ -914,3 +914,75 @@ TEST_CASE("console: an operator adds a person and updates them by number, and a 
   CHECK(scalar(dir, "SELECT COUNT(*) FROM contacts WHERE phone = '+93700000152'") == "0");
   CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action IN ('contacts.create', 'contacts.update')") == "3");
 }
+
+TEST_CASE("console: a pregnancy flagged high risk makes the calls about her high priority, and the clinic's "
+          "supervisor is told",
+          "[integration][console]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  make_worker(config, "fatima", "golshahr", 0);
+  std::string out, err;
+  // --supervisor is for health workers only.
+  CHECK(run_paygham({"user", "create", "--config", config, "--name", "Omid", "--role", "operator", "--login", "omid",
+                     "--supervisor"},
+                    &out, &err, "river-lamp-seven\n") != 0);
+  CHECK_THAT(err, Catch::Contains("--supervisor is for health workers"));
+  make_user(config, {"--name", "Maryam", "--role", "health_worker", "--facility", "golshahr", "--phone", "+93700000950",
+                     "--supervisor"},
+            "2590\n");
+  REQUIRE(run_paygham({"user", "list", "--config", config}, &out, &err) == 0);
+  CHECK_THAT(out, Catch::Contains("Maryam\tsupervisor"));
+  {
+    // A patient already on Fatima's list: two reminders unanswered, an ordinary call.
+    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+    db.exec("INSERT INTO contacts (id, phone, created_at, updated_at) VALUES (1, '+93700000331', 0, 0)");
+    db.exec("INSERT INTO escalations (worker_id, contact_id, reason, misses, created_at) VALUES (1, 1, 'no_reply', 2, 10)");
+  }
+  server_process srv(config);
+  const auto fatima = log_in(srv.port(), "fatima", "river-lamp-seven");
+  auto calls = json::parse(fatima.call("GET", "/api/v1/escalations").body)["items"];
+  REQUIRE(calls.size() == 1);
+  CHECK(calls[0]["priority"] == "normal");
+
+  json body{{"phone", "+93700000331"}, {"kind", "pregnancy"}, {"lmp", day_from_now(-70)}, {"channel", "console"},
+            {"high_risk", "yes"}};
+  auto r = fatima.call("POST", "/api/v1/enrolments", body.dump());
+  CHECK(r.status == 400);
+  CHECK(code_of(r) == "wrong_type");
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM series") == "0");
+  body.erase("high_risk");
+  r = fatima.call("POST", "/api/v1/enrolments", body.dump());
+  INFO(r.body);
+  REQUIRE(r.status == 201);
+  const auto made = json::parse(r.body);
+  CHECK(made["high_risk"] == false);
+  const std::string risk = "/api/v1/enrolments/" + std::to_string(made["id"].get<long long>()) + "/risk";
+  CHECK(code_of(fatima.call("POST", risk, json{{"high_risk", 1}}.dump())) == "wrong_type");
+
+  // Flagged: her open call becomes high, and the supervisor gets one SMS saying so.
+  r = fatima.call("POST", risk, json{{"high_risk", true}}.dump());
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["high_risk"] == true);
+  calls = json::parse(fatima.call("GET", "/api/v1/escalations").body)["items"];
+  REQUIRE(calls.size() == 1);
+  CHECK(calls[0]["priority"] == "high");
+  CHECK(scalar(dir, "SELECT detail FROM audit_log WHERE action = 'enrolments.risk'") == R"({"high_risk":true})");
+  CHECK(eventually(
+      [&] {
+        return scalar(dir, "SELECT COUNT(*) FROM outbound_messages WHERE to_phone = '+93700000950'"
+                           " AND body LIKE '%a patient of fatima needs a call within one working day%'") == "1";
+      },
+      std::chrono::seconds(10)));
+  // Flagged again: nothing new to tell.
+  CHECK(fatima.call("POST", risk, json{{"high_risk", true}}.dump()).status == 200);
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM jobs WHERE kind = 'escalation.high'") == "1");
+
+  // Only pregnancy care is flagged high risk.
+  r = fatima.call("POST", "/api/v1/enrolments",
+                  json{{"phone", "+93700000332"}, {"kind", "medicine"}, {"time", "08:00"}, {"channel", "console"}}.dump());
+  REQUIRE(r.status == 201);
+  r = fatima.call("POST", "/api/v1/enrolments/" + std::to_string(json::parse(r.body)["id"].get<long long>()) + "/risk",
+                  json{{"high_risk", true}}.dump());
+  CHECK(r.status == 409);
+  CHECK(code_of(r) == "not_pregnancy");
+}

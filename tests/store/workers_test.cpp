@@ -41,13 +41,14 @@ struct fixture : test::store_fixture {
     return test::in_tx(w, [&](store::tx& t) { return t.add_series(s); });
   }
   std::int64_t escalate(std::int64_t by, std::int64_t contact, std::int64_t series, const char* reason = "no_reply",
-                        int misses = 2) {
+                        int misses = 2, store::call_priority priority = store::call_priority::normal) {
     store::escalation e;
     e.worker_id = by;
     e.contact_id = contact;
     e.series_id = series;
     e.reason = reason;
     e.misses = misses;
+    e.priority = priority;
     return test::in_tx(w, [&](store::tx& t) { return t.escalate(e); });
   }
 };
@@ -173,24 +174,56 @@ TEST_CASE("workers: one open call per series, closed by its worker or when the p
   CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(by).size(); }) == 0);
 }
 
-TEST_CASE("workers: a person who wrote the words of someone in danger is called first, and urgent inbox items are "
-          "counted apart",
+TEST_CASE("workers: calls are listed the most pressing first (urgent, high, normal, low), and urgent inbox items "
+          "are counted apart",
           "[store]") {
   fixture fx;
   const auto by = fx.worker("+93700000900");
   const auto earlier = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+93700000101").id; });
   const auto later = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+93700000102").id; });
+  const auto checkin = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+93700000103").id; });
+  const auto late = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+93700000104").id; });
+  fx.escalate(by, checkin, fx.series_for(checkin, by), "no_reply", 1, store::call_priority::low);
   fx.escalate(by, earlier, fx.series_for(earlier, by));
   fx.escalate(by, later, 0, "call_asked", 0);
-  fx.escalate(by, later, 0, "urgent", 0);
+  fx.escalate(by, later, 0, "urgent", 0, store::call_priority::urgent);
+  const auto missed = fx.escalate(by, late, 0, "missed_visit", 1);
+  using p = store::call_priority;
+  // A visit missed late in a pregnancy: the open call is made sooner, never later.
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.raise_escalation(missed, p::high, "missed_visits"); }));
+  CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.raise_escalation(missed, p::high, "missed_visits"); }));
+  CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.raise_escalation(missed, p::low, "no_reply"); }));
   for (const auto& open : {test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(by); }),
                            test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations_at("golshahr"); })}) {
-    REQUIRE(open.size() == 3);
+    REQUIRE(open.size() == 5);
     CHECK(open[0].reason == "urgent");
+    CHECK(open[0].priority == p::urgent);
     CHECK(open[0].contact_id == later);
-    CHECK(open[1].reason == "no_reply");  // then oldest first
-    CHECK(open[2].reason == "call_asked");
+    CHECK(open[1].reason == "missed_visits");
+    CHECK(open[1].priority == p::high);
+    CHECK(open[2].reason == "no_reply");  // then oldest first
+    CHECK(open[3].reason == "call_asked");
+    CHECK(open[4].contact_id == checkin);
+    CHECK(open[4].priority == p::low);
   }
+  // The series' open call raised again, more pressing (a pregnancy flagged high risk since):
+  // the same call, now high, and its id says the worker should hear of it.
+  const auto series = fx.series_for(earlier, by);
+  CHECK(fx.escalate(by, earlier, series, "no_reply", 3) != 0);
+  CHECK(fx.escalate(by, earlier, series, "no_reply", 4) == 0);
+  CHECK(fx.escalate(by, earlier, series, "no_reply", 4, p::high) != 0);
+  CHECK(fx.escalate(by, earlier, series, "no_reply", 5, p::low) == 0);
+  const auto now_open = test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(by); });
+  REQUIRE(now_open.size() == 6);
+  CHECK(now_open[2].series_id == series);
+  CHECK(now_open[2].priority == p::high);
+  // A high-risk flag is kept with the series; every series of a person still running, whatever
+  // its programme, is found (both pregnancy and medicine, say).
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_series_high_risk(series, true); });
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.find_series(series)->high_risk; }));
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.running_series(earlier).size(); }) == 2);
+  test::in_tx(fx.w, [&](store::tx& t) { t.end_series(series); });
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.running_series(earlier).size(); }) == 1);
 
   const auto since = test::in_tx(fx.w, [](store::tx& t) { return t.now(); });
   test::in_tx(fx.w, [&](store::tx& t) {

@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 30> migrations = {
+constexpr std::array<const char*, 31> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -435,6 +435,13 @@ ALTER TABLE bookings ADD COLUMN reminder_answer text NOT NULL DEFAULT ''
     // 30: a weekly series (SQLite's 35).
     R"sql(
 ALTER TABLE series ADD COLUMN weekday integer NOT NULL DEFAULT 0 CHECK (weekday BETWEEN 0 AND 7);
+)sql",
+    // 31: call priorities, high-risk pregnancies, supervisors (SQLite's 36).
+    R"sql(
+ALTER TABLE escalations ADD COLUMN priority integer NOT NULL DEFAULT 2 CHECK (priority BETWEEN 0 AND 3);
+UPDATE escalations SET priority = 0 WHERE reason = 'urgent';
+ALTER TABLE series ADD COLUMN high_risk integer NOT NULL DEFAULT 0 CHECK (high_risk IN (0, 1));
+ALTER TABLE users ADD COLUMN supervisor integer NOT NULL DEFAULT 0 CHECK (supervisor IN (0, 1));
 )sql",
 };
 

@@ -737,19 +737,20 @@ std::int64_t tx::add_series(const series& s) {
   require_disk();
   return c_.query(
               "INSERT INTO series (contact_id, channel_id, programme, template, at_minute, time_zone, active, created_at,"
-              " updated_at, anchor_day, offsets, worker_id, flow_id, node, weekday)"
-              " VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8, $9, NULLIF($10, 0), $11, $12, $13) RETURNING id",
+              " updated_at, anchor_day, offsets, worker_id, flow_id, node, weekday, high_risk)"
+              " VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8, $9, NULLIF($10, 0), $11, $12, $13, $14) RETURNING id",
               {s.contact_id, s.channel_id, s.programme, s.template_key, s.at_minute, s.time_zone, now(),
                s.anchor_day ? param(static_cast<std::int64_t>(*s.anchor_day)) : param(nullptr),
                s.anchor_day ? param(offsets_to_string(s.offsets)) : param(nullptr), s.worker_id, s.flow_id, s.node,
-               s.weekday})
+               s.weekday, s.high_risk ? 1 : 0})
       .int64(0, 0);
 }
 
 std::optional<series> tx::find_series(std::int64_t id) {
   const auto r = c_.query(
       "SELECT contact_id, channel_id, programme, template, at_minute, time_zone, active, anchor_day, offsets,"
-      " COALESCE(worker_id, 0), flow_id, node, misses, paused_until, weekday FROM series WHERE id = $1",
+      " COALESCE(worker_id, 0), flow_id, node, misses, paused_until, weekday, high_risk FROM series"
+      " WHERE id = $1",
       {id});
   if (r.empty()) return std::nullopt;
   series s{id, r.int64(0, 0), r.text(0, 1), r.text(0, 2), r.text(0, 3), r.integer(0, 4), r.text(0, 5),
@@ -764,6 +765,7 @@ std::optional<series> tx::find_series(std::int64_t id) {
   s.misses = r.integer(0, 12);
   s.paused_until = r.int64(0, 13);
   s.weekday = r.integer(0, 14);
+  s.high_risk = r.integer(0, 15) != 0;
   return s;
 }
 
@@ -779,14 +781,25 @@ void tx::set_series_misses(std::int64_t id, int misses) {
   c_.query("UPDATE series SET misses = $1, updated_at = $2 WHERE id = $3", {misses, now(), id});
 }
 
-std::vector<series> tx::active_series(std::int64_t contact_id, std::string_view programme) {
-  const auto r = c_.query("SELECT id FROM series WHERE contact_id = $1 AND programme = $2 AND active = 1 ORDER BY id",
-                          {contact_id, programme});
+std::vector<series> tx::series_by_id(const result& r) {
   std::vector<series> out;
   for (int i = 0; i < r.rows(); ++i) {
     if (auto s = find_series(r.int64(i, 0))) out.push_back(std::move(*s));
   }
   return out;
+}
+
+std::vector<series> tx::active_series(std::int64_t contact_id, std::string_view programme) {
+  return series_by_id(c_.query(
+      "SELECT id FROM series WHERE contact_id = $1 AND programme = $2 AND active = 1 ORDER BY id", {contact_id, programme}));
+}
+
+std::vector<series> tx::running_series(std::int64_t contact_id) {
+  return series_by_id(c_.query("SELECT id FROM series WHERE contact_id = $1 AND active = 1 ORDER BY id", {contact_id}));
+}
+
+void tx::set_series_high_risk(std::int64_t id, bool high_risk) {
+  c_.query("UPDATE series SET high_risk = $1, updated_at = $2 WHERE id = $3", {high_risk ? 1 : 0, now(), id});
 }
 
 void tx::cancel_queued(std::int64_t contact_id, std::string_view programme, std::string_view reason) {
@@ -811,12 +824,12 @@ namespace {
 
 constexpr const char* user_columns =
     "id, name, role, facility, COALESCE(phone, ''), pin_hash, failed_pins, locked_until, disabled,"
-    " COALESCE(login, ''), password_hash, failed_logins, login_locked_until, duty";
+    " COALESCE(login, ''), password_hash, failed_logins, login_locked_until, duty, supervisor";
 
 user read_user(const result& r, int row) {
   return user{r.int64(row, 0), r.text(row, 1),    r.text(row, 2),  r.text(row, 3),         r.text(row, 4),
               r.text(row, 5),  r.integer(row, 6), r.int64(row, 7), r.integer(row, 8) != 0, r.text(row, 9),
-              r.text(row, 10), r.integer(row, 11), r.int64(row, 12), r.text(row, 13)};
+              r.text(row, 10), r.integer(row, 11), r.int64(row, 12), r.text(row, 13), r.integer(row, 14) != 0};
 }
 
 }  // namespace
@@ -824,9 +837,10 @@ user read_user(const result& r, int row) {
 std::int64_t tx::add_user(const user& u) {
   require_disk();
   return c_.query(
-              "INSERT INTO users (name, role, facility, phone, pin_hash, login, password_hash, created_at, updated_at, duty)"
-              " VALUES ($1, $2, $3, NULLIF($4, ''), $5, NULLIF($6, ''), $7, $8, $8, $9) RETURNING id",
-              {u.name, u.role, u.facility, u.phone, u.pin_hash, u.login, u.password_hash, now(), u.duty})
+              "INSERT INTO users (name, role, facility, phone, pin_hash, login, password_hash, created_at, updated_at, duty,"
+              " supervisor) VALUES ($1, $2, $3, NULLIF($4, ''), $5, NULLIF($6, ''), $7, $8, $8, $9, $10) RETURNING id",
+              {u.name, u.role, u.facility, u.phone, u.pin_hash, u.login, u.password_hash, now(), u.duty,
+               u.supervisor ? 1 : 0})
       .int64(0, 0);
 }
 
@@ -896,18 +910,29 @@ void tx::set_login_failures(std::int64_t id, int failed, core::unix_ms locked_un
 std::int64_t tx::escalate(const escalation& e) {
   require_disk();
   const auto r = c_.query(
-      "INSERT INTO escalations (worker_id, contact_id, series_id, reason, misses, created_at)"
-      " VALUES ($1, $2, NULLIF($3, 0), $4, $5, $6) ON CONFLICT (series_id) WHERE resolved_at IS NULL"
-      " DO UPDATE SET reason = excluded.reason"
-      " WHERE $7 = 1 AND escalations.reason <> excluded.reason RETURNING id",
-      {e.worker_id, e.contact_id, e.series_id, e.reason, e.misses, now(), replaces_open_escalation(e.reason) ? 1 : 0});
+      "INSERT INTO escalations (worker_id, contact_id, series_id, reason, misses, created_at, priority)"
+      " VALUES ($1, $2, NULLIF($3, 0), $4, $5, $6, $8) ON CONFLICT (series_id) WHERE resolved_at IS NULL"
+      " DO UPDATE SET reason = excluded.reason, priority = LEAST(escalations.priority, excluded.priority)"
+      " WHERE ($7 = 1 AND escalations.reason <> excluded.reason) OR excluded.priority < escalations.priority"
+      " RETURNING id",
+      {e.worker_id, e.contact_id, e.series_id, e.reason, e.misses, now(), replaces_open_escalation(e.reason) ? 1 : 0,
+       static_cast<int>(e.priority)});
   return r.empty() ? 0 : r.int64(0, 0);
+}
+
+bool tx::raise_escalation(std::int64_t id, call_priority p, std::string_view reason) {
+  require_disk();
+  return c_.query("UPDATE escalations SET priority = $1, reason = $2 WHERE id = $3 AND resolved_at IS NULL"
+                  " AND priority > $1",
+                  {static_cast<int>(p), reason, id})
+             .affected() == 1;
 }
 
 namespace {
 
 constexpr const char* escalation_select =
-    "SELECT e.id, e.worker_id, e.contact_id, COALESCE(e.series_id, 0), e.reason, e.misses, c.phone, e.created_at"
+    "SELECT e.id, e.worker_id, e.contact_id, COALESCE(e.series_id, 0), e.reason, e.misses, c.phone, e.created_at,"
+    " e.priority"
     " FROM escalations e JOIN contacts c ON c.id = e.contact_id JOIN users u ON u.id = e.worker_id"
     " WHERE e.resolved_at IS NULL AND ";
 
@@ -915,21 +940,20 @@ std::vector<escalation> read_escalations(const result& r) {
   std::vector<escalation> out;
   for (int i = 0; i < r.rows(); ++i) {
     out.push_back({r.int64(i, 0), r.int64(i, 1), r.int64(i, 2), r.int64(i, 3), r.text(i, 4), r.integer(i, 5),
-                   r.text(i, 6), r.int64(i, 7)});
+                   r.text(i, 6), r.int64(i, 7), static_cast<call_priority>(std::clamp(r.integer(i, 8), 0, 3))});
   }
-  urgent_first(out);
   return out;
 }
 
 }  // namespace
 
 std::vector<escalation> tx::open_escalations(std::int64_t worker_id) {
-  static const std::string sql = std::string(escalation_select) + "e.worker_id = $1 ORDER BY e.id";
+  static const std::string sql = std::string(escalation_select) + "e.worker_id = $1 ORDER BY e.priority, e.id";
   return read_escalations(c_.query(sql.c_str(), {worker_id}));
 }
 
 std::vector<escalation> tx::open_escalations_at(std::string_view facility) {
-  static const std::string sql = std::string(escalation_select) + "($1 = '' OR u.facility = $1) ORDER BY e.id";
+  static const std::string sql = std::string(escalation_select) + "($1 = '' OR u.facility = $1) ORDER BY e.priority, e.id";
   return read_escalations(c_.query(sql.c_str(), {facility}));
 }
 

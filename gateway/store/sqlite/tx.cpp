@@ -417,8 +417,8 @@ std::int64_t tx::add_series(const series& s) {
   require_disk();
   auto& i = stmt(
       "INSERT INTO series (contact_id, channel_id, programme, template, at_minute, time_zone, active, created_at,"
-      " updated_at, anchor_day, offsets, worker_id, flow_id, node, weekday)"
-      " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)");
+      " updated_at, anchor_day, offsets, worker_id, flow_id, node, weekday, high_risk)"
+      " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   i.bind(1, s.contact_id);
   bind_text(i, 2, s.channel_id);
   bind_text(i, 3, s.programme);
@@ -439,6 +439,7 @@ std::int64_t tx::add_series(const series& s) {
   bind_text(i, 12, s.flow_id);
   bind_text(i, 13, s.node);
   i.bind(14, s.weekday);
+  i.bind(15, s.high_risk ? 1 : 0);
   i.exec();
   return db_.getLastInsertRowid();
 }
@@ -446,8 +447,8 @@ std::int64_t tx::add_series(const series& s) {
 std::optional<series> tx::find_series(std::int64_t id) {
   auto& q = stmt(
       "SELECT contact_id, channel_id, programme, template, at_minute, time_zone, active, anchor_day,"
-      " COALESCE(offsets, ''), COALESCE(worker_id, 0), flow_id, node, misses, paused_until, weekday"
-      " FROM series WHERE id = ?");
+      " COALESCE(offsets, ''), COALESCE(worker_id, 0), flow_id, node, misses, paused_until, weekday,"
+      " high_risk FROM series WHERE id = ?");
   q.bind(1, id);
   if (!q.executeStep()) return std::nullopt;
   series s{id, q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getString(),
@@ -462,6 +463,7 @@ std::optional<series> tx::find_series(std::int64_t id) {
   s.misses = q.getColumn(12).getInt();
   s.paused_until = q.getColumn(13).getInt64();
   s.weekday = q.getColumn(14).getInt();
+  s.high_risk = q.getColumn(15).getInt() != 0;
   q.reset();
   return s;
 }
@@ -489,10 +491,7 @@ void tx::set_series_misses(std::int64_t id, int misses) {
   u.exec();
 }
 
-std::vector<series> tx::active_series(std::int64_t contact_id, std::string_view programme) {
-  auto& q = stmt("SELECT id FROM series WHERE contact_id = ? AND programme = ? AND active = 1 ORDER BY id");
-  q.bind(1, contact_id);
-  bind_text(q, 2, programme);
+std::vector<series> tx::series_by_id(SQLite::Statement& q) {
   std::vector<std::int64_t> ids;
   while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
   q.reset();
@@ -501,6 +500,27 @@ std::vector<series> tx::active_series(std::int64_t contact_id, std::string_view 
     if (auto s = find_series(id)) out.push_back(std::move(*s));
   }
   return out;
+}
+
+std::vector<series> tx::active_series(std::int64_t contact_id, std::string_view programme) {
+  auto& q = stmt("SELECT id FROM series WHERE contact_id = ? AND programme = ? AND active = 1 ORDER BY id");
+  q.bind(1, contact_id);
+  bind_text(q, 2, programme);
+  return series_by_id(q);
+}
+
+std::vector<series> tx::running_series(std::int64_t contact_id) {
+  auto& q = stmt("SELECT id FROM series WHERE contact_id = ? AND active = 1 ORDER BY id");
+  q.bind(1, contact_id);
+  return series_by_id(q);
+}
+
+void tx::set_series_high_risk(std::int64_t id, bool high_risk) {
+  auto& u = stmt("UPDATE series SET high_risk = ?, updated_at = ? WHERE id = ?");
+  u.bind(1, high_risk ? 1 : 0);
+  u.bind(2, now());
+  u.bind(3, id);
+  u.exec();
 }
 
 void tx::cancel_queued(std::int64_t contact_id, std::string_view programme, std::string_view reason) {
@@ -530,14 +550,14 @@ namespace {
 
 constexpr const char* user_columns =
     "id, name, role, facility, COALESCE(phone, ''), pin_hash, failed_pins, locked_until, disabled,"
-    " COALESCE(login, ''), password_hash, failed_logins, login_locked_until, duty";
+    " COALESCE(login, ''), password_hash, failed_logins, login_locked_until, duty, supervisor";
 
 user read_user(SQLite::Statement& q) {
   return user{q.getColumn(0).getInt64(),  q.getColumn(1).getString(),  q.getColumn(2).getString(),
               q.getColumn(3).getString(), q.getColumn(4).getString(),  q.getColumn(5).getString(),
               q.getColumn(6).getInt(),    q.getColumn(7).getInt64(),   q.getColumn(8).getInt() != 0,
               q.getColumn(9).getString(), q.getColumn(10).getString(), q.getColumn(11).getInt(),
-              q.getColumn(12).getInt64(), q.getColumn(13).getString()};
+              q.getColumn(12).getInt64(), q.getColumn(13).getString(),  q.getColumn(14).getInt() != 0};
 }
 
 }  // namespace
@@ -545,8 +565,8 @@ user read_user(SQLite::Statement& q) {
 std::int64_t tx::add_user(const user& u) {
   require_disk();
   auto& i = stmt(
-      "INSERT INTO users (name, role, facility, phone, pin_hash, login, password_hash, created_at, updated_at, duty)"
-      " VALUES (?, ?, ?, NULLIF(?, ''), ?, NULLIF(?, ''), ?, ?, ?, ?)");
+      "INSERT INTO users (name, role, facility, phone, pin_hash, login, password_hash, created_at, updated_at, duty,"
+      " supervisor) VALUES (?, ?, ?, NULLIF(?, ''), ?, NULLIF(?, ''), ?, ?, ?, ?, ?)");
   bind_text(i, 1, u.name);
   bind_text(i, 2, u.role);
   bind_text(i, 3, u.facility);
@@ -557,6 +577,7 @@ std::int64_t tx::add_user(const user& u) {
   i.bind(8, now());
   i.bind(9, now());
   bind_text(i, 10, u.duty);
+  i.bind(11, u.supervisor ? 1 : 0);
   i.exec();
   return db_.getLastInsertRowid();
 }
@@ -657,11 +678,14 @@ void tx::set_login_failures(std::int64_t id, int failed, core::unix_ms locked_un
 
 std::int64_t tx::escalate(const escalation& e) {
   require_disk();
+  // The open one of the series takes the new reason when it replaces (?7), and the more
+  // pressing priority, with its reason.
   auto& i = stmt(
-      "INSERT INTO escalations (worker_id, contact_id, series_id, reason, misses, created_at)"
-      " VALUES (?, ?, NULLIF(?, 0), ?, ?, ?) ON CONFLICT (series_id) WHERE resolved_at IS NULL"
-      " DO UPDATE SET reason = excluded.reason"
-      " WHERE ? = 1 AND escalations.reason <> excluded.reason RETURNING id");
+      "INSERT INTO escalations (worker_id, contact_id, series_id, reason, misses, created_at, priority)"
+      " VALUES (?1, ?2, NULLIF(?3, 0), ?4, ?5, ?6, ?8) ON CONFLICT (series_id) WHERE resolved_at IS NULL"
+      " DO UPDATE SET reason = excluded.reason, priority = MIN(escalations.priority, excluded.priority)"
+      " WHERE (?7 = 1 AND escalations.reason <> excluded.reason) OR excluded.priority < escalations.priority"
+      " RETURNING id");
   i.bind(1, e.worker_id);
   i.bind(2, e.contact_id);
   i.bind(3, e.series_id);
@@ -669,15 +693,27 @@ std::int64_t tx::escalate(const escalation& e) {
   i.bind(5, e.misses);
   i.bind(6, now());
   i.bind(7, replaces_open_escalation(e.reason) ? 1 : 0);
+  i.bind(8, static_cast<int>(e.priority));
   const std::int64_t id = i.executeStep() ? i.getColumn(0).getInt64() : 0;
   i.reset();
   return id;
 }
 
+bool tx::raise_escalation(std::int64_t id, call_priority p, std::string_view reason) {
+  require_disk();
+  auto& u = stmt("UPDATE escalations SET priority = ?, reason = ? WHERE id = ? AND resolved_at IS NULL AND priority > ?");
+  u.bind(1, static_cast<int>(p));
+  bind_text(u, 2, reason);
+  u.bind(3, id);
+  u.bind(4, static_cast<int>(p));
+  return u.exec() == 1;
+}
+
 namespace {
 
 constexpr const char* escalation_select =
-    "SELECT e.id, e.worker_id, e.contact_id, COALESCE(e.series_id, 0), e.reason, e.misses, c.phone, e.created_at"
+    "SELECT e.id, e.worker_id, e.contact_id, COALESCE(e.series_id, 0), e.reason, e.misses, c.phone, e.created_at,"
+    " e.priority"
     " FROM escalations e JOIN contacts c ON c.id = e.contact_id JOIN users u ON u.id = e.worker_id"
     " WHERE e.resolved_at IS NULL AND ";
 
@@ -686,24 +722,24 @@ std::vector<escalation> read_escalations(SQLite::Statement& q) {
   while (q.executeStep()) {
     out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getInt64(),
                    q.getColumn(3).getInt64(), q.getColumn(4).getString(), q.getColumn(5).getInt(),
-                   q.getColumn(6).getString(), q.getColumn(7).getInt64()});
+                   q.getColumn(6).getString(), q.getColumn(7).getInt64(),
+                   static_cast<call_priority>(std::clamp(q.getColumn(8).getInt(), 0, 3))});
   }
   q.reset();
-  urgent_first(out);
   return out;
 }
 
 }  // namespace
 
 std::vector<escalation> tx::open_escalations(std::int64_t worker_id) {
-  static const std::string sql = std::string(escalation_select) + "e.worker_id = ? ORDER BY e.id";
+  static const std::string sql = std::string(escalation_select) + "e.worker_id = ? ORDER BY e.priority, e.id";
   auto& q = stmt(sql.c_str());
   q.bind(1, worker_id);
   return read_escalations(q);
 }
 
 std::vector<escalation> tx::open_escalations_at(std::string_view facility) {
-  static const std::string sql = std::string(escalation_select) + "(? = '' OR u.facility = ?) ORDER BY e.id";
+  static const std::string sql = std::string(escalation_select) + "(? = '' OR u.facility = ?) ORDER BY e.priority, e.id";
   auto& q = stmt(sql.c_str());
   bind_text(q, 1, facility);
   bind_text(q, 2, facility);

@@ -73,6 +73,8 @@ class tx final : public store::tx {
   void set_series_misses(std::int64_t id, int misses) override;
   void set_series_paused(std::int64_t id, core::unix_ms until) override;
   std::vector<series> active_series(std::int64_t contact_id, std::string_view programme) override;
+  std::vector<series> running_series(std::int64_t contact_id) override;
+  void set_series_high_risk(std::int64_t id, bool high_risk) override;
   void cancel_queued(std::int64_t contact_id, std::string_view programme, std::string_view reason) override;
   void cancel_series_queued(std::int64_t series_id, std::string_view reason) override;
   std::int64_t add_user(const user& u) override;
@@ -86,6 +88,7 @@ class tx final : public store::tx {
   void set_password(std::int64_t id, std::string_view password_hash) override;
   void set_login_failures(std::int64_t id, int failed, core::unix_ms locked_until) override;
   std::int64_t escalate(const escalation& e) override;
+  bool raise_escalation(std::int64_t id, call_priority p, std::string_view reason) override;
   std::vector<escalation> open_escalations(std::int64_t worker_id) override;
   std::vector<escalation> open_escalations_at(std::string_view facility) override;
   bool resolve_escalation(std::int64_t id, std::int64_t worker_id) override;
@@ -164,6 +167,8 @@ class tx final : public store::tx {
  private:
   void end_sessions(std::int64_t user_id);  // the user's console sessions are revoked
   SQLite::Statement& stmt(const char* sql);
+  // The series whose ids the query's first column gives.
+  std::vector<series> series_by_id(SQLite::Statement& q);
   // A delivery report moved a message to `st`: its number's failures in a row start again, or
   // grow (R-S13).
   void count_reach(std::int64_t message_id, core::message_status st);

@@ -1,0 +1,69 @@
+// Who calls a person, and how soon (R-H3): the call list of a health worker, shared by the
+// actions that raise calls (appointments, health reminders) and the runner's jobs. A call is
+// urgent, high, normal or low (store::call_priority); a high one is made within one working
+// day, and the clinic's supervisor hears of it (the escalation.high job).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace paygham::store {
+struct escalation;
+struct user;
+enum class call_priority;
+class tx;
+}  // namespace paygham::store
+
+namespace paygham::actions {
+
+// A call became high priority: the runner tells the supervisors of the worker's clinic (the
+// operators where it has none), unless it was made already.
+struct high_call {
+  static constexpr std::string_view kind = "escalation.high";
+  std::int64_t escalation = 0;
+  std::string json() const { return nlohmann::json{{"escalation", escalation}}.dump(); }
+  static std::optional<high_call> parse(const std::string& payload) {
+    const auto j = nlohmann::json::parse(payload, nullptr, false);
+    if (!j.is_object() || !j.contains("escalation") || !j["escalation"].is_number_integer()) return std::nullopt;
+    return high_call{j["escalation"].get<std::int64_t>()};
+  }
+};
+
+// From week 36 of a pregnancy, a missed contact is high priority (R-H3).
+inline constexpr long long late_pregnancy_days = 36 * 7;
+
+// How soon a call about the contact must be made, at least as soon as `base` (the reason's
+// own): high while a pregnancy of theirs is flagged high risk, or is 36 weeks on or more on
+// `day` (days since 1970-01-01).
+store::call_priority call_priority_for(store::tx& t, std::int64_t contact, store::call_priority base, long long day);
+
+// Raises the call (store::tx::escalate) and, when it is new or newly high, schedules the
+// supervisor's notice. Returns what escalate() returns.
+std::int64_t raise_call(store::tx& t, const store::escalation& e);
+
+// The first health worker of `clinic` not disabled: whoever gets its calls to make.
+std::optional<store::user> first_health_worker(store::tx& t, std::string_view clinic);
+
+// The person's health worker: who enrolled them in a series still running, else the first of
+// the clinic of their next visit; nullopt when neither.
+std::optional<store::user> health_worker_of(store::tx& t, std::int64_t contact);
+
+// Puts the contact on the call list of the first health worker of `clinic`, for `reason`,
+// unless they are on it already (one call about it all: a more pressing `priority` raises the
+// open one). False when the clinic has none.
+bool put_on_call_list(store::tx& t, std::int64_t contact, const std::string& clinic, const std::string& reason,
+                      int misses, store::call_priority priority);
+
+// A pregnancy of the contact was flagged high risk: every open call about them becomes high.
+void raise_open_calls(store::tx& t, std::int64_t contact);
+
+// A visit was marked missed (at 18:00 unmarked, or by a health worker): the second missed visit
+// in a row, or one from week 36 of a pregnancy or of a high-risk one, puts the person on the
+// clinic's call list at high priority at once (R-H3). The booking must be missed already.
+void visit_missed(store::tx& t, std::int64_t booking);
+
+}  // namespace paygham::actions
