@@ -43,11 +43,13 @@ void check_screen_length(services& s, const channels::channel& ch, const std::st
   const auto c = text::check_screen(screen, limits);
   if (c.result == text::screen_check::fits) return;
   const bool over = c.result == text::screen_check::too_long;
+  const bool boxes = c.result == text::screen_check::needs_ucs2;  // R-U4: never silently
   s.metrics.count("paygham_ussd_screens_long_total",
-                  "USSD screens over their route's limit (too_long) or warning length.",
-                  {{"channel", ch.id()}, {"verdict", over ? "too_long" : "warning"}});
-  (over ? core::log::error : core::log::warn)(
-      over ? "ussd.screen_too_long" : "ussd.screen_long",
+                  "USSD screens over their route's limit (too_long), of warning length, or in UCS-2 on a route "
+                  "without it (needs_ucs2).",
+                  {{"channel", ch.id()}, {"verdict", boxes ? "needs_ucs2" : over ? "too_long" : "warning"}});
+  (over || boxes ? core::log::error : core::log::warn)(
+      boxes ? "ussd.screen_needs_ucs2" : over ? "ussd.screen_too_long" : "ussd.screen_long",
       {{"channel", ch.id()},
        {"encoding", text::to_string(c.enc)},
        {"units", c.units},

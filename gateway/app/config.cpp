@@ -289,18 +289,19 @@ void read_ussd_profiles(config_reader& cr, const YAML::Node& n, config& c) {
   auto& r = cr.raw();
   if (!n.IsDefined()) return;
   if (!n.IsMap()) {
-    r.problem(n, "'ussd_profiles' maps profile names to {gsm7_max, gsm7_warn, ucs2_max}");
+    r.problem(n, "'ussd_profiles' maps profile names to {gsm7_max, gsm7_warn, ucs2_max, ucs2}");
     return;
   }
   for (const auto& kv : n) {
     const std::string name = kv.first.Scalar();
     const std::string path = "ussd_profiles." + name;
-    if (!r.expect_map(kv.second, path, {"gsm7_max", "gsm7_warn", "ucs2_max"})) continue;
+    if (!r.expect_map(kv.second, path, {"gsm7_max", "gsm7_warn", "ucs2_max", "ucs2"})) continue;
     text::screen_limits l;
     if (auto v = r.integer(kv.second, "gsm7_max", path, 20, 182)) l.gsm7_max = static_cast<std::size_t>(*v);
     l.gsm7_warn = l.gsm7_max < 160 ? l.gsm7_max : 160;
     if (auto v = r.integer(kv.second, "gsm7_warn", path, 20, 182)) l.gsm7_warn = static_cast<std::size_t>(*v);
     if (auto v = r.integer(kv.second, "ucs2_max", path, 10, 80)) l.ucs2_max = static_cast<std::size_t>(*v);
+    l.ucs2 = r.boolean(kv.second, "ucs2", path).value_or(true);
     c.ussd_profiles[name] = l;
   }
 }

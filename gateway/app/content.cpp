@@ -13,6 +13,7 @@
 #include "gateway/core/yaml.hpp"
 #include "gateway/runner/screens.hpp"
 #include "gateway/schedule/clinics.hpp"
+#include "gateway/text/format.hpp"
 #include "gateway/text/lint.hpp"
 #include "gateway/text/normalize.hpp"
 #include "gateway/text/terms.hpp"
@@ -257,6 +258,18 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
     strictest.ucs2_max = std::min(strictest.ucs2_max, l.ucs2_max);
   }
   bundle->flows.check_screens(bundle->texts, langs, strictest, flow::context{}.page_size, problems);
+  // R-U4: a route that carries no UCS-2 shows the Latin-script texts: they must exist, be GSM
+  // 7-bit and fit its limits.
+  for (const auto& [name, l] : c.ussd_profiles) {
+    if (l.ucs2) continue;
+    const auto latin = text::latin_script(langs);
+    if (std::find(langs.begin(), langs.end(), latin.front()) == langs.end()) {
+      problems.push_back(c.file + ": ussd_profiles." + name + " carries no UCS-2, so its screens are in Latin script, "
+                         "but templates has no " + latin.front() + ".yaml");
+      continue;
+    }
+    bundle->flows.check_screens(bundle->texts, latin, l, flow::context{}.page_size, problems);
+  }
   bundle->flows.check_sms(bundle->texts, langs, problems);
   // The screens the gateway draws itself, with the reason shown after a bad reply, in every
   // language, against the strictest route (R-U1, R-U10).

@@ -291,10 +291,13 @@ void flow_set::check_screens(const text::catalog& texts, const std::vector<std::
         if (paged) screen += "\n" + option_number(98, lang) + " " + longest("common.more");
         if (n.kind == node_kind::ask && n.back && !first_asks.count(id)) screen += "\n" + option_number(0, lang) + " " + longest("common.back");
         const auto c = text::check_screen(lead + screen, limits);
-        if (c.result == text::screen_check::too_long) {
+        if (c.result == text::screen_check::too_long || c.result == text::screen_check::needs_ucs2) {
           problems.push_back(n.where + ": " + (n.kind == node_kind::end ? "end '" : "question '") + id + "' in " +
                              lang + " can make a USSD screen of " + text::over_the_limit(c) +
-                             " (with the longest sample values); shorten its texts or split the question");
+                             " (with the longest sample values); " +
+                             (c.result == text::screen_check::needs_ucs2
+                                  ? "write its texts in GSM 7-bit letters (no curly quotes, no other scripts)"
+                                  : "shorten its texts or split the question"));
           continue;
         }
         if (n.kind != node_kind::ask) continue;

@@ -7,6 +7,7 @@
 
 #include "gateway/core/log.hpp"
 #include "gateway/store/tx.hpp"
+#include "gateway/text/format.hpp"
 #include "gateway/text/normalize.hpp"
 #include "gateway/text/readers.hpp"
 
@@ -124,6 +125,9 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   }
   s.ctx = context_for(*c, flow::medium::ussd, s.who, tx.now());
   if (auto it = settings_.ussd_limits.find(req.channel_id); it != settings_.ussd_limits.end()) s.ctx.screen = it->second;
+  // R-U4: a route that carries no UCS-2 shows the menu in Latin script, never Persian script
+  // as boxes: the person's SMS stay in their language.
+  if (!s.ctx.screen.ucs2) s.ctx.langs = text::latin_script(s.ctx.langs);
   const auto unavailable = [&] {
     return core::ussd_reply{true, fallback_text(*c, flow::keys::no_service, s.ctx.langs, text_unavailable)};
   };
@@ -171,7 +175,8 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
       s.r.session_id = req.session_id;
       s.r.flow_id = s.f->id;
       s.r.flow_hash = s.f->hash;
-      s.out.next.node = asks_language(s.who) ? std::string(language_node) : std::string();
+      // The names in the picker are in their own scripts: not on a route without UCS-2.
+      s.out.next.node = asks_language(s.who) && s.ctx.screen.ucs2 ? std::string(language_node) : std::string();
     }
   } else {
     s.r = std::move(*existing);
@@ -242,7 +247,7 @@ void runner::language_step(store::tx& tx, const content& c, step& s,
   if (!lang.empty()) {
     tx.set_contact_language(s.who.id, lang);
     s.who.language = lang;
-    s.ctx.langs = languages_for(lang);
+    s.ctx.langs = s.ctx.screen.ucs2 ? languages_for(lang) : text::latin_script(languages_for(lang));
     s.out = flow::start(*s.f, s.ctx);
     return;
   }

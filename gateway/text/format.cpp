@@ -56,6 +56,15 @@ bool persian_script(std::string_view lang) {
   return lang == "fa" || lang == "prs" || lang == "ps" || lang == "ar" || lang == "ur" || lang == "ckb";
 }
 
+std::vector<std::string> latin_script(const std::vector<std::string>& langs) {
+  std::vector<std::string> out;
+  for (const auto& l : langs) {
+    if (!persian_script(l)) out.push_back(l);
+  }
+  if (out.empty()) out.push_back("en");
+  return out;
+}
+
 std::string country_zone(std::string_view region) {
   if (region.size() != 2) return {};
   UErrorCode status = U_ZERO_ERROR;

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace paygham::text {
 
@@ -36,6 +37,10 @@ class formatter {
 
 // Languages written right to left in the Perso-Arabic script, among those a deployment may offer.
 bool persian_script(std::string_view lang);
+
+// Those of `langs` written in Latin script, in order, else {"en"}: the menu a USSD route that
+// carries no UCS-2 can show (R-U4).
+std::vector<std::string> latin_script(const std::vector<std::string>& langs);
 
 // The time zone of a country that has only one ("IR" → "Asia/Tehran", "AF" → "Asia/Kabul"),
 // from ICU's data; "" for a country with several (the caller falls back to its default).

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include <filesystem>
@@ -371,6 +372,38 @@ TEST_CASE("integration: a USSD screen over its route's limit is logged and count
   CHECK_THAT(srv.log(), Catch::Contains("ussd.screen_too_long") && Catch::Contains("\"limit\":182"));
   CHECK_THAT(http_call(srv.port(), "GET", "/metrics").body,
              Catch::Contains("paygham_ussd_screens_long_total{channel=\"at\",verdict=\"too_long\"} 1"));
+}
+
+TEST_CASE("integration: a route that carries no UCS-2 shows the menu in Latin script, the person's SMS stay in "
+          "their language",
+          "[integration]") {
+  // R-U4: Persian script on such a route reaches the phone as boxes or question marks.
+  temp_dir dir;
+  const std::string config =
+      write_test_config(dir, "ussd_profiles:\n  plain: {ucs2: false}\n",
+                        "  - id: plain\n    type: africastalking\n    allow_ips: [127.0.0.1]\n    ussd_profile: plain\n");
+  std::string out, err;
+  INFO(out << err);
+  CHECK(run_paygham({"lint", "--config", config}, &out, &err) == 0);  // every shipped English screen is GSM 7-bit
+  {
+    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    REQUIRE(run_paygham({"migrate", "--config", config}, &out, &err) == 0);
+    db.exec("INSERT INTO contacts (phone, language, created_at, updated_at) VALUES ('+93700000001', 'prs', 0, 0)");
+  }
+  server_process srv(config);
+  const std::string dial = "serviceCode=*384*12%23&phoneNumber=%2B93700000001&text=&sessionId=";
+  const auto latin = [](const std::string& s) {
+    return std::all_of(s.begin(), s.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x80; });
+  };
+  const auto wide = http_call(srv.port(), "POST", "/channels/at/ussd", dial + "u1").body;
+  CHECK_FALSE(latin(wide));  // Dari where the route carries it
+  const auto plain = http_call(srv.port(), "POST", "/channels/plain/ussd", dial + "u2").body;
+  INFO(plain);
+  CHECK_THAT(plain, Catch::StartsWith("CON "));
+  CHECK(latin(plain));
+  SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
+  CHECK(db.execAndGet("SELECT language FROM contacts WHERE phone = '+93700000001'").getString() == "prs");  // for SMS
+  CHECK_THAT(srv.log(), !Catch::Contains("ussd.screen_needs_ucs2"));
 }
 
 TEST_CASE("integration: simulate walks a flow from a script on standard input", "[integration]") {

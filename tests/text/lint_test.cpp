@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "gateway/text/catalog.hpp"
+#include "gateway/text/format.hpp"
 #include "gateway/text/screen.hpp"
 #include "tests/support/support.hpp"
 
@@ -80,4 +81,14 @@ TEST_CASE("text: USSD screens are checked against the route's limits", "[text]")
   CHECK(c.result == text::screen_check::long_warning);
   const text::screen_limits strict{182, 160, 79};
   CHECK(text::check_screen(persian, strict).result == text::screen_check::too_long);
+  // R-U4: a route without UCS-2 takes GSM 7-bit only; one Persian letter (or a curly quote)
+  // would reach the phone as a box.
+  text::screen_limits latin;
+  latin.ucs2 = false;
+  CHECK(text::check_screen(std::string(160, 'a'), latin).result == text::screen_check::fits);
+  CHECK(text::check_screen("س", latin).result == text::screen_check::needs_ucs2);
+  CHECK(text::check_screen("Don\u2019t", latin).result == text::screen_check::needs_ucs2);
+  CHECK_THAT(text::over_the_limit(text::check_screen("س", latin)), Catch::Contains("carries no UCS-2"));
+  CHECK(text::latin_script({"prs", "fa", "en"}) == std::vector<std::string>{"en"});
+  CHECK(text::latin_script({"ps"}) == std::vector<std::string>{"en"});
 }
