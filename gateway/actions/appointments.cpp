@@ -432,7 +432,7 @@ flow::action_result appointments_to_call(store::tx& t, const request& r) {
     return {"ok", {}};
   }
   if (reason != "call_asked") return error;
-  const auto priority = call_priority_for(t, r.contact_id, store::call_priority::normal, b->day);
+  const auto priority = visit_call_priority(t, *b, store::call_priority::normal);
   return put_on_call_list(t, r.contact_id, b->clinic, reason, 0, priority) ? flow::action_result{"ok", {}}
                                                                             : flow::action_result{"none", {}};
 }

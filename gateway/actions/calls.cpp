@@ -1,16 +1,22 @@
 #include "gateway/actions/calls.hpp"
 
+#include <algorithm>
+
 #include "gateway/core/log.hpp"
 #include "gateway/store/tx.hpp"
 
 namespace paygham::actions {
 namespace {
 
-// An open call made high priority, for `reason`: the supervisor hears of it.
-void raise_to_high(store::tx& t, const store::escalation& open, const std::string& reason) {
-  if (t.raise_escalation(open.id, store::call_priority::high, reason)) {
-    t.add_job(high_call::kind, t.now(), high_call{open.id}.json());
-  }
+// The supervisors hear of the clinic's new high calls (high_call).
+void tell_supervisors(store::tx& t, std::int64_t worker_id) {
+  const auto worker = t.find_user(worker_id);
+  if (worker) t.add_job(high_call::kind, t.now(), high_call{worker->facility}.json());
+}
+
+// An open call made high priority: the supervisors hear of it.
+void raise_to_high(store::tx& t, const store::escalation& open) {
+  if (t.raise_escalation(open.id, store::call_priority::high)) tell_supervisors(t, open.worker_id);
 }
 
 }  // namespace
@@ -18,26 +24,31 @@ void raise_to_high(store::tx& t, const store::escalation& open, const std::strin
 store::call_priority call_priority_for(store::tx& t, std::int64_t contact, store::call_priority base, long long day) {
   if (base <= store::call_priority::high) return base;
   for (const auto& s : t.running_series(contact)) {
-    if (s.high_risk || (s.anchor_day && day - *s.anchor_day >= late_pregnancy_days)) return store::call_priority::high;
+    // Pregnancy care a health worker enrolled (a dated lesson series is not a pregnancy).
+    if (s.worker_id == 0 || !s.anchor_day) continue;
+    if (s.high_risk || day - *s.anchor_day >= late_pregnancy_days) return store::call_priority::high;
   }
   return base;
 }
 
+store::call_priority visit_call_priority(store::tx& t, const store::booking& b, store::call_priority base) {
+  if (b.for_whom != "self") return base;
+  const long long today = t.now() / 86'400'000;
+  return call_priority_for(t, b.contact_id, base, std::min(b.day, today));
+}
+
 std::int64_t raise_call(store::tx& t, const store::escalation& e) {
-  // The series' call open and high already (only its reason changes): the supervisor knows.
+  // A call about the person open and high already (only its reason changes): they know.
   bool known = false;
-  if (e.priority == store::call_priority::high && e.series_id != 0) {
+  if (e.priority == store::call_priority::high) {
     for (const auto& open : t.open_escalations(e.worker_id)) {
-      known = known || (open.series_id == e.series_id && open.priority <= store::call_priority::high);
+      known = known || (open.contact_id == e.contact_id && open.priority <= store::call_priority::high);
     }
   }
   const std::int64_t id = t.escalate(e);
-  if (id != 0 && e.priority == store::call_priority::high && !known) {
-    t.add_job(high_call::kind, t.now(), high_call{id}.json());
-  }
+  if (id != 0 && e.priority == store::call_priority::high && !known) tell_supervisors(t, e.worker_id);
   return id;
 }
-
 std::optional<store::user> first_health_worker(store::tx& t, std::string_view clinic) {
   for (auto& u : t.list_users()) {
     if (u.role == "health_worker" && !u.disabled && u.facility == clinic) return std::move(u);
@@ -63,7 +74,7 @@ bool put_on_call_list(store::tx& t, std::int64_t contact, const std::string& cli
   for (const auto& open : t.open_escalations_at(clinic)) {
     if (open.contact_id != contact) continue;
     // To call already: one call covers it, made sooner when this is more pressing.
-    if (priority == store::call_priority::high) raise_to_high(t, open, reason);
+    if (priority == store::call_priority::high) raise_to_high(t, open);
     return true;
   }
   store::escalation e;
@@ -76,9 +87,9 @@ bool put_on_call_list(store::tx& t, std::int64_t contact, const std::string& cli
   return true;
 }
 
-void raise_open_calls(store::tx& t, std::int64_t contact) {
-  for (const auto& open : t.open_escalations_at("")) {
-    if (open.contact_id == contact) raise_to_high(t, open, open.reason);
+void raise_open_calls(store::tx& t, std::int64_t contact, const std::string& facility) {
+  for (const auto& open : t.open_escalations_at(facility)) {
+    if (open.contact_id == contact) raise_to_high(t, open);
   }
 }
 
@@ -88,9 +99,7 @@ void visit_missed(store::tx& t, std::int64_t booking) {
   const auto last = t.marked_visits(b->contact_id, b->service, b->for_whom, 2);
   const bool twice = last.size() == 2 && last[0].status == store::booking_status::missed &&
                      last[1].status == store::booking_status::missed;
-  // A pregnancy flagged or late is the phone owner's: a relative's visit says nothing of it.
-  const bool pregnancy = b->for_whom == "self" && call_priority_for(t, b->contact_id, store::call_priority::normal,
-                                                                     b->day) == store::call_priority::high;
+  const bool pregnancy = visit_call_priority(t, *b, store::call_priority::normal) == store::call_priority::high;
   if (!twice && !pregnancy) return;  // the "we missed you" SMS, then the call list after 72 hours
   const std::string reason = twice ? "missed_visits" : "missed_visit";
   if (put_on_call_list(t, b->contact_id, b->clinic, reason, twice ? 2 : 1, store::call_priority::high)) {

@@ -12,6 +12,7 @@
 #include <string_view>
 
 namespace paygham::store {
+struct booking;
 struct escalation;
 struct user;
 enum class call_priority;
@@ -20,26 +21,31 @@ class tx;
 
 namespace paygham::actions {
 
-// A call became high priority: the runner tells the supervisors of the worker's clinic (the
-// operators where it has none), unless it was made already.
+// A call of a clinic became high priority: the runner tells its supervisors (the operators
+// where it has none) how many such calls nobody told them of yet, in one SMS at most an hour
+// (high_call_spacing_ms), within sending hours.
 struct high_call {
   static constexpr std::string_view kind = "escalation.high";
-  std::int64_t escalation = 0;
-  std::string json() const { return nlohmann::json{{"escalation", escalation}}.dump(); }
+  std::string facility;
+  std::string json() const { return nlohmann::json{{"facility", facility}}.dump(); }
   static std::optional<high_call> parse(const std::string& payload) {
     const auto j = nlohmann::json::parse(payload, nullptr, false);
-    if (!j.is_object() || !j.contains("escalation") || !j["escalation"].is_number_integer()) return std::nullopt;
-    return high_call{j["escalation"].get<std::int64_t>()};
+    if (!j.is_object() || !j.contains("facility") || !j["facility"].is_string()) return std::nullopt;
+    return high_call{j["facility"].get<std::string>()};
   }
 };
+inline constexpr std::int64_t high_call_spacing_ms = 3'600'000;
 
 // From week 36 of a pregnancy, a missed contact is high priority (R-H3).
 inline constexpr long long late_pregnancy_days = 36 * 7;
 
 // How soon a call about the contact must be made, at least as soon as `base` (the reason's
-// own): high while a pregnancy of theirs is flagged high risk, or is 36 weeks on or more on
-// `day` (days since 1970-01-01).
+// own): high while a pregnancy a health worker enrolled them in is flagged high risk, or is 36
+// weeks on or more on `day` (days since 1970-01-01).
 store::call_priority call_priority_for(store::tx& t, std::int64_t contact, store::call_priority base, long long day);
+// The same for a call about a visit: a visit booked for someone else (R-B4) says nothing of
+// the phone owner's pregnancy. `day`: the visit's, or today when that is earlier.
+store::call_priority visit_call_priority(store::tx& t, const store::booking& b, store::call_priority base);
 
 // Raises the call (store::tx::escalate) and, when it is new or newly high, schedules the
 // supervisor's notice. Returns what escalate() returns.
@@ -58,8 +64,9 @@ std::optional<store::user> health_worker_of(store::tx& t, std::int64_t contact);
 bool put_on_call_list(store::tx& t, std::int64_t contact, const std::string& clinic, const std::string& reason,
                       int misses, store::call_priority priority);
 
-// A pregnancy of the contact was flagged high risk: every open call about them becomes high.
-void raise_open_calls(store::tx& t, std::int64_t contact);
+// A pregnancy of the contact was flagged high risk: every open call about them at `facility`
+// becomes high.
+void raise_open_calls(store::tx& t, std::int64_t contact, const std::string& facility);
 
 // A visit was marked missed (at 18:00 unmarked, or by a health worker): the second missed visit
 // in a row, or one from week 36 of a pregnancy or of a high-risk one, puts the person on the

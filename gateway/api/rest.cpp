@@ -677,6 +677,10 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
   if (!phone) return refuse(400, "invalid_phone", phone.error(), "phone");
   if (auto bad = bad_record(c.body)) return outcome{400, json::object(), *bad};
   const std::string kind = c.body.value("kind", "");
+  // R-H3: a high-risk pregnancy: a call about her is made within one working day.
+  if (kind != "pregnancy" && c.body.value("high_risk", false)) {
+    return refuse(400, "invalid_value", "only pregnancy care is flagged high risk", "high_risk");
+  }
   std::map<std::string, std::string> args{
       {"phone", phone.value()}, {"programme", "health"}, {"welcome", "welcome"}, {"ask_again", "still_wanted"}};
   if (kind == "medicine") {
@@ -728,6 +732,7 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
     tx.set_series_high_risk(series->id, true);
     series->high_risk = true;
     detail["high_risk"] = true;
+    actions::raise_open_calls(tx, series->contact_id, w.facility);
   }
   detail.update(keep_record(tx, c, series->contact_id, series->programme));
   tx.audit(c.actor(), "enrolments.create", "series:" + std::to_string(*id), detail.dump());
@@ -836,7 +841,9 @@ outcome set_enrolment_risk(services&, store::tx& tx, const call& c) {
   if (!series.anchor_day) return refuse(409, "not_pregnancy", "only pregnancy care is flagged high risk", "high_risk");
   series.high_risk = c.body["high_risk"].get<bool>();
   tx.set_series_high_risk(series.id, series.high_risk);
-  if (series.high_risk) actions::raise_open_calls(tx, series.contact_id);
+  if (const auto by = series.high_risk ? tx.find_user(series.worker_id) : std::nullopt) {
+    actions::raise_open_calls(tx, series.contact_id, by->facility);
+  }
   tx.audit(c.actor(), "enrolments.risk", "series:" + std::to_string(series.id),
            json{{"high_risk", series.high_risk}}.dump());
   return answer(enrolment_json(tx, series));
@@ -1028,7 +1035,7 @@ outcome mark_visit(services&, store::tx& tx, const call& c) {
   st to;
   if (as == "attended" && open) {
     to = st::attended;
-  } else if (as == "missed" && open) {
+  } else if (as == "missed" && open && b->starts_at <= tx.now()) {
     to = st::missed;
   } else if (as == "cancelled" && b->status == st::booked && b->starts_at > tx.now()) {
     to = st::cancelled;

@@ -77,7 +77,7 @@ void handle_ussd(services& s, const channels::channel& ch, core::ussd_request u,
           // Aggregators end the session on a 4xx/5xx with a network error; a short END
           // screen tells the person what happened (R-U5).
           core::log::error("ussd.failed", {{"channel", ch.id()}, {"error", core::log::what(err)}});
-          reply(ch.render_ussd(core::ussd_reply{true, s.runner.error_text()}));
+          reply(ch.render_ussd(core::ussd_reply{true, s.runner.error_text(ch.id())}));
           return;
         }
         check_screen_length(s, ch, out->text);
@@ -223,7 +223,7 @@ void sweep_deadlines(services& s) {
                     "USSD hops answered with a short END because the step took too long.",
                     {{"channel", h->ch->id()}});
     core::log::warn("ussd.deadline", {{"channel", h->ch->id()}});
-    h->reply(h->ch->render_ussd(core::ussd_reply{true, s.runner.try_again_text()}));
+    h->reply(h->ch->render_ussd(core::ussd_reply{true, s.runner.try_again_text(h->ch->id())}));
   }
 }
 

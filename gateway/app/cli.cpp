@@ -208,6 +208,7 @@ constexpr const char* user_help =
     "       paygham user pin [--config FILE] --phone NUMBER\n"
     "       paygham user password [--config FILE] --login LOGIN\n"
     "       paygham user disable [--config FILE] (--phone NUMBER | --login LOGIN)\n"
+    "       paygham user supervisor [--config FILE] --phone NUMBER [--off]\n"
     "\n"
     "People who work with Paygham. A health worker (--role health_worker) belongs to a clinic of\n"
     "the clinics file (--facility) and opens the health-worker menu from their own phone\n"
@@ -233,7 +234,8 @@ constexpr const char* user_help =
     "                    still; urgent ones at once, any hour\n"
     "  --supervisor      a health worker who supervises their clinic: told by SMS when a patient\n"
     "                    there must be called within one working day (two missed visits, a\n"
-    "                    high-risk or late pregnancy)\n"
+    "                    high-risk or late pregnancy); 'supervisor' makes an existing health\n"
+    "                    worker one, or with --off no longer\n"
     "  --help            this text\n";
 
 constexpr const char* token_help =
@@ -480,27 +482,30 @@ int run_cli(int argc, char** argv) {
   if (command == "user") {
     user_options o;
     o.action = take_action(args);
-    bool supervisor = false;
+    bool supervisor = false, off = false;
     if (const auto stop = read_options(command, args,
                                        {{"--config", &o.config}, {"--name", &o.name}, {"--role", &o.role},
                                         {"--facility", &o.facility}, {"--phone", &o.phone}, {"--login", &o.login},
-                                        {"--duty", &o.duty}, {"--supervisor", nullptr, &supervisor}},
+                                        {"--duty", &o.duty}, {"--supervisor", nullptr, &supervisor},
+                                        {"--off", nullptr, &off}},
                                        user_help)) {
       return *stop;
     }
-    o.supervisor = supervisor;
+    o.supervisor = o.action == "supervisor" ? !off : supervisor;
     if (o.action == "create" && (o.name.empty() || o.role.empty())) {
       return usage_error(command, "create needs --name and --role", user_help);
     }
     if (o.action == "pin" && o.phone.empty()) return usage_error(command, "pin needs --phone", user_help);
     if (o.action == "password" && o.login.empty()) return usage_error(command, "password needs --login", user_help);
+    if (o.action == "supervisor" && o.phone.empty()) return usage_error(command, "supervisor needs --phone", user_help);
     if (o.action == "disable" && o.phone.empty() == o.login.empty()) {
       return usage_error(command, "disable needs --phone or --login", user_help);
     }
     if (o.action != "create" && o.action != "list" && o.action != "pin" && o.action != "password" &&
-        o.action != "disable") {
+        o.action != "disable" && o.action != "supervisor") {
       return usage_error(command,
-                         o.action.empty() ? "say create, list, pin, password or disable" : "unknown '" + o.action + "'",
+                         o.action.empty() ? "say create, list, pin, password, disable or supervisor"
+                                          : "unknown '" + o.action + "'",
                          user_help);
     }
     return user(o);

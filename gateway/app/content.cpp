@@ -31,7 +31,7 @@ const std::vector<std::string_view>& gateway_filled(std::string_view key) {
       {flow::keys::crisis_lines, {"crisis_lines"}},
       {flow::keys::stop_or_answer, {"option", "label"}},
       {flow::keys::urgent_inbox, {"item"}},
-      {flow::keys::call_soon, {"worker"}},
+      {flow::keys::call_soon, {"count", "clinic"}},
   };
   static const std::vector<std::string_view> none;
   const auto it = filled.find(key);
@@ -253,6 +253,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   }
   // Against the strictest route: a flow may be served on any of them.
   text::screen_limits strictest = c.ussd_profiles.at("default");
+  strictest.ucs2 = true;  // a route without UCS-2 is checked in Latin script below
   for (const auto& [name, l] : c.ussd_profiles) {
     strictest.gsm7_max = std::min(strictest.gsm7_max, l.gsm7_max);
     strictest.ucs2_max = std::min(strictest.ucs2_max, l.ucs2_max);
@@ -269,6 +270,12 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
       continue;
     }
     bundle->flows.check_screens(bundle->texts, latin, l, flow::context{}.page_size, problems);
+    const text::entry* invalid = bundle->texts.resolve(flow::keys::invalid, latin);
+    const auto resume = text::check_screen(runner::draw_resume(bundle->texts, latin, invalid ? invalid->text : ""), l);
+    if (resume.result != text::screen_check::fits && resume.result != text::screen_check::long_warning) {
+      problems.push_back(c.file + ": ussd_profiles." + name + ": the resume screen in " + latin.front() +
+                         " after a bad reply makes a USSD screen of " + text::over_the_limit(resume));
+    }
   }
   bundle->flows.check_sms(bundle->texts, langs, problems);
   // The screens the gateway draws itself, with the reason shown after a bad reply, in every

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "gateway/app/commands.hpp"
 #include "gateway/app/config.hpp"
@@ -212,6 +213,16 @@ int user(const user_options& o) {
         t.set_password(existing->id, u.password_hash);
         id = existing->id;
         t.audit("cli", "users.password", "user:" + std::to_string(id), "{}");
+      } else if (o.action == "supervisor") {
+        if (existing->role != "health_worker") {
+          problem = "only a health worker supervises a clinic; user " + std::to_string(existing->id) + " is " +
+                    existing->role;
+          return;
+        }
+        t.set_user_supervisor(existing->id, o.supervisor);
+        id = existing->id;
+        t.audit("cli", "users.supervisor", "user:" + std::to_string(id),
+                nlohmann::json{{"supervisor", o.supervisor}}.dump());
       } else {
         t.set_user_disabled(existing->id, true);
         id = existing->id;
@@ -236,6 +247,7 @@ int user(const user_options& o) {
     const char* done = o.action == "create"     ? "created"
                        : o.action == "pin"      ? "has a new PIN, unlocked"
                        : o.action == "password" ? "has a new password, unlocked; their sessions ended"
+                       : o.action == "supervisor" ? (o.supervisor ? "supervises their clinic" : "no longer supervises")
                                                 : "disabled";
     std::cout << "user " << id << " " << done << "\n";
     return exit_ok;

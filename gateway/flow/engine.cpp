@@ -262,7 +262,9 @@ void advance(const definition& f, std::string node_id, outcome& out, output& o,
         continue;
       }
       case node_kind::send: {
-        auto t = r.text(n->text);
+        context in_sms = ctx;
+        if (!ctx.sms_langs.empty()) in_sms.langs = ctx.sms_langs;
+        auto t = renderer(in_sms, out, &f).text(n->text);
         if (!t) return fail(out, ctx, "missing text '" + n->text + "'");
         out.sends.push_back(std::move(*t));
         node_id = n->next;

@@ -42,6 +42,9 @@ struct state {
 struct context {
   medium via = medium::ussd;
   std::vector<std::string> langs;  // preference order: contact's, default, "en"
+  // `send` nodes' (SMS): the contact's languages where the screens' are not theirs (a USSD
+  // route without UCS-2 shows Latin script, R-U4); empty: `langs`.
+  std::vector<std::string> sms_langs = {};
   const text::catalog* texts = nullptr;
   bool explicit_texts = false;  // texts' explicit variants, where they have one (R-S11)
   const text::lexicon* words = nullptr;  // yes/no words for replies; may be null
@@ -130,8 +133,8 @@ inline constexpr std::string_view alert_awaits = "staff.alert_awaits";
 inline constexpr std::string_view urgent = "common.urgent";
 inline constexpr std::string_view urgent_call = "staff.urgent_call";
 inline constexpr std::string_view urgent_inbox = "staff.urgent_inbox";
-// R-H3: a call became high priority (within one working day): to the supervisors of the
-// clinic, else the operators ({worker}: the name of the health worker who is to call).
+// R-H3: calls became high priority (within one working day): to the supervisors of the clinic,
+// else the operators ({count} such calls, at {clinic}).
 inline constexpr std::string_view call_soon = "staff.call_soon";
 inline constexpr std::string_view required[] = {
     invalid,   invalid_answer, too_many_invalid, error,        no_service,     choose_language,

@@ -279,7 +279,7 @@ std::string runner::apply_booking_watch(store::tx& tx, const content& c, const s
     if (v.id > b->id) return {};
   }
   const int misses = p->reason == "missed_visit" ? 1 : 0;
-  const auto priority = actions::call_priority_for(tx, b->contact_id, store::call_priority::normal, b->day);
+  const auto priority = actions::visit_call_priority(tx, *b, store::call_priority::normal);
   if (actions::put_on_call_list(tx, b->contact_id, b->clinic, p->reason, misses, priority)) return {};
   const auto v = actions::booking_vars(*b, &c.clinics, "en");
   const std::string why = p->reason == "missed_visit" ? "missed visit " : "could not come to visit ";

@@ -53,6 +53,21 @@ std::vector<std::string> runner::languages_for(const std::string& contact_langua
   return langs;
 }
 
+std::vector<std::string> runner::screen_languages(std::string_view channel, const std::string& contact_language) const {
+  const auto it = settings_.ussd_limits.find(channel);
+  const bool ucs2 = it == settings_.ussd_limits.end() || it->second.ucs2;
+  return ucs2 ? languages_for(contact_language) : text::latin_script(languages_for(contact_language));
+}
+
+void runner::use_language(flow::context& ctx, const std::string& contact_language) const {
+  ctx.langs = languages_for(contact_language);
+  ctx.sms_langs.clear();
+  if (ctx.via == flow::medium::ussd && !ctx.screen.ucs2) {
+    ctx.sms_langs = ctx.langs;
+    ctx.langs = text::latin_script(ctx.langs);
+  }
+}
+
 flow::context runner::context_for(const content& c, flow::medium via, const store::contact& who,
                                   core::unix_ms now) const {
   flow::context ctx;
@@ -144,7 +159,7 @@ void runner::settle(store::tx& tx, const content& c, step& s) const {
                                  s.r.channel_id,
                                  s.f->id,
                                  time_zone(s.who.phone),
-                                 languages_for(s.who.language).front(),
+                                 s.ctx.langs.front(),
                                  &c.clinics,
                                  settings_.resume_window_ms,
                                  [this](std::string_view phone) { return time_zone(phone); },
@@ -171,7 +186,7 @@ void runner::adopt_language(store::tx& tx, step& s, flow::action_result& result)
   if (!it->second.empty()) {
     s.who.language = it->second;
     tx.set_contact_language(s.who.id, s.who.language);
-    s.ctx.langs = languages_for(s.who.language);
+    use_language(s.ctx, s.who.language);
   }
   result.vars.erase(it);
 }
@@ -221,13 +236,13 @@ std::size_t runner::commit(store::tx& tx, step& s) const {
   return s.out.messages.size() + s.out.sends.size();
 }
 
-std::string runner::error_text() const {
-  return fallback_text(*current(), flow::keys::error, languages_for(""),
+std::string runner::error_text(std::string_view channel) const {
+  return fallback_text(*current(), flow::keys::error, screen_languages(channel, ""),
                        "Sorry, something went wrong. Please try again later.");
 }
 
-std::string runner::try_again_text() const {
-  return fallback_text(*current(), flow::keys::try_again, languages_for(""),
+std::string runner::try_again_text(std::string_view channel) const {
+  return fallback_text(*current(), flow::keys::try_again, screen_languages(channel, ""),
                        "Sorry, this is taking too long. Please dial again.");
 }
 

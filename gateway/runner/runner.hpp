@@ -186,10 +186,11 @@ class runner {
   // (a broadcast's next batch, at once), not the sweep of dropped sessions (once a second).
   tick_outcome tick(store::tx& tx, bool jobs_only = false) const;
 
-  // The apology shown when a step could not be stored (common.error, default language).
-  std::string error_text() const;
-  // The short END for a hop that could not be answered in time (R-U5).
-  std::string try_again_text() const;
+  // The apology shown on `channel` when a step could not be stored (common.error, default
+  // language; in Latin script on a route without UCS-2).
+  std::string error_text(std::string_view channel) const;
+  // The short END for a hop that could not be answered in time (R-U5), the same way.
+  std::string try_again_text(std::string_view channel) const;
 
   // A number's time zone: its country's when it has one, else settings.timezone.
   std::string time_zone(std::string_view e164) const;
@@ -206,6 +207,12 @@ class runner {
   struct step;  // one run being stepped (runner.cpp)
 
   std::vector<std::string> languages_for(const std::string& contact_language) const;
+  // The languages a USSD screen on `channel` is drawn in: languages_for(), in Latin script only
+  // where the route carries no UCS-2 (R-U4).
+  std::vector<std::string> screen_languages(std::string_view channel, const std::string& contact_language) const;
+  // Sets the context's languages for `contact_language`: its screens' by its route, its SMS'
+  // the person's own.
+  void use_language(flow::context& ctx, const std::string& contact_language) const;
   flow::context context_for(const content& c, flow::medium via, const store::contact& who,
                             core::unix_ms now) const;
   bool asks_language(const store::contact& who) const;
@@ -259,8 +266,8 @@ class runner {
   std::string apply_broadcast_batch(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_broadcast_approval(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_urgent_unanswered(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
-  // R-H3: a call became high priority: the supervisors of the worker's clinic are told
-  // (staff.call_soon), or every operator with a phone where it has none.
+  // R-H3: calls of a clinic became high priority: its supervisors are told how many
+  // (staff.call_soon), or every operator with a phone where it has none; an SMS an hour at most.
   std::string apply_high_call(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_subscription_ask(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_subscription_end(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
@@ -310,10 +317,11 @@ class runner {
   // Every operator with a phone hears of inbox item `item` (staff.urgent_inbox), at once
   // (tell_staff); returns how many were told.
   std::size_t tell_operators(store::tx& tx, const content& c, const std::string& channel, std::int64_t item) const;
-  // One SMS to a member of staff at `phone`: the text `key` with `vars`, at alert priority, by
-  // defaults.staff_channel, else `channel`.
+  // One SMS to a member of staff at `phone`: the text `key` with `vars`, at `priority` (alert:
+  // at any hour), by defaults.staff_channel, else `channel`.
   std::size_t tell_staff(store::tx& tx, const content& c, const std::string& phone, const std::string& channel,
-                         std::string_view key, const std::map<std::string, std::string>& vars) const;
+                         std::string_view key, const std::map<std::string, std::string>& vars,
+                         core::priority priority = core::priority::alert) const;
   // "زبان": the list of languages by SMS; "زبان ۲": the second one, remembered. The SMS right
   // after the list, within a day, may be the number alone ("۲", as people reply).
   bool language_change(store::tx& tx, const content& c, store::contact& who,

@@ -9,6 +9,7 @@
 #include "gateway/actions/calls.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/phone/phone.hpp"
+#include "gateway/schedule/clinics.hpp"
 #include "gateway/store/tx.hpp"
 #include "gateway/text/normalize.hpp"
 #include "gateway/text/readers.hpp"
@@ -177,12 +178,13 @@ std::size_t runner::tell_operators(store::tx& tx, const content& c, const std::s
 }
 
 std::size_t runner::tell_staff(store::tx& tx, const content& c, const std::string& phone, const std::string& channel,
-                               std::string_view key, const std::map<std::string, std::string>& vars) const {
+                               std::string_view key, const std::map<std::string, std::string>& vars,
+                               core::priority priority) const {
   const auto staff = tx.upsert_contact(phone);
   std::string body = say(c, key, staff, vars);
   if (body.empty()) return 0;
   const std::string& by = settings_.staff_channel.empty() ? channel : settings_.staff_channel;
-  store::new_message m{by, staff.id, 0, staff.phone, std::move(body), core::priority::alert};
+  store::new_message m{by, staff.id, 0, staff.phone, std::move(body), priority};
   m.even_if_opted_out = true;  // a work phone that once sent STOP, or failed, still gets this
   tx.queue_message(m);
   return 1;
@@ -229,30 +231,34 @@ std::string runner::apply_urgent_unanswered(store::tx& tx, const content& c, con
 
 std::string runner::apply_high_call(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const {
   const auto p = actions::high_call::parse(j.payload);
-  if (!p) return "payload is not {escalation}";
-  const auto worker = [&]() -> std::optional<store::user> {
-    for (const auto& e : tx.open_escalations_at("")) {
-      if (e.id == p->escalation) return tx.find_user(e.worker_id);
-    }
-    return std::nullopt;
-  }();
-  if (!worker) return {};  // called already (or the person erased)
-  const std::map<std::string, std::string> vars{{"worker", worker->name}};
-  const std::string& channel = settings_.staff_channel;
+  if (!p) return "payload is not {facility}";
+  // One SMS an hour at most: the calls raised meanwhile are told of together, then.
+  const core::unix_ms told_at = tx.high_calls_told_at(p->facility);
+  if (told_at != 0 && tx.now() - told_at < actions::high_call_spacing_ms) {
+    tx.add_job(actions::high_call::kind, told_at + actions::high_call_spacing_ms, j.payload);
+    return {};
+  }
+  const std::int64_t count = tx.mark_high_calls_told(p->facility);
+  if (count == 0) return {};  // told already, or called meanwhile
+  const schedule::clinic* clinic = c.clinics.find(p->facility);
+  const auto tell = [&](const store::user& u) {
+    const auto staff = tx.upsert_contact(u.phone);
+    const std::string name = clinic ? clinic->name_in(languages_for(staff.language).front()) : p->facility;
+    // Within a working day: within sending hours too, never at night.
+    return tell_staff(tx, c, u.phone, settings_.staff_channel, flow::keys::call_soon,
+                      {{"count", std::to_string(count)}, {"clinic", name}}, core::priority::reminder);
+  };
   std::size_t told = 0;
-  for (const auto& u : tx.list_users()) {
-    if (u.supervisor && u.role == "health_worker" && u.facility == worker->facility && !u.disabled && !u.phone.empty()) {
-      told += tell_staff(tx, c, u.phone, channel, flow::keys::call_soon, vars);
+  const auto users = tx.list_users();
+  for (const auto& u : users) {
+    if (u.supervisor && u.role == "health_worker" && u.facility == p->facility && !u.disabled && !u.phone.empty()) {
+      told += tell(u);
     }
   }
-  if (told == 0) {
-    for (const auto& u : tx.list_users()) {
-      if (u.role == "operator" && !u.disabled && !u.phone.empty()) {
-        told += tell_staff(tx, c, u.phone, channel, flow::keys::call_soon, vars);
-      }
-    }
+  for (const auto& u : users) {
+    if (told == 0 && u.role == "operator" && !u.disabled && !u.phone.empty()) told += tell(u);
   }
-  core::log::info("escalation.high", {{"escalation", p->escalation}, {"user", worker->id}, {"told", told}});
+  core::log::info("escalation.high", {{"facility", p->facility}, {"calls", count}, {"told", told}});
   done.reminders += told;
   return {};
 }

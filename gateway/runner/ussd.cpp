@@ -7,7 +7,6 @@
 
 #include "gateway/core/log.hpp"
 #include "gateway/store/tx.hpp"
-#include "gateway/text/format.hpp"
 #include "gateway/text/normalize.hpp"
 #include "gateway/text/readers.hpp"
 
@@ -95,7 +94,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   if (existing && existing->contact_id != s.who.id) {
     // Another number's session id: never continue someone else's conversation.
     core::log::warn("ussd.foreign_session", {{"channel", req.channel_id}, {"from", core::log::phone{req.from}}});
-    return core::ussd_reply{true, fallback_text(*c, flow::keys::error, languages_for(s.who.language),
+    return core::ussd_reply{true, fallback_text(*c, flow::keys::error, screen_languages(req.channel_id, s.who.language),
                                                 text_unavailable)};
   }
   // The inputs as they are stored and compared: secret answers blanked.
@@ -127,7 +126,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   if (auto it = settings_.ussd_limits.find(req.channel_id); it != settings_.ussd_limits.end()) s.ctx.screen = it->second;
   // R-U4: a route that carries no UCS-2 shows the menu in Latin script, never Persian script
   // as boxes: the person's SMS stay in their language.
-  if (!s.ctx.screen.ucs2) s.ctx.langs = text::latin_script(s.ctx.langs);
+  use_language(s.ctx, s.who.language);
   const auto unavailable = [&] {
     return core::ussd_reply{true, fallback_text(*c, flow::keys::no_service, s.ctx.langs, text_unavailable)};
   };
@@ -187,7 +186,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
       // is not the person who typed the PIN going on.
       end_run(s.r, store::run_status::expired);
       tx.save_run(s.r);
-      return core::ussd_reply{true, fallback_text(*c, flow::keys::try_again, languages_for(s.who.language),
+      return core::ussd_reply{true, fallback_text(*c, flow::keys::try_again, screen_languages(req.channel_id, s.who.language),
                                                   "Sorry, this is taking too long. Please dial again.")};
     }
     s.out.next = std::move(*existing_state);
@@ -247,7 +246,7 @@ void runner::language_step(store::tx& tx, const content& c, step& s,
   if (!lang.empty()) {
     tx.set_contact_language(s.who.id, lang);
     s.who.language = lang;
-    s.ctx.langs = s.ctx.screen.ucs2 ? languages_for(lang) : text::latin_script(languages_for(lang));
+    use_language(s.ctx, lang);
     s.out = flow::start(*s.f, s.ctx);
     return;
   }

@@ -422,6 +422,7 @@ class users_part {
   virtual void set_pin(std::int64_t id, std::string_view pin_hash) = 0;  // and unlocks
   // Disabling also ends the user's console sessions.
   virtual void set_user_disabled(std::int64_t id, bool disabled) = 0;
+  virtual void set_user_supervisor(std::int64_t id, bool supervisor) = 0;
   virtual std::optional<user> find_user_by_login(std::string_view login) = 0;
   // A new password unlocks the login and ends every console session the user had.
   virtual void set_password(std::int64_t id, std::string_view password_hash) = 0;
@@ -453,11 +454,11 @@ class escalations_part {
   virtual ~escalations_part() = default;
   // Raises it unless one is open for the series; returns its id, or 0 when one was open (and
   // kept). A reason that replaces_open_escalation() takes over the open one, and a more pressing
-  // priority raises it; then its id is returned, for the worker to hear of it.
+  // priority raises it (its reason kept); then its id is returned, for the worker to hear of it.
   virtual std::int64_t escalate(const escalation& e) = 0;
-  // An open escalation becomes more pressing (never less), with the reason why; false when it
-  // is not open or already as pressing.
-  virtual bool raise_escalation(std::int64_t id, call_priority p, std::string_view reason) = 0;
+  // An open escalation becomes more pressing (never less), its reason kept; false when it is
+  // not open or already as pressing.
+  virtual bool raise_escalation(std::int64_t id, call_priority p) = 0;
   // A worker's open escalations: the most pressing first, then oldest first.
   virtual std::vector<escalation> open_escalations(std::int64_t worker_id) = 0;
   // The open escalations of every worker of a clinic ("": of every clinic), in that order.
@@ -467,6 +468,10 @@ class escalations_part {
   virtual bool resolve_escalation(std::int64_t id, std::int64_t worker_id) = 0;
   // The patient answered again: the series' open escalation closes by itself.
   virtual void resolve_series_escalations(std::int64_t series_id) = 0;
+  // R-H3: the open high calls of a clinic's workers nobody was told of yet are
+  // marked told now; returns how many. And when a clinic's supervisors were last told (0: never).
+  virtual std::int64_t mark_high_calls_told(std::string_view facility) = 0;
+  virtual core::unix_ms high_calls_told_at(std::string_view facility) = 0;
 };
 
 // A place in a clinic's window on a day (R-B1): held while a person chooses over USSD (R-B2),

@@ -682,6 +682,10 @@ TEST_CASE("console: reception books a free window for a patient, never above cap
   CHECK(json::parse(r.body)["status"] == "attended");
   CHECK(fatima.call("POST", mark, json{{"as", "cancelled"}}.dump()).status == 409);
   CHECK(fatima.call("POST", mark, json{{"as", "gone"}}.dump()).status == 400);
+  // A visit still ahead cannot be missed yet (it would put the person on the call list).
+  r = fatima.call("POST", "/api/v1/appointments/" + std::to_string(day["items"][1]["id"].get<long long>()) + "/mark",
+                  json{{"as", "missed"}}.dump());
+  CHECK(code_of(r) == "not_now");
   // Another clinic's worker neither sees nor marks it.
   const auto zahra = log_in_next(srv.port(), "zahra", "river-lamp-seven");
   CHECK(zahra.call("POST", mark, json{{"as", "missed"}}.dump()).status == 404);
@@ -927,11 +931,21 @@ TEST_CASE("console: a pregnancy flagged high risk makes the calls about her high
                      "--supervisor"},
                     &out, &err, "river-lamp-seven\n") != 0);
   CHECK_THAT(err, Catch::Contains("--supervisor is for health workers"));
-  make_user(config, {"--name", "Maryam", "--role", "health_worker", "--facility", "golshahr", "--phone", "+93700000950",
-                     "--supervisor"},
+  make_user(config, {"--name", "Maryam", "--role", "health_worker", "--facility", "golshahr", "--phone", "+93700000950"},
             "2590\n");
-  REQUIRE(run_paygham({"user", "list", "--config", config}, &out, &err) == 0);
-  CHECK_THAT(out, Catch::Contains("Maryam\tsupervisor"));
+  // An existing health worker is made a supervisor (and back, and again); an operator cannot be.
+  for (const auto& off : {std::vector<std::string>{}, {"--off"}, {}}) {
+    std::vector<std::string> args{"user", "supervisor", "--config", config, "--phone", "+93700000950"};
+    args.insert(args.end(), off.begin(), off.end());
+    REQUIRE(run_paygham(args, &out, &err) == 0);
+    REQUIRE(run_paygham({"user", "list", "--config", config}, &out, &err) == 0);
+    CHECK((out.find("Maryam\tsupervisor") != std::string::npos) == off.empty());
+  }
+  make_user(config, {"--name", "Omid", "--role", "operator", "--login", "omid", "--phone", "+93700000800"},
+            "river-lamp-seven\n");
+  CHECK(run_paygham({"user", "supervisor", "--config", config, "--phone", "+93700000800"}, &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("only a health worker supervises a clinic"));
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action = 'users.supervisor'") == "3");
   {
     // A patient already on Fatima's list: two reminders unanswered, an ordinary call.
     SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
@@ -944,9 +958,12 @@ TEST_CASE("console: a pregnancy flagged high risk makes the calls about her high
   REQUIRE(calls.size() == 1);
   CHECK(calls[0]["priority"] == "normal");
 
+  auto r = fatima.call("POST", "/api/v1/enrolments",
+                       json{{"phone", "+93700000330"}, {"kind", "medicine"}, {"time", "08:00"}, {"high_risk", true}}.dump());
+  CHECK(code_of(r) == "invalid_value");  // only pregnancy care is high risk
   json body{{"phone", "+93700000331"}, {"kind", "pregnancy"}, {"lmp", day_from_now(-70)}, {"channel", "console"},
             {"high_risk", "yes"}};
-  auto r = fatima.call("POST", "/api/v1/enrolments", body.dump());
+  r = fatima.call("POST", "/api/v1/enrolments", body.dump());
   CHECK(r.status == 400);
   CHECK(code_of(r) == "wrong_type");
   CHECK(scalar(dir, "SELECT COUNT(*) FROM series") == "0");
@@ -970,12 +987,34 @@ TEST_CASE("console: a pregnancy flagged high risk makes the calls about her high
   CHECK(eventually(
       [&] {
         return scalar(dir, "SELECT COUNT(*) FROM outbound_messages WHERE to_phone = '+93700000950'"
-                           " AND body LIKE '%a patient of fatima needs a call within one working day%'") == "1";
+                           " AND body LIKE '%1 patient(s) at Golshahr Helal House need a call within one working day%'") ==
+               "1";
       },
       std::chrono::seconds(10)));
   // Flagged again: nothing new to tell.
   CHECK(fatima.call("POST", risk, json{{"high_risk", true}}.dump()).status == 200);
   CHECK(scalar(dir, "SELECT COUNT(*) FROM jobs WHERE kind = 'escalation.high'") == "1");
+  // Another patient's call made high within the hour: told of together an hour after the first
+  // SMS, not now (one SMS an hour at most to a supervisor).
+  {
+    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+    db.setBusyTimeout(10'000);
+    db.exec("INSERT INTO contacts (id, phone, created_at, updated_at) VALUES (9, '+93700000339', 0, 0)");
+    db.exec("INSERT INTO escalations (worker_id, contact_id, reason, misses, created_at) VALUES (1, 9, 'no_reply', 2, 10)");
+  }
+  body["phone"] = "+93700000339";
+  body["high_risk"] = true;
+  REQUIRE(fatima.call("POST", "/api/v1/enrolments", body.dump()).status == 201);
+  CHECK(eventually([&] { return scalar(dir, "SELECT COUNT(*) FROM jobs WHERE kind = 'escalation.high'") == "3"; },
+                   std::chrono::seconds(10)));
+  const long long in_50_minutes =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count() +
+      50 * 60'000;
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM jobs WHERE kind = 'escalation.high' AND status = 'pending' AND due_at > " +
+                        std::to_string(in_50_minutes)) == "1");
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM outbound_messages WHERE to_phone = '+93700000950'") == "1");
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM outbound_messages WHERE to_phone = '+93700000800'") == "0");
 
   // Only pregnancy care is flagged high risk.
   r = fatima.call("POST", "/api/v1/enrolments",

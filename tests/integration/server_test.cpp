@@ -401,6 +401,14 @@ TEST_CASE("integration: a route that carries no UCS-2 shows the menu in Latin sc
   INFO(plain);
   CHECK_THAT(plain, Catch::StartsWith("CON "));
   CHECK(latin(plain));
+  // Labels an action draws (the clinics, in the person's language elsewhere) too.
+  const std::string book = "serviceCode=*384*14%23&phoneNumber=%2B93700000001&sessionId=u3&text=";
+  CHECK(latin(http_call(srv.port(), "POST", "/channels/plain/ussd", book).body));
+  CHECK(latin(http_call(srv.port(), "POST", "/channels/plain/ussd", book + "1").body));
+  const auto where = http_call(srv.port(), "POST", "/channels/plain/ussd", book + "1*1").body;
+  INFO(where);
+  CHECK_THAT(where, Catch::Contains("Golshahr Helal House"));
+  CHECK(latin(where));
   SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
   CHECK(db.execAndGet("SELECT language FROM contacts WHERE phone = '+93700000001'").getString() == "prs");  // for SMS
   CHECK_THAT(srv.log(), !Catch::Contains("ussd.screen_needs_ucs2"));

@@ -67,7 +67,7 @@ TEST_CASE("user: a health worker made with paygham user opens the health-worker 
   REQUIRE(run_paygham({"user", "list", "--config", config}, &out, &err) == 0);
   CHECK_THAT(out, Catch::Contains("Nadia\ton duty 09:00-12:00"));
   CHECK(run_paygham({"user", "--config", config}, &out, &err) == 2);
-  CHECK_THAT(err, Catch::Contains("say create, list, pin, password or disable"));
+  CHECK_THAT(err, Catch::Contains("say create, list, pin, password, disable or supervisor"));
 
   {
     server_process srv(config);

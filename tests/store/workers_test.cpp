@@ -190,16 +190,16 @@ TEST_CASE("workers: calls are listed the most pressing first (urgent, high, norm
   const auto missed = fx.escalate(by, late, 0, "missed_visit", 1);
   using p = store::call_priority;
   // A visit missed late in a pregnancy: the open call is made sooner, never later.
-  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.raise_escalation(missed, p::high, "missed_visits"); }));
-  CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.raise_escalation(missed, p::high, "missed_visits"); }));
-  CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.raise_escalation(missed, p::low, "no_reply"); }));
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.raise_escalation(missed, p::high); }));
+  CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.raise_escalation(missed, p::high); }));
+  CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.raise_escalation(missed, p::low); }));
   for (const auto& open : {test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(by); }),
                            test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations_at("golshahr"); })}) {
     REQUIRE(open.size() == 5);
     CHECK(open[0].reason == "urgent");
     CHECK(open[0].priority == p::urgent);
     CHECK(open[0].contact_id == later);
-    CHECK(open[1].reason == "missed_visits");
+    CHECK(open[1].reason == "missed_visit");  // raised, its reason kept
     CHECK(open[1].priority == p::high);
     CHECK(open[2].reason == "no_reply");  // then oldest first
     CHECK(open[3].reason == "call_asked");
@@ -217,6 +217,19 @@ TEST_CASE("workers: calls are listed the most pressing first (urgent, high, norm
   REQUIRE(now_open.size() == 6);
   CHECK(now_open[2].series_id == series);
   CHECK(now_open[2].priority == p::high);
+  // A call the patient asked for, raised: what the worker must see (call_asked) stays.
+  const auto asked = fx.series_for(checkin, by);
+  CHECK(fx.escalate(by, checkin, asked, "call_asked", 0) != 0);
+  CHECK(fx.escalate(by, checkin, asked, "no_reply", 2, p::high) != 0);
+  for (const auto& e : test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(by); })) {
+    if (e.series_id == asked) CHECK((e.reason == "call_asked" && e.priority == p::high));
+  }
+  // The supervisors are told of the clinic's open high calls once: the three now, then none.
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.high_calls_told_at("golshahr"); }) == 0);
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.mark_high_calls_told("golshahr"); }) == 3);
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.mark_high_calls_told("golshahr"); }) == 0);
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.mark_high_calls_told("central"); }) == 0);
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.high_calls_told_at("golshahr"); }) > 0);
   // A high-risk flag is kept with the series; every series of a person still running, whatever
   // its programme, is found (both pregnancy and medicine, say).
   test::in_tx(fx.w, [&](store::tx& t) { t.set_series_high_risk(series, true); });

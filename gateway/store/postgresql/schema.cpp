@@ -442,6 +442,7 @@ ALTER TABLE escalations ADD COLUMN priority integer NOT NULL DEFAULT 2 CHECK (pr
 UPDATE escalations SET priority = 0 WHERE reason = 'urgent';
 ALTER TABLE series ADD COLUMN high_risk integer NOT NULL DEFAULT 0 CHECK (high_risk IN (0, 1));
 ALTER TABLE users ADD COLUMN supervisor integer NOT NULL DEFAULT 0 CHECK (supervisor IN (0, 1));
+ALTER TABLE escalations ADD COLUMN notified_at bigint;
 )sql",
 };
 

@@ -883,6 +883,11 @@ void tx::set_user_disabled(std::int64_t id, bool disabled) {
   if (disabled) end_sessions(id);
 }
 
+void tx::set_user_supervisor(std::int64_t id, bool supervisor) {
+  require_disk();
+  c_.query("UPDATE users SET supervisor = $1, updated_at = $2 WHERE id = $3", {supervisor ? 1 : 0, now(), id});
+}
+
 void tx::end_sessions(std::int64_t user_id) {
   c_.query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL", {now(), user_id});
 }
@@ -912,7 +917,8 @@ std::int64_t tx::escalate(const escalation& e) {
   const auto r = c_.query(
       "INSERT INTO escalations (worker_id, contact_id, series_id, reason, misses, created_at, priority)"
       " VALUES ($1, $2, NULLIF($3, 0), $4, $5, $6, $8) ON CONFLICT (series_id) WHERE resolved_at IS NULL"
-      " DO UPDATE SET reason = excluded.reason, priority = LEAST(escalations.priority, excluded.priority)"
+      " DO UPDATE SET reason = CASE WHEN $7 = 1 THEN excluded.reason ELSE escalations.reason END,"
+      " priority = LEAST(escalations.priority, excluded.priority)"
       " WHERE ($7 = 1 AND escalations.reason <> excluded.reason) OR excluded.priority < escalations.priority"
       " RETURNING id",
       {e.worker_id, e.contact_id, e.series_id, e.reason, e.misses, now(), replaces_open_escalation(e.reason) ? 1 : 0,
@@ -920,11 +926,10 @@ std::int64_t tx::escalate(const escalation& e) {
   return r.empty() ? 0 : r.int64(0, 0);
 }
 
-bool tx::raise_escalation(std::int64_t id, call_priority p, std::string_view reason) {
+bool tx::raise_escalation(std::int64_t id, call_priority p) {
   require_disk();
-  return c_.query("UPDATE escalations SET priority = $1, reason = $2 WHERE id = $3 AND resolved_at IS NULL"
-                  " AND priority > $1",
-                  {static_cast<int>(p), reason, id})
+  return c_.query("UPDATE escalations SET priority = $1 WHERE id = $2 AND resolved_at IS NULL AND priority > $1",
+                  {static_cast<int>(p), id})
              .affected() == 1;
 }
 
@@ -962,6 +967,22 @@ bool tx::resolve_escalation(std::int64_t id, std::int64_t worker_id) {
   return c_.query("UPDATE escalations SET resolved_at = $1 WHERE id = $2 AND worker_id = $3 AND resolved_at IS NULL",
                   {now(), id, worker_id})
              .affected() == 1;
+}
+
+std::int64_t tx::mark_high_calls_told(std::string_view facility) {
+  require_disk();
+  return static_cast<std::int64_t>(
+      c_.query("UPDATE escalations SET notified_at = $1 WHERE resolved_at IS NULL AND notified_at IS NULL"
+               " AND priority = 1 AND worker_id IN (SELECT id FROM users WHERE facility = $2)",
+               {now(), facility})
+          .affected());
+}
+
+core::unix_ms tx::high_calls_told_at(std::string_view facility) {
+  return c_.query("SELECT COALESCE(MAX(notified_at), 0) FROM escalations"
+                  " WHERE worker_id IN (SELECT id FROM users WHERE facility = $1)",
+                  {facility})
+      .int64(0, 0);
 }
 
 void tx::resolve_series_escalations(std::int64_t series_id) {

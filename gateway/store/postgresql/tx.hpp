@@ -75,11 +75,14 @@ class tx final : public store::tx {
   void set_pin_failures(std::int64_t id, int failed, core::unix_ms locked_until) override;
   void set_pin(std::int64_t id, std::string_view pin_hash) override;
   void set_user_disabled(std::int64_t id, bool disabled) override;
+  void set_user_supervisor(std::int64_t id, bool supervisor) override;
   std::optional<user> find_user_by_login(std::string_view login) override;
   void set_password(std::int64_t id, std::string_view password_hash) override;
   void set_login_failures(std::int64_t id, int failed, core::unix_ms locked_until) override;
   std::int64_t escalate(const escalation& e) override;
-  bool raise_escalation(std::int64_t id, call_priority p, std::string_view reason) override;
+  bool raise_escalation(std::int64_t id, call_priority p) override;
+  std::int64_t mark_high_calls_told(std::string_view facility) override;
+  core::unix_ms high_calls_told_at(std::string_view facility) override;
   std::vector<escalation> open_escalations(std::int64_t worker_id) override;
   std::vector<escalation> open_escalations_at(std::string_view facility) override;
   bool resolve_escalation(std::int64_t id, std::int64_t worker_id) override;

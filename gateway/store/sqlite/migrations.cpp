@@ -514,12 +514,13 @@ ALTER TABLE bookings ADD COLUMN reminder_answer TEXT NOT NULL DEFAULT ''
 ALTER TABLE series ADD COLUMN weekday INTEGER NOT NULL DEFAULT 0 CHECK (weekday BETWEEN 0 AND 7);
 )sql",
     // 36: how soon a call is due (R-H3: 0 urgent, 1 high, 2 normal, 3 low), a pregnancy flagged
-    // high risk, and the health workers who supervise a clinic.
+    // high risk, the health workers who supervise a clinic, and when they heard of a high call.
     R"sql(
 ALTER TABLE escalations ADD COLUMN priority INTEGER NOT NULL DEFAULT 2 CHECK (priority BETWEEN 0 AND 3);
 UPDATE escalations SET priority = 0 WHERE reason = 'urgent';
 ALTER TABLE series ADD COLUMN high_risk INTEGER NOT NULL DEFAULT 0 CHECK (high_risk IN (0, 1));
 ALTER TABLE users ADD COLUMN supervisor INTEGER NOT NULL DEFAULT 0 CHECK (supervisor IN (0, 1));
+ALTER TABLE escalations ADD COLUMN notified_at INTEGER;
 )sql",
 };
 

@@ -639,6 +639,15 @@ void tx::set_user_disabled(std::int64_t id, bool disabled) {
   if (disabled) end_sessions(id);
 }
 
+void tx::set_user_supervisor(std::int64_t id, bool supervisor) {
+  require_disk();
+  auto& u = stmt("UPDATE users SET supervisor = ?, updated_at = ? WHERE id = ?");
+  u.bind(1, supervisor ? 1 : 0);
+  u.bind(2, now());
+  u.bind(3, id);
+  u.exec();
+}
+
 void tx::end_sessions(std::int64_t user_id) {
   auto& u = stmt("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL");
   u.bind(1, now());
@@ -679,11 +688,12 @@ void tx::set_login_failures(std::int64_t id, int failed, core::unix_ms locked_un
 std::int64_t tx::escalate(const escalation& e) {
   require_disk();
   // The open one of the series takes the new reason when it replaces (?7), and the more
-  // pressing priority, with its reason.
+  // pressing priority.
   auto& i = stmt(
       "INSERT INTO escalations (worker_id, contact_id, series_id, reason, misses, created_at, priority)"
       " VALUES (?1, ?2, NULLIF(?3, 0), ?4, ?5, ?6, ?8) ON CONFLICT (series_id) WHERE resolved_at IS NULL"
-      " DO UPDATE SET reason = excluded.reason, priority = MIN(escalations.priority, excluded.priority)"
+      " DO UPDATE SET reason = CASE WHEN ?7 = 1 THEN excluded.reason ELSE escalations.reason END,"
+      " priority = MIN(escalations.priority, excluded.priority)"
       " WHERE (?7 = 1 AND escalations.reason <> excluded.reason) OR excluded.priority < escalations.priority"
       " RETURNING id");
   i.bind(1, e.worker_id);
@@ -699,13 +709,12 @@ std::int64_t tx::escalate(const escalation& e) {
   return id;
 }
 
-bool tx::raise_escalation(std::int64_t id, call_priority p, std::string_view reason) {
+bool tx::raise_escalation(std::int64_t id, call_priority p) {
   require_disk();
-  auto& u = stmt("UPDATE escalations SET priority = ?, reason = ? WHERE id = ? AND resolved_at IS NULL AND priority > ?");
+  auto& u = stmt("UPDATE escalations SET priority = ? WHERE id = ? AND resolved_at IS NULL AND priority > ?");
   u.bind(1, static_cast<int>(p));
-  bind_text(u, 2, reason);
-  u.bind(3, id);
-  u.bind(4, static_cast<int>(p));
+  u.bind(2, id);
+  u.bind(3, static_cast<int>(p));
   return u.exec() == 1;
 }
 
@@ -753,6 +762,26 @@ bool tx::resolve_escalation(std::int64_t id, std::int64_t worker_id) {
   u.bind(2, id);
   u.bind(3, worker_id);
   return u.exec() == 1;
+}
+
+std::int64_t tx::mark_high_calls_told(std::string_view facility) {
+  require_disk();
+  auto& u = stmt(
+      "UPDATE escalations SET notified_at = ? WHERE resolved_at IS NULL AND notified_at IS NULL AND priority = 1"
+      " AND worker_id IN (SELECT id FROM users WHERE facility = ?)");
+  u.bind(1, now());
+  bind_text(u, 2, facility);
+  return u.exec();
+}
+
+core::unix_ms tx::high_calls_told_at(std::string_view facility) {
+  auto& q = stmt(
+      "SELECT COALESCE(MAX(notified_at), 0) FROM escalations"
+      " WHERE worker_id IN (SELECT id FROM users WHERE facility = ?)");
+  bind_text(q, 1, facility);
+  const core::unix_ms at = q.executeStep() ? q.getColumn(0).getInt64() : 0;
+  q.reset();
+  return at;
 }
 
 void tx::resolve_series_escalations(std::int64_t series_id) {
