@@ -310,6 +310,16 @@ TEST_CASE("engine: a send step queues an SMS over USSD, and {name|label} shows t
   REQUIRE(o2.sends.size() == 1);
   CHECK(o2.sends[0] == "نوبت: خانه هلال گلشهر");
 
+  // A route without UCS-2 (R-U4): the screens in Latin script, the SMS still in Farsi.
+  auto latin = fx.ctx(flow::medium::ussd, {"en"});
+  latin.sms_langs = {"fa", "en"};
+  auto o4 = flow::start(*fx.f, latin);
+  o4 = flow::resume(*fx.f, o4.next, "1", latin);
+  CHECK_THAT(o4.screen, Catch::StartsWith("Book at Golshahr Helal House?"));
+  o4 = flow::resume(*fx.f, o4.next, "1", latin);
+  REQUIRE(o4.sends.size() == 1);
+  CHECK(o4.sends[0] == "نوبت: خانه هلال گلشهر");
+
   // Saying no sends nothing.
   auto o3 = flow::start(*fx.f, ctx);
   o3 = flow::resume(*fx.f, o3.next, "2", ctx);
