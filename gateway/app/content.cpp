@@ -285,6 +285,9 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
     const std::string reason = invalid ? invalid->text : "";
     std::vector<std::pair<std::string, std::string>> screens = {
         {"the resume screen", runner::draw_resume(bundle->texts, {lang}, reason)}};
+    if (const text::entry* letters = bundle->texts.find(lang, flow::keys::letters_check)) {
+      screens.emplace_back("the letters check", reason + "\n" + letters->text);
+    }
     if (c.defaults_.languages.size() >= 2) {
       screens.emplace_back("the language picker",
                            runner::draw_language_picker(bundle->texts, c.defaults_.languages, reason));

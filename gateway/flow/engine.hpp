@@ -142,6 +142,10 @@ inline constexpr std::string_view required[] = {
     resume_restart, try_again, opted_out,        opted_in,     help,           confirm_stop,
     still_opted_out, change_language, opted_out_programme, alert_awaits, stop_or_answer,
     urgent, urgent_call, urgent_inbox, call_soon};
+// Only in a language with letters of its own (Pashto): a screen asking whether the phone shows
+// them, written without them but for the letters themselves, with 1 yes / 2 no (R-L1). A phone
+// that does not gets the first other Persian-script language offered (Dari) instead.
+inline constexpr std::string_view letters_check = "script.letters_check";
 // Optional: the acknowledgement of an SMS nothing else claims.
 inline constexpr std::string_view unknown_sms = "common.unknown_sms";
 // Optional: the line under it for a counselling client where crisis lines are configured

@@ -47,6 +47,8 @@ inline constexpr std::string_view text_unavailable = "This service is not availa
 // The run's place while the gateway itself asks something; '@' cannot start a node name.
 inline constexpr std::string_view language_node = "@language";
 inline constexpr std::string_view resume_node = "@resume";
+// R-L1: whether the phone shows the letters of the language just chosen (Pashto's ښ ځ ړ …).
+inline constexpr std::string_view letters_node = "@letters";
 // Where a resumed run was, while "continue / start again" is shown.
 inline constexpr std::string_view resume_var = "@resume";
 

@@ -220,6 +220,10 @@ class runner {
   // under a header that joins every language's common.choose_language.
   std::string chosen_language(const content& c, std::string_view answer) const;
   void language_step(store::tx& tx, const content& c, step& s, const std::optional<std::string>& answer) const;
+  // R-L1: right after choosing a language with letters of its own (script.letters_check in it:
+  // Pashto), can the phone show them? 1 keeps it; 2 makes the first other Persian-script language
+  // offered (Dari) the person's, else the default language, else English.
+  void letters_step(store::tx& tx, const content& c, step& s, const std::optional<std::string>& answer) const;
   // "Continue / start again" for a redial within the resume window (R-U12).
   void resume_step(step& s, const std::optional<std::string>& answer) const;
   // Moves a USSD run that dropped with a question open to SMS: the question is sent as a

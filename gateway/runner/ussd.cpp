@@ -7,6 +7,7 @@
 
 #include "gateway/core/log.hpp"
 #include "gateway/store/tx.hpp"
+#include "gateway/text/format.hpp"
 #include "gateway/text/normalize.hpp"
 #include "gateway/text/readers.hpp"
 
@@ -201,6 +202,11 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   };
   if (s.out.next.node == language_node) {
     language_step(tx, *c, s, next_answer());
+    // Digits dialled on past the language (*384*12*2*1#): someone who knows the menus, and
+    // so their phone's letters.
+    if (s.out.next.node == letters_node && used < answers.size()) letters_step(tx, *c, s, std::string("1"));
+  } else if (s.out.next.node == letters_node) {
+    letters_step(tx, *c, s, next_answer());
   } else if (s.out.next.node == resume_node) {
     resume_step(s, resumed ? std::nullopt : next_answer());
   } else if (!existing) {
@@ -247,6 +253,12 @@ void runner::language_step(store::tx& tx, const content& c, step& s,
     tx.set_contact_language(s.who.id, lang);
     s.who.language = lang;
     use_language(s.ctx, lang);
+    if (const text::entry* check = c.texts.find(lang, flow::keys::letters_check); check && s.ctx.screen.ucs2) {
+      s.out.next.node = std::string(letters_node);
+      s.out.next.invalid = 0;
+      s.out.screen = check->text;
+      return;
+    }
     s.out = flow::start(*s.f, s.ctx);
     return;
   }
@@ -259,6 +271,36 @@ void runner::language_step(store::tx& tx, const content& c, step& s,
   out.screen = out.finished ? (why ? why->text : "")
                             : flow::with_reason(answer && why ? why->text : "",
                                                 draw_language_picker(c.texts, settings_.languages, ""), s.ctx);
+}
+
+void runner::letters_step(store::tx& tx, const content& c, step& s, const std::optional<std::string>& answer) const {
+  const auto choice = answer ? text::read_choice(text::normalize(*answer), c.words) : std::nullopt;
+  if (choice == 1 || choice == 2) {
+    if (choice == 2) {
+      // Boxes for its own letters: the texts in the first other Persian-script language offered
+      // (Dari), else the deployment's, else English.
+      std::string instead = settings_.default_language != s.who.language ? settings_.default_language : "en";
+      for (auto it = settings_.languages.rbegin(); it != settings_.languages.rend(); ++it) {
+        if (*it != s.who.language && text::persian_script(*it)) instead = *it;
+      }
+      core::log::info("contact.letters_fallback", {{"from", s.who.language}, {"to", instead}});
+      tx.set_contact_language(s.who.id, instead);
+      s.who.language = instead;
+      use_language(s.ctx, instead);
+    }
+    s.out = flow::start(*s.f, s.ctx);
+    return;
+  }
+  // Not answered yet, or neither: asked again, with the reason (R-U10).
+  auto& out = s.out;
+  out.next.node = std::string(letters_node);
+  out.next.invalid += answer ? 1 : 0;
+  out.finished = out.next.invalid >= flow::max_invalid_replies;
+  const text::entry* why =
+      c.texts.resolve(out.finished ? flow::keys::too_many_invalid : flow::keys::invalid, s.ctx.langs);
+  const text::entry* check = c.texts.find(s.who.language, flow::keys::letters_check);
+  out.screen = out.finished ? (why ? why->text : "")
+                            : flow::with_reason(answer && why ? why->text : "", check ? check->text : "", s.ctx);
 }
 
 void runner::resume_step(step& s, const std::optional<std::string>& answer) const {
