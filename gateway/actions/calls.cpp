@@ -38,17 +38,12 @@ store::call_priority visit_call_priority(store::tx& t, const store::booking& b, 
 }
 
 std::int64_t raise_call(store::tx& t, const store::escalation& e) {
-  // A call about the person open and high already (only its reason changes): they know.
-  bool known = false;
-  if (e.priority == store::call_priority::high) {
-    for (const auto& open : t.open_escalations(e.worker_id)) {
-      known = known || (open.contact_id == e.contact_id && open.priority <= store::call_priority::high);
-    }
-  }
+  // The job tells only of calls nobody was told of (a reason replaced on one told is not).
   const std::int64_t id = t.escalate(e);
-  if (id != 0 && e.priority == store::call_priority::high && !known) tell_supervisors(t, e.worker_id);
+  if (id != 0 && e.priority == store::call_priority::high) tell_supervisors(t, e.worker_id);
   return id;
 }
+
 std::optional<store::user> first_health_worker(store::tx& t, std::string_view clinic) {
   for (auto& u : t.list_users()) {
     if (u.role == "health_worker" && !u.disabled && u.facility == clinic) return std::move(u);
