@@ -232,8 +232,11 @@ std::string runner::apply_urgent_unanswered(store::tx& tx, const content& c, con
 std::string runner::apply_high_call(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const {
   const auto p = actions::high_call::parse(j.payload);
   if (!p) return "payload is not {facility}";
-  // One SMS an hour at most: the calls raised meanwhile are told of together, then.
+  // A notice sent since this job fell due counted its calls (several jobs due together: the
+  // first tells, the rest end here rather than each waiting another hour for nothing).
   const core::unix_ms told_at = tx.high_calls_told_at(p->facility);
+  if (j.due_at < told_at) return {};
+  // One SMS an hour at most: the calls raised meanwhile are told of together, then.
   if (told_at != 0 && tx.now() - told_at < actions::high_call_spacing_ms) {
     tx.add_job(actions::high_call::kind, told_at + actions::high_call_spacing_ms, j.payload);
     return {};

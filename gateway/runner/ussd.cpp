@@ -253,7 +253,8 @@ void runner::language_step(store::tx& tx, const content& c, step& s,
     tx.set_contact_language(s.who.id, lang);
     s.who.language = lang;
     use_language(s.ctx, lang);
-    if (const text::entry* check = c.texts.find(lang, flow::keys::letters_check); check && s.ctx.screen.ucs2) {
+    // (Never on a route without UCS-2: no picker is shown there.)
+    if (const text::entry* check = c.texts.find(lang, flow::keys::letters_check)) {
       s.out.next.node = std::string(letters_node);
       s.out.next.invalid = 0;
       s.out.screen = check->text;
