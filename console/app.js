@@ -66,6 +66,8 @@ const WORDS = {
     rec_person: 'whoever has the phone, by SMS', rec_user: 'console user no. {0}', rec_token: 'machine token no. {0}',
     consents: 'Agreed to get', via: 'How', recorded_by: 'Recorded by', subscriptions: 'Alert subscriptions', c_area: 'Area',
     c_since: 'Since', c_ends: 'Ends', never: 'never', c_messages: 'Messages to this number', nothing_recorded: 'Nothing recorded.',
+    quiet_hours: 'Quiet hours: nothing routine is sent then', q_hint: '22:00-07:00 on their clock; empty: the programme\'s hours',
+    q_programme: 'the programme\'s hours', q_saved: 'Quiet hours saved.', save: 'Save',
   },
   prs: {
     title: 'پیغام', login: 'ورود', login_name: 'نام کاربری', password: 'رمز', logout: 'خروج',
@@ -126,6 +128,8 @@ const WORDS = {
     rec_person: 'کسی که تلفون را دارد، با پیام', rec_user: 'کاربر شماره {0}', rec_token: 'توکن ماشین شماره {0}',
     consents: 'موافقه برای دریافت', via: 'چگونه', recorded_by: 'ثبت از طرف', subscriptions: 'اشتراک هشدارها', c_area: 'ساحه',
     c_since: 'از', c_ends: 'ختم', never: 'هیچ‌وقت', c_messages: 'پیام‌ها به این شماره', nothing_recorded: 'چیزی ثبت نشده.',
+    quiet_hours: 'ساعات آرام: پیام عادی در این ساعات فرستاده نمی‌شود', q_hint: '۲۲:۰۰-۰۷:۰۰ به وقت خود شخص؛ خالی: ساعات آرام برنامه',
+    q_programme: 'ساعات آرام برنامه', q_saved: 'ساعات آرام ثبت شد.', save: 'ثبت',
   },
   fa: {
     title: 'پیغام', login: 'ورود', login_name: 'نام کاربری', password: 'رمز عبور', logout: 'خروج',
@@ -186,6 +190,8 @@ const WORDS = {
     rec_person: 'کسی که تلفن دستش است، با پیامک', rec_user: 'کاربر شماره {0}', rec_token: 'توکن ماشین شماره {0}',
     consents: 'رضایت برای دریافت', via: 'چگونه', recorded_by: 'ثبت‌شده توسط', subscriptions: 'اشتراک هشدارها', c_area: 'منطقه',
     c_since: 'از', c_ends: 'پایان', never: 'هرگز', c_messages: 'پیام‌ها به این شماره', nothing_recorded: 'چیزی ثبت نشده.',
+    quiet_hours: 'ساعت‌های سکوت: پیام‌های عادی در این ساعت‌ها ارسال نمی‌شوند', q_hint: '۲۲:۰۰-۰۷:۰۰ به وقت خود فرد؛ خالی: ساعت‌های سکوت برنامه',
+    q_programme: 'ساعت‌های سکوت برنامه', q_saved: 'ساعت‌های سکوت ثبت شد.', save: 'ثبت',
   },
   ps: {
     title: 'پیغام', login: 'ننوتل', login_name: 'کارن نوم', password: 'پټنوم', logout: 'وتل',
@@ -246,6 +252,8 @@ const WORDS = {
     rec_person: 'هغه څوک چې تلیفون ورسره دی، په پیغام', rec_user: 'کارن شمېره {0}', rec_token: 'د ماشین ټوکن شمېره {0}',
     consents: 'د ترلاسه کولو موافقه', via: 'څنګه', recorded_by: 'ثبت کوونکی', subscriptions: 'د خبرتیاوو ګډون', c_area: 'سیمه',
     c_since: 'له', c_ends: 'پای', never: 'هېڅکله', c_messages: 'دې شمېرې ته پیغامونه', nothing_recorded: 'هېڅ نه دي ثبت شوي.',
+    quiet_hours: 'د آرام ساعتونه: عادي پیغامونه په دې ساعتونو کې نه لېږل کېږي', q_hint: '۲۲:۰۰-۰۷:۰۰ د هغه کس په محلي وخت؛ خالي: د پروګرام د آرام ساعتونه',
+    q_programme: 'د پروګرام د آرام ساعتونه', q_saved: 'د آرام ساعتونه ثبت شول.', save: 'ثبتول',
   },
 };
 const LANGUAGES = [['en', 'English'], ['prs', 'دری'], ['ps', 'پښتو'], ['fa', 'فارسی']];
@@ -454,7 +462,8 @@ async function patientsPage(query) {
     if (!phone.value) return;
     const r = await api('GET', `/enrolments?phone=${encodeURIComponent(phone.value)}`);
     if (!r.items.length) { list.replaceChildren(h('p', { class: 'muted' }, t('none_enrolled'))); return r; }
-    list.replaceChildren(h('table', {},
+    const quiet = r.items[0].quiet_hours;  // the patient's own (R-S8), the same on every enrolment
+    list.replaceChildren(quiet ? h('p', { id: 'patient-quiet' }, t('quiet_hours'), ': ', ltr(quiet)) : '', h('table', {},
       h('thead', {}, h('tr', {}, [t('kind'), t('time'), t('next'), t('unanswered'), ''].map((x) => h('th', {}, x)))),
       h('tbody', {}, r.items.map((e) => {
         const reason = h('select', { 'aria-label': t('reason') },
@@ -517,6 +526,7 @@ async function patientsPage(query) {
     explicitRow.hidden = shared.value !== 'no';
     if (explicitRow.hidden) explicit.checked = false;
   });
+  const quietHours = h('input', { id: 'quiet-hours', dir: 'ltr', placeholder: '22:00-07:00', 'aria-describedby': 'quiet-hint' });
   const consent = h('input', { id: 'consent', type: 'checkbox', required: true });
   const enrol = h('form', {
     class: 'card', id: 'enrol', onsubmit: async (e) => {
@@ -527,6 +537,7 @@ async function patientsPage(query) {
       };
       if (kind.value === 'medicine') body.time = time.value;
       if (kind.value === 'pregnancy') body.lmp = lmp.value;
+      if (quietHours.value.trim()) body.quiet_hours = quietHours.value.trim();
       try {
         const made = await api('POST', '/enrolments', body);
         status.replaceChildren(h('p', { class: 'ok' }, t('enrolled', made.next_at ? when(made.next_at, made.time_zone) : '—')));
@@ -538,7 +549,9 @@ async function patientsPage(query) {
     h('div', {}, h('label', { for: 'kind' }, t('kind')), kind),
     h('div', {}, timeLabel, time, lmpLabel, lmp),
     h('div', {}, h('label', { for: 'patient-language' }, t('patient_language')), language),
-    h('div', {}, h('label', { for: 'shared-phone' }, t('shared_phone')), shared)),
+    h('div', {}, h('label', { for: 'shared-phone' }, t('shared_phone')), shared),
+    h('div', {}, h('label', { for: 'quiet-hours' }, t('quiet_hours')), quietHours,
+      h('div', { id: 'quiet-hint', class: 'muted' }, t('q_hint')))),
   explicitRow,
   h('p', {}, consent, ' ', h('label', { for: 'consent', class: 'inline' }, t('consent_given'))),
   h('p', {}, h('button', { type: 'submit', id: 'enrol-send' }, t('enrol'))));
@@ -978,6 +991,25 @@ function recorder(by) {
 
 const LANGUAGE_NAMES = { prs: 'دری', ps: 'پښتو', fa: 'فارسی', en: 'English' };
 
+// A person's own quiet hours (R-S8): shown, changed, or given back to their programmes' ("").
+function quietForm(c) {
+  const hours = h('input', { id: 'contact-quiet', dir: 'ltr', value: c.quiet_hours || '', placeholder: t('q_programme'),
+    'aria-describedby': 'contact-quiet-hint' });
+  const said = h('span', { role: 'status' });
+  return h('form', {
+    class: 'row', onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        const saved = await api('POST', '/contacts', { phone: c.phone, quiet_hours: hours.value.trim() });
+        hours.value = saved.quiet_hours || '';
+        said.replaceChildren(h('span', { class: 'ok' }, t('q_saved')));
+      } catch (err) { said.replaceChildren(failure(err)); }
+    },
+  }, h('div', {}, h('label', { for: 'contact-quiet' }, t('quiet_hours')), hours,
+    h('div', { id: 'contact-quiet-hint', class: 'muted' }, t('q_hint'))),
+  h('button', { type: 'submit', id: 'contact-quiet-save' }, t('save')), said);
+}
+
 async function contactsPage(query) {
   const params = new URLSearchParams(query);
   const phone = h('input', { id: 'contact-phone', value: params.get('phone') || '', dir: 'ltr', inputmode: 'tel' });
@@ -1006,6 +1038,7 @@ async function contactsPage(query) {
     c.opted_out ? h('p', { class: 'error' }, t('c_stopped')) : '',
     c.unreachable ? h('p', { class: 'error' }, t('c_unreachable')) : '',
     shared,
+    quietForm(c),
     h('p', {}, h('a', { href: `#/messages?to=${encodeURIComponent(c.phone)}` }, t('c_messages')))),
   h('h2', {}, t('consents')),
   table([t('programme'), t('via'), t('recorded_by'), t('at')], c.consents.map((k) => h('tr', {},

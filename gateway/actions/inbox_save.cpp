@@ -63,7 +63,7 @@ flow::action_result inbox_save(store::tx& t, const request& r) {
       // (the number's second urgent report within the hour).
       if (const auto duty = schedule::day_window(u.duty); duty && !urgent_report && r.time_zone_of) {
         // Outside duty hours is the window from its end to its start.
-        at = schedule::after_quiet_hours(at, r.time_zone_of(u.phone), duty->second, duty->first);
+        at = schedule::next_sending_time(at, r.time_zone_of(u.phone), {duty->second, duty->first});
       }
       t.add_job(flow_start::kind, at, flow_start{who.id, r.channel_id, r.flow_id, node, vars, urgent}.json());
     }

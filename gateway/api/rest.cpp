@@ -199,8 +199,7 @@ outcome send_message(services& s, store::tx& tx, const call& c) {
   store::new_message m{channel, who.id, 0, who.phone, body, *prio};
   // Nobody asked for it just now: it waits for sending hours, unless it is an alert (R-S8).
   if (*prio != core::priority::alert) {
-    const auto& cfg = s.runner.config();
-    m.not_before = schedule::after_quiet_hours(tx.now(), s.runner.time_zone(who.phone), cfg.quiet_from, cfg.quiet_to);
+    m.not_before = s.runner.sending_time(tx.now(), who, {});
   }
   const std::int64_t id = tx.queue_message(m);
   tx.audit(c.actor(), "messages.send", "message:" + std::to_string(id),
@@ -598,6 +597,15 @@ std::variant<std::string, refusal> sending_channel(const services& s, const call
 }
 
 // What a caller records of a person with an enrolment, a booking or on its own (R-D2):
+// A person's own quiet hours as given ("22:00-09:00", any digits) in the form kept; "" (the
+// programme's again) stays ""; nullopt for anything else.
+std::optional<std::string> own_quiet_hours(const std::string& given) {
+  if (given.empty()) return std::string();
+  const auto window = schedule::day_window(text::normalize(given));
+  if (!window) return std::nullopt;
+  return schedule::clock_text(window->first) + "-" + schedule::clock_text(window->second);
+}
+
 // `shared_phone` (whether others read SMS on the phone: unknown, yes, no), with
 // `explicit_texts` whether texts may name their care (R-S11: only after a clear no, and false
 // unless given), and, with `consent_via` (how they said yes: in_person, phone_call, written),
@@ -629,6 +637,12 @@ std::optional<refusal> bad_record(const json& body) {
       v != "in_person" && v != "phone_call" && v != "written") {
     return refusal{400, "invalid_consent_via", "consent_via is in_person, phone_call or written", "consent_via"};
   }
+  if (body.contains("quiet_hours") && !own_quiet_hours(body.value("quiet_hours", ""))) {
+    return refusal{400, "invalid_quiet_hours",
+                   "quiet_hours is when nothing routine is sent, as 22:00-09:00 (any digits), or \"\" for the "
+                   "programme's",
+                   "quiet_hours"};
+  }
   return std::nullopt;
 }
 
@@ -640,6 +654,11 @@ json keep_record(store::tx& tx, const call& c, std::int64_t contact, const std::
     kept["explicit_texts"] = c.body.value("explicit_texts", false);
     tx.set_phone_privacy(contact, kept["shared_phone"].get<std::string>(), kept["explicit_texts"].get<bool>(),
                          c.actor());
+  }
+  if (c.body.contains("quiet_hours")) {
+    // R-S8: the person's own sending hours, from their next message on.
+    kept["quiet_hours"] = *own_quiet_hours(c.body.value("quiet_hours", ""));
+    tx.set_quiet_hours(contact, kept["quiet_hours"].get<std::string>());
   }
   if (!programme.empty() && c.body.contains("consent_via")) {
     kept["consent"] = programme;
@@ -662,6 +681,10 @@ json enrolment_json(store::tx& tx, const store::series& s) {
   if (next.state == actions::first_occurrence::ahead) out["next_at"] = next.at;
   if (paused) out["paused_until"] = s.paused_until;
   if (worker) out["worker"] = json{{"id", worker->id}, {"name", worker->name}, {"facility", worker->facility}};
+  // The patient's own quiet hours (R-S8), which hold a reminder that falls in them.
+  if (const auto who = tx.find_contact(s.contact_id); who && !who->quiet_hours.empty()) {
+    out["quiet_hours"] = who->quiet_hours;
+  }
   return out;
 }
 
@@ -1283,6 +1306,7 @@ json contact_json(store::tx& tx, const store::contact& c) {
     out["phone_recorded_at"] = record.privacy_recorded_at;
   }
   if (!c.language.empty()) out["language"] = c.language;
+  if (!c.quiet_hours.empty()) out["quiet_hours"] = c.quiet_hours;
   if (const auto name = c.fields.find("name"); name != c.fields.end()) out["name"] = name->second;
   return out;
 }
@@ -1556,7 +1580,7 @@ const std::vector<route>& routes() {
        "the last period; a health worker's session enrols for itself, others name the worker",
        {{"phone", "string"}, {"kind", "string"}, {"time", "string"}, {"lmp", "string"}, {"language", "string"},
         {"channel", "string"}, {"worker", "string"}, {"shared_phone", "string"}, {"explicit_texts", "boolean"},
-        {"consent_via", "string"}, {"high_risk", "boolean"}},
+        {"consent_via", "string"}, {"high_risk", "boolean"}, {"quiet_hours", "string"}},
        {"phone", "kind"}, {}, true},
       {"GET", "/api/v1/enrolments", {"admin", "operator", "health_worker"}, list_enrolments,
        "A person's running health reminders with the next one's time (a health worker's: its clinic's only)", {}, {},
@@ -1614,7 +1638,7 @@ const std::vector<route>& routes() {
        "Add a person, or update one by number: language, name ({contact.name}), whether others read the phone's SMS, "
        "a consent they gave; never opts anyone in",
        {{"phone", "string"}, {"language", "string"}, {"name", "string"}, {"shared_phone", "string"},
-        {"explicit_texts", "boolean"}, {"consent", "string"}, {"consent_via", "string"}},
+        {"explicit_texts", "boolean"}, {"consent", "string"}, {"consent_via", "string"}, {"quiet_hours", "string"}},
        {"phone"}, {}, true},
       {"GET", "/api/v1/contacts", {"admin", "operator"}, find_contact,
        "The person behind a phone number (any format), if known; or up to 50 people whose name holds ?name=", {}, {},

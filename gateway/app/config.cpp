@@ -178,12 +178,18 @@ std::string default_node_id() {
   return name;
 }
 
-bool valid_clock(std::string_view hhmm) {
-  return hhmm.size() == 5 && hhmm[2] == ':' && std::isdigit(static_cast<unsigned char>(hhmm[0])) &&
-         std::isdigit(static_cast<unsigned char>(hhmm[1])) &&
-         std::isdigit(static_cast<unsigned char>(hhmm[3])) &&
-         std::isdigit(static_cast<unsigned char>(hhmm[4])) &&
-         (hhmm[0] - '0') * 10 + (hhmm[1] - '0') < 24 && hhmm[3] < '6';
+// `quiet_hours: "21:00-08:00"` (or `none`) under `path`, into `hours`.
+void read_quiet_hours(config_reader& cr, const YAML::Node& n, const std::string& path, schedule::sending_hours& hours) {
+  const auto v = cr.text(n, "quiet_hours", path);
+  if (!v) return;
+  if (*v == "none") {
+    hours.quiet_from = hours.quiet_to = 0;
+  } else if (const auto window = schedule::day_window(*v)) {
+    hours.quiet_from = window->first;
+    hours.quiet_to = window->second;
+  } else {
+    cr.raw().problem(n["quiet_hours"], "'" + path + ".quiet_hours' must look like 21:00-08:00 (or none)");
+  }
 }
 
 void read_defaults(config_reader& cr, const YAML::Node& n, config& c) {
@@ -250,13 +256,40 @@ void read_defaults(config_reader& cr, const YAML::Node& n, config& c) {
     }
   }
   if (auto v = cr.text(n, "staff_channel", "defaults")) c.defaults_.staff_channel = *v;
-  if (auto v = cr.text(n, "quiet_hours", "defaults")) {
-    if (v->size() != 11 || (*v)[5] != '-' || !valid_clock(v->substr(0, 5)) ||
-        !valid_clock(v->substr(6))) {
-      r.problem(n["quiet_hours"], "'defaults.quiet_hours' must look like 21:00-07:00");
-    } else {
-      c.defaults_.quiet_hours = *v;
+  read_quiet_hours(cr, n, "defaults", c.defaults_.quiet);
+}
+
+// `programmes.<name>`: sending hours of a programme (R-S8). It starts from the defaults' and
+// may replace the window (`quiet_hours`, or `none`) and keep whole weekdays quiet.
+void read_programmes(config_reader& cr, const YAML::Node& n, config& c) {
+  auto& r = cr.raw();
+  if (!n.IsDefined()) return;
+  if (!n.IsMap()) {
+    r.problem(n, "'programmes' maps programme names (as flows name them) to {quiet_hours, quiet_days}");
+    return;
+  }
+  for (const auto& kv : n) {
+    const std::string name = kv.first.Scalar();
+    const std::string path = "programmes." + name;
+    if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos) {
+      r.problem(kv.first, "'" + path + "': a programme is named in lower-case letters and '_' (mine_safety)");
+      continue;
     }
+    if (!r.expect_map(kv.second, path, {"quiet_hours", "quiet_days"})) continue;
+    schedule::sending_hours hours = c.defaults_.quiet;
+    read_quiet_hours(cr, kv.second, path, hours);
+    for (const auto& d : r.text_list(kv.second, "quiet_days", path)) {
+      if (const auto day = schedule::weekday_named(d)) {
+        hours.quiet_days |= 1u << *day;
+      } else {
+        r.problem(kv.second["quiet_days"],
+                  "'" + d + "' in '" + path + ".quiet_days' is not a weekday (mon tue wed thu fri sat sun)");
+      }
+    }
+    if ((hours.quiet_days & 0xFEu) == 0xFEu) {
+      r.problem(kv.second["quiet_days"], "'" + path + ".quiet_days' leaves no day to send on");
+    }
+    c.programmes[name] = hours;
   }
 }
 
@@ -379,8 +412,8 @@ core::result<config> load_config(const std::string& path) {
   c.lexicon_dir = cr.path_value("../lexicon");
   const YAML::Node root = doc.value();
   if (r.expect_map(root, "",
-                   {"server", "store", "defaults", "flows", "templates", "lexicon", "clinics", "ussd", "ussd_profiles",
-                    "channels", "log", "tls", "api"})) {
+                   {"server", "store", "defaults", "programmes", "flows", "templates", "lexicon", "clinics", "ussd",
+                    "ussd_profiles", "channels", "log", "tls", "api"})) {
     const YAML::Node api = root["api"];
     if (api.IsDefined() && r.expect_map(api, "api", {"rate_per_token", "monitoring_from"})) {
       if (auto n = r.integer(api, "rate_per_token", "api", 1, 100'000)) c.api_rate_per_token = static_cast<double>(*n);
@@ -399,6 +432,7 @@ core::result<config> load_config(const std::string& path) {
     read_server(cr, root["server"], c);
     read_store(cr, root["store"], c);
     read_defaults(cr, root["defaults"], c);
+    read_programmes(cr, root["programmes"], c);
     if (auto v = cr.text(root, "flows", "")) c.flows_dir = cr.path_value(*v);
     if (auto v = cr.text(root, "templates", "")) c.templates_dir = cr.path_value(*v);
     if (auto v = cr.text(root, "lexicon", "")) c.lexicon_dir = cr.path_value(*v);

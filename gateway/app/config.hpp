@@ -13,6 +13,7 @@
 #include "gateway/core/clock.hpp"
 #include "gateway/core/result.hpp"
 #include "gateway/http/server.hpp"
+#include "gateway/schedule/calendar.hpp"
 #include "gateway/store/options.hpp"
 #include "gateway/text/screen.hpp"
 
@@ -24,7 +25,9 @@ struct defaults {
   std::string timezone = "Asia/Kabul";
   std::string language = "en";
   std::vector<std::string> languages;  // offered to a new number first (2 or more to ask)
-  std::string quiet_hours;            // "21:00-07:00", or empty for none
+  // Sending hours (R-S8), `quiet_hours: "21:00-08:00"`: when messages nobody is waiting for
+  // are held, in each person's zone; none when unset.
+  schedule::sending_hours quiet;
   std::string emergency_number;       // {emergency} in texts: whom to call when it is urgent
   // R-H8: by the country of a person's number (IR), the lines a counselling client is given
   // in answer to a message they write ("123 / 1480"); never in a message nobody asked for.
@@ -57,6 +60,9 @@ struct config {
   // addresses /metrics and /readyz answer (empty: any).
   double api_rate_per_token = 20;
   std::vector<std::string> monitoring_from;
+  // `programmes.<name>`: a programme's own sending hours (its `quiet_hours`, else the
+  // defaults', and `quiet_days`: whole weekdays nothing routine of it is sent).
+  std::map<std::string, schedule::sending_hours> programmes;
 };
 
 // Loads and checks a config file. On failure the error lists every problem found, one a line.

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <map>
 #include <regex>
+#include <set>
 
 #include "gateway/flow/engine.hpp"
 #include "gateway/actions/action.hpp"
@@ -212,6 +213,20 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
       }
     }
   }
+  // Sending hours for a programme nothing sends would be a typo that silently changes nothing.
+  if (!c.programmes.empty()) {
+    std::set<std::string> named;
+    for (const auto& f : bundle->flows.all()) {
+      if (!f->programme.empty()) named.insert(f->programme);
+    }
+    for (const auto& [name, hours] : c.programmes) {
+      if (named.count(name) != 0) continue;
+      std::string known;
+      for (const auto& n : named) known += (known.empty() ? "" : ", ") + n;
+      problems.push_back(c.file + ": programmes." + name + ": no flow names programme '" + name + "' (they name: " +
+                         (known.empty() ? "none" : known) + ")");
+    }
+  }
   const auto langs = bundle->texts.languages();
   if (std::find(langs.begin(), langs.end(), "en") == langs.end()) {
     problems.push_back(c.templates_dir + ": templates/en.yaml is missing (the last fallback)");
@@ -400,13 +415,8 @@ runner::settings runner_settings(const config& c) {
   s.staff_channel = !c.defaults_.staff_channel.empty() ? c.defaults_.staff_channel
                     : c.channels.empty()               ? std::string()
                                                        : c.channels.front().id;
-  if (c.defaults_.quiet_hours.size() == 11) {  // "21:00-08:00", checked by the config loader
-    const auto minutes = [&](std::size_t at) {
-      return std::stoi(c.defaults_.quiet_hours.substr(at, 2)) * 60 + std::stoi(c.defaults_.quiet_hours.substr(at + 3, 2));
-    };
-    s.quiet_from = minutes(0);
-    s.quiet_to = minutes(6);
-  }
+  s.quiet = c.defaults_.quiet;
+  s.programme_quiet.insert(c.programmes.begin(), c.programmes.end());
   for (const auto& ch : c.channels) {
     auto p = ch.params.find("ussd_profile");
     s.ussd_limits[ch.id] = c.ussd_profiles.at(p == ch.params.end() ? std::string("default") : p->second);

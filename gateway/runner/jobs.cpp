@@ -73,6 +73,18 @@ std::string runner::apply_series_due(store::tx& tx, const content& c, const stor
     return {};
   }
   if (p->at < s->paused_until) return schedule_next(tx, *s, p->at, p->step);  // paused: skipped, not missed
+  // R-S8: an occurrence that falls in the person's quiet hours, or on a quiet day of its
+  // programme, waits for them here, so the wait for its answer starts when it is sent. One that
+  // would wait past the next of a repeating series is skipped (not missed): never two at once.
+  if (const core::unix_ms opens = sending_time(tx.now(), *who, s->programme, s->time_zone); opens > tx.now()) {
+    const auto next = s->anchor_day ? std::optional<core::unix_ms>() : actions::next_repeat(*s, p->at);
+    if (next && *next <= opens) {
+      core::log::info("series.skipped", {{"series", s->id}, {"occurrence", p->step + 1}, {"reason", "sending_hours"}});
+      return schedule_next(tx, *s, p->at, p->step);
+    }
+    tx.add_job(actions::series_due::kind, opens, actions::series_due{s->id, p->at, p->step}.json());
+    return {};
+  }
   const bool routine = store::routine_series(s->worker_id, s->flow_id);
   if (routine) {
     // R-S9: the person had their routine message of the programme today (an education
@@ -111,7 +123,7 @@ std::string runner::queue_series_text(store::tx& tx, const content& c, const sto
   store::new_message m{s.channel_id, who.id, 0, who.phone, body, core::priority::reminder};
   m.programme = s.programme;
   m.series_id = s.id;
-  m.not_before = schedule::after_quiet_hours(at, s.time_zone, settings_.quiet_from, settings_.quiet_to);
+  m.not_before = sending_time(std::max(at, tx.now()), who, s.programme, s.time_zone);
   tx.queue_message(m);
   return {};
 }
@@ -329,7 +341,7 @@ std::optional<broadcast_refusal> plan_broadcast(store::broadcast& b, const broad
     // P2 area alerts and P3 education wait for the morning when it is night where the
     // deployment is; one person's approval is enough.
     b.prio = r.priority == "area" ? core::priority::reminder : core::priority::bulk;
-    b.not_before = schedule::after_quiet_hours(r.at, s.timezone, s.quiet_from, s.quiet_to);
+    b.not_before = schedule::next_sending_time(r.at, s.timezone, sending_hours_of(s, b.topic));
     b.approved_by = r.by;
   } else {
     return broadcast_refusal{"priority", "priority is alert, area or education"};
@@ -385,6 +397,13 @@ std::string runner::apply_broadcast_batch(store::tx& tx, const content& c, const
   if (fallback.empty()) return "no text '" + b->template_key + "' in any language";
   const auto batch = tx.queue_broadcast_batch(b->id, bodies, fallback, broadcast_batch_size);
   done.broadcast += batch.messages;
+  // People with quiet hours of their own (R-S8) get it within those, where they are.
+  for (const auto& own : batch.own) {
+    store::contact who;
+    who.phone = own.phone;
+    who.quiet_hours = own.quiet_hours;
+    tx.hold_message(own.message_id, sending_time(std::max(tx.now(), b->not_before), who, b->topic));
+  }
   if (!batch.done) {
     tx.add_job(broadcast_job::kind, tx.now(), broadcast_job{b->id}.json());
     done.more = true;

@@ -98,6 +98,22 @@ std::string runner::time_zone(std::string_view e164) const {
   return it->second.empty() ? settings_.timezone : it->second;
 }
 
+schedule::sending_hours sending_hours_of(const settings& s, std::string_view programme) {
+  const auto it = s.programme_quiet.find(programme);
+  return it == s.programme_quiet.end() ? s.quiet : it->second;
+}
+
+core::unix_ms runner::sending_time(core::unix_ms at, const store::contact& who, std::string_view programme,
+                                   std::string_view zone) const {
+  schedule::sending_hours hours = sending_hours_of(settings_, programme);
+  // The person's own window replaces the programme's; its quiet days stay.
+  if (const auto own = schedule::day_window(who.quiet_hours)) {
+    hours.quiet_from = own->first;
+    hours.quiet_to = own->second;
+  }
+  return schedule::next_sending_time(at, zone.empty() ? time_zone(who.phone) : std::string(zone), hours);
+}
+
 std::string runner::say(const content& c, std::string_view key, const store::contact& who,
                         const std::map<std::string, std::string>& values) const {
   const text::entry* e = c.texts.resolve(key, languages_for(who.language), who.explicit_texts);
@@ -217,8 +233,7 @@ std::size_t runner::commit(store::tx& tx, step& s) const {
     tx.add_job(drop_job::kind, tx.now() + settings_.session_timeout_ms, drop_job{s.r.id, s.r.updated_at}.json());
   }
   // A reply goes at once; what nobody is waiting for waits for the contact's morning (R-S8).
-  const core::unix_ms not_before =
-      s.unprompted ? schedule::after_quiet_hours(tx.now(), time_zone(s.who.phone), settings_.quiet_from, settings_.quiet_to) : 0;
+  const core::unix_ms not_before = s.unprompted ? sending_time(tx.now(), s.who, s.f->programme) : 0;
   const auto queue = [&](std::string body) {
     store::new_message m{s.r.channel_id, s.who.id, s.r.id, s.who.phone, std::move(body),
                          s.urgent    ? core::priority::alert

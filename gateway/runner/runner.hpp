@@ -21,6 +21,7 @@
 #include "gateway/core/event.hpp"
 #include "gateway/flow/engine.hpp"
 #include "gateway/flow/flow.hpp"
+#include "gateway/schedule/calendar.hpp"
 #include "gateway/schedule/clinics.hpp"
 #include "gateway/text/catalog.hpp"
 #include "gateway/text/lexicon.hpp"
@@ -78,9 +79,11 @@ struct settings {
   // The channel for SMS to staff that no conversation started (an urgent alert awaiting
   // approval); empty: none is sent.
   std::string staff_channel = {};
-  // Sending hours (R-S8): messages nobody is waiting for (a question's timeout) are held in
-  // this window of the contact's local day, minutes after midnight; equal: no window.
-  int quiet_from = 0, quiet_to = 0;
+  // Sending hours (R-S8): messages nobody is waiting for (a question's timeout, a reminder)
+  // are held in the quiet window of the person's local day; a programme may have its own
+  // (`programmes.<name>` in config), and a person their own window (store::contact).
+  schedule::sending_hours quiet = {};
+  std::map<std::string, schedule::sending_hours, std::less<>> programme_quiet = {};
   // Each USSD channel's screen limits (its ussd_profile); others get the defaults.
   std::map<std::string, text::screen_limits, std::less<>> ussd_limits = {};
   // A USSD session with no hop for this long has dropped (R-U12).
@@ -88,6 +91,9 @@ struct settings {
   // How long a dropped session's answers are kept for "continue / start again" (R-U12).
   core::unix_ms resume_window_ms = 15 * 60'000;
 };
+
+// The sending hours of `programme`: its own (config `programmes`) or the defaults'.
+schedule::sending_hours sending_hours_of(const settings& s, std::string_view programme);
 
 struct sms_outcome {
   bool duplicate = false;   // seen before: acknowledged, nothing else done
@@ -194,6 +200,12 @@ class runner {
 
   // A number's time zone: its country's when it has one, else settings.timezone.
   std::string time_zone(std::string_view e164) const;
+  // R-S8: `at`, or the first instant after it, when a message of `programme` nobody is waiting
+  // for may reach `who`: within the person's own quiet hours if they have them, else the
+  // programme's, else the defaults', and never on one of the programme's quiet days; in `zone`,
+  // or where their number is when none is given.
+  core::unix_ms sending_time(core::unix_ms at, const store::contact& who, std::string_view programme,
+                             std::string_view zone = {}) const;
 
   // A flow's action run outside any session (the REST API, the console), as if the person at
   // `phone` (E.164; "" for nobody in particular, to read free places) had reached `flow_id`:

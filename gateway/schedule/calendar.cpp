@@ -136,23 +136,45 @@ std::vector<core::unix_ms> series(long long anchor_day, const std::vector<int>& 
   return out;
 }
 
-core::unix_ms after_quiet_hours(core::unix_ms at, std::string_view time_zone, int from, int to) {
-  if (from == to || from < 0 || to < 0) return at;
+core::unix_ms next_sending_time(core::unix_ms at, std::string_view time_zone, const sending_hours& hours) {
+  const bool window = hours.quiet_from != hours.quiet_to && hours.quiet_from >= 0 && hours.quiet_to >= 0;
+  if ((!window && hours.quiet_days == 0) || (hours.quiet_days & 0xFEu) == 0xFEu) return at;
   auto cal = calendar_in(time_zone);
   if (!cal) return at;
-  UErrorCode status = U_ZERO_ERROR;
-  cal->setTime(static_cast<UDate>(at), status);
-  const int minute = cal->get(UCAL_HOUR_OF_DAY, status) * 60 + cal->get(UCAL_MINUTE, status);
-  const bool quiet = from < to ? (minute >= from && minute < to) : (minute >= from || minute < to);
-  if (U_FAILURE(status) || !quiet) return at;
-  // The window's end: today when it is still ahead, else tomorrow (a window past midnight).
-  if (minute >= to) cal->add(UCAL_DATE, 1, status);
-  cal->set(UCAL_HOUR_OF_DAY, to / 60);
-  cal->set(UCAL_MINUTE, to % 60);
-  cal->set(UCAL_SECOND, 0);
-  cal->set(UCAL_MILLISECOND, 0);
-  const UDate end = cal->getTime(status);
-  return U_FAILURE(status) ? at : static_cast<core::unix_ms>(end);
+  const int from = hours.quiet_from, to = hours.quiet_to;
+  // Each turn moves to a later instant (the window's end, or the next midnight), and a week
+  // holds at least one open day: a few turns at most.
+  core::unix_ms t = at;
+  for (int turn = 0; turn < 16; ++turn) {
+    UErrorCode status = U_ZERO_ERROR;
+    cal->setTime(static_cast<UDate>(t), status);
+    const int minute = cal->get(UCAL_HOUR_OF_DAY, status) * 60 + cal->get(UCAL_MINUTE, status);
+    const text::civil_date d{cal->get(UCAL_EXTENDED_YEAR, status), cal->get(UCAL_MONTH, status) + 1,
+                             cal->get(UCAL_DATE, status)};
+    if (U_FAILURE(status)) return at;
+    const long long day = text::day_number(d);
+    if ((hours.quiet_days >> iso_weekday(day)) & 1u) {
+      const auto next = wall_time(*cal, day + 1, {0, 0});
+      if (!next || *next <= t) return at;
+      t = *next;
+      continue;
+    }
+    const bool quiet = window && (from < to ? (minute >= from && minute < to) : (minute >= from || minute < to));
+    if (!quiet) return t;
+    // The window's end: today when it is still ahead, else tomorrow (a window past midnight).
+    const auto end = wall_time(*cal, minute >= to ? day + 1 : day, {to / 60, to % 60});
+    if (!end || *end <= t) return at;
+    t = *end;
+  }
+  return t;
+}
+
+std::optional<int> weekday_named(std::string_view name) {
+  static constexpr std::string_view names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+  for (int i = 0; i < 7; ++i) {
+    if (name == names[i]) return i + 1;
+  }
+  return std::nullopt;
 }
 
 std::vector<int> antenatal_contact_days() {

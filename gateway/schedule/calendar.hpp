@@ -52,10 +52,20 @@ std::optional<core::unix_ms> next_weekly(core::unix_ms after, int weekday, local
 std::vector<core::unix_ms> series(long long anchor_day, const std::vector<int>& offset_days, local_time at,
                                   std::string_view zone);
 
-// Sending hours (R-S8): `at` itself when it is outside the quiet window [from, to) of the
-// local day in `time_zone` (minutes after midnight; the window may span midnight, 21:00-08:00),
-// else the instant the window ends there. from == to: no window.
-core::unix_ms after_quiet_hours(core::unix_ms at, std::string_view time_zone, int from, int to);
+// Sending hours (R-S8): when a message nobody is waiting for may go. The quiet window
+// [quiet_from, quiet_to) of each local day (minutes after midnight; it may span midnight,
+// 21:00-08:00; equal: none), and whole days that are quiet (bit d for ISO weekday d, 1 Monday …
+// 7 Sunday: a Friday off is 1 << 5).
+struct sending_hours {
+  int quiet_from = 0, quiet_to = 0;
+  unsigned quiet_days = 0;
+};
+// `at` itself when it is in sending hours in `time_zone`, else the first instant after it that
+// is: the window's end, on the first day that is not quiet. `at` for an unknown zone.
+core::unix_ms next_sending_time(core::unix_ms at, std::string_view time_zone, const sending_hours& hours);
+// "fri" → 5 (ISO weekday, 1 Monday … 7 Sunday); nullopt for anything else. The names are
+// config's: mon tue wed thu fri sat sun.
+std::optional<int> weekday_named(std::string_view name);
 
 // The WHO antenatal schedule (8 contacts: by week 12, then weeks 20, 26, 30, 34, 36, 38 and 40)
 // as days after the first day of the last menstrual period.

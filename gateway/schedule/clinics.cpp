@@ -1,7 +1,6 @@
 #include "gateway/schedule/clinics.hpp"
 
 #include <algorithm>
-#include <array>
 
 #include "gateway/core/utf8.hpp"
 #include "gateway/core/yaml.hpp"
@@ -38,8 +37,6 @@ bool is_id(std::string_view s) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
   });
 }
-
-constexpr std::array<std::string_view, 7> weekday_names = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
 clinic read_clinic(core::yaml::reader& r, const std::string& id, const YAML::Node& node) {
   const std::string path = "clinics." + id;
@@ -78,11 +75,10 @@ clinic read_clinic(core::yaml::reader& r, const std::string& id, const YAML::Nod
     if (!is_id(s)) r.problem(node["services"], "service '" + s + "' must be lower-case letters, digits and '_'");
   }
   for (const auto& d : r.text_list(node, "open", path)) {
-    const auto at = std::find(weekday_names.begin(), weekday_names.end(), d);
-    if (at == weekday_names.end()) {
-      r.problem(node["open"], "'" + d + "' in '" + path + ".open' is not a weekday (mon tue wed thu fri sat sun)");
+    if (const auto day = weekday_named(d)) {
+      c.open_weekdays.insert(*day);
     } else {
-      c.open_weekdays.insert(static_cast<int>(at - weekday_names.begin()) + 1);
+      r.problem(node["open"], "'" + d + "' in '" + path + ".open' is not a weekday (mon tue wed thu fri sat sun)");
     }
   }
   if (c.open_weekdays.empty()) r.problem(node, "'" + path + ".open' names no weekday the clinic is open");

@@ -33,6 +33,9 @@ struct contact {
   // The SMS language picker went to them then, and their next SMS may answer it with a bare
   // number; 0: not waiting for that.
   core::unix_ms language_asked_at = 0;
+  // R-S8: the person's own quiet hours ("22:00-09:00"), in place of their programmes'; empty:
+  // the programmes'.
+  std::string quiet_hours = {};
 };
 
 // Where a run stands: active (a USSD session on it), waiting (an SMS question asked), or ended:
@@ -151,6 +154,9 @@ class contacts_part {
   virtual void set_contact_language(std::int64_t contact_id, std::string_view language) = 0;
   // The SMS language picker went to the person at `at`; 0: it no longer waits for an answer.
   virtual void set_language_asked(std::int64_t contact_id, core::unix_ms at) = 0;
+  // R-S8: the person's own quiet hours ("22:00-09:00", checked by the caller); "": their
+  // programmes' again. Messages queued before keep their time.
+  virtual void set_quiet_hours(std::int64_t contact_id, std::string_view quiet_hours) = 0;
   virtual std::optional<contact> find_contact(std::int64_t contact_id) = 0;
   // The contact with this E.164 number, without making one.
   virtual std::optional<contact> find_contact_by_phone(std::string_view phone) = 0;
@@ -618,9 +624,19 @@ class broadcasts_part {
   struct batch_queued {
     std::size_t messages = 0;
     bool done = true;  // nobody is left (or no such broadcast)
+    // Unless it is an alert, the batch's queued messages to people with quiet hours of their
+    // own (R-S8), for the caller to hold (hold_message).
+    struct own_hours {
+      std::int64_t message_id = 0;
+      std::string phone;
+      std::string quiet_hours;
+    };
+    std::vector<own_hours> own = {};
   };
   virtual batch_queued queue_broadcast_batch(std::int64_t id, const std::map<std::string, std::string>& bodies,
                                              std::string_view fallback, std::size_t limit) = 0;
+  // A queued message goes no earlier than `until` (a person's own sending hours).
+  virtual void hold_message(std::int64_t id, core::unix_ms until) = 0;
   // The broadcast's messages by state ("queued" → 120, "delivered" → 4000, …).
   virtual std::map<std::string, std::int64_t> broadcast_progress(std::int64_t id) = 0;
   // R-M2: a code the person can send from a new SIM to move their subscriptions of `topic`

@@ -66,6 +66,8 @@ async function healthWorker(browser) {
   await page.selectOption('#shared-phone', 'no');
   check(!(await page.isChecked('#explicit-texts')), 'and forgets they were asked for');
   await page.check('#explicit-texts');
+  // She takes her medicine late and is awake until 23:00: her own quiet hours, typed in Persian digits.
+  await page.fill('#quiet-hours', '۲۳:۰۰-۰۶:۳۰');
   await page.check('#consent');  // the form is not sent without the person's consent
   await page.click('#enrol-send');
   await page.waitForSelector('#patient-status p.ok');
@@ -73,6 +75,7 @@ async function healthWorker(browser) {
   await page.waitForSelector('tr[data-enrolment] td.next');
   const next = await page.textContent('tr[data-enrolment] td.next');
   check(/[۰-۹]/.test(next) && /۸:۰۰|۰۸:۰۰/.test(next), 'the next reminder is shown at 08:00 in Solar Hijri: ' + next);
+  check((await page.textContent('#patient-quiet')).includes('23:00-06:30'), 'her own quiet hours are shown with her reminders');
   await shot(page, 'health-worker-enrol-prs');
   // Paused for ten days (a stay in hospital): the row says until when; then resumed.
   const inTen = new Date(Date.now() + 10 * 86400000).toISOString().slice(0, 10);
@@ -208,6 +211,11 @@ async function operator(browser) {
   check(shared.includes('No, only the patient') && shared.includes('recorded by console user no. 3'),
     'the contact says nobody else reads the phone, and which health worker recorded it: ' + shared);
   check((await page.textContent('#contact')).includes('health'), 'and the consent to reminders she recorded');
+  check(await page.inputValue('#contact-quiet') === '23:00-06:30', 'and the quiet hours she gave');
+  await page.fill('#contact-quiet', '22:00-07:00');
+  await page.click('#contact-quiet-save');
+  await page.waitForSelector('#contact .ok');
+  check((await page.textContent('#contact')).includes('Quiet hours saved.'), 'an operator changes them');
   await shot(page, 'operator-contact');
 
   // A flow: a lint error at its line, fixed, published, walked in the simulator.

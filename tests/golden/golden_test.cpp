@@ -10,12 +10,14 @@
 //                languages that folder has (only those are loaded)
 //   # languages: prs ps fa en                       offered to a new number first
 //   # quiet_hours: 21:00-08:00                      sending hours (defaults.quiet_hours)
+//   # programmes: {reminders: {quiet_days: [tue]}}   a programme's own sending hours (config `programmes`)
 //   # clinics: config/clinics.yaml                  the clinics people can book
 //   # workers: +93700000900@golshahr:2580           health workers: phone, clinic, PIN
 //   # supervisors: +93700000950@golshahr            health workers who supervise a clinic (told of
 //                                                     calls due within a working day)
 //   # operators: +93700000800 +93700000801@09:00-12:00   operators with a phone (told of hazard
 //                                                     reports), one with duty hours
+//   # own_quiet_hours: +93700000061@21:00-10:00     a person's own quiet hours (as the API sets them)
 // Inputs:
 //   > ussd *384*12# from +93700000001 (session s1)   a dial (shortcut digits allowed)
 //   > "1"                                             a reply in the current USSD session
@@ -26,6 +28,7 @@
 //   > session ends                                    the aggregator says the USSD session ended
 //   > broadcast mine_safety herat mine_safety.alert_floods   an urgent broadcast to an area's subscribers
 //   > broadcast mine_safety herat mine_safety.x education   an education broadcast (routine, R-S9)
+//   > broadcast mine_safety herat mine_safety.x area   an area alert (within sending hours)
 // Output:
 //   < CON … / < END …          the screen (new lines as \n)
 //   = sms to N (enc, parts): … a message queued ("cancelled" when it will not be sent,
@@ -147,6 +150,7 @@ class player {
     if (auto it = t.header.find("quiet_hours"); it != t.header.end()) quiet = ", quiet_hours: \"" + it->second + "\"";
     std::string clinics;
     if (auto it = t.header.find("clinics"); it != t.header.end()) clinics = "clinics: " + src(it->second) + "\n";
+    if (auto it = t.header.find("programmes"); it != t.header.end()) clinics += "programmes: " + it->second + "\n";
     std::string languages;
     if (auto it = t.header.find("languages"); it != t.header.end()) {
       for (const auto& l : words(it->second)) languages += (languages.empty() ? "" : ", ") + l;
@@ -211,6 +215,14 @@ class player {
         u.phone = word.substr(0, at);
         if (at != std::string::npos) u.duty = word.substr(at + 1);
         test::in_tx(*writer_, [&](store::tx& tx) { tx.add_user(u); });
+      }
+    }
+    if (auto it = t.header.find("own_quiet_hours"); it != t.header.end()) {
+      for (const auto& word : words(it->second)) {
+        const auto at = word.find('@');
+        test::in_tx(*writer_, [&](store::tx& tx) {
+          tx.set_quiet_hours(tx.upsert_contact(word.substr(0, at)).id, word.substr(at + 1));
+        });
       }
     }
   }
@@ -287,7 +299,7 @@ class player {
       run_due();
       return "";
     }
-    static const std::regex broadcast(R"re(broadcast (\S+) (\S+) (\S+)( education)?)re");
+    static const std::regex broadcast(R"re(broadcast (\S+) (\S+) (\S+)(?: (area|education))?)re");
     if (std::regex_match(input, m, broadcast)) {
       store::broadcast b;
       b.topic = m[1];
@@ -295,9 +307,10 @@ class player {
       b.template_key = m[3];
       INFO("broadcast of " << b.template_key);
       REQUIRE(runner_->current()->texts.resolve(b.template_key, {"en"}));  // a misspelt key would send nothing
-      b.prio = m[4].matched ? core::priority::bulk : core::priority::alert;
-      b.requested_by = "user:1";  // and approved by a second person
-      b.approved_by = "user:2";
+      // By the rules the API and the command line use (sending hours for area and education).
+      REQUIRE_FALSE(runner::plan_broadcast(b, {m[4].matched ? m[4].str() : "alert", now_.load(), 0, 0, "user:1"},
+                                           runner_->config()));
+      if (b.awaiting_approval()) b.approved_by = "user:2";  // an alert, approved by a second person
       test::in_tx(*writer_, [&](store::tx& t) {
         b.audience = t.count_audience(b.topic, b.area);
         runner::start_broadcast(t, b);

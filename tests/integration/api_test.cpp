@@ -567,6 +567,55 @@ TEST_CASE("api: a person's data is erased by an admin, and a stop they made outl
   CHECK(json::parse(r.body)["id"] != who["id"]);
 }
 
+TEST_CASE("api: a person's own quiet hours are kept as given in any digits and hold what nobody is waiting for",
+          "[integration][api]") {
+  running srv("operator");
+  // Quiet from an hour ago to an hour from now on the person's clock (Kabul: UTC+04:30).
+  const auto kabul = (std::time(nullptr) / 60 + 270) % 1440;
+  const auto clock = [](long long m) {
+    m = (m + 1440) % 1440;
+    char out[6];
+    std::snprintf(out, sizeof out, "%02lld:%02lld", m / 60, m % 60);
+    return std::string(out);
+  };
+  const std::string quiet = clock(kabul - 60) + "-" + clock(kabul + 60);
+  auto r = api(srv.port(), "POST", "/api/v1/contacts", srv.token,
+               R"({"phone": "0700000777", "quiet_hours": ")" + quiet + R"("})");
+  REQUIRE(r.status == 201);
+  CHECK(json::parse(r.body)["quiet_hours"] == quiet);
+  // Bad hours are refused, naming the field, and change nothing.
+  for (const char* bad : {"9pm-7am", "22:00", "25:00-07:00", "08:00-08:00"}) {
+    r = api(srv.port(), "POST", "/api/v1/contacts", srv.token,
+            std::string(R"({"phone": "0700000777", "quiet_hours": ")") + bad + R"("})");
+    CHECK(r.status == 400);
+    CHECK(error_of(r)["field"] == "quiet_hours");
+  }
+  CHECK(scalar(srv.dir, "SELECT quiet_hours FROM contacts WHERE phone = '+93700000777'") == quiet);
+  // A message nobody asked for waits for the end of their quiet hours; an alert does not.
+  r = api(srv.port(), "POST", "/api/v1/messages", srv.token,
+          R"({"to": "0700000777", "text": "Clinic closed tomorrow", "channel": "console", "priority": "reminder"})");
+  REQUIRE(r.status == 201);
+  const auto held = json::parse(r.body)["id"].get<long long>();
+  r = api(srv.port(), "POST", "/api/v1/messages", srv.token,
+          R"({"to": "0700000777", "text": "Flood warning", "channel": "console", "priority": "alert"})");
+  REQUIRE(r.status == 201);
+  const auto alert = json::parse(r.body)["id"].get<long long>();
+  const auto wait_minutes = [&](long long id) {
+    return std::stoll(scalar(srv.dir, "SELECT (next_at - created_at) / 60000 FROM outbound_messages WHERE id = " +
+                                          std::to_string(id)));
+  };
+  CHECK(wait_minutes(held) >= 58);
+  CHECK(wait_minutes(held) <= 61);
+  CHECK(wait_minutes(alert) == 0);
+  // "" gives them their programmes' hours again.
+  r = api(srv.port(), "POST", "/api/v1/contacts", srv.token, R"({"phone": "0700000777", "quiet_hours": ""})");
+  REQUIRE(r.status == 200);
+  CHECK_FALSE(json::parse(r.body).contains("quiet_hours"));
+  CHECK(scalar(srv.dir, "SELECT COALESCE(quiet_hours, 'none') FROM contacts WHERE phone = '+93700000777'") == "none");
+  CHECK_THAT(scalar(srv.dir, "SELECT group_concat(detail, ' ') FROM audit_log WHERE action LIKE 'contacts.%'"),
+             Catch::Contains("\"quiet_hours\":\"" + quiet + "\"") && Catch::Contains("\"quiet_hours\":\"\""));
+}
+
 TEST_CASE("api: a person's mine alerts show the district they wrote and their route, to admins and operators only",
           "[integration][api]") {
   running srv("operator");

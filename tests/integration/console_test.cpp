@@ -347,6 +347,32 @@ TEST_CASE("console: a text's cost is shown in every language, by encoding and SM
   CHECK(s.call("GET", "/api/v1/texts/no.such.text").status == 404);
 }
 
+TEST_CASE("console: a health worker gives a patient's own quiet hours when enrolling, in any digits",
+          "[integration][console]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  make_worker(config, "fatima", "golshahr", 0);
+  server_process srv(config);
+  const auto fatima = log_in(srv.port(), "fatima", "river-lamp-seven");
+  // Her medicine is at 22:00, after the usual sending hours: she is awake until 23:00.
+  json medicine{{"phone", "0700 000 322"}, {"kind", "medicine"}, {"time", "22:00"}, {"channel", "console"},
+                {"quiet_hours", "23:00-06:30 tonight"}};
+  auto r = fatima.call("POST", "/api/v1/enrolments", medicine.dump());
+  CHECK(r.status == 400);
+  CHECK(json::parse(r.body)["error"]["field"] == "quiet_hours");
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM series") == "0");
+  medicine["quiet_hours"] = "۲۳:۰۰-۰۶:۳۰";
+  r = fatima.call("POST", "/api/v1/enrolments", medicine.dump());
+  INFO(r.body);
+  REQUIRE(r.status == 201);
+  CHECK(json::parse(r.body)["quiet_hours"] == "23:00-06:30");
+  r = fatima.call("GET", "/api/v1/enrolments?phone=0700000322");
+  CHECK(json::parse(r.body)["items"][0]["quiet_hours"] == "23:00-06:30");
+  CHECK(scalar(dir, "SELECT quiet_hours FROM contacts WHERE phone = '+93700000322'") == "23:00-06:30");
+  CHECK_THAT(scalar(dir, "SELECT detail FROM audit_log WHERE action = 'enrolments.create'"),
+             Catch::Contains(R"("quiet_hours":"23:00-06:30")"));
+}
+
 TEST_CASE("console: a health worker enrols a patient, sees the next reminder and ends it, other clinics see nothing",
           "[integration][console]") {
   temp_dir dir;

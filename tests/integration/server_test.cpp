@@ -341,6 +341,13 @@ TEST_CASE("integration: lint passes the shipped set and names a broken flow", "[
   }
   CHECK(placed);
   CHECK(run_paygham({"lint", "--format", "xml"}, &out, &err) == 2);
+
+  // Sending hours for a programme no flow names: a typo that would change nothing.
+  temp_dir typo_dir;
+  const std::string typo = write_test_config(typo_dir, "programmes:\n  mine_safty: {quiet_days: [fri]}\n");
+  CHECK(run_paygham({"lint", "--config", typo}, &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("programmes.mine_safty: no flow names programme 'mine_safty'") &&
+                      Catch::Contains("mine_safety"));
 }
 
 TEST_CASE("integration: usage errors exit 2 and --help exits 0", "[integration]") {

@@ -5,6 +5,7 @@
 #include "gateway/actions/action.hpp"
 #include "gateway/runner/internal.hpp"
 #include "gateway/store/tx.hpp"
+#include "gateway/text/format.hpp"
 #include "tests/support/store_support.hpp"
 #include "tests/support/support.hpp"
 
@@ -548,8 +549,7 @@ TEST_CASE("runner: the antenatal contacts still ahead are announced on their day
 TEST_CASE("runner: a broadcast's rules by priority, the same from the API and the command line", "[runner]") {
   runner::settings s;
   s.timezone = "Asia/Kabul";
-  s.quiet_from = 21 * 60;
-  s.quiet_to = 8 * 60;
+  s.quiet = {21 * 60, 8 * 60};
   constexpr core::unix_ms hour = 3'600'000;
   const core::unix_ms night = 1'796'000'000'000 - (1'796'000'000'000 % (24 * hour)) + 20 * hour;  // 00:30 in Kabul
   store::broadcast alert;
@@ -573,6 +573,23 @@ TEST_CASE("runner: a broadcast's rules by priority, the same from the API and th
   CHECK(runner::plan_broadcast(bad, {"alert", night, 0, 73 * hour, "cli"}, s)->field == "expires_at");
   CHECK(runner::plan_broadcast(bad, {"area", night, night + hour, 0, "cli"}, s)->field == "expires_at");  // before 08:00
   CHECK(runner::broadcast_priority_name(core::priority::reminder) == "area");
+  // A programme with its own hours and a quiet Friday (config `programmes`): an area alert
+  // asked for at 19:00 in Kabul on Thursday 2026-11-26 waits for Saturday 09:00; its alerts still
+  // go at once, and another programme keeps the defaults' hours.
+  s.programme_quiet["mine_safety"] = {19 * 60, 9 * 60, 1u << 5};
+  const core::unix_ms thursday_evening = *text::parse_instant("2026-11-26T14:30:00Z");
+  store::broadcast area;
+  area.topic = "mine_safety";
+  REQUIRE_FALSE(runner::plan_broadcast(area, {"area", thursday_evening, 0, 0, "cli"}, s));
+  CHECK(area.not_before == *text::parse_instant("2026-11-28T04:30:00Z"));
+  store::broadcast urgent;
+  urgent.topic = "mine_safety";
+  REQUIRE_FALSE(runner::plan_broadcast(urgent, {"alert", thursday_evening, 0, 0, "cli"}, s));
+  CHECK(urgent.not_before == thursday_evening);
+  store::broadcast other;
+  other.topic = "health";
+  REQUIRE_FALSE(runner::plan_broadcast(other, {"area", thursday_evening, 0, 0, "cli"}, s));
+  CHECK(other.not_before == thursday_evening);
 }
 
 TEST_CASE("runner: the six-monthly question is asked once per phone, and a no ends every reminder to it (R-S13)",

@@ -71,23 +71,48 @@ TEST_CASE("schedule: the antenatal series counts days from the last menstrual pe
 }
 
 TEST_CASE("schedule: sending hours hold a message until the window ends where the person is", "[schedule]") {
-  using paygham::schedule::after_quiet_hours;
   using paygham::text::parse_instant;
-  const int from = 21 * 60, to = 8 * 60;
+  const schedule::sending_hours hours{21 * 60, 8 * 60};
+  const auto next = [&](long long at, const char* zone) { return schedule::next_sending_time(at, zone, hours); };
   // 20:00Z is 00:30 in Kabul and 23:30 in Tehran: both quiet; each morning is its own.
   const long long night = *parse_instant("2026-11-29T20:00:00Z");
-  CHECK(after_quiet_hours(night, "Asia/Kabul", from, to) == *parse_instant("2026-11-30T03:30:00Z"));
-  CHECK(after_quiet_hours(night, "Asia/Tehran", from, to) == *parse_instant("2026-11-30T04:30:00Z"));
+  CHECK(next(night, "Asia/Kabul") == *parse_instant("2026-11-30T03:30:00Z"));
+  CHECK(next(night, "Asia/Tehran") == *parse_instant("2026-11-30T04:30:00Z"));
   // 16:00Z is 20:30 in Kabul (sent now) and 19:30 in Tehran.
   const long long evening = *parse_instant("2026-11-29T16:00:00Z");
-  CHECK(after_quiet_hours(evening, "Asia/Kabul", from, to) == evening);
+  CHECK(next(evening, "Asia/Kabul") == evening);
   // 17:00Z is 21:30 in Kabul: held until the next morning, not this one.
-  CHECK(after_quiet_hours(*parse_instant("2026-11-29T17:00:00Z"), "Asia/Kabul", from, to) ==
-        *parse_instant("2026-11-30T03:30:00Z"));
+  CHECK(next(*parse_instant("2026-11-29T17:00:00Z"), "Asia/Kabul") == *parse_instant("2026-11-30T03:30:00Z"));
   // A window within one day, and none at all.
-  CHECK(after_quiet_hours(*parse_instant("2026-11-29T12:00:00Z"), "UTC", 11 * 60, 13 * 60) ==
+  CHECK(schedule::next_sending_time(*parse_instant("2026-11-29T12:00:00Z"), "UTC", {11 * 60, 13 * 60}) ==
         *parse_instant("2026-11-29T13:00:00Z"));
-  CHECK(after_quiet_hours(night, "Asia/Kabul", 0, 0) == night);
+  CHECK(schedule::next_sending_time(night, "Asia/Kabul", {}) == night);
+  CHECK(next(night, "Mars/Olympus") == night);
+}
+
+TEST_CASE("schedule: a quiet Friday holds a message until Saturday morning where the person is", "[schedule]") {
+  using paygham::text::parse_instant;
+  const schedule::sending_hours hours{21 * 60, 8 * 60, 1u << *schedule::weekday_named("fri")};
+  const auto next = [&](long long at, const char* zone) { return schedule::next_sending_time(at, zone, hours); };
+  const long long saturday_morning_kabul = *parse_instant("2026-11-28T03:30:00Z");
+  // Thursday 20:30 in Kabul goes; Thursday 21:30 waits past the whole Friday.
+  CHECK(next(*parse_instant("2026-11-26T16:00:00Z"), "Asia/Kabul") == *parse_instant("2026-11-26T16:00:00Z"));
+  CHECK(next(*parse_instant("2026-11-26T17:00:00Z"), "Asia/Kabul") == saturday_morning_kabul);
+  // Friday noon, and Friday 23:00, in Kabul.
+  CHECK(next(*parse_instant("2026-11-27T07:30:00Z"), "Asia/Kabul") == saturday_morning_kabul);
+  CHECK(next(*parse_instant("2026-11-27T18:30:00Z"), "Asia/Kabul") == saturday_morning_kabul);
+  // 20:00Z on Friday is already Saturday 00:30 in Kabul but still Friday 23:30 in Tehran:
+  // each waits for its own Saturday 08:00.
+  CHECK(next(*parse_instant("2026-11-27T20:00:00Z"), "Asia/Kabul") == saturday_morning_kabul);
+  CHECK(next(*parse_instant("2026-11-27T20:00:00Z"), "Asia/Tehran") == *parse_instant("2026-11-28T04:30:00Z"));
+  // Quiet days alone: Friday in UTC ends at Saturday's midnight.
+  CHECK(schedule::next_sending_time(*parse_instant("2026-11-27T10:00:00Z"), "UTC", {0, 0, 1u << 5}) ==
+        *parse_instant("2026-11-28T00:00:00Z"));
+  // Two quiet days in a row (Thursday and Friday): Wednesday night waits for Saturday.
+  CHECK(schedule::next_sending_time(*parse_instant("2026-11-25T22:00:00Z"), "UTC",
+                                    {21 * 60, 8 * 60, (1u << 4) | (1u << 5)}) == *parse_instant("2026-11-28T08:00:00Z"));
+  CHECK(schedule::weekday_named("friday") == std::nullopt);
+  CHECK(schedule::weekday_named("sun") == 7);
 }
 
 TEST_CASE("schedule: the day it is depends on where the person is, with ICU's zone data", "[schedule]") {

@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 31> migrations = {
+constexpr std::array<const char*, 32> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -443,6 +443,10 @@ UPDATE escalations SET priority = 0 WHERE reason = 'urgent';
 ALTER TABLE series ADD COLUMN high_risk integer NOT NULL DEFAULT 0 CHECK (high_risk IN (0, 1));
 ALTER TABLE users ADD COLUMN supervisor integer NOT NULL DEFAULT 0 CHECK (supervisor IN (0, 1));
 ALTER TABLE escalations ADD COLUMN notified_at bigint;
+)sql",
+    // 32: a person's own sending hours (SQLite's 37).
+    R"sql(
+ALTER TABLE contacts ADD COLUMN quiet_hours text CHECK (quiet_hours IS NULL OR length(quiet_hours) = 11);
 )sql",
 };
 

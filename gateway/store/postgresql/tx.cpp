@@ -69,12 +69,14 @@ std::optional<run> first_run(const result& r) {
 }
 
 
-// Columns: id, language, fields, opted_out, unreachable, explicit_texts, language_asked_at.
+// Columns: id, language, fields, opted_out, unreachable, explicit_texts, language_asked_at,
+// quiet_hours.
 contact read_contact(const result& r, std::string phone) {
   contact c{r.int64(0, 0), std::move(phone), r.text(0, 1), parse_fields(r.text(0, 2)), r.integer(0, 3) != 0};
   c.unreachable = r.integer(0, 4) != 0;
   c.explicit_texts = r.integer(0, 5) != 0;
   c.language_asked_at = r.int64(0, 6);
+  c.quiet_hours = r.text(0, 7);
   return c;
 }
 
@@ -101,12 +103,12 @@ void tx::forget_inbound_body(std::string_view channel_id, std::string_view exter
 contact tx::upsert_contact(std::string_view phone) {
   // FOR UPDATE: the row lock that serialises one person's work across nodes (tx.hpp).
   static constexpr const char* find =
-      "SELECT id, COALESCE(language, ''), fields::text, opted_out, unreachable, explicit_texts, language_asked_at"
-      " FROM contacts WHERE phone = $1 FOR UPDATE";
+      "SELECT id, COALESCE(language, ''), fields::text, opted_out, unreachable, explicit_texts, language_asked_at,"
+      " COALESCE(quiet_hours, '') FROM contacts WHERE phone = $1 FOR UPDATE";
   if (auto r = c_.query(find, {phone}); !r.empty()) return read_contact(r, std::string(phone));
   auto ins = c_.query(
       "INSERT INTO contacts (phone, created_at, updated_at) VALUES ($1, $2, $2)"
-      " ON CONFLICT (phone) DO NOTHING RETURNING id, '', '{}', 0, 0, 0, 0",
+      " ON CONFLICT (phone) DO NOTHING RETURNING id, '', '{}', 0, 0, 0, 0, ''",
       {phone, now()});
   if (!ins.empty()) {
     contact made = read_contact(ins, std::string(phone));
@@ -174,7 +176,7 @@ bool tx::erase_contact(std::int64_t contact_id) {
            "DELETE FROM consents WHERE contact_id = $1",
            "UPDATE contacts SET phone = 'erased:' || id, language = NULL, fields = '{}', opted_out = 1,"
            " shared_phone = 'unknown', explicit_texts = 0, language_asked_at = 0, privacy_recorded_by = NULL,"
-           " privacy_recorded_at = NULL WHERE id = $1",
+           " privacy_recorded_at = NULL, quiet_hours = NULL WHERE id = $1",
        }) {
     c_.query(sql, {contact_id});
   }
@@ -240,11 +242,10 @@ void tx::add_consent(std::int64_t contact_id, const consent& c) {
 std::optional<contact> tx::find_contact(std::int64_t contact_id) {
   auto r = c_.query(
       "SELECT id, COALESCE(language, ''), fields::text, opted_out, unreachable, explicit_texts, language_asked_at,"
-      " phone FROM contacts"
-      " WHERE id = $1",
+      " COALESCE(quiet_hours, ''), phone FROM contacts WHERE id = $1",
       {contact_id});
   if (r.empty()) return std::nullopt;
-  return read_contact(r, r.text(0, 7));
+  return read_contact(r, r.text(0, 8));
 }
 
 void tx::set_contact_fields(std::int64_t contact_id, const std::map<std::string, std::string>& fields) {
@@ -284,6 +285,11 @@ void tx::set_contact_language(std::int64_t contact_id, std::string_view language
 
 void tx::set_language_asked(std::int64_t contact_id, core::unix_ms at) {
   c_.query("UPDATE contacts SET language_asked_at = $1 WHERE id = $2", {at, contact_id});
+}
+
+void tx::set_quiet_hours(std::int64_t contact_id, std::string_view quiet_hours) {
+  c_.query("UPDATE contacts SET quiet_hours = $1, updated_at = $2 WHERE id = $3",
+           {or_null(quiet_hours), now(), contact_id});
 }
 
 std::optional<run> tx::find_run(std::int64_t run_id) {
@@ -1373,6 +1379,7 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
   const std::int64_t last = std::max(b->cursor, end.int64(0, 0));
   const bool more = last > b->cursor;
   std::int64_t n = 0;
+  batch_queued out;
   if (more) {
     nlohmann::json by_language = nlohmann::json::object();
     for (const auto& [lang, body] : bodies) by_language[lang] = body;
@@ -1411,10 +1418,25 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
               static_cast<std::int64_t>(now() - routine_day_ms), static_cast<std::int64_t>(now() - routine_week_ms),
               routine_per_day, routine_per_week, b->expires_at, std::string(lessons_first_reason)})
             .int64(0, 0);
+    if (b->prio != core::priority::alert) {
+      const auto own = c_.query(
+          "SELECT m.id, c.phone, c.quiet_hours FROM contacts c JOIN outbound_messages m ON m.contact_id = c.id"
+          " WHERE c.id > $1 AND c.id <= $2 AND c.quiet_hours IS NOT NULL AND m.broadcast_id = $3"
+          " AND m.status = 'queued'",
+          {b->cursor, last, id});
+      for (int i = 0; i < own.rows(); ++i) out.own.push_back({own.int64(i, 0), own.text(i, 1), own.text(i, 2)});
+    }
   }
   c_.query("UPDATE broadcasts SET cursor = $1, queued = queued + $2, done = $3, updated_at = $4 WHERE id = $5",
            {last, n, more ? 0 : 1, now(), id});
-  return {static_cast<std::size_t>(n), !more};
+  out.messages = static_cast<std::size_t>(n);
+  out.done = !more;
+  return out;
+}
+
+void tx::hold_message(std::int64_t id, core::unix_ms until) {
+  c_.query("UPDATE outbound_messages SET next_at = GREATEST(next_at, $1) WHERE id = $2 AND status = 'queued'",
+           {until, id});
 }
 
 #undef PAYGHAM_AUDIENCE

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 36> migrations = {
+constexpr std::array<const char*, 37> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -521,6 +521,10 @@ UPDATE escalations SET priority = 0 WHERE reason = 'urgent';
 ALTER TABLE series ADD COLUMN high_risk INTEGER NOT NULL DEFAULT 0 CHECK (high_risk IN (0, 1));
 ALTER TABLE users ADD COLUMN supervisor INTEGER NOT NULL DEFAULT 0 CHECK (supervisor IN (0, 1));
 ALTER TABLE escalations ADD COLUMN notified_at INTEGER;
+)sql",
+    // 37: a person's own sending hours (R-S8): "22:00-09:00" (quiet from, to); NULL: the programme's.
+    R"sql(
+ALTER TABLE contacts ADD COLUMN quiet_hours TEXT CHECK (quiet_hours IS NULL OR length(quiet_hours) = 11);
 )sql",
 };
 

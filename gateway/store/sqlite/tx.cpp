@@ -113,8 +113,8 @@ void tx::forget_inbound_body(std::string_view channel_id, std::string_view exter
 
 contact tx::upsert_contact(std::string_view phone) {
   auto& find = stmt(
-      "SELECT id, COALESCE(language, ''), fields, opted_out, unreachable, explicit_texts, language_asked_at"
-      " FROM contacts WHERE phone = ?");
+      "SELECT id, COALESCE(language, ''), fields, opted_out, unreachable, explicit_texts, language_asked_at,"
+      " COALESCE(quiet_hours, '') FROM contacts WHERE phone = ?");
   bind_text(find, 1, phone);
   if (find.executeStep()) {
     contact c{find.getColumn(0).getInt64(), std::string(phone), find.getColumn(1).getString(),
@@ -122,6 +122,7 @@ contact tx::upsert_contact(std::string_view phone) {
     c.unreachable = find.getColumn(4).getInt() != 0;
     c.explicit_texts = find.getColumn(5).getInt() != 0;
     c.language_asked_at = find.getColumn(6).getInt64();
+    c.quiet_hours = find.getColumn(7).getString();
     return c;
   }
   auto& ins = stmt("INSERT INTO contacts (phone, created_at, updated_at) VALUES (?, ?, ?)");
@@ -202,7 +203,7 @@ bool tx::erase_contact(std::int64_t contact_id) {
            "DELETE FROM consents WHERE contact_id = ?",
            "UPDATE contacts SET phone = 'erased:' || id, language = NULL, fields = '{}', opted_out = 1,"
            " shared_phone = 'unknown', explicit_texts = 0, language_asked_at = 0, privacy_recorded_by = NULL,"
-           " privacy_recorded_at = NULL WHERE id = ?",
+           " privacy_recorded_at = NULL, quiet_hours = NULL WHERE id = ?",
        }) {
     auto& u = stmt(sql);
     u.bind(1, contact_id);
@@ -302,8 +303,8 @@ std::optional<contact> tx::find_contact_by_phone(std::string_view phone) {
 
 std::optional<contact> tx::find_contact(std::int64_t contact_id) {
   auto& s = stmt(
-      "SELECT phone, COALESCE(language, ''), fields, opted_out, unreachable, explicit_texts, language_asked_at"
-      " FROM contacts WHERE id = ?");
+      "SELECT phone, COALESCE(language, ''), fields, opted_out, unreachable, explicit_texts, language_asked_at,"
+      " COALESCE(quiet_hours, '') FROM contacts WHERE id = ?");
   s.bind(1, contact_id);
   if (!s.executeStep()) return std::nullopt;
   contact c{contact_id, s.getColumn(0).getString(), s.getColumn(1).getString(),
@@ -311,6 +312,7 @@ std::optional<contact> tx::find_contact(std::int64_t contact_id) {
   c.unreachable = s.getColumn(4).getInt() != 0;
   c.explicit_texts = s.getColumn(5).getInt() != 0;
   c.language_asked_at = s.getColumn(6).getInt64();
+  c.quiet_hours = s.getColumn(7).getString();
   return c;
 }
 
@@ -1337,6 +1339,7 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
   }
   const bool more = last > b->cursor;
   std::int64_t n = 0;
+  batch_queued out;
   if (more) {
     const std::int64_t before = db_.execAndGet("SELECT COALESCE(MAX(id), 0) FROM outbound_messages").getInt64();
     nlohmann::json by_language = nlohmann::json::object();
@@ -1393,6 +1396,17 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
     ev.bind(2, before);
     ev.bind(3, id);
     ev.exec();
+    if (b->prio != core::priority::alert) {
+      auto& own = stmt(
+          "SELECT m.id, c.phone, c.quiet_hours FROM outbound_messages m JOIN contacts c ON c.id = m.contact_id"
+          " WHERE m.id > ? AND m.broadcast_id = ? AND m.status = 'queued' AND c.quiet_hours IS NOT NULL");
+      own.bind(1, before);
+      own.bind(2, id);
+      while (own.executeStep()) {
+        out.own.push_back({own.getColumn(0).getInt64(), own.getColumn(1).getString(), own.getColumn(2).getString()});
+      }
+      own.reset();
+    }
   }
   auto& u = stmt("UPDATE broadcasts SET cursor = ?, queued = queued + ?, done = ?, updated_at = ? WHERE id = ?");
   u.bind(1, last);
@@ -1401,7 +1415,16 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
   u.bind(4, now());
   u.bind(5, id);
   u.exec();
-  return {static_cast<std::size_t>(n), !more};
+  out.messages = static_cast<std::size_t>(n);
+  out.done = !more;
+  return out;
+}
+
+void tx::hold_message(std::int64_t id, core::unix_ms until) {
+  auto& s = stmt("UPDATE outbound_messages SET next_at = MAX(next_at, ?) WHERE id = ? AND status = 'queued'");
+  s.bind(1, until);
+  s.bind(2, id);
+  s.exec();
 }
 
 #undef PAYGHAM_AUDIENCE
@@ -1553,6 +1576,18 @@ void tx::set_language_asked(std::int64_t contact_id, core::unix_ms at) {
   auto& s = stmt("UPDATE contacts SET language_asked_at = ? WHERE id = ?");
   s.bind(1, at);
   s.bind(2, contact_id);
+  s.exec();
+}
+
+void tx::set_quiet_hours(std::int64_t contact_id, std::string_view quiet_hours) {
+  auto& s = stmt("UPDATE contacts SET quiet_hours = ?, updated_at = ? WHERE id = ?");
+  if (quiet_hours.empty()) {
+    s.bind(1);
+  } else {
+    bind_text(s, 1, quiet_hours);
+  }
+  s.bind(2, now());
+  s.bind(3, contact_id);
   s.exec();
 }
 

@@ -30,6 +30,7 @@ class tx final : public store::tx {
   contact upsert_contact(std::string_view phone) override;
   void set_contact_language(std::int64_t contact_id, std::string_view language) override;
   void set_language_asked(std::int64_t contact_id, core::unix_ms at) override;
+  void set_quiet_hours(std::int64_t contact_id, std::string_view quiet_hours) override;
   std::optional<contact> find_contact(std::int64_t contact_id) override;
   std::optional<contact> find_contact_by_phone(std::string_view phone) override;
   void set_contact_fields(std::int64_t contact_id, const std::map<std::string, std::string>& fields) override;
@@ -136,6 +137,7 @@ class tx final : public store::tx {
   std::size_t expire_broadcast(std::int64_t id) override;
   batch_queued queue_broadcast_batch(std::int64_t id, const std::map<std::string, std::string>& bodies,
                                      std::string_view fallback, std::size_t limit) override;
+  void hold_message(std::int64_t id, core::unix_ms until) override;
   std::map<std::string, std::int64_t> broadcast_progress(std::int64_t id) override;
   bool add_transfer_code(std::int64_t contact_id, std::string_view topic, std::string_view code,
                          core::unix_ms expires_at) override;
