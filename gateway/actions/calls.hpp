@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/core/clock.hpp"
+
 namespace paygham::store {
 struct booking;
 struct escalation;
@@ -24,14 +26,25 @@ namespace paygham::actions {
 // A call of a clinic became high priority: the runner tells its supervisors (the operators
 // where it has none) how many such calls nobody told them of yet, in one SMS at most an hour
 // (high_call_spacing_ms), within sending hours.
+// A working day after they were told (the clinic's next open day, within sending hours), the
+// calls still open are told of once more (overdue_kind), with the same payload.
 struct high_call {
   static constexpr std::string_view kind = "escalation.high";
+  static constexpr std::string_view overdue_kind = "escalation.overdue";
   std::string facility;
-  std::string json() const { return nlohmann::json{{"facility", facility}}.dump(); }
+  core::unix_ms told_at = 0;  // overdue_kind: when the calls to tell of again were told of
+  std::string json() const {
+    nlohmann::json j{{"facility", facility}};
+    if (told_at != 0) j["told_at"] = told_at;
+    return j.dump();
+  }
   static std::optional<high_call> parse(const std::string& payload) {
     const auto j = nlohmann::json::parse(payload, nullptr, false);
-    if (!j.is_object() || !j.contains("facility") || !j["facility"].is_string()) return std::nullopt;
-    return high_call{j["facility"].get<std::string>()};
+    if (!j.is_object() || !j.contains("facility") || !j["facility"].is_string() ||
+        (j.contains("told_at") && !j["told_at"].is_number_integer())) {
+      return std::nullopt;
+    }
+    return high_call{j["facility"].get<std::string>(), j.value("told_at", core::unix_ms{0})};
   }
 };
 inline constexpr std::int64_t high_call_spacing_ms = 3'600'000;

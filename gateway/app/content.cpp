@@ -33,6 +33,7 @@ const std::vector<std::string_view>& gateway_filled(std::string_view key) {
       {flow::keys::stop_or_answer, {"option", "label"}},
       {flow::keys::urgent_inbox, {"item"}},
       {flow::keys::call_soon, {"count", "clinic"}},
+      {flow::keys::call_overdue, {"count", "clinic"}},
   };
   static const std::vector<std::string_view> none;
   const auto it = filled.find(key);

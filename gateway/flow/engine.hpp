@@ -136,12 +136,14 @@ inline constexpr std::string_view urgent_inbox = "staff.urgent_inbox";
 // R-H3: calls became high priority (within one working day): to the supervisors of the clinic,
 // else the operators ({count} such calls, at {clinic}).
 inline constexpr std::string_view call_soon = "staff.call_soon";
+// R-H3: such calls still open a working day later: the same people, once more.
+inline constexpr std::string_view call_overdue = "staff.call_overdue";
 inline constexpr std::string_view required[] = {
     invalid,   invalid_answer, too_many_invalid, error,        no_service,     choose_language,
     language_name, more,       back,             goodbye,      resume,         resume_continue,
     resume_restart, try_again, opted_out,        opted_in,     help,           confirm_stop,
     still_opted_out, change_language, opted_out_programme, alert_awaits, stop_or_answer,
-    urgent, urgent_call, urgent_inbox, call_soon};
+    urgent, urgent_call, urgent_inbox, call_soon, call_overdue};
 // Only in a language with letters of its own (Pashto): a screen asking whether the phone shows
 // them, written without them but for the letters themselves, with 1 yes / 2 no (R-L1). A phone
 // that does not gets the first other Persian-script language offered (Dari) instead.

@@ -456,6 +456,7 @@ tick_outcome runner::tick(store::tx& tx, bool jobs_only) const {
       {broadcast_job::approval_kind, &runner::apply_broadcast_approval},
       {urgent_job::kind, &runner::apply_urgent_unanswered},
       {actions::high_call::kind, &runner::apply_high_call},
+      {actions::high_call::overdue_kind, &runner::apply_overdue_call},
       {actions::subscription_end::ask_kind, &runner::apply_subscription_ask},
       {actions::subscription_end::end_kind, &runner::apply_subscription_end},
   };

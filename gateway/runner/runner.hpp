@@ -285,6 +285,17 @@ class runner {
   // R-H3: calls of a clinic became high priority: its supervisors are told how many
   // (staff.call_soon), or every operator with a phone where it has none; an SMS an hour at most.
   std::string apply_high_call(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
+  // R-H3: a working day after the supervisors were told, the calls still open are told of once
+  // more (staff.call_overdue), the same way.
+  std::string apply_overdue_call(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
+  // The clinic's supervisors (health workers made supervisors), else every operator with a phone,
+  // get `key` with {count} and {clinic}, at reminder priority; returns how many were told.
+  std::size_t tell_clinic_leads(store::tx& tx, const content& c, const std::string& facility, std::string_view key,
+                                std::int64_t count) const;
+  // `at`, or when sending hours next open at the clinic (its zone, else the deployment's).
+  core::unix_ms clinic_opens(const content& c, std::string_view facility, core::unix_ms at) const;
+  // A day after `at`, moved on past the days the clinic is closed (its weekdays, closure days).
+  core::unix_ms next_working_day(const content& c, std::string_view facility, core::unix_ms at) const;
   std::string apply_subscription_ask(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_subscription_end(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // Performs the actions the run waits for, feeding each outcome back to the engine.

@@ -229,9 +229,42 @@ std::string runner::apply_urgent_unanswered(store::tx& tx, const content& c, con
   return {};
 }
 
+std::size_t runner::tell_clinic_leads(store::tx& tx, const content& c, const std::string& facility,
+                                      std::string_view key, std::int64_t count) const {
+  const schedule::clinic* clinic = c.clinics.find(facility);
+  const auto tell = [&](const store::user& u) {
+    const auto staff = tx.upsert_contact(u.phone);
+    const std::string name = clinic ? clinic->name_in(languages_for(staff.language).front()) : facility;
+    return tell_staff(tx, c, u.phone, settings_.staff_channel, key,
+                      {{"count", std::to_string(count)}, {"clinic", name}}, core::priority::reminder);
+  };
+  std::size_t told = 0;
+  const auto users = tx.list_users();
+  for (const auto& u : users) {
+    if (u.supervisor && u.role == "health_worker" && u.facility == facility && !u.disabled && !u.phone.empty()) {
+      told += tell(u);
+    }
+  }
+  for (const auto& u : users) {
+    if (told == 0 && u.role == "operator" && !u.disabled && !u.phone.empty()) told += tell(u);
+  }
+  return told;
+}
+
+core::unix_ms runner::clinic_opens(const content& c, std::string_view facility, core::unix_ms at) const {
+  const schedule::clinic* clinic = c.clinics.find(facility);
+  const std::string zone = clinic && !clinic->time_zone.empty() ? clinic->time_zone : settings_.timezone;
+  return schedule::next_sending_time(at, zone, settings_.quiet);
+}
+
 std::string runner::apply_high_call(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const {
   const auto p = actions::high_call::parse(j.payload);
   if (!p) return "payload is not {facility}";
+  // Within a working day: within sending hours too, never at night.
+  if (const core::unix_ms opens = clinic_opens(c, p->facility, tx.now()); opens > tx.now()) {
+    tx.add_job(j.kind, opens, j.payload);
+    return {};
+  }
   // A notice sent since this job fell due counted its calls (several jobs due together: the
   // first tells, the rest end here rather than each waiting another hour for nothing).
   const core::unix_ms told_at = tx.high_calls_told_at(p->facility);
@@ -243,25 +276,39 @@ std::string runner::apply_high_call(store::tx& tx, const content& c, const store
   }
   const std::int64_t count = tx.mark_high_calls_told(p->facility);
   if (count == 0) return {};  // told already, or called meanwhile
-  const schedule::clinic* clinic = c.clinics.find(p->facility);
-  const auto tell = [&](const store::user& u) {
-    const auto staff = tx.upsert_contact(u.phone);
-    const std::string name = clinic ? clinic->name_in(languages_for(staff.language).front()) : p->facility;
-    // Within a working day: within sending hours too, never at night.
-    return tell_staff(tx, c, u.phone, settings_.staff_channel, flow::keys::call_soon,
-                      {{"count", std::to_string(count)}, {"clinic", name}}, core::priority::reminder);
-  };
-  std::size_t told = 0;
-  const auto users = tx.list_users();
-  for (const auto& u : users) {
-    if (u.supervisor && u.role == "health_worker" && u.facility == p->facility && !u.disabled && !u.phone.empty()) {
-      told += tell(u);
-    }
-  }
-  for (const auto& u : users) {
-    if (told == 0 && u.role == "operator" && !u.disabled && !u.phone.empty()) told += tell(u);
-  }
+  const std::size_t told = tell_clinic_leads(tx, c, p->facility, flow::keys::call_soon, count);
   core::log::info("escalation.high", {{"facility", p->facility}, {"calls", count}, {"told", told}});
+  done.reminders += told;
+  // A working day on, the same hour of the clinic's next open day: those still open, again.
+  tx.add_job(actions::high_call::overdue_kind, next_working_day(c, p->facility, tx.now()),
+             actions::high_call{p->facility, tx.now()}.json());
+  return {};
+}
+
+core::unix_ms runner::next_working_day(const content& c, std::string_view facility, core::unix_ms at) const {
+  constexpr core::unix_ms day = 86'400'000;
+  const schedule::clinic* clinic = c.clinics.find(facility);
+  core::unix_ms next = at + day;
+  for (int i = 0; clinic && i < 14; ++i) {
+    const auto local = schedule::local_day(next, clinic->time_zone);
+    if (!local || clinic->open_on(*local)) break;
+    next += day;
+  }
+  return next;
+}
+
+std::string runner::apply_overdue_call(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const {
+  const auto p = actions::high_call::parse(j.payload);
+  if (!p) return "payload is not {facility}";
+  if (const core::unix_ms opens = clinic_opens(c, p->facility, tx.now()); opens > tx.now()) {
+    tx.add_job(j.kind, opens, j.payload);
+    return {};
+  }
+  // The calls its supervisors were told of then (or before), still not made.
+  const std::int64_t count = tx.mark_overdue_calls_told(p->facility, p->told_at);
+  if (count == 0) return {};  // made meanwhile, or told of again by an earlier job
+  const std::size_t told = tell_clinic_leads(tx, c, p->facility, flow::keys::call_overdue, count);
+  core::log::info("escalation.overdue", {{"facility", p->facility}, {"calls", count}, {"told", told}});
   done.reminders += told;
   return {};
 }

@@ -478,6 +478,9 @@ class escalations_part {
   // marked told now; returns how many. And when a clinic's supervisors were last told (0: never).
   virtual std::int64_t mark_high_calls_told(std::string_view facility) = 0;
   virtual core::unix_ms high_calls_told_at(std::string_view facility) = 0;
+  // R-H3: the clinic's high calls still open that its supervisors were told of at or before
+  // `told_before` and not yet told of again are marked told again now; returns how many.
+  virtual std::int64_t mark_overdue_calls_told(std::string_view facility, core::unix_ms told_before) = 0;
 };
 
 // A place in a clinic's window on a day (R-B1): held while a person chooses over USSD (R-B2),

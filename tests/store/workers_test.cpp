@@ -234,7 +234,15 @@ TEST_CASE("workers: calls are listed the most pressing first (urgent, high, norm
   CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.mark_high_calls_told("golshahr"); }) == 3);
   CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.mark_high_calls_told("golshahr"); }) == 0);
   CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.mark_high_calls_told("central"); }) == 0);
-  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.high_calls_told_at("golshahr"); }) > 0);
+  const auto told_at = test::in_tx(fx.w, [&](store::tx& t) { return t.high_calls_told_at("golshahr"); });
+  CHECK(told_at == fx.now.load());
+  // A working day on, those still open are told of again, once: not those told of later, nor
+  // another clinic's.
+  fx.now += 86'400'000;
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.mark_overdue_calls_told("golshahr", told_at - 1); }) == 0);
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.mark_overdue_calls_told("central", told_at); }) == 0);
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.mark_overdue_calls_told("golshahr", told_at); }) == 3);
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.mark_overdue_calls_told("golshahr", fx.now.load()); }) == 0);
   // A high-risk flag is kept with the series; every series of a person still running, whatever
   // its programme, is found (both pregnancy and medicine, say).
   test::in_tx(fx.w, [&](store::tx& t) { t.set_series_high_risk(series, true); });

@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 32> migrations = {
+constexpr std::array<const char*, 33> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -447,6 +447,10 @@ ALTER TABLE escalations ADD COLUMN notified_at bigint;
     // 32: a person's own sending hours (SQLite's 37).
     R"sql(
 ALTER TABLE contacts ADD COLUMN quiet_hours text CHECK (quiet_hours IS NULL OR length(quiet_hours) = 11);
+)sql",
+    // 33: a high call's second notice (SQLite's 38).
+    R"sql(
+ALTER TABLE escalations ADD COLUMN overdue_told_at bigint;
 )sql",
 };
 

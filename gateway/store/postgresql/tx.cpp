@@ -991,6 +991,16 @@ core::unix_ms tx::high_calls_told_at(std::string_view facility) {
       .int64(0, 0);
 }
 
+std::int64_t tx::mark_overdue_calls_told(std::string_view facility, core::unix_ms told_before) {
+  require_disk();
+  return static_cast<std::int64_t>(
+      c_.query("UPDATE escalations SET overdue_told_at = $1 WHERE resolved_at IS NULL AND priority = 1"
+               " AND notified_at <= $2 AND overdue_told_at IS NULL"
+               " AND worker_id IN (SELECT id FROM users WHERE facility = $3)",
+               {now(), told_before, facility})
+          .affected());
+}
+
 void tx::resolve_series_escalations(std::int64_t series_id) {
   c_.query("UPDATE escalations SET resolved_at = $1 WHERE series_id = $2 AND resolved_at IS NULL", {now(), series_id});
 }

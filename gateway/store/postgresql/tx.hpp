@@ -84,6 +84,7 @@ class tx final : public store::tx {
   bool raise_escalation(std::int64_t id, call_priority p) override;
   std::int64_t mark_high_calls_told(std::string_view facility) override;
   core::unix_ms high_calls_told_at(std::string_view facility) override;
+  std::int64_t mark_overdue_calls_told(std::string_view facility, core::unix_ms told_before) override;
   std::vector<escalation> open_escalations(std::int64_t worker_id) override;
   std::vector<escalation> open_escalations_at(std::string_view facility) override;
   bool resolve_escalation(std::int64_t id, std::int64_t worker_id) override;

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 37> migrations = {
+constexpr std::array<const char*, 38> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -525,6 +525,11 @@ ALTER TABLE escalations ADD COLUMN notified_at INTEGER;
     // 37: a person's own sending hours (R-S8): "22:00-09:00" (quiet from, to); NULL: the programme's.
     R"sql(
 ALTER TABLE contacts ADD COLUMN quiet_hours TEXT CHECK (quiet_hours IS NULL OR length(quiet_hours) = 11);
+)sql",
+    // 38: a high call still open a working day after the supervisors were told: when they were
+    // told again (R-H3).
+    R"sql(
+ALTER TABLE escalations ADD COLUMN overdue_told_at INTEGER;
 )sql",
 };
 

@@ -786,6 +786,17 @@ core::unix_ms tx::high_calls_told_at(std::string_view facility) {
   return at;
 }
 
+std::int64_t tx::mark_overdue_calls_told(std::string_view facility, core::unix_ms told_before) {
+  require_disk();
+  auto& u = stmt(
+      "UPDATE escalations SET overdue_told_at = ? WHERE resolved_at IS NULL AND priority = 1"
+      " AND notified_at <= ? AND overdue_told_at IS NULL AND worker_id IN (SELECT id FROM users WHERE facility = ?)");
+  u.bind(1, now());
+  u.bind(2, told_before);
+  bind_text(u, 3, facility);
+  return u.exec();
+}
+
 void tx::resolve_series_escalations(std::int64_t series_id) {
   auto& u = stmt("UPDATE escalations SET resolved_at = ? WHERE series_id = ? AND resolved_at IS NULL");
   u.bind(1, now());
