@@ -51,6 +51,9 @@ inline constexpr std::string_view resume_node = "@resume";
 inline constexpr std::string_view letters_node = "@letters";
 // Where a resumed run was, while "continue / start again" is shown.
 inline constexpr std::string_view resume_var = "@resume";
+// The language chosen, while the letters check asks about it: it is the person's only once
+// answered, so a session dropped there asks for the language again on the next dial.
+inline constexpr std::string_view letters_var = "@language";
 
 inline bool gateway_node(std::string_view node) { return !node.empty() && node[0] == '@'; }
 

@@ -250,16 +250,18 @@ void runner::language_step(store::tx& tx, const content& c, step& s,
                            const std::optional<std::string>& answer) const {
   const std::string lang = answer ? chosen_language(c, *answer) : "";
   if (!lang.empty()) {
-    tx.set_contact_language(s.who.id, lang);
-    s.who.language = lang;
     use_language(s.ctx, lang);
     // (Never on a route without UCS-2: no picker is shown there.)
     if (const text::entry* check = c.texts.find(lang, flow::keys::letters_check)) {
+      // Theirs once the check is answered (letters_var).
       s.out.next.node = std::string(letters_node);
+      s.out.next.vars[std::string(letters_var)] = lang;
       s.out.next.invalid = 0;
       s.out.screen = check->text;
       return;
     }
+    tx.set_contact_language(s.who.id, lang);
+    s.who.language = lang;
     s.out = flow::start(*s.f, s.ctx);
     return;
   }
@@ -275,20 +277,24 @@ void runner::language_step(store::tx& tx, const content& c, step& s,
 }
 
 void runner::letters_step(store::tx& tx, const content& c, step& s, const std::optional<std::string>& answer) const {
+  const auto chosen = s.out.next.vars.find(std::string(letters_var));
+  const std::string lang = chosen != s.out.next.vars.end() ? chosen->second : s.who.language;
+  use_language(s.ctx, lang);
   const auto choice = answer ? text::read_choice(text::normalize(*answer), c.words) : std::nullopt;
   if (choice == 1 || choice == 2) {
+    std::string keep = lang;
     if (choice == 2) {
       // Boxes for its own letters: the texts in the first other Persian-script language offered
       // (Dari), else the deployment's, else English.
-      std::string instead = settings_.default_language != s.who.language ? settings_.default_language : "en";
+      keep = settings_.default_language != lang ? settings_.default_language : "en";
       for (auto it = settings_.languages.rbegin(); it != settings_.languages.rend(); ++it) {
-        if (*it != s.who.language && text::persian_script(*it)) instead = *it;
+        if (*it != lang && text::persian_script(*it)) keep = *it;
       }
-      core::log::info("contact.letters_fallback", {{"from", s.who.language}, {"to", instead}});
-      tx.set_contact_language(s.who.id, instead);
-      s.who.language = instead;
-      use_language(s.ctx, instead);
+      core::log::info("contact.letters_fallback", {{"from", lang}, {"to", keep}});
     }
+    tx.set_contact_language(s.who.id, keep);
+    s.who.language = keep;
+    use_language(s.ctx, keep);
     s.out = flow::start(*s.f, s.ctx);
     return;
   }
@@ -299,7 +305,7 @@ void runner::letters_step(store::tx& tx, const content& c, step& s, const std::o
   out.finished = out.next.invalid >= flow::max_invalid_replies;
   const text::entry* why =
       c.texts.resolve(out.finished ? flow::keys::too_many_invalid : flow::keys::invalid, s.ctx.langs);
-  const text::entry* check = c.texts.find(s.who.language, flow::keys::letters_check);
+  const text::entry* check = c.texts.find(lang, flow::keys::letters_check);
   out.screen = out.finished ? (why ? why->text : "")
                             : flow::with_reason(answer && why ? why->text : "", check ? check->text : "", s.ctx);
 }
