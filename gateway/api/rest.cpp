@@ -668,7 +668,7 @@ json keep_record(store::tx& tx, const call& c, std::int64_t contact, const std::
   return kept;
 }
 
-json enrolment_json(store::tx& tx, const store::series& s) {
+json enrolment_json(services& sv, store::tx& tx, const store::series& s) {
   const bool paused = s.paused_until > tx.now();
   const auto next = actions::first_due(s, paused ? s.paused_until : tx.now());
   const auto worker = s.worker_id != 0 ? tx.find_user(s.worker_id) : std::nullopt;
@@ -678,13 +678,15 @@ json enrolment_json(store::tx& tx, const store::series& s) {
            {"time_zone", s.time_zone},
            {"unanswered", s.misses},
            {"high_risk", s.high_risk}};
-  if (next.state == actions::first_occurrence::ahead) out["next_at"] = next.at;
+  const auto who = tx.find_contact(s.contact_id);
+  if (next.state == actions::first_occurrence::ahead) {
+    // When it goes: a reminder that falls in sending hours waits for them (R-S8).
+    out["next_at"] = who ? sv.runner.sending_time(next.at, *who, s.programme, s.time_zone) : next.at;
+  }
   if (paused) out["paused_until"] = s.paused_until;
   if (worker) out["worker"] = json{{"id", worker->id}, {"name", worker->name}, {"facility", worker->facility}};
-  // The patient's own quiet hours (R-S8), which hold a reminder that falls in them.
-  if (const auto who = tx.find_contact(s.contact_id); who && !who->quiet_hours.empty()) {
-    out["quiet_hours"] = who->quiet_hours;
-  }
+  // The patient's own quiet hours, which hold a reminder that falls in them.
+  if (who && !who->quiet_hours.empty()) out["quiet_hours"] = who->quiet_hours;
   return out;
 }
 
@@ -759,7 +761,7 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
   }
   detail.update(keep_record(tx, c, series->contact_id, series->programme));
   tx.audit(c.actor(), "enrolments.create", "series:" + std::to_string(*id), detail.dump());
-  auto o = answer(enrolment_json(tx, *series), 201);
+  auto o = answer(enrolment_json(s, tx, *series), 201);
   o.wake_outbox = true;
   return o;
 }
@@ -778,7 +780,7 @@ outcome list_enrolments(services& s, store::tx& tx, const call& c) {
   json items = json::array();
   if (const auto who = tx.find_contact_by_phone(phone.value())) {
     for (const auto& series : tx.active_series(who->id, "health")) {
-      if (may_see(tx, c, series)) items.push_back(enrolment_json(tx, series));
+      if (may_see(tx, c, series)) items.push_back(enrolment_json(s, tx, series));
     }
   }
   return answer(json{{"phone", phone.value()}, {"items", std::move(items)}});
@@ -824,7 +826,7 @@ outcome end_enrolment(services& s, store::tx& tx, const call& c) {
 
 // POST /api/v1/enrolments/{id}/pause: no reminders until a day (a patient in hospital, away);
 // the ones before it are skipped, not counted as unanswered, and they go on that day.
-outcome pause_enrolment(services&, store::tx& tx, const call& c) {
+outcome pause_enrolment(services& s, store::tx& tx, const call& c) {
   auto found = running_enrolment(tx, c);
   if (auto* bad = std::get_if<refusal>(&found)) return outcome{400, json::object(), *bad};
   auto& series = std::get<store::series>(found);
@@ -841,23 +843,23 @@ outcome pause_enrolment(services&, store::tx& tx, const call& c) {
   tx.cancel_series_queued(series.id, "reminders paused");
   series.paused_until = *from;
   tx.audit(c.actor(), "enrolments.pause", "series:" + std::to_string(series.id), json{{"until", *from}}.dump());
-  return answer(enrolment_json(tx, series));
+  return answer(enrolment_json(s, tx, series));
 }
 
 // POST /api/v1/enrolments/{id}/resume: reminders go on from the next one.
-outcome resume_enrolment(services&, store::tx& tx, const call& c) {
+outcome resume_enrolment(services& s, store::tx& tx, const call& c) {
   auto found = running_enrolment(tx, c);
   if (auto* bad = std::get_if<refusal>(&found)) return outcome{400, json::object(), *bad};
   auto& series = std::get<store::series>(found);
   tx.set_series_paused(series.id, 0);
   series.paused_until = 0;
   tx.audit(c.actor(), "enrolments.resume", "series:" + std::to_string(series.id), "{}");
-  return answer(enrolment_json(tx, series));
+  return answer(enrolment_json(s, tx, series));
 }
 
 // POST /api/v1/enrolments/{id}/risk: a health worker flags a pregnancy high risk (or no
 // longer): from then on a call about her is high priority, her open calls included (R-H3).
-outcome set_enrolment_risk(services&, store::tx& tx, const call& c) {
+outcome set_enrolment_risk(services& s, store::tx& tx, const call& c) {
   auto found = running_enrolment(tx, c);
   if (auto* bad = std::get_if<refusal>(&found)) return outcome{400, json::object(), *bad};
   auto& series = std::get<store::series>(found);
@@ -869,7 +871,7 @@ outcome set_enrolment_risk(services&, store::tx& tx, const call& c) {
   }
   tx.audit(c.actor(), "enrolments.risk", "series:" + std::to_string(series.id),
            json{{"high_risk", series.high_risk}}.dump());
-  return answer(enrolment_json(tx, series));
+  return answer(enrolment_json(s, tx, series));
 }
 
 // Clinic visits booked through the API: the shipped booking flow, whose nodes send the

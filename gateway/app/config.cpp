@@ -182,8 +182,8 @@ std::string default_node_id() {
 void read_quiet_hours(config_reader& cr, const YAML::Node& n, const std::string& path, schedule::sending_hours& hours) {
   const auto v = cr.text(n, "quiet_hours", path);
   if (!v) return;
-  if (*v == "none") {
-    hours.quiet_from = hours.quiet_to = 0;
+  if (*v == "none" || (v->size() == 11 && (*v)[5] == '-' && v->substr(0, 5) == v->substr(6) && schedule::minute_of_day(v->substr(0, 5)))) {
+    hours.quiet_from = hours.quiet_to = 0;  // no window (21:00-21:00 was written for none too)
   } else if (const auto window = schedule::day_window(*v)) {
     hours.quiet_from = window->first;
     hours.quiet_to = window->second;

@@ -74,11 +74,12 @@ std::string runner::apply_series_due(store::tx& tx, const content& c, const stor
   }
   if (p->at < s->paused_until) return schedule_next(tx, *s, p->at, p->step);  // paused: skipped, not missed
   // R-S8: an occurrence that falls in the person's quiet hours, or on a quiet day of its
-  // programme, waits for them here, so the wait for its answer starts when it is sent. One that
-  // would wait past the next of a repeating series is skipped (not missed): never two at once.
+  // programme, waits for them here, so the wait for its answer starts when it is sent. One of a
+  // repeating series that would wait half the way to the next or more is skipped (not missed):
+  // never two close together.
   if (const core::unix_ms opens = sending_time(tx.now(), *who, s->programme, s->time_zone); opens > tx.now()) {
     const auto next = s->anchor_day ? std::optional<core::unix_ms>() : actions::next_repeat(*s, p->at);
-    if (next && *next <= opens) {
+    if (next && opens - p->at >= (*next - p->at) / 2) {
       core::log::info("series.skipped", {{"series", s->id}, {"occurrence", p->step + 1}, {"reason", "sending_hours"}});
       return schedule_next(tx, *s, p->at, p->step);
     }
@@ -180,6 +181,17 @@ std::string runner::start_by_sms(store::tx& tx, const content& c, store::contact
 std::string runner::apply_flow_start(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const {
   const auto p = actions::flow_start::parse(j.payload);
   if (!p) return "payload is not {contact, channel, flow, node}";
+  // R-S8: a conversation nobody is waiting for starts within the person's sending hours, so
+  // the wait for its answer starts when it is sent, and one started just after a held
+  // reminder (the six-monthly question) still comes after it.
+  if (const flow::definition* f = c.flows.by_id(p->flow); f && !p->urgent) {
+    if (const auto who = tx.find_contact(p->contact)) {
+      if (const core::unix_ms opens = sending_time(tx.now(), *who, f->programme); opens > tx.now()) {
+        tx.add_job(j.kind, opens, j.payload);
+        return {};
+      }
+    }
+  }
   return start_for(tx, c, p->contact, p->flow, p->node, p->channel,
                    [&](const store::contact&) { return p->vars; }, done, p->urgent);
 }
@@ -341,7 +353,10 @@ std::optional<broadcast_refusal> plan_broadcast(store::broadcast& b, const broad
     // P2 area alerts and P3 education wait for the morning when it is night where the
     // deployment is; one person's approval is enough.
     b.prio = r.priority == "area" ? core::priority::reminder : core::priority::bulk;
-    b.not_before = schedule::next_sending_time(r.at, s.timezone, sending_hours_of(s, b.topic));
+    // A programme's quiet days hold its routine messages (education), not an area alert.
+    auto hours = sending_hours_of(s, b.topic);
+    if (b.prio == core::priority::reminder) hours.quiet_days = 0;
+    b.not_before = schedule::next_sending_time(r.at, s.timezone, hours);
     b.approved_by = r.by;
   } else {
     return broadcast_refusal{"priority", "priority is alert, area or education"};
@@ -397,12 +412,20 @@ std::string runner::apply_broadcast_batch(store::tx& tx, const content& c, const
   if (fallback.empty()) return "no text '" + b->template_key + "' in any language";
   const auto batch = tx.queue_broadcast_batch(b->id, bodies, fallback, broadcast_batch_size);
   done.broadcast += batch.messages;
-  // People with quiet hours of their own (R-S8) get it within those, where they are.
+  // People with quiet hours of their own (R-S8) get it within those, where they are, never
+  // before it is due to go. Held past its expiry, it expires unsent (counted in the log).
+  std::int64_t past_expiry = 0;
   for (const auto& own : batch.own) {
     store::contact who;
     who.phone = own.phone;
     who.quiet_hours = own.quiet_hours;
-    tx.hold_message(own.message_id, sending_time(std::max(tx.now(), b->not_before), who, b->topic));
+    const core::unix_ms at = sending_time(std::max(tx.now(), b->not_before), who, b->topic, {},
+                                          b->prio != core::priority::reminder);
+    tx.hold_message(own.message_id, at);
+    past_expiry += b->expires_at > 0 && at >= b->expires_at ? 1 : 0;
+  }
+  if (past_expiry > 0) {
+    core::log::info("broadcast.held_past_expiry", {{"broadcast", b->id}, {"messages", past_expiry}});
   }
   if (!batch.done) {
     tx.add_job(broadcast_job::kind, tx.now(), broadcast_job{b->id}.json());

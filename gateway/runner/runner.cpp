@@ -104,8 +104,9 @@ schedule::sending_hours sending_hours_of(const settings& s, std::string_view pro
 }
 
 core::unix_ms runner::sending_time(core::unix_ms at, const store::contact& who, std::string_view programme,
-                                   std::string_view zone) const {
+                                   std::string_view zone, bool quiet_days) const {
   schedule::sending_hours hours = sending_hours_of(settings_, programme);
+  if (!quiet_days) hours.quiet_days = 0;
   // The person's own window replaces the programme's; its quiet days stay.
   if (const auto own = schedule::day_window(who.quiet_hours)) {
     hours.quiet_from = own->first;

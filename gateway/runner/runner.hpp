@@ -202,10 +202,10 @@ class runner {
   std::string time_zone(std::string_view e164) const;
   // R-S8: `at`, or the first instant after it, when a message of `programme` nobody is waiting
   // for may reach `who`: within the person's own quiet hours if they have them, else the
-  // programme's, else the defaults', and never on one of the programme's quiet days; in `zone`,
-  // or where their number is when none is given.
+  // programme's, else the defaults', and never on one of the programme's quiet days (unless
+  // `quiet_days` is false: an area alert); in `zone`, or where their number is when none is given.
   core::unix_ms sending_time(core::unix_ms at, const store::contact& who, std::string_view programme,
-                             std::string_view zone = {}) const;
+                             std::string_view zone = {}, bool quiet_days = true) const;
 
   // A flow's action run outside any session (the REST API, the console), as if the person at
   // `phone` (E.164; "" for nobody in particular, to read free places) had reached `flow_id`:

@@ -286,15 +286,18 @@ std::string runner::apply_high_call(store::tx& tx, const content& c, const store
 }
 
 core::unix_ms runner::next_working_day(const content& c, std::string_view facility, core::unix_ms at) const {
-  constexpr core::unix_ms day = 86'400'000;
+  // The same time of day on the clinic's clock (a day is not always 24 hours where clocks change).
   const schedule::clinic* clinic = c.clinics.find(facility);
-  core::unix_ms next = at + day;
-  for (int i = 0; clinic && i < 14; ++i) {
-    const auto local = schedule::local_day(next, clinic->time_zone);
-    if (!local || clinic->open_on(*local)) break;
-    next += day;
+  const std::string zone = clinic && !clinic->time_zone.empty() ? clinic->time_zone : settings_.timezone;
+  const auto today = schedule::local_day(at, zone);
+  const auto midnight = today ? schedule::at_local(*today, {0, 0}, zone) : std::nullopt;
+  if (!midnight) return at + 86'400'000;
+  const auto minute = static_cast<int>((at - *midnight) / 60'000);
+  for (long long day = *today + 1; day <= *today + 14; ++day) {
+    if (clinic && !clinic->open_on(day)) continue;
+    if (const auto next = schedule::at_local(day, {minute / 60, minute % 60}, zone)) return *next;
   }
-  return next;
+  return at + 86'400'000;
 }
 
 std::string runner::apply_overdue_call(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const {

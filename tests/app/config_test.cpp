@@ -52,6 +52,31 @@ TEST_CASE("app: a config reads the environment and resolves paths beside itself"
   CHECK(c->channels[0].default_region == "AF");
 }
 
+TEST_CASE("app: sending hours are read for the deployment and for each programme", "[app]") {
+  test::temp_dir dir;
+  const auto load = [&](const std::string& yaml) {
+    test::write_file(dir.file("paygham.yaml"), yaml);
+    return app::load_config(dir.file("paygham.yaml"));
+  };
+  auto c = load("defaults: {quiet_hours: \"21:00-08:00\"}\n"
+                "programmes:\n"
+                "  mine_safety: {quiet_days: [fri, thu]}\n"
+                "  health: {quiet_hours: none}\n"
+                "  appointments: {quiet_hours: \"20:00-09:30\"}\n");
+  REQUIRE(c.ok());
+  CHECK(c->defaults_.quiet.quiet_from == 21 * 60);
+  CHECK(c->defaults_.quiet.quiet_to == 8 * 60);
+  const auto& mine = c->programmes.at("mine_safety");  // the defaults' window, its own days
+  CHECK(mine.quiet_from == 21 * 60);
+  CHECK(mine.quiet_days == ((1u << 5) | (1u << 4)));
+  CHECK(c->programmes.at("health").quiet_from == c->programmes.at("health").quiet_to);
+  CHECK(c->programmes.at("appointments").quiet_to == 9 * 60 + 30);
+  // The same time twice was once the way to write "none": still read so.
+  c = load("defaults: {quiet_hours: \"21:00-21:00\"}\n");
+  REQUIRE(c.ok());
+  CHECK(c->defaults_.quiet.quiet_from == c->defaults_.quiet.quiet_to);
+}
+
 TEST_CASE("app: the shipped config loads", "[app]") {
   const auto c = app::load_config(std::string(PAYGHAM_SOURCE_DIR) + "/config/paygham.yaml");
   REQUIRE(c.ok());

@@ -371,6 +371,16 @@ TEST_CASE("console: a health worker gives a patient's own quiet hours when enrol
   CHECK(scalar(dir, "SELECT quiet_hours FROM contacts WHERE phone = '+93700000322'") == "23:00-06:30");
   CHECK_THAT(scalar(dir, "SELECT detail FROM audit_log WHERE action = 'enrolments.create'"),
              Catch::Contains(R"("quiet_hours":"23:00-06:30")"));
+  // On time: 22:00 is outside her quiet hours. Another patient's 22:00 falls in his: the next
+  // reminder shown is when it goes, 07:00 in Kabul (UTC+04:30).
+  const auto kabul_minute = [](const json& e) { return (e["next_at"].get<long long>() / 60'000 + 270) % 1440; };
+  CHECK(kabul_minute(json::parse(fatima.call("GET", "/api/v1/enrolments?phone=0700000322").body)["items"][0]) ==
+        22 * 60);
+  medicine["phone"] = "0700 000 323";
+  medicine["quiet_hours"] = "21:00-07:00";
+  r = fatima.call("POST", "/api/v1/enrolments", medicine.dump());
+  REQUIRE(r.status == 201);
+  CHECK(kabul_minute(json::parse(r.body)) == 7 * 60);
 }
 
 TEST_CASE("console: a health worker enrols a patient, sees the next reminder and ends it, other clinics see nothing",

@@ -573,15 +573,20 @@ TEST_CASE("runner: a broadcast's rules by priority, the same from the API and th
   CHECK(runner::plan_broadcast(bad, {"alert", night, 0, 73 * hour, "cli"}, s)->field == "expires_at");
   CHECK(runner::plan_broadcast(bad, {"area", night, night + hour, 0, "cli"}, s)->field == "expires_at");  // before 08:00
   CHECK(runner::broadcast_priority_name(core::priority::reminder) == "area");
-  // A programme with its own hours and a quiet Friday (config `programmes`): an area alert
-  // asked for at 19:00 in Kabul on Thursday 2026-11-26 waits for Saturday 09:00; its alerts still
-  // go at once, and another programme keeps the defaults' hours.
+  // A programme with its own hours and a quiet Friday (config `programmes`): education asked
+  // for at 19:00 in Kabul on Thursday 2026-11-26 waits for Saturday 09:00, an area alert for
+  // Friday 09:00 (quiet days hold routine messages only); its urgent alerts still go at once,
+  // and another programme keeps the defaults' hours.
   s.programme_quiet["mine_safety"] = {19 * 60, 9 * 60, 1u << 5};
   const core::unix_ms thursday_evening = *text::parse_instant("2026-11-26T14:30:00Z");
+  store::broadcast education;
+  education.topic = "mine_safety";
+  REQUIRE_FALSE(runner::plan_broadcast(education, {"education", thursday_evening, 0, 0, "cli"}, s));
+  CHECK(education.not_before == *text::parse_instant("2026-11-28T04:30:00Z"));
   store::broadcast area;
   area.topic = "mine_safety";
   REQUIRE_FALSE(runner::plan_broadcast(area, {"area", thursday_evening, 0, 0, "cli"}, s));
-  CHECK(area.not_before == *text::parse_instant("2026-11-28T04:30:00Z"));
+  CHECK(area.not_before == *text::parse_instant("2026-11-27T04:30:00Z"));
   store::broadcast urgent;
   urgent.topic = "mine_safety";
   REQUIRE_FALSE(runner::plan_broadcast(urgent, {"alert", thursday_evening, 0, 0, "cli"}, s));
