@@ -94,18 +94,6 @@ void start_flow(store::tx& t, std::int64_t contact, const request& r, const std:
             flow_start{contact, r.channel_id, r.flow_id, node, std::move(vars)}.json());
 }
 
-// R-S13: numbers are reassigned and returnees change SIMs, so every six months the person is
-// asked whether the reminders are still wanted on this phone (the flow at `node`), a minute after
-// that day's reminder time: the question then stands until the next day's reminder.
-constexpr core::unix_ms check_every_ms = 182LL * 86'400'000;
-
-void ask_again_later(store::tx& t, const request& r, const store::series& s, const std::string& node) {
-  if (node.empty()) return;
-  const int minute = (s.at_minute + 1) % (24 * 60);
-  const auto at = schedule::next_daily(t.now() + check_every_ms, {minute / 60, minute % 60}, s.time_zone);
-  start_flow(t, s.contact_id, r, node, {{"series", std::to_string(s.id)}}, at.value_or(t.now() + check_every_ms));
-}
-
 // Puts the series' person on the call list of the worker who enrolled them, who is told by SMS
 // (the flow at `tell_worker`); false when there is nobody to tell or they are already on it.
 bool tell_worker(store::tx& t, const request& r, const store::series& s, const std::string& reason, int misses,

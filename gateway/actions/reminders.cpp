@@ -58,6 +58,15 @@ first_occurrence first_due(const store::series& s, core::unix_ms now) {
   return {first_occurrence::ahead, due[step], static_cast<int>(step)};
 }
 
+void ask_again_later(store::tx& t, const request& r, const store::series& s, const std::string& node) {
+  if (node.empty()) return;
+  constexpr core::unix_ms every = 182LL * 86'400'000;
+  const int minute = (s.at_minute + 1) % (24 * 60);
+  const auto at = schedule::next_daily(t.now() + every, {minute / 60, minute % 60}, s.time_zone);
+  t.add_job(flow_start::kind, at.value_or(t.now() + every),
+            flow_start{s.contact_id, r.channel_id, r.flow_id, node, {{"series", std::to_string(s.id)}}}.json());
+}
+
 std::int64_t start_series(store::tx& t, const store::series& s, const first_occurrence& first) {
   const std::int64_t id = t.add_series(s);
   t.add_job(series_due::kind, first.at, series_due{id, first.at, first.step}.json());
@@ -76,9 +85,14 @@ flow::action_result started(store::tx& t, const store::series& s) {
 }  // namespace
 
 flow::action_result reminders_daily(store::tx& t, const request& r) {
-  const auto s = series_from(r);
+  auto s = series_from(r);
   if (!s) return {"error", {}};
-  return started(t, *s);
+  auto out = started(t, *s);
+  if (out.outcome == "ok") {
+    s->id = std::stoll(out.vars.at("series"));
+    ask_again_later(t, r, *s, r.arg("ask_again"));
+  }
+  return out;
 }
 
 // reminders.antenatal: the WHO antenatal contacts (weeks 12, 20, 26, 30, 34, 36, 38, 40 after

@@ -31,6 +31,14 @@ first_occurrence first_due(const store::series& s, core::unix_ms now);
 // the next of its weekday) at its time on the person's clock; nullopt when the zone is unknown.
 std::optional<core::unix_ms> next_repeat(const store::series& s, core::unix_ms after);
 
+struct request;
+
+// R-S13: numbers are reassigned and returnees change SIMs, so every six months the person is
+// asked whether the series is still wanted on this phone (the flow of `r` at `node`, with
+// {series}), a minute after that day's reminder time: the question then stands until the next
+// day's reminder. Nothing when `node` is empty.
+void ask_again_later(store::tx& t, const request& r, const store::series& s, const std::string& node);
+
 // Stores the series and queues its first occurrence; returns its id.
 std::int64_t start_series(store::tx& t, const store::series& s, const first_occurrence& first);
 

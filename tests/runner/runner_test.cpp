@@ -634,3 +634,34 @@ TEST_CASE("runner: the six-monthly question is asked once per phone, and a no en
   CHECK(fx.count("SELECT COUNT(*) FROM series WHERE active = 1") == 0);
   CHECK(check(series[1], "ask") == "ended");
 }
+
+TEST_CASE("runner: a daily reminder a person set up is asked about every six months, and a no stops it (R-S13)",
+          "[runner]") {
+  fixture fx;
+  const std::string phone = "+93700000032";
+  CHECK_FALSE(fx.hop("d1", "", "*384*13#", phone).end);
+  REQUIRE(fx.hop("d1", "1", "*384*13#", phone).end);  // every day at 08:00
+  const auto series = std::stoll(test::value(fx.so, "SELECT id FROM series"));
+  // Six months on, a minute after that day's reminder, the phone is asked by SMS.
+  const auto due = std::stoll(test::value(
+      fx.so, "SELECT due_at FROM jobs WHERE kind = 'flow.start' AND payload LIKE '%\"still_wanted\"%'"));
+  const auto now = std::stoll(test::value(fx.so, "SELECT created_at FROM series"));
+  CHECK(due - now > 181LL * 86'400'000);
+  CHECK(due - now < 183LL * 86'400'000);
+  CHECK((due / 60'000 + 270) % 1440 == 8 * 60 + 1);  // 08:01 in Kabul
+  const auto check = [&](const char* answer) {
+    return test::in_tx(fx.writer, [&](store::tx& t) {
+      return fx.run
+          .act_as(t, phone, "reminders", "reminders.check",
+                  {{"series", std::to_string(series)}, {"answer", answer}, {"ask_again", "still_wanted"}}, "at")
+          .outcome;
+    });
+  };
+  CHECK(check("ask") == "ask");  // and the next question is set, six months on
+  CHECK(fx.count("SELECT COUNT(*) FROM jobs WHERE kind = 'flow.start' AND payload LIKE '%still_wanted%'") == 2);
+  // Whoever holds the phone now says no: it stops, and with no health worker behind it nobody
+  // is put on a call list.
+  CHECK(check("no") == "ok");
+  CHECK(fx.count("SELECT COUNT(*) FROM series WHERE active = 1") == 0);
+  CHECK(fx.count("SELECT COUNT(*) FROM escalations") == 0);
+}
