@@ -3,8 +3,9 @@
 // counted in the store, which serialises bookings per clinic and day across nodes.
 //
 //   appointments.clinics  service                 → ok {clinics}: a data menu; none
-//   appointments.days     clinic, service         → ok {days}: days with a free window; none
-//   appointments.times    clinic, service, day    → ok {times}: that day's free windows; none
+//   appointments.days     clinic, service, [by_worker] → ok {days}: days with a free window; none
+//   appointments.times    clinic, service, day, [by_worker] → ok {times}: that day's free windows;
+//                         none. Everywhere, a window's kept places are free only by_worker "yes"
 //   appointments.hold     clinic, service, day, time, [for], [replaces], [by_worker] → ok
 //                         {when, clinic_name}; full; already {booking, code, when,
 //                         clinic_name} (the person has this very visit: R-U13); limit (2 visits
@@ -118,6 +119,12 @@ std::optional<place> place_of(store::tx& t, const request& r) {
   return p;
 }
 
+// How many places of window `w` this booking may fill: all of them for a health worker's
+// booking, all but the ones kept for those otherwise (R-B1).
+int places_for(const request& r, const schedule::window& w) {
+  return r.arg("by_worker") == "yes" ? w.capacity : w.capacity - w.kept;
+}
+
 // The day and window asked for: args day and time, or slot ("2026-12-05 10:00", a choice
 // appointments.soon offered).
 std::pair<std::string, std::string> day_and_time(const request& r) {
@@ -158,7 +165,7 @@ std::optional<std::pair<store::booking, int>> booking_of(store::tx& t, const req
   b.window_to = w->to;
   b.starts_at = *starts;
   b.for_whom = r.arg("for") == "other" ? "other" : "self";
-  return std::pair{b, w->capacity};
+  return std::pair{b, places_for(r, *w)};
 }
 
 // The confirmation at once, and the reminders of a visit (domain timing): the day before at
@@ -251,7 +258,7 @@ flow::action_result appointments_days(store::tx& t, const request& r) {
     if (!p->clinic->open_on(day)) continue;
     for (const auto& w : p->clinic->windows) {
       const auto taken = use.find({day, w.from});
-      if (taken == use.end() || taken->second < w.capacity || own.count({day, w.from})) {
+      if ((taken == use.end() ? 0 : taken->second) < places_for(r, w) || own.count({day, w.from})) {
         items.push_back({{"label", day_label(*p->clinic, day, r.language)}, {"value", schedule::day_text(day)}});
         break;
       }
@@ -271,7 +278,7 @@ flow::action_result appointments_times(store::tx& t, const request& r) {
   auto items = nlohmann::json::array();
   for (const auto& w : p->clinic->windows) {
     const auto taken = use.find({*day, w.from});
-    if (taken != use.end() && taken->second >= w.capacity && !own.count({*day, w.from})) continue;
+    if ((taken == use.end() ? 0 : taken->second) >= places_for(r, w) && !own.count({*day, w.from})) continue;
     items.push_back({{"label", window_label(*p->clinic, *day, w.from, w.to, r.language)}, {"value", schedule::clock_text(w.from)}});
   }
   if (items.empty()) return {"none", {}};
@@ -343,7 +350,7 @@ flow::action_result appointments_soon(store::tx& t, const request& r) {
     if (day == b->day || !c->open_on(day)) continue;
     for (const auto& w : c->windows) {
       const auto taken = use.find({day, w.from});
-      if ((taken != use.end() && taken->second >= w.capacity) || own.count({day, w.from})) continue;
+      if ((taken == use.end() ? 0 : taken->second) >= places_for(r, w) || own.count({day, w.from})) continue;
       items.push_back({{"label", when_label(*c, day, w.from, w.to, r.language)},
                        {"value", schedule::day_text(day) + " " + schedule::clock_text(w.from)}});
       break;

@@ -915,12 +915,15 @@ outcome list_slots(services& s, store::tx& tx, const call& c) {
   }
   const std::string channel = s.channels.empty() ? std::string() : s.channels.front()->id();
   json items = json::array();
-  const auto days = s.runner.act_as(tx, "", booking_flow, "appointments.days", {{"clinic", id}, {"service", service}}, channel);
+  // As a health worker books: the places kept for them count as free (R-B1).
+  const auto days = s.runner.act_as(tx, "", booking_flow, "appointments.days",
+                                    {{"clinic", id}, {"service", service}, {"by_worker", "yes"}}, channel);
   if (done_with(days, "days")) {
     for (const auto& d : json::parse(days.vars.at("days"))) {
       const std::string day = d.value("value", "");
       const auto times = s.runner.act_as(tx, "", booking_flow, "appointments.times",
-                                         {{"clinic", id}, {"service", service}, {"day", day}}, channel);
+                                         {{"clinic", id}, {"service", service}, {"day", day}, {"by_worker", "yes"}},
+                                         channel);
       if (!done_with(times, "times")) continue;
       for (const auto& w : json::parse(times.vars.at("times"))) {
         items.push_back(json{{"day", day}, {"time", w.value("value", "")}, {"label", w.value("label", "")}});

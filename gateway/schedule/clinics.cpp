@@ -98,7 +98,7 @@ clinic read_clinic(core::yaml::reader& r, const std::string& id, const YAML::Nod
   }
   for (const auto& w : windows) {
     const std::string wpath = path + ".windows";
-    if (!r.expect_map(w, wpath, {"from", "to", "capacity"})) continue;
+    if (!r.expect_map(w, wpath, {"from", "to", "capacity", "kept"})) continue;
     const auto from = minute_of_day(r.text(w, "from", wpath, true).value_or(""));
     const auto to = minute_of_day(r.text(w, "to", wpath, true).value_or(""));
     const auto capacity = r.integer(w, "capacity", wpath, 1, 10'000);
@@ -114,7 +114,14 @@ clinic read_clinic(core::yaml::reader& r, const std::string& id, const YAML::Nod
       r.problem(w, "windows must be in order of the day and must not overlap");
       continue;
     }
-    c.windows.push_back({*from, *to, static_cast<int>(*capacity)});
+    const auto kept = r.integer(w, "kept", wpath, 0, 10'000).value_or(0);
+    if (kept > *capacity) {
+      r.problem(w["kept"], "'" + wpath + ".kept' (" + std::to_string(kept) +
+                               " places for health workers' bookings) is more than the window's capacity (" +
+                               std::to_string(*capacity) + ")");
+      continue;
+    }
+    c.windows.push_back({*from, *to, static_cast<int>(*capacity), static_cast<int>(kept)});
   }
   c.book_ahead_days = static_cast<int>(r.integer(node, "book_ahead_days", path, 1, 366).value_or(14));
   c.records_visits = r.boolean(node, "records_visits", path).value_or(false);

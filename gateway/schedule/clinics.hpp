@@ -21,6 +21,9 @@ struct window {
   int from = 0;  // minutes after midnight, the clinic's clock
   int to = 0;
   int capacity = 0;
+  // R-B1: of the capacity, places only a health worker's booking takes (the console, the API);
+  // people booking themselves see the window full without them.
+  int kept = 0;
 };
 
 // A clinic's name shows on a USSD screen with the visit's day and time (the booking's

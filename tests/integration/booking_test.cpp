@@ -3,6 +3,7 @@
 // are told it is full and offered other days. On SQLite (one node) and on PostgreSQL with two
 // nodes taking the hops in turn.
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <barrier>
 #include <thread>
@@ -18,14 +19,15 @@ namespace {
 constexpr int people = 50;
 constexpr int capacity = 10;  // tests/fixtures/clinics/one_window.yaml
 
-std::string config(const temp_dir& dir, const std::string& name, const std::string& store) {
+std::string config(const temp_dir& dir, const std::string& name, const std::string& store,
+                   const std::string& clinics = "one_window.yaml") {
   const std::string src = PAYGHAM_SOURCE_DIR;
   const std::string path = dir.file(name + ".yaml");
   write_file(path, "server: {listen: \"127.0.0.1:0\"}\n"
                    "store: " + store + "\n"
                    "defaults: {region: AF, language: en, emergency_number: \"112\"}\n"
                    "flows: " + src + "/flows\ntemplates: " + src + "/templates\nlexicon: " + src + "/lexicon\n"
-                   "clinics: " + src + "/tests/fixtures/clinics/one_window.yaml\n"
+                   "clinics: " + src + "/tests/fixtures/clinics/" + clinics + "\n"
                    "channels:\n  - {id: at, type: africastalking, allow_ips: [127.0.0.1], username: u, api_key: k}\n");
   return path;
 }
@@ -107,4 +109,45 @@ TEST_CASE("booking: the same rush on PostgreSQL, hops alternating between two no
   o.url = url;
   CHECK(value(o, "SELECT COUNT(*) FROM bookings WHERE status = 'booked'") == std::to_string(capacity));
   CHECK(value(o, "SELECT COUNT(DISTINCT code) FROM bookings WHERE status = 'booked'") == std::to_string(capacity));
+}
+
+TEST_CASE("booking: a place kept for health workers is not offered to people booking themselves, and a worker books it",
+          "[integration][booking]") {
+  temp_dir dir;
+  const std::string cfg = config(dir, "paygham", "{path: " + dir.file("paygham.db") + "}", "kept_place.yaml");
+  const std::string token = make_token(cfg, "operator", "reception");
+  server_process srv(cfg);
+  // The first bookable day as a health worker sees it: its window has both places.
+  auto r = api(srv.port(), "GET", "/api/v1/slots?clinic=herat&service=general", token);
+  REQUIRE(r.status == 200);
+  const auto first = nlohmann::json::parse(r.body)["items"].at(0);
+  const std::string day = first["day"];
+  // One person books that day themselves: the one place open to them.
+  for (const char* text : {"", "3", "3*1"}) hop(srv.port(), 1, text);
+  const std::string days_seen = hop(srv.port(), 1, "3*1*1");
+  for (const char* text : {"3*1*1*1", "3*1*1*1*1"}) hop(srv.port(), 1, text);
+  REQUIRE_THAT(hop(srv.port(), 1, "3*1*1*1*1*1"), Catch::StartsWith("END Booked. Your code: "));
+  // The next person is not offered that day any more: its other place is kept.
+  hop(srv.port(), 2, "");
+  hop(srv.port(), 2, "3");
+  hop(srv.port(), 2, "3*1");
+  const std::string days_now = hop(srv.port(), 2, "3*1*1");
+  INFO(days_seen << "\n---\n" << days_now);
+  const auto first_offered = [](const std::string& screen) {
+    const auto at = screen.find("\n1. ");
+    return at == std::string::npos ? std::string() : screen.substr(at, screen.find('\n', at + 1) - at);
+  };
+  REQUIRE_FALSE(first_offered(days_seen).empty());
+  CHECK(first_offered(days_now) != first_offered(days_seen));
+  // Reception books the kept place that day for someone; then the window is full for everyone.
+  const std::string visit = R"({"phone": "+93700100003", "clinic": "herat", "service": "general", "day": ")" + day +
+                            R"(", "time": "09:00", "channel": "at"})";
+  CHECK(api(srv.port(), "POST", "/api/v1/appointments", token, visit).status == 201);
+  std::string again = visit;
+  again.replace(again.find("100003"), 6, "100004");
+  r = api(srv.port(), "POST", "/api/v1/appointments", token, again);
+  CHECK(r.status == 409);
+  CHECK_THAT(r.body, Catch::Contains("\"full\""));
+  r = api(srv.port(), "GET", "/api/v1/slots?clinic=herat&service=general", token);
+  CHECK(nlohmann::json::parse(r.body)["items"].at(0)["day"] != day);
 }
