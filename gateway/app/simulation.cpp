@@ -54,10 +54,22 @@ void simulation::sms(const std::string& text) {
 }
 
 void simulation::wait(core::unix_ms ms) {
-  *now_ += ms;
-  for (runner::tick_outcome did{1, 0, 0, 0}; did.any();) {
-    store::run_now(*writer_, [&](store::tx& t) { did = run_->tick(t); });
+  const core::unix_ms until = now_->load() + ms;
+  const auto run_due = [&] {
+    for (runner::tick_outcome did{1, 0, 0, 0}; did.any();) {
+      store::run_now(*writer_, [&](store::tx& t) { did = run_->tick(t); });
+    }
+  };
+  // Each job at its own time, as the server's clock runs it, not all at the end.
+  for (;;) {
+    core::unix_ms due = 0;
+    store::run_now(*writer_, [&](store::tx& t) { due = t.next_job_due(); });
+    if (due == 0 || due > until) break;
+    *now_ = std::max(now_->load(), due);
+    run_due();
   }
+  *now_ = until;
+  run_due();
 }
 
 std::vector<store::reader::outbound_row> simulation::new_messages() {

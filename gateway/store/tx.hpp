@@ -237,6 +237,8 @@ class jobs_part {
   // them in this same transaction, so a job is applied exactly once, on one node (a job
   // another node's open transaction holds is skipped, not waited for).
   virtual std::vector<job> take_due_jobs(std::size_t limit) = 0;
+  // When the earliest pending job falls due; 0 when none is pending (a virtual clock steps to it).
+  virtual core::unix_ms next_job_due() = 0;
   // A due job nobody can apply (a kind or payload this build does not know): kept, marked
   // so, and never taken again.
   virtual void park_job(std::int64_t job_id, std::string_view why) = 0;

@@ -290,7 +290,7 @@ class player {
       // Each job runs at its own time, as the gateway's timer runs it, not all at the end (a
       // lesson and a broadcast on one day count against each other, R-S9).
       for (int i = 0; i < 10'000; ++i) {
-        const auto due = std::stoll(test::value(cfg_.store, "SELECT COALESCE(MIN(due_at), 0) FROM jobs WHERE status = 'pending'"));
+        const auto due = test::in_tx(*writer_, [](store::tx& t) { return t.next_job_due(); });
         if (due == 0 || due > until) break;
         now_ = std::max(now_.load(), static_cast<core::unix_ms>(due));
         run_due();

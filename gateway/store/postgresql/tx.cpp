@@ -358,6 +358,10 @@ void tx::add_job(std::string_view kind, core::unix_ms due_at, std::string_view p
            {kind, due_at, payload, now()});
 }
 
+core::unix_ms tx::next_job_due() {
+  return c_.query("SELECT COALESCE(MIN(due_at), 0) FROM jobs WHERE status = 'pending'", {}).int64(0, 0);
+}
+
 std::vector<job> tx::take_due_jobs(std::size_t limit) {
   // SKIP LOCKED: a job another node's open transaction took is not waited for; it is done
   // when that commits, or pending again when it rolls back.

@@ -1691,6 +1691,13 @@ void tx::add_job(std::string_view kind, core::unix_ms due_at, std::string_view p
   s.exec();
 }
 
+core::unix_ms tx::next_job_due() {
+  auto& q = stmt("SELECT COALESCE(MIN(due_at), 0) FROM jobs WHERE status = 'pending'");
+  const core::unix_ms at = q.executeStep() ? q.getColumn(0).getInt64() : 0;
+  q.reset();
+  return at;
+}
+
 std::vector<job> tx::take_due_jobs(std::size_t limit) {
   auto& s = stmt(
       "SELECT id, kind, payload, due_at FROM jobs WHERE status = 'pending' AND due_at <= ?"

@@ -59,6 +59,7 @@ class tx final : public store::tx {
 
   void add_job(std::string_view kind, core::unix_ms due_at, std::string_view payload) override;
   std::vector<job> take_due_jobs(std::size_t limit) override;
+  core::unix_ms next_job_due() override;
   void park_job(std::int64_t job_id, std::string_view why) override;
 
   std::int64_t add_inbox(const inbox_item& item) override;
