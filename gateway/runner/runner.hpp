@@ -292,8 +292,11 @@ class runner {
   // get `key` with {count} and {clinic}, at reminder priority; returns how many were told.
   std::size_t tell_clinic_leads(store::tx& tx, const content& c, const std::string& facility, std::string_view key,
                                 std::int64_t count) const;
-  // `at`, or when sending hours next open at the clinic (its zone, else the deployment's).
-  core::unix_ms clinic_opens(const content& c, std::string_view facility, core::unix_ms at) const;
+  // The clinic's time zone, else the deployment's.
+  std::string clinic_zone(const content& c, std::string_view facility) const;
+  // A notice about the clinic outside sending hours there: the job `j` is put off until they
+  // open (true), else false.
+  bool wait_for_clinic_hours(store::tx& tx, const content& c, const store::job& j, std::string_view facility) const;
   // A day after `at`, moved on past the days the clinic is closed (its weekdays, closure days).
   core::unix_ms next_working_day(const content& c, std::string_view facility, core::unix_ms at) const;
   std::string apply_subscription_ask(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;

@@ -251,20 +251,24 @@ std::size_t runner::tell_clinic_leads(store::tx& tx, const content& c, const std
   return told;
 }
 
-core::unix_ms runner::clinic_opens(const content& c, std::string_view facility, core::unix_ms at) const {
+std::string runner::clinic_zone(const content& c, std::string_view facility) const {
   const schedule::clinic* clinic = c.clinics.find(facility);
-  const std::string zone = clinic && !clinic->time_zone.empty() ? clinic->time_zone : settings_.timezone;
-  return schedule::next_sending_time(at, zone, settings_.quiet);
+  return clinic && !clinic->time_zone.empty() ? clinic->time_zone : settings_.timezone;
+}
+
+bool runner::wait_for_clinic_hours(store::tx& tx, const content& c, const store::job& j,
+                                   std::string_view facility) const {
+  const core::unix_ms opens = schedule::next_sending_time(tx.now(), clinic_zone(c, facility), settings_.quiet);
+  if (opens <= tx.now()) return false;
+  tx.add_job(j.kind, opens, j.payload);
+  return true;
 }
 
 std::string runner::apply_high_call(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const {
   const auto p = actions::high_call::parse(j.payload);
   if (!p) return "payload is not {facility}";
   // Within a working day: within sending hours too, never at night.
-  if (const core::unix_ms opens = clinic_opens(c, p->facility, tx.now()); opens > tx.now()) {
-    tx.add_job(j.kind, opens, j.payload);
-    return {};
-  }
+  if (wait_for_clinic_hours(tx, c, j, p->facility)) return {};
   // A notice sent since this job fell due counted its calls (several jobs due together: the
   // first tells, the rest end here rather than each waiting another hour for nothing).
   const core::unix_ms told_at = tx.high_calls_told_at(p->facility);
@@ -288,7 +292,7 @@ std::string runner::apply_high_call(store::tx& tx, const content& c, const store
 core::unix_ms runner::next_working_day(const content& c, std::string_view facility, core::unix_ms at) const {
   // The same time of day on the clinic's clock (a day is not always 24 hours where clocks change).
   const schedule::clinic* clinic = c.clinics.find(facility);
-  const std::string zone = clinic && !clinic->time_zone.empty() ? clinic->time_zone : settings_.timezone;
+  const std::string zone = clinic_zone(c, facility);
   const auto today = schedule::local_day(at, zone);
   const auto midnight = today ? schedule::at_local(*today, {0, 0}, zone) : std::nullopt;
   if (!midnight) return at + 86'400'000;
@@ -303,10 +307,7 @@ core::unix_ms runner::next_working_day(const content& c, std::string_view facili
 std::string runner::apply_overdue_call(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const {
   const auto p = actions::high_call::parse(j.payload);
   if (!p) return "payload is not {facility}";
-  if (const core::unix_ms opens = clinic_opens(c, p->facility, tx.now()); opens > tx.now()) {
-    tx.add_job(j.kind, opens, j.payload);
-    return {};
-  }
+  if (wait_for_clinic_hours(tx, c, j, p->facility)) return {};
   // The calls its supervisors were told of then (or before), still not made.
   const std::int64_t count = tx.mark_overdue_calls_told(p->facility, p->told_at);
   if (count == 0) return {};  // made meanwhile, or told of again by an earlier job
