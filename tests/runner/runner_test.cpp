@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "gateway/actions/action.hpp"
+#include "gateway/actions/calls.hpp"
 #include "gateway/runner/internal.hpp"
 #include "gateway/store/tx.hpp"
 #include "gateway/text/format.hpp"
@@ -664,4 +665,42 @@ TEST_CASE("runner: a daily reminder a person set up is asked about every six mon
   CHECK(check("no") == "ok");
   CHECK(fx.count("SELECT COUNT(*) FROM series WHERE active = 1") == 0);
   CHECK(fx.count("SELECT COUNT(*) FROM escalations") == 0);
+}
+
+TEST_CASE("runner: two notices of a clinic's high calls due together send one SMS, and the other ends (R-H3)",
+          "[runner]") {
+  fixture fx;
+  const auto calls = test::in_tx(fx.writer, [&](store::tx& t) {
+    store::user worker;
+    worker.name = "Fatima";
+    worker.role = "health_worker";
+    worker.facility = "golshahr";
+    worker.phone = "+93700000900";
+    const auto worker_id = t.add_user(worker);
+    store::user lead = worker;
+    lead.name = "Zahra";
+    lead.phone = "+93700000950";
+    lead.supervisor = true;
+    t.add_user(lead);
+    for (const char* phone : {"+93700000141", "+93700000142"}) {
+      store::escalation e;
+      e.worker_id = worker_id;
+      e.contact_id = t.upsert_contact(phone).id;
+      e.reason = "missed_visit";
+      e.priority = store::call_priority::high;
+      actions::raise_call(t, e);  // each schedules the supervisors' notice, at once
+    }
+    return t.now();
+  });
+  CHECK(fx.count("SELECT COUNT(*) FROM jobs WHERE kind = 'escalation.high' AND status = 'pending'") == 2);
+  test::in_tx(fx.writer, [&](store::tx& t) { return fx.run.tick(t); });
+  // One SMS counts both calls; the second job finds them told and ends instead of waiting an hour.
+  CHECK(fx.count("SELECT COUNT(*) FROM outbound_messages WHERE to_phone = '+93700000950'") == 1);
+  CHECK_THAT(test::value(fx.so, "SELECT body FROM outbound_messages WHERE to_phone = '+93700000950'"),
+             Catch::Contains("2 patient(s)"));
+  CHECK(fx.count("SELECT COUNT(*) FROM jobs WHERE kind = 'escalation.high' AND status = 'pending'") == 0);
+  // And a working day on, the calls still open are told of once more.
+  const std::string overdue = "SELECT COUNT(*) FROM jobs WHERE kind = 'escalation.overdue' AND status = 'pending'"
+                              " AND due_at >= " + std::to_string(calls + 86'400'000 - 60'000);
+  CHECK(fx.count(overdue.c_str()) == 1);
 }
