@@ -110,7 +110,7 @@ std::string runner::apply_series_due(store::tx& tx, const content& c, const stor
         !why.empty()) {
       return why;
     }
-  } else if (auto why = queue_series_text(tx, c, *s, *who, p->at); !why.empty()) {
+  } else if (auto why = queue_series_text(tx, c, *s, *who); !why.empty()) {
     return why;
   }
   ++done.reminders;
@@ -118,13 +118,12 @@ std::string runner::apply_series_due(store::tx& tx, const content& c, const stor
 }
 
 std::string runner::queue_series_text(store::tx& tx, const content& c, const store::series& s,
-                                      const store::contact& who, core::unix_ms at) const {
+                                      const store::contact& who) const {
   const std::string body = say(c, s.template_key, who);
   if (body.empty()) return "no text '" + s.template_key + "' in any language";
   store::new_message m{s.channel_id, who.id, 0, who.phone, body, core::priority::reminder};
   m.programme = s.programme;
-  m.series_id = s.id;
-  m.not_before = sending_time(std::max(at, tx.now()), who, s.programme, s.time_zone);
+  m.series_id = s.id;  // in sending hours: apply_series_due waited for them
   tx.queue_message(m);
   return {};
 }
@@ -342,6 +341,8 @@ std::int64_t start_broadcast(store::tx& tx, const store::broadcast& b) {
   return id;
 }
 
+bool quiet_days_hold(const store::broadcast& b) { return b.prio == core::priority::bulk; }
+
 std::optional<broadcast_refusal> plan_broadcast(store::broadcast& b, const broadcast_request& r, const settings& s) {
   const bool alert = r.priority == "alert";
   if (alert) {
@@ -353,9 +354,8 @@ std::optional<broadcast_refusal> plan_broadcast(store::broadcast& b, const broad
     // P2 area alerts and P3 education wait for the morning when it is night where the
     // deployment is; one person's approval is enough.
     b.prio = r.priority == "area" ? core::priority::reminder : core::priority::bulk;
-    // A programme's quiet days hold its routine messages (education), not an area alert.
     auto hours = sending_hours_of(s, b.topic);
-    if (b.prio == core::priority::reminder) hours.quiet_days = 0;
+    if (!quiet_days_hold(b)) hours.quiet_days = 0;
     b.not_before = schedule::next_sending_time(r.at, s.timezone, hours);
     b.approved_by = r.by;
   } else {
@@ -419,8 +419,7 @@ std::string runner::apply_broadcast_batch(store::tx& tx, const content& c, const
     store::contact who;
     who.phone = own.phone;
     who.quiet_hours = own.quiet_hours;
-    const core::unix_ms at = sending_time(std::max(tx.now(), b->not_before), who, b->topic, {},
-                                          b->prio != core::priority::reminder);
+    const core::unix_ms at = sending_time(std::max(tx.now(), b->not_before), who, b->topic, {}, quiet_days_hold(*b));
     tx.hold_message(own.message_id, at);
     past_expiry += b->expires_at > 0 && at >= b->expires_at ? 1 : 0;
   }

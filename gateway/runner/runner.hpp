@@ -147,6 +147,9 @@ struct broadcast_refusal {
 // and education go within sending hours, approved by whoever asks. Fills b's priority, not_before,
 // requested_by, approved_by and expires_at, or says what is wrong.
 std::optional<broadcast_refusal> plan_broadcast(store::broadcast& b, const broadcast_request& r, const settings& s);
+// A programme's quiet days hold its routine broadcasts (education), never an alert or an area
+// alert (R-S8).
+bool quiet_days_hold(const store::broadcast& b);
 // A broadcast priority's name (alert, area, education).
 std::string_view broadcast_priority_name(core::priority p);
 
@@ -250,8 +253,8 @@ class runner {
   std::string apply_booking_reminder(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // A series' occurrence as a plain text (a reminder the person asked for themself), and the
   // job for its next occurrence after the one due at `due_at` (its `day_index`th day).
-  std::string queue_series_text(store::tx& tx, const content& c, const store::series& s, const store::contact& who,
-                                core::unix_ms at) const;
+  std::string queue_series_text(store::tx& tx, const content& c, const store::series& s,
+                                const store::contact& who) const;
   std::string schedule_next(store::tx& tx, const store::series& s, core::unix_ms due_at, int day_index) const;
   std::string apply_booking_missed(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_booking_watch(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;

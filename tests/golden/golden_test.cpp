@@ -148,9 +148,9 @@ class player {
     }
     std::string quiet;
     if (auto it = t.header.find("quiet_hours"); it != t.header.end()) quiet = ", quiet_hours: \"" + it->second + "\"";
-    std::string clinics;
-    if (auto it = t.header.find("clinics"); it != t.header.end()) clinics = "clinics: " + src(it->second) + "\n";
-    if (auto it = t.header.find("programmes"); it != t.header.end()) clinics += "programmes: " + it->second + "\n";
+    std::string more;  // top-level config the header adds
+    if (auto it = t.header.find("clinics"); it != t.header.end()) more = "clinics: " + src(it->second) + "\n";
+    if (auto it = t.header.find("programmes"); it != t.header.end()) more += "programmes: " + it->second + "\n";
     std::string languages;
     if (auto it = t.header.find("languages"); it != t.header.end()) {
       for (const auto& l : words(it->second)) languages += (languages.empty() ? "" : ", ") + l;
@@ -162,7 +162,7 @@ class player {
                          ", languages: [" + languages + "]}\n"
                          "flows: " + dir_.file("flows") + "\n"
                          "templates: " + templates + "\n"
-                         "lexicon: " + src("lexicon") + "\n" + clinics);
+                         "lexicon: " + src("lexicon") + "\n" + more);
     auto cfg = app::load_config(dir_.file("paygham.yaml"));
     REQUIRE(cfg);
     cfg_ = cfg.value();
