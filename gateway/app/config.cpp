@@ -192,20 +192,29 @@ void read_quiet_hours(config_reader& cr, const YAML::Node& n, const std::string&
   }
 }
 
+// AF, IR: how a person's number is matched to its country.
+bool country_code(const std::string& v) {
+  return v.size() == 2 && std::isupper(static_cast<unsigned char>(v[0])) && std::isupper(static_cast<unsigned char>(v[1]));
+}
+
+// 112, +98 21 …: digits a basic phone dials (a plus at most), short enough for any text.
+bool number_to_call(const std::string& v) {
+  return !v.empty() && v.size() <= 16 && v.find_first_not_of("+0123456789") == std::string::npos;
+}
+
 void read_defaults(config_reader& cr, const YAML::Node& n, config& c) {
   auto& r = cr.raw();
   if (!n.IsDefined() ||
       !r.expect_map(n, "defaults",
                     {"region", "timezone", "language", "languages", "quiet_hours", "emergency_number",
-                     "crisis_lines", "staff_channel"})) {
+                     "emergency_numbers", "crisis_lines", "staff_channel"})) {
     return;
   }
   // One country, or several whose national forms are all read ([IR, AF]: 09… and 07…).
   if (n["region"].IsDefined()) {
     std::string joined;
     for (const auto& v : r.text_list(n, "region", "defaults")) {
-      if (v.size() != 2 || !std::isupper(static_cast<unsigned char>(v[0])) ||
-          !std::isupper(static_cast<unsigned char>(v[1]))) {
+      if (!country_code(v)) {
         r.problem(n["region"], "'defaults.region' must be a two-letter country code such as AF or IR, or a list of them");
         joined.clear();
         break;
@@ -218,10 +227,37 @@ void read_defaults(config_reader& cr, const YAML::Node& n, config& c) {
   if (auto v = cr.text(n, "language", "defaults")) c.defaults_.language = *v;
   c.defaults_.languages = r.text_list(n, "languages", "defaults");
   if (auto v = cr.text(n, "emergency_number", "defaults")) {
-    if (v->empty() || v->size() > 16 || v->find_first_not_of("+0123456789") != std::string::npos) {
+    if (!number_to_call(*v)) {
       r.problem(n["emergency_number"], "'defaults.emergency_number' must be a number to call, such as 112");
     } else {
       c.defaults_.emergency_number = *v;
+    }
+  }
+  if (const auto numbers = n["emergency_numbers"]; numbers.IsDefined()) {
+    // {IR: 115}: two-letter country codes, each with the number {emergency} says there.
+    const auto refuse = [&](const YAML::Node& at) {
+      r.problem(at, "'defaults.emergency_numbers' must map a two-letter country code to the number to call "
+                    "there, such as {IR: 115}");
+    };
+    if (!numbers.IsMap()) {
+      refuse(numbers);
+    } else {
+      for (const auto& kv : numbers) {
+        const std::string region = kv.first.IsScalar() ? kv.first.Scalar() : "";
+        const std::string number = kv.second.IsScalar() ? kv.second.Scalar() : "";
+        if (!country_code(region)) {
+          refuse(kv.first);
+        } else if (!number_to_call(number)) {
+          refuse(kv.second);
+        } else {
+          c.defaults_.emergency_numbers[region] = number;
+        }
+      }
+      // A person whose number is of another country must still be told a number.
+      if (!c.defaults_.emergency_numbers.empty() && c.defaults_.emergency_number.empty()) {
+        r.problem(numbers, "'defaults.emergency_numbers' needs 'defaults.emergency_number' too: the number "
+                           "for people whose phone number is of another country (112 works from any GSM phone)");
+      }
     }
   }
   if (const auto lines = n["crisis_lines"]; lines.IsDefined()) {
@@ -235,8 +271,7 @@ void read_defaults(config_reader& cr, const YAML::Node& n, config& c) {
     } else {
       for (const auto& kv : lines) {
         const std::string region = kv.first.IsScalar() ? kv.first.Scalar() : "";
-        if (region.size() != 2 || !std::isupper(static_cast<unsigned char>(region[0])) ||
-            !std::isupper(static_cast<unsigned char>(region[1]))) {
+        if (!country_code(region)) {
           refuse(kv.first);
           continue;
         }
@@ -244,7 +279,7 @@ void read_defaults(config_reader& cr, const YAML::Node& n, config& c) {
         bool ok = kv.second.IsSequence() && kv.second.size() > 0;
         for (std::size_t i = 0; ok && i < kv.second.size(); ++i) {
           const std::string number = kv.second[i].IsScalar() ? kv.second[i].Scalar() : "";
-          ok = !number.empty() && number.size() <= 16 && number.find_first_not_of("+0123456789") == std::string::npos;
+          ok = number_to_call(number);
           numbers += (numbers.empty() ? "" : " / ") + number;
         }
         if (!ok) {

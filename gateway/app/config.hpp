@@ -29,6 +29,9 @@ struct defaults {
   // are held, in each person's zone; none when unset.
   schedule::sending_hours quiet;
   std::string emergency_number;       // {emergency} in texts: whom to call when it is urgent
+  // R-H6: by the country of a person's number (IR), {emergency} there ("115"); a number of
+  // any other country gets emergency_number.
+  std::map<std::string, std::string> emergency_numbers;
   // R-H8: by the country of a person's number (IR), the lines a counselling client is given
   // in answer to a message they write ("123 / 1480"); never in a message nobody asked for.
   std::map<std::string, std::string> crisis_lines;

@@ -412,6 +412,7 @@ runner::settings runner_settings(const config& c) {
   s.languages = c.defaults_.languages;
   s.region = c.defaults_.region;
   s.emergency_number = c.defaults_.emergency_number;
+  s.emergency_numbers.insert(c.defaults_.emergency_numbers.begin(), c.defaults_.emergency_numbers.end());
   s.crisis_lines.insert(c.defaults_.crisis_lines.begin(), c.defaults_.crisis_lines.end());
   s.staff_channel = !c.defaults_.staff_channel.empty() ? c.defaults_.staff_channel
                     : c.channels.empty()               ? std::string()

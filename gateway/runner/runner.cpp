@@ -17,7 +17,19 @@ runner::runner(std::shared_ptr<const content> c, settings s, const actions::regi
     : content_(std::move(c)),
       settings_(std::move(s)),
       gateway_values_(gateway_values(settings_)),
-      actions_(actions ? actions : &actions::registry::builtin()) {}
+      actions_(actions ? actions : &actions::registry::builtin()) {
+  for (const auto& [region, number] : settings_.emergency_numbers) {
+    auto& values = regional_values_[region];
+    values = gateway_values_;
+    values["emergency"] = number;
+  }
+}
+
+const std::map<std::string, std::string, std::less<>>& runner::gateway_values_for(std::string_view phone) const {
+  if (regional_values_.empty()) return gateway_values_;
+  const auto it = regional_values_.find(phone::region_of(phone));
+  return it == regional_values_.end() ? gateway_values_ : it->second;
+}
 
 std::map<std::string, std::string, std::less<>> gateway_values(const settings& s) {
   std::map<std::string, std::string, std::less<>> values;
@@ -80,7 +92,7 @@ flow::context runner::context_for(const content& c, flow::medium via, const stor
   ctx.region = settings_.region;
   ctx.now_ms = now;
   ctx.contact = who.fields;
-  ctx.gateway = &gateway_values_;
+  ctx.gateway = &gateway_values_for(who.phone);
   return ctx;
 }
 
@@ -120,10 +132,11 @@ std::string runner::say(const content& c, std::string_view key, const store::con
   const text::entry* e = c.texts.resolve(key, languages_for(who.language), who.explicit_texts);
   if (!e) return {};
   const text::formatter fmt(e->lang, time_zone(who.phone));
+  const auto& gateway = gateway_values_for(who.phone);
   return text::render(
       e->text,
       [&](std::string_view name) -> std::optional<std::string> {
-        if (auto it = gateway_values_.find(name); it != gateway_values_.end()) return it->second;
+        if (auto it = gateway.find(name); it != gateway.end()) return it->second;
         if (auto it = values.find(std::string(name)); it != values.end()) return it->second;
         return std::nullopt;
       },

@@ -73,6 +73,9 @@ struct settings {
   std::vector<std::string> languages;
   std::string region = "AF";  // phone numbers typed without a country code ("IR,AF": both)
   std::string emergency_number = {};  // {emergency} in every text (R-H6); empty: not set
+  // R-H6: by the country of the person's number (IR), {emergency} there ("115"); others get
+  // emergency_number.
+  std::map<std::string, std::string, std::less<>> emergency_numbers = {};
   // R-H8: by the country of the person's number (IR), {crisis_lines} ("123 / 1480") in the
   // answer to a counselling client's own message (common.crisis_lines); none: never said.
   std::map<std::string, std::string, std::less<>> crisis_lines = {};
@@ -359,7 +362,6 @@ class runner {
   // after the list, within a day, may be the number alone ("۲", as people reply).
   bool language_change(store::tx& tx, const content& c, store::contact& who,
                        const core::inbound_sms& sms, std::string_view typed, sms_outcome& result) const;
-  // A text the gateway itself sends (common.*) in the contact's language, {emergency} filled.
   // The text `key` in the contact's language; `values` fill its placeholders besides the
   // gateway's own ({emergency}).
   std::string say(const content& c, std::string_view key, const store::contact& who,
@@ -368,8 +370,11 @@ class runner {
   mutable std::mutex mu_;  // guards content_ (swapped by reload from another thread)
   std::shared_ptr<const content> content_;
   settings settings_;
-  // What every text may name from the config ({emergency}), built once.
+  // What every text may name from the config ({emergency}), built once: for everyone, and
+  // for the numbers of each country that has its own (R-H6).
   std::map<std::string, std::string, std::less<>> gateway_values_;
+  std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>> regional_values_;
+  const std::map<std::string, std::string, std::less<>>& gateway_values_for(std::string_view phone) const;
   const actions::registry* actions_;
 };
 

@@ -82,6 +82,9 @@ TEST_CASE("app: the shipped config loads", "[app]") {
   REQUIRE(c.ok());
   CHECK(c->server.port == 8080);
   CHECK(c->channels.size() == 2);
+  // R-H6: Iran's medical emergency for Iranian numbers, 112 for every other.
+  CHECK(c->defaults_.emergency_number == "112");
+  CHECK(c->defaults_.emergency_numbers.at("IR") == "115");
 }
 
 TEST_CASE("app: a PostgreSQL store is named in logs without its password", "[app]") {

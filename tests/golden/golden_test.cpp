@@ -158,7 +158,7 @@ class player {
     test::write_file(dir_.file("paygham.yaml"),
                      "store: {path: " + dir_.file("golden.db") + ", synchronous: normal}\n"
                      "defaults: {region: AF, timezone: Asia/Kabul, language: en, emergency_number: \"112\","
-                     " crisis_lines: {IR: [123, 1480]}" + quiet +
+                     " emergency_numbers: {IR: \"115\"}, crisis_lines: {IR: [123, 1480]}" + quiet +
                          ", languages: [" + languages + "]}\n"
                          "flows: " + dir_.file("flows") + "\n"
                          "templates: " + templates + "\n"
