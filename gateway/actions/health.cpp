@@ -7,7 +7,8 @@
 //                                           unknown; locked (too many wrong PINs)
 //   workers.login     pin                 → ok {worker}; wrong {pin_tries}; locked
 //   reminders.enrol   worker, phone, kind (daily | antenatal), time, [lmp], [language],
-//                     programme, remind, welcome, [ask_again], [shared_phone (yes | no |
+//                     programme, remind, welcome, [ask_again], [danger_signs (a text
+//                     key: antenatal, said on the danger-sign days, R-H5)], [shared_phone (yes | no |
 //                     unknown), texts (explicit | neutral): what the patient said of their
 //                     phone; other values, an unasked question's, keep what is known]
 //                                         → ok {patient}; stopped (they stopped every message);
@@ -189,6 +190,12 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
     if (!lmp) return error;
     s.anchor_day = text::day_number(*lmp);
     s.offsets = schedule::antenatal_contact_days();
+    // R-H5: the text of the danger-sign days, on the odd weeks of the third trimester.
+    if (const std::string signs = r.arg("danger_signs"); !signs.empty()) {
+      s.template_key = signs;
+      for (const int day : schedule::antenatal_danger_sign_days()) s.offsets.push_back(day);
+      std::sort(s.offsets.begin(), s.offsets.end());
+    }
   } else if (kind == "weekly") {
     // R-H3: a weekly check-in ("how are you this week?"), on an ISO weekday (1 Monday).
     const auto day = text::read_id(r.arg("weekday"));

@@ -116,9 +116,10 @@ const registry& registry::builtin() {
            "the logged-in args.worker enrols args.phone in a series of args.programme at args.time, args.kind daily, "
            "antenatal (from args.lmp) or weekly (on args.weekday, 1 Monday to 7); each occurrence starts the flow at "
            "args.remind by SMS, args.welcome at once; with args.ask_again, the flow starts there by SMS every six "
-           "months to ask whether they are still wanted; outcome ok, stopped, over, already (the same reminders run: "
+           "months to ask whether they are still wanted; antenatal with args.danger_signs (a text key) says it, asking "
+           "nothing, on the odd weeks 29 to 39 between the visits (R-H5); outcome ok, stopped, over, already (the same reminders run: "
            "a pregnancy series, a weekly one, or a medicine at that time)",
-           {"worker", "phone", "kind", "time", "programme", "remind"}, {}, {"remind", "welcome", "ask_again"}});
+           {"worker", "phone", "kind", "time", "programme", "remind"}, {"danger_signs"}, {"remind", "welcome", "ask_again"}});
     b.add({"reminders.ack", reminders_ack,
            "the person acknowledged an occurrence of args.series: misses start again, its escalation closes; "
            "outcome ok",

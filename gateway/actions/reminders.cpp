@@ -9,6 +9,8 @@
 // the flow starts at args.node by SMS on each of args.days (days from today on the person's
 // clock) at args.time, with {occurrence} its number. Nothing goes to a person who has stopped
 // the flow's programme by then. Outcomes: ok, error.
+#include <algorithm>
+
 #include "gateway/actions/action.hpp"
 #include "gateway/actions/flow_start.hpp"
 #include "gateway/actions/reminders.hpp"
@@ -41,6 +43,15 @@ std::optional<core::unix_ms> next_repeat(const store::series& s, core::unix_ms a
   const schedule::local_time at{s.at_minute / 60, s.at_minute % 60};
   return s.weekday != 0 ? schedule::next_weekly(after, s.weekday, at, s.time_zone)
                         : schedule::next_daily(after, at, s.time_zone);
+}
+
+bool says_template(const store::series& s, int step) {
+  if (s.flow_id.empty() || s.template_key.empty() || !s.anchor_day || step < 0 ||
+      static_cast<std::size_t>(step) >= s.offsets.size()) {
+    return false;
+  }
+  const auto days = schedule::antenatal_danger_sign_days();
+  return std::find(days.begin(), days.end(), s.offsets[static_cast<std::size_t>(step)]) != days.end();
 }
 
 first_occurrence first_due(const store::series& s, core::unix_ms now) {

@@ -31,6 +31,10 @@ first_occurrence first_due(const store::series& s, core::unix_ms now);
 // the next of its weekday) at its time on the person's clock; nullopt when the zone is unknown.
 std::optional<core::unix_ms> next_repeat(const store::series& s, core::unix_ms after);
 
+// Whether occurrence `step` of a series says its template, asking nothing, rather than start
+// its flow: pregnancy care's danger-sign days between the visits (R-H5).
+bool says_template(const store::series& s, int step);
+
 struct request;
 
 // R-S13: numbers are reassigned and returnees change SIMs, so every six months the person is

@@ -720,7 +720,11 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
       return refuse(400, "invalid_date", "lmp is the first day of the last period, not in the future (2026-09-01 or 1405/6/10)",
                     "lmp");
     }
-    args.insert({{"kind", "antenatal"}, {"lmp", lmp}, {"time", "10:00"}, {"remind", "visit_due"}});
+    args.insert({{"kind", "antenatal"},
+                 {"lmp", lmp},
+                 {"time", "10:00"},
+                 {"remind", "visit_due"},
+                 {"danger_signs", "health.danger_signs"}});
   } else if (kind == "checkin") {
     // R-H3: "how are you this week?" on Mondays at 10:00, as the menu enrols it.
     args.insert({{"kind", "weekly"}, {"weekday", "1"}, {"time", "10:00"}, {"remind", "checkin_due"}});

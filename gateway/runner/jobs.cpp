@@ -99,7 +99,7 @@ std::string runner::apply_series_due(store::tx& tx, const content& c, const stor
       return {};
     }
   }
-  if (!s->flow_id.empty()) {
+  if (!s->flow_id.empty() && !actions::says_template(*s, p->step)) {
     // A question the person acknowledges (a health worker enrolled them), or a lesson: the
     // flow at its node.
     const flow::definition* f = c.flows.by_id(s->flow_id);

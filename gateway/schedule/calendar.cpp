@@ -183,4 +183,10 @@ std::vector<int> antenatal_contact_days() {
   return out;
 }
 
+std::vector<int> antenatal_danger_sign_days() {
+  std::vector<int> out;
+  for (int week = 29; week <= 39; week += 2) out.push_back(week * 7);
+  return out;
+}
+
 }  // namespace paygham::schedule

@@ -70,5 +70,8 @@ std::optional<int> weekday_named(std::string_view name);
 // The WHO antenatal schedule (8 contacts: by week 12, then weeks 20, 26, 30, 34, 36, 38 and 40)
 // as days after the first day of the last menstrual period.
 std::vector<int> antenatal_contact_days();
+// R-H5: danger-sign education in the third trimester at most once every 2 weeks: the odd weeks
+// 29 to 39, between the contacts of weeks 30 to 40, as days after the same first day.
+std::vector<int> antenatal_danger_sign_days();
 
 }  // namespace paygham::schedule

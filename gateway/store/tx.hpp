@@ -358,6 +358,8 @@ struct series {
   int weekday = 0;  // 1 (Monday) to 7: once a week on that day (a check-in, R-H3); 0: every day
   // Enrolled by a health worker (R-H): each occurrence starts `flow_id` at `node` by SMS (a
   // question the person acknowledges), and the worker hears when `misses` in a row go unanswered.
+  // Pregnancy care with a `template_key` too says it, asking nothing, on the danger-sign days
+  // between the visits (R-H5, actions::says_template).
   std::int64_t worker_id = 0;
   std::string flow_id = {};
   std::string node = {};

@@ -457,6 +457,9 @@ TEST_CASE("console: a health worker enrols a patient, sees the next reminder and
   const auto pregnancy = json::parse(r.body);
   CHECK(pregnancy["kind"] == "pregnancy");
   CHECK(pregnancy["worker"]["id"] == 1);
+  // R-H5: as by the menu, with the danger-sign text of the odd weeks 29 to 39 between the visits.
+  CHECK(scalar(dir, "SELECT template FROM series WHERE id = " + std::to_string(pregnancy["id"].get<long long>())) ==
+        "health.danger_signs");
   // One pregnancy series at a time, whatever the date given.
   r = omid.call("POST", "/api/v1/enrolments",
                 json{{"phone", "+93700000323"}, {"kind", "pregnancy"}, {"lmp", "۱۴۰۵/۷/۸"}, {"channel", "console"}, {"worker", "1"}}

@@ -3,6 +3,7 @@
 // (Iran since 2022), weekly repeats and the antenatal series.
 #include "gateway/schedule/calendar.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "gateway/text/format.hpp"
@@ -68,6 +69,10 @@ TEST_CASE("schedule: the antenatal series counts days from the last menstrual pe
   CHECK(due.front() == 1'787'549'400'000);  // 2026-08-24 05:30 UTC: week 12
   CHECK(due.back() - due.front() == 196 * 24 * hour);  // Kabul has no daylight saving
   CHECK(schedule::series(20'605, days, {10, 0}, "Mars/Olympus").empty());
+  // R-H5: danger signs every other week of the third trimester, never in a visit's week.
+  const auto signs = schedule::antenatal_danger_sign_days();
+  CHECK(signs == std::vector<int>{203, 217, 231, 245, 259, 273});
+  for (const int day : signs) CHECK(std::find(days.begin(), days.end(), day) == days.end());
 }
 
 TEST_CASE("schedule: sending hours hold a message until the window ends where the person is", "[schedule]") {
