@@ -105,9 +105,10 @@ const registry& registry::builtin() {
            "over SMS only: the sender is a health worker (their number alone, no PIN); sets worker; outcome ok, "
            "unknown, locked"});
     b.add({"workers.enrol_command", workers_enrol_command,
-           "reads args.text as 'PHONE MEDICINE-WORD HH:MM [LANGUAGE]' or 'PHONE PREGNANCY-WORD DATE [LANGUAGE]' "
-           "(args.medicine and args.pregnancy: words, comma-separated; args.languages: 'prs: DARI, دری; ps: …'); "
-           "sets patient, kind (medicine | pregnancy), remind_at or lmp, patient_language (else the sender's); "
+           "reads args.text as 'PHONE MEDICINE-WORD HH:MM [LANGUAGE]', 'PHONE PREGNANCY-WORD DATE [LANGUAGE]' or "
+           "'PHONE CHECKIN-WORD [LANGUAGE]' (args.medicine, args.pregnancy and args.checkin: words, comma-separated; "
+           "args.languages: 'prs: DARI, دری; ps: …'); "
+           "sets patient, kind (medicine | pregnancy | checkin), remind_at or lmp, patient_language (else the sender's); "
            "outcome ok, help, phone (unreadable), number (not a mobile of a country served, or the sender's), "
            "time (06:00-22:59), date (at most 280 days back), limit (args.worker "
            "enrolled 50 in the last 24 hours)",

@@ -2,10 +2,11 @@
 //
 //   ENROL 0700 123 456 MED 20:00 DARI        daily medicine at 20:00, the patient reads Dari
 //   ENROL +989121234567 ANC 1405/8/20         pregnancy care from that first day of the last period
+//   ENROL 0700 123 456 CHECKIN               the weekly check-in (R-H3)
 //
 //   workers.by_number                  → ok {worker}: the sender is a health worker (SMS only);
 //                                         unknown; locked (too many wrong PINs on the menu)
-//   workers.enrol_command  text, medicine, pregnancy, languages
+//   workers.enrol_command  text, medicine, pregnancy, [checkin], languages
 //                                      → ok {patient, kind, remind_at | lmp, patient_language};
 //                                         help (nothing or not this form); phone (unreadable);
 //                                         number (not a patient's mobile of a country served);
@@ -143,6 +144,8 @@ flow::action_result workers_enrol_command(store::tx& t, const request& r) {
     if (offset < -280 || offset > 0) return {"date", {}};
     vars["kind"] = "pregnancy";
     vars["lmp"] = schedule::day_text(text::day_number(*lmp));
+  } else if (one_of(kind, r.arg("checkin"))) {
+    vars["kind"] = "checkin";  // Mondays at 10:00, as the menu enrols it
   } else {
     return {"help", {}};
   }
