@@ -8,11 +8,13 @@
 //   workers.login     pin                 → ok {worker}; wrong {pin_tries}; locked
 //   reminders.enrol   worker, phone, kind (daily | antenatal), time, [lmp], [language],
 //                     programme, remind, welcome, [ask_again], [danger_signs (a text
-//                     key: antenatal, said on the danger-sign days, R-H5)], [shared_phone (yes | no |
+//                     key: antenatal, said on the danger-sign days, R-H5)], [high_risk (yes:
+//                     antenatal, R-H3)], [shared_phone (yes | no |
 //                     unknown), texts (explicit | neutral): what the patient said of their
 //                     phone; other values, an unasked question's, keep what is known]
 //                                         → ok {patient}; stopped (they stopped every message);
-//                                           over (every antenatal day is past)
+//                                           over (every antenatal day is past); already;
+//                                           flagged (already in pregnancy care, now high risk)
 //   reminders.ack     series              → ok: the patient answered; their escalation closes
 //   reminders.missed  series, after, tell_worker, [priority (low | normal)]
 //                                         → ok; escalated (the worker is told by SMS). The
@@ -205,10 +207,18 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
   // The same reminders twice would each ask, and only the newest question can be answered: the
   // others would count as unanswered. One pregnancy series and one check-in at a time; a
   // medicine at each time.
+  // R-H3: a pregnancy the worker says is high risk; asked again for one already in care, it
+  // flags her running care ("flagged").
+  s.high_risk = s.anchor_day && r.arg("high_risk") == "yes";
   for (const auto& running : t.active_series(patient.id, programme)) {
     if (store::series_kind(running) == store::series_kind(s) &&
         (s.anchor_day || s.weekday != 0 || running.at_minute == s.at_minute)) {
-      return {"already", {}};
+      if (!s.high_risk || running.high_risk) return {"already", {}};
+      t.set_series_high_risk(running.id, true);
+      raise_open_calls(t, patient.id, worker->facility);
+      audit_from_phone(t, r, worker->id, "enrolments.risk", "series:" + std::to_string(running.id),
+                       nlohmann::json{{"high_risk", true}});
+      return {"flagged", {}};
     }
   }
   const auto first = first_due(s, t.now());
@@ -218,7 +228,9 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
   if (const std::string language = r.arg("language"); !language.empty()) t.set_contact_language(patient.id, language);
   if (named) t.set_phone_privacy(patient.id, shared, true, by);  // asked for, with this enrolment
   s.id = start_series(t, s, first);
+  if (s.high_risk) raise_open_calls(t, patient.id, worker->facility);  // a missed visit at the clinic already
   nlohmann::json detail{{"kind", store::series_kind(s)}};  // as the API names them
+  if (s.high_risk) detail["high_risk"] = true;
   if (answered) {
     detail["shared_phone"] = shared;
     detail["explicit_texts"] = named;

@@ -119,7 +119,8 @@ const registry& registry::builtin() {
            "args.remind by SMS, args.welcome at once; with args.ask_again, the flow starts there by SMS every six "
            "months to ask whether they are still wanted; antenatal with args.danger_signs (a text key) says it, asking "
            "nothing, on the odd weeks 29 to 39 between the visits (R-H5); outcome ok, stopped, over, already (the same reminders run: "
-           "a pregnancy series, a weekly one, or a medicine at that time)",
+           "a pregnancy series, a weekly one, or a medicine at that time), flagged (args.high_risk yes: the pregnancy "
+           "care already running is now high risk, R-H3)",
            {"worker", "phone", "kind", "time", "programme", "remind"}, {"danger_signs"}, {"remind", "welcome", "ask_again"}});
     b.add({"reminders.ack", reminders_ack,
            "the person acknowledged an occurrence of args.series: misses start again, its escalation closes; "
