@@ -46,7 +46,7 @@ std::optional<core::unix_ms> next_repeat(const store::series& s, core::unix_ms a
 }
 
 bool says_template(const store::series& s, int step) {
-  if (s.flow_id.empty() || s.template_key.empty() || !s.anchor_day || step < 0 ||
+  if (s.worker_id == 0 || s.flow_id.empty() || s.template_key.empty() || !s.anchor_day || step < 0 ||
       static_cast<std::size_t>(step) >= s.offsets.size()) {
     return false;
   }

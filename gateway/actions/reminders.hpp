@@ -32,7 +32,8 @@ first_occurrence first_due(const store::series& s, core::unix_ms now);
 std::optional<core::unix_ms> next_repeat(const store::series& s, core::unix_ms after);
 
 // Whether occurrence `step` of a series says its template, asking nothing, rather than start
-// its flow: pregnancy care's danger-sign days between the visits (R-H5).
+// its flow: the danger-sign days between the visits of pregnancy care a health worker
+// started (R-H5).
 bool says_template(const store::series& s, int step);
 
 struct request;
