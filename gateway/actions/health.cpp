@@ -213,7 +213,9 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
   for (const auto& running : t.active_series(patient.id, programme)) {
     if (store::series_kind(running) == store::series_kind(s) &&
         (s.anchor_day || s.weekday != 0 || running.at_minute == s.at_minute)) {
-      if (!s.high_risk || running.high_risk) return {"already", {}};
+      // Only this clinic's own care: another clinic's patient is theirs to flag (as ending is).
+      const auto owner = s.high_risk && !running.high_risk ? t.find_user(running.worker_id) : std::nullopt;
+      if (!owner || owner->facility != worker->facility) return {"already", {}};
       t.set_series_high_risk(running.id, true);
       raise_open_calls(t, patient.id, worker->facility);
       audit_from_phone(t, r, worker->id, "enrolments.risk", "series:" + std::to_string(running.id),

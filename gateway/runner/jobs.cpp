@@ -99,7 +99,13 @@ std::string runner::apply_series_due(store::tx& tx, const content& c, const stor
       return {};
     }
   }
-  if (!s->flow_id.empty() && !actions::says_template(*s, p->step)) {
+  if (actions::says_template(*s, p->step)) {
+    // Between the visits: its text alone. Gone from the templates, it is skipped (logged):
+    // the visits after it still come.
+    if (auto why = queue_series_text(tx, c, *s, *who); !why.empty()) {
+      core::log::warn("series.text_skipped", {{"series", s->id}, {"occurrence", p->step + 1}, {"error", why}});
+    }
+  } else if (!s->flow_id.empty()) {
     // A question the person acknowledges (a health worker enrolled them), or a lesson: the
     // flow at its node.
     const flow::definition* f = c.flows.by_id(s->flow_id);
