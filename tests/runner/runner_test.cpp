@@ -4,6 +4,7 @@
 
 #include "gateway/actions/action.hpp"
 #include "gateway/actions/calls.hpp"
+#include "gateway/actions/reminders.hpp"
 #include "gateway/runner/internal.hpp"
 #include "gateway/store/tx.hpp"
 #include "gateway/text/format.hpp"
@@ -703,4 +704,37 @@ TEST_CASE("runner: two notices of a clinic's high calls due together send one SM
   const std::string overdue = "SELECT COUNT(*) FROM jobs WHERE kind = 'escalation.overdue' AND status = 'pending'"
                               " AND due_at >= " + std::to_string(calls + 86'400'000 - 60'000);
   CHECK(fx.count(overdue.c_str()) == 1);
+}
+
+TEST_CASE("runner: a danger-sign text gone from the templates is skipped, and the visit after it still comes (R-H5)",
+          "[runner]") {
+  fixture fx;
+  test::in_tx(fx.writer, [&](store::tx& t) {
+    store::user worker;
+    worker.name = "Fatima";
+    worker.role = "health_worker";
+    worker.facility = "golshahr";
+    worker.phone = "+93700000900";
+    store::series s;
+    s.contact_id = t.upsert_contact("+93700000161").id;
+    s.channel_id = "at";
+    s.programme = "health";
+    s.at_minute = 10 * 60;
+    s.time_zone = "Asia/Kabul";
+    s.worker_id = t.add_user(worker);
+    s.flow_id = "health_reminders";
+    s.node = "visit_due";
+    s.template_key = "health.no_such_text";  // removed by an operator since she was enrolled
+    s.anchor_day = t.now() / 86'400'000 - 203;  // week 29 today: a danger-sign day, then week 30
+    s.offsets = {203, 210};
+    const auto id = t.add_series(s);
+    t.add_job(actions::series_due::kind, t.now(), actions::series_due{id, t.now(), 0}.json());
+  });
+  test::in_tx(fx.writer, [&](store::tx& t) { return fx.run.tick(t); });
+  CHECK(fx.count("SELECT COUNT(*) FROM outbound_messages") == 0);
+  // Not parked: the week-30 visit is set, a week on.
+  REQUIRE(fx.count("SELECT COUNT(*) FROM jobs WHERE kind = 'series.due' AND status = 'pending'") == 1);
+  const auto next = std::stoll(test::value(fx.so, "SELECT due_at FROM jobs WHERE kind = 'series.due' AND status = 'pending'"));
+  CHECK(next > core::now_ms() + 6 * 86'400'000LL);
+  CHECK(fx.count("SELECT COUNT(*) FROM series WHERE active = 1") == 1);
 }
