@@ -8,6 +8,7 @@
 #include "gateway/core/duration.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/core/yaml.hpp"
+#include "gateway/phone/phone.hpp"
 
 namespace paygham::app {
 namespace {
@@ -197,6 +198,14 @@ bool country_code(const std::string& v) {
   return v.size() == 2 && std::isupper(static_cast<unsigned char>(v[0])) && std::isupper(static_cast<unsigned char>(v[1]));
 }
 
+// A country a person's number can be matched to (the main one of its calling code), else the
+// reason, for config keys that pick by the country of the number.
+std::string region_unmatched(const std::string& region, const std::string& key) {
+  if (phone::numbers_tell_region(region)) return {};
+  return "'defaults." + key + "': no phone number is read as of '" + region +
+         "' (a number's country is the main one of its calling code: +7 is RU, +1 US)";
+}
+
 // 112, +98 21 …: digits a basic phone dials (a plus at most), short enough for any text.
 bool number_to_call(const std::string& v) {
   return !v.empty() && v.size() <= 16 && v.find_first_not_of("+0123456789") == std::string::npos;
@@ -247,6 +256,8 @@ void read_defaults(config_reader& cr, const YAML::Node& n, config& c) {
         const std::string number = kv.second.IsScalar() ? kv.second.Scalar() : "";
         if (!country_code(region)) {
           refuse(kv.first);
+        } else if (const auto why = region_unmatched(region, "emergency_numbers"); !why.empty()) {
+          r.problem(kv.first, why);
         } else if (!number_to_call(number)) {
           refuse(kv.second);
         } else {
@@ -273,6 +284,10 @@ void read_defaults(config_reader& cr, const YAML::Node& n, config& c) {
         const std::string region = kv.first.IsScalar() ? kv.first.Scalar() : "";
         if (!country_code(region)) {
           refuse(kv.first);
+          continue;
+        }
+        if (const auto why = region_unmatched(region, "crisis_lines"); !why.empty()) {
+          r.problem(kv.first, why);
           continue;
         }
         std::string numbers;

@@ -132,6 +132,15 @@ std::string region_of(std::string_view e164) {
   return {};
 }
 
+bool numbers_tell_region(std::string_view region) {
+  const pn::PhoneNumberUtil& util = *pn::PhoneNumberUtil::GetInstance();
+  const int cc = util.GetCountryCodeForRegion(std::string(region));
+  if (cc == 0) return false;
+  std::string main;
+  util.GetRegionCodeForCountryCode(cc, &main);
+  return main == region;
+}
+
 bool is_mobile(std::string_view e164) {
   const pn::PhoneNumberUtil& util = *pn::PhoneNumberUtil::GetInstance();
   pn::PhoneNumber number;

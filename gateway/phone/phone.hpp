@@ -20,6 +20,10 @@ core::result<std::string> parse_e164(std::string_view text, std::string_view reg
 // several countries share, its main one: "US" for +1), or "" when unknown.
 std::string region_of(std::string_view e164);
 
+// Whether region_of can name `region` (ISO 3166 alpha-2): a country libphonenumber knows that is
+// the main one of its calling code. "IR" yes; "KZ" no (+7 is "RU"); "XX" no.
+bool numbers_tell_region(std::string_view region);
+
 // Whether an E.164 number is a mobile number by libphonenumber's metadata (numbering plans
 // that do not tell mobile from fixed lines count as mobile). Reminders go to mobiles only;
 // lint and the API flag the rest.
