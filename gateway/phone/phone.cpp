@@ -141,6 +141,11 @@ bool numbers_tell_region(std::string_view region) {
   return main == region;
 }
 
+std::string calling_code(std::string_view region) {
+  const int cc = pn::PhoneNumberUtil::GetInstance()->GetCountryCodeForRegion(std::string(region));
+  return cc == 0 ? std::string() : "+" + std::to_string(cc);
+}
+
 bool is_mobile(std::string_view e164) {
   const pn::PhoneNumberUtil& util = *pn::PhoneNumberUtil::GetInstance();
   pn::PhoneNumber number;

@@ -24,6 +24,10 @@ std::string region_of(std::string_view e164);
 // the main one of its calling code. "IR" yes; "KZ" no (+7 is "RU"); "XX" no.
 bool numbers_tell_region(std::string_view region);
 
+// "+98" for "IR": how every number of the region begins; "" for a region libphonenumber does
+// not know.
+std::string calling_code(std::string_view region);
+
 // Whether an E.164 number is a mobile number by libphonenumber's metadata (numbering plans
 // that do not tell mobile from fixed lines count as mobile). Reminders go to mobiles only;
 // lint and the API flag the rest.

@@ -8,6 +8,7 @@
 #include "gateway/actions/reminders.hpp"
 #include "gateway/actions/subscriptions.hpp"
 #include "gateway/core/log.hpp"
+#include "gateway/phone/phone.hpp"
 #include "gateway/schedule/calendar.hpp"
 #include "gateway/store/rules.hpp"
 #include "gateway/store/tx.hpp"
@@ -418,6 +419,24 @@ std::string runner::apply_broadcast_batch(store::tx& tx, const content& c, const
   if (fallback.empty()) return "no text '" + b->template_key + "' in any language";
   const auto batch = tx.queue_broadcast_batch(b->id, bodies, fallback, broadcast_batch_size);
   done.broadcast += batch.messages;
+  // R-H6: a text that names {emergency} names each country's own to its numbers.
+  for (const auto& [region, values] : regional_values_) {
+    const std::string prefix = phone::calling_code(region);
+    if (batch.messages == 0 || prefix.empty()) break;
+    std::map<std::string, std::string> own_bodies;
+    for (const auto& [lang, body] : bodies) {
+      store::contact speaker;
+      speaker.language = lang;
+      speaker.phone = prefix;  // of the country: its values, its clock
+      own_bodies[lang] = say(c, b->template_key, speaker);
+    }
+    store::contact anyone;
+    anyone.phone = prefix;
+    const std::string own_fallback = say(c, b->template_key, anyone);
+    if (own_bodies != bodies || own_fallback != fallback) {
+      tx.rebody_broadcast(b->id, batch.from_contact, batch.to_contact, prefix, own_bodies, own_fallback);
+    }
+  }
   // People with quiet hours of their own (R-S8) get it within those, where they are, never
   // before it is due to go. Held past its expiry, it expires unsent (counted in the log).
   std::int64_t past_expiry = 0;

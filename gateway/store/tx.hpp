@@ -639,11 +639,19 @@ class broadcasts_part {
       std::string quiet_hours;
     };
     std::vector<own_hours> own = {};
+    // The batch's people: contacts after `from_contact` up to `to_contact` (rebody_broadcast).
+    std::int64_t from_contact = 0, to_contact = 0;
   };
   virtual batch_queued queue_broadcast_batch(std::int64_t id, const std::map<std::string, std::string>& bodies,
                                              std::string_view fallback, std::size_t limit) = 0;
   // A queued message goes no earlier than `until` (a person's own sending hours).
   virtual void hold_message(std::int64_t id, core::unix_ms until) = 0;
+  // The queued messages of a batch (its contacts after `from_contact` up to `to_contact`) to
+  // numbers beginning `phone_prefix` ("+98") get these bodies instead, by the person's language,
+  // `fallback` for the rest: a text naming the emergency number of their country (R-H6).
+  virtual void rebody_broadcast(std::int64_t id, std::int64_t from_contact, std::int64_t to_contact,
+                                std::string_view phone_prefix, const std::map<std::string, std::string>& bodies,
+                                std::string_view fallback) = 0;
   // The broadcast's messages by state ("queued" → 120, "delivered" → 4000, …).
   virtual std::map<std::string, std::int64_t> broadcast_progress(std::int64_t id) = 0;
   // R-M2: a code the person can send from a new SIM to move their subscriptions of `topic`

@@ -1445,12 +1445,26 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
            {last, n, more ? 0 : 1, now(), id});
   out.messages = static_cast<std::size_t>(n);
   out.done = !more;
+  out.from_contact = b->cursor;
+  out.to_contact = last;
   return out;
 }
 
 void tx::hold_message(std::int64_t id, core::unix_ms until) {
   c_.query("UPDATE outbound_messages SET next_at = GREATEST(next_at, $1) WHERE id = $2 AND status = 'queued'",
            {until, id});
+}
+
+void tx::rebody_broadcast(std::int64_t id, std::int64_t from_contact, std::int64_t to_contact,
+                          std::string_view phone_prefix, const std::map<std::string, std::string>& bodies,
+                          std::string_view fallback) {
+  nlohmann::json by_language = nlohmann::json::object();
+  for (const auto& [lang, body] : bodies) by_language[lang] = body;
+  c_.query(
+      "UPDATE outbound_messages m SET body = COALESCE($1::jsonb ->> COALESCE(c.language, ''), $2) FROM contacts c"
+      " WHERE c.id = m.contact_id AND m.broadcast_id = $3 AND m.contact_id > $4 AND m.contact_id <= $5"
+      " AND m.status = 'queued' AND left(m.to_phone, length($6)) = $6",
+      {by_language.dump(), std::string(fallback), id, from_contact, to_contact, std::string(phone_prefix)});
 }
 
 #undef PAYGHAM_AUDIENCE

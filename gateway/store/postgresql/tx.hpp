@@ -131,6 +131,9 @@ class tx final : public store::tx {
   batch_queued queue_broadcast_batch(std::int64_t id, const std::map<std::string, std::string>& bodies,
                                      std::string_view fallback, std::size_t limit) override;
   void hold_message(std::int64_t id, core::unix_ms until) override;
+  void rebody_broadcast(std::int64_t id, std::int64_t from_contact, std::int64_t to_contact,
+                        std::string_view phone_prefix, const std::map<std::string, std::string>& bodies,
+                        std::string_view fallback) override;
   std::map<std::string, std::int64_t> broadcast_progress(std::int64_t id) override;
   bool add_transfer_code(std::int64_t contact_id, std::string_view topic, std::string_view code,
                          core::unix_ms expires_at) override;

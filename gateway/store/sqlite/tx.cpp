@@ -1428,6 +1428,8 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
   u.exec();
   out.messages = static_cast<std::size_t>(n);
   out.done = !more;
+  out.from_contact = b->cursor;
+  out.to_contact = last;
   return out;
 }
 
@@ -1435,6 +1437,25 @@ void tx::hold_message(std::int64_t id, core::unix_ms until) {
   auto& s = stmt("UPDATE outbound_messages SET next_at = MAX(next_at, ?) WHERE id = ? AND status = 'queued'");
   s.bind(1, until);
   s.bind(2, id);
+  s.exec();
+}
+
+void tx::rebody_broadcast(std::int64_t id, std::int64_t from_contact, std::int64_t to_contact,
+                          std::string_view phone_prefix, const std::map<std::string, std::string>& bodies,
+                          std::string_view fallback) {
+  nlohmann::json by_language = nlohmann::json::object();
+  for (const auto& [lang, body] : bodies) by_language[lang] = body;
+  auto& s = stmt(
+      "UPDATE outbound_messages SET body = COALESCE((SELECT json_extract(?1, '$.\"' || COALESCE(c.language, '') || '\"')"
+      " FROM contacts c WHERE c.id = outbound_messages.contact_id), ?2)"
+      " WHERE broadcast_id = ?3 AND contact_id > ?4 AND contact_id <= ?5 AND status = 'queued'"
+      " AND substr(to_phone, 1, length(?6)) = ?6");
+  bind_text(s, 1, by_language.dump());
+  bind_text(s, 2, fallback);
+  s.bind(3, id);
+  s.bind(4, from_contact);
+  s.bind(5, to_contact);
+  bind_text(s, 6, phone_prefix);
   s.exec();
 }
 
