@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <unistd.h>
 #include <set>
 
@@ -211,6 +212,37 @@ bool number_to_call(const std::string& v) {
   return !v.empty() && v.size() <= 16 && v.find_first_not_of("+0123456789") == std::string::npos;
 }
 
+// `defaults.<key>`: two-letter codes of countries a number is matched to, each with what
+// `read` makes of its value ("" when it is not what `shape` describes). A problem names the
+// key and the line of each entry refused.
+std::map<std::string, std::string> numbers_by_country(core::yaml::reader& r, const YAML::Node& defaults,
+                                                      const std::string& key, const std::string& shape,
+                                                      const std::function<std::string(const YAML::Node&)>& read) {
+  std::map<std::string, std::string> out;
+  const YAML::Node node = defaults[key];
+  if (!node.IsDefined()) return out;
+  const auto refuse = [&](const YAML::Node& at) {
+    r.problem(at, "'defaults." + key + "' must map a two-letter country code to " + shape);
+  };
+  if (!node.IsMap()) {
+    refuse(node);
+    return out;
+  }
+  for (const auto& kv : node) {
+    const std::string region = kv.first.IsScalar() ? kv.first.Scalar() : "";
+    if (!country_code(region)) {
+      refuse(kv.first);
+    } else if (const auto why = region_unmatched(region, key); !why.empty()) {
+      r.problem(kv.first, why);
+    } else if (std::string value = read(kv.second); value.empty()) {
+      refuse(kv.second);
+    } else {
+      out[region] = std::move(value);
+    }
+  }
+  return out;
+}
+
 void read_defaults(config_reader& cr, const YAML::Node& n, config& c) {
   auto& r = cr.raw();
   if (!n.IsDefined() ||
@@ -242,69 +274,28 @@ void read_defaults(config_reader& cr, const YAML::Node& n, config& c) {
       c.defaults_.emergency_number = *v;
     }
   }
-  if (const auto numbers = n["emergency_numbers"]; numbers.IsDefined()) {
-    // {IR: 115}: two-letter country codes, each with the number {emergency} says there.
-    const auto refuse = [&](const YAML::Node& at) {
-      r.problem(at, "'defaults.emergency_numbers' must map a two-letter country code to the number to call "
-                    "there, such as {IR: 115}");
-    };
-    if (!numbers.IsMap()) {
-      refuse(numbers);
-    } else {
-      for (const auto& kv : numbers) {
-        const std::string region = kv.first.IsScalar() ? kv.first.Scalar() : "";
-        const std::string number = kv.second.IsScalar() ? kv.second.Scalar() : "";
-        if (!country_code(region)) {
-          refuse(kv.first);
-        } else if (const auto why = region_unmatched(region, "emergency_numbers"); !why.empty()) {
-          r.problem(kv.first, why);
-        } else if (!number_to_call(number)) {
-          refuse(kv.second);
-        } else {
-          c.defaults_.emergency_numbers[region] = number;
-        }
-      }
-      // A person whose number is of another country must still be told a number.
-      if (!c.defaults_.emergency_numbers.empty() && c.defaults_.emergency_number.empty()) {
-        r.problem(numbers, "'defaults.emergency_numbers' needs 'defaults.emergency_number' too: the number "
-                           "for people whose phone number is of another country (112 works from any GSM phone)");
-      }
-    }
+  // {IR: 115}: the number {emergency} says to numbers of that country.
+  c.defaults_.emergency_numbers = numbers_by_country(r, n, "emergency_numbers", "the number to call there, such as {IR: 115}",
+                                                     [](const YAML::Node& v) {
+                                                       const std::string number = v.IsScalar() ? v.Scalar() : "";
+                                                       return number_to_call(number) ? number : std::string();
+                                                     });
+  // A person whose number is of another country must still be told a number.
+  if (!c.defaults_.emergency_numbers.empty() && c.defaults_.emergency_number.empty()) {
+    r.problem(n["emergency_numbers"], "'defaults.emergency_numbers' needs 'defaults.emergency_number' too: the number "
+                                      "for people whose phone number is of another country (112 works from any GSM phone)");
   }
-  if (const auto lines = n["crisis_lines"]; lines.IsDefined()) {
-    // {IR: [123, 1480]}: two-letter country codes, each with the numbers to call there.
-    const auto refuse = [&](const YAML::Node& at) {
-      r.problem(at, "'defaults.crisis_lines' must map a two-letter country code to the numbers to call there, "
-                    "such as {IR: [123, 1480]}");
-    };
-    if (!lines.IsMap()) {
-      refuse(lines);
-    } else {
-      for (const auto& kv : lines) {
-        const std::string region = kv.first.IsScalar() ? kv.first.Scalar() : "";
-        if (!country_code(region)) {
-          refuse(kv.first);
-          continue;
-        }
-        if (const auto why = region_unmatched(region, "crisis_lines"); !why.empty()) {
-          r.problem(kv.first, why);
-          continue;
-        }
-        std::string numbers;
-        bool ok = kv.second.IsSequence() && kv.second.size() > 0;
-        for (std::size_t i = 0; ok && i < kv.second.size(); ++i) {
-          const std::string number = kv.second[i].IsScalar() ? kv.second[i].Scalar() : "";
-          ok = number_to_call(number);
-          numbers += (numbers.empty() ? "" : " / ") + number;
-        }
-        if (!ok) {
-          refuse(kv.second);
-          continue;
-        }
-        c.defaults_.crisis_lines[region] = numbers;
-      }
-    }
-  }
+  // {IR: [123, 1480]}: the lines a counselling client there is given ("123 / 1480").
+  c.defaults_.crisis_lines = numbers_by_country(r, n, "crisis_lines", "the numbers to call there, such as {IR: [123, 1480]}",
+                                                [](const YAML::Node& v) {
+                                                  std::string numbers;
+                                                  for (std::size_t i = 0; v.IsSequence() && i < v.size(); ++i) {
+                                                    const std::string number = v[i].IsScalar() ? v[i].Scalar() : "";
+                                                    if (!number_to_call(number)) return std::string();
+                                                    numbers += (numbers.empty() ? "" : " / ") + number;
+                                                  }
+                                                  return numbers;
+                                                });
   if (auto v = cr.text(n, "staff_channel", "defaults")) c.defaults_.staff_channel = *v;
   read_quiet_hours(cr, n, "defaults", c.defaults_.quiet);
 }
