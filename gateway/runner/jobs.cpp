@@ -408,33 +408,35 @@ std::string runner::apply_broadcast_batch(store::tx& tx, const content& c, const
     return {};
   }
   // The text in every language that has it, each person's own; the default language's for
-  // the rest. Rendered once per batch, not once per person.
-  std::map<std::string, std::string> bodies;
-  for (const auto& lang : c.texts.languages()) {
+  // the rest. Rendered once per batch (and per country, below), not once per person. `phone`:
+  // a number of the country it is said in ("" for any), whose {emergency} and clock it takes.
+  struct texts {
+    std::map<std::string, std::string> bodies;
+    std::string fallback;
+    bool operator==(const texts&) const = default;
+  };
+  const auto render = [&](const std::string& phone) {
+    texts out;
     store::contact speaker;
-    speaker.language = lang;
-    if (c.texts.find(lang, b->template_key)) bodies[lang] = say(c, b->template_key, speaker);
-  }
-  const std::string fallback = say(c, b->template_key, store::contact{});
-  if (fallback.empty()) return "no text '" + b->template_key + "' in any language";
-  const auto batch = tx.queue_broadcast_batch(b->id, bodies, fallback, broadcast_batch_size);
+    speaker.phone = phone;
+    for (const auto& lang : c.texts.languages()) {
+      speaker.language = lang;
+      if (c.texts.find(lang, b->template_key)) out.bodies[lang] = say(c, b->template_key, speaker);
+    }
+    speaker.language.clear();
+    out.fallback = say(c, b->template_key, speaker);
+    return out;
+  };
+  const texts everyone = render("");
+  if (everyone.fallback.empty()) return "no text '" + b->template_key + "' in any language";
+  const auto batch = tx.queue_broadcast_batch(b->id, everyone.bodies, everyone.fallback, broadcast_batch_size);
   done.broadcast += batch.messages;
   // R-H6: a text that names {emergency} names each country's own to its numbers.
-  for (const auto& [region, values] : regional_values_) {
-    const std::string prefix = phone::calling_code(region);
-    if (batch.messages == 0 || prefix.empty()) break;
-    std::map<std::string, std::string> own_bodies;
-    for (const auto& [lang, body] : bodies) {
-      store::contact speaker;
-      speaker.language = lang;
-      speaker.phone = prefix;  // of the country: its values, its clock
-      own_bodies[lang] = say(c, b->template_key, speaker);
-    }
-    store::contact anyone;
-    anyone.phone = prefix;
-    const std::string own_fallback = say(c, b->template_key, anyone);
-    if (own_bodies != bodies || own_fallback != fallback) {
-      tx.rebody_broadcast(b->id, batch.from_contact, batch.to_contact, prefix, own_bodies, own_fallback);
+  for (const auto& entry : regional_values_) {
+    const std::string prefix = phone::calling_code(entry.first);  // config refuses a region without one
+    if (batch.messages == 0 || prefix.empty()) continue;
+    if (const texts own = render(prefix); own != everyone) {
+      tx.rebody_broadcast(b->id, batch.from_contact, batch.to_contact, prefix, own.bodies, own.fallback);
     }
   }
   // People with quiet hours of their own (R-S8) get it within those, where they are, never
