@@ -38,7 +38,7 @@ const WORDS = {
     k_checkin: 'Weekly check-in (Mondays 10:00)', k_checkin_short: 'weekly check-in', k_medicine_short: 'medicine', k_pregnancy_short: 'pregnancy care',
     visits: 'Visits', clinic: 'Clinic', service: 'Service', free_places: 'Free places', book: 'Book',
     booked_ok: 'Booked: code {0}, {1}. The person gets an SMS.', for_whom: 'For', for_self: 'the phone\'s owner',
-    for_other: 'someone else on this phone', day: 'Day', visit_code: 'Code', mark_attended: 'Attended', mark_missed: 'No-show',
+    for_other: 'someone else on this phone', for_child: 'their child', for_partner: 'their wife or husband', for_parent: 'their mother or father', day: 'Day', visit_code: 'Code', mark_attended: 'Attended', mark_missed: 'No-show',
     mark_cancelled: 'Cancel visit', v_coming: 'said they will come', v_unconfirmed: 'unconfirmed: no answer to the reminder', visits_on: 'Visits on {0}', no_visits: 'No visits that day.',
     no_slots: 'No free places in the coming days.', show: 'Show',
     v_booked: 'booked', v_attended: 'attended', v_missed: 'missed', v_cancelled: 'cancelled',
@@ -100,7 +100,7 @@ const WORDS = {
     k_checkin: 'احوال‌پرسی هفته‌وار (دوشنبه ساعت ۱۰)', k_checkin_short: 'احوال‌پرسی هفته‌وار', k_medicine_short: 'دوا', k_pregnancy_short: 'مراقبت حمل',
     visits: 'نوبت‌ها', clinic: 'کلینیک', service: 'خدمت', free_places: 'نوبت‌های خالی', book: 'ثبت نوبت',
     booked_ok: 'نوبت ثبت شد: کد {0}، {1}. به این شخص اس‌ام‌اس فرستاده می‌شود.', for_whom: 'برای', for_self: 'صاحب تلفون',
-    for_other: 'شخص دیگر با همین تلفون', day: 'روز', visit_code: 'کد', mark_attended: 'آمد', mark_missed: 'نیامد',
+    for_other: 'شخص دیگر با همین تلفون', for_child: 'طفل او', for_partner: 'همسر او', for_parent: 'پدر یا مادر او', day: 'روز', visit_code: 'کد', mark_attended: 'آمد', mark_missed: 'نیامد',
     mark_cancelled: 'لغو نوبت', v_coming: 'گفته که می‌آید', v_unconfirmed: 'تایید نشده: به یادآوری جواب نداده', visits_on: 'نوبت‌های {0}', no_visits: 'در این روز نوبتی نیست.',
     no_slots: 'در روزهای آینده جای خالی نیست.', show: 'نشان دادن',
     v_booked: 'نوبت دارد', v_attended: 'آمد', v_missed: 'نیامد', v_cancelled: 'لغو شد',
@@ -162,7 +162,7 @@ const WORDS = {
     k_checkin: 'پیگیری هفتگی (دوشنبه‌ها ساعت ۱۰)', k_checkin_short: 'پیگیری هفتگی', k_medicine_short: 'دارو', k_pregnancy_short: 'مراقبت بارداری',
     visits: 'نوبت‌ها', clinic: 'درمانگاه', service: 'خدمت', free_places: 'نوبت‌های خالی', book: 'ثبت نوبت',
     booked_ok: 'نوبت ثبت شد: کد {0}، {1}. برای او پیامک ارسال می‌شود.', for_whom: 'برای', for_self: 'صاحب تلفن',
-    for_other: 'فرد دیگری با همین تلفن', day: 'روز', visit_code: 'کد', mark_attended: 'آمد', mark_missed: 'نیامد',
+    for_other: 'فرد دیگری با همین تلفن', for_child: 'فرزند او', for_partner: 'همسر او', for_parent: 'پدر یا مادر او', day: 'روز', visit_code: 'کد', mark_attended: 'آمد', mark_missed: 'نیامد',
     mark_cancelled: 'لغو نوبت', v_coming: 'گفته که می‌آید', v_unconfirmed: 'تأیید نشده: به یادآوری پاسخ نداده', visits_on: 'نوبت‌های {0}', no_visits: 'در این روز نوبتی نیست.',
     no_slots: 'در روزهای آینده نوبت خالی نیست.', show: 'نمایش',
     v_booked: 'نوبت دارد', v_attended: 'آمد', v_missed: 'نیامد', v_cancelled: 'لغو شد',
@@ -224,7 +224,7 @@ const WORDS = {
     k_checkin: 'اوونۍ پوښتنه (دوشنبه ۱۰ بجې)', k_checkin_short: 'اوونۍ پوښتنه', k_medicine_short: 'درمل', k_pregnancy_short: 'د امیندوارۍ پاملرنه',
     visits: 'نوبتونه', clinic: 'کلینیک', service: 'خدمت', free_places: 'خالي نوبتونه', book: 'نوبت نیول',
     booked_ok: 'نوبت ونیول شو: کوډ {0}، {1}. دې کس ته اس‌ام‌اس ورځي.', for_whom: 'د چا لپاره', for_self: 'د ټیلیفون خاوند',
-    for_other: 'بل کس چې همدا ټیلیفون کاروي', day: 'ورځ', visit_code: 'کوډ', mark_attended: 'حاضر', mark_missed: 'غیرحاضر',
+    for_other: 'بل کس چې همدا ټیلیفون کاروي', for_child: 'د ټیلیفون د خاوند ماشوم', for_partner: 'د ټیلیفون د خاوند مېړه یا ښځه', for_parent: 'د ټیلیفون د خاوند مور یا پلار', day: 'ورځ', visit_code: 'کوډ', mark_attended: 'حاضر', mark_missed: 'غیرحاضر',
     mark_cancelled: 'نوبت لغوه کول', v_coming: 'ویلي یې دي چې راځي', v_unconfirmed: 'نه دی تایید شوی: یادونې ته یې ځواب نه دی ورکړی', visits_on: 'د {0} نوبتونه', no_visits: 'په دې ورځ هېڅ نوبت نشته.',
     no_slots: 'په راتلونکو ورځو کې خالي نوبت نشته.', show: 'ښودل',
     v_booked: 'نوبت لري', v_attended: 'حاضر', v_missed: 'غیرحاضر', v_cancelled: 'لغوه شو',
@@ -576,7 +576,9 @@ async function visitsPage() {
   clinic.addEventListener('change', fillServices);
   fillServices();
   const phone = h('input', { id: 'visit-phone', dir: 'ltr', inputmode: 'tel' });
-  const forWhom = h('select', { id: 'for' }, h('option', { value: 'self' }, t('for_self')), h('option', { value: 'other' }, t('for_other')));
+  // R-B4: the relation only; the API takes child-2 and so on for a second child of the phone.
+  const forWhom = h('select', { id: 'for' },
+    ['self', 'child', 'partner', 'parent', 'other'].map((x) => h('option', { value: x }, t('for_' + x))));
   const shared = sharedPhoneSelect('visit-shared-phone');
   const consent = h('input', { id: 'visit-consent', type: 'checkbox' });
   const status = h('div', { role: 'status', id: 'visit-status' });

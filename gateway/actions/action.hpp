@@ -66,6 +66,10 @@ struct action {
   bool uses_clinics = false;
   // Ways of giving what else it needs, one of which a node must give whole: {{day, time}, {slot}}.
   std::vector<std::vector<std::string_view>> needs_one_way = {};
+  // The texts its data menu shows (by key, not by argument), and the variable it sets to that
+  // menu: lint checks every language has them, and that a page of them fits a USSD screen.
+  std::vector<std::string_view> shows = {};
+  std::string_view menu = {};
 };
 
 class registry {
@@ -90,6 +94,7 @@ flow::action_result inbox_save(store::tx& t, const request& r);
 flow::action_result reminders_daily(store::tx& t, const request& r);
 flow::action_result reminders_antenatal(store::tx& t, const request& r);
 flow::action_result messages_later(store::tx& t, const request& r);
+flow::action_result appointments_people(store::tx& t, const request& r);
 flow::action_result appointments_clinics(store::tx& t, const request& r);
 flow::action_result appointments_days(store::tx& t, const request& r);
 flow::action_result appointments_times(store::tx& t, const request& r);

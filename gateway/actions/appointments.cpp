@@ -2,13 +2,16 @@
 // their services and windows come from the clinics file (schedule/clinics.hpp); places are
 // counted in the store, which serialises bookings per clinic and day across nodes.
 //
+//   appointments.people                           → ok {people}: a data menu of whom the visit
+//                         may be for: Me, those the phone booked for before, someone new of
+//                         each relation (R-B4; the values are clients: self, child-2, …)
 //   appointments.clinics  service                 → ok {clinics}: a data menu; none
-//   appointments.days     clinic, service, [by_worker] → ok {days}: days with a free window; none
-//   appointments.times    clinic, service, day, [by_worker] → ok {times}: that day's free windows;
+//   appointments.days     clinic, service, [for], [by_worker] → ok {days}: days with a free window; none
+//   appointments.times    clinic, service, day, [for], [by_worker] → ok {times}: that day's free windows;
 //                         none. Everywhere, a window's kept places are free only by_worker "yes"
 //   appointments.hold     clinic, service, day, time, [for], [replaces], [by_worker] → ok
 //                         {when, clinic_name}; full; already {booking, code, when,
-//                         clinic_name} (the person has this very visit: R-U13); limit (2 visits
+//                         clinic_name} (the client has this very visit: R-U13); limit (2 visits
 //                         ahead for this service already); call_first (the last 2 visits of this service were missed:
 //                         a health worker of the clinic calls to book, R-B7; by_worker "yes",
 //                         a worker booking for them, is that call)
@@ -34,6 +37,7 @@
 // Every action also has `error` (an argument it cannot use).
 #include "gateway/actions/appointments.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <vector>
@@ -52,6 +56,56 @@ namespace paygham::actions {
 namespace {
 
 const flow::action_result error{"error", {}};
+
+// R-B4: the relations a visit may be for besides the person, in the order the booking menu
+// shows them, with how many of each one phone may book for (a second parent or partner is
+// "someone else") and the texts: the first of them, and a new one after that.
+struct relation {
+  std::string_view name;
+  int most;
+  std::string_view text, another;
+};
+constexpr relation relations[] = {
+    {"child", 8, "appointments.for_child", "appointments.another_child"},
+    {"partner", 1, "appointments.for_partner", ""},
+    {"parent", 1, "appointments.for_parent", ""},
+    {"other", 8, "appointments.for_other", "appointments.another_person"},
+};
+
+const relation* relation_named(std::string_view name) {
+  for (const auto& r : relations) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+// The clients of the phone's bookings (R-B4), read; anything else in the store is skipped.
+std::vector<client> clients_of(store::tx& t, std::int64_t contact_id) {
+  std::vector<client> out;
+  for (const auto& key : t.visit_clients(contact_id)) {
+    if (auto c = read_client(key); c && c->relation != "self") out.push_back(std::move(*c));
+  }
+  return out;
+}
+
+// A client as a data menu's item shows it ("My child", "My child 2" when the phone has booked
+// for more than one child), with `label` before it when given.
+nlohmann::json client_item(const client& c, const std::vector<client>& known, const std::string& label = "") {
+  nlohmann::json item{{"text", client_text(c)}};
+  if (!label.empty()) item["label"] = label;
+  const auto same = std::count_if(known.begin(), known.end(), [&](const client& k) { return k.relation == c.relation; });
+  if (same > 1) item["n"] = c.number;
+  return item;
+}
+
+// The client the run's `for` names: "" is the person themself.
+std::optional<std::string> client_arg(const request& r) {
+  const std::string given = r.arg("for");
+  if (given.empty()) return "self";
+  const auto c = read_client(given);
+  if (!c) return std::nullopt;
+  return client_key(*c);
+}
 
 // The person's own visit `given` (a booking number), still booked and still ahead.
 std::optional<store::booking> own_upcoming(store::tx& t, const request& r, const std::string& given) {
@@ -164,7 +218,9 @@ std::optional<std::pair<store::booking, int>> booking_of(store::tx& t, const req
   b.window_from = w->from;
   b.window_to = w->to;
   b.starts_at = *starts;
-  b.for_whom = r.arg("for") == "other" ? "other" : "self";
+  const auto who = client_arg(r);
+  if (!who) return std::nullopt;
+  b.for_whom = *who;
   return std::pair{b, places_for(r, *w)};
 }
 
@@ -199,6 +255,26 @@ void schedule_reminders(store::tx& t, const request& r, const store::booking& b,
 
 }  // namespace
 
+std::optional<client> read_client(std::string_view key) {
+  if (key == "self") return client{};
+  const auto dash = key.find('-');
+  const relation* r = relation_named(key.substr(0, dash));
+  if (!r) return std::nullopt;
+  if (dash == std::string_view::npos) return client{std::string(r->name), 1};
+  const std::string_view digits = key.substr(dash + 1);
+  if (digits.size() != 1 || digits[0] < '2' || digits[0] > '9' || digits[0] - '0' > r->most) return std::nullopt;
+  return client{std::string(r->name), digits[0] - '0'};
+}
+
+std::string client_key(const client& c) {
+  return c.number > 1 ? c.relation + "-" + std::to_string(c.number) : c.relation;
+}
+
+std::string client_text(const client& c) {
+  const relation* r = relation_named(c.relation);
+  return r ? std::string(r->text) : "appointments.for_self";
+}
+
 std::map<std::string, std::string> booking_vars(const store::booking& b, const schedule::clinic_list* clinics,
                                                 const std::string& lang) {
   std::map<std::string, std::string> v{{"booking", std::to_string(b.id)}, {"code", b.code}};
@@ -216,6 +292,42 @@ std::map<std::string, std::string> booking_vars(const store::booking& b, const s
   return v;
 }
 
+// R-B4: Me; then, relation by relation, those the phone booked for before and someone new
+// (while the phone has fewer than that relation's most); nine options at most, so the oldest
+// clients give way first.
+flow::action_result appointments_people(store::tx& t, const request& r) {
+  const auto known = clients_of(t, r.contact_id);
+  // Someone new of each relation: its next free number, while there is one.
+  std::vector<std::optional<client>> fresh;
+  std::size_t options = 1 + known.size();
+  for (const auto& rel : relations) {
+    int next = 1;
+    const auto taken = [&](int n) {
+      return std::any_of(known.begin(), known.end(), [&](const client& c) { return c.relation == rel.name && c.number == n; });
+    };
+    while (taken(next)) ++next;
+    fresh.push_back(next <= rel.most ? std::optional<client>(client{std::string(rel.name), next}) : std::nullopt);
+    options += fresh.back() ? 1 : 0;
+  }
+  constexpr std::size_t most_options = 9;  // a menu's one-digit options
+  const std::size_t dropped = options > most_options ? options - most_options : 0;
+  auto items = nlohmann::json::array({{{"text", client_text(client{})}, {"value", "self"}}});
+  for (std::size_t i = 0; i < std::size(relations); ++i) {
+    const auto& rel = relations[i];
+    bool any = false;
+    for (std::size_t k = 0; k < known.size(); ++k) {
+      if (known[k].relation != rel.name) continue;
+      any = true;
+      if (k < dropped) continue;
+      auto item = client_item(known[k], known);
+      item["value"] = client_key(known[k]);
+      items.push_back(std::move(item));
+    }
+    if (fresh[i]) items.push_back({{"text", any ? rel.another : rel.text}, {"value", client_key(*fresh[i])}});
+  }
+  return {"ok", {{"people", data_menu(items)}}};
+}
+
 flow::action_result appointments_clinics(store::tx&, const request& r) {
   if (!r.clinics) return error;
   const std::string service = r.arg("service");
@@ -227,13 +339,13 @@ flow::action_result appointments_clinics(store::tx&, const request& r) {
   return {"ok", {{"clinics", data_menu(items)}}};
 }
 
-// The person's visits still ahead for themself of a clinic's service (R-U13 compares them; a
-// relative's are not, as relatives on one phone may share a window).
+// The visits still ahead of a clinic's service the phone has for `client` (R-U13 compares them:
+// the person themself, or one relative; two relatives may share a window).
 std::vector<store::booking> own_visits(store::tx& t, const request& r, std::string_view clinic,
-                                       std::string_view service) {
+                                       std::string_view service, std::string_view client) {
   auto out = t.upcoming_bookings(r.contact_id);
   std::erase_if(out, [&](const store::booking& b) {
-    return b.for_whom != "self" || b.clinic != clinic || b.service != service;
+    return b.for_whom != client || b.clinic != clinic || b.service != service;
   });
   return out;
 }
@@ -242,7 +354,9 @@ std::vector<store::booking> own_visits(store::tx& t, const request& r, std::stri
 // "you have it" (R-U13), not nothing.
 std::set<std::pair<long long, int>> own_windows(store::tx& t, const request& r, const place& p) {
   std::set<std::pair<long long, int>> out;
-  for (const auto& b : own_visits(t, r, p.clinic->id, p.service)) out.insert({b.day, b.window_from});
+  const auto client = client_arg(r);
+  if (!client) return out;
+  for (const auto& b : own_visits(t, r, p.clinic->id, p.service, *client)) out.insert({b.day, b.window_from});
   return out;
 }
 
@@ -313,11 +427,10 @@ bool must_call_first(store::tx& t, const request& r, const store::booking& b) {
   return put_on_call_list(t, r.contact_id, b.clinic, "missed_visits", missed_before_call, store::call_priority::high);
 }
 
-// R-U13: a person who has this very visit already (own_visits: the same day and window) is
+// R-U13: a client who has this very visit already (own_visits: the same day and window) is
 // told so and given its code, never booked twice: the redial after an END the network lost.
 std::optional<store::booking> same_visit(store::tx& t, const request& r, const store::booking& b) {
-  if (b.for_whom != "self") return std::nullopt;
-  for (auto& up : own_visits(t, r, b.clinic, b.service)) {
+  for (auto& up : own_visits(t, r, b.clinic, b.service, b.for_whom)) {
     if (up.day == b.day && up.window_from == b.window_from) return std::move(up);
   }
   return std::nullopt;
@@ -446,9 +559,14 @@ flow::action_result appointments_to_call(store::tx& t, const request& r) {
 
 flow::action_result appointments_mine(store::tx& t, const request& r) {
   auto items = nlohmann::json::array();
+  const auto known = clients_of(t, r.contact_id);
   for (const auto& b : t.upcoming_bookings(r.contact_id)) {
     const auto v = booking_vars(b, r.clinics, r.language);
-    items.push_back({{"label", v.at("when")}, {"value", v.at("booking")}});
+    // Whose it is, when it is someone else's (R-B4): "Sun 6 December, 10:00-12:00 (My child)".
+    const auto who = read_client(b.for_whom);
+    auto item = who && who->relation != "self" ? client_item(*who, known, v.at("when")) : nlohmann::json{{"label", v.at("when")}};
+    item["value"] = v.at("booking");
+    items.push_back(std::move(item));
   }
   if (items.empty()) return {"none", {}};
   return {"ok", {{"visits", data_menu(items)}}};

@@ -20,6 +20,20 @@ class clinic_list;
 
 namespace paygham::actions {
 
+// R-B4: who a visit is for: the person themself ("self"), or someone else on the phone, known
+// only by relation and number ("child", "child-2": the second child the phone booked for,
+// "partner", "parent", "other", "other-3"). Nothing else is kept of them, no name: the client
+// profile is the `for` of its bookings, and goes with the last of them.
+struct client {
+  std::string relation = "self";  // self, child, partner, parent, other
+  int number = 1;
+};
+// "child-2" → {child, 2}; nullopt for anything else ("child-1", "cousin").
+std::optional<client> read_client(std::string_view key);
+std::string client_key(const client& c);
+// The text a client is shown with ("appointments.for_child": My child).
+std::string client_text(const client& c);
+
 // What texts about a booking may show, in `lang`: {booking} (its number), {code},
 // {clinic_name}, {when} (day and window: «یکشنبه ۱۵ آذر، ۱۰:۰۰-۱۲:۰۰»), {time} (the window).
 std::map<std::string, std::string> booking_vars(const store::booking& b, const schedule::clinic_list* clinics,

@@ -42,20 +42,29 @@ const registry& registry::builtin() {
            "sends args.template at args.time on each WHO antenatal contact day still ahead, counted from "
            "args.lmp (2026-06-01); outcome ok (sets series), over (all are past), error",
            {"lmp", "time", "template", "programme"}, {"template"}});
+    b.add({"appointments.people", appointments_people,
+           "sets people (a data menu) to whom a visit may be for: the person, those the phone booked for "
+           "before, someone new of each relation; each value a client for args.for of the actions below (R-B4); "
+           "outcome ok",
+           {}, {}, {}, false, {},
+           {"appointments.for_self", "appointments.for_child", "appointments.another_child", "appointments.for_partner",
+            "appointments.for_parent", "appointments.for_other", "appointments.another_person"},
+           "people"});
     b.add({"appointments.clinics", appointments_clinics,
            "sets clinics (a data menu) to the clinics offering args.service; outcome ok, none", {"service"}, {}, {},
            true});
     b.add({"appointments.days", appointments_days,
-           "sets days (a data menu) to the next days args.clinic has a free window for args.service; outcome ok, "
-           "none",
+           "sets days (a data menu) to the next days args.clinic has a free window for args.service (or a visit "
+           "of args.for's); outcome ok, none",
            {"clinic", "service"}, {}, {}, true});
     b.add({"appointments.times", appointments_times,
            "sets times (a data menu) to the free windows on args.day; outcome ok, none",
            {"clinic", "service", "day"}, {}, {}, true});
     b.add({"appointments.hold", appointments_hold,
-           "holds a place in the window args.time of args.day for the resume window; sets when, clinic_name; "
-           "outcome ok, full, already (the person has this very visit for themself: sets booking, code, when, "
-           "clinic_name), limit (2 visits ahead for the service), call_first (2 visits missed in a row)",
+           "holds a place in the window args.time of args.day for args.for (self, or a client of appointments.people) "
+           "for the resume window; sets when, clinic_name; outcome ok, full, already (that client has this very "
+           "visit: sets booking, code, when, clinic_name), limit (2 visits ahead for the service), call_first (2 "
+           "visits missed in a row)",
            {"clinic", "service", "day", "time"}, {}, {}, true});
     b.add({"appointments.book", appointments_book,
            "books the run's held place (else args.clinic/service and args.day/time or args.slot); sets booking, "

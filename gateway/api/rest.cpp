@@ -9,6 +9,7 @@
 #include <set>
 #include <variant>
 
+#include "gateway/actions/appointments.hpp"
 #include "gateway/actions/calls.hpp"
 #include "gateway/actions/flow_start.hpp"
 #include "gateway/actions/reminders.hpp"
@@ -622,7 +623,7 @@ std::optional<refusal> bad_record(const json& body) {
                    "others read the phone",
                    "explicit_texts"};
   }
-  if (body.value("explicit_texts", false) && body.value("for", "self") == "other") {
+  if (body.value("explicit_texts", false) && body.value("for", "self") != "self") {
     return refusal{400, "explicit_for_other",
                    "explicit_texts is the phone owner's own choice: a visit booked for someone else cannot set it",
                    "explicit_texts"};
@@ -1011,7 +1012,12 @@ outcome book_visit(services& s, store::tx& tx, const call& c) {
   const auto phone = phone::parse_e164(c.body.value("phone", ""), s.runner.config().region);
   if (!phone) return refuse(400, "invalid_phone", phone.error(), "phone");
   const std::string for_whom = c.body.value("for", "self");
-  if (for_whom != "self" && for_whom != "other") return refuse(400, "invalid_for", "for is self or other", "for");
+  if (!actions::read_client(for_whom)) {
+    return refuse(400, "invalid_for",
+                  "for is self, or someone else on the phone by relation: child, partner, parent or other (child-2 "
+                  "to child-8, other-2 to other-8: the second and later the phone books for)",
+                  "for");
+  }
   if (auto bad = bad_record(c.body)) return outcome{400, json::object(), *bad};
   return take_visit(s, tx, c, phone.value(), std::get<const schedule::clinic*>(clinic)->id,
                     c.body.value("service", ""), for_whom, std::get<std::string>(channel), "", "appointments.book");

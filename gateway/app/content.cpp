@@ -267,6 +267,16 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
       }
     }
   }
+  // The data menus whose texts are known before they run (appointments.people's).
+  std::map<std::string, std::vector<std::string>> menu_texts;
+  for (const auto& f : bundle->flows.all()) {
+    for (const auto& [id, n] : f->nodes) {
+      const actions::action* a =
+          n.kind == flow::node_kind::action ? actions::registry::builtin().find(n.action) : nullptr;
+      if (!a || a->menu.empty()) continue;
+      menu_texts[std::string(a->menu)].assign(a->shows.begin(), a->shows.end());
+    }
+  }
   // Against the strictest route: a flow may be served on any of them.
   text::screen_limits strictest = c.ussd_profiles.at("default");
   strictest.ucs2 = true;  // a route without UCS-2 is checked in Latin script below
@@ -274,7 +284,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
     strictest.gsm7_max = std::min(strictest.gsm7_max, l.gsm7_max);
     strictest.ucs2_max = std::min(strictest.ucs2_max, l.ucs2_max);
   }
-  bundle->flows.check_screens(bundle->texts, langs, strictest, flow::context{}.page_size, problems);
+  bundle->flows.check_screens(bundle->texts, langs, strictest, flow::context{}.page_size, menu_texts, problems);
   // R-U4: a route that carries no UCS-2 shows the Latin-script texts: they must exist, be GSM
   // 7-bit and fit its limits.
   for (const auto& [name, l] : c.ussd_profiles) {
@@ -285,7 +295,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
                          "but templates has no " + latin.front() + ".yaml");
       continue;
     }
-    bundle->flows.check_screens(bundle->texts, latin, l, flow::context{}.page_size, problems);
+    bundle->flows.check_screens(bundle->texts, latin, l, flow::context{}.page_size, menu_texts, problems);
     const text::entry* invalid = bundle->texts.resolve(flow::keys::invalid, latin);
     const auto resume = text::check_screen(runner::draw_resume(bundle->texts, latin, invalid ? invalid->text : ""), l);
     if (resume.result != text::screen_check::fits && resume.result != text::screen_check::long_warning) {
@@ -370,6 +380,14 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
         problems.push_back(n.where + ": node '" + id + "' (action " + n.action +
                            ") books clinics, but the config names no clinics file with a clinic in it (clinics: "
                            "clinics.yaml, docs/appointments.md)");
+      }
+      for (const std::string_view key : a->shows) {
+        for (const auto& lang : langs) {
+          if (!bundle->texts.find(lang, key)) {
+            problems.push_back(n.where + ": node '" + id + "' (action " + n.action + ") shows text '" +
+                               std::string(key) + "' in a menu, which " + lang + ".yaml does not have");
+          }
+        }
       }
       for (const std::string_view arg : a->texts) {
         const auto it = n.args.find(std::string(arg));

@@ -87,11 +87,11 @@ class renderer {
         for (std::size_t i = 0; i < list.size(); ++i) {
           const auto& item = list[i];
           if (item.is_string() && std::to_string(i + 1) == *v) return item.get<std::string>();
-          if (!item.is_object() || !item.contains("label") || !item["label"].is_string()) continue;
+          if (!item.is_object()) continue;
           const auto& given = item.contains("value") ? item["value"] : nlohmann::json();
           const std::string value_of = given.is_null() ? std::to_string(i + 1)
                                        : given.is_string() ? given.get<std::string>() : given.dump();
-          if (value_of == *v) return item["label"].get<std::string>();
+          if (value_of == *v) return item_label(item);
         }
       }
       for (std::size_t i = 0; i < n.options.size(); ++i) {
@@ -100,6 +100,27 @@ class renderer {
       }
     }
     return std::nullopt;
+  }
+
+  // How a data menu's item is shown: {"label": …}, the action's words; {"text": key, "n": 2}, a
+  // text of the person's language with a number after it ("My child 2": the second of the
+  // phone's children); both, the words with the text after them in brackets ("Sun 6 December,
+  // 10:00-12:00 (My child 2)"). nullopt: neither, or a text no language has.
+  std::optional<std::string> item_label(const nlohmann::json& item) const {
+    const bool has_label = item.contains("label") && item["label"].is_string();
+    if (!item.contains("text")) {
+      return has_label ? std::optional<std::string>(item["label"].get<std::string>()) : std::nullopt;
+    }
+    if (!item["text"].is_string()) return std::nullopt;
+    const std::string key = item["text"].get<std::string>();
+    auto shown = text(key);
+    if (!shown) return std::nullopt;
+    if (item.contains("n") && item["n"].is_number_integer()) {
+      const std::string n = std::to_string(item["n"].get<long long>());
+      *shown += " " + text::formatter(lang_of(key), ctx_.timezone).apply(n, "number").value_or(n);
+    }
+    if (has_label) return item["label"].get<std::string>() + " (" + *shown + ")";
+    return shown;
   }
 
   // `pattern` with its {variables} filled in, unformatted (action arguments).
@@ -144,7 +165,8 @@ struct choice {
 };
 
 // The options of a menu or yes/no ask. A data menu reads them from a run variable holding a
-// JSON list of strings or of {"label", "value"} objects (an action puts it there).
+// JSON list of strings or of {"label" (or "text" and "n"), "value"} objects (an action puts it
+// there).
 std::optional<std::vector<choice>> choices(const node& n, const renderer& r, std::string& why) {
   std::vector<choice> out;
   if (n.ask == ask_kind::yes_no) {
@@ -171,13 +193,14 @@ std::optional<std::vector<choice>> choices(const node& n, const renderer& r, std
     choice c{"", true, std::to_string(i + 1), n.next};
     if (item.is_string()) {
       c.label = item.get<std::string>();
-    } else if (item.is_object() && item.contains("label") && item["label"].is_string()) {
-      c.label = item["label"].get<std::string>();
+    } else if (auto label = item.is_object() ? r.item_label(item) : std::nullopt) {
+      c.label = std::move(*label);
       if (item.contains("value")) {
         c.value = item["value"].is_string() ? item["value"].get<std::string>() : item["value"].dump();
       }
     } else {
-      why = "option " + std::to_string(i + 1) + " in '" + n.options_from + "' has no label";
+      why = "option " + std::to_string(i + 1) + " in '" + n.options_from + "' has no label" +
+            (item.is_object() && item.contains("text") ? " (no language has its text " + item["text"].dump() + ")" : "");
       return std::nullopt;
     }
     out.push_back(std::move(c));
@@ -186,42 +209,97 @@ std::optional<std::vector<choice>> choices(const node& n, const renderer& r, std
   return out;
 }
 
-// Over USSD a menu longer than a screen's page is shown a page at a time.
-std::size_t pages(std::size_t count, const context& ctx) {
-  if (ctx.via != medium::ussd || ctx.page_size == 0 || count <= ctx.page_size) return 1;
-  return (count + ctx.page_size - 1) / ctx.page_size;
+// An ask as shown: its question, a line per option ("\n1. Me"), and over USSD the pages those
+// lines fall into, with the More and Back lines.
+struct layout {
+  std::string question;
+  std::vector<std::string> lines;
+  std::vector<std::size_t> starts{0};  // where each page's options start
+  std::string more, back;              // "\n98. More", "\n0. Back"
+
+  std::size_t pages() const { return starts.size(); }
+};
+
+// Whether more options would still fit: a route without UCS-2 is another matter (R-U4: its
+// screens are drawn in Latin script), which paging does not mend.
+bool fits_screen(const std::string& screen, const context& ctx) {
+  return text::check_screen(screen, ctx.screen).result != text::screen_check::too_long;
 }
 
-std::optional<std::string> render_ask(const node& n, const renderer& r, std::string& why,
-                                      const state& st, const context& ctx) {
+// Over USSD a menu is shown a page at a time: at most page_size options, and no more than fit
+// the route's screen with the question, More and Back (R-U8; a data menu's labels, Persian
+// dates or a relative after a visit, are known only when it runs). Option numbers stay the same
+// on every page, so a memorised path keeps working. A page holds one option at least.
+std::optional<layout> lay_out(const node& n, const renderer& r, std::string& why, const state& st, const context& ctx) {
+  layout out;
   auto question = r.text(n.text);
   if (!question) {
     why = "missing text '" + n.text + "'";
     return std::nullopt;
   }
+  out.question = std::move(*question);
   const auto opts = choices(n, r, why);
   if (!opts) return std::nullopt;
   const std::string lang = r.lang_of(n.text);
-  std::string body = *question;
-  // Option numbers stay the same on every page, so a memorised path keeps working.
-  const bool paged = pages(opts->size(), ctx) > 1;
-  const std::size_t first = paged ? st.page * ctx.page_size : 0;
-  const std::size_t last = paged ? std::min(first + ctx.page_size, opts->size()) : opts->size();
-  const auto line = [&](std::size_t number, std::string_view label, bool literal) {
+  const auto line = [&](std::size_t number, std::string_view label, bool literal) -> std::optional<std::string> {
     auto shown = literal ? std::optional<std::string>(label) : r.text(label);
     if (!shown) {
       why = "missing text '" + std::string(label) + "'";
-      return false;
+      return std::nullopt;
     }
-    body += "\n" + option_number(number, lang) + " " + *shown;
-    return true;
+    return "\n" + option_number(number, lang) + " " + *shown;
   };
-  for (std::size_t i = first; i < last; ++i) {
-    if (!line(i + 1, (*opts)[i].label, (*opts)[i].literal)) return std::nullopt;
+  for (std::size_t i = 0; i < opts->size(); ++i) {
+    auto l = line(i + 1, (*opts)[i].label, (*opts)[i].literal);
+    if (!l) return std::nullopt;
+    out.lines.push_back(std::move(*l));
   }
+  if (ctx.via != medium::ussd || ctx.page_size == 0) return out;
+  // The navigation lines, which a flow's texts must have only where a screen shows them.
+  const auto navigation = [&](std::size_t number, std::string_view key) {
+    const std::string before = why;
+    auto l = line(number, key, false);
+    why = before;
+    return l;
+  };
+  const auto more = navigation(98, keys::more);
+  const auto back = navigation(0, keys::back);
+  out.more = more.value_or("");
+  out.back = back.value_or("");
+  const bool back_first = !st.trail.empty() && n.back;
+  for (std::size_t first = 0; first < out.lines.size();) {
+    const bool with_back = out.starts.size() > 1 || back_first;
+    std::string screen = out.question;
+    std::size_t end = first;
+    while (end < out.lines.size() && end - first < ctx.page_size) {
+      const bool more_after = end + 1 < out.lines.size();
+      const std::string tried = screen + out.lines[end] + (more_after ? out.more : "") + (with_back ? out.back : "");
+      if (end > first && !fits_screen(tried, ctx)) break;
+      screen += out.lines[end++];
+    }
+    if (end < out.lines.size()) out.starts.push_back(end);
+    first = end;
+  }
+  const bool needs_more = out.pages() > 1, needs_back = out.pages() > 1 || back_first;
+  if ((needs_more && !more) || (needs_back && !back)) {
+    why = "missing text '" + std::string(needs_more && !more ? keys::more : keys::back) + "'";
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::optional<std::string> render_ask(const node& n, const renderer& r, std::string& why,
+                                      const state& st, const context& ctx) {
+  const auto l = lay_out(n, r, why, st, ctx);
+  if (!l) return std::nullopt;
+  std::string body = l->question;
+  const std::size_t page = std::min<std::size_t>(st.page, l->pages() - 1);
+  const std::size_t first = l->starts[page];
+  const std::size_t last = page + 1 < l->pages() ? l->starts[page + 1] : l->lines.size();
+  for (std::size_t i = first; i < last; ++i) body += l->lines[i];
   if (ctx.via == medium::ussd) {
-    if (st.page + 1 < pages(opts->size(), ctx) && !line(98, keys::more, false)) return std::nullopt;
-    if ((st.page > 0 || (!st.trail.empty() && n.back)) && !line(0, keys::back, false)) return std::nullopt;
+    if (page + 1 < l->pages()) body += l->more;
+    if (page > 0 || (!st.trail.empty() && n.back)) body += l->back;
   }
   return body;
 }
@@ -495,7 +573,8 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
   const auto opts = choices(*n, r, why);
   // USSD navigation first: these answers are never options (R-U8).
   if (ctx.via == medium::ussd) {
-    const std::size_t page_count = pages(opts ? opts->size() : 0, ctx);
+    const auto shown = lay_out(*n, r, why, out.next, ctx);
+    const std::size_t page_count = shown ? shown->pages() : 1;
     if (typed == "98" && out.next.page + 1 < page_count) {
       ++out.next.page;
       return show(f, *n, out, ctx, "");

@@ -206,9 +206,13 @@ std::string longest_text(const text::catalog& texts, const definition& f, const 
 // The labels of a question's options, each as long as it can get (none for a menu an action
 // fills: unknown until it runs).
 std::vector<std::string> longest_labels(const text::catalog& texts, const definition& f, const std::string& lang,
-                                        const node& n) {
+                                        const node& n, const std::map<std::string, std::vector<std::string>>& menu_texts) {
   if (n.ask == ask_kind::yes_no) return {longest_text(texts, f, lang, "common.yes"), longest_text(texts, f, lang, "common.no")};
   std::vector<std::string> labels;
+  if (const auto data = menu_texts.find(n.options_from); !n.options_from.empty() && data != menu_texts.end()) {
+    // Each with the number ("My child 2") an item may have after it.
+    for (const auto& key : data->second) labels.push_back(longest_text(texts, f, lang, key) + " 8");
+  }
   for (const auto& o : n.options) labels.push_back(longest_text(texts, f, lang, o.label));
   return labels;
 }
@@ -245,6 +249,7 @@ std::set<std::string> reachable(const definition& f, std::vector<std::string> fr
 
 void flow_set::check_screens(const text::catalog& texts, const std::vector<std::string>& langs,
                              const text::screen_limits& limits, std::size_t page_size,
+                             const std::map<std::string, std::vector<std::string>>& menu_texts,
                              std::vector<std::string>& problems) const {
   for (const auto& f : flows_) {
     if (f->ussd_codes.empty()) continue;
@@ -278,13 +283,15 @@ void flow_set::check_screens(const text::catalog& texts, const std::vector<std::
         std::string lead;
         for (const node* say : longest_lead(*f, id, say_size, seen)) lead += longest(say->text) + "\n";
         std::string screen = longest(n.text);
-        std::vector<std::string> labels = n.kind == node_kind::ask ? longest_labels(texts, *f, lang, n)
+        std::vector<std::string> labels = n.kind == node_kind::ask ? longest_labels(texts, *f, lang, n, menu_texts)
                                                                    : std::vector<std::string>{};
-        // The page with the longest labels, and both navigation lines.
+        // The page with the longest labels, and both navigation lines. A data menu's pages hold
+        // as many as fit (engine.cpp), so its longest label must fit alone.
         std::sort(labels.begin(), labels.end(),
                   [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
-        const bool paged = labels.size() > page_size;
-        if (paged) labels.resize(page_size);
+        const bool data = !n.options_from.empty();
+        const bool paged = data || labels.size() > page_size;
+        if (paged) labels.resize(std::min(labels.size(), data ? std::size_t{1} : page_size));
         for (std::size_t i = 0; i < labels.size(); ++i) {
           screen += "\n" + option_number(i + 1, lang) + " " + labels[i];
         }
@@ -328,7 +335,7 @@ void flow_set::check_sms(const text::catalog& texts, const std::vector<std::stri
         if (n.kind != node_kind::ask || !over_sms.count(id)) continue;
         const text::entry* neutral = texts.resolve(n.text, {lang});
         if (!neutral) continue;  // check_texts names it
-        const auto labels = longest_labels(texts, *f, lang, n);
+        const auto labels = longest_labels(texts, *f, lang, n, {});
         const std::string reason = reason_key(n);
         // Its neutral text, and its explicit variant (often the longer) when it has one.
         for (const bool named : {false, true}) {

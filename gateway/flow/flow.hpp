@@ -140,8 +140,11 @@ class flow_set {
   // every language of `langs`: the say texts leading to it, the question and a page of its
   // options with More and Back, placeholders filled with the flow's `samples` or long
   // defaults (text::expand_with_samples).
+  // `menu_texts`: the texts a data menu of a variable shows ("people": an action's own texts,
+  // each perhaps with a number after it); other data menus are known only when they run.
   void check_screens(const text::catalog& texts, const std::vector<std::string>& langs,
                      const text::screen_limits& limits, std::size_t page_size,
+                     const std::map<std::string, std::vector<std::string>>& menu_texts,
                      std::vector<std::string>& problems) const;
 
   // Checks that every question a run can ask by SMS (a keyword's, the API's, a scheduled

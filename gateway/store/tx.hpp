@@ -505,7 +505,7 @@ struct booking {
   core::unix_ms starts_at = 0;
   std::string code;         // 4 digits, unique per clinic and day
   booking_status status = booking_status::held;
-  std::string for_whom = "self";  // "self" or "other": a relative on a shared phone (R-B4)
+  std::string for_whom = "self";  // "self", or someone else on the phone: "child-2" (R-B4, actions::client)
   core::unix_ms hold_until = 0;   // held: the place is kept until then
   std::string reminder_answer;    // the day-before reminder's: "coming", "none" (unconfirmed); "": not asked
 };
@@ -531,6 +531,9 @@ class bookings_part {
   virtual std::optional<booking> find_booking_by_code(std::string_view clinic, long long day, std::string_view code) = 0;
   // A contact's bookings still ahead (booked, starting after now), soonest first.
   virtual std::vector<booking> upcoming_bookings(std::int64_t contact_id) = 0;
+  // R-B4: whom else on the phone the contact has booked for (the bookings' `for`, never "self"),
+  // each once, in the order first booked; a hold names nobody until it is booked.
+  virtual std::vector<std::string> visit_clients(std::int64_t contact_id) = 0;
   // The services of the contact's own visits (for themselves, not someone else on the phone)
   // booked, attended or missed, starting since `since`, each once (R-H8: a counselling client).
   // Holds let go and cancelled bookings do not count.

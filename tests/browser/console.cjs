@@ -93,6 +93,7 @@ async function healthWorker(browser) {
   await page.click('#show-slots');
   await page.waitForSelector('tr[data-slot] button');
   await page.fill('#visit-phone', '0700 000 322');
+  await page.selectOption('#for', 'child');  // for her child (R-B4): the relation only
   await page.click('tr[data-slot] button');
   await page.waitForSelector('#visit-status p.error');
   check(await page.locator('tr[data-visit]').count() === 0, 'nothing is booked before the person agrees');

@@ -251,6 +251,63 @@ TEST_CASE("engine: an action stops the step, its outcome routes and its data mak
   CHECK(bad.screen == "Service unavailable.");
 }
 
+TEST_CASE("engine: a data menu's items may be texts of the person's language, with a number after them",
+          "[flow]") {
+  fixture fx("flows/data", "pick",
+             {{"en", "pick.which", "Which clinic?"},
+              {"fa", "pick.which", "کدام؟"},
+              {"en", "pick.done", "Booked ({clinic|label})."},
+              {"fa", "pick.done", "ثبت شد ({clinic|label})."},
+              {"en", "pick.child", "My child"},
+              {"fa", "pick.child", "فرزندم"},
+              {"en", "pick.closed", "No clinic is open."},
+              {"en", "common.error", "Service unavailable."}});
+  const auto people = R"([{"text":"pick.child","n":2,"value":"child-2"},{"text":"pick.child","value":"child"},)"
+                      R"({"label":"Tue 1 December","text":"pick.child","n":1,"value":"b7"}])";
+  const flow::action_result found{"ok", {{"clinics", people}}};
+  const auto out = flow::start(*fx.f, fx.ctx());
+  // In Persian script the number is in Persian digits, as the text's language writes it.
+  const auto fa = flow::after_action(*fx.f, out.next, found, fx.ctx(flow::medium::ussd, {"fa", "en"}));
+  CHECK(fa.screen == "کدام؟\n۱- فرزندم ۲\n۲- فرزندم\n۳- Tue 1 December (فرزندم ۱)");
+  const auto en = flow::after_action(*fx.f, out.next, found, fx.ctx());
+  CHECK(en.screen == "Which clinic?\n1. My child 2\n2. My child\n3. Tue 1 December (My child 1)");
+  // {clinic|label} names the chosen item as it was shown; a reply may name it in words too.
+  CHECK(flow::resume(*fx.f, en.next, "1", fx.ctx()).screen == "Booked (My child 2).");
+  CHECK(flow::resume(*fx.f, fa.next, "۲", fx.ctx(flow::medium::ussd, {"fa", "en"})).screen == "ثبت شد (فرزندم).");
+  // A text no language has is an authoring error that names it, shown as the apology.
+  const auto bad = flow::after_action(*fx.f, out.next, {"ok", {{"clinics", R"([{"text":"pick.nobody"}])"}}}, fx.ctx());
+  CHECK(bad.finished);
+  CHECK_THAT(bad.error, Catch::Contains("pick.nobody"));
+  CHECK(bad.screen == "Service unavailable.");
+}
+
+TEST_CASE("engine: a USSD page holds only the options that fit the route's screen, numbers kept", "[flow]") {
+  fixture fx("flows/data", "pick",
+             {{"en", "pick.which", "Which day?"},
+              {"en", "pick.done", "Booked ({clinic|label})."},
+              {"en", "pick.closed", "No clinic is open."},
+              {"en", "common.more", "More"},
+              {"en", "common.back", "Back"},
+              {"en", "common.invalid", "Sorry."},
+              {"en", "common.error", "Service unavailable."}});
+  auto ctx = fx.ctx();
+  ctx.screen.gsm7_max = 64;  // a route that cuts screens at 64 letters
+  const flow::action_result found{"ok", {{"clinics", R"(["Monday 30 November", "Tuesday 1 December",)"
+                                                     R"( "Wednesday 2 December", "Sat 5 Dec"])"}}};
+  const auto out = flow::start(*fx.f, ctx);
+  auto menu = flow::after_action(*fx.f, out.next, found, ctx);
+  CHECK(menu.screen == "Which day?\n1. Monday 30 November\n2. Tuesday 1 December\n98. More");
+  menu = flow::resume(*fx.f, menu.next, "98", ctx);
+  CHECK(menu.screen == "Which day?\n3. Wednesday 2 December\n4. Sat 5 Dec\n0. Back");
+  CHECK(menu.screen.size() <= 64);
+  // Any option's number works on any page.
+  menu = flow::resume(*fx.f, menu.next, "0", ctx);
+  CHECK(flow::resume(*fx.f, menu.next, "4", ctx).screen == "Booked (Sat 5 Dec).");
+  // On a route with room for all of them, one page as before.
+  const auto wide = flow::after_action(*fx.f, out.next, found, fx.ctx());
+  CHECK(wide.screen == "Which day?\n1. Monday 30 November\n2. Tuesday 1 December\n3. Wednesday 2 December\n4. Sat 5 Dec");
+}
+
 TEST_CASE("engine: a data menu's fixed options follow the action's, with their own next and words",
           "[flow]") {
   fixture fx("flows/data", "pick_or_call",

@@ -151,3 +151,35 @@ TEST_CASE("booking: a place kept for health workers is not offered to people boo
   r = api(srv.port(), "GET", "/api/v1/slots?clinic=herat&service=general", token);
   CHECK(nlohmann::json::parse(r.body)["items"].at(0)["day"] != day);
 }
+
+TEST_CASE("booking: reception books for a relative on the phone by relation, and the phone's menu then offers them",
+          "[integration][booking]") {
+  temp_dir dir;
+  const std::string cfg = config(dir, "paygham", "{path: " + dir.file("paygham.db") + "}", "kept_place.yaml");
+  const std::string token = make_token(cfg, "operator", "reception");
+  server_process srv(cfg);
+  auto r = api(srv.port(), "GET", "/api/v1/slots?clinic=herat&service=general", token);
+  REQUIRE(r.status == 200);
+  const std::string day = nlohmann::json::parse(r.body)["items"].at(0)["day"];
+  const auto visit = [&](const std::string& whom) {
+    return R"({"phone": "+93700100001", "clinic": "herat", "service": "general", "day": ")" + day +
+           R"(", "time": "09:00", "channel": "at", "for": ")" + whom + R"("})";
+  };
+  // R-B4: nothing but a relation, and which of them ("child-2": the phone's second child).
+  for (const char* bad : {"cousin", "child-1", "partner-2", "Child"}) {
+    r = api(srv.port(), "POST", "/api/v1/appointments", token, visit(bad));
+    INFO(bad);
+    CHECK(r.status == 400);
+    CHECK_THAT(r.body, Catch::Contains("\"invalid_for\"") && Catch::Contains("\"field\":\"for\""));
+  }
+  r = api(srv.port(), "POST", "/api/v1/appointments", token, visit("child-2"));
+  REQUIRE(r.status == 201);
+  CHECK(nlohmann::json::parse(r.body)["for"] == "child-2");
+  // The phone's booking menu offers that child, and a child not booked for yet.
+  hop(srv.port(), 1, "");
+  const std::string whom = hop(srv.port(), 1, "3");
+  CHECK_THAT(whom, Catch::Contains("1. Me\n2. My child\n3. Another child\n"));
+  // "My visits" says whose the visit is.
+  hop(srv.port(), 1, "3*0");
+  CHECK_THAT(hop(srv.port(), 1, "3*0*5"), Catch::Contains("(My child)"));
+}

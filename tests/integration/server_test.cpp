@@ -348,6 +348,21 @@ TEST_CASE("integration: lint passes the shipped set and names a broken flow", "[
   CHECK(run_paygham({"lint", "--config", typo}, &out, &err) == 1);
   CHECK_THAT(err, Catch::Contains("programmes.mine_safty: no flow names programme 'mine_safty'") &&
                       Catch::Contains("mine_safety"));
+
+  // A menu an action fills with texts (whom a visit is for, R-B4): each must fit a screen alone.
+  temp_dir long_dir;
+  const std::string long_config = write_test_config(long_dir);
+  std::filesystem::copy(std::string(PAYGHAM_SOURCE_DIR) + "/templates", long_dir.file("templates"));
+  std::string fa = read_file(long_dir.file("templates/fa.yaml"));
+  const auto at = fa.find("  for_parent: ");
+  fa.replace(at, fa.find('\n', at) - at, "  for_parent: \"" + std::string(40, 'x') + " پدر یا مادرم\"");
+  write_file(long_dir.file("templates/fa.yaml"), fa);
+  std::string long_text = read_file(long_config);
+  long_text.replace(long_text.find("templates: "), long_text.find('\n', long_text.find("templates: ")) - long_text.find("templates: "),
+                    "templates: " + long_dir.file("templates"));
+  write_file(long_config, long_text);
+  CHECK(run_paygham({"lint", "--config", long_config}, &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("question 'whom' in fa can make a USSD screen of"));
 }
 
 TEST_CASE("integration: usage errors exit 2 and --help exits 0", "[integration]") {

@@ -1186,6 +1186,17 @@ std::vector<booking> tx::upcoming_bookings(std::int64_t contact_id) {
   return out;
 }
 
+std::vector<std::string> tx::visit_clients(std::int64_t contact_id) {
+  const auto r = c_.query(
+      "SELECT for_whom FROM bookings WHERE contact_id = $1 AND for_whom <> 'self'"
+      " AND status IN ('booked', 'cancelled', 'attended', 'missed')"
+      " GROUP BY for_whom ORDER BY MIN(id)",
+      {contact_id});
+  std::vector<std::string> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+  return out;
+}
+
 std::vector<std::string> tx::own_visit_services(std::int64_t contact_id, core::unix_ms since) {
   const auto r = c_.query(
       "SELECT DISTINCT service FROM bookings WHERE contact_id = $1 AND for_whom = 'self'"

@@ -107,6 +107,7 @@ class tx final : public store::tx {
   std::optional<booking> find_hold(std::int64_t run_id) override;
   std::optional<booking> find_booking(std::int64_t id) override;
   std::vector<booking> upcoming_bookings(std::int64_t contact_id) override;
+  std::vector<std::string> visit_clients(std::int64_t contact_id) override;
   std::vector<std::string> own_visit_services(std::int64_t contact_id, core::unix_ms since) override;
   std::vector<booking> marked_visits(std::int64_t contact_id, std::string_view service, std::string_view for_whom,
                                      int limit) override;

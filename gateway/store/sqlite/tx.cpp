@@ -1066,6 +1066,18 @@ std::vector<booking> tx::upcoming_bookings(std::int64_t contact_id) {
   return out;
 }
 
+std::vector<std::string> tx::visit_clients(std::int64_t contact_id) {
+  auto& q = stmt(
+      "SELECT for_whom FROM bookings WHERE contact_id = ? AND for_whom <> 'self'"
+      " AND status IN ('booked', 'cancelled', 'attended', 'missed')"
+      " GROUP BY for_whom ORDER BY MIN(id)");
+  q.bind(1, contact_id);
+  std::vector<std::string> out;
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  q.reset();
+  return out;
+}
+
 std::vector<std::string> tx::own_visit_services(std::int64_t contact_id, core::unix_ms since) {
   auto& q = stmt(
       "SELECT DISTINCT service FROM bookings WHERE contact_id = ? AND for_whom = 'self'"
