@@ -322,9 +322,11 @@ void read_programmes(config_reader& cr, const YAML::Node& n, config& c) {
     for (const auto& d : r.text_list(kv.second, "quiet_days", path)) {
       if (const auto day = schedule::weekday_named(d)) {
         hours.quiet_days |= 1u << *day;
+      } else if (d == "holidays") {
+        hours.quiet_holidays = true;  // the recipient's country's, from the holidays file
       } else {
-        r.problem(kv.second["quiet_days"],
-                  "'" + d + "' in '" + path + ".quiet_days' is not a weekday (mon tue wed thu fri sat sun)");
+        r.problem(kv.second["quiet_days"], "'" + d + "' in '" + path +
+                                               ".quiet_days' is not a weekday (mon tue wed thu fri sat sun) nor holidays");
       }
     }
     if ((hours.quiet_days & 0xFEu) == 0xFEu) {
@@ -453,7 +455,7 @@ core::result<config> load_config(const std::string& path) {
   c.lexicon_dir = cr.path_value("../lexicon");
   const YAML::Node root = doc.value();
   if (r.expect_map(root, "",
-                   {"server", "store", "defaults", "programmes", "flows", "templates", "lexicon", "clinics", "ussd",
+                   {"server", "store", "defaults", "programmes", "flows", "templates", "lexicon", "clinics", "holidays", "ussd",
                     "ussd_profiles", "channels", "log", "tls", "api"})) {
     const YAML::Node api = root["api"];
     if (api.IsDefined() && r.expect_map(api, "api", {"rate_per_token", "monitoring_from"})) {
@@ -478,6 +480,18 @@ core::result<config> load_config(const std::string& path) {
     if (auto v = cr.text(root, "templates", "")) c.templates_dir = cr.path_value(*v);
     if (auto v = cr.text(root, "lexicon", "")) c.lexicon_dir = cr.path_value(*v);
     if (auto v = cr.text(root, "clinics", "")) c.clinics_file = cr.path_value(*v);
+    if (auto v = cr.text(root, "holidays", "")) {
+      c.holidays_file = cr.path_value(*v);
+      c.holidays = schedule::load_holidays(
+          c.holidays_file, [](const std::string& code) { return country_code(code) && phone::numbers_tell_region(code); },
+          problems);
+    }
+    for (const auto& [name, hours] : c.programmes) {
+      if (hours.quiet_holidays && c.holidays_file.empty()) {
+        r.problem(root["programmes"][name]["quiet_days"],
+                  "'programmes." + name + ".quiet_days' names holidays, but no holidays file is set (holidays: holidays.yaml)");
+      }
+    }
     read_ussd(cr, root["ussd"], c);
     read_ussd_profiles(cr, root["ussd_profiles"], c);
     read_channels(cr, root["channels"], c);

@@ -14,6 +14,7 @@
 #include "gateway/core/result.hpp"
 #include "gateway/http/server.hpp"
 #include "gateway/schedule/calendar.hpp"
+#include "gateway/schedule/holidays.hpp"
 #include "gateway/store/options.hpp"
 #include "gateway/text/screen.hpp"
 
@@ -48,6 +49,10 @@ struct config {
   std::string templates_dir;
   std::string lexicon_dir;  // yes_no.yaml and keywords.yaml
   std::string clinics_file;  // clinics people can book (appointments); empty: none
+  // Public holidays by country (config `holidays:`, R-L4): clinics there close, and programmes
+  // with `quiet_days: [holidays]` send nothing routine to its numbers. Empty: none known.
+  std::string holidays_file;
+  schedule::holiday_table holidays;
   // USSD sessions (R-U5, R-U12).
   core::unix_ms hop_deadline_ms = 2'000;       // every hop is answered within this
   core::unix_ms session_timeout_ms = 60'000;   // no hop for this long: the session dropped
@@ -64,7 +69,7 @@ struct config {
   double api_rate_per_token = 20;
   std::vector<std::string> monitoring_from;
   // `programmes.<name>`: a programme's own sending hours (its `quiet_hours`, else the
-  // defaults', and `quiet_days`: whole weekdays nothing routine of it is sent).
+  // defaults', and `quiet_days`: whole weekdays nothing routine of it is sent, and `holidays`).
   std::map<std::string, schedule::sending_hours> programmes;
 };
 

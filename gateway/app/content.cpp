@@ -193,7 +193,10 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   constexpr auto generous = text::term_list::reading::generous;
   bundle->danger_words = text::term_list::load(c.lexicon_dir + "/urgent.yaml", problems, "danger", generous);
   bundle->self_harm_words = text::term_list::load(c.lexicon_dir + "/urgent.yaml", problems, "self_harm", generous);
-  if (!c.clinics_file.empty()) bundle->clinics = schedule::clinic_list::load(c.clinics_file, problems);
+  if (!c.clinics_file.empty()) {
+    bundle->clinics = schedule::clinic_list::load(c.clinics_file, problems);
+    bundle->clinics.close_on(c.holidays);
+  }
   // A flow keyword that is also a global one would never be reached.
   for (const auto& f : bundle->flows.all()) {
     for (const auto& k : f->sms_keywords) {
@@ -437,6 +440,7 @@ runner::settings runner_settings(const config& c) {
                                                        : c.channels.front().id;
   s.quiet = c.defaults_.quiet;
   s.programme_quiet.insert(c.programmes.begin(), c.programmes.end());
+  s.holidays = c.holidays;
   for (const auto& ch : c.channels) {
     auto p = ch.params.find("ussd_profile");
     s.ussd_limits[ch.id] = c.ussd_profiles.at(p == ch.params.end() ? std::string("default") : p->second);

@@ -118,7 +118,14 @@ schedule::sending_hours sending_hours_of(const settings& s, std::string_view pro
 core::unix_ms runner::sending_time(core::unix_ms at, const store::contact& who, std::string_view programme,
                                    std::string_view zone, bool quiet_days) const {
   schedule::sending_hours hours = sending_hours_of(settings_, programme);
-  if (!quiet_days) hours.quiet_days = 0;
+  if (!quiet_days) {
+    hours.quiet_days = 0;
+    hours.quiet_holidays = false;
+  }
+  if (hours.quiet_holidays) {
+    const auto it = settings_.holidays.find(phone::region_of(who.phone));
+    hours.holidays = it == settings_.holidays.end() ? nullptr : &it->second;
+  }
   // The person's own window replaces the programme's; its quiet days stay.
   if (const auto own = schedule::day_window(who.quiet_hours)) {
     hours.quiet_from = own->first;

@@ -22,6 +22,7 @@
 #include "gateway/flow/engine.hpp"
 #include "gateway/flow/flow.hpp"
 #include "gateway/schedule/calendar.hpp"
+#include "gateway/schedule/holidays.hpp"
 #include "gateway/schedule/clinics.hpp"
 #include "gateway/text/catalog.hpp"
 #include "gateway/text/lexicon.hpp"
@@ -87,6 +88,8 @@ struct settings {
   // (`programmes.<name>` in config), and a person their own window (store::contact).
   schedule::sending_hours quiet = {};
   std::map<std::string, schedule::sending_hours, std::less<>> programme_quiet = {};
+  // Public holidays by country: quiet for a programme whose hours say so (R-S8).
+  schedule::holiday_table holidays = {};
   // Each USSD channel's screen limits (its ussd_profile); others get the defaults.
   std::map<std::string, text::screen_limits, std::less<>> ussd_limits = {};
   // A USSD session with no hop for this long has dropped (R-U12).

@@ -138,14 +138,16 @@ std::vector<core::unix_ms> series(long long anchor_day, const std::vector<int>& 
 
 core::unix_ms next_sending_time(core::unix_ms at, std::string_view time_zone, const sending_hours& hours) {
   const bool window = hours.quiet_from != hours.quiet_to && hours.quiet_from >= 0 && hours.quiet_to >= 0;
-  if ((!window && hours.quiet_days == 0) || (hours.quiet_days & 0xFEu) == 0xFEu) return at;
+  const std::set<long long>* holidays = hours.quiet_holidays && hours.holidays && !hours.holidays->empty() ? hours.holidays : nullptr;
+  if ((!window && hours.quiet_days == 0 && !holidays) || (hours.quiet_days & 0xFEu) == 0xFEu) return at;
   auto cal = calendar_in(time_zone);
   if (!cal) return at;
   const int from = hours.quiet_from, to = hours.quiet_to;
   // Each turn moves to a later instant (the window's end, or the next midnight), and a week
-  // holds at least one open day: a few turns at most.
+  // holds at least one open day: a few turns at most, and a few more for a run of holidays
+  // (Nowruz: four days and a Friday).
   core::unix_ms t = at;
-  for (int turn = 0; turn < 16; ++turn) {
+  for (int turn = 0; turn < 48; ++turn) {
     UErrorCode status = U_ZERO_ERROR;
     cal->setTime(static_cast<UDate>(t), status);
     const int minute = cal->get(UCAL_HOUR_OF_DAY, status) * 60 + cal->get(UCAL_MINUTE, status);
@@ -153,7 +155,7 @@ core::unix_ms next_sending_time(core::unix_ms at, std::string_view time_zone, co
                              cal->get(UCAL_DATE, status)};
     if (U_FAILURE(status)) return at;
     const long long day = text::day_number(d);
-    if ((hours.quiet_days >> iso_weekday(day)) & 1u) {
+    if (((hours.quiet_days >> iso_weekday(day)) & 1u) || (holidays && holidays->count(day))) {
       const auto next = wall_time(*cal, day + 1, {0, 0});
       if (!next || *next <= t) return at;
       t = *next;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <utility>
 #include <string>
 #include <string_view>
@@ -55,10 +56,14 @@ std::vector<core::unix_ms> series(long long anchor_day, const std::vector<int>& 
 // Sending hours (R-S8): when a message nobody is waiting for may go. The quiet window
 // [quiet_from, quiet_to) of each local day (minutes after midnight; it may span midnight,
 // 21:00-08:00; equal: none), and whole days that are quiet (bit d for ISO weekday d, 1 Monday …
-// 7 Sunday: a Friday off is 1 << 5).
+// 7 Sunday: a Friday off is 1 << 5). With quiet_holidays (config `quiet_days: [holidays]`),
+// the days of `holidays` are quiet too: the recipient's country's (holidays.hpp), which the
+// runner points it at; it outlives the hours.
 struct sending_hours {
   int quiet_from = 0, quiet_to = 0;
   unsigned quiet_days = 0;
+  bool quiet_holidays = false;
+  const std::set<long long>* holidays = nullptr;
 };
 // `at` itself when it is in sending hours in `time_zone`, else the first instant after it that
 // is: the window's end, on the first day that is not quiet. `at` for an unknown zone.

@@ -156,6 +156,14 @@ clinic_list clinic_list::load(const std::string& file, std::vector<std::string>&
   return out;
 }
 
+void clinic_list::close_on(const holiday_table& holidays) {
+  for (auto& c : clinics_) {
+    if (const auto it = holidays.find(country_of_zone(c.time_zone)); it != holidays.end()) {
+      c.closed_days.insert(it->second.begin(), it->second.end());
+    }
+  }
+}
+
 const clinic* clinic_list::find(std::string_view id) const {
   for (const auto& c : clinics_) {
     if (c.id == id) return &c;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gateway/core/clock.hpp"
+#include "gateway/schedule/holidays.hpp"
 
 namespace paygham::schedule {
 
@@ -56,6 +57,9 @@ class clinic_list {
  public:
   // Reads the clinics file; each problem is appended as "file:line:column: message".
   static clinic_list load(const std::string& file, std::vector<std::string>& problems);
+
+  // Each clinic closes on the public holidays of the country its time zone is (R-B1, R-L4).
+  void close_on(const holiday_table& holidays);
 
   const clinic* find(std::string_view id) const;
   const std::vector<clinic>& all() const { return clinics_; }

@@ -12,6 +12,7 @@
 //   # quiet_hours: 21:00-08:00                      sending hours (defaults.quiet_hours)
 //   # programmes: {reminders: {quiet_days: [tue]}}   a programme's own sending hours (config `programmes`)
 //   # clinics: config/clinics.yaml                  the clinics people can book
+//   # holidays: tests/fixtures/holidays/x.yaml       public holidays by country (config `holidays`)
 //   # workers: +93700000900@golshahr:2580           health workers: phone, clinic, PIN
 //   # supervisors: +93700000950@golshahr            health workers who supervise a clinic (told of
 //                                                     calls due within a working day)
@@ -151,6 +152,7 @@ class player {
     std::string more;  // top-level config the header adds
     if (auto it = t.header.find("clinics"); it != t.header.end()) more = "clinics: " + src(it->second) + "\n";
     if (auto it = t.header.find("programmes"); it != t.header.end()) more += "programmes: " + it->second + "\n";
+    if (auto it = t.header.find("holidays"); it != t.header.end()) more += "holidays: " + src(it->second) + "\n";
     std::string languages;
     if (auto it = t.header.find("languages"); it != t.header.end()) {
       for (const auto& l : words(it->second)) languages += (languages.empty() ? "" : ", ") + l;

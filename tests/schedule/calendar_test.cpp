@@ -2,8 +2,10 @@
 // daylight-saving change where there is one (Europe/Berlin), none where ICU says there is none
 // (Iran since 2022), weekly repeats and the antenatal series.
 #include "gateway/schedule/calendar.hpp"
+#include "gateway/schedule/holidays.hpp"
 
 #include <algorithm>
+#include <set>
 #include <catch2/catch.hpp>
 
 #include "gateway/text/format.hpp"
@@ -93,6 +95,29 @@ TEST_CASE("schedule: sending hours hold a message until the window ends where th
         *parse_instant("2026-11-29T13:00:00Z"));
   CHECK(schedule::next_sending_time(night, "Asia/Kabul", {}) == night);
   CHECK(next(night, "Mars/Olympus") == night);
+}
+
+TEST_CASE("schedule: on holidays a programme that keeps them waits for the next working day's window",
+          "[schedule]") {
+  using paygham::text::parse_instant;
+  // Nowruz 1406: 1 to 4 Farvardin (Sunday 21 to Wednesday 24 March 2027), then Friday is quiet too.
+  std::set<long long> nowruz;
+  for (int d = 1; d <= 4; ++d) nowruz.insert(text::day_number(*text::read_date("1406/1/" + std::to_string(d))));
+  schedule::sending_hours hours{21 * 60, 8 * 60, 1u << 5, true, &nowruz};
+  const auto next = [&](const char* at) { return schedule::next_sending_time(*parse_instant(at), "Asia/Tehran", hours); };
+  // Saturday 20 March, 20:00 in Tehran: before the holidays, it goes.
+  CHECK(next("2027-03-20T16:30:00Z") == *parse_instant("2027-03-20T16:30:00Z"));
+  // Saturday 21:30 and Monday noon wait for Thursday 25 March, 08:00 in Tehran.
+  CHECK(next("2027-03-20T18:00:00Z") == *parse_instant("2027-03-25T04:30:00Z"));
+  CHECK(next("2027-03-22T08:30:00Z") == *parse_instant("2027-03-25T04:30:00Z"));
+  // Without quiet_holidays the same days are working days.
+  hours.quiet_holidays = false;
+  CHECK(next("2027-03-22T08:30:00Z") == *parse_instant("2027-03-22T08:30:00Z"));
+  // A clinic's country is its time zone's.
+  CHECK(schedule::country_of_zone("Asia/Tehran") == "IR");
+  CHECK(schedule::country_of_zone("Asia/Kabul") == "AF");
+  CHECK(schedule::country_of_zone("UTC").empty());
+  CHECK(schedule::country_of_zone("Mars/Olympus").empty());
 }
 
 TEST_CASE("schedule: a quiet Friday holds a message until Saturday morning where the person is", "[schedule]") {

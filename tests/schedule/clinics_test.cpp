@@ -14,11 +14,16 @@ long long day(int y, int m, int d) { return text::day_number({y, m, d}); }
 
 }  // namespace
 
-TEST_CASE("clinics: the shipped file loads: Golshahr is shut on Fridays and at Nowruz", "[schedule]") {
+TEST_CASE("clinics: the shipped file loads: Golshahr is shut on Fridays, its own closures and Iran's holidays",
+          "[schedule]") {
   std::vector<std::string> problems;
-  const auto list = schedule::clinic_list::load(std::string(PAYGHAM_SOURCE_DIR) + "/config/clinics.yaml", problems);
+  auto list = schedule::clinic_list::load(std::string(PAYGHAM_SOURCE_DIR) + "/config/clinics.yaml", problems);
+  const auto holidays = schedule::load_holidays(
+      std::string(PAYGHAM_SOURCE_DIR) + "/config/holidays.yaml", [](const std::string& c) { return c == "IR"; }, problems);
   for (const auto& p : problems) UNSCOPED_INFO(p);
   REQUIRE(problems.empty());
+  CHECK(list.find("golshahr")->open_on(day(2027, 3, 21)));  // the clinics file alone knows no holiday
+  list.close_on(holidays);
   const schedule::clinic* g = list.find("golshahr");
   REQUIRE(g);
   CHECK(g->name_in("fa") == "خانه هلال گلشهر");
@@ -27,7 +32,9 @@ TEST_CASE("clinics: the shipped file loads: Golshahr is shut on Fridays and at N
   CHECK_FALSE(list.find("central")->offers("counselling"));
   CHECK(g->open_on(day(2026, 12, 5)));       // Saturday
   CHECK_FALSE(g->open_on(day(2026, 12, 4)));  // Friday
-  CHECK_FALSE(g->open_on(day(2027, 3, 21)));  // 1 Farvardin 1406, written in Solar Hijri
+  CHECK_FALSE(g->open_on(day(2027, 3, 21)));  // 1 Farvardin 1406 (Nowruz), written in Solar Hijri
+  CHECK_FALSE(g->open_on(text::day_number(text::read_date("1405/10/16").value())));  // its own closure
+  CHECK_FALSE(list.find("central")->open_on(day(2027, 3, 21)));  // in Iran's zone too
   REQUIRE(g->window_at(10 * 60));
   CHECK(g->window_at(10 * 60)->capacity == 10);
   CHECK_FALSE(g->window_at(9 * 60));
