@@ -42,6 +42,9 @@ struct request {
   std::function<std::string(std::string_view)> time_zone_of = {};
   std::string region;   // for numbers typed without a country code ("IR,AF": both)
   bool by_sms = false;  // the run goes on by SMS: nothing but the sender's number says who it is
+  // R-S8: the first instant from `at` on that a routine message of the flow's programme may
+  // reach the person (their sending hours, quiet days and holidays); empty: `at` itself.
+  std::function<core::unix_ms(core::unix_ms)> sending_time = {};
 
   // args[name], or "" when the node does not give it.
   std::string arg(const char* name) const {

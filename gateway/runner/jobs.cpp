@@ -251,7 +251,7 @@ std::string runner::apply_booking_reminder(store::tx& tx, const content& c, cons
   const auto b = tx.find_booking(p->booking);
   // A visit cancelled, marked or already begun gets no reminder (expiry).
   if (!b || b->status != store::booking_status::booked || b->starts_at <= tx.now()) return {};
-  return start_for(tx, c, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b), done, false,
+  return start_for(tx, c, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b, tx.now(), p->flow), done, false,
                    neutral_visit(c, *b));
 }
 
@@ -262,9 +262,17 @@ bool runner::neutral_visit(const content& c, const store::booking& b) {
 }
 
 std::function<std::map<std::string, std::string>(const store::contact&)> runner::booking_values(
-    const content& c, const store::booking& b) const {
-  return [this, &c, b](const store::contact& who) {
-    return actions::booking_vars(b, &c.clinics, languages_for(who.language).front());
+    const content& c, const store::booking& b, core::unix_ms now, std::string flow_id) const {
+  return [this, &c, b, now, flow_id = std::move(flow_id)](const store::contact& who) {
+    auto v = actions::booking_vars(b, &c.clinics, languages_for(who.language).front());
+    // {visit_is}: "tomorrow" when a message the person may get now reaches them the day
+    // before the visit (their programme's hours may hold it), else "later" (or "today").
+    const flow::definition* f = c.flows.by_id(flow_id);
+    const core::unix_ms reaches = sending_time(now, who, f ? std::string_view(f->programme) : std::string_view());
+    const schedule::clinic* clinic = c.clinics.find(b.clinic);
+    const auto day = schedule::local_day(reaches, clinic ? clinic->time_zone : settings_.timezone);
+    v["visit_is"] = !day ? "later" : *day + 1 == b.day ? "tomorrow" : *day == b.day ? "today" : "later";
+    return v;
   };
 }
 
@@ -286,7 +294,7 @@ std::string runner::apply_booking_missed(store::tx& tx, const content& c, const 
   }
   // Marked attended (or cancelled) since: nothing to say.
   if (b->status != store::booking_status::missed) return {};
-  return start_for(tx, c, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b), done, false,
+  return start_for(tx, c, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b, tx.now(), p->flow), done, false,
                    neutral_visit(c, *b));
 }
 

@@ -168,7 +168,12 @@ flow::action_result runner::act_as(store::tx& tx, const std::string& phone, std:
                              &c->clinics,
                              settings_.resume_window_ms,
                              [this](std::string_view p) { return time_zone(p); },
-                             settings_.region};
+                             settings_.region,
+                             false,
+                             [&](core::unix_ms at) {
+                               const flow::definition* f = c->flows.by_id(flow_id);
+                               return sending_time(at, self, f ? std::string_view(f->programme) : std::string_view());
+                             }};
   flow::action_result result{"error", {}};
   const std::string failed = tx.attempt([&] { result = a->run(tx, req); });
   if (!failed.empty()) {
@@ -201,7 +206,8 @@ void runner::settle(store::tx& tx, const content& c, step& s) const {
                                  settings_.resume_window_ms,
                                  [this](std::string_view phone) { return time_zone(phone); },
                                  settings_.region,
-                                 s.ctx.via == flow::medium::sms};
+                                 s.ctx.via == flow::medium::sms,
+                                 [this, &s](core::unix_ms at) { return sending_time(at, s.who, s.f->programme); }};
       const std::string failed = tx.attempt([&] { result = a->run(tx, req); });
       if (!failed.empty()) {
         result = {"error", {}};

@@ -277,9 +277,10 @@ class runner {
                         const std::function<std::map<std::string, std::string>(const store::contact&)>& vars,
                         tick_outcome& done, bool urgent = false, bool neutral_only = false) const;
   static bool neutral_visit(const content& c, const store::booking& b);
-  // What texts about a booking show, in the contact's language (actions::booking_vars).
+  // What texts about a booking show, in the contact's language (actions::booking_vars), and
+  // {visit_is}: whether a message of flow `flow_id` started `now` reaches them the day before.
   std::function<std::map<std::string, std::string>(const store::contact&)> booking_values(
-      const content& c, const store::booking& b) const;
+      const content& c, const store::booking& b, core::unix_ms now, std::string flow_id) const;
   // Starts flow `f` at `node` for `who` by SMS on `channel_id` (a reminder, a welcome): its
   // question takes over the phone from any older one. `urgent` as start_for; `series_id`: the
   // reminder series whose occurrence it is (its messages say so, for pause and end), and
