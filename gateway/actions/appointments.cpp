@@ -224,15 +224,17 @@ std::optional<std::pair<store::booking, int>> booking_of(store::tx& t, const req
   return std::pair{b, places_for(r, *w)};
 }
 
-// The day the reminder before a visit goes at 10:00 (R-H2): the day before, or where that is a
-// quiet day of the person's programme (a Friday, a holiday: R-S8), the last day before it that
-// is not, up to a week early and never in the past. None such: the day before (its reminder
-// then waits for the hours to open). Its text names the visit's day, never "tomorrow".
-long long day_before(store::tx& t, const request& r, const store::booking& b, const schedule::clinic& c) {
+// The day a reminder the day before a visit goes at `at` (R-H2): the day before, or where that
+// is a quiet day of the person's programme (a Friday, a holiday: R-S8), the last day before it
+// that is not, up to a week early and never in the past. None such: the day before (its
+// reminder then waits for the hours to open). Its text names the visit's day when it is not
+// the day before.
+long long day_before(store::tx& t, const request& r, const store::booking& b, const schedule::clinic& c,
+                     schedule::local_time at_time) {
   constexpr int most_days_early = 7;
   if (!r.sending_time) return b.day - 1;
   for (long long day = b.day - 1; day >= b.day - most_days_early; --day) {
-    const auto at = schedule::at_local(day, {10, 0}, c.time_zone);
+    const auto at = schedule::at_local(day, at_time, c.time_zone);
     if (!at || *at <= t.now()) break;
     if (r.sending_time(*at) == *at) return day;
   }
@@ -260,11 +262,11 @@ void schedule_reminders(store::tx& t, const request& r, const store::booking& b,
       t.add_job(booking_reminder::missed_kind, *evening, booking_reminder{b.id, r.flow_id, node}.json());
     }
   }
-  remind("remind_day_before", day_before(t, r, b, c), {10, 0});
+  remind("remind_day_before", day_before(t, r, b, c, {10, 0}), {10, 0});
   if (b.window_from >= 10 * 60) {
     remind("remind_morning", b.day, {8, 0});
   } else {
-    remind("remind_morning", b.day - 1, {18, 0});
+    remind("remind_morning", day_before(t, r, b, c, {18, 0}), {18, 0});  // it names the day
   }
 }
 
