@@ -39,6 +39,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <set>
 #include <vector>
 
@@ -88,13 +89,15 @@ std::vector<client> clients_of(store::tx& t, std::int64_t contact_id) {
   return out;
 }
 
-// A client as a data menu's item shows it ("My child", "My child 2" when the phone has booked
-// for more than one child), with `label` before it when given.
+// A client as a data menu's item shows it: "My child"; "My child 1" and "My child 2" once the
+// phone has booked for a second child; with `label` before it when given.
 nlohmann::json client_item(const client& c, const std::vector<client>& known, const std::string& label = "") {
   nlohmann::json item{{"text", client_text(c)}};
   if (!label.empty()) item["label"] = label;
-  const auto same = std::count_if(known.begin(), known.end(), [&](const client& k) { return k.relation == c.relation; });
-  if (same > 1) item["n"] = c.number;
+  const bool numbered = c.number > 1 || std::any_of(known.begin(), known.end(), [&](const client& k) {
+                          return k.relation == c.relation && k.number > 1;
+                        });
+  if (numbered) item["n"] = c.number;
   return item;
 }
 
@@ -226,11 +229,12 @@ std::optional<std::pair<store::booking, int>> booking_of(store::tx& t, const req
 
 // The day a reminder the day before a visit goes at `at` (R-H2): the day before, or where that
 // is a quiet day of the person's programme (a Friday, a holiday: R-S8), the last day before it
-// that is not, up to a week early and never in the past. None such: the day before (its
-// reminder then waits for the hours to open). Its text names the visit's day when it is not
-// the day before.
-long long day_before(store::tx& t, const request& r, const store::booking& b, const schedule::clinic& c,
-                     schedule::local_time at_time) {
+// that is not, up to a week early and never in the past. None such: the day before, its
+// reminder waiting for the hours to open, unless that is when the visit begins: then none (the
+// confirmation, sent now, names the day). Its text names the visit's day when it is not the
+// day before.
+std::optional<long long> day_before(store::tx& t, const request& r, const store::booking& b, const schedule::clinic& c,
+                                    schedule::local_time at_time) {
   constexpr int most_days_early = 7;
   if (!r.sending_time) return b.day - 1;
   for (long long day = b.day - 1; day >= b.day - most_days_early; --day) {
@@ -238,6 +242,8 @@ long long day_before(store::tx& t, const request& r, const store::booking& b, co
     if (!at || *at <= t.now()) break;
     if (r.sending_time(*at) == *at) return day;
   }
+  const auto at = schedule::at_local(b.day - 1, at_time, c.time_zone);
+  if (!at || r.sending_time(*at) >= b.starts_at) return std::nullopt;
   return b.day - 1;
 }
 
@@ -246,10 +252,10 @@ long long day_before(store::tx& t, const request& r, const store::booking& b, co
 // the morning of at 08:00 (the evening before at 18:00 for a window that opens before 10:00).
 // Each starts the flow at the node the booking node names; none that would already be past.
 void schedule_reminders(store::tx& t, const request& r, const store::booking& b, const schedule::clinic& c) {
-  const auto remind = [&](const char* node_arg, long long day, schedule::local_time at) {
+  const auto remind = [&](const char* node_arg, std::optional<long long> day, schedule::local_time at) {
     const std::string node = r.arg(node_arg);
-    if (node.empty()) return;
-    const auto when = schedule::at_local(day, at, c.time_zone);
+    if (node.empty() || !day) return;
+    const auto when = schedule::at_local(*day, at, c.time_zone);
     if (!when || *when <= t.now()) return;
     t.add_job(booking_reminder::kind, *when, booking_reminder{b.id, r.flow_id, node}.json());
   };
@@ -309,39 +315,41 @@ std::map<std::string, std::string> booking_vars(const store::booking& b, const s
   return v;
 }
 
-// R-B4: Me; then, relation by relation, those the phone booked for before and someone new
-// (while the phone has fewer than that relation's most); nine options at most, so the oldest
-// clients give way first.
+// R-B4: the first five options are the same people on every dial, so a number typed from
+// memory (or a dialled shortcut, R-U8) always means the same person: Me, My child, My wife or
+// husband, My mother or father, Someone else (each whether booked for before or not; "My
+// child 1" once there is a second). After them come the phone's later children and others
+// ("My child 2"), then Another child and Someone new; nine options at most, so the earliest
+// booked of those later ones give way first.
 flow::action_result appointments_people(store::tx& t, const request& r) {
   const auto known = clients_of(t, r.contact_id);
-  // Someone new of each relation: its next free number, while there is one.
-  std::vector<std::optional<client>> fresh;
-  std::size_t options = 1 + known.size();
-  for (const auto& rel : relations) {
-    int next = 1;
-    const auto taken = [&](int n) {
-      return std::any_of(known.begin(), known.end(), [&](const client& c) { return c.relation == rel.name && c.number == n; });
-    };
-    while (taken(next)) ++next;
-    fresh.push_back(next <= rel.most ? std::optional<client>(client{std::string(rel.name), next}) : std::nullopt);
-    options += fresh.back() ? 1 : 0;
-  }
-  constexpr std::size_t most_options = 9;  // a menu's one-digit options
-  const std::size_t dropped = options > most_options ? options - most_options : 0;
+  const auto is_known = [&](std::string_view relation, int number) {
+    return std::any_of(known.begin(), known.end(), [&](const client& c) { return c.relation == relation && c.number == number; });
+  };
   auto items = nlohmann::json::array({{{"text", client_text(client{})}, {"value", "self"}}});
-  for (std::size_t i = 0; i < std::size(relations); ++i) {
-    const auto& rel = relations[i];
-    bool any = false;
-    for (std::size_t k = 0; k < known.size(); ++k) {
-      if (known[k].relation != rel.name) continue;
-      any = true;
-      if (k < dropped) continue;
-      auto item = client_item(known[k], known);
-      item["value"] = client_key(known[k]);
-      items.push_back(std::move(item));
+  std::vector<nlohmann::json> fresh;
+  for (const auto& rel : relations) {
+    const client first{std::string(rel.name), 1};
+    auto item = client_item(first, known);
+    item["value"] = client_key(first);
+    items.push_back(std::move(item));
+    int next = 2;
+    while (next <= rel.most && is_known(rel.name, next)) ++next;
+    if (next <= rel.most && is_known(rel.name, 1)) {
+      fresh.push_back({{"text", rel.another}, {"value", client_key({std::string(rel.name), next})}});
     }
-    if (fresh[i]) items.push_back({{"text", any ? rel.another : rel.text}, {"value", client_key(*fresh[i])}});
   }
+  std::vector<client> later;  // in the order first booked
+  std::copy_if(known.begin(), known.end(), std::back_inserter(later), [](const client& c) { return c.number > 1; });
+  constexpr std::size_t most_options = 9;  // a menu's one-digit options
+  const std::size_t room = most_options - items.size() - fresh.size();
+  if (later.size() > room) later.erase(later.begin(), later.end() - static_cast<std::ptrdiff_t>(room));
+  for (const auto& c : later) {
+    auto item = client_item(c, known);
+    item["value"] = client_key(c);
+    items.push_back(std::move(item));
+  }
+  for (auto& f : fresh) items.push_back(std::move(f));
   return {"ok", {{"people", data_menu(items)}}};
 }
 

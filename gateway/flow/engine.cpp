@@ -254,7 +254,7 @@ std::optional<layout> lay_out(const node& n, const renderer& r, std::string& why
     if (!l) return std::nullopt;
     out.lines.push_back(std::move(*l));
   }
-  if (ctx.via != medium::ussd || ctx.page_size == 0) return out;
+  if (ctx.via != medium::ussd) return out;
   // The navigation lines, which a flow's texts must have only where a screen shows them.
   const auto navigation = [&](std::size_t number, std::string_view key) {
     const std::string before = why;
@@ -267,7 +267,7 @@ std::optional<layout> lay_out(const node& n, const renderer& r, std::string& why
   out.more = more.value_or("");
   out.back = back.value_or("");
   const bool back_first = !st.trail.empty() && n.back;
-  for (std::size_t first = 0; first < out.lines.size();) {
+  for (std::size_t first = 0; ctx.page_size > 0 && first < out.lines.size();) {
     const bool with_back = out.starts.size() > 1 || back_first;
     std::string screen = out.question;
     std::size_t end = first;

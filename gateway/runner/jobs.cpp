@@ -266,11 +266,11 @@ std::function<std::map<std::string, std::string>(const store::contact&)> runner:
   return [this, &c, b, now, flow_id = std::move(flow_id)](const store::contact& who) {
     auto v = actions::booking_vars(b, &c.clinics, languages_for(who.language).front());
     // {visit_is}: "tomorrow" when a message the person may get now reaches them the day
-    // before the visit (their programme's hours may hold it), else "later" (or "today").
+    // before the visit (their programme's hours may hold it), else "later" (or "today"); by
+    // their calendar, as they read it.
     const flow::definition* f = c.flows.by_id(flow_id);
     const core::unix_ms reaches = sending_time(now, who, f ? std::string_view(f->programme) : std::string_view());
-    const schedule::clinic* clinic = c.clinics.find(b.clinic);
-    const auto day = schedule::local_day(reaches, clinic ? clinic->time_zone : settings_.timezone);
+    const auto day = schedule::local_day(reaches, time_zone(who.phone));
     v["visit_is"] = !day ? "later" : *day + 1 == b.day ? "tomorrow" : *day == b.day ? "today" : "later";
     return v;
   };

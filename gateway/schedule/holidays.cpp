@@ -28,11 +28,21 @@ holiday_table load_holidays(const std::string& file, const std::function<bool(co
       r.problem(kv.first, "'" + country + "' is not a country's two-letter code that numbers are read as (IR, AF)");
       continue;
     }
+    if (out.count(country)) {
+      r.problem(kv.first, "'" + country + "' is listed twice; keep one list of its holidays");
+      continue;
+    }
     auto& days = out[country];  // a country listed with no day: none, said on purpose
-    for (const auto& d : r.text_list(root, country, "")) {
-      const auto date = text::read_date(text::normalize(d));
+    const YAML::Node list = kv.second;
+    if (!list.IsSequence() && !list.IsNull()) {
+      r.problem(list, "'" + country + "' lists its holidays: [1405/1/1, 1405/1/2]");
+      continue;
+    }
+    for (const auto& d : list) {
+      const auto date = d.IsScalar() ? text::read_date(text::normalize(d.Scalar())) : std::nullopt;
       if (!date) {
-        r.problem(kv.second, "'" + d + "' in '" + country + "' is not a date (1406/1/1 or 2027-03-21)");
+        r.problem(d, "'" + (d.IsScalar() ? d.Scalar() : std::string("?")) + "' in '" + country +
+                         "' is not a date (1406/1/1 or 2027-03-21)");
       } else {
         days.insert(text::day_number(*date));  // two holidays may fall on one day
       }

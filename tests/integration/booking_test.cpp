@@ -175,11 +175,14 @@ TEST_CASE("booking: reception books for a relative on the phone by relation, and
   r = api(srv.port(), "POST", "/api/v1/appointments", token, visit("child-2"));
   REQUIRE(r.status == 201);
   CHECK(nlohmann::json::parse(r.body)["for"] == "child-2");
-  // The phone's booking menu offers that child, and a child not booked for yet.
+  // The phone's booking menu keeps its first child in the same place (2), numbered now, and
+  // offers the second after the first page.
   hop(srv.port(), 1, "");
   const std::string whom = hop(srv.port(), 1, "3");
-  CHECK_THAT(whom, Catch::Contains("1. Me\n2. My child\n3. Another child\n"));
+  CHECK_THAT(whom, Catch::Contains("1. Me\n2. My child 1\n3. My wife or husband\n"));
+  CHECK_THAT(hop(srv.port(), 1, "3*98"), Catch::Contains("6. My child 2"));
   // "My visits" says whose the visit is.
-  hop(srv.port(), 1, "3*0");
-  CHECK_THAT(hop(srv.port(), 1, "3*0*5"), Catch::Contains("(My child)"));
+  hop(srv.port(), 1, "3*98*0");
+  hop(srv.port(), 1, "3*98*0*0");
+  CHECK_THAT(hop(srv.port(), 1, "3*98*0*0*5"), Catch::Contains("(My child 2)"));
 }
