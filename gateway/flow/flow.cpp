@@ -286,7 +286,9 @@ void flow_set::check_screens(const text::catalog& texts, const std::vector<std::
         std::vector<std::string> labels = n.kind == node_kind::ask ? longest_labels(texts, *f, lang, n, menu_texts)
                                                                    : std::vector<std::string>{};
         // The page with the longest labels, and both navigation lines. A data menu's pages hold
-        // as many as fit (engine.cpp), so its longest label must fit alone.
+        // as many as fit (engine.cpp), so each of its known labels (menu_texts, fixed options)
+        // must fit alone; what an action writes itself is known only when it runs (a screen
+        // still too long is logged then: ussd.screen_too_long).
         std::sort(labels.begin(), labels.end(),
                   [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
         const bool data = !n.options_from.empty();
