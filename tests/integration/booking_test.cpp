@@ -82,6 +82,13 @@ void check_outcome(const std::vector<std::pair<std::string, std::string>>& seen)
   CHECK(offered_other_days == people - capacity);
 }
 
+// The nearest day with a free window at Herat for a general visit, as a health worker sees it.
+std::string first_bookable_day(int port, const std::string& token) {
+  const auto r = api(port, "GET", "/api/v1/slots?clinic=herat&service=general", token);
+  REQUIRE(r.status == 200);
+  return nlohmann::json::parse(r.body)["items"].at(0)["day"];
+}
+
 }  // namespace
 
 TEST_CASE("booking: 50 people at once for a window of 10 places: exactly 10 book it, the rest are offered other days",
@@ -118,10 +125,7 @@ TEST_CASE("booking: a place kept for health workers is not offered to people boo
   const std::string token = make_token(cfg, "operator", "reception");
   server_process srv(cfg);
   // The first bookable day as a health worker sees it: its window has both places.
-  auto r = api(srv.port(), "GET", "/api/v1/slots?clinic=herat&service=general", token);
-  REQUIRE(r.status == 200);
-  const auto first = nlohmann::json::parse(r.body)["items"].at(0);
-  const std::string day = first["day"];
+  const std::string day = first_bookable_day(srv.port(), token);
   // One person books that day themselves: the one place open to them.
   for (const char* text : {"", "3", "3*1"}) hop(srv.port(), 1, text);
   const std::string days_seen = hop(srv.port(), 1, "3*1*1");
@@ -145,7 +149,7 @@ TEST_CASE("booking: a place kept for health workers is not offered to people boo
   CHECK(api(srv.port(), "POST", "/api/v1/appointments", token, visit).status == 201);
   std::string again = visit;
   again.replace(again.find("100003"), 6, "100004");
-  r = api(srv.port(), "POST", "/api/v1/appointments", token, again);
+  auto r = api(srv.port(), "POST", "/api/v1/appointments", token, again);
   CHECK(r.status == 409);
   CHECK_THAT(r.body, Catch::Contains("\"full\""));
   r = api(srv.port(), "GET", "/api/v1/slots?clinic=herat&service=general", token);
@@ -158,9 +162,8 @@ TEST_CASE("booking: reception books for a relative on the phone by relation, and
   const std::string cfg = config(dir, "paygham", "{path: " + dir.file("paygham.db") + "}", "kept_place.yaml");
   const std::string token = make_token(cfg, "operator", "reception");
   server_process srv(cfg);
-  auto r = api(srv.port(), "GET", "/api/v1/slots?clinic=herat&service=general", token);
-  REQUIRE(r.status == 200);
-  const std::string day = nlohmann::json::parse(r.body)["items"].at(0)["day"];
+  const std::string day = first_bookable_day(srv.port(), token);
+  test::http_reply r;
   const auto visit = [&](const std::string& whom) {
     return R"({"phone": "+93700100001", "clinic": "herat", "service": "general", "day": ")" + day +
            R"(", "time": "09:00", "channel": "at", "for": ")" + whom + R"("})";
