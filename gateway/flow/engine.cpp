@@ -229,8 +229,10 @@ bool fits_screen(const std::string& screen, const context& ctx) {
 // Over USSD a menu is shown a page at a time: at most page_size options, and no more than fit
 // the route's screen with the question, More and Back (R-U8; a data menu's labels, Persian
 // dates or a relative after a visit, are known only when it runs). Option numbers stay the same
-// on every page, so a memorised path keeps working. A page holds one option at least.
-std::optional<layout> lay_out(const node& n, const renderer& r, std::string& why, const state& st, const context& ctx) {
+// on every page, so a memorised path keeps working. A page holds one option at least. `opts`:
+// the ask's options as choices() gave them.
+std::optional<layout> lay_out(const node& n, const std::optional<std::vector<choice>>& opts, const renderer& r,
+                              std::string& why, const state& st, const context& ctx) {
   layout out;
   auto question = r.text(n.text);
   if (!question) {
@@ -238,7 +240,6 @@ std::optional<layout> lay_out(const node& n, const renderer& r, std::string& why
     return std::nullopt;
   }
   out.question = std::move(*question);
-  const auto opts = choices(n, r, why);
   if (!opts) return std::nullopt;
   const std::string lang = r.lang_of(n.text);
   const auto line = [&](std::size_t number, std::string_view label, bool literal) -> std::optional<std::string> {
@@ -290,7 +291,7 @@ std::optional<layout> lay_out(const node& n, const renderer& r, std::string& why
 
 std::optional<std::string> render_ask(const node& n, const renderer& r, std::string& why,
                                       const state& st, const context& ctx) {
-  const auto l = lay_out(n, r, why, st, ctx);
+  const auto l = lay_out(n, choices(n, r, why), r, why, st, ctx);
   if (!l) return std::nullopt;
   std::string body = l->question;
   const std::size_t page = std::min<std::size_t>(st.page, l->pages() - 1);
@@ -573,9 +574,12 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
   const auto opts = choices(*n, r, why);
   // USSD navigation first: these answers are never options (R-U8).
   if (ctx.via == medium::ussd) {
-    const auto shown = lay_out(*n, r, why, out.next, ctx);
-    const std::size_t page_count = shown ? shown->pages() : 1;
-    if (typed == "98" && out.next.page + 1 < page_count) {
+    // Only More needs the pages, drawn from the options already worked out.
+    const auto page_count = [&] {
+      const auto shown = lay_out(*n, opts, r, why, out.next, ctx);
+      return shown ? shown->pages() : std::size_t{1};
+    };
+    if (typed == "98" && out.next.page + 1 < page_count()) {
       ++out.next.page;
       return show(f, *n, out, ctx, "");
     }
