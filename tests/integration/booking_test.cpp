@@ -82,6 +82,15 @@ void check_outcome(const std::vector<std::pair<std::string, std::string>>& seen)
   CHECK(offered_other_days == people - capacity);
 }
 
+// A gateway whose Herat clinic keeps a place for health workers (kept_place.yaml), and an
+// operator's token at reception.
+struct reception_desk {
+  temp_dir dir;
+  std::string cfg = config(dir, "paygham", "{path: " + dir.file("paygham.db") + "}", "kept_place.yaml");
+  std::string token = make_token(cfg, "operator", "reception");
+  server_process srv{cfg};
+};
+
 // The nearest day with a free window at Herat for a general visit, as a health worker sees it.
 std::string first_bookable_day(int port, const std::string& token) {
   const auto r = api(port, "GET", "/api/v1/slots?clinic=herat&service=general", token);
@@ -120,10 +129,9 @@ TEST_CASE("booking: the same rush on PostgreSQL, hops alternating between two no
 
 TEST_CASE("booking: a place kept for health workers is not offered to people booking themselves, and a worker books it",
           "[integration][booking]") {
-  temp_dir dir;
-  const std::string cfg = config(dir, "paygham", "{path: " + dir.file("paygham.db") + "}", "kept_place.yaml");
-  const std::string token = make_token(cfg, "operator", "reception");
-  server_process srv(cfg);
+  const reception_desk desk;
+  const server_process& srv = desk.srv;
+  const std::string& token = desk.token;
   // The first bookable day as a health worker sees it: its window has both places.
   const std::string day = first_bookable_day(srv.port(), token);
   // One person books that day themselves: the one place open to them.
@@ -158,10 +166,9 @@ TEST_CASE("booking: a place kept for health workers is not offered to people boo
 
 TEST_CASE("booking: reception books for a relative on the phone by relation, and the phone's menu then offers them",
           "[integration][booking]") {
-  temp_dir dir;
-  const std::string cfg = config(dir, "paygham", "{path: " + dir.file("paygham.db") + "}", "kept_place.yaml");
-  const std::string token = make_token(cfg, "operator", "reception");
-  server_process srv(cfg);
+  const reception_desk desk;
+  const server_process& srv = desk.srv;
+  const std::string& token = desk.token;
   const std::string day = first_bookable_day(srv.port(), token);
   test::http_reply r;
   const auto visit = [&](const std::string& whom) {
