@@ -39,9 +39,9 @@ class reader;
 
 namespace paygham::api {
 
-// USSD hops waiting for their step, in the order they came (all have the same deadline, so
-// the oldest is always first): one sweep a few times a second answers the late ones, instead
-// of a timer per hop.
+// USSD hops waiting for their step, in the order they came, one queue for each route's
+// deadline (so the oldest of a queue is always first): one sweep a few times a second answers
+// the late ones, instead of a timer per hop.
 class hop_deadlines {
  public:
   struct hop {
@@ -50,13 +50,14 @@ class hop_deadlines {
     const channels::channel* ch = nullptr;
     std::chrono::steady_clock::time_point deadline;
   };
-  void watch(std::shared_ptr<hop> h);
+  // Watches `h`, due `after` from now.
+  void watch(std::shared_ptr<hop> h, std::chrono::milliseconds after);
   // The hops past their deadline and not answered yet.
   std::vector<std::shared_ptr<hop>> expired(std::chrono::steady_clock::time_point now);
 
  private:
   std::mutex mu_;
-  std::deque<std::shared_ptr<hop>> waiting_;
+  std::map<std::chrono::milliseconds, std::deque<std::shared_ptr<hop>>> waiting_;
 };
 
 // Calls a second per API token, with a burst of twice that (a token bucket each, this node's).
@@ -154,10 +155,9 @@ struct services {
   const std::vector<std::unique_ptr<channels::channel>>& channels;
   // Readiness: empty when ready, else the reason (e.g. "store not answering").
   std::function<std::string()> not_ready_reason;
-  // USSD screen limits by channel id (the channel's ussd_profile).
-  std::map<std::string, text::screen_limits, std::less<>> ussd_limits;
-  // Every USSD hop is answered within this (R-U5); sweep_deadlines() answers the late ones.
-  std::chrono::milliseconds hop_deadline{2000};
+  // USSD routes by channel id (the channel's ussd_profile): screen limits, and the deadline
+  // every hop is answered within (R-U5); sweep_deadlines() answers the late ones.
+  text::ussd_routes ussd_routes;
   hop_deadlines deadlines;
   token_limits api_limits{20};
   // Console logins a second from one address (twice that in a burst): a clinic behind one

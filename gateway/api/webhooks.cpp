@@ -38,9 +38,7 @@ void reject(services& s, const std::string& channel, const char* reason) {
 // A screen over the route's limit is cut or refused by the network: say so loudly, with the
 // numbers an operator needs to shorten the text (R-U1). The screen is still sent.
 void check_screen_length(services& s, const channels::channel& ch, const std::string& screen) {
-  const auto it = s.ussd_limits.find(ch.id());
-  const text::screen_limits limits = it == s.ussd_limits.end() ? text::screen_limits{} : it->second;
-  const auto c = text::check_screen(screen, limits);
+  const auto c = text::check_screen(screen, text::route_of(s.ussd_routes, ch.id()).screen);
   if (c.result == text::screen_check::fits) return;
   const bool over = c.result == text::screen_check::too_long;
   const bool boxes = c.result == text::screen_check::needs_ucs2;  // R-U4: never silently
@@ -64,8 +62,7 @@ void handle_ussd(services& s, const channels::channel& ch, core::ussd_request u,
   auto hop = std::make_shared<hop_deadlines::hop>();
   hop->reply = std::move(reply_once);
   hop->ch = &ch;
-  hop->deadline = std::chrono::steady_clock::now() + s.hop_deadline;
-  s.deadlines.watch(hop);
+  s.deadlines.watch(hop, std::chrono::milliseconds(text::route_of(s.ussd_routes, ch.id()).hop_deadline_ms));
   const auto reply = [hop](core::http_response resp) {
     if (!hop->answered.exchange(true)) hop->reply(std::move(resp));
   };
@@ -201,17 +198,20 @@ void add_webhook_routes(http::router& r, services& s) {
   r.add("GET", "/channels/{channel}/{kind}", handler);
 }
 
-void hop_deadlines::watch(std::shared_ptr<hop> h) {
+void hop_deadlines::watch(std::shared_ptr<hop> h, std::chrono::milliseconds after) {
+  h->deadline = std::chrono::steady_clock::now() + after;
   std::lock_guard lock(mu_);
-  waiting_.push_back(std::move(h));
+  waiting_[after].push_back(std::move(h));
 }
 
 std::vector<std::shared_ptr<hop_deadlines::hop>> hop_deadlines::expired(std::chrono::steady_clock::time_point now) {
   std::vector<std::shared_ptr<hop>> late;
   std::lock_guard lock(mu_);
-  while (!waiting_.empty() && (waiting_.front()->answered || waiting_.front()->deadline <= now)) {
-    if (!waiting_.front()->answered) late.push_back(std::move(waiting_.front()));
-    waiting_.pop_front();
+  for (auto& [after, queue] : waiting_) {
+    while (!queue.empty() && (queue.front()->answered || queue.front()->deadline <= now)) {
+      if (!queue.front()->answered) late.push_back(std::move(queue.front()));
+      queue.pop_front();
+    }
   }
   return late;
 }

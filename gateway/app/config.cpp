@@ -336,49 +336,79 @@ void read_programmes(config_reader& cr, const YAML::Node& n, config& c) {
   }
 }
 
-void read_ussd(config_reader& cr, const YAML::Node& n, config& c) {
+// A duration setting `key` of `n` within [lo, hi] ms into `into`; `path` names `n` in errors.
+void read_duration(config_reader& cr, const YAML::Node& n, const char* key, const std::string& path,
+                   core::unix_ms& into, core::unix_ms lo, core::unix_ms hi, const char* range) {
   auto& r = cr.raw();
+  auto v = cr.text(n, key, path);
+  if (!v) return;
+  auto d = core::parse_duration(*v);
+  if (!d) {
+    r.problem(n[key], "'" + path + "." + key + "': " + d.error());
+  } else if (d.value().count() < lo || d.value().count() > hi) {
+    r.problem(n[key], "'" + path + "." + key + "' must be " + range);
+  } else {
+    into = d.value().count();
+  }
+}
+
+// Networks drop a session after 5 to 15 s without a reply (R-U5), and a whole session after
+// one to a few minutes.
+void read_route_timeouts(config_reader& cr, const YAML::Node& n, const std::string& path, text::ussd_route& route) {
+  read_duration(cr, n, "hop_deadline", path, route.hop_deadline_ms, 200, 4'000, "between 200ms and 4s");
+  read_duration(cr, n, "session_timeout", path, route.session_timeout_ms, 10'000, 600'000, "between 10s and 10m");
+}
+
+void read_ussd(config_reader& cr, const YAML::Node& n, config& c) {
   if (!n.IsDefined() ||
-      !r.expect_map(n, "ussd", {"hop_deadline", "session_timeout", "resume_window"})) {
+      !cr.raw().expect_map(n, "ussd", {"hop_deadline", "session_timeout", "resume_window"})) {
     return;
   }
-  const auto read = [&](const char* key, core::unix_ms& into, core::unix_ms lo, core::unix_ms hi,
-                        const char* range) {
-    auto v = cr.text(n, key, "ussd");
-    if (!v) return;
-    auto d = core::parse_duration(*v);
-    if (!d) {
-      r.problem(n[key], "'ussd." + std::string(key) + "': " + d.error());
-    } else if (d.value().count() < lo || d.value().count() > hi) {
-      r.problem(n[key], "'ussd." + std::string(key) + "' must be " + range);
-    } else {
-      into = d.value().count();
-    }
-  };
-  // Networks drop a session after 5 to 15 s without a reply (R-U5).
-  read("hop_deadline", c.hop_deadline_ms, 200, 4'000, "between 200ms and 4s");
-  read("session_timeout", c.session_timeout_ms, 10'000, 600'000, "between 10s and 10m");
-  read("resume_window", c.resume_window_ms, 5 * 60'000, 30 * 60'000, "between 5m and 30m (R-U12)");
+  read_route_timeouts(cr, n, "ussd", c.ussd_profiles["default"]);
+  read_duration(cr, n, "resume_window", "ussd", c.resume_window_ms, 5 * 60'000, 30 * 60'000, "between 5m and 30m (R-U12)");
 }
 
 void read_ussd_profiles(config_reader& cr, const YAML::Node& n, config& c) {
   auto& r = cr.raw();
   if (!n.IsDefined()) return;
   if (!n.IsMap()) {
-    r.problem(n, "'ussd_profiles' maps profile names to {gsm7_max, gsm7_warn, ucs2_max, ucs2}");
+    r.problem(n, "'ussd_profiles' maps profile names to {gsm7_max, gsm7_warn, ucs2_max, ucs2, hop_deadline, session_timeout}");
     return;
   }
+  // The `ussd:` timeouts, before a profile named "default" changes them.
+  const text::ussd_route defaults = c.ussd_profiles["default"];
   for (const auto& kv : n) {
     const std::string name = kv.first.Scalar();
     const std::string path = "ussd_profiles." + name;
-    if (!r.expect_map(kv.second, path, {"gsm7_max", "gsm7_warn", "ucs2_max", "ucs2"})) continue;
-    text::screen_limits l;
+    if (!r.expect_map(kv.second, path, {"gsm7_max", "gsm7_warn", "ucs2_max", "ucs2", "hop_deadline", "session_timeout"})) continue;
+    text::ussd_route route;
+    route.hop_deadline_ms = defaults.hop_deadline_ms;
+    route.session_timeout_ms = defaults.session_timeout_ms;
+    text::screen_limits& l = route.screen;
     if (auto v = r.integer(kv.second, "gsm7_max", path, 20, 182)) l.gsm7_max = static_cast<std::size_t>(*v);
     l.gsm7_warn = l.gsm7_max < 160 ? l.gsm7_max : 160;
     if (auto v = r.integer(kv.second, "gsm7_warn", path, 20, 182)) l.gsm7_warn = static_cast<std::size_t>(*v);
     if (auto v = r.integer(kv.second, "ucs2_max", path, 10, 80)) l.ucs2_max = static_cast<std::size_t>(*v);
     l.ucs2 = r.boolean(kv.second, "ucs2", path).value_or(true);
-    c.ussd_profiles[name] = l;
+    read_route_timeouts(cr, kv.second, path, route);
+    c.ussd_profiles[name] = route;
+  }
+}
+
+// A dropped session is offered "continue" for the resume window: it must outlast every route's
+// session, or a redial would find the answers gone before the network had let go.
+void check_resume_window(config_reader& cr, const YAML::Node& root, const config& c) {
+  for (const auto& [name, route] : c.ussd_profiles) {
+    if (route.session_timeout_ms < c.resume_window_ms) continue;
+    const YAML::Node profiles = root["ussd_profiles"];
+    const YAML::Node profile = profiles.IsDefined() && profiles.IsMap() ? profiles[name] : profiles;
+    const bool is_own = profile.IsDefined() && profile.IsMap() && profile["session_timeout"].IsDefined();
+    // Else only a valid `ussd:` map can have set the timeout this long.
+    const YAML::Node at = is_own ? profile["session_timeout"] : root["ussd"]["session_timeout"];
+    cr.raw().problem(at, "'" + (is_own ? "ussd_profiles." + name : std::string("ussd")) +
+                             ".session_timeout' must be shorter than 'ussd.resume_window' (" +
+                             std::to_string(c.resume_window_ms / 60'000) + "m" +
+                             "): a dropped session is resumed within that window");
   }
 }
 
@@ -494,6 +524,7 @@ core::result<config> load_config(const std::string& path) {
     }
     read_ussd(cr, root["ussd"], c);
     read_ussd_profiles(cr, root["ussd_profiles"], c);
+    check_resume_window(cr, root, c);
     read_channels(cr, root["channels"], c);
     if (const auto& staff = c.defaults_.staff_channel; !staff.empty() &&
         std::none_of(c.channels.begin(), c.channels.end(), [&](const auto& ch) { return ch.id == staff; })) {

@@ -53,14 +53,12 @@ struct config {
   // with `quiet_days: [holidays]` send nothing routine to its numbers. Empty: none known.
   std::string holidays_file;
   schedule::holiday_table holidays;
-  // USSD sessions (R-U5, R-U12).
-  core::unix_ms hop_deadline_ms = 2'000;       // every hop is answered within this
-  core::unix_ms session_timeout_ms = 60'000;   // no hop for this long: the session dropped
-  core::unix_ms resume_window_ms = 15 * 60'000;  // a dropped session can be continued
+  core::unix_ms resume_window_ms = 15 * 60'000;  // a dropped USSD session can be continued (R-U12)
   std::vector<channels::settings> channels;
-  // USSD screen limits per route (R-U2); "default" always exists. A channel picks one with
-  // its `ussd_profile` setting.
-  std::map<std::string, text::screen_limits> ussd_profiles{{"default", {}}};
+  // USSD routes (R-U2, R-U7): screen limits and timeouts; "default" always exists, and its
+  // timeouts (config `ussd:`) are every profile's unless it sets its own. A channel picks one
+  // with its `ussd_profile` setting.
+  std::map<std::string, text::ussd_route> ussd_profiles{{"default", {}}};
   std::string log_level = "info";
   // CA certificates (PEM) the aggregators' HTTPS APIs are checked against; empty: the system's.
   std::string ca_file;

@@ -281,16 +281,17 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
     }
   }
   // Against the strictest route: a flow may be served on any of them.
-  text::screen_limits strictest = c.ussd_profiles.at("default");
+  text::screen_limits strictest = c.ussd_profiles.at("default").screen;
   strictest.ucs2 = true;  // a route without UCS-2 is checked in Latin script below
-  for (const auto& [name, l] : c.ussd_profiles) {
-    strictest.gsm7_max = std::min(strictest.gsm7_max, l.gsm7_max);
-    strictest.ucs2_max = std::min(strictest.ucs2_max, l.ucs2_max);
+  for (const auto& [name, route] : c.ussd_profiles) {
+    strictest.gsm7_max = std::min(strictest.gsm7_max, route.screen.gsm7_max);
+    strictest.ucs2_max = std::min(strictest.ucs2_max, route.screen.ucs2_max);
   }
   bundle->flows.check_screens(bundle->texts, langs, strictest, flow::context{}.page_size, menu_texts, problems);
   // R-U4: a route that carries no UCS-2 shows the Latin-script texts: they must exist, be GSM
   // 7-bit and fit its limits.
-  for (const auto& [name, l] : c.ussd_profiles) {
+  for (const auto& [name, route] : c.ussd_profiles) {
+    const text::screen_limits& l = route.screen;
     if (l.ucs2) continue;
     const auto latin = text::latin_script(langs);
     if (std::find(langs.begin(), langs.end(), latin.front()) == langs.end()) {
@@ -443,9 +444,8 @@ runner::settings runner_settings(const config& c) {
   s.holidays = c.holidays;
   for (const auto& ch : c.channels) {
     auto p = ch.params.find("ussd_profile");
-    s.ussd_limits[ch.id] = c.ussd_profiles.at(p == ch.params.end() ? std::string("default") : p->second);
+    s.ussd_routes[ch.id] = c.ussd_profiles.at(p == ch.params.end() ? std::string("default") : p->second);
   }
-  s.session_timeout_ms = c.session_timeout_ms;
   s.resume_window_ms = c.resume_window_ms;
   return s;
 }

@@ -107,7 +107,7 @@ class flows_folder : public api::flow_files {
     // A number of the first country of defaults.region, as a refugee's phone would be.
     const std::string phone = cfg_.defaults_.region.rfind("IR", 0) == 0 ? "+989120000000" : "+93700000000";
     simulation sim(cfg_, content, phone, language, core::now_ms());
-    const text::screen_limits limits = cfg_.ussd_profiles.at("default");
+    const text::screen_limits limits = cfg_.ussd_profiles.at("default").screen;
     const auto screen = [&](const core::ussd_reply& r) {
       const auto size = text::measure_units(r.text);
       out["screens"].push_back(json{{"text", r.text},
@@ -169,8 +169,7 @@ struct gateway::parts {
                    if (run.current()->flows.size() == 0) return "no flows loaded";
                    return {};
                  },
-                 settings.ussd_limits,
-                 std::chrono::milliseconds(cfg.hop_deadline_ms),
+                 settings.ussd_routes,
                  {}},
         server(cfg.server, routes, metrics) {
     services.monitoring_from = cfg.monitoring_from;

@@ -74,7 +74,7 @@ int simulate(const simulate_options& o) {
     return exit_user_error;
   }
   simulation sim(cfg, content, phone.value(), o.lang, start.value_or(core::now_ms()));
-  const text::screen_limits limits = cfg.ussd_profiles.at("default");
+  const text::screen_limits limits = cfg.ussd_profiles.at("default").screen;
   const auto show_messages = [&] {
     for (const auto& m : sim.new_messages()) {
       print_block("< sms ", m.body);

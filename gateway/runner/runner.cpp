@@ -66,9 +66,7 @@ std::vector<std::string> runner::languages_for(const std::string& contact_langua
 }
 
 std::vector<std::string> runner::screen_languages(std::string_view channel, const std::string& contact_language) const {
-  const auto it = settings_.ussd_limits.find(channel);
-  const bool ucs2 = it == settings_.ussd_limits.end() || it->second.ucs2;
-  return ucs2 ? languages_for(contact_language) : text::latin_script(languages_for(contact_language));
+  return text::route_of(settings_.ussd_routes, channel).screen.ucs2 ? languages_for(contact_language) : text::latin_script(languages_for(contact_language));
 }
 
 void runner::use_language(flow::context& ctx, const std::string& contact_language) const {
@@ -257,7 +255,7 @@ std::size_t runner::commit(store::tx& tx, step& s) const {
   }
   if (!sms && !s.out.finished && s.f->continue_by_sms) {
     // If no hop comes before the session would have dropped, the question goes by SMS.
-    tx.add_job(drop_job::kind, tx.now() + settings_.session_timeout_ms, drop_job{s.r.id, s.r.updated_at}.json());
+    tx.add_job(drop_job::kind, tx.now() + text::route_of(settings_.ussd_routes, s.r.channel_id).session_timeout_ms, drop_job{s.r.id, s.r.updated_at}.json());
   }
   // A reply goes at once; what nobody is waiting for waits for the contact's morning (R-S8).
   const core::unix_ms not_before = s.unprompted ? sending_time(tx.now(), s.who, s.f->programme) : 0;

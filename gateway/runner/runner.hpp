@@ -90,10 +90,9 @@ struct settings {
   std::map<std::string, schedule::sending_hours, std::less<>> programme_quiet = {};
   // Public holidays by country: quiet for a programme whose hours say so (R-S8).
   schedule::holiday_table holidays = {};
-  // Each USSD channel's screen limits (its ussd_profile); others get the defaults.
-  std::map<std::string, text::screen_limits, std::less<>> ussd_limits = {};
-  // A USSD session with no hop for this long has dropped (R-U12).
-  core::unix_ms session_timeout_ms = 60'000;
+  // Each USSD channel's route (its ussd_profile): screen limits, and how long a session with
+  // no hop lives (R-U7, R-U12); others get the defaults.
+  text::ussd_routes ussd_routes = {};
   // How long a dropped session's answers are kept for "continue / start again" (R-U12).
   core::unix_ms resume_window_ms = 15 * 60'000;
 };

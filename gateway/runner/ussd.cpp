@@ -124,7 +124,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     if (older && !existing->last_reply.empty()) return reply_from_json(existing->last_reply);
   }
   s.ctx = context_for(*c, flow::medium::ussd, s.who, tx.now());
-  if (auto it = settings_.ussd_limits.find(req.channel_id); it != settings_.ussd_limits.end()) s.ctx.screen = it->second;
+  s.ctx.screen = text::route_of(settings_.ussd_routes, req.channel_id).screen;
   // R-U4: a route that carries no UCS-2 shows the menu in Latin script, never Persian script
   // as boxes: the person's SMS stay in their language.
   use_language(s.ctx, s.who.language);
@@ -182,7 +182,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     s.r = std::move(*existing);
     s.f = c->pinned(s.r.flow_id, s.r.flow_hash);
     if (s.r.status != store::run_status::active || !s.f) return unavailable();
-    if (!s.f->resume && tx.now() - s.r.updated_at > settings_.session_timeout_ms) {
+    if (!s.f->resume && tx.now() - s.r.updated_at > text::route_of(settings_.ussd_routes, s.r.channel_id).session_timeout_ms) {
       // A flow behind a PIN lives as long as the network's session: a hop on it after that
       // is not the person who typed the PIN going on.
       end_run(s.r, store::run_status::expired);

@@ -29,4 +29,10 @@ std::string over_the_limit(const screen_check& c) {
          std::to_string(c.limit);
 }
 
+const ussd_route& route_of(const ussd_routes& routes, std::string_view channel) {
+  static const ussd_route defaults;
+  const auto it = routes.find(channel);
+  return it == routes.end() ? defaults : it->second;
+}
+
 }  // namespace paygham::text

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -20,6 +22,21 @@ struct screen_limits {
   // the phone as boxes or question marks, so its screens are drawn in a Latin-script language.
   bool ucs2 = true;
 };
+
+// A USSD route (operator plus aggregator) as measured (R-U2, R-U7): its screens, how long the
+// gateway may take over a hop before answering "try again", and how long the network keeps a
+// session without a hop. Config `ussd_profiles`; a channel picks one with `ussd_profile`.
+struct ussd_route {
+  screen_limits screen;
+  std::int64_t hop_deadline_ms = 2'000;
+  std::int64_t session_timeout_ms = 60'000;
+};
+
+// Each USSD channel's route, by channel id.
+using ussd_routes = std::map<std::string, ussd_route, std::less<>>;
+
+// The route of `channel`, or the defaults when it has none of its own.
+const ussd_route& route_of(const ussd_routes& routes, std::string_view channel);
 
 struct screen_check {
   // needs_ucs2: a letter outside GSM 7-bit on a route that carries no UCS-2 (R-U4).

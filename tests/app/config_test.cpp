@@ -77,6 +77,26 @@ TEST_CASE("app: sending hours are read for the deployment and for each programme
   CHECK(c->defaults_.quiet.quiet_from == c->defaults_.quiet.quiet_to);
 }
 
+TEST_CASE("app: each USSD route has its own timeouts, the ussd section's unless it sets them", "[app]") {
+  test::temp_dir dir;
+  test::write_file(dir.file("paygham.yaml"),
+                   "ussd: {hop_deadline: 1500ms, session_timeout: 90s}\n"
+                   "ussd_profiles:\n"
+                   "  mci: {ucs2_max: 79, hop_deadline: 800ms}\n"
+                   "  roshan: {session_timeout: 30s}\n");
+  const auto c = app::load_config(dir.file("paygham.yaml"));
+  REQUIRE(c.ok());
+  const auto& routes = c->ussd_profiles;
+  CHECK(routes.at("default").hop_deadline_ms == 1'500);
+  CHECK(routes.at("default").session_timeout_ms == 90'000);
+  CHECK(routes.at("mci").hop_deadline_ms == 800);
+  CHECK(routes.at("mci").session_timeout_ms == 90'000);
+  CHECK(routes.at("mci").screen.ucs2_max == 79);
+  CHECK(routes.at("roshan").hop_deadline_ms == 1'500);
+  CHECK(routes.at("roshan").session_timeout_ms == 30'000);
+  CHECK(routes.at("roshan").screen.ucs2_max == 80);
+}
+
 TEST_CASE("app: the shipped config loads", "[app]") {
   const auto c = app::load_config(std::string(PAYGHAM_SOURCE_DIR) + "/config/paygham.yaml");
   REQUIRE(c.ok());

@@ -76,7 +76,7 @@ struct flow_fixture {
   std::unique_ptr<runner::runner> run;
 
   flow_fixture(const char* flows, std::initializer_list<std::pair<const char*, const char*>> texts,
-               std::function<void(runner::content&)> more = nullptr) {
+               std::function<void(runner::content&)> more = nullptr, runner::settings settings = {}) {
     so.clock = [this] { return now; };
     writer = store::open_writer(so);
     auto c = std::make_shared<runner::content>();
@@ -85,12 +85,12 @@ struct flow_fixture {
     REQUIRE(problems.empty());
     for (const auto& [key, text] : texts) c->texts.add("en", key, text);
     if (more) more(*c);
-    run = std::make_unique<runner::runner>(c, runner::settings{});
+    run = std::make_unique<runner::runner>(c, std::move(settings));
   }
 
   core::ussd_reply dial(const std::string& session, const std::string& code, const std::string& text,
-                        const std::string& phone = "+93700000001") {
-    const core::ussd_request u{"at", session, phone, code, text, ""};
+                        const std::string& phone = "+93700000001", const std::string& channel = "at") {
+    const core::ussd_request u{channel, session, phone, code, text, ""};
     return test::in_tx(*writer, [&](store::tx& t) { return run->apply_ussd(t, u); });
   }
 };
@@ -737,4 +737,25 @@ TEST_CASE("runner: a danger-sign text gone from the templates is skipped, and th
   const auto next = std::stoll(test::value(fx.so, "SELECT due_at FROM jobs WHERE kind = 'series.due' AND status = 'pending'"));
   CHECK(next > core::now_ms() + 6 * 86'400'000LL);
   CHECK(fx.count("SELECT COUNT(*) FROM series WHERE active = 1") == 1);
+}
+
+TEST_CASE("runner: a USSD session is given up after its own route's session timeout", "[runner]") {
+  // R-U7: the route of channel "at" lets a session sit 20 s without a hop; "mtn" has none of
+  // its own and keeps the default minute.
+  runner::settings s;
+  s.ussd_routes["at"].session_timeout_ms = 20'000;
+  flow_fixture fx("flows/golden",
+                  {{"handover.q1", "Which clinic?"}, {"handover.a", "Golshahr"}, {"handover.b", "Central"},
+                   {"handover.q2", "Female doctor?"}, {"handover.done", "Noted."}},
+                  nullptr, s);
+  CHECK(fx.dial("h1", "*700#", "", "+93700000001", "at").text == "Which clinic?\n1. Golshahr\n2. Central");
+  CHECK(fx.dial("h2", "*700#", "", "+93700000002", "mtn").text == "Which clinic?\n1. Golshahr\n2. Central");
+  // When each session counts as dropped, its question goes on by SMS (continue_by_sms).
+  std::map<std::string, core::unix_ms> drop_after;
+  for (const auto& job : test::rows(fx.so, "SELECT payload, due_at FROM jobs WHERE kind = 'ussd.drop'")) {
+    const auto run = nlohmann::json::parse(job[0]).at("run").get<std::int64_t>();
+    const auto channel = test::value(fx.so, "SELECT channel_id FROM flow_runs WHERE id = " + std::to_string(run));
+    drop_after[channel] = std::stoll(job[1]) - fx.now;
+  }
+  CHECK(drop_after == std::map<std::string, core::unix_ms>{{"at", 20'000}, {"mtn", 60'000}});
 }
