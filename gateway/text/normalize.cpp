@@ -44,6 +44,9 @@ char32_t fold(char32_t cp) {
     case 0x061B: return ';';
     case 0x061F: return '?';
     case 0x066B: return '.';
+    // Quotation marks (a keyword written as the text showed it: «معلومات», “INFO”).
+    case 0x00AB: case 0x00BB: case 0x201C: case 0x201D: case 0x201E: return '"';
+    case 0x2018: case 0x2019: return '\'';
     default: break;
   }
   if (u_charType(static_cast<UChar32>(cp)) == U_DECIMAL_DIGIT_NUMBER) {

@@ -54,6 +54,8 @@ TEST_CASE("flow: a good flow loads with its triggers, nodes and a stable hash", 
   CHECK(set.by_keyword("survey please") == f);
   CHECK(set.by_keyword("  Survey") == f);
   CHECK(set.by_keyword("نظر") == f);
+  CHECK(set.by_keyword("«نظر»") == f);  // as a text showed it: "send «نظر»"
+  CHECK(set.by_keyword("“Survey”!") == f);
   CHECK(set.by_keyword("surveys") == nullptr);
   CHECK(set.by_ussd_code("*2#") == nullptr);
   REQUIRE(f->find("rate"));

@@ -27,6 +27,8 @@ TEST_CASE("text: replies are normalised the way R-S2 lists", "[text]") {
       {"1\u00A0\u2003ok", "1 ok"},       // NBSP and em space
       {"\u200Fبله\u200E", "بله"},        // bidi marks
       {"STRASSE ß", "strasse ss"},       // full case folding
+      {"«معلومات»", "\"معلومات\""},      // quotation marks, as a text showed a keyword
+      {"“INFO” ‘ok’", "\"info\" 'ok'"},
   };
   for (const auto& r : rows) {
     INFO(r.raw);
