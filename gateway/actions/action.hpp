@@ -33,6 +33,7 @@ struct request {
   std::int64_t run_id = 0;
   std::string channel_id;
   std::string flow_id;
+  std::string programme;  // the flow's (`programme:`), "" for none
   std::string time_zone;  // the person's (their number's country's, else the deployment's)
   std::string language;   // the person's, for labels an action writes (a data menu's)
   const schedule::clinic_list* clinics = nullptr;  // the clinics file; null: none configured
@@ -107,6 +108,7 @@ flow::action_result appointments_soon(store::tx& t, const request& r);
 flow::action_result appointments_to_call(store::tx& t, const request& r);
 flow::action_result appointments_mine(store::tx& t, const request& r);
 flow::action_result privacy_erase(store::tx& t, const request& r);
+flow::action_result privacy_notice(store::tx& t, const request& r);
 flow::action_result appointments_cancel(store::tx& t, const request& r);
 flow::action_result appointments_answered(store::tx& t, const request& r);
 flow::action_result appointments_visit(store::tx& t, const request& r);

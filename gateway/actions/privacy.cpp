@@ -1,9 +1,15 @@
+// privacy.notice → new / given: whether the person has been told who keeps their number, why,
+// for how long and how to stop (R-D7), for the flow's programme. `new` notes the day in the
+// contact field notice_<programme> (the flow's id when it has none), so each programme tells a
+// person once, and again after they had their data deleted.
+//
 // privacy.erase → ok: the person asked, over USSD or SMS, that what Paygham holds about them be
 // deleted (R-D6). It is erased as an admin's erasure is (store::tx::erase_contact: a stop they
 // made stays as a hash, R-S7) by a job due at once, after this step's own writes.
 #include "gateway/actions/privacy.hpp"
 
 #include "gateway/actions/action.hpp"
+#include "gateway/schedule/calendar.hpp"
 #include "gateway/store/tx.hpp"
 
 namespace paygham::actions {
@@ -11,6 +17,15 @@ namespace paygham::actions {
 flow::action_result privacy_erase(store::tx& t, const request& r) {
   t.add_job(erase_request::kind, t.now(), erase_request{r.contact_id}.json());
   return {"ok", {}};
+}
+
+flow::action_result privacy_notice(store::tx& t, const request& r) {
+  const auto who = t.find_contact(r.contact_id);
+  if (!who) return {"error", {}};
+  const std::string field = "notice_" + (r.programme.empty() ? r.flow_id : r.programme);
+  if (const auto it = who->fields.find(field); it != who->fields.end() && !it->second.empty()) return {"given", {}};
+  const auto day = schedule::local_day(t.now(), r.time_zone);
+  return {"new", {{std::string(flow::contact_prefix) + field, schedule::day_text(day.value_or(t.now() / 86'400'000))}}};
 }
 
 }  // namespace paygham::actions

@@ -90,6 +90,10 @@ const registry& registry::builtin() {
     b.add({"privacy.erase", privacy_erase,
            "deletes what is held about the person (their number, language, answers, visits, series, "
            "subscriptions; a stop they made stays as a hash) once this step is done; outcome ok"});
+    b.add({"privacy.notice", privacy_notice,
+           "whether the person has been told, for the flow's programme, who keeps their number, why, for how "
+           "long and how to stop (R-D7): outcome new the first time (the flow then sends it: privacy.notice), "
+           "given after that"});
     b.add({"appointments.mine", appointments_mine,
            "sets visits (a data menu) to the person's visits still ahead; outcome ok, none", {}, {}, {}, true});
     b.add({"appointments.cancel", appointments_cancel,

@@ -161,6 +161,10 @@ flow::action_result runner::act_as(store::tx& tx, const std::string& phone, std:
                              0,
                              channel_id,
                              std::string(flow_id),
+                             [&] {
+                               const flow::definition* f = c->flows.by_id(flow_id);
+                               return f ? f->programme : std::string();
+                             }(),
                              phone.empty() ? settings_.timezone : time_zone(phone),
                              languages_for(self.language).front(),
                              &c->clinics,
@@ -198,6 +202,7 @@ void runner::settle(store::tx& tx, const content& c, step& s) const {
                                  s.r.id,
                                  s.r.channel_id,
                                  s.f->id,
+                                 s.f->programme,
                                  time_zone(s.who.phone),
                                  s.ctx.langs.front(),
                                  &c.clinics,
