@@ -64,7 +64,7 @@ bool definition::has_keyword(std::string_view word) const {
 }
 
 bool definition::reaches_sms() const {
-  return !sms_keywords.empty() || api || !schedule.empty() || continue_by_sms;
+  return !sms_keywords.empty() || api || continue_by_sms;
 }
 
 std::vector<std::string> node::targets() const {
@@ -327,7 +327,7 @@ void flow_set::check_screens(const text::catalog& texts, const std::vector<std::
 void flow_set::check_sms(const text::catalog& texts, const std::vector<std::string>& langs,
                          std::vector<std::string>& problems) const {
   for (const auto& f : flows_) {
-    // What goes by SMS: a run started by a keyword, the API or a schedule, and every entry
+    // What goes by SMS: a run started by a keyword or the API, and every entry
     // the scheduler starts.
     std::vector<std::string> from = f->entries;
     if (f->reaches_sms()) from.push_back(f->start);

@@ -80,7 +80,6 @@ struct definition {
   std::vector<std::string> sms_keywords;  // as written; matched on the first word, normalised
   std::vector<std::string> sms_keywords_normalized;  // the same, normalised once at load
   bool api = false;                       // may be started through the API (#7)
-  std::string schedule;                   // started by the scheduler under this name
   // A USSD session that drops mid-flow continues over SMS: the question waiting is sent
   // as a message and the reply answers it.
   bool continue_by_sms = false;
@@ -106,7 +105,7 @@ struct definition {
   const node* find(std::string_view id) const;
   // True when `word` is one of the SMS keywords (after normalisation).
   bool has_keyword(std::string_view word) const;
-  // True when the flow can run over SMS (keywords, API, schedule, or continuation).
+  // True when the flow can run over SMS (keywords, API, or continuation).
   bool reaches_sms() const;
 };
 

@@ -478,7 +478,7 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
   d->file = file;
   d->hash = content_hash(yaml_text);
   const YAML::Node triggers = root["triggers"];
-  if (triggers.IsDefined() && r.expect_map(triggers, "triggers", {"ussd", "sms", "api", "schedule"})) {
+  if (triggers.IsDefined() && r.expect_map(triggers, "triggers", {"ussd", "sms", "api"})) {
     d->ussd_codes = r.text_list(triggers, "ussd", "triggers");
     static const std::regex dialled(R"(\*[0-9]+(\*[0-9]+)*#)");
     for (const auto& code : d->ussd_codes) {
@@ -489,7 +489,6 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
     d->sms_keywords = r.text_list(triggers, "sms", "triggers");
     for (const auto& k : d->sms_keywords) d->sms_keywords_normalized.emplace_back(text::strip_punctuation(text::normalize(k)));
     d->api = r.boolean(triggers, "api", "triggers").value_or(false);
-    d->schedule = r.text(triggers, "schedule", "triggers").value_or("");
   }
   d->continue_by_sms = r.boolean(root, "continue_by_sms", "").value_or(false);
   d->resume = r.boolean(root, "resume", "").value_or(true);
