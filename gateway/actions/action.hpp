@@ -110,6 +110,7 @@ flow::action_result appointments_mine(store::tx& t, const request& r);
 flow::action_result privacy_erase(store::tx& t, const request& r);
 flow::action_result privacy_notice(store::tx& t, const request& r);
 flow::action_result appointments_cancel(store::tx& t, const request& r);
+flow::action_result appointments_visited(store::tx& t, const request& r);
 flow::action_result appointments_answered(store::tx& t, const request& r);
 flow::action_result appointments_visit(store::tx& t, const request& r);
 flow::action_result subscriptions_add(store::tx& t, const request& r);

@@ -34,6 +34,9 @@
 //   appointments.visit    booking                 → ok {clinic, service, for, replaces, code,
 //                         when, clinic_name}: the person's visit, to change it (book with
 //                         replaces: the old one is cancelled when the new one is booked)
+//   appointments.visited  service, days           → yes: the person's own visit of that service
+//                         was marked attended in the last `days` days (R-H1: a pregnancy
+//                         visit silences the reminder of that contact); no
 // Every action also has `error` (an argument it cannot use).
 #include "gateway/actions/appointments.hpp"
 
@@ -595,6 +598,21 @@ flow::action_result appointments_mine(store::tx& t, const request& r) {
   }
   if (items.empty()) return {"none", {}};
   return {"ok", {{"visits", data_menu(items)}}};
+}
+
+flow::action_result appointments_visited(store::tx& t, const request& r) {
+  const std::string service = r.arg("service");
+  const auto days = text::read_id(r.arg("days"));
+  if (service.empty() || !days || *days > 366) return error;
+  // Marked visits come newest first; a few cover any `days` a reminder is spaced by.
+  constexpr int looked_at = 5;
+  const core::unix_ms since = t.now() - *days * 86'400'000;
+  for (const auto& b : t.marked_visits(r.contact_id, service, "self", looked_at)) {
+    if (b.status == store::booking_status::attended && b.starts_at >= since && b.starts_at <= t.now()) {
+      return {"yes", {}};
+    }
+  }
+  return {"no", {}};
 }
 
 flow::action_result appointments_cancel(store::tx& t, const request& r) {

@@ -96,6 +96,10 @@ const registry& registry::builtin() {
            "given after that"});
     b.add({"appointments.mine", appointments_mine,
            "sets visits (a data menu) to the person's visits still ahead; outcome ok, none", {}, {}, {}, true});
+    b.add({"appointments.visited", appointments_visited,
+           "whether the person's own visit of args.service was marked attended in the last args.days days "
+           "(R-H1: a visit silences its reminder); outcome yes, no",
+           {"service", "days"}});
     b.add({"appointments.cancel", appointments_cancel,
            "cancels the person's visit args.booking and frees its place; sets code, when, clinic_name; outcome ok",
            {"booking"}, {}, {}, true});
