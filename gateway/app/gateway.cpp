@@ -17,6 +17,7 @@
 #include "gateway/http/server.hpp"
 #include "gateway/jobs/outbox.hpp"
 #include "gateway/store/reader.hpp"
+#include "gateway/store/rules.hpp"
 #include "gateway/store/writer.hpp"
 #include "gateway/text/screen.hpp"
 #include "gateway/text/segments.hpp"
@@ -172,6 +173,8 @@ struct gateway::parts {
                  settings.ussd_routes,
                  {}},
         server(cfg.server, routes, metrics) {
+    // R-D4: every masked number in the log carries its pseudonym, the same on every node.
+    core::log::set_pseudonym([key = reader->log_key()](std::string_view e164) { return store::number_pseudonym(key, e164); });
     services.monitoring_from = cfg.monitoring_from;
     services.api_limits.set_rate(cfg.api_rate_per_token);
     services.secure_cookies = cfg.public_url.rfind("https://", 0) == 0;

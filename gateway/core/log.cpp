@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -47,6 +48,15 @@ bool parse_level(std::string_view text, level& out) {
     }
   }
   return false;
+}
+
+namespace {
+using pseudonym_fn = std::function<std::string(std::string_view)>;
+std::atomic<std::shared_ptr<const pseudonym_fn>> pseudonym_;
+}  // namespace
+
+void set_pseudonym(std::function<std::string(std::string_view e164)> fn) {
+  pseudonym_.store(fn ? std::make_shared<const pseudonym_fn>(std::move(fn)) : nullptr);
 }
 
 std::string mask_phone(std::string_view e164) {
@@ -107,6 +117,9 @@ std::string format(level l, std::string_view event, std::initializer_list<field>
           using V = std::decay_t<decltype(v)>;
           if constexpr (std::is_same_v<V, phone>) {
             slot = mask_phone(v.e164);
+            if (const auto named = pseudonym_.load(); named && !v.e164.empty()) {
+              line[std::string(f.key) + "_id"] = (*named)(v.e164);
+            }
           } else if constexpr (std::is_same_v<V, body>) {
             // Message texts may hold health details: content only when debugging.
             if (threshold == level::debug) {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -52,6 +53,12 @@ struct field {
 
 // Masks all but the country prefix and the last three digits of an E.164 number.
 std::string mask_phone(std::string_view e164);
+
+// R-D4: a pseudonym for each number (store::number_pseudonym), logged beside every masked one
+// as "<key>_id", so an operator can follow one person through the log without seeing their
+// number. Set once at start, before any other thread logs; unset (a CLI command, a test):
+// numbers are masked only.
+void set_pseudonym(std::function<std::string(std::string_view e164)> fn);
 
 // A moment as ISO 8601 in UTC with milliseconds: "2026-11-30T05:30:00.000Z".
 std::string utc_text(long long unix_ms);

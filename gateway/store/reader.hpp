@@ -18,6 +18,10 @@ class reader {
 
   // Messages not yet handed to an aggregator: queued, retrying or sending.
   virtual std::int64_t outbox_depth() = 0;
+  // R-D4: the key numbers are pseudonymised with in logs (number_pseudonym), derived from the
+  // deployment's salt, so every node and every restart gives one number the same pseudonym;
+  // the salt itself never leaves the store.
+  virtual std::string log_key() = 0;
   // Messages sent with no final report by their channel's receipt deadline.
   virtual std::int64_t unconfirmed() = 0;
   // Outbound messages with an id above `after`, oldest first.

@@ -29,6 +29,12 @@ std::string suppression_hash(std::string_view salt, std::string_view e164) {
   return out;
 }
 
+std::string log_key_from(std::string_view salt) { return suppression_hash(salt, "paygham log pseudonyms"); }
+
+std::string number_pseudonym(std::string_view log_key, std::string_view e164) {
+  return suppression_hash(log_key, e164).substr(0, 12);
+}
+
 
 const char* to_string(report_outcome o) {
   switch (o) {

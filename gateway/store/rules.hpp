@@ -95,6 +95,12 @@ inline bool routine_series(std::int64_t worker_id, std::string_view flow_id) {
 // deployment's salt and the E.164 number.
 std::string suppression_hash(std::string_view salt, std::string_view e164);
 
+// R-D4: reader::log_key from the deployment's salt, and what a log line shows beside a masked
+// number: 12 hex digits, the same for one number in every line, that only the salt's holder
+// could match to a number.
+std::string log_key_from(std::string_view salt);
+std::string number_pseudonym(std::string_view log_key, std::string_view e164);
+
 // A booking status as stored ("booked"); nullopt for anything else.
 std::optional<booking_status> parse_booking_status(std::string_view name);
 

@@ -28,6 +28,21 @@ TEST_CASE("core: phone numbers are masked and bodies hidden at info", "[core]") 
   CHECK(j["body"] == "<18 bytes>");
 }
 
+TEST_CASE("core: with a pseudonym set, each masked number carries it beside", "[core]") {
+  // R-D4: the gateway sets store::number_pseudonym at start; here a stand-in.
+  plog::set_pseudonym([](std::string_view e164) { return "p" + std::to_string(e164.size()); });
+  const auto line = plog::format(plog::level::info, "outbox.send", {{"to", plog::phone{"+93700123456"}}},
+                                 plog::level::info);
+  plog::set_pseudonym(nullptr);
+  const auto j = nlohmann::json::parse(line);
+  CHECK(j["to"] == "+93******456");
+  CHECK(j["to_id"] == "p12");
+  // Unset again: masked only.
+  const auto plain = nlohmann::json::parse(
+      plog::format(plog::level::info, "outbox.send", {{"to", plog::phone{"+93700123456"}}}, plog::level::info));
+  CHECK_FALSE(plain.contains("to_id"));
+}
+
 TEST_CASE("core: bodies are shown only when the threshold is debug", "[core]") {
   const auto line = plog::format(plog::level::info, "x", {{"body", plog::body{"hello"}}},
                                 plog::level::debug);

@@ -5,6 +5,9 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <future>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "tests/support/support.hpp"
@@ -246,4 +249,45 @@ TEST_CASE("integration: with the store behind, callbacks past store.max_queue ge
   CHECK(post("q" + std::to_string(sent)).status == 200);
   SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
   CHECK(db.execAndGet("SELECT COUNT(*) FROM inbound_events").getInt() == sent);
+}
+
+TEST_CASE("integration: the log names a number by a pseudonym that outlives a restart, never by its digits",
+          "[integration]") {
+  // R-D4: one person can be followed through the log without their number.
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  const auto pseudonyms = [](const std::string& log, const std::string& masked) {
+    std::set<std::string> ids;
+    std::istringstream lines(log);
+    for (std::string line; std::getline(lines, line);) {
+      const auto j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_object() && j.value("event", "") == "sms.received" && j.value("from", "") == masked) {
+        ids.insert(j.value("from_id", ""));
+      }
+    }
+    return ids;
+  };
+  std::string first_log;
+  {
+    server_process first(config);
+    for (const char* from : {"%2B93700000777", "%2B93700000777", "%2B93700000778"}) {
+      REQUIRE(http_call(first.port(), "POST", "/channels/console/sms", std::string("from=") + from + "&text=INFO")
+                  .status == 200);
+    }
+    first.signal(SIGTERM);
+    CHECK(first.wait_exit() == 0);
+    first_log = first.log();
+  }
+  server_process second(config);
+  REQUIRE(http_call(second.port(), "POST", "/channels/console/sms", "from=%2B93700000777&text=INFO").status == 200);
+  for (int i = 0; i < 100 && second.log().find("sms.received") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const auto before = pseudonyms(first_log, "+93******777");
+  REQUIRE(before.size() == 1);  // the same in both of its lines
+  const std::string id = *before.begin();
+  CHECK(id.size() == 12);
+  CHECK(pseudonyms(first_log, "+93******778") != before);
+  CHECK(pseudonyms(second.log(), "+93******777") == before);
+  CHECK_THAT(first_log + second.log(), !Catch::Contains("700000777"));
 }

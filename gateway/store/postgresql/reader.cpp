@@ -1,6 +1,7 @@
 #include "gateway/store/postgresql/reader.hpp"
 
 #include "gateway/store/postgresql/schema.hpp"
+#include "gateway/store/rules.hpp"
 
 namespace paygham::store::postgresql {
 
@@ -13,6 +14,10 @@ std::int64_t reader::outbox_depth() {
   return conn()
       .query("SELECT COUNT(*) FROM outbound_messages WHERE status IN ('queued', 'retrying', 'sending')")
       .int64(0, 0);
+}
+
+std::string reader::log_key() {
+  return log_key_from(conn().query("SELECT value FROM deployment WHERE name = 'suppression_salt'").text(0, 0));
 }
 
 std::int64_t reader::unconfirmed() {

@@ -11,6 +11,7 @@ class reader final : public store::reader {
   explicit reader(const options& o) : conn_(o.url) {}
 
   std::int64_t outbox_depth() override;
+  std::string log_key() override;
   std::int64_t unconfirmed() override;
   std::vector<outbound_row> outbound_after(std::int64_t after) override;
   std::vector<delivery_count> delivery_counts(std::int64_t since, std::int64_t until) override;

@@ -2,6 +2,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include "gateway/store/rules.hpp"
 #include "gateway/store/sqlite/database.hpp"
 
 namespace paygham::store::sqlite {
@@ -14,6 +15,10 @@ std::int64_t reader::outbox_depth() {
       ->execAndGet(
           "SELECT COUNT(*) FROM outbound_messages WHERE status IN ('queued', 'retrying', 'sending')")
       .getInt64();
+}
+
+std::string reader::log_key() {
+  return log_key_from(db_->execAndGet("SELECT value FROM deployment WHERE name = 'suppression_salt'").getString());
 }
 
 std::int64_t reader::unconfirmed() {

@@ -20,6 +20,7 @@ class reader final : public store::reader {
   reader& operator=(const reader&) = delete;
 
   std::int64_t outbox_depth() override;
+  std::string log_key() override;
   std::int64_t unconfirmed() override;
   std::vector<outbound_row> outbound_after(std::int64_t after) override;
   std::vector<delivery_count> delivery_counts(std::int64_t since, std::int64_t until) override;
