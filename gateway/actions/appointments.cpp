@@ -34,9 +34,10 @@
 //   appointments.visit    booking                 → ok {clinic, service, for, replaces, code,
 //                         when, clinic_name}: the person's visit, to change it (book with
 //                         replaces: the old one is cancelled when the new one is booked)
-//   appointments.visited  service, days           → yes: the person's own visit of that service
-//                         was marked attended in the last `days` days (R-H1: a pregnancy
-//                         visit silences the reminder of that contact); no
+//   appointments.visited  service, series, occurrence → yes: the person's own visit of that
+//                         service was marked attended in the two weeks before that pregnancy
+//                         contact's day, and not in the week the contact before asked for
+//                         (R-H1: a visit silences its contact's reminder); no
 // Every action also has `error` (an argument it cannot use).
 #include "gateway/actions/appointments.hpp"
 
@@ -602,13 +603,32 @@ flow::action_result appointments_mine(store::tx& t, const request& r) {
 
 flow::action_result appointments_visited(store::tx& t, const request& r) {
   const std::string service = r.arg("service");
-  const auto days = text::read_id(r.arg("days"));
-  if (service.empty() || !days || *days > 366) return error;
-  // Marked visits come newest first; a few cover any `days` a reminder is spaced by.
+  const auto id = text::read_id(r.arg("series"));
+  const auto occurrence = text::read_id(r.arg("occurrence"));
+  if (service.empty() || !id || !occurrence) return error;
+  const auto s = t.find_series(*id);
+  if (!s || s->contact_id != r.contact_id || !s->anchor_day || static_cast<std::size_t>(*occurrence) > s->offsets.size()) {
+    return error;
+  }
+  // The contact this occurrence is, and the one before it (none: the last period itself).
+  const int day = s->offsets[static_cast<std::size_t>(*occurrence - 1)];
+  int previous = 0;
+  for (const int contact : schedule::antenatal_contact_days()) {
+    if (contact < day) previous = std::max(previous, contact);
+  }
+  const schedule::local_time at{s->at_minute / 60, s->at_minute % 60};
+  const auto due = schedule::at_local(*s->anchor_day + day, at, s->time_zone);
+  const auto before = schedule::at_local(*s->anchor_day + previous, at, s->time_zone);
+  if (!due || !before) return error;
+  // A visit in the two weeks before the contact's day, but not in the week the contact before
+  // it asked for ("come this week": late in pregnancy the contacts are two weeks apart), so
+  // one visit is one contact.
+  constexpr core::unix_ms week = 7LL * 86'400'000;
+  const core::unix_ms since = std::max(*before + week, *due - 2 * week);
+  // Marked visits come newest first; a few reach back past `since`.
   constexpr int looked_at = 5;
-  const core::unix_ms since = t.now() - *days * 86'400'000;
   for (const auto& b : t.marked_visits(r.contact_id, service, "self", looked_at)) {
-    if (b.status == store::booking_status::attended && b.starts_at >= since && b.starts_at <= t.now()) {
+    if (b.status == store::booking_status::attended && b.starts_at > since && b.starts_at <= t.now()) {
       return {"yes", {}};
     }
   }

@@ -1,7 +1,7 @@
 // privacy.notice → new / given: whether the person has been told who keeps their number, why,
 // for how long and how to stop (R-D7), for the flow's programme. `new` notes the day in the
 // contact field notice_<programme> (the flow's id when it has none), so each programme tells a
-// person once, and again after they had their data deleted.
+// person once, and again after they had their data deleted; never while nothing can reach them.
 //
 // privacy.erase → ok: the person asked, over USSD or SMS, that what Paygham holds about them be
 // deleted (R-D6). It is erased as an admin's erasure is (store::tx::erase_contact: a stop they
@@ -22,7 +22,11 @@ flow::action_result privacy_erase(store::tx& t, const request& r) {
 flow::action_result privacy_notice(store::tx& t, const request& r) {
   const auto who = t.find_contact(r.contact_id);
   if (!who) return {"error", {}};
-  const std::string field = "notice_" + (r.programme.empty() ? r.flow_id : r.programme);
+  const std::string programme = r.programme.empty() ? r.flow_id : r.programme;
+  // Nothing would reach a person who stopped the programme (or everything) or whose number
+  // fails: nothing is noted either, so the notice goes with their next enrolment after START.
+  if (who->unreachable || t.stopped(who->id, programme)) return {"given", {}};
+  const std::string field = "notice_" + programme;
   if (const auto it = who->fields.find(field); it != who->fields.end() && !it->second.empty()) return {"given", {}};
   const auto day = schedule::local_day(t.now(), r.time_zone);
   return {"new", {{std::string(flow::contact_prefix) + field, schedule::day_text(day.value_or(t.now() / 86'400'000))}}};

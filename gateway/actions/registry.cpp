@@ -97,9 +97,10 @@ const registry& registry::builtin() {
     b.add({"appointments.mine", appointments_mine,
            "sets visits (a data menu) to the person's visits still ahead; outcome ok, none", {}, {}, {}, true});
     b.add({"appointments.visited", appointments_visited,
-           "whether the person's own visit of args.service was marked attended in the last args.days days "
+           "whether the person's own visit of args.service was marked attended for the pregnancy contact "
+           "args.occurrence of args.series: in the two weeks before its day, not in the week of the contact before "
            "(R-H1: a visit silences its reminder); outcome yes, no",
-           {"service", "days"}});
+           {"service", "series", "occurrence"}});
     b.add({"appointments.cancel", appointments_cancel,
            "cancels the person's visit args.booking and frees its place; sets code, when, clinic_name; outcome ok",
            {"booking"}, {}, {}, true});

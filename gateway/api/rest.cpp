@@ -724,7 +724,7 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
     args.insert({{"kind", "antenatal"},
                  {"lmp", lmp},
                  {"time", "10:00"},
-                 {"remind", "visit_due"},
+                 {"remind", "visit_check"},
                  {"danger_signs", "health.danger_signs"}});
   } else if (kind == "checkin") {
     // R-H3: "how are you this week?" on Mondays at 10:00, as the menu enrols it.
@@ -967,7 +967,7 @@ outcome take_visit(services& s, store::tx& tx, const call& c, const std::string&
                                           {"day", c.body.value("day", "")},
                                           {"time", c.body.value("time", "")},
                                           {"for", for_whom},
-                                          {"confirm_by_sms", "confirmed"},
+                                          {"confirm_by_sms", "confirm_sms"},
                                           {"remind_day_before", "remind"},
                                           {"remind_morning", "morning"},
                                           {"if_missed", "missed"},

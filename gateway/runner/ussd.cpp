@@ -159,6 +159,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
         s.f = f_old;
         s.r = std::move(*old);
         s.r.session_id = req.session_id;
+        s.r.channel_id = req.channel_id;  // the route dialled now: its timeouts, its sender
         st.vars[std::string(resume_var)] = st.node;
         st.node = std::string(resume_node);
         st.invalid = 0;
