@@ -339,16 +339,13 @@ void read_programmes(config_reader& cr, const YAML::Node& n, config& c) {
 // A duration setting `key` of `n` within [lo, hi] ms into `into`; `path` names `n` in errors.
 void read_duration(config_reader& cr, const YAML::Node& n, const char* key, const std::string& path,
                    core::unix_ms& into, core::unix_ms lo, core::unix_ms hi, const char* range) {
-  auto& r = cr.raw();
-  auto v = cr.text(n, key, path);
-  if (!v) return;
-  auto d = core::parse_duration(*v);
-  if (!d) {
-    r.problem(n[key], "'" + path + "." + key + "': " + d.error());
-  } else if (d.value().count() < lo || d.value().count() > hi) {
-    r.problem(n[key], "'" + path + "." + key + "' must be " + range);
+  std::chrono::milliseconds read{into};
+  cr.duration(n, key, path, read);
+  if (read.count() == into) return;  // unset, the same, or not a duration (that problem is noted)
+  if (read.count() < lo || read.count() > hi) {
+    cr.raw().problem(n[key], "'" + path + "." + key + "' must be " + range);
   } else {
-    into = d.value().count();
+    into = read.count();
   }
 }
 
