@@ -759,3 +759,16 @@ TEST_CASE("runner: a USSD session is given up after its own route's session time
   }
   CHECK(drop_after == std::map<std::string, core::unix_ms>{{"at", 20'000}, {"mtn", 60'000}});
 }
+
+TEST_CASE("runner: a session that dropped on one route goes on where it was redialled", "[runner]") {
+  // R-U12: the redial's hops come on the new route, with the new session id.
+  flow_fixture fx("flows/golden",
+                  {{"handover.q1", "Which clinic?"}, {"handover.a", "Golshahr"}, {"handover.b", "Central"},
+                   {"handover.q2", "Female doctor?"}, {"handover.done", "Noted."}, {"common.resume", "Continue?"},
+                   {"common.resume_continue", "Continue"}, {"common.resume_restart", "Start again"}});
+  CHECK(fx.dial("h1", "*700#", "", "+93700000001", "at").text == "Which clinic?\n1. Golshahr\n2. Central");
+  CHECK(fx.dial("h2", "*700#", "", "+93700000001", "mtn").text == "Continue?\n1. Continue\n2. Start again");
+  CHECK(fx.dial("h2", "*700#", "2", "+93700000001", "mtn").text == "Which clinic?\n1. Golshahr\n2. Central");
+  CHECK(test::value(fx.so, "SELECT channel_id FROM flow_runs WHERE session_id = 'h2'") == "mtn");
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM flow_runs") == "1");
+}

@@ -468,9 +468,10 @@ void tx::save_run(run& r) {
   }
   c_.query(
       "UPDATE flow_runs SET status = $1, state = $2, last_input = $3, last_reply = $4, flow_hash = $5,"
-      " medium = $6, session_id = $7, updated_at = $8, prev_input = $9, prev_reply = $10 WHERE id = $11",
+      " medium = $6, session_id = $7, updated_at = $8, prev_input = $9, prev_reply = $10, channel_id = $11"
+      " WHERE id = $12",
       {to_string(r.status), r.state, or_null(r.last_input), or_null(r.last_reply), r.flow_hash, to_string(r.medium),
-       or_null(r.session_id), now(), or_null(r.prev_input), or_null(r.prev_reply), r.id});
+       or_null(r.session_id), now(), or_null(r.prev_input), or_null(r.prev_reply), r.channel_id, r.id});
   r.updated_at = now();
 }
 

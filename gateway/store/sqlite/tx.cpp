@@ -1885,7 +1885,7 @@ void tx::save_run(run& r) {
   }
   auto& s = stmt(
       "UPDATE flow_runs SET status = ?, state = ?, last_input = ?, last_reply = ?, flow_hash = ?,"
-      " medium = ?, session_id = ?, updated_at = ?, prev_input = ?, prev_reply = ? WHERE id = ?");
+      " medium = ?, session_id = ?, updated_at = ?, prev_input = ?, prev_reply = ?, channel_id = ? WHERE id = ?");
   bind_text(s, 1, to_string(r.status));
   bind_text(s, 2, r.state);
   bind_opt_text(s, 3, r.last_input);
@@ -1896,7 +1896,8 @@ void tx::save_run(run& r) {
   s.bind(8, now());
   bind_opt_text(s, 9, r.prev_input);
   bind_opt_text(s, 10, r.prev_reply);
-  s.bind(11, r.id);
+  bind_text(s, 11, r.channel_id);  // a session resumed on another route goes on there
+  s.bind(12, r.id);
   s.exec();
   r.updated_at = now();
 }
