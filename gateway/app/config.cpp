@@ -365,11 +365,29 @@ void read_ussd(config_reader& cr, const YAML::Node& n, config& c) {
   read_duration(cr, n, "resume_window", "ussd", c.resume_window_ms, 5 * 60'000, 30 * 60'000, "between 5m and 30m (R-U12)");
 }
 
+// R-U4: a route without UCS-2 draws its screens the way the operator chose, never by default.
+void read_fallback(core::yaml::reader& r, const YAML::Node& profile, const std::string& path, text::screen_limits& l) {
+  const YAML::Node f = profile["fallback"];
+  if (l.ucs2) {
+    if (f.IsDefined()) r.problem(f, "'" + path + ".fallback' applies only to a route with 'ucs2: false'");
+    return;
+  }
+  const std::string choices = "latin (its menus in English) or digits (only the numbers on screen, the words by "
+                              "SMS in the person's language)";
+  if (!f.IsDefined()) return r.problem(profile, "'" + path + "' carries no UCS-2: set its 'fallback' to " + choices);
+  if (f.IsScalar() && f.Scalar() == "latin") return;
+  if (f.IsScalar() && f.Scalar() == "digits") {
+    l.without_ucs2 = text::screen_limits::fallback::digits;
+    return;
+  }
+  r.problem(f, "'" + path + ".fallback' must be " + choices);
+}
+
 void read_ussd_profiles(config_reader& cr, const YAML::Node& n, config& c) {
   auto& r = cr.raw();
   if (!n.IsDefined()) return;
   if (!n.IsMap()) {
-    r.problem(n, "'ussd_profiles' maps profile names to {gsm7_max, gsm7_warn, ucs2_max, ucs2, hop_deadline, session_timeout}");
+    r.problem(n, "'ussd_profiles' maps profile names to {gsm7_max, gsm7_warn, ucs2_max, ucs2, fallback, hop_deadline, session_timeout}");
     return;
   }
   // The `ussd:` timeouts, before a profile named "default" changes them.
@@ -377,7 +395,7 @@ void read_ussd_profiles(config_reader& cr, const YAML::Node& n, config& c) {
   for (const auto& kv : n) {
     const std::string name = kv.first.Scalar();
     const std::string path = "ussd_profiles." + name;
-    if (!r.expect_map(kv.second, path, {"gsm7_max", "gsm7_warn", "ucs2_max", "ucs2", "hop_deadline", "session_timeout"})) continue;
+    if (!r.expect_map(kv.second, path, {"gsm7_max", "gsm7_warn", "ucs2_max", "ucs2", "fallback", "hop_deadline", "session_timeout"})) continue;
     text::ussd_route route;
     route.hop_deadline_ms = defaults.hop_deadline_ms;
     route.session_timeout_ms = defaults.session_timeout_ms;
@@ -387,6 +405,7 @@ void read_ussd_profiles(config_reader& cr, const YAML::Node& n, config& c) {
     if (auto v = r.integer(kv.second, "gsm7_warn", path, 20, 182)) l.gsm7_warn = static_cast<std::size_t>(*v);
     if (auto v = r.integer(kv.second, "ucs2_max", path, 10, 80)) l.ucs2_max = static_cast<std::size_t>(*v);
     l.ucs2 = r.boolean(kv.second, "ucs2", path).value_or(true);
+    read_fallback(r, kv.second, path, l);
     read_route_timeouts(cr, kv.second, path, route);
     c.ussd_profiles[name] = route;
   }

@@ -289,18 +289,29 @@ std::optional<layout> lay_out(const node& n, const std::optional<std::vector<cho
   return out;
 }
 
+// The ask's text as shown; `numbers` gets the numbers it offers (options, 98 More, 0 Back).
 std::optional<std::string> render_ask(const node& n, const renderer& r, std::string& why,
-                                      const state& st, const context& ctx) {
+                                      const state& st, const context& ctx, std::vector<int>& numbers) {
   const auto l = lay_out(n, choices(n, r, why), r, why, st, ctx);
   if (!l) return std::nullopt;
   std::string body = l->question;
   const std::size_t page = std::min<std::size_t>(st.page, l->pages() - 1);
   const std::size_t first = l->starts[page];
   const std::size_t last = page + 1 < l->pages() ? l->starts[page + 1] : l->lines.size();
-  for (std::size_t i = first; i < last; ++i) body += l->lines[i];
+  numbers.clear();
+  for (std::size_t i = first; i < last; ++i) {
+    body += l->lines[i];
+    numbers.push_back(static_cast<int>(i + 1));
+  }
   if (ctx.via == medium::ussd) {
-    if (page + 1 < l->pages()) body += l->more;
-    if (page > 0 || (!st.trail.empty() && n.back)) body += l->back;
+    if (page + 1 < l->pages()) {
+      body += l->more;
+      numbers.push_back(98);
+    }
+    if (page > 0 || (!st.trail.empty() && n.back)) {
+      body += l->back;
+      numbers.push_back(0);
+    }
   }
   return body;
 }
@@ -373,7 +384,7 @@ void advance(const definition& f, std::string node_id, outcome& out, output& o,
         out.next.invalid = 0;
         out.next.page = 0;
         ++out.next.asked;
-        auto body = render_ask(*n, r, why, out.next, ctx);
+        auto body = render_ask(*n, r, why, out.next, ctx, out.numbers);
         if (!body) return fail(out, ctx, why);
         o.add(*body);
         if (ctx.via == medium::sms && n->timeout_ms > 0) out.timeout_at = ctx.now_ms + n->timeout_ms;
@@ -400,7 +411,7 @@ outcome& show(const definition& f, const node& n, outcome& out, const context& c
   renderer r(ctx, out, &f);
   output o;
   std::string why;
-  auto body = render_ask(n, r, why, out.next, ctx);
+  auto body = render_ask(n, r, why, out.next, ctx, out.numbers);
   if (!body) {
     fail(out, ctx, why);
     return out;
@@ -711,6 +722,7 @@ void append(outcome& earlier, outcome later) {
   earlier.finished = later.finished;
   earlier.error = std::move(later.error);
   earlier.rejected = later.rejected;
+  earlier.numbers = std::move(later.numbers);
   earlier.action = std::move(later.action);
   earlier.timeout_at = later.timeout_at;
 }

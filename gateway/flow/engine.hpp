@@ -72,6 +72,7 @@ struct outcome {
   state next;
   bool finished = false;              // the run reached an end (or an error ended it)
   std::string screen;                 // USSD: the screen text, without CON/END
+  std::vector<int> numbers;           // USSD: the numbers the screen offers, More and Back too
   std::vector<std::string> messages;  // SMS: texts to queue, in order
   std::vector<std::string> sends;     // `send` steps: an SMS each, over USSD too, in order
   std::string error;                  // set when a flow authoring problem ended the run

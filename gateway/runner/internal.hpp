@@ -54,6 +54,9 @@ inline constexpr std::string_view resume_var = "@resume";
 // The language chosen, while the letters check asks about it: it is the person's only once
 // answered, so a session dropped there asks for the language again on the next dial.
 inline constexpr std::string_view letters_var = "@language";
+// R-U4, `fallback: digits`: how many screens of this session went by SMS, each numbered so its
+// digits-only screen and its SMS match ("[3]").
+inline constexpr std::string_view sms_screens_var = "@sms_screens";
 
 inline bool gateway_node(std::string_view node) { return !node.empty() && node[0] == '@'; }
 

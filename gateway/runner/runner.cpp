@@ -72,7 +72,8 @@ std::vector<std::string> runner::screen_languages(std::string_view channel, cons
 void runner::use_language(flow::context& ctx, const std::string& contact_language) const {
   ctx.langs = languages_for(contact_language);
   ctx.sms_langs.clear();
-  if (ctx.via == flow::medium::ussd && !ctx.screen.ucs2) {
+  // (`fallback: digits` draws the screens in the person's language, then sends them by SMS.)
+  if (ctx.via == flow::medium::ussd && !ctx.screen.ucs2 && !ctx.screen.digits_only()) {
     ctx.sms_langs = ctx.langs;
     ctx.langs = text::latin_script(ctx.langs);
   }

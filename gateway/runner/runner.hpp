@@ -228,7 +228,7 @@ class runner {
 
   std::vector<std::string> languages_for(const std::string& contact_language) const;
   // The languages a USSD screen on `channel` is drawn in: languages_for(), in Latin script only
-  // where the route carries no UCS-2 (R-U4).
+  // where the route carries no UCS-2 (R-U4; with `fallback: digits`, the gateway's own apologies).
   std::vector<std::string> screen_languages(std::string_view channel, const std::string& contact_language) const;
   // Sets the context's languages for `contact_language`: its screens' by its route, its SMS'
   // the person's own.
@@ -246,6 +246,10 @@ class runner {
   void letters_step(store::tx& tx, const content& c, step& s, const std::optional<std::string>& answer) const;
   // "Continue / start again" for a redial within the resume window (R-U12).
   void resume_step(step& s, const std::optional<std::string>& answer) const;
+  // R-U4, a route with `fallback: digits`: a screen its letters cannot reach the phone in is
+  // queued as an SMS in the person's language, and the screen keeps only its numbers. The
+  // session had sent `sent_before` such screens before this hop.
+  void screen_by_sms(step& s, int sent_before) const;
   // Moves a USSD run that dropped with a question open to SMS: the question is sent as a
   // message and the reply answers it. False when the run cannot continue that way.
   bool continue_by_sms(store::tx& tx, const content& c, step& s) const;

@@ -4,12 +4,14 @@
 #include "gateway/runner/screens.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "gateway/core/log.hpp"
 #include "gateway/store/tx.hpp"
 #include "gateway/text/format.hpp"
 #include "gateway/text/normalize.hpp"
 #include "gateway/text/readers.hpp"
+#include "gateway/text/screen.hpp"
 
 namespace paygham::runner {
 
@@ -129,7 +131,8 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   // as boxes: the person's SMS stay in their language.
   use_language(s.ctx, s.who.language);
   const auto unavailable = [&] {
-    return core::ussd_reply{true, fallback_text(*c, flow::keys::no_service, s.ctx.langs, text_unavailable)};
+    return core::ussd_reply{true, fallback_text(*c, flow::keys::no_service, screen_languages(req.channel_id, s.who.language),
+                                                text_unavailable)};
   };
 
   std::vector<std::string> answers;  // pre-answers, in order, still to feed to the flow
@@ -196,6 +199,9 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     answers.push_back(std::move(newest.text));
     first_part = newest.part;
   }
+  // Screens sent by SMS so far (R-U4), also when this hop starts the flow again.
+  const auto sent = s.out.next.vars.find(std::string(sms_screens_var));
+  const int sms_screens = sent == s.out.next.vars.end() ? 0 : std::atoi(sent->second.c_str());
   std::size_t used = 0;
   const auto next_answer = [&]() -> std::optional<std::string> {
     if (used < answers.size()) return answers[used++];
@@ -230,6 +236,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     settle(tx, *c, s);
   }
   s.out.next.secret_parts = secret_parts;
+  screen_by_sms(s, sms_screens);
   const core::ussd_reply reply{s.out.finished, s.out.screen};
   s.r.prev_input = std::exchange(s.r.last_input, masked(req.text, secret_parts));
   s.r.prev_reply = std::exchange(s.r.last_reply, reply_to_json(reply));
@@ -337,6 +344,23 @@ void runner::resume_step(step& s, const std::optional<std::string>& answer) cons
   }
   s.out.screen = flow::with_reason(answer ? text(flow::keys::invalid) : "",
                                    draw_resume(*s.ctx.texts, s.ctx.langs, ""), s.ctx);
+  s.out.numbers = {1, 2};
+}
+
+void runner::screen_by_sms(step& s, int sent_before) const {
+  if (!s.ctx.screen.digits_only() || s.out.screen.empty() ||
+      text::check_screen(s.out.screen, s.ctx.screen).result != text::screen_check::needs_ucs2) {
+    return;  // the route carries its letters (English) as they are
+  }
+  // "[3] SMS" over the numbers to type: the words come as "[3]" and the screen in their letters.
+  const std::string number = std::to_string(sent_before + 1);
+  s.out.next.vars[std::string(sms_screens_var)] = number;
+  s.out.sends.push_back("[" + number + "]\n" + s.out.screen);
+  s.out.screen = "[" + number + "] SMS";
+  if (s.out.finished) return;
+  std::string line;
+  for (const int n : s.out.numbers) line += (line.empty() ? "" : " ") + std::to_string(n);
+  if (!line.empty()) s.out.screen += "\n" + line;
 }
 
 bool runner::continue_by_sms(store::tx& tx, const content& c, step& s) const {

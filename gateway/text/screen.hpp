@@ -19,8 +19,15 @@ struct screen_limits {
   std::size_t gsm7_warn = 160;  // many handsets cut longer screens
   std::size_t ucs2_max = 80;    // 160 octets of UTF-16 (79 with a language-prefixed DCS)
   // Whether the route carries UCS-2 at all (R-U4): where it does not, Persian script reaches
-  // the phone as boxes or question marks, so its screens are drawn in a Latin-script language.
+  // the phone as boxes or question marks, so its screens are drawn another way, as the operator
+  // chose (`fallback`).
   bool ucs2 = true;
+  // latin: every screen in a Latin-script language (English). digits: a screen whose letters the
+  // route cannot carry shows only its numbers ("[3] SMS\n1 2 3 98 0"), and its words go by SMS
+  // in the person's language.
+  enum class fallback { latin, digits } without_ucs2 = fallback::latin;
+
+  bool digits_only() const { return !ucs2 && without_ucs2 == fallback::digits; }
 };
 
 // A USSD route (operator plus aggregator) as measured (R-U2, R-U7): its screens, how long the

@@ -97,6 +97,22 @@ TEST_CASE("app: each USSD route has its own timeouts, the ussd section's unless 
   CHECK(routes.at("roshan").screen.ucs2_max == 80);
 }
 
+TEST_CASE("app: a USSD route without UCS-2 draws its screens as the operator chose", "[app]") {
+  // R-U4: English menus, or digits on screen with the words by SMS.
+  test::temp_dir dir;
+  test::write_file(dir.file("paygham.yaml"),
+                   "ussd_profiles:\n"
+                   "  plain: {ucs2: false, fallback: latin}\n"
+                   "  digits: {ucs2: false, fallback: digits}\n");
+  const auto c = app::load_config(dir.file("paygham.yaml"));
+  REQUIRE(c.ok());
+  const auto& routes = c->ussd_profiles;
+  CHECK_FALSE(routes.at("default").screen.digits_only());
+  CHECK_FALSE(routes.at("plain").screen.ucs2);
+  CHECK_FALSE(routes.at("plain").screen.digits_only());
+  CHECK(routes.at("digits").screen.digits_only());
+}
+
 TEST_CASE("app: the shipped config loads", "[app]") {
   const auto c = app::load_config(std::string(PAYGHAM_SOURCE_DIR) + "/config/paygham.yaml");
   REQUIRE(c.ok());

@@ -163,10 +163,14 @@ TEST_CASE("flow: a long USSD menu pages with 98 More and 0 Back", "[flow]") {
   auto fx = districts();
   auto out = flow::start(*fx.f, fx.ctx());
   CHECK(out.screen == "District?\n1. A\n2. B\n3. C\n4. D\n5. E\n98. More");
+  // The numbers offered, for a route that shows only them (R-U4).
+  CHECK(out.numbers == std::vector<int>{1, 2, 3, 4, 5, 98});
   out = flow::resume(*fx.f, out.next, "98", fx.ctx());
   CHECK(out.screen == "District?\n6. F\n7. G\n0. Back");
+  CHECK(out.numbers == std::vector<int>{6, 7, 0});
   out = flow::resume(*fx.f, out.next, "98", fx.ctx());  // no third page: invalid
   CHECK(out.screen == "Sorry.\nDistrict?\n6. F\n7. G\n0. Back");
+  CHECK(out.numbers == std::vector<int>{6, 7, 0});
   out = flow::resume(*fx.f, out.next, "0", fx.ctx());
   CHECK(out.screen == "District?\n1. A\n2. B\n3. C\n4. D\n5. E\n98. More");
   // Numbers stay the same on every page: 7 works from the first page.

@@ -19,6 +19,8 @@
 //   # operators: +93700000800 +93700000801@09:00-12:00   operators with a phone (told of hazard
 //                                                     reports), one with duty hours
 //   # own_quiet_hours: +93700000061@21:00-10:00     a person's own quiet hours (as the API sets them)
+//   # ussd_route: {ucs2: false, fallback: digits}   the USSD route every dial comes by (the
+//                                                     `ussd_profiles` entry of the channel "at")
 // Inputs:
 //   > ussd *384*12# from +93700000001 (session s1)   a dial (shortcut digits allowed)
 //   > "1"                                             a reply in the current USSD session
@@ -153,6 +155,10 @@ class player {
     if (auto it = t.header.find("clinics"); it != t.header.end()) more = "clinics: " + src(it->second) + "\n";
     if (auto it = t.header.find("programmes"); it != t.header.end()) more += "programmes: " + it->second + "\n";
     if (auto it = t.header.find("holidays"); it != t.header.end()) more += "holidays: " + src(it->second) + "\n";
+    if (auto it = t.header.find("ussd_route"); it != t.header.end()) {
+      more += "ussd_profiles: {route: " + it->second + "}\n"
+              "channels: [{id: at, type: africastalking, allow_ips: [127.0.0.1], ussd_profile: route}]\n";
+    }
     std::string languages;
     if (auto it = t.header.find("languages"); it != t.header.end()) {
       for (const auto& l : words(it->second)) languages += (languages.empty() ? "" : ", ") + l;

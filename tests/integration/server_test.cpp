@@ -396,14 +396,15 @@ TEST_CASE("integration: a USSD screen over its route's limit is logged and count
              Catch::Contains("paygham_ussd_screens_long_total{channel=\"at\",verdict=\"too_long\"} 1"));
 }
 
-TEST_CASE("integration: a route that carries no UCS-2 shows the menu in Latin script, the person's SMS stay in "
-          "their language",
+TEST_CASE("integration: a route that carries no UCS-2 shows the menu in Latin script, or its numbers with the "
+          "words by SMS; the person's SMS stay in their language",
           "[integration]") {
   // R-U4: Persian script on such a route reaches the phone as boxes or question marks.
   temp_dir dir;
-  const std::string config =
-      write_test_config(dir, "ussd_profiles:\n  plain: {ucs2: false}\n",
-                        "  - id: plain\n    type: africastalking\n    allow_ips: [127.0.0.1]\n    ussd_profile: plain\n");
+  const std::string config = write_test_config(
+      dir, "ussd_profiles:\n  plain: {ucs2: false, fallback: latin}\n  digits: {ucs2: false, fallback: digits}\n",
+      "  - id: plain\n    type: africastalking\n    allow_ips: [127.0.0.1]\n    ussd_profile: plain\n"
+      "  - id: digits\n    type: africastalking\n    allow_ips: [127.0.0.1]\n    ussd_profile: digits\n");
   std::string out, err;
   INFO(out << err);
   CHECK(run_paygham({"lint", "--config", config}, &out, &err) == 0);  // every shipped English screen is GSM 7-bit
@@ -433,6 +434,18 @@ TEST_CASE("integration: a route that carries no UCS-2 shows the menu in Latin sc
   CHECK(latin(where));
   SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
   CHECK(db.execAndGet("SELECT language FROM contacts WHERE phone = '+93700000001'").getString() == "prs");  // for SMS
+  // The numbers to type on the screen, the Dari words by SMS under the same number: first
+  // whether to go on with the booking left above, then the menu from the start.
+  const std::string digits = book.substr(0, book.find("u3")) + "d1&text=";
+  CHECK(http_call(srv.port(), "POST", "/channels/digits/ussd", digits).body == "CON [1] SMS\n1 2");
+  CHECK(http_call(srv.port(), "POST", "/channels/digits/ussd", digits + "2").body == "CON [2] SMS\n1 2 3 4 5");
+  const auto words = [&](const std::string& number) {
+    SQLite::Statement q(db, "SELECT body FROM outbound_messages WHERE to_phone = '+93700000001' AND body LIKE ?");
+    q.bind(1, "[" + number + "]%");
+    return q.executeStep() ? q.getColumn(0).getString() : std::string();
+  };
+  CHECK_THAT(words("1"), Catch::StartsWith("[1]\n") && Catch::Contains("ادامه"));
+  CHECK_THAT(words("2"), Catch::StartsWith("[2]\n") && Catch::Contains("نوبت"));
   CHECK_THAT(srv.log(), !Catch::Contains("ussd.screen_needs_ucs2"));
 }
 
