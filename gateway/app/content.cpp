@@ -301,10 +301,13 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
     }
     bundle->flows.check_screens(bundle->texts, latin, l, flow::context{}.page_size, menu_texts, problems);
     const text::entry* invalid = bundle->texts.resolve(flow::keys::invalid, latin);
-    const auto resume = text::check_screen(runner::draw_resume(bundle->texts, latin, invalid ? invalid->text : ""), l);
-    if (resume.result != text::screen_check::fits && resume.result != text::screen_check::long_warning) {
-      problems.push_back(c.file + ": ussd_profiles." + name + ": the resume screen in " + latin.front() +
-                         " after a bad reply makes a USSD screen of " + text::over_the_limit(resume));
+    for (const auto& [what, screen] : {std::pair{"the resume screen", &runner::resume_screen},
+                                       std::pair{"the stopped-messages screen", &runner::stopped_screen}}) {
+      const auto check = text::check_screen(runner::draw_choice(bundle->texts, latin, *screen, invalid ? invalid->text : ""), l);
+      if (check.result != text::screen_check::fits && check.result != text::screen_check::long_warning) {
+        problems.push_back(c.file + ": ussd_profiles." + name + ": " + what + " in " + latin.front() +
+                           " after a bad reply makes a USSD screen of " + text::over_the_limit(check));
+      }
     }
   }
   bundle->flows.check_sms(bundle->texts, langs, problems);
@@ -314,7 +317,8 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
     const text::entry* invalid = bundle->texts.find(lang, flow::keys::invalid);
     const std::string reason = invalid ? invalid->text : "";
     std::vector<std::pair<std::string, std::string>> screens = {
-        {"the resume screen", runner::draw_resume(bundle->texts, {lang}, reason)}};
+        {"the resume screen", runner::draw_choice(bundle->texts, {lang}, runner::resume_screen, reason)},
+        {"the stopped-messages screen", runner::draw_choice(bundle->texts, {lang}, runner::stopped_screen, reason)}};
     if (const text::entry* letters = bundle->texts.find(lang, flow::keys::letters_check)) {
       screens.emplace_back("the letters check", reason + "\n" + letters->text);
     }

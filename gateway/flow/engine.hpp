@@ -108,6 +108,11 @@ inline constexpr std::string_view goodbye = "common.goodbye";
 inline constexpr std::string_view resume = "common.resume";
 inline constexpr std::string_view resume_continue = "common.resume_continue";
 inline constexpr std::string_view resume_restart = "common.resume_restart";
+// A dial to a flow of a programme the person stopped (R-S5): nothing of it would reach them.
+// 1 Get them again, 2 Go on without.
+inline constexpr std::string_view stopped = "common.stopped";
+inline constexpr std::string_view stopped_restart = "common.stopped_restart";
+inline constexpr std::string_view stopped_continue = "common.stopped_continue";
 // A hop that could not be answered in time (R-U5).
 inline constexpr std::string_view try_again = "common.try_again";
 // Global SMS keywords (R-S3, R-S5): opt-out confirmation, opt-in, help.
@@ -142,7 +147,7 @@ inline constexpr std::string_view call_overdue = "staff.call_overdue";
 inline constexpr std::string_view required[] = {
     invalid,   invalid_answer, too_many_invalid, error,        no_service,     choose_language,
     language_name, more,       back,             goodbye,      resume,         resume_continue,
-    resume_restart, try_again, opted_out,        opted_in,     help,           confirm_stop,
+    resume_restart, stopped,   stopped_restart,  stopped_continue, try_again, opted_out, opted_in, help, confirm_stop,
     still_opted_out, change_language, opted_out_programme, alert_awaits, stop_or_answer,
     urgent, urgent_call, urgent_inbox, call_soon, call_overdue};
 // Only in a language with letters of its own (Pashto): a screen asking whether the phone shows

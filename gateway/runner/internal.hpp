@@ -47,6 +47,8 @@ inline constexpr std::string_view text_unavailable = "This service is not availa
 // The run's place while the gateway itself asks something; '@' cannot start a node name.
 inline constexpr std::string_view language_node = "@language";
 inline constexpr std::string_view resume_node = "@resume";
+// R-S5: "you stopped our messages: get them again?" before a flow of a programme they stopped.
+inline constexpr std::string_view stopped_node = "@stopped";
 // R-L1: whether the phone shows the letters of the language just chosen (Pashto's ښ ځ ړ …).
 inline constexpr std::string_view letters_node = "@letters";
 // Where a resumed run was, while "continue / start again" is shown.

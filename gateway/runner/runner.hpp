@@ -46,6 +46,8 @@ struct user;
 
 namespace paygham::runner {
 
+struct two_choices;  // a gateway screen (screens.hpp)
+
 // Flows and the texts they use, loaded and checked together.
 struct content {
   flow::flow_set flows;
@@ -244,8 +246,16 @@ class runner {
   // Pashto), can the phone show them? 1 keeps it; 2 makes the first other Persian-script language
   // offered (Dari) the person's, else the default language, else English.
   void letters_step(store::tx& tx, const content& c, step& s, const std::optional<std::string>& answer) const;
+  // A gateway screen of two choices: 1 or 2 as answered; else nothing, and the screen is
+  // drawn again with the reason, or the session ends after too many bad replies.
+  std::optional<long> choose_one_of_two(step& s, const std::optional<std::string>& answer,
+                                        const two_choices& screen) const;
   // "Continue / start again" for a redial within the resume window (R-U12).
   void resume_step(step& s, const std::optional<std::string>& answer) const;
+  // Whether the person stopped the programme of the flow they dialled (or everything), and the
+  // question that follows: 1 starts their messages again as START would, 2 goes on without.
+  bool stopped_for(store::tx& tx, const step& s) const;
+  void stopped_step(store::tx& tx, step& s, const std::optional<std::string>& answer) const;
   // R-U4, a route with `fallback: digits`: a screen its letters cannot reach the phone in is
   // queued as an SMS in the person's language, and the screen keeps only its numbers. The
   // session had sent `sent_before` such screens before this hop.

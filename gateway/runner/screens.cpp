@@ -20,16 +20,20 @@ std::string draw_language_picker(const text::catalog& texts, const std::vector<s
   return screen;
 }
 
-std::string draw_resume(const text::catalog& texts, const std::vector<std::string>& langs, std::string_view reason) {
+const two_choices resume_screen{flow::keys::resume, flow::keys::resume_continue, flow::keys::resume_restart};
+const two_choices stopped_screen{flow::keys::stopped, flow::keys::stopped_restart, flow::keys::stopped_continue};
+
+std::string draw_choice(const text::catalog& texts, const std::vector<std::string>& langs, const two_choices& screen,
+                        std::string_view reason) {
   const auto text = [&](std::string_view key) {
     const text::entry* e = texts.resolve(key, langs);
     return e ? e->text : std::string(key);
   };
-  const text::entry* e = texts.resolve(flow::keys::resume, langs);
+  const text::entry* e = texts.resolve(screen.question, langs);
   const std::string lang = e ? e->lang : "en";
-  return (reason.empty() ? "" : std::string(reason) + "\n") + text(flow::keys::resume) + "\n" +
-         flow::option_number(1, lang) + " " + text(flow::keys::resume_continue) + "\n" +
-         flow::option_number(2, lang) + " " + text(flow::keys::resume_restart);
+  return (reason.empty() ? "" : std::string(reason) + "\n") + text(screen.question) + "\n" +
+         flow::option_number(1, lang) + " " + text(screen.first) + "\n" +
+         flow::option_number(2, lang) + " " + text(screen.second);
 }
 
 }  // namespace paygham::runner

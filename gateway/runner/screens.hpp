@@ -15,8 +15,16 @@ namespace paygham::runner {
 // reason line first when not empty;
 std::string draw_language_picker(const text::catalog& texts, const std::vector<std::string>& offered,
                                  std::string_view reason);
-// and "continue where you left off?" with its two options, in `langs` (preference order).
-std::string draw_resume(const text::catalog& texts, const std::vector<std::string>& langs,
+// and a question with two options, in `langs` (preference order):
+struct two_choices {
+  std::string_view question, first, second;  // text keys
+};
+std::string draw_choice(const text::catalog& texts, const std::vector<std::string>& langs, const two_choices& screen,
                         std::string_view reason);
+// "Continue where you left off?" 1 Continue, 2 Start again (R-U12);
+extern const two_choices resume_screen;
+// "You stopped our messages": 1 get them again, 2 go on without (R-S5), before a flow of a
+// programme the person stopped.
+extern const two_choices stopped_screen;
 
 }  // namespace paygham::runner

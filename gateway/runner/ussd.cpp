@@ -181,6 +181,9 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
       s.r.flow_hash = s.f->hash;
       // The names in the picker are in their own scripts: not on a route without UCS-2.
       s.out.next.node = asks_language(s.who) && s.ctx.screen.ucs2 ? std::string(language_node) : std::string();
+      // Someone who stopped the flow's programme is told nothing of it would reach them, and
+      // asked (R-S5). Not with shortcut digits: they answer the flow's screens.
+      if (s.out.next.node.empty() && answers.empty() && stopped_for(tx, s)) s.out.next.node = std::string(stopped_node);
     }
   } else {
     s.r = std::move(*existing);
@@ -216,6 +219,8 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     letters_step(tx, *c, s, next_answer());
   } else if (s.out.next.node == resume_node) {
     resume_step(s, resumed ? std::nullopt : next_answer());
+  } else if (s.out.next.node == stopped_node) {
+    stopped_step(tx, s, next_answer());
   } else if (!existing) {
     s.out = flow::start(*s.f, s.ctx);
   }
@@ -318,20 +323,11 @@ void runner::letters_step(store::tx& tx, const content& c, step& s, const std::o
                             : flow::with_reason(answer && why ? why->text : "", check ? check->text : "", s.ctx);
 }
 
-void runner::resume_step(step& s, const std::optional<std::string>& answer) const {
+std::optional<long> runner::choose_one_of_two(step& s, const std::optional<std::string>& answer,
+                                              const two_choices& screen) const {
   auto& st = s.out.next;
-  const auto choice = answer ? text::read_choice(text::normalize(*answer), *s.ctx.words)
-                             : std::optional<long>();
-  if (choice == 1) {
-    st.node = st.vars[std::string(resume_var)];
-    st.vars.erase(std::string(resume_var));
-    s.out = flow::repeat(*s.f, std::move(st), s.ctx);
-    return;
-  }
-  if (choice == 2) {
-    s.out = flow::start(*s.f, s.ctx);
-    return;
-  }
+  const auto choice = answer ? text::read_choice(text::normalize(*answer), *s.ctx.words) : std::optional<long>();
+  if (choice == 1 || choice == 2) return choice;
   // The texts of the content this hop runs on (the context points at them).
   const auto text = [&](std::string_view key) {
     const text::entry* e = s.ctx.texts->resolve(key, s.ctx.langs, s.ctx.explicit_texts);
@@ -340,11 +336,43 @@ void runner::resume_step(step& s, const std::optional<std::string>& answer) cons
   if (answer && ++st.invalid >= flow::max_invalid_replies) {
     s.out.finished = true;
     s.out.screen = text(flow::keys::too_many_invalid);
-    return;
+    return std::nullopt;
   }
   s.out.screen = flow::with_reason(answer ? text(flow::keys::invalid) : "",
-                                   draw_resume(*s.ctx.texts, s.ctx.langs, ""), s.ctx);
+                                   draw_choice(*s.ctx.texts, s.ctx.langs, screen, ""), s.ctx);
   s.out.numbers = {1, 2};
+  return std::nullopt;
+}
+
+void runner::resume_step(step& s, const std::optional<std::string>& answer) const {
+  const auto choice = choose_one_of_two(s, answer, resume_screen);
+  auto& st = s.out.next;
+  if (choice == 1) {
+    st.node = st.vars[std::string(resume_var)];
+    st.vars.erase(std::string(resume_var));
+    s.out = flow::repeat(*s.f, std::move(st), s.ctx);
+  } else if (choice == 2) {
+    s.out = flow::start(*s.f, s.ctx);
+  }
+}
+
+bool runner::stopped_for(store::tx& tx, const step& s) const {
+  return !s.f->programme.empty() && (s.who.opted_out || tx.stopped(s.who.id, s.f->programme));
+}
+
+void runner::stopped_step(store::tx& tx, step& s, const std::optional<std::string>& answer) const {
+  const auto choice = choose_one_of_two(s, answer, stopped_screen);
+  if (choice == 1) {
+    // As START would (every programme, after a STOP ALL), or the programme alone.
+    if (s.who.opted_out) {
+      tx.set_opted_out(s.who.id, false);
+      s.who.opted_out = false;
+    } else {
+      tx.set_programme_opt_out(s.who.id, s.f->programme, false);
+    }
+    core::log::info("contact.opted_in", {{"programme", s.f->programme}, {"by", "ussd"}});
+  }
+  if (choice) s.out = flow::start(*s.f, s.ctx);
 }
 
 void runner::screen_by_sms(step& s, int sent_before) const {

@@ -427,7 +427,8 @@ TEST_CASE("runner: 11 after a programme's message stops that programme only, STO
                   {{"visit.which", "Which clinic?"}, {"visit.golshahr", "Golshahr"}, {"visit.mashhad", "Mashhad"},
                    {"visit.sure", "Book?"}, {"visit.sms", "Booked."}, {"visit.booked", "Booked."}, {"visit.cancelled", "No."},
                    {"common.yes", "Yes"}, {"common.no", "No"}, {"common.back", "Back"},
-                   {"common.opted_out", "All stopped."}, {"common.opted_out_programme", "This service stopped."}},
+                   {"common.opted_out", "All stopped."}, {"common.opted_out_programme", "This service stopped."},
+                   {"common.stopped", "Stopped."}, {"common.stopped_restart", "Again"}, {"common.stopped_continue", "Without"}},
                   [](runner::content& c) { c.keywords = text::keywords({"STOP", "11"}, {"START", "12"}, {"HELP"}, {}, {"STOP ALL"}); });
   const auto& so = fx.so;
   const std::string phone = "+93700000001";
@@ -446,10 +447,21 @@ TEST_CASE("runner: 11 after a programme's message stops that programme only, STO
   fx.dial("s2", "*2#", "1*1*1");
   CHECK(test::value(so, "SELECT status || ' ' || error FROM outbound_messages WHERE body = 'Booked.' ORDER BY id DESC LIMIT 1") ==
         "cancelled opted out of appointments");
+  // A plain dial to the programme's menu says so and asks: 1 ends that programme's stop.
+  CHECK(fx.dial("s3", "*2#", "").text == "Stopped.\n1. Again\n2. Without");
+  CHECK_THAT(fx.dial("s3", "*2#", "1").text, Catch::StartsWith("Which clinic?"));
+  CHECK(test::value(so, "SELECT COUNT(*) FROM contact_optouts") == "0");
+  CHECK(fx.dial("s3", "*2#", "1*1*1").end);
+  sms("m4", "11");
 
   CHECK(sms("m2", "STOP ALL").flow_id == "@opted_out");
   CHECK(newest() == "All stopped.");
   CHECK(test::value(so, "SELECT opted_out FROM contacts") == "1");
+  // 2 goes on to the menu and changes nothing.
+  CHECK(fx.dial("s4", "*2#", "").text == "Stopped.\n1. Again\n2. Without");
+  CHECK_THAT(fx.dial("s4", "*2#", "2").text, Catch::StartsWith("Which clinic?"));
+  CHECK(test::value(so, "SELECT opted_out FROM contacts") == "1");
+  CHECK(test::value(so, "SELECT COUNT(*) FROM contact_optouts") == "1");
   // START: every programme again.
   sms("m3", "12");
   CHECK(test::value(so, "SELECT opted_out FROM contacts") == "0");

@@ -42,8 +42,8 @@ TEST_CASE("screens: the language picker names each language in its own script, u
 
 TEST_CASE("screens: continue-or-start-again is drawn in the person's language with its own digits", "[runner]") {
   const auto t = texts();
-  CHECK(runner::draw_resume(t, {"en"}, "") == "Continue where you left off?\n1. Continue\n2. Start again");
-  CHECK(runner::draw_resume(t, {"prs", "en"}, "") == "ادامه می‌دهید؟\n۱- ادامه\n۲- از سر");
+  CHECK(runner::draw_choice(t, {"en"}, runner::resume_screen, "") == "Continue where you left off?\n1. Continue\n2. Start again");
+  CHECK(runner::draw_choice(t, {"prs", "en"}, runner::resume_screen, "") == "ادامه می‌دهید؟\n۱- ادامه\n۲- از سر");
   // A language without these texts falls back along the person's languages.
-  CHECK(runner::draw_resume(t, {"ps", "en"}, "1 or 2") == "1 or 2\nContinue where you left off?\n1. Continue\n2. Start again");
+  CHECK(runner::draw_choice(t, {"ps", "en"}, runner::resume_screen, "1 or 2") == "1 or 2\nContinue where you left off?\n1. Continue\n2. Start again");
 }
