@@ -295,17 +295,16 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
     if (l.ucs2) continue;
     const auto latin = text::latin_script(langs);
     if (std::find(langs.begin(), langs.end(), latin.front()) == langs.end()) {
-      problems.push_back(c.file + ": ussd_profiles." + name + " carries no UCS-2, so its screens are in Latin script, "
+      problems.push_back(c.file + ": ussd_profiles." + name + " carries no UCS-2, so its screens (behind a PIN, with either fallback) are in Latin script, "
                          "but templates has no " + latin.front() + ".yaml");
       continue;
     }
     bundle->flows.check_screens(bundle->texts, latin, l, flow::context{}.page_size, menu_texts, problems);
     const text::entry* invalid = bundle->texts.resolve(flow::keys::invalid, latin);
-    for (const auto& [what, screen] : {std::pair{"the resume screen", &runner::resume_screen},
-                                       std::pair{"the stopped-messages screen", &runner::stopped_screen}}) {
+    for (const auto& [what, screen] : runner::choice_screens) {
       const auto check = text::check_screen(runner::draw_choice(bundle->texts, latin, *screen, invalid ? invalid->text : ""), l);
       if (check.result != text::screen_check::fits && check.result != text::screen_check::long_warning) {
-        problems.push_back(c.file + ": ussd_profiles." + name + ": " + what + " in " + latin.front() +
+        problems.push_back(c.file + ": ussd_profiles." + name + ": " + std::string(what) + " in " + latin.front() +
                            " after a bad reply makes a USSD screen of " + text::over_the_limit(check));
       }
     }
@@ -316,9 +315,10 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   for (const auto& lang : langs) {
     const text::entry* invalid = bundle->texts.find(lang, flow::keys::invalid);
     const std::string reason = invalid ? invalid->text : "";
-    std::vector<std::pair<std::string, std::string>> screens = {
-        {"the resume screen", runner::draw_choice(bundle->texts, {lang}, runner::resume_screen, reason)},
-        {"the stopped-messages screen", runner::draw_choice(bundle->texts, {lang}, runner::stopped_screen, reason)}};
+    std::vector<std::pair<std::string, std::string>> screens;
+    for (const auto& [what, screen] : runner::choice_screens) {
+      screens.emplace_back(what, runner::draw_choice(bundle->texts, {lang}, *screen, reason));
+    }
     if (const text::entry* letters = bundle->texts.find(lang, flow::keys::letters_check)) {
       screens.emplace_back("the letters check", reason + "\n" + letters->text);
     }

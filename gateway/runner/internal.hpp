@@ -28,6 +28,9 @@ struct runner::step {
   bool urgent = false;      // at once at any hour, first in the outbox (core::priority::alert)
   bool routine = false;     // education (a lesson): last in the outbox, counted under R-S9's cap
   std::int64_t series_id = 0;  // the reminder series whose occurrence this is; 0: none
+  // R-U4, `fallback: digits`: the screen's words, sent as the person's answer in the session
+  // they are in, also to a number that stopped messages.
+  std::string screen_sms = {};
 
   // A new SMS conversation of flow `flow` with `who`, on `channel_id` (not stored yet).
   void begin_sms(const flow::definition& flow, std::string channel_id) {

@@ -73,7 +73,7 @@ void runner::use_language(flow::context& ctx, const std::string& contact_languag
   ctx.langs = languages_for(contact_language);
   ctx.sms_langs.clear();
   // (`fallback: digits` draws the screens in the person's language, then sends them by SMS.)
-  if (ctx.via == flow::medium::ussd && !ctx.screen.ucs2 && !ctx.screen.digits_only()) {
+  if (ctx.via == flow::medium::ussd && !ctx.screen.ucs2 && ctx.screen.without_ucs2 == text::screen_limits::fallback::latin) {
     ctx.sms_langs = ctx.langs;
     ctx.langs = text::latin_script(ctx.langs);
   }
@@ -265,7 +265,7 @@ std::size_t runner::commit(store::tx& tx, step& s) const {
   }
   // A reply goes at once; what nobody is waiting for waits for the contact's morning (R-S8).
   const core::unix_ms not_before = s.unprompted ? sending_time(tx.now(), s.who, s.f->programme) : 0;
-  const auto queue = [&](std::string body) {
+  const auto queue = [&](std::string body, bool screen) {
     store::new_message m{s.r.channel_id, s.who.id, s.r.id, s.who.phone, std::move(body),
                          s.urgent    ? core::priority::alert
                          : s.routine ? core::priority::bulk
@@ -273,13 +273,16 @@ std::size_t runner::commit(store::tx& tx, step& s) const {
     m.not_before = not_before;
     m.programme = s.f->programme;
     m.series_id = s.series_id;
+    m.even_if_opted_out = screen;
     tx.queue_message(m);
   };
   // `send` steps: an SMS over either medium, on the channel the person came by.
-  for (auto& body : s.out.sends) queue(std::move(body));
-  if (!sms) return s.out.sends.size();
-  for (auto& body : s.out.messages) queue(std::move(body));
-  return s.out.messages.size() + s.out.sends.size();
+  for (auto& body : s.out.sends) queue(std::move(body), false);
+  const std::size_t screens = s.screen_sms.empty() ? 0 : 1;
+  if (screens) queue(std::move(s.screen_sms), true);
+  if (!sms) return s.out.sends.size() + screens;
+  for (auto& body : s.out.messages) queue(std::move(body), false);
+  return s.out.messages.size() + s.out.sends.size() + screens;
 }
 
 std::string runner::error_text(std::string_view channel) const {

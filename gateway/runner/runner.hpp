@@ -251,11 +251,13 @@ class runner {
   std::optional<long> choose_one_of_two(step& s, const std::optional<std::string>& answer,
                                         const two_choices& screen) const;
   // "Continue / start again" for a redial within the resume window (R-U12).
-  void resume_step(step& s, const std::optional<std::string>& answer) const;
+  void resume_step(store::tx& tx, step& s, const std::optional<std::string>& answer) const;
   // Whether the person stopped the programme of the flow they dialled (or everything), and the
   // question that follows: 1 starts their messages again as START would, 2 goes on without.
   bool stopped_for(store::tx& tx, const step& s) const;
   void stopped_step(store::tx& tx, step& s, const std::optional<std::string>& answer) const;
+  // The flow from its start, after that question when the person stopped its programme.
+  void begin_flow(store::tx& tx, step& s) const;
   // R-U4, a route with `fallback: digits`: a screen its letters cannot reach the phone in is
   // queued as an SMS in the person's language, and the screen keeps only its numbers. The
   // session had sent `sent_before` such screens before this hop.

@@ -22,6 +22,8 @@ std::string draw_language_picker(const text::catalog& texts, const std::vector<s
 
 const two_choices resume_screen{flow::keys::resume, flow::keys::resume_continue, flow::keys::resume_restart};
 const two_choices stopped_screen{flow::keys::stopped, flow::keys::stopped_restart, flow::keys::stopped_continue};
+const named_choices choice_screens[2] = {{"the resume screen", &resume_screen},
+                                         {"the stopped-messages screen", &stopped_screen}};
 
 std::string draw_choice(const text::catalog& texts, const std::vector<std::string>& langs, const two_choices& screen,
                         std::string_view reason) {

@@ -26,5 +26,11 @@ extern const two_choices resume_screen;
 // "You stopped our messages": 1 get them again, 2 go on without (R-S5), before a flow of a
 // programme the person stopped.
 extern const two_choices stopped_screen;
+// Both, named as lint names them.
+struct named_choices {
+  std::string_view name;
+  const two_choices* screen;
+};
+extern const named_choices choice_screens[2];
 
 }  // namespace paygham::runner

@@ -202,6 +202,12 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     answers.push_back(std::move(newest.text));
     first_part = newest.part;
   }
+  if (s.ctx.screen.digits_only() && (!s.f->resume || !s.f->keep_sms)) {
+    // What a menu behind a PIN shows (a patient's number, their care) never waits in an
+    // inbox for whoever holds the phone next: on this route it is drawn in Latin script.
+    s.ctx.screen.without_ucs2 = text::screen_limits::fallback::latin;
+    use_language(s.ctx, s.who.language);
+  }
   // Screens sent by SMS so far (R-U4), also when this hop starts the flow again.
   const auto sent = s.out.next.vars.find(std::string(sms_screens_var));
   const int sms_screens = sent == s.out.next.vars.end() ? 0 : std::atoi(sent->second.c_str());
@@ -218,7 +224,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   } else if (s.out.next.node == letters_node) {
     letters_step(tx, *c, s, next_answer());
   } else if (s.out.next.node == resume_node) {
-    resume_step(s, resumed ? std::nullopt : next_answer());
+    resume_step(tx, s, resumed ? std::nullopt : next_answer());
   } else if (s.out.next.node == stopped_node) {
     stopped_step(tx, s, next_answer());
   } else if (!existing) {
@@ -275,7 +281,7 @@ void runner::language_step(store::tx& tx, const content& c, step& s,
     }
     tx.set_contact_language(s.who.id, lang);
     s.who.language = lang;
-    s.out = flow::start(*s.f, s.ctx);
+    begin_flow(tx, s);
     return;
   }
   // Not answered yet, or not a language: the picker again, with the reason (R-U10).
@@ -308,7 +314,7 @@ void runner::letters_step(store::tx& tx, const content& c, step& s, const std::o
     tx.set_contact_language(s.who.id, keep);
     s.who.language = keep;
     use_language(s.ctx, keep);
-    s.out = flow::start(*s.f, s.ctx);
+    begin_flow(tx, s);
     return;
   }
   // Not answered yet, or neither: asked again, with the reason (R-U10).
@@ -344,7 +350,7 @@ std::optional<long> runner::choose_one_of_two(step& s, const std::optional<std::
   return std::nullopt;
 }
 
-void runner::resume_step(step& s, const std::optional<std::string>& answer) const {
+void runner::resume_step(store::tx& tx, step& s, const std::optional<std::string>& answer) const {
   const auto choice = choose_one_of_two(s, answer, resume_screen);
   auto& st = s.out.next;
   if (choice == 1) {
@@ -352,12 +358,23 @@ void runner::resume_step(step& s, const std::optional<std::string>& answer) cons
     st.vars.erase(std::string(resume_var));
     s.out = flow::repeat(*s.f, std::move(st), s.ctx);
   } else if (choice == 2) {
-    s.out = flow::start(*s.f, s.ctx);
+    begin_flow(tx, s);
   }
 }
 
 bool runner::stopped_for(store::tx& tx, const step& s) const {
-  return !s.f->programme.empty() && (s.who.opted_out || tx.stopped(s.who.id, s.f->programme));
+  // Not before a PIN: whoever holds the phone learns nothing, and changes nothing.
+  return !s.f->programme.empty() && s.f->resume && (s.who.opted_out || tx.stopped(s.who.id, s.f->programme));
+}
+
+void runner::begin_flow(store::tx& tx, step& s) const {
+  if (!stopped_for(tx, s)) {
+    s.out = flow::start(*s.f, s.ctx);
+    return;
+  }
+  s.out.next.node = std::string(stopped_node);
+  s.out.next.invalid = 0;
+  stopped_step(tx, s, std::nullopt);
 }
 
 void runner::stopped_step(store::tx& tx, step& s, const std::optional<std::string>& answer) const {
@@ -376,6 +393,8 @@ void runner::stopped_step(store::tx& tx, step& s, const std::optional<std::strin
 }
 
 void runner::screen_by_sms(step& s, int sent_before) const {
+  // Kept across screens in Latin script and a start again, so no number is used twice.
+  if (sent_before > 0 && !s.out.finished) s.out.next.vars[std::string(sms_screens_var)] = std::to_string(sent_before);
   if (!s.ctx.screen.digits_only() || s.out.screen.empty() ||
       text::check_screen(s.out.screen, s.ctx.screen).result != text::screen_check::needs_ucs2) {
     return;  // the route carries its letters (English) as they are
@@ -383,7 +402,7 @@ void runner::screen_by_sms(step& s, int sent_before) const {
   // "[3] SMS" over the numbers to type: the words come as "[3]" and the screen in their letters.
   const std::string number = std::to_string(sent_before + 1);
   s.out.next.vars[std::string(sms_screens_var)] = number;
-  s.out.sends.push_back("[" + number + "]\n" + s.out.screen);
+  s.screen_sms = "[" + number + "]\n" + s.out.screen;
   s.out.screen = "[" + number + "] SMS";
   if (s.out.finished) return;
   std::string line;
