@@ -397,7 +397,7 @@ TEST_CASE("integration: a USSD screen over its route's limit is logged and count
 }
 
 TEST_CASE("integration: a route that carries no UCS-2 shows the menu in Latin script, or its numbers with the "
-          "words by SMS; the person's SMS stay in their language",
+          "words by SMS, and the person's SMS stay in their language",
           "[integration]") {
   // R-U4: Persian script on such a route reaches the phone as boxes or question marks.
   temp_dir dir;
