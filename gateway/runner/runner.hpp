@@ -256,7 +256,8 @@ class runner {
   // question that follows: 1 starts their messages again as START would, 2 goes on without.
   bool stopped_for(store::tx& tx, const step& s) const;
   void stopped_step(store::tx& tx, step& s, const std::optional<std::string>& answer) const;
-  // The flow from its start, after that question when the person stopped its programme.
+  // The flow from its start, after that question when the person stopped its programme: the
+  // one place that decides whether it is asked (R-S5).
   void begin_flow(store::tx& tx, step& s) const;
   // R-U4, a route with `fallback: digits`: a screen its letters cannot reach the phone in is
   // queued as an SMS in the person's language, and the screen keeps only its numbers. The

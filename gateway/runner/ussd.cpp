@@ -181,9 +181,6 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
       s.r.flow_hash = s.f->hash;
       // The names in the picker are in their own scripts: not on a route without UCS-2.
       s.out.next.node = asks_language(s.who) && s.ctx.screen.ucs2 ? std::string(language_node) : std::string();
-      // Someone who stopped the flow's programme is told nothing of it would reach them, and
-      // asked (R-S5). Not with shortcut digits: they answer the flow's screens.
-      if (s.out.next.node.empty() && answers.empty() && stopped_for(tx, s)) s.out.next.node = std::string(stopped_node);
     }
   } else {
     s.r = std::move(*existing);
@@ -227,7 +224,10 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     resume_step(tx, s, resumed ? std::nullopt : next_answer());
   } else if (s.out.next.node == stopped_node) {
     stopped_step(tx, s, next_answer());
+  } else if (!existing && answers.empty()) {
+    begin_flow(tx, s);
   } else if (!existing) {
+    // Shortcut digits answer the flow's own screens, never the stopped-messages question.
     s.out = flow::start(*s.f, s.ctx);
   }
   settle(tx, *c, s);
