@@ -380,13 +380,13 @@ void runner::begin_flow(store::tx& tx, step& s) const {
 void runner::stopped_step(store::tx& tx, step& s, const std::optional<std::string>& answer) const {
   const auto choice = choose_one_of_two(s, answer, stopped_screen);
   if (choice == 1) {
-    // As START would (every programme, after a STOP ALL), or the programme alone.
+    // As 12 would, for the programme whose menu this is: STOP ALL and its own stop are taken
+    // back; another programme's stop stands.
     if (s.who.opted_out) {
       tx.set_opted_out(s.who.id, false);
       s.who.opted_out = false;
-    } else {
-      tx.set_programme_opt_out(s.who.id, s.f->programme, false);
     }
+    tx.set_programme_opt_out(s.who.id, s.f->programme, false);
     core::log::info("contact.opted_in", {{"programme", s.f->programme}, {"by", "ussd"}});
   }
   if (choice) s.out = flow::start(*s.f, s.ctx);

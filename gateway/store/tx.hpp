@@ -168,7 +168,8 @@ class contacts_part {
                                   const std::map<std::string, std::string>& fields) = 0;
   // STOP ALL / START (R-S5). Opting out cancels every message still waiting to go to the
   // contact, and ends the SMS runs waiting for their reply, and texts that name the care
-  // (R-S11); opting in also ends every programme's opt-out.
+  // (R-S11). Opting in takes back STOP ALL alone: a programme stopped on its own stays stopped
+  // until the person starts it again.
   virtual void set_opted_out(std::int64_t contact_id, bool opted_out) = 0;
   // The person a message was for stopped messages at the aggregator (Twilio 21610, …): opted
   // out here too, so nothing else is queued or tried for them.
@@ -179,6 +180,8 @@ class contacts_part {
   // The programme of the newest message to the contact on `channel_id` ("" for none): what
   // a STOP on that sender line means.
   virtual std::string last_programme(std::int64_t contact_id, std::string_view channel_id) = 0;
+  // The programmes the contact stopped on their own, the newest stop first.
+  virtual std::vector<std::string> stopped_programmes(std::int64_t contact_id) = 0;
   // True when the contact stopped everything, or `programme` (R-S5).
   virtual bool stopped(std::int64_t contact_id, std::string_view programme) = 0;
   // Erases the person's data (R-D6): number, language, fields, message texts, answers,

@@ -462,9 +462,12 @@ TEST_CASE("runner: 11 after a programme's message stops that programme only, STO
   CHECK_THAT(fx.dial("s4", "*2#", "2").text, Catch::StartsWith("Which clinic?"));
   CHECK(test::value(so, "SELECT opted_out FROM contacts") == "1");
   CHECK(test::value(so, "SELECT COUNT(*) FROM contact_optouts") == "1");
-  // START: every programme again.
+  // START takes back STOP ALL alone: the programme stopped before it stays stopped, until
+  // another 12.
   sms("m3", "12");
   CHECK(test::value(so, "SELECT opted_out FROM contacts") == "0");
+  CHECK(test::value(so, "SELECT programme FROM contact_optouts") == "appointments");
+  sms("m5", "12");
   CHECK(test::value(so, "SELECT COUNT(*) FROM contact_optouts") == "0");
 }
 

@@ -540,10 +540,12 @@ TEST_CASE("store: a second writer's work on a person waits for the first's commi
   CHECK(seen == std::map<std::string, std::string>{{"step", "a"}});
 }
 
-TEST_CASE("store: stopping one programme holds back its messages only, and START opts back in to all (R-S5)",
+TEST_CASE("store: stopping one programme holds back its messages only, and START takes back STOP ALL alone (R-S5)",
           "[store]") {
   test::temp_dir d;
-  const auto o = test::fresh_store(test::engine_under_test(), d);
+  auto o = test::fresh_store(test::engine_under_test(), d);
+  std::atomic<core::unix_ms> now{1'790'000'000'000};
+  o.clock = [&now] { return now.load(); };
   const auto w = store::open_writer(o);
   const auto who = test::in_tx(*w, [](store::tx& t) { return t.upsert_contact("+98912000001"); });
   const auto queue = [&](const char* programme) {
@@ -568,12 +570,24 @@ TEST_CASE("store: stopping one programme holds back its messages only, and START
   CHECK(status(queue("mine_safety")) == "queued/");
   CHECK(status(queue("")) == "queued/");  // a reply that belongs to no programme
 
-  // START: every programme again.
+  // STOP ALL and START: the programme stopped before stays stopped.
+  test::in_tx(*w, [&](store::tx& t) { t.set_opted_out(who.id, true); });
+  CHECK(status(queue("mine_safety")) == "cancelled/opted out");
   test::in_tx(*w, [&](store::tx& t) { t.set_opted_out(who.id, false); });
-  CHECK(status(queue("appointments")) == "queued/");
-  // Opting back in to one programme alone.
+  CHECK(status(queue("appointments")) == "cancelled/opted out of appointments");
+  CHECK(status(queue("mine_safety")) == "queued/");
+  // The stops, newest first (a second stop of a programme makes it the newest).
+  const auto stopped = [&] { return test::in_tx(*w, [&](store::tx& t) { return t.stopped_programmes(who.id); }); };
+  now += 1000;
   test::in_tx(*w, [&](store::tx& t) { t.set_programme_opt_out(who.id, "mine_safety", true); });
   CHECK(status(queue("mine_safety")) == "cancelled/opted out of mine_safety");
+  CHECK(stopped() == std::vector<std::string>{"mine_safety", "appointments"});
+  now += 1000;
+  test::in_tx(*w, [&](store::tx& t) { t.set_programme_opt_out(who.id, "appointments", true); });
+  CHECK(stopped() == std::vector<std::string>{"appointments", "mine_safety"});
+  // Opting back in to one programme alone.
   test::in_tx(*w, [&](store::tx& t) { t.set_programme_opt_out(who.id, "mine_safety", false); });
   CHECK(status(queue("mine_safety")) == "queued/");
+  CHECK(status(queue("appointments")) == "cancelled/opted out of appointments");
+  CHECK(stopped() == std::vector<std::string>{"appointments"});
 }

@@ -138,7 +138,8 @@ void tx::apply_suppressions(contact& c) {
       c_.query("UPDATE contacts SET opted_out = 1 WHERE id = $1", {c.id});
       c.opted_out = true;
     } else {
-      c_.query("INSERT INTO contact_optouts (contact_id, programme, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+      c_.query("INSERT INTO contact_optouts (contact_id, programme, at) VALUES ($1, $2, $3)"
+      " ON CONFLICT (contact_id, programme) DO UPDATE SET at = excluded.at",
                {c.id, r.text(i, 0), now()});
     }
   }
@@ -259,10 +260,7 @@ void tx::set_opted_out(std::int64_t contact_id, bool opted_out) {
   c_.query("UPDATE contacts SET opted_out = $1, explicit_texts = CASE WHEN $1 = 1 THEN 0 ELSE explicit_texts END,"
            " updated_at = $2 WHERE id = $3",
            {opted_out ? 1 : 0, now(), contact_id});
-  if (!opted_out) {
-    c_.query("DELETE FROM contact_optouts WHERE contact_id = $1", {contact_id});
-    return;
-  }
+  if (!opted_out) return;
   require_disk();
   const auto moved = c_.query(
       "UPDATE outbound_messages SET status = 'cancelled', error = 'opted out', updated_at = $1"
@@ -715,7 +713,8 @@ void tx::set_programme_opt_out(std::int64_t contact_id, std::string_view program
   }
   require_disk();
   c_.query(
-      "INSERT INTO contact_optouts (contact_id, programme, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+      "INSERT INTO contact_optouts (contact_id, programme, at) VALUES ($1, $2, $3)"
+      " ON CONFLICT (contact_id, programme) DO UPDATE SET at = excluded.at",
       {contact_id, programme, now()});
   const auto moved = c_.query(
       "UPDATE outbound_messages SET status = 'cancelled', error = $1, updated_at = $2"
@@ -730,6 +729,14 @@ std::string tx::last_programme(std::int64_t contact_id, std::string_view channel
       " ORDER BY id DESC LIMIT 1",
       {contact_id, channel_id});
   return r.empty() ? std::string() : r.text(0, 0);
+}
+
+std::vector<std::string> tx::stopped_programmes(std::int64_t contact_id) {
+  const auto r = c_.query("SELECT programme FROM contact_optouts WHERE contact_id = $1 ORDER BY at DESC, programme",
+                          {contact_id});
+  std::vector<std::string> out;
+  for (int row = 0; row < r.rows(); ++row) out.push_back(r.text(row, 0));
+  return out;
 }
 
 bool tx::stopped(std::int64_t contact_id, std::string_view programme) {

@@ -335,12 +335,7 @@ void tx::set_opted_out(std::int64_t contact_id, bool opted_out) {
   s.bind(2, now());
   s.bind(3, contact_id);
   s.exec();
-  if (!opted_out) {
-    auto& d = stmt("DELETE FROM contact_optouts WHERE contact_id = ?");
-    d.bind(1, contact_id);
-    d.exec();
-    return;
-  }
+  if (!opted_out) return;
   require_disk();
   auto& u = stmt(
       "UPDATE outbound_messages SET status = 'cancelled', error = 'opted out', updated_at = ?"
@@ -369,7 +364,9 @@ void tx::set_programme_opt_out(std::int64_t contact_id, std::string_view program
     return;
   }
   require_disk();
-  auto& i = stmt("INSERT OR IGNORE INTO contact_optouts (contact_id, programme, at) VALUES (?, ?, ?)");
+  auto& i = stmt(
+      "INSERT INTO contact_optouts (contact_id, programme, at) VALUES (?, ?, ?)"
+      " ON CONFLICT (contact_id, programme) DO UPDATE SET at = excluded.at");
   i.bind(1, contact_id);
   bind_text(i, 2, programme);
   i.bind(3, now());
@@ -391,6 +388,15 @@ std::string tx::last_programme(std::int64_t contact_id, std::string_view channel
   q.bind(1, contact_id);
   bind_text(q, 2, channel_id);
   std::string out = q.executeStep() ? q.getColumn(0).getString() : std::string();
+  q.reset();
+  return out;
+}
+
+std::vector<std::string> tx::stopped_programmes(std::int64_t contact_id) {
+  auto& q = stmt("SELECT programme FROM contact_optouts WHERE contact_id = ? ORDER BY at DESC, programme");
+  q.bind(1, contact_id);
+  std::vector<std::string> out;
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
   q.reset();
   return out;
 }

@@ -45,6 +45,7 @@ class tx final : public store::tx {
   void add_consent(std::int64_t contact_id, const consent& c) override;
   void set_programme_opt_out(std::int64_t contact_id, std::string_view programme, bool out) override;
   std::string last_programme(std::int64_t contact_id, std::string_view channel_id) override;
+  std::vector<std::string> stopped_programmes(std::int64_t contact_id) override;
 
   std::optional<run> find_run(std::int64_t run_id) override;
   std::optional<run> find_session_run(std::string_view channel_id, std::string_view session_id) override;
