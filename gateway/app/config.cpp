@@ -70,12 +70,14 @@ class config_reader {
     auto v = text(map, key, path);
     if (!v) return;
     std::string listed;
+    std::size_t i = 0;
     for (const auto& [name, value] : names) {
       if (*v == name) {
         out = value;
         return;
       }
-      listed += (listed.empty() ? "" : " or ") + std::string(name);
+      listed += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + std::string(name);
+      ++i;
     }
     r_.problem(map[std::string(key)], "'" + core::yaml::join(path, key) + "' must be " + listed);
   }
@@ -138,7 +140,8 @@ void read_store(config_reader& cr, const YAML::Node& n, config& c) {
   auto& r = cr.raw();
   if (!n.IsDefined() ||
       !r.expect_map(n, "store",
-                    {"backend", "path", "url", "node", "connections", "lease", "retention", "synchronous", "max_queue"})) {
+                    {"backend", "path", "url", "node", "connections", "lease", "retention", "synchronous", "max_queue",
+                     "encryption"})) {
     return;
   }
   if (auto q = r.integer(n, "max_queue", "store", 1, 10'000'000)) c.store.max_queue = static_cast<std::size_t>(*q);
@@ -171,6 +174,14 @@ void read_store(config_reader& cr, const YAML::Node& n, config& c) {
   c.store.retention_ms = retention.count();
   cr.choice(n, "synchronous", "store", {{"full", store::synchronous::full}, {"normal", store::synchronous::normal}},
             c.store.sync);
+  cr.choice(n, "encryption", "store",
+            {{"warn", store::encryption::warn}, {"require", store::encryption::require},
+             {"external", store::encryption::external}},
+            c.store.at_rest);
+  if (c.store.at_rest == store::encryption::require && c.store.engine == store::backend::postgresql) {
+    r.problem(n["encryption"], "'store.encryption: require' checks the disk of a SQLite file; PostgreSQL keeps its "
+                               "data on its server: encrypt the volume there and say 'external'");
+  }
 }
 
 // The machine's name: unique among the nodes of one database, and the same after a restart.

@@ -2,6 +2,7 @@
 
 #include "gateway/app/commands.hpp"
 #include "gateway/store/writer.hpp"
+#include "gateway/store/at_rest.hpp"
 #include "gateway/app/config.hpp"
 #include "gateway/app/content.hpp"
 #include "gateway/app/gateway.hpp"
@@ -14,6 +15,37 @@ namespace {
 // What an operator should fix, though it does not stop the content going live.
 void warn(const std::vector<std::string>& warnings) {
   for (const auto& w : warnings) core::log::warn("content.warning", {{"warning", w}});
+}
+
+// R-D4: the database lies on an encrypted volume, or the operator says it does where the gateway
+// cannot see. False when `store.encryption: require` and it is not seen to be.
+bool encrypted_at_rest(const store::options& so) {
+  if (so.at_rest == store::encryption::external) {
+    core::log::info("store.encryption", {{"by", "the operator (store.encryption: external)"}});
+    return true;
+  }
+  if (so.engine == store::backend::postgresql) {
+    core::log::warn("store.encryption_unknown",
+                    {{"why", "PostgreSQL keeps its data on its server"},
+                     {"fix", "encrypt the volume of the server's data directory, then say store.encryption: external"}});
+    return true;
+  }
+  const store::at_rest seen = store::check_at_rest(so.path);
+  if (seen.encrypted) {
+    core::log::info("store.encryption", {{"by", seen.how}});
+    return true;
+  }
+  const std::string fix =
+      "put the database on an encrypted volume (LUKS or fscrypt), or say store.encryption: external if it lies on "
+      "one the gateway cannot see";
+  if (so.at_rest == store::encryption::require) {
+    std::cerr << "paygham serve: not started: store.encryption is 'require' and the database is not seen on an "
+                 "encrypted volume: "
+              << seen.how << ".\n  " << fix << "\n";
+    return false;
+  }
+  core::log::warn("store.not_encrypted", {{"why", seen.how}, {"fix", fix}});
+  return true;
 }
 
 }  // namespace
@@ -66,6 +98,8 @@ int serve(const std::string& config_path) {
     std::cerr << "paygham serve: not started; fix the problems above (paygham lint shows them)\n";
     return exit_user_error;
   }
+
+  if (!encrypted_at_rest(cfg.store)) return exit_user_error;
 
   try {
     const std::size_t channel_count = chans.size();

@@ -15,6 +15,11 @@ enum class backend { sqlite, postgresql };
 
 enum class synchronous { normal, full };
 
+// R-D4: the database must lie on an encrypted volume. warn: say so at start when its disk is not
+// seen to be; require: do not start then (sqlite only); external: the operator vouches for a
+// volume the gateway cannot see (a cloud disk, PostgreSQL's server).
+enum class encryption { warn, require, external };
+
 struct options {
   backend engine = backend::sqlite;
   std::string path;  // sqlite: a file path, or ":memory:" in tests
@@ -33,6 +38,7 @@ struct options {
   // (survives power loss); normal: the WAL is fsynced at checkpoints only (survives a crash
   // of the process, not of the machine). PostgreSQL commits durably (synchronous_commit).
   synchronous sync = synchronous::full;
+  encryption at_rest = encryption::warn;
   // The time each transaction sees as tx::now(); tests and `paygham simulate` step it.
   std::function<core::unix_ms()> clock = core::now_ms;
   // sqlite only: the size the WAL is kept at (journal_size_limit, and its preallocation with

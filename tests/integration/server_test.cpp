@@ -204,6 +204,35 @@ TEST_CASE("integration: paygham migrate brings a store to this version and says 
                                  Catch::Contains("check store.url"));
 }
 
+TEST_CASE("integration: a database not seen on an encrypted volume is named at start, or refused when required",
+          "[integration]") {
+  // tmpfs has no disk the gateway can see, on any machine: the answer is the same everywhere.
+  temp_dir dir;
+  const std::string db = "/dev/shm/paygham-at-rest-" + std::to_string(::getpid()) + ".db";
+  const auto config = [&](const std::string& encryption) {
+    std::string text = read_file(write_test_config(dir));
+    text.replace(text.find(dir.file("paygham.db")), dir.file("paygham.db").size(), db);
+    text.replace(text.find("  synchronous: normal\n"), 0, "  encryption: " + encryption + "\n");
+    write_file(dir.file(encryption + ".yaml"), text);
+    return dir.file(encryption + ".yaml");
+  };
+  std::string out, err;
+  CHECK(run_paygham({"serve", "--config", config("require")}, &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("not started: store.encryption is 'require'") &&
+                      Catch::Contains("/dev/shm is on a filesystem with no block device of its own") &&
+                      Catch::Contains("store.encryption: external"));
+  CHECK_FALSE(std::filesystem::exists(db));  // refused before anything was written
+  {
+    server_process srv(config("warn"));
+    CHECK_THAT(srv.log(), Catch::Contains("store.not_encrypted") && Catch::Contains("LUKS or fscrypt"));
+  }
+  {
+    server_process srv(config("external"));
+    CHECK_THAT(srv.log(), Catch::Contains("store.encryption") && !Catch::Contains("store.not_encrypted"));
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
+}
+
 TEST_CASE("integration: keep-alive serves several requests on one connection", "[integration]") {
   temp_dir dir;
   server_process srv(write_test_config(dir));

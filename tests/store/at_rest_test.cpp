@@ -1,0 +1,45 @@
+// Whether the database's volume is encrypted (R-D4), read from sysfs trees recorded from real
+// machines (tests/fixtures/sysfs/: one folder a layout) and from this machine's /dev/shm.
+#include "gateway/store/at_rest.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "tests/support/support.hpp"
+
+using namespace paygham;
+
+namespace {
+store::at_rest device(unsigned major, unsigned minor, const std::string& layout) {
+  return store::device_at_rest(major, minor, test::fixture_path("sysfs/" + layout));
+}
+}  // namespace
+
+TEST_CASE("at rest: a filesystem on a LUKS mapping is encrypted", "[store][sqlite]") {
+  const auto r = device(253, 0, "luks");
+  CHECK(r.encrypted);
+  CHECK(r.how == "dm-crypt (LUKS) on dm-0");
+}
+
+TEST_CASE("at rest: an LVM volume is encrypted when the device beneath it is", "[store][sqlite]") {
+  const auto r = device(253, 1, "lvm_on_luks");
+  CHECK(r.encrypted);
+  CHECK(r.how == "dm-crypt (LUKS) on dm-0, beneath dm-1");
+  const auto plain = device(253, 2, "lvm_plain");
+  CHECK_FALSE(plain.encrypted);
+  CHECK(plain.how == "sda2 (8:2) is not encrypted, beneath dm-2");
+}
+
+TEST_CASE("at rest: a plain partition, or a device sysfs does not show, is not known to be encrypted",
+          "[store][sqlite]") {
+  const auto r = device(8, 1, "partition");
+  CHECK_FALSE(r.encrypted);
+  CHECK(r.how == "sda1 (8:1) is not encrypted");
+  CHECK_FALSE(device(8, 9, "partition").encrypted);
+}
+
+TEST_CASE("at rest: a database in memory (tmpfs) has no disk to see", "[store][sqlite]") {
+  // Before the file exists its folder is asked.
+  const auto r = store::check_at_rest("/dev/shm/paygham-not-there.db");
+  CHECK_FALSE(r.encrypted);
+  CHECK_THAT(r.how, Catch::StartsWith("/dev/shm is on a filesystem with no block device of its own"));
+}
