@@ -141,7 +141,7 @@ void read_store(config_reader& cr, const YAML::Node& n, config& c) {
   if (!n.IsDefined() ||
       !r.expect_map(n, "store",
                     {"backend", "path", "url", "node", "connections", "lease", "retention", "synchronous", "max_queue",
-                     "encryption"})) {
+                     "encryption", "text_retention", "visit_retention", "subscription_retention"})) {
     return;
   }
   if (auto q = r.integer(n, "max_queue", "store", 1, 10'000'000)) c.store.max_queue = static_cast<std::size_t>(*q);
@@ -172,6 +172,29 @@ void read_store(config_reader& cr, const YAML::Node& n, config& c) {
   cr.duration(n, "retention", "store", retention);
   c.store.lease_ms = lease.count();
   c.store.retention_ms = retention.count();
+  // R-D3: 0 keeps that kind of personal data for good (a decision the impact assessment
+  // records); anything shorter than the work still to do with it is refused.
+  struct kept {
+    const char* key;
+    std::int64_t* ms;
+    std::chrono::hours least;
+    const char* why;
+  };
+  for (const kept& k : {kept{"text_retention", &c.store.text_retention_ms, std::chrono::hours(24),
+                             "a reply may still come to what was sent"},
+                        kept{"visit_retention", &c.store.visit_retention_ms, std::chrono::hours(7 * 24),
+                             "a visit is marked attended or missed, and followed up, after its day"},
+                        kept{"subscription_retention", &c.store.subscription_retention_ms, std::chrono::hours(24),
+                             "a late answer may still renew it"}}) {
+    std::chrono::milliseconds d(*k.ms);
+    cr.duration(n, k.key, "store", d);
+    if (d.count() > 0 && d < k.least) {
+      r.problem(n[k.key], "'store." + std::string(k.key) + "' must be 0 (kept for good) or at least " +
+                              std::to_string(k.least.count() / 24) + "d: " + k.why);
+      continue;
+    }
+    *k.ms = d.count();
+  }
   cr.choice(n, "synchronous", "store", {{"full", store::synchronous::full}, {"normal", store::synchronous::normal}},
             c.store.sync);
   cr.choice(n, "encryption", "store",

@@ -298,12 +298,16 @@ gateway::gateway(const config& cfg, std::shared_ptr<runner::content> content,
     p.outbox.tick();
     if (!p.ticking.exchange(true)) p.tick();
   });
-  // Finished jobs and old delivery reports go after their retention, a batch a minute.
+  // Finished jobs and old delivery reports go after their retention, and personal data after
+  // its own (R-D3), a batch a minute.
   p.server.every(std::chrono::minutes(1), [&p] {
-    const auto retention = p.cfg.store.retention_ms;
     p.writer->submit(
-        [retention](store::tx& t) {
-          if (const std::size_t n = t.prune(t.now() - retention, 5000)) core::log::info("store.pruned", {{"rows", n}});
+        [so = p.cfg.store](store::tx& t) {
+          if (const std::size_t n = t.prune(t.now() - so.retention_ms, 5000)) core::log::info("store.pruned", {{"rows", n}});
+          const auto before = [&t](std::int64_t kept) { return kept > 0 ? t.now() - kept : 0; };
+          const store::retention_before past{before(so.text_retention_ms), before(so.visit_retention_ms),
+                                             before(so.subscription_retention_ms)};
+          if (const std::size_t n = t.forget_past(past, 5000)) core::log::info("store.forgotten", {{"rows", n}});
         },
         nullptr, store::durability::commit);
   });

@@ -20,7 +20,8 @@ using namespace detail;
 
 namespace {
 constexpr core::unix_ms language_answer_ms = 24 * 3'600'000;  // a bare number answers the list for a day
-constexpr core::unix_ms crisis_lines_within_ms = 365LL * 86'400'000;  // a counselling visit of the last year
+// A counselling visit of the last year, of those still kept (store.visit_retention).
+constexpr core::unix_ms crisis_lines_within_ms = 365LL * 86'400'000;
 // A person who writes again in fear within the hour has had their answer, and their health
 // worker the call to make: the new words go to the inbox, marked urgent, and nothing more.
 constexpr core::unix_ms urgent_alarm_once_ms = 3'600'000;

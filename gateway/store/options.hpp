@@ -34,6 +34,13 @@ struct options {
   std::int64_t lease_ms = 120'000;
   // Finished jobs and delivery reports older than this are pruned (message history stays).
   std::int64_t retention_ms = 90LL * 24 * 3600 * 1000;
+  // R-D3, what is kept of people; 0 keeps it. The words of messages (sent, received, in the
+  // inbox once done) and a finished session's screens, after this:
+  std::int64_t text_retention_ms = 90LL * 24 * 3600 * 1000;
+  // A visit this long after its day is deleted (its person's relation goes with the last one).
+  std::int64_t visit_retention_ms = 90LL * 24 * 3600 * 1000;
+  // A subscription this long after it ended is deleted.
+  std::int64_t subscription_retention_ms = 30LL * 24 * 3600 * 1000;
   // sqlite only. full: every group commit is fsynced before its requests are answered
   // (survives power loss); normal: the WAL is fsynced at checkpoints only (survives a crash
   // of the process, not of the machine). PostgreSQL commits durably (synchronous_commit).

@@ -20,6 +20,10 @@ enum class booking_status;
 enum class call_priority;
 struct series;
 
+// R-D3: of rows read in id order from a retention mark, each (id, when it was written), the id
+// up to which all were written before `before` (the mark moves there); 0 when none was.
+std::int64_t retention_reach(const std::vector<std::pair<std::int64_t, std::int64_t>>& rows, std::int64_t before);
+
 // A state name as stored ("delivered"); nullopt for anything else.
 std::optional<core::message_status> parse_status(std::string_view name);
 

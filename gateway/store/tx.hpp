@@ -752,6 +752,13 @@ class access_part {
                                                   std::size_t limit) = 0;  // without history
 };
 
+// What is kept of people no longer than this (R-D3): each a time, 0 for "keep it".
+struct retention_before {
+  core::unix_ms texts = 0;
+  core::unix_ms visits = 0;
+  core::unix_ms subscriptions = 0;
+};
+
 // The gateway's nodes (one with SQLite).
 class nodes_part {
  public:
@@ -767,6 +774,12 @@ class nodes_part {
   // Finished jobs, delivery reports and reports nobody claimed older than `before` are
   // deleted, up to `limit` rows of each. Returns how many rows went.
   virtual std::size_t prune(core::unix_ms before, std::size_t limit) = 0;
+  // R-D3: personal data past its retention goes, up to `limit` rows of each kind (0 in `before`
+  // keeps that kind): the words of messages written before `texts` (sent ones once final,
+  // received ones, inbox items done) and the screens a finished session kept for retries;
+  // visits that began before `visits`; subscriptions that ended before `subscriptions`.
+  // Returns the rows changed or deleted.
+  virtual std::size_t forget_past(const retention_before& before, std::size_t limit) = 0;
 };
 
 class tx : public contacts_part, public runs_part, public jobs_part, public messages_part,

@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 33> migrations = {
+constexpr std::array<const char*, 34> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -451,6 +451,13 @@ ALTER TABLE contacts ADD COLUMN quiet_hours text CHECK (quiet_hours IS NULL OR l
     // 33: a high call's second notice (SQLite's 38).
     R"sql(
 ALTER TABLE escalations ADD COLUMN overdue_told_at bigint;
+)sql",
+    // 34: how far the words of each big table have gone after their retention (SQLite's 39).
+    R"sql(
+CREATE TABLE retention_marks (
+  name     text PRIMARY KEY,
+  last_id  bigint NOT NULL
+);
 )sql",
 };
 

@@ -1606,4 +1606,66 @@ std::size_t tx::prune(core::unix_ms before, std::size_t limit) {
   return n;
 }
 
+namespace {
+// R-D3: a big table whose words go in id order from its retention mark (SQLite's engine has
+// the same three): the rows to read ($1 the mark, $2 the limit) and the words to blank up to
+// where all were written before the retention ($1 the mark, $2 that id).
+struct marked_table {
+  const char* name;
+  const char* scan;
+  const char* blank;
+};
+constexpr marked_table marked_tables[] = {
+    {"outbound_messages", "SELECT id, created_at FROM outbound_messages WHERE id > $1 ORDER BY id LIMIT $2",
+     "UPDATE outbound_messages SET body = '' WHERE id > $1 AND id <= $2 AND body <> ''"
+     " AND status NOT IN ('queued', 'retrying', 'sending')"},
+    {"inbound_events", "SELECT id, received_at FROM inbound_events WHERE id > $1 ORDER BY id LIMIT $2",
+     "UPDATE inbound_events SET body = '' WHERE id > $1 AND id <= $2 AND body <> ''"},
+    {"flow_runs", "SELECT id, created_at FROM flow_runs WHERE id > $1 ORDER BY id LIMIT $2",
+     "UPDATE flow_runs SET last_input = '', last_reply = '', prev_input = '', prev_reply = ''"
+     " WHERE id > $1 AND id <= $2 AND status IN ('completed', 'expired', 'failed')"},
+};
+}  // namespace
+
+std::size_t tx::forget_past(const retention_before& before, std::size_t limit) {
+  const auto lim = static_cast<std::int64_t>(limit);
+  std::size_t n = 0;
+  if (before.texts > 0) {
+    for (const auto& t : marked_tables) {
+      const auto m = c_.query("SELECT last_id FROM retention_marks WHERE name = $1", {std::string_view(t.name)});
+      const std::int64_t mark = m.empty() ? 0 : m.int64(0, 0);
+      const auto q = c_.query(t.scan, {mark, lim});
+      std::vector<std::pair<std::int64_t, std::int64_t>> rows;
+      for (int r = 0; r < q.rows(); ++r) rows.emplace_back(q.int64(r, 0), q.int64(r, 1));
+      const std::int64_t reach = retention_reach(rows, before.texts);
+      if (reach == 0) continue;
+      n += c_.query(t.blank, {mark, reach}).affected();
+      c_.query(
+          "INSERT INTO retention_marks (name, last_id) VALUES ($1, $2)"
+          " ON CONFLICT (name) DO UPDATE SET last_id = excluded.last_id",
+          {std::string_view(t.name), reach});
+    }
+    n += c_.query(
+               "UPDATE inbox SET body = '' WHERE id IN"
+               " (SELECT id FROM inbox WHERE status = 'done' AND body <> '' AND created_at < $1 LIMIT $2)",
+               {before.texts, lim})
+             .affected();
+  }
+  if (before.visits > 0) {
+    n += c_.query(
+               "DELETE FROM bookings WHERE id IN"
+               " (SELECT id FROM bookings WHERE starts_at < $1 AND status <> 'held' LIMIT $2)",
+               {before.visits, lim})
+             .affected();
+  }
+  if (before.subscriptions > 0) {
+    n += c_.query(
+               "DELETE FROM subscriptions WHERE (contact_id, topic, area) IN (SELECT contact_id, topic, area"
+               " FROM subscriptions WHERE expires_at > 0 AND expires_at < $1 LIMIT $2)",
+               {before.subscriptions, lim})
+             .affected();
+  }
+  return n;
+}
+
 }  // namespace paygham::store::postgresql

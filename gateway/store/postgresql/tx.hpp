@@ -166,6 +166,7 @@ class tx final : public store::tx {
   void pause_channel(std::string_view channel_id, core::unix_ms until, std::string_view reason) override;
   std::map<std::string, core::unix_ms> channel_pauses() override;
   std::size_t prune(core::unix_ms before, std::size_t limit) override;
+  std::size_t forget_past(const retention_before& before, std::size_t limit) override;
 
  private:
   void end_sessions(std::int64_t user_id);  // the user's console sessions are revoked

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 38> migrations = {
+constexpr std::array<const char*, 39> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -530,6 +530,14 @@ ALTER TABLE contacts ADD COLUMN quiet_hours TEXT CHECK (quiet_hours IS NULL OR l
     // told again (R-H3).
     R"sql(
 ALTER TABLE escalations ADD COLUMN overdue_told_at INTEGER;
+)sql",
+    // 39: how far the words of each big table have gone after their retention (R-D3): rows up
+    // to last_id are done, so no pass reads them again.
+    R"sql(
+CREATE TABLE retention_marks (
+  name     TEXT PRIMARY KEY,
+  last_id  INTEGER NOT NULL
+);
 )sql",
 };
 

@@ -2274,6 +2274,83 @@ std::size_t tx::prune(core::unix_ms before, std::size_t limit) {
   return n;
 }
 
+namespace {
+// R-D3: a big table whose words go in id order from its retention mark: the rows to read (?1 the
+// mark, ?2 the limit: id, and when it was written) and the words to blank up to where all were
+// written before the retention (?1 the mark, ?2 that id).
+struct marked_table {
+  const char* name;
+  const char* scan;
+  const char* blank;
+};
+constexpr marked_table marked_tables[] = {
+    // Sent messages once final: one still to send keeps its words.
+    {"outbound_messages", "SELECT id, created_at FROM outbound_messages WHERE id > ?1 ORDER BY id LIMIT ?2",
+     "UPDATE outbound_messages SET body = '' WHERE id > ?1 AND id <= ?2 AND body <> ''"
+     " AND status NOT IN ('queued', 'retrying', 'sending')"},
+    {"inbound_events", "SELECT id, received_at FROM inbound_events WHERE id > ?1 ORDER BY id LIMIT ?2",
+     "UPDATE inbound_events SET body = '' WHERE id > ?1 AND id <= ?2 AND body <> ''"},
+    // A finished session's last screens, kept for the aggregator's retries.
+    {"flow_runs", "SELECT id, created_at FROM flow_runs WHERE id > ?1 ORDER BY id LIMIT ?2",
+     "UPDATE flow_runs SET last_input = '', last_reply = '', prev_input = '', prev_reply = ''"
+     " WHERE id > ?1 AND id <= ?2 AND status IN ('completed', 'expired', 'failed')"},
+};
+}  // namespace
+
+std::size_t tx::forget_past(const retention_before& before, std::size_t limit) {
+  const auto lim = static_cast<std::int64_t>(limit);
+  std::size_t n = 0;
+  if (before.texts > 0) {
+    for (const auto& t : marked_tables) {
+      auto& m = stmt("SELECT last_id FROM retention_marks WHERE name = ?");
+      m.bind(1, t.name);
+      const std::int64_t mark = m.executeStep() ? m.getColumn(0).getInt64() : 0;
+      m.reset();
+      auto& q = stmt(t.scan);
+      q.bind(1, mark);
+      q.bind(2, lim);
+      std::vector<std::pair<std::int64_t, std::int64_t>> rows;
+      while (q.executeStep()) rows.emplace_back(q.getColumn(0).getInt64(), q.getColumn(1).getInt64());
+      q.reset();
+      const std::int64_t reach = retention_reach(rows, before.texts);
+      if (reach == 0) continue;
+      auto& b = stmt(t.blank);
+      b.bind(1, mark);
+      b.bind(2, reach);
+      n += static_cast<std::size_t>(b.exec());
+      auto& u = stmt(
+          "INSERT INTO retention_marks (name, last_id) VALUES (?, ?)"
+          " ON CONFLICT (name) DO UPDATE SET last_id = excluded.last_id");
+      u.bind(1, t.name);
+      u.bind(2, reach);
+      u.exec();
+    }
+    // Inbox items once done: an open one keeps its words for the person who answers it.
+    auto& i = stmt(
+        "UPDATE inbox SET body = '' WHERE id IN"
+        " (SELECT id FROM inbox WHERE status = 'done' AND body <> '' AND created_at < ? LIMIT ?)");
+    i.bind(1, before.texts);
+    i.bind(2, lim);
+    n += static_cast<std::size_t>(i.exec());
+  }
+  if (before.visits > 0) {
+    auto& d = stmt(
+        "DELETE FROM bookings WHERE id IN (SELECT id FROM bookings WHERE starts_at < ? AND status <> 'held' LIMIT ?)");
+    d.bind(1, before.visits);
+    d.bind(2, lim);
+    n += static_cast<std::size_t>(d.exec());
+  }
+  if (before.subscriptions > 0) {
+    auto& d = stmt(
+        "DELETE FROM subscriptions WHERE rowid IN"
+        " (SELECT rowid FROM subscriptions WHERE expires_at > 0 AND expires_at < ? LIMIT ?)");
+    d.bind(1, before.subscriptions);
+    d.bind(2, lim);
+    n += static_cast<std::size_t>(d.exec());
+  }
+  return n;
+}
+
 void tx::set_message_status(std::int64_t id, core::message_status st, std::string_view source,
                             std::string_view raw_code, std::string_view external_id,
                             std::string_view error) {

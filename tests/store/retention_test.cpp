@@ -1,0 +1,136 @@
+// R-D3 on both engines: personal data goes after its retention, a batch at a time, and what is
+// still in use stays: a message still to send, an inbox item nobody has answered, a visit held
+// in a live session, a subscription that has not ended.
+#include "gateway/store/tx.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "gateway/store/rules.hpp"
+#include "gateway/store/writer.hpp"
+#include "tests/support/store_support.hpp"
+#include "tests/support/support.hpp"
+
+using namespace paygham;
+
+namespace {
+
+constexpr core::unix_ms day = 86'400'000;
+
+struct fixture : test::store_fixture {
+  std::int64_t who = test::in_tx(w, [](store::tx& t) { return t.upsert_contact("+98912000051").id; });
+
+  std::int64_t sent(const std::string& body, core::message_status st) {
+    return test::in_tx(w, [&](store::tx& t) {
+      const auto id = t.queue_message({"at", who, 0, "+98912000051", body, core::priority::reply});
+      if (st != core::message_status::queued) t.set_message_status(id, st, "test", "", "", "");
+      return id;
+    });
+  }
+  std::string body(std::int64_t id) {
+    return test::value(so, "SELECT body FROM outbound_messages WHERE id = " + std::to_string(id));
+  }
+  void run_at(const std::string& status, const std::string& reply) {
+    test::execute(so, "INSERT INTO flow_runs (contact_id, channel_id, medium, flow_id, flow_hash, status, state,"
+                      " last_input, last_reply, created_at, updated_at) VALUES (" +
+                          std::to_string(who) + ", 'at', 'ussd', 'visit', 'h', '" + status + "', '{}', '1', '" + reply +
+                          "', " + std::to_string(now.load()) + ", " + std::to_string(now.load()) + ")");
+  }
+  void visit_at(core::unix_ms starts, const std::string& status, const std::string& code) {
+    test::execute(so, "INSERT INTO bookings (contact_id, channel_id, clinic, service, day, window_from, window_to,"
+                      " starts_at, code, status, created_at, updated_at) VALUES (" +
+                          std::to_string(who) + ", 'at', 'golshahr', 'counselling', " + std::to_string(starts / day) +
+                          ", 480, 600, " + std::to_string(starts) + ", '" + code + "', '" + status + "', " +
+                          std::to_string(now.load()) + ", " + std::to_string(now.load()) + ")");
+  }
+  std::size_t forget(core::unix_ms texts, core::unix_ms visits, core::unix_ms subscriptions, std::size_t limit = 100) {
+    return test::in_tx(w, [&](store::tx& t) {
+      const auto before = [&](core::unix_ms kept) { return kept > 0 ? t.now() - kept : 0; };
+      return t.forget_past({before(texts), before(visits), before(subscriptions)}, limit);
+    });
+  }
+};
+
+}  // namespace
+
+TEST_CASE("retention: the stretch of rows written before the limit", "[store][sqlite]") {
+  CHECK(store::retention_reach({}, 100) == 0);
+  CHECK(store::retention_reach({{4, 10}, {5, 20}, {7, 99}}, 100) == 7);
+  CHECK(store::retention_reach({{4, 10}, {5, 120}, {7, 20}}, 100) == 4);  // the first newer ends it
+  CHECK(store::retention_reach({{4, 100}}, 100) == 0);
+}
+
+TEST_CASE("retention: the words of messages go after text_retention, once nothing is still to do with them",
+          "[store]") {
+  fixture fx;
+  const auto delivered = fx.sent("Your visit: Tuesday 08:00 at Golshahr", core::message_status::delivered);
+  const auto waiting = fx.sent("Still to send", core::message_status::queued);
+  test::in_tx(fx.w, [&](store::tx& t) { t.record_inbound("at", "m1", "sms", fx.who, "I am pregnant, week 20"); });
+  const auto open_item = test::in_tx(fx.w, [&](store::tx& t) { return t.add_inbox({fx.who, 0, "at", "", "help me"}); });
+  const auto done_item = test::in_tx(fx.w, [&](store::tx& t) { return t.add_inbox({fx.who, 0, "at", "", "my pills"}); });
+  test::in_tx(fx.w, [&](store::tx& t) { t.update_inbox(done_item, "done", 0); });
+  fx.run_at("completed", "{\"end\":true,\"text\":\"Booked. Code 4821\"}");
+  fx.run_at("active", "{\"end\":false,\"text\":\"Which day?\"}");
+
+  // Within the retention nothing changes.
+  fx.now += 89 * day;
+  CHECK(fx.forget(90 * day, 0, 0) == 0);
+  CHECK(fx.body(delivered) == "Your visit: Tuesday 08:00 at Golshahr");
+
+  // After it: sent and final, received, answered, finished: blank. The rest keeps its words.
+  fx.now += 2 * day;
+  const auto newer = fx.sent("Sent after", core::message_status::delivered);
+  CHECK(fx.forget(90 * day, 0, 0) == 4);
+  CHECK(fx.body(delivered).empty());
+  CHECK(test::value(fx.so, "SELECT status FROM outbound_messages WHERE id = " + std::to_string(delivered)) == "delivered");
+  CHECK(fx.body(waiting) == "Still to send");
+  CHECK(fx.body(newer) == "Sent after");
+  CHECK(test::value(fx.so, "SELECT body FROM inbound_events WHERE external_id = 'm1'").empty());
+  CHECK(test::value(fx.so, "SELECT body FROM inbox WHERE id = " + std::to_string(open_item)) == "help me");
+  CHECK(test::value(fx.so, "SELECT body FROM inbox WHERE id = " + std::to_string(done_item)).empty());
+  CHECK(test::rows(fx.so, "SELECT status, last_reply FROM flow_runs ORDER BY id") ==
+        std::vector<std::vector<std::string>>{{"completed", ""}, {"active", "{\"end\":false,\"text\":\"Which day?\"}"}});
+  // The mark moved past them: the next pass has nothing to do, and the message sent after
+  // keeps its words until its own time.
+  CHECK(fx.forget(90 * day, 0, 0) == 0);
+  fx.now += 91 * day;
+  CHECK(fx.forget(90 * day, 0, 0) == 1);
+  CHECK(fx.body(newer).empty());
+  // 0 keeps them: nothing is read.
+  fx.sent("Kept", core::message_status::delivered);
+  fx.now += 200 * day;
+  CHECK(fx.forget(0, 0, 0) == 0);
+}
+
+TEST_CASE("retention: a pass changes at most its batch, and the next goes on from there", "[store]") {
+  fixture fx;
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(fx.sent("text " + std::to_string(i), core::message_status::sent));
+  fx.now += 91 * day;
+  CHECK(fx.forget(90 * day, 0, 0, 2) == 2);
+  CHECK(fx.body(ids[1]).empty());
+  CHECK(fx.body(ids[2]) == "text 2");
+  CHECK(fx.forget(90 * day, 0, 0, 2) == 2);
+  CHECK(fx.forget(90 * day, 0, 0, 2) == 1);
+  CHECK(fx.body(ids[4]).empty());
+}
+
+TEST_CASE("retention: visits go after visit_retention, subscriptions after subscription_retention", "[store]") {
+  fixture fx;
+  const core::unix_ms start = fx.now.load();
+  fx.visit_at(start + day, "attended", "1111");
+  fx.visit_at(start + 30 * day, "booked", "2222");
+  test::in_tx(fx.w, [&](store::tx& t) {
+    t.subscribe(fx.who, "mine_safety", "herat", "at", start + 10 * day);
+    t.subscribe(fx.who, "mine_safety", "kabul", "at", start + 70 * day);
+    t.subscribe(fx.who, "mine_safety", "nimroz", "at", 0);  // for good
+  });
+  fx.now += 92 * day;
+  CHECK(fx.forget(0, 90 * day, 30 * day) == 2);
+  CHECK(test::rows(fx.so, "SELECT code FROM bookings") == std::vector<std::vector<std::string>>{{"2222"}});
+  CHECK(test::rows(fx.so, "SELECT area FROM subscriptions ORDER BY area") ==
+        std::vector<std::vector<std::string>>{{"kabul"}, {"nimroz"}});
+  fx.now += 40 * day;
+  CHECK(fx.forget(0, 90 * day, 30 * day) == 2);
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM bookings") == "0");
+  CHECK(test::rows(fx.so, "SELECT area FROM subscriptions") == std::vector<std::vector<std::string>>{{"nimroz"}});
+}
