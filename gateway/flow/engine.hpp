@@ -120,6 +120,9 @@ inline constexpr std::string_view opted_out = "common.opted_out";
 // STOP after a message of a programme: that programme stopped, how to rejoin or stop all.
 inline constexpr std::string_view opted_out_programme = "common.opted_out_programme";
 inline constexpr std::string_view opted_in = "common.opted_in";
+// 12 took back the newest stop, and messages the person stopped before stay stopped: another
+// 12 takes back the next.
+inline constexpr std::string_view opted_in_more = "common.opted_in_more";
 inline constexpr std::string_view help = "common.help";
 // "stop it", "STOPP": "To stop all messages, reply 11" (R-S5: never opt out on a guess).
 inline constexpr std::string_view confirm_stop = "common.confirm_stop";
@@ -148,7 +151,7 @@ inline constexpr std::string_view required[] = {
     invalid,   invalid_answer, too_many_invalid, error,        no_service,     choose_language,
     language_name, more,       back,             goodbye,      resume,         resume_continue,
     resume_restart, stopped,   stopped_restart,  stopped_continue, try_again, opted_out, opted_in, help, confirm_stop,
-    still_opted_out, change_language, opted_out_programme, alert_awaits, stop_or_answer,
+    opted_in_more, still_opted_out, change_language, opted_out_programme, alert_awaits, stop_or_answer,
     urgent, urgent_call, urgent_inbox, call_soon, call_overdue};
 // Only in a language with letters of its own (Pashto): a screen asking whether the phone shows
 // them, written without them but for the letters themselves, with 1 yes / 2 no (R-L1). A phone

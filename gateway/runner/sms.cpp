@@ -26,19 +26,19 @@ constexpr core::unix_ms crisis_lines_within_ms = 365LL * 86'400'000;
 // worker the call to make: the new words go to the inbox, marked urgent, and nothing more.
 constexpr core::unix_ms urgent_alarm_once_ms = 3'600'000;
 
-// 12 / START takes back the newest stop alone (R-S5): STOP ALL while it holds; else the stop of
-// the programme this sender line last spoke for, or else the programme stopped last. Any other
-// programme the person stopped stays stopped: a 12 meant for one never restarts what they
-// stopped on purpose before (its menu's question, or another 12, starts it again).
-void start_again(store::tx& tx, const store::contact& who, std::string_view channel_id) {
+// 12 / START takes back the newest stop alone (R-S5): STOP ALL while it holds, else the
+// programme stopped last. A programme the person stopped before stays stopped: a 12 never
+// restarts what they stopped on purpose earlier. Returns whether some still are (another 12,
+// or the programme's menu, takes back the next).
+bool start_again(store::tx& tx, const store::contact& who) {
+  auto stopped = tx.stopped_programmes(who.id);
   if (who.opted_out) {
     tx.set_opted_out(who.id, false);
-    return;
+  } else if (!stopped.empty()) {
+    tx.set_programme_opt_out(who.id, stopped.front(), false);
+    stopped.erase(stopped.begin());
   }
-  const auto stopped = tx.stopped_programmes(who.id);
-  if (stopped.empty()) return;
-  const std::string line = tx.last_programme(who.id, channel_id);
-  tx.set_programme_opt_out(who.id, std::ranges::find(stopped, line) != stopped.end() ? line : stopped.front(), false);
+  return !stopped.empty();
 }
 }  // namespace
 
@@ -81,8 +81,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       even_if_opted_out = true;
       break;
     case text::global_word::start:
-      start_again(tx, who, sms.channel_id);
-      key = flow::keys::opted_in;
+      key = start_again(tx, who) ? flow::keys::opted_in_more : flow::keys::opted_in;
       break;
     case text::global_word::ask_stop:
       // The words of an option of the open question («لغو نوبت» for «۳- لغو نوبت»): its answer.

@@ -28,7 +28,16 @@ std::string device_name(const std::filesystem::path& dir, const std::string& dev
   return dev;
 }
 
-// Device mapper tables nest a few deep at most (LUKS under LVM under RAID); the bound keeps a
+// A device-mapper target that encrypts: cryptsetup names them CRYPT-<type>-…. Its
+// CRYPT-INTEGRITY, CRYPT-VERITY and CRYPT-SUBDEV devices check or carry data, and encrypt none.
+bool encrypting_uuid(const std::string& uuid) {
+  for (const char* type : {"CRYPT-LUKS", "CRYPT-PLAIN", "CRYPT-TCRYPT", "CRYPT-BITLK", "CRYPT-LOOPAES", "CRYPT-FVAULT2"}) {
+    if (uuid.rfind(type, 0) == 0) return true;
+  }
+  return false;
+}
+
+// Device-mapper tables nest a few deep at most (LUKS under LVM under RAID); the bound keeps a
 // strange sysfs from looping.
 constexpr int deepest = 8;
 
@@ -38,14 +47,24 @@ at_rest walk(const std::filesystem::path& sysfs, const std::string& dev, int dep
   if (!std::filesystem::is_directory(dir, ec)) return {false, "device " + dev + " is not in " + sysfs.string()};
   const std::string name = device_name(dir, dev);
   const std::string uuid = first_line(dir / "dm" / "uuid");
-  if (uuid.rfind("CRYPT-", 0) == 0) {
+  if (encrypting_uuid(uuid)) {
     return {true, std::string("dm-crypt") + (uuid.rfind("CRYPT-LUKS", 0) == 0 ? " (LUKS)" : "") + " on " + name};
   }
-  std::vector<std::string> beneath;
-  for (const auto& e : std::filesystem::directory_iterator(dir / "slaves", ec)) {
-    beneath.push_back(first_line(e.path() / "dev"));
+  if (depth >= deepest) return {false, name + " (" + dev + ") is not encrypted"};
+  // A partition is as encrypted as the device it divides (a RAID or a loop device on LUKS).
+  if (std::filesystem::exists(dir / "partition", ec)) {
+    const auto whole = std::filesystem::canonical(dir, ec).parent_path();
+    const std::string parent = ec ? std::string() : first_line(whole / "dev");
+    if (parent.empty()) return {false, name + " (" + dev + ") is not encrypted"};
+    at_rest below = walk(sysfs, parent, depth + 1);
+    return {below.encrypted, below.how + ", divided into " + name};
   }
-  if (beneath.empty() || depth >= deepest) return {false, name + " (" + dev + ") is not encrypted"};
+  std::vector<std::string> beneath;
+  for (std::filesystem::directory_iterator it(dir / "slaves", ec), end; !ec && it != end; it.increment(ec)) {
+    beneath.push_back(first_line(it->path() / "dev"));
+  }
+  if (beneath.empty()) return {false, name + " (" + dev + ") is not encrypted"};
+  // Every device beneath must be: an LVM volume spread over a plain disk and a LUKS one is not.
   std::string how;
   for (const auto& d : beneath) {
     at_rest below = walk(sysfs, d, depth + 1);
@@ -58,7 +77,11 @@ at_rest walk(const std::filesystem::path& sysfs, const std::string& dev, int dep
 }  // namespace
 
 at_rest device_at_rest(unsigned major, unsigned minor, const std::filesystem::path& sysfs) {
-  return walk(sysfs, std::to_string(major) + ":" + std::to_string(minor), 0);
+  try {
+    return walk(sysfs, std::to_string(major) + ":" + std::to_string(minor), 0);
+  } catch (const std::exception& e) {
+    return {false, std::string("cannot read ") + sysfs.string() + ": " + e.what()};
+  }
 }
 
 at_rest check_at_rest(const std::filesystem::path& database, const std::filesystem::path& sysfs) {

@@ -1,6 +1,6 @@
 // Whether the database lies encrypted on its disk (R-D4). Debian's SQLCipher (3.4.1, built on
 // SQLite 3.15) is too old for the store's SQL, so encryption at rest is the volume's: LUKS
-// (dm-crypt, also beneath LVM) or fscrypt. The gateway checks at start what it can see.
+// (dm-crypt, also beneath LVM or RAID) or fscrypt. The gateway checks at start what it can see.
 #pragma once
 
 #include <filesystem>
@@ -10,7 +10,7 @@ namespace paygham::store {
 
 struct at_rest {
   bool encrypted = false;
-  std::string how;  // "dm-crypt (LUKS) under dm-1", or why it is not known to be encrypted
+  std::string how;  // "dm-crypt (LUKS) on dm-0, beneath dm-1", or why it is not known to be encrypted
 };
 
 // What the kernel says of the SQLite file's volume (or its folder, before the file exists).
