@@ -9,6 +9,7 @@ result<millis> parse_duration(std::string_view text) {
   const auto bad = [&] {
     return fail("'" + std::string(text) + "' is not a duration; write e.g. 500ms, 10s, 15m, 2h or 1d");
   };
+  if (text == "0") return millis(0);  // nothing, in any unit
   std::int64_t n = 0;
   const char* end = text.data() + text.size();
   auto [p, ec] = std::from_chars(text.data(), end, n);

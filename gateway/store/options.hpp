@@ -39,8 +39,9 @@ struct options {
   std::int64_t text_retention_ms = 90LL * 24 * 3600 * 1000;
   // A visit this long after its day is deleted (its person's relation goes with the last one).
   std::int64_t visit_retention_ms = 90LL * 24 * 3600 * 1000;
-  // A subscription this long after it ended is deleted.
-  std::int64_t subscription_retention_ms = 30LL * 24 * 3600 * 1000;
+  // A message this long after it was written is deleted with its history, once final; only
+  // its count by hour, channel and state stays.
+  std::int64_t delivery_retention_ms = 365LL * 24 * 3600 * 1000;
   // sqlite only. full: every group commit is fsynced before its requests are answered
   // (survives power loss); normal: the WAL is fsynced at checkpoints only (survives a crash
   // of the process, not of the machine). PostgreSQL commits durably (synchronous_commit).

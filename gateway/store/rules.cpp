@@ -183,13 +183,13 @@ std::string_view series_kind(const series& s) {
   return s.weekday != 0 ? "checkin" : "medicine";
 }
 
-std::int64_t retention_reach(const std::vector<std::pair<std::int64_t, std::int64_t>>& rows, std::int64_t before) {
+std::int64_t retention_reach(const std::vector<retention_row>& rows, std::int64_t before) {
   std::int64_t reach = 0;
-  for (const auto& [id, written] : rows) {
+  for (const auto& r : rows) {
     // Ids follow the time they were written: the first newer row ends the stretch (on several
     // nodes a row a moment out of order waits for the next pass).
-    if (written >= before) break;
-    reach = id;
+    if (r.written >= before || !r.done) break;
+    reach = r.id;
   }
   return reach;
 }

@@ -20,9 +20,17 @@ enum class booking_status;
 enum class call_priority;
 struct series;
 
-// R-D3: of rows read in id order from a retention mark, each (id, when it was written), the id
-// up to which all were written before `before` (the mark moves there); 0 when none was.
-std::int64_t retention_reach(const std::vector<std::pair<std::int64_t, std::int64_t>>& rows, std::int64_t before);
+// R-D3: a row read in id order from a retention mark: when it was written, and whether nothing
+// is still to be done with it (a message sent, a session ended).
+struct retention_row {
+  std::int64_t id = 0;
+  std::int64_t written = 0;
+  bool done = false;
+};
+// The id up to which every row was written before `before` and is done (the mark moves there);
+// 0 when the first is not. A row still in use holds back the rows after it, so none is ever
+// passed over.
+std::int64_t retention_reach(const std::vector<retention_row>& rows, std::int64_t before);
 
 // A state name as stored ("delivered"); nullopt for anything else.
 std::optional<core::message_status> parse_status(std::string_view name);

@@ -756,7 +756,7 @@ class access_part {
 struct retention_before {
   core::unix_ms texts = 0;
   core::unix_ms visits = 0;
-  core::unix_ms subscriptions = 0;
+  core::unix_ms deliveries = 0;
 };
 
 // The gateway's nodes (one with SQLite).
@@ -777,8 +777,10 @@ class nodes_part {
   // R-D3: personal data past its retention goes, up to `limit` rows of each kind (0 in `before`
   // keeps that kind): the words of messages written before `texts` (sent ones once final,
   // received ones, inbox items done) and the screens a finished session kept for retries;
-  // visits that began before `visits`; subscriptions that ended before `subscriptions`.
-  // Returns the rows changed or deleted.
+  // visits that began before `visits`; messages written before `deliveries`, once final, with
+  // their history and reports, leaving their counts by hour, channel and state (delivery_counts
+  // reads them). A table's rows go in id order, and one still in use holds back those after
+  // it. Returns the rows changed or deleted.
   virtual std::size_t forget_past(const retention_before& before, std::size_t limit) = 0;
 };
 

@@ -7,6 +7,8 @@ using paygham::core::parse_duration;
 TEST_CASE("core: durations read the units operators write", "[core]") {
   CHECK(parse_duration("250ms").value().count() == 250);
   CHECK(parse_duration("10s").value().count() == 10'000);
+  CHECK(parse_duration("0").value().count() == 0);  // "keep for good" in a retention
+  CHECK_FALSE(parse_duration("5").ok());
   CHECK(parse_duration("15m").value().count() == 900'000);
   CHECK(parse_duration("2h").value().count() == 7'200'000);
   CHECK(parse_duration("1d").value().count() == 86'400'000);

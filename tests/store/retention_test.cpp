@@ -1,10 +1,11 @@
 // R-D3 on both engines: personal data goes after its retention, a batch at a time, and what is
-// still in use stays: a message still to send, an inbox item nobody has answered, a visit held
-// in a live session, a subscription that has not ended.
+// still in use stays: a message still to send, an inbox item nobody has answered, a session
+// still open; past messages leave their counts.
 #include "gateway/store/tx.hpp"
 
 #include <catch2/catch.hpp>
 
+#include "gateway/store/reader.hpp"
 #include "gateway/store/rules.hpp"
 #include "gateway/store/writer.hpp"
 #include "tests/support/store_support.hpp"
@@ -42,21 +43,22 @@ struct fixture : test::store_fixture {
                           ", 480, 600, " + std::to_string(starts) + ", '" + code + "', '" + status + "', " +
                           std::to_string(now.load()) + ", " + std::to_string(now.load()) + ")");
   }
-  std::size_t forget(core::unix_ms texts, core::unix_ms visits, core::unix_ms subscriptions, std::size_t limit = 100) {
+  std::size_t forget(core::unix_ms texts, core::unix_ms visits, std::size_t limit = 100) {
     return test::in_tx(w, [&](store::tx& t) {
       const auto before = [&](core::unix_ms kept) { return kept > 0 ? t.now() - kept : 0; };
-      return t.forget_past({before(texts), before(visits), before(subscriptions)}, limit);
+      return t.forget_past({before(texts), before(visits), 0}, limit);
     });
   }
 };
 
 }  // namespace
 
-TEST_CASE("retention: the stretch of rows written before the limit", "[store][sqlite]") {
+TEST_CASE("retention: the stretch of rows written before the limit and done with", "[store][sqlite]") {
   CHECK(store::retention_reach({}, 100) == 0);
-  CHECK(store::retention_reach({{4, 10}, {5, 20}, {7, 99}}, 100) == 7);
-  CHECK(store::retention_reach({{4, 10}, {5, 120}, {7, 20}}, 100) == 4);  // the first newer ends it
-  CHECK(store::retention_reach({{4, 100}}, 100) == 0);
+  CHECK(store::retention_reach({{4, 10, true}, {5, 20, true}, {7, 99, true}}, 100) == 7);
+  CHECK(store::retention_reach({{4, 10, true}, {5, 120, true}, {7, 20, true}}, 100) == 4);  // the first newer ends it
+  CHECK(store::retention_reach({{4, 10, true}, {5, 20, false}, {7, 20, true}}, 100) == 4);  // so does one in use
+  CHECK(store::retention_reach({{4, 100, true}}, 100) == 0);
 }
 
 TEST_CASE("retention: the words of messages go after text_retention, once nothing is still to do with them",
@@ -70,16 +72,17 @@ TEST_CASE("retention: the words of messages go after text_retention, once nothin
   test::in_tx(fx.w, [&](store::tx& t) { t.update_inbox(done_item, "done", 0); });
   fx.run_at("completed", "{\"end\":true,\"text\":\"Booked. Code 4821\"}");
   fx.run_at("active", "{\"end\":false,\"text\":\"Which day?\"}");
+  const auto replies = [&] { return test::rows(fx.so, "SELECT status, last_reply FROM flow_runs ORDER BY id"); };
 
   // Within the retention nothing changes.
   fx.now += 89 * day;
-  CHECK(fx.forget(90 * day, 0, 0) == 0);
+  CHECK(fx.forget(90 * day, 0) == 0);
   CHECK(fx.body(delivered) == "Your visit: Tuesday 08:00 at Golshahr");
 
-  // After it: sent and final, received, answered, finished: blank. The rest keeps its words.
+  // After it: sent, received, answered, finished: blank. What is still in use keeps its words.
   fx.now += 2 * day;
   const auto newer = fx.sent("Sent after", core::message_status::delivered);
-  CHECK(fx.forget(90 * day, 0, 0) == 4);
+  CHECK(fx.forget(90 * day, 0) == 4);
   CHECK(fx.body(delivered).empty());
   CHECK(test::value(fx.so, "SELECT status FROM outbound_messages WHERE id = " + std::to_string(delivered)) == "delivered");
   CHECK(fx.body(waiting) == "Still to send");
@@ -87,18 +90,25 @@ TEST_CASE("retention: the words of messages go after text_retention, once nothin
   CHECK(test::value(fx.so, "SELECT body FROM inbound_events WHERE external_id = 'm1'").empty());
   CHECK(test::value(fx.so, "SELECT body FROM inbox WHERE id = " + std::to_string(open_item)) == "help me");
   CHECK(test::value(fx.so, "SELECT body FROM inbox WHERE id = " + std::to_string(done_item)).empty());
-  CHECK(test::rows(fx.so, "SELECT status, last_reply FROM flow_runs ORDER BY id") ==
-        std::vector<std::vector<std::string>>{{"completed", ""}, {"active", "{\"end\":false,\"text\":\"Which day?\"}"}});
-  // The mark moved past them: the next pass has nothing to do, and the message sent after
-  // keeps its words until its own time.
-  CHECK(fx.forget(90 * day, 0, 0) == 0);
+  CHECK(replies() == std::vector<std::vector<std::string>>{{"completed", ""}, {"active", "{\"end\":false,\"text\":\"Which day?\"}"}});
+  CHECK(fx.forget(90 * day, 0) == 0);
+
+  // The message waiting to go holds back those after it, and loses its words once sent.
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_message_status(waiting, core::message_status::sent, "outbox", "", "e1", ""); });
+  CHECK(fx.forget(90 * day, 0) == 1);
+  CHECK(fx.body(waiting).empty());
+  CHECK(fx.body(newer) == "Sent after");  // its own time has not come
   fx.now += 91 * day;
-  CHECK(fx.forget(90 * day, 0, 0) == 1);
+  CHECK(fx.forget(90 * day, 0) == 1);
   CHECK(fx.body(newer).empty());
+  // The session still open keeps its screen until it ends.
+  test::execute(fx.so, "UPDATE flow_runs SET status = 'expired' WHERE status = 'active'");
+  CHECK(fx.forget(90 * day, 0) == 1);
+  CHECK(replies() == std::vector<std::vector<std::string>>{{"completed", ""}, {"expired", ""}});
   // 0 keeps them: nothing is read.
   fx.sent("Kept", core::message_status::delivered);
   fx.now += 200 * day;
-  CHECK(fx.forget(0, 0, 0) == 0);
+  CHECK(fx.forget(0, 0) == 0);
 }
 
 TEST_CASE("retention: a pass changes at most its batch, and the next goes on from there", "[store]") {
@@ -106,31 +116,67 @@ TEST_CASE("retention: a pass changes at most its batch, and the next goes on fro
   std::vector<std::int64_t> ids;
   for (int i = 0; i < 5; ++i) ids.push_back(fx.sent("text " + std::to_string(i), core::message_status::sent));
   fx.now += 91 * day;
-  CHECK(fx.forget(90 * day, 0, 0, 2) == 2);
+  CHECK(fx.forget(90 * day, 0, 2) == 2);
   CHECK(fx.body(ids[1]).empty());
   CHECK(fx.body(ids[2]) == "text 2");
-  CHECK(fx.forget(90 * day, 0, 0, 2) == 2);
-  CHECK(fx.forget(90 * day, 0, 0, 2) == 1);
+  CHECK(fx.forget(90 * day, 0, 2) == 2);
+  CHECK(fx.forget(90 * day, 0, 2) == 1);
   CHECK(fx.body(ids[4]).empty());
 }
 
-TEST_CASE("retention: visits go after visit_retention, subscriptions after subscription_retention", "[store]") {
+TEST_CASE("retention: visits go after visit_retention", "[store]") {
   fixture fx;
   const core::unix_ms start = fx.now.load();
   fx.visit_at(start + day, "attended", "1111");
   fx.visit_at(start + 30 * day, "booked", "2222");
-  test::in_tx(fx.w, [&](store::tx& t) {
-    t.subscribe(fx.who, "mine_safety", "herat", "at", start + 10 * day);
-    t.subscribe(fx.who, "mine_safety", "kabul", "at", start + 70 * day);
-    t.subscribe(fx.who, "mine_safety", "nimroz", "at", 0);  // for good
-  });
   fx.now += 92 * day;
-  CHECK(fx.forget(0, 90 * day, 30 * day) == 2);
+  CHECK(fx.forget(0, 90 * day) == 1);
   CHECK(test::rows(fx.so, "SELECT code FROM bookings") == std::vector<std::vector<std::string>>{{"2222"}});
-  CHECK(test::rows(fx.so, "SELECT area FROM subscriptions ORDER BY area") ==
-        std::vector<std::vector<std::string>>{{"kabul"}, {"nimroz"}});
   fx.now += 40 * day;
-  CHECK(fx.forget(0, 90 * day, 30 * day) == 2);
+  CHECK(fx.forget(0, 90 * day) == 1);
   CHECK(test::value(fx.so, "SELECT COUNT(*) FROM bookings") == "0");
-  CHECK(test::rows(fx.so, "SELECT area FROM subscriptions") == std::vector<std::vector<std::string>>{{"nimroz"}});
+}
+
+TEST_CASE("retention: messages past delivery_retention leave only their counts, which reports still read",
+          "[store]") {
+  fixture fx;
+  const core::unix_ms hour = 3'600'000;
+  const core::unix_ms start = fx.now.load() / hour * hour;
+  // Two delivered (one with the aggregator's report), one failed, one never sent.
+  std::vector<std::int64_t> old;
+  for (int i = 0; i < 2; ++i) {
+    old.push_back(test::in_tx(fx.w, [&](store::tx& t) {
+      const auto id = t.queue_message({"at", fx.who, 0, "+98912000051", "x", core::priority::reply});
+      t.set_message_status(id, core::message_status::sent, "outbox", "", "ext-" + std::to_string(i), "");
+      return id;
+    }));
+  }
+  test::in_tx(fx.w, [&](store::tx& t) {
+    t.apply_report({"at", "ext-0", "", core::message_status::delivered, "Success", "", 1, ""});
+    t.set_message_status(old[1], core::message_status::delivered, "test", "", "", "");
+  });
+  const auto failed = fx.sent("y", core::message_status::failed);
+  const auto waiting = fx.sent("z", core::message_status::queued);
+  REQUIRE(test::value(fx.so, "SELECT COUNT(*) FROM delivery_reports WHERE message_id IS NOT NULL") == "1");
+
+  fx.now += 366 * day;
+  const auto recent = fx.sent("new", core::message_status::delivered);
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) {
+          return t.forget_past({0, 0, t.now() - 365 * day}, 100);
+        }) == 3);
+  CHECK(test::rows(fx.so, "SELECT id FROM outbound_messages ORDER BY id") ==
+        std::vector<std::vector<std::string>>{{std::to_string(waiting)}, {std::to_string(recent)}});
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM message_events WHERE message_id IN (" + std::to_string(old[0]) + ", " +
+                               std::to_string(old[1]) + ", " + std::to_string(failed) + ")") == "0");
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM delivery_reports WHERE message_id IS NOT NULL") == "0");
+  // `paygham report deliveries` and the dashboard still count them, by hour, channel and state.
+  const auto counts = store::open_reader(fx.so)->delivery_counts(start, start + hour);
+  REQUIRE(counts.size() == 3);
+  CHECK(counts[0].status == "delivered");
+  CHECK(counts[0].n == 2);
+  CHECK(counts[0].hour == start);
+  CHECK(counts[1].status == "failed");
+  CHECK(counts[1].n == 1);
+  CHECK(counts[2].status == "queued");  // still kept, counted from itself
+  CHECK(counts[2].n == 1);
 }

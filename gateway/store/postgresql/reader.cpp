@@ -35,8 +35,12 @@ std::vector<reader::outbound_row> reader::outbound_after(std::int64_t after) {
 
 std::vector<reader::delivery_count> reader::delivery_counts(std::int64_t since, std::int64_t until) {
   const auto r = conn().query(
-      "SELECT channel_id, status, created_at / 3600000 * 3600000 AS hour, COUNT(*) FROM outbound_messages"
-      " WHERE created_at >= $1 AND created_at < $2 GROUP BY hour, channel_id, status ORDER BY hour, channel_id, status",
+      // With the counts older messages left behind them (R-D3).
+      "SELECT channel_id, status, hour, SUM(n)::bigint FROM"
+      " (SELECT channel_id, status, created_at / 3600000 * 3600000 AS hour, 1::bigint AS n"
+      " FROM outbound_messages WHERE created_at >= $1 AND created_at < $2"
+      " UNION ALL SELECT channel_id, status, hour, messages FROM delivery_totals WHERE hour >= $1 AND hour < $2) AS m"
+      " GROUP BY hour, channel_id, status ORDER BY hour, channel_id, status",
       {since, until});
   std::vector<delivery_count> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back({r.text(i, 0), r.text(i, 1), r.int64(i, 2), r.int64(i, 3)});

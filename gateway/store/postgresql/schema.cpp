@@ -452,12 +452,22 @@ ALTER TABLE contacts ADD COLUMN quiet_hours text CHECK (quiet_hours IS NULL OR l
     R"sql(
 ALTER TABLE escalations ADD COLUMN overdue_told_at bigint;
 )sql",
-    // 34: how far the words of each big table have gone after their retention (SQLite's 39).
+    // 34: retention: marks, the counts messages leave, the indexes of each pass (SQLite's 39).
     R"sql(
 CREATE TABLE retention_marks (
   name     text PRIMARY KEY,
   last_id  bigint NOT NULL
 );
+CREATE TABLE delivery_totals (
+  hour        bigint NOT NULL,
+  channel_id  text NOT NULL,
+  status      text NOT NULL,
+  messages    bigint NOT NULL,
+  PRIMARY KEY (hour, channel_id, status)
+);
+CREATE INDEX delivery_reports_message ON delivery_reports (message_id) WHERE message_id IS NOT NULL;
+CREATE INDEX inbox_done_words ON inbox (created_at) WHERE status = 'done' AND body <> '';
+CREATE INDEX bookings_starts ON bookings (starts_at);
 )sql",
 };
 

@@ -138,8 +138,7 @@ void tx::apply_suppressions(contact& c) {
       c_.query("UPDATE contacts SET opted_out = 1 WHERE id = $1", {c.id});
       c.opted_out = true;
     } else {
-      c_.query("INSERT INTO contact_optouts (contact_id, programme, at) VALUES ($1, $2, $3)"
-      " ON CONFLICT (contact_id, programme) DO UPDATE SET at = excluded.at",
+      c_.query("INSERT INTO contact_optouts (contact_id, programme, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                {c.id, r.text(i, 0), now()});
     }
   }
@@ -1607,43 +1606,66 @@ std::size_t tx::prune(core::unix_ms before, std::size_t limit) {
 }
 
 namespace {
-// R-D3: a big table whose words go in id order from its retention mark (SQLite's engine has
-// the same three): the rows to read ($1 the mark, $2 the limit) and the words to blank up to
-// where all were written before the retention ($1 the mark, $2 that id).
+// R-D3: the big tables read in id order from a retention mark (SQLite's engine has the same):
+// the rows to read ($1 the mark, $2 the limit), and what to do up to where all were written
+// before the retention ($1 the mark, $2 that id).
 struct marked_table {
   const char* name;
   const char* scan;
   const char* blank;
 };
+constexpr const char* scan_messages =
+    "SELECT id, created_at, (status NOT IN ('queued', 'retrying', 'sending'))::integer FROM outbound_messages"
+    " WHERE id > $1 ORDER BY id LIMIT $2";
 constexpr marked_table marked_tables[] = {
-    {"outbound_messages", "SELECT id, created_at FROM outbound_messages WHERE id > $1 ORDER BY id LIMIT $2",
+    {"outbound_messages", scan_messages,
      "UPDATE outbound_messages SET body = '' WHERE id > $1 AND id <= $2 AND body <> ''"
      " AND status NOT IN ('queued', 'retrying', 'sending')"},
-    {"inbound_events", "SELECT id, received_at FROM inbound_events WHERE id > $1 ORDER BY id LIMIT $2",
+    {"inbound_events", "SELECT id, received_at, 1 FROM inbound_events WHERE id > $1 ORDER BY id LIMIT $2",
      "UPDATE inbound_events SET body = '' WHERE id > $1 AND id <= $2 AND body <> ''"},
-    {"flow_runs", "SELECT id, created_at FROM flow_runs WHERE id > $1 ORDER BY id LIMIT $2",
+    {"flow_runs", "SELECT id, created_at, (status IN ('completed', 'expired', 'failed'))::integer FROM flow_runs WHERE id > $1"
+     " ORDER BY id LIMIT $2",
      "UPDATE flow_runs SET last_input = '', last_reply = '', prev_input = '', prev_reply = ''"
-     " WHERE id > $1 AND id <= $2 AND status IN ('completed', 'expired', 'failed')"},
+     " WHERE id > $1 AND id <= $2 AND status IN ('completed', 'expired', 'failed')"
+     " AND COALESCE(last_input, '') || COALESCE(last_reply, '') || COALESCE(prev_input, '') || COALESCE(prev_reply, '') <> ''"},
+};
+constexpr const char* delivery_steps[] = {
+    "INSERT INTO delivery_totals (hour, channel_id, status, messages)"
+    " SELECT created_at / 3600000 * 3600000, channel_id, status, COUNT(*) FROM outbound_messages"
+    " WHERE id > $1 AND id <= $2 AND status NOT IN ('queued', 'retrying', 'sending') GROUP BY 1, 2, 3"
+    " ON CONFLICT (hour, channel_id, status) DO UPDATE SET messages = delivery_totals.messages + excluded.messages",
+    "DELETE FROM message_events WHERE message_id IN (SELECT id FROM outbound_messages"
+    " WHERE id > $1 AND id <= $2 AND status NOT IN ('queued', 'retrying', 'sending'))",
+    "DELETE FROM delivery_reports WHERE message_id IN (SELECT id FROM outbound_messages"
+    " WHERE id > $1 AND id <= $2 AND status NOT IN ('queued', 'retrying', 'sending'))",
+    "DELETE FROM outbound_messages WHERE id > $1 AND id <= $2 AND status NOT IN ('queued', 'retrying', 'sending')",
 };
 }  // namespace
+
+std::pair<std::int64_t, std::int64_t> tx::retention_stretch(const char* mark_name, const char* scan,
+                                                            core::unix_ms before, std::int64_t limit) {
+  const auto m = c_.query("SELECT last_id FROM retention_marks WHERE name = $1", {mark_name});
+  const std::int64_t mark = m.empty() ? 0 : m.int64(0, 0);
+  const auto q = c_.query(scan, {mark, limit});
+  std::vector<retention_row> rows;
+  for (int r = 0; r < q.rows(); ++r) rows.push_back({q.int64(r, 0), q.int64(r, 1), q.int64(r, 2) != 0});
+  const std::int64_t reach = retention_reach(rows, before);
+  if (reach > 0) {
+    c_.query(
+        "INSERT INTO retention_marks (name, last_id) VALUES ($1, $2)"
+        " ON CONFLICT (name) DO UPDATE SET last_id = excluded.last_id",
+        {mark_name, reach});
+  }
+  return {mark, reach};
+}
 
 std::size_t tx::forget_past(const retention_before& before, std::size_t limit) {
   const auto lim = static_cast<std::int64_t>(limit);
   std::size_t n = 0;
   if (before.texts > 0) {
     for (const auto& t : marked_tables) {
-      const auto m = c_.query("SELECT last_id FROM retention_marks WHERE name = $1", {std::string_view(t.name)});
-      const std::int64_t mark = m.empty() ? 0 : m.int64(0, 0);
-      const auto q = c_.query(t.scan, {mark, lim});
-      std::vector<std::pair<std::int64_t, std::int64_t>> rows;
-      for (int r = 0; r < q.rows(); ++r) rows.emplace_back(q.int64(r, 0), q.int64(r, 1));
-      const std::int64_t reach = retention_reach(rows, before.texts);
-      if (reach == 0) continue;
-      n += c_.query(t.blank, {mark, reach}).affected();
-      c_.query(
-          "INSERT INTO retention_marks (name, last_id) VALUES ($1, $2)"
-          " ON CONFLICT (name) DO UPDATE SET last_id = excluded.last_id",
-          {std::string_view(t.name), reach});
+      const auto [mark, reach] = retention_stretch(t.name, t.scan, before.texts, lim);
+      if (reach > 0) n += c_.query(t.blank, {mark, reach}).affected();
     }
     n += c_.query(
                "UPDATE inbox SET body = '' WHERE id IN"
@@ -1651,18 +1673,19 @@ std::size_t tx::forget_past(const retention_before& before, std::size_t limit) {
                {before.texts, lim})
              .affected();
   }
+  if (before.deliveries > 0) {
+    const auto [mark, reach] = retention_stretch("delivered_messages", scan_messages, before.deliveries, lim);
+    std::size_t last = 0;
+    if (reach > 0) {
+      for (const char* sql : delivery_steps) last = c_.query(sql, {mark, reach}).affected();
+    }
+    n += last;
+  }
   if (before.visits > 0) {
     n += c_.query(
                "DELETE FROM bookings WHERE id IN"
                " (SELECT id FROM bookings WHERE starts_at < $1 AND status <> 'held' LIMIT $2)",
                {before.visits, lim})
-             .affected();
-  }
-  if (before.subscriptions > 0) {
-    n += c_.query(
-               "DELETE FROM subscriptions WHERE (contact_id, topic, area) IN (SELECT contact_id, topic, area"
-               " FROM subscriptions WHERE expires_at > 0 AND expires_at < $1 LIMIT $2)",
-               {before.subscriptions, lim})
              .affected();
   }
   return n;

@@ -170,6 +170,9 @@ class tx final : public store::tx {
 
  private:
   void end_sessions(std::int64_t user_id);  // the user's console sessions are revoked
+  // R-D3: as SQLite's engine: (the mark, the last id of the stretch written before `before`).
+  std::pair<std::int64_t, std::int64_t> retention_stretch(const char* mark_name, const char* scan,
+                                                          core::unix_ms before, std::int64_t limit);
   // The series whose ids the result's first column gives.
   std::vector<series> series_by_id(const result& r);
   // A delivery report moved a message to `st`: its number's failures in a row start again, or

@@ -531,13 +531,25 @@ ALTER TABLE contacts ADD COLUMN quiet_hours TEXT CHECK (quiet_hours IS NULL OR l
     R"sql(
 ALTER TABLE escalations ADD COLUMN overdue_told_at INTEGER;
 )sql",
-    // 39: how far the words of each big table have gone after their retention (R-D3): rows up
-    // to last_id are done, so no pass reads them again.
+    // 39: retention (R-D3). How far each pass over a big table has gone: rows up to last_id are
+    // done, so no pass reads them again. Messages past their delivery retention leave only
+    // their counts, by hour, channel and state. Indexes for each pass: a message's reports (for
+    // its deletion, and the foreign key's check), inbox items done, visits by their time.
     R"sql(
 CREATE TABLE retention_marks (
   name     TEXT PRIMARY KEY,
   last_id  INTEGER NOT NULL
 );
+CREATE TABLE delivery_totals (
+  hour        INTEGER NOT NULL,              -- unix ms, the hour the messages were created in
+  channel_id  TEXT NOT NULL,
+  status      TEXT NOT NULL,
+  messages    INTEGER NOT NULL,
+  PRIMARY KEY (hour, channel_id, status)
+);
+CREATE INDEX delivery_reports_message ON delivery_reports (message_id) WHERE message_id IS NOT NULL;
+CREATE INDEX inbox_done_words ON inbox (created_at) WHERE status = 'done' AND body <> '';
+CREATE INDEX bookings_starts ON bookings (starts_at);
 )sql",
 };
 

@@ -40,9 +40,13 @@ std::vector<reader::outbound_row> reader::outbound_after(std::int64_t after) {
 
 std::vector<reader::delivery_count> reader::delivery_counts(std::int64_t since, std::int64_t until) {
   SQLite::Statement s(*db_,
-                      "SELECT channel_id, status, created_at / 3600000 * 3600000 AS hour, COUNT(*) FROM outbound_messages"
-                      " WHERE created_at >= ? AND created_at < ? GROUP BY hour, channel_id, status"
-                      " ORDER BY hour, channel_id, status");
+                      // With the counts older messages left behind them (R-D3).
+                      "SELECT channel_id, status, hour, SUM(n) FROM"
+                      " (SELECT channel_id, status, created_at / 3600000 * 3600000 AS hour, 1 AS n"
+                      " FROM outbound_messages WHERE created_at >= ?1 AND created_at < ?2"
+                      " UNION ALL SELECT channel_id, status, hour, messages FROM delivery_totals"
+                      " WHERE hour >= ?1 AND hour < ?2)"
+                      " GROUP BY hour, channel_id, status ORDER BY hour, channel_id, status");
   s.bind(1, since);
   s.bind(2, until);
   std::vector<delivery_count> out;

@@ -2275,55 +2275,83 @@ std::size_t tx::prune(core::unix_ms before, std::size_t limit) {
 }
 
 namespace {
-// R-D3: a big table whose words go in id order from its retention mark: the rows to read (?1 the
-// mark, ?2 the limit: id, and when it was written) and the words to blank up to where all were
+// R-D3: the big tables are read in id order from a retention mark: the rows to read (?1 the
+// mark, ?2 the limit: id, and when it was written), and what to do up to where all were
 // written before the retention (?1 the mark, ?2 that id).
 struct marked_table {
   const char* name;
   const char* scan;
   const char* blank;
 };
+constexpr const char* scan_messages =
+    "SELECT id, created_at, status NOT IN ('queued', 'retrying', 'sending') FROM outbound_messages"
+    " WHERE id > ?1 ORDER BY id LIMIT ?2";
 constexpr marked_table marked_tables[] = {
-    // Sent messages once final: one still to send keeps its words.
-    {"outbound_messages", "SELECT id, created_at FROM outbound_messages WHERE id > ?1 ORDER BY id LIMIT ?2",
+    // Sent messages, once no longer waiting to be sent: one still to send keeps its words.
+    {"outbound_messages", scan_messages,
      "UPDATE outbound_messages SET body = '' WHERE id > ?1 AND id <= ?2 AND body <> ''"
      " AND status NOT IN ('queued', 'retrying', 'sending')"},
-    {"inbound_events", "SELECT id, received_at FROM inbound_events WHERE id > ?1 ORDER BY id LIMIT ?2",
+    {"inbound_events", "SELECT id, received_at, 1 FROM inbound_events WHERE id > ?1 ORDER BY id LIMIT ?2",
      "UPDATE inbound_events SET body = '' WHERE id > ?1 AND id <= ?2 AND body <> ''"},
     // A finished session's last screens, kept for the aggregator's retries.
-    {"flow_runs", "SELECT id, created_at FROM flow_runs WHERE id > ?1 ORDER BY id LIMIT ?2",
+    {"flow_runs", "SELECT id, created_at, status IN ('completed', 'expired', 'failed') FROM flow_runs WHERE id > ?1"
+     " ORDER BY id LIMIT ?2",
      "UPDATE flow_runs SET last_input = '', last_reply = '', prev_input = '', prev_reply = ''"
-     " WHERE id > ?1 AND id <= ?2 AND status IN ('completed', 'expired', 'failed')"},
+     " WHERE id > ?1 AND id <= ?2 AND status IN ('completed', 'expired', 'failed')"
+     " AND COALESCE(last_input, '') || COALESCE(last_reply, '') || COALESCE(prev_input, '') || COALESCE(prev_reply, '') <> ''"},
+};
+// Messages past their delivery retention, once final: their counts stay, then their history,
+// reports and themselves go (the last statement's changes are the messages).
+constexpr const char* delivery_steps[] = {
+    "INSERT INTO delivery_totals (hour, channel_id, status, messages)"
+    " SELECT created_at / 3600000 * 3600000, channel_id, status, COUNT(*) FROM outbound_messages"
+    " WHERE id > ?1 AND id <= ?2 AND status NOT IN ('queued', 'retrying', 'sending') GROUP BY 1, 2, 3"
+    " ON CONFLICT (hour, channel_id, status) DO UPDATE SET messages = delivery_totals.messages + excluded.messages",
+    "DELETE FROM message_events WHERE message_id IN (SELECT id FROM outbound_messages"
+    " WHERE id > ?1 AND id <= ?2 AND status NOT IN ('queued', 'retrying', 'sending'))",
+    "DELETE FROM delivery_reports WHERE message_id IN (SELECT id FROM outbound_messages"
+    " WHERE id > ?1 AND id <= ?2 AND status NOT IN ('queued', 'retrying', 'sending'))",
+    "DELETE FROM outbound_messages WHERE id > ?1 AND id <= ?2 AND status NOT IN ('queued', 'retrying', 'sending')",
 };
 }  // namespace
+
+std::pair<std::int64_t, std::int64_t> tx::retention_stretch(const char* mark_name, const char* scan,
+                                                            core::unix_ms before, std::int64_t limit) {
+  auto& m = stmt("SELECT last_id FROM retention_marks WHERE name = ?");
+  m.bind(1, mark_name);
+  const std::int64_t mark = m.executeStep() ? m.getColumn(0).getInt64() : 0;
+  m.reset();
+  auto& q = stmt(scan);
+  q.bind(1, mark);
+  q.bind(2, limit);
+  std::vector<retention_row> rows;
+  while (q.executeStep()) rows.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getInt() != 0});
+  q.reset();
+  const std::int64_t reach = retention_reach(rows, before);
+  if (reach > 0) {
+    auto& u = stmt(
+        "INSERT INTO retention_marks (name, last_id) VALUES (?, ?)"
+        " ON CONFLICT (name) DO UPDATE SET last_id = excluded.last_id");
+    u.bind(1, mark_name);
+    u.bind(2, reach);
+    u.exec();
+  }
+  return {mark, reach};
+}
 
 std::size_t tx::forget_past(const retention_before& before, std::size_t limit) {
   const auto lim = static_cast<std::int64_t>(limit);
   std::size_t n = 0;
+  const auto run = [&](const char* sql, std::int64_t from, std::int64_t to) {
+    auto& b = stmt(sql);
+    b.bind(1, from);
+    b.bind(2, to);
+    return static_cast<std::size_t>(b.exec());
+  };
   if (before.texts > 0) {
     for (const auto& t : marked_tables) {
-      auto& m = stmt("SELECT last_id FROM retention_marks WHERE name = ?");
-      m.bind(1, t.name);
-      const std::int64_t mark = m.executeStep() ? m.getColumn(0).getInt64() : 0;
-      m.reset();
-      auto& q = stmt(t.scan);
-      q.bind(1, mark);
-      q.bind(2, lim);
-      std::vector<std::pair<std::int64_t, std::int64_t>> rows;
-      while (q.executeStep()) rows.emplace_back(q.getColumn(0).getInt64(), q.getColumn(1).getInt64());
-      q.reset();
-      const std::int64_t reach = retention_reach(rows, before.texts);
-      if (reach == 0) continue;
-      auto& b = stmt(t.blank);
-      b.bind(1, mark);
-      b.bind(2, reach);
-      n += static_cast<std::size_t>(b.exec());
-      auto& u = stmt(
-          "INSERT INTO retention_marks (name, last_id) VALUES (?, ?)"
-          " ON CONFLICT (name) DO UPDATE SET last_id = excluded.last_id");
-      u.bind(1, t.name);
-      u.bind(2, reach);
-      u.exec();
+      const auto [mark, reach] = retention_stretch(t.name, t.scan, before.texts, lim);
+      if (reach > 0) n += run(t.blank, mark, reach);
     }
     // Inbox items once done: an open one keeps its words for the person who answers it.
     auto& i = stmt(
@@ -2333,18 +2361,18 @@ std::size_t tx::forget_past(const retention_before& before, std::size_t limit) {
     i.bind(2, lim);
     n += static_cast<std::size_t>(i.exec());
   }
+  if (before.deliveries > 0) {
+    const auto [mark, reach] = retention_stretch("delivered_messages", scan_messages, before.deliveries, lim);
+    std::size_t last = 0;
+    if (reach > 0) {
+      for (const char* sql : delivery_steps) last = run(sql, mark, reach);
+    }
+    n += last;
+  }
   if (before.visits > 0) {
     auto& d = stmt(
         "DELETE FROM bookings WHERE id IN (SELECT id FROM bookings WHERE starts_at < ? AND status <> 'held' LIMIT ?)");
     d.bind(1, before.visits);
-    d.bind(2, lim);
-    n += static_cast<std::size_t>(d.exec());
-  }
-  if (before.subscriptions > 0) {
-    auto& d = stmt(
-        "DELETE FROM subscriptions WHERE rowid IN"
-        " (SELECT rowid FROM subscriptions WHERE expires_at > 0 AND expires_at < ? LIMIT ?)");
-    d.bind(1, before.subscriptions);
     d.bind(2, lim);
     n += static_cast<std::size_t>(d.exec());
   }

@@ -179,6 +179,10 @@ class tx final : public store::tx {
 
  private:
   void end_sessions(std::int64_t user_id);  // the user's console sessions are revoked
+  // R-D3: from the mark `mark_name` on, the rows `scan` reads (up to `limit`) that were all
+  // written before `before`: (the mark, the last such id; 0 when none). The mark moves there.
+  std::pair<std::int64_t, std::int64_t> retention_stretch(const char* mark_name, const char* scan,
+                                                          core::unix_ms before, std::int64_t limit);
   SQLite::Statement& stmt(const char* sql);
   // The series whose ids the query's first column gives.
   std::vector<series> series_by_id(SQLite::Statement& q);
