@@ -127,6 +127,59 @@ void check_sensitive(const runner::content& bundle, const text::term_list& terms
   }
 }
 
+// The digit runs of `text` (any digit script) that stand alone as a number to call: not part of
+// a longer number written in groups ("0700 123 456"), nor of a USSD code ("*384*112#").
+std::vector<std::string> numbers_written(std::string_view text) {
+  const std::string t = text::normalize(text);
+  const auto digit = [&](std::size_t i) { return i < t.size() && t[i] >= '0' && t[i] <= '9'; };
+  // A run next to another across one space or hyphen is a group of a longer number.
+  const auto grouped = [&](std::size_t sep, bool before) {
+    if (sep >= t.size() || (t[sep] != ' ' && t[sep] != '-')) return false;
+    return before ? sep > 0 && digit(sep - 1) : digit(sep + 1);
+  };
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < t.size();) {
+    if (!digit(i)) {
+      ++i;
+      continue;
+    }
+    std::size_t end = i;
+    while (digit(end)) ++end;
+    const bool code = (i > 0 && (t[i - 1] == '*' || t[i - 1] == '#')) || (end < t.size() && (t[end] == '*' || t[end] == '#'));
+    if (!code && !(i > 0 && grouped(i - 1, true)) && !grouped(end, false)) out.push_back(t.substr(i, end - i));
+    i = end;
+  }
+  return out;
+}
+
+// R-H6: the numbers to call are configuration, never written into a text, so a number changed
+// in the config reaches every text: a text that writes one is refused, with the placeholder
+// to write instead.
+void check_numbers_written(const config& c, const text::catalog& texts, const std::vector<std::string>& langs,
+                           std::vector<std::string>& problems) {
+  std::map<std::string, std::string> placeholder;  // "115" → "{emergency}"
+  const auto add = [&](const std::string& value, const char* name) {
+    for (const auto& n : numbers_written(value)) placeholder.emplace(n, name);
+  };
+  add(c.defaults_.emergency_number, "{emergency}");
+  for (const auto& [country, number] : c.defaults_.emergency_numbers) add(number, "{emergency}");
+  for (const auto& [country, lines] : c.defaults_.crisis_lines) add(lines, "{crisis_lines}");
+  if (placeholder.empty()) return;
+  for (const auto& lang : langs) {
+    const auto* all = texts.keys_of(lang);
+    if (!all) continue;
+    for (const auto& [key, e] : *all) {
+      for (const auto& n : numbers_written(e.text)) {
+        const auto it = placeholder.find(n);
+        if (it == placeholder.end()) continue;
+        problems.push_back(e.where + ": '" + key + "' writes " + n + ", a number to call: write " + it->second +
+                           " instead (R-H6: the numbers are configuration, " + c.file +
+                           ", so a change reaches every text)");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 nlohmann::json located_problem(const std::string& problem) {
@@ -250,6 +303,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   std::vector<std::string> globals;
   for (const auto& [name, value] : runner::gateway_values(runner_settings(c))) globals.push_back(name);
   bundle->flows.check_texts(bundle->texts, langs, globals, problems);
+  check_numbers_written(c, bundle->texts, langs, problems);
   for (const auto& lang : langs) {
     const auto* all = bundle->texts.keys_of(lang);
     if (!all) continue;

@@ -156,6 +156,20 @@ TEST_CASE("flow: every screen the gateway draws fits the strictest route in ever
   CHECK_FALSE(named("in fa,"));
 }
 
+TEST_CASE("flow: a text that writes a number to call is refused, with the placeholder to write (R-H6)", "[flow]") {
+  const auto written = lint_with_reason("prs", "دوباره کوشش کنید یا ۱۱۲ را بگیرید.");
+  const bool named = std::any_of(written.begin(), written.end(), [](const std::string& p) {
+    return p.find("prs.yaml:") != std::string::npos &&
+           p.find("'common.invalid' writes 112, a number to call: write {emergency} instead") != std::string::npos;
+  });
+  for (const auto& p : written) UNSCOPED_INFO(p);
+  CHECK(named);
+  // The same digits inside a longer number, or a USSD code, are not a number to call.
+  const auto grouped = lint_with_reason("en", "As 0700 112 456 or *1*112#:");
+  for (const auto& p : grouped) UNSCOPED_INFO(p);
+  CHECK(grouped.empty());
+}
+
 TEST_CASE("flow: a placeholder nothing sets is named with its template's own line and the nearest name", "[flow]") {
   // A {clinc} typo in every language used to reach phones as "{clinc}".
   test::temp_dir dir;
