@@ -1207,7 +1207,10 @@ outcome reply_inbox_item(services& s, store::tx& tx, const call& c) {
   if (body.empty() || core::decode_utf8(body).size() > 1600) return refuse(400, "invalid_text", "text is 1 to 1600 letters", "text");
   if (!channel_for(s, item->channel_id)) return refuse(409, "no_channel", "the channel it came on is gone");
   const auto who = tx.find_contact(item->contact_id);
-  if (!who || who->phone.empty()) return refuse(409, "erased", "this person's number was erased");
+  if (!who || who->phone.empty()) {
+    return refuse(409, "erased",
+                  "this person's number was erased, or no longer kept with their report (store.reporter_retention)");
+  }
   const auto msg = tx.queue_message({item->channel_id, who->id, 0, who->phone, body, core::priority::reply});
   if (item->status == "new") tx.update_inbox(item->id, "read", item->assigned_to);
   tx.audit(c.actor(), "inbox.reply", "inbox:" + std::to_string(item->id), json{{"message", msg}}.dump());

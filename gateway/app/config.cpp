@@ -141,7 +141,8 @@ void read_store(config_reader& cr, const YAML::Node& n, config& c) {
   if (!n.IsDefined() ||
       !r.expect_map(n, "store",
                     {"backend", "path", "url", "node", "connections", "lease", "retention", "synchronous", "max_queue",
-                     "encryption", "text_retention", "visit_retention", "delivery_retention"})) {
+                     "encryption", "text_retention", "visit_retention", "delivery_retention",
+                     "reporter_retention"})) {
     return;
   }
   if (auto q = r.integer(n, "max_queue", "store", 1, 10'000'000)) c.store.max_queue = static_cast<std::size_t>(*q);
@@ -185,7 +186,9 @@ void read_store(config_reader& cr, const YAML::Node& n, config& c) {
                         kept{"visit_retention", &c.store.visit_retention_ms, std::chrono::hours(7 * 24),
                              "a visit is marked attended or missed, and followed up, after its day"},
                         kept{"delivery_retention", &c.store.delivery_retention_ms, std::chrono::hours(30 * 24),
-                             "a message's reports and follow-up come within weeks"}}) {
+                             "a message's reports and follow-up come within weeks"},
+                        kept{"reporter_retention", &c.store.reporter_retention_ms, std::chrono::hours(24),
+                             "the operators on duty call the reporter back first"}}) {
     std::chrono::milliseconds d(*k.ms);
     cr.duration(n, k.key, "store", d);
     if (d.count() > 0 && d < k.least) {

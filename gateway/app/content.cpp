@@ -145,7 +145,8 @@ std::vector<std::string> numbers_written(std::string_view text) {
     }
     std::size_t end = i;
     while (digit(end)) ++end;
-    const bool code = (i > 0 && (t[i - 1] == '*' || t[i - 1] == '#')) || (end < t.size() && (t[end] == '*' || t[end] == '#'));
+    const auto in_code = [&](std::size_t at) { return at < t.size() && (t[at] == '*' || t[at] == '#'); };
+    const bool code = (i > 0 && in_code(i - 1)) || in_code(end);
     if (!code && !(i > 0 && grouped(i - 1, true)) && !grouped(end, false)) out.push_back(t.substr(i, end - i));
     i = end;
   }

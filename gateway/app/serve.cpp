@@ -27,7 +27,8 @@ bool encrypted_at_rest(const store::options& so) {
   if (so.engine == store::backend::postgresql) {
     core::log::warn("store.encryption_unknown",
                     {{"why", "PostgreSQL keeps its data on its server"},
-                     {"fix", "encrypt the volume of the server's data directory, then say store.encryption: external"}});
+                     {"fix", "encrypt the volume of the server's data directory, then say "
+                             "store.encryption: external"}});
     return true;
   }
   const store::at_rest seen = store::check_at_rest(so.path);

@@ -31,7 +31,8 @@ std::string device_name(const std::filesystem::path& dir, const std::string& dev
 // A device-mapper target that encrypts: cryptsetup names them CRYPT-<type>-…. Its
 // CRYPT-INTEGRITY, CRYPT-VERITY and CRYPT-SUBDEV devices check or carry data, and encrypt none.
 bool encrypting_uuid(const std::string& uuid) {
-  for (const char* type : {"CRYPT-LUKS", "CRYPT-PLAIN", "CRYPT-TCRYPT", "CRYPT-BITLK", "CRYPT-LOOPAES", "CRYPT-FVAULT2"}) {
+  for (const char* type : {"CRYPT-LUKS", "CRYPT-PLAIN", "CRYPT-TCRYPT", "CRYPT-BITLK",
+                           "CRYPT-LOOPAES", "CRYPT-FVAULT2"}) {
     if (uuid.rfind(type, 0) == 0) return true;
   }
   return false;
@@ -44,11 +45,13 @@ constexpr int deepest = 8;
 at_rest walk(const std::filesystem::path& sysfs, const std::string& dev, int depth) {
   const auto dir = sysfs / "dev" / "block" / dev;
   std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) return {false, "device " + dev + " is not in " + sysfs.string()};
+  if (!std::filesystem::is_directory(dir, ec))
+    return {false, "device " + dev + " is not in " + sysfs.string()};
   const std::string name = device_name(dir, dev);
   const std::string uuid = first_line(dir / "dm" / "uuid");
   if (encrypting_uuid(uuid)) {
-    return {true, std::string("dm-crypt") + (uuid.rfind("CRYPT-LUKS", 0) == 0 ? " (LUKS)" : "") + " on " + name};
+    return {true, std::string("dm-crypt") + (uuid.rfind("CRYPT-LUKS", 0) == 0 ? " (LUKS)" : "") +
+                      " on " + name};
   }
   if (depth >= deepest) return {false, name + " (" + dev + ") is not encrypted"};
   // A partition is as encrypted as the device it divides (a RAID or a loop device on LUKS).
@@ -60,7 +63,8 @@ at_rest walk(const std::filesystem::path& sysfs, const std::string& dev, int dep
     return {below.encrypted, below.how + ", divided into " + name};
   }
   std::vector<std::string> beneath;
-  for (std::filesystem::directory_iterator it(dir / "slaves", ec), end; !ec && it != end; it.increment(ec)) {
+  for (std::filesystem::directory_iterator it(dir / "slaves", ec), end; !ec && it != end;
+       it.increment(ec)) {
     beneath.push_back(first_line(it->path() / "dev"));
   }
   if (beneath.empty()) return {false, name + " (" + dev + ") is not encrypted"};
@@ -86,18 +90,22 @@ at_rest device_at_rest(unsigned major, unsigned minor, const std::filesystem::pa
 
 at_rest check_at_rest(const std::filesystem::path& database, const std::filesystem::path& sysfs) {
   std::error_code ec;
-  std::filesystem::path where = std::filesystem::exists(database, ec) ? database : database.parent_path();
+  std::filesystem::path where =
+      std::filesystem::exists(database, ec) ? database : database.parent_path();
   if (where.empty()) where = ".";
   struct statx sx {};
   if (statx(AT_FDCWD, where.c_str(), 0, STATX_BASIC_STATS, &sx) != 0) {
     return {false, "cannot read " + where.string() + ": " + std::generic_category().message(errno)};
   }
-  if ((sx.stx_attributes_mask & STATX_ATTR_ENCRYPTED) != 0 && (sx.stx_attributes & STATX_ATTR_ENCRYPTED) != 0) {
+  if ((sx.stx_attributes_mask & STATX_ATTR_ENCRYPTED) != 0 &&
+      (sx.stx_attributes & STATX_ATTR_ENCRYPTED) != 0) {
     return {true, "fscrypt on " + where.string()};
   }
   if (sx.stx_dev_major == 0) {
-    return {false, where.string() + " is on a filesystem with no block device of its own (overlay, tmpfs, btrfs or "
-                                    "network): its disk cannot be seen from here"};
+    return {false,
+            where.string() +
+                " is on a filesystem with no block device of its own (overlay, tmpfs, btrfs or "
+                "network): its disk cannot be seen from here"};
   }
   return device_at_rest(sx.stx_dev_major, sx.stx_dev_minor, sysfs);
 }

@@ -10,12 +10,14 @@ namespace paygham::store {
 
 struct at_rest {
   bool encrypted = false;
-  std::string how;  // "dm-crypt (LUKS) on dm-0, beneath dm-1", or why it is not known to be encrypted
+  std::string
+      how;  // "dm-crypt (LUKS) on dm-0, beneath dm-1", or why it is not known to be encrypted
 };
 
 // What the kernel says of the SQLite file's volume (or its folder, before the file exists).
 // `sysfs` is /sys but for tests.
-at_rest check_at_rest(const std::filesystem::path& database, const std::filesystem::path& sysfs = "/sys");
+at_rest check_at_rest(const std::filesystem::path& database,
+                      const std::filesystem::path& sysfs = "/sys");
 
 // The block device major:minor: encrypted when it, or every device it is built on (LVM, RAID),
 // is dm-crypt.

@@ -42,6 +42,8 @@ struct options {
   // A message this long after it was written is deleted with its history, once final; only
   // its count by hour, channel and state stays.
   std::int64_t delivery_retention_ms = 365LL * 24 * 3600 * 1000;
+  // A hazard report keeps who sent it this long: a reporter may be at risk for what they told.
+  std::int64_t reporter_retention_ms = 30LL * 24 * 3600 * 1000;
   // sqlite only. full: every group commit is fsynced before its requests are answered
   // (survives power loss); normal: the WAL is fsynced at checkpoints only (survives a crash
   // of the process, not of the machine). PostgreSQL commits durably (synchronous_commit).

@@ -757,6 +757,7 @@ struct retention_before {
   core::unix_ms texts = 0;
   core::unix_ms visits = 0;
   core::unix_ms deliveries = 0;
+  core::unix_ms reporters = 0;
 };
 
 // The gateway's nodes (one with SQLite).
@@ -779,8 +780,9 @@ class nodes_part {
   // received ones, inbox items done) and the screens a finished session kept for retries;
   // visits that began before `visits`; messages written before `deliveries`, once final, with
   // their history and reports, leaving their counts by hour, channel and state (delivery_counts
-  // reads them). A table's rows go in id order, and one still in use holds back those after
-  // it. Returns the rows changed or deleted.
+  // reads them); hazard reports (those with an area or an answer to "is anyone hurt") made
+  // before `reporters` lose who sent them. A table's rows go in id order, and one still in use
+  // holds back those after it. Returns the rows changed or deleted.
   virtual std::size_t forget_past(const retention_before& before, std::size_t limit) = 0;
 };
 

@@ -29,13 +29,15 @@ TEST_CASE("at rest: an LVM volume is encrypted when the device beneath it is", "
   CHECK(plain.how == "sda2 (8:2) is not encrypted, beneath dm-2");
 }
 
-TEST_CASE("at rest: an LVM volume over a LUKS disk and a plain one is not encrypted", "[store][sqlite]") {
+TEST_CASE("at rest: an LVM volume over a LUKS disk and a plain one is not encrypted",
+          "[store][sqlite]") {
   const auto r = device(253, 3, "lvm_mixed");
   CHECK_FALSE(r.encrypted);
   CHECK(r.how == "sdb1 (8:17) is not encrypted, beneath dm-3");
 }
 
-TEST_CASE("at rest: a partition of a RAID on LUKS is encrypted, as the device it divides", "[store][sqlite]") {
+TEST_CASE("at rest: a partition of a RAID on LUKS is encrypted, as the device it divides",
+          "[store][sqlite]") {
   const auto r = device(259, 1, "partition_on_raid");
   CHECK(r.encrypted);
   CHECK(r.how == "dm-crypt (LUKS) on dm-0, beneath md0, divided into md0p1");
@@ -47,8 +49,9 @@ TEST_CASE("at rest: dm-integrity checks what is written and encrypts nothing", "
   CHECK(r.how == "dm-4 (253:4) is not encrypted");
 }
 
-TEST_CASE("at rest: a plain partition, or a device sysfs does not show, is not known to be encrypted",
-          "[store][sqlite]") {
+TEST_CASE(
+    "at rest: a plain partition, or a device sysfs does not show, is not known to be encrypted",
+    "[store][sqlite]") {
   const auto r = device(8, 1, "partition");
   CHECK_FALSE(r.encrypted);
   CHECK(r.how == "sda (8:0) is not encrypted, divided into sda1");
@@ -59,5 +62,6 @@ TEST_CASE("at rest: a database in memory (tmpfs) has no disk to see", "[store][s
   // Before the file exists its folder is asked.
   const auto r = store::check_at_rest("/dev/shm/paygham-not-there.db");
   CHECK_FALSE(r.encrypted);
-  CHECK_THAT(r.how, Catch::StartsWith("/dev/shm is on a filesystem with no block device of its own"));
+  CHECK_THAT(r.how,
+             Catch::StartsWith("/dev/shm is on a filesystem with no block device of its own"));
 }

@@ -18,7 +18,8 @@ namespace {
 constexpr core::unix_ms day = 86'400'000;
 
 struct fixture : test::store_fixture {
-  std::int64_t who = test::in_tx(w, [](store::tx& t) { return t.upsert_contact("+98912000051").id; });
+  std::int64_t who =
+      test::in_tx(w, [](store::tx& t) { return t.upsert_contact("+98912000051").id; });
 
   std::int64_t sent(const std::string& body, core::message_status st) {
     return test::in_tx(w, [&](store::tx& t) {
@@ -31,17 +32,22 @@ struct fixture : test::store_fixture {
     return test::value(so, "SELECT body FROM outbound_messages WHERE id = " + std::to_string(id));
   }
   void run_at(const std::string& status, const std::string& reply) {
-    test::execute(so, "INSERT INTO flow_runs (contact_id, channel_id, medium, flow_id, flow_hash, status, state,"
-                      " last_input, last_reply, created_at, updated_at) VALUES (" +
-                          std::to_string(who) + ", 'at', 'ussd', 'visit', 'h', '" + status + "', '{}', '1', '" + reply +
-                          "', " + std::to_string(now.load()) + ", " + std::to_string(now.load()) + ")");
+    test::execute(
+        so,
+        "INSERT INTO flow_runs (contact_id, channel_id, medium, flow_id, flow_hash, status, state,"
+        " last_input, last_reply, created_at, updated_at) VALUES (" +
+            std::to_string(who) + ", 'at', 'ussd', 'visit', 'h', '" + status + "', '{}', '1', '" +
+            reply + "', " + std::to_string(now.load()) + ", " + std::to_string(now.load()) + ")");
   }
   void visit_at(core::unix_ms starts, const std::string& status, const std::string& code) {
-    test::execute(so, "INSERT INTO bookings (contact_id, channel_id, clinic, service, day, window_from, window_to,"
-                      " starts_at, code, status, created_at, updated_at) VALUES (" +
-                          std::to_string(who) + ", 'at', 'golshahr', 'counselling', " + std::to_string(starts / day) +
-                          ", 480, 600, " + std::to_string(starts) + ", '" + code + "', '" + status + "', " +
-                          std::to_string(now.load()) + ", " + std::to_string(now.load()) + ")");
+    test::execute(so,
+                  "INSERT INTO bookings (contact_id, channel_id, clinic, service, day, "
+                  "window_from, window_to,"
+                  " starts_at, code, status, created_at, updated_at) VALUES (" +
+                      std::to_string(who) + ", 'at', 'golshahr', 'counselling', " +
+                      std::to_string(starts / day) + ", 480, 600, " + std::to_string(starts) +
+                      ", '" + code + "', '" + status + "', " + std::to_string(now.load()) + ", " +
+                      std::to_string(now.load()) + ")");
   }
   std::size_t forget(core::unix_ms texts, core::unix_ms visits, std::size_t limit = 100) {
     return test::in_tx(w, [&](store::tx& t) {
@@ -53,26 +59,40 @@ struct fixture : test::store_fixture {
 
 }  // namespace
 
-TEST_CASE("retention: the stretch of rows written before the limit and done with", "[store][sqlite]") {
+TEST_CASE("retention: the stretch of rows written before the limit and done with",
+          "[store][sqlite]") {
   CHECK(store::retention_reach({}, 100) == 0);
   CHECK(store::retention_reach({{4, 10, true}, {5, 20, true}, {7, 99, true}}, 100) == 7);
-  CHECK(store::retention_reach({{4, 10, true}, {5, 120, true}, {7, 20, true}}, 100) == 4);  // the first newer ends it
-  CHECK(store::retention_reach({{4, 10, true}, {5, 20, false}, {7, 20, true}}, 100) == 4);  // so does one in use
+  CHECK(store::retention_reach({{4, 10, true}, {5, 120, true}, {7, 20, true}}, 100) ==
+        4);  // the first newer ends it
+  CHECK(store::retention_reach({{4, 10, true}, {5, 20, false}, {7, 20, true}}, 100) ==
+        4);  // so does one in use
   CHECK(store::retention_reach({{4, 100, true}}, 100) == 0);
 }
 
-TEST_CASE("retention: the words of messages go after text_retention, once nothing is still to do with them",
-          "[store]") {
+TEST_CASE(
+    "retention: the words of messages go after text_retention, once nothing is still to do with "
+    "them",
+    "[store]") {
   fixture fx;
-  const auto delivered = fx.sent("Your visit: Tuesday 08:00 at Golshahr", core::message_status::delivered);
+  const auto delivered =
+      fx.sent("Your visit: Tuesday 08:00 at Golshahr", core::message_status::delivered);
   const auto waiting = fx.sent("Still to send", core::message_status::queued);
-  test::in_tx(fx.w, [&](store::tx& t) { t.record_inbound("at", "m1", "sms", fx.who, "I am pregnant, week 20"); });
-  const auto open_item = test::in_tx(fx.w, [&](store::tx& t) { return t.add_inbox({fx.who, 0, "at", "", "help me"}); });
-  const auto done_item = test::in_tx(fx.w, [&](store::tx& t) { return t.add_inbox({fx.who, 0, "at", "", "my pills"}); });
+  test::in_tx(fx.w, [&](store::tx& t) {
+    t.record_inbound("at", "m1", "sms", fx.who, "I am pregnant, week 20");
+  });
+  const auto open_item = test::in_tx(fx.w, [&](store::tx& t) {
+    return t.add_inbox({fx.who, 0, "at", "", "help me"});
+  });
+  const auto done_item = test::in_tx(fx.w, [&](store::tx& t) {
+    return t.add_inbox({fx.who, 0, "at", "", "my pills"});
+  });
   test::in_tx(fx.w, [&](store::tx& t) { t.update_inbox(done_item, "done", 0); });
   fx.run_at("completed", "{\"end\":true,\"text\":\"Booked. Code 4821\"}");
   fx.run_at("active", "{\"end\":false,\"text\":\"Which day?\"}");
-  const auto replies = [&] { return test::rows(fx.so, "SELECT status, last_reply FROM flow_runs ORDER BY id"); };
+  const auto replies = [&] {
+    return test::rows(fx.so, "SELECT status, last_reply FROM flow_runs ORDER BY id");
+  };
 
   // Within the retention nothing changes.
   fx.now += 89 * day;
@@ -84,17 +104,23 @@ TEST_CASE("retention: the words of messages go after text_retention, once nothin
   const auto newer = fx.sent("Sent after", core::message_status::delivered);
   CHECK(fx.forget(90 * day, 0) == 4);
   CHECK(fx.body(delivered).empty());
-  CHECK(test::value(fx.so, "SELECT status FROM outbound_messages WHERE id = " + std::to_string(delivered)) == "delivered");
+  CHECK(test::value(fx.so, "SELECT status FROM outbound_messages WHERE id = " +
+                               std::to_string(delivered)) == "delivered");
   CHECK(fx.body(waiting) == "Still to send");
   CHECK(fx.body(newer) == "Sent after");
   CHECK(test::value(fx.so, "SELECT body FROM inbound_events WHERE external_id = 'm1'").empty());
-  CHECK(test::value(fx.so, "SELECT body FROM inbox WHERE id = " + std::to_string(open_item)) == "help me");
-  CHECK(test::value(fx.so, "SELECT body FROM inbox WHERE id = " + std::to_string(done_item)).empty());
-  CHECK(replies() == std::vector<std::vector<std::string>>{{"completed", ""}, {"active", "{\"end\":false,\"text\":\"Which day?\"}"}});
+  CHECK(test::value(fx.so, "SELECT body FROM inbox WHERE id = " + std::to_string(open_item)) ==
+        "help me");
+  CHECK(
+      test::value(fx.so, "SELECT body FROM inbox WHERE id = " + std::to_string(done_item)).empty());
+  CHECK(replies() == std::vector<std::vector<std::string>>{
+                         {"completed", ""}, {"active", "{\"end\":false,\"text\":\"Which day?\"}"}});
   CHECK(fx.forget(90 * day, 0) == 0);
 
   // The message waiting to go holds back those after it, and loses its words once sent.
-  test::in_tx(fx.w, [&](store::tx& t) { t.set_message_status(waiting, core::message_status::sent, "outbox", "", "e1", ""); });
+  test::in_tx(fx.w, [&](store::tx& t) {
+    t.set_message_status(waiting, core::message_status::sent, "outbox", "", "e1", "");
+  });
   CHECK(fx.forget(90 * day, 0) == 1);
   CHECK(fx.body(waiting).empty());
   CHECK(fx.body(newer) == "Sent after");  // its own time has not come
@@ -111,10 +137,12 @@ TEST_CASE("retention: the words of messages go after text_retention, once nothin
   CHECK(fx.forget(0, 0) == 0);
 }
 
-TEST_CASE("retention: a pass changes at most its batch, and the next goes on from there", "[store]") {
+TEST_CASE("retention: a pass changes at most its batch, and the next goes on from there",
+          "[store]") {
   fixture fx;
   std::vector<std::int64_t> ids;
-  for (int i = 0; i < 5; ++i) ids.push_back(fx.sent("text " + std::to_string(i), core::message_status::sent));
+  for (int i = 0; i < 5; ++i)
+    ids.push_back(fx.sent("text " + std::to_string(i), core::message_status::sent));
   fx.now += 91 * day;
   CHECK(fx.forget(90 * day, 0, 2) == 2);
   CHECK(fx.body(ids[1]).empty());
@@ -131,14 +159,16 @@ TEST_CASE("retention: visits go after visit_retention", "[store]") {
   fx.visit_at(start + 30 * day, "booked", "2222");
   fx.now += 92 * day;
   CHECK(fx.forget(0, 90 * day) == 1);
-  CHECK(test::rows(fx.so, "SELECT code FROM bookings") == std::vector<std::vector<std::string>>{{"2222"}});
+  CHECK(test::rows(fx.so, "SELECT code FROM bookings") ==
+        std::vector<std::vector<std::string>>{{"2222"}});
   fx.now += 40 * day;
   CHECK(fx.forget(0, 90 * day) == 1);
   CHECK(test::value(fx.so, "SELECT COUNT(*) FROM bookings") == "0");
 }
 
-TEST_CASE("retention: messages past delivery_retention leave only their counts, which reports still read",
-          "[store]") {
+TEST_CASE(
+    "retention: messages past delivery_retention leave only their counts, which reports still read",
+    "[store]") {
   fixture fx;
   const core::unix_ms hour = 3'600'000;
   const core::unix_ms start = fx.now.load() / hour * hour;
@@ -146,8 +176,10 @@ TEST_CASE("retention: messages past delivery_retention leave only their counts, 
   std::vector<std::int64_t> old;
   for (int i = 0; i < 2; ++i) {
     old.push_back(test::in_tx(fx.w, [&](store::tx& t) {
-      const auto id = t.queue_message({"at", fx.who, 0, "+98912000051", "x", core::priority::reply});
-      t.set_message_status(id, core::message_status::sent, "outbox", "", "ext-" + std::to_string(i), "");
+      const auto id =
+          t.queue_message({"at", fx.who, 0, "+98912000051", "x", core::priority::reply});
+      t.set_message_status(id, core::message_status::sent, "outbox", "", "ext-" + std::to_string(i),
+                           "");
       return id;
     }));
   }
@@ -157,7 +189,8 @@ TEST_CASE("retention: messages past delivery_retention leave only their counts, 
   });
   const auto failed = fx.sent("y", core::message_status::failed);
   const auto waiting = fx.sent("z", core::message_status::queued);
-  REQUIRE(test::value(fx.so, "SELECT COUNT(*) FROM delivery_reports WHERE message_id IS NOT NULL") == "1");
+  REQUIRE(test::value(fx.so,
+                      "SELECT COUNT(*) FROM delivery_reports WHERE message_id IS NOT NULL") == "1");
 
   fx.now += 366 * day;
   const auto recent = fx.sent("new", core::message_status::delivered);
@@ -166,9 +199,11 @@ TEST_CASE("retention: messages past delivery_retention leave only their counts, 
         }) == 3);
   CHECK(test::rows(fx.so, "SELECT id FROM outbound_messages ORDER BY id") ==
         std::vector<std::vector<std::string>>{{std::to_string(waiting)}, {std::to_string(recent)}});
-  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM message_events WHERE message_id IN (" + std::to_string(old[0]) + ", " +
-                               std::to_string(old[1]) + ", " + std::to_string(failed) + ")") == "0");
-  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM delivery_reports WHERE message_id IS NOT NULL") == "0");
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM message_events WHERE message_id IN (" +
+                               std::to_string(old[0]) + ", " + std::to_string(old[1]) + ", " +
+                               std::to_string(failed) + ")") == "0");
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM delivery_reports WHERE message_id IS NOT NULL") ==
+        "0");
   // `paygham report deliveries` and the dashboard still count them, by hour, channel and state.
   const auto counts = store::open_reader(fx.so)->delivery_counts(start, start + hour);
   REQUIRE(counts.size() == 3);
@@ -179,4 +214,39 @@ TEST_CASE("retention: messages past delivery_retention leave only their counts, 
   CHECK(counts[1].n == 1);
   CHECK(counts[2].status == "queued");  // still kept, counted from itself
   CHECK(counts[2].n == 1);
+}
+
+TEST_CASE(
+    "retention: a hazard report lets its reporter go after reporter_retention, and keeps what they "
+    "saw",
+    "[store]") {
+  fixture fx;
+  const auto report = test::in_tx(fx.w, [&](store::tx& t) {
+    store::inbox_item item{fx.who, 0, "at", "mine_safety", "Canal road / a metal object"};
+    item.area = "herat";
+    item.someone_hurt = false;
+    return t.add_inbox(item);
+  });
+  const auto note = test::in_tx(fx.w, [&](store::tx& t) {
+    return t.add_inbox({fx.who, 0, "at", "", "call me"});
+  });
+  const auto let_go = [&] {
+    return test::in_tx(fx.w, [&](store::tx& t) {
+      return t.forget_past({0, 0, 0, t.now() - 30 * day}, 100);
+    });
+  };
+  fx.now += 29 * day;
+  CHECK(let_go() == 0);
+  fx.now += 2 * day;
+  CHECK(let_go() == 1);
+  const auto page = test::in_tx(fx.w, [&](store::tx& t) { return t.inbox_page({}, 0, 10); });
+  REQUIRE(page.size() == 2);
+  CHECK(page[0].id == note);
+  CHECK(page[0].phone == "+98912000051");  // not a hazard report: its writer stays
+  CHECK(page[1].id == report);
+  CHECK(page[1].contact_id == 0);
+  CHECK(page[1].phone.empty());
+  CHECK(page[1].body == "Canal road / a metal object");
+  CHECK(page[1].area == "herat");
+  CHECK(let_go() == 0);
 }

@@ -452,7 +452,8 @@ ALTER TABLE contacts ADD COLUMN quiet_hours text CHECK (quiet_hours IS NULL OR l
     R"sql(
 ALTER TABLE escalations ADD COLUMN overdue_told_at bigint;
 )sql",
-    // 34: retention: marks, the counts messages leave, the indexes of each pass (SQLite's 39).
+    // 34: retention: marks, the counts messages leave, a report without its reporter, the
+    // indexes of each pass (SQLite's 39).
     R"sql(
 CREATE TABLE retention_marks (
   name     text PRIMARY KEY,
@@ -468,6 +469,8 @@ CREATE TABLE delivery_totals (
 CREATE INDEX delivery_reports_message ON delivery_reports (message_id) WHERE message_id IS NOT NULL;
 CREATE INDEX inbox_done_words ON inbox (created_at) WHERE status = 'done' AND body <> '';
 CREATE INDEX bookings_starts ON bookings (starts_at);
+ALTER TABLE inbox ALTER COLUMN contact_id DROP NOT NULL;
+CREATE INDEX inbox_reporters ON inbox (created_at) WHERE contact_id IS NOT NULL AND (area <> '' OR someone_hurt IS NOT NULL);
 )sql",
 };
 

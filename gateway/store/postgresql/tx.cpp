@@ -393,9 +393,9 @@ std::int64_t tx::add_inbox(const inbox_item& item) {
 namespace {
 
 constexpr const char* inbox_columns =
-    "i.id, i.contact_id, c.phone, i.channel_id, COALESCE(i.flow_id, ''), i.body, i.status,"
+    "i.id, COALESCE(i.contact_id, 0), COALESCE(c.phone, ''), i.channel_id, COALESCE(i.flow_id, ''), i.body, i.status,"
     " COALESCE(i.assigned_to, 0), i.created_at, i.area, COALESCE(i.duplicate_of, 0),"
-    " i.someone_hurt, i.urgent FROM inbox i JOIN contacts c ON c.id = i.contact_id";
+    " i.someone_hurt, i.urgent FROM inbox i LEFT JOIN contacts c ON c.id = i.contact_id";
 
 inbox_entry read_inbox(const result& r, int row) {
   return inbox_entry{r.int64(row, 0), r.int64(row, 1), r.text(row, 2),  r.text(row, 3),
@@ -1680,6 +1680,13 @@ std::size_t tx::forget_past(const retention_before& before, std::size_t limit) {
       for (const char* sql : delivery_steps) last = c_.query(sql, {mark, reach}).affected();
     }
     n += last;
+  }
+  if (before.reporters > 0) {
+    n += c_.query(
+               "UPDATE inbox SET contact_id = NULL WHERE id IN (SELECT id FROM inbox WHERE contact_id IS NOT NULL"
+               " AND (area <> '' OR someone_hurt IS NOT NULL) AND created_at < $1 LIMIT $2)",
+               {before.reporters, lim})
+             .affected();
   }
   if (before.visits > 0) {
     n += c_.query(

@@ -533,8 +533,9 @@ ALTER TABLE escalations ADD COLUMN overdue_told_at INTEGER;
 )sql",
     // 39: retention (R-D3). How far each pass over a big table has gone: rows up to last_id are
     // done, so no pass reads them again. Messages past their delivery retention leave only
-    // their counts, by hour, channel and state. Indexes for each pass: a message's reports (for
-    // its deletion, and the foreign key's check), inbox items done, visits by their time.
+    // their counts, by hour, channel and state. A hazard report may lose its reporter. Indexes
+    // for each pass: a message's reports (for its deletion, and the foreign key's check), inbox
+    // items done, reports still naming their reporter, visits by their time.
     R"sql(
 CREATE TABLE retention_marks (
   name     TEXT PRIMARY KEY,
@@ -548,8 +549,36 @@ CREATE TABLE delivery_totals (
   PRIMARY KEY (hour, channel_id, status)
 );
 CREATE INDEX delivery_reports_message ON delivery_reports (message_id) WHERE message_id IS NOT NULL;
-CREATE INDEX inbox_done_words ON inbox (created_at) WHERE status = 'done' AND body <> '';
 CREATE INDEX bookings_starts ON bookings (starts_at);
+-- A hazard report keeps who sent it only for store.reporter_retention: its contact may be NULL.
+-- SQLite changes a column's constraint by copying the table.
+CREATE TABLE inbox_v39 (
+  id            INTEGER PRIMARY KEY,
+  contact_id    INTEGER REFERENCES contacts(id),  -- NULL: a report whose reporter is no longer kept
+  run_id        INTEGER REFERENCES flow_runs(id),
+  channel_id    TEXT NOT NULL,
+  flow_id       TEXT,                            -- NULL: no flow claimed it
+  body          TEXT NOT NULL,
+  status        TEXT NOT NULL CHECK (status IN ('new', 'read', 'done')),
+  created_at    INTEGER NOT NULL,
+  assigned_to   INTEGER REFERENCES users(id),
+  updated_at    INTEGER NOT NULL DEFAULT 0,
+  area          TEXT NOT NULL DEFAULT '',
+  duplicate_of  INTEGER,
+  someone_hurt  INTEGER CHECK (someone_hurt IN (0, 1)),
+  urgent        INTEGER NOT NULL DEFAULT 0 CHECK (urgent IN (0, 1))
+);
+INSERT INTO inbox_v39 (id, contact_id, run_id, channel_id, flow_id, body, status, created_at, assigned_to,
+                       updated_at, area, duplicate_of, someone_hurt, urgent)
+  SELECT id, contact_id, run_id, channel_id, flow_id, body, status, created_at, assigned_to, updated_at, area,
+         duplicate_of, someone_hurt, urgent FROM inbox;
+DROP TABLE inbox;
+ALTER TABLE inbox_v39 RENAME TO inbox;
+CREATE INDEX inbox_new ON inbox (created_at) WHERE status = 'new';
+CREATE INDEX inbox_contact ON inbox (contact_id, created_at);
+CREATE INDEX inbox_area ON inbox (flow_id, area, created_at) WHERE area <> '';
+CREATE INDEX inbox_done_words ON inbox (created_at) WHERE status = 'done' AND body <> '';
+CREATE INDEX inbox_reporters ON inbox (created_at) WHERE contact_id IS NOT NULL AND (area <> '' OR someone_hurt IS NOT NULL);
 )sql",
 };
 

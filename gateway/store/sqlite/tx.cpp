@@ -1793,9 +1793,9 @@ std::int64_t tx::add_inbox(const inbox_item& item) {
 namespace {
 
 constexpr const char* inbox_columns =
-    "i.id, i.contact_id, c.phone, i.channel_id, COALESCE(i.flow_id, ''), i.body, i.status,"
+    "i.id, COALESCE(i.contact_id, 0), COALESCE(c.phone, ''), i.channel_id, COALESCE(i.flow_id, ''), i.body, i.status,"
     " COALESCE(i.assigned_to, 0), i.created_at, i.area, COALESCE(i.duplicate_of, 0),"
-    " i.someone_hurt, i.urgent FROM inbox i JOIN contacts c ON c.id = i.contact_id";
+    " i.someone_hurt, i.urgent FROM inbox i LEFT JOIN contacts c ON c.id = i.contact_id";
 
 inbox_entry read_inbox(SQLite::Statement& q) {
   return inbox_entry{q.getColumn(0).getInt64(),  q.getColumn(1).getInt64(), q.getColumn(2).getString(),
@@ -2368,6 +2368,14 @@ std::size_t tx::forget_past(const retention_before& before, std::size_t limit) {
       for (const char* sql : delivery_steps) last = run(sql, mark, reach);
     }
     n += last;
+  }
+  if (before.reporters > 0) {
+    auto& r = stmt(
+        "UPDATE inbox SET contact_id = NULL WHERE id IN (SELECT id FROM inbox WHERE contact_id IS NOT NULL"
+        " AND (area <> '' OR someone_hurt IS NOT NULL) AND created_at < ? LIMIT ?)");
+    r.bind(1, before.reporters);
+    r.bind(2, lim);
+    n += static_cast<std::size_t>(r.exec());
   }
   if (before.visits > 0) {
     auto& d = stmt(
