@@ -2342,10 +2342,11 @@ std::pair<std::int64_t, std::int64_t> tx::retention_stretch(const char* mark_nam
 std::size_t tx::forget_past(const retention_before& before, std::size_t limit) {
   const auto lim = static_cast<std::int64_t>(limit);
   std::size_t n = 0;
-  const auto run = [&](const char* sql, std::int64_t from, std::int64_t to) {
+  // A statement of two numbers (?1, ?2); the rows it changed.
+  const auto run = [&](const char* sql, std::int64_t first, std::int64_t second) {
     auto& b = stmt(sql);
-    b.bind(1, from);
-    b.bind(2, to);
+    b.bind(1, first);
+    b.bind(2, second);
     return static_cast<std::size_t>(b.exec());
   };
   if (before.texts > 0) {
@@ -2354,12 +2355,9 @@ std::size_t tx::forget_past(const retention_before& before, std::size_t limit) {
       if (reach > 0) n += run(t.blank, mark, reach);
     }
     // Inbox items once done: an open one keeps its words for the person who answers it.
-    auto& i = stmt(
-        "UPDATE inbox SET body = '' WHERE id IN"
-        " (SELECT id FROM inbox WHERE status = 'done' AND body <> '' AND created_at < ? LIMIT ?)");
-    i.bind(1, before.texts);
-    i.bind(2, lim);
-    n += static_cast<std::size_t>(i.exec());
+    n += run("UPDATE inbox SET body = '' WHERE id IN"
+             " (SELECT id FROM inbox WHERE status = 'done' AND body <> '' AND created_at < ?1 LIMIT ?2)",
+             before.texts, lim);
   }
   if (before.deliveries > 0) {
     const auto [mark, reach] = retention_stretch("delivered_messages", scan_messages, before.deliveries, lim);
@@ -2370,19 +2368,14 @@ std::size_t tx::forget_past(const retention_before& before, std::size_t limit) {
     n += last;
   }
   if (before.reporters > 0) {
-    auto& r = stmt(
-        "UPDATE inbox SET contact_id = NULL WHERE id IN (SELECT id FROM inbox WHERE contact_id IS NOT NULL"
-        " AND (area <> '' OR someone_hurt IS NOT NULL) AND created_at < ? LIMIT ?)");
-    r.bind(1, before.reporters);
-    r.bind(2, lim);
-    n += static_cast<std::size_t>(r.exec());
+    n += run("UPDATE inbox SET contact_id = NULL WHERE id IN (SELECT id FROM inbox WHERE contact_id IS NOT NULL"
+             " AND (area <> '' OR someone_hurt IS NOT NULL) AND created_at < ?1 LIMIT ?2)",
+             before.reporters, lim);
   }
   if (before.visits > 0) {
-    auto& d = stmt(
-        "DELETE FROM bookings WHERE id IN (SELECT id FROM bookings WHERE starts_at < ? AND status <> 'held' LIMIT ?)");
-    d.bind(1, before.visits);
-    d.bind(2, lim);
-    n += static_cast<std::size_t>(d.exec());
+    n += run("DELETE FROM bookings WHERE id IN"
+             " (SELECT id FROM bookings WHERE starts_at < ?1 AND status <> 'held' LIMIT ?2)",
+             before.visits, lim);
   }
   return n;
 }
