@@ -32,7 +32,8 @@ struct options {
   // How long a claimed message stays this node's: longer than a send can take. Another node
   // re-queues it only after this (the node that claimed it has died).
   std::int64_t lease_ms = 120'000;
-  // Finished jobs and delivery reports older than this are pruned (message history stays).
+  // Finished jobs and delivery reports older than this are pruned (a message keeps its history
+  // until delivery_retention_ms).
   std::int64_t retention_ms = 90LL * 24 * 3600 * 1000;
   // R-D3, what is kept of people; 0 keeps it. The words of messages (sent, received, in the
   // inbox once done) and a finished session's screens, after this:
