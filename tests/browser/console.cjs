@@ -104,11 +104,16 @@ async function healthWorker(browser) {
   await page.waitForSelector('tr[data-visit] td[data-status="booked"]');
   // Moved to another free place: the new visit is booked, the old one cancelled.
   const old = await page.getAttribute('tr[data-visit]', 'data-visit');
+  // The free places are listed again for the move: choose among the new list, not the one
+  // still on screen from the booking.
+  const relisted = page.waitForResponse((r) => r.url().includes('/api/v1/slots'));
   await page.click('tr[data-visit] button[data-move]');
+  await relisted;
   await page.waitForSelector('tr[data-slot] button');
   await page.locator('tr[data-slot] button').last().click();
-  await page.waitForSelector('#visit-status p.ok');
-  check((await page.textContent('#visit-status')).includes('نوبت تغییر کرد'), 'the visit is moved, and the person told by SMS');
+  await page.waitForSelector('#visit-status p.ok, #visit-status p.error');
+  const movedText = await page.textContent('#visit-status');
+  check(movedText.includes('نوبت تغییر کرد'), `the visit is moved, and the person told by SMS (${movedText})`);
   // The new visit, once the list shows it (the list on screen before may still hold the old one).
   const moved = `tr[data-visit]:not([data-visit="${old}"])`;
   await page.waitForSelector(`${moved} td[data-status="booked"]`);
