@@ -1,5 +1,6 @@
-// Whether the database's volume is encrypted (R-D4), read from sysfs trees recorded from real
-// machines (tests/fixtures/sysfs/: one folder a layout) and from this machine's /dev/shm.
+// Whether the database's volume is encrypted (R-D4), read from sysfs trees laid out as the
+// kernel lays them out (tests/fixtures/sysfs/: one folder a layout, written by hand from the
+// sysfs ABI) and from this machine's /dev/shm.
 #include "gateway/store/at_rest.hpp"
 
 #include <catch2/catch.hpp>
