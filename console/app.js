@@ -48,7 +48,7 @@ const WORDS = {
     reasons: 'Why messages failed or were not sent', g_delivered: 'delivered', g_failed: 'failed or not sent',
     g_sent: 'sent, no report yet', g_waiting: 'waiting to go', no_messages: 'No messages in this time.',
     inbox: 'Inbox', hazard_only: 'Hazard reports only', take: 'Take', done: 'Done', reply_sent: 'Reply sent.',
-    i_new: 'new', i_read: 'read', i_done: 'done', all: 'all', hazard: 'hazard report', maybe_same: 'maybe the same as', urgent: 'urgent: someone may be in danger', someone_hurt: 'someone is hurt', nobody_hurt: 'nobody hurt', yours: 'yours', taken: 'taken', nothing_here: 'Nothing here.',
+    i_new: 'new', i_read: 'read', i_done: 'done', all: 'all', hazard: 'hazard report', maybe_same: 'maybe the same as', urgent: 'urgent: someone may be in danger', someone_hurt: 'someone is hurt', nobody_hurt: 'nobody hurt', may_call: 'agreed to be called back', no_call: 'do not call back', yours: 'yours', taken: 'taken', nothing_here: 'Nothing here.',
     people: 'People', users: 'Users', tokens: 'Tokens for machines', name: 'Name', role: 'Role', disable: 'Disable',
     disabled: 'disabled', locked: 'locked', revoke: 'Revoke', revoked: 'revoked', new_token: 'New token for a machine',
     make: 'Make', token_once: 'Copy it now: it is shown only once.',
@@ -110,7 +110,7 @@ const WORDS = {
     reasons: 'چرا پیام‌ها ناکام شدند یا فرستاده نشدند', g_delivered: 'رسید', g_failed: 'ناکام یا فرستاده نشد',
     g_sent: 'فرستاده شد، هنوز گزارش نیامده', g_waiting: 'در انتظار فرستادن', no_messages: 'در این مدت پیامی نیست.',
     inbox: 'صندوق پیام', hazard_only: 'فقط گزارش‌های خطر', take: 'به عهده گرفتن', done: 'انجام شد', reply_sent: 'جواب فرستاده شد.',
-    i_new: 'نو', i_read: 'خوانده شده', i_done: 'تمام شده', all: 'همه', hazard: 'گزارش خطر', maybe_same: 'شاید همان', urgent: 'عاجل: شاید کسی در خطر باشد', someone_hurt: 'کسی زخمی است', nobody_hurt: 'کسی زخمی نیست', yours: 'به عهدهٔ شما', taken: 'به عهدهٔ دیگری', nothing_here: 'اینجا چیزی نیست.',
+    i_new: 'نو', i_read: 'خوانده شده', i_done: 'تمام شده', all: 'همه', hazard: 'گزارش خطر', maybe_same: 'شاید همان', urgent: 'عاجل: شاید کسی در خطر باشد', someone_hurt: 'کسی زخمی است', nobody_hurt: 'کسی زخمی نیست', may_call: 'قبول کرده که به او زنگ بزنید', no_call: 'زنگ نزنید', yours: 'به عهدهٔ شما', taken: 'به عهدهٔ دیگری', nothing_here: 'اینجا چیزی نیست.',
     people: 'اشخاص', users: 'کاربران', tokens: 'توکن‌های سیستم‌ها', name: 'نام', role: 'نقش', disable: 'غیرفعال کردن',
     disabled: 'غیرفعال', locked: 'قفل شده', revoke: 'باطل کردن', revoked: 'باطل شده', new_token: 'توکن نو برای یک سیستم',
     make: 'ساختن', token_once: 'همین حالا کاپی کنید: فقط یک بار نشان داده می‌شود.',
@@ -172,7 +172,7 @@ const WORDS = {
     reasons: 'چرا پیام‌ها ناموفق بودند یا ارسال نشدند', g_delivered: 'تحویل شد', g_failed: 'ناموفق یا ارسال‌نشده',
     g_sent: 'ارسال شد، هنوز گزارشی نیامده', g_waiting: 'در انتظار ارسال', no_messages: 'در این بازه پیامی نیست.',
     inbox: 'صندوق پیام', hazard_only: 'فقط گزارش‌های خطر', take: 'به عهده می‌گیرم', done: 'انجام شد', reply_sent: 'پاسخ ارسال شد.',
-    i_new: 'جدید', i_read: 'خوانده‌شده', i_done: 'انجام‌شده', all: 'همه', hazard: 'گزارش خطر', maybe_same: 'شاید همان', urgent: 'فوری: شاید کسی در خطر باشد', someone_hurt: 'کسی زخمی است', nobody_hurt: 'کسی زخمی نیست', yours: 'با شما', taken: 'با همکار دیگر', nothing_here: 'چیزی اینجا نیست.',
+    i_new: 'جدید', i_read: 'خوانده‌شده', i_done: 'انجام‌شده', all: 'همه', hazard: 'گزارش خطر', maybe_same: 'شاید همان', urgent: 'فوری: شاید کسی در خطر باشد', someone_hurt: 'کسی زخمی است', nobody_hurt: 'کسی زخمی نیست', may_call: 'قبول کرده که با او تماس بگیرید', no_call: 'تماس نگیرید', yours: 'با شما', taken: 'با همکار دیگر', nothing_here: 'چیزی اینجا نیست.',
     people: 'افراد', users: 'کاربران', tokens: 'توکن‌های سامانه‌ها', name: 'نام', role: 'نقش', disable: 'غیرفعال‌سازی',
     disabled: 'غیرفعال', locked: 'قفل‌شده', revoke: 'ابطال', revoked: 'باطل‌شده', new_token: 'توکن جدید برای یک سامانه',
     make: 'ایجاد', token_once: 'همین حالا کپی کنید: فقط یک بار نمایش داده می‌شود.',
@@ -234,7 +234,7 @@ const WORDS = {
     reasons: 'ولې پیغامونه ناکام شول یا ونه لېږل شول', g_delivered: 'ورسېدل', g_failed: 'ناکام یا نه دي لېږل شوي',
     g_sent: 'ولېږل شول، لا راپور نه دی راغلی', g_waiting: 'د لېږلو په تمه', no_messages: 'په دې موده کې هېڅ پیغام نشته.',
     inbox: 'راغلي پیغامونه', hazard_only: 'یوازې د خطر راپورونه', take: 'په غاړه اخیستل', done: 'بشپړ شو', reply_sent: 'ځواب ولېږل شو.',
-    i_new: 'نوی', i_read: 'لوستل شوی', i_done: 'بشپړ شوی', all: 'ټول', hazard: 'د خطر راپور', maybe_same: 'ښايي همغه', urgent: 'بیړني: ښايي څوک په خطر کې وي', someone_hurt: 'څوک ټپي دی', nobody_hurt: 'هېڅوک ټپي نه دی', yours: 'ستاسو په غاړه', taken: 'د بل چا په غاړه', nothing_here: 'دلته هېڅ نشته.',
+    i_new: 'نوی', i_read: 'لوستل شوی', i_done: 'بشپړ شوی', all: 'ټول', hazard: 'د خطر راپور', maybe_same: 'ښايي همغه', urgent: 'بیړني: ښايي څوک په خطر کې وي', someone_hurt: 'څوک ټپي دی', nobody_hurt: 'هېڅوک ټپي نه دی', may_call: 'منلي یې دي چې زنګ ورته ووهئ', no_call: 'زنګ ورته مه وهئ', yours: 'ستاسو په غاړه', taken: 'د بل چا په غاړه', nothing_here: 'دلته هېڅ نشته.',
     people: 'کسان', users: 'کارنان', tokens: 'د سیستمونو ټوکنونه', name: 'نوم', role: 'رول', disable: 'غیرفعالول',
     disabled: 'غیرفعال', locked: 'قفل شوی', revoke: 'باطلول', revoked: 'باطل شوی', new_token: 'د یوه سیستم لپاره نوی ټوکن',
     make: 'جوړول', token_once: 'همدا اوس یې کاپي کړئ: یوازې یو ځل ښودل کېږي.',
@@ -912,6 +912,9 @@ async function inboxPage(query) {
         item.flow === 'mine_safety' ? [h('strong', { class: 'error' }, t('hazard')), ` #${item.id}`,
         item.someone_hurt === true ? h('div', { class: 'error hurt' }, t('someone_hurt'))
           : item.someone_hurt === false ? h('div', { class: 'muted hurt' }, t('nobody_hurt')) : '',
+        // R-D3: the reporter's answer to "may the team call you about it?"
+        item.may_call === true ? h('div', { class: 'may-call' }, t('may_call'))
+          : item.may_call === false ? h('div', { class: 'muted may-call' }, t('no_call')) : '',
         // R-M4: another report from the same province within a day; both stay, for a person to judge.
         item.duplicate_of ? h('div', { class: 'muted duplicate' }, `${t('maybe_same')} #${item.duplicate_of}`) : ''] : ''),
       h('td', { dir: 'auto', class: 'text' }, item.text),

@@ -10,7 +10,8 @@ const registry& registry::builtin() {
            "the flow at args.tell_operators by SMS (within sending hours; args.urgent yes: at once, at any "
            "hour); with args.area, a second report from there within a day is flagged as possibly the first's "
            "and the operators get args.tell_operators_again instead (with duplicate_of); args.someone_hurt (yes, no) "
-           "is kept with the item; outcome ok",
+           "and args.may_call (yes, no: may the team call back; yes keeps the number until the report is done) "
+           "are kept with the item; outcome ok",
            {"text"}, {}, {"tell_operators", "tell_operators_again"}});
     b.add({"subscriptions.add", subscriptions_add,
            "subscribes the person to args.topic's broadcasts for args.area, with args.district (as written) and "

@@ -1148,6 +1148,7 @@ json inbox_json(const store::inbox_entry& e) {
   if (!e.area.empty()) out["area"] = e.area;
   if (e.duplicate_of != 0) out["duplicate_of"] = e.duplicate_of;  // R-M4: maybe the same as that one
   if (e.someone_hurt) out["someone_hurt"] = *e.someone_hurt;  // a hazard report's answer
+  if (e.may_call) out["may_call"] = *e.may_call;  // may the team call the reporter back?
   if (e.urgent) out["urgent"] = true;  // R-H3: the words of someone in danger
   return out;
 }

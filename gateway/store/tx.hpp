@@ -82,6 +82,9 @@ struct inbox_item {
   std::int64_t duplicate_of = 0;     // a report from the same area within a day: the first's number
   std::optional<bool> someone_hurt = {};  // a hazard report's answer: is someone hurt? none: not asked
   bool urgent = false;  // the words of someone in danger (R-H3, lexicon/urgent.yaml)
+  // A hazard report's answer: may the team call the reporter back? Yes keeps the number until
+  // the report is done (R-D3). none: not asked.
+  std::optional<bool> may_call = {};
 };
 
 struct new_message {
@@ -319,6 +322,7 @@ struct inbox_entry {
   std::int64_t duplicate_of = 0;  // possibly the same as this earlier report (R-M4); 0: none
   std::optional<bool> someone_hurt = {};  // a hazard report's answer: is someone hurt? none: not asked
   bool urgent = false;  // the words of someone in danger (R-H3)
+  std::optional<bool> may_call = {};  // a hazard report's answer: may the team call back? none: not asked
 };
 
 struct inbox_filter {
@@ -781,7 +785,8 @@ class nodes_part {
   // visits that began before `visits`; messages written before `deliveries`, once final, with
   // their history and reports, leaving their counts by hour, channel and state (delivery_counts
   // reads them); hazard reports (those with an area or an answer to "is anyone hurt") made
-  // before `reporters` lose who sent them. A table's rows go in id order, and one still in use
+  // before `reporters` lose who sent them, except one whose reporter agreed to be called back:
+  // that keeps them until `reporters` after an operator marked it done. A table's rows go in id order, and one still in use
   // holds back those after it. Returns the rows changed or deleted.
   virtual std::size_t forget_past(const retention_before& before, std::size_t limit) = 0;
 };

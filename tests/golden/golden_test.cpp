@@ -391,12 +391,14 @@ class player {
       seen_job_ = std::stoll(j[0]);
       out += "= job " + j[1] + " at " + iso(std::stoll(j[2])) + "\n";
     }
-    for (const auto& i : test::rows(so, "SELECT i.id, c.phone, i.body, i.someone_hurt, i.urgent FROM inbox i"
+    for (const auto& i : test::rows(so, "SELECT i.id, c.phone, i.body, i.someone_hurt, i.urgent, i.may_call FROM inbox i"
                                         " JOIN contacts c ON c.id = i.contact_id"
                                         " WHERE i.id > " + std::to_string(seen_inbox_) + " ORDER BY i.id")) {
       seen_inbox_ = std::stoll(i[0]);
       out += "= inbox from " + i[1] + (i[3] == "1" ? ", someone hurt" : i[3] == "0" ? ", nobody hurt" : "") +
-             (i[4] == "1" ? ", urgent" : "") + ": " + one_line(i[2]) + "\n";
+             (i[4] == "1" ? ", urgent" : "") +
+             (i[5] == "1" ? ", may be called back" : i[5] == "0" ? ", not to be called" : "") + ": " +
+             one_line(i[2]) + "\n";
     }
     for (const auto& b : test::rows(so, "SELECT id, code, clinic, service, day, window_from, status, for_whom,"
                                         " updated_at, reminder_answer FROM bookings ORDER BY id")) {

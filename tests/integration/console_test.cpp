@@ -858,6 +858,33 @@ TEST_CASE("console: a hazard report says whether someone is hurt beside the pers
   CHECK(page["items"][0]["text"] == "Old road by the school / It went off");
   CHECK(page["items"][0]["someone_hurt"] == true);
   CHECK(page["items"][0]["area"] == "herat");
+  CHECK_FALSE(page["items"][0].contains("may_call"));  // someone hurt is not asked: the injured come first
+}
+
+TEST_CASE("console: a hazard report nobody is hurt in says whether the reporter may be called back",
+          "[integration][console]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  make_user(config, {"--name", "Omid", "--role", "operator", "--login", "omid"}, "river-lamp-seven\n");
+  server_process srv(config);
+  int n = 0;
+  const auto report = [&](const char* from, const char* call_back) {
+    for (const char* text : {"MINE", "2", "Canal+road", "2", "A+metal+object", "2", call_back}) {
+      REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms",
+                        std::string("from=") + from + "&text=" + text + "&id=in-" + std::to_string(++n))
+                  .status == 200);
+    }
+  };
+  report("%2B93700000133", "1");
+  report("%2B93700000134", "2");
+  const auto omid = log_in(srv.port(), "omid", "river-lamp-seven");
+  const auto page = json::parse(omid.call("GET", "/api/v1/inbox?flow=mine_safety").body);
+  REQUIRE(page["items"].size() == 2);
+  CHECK(page["items"][1]["phone"] == "+93700000133");
+  CHECK(page["items"][1]["someone_hurt"] == false);
+  CHECK(page["items"][1]["may_call"] == true);
+  CHECK(page["items"][0]["phone"] == "+93700000134");
+  CHECK(page["items"][0]["may_call"] == false);
 }
 
 TEST_CASE("console: words of someone in danger are answered with the emergency number, marked urgent in the inbox, "

@@ -250,3 +250,52 @@ TEST_CASE(
   CHECK(page[1].area == "herat");
   CHECK(let_go() == 0);
 }
+
+TEST_CASE(
+    "retention: a reporter who agreed to be called back stays until reporter_retention after the "
+    "report is done",
+    "[store]") {
+  fixture fx;
+  const auto agreed = test::in_tx(fx.w, [&](store::tx& t) {
+    store::inbox_item item{fx.who, 0, "at", "mine_safety", "Canal road / a metal object"};
+    item.area = "herat";
+    item.someone_hurt = false;
+    item.may_call = true;
+    return t.add_inbox(item);
+  });
+  const auto declined = test::in_tx(fx.w, [&](store::tx& t) {
+    store::inbox_item item{fx.who, 0, "at", "mine_safety", "Old bridge / a shell"};
+    item.area = "nimroz";
+    item.someone_hurt = false;
+    item.may_call = false;
+    return t.add_inbox(item);
+  });
+  const auto let_go = [&] {
+    return test::in_tx(fx.w, [&](store::tx& t) {
+      return t.forget_past({0, 0, 0, t.now() - 30 * day}, 100);
+    });
+  };
+  const auto reporter = [&](std::int64_t id) {
+    return test::in_tx(fx.w, [&](store::tx& t) { return t.find_inbox(id)->phone; });
+  };
+  fx.now += 31 * day;
+  CHECK(let_go() == 1);  // the one who said no goes as any other
+  CHECK(reporter(declined).empty());
+  CHECK(reporter(agreed) == "+98912000051");
+  fx.now += 60 * day;  // still open: the team may still call
+  CHECK(let_go() == 0);
+  test::in_tx(fx.w, [&](store::tx& t) {
+    t.update_inbox(agreed, "done", 0);
+    return 0;
+  });
+  fx.now += 29 * day;
+  CHECK(let_go() == 0);
+  CHECK(reporter(agreed) == "+98912000051");
+  fx.now += 2 * day;
+  CHECK(let_go() == 1);
+  const auto page = test::in_tx(fx.w, [&](store::tx& t) { return t.find_inbox(agreed); });
+  REQUIRE(page);
+  CHECK(page->phone.empty());
+  CHECK(page->may_call == true);  // what they said stays with the report
+  CHECK(page->body == "Canal road / a metal object");
+}

@@ -19,6 +19,7 @@ std::string message_of(const PGconn* c) {
 
 param or_null(std::string_view v) { return v.empty() ? param(nullptr) : param(v); }
 param or_null(std::int64_t id) { return id == 0 ? param(nullptr) : param(id); }
+param or_null(std::optional<bool> flag) { return flag ? param(*flag ? 1 : 0) : param(nullptr); }
 
 result::~result() {
   if (r_) PQclear(r_);

@@ -42,6 +42,8 @@ struct param {
 // NULL for an empty string / a zero id (optional columns).
 param or_null(std::string_view v);
 param or_null(std::int64_t id);
+// 1 or 0, or NULL for none (a question not asked).
+param or_null(std::optional<bool> flag);
 
 class result {
  public:

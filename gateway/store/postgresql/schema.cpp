@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 34> migrations = {
+constexpr std::array<const char*, 35> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -471,6 +471,14 @@ CREATE INDEX inbox_done_words ON inbox (created_at) WHERE status = 'done' AND bo
 CREATE INDEX bookings_starts ON bookings (starts_at);
 ALTER TABLE inbox ALTER COLUMN contact_id DROP NOT NULL;
 CREATE INDEX inbox_reporters ON inbox (created_at) WHERE contact_id IS NOT NULL AND (area <> '' OR someone_hurt IS NOT NULL);
+)sql",
+    // 35: whether a hazard reporter agreed to be called back (SQLite's 40).
+    R"sql(
+ALTER TABLE inbox ADD COLUMN may_call integer CHECK (may_call IN (0, 1));
+DROP INDEX inbox_reporters;
+CREATE INDEX inbox_reporters ON inbox (created_at)
+  WHERE contact_id IS NOT NULL AND (area <> '' OR someone_hurt IS NOT NULL) AND COALESCE(may_call, 0) = 0;
+CREATE INDEX inbox_reporters_done ON inbox (updated_at) WHERE contact_id IS NOT NULL AND may_call = 1 AND status = 'done';
 )sql",
 };
 

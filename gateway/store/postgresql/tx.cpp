@@ -383,10 +383,10 @@ std::int64_t tx::add_inbox(const inbox_item& item) {
   require_disk();
   return c_.query(
               "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at, area, duplicate_of,"
-              " someone_hurt, urgent) VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8, $9, $10) RETURNING id",
+              " someone_hurt, urgent, may_call) VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8, $9, $10, $11) RETURNING id",
               {item.contact_id, or_null(item.run_id), item.channel_id, or_null(item.flow_id), item.body, now(), item.area,
-               or_null(item.duplicate_of), item.someone_hurt ? param(*item.someone_hurt ? 1 : 0) : param(nullptr),
-               item.urgent ? 1 : 0})
+               or_null(item.duplicate_of), or_null(item.someone_hurt), item.urgent ? 1 : 0,
+               or_null(item.may_call)})
       .int64(0, 0);
 }
 
@@ -395,14 +395,17 @@ namespace {
 constexpr const char* inbox_columns =
     "i.id, COALESCE(i.contact_id, 0), COALESCE(c.phone, ''), i.channel_id, COALESCE(i.flow_id, ''), i.body, i.status,"
     " COALESCE(i.assigned_to, 0), i.created_at, i.area, COALESCE(i.duplicate_of, 0),"
-    " i.someone_hurt, i.urgent FROM inbox i LEFT JOIN contacts c ON c.id = i.contact_id";
+    " i.someone_hurt, i.urgent, i.may_call FROM inbox i LEFT JOIN contacts c ON c.id = i.contact_id";
+
+std::optional<bool> read_flag(const result& r, int row, int col) {
+  return r.is_null(row, col) ? std::nullopt : std::optional<bool>(r.integer(row, col) != 0);
+}
 
 inbox_entry read_inbox(const result& r, int row) {
   return inbox_entry{r.int64(row, 0), r.int64(row, 1), r.text(row, 2),  r.text(row, 3),
                      r.text(row, 4),  r.text(row, 5),  r.text(row, 6),  r.int64(row, 7),
                      r.int64(row, 8), r.text(row, 9),  r.int64(row, 10),
-                     r.is_null(row, 11) ? std::nullopt : std::optional<bool>(r.integer(row, 11) != 0),
-                     r.integer(row, 12) != 0};
+                     read_flag(r, row, 11), r.integer(row, 12) != 0, read_flag(r, row, 13)};
 }
 
 }  // namespace
@@ -1684,7 +1687,14 @@ std::size_t tx::forget_past(const retention_before& before, std::size_t limit) {
   if (before.reporters > 0) {
     n += c_.query(
                "UPDATE inbox SET contact_id = NULL WHERE id IN (SELECT id FROM inbox WHERE contact_id IS NOT NULL"
-               " AND (area <> '' OR someone_hurt IS NOT NULL) AND created_at < $1 LIMIT $2)",
+               " AND (area <> '' OR someone_hurt IS NOT NULL) AND COALESCE(may_call, 0) = 0 AND created_at < $1"
+               " LIMIT $2)",
+               {before.reporters, lim})
+             .affected();
+    // A reporter who agreed to be called back stays while the report is worked on.
+    n += c_.query(
+               "UPDATE inbox SET contact_id = NULL WHERE id IN (SELECT id FROM inbox WHERE contact_id IS NOT NULL"
+               " AND may_call = 1 AND status = 'done' AND updated_at < $1 LIMIT $2)",
                {before.reporters, lim})
              .affected();
   }

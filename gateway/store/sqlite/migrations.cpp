@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 39> migrations = {
+constexpr std::array<const char*, 40> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -579,6 +579,15 @@ CREATE INDEX inbox_contact ON inbox (contact_id, created_at);
 CREATE INDEX inbox_area ON inbox (flow_id, area, created_at) WHERE area <> '';
 CREATE INDEX inbox_done_words ON inbox (created_at) WHERE status = 'done' AND body <> '';
 CREATE INDEX inbox_reporters ON inbox (created_at) WHERE contact_id IS NOT NULL AND (area <> '' OR someone_hurt IS NOT NULL);
+)sql",
+    // 40: whether a hazard reporter agreed to be called back (NULL: not asked). One who did
+    // keeps their number with the report until it is done (R-D3): each pass its own index.
+    R"sql(
+ALTER TABLE inbox ADD COLUMN may_call INTEGER CHECK (may_call IN (0, 1));
+DROP INDEX inbox_reporters;
+CREATE INDEX inbox_reporters ON inbox (created_at)
+  WHERE contact_id IS NOT NULL AND (area <> '' OR someone_hurt IS NOT NULL) AND COALESCE(may_call, 0) = 0;
+CREATE INDEX inbox_reporters_done ON inbox (updated_at) WHERE contact_id IS NOT NULL AND may_call = 1 AND status = 'done';
 )sql",
 };
 

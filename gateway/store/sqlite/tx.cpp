@@ -1767,7 +1767,7 @@ std::int64_t tx::add_inbox(const inbox_item& item) {
   require_disk();
   auto& s = stmt(
       "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at, area, duplicate_of,"
-      " someone_hurt, urgent) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, NULLIF(?, 0), ?, ?)");
+      " someone_hurt, urgent, may_call) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, NULLIF(?, 0), ?, ?, ?)");
   s.bind(1, item.contact_id);
   if (item.run_id > 0) {
     s.bind(2, item.run_id);
@@ -1786,6 +1786,11 @@ std::int64_t tx::add_inbox(const inbox_item& item) {
     s.bind(9);
   }
   s.bind(10, item.urgent ? 1 : 0);
+  if (item.may_call) {
+    s.bind(11, *item.may_call ? 1 : 0);
+  } else {
+    s.bind(11);
+  }
   s.exec();
   return db_.getLastInsertRowid();
 }
@@ -1795,15 +1800,18 @@ namespace {
 constexpr const char* inbox_columns =
     "i.id, COALESCE(i.contact_id, 0), COALESCE(c.phone, ''), i.channel_id, COALESCE(i.flow_id, ''), i.body, i.status,"
     " COALESCE(i.assigned_to, 0), i.created_at, i.area, COALESCE(i.duplicate_of, 0),"
-    " i.someone_hurt, i.urgent FROM inbox i LEFT JOIN contacts c ON c.id = i.contact_id";
+    " i.someone_hurt, i.urgent, i.may_call FROM inbox i LEFT JOIN contacts c ON c.id = i.contact_id";
+
+std::optional<bool> optional_flag(const SQLite::Column& c) {
+  return c.isNull() ? std::nullopt : std::optional<bool>(c.getInt() != 0);
+}
 
 inbox_entry read_inbox(SQLite::Statement& q) {
   return inbox_entry{q.getColumn(0).getInt64(),  q.getColumn(1).getInt64(), q.getColumn(2).getString(),
                      q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getString(),
                      q.getColumn(6).getString(), q.getColumn(7).getInt64(), q.getColumn(8).getInt64(),
                      q.getColumn(9).getString(), q.getColumn(10).getInt64(),
-                     q.getColumn(11).isNull() ? std::nullopt : std::optional<bool>(q.getColumn(11).getInt() != 0),
-                     q.getColumn(12).getInt() != 0};
+                     optional_flag(q.getColumn(11)), q.getColumn(12).getInt() != 0, optional_flag(q.getColumn(13))};
 }
 
 }  // namespace
@@ -2369,7 +2377,12 @@ std::size_t tx::forget_past(const retention_before& before, std::size_t limit) {
   }
   if (before.reporters > 0) {
     n += run("UPDATE inbox SET contact_id = NULL WHERE id IN (SELECT id FROM inbox WHERE contact_id IS NOT NULL"
-             " AND (area <> '' OR someone_hurt IS NOT NULL) AND created_at < ?1 LIMIT ?2)",
+             " AND (area <> '' OR someone_hurt IS NOT NULL) AND COALESCE(may_call, 0) = 0 AND created_at < ?1"
+             " LIMIT ?2)",
+             before.reporters, lim);
+    // A reporter who agreed to be called back stays while the report is worked on.
+    n += run("UPDATE inbox SET contact_id = NULL WHERE id IN (SELECT id FROM inbox WHERE contact_id IS NOT NULL"
+             " AND may_call = 1 AND status = 'done' AND updated_at < ?1 LIMIT ?2)",
              before.reporters, lim);
   }
   if (before.visits > 0) {
