@@ -361,9 +361,12 @@ void read_programmes(config_reader& cr, const YAML::Node& n, config& c) {
         hours.quiet_days |= 1u << *day;
       } else if (d == "holidays") {
         hours.quiet_holidays = true;  // the recipient's country's, from the holidays file
+      } else if (d == "iftar") {
+        hours.quiet_iftar = true;  // the hours around iftar in Ramadan, from the holidays file
       } else {
         r.problem(kv.second["quiet_days"], "'" + d + "' in '" + path +
-                                               ".quiet_days' is not a weekday (mon tue wed thu fri sat sun) nor holidays");
+                                               ".quiet_days' is not a weekday (mon tue wed thu fri sat sun), holidays "
+                                               "or iftar");
       }
     }
     if ((hours.quiet_days & 0xFEu) == 0xFEu) {
@@ -565,14 +568,18 @@ core::result<config> load_config(const std::string& path) {
     if (auto v = cr.text(root, "clinics", "")) c.clinics_file = cr.path_value(*v);
     if (auto v = cr.text(root, "holidays", "")) {
       c.holidays_file = cr.path_value(*v);
-      c.holidays = schedule::load_holidays(
+      auto file = schedule::load_holidays(
           c.holidays_file, [](const std::string& code) { return country_code(code) && phone::numbers_tell_region(code); },
           problems);
+      c.holidays = std::move(file.holidays);
+      c.iftar = std::move(file.iftar);
     }
     for (const auto& [name, hours] : c.programmes) {
-      if (hours.quiet_holidays && c.holidays_file.empty()) {
-        r.problem(root["programmes"][name]["quiet_days"],
-                  "'programmes." + name + ".quiet_days' names holidays, but no holidays file is set (holidays: holidays.yaml)");
+      for (const auto& [named, what] : {std::pair{hours.quiet_holidays, "holidays"}, std::pair{hours.quiet_iftar, "iftar"}}) {
+        if (named && c.holidays_file.empty()) {
+          r.problem(root["programmes"][name]["quiet_days"], "'programmes." + name + ".quiet_days' names " + what +
+                                                                ", but no holidays file is set (holidays: holidays.yaml)");
+        }
       }
     }
     read_ussd(cr, root["ussd"], c);

@@ -53,6 +53,8 @@ struct config {
   // with `quiet_days: [holidays]` send nothing routine to its numbers. Empty: none known.
   std::string holidays_file;
   schedule::holiday_table holidays;
+  // Ramadan by country, from the same file: quiet around iftar for `quiet_days: [iftar]` (R-S8).
+  schedule::iftar_table iftar;
   core::unix_ms resume_window_ms = 15 * 60'000;  // a dropped USSD session can be continued (R-U12)
   std::vector<channels::settings> channels;
   // USSD routes (R-U2, R-U7): screen limits and timeouts; "default" always exists, and its

@@ -501,6 +501,7 @@ runner::settings runner_settings(const config& c) {
   s.quiet = c.defaults_.quiet;
   s.programme_quiet.insert(c.programmes.begin(), c.programmes.end());
   s.holidays = c.holidays;
+  s.iftar = c.iftar;
   for (const auto& ch : c.channels) {
     auto p = ch.params.find("ussd_profile");
     s.ussd_routes[ch.id] = c.ussd_profiles.at(p == ch.params.end() ? std::string("default") : p->second);

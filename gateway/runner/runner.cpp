@@ -120,10 +120,14 @@ core::unix_ms runner::sending_time(core::unix_ms at, const store::contact& who, 
   if (!quiet_days) {
     hours.quiet_days = 0;
     hours.quiet_holidays = false;
+    hours.quiet_iftar = false;
   }
-  if (hours.quiet_holidays) {
-    const auto it = settings_.holidays.find(phone::region_of(who.phone));
-    hours.holidays = it == settings_.holidays.end() ? nullptr : &it->second;
+  if (hours.quiet_holidays || hours.quiet_iftar) {
+    const std::string country = phone::region_of(who.phone);
+    const auto days = settings_.holidays.find(country);
+    hours.holidays = days == settings_.holidays.end() ? nullptr : &days->second;
+    const auto ramadans = settings_.iftar.find(country);
+    hours.iftar = ramadans == settings_.iftar.end() ? nullptr : &ramadans->second;
   }
   // The person's own window replaces the programme's; its quiet days stay.
   if (const auto own = schedule::day_window(who.quiet_hours)) {

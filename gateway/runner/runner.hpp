@@ -92,6 +92,8 @@ struct settings {
   std::map<std::string, schedule::sending_hours, std::less<>> programme_quiet = {};
   // Public holidays by country: quiet for a programme whose hours say so (R-S8).
   schedule::holiday_table holidays = {};
+  // Ramadan by country: the hours around iftar, quiet for a programme whose hours say so (R-S8).
+  schedule::iftar_table iftar = {};
   // Each USSD channel's route (its ussd_profile): screen limits, and how long a session with
   // no hop lives (R-U7, R-U12); others get the defaults.
   text::ussd_routes ussd_routes = {};

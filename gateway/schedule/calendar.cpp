@@ -139,7 +139,8 @@ std::vector<core::unix_ms> series(long long anchor_day, const std::vector<int>& 
 core::unix_ms next_sending_time(core::unix_ms at, std::string_view time_zone, const sending_hours& hours) {
   const bool window = hours.quiet_from != hours.quiet_to && hours.quiet_from >= 0 && hours.quiet_to >= 0;
   const std::set<long long>* holidays = hours.quiet_holidays && hours.holidays && !hours.holidays->empty() ? hours.holidays : nullptr;
-  if ((!window && hours.quiet_days == 0 && !holidays) || (hours.quiet_days & 0xFEu) == 0xFEu) return at;
+  const std::vector<iftar_hours>* ramadans = hours.quiet_iftar && hours.iftar && !hours.iftar->empty() ? hours.iftar : nullptr;
+  if ((!window && hours.quiet_days == 0 && !holidays && !ramadans) || (hours.quiet_days & 0xFEu) == 0xFEu) return at;
   auto cal = calendar_in(time_zone);
   if (!cal) return at;
   const int from = hours.quiet_from, to = hours.quiet_to;
@@ -162,9 +163,16 @@ core::unix_ms next_sending_time(core::unix_ms at, std::string_view time_zone, co
       continue;
     }
     const bool quiet = window && (from < to ? (minute >= from && minute < to) : (minute >= from || minute < to));
-    if (!quiet) return t;
-    // The window's end: today when it is still ahead, else tomorrow (a window past midnight).
-    const auto end = wall_time(*cal, minute >= to ? day + 1 : day, {to / 60, to % 60});
+    if (quiet) {
+      // The window's end: today when it is still ahead, else tomorrow (a window past midnight).
+      const auto end = wall_time(*cal, minute >= to ? day + 1 : day, {to / 60, to % 60});
+      if (!end || *end <= t) return at;
+      t = *end;
+      continue;
+    }
+    const iftar_hours* iftar = ramadans ? fasting(*ramadans, day) : nullptr;
+    if (!iftar || minute < iftar->from || minute >= iftar->to) return t;
+    const auto end = wall_time(*cal, day, {iftar->to / 60, iftar->to % 60});  // iftar's hours end
     if (!end || *end <= t) return at;
     t = *end;
   }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gateway/core/clock.hpp"
+#include "gateway/schedule/holidays.hpp"
 
 namespace paygham::schedule {
 
@@ -58,12 +59,15 @@ std::vector<core::unix_ms> series(long long anchor_day, const std::vector<int>& 
 // 21:00-08:00; equal: none), and whole days that are quiet (bit d for ISO weekday d, 1 Monday …
 // 7 Sunday: a Friday off is 1 << 5). With quiet_holidays (config `quiet_days: [holidays]`),
 // the days of `holidays` are quiet too: the recipient's country's (holidays.hpp), which the
-// runner points it at; it outlives the hours.
+// runner points it at; it outlives the hours. With quiet_iftar (`quiet_days: [iftar]`), so are
+// the hours around iftar on the fasting days of `iftar`, the country's Ramadans, likewise.
 struct sending_hours {
   int quiet_from = 0, quiet_to = 0;
   unsigned quiet_days = 0;
   bool quiet_holidays = false;
   const std::set<long long>* holidays = nullptr;
+  bool quiet_iftar = false;
+  const std::vector<iftar_hours>* iftar = nullptr;
 };
 // `at` itself when it is in sending hours in `time_zone`, else the first instant after it that
 // is: the window's end, on the first day that is not quiet. `at` for an unknown zone.

@@ -120,6 +120,34 @@ TEST_CASE("schedule: on holidays a programme that keeps them waits for the next 
   CHECK(schedule::country_of_zone("Mars/Olympus").empty());
 }
 
+TEST_CASE("schedule: in Ramadan a programme that keeps iftar quiet waits for its hours to end", "[schedule]") {
+  using paygham::text::parse_instant;
+  // Ramadan 1448 as Iran might announce it: 8 February to 9 March 2027, iftar 17:30-19:30.
+  const std::vector<schedule::iftar_hours> ramadan{{text::day_number({2027, 2, 8}), text::day_number({2027, 3, 9}),
+                                                    17 * 60 + 30, 19 * 60 + 30}};
+  schedule::sending_hours hours{21 * 60, 8 * 60, 1u << 5, false, nullptr, true, &ramadan};
+  const auto next = [&](const char* at) { return schedule::next_sending_time(*parse_instant(at), "Asia/Tehran", hours); };
+  // Wednesday 10 February: 17:29 in Tehran goes; 17:30 and 19:29 wait for 19:30; 19:30 goes.
+  CHECK(next("2027-02-10T13:59:00Z") == *parse_instant("2027-02-10T13:59:00Z"));
+  CHECK(next("2027-02-10T14:00:00Z") == *parse_instant("2027-02-10T16:00:00Z"));
+  CHECK(next("2027-02-10T15:59:00Z") == *parse_instant("2027-02-10T16:00:00Z"));
+  CHECK(next("2027-02-10T16:00:00Z") == *parse_instant("2027-02-10T16:00:00Z"));
+  // Its first and last days keep it; the day after Ramadan does not.
+  CHECK(next("2027-02-08T14:30:00Z") == *parse_instant("2027-02-08T16:00:00Z"));
+  CHECK(next("2027-03-09T14:30:00Z") == *parse_instant("2027-03-09T16:00:00Z"));
+  CHECK(next("2027-03-10T14:30:00Z") == *parse_instant("2027-03-10T14:30:00Z"));
+  // Thursday's iftar ends on Thursday evening, before the quiet Friday.
+  CHECK(next("2027-02-11T14:30:00Z") == *parse_instant("2027-02-11T16:00:00Z"));
+  // Hours that end in the night window wait for the morning, not for the window's end alone.
+  const std::vector<schedule::iftar_hours> late{{text::day_number({2027, 2, 8}), text::day_number({2027, 3, 9}),
+                                                 20 * 60 + 30, 21 * 60 + 30}};
+  hours.iftar = &late;
+  CHECK(next("2027-02-10T17:15:00Z") == *parse_instant("2027-02-11T04:30:00Z"));
+  // Without quiet_iftar the evening is an evening.
+  hours.quiet_iftar = false;
+  CHECK(next("2027-02-10T17:15:00Z") == *parse_instant("2027-02-10T17:15:00Z"));
+}
+
 TEST_CASE("schedule: a quiet Friday holds a message until Saturday morning where the person is", "[schedule]") {
   using paygham::text::parse_instant;
   const schedule::sending_hours hours{21 * 60, 8 * 60, 1u << *schedule::weekday_named("fri")};

@@ -23,7 +23,12 @@ TEST_CASE("clinics: the shipped file loads: Golshahr is shut on Fridays, its own
   for (const auto& p : problems) UNSCOPED_INFO(p);
   REQUIRE(problems.empty());
   CHECK(list.find("golshahr")->open_on(day(2027, 3, 21)));  // the clinics file alone knows no holiday
-  list.close_on(holidays);
+  list.close_on(holidays.holidays);
+  // Its Ramadan: 19 Bahman to 18 Esfand 1405 are 8 February to 9 March 2027.
+  REQUIRE(holidays.iftar.count("IR") == 1);
+  REQUIRE(holidays.iftar.at("IR").size() == 1);
+  CHECK(holidays.iftar.at("IR")[0].first_day == day(2027, 2, 8));
+  CHECK(holidays.iftar.at("IR")[0].last_day == day(2027, 3, 9));
   const schedule::clinic* g = list.find("golshahr");
   REQUIRE(g);
   CHECK(g->name_in("fa") == "خانه هلال گلشهر");
