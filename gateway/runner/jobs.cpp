@@ -178,7 +178,7 @@ std::string runner::start_by_sms(store::tx& tx, const content& c, store::contact
   // So does it take over from the list of languages: a bare «۱» now answers the question.
   if (!s.out.finished) {
     tx.expire_waiting_sms_runs(s.who.id);
-    if (s.who.language_asked_at != 0) tx.set_language_asked(s.who.id, 0);
+    if (s.who.language_asked_at != 0) tx.set_language_asked(s.who.id, 0, {});
   }
   commit(tx, s);
   return {};

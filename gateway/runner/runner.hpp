@@ -248,6 +248,8 @@ class runner {
   // Pashto), can the phone show them? 1 keeps it; 2 makes the first other Persian-script language
   // offered (Dari) the person's, else the default language, else English.
   void letters_step(store::tx& tx, const content& c, step& s, const std::optional<std::string>& answer) const;
+  // The language for a phone that cannot show `lang`'s own letters (letters_step's 2).
+  std::string letters_fallback(std::string_view lang) const;
   // A gateway screen of two choices: 1 or 2 as answered; else nothing, and the screen is
   // drawn again with the reason, or the session ends after too many bad replies.
   std::optional<long> choose_one_of_two(step& s, const std::optional<std::string>& answer,
@@ -381,7 +383,9 @@ class runner {
                          std::string_view key, const std::map<std::string, std::string>& vars,
                          core::priority priority = core::priority::alert) const;
   // "زبان": the list of languages by SMS; "زبان ۲": the second one, remembered. The SMS right
-  // after the list, within a day, may be the number alone ("۲", as people reply).
+  // after the list, within a day, may be the number alone ("۲", as people reply). A language
+  // with letters of its own (Pashto) is the person's once they say the phone shows them (R-L1):
+  // the same question as over USSD, answered by the next SMS within a day.
   bool language_change(store::tx& tx, const content& c, store::contact& who,
                        const core::inbound_sms& sms, std::string_view typed, sms_outcome& result) const;
   // The text `key` in the contact's language; `values` fill its placeholders besides the

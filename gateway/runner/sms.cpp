@@ -335,33 +335,54 @@ std::string runner::apply_overdue_call(store::tx& tx, const content& c, const st
 bool runner::language_change(store::tx& tx, const content& c, store::contact& who,
                              const core::inbound_sms& sms, std::string_view typed, sms_outcome& result) const {
   std::optional<long> n = text::read_language_change(typed, c.hints);
+  std::string body;
+  const auto answer = [&] {
+    tx.queue_message(store::new_message{sms.channel_id, who.id, 0, sms.from, body, core::priority::reply});
+    result.queued = 1;
+    result.flow_id = "@language";
+    return true;
+  };
   if (who.language_asked_at != 0) {
-    // Only the very next message can answer the list (any question sent since ends it), and
-    // only as the number of a language with nothing else to mean: "11" stops messages whatever
-    // was asked, and any other number ("482913", "112") is read as usual.
-    tx.set_language_asked(who.id, 0);
+    // Only the very next message can answer the list or the letters check (any question sent
+    // since ends it), and only as a number with nothing else to mean: "11" stops messages
+    // whatever was asked, and any other number ("482913", "112") is read as usual.
+    tx.set_language_asked(who.id, 0, {});
     if (!n && tx.now() - who.language_asked_at <= language_answer_ms &&
         text::read_global(typed, c.keywords) == text::global_word::none) {
       const auto chosen = text::read_choice(typed, c.words);
-      if (chosen && *chosen >= 1 && static_cast<std::size_t>(*chosen) <= settings_.languages.size()) n = chosen;
+      if (!who.pending_language.empty()) {
+        // The letters check (R-L1): 1 they show, 2 they do not; anything else leaves the
+        // language as it was.
+        if (chosen == 1 || chosen == 2) {
+          who.language = chosen == 1 ? who.pending_language : letters_fallback(who.pending_language);
+          tx.set_contact_language(who.id, who.language);
+          body = say(c, flow::keys::help, who);
+          return answer();
+        }
+      } else if (chosen && *chosen >= 1 && static_cast<std::size_t>(*chosen) <= settings_.languages.size()) {
+        n = chosen;
+      }
     }
   }
   if (!n || who.opted_out || settings_.languages.empty()) return false;
-  std::string body;
   if (*n >= 1 && static_cast<std::size_t>(*n) <= settings_.languages.size()) {
+    const std::string& lang = settings_.languages[static_cast<std::size_t>(*n) - 1];
+    if (const text::entry* check = lang != who.language ? c.texts.find(lang, flow::keys::letters_check) : nullptr) {
+      // Its letters may show as boxes: asked first, in letters every Persian-script phone shows.
+      body = check->text;
+      tx.set_language_asked(who.id, tx.now(), lang);
+      return answer();
+    }
     // Chosen: said in the new language, with what the person can do next.
-    who.language = settings_.languages[static_cast<std::size_t>(*n) - 1];
+    who.language = lang;
     tx.set_contact_language(who.id, who.language);
     body = say(c, flow::keys::help, who);
   } else {
     // Asked, or «زبان ۹» (none of them): the list (again), and the next SMS may answer.
     body = draw_language_picker(c.texts, settings_.languages, say(c, flow::keys::change_language, who));
-    tx.set_language_asked(who.id, tx.now());
+    tx.set_language_asked(who.id, tx.now(), {});
   }
-  tx.queue_message(store::new_message{sms.channel_id, who.id, 0, sms.from, body, core::priority::reply});
-  result.queued = 1;
-  result.flow_id = "@language";
-  return true;
+  return answer();
 }
 
 sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const {

@@ -301,16 +301,7 @@ void runner::letters_step(store::tx& tx, const content& c, step& s, const std::o
   use_language(s.ctx, lang);
   const auto choice = answer ? text::read_choice(text::normalize(*answer), c.words) : std::nullopt;
   if (choice == 1 || choice == 2) {
-    std::string keep = lang;
-    if (choice == 2) {
-      // Boxes for its own letters: the texts in the first other Persian-script language offered
-      // (Dari), else the deployment's, else English.
-      keep = settings_.default_language != lang ? settings_.default_language : "en";
-      for (auto it = settings_.languages.rbegin(); it != settings_.languages.rend(); ++it) {
-        if (*it != lang && text::persian_script(*it)) keep = *it;
-      }
-      core::log::info("contact.letters_fallback", {{"from", lang}, {"to", keep}});
-    }
+    const std::string keep = choice == 1 ? lang : letters_fallback(lang);
     tx.set_contact_language(s.who.id, keep);
     s.who.language = keep;
     use_language(s.ctx, keep);
@@ -327,6 +318,17 @@ void runner::letters_step(store::tx& tx, const content& c, step& s, const std::o
   const text::entry* check = c.texts.find(lang, flow::keys::letters_check);
   out.screen = out.finished ? (why ? why->text : "")
                             : flow::with_reason(answer && why ? why->text : "", check ? check->text : "", s.ctx);
+}
+
+std::string runner::letters_fallback(std::string_view lang) const {
+  // Boxes for its own letters: the texts in the first other Persian-script language offered
+  // (Dari), else the deployment's, else English.
+  std::string keep = settings_.default_language != lang ? settings_.default_language : "en";
+  for (auto it = settings_.languages.rbegin(); it != settings_.languages.rend(); ++it) {
+    if (*it != lang && text::persian_script(*it)) keep = *it;
+  }
+  core::log::info("contact.letters_fallback", {{"from", std::string(lang)}, {"to", keep}});
+  return keep;
 }
 
 std::optional<long> runner::choose_one_of_two(step& s, const std::optional<std::string>& answer,

@@ -33,6 +33,9 @@ struct contact {
   // The SMS language picker went to them then, and their next SMS may answer it with a bare
   // number; 0: not waiting for that.
   core::unix_ms language_asked_at = 0;
+  // R-L1: the language they chose by SMS (ps), whose letters check went to them then
+  // (language_asked_at): their next SMS may answer 1 (the letters show) or 2; "": none asked.
+  std::string pending_language = {};
   // R-S8: the person's own quiet hours ("22:00-09:00"), in place of their programmes'; empty:
   // the programmes'.
   std::string quiet_hours = {};
@@ -156,7 +159,8 @@ class contacts_part {
   // Remembers the language a person chose (and that the picker is answered).
   virtual void set_contact_language(std::int64_t contact_id, std::string_view language) = 0;
   // The SMS language picker went to the person at `at`; 0: it no longer waits for an answer.
-  virtual void set_language_asked(std::int64_t contact_id, core::unix_ms at) = 0;
+  // `at` 0: nothing asked. `pending_language`: the language whose letters check was asked then.
+  virtual void set_language_asked(std::int64_t contact_id, core::unix_ms at, std::string_view pending_language) = 0;
   // R-S8: the person's own quiet hours ("22:00-09:00", checked by the caller); "": their
   // programmes' again. Messages queued before keep their time.
   virtual void set_quiet_hours(std::int64_t contact_id, std::string_view quiet_hours) = 0;

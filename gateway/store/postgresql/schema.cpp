@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 35> migrations = {
+constexpr std::array<const char*, 36> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -479,6 +479,10 @@ DROP INDEX inbox_reporters;
 CREATE INDEX inbox_reporters ON inbox (created_at)
   WHERE contact_id IS NOT NULL AND (area <> '' OR someone_hurt IS NOT NULL) AND COALESCE(may_call, 0) = 0;
 CREATE INDEX inbox_reporters_done ON inbox (updated_at) WHERE contact_id IS NOT NULL AND may_call = 1 AND status = 'done';
+)sql",
+    // 36: a language chosen by SMS whose letters check is unanswered (SQLite's 41).
+    R"sql(
+ALTER TABLE contacts ADD COLUMN pending_language text;
 )sql",
 };
 

@@ -70,13 +70,14 @@ std::optional<run> first_run(const result& r) {
 
 
 // Columns: id, language, fields, opted_out, unreachable, explicit_texts, language_asked_at,
-// quiet_hours.
+// quiet_hours, pending_language.
 contact read_contact(const result& r, std::string phone) {
   contact c{r.int64(0, 0), std::move(phone), r.text(0, 1), parse_fields(r.text(0, 2)), r.integer(0, 3) != 0};
   c.unreachable = r.integer(0, 4) != 0;
   c.explicit_texts = r.integer(0, 5) != 0;
   c.language_asked_at = r.int64(0, 6);
   c.quiet_hours = r.text(0, 7);
+  c.pending_language = r.text(0, 8);
   return c;
 }
 
@@ -104,7 +105,7 @@ contact tx::upsert_contact(std::string_view phone) {
   // FOR UPDATE: the row lock that serialises one person's work across nodes (tx.hpp).
   static constexpr const char* find =
       "SELECT id, COALESCE(language, ''), fields::text, opted_out, unreachable, explicit_texts, language_asked_at,"
-      " COALESCE(quiet_hours, '') FROM contacts WHERE phone = $1 FOR UPDATE";
+      " COALESCE(quiet_hours, ''), COALESCE(pending_language, '') FROM contacts WHERE phone = $1 FOR UPDATE";
   if (auto r = c_.query(find, {phone}); !r.empty()) return read_contact(r, std::string(phone));
   auto ins = c_.query(
       "INSERT INTO contacts (phone, created_at, updated_at) VALUES ($1, $2, $2)"
@@ -176,7 +177,7 @@ bool tx::erase_contact(std::int64_t contact_id) {
            "DELETE FROM consents WHERE contact_id = $1",
            "UPDATE contacts SET phone = 'erased:' || id, language = NULL, fields = '{}', opted_out = 1,"
            " shared_phone = 'unknown', explicit_texts = 0, language_asked_at = 0, privacy_recorded_by = NULL,"
-           " privacy_recorded_at = NULL, quiet_hours = NULL WHERE id = $1",
+           " privacy_recorded_at = NULL, quiet_hours = NULL, pending_language = NULL WHERE id = $1",
        }) {
     c_.query(sql, {contact_id});
   }
@@ -242,10 +243,10 @@ void tx::add_consent(std::int64_t contact_id, const consent& c) {
 std::optional<contact> tx::find_contact(std::int64_t contact_id) {
   auto r = c_.query(
       "SELECT id, COALESCE(language, ''), fields::text, opted_out, unreachable, explicit_texts, language_asked_at,"
-      " COALESCE(quiet_hours, ''), phone FROM contacts WHERE id = $1",
+      " COALESCE(quiet_hours, ''), COALESCE(pending_language, ''), phone FROM contacts WHERE id = $1",
       {contact_id});
   if (r.empty()) return std::nullopt;
-  return read_contact(r, r.text(0, 8));
+  return read_contact(r, r.text(0, 9));
 }
 
 void tx::set_contact_fields(std::int64_t contact_id, const std::map<std::string, std::string>& fields) {
@@ -276,12 +277,14 @@ void tx::opt_out_recipient(std::int64_t message_id) {
 }
 
 void tx::set_contact_language(std::int64_t contact_id, std::string_view language) {
-  c_.query("UPDATE contacts SET language = $1, language_asked_at = 0, updated_at = $2 WHERE id = $3",
-           {language, now(), contact_id});
+  c_.query(
+      "UPDATE contacts SET language = $1, language_asked_at = 0, pending_language = NULL, updated_at = $2 WHERE id = $3",
+      {language, now(), contact_id});
 }
 
-void tx::set_language_asked(std::int64_t contact_id, core::unix_ms at) {
-  c_.query("UPDATE contacts SET language_asked_at = $1 WHERE id = $2", {at, contact_id});
+void tx::set_language_asked(std::int64_t contact_id, core::unix_ms at, std::string_view pending_language) {
+  c_.query("UPDATE contacts SET language_asked_at = $1, pending_language = $2 WHERE id = $3",
+           {at, or_null(pending_language), contact_id});
 }
 
 void tx::set_quiet_hours(std::int64_t contact_id, std::string_view quiet_hours) {

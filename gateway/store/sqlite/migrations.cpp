@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 40> migrations = {
+constexpr std::array<const char*, 41> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -588,6 +588,10 @@ DROP INDEX inbox_reporters;
 CREATE INDEX inbox_reporters ON inbox (created_at)
   WHERE contact_id IS NOT NULL AND (area <> '' OR someone_hurt IS NOT NULL) AND COALESCE(may_call, 0) = 0;
 CREATE INDEX inbox_reporters_done ON inbox (updated_at) WHERE contact_id IS NOT NULL AND may_call = 1 AND status = 'done';
+)sql",
+    // 41: a language chosen by SMS whose letters check is unanswered (R-L1).
+    R"sql(
+ALTER TABLE contacts ADD COLUMN pending_language TEXT;
 )sql",
 };
 

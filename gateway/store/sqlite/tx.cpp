@@ -114,7 +114,7 @@ void tx::forget_inbound_body(std::string_view channel_id, std::string_view exter
 contact tx::upsert_contact(std::string_view phone) {
   auto& find = stmt(
       "SELECT id, COALESCE(language, ''), fields, opted_out, unreachable, explicit_texts, language_asked_at,"
-      " COALESCE(quiet_hours, '') FROM contacts WHERE phone = ?");
+      " COALESCE(quiet_hours, ''), COALESCE(pending_language, '') FROM contacts WHERE phone = ?");
   bind_text(find, 1, phone);
   if (find.executeStep()) {
     contact c{find.getColumn(0).getInt64(), std::string(phone), find.getColumn(1).getString(),
@@ -123,6 +123,7 @@ contact tx::upsert_contact(std::string_view phone) {
     c.explicit_texts = find.getColumn(5).getInt() != 0;
     c.language_asked_at = find.getColumn(6).getInt64();
     c.quiet_hours = find.getColumn(7).getString();
+    c.pending_language = find.getColumn(8).getString();
     return c;
   }
   auto& ins = stmt("INSERT INTO contacts (phone, created_at, updated_at) VALUES (?, ?, ?)");
@@ -203,7 +204,7 @@ bool tx::erase_contact(std::int64_t contact_id) {
            "DELETE FROM consents WHERE contact_id = ?",
            "UPDATE contacts SET phone = 'erased:' || id, language = NULL, fields = '{}', opted_out = 1,"
            " shared_phone = 'unknown', explicit_texts = 0, language_asked_at = 0, privacy_recorded_by = NULL,"
-           " privacy_recorded_at = NULL, quiet_hours = NULL WHERE id = ?",
+           " privacy_recorded_at = NULL, quiet_hours = NULL, pending_language = NULL WHERE id = ?",
        }) {
     auto& u = stmt(sql);
     u.bind(1, contact_id);
@@ -304,7 +305,7 @@ std::optional<contact> tx::find_contact_by_phone(std::string_view phone) {
 std::optional<contact> tx::find_contact(std::int64_t contact_id) {
   auto& s = stmt(
       "SELECT phone, COALESCE(language, ''), fields, opted_out, unreachable, explicit_texts, language_asked_at,"
-      " COALESCE(quiet_hours, '') FROM contacts WHERE id = ?");
+      " COALESCE(quiet_hours, ''), COALESCE(pending_language, '') FROM contacts WHERE id = ?");
   s.bind(1, contact_id);
   if (!s.executeStep()) return std::nullopt;
   contact c{contact_id, s.getColumn(0).getString(), s.getColumn(1).getString(),
@@ -313,6 +314,7 @@ std::optional<contact> tx::find_contact(std::int64_t contact_id) {
   c.explicit_texts = s.getColumn(5).getInt() != 0;
   c.language_asked_at = s.getColumn(6).getInt64();
   c.quiet_hours = s.getColumn(7).getString();
+  c.pending_language = s.getColumn(8).getString();
   return c;
 }
 
@@ -1615,17 +1617,19 @@ void tx::count_reach(std::int64_t message_id, core::message_status st) {
 }
 
 void tx::set_contact_language(std::int64_t contact_id, std::string_view language) {
-  auto& s = stmt("UPDATE contacts SET language = ?, language_asked_at = 0, updated_at = ? WHERE id = ?");
+  auto& s = stmt(
+      "UPDATE contacts SET language = ?, language_asked_at = 0, pending_language = NULL, updated_at = ? WHERE id = ?");
   bind_text(s, 1, language);
   s.bind(2, now());
   s.bind(3, contact_id);
   s.exec();
 }
 
-void tx::set_language_asked(std::int64_t contact_id, core::unix_ms at) {
-  auto& s = stmt("UPDATE contacts SET language_asked_at = ? WHERE id = ?");
+void tx::set_language_asked(std::int64_t contact_id, core::unix_ms at, std::string_view pending_language) {
+  auto& s = stmt("UPDATE contacts SET language_asked_at = ?, pending_language = ? WHERE id = ?");
   s.bind(1, at);
-  s.bind(2, contact_id);
+  bind_opt_text(s, 2, pending_language);
+  s.bind(3, contact_id);
   s.exec();
 }
 
