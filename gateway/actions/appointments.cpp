@@ -233,7 +233,8 @@ std::optional<std::pair<store::booking, int>> booking_of(store::tx& t, const req
 
 // The day a reminder the day before a visit goes at `at` (R-H2): the day before, or where that
 // is a quiet day of the person's programme (a Friday, a holiday: R-S8), the last day before it
-// that is not, up to a week early and never in the past. None such: the day before, its
+// that is not, up to a week early and never in the past (a day whose hours merely hold it a
+// while, as iftar's in Ramadan do, is not quiet: it goes later that day). None such: the day before, its
 // reminder waiting for the hours to open, unless that is when the visit begins: then none (the
 // confirmation, sent now, names the day). Its text names the visit's day when it is not the
 // day before.
@@ -244,7 +245,7 @@ std::optional<long long> day_before(store::tx& t, const request& r, const store:
   for (long long day = b.day - 1; day >= b.day - most_days_early; --day) {
     const auto at = schedule::at_local(day, at_time, c.time_zone);
     if (!at || *at <= t.now()) break;
-    if (r.sending_time(*at) == *at) return day;
+    if (schedule::local_day(r.sending_time(*at), c.time_zone) == day) return day;
   }
   const auto at = schedule::at_local(b.day - 1, at_time, c.time_zone);
   if (!at || r.sending_time(*at) >= b.starts_at) return std::nullopt;

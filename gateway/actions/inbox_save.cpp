@@ -12,14 +12,20 @@
 // given) instead, with {duplicate_of}: the first report's number. An operator with duty hours
 // (`paygham user create --duty 08:00-16:00`) gets a report nobody is hurt in within them (at
 // their start when it comes outside), an urgent one at once. someone_hurt (optional, "yes" or
-// "no"): the person's answer, kept with the item for the operators to see. may_call (optional,
-// "yes" or "no"): whether the person agreed to be called back about it; "yes" keeps their
-// number with the report until store.reporter_retention after it is done (R-D3).
+// "no"): the person's answer, kept with the item for the operators to see.
+//
+// inbox.may_call: the answer to "may the team call you back?" about the person's own report
+// `reference` (answer: "yes" or "no"), asked once it is saved so that no report waits on it:
+// "yes" keeps their number with the report until store.reporter_retention after it is done
+// (R-D3), and the console shows whether to call.
+#include <limits>
+
 #include "gateway/actions/action.hpp"
 #include "gateway/actions/flow_start.hpp"
 #include "gateway/core/utf8.hpp"
 #include "gateway/schedule/calendar.hpp"
 #include "gateway/store/tx.hpp"
+#include "gateway/text/readers.hpp"
 
 namespace paygham::actions {
 namespace {
@@ -43,13 +49,7 @@ flow::action_result inbox_save(store::tx& t, const request& r) {
   // Wakes the operators at night: the number's first urgent report within the hour.
   const bool urgent = urgent_report && t.inbox_items_since(r.contact_id, t.now() - urgent_spacing_ms, false) == 0;
   store::inbox_item item{r.contact_id, r.run_id, r.channel_id, r.flow_id, text};
-  const auto yes_or_no = [&](const char* name) -> std::optional<bool> {
-    const std::string said = r.arg(name);
-    if (said == "yes" || said == "no") return said == "yes";
-    return std::nullopt;
-  };
-  item.someone_hurt = yes_or_no("someone_hurt");
-  item.may_call = yes_or_no("may_call");
+  if (const std::string said = r.arg("someone_hurt"); said == "yes" || said == "no") item.someone_hurt = said == "yes";
   if (const std::string area = r.arg("area"); !area.empty() && area != "other") {
     item.area = area;
     item.duplicate_of = t.first_report_since(r.flow_id, area, t.now() - duplicate_window_ms);
@@ -77,6 +77,13 @@ flow::action_result inbox_save(store::tx& t, const request& r) {
     }
   }
   return {"ok", {{"reference", reference}}};
+}
+
+flow::action_result inbox_may_call(store::tx& t, const request& r) {
+  const std::string answer = r.arg("answer");
+  const auto id = text::read_integer(r.arg("reference"), 1, std::numeric_limits<long>::max());
+  if ((answer != "yes" && answer != "no") || !id) return {"error", {}};
+  return {t.set_inbox_may_call(*id, r.contact_id, answer == "yes") ? "ok" : "error", {}};
 }
 
 }  // namespace paygham::actions

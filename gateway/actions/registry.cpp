@@ -10,9 +10,12 @@ const registry& registry::builtin() {
            "the flow at args.tell_operators by SMS (within sending hours; args.urgent yes: at once, at any "
            "hour); with args.area, a second report from there within a day is flagged as possibly the first's "
            "and the operators get args.tell_operators_again instead (with duplicate_of); args.someone_hurt (yes, no) "
-           "and args.may_call (yes, no: may the team call back; yes keeps the number until the report is done) "
-           "are kept with the item; outcome ok",
+           "is kept with the item; outcome ok",
            {"text"}, {}, {"tell_operators", "tell_operators_again"}});
+    b.add({"inbox.may_call",  inbox_may_call,
+           "records args.answer (yes, no) to \"may the team call you back?\" on the person's own report "
+           "args.reference; yes keeps their number until the report is done; outcome ok, error",
+           {"reference", "answer"}});
     b.add({"subscriptions.add", subscriptions_add,
            "subscribes the person to args.topic's broadcasts for args.area, with args.district (as written) and "
            "args.route (a value) when given (with args.renew, a node: for six months, "

@@ -142,7 +142,7 @@ void read_store(config_reader& cr, const YAML::Node& n, config& c) {
       !r.expect_map(n, "store",
                     {"backend", "path", "url", "node", "connections", "lease", "retention", "synchronous", "max_queue",
                      "encryption", "text_retention", "visit_retention", "delivery_retention",
-                     "reporter_retention"})) {
+                     "reporter_retention", "callback_retention"})) {
     return;
   }
   if (auto q = r.integer(n, "max_queue", "store", 1, 10'000'000)) c.store.max_queue = static_cast<std::size_t>(*q);
@@ -188,7 +188,9 @@ void read_store(config_reader& cr, const YAML::Node& n, config& c) {
                         kept{"delivery_retention", &c.store.delivery_retention_ms, std::chrono::hours(30 * 24),
                              "a message's reports and follow-up come within weeks"},
                         kept{"reporter_retention", &c.store.reporter_retention_ms, std::chrono::hours(24),
-                             "the operators on duty call the reporter back first"}}) {
+                             "the operators on duty call the reporter back first"},
+                        kept{"callback_retention", &c.store.callback_retention_ms, std::chrono::hours(30 * 24),
+                             "the team calls back a reporter who agreed within weeks"}}) {
     std::chrono::milliseconds d(*k.ms);
     cr.duration(n, k.key, "store", d);
     if (d.count() > 0 && d < k.least) {
@@ -580,6 +582,11 @@ core::result<config> load_config(const std::string& path) {
           r.problem(root["programmes"][name]["quiet_days"], "'programmes." + name + ".quiet_days' names " + what +
                                                                 ", but no holidays file is set (holidays: holidays.yaml)");
         }
+      }
+      if (hours.quiet_iftar && !c.holidays_file.empty() && c.iftar.empty()) {
+        r.problem(root["programmes"][name]["quiet_days"],
+                  "'programmes." + name + ".quiet_days' names iftar, but " + c.holidays_file +
+                      " gives no country a Ramadan (IR: {holidays: [...], ramadan: [{from, to, iftar}]})");
       }
     }
     read_ussd(cr, root["ussd"], c);

@@ -308,7 +308,8 @@ gateway::gateway(const config& cfg, std::shared_ptr<runner::content> content,
           }
           const auto before = [&t](std::int64_t kept) { return kept > 0 ? t.now() - kept : 0; };
           const store::retention_before past{before(so.text_retention_ms), before(so.visit_retention_ms),
-                                             before(so.delivery_retention_ms), before(so.reporter_retention_ms)};
+                                             before(so.delivery_retention_ms), before(so.reporter_retention_ms),
+                                             before(so.callback_retention_ms)};
           if (const std::size_t n = t.forget_past(past, 5000)) core::log::info("store.forgotten", {{"rows", n}});
         },
         nullptr, store::durability::commit);

@@ -45,6 +45,9 @@ struct options {
   std::int64_t delivery_retention_ms = 365LL * 24 * 3600 * 1000;
   // A hazard report keeps who sent it this long: a reporter may be at risk for what they told.
   std::int64_t reporter_retention_ms = 30LL * 24 * 3600 * 1000;
+  // One who agreed to be called back stays until reporter_retention_ms after the report is
+  // done, and no longer than this after it was made.
+  std::int64_t callback_retention_ms = 180LL * 24 * 3600 * 1000;
   // sqlite only. full: every group commit is fsynced before its requests are answered
   // (survives power loss); normal: the WAL is fsynced at checkpoints only (survives a crash
   // of the process, not of the machine). PostgreSQL commits durably (synchronous_commit).

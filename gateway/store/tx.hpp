@@ -350,6 +350,9 @@ class inbox_part {
   virtual std::int64_t first_report_since(std::string_view flow_id, std::string_view area, core::unix_ms since) = 0;
   // Its state (new, read, done) and who works on it (0: nobody).
   virtual void update_inbox(std::int64_t id, std::string_view status, std::int64_t assigned_to) = 0;
+  // A hazard report's answer to "may the team call you back?", by the person who made it
+  // (`contact_id`); false when the item is not theirs.
+  virtual bool set_inbox_may_call(std::int64_t id, std::int64_t contact_id, bool may_call) = 0;
 };
 
 // A message repeated to one person at a local time of day (a daily medication reminder, R-H).
@@ -766,6 +769,9 @@ struct retention_before {
   core::unix_ms visits = 0;
   core::unix_ms deliveries = 0;
   core::unix_ms reporters = 0;
+  // A reporter who agreed to be called back stays while their report is open, but not if it
+  // was made before this (0: no such limit).
+  core::unix_ms callbacks = 0;
 };
 
 // The gateway's nodes (one with SQLite).
@@ -790,7 +796,8 @@ class nodes_part {
   // their history and reports, leaving their counts by hour, channel and state (delivery_counts
   // reads them); hazard reports (those with an area or an answer to "is anyone hurt") made
   // before `reporters` lose who sent them, except one whose reporter agreed to be called back:
-  // that keeps them until `reporters` after an operator marked it done. A table's rows go in id order, and one still in use
+  // that keeps them until an operator marked it done before `reporters`, or it was made before
+  // `callbacks`. A table's rows go in id order, and one still in use
   // holds back those after it. Returns the rows changed or deleted.
   virtual std::size_t forget_past(const retention_before& before, std::size_t limit) = 0;
 };

@@ -391,14 +391,15 @@ class player {
       seen_job_ = std::stoll(j[0]);
       out += "= job " + j[1] + " at " + iso(std::stoll(j[2])) + "\n";
     }
+    // Each item when it comes, and again when the person's answers to it change.
     for (const auto& i : test::rows(so, "SELECT i.id, c.phone, i.body, i.someone_hurt, i.urgent, i.may_call FROM inbox i"
-                                        " JOIN contacts c ON c.id = i.contact_id"
-                                        " WHERE i.id > " + std::to_string(seen_inbox_) + " ORDER BY i.id")) {
-      seen_inbox_ = std::stoll(i[0]);
-      out += "= inbox from " + i[1] + (i[3] == "1" ? ", someone hurt" : i[3] == "0" ? ", nobody hurt" : "") +
-             (i[4] == "1" ? ", urgent" : "") +
-             (i[5] == "1" ? ", may be called back" : i[5] == "0" ? ", not to be called" : "") + ": " +
-             one_line(i[2]) + "\n";
+                                        " JOIN contacts c ON c.id = i.contact_id ORDER BY i.id")) {
+      const std::string now = "= inbox from " + i[1] + (i[3] == "1" ? ", someone hurt" : i[3] == "0" ? ", nobody hurt" : "") +
+                              (i[4] == "1" ? ", urgent" : "") +
+                              (i[5] == "1" ? ", may be called back" : i[5] == "0" ? ", not to be called" : "") + ": " +
+                              one_line(i[2]) + "\n";
+      if (inbox_[i[0]] != now) out += now;
+      inbox_[i[0]] = now;
     }
     for (const auto& b : test::rows(so, "SELECT id, code, clinic, service, day, window_from, status, for_whom,"
                                         " updated_at, reminder_answer FROM bookings ORDER BY id")) {
@@ -443,9 +444,9 @@ class player {
   std::unique_ptr<runner::runner> runner_;
   std::string phone_, session_, code_, text_;
   int sms_seq_ = 0;
-  std::int64_t seen_msg_ = 0, seen_job_ = 0, seen_inbox_ = 0;
+  std::int64_t seen_msg_ = 0, seen_job_ = 0;
   std::map<std::string, std::string> fields_;
-  std::map<std::string, std::string> bookings_;
+  std::map<std::string, std::string> bookings_, inbox_;
   std::map<std::string, std::string> escalations_;
 };
 

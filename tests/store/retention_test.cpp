@@ -253,30 +253,40 @@ TEST_CASE(
 
 TEST_CASE(
     "retention: a reporter who agreed to be called back stays until reporter_retention after the "
-    "report is done",
+    "report was first done, and no longer than callback_retention",
     "[store]") {
   fixture fx;
-  const auto agreed = test::in_tx(fx.w, [&](store::tx& t) {
-    store::inbox_item item{fx.who, 0, "at", "mine_safety", "Canal road / a metal object"};
-    item.area = "herat";
-    item.someone_hurt = false;
-    item.may_call = true;
-    return t.add_inbox(item);
-  });
-  const auto declined = test::in_tx(fx.w, [&](store::tx& t) {
-    store::inbox_item item{fx.who, 0, "at", "mine_safety", "Old bridge / a shell"};
-    item.area = "nimroz";
-    item.someone_hurt = false;
-    item.may_call = false;
-    return t.add_inbox(item);
+  const auto report = [&](const char* area) {
+    return test::in_tx(fx.w, [&](store::tx& t) {
+      store::inbox_item item{fx.who, 0, "at", "mine_safety", std::string(area) + " / a metal object"};
+      item.area = area;
+      item.someone_hurt = false;
+      return t.add_inbox(item);
+    });
+  };
+  const auto agreed = report("herat");
+  const auto declined = report("nimroz");
+  const auto never_closed = report("kandahar");
+  test::in_tx(fx.w, [&](store::tx& t) {
+    CHECK(t.set_inbox_may_call(agreed, fx.who, true));
+    CHECK(t.set_inbox_may_call(declined, fx.who, false));
+    CHECK(t.set_inbox_may_call(never_closed, fx.who, true));
+    CHECK_FALSE(t.set_inbox_may_call(agreed, fx.who + 1, false));  // not theirs: unchanged
+    return 0;
   });
   const auto let_go = [&] {
     return test::in_tx(fx.w, [&](store::tx& t) {
-      return t.forget_past({0, 0, 0, t.now() - 30 * day}, 100);
+      return t.forget_past({0, 0, 0, t.now() - 30 * day, t.now() - 180 * day}, 100);
     });
   };
   const auto reporter = [&](std::int64_t id) {
     return test::in_tx(fx.w, [&](store::tx& t) { return t.find_inbox(id)->phone; });
+  };
+  const auto mark = [&](std::int64_t id, const char* status) {
+    test::in_tx(fx.w, [&](store::tx& t) {
+      t.update_inbox(id, status, 0);
+      return 0;
+    });
   };
   fx.now += 31 * day;
   CHECK(let_go() == 1);  // the one who said no goes as any other
@@ -284,18 +294,22 @@ TEST_CASE(
   CHECK(reporter(agreed) == "+98912000051");
   fx.now += 60 * day;  // still open: the team may still call
   CHECK(let_go() == 0);
-  test::in_tx(fx.w, [&](store::tx& t) {
-    t.update_inbox(agreed, "done", 0);
-    return 0;
-  });
-  fx.now += 29 * day;
+  mark(agreed, "done");
+  fx.now += 20 * day;
+  mark(agreed, "done");  // marked again, or taken by someone: the 30 days still count from the first
+  fx.now += 9 * day;
   CHECK(let_go() == 0);
   CHECK(reporter(agreed) == "+98912000051");
   fx.now += 2 * day;
   CHECK(let_go() == 1);
-  const auto page = test::in_tx(fx.w, [&](store::tx& t) { return t.find_inbox(agreed); });
-  REQUIRE(page);
-  CHECK(page->phone.empty());
-  CHECK(page->may_call == true);  // what they said stays with the report
-  CHECK(page->body == "Canal road / a metal object");
+  const auto item = test::in_tx(fx.w, [&](store::tx& t) { return t.find_inbox(agreed); });
+  REQUIRE(item);
+  CHECK(item->phone.empty());
+  CHECK(item->may_call == true);  // what they said stays with the report
+  CHECK(item->body == "herat / a metal object");
+  // Never closed: kept until 180 days after it was made, not for good.
+  CHECK(reporter(never_closed) == "+98912000051");
+  fx.now += 60 * day;
+  CHECK(let_go() == 1);
+  CHECK(reporter(never_closed).empty());
 }

@@ -472,13 +472,14 @@ CREATE INDEX bookings_starts ON bookings (starts_at);
 ALTER TABLE inbox ALTER COLUMN contact_id DROP NOT NULL;
 CREATE INDEX inbox_reporters ON inbox (created_at) WHERE contact_id IS NOT NULL AND (area <> '' OR someone_hurt IS NOT NULL);
 )sql",
-    // 35: whether a hazard reporter agreed to be called back (SQLite's 40).
+    // 35: whether a hazard reporter agreed to be called back, and when a report was done (SQLite's 40).
     R"sql(
 ALTER TABLE inbox ADD COLUMN may_call integer CHECK (may_call IN (0, 1));
 DROP INDEX inbox_reporters;
 CREATE INDEX inbox_reporters ON inbox (created_at)
   WHERE contact_id IS NOT NULL AND (area <> '' OR someone_hurt IS NOT NULL) AND COALESCE(may_call, 0) = 0;
-CREATE INDEX inbox_reporters_done ON inbox (updated_at) WHERE contact_id IS NOT NULL AND may_call = 1 AND status = 'done';
+ALTER TABLE inbox ADD COLUMN done_at bigint;
+CREATE INDEX inbox_reporters_agreed ON inbox (created_at) WHERE contact_id IS NOT NULL AND may_call = 1;
 )sql",
     // 36: a language chosen by SMS whose letters check is unanswered (SQLite's 41).
     R"sql(

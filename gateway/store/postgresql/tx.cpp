@@ -453,8 +453,16 @@ std::optional<inbox_entry> tx::find_inbox(std::int64_t id) {
 
 void tx::update_inbox(std::int64_t id, std::string_view status, std::int64_t assigned_to) {
   require_disk();
-  c_.query("UPDATE inbox SET status = $1, assigned_to = NULLIF($2, 0), updated_at = $3 WHERE id = $4",
-           {status, assigned_to, now(), id});
+  // done_at: when it was first marked done, and none once reopened (R-D3 counts from it).
+  c_.query(
+      "UPDATE inbox SET status = $1, assigned_to = NULLIF($2, 0), updated_at = $3,"
+      " done_at = CASE WHEN $1 = 'done' THEN COALESCE(done_at, $3) END WHERE id = $4",
+      {status, assigned_to, now(), id});
+}
+
+bool tx::set_inbox_may_call(std::int64_t id, std::int64_t contact_id, bool may_call) {
+  return c_.query("UPDATE inbox SET may_call = $1 WHERE id = $2 AND contact_id = $3", {may_call ? 1 : 0, id, contact_id})
+             .affected() == 1;
 }
 
 void tx::save_run(run& r) {
@@ -1694,11 +1702,11 @@ std::size_t tx::forget_past(const retention_before& before, std::size_t limit) {
                " LIMIT $2)",
                {before.reporters, lim})
              .affected();
-    // A reporter who agreed to be called back stays while the report is worked on.
+    // A reporter who agreed to be called back stays while the report is worked on, up to a limit.
     n += c_.query(
                "UPDATE inbox SET contact_id = NULL WHERE id IN (SELECT id FROM inbox WHERE contact_id IS NOT NULL"
-               " AND may_call = 1 AND status = 'done' AND updated_at < $1 LIMIT $2)",
-               {before.reporters, lim})
+               " AND may_call = 1 AND (done_at < $1 OR created_at < $3) LIMIT $2)",
+               {before.reporters, lim, before.callbacks})
              .affected();
   }
   if (before.visits > 0) {

@@ -581,13 +581,15 @@ CREATE INDEX inbox_done_words ON inbox (created_at) WHERE status = 'done' AND bo
 CREATE INDEX inbox_reporters ON inbox (created_at) WHERE contact_id IS NOT NULL AND (area <> '' OR someone_hurt IS NOT NULL);
 )sql",
     // 40: whether a hazard reporter agreed to be called back (NULL: not asked). One who did
-    // keeps their number with the report until it is done (R-D3): each pass its own index.
+    // keeps their number with the report until it is done (R-D3), counted from done_at (the
+    // first time it was marked done, not any later change): each pass its own index.
     R"sql(
 ALTER TABLE inbox ADD COLUMN may_call INTEGER CHECK (may_call IN (0, 1));
 DROP INDEX inbox_reporters;
 CREATE INDEX inbox_reporters ON inbox (created_at)
   WHERE contact_id IS NOT NULL AND (area <> '' OR someone_hurt IS NOT NULL) AND COALESCE(may_call, 0) = 0;
-CREATE INDEX inbox_reporters_done ON inbox (updated_at) WHERE contact_id IS NOT NULL AND may_call = 1 AND status = 'done';
+ALTER TABLE inbox ADD COLUMN done_at INTEGER;
+CREATE INDEX inbox_reporters_agreed ON inbox (created_at) WHERE contact_id IS NOT NULL AND may_call = 1;
 )sql",
     // 41: a language chosen by SMS whose letters check is unanswered (R-L1).
     R"sql(

@@ -1869,12 +1869,23 @@ std::optional<inbox_entry> tx::find_inbox(std::int64_t id) {
 
 void tx::update_inbox(std::int64_t id, std::string_view status, std::int64_t assigned_to) {
   require_disk();
-  auto& u = stmt("UPDATE inbox SET status = ?, assigned_to = NULLIF(?, 0), updated_at = ? WHERE id = ?");
+  // done_at: when it was first marked done, and none once reopened (R-D3 counts from it).
+  auto& u = stmt(
+      "UPDATE inbox SET status = ?1, assigned_to = NULLIF(?2, 0), updated_at = ?3,"
+      " done_at = CASE WHEN ?1 = 'done' THEN COALESCE(done_at, ?3) END WHERE id = ?4");
   bind_text(u, 1, status);
   u.bind(2, assigned_to);
   u.bind(3, now());
   u.bind(4, id);
   u.exec();
+}
+
+bool tx::set_inbox_may_call(std::int64_t id, std::int64_t contact_id, bool may_call) {
+  auto& u = stmt("UPDATE inbox SET may_call = ? WHERE id = ? AND contact_id = ?");
+  u.bind(1, may_call ? 1 : 0);
+  u.bind(2, id);
+  u.bind(3, contact_id);
+  return u.exec() == 1;
 }
 
 void tx::save_run(run& r) {
@@ -2384,10 +2395,14 @@ std::size_t tx::forget_past(const retention_before& before, std::size_t limit) {
              " AND (area <> '' OR someone_hurt IS NOT NULL) AND COALESCE(may_call, 0) = 0 AND created_at < ?1"
              " LIMIT ?2)",
              before.reporters, lim);
-    // A reporter who agreed to be called back stays while the report is worked on.
-    n += run("UPDATE inbox SET contact_id = NULL WHERE id IN (SELECT id FROM inbox WHERE contact_id IS NOT NULL"
-             " AND may_call = 1 AND status = 'done' AND updated_at < ?1 LIMIT ?2)",
-             before.reporters, lim);
+    // A reporter who agreed to be called back stays while the report is worked on, up to a limit.
+    auto& agreed = stmt(
+        "UPDATE inbox SET contact_id = NULL WHERE id IN (SELECT id FROM inbox WHERE contact_id IS NOT NULL"
+        " AND may_call = 1 AND (done_at < ?1 OR created_at < ?3) LIMIT ?2)");
+    agreed.bind(1, before.reporters);
+    agreed.bind(2, lim);
+    agreed.bind(3, before.callbacks);
+    n += static_cast<std::size_t>(agreed.exec());
   }
   if (before.visits > 0) {
     n += run("DELETE FROM bookings WHERE id IN"
