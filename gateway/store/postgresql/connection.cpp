@@ -27,11 +27,26 @@ result::~result() {
 
 int result::rows() const { return PQntuples(r_); }
 int result::columns() const { return PQnfields(r_); }
-bool result::is_null(int row, int col) const { return PQgetisnull(r_, row, col) != 0; }
+// A column the query does not return is a bug in the SQL beside it, never a value: libpq would
+// print a note and give an empty one.
+void result::in_range(int col) const {
+  if (col < 0 || col >= PQnfields(r_)) {
+    throw std::logic_error("PostgreSQL: no column " + std::to_string(col) + " in a result of " +
+                           std::to_string(PQnfields(r_)) + " columns");
+  }
+}
+bool result::is_null(int row, int col) const {
+  in_range(col);
+  return PQgetisnull(r_, row, col) != 0;
+}
 std::string result::text(int row, int col) const {
+  in_range(col);
   return std::string(PQgetvalue(r_, row, col), static_cast<std::size_t>(PQgetlength(r_, row, col)));
 }
-std::int64_t result::int64(int row, int col) const { return std::strtoll(PQgetvalue(r_, row, col), nullptr, 10); }
+std::int64_t result::int64(int row, int col) const {
+  in_range(col);
+  return std::strtoll(PQgetvalue(r_, row, col), nullptr, 10);
+}
 std::size_t result::affected() const { return std::strtoull(PQcmdTuples(r_), nullptr, 10); }
 
 void result::check(const pg_conn* c) const {

@@ -66,6 +66,7 @@ class result {
   void check(const pg_conn* c) const;
 
  private:
+  void in_range(int col) const;
   pg_result* r_;
 };
 

@@ -109,7 +109,7 @@ contact tx::upsert_contact(std::string_view phone) {
   if (auto r = c_.query(find, {phone}); !r.empty()) return read_contact(r, std::string(phone));
   auto ins = c_.query(
       "INSERT INTO contacts (phone, created_at, updated_at) VALUES ($1, $2, $2)"
-      " ON CONFLICT (phone) DO NOTHING RETURNING id, '', '{}', 0, 0, 0, 0, ''",
+      " ON CONFLICT (phone) DO NOTHING RETURNING id, '', '{}', 0, 0, 0, 0, '', ''",
       {phone, now()});
   if (!ins.empty()) {
     contact made = read_contact(ins, std::string(phone));
