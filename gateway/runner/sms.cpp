@@ -353,7 +353,7 @@ bool runner::language_change(store::tx& tx, const content& c, store::contact& wh
       if (!who.pending_language.empty()) {
         // The letters check (R-L1): 1 they show, 2 they do not; anything else leaves the
         // language as it was.
-        if (chosen == 1 || chosen == 2) {
+        if ((chosen == 1 || chosen == 2) && !who.opted_out) {
           who.language = chosen == 1 ? who.pending_language : letters_fallback(who.pending_language);
           tx.set_contact_language(who.id, who.language);
           body = say(c, flow::keys::help, who);

@@ -85,9 +85,6 @@ struct inbox_item {
   std::int64_t duplicate_of = 0;     // a report from the same area within a day: the first's number
   std::optional<bool> someone_hurt = {};  // a hazard report's answer: is someone hurt? none: not asked
   bool urgent = false;  // the words of someone in danger (R-H3, lexicon/urgent.yaml)
-  // A hazard report's answer: may the team call the reporter back? Yes keeps the number until
-  // the report is done (R-D3). none: not asked.
-  std::optional<bool> may_call = {};
 };
 
 struct new_message {

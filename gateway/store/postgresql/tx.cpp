@@ -386,10 +386,9 @@ std::int64_t tx::add_inbox(const inbox_item& item) {
   require_disk();
   return c_.query(
               "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at, area, duplicate_of,"
-              " someone_hurt, urgent, may_call) VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8, $9, $10, $11) RETURNING id",
+              " someone_hurt, urgent) VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8, $9, $10) RETURNING id",
               {item.contact_id, or_null(item.run_id), item.channel_id, or_null(item.flow_id), item.body, now(), item.area,
-               or_null(item.duplicate_of), or_null(item.someone_hurt), item.urgent ? 1 : 0,
-               or_null(item.may_call)})
+               or_null(item.duplicate_of), or_null(item.someone_hurt), item.urgent ? 1 : 0})
       .int64(0, 0);
 }
 

@@ -1771,7 +1771,7 @@ std::int64_t tx::add_inbox(const inbox_item& item) {
   require_disk();
   auto& s = stmt(
       "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at, area, duplicate_of,"
-      " someone_hurt, urgent, may_call) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, NULLIF(?, 0), ?, ?, ?)");
+      " someone_hurt, urgent) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, NULLIF(?, 0), ?, ?)");
   s.bind(1, item.contact_id);
   if (item.run_id > 0) {
     s.bind(2, item.run_id);
@@ -1790,11 +1790,6 @@ std::int64_t tx::add_inbox(const inbox_item& item) {
     s.bind(9);
   }
   s.bind(10, item.urgent ? 1 : 0);
-  if (item.may_call) {
-    s.bind(11, *item.may_call ? 1 : 0);
-  } else {
-    s.bind(11);
-  }
   s.exec();
   return db_.getLastInsertRowid();
 }
