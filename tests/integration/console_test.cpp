@@ -22,6 +22,16 @@ using json = nlohmann::json;
 
 namespace {
 
+// A person texting the console channel, one SMS after another, each taken (200); `n` numbers
+// the aggregator's ids across calls.
+void texts(int port, const char* from, std::initializer_list<const char*> words, int& n) {
+  for (const char* text : words) {
+    REQUIRE(http_call(port, "POST", "/channels/console/sms",
+                      std::string("from=") + from + "&text=" + text + "&id=in-" + std::to_string(++n))
+                .status == 200);
+  }
+}
+
 void make_user(const std::string& config, const std::vector<std::string>& args, const std::string& input) {
   std::vector<std::string> all = {"user", "create", "--config", config};
   all.insert(all.end(), args.begin(), args.end());
@@ -847,11 +857,7 @@ TEST_CASE("console: a hazard report says whether someone is hurt beside the pers
   make_user(config, {"--name", "Omid", "--role", "operator", "--login", "omid"}, "river-lamp-seven\n");
   server_process srv(config);
   int n = 0;
-  for (const char* text : {"MINE", "2", "Old+road+by+the+school", "1", "It+went+off", "1"}) {
-    REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms",
-                      std::string("from=%2B93700000132&text=") + text + "&id=in-" + std::to_string(++n))
-                .status == 200);
-  }
+  texts(srv.port(), "%2B93700000132", {"MINE", "2", "Old+road+by+the+school", "1", "It+went+off", "1"}, n);
   const auto omid = log_in(srv.port(), "omid", "river-lamp-seven");
   const auto page = json::parse(omid.call("GET", "/api/v1/inbox?flow=mine_safety").body);
   REQUIRE(page["items"].size() == 1);
@@ -868,15 +874,8 @@ TEST_CASE("console: a hazard report nobody is hurt in says whether the reporter 
   make_user(config, {"--name", "Omid", "--role", "operator", "--login", "omid"}, "river-lamp-seven\n");
   server_process srv(config);
   int n = 0;
-  const auto report = [&](const char* from, const char* call_back) {
-    for (const char* text : {"MINE", "2", "Canal+road", "2", "A+metal+object", "2", call_back}) {
-      REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms",
-                        std::string("from=") + from + "&text=" + text + "&id=in-" + std::to_string(++n))
-                  .status == 200);
-    }
-  };
-  report("%2B93700000133", "1");
-  report("%2B93700000134", "2");
+  texts(srv.port(), "%2B93700000133", {"MINE", "2", "Canal+road", "2", "A+metal+object", "2", "1"}, n);
+  texts(srv.port(), "%2B93700000134", {"MINE", "2", "Canal+road", "2", "A+metal+object", "2", "2"}, n);
   const auto omid = log_in(srv.port(), "omid", "river-lamp-seven");
   const auto page = json::parse(omid.call("GET", "/api/v1/inbox?flow=mine_safety").body);
   REQUIRE(page["items"].size() == 2);
