@@ -174,12 +174,9 @@ std::string runner::start_by_sms(store::tx& tx, const content& c, store::contact
   tx.require_disk();
   settle(tx, c, s);
   // A new question takes over the phone: an older question's reply would be ambiguous. A
-  // message that asks nothing (the morning of a visit) leaves the open question open.
-  // So does it take over from the list of languages: a bare «۱» now answers the question.
-  if (!s.out.finished) {
-    tx.expire_waiting_sms_runs(s.who.id);
-    if (s.who.language_asked_at != 0) tx.set_language_asked(s.who.id, 0, {});
-  }
+  // message that asks nothing (the morning of a visit) leaves the open question open. (It
+  // takes over from the list of languages too: commit.)
+  if (!s.out.finished) tx.expire_waiting_sms_runs(s.who.id);
   commit(tx, s);
   return {};
 }

@@ -258,6 +258,12 @@ std::size_t runner::commit(store::tx& tx, step& s) const {
   s.r.state = to_json(s.out.next);
   tx.set_contact_fields(s.who.id, s.out.contact);
   tx.save_run(s.r);
+  if (s.r.status == store::run_status::waiting && s.who.language_asked_at != 0) {
+    // A question by SMS takes over the phone: a bare «۱» now answers it, not the list of
+    // languages or the letters check asked before (language_change).
+    tx.set_language_asked(s.who.id, 0, {});
+    s.who.language_asked_at = 0;
+  }
   if (s.out.timeout_at > 0) {
     // A promise to come back to the person: it must survive power loss.
     tx.require_disk();

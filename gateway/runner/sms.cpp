@@ -4,6 +4,7 @@
 #include "gateway/runner/screens.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "gateway/actions/appointments.hpp"
 #include "gateway/actions/calls.hpp"
@@ -347,14 +348,16 @@ bool runner::language_change(store::tx& tx, const content& c, store::contact& wh
     // since ends it), and only as a number with nothing else to mean: "11" stops messages
     // whatever was asked, and any other number ("482913", "112") is read as usual.
     tx.set_language_asked(who.id, 0, {});
-    if (!n && tx.now() - who.language_asked_at <= language_answer_ms &&
+    const core::unix_ms asked_at = std::exchange(who.language_asked_at, 0);
+    const std::string pending = std::exchange(who.pending_language, {});
+    if (!n && tx.now() - asked_at <= language_answer_ms &&
         text::read_global(typed, c.keywords) == text::global_word::none) {
       const auto chosen = text::read_choice(typed, c.words);
-      if (!who.pending_language.empty()) {
-        // The letters check (R-L1): 1 they show, 2 they do not; anything else leaves the
-        // language as it was.
+      if (!pending.empty()) {
+        // The letters check (R-L1): 1 they show; 2 they do not, and the language they had stays
+        // (Dari or the like for none); anything else leaves the language as it was.
         if ((chosen == 1 || chosen == 2) && !who.opted_out) {
-          who.language = chosen == 1 ? who.pending_language : letters_fallback(who.pending_language);
+          who.language = chosen == 1 ? pending : !who.language.empty() ? who.language : letters_fallback(pending);
           tx.set_contact_language(who.id, who.language);
           body = say(c, flow::keys::help, who);
           return answer();
