@@ -850,7 +850,8 @@ TEST_CASE("console: an operator reads the inbox, takes an item, answers the pers
   CHECK(fatima.call("GET", "/api/v1/inbox").status == 403);
 }
 
-TEST_CASE("console: a hazard report says whether someone is hurt beside the person's words, not in them",
+TEST_CASE("console: a hazard report says whether someone is hurt beside the person's words, not in them, "
+          "and when nobody is, whether the reporter may be called back",
           "[integration][console]") {
   temp_dir dir;
   const std::string config = write_test_config(dir);
@@ -858,27 +859,16 @@ TEST_CASE("console: a hazard report says whether someone is hurt beside the pers
   server_process srv(config);
   int n = 0;
   texts(srv.port(), "%2B93700000132", {"MINE", "2", "Old+road+by+the+school", "1", "It+went+off", "1"}, n);
-  const auto omid = log_in(srv.port(), "omid", "river-lamp-seven");
-  const auto page = json::parse(omid.call("GET", "/api/v1/inbox?flow=mine_safety").body);
-  REQUIRE(page["items"].size() == 1);
-  CHECK(page["items"][0]["text"] == "Old road by the school / It went off");
-  CHECK(page["items"][0]["someone_hurt"] == true);
-  CHECK(page["items"][0]["area"] == "herat");
-  CHECK_FALSE(page["items"][0].contains("may_call"));  // someone hurt is not asked: the injured come first
-}
-
-TEST_CASE("console: a hazard report nobody is hurt in says whether the reporter may be called back",
-          "[integration][console]") {
-  temp_dir dir;
-  const std::string config = write_test_config(dir);
-  make_user(config, {"--name", "Omid", "--role", "operator", "--login", "omid"}, "river-lamp-seven\n");
-  server_process srv(config);
-  int n = 0;
   texts(srv.port(), "%2B93700000133", {"MINE", "2", "Canal+road", "2", "A+metal+object", "2", "1"}, n);
   texts(srv.port(), "%2B93700000134", {"MINE", "2", "Canal+road", "2", "A+metal+object", "2", "2"}, n);
   const auto omid = log_in(srv.port(), "omid", "river-lamp-seven");
   const auto page = json::parse(omid.call("GET", "/api/v1/inbox?flow=mine_safety").body);
-  REQUIRE(page["items"].size() == 2);
+  REQUIRE(page["items"].size() == 3);
+  const auto& hurt = page["items"][2];
+  CHECK(hurt["text"] == "Old road by the school / It went off");
+  CHECK(hurt["someone_hurt"] == true);
+  CHECK(hurt["area"] == "herat");
+  CHECK_FALSE(hurt.contains("may_call"));  // someone hurt is not asked: the injured come first
   CHECK(page["items"][1]["phone"] == "+93700000133");
   CHECK(page["items"][1]["someone_hurt"] == false);
   CHECK(page["items"][1]["may_call"] == true);
