@@ -8,6 +8,12 @@
 
 const WORDS = {
   en: {
+    parties: 'Who reads messages', parties_intro: 'Besides the people who use this console, these organisations can read the text of the messages Paygham sends and receives. Each needs a written agreement: the messages serve this service only, are passed to nobody else, are kept no longer than agreed, and any breach is reported.',
+    inside: 'In this console, admins and operators read messages and the inbox; health workers see reminders, visits and calls, not message texts.',
+    organisation: 'Organisation', their_role: 'Role', messages_of: 'Channels', agreement: 'Written agreement', agreement_until: 'until {0}',
+    pr_aggregator: 'SMS and USSD aggregator', pr_mobile_operator: 'Mobile operator', pr_host: 'Server host', pr_other: 'Other',
+    every_channel: 'every channel', no_agreement: 'No written agreement', agreement_ended: 'ended on {0}', no_end: 'no end date', nobody_listed: 'No organisation is listed.',
+    gap_no_party: 'Channel {0}: no organisation is listed for its messages, though its aggregator reads them. Add it under parties in the config.', gap_no_agreement: '{0} reads messages without a written agreement.', gap_ended: 'The agreement with {0} has ended: renew it or stop its channels.',
     title: 'Paygham', login: 'Log in', login_name: 'Login', password: 'Password', logout: 'Log out',
     login_failed: 'The login or the password is wrong.', language: 'Language',
     calls: 'Patients to call', broadcasts: 'Broadcasts', messages: 'Messages', flows: 'Flows', audit: 'Audit log',
@@ -70,6 +76,12 @@ const WORDS = {
     q_programme: 'the programme\'s hours', q_saved: 'Quiet hours saved.', save: 'Save',
   },
   prs: {
+    parties: 'چه کسانی پیام‌ها را می‌خوانند', parties_intro: 'به جز کسانی که از این صفحه کار می‌گیرند، این سازمان‌ها متن پیام‌هایی را که پیغام می‌فرستد و می‌گیرد، خوانده می‌توانند. با هر کدام توافق‌نامهٔ کتبی لازم است: پیام‌ها فقط برای همین خدمت به کار می‌روند، به کس دیگری داده نمی‌شوند، بیشتر از مدت توافق‌شده نگه‌داری نمی‌شوند و هر افشای اطلاعات گزارش داده می‌شود.',
+    inside: 'در این صفحه، مدیران و اپراتورها پیام‌ها و صندوق پیام را می‌خوانند؛ کارمندان صحی یادآوری‌ها، نوبت‌ها و تماس‌ها را می‌بینند، نه متن پیام‌ها را.',
+    organisation: 'سازمان', their_role: 'نقش', messages_of: 'کانال‌ها', agreement: 'توافق‌نامهٔ کتبی', agreement_until: 'تا {0}',
+    pr_aggregator: 'شرکت اس‌ام‌اس و USSD', pr_mobile_operator: 'شرکت مخابراتی', pr_host: 'میزبان سرور', pr_other: 'دیگر',
+    every_channel: 'همه کانال‌ها', no_agreement: 'توافق‌نامهٔ کتبی ندارد', agreement_ended: 'در {0} ختم شد', no_end: 'بدون تاریخ ختم', nobody_listed: 'هیچ سازمانی ثبت نشده است.',
+    gap_no_party: 'کانال {0}: برای پیام‌هایش هیچ سازمانی ثبت نشده، در حالی که شرکت اس‌ام‌اس آن‌ها را می‌خواند. آن شرکت را زیر parties در تنظیمات اضافه کنید.', gap_no_agreement: '{0} بدون توافق‌نامهٔ کتبی پیام‌ها را می‌خواند.', gap_ended: 'توافق‌نامه با {0} ختم شده است: آن را تمدید کنید یا کانال‌هایش را متوقف کنید.',
     title: 'پیغام', login: 'ورود', login_name: 'نام کاربری', password: 'رمز', logout: 'خروج',
     login_failed: 'نام کاربری یا رمز درست نیست.', language: 'زبان',
     calls: 'تماس با مریضان', broadcasts: 'پیام‌های همگانی', messages: 'پیام‌ها', flows: 'روندها', audit: 'سوابق فعالیت‌ها',
@@ -132,6 +144,12 @@ const WORDS = {
     q_programme: 'ساعات آرام برنامه', q_saved: 'ساعات آرام ثبت شد.', save: 'ثبت',
   },
   fa: {
+    parties: 'چه کسانی پیام‌ها را می‌خوانند', parties_intro: 'به جز کسانی که با این صفحه کار می‌کنند، این سازمان‌ها می‌توانند متن پیام‌هایی را که پیغام می‌فرستد و دریافت می‌کند بخوانند. با هر کدام باید قرارداد کتبی وجود داشته باشد: پیام‌ها فقط برای همین خدمت استفاده شوند، به شخص دیگری داده نشوند، بیشتر از مدت توافق‌شده نگهداری نشوند و هر نشت اطلاعات گزارش شود.',
+    inside: 'در این صفحه، مدیران و اپراتورها پیام‌ها و صندوق پیام را می‌خوانند؛ کارمندان بهداشت یادآوری‌ها، نوبت‌ها و تماس‌ها را می‌بینند، نه متن پیام‌ها را.',
+    organisation: 'سازمان', their_role: 'نقش', messages_of: 'کانال‌ها', agreement: 'قرارداد کتبی', agreement_until: 'تا {0}',
+    pr_aggregator: 'ارائه‌دهندهٔ پیامک و USSD', pr_mobile_operator: 'اپراتور تلفن همراه', pr_host: 'میزبان سرور', pr_other: 'دیگر',
+    every_channel: 'همهٔ کانال‌ها', no_agreement: 'قرارداد کتبی ندارد', agreement_ended: 'در {0} منقضی شد', no_end: 'بدون تاریخ پایان', nobody_listed: 'هیچ سازمانی ثبت نشده است.',
+    gap_no_party: 'کانال {0}: هیچ سازمانی برای پیام‌هایش ثبت نشده، اما ارائه‌دهندهٔ پیامکِ این کانال آن‌ها را می‌خواند. این ارائه‌دهنده را در بخش parties تنظیمات اضافه کنید.', gap_no_agreement: '{0} بدون قرارداد کتبی پیام‌ها را می‌خواند.', gap_ended: 'قرارداد با {0} منقضی شده است: آن را تمدید کنید یا کانال‌هایش را متوقف کنید.',
     title: 'پیغام', login: 'ورود', login_name: 'نام کاربری', password: 'رمز عبور', logout: 'خروج',
     login_failed: 'نام کاربری یا رمز عبور درست نیست.', language: 'زبان',
     calls: 'تماس با بیماران', broadcasts: 'پیام‌های همگانی', messages: 'پیام‌ها', flows: 'گردش‌کارها', audit: 'گزارش فعالیت‌ها',
@@ -194,6 +212,12 @@ const WORDS = {
     q_programme: 'ساعت‌های سکوت برنامه', q_saved: 'ساعت‌های سکوت ثبت شد.', save: 'ثبت',
   },
   ps: {
+    parties: 'څوک پیغامونه لولي', parties_intro: 'پرته له هغو کسانو چې له دې پاڼې کار اخلي، دا ادارې د هغو پیغامونو متن لوستلی شي چې پیغام یې لېږي او ترلاسه کوي. له هرې یوې سره لیکلی تړون پکار دی: پیغامونه یوازې د همدې خدمت لپاره کارول کېږي، بل چا ته نه ورکول کېږي، له ټاکلې مودې زیات نه ساتل کېږي، او د معلوماتو د هر ډول افشا راپور ورکول کېږي.',
+    inside: 'په دې پاڼه کې مدیران او اپراتوران پیغامونه او راغلي پیغامونه لولي؛ روغتیايي کارکوونکي یادونې، نوبتونه او زنګونه ویني، د پیغامونو متن نه.',
+    organisation: 'اداره', their_role: 'رول', messages_of: 'چینلونه', agreement: 'لیکلی تړون', agreement_until: 'تر {0} پورې',
+    pr_aggregator: 'د اس‌ام‌اس او USSD شرکت', pr_mobile_operator: 'مخابراتي شرکت', pr_host: 'د سرور کوربه', pr_other: 'نور',
+    every_channel: 'ټول چینلونه', no_agreement: 'لیکلی تړون نه لري', agreement_ended: 'په {0} پای ته ورسېد', no_end: 'د پای نېټه نه لري', nobody_listed: 'هېڅ اداره نه ده ثبت شوې.',
+    gap_no_party: 'چینل {0}: د دې چینل د پیغامونو لپاره هېڅ اداره نه ده ثبت شوې، خو د اس‌ام‌اس شرکت یې لولي. دا شرکت په تنظیماتو کې د parties لاندې ورزیات کړئ.', gap_no_agreement: '{0} له لیکلي تړون پرته پیغامونه لولي.', gap_ended: 'له {0} سره تړون پای ته رسېدلی دی: تمدید یې کړئ یا یې چینلونه ودروئ.',
     title: 'پیغام', login: 'ننوتل', login_name: 'کارن نوم', password: 'پټنوم', logout: 'وتل',
     login_failed: 'کارن نوم یا پټنوم سم نه دی.', language: 'ژبه',
     calls: 'ناروغانو ته زنګ', broadcasts: 'عمومي پیغامونه', messages: 'پیغامونه', flows: 'بهیرونه', audit: 'د کړنو ثبت',
@@ -404,6 +428,7 @@ function pagesFor(role) {
       ['messages', t('messages')], ['contacts', t('contacts')], ['flows', t('flows')]);
   }
   if (role === 'admin') pages.push(['people', t('people')], ['audit', t('audit')]);
+  pages.push(['parties', t('parties')]);
   return pages;
 }
 
@@ -1237,6 +1262,35 @@ async function peoplePage() {
       made));
 }
 
+// ---- who reads messages (everyone, R-D5) ------------------------------------------------------
+
+// A calendar day ("2027-06-30") with its year, in the reader's calendar.
+function dateName(iso) {
+  return new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: 'long', timeZone: 'UTC' }).format(Date.parse(iso + 'T12:00:00Z'));
+}
+
+async function partiesPage() {
+  const list = await api('GET', '/parties');
+  const agreement = (p) => {
+    if (!p.agreement) return h('span', { class: 'error' }, t('no_agreement'));
+    const until = !p.until ? h('span', { class: 'muted' }, t('no_end'))
+      : p.ended ? h('span', { class: 'error' }, t('agreement_ended', dateName(p.until)))
+        : h('span', {}, t('agreement_until', dateName(p.until)));
+    return [h('span', { dir: 'auto' }, p.agreement), h('br'), until];
+  };
+  show(h('h1', {}, t('parties')), h('p', {}, t('parties_intro')),
+    list.gaps.length ? h('ul', { id: 'party-gaps', class: 'error' },
+      list.gaps.map((g) => h('li', {}, t('gap_' + g.kind, g.name)))) : '',
+    list.parties.length ? h('table', { id: 'parties' },
+      h('thead', {}, h('tr', {}, [t('organisation'), t('their_role'), t('messages_of'), t('agreement')].map((x) => h('th', {}, x)))),
+      h('tbody', {}, list.parties.map((p) => h('tr', {},
+        h('td', { dir: 'auto' }, p.name), h('td', {}, t('pr_' + p.role)),
+        h('td', {}, p.channels.length ? ltr(p.channels.join(', ')) : t('every_channel')),
+        h('td', {}, agreement(p))))))
+      : h('p', { class: 'muted' }, t('nobody_listed')),
+    h('p', { class: 'muted' }, t('inside')));
+}
+
 // ---- audit log (admins) ----------------------------------------------------------------------------
 
 async function auditPage() {
@@ -1281,6 +1335,7 @@ async function route() {
     else if (page === 'flow') await flowPage(decodeURIComponent(parts[1] || ''));
     else if (page === 'audit') await auditPage();
     else if (page === 'people') await peoplePage();
+    else if (page === 'parties') await partiesPage();
   } catch (e) {
     if (me) show(failure(e));
   }

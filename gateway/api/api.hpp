@@ -17,6 +17,7 @@
 #include <vector>
 #include <condition_variable>
 
+#include "gateway/channels/parties.hpp"
 #include "gateway/http/router.hpp"
 #include "gateway/text/screen.hpp"
 
@@ -175,6 +176,8 @@ struct services {
   // `offload` only.
   std::unique_ptr<flow_files> flows = {};
   background offload = {};
+  // Who besides the deployment can read message content, with their agreements (R-D5).
+  std::vector<channels::party> parties = {};
 };
 
 // Answers, with a short END, every USSD hop past its deadline. Called a few times a second.

@@ -5,6 +5,8 @@
 // at /api/v1/openapi.json is written from the same list, and a test holds the two together.
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <cstdio>
 #include <regex>
 #include <set>
 #include <variant>
@@ -1140,6 +1142,37 @@ outcome delivery_dashboard(services& s, store::tx& tx, const call& c) {
   return o;
 }
 
+// GET /api/v1/parties: who besides the deployment can read message content, under what
+// agreement, and what is missing (R-D5). Everyone who works with Paygham may read it: a
+// health worker is the one a patient asks.
+outcome list_parties(services& s, store::tx& tx, const call&) {
+  // The deployment's day: an agreement holds through its last day there.
+  const long long today = schedule::local_day(tx.now(), s.runner.config().timezone).value_or(tx.now() / 86'400'000);
+  std::vector<channels::channel_ref> refs;
+  for (const auto& ch : s.channels) refs.push_back({ch->id(), ch->type(), {}});
+  json out{{"parties", json::array()}, {"gaps", json::array()}};
+  for (const auto& p : s.parties) {
+    json until;
+    if (p.until) {
+      const std::chrono::year_month_day d{std::chrono::sys_days{std::chrono::days{*p.until}}};
+      char iso[16];
+      std::snprintf(iso, sizeof iso, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
+                    static_cast<unsigned>(d.day()));
+      until = iso;
+    }
+    out["parties"].push_back(json{{"name", p.name},
+                                  {"role", p.role},
+                                  {"channels", p.channels},
+                                  {"agreement", p.agreement.empty() ? json() : json(p.agreement)},
+                                  {"until", until},
+                                  {"ended", p.ended(today)}});
+  }
+  for (const auto& g : channels::party_gaps(s.parties, refs, today)) {
+    out["gaps"].push_back(json{{"kind", g.code()}, {"name", g.name}});
+  }
+  return answer(std::move(out));
+}
+
 json inbox_json(const store::inbox_entry& e) {
   json out{{"id", e.id},         {"phone", e.phone},   {"channel", e.channel_id}, {"text", e.body},
            {"status", e.status}, {"created_at", e.created_at}};
@@ -1638,6 +1671,9 @@ const std::vector<route>& routes() {
       {"GET", "/api/v1/deliveries", {"admin", "operator"}, delivery_dashboard,
        "The last hours' messages by hour and state, by channel with its pause (an open breaker), and why they failed",
        {}, {}, {"hours"}},
+      {"GET", "/api/v1/parties", {"admin", "operator", "health_worker"}, list_parties,
+       "Who besides this deployment can read message content (each channel's aggregator, operators, hosts), under "
+       "what written agreement, and what is missing"},
       {"GET", "/api/v1/inbox", {"admin", "operator"}, list_inbox,
        "What people wrote that no flow handled, and hazard reports (?flow=mine_safety), newest first", {}, {},
        {"status", "flow", "before", "limit"}},

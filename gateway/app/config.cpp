@@ -1,5 +1,6 @@
 #include "gateway/app/config.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -10,6 +11,8 @@
 #include "gateway/core/log.hpp"
 #include "gateway/core/yaml.hpp"
 #include "gateway/phone/phone.hpp"
+#include "gateway/text/normalize.hpp"
+#include "gateway/text/readers.hpp"
 
 namespace paygham::app {
 namespace {
@@ -526,7 +529,75 @@ void read_channels(config_reader& cr, const YAML::Node& n, config& c) {
   }
 }
 
+// `parties:` (R-D5): who can read the messages of which channels, under what agreement.
+// `channels_read`: the channels section was a list (else naming a channel proves nothing).
+void read_parties(config_reader& cr, const YAML::Node& n, config& c, bool channels_read) {
+  auto& r = cr.raw();
+  if (!n.IsDefined()) return;
+  if (!n.IsSequence()) {
+    r.problem(n, "'parties' must be a list, each with a name and a role (who besides you can read messages)");
+    return;
+  }
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    const YAML::Node p = n[i];
+    const std::string path = "parties[" + std::to_string(i + 1) + "]";
+    if (!p.IsMap()) {
+      r.problem(p, "'" + path + "' must be a mapping with name and role");
+      continue;
+    }
+    if (!r.expect_map(p, path, {"name", "role", "channels", "agreement", "until"})) continue;
+    channels::party party;
+    party.where = core::yaml::where(r.file(), p);
+    // Each value is shown to everyone who works with Paygham: none may be empty.
+    const auto said = [&](std::string_view key, bool required) -> std::string {
+      auto v = cr.text(p, key, path, required);
+      if (v && v->empty()) r.problem(p[std::string(key)], "'" + path + "." + std::string(key) + "' is empty: give it a value" +
+                                                              (required ? std::string() : ", or remove the key"));
+      return v.value_or("");
+    };
+    party.name = said("name", true);
+    if (!party.name.empty() && !names.insert(party.name).second) r.problem(p["name"], "party '" + party.name + "' is listed twice");
+    party.role = said("role", true);
+    const auto& roles = channels::party_roles();
+    if (!party.role.empty() && std::find(roles.begin(), roles.end(), party.role) == roles.end()) {
+      r.problem(p["role"], "'" + path + ".role' must be aggregator, mobile_operator, host or other");
+    }
+    const YAML::Node listed = p["channels"];
+    for (const auto& item : r.text_list(p, "channels", path)) {
+      const std::string id = expand_env(item, listed, r);
+      if (channels_read &&
+          std::none_of(c.channels.begin(), c.channels.end(), [&](const auto& ch) { return ch.id == id; })) {
+        r.problem(listed, "'" + path + ".channels' names '" + id + "', which is not in 'channels'");
+      }
+      party.channels.push_back(id);
+    }
+    if (listed.IsDefined() && listed.IsSequence() && listed.size() == 0) {
+      r.problem(listed, "'" + path + ".channels' is empty: name the channels, or remove the key for all of them");
+    }
+    party.agreement = said("agreement", false);
+    if (const std::string until = said("until", false); !until.empty()) {
+      const auto day = text::read_date(text::normalize(until));
+      if (!day) {
+        r.problem(p["until"], "'" + path + ".until' must be the agreement's last day (2027-06-30 or 1406/4/9)");
+      } else if (party.agreement.empty()) {
+        r.problem(p["until"], "'" + path + ".until' is the last day of an agreement: name the agreement too ('agreement')");
+      } else {
+        party.until = text::day_number(*day);
+      }
+    }
+    c.parties.push_back(std::move(party));
+  }
+}
+
 }  // namespace
+
+std::vector<channels::party_gap> party_gaps(const config& c, core::unix_ms now) {
+  std::vector<channels::channel_ref> refs;
+  for (const auto& ch : c.channels) refs.push_back({ch.id, ch.type, ch.where});
+  return channels::party_gaps(c.parties, refs,
+                              schedule::local_day(now, c.defaults_.timezone).value_or(now / 86'400'000));
+}
 
 core::result<config> load_config(const std::string& path) {
   auto doc = core::yaml::load_file(path);
@@ -544,7 +615,7 @@ core::result<config> load_config(const std::string& path) {
   const YAML::Node root = doc.value();
   if (r.expect_map(root, "",
                    {"server", "store", "defaults", "programmes", "flows", "templates", "lexicon", "clinics", "holidays", "ussd",
-                    "ussd_profiles", "channels", "log", "tls", "api"})) {
+                    "ussd_profiles", "channels", "parties", "log", "tls", "api"})) {
     const YAML::Node api = root["api"];
     if (api.IsDefined() && r.expect_map(api, "api", {"rate_per_token", "monitoring_from"})) {
       if (auto n = r.integer(api, "rate_per_token", "api", 1, 100'000)) c.api_rate_per_token = static_cast<double>(*n);
@@ -593,6 +664,7 @@ core::result<config> load_config(const std::string& path) {
     read_ussd_profiles(cr, root["ussd_profiles"], c);
     check_resume_window(cr, root, c);
     read_channels(cr, root["channels"], c);
+    read_parties(cr, root["parties"], c, !root["channels"].IsDefined() || root["channels"].IsSequence());
     if (const auto& staff = c.defaults_.staff_channel; !staff.empty() &&
         std::none_of(c.channels.begin(), c.channels.end(), [&](const auto& ch) { return ch.id == staff; })) {
       r.problem(root["defaults"]["staff_channel"],

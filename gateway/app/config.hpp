@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gateway/channels/channel.hpp"
+#include "gateway/channels/parties.hpp"
 #include "gateway/core/clock.hpp"
 #include "gateway/core/result.hpp"
 #include "gateway/http/server.hpp"
@@ -57,6 +58,8 @@ struct config {
   schedule::iftar_table iftar;
   core::unix_ms resume_window_ms = 15 * 60'000;  // a dropped USSD session can be continued (R-U12)
   std::vector<channels::settings> channels;
+  // Who besides the deployment can read message content, with their agreements (R-D5).
+  std::vector<channels::party> parties;
   // USSD routes (R-U2, R-U7): screen limits and timeouts; "default" always exists, and its
   // timeouts (config `ussd:`) are every profile's unless it sets its own. A channel picks one
   // with its `ussd_profile` setting.
@@ -75,5 +78,8 @@ struct config {
 
 // Loads and checks a config file. On failure the error lists every problem found, one a line.
 core::result<config> load_config(const std::string& path);
+
+// What `parties` leaves open on `now`'s day (lint warns, the server logs it at start).
+std::vector<channels::party_gap> party_gaps(const config& c, core::unix_ms now);
 
 }  // namespace paygham::app

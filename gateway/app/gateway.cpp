@@ -176,6 +176,7 @@ struct gateway::parts {
     // R-D4: every masked number in the log carries its pseudonym, the same on every node.
     core::log::set_pseudonym([key = reader->log_key()](std::string_view e164) { return store::number_pseudonym(key, e164); });
     services.monitoring_from = cfg.monitoring_from;
+    services.parties = cfg.parties;
     services.api_limits.set_rate(cfg.api_rate_per_token);
     services.secure_cookies = cfg.public_url.rfind("https://", 0) == 0;
     services.flows = std::make_unique<flows_folder>(cfg, [this] { return reload(); });

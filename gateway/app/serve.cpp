@@ -101,6 +101,7 @@ int serve(const std::string& config_path) {
   }
 
   if (!encrypted_at_rest(cfg.store)) return exit_user_error;
+  for (const auto& gap : party_gaps(cfg, core::now_ms())) core::log::warn("privacy.party_gap", {{"gap", gap.sentence()}});
 
   try {
     const std::size_t channel_count = chans.size();

@@ -50,7 +50,8 @@ async function healthWorker(browser) {
   const { page, context, problems } = await logIn(browser, 'fatima', 'prs');
   check(await page.getAttribute('html', 'dir') === 'rtl', 'Dari is laid out right to left');
   const nav = await page.locator('#bar nav a').allTextContents();
-  check(nav.join('|') === 'مریضان|نوبت‌ها|تماس با مریضان', 'a health worker sees patients, visits and patients to call: ' + nav);
+  check(nav.join('|') === 'مریضان|نوبت‌ها|تماس با مریضان|چه کسانی پیام‌ها را می‌خوانند',
+    'a health worker sees patients, visits, patients to call and who reads messages: ' + nav);
   // Enrol a patient in daily medicine reminders and see the next one scheduled.
   await page.fill('#phone', '0700 000 321');
   await page.click('#find');
@@ -133,6 +134,16 @@ async function healthWorker(browser) {
   await page.click('#calls tbody button');
   await page.waitForSelector('main p.muted');
   check((await page.textContent('main')).includes('کسی برای تماس نیست'), 'after the call the list is empty');
+  // A patient asks who else reads their messages (R-D5): the organisations, and what is missing.
+  await page.click('#bar nav >> text=چه کسانی پیام‌ها را می‌خوانند');
+  await page.waitForSelector('#parties');
+  const parties = await page.locator('#parties tbody tr').allTextContents();
+  check(parties.length === 2 && parties[0].includes("Africa's Talking") && parties[0].includes('توافق‌نامهٔ کتبی ندارد'),
+    'the aggregator is listed, without a written agreement: ' + parties);
+  check(parties[1].includes('میزبان سرور') && parties[1].includes('۱۳۹۸'),
+    'the host\'s agreement shows the day it ended, in the Solar Hijri calendar: ' + parties);
+  check((await page.locator('#party-gaps li').count()) === 2, 'both gaps are named above the list');
+  await shot(page, 'health-worker-parties-prs');
   await page.click('#logout');
   await page.waitForSelector('#password');
   check(problems.length === 0, 'no script errors: ' + problems.join('; '));

@@ -354,7 +354,8 @@ TEST_CASE("api: the OpenAPI document lists every route with its roles, and each 
                                         "get /api/v1/deliveries", "get /api/v1/inbox", "post /api/v1/inbox/{id}",
                                         "post /api/v1/inbox/{id}/reply", "get /api/v1/users",
                                         "post /api/v1/users/{id}/disable", "get /api/v1/tokens", "post /api/v1/tokens",
-                                        "delete /api/v1/tokens/{id}", "post /api/v1/contacts", "post /api/v1/flow_starts"});
+                                        "delete /api/v1/tokens/{id}", "post /api/v1/contacts", "post /api/v1/flow_starts",
+                                        "get /api/v1/parties"});
 }
 
 TEST_CASE("api: a channel whose callbacks nobody checks is refused by lint and serve, naming what to set",
@@ -372,6 +373,55 @@ TEST_CASE("api: a channel whose callbacks nobody checks is refused by lint and s
                       Catch::Contains("auth_token, allow_ips or basic_auth"));
   CHECK(run_paygham({"serve", "--config", config}, &out, &err) != 0);
   CHECK_THAT(err, Catch::Contains("would take callbacks from anyone"));
+}
+
+TEST_CASE("api: everyone who works with Paygham reads who else can see messages, and what agreement is missing",
+          "[integration][api]") {
+  // R-D5: a patient asks the health worker who else reads their messages.
+  temp_dir dir;
+  const std::string config = write_test_config(dir, "",
+                                               "  - id: mci\n    type: africastalking\n    allow_ips: [127.0.0.1]\n"
+                                               "parties:\n"
+                                               "  - {name: Africa's Talking, role: aggregator, channels: [at], agreement: DPA AT-14, "
+                                               "until: ۱۳۹۸/۱۱/۱۱}\n"
+                                               "  - {name: Hetzner, role: host}\n"
+                                               "  - {name: Roshan, role: mobile_operator, channels: [at], agreement: SLA 7, "
+                                               "until: 2150-06-30}\n");
+  std::string out, err;
+  CHECK(run_paygham({"lint", "--config", config}, &out, &err) == 0);  // warnings, not problems
+  CHECK_THAT(err, Catch::Contains("channel 'mci': no entry of 'parties' names the aggregator") &&
+                      Catch::Contains("party 'Hetzner' can read messages with no written agreement") &&
+                      Catch::Contains("party 'Africa's Talking': its agreement has ended"));
+  // As JSON, each warning is placed at its entry, as problems are.
+  CHECK(run_paygham({"lint", "--config", config, "--format", "json"}, &out, &err) == 0);
+  const auto lint = json::parse(out);
+  bool placed = false;
+  for (const auto& w : lint["warnings"]) {
+    if (w["message"].get<std::string>().rfind("party 'Hetzner'", 0) == 0) {
+      placed = w["file"] == config && w["line"] == 26;
+    }
+  }
+  CHECK(placed);
+  REQUIRE(run_paygham({"token", "create", "--config", config, "--role", "health_worker", "--name", "his",
+                       "--facility", "golshahr"},
+                      &out, &err) == 0);
+  const std::string worker = out.substr(0, out.size() - 1);
+  server_process srv(config);
+  CHECK_THAT(srv.log(), Catch::Contains("privacy.party_gap") && Catch::Contains("party 'Hetzner'"));
+  const auto r = api(srv.port(), "GET", "/api/v1/parties", worker);
+  REQUIRE(r.status == 200);
+  const auto body = json::parse(r.body);
+  REQUIRE(body["parties"].size() == 3);
+  // Written in the Solar Hijri calendar with Persian digits; given back as the Gregorian day.
+  CHECK(body["parties"][0] == json{{"name", "Africa's Talking"}, {"role", "aggregator"}, {"channels", {"at"}},
+                                   {"agreement", "DPA AT-14"}, {"until", "2020-01-31"}, {"ended", true}});
+  CHECK(body["parties"][1]["agreement"].is_null());
+  CHECK(body["parties"][1]["channels"] == json::array());  // every channel's
+  CHECK(body["parties"][2]["until"] == "2150-06-30");
+  CHECK(body["parties"][2]["ended"] == false);
+  // The host reads every channel but carries none: mci has nobody named for it.
+  CHECK(body["gaps"] == json::parse(R"([{"kind": "no_party", "name": "mci"}, {"kind": "ended", "name": "Africa's Talking"},
+                                        {"kind": "no_agreement", "name": "Hetzner"}])"));
 }
 
 TEST_CASE("api: a clinic's system sees and closes only its own patients to call", "[integration][api]") {
