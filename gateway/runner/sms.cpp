@@ -352,17 +352,19 @@ bool runner::language_change(store::tx& tx, const content& c, store::contact& wh
     const std::string pending = std::exchange(who.pending_language, {});
     if (!n && tx.now() - asked_at <= language_answer_ms &&
         text::read_global(typed, c.keywords) == text::global_word::none) {
-      const auto chosen = text::read_choice(typed, c.words);
       if (!pending.empty()) {
-        // The letters check (R-L1): 1 they show; 2 they do not, and the language they had stays
-        // (Dari or the like for none); anything else leaves the language as it was.
-        if ((chosen == 1 || chosen == 2) && !who.opted_out) {
-          who.language = chosen == 1 ? pending : !who.language.empty() ? who.language : letters_fallback(pending);
+        // The letters check (R-L1), a yes or no: 1 (or «هو») they show; 2 (or «نه») they do not,
+        // and the language they had stays (Dari or the like for none); anything else leaves the
+        // language as it was.
+        const auto shows = text::read_yes_no(typed, c.words);
+        if (shows && !who.opted_out) {
+          who.language = *shows ? pending : !who.language.empty() ? who.language : letters_fallback(pending);
           tx.set_contact_language(who.id, who.language);
           body = say(c, flow::keys::help, who);
           return answer();
         }
-      } else if (chosen && *chosen >= 1 && static_cast<std::size_t>(*chosen) <= settings_.languages.size()) {
+      } else if (const auto chosen = text::read_choice(typed, c.words);
+                 chosen && *chosen >= 1 && static_cast<std::size_t>(*chosen) <= settings_.languages.size()) {
         n = chosen;
       }
     }

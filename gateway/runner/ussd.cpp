@@ -299,9 +299,10 @@ void runner::letters_step(store::tx& tx, const content& c, step& s, const std::o
   const auto chosen = s.out.next.vars.find(std::string(letters_var));
   const std::string lang = chosen != s.out.next.vars.end() ? chosen->second : s.who.language;
   use_language(s.ctx, lang);
-  const auto choice = answer ? text::read_choice(text::normalize(*answer), c.words) : std::nullopt;
-  if (choice == 1 || choice == 2) {
-    const std::string keep = choice == 1 ? lang : letters_fallback(lang);
+  // A yes or no: 1 or a word for yes (its letters show), 2 or a word for no.
+  const auto shows = answer ? text::read_yes_no(text::normalize(*answer), c.words) : std::nullopt;
+  if (shows) {
+    const std::string keep = *shows ? lang : letters_fallback(lang);
     tx.set_contact_language(s.who.id, keep);
     s.who.language = keep;
     use_language(s.ctx, keep);
