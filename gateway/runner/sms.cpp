@@ -408,6 +408,7 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     tx.set_reachable(s.who.id);
     s.who.unreachable = false;
   }
+  std::string unsure;  // a language guessed whose own letters the phone may not show
   if (s.who.language.empty()) {
     // A first SMS is answered in its own language (guessed from its words and script), never
     // in English for Persian script; the guess holds for USSD too and "زبان" changes it.
@@ -419,6 +420,11 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
       offered.insert(offered.begin(), settings_.default_language);
     }
     s.who.language = text::guess_language(sms.text, offered, c->hints);
+    if (c->texts.find(s.who.language, flow::keys::letters_check) && !text::has_own_letters(sms.text, s.who.language)) {
+      // Its words say Pashto, but no letter only Pashto has: the phone may show them as boxes
+      // (R-L1). Answered in Dari meanwhile; the letters check follows the answer.
+      unsure = std::exchange(s.who.language, letters_fallback(s.who.language));
+    }
     if (!s.who.language.empty()) tx.set_contact_language(s.who.id, s.who.language);
   }
   const std::string typed = text::normalize(sms.text);
@@ -475,6 +481,12 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
   }
   if (!s.f) {
     acknowledge();
+    if (const text::entry* check = unsure.empty() ? nullptr : c->texts.find(unsure, flow::keys::letters_check)) {
+      // Nothing else is asked of them: the next SMS may answer whether its letters show.
+      tx.queue_message(store::new_message{sms.channel_id, s.who.id, 0, sms.from, check->text, core::priority::reply});
+      tx.set_language_asked(s.who.id, tx.now(), unsure);
+      ++result.queued;
+    }
     return result;
   }
   if (!s.f->keep_sms && s.f != by_keyword) tx.forget_inbound_body(sms.channel_id, sms.external_id);

@@ -273,24 +273,31 @@ std::string guess_language(std::string_view utf8, const std::vector<std::string>
       if (hint == word && offers(offered, lang)) return lang;
     }
   }
-  bool arabic = false, pashto = false;
+  bool arabic = false;
   for (const char32_t c : core::decode_utf8(utf8)) {
     // Letters only: Persian digits and punctuation («۲», «؟») say nothing of the language.
     arabic = arabic || (c >= 0x0620 && c <= 0x064A) || (c >= 0x066E && c <= 0x06D5) ||
              (c >= 0x06FA && c <= 0x06FF) || (c >= 0xFB50 && c <= 0xFDFF) || (c >= 0xFE70 && c <= 0xFEFC);
-    // ټ ځ څ ډ ړ ږ ښ ګ ڼ ۍ ې
-    for (const char32_t p : {U'\u067C', U'\u0681', U'\u0685', U'\u0689', U'\u0693', U'\u0696', U'\u069A',
-                             U'\u06AB', U'\u06BC', U'\u06CD', U'\u06D0'}) {
-      pashto = pashto || c == p;
-    }
   }
-  if (pashto && offers(offered, "ps")) return "ps";
+  if (has_own_letters(utf8, "ps") && offers(offered, "ps")) return "ps";
   if (arabic) {
     for (const auto& lang : offered) {
       if (persian_script(lang)) return lang;
     }
   }
   return {};
+}
+
+bool has_own_letters(std::string_view utf8, std::string_view lang) {
+  if (lang != "ps") return false;
+  for (const char32_t c : core::decode_utf8(utf8)) {
+    // ټ ځ څ ډ ړ ږ ښ ګ ڼ ۍ ې
+    for (const char32_t p : {U'\u067C', U'\u0681', U'\u0685', U'\u0689', U'\u0693', U'\u0696', U'\u069A',
+                             U'\u06AB', U'\u06BC', U'\u06CD', U'\u06D0'}) {
+      if (c == p) return true;
+    }
+  }
+  return false;
 }
 
 std::optional<long> read_language_change(std::string_view normalized, const language_hints& hints) {

@@ -100,6 +100,10 @@ struct language_hints {
 std::string guess_language(std::string_view utf8, const std::vector<std::string>& offered,
                            const language_hints& hints);
 
+// Whether `utf8` has letters only `lang` writes (Pashto's ټ ډ ړ ږ ښ ګ ڼ ې ۍ ځ څ): a phone that
+// typed them shows them. False for a language without such letters.
+bool has_own_letters(std::string_view utf8, std::string_view lang);
+
 // "LANG" alone: 0 (send the list); "زبان ۲": 2; anything else: nullopt.
 std::optional<long> read_language_change(std::string_view normalized, const language_hints& hints);
 

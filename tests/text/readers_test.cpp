@@ -120,3 +120,12 @@ TEST_CASE("readers: a record's number is ASCII digits only, at most 18", "[text]
   CHECK_FALSE(read_id("۴۲"));  // an id is not typed by a person
   CHECK_FALSE(read_id("1%2F.."));
 }
+
+TEST_CASE("text: a phone that typed Pashto's own letters shows them, and only Pashto has such letters",
+          "[text]") {
+  CHECK(has_own_letters("زه معلومات غواړم", "ps"));
+  CHECK(has_own_letters("ښه", "ps"));
+  CHECK_FALSE(has_own_letters("زه معلومات غوارم", "ps"));  // the same words, typed on a Persian keyboard
+  CHECK_FALSE(has_own_letters("۱۲ ؟", "ps"));               // digits and marks say nothing
+  CHECK_FALSE(has_own_letters("زه معلومات غواړم", "prs"));  // Dari has no letters of its own
+}
