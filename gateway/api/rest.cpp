@@ -5,8 +5,6 @@
 // at /api/v1/openapi.json is written from the same list, and a test holds the two together.
 #include <nlohmann/json.hpp>
 
-#include <chrono>
-#include <cstdio>
 #include <regex>
 #include <set>
 #include <variant>
@@ -1152,14 +1150,7 @@ outcome list_parties(services& s, store::tx& tx, const call&) {
   for (const auto& ch : s.channels) refs.push_back({ch->id(), ch->type(), {}});
   json out{{"parties", json::array()}, {"gaps", json::array()}};
   for (const auto& p : s.parties) {
-    json until;
-    if (p.until) {
-      const std::chrono::year_month_day d{std::chrono::sys_days{std::chrono::days{*p.until}}};
-      char iso[16];
-      std::snprintf(iso, sizeof iso, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
-                    static_cast<unsigned>(d.day()));
-      until = iso;
-    }
+    const json until = p.until ? json(schedule::day_text(*p.until)) : json();
     out["parties"].push_back(json{{"name", p.name},
                                   {"role", p.role},
                                   {"channels", p.channels},

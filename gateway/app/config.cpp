@@ -592,11 +592,22 @@ void read_parties(config_reader& cr, const YAML::Node& n, config& c, bool channe
 
 }  // namespace
 
-std::vector<channels::party_gap> party_gaps(const config& c, core::unix_ms now) {
+std::vector<config_warning> config_warnings(const config& c, core::unix_ms now) {
+  const long long today = schedule::local_day(now, c.defaults_.timezone).value_or(now / 86'400'000);
+  std::vector<config_warning> out;
   std::vector<channels::channel_ref> refs;
   for (const auto& ch : c.channels) refs.push_back({ch.id, ch.type, ch.where});
-  return channels::party_gaps(c.parties, refs,
-                              schedule::local_day(now, c.defaults_.timezone).value_or(now / 86'400'000));
+  for (const auto& gap : channels::party_gaps(c.parties, refs, today)) out.push_back({"privacy.party_gap", gap.sentence()});
+  const bool at_iftar = std::any_of(c.programmes.begin(), c.programmes.end(), [](const auto& p) { return p.second.quiet_iftar; });
+  for (const auto& [country, ramadans] : at_iftar ? c.iftar : schedule::iftar_table{}) {
+    long long last = 0;
+    for (const auto& r : ramadans) last = std::max(last, r.last_day);
+    if (last >= today) continue;
+    out.push_back({"schedule.ramadan_past", c.holidays_file + ": every Ramadan of " + country + " has passed (the last ended " +
+                                                schedule::day_text(last) + "): 'quiet_days: [iftar]' holds nothing there until the next one "
+                                                        "is added, as announced"});
+  }
+  return out;
 }
 
 core::result<config> load_config(const std::string& path) {

@@ -79,7 +79,13 @@ struct config {
 // Loads and checks a config file. On failure the error lists every problem found, one a line.
 core::result<config> load_config(const std::string& path);
 
-// What `parties` leaves open on `now`'s day (lint warns, the server logs it at start).
-std::vector<channels::party_gap> party_gaps(const config& c, core::unix_ms now);
+// What a valid config leaves for an operator to fix on `now`'s day, though the gateway runs:
+// `parties` gaps (R-D5), Ramadans all past while a programme keeps quiet at iftar (R-S8).
+// Lint prints `text`; the server logs `event` at start.
+struct config_warning {
+  std::string event;
+  std::string text;
+};
+std::vector<config_warning> config_warnings(const config& c, core::unix_ms now);
 
 }  // namespace paygham::app

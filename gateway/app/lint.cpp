@@ -22,7 +22,7 @@ int lint(const std::string& config_path, bool json) {
       if (auto ch = channels::make_channel(s); !ch) problems.push_back(ch.error());
     }
     content = load_content(cfg.value(), problems, &warnings);
-    for (const auto& gap : party_gaps(cfg.value(), core::now_ms())) warnings.push_back(gap.sentence());
+    for (const auto& w : config_warnings(cfg.value(), core::now_ms())) warnings.push_back(w.text);
   }
   if (json) {
     nlohmann::json out{{"ok", problems.empty()}, {"problems", nlohmann::json::array()},

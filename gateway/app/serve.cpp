@@ -101,7 +101,7 @@ int serve(const std::string& config_path) {
   }
 
   if (!encrypted_at_rest(cfg.store)) return exit_user_error;
-  for (const auto& gap : party_gaps(cfg, core::now_ms())) core::log::warn("privacy.party_gap", {{"gap", gap.sentence()}});
+  for (const auto& w : config_warnings(cfg, core::now_ms())) core::log::warn(w.event, {{"warning", w.text}});
 
   try {
     const std::size_t channel_count = chans.size();

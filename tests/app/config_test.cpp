@@ -142,3 +142,32 @@ TEST_CASE("app: a PostgreSQL store is named in logs without its password", "[app
   q.url = "postgresql:///paygham?host=/run/pg&password=hunter2&user=p";
   CHECK(q.describe() == "postgresql:///paygham?host=/run/pg&password=***&user=p");
 }
+
+TEST_CASE("app: a config that runs but leaves something to fix says so: an unnamed carrier, Ramadans all past",
+          "[app]") {
+  test::temp_dir dir;
+  test::write_file(dir.file("holidays.yaml"),
+                   "IR: {holidays: [], ramadan: [{from: 1405/11/19, to: 1405/12/18, iftar: \"17:15-19:45\"}]}\n");
+  test::write_file(dir.file("paygham.yaml"),
+                   "defaults: {timezone: Asia/Tehran}\n"
+                   "holidays: holidays.yaml\n"
+                   "programmes:\n  reminders: {quiet_days: [iftar]}\n"
+                   "channels:\n  - {id: at, type: africastalking, allow_ips: [127.0.0.1]}\n");
+  const auto c = app::load_config(dir.file("paygham.yaml"));
+  REQUIRE(c.ok());
+  const auto texts = [&](core::unix_ms now) {
+    std::vector<std::string> out;
+    for (const auto& w : app::config_warnings(c.value(), now)) out.push_back(w.event + " " + w.text);
+    return out;
+  };
+  // 2027-03-09 is Ramadan's last day (1405/12/18): nothing to say of it yet, on its evening in Tehran.
+  const core::unix_ms last_evening = 1'804'610'000'000;  // 2027-03-09 16:33 UTC, 20:03 in Tehran
+  auto said = texts(last_evening);
+  REQUIRE(said.size() == 1);
+  CHECK_THAT(said[0], Catch::StartsWith("privacy.party_gap ") && Catch::Contains("channel 'at'"));
+  // The next day every Ramadan of the file is past: iftar's quiet holds nothing until one is added.
+  said = texts(last_evening + 86'400'000);
+  REQUIRE(said.size() == 2);
+  CHECK_THAT(said[1], Catch::StartsWith("schedule.ramadan_past " + dir.file("holidays.yaml") + ": every Ramadan of IR") &&
+                          Catch::Contains("2027-03-09"));
+}
