@@ -400,6 +400,11 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   }
   const auto& known = actions::registry::builtin();
   for (const auto& f : bundle->flows.all()) {
+    for (const auto& lang : f->invite.empty() ? std::vector<std::string>{} : langs) {
+      if (!bundle->texts.find(lang, f->invite)) {
+        problems.push_back(f->file + ": 'invite' names text '" + f->invite + "', which " + lang + ".yaml does not have");
+      }
+    }
     for (const auto& [id, n] : f->nodes) {
       if (n.kind != flow::node_kind::action) continue;
       const actions::action* a = known.find(n.action);

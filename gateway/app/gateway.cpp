@@ -247,6 +247,7 @@ void gateway::parts::tick(bool jobs_only) {
                      if (did->any() && !did->more) {
                        core::log::info("tick", {{"timeouts", did->timeouts},
                                                 {"continued", did->continued},
+                                                {"invited", did->invited},
                                                 {"expired", did->expired},
                                                 {"reminders", did->reminders},
                                                 {"broadcast", did->broadcast}});

@@ -86,6 +86,11 @@ struct definition {
   // A redial within the resume window offers to continue a dropped session (R-U12); false
   // starts afresh every time (a menu behind a PIN: whoever holds the phone next types it again).
   bool resume = true;
+  // R-U15: the text (a key) of one SMS inviting a person who left the flow over USSD at one of
+  // the nodes `invite_left_at` (booking half done) to dial again; sent when the resume window
+  // ends. Empty: none.
+  std::string invite;
+  std::vector<std::string> invite_left_at;
   // False: what people write to the flow by SMS is not kept once read (the record of each SMS
   // keeps its sender and time): a health worker's command names a patient and their care.
   bool keep_sms = true;

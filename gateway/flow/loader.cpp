@@ -374,6 +374,13 @@ void check_links(core::yaml::reader& r, const YAML::Node& root, definition& d) {
       r.problem(root["entries"], "entry '" + e + "' is not a node of this flow" + core::did_you_mean(e, names));
     }
   }
+  for (const auto& q : d.invite_left_at) {
+    const node* n = d.find(q);
+    if (!n || n->kind != node_kind::ask) {
+      r.problem(root["invite"]["left_at"],
+                "'invite.left_at' names '" + q + "', which is not a question of this flow" + core::did_you_mean(q, names));
+    }
+  }
   // Every node must be reachable from start (or an entry), or it is dead text nobody will see.
   std::vector<std::string> todo{d.start};
   todo.insert(todo.end(), d.entries.begin(), d.entries.end());
@@ -469,7 +476,7 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
   core::yaml::reader r(file, problems);
   if (!r.expect_map(root, "",
                     {"triggers", "start", "entries", "nodes", "continue_by_sms", "resume", "keep_sms", "samples", "programme",
-                     "screens"})) {
+                     "screens", "invite"})) {
     return nullptr;
   }
 
@@ -493,6 +500,18 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
   d->continue_by_sms = r.boolean(root, "continue_by_sms", "").value_or(false);
   d->resume = r.boolean(root, "resume", "").value_or(true);
   d->keep_sms = r.boolean(root, "keep_sms", "").value_or(true);
+  if (const YAML::Node invite = root["invite"];
+      invite.IsDefined() && r.expect_map(invite, "invite", {"text", "left_at"})) {
+    d->invite = r.text(invite, "text", "invite", true).value_or("");
+    d->invite_left_at = r.text_list(invite, "left_at", "invite");
+    if (d->invite_left_at.empty()) r.problem(invite, "'invite.left_at' must list the questions a person who leaves there is invited back to");
+  }
+  if (!d->invite.empty() && (d->continue_by_sms || !d->resume || d->ussd_codes.empty())) {
+    // Continued by SMS already, or behind a PIN (whoever holds the phone types it again), or
+    // never dialled: nothing to invite to.
+    r.problem(root["invite"], "'invite' needs a flow people dial (triggers.ussd) that resumes a dropped session: not "
+                              "with continue_by_sms or resume: false");
+  }
   d->programme = r.text(root, "programme", "").value_or("");
   if (!d->programme.empty() &&
       !std::all_of(d->programme.begin(), d->programme.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; })) {

@@ -62,6 +62,33 @@ std::string runner::apply_drop(store::tx& tx, const content& c, const store::job
   return {};
 }
 
+bool runner::invite_to_finish(store::tx& tx, const content& c, const store::run& r) const {
+  const flow::definition* f = c.pinned(r.flow_id, r.flow_hash);
+  if (!f || f->invite.empty() || r.medium != store::medium::ussd) return false;
+  const flow::state st = state_from_json(r.state);
+  // Left half way through what the invitation is about (booking, not a look at one's visits).
+  if (std::find(f->invite_left_at.begin(), f->invite_left_at.end(), st.node) == f->invite_left_at.end()) return false;
+  // Never about counselling (R-U15): chosen in this session, or the person's care.
+  if (st.vars.count(std::string(neutral_var)) ||
+      std::any_of(st.vars.begin(), st.vars.end(), [&](const auto& v) { return c.clinics.neutral_only(v.second); })) {
+    return false;
+  }
+  const auto who = tx.find_contact(r.contact_id);
+  if (!who || who->opted_out || (!f->programme.empty() && tx.stopped(who->id, f->programme))) return false;
+  const auto services = tx.own_visit_services(who->id, tx.now() - counselling_within_ms);
+  if (std::any_of(services.begin(), services.end(), [&](const auto& s) { return c.clinics.neutral_only(s); })) return false;
+  // Another who reads the phone would learn that someone on it began to book.
+  if (tx.find_contact_record(who->id).shared_phone == "yes") return false;
+  // Within sending hours, or not at all: by the morning it is old news.
+  if (sending_time(tx.now(), *who, f->programme) > tx.now()) return false;
+  if (!tx.take_invite(who->id, tx.now(), tx.now() - 24 * 3'600'000)) return false;
+  store::new_message m{r.channel_id, who->id, r.id, who->phone, say(c, f->invite, *who), core::priority::bulk};
+  m.programme = f->programme;
+  tx.queue_message(m);
+  core::log::info("run.invited", {{"run", r.id}, {"flow", f->id}});
+  return true;
+}
+
 std::string runner::apply_series_due(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const {
   const auto p = actions::series_due::parse(j.payload);
   if (!p) return "payload is not {series, at}";
@@ -530,6 +557,7 @@ tick_outcome runner::tick(store::tx& tx, bool jobs_only) const {
   if (jobs_only) return done;
   // Dropped sessions nobody came back to within the window: their answers are let go.
   for (auto& r : tx.stale_ussd_runs(tx.now() - settings_.resume_window_ms, tick_batch)) {
+    if (invite_to_finish(tx, *c, r)) ++done.invited;
     end_run(r, store::run_status::expired);
     tx.save_run(r);
     ++done.expired;

@@ -115,13 +115,14 @@ struct tick_outcome {
   std::size_t timeouts = 0;   // SMS questions whose wait ended
   std::size_t continued = 0;  // dropped USSD sessions continued by SMS
   std::size_t expired = 0;    // dropped USSD sessions past the resume window
+  std::size_t invited = 0;    // of those, people invited by SMS to dial again (R-U15)
   std::size_t reminders = 0;  // occurrences of a series queued, and visits reminded of
   std::size_t broadcast = 0;  // broadcast messages queued
   bool more = false;          // more is due now (a broadcast's next batch, a full batch of jobs):
                               // tick again at once, not in a second
 
   // Messages may wait for the outbox (a timed-out question, a continued session, a reminder).
-  bool queued() const { return timeouts + continued + reminders + broadcast > 0; }
+  bool queued() const { return timeouts + continued + invited + reminders + broadcast > 0; }
   // Anything done, or more due now: a caller that loops ticks until nothing is left stops on false.
   bool any() const { return queued() || expired > 0 || more; }
 };
@@ -275,6 +276,9 @@ class runner {
   std::optional<step> job_step(store::tx& tx, const content& c, std::int64_t run_id) const;
   std::string apply_timeout(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_drop(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
+  // R-U15: a session left after an answer, whose resume window has ended: one SMS inviting
+  // the person to dial again (the flow's `invite`), unless that could say too much or too often.
+  bool invite_to_finish(store::tx& tx, const content& c, const store::run& r) const;
   std::string apply_series_due(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_booking_reminder(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // A series' occurrence as a plain text (a reminder the person asked for themself), and the

@@ -21,8 +21,6 @@ using namespace detail;
 
 namespace {
 constexpr core::unix_ms language_answer_ms = 24 * 3'600'000;  // a bare number answers the list for a day
-// A counselling visit of the last year, of those still kept (store.visit_retention).
-constexpr core::unix_ms crisis_lines_within_ms = 365LL * 86'400'000;
 // A person who writes again in fear within the hour has had their answer, and their health
 // worker the call to make: the new words go to the inbox, marked urgent, and nothing more.
 constexpr core::unix_ms urgent_alarm_once_ms = 3'600'000;
@@ -147,7 +145,7 @@ std::string runner::crisis_lines_for(store::tx& tx, const content& c, const stor
   if (!settings_.crisis_lines.count(phone::region_of(who.phone))) return {};
   // Their own visit of the last year: not one booked for someone else on the phone, nor a hold
   // let go; and never on a phone others are known to read (it would say who is in care).
-  const auto services = tx.own_visit_services(who.id, tx.now() - crisis_lines_within_ms);
+  const auto services = tx.own_visit_services(who.id, tx.now() - counselling_within_ms);
   if (std::none_of(services.begin(), services.end(), [&](const auto& s) { return c.clinics.neutral_only(s); })) return {};
   if (tx.find_contact_record(who.id).shared_phone == "yes") return {};
   return crisis_lines_line(c, who);

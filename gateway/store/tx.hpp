@@ -158,6 +158,9 @@ class contacts_part {
   // The SMS language picker went to the person at `at`; 0: it no longer waits for an answer.
   // `at` 0: nothing asked. `pending_language`: the language whose letters check was asked then.
   virtual void set_language_asked(std::int64_t contact_id, core::unix_ms at, std::string_view pending_language) = 0;
+  // R-U15: records an invitation to finish a flow sent at `at`, unless one was sent after
+  // `since`; false then (at most one a day, whichever node asks).
+  virtual bool take_invite(std::int64_t contact_id, core::unix_ms at, core::unix_ms since) = 0;
   // R-S8: the person's own quiet hours ("22:00-09:00", checked by the caller); "": their
   // programmes' again. Messages queued before keep their time.
   virtual void set_quiet_hours(std::int64_t contact_id, std::string_view quiet_hours) = 0;

@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 36> migrations = {
+constexpr std::array<const char*, 37> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -484,6 +484,10 @@ CREATE INDEX inbox_reporters_agreed ON inbox (created_at) WHERE contact_id IS NO
     // 36: a language chosen by SMS whose letters check is unanswered (SQLite's 41).
     R"sql(
 ALTER TABLE contacts ADD COLUMN pending_language text;
+)sql",
+    // 37: when the person was last invited by SMS to finish a flow they left (SQLite's 42).
+    R"sql(
+ALTER TABLE contacts ADD COLUMN invited_at bigint;
 )sql",
 };
 

@@ -287,6 +287,12 @@ void tx::set_language_asked(std::int64_t contact_id, core::unix_ms at, std::stri
            {at, or_null(pending_language), contact_id});
 }
 
+bool tx::take_invite(std::int64_t contact_id, core::unix_ms at, core::unix_ms since) {
+  return c_.query("UPDATE contacts SET invited_at = $1 WHERE id = $2 AND (invited_at IS NULL OR invited_at <= $3)",
+                  {at, contact_id, since})
+             .affected() == 1;
+}
+
 void tx::set_quiet_hours(std::int64_t contact_id, std::string_view quiet_hours) {
   c_.query("UPDATE contacts SET quiet_hours = $1, updated_at = $2 WHERE id = $3",
            {or_null(quiet_hours), now(), contact_id});

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 41> migrations = {
+constexpr std::array<const char*, 42> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -594,6 +594,10 @@ CREATE INDEX inbox_reporters_agreed ON inbox (created_at) WHERE contact_id IS NO
     // 41: a language chosen by SMS whose letters check is unanswered (R-L1).
     R"sql(
 ALTER TABLE contacts ADD COLUMN pending_language TEXT;
+)sql",
+    // 42: when the person was last invited by SMS to finish a flow they left (R-U15).
+    R"sql(
+ALTER TABLE contacts ADD COLUMN invited_at INTEGER;
 )sql",
 };
 

@@ -1633,6 +1633,14 @@ void tx::set_language_asked(std::int64_t contact_id, core::unix_ms at, std::stri
   s.exec();
 }
 
+bool tx::take_invite(std::int64_t contact_id, core::unix_ms at, core::unix_ms since) {
+  auto& s = stmt("UPDATE contacts SET invited_at = ? WHERE id = ? AND (invited_at IS NULL OR invited_at <= ?)");
+  s.bind(1, at);
+  s.bind(2, contact_id);
+  s.bind(3, since);
+  return s.exec() == 1;
+}
+
 void tx::set_quiet_hours(std::int64_t contact_id, std::string_view quiet_hours) {
   auto& s = stmt("UPDATE contacts SET quiet_hours = ?, updated_at = ? WHERE id = ?");
   if (quiet_hours.empty()) {

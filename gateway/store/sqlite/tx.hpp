@@ -30,6 +30,7 @@ class tx final : public store::tx {
   contact upsert_contact(std::string_view phone) override;
   void set_contact_language(std::int64_t contact_id, std::string_view language) override;
   void set_language_asked(std::int64_t contact_id, core::unix_ms at, std::string_view pending_language) override;
+  bool take_invite(std::int64_t contact_id, core::unix_ms at, core::unix_ms since) override;
   void set_quiet_hours(std::int64_t contact_id, std::string_view quiet_hours) override;
   std::optional<contact> find_contact(std::int64_t contact_id) override;
   std::optional<contact> find_contact_by_phone(std::string_view phone) override;
