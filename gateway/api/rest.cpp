@@ -1237,6 +1237,9 @@ outcome reply_inbox_item(services& s, store::tx& tx, const call& c) {
                   "this person's number was erased, or no longer kept with their report (store.reporter_retention)");
   }
   const auto msg = tx.queue_message({item->channel_id, who->id, 0, who->phone, body, core::priority::reply});
+  // A person's words answer the operator now: a bare «نه» is not the answer to a language
+  // question asked before (the letters check, R-L1).
+  tx.set_language_asked(who->id, 0, {});
   if (item->status == "new") tx.update_inbox(item->id, "read", item->assigned_to);
   tx.audit(c.actor(), "inbox.reply", "inbox:" + std::to_string(item->id), json{{"message", msg}}.dump());
   auto o = answer(json{{"id", item->id}, {"message", msg}}, 201);

@@ -108,6 +108,7 @@ void check_sensitive(const runner::content& bundle, const text::term_list& terms
     }
   };
   for (const auto& f : bundle.flows.all()) {
+    if (!f->invite.empty()) check(f->file, f->invite, "it invites the person back by SMS");
     const auto asked = flow::reachable(*f, {f->start});
     for (const auto& [id, n] : f->nodes) {
       if (n.kind == flow::node_kind::send) check(n.where, n.text, "it is sent by SMS");
@@ -401,8 +402,12 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   const auto& known = actions::registry::builtin();
   for (const auto& f : bundle->flows.all()) {
     for (const auto& lang : f->invite.empty() ? std::vector<std::string>{} : langs) {
-      if (!bundle->texts.find(lang, f->invite)) {
+      const text::entry* e = bundle->texts.find(lang, f->invite);
+      if (!e) {
         problems.push_back(f->file + ": 'invite' names text '" + f->invite + "', which " + lang + ".yaml does not have");
+      } else if (e->text.find('{') != std::string::npos) {
+        problems.push_back(f->file + ": 'invite' text '" + f->invite + "' (" + e->where +
+                           ") has a placeholder, but the invitation is sent as it is written");
       }
     }
     for (const auto& [id, n] : f->nodes) {

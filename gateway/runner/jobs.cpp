@@ -62,12 +62,27 @@ std::string runner::apply_drop(store::tx& tx, const content& c, const store::job
   return {};
 }
 
+namespace {
+constexpr core::unix_ms invite_grace_ms = 5 * 60'000;
+}  // namespace
+
 bool runner::invite_to_finish(store::tx& tx, const content& c, const store::run& r) const {
   const flow::definition* f = c.pinned(r.flow_id, r.flow_hash);
   if (!f || f->invite.empty() || r.medium != store::medium::ussd) return false;
-  const flow::state st = state_from_json(r.state);
-  // Left half way through what the invitation is about (booking, not a look at one's visits).
-  if (std::find(f->invite_left_at.begin(), f->invite_left_at.end(), st.node) == f->invite_left_at.end()) return false;
+  // Swept late (a node down, a burst of jobs): by now the person may have booked another way.
+  if (tx.now() - r.updated_at > settings_.resume_window_ms + invite_grace_ms) return false;
+  flow::state st;
+  try {
+    st = state_from_json(r.state);
+  } catch (const std::exception&) {
+    return false;  // a state nobody can read invites nobody; the run is let go as ever
+  }
+  // Left half way through a new booking: not a look at one's visits, nor moving one that stands
+  // (its `replaces`); a drop at "continue?" counts where it was.
+  const auto back = st.vars.find(std::string(resume_var));
+  const std::string& left = st.node == resume_node && back != st.vars.end() ? back->second : st.node;
+  if (std::find(f->invite_left_at.begin(), f->invite_left_at.end(), left) == f->invite_left_at.end()) return false;
+  if (const auto moving = st.vars.find("replaces"); moving != st.vars.end() && !moving->second.empty()) return false;
   // Never about counselling (R-U15): chosen in this session, or the person's care.
   if (st.vars.count(std::string(neutral_var)) ||
       std::any_of(st.vars.begin(), st.vars.end(), [&](const auto& v) { return c.clinics.neutral_only(v.second); })) {
@@ -79,10 +94,14 @@ bool runner::invite_to_finish(store::tx& tx, const content& c, const store::run&
   if (std::any_of(services.begin(), services.end(), [&](const auto& s) { return c.clinics.neutral_only(s); })) return false;
   // Another who reads the phone would learn that someone on it began to book.
   if (tx.find_contact_record(who->id).shared_phone == "yes") return false;
+  // Booked since, by SMS or another dial: nothing to invite to.
+  const auto booked = tx.upcoming_bookings(who->id);
+  if (std::any_of(booked.begin(), booked.end(), [&](const auto& b) { return b.run_id > r.id; })) return false;
   // Within sending hours, or not at all: by the morning it is old news.
   if (sending_time(tx.now(), *who, f->programme) > tx.now()) return false;
   if (!tx.take_invite(who->id, tx.now(), tx.now() - 24 * 3'600'000)) return false;
-  store::new_message m{r.channel_id, who->id, r.id, who->phone, say(c, f->invite, *who), core::priority::bulk};
+  // Ahead of bulk (broadcasts), so it goes now; not a routine message of the programme (R-S9).
+  store::new_message m{r.channel_id, who->id, r.id, who->phone, say(c, f->invite, *who), core::priority::reminder};
   m.programme = f->programme;
   tx.queue_message(m);
   core::log::info("run.invited", {{"run", r.id}, {"flow", f->id}});

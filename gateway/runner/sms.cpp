@@ -12,6 +12,7 @@
 #include "gateway/phone/phone.hpp"
 #include "gateway/schedule/clinics.hpp"
 #include "gateway/store/tx.hpp"
+#include "gateway/text/format.hpp"
 #include "gateway/text/normalize.hpp"
 #include "gateway/text/readers.hpp"
 
@@ -419,9 +420,12 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     }
     s.who.language = text::guess_language(sms.text, offered, c->hints);
     if (c->texts.find(s.who.language, flow::keys::letters_check) && !text::has_own_letters(sms.text, s.who.language)) {
-      // Its words say Pashto, but no letter only Pashto has: the phone may show them as boxes
-      // (R-L1). Answered in Dari meanwhile; the letters check follows the answer.
-      unsure = std::exchange(s.who.language, letters_fallback(s.who.language));
+      // Pashto by its words (or as the first Persian-script language offered), but no letter
+      // only Pashto has: the phone may show them as boxes (R-L1). Answered in Dari meanwhile,
+      // never in English; the letters check follows the answer.
+      if (std::string other = letters_fallback(s.who.language); text::persian_script(other)) {
+        unsure = std::exchange(s.who.language, std::move(other));
+      }
     }
     if (!s.who.language.empty()) tx.set_contact_language(s.who.id, s.who.language);
   }

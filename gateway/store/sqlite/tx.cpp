@@ -204,7 +204,7 @@ bool tx::erase_contact(std::int64_t contact_id) {
            "DELETE FROM consents WHERE contact_id = ?",
            "UPDATE contacts SET phone = 'erased:' || id, language = NULL, fields = '{}', opted_out = 1,"
            " shared_phone = 'unknown', explicit_texts = 0, language_asked_at = 0, privacy_recorded_by = NULL,"
-           " privacy_recorded_at = NULL, quiet_hours = NULL, pending_language = NULL WHERE id = ?",
+           " privacy_recorded_at = NULL, quiet_hours = NULL, pending_language = NULL, invited_at = NULL WHERE id = ?",
        }) {
     auto& u = stmt(sql);
     u.bind(1, contact_id);
