@@ -90,8 +90,7 @@ bool runner::invite_to_finish(store::tx& tx, const content& c, const store::run&
   }
   const auto who = tx.find_contact(r.contact_id);
   if (!who || who->opted_out || (!f->programme.empty() && tx.stopped(who->id, f->programme))) return false;
-  const auto services = tx.own_visit_services(who->id, tx.now() - counselling_within_ms);
-  if (std::any_of(services.begin(), services.end(), [&](const auto& s) { return c.clinics.neutral_only(s); })) return false;
+  if (counselling_client(tx, c, who->id)) return false;
   // Another who reads the phone would learn that someone on it began to book.
   if (tx.find_contact_record(who->id).shared_phone == "yes") return false;
   // Booked since, by SMS or another dial: nothing to invite to.

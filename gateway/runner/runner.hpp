@@ -357,6 +357,8 @@ class runner {
   // R-H8: the line naming the crisis lines for a counselling client (a booking of one of the
   // clinics file's neutral_services) whose number's country has them; "" otherwise.
   std::string crisis_lines_for(store::tx& tx, const content& c, const store::contact& who) const;
+  // A counselling client (R-H8): their own visit of a neutral-only service within the last year.
+  static bool counselling_client(store::tx& tx, const content& c, std::int64_t contact_id);
   // The line naming the crisis lines of the person's number's country; "" when it has none.
   std::string crisis_lines_line(const content& c, const store::contact& who) const;
   // Free text for a person to read (R-S3). With the words of someone in danger

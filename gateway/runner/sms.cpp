@@ -146,10 +146,14 @@ std::string runner::crisis_lines_for(store::tx& tx, const content& c, const stor
   if (!settings_.crisis_lines.count(phone::region_of(who.phone))) return {};
   // Their own visit of the last year: not one booked for someone else on the phone, nor a hold
   // let go; and never on a phone others are known to read (it would say who is in care).
-  const auto services = tx.own_visit_services(who.id, tx.now() - counselling_within_ms);
-  if (std::none_of(services.begin(), services.end(), [&](const auto& s) { return c.clinics.neutral_only(s); })) return {};
+  if (!counselling_client(tx, c, who.id)) return {};
   if (tx.find_contact_record(who.id).shared_phone == "yes") return {};
   return crisis_lines_line(c, who);
+}
+
+bool runner::counselling_client(store::tx& tx, const content& c, std::int64_t contact_id) {
+  const auto services = tx.own_visit_services(contact_id, tx.now() - counselling_within_ms);
+  return std::any_of(services.begin(), services.end(), [&](const auto& s) { return c.clinics.neutral_only(s); });
 }
 
 runner::free_text runner::to_inbox(store::tx& tx, const content& c, const store::contact& who,
