@@ -23,7 +23,7 @@ const WORDS = {
     reason_not_wanted: 'answered no: reminders not wanted on this phone (they stopped): check the number', reason_unconfirmed: 'did not say whether the reminders are still for this phone: check the number', reason_urgent: 'wrote words of someone in danger: call now', reason_call_asked: 'asked you to call', reason_cannot_come: 'cannot come to their visit and chose no other day: book with them', reason_missed_visit: 'missed a visit and did not answer: book the next one with them', call_soon: 'call within one working day', call_low: 'low priority', high_risk: 'high-risk pregnancy',
     new_broadcast: 'New broadcast', programme: 'Programme', area: 'Area (empty: every area)', text_key: 'Text name',
     priority: 'Priority', p_alert: 'P1 urgent alert (sent even at night)', p_area: 'P2 area alert', p_education: 'P3 education',
-    send: 'Send', encoding: 'Encoding', parts: 'SMS parts', text: 'Text',
+    send: 'Send', encoding: 'Encoding', parts: 'SMS parts', cost: 'Cost of 1,000', text: 'Text',
     confirm_needed: 'Check the area and the text: {0}', confirm_send: 'I checked: send it',
     progress: 'Broadcast no. {0}', audience: '{0} people', handed: '{0} of {1} done: sent, or finished another way ({2})',
     awaiting_approval: 'An urgent alert goes at any hour, to {0} people, only when a second person approves it.', approve_send: 'I checked it too: approve and send', cancel_broadcast: 'Cancel it: send nothing', broadcast_cancelled: 'Cancelled: nothing was sent.', expires: 'What is not sent by {0} never is.', waiting_other: 'Another admin or operator must approve it: send them the link to this page, or find it under Broadcasts.', recent_broadcasts: 'Broadcasts so far', bs_awaiting_approval: 'awaiting a second person', bs_cancelled: 'cancelled', bs_expired: 'expired unapproved', bs_queuing: 'being queued', bs_queued: 'queued',
@@ -91,7 +91,7 @@ const WORDS = {
     reason_not_wanted: 'گفته یادآوری به این تلفون نمی‌خواهد (قطع شد): نمبر را بررسی کنید', reason_unconfirmed: 'نگفته که یادآوری هنوز برای این تیلفون است: نمبر را بررسی کنید', reason_urgent: 'کلماتی از خطر نوشته: همین حالا زنگ بزنید', reason_call_asked: 'خواسته که به او زنگ بزنید', reason_cannot_come: 'به نوبت آمده نمی‌تواند و روز دیگری نگرفته: همرایش نوبت تعیین کنید', reason_missed_visit: 'به نوبت نیامده و جواب نداده: نوبت بعدی را همرایش تعیین کنید', call_soon: 'در جریان یک روز کاری زنگ بزنید', call_low: 'اولویت پایین', high_risk: 'حاملگی پرخطر',
     new_broadcast: 'پیام همگانی نو', programme: 'برنامه', area: 'ساحه (خالی: همه ساحه‌ها)', text_key: 'نام متن',
     priority: 'اولویت', p_alert: 'P1 هشدار عاجل (شب و روز)', p_area: 'P2 هشدار ساحوی', p_education: 'P3 آموزشی',
-    send: 'فرستادن', encoding: 'کدگذاری', parts: 'تعداد بخش‌ها', text: 'متن',
+    send: 'فرستادن', encoding: 'کدگذاری', parts: 'تعداد بخش‌ها', cost: 'هزینهٔ ۱۰۰۰ پیام', text: 'متن',
     confirm_needed: 'ساحه و متن را بررسی کنید: {0}', confirm_send: 'بررسی کردم: بفرست',
     progress: 'پیام همگانی شمارهٔ {0}', audience: '{0} نفر', handed: '{0} از {1} تمام شد: فرستاده شد یا به پایان رسید ({2})',
     awaiting_approval: 'هشدار عاجل شب و روز به {0} نفر فرستاده می‌شود، اما تنها پس از تأیید شخص دوم.', approve_send: 'من هم بررسی کردم: تأیید کن و بفرست', cancel_broadcast: 'لغو کن: هیچ پیامی نفرست', broadcast_cancelled: 'لغو شد: هیچ پیامی فرستاده نشد.', expires: 'هر پیامی که تا {0} فرستاده نشود، دیگر فرستاده نمی‌شود.', waiting_other: 'یک مدیر یا اپراتور دیگر باید آن را تأیید کند: لینک این صفحه را برایش بفرستید.', recent_broadcasts: 'پیام‌های همگانی تا حالا', bs_awaiting_approval: 'منتظر تأیید شخص دوم', bs_cancelled: 'لغو شد', bs_expired: 'بی‌تأیید منقضی شد', bs_queuing: 'در حال صف شدن', bs_queued: 'در صف',
@@ -159,7 +159,7 @@ const WORDS = {
     reason_not_wanted: 'گفته یادآوری روی این تلفن نمی‌خواهد (قطع شد): شماره را بررسی کنید', reason_unconfirmed: 'نگفته که یادآوری هنوز برای این تلفن است: شماره را بررسی کنید', reason_urgent: 'کلماتی از خطر نوشته: همین حالا تماس بگیرید', reason_call_asked: 'خواسته که با او تماس بگیرید', reason_cannot_come: 'نمی‌تواند سر نوبتش بیاید و روز دیگری انتخاب نکرده: با هماهنگی خودش نوبت بگیرید', reason_missed_visit: 'سر نوبتش نیامده و پاسخ نداده: نوبت بعدی را با هماهنگی خودش بگیرید', call_soon: 'ظرف یک روز کاری تماس بگیرید', call_low: 'اولویت پایین', high_risk: 'بارداری پرخطر',
     new_broadcast: 'پیام همگانی جدید', programme: 'برنامه', area: 'منطقه (خالی: همه مناطق)', text_key: 'نام متن',
     priority: 'اولویت', p_alert: 'P1 هشدار فوری (شبانه‌روزی)', p_area: 'P2 هشدار منطقه‌ای', p_education: 'P3 آموزشی',
-    send: 'ارسال', encoding: 'کدگذاری', parts: 'تعداد بخش‌ها', text: 'متن',
+    send: 'ارسال', encoding: 'کدگذاری', parts: 'تعداد بخش‌ها', cost: 'هزینهٔ ۱۰۰۰ پیامک', text: 'متن',
     confirm_needed: 'منطقه و متن را بررسی کنید: {0}', confirm_send: 'بررسی کردم: ارسال شود',
     progress: 'پیام همگانی شمارهٔ {0}', audience: '{0} نفر', handed: '{0} از {1} انجام شد: ارسال شد یا به پایان رسید ({2})',
     awaiting_approval: 'هشدار فوری در هر ساعتی برای {0} نفر ارسال می‌شود، فقط وقتی که نفر دوم آن را تأیید کند.', approve_send: 'من هم بررسی کردم: تأیید و ارسال', cancel_broadcast: 'لغو: هیچ چیز ارسال نشود', broadcast_cancelled: 'لغو شد: هیچ پیامی ارسال نشد.', expires: 'هر پیامی که تا {0} ارسال نشود، دیگر ارسال نمی‌شود.', waiting_other: 'یک مدیر یا اپراتور دیگر باید آن را تأیید کند: لینک این صفحه را برایش بفرستید.', recent_broadcasts: 'پیام‌های همگانی تاکنون', bs_awaiting_approval: 'در انتظار تأیید نفر دوم', bs_cancelled: 'لغو شد', bs_expired: 'بدون تأیید منقضی شد', bs_queuing: 'در حال صف‌بندی', bs_queued: 'در صف',
@@ -227,7 +227,7 @@ const WORDS = {
     reason_not_wanted: 'ویلي یې دي چې په دې تلیفون یادونې نه غواړي (بندې شوې): شمېره وګورئ', reason_unconfirmed: 'نه یې دي ویلي چې یادونې لا هم د دې تلیفون لپاره دي: شمېره وګورئ', reason_urgent: 'د خطر خبرې یې لیکلي: همدا اوس زنګ ووهئ', reason_call_asked: 'غواړي چې ورته زنګ ووهئ', reason_cannot_come: 'نوبت ته نشي راتلای او بله ورځ یې نه ده ټاکلې: ورسره نوبت ونیسئ', reason_missed_visit: 'نوبت یې پرېښی او ځواب یې نه دی ورکړی: راتلونکی نوبت ورسره ونیسئ', call_soon: 'په یوه کاري ورځ کې زنګ ووهئ', call_low: 'ټیټ لومړیتوب', high_risk: 'د لوړ خطر امیندواري',
     new_broadcast: 'نوی عمومي پیغام', programme: 'پروګرام', area: 'سیمه (خالي: ټولې سیمې)', text_key: 'د متن نوم',
     priority: 'لومړیتوب', p_alert: 'P1 بیړنۍ خبرتیا (د شپې هم لېږل کېږي)', p_area: 'P2 سیمه‌ییزه خبرتیا', p_education: 'P3 پوهاوی',
-    send: 'لېږل', encoding: 'کوډګذاري', parts: 'د اس‌ام‌اس برخې', text: 'متن',
+    send: 'لېږل', encoding: 'کوډګذاري', parts: 'د اس‌ام‌اس برخې', cost: 'د ۱۰۰۰ پیغامونو لګښت', text: 'متن',
     confirm_needed: 'سیمه او متن وګورئ: {0}', confirm_send: 'ومې کتل: ولېږه',
     progress: 'عمومي پیغام شمېره {0}', audience: '{0} کسه', handed: 'له {1} څخه {0} بشپړ شول: ولېږل شول، یا په بل ډول پای ته ورسېدل ({2})',
     awaiting_approval: 'بیړنۍ خبرتیا په هر وخت کې {0} کسانو ته ځي، یوازې کله چې دویم کس یې تایید کړي.', approve_send: 'ما هم وکتل: تایید یې کړه او ولېږه', cancel_broadcast: 'لغوه یې کړه: هېڅ مه لېږه', broadcast_cancelled: 'لغوه شو: هېڅ پیغام ونه لېږل شو.', expires: 'څه چې تر {0} پورې ونه لېږل شي، هېڅکله نه لېږل کېږي.', waiting_other: 'بل مدیر یا اپراتور باید تایید یې کړي: د دې پاڼې لینک ورته ولېږئ.', recent_broadcasts: 'تر اوسه عمومي پیغامونه', bs_awaiting_approval: 'د دویم کس تایید ته انتظار', bs_cancelled: 'لغوه شو', bs_expired: 'بې تاییده پای ته ورسېد', bs_queuing: 'د لیکې کېدو په حال کې', bs_queued: 'په لیکه کې',
@@ -321,6 +321,11 @@ function h(tag, props = {}, ...children) {
 function state(s) { return t('state_' + s); }
 
 function number(n) { return new Intl.NumberFormat(LOCALES[lang]).format(n); }
+// What 1,000 recipients of a text cost on each priced channel (the config's `tariff:`), e.g.
+// "IRR 1,400,000 (at)"; empty when no channel has a price.
+function costs(list) {
+  return (list || []).map((c) => `${new Intl.NumberFormat(LOCALES[lang], { style: 'currency', currency: c.currency }).format(c.per_1000)} (${c.channel})`).join(' · ');
+}
 // A moment in the deployment's time zone (a patient's own for their reminders), whatever the
 // browser's clock says.
 function when(ms, zone) {
@@ -718,11 +723,13 @@ async function broadcastsPage() {
     if (!key.value) { preview.replaceChildren(); return; }
     try {
       const text = await api('GET', `/texts/${encodeURIComponent(key.value)}`);
+      const priced = text.items.some((i) => i.cost_per_1000.length);
       preview.replaceChildren(h('table', {},
-        h('thead', {}, h('tr', {}, [t('language'), t('text'), t('encoding'), t('parts')].map((x) => h('th', {}, x)))),
+        h('thead', {}, h('tr', {}, [t('language'), t('text'), t('encoding'), t('parts'), ...(priced ? [t('cost')] : [])].map((x) => h('th', {}, x)))),
         h('tbody', {}, text.items.map((i) => h('tr', {},
           h('td', {}, i.language), h('td', { class: 'preview', dir: 'auto' }, i.text), h('td', {}, i.encoding),
-          h('td', { class: 'parts' }, number(i.parts)))))));
+          h('td', { class: 'parts' }, number(i.parts)),
+          ...(priced ? [h('td', { class: 'cost' }, costs(i.cost_per_1000))] : []))))));
     } catch (e) { preview.replaceChildren(failure(e)); }
   });
   const send = async (confirm) => {
@@ -1197,7 +1204,8 @@ function simulator(file, area) {
       info.textContent = `${t(last.end ? 'session_end' : 'session_open')} · ${last.encoding} · ${last.units}/${last.limit}`;
       answer.disabled = last.end;
       sms.replaceChildren(...r.sms.map((m) => h('div', { class: 'card' }, h('div', { class: 'phone', dir: 'auto' }, m.text),
-        h('p', { class: 'muted' }, `${m.encoding} · ${t('parts')}: ${number(m.parts)}`))));
+        h('p', { class: 'muted' }, `${m.encoding} · ${t('parts')}: ${number(m.parts)}` +
+          (m.cost_per_1000.length ? ` · ${t('cost')}: ${costs(m.cost_per_1000)}` : '')))));
     } catch (e) { screen.replaceChildren(failure(e)); }
   };
   return h('section', { class: 'card' }, h('h2', {}, t('simulator')),

@@ -18,6 +18,7 @@
 #include <condition_variable>
 
 #include "gateway/channels/parties.hpp"
+#include "gateway/channels/tariff.hpp"
 #include "gateway/http/router.hpp"
 #include "gateway/text/screen.hpp"
 
@@ -143,7 +144,7 @@ class flow_files {
   // A walk through the flows with `file` as `yaml`, on a throwaway store: the dial of
   // `ussd_code` and each reply (or, without a code, each reply as an SMS), in `language`.
   // {"ok", "problems", "screens": [{"text", "end", "encoding", "units", "limit"}],
-  //  "sms": [{"text", "encoding", "parts", "status"}]} as JSON text.
+  //  "sms": [{"text", "encoding", "parts", "cost_per_1000", "status"}]} as JSON text.
   virtual std::string simulate(const std::string& file, const std::string& yaml, const std::string& ussd_code,
                                const std::string& language, const std::vector<std::string>& replies) const = 0;
 };
@@ -178,6 +179,8 @@ struct services {
   background offload = {};
   // Who besides the deployment can read message content, with their agreements (R-D5).
   std::vector<channels::party> parties = {};
+  // The price of an SMS part on each priced channel: what a text costs, beside its parts (R-S1).
+  std::vector<channels::tariff> tariffs = {};
 };
 
 // Answers, with a short END, every USSD hop past its deadline. Called a few times a second.

@@ -17,6 +17,7 @@
 #include "gateway/auth/password.hpp"
 #include "gateway/auth/token.hpp"
 #include "gateway/channels/channel.hpp"
+#include "gateway/channels/tariff.hpp"
 #include "gateway/core/form.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/core/metrics.hpp"
@@ -534,8 +535,8 @@ outcome roll_back_flow(services& s, store::tx& tx, const call& c) {
   return refuse(409, "nothing_to_roll_back", "this flow was never published from the console or the API");
 }
 
-// GET /api/v1/texts/{key}: a text in every language, with its encoding and SMS parts (what a
-// broadcast of it costs).
+// GET /api/v1/texts/{key}: a text in every language, with its encoding, its SMS parts and what
+// 1,000 recipients of it cost on each priced channel (what a broadcast of it costs, R-S1).
 outcome get_text(services& s, store::tx&, const call& c) {
   const auto content = s.runner.current();
   json items = json::array();
@@ -543,7 +544,11 @@ outcome get_text(services& s, store::tx&, const call& c) {
     const auto* e = content->texts.find(lang, c.value("key"));
     if (!e) continue;
     const auto m = text::measure_sms(e->text);
-    json item{{"language", lang}, {"text", e->text}, {"encoding", text::to_string(m.enc)}, {"parts", m.parts}};
+    json item{{"language", lang},
+              {"text", e->text},
+              {"encoding", text::to_string(m.enc)},
+              {"parts", m.parts},
+              {"cost_per_1000", channels::costs_json(s.tariffs, m.enc == text::encoding::ucs2, m.parts)}};
     if (!m.non_gsm.empty()) item["non_gsm"] = m.non_gsm;
     items.push_back(std::move(item));
   }

@@ -1,6 +1,7 @@
 #include "gateway/app/config.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -473,6 +474,46 @@ void check_resume_window(config_reader& cr, const YAML::Node& root, const config
   }
 }
 
+// A channel's `tariff: {currency: IRR, gsm7: 1400, ucs2: 700}`: one SMS part's price in each
+// encoding (R-S1).
+std::optional<channels::tariff> read_tariff(config_reader& cr, const YAML::Node& n, const std::string& path) {
+  auto& r = cr.raw();
+  const char* shape = "' must be the price of one SMS part in each encoding, e.g. {currency: IRR, gsm7: 1400, ucs2: 700}";
+  if (!n.IsMap()) {
+    r.problem(n, "'" + path + shape);
+    return std::nullopt;
+  }
+  if (!r.expect_map(n, path, {"currency", "gsm7", "ucs2"})) return std::nullopt;
+  channels::tariff t;
+  bool ok = true;
+  if (auto v = cr.text(n, "currency", path, true)) {
+    t.currency = *v;
+    if (v->size() != 3 || !std::all_of(v->begin(), v->end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; })) {
+      r.problem(n["currency"], "'" + path + ".currency' must be a currency's three capital letters (IRR, AFN, USD)");
+      ok = false;
+    }
+  } else {
+    ok = false;
+  }
+  for (auto [key, into] : {std::pair{"gsm7", &t.gsm7}, std::pair{"ucs2", &t.ucs2}}) {
+    auto v = cr.text(n, key, path, true);
+    if (!v) {
+      ok = false;
+      continue;
+    }
+    double price = -1;
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), price);
+    if (ec != std::errc() || p != v->data() + v->size() || !(price >= 0) || price > 1e9) {
+      r.problem(n[key], "'" + path + "." + key + "' must be the price of one part, a number such as 1400 or 0.0075");
+      ok = false;
+      continue;
+    }
+    *into = price;
+  }
+  if (!ok) return std::nullopt;
+  return t;
+}
+
 void read_channels(config_reader& cr, const YAML::Node& n, config& c) {
   auto& r = cr.raw();
   if (!n.IsDefined()) return;
@@ -504,6 +545,13 @@ void read_channels(config_reader& cr, const YAML::Node& n, config& c) {
     for (const auto& kv : ch) {
       const std::string key = kv.first.Scalar();
       if (key == "id" || key == "type") continue;
+      if (key == "tariff") {
+        if (auto t = read_tariff(cr, kv.second, path + ".tariff")) {
+          t->channel = s.id;
+          c.tariffs.push_back(std::move(*t));
+        }
+        continue;
+      }
       if (kv.second.IsSequence()) {
         // Lists (allow_ips) are kept comma-joined: channel settings are flat strings.
         std::string joined;

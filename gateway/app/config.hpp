@@ -11,6 +11,7 @@
 
 #include "gateway/channels/channel.hpp"
 #include "gateway/channels/parties.hpp"
+#include "gateway/channels/tariff.hpp"
 #include "gateway/core/clock.hpp"
 #include "gateway/core/result.hpp"
 #include "gateway/http/server.hpp"
@@ -60,6 +61,9 @@ struct config {
   std::vector<channels::settings> channels;
   // Who besides the deployment can read message content, with their agreements (R-D5).
   std::vector<channels::party> parties;
+  // The price of an SMS part on each channel that says (a channel's `tariff:`, R-S1), in the
+  // order of `channels`.
+  std::vector<channels::tariff> tariffs;
   // USSD routes (R-U2, R-U7): screen limits and timeouts; "default" always exists, and its
   // timeouts (config `ussd:`) are every profile's unless it sets its own. A channel picks one
   // with its `ussd_profile` setting.

@@ -10,6 +10,7 @@
 #include "gateway/app/content.hpp"
 #include "gateway/app/simulation.hpp"
 #include "gateway/channels/channel.hpp"
+#include "gateway/channels/tariff.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/core/metrics.hpp"
 #include "gateway/http/client.hpp"
@@ -131,8 +132,11 @@ class flows_folder : public api::flow_files {
     }
     for (const auto& m : sim.new_messages()) {
       const auto size = text::measure_sms(m.body);
-      out["sms"].push_back(json{
-          {"text", m.body}, {"encoding", text::to_string(size.enc)}, {"parts", size.parts}, {"status", m.status}});
+      out["sms"].push_back(json{{"text", m.body},
+                                {"encoding", text::to_string(size.enc)},
+                                {"parts", size.parts},
+                                {"cost_per_1000", channels::costs_json(cfg_.tariffs, size.enc == text::encoding::ucs2, size.parts)},
+                                {"status", m.status}});
     }
     return out.dump(-1, ' ', false, json::error_handler_t::replace);
   }
@@ -177,6 +181,7 @@ struct gateway::parts {
     core::log::set_pseudonym([key = reader->log_key()](std::string_view e164) { return store::number_pseudonym(key, e164); });
     services.monitoring_from = cfg.monitoring_from;
     services.parties = cfg.parties;
+    services.tariffs = cfg.tariffs;
     services.api_limits.set_rate(cfg.api_rate_per_token);
     services.secure_cookies = cfg.public_url.rfind("https://", 0) == 0;
     services.flows = std::make_unique<flows_folder>(cfg, [this] { return reload(); });

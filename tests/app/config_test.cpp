@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 
 #include "tests/support/support.hpp"
 
@@ -121,6 +122,30 @@ TEST_CASE("app: the shipped config loads", "[app]") {
   // R-H6: Iran's medical emergency for Iranian numbers, 112 for every other.
   CHECK(c->defaults_.emergency_number == "112");
   CHECK(c->defaults_.emergency_numbers.at("IR") == "115");
+}
+
+TEST_CASE("app: a channel's tariff prices 1,000 recipients of a text by its encoding and parts (R-S1)", "[app]") {
+  test::temp_dir dir;
+  test::write_file(dir.file("paygham.yaml"),
+                   "flows: flows\n"
+                   "channels:\n"
+                   "  - {id: console, type: console, allow_ips: [127.0.0.1]}\n"
+                   "  - {id: at, type: africastalking, allow_ips: [127.0.0.1], tariff: {currency: USD, gsm7: 0.0075, ucs2: 0.0075}}\n"
+                   "  - {id: kv, type: kavenegar, api_key: k, sender: \"1000\", tariff: {currency: IRR, gsm7: 1400, ucs2: 700}}\n");
+  const auto c = app::load_config(dir.file("paygham.yaml"));
+  REQUIRE(c.ok());
+  // Only the channels that say their price; the console channel costs nothing to anyone.
+  REQUIRE(c->tariffs.size() == 2);
+  CHECK(c->tariffs[0].channel == "at");
+  CHECK(c->tariffs[1].channel == "kv");
+  // A Persian text of 2 parts: 2 × 700 rials a recipient; to the cent in dollars.
+  CHECK(channels::per_thousand(c->tariffs[1], true, 2) == 1'400'000);
+  CHECK(channels::per_thousand(c->tariffs[1], false, 1) == 1'400'000);
+  CHECK(channels::per_thousand(c->tariffs[0], true, 3) == 22.5);
+  const auto listed = channels::costs_json(c->tariffs, false, 1);
+  REQUIRE(listed.size() == 2);
+  CHECK(listed[0]["currency"] == "USD");
+  CHECK(listed[0]["per_1000"] == 7.5);
 }
 
 TEST_CASE("app: a PostgreSQL store is named in logs without its password", "[app]") {

@@ -164,6 +164,9 @@ async function operator(browser) {
   await page.waitForSelector('#preview td.parts');
   const langs = await page.locator('#preview tbody tr td:first-child').allTextContents();
   check(['en', 'fa', 'prs', 'ps'].every((l) => langs.includes(l)), 'the preview shows every language: ' + langs);
+  // R-S1: what 1,000 recipients cost on the channel's tariff, in each language.
+  const costs = await page.locator('#preview tbody tr td.cost').allTextContents();
+  check(costs.length === langs.length && costs.every((c) => /AFN.*\d.*\(at\)/.test(c)), 'the preview shows what 1,000 cost: ' + costs);
   await page.selectOption('#priority', 'alert');
   await shot(page, 'operator-broadcast-compose');
   const posted = page.waitForResponse((r) => r.url().endsWith('/api/v1/broadcasts'), { timeout: 5000 });

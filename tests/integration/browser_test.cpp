@@ -32,7 +32,7 @@ TEST_CASE("browser: log in as each role, call a patient, broadcast to 100 %, fix
                          "flows: " + dir.file("flows") + "\nclinics: " + src + "/config/clinics.yaml\n"
                          "templates: " + src + "/templates\nlexicon: " + src + "/lexicon\n"
                          "channels:\n  - {id: at, type: africastalking, allow_ips: [127.0.0.1], username: u, "
-                         "api_key: k, base_url: \"" + fake.url() + "\", rate: \"500\"}\n"
+                         "api_key: k, base_url: \"" + fake.url() + "\", rate: \"500\", tariff: {currency: AFN, gsm7: 2, ucs2: 1}}\n"
                          "parties:\n  - {name: Africa's Talking, role: aggregator, channels: [at]}\n"
                          "  - {name: Hetzner, role: host, agreement: DPA-7, until: 2020-01-31}\n");
   std::string out, err;

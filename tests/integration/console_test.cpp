@@ -337,9 +337,11 @@ TEST_CASE("console: an operator publishes a flow only when lint passes, the serv
   CHECK_FALSE(std::filesystem::exists(dir.file("paygham.yaml.publishing")));
 }
 
-TEST_CASE("console: a text's cost is shown in every language, by encoding and SMS parts", "[integration][console]") {
+TEST_CASE("console: a text's cost is shown in every language, by encoding, SMS parts and the channel's tariff",
+          "[integration][console]") {
   temp_dir dir;
-  const std::string config = write_test_config(dir);
+  // R-S1: a Latin part is billed at twice a Persian one on this route.
+  const std::string config = write_test_config(dir, "", "    tariff: {currency: IRR, gsm7: 1400, ucs2: 700}\n");
   make_user(config, {"--name", "Omid", "--role", "operator", "--login", "omid"}, "river-lamp-seven\n");
   server_process srv(config);
   const auto s = log_in(srv.port(), "omid", "river-lamp-seven");
@@ -354,6 +356,10 @@ TEST_CASE("console: a text's cost is shown in every language, by encoding and SM
   CHECK(by_lang.at("en")["encoding"] == "GSM-7");
   CHECK(by_lang.at("prs")["encoding"] == "UCS-2");
   CHECK(by_lang.at("prs")["parts"] == 1);
+  // What 1,000 recipients cost, on the one channel with a price.
+  const auto en_parts = by_lang.at("en")["parts"].get<int>();
+  CHECK(by_lang.at("en")["cost_per_1000"] == json::array({{{"channel", "at"}, {"currency", "IRR"}, {"per_1000", 1'400'000 * en_parts}}}));
+  CHECK(by_lang.at("prs")["cost_per_1000"] == json::array({{{"channel", "at"}, {"currency", "IRR"}, {"per_1000", 700'000}}}));
   CHECK(s.call("GET", "/api/v1/texts/no.such.text").status == 404);
 }
 
