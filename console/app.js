@@ -74,6 +74,8 @@ const WORDS = {
     c_since: 'Since', c_ends: 'Ends', never: 'never', c_messages: 'Messages to this number', nothing_recorded: 'Nothing recorded.',
     quiet_hours: 'Quiet hours: nothing routine is sent then', q_hint: '22:00-07:00 on their clock; empty: the programme\'s hours',
     q_programme: 'the programme\'s hours', q_saved: 'Quiet hours saved.', save: 'Save',
+    months: 'Month names in their dates', m_language: 'as their language has them', m_iranian: 'Iranian (Azar, Dey …)',
+    m_afghan: 'Afghan (Qaws, Jadi …)', m_saved: 'Month names saved.',
   },
   prs: {
     parties: 'چه کسانی پیام‌ها را می‌خوانند', parties_intro: 'به جز کسانی که از این صفحه کار می‌گیرند، این سازمان‌ها متن پیام‌هایی را که پیغام می‌فرستد و می‌گیرد، خوانده می‌توانند. با هر کدام توافق‌نامهٔ کتبی لازم است: پیام‌ها فقط برای همین خدمت به کار می‌روند، به کس دیگری داده نمی‌شوند، بیشتر از مدت توافق‌شده نگه‌داری نمی‌شوند و هر افشای اطلاعات گزارش داده می‌شود.',
@@ -91,7 +93,7 @@ const WORDS = {
     reason_not_wanted: 'گفته یادآوری به این تلفون نمی‌خواهد (قطع شد): نمبر را بررسی کنید', reason_unconfirmed: 'نگفته که یادآوری هنوز برای این تیلفون است: نمبر را بررسی کنید', reason_urgent: 'کلماتی از خطر نوشته: همین حالا زنگ بزنید', reason_call_asked: 'خواسته که به او زنگ بزنید', reason_cannot_come: 'به نوبت آمده نمی‌تواند و روز دیگری نگرفته: همرایش نوبت تعیین کنید', reason_missed_visit: 'به نوبت نیامده و جواب نداده: نوبت بعدی را همرایش تعیین کنید', call_soon: 'در جریان یک روز کاری زنگ بزنید', call_low: 'اولویت پایین', high_risk: 'حاملگی پرخطر',
     new_broadcast: 'پیام همگانی نو', programme: 'برنامه', area: 'ساحه (خالی: همه ساحه‌ها)', text_key: 'نام متن',
     priority: 'اولویت', p_alert: 'P1 هشدار عاجل (شب و روز)', p_area: 'P2 هشدار ساحوی', p_education: 'P3 آموزشی',
-    send: 'فرستادن', encoding: 'کدگذاری', parts: 'تعداد بخش‌ها', cost: 'هزینهٔ ۱۰۰۰ پیام', text: 'متن',
+    send: 'فرستادن', encoding: 'کدگذاری', parts: 'تعداد بخش‌ها', cost: 'هزینهٔ فرستادن به ۱۰۰۰ نفر', text: 'متن',
     confirm_needed: 'ساحه و متن را بررسی کنید: {0}', confirm_send: 'بررسی کردم: بفرست',
     progress: 'پیام همگانی شمارهٔ {0}', audience: '{0} نفر', handed: '{0} از {1} تمام شد: فرستاده شد یا به پایان رسید ({2})',
     awaiting_approval: 'هشدار عاجل شب و روز به {0} نفر فرستاده می‌شود، اما تنها پس از تأیید شخص دوم.', approve_send: 'من هم بررسی کردم: تأیید کن و بفرست', cancel_broadcast: 'لغو کن: هیچ پیامی نفرست', broadcast_cancelled: 'لغو شد: هیچ پیامی فرستاده نشد.', expires: 'هر پیامی که تا {0} فرستاده نشود، دیگر فرستاده نمی‌شود.', waiting_other: 'یک مدیر یا اپراتور دیگر باید آن را تأیید کند: لینک این صفحه را برایش بفرستید.', recent_broadcasts: 'پیام‌های همگانی تا حالا', bs_awaiting_approval: 'منتظر تأیید شخص دوم', bs_cancelled: 'لغو شد', bs_expired: 'بی‌تأیید منقضی شد', bs_queuing: 'در حال صف شدن', bs_queued: 'در صف',
@@ -142,6 +144,8 @@ const WORDS = {
     c_since: 'از', c_ends: 'ختم', never: 'هیچ‌وقت', c_messages: 'پیام‌ها به این شماره', nothing_recorded: 'چیزی ثبت نشده.',
     quiet_hours: 'ساعات آرام: پیام عادی در این ساعات فرستاده نمی‌شود', q_hint: '۲۲:۰۰-۰۷:۰۰ به وقت خود شخص؛ خالی: ساعات آرام برنامه',
     q_programme: 'ساعات آرام برنامه', q_saved: 'ساعات آرام ثبت شد.', save: 'ثبت',
+    months: 'نام ماه‌ها در تاریخ‌های پیام', m_language: 'مطابق زبان شخص', m_iranian: 'ایرانی (آذر، دی …)',
+    m_afghan: 'افغانستانی (قوس، جدی …)', m_saved: 'نام ماه‌ها ثبت شد.',
   },
   fa: {
     parties: 'چه کسانی پیام‌ها را می‌خوانند', parties_intro: 'به جز کسانی که با این صفحه کار می‌کنند، این سازمان‌ها می‌توانند متن پیام‌هایی را که پیغام می‌فرستد و دریافت می‌کند بخوانند. با هر کدام باید قرارداد کتبی وجود داشته باشد: پیام‌ها فقط برای همین خدمت استفاده شوند، به شخص دیگری داده نشوند، بیشتر از مدت توافق‌شده نگهداری نشوند و هر نشت اطلاعات گزارش شود.',
@@ -159,7 +163,7 @@ const WORDS = {
     reason_not_wanted: 'گفته یادآوری روی این تلفن نمی‌خواهد (قطع شد): شماره را بررسی کنید', reason_unconfirmed: 'نگفته که یادآوری هنوز برای این تلفن است: شماره را بررسی کنید', reason_urgent: 'کلماتی از خطر نوشته: همین حالا تماس بگیرید', reason_call_asked: 'خواسته که با او تماس بگیرید', reason_cannot_come: 'نمی‌تواند سر نوبتش بیاید و روز دیگری انتخاب نکرده: با هماهنگی خودش نوبت بگیرید', reason_missed_visit: 'سر نوبتش نیامده و پاسخ نداده: نوبت بعدی را با هماهنگی خودش بگیرید', call_soon: 'ظرف یک روز کاری تماس بگیرید', call_low: 'اولویت پایین', high_risk: 'بارداری پرخطر',
     new_broadcast: 'پیام همگانی جدید', programme: 'برنامه', area: 'منطقه (خالی: همه مناطق)', text_key: 'نام متن',
     priority: 'اولویت', p_alert: 'P1 هشدار فوری (شبانه‌روزی)', p_area: 'P2 هشدار منطقه‌ای', p_education: 'P3 آموزشی',
-    send: 'ارسال', encoding: 'کدگذاری', parts: 'تعداد بخش‌ها', cost: 'هزینهٔ ۱۰۰۰ پیامک', text: 'متن',
+    send: 'ارسال', encoding: 'کدگذاری', parts: 'تعداد بخش‌ها', cost: 'هزینهٔ ارسال به ۱۰۰۰ نفر', text: 'متن',
     confirm_needed: 'منطقه و متن را بررسی کنید: {0}', confirm_send: 'بررسی کردم: ارسال شود',
     progress: 'پیام همگانی شمارهٔ {0}', audience: '{0} نفر', handed: '{0} از {1} انجام شد: ارسال شد یا به پایان رسید ({2})',
     awaiting_approval: 'هشدار فوری در هر ساعتی برای {0} نفر ارسال می‌شود، فقط وقتی که نفر دوم آن را تأیید کند.', approve_send: 'من هم بررسی کردم: تأیید و ارسال', cancel_broadcast: 'لغو: هیچ چیز ارسال نشود', broadcast_cancelled: 'لغو شد: هیچ پیامی ارسال نشد.', expires: 'هر پیامی که تا {0} ارسال نشود، دیگر ارسال نمی‌شود.', waiting_other: 'یک مدیر یا اپراتور دیگر باید آن را تأیید کند: لینک این صفحه را برایش بفرستید.', recent_broadcasts: 'پیام‌های همگانی تاکنون', bs_awaiting_approval: 'در انتظار تأیید نفر دوم', bs_cancelled: 'لغو شد', bs_expired: 'بدون تأیید منقضی شد', bs_queuing: 'در حال صف‌بندی', bs_queued: 'در صف',
@@ -210,6 +214,8 @@ const WORDS = {
     c_since: 'از', c_ends: 'پایان', never: 'هرگز', c_messages: 'پیام‌ها به این شماره', nothing_recorded: 'چیزی ثبت نشده.',
     quiet_hours: 'ساعت‌های سکوت: پیام‌های عادی در این ساعت‌ها ارسال نمی‌شوند', q_hint: '۲۲:۰۰-۰۷:۰۰ به وقت خود فرد؛ خالی: ساعت‌های سکوت برنامه',
     q_programme: 'ساعت‌های سکوت برنامه', q_saved: 'ساعت‌های سکوت ثبت شد.', save: 'ثبت',
+    months: 'نام ماه‌ها در تاریخ‌های پیامک', m_language: 'مطابق زبان فرد', m_iranian: 'ایرانی (آذر، دی …)',
+    m_afghan: 'افغانستانی (قوس، جدی …)', m_saved: 'نام ماه‌ها ثبت شد.',
   },
   ps: {
     parties: 'څوک پیغامونه لولي', parties_intro: 'پرته له هغو کسانو چې له دې پاڼې کار اخلي، دا ادارې د هغو پیغامونو متن لوستلی شي چې پیغام یې لېږي او ترلاسه کوي. له هرې یوې سره لیکلی تړون پکار دی: پیغامونه یوازې د همدې خدمت لپاره کارول کېږي، بل چا ته نه ورکول کېږي، له ټاکلې مودې زیات نه ساتل کېږي، او د معلوماتو د هر ډول افشا راپور ورکول کېږي.',
@@ -227,7 +233,7 @@ const WORDS = {
     reason_not_wanted: 'ویلي یې دي چې په دې تلیفون یادونې نه غواړي (بندې شوې): شمېره وګورئ', reason_unconfirmed: 'نه یې دي ویلي چې یادونې لا هم د دې تلیفون لپاره دي: شمېره وګورئ', reason_urgent: 'د خطر خبرې یې لیکلي: همدا اوس زنګ ووهئ', reason_call_asked: 'غواړي چې ورته زنګ ووهئ', reason_cannot_come: 'نوبت ته نشي راتلای او بله ورځ یې نه ده ټاکلې: ورسره نوبت ونیسئ', reason_missed_visit: 'نوبت یې پرېښی او ځواب یې نه دی ورکړی: راتلونکی نوبت ورسره ونیسئ', call_soon: 'په یوه کاري ورځ کې زنګ ووهئ', call_low: 'ټیټ لومړیتوب', high_risk: 'د لوړ خطر امیندواري',
     new_broadcast: 'نوی عمومي پیغام', programme: 'پروګرام', area: 'سیمه (خالي: ټولې سیمې)', text_key: 'د متن نوم',
     priority: 'لومړیتوب', p_alert: 'P1 بیړنۍ خبرتیا (د شپې هم لېږل کېږي)', p_area: 'P2 سیمه‌ییزه خبرتیا', p_education: 'P3 پوهاوی',
-    send: 'لېږل', encoding: 'کوډګذاري', parts: 'د اس‌ام‌اس برخې', cost: 'د ۱۰۰۰ پیغامونو لګښت', text: 'متن',
+    send: 'لېږل', encoding: 'کوډګذاري', parts: 'د اس‌ام‌اس برخې', cost: 'د ۱۰۰۰ کسانو لپاره لګښت', text: 'متن',
     confirm_needed: 'سیمه او متن وګورئ: {0}', confirm_send: 'ومې کتل: ولېږه',
     progress: 'عمومي پیغام شمېره {0}', audience: '{0} کسه', handed: 'له {1} څخه {0} بشپړ شول: ولېږل شول، یا په بل ډول پای ته ورسېدل ({2})',
     awaiting_approval: 'بیړنۍ خبرتیا په هر وخت کې {0} کسانو ته ځي، یوازې کله چې دویم کس یې تایید کړي.', approve_send: 'ما هم وکتل: تایید یې کړه او ولېږه', cancel_broadcast: 'لغوه یې کړه: هېڅ مه لېږه', broadcast_cancelled: 'لغوه شو: هېڅ پیغام ونه لېږل شو.', expires: 'څه چې تر {0} پورې ونه لېږل شي، هېڅکله نه لېږل کېږي.', waiting_other: 'بل مدیر یا اپراتور باید تایید یې کړي: د دې پاڼې لینک ورته ولېږئ.', recent_broadcasts: 'تر اوسه عمومي پیغامونه', bs_awaiting_approval: 'د دویم کس تایید ته انتظار', bs_cancelled: 'لغوه شو', bs_expired: 'بې تاییده پای ته ورسېد', bs_queuing: 'د لیکې کېدو په حال کې', bs_queued: 'په لیکه کې',
@@ -278,6 +284,8 @@ const WORDS = {
     c_since: 'له', c_ends: 'پای', never: 'هېڅکله', c_messages: 'دې شمېرې ته پیغامونه', nothing_recorded: 'هېڅ نه دي ثبت شوي.',
     quiet_hours: 'د آرام ساعتونه: عادي پیغامونه په دې ساعتونو کې نه لېږل کېږي', q_hint: '۲۲:۰۰-۰۷:۰۰ د هغه کس په محلي وخت؛ خالي: د پروګرام د آرام ساعتونه',
     q_programme: 'د پروګرام د آرام ساعتونه', q_saved: 'د آرام ساعتونه ثبت شول.', save: 'ثبتول',
+    months: 'د پیغامونو په نېټو کې د میاشتو نومونه', m_language: 'د هغه کس د ژبې له مخې', m_iranian: 'ایراني (آذر، دی …)',
+    m_afghan: 'افغاني (لیندۍ، مرغومی …)', m_saved: 'د میاشتو نومونه ثبت شول.',
   },
 };
 const LANGUAGES = [['en', 'English'], ['prs', 'دری'], ['ps', 'پښتو'], ['fa', 'فارسی']];
@@ -1047,6 +1055,26 @@ function quietForm(c) {
   h('button', { type: 'submit', id: 'contact-quiet-save' }, t('save')), said);
 }
 
+// The solar month names a person's dates show (R-L3): an Afghan long in Iran may know the
+// Iranian ones better than those of their language.
+function monthsForm(c) {
+  const choice = h('select', { id: 'contact-months' },
+    [['', 'm_language'], ['iranian', 'm_iranian'], ['afghan', 'm_afghan']].map(([v, k]) =>
+      h('option', { value: v, selected: (c.months || '') === v }, t(k))));
+  const said = h('span', { role: 'status' });
+  return h('form', {
+    class: 'row', onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        const saved = await api('POST', '/contacts', { phone: c.phone, months: choice.value });
+        choice.value = saved.months || '';
+        said.replaceChildren(h('span', { class: 'ok' }, t('m_saved')));
+      } catch (err) { said.replaceChildren(failure(err)); }
+    },
+  }, h('div', {}, h('label', { for: 'contact-months' }, t('months')), choice),
+  h('button', { type: 'submit', id: 'contact-months-save' }, t('save')), said);
+}
+
 async function contactsPage(query) {
   const params = new URLSearchParams(query);
   const phone = h('input', { id: 'contact-phone', value: params.get('phone') || '', dir: 'ltr', inputmode: 'tel' });
@@ -1076,6 +1104,7 @@ async function contactsPage(query) {
     c.unreachable ? h('p', { class: 'error' }, t('c_unreachable')) : '',
     shared,
     quietForm(c),
+    monthsForm(c),
     h('p', {}, h('a', { href: `#/messages?to=${encodeURIComponent(c.phone)}` }, t('c_messages')))),
   h('h2', {}, t('consents')),
   table([t('programme'), t('via'), t('recorded_by'), t('at')], c.consents.map((k) => h('tr', {},

@@ -46,6 +46,8 @@ struct request {
   // R-S8: the first instant from `at` on that a routine message of the flow's programme may
   // reach the person (their sending hours, quiet days and holidays); empty: `at` itself.
   std::function<core::unix_ms(core::unix_ms)> sending_time = {};
+  // The solar month names the person reads (R-L3), for the days an action writes.
+  text::month_names months = text::month_names::by_language;
 
   // args[name], or "" when the node does not give it.
   std::string arg(const char* name) const {

@@ -127,11 +127,12 @@ std::optional<store::booking> own_upcoming(store::tx& t, const request& r, const
 
 bool persian_script(std::string_view lang) { return lang == "fa" || lang == "prs" || lang == "ps"; }
 
-// "Sun 6 December" / «یکشنبه ۱۵ آذر»: the day on the clinic's calendar, in the person's words.
-std::string day_label(const schedule::clinic& c, long long day, const std::string& lang) {
+// "Sun 15 Azar (6 Dec)" / «یکشنبه ۱۵ آذر»: the day on the clinic's calendar, in the person's words
+// and month names.
+std::string day_label(const schedule::clinic& c, long long day, const std::string& lang, text::month_names months) {
   const auto noon = schedule::at_local(day, {12, 0}, c.time_zone);
   if (!noon) return schedule::day_text(day);
-  return text::formatter(lang, c.time_zone).apply(std::to_string(*noon), "day").value_or(schedule::day_text(day));
+  return text::formatter(lang, c.time_zone, months).apply(std::to_string(*noon), "day").value_or(schedule::day_text(day));
 }
 
 // "10:00-12:00"; in Persian script, whole hours as «۱۰-۱۲» (how the clinics say it, and the
@@ -151,9 +152,10 @@ std::string window_label(const schedule::clinic& c, long long day, int from, int
   return at(from) + "-" + at(to);
 }
 
-// "Sun 6 December, 10:00-12:00" / «یکشنبه ۱۵ آذر، ۱۰-۱۲»: a day and a window, as a person reads them.
-std::string when_label(const schedule::clinic& c, long long day, int from, int to, const std::string& lang) {
-  return day_label(c, day, lang) + (persian_script(lang) ? "، " : ", ") + window_label(c, day, from, to, lang);
+// "Sun 15 Azar (6 Dec), 10:00-12:00" / «یکشنبه ۱۵ آذر، ۱۰-۱۲»: a day and a window, as a person reads them.
+std::string when_label(const schedule::clinic& c, long long day, int from, int to, const std::string& lang,
+                       text::month_names months) {
+  return day_label(c, day, lang, months) + (persian_script(lang) ? "، " : ", ") + window_label(c, day, from, to, lang);
 }
 
 std::string data_menu(const nlohmann::json& items) { return items.dump(); }
@@ -304,7 +306,7 @@ std::string client_text(const client& c) {
 }
 
 std::map<std::string, std::string> booking_vars(const store::booking& b, const schedule::clinic_list* clinics,
-                                                const std::string& lang) {
+                                                const std::string& lang, text::month_names months) {
   std::map<std::string, std::string> v{{"booking", std::to_string(b.id)}, {"code", b.code}};
   const schedule::clinic* c = clinics ? clinics->find(b.clinic) : nullptr;
   if (!c) {
@@ -316,7 +318,7 @@ std::map<std::string, std::string> booking_vars(const store::booking& b, const s
   }
   v["clinic_name"] = c->name_in(lang);
   v["time"] = window_label(*c, b.day, b.window_from, b.window_to, lang);
-  v["when"] = when_label(*c, b.day, b.window_from, b.window_to, lang);
+  v["when"] = when_label(*c, b.day, b.window_from, b.window_to, lang, months);
   return v;
 }
 
@@ -403,7 +405,7 @@ flow::action_result appointments_days(store::tx& t, const request& r) {
     for (const auto& w : p->clinic->windows) {
       const auto taken = use.find({day, w.from});
       if ((taken == use.end() ? 0 : taken->second) < places_for(r, w) || own.count({day, w.from})) {
-        items.push_back({{"label", day_label(*p->clinic, day, r.language)}, {"value", schedule::day_text(day)}});
+        items.push_back({{"label", day_label(*p->clinic, day, r.language, r.months)}, {"value", schedule::day_text(day)}});
         break;
       }
     }
@@ -494,7 +496,7 @@ flow::action_result appointments_soon(store::tx& t, const request& r) {
     for (const auto& w : c->windows) {
       const auto taken = use.find({day, w.from});
       if ((taken == use.end() ? 0 : taken->second) >= places_for(r, w) || own.count({day, w.from})) continue;
-      items.push_back({{"label", when_label(*c, day, w.from, w.to, r.language)},
+      items.push_back({{"label", when_label(*c, day, w.from, w.to, r.language, r.months)},
                        {"value", schedule::day_text(day) + " " + schedule::clock_text(w.from)}});
       break;
     }
@@ -510,14 +512,14 @@ flow::action_result appointments_hold(store::tx& t, const request& r) {
   auto wanted = booking_of(t, r);
   if (!wanted) return error;
   auto& [b, capacity] = *wanted;
-  if (const auto same = same_visit(t, r, b)) return {"already", booking_vars(*same, r.clinics, r.language)};
+  if (const auto same = same_visit(t, r, b)) return {"already", booking_vars(*same, r.clinics, r.language, r.months)};
   if (too_many_ahead(t, r, b)) return {"limit", {}};
   if (must_call_first(t, r, b)) return {"call_first", {}};
   b.status = store::booking_status::held;
   b.hold_until = t.now() + r.hold_ms;
   const auto held = t.take_slot(b, capacity);
   if (!held) return {"full", {}};
-  auto v = booking_vars(*held, r.clinics, r.language);
+  auto v = booking_vars(*held, r.clinics, r.language, r.months);
   v.erase("code");  // not a booking yet
   v.erase("booking");
   return {"ok", v};
@@ -537,7 +539,7 @@ flow::action_result appointments_book(store::tx& t, const request& r) {
     // taken, and the flow offers the times free now.
     if (!wanted) return r.arg("slot").empty() ? error : flow::action_result{"full", {}};
     auto& [b, capacity] = *wanted;
-    if (const auto same = same_visit(t, r, b)) return {"already", booking_vars(*same, r.clinics, r.language)};
+    if (const auto same = same_visit(t, r, b)) return {"already", booking_vars(*same, r.clinics, r.language, r.months)};
     if (too_many_ahead(t, r, b)) return {"limit", {}};
     if (must_call_first(t, r, b)) return {"call_first", {}};
     b.status = store::booking_status::booked;
@@ -553,13 +555,13 @@ flow::action_result appointments_book(store::tx& t, const request& r) {
       t.set_booking_status(b->id, store::booking_status::cancelled);
     }
   }
-  return {"ok", booking_vars(*booked, r.clinics, r.language)};
+  return {"ok", booking_vars(*booked, r.clinics, r.language, r.months)};
 }
 
 flow::action_result appointments_visit(store::tx& t, const request& r) {
   const auto b = own_upcoming(t, r, r.arg("booking"));
   if (!b) return error;
-  auto v = booking_vars(*b, r.clinics, r.language);
+  auto v = booking_vars(*b, r.clinics, r.language, r.months);
   v["clinic"] = b->clinic;
   v["service"] = b->service;
   v["for"] = b->for_whom;
@@ -591,7 +593,7 @@ flow::action_result appointments_mine(store::tx& t, const request& r) {
   auto items = nlohmann::json::array();
   const auto known = clients_of(t, r.contact_id);
   for (const auto& b : t.upcoming_bookings(r.contact_id)) {
-    const auto v = booking_vars(b, r.clinics, r.language);
+    const auto v = booking_vars(b, r.clinics, r.language, r.months);
     // Whose it is, when it is someone else's (R-B4): "Sun 6 December, 10:00-12:00 (My child)".
     const auto who = read_client(b.for_whom);
     auto item = who && who->relation != "self" ? client_item(*who, known, v.at("when")) : nlohmann::json{{"label", v.at("when")}};
@@ -640,7 +642,7 @@ flow::action_result appointments_cancel(store::tx& t, const request& r) {
   const auto b = own_upcoming(t, r, r.arg("booking"));
   if (!b) return error;
   t.set_booking_status(b->id, store::booking_status::cancelled);
-  auto v = booking_vars(*b, r.clinics, r.language);
+  auto v = booking_vars(*b, r.clinics, r.language, r.months);
   v.erase("booking");
   return {"ok", v};
 }

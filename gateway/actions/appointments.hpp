@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/text/format.hpp"
+
 namespace paygham::store {
 struct booking;
 class tx;
@@ -34,10 +36,12 @@ std::string client_key(const client& c);
 // The text a client is shown with ("appointments.for_child": My child).
 std::string client_text(const client& c);
 
-// What texts about a booking may show, in `lang`: {booking} (its number), {code},
-// {clinic_name}, {when} (day and window: «یکشنبه ۱۵ آذر، ۱۰:۰۰-۱۲:۰۰»), {time} (the window).
+// What texts about a booking may show, in `lang` with the month names `months` (R-L3):
+// {booking} (its number), {code}, {clinic_name}, {when} (day and window: «یکشنبه ۱۵ آذر،
+// ۱۰:۰۰-۱۲:۰۰»), {time} (the window).
 std::map<std::string, std::string> booking_vars(const store::booking& b, const schedule::clinic_list* clinics,
-                                                const std::string& lang);
+                                                const std::string& lang,
+                                                text::month_names months = text::month_names::by_language);
 
 // A booking's reminder falls due: if the visit still stands, the runner starts the booking's
 // flow at `node` by SMS (the node asks "1 I will come / 2 I cannot", R-H2).

@@ -422,7 +422,7 @@ flow::action_result appointments_attend(store::tx& t, const request& r) {
     return {"unknown", {}};
   }
   t.set_booking_status(b->id, store::booking_status::attended);
-  return {"ok", {{"when", booking_vars(*b, r.clinics, r.language).at("when")}}};
+  return {"ok", {{"when", booking_vars(*b, r.clinics, r.language, r.months).at("when")}}};
 }
 
 }  // namespace paygham::actions

@@ -1359,6 +1359,7 @@ json contact_json(store::tx& tx, const store::contact& c) {
   if (!c.language.empty()) out["language"] = c.language;
   if (!c.quiet_hours.empty()) out["quiet_hours"] = c.quiet_hours;
   if (const auto name = c.fields.find("name"); name != c.fields.end()) out["name"] = name->second;
+  if (const auto m = c.fields.find("months"); m != c.fields.end() && !m->second.empty()) out["months"] = m->second;
   return out;
 }
 
@@ -1381,6 +1382,13 @@ outcome save_contact(services& s, store::tx& tx, const call& c) {
     return refuse(400, "invalid_name", "a name has a control or direction character; only letters, digits and signs",
                   "name");
   }
+  // R-L3: the solar month names they read, apart from their language ("": their language's).
+  const std::string months = c.body.value("months", "");
+  if (!text::parse_month_names(months)) {
+    return refuse(400, "invalid_months",
+                  "months is \"iranian\" (Azar, Dey …), \"afghan\" (Qaws, Jadi …) or \"\" for those of their language",
+                  "months");
+  }
   if (auto bad = bad_record(c.body)) return outcome{400, json::object(), *bad};
   const std::string programme = c.body.value("consent", "");
   if (!programme.empty() && !known_programme(s, programme)) {
@@ -1395,7 +1403,9 @@ outcome save_contact(services& s, store::tx& tx, const call& c) {
   auto who = tx.upsert_contact(phone.value());
   if (!lang.empty()) tx.set_contact_language(who.id, lang);
   if (!name.empty()) tx.set_contact_fields(who.id, {{"name", name}});
+  if (c.body.contains("months")) tx.set_contact_fields(who.id, {{"months", months}});
   json detail{{"language", lang}, {"name_given", !name.empty()}};
+  if (c.body.contains("months")) detail["months"] = months;
   detail.update(keep_record(tx, c, who.id, programme));
   tx.audit(c.actor(), who.created ? "contacts.create" : "contacts.update", "contact:" + std::to_string(who.id),
            detail.dump());
@@ -1689,10 +1699,11 @@ const std::vector<route>& routes() {
        {{"name", "string"}, {"role", "string"}, {"facility", "string"}}, {"name", "role"}, {}, true},
       {"DELETE", "/api/v1/tokens/{id}", {"admin"}, revoke_token, "Revoke a token: it stops working at once"},
       {"POST", "/api/v1/contacts", {"admin", "operator"}, save_contact,
-       "Add a person, or update one by number: language, name ({contact.name}), whether others read the phone's SMS, "
-       "a consent they gave; never opts anyone in",
+       "Add a person, or update one by number: language, name ({contact.name}), the month names they read, whether "
+       "others read the phone's SMS, a consent they gave; never opts anyone in",
        {{"phone", "string"}, {"language", "string"}, {"name", "string"}, {"shared_phone", "string"},
-        {"explicit_texts", "boolean"}, {"consent", "string"}, {"consent_via", "string"}, {"quiet_hours", "string"}},
+        {"explicit_texts", "boolean"}, {"consent", "string"}, {"consent_via", "string"}, {"quiet_hours", "string"},
+        {"months", "string"}},
        {"phone"}, {}, true},
       {"GET", "/api/v1/contacts", {"admin", "operator"}, find_contact,
        "The person behind a phone number (any format), if known; or up to 50 people whose name holds ?name=", {}, {},

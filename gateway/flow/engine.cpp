@@ -59,7 +59,7 @@ class renderer {
     const text::entry* e = ctx_.texts->resolve(key, ctx_.langs, ctx_.explicit_texts);
     if (!e) return std::nullopt;
     // Dates and numbers follow the language the text is written in.
-    const text::formatter fmt(e->lang, ctx_.timezone);
+    const text::formatter fmt(e->lang, ctx_.timezone, ctx_.months);
     std::string out = text::render(
         e->text, [&](std::string_view name) { return value(name); }, &fmt,
         [&](std::string_view name) { return label(name); });
@@ -74,7 +74,7 @@ class renderer {
     const auto shown = [&](std::string_view key) -> std::optional<std::string> {
       const text::entry* e = ctx_.texts->resolve(key, ctx_.langs, ctx_.explicit_texts);
       if (!e) return std::nullopt;
-      const text::formatter fmt(e->lang, ctx_.timezone);
+      const text::formatter fmt(e->lang, ctx_.timezone, ctx_.months);
       return fill(e->text, &fmt);
     };
     for (const auto& [id, n] : f_->nodes) {
@@ -117,7 +117,7 @@ class renderer {
     if (!shown) return std::nullopt;
     if (item.contains("n") && item["n"].is_number_integer()) {
       const std::string n = std::to_string(item["n"].get<long long>());
-      *shown += " " + text::formatter(lang_of(key), ctx_.timezone).apply(n, "number").value_or(n);
+      *shown += " " + text::formatter(lang_of(key), ctx_.timezone, ctx_.months).apply(n, "number").value_or(n);
     }
     if (has_label) return item["label"].get<std::string>() + " (" + *shown + ")";
     return shown;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gateway/flow/flow.hpp"
+#include "gateway/text/format.hpp"
 #include "gateway/text/screen.hpp"
 
 namespace paygham::text {
@@ -49,6 +50,7 @@ struct context {
   bool explicit_texts = false;  // texts' explicit variants, where they have one (R-S11)
   const text::lexicon* words = nullptr;  // yes/no words for replies; may be null
   std::string timezone = "UTC";          // for dates and times in texts
+  text::month_names months = text::month_names::by_language;  // the person's own (R-L3)
   std::string region = "AF";             // for phone numbers typed without a country code
   std::size_t page_size = 5;             // USSD: options on one screen (R-U8)
   std::int64_t now_ms = 0;               // the clock: unix milliseconds (timeouts)

@@ -17,6 +17,14 @@
 
 namespace paygham::runner {
 
+// The solar month names the person reads (their contact field `months`: "iranian" or
+// "afghan"; else those of their language, R-L3).
+inline text::month_names months_of(const store::contact& who) {
+  const auto it = who.fields.find("months");
+  if (it == who.fields.end()) return text::month_names::by_language;
+  return text::parse_month_names(it->second).value_or(text::month_names::by_language);
+}
+
 // One run being stepped: the flow, the stored row, the person and what the engine said.
 struct runner::step {
   const flow::definition* f = nullptr;

@@ -24,8 +24,9 @@ std::string locale_for(std::string_view lang, bool latin_digits) {
   } else if (lang == "ps") {
     id = "ps_AF@calendar=persian";
   } else {
+    // Other languages show the Solar Hijri date, the Gregorian one in brackets (gregorian_of).
     id = std::string(lang.empty() ? "en" : lang);
-    id += "@calendar=gregorian";
+    id += "@calendar=persian";
   }
   if (latin_digits) id += ";numbers=latn";
   return id;
@@ -39,18 +40,68 @@ std::string to_utf8(const icu::UnicodeString& u) {
 
 // The solar months as Afghans write them, where CLDR differs (R-L4): ICU's fa_AF names carry
 // a combining hamza («سنبلهٔ») that feature phones show as a box, and its Pashto names spell
-// ګ as گ. Farsi (fa_IR) keeps ICU's Iranian names.
+// ګ as گ; in Latin letters, as Afghan English-language papers write them.
 const char* const* afghan_months(std::string_view lang) {
   static const char* const dari[12] = {"حمل", "ثور", "جوزا", "سرطان", "اسد", "سنبله",
                                        "میزان", "عقرب", "قوس", "جدی", "دلو", "حوت"};
   static const char* const pashto[12] = {"وری", "غویی", "غبرګولی", "چنګاښ", "زمری", "وږی",
                                          "تله", "لړم", "لیندۍ", "مرغومی", "سلواغه", "کب"};
-  if (lang == "prs") return dari;
+  static const char* const latin[12] = {"Hamal", "Sawr", "Jawza", "Saratan", "Asad", "Sunbula",
+                                        "Mizan", "Aqrab", "Qaws", "Jadi", "Dalw", "Hut"};
+  if (lang == "prs" || lang == "fa") return dari;
   if (lang == "ps") return pashto;
-  return nullptr;
+  return latin;
+}
+
+// Which set a person reads: their own choice, else by language (fa Iranian, prs and ps
+// Afghan), else by where they are.
+month_names resolved(month_names chosen, std::string_view lang, std::string_view zone) {
+  if (chosen != month_names::by_language) return chosen;
+  if (lang == "fa") return month_names::iranian;
+  if (lang == "prs" || lang == "ps") return month_names::afghan;
+  return zone == "Asia/Kabul" ? month_names::afghan : month_names::iranian;
+}
+
+// Puts the twelve names of `set` into `fmt` where its locale's are not them: Afghan names
+// always (ours, above), Iranian ones in Dari or Pashto (ICU's Farsi names).
+void use_months(icu::SimpleDateFormat& fmt, std::string_view lang, month_names set) {
+  icu::UnicodeString months[12];
+  if (set == month_names::afghan) {
+    const char* const* names = afghan_months(lang);
+    for (int i = 0; i < 12; ++i) months[i] = icu::UnicodeString::fromUTF8(names[i]);
+  } else if (lang == "prs" || lang == "ps") {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::DateFormatSymbols farsi(icu::Locale("fa_IR"), "persian", status);
+    if (U_FAILURE(status)) return;
+    int32_t count = 0;
+    const icu::UnicodeString* names = farsi.getMonths(count);
+    if (count != 12) return;
+    for (int i = 0; i < 12; ++i) months[i] = names[i];
+  } else {
+    return;
+  }
+  icu::DateFormatSymbols symbols(*fmt.getDateFormatSymbols());
+  symbols.setMonths(months, 12);
+  fmt.setDateFormatSymbols(symbols);
 }
 
 }  // namespace
+
+std::optional<month_names> parse_month_names(std::string_view s) {
+  if (s.empty()) return month_names::by_language;
+  if (s == "iranian") return month_names::iranian;
+  if (s == "afghan") return month_names::afghan;
+  return std::nullopt;
+}
+
+const char* to_string(month_names m) {
+  switch (m) {
+    case month_names::iranian: return "iranian";
+    case month_names::afghan: return "afghan";
+    case month_names::by_language: break;
+  }
+  return "";
+}
 
 bool persian_script(std::string_view lang) {
   return lang == "fa" || lang == "prs" || lang == "ps" || lang == "ar" || lang == "ur" || lang == "ckb";
@@ -96,8 +147,8 @@ std::optional<long long> parse_instant(std::string_view value) {
   return static_cast<long long>(timegm(&tm)) * 1000;
 }
 
-formatter::formatter(std::string lang, std::string time_zone)
-    : lang_(std::move(lang)), timezone_(std::move(time_zone)) {}
+formatter::formatter(std::string lang, std::string time_zone, month_names months)
+    : lang_(std::move(lang)), timezone_(std::move(time_zone)), months_(months) {}
 
 bool formatter::known(std::string_view spec) {
   const std::string_view name = spec.substr(0, spec.find(':'));
@@ -142,19 +193,26 @@ std::optional<std::string> formatter::apply(std::string_view value, std::string_
   if (!pattern) return std::nullopt;
   const auto ms = parse_instant(value);
   if (!ms) return std::nullopt;
-  icu::SimpleDateFormat fmt(icu::UnicodeString(pattern), locale, status);
-  if (U_FAILURE(status)) return std::nullopt;
-  if (const char* const* names = afghan_months(lang_)) {
-    icu::DateFormatSymbols symbols(*fmt.getDateFormatSymbols());
-    icu::UnicodeString months[12];
-    for (int i = 0; i < 12; ++i) months[i] = icu::UnicodeString::fromUTF8(names[i]);
-    symbols.setMonths(months, 12);
-    fmt.setDateFormatSymbols(symbols);
-  }
-  fmt.adoptTimeZone(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(timezone_)));
-  icu::UnicodeString out;
-  fmt.format(static_cast<UDate>(*ms), out);
-  return to_utf8(out);
+  const auto format = [&](const char* with, const icu::Locale& in, bool solar) -> std::optional<std::string> {
+    UErrorCode err = U_ZERO_ERROR;
+    icu::SimpleDateFormat fmt(icu::UnicodeString(with), in, err);
+    if (U_FAILURE(err)) return std::nullopt;
+    if (solar) use_months(fmt, lang_, resolved(months_, lang_, timezone_));
+    fmt.adoptTimeZone(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(timezone_)));
+    icu::UnicodeString out;
+    fmt.format(static_cast<UDate>(*ms), out);
+    return to_utf8(out);
+  };
+  auto solar = format(pattern, locale, true);
+  // Beside the Solar Hijri day, in a language that is not written in Persian script, the
+  // Gregorian one, which a reader of English may know better (R-L3): "9 Azar 1405 (30 November 2026)".
+  const bool with_gregorian = (name == "date" || name == "day") && lang_ != "fa" && lang_ != "prs" && lang_ != "ps";
+  if (!solar || !with_gregorian) return solar;
+  std::string id = lang_.empty() ? "en" : lang_;
+  id += latin ? "@calendar=gregorian;numbers=latn" : "@calendar=gregorian";
+  const auto gregorian = format(name == "date" ? "d MMMM y" : "d MMM", icu::Locale(id.c_str()), false);
+  if (!gregorian) return std::nullopt;
+  return *solar + " (" + *gregorian + ")";
 }
 
 }  // namespace paygham::text

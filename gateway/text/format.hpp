@@ -5,7 +5,11 @@
 //   fa  → fa_IR@calendar=persian   "۹ آذر ۱۴۰۵"      (Iranian month names)
 //   prs → fa_AF@calendar=persian   "۹ قوس ۱۴۰۵"      (Afghan month names, as Afghans spell them)
 //   ps  → ps_AF@calendar=persian   Pashto month names (with ګ: غبرګولی، چنګاښ)
-//   en  → Gregorian                "30 November 2026"
+//   en  → Solar Hijri, Gregorian in brackets (R-L3)   "9 Azar 1405 (30 November 2026)"
+// Which month names a person knows is their own setting, apart from their language (R-L3): an
+// Afghan who has long lived in Iran may know the Iranian ones better. By default fa has the
+// Iranian names, prs and ps the Afghan ones, and English those of the person's time zone
+// (Kabul: Hamal … Hut; elsewhere Farvardin … Esfand).
 // Persian-script languages use Persian digits unless ":latn" is given (R-L5). Right-to-left
 // text is never reordered: the handset shapes and orders it.
 // Date and time values are unix milliseconds ("1764468000000") or ISO 8601 UTC
@@ -19,9 +23,15 @@
 
 namespace paygham::text {
 
+// The set of solar month names a person reads (contacts.months).
+enum class month_names { by_language, iranian, afghan };
+// "iranian", "afghan", "" (by language); nullopt for anything else.
+std::optional<month_names> parse_month_names(std::string_view s);
+const char* to_string(month_names m);
+
 class formatter {
  public:
-  formatter(std::string lang, std::string time_zone);
+  formatter(std::string lang, std::string time_zone, month_names months = month_names::by_language);
 
   // Applies `spec` ("date", "day" (weekday, day and month: a visit's day), "time", "weekday", "number", "phone_masked", optionally with
   // ":latn") to `value`. nullopt when the spec is unknown or the value does not fit it.
@@ -33,6 +43,7 @@ class formatter {
  private:
   std::string lang_;
   std::string timezone_;
+  month_names months_;
 };
 
 // Languages written right to left in the Perso-Arabic script, among those a deployment may offer.

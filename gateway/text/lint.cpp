@@ -71,7 +71,9 @@ std::string expand_with_samples(std::string_view text, std::string_view lang) {
         bar == std::string_view::npos ? std::string_view{} : inside.substr(bar + 1);
     const std::string_view name = spec.substr(0, spec.find(':'));
     if (name == "date") {
-      out += rtl ? "۳۱ اردیبهشت ۱۴۰۵" : "30 September 2026";
+      out += rtl ? "۳۱ اردیبهشت ۱۴۰۵" : "31 Ordibehesht 1405 (30 September 2026)";
+    } else if (name == "day") {
+      out += rtl ? "چهارشنبه ۳۱ اردیبهشت" : "Wed 31 Ordibehesht (21 May)";
     } else if (name == "time") {
       out += rtl ? "۲۳:۵۹" : "23:59";
     } else if (name == "weekday") {

@@ -248,6 +248,11 @@ async function operator(browser) {
   await page.click('#contact-quiet-save');
   await page.waitForSelector('#contact .ok');
   check((await page.textContent('#contact')).includes('Quiet hours saved.'), 'an operator changes them');
+  // R-L3: an Afghan long in Iran reads the Iranian month names: the operator picks them.
+  await page.selectOption('#contact-months', 'iranian');
+  await page.click('#contact-months-save');
+  await page.waitForFunction(() => document.querySelector('#contact').textContent.includes('Month names saved.'));
+  check(await page.inputValue('#contact-months') === 'iranian', 'the month names she reads are kept');
   await shot(page, 'operator-contact');
 
   // A flow: a lint error at its line, fixed, published, walked in the simulator.

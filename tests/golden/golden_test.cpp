@@ -19,6 +19,7 @@
 //   # operators: +93700000800 +93700000801@09:00-12:00   operators with a phone (told of hazard
 //                                                     reports), one with duty hours
 //   # own_quiet_hours: +93700000061@21:00-10:00     a person's own quiet hours (as the API sets them)
+//   # months: +93700000072@iranian                  the month names a person reads (as the API sets them)
 //   # ussd_route: {ucs2: false, fallback: digits}   the USSD route every dial comes by (the
 //                                                     `ussd_profiles` entry of the channel "at")
 // Inputs:
@@ -223,6 +224,14 @@ class player {
         u.phone = word.substr(0, at);
         if (at != std::string::npos) u.duty = word.substr(at + 1);
         test::in_tx(*writer_, [&](store::tx& tx) { tx.add_user(u); });
+      }
+    }
+    if (auto it = t.header.find("months"); it != t.header.end()) {
+      for (const auto& word : words(it->second)) {
+        const auto at = word.find('@');
+        test::in_tx(*writer_, [&](store::tx& tx) {
+          tx.set_contact_fields(tx.upsert_contact(word.substr(0, at)).id, {{"months", word.substr(at + 1)}});
+        });
       }
     }
     if (auto it = t.header.find("own_quiet_hours"); it != t.header.end()) {

@@ -666,6 +666,45 @@ TEST_CASE("api: a person's own quiet hours are kept as given in any digits and h
              Catch::Contains("\"quiet_hours\":\"" + quiet + "\"") && Catch::Contains("\"quiet_hours\":\"\""));
 }
 
+TEST_CASE("api: the month names a person reads are their own, apart from their language (R-L3)", "[integration][api]") {
+  running srv("operator");
+  // Two people writing Dari; one has long lived in Iran and reads the Iranian month names.
+  for (const char* phone : {"0700000781", "0700000782"}) {
+    REQUIRE(api(srv.port(), "POST", "/api/v1/contacts", srv.token,
+                std::string(R"({"phone": ")") + phone + R"(", "language": "prs"})").status == 201);
+  }
+  auto r = api(srv.port(), "POST", "/api/v1/contacts", srv.token, R"({"phone": "0700000782", "months": "iranian"})");
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["months"] == "iranian");
+  // Anything else is refused, naming the field, and changes nothing.
+  for (const char* bad : {R"("solar")", R"("Iranian")", "2"}) {
+    r = api(srv.port(), "POST", "/api/v1/contacts", srv.token, std::string(R"({"phone": "0700000782", "months": )") + bad + "}");
+    CHECK(r.status == 400);
+    CHECK(error_of(r)["field"] == "months");
+  }
+  // The days a booking offers (pregnancy care, for themselves, at Golshahr), as each reads them.
+  const auto days = [&](const std::string& n) {
+    std::string screen;
+    for (const std::string path : {"", "1", "1*1", "1*1*1"}) {
+      screen = http_call(srv.port(), "POST", "/channels/at/ussd",
+                         "sessionId=mn" + n + "&serviceCode=*384*14%23&phoneNumber=%2B9370000078" + n + "&text=" + path)
+                   .body;
+    }
+    return screen;
+  };
+  const std::string own = days("1");
+  const std::string iranian = days("2");
+  INFO(own << "\n" << iranian);
+  CHECK_THAT(own, Catch::Contains("قوس"));
+  CHECK_THAT(iranian, Catch::Contains("آذر") && !Catch::Contains("قوس"));
+  CHECK_THAT(scalar(srv.dir, "SELECT group_concat(detail, ' ') FROM audit_log WHERE action = 'contacts.update'"),
+             Catch::Contains("\"months\":\"iranian\""));
+  // "" gives them their language's again.
+  r = api(srv.port(), "POST", "/api/v1/contacts", srv.token, R"({"phone": "0700000782", "months": ""})");
+  REQUIRE(r.status == 200);
+  CHECK_FALSE(json::parse(r.body).contains("months"));
+}
+
 TEST_CASE("api: a person's mine alerts show the district they wrote and their route, to admins and operators only",
           "[integration][api]") {
   running srv("operator");

@@ -96,6 +96,9 @@ TEST_CASE("browser: log in as each role, call a patient, broadcast to 100 %, fix
             .getString() == "no 1");
   // Her own quiet hours, given by the health worker in Persian digits and changed by an operator.
   CHECK(db.execAndGet("SELECT quiet_hours FROM contacts WHERE phone = '+93700000321'").getString() == "22:00-07:00");
+  // And the month names she reads, which an operator picked (R-L3).
+  CHECK(db.execAndGet("SELECT json_extract(fields, '$.months') FROM contacts WHERE phone = '+93700000321'").getString() ==
+        "iranian");
   // The visit booked, moved (the first cancelled), and the new one marked attended.
   CHECK(db.execAndGet("SELECT group_concat(b.status, ' ') FROM (SELECT status FROM bookings b JOIN contacts c"
                       " ON c.id = b.contact_id WHERE c.phone = '+93700000322' ORDER BY b.id) b")

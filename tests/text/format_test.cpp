@@ -9,7 +9,11 @@ TEST_CASE("text: dates show in the Solar Hijri calendar with each country's mont
   const std::string monday = "2026-11-30T04:30:00Z";  // 09:00 in Kabul
   CHECK(formatter("fa", "Asia/Kabul").apply(monday, "date") == "۹ آذر ۱۴۰۵");
   CHECK(formatter("prs", "Asia/Kabul").apply(monday, "date") == "۹ قوس ۱۴۰۵");
-  CHECK(formatter("en", "Asia/Kabul").apply(monday, "date") == "30 November 2026");
+  // R-L3: in English the Solar Hijri day too, the Gregorian one in brackets; the month names
+  // of where the person is.
+  CHECK(formatter("en", "Asia/Kabul").apply(monday, "date") == "9 Qaws 1405 (30 November 2026)");
+  CHECK(formatter("en", "Asia/Tehran").apply(monday, "date") == "9 Azar 1405 (30 November 2026)");
+  CHECK(formatter("en", "Asia/Kabul").apply(monday, "day") == "Mon 9 Qaws (30 Nov)");
   CHECK(formatter("fa", "Asia/Kabul").apply(monday, "time") == "۰۹:۰۰");
   CHECK(formatter("fa", "Asia/Kabul").apply(monday, "time:latn") == "09:00");
   CHECK(formatter("en", "Asia/Kabul").apply(monday, "weekday") == "Monday");
@@ -32,6 +36,31 @@ TEST_CASE("text: Afghan month names as Afghans write them: no combining hamza, P
       CHECK(shown->find("\u064B") == std::string::npos);  // tanwin
     }
   }
+}
+
+TEST_CASE("text: a person's own month names, apart from their language (R-L3)", "[text]") {
+  using paygham::text::month_names;
+  const std::string monday = "2026-11-30T04:30:00Z";
+  // An Afghan long in Iran: Dari words, the Iranian month; in Pashto too, with Pashto weekdays.
+  CHECK(formatter("prs", "Asia/Tehran", month_names::iranian).apply(monday, "date") == "۹ آذر ۱۴۰۵");
+  CHECK(formatter("ps", "Asia/Tehran", month_names::iranian).apply(monday, "date") == "۹ آذر ۱۴۰۵");
+  CHECK(formatter("ps", "Asia/Tehran", month_names::iranian).apply(monday, "weekday") ==
+        formatter("ps", "Asia/Tehran").apply(monday, "weekday"));
+  // And the other way round.
+  CHECK(formatter("fa", "Asia/Kabul", month_names::afghan).apply(monday, "date") == "۹ قوس ۱۴۰۵");
+  CHECK(formatter("en", "Asia/Kabul", month_names::iranian).apply(monday, "date") == "9 Azar 1405 (30 November 2026)");
+  CHECK(formatter("en", "Asia/Tehran", month_names::afghan).apply(monday, "day") == "Mon 9 Qaws (30 Nov)");
+  // In Latin letters, every Afghan month (1405/1/1 is 21 March 2026).
+  const char* afghan[] = {"Hamal", "Sawr", "Jawza", "Saratan", "Asad", "Sunbula", "Mizan", "Aqrab", "Qaws", "Jadi", "Dalw", "Hut"};
+  for (int month = 0; month < 12; ++month) {
+    const std::string mid = std::to_string(1774080000000LL + 15LL * 86'400'000 + month * 2629800000LL);
+    const auto shown = formatter("en", "Asia/Kabul").apply(mid, "date");
+    REQUIRE(shown);
+    CHECK_THAT(*shown, Catch::Contains(afghan[month]));
+  }
+  CHECK(paygham::text::parse_month_names("afghan") == month_names::afghan);
+  CHECK(paygham::text::parse_month_names("") == month_names::by_language);
+  CHECK_FALSE(paygham::text::parse_month_names("solar").has_value());
 }
 
 TEST_CASE("text: a country with one time zone has it, others fall back", "[text]") {
