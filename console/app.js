@@ -74,6 +74,7 @@ const WORDS = {
     c_since: 'Since', c_ends: 'Ends', never: 'never', c_messages: 'Messages to this number', nothing_recorded: 'Nothing recorded.',
     quiet_hours: 'Quiet hours: nothing routine is sent then', q_hint: '22:00-07:00 on their clock; empty: the programme\'s hours',
     q_programme: 'the programme\'s hours', q_saved: 'Quiet hours saved.', save: 'Save',
+    w_not_mobile: 'Saved, but this number is a landline, not a mobile: SMS to it may never arrive. Check it with the person.',
     months: 'Month names in their dates', m_language: 'as their language has them', m_iranian: 'Iranian (Azar, Dey …)',
     m_afghan: 'Afghan (Qaws, Jadi …)', m_saved: 'Month names saved.',
   },
@@ -144,6 +145,7 @@ const WORDS = {
     c_since: 'از', c_ends: 'ختم', never: 'هیچ‌وقت', c_messages: 'پیام‌ها به این شماره', nothing_recorded: 'چیزی ثبت نشده.',
     quiet_hours: 'ساعات آرام: پیام عادی در این ساعات فرستاده نمی‌شود', q_hint: '۲۲:۰۰-۰۷:۰۰ به وقت خود شخص؛ خالی: ساعات آرام برنامه',
     q_programme: 'ساعات آرام برنامه', q_saved: 'ساعات آرام ثبت شد.', save: 'ثبت',
+    w_not_mobile: 'ثبت شد، اما این نمبر تیلفون ثابت است نه موبایل: شاید پیام به آن نرسد. نمبر را با خود شخص چک کنید.',
     months: 'نام ماه‌ها در تاریخ‌های پیام', m_language: 'مطابق زبان شخص', m_iranian: 'ایرانی (آذر، دی …)',
     m_afghan: 'افغانستانی (قوس، جدی …)', m_saved: 'نام ماه‌ها ثبت شد.',
   },
@@ -214,6 +216,7 @@ const WORDS = {
     c_since: 'از', c_ends: 'پایان', never: 'هرگز', c_messages: 'پیام‌ها به این شماره', nothing_recorded: 'چیزی ثبت نشده.',
     quiet_hours: 'ساعت‌های سکوت: پیام‌های عادی در این ساعت‌ها ارسال نمی‌شوند', q_hint: '۲۲:۰۰-۰۷:۰۰ به وقت خود فرد؛ خالی: ساعت‌های سکوت برنامه',
     q_programme: 'ساعت‌های سکوت برنامه', q_saved: 'ساعت‌های سکوت ثبت شد.', save: 'ثبت',
+    w_not_mobile: 'ثبت شد، اما این شماره تلفن ثابت است نه همراه: ممکن است پیامک به آن نرسد. شماره را با خود فرد بررسی کنید.',
     months: 'نام ماه‌ها در تاریخ‌های پیامک', m_language: 'مطابق زبان فرد', m_iranian: 'ایرانی (آذر، دی …)',
     m_afghan: 'افغانستانی (قوس، جدی …)', m_saved: 'نام ماه‌ها ثبت شد.',
   },
@@ -284,6 +287,7 @@ const WORDS = {
     c_since: 'له', c_ends: 'پای', never: 'هېڅکله', c_messages: 'دې شمېرې ته پیغامونه', nothing_recorded: 'هېڅ نه دي ثبت شوي.',
     quiet_hours: 'د آرام ساعتونه: عادي پیغامونه په دې ساعتونو کې نه لېږل کېږي', q_hint: '۲۲:۰۰-۰۷:۰۰ د هغه کس په محلي وخت؛ خالي: د پروګرام د آرام ساعتونه',
     q_programme: 'د پروګرام د آرام ساعتونه', q_saved: 'د آرام ساعتونه ثبت شول.', save: 'ثبتول',
+    w_not_mobile: 'ثبت شو، خو دا شمېره ثابت ټیلیفون دی نه موبایل: کېدای شي پیغام ورته ونه رسېږي. شمېره له هغه کس سره وګورئ.',
     months: 'د پیغامونو په نېټو کې د میاشتو نومونه', m_language: 'د هغه کس د ژبې له مخې', m_iranian: 'ایراني (آذر، دی …)',
     m_afghan: 'افغاني (لیندۍ، مرغومی …)', m_saved: 'د میاشتو نومونه ثبت شول.',
   },
@@ -378,7 +382,15 @@ async function api(method, path, body) {
     showLogin();
   }
   if (!res.ok && res.status !== 422) throw new ApiError(res.status, data);
+  if (data?.warnings?.length) warn(data.warnings);
   return data;
+}
+
+// What the server saved but wants checked (a number that is not a mobile, R-L6), shown above the
+// page until it is left.
+function warn(list) {
+  main.prepend(...list.map((w) => h('p', { class: 'warning', role: 'alert' },
+    WORDS[lang]['w_' + w.code] ? t('w_' + w.code) : w.message)));
 }
 
 function show(...nodes) {

@@ -82,6 +82,17 @@ outcome refuse(unsigned status, std::string code, std::string message, std::stri
   return o;
 }
 
+// R-L6: a number that is valid but, by its country's numbering plan, not a mobile's (a fixed
+// line): SMS to it may never arrive. Said in the answer ("warnings"), not refused: a few networks
+// take SMS on fixed lines, and the caller knows the person.
+void flag_not_mobile(json& body, const std::string& e164, const std::string& field, const std::string& which = {}) {
+  if (phone::is_mobile(e164)) return;
+  body["warnings"].push_back({{"code", "not_mobile"},
+                              {"field", field},
+                              {"message", which + "this number is a fixed line by its numbering plan, not a mobile: "
+                                                  "SMS to it may never arrive. Check it with the person"}});
+}
+
 // One call: the token (or console session) that made it, the path's values and the body, read.
 struct call {
   store::api_token token;
@@ -207,7 +218,9 @@ outcome send_message(services& s, store::tx& tx, const call& c) {
   tx.audit(c.actor(), "messages.send", "message:" + std::to_string(id),
            json{{"channel", channel}, {"priority", b.value("priority", "reply")}}.dump());
   const auto view = tx.find_message(id);
-  auto o = answer(view ? message_json(*view) : json{{"id", id}}, 201);
+  json out = view ? message_json(*view) : json{{"id", id}};
+  flag_not_mobile(out, who.phone, "to");
+  auto o = answer(std::move(out), 201);
   o.wake_outbox = true;
   return o;
 }
@@ -706,6 +719,13 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
   if (const auto* bad = std::get_if<refusal>(&channel)) return outcome{400, json::object(), *bad};
   const auto phone = phone::parse_e164(c.body.value("phone", ""), s.runner.config().region);
   if (!phone) return refuse(400, "invalid_phone", phone.error(), "phone");
+  // Reminders go by SMS, and nothing else of them reaches a fixed line (as the SMS command, R-L6).
+  if (!phone::is_mobile(phone.value())) {
+    return refuse(400, "not_mobile",
+                  "this number is a fixed line by its numbering plan, not a mobile: reminders go by SMS. Give the "
+                  "patient's mobile",
+                  "phone");
+  }
   if (auto bad = bad_record(c.body)) return outcome{400, json::object(), *bad};
   const std::string kind = c.body.value("kind", "");
   // R-H3: a high-risk pregnancy: a call about her is made within one working day.
@@ -1004,6 +1024,7 @@ outcome take_visit(services& s, store::tx& tx, const call& c, const std::string&
   auto view = booking_json(tx, *b);
   // The person stopped these messages: booked all the same, but no SMS carries the code.
   if (tx.stopped(b->contact_id, programme)) view["sms"] = "stopped";
+  flag_not_mobile(view, phone, "phone");
   auto o = answer(std::move(view), 201);
   o.wake_outbox = true;
   return o;
@@ -1410,7 +1431,9 @@ outcome save_contact(services& s, store::tx& tx, const call& c) {
   tx.audit(c.actor(), who.created ? "contacts.create" : "contacts.update", "contact:" + std::to_string(who.id),
            detail.dump());
   const auto now = tx.find_contact(who.id);
-  return answer(contact_json(tx, *now), who.created ? 201 : 200);
+  json out = contact_json(tx, *now);
+  flag_not_mobile(out, who.phone, "phone");
+  return answer(std::move(out), who.created ? 201 : 200);
 }
 
 // GET /api/v1/contacts?phone=: the person behind a number, if Paygham knows them; ?name=: up to
@@ -1526,8 +1549,11 @@ outcome start_flow(services& s, store::tx& tx, const call& c) {
   }
   json stopped = json::array();
   json waiting = json::array();
+  json out = json::object();
   std::size_t started = 0;
-  for (const auto& phone : phones) {
+  for (std::size_t i = 0; i < phones.size(); ++i) {
+    const std::string& phone = phones[i];
+    flag_not_mobile(out, phone, "phones", "number " + std::to_string(i + 1) + ": ");
     const auto who = tx.upsert_contact(phone);
     if (tx.stopped(who.id, f->programme)) {
       stopped.push_back(phone);
@@ -1546,9 +1572,9 @@ outcome start_flow(services& s, store::tx& tx, const call& c) {
            json{{"node", node}, {"channel", std::get<std::string>(channel)}, {"started", started},
                 {"stopped", stopped.size()}, {"waiting", waiting.size()}}
                .dump());
-  return answer(json{{"flow", f->id}, {"node", node}, {"channel", std::get<std::string>(channel)},
-                     {"started", started}, {"stopped", std::move(stopped)}, {"waiting", std::move(waiting)}},
-                201);
+  out.update(json{{"flow", f->id}, {"node", node}, {"channel", std::get<std::string>(channel)},
+                  {"started", started}, {"stopped", std::move(stopped)}, {"waiting", std::move(waiting)}});
+  return answer(std::move(out), 201);
 }
 
 // The console's session cookie: HttpOnly (scripts cannot read it), SameSite=Strict (other

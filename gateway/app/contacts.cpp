@@ -128,6 +128,8 @@ int contacts_import(const contacts_options& o) {
   // Every line checked before anything is written.
   std::vector<person> good;
   std::vector<std::string> bad;
+  // Imported, but to check with the person: numbers that are fixed lines (R-L6).
+  std::vector<std::string> landlines;
   std::size_t lines = 1;
   while (std::getline(in, line)) {
     ++lines;
@@ -156,6 +158,7 @@ int contacts_import(const contacts_options& o) {
       continue;
     }
     p.phone = phone.value();
+    if (!phone::is_mobile(p.phone)) landlines.push_back("line " + std::to_string(lines));
     if (cols.language >= 0) {
       p.language = f[static_cast<std::size_t>(cols.language)];
       if (!p.language.empty() && !content->texts.knows(p.language)) {
@@ -204,6 +207,16 @@ int contacts_import(const contacts_options& o) {
   }
   for (std::size_t i = 0; i < bad.size() && i < errors_shown; ++i) std::cerr << o.file << ": " << bad[i] << "\n";
   if (bad.size() > errors_shown) std::cerr << "… and " << bad.size() - errors_shown << " more bad lines\n";
+  if (!landlines.empty()) {
+    const bool one = landlines.size() == 1;
+    std::cerr << o.file << ": warning: " << landlines.size()
+              << (one ? " number is a fixed line, not a mobile, by its country's numbering plan: SMS to it may never "
+                        "arrive; check it with the person ("
+                      : " numbers are fixed lines, not mobiles, by their country's numbering plan: SMS to them may "
+                        "never arrive; check them with the people (");
+    for (std::size_t i = 0; i < landlines.size() && i < errors_shown; ++i) std::cerr << (i ? ", " : "") << landlines[i];
+    std::cerr << (landlines.size() > errors_shown ? ", …" : "") << ")\n";
+  }
   std::cout << (o.dry_run ? "would import " : "imported ") << good.size() << (good.size() == 1 ? " person" : " people");
   if (!o.dry_run) std::cout << " (" << added << " new)";
   std::cout << "; " << bad.size() << (bad.size() == 1 ? " bad line" : " bad lines") << "\n";

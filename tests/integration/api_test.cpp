@@ -666,6 +666,37 @@ TEST_CASE("api: a person's own quiet hours are kept as given in any digits and h
              Catch::Contains("\"quiet_hours\":\"" + quiet + "\"") && Catch::Contains("\"quiet_hours\":\"\""));
 }
 
+TEST_CASE("api: a number that is a fixed line is flagged where SMS would go to it, and refused for reminders (R-L6)",
+          "[integration][api]") {
+  running srv("operator");
+  // A Kabul landline: saved, with a warning naming the field; a mobile has none.
+  auto r = api(srv.port(), "POST", "/api/v1/contacts", srv.token, R"({"phone": "020 210 1234"})");
+  REQUIRE(r.status == 201);
+  auto warnings = json::parse(r.body)["warnings"];
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0]["code"] == "not_mobile");
+  CHECK(warnings[0]["field"] == "phone");
+  r = api(srv.port(), "POST", "/api/v1/contacts", srv.token, R"({"phone": "0700 000 791"})");
+  REQUIRE(r.status == 201);
+  CHECK_FALSE(json::parse(r.body).contains("warnings"));
+  // A message to it is queued and flagged.
+  r = api(srv.port(), "POST", "/api/v1/messages", srv.token,
+          R"({"to": "+98 21 8888 1234", "text": "Clinic closed tomorrow", "channel": "console"})");
+  REQUIRE(r.status == 201);
+  CHECK(json::parse(r.body)["warnings"][0]["field"] == "to");
+  // Reminders go by SMS only: a health worker is told to give the patient's mobile, and nothing is enrolled.
+  std::string out, err;
+  REQUIRE(run_paygham({"user", "create", "--config", srv.config, "--name", "Fatima", "--role", "health_worker",
+                       "--facility", "golshahr", "--phone", "+93700000900"},
+                      &out, &err, "2580\n") == 0);
+  r = api(srv.port(), "POST", "/api/v1/enrolments", srv.token,
+          R"({"phone": "020 210 1234", "kind": "medicine", "time": "20:00", "worker": "1", "channel": "console"})");
+  CHECK(r.status == 400);
+  CHECK(error_of(r)["code"] == "not_mobile");
+  CHECK(error_of(r)["field"] == "phone");
+  CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM series") == "0");
+}
+
 TEST_CASE("api: the month names a person reads are their own, apart from their language (R-L3)", "[integration][api]") {
   running srv("operator");
   // Two people writing Dari; one has long lived in Iran and reads the Iranian month names.
