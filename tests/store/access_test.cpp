@@ -222,3 +222,24 @@ TEST_CASE("access: erasing a person keeps only a salted hash of a stop, and the 
   CHECK_FALSE(back[2].opted_out);
   CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.stopped(back[2].id, "mine_safety"); }));
 }
+
+TEST_CASE("access: an invitation to finish goes at most once a day, and erasing the person forgets it (R-U15)",
+          "[store]") {
+  fixture fx;
+  const auto id = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+93700000451").id; });
+  const core::unix_ms day = 86'400'000;
+  const core::unix_ms t0 = 1'764'403'200'000;  // 2025-11-29T08:00Z
+  const auto take = [&](core::unix_ms at) {
+    return test::in_tx(fx.w, [&](store::tx& t) { return t.take_invite(id, at, at - day); });
+  };
+  CHECK(take(t0));
+  // An hour later (another node's sweep, or the same flow left again): not again.
+  CHECK_FALSE(take(t0 + 3'600'000));
+  CHECK_FALSE(take(t0 + day - 1));
+  // A day on, one more.
+  CHECK(take(t0 + day));
+  CHECK_FALSE(take(t0 + day + 60'000));
+  // Erased (R-D6): nothing is kept of when they were last invited.
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.erase_contact(id); }));
+  CHECK(take(t0 + day + 120'000));
+}
