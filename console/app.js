@@ -74,7 +74,7 @@ const WORDS = {
     c_since: 'Since', c_ends: 'Ends', never: 'never', c_messages: 'Messages to this number', nothing_recorded: 'Nothing recorded.',
     quiet_hours: 'Quiet hours: nothing routine is sent then', q_hint: '22:00-07:00 on their clock; empty: the programme\'s hours',
     q_programme: 'the programme\'s hours', q_saved: 'Quiet hours saved.', save: 'Save',
-    w_not_mobile: 'Saved, but this number is a landline, not a mobile: SMS to it may never arrive. Check it with the person.',
+    w_not_mobile: 'Saved, but this number is not a mobile (a landline, say): SMS to it may never arrive. Check it with the person.',
     months: 'Month names in their dates', m_language: 'as their language has them', m_iranian: 'Iranian (Azar, Dey …)',
     m_afghan: 'Afghan (Qaws, Jadi …)', m_saved: 'Month names saved.',
   },
@@ -382,15 +382,18 @@ async function api(method, path, body) {
     showLogin();
   }
   if (!res.ok && res.status !== 422) throw new ApiError(res.status, data);
-  if (data?.warnings?.length) warn(data.warnings);
+  if (method !== 'GET') warn(data?.warnings);
   return data;
 }
 
-// What the server saved but wants checked (a number that is not a mobile, R-L6), shown above the
-// page until it is left.
+// What the server saved but wants checked (a number that is not a mobile, R-L6), above the page
+// until the next change or page; lint's warnings (no code) are the flow editor's to show.
 function warn(list) {
-  main.prepend(...list.map((w) => h('p', { class: 'warning', role: 'alert' },
-    WORDS[lang]['w_' + w.code] ? t('w_' + w.code) : w.message)));
+  document.getElementById('check-this')?.remove();
+  const coded = (list || []).filter((w) => w.code);
+  if (!coded.length) return;
+  main.prepend(h('div', { id: 'check-this', role: 'alert' }, coded.map((w) =>
+    h('p', { class: 'check-this' }, WORDS[lang]['w_' + w.code] ? t('w_' + w.code) : w.message))));
 }
 
 function show(...nodes) {

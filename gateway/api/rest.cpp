@@ -83,14 +83,14 @@ outcome refuse(unsigned status, std::string code, std::string message, std::stri
 }
 
 // R-L6: a number that is valid but, by its country's numbering plan, not a mobile's (a fixed
-// line): SMS to it may never arrive. Said in the answer ("warnings"), not refused: a few networks
-// take SMS on fixed lines, and the caller knows the person.
+// line, a service number): SMS to it may never arrive. Said in the answer ("warnings"), not
+// refused: a few networks take SMS on fixed lines, and the caller knows the person.
 void flag_not_mobile(json& body, const std::string& e164, const std::string& field, const std::string& which = {}) {
   if (phone::is_mobile(e164)) return;
   body["warnings"].push_back({{"code", "not_mobile"},
                               {"field", field},
-                              {"message", which + "this number is a fixed line by its numbering plan, not a mobile: "
-                                                  "SMS to it may never arrive. Check it with the person"}});
+                              {"message", which + "by its country's numbering plan this number is not a mobile (a fixed line, "
+                                                  "say): SMS to it may never arrive. Check it with the person"}});
 }
 
 // One call: the token (or console session) that made it, the path's values and the body, read.
@@ -722,8 +722,8 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
   // Reminders go by SMS, and nothing else of them reaches a fixed line (as the SMS command, R-L6).
   if (!phone::is_mobile(phone.value())) {
     return refuse(400, "not_mobile",
-                  "this number is a fixed line by its numbering plan, not a mobile: reminders go by SMS. Give the "
-                  "patient's mobile",
+                  "by its country's numbering plan this number is not a mobile (a fixed line, say), and reminders go "
+                  "by SMS: give the patient's mobile",
                   "phone");
   }
   if (auto bad = bad_record(c.body)) return outcome{400, json::object(), *bad};
@@ -1533,10 +1533,14 @@ outcome start_flow(services& s, store::tx& tx, const call& c) {
     return refuse(400, "invalid_phones", "phones lists 1 to " + std::to_string(most) + " numbers", "phones");
   }
   std::vector<std::string> phones;
+  std::vector<std::size_t> place;  // each one's place in the caller's list, from 1
   for (std::size_t i = 0; i < given.size(); ++i) {
     const auto phone = phone::parse_e164(given[i].get<std::string>(), s.runner.config().region);
     if (!phone) return refuse(400, "invalid_phone", "number " + std::to_string(i + 1) + ": " + phone.error(), "phones");
-    if (std::find(phones.begin(), phones.end(), phone.value()) == phones.end()) phones.push_back(phone.value());
+    if (std::find(phones.begin(), phones.end(), phone.value()) == phones.end()) {
+      phones.push_back(phone.value());
+      place.push_back(i + 1);
+    }
   }
   // Calls of 1000 add up: above 1000 people a day on one flow, the caller confirms, as for a broadcast.
   const std::size_t today = started_since(tx, "flow:" + f->id, tx.now() - 86'400'000);
@@ -1553,7 +1557,7 @@ outcome start_flow(services& s, store::tx& tx, const call& c) {
   std::size_t started = 0;
   for (std::size_t i = 0; i < phones.size(); ++i) {
     const std::string& phone = phones[i];
-    flag_not_mobile(out, phone, "phones", "number " + std::to_string(i + 1) + ": ");
+    flag_not_mobile(out, phone, "phones", "number " + std::to_string(place[i]) + ": ");
     const auto who = tx.upsert_contact(phone);
     if (tx.stopped(who.id, f->programme)) {
       stopped.push_back(phone);

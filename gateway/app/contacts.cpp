@@ -19,6 +19,7 @@
 #include "gateway/phone/phone.hpp"
 #include "gateway/runner/runner.hpp"
 #include "gateway/store/writer.hpp"
+#include "gateway/text/format.hpp"
 
 namespace paygham::app {
 namespace {
@@ -158,7 +159,6 @@ int contacts_import(const contacts_options& o) {
       continue;
     }
     p.phone = phone.value();
-    if (!phone::is_mobile(p.phone)) landlines.push_back("line " + std::to_string(lines));
     if (cols.language >= 0) {
       p.language = f[static_cast<std::size_t>(cols.language)];
       if (!p.language.empty() && !content->texts.knows(p.language)) {
@@ -173,6 +173,12 @@ int contacts_import(const contacts_options& o) {
     for (const auto& [at, name] : cols.fields) {
       if (!f[static_cast<std::size_t>(at)].empty()) p.fields[name] = f[static_cast<std::size_t>(at)];
     }
+    // R-L3: the month names they read, one of the two sets (lower case, as the API takes them).
+    if (const auto m = p.fields.find("months"); m != p.fields.end() && !text::parse_month_names(m->second)) {
+      why("months '" + m->second + "' is iranian, afghan, or empty for those of their language");
+      continue;
+    }
+    if (!phone::is_mobile(p.phone)) landlines.push_back("line " + std::to_string(lines));
     good.push_back(std::move(p));
   }
 
@@ -210,10 +216,10 @@ int contacts_import(const contacts_options& o) {
   if (!landlines.empty()) {
     const bool one = landlines.size() == 1;
     std::cerr << o.file << ": warning: " << landlines.size()
-              << (one ? " number is a fixed line, not a mobile, by its country's numbering plan: SMS to it may never "
-                        "arrive; check it with the person ("
-                      : " numbers are fixed lines, not mobiles, by their country's numbering plan: SMS to them may "
-                        "never arrive; check them with the people (");
+              << (one ? " number is not a mobile (a fixed line, say) by its country's numbering plan: SMS to it may "
+                        "never arrive; check it with the person ("
+                      : " numbers are not mobiles (fixed lines, say) by their country's numbering plan: SMS to them "
+                        "may never arrive; check them with the people (");
     for (std::size_t i = 0; i < landlines.size() && i < errors_shown; ++i) std::cerr << (i ? ", " : "") << landlines[i];
     std::cerr << (landlines.size() > errors_shown ? ", …" : "") << ")\n";
   }

@@ -13,6 +13,7 @@
 #include "gateway/core/suggest.hpp"
 #include "gateway/core/yaml.hpp"
 #include "gateway/flow/flow.hpp"
+#include "gateway/text/format.hpp"
 #include "gateway/text/normalize.hpp"
 #include "gateway/text/readers.hpp"
 
@@ -196,6 +197,14 @@ bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& 
     case ask_kind::phone:
       need("next", n.next);
       break;
+  }
+  // R-L3: the month names a person reads are one of two sets: a menu whose every option names one.
+  if (n.save == "contact.months" &&
+      (n.ask != ask_kind::menu || !n.options_from.empty() ||
+       !std::all_of(n.options.begin(), n.options.end(),
+                    [](const option& o) { return !o.value.empty() && text::parse_month_names(o.value).has_value(); }))) {
+    r.problem(y["save"], "question '" + id + "' saves contact.months, the month names the person reads: make it a menu "
+                         "whose options each have the value iranian or afghan");
   }
   n.on_timeout = r.text(y, "on_timeout", path).value_or("");
   if (auto t = r.text(y, "timeout", path)) {

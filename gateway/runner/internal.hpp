@@ -17,12 +17,13 @@
 
 namespace paygham::runner {
 
-// The solar month names the person reads (their contact field `months`: "iranian" or
-// "afghan"; else those of their language, R-L3).
-inline text::month_names months_of(const store::contact& who) {
+// The solar month names the person reads (R-L3): their contact field `months` ("iranian" or
+// "afghan"), else those of their language `lang`, else of their own time zone `zone` (not a
+// clinic's: one person sees one set).
+inline text::month_names months_of(const store::contact& who, std::string_view lang, std::string_view zone) {
   const auto it = who.fields.find("months");
-  if (it == who.fields.end()) return text::month_names::by_language;
-  return text::parse_month_names(it->second).value_or(text::month_names::by_language);
+  const auto chosen = it == who.fields.end() ? std::nullopt : text::parse_month_names(it->second);
+  return text::resolve_months(chosen.value_or(text::month_names::by_language), lang, zone);
 }
 
 // One run being stepped: the flow, the stored row, the person and what the engine said.

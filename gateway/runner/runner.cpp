@@ -88,7 +88,7 @@ flow::context runner::context_for(const content& c, flow::medium via, const stor
   ctx.explicit_texts = who.explicit_texts;
   ctx.words = &c.words;
   ctx.timezone = time_zone(who.phone);
-  ctx.months = months_of(who);
+  ctx.months = months_of(who, ctx.langs.front(), ctx.timezone);
   ctx.region = settings_.region;
   ctx.now_ms = now;
   ctx.contact = who.fields;
@@ -142,7 +142,7 @@ std::string runner::say(const content& c, std::string_view key, const store::con
                         const std::map<std::string, std::string>& values) const {
   const text::entry* e = c.texts.resolve(key, languages_for(who.language), who.explicit_texts);
   if (!e) return {};
-  const text::formatter fmt(e->lang, time_zone(who.phone), months_of(who));
+  const text::formatter fmt(e->lang, time_zone(who.phone), months_of(who, e->lang, time_zone(who.phone)));
   const auto& gateway = gateway_values_for(who.phone);
   return text::render(
       e->text,
@@ -182,7 +182,8 @@ flow::action_result runner::act_as(store::tx& tx, const std::string& phone, std:
                                const flow::definition* f = c->flows.by_id(flow_id);
                                return sending_time(at, self, f ? std::string_view(f->programme) : std::string_view());
                              },
-                             months_of(self)};
+                             months_of(self, languages_for(self.language).front(),
+                                       phone.empty() ? settings_.timezone : time_zone(phone))};
   flow::action_result result{"error", {}};
   const std::string failed = tx.attempt([&] { result = a->run(tx, req); });
   if (!failed.empty()) {

@@ -48,28 +48,20 @@ const char* const* afghan_months(std::string_view lang) {
                                          "تله", "لړم", "لیندۍ", "مرغومی", "سلواغه", "کب"};
   static const char* const latin[12] = {"Hamal", "Sawr", "Jawza", "Saratan", "Asad", "Sunbula",
                                         "Mizan", "Aqrab", "Qaws", "Jadi", "Dalw", "Hut"};
-  if (lang == "prs" || lang == "fa") return dari;
   if (lang == "ps") return pashto;
+  if (persian_script(lang)) return dari;
   return latin;
 }
 
-// Which set a person reads: their own choice, else by language (fa Iranian, prs and ps
-// Afghan), else by where they are.
-month_names resolved(month_names chosen, std::string_view lang, std::string_view zone) {
-  if (chosen != month_names::by_language) return chosen;
-  if (lang == "fa") return month_names::iranian;
-  if (lang == "prs" || lang == "ps") return month_names::afghan;
-  return zone == "Asia/Kabul" ? month_names::afghan : month_names::iranian;
-}
-
 // Puts the twelve names of `set` into `fmt` where its locale's are not them: Afghan names
-// always (ours, above), Iranian ones in Dari or Pashto (ICU's Farsi names).
+// always (ours, above), Iranian ones in Persian script other than Farsi's own (ICU's Farsi
+// names).
 void use_months(icu::SimpleDateFormat& fmt, std::string_view lang, month_names set) {
   icu::UnicodeString months[12];
   if (set == month_names::afghan) {
     const char* const* names = afghan_months(lang);
     for (int i = 0; i < 12; ++i) months[i] = icu::UnicodeString::fromUTF8(names[i]);
-  } else if (lang == "prs" || lang == "ps") {
+  } else if (persian_script(lang) && lang != "fa") {
     UErrorCode status = U_ZERO_ERROR;
     const icu::DateFormatSymbols farsi(icu::Locale("fa_IR"), "persian", status);
     if (U_FAILURE(status)) return;
@@ -86,6 +78,13 @@ void use_months(icu::SimpleDateFormat& fmt, std::string_view lang, month_names s
 }
 
 }  // namespace
+
+month_names resolve_months(month_names chosen, std::string_view lang, std::string_view zone) {
+  if (chosen != month_names::by_language) return chosen;
+  if (lang == "fa") return month_names::iranian;
+  if (lang == "prs" || lang == "ps") return month_names::afghan;
+  return zone == "Asia/Kabul" ? month_names::afghan : month_names::iranian;
+}
 
 std::optional<month_names> parse_month_names(std::string_view s) {
   if (s.empty()) return month_names::by_language;
@@ -197,7 +196,7 @@ std::optional<std::string> formatter::apply(std::string_view value, std::string_
     UErrorCode err = U_ZERO_ERROR;
     icu::SimpleDateFormat fmt(icu::UnicodeString(with), in, err);
     if (U_FAILURE(err)) return std::nullopt;
-    if (solar) use_months(fmt, lang_, resolved(months_, lang_, timezone_));
+    if (solar) use_months(fmt, lang_, resolve_months(months_, lang_, timezone_));
     fmt.adoptTimeZone(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(timezone_)));
     icu::UnicodeString out;
     fmt.format(static_cast<UDate>(*ms), out);
@@ -206,7 +205,7 @@ std::optional<std::string> formatter::apply(std::string_view value, std::string_
   auto solar = format(pattern, locale, true);
   // Beside the Solar Hijri day, in a language that is not written in Persian script, the
   // Gregorian one, which a reader of English may know better (R-L3): "9 Azar 1405 (30 November 2026)".
-  const bool with_gregorian = (name == "date" || name == "day") && lang_ != "fa" && lang_ != "prs" && lang_ != "ps";
+  const bool with_gregorian = (name == "date" || name == "day") && !persian_script(lang_);
   if (!solar || !with_gregorian) return solar;
   std::string id = lang_.empty() ? "en" : lang_;
   id += latin ? "@calendar=gregorian;numbers=latn" : "@calendar=gregorian";

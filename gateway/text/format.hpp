@@ -27,6 +27,10 @@ namespace paygham::text {
 enum class month_names { by_language, iranian, afghan };
 // "iranian", "afghan", "" (by language); nullopt for anything else.
 std::optional<month_names> parse_month_names(std::string_view s);
+// The set a reader of `lang` in time zone `zone` gets: `chosen` when they chose one, else fa the
+// Iranian names, prs and ps the Afghan ones, and any other language those of the zone (Kabul:
+// Afghan; elsewhere Iranian).
+month_names resolve_months(month_names chosen, std::string_view lang, std::string_view zone);
 const char* to_string(month_names m);
 
 class formatter {

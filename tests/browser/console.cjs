@@ -253,6 +253,15 @@ async function operator(browser) {
   await page.click('#contact-months-save');
   await page.waitForFunction(() => document.querySelector('#contact').textContent.includes('Month names saved.'));
   check(await page.inputValue('#contact-months') === 'iranian', 'the month names she reads are kept');
+  check(await page.locator('#check-this').count() === 0, 'a mobile number is not flagged');
+  // R-L6: a landline given as someone's number: saving anything for them says to check it.
+  await page.fill('#contact-phone', '020 210 1234');
+  await page.click('#contact-find');
+  await page.waitForFunction(() => document.querySelector('#contact-quiet')?.value === '');
+  await page.fill('#contact-quiet', '22:00-07:00');
+  await page.click('#contact-quiet-save');
+  await page.waitForSelector('#check-this');
+  check((await page.textContent('#check-this')).includes('not a mobile'), 'a landline is flagged above the page');
   await shot(page, 'operator-contact');
 
   // A flow: a lint error at its line, fixed, published, walked in the simulator.

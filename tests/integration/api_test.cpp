@@ -684,6 +684,14 @@ TEST_CASE("api: a number that is a fixed line is flagged where SMS would go to i
           R"({"to": "+98 21 8888 1234", "text": "Clinic closed tomorrow", "channel": "console"})");
   REQUIRE(r.status == 201);
   CHECK(json::parse(r.body)["warnings"][0]["field"] == "to");
+  // Started on a flow with the others, it is named by its place in the caller's list.
+  r = api(srv.port(), "POST", "/api/v1/flow_starts", srv.token,
+          R"({"flow": "welcome", "phones": ["0700 000 792", "+93 700 000 792", "020 210 1234"], "channel": "console"})");
+  REQUIRE(r.status == 201);
+  warnings = json::parse(r.body)["warnings"];
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0]["field"] == "phones");
+  CHECK_THAT(warnings[0]["message"].get<std::string>(), Catch::StartsWith("number 3: "));
   // Reminders go by SMS only: a health worker is told to give the patient's mobile, and nothing is enrolled.
   std::string out, err;
   REQUIRE(run_paygham({"user", "create", "--config", srv.config, "--name", "Fatima", "--role", "health_worker",

@@ -57,6 +57,8 @@ TEST_CASE("browser: log in as each role, call a patient, broadcast to 100 %, fix
     db.exec("INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at)"
             " SELECT id, 'mine_safety', 'herat', 'at', 0 FROM contacts");
     db.exec("INSERT INTO contacts (phone, created_at, updated_at) VALUES ('+93700000555', 0, 0)");
+    // A Kabul landline someone gave as their number (R-L6).
+    db.exec("INSERT INTO contacts (phone, created_at, updated_at) VALUES ('+93202101234', 0, 0)");
     db.exec("INSERT INTO escalations (worker_id, contact_id, reason, misses, created_at, priority)"
             " SELECT u.id, c.id, 'no_reply', 2, 1796000000000, 1 FROM users u, contacts c"
             " WHERE u.login = 'fatima' AND c.phone = '+93700000555'");

@@ -18,22 +18,25 @@ std::string scalar(const temp_dir& dir, const std::string& sql) {
 
 }  // namespace
 
-TEST_CASE("contacts: an import takes fixed-line numbers but names their lines, to check with the people (R-L6)",
+TEST_CASE("contacts: an import takes fixed-line numbers but names their lines (R-L6), and only known month names (R-L3)",
           "[integration][contacts]") {
   temp_dir dir;
   const std::string config = write_test_config(dir);
   write_file(dir.file("people.csv"),
-             "phone,language\n"
-             "+93700000201,prs\n"
-             "020 210 1234,prs\n"       // line 3: a Kabul landline
-             "+98 21 8888 1234,fa\n"    // line 4: a Tehran one
-             "0700 000 202,ps\n");
+             "phone,language,months\n"
+             "+93700000201,prs,iranian\n"
+             "020 210 1234,prs,\n"       // line 3: a Kabul landline
+             "+98 21 8888 1234,fa,\n"    // line 4: a Tehran one
+             "0700 000 202,ps,\n"
+             "020 210 1235,prs,Solar\n"); // line 6: no such month names: bad, so not listed as a landline
   std::string out, err;
-  CHECK(run_paygham({"contacts", "import", "--config", config, dir.file("people.csv")}, &out, &err) == 0);
-  CHECK(out == "imported 4 people (4 new); 0 bad lines\n");
-  CHECK_THAT(err, Catch::Contains("people.csv: warning: 2 numbers are fixed lines, not mobiles") &&
+  CHECK(run_paygham({"contacts", "import", "--config", config, dir.file("people.csv")}, &out, &err) == 1);
+  CHECK(out == "imported 4 people (4 new); 1 bad line\n");
+  CHECK_THAT(err, Catch::Contains("people.csv: warning: 2 numbers are not mobiles") &&
                       Catch::Contains("(line 3, line 4)"));
+  CHECK_THAT(err, Catch::Contains("line 6: months 'Solar' is iranian, afghan, or empty"));
   CHECK(scalar(dir, "SELECT COUNT(*) FROM contacts") == "4");
+  CHECK(scalar(dir, "SELECT json_extract(fields, '$.months') FROM contacts WHERE phone = '+93700000201'") == "iranian");
 }
 
 TEST_CASE("contacts: an import takes the good lines, lists the bad ones by number, and opts nobody in",

@@ -44,8 +44,10 @@ TEST_CASE("text: a person's own month names, apart from their language (R-L3)", 
   // An Afghan long in Iran: Dari words, the Iranian month; in Pashto too, with Pashto weekdays.
   CHECK(formatter("prs", "Asia/Tehran", month_names::iranian).apply(monday, "date") == "۹ آذر ۱۴۰۵");
   CHECK(formatter("ps", "Asia/Tehran", month_names::iranian).apply(monday, "date") == "۹ آذر ۱۴۰۵");
-  CHECK(formatter("ps", "Asia/Tehran", month_names::iranian).apply(monday, "weekday") ==
-        formatter("ps", "Asia/Tehran").apply(monday, "weekday"));
+  auto pashto_day = formatter("ps", "Asia/Tehran").apply(monday, "day").value_or("");
+  REQUIRE(pashto_day.find("لیندۍ") != std::string::npos);
+  pashto_day.replace(pashto_day.find("لیندۍ"), std::string("لیندۍ").size(), "آذر");
+  CHECK(formatter("ps", "Asia/Tehran", month_names::iranian).apply(monday, "day") == pashto_day);
   // And the other way round.
   CHECK(formatter("fa", "Asia/Kabul", month_names::afghan).apply(monday, "date") == "۹ قوس ۱۴۰۵");
   CHECK(formatter("en", "Asia/Kabul", month_names::iranian).apply(monday, "date") == "9 Azar 1405 (30 November 2026)");
