@@ -128,6 +128,57 @@ void check_sensitive(const runner::content& bundle, const text::term_list& terms
   }
 }
 
+// A placeholder that holds a person's name: the contact's name fields (`{contact.name}`,
+// `{contact.father_name}`) or a run's `{name}`.
+bool names_a_person(std::string_view placeholder) {
+  if (placeholder == "name") return true;
+  return placeholder.rfind("contact.", 0) == 0 && placeholder.find("name") != std::string_view::npos;
+}
+
+// R-L7: no SMS names the person (the phone may be shared, and a name is not needed: a booking
+// code identifies them). What can go by SMS: a send step, every node of a run by SMS, what the
+// scheduler sends, an action's texts, the invitation to finish. USSD screens may greet by name.
+void check_names(const runner::content& bundle, const actions::registry& known, std::vector<std::string>& problems) {
+  const auto langs = bundle.texts.languages();
+  const auto check = [&](const std::string& where, const std::string& key, const char* why) {
+    for (const auto& lang : langs) {
+      const text::entry* e = bundle.texts.find(lang, key);
+      if (!e) continue;
+      for (const auto& p : text::placeholders(e->text)) {
+        if (!names_a_person(p)) continue;
+        problems.push_back(where + ": text '" + key + "' (" + e->where + ") shows {" + p + "}, and " + why +
+                           ": never put a person's name in SMS, the phone may be shared (R-L7); a booking code "
+                           "identifies them");
+        break;
+      }
+    }
+  };
+  for (const auto& f : bundle.flows.all()) {
+    if (!f->invite.empty()) check(f->file, f->invite, "it invites the person back by SMS");
+    const auto asked = flow::reachable(*f, {f->start});
+    std::vector<std::string> from = f->entries;
+    if (f->reaches_sms()) from.push_back(f->start);
+    const auto over_sms = flow::reachable(*f, from, "sms");
+    for (const auto& [id, n] : f->nodes) {
+      const char* why = n.kind == flow::node_kind::send ? "it is sent by SMS"
+                        : !asked.count(id)               ? "the scheduler sends it by SMS"
+                        : over_sms.count(id)             ? "the flow runs by SMS"
+                                                         : nullptr;
+      if (why) {
+        if (!n.text.empty()) check(n.where, n.text, why);
+        for (const auto& o : n.options) check(n.where, o.label, why);
+      }
+      if (n.kind != flow::node_kind::action) continue;
+      if (const actions::action* a = known.find(n.action)) {
+        for (const std::string_view arg : a->texts) {
+          const auto it = n.args.find(std::string(arg));
+          if (it != n.args.end()) check(n.where, it->second, "it is sent by SMS");
+        }
+      }
+    }
+  }
+}
+
 // The digit runs of `text` (any digit script) that stand alone as a number to call: not part of
 // a longer number written in groups ("0700 123 456"), nor of a USSD code ("*384*112#").
 std::vector<std::string> numbers_written(std::string_view text) {
@@ -475,6 +526,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
     }
   }
   check_sensitive(*bundle, text::term_list::load(c.lexicon_dir + "/sensitive.yaml", problems), known, problems);
+  check_names(*bundle, known, problems);
   text::lint_templates(bundle->texts, problems, warnings);
   for (const auto& lang : langs) {
     for (std::string_view key : flow::keys::required) {

@@ -42,6 +42,52 @@ TEST_CASE("flow: every broken flow is refused by lint with its location and reas
   }
 }
 
+TEST_CASE("flow: lint refuses a person's name in a text that can go by SMS, and lets a USSD screen greet by name (R-L7)",
+          "[flow]") {
+  test::temp_dir dir;
+  std::filesystem::create_directories(dir.file("flows"));
+  std::filesystem::create_directories(dir.file("templates"));
+  const std::string src = PAYGHAM_SOURCE_DIR;
+  // The shipped English texts, and three that show a name.
+  test::write_file(dir.file("templates/en.yaml"),
+                   test::read_file(src + "/templates/en.yaml") +
+                       "\nnamed:\n  hello: \"Hello {contact.name}.\"\n  sent: \"Dear {contact.father_name}, see you.\"\n"
+                       "  asked: \"Thank you {name}. Anything else?\"\n");
+  test::write_file(dir.file("flows/named.yaml"),
+                   "triggers: {ussd: [\"*384*96#\"], sms: [NAMED]}\n"
+                   "start: branch\n"
+                   "nodes:\n"
+                   "  branch:\n"
+                   "    switch: medium\n"
+                   "    cases: {ussd: greet}\n"
+                   "    default: ask\n"
+                   "  greet:\n"          // a USSD screen: the person's own, for the moment
+                   "    say: named.hello\n"
+                   "    next: tell\n"
+                   "  tell:\n"           // an SMS, from a USSD session too
+                   "    send: named.sent\n"
+                   "    next: done\n"
+                   "  ask:\n"            // the flow by SMS
+                   "    ask: text\n"
+                   "    text: named.asked\n"
+                   "    save: note\n"
+                   "    next: done\n"
+                   "  done:\n"
+                   "    end: common.goodbye\n");
+  test::write_file(dir.file("paygham.yaml"), "flows: " + dir.file("flows") + "\ntemplates: " + dir.file("templates") +
+                                                 "\nlexicon: " + src + "/lexicon\n");
+  auto cfg = app::load_config(dir.file("paygham.yaml"));
+  REQUIRE(cfg);
+  std::vector<std::string> problems;
+  app::load_content(cfg.value(), problems);
+  std::string all;
+  for (const auto& p : problems) all += p + "\n";
+  INFO(all);
+  CHECK_THAT(all, Catch::Contains("text 'named.sent'") && Catch::Contains("shows {contact.father_name}, and it is sent by SMS"));
+  CHECK_THAT(all, Catch::Contains("text 'named.asked'") && Catch::Contains("shows {name}, and the flow runs by SMS"));
+  CHECK_THAT(all, !Catch::Contains("text 'named.hello'"));
+}
+
 TEST_CASE("flow: a good flow loads with its triggers, nodes and a stable hash", "[flow]") {
   std::vector<std::string> problems;
   const auto set = flow::flow_set::load_dir(test::fixture_path("flows/ok"), problems);
