@@ -17,12 +17,13 @@
 
 namespace paygham::runner {
 
-// The solar month names the person reads (R-L3): their contact field `months` ("iranian" or
-// "afghan"), else those of their language `lang`, else of their own time zone `zone` (not a
-// clinic's: one person sees one set).
-inline text::month_names months_of(const store::contact& who, std::string_view lang, std::string_view zone) {
-  const auto it = who.fields.find("months");
-  const auto chosen = it == who.fields.end() ? std::nullopt : text::parse_month_names(it->second);
+// The solar month names a person reads (R-L3): their contact field `months` ("iranian" or
+// "afghan"), else those of their own language `lang` (not of a screen drawn in Latin script),
+// else of their own time zone `zone` (not a clinic's): one person sees one set.
+inline text::month_names months_of(const std::map<std::string, std::string>& fields, std::string_view lang,
+                                   std::string_view zone) {
+  const auto it = fields.find("months");
+  const auto chosen = it == fields.end() ? std::nullopt : text::parse_month_names(it->second);
   return text::resolve_months(chosen.value_or(text::month_names::by_language), lang, zone);
 }
 

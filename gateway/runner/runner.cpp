@@ -71,6 +71,7 @@ std::vector<std::string> runner::screen_languages(std::string_view channel, cons
 
 void runner::use_language(flow::context& ctx, const std::string& contact_language) const {
   ctx.langs = languages_for(contact_language);
+  ctx.months = months_of(ctx.contact, ctx.langs.front(), ctx.timezone);
   ctx.sms_langs.clear();
   // (`fallback: digits` draws the screens in the person's language, then sends them by SMS.)
   if (ctx.via == flow::medium::ussd && !ctx.screen.ucs2 && ctx.screen.without_ucs2 == text::screen_limits::fallback::latin) {
@@ -88,7 +89,7 @@ flow::context runner::context_for(const content& c, flow::medium via, const stor
   ctx.explicit_texts = who.explicit_texts;
   ctx.words = &c.words;
   ctx.timezone = time_zone(who.phone);
-  ctx.months = months_of(who, ctx.langs.front(), ctx.timezone);
+  ctx.months = months_of(who.fields, ctx.langs.front(), ctx.timezone);
   ctx.region = settings_.region;
   ctx.now_ms = now;
   ctx.contact = who.fields;
@@ -142,7 +143,8 @@ std::string runner::say(const content& c, std::string_view key, const store::con
                         const std::map<std::string, std::string>& values) const {
   const text::entry* e = c.texts.resolve(key, languages_for(who.language), who.explicit_texts);
   if (!e) return {};
-  const text::formatter fmt(e->lang, time_zone(who.phone), months_of(who, e->lang, time_zone(who.phone)));
+  const text::formatter fmt(e->lang, time_zone(who.phone),
+                            months_of(who.fields, languages_for(who.language).front(), time_zone(who.phone)));
   const auto& gateway = gateway_values_for(who.phone);
   return text::render(
       e->text,
@@ -182,7 +184,7 @@ flow::action_result runner::act_as(store::tx& tx, const std::string& phone, std:
                                const flow::definition* f = c->flows.by_id(flow_id);
                                return sending_time(at, self, f ? std::string_view(f->programme) : std::string_view());
                              },
-                             months_of(self, languages_for(self.language).front(),
+                             months_of(self.fields, languages_for(self.language).front(),
                                        phone.empty() ? settings_.timezone : time_zone(phone))};
   flow::action_result result{"error", {}};
   const std::string failed = tx.attempt([&] { result = a->run(tx, req); });
