@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <regex>
@@ -90,13 +91,49 @@ text::language_hints load_language_hints(const std::string& file, std::vector<st
   return h;
 }
 
+// Each text of the flows that can go by SMS, with where it is and why: the invitation to finish,
+// a send step, what the scheduler sends (a node reached only from an entry), an action's texts
+// (a reminder's template) and, with `conversations`, every node of a run by SMS (an answer to
+// what the person just wrote).
+using sms_text_fn = std::function<void(const std::string& where, const std::string& key, const char* why)>;
+void for_sms_texts(const runner::content& bundle, const actions::registry& known, bool conversations,
+                   const sms_text_fn& fn) {
+  for (const auto& f : bundle.flows.all()) {
+    if (!f->invite.empty()) fn(f->file, f->invite, "it invites the person back by SMS");
+    const auto asked = flow::reachable(*f, {f->start});
+    std::set<std::string> over_sms;
+    if (conversations) {
+      std::vector<std::string> from = f->entries;
+      if (f->reaches_sms()) from.push_back(f->start);
+      over_sms = flow::reachable(*f, from, "sms");
+    }
+    for (const auto& [id, n] : f->nodes) {
+      const char* why = n.kind == flow::node_kind::send ? "it is sent by SMS"
+                        : !asked.count(id)               ? "the scheduler sends it by SMS"
+                        : over_sms.count(id)             ? "the flow runs by SMS"
+                                                         : nullptr;
+      if (why) {
+        if (!n.text.empty()) fn(n.where, n.text, why);
+        for (const auto& o : n.options) fn(n.where, o.label, why);
+      }
+      if (n.kind != flow::node_kind::action) continue;
+      if (const actions::action* a = known.find(n.action)) {
+        for (const std::string_view arg : a->texts) {
+          const auto it = n.args.find(std::string(arg));
+          if (it != n.args.end()) fn(n.where, it->second, "it is sent by SMS on a schedule");
+        }
+      }
+    }
+  }
+}
+
 // R-S10: what goes by SMS without the person asking at that moment (a send step, what a
 // scheduled entry node says, a reminder's template) names no health condition, treatment or
 // sensitive service, in any language: the phone may be shared.
 void check_sensitive(const runner::content& bundle, const text::term_list& terms,
                      const actions::registry& known, std::vector<std::string>& problems) {
   const auto langs = bundle.texts.languages();
-  const auto check = [&](const std::string& where, const std::string& key, const char* why) {
+  for_sms_texts(bundle, known, false, [&](const std::string& where, const std::string& key, const char* why) {
     for (const auto& lang : langs) {
       const text::entry* e = bundle.texts.find(lang, key);
       if (!e) continue;
@@ -106,26 +143,7 @@ void check_sensitive(const runner::content& bundle, const text::term_list& terms
                            ": the phone may be shared (R-S10); say it without the health term");
       }
     }
-  };
-  for (const auto& f : bundle.flows.all()) {
-    if (!f->invite.empty()) check(f->file, f->invite, "it invites the person back by SMS");
-    const auto asked = flow::reachable(*f, {f->start});
-    for (const auto& [id, n] : f->nodes) {
-      if (n.kind == flow::node_kind::send) check(n.where, n.text, "it is sent by SMS");
-      if (!asked.count(id)) {
-        // Reached only from an entry: the scheduler sends it, unasked.
-        if (!n.text.empty()) check(n.where, n.text, "the scheduler sends it by SMS");
-        for (const auto& o : n.options) check(n.where, o.label, "the scheduler sends it by SMS");
-      }
-      if (n.kind != flow::node_kind::action) continue;
-      if (const actions::action* a = known.find(n.action)) {
-        for (const std::string_view arg : a->texts) {
-          const auto it = n.args.find(std::string(arg));
-          if (it != n.args.end()) check(n.where, it->second, "it is sent by SMS on a schedule");
-        }
-      }
-    }
-  }
+  });
 }
 
 // A placeholder that holds a person's name: the contact's name fields (`{contact.name}`,
@@ -136,11 +154,10 @@ bool names_a_person(std::string_view placeholder) {
 }
 
 // R-L7: no SMS names the person (the phone may be shared, and a name is not needed: a booking
-// code identifies them). What can go by SMS: a send step, every node of a run by SMS, what the
-// scheduler sends, an action's texts, the invitation to finish. USSD screens may greet by name.
+// code identifies them), in a conversation by SMS too. USSD screens may greet by name.
 void check_names(const runner::content& bundle, const actions::registry& known, std::vector<std::string>& problems) {
   const auto langs = bundle.texts.languages();
-  const auto check = [&](const std::string& where, const std::string& key, const char* why) {
+  for_sms_texts(bundle, known, true, [&](const std::string& where, const std::string& key, const char* why) {
     for (const auto& lang : langs) {
       const text::entry* e = bundle.texts.find(lang, key);
       if (!e) continue;
@@ -152,31 +169,7 @@ void check_names(const runner::content& bundle, const actions::registry& known, 
         break;
       }
     }
-  };
-  for (const auto& f : bundle.flows.all()) {
-    if (!f->invite.empty()) check(f->file, f->invite, "it invites the person back by SMS");
-    const auto asked = flow::reachable(*f, {f->start});
-    std::vector<std::string> from = f->entries;
-    if (f->reaches_sms()) from.push_back(f->start);
-    const auto over_sms = flow::reachable(*f, from, "sms");
-    for (const auto& [id, n] : f->nodes) {
-      const char* why = n.kind == flow::node_kind::send ? "it is sent by SMS"
-                        : !asked.count(id)               ? "the scheduler sends it by SMS"
-                        : over_sms.count(id)             ? "the flow runs by SMS"
-                                                         : nullptr;
-      if (why) {
-        if (!n.text.empty()) check(n.where, n.text, why);
-        for (const auto& o : n.options) check(n.where, o.label, why);
-      }
-      if (n.kind != flow::node_kind::action) continue;
-      if (const actions::action* a = known.find(n.action)) {
-        for (const std::string_view arg : a->texts) {
-          const auto it = n.args.find(std::string(arg));
-          if (it != n.args.end()) check(n.where, it->second, "it is sent by SMS");
-        }
-      }
-    }
-  }
+  });
 }
 
 // The digit runs of `text` (any digit script) that stand alone as a number to call: not part of
