@@ -125,8 +125,6 @@ std::optional<store::booking> own_upcoming(store::tx& t, const request& r, const
   return b;
 }
 
-bool persian_script(std::string_view lang) { return lang == "fa" || lang == "prs" || lang == "ps"; }
-
 // "Sun 15 Azar (6 Dec)" / «یکشنبه ۱۵ آذر»: the day on the clinic's calendar, in the person's words
 // and month names.
 std::string day_label(const schedule::clinic& c, long long day, const std::string& lang, text::month_names months) {
@@ -139,7 +137,7 @@ std::string day_label(const schedule::clinic& c, long long day, const std::strin
 // USSD screen is 80 letters).
 std::string window_label(const schedule::clinic& c, long long day, int from, int to, const std::string& lang) {
   const text::formatter f(lang, c.time_zone);
-  if (persian_script(lang) && from % 60 == 0 && to % 60 == 0) {
+  if (text::persian_script(lang) && from % 60 == 0 && to % 60 == 0) {
     const auto hour = [&](int minute) {
       return f.apply(std::to_string(minute / 60), "number").value_or(std::to_string(minute / 60));
     };
@@ -155,7 +153,7 @@ std::string window_label(const schedule::clinic& c, long long day, int from, int
 // "Sun 15 Azar (6 Dec), 10:00-12:00" / «یکشنبه ۱۵ آذر، ۱۰-۱۲»: a day and a window, as a person reads them.
 std::string when_label(const schedule::clinic& c, long long day, int from, int to, const std::string& lang,
                        text::month_names months) {
-  return day_label(c, day, lang, months) + (persian_script(lang) ? "، " : ", ") + window_label(c, day, from, to, lang);
+  return day_label(c, day, lang, months) + (text::persian_script(lang) ? "، " : ", ") + window_label(c, day, from, to, lang);
 }
 
 std::string data_menu(const nlohmann::json& items) { return items.dump(); }

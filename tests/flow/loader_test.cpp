@@ -10,6 +10,24 @@
 
 using namespace paygham;
 
+namespace {
+
+// The whole lint, as `paygham lint` runs it, of a config in `dir` with these flows and templates
+// folders (the shipped lexicon) and `more` config: its problems.
+std::vector<std::string> lint_problems(const test::temp_dir& dir, const std::string& flows, const std::string& templates,
+                                       const std::string& more = {}) {
+  const std::string src = PAYGHAM_SOURCE_DIR;
+  test::write_file(dir.file("paygham.yaml"),
+                   "flows: " + flows + "\ntemplates: " + templates + "\nlexicon: " + src + "/lexicon\n" + more);
+  auto cfg = app::load_config(dir.file("paygham.yaml"));
+  REQUIRE(cfg);
+  std::vector<std::string> problems;
+  app::load_content(cfg.value(), problems);
+  return problems;
+}
+
+}  // namespace
+
 TEST_CASE("flow: every broken flow is refused by lint with its location and reason", "[flow]") {
   const auto files = test::fixture_files("flows/broken", ".yaml");
   REQUIRE(files.size() >= 15);
@@ -24,12 +42,7 @@ TEST_CASE("flow: every broken flow is refused by lint with its location and reas
     std::filesystem::create_directories(dir.file("flows"));
     const std::string copy = dir.file("flows/" + std::filesystem::path(file).filename().string());
     test::write_file(copy, text);
-    test::write_file(dir.file("paygham.yaml"), "flows: " + dir.file("flows") + "\ntemplates: " + src +
-                                                   "/templates\nlexicon: " + src + "/lexicon\n");
-    auto cfg = app::load_config(dir.file("paygham.yaml"));
-    REQUIRE(cfg);
-    std::vector<std::string> problems;
-    app::load_content(cfg.value(), problems);
+    const auto problems = lint_problems(dir, dir.file("flows"), src + "/templates");
     INFO(file);
     REQUIRE_FALSE(problems.empty());
     bool found = false;
@@ -74,12 +87,7 @@ TEST_CASE("flow: lint refuses a person's name in a text that can go by SMS, and 
                    "    next: done\n"
                    "  done:\n"
                    "    end: common.goodbye\n");
-  test::write_file(dir.file("paygham.yaml"), "flows: " + dir.file("flows") + "\ntemplates: " + dir.file("templates") +
-                                                 "\nlexicon: " + src + "/lexicon\n");
-  auto cfg = app::load_config(dir.file("paygham.yaml"));
-  REQUIRE(cfg);
-  std::vector<std::string> problems;
-  app::load_content(cfg.value(), problems);
+  const auto problems = lint_problems(dir, dir.file("flows"), dir.file("templates"));
   std::string all;
   for (const auto& p : problems) all += p + "\n";
   INFO(all);
@@ -173,14 +181,9 @@ std::vector<std::string> lint_with_reason(const std::string& lang, const std::st
     }
     test::write_file(dir.file(std::string("templates/") + l + ".yaml"), text);
   }
-  test::write_file(dir.file("paygham.yaml"), "flows: " + src + "/flows\nclinics: " + src + "/config/clinics.yaml\ntemplates: " + dir.file("templates") +
-                                                 "\nlexicon: " + src + "/lexicon\n"
-                                                 "defaults: {languages: [prs, ps, fa, en], emergency_number: \"112\"}\n");
-  auto cfg = app::load_config(dir.file("paygham.yaml"));
-  REQUIRE(cfg);
-  std::vector<std::string> problems;
-  app::load_content(cfg.value(), problems);
-  return problems;
+  return lint_problems(dir, src + "/flows", dir.file("templates"),
+                       "clinics: " + src + "/config/clinics.yaml\n"
+                       "defaults: {languages: [prs, ps, fa, en], emergency_number: \"112\"}\n");
 }
 
 }  // namespace
@@ -230,12 +233,7 @@ TEST_CASE("flow: a placeholder nothing sets is named with its template's own lin
   test::write_file(dir.file("templates/en.yaml"),
                    test::read_file(src + "/templates/en.yaml") +
                        "book:\n  which: \"Which clinic?\"\n  golshahr: \"Golshahr\"\n  done: \"Booked at {clinc}.\"\n");
-  test::write_file(dir.file("paygham.yaml"), "flows: " + dir.file("flows") + "\ntemplates: " + dir.file("templates") +
-                                                 "\nlexicon: " + src + "/lexicon\ndefaults: {emergency_number: \"112\"}\n");
-  auto cfg = app::load_config(dir.file("paygham.yaml"));
-  REQUIRE(cfg);
-  std::vector<std::string> problems;
-  app::load_content(cfg.value(), problems);
+  const auto problems = lint_problems(dir, dir.file("flows"), dir.file("templates"), "defaults: {emergency_number: \"112\"}\n");
   const std::string templates = dir.file("templates/en.yaml");
   const bool named = std::any_of(problems.begin(), problems.end(), [&](const std::string& p) {
     return p.find("uses {clinc} in text 'book.done' (" + templates + ":") != std::string::npos &&
@@ -244,13 +242,8 @@ TEST_CASE("flow: a placeholder nothing sets is named with its template's own lin
   for (const auto& p : problems) UNSCOPED_INFO(p);
   CHECK(named);
   // Without defaults.emergency_number, {emergency} in a common text is named with what to set.
-  test::write_file(dir.file("paygham.yaml"), "flows: " + dir.file("flows") + "\ntemplates: " + src +
-                                                 "/templates\nlexicon: " + src + "/lexicon\n");
-  auto bare = app::load_config(dir.file("paygham.yaml"));
-  REQUIRE(bare);
-  problems.clear();
-  app::load_content(bare.value(), problems);
-  CHECK(std::any_of(problems.begin(), problems.end(), [](const std::string& p) {
+  const auto bare = lint_problems(dir, dir.file("flows"), src + "/templates");
+  CHECK(std::any_of(bare.begin(), bare.end(), [](const std::string& p) {
     return p.find("'common.unknown_sms' uses {emergency}, which the gateway cannot fill: set defaults.emergency_number") !=
            std::string::npos;
   }));
