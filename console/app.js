@@ -77,6 +77,9 @@ const WORDS = {
     w_not_mobile: 'Saved, but this number is not a mobile (a landline, say): SMS to it may never arrive. Check it with the person.',
     months: 'Month names in their dates', m_language: 'as their language has them', m_iranian: 'Iranian (Azar, Dey …)',
     m_afghan: 'Afghan (Qaws, Jadi …)', m_saved: 'Month names saved.',
+    new_number: 'New number', n_save: 'Change number',
+    n_hint: 'A new SIM: their reminders, visits, alerts and what they stopped go with them, and messages still waiting go to it.',
+    n_moved: 'Number changed: {0} waiting messages now go to it.',
   },
   prs: {
     parties: 'چه کسانی پیام‌ها را می‌خوانند', parties_intro: 'به جز کسانی که از این صفحه کار می‌گیرند، این سازمان‌ها متن پیام‌هایی را که پیغام می‌فرستد و می‌گیرد، خوانده می‌توانند. با هر کدام توافق‌نامهٔ کتبی لازم است: پیام‌ها فقط برای همین خدمت به کار می‌روند، به کس دیگری داده نمی‌شوند، بیشتر از مدت توافق‌شده نگه‌داری نمی‌شوند و هر افشای اطلاعات گزارش داده می‌شود.',
@@ -148,6 +151,9 @@ const WORDS = {
     w_not_mobile: 'ثبت شد، اما این نمبر تیلفون ثابت است نه موبایل: شاید پیام به آن نرسد. نمبر را با خود شخص بررسی کنید.',
     months: 'نام ماه‌ها در تاریخ‌های پیام', m_language: 'مطابق زبان شخص', m_iranian: 'ایرانی (آذر، دی …)',
     m_afghan: 'افغانستانی (قوس، جدی …)', m_saved: 'نام ماه‌ها ثبت شد.',
+    new_number: 'نمبر جدید', n_save: 'تغییر نمبر',
+    n_hint: 'سیم‌کارت نو: یادآوری‌ها، نوبت‌ها، هشدارها و لغوهای او همراهش می‌رود و پیام‌های در انتظار به نمبر جدید فرستاده می‌شود.',
+    n_moved: 'نمبر تغییر کرد: {0} پیام در انتظار حالا به آن فرستاده می‌شود.',
   },
   fa: {
     parties: 'چه کسانی پیام‌ها را می‌خوانند', parties_intro: 'به جز کسانی که با این صفحه کار می‌کنند، این سازمان‌ها می‌توانند متن پیام‌هایی را که پیغام می‌فرستد و دریافت می‌کند بخوانند. با هر کدام باید قرارداد کتبی وجود داشته باشد: پیام‌ها فقط برای همین خدمت استفاده شوند، به شخص دیگری داده نشوند، بیشتر از مدت توافق‌شده نگهداری نشوند و هر نشت اطلاعات گزارش شود.',
@@ -219,6 +225,9 @@ const WORDS = {
     w_not_mobile: 'ثبت شد، اما این شماره تلفن ثابت است نه همراه: ممکن است پیامک به آن نرسد. شماره را با خود فرد بررسی کنید.',
     months: 'نام ماه‌ها در تاریخ‌های پیامک', m_language: 'مطابق زبان فرد', m_iranian: 'ایرانی (آذر، دی …)',
     m_afghan: 'افغانستانی (قوس، جدی …)', m_saved: 'نام ماه‌ها ثبت شد.',
+    new_number: 'شماره جدید', n_save: 'تغییر شماره',
+    n_hint: 'سیم‌کارت تازه: یادآوری‌ها، نوبت‌ها، هشدارها و لغوهای او همراهش منتقل می‌شود و پیام‌های در انتظار به شماره جدید فرستاده می‌شود.',
+    n_moved: 'شماره تغییر کرد: {0} پیام در انتظار اکنون به آن فرستاده می‌شود.',
   },
   ps: {
     parties: 'څوک پیغامونه لولي', parties_intro: 'پرته له هغو کسانو چې له دې پاڼې کار اخلي، دا ادارې د هغو پیغامونو متن لوستلی شي چې پیغام یې لېږي او ترلاسه کوي. له هرې یوې سره لیکلی تړون پکار دی: پیغامونه یوازې د همدې خدمت لپاره کارول کېږي، بل چا ته نه ورکول کېږي، له ټاکلې مودې زیات نه ساتل کېږي، او د معلوماتو د هر ډول افشا راپور ورکول کېږي.',
@@ -290,6 +299,9 @@ const WORDS = {
     w_not_mobile: 'ثبت شوه، خو دا شمېره د ثابت ټیلیفون ده، نه د موبایل: کېدای شي اس‌ام‌اس ورته ونه رسېږي. شمېره له هغه کس سره وګورئ.',
     months: 'د پیغامونو په نېټو کې د میاشتو نومونه', m_language: 'د هغه کس د ژبې له مخې', m_iranian: 'ایراني (آذر، دی …)',
     m_afghan: 'افغاني (لیندۍ، مرغومی …)', m_saved: 'د میاشتو نومونه ثبت شول.',
+    new_number: 'نوې شمېره', n_save: 'شمېره بدلول',
+    n_hint: 'نوې سیم کارټ: یادونې، ملاقاتونه، خبرتیاوې او هغه څه چې ده بند کړي ورسره ځي، او پاتې پیغامونه نوې شمېرې ته لېږل کېږي.',
+    n_moved: 'شمېره بدله شوه: {0} پاتې پیغامونه اوس هغې ته لېږل کېږي.',
   },
 };
 const LANGUAGES = [['en', 'English'], ['prs', 'دری'], ['ps', 'پښتو'], ['fa', 'فارسی']];
@@ -1090,6 +1102,28 @@ function monthsForm(c) {
   h('button', { type: 'submit', id: 'contact-months-save' }, t('save')), said);
 }
 
+// What the last number change said, shown once on the contact's page at the new number.
+let numberNotice = null;
+
+// A person's new number (R-L6): a returnee's new SIM. Everything of theirs goes with them, so
+// the page opens again at the new number.
+function numberForm(c) {
+  const phone = h('input', { id: 'contact-new-number', dir: 'ltr', inputmode: 'tel', 'aria-describedby': 'contact-new-number-hint' });
+  const said = h('span', { role: 'status' });
+  return h('form', {
+    class: 'row', onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        const saved = await api('POST', `/contacts/${c.id}/number`, { phone: phone.value.trim() });
+        numberNotice = t('n_moved', number(saved.readdressed));
+        location.hash = `#/contacts?phone=${encodeURIComponent(saved.phone)}`;
+      } catch (err) { said.replaceChildren(failure(err)); }
+    },
+  }, h('div', {}, h('label', { for: 'contact-new-number' }, t('new_number')), phone,
+    h('div', { id: 'contact-new-number-hint', class: 'muted' }, t('n_hint'))),
+  h('button', { type: 'submit', id: 'contact-new-number-save' }, t('n_save')), said);
+}
+
 async function contactsPage(query) {
   const params = new URLSearchParams(query);
   const phone = h('input', { id: 'contact-phone', value: params.get('phone') || '', dir: 'ltr', inputmode: 'tel' });
@@ -1099,6 +1133,8 @@ async function contactsPage(query) {
       class: 'row', onsubmit: (e) => { e.preventDefault(); location.hash = `#/contacts?phone=${encodeURIComponent(phone.value)}`; },
     }, h('div', {}, h('label', { for: 'contact-phone' }, t('phone')), phone), h('button', { type: 'submit', id: 'contact-find' }, t('find'))),
     card);
+  const notice = numberNotice;
+  numberNotice = null;
   if (!phone.value) return;
   let c;
   try {
@@ -1118,8 +1154,10 @@ async function contactsPage(query) {
     c.opted_out ? h('p', { class: 'error' }, t('c_stopped')) : '',
     c.unreachable ? h('p', { class: 'error' }, t('c_unreachable')) : '',
     shared,
+    notice ? h('p', { class: 'ok', role: 'status' }, notice) : '',
     quietForm(c),
     monthsForm(c),
+    numberForm(c),
     h('p', {}, h('a', { href: `#/messages?to=${encodeURIComponent(c.phone)}` }, t('c_messages')))),
   h('h2', {}, t('consents')),
   table([t('programme'), t('via'), t('recorded_by'), t('at')], c.consents.map((k) => h('tr', {},

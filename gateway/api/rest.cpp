@@ -27,6 +27,7 @@
 #include "gateway/runner/runner.hpp"
 #include "gateway/schedule/calendar.hpp"
 #include "gateway/schedule/clinics.hpp"
+#include "gateway/store/number_change.hpp"
 #include "gateway/store/reader.hpp"
 #include "gateway/store/rules.hpp"
 #include "gateway/store/writer.hpp"
@@ -1463,6 +1464,55 @@ outcome erase_contact(services&, store::tx& tx, const call& c) {
   return answer(json{{"id", *id}, {"erased", true}});
 }
 
+// POST /api/v1/contacts/{id}/number: the person's new number (R-L6), their reminders, visits,
+// alerts and stops going with them; messages still waiting go to it.
+outcome change_number(services& s, store::tx& tx, const call& c) {
+  const auto id = text::read_id(c.value("id"));
+  if (!id) return refuse(404, "not_found", "no contact with that number");
+  const auto phone = phone::parse_e164(c.body.value("phone", ""), s.runner.config().region);
+  if (!phone) return refuse(400, "invalid_phone", phone.error(), "phone");
+  if (!phone::is_mobile(phone.value())) {
+    return refuse(400, "not_mobile",
+                  "by its country's numbering plan this number is not a mobile (a fixed line, say): their SMS and "
+                  "USSD need a mobile. Check it with the person",
+                  "phone");
+  }
+  const auto before = tx.find_contact(*id);
+  const auto moved = store::change_number(tx, *id, phone.value(), c.actor());
+  using o = store::number_change::outcome;
+  switch (moved.result) {
+    case o::no_contact: return refuse(404, "not_found", "no contact with that number");
+    case o::staff:
+      return refuse(409, "staff_number",
+                    "this is the number of a user of Paygham: change it with `paygham user`, not here");
+    case o::taken: {
+      static const std::map<std::string, std::string> words{
+          {"user", "is a user of Paygham"},    {"stops", "stopped messages"},
+          {"series", "has reminders running"}, {"visits", "has visits booked"},
+          {"subscriptions", "has alerts"},     {"consents", "gave consents"}};
+      std::string what;
+      for (const auto& h : moved.held) what += (what.empty() ? "" : ", ") + words.at(h);
+      return refuse(409, "number_taken",
+                    "that number is another person's in Paygham (contact " + std::to_string(moved.other) + ", who " +
+                        what + "); if it is now this person's, an admin erases contact " +
+                        std::to_string(moved.other) + " first",
+                    "phone");
+    }
+    case o::unchanged:
+    case o::moved: break;
+  }
+  if (moved.result == o::moved) {
+    json detail{{"from", core::log::mask_phone(before->phone)}, {"to", core::log::mask_phone(phone.value())},
+                {"readdressed", moved.readdressed}};
+    if (moved.other != 0) detail["took_in"] = moved.other;
+    tx.audit(c.actor(), "contacts.number", "contact:" + std::to_string(*id), detail.dump());
+  }
+  json out = contact_json(tx, *tx.find_contact(*id));
+  out["readdressed"] = moved.readdressed;
+  if (moved.other != 0) out["took_in"] = moved.other;
+  return answer(std::move(out));
+}
+
 // The clinic a token may see: a health worker's own; "" (every clinic) for the others.
 std::string facility_of(const store::api_token& t) { return t.role == "health_worker" ? t.facility : std::string(); }
 
@@ -1740,6 +1790,10 @@ const std::vector<route>& routes() {
        {"phone", "name"}},
       {"DELETE", "/api/v1/contacts/{id}", {"admin"}, erase_contact,
        "Erase a person's data; a stop they made stays, as a salted hash of the number"},
+      {"POST", "/api/v1/contacts/{id}/number", {"admin", "operator"}, change_number,
+       "The person's new number: their reminders, visits, alerts and stops go with them, and what still waits to "
+       "go to them goes to it; refused when the number is another person's with any of those",
+       {{"phone", "string"}}, {"phone"}},
       {"GET", "/api/v1/escalations", {"admin", "operator", "health_worker"}, list_escalations,
        "Patients to call: reminders they left unanswered (a health worker's token: its clinic's only)"},
       {"POST", "/api/v1/escalations/{id}/resolve", {"admin", "operator", "health_worker"}, resolve_escalation,

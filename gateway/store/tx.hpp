@@ -196,6 +196,13 @@ class contacts_part {
   // messages (all, or a programme's), a salted hash of the number keeps that (R-S7): the number
   // coming back is a new contact that starts stopped. False: no such contact (or erased before).
   virtual bool erase_contact(std::int64_t contact_id) = 0;
+  // R-L6: the person now uses `phone` (E.164); store::change_number decides whether they may.
+  // `absorbed` (0: none) is the contact the number had, holding nothing of its own: its
+  // messages, inbound events, inbox items, escalations, visits, series and conversations become
+  // the person's (its live conversations end), and it is left erased. What still waits to go to
+  // the person goes to `phone`; failures counted against the old number are forgotten (R-S13).
+  // Returns how many waiting messages now go to the new number.
+  virtual std::int64_t move_number(std::int64_t contact_id, std::int64_t absorbed, std::string_view phone) = 0;
   virtual contact_record find_contact_record(std::int64_t contact_id) = 0;
   // Whether others read SMS on the phone, "unknown", "yes" or "no" (the caller checks which),
   // and whether texts may name the person's care: only after a clear "no" (R-S11), so with

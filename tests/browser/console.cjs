@@ -253,6 +253,15 @@ async function operator(browser) {
   await page.click('#contact-months-save');
   await page.waitForFunction(() => document.querySelector('#contact').textContent.includes('Month names saved.'));
   check(await page.inputValue('#contact-months') === 'iranian', 'the month names she reads are kept');
+  // R-L6: back in Afghanistan she has a new SIM: what she agreed to and her hours go with her.
+  await page.fill('#contact-new-number', '0799 000 321');
+  await page.click('#contact-new-number-save');
+  await page.waitForFunction(() => document.querySelector('#contact h2')?.textContent.includes('+93799000321'));
+  const moved = await page.textContent('#contact');
+  check(moved.includes('Number changed:') && moved.includes('health'), 'her new number keeps her consent: ' + moved);
+  check(await page.inputValue('#contact-quiet') === '22:00-07:00', 'and her quiet hours');
+  check((await page.textContent('#contact-shared')).includes('Not sure'),
+    'but not that nobody else reads the new phone: texts are neutral until someone asks');
   check(await page.locator('#check-this').count() === 0, 'a mobile number is not flagged');
   // R-L6: a landline given as someone's number: saving anything for them says to check it.
   await page.fill('#contact-phone', '020 210 1234');

@@ -339,6 +339,7 @@ TEST_CASE("api: the OpenAPI document lists every route with its roles, and each 
   CHECK(listed == std::set<std::string>{"post /api/v1/messages", "get /api/v1/messages/{id}", "get /api/v1/messages",
                                         "get /api/v1/audit", "post /api/v1/flows/validate",
                                         "get /api/v1/contacts", "delete /api/v1/contacts/{id}",
+                                        "post /api/v1/contacts/{id}/number",
                                         "post /api/v1/broadcasts", "get /api/v1/broadcasts", "get /api/v1/broadcasts/{id}",
                                         "post /api/v1/broadcasts/{id}/approve", "post /api/v1/broadcasts/{id}/cancel",
                                         "get /api/v1/escalations", "post /api/v1/escalations/{id}/resolve",
@@ -703,6 +704,56 @@ TEST_CASE("api: a number that is a fixed line is flagged where SMS would go to i
   CHECK(error_of(r)["code"] == "not_mobile");
   CHECK(error_of(r)["field"] == "phone");
   CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM series") == "0");
+}
+
+TEST_CASE("api: a person's new SIM takes their record along, and a number that is someone else's is refused (R-L6)",
+          "[integration][api]") {
+  running srv("operator");
+  auto r = api(srv.port(), "POST", "/api/v1/contacts", srv.token,
+               R"({"phone": "+98 912 123 4601", "language": "prs", "consent": "health", "consent_via": "in_person",)"
+               R"( "shared_phone": "no", "explicit_texts": true})");
+  REQUIRE(r.status == 201);
+  const auto id = json::parse(r.body)["id"].get<long long>();
+  const std::string path = "/api/v1/contacts/" + std::to_string(id) + "/number";
+  // Back in Afghanistan she writes from her new SIM before anyone records it.
+  REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms", "from=%2B93700000601&text=salam").status == 200);
+  // Another new SIM stopped everything: its stop is its holder's, so it is not taken.
+  REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms", "from=%2B93700000602&text=STOP").status == 200);
+  r = api(srv.port(), "POST", path, srv.token, R"({"phone": "0700 000 602"})");
+  CHECK(r.status == 409);
+  CHECK(error_of(r)["code"] == "number_taken");
+  CHECK(error_of(r)["field"] == "phone");
+  CHECK_THAT(error_of(r)["message"].get<std::string>(), Catch::Contains("stopped messages"));
+  r = api(srv.port(), "POST", path, srv.token, R"({"phone": "020 210 1234"})");
+  CHECK(r.status == 400);
+  CHECK(error_of(r)["code"] == "not_mobile");
+  CHECK(api(srv.port(), "POST", path, srv.token, R"({"phone": "12"})").status == 400);
+  CHECK(api(srv.port(), "POST", "/api/v1/contacts/999/number", srv.token, R"({"phone": "0700 000 603"})").status == 404);
+  const std::string worker = make_token(srv.config, "health_worker", "clinic system");
+  CHECK(api(srv.port(), "POST", path, worker, R"({"phone": "0700 000 601"})").status == 403);
+  CHECK(scalar(srv.dir, "SELECT phone FROM contacts WHERE id = " + std::to_string(id)) == "+989121234601");
+  // Recorded: the new SIM is hers, with her consent and language; the old number is nobody's.
+  r = api(srv.port(), "POST", path, srv.token, R"({"phone": "0700 000 601"})");
+  REQUIRE(r.status == 200);
+  const auto moved = json::parse(r.body);
+  CHECK(moved["phone"] == "+93700000601");
+  CHECK(moved["took_in"].is_number());
+  CHECK(moved["consents"].size() == 1);
+  CHECK(moved["language"] == "prs");
+  // What she said of her old phone is not known of the new one: neutral texts until someone asks.
+  CHECK(moved["shared_phone"] == "unknown");
+  CHECK(moved["explicit_texts"] == false);
+  r = api(srv.port(), "GET", "/api/v1/contacts?phone=0700000601", srv.token);
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["id"] == id);
+  CHECK(api(srv.port(), "GET", "/api/v1/contacts?phone=%2B989121234601", srv.token).status == 404);
+  // What she wrote from the new SIM is hers now.
+  CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM inbound_events WHERE contact_id = " + std::to_string(id)) == "1");
+  // The audit log names the change, with both numbers masked.
+  const auto detail = scalar(srv.dir, "SELECT detail FROM audit_log WHERE action = 'contacts.number'");
+  CHECK(detail.find("9121234601") == std::string::npos);
+  CHECK(detail.find("700000601") == std::string::npos);
+  CHECK(detail.find("readdressed") != std::string::npos);
 }
 
 TEST_CASE("api: the month names a person reads are their own, apart from their language (R-L3)", "[integration][api]") {

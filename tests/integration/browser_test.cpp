@@ -93,13 +93,15 @@ TEST_CASE("browser: log in as each role, call a patient, broadcast to 100 %, fix
   CHECK(db.execAndGet("SELECT group_concat(c.phone || ' ' || k.programme || ' ' || k.via, ', ') FROM consents k"
                       " JOIN contacts c ON c.id = k.contact_id JOIN users u ON k.recorded_by = 'user:' || u.id"
                       " WHERE u.login = 'fatima'")
-            .getString() == "+93700000321 health in_person, +93700000322 appointments in_person");
-  CHECK(db.execAndGet("SELECT shared_phone || ' ' || explicit_texts FROM contacts WHERE phone = '+93700000321'")
-            .getString() == "no 1");
+            .getString() == "+93799000321 health in_person, +93700000322 appointments in_person");
+  // Her new SIM (R-L6) has it all but what she said of her old phone (R-S11); the old number is nobody's.
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM contacts WHERE phone = '+93700000321'").getInt() == 0);
+  CHECK(db.execAndGet("SELECT shared_phone || ' ' || explicit_texts FROM contacts WHERE phone = '+93799000321'")
+            .getString() == "unknown 0");
   // Her own quiet hours, given by the health worker in Persian digits and changed by an operator.
-  CHECK(db.execAndGet("SELECT quiet_hours FROM contacts WHERE phone = '+93700000321'").getString() == "22:00-07:00");
+  CHECK(db.execAndGet("SELECT quiet_hours FROM contacts WHERE phone = '+93799000321'").getString() == "22:00-07:00");
   // And the month names she reads, which an operator picked (R-L3).
-  CHECK(db.execAndGet("SELECT json_extract(fields, '$.months') FROM contacts WHERE phone = '+93700000321'").getString() ==
+  CHECK(db.execAndGet("SELECT json_extract(fields, '$.months') FROM contacts WHERE phone = '+93799000321'").getString() ==
         "iranian");
   // The visit booked, moved (the first cancelled), and the new one marked attended.
   CHECK(db.execAndGet("SELECT group_concat(b.status, ' ') FROM (SELECT status FROM bookings b JOIN contacts c"

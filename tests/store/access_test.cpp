@@ -7,6 +7,7 @@
 
 #include <atomic>
 
+#include "gateway/store/number_change.hpp"
 #include "gateway/store/reader.hpp"
 #include "gateway/store/writer.hpp"
 #include "tests/support/store_support.hpp"
@@ -242,4 +243,120 @@ TEST_CASE("access: an invitation to finish goes at most once a day, and erasing 
   // Erased (R-D6): nothing is kept of when they were last invited.
   CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.erase_contact(id); }));
   CHECK(take(t0 + day + 120'000));
+}
+
+TEST_CASE("access: a person's new number takes their alerts and stops along, and what waits goes to it (R-L6)",
+          "[store]") {
+  fixture fx;
+  const std::string old_sim = "+989121234501", new_sim = "+93700000501";
+  const auto id = test::in_tx(fx.w, [&](store::tx& t) {
+    const auto who = t.upsert_contact(old_sim);
+    t.subscribe(who.id, "mine_safety", "herat", "at");
+    t.set_programme_opt_out(who.id, "appointments", true);
+    t.queue_message({"at", who.id, 0, who.phone, "an alert", core::priority::alert});
+    t.set_phone_privacy(who.id, "no", true, "user:2");
+    return who.id;
+  });
+  // Three failures in a row were of the old SIM (R-S13), not of the new one.
+  test::execute(fx.so, "UPDATE contacts SET unreachable = 1, failures_in_row = 3 WHERE id = " + std::to_string(id));
+  const auto moved = test::in_tx(fx.w, [&](store::tx& t) { return store::change_number(t, id, new_sim, "user:1"); });
+  CHECK(moved.result == store::number_change::outcome::moved);
+  CHECK(moved.other == 0);
+  CHECK(moved.readdressed == 1);
+  test::in_tx(fx.w, [&](store::tx& t) {
+    const auto who = t.find_contact_by_phone(new_sim);
+    REQUIRE(who);
+    CHECK(who->id == id);
+    CHECK_FALSE(who->unreachable);
+    CHECK(t.subscriptions_of(id).size() == 1);
+    CHECK(t.stopped(id, "appointments"));
+    CHECK_FALSE(t.find_contact_by_phone(old_sim));
+    // Nobody reading the old phone says nothing of the new one: texts are neutral again (R-S11).
+    CHECK_FALSE(who->explicit_texts);
+    const auto record = t.find_contact_record(id);
+    CHECK(record.shared_phone == "unknown");
+    CHECK(record.privacy_recorded_by == "user:1");
+  });
+  CHECK(test::value(fx.so, "SELECT to_phone FROM outbound_messages WHERE status = 'queued'") == new_sim);
+  // The old SIM is free: whoever has it now is someone new, stopped in nothing.
+  const auto next = test::in_tx(fx.w, [&](store::tx& t) { return t.upsert_contact(old_sim); });
+  CHECK(next.created);
+  CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.stopped(next.id, "appointments"); }));
+  // Recorded twice: nothing more happens.
+  const auto again = test::in_tx(fx.w, [&](store::tx& t) { return store::change_number(t, id, new_sim, "user:1"); });
+  CHECK(again.result == store::number_change::outcome::unchanged);
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return store::change_number(t, 999, "+93700000509", "user:1"); }).result ==
+        store::number_change::outcome::no_contact);
+}
+
+TEST_CASE("access: a new number that is another person's with anything of their own is refused, changing nothing "
+          "(R-L6)",
+          "[store]") {
+  fixture fx;
+  const auto ids = test::in_tx(fx.w, [](store::tx& t) {
+    const auto moving = t.upsert_contact("+989121234511");
+    const auto alerts = t.upsert_contact("+93700000512");
+    const auto stopped = t.upsert_contact("+93700000513");
+    t.subscribe(alerts.id, "mine_safety", "kabul", "at");
+    t.set_opted_out(stopped.id, true);
+    store::user u;
+    u.name = "Sima";
+    u.role = "health_worker";
+    u.facility = "golshahr";
+    u.phone = "+93700000514";
+    t.add_user(u);
+    t.upsert_contact(u.phone);
+    return std::vector<std::int64_t>{moving.id, alerts.id, stopped.id};
+  });
+  const auto change = [&](const std::string& to) {
+    return test::in_tx(fx.w, [&](store::tx& t) { return store::change_number(t, ids[0], to, "user:1"); });
+  };
+  using o = store::number_change::outcome;
+  auto r = change("+93700000512");
+  CHECK(r.result == o::taken);
+  CHECK(r.other == ids[1]);
+  CHECK(r.held == std::vector<std::string>{"subscriptions"});
+  r = change("+93700000513");
+  CHECK(r.result == o::taken);
+  CHECK(r.held == std::vector<std::string>{"stops"});
+  r = change("+93700000514");
+  CHECK(r.result == o::taken);
+  CHECK(r.held == std::vector<std::string>{"user"});
+  CHECK(test::value(fx.so, "SELECT phone FROM contacts WHERE id = " + std::to_string(ids[0])) == "+989121234511");
+  // A user's own contact moves with `paygham user`, never here.
+  const auto staff = test::in_tx(fx.w, [](store::tx& t) { return t.find_contact_by_phone("+93700000514")->id; });
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return store::change_number(t, staff, "+93700000515", "user:1"); }).result ==
+        o::staff);
+}
+
+TEST_CASE("access: a new SIM that wrote before the change was recorded is taken in, its messages the person's (R-L6)",
+          "[store]") {
+  fixture fx;
+  const std::string new_sim = "+93700000521";
+  const auto ids = test::in_tx(fx.w, [&](store::tx& t) {
+    const auto person = t.upsert_contact("+989121234521");
+    t.set_contact_fields(person.id, {{"months", "iranian"}});
+    const auto sim = t.upsert_contact(new_sim);
+    t.set_contact_language(sim.id, "prs");
+    t.set_contact_fields(sim.id, {{"months", "afghan"}, {"camp", "Shamshatoo"}});
+    t.record_inbound("at", "in-1", "sms", sim.id, "salam");
+    t.queue_message({"at", sim.id, 0, new_sim, "the language picker", core::priority::reply});
+    return std::vector<std::int64_t>{person.id, sim.id};
+  });
+  const auto moved = test::in_tx(fx.w, [&](store::tx& t) { return store::change_number(t, ids[0], new_sim, "user:1"); });
+  CHECK(moved.result == store::number_change::outcome::moved);
+  CHECK(moved.other == ids[1]);
+  test::in_tx(fx.w, [&](store::tx& t) {
+    const auto who = t.find_contact_by_phone(new_sim);
+    REQUIRE(who);
+    CHECK(who->id == ids[0]);
+    // Its language fills the person's gap; the person's own month names stay.
+    CHECK(who->language == "prs");
+    CHECK(who->fields.at("months") == "iranian");
+    CHECK(who->fields.at("camp") == "Shamshatoo");
+    CHECK(t.find_contact(ids[1])->phone.rfind("erased:", 0) == 0);
+  });
+  const auto person = std::to_string(ids[0]);
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM inbound_events WHERE contact_id = " + person) == "1");
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM outbound_messages WHERE contact_id = " + person) == "1");
 }

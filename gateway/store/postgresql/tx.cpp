@@ -145,6 +145,16 @@ void tx::apply_suppressions(contact& c) {
   }
 }
 
+namespace {
+
+// What is left of an erased contact: its id, so what refers to it still reads.
+constexpr const char* blank_contact =
+    "UPDATE contacts SET phone = 'erased:' || id, language = NULL, fields = '{}', opted_out = 1,"
+    " shared_phone = 'unknown', explicit_texts = 0, language_asked_at = 0, privacy_recorded_by = NULL,"
+    " privacy_recorded_at = NULL, quiet_hours = NULL, pending_language = NULL, invited_at = NULL WHERE id = $1";
+
+}  // namespace
+
 bool tx::erase_contact(std::int64_t contact_id) {
   const auto who = find_contact(contact_id);
   if (!who || who->phone.rfind("erased:", 0) == 0) return false;
@@ -175,14 +185,40 @@ bool tx::erase_contact(std::int64_t contact_id) {
            "DELETE FROM transfer_codes WHERE contact_id = $1",
            "DELETE FROM contact_optouts WHERE contact_id = $1",
            "DELETE FROM consents WHERE contact_id = $1",
-           "UPDATE contacts SET phone = 'erased:' || id, language = NULL, fields = '{}', opted_out = 1,"
-           " shared_phone = 'unknown', explicit_texts = 0, language_asked_at = 0, privacy_recorded_by = NULL,"
-           " privacy_recorded_at = NULL, quiet_hours = NULL, pending_language = NULL, invited_at = NULL WHERE id = $1",
+           blank_contact,
        }) {
     c_.query(sql, {contact_id});
   }
   c_.query("UPDATE escalations SET resolved_at = $1 WHERE contact_id = $2 AND resolved_at IS NULL", {now(), contact_id});
   return true;
+}
+
+std::int64_t tx::move_number(std::int64_t contact_id, std::int64_t absorbed, std::string_view phone) {
+  require_disk();
+  if (absorbed != 0) {
+    c_.query("UPDATE flow_runs SET status = 'expired', updated_at = $1 WHERE contact_id = $2"
+             " AND status IN ('active', 'waiting')",
+             {now(), absorbed});
+    for (const char* sql : {
+             "UPDATE inbound_events SET contact_id = $1 WHERE contact_id = $2",
+             "UPDATE flow_runs SET contact_id = $1 WHERE contact_id = $2",
+             "UPDATE outbound_messages SET contact_id = $1 WHERE contact_id = $2",
+             "UPDATE inbox SET contact_id = $1 WHERE contact_id = $2",
+             "UPDATE escalations SET contact_id = $1 WHERE contact_id = $2",
+             "UPDATE series SET contact_id = $1 WHERE contact_id = $2",
+             "UPDATE bookings SET contact_id = $1 WHERE contact_id = $2",
+             "UPDATE transfer_failures SET contact_id = $1 WHERE contact_id = $2",
+         }) {
+      c_.query(sql, {contact_id, absorbed});
+    }
+    for (const char* sql : {"DELETE FROM transfer_codes WHERE contact_id = $1", blank_contact}) c_.query(sql, {absorbed});
+  }
+  c_.query("UPDATE contacts SET phone = $1, unreachable = 0, failures_in_row = 0, updated_at = $2 WHERE id = $3",
+           {phone, now(), contact_id});
+  return static_cast<std::int64_t>(
+      c_.query("UPDATE outbound_messages SET to_phone = $1 WHERE contact_id = $2 AND status IN ('queued', 'retrying')",
+               {phone, contact_id})
+          .affected());
 }
 
 std::vector<contact> tx::find_contacts_by_name(std::string_view part, std::size_t limit) {

@@ -165,6 +165,16 @@ void tx::apply_suppressions(contact& c) {
   }
 }
 
+namespace {
+
+// What is left of an erased contact: its id, so what refers to it still reads.
+constexpr const char* blank_contact =
+    "UPDATE contacts SET phone = 'erased:' || id, language = NULL, fields = '{}', opted_out = 1,"
+    " shared_phone = 'unknown', explicit_texts = 0, language_asked_at = 0, privacy_recorded_by = NULL,"
+    " privacy_recorded_at = NULL, quiet_hours = NULL, pending_language = NULL, invited_at = NULL WHERE id = ?";
+
+}  // namespace
+
 bool tx::erase_contact(std::int64_t contact_id) {
   const auto who = find_contact(contact_id);
   if (!who || who->phone.rfind("erased:", 0) == 0) return false;
@@ -202,9 +212,7 @@ bool tx::erase_contact(std::int64_t contact_id) {
            "DELETE FROM transfer_codes WHERE contact_id = ?",
            "DELETE FROM contact_optouts WHERE contact_id = ?",
            "DELETE FROM consents WHERE contact_id = ?",
-           "UPDATE contacts SET phone = 'erased:' || id, language = NULL, fields = '{}', opted_out = 1,"
-           " shared_phone = 'unknown', explicit_texts = 0, language_asked_at = 0, privacy_recorded_by = NULL,"
-           " privacy_recorded_at = NULL, quiet_hours = NULL, pending_language = NULL, invited_at = NULL WHERE id = ?",
+           blank_contact,
        }) {
     auto& u = stmt(sql);
     u.bind(1, contact_id);
@@ -215,6 +223,47 @@ bool tx::erase_contact(std::int64_t contact_id) {
   e.bind(2, contact_id);
   e.exec();
   return true;
+}
+
+std::int64_t tx::move_number(std::int64_t contact_id, std::int64_t absorbed, std::string_view phone) {
+  require_disk();
+  if (absorbed != 0) {
+    auto& end = stmt("UPDATE flow_runs SET status = 'expired', updated_at = ? WHERE contact_id = ?"
+                     " AND status IN ('active', 'waiting')");
+    end.bind(1, now());
+    end.bind(2, absorbed);
+    end.exec();
+    for (const char* sql : {
+             "UPDATE inbound_events SET contact_id = ? WHERE contact_id = ?",
+             "UPDATE flow_runs SET contact_id = ? WHERE contact_id = ?",
+             "UPDATE outbound_messages SET contact_id = ? WHERE contact_id = ?",
+             "UPDATE inbox SET contact_id = ? WHERE contact_id = ?",
+             "UPDATE escalations SET contact_id = ? WHERE contact_id = ?",
+             "UPDATE series SET contact_id = ? WHERE contact_id = ?",
+             "UPDATE bookings SET contact_id = ? WHERE contact_id = ?",
+             "UPDATE transfer_failures SET contact_id = ? WHERE contact_id = ?",
+         }) {
+      auto& u = stmt(sql);
+      u.bind(1, contact_id);
+      u.bind(2, absorbed);
+      u.exec();
+    }
+    for (const char* sql : {"DELETE FROM transfer_codes WHERE contact_id = ?", blank_contact}) {
+      auto& u = stmt(sql);
+      u.bind(1, absorbed);
+      u.exec();
+    }
+  }
+  auto& c = stmt("UPDATE contacts SET phone = ?, unreachable = 0, failures_in_row = 0, updated_at = ? WHERE id = ?");
+  bind_text(c, 1, phone);
+  c.bind(2, now());
+  c.bind(3, contact_id);
+  c.exec();
+  auto& m = stmt("UPDATE outbound_messages SET to_phone = ? WHERE contact_id = ?"
+                 " AND status IN ('queued', 'retrying')");
+  bind_text(m, 1, phone);
+  m.bind(2, contact_id);
+  return m.exec();
 }
 
 std::vector<contact> tx::find_contacts_by_name(std::string_view part, std::size_t limit) {
