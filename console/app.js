@@ -21,7 +21,7 @@ const WORDS = {
     phone: 'Phone', unanswered: 'Unanswered', since: 'Waiting since', called: 'Mark as called', none_to_call: 'Nobody to call.',
     reason_no_reply: 'no reply to reminders', reason_missed_visits: 'missed the last 2 visits: book the next one with them',
     reason_not_wanted: 'answered no: reminders not wanted on this phone (they stopped): check the number', reason_unconfirmed: 'did not say whether the reminders are still for this phone: check the number', reason_urgent: 'wrote words of someone in danger: call now', reason_call_asked: 'asked you to call', reason_cannot_come: 'cannot come to their visit and chose no other day: book with them', reason_missed_visit: 'missed a visit and did not answer: book the next one with them', call_soon: 'call within one working day', call_low: 'low priority', high_risk: 'high-risk pregnancy',
-    new_broadcast: 'New broadcast', programme: 'Programme', area: 'Area (empty: every area)', text_key: 'Text name',
+    new_broadcast: 'New broadcast', programme: 'Programme', area: 'Area (empty: every area)', b_route: 'Route or crossing (empty: any)', text_key: 'Text name',
     priority: 'Priority', p_alert: 'P1 urgent alert (sent even at night)', p_area: 'P2 area alert', p_education: 'P3 education',
     send: 'Send', encoding: 'Encoding', parts: 'SMS parts', cost: 'Cost of 1,000', text: 'Text',
     confirm_needed: 'Check the area and the text: {0}', confirm_send: 'I checked: send it',
@@ -78,8 +78,8 @@ const WORDS = {
     months: 'Month names in their dates', m_language: 'as their language has them', m_iranian: 'Iranian (Azar, Dey …)',
     m_afghan: 'Afghan (Qaws, Jadi …)', m_saved: 'Month names saved.',
     new_number: 'New number', n_save: 'Change number',
-    n_hint: 'A new SIM: their reminders, visits, alerts and what they stopped go with them, and messages still waiting go to it.',
-    n_moved: 'Number changed: {0} waiting messages now go to it.',
+    n_hint: 'A new SIM: their reminders, visits and alerts move to it, messages they stopped stay stopped, and messages still waiting go to it.',
+    n_moved: 'Number changed. Waiting messages now going to it: {0}.',
   },
   prs: {
     parties: 'چه کسانی پیام‌ها را می‌خوانند', parties_intro: 'به جز کسانی که از این صفحه کار می‌گیرند، این سازمان‌ها متن پیام‌هایی را که پیغام می‌فرستد و می‌گیرد، خوانده می‌توانند. با هر کدام توافق‌نامهٔ کتبی لازم است: پیام‌ها فقط برای همین خدمت به کار می‌روند، به کس دیگری داده نمی‌شوند، بیشتر از مدت توافق‌شده نگه‌داری نمی‌شوند و هر افشای اطلاعات گزارش داده می‌شود.',
@@ -95,7 +95,7 @@ const WORDS = {
     phone: 'شماره', unanswered: 'بی‌جواب', since: 'از تاریخ', called: 'تماس گرفتم', none_to_call: 'کسی برای تماس نیست.',
     reason_no_reply: 'به یادآوری‌ها جواب نداده', reason_missed_visits: 'به ۲ نوبت آخر نیامده: نوبت بعدی را همرایش تعیین کنید',
     reason_not_wanted: 'گفته یادآوری به این تلفون نمی‌خواهد (قطع شد): نمبر را بررسی کنید', reason_unconfirmed: 'نگفته که یادآوری هنوز برای این تیلفون است: نمبر را بررسی کنید', reason_urgent: 'کلماتی از خطر نوشته: همین حالا زنگ بزنید', reason_call_asked: 'خواسته که به او زنگ بزنید', reason_cannot_come: 'به نوبت آمده نمی‌تواند و روز دیگری نگرفته: همرایش نوبت تعیین کنید', reason_missed_visit: 'به نوبت نیامده و جواب نداده: نوبت بعدی را همرایش تعیین کنید', call_soon: 'در جریان یک روز کاری زنگ بزنید', call_low: 'اولویت پایین', high_risk: 'حاملگی پرخطر',
-    new_broadcast: 'پیام همگانی نو', programme: 'برنامه', area: 'ساحه (خالی: همه ساحه‌ها)', text_key: 'نام متن',
+    new_broadcast: 'پیام همگانی نو', programme: 'برنامه', area: 'ساحه (خالی: همه ساحه‌ها)', b_route: 'مسیر یا گذرگاه (خالی: همه)', text_key: 'نام متن',
     priority: 'اولویت', p_alert: 'P1 هشدار عاجل (شب و روز)', p_area: 'P2 هشدار ساحوی', p_education: 'P3 آموزشی',
     send: 'فرستادن', encoding: 'کدگذاری', parts: 'تعداد بخش‌ها', cost: 'هزینهٔ فرستادن به ۱۰۰۰ نفر', text: 'متن',
     confirm_needed: 'ساحه و متن را بررسی کنید: {0}', confirm_send: 'بررسی کردم: بفرست',
@@ -151,9 +151,9 @@ const WORDS = {
     w_not_mobile: 'ثبت شد، اما این نمبر تیلفون ثابت است نه موبایل: شاید پیام به آن نرسد. نمبر را با خود شخص بررسی کنید.',
     months: 'نام ماه‌ها در تاریخ‌های پیام', m_language: 'مطابق زبان شخص', m_iranian: 'ایرانی (آذر، دی …)',
     m_afghan: 'افغانستانی (قوس، جدی …)', m_saved: 'نام ماه‌ها ثبت شد.',
-    new_number: 'نمبر جدید', n_save: 'تغییر نمبر',
-    n_hint: 'سیم‌کارت نو: یادآوری‌ها، نوبت‌ها، هشدارها و لغوهای او همراهش می‌رود و پیام‌های در انتظار به نمبر جدید فرستاده می‌شود.',
-    n_moved: 'نمبر تغییر کرد: {0} پیام در انتظار حالا به آن فرستاده می‌شود.',
+    new_number: 'نمبر نو', n_save: 'تغییر نمبر',
+    n_hint: 'سیم‌کارت نو: یادآوری‌ها، نوبت‌ها و هشدارهای او به نمبر نو منتقل می‌شود، پیام‌هایی که بند کرده بند می‌ماند و پیام‌های در انتظار به نمبر نو فرستاده می‌شود.',
+    n_moved: 'نمبر تغییر کرد: {0} پیام در انتظار به نمبر نو فرستاده می‌شود.',
   },
   fa: {
     parties: 'چه کسانی پیام‌ها را می‌خوانند', parties_intro: 'به جز کسانی که با این صفحه کار می‌کنند، این سازمان‌ها می‌توانند متن پیام‌هایی را که پیغام می‌فرستد و دریافت می‌کند بخوانند. با هر کدام باید قرارداد کتبی وجود داشته باشد: پیام‌ها فقط برای همین خدمت استفاده شوند، به شخص دیگری داده نشوند، بیشتر از مدت توافق‌شده نگهداری نشوند و هر نشت اطلاعات گزارش شود.',
@@ -169,7 +169,7 @@ const WORDS = {
     phone: 'شماره', unanswered: 'بی‌پاسخ', since: 'از تاریخ', called: 'تماس گرفتم', none_to_call: 'کسی برای تماس نیست.',
     reason_no_reply: 'به یادآوری‌ها پاسخ نداده', reason_missed_visits: 'به ۲ نوبت آخر نیامده: نوبت بعدی را با هماهنگی خودش بگیرید',
     reason_not_wanted: 'گفته یادآوری روی این تلفن نمی‌خواهد (قطع شد): شماره را بررسی کنید', reason_unconfirmed: 'نگفته که یادآوری هنوز برای این تلفن است: شماره را بررسی کنید', reason_urgent: 'کلماتی از خطر نوشته: همین حالا تماس بگیرید', reason_call_asked: 'خواسته که با او تماس بگیرید', reason_cannot_come: 'نمی‌تواند سر نوبتش بیاید و روز دیگری انتخاب نکرده: با هماهنگی خودش نوبت بگیرید', reason_missed_visit: 'سر نوبتش نیامده و پاسخ نداده: نوبت بعدی را با هماهنگی خودش بگیرید', call_soon: 'ظرف یک روز کاری تماس بگیرید', call_low: 'اولویت پایین', high_risk: 'بارداری پرخطر',
-    new_broadcast: 'پیام همگانی جدید', programme: 'برنامه', area: 'منطقه (خالی: همه مناطق)', text_key: 'نام متن',
+    new_broadcast: 'پیام همگانی جدید', programme: 'برنامه', area: 'منطقه (خالی: همه مناطق)', b_route: 'مسیر یا گذرگاه مرزی (خالی: همه)', text_key: 'نام متن',
     priority: 'اولویت', p_alert: 'P1 هشدار فوری (شبانه‌روزی)', p_area: 'P2 هشدار منطقه‌ای', p_education: 'P3 آموزشی',
     send: 'ارسال', encoding: 'کدگذاری', parts: 'تعداد بخش‌ها', cost: 'هزینهٔ ارسال به ۱۰۰۰ نفر', text: 'متن',
     confirm_needed: 'منطقه و متن را بررسی کنید: {0}', confirm_send: 'بررسی کردم: ارسال شود',
@@ -226,8 +226,8 @@ const WORDS = {
     months: 'نام ماه‌ها در تاریخ‌های پیامک', m_language: 'مطابق زبان فرد', m_iranian: 'ایرانی (آذر، دی …)',
     m_afghan: 'افغانستانی (قوس، جدی …)', m_saved: 'نام ماه‌ها ثبت شد.',
     new_number: 'شماره جدید', n_save: 'تغییر شماره',
-    n_hint: 'سیم‌کارت تازه: یادآوری‌ها، نوبت‌ها، هشدارها و لغوهای او همراهش منتقل می‌شود و پیام‌های در انتظار به شماره جدید فرستاده می‌شود.',
-    n_moved: 'شماره تغییر کرد: {0} پیام در انتظار اکنون به آن فرستاده می‌شود.',
+    n_hint: 'سیم‌کارت جدید: یادآوری‌ها، نوبت‌ها و هشدارهای او به شماره جدید منتقل می‌شوند، پیام‌هایی که قطع کرده قطع می‌مانند و پیام‌های در انتظار به شماره جدید ارسال می‌شوند.',
+    n_moved: 'شماره تغییر کرد: {0} پیام در انتظار به شماره جدید ارسال می‌شود.',
   },
   ps: {
     parties: 'څوک پیغامونه لولي', parties_intro: 'پرته له هغو کسانو چې له دې پاڼې کار اخلي، دا ادارې د هغو پیغامونو متن لوستلی شي چې پیغام یې لېږي او ترلاسه کوي. له هرې یوې سره لیکلی تړون پکار دی: پیغامونه یوازې د همدې خدمت لپاره کارول کېږي، بل چا ته نه ورکول کېږي، له ټاکلې مودې زیات نه ساتل کېږي، او د معلوماتو د هر ډول افشا راپور ورکول کېږي.',
@@ -243,7 +243,7 @@ const WORDS = {
     phone: 'د ټیلیفون شمېره', unanswered: 'بې ځوابه', since: 'د انتظار پیل', called: 'زنګ مې ووهه', none_to_call: 'هېڅوک نشته چې زنګ ورته ووهل شي.',
     reason_no_reply: 'یادونو ته یې ځواب نه دی ورکړی', reason_missed_visits: 'وروستي ۲ نوبتونه یې پرېښي: راتلونکی نوبت ورسره ونیسئ',
     reason_not_wanted: 'ویلي یې دي چې په دې تلیفون یادونې نه غواړي (بندې شوې): شمېره وګورئ', reason_unconfirmed: 'نه یې دي ویلي چې یادونې لا هم د دې تلیفون لپاره دي: شمېره وګورئ', reason_urgent: 'د خطر خبرې یې لیکلي: همدا اوس زنګ ووهئ', reason_call_asked: 'غواړي چې ورته زنګ ووهئ', reason_cannot_come: 'نوبت ته نشي راتلای او بله ورځ یې نه ده ټاکلې: ورسره نوبت ونیسئ', reason_missed_visit: 'نوبت یې پرېښی او ځواب یې نه دی ورکړی: راتلونکی نوبت ورسره ونیسئ', call_soon: 'په یوه کاري ورځ کې زنګ ووهئ', call_low: 'ټیټ لومړیتوب', high_risk: 'د لوړ خطر امیندواري',
-    new_broadcast: 'نوی عمومي پیغام', programme: 'پروګرام', area: 'سیمه (خالي: ټولې سیمې)', text_key: 'د متن نوم',
+    new_broadcast: 'نوی عمومي پیغام', programme: 'پروګرام', area: 'سیمه (خالي: ټولې سیمې)', b_route: 'لار یا د پولې تېرېدو ځای (خالي: ټولې)', text_key: 'د متن نوم',
     priority: 'لومړیتوب', p_alert: 'P1 بیړنۍ خبرتیا (د شپې هم لېږل کېږي)', p_area: 'P2 سیمه‌ییزه خبرتیا', p_education: 'P3 پوهاوی',
     send: 'لېږل', encoding: 'کوډګذاري', parts: 'د اس‌ام‌اس برخې', cost: 'د ۱۰۰۰ کسانو لپاره لګښت', text: 'متن',
     confirm_needed: 'سیمه او متن وګورئ: {0}', confirm_send: 'ومې کتل: ولېږه',
@@ -300,8 +300,8 @@ const WORDS = {
     months: 'د پیغامونو په نېټو کې د میاشتو نومونه', m_language: 'د هغه کس د ژبې له مخې', m_iranian: 'ایراني (آذر، دی …)',
     m_afghan: 'افغاني (لیندۍ، مرغومی …)', m_saved: 'د میاشتو نومونه ثبت شول.',
     new_number: 'نوې شمېره', n_save: 'شمېره بدلول',
-    n_hint: 'نوې سیم کارټ: یادونې، ملاقاتونه، خبرتیاوې او هغه څه چې ده بند کړي ورسره ځي، او پاتې پیغامونه نوې شمېرې ته لېږل کېږي.',
-    n_moved: 'شمېره بدله شوه: {0} پاتې پیغامونه اوس هغې ته لېږل کېږي.',
+    n_hint: 'نوی سیم: یادونې، نوبتونه او خبرتیاوې ورسره نوې شمېرې ته ځي، هغه پیغامونه چې بند یې کړي دي بند پاتې کېږي، او د لېږلو په تمه پیغامونه نوې شمېرې ته لېږل کېږي.',
+    n_moved: 'شمېره بدله شوه. نوې شمېرې ته د لېږلو په تمه پیغامونه: {0}',
   },
 };
 const LANGUAGES = [['en', 'English'], ['prs', 'دری'], ['ps', 'پښتو'], ['fa', 'فارسی']];
@@ -742,6 +742,7 @@ async function broadcastsPage() {
   const keys = await api('GET', '/texts');
   const topic = h('input', { id: 'topic', value: 'mine_safety', dir: 'ltr' });
   const area = h('input', { id: 'area', dir: 'ltr' });
+  const route = h('input', { id: 'route', dir: 'ltr' });
   const key = h('input', { id: 'text', list: 'text-keys', dir: 'ltr', autocomplete: 'off' });
   const priority = h('select', { id: 'priority' },
     h('option', { value: 'alert' }, t('p_alert')), h('option', { value: 'area', selected: true }, t('p_area')),
@@ -769,7 +770,7 @@ async function broadcastsPage() {
   });
   const send = async (confirm) => {
     status.replaceChildren();
-    const body = { topic: topic.value, area: area.value, text: key.value, priority: priority.value };
+    const body = { topic: topic.value, area: area.value, route: route.value, text: key.value, priority: priority.value };
     if (confirm) body.confirm = true;
     // The browser's clock and zone are the operator's; the API takes UTC.
     if (sendAt.value) body.at = new Date(sendAt.value).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -791,7 +792,7 @@ async function broadcastsPage() {
       h('thead', {}, h('tr', {}, ['', t('programme'), t('priority'), '', ''].map((x) => h('th', {}, x)))),
       h('tbody', {}, recent.items.map((b) => h('tr', { 'data-status': b.status },
         h('td', {}, h('a', { href: `#/broadcasts/${b.id}` }, t('progress', number(b.id)))),
-        h('td', {}, ltr(b.area ? `${b.topic} · ${b.area}` : b.topic)),
+        h('td', {}, ltr([b.topic, b.area, b.route].filter(Boolean).join(' · '))),
         h('td', {}, t('p_' + b.priority)),
         h('td', { class: b.status === 'awaiting_approval' ? 'warning' : '' }, t('bs_' + b.status)),
         h('td', {}, t('audience', number(b.audience))))))));
@@ -801,6 +802,7 @@ async function broadcastsPage() {
     h('div', { class: 'row' },
       h('div', {}, h('label', { for: 'topic' }, t('programme')), topic),
       h('div', {}, h('label', { for: 'area' }, t('area')), area),
+      h('div', {}, h('label', { for: 'route' }, t('b_route')), route),
       h('div', {}, h('label', { for: 'text' }, t('text_key')), key),
       h('div', {}, h('label', { for: 'priority' }, t('priority')), priority),
       h('div', {}, h('label', { for: 'send-at' }, t('send_at')), sendAt)),

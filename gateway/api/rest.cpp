@@ -248,6 +248,7 @@ json broadcast_summary_json(const store::broadcast& b, core::unix_ms now) {
   return json{{"id", b.id},
               {"topic", b.topic},
               {"area", b.area},
+              {"route", b.route},
               {"text", b.template_key},
               {"priority", runner::broadcast_priority_name(b.prio)},
               {"status", broadcast_status(b, now)},
@@ -274,6 +275,7 @@ outcome create_broadcast(services& s, store::tx& tx, const call& c) {
   store::broadcast out;
   out.topic = b.value("topic", "");
   out.area = b.value("area", "");
+  out.route = b.value("route", "");
   out.template_key = b.value("text", "");
   if (out.topic.empty()) return refuse(400, "missing_field", "say which programme's subscribers", "topic");
   store::contact speaker;
@@ -304,8 +306,13 @@ outcome create_broadcast(services& s, store::tx& tx, const call& c) {
     return bad->field == "priority" ? refuse(400, "invalid_priority", bad->message, "priority")
                                     : refuse(400, "invalid_time", bad->message, "expires_at");
   }
-  out.audience = tx.count_audience(out.topic, out.area);
-  if (out.audience == 0) return refuse(409, "no_audience", "nobody is subscribed to " + out.topic, "area");
+  out.audience = tx.count_audience(out);
+  if (out.audience == 0) {
+    return refuse(409, "no_audience",
+                  "nobody is subscribed to " + out.topic + (out.area.empty() ? "" : " in " + out.area) +
+                      (out.route.empty() ? "" : " who comes by " + out.route),
+                  out.route.empty() ? "area" : "route");
+  }
   if (out.audience > 1000 && !b.value("confirm", false)) {
     return refuse(409, "confirm_needed",
                   std::to_string(out.audience) + " people would get it, more than 1000: check the area and the text, "
@@ -319,7 +326,7 @@ outcome create_broadcast(services& s, store::tx& tx, const call& c) {
   }
   out.id = runner::start_broadcast(tx, out);
   tx.audit(c.actor(), "broadcasts.create", "broadcast:" + std::to_string(out.id),
-           json{{"topic", out.topic}, {"area", out.area}, {"text", out.template_key}, {"priority", priority},
+           json{{"topic", out.topic}, {"area", out.area}, {"route", out.route}, {"text", out.template_key}, {"priority", priority},
                 {"audience", out.audience}, {"not_before", out.not_before}, {"expires_at", out.expires_at}}
                .dump());
   return answer(broadcast_json(tx, *tx.find_broadcast(out.id)), 201);
@@ -1682,10 +1689,10 @@ const std::vector<route>& routes() {
       {"GET", "/api/v1/messages/{id}", {"admin", "operator"}, get_message,
        "A message with every state it went through"},
       {"POST", "/api/v1/broadcasts", {"admin", "operator"}, create_broadcast,
-       "Send a template to a programme's subscribers in an area, now or at a time (at); above 1000 people it needs "
-       "confirm; an urgent alert (priority alert) waits for a second person's approval and expires (expires_at, 24 "
-       "hours by default)",
-       {{"topic", "string"}, {"area", "string"}, {"text", "string"}, {"priority", "string"}, {"confirm", "boolean"},
+       "Send a template to a programme's subscribers in an area (and who come by a route), now or at a time (at); "
+       "above 1000 people it needs confirm; an urgent alert (priority alert) waits for a second person's approval and "
+       "expires (expires_at, 24 hours by default)",
+       {{"topic", "string"}, {"area", "string"}, {"route", "string"}, {"text", "string"}, {"priority", "string"}, {"confirm", "boolean"},
         {"at", "string"}, {"expires_at", "string"}},
        {"topic", "text"}, {}, true},
       {"GET", "/api/v1/broadcasts", {"admin", "operator"}, list_broadcasts,

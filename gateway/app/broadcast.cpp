@@ -92,6 +92,7 @@ int broadcast(const broadcast_options& o) {
   store::broadcast b;
   b.topic = o.topic;
   b.area = o.area;
+  b.route = o.route;
   b.template_key = o.text;
   runner::broadcast_request asked{o.priority, core::now_ms(), 0, 0, "cli"};
   if (!o.expires.empty()) {
@@ -119,19 +120,20 @@ int broadcast(const broadcast_options& o) {
     }
     std::int64_t id = 0;
     store::run_now(*writer, [&](store::tx& t) {
-      b.audience = t.count_audience(b.topic, b.area);
+      b.audience = t.count_audience(b);
       if (b.audience > o.confirm_above && !o.yes) return;
       if (b.audience == 0) return;
       id = runner::start_broadcast(t, b);
       t.audit(b.requested_by, "broadcasts.create", "broadcast:" + std::to_string(id),
-              nlohmann::json{{"topic", b.topic}, {"area", b.area}, {"text", b.template_key}, {"priority", o.priority},
+              nlohmann::json{{"topic", b.topic}, {"area", b.area}, {"route", b.route}, {"text", b.template_key}, {"priority", o.priority},
                              {"audience", b.audience}, {"not_before", b.not_before}, {"expires_at", b.expires_at},
                              {"via", "cli"}}
                   .dump());
     });
     writer->stop();
     const std::string who = std::to_string(b.audience) + " people subscribed to " + b.topic +
-                            (b.area.empty() ? " (every area)" : " in " + b.area);
+                            (b.area.empty() ? " (every area)" : " in " + b.area) +
+                            (b.route.empty() ? "" : " who come by " + b.route);
     if (b.audience == 0) {
       std::cout << "nobody to send to: 0 " << who.substr(2) << "\n";
       return exit_ok;

@@ -107,13 +107,14 @@ constexpr const char* simulate_help =
 
 constexpr const char* broadcast_help =
     "usage: paygham broadcast [--config FILE] --topic PROGRAMME --text KEY [--area AREA]\n"
-    "                         [--priority alert|area|education] [--by LOGIN] [--expires DURATION]\n"
-    "                         [--yes]\n"
+    "                         [--route ROUTE] [--priority alert|area|education] [--by LOGIN]\n"
+    "                         [--expires DURATION] [--yes]\n"
     "       paygham broadcast approve|cancel [--config FILE] --id N --by LOGIN\n"
     "       paygham broadcast status [--config FILE] --id N [--watch]\n"
     "\n"
     "Sends the template KEY to everyone subscribed to PROGRAMME in AREA (every area without\n"
-    "--area), each in their own language (the default language's text where theirs lacks it).\n"
+    "--area) who comes by ROUTE (any route without --route), each in their own language (the\n"
+    "default language's text where theirs lacks it).\n"
     "People who stopped the programme or everything, and numbers found unreachable, are left\n"
     "out. The serving gateway queues the messages in batches and sends them; this command only\n"
     "stores the broadcast and prints its number. More than 1000 people need --yes, after you\n"
@@ -129,6 +130,8 @@ constexpr const char* broadcast_help =
     "  --config FILE      the config file (default config/paygham.yaml)\n"
     "  --topic PROGRAMME  the programme people subscribed to, e.g. mine_safety\n"
     "  --area AREA        one area, e.g. herat; default every area\n"
+    "  --route ROUTE      only those who said they come by this crossing or route, e.g.\n"
+    "                     islam_qala (a value of the flow's route menu); default any\n"
     "  --text KEY         the template to send, e.g. mine_safety.alert_flood\n"
     "  --priority P       alert: urgent (P1), first in the outbox and at any hour; area (P2,\n"
     "                     default) and education (P3): within sending hours\n"
@@ -408,7 +411,7 @@ int run_cli(int argc, char** argv) {
     broadcast_options o;
     if (const auto stop = read_options(command, args,
                                        {{"--config", &o.config}, {"--topic", &o.topic}, {"--area", &o.area},
-                                        {"--text", &o.text}, {"--priority", &o.priority}, {"--yes", nullptr, &o.yes},
+                                        {"--route", &o.route}, {"--text", &o.text}, {"--priority", &o.priority}, {"--yes", nullptr, &o.yes},
                                         {"--by", &o.by}, {"--expires", &o.expires}},
                                        broadcast_help)) {
       return *stop;

@@ -41,6 +41,7 @@ struct broadcast_options {
   std::string config = "config/paygham.yaml";
   std::string topic;             // the programme: mine_safety
   std::string area;              // empty: every area
+  std::string route;             // the crossing or route they come by (R-M1); empty: any
   std::string text;              // a template key
   std::string priority = "area";  // alert (P1), area (P2), education (P3)
   bool yes = false;              // confirmed: send even to more than confirm_above people

@@ -579,6 +579,7 @@ struct broadcast {
   std::int64_t id = 0;
   std::string topic;         // the programme: mine_safety; a stop of it stops its broadcasts
   std::string area;          // the subscribers of this area; empty: of every area
+  std::string route;         // and of them, those who come by this crossing or route (R-M1); empty: any
   std::string template_key;  // the text, in each person's language
   core::priority prio = core::priority::bulk;  // alert: first in the outbox, at any hour
   core::unix_ms not_before = 0;  // sending hours: not sent before this instant
@@ -633,9 +634,9 @@ class broadcasts_part {
   // Ends it if it still ends at `expires_at` (not renewed since); returns whether it did.
   virtual bool end_subscription(std::int64_t contact_id, std::string_view topic, std::string_view area,
                                 core::unix_ms expires_at) = 0;
-  // The people a broadcast of `topic` to `area` would reach now: subscribers who have not
-  // stopped it, everything, or been found unreachable.
-  virtual std::int64_t count_audience(std::string_view topic, std::string_view area) = 0;
+  // The people a broadcast would reach now: subscribers to its topic (in its area, coming by its
+  // route, when it names them) who have not stopped it, everything, or been found unreachable.
+  virtual std::int64_t count_audience(const broadcast& b) = 0;
   // Stores a broadcast to queue (its audience counted now); returns its id.
   virtual std::int64_t add_broadcast(const broadcast& b) = 0;
   virtual std::optional<broadcast> find_broadcast(std::int64_t id) = 0;

@@ -329,7 +329,7 @@ class player {
                                            runner_->config()));
       if (b.awaiting_approval()) b.approved_by = "user:2";  // an alert, approved by a second person
       test::in_tx(*writer_, [&](store::tx& t) {
-        b.audience = t.count_audience(b.topic, b.area);
+        b.audience = t.count_audience(b);
         runner::start_broadcast(t, b);
       });
       for (int i = 0; i < 100; ++i) {

@@ -293,6 +293,38 @@ TEST_CASE("api: a broadcast needs subscribers, and confirm above 1000 people, an
   }
 }
 
+TEST_CASE("api: a broadcast for a crossing reaches only those who said they come by it (R-M1)", "[integration][api]") {
+  running srv("operator");
+  {
+    SQLite::Database db(srv.dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+    db.setBusyTimeout(10'000);
+    db.exec("INSERT INTO contacts (id, phone, created_at, updated_at) VALUES (1, '+93700000711', 0, 0),"
+            " (2, '+93700000712', 0, 0), (3, '+93700000713', 0, 0)");
+    db.exec("INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at, route) VALUES"
+            " (1, 'mine_safety', 'herat', 'console', 0, 'islam_qala'), (2, 'mine_safety', 'herat', 'console', 0, ''),"
+            " (3, 'mine_safety', 'nimroz', 'console', 0, 'milak')");
+  }
+  auto r = api(srv.port(), "POST", "/api/v1/broadcasts", srv.token,
+               R"({"topic": "mine_safety", "route": "torkham", "text": "mine_safety.alert_floods"})");
+  CHECK(r.status == 409);
+  CHECK(error_of(r)["code"] == "no_audience");
+  CHECK(error_of(r)["field"] == "route");
+  CHECK_THAT(error_of(r)["message"].get<std::string>(), Catch::Contains("who comes by torkham"));
+  r = api(srv.port(), "POST", "/api/v1/broadcasts", srv.token,
+          R"({"topic": "mine_safety", "route": "islam_qala", "text": "mine_safety.alert_floods"})");
+  REQUIRE(r.status == 201);
+  const auto made = json::parse(r.body);
+  CHECK(made["audience"] == 1);
+  CHECK(made["route"] == "islam_qala");
+  const std::string path = "/api/v1/broadcasts/" + std::to_string(made["id"].get<long long>());
+  for (int i = 0; i < 100 && !json::parse(api(srv.port(), "GET", path, srv.token).body)["done"].get<bool>(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(scalar(srv.dir, "SELECT group_concat(contact_id) FROM outbound_messages WHERE broadcast_id IS NOT NULL") == "1");
+  CHECK_THAT(scalar(srv.dir, "SELECT detail FROM audit_log WHERE action = 'broadcasts.create'"),
+             Catch::Contains(R"("route":"islam_qala")"));
+}
+
 TEST_CASE("api: the OpenAPI document lists every route with its roles, and each answers as documented",
           "[integration][api]") {
   running srv("admin");

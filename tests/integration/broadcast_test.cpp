@@ -148,6 +148,10 @@ TEST_CASE("broadcast: a text no template has, or no subscriber, sends nothing an
   CHECK(run_paygham({"broadcast", "--config", config, "--topic", "mine_safety", "--text", "mine_safety.alert_floods"},
                     &out, &err) == 0);
   CHECK_THAT(out, Catch::StartsWith("nobody to send to"));
+  CHECK(run_paygham({"broadcast", "--config", config, "--topic", "mine_safety", "--area", "herat", "--route", "torkham",
+                     "--text", "mine_safety.alert_floods"},
+                    &out, &err) == 0);
+  CHECK(out == "nobody to send to: 0 people subscribed to mine_safety in herat who come by torkham\n");
   CHECK(run_paygham({"broadcast", "--config", config, "--topic", "mine_safety"}, &out, &err) == 2);
   CHECK_THAT(err, Catch::Contains("give --topic and --text"));
 }

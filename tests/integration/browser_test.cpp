@@ -1,5 +1,5 @@
 // The web console in a real browser: sets up a server as a clinic and an operations room
-// would have it (people with logins, 30 subscribers, a patient to call, a fake aggregator
+// would have it (people with logins, 30 subscribers (20 by a crossing), a patient to call, a fake aggregator
 // behind the channel) and runs tests/browser/console.cjs, which drives Debian's chromium
 // through playwright-core. Screenshots of each page go to build/browser-shots.
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -54,8 +54,9 @@ TEST_CASE("browser: log in as each role, call a patient, broadcast to 100 %, fix
     db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30)"
             " INSERT INTO contacts (phone, language, created_at, updated_at)"
             " SELECT '+9379' || printf('%07d', i), CASE i % 2 WHEN 0 THEN 'prs' END, 0, 0 FROM n");
-    db.exec("INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at)"
-            " SELECT id, 'mine_safety', 'herat', 'at', 0 FROM contacts");
+    // Two in three come by the Islam Qala crossing; the others never said (R-M1).
+    db.exec("INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at, route)"
+            " SELECT id, 'mine_safety', 'herat', 'at', 0, CASE id % 3 WHEN 0 THEN '' ELSE 'islam_qala' END FROM contacts");
     db.exec("INSERT INTO contacts (phone, created_at, updated_at) VALUES ('+93700000555', 0, 0)");
     // A Kabul landline someone gave as their number (R-L6).
     db.exec("INSERT INTO contacts (phone, created_at, updated_at) VALUES ('+93202101234', 0, 0)");

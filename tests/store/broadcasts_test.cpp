@@ -39,7 +39,7 @@ struct fixture : test::store_fixture {
       b.area = "herat";
       b.template_key = "mine_safety.lesson";
       b.prio = prio;
-      b.audience = t.count_audience(b.topic, b.area);
+      b.audience = t.count_audience(b);
       const auto id = t.add_broadcast(b);
       // The batch that reaches the end says so on the next call.
       while (!t.queue_broadcast_batch(id, {{"prs", "درس"}}, "Lesson", 100).done) {
@@ -58,6 +58,45 @@ TEST_CASE("broadcasts: each subscriber gets the text of their language once", "[
   CHECK(test::value(fx.so, "SELECT body FROM outbound_messages WHERE to_phone = '+93700000001'") == "Lesson");
   CHECK(test::value(fx.so, "SELECT COUNT(*) FROM message_events WHERE status = 'queued' AND source = 'broadcast'") ==
         "2");
+}
+
+TEST_CASE("broadcasts: an alert for a route reaches those who said they come by it, in every area (R-M1)",
+          "[store]") {
+  test::store_fixture fx;
+  test::in_tx(fx.w, [](store::tx& t) {
+    const auto sub = [&](const char* phone, const char* area, const char* route) {
+      t.subscribe(t.upsert_contact(phone).id, "mine_safety", area, "at", 0, "", route);
+    };
+    sub("+93700000011", "herat", "islam_qala");
+    sub("+93700000012", "herat", "");  // never said how they come
+    sub("+93700000013", "nimroz", "islam_qala");
+    sub("+93700000014", "kandahar", "spin_boldak");
+  });
+  const auto send = [&](const std::string& area, const std::string& route) {
+    return test::in_tx(fx.w, [&](store::tx& t) {
+      store::broadcast b;
+      b.topic = "mine_safety";
+      b.area = area;
+      b.route = route;
+      b.template_key = "mine_safety.alert";
+      b.prio = core::priority::alert;
+      b.audience = t.count_audience(b);
+      const auto id = t.add_broadcast(b);
+      CHECK(t.find_broadcast(id)->route == route);
+      while (!t.queue_broadcast_batch(id, {}, "Alert", 1).done) {
+      }
+      return std::pair{b.audience, t.broadcast_progress(id)};
+    });
+  };
+  const auto [road, queued] = send("", "islam_qala");
+  CHECK(road == 2);
+  CHECK(queued == std::map<std::string, std::int64_t>{{"queued", 2}});
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM outbound_messages WHERE to_phone IN ('+93700000011', '+93700000013')") ==
+        "2");
+  // Area and route together: both hold.
+  CHECK(send("herat", "islam_qala").first == 1);
+  CHECK(send("herat", "").first == 2);
+  CHECK(send("herat", "spin_boldak").first == 0);
 }
 
 TEST_CASE("broadcasts: routine messages are capped at one a day and three a week, alerts never", "[store]") {

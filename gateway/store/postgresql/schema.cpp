@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 37> migrations = {
+constexpr std::array<const char*, 38> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -488,6 +488,10 @@ ALTER TABLE contacts ADD COLUMN pending_language text;
     // 37: when the person was last invited by SMS to finish a flow they left (SQLite's 42).
     R"sql(
 ALTER TABLE contacts ADD COLUMN invited_at bigint;
+)sql",
+    // 38: a broadcast to the subscribers who come by one crossing or route (SQLite's 43).
+    R"sql(
+ALTER TABLE broadcasts ADD COLUMN route text NOT NULL DEFAULT '';
 )sql",
 };
 

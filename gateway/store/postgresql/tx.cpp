@@ -1347,17 +1347,19 @@ bool tx::end_subscription(std::int64_t contact_id, std::string_view topic, std::
 }
 
 // The subscribers a broadcast reaches, one row per contact, with the channel they subscribed
-// on. Parameters: $1 topic, $2 area ('' for every area), $3 after contact id, $4 up to it.
-#define PAYGHAM_AUDIENCE                                                                                       \
+// on. Parameters: $1 topic, $2 area ('' for every area), $3 after contact id, $4 up to it, and
+// ROUTE the route ('' for any).
+#define PAYGHAM_AUDIENCE(ROUTE)                                                                                \
   "SELECT s.contact_id, MIN(s.channel_id) AS channel_id FROM subscriptions s JOIN contacts c ON c.id = s.contact_id" \
   " WHERE s.topic = $1 AND ($2 = '' OR s.area = $2) AND s.contact_id > $3 AND s.contact_id <= $4"              \
+  " AND (" ROUTE " = '' OR s.route = " ROUTE ")"                                                                \
   " AND c.opted_out = 0 AND c.unreachable = 0"                                                                 \
   " AND NOT EXISTS (SELECT 1 FROM contact_optouts o WHERE o.contact_id = s.contact_id AND o.programme = $1)"   \
   " GROUP BY s.contact_id"
 
-std::int64_t tx::count_audience(std::string_view topic, std::string_view area) {
-  return c_.query("SELECT COUNT(*) FROM (" PAYGHAM_AUDIENCE ") a",
-                  {topic, area, std::int64_t{0}, std::numeric_limits<std::int64_t>::max()})
+std::int64_t tx::count_audience(const broadcast& b) {
+  return c_.query("SELECT COUNT(*) FROM (" PAYGHAM_AUDIENCE("$5") ") a",
+                  {b.topic, b.area, std::int64_t{0}, std::numeric_limits<std::int64_t>::max(), b.route})
       .int64(0, 0);
 }
 
@@ -1365,10 +1367,10 @@ std::int64_t tx::add_broadcast(const broadcast& b) {
   require_disk();
   return c_.query(
               "INSERT INTO broadcasts (topic, area, template, priority, not_before, done, cursor, audience, queued,"
-              " created_at, updated_at, requested_by, approved_by, expires_at)"
-              " VALUES ($1, $2, $3, $4, $5, 0, 0, $6, 0, $7, $7, $8, $9, $10) RETURNING id",
+              " created_at, updated_at, requested_by, approved_by, expires_at, route)"
+              " VALUES ($1, $2, $3, $4, $5, 0, 0, $6, 0, $7, $7, $8, $9, $10, $11) RETURNING id",
               {b.topic, b.area, b.template_key, static_cast<int>(b.prio), b.not_before, b.audience, now(),
-               b.requested_by, b.approved_by, b.expires_at})
+               b.requested_by, b.approved_by, b.expires_at, b.route})
       .int64(0, 0);
 }
 
@@ -1376,7 +1378,7 @@ namespace {
 
 #define PAYGHAM_BROADCAST_COLUMNS                                                                                 \
   "id, topic, area, template, priority, not_before, done, cursor, audience, queued, requested_by, approved_by," \
-  " cancelled, expires_at"
+  " cancelled, expires_at, route"
 
 broadcast read_broadcast(const result& r, int row) {
   broadcast b;
@@ -1394,6 +1396,7 @@ broadcast read_broadcast(const result& r, int row) {
   b.approved_by = r.text(row, 11);
   b.cancelled = r.integer(row, 12) != 0;
   b.expires_at = r.int64(row, 13);
+  b.route = r.text(row, 14);
   return b;
 }
 
@@ -1494,7 +1497,7 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
              " WHEN (SELECT COUNT(*) FILTER (WHERE p.created_at > $13) >= $15 OR COUNT(*) >= $16"
              "  FROM outbound_messages p WHERE p.contact_id = c.id AND p.programme = $1 AND p.priority = $7"
              "  AND p.status <> 'cancelled' AND p.created_at > $14) THEN $11 END AS why"
-             " FROM (" PAYGHAM_AUDIENCE ") a JOIN contacts c ON c.id = a.contact_id) x ORDER BY id"
+             " FROM (" PAYGHAM_AUDIENCE("$19") ") a JOIN contacts c ON c.id = a.contact_id) x ORDER BY id"
              " RETURNING id, status),"
              " e AS (INSERT INTO message_events (message_id, status, source, applied, at)"
              " SELECT id, status, CASE status WHEN 'queued' THEN 'broadcast' ELSE 'frequency-cap' END, 1, $9 FROM m"
@@ -1503,7 +1506,7 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
              {b->topic, b->area, b->cursor, last, by_language.dump(), fallback, static_cast<int>(b->prio),
               std::max(now(), b->not_before), now(), id, std::string(frequency_cap_reason), routine,
               static_cast<std::int64_t>(now() - routine_day_ms), static_cast<std::int64_t>(now() - routine_week_ms),
-              routine_per_day, routine_per_week, b->expires_at, std::string(lessons_first_reason)})
+              routine_per_day, routine_per_week, b->expires_at, std::string(lessons_first_reason), b->route})
             .int64(0, 0);
     if (b->prio != core::priority::alert) {
       const auto own = c_.query(

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 42> migrations = {
+constexpr std::array<const char*, 43> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -598,6 +598,10 @@ ALTER TABLE contacts ADD COLUMN pending_language TEXT;
     // 42: when the person was last invited by SMS to finish a flow they left (R-U15).
     R"sql(
 ALTER TABLE contacts ADD COLUMN invited_at INTEGER;
+)sql",
+    // 43: a broadcast to the subscribers who come by one crossing or route (R-M1).
+    R"sql(
+ALTER TABLE broadcasts ADD COLUMN route TEXT NOT NULL DEFAULT '';
 )sql",
 };
 

@@ -1264,20 +1264,23 @@ bool tx::end_subscription(std::int64_t contact_id, std::string_view topic, std::
 
 // The subscribers a broadcast reaches, one row per contact (a person subscribed to two areas
 // gets an alert to every area once), with the channel they subscribed on.
-// Parameters: topic, area ('' for every area), after contact id, up to contact id.
+// Parameters: topic, area ('' for every area), after contact id, up to contact id, and ?19 the
+// route ('' for any).
 #define PAYGHAM_AUDIENCE                                                                                   \
   "SELECT s.contact_id, MIN(s.channel_id) AS channel_id FROM subscriptions s JOIN contacts c ON c.id = s.contact_id" \
   " WHERE s.topic = ?1 AND (?2 = '' OR s.area = ?2) AND s.contact_id > ?3 AND s.contact_id <= ?4"          \
+  " AND (?19 = '' OR s.route = ?19)"                                                                       \
   " AND c.opted_out = 0 AND c.unreachable = 0"                                                             \
   " AND NOT EXISTS (SELECT 1 FROM contact_optouts o WHERE o.contact_id = s.contact_id AND o.programme = ?1)" \
   " GROUP BY s.contact_id"
 
-std::int64_t tx::count_audience(std::string_view topic, std::string_view area) {
+std::int64_t tx::count_audience(const broadcast& b) {
   auto& q = stmt("SELECT COUNT(*) FROM (" PAYGHAM_AUDIENCE ")");
-  bind_text(q, 1, topic);
-  bind_text(q, 2, area);
+  bind_text(q, 1, b.topic);
+  bind_text(q, 2, b.area);
   q.bind(3, static_cast<std::int64_t>(0));
   q.bind(4, std::numeric_limits<std::int64_t>::max());
+  bind_text(q, 19, b.route);
   q.executeStep();
   const std::int64_t n = q.getColumn(0).getInt64();
   q.reset();
@@ -1288,8 +1291,8 @@ std::int64_t tx::add_broadcast(const broadcast& b) {
   require_disk();
   auto& i = stmt(
       "INSERT INTO broadcasts (topic, area, template, priority, not_before, done, cursor, audience, queued,"
-      " created_at, updated_at, requested_by, approved_by, expires_at)"
-      " VALUES (?, ?, ?, ?, ?, 0, 0, ?, 0, ?, ?, ?, ?, ?)");
+      " created_at, updated_at, requested_by, approved_by, expires_at, route)"
+      " VALUES (?, ?, ?, ?, ?, 0, 0, ?, 0, ?, ?, ?, ?, ?, ?)");
   bind_text(i, 1, b.topic);
   bind_text(i, 2, b.area);
   bind_text(i, 3, b.template_key);
@@ -1301,6 +1304,7 @@ std::int64_t tx::add_broadcast(const broadcast& b) {
   bind_text(i, 9, b.requested_by);
   bind_text(i, 10, b.approved_by);
   i.bind(11, b.expires_at);
+  bind_text(i, 12, b.route);
   i.exec();
   return db_.getLastInsertRowid();
 }
@@ -1309,7 +1313,7 @@ namespace {
 
 #define PAYGHAM_BROADCAST_COLUMNS                                                                                 \
   "id, topic, area, template, priority, not_before, done, cursor, audience, queued, requested_by, approved_by," \
-  " cancelled, expires_at"
+  " cancelled, expires_at, route"
 
 broadcast read_broadcast(SQLite::Statement& q) {
   broadcast b;
@@ -1327,6 +1331,7 @@ broadcast read_broadcast(SQLite::Statement& q) {
   b.approved_by = q.getColumn(11).getString();
   b.cancelled = q.getColumn(12).getInt() != 0;
   b.expires_at = q.getColumn(13).getInt64();
+  b.route = q.getColumn(14).getString();
   return b;
 }
 
@@ -1459,6 +1464,7 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
     ins.bind(10, now());
     ins.bind(11, id);
     ins.bind(17, b->expires_at);
+    bind_text(ins, 19, b->route);
     if (routine) {
       bind_text(ins, 12, frequency_cap_reason);
       ins.bind(13, static_cast<std::int64_t>(now() - routine_day_ms));

@@ -135,7 +135,7 @@ class tx final : public store::tx {
   bool subscribed(std::int64_t contact_id, std::string_view topic) override;
   bool end_subscription(std::int64_t contact_id, std::string_view topic, std::string_view area,
                         core::unix_ms expires_at) override;
-  std::int64_t count_audience(std::string_view topic, std::string_view area) override;
+  std::int64_t count_audience(const broadcast& b) override;
   std::int64_t add_broadcast(const broadcast& b) override;
   std::optional<broadcast> find_broadcast(std::int64_t id) override;
   std::vector<broadcast> broadcasts_page(std::int64_t before, std::size_t limit) override;
