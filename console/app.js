@@ -80,6 +80,9 @@ const WORDS = {
     new_number: 'New number', n_save: 'Change number',
     n_hint: 'A new SIM: their reminders, visits and alerts move to it, messages they stopped stay stopped, and messages still waiting go to it.',
     n_moved: 'Number changed. Waiting messages now going to it: {0}.',
+    n_same: 'That is already their number.', n_took_in: 'What the new number sent before is now theirs.',
+    n_confirm: 'This number wrote to Paygham before. If it is their new SIM, what it sent becomes theirs.',
+    n_confirm_send: 'It is their new SIM',
   },
   prs: {
     parties: 'چه کسانی پیام‌ها را می‌خوانند', parties_intro: 'به جز کسانی که از این صفحه کار می‌گیرند، این سازمان‌ها متن پیام‌هایی را که پیغام می‌فرستد و می‌گیرد، خوانده می‌توانند. با هر کدام توافق‌نامهٔ کتبی لازم است: پیام‌ها فقط برای همین خدمت به کار می‌روند، به کس دیگری داده نمی‌شوند، بیشتر از مدت توافق‌شده نگه‌داری نمی‌شوند و هر افشای اطلاعات گزارش داده می‌شود.',
@@ -154,6 +157,9 @@ const WORDS = {
     new_number: 'نمبر نو', n_save: 'تغییر نمبر',
     n_hint: 'سیم‌کارت نو: یادآوری‌ها، نوبت‌ها و هشدارهای او به نمبر نو منتقل می‌شود، پیام‌هایی که بند کرده بند می‌ماند و پیام‌های در انتظار به نمبر نو فرستاده می‌شود.',
     n_moved: 'نمبر تغییر کرد: {0} پیام در انتظار به نمبر نو فرستاده می‌شود.',
+    n_same: 'این نمبر از قبل از خود او است.', n_took_in: 'پیام‌هایی که نمبر نو قبلاً فرستاده، حالا از او است.',
+    n_confirm: 'این نمبر قبلاً به پیغام پیام فرستاده است. اگر سیم‌کارت نو او است، آن پیام‌ها از او می‌شود.',
+    n_confirm_send: 'سیم‌کارت نو او است',
   },
   fa: {
     parties: 'چه کسانی پیام‌ها را می‌خوانند', parties_intro: 'به جز کسانی که با این صفحه کار می‌کنند، این سازمان‌ها می‌توانند متن پیام‌هایی را که پیغام می‌فرستد و دریافت می‌کند بخوانند. با هر کدام باید قرارداد کتبی وجود داشته باشد: پیام‌ها فقط برای همین خدمت استفاده شوند، به شخص دیگری داده نشوند، بیشتر از مدت توافق‌شده نگهداری نشوند و هر نشت اطلاعات گزارش شود.',
@@ -228,6 +234,9 @@ const WORDS = {
     new_number: 'شماره جدید', n_save: 'تغییر شماره',
     n_hint: 'سیم‌کارت جدید: یادآوری‌ها، نوبت‌ها و هشدارهای او به شماره جدید منتقل می‌شوند، پیام‌هایی که قطع کرده قطع می‌مانند و پیام‌های در انتظار به شماره جدید ارسال می‌شوند.',
     n_moved: 'شماره تغییر کرد: {0} پیام در انتظار به شماره جدید ارسال می‌شود.',
+    n_same: 'این شماره از قبل مال خود اوست.', n_took_in: 'پیامک‌هایی که شماره جدید قبلاً فرستاده، اکنون مال اوست.',
+    n_confirm: 'این شماره قبلاً به پیغام پیامک فرستاده است. اگر سیم‌کارت جدید اوست، آن پیامک‌ها مال او می‌شود.',
+    n_confirm_send: 'سیم‌کارت جدید اوست',
   },
   ps: {
     parties: 'څوک پیغامونه لولي', parties_intro: 'پرته له هغو کسانو چې له دې پاڼې کار اخلي، دا ادارې د هغو پیغامونو متن لوستلی شي چې پیغام یې لېږي او ترلاسه کوي. له هرې یوې سره لیکلی تړون پکار دی: پیغامونه یوازې د همدې خدمت لپاره کارول کېږي، بل چا ته نه ورکول کېږي، له ټاکلې مودې زیات نه ساتل کېږي، او د معلوماتو د هر ډول افشا راپور ورکول کېږي.',
@@ -302,6 +311,9 @@ const WORDS = {
     new_number: 'نوې شمېره', n_save: 'شمېره بدلول',
     n_hint: 'نوی سیم: یادونې، نوبتونه او خبرتیاوې ورسره نوې شمېرې ته ځي، هغه پیغامونه چې بند یې کړي دي بند پاتې کېږي، او د لېږلو په تمه پیغامونه نوې شمېرې ته لېږل کېږي.',
     n_moved: 'شمېره بدله شوه. نوې شمېرې ته د لېږلو په تمه پیغامونه: {0}',
+    n_same: 'دا یې لا دمخه خپله شمېره ده.', n_took_in: 'هغه پیغامونه چې نوې شمېرې مخکې لېږلي، اوس د هغه دي.',
+    n_confirm: 'دې شمېرې مخکې پیغام ته پیغام لېږلی. که یې نوی سیم وي، هغه پیغامونه به د ده شي.',
+    n_confirm_send: 'دا یې نوی سیم دی',
   },
 };
 const LANGUAGES = [['en', 'English'], ['prs', 'دری'], ['ps', 'پښتو'], ['fa', 'فارسی']];
@@ -1112,15 +1124,22 @@ let numberNotice = null;
 function numberForm(c) {
   const phone = h('input', { id: 'contact-new-number', dir: 'ltr', inputmode: 'tel', 'aria-describedby': 'contact-new-number-hint' });
   const said = h('span', { role: 'status' });
+  const change = async (confirm) => {
+    try {
+      const saved = await api('POST', `/contacts/${c.id}/number`, { phone: phone.value.trim(), confirm });
+      if (saved.phone === c.phone) { said.replaceChildren(h('span', { class: 'ok' }, t('n_same'))); return; }
+      numberNotice = t('n_moved', number(saved.readdressed)) + (saved.took_in ? ' ' + t('n_took_in') : '');
+      location.hash = `#/contacts?phone=${encodeURIComponent(saved.phone)}`;
+    } catch (err) {
+      // The number wrote before the change was recorded: the operator says it is theirs.
+      if (err.body?.error?.code === 'confirm_needed') {
+        said.replaceChildren(h('span', { class: 'error' }, t('n_confirm')),
+          h('button', { type: 'button', id: 'contact-new-number-confirm', onclick: () => change(true) }, t('n_confirm_send')));
+      } else said.replaceChildren(failure(err));
+    }
+  };
   return h('form', {
-    class: 'row', onsubmit: async (e) => {
-      e.preventDefault();
-      try {
-        const saved = await api('POST', `/contacts/${c.id}/number`, { phone: phone.value.trim() });
-        numberNotice = t('n_moved', number(saved.readdressed));
-        location.hash = `#/contacts?phone=${encodeURIComponent(saved.phone)}`;
-      } catch (err) { said.replaceChildren(failure(err)); }
-    },
+    class: 'row', onsubmit: (e) => { e.preventDefault(); change(false); },
   }, h('div', {}, h('label', { for: 'contact-new-number' }, t('new_number')), phone,
     h('div', { id: 'contact-new-number-hint', class: 'muted' }, t('n_hint'))),
   h('button', { type: 'submit', id: 'contact-new-number-save' }, t('n_save')), said);

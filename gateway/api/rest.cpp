@@ -1485,24 +1485,43 @@ outcome change_number(services& s, store::tx& tx, const call& c) {
                   "phone");
   }
   const auto before = tx.find_contact(*id);
-  const auto moved = store::change_number(tx, *id, phone.value(), c.actor());
+  store::number_request asked{phone.value(), c.actor(), c.body.value("confirm", false),
+                              [&](std::string_view e164) { return s.runner.time_zone(e164); }};
+  const auto moved = store::change_number(tx, *id, asked);
   using o = store::number_change::outcome;
+  const std::string other = "contact " + std::to_string(moved.other);
   switch (moved.result) {
     case o::no_contact: return refuse(404, "not_found", "no contact with that number");
     case o::staff:
       return refuse(409, "staff_number",
                     "this is the number of a user of Paygham: change it with `paygham user`, not here");
+    case o::confirm_needed:
+      return refuse(409, "confirm_needed",
+                    "that number wrote to Paygham before this change was recorded (" + other +
+                        "): if it is this person's new SIM, send again with \"confirm\": true, and what it sent and "
+                        "was sent becomes theirs",
+                    "confirm");
     case o::taken: {
+      if (moved.held.front() == "user") {
+        return refuse(409, "number_taken", "that number is a user's of Paygham; it cannot be a person's too", "phone");
+      }
+      if (moved.other == 0) {
+        return refuse(409, "number_taken",
+                      "whoever had that number stopped messages (kept after their data was erased); if it is now "
+                      "this person's, they send START from it first",
+                      "phone");
+      }
       static const std::map<std::string, std::string> words{
-          {"user", "is a user of Paygham"},    {"stops", "stopped messages"},
-          {"series", "has reminders running"}, {"visits", "has visits booked"},
+          {"stops", "stopped messages"},       {"series", "has reminders running"}, {"visits", "has visits booked"},
           {"subscriptions", "has alerts"},     {"consents", "gave consents"}};
       std::string what;
       for (const auto& h : moved.held) what += (what.empty() ? "" : ", ") + words.at(h);
+      const bool stopped = moved.held.front() == "stops";
       return refuse(409, "number_taken",
-                    "that number is another person's in Paygham (contact " + std::to_string(moved.other) + ", who " +
-                        what + "); if it is now this person's, an admin erases contact " +
-                        std::to_string(moved.other) + " first",
+                    "that number is another person's in Paygham (" + other + ", who " + what +
+                        "); if it is now this person's, " +
+                        (stopped ? "they send START from it first"
+                                 : "those end first, or an admin erases " + other) ,
                     "phone");
     }
     case o::unchanged:
@@ -1799,8 +1818,9 @@ const std::vector<route>& routes() {
        "Erase a person's data; a stop they made stays, as a salted hash of the number"},
       {"POST", "/api/v1/contacts/{id}/number", {"admin", "operator"}, change_number,
        "The person's new number: their reminders, visits, alerts and stops go with them, and what still waits to "
-       "go to them goes to it; refused when the number is another person's with any of those",
-       {{"phone", "string"}}, {"phone"}},
+       "go to them goes to it; refused when the number is another person's with any of those, and confirmed when it "
+       "wrote before",
+       {{"phone", "string"}, {"confirm", "boolean"}}, {"phone"}},
       {"GET", "/api/v1/escalations", {"admin", "operator", "health_worker"}, list_escalations,
        "Patients to call: reminders they left unanswered (a health worker's token: its clinic's only)"},
       {"POST", "/api/v1/escalations/{id}/resolve", {"admin", "operator", "health_worker"}, resolve_escalation,

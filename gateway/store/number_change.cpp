@@ -21,45 +21,55 @@ std::vector<std::string> held_by(tx& t, const contact& c) {
 
 }  // namespace
 
-number_change change_number(tx& t, std::int64_t contact_id, std::string_view phone, std::string_view recorded_by) {
+number_change change_number(tx& t, std::int64_t contact_id, const number_request& r) {
   number_change out;
-  const auto who = t.find_contact(contact_id);
-  if (!who || who->phone.rfind("erased:", 0) == 0) return out;
-  if (who->phone == phone) {
+  const auto found = t.find_contact(contact_id);
+  if (!found || found->phone.rfind("erased:", 0) == 0) return out;
+  if (found->phone == r.phone) {
     out.result = number_change::outcome::unchanged;
     return out;
   }
-  if (t.find_user_by_phone(who->phone)) {
+  if (t.find_user_by_phone(found->phone)) {
     out.result = number_change::outcome::staff;
     return out;
   }
-  if (t.find_user_by_phone(phone)) {
-    out.result = number_change::outcome::taken;
+  out.result = number_change::outcome::taken;
+  if (t.find_user_by_phone(r.phone)) {
     out.held = {"user"};
-    if (const auto other = t.find_contact_by_phone(phone)) out.other = other->id;
     return out;
   }
-  const auto other = t.find_contact_by_phone(phone);
-  if (other) out.held = held_by(t, *other);
-  if (!out.held.empty()) {
-    out.result = number_change::outcome::taken;
+  // upsert_contact holds each (several nodes), the person first; read again once held.
+  const auto who = t.upsert_contact(found->phone);
+  std::optional<contact> other;
+  if (t.find_contact_by_phone(r.phone)) other = t.upsert_contact(r.phone);
+  if (other) {
     out.other = other->id;
+    out.held = held_by(t, *other);
+  } else if (t.number_suppressed(r.phone)) {
+    out.held = {"stops"};
+  }
+  if (!out.held.empty()) return out;
+  if (other && !r.confirm) {
+    out.result = number_change::outcome::confirm_needed;
     return out;
   }
   out.result = number_change::outcome::moved;
-  if (t.find_contact_record(who->id).shared_phone != "unknown") t.set_phone_privacy(who->id, "unknown", false, recorded_by);
-  if (!other) {
-    out.readdressed = t.move_number(who->id, 0, phone);
-    return out;
+  const auto theirs = other ? t.find_contact_record(other->id) : contact_record{};
+  if (theirs.shared_phone != "unknown") {
+    t.set_phone_privacy(who.id, theirs.shared_phone, theirs.explicit_texts, theirs.privacy_recorded_by);
+  } else if (t.find_contact_record(who.id).shared_phone != "unknown") {
+    t.set_phone_privacy(who.id, "unknown", false, r.recorded_by);
   }
-  std::map<std::string, std::string> gaps;
-  for (const auto& [k, v] : other->fields) {
-    if (!who->fields.count(k)) gaps.emplace(k, v);
+  if (other) {
+    std::map<std::string, std::string> gaps;
+    for (const auto& [k, v] : other->fields) {
+      if (!who.fields.count(k)) gaps.emplace(k, v);
+    }
+    if (!gaps.empty()) t.set_contact_fields(who.id, gaps);
+    if (who.language.empty() && !other->language.empty()) t.set_contact_language(who.id, other->language);
   }
-  if (!gaps.empty()) t.set_contact_fields(who->id, gaps);
-  if (who->language.empty() && !other->language.empty()) t.set_contact_language(who->id, other->language);
-  out.other = other->id;
-  out.readdressed = t.move_number(who->id, other->id, phone);
+  number_move m{r.phone, other ? other->id : 0, r.zone_of(who.phone), r.zone_of(r.phone)};
+  out.readdressed = t.move_number(who.id, m);
   return out;
 }
 

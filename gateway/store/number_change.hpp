@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,32 +14,40 @@ class tx;
 
 struct number_change {
   enum class outcome {
-    moved,       // the person has the new number
-    unchanged,   // it was theirs already
-    no_contact,  // no such person (or erased)
-    staff,       // the person's number is a user's: changed with `paygham user`, not here
-    taken,       // another person's: `held` says what they hold
+    moved,           // the person has the new number
+    unchanged,       // it was theirs already
+    no_contact,      // no such person (or erased)
+    staff,           // the person's number is a user's: changed with `paygham user`, not here
+    taken,           // another person's, or stopped: `held` says what
+    confirm_needed,  // the number wrote before; taken in only when the caller confirms
   };
   outcome result = outcome::no_contact;
-  // taken: the contact holding the number; moved: the contact that held it with nothing of its
-  // own (its messages and conversations now the person's), 0 for none.
+  // taken, confirm_needed: the contact holding the number (0: none, a stop kept as a hash);
+  // moved: the contact taken in, 0 for none.
   std::int64_t other = 0;
-  // taken: what the other holds, in this order: "user" (a user's number), "stops", "series",
-  // "visits", "subscriptions", "consents".
+  // taken: what stands in the way, in this order: "user" (a user's number), "stops" (the
+  // number's holder stopped messages, or did before being erased), "series", "visits",
+  // "subscriptions", "consents".
   std::vector<std::string> held;
   std::int64_t readdressed = 0;  // moved: messages still waiting, now to the new number
 };
 
-// Moves the person `contact_id` to `phone` (E.164, checked by the caller) unless the number is
-// another person's with something of their own (a stop, a series, a visit ahead, an alert
-// subscription, a consent) or a user's: then nothing changes. A contact the number has with
-// none of those (someone texted from the new SIM before the change was recorded) is taken in:
-// its language and fields fill the person's gaps. A stop kept as a hash from an erased holder
-// of a number nobody has now (R-S7) stays with the hash and does not pass to the person: it
-// was someone else's.
-// What the person said of their old phone (whether others read its SMS) was of that phone: the
-// new one is not known, so texts are neutral again until someone asks (R-S11); `recorded_by`
-// (as the audit log names a caller) is who made it so.
-number_change change_number(tx& t, std::int64_t contact_id, std::string_view phone, std::string_view recorded_by);
+struct number_request {
+  std::string phone;        // E.164, checked by the caller
+  std::string recorded_by;  // who asks, as the audit log names them (user:3)
+  bool confirm = false;     // take in the contact the number has, with nothing of its own
+  std::function<std::string(std::string_view)> zone_of;  // a number's time zone
+};
+
+// Moves the person `contact_id` to `r.phone` unless the number is a user's, or another
+// person's with something of their own (a stop, a series, a visit ahead, an alert subscription,
+// a consent), or stopped by someone erased since (R-S7): then nothing changes. A contact the
+// number has with none of those (someone texted from the new SIM before the change was
+// recorded) is taken in when the caller confirms: what it sent and was sent becomes the
+// person's, and its language and fields fill the person's gaps. Whether others read SMS on the
+// phone is what was said of the new phone, if anything, never what was said of the old one
+// (R-S11: unknown means neutral texts). Series kept on the old number's clock move to the new
+// number's. Both contacts are held (several nodes) from the first read.
+number_change change_number(tx& t, std::int64_t contact_id, const number_request& r);
 
 }  // namespace paygham::store

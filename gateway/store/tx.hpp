@@ -145,6 +145,14 @@ struct contact_record {
   std::vector<consent> consents;  // oldest first
 };
 
+// R-L6: what tx::move_number needs to move a person to a new number.
+struct number_move {
+  std::string phone;         // E.164
+  std::int64_t absorbed = 0;  // the new number's contact, holding nothing of its own; 0: none
+  std::string old_zone;      // the time zones of the old number's country and of the new one's
+  std::string new_zone;
+};
+
 // The person behind a phone number: language, fields flows set, consent (R-S5).
 class contacts_part {
  public:
@@ -179,7 +187,9 @@ class contacts_part {
   // until the person starts it again.
   virtual void set_opted_out(std::int64_t contact_id, bool opted_out) = 0;
   // The person a message was for stopped messages at the aggregator (Twilio 21610, …): opted
-  // out here too, so nothing else is queued or tried for them.
+  // out here too, so nothing else is queued or tried for them. Not once the person has a new
+  // number (R-L6): the stop was the old SIM's. Delivery reports count against a number the
+  // same way (R-S13).
   virtual void opt_out_recipient(std::int64_t message_id) = 0;
   // STOP for one programme (R-S5): cancels what is still waiting to go to the contact in that
   // programme, and nothing of it is queued again until they opt back in; `out` false opts back in.
@@ -196,13 +206,18 @@ class contacts_part {
   // messages (all, or a programme's), a salted hash of the number keeps that (R-S7): the number
   // coming back is a new contact that starts stopped. False: no such contact (or erased before).
   virtual bool erase_contact(std::int64_t contact_id) = 0;
-  // R-L6: the person now uses `phone` (E.164); store::change_number decides whether they may.
-  // `absorbed` (0: none) is the contact the number had, holding nothing of its own: its
-  // messages, inbound events, inbox items, escalations, visits, series and conversations become
-  // the person's (its live conversations end), and it is left erased. What still waits to go to
-  // the person goes to `phone`; failures counted against the old number are forgotten (R-S13).
+  // R-L6: the person now uses `m.phone` (E.164); store::change_number decides whether they may.
+  // `m.absorbed` (0: none) is the contact the number had, holding nothing of its own: its
+  // messages, inbound events, inbox items and conversations become the person's, and it is left
+  // erased. The person's own open conversations end (they were on the old phone), and a stop
+  // they made stays with the old number too, as a salted hash (R-S7), for whoever has it next.
+  // What still waits to go to the person goes to the new number; failures counted against the
+  // old one are forgotten (R-S13); series kept on the old number's clock move to the new one's.
   // Returns how many waiting messages now go to the new number.
-  virtual std::int64_t move_number(std::int64_t contact_id, std::int64_t absorbed, std::string_view phone) = 0;
+  virtual std::int64_t move_number(std::int64_t contact_id, const number_move& m) = 0;
+  // A stop kept as a hash of `phone` (R-S7): someone who had the number stopped messages and
+  // was erased since.
+  virtual bool number_suppressed(std::string_view phone) = 0;
   virtual contact_record find_contact_record(std::int64_t contact_id) = 0;
   // Whether others read SMS on the phone, "unknown", "yes" or "no" (the caller checks which),
   // and whether texts may name the person's care: only after a clear "no" (R-S11), so with

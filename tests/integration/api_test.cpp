@@ -756,6 +756,7 @@ TEST_CASE("api: a person's new SIM takes their record along, and a number that i
   CHECK(error_of(r)["code"] == "number_taken");
   CHECK(error_of(r)["field"] == "phone");
   CHECK_THAT(error_of(r)["message"].get<std::string>(), Catch::Contains("stopped messages"));
+  CHECK_THAT(error_of(r)["message"].get<std::string>(), Catch::EndsWith("they send START from it first"));
   r = api(srv.port(), "POST", path, srv.token, R"({"phone": "020 210 1234"})");
   CHECK(r.status == 400);
   CHECK(error_of(r)["code"] == "not_mobile");
@@ -764,8 +765,13 @@ TEST_CASE("api: a person's new SIM takes their record along, and a number that i
   const std::string worker = make_token(srv.config, "health_worker", "clinic system");
   CHECK(api(srv.port(), "POST", path, worker, R"({"phone": "0700 000 601"})").status == 403);
   CHECK(scalar(srv.dir, "SELECT phone FROM contacts WHERE id = " + std::to_string(id)) == "+989121234601");
-  // Recorded: the new SIM is hers, with her consent and language; the old number is nobody's.
+  // It wrote before: taken in only when the operator confirms it is her new SIM.
   r = api(srv.port(), "POST", path, srv.token, R"({"phone": "0700 000 601"})");
+  CHECK(r.status == 409);
+  CHECK(error_of(r)["code"] == "confirm_needed");
+  CHECK(error_of(r)["field"] == "confirm");
+  // Recorded: the new SIM is hers, with her consent and language; the old number is nobody's.
+  r = api(srv.port(), "POST", path, srv.token, R"({"phone": "0700 000 601", "confirm": true})");
   REQUIRE(r.status == 200);
   const auto moved = json::parse(r.body);
   CHECK(moved["phone"] == "+93700000601");

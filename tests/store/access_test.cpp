@@ -19,6 +19,15 @@ namespace {
 
 struct fixture : test::store_fixture {};
 
+// R-L6: moves the person to `phone` as the API does, Iranian numbers on Tehran's clock.
+store::number_change renumber(store::writer& w, std::int64_t id, const std::string& phone, bool confirm = false) {
+  return test::in_tx(w, [&](store::tx& t) {
+    return store::change_number(t, id, {phone, "user:1", confirm, [](std::string_view e164) {
+                                           return std::string(e164.rfind("+98", 0) == 0 ? "Asia/Tehran" : "Asia/Kabul");
+                                         }});
+  });
+}
+
 }  // namespace
 
 TEST_CASE("access: a token is found by its hash until revoked", "[store]") {
@@ -255,11 +264,19 @@ TEST_CASE("access: a person's new number takes their alerts and stops along, and
     t.set_programme_opt_out(who.id, "appointments", true);
     t.queue_message({"at", who.id, 0, who.phone, "an alert", core::priority::alert});
     t.set_phone_privacy(who.id, "no", true, "user:2");
+    store::series daily;
+    daily.contact_id = who.id;
+    daily.channel_id = "at";
+    daily.programme = "health";
+    daily.template_key = "health.medicine_due";
+    daily.at_minute = 20 * 60;
+    daily.time_zone = "Asia/Tehran";
+    t.add_series(daily);
     return who.id;
   });
   // Three failures in a row were of the old SIM (R-S13), not of the new one.
   test::execute(fx.so, "UPDATE contacts SET unreachable = 1, failures_in_row = 3 WHERE id = " + std::to_string(id));
-  const auto moved = test::in_tx(fx.w, [&](store::tx& t) { return store::change_number(t, id, new_sim, "user:1"); });
+  const auto moved = renumber(fx.w, id, new_sim);
   CHECK(moved.result == store::number_change::outcome::moved);
   CHECK(moved.other == 0);
   CHECK(moved.readdressed == 1);
@@ -278,15 +295,17 @@ TEST_CASE("access: a person's new number takes their alerts and stops along, and
     CHECK(record.privacy_recorded_by == "user:1");
   });
   CHECK(test::value(fx.so, "SELECT to_phone FROM outbound_messages WHERE status = 'queued'") == new_sim);
-  // The old SIM is free: whoever has it now is someone new, stopped in nothing.
+  // Her 20:00 reminder is at 20:00 in Kabul now.
+  CHECK(test::value(fx.so, "SELECT time_zone FROM series") == "Asia/Kabul");
+  // The old SIM is free: whoever has it now is someone new, but what she stopped stays stopped
+  // on it too (R-S7), as after an erasure.
   const auto next = test::in_tx(fx.w, [&](store::tx& t) { return t.upsert_contact(old_sim); });
   CHECK(next.created);
-  CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.stopped(next.id, "appointments"); }));
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.stopped(next.id, "appointments"); }));
+  CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.stopped(next.id, "mine_safety"); }));
   // Recorded twice: nothing more happens.
-  const auto again = test::in_tx(fx.w, [&](store::tx& t) { return store::change_number(t, id, new_sim, "user:1"); });
-  CHECK(again.result == store::number_change::outcome::unchanged);
-  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return store::change_number(t, 999, "+93700000509", "user:1"); }).result ==
-        store::number_change::outcome::no_contact);
+  CHECK(renumber(fx.w, id, new_sim).result == store::number_change::outcome::unchanged);
+  CHECK(renumber(fx.w, 999, "+93700000509").result == store::number_change::outcome::no_contact);
 }
 
 TEST_CASE("access: a new number that is another person's with anything of their own is refused, changing nothing "
@@ -308,9 +327,7 @@ TEST_CASE("access: a new number that is another person's with anything of their 
     t.upsert_contact(u.phone);
     return std::vector<std::int64_t>{moving.id, alerts.id, stopped.id};
   });
-  const auto change = [&](const std::string& to) {
-    return test::in_tx(fx.w, [&](store::tx& t) { return store::change_number(t, ids[0], to, "user:1"); });
-  };
+  const auto change = [&](const std::string& to) { return renumber(fx.w, ids[0], to); };
   using o = store::number_change::outcome;
   auto r = change("+93700000512");
   CHECK(r.result == o::taken);
@@ -322,11 +339,20 @@ TEST_CASE("access: a new number that is another person's with anything of their 
   r = change("+93700000514");
   CHECK(r.result == o::taken);
   CHECK(r.held == std::vector<std::string>{"user"});
+  // Whoever had it stopped everything and was erased since: only a START from it takes that back.
+  test::in_tx(fx.w, [](store::tx& t) {
+    const auto gone = t.upsert_contact("+93700000516");
+    t.set_opted_out(gone.id, true);
+    t.erase_contact(gone.id);
+  });
+  r = change("+93700000516");
+  CHECK(r.result == o::taken);
+  CHECK(r.other == 0);
+  CHECK(r.held == std::vector<std::string>{"stops"});
   CHECK(test::value(fx.so, "SELECT phone FROM contacts WHERE id = " + std::to_string(ids[0])) == "+989121234511");
   // A user's own contact moves with `paygham user`, never here.
   const auto staff = test::in_tx(fx.w, [](store::tx& t) { return t.find_contact_by_phone("+93700000514")->id; });
-  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return store::change_number(t, staff, "+93700000515", "user:1"); }).result ==
-        o::staff);
+  CHECK(renumber(fx.w, staff, "+93700000515").result == o::staff);
 }
 
 TEST_CASE("access: a new SIM that wrote before the change was recorded is taken in, its messages the person's (R-L6)",
@@ -339,11 +365,15 @@ TEST_CASE("access: a new SIM that wrote before the change was recorded is taken 
     const auto sim = t.upsert_contact(new_sim);
     t.set_contact_language(sim.id, "prs");
     t.set_contact_fields(sim.id, {{"months", "afghan"}, {"camp", "Shamshatoo"}});
+    t.set_phone_privacy(sim.id, "yes", false, "person");  // the new phone's holder said others read it
     t.record_inbound("at", "in-1", "sms", sim.id, "salam");
     t.queue_message({"at", sim.id, 0, new_sim, "the language picker", core::priority::reply});
     return std::vector<std::int64_t>{person.id, sim.id};
   });
-  const auto moved = test::in_tx(fx.w, [&](store::tx& t) { return store::change_number(t, ids[0], new_sim, "user:1"); });
+  // Taken in only when the caller says it is the person's new SIM.
+  CHECK(renumber(fx.w, ids[0], new_sim).result == store::number_change::outcome::confirm_needed);
+  CHECK(test::value(fx.so, "SELECT phone FROM contacts WHERE id = " + std::to_string(ids[1])) == new_sim);
+  const auto moved = renumber(fx.w, ids[0], new_sim, true);
   CHECK(moved.result == store::number_change::outcome::moved);
   CHECK(moved.other == ids[1]);
   test::in_tx(fx.w, [&](store::tx& t) {
@@ -355,6 +385,8 @@ TEST_CASE("access: a new SIM that wrote before the change was recorded is taken 
     CHECK(who->fields.at("months") == "iranian");
     CHECK(who->fields.at("camp") == "Shamshatoo");
     CHECK(t.find_contact(ids[1])->phone.rfind("erased:", 0) == 0);
+    // What was said of the new phone holds for her now.
+    CHECK(t.find_contact_record(ids[0]).shared_phone == "yes");
   });
   const auto person = std::to_string(ids[0]);
   CHECK(test::value(fx.so, "SELECT COUNT(*) FROM inbound_events WHERE contact_id = " + person) == "1");

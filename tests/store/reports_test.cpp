@@ -1,6 +1,7 @@
 // Delivery reports against the store: states only move forward, early and repeated reports
 // are kept and applied once, and the history says what happened.
 #include "gateway/store/tx.hpp"
+#include "gateway/store/number_change.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -115,6 +116,34 @@ TEST_CASE("reports: a sent message with no final report by the deadline becomes 
   // A final report still counts when it comes late.
   CHECK(fx.report("SM3", core::message_status::delivered, "delivered") == store::report_outcome::applied);
   CHECK(fx.status(id) == "delivered");
+}
+
+TEST_CASE("reports: what is reported of messages to a person's old SIM says nothing of their new one (R-L6)",
+          "[store]") {
+  fixture fx;
+  const auto who = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+989121234531"); });
+  // Four messages sent to the old SIM, which is dead: its reports come late.
+  std::vector<std::int64_t> sent;
+  for (int i = 0; i < 4; ++i) {
+    sent.push_back(test::in_tx(fx.w, [&](store::tx& t) {
+      const auto m = t.queue_message({"tw", who.id, 0, who.phone, "visit tomorrow", core::priority::reply});
+      t.claim_due("tw", 10);
+      t.record_sent(m, "SM-old" + std::to_string(i), "queued", 1, "");
+      return m;
+    }));
+  }
+  test::in_tx(fx.w, [&](store::tx& t) {
+    const auto moved = store::change_number(
+        t, who.id, {"+93700000531", "user:1", false, [](std::string_view) { return std::string("Asia/Kabul"); }});
+    REQUIRE(moved.result == store::number_change::outcome::moved);
+  });
+  for (int i = 0; i < 3; ++i) fx.report("SM-old" + std::to_string(i), core::message_status::failed, "Rejected");
+  // The aggregator says the old SIM's holder unsubscribed: not the person on the new one.
+  test::in_tx(fx.w, [&](store::tx& t) { t.opt_out_recipient(sent[3]); });
+  const auto now = test::in_tx(fx.w, [&](store::tx& t) { return *t.find_contact(who.id); });
+  CHECK_FALSE(now.unreachable);
+  CHECK_FALSE(now.opted_out);
+  CHECK(test::value(fx.so, "SELECT failures_in_row FROM contacts WHERE id = " + std::to_string(who.id)) == "0");
 }
 
 TEST_CASE("reports: three failures in a row hold a number back until the person writes in (R-S13)", "[store]") {

@@ -145,6 +145,16 @@ void tx::apply_suppressions(contact& c) {
   }
 }
 
+void tx::keep_stops(const contact& who) {
+  const std::string hash = suppression_hash(salt(), who.phone);
+  if (who.opted_out) {
+    c_.query("INSERT INTO suppressions (hash, programme, at) VALUES ($1, '', $2) ON CONFLICT DO NOTHING", {hash, now()});
+  }
+  c_.query("INSERT INTO suppressions (hash, programme, at) SELECT $1, programme, $2 FROM contact_optouts"
+           " WHERE contact_id = $3 ON CONFLICT DO NOTHING",
+           {hash, now(), who.id});
+}
+
 namespace {
 
 // What is left of an erased contact: its id, so what refers to it still reads.
@@ -159,14 +169,7 @@ bool tx::erase_contact(std::int64_t contact_id) {
   const auto who = find_contact(contact_id);
   if (!who || who->phone.rfind("erased:", 0) == 0) return false;
   require_disk();
-  const std::string hash = suppression_hash(salt(), who->phone);
-  // What they stopped outlives them, as a hash (R-S7).
-  if (who->opted_out) {
-    c_.query("INSERT INTO suppressions (hash, programme, at) VALUES ($1, '', $2) ON CONFLICT DO NOTHING", {hash, now()});
-  }
-  c_.query("INSERT INTO suppressions (hash, programme, at) SELECT $1, programme, $2 FROM contact_optouts"
-           " WHERE contact_id = $3 ON CONFLICT DO NOTHING",
-           {hash, now(), contact_id});
+  keep_stops(*who);  // what they stopped outlives them
   const auto moved = c_.query(
       "UPDATE outbound_messages SET status = 'cancelled', error = 'their data was erased (R-D6)', updated_at = $1"
       " WHERE contact_id = $2 AND status IN ('queued', 'retrying') RETURNING id",
@@ -193,12 +196,16 @@ bool tx::erase_contact(std::int64_t contact_id) {
   return true;
 }
 
-std::int64_t tx::move_number(std::int64_t contact_id, std::int64_t absorbed, std::string_view phone) {
+std::int64_t tx::move_number(std::int64_t contact_id, const number_move& mv) {
+  const auto who = find_contact(contact_id);
+  if (!who) return 0;
   require_disk();
-  if (absorbed != 0) {
-    c_.query("UPDATE flow_runs SET status = 'expired', updated_at = $1 WHERE contact_id = $2"
-             " AND status IN ('active', 'waiting')",
-             {now(), absorbed});
+  keep_stops(*who);
+  // The person's conversations were on the old phone; the absorbed contact's were not theirs.
+  c_.query("UPDATE flow_runs SET status = 'expired', updated_at = $1 WHERE contact_id IN ($2, $3)"
+           " AND status IN ('active', 'waiting')",
+           {now(), contact_id, mv.absorbed});
+  if (mv.absorbed != 0) {
     for (const char* sql : {
              "UPDATE inbound_events SET contact_id = $1 WHERE contact_id = $2",
              "UPDATE flow_runs SET contact_id = $1 WHERE contact_id = $2",
@@ -209,16 +216,26 @@ std::int64_t tx::move_number(std::int64_t contact_id, std::int64_t absorbed, std
              "UPDATE bookings SET contact_id = $1 WHERE contact_id = $2",
              "UPDATE transfer_failures SET contact_id = $1 WHERE contact_id = $2",
          }) {
-      c_.query(sql, {contact_id, absorbed});
+      c_.query(sql, {contact_id, mv.absorbed});
     }
-    for (const char* sql : {"DELETE FROM transfer_codes WHERE contact_id = $1", blank_contact}) c_.query(sql, {absorbed});
+    for (const char* sql : {"DELETE FROM transfer_codes WHERE contact_id = $1", blank_contact}) c_.query(sql, {mv.absorbed});
   }
-  c_.query("UPDATE contacts SET phone = $1, unreachable = 0, failures_in_row = 0, updated_at = $2 WHERE id = $3",
-           {phone, now(), contact_id});
+  c_.query(
+      "UPDATE contacts SET phone = $1, unreachable = 0, failures_in_row = 0, language_asked_at = 0,"
+      " pending_language = NULL, updated_at = $2 WHERE id = $3",
+      {mv.phone, now(), contact_id});
+  if (mv.old_zone != mv.new_zone) {
+    c_.query("UPDATE series SET time_zone = $1 WHERE contact_id = $2 AND time_zone = $3 AND active = 1",
+             {mv.new_zone, contact_id, mv.old_zone});
+  }
   return static_cast<std::int64_t>(
       c_.query("UPDATE outbound_messages SET to_phone = $1 WHERE contact_id = $2 AND status IN ('queued', 'retrying')",
-               {phone, contact_id})
+               {mv.phone, contact_id})
           .affected());
+}
+
+bool tx::number_suppressed(std::string_view phone) {
+  return !c_.query("SELECT 1 FROM suppressions WHERE hash = $1 LIMIT 1", {suppression_hash(salt(), phone)}).empty();
 }
 
 std::vector<contact> tx::find_contacts_by_name(std::string_view part, std::size_t limit) {
@@ -307,7 +324,9 @@ void tx::set_opted_out(std::int64_t contact_id, bool opted_out) {
 }
 
 void tx::opt_out_recipient(std::int64_t message_id) {
-  const auto r = c_.query("SELECT contact_id FROM outbound_messages WHERE id = $1 AND contact_id IS NOT NULL",
+  // Only while the person still has the number it went to (R-L6: not after a new SIM).
+  const auto r = c_.query("SELECT m.contact_id FROM outbound_messages m JOIN contacts c ON c.id = m.contact_id"
+                          " AND c.phone = m.to_phone WHERE m.id = $1",
                           {message_id});
   if (!r.empty()) set_opted_out(r.int64(0, 0), true);
 }
@@ -1607,7 +1626,7 @@ void tx::count_reach(std::int64_t message_id, core::message_status st) {
   if (signal == reach_signal::delivered) {
     c_.query(
         "UPDATE contacts SET failures_in_row = 0 WHERE failures_in_row > 0"
-        " AND id = (SELECT contact_id FROM outbound_messages WHERE id = $1)",
+        " AND (id, phone) = (SELECT contact_id, to_phone FROM outbound_messages WHERE id = $1)",
         {message_id});
     return;
   }
@@ -1615,7 +1634,7 @@ void tx::count_reach(std::int64_t message_id, core::message_status st) {
       "UPDATE contacts SET failures_in_row = failures_in_row + 1,"
       " unreachable = CASE WHEN failures_in_row + 1 >= $1 THEN 1 ELSE unreachable END,"
       " explicit_texts = CASE WHEN failures_in_row + 1 >= $1 THEN 0 ELSE explicit_texts END, updated_at = $2"
-      " WHERE id = (SELECT contact_id FROM outbound_messages WHERE id = $3)",
+      " WHERE (id, phone) = (SELECT contact_id, to_phone FROM outbound_messages WHERE id = $3)",
       {failures_before_unreachable, now(), message_id});
 }
 

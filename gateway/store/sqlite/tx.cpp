@@ -165,6 +165,22 @@ void tx::apply_suppressions(contact& c) {
   }
 }
 
+void tx::keep_stops(const contact& who) {
+  const std::string hash = suppression_hash(salt(), who.phone);
+  if (who.opted_out) {
+    auto& s = stmt("INSERT OR IGNORE INTO suppressions (hash, programme, at) VALUES (?, '', ?)");
+    bind_text(s, 1, hash);
+    s.bind(2, now());
+    s.exec();
+  }
+  auto& p = stmt("INSERT OR IGNORE INTO suppressions (hash, programme, at)"
+                 " SELECT ?, programme, ? FROM contact_optouts WHERE contact_id = ?");
+  bind_text(p, 1, hash);
+  p.bind(2, now());
+  p.bind(3, who.id);
+  p.exec();
+}
+
 namespace {
 
 // What is left of an erased contact: its id, so what refers to it still reads.
@@ -179,20 +195,7 @@ bool tx::erase_contact(std::int64_t contact_id) {
   const auto who = find_contact(contact_id);
   if (!who || who->phone.rfind("erased:", 0) == 0) return false;
   require_disk();
-  const std::string hash = suppression_hash(salt(), who->phone);
-  // What they stopped outlives them, as a hash (R-S7).
-  if (who->opted_out) {
-    auto& s = stmt("INSERT OR IGNORE INTO suppressions (hash, programme, at) VALUES (?, '', ?)");
-    bind_text(s, 1, hash);
-    s.bind(2, now());
-    s.exec();
-  }
-  auto& p = stmt("INSERT OR IGNORE INTO suppressions (hash, programme, at)"
-                 " SELECT ?, programme, ? FROM contact_optouts WHERE contact_id = ?");
-  bind_text(p, 1, hash);
-  p.bind(2, now());
-  p.bind(3, contact_id);
-  p.exec();
+  keep_stops(*who);  // what they stopped outlives them
   auto& cancel = stmt(
       "UPDATE outbound_messages SET status = 'cancelled', error = 'their data was erased (R-D6)', updated_at = ?"
       " WHERE contact_id = ? AND status IN ('queued', 'retrying') RETURNING id");
@@ -225,14 +228,20 @@ bool tx::erase_contact(std::int64_t contact_id) {
   return true;
 }
 
-std::int64_t tx::move_number(std::int64_t contact_id, std::int64_t absorbed, std::string_view phone) {
+std::int64_t tx::move_number(std::int64_t contact_id, const number_move& mv) {
+  const auto who = find_contact(contact_id);
+  if (!who) return 0;
   require_disk();
-  if (absorbed != 0) {
+  keep_stops(*who);
+  // The person's conversations were on the old phone; the absorbed contact's were not theirs.
+  for (const auto id : {contact_id, mv.absorbed}) {
     auto& end = stmt("UPDATE flow_runs SET status = 'expired', updated_at = ? WHERE contact_id = ?"
                      " AND status IN ('active', 'waiting')");
     end.bind(1, now());
-    end.bind(2, absorbed);
+    end.bind(2, id);
     end.exec();
+  }
+  if (mv.absorbed != 0) {
     for (const char* sql : {
              "UPDATE inbound_events SET contact_id = ? WHERE contact_id = ?",
              "UPDATE flow_runs SET contact_id = ? WHERE contact_id = ?",
@@ -245,25 +254,42 @@ std::int64_t tx::move_number(std::int64_t contact_id, std::int64_t absorbed, std
          }) {
       auto& u = stmt(sql);
       u.bind(1, contact_id);
-      u.bind(2, absorbed);
+      u.bind(2, mv.absorbed);
       u.exec();
     }
     for (const char* sql : {"DELETE FROM transfer_codes WHERE contact_id = ?", blank_contact}) {
       auto& u = stmt(sql);
-      u.bind(1, absorbed);
+      u.bind(1, mv.absorbed);
       u.exec();
     }
   }
-  auto& c = stmt("UPDATE contacts SET phone = ?, unreachable = 0, failures_in_row = 0, updated_at = ? WHERE id = ?");
-  bind_text(c, 1, phone);
+  auto& c = stmt(
+      "UPDATE contacts SET phone = ?, unreachable = 0, failures_in_row = 0, language_asked_at = 0,"
+      " pending_language = NULL, updated_at = ? WHERE id = ?");
+  bind_text(c, 1, mv.phone);
   c.bind(2, now());
   c.bind(3, contact_id);
   c.exec();
+  if (mv.old_zone != mv.new_zone) {
+    auto& z = stmt("UPDATE series SET time_zone = ? WHERE contact_id = ? AND time_zone = ? AND active = 1");
+    bind_text(z, 1, mv.new_zone);
+    z.bind(2, contact_id);
+    bind_text(z, 3, mv.old_zone);
+    z.exec();
+  }
   auto& m = stmt("UPDATE outbound_messages SET to_phone = ? WHERE contact_id = ?"
                  " AND status IN ('queued', 'retrying')");
-  bind_text(m, 1, phone);
+  bind_text(m, 1, mv.phone);
   m.bind(2, contact_id);
   return m.exec();
+}
+
+bool tx::number_suppressed(std::string_view phone) {
+  auto& q = stmt("SELECT 1 FROM suppressions WHERE hash = ? LIMIT 1");
+  bind_text(q, 1, suppression_hash(salt(), phone));
+  const bool found = q.executeStep();
+  q.reset();
+  return found;
 }
 
 std::vector<contact> tx::find_contacts_by_name(std::string_view part, std::size_t limit) {
@@ -398,7 +424,9 @@ void tx::set_opted_out(std::int64_t contact_id, bool opted_out) {
 }
 
 void tx::opt_out_recipient(std::int64_t message_id) {
-  auto& q = stmt("SELECT contact_id FROM outbound_messages WHERE id = ? AND contact_id IS NOT NULL");
+  // Only while the person still has the number it went to (R-L6: not after a new SIM).
+  auto& q = stmt("SELECT m.contact_id FROM outbound_messages m JOIN contacts c ON c.id = m.contact_id"
+                 " AND c.phone = m.to_phone WHERE m.id = ?");
   q.bind(1, message_id);
   const std::int64_t contact = q.executeStep() ? q.getColumn(0).getInt64() : 0;
   q.reset();
@@ -1655,7 +1683,7 @@ void tx::count_reach(std::int64_t message_id, core::message_status st) {
   if (signal == reach_signal::delivered) {
     auto& s = stmt(
         "UPDATE contacts SET failures_in_row = 0 WHERE failures_in_row > 0"
-        " AND id = (SELECT contact_id FROM outbound_messages WHERE id = ?)");
+        " AND (id, phone) = (SELECT contact_id, to_phone FROM outbound_messages WHERE id = ?)");
     s.bind(1, message_id);
     s.exec();
     return;
@@ -1664,7 +1692,7 @@ void tx::count_reach(std::int64_t message_id, core::message_status st) {
       "UPDATE contacts SET failures_in_row = failures_in_row + 1,"
       " unreachable = CASE WHEN failures_in_row + 1 >= ? THEN 1 ELSE unreachable END,"
       " explicit_texts = CASE WHEN failures_in_row + 1 >= ?1 THEN 0 ELSE explicit_texts END, updated_at = ?"
-      " WHERE id = (SELECT contact_id FROM outbound_messages WHERE id = ?)");
+      " WHERE (id, phone) = (SELECT contact_id, to_phone FROM outbound_messages WHERE id = ?)");
   s.bind(1, failures_before_unreachable);
   s.bind(2, now());
   s.bind(3, message_id);

@@ -39,7 +39,8 @@ class tx final : public store::tx {
   void opt_out_recipient(std::int64_t message_id) override;
   void set_reachable(std::int64_t contact_id) override;
   bool erase_contact(std::int64_t contact_id) override;
-  std::int64_t move_number(std::int64_t contact_id, std::int64_t absorbed, std::string_view phone) override;
+  std::int64_t move_number(std::int64_t contact_id, const number_move& m) override;
+  bool number_suppressed(std::string_view phone) override;
   contact_record find_contact_record(std::int64_t contact_id) override;
   std::vector<contact> find_contacts_by_name(std::string_view part, std::size_t limit) override;
   void set_phone_privacy(std::int64_t contact_id, std::string_view shared_phone, bool explicit_texts,
@@ -205,6 +206,9 @@ class tx final : public store::tx {
 
   // A contact made just now whose number was erased after stopping messages starts stopped.
   void apply_suppressions(contact& c);
+  // R-S7: what the contact stopped (everything, programmes) as salted hashes of its number, for
+  // whoever has the number next (an erasure, a new SIM).
+  void keep_stops(const contact& who);
   const std::string& salt();
 
   SQLite::Database& db_;
