@@ -68,6 +68,7 @@ struct outcome {
   // Slow work with nothing to store (checking a flow): run on services::offload once the
   // caller is known to be allowed, and its response sent instead.
   std::function<core::http_response()> later = {};
+  bool changed_nothing = false;  // a change asked for that was made before: nothing to audit
 };
 
 outcome answer(json body, unsigned status = 200) {
@@ -131,6 +132,10 @@ struct route {
   std::vector<std::string_view> required = {};
   std::vector<const char*> query = {};  // the query's parameters: all strings, all optional
   bool creates = false;  // answers 201 with what it made (else 200)
+  // A call that succeeds changes something, so it leaves an audit entry, or changes nothing:
+  // every route but reads, lint and the simulator.
+  bool changes = true;
+  bool audited() const { return changes && std::string_view(method) != "GET"; }
 };
 
 const channels::channel* channel_for(const services& s, const std::string& wanted) {
@@ -1536,7 +1541,9 @@ outcome change_number(services& s, store::tx& tx, const call& c) {
   json out = contact_json(tx, *tx.find_contact(*id));
   out["readdressed"] = moved.readdressed;
   if (moved.other != 0) out["took_in"] = moved.other;
-  return answer(std::move(out));
+  auto done = answer(std::move(out));
+  done.changed_nothing = moved.result == o::unchanged;
+  return done;
 }
 
 // The clinic a token may see: a health worker's own; "" (every clinic) for the others.
@@ -1725,7 +1732,7 @@ const std::vector<route>& routes() {
        "Refuses an urgent alert awaiting approval: nothing is sent"},
       {"POST", "/api/v1/flows/validate", {"admin", "operator"}, validate_flow,
        "What lint says of a flow file (problems at their line), without publishing it",
-       {{"file", "string"}, {"yaml", "string"}}, {"file", "yaml"}},
+       {{"file", "string"}, {"yaml", "string"}}, {"file", "yaml"}, {}, false, false},
       {"GET", "/api/v1/flows", {"admin", "operator"}, list_flows, "The flows the server runs, with their entries"},
       {"GET", "/api/v1/flows/{file}", {"admin", "operator"}, get_flow, "A flow file's YAML"},
       {"PUT", "/api/v1/flows/{file}", {"admin", "operator"}, publish_flow,
@@ -1736,7 +1743,7 @@ const std::vector<route>& routes() {
        "Walk the flows with a file as given (the editor's text) on a throwaway store: the screens and SMS a basic "
        "phone would show, with encoding and length",
        {{"file", "string"}, {"yaml", "string"}, {"ussd_code", "string"}, {"language", "string"}, {"replies", "array"}},
-       {"file", "yaml"}},
+       {"file", "yaml"}, {}, false, false},
       {"POST", "/api/v1/flows/{file}/rollback", {"admin", "operator"}, roll_back_flow,
        "Put back the version before the last publish (checked by lint again)"},
       {"GET", "/api/v1/texts", {"admin", "operator"}, list_texts, "Every text's key"},
@@ -1972,8 +1979,16 @@ void serve(services& s, const route& r, core::http_request& req, const http::par
         }
         // Bad input changes nothing: the work's writes go only when it succeeds.
         std::string failed = tx.attempt([&] {
+          const auto audited_before = tx.audit_entries_made();
           *out = r.run(s, tx, *c);
           if (out->refused) throw std::runtime_error("refused");
+          // Every change goes to the audit log: one that would not is not made. (Work done
+          // later, off the store, as publishing a flow, audits what it did itself.)
+          if (r.audited() && !out->changed_nothing && !out->later && tx.audit_entries_made() == audited_before) {
+            core::log::error("api.unaudited", {{"route", std::string(r.method) + " " + r.pattern}});
+            *out = refuse(500, "internal", "the change left no audit entry, so it was not made; the log says where");
+            throw std::runtime_error("unaudited");
+          }
         });
         if (!failed.empty() && !out->refused) *out = refuse(500, "internal", "the store could not do it");
       },

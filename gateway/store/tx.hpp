@@ -777,6 +777,9 @@ class access_part {
   // (messages.send), on what (message:42), and details as JSON.
   virtual void audit(std::string_view actor, std::string_view action, std::string_view target,
                      std::string_view detail_json) = 0;
+  // How many entries this transaction has appended so far: the API refuses a change that left
+  // none.
+  virtual std::int64_t audit_entries_made() const = 0;
   // A message with its history, for the API.
   virtual std::optional<message_view> find_message(std::int64_t id) = 0;
   // Pages, newest first: up to `limit` with an id below `before` (0: from the newest).

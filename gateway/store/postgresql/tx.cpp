@@ -1199,6 +1199,7 @@ void tx::audit(std::string_view actor, std::string_view action, std::string_view
   require_disk();
   c_.query("INSERT INTO audit_log (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
            {now(), actor, action, target, detail_json});
+  ++audits_;
 }
 
 namespace {

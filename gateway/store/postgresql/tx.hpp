@@ -102,6 +102,7 @@ class tx final : public store::tx {
   bool revoke_token(std::int64_t id) override;
   void audit(std::string_view actor, std::string_view action, std::string_view target,
              std::string_view detail_json) override;
+  std::int64_t audit_entries_made() const override { return audits_; }
   std::optional<message_view> find_message(std::int64_t id) override;
   std::vector<audit_entry> audit_page(std::int64_t before, std::size_t limit, std::string_view target) override;
   std::vector<message_view> messages_page(const message_filter& f, std::int64_t before, std::size_t limit) override;
@@ -202,6 +203,7 @@ class tx final : public store::tx {
 
   connection& c_;
   const options& opts_;
+  std::int64_t audits_ = 0;  // entries appended by this transaction
 };
 
 }  // namespace paygham::store::postgresql

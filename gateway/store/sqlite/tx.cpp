@@ -1055,6 +1055,7 @@ void tx::audit(std::string_view actor, std::string_view action, std::string_view
   bind_text(i, 4, target);
   bind_text(i, 5, detail_json);
   i.exec();
+  ++audits_;
 }
 
 namespace {
