@@ -579,6 +579,37 @@ void read_channels(config_reader& cr, const YAML::Node& n, config& c) {
 
 // `parties:` (R-D5): who can read the messages of which channels, under what agreement.
 // `channels_read`: the channels section was a list (else naming a channel proves nothing).
+// R-D2: store only what is needed. A field a flow or an import keeps on a person is declared,
+// with why, so whoever reviews the deployment sees every one.
+void read_contact_fields(config_reader& cr, const YAML::Node& n, config& c) {
+  auto& r = cr.raw();
+  if (!n.IsDefined()) return;
+  if (!n.IsMap()) {
+    r.problem(n, "'contact_fields' must be a mapping of a field's name to why it is kept (camp: where the outreach "
+                 "team finds the person)");
+    return;
+  }
+  for (const auto& kv : n) {
+    const std::string name = kv.first.as<std::string>();
+    const std::string path = "contact_fields." + name;
+    if (!contact_field_name(name)) {
+      r.problem(kv.first, "'" + path + "': a field's name is a-z, 0-9 and _ (at most 32), starting with a letter");
+      continue;
+    }
+    if (name == "name" || name == "months") {
+      r.problem(kv.first, "'" + path + "': Paygham keeps " + name + " itself (docs/configuration.md); remove it here");
+      continue;
+    }
+    const auto why = cr.text(n, name, "contact_fields");
+    if (!why || why->empty()) {
+      r.problem(kv.second, "'" + path + "' says why the field is kept (R-D2: store only what is needed), e.g. "
+                           "camp: where the outreach team finds the person");
+      continue;
+    }
+    c.contact_fields[name] = *why;
+  }
+}
+
 void read_parties(config_reader& cr, const YAML::Node& n, config& c, bool channels_read) {
   auto& r = cr.raw();
   if (!n.IsDefined()) return;
@@ -658,6 +689,16 @@ std::vector<config_warning> config_warnings(const config& c, core::unix_ms now) 
   return out;
 }
 
+bool contact_field_name(std::string_view name) {
+  if (name.empty() || name.size() > 32 || name[0] < 'a' || name[0] > 'z') return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_'; });
+}
+
+bool keeps_contact_field(const config& c, std::string_view field) {
+  return field == "name" || field == "months" || c.contact_fields.count(std::string(field)) != 0;
+}
+
 core::result<config> load_config(const std::string& path) {
   auto doc = core::yaml::load_file(path);
   if (!doc) return core::fail(doc.error());
@@ -674,7 +715,7 @@ core::result<config> load_config(const std::string& path) {
   const YAML::Node root = doc.value();
   if (r.expect_map(root, "",
                    {"server", "store", "defaults", "programmes", "flows", "templates", "lexicon", "clinics", "holidays", "ussd",
-                    "ussd_profiles", "channels", "parties", "log", "tls", "api"})) {
+                    "ussd_profiles", "channels", "parties", "contact_fields", "log", "tls", "api"})) {
     const YAML::Node api = root["api"];
     if (api.IsDefined() && r.expect_map(api, "api", {"rate_per_token", "monitoring_from"})) {
       if (auto n = r.integer(api, "rate_per_token", "api", 1, 100'000)) c.api_rate_per_token = static_cast<double>(*n);
@@ -724,6 +765,7 @@ core::result<config> load_config(const std::string& path) {
     check_resume_window(cr, root, c);
     read_channels(cr, root["channels"], c);
     read_parties(cr, root["parties"], c, !root["channels"].IsDefined() || root["channels"].IsSequence());
+    read_contact_fields(cr, root["contact_fields"], c);
     if (const auto& staff = c.defaults_.staff_channel; !staff.empty() &&
         std::none_of(c.channels.begin(), c.channels.end(), [&](const auto& ch) { return ch.id == staff; })) {
       r.problem(root["defaults"]["staff_channel"],

@@ -78,7 +78,16 @@ struct config {
   // `programmes.<name>`: a programme's own sending hours (its `quiet_hours`, else the
   // defaults', and `quiet_days`: whole weekdays nothing routine of it is sent, and `holidays`).
   std::map<std::string, schedule::sending_hours> programmes;
+  // R-D2: the fields flows and imports may keep on a person (`contact_fields:`), each with why,
+  // besides the two Paygham keeps itself: name (R-L7) and months (R-L3).
+  std::map<std::string, std::string> contact_fields;
 };
+
+// A contact field's name: a-z, 0-9 and _, at most 32, starting with a letter.
+bool contact_field_name(std::string_view name);
+// Whether a person may have the field `field` (contact.<field>): name, months, or a field the
+// config declares.
+bool keeps_contact_field(const config& c, std::string_view field);
 
 // Loads and checks a config file. On failure the error lists every problem found, one a line.
 core::result<config> load_config(const std::string& path);

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -42,12 +41,13 @@ struct columns {
 };
 
 // The header's columns, or why it cannot be read.
-core::result<columns> read_header(const std::string& line) {
+// Other columns are contact fields: only those the config keeps (R-D2).
+core::result<columns> read_header(const std::string& line, const config& cfg) {
   const auto names = core::csv_fields(line);
   if (!names) return core::fail("line 1: " + names.error());
-  static const std::regex field_name(R"([a-z][a-z0-9_]{0,31})");
   columns c;
   c.count = names.value().size();
+  std::string undeclared;  // the first column the config does not keep on a person
   std::set<std::string> seen;
   for (std::size_t i = 0; i < names.value().size(); ++i) {
     std::string n = names.value()[i];
@@ -58,10 +58,16 @@ core::result<columns> read_header(const std::string& line) {
     else if (n == "language") c.language = at;
     else if (n == "topic") c.topic = at;
     else if (n == "area") c.area = at;
-    else if (std::regex_match(n, field_name)) c.fields.emplace_back(at, n);
-    else return core::fail("line 1: the column '" + n + "' is not a name flows can use (a-z, 0-9 and _)");
+    else if (!contact_field_name(n)) return core::fail("line 1: the column '" + n + "' is not a name flows can use (a-z, 0-9 and _)");
+    else if (keeps_contact_field(cfg, n)) c.fields.emplace_back(at, n);
+    else if (undeclared.empty()) undeclared = n;
   }
   if (c.phone < 0) return core::fail("line 1: no 'phone' column (the first line names the columns: phone,language,…)");
+  if (!undeclared.empty()) {
+    return core::fail("line 1: the column '" + undeclared +
+                      "' is not a field Paygham keeps on a person: leave it out of the file, or declare it with why "
+                      "it is needed (contact_fields: in the config, R-D2)");
+  }
   if (c.area >= 0 && c.topic < 0) return core::fail("line 1: an 'area' column needs a 'topic' column (mine_safety)");
   return c;
 }
@@ -119,7 +125,7 @@ int contacts_import(const contacts_options& o) {
     return exit_user_error;
   }
   if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // a spreadsheet's byte order mark
-  const auto header = read_header(line);
+  const auto header = read_header(line, cfg);
   if (!header) {
     std::cerr << "paygham contacts: " << o.file << ":" << header.error() << "\n";
     return exit_user_error;

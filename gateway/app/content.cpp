@@ -172,6 +172,22 @@ void check_names(const runner::content& bundle, const actions::registry& known, 
   });
 }
 
+// R-D2: a flow keeps on a person only the fields the config keeps (name, months and those it
+// declares with why): what a question saves anywhere else stays in the run.
+void check_contact_fields(const runner::content& bundle, const config& c, std::vector<std::string>& problems) {
+  for (const auto& f : bundle.flows.all()) {
+    for (const auto& [id, n] : f->nodes) {
+      if (n.save.rfind("contact.", 0) != 0) continue;
+      const std::string field = n.save.substr(std::string_view("contact.").size());
+      if (keeps_contact_field(c, field)) continue;
+      problems.push_back(n.where + ": question '" + id + "' saves " + n.save +
+                         ", a field Paygham does not keep on a person: keep the answer in the run (save: " + field +
+                         "), or declare the field in the config with why it is needed (contact_fields: {" + field +
+                         ": …}, R-D2)");
+    }
+  }
+}
+
 // The digit runs of `text` (any digit script) that stand alone as a number to call: not part of
 // a longer number written in groups ("0700 123 456"), nor of a USSD code ("*384*112#").
 std::vector<std::string> numbers_written(std::string_view text) {
@@ -520,6 +536,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   }
   check_sensitive(*bundle, text::term_list::load(c.lexicon_dir + "/sensitive.yaml", problems), known, problems);
   check_names(*bundle, known, problems);
+  check_contact_fields(*bundle, c, problems);
   text::lint_templates(bundle->texts, problems, warnings);
   for (const auto& lang : langs) {
     for (std::string_view key : flow::keys::required) {

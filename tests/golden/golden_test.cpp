@@ -171,7 +171,10 @@ class player {
                          ", languages: [" + languages + "]}\n"
                          "flows: " + dir_.file("flows") + "\n"
                          "templates: " + templates + "\n"
-                         "lexicon: " + src("lexicon") + "\n" + more);
+                         "lexicon: " + src("lexicon") + "\n"
+                         // What tests/fixtures/flows/golden keeps on a person (R-D2).
+                         "contact_fields: {camp: \"where the outreach team finds them\","
+                         " alt_phone: \"another number to reach them\"}\n" + more);
     auto cfg = app::load_config(dir_.file("paygham.yaml"));
     REQUIRE(cfg);
     cfg_ = cfg.value();

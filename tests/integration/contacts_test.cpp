@@ -102,6 +102,11 @@ TEST_CASE("contacts: an import takes the good lines, lists the bad ones by numbe
   write_file(dir.file("no_phone.csv"), "number,language\n+93700000101,prs\n");
   CHECK(run_paygham({"contacts", "import", "--config", config, dir.file("no_phone.csv")}, &out, &err) == 1);
   CHECK_THAT(err, Catch::Contains("line 1: no 'phone' column"));
+  // A column the config does not keep on a person (R-D2) is refused, naming it, before any line.
+  write_file(dir.file("too_much.csv"), "phone,language,ethnicity\n+93700000188,prs,x\n");
+  CHECK(run_paygham({"contacts", "import", "--config", config, dir.file("too_much.csv")}, &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("line 1: the column 'ethnicity' is not a field Paygham keeps on a person"));
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM contacts WHERE phone = '+93700000188'") == "0");
   CHECK(run_paygham({"contacts", "import", "--config", config}, &out, &err) == 2);
   CHECK_THAT(err, Catch::Contains("name the CSV file to import"));
 }
