@@ -71,7 +71,7 @@ const WORDS = {
     c_unreachable: 'Unreachable: messages to it fail', c_recorded: 'recorded by {0}, {1}', c_not_recorded: 'nobody has asked yet',
     rec_person: 'whoever has the phone, by SMS', rec_user: 'console user no. {0}', rec_token: 'machine token no. {0}',
     consents: 'Agreed to get', via: 'How', recorded_by: 'Recorded by', subscriptions: 'Alert subscriptions', c_area: 'Area',
-    c_since: 'Since', c_ends: 'Ends', never: 'never', c_messages: 'Messages to this number', nothing_recorded: 'Nothing recorded.',
+    c_since: 'Since', c_ends: 'Ends', never: 'never', c_messages: 'Messages to this person', nothing_recorded: 'Nothing recorded.',
     quiet_hours: 'Quiet hours: nothing routine is sent then', q_hint: '22:00-07:00 on their clock; empty: the programme\'s hours',
     q_programme: 'the programme\'s hours', q_saved: 'Quiet hours saved.', save: 'Save',
     w_not_mobile: 'Saved, but this number is not a mobile (a landline, say): SMS to it may never arrive. Check it with the person.',
@@ -98,7 +98,7 @@ const WORDS = {
     phone: 'نمبر تلفون', unanswered: 'بی‌جواب', since: 'از تاریخ', called: 'تماس گرفتم', none_to_call: 'کسی برای تماس نیست.',
     reason_no_reply: 'به یادآوری‌ها جواب نداده', reason_missed_visits: 'به ۲ نوبت آخر نیامده: نوبت بعدی را همرایش تعیین کنید',
     reason_not_wanted: 'گفته یادآوری به این تلفون نمی‌خواهد (قطع شد): نمبر را بررسی کنید', reason_unconfirmed: 'نگفته که یادآوری هنوز برای این تلفون است: نمبر را بررسی کنید', reason_urgent: 'کلماتی از خطر نوشته: همین حالا زنگ بزنید', reason_call_asked: 'خواسته که به او زنگ بزنید', reason_cannot_come: 'به نوبت آمده نمی‌تواند و روز دیگری نگرفته: همرایش نوبت تعیین کنید', reason_missed_visit: 'به نوبت نیامده و جواب نداده: نوبت بعدی را همرایش تعیین کنید', call_soon: 'در جریان یک روز کاری زنگ بزنید', call_low: 'اولویت پایین', high_risk: 'حاملگی پرخطر',
-    new_broadcast: 'پیام همگانی نو', programme: 'برنامه', area: 'ساحه (خالی: همه ساحه‌ها)', b_route: 'مسیر یا گذرگاه (خالی: همه)', text_key: 'نام متن',
+    new_broadcast: 'پیام همگانی نو', programme: 'برنامه', area: 'ساحه (خالی: همه ساحه‌ها)', b_route: 'مسیر یا بندر سرحدی (خالی: همه)', text_key: 'نام متن',
     priority: 'اولویت', p_alert: 'P1 هشدار عاجل (شب و روز)', p_area: 'P2 هشدار ساحوی', p_education: 'P3 آموزشی',
     send: 'فرستادن', encoding: 'کدگذاری', parts: 'تعداد بخش‌ها', cost: 'هزینهٔ فرستادن به ۱۰۰۰ نفر', text: 'متن',
     confirm_needed: 'ساحه و متن را بررسی کنید: {0}', confirm_send: 'بررسی کردم: بفرست',
@@ -148,7 +148,7 @@ const WORDS = {
     c_unreachable: 'در دسترس نیست: پیام‌ها به این نمبر نمی‌رسند', c_recorded: 'ثبت از طرف {0}، {1}', c_not_recorded: 'هنوز کسی نپرسیده',
     rec_person: 'کسی که تلفون را دارد، با پیام', rec_user: 'کاربر شماره {0}', rec_token: 'توکن ماشین شماره {0}',
     consents: 'موافقه برای دریافت', via: 'چگونه', recorded_by: 'ثبت از طرف', subscriptions: 'اشتراک هشدارها', c_area: 'ساحه',
-    c_since: 'از', c_ends: 'ختم', never: 'هیچ‌وقت', c_messages: 'پیام‌ها به این نمبر', nothing_recorded: 'چیزی ثبت نشده.',
+    c_since: 'از', c_ends: 'ختم', never: 'هیچ‌وقت', c_messages: 'پیام‌ها به این شخص', nothing_recorded: 'چیزی ثبت نشده.',
     quiet_hours: 'ساعات آرام: پیام عادی در این ساعات فرستاده نمی‌شود', q_hint: '۲۲:۰۰-۰۷:۰۰ به وقت خود شخص؛ خالی: ساعات آرام برنامه',
     q_programme: 'ساعات آرام برنامه', q_saved: 'ساعات آرام ثبت شد.', save: 'ثبت',
     w_not_mobile: 'ثبت شد، اما این نمبر تلفون ثابت است نه موبایل: شاید پیام به آن نرسد. نمبر را با خود شخص بررسی کنید.',
@@ -157,8 +157,8 @@ const WORDS = {
     new_number: 'نمبر نو', n_save: 'تغییر نمبر',
     n_hint: 'سیم‌کارت نو: یادآوری‌ها، نوبت‌ها و هشدارهای او به نمبر نو منتقل می‌شود، پیام‌هایی که بند کرده بند می‌ماند و پیام‌های در انتظار به نمبر نو فرستاده می‌شود.',
     n_moved: 'نمبر تغییر کرد: {0} پیام در انتظار به نمبر نو فرستاده می‌شود.',
-    n_same: 'این نمبر از قبل از خود او است.', n_took_in: 'پیام‌هایی که نمبر نو قبلاً فرستاده، حالا از او است.',
-    n_confirm: 'این نمبر قبلاً به پیغام پیام فرستاده است. اگر سیم‌کارت نو او است، آن پیام‌ها از او می‌شود.',
+    n_same: 'این از قبل نمبر خود او است.', n_took_in: 'پیام‌هایی که نمبر نو قبلاً فرستاده بود، حالا به نام او ثبت است.',
+    n_confirm: 'این نمبر قبلاً به پیغام نوشته است. اگر سیم‌کارت نو او است، آنچه فرستاده به نام او ثبت می‌شود.',
     n_confirm_send: 'سیم‌کارت نو او است',
   },
   fa: {
@@ -225,7 +225,7 @@ const WORDS = {
     c_unreachable: 'در دسترس نیست: پیام‌ها به این شماره نمی‌رسند', c_recorded: 'ثبت‌شده توسط {0}، {1}', c_not_recorded: 'هنوز کسی نپرسیده',
     rec_person: 'کسی که تلفن دستش است، با پیامک', rec_user: 'کاربر شماره {0}', rec_token: 'توکن ماشین شماره {0}',
     consents: 'رضایت برای دریافت', via: 'چگونه', recorded_by: 'ثبت‌شده توسط', subscriptions: 'اشتراک هشدارها', c_area: 'منطقه',
-    c_since: 'از', c_ends: 'پایان', never: 'هرگز', c_messages: 'پیام‌ها به این شماره', nothing_recorded: 'چیزی ثبت نشده.',
+    c_since: 'از', c_ends: 'پایان', never: 'هرگز', c_messages: 'پیام‌ها به این فرد', nothing_recorded: 'چیزی ثبت نشده.',
     quiet_hours: 'ساعت‌های سکوت: پیام‌های عادی در این ساعت‌ها ارسال نمی‌شوند', q_hint: '۲۲:۰۰-۰۷:۰۰ به وقت خود فرد؛ خالی: ساعت‌های سکوت برنامه',
     q_programme: 'ساعت‌های سکوت برنامه', q_saved: 'ساعت‌های سکوت ثبت شد.', save: 'ثبت',
     w_not_mobile: 'ثبت شد، اما این شماره تلفن ثابت است نه همراه: ممکن است پیامک به آن نرسد. شماره را با خود فرد بررسی کنید.',
@@ -234,8 +234,8 @@ const WORDS = {
     new_number: 'شماره جدید', n_save: 'تغییر شماره',
     n_hint: 'سیم‌کارت جدید: یادآوری‌ها، نوبت‌ها و هشدارهای او به شماره جدید منتقل می‌شوند، پیام‌هایی که قطع کرده قطع می‌مانند و پیام‌های در انتظار به شماره جدید ارسال می‌شوند.',
     n_moved: 'شماره تغییر کرد: {0} پیام در انتظار به شماره جدید ارسال می‌شود.',
-    n_same: 'این شماره از قبل مال خود اوست.', n_took_in: 'پیامک‌هایی که شماره جدید قبلاً فرستاده، اکنون مال اوست.',
-    n_confirm: 'این شماره قبلاً به پیغام پیامک فرستاده است. اگر سیم‌کارت جدید اوست، آن پیامک‌ها مال او می‌شود.',
+    n_same: 'این همان شماره فعلی اوست.', n_took_in: 'پیامک‌هایی که شماره جدید قبلاً ارسال کرده بود، اکنون به نام او ثبت شده است.',
+    n_confirm: 'این شماره قبلاً به پیغام پیامک ارسال کرده است. اگر سیم‌کارت جدید اوست، آن پیامک‌ها به نام او ثبت می‌شوند.',
     n_confirm_send: 'سیم‌کارت جدید اوست',
   },
   ps: {
@@ -252,7 +252,7 @@ const WORDS = {
     phone: 'د ټیلیفون شمېره', unanswered: 'بې ځوابه', since: 'د انتظار پیل', called: 'زنګ مې ووهه', none_to_call: 'هېڅوک نشته چې زنګ ورته ووهل شي.',
     reason_no_reply: 'یادونو ته یې ځواب نه دی ورکړی', reason_missed_visits: 'وروستي ۲ نوبتونه یې پرېښي: راتلونکی نوبت ورسره ونیسئ',
     reason_not_wanted: 'ویلي یې دي چې په دې تلیفون یادونې نه غواړي (بندې شوې): شمېره وګورئ', reason_unconfirmed: 'نه یې دي ویلي چې یادونې لا هم د دې تلیفون لپاره دي: شمېره وګورئ', reason_urgent: 'د خطر خبرې یې لیکلي: همدا اوس زنګ ووهئ', reason_call_asked: 'غواړي چې ورته زنګ ووهئ', reason_cannot_come: 'نوبت ته نشي راتلای او بله ورځ یې نه ده ټاکلې: ورسره نوبت ونیسئ', reason_missed_visit: 'نوبت یې پرېښی او ځواب یې نه دی ورکړی: راتلونکی نوبت ورسره ونیسئ', call_soon: 'په یوه کاري ورځ کې زنګ ووهئ', call_low: 'ټیټ لومړیتوب', high_risk: 'د لوړ خطر امیندواري',
-    new_broadcast: 'نوی عمومي پیغام', programme: 'پروګرام', area: 'سیمه (خالي: ټولې سیمې)', b_route: 'لار یا د پولې تېرېدو ځای (خالي: ټولې)', text_key: 'د متن نوم',
+    new_broadcast: 'نوی عمومي پیغام', programme: 'پروګرام', area: 'سیمه (خالي: ټولې سیمې)', b_route: 'لار یا سرحدي بندر (خالي: ټول)', text_key: 'د متن نوم',
     priority: 'لومړیتوب', p_alert: 'P1 بیړنۍ خبرتیا (د شپې هم لېږل کېږي)', p_area: 'P2 سیمه‌ییزه خبرتیا', p_education: 'P3 پوهاوی',
     send: 'لېږل', encoding: 'کوډګذاري', parts: 'د اس‌ام‌اس برخې', cost: 'د ۱۰۰۰ کسانو لپاره لګښت', text: 'متن',
     confirm_needed: 'سیمه او متن وګورئ: {0}', confirm_send: 'ومې کتل: ولېږه',
@@ -302,7 +302,7 @@ const WORDS = {
     c_unreachable: 'د لاسرسي وړ نه ده: دې شمېرې ته پیغامونه نه رسېږي', c_recorded: 'ثبت کوونکی {0}، {1}', c_not_recorded: 'لا چا نه دي پوښتلي',
     rec_person: 'هغه څوک چې تلیفون ورسره دی، په پیغام', rec_user: 'کارن شمېره {0}', rec_token: 'د ماشین ټوکن شمېره {0}',
     consents: 'د ترلاسه کولو موافقه', via: 'څنګه', recorded_by: 'ثبت کوونکی', subscriptions: 'د خبرتیاوو ګډون', c_area: 'سیمه',
-    c_since: 'له', c_ends: 'پای', never: 'هېڅکله', c_messages: 'دې شمېرې ته پیغامونه', nothing_recorded: 'هېڅ نه دي ثبت شوي.',
+    c_since: 'له', c_ends: 'پای', never: 'هېڅکله', c_messages: 'دې کس ته پیغامونه', nothing_recorded: 'هېڅ نه دي ثبت شوي.',
     quiet_hours: 'د آرام ساعتونه: عادي پیغامونه په دې ساعتونو کې نه لېږل کېږي', q_hint: '۲۲:۰۰-۰۷:۰۰ د هغه کس په محلي وخت؛ خالي: د پروګرام د آرام ساعتونه',
     q_programme: 'د پروګرام د آرام ساعتونه', q_saved: 'د آرام ساعتونه ثبت شول.', save: 'ثبتول',
     w_not_mobile: 'ثبت شوه، خو دا شمېره د ثابت ټیلیفون ده، نه د موبایل: کېدای شي اس‌ام‌اس ورته ونه رسېږي. شمېره له هغه کس سره وګورئ.',
@@ -311,8 +311,8 @@ const WORDS = {
     new_number: 'نوې شمېره', n_save: 'شمېره بدلول',
     n_hint: 'نوی سیم: یادونې، نوبتونه او خبرتیاوې ورسره نوې شمېرې ته ځي، هغه پیغامونه چې بند یې کړي دي بند پاتې کېږي، او د لېږلو په تمه پیغامونه نوې شمېرې ته لېږل کېږي.',
     n_moved: 'شمېره بدله شوه. نوې شمېرې ته د لېږلو په تمه پیغامونه: {0}',
-    n_same: 'دا یې لا دمخه خپله شمېره ده.', n_took_in: 'هغه پیغامونه چې نوې شمېرې مخکې لېږلي، اوس د هغه دي.',
-    n_confirm: 'دې شمېرې مخکې پیغام ته پیغام لېږلی. که یې نوی سیم وي، هغه پیغامونه به د ده شي.',
+    n_same: 'دا یې همدا اوسنۍ شمېره ده.', n_took_in: 'هغه پیغامونه چې نوې شمېرې مخکې لېږلي وو، اوس د همدې کس په نوم ثبت دي.',
+    n_confirm: 'دې شمېرې مخکې پیغام ته لیکلي دي. که دا یې نوی سیم وي، هغه پیغامونه به د همدې کس په نوم ثبت شي.',
     n_confirm_send: 'دا یې نوی سیم دی',
   },
 };
@@ -1027,7 +1027,7 @@ async function messagesPage(query) {
   let next = null;
   const load = async () => {
     const q = new URLSearchParams();
-    for (const k of ['to', 'broadcast', 'status']) if (params.get(k)) q.set(k, params.get(k));
+    for (const k of ['to', 'contact', 'broadcast', 'status']) if (params.get(k)) q.set(k, params.get(k));
     if (next) q.set('before', next);
     const page = await api('GET', `/messages?${q}`);
     for (const m of page.items) {
@@ -1179,7 +1179,8 @@ async function contactsPage(query) {
     quietForm(c),
     monthsForm(c),
     numberForm(c),
-    h('p', {}, h('a', { href: `#/messages?to=${encodeURIComponent(c.phone)}` }, t('c_messages')))),
+    // Every message to the person, on whichever number they had (R-L6).
+    h('p', {}, h('a', { href: `#/messages?contact=${c.id}` }, t('c_messages')))),
   h('h2', {}, t('consents')),
   table([t('programme'), t('via'), t('recorded_by'), t('at')], c.consents.map((k) => h('tr', {},
     h('td', {}, k.programme), h('td', {}, WORDS[lang]['via_' + k.via] ? t('via_' + k.via) : k.via), h('td', {}, recorder(k.recorded_by)), h('td', {}, when(k.at))))),

@@ -432,6 +432,11 @@ outcome list_messages(services& s, store::tx& tx, const call& c) {
     if (!id) return refuse(400, "invalid_query", "broadcast is a broadcast's number", "broadcast");
     f.broadcast_id = *id;
   }
+  if (const auto who = c.query_value("contact"); !who.empty()) {
+    const auto id = text::read_id(who);
+    if (!id) return refuse(400, "invalid_query", "contact is a contact's number (its id)", "contact");
+    f.contact_id = *id;
+  }
   f.status = c.query_value("status");
   if (!f.status.empty() && !store::parse_status(f.status)) {
     return refuse(400, "invalid_query", "no state '" + f.status + "'", "status");
@@ -1707,8 +1712,9 @@ const std::vector<route>& routes() {
        {{"to", "string"}, {"text", "string"}, {"template", "string"}, {"channel", "string"}, {"priority", "string"}},
        {"to"}, {}, true},
       {"GET", "/api/v1/messages", {"admin", "operator"}, list_messages,
-       "Messages newest first, filtered by number (to), broadcast or state; ?before= pages on", {}, {},
-       {"to", "broadcast", "status", "before", "limit"}},
+       "Messages newest first, filtered by number (to), person (contact: whichever of their numbers), broadcast or "
+       "state; ?before= pages on",
+       {}, {}, {"to", "contact", "broadcast", "status", "before", "limit"}},
       {"GET", "/api/v1/audit", {"admin"}, list_audit,
        "The audit log newest first, or one thing's (?target=flow:x.yaml); ?before= pages on", {}, {},
        {"target", "before", "limit"}},

@@ -759,6 +759,7 @@ struct audit_entry {
 // Which messages a page lists (empty: any).
 struct message_filter {
   std::string to_phone;
+  std::int64_t contact_id = 0;  // a person's, whichever of their numbers they went to (R-L6)
   std::int64_t broadcast_id = 0;
   std::string status;
 };

@@ -278,6 +278,12 @@ async function operator(browser) {
   check(await page.inputValue('#contact-quiet') === '22:00-07:00', 'and her quiet hours');
   check((await page.textContent('#contact-shared')).includes('Not sure'),
     'but not that nobody else reads the new phone: texts are neutral until someone asks');
+  // Her messages, those her old number got included.
+  await page.click('text=Messages to this person');
+  await page.waitForSelector('tbody tr');
+  check((await page.textContent('main')).includes('+93700000321'), 'her messages include those to her old number');
+  await page.goBack();
+  await page.waitForSelector('#contact-quiet');
   check(await page.locator('#check-this').count() === 0, 'a mobile number is not flagged');
   // R-L6: a landline given as someone's number: saving anything for them says to check it.
   await page.fill('#contact-phone', '020 210 1234');

@@ -747,6 +747,9 @@ TEST_CASE("api: a person's new SIM takes their record along, and a number that i
   REQUIRE(r.status == 201);
   const auto id = json::parse(r.body)["id"].get<long long>();
   const std::string path = "/api/v1/contacts/" + std::to_string(id) + "/number";
+  REQUIRE(api(srv.port(), "POST", "/api/v1/messages", srv.token,
+              R"({"to": "+98 912 123 4601", "text": "Clinic closed tomorrow", "channel": "console"})")
+              .status == 201);
   // Back in Afghanistan she writes from her new SIM before anyone records it.
   REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms", "from=%2B93700000601&text=salam").status == 200);
   // Another new SIM stopped everything: its stop is its holder's, so it is not taken.
@@ -785,6 +788,17 @@ TEST_CASE("api: a person's new SIM takes their record along, and a number that i
   REQUIRE(r.status == 200);
   CHECK(json::parse(r.body)["id"] == id);
   CHECK(api(srv.port(), "GET", "/api/v1/contacts?phone=%2B989121234601", srv.token).status == 404);
+  // Every message to her, on either number, is hers; the old number's are not the new one's.
+  r = api(srv.port(), "GET", "/api/v1/messages?contact=" + std::to_string(id), srv.token);
+  REQUIRE(r.status == 200);
+  std::set<std::string> to;
+  const auto hers = json::parse(r.body);
+  for (const auto& m : hers["items"]) to.insert(m["to"].get<std::string>());
+  CHECK(to.count("+989121234601") == 1);
+  CHECK(to.count("+93700000601") == 1);
+  const auto new_sim = json::parse(api(srv.port(), "GET", "/api/v1/messages?to=0700000601", srv.token).body);
+  for (const auto& m : new_sim["items"]) CHECK(m["to"] == "+93700000601");
+  CHECK(api(srv.port(), "GET", "/api/v1/messages?contact=x", srv.token).status == 400);
   // What she wrote from the new SIM is hers now.
   CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM inbound_events WHERE contact_id = " + std::to_string(id)) == "1");
   // The audit log names the change, with both numbers masked.

@@ -1231,8 +1231,9 @@ std::vector<message_view> tx::messages_page(const message_filter& f, std::int64_
   static const std::string sql = std::string("SELECT ") + message_columns +
                                  " FROM outbound_messages WHERE ($1 = 0 OR id < $1) AND ($2 = '' OR to_phone = $2)"
                                  " AND ($3 = 0 OR broadcast_id = $3) AND ($4 = '' OR status = $4)"
-                                 " ORDER BY id DESC LIMIT $5";
-  const auto r = c_.query(sql.c_str(), {before, f.to_phone, f.broadcast_id, f.status, static_cast<std::int64_t>(limit)});
+                                 " AND ($6 = 0 OR contact_id = $6) ORDER BY id DESC LIMIT $5";
+  const auto r = c_.query(sql.c_str(),
+                          {before, f.to_phone, f.broadcast_id, f.status, static_cast<std::int64_t>(limit), f.contact_id});
   std::vector<message_view> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(read_message(r, i));
   return out;

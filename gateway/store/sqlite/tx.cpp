@@ -1092,13 +1092,14 @@ std::vector<message_view> tx::messages_page(const message_filter& f, std::int64_
   static const std::string sql = std::string("SELECT ") + message_columns +
                                  " FROM outbound_messages WHERE (?1 = 0 OR id < ?1) AND (?2 = '' OR to_phone = ?2)"
                                  " AND (?3 = 0 OR broadcast_id = ?3) AND (?4 = '' OR status = ?4)"
-                                 " ORDER BY id DESC LIMIT ?5";
+                                 " AND (?6 = 0 OR contact_id = ?6) ORDER BY id DESC LIMIT ?5";
   auto& q = stmt(sql.c_str());
   q.bind(1, before);
   bind_text(q, 2, f.to_phone);
   q.bind(3, f.broadcast_id);
   bind_text(q, 4, f.status);
   q.bind(5, static_cast<std::int64_t>(limit));
+  q.bind(6, f.contact_id);
   std::vector<message_view> out;
   while (q.executeStep()) out.push_back(read_message(q));
   q.reset();
