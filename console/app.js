@@ -840,7 +840,15 @@ async function broadcastProgressPage(id) {
     if (b.status === 'awaiting_approval') {
       // Whoever asked for it waits for someone else; they may still cancel it.
       const mine = b.requested_by === `user:${me.user}`;
+      // What the second person approves: to whom (area, route) and the words, in their language.
+      let words = '';
+      try {
+        const text = await api('GET', `/texts/${encodeURIComponent(b.text)}`);
+        words = (text.items.find((i) => i.language === lang) || text.items[0])?.text || '';
+      } catch { words = ''; }
       approval.replaceChildren(h('p', { class: 'warning' }, t('awaiting_approval', number(b.audience))),
+        h('p', { id: 'broadcast-what' }, ltr([b.topic, b.area, b.route].filter(Boolean).join(' · ')), ' · ', ltr(b.text)),
+        words ? h('p', { class: 'preview', dir: 'auto' }, words) : '',
         h('p', {}, mine ? t('waiting_other') : h('button', { id: 'approve', onclick: () => decide('approve') }, t('approve_send')),
           ' ', h('button', { id: 'cancel-broadcast', class: 'quiet', onclick: () => decide('cancel') }, t('cancel_broadcast'))));
     } else if (b.status === 'cancelled') {

@@ -51,11 +51,6 @@ namespace {
 constexpr core::unix_ms code_lifetime_ms = 30LL * 24 * 3'600'000;
 constexpr int wrong_codes_a_day = 5;
 
-bool is_name(const std::string& s) {
-  return !s.empty() && s.size() <= 40 && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-  });
-}
 
 // A place as the person wrote it, kept for the operators: spaces collapsed, controls and
 // direction marks dropped, at most 60 characters (a USSD answer can be 160), never cut inside a
@@ -133,7 +128,7 @@ std::optional<std::vector<int>> read_days(const std::string& list) {
 
 flow::action_result subscriptions_add(store::tx& t, const request& r) {
   const std::string topic = r.arg("topic"), area = r.arg("area"), route = r.arg("route");
-  if (!is_name(topic) || !is_name(area) || (!route.empty() && !is_name(route))) return {"error", {}};
+  if (!text::is_value_name(topic) || !text::is_value_name(area) || (!route.empty() && !text::is_value_name(route))) return {"error", {}};
   const std::string district = as_written(r.arg("district"));
   if (r.arg("renew").empty()) {
     t.subscribe(r.contact_id, topic, area, r.channel_id, 0, district, route);
@@ -147,7 +142,7 @@ flow::action_result subscriptions_add(store::tx& t, const request& r) {
 
 flow::action_result subscriptions_transfer_code(store::tx& t, const request& r) {
   const std::string topic = r.arg("topic");
-  if (!is_name(topic)) return {"error", {}};
+  if (!text::is_value_name(topic)) return {"error", {}};
   for (int i = 0; i < 20; ++i) {
     const std::string code = random_code();
     if (t.add_transfer_code(r.contact_id, topic, code, t.now() + code_lifetime_ms)) return {"ok", {{"transfer_code", code}}};
@@ -157,7 +152,7 @@ flow::action_result subscriptions_transfer_code(store::tx& t, const request& r) 
 
 flow::action_result subscriptions_transfer(store::tx& t, const request& r) {
   const std::string topic = r.arg("topic");
-  if (!is_name(topic)) return {"error", {}};
+  if (!text::is_value_name(topic)) return {"error", {}};
   if (t.transfer_failures(r.contact_id, t.now() - 24 * 3'600'000) >= wrong_codes_a_day) return {"blocked", {}};
   // «۴۸۲ ۹۱۳», "482-913": the digits, in any script.
   std::string code;
@@ -197,7 +192,7 @@ flow::action_result subscriptions_lessons(store::tx& t, const request& r) {
   const std::string topic = r.arg("topic"), node = r.arg("node"), region = r.arg("region");
   const auto days = read_days(r.arg("days"));
   const auto minute = schedule::minute_of_day(r.arg("time"));
-  if (!is_name(topic) || node.empty() || !days || !minute) return {"error", {}};
+  if (!text::is_value_name(topic) || node.empty() || !days || !minute) return {"error", {}};
   if (!region.empty() && phone::region_of(r.phone) != region) return {"later", {}};
   if (had_lessons(t, r.contact_id, topic)) return {"ok", {}};  // once per person, finished or not
   for (const auto& running : t.active_series(r.contact_id, topic)) {
@@ -223,7 +218,7 @@ flow::action_result subscriptions_lessons(store::tx& t, const request& r) {
 
 flow::action_result subscriptions_check(store::tx& t, const request& r) {
   const std::string topic = r.arg("topic");
-  if (!is_name(topic)) return {"error", {}};
+  if (!text::is_value_name(topic)) return {"error", {}};
   if (t.subscribed(r.contact_id, topic)) return {"yes", {}};
   if (const auto id = text::read_id(r.arg("series"))) {
     if (const auto s = t.find_series(*id); s && s->contact_id == r.contact_id) t.end_series(s->id);

@@ -281,6 +281,10 @@ outcome create_broadcast(services& s, store::tx& tx, const call& c) {
   out.topic = b.value("topic", "");
   out.area = b.value("area", "");
   out.route = b.value("route", "");
+  if (!out.route.empty() && !text::is_value_name(out.route)) {
+    return refuse(400, "invalid_route", "a route is a value of the flow's route menu: a-z, 0-9 and _ (islam_qala)",
+                  "route");
+  }
   out.template_key = b.value("text", "");
   if (out.topic.empty()) return refuse(400, "missing_field", "say which programme's subscribers", "topic");
   store::contact speaker;
@@ -313,10 +317,14 @@ outcome create_broadcast(services& s, store::tx& tx, const call& c) {
   }
   out.audience = tx.count_audience(out);
   if (out.audience == 0) {
+    // The route is to blame only when the area alone has someone.
+    auto any_route = out;
+    any_route.route.clear();
+    const bool route_empties_it = !out.route.empty() && tx.count_audience(any_route) > 0;
     return refuse(409, "no_audience",
                   "nobody is subscribed to " + out.topic + (out.area.empty() ? "" : " in " + out.area) +
                       (out.route.empty() ? "" : " who comes by " + out.route),
-                  out.route.empty() ? "area" : "route");
+                  route_empties_it ? "route" : "area");
   }
   if (out.audience > 1000 && !b.value("confirm", false)) {
     return refuse(409, "confirm_needed",
@@ -1496,7 +1504,8 @@ outcome change_number(services& s, store::tx& tx, const call& c) {
   }
   const auto before = tx.find_contact(*id);
   store::number_request asked{phone.value(), c.actor(), c.body.value("confirm", false),
-                              [&](std::string_view e164) { return s.runner.time_zone(e164); }};
+                              [&](std::string_view e164) { return s.runner.time_zone(e164); },
+                              [&](std::string_view field) { return s.runner.config().contact_fields.count(field) != 0; }};
   const auto moved = store::change_number(tx, *id, asked);
   using o = store::number_change::outcome;
   const std::string other = "contact " + std::to_string(moved.other);
@@ -1517,8 +1526,8 @@ outcome change_number(services& s, store::tx& tx, const call& c) {
       }
       if (moved.other == 0) {
         return refuse(409, "number_taken",
-                      "whoever had that number stopped messages (kept after their data was erased); if it is now "
-                      "this person's, they send START from it first",
+                      "someone who had that number before stopped messages, and the stop stays with the number "
+                      "(R-S7); if it is now this person's, they send START from it first",
                       "phone");
       }
       static const std::map<std::string, std::string> words{

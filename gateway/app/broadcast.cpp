@@ -223,7 +223,7 @@ int broadcast_status(const std::string& config_path, const std::string& id_text,
       }
       std::int64_t open = 0;
       std::string line = "broadcast " + std::to_string(id) + " (" + b->topic + (b->area.empty() ? "" : ", " + b->area) +
-                         "): " + std::to_string(b->queued) + " of " + std::to_string(b->audience) + " queued" +
+                         (b->route.empty() ? "" : ", by " + b->route) + "): " + std::to_string(b->queued) + " of " + std::to_string(b->audience) + " queued" +
                          (b->done ? "" : " so far") +
                          (b->cancelled ? ", cancelled" : b->awaiting_approval() ? ", awaiting a second person's approval" : "");
       for (const auto& [state, n] : states) {

@@ -187,7 +187,9 @@ constexpr const char* contacts_help =
     "  phone        required: any format (national numbers are read in defaults.region)\n"
     "  language     a language of the templates: prs, ps, fa, en\n"
     "  topic, area  subscribes the person to a programme's area (mine_safety, herat)\n"
-    "  other        a field flows can show, e.g. a column 'name' is {contact.name}\n"
+    "  route        and the crossing or route they come by (islam_qala), for --route broadcasts\n"
+    "  other        a field kept on the person: name ({contact.name}), months, or one the config\n"
+    "               declares with why (contact_fields); any other column is refused\n"
     "Importing never opts anyone in: a person who stopped messages stays stopped. Every line is\n"
     "checked first; the good ones are imported and the bad ones listed with their line number\n"
     "and why. Lines go in batches of 1000, each whole or not at all; the progress (a bar at a\n"
@@ -420,6 +422,11 @@ int run_cli(int argc, char** argv) {
       return usage_error(command, "--priority is alert, area or education, not '" + o.priority + "'", broadcast_help);
     }
     if (o.topic.empty() || o.text.empty()) return usage_error(command, "give --topic and --text", broadcast_help);
+    if (!o.route.empty() && !text::is_value_name(o.route)) {
+      return usage_error(command, "--route is a value of the flow's route menu (a-z, 0-9 and _: islam_qala), not '" +
+                                      o.route + "'",
+                         broadcast_help);
+    }
     if (o.priority == "alert" && o.by.empty()) {
       return usage_error(command, "an alert needs --by LOGIN: who asks (a second person approves it)", broadcast_help);
     }

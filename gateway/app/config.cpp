@@ -590,18 +590,26 @@ void read_contact_fields(config_reader& cr, const YAML::Node& n, config& c) {
     return;
   }
   for (const auto& kv : n) {
+    if (!kv.first.IsScalar() || kv.first.IsNull()) {
+      r.problem(kv.first, "'contact_fields' names each field with a word (camp), not a list, a mapping or nothing");
+      continue;
+    }
     const std::string name = kv.first.as<std::string>();
     const std::string path = "contact_fields." + name;
+    if (c.contact_fields.count(name)) {
+      r.problem(kv.first, "'" + path + "' is declared twice");
+      continue;
+    }
     if (!contact_field_name(name)) {
       r.problem(kv.first, "'" + path + "': a field's name is a-z, 0-9 and _ (at most 32), starting with a letter");
       continue;
     }
-    if (name == "name" || name == "months") {
+    if (std::find(own_contact_fields.begin(), own_contact_fields.end(), name) != own_contact_fields.end()) {
       r.problem(kv.first, "'" + path + "': Paygham keeps " + name + " itself (docs/configuration.md); remove it here");
       continue;
     }
     const auto why = cr.text(n, name, "contact_fields");
-    if (!why || why->empty()) {
+    if (!why || why->find_first_not_of(" \t") == std::string::npos) {
       r.problem(kv.second, "'" + path + "' says why the field is kept (R-D2: store only what is needed), e.g. "
                            "camp: where the outreach team finds the person");
       continue;
@@ -696,7 +704,8 @@ bool contact_field_name(std::string_view name) {
 }
 
 bool keeps_contact_field(const config& c, std::string_view field) {
-  return field == "name" || field == "months" || c.contact_fields.count(std::string(field)) != 0;
+  return std::find(own_contact_fields.begin(), own_contact_fields.end(), field) != own_contact_fields.end() ||
+         c.contact_fields.count(std::string(field)) != 0;
 }
 
 core::result<config> load_config(const std::string& path) {

@@ -5,6 +5,7 @@
 // file's folder. Reference: docs/configuration.md.
 #pragma once
 
+#include <array>
 #include <map>
 #include <string>
 #include <vector>
@@ -83,6 +84,8 @@ struct config {
   std::map<std::string, std::string> contact_fields;
 };
 
+// The contact fields Paygham keeps itself: a display name (R-L7) and the month names (R-L3).
+inline constexpr std::array<std::string_view, 2> own_contact_fields{"name", "months"};
 // A contact field's name: a-z, 0-9 and _, at most 32, starting with a letter.
 bool contact_field_name(std::string_view name);
 // Whether a person may have the field `field` (contact.<field>): name, months, or a field the

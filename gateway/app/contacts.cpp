@@ -9,6 +9,7 @@
 #include <iostream>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "gateway/app/commands.hpp"
 #include "gateway/app/config.hpp"
@@ -19,6 +20,7 @@
 #include "gateway/runner/runner.hpp"
 #include "gateway/store/writer.hpp"
 #include "gateway/text/format.hpp"
+#include "gateway/text/readers.hpp"
 
 namespace paygham::app {
 namespace {
@@ -30,12 +32,12 @@ struct person {
   std::size_t line = 0;
   std::string phone;
   std::string language;
-  std::string topic, area;
+  std::string topic, area, route;
   std::map<std::string, std::string> fields;
 };
 
 struct columns {
-  int phone = -1, language = -1, topic = -1, area = -1;
+  int phone = -1, language = -1, topic = -1, area = -1, route = -1;
   std::vector<std::pair<int, std::string>> fields;  // other columns: contact fields
   std::size_t count = 0;
 };
@@ -58,6 +60,7 @@ core::result<columns> read_header(const std::string& line, const config& cfg) {
     else if (n == "language") c.language = at;
     else if (n == "topic") c.topic = at;
     else if (n == "area") c.area = at;
+    else if (n == "route") c.route = at;
     else if (!contact_field_name(n)) return core::fail("line 1: the column '" + n + "' is not a name flows can use (a-z, 0-9 and _)");
     else if (keeps_contact_field(cfg, n)) c.fields.emplace_back(at, n);
     else if (undeclared.empty()) undeclared = n;
@@ -68,7 +71,9 @@ core::result<columns> read_header(const std::string& line, const config& cfg) {
                       "' is not a field Paygham keeps on a person: leave it out of the file, or declare it with why "
                       "it is needed (contact_fields: in the config, R-D2)");
   }
-  if (c.area >= 0 && c.topic < 0) return core::fail("line 1: an 'area' column needs a 'topic' column (mine_safety)");
+  if ((c.area >= 0 || c.route >= 0) && c.topic < 0) {
+    return core::fail("line 1: an 'area' or 'route' column needs a 'topic' column (mine_safety)");
+  }
   return c;
 }
 
@@ -174,8 +179,19 @@ int contacts_import(const contacts_options& o) {
         continue;
       }
     }
-    if (cols.topic >= 0) p.topic = f[static_cast<std::size_t>(cols.topic)];
-    if (cols.area >= 0) p.area = f[static_cast<std::size_t>(cols.area)];
+    // A subscription's names as the flows' menus give them (R-M1: the route, islam_qala).
+    bool named = true;
+    for (const auto& [at, out, what] : {std::tuple{cols.topic, &p.topic, "topic"}, std::tuple{cols.area, &p.area, "area"},
+                                        std::tuple{cols.route, &p.route, "route"}}) {
+      if (at < 0) continue;
+      *out = f[static_cast<std::size_t>(at)];
+      if (!out->empty() && !text::is_value_name(*out)) {
+        why(std::string(what) + " '" + *out + "' is not a name a flow gives (a-z, 0-9 and _: islam_qala)");
+        named = false;
+        break;
+      }
+    }
+    if (!named) continue;
     for (const auto& [at, name] : cols.fields) {
       if (!f[static_cast<std::size_t>(at)].empty()) p.fields[name] = f[static_cast<std::size_t>(at)];
     }
@@ -202,7 +218,7 @@ int contacts_import(const contacts_options& o) {
             if (c.created) ++added;
             if (!p.language.empty()) t.set_contact_language(c.id, p.language);
             t.set_contact_fields(c.id, p.fields);
-            if (!p.topic.empty()) t.subscribe(c.id, p.topic, p.area, channel);
+            if (!p.topic.empty()) t.subscribe(c.id, p.topic, p.area, channel, 0, {}, p.route);
           }
           if (to == good.size()) {
             t.audit("cli", "contacts.import", "file:" + o.file,

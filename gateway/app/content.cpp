@@ -560,6 +560,8 @@ std::shared_ptr<runner::content> load_checked_content(const config& c, std::stri
 
 runner::settings runner_settings(const config& c) {
   runner::settings s;
+  s.contact_fields.insert(own_contact_fields.begin(), own_contact_fields.end());
+  for (const auto& [field, why] : c.contact_fields) s.contact_fields.insert(field);
   s.default_language = c.defaults_.language;
   s.timezone = c.defaults_.timezone;
   s.languages = c.defaults_.languages;

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -99,6 +100,8 @@ struct settings {
   text::ussd_routes ussd_routes = {};
   // How long a dropped session's answers are kept for "continue / start again" (R-U12).
   core::unix_ms resume_window_ms = 15 * 60'000;
+  // R-D2: the contact fields the deployment keeps on a person (app::keeps_contact_field).
+  std::set<std::string, std::less<>> contact_fields = {};
 };
 
 // The sending hours of `programme`: its own (config `programmes`) or the defaults'.

@@ -1,5 +1,6 @@
 #include "gateway/store/number_change.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "gateway/store/tx.hpp"
@@ -45,8 +46,14 @@ number_change change_number(tx& t, std::int64_t contact_id, const number_request
   if (other) {
     out.other = other->id;
     out.held = held_by(t, *other);
-  } else if (t.number_suppressed(r.phone)) {
-    out.held = {"stops"};
+  } else {
+    // A stop kept with the number counts unless the person has it already (their own, from
+    // when the number was theirs before).
+    const auto mine = t.stopped_programmes(who.id);
+    for (const auto& p : t.number_stops(r.phone)) {
+      const bool have = who.opted_out || (!p.empty() && std::find(mine.begin(), mine.end(), p) != mine.end());
+      if (!have) out.held = {"stops"};
+    }
   }
   if (!out.held.empty()) return out;
   if (other && !r.confirm) {
@@ -63,7 +70,7 @@ number_change change_number(tx& t, std::int64_t contact_id, const number_request
   if (other) {
     std::map<std::string, std::string> gaps;
     for (const auto& [k, v] : other->fields) {
-      if (!who.fields.count(k)) gaps.emplace(k, v);
+      if (!who.fields.count(k) && r.keeps_field(k)) gaps.emplace(k, v);
     }
     if (!gaps.empty()) t.set_contact_fields(who.id, gaps);
     if (who.language.empty() && !other->language.empty()) t.set_contact_language(who.id, other->language);

@@ -37,14 +37,16 @@ struct number_request {
   std::string recorded_by;  // who asks, as the audit log names them (user:3)
   bool confirm = false;     // take in the contact the number has, with nothing of its own
   std::function<std::string(std::string_view)> zone_of;  // a number's time zone
+  std::function<bool(std::string_view)> keeps_field;     // a contact field the deployment keeps (R-D2)
 };
 
 // Moves the person `contact_id` to `r.phone` unless the number is a user's, or another
 // person's with something of their own (a stop, a series, a visit ahead, an alert subscription,
-// a consent), or stopped by someone erased since (R-S7): then nothing changes. A contact the
-// number has with none of those (someone texted from the new SIM before the change was
-// recorded) is taken in when the caller confirms: what it sent and was sent becomes the
-// person's, and its language and fields fill the person's gaps. Whether others read SMS on the
+// a consent), or stopped by someone who had it before (R-S7; unless the person has those
+// stops already): then nothing changes. A contact the number has with none of those (someone
+// texted from the new SIM before the change was recorded) is taken in when the caller
+// confirms: what it sent and was sent becomes the person's, and its language and the fields
+// the deployment keeps fill the person's gaps. Whether others read SMS on the
 // phone is what was said of the new phone, if anything, never what was said of the old one
 // (R-S11: unknown means neutral texts). Series kept on the old number's clock move to the new
 // number's. Both contacts are held (several nodes) from the first read.

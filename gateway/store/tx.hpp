@@ -215,9 +215,9 @@ class contacts_part {
   // old one are forgotten (R-S13); series kept on the old number's clock move to the new one's.
   // Returns how many waiting messages now go to the new number.
   virtual std::int64_t move_number(std::int64_t contact_id, const number_move& m) = 0;
-  // A stop kept as a hash of `phone` (R-S7): someone who had the number stopped messages and
-  // was erased since.
-  virtual bool number_suppressed(std::string_view phone) = 0;
+  // The stops kept as a hash of `phone` (R-S7: its holder erased, or moved to a new number):
+  // the programmes, "" for everything.
+  virtual std::vector<std::string> number_stops(std::string_view phone) = 0;
   virtual contact_record find_contact_record(std::int64_t contact_id) = 0;
   // Whether others read SMS on the phone, "unknown", "yes" or "no" (the caller checks which),
   // and whether texts may name the person's care: only after a clear "no" (R-S11), so with

@@ -332,6 +332,12 @@ std::optional<std::int64_t> read_id(std::string_view s) {
   return v;
 }
 
+bool is_value_name(std::string_view s) {
+  return !s.empty() && s.size() <= 40 && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
 std::optional<long> read_integer(std::string_view normalized, long min, long max) {
   const auto v = to_long(trim(normalized));
   if (!v || *v < min || *v > max) return std::nullopt;

@@ -27,6 +27,10 @@ std::optional<bool> read_yes_no(std::string_view normalized, const lexicon& word
 // digits only, at most 18; nullopt for anything else.
 std::optional<std::int64_t> read_id(std::string_view s);
 
+// A value a flow's menu and an action name things by (a topic, an area, a route: islam_qala):
+// a-z, 0-9 and _, 1 to 40 of them.
+bool is_value_name(std::string_view s);
+
 // A whole number within [min, max], digits only (any script, already folded).
 std::optional<long> read_integer(std::string_view normalized, long min, long max);
 

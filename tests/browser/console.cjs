@@ -195,6 +195,8 @@ async function operator(browser) {
   await second.page.click('text=Broadcasts');
   await second.page.click(`#recent tr[data-status="awaiting_approval"] a`);
   await second.page.waitForSelector('#approve');
+  check((await second.page.textContent('#broadcast-what')).includes('mine_safety · herat · islam_qala'),
+    'the second person sees to whom the alert goes, the crossing included, before approving');
   await second.page.click('#approve');
   await second.page.waitForSelector('#approve', { state: 'detached' });
   check(second.problems.length === 0, 'the admin approves it: ' + second.problems.join('; '));

@@ -310,6 +310,14 @@ TEST_CASE("api: a broadcast for a crossing reaches only those who said they come
   CHECK(error_of(r)["code"] == "no_audience");
   CHECK(error_of(r)["field"] == "route");
   CHECK_THAT(error_of(r)["message"].get<std::string>(), Catch::Contains("who comes by torkham"));
+  // An area nobody is in is the area's fault, whatever the route; a route as nobody names one is refused.
+  r = api(srv.port(), "POST", "/api/v1/broadcasts", srv.token,
+          R"({"topic": "mine_safety", "area": "kunar", "route": "islam_qala", "text": "mine_safety.alert_floods"})");
+  CHECK(error_of(r)["field"] == "area");
+  r = api(srv.port(), "POST", "/api/v1/broadcasts", srv.token,
+          R"({"topic": "mine_safety", "route": "Islam Qala", "text": "mine_safety.alert_floods"})");
+  CHECK(r.status == 400);
+  CHECK(error_of(r)["code"] == "invalid_route");
   r = api(srv.port(), "POST", "/api/v1/broadcasts", srv.token,
           R"({"topic": "mine_safety", "route": "islam_qala", "text": "mine_safety.alert_floods"})");
   REQUIRE(r.status == 201);

@@ -39,6 +39,32 @@ TEST_CASE("contacts: an import takes fixed-line numbers but names their lines (R
   CHECK(scalar(dir, "SELECT json_extract(fields, '$.months') FROM contacts WHERE phone = '+93700000201'") == "iranian");
 }
 
+TEST_CASE("contacts: an import subscribes people with the crossing they come by (R-M1), names as flows give them",
+          "[integration][contacts]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  write_file(dir.file("people.csv"),
+             "phone,topic,area,route\n"
+             "+93700000211,mine_safety,herat,islam_qala\n"
+             "+93700000212,mine_safety,herat,\n"
+             "+93700000213,mine_safety,herat,Islam Qala\n");  // line 4: not a menu's value
+  std::string out, err;
+  CHECK(run_paygham({"contacts", "import", "--config", config, dir.file("people.csv")}, &out, &err) == 1);
+  CHECK(out == "imported 2 people (2 new); 1 bad line\n");
+  CHECK_THAT(err, Catch::Contains("line 4: route 'Islam Qala' is not a name a flow gives"));
+  CHECK(scalar(dir, "SELECT route FROM subscriptions s JOIN contacts c ON c.id = s.contact_id"
+                    " WHERE c.phone = '+93700000211'") == "islam_qala");
+  // The import's subscribers are reached by a broadcast for their crossing.
+  CHECK(run_paygham({"broadcast", "--config", config, "--topic", "mine_safety", "--route", "islam_qala", "--text",
+                     "mine_safety.alert_floods"},
+                    &out, &err) == 0);
+  CHECK_THAT(out, Catch::StartsWith("broadcast 1: 1 people subscribed to mine_safety (every area) who come by islam_qala"));
+  CHECK(run_paygham({"broadcast", "--config", config, "--topic", "mine_safety", "--route", "Islam Qala", "--text",
+                     "mine_safety.alert_floods"},
+                    &out, &err) == 2);
+  CHECK_THAT(err, Catch::Contains("--route is a value of the flow's route menu"));
+}
+
 TEST_CASE("contacts: an import takes the good lines, lists the bad ones by number, and opts nobody in",
           "[integration][contacts]") {
   temp_dir dir;

@@ -22,9 +22,11 @@ struct fixture : test::store_fixture {};
 // R-L6: moves the person to `phone` as the API does, Iranian numbers on Tehran's clock.
 store::number_change renumber(store::writer& w, std::int64_t id, const std::string& phone, bool confirm = false) {
   return test::in_tx(w, [&](store::tx& t) {
-    return store::change_number(t, id, {phone, "user:1", confirm, [](std::string_view e164) {
-                                           return std::string(e164.rfind("+98", 0) == 0 ? "Asia/Tehran" : "Asia/Kabul");
-                                         }});
+    return store::change_number(
+        t, id,
+        {phone, "user:1", confirm,
+         [](std::string_view e164) { return std::string(e164.rfind("+98", 0) == 0 ? "Asia/Tehran" : "Asia/Kabul"); },
+         [](std::string_view field) { return field == "camp" || field == "months"; }});
   });
 }
 
@@ -364,7 +366,7 @@ TEST_CASE("access: a new SIM that wrote before the change was recorded is taken 
     t.set_contact_fields(person.id, {{"months", "iranian"}});
     const auto sim = t.upsert_contact(new_sim);
     t.set_contact_language(sim.id, "prs");
-    t.set_contact_fields(sim.id, {{"months", "afghan"}, {"camp", "Shamshatoo"}});
+    t.set_contact_fields(sim.id, {{"months", "afghan"}, {"camp", "Shamshatoo"}, {"tribe", "x"}});
     t.set_phone_privacy(sim.id, "yes", false, "person");  // the new phone's holder said others read it
     t.record_inbound("at", "in-1", "sms", sim.id, "salam");
     t.queue_message({"at", sim.id, 0, new_sim, "the language picker", core::priority::reply});
@@ -384,6 +386,7 @@ TEST_CASE("access: a new SIM that wrote before the change was recorded is taken 
     CHECK(who->language == "prs");
     CHECK(who->fields.at("months") == "iranian");
     CHECK(who->fields.at("camp") == "Shamshatoo");
+    CHECK_FALSE(who->fields.count("tribe"));  // a field the deployment does not keep (R-D2)
     CHECK(t.find_contact(ids[1])->phone.rfind("erased:", 0) == 0);
     // What was said of the new phone holds for her now.
     CHECK(t.find_contact_record(ids[0]).shared_phone == "yes");
@@ -391,4 +394,24 @@ TEST_CASE("access: a new SIM that wrote before the change was recorded is taken 
   const auto person = std::to_string(ids[0]);
   CHECK(test::value(fx.so, "SELECT COUNT(*) FROM inbound_events WHERE contact_id = " + person) == "1");
   CHECK(test::value(fx.so, "SELECT COUNT(*) FROM outbound_messages WHERE contact_id = " + person) == "1");
+}
+
+TEST_CASE("access: a person moves back to a SIM they had, with the stops they made on it (R-L6)", "[store]") {
+  fixture fx;
+  const auto id = test::in_tx(fx.w, [](store::tx& t) {
+    const auto who = t.upsert_contact("+989121234541");
+    t.set_programme_opt_out(who.id, "mine_safety", true);
+    return who.id;
+  });
+  using o = store::number_change::outcome;
+  REQUIRE(renumber(fx.w, id, "+93700000541").result == o::moved);
+  // The Iranian SIM keeps her stop as a hash; it is hers, so she may go back to it.
+  CHECK(renumber(fx.w, id, "+989121234541").result == o::moved);
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.stopped(id, "mine_safety"); }));
+  // Had she taken that stop back meanwhile, the number's would still be someone's to take back.
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_programme_opt_out(id, "mine_safety", false); });
+  REQUIRE(renumber(fx.w, id, "+93700000542").result == o::moved);
+  const auto back = renumber(fx.w, id, "+989121234541");
+  CHECK(back.result == o::taken);
+  CHECK(back.held == std::vector<std::string>{"stops"});
 }

@@ -134,7 +134,9 @@ TEST_CASE("reports: what is reported of messages to a person's old SIM says noth
   }
   test::in_tx(fx.w, [&](store::tx& t) {
     const auto moved = store::change_number(
-        t, who.id, {"+93700000531", "user:1", false, [](std::string_view) { return std::string("Asia/Kabul"); }});
+        t, who.id,
+        {"+93700000531", "user:1", false, [](std::string_view) { return std::string("Asia/Kabul"); },
+         [](std::string_view) { return false; }});
     REQUIRE(moved.result == store::number_change::outcome::moved);
   });
   for (int i = 0; i < 3; ++i) fx.report("SM-old" + std::to_string(i), core::message_status::failed, "Rejected");

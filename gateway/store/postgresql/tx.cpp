@@ -234,8 +234,12 @@ std::int64_t tx::move_number(std::int64_t contact_id, const number_move& mv) {
           .affected());
 }
 
-bool tx::number_suppressed(std::string_view phone) {
-  return !c_.query("SELECT 1 FROM suppressions WHERE hash = $1 LIMIT 1", {suppression_hash(salt(), phone)}).empty();
+std::vector<std::string> tx::number_stops(std::string_view phone) {
+  const auto r = c_.query("SELECT programme FROM suppressions WHERE hash = $1 ORDER BY programme",
+                          {suppression_hash(salt(), phone)});
+  std::vector<std::string> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+  return out;
 }
 
 std::vector<contact> tx::find_contacts_by_name(std::string_view part, std::size_t limit) {

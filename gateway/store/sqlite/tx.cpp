@@ -284,12 +284,13 @@ std::int64_t tx::move_number(std::int64_t contact_id, const number_move& mv) {
   return m.exec();
 }
 
-bool tx::number_suppressed(std::string_view phone) {
-  auto& q = stmt("SELECT 1 FROM suppressions WHERE hash = ? LIMIT 1");
+std::vector<std::string> tx::number_stops(std::string_view phone) {
+  auto& q = stmt("SELECT programme FROM suppressions WHERE hash = ? ORDER BY programme");
   bind_text(q, 1, suppression_hash(salt(), phone));
-  const bool found = q.executeStep();
+  std::vector<std::string> out;
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
   q.reset();
-  return found;
+  return out;
 }
 
 std::vector<contact> tx::find_contacts_by_name(std::string_view part, std::size_t limit) {

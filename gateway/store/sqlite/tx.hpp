@@ -40,7 +40,7 @@ class tx final : public store::tx {
   void set_reachable(std::int64_t contact_id) override;
   bool erase_contact(std::int64_t contact_id) override;
   std::int64_t move_number(std::int64_t contact_id, const number_move& m) override;
-  bool number_suppressed(std::string_view phone) override;
+  std::vector<std::string> number_stops(std::string_view phone) override;
   contact_record find_contact_record(std::int64_t contact_id) override;
   std::vector<contact> find_contacts_by_name(std::string_view part, std::size_t limit) override;
   void set_phone_privacy(std::int64_t contact_id, std::string_view shared_phone, bool explicit_texts,
