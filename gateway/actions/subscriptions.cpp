@@ -51,7 +51,6 @@ namespace {
 constexpr core::unix_ms code_lifetime_ms = 30LL * 24 * 3'600'000;
 constexpr int wrong_codes_a_day = 5;
 
-
 // A place as the person wrote it, kept for the operators: spaces collapsed, controls and
 // direction marks dropped, at most 60 characters (a USSD answer can be 160), never cut inside a
 // character.
@@ -128,7 +127,9 @@ std::optional<std::vector<int>> read_days(const std::string& list) {
 
 flow::action_result subscriptions_add(store::tx& t, const request& r) {
   const std::string topic = r.arg("topic"), area = r.arg("area"), route = r.arg("route");
-  if (!text::is_value_name(topic) || !text::is_value_name(area) || (!route.empty() && !text::is_value_name(route))) return {"error", {}};
+  if (!text::is_value_name(topic) || !text::is_value_name(area) || (!route.empty() && !text::is_value_name(route))) {
+    return {"error", {}};
+  }
   const std::string district = as_written(r.arg("district"));
   if (r.arg("renew").empty()) {
     t.subscribe(r.contact_id, topic, area, r.channel_id, 0, district, route);

@@ -120,6 +120,18 @@ struct call {
 
 using work = outcome (*)(services&, store::tx&, const call&);
 
+// The body's `phone` in E.164, where only a mobile will do (R-L6): refused otherwise, `needs`
+// saying why (": their SMS and USSD need a mobile").
+std::variant<std::string, refusal> mobile_in_body(const services& s, const call& c, const std::string& needs) {
+  const auto phone = phone::parse_e164(c.body.value("phone", ""), s.runner.config().region);
+  if (!phone) return refusal{400, "invalid_phone", phone.error(), "phone"};
+  if (!phone::is_mobile(phone.value())) {
+    return refusal{400, "not_mobile",
+                   "by its country's numbering plan this number is not a mobile (a fixed line, say)" + needs, "phone"};
+  }
+  return phone.value();
+}
+
 struct route {
   const char* method;
   const char* pattern;
@@ -743,15 +755,9 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
   if (const auto* bad = std::get_if<refusal>(&worker)) return outcome{400, json::object(), *bad};
   const auto channel = sending_channel(s, c);
   if (const auto* bad = std::get_if<refusal>(&channel)) return outcome{400, json::object(), *bad};
-  const auto phone = phone::parse_e164(c.body.value("phone", ""), s.runner.config().region);
-  if (!phone) return refuse(400, "invalid_phone", phone.error(), "phone");
   // Reminders go by SMS, and nothing else of them reaches a fixed line (as the SMS command, R-L6).
-  if (!phone::is_mobile(phone.value())) {
-    return refuse(400, "not_mobile",
-                  "by its country's numbering plan this number is not a mobile (a fixed line, say), and reminders go "
-                  "by SMS: give the patient's mobile",
-                  "phone");
-  }
+  const auto phone = mobile_in_body(s, c, ", and reminders go by SMS: give the patient's mobile");
+  if (const auto* bad = std::get_if<refusal>(&phone)) return outcome{400, json::object(), *bad};
   if (auto bad = bad_record(c.body)) return outcome{400, json::object(), *bad};
   const std::string kind = c.body.value("kind", "");
   // R-H3: a high-risk pregnancy: a call about her is made within one working day.
@@ -759,7 +765,7 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
     return refuse(400, "invalid_value", "only pregnancy care is flagged high risk", "high_risk");
   }
   std::map<std::string, std::string> args{
-      {"phone", phone.value()}, {"programme", "health"}, {"welcome", "welcome"}, {"ask_again", "still_wanted"}};
+      {"phone", std::get<std::string>(phone)}, {"programme", "health"}, {"welcome", "welcome"}, {"ask_again", "still_wanted"}};
   if (kind == "medicine") {
     const std::string time = c.body.value("time", "");
     if (!schedule::minute_of_day(time)) return refuse(400, "invalid_time", "time is HH:MM, e.g. 08:00", "time");
@@ -1494,16 +1500,11 @@ outcome erase_contact(services&, store::tx& tx, const call& c) {
 outcome change_number(services& s, store::tx& tx, const call& c) {
   const auto id = text::read_id(c.value("id"));
   if (!id) return refuse(404, "not_found", "no contact with that number");
-  const auto phone = phone::parse_e164(c.body.value("phone", ""), s.runner.config().region);
-  if (!phone) return refuse(400, "invalid_phone", phone.error(), "phone");
-  if (!phone::is_mobile(phone.value())) {
-    return refuse(400, "not_mobile",
-                  "by its country's numbering plan this number is not a mobile (a fixed line, say): their SMS and "
-                  "USSD need a mobile. Check it with the person",
-                  "phone");
-  }
+  const auto phone = mobile_in_body(s, c, ": their SMS and USSD need a mobile. Check it with the person");
+  if (const auto* bad = std::get_if<refusal>(&phone)) return outcome{400, json::object(), *bad};
+  const std::string& e164 = std::get<std::string>(phone);
   const auto before = tx.find_contact(*id);
-  store::number_request asked{phone.value(), c.actor(), c.body.value("confirm", false),
+  store::number_request asked{e164, c.actor(), c.body.value("confirm", false),
                               [&](std::string_view e164) { return s.runner.time_zone(e164); },
                               [&](std::string_view field) { return s.runner.config().contact_fields.count(field) != 0; }};
   const auto moved = store::change_number(tx, *id, asked);
@@ -1539,15 +1540,14 @@ outcome change_number(services& s, store::tx& tx, const call& c) {
       return refuse(409, "number_taken",
                     "that number is another person's in Paygham (" + other + ", who " + what +
                         "); if it is now this person's, " +
-                        (stopped ? "they send START from it first"
-                                 : "those end first, or an admin erases " + other) ,
+                        (stopped ? "they send START from it first" : "those end first, or an admin erases " + other),
                     "phone");
     }
     case o::unchanged:
     case o::moved: break;
   }
   if (moved.result == o::moved) {
-    json detail{{"from", core::log::mask_phone(before->phone)}, {"to", core::log::mask_phone(phone.value())},
+    json detail{{"from", core::log::mask_phone(before->phone)}, {"to", core::log::mask_phone(e164)},
                 {"readdressed", moved.readdressed}};
     if (moved.other != 0) detail["took_in"] = moved.other;
     tx.audit(c.actor(), "contacts.number", "contact:" + std::to_string(*id), detail.dump());

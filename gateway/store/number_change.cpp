@@ -25,7 +25,7 @@ std::vector<std::string> held_by(tx& t, const contact& c) {
 number_change change_number(tx& t, std::int64_t contact_id, const number_request& r) {
   number_change out;
   const auto found = t.find_contact(contact_id);
-  if (!found || found->phone.rfind("erased:", 0) == 0) return out;
+  if (!found || found->erased()) return out;
   if (found->phone == r.phone) {
     out.result = number_change::outcome::unchanged;
     return out;

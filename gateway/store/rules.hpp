@@ -2,6 +2,7 @@
 // does to a message, and reading a stored state name.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -31,6 +32,12 @@ struct retention_row {
 // 0 when the first is not. A row still in use holds back the rows after it, so none is ever
 // passed over.
 std::int64_t retention_reach(const std::vector<retention_row>& rows, std::int64_t before);
+
+// R-L6: the tables whose rows a contact taken in by a number change hands over to the person
+// (tx::move_number, both engines): what it sent and was sent, and its conversations.
+inline constexpr std::array<std::string_view, 8> rows_of_a_contact{
+    "inbound_events", "flow_runs", "outbound_messages", "inbox",
+    "escalations",    "series",    "bookings",          "transfer_failures"};
 
 // A state name as stored ("delivered"); nullopt for anything else.
 std::optional<core::message_status> parse_status(std::string_view name);

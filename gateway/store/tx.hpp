@@ -39,6 +39,8 @@ struct contact {
   // R-S8: the person's own quiet hours ("22:00-09:00"), in place of their programmes'; empty:
   // the programmes'.
   std::string quiet_hours = {};
+  // R-D6: erased, only the id left (erase_contact).
+  bool erased() const { return phone.rfind("erased:", 0) == 0; }
 };
 
 // Where a run stands: active (a USSD session on it), waiting (an SMS question asked), or ended:

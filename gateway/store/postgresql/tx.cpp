@@ -167,7 +167,7 @@ constexpr const char* blank_contact =
 
 bool tx::erase_contact(std::int64_t contact_id) {
   const auto who = find_contact(contact_id);
-  if (!who || who->phone.rfind("erased:", 0) == 0) return false;
+  if (!who || who->erased()) return false;
   require_disk();
   keep_stops(*who);  // what they stopped outlives them
   const auto moved = c_.query(
@@ -206,18 +206,15 @@ std::int64_t tx::move_number(std::int64_t contact_id, const number_move& mv) {
            " AND status IN ('active', 'waiting')",
            {now(), contact_id, mv.absorbed});
   if (mv.absorbed != 0) {
-    for (const char* sql : {
-             "UPDATE inbound_events SET contact_id = $1 WHERE contact_id = $2",
-             "UPDATE flow_runs SET contact_id = $1 WHERE contact_id = $2",
-             "UPDATE outbound_messages SET contact_id = $1 WHERE contact_id = $2",
-             "UPDATE inbox SET contact_id = $1 WHERE contact_id = $2",
-             "UPDATE escalations SET contact_id = $1 WHERE contact_id = $2",
-             "UPDATE series SET contact_id = $1 WHERE contact_id = $2",
-             "UPDATE bookings SET contact_id = $1 WHERE contact_id = $2",
-             "UPDATE transfer_failures SET contact_id = $1 WHERE contact_id = $2",
-         }) {
-      c_.query(sql, {contact_id, mv.absorbed});
-    }
+    // Static: prepared statements are kept by their SQL's address.
+    static const auto hand_over = [] {
+      std::array<std::string, rows_of_a_contact.size()> sql;
+      for (std::size_t i = 0; i < sql.size(); ++i) {
+        sql[i] = "UPDATE " + std::string(rows_of_a_contact[i]) + " SET contact_id = $1 WHERE contact_id = $2";
+      }
+      return sql;
+    }();
+    for (const auto& sql : hand_over) c_.query(sql.c_str(), {contact_id, mv.absorbed});
     for (const char* sql : {"DELETE FROM transfer_codes WHERE contact_id = $1", blank_contact}) c_.query(sql, {mv.absorbed});
   }
   c_.query(

@@ -193,7 +193,7 @@ constexpr const char* blank_contact =
 
 bool tx::erase_contact(std::int64_t contact_id) {
   const auto who = find_contact(contact_id);
-  if (!who || who->phone.rfind("erased:", 0) == 0) return false;
+  if (!who || who->erased()) return false;
   require_disk();
   keep_stops(*who);  // what they stopped outlives them
   auto& cancel = stmt(
@@ -242,17 +242,16 @@ std::int64_t tx::move_number(std::int64_t contact_id, const number_move& mv) {
     end.exec();
   }
   if (mv.absorbed != 0) {
-    for (const char* sql : {
-             "UPDATE inbound_events SET contact_id = ? WHERE contact_id = ?",
-             "UPDATE flow_runs SET contact_id = ? WHERE contact_id = ?",
-             "UPDATE outbound_messages SET contact_id = ? WHERE contact_id = ?",
-             "UPDATE inbox SET contact_id = ? WHERE contact_id = ?",
-             "UPDATE escalations SET contact_id = ? WHERE contact_id = ?",
-             "UPDATE series SET contact_id = ? WHERE contact_id = ?",
-             "UPDATE bookings SET contact_id = ? WHERE contact_id = ?",
-             "UPDATE transfer_failures SET contact_id = ? WHERE contact_id = ?",
-         }) {
-      auto& u = stmt(sql);
+    // Static: prepared statements are kept by their SQL's address.
+    static const auto hand_over = [] {
+      std::array<std::string, rows_of_a_contact.size()> sql;
+      for (std::size_t i = 0; i < sql.size(); ++i) {
+        sql[i] = "UPDATE " + std::string(rows_of_a_contact[i]) + " SET contact_id = ? WHERE contact_id = ?";
+      }
+      return sql;
+    }();
+    for (const auto& sql : hand_over) {
+      auto& u = stmt(sql.c_str());
       u.bind(1, contact_id);
       u.bind(2, mv.absorbed);
       u.exec();
