@@ -140,6 +140,15 @@ TEST_CASE("reports: what is reported of messages to a person's old SIM says noth
     REQUIRE(moved.result == store::number_change::outcome::moved);
   });
   for (int i = 0; i < 3; ++i) fx.report("SM-old" + std::to_string(i), core::message_status::failed, "Rejected");
+  // One in flight to the old SIM when the change was recorded: tried again, it goes to the new one.
+  const auto in_flight = test::in_tx(fx.w, [&](store::tx& t) {
+    const auto m = t.queue_message({"tw", who.id, 0, "+989121234531", "visit tomorrow", core::priority::reply});
+    t.claim_due("tw", 10);
+    return m;
+  });
+  test::in_tx(fx.w, [&](store::tx& t) { t.record_retry(in_flight, t.now() + 60'000, "503", "busy", true); });
+  CHECK(test::value(fx.so, "SELECT to_phone FROM outbound_messages WHERE id = " + std::to_string(in_flight)) ==
+        "+93700000531");
   // The aggregator says the old SIM's holder unsubscribed: not the person on the new one.
   test::in_tx(fx.w, [&](store::tx& t) { t.opt_out_recipient(sent[3]); });
   const auto now = test::in_tx(fx.w, [&](store::tx& t) { return *t.find_contact(who.id); });

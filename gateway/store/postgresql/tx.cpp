@@ -672,10 +672,16 @@ void tx::record_sent(std::int64_t id, std::string_view external_id, std::string_
   }
 }
 
+// A message tried again goes to the number its person has now (R-L6: one in flight when they
+// changed SIM was sent to the old one); an erased person's stays blank.
+#define PAYGHAM_CURRENT_NUMBER                                                                       \
+  " to_phone = COALESCE((SELECT c.phone FROM contacts c WHERE c.id = outbound_messages.contact_id" \
+  " AND c.phone NOT LIKE 'erased:%' AND outbound_messages.to_phone <> ''), to_phone),"
+
 void tx::record_retry(std::int64_t id, core::unix_ms next_at, std::string_view raw_code, std::string_view error,
                       bool counted) {
   const auto r = c_.query(
-      "UPDATE outbound_messages SET status = 'retrying', next_at = $1, error = $2, updated_at = $3,"
+      "UPDATE outbound_messages SET status = 'retrying', next_at = $1, error = $2, updated_at = $3," PAYGHAM_CURRENT_NUMBER
       " attempts = attempts - $5 WHERE id = $4 AND status = 'sending'",
       {next_at, or_null(error), now(), id, std::int64_t{counted ? 0 : 1}});
   if (r.affected() == 1) add_event(id, "retrying", "send", raw_code, true);
@@ -763,12 +769,14 @@ std::size_t tx::requeue_in_flight(bool starting) {
   // SKIP LOCKED: a message whose send outcome another node is recording right now is its.
   const auto moved = c_.query(
       "UPDATE outbound_messages SET status = 'retrying', next_at = $1, updated_at = $1, lease_owner = NULL,"
-      " lease_until = NULL WHERE id IN (SELECT id FROM outbound_messages WHERE status = 'sending'"
+      PAYGHAM_CURRENT_NUMBER " lease_until = NULL WHERE id IN (SELECT id FROM outbound_messages WHERE status = 'sending'"
       " AND (lease_owner IS NULL OR ($3 = 1 AND lease_owner = $2) OR lease_until < $1) FOR UPDATE SKIP LOCKED)"
       " RETURNING id",
       {now(), opts_.node_id, starting ? 1 : 0});
   return record_moved(moved, "retrying", "lease");
 }
+
+#undef PAYGHAM_CURRENT_NUMBER
 
 void tx::set_message_status(std::int64_t id, core::message_status st, std::string_view source,
                             std::string_view raw_code, std::string_view external_id, std::string_view error) {

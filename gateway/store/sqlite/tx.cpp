@@ -2188,10 +2188,16 @@ void tx::record_sent(std::int64_t id, std::string_view external_id, std::string_
   }
 }
 
+// A message tried again goes to the number its person has now (R-L6: one in flight when they
+// changed SIM was sent to the old one); an erased person's stays blank.
+#define PAYGHAM_CURRENT_NUMBER                                                                       \
+  " to_phone = COALESCE((SELECT c.phone FROM contacts c WHERE c.id = outbound_messages.contact_id" \
+  " AND c.phone NOT LIKE 'erased:%' AND outbound_messages.to_phone <> ''), to_phone),"
+
 void tx::record_retry(std::int64_t id, core::unix_ms next_at, std::string_view raw_code,
                       std::string_view error, bool counted) {
   auto& u = stmt(
-      "UPDATE outbound_messages SET status = 'retrying', next_at = ?, error = ?, updated_at = ?,"
+      "UPDATE outbound_messages SET status = 'retrying', next_at = ?, error = ?, updated_at = ?," PAYGHAM_CURRENT_NUMBER
       " attempts = attempts - ? WHERE id = ? AND status = 'sending'");
   u.bind(1, next_at);
   bind_opt_text(u, 2, error);
@@ -2319,7 +2325,7 @@ std::vector<std::string> tx::awaiting_report(std::string_view channel_id, std::s
 std::size_t tx::requeue_in_flight(bool starting) {
   auto& u = stmt(
       "UPDATE outbound_messages SET status = 'retrying', next_at = ?, updated_at = ?, lease_owner = NULL,"
-      " lease_until = NULL WHERE status = 'sending' AND (lease_owner IS NULL OR (? AND lease_owner = ?)"
+      PAYGHAM_CURRENT_NUMBER " lease_until = NULL WHERE status = 'sending' AND (lease_owner IS NULL OR (? AND lease_owner = ?)"
       " OR lease_until < ?) RETURNING id");
   u.bind(1, now());
   u.bind(2, now());
@@ -2328,6 +2334,8 @@ std::size_t tx::requeue_in_flight(bool starting) {
   u.bind(5, now());
   return record_moved(u, "retrying", "lease");
 }
+
+#undef PAYGHAM_CURRENT_NUMBER
 
 int tx::heartbeat(std::int64_t window_ms) {
   auto& u = stmt(
