@@ -415,3 +415,18 @@ TEST_CASE("access: a person moves back to a SIM they had, with the stops they ma
   CHECK(back.result == o::taken);
   CHECK(back.held == std::vector<std::string>{"stops"});
 }
+
+TEST_CASE("access: a statement that failed once works again once the cause is gone", "[store]") {
+  if (test::engine_under_test() != store::backend::sqlite) return;  // SQLite's prepared-statement cache
+  fixture fx;
+  const auto append = [&] {
+    test::in_tx(fx.w, [](store::tx& t) { t.audit("user:1", "contacts.update", "contact:1", "{}"); });
+  };
+  append();
+  // The audit log refuses one entry (as a full disk would), then takes the next.
+  test::execute(fx.so, "CREATE TRIGGER test_refuses BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+  CHECK_THROWS_WITH(append(), Catch::Contains("disk full"));
+  test::execute(fx.so, "DROP TRIGGER test_refuses");
+  CHECK_NOTHROW(append());
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM audit_log") == "2");
+}
