@@ -135,12 +135,15 @@ class flow_files {
   virtual std::optional<std::string> read(const std::string& file) const = 0;
   struct published {
     bool ok = false;
-    std::string report;  // validate()'s JSON
-    std::string before;  // the file as it was ("" for a new file)
+    std::string report;     // validate()'s JSON
+    std::string before;     // the file as it was ("" for a new file)
+    bool recorded = true;   // false: `record` failed, and the file and the server are as before
   };
   // Replaces the file (atomically) and switches the running server to it, only when lint
-  // passes with it.
-  virtual published publish(const std::string& file, const std::string& yaml) = 0;
+  // passes with it; then `record(before)` writes it down (the audit log). Should that throw,
+  // the file goes back to what it was and the server with it.
+  virtual published publish(const std::string& file, const std::string& yaml,
+                            const std::function<void(const std::string& before)>& record) = 0;
   // A walk through the flows with `file` as `yaml`, on a throwaway store: the dial of
   // `ussd_code` and each reply (or, without a code, each reply as an SMS), in `language`.
   // {"ok", "problems", "screens": [{"text", "end", "encoding", "units", "limit"}],

@@ -537,13 +537,13 @@ outcome publish(services& s, const call& c, const std::string& file, const std::
   if (!s.flows) return refuse(503, "unavailable", "this server cannot publish flows");
   outcome o;
   o.later = [&s, file, yaml, rollback, actor = c.actor()] {
-    const auto done = s.flows->publish(file, yaml);
-    if (done.ok) {
-      json detail{{"before", done.before}, {"after", yaml}};
+    const auto done = s.flows->publish(file, yaml, [&](const std::string& before) {
+      json detail{{"before", before}, {"after", yaml}};
       if (rollback) detail["rollback"] = true;
       store::run_now(s.writer, [&](store::tx& tx) { tx.audit(actor, "flows.publish", "flow:" + file, detail.dump()); });
-    }
-    return core::json_response(done.ok ? 200 : 422, done.report);
+    });
+    if (!done.recorded) core::log::error("api.unaudited", {{"route", "flows.publish"}, {"file", file}});
+    return core::json_response(done.ok ? 200 : done.recorded ? 422 : 503, done.report);
   };
   return o;
 }

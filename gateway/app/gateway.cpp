@@ -58,7 +58,8 @@ class flows_folder : public api::flow_files {
     return text.str();
   }
 
-  published publish(const std::string& file, const std::string& yaml) override {
+  published publish(const std::string& file, const std::string& yaml,
+                    const std::function<void(const std::string& before)>& record) override {
     namespace fs = std::filesystem;
     published out;
     auto report = validate_flow(cfg_, file, yaml);
@@ -76,10 +77,7 @@ class flows_folder : public api::flow_files {
       }
       const bool existed = fs::exists(target);
       fs::rename(temp, target);
-      // What else changed on disk since the last load is checked again with it; on a problem
-      // the file goes back to what it was, and the server runs on unchanged.
-      const auto problems = reload_();
-      if (!problems.empty()) {
+      const auto put_back = [&] {
         if (existed) {
           std::ofstream(target, std::ios::binary | std::ios::trunc) << out.before;
         } else {
@@ -87,7 +85,24 @@ class flows_folder : public api::flow_files {
         }
         out.ok = false;
         report["ok"] = false;
+      };
+      // What else changed on disk since the last load is checked again with it; on a problem
+      // the file goes back to what it was, and the server runs on unchanged.
+      const auto problems = reload_();
+      if (!problems.empty()) {
+        put_back();
         for (const auto& p : problems) report["problems"].push_back(located_problem(p));
+      } else {
+        try {
+          record(out.before);
+        } catch (const std::exception& e) {
+          // A change that cannot be written down is not made (the audit log, R-D4).
+          put_back();
+          reload_();
+          out.recorded = false;
+          report["problems"].push_back(
+              located_problem(std::string("the change could not be recorded, so the flow is as it was (") + e.what() + ")"));
+        }
       }
     }
     out.report = report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -295,6 +295,22 @@ TEST_CASE("console: an operator publishes a flow only when lint passes, the serv
   // A good version: written, the running server uses it at once, the audit log keeps before and after.
   std::string changed = original;
   changed.replace(at, 18, "text: welcome.clinic_which");
+  // A change the audit log cannot record is not made (the store refuses the entry here): the
+  // file and the running server stay as they were.
+  const auto audit_refuses = [&](bool on) {
+    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+    db.setBusyTimeout(10'000);
+    db.exec(on ? "CREATE TRIGGER test_audit_refuses BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+               : "DROP TRIGGER test_audit_refuses");
+  };
+  audit_refuses(true);
+  r = s.call("PUT", "/api/v1/flows/welcome.yaml", json{{"yaml", changed}}.dump());
+  audit_refuses(false);
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'test_audit_refuses'") == "0");
+  CHECK(r.status == 503);
+  CHECK_THAT(r.body, Catch::Contains("could not be recorded, so the flow is as it was (disk full)"));
+  CHECK(read_file(dir.file("flows/welcome.yaml")) == original);
+  CHECK_THAT(dial("9"), !Catch::Contains("Which clinic?"));
   r = s.call("PUT", "/api/v1/flows/welcome.yaml", json{{"yaml", changed}}.dump());
   INFO(r.body);
   CHECK(r.status == 200);
