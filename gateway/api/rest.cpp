@@ -165,16 +165,6 @@ std::optional<core::priority> read_priority(const std::string& name) {
   return std::nullopt;
 }
 
-// Control characters (NUL, escape, …) are not text a phone shows; new lines may be. Nor are the
-// marks that reorder right-to-left text (U+202A–202E, U+2066–2069): a name could hide another.
-bool has_control(const std::string& text, bool new_lines_ok) {
-  for (const char32_t cp : core::decode_utf8(text)) {
-    if ((cp < 0x20 && !(new_lines_ok && cp == '\n')) || (cp >= 0x7f && cp < 0xa0)) return true;
-    if (!new_lines_ok && ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))) return true;
-  }
-  return false;
-}
-
 json message_json(const store::message_view& m) {
   json history = json::array();
   for (const auto& e : m.history) {
@@ -222,7 +212,7 @@ outcome send_message(services& s, store::tx& tx, const call& c) {
     if (body.empty() || core::decode_utf8(body).size() > 1600) {
       return refuse(400, "invalid_text", "text is 1 to 1600 letters", "text");
     }
-    if (has_control(body, true)) {
+    if (core::has_control(body, true)) {
       return refuse(400, "invalid_text", "text has a control character; only letters, digits, signs and new lines",
                     "text");
     }
@@ -1431,7 +1421,7 @@ outcome save_contact(services& s, store::tx& tx, const call& c) {
   if (auto bad = lang.empty() ? std::nullopt : unknown_language(s, lang)) return outcome{400, json::object(), *bad};
   const std::string name = c.body.value("name", "");
   if (core::decode_utf8(name).size() > 100) return refuse(400, "invalid_name", "a name is at most 100 letters", "name");
-  if (has_control(name, false)) {
+  if (core::has_control(name, false)) {
     return refuse(400, "invalid_name", "a name has a control or direction character; only letters, digits and signs",
                   "name");
   }

@@ -192,9 +192,20 @@ int contacts_import(const contacts_options& o) {
       }
     }
     if (!named) continue;
+    // What is kept on a person is checked as the API checks a name: at most 100 letters, and
+    // nothing that is not text (controls, marks that reorder right-to-left text).
+    bool readable = true;
     for (const auto& [at, name] : cols.fields) {
-      if (!f[static_cast<std::size_t>(at)].empty()) p.fields[name] = f[static_cast<std::size_t>(at)];
+      const std::string& value = f[static_cast<std::size_t>(at)];
+      if (core::decode_utf8(value).size() > 100 || core::has_control(value, false)) {
+        why(name + " is more than 100 letters, or has a control or direction character: only letters, digits and "
+                   "signs");
+        readable = false;
+        break;
+      }
+      if (!value.empty()) p.fields[name] = value;
     }
+    if (!readable) continue;
     // R-L3: the month names they read, one of the two sets (lower case, as the API takes them).
     if (const auto m = p.fields.find("months"); m != p.fields.end() && !text::parse_month_names(m->second)) {
       why("months '" + m->second + "' is iranian, afghan, or empty for those of their language");

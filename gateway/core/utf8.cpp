@@ -154,4 +154,12 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
+bool has_control(std::string_view text, bool new_lines_ok) {
+  for (const char32_t cp : decode_utf8(text)) {
+    if ((cp < 0x20 && !(new_lines_ok && cp == '\n')) || (cp >= 0x7f && cp < 0xa0)) return true;
+    if (!new_lines_ok && ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))) return true;
+  }
+  return false;
+}
+
 }  // namespace paygham::core

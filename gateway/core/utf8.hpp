@@ -16,6 +16,11 @@ std::u32string decode_utf8(std::string_view s);
 void append_utf8(std::string& out, char32_t cp);
 std::string encode_utf8(std::u32string_view cps);
 
+// Control characters (NUL, escape, …) are not text a phone or a page shows; new lines may be.
+// Nor are the marks that reorder right-to-left text (U+202A–202E, U+2066–2069): a name could
+// hide another.
+bool has_control(std::string_view text, bool new_lines_ok);
+
 // UTF-16BE bytes (UCS-2 as SMSCs deliver it, surrogate pairs allowed) as UTF-8; nullopt for
 // an odd length or an unpaired surrogate.
 std::optional<std::string> utf16be_to_utf8(std::string_view bytes);

@@ -133,6 +133,12 @@ TEST_CASE("contacts: an import takes the good lines, lists the bad ones by numbe
   CHECK(run_paygham({"contacts", "import", "--config", config, dir.file("too_much.csv")}, &out, &err) == 1);
   CHECK_THAT(err, Catch::Contains("line 1: the column 'ethnicity' is not a field Paygham keeps on a person"));
   CHECK(scalar(dir, "SELECT COUNT(*) FROM contacts WHERE phone = '+93700000188'") == "0");
+  // A name as the API takes one: a mark that reorders right-to-left text could hide another name.
+  write_file(dir.file("names.csv"), "phone,name\n+93700000189,Sima\n+93700000190,\xE2\x80\xAE" "amiS\n");
+  CHECK(run_paygham({"contacts", "import", "--config", config, dir.file("names.csv")}, &out, &err) == 1);
+  CHECK(out == "imported 1 person (1 new); 1 bad line\n");
+  CHECK_THAT(err, Catch::Contains("line 3: name is more than 100 letters, or has a control or direction character"));
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM contacts WHERE phone = '+93700000190'") == "0");
   CHECK(run_paygham({"contacts", "import", "--config", config}, &out, &err) == 2);
   CHECK_THAT(err, Catch::Contains("name the CSV file to import"));
 }
