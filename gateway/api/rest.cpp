@@ -1493,7 +1493,6 @@ outcome change_number(services& s, store::tx& tx, const call& c) {
   const auto phone = mobile_in_body(s, c, ": their SMS and USSD need a mobile. Check it with the person");
   if (const auto* bad = std::get_if<refusal>(&phone)) return outcome{400, json::object(), *bad};
   const std::string& e164 = std::get<std::string>(phone);
-  const auto before = tx.find_contact(*id);
   store::number_request asked{e164, c.actor(), c.body.value("confirm", false),
                               [&](std::string_view e164) { return s.runner.time_zone(e164); },
                               [&](std::string_view field) { return s.runner.config().contact_fields.count(field) != 0; }};
@@ -1537,7 +1536,7 @@ outcome change_number(services& s, store::tx& tx, const call& c) {
     case o::moved: break;
   }
   if (moved.result == o::moved) {
-    json detail{{"from", core::log::mask_phone(before->phone)}, {"to", core::log::mask_phone(e164)},
+    json detail{{"from", core::log::mask_phone(moved.old_phone)}, {"to", core::log::mask_phone(e164)},
                 {"readdressed", moved.readdressed}};
     if (moved.other != 0) detail["took_in"] = moved.other;
     tx.audit(c.actor(), "contacts.number", "contact:" + std::to_string(*id), detail.dump());

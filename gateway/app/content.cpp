@@ -177,8 +177,8 @@ void check_names(const runner::content& bundle, const actions::registry& known, 
 void check_contact_fields(const runner::content& bundle, const config& c, std::vector<std::string>& problems) {
   for (const auto& f : bundle.flows.all()) {
     for (const auto& [id, n] : f->nodes) {
-      if (n.save.rfind("contact.", 0) != 0) continue;
-      const std::string field = n.save.substr(std::string_view("contact.").size());
+      if (!flow::is_contact_field(n.save)) continue;
+      const std::string field = n.save.substr(flow::contact_prefix.size());
       if (keeps_contact_field(c, field)) continue;
       problems.push_back(n.where + ": question '" + id + "' saves " + n.save +
                          ", a field Paygham does not keep on a person: keep the answer in the run (save: " + field +

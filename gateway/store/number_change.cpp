@@ -75,6 +75,7 @@ number_change change_number(tx& t, std::int64_t contact_id, const number_request
     if (!gaps.empty()) t.set_contact_fields(who.id, gaps);
     if (who.language.empty() && !other->language.empty()) t.set_contact_language(who.id, other->language);
   }
+  out.old_phone = who.phone;
   number_move m{r.phone, other ? other->id : 0, r.zone_of(who.phone), r.zone_of(r.phone)};
   out.readdressed = t.move_number(who.id, m);
   return out;

@@ -30,6 +30,7 @@ struct number_change {
   // "subscriptions", "consents".
   std::vector<std::string> held;
   std::int64_t readdressed = 0;  // moved: messages still waiting, now to the new number
+  std::string old_phone;         // moved: the number the person had
 };
 
 struct number_request {
