@@ -31,6 +31,7 @@ struct simulate_options {
   std::string phone;
   std::string ussd_code;  // empty: SMS
   std::string lang;       // empty: as a new number would (the language picker, if any)
+  std::string route;      // the `ussd_profiles` entry the phone dials by; empty: default
   std::string at;         // the simulated clock's start, ISO 8601 UTC; empty: now
 };
 

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -12,6 +13,7 @@
 
 #include "gateway/flow/engine.hpp"
 #include "gateway/actions/action.hpp"
+#include "gateway/core/suggest.hpp"
 #include "gateway/core/yaml.hpp"
 #include "gateway/runner/screens.hpp"
 #include "gateway/schedule/clinics.hpp"
@@ -20,6 +22,7 @@
 #include "gateway/text/normalize.hpp"
 #include "gateway/text/terms.hpp"
 #include "gateway/text/readers.hpp"
+#include "gateway/text/segments.hpp"
 
 namespace paygham::app {
 namespace {
@@ -122,6 +125,91 @@ void for_sms_texts(const runner::content& bundle, const actions::registry& known
           const auto it = n.args.find(std::string(arg));
           if (it != n.args.end()) fn(n.where, it->second, "it is sent by SMS on a schedule");
         }
+      }
+    }
+  }
+}
+
+// What a text's braces hold, sorted ("code|number", "when"): a translation fills the same
+// values with the same formatters.
+std::vector<std::string> braces(std::string_view text) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((text[i] == '{' || text[i] == '}') && i + 1 < text.size() && text[i + 1] == text[i]) {
+      ++i;
+      continue;
+    }
+    if (text[i] != '{') continue;
+    const auto close = text.find('}', i + 1);
+    if (close == std::string_view::npos) break;
+    out.emplace_back(text.substr(i + 1, close - i - 1));
+    i = close;
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "{" : ", {") + n + "}";
+  return out.empty() ? "nothing" : out;
+}
+
+// R-U4: where a route carries no UCS-2, a language's screens in Latin letters
+// (templates/prs-Latn.yaml) have every text a USSD screen can show (so no screen is half
+// English), each a text of the language itself filled the same way, and nothing else; a clinic
+// with a name in the language has one in its Latin letters too, in GSM 7-bit letters.
+void check_latin_letters(const config& c, const runner::content& bundle,
+                         const std::map<std::string, std::vector<std::string>>& menu_texts,
+                         std::vector<std::string>& problems) {
+  const auto latin = bundle.texts.latin_letters();
+  const bool needed = std::any_of(c.ussd_profiles.begin(), c.ussd_profiles.end(),
+                                  [](const auto& p) { return !p.second.screen.ucs2; });
+  for (const auto& clinic : bundle.clinics.all()) {
+    for (const auto& [lang, name] : clinic.name) {
+      if (lang.find('-') != std::string::npos && !text::latin_letters_of(lang)) {
+        problems.push_back(c.clinics_file + ": clinic '" + clinic.id + "' has a name in '" + lang +
+                           "', which is neither a language (prs) nor a language in Latin letters (prs-Latn)");
+      } else if (text::latin_letters_of(lang) && text::measure_sms(name).enc != text::encoding::gsm7) {
+        problems.push_back(c.clinics_file + ": clinic '" + clinic.id + "': its " + lang + " name '" + name +
+                           "' is not in GSM 7-bit letters, which a route without UCS-2 needs");
+      }
+    }
+    if (!needed) continue;
+    for (const auto& lang : latin) {
+      const std::string spoken(text::spoken_language(lang));
+      if (clinic.name.count(spoken) != 0 && clinic.name.count(lang) == 0) {
+        problems.push_back(c.clinics_file + ": clinic '" + clinic.id + "' has a " + spoken + " name but no " + lang +
+                           " one: on a route without UCS-2 it would be in English among " + spoken + " in Latin letters");
+      }
+    }
+  }
+  if (latin.empty() || !needed) return;
+  std::set<std::string> shown = bundle.flows.screen_keys(menu_texts);
+  for (const auto key : flow::keys::on_screens) shown.emplace(key);
+  for (const auto& lang : latin) {
+    const std::string spoken(text::spoken_language(lang));
+    const std::string file = c.templates_dir + "/" + lang + ".yaml";
+    const auto* own = bundle.texts.keys_of(lang);
+    const auto* theirs = bundle.texts.keys_of(spoken);
+    if (!own || !theirs) continue;  // a file without its language is the catalog's problem
+    std::vector<std::string> known;
+    for (const auto& [key, e] : *theirs) known.push_back(key);
+    for (const auto& [key, e] : *own) {
+      const auto it = theirs->find(key);
+      if (it == theirs->end()) {
+        problems.push_back(e.where + ": '" + key + "' is not a text of " + spoken + ".yaml" + core::did_you_mean(key, known));
+        continue;
+      }
+      if (const auto want = braces(it->second.text), have = braces(e.text); have != want) {
+        problems.push_back(e.where + ": '" + key + "' uses " + joined(have) + " but its " + spoken + " text (" +
+                           it->second.where + ") uses " + joined(want));
+      }
+    }
+    for (const auto& key : shown) {
+      if (theirs->count(key) != 0 && own->count(key) == 0) {
+        problems.push_back(file + ": has no '" + key + "', which a USSD screen shows: on a route without UCS-2 (R-U4) it "
+                           "would be in English among " + spoken + " in Latin letters");
       }
     }
   }
@@ -351,7 +439,12 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
     problems.push_back(c.templates_dir + ": templates/en.yaml is missing (the last fallback)");
   }
   for (const auto& offered : c.defaults_.languages) {
-    if (std::find(langs.begin(), langs.end(), offered) == langs.end()) {
+    if (text::latin_letters_of(offered)) {
+      problems.push_back(c.file + ": defaults.languages offers '" + offered + "', which is " +
+                         std::string(text::spoken_language(offered)) +
+                         "'s screens on a route without UCS-2, not a language: offer '" +
+                         std::string(text::spoken_language(offered)) + "'");
+    } else if (std::find(langs.begin(), langs.end(), offered) == langs.end()) {
       problems.push_back(c.file + ": defaults.languages offers '" + offered +
                          "' but templates has no " + offered + ".yaml");
     }
@@ -365,7 +458,11 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   std::vector<std::string> globals;
   for (const auto& [name, value] : runner::gateway_values(runner_settings(c))) globals.push_back(name);
   bundle->flows.check_texts(bundle->texts, langs, globals, problems);
-  check_numbers_written(c, bundle->texts, langs, problems);
+  {
+    auto every_file = langs;
+    for (const auto& l : bundle->texts.latin_letters()) every_file.push_back(l);
+    check_numbers_written(c, bundle->texts, every_file, problems);
+  }
   for (const auto& lang : langs) {
     const auto* all = bundle->texts.keys_of(lang);
     if (!all) continue;
@@ -404,24 +501,23 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
     strictest.ucs2_max = std::min(strictest.ucs2_max, route.screen.ucs2_max);
   }
   bundle->flows.check_screens(bundle->texts, langs, strictest, flow::context{}.page_size, menu_texts, problems);
-  // R-U4: a route that carries no UCS-2 shows the Latin-script texts: they must exist, be GSM
-  // 7-bit and fit its limits.
+  // R-U4: a route that carries no UCS-2 shows the screens in Latin letters: a Persian-script
+  // language's own (templates/prs-Latn.yaml) where templates has them, else English. They must
+  // be GSM 7-bit and fit the route's limits.
+  check_latin_letters(c, *bundle, menu_texts, problems);
   for (const auto& [name, route] : c.ussd_profiles) {
     const text::screen_limits& l = route.screen;
     if (l.ucs2) continue;
-    const auto latin = text::latin_script(langs);
-    if (std::find(langs.begin(), langs.end(), latin.front()) == langs.end()) {
-      problems.push_back(c.file + ": ussd_profiles." + name + " carries no UCS-2, so its screens (behind a PIN, with either fallback) are in Latin script, "
-                         "but templates has no " + latin.front() + ".yaml");
-      continue;
-    }
-    bundle->flows.check_screens(bundle->texts, latin, l, flow::context{}.page_size, menu_texts, problems);
-    const text::entry* invalid = bundle->texts.resolve(flow::keys::invalid, latin);
-    for (const auto& [what, screen] : runner::choice_screens) {
-      const auto check = text::check_screen(runner::draw_choice(bundle->texts, latin, *screen, invalid ? invalid->text : ""), l);
-      if (check.result != text::screen_check::fits && check.result != text::screen_check::long_warning) {
-        problems.push_back(c.file + ": ussd_profiles." + name + ": " + std::string(what) + " in " + latin.front() +
-                           " after a bad reply makes a USSD screen of " + text::over_the_limit(check));
+    const auto shown = bundle->texts.in_latin_letters(langs);
+    bundle->flows.check_screens(bundle->texts, shown, l, flow::context{}.page_size, menu_texts, problems);
+    for (const auto& lang : shown) {
+      const text::entry* invalid = bundle->texts.find(lang, flow::keys::invalid);
+      for (const auto& [what, screen] : runner::choice_screens) {
+        const auto check = text::check_screen(runner::draw_choice(bundle->texts, {lang}, *screen, invalid ? invalid->text : ""), l);
+        if (check.result != text::screen_check::fits && check.result != text::screen_check::long_warning) {
+          problems.push_back(c.file + ": ussd_profiles." + name + ": " + std::string(what) + " in " + lang +
+                             " after a bad reply makes a USSD screen of " + text::over_the_limit(check));
+        }
       }
     }
   }

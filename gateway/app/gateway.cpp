@@ -123,7 +123,7 @@ class flows_folder : public api::flow_files {
     if (!out["ok"].get<bool>()) return out.dump(-1, ' ', false, json::error_handler_t::replace);
     // A number of the first country of defaults.region, as a refugee's phone would be.
     const std::string phone = cfg_.defaults_.region.rfind("IR", 0) == 0 ? "+989120000000" : "+93700000000";
-    simulation sim(cfg_, content, phone, language, core::now_ms());
+    simulation sim(cfg_, content, phone, language, "default", core::now_ms());
     const text::screen_limits limits = cfg_.ussd_profiles.at("default").screen;
     const auto screen = [&](const core::ussd_reply& r) {
       const auto size = text::measure_units(r.text);

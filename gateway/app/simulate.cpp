@@ -62,6 +62,14 @@ int simulate(const simulate_options& o) {
               << " has: " << known << ")\n";
     return exit_user_error;
   }
+  const std::string route = o.route.empty() ? "default" : o.route;
+  if (!cfg.ussd_profiles.count(route)) {
+    std::string known;
+    for (const auto& [name, r] : cfg.ussd_profiles) known += (known.empty() ? "" : ", ") + name;
+    std::cerr << "paygham simulate: --route '" << o.route << "' is not in ussd_profiles of " << o.config
+              << " (it has: " << known << ")\n";
+    return exit_user_error;
+  }
   const auto start = o.at.empty() ? std::optional<long long>(core::now_ms()) : text::parse_instant(o.at);
   if (!start) {
     std::cerr << "paygham simulate: --at '" << o.at << "' is not a time such as 2026-11-29T20:00:00Z\n";
@@ -73,8 +81,8 @@ int simulate(const simulate_options& o) {
               << "countries of defaults.region in " << o.config << "\n";
     return exit_user_error;
   }
-  simulation sim(cfg, content, phone.value(), o.lang, start.value_or(core::now_ms()));
-  const text::screen_limits limits = cfg.ussd_profiles.at("default").screen;
+  simulation sim(cfg, content, phone.value(), o.lang, route, start.value_or(core::now_ms()));
+  const text::screen_limits limits = cfg.ussd_profiles.at(route).screen;
   const auto show_messages = [&] {
     for (const auto& m : sim.new_messages()) {
       print_block("< sms ", m.body);

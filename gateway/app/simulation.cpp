@@ -7,6 +7,9 @@
 namespace paygham::app {
 namespace {
 
+// The channel the simulated phone uses.
+constexpr std::string_view channel = "simulator";
+
 std::filesystem::path fresh_dir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "paygham-simulate-XXXXXX").string();
   if (!::mkdtemp(pattern.data())) throw std::runtime_error("cannot make a folder for the simulation");
@@ -16,7 +19,7 @@ std::filesystem::path fresh_dir() {
 }  // namespace
 
 simulation::simulation(const config& cfg, std::shared_ptr<runner::content> content, std::string phone,
-                       const std::string& lang, core::unix_ms start)
+                       const std::string& lang, const std::string& route, core::unix_ms start)
     : dir_(fresh_dir()), now_(std::make_shared<std::atomic<core::unix_ms>>(start)), phone_(std::move(phone)) {
   store::options so;
   so.path = (dir_ / "simulate.db").string();
@@ -26,6 +29,7 @@ simulation::simulation(const config& cfg, std::shared_ptr<runner::content> conte
   reader_ = store::open_reader(so);
   auto settings = runner_settings(cfg);
   if (!lang.empty()) settings.languages.clear();
+  settings.ussd_routes[std::string(channel)] = cfg.ussd_profiles.at(route);
   run_ = std::make_unique<runner::runner>(std::move(content), settings);
   if (!lang.empty()) {
     store::run_now(*writer_, [&](store::tx& t) { t.set_contact_language(t.upsert_contact(phone_).id, lang); });
@@ -43,13 +47,13 @@ simulation::~simulation() {
 
 core::ussd_reply simulation::hop(const std::string& session, const std::string& code, const std::string& text) {
   core::ussd_reply reply;
-  const core::ussd_request req{"simulator", session, phone_, code, text, ""};
+  const core::ussd_request req{std::string(channel), session, phone_, code, text, ""};
   store::run_now(*writer_, [&](store::tx& t) { reply = run_->apply_ussd(t, req); });
   return reply;
 }
 
 void simulation::sms(const std::string& text) {
-  const core::inbound_sms m{"simulator", "sim-" + std::to_string(++sms_count_), phone_, "", text, 0};
+  const core::inbound_sms m{std::string(channel), "sim-" + std::to_string(++sms_count_), phone_, "", text, 0};
   store::run_now(*writer_, [&](store::tx& t) { run_->apply_sms(t, m); });
 }
 

@@ -20,8 +20,9 @@ namespace paygham::app {
 class simulation {
  public:
   // `phone` in E.164; `lang` empty: as a new number would be greeted (the language picker).
+  // `route`: the entry of cfg.ussd_profiles its dials come by.
   simulation(const config& cfg, std::shared_ptr<runner::content> content, std::string phone, const std::string& lang,
-             core::unix_ms start);
+             const std::string& route, core::unix_ms start);
   ~simulation();
   simulation(const simulation&) = delete;
   simulation& operator=(const simulation&) = delete;

@@ -155,6 +155,11 @@ inline constexpr std::string_view required[] = {
     resume_restart, stopped,   stopped_restart,  stopped_continue, try_again, opted_out, opted_in, help, confirm_stop,
     opted_in_more, still_opted_out, change_language, opted_out_programme, alert_awaits, stop_or_answer,
     urgent, urgent_call, urgent_inbox, call_soon, call_overdue};
+// The gateway's own texts a USSD screen can show (besides a flow's own, flow_set::screen_keys):
+// each language's screens in Latin letters must have them too (R-U4).
+inline constexpr std::string_view on_screens[] = {
+    invalid, invalid_answer, too_many_invalid, error, no_service, more, back, goodbye,
+    resume, resume_continue, resume_restart, stopped, stopped_restart, stopped_continue, try_again};
 // Only in a language with letters of its own (Pashto): a screen asking whether the phone shows
 // them, written without them but for the letters themselves, with 1 yes / 2 no (R-L1). A phone
 // that does not gets the first other Persian-script language offered (Dari) instead.

@@ -247,6 +247,26 @@ std::set<std::string> reachable(const definition& f, std::vector<std::string> fr
   return seen;
 }
 
+std::set<std::string> flow_set::screen_keys(const std::map<std::string, std::vector<std::string>>& menu_texts) const {
+  std::set<std::string> keys;
+  for (const auto& f : flows_) {
+    if (f->ussd_codes.empty()) continue;
+    for (const auto& id : reachable(*f, {f->start}, "ussd")) {
+      const node* n = f->find(id);
+      if (!n || (n->kind != node_kind::ask && n->kind != node_kind::say && n->kind != node_kind::end)) continue;
+      for (const std::string* key : {&n->text, &n->invalid}) {
+        if (!key->empty()) keys.insert(*key);
+      }
+      for (const auto& o : n->options) keys.insert(o.label);
+      if (n->kind == node_kind::ask && n->ask == ask_kind::yes_no) keys.insert({"common.yes", "common.no"});
+      if (const auto data = menu_texts.find(n->options_from); !n->options_from.empty() && data != menu_texts.end()) {
+        keys.insert(data->second.begin(), data->second.end());
+      }
+    }
+  }
+  return keys;
+}
+
 void flow_set::check_screens(const text::catalog& texts, const std::vector<std::string>& langs,
                              const text::screen_limits& limits, std::size_t page_size,
                              const std::map<std::string, std::vector<std::string>>& menu_texts,

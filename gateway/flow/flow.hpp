@@ -151,6 +151,11 @@ class flow_set {
                      const std::map<std::string, std::vector<std::string>>& menu_texts,
                      std::vector<std::string>& problems) const;
 
+  // The text keys a USSD screen of a flow with USSD codes can show: its questions, says and ends
+  // (with options, yes/no and `invalid` texts) a dial can reach, and the texts `menu_texts`
+  // names for its data menus. Not what goes by SMS (`send`, scheduled entries).
+  std::set<std::string> screen_keys(const std::map<std::string, std::vector<std::string>>& menu_texts) const;
+
   // Checks that every question a run can ask by SMS (a keyword's, the API's, a scheduled
   // entry's) fits its text's SMS budget (text::sms_budget) in every language of `langs`, with
   // all its options and placeholders filled as check_screens fills them; also when asked

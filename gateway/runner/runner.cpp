@@ -59,14 +59,17 @@ std::shared_ptr<const content> runner::current() const {
 
 std::vector<std::string> runner::languages_for(const std::string& contact_language) const {
   std::vector<std::string> langs;
-  for (const std::string& l : {contact_language, settings_.default_language, std::string("en")}) {
+  for (const std::string& given : {contact_language, settings_.default_language, std::string("en")}) {
+    // A person's language is never a script ("prs-Latn" is how prs looks on some routes).
+    const std::string l(text::spoken_language(given));
     if (!l.empty() && std::find(langs.begin(), langs.end(), l) == langs.end()) langs.push_back(l);
   }
   return langs;
 }
 
 std::vector<std::string> runner::screen_languages(std::string_view channel, const std::string& contact_language) const {
-  return text::route_of(settings_.ussd_routes, channel).screen.ucs2 ? languages_for(contact_language) : text::latin_script(languages_for(contact_language));
+  return text::route_of(settings_.ussd_routes, channel).screen.ucs2 ? languages_for(contact_language)
+                                                                     : current()->texts.in_latin_letters(languages_for(contact_language));
 }
 
 void runner::use_language(flow::context& ctx, const std::string& contact_language) const {
@@ -76,7 +79,7 @@ void runner::use_language(flow::context& ctx, const std::string& contact_languag
   // (`fallback: digits` draws the screens in the person's language, then sends them by SMS.)
   if (ctx.via == flow::medium::ussd && !ctx.screen.ucs2 && ctx.screen.without_ucs2 == text::screen_limits::fallback::latin) {
     ctx.sms_langs = ctx.langs;
-    ctx.langs = text::latin_script(ctx.langs);
+    ctx.langs = ctx.texts->in_latin_letters(ctx.langs);
   }
 }
 

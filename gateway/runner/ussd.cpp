@@ -400,7 +400,7 @@ void runner::screen_by_sms(step& s, int sent_before) const {
   if (sent_before > 0 && !s.out.finished) s.out.next.vars[std::string(sms_screens_var)] = std::to_string(sent_before);
   if (!s.ctx.screen.digits_only() || s.out.screen.empty() ||
       text::check_screen(s.out.screen, s.ctx.screen).result != text::screen_check::needs_ucs2) {
-    return;  // the route carries its letters (English) as they are
+    return;  // the route carries its letters (Latin) as they are
   }
   // "[3] SMS" over the numbers to type: the words come as "[3]" and the screen in their letters.
   const std::string number = std::to_string(sent_before + 1);

@@ -57,7 +57,22 @@ catalog catalog::load_dir(const std::string& dir, std::vector<std::string>& prob
       continue;
     }
     const std::string lang = path.stem().string();
+    const auto dash = lang.find('-');
+    if (dash != std::string::npos && (!latin_letters_of(lang) || lang.find('-', dash + 1) != std::string::npos)) {
+      problems.push_back(path.string() + ": a templates file is named after its language (prs.yaml), or a "
+                         "Persian-script language's screens in Latin letters (prs-Latn.yaml)");
+      continue;
+    }
     flatten(doc.value(), "", path.string(), lang, c.by_lang_[lang], problems);
+  }
+  for (const auto& lang : c.latin_letters()) {
+    const std::string spoken(spoken_language(lang));
+    if (!persian_script(spoken)) {
+      problems.push_back(dir + "/" + lang + ".yaml: Latin letters are only for a Persian-script language (such as fa, prs, ps), not '" +
+                         spoken + "'");
+    } else if (!c.knows(spoken)) {
+      problems.push_back(dir + "/" + lang + ".yaml: its language has no file (" + spoken + ".yaml)");
+    }
   }
   return c;
 }
@@ -87,7 +102,32 @@ const entry* catalog::resolve(std::string_view key, const std::vector<std::strin
 
 std::vector<std::string> catalog::languages() const {
   std::vector<std::string> out;
-  for (const auto& [lang, _] : by_lang_) out.push_back(lang);
+  for (const auto& [lang, _] : by_lang_) {
+    if (!latin_letters_of(lang)) out.push_back(lang);
+  }
+  return out;
+}
+
+bool catalog::knows(std::string_view lang) const {
+  return !latin_letters_of(lang) && by_lang_.find(lang) != by_lang_.end();
+}
+
+std::vector<std::string> catalog::latin_letters() const {
+  std::vector<std::string> out;
+  for (const auto& [lang, _] : by_lang_) {
+    if (latin_letters_of(lang)) out.push_back(lang);
+  }
+  return out;
+}
+
+std::vector<std::string> catalog::in_latin_letters(const std::vector<std::string>& langs) const {
+  std::vector<std::string> out;
+  for (const auto& l : langs) {
+    std::string shown = persian_script(l) ? l + std::string(latin_tag) : l;
+    if (persian_script(l) && by_lang_.find(shown) == by_lang_.end()) continue;
+    if (std::find(out.begin(), out.end(), shown) == out.end()) out.push_back(std::move(shown));
+  }
+  if (out.empty()) out.emplace_back("en");
   return out;
 }
 

@@ -9,6 +9,9 @@
 //   medicine_due: {text: "Your reminder for today.", explicit: "Time for your medicine."}
 // The text itself stays the neutral one everybody else gets. The variant is the key
 // "<key>.explicit" of the catalog, with the same options.
+// templates/<lang>-Latn.yaml ("prs-Latn": Dari in Latin letters, "Finglish") holds the screens of
+// a Persian-script language for a USSD route that carries no UCS-2 (R-U4, `fallback: latin`). It
+// is not a language of its own: people choose Dari, and see its Latin letters only on such a route.
 // A catalog is immutable once loaded and safe to share between threads.
 #pragma once
 
@@ -49,9 +52,17 @@ class catalog {
   // explicit variant in that language when it has one.
   const entry* resolve(std::string_view key, const std::vector<std::string>& langs, bool explicit_texts = false) const;
 
+  // The languages people can have ("prs"), without the Latin-letter screens ("prs-Latn").
   std::vector<std::string> languages() const;
-  // True when `lang` has a file of texts ("prs", not "Dari").
-  bool knows(std::string_view lang) const { return by_lang_.find(lang) != by_lang_.end(); }
+  // The Latin-letter screens loaded ("fa-Latn", "prs-Latn").
+  std::vector<std::string> latin_letters() const;
+  // What a route without UCS-2 shows for `langs` (R-U4): each Persian-script language in its
+  // Latin letters where templates has them (else left out), each other language as it is; {"en"}
+  // when that leaves none.
+  std::vector<std::string> in_latin_letters(const std::vector<std::string>& langs) const;
+  // True when `lang` is a language of languages(), with a file of texts ("prs", not "Dari",
+  // nor "prs-Latn").
+  bool knows(std::string_view lang) const;
   const std::map<std::string, entry, std::less<>>* keys_of(std::string_view lang) const;
 
  private:

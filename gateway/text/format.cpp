@@ -17,7 +17,10 @@ namespace {
 
 std::string locale_for(std::string_view lang, bool latin_digits) {
   std::string id;
-  if (lang == "fa") {
+  if (latin_letters_of(lang)) {
+    // Latin letters and digits; the names of the months and days are ours (use_names).
+    id = "en@calendar=persian";
+  } else if (lang == "fa") {
     id = "fa_IR@calendar=persian";
   } else if (lang == "prs") {
     id = "fa_AF@calendar=persian";
@@ -53,10 +56,32 @@ const char* const* afghan_months(std::string_view lang) {
   return latin;
 }
 
-// Puts the twelve names of `set` into `fmt` where its locale's are not them: Afghan names
-// always (ours, above), Iranian ones in Persian script other than Farsi's own (ICU's Farsi
-// names).
-void use_months(icu::SimpleDateFormat& fmt, std::string_view lang, month_names set) {
+// The days of the week in Latin letters as Iranians and Afghans write them (Sunday first);
+// nullptr for the others (English names).
+const char* const* latin_weekdays(std::string_view lang) {
+  static const char* const farsi[7] = {"Yekshanbe", "Doshanbe", "Seshanbe", "Chaharshanbe",
+                                       "Panjshanbe", "Jome", "Shanbe"};
+  static const char* const dari[7] = {"Yakshanbe", "Dushanbe", "Seshanbe", "Chaharshanbe",
+                                      "Panjshanbe", "Juma", "Shanbe"};
+  if (!latin_letters_of(lang)) return nullptr;
+  if (spoken_language(lang) == "fa") return farsi;
+  if (spoken_language(lang) == "prs") return dari;
+  return nullptr;
+}
+
+// Puts the names of days and months into `fmt` where its locale's are not ours: in Latin
+// letters for Farsi or Dari, the days as they say them; the twelve months of `set`: Afghan
+// names always (ours, above), Iranian ones in Persian script other than Farsi's own (ICU's
+// Farsi names).
+void use_names(icu::SimpleDateFormat& fmt, std::string_view lang, month_names set) {
+  if (const char* const* days = latin_weekdays(lang)) {
+    icu::UnicodeString names[8];  // ICU counts from 1, Sunday
+    for (int i = 0; i < 7; ++i) names[i + 1] = icu::UnicodeString::fromUTF8(days[i]);
+    icu::DateFormatSymbols symbols(*fmt.getDateFormatSymbols());
+    symbols.setWeekdays(names, 8);
+    symbols.setShortWeekdays(names, 8);
+    fmt.setDateFormatSymbols(symbols);
+  }
   icu::UnicodeString months[12];
   if (set == month_names::afghan) {
     const char* const* names = afghan_months(lang);
@@ -81,6 +106,7 @@ void use_months(icu::SimpleDateFormat& fmt, std::string_view lang, month_names s
 
 month_names resolve_months(month_names chosen, std::string_view lang, std::string_view zone) {
   if (chosen != month_names::by_language) return chosen;
+  lang = spoken_language(lang);
   if (lang == "fa") return month_names::iranian;
   if (lang == "prs" || lang == "ps") return month_names::afghan;
   return zone == "Asia/Kabul" ? month_names::afghan : month_names::iranian;
@@ -104,15 +130,6 @@ const char* to_string(month_names m) {
 
 bool persian_script(std::string_view lang) {
   return lang == "fa" || lang == "prs" || lang == "ps" || lang == "ar" || lang == "ur" || lang == "ckb";
-}
-
-std::vector<std::string> latin_script(const std::vector<std::string>& langs) {
-  std::vector<std::string> out;
-  for (const auto& l : langs) {
-    if (!persian_script(l)) out.push_back(l);
-  }
-  if (out.empty()) out.push_back("en");
-  return out;
 }
 
 std::string country_zone(std::string_view region) {
@@ -196,16 +213,17 @@ std::optional<std::string> formatter::apply(std::string_view value, std::string_
     UErrorCode err = U_ZERO_ERROR;
     icu::SimpleDateFormat fmt(icu::UnicodeString(with), in, err);
     if (U_FAILURE(err)) return std::nullopt;
-    if (solar) use_months(fmt, lang_, resolve_months(months_, lang_, timezone_));
+    if (solar) use_names(fmt, lang_, resolve_months(months_, lang_, timezone_));
     fmt.adoptTimeZone(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(timezone_)));
     icu::UnicodeString out;
     fmt.format(static_cast<UDate>(*ms), out);
     return to_utf8(out);
   };
   auto solar = format(pattern, locale, true);
-  // Beside the Solar Hijri day, in a language that is not written in Persian script, the
-  // Gregorian one, which a reader of English may know better (R-L3): "9 Azar 1405 (30 November 2026)".
-  const bool with_gregorian = (name == "date" || name == "day") && !persian_script(lang_);
+  // Beside the Solar Hijri day, in a language other than Farsi, Dari and Pashto (in either
+  // letters), the Gregorian one, which a reader of English may know better (R-L3): "9 Azar 1405
+  // (30 November 2026)".
+  const bool with_gregorian = (name == "date" || name == "day") && !persian_script(spoken_language(lang_));
   if (!solar || !with_gregorian) return solar;
   std::string id = lang_.empty() ? "en" : lang_;
   id += latin ? "@calendar=gregorian;numbers=latn" : "@calendar=gregorian";

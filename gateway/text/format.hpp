@@ -53,9 +53,16 @@ class formatter {
 // Languages written right to left in the Perso-Arabic script, among those a deployment may offer.
 bool persian_script(std::string_view lang);
 
-// Those of `langs` written in Latin script, in order, else {"en"}: the menu a USSD route that
-// carries no UCS-2 can show (R-U4).
-std::vector<std::string> latin_script(const std::vector<std::string>& langs);
+// A Persian-script language written in Latin letters for a route without UCS-2 (R-U4):
+// "prs-Latn" is Dari in Latin letters ("Finglish").
+inline constexpr std::string_view latin_tag = "-Latn";
+inline bool latin_letters_of(std::string_view lang) {
+  return lang.size() > latin_tag.size() && lang.substr(lang.size() - latin_tag.size()) == latin_tag;
+}
+// The language a text is in, whatever its letters: "prs" for "prs-Latn".
+inline std::string_view spoken_language(std::string_view lang) {
+  return latin_letters_of(lang) ? lang.substr(0, lang.size() - latin_tag.size()) : lang;
+}
 
 // The time zone of a country that has only one ("IR" → "Asia/Tehran", "AF" → "Asia/Kabul"),
 // from ICU's data; "" for a country with several (the caller falls back to its default).

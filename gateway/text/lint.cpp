@@ -77,7 +77,7 @@ std::string expand_with_samples(std::string_view text, std::string_view lang) {
     } else if (name == "time") {
       out += rtl ? "۲۳:۵۹" : "23:59";
     } else if (name == "weekday") {
-      out += rtl ? "چهارشنبه" : "Wednesday";
+      out += rtl ? "چهارشنبه" : "Chaharshanbe";  // Wednesday, in Latin letters
     } else if (name == "number") {
       out += rtl ? "۹۹۹۹۹" : "99999";
     } else if (name == "phone_masked") {

@@ -22,7 +22,8 @@ struct screen_limits {
   // the phone as boxes or question marks, so its screens are drawn another way, as the operator
   // chose (`fallback`).
   bool ucs2 = true;
-  // latin: every screen in a Latin-script language (English). digits: a screen whose letters the
+  // latin: every screen in Latin letters (a Persian-script language's own, templates/<lang>-Latn.yaml,
+  // else English). digits: a screen whose letters the
   // route cannot carry shows only its numbers ("[3] SMS\n1 2 3 98 0"), and its words go by SMS
   // in the person's language.
   enum class fallback { latin, digits } without_ucs2 = fallback::latin;

@@ -205,6 +205,68 @@ TEST_CASE("flow: every screen the gateway draws fits the strictest route in ever
   CHECK_FALSE(named("in fa,"));
 }
 
+TEST_CASE("flow: a language's screens in Latin letters have every screen text, of the language, and fit a route "
+          "without UCS-2 (R-U4)",
+          "[flow]") {
+  const std::string src = PAYGHAM_SOURCE_DIR;
+  const std::string route = "ussd_profiles: {plain: {ucs2: false, fallback: latin}}\n"
+                            "clinics: " + src + "/config/clinics.yaml\n"
+                            "defaults: {languages: [prs, ps, fa, en], emergency_number: \"112\"}\n";
+  test::temp_dir dir;
+  const auto shipped = lint_problems(dir, src + "/flows", src + "/templates", route);
+  for (const auto& p : shipped) UNSCOPED_INFO(p);
+  CHECK(shipped.empty());
+
+  std::filesystem::create_directories(dir.file("templates"));
+  for (const char* l : {"en", "fa", "prs", "ps", "fa-Latn"}) {
+    test::write_file(dir.file(std::string("templates/") + l + ".yaml"), test::read_file(src + "/templates/" + l + ".yaml"));
+  }
+  std::string dari = test::read_file(src + "/templates/prs-Latn.yaml");
+  const auto change = [&](const std::string& from, const std::string& to) {
+    const auto at = dari.find(from);
+    REQUIRE(at != std::string::npos);
+    dari.replace(at, from.size(), to);
+  };
+  change("  day: \"Kodam roz?\"", "  dya: \"Kodam roz?\"");                       // a typo: missing, and unknown
+  change("  kept: \"Tashakor.", "  kept: \"Tashakor {name}.");                     // a value the Dari text has not
+  change("  time: \"Che waqt?\"", "  time: \"Che waqt\u2019?\"");                // not GSM 7-bit
+  test::write_file(dir.file("templates/prs-Latn.yaml"), dari);
+  test::write_file(dir.file("templates/en-Latn.yaml"), "common:\n  more: \"More\"\n");
+  test::write_file(dir.file("templates/prs-Cyrl.yaml"), "common:\n  more: \"x\"\n");
+  const auto problems = lint_problems(dir, src + "/flows", dir.file("templates"), route);
+  const auto named = [&](const std::string& what) {
+    return std::any_of(problems.begin(), problems.end(), [&](const std::string& p) { return p.find(what) != std::string::npos; });
+  };
+  for (const auto& p : problems) UNSCOPED_INFO(p);
+  CHECK(named("prs-Latn.yaml: has no 'appointments.day', which a USSD screen shows"));
+  CHECK(named("'appointments.dya' is not a text of prs.yaml (did you mean 'appointments.day'?)"));
+  CHECK(named("'appointments.kept' uses {name} but its prs text ("));
+  CHECK(named("question 'time' in prs-Latn"));
+  CHECK(named("en-Latn.yaml: Latin letters are only for a Persian-script language (such as fa, prs, ps), not 'en'"));
+  CHECK(named("prs-Cyrl.yaml: a templates file is named after its language (prs.yaml)"));
+  CHECK_FALSE(named("fa-Latn"));
+
+  // A clinic's name on such a route: beside its Dari one, in GSM 7-bit letters, under a key
+  // that is a language's.
+  std::string clinics = test::read_file(src + "/config/clinics.yaml");
+  clinics.replace(clinics.find("      prs-Latn: Khana"), 14, "      prs-latn");
+  clinics.replace(clinics.find("fa-Latn: Darmangah"), 18, "fa-Latn: D\u00e2rmangah");
+  test::write_file(dir.file("clinics.yaml"), clinics);
+  std::string with_clinics = route;
+  with_clinics.replace(with_clinics.find(src + "/config/clinics.yaml"), src.size() + 20, dir.file("clinics.yaml"));
+  const auto named_clinic = lint_problems(dir, src + "/flows", src + "/templates", with_clinics);
+  std::string all;
+  for (const auto& p : named_clinic) all += p + "\n";
+  INFO(all);
+  const auto said = [&](const std::string& what) {
+    return std::any_of(named_clinic.begin(), named_clinic.end(), [&](const std::string& p) { return p.find(what) != std::string::npos; });
+  };
+  CHECK(said("clinic 'golshahr' has a name in 'prs-latn', which is neither a language (prs) nor"));
+  CHECK(said("clinic 'golshahr' has a prs name but no prs-Latn one"));
+  CHECK(said("clinic 'central': its fa-Latn name 'D\u00e2rmangah-e markazi' is not in GSM 7-bit letters"));
+  CHECK(named_clinic.size() == 4);  // and that name's length, as of any not in plain ASCII
+}
+
 TEST_CASE("flow: a text that writes a number to call is refused, with the placeholder to write (R-H6)", "[flow]") {
   const auto written = lint_with_reason("prs", "دوباره کوشش کنید یا ۱۱۲ را بگیرید.");
   const bool named = std::any_of(written.begin(), written.end(), [](const std::string& p) {

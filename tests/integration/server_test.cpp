@@ -425,8 +425,8 @@ TEST_CASE("integration: a USSD screen over its route's limit is logged and count
              Catch::Contains("paygham_ussd_screens_long_total{channel=\"at\",verdict=\"too_long\"} 1"));
 }
 
-TEST_CASE("integration: a route that carries no UCS-2 shows the menu in Latin script, or its numbers with the "
-          "words by SMS, and the person's SMS stay in their language",
+TEST_CASE("integration: a route that carries no UCS-2 shows the menu in the person's language in Latin letters, or "
+          "its numbers with the words by SMS, and the person's SMS stay in their language",
           "[integration]") {
   // R-U4: Persian script on such a route reaches the phone as boxes or question marks.
   temp_dir dir;
@@ -436,7 +436,7 @@ TEST_CASE("integration: a route that carries no UCS-2 shows the menu in Latin sc
       "  - id: digits\n    type: africastalking\n    allow_ips: [127.0.0.1]\n    ussd_profile: digits\n");
   std::string out, err;
   INFO(out << err);
-  CHECK(run_paygham({"lint", "--config", config}, &out, &err) == 0);  // every shipped English screen is GSM 7-bit
+  CHECK(run_paygham({"lint", "--config", config}, &out, &err) == 0);  // every shipped Latin-letter screen is GSM 7-bit
   {
     SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     REQUIRE(run_paygham({"migrate", "--config", config}, &out, &err) == 0);
@@ -451,7 +451,8 @@ TEST_CASE("integration: a route that carries no UCS-2 shows the menu in Latin sc
   CHECK_FALSE(latin(wide));  // Dari where the route carries it
   const auto plain = http_call(srv.port(), "POST", "/channels/plain/ussd", dial + "u2").body;
   INFO(plain);
-  CHECK_THAT(plain, Catch::StartsWith("CON "));
+  // Go on from the first dial? In Dari, in Latin letters (templates/prs-Latn.yaml).
+  CHECK_THAT(plain, Catch::StartsWith("CON Az jayi ke mandid, edama midehid?\n1. Edama\n"));
   CHECK(latin(plain));
   // Labels an action draws (the clinics, in the person's language elsewhere) too.
   const std::string book = "serviceCode=*384*14%23&phoneNumber=%2B93700000001&sessionId=u3&text=";
@@ -459,7 +460,7 @@ TEST_CASE("integration: a route that carries no UCS-2 shows the menu in Latin sc
   CHECK(latin(http_call(srv.port(), "POST", "/channels/plain/ussd", book + "1").body));
   const auto where = http_call(srv.port(), "POST", "/channels/plain/ussd", book + "1*1").body;
   INFO(where);
-  CHECK_THAT(where, Catch::Contains("Golshahr Helal House"));
+  CHECK_THAT(where, Catch::Contains("Khana-ye Helal Golshahr"));  // the clinics file's prs-Latn name
   CHECK(latin(where));
   SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
   CHECK(db.execAndGet("SELECT language FROM contacts WHERE phone = '+93700000001'").getString() == "prs");  // for SMS
@@ -476,6 +477,16 @@ TEST_CASE("integration: a route that carries no UCS-2 shows the menu in Latin sc
   CHECK_THAT(words("1"), Catch::StartsWith("[1]\n") && Catch::Contains("ادامه"));
   CHECK_THAT(words("2"), Catch::StartsWith("[2]\n") && Catch::Contains("نوبت"));
   CHECK_THAT(srv.log(), !Catch::Contains("ussd.screen_needs_ucs2"));
+
+  // An operator sees the same before going live: `paygham simulate --route`.
+  REQUIRE(run_paygham({"simulate", "--config", config, "--phone", "+93700000009", "--lang", "prs", "--route", "plain",
+                       "--ussd", "*384*12#"},
+                      &out, &err, "1\n") == 0);
+  CHECK_THAT(out, Catch::Contains("< CON Helal Ahmar\n  1. Saat-e kar-e clinic"));
+  CHECK_THAT(out, Catch::Contains("for a USSD screen]") && !Catch::Contains("UCS-2"));
+  CHECK(run_paygham({"simulate", "--config", config, "--phone", "+93700000009", "--route", "nosuch", "--sms"}, &out,
+                    &err) == 1);
+  CHECK_THAT(err, Catch::Contains("--route 'nosuch' is not in ussd_profiles") && Catch::Contains("default, digits, plain"));
 }
 
 TEST_CASE("integration: simulate walks a flow from a script on standard input", "[integration]") {

@@ -21,6 +21,17 @@ TEST_CASE("text: dates show in the Solar Hijri calendar with each country's mont
   CHECK(formatter("ps", "Asia/Kabul").apply(monday, "date") == "۹ لیندۍ ۱۴۰۵");
 }
 
+TEST_CASE("text: Dari and Farsi in Latin letters write days, months and numbers as their speakers do (R-U4)", "[text]") {
+  const std::string monday = "2026-11-30T04:30:00Z";  // 09:00 in Kabul
+  CHECK(formatter("prs-Latn", "Asia/Kabul").apply(monday, "day") == "Dushanbe 9 Qaws");
+  CHECK(formatter("prs-Latn", "Asia/Kabul").apply(monday, "date") == "9 Qaws 1405");
+  CHECK(formatter("fa-Latn", "Asia/Tehran").apply(monday, "day") == "Doshanbe 9 Azar");
+  CHECK(formatter("fa-Latn", "Asia/Tehran").apply(monday, "weekday") == "Doshanbe");
+  CHECK(formatter("fa-Latn", "Asia/Kabul").apply(monday, "time") == "09:00");
+  CHECK(formatter("prs-Latn", "Asia/Kabul").apply("5713", "number") == "5713");
+  CHECK(formatter("prs-Latn", "Asia/Kabul").apply("+93700123456", "phone_masked") == "+93******456");  // no right-to-left mark
+}
+
 TEST_CASE("text: Afghan month names as Afghans write them: no combining hamza, Pashto ګ", "[text]") {
   // 1405/6/10 and 1405/3/10, 1405/4/10 in Kabul.
   CHECK(formatter("prs", "Asia/Kabul").apply("2026-09-01T06:00:00Z", "date") == "۱۰ سنبله ۱۴۰۵");

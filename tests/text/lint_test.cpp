@@ -89,6 +89,18 @@ TEST_CASE("text: USSD screens are checked against the route's limits", "[text]")
   CHECK(text::check_screen("س", latin).result == text::screen_check::needs_ucs2);
   CHECK(text::check_screen("Don\u2019t", latin).result == text::screen_check::needs_ucs2);
   CHECK_THAT(text::over_the_limit(text::check_screen("س", latin)), Catch::Contains("carries no UCS-2"));
-  CHECK(text::latin_script({"prs", "fa", "en"}) == std::vector<std::string>{"en"});
-  CHECK(text::latin_script({"ps"}) == std::vector<std::string>{"en"});
+}
+
+TEST_CASE("lint: a route without UCS-2 shows a language's Latin letters where templates has them, else the next "
+          "language's, else English",
+          "[text]") {
+  text::catalog texts;
+  for (const char* lang : {"en", "fa", "prs", "ps", "prs-Latn"}) texts.add(lang, "common.more", "x");
+  CHECK(texts.in_latin_letters({"prs", "fa", "en"}) == std::vector<std::string>{"prs-Latn", "en"});
+  CHECK(texts.in_latin_letters({"ps", "prs", "en"}) == std::vector<std::string>{"prs-Latn", "en"});
+  CHECK(texts.in_latin_letters({"ps"}) == std::vector<std::string>{"en"});
+  // Dari in Latin letters is not a language a person can be given.
+  CHECK(texts.languages() == std::vector<std::string>{"en", "fa", "prs", "ps"});
+  CHECK(texts.latin_letters() == std::vector<std::string>{"prs-Latn"});
+  CHECK_FALSE(texts.knows("prs-Latn"));  // the API, the import and the simulator refuse it as a person's language
 }
