@@ -116,7 +116,7 @@ TEST_CASE("runner: a USSD session walks the welcome flow to its END screen", "[r
   CHECK(r.text == "Which clinic?\n1. Golshahr Helal House\n2. Central clinic\n0. Back");
   r = fx.hop("s1", "1*2");
   CHECK(r.end);
-  CHECK(r.text == "Central clinic: open Saturday to Thursday, 8 am to 4 pm.");
+  CHECK(r.text == "Central clinic: open Saturday to Wednesday, 8 am to 2 pm.");
   CHECK(fx.count("SELECT COUNT(*) FROM flow_runs WHERE status = 'completed'") == 1);
   CHECK(fx.count("SELECT COUNT(*) FROM contacts WHERE phone = '+93700000001'") == 1);
 }
