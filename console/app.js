@@ -33,7 +33,8 @@ const WORDS = {
     check: 'Check flow', publish: 'Make live', roll_back: 'Restore previous version', checked_ok: 'No errors found.',
     published: 'Live: the server runs this version now.', rolled_back: 'Restored: the server runs the previous version.',
     problems: 'Errors', warnings: 'Warnings', line: 'line {0}', simulator: 'Phone simulator', dial: 'Dial',
-    reply: 'Reply', as_language: 'Language of the phone', code: 'USSD code',
+    reply: 'Reply', as_language: 'Language of the phone', code: 'USSD code', route: 'USSD route',
+    route_latin: 'no Persian letters: Latin letters', route_digits: 'no Persian letters: numbers, words by SMS',
     state_queued: 'queued', state_sending: 'sending', state_retrying: 'retrying', state_sent: 'sent', state_delivered: 'delivered',
     state_failed: 'failed', state_expired: 'expired', state_cancelled: 'cancelled', state_unconfirmed: 'unconfirmed',
     patients: 'Patients', find: 'Find', enrol: 'Enrol in reminders', kind: 'Reminders', k_medicine: 'Medicine, every day',
@@ -110,7 +111,8 @@ const WORDS = {
     check: 'بررسی', publish: 'فعال‌سازی', roll_back: 'برگشت به نسخهٔ قبلی', checked_ok: 'بررسی شد: خطا ندارد.',
     published: 'فعال شد: سرور حالا همین نسخه را اجرا می‌کند.', rolled_back: 'برگشت شد: سرور نسخهٔ قبلی را اجرا می‌کند.',
     problems: 'خطاها', warnings: 'هشدارها', line: 'سطر {0}', simulator: 'شبیه‌ساز تلفون', dial: 'دایل',
-    reply: 'جواب', as_language: 'زبان تلفون', code: 'کد USSD',
+    reply: 'جواب', as_language: 'زبان تلفون', code: 'کد USSD', route: 'راه USSD',
+    route_latin: 'بدون حروف فارسی: حروف لاتین', route_digits: 'بدون حروف فارسی: نمبرها، متن با پیام',
     state_queued: 'در صف', state_sending: 'در حال فرستادن', state_retrying: 'در حال تلاش دوباره', state_sent: 'فرستاده شد', state_delivered: 'رسید',
     state_failed: 'ناکام', state_expired: 'منقضی شد', state_cancelled: 'لغو شد', state_unconfirmed: 'تأیید نشده',
     patients: 'مریضان', find: 'پیدا کردن', enrol: 'ثبت در یادآوری‌ها', kind: 'نوع یادآوری', k_medicine: 'دوا، هر روز',
@@ -187,7 +189,8 @@ const WORDS = {
     check: 'بررسی', publish: 'فعال‌سازی', roll_back: 'بازگشت به نسخهٔ قبل', checked_ok: 'بررسی شد: خطایی پیدا نشد.',
     published: 'فعال شد: سرور اکنون همین نسخه را اجرا می‌کند.', rolled_back: 'بازگشت انجام شد: سرور نسخهٔ قبل را اجرا می‌کند.',
     problems: 'خطاها', warnings: 'هشدارها', line: 'خط {0}', simulator: 'شبیه‌ساز تلفن', dial: 'شماره‌گیری',
-    reply: 'پاسخ', as_language: 'زبان تلفن', code: 'کد USSD',
+    reply: 'پاسخ', as_language: 'زبان تلفن', code: 'کد USSD', route: 'مسیر USSD',
+    route_latin: 'بدون حروف فارسی: حروف لاتین', route_digits: 'بدون حروف فارسی: شماره‌ها، متن با پیامک',
     state_queued: 'در صف', state_sending: 'در حال ارسال', state_retrying: 'در حال تلاش دوباره', state_sent: 'ارسال شد', state_delivered: 'تحویل شد',
     state_failed: 'ناموفق', state_expired: 'منقضی شد', state_cancelled: 'لغو شد', state_unconfirmed: 'تأییدنشده',
     patients: 'بیماران', find: 'جستجو', enrol: 'ثبت در یادآوری‌ها', kind: 'نوع یادآوری', k_medicine: 'دارو، هر روز',
@@ -264,7 +267,8 @@ const WORDS = {
     check: 'د بهیر کتنه', publish: 'فعالول', roll_back: 'مخکینۍ نسخه بېرته راوستل', checked_ok: 'هېڅ تېروتنه ونه موندل شوه.',
     published: 'فعال شو: سرور اوس همدا نسخه چلوي.', rolled_back: 'بېرته راوستل شوه: سرور اوس مخکینۍ نسخه چلوي.',
     problems: 'تېروتنې', warnings: 'اخطارونه', line: 'کرښه {0}', simulator: 'د ټیلیفون سمولېټر', dial: 'شمېره وهل',
-    reply: 'ځواب', as_language: 'د ټیلیفون ژبه', code: 'USSD کوډ',
+    reply: 'ځواب', as_language: 'د ټیلیفون ژبه', code: 'USSD کوډ', route: 'د USSD لار',
+    route_latin: 'بې فارسي تورو: لاتیني توري', route_digits: 'بې فارسي تورو: شمېرې، متن په پیغام',
     state_queued: 'په کتار کې', state_sending: 'لېږل کېږي', state_retrying: 'بیا هڅه کېږي', state_sent: 'ولېږل شو', state_delivered: 'ورسېد',
     state_failed: 'ناکام', state_expired: 'وخت یې تېر شو', state_cancelled: 'لغوه شو', state_unconfirmed: 'نه دی تایید شوی',
     patients: 'ناروغان', find: 'موندل', enrol: 'د یادونو لپاره نوم لیکنه', kind: 'د یادونې ډول', k_medicine: 'درمل، هره ورځ',
@@ -1232,7 +1236,12 @@ function lineDiff(before, after) {
 
 async function flowPage(file) {
   let yaml = '';
-  try { yaml = (await api('GET', `/flows/${encodeURIComponent(file)}`)).yaml; } catch (e) { if (e.status !== 404) throw e; }
+  let routes = [{ name: 'default', ucs2: true }];  // a new file's: the server's own are not known yet
+  try {
+    const got = await api('GET', `/flows/${encodeURIComponent(file)}`);
+    yaml = got.yaml;
+    routes = got.routes;
+  } catch (e) { if (e.status !== 404) throw e; }
   let live = yaml;  // the version the server runs now
   const gutter = h('div', { class: 'gutter', 'aria-hidden': 'true' });
   const area = h('textarea', { id: 'yaml', spellcheck: false, wrap: 'off', 'aria-label': file });
@@ -1292,16 +1301,19 @@ async function flowPage(file) {
     h('p', { class: 'row' }, h('button', { id: 'check', onclick: run('check') }, t('check')),
       h('button', { id: 'publish', onclick: run('publish') }, t('publish')),
       h('button', { id: 'rollback', class: 'quiet', onclick: run('rollback') }, t('roll_back'))),
-    report, simulator(file, area));
+    report, simulator(file, area, routes));
 }
 
-// A basic phone: dial the flow's code (or send its keyword), answer, see each screen and SMS
-// as the phone shows it, with its encoding and length. Each step replays the walk from the
-// dial on a throwaway store, with the editor's text as the flow.
-function simulator(file, area) {
+// A basic phone: dial the flow's code (or send its keyword) by one of the server's USSD routes,
+// answer, see each screen and SMS as the phone shows it, with its encoding and length. Each step
+// replays the walk from the dial on a throwaway store, with the editor's text as the flow.
+function simulator(file, area, routes) {
   const code = h('input', { id: 'sim-code', dir: 'ltr', placeholder: '*384*12#' });
   const language = h('select', { id: 'sim-lang' },
     [['en', 'English'], ['prs', 'دری'], ['fa', 'فارسی'], ['ps', 'پښتو']].map(([l, name]) => h('option', { value: l }, name)));
+  // A route without Persian letters shows the screens in Latin letters, or by numbers (R-U4).
+  const route = h('select', { id: 'sim-route' }, routes.map((r) => h('option', { value: r.name },
+    r.ucs2 ? r.name : `${r.name} · ${t(r.fallback === 'digits' ? 'route_digits' : 'route_latin')}`)));
   const answer = h('input', { id: 'sim-reply', dir: 'auto', disabled: true });
   const screen = h('div', { class: 'phone', id: 'sim-screen', dir: 'auto' });
   const info = h('p', { class: 'muted', id: 'sim-info' });
@@ -1309,7 +1321,8 @@ function simulator(file, area) {
   let replies = null;
   const walk = async () => {
     try {
-      const r = await api('POST', '/flows/simulate', { file, yaml: area.value, ussd_code: code.value, language: language.value, replies });
+      const r = await api('POST', '/flows/simulate',
+        { file, yaml: area.value, ussd_code: code.value, language: language.value, route: route.value, replies });
       if (!r.ok) { screen.replaceChildren(failure((r.problems[0] || {}).message || '')); return; }
       const last = r.screens[r.screens.length - 1];
       screen.textContent = last.text;
@@ -1324,6 +1337,7 @@ function simulator(file, area) {
     h('div', { class: 'row' },
       h('div', {}, h('label', { for: 'sim-code' }, t('code')), code),
       h('div', {}, h('label', { for: 'sim-lang' }, t('as_language')), language),
+      routes.length > 1 ? h('div', {}, h('label', { for: 'sim-route' }, t('route')), route) : '',
       h('button', { id: 'sim-dial', onclick: () => { replies = []; answer.disabled = false; walk(); } }, t('dial'))),
     screen, info,
     h('form', {

@@ -145,11 +145,21 @@ class flow_files {
   virtual published publish(const std::string& file, const std::string& yaml,
                             const std::function<void(const std::string& before)>& record) = 0;
   // A walk through the flows with `file` as `yaml`, on a throwaway store: the dial of
-  // `ussd_code` and each reply (or, without a code, each reply as an SMS), in `language`.
+  // `ussd_code` by USSD route `route` (a `ussd_profiles` name; "" default) and each reply (or,
+  // without a code, each reply as an SMS), in `language`.
   // {"ok", "problems", "screens": [{"text", "end", "encoding", "units", "limit"}],
   //  "sms": [{"text", "encoding", "parts", "cost_per_1000", "status"}]} as JSON text.
   virtual std::string simulate(const std::string& file, const std::string& yaml, const std::string& ussd_code,
-                               const std::string& language, const std::vector<std::string>& replies) const = 0;
+                               const std::string& language, const std::string& route,
+                               const std::vector<std::string>& replies) const = 0;
+  // The USSD routes a dial may come by (`ussd_profiles`), "default" first: each name, whether it
+  // carries UCS-2, and if not how its screens are drawn ("latin", "digits").
+  struct route {
+    std::string name;
+    bool ucs2 = true;
+    std::string fallback;
+  };
+  virtual std::vector<route> routes() const = 0;
 };
 
 struct services {

@@ -515,7 +515,13 @@ outcome get_flow(services& s, store::tx&, const call& c) {
   o.later = [&s, file] {
     const auto yaml = s.flows->read(file);
     if (!yaml) return error_response({404, "not_found", "no flow file " + file});
-    return core::json_response(200, dump(json{{"file", file}, {"yaml", *yaml}}));
+    json routes = json::array();
+    for (const auto& r : s.flows->routes()) {
+      json one{{"name", r.name}, {"ucs2", r.ucs2}};
+      if (!r.ucs2) one["fallback"] = r.fallback;
+      routes.push_back(std::move(one));
+    }
+    return core::json_response(200, dump(json{{"file", file}, {"yaml", *yaml}, {"routes", std::move(routes)}}));
   };
   return o;
 }
@@ -552,8 +558,8 @@ outcome simulate_flow(services& s, store::tx&, const call& c) {
   if (!s.flows) return refuse(503, "unavailable", "this server cannot simulate flows");
   outcome o;
   o.later = [&s, file, yaml = c.body.value("yaml", ""), code = c.body.value("ussd_code", ""),
-             language = c.body.value("language", ""), replies] {
-    return core::json_response(200, s.flows->simulate(file, yaml, code, language, replies));
+             language = c.body.value("language", ""), route = c.body.value("route", ""), replies] {
+    return core::json_response(200, s.flows->simulate(file, yaml, code, language, route, replies));
   };
   return o;
 }
@@ -1746,7 +1752,8 @@ const std::vector<route>& routes() {
       {"POST", "/api/v1/flows/simulate", {"admin", "operator"}, simulate_flow,
        "Walk the flows with a file as given (the editor's text) on a throwaway store: the screens and SMS a basic "
        "phone would show, with encoding and length",
-       {{"file", "string"}, {"yaml", "string"}, {"ussd_code", "string"}, {"language", "string"}, {"replies", "array"}},
+       {{"file", "string"}, {"yaml", "string"}, {"ussd_code", "string"}, {"language", "string"}, {"route", "string"},
+        {"replies", "array"}},
        {"file", "yaml"}, {}, false, false},
       {"POST", "/api/v1/flows/{file}/rollback", {"admin", "operator"}, roll_back_flow,
        "Put back the version before the last publish (checked by lint again)"},

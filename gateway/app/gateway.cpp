@@ -109,8 +109,19 @@ class flows_folder : public api::flow_files {
     return out;
   }
 
+  std::vector<route> routes() const override {
+    std::vector<route> out{{"default", cfg_.ussd_profiles.at("default").screen.ucs2, ""}};
+    for (const auto& [name, r] : cfg_.ussd_profiles) {
+      if (name == "default") continue;
+      out.push_back({name, r.screen.ucs2, r.screen.ucs2 ? "" : r.screen.digits_only() ? "digits" : "latin"});
+    }
+    if (!out.front().ucs2) out.front().fallback = cfg_.ussd_profiles.at("default").screen.digits_only() ? "digits" : "latin";
+    return out;
+  }
+
   std::string simulate(const std::string& file, const std::string& yaml, const std::string& ussd_code,
-                       const std::string& language, const std::vector<std::string>& replies) const override {
+                       const std::string& language, const std::string& route,
+                       const std::vector<std::string>& replies) const override {
     using json = nlohmann::json;
     std::vector<std::string> problems, warnings;
     auto content = content_with(cfg_, file, yaml, problems, warnings);
@@ -120,11 +131,16 @@ class flows_folder : public api::flow_files {
       out["ok"] = false;
       out["problems"].push_back(located_problem("the templates have no language '" + language + "'"));
     }
+    const std::string by = route.empty() ? "default" : route;
+    if (!cfg_.ussd_profiles.count(by)) {
+      out["ok"] = false;
+      out["problems"].push_back(located_problem("no USSD route '" + by + "' in ussd_profiles"));
+    }
     if (!out["ok"].get<bool>()) return out.dump(-1, ' ', false, json::error_handler_t::replace);
     // A number of the first country of defaults.region, as a refugee's phone would be.
     const std::string phone = cfg_.defaults_.region.rfind("IR", 0) == 0 ? "+989120000000" : "+93700000000";
-    simulation sim(cfg_, content, phone, language, "default", core::now_ms());
-    const text::screen_limits limits = cfg_.ussd_profiles.at("default").screen;
+    simulation sim(cfg_, content, phone, language, by, core::now_ms());
+    const text::screen_limits limits = cfg_.ussd_profiles.at(by).screen;
     const auto screen = [&](const core::ussd_reply& r) {
       const auto size = text::measure_units(r.text);
       out["screens"].push_back(json{{"text", r.text},

@@ -327,6 +327,12 @@ async function operator(browser) {
   await page.click('#sim-dial');
   await page.waitForFunction(() => document.querySelector('#sim-screen').textContent.length > 0);
   check((await page.textContent('#sim-info')).includes('UCS-2'), 'the simulator shows the Dari screen as UCS-2 with its length');
+  // By a route that cannot carry Persian letters: Dari in Latin letters (R-U4).
+  await page.selectOption('#sim-route', 'plain');
+  await page.click('#sim-dial');
+  await page.waitForFunction(() => document.querySelector('#sim-screen').textContent.includes('Kodam clinic?'));
+  check((await page.textContent('#sim-info')).includes('GSM-7'), 'by a route without Persian letters, Dari in Latin letters as GSM-7');
+  await page.selectOption('#sim-route', 'default');
   await page.selectOption('#sim-lang', 'en');
   await page.click('#sim-dial');
   await page.waitForFunction(() => document.querySelector('#sim-screen').textContent.includes('Which clinic?'));

@@ -31,6 +31,7 @@ TEST_CASE("browser: log in as each role, call a patient, broadcast to 100 %, fix
                          "defaults: {region: AF, language: en, emergency_number: \"112\"}\n"
                          "flows: " + dir.file("flows") + "\nclinics: " + src + "/config/clinics.yaml\n"
                          "templates: " + src + "/templates\nlexicon: " + src + "/lexicon\n"
+                         "ussd_profiles:\n  plain: {ucs2: false, fallback: latin}\n"
                          "channels:\n  - {id: at, type: africastalking, allow_ips: [127.0.0.1], username: u, "
                          "api_key: k, base_url: \"" + fake.url() + "\", rate: \"500\", tariff: {currency: AFN, gsm7: 2, ucs2: 1}}\n"
                          "parties:\n  - {name: Africa's Talking, role: aggregator, channels: [at]}\n"

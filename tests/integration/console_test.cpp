@@ -60,14 +60,14 @@ std::string scalar(const temp_dir& dir, const std::string& sql) {
 }
 
 // A config whose flows folder is a copy in `dir` (publishing writes to it).
-std::string config_with_own_flows(const temp_dir& dir) {
+std::string config_with_own_flows(const temp_dir& dir, const std::string& extra = "") {
   namespace fs = std::filesystem;
   const std::string src = PAYGHAM_SOURCE_DIR;
   fs::create_directories(dir.file("flows"));
   for (const auto& e : fs::directory_iterator(src + "/flows")) {
     fs::copy_file(e.path(), fs::path(dir.file("flows")) / e.path().filename());
   }
-  const std::string path = write_test_config(dir);
+  const std::string path = write_test_config(dir, extra);
   std::string text = read_file(path);
   const std::string from = "flows: " + src + "/flows\n";
   const auto at = text.find(from);
@@ -257,7 +257,7 @@ TEST_CASE("console: its files come from the binary with strict headers", "[integ
 TEST_CASE("console: an operator publishes a flow only when lint passes, the server switches, and rolls it back",
           "[integration][console]") {
   temp_dir dir;
-  const std::string config = config_with_own_flows(dir);
+  const std::string config = config_with_own_flows(dir, "ussd_profiles:\n  plain: {ucs2: false, fallback: latin}\n");
   make_user(config, {"--name", "Omid", "--role", "operator", "--login", "omid"}, "river-lamp-seven\n");
   server_process srv(config);
   const auto s = log_in(srv.port(), "omid", "river-lamp-seven");
@@ -274,6 +274,9 @@ TEST_CASE("console: an operator publishes a flow only when lint passes, the serv
   REQUIRE(got.status == 200);
   const std::string original = json::parse(got.body)["yaml"];
   CHECK(original == read_file(dir.file("flows/welcome.yaml")));
+  // The routes a dial may come by, for the simulator.
+  CHECK(json::parse(got.body)["routes"] == json::parse(R"([{"name": "default", "ucs2": true},
+                                                           {"name": "plain", "ucs2": false, "fallback": "latin"}])"));
   const auto listed = json::parse(s.call("GET", "/api/v1/flows").body);
   bool found = false;
   for (const auto& f : listed["items"]) found = found || (f["file"] == "welcome.yaml" && f["entries"][0] == "ussd *384*12#");
@@ -340,6 +343,20 @@ TEST_CASE("console: an operator publishes a flow only when lint passes, the serv
   CHECK(json::parse(s.call("POST", "/api/v1/flows/simulate",
                            json{{"file", "welcome.yaml"}, {"yaml", original}, {"language", "xx"}}.dump())
                         .body)["ok"] == false);
+  // By a route without Persian letters: Dari in Latin letters, GSM-7 (R-U4).
+  r = s.call("POST", "/api/v1/flows/simulate",
+             json{{"file", "welcome.yaml"}, {"yaml", original}, {"ussd_code", "*384*12#"}, {"language", "prs"},
+                  {"route", "plain"}}
+                 .dump());
+  const auto finglish = json::parse(r.body);
+  INFO(r.body);
+  CHECK_THAT(finglish["screens"][0]["text"].get<std::string>(), Catch::StartsWith("Helal Ahmar\n1. Saat-e kar-e clinic"));
+  CHECK(finglish["screens"][0]["encoding"] == "GSM-7");
+  const auto nosuch = json::parse(s.call("POST", "/api/v1/flows/simulate",
+                                         json{{"file", "welcome.yaml"}, {"yaml", original}, {"route", "nosuch"}}.dump())
+                                      .body);
+  CHECK(nosuch["ok"] == false);
+  CHECK_THAT(nosuch["problems"].dump(), Catch::Contains("no USSD route 'nosuch' in ussd_profiles"));
   CHECK(s.call("POST", "/api/v1/flows/simulate", json{{"file", "welcome.yaml"}, {"yaml", original}, {"replies", "1"}}.dump())
             .status == 400);
 
