@@ -34,7 +34,7 @@ const WORDS = {
     published: 'Live: the server runs this version now.', rolled_back: 'Restored: the server runs the previous version.',
     problems: 'Errors', warnings: 'Warnings', line: 'line {0}', simulator: 'Phone simulator', dial: 'Dial',
     reply: 'Reply', as_language: 'Language of the phone', code: 'USSD code', route: 'USSD route',
-    route_latin: 'no Persian letters: Latin letters', route_digits: 'no Persian letters: numbers, words by SMS',
+    route_latin: 'no Persian letters: Latin letters', route_digits: 'no Persian letters: digits only, words by SMS',
     state_queued: 'queued', state_sending: 'sending', state_retrying: 'retrying', state_sent: 'sent', state_delivered: 'delivered',
     state_failed: 'failed', state_expired: 'expired', state_cancelled: 'cancelled', state_unconfirmed: 'unconfirmed',
     patients: 'Patients', find: 'Find', enrol: 'Enrol in reminders', kind: 'Reminders', k_medicine: 'Medicine, every day',
@@ -111,8 +111,8 @@ const WORDS = {
     check: 'بررسی', publish: 'فعال‌سازی', roll_back: 'برگشت به نسخهٔ قبلی', checked_ok: 'بررسی شد: خطا ندارد.',
     published: 'فعال شد: سرور حالا همین نسخه را اجرا می‌کند.', rolled_back: 'برگشت شد: سرور نسخهٔ قبلی را اجرا می‌کند.',
     problems: 'خطاها', warnings: 'هشدارها', line: 'سطر {0}', simulator: 'شبیه‌ساز تلفون', dial: 'دایل',
-    reply: 'جواب', as_language: 'زبان تلفون', code: 'کد USSD', route: 'راه USSD',
-    route_latin: 'بدون حروف فارسی: حروف لاتین', route_digits: 'بدون حروف فارسی: نمبرها، متن با پیام',
+    reply: 'جواب', as_language: 'زبان تلفون', code: 'کد USSD', route: 'مسیر USSD',
+    route_latin: 'بدون حروف فارسی: حروف لاتین', route_digits: 'بدون حروف فارسی: فقط ارقام، متن با اس‌ام‌اس',
     state_queued: 'در صف', state_sending: 'در حال فرستادن', state_retrying: 'در حال تلاش دوباره', state_sent: 'فرستاده شد', state_delivered: 'رسید',
     state_failed: 'ناکام', state_expired: 'منقضی شد', state_cancelled: 'لغو شد', state_unconfirmed: 'تأیید نشده',
     patients: 'مریضان', find: 'پیدا کردن', enrol: 'ثبت در یادآوری‌ها', kind: 'نوع یادآوری', k_medicine: 'دوا، هر روز',
@@ -190,7 +190,7 @@ const WORDS = {
     published: 'فعال شد: سرور اکنون همین نسخه را اجرا می‌کند.', rolled_back: 'بازگشت انجام شد: سرور نسخهٔ قبل را اجرا می‌کند.',
     problems: 'خطاها', warnings: 'هشدارها', line: 'خط {0}', simulator: 'شبیه‌ساز تلفن', dial: 'شماره‌گیری',
     reply: 'پاسخ', as_language: 'زبان تلفن', code: 'کد USSD', route: 'مسیر USSD',
-    route_latin: 'بدون حروف فارسی: حروف لاتین', route_digits: 'بدون حروف فارسی: شماره‌ها، متن با پیامک',
+    route_latin: 'بدون حروف فارسی: حروف لاتین', route_digits: 'بدون حروف فارسی: فقط ارقام، متن با پیامک',
     state_queued: 'در صف', state_sending: 'در حال ارسال', state_retrying: 'در حال تلاش دوباره', state_sent: 'ارسال شد', state_delivered: 'تحویل شد',
     state_failed: 'ناموفق', state_expired: 'منقضی شد', state_cancelled: 'لغو شد', state_unconfirmed: 'تأییدنشده',
     patients: 'بیماران', find: 'جستجو', enrol: 'ثبت در یادآوری‌ها', kind: 'نوع یادآوری', k_medicine: 'دارو، هر روز',
@@ -268,7 +268,7 @@ const WORDS = {
     published: 'فعال شو: سرور اوس همدا نسخه چلوي.', rolled_back: 'بېرته راوستل شوه: سرور اوس مخکینۍ نسخه چلوي.',
     problems: 'تېروتنې', warnings: 'اخطارونه', line: 'کرښه {0}', simulator: 'د ټیلیفون سمولېټر', dial: 'شمېره وهل',
     reply: 'ځواب', as_language: 'د ټیلیفون ژبه', code: 'USSD کوډ', route: 'د USSD لار',
-    route_latin: 'بې فارسي تورو: لاتیني توري', route_digits: 'بې فارسي تورو: شمېرې، متن په پیغام',
+    route_latin: 'بې پښتو او فارسي تورو: لاتیني توري', route_digits: 'بې پښتو او فارسي تورو: یوازې عددونه، متن په اس‌ام‌اس',
     state_queued: 'په کتار کې', state_sending: 'لېږل کېږي', state_retrying: 'بیا هڅه کېږي', state_sent: 'ولېږل شو', state_delivered: 'ورسېد',
     state_failed: 'ناکام', state_expired: 'وخت یې تېر شو', state_cancelled: 'لغوه شو', state_unconfirmed: 'نه دی تایید شوی',
     patients: 'ناروغان', find: 'موندل', enrol: 'د یادونو لپاره نوم لیکنه', kind: 'د یادونې ډول', k_medicine: 'درمل، هره ورځ',
@@ -1240,7 +1240,7 @@ async function flowPage(file) {
   try {
     const got = await api('GET', `/flows/${encodeURIComponent(file)}`);
     yaml = got.yaml;
-    routes = got.routes;
+    routes = got.ussd_routes;
   } catch (e) { if (e.status !== 404) throw e; }
   let live = yaml;  // the version the server runs now
   const gutter = h('div', { class: 'gutter', 'aria-hidden': 'true' });
@@ -1322,7 +1322,7 @@ function simulator(file, area, routes) {
   const walk = async () => {
     try {
       const r = await api('POST', '/flows/simulate',
-        { file, yaml: area.value, ussd_code: code.value, language: language.value, route: route.value, replies });
+        { file, yaml: area.value, ussd_code: code.value, language: language.value, ussd_route: route.value, replies });
       if (!r.ok) { screen.replaceChildren(failure((r.problems[0] || {}).message || '')); return; }
       const last = r.screens[r.screens.length - 1];
       screen.textContent = last.text;

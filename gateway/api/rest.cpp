@@ -521,7 +521,7 @@ outcome get_flow(services& s, store::tx&, const call& c) {
       if (!r.ucs2) one["fallback"] = r.fallback;
       routes.push_back(std::move(one));
     }
-    return core::json_response(200, dump(json{{"file", file}, {"yaml", *yaml}, {"routes", std::move(routes)}}));
+    return core::json_response(200, dump(json{{"file", file}, {"yaml", *yaml}, {"ussd_routes", std::move(routes)}}));
   };
   return o;
 }
@@ -558,7 +558,7 @@ outcome simulate_flow(services& s, store::tx&, const call& c) {
   if (!s.flows) return refuse(503, "unavailable", "this server cannot simulate flows");
   outcome o;
   o.later = [&s, file, yaml = c.body.value("yaml", ""), code = c.body.value("ussd_code", ""),
-             language = c.body.value("language", ""), route = c.body.value("route", ""), replies] {
+             language = c.body.value("language", ""), route = c.body.value("ussd_route", ""), replies] {
     return core::json_response(200, s.flows->simulate(file, yaml, code, language, route, replies));
   };
   return o;
@@ -1752,7 +1752,7 @@ const std::vector<route>& routes() {
       {"POST", "/api/v1/flows/simulate", {"admin", "operator"}, simulate_flow,
        "Walk the flows with a file as given (the editor's text) on a throwaway store: the screens and SMS a basic "
        "phone would show, with encoding and length",
-       {{"file", "string"}, {"yaml", "string"}, {"ussd_code", "string"}, {"language", "string"}, {"route", "string"},
+       {{"file", "string"}, {"yaml", "string"}, {"ussd_code", "string"}, {"language", "string"}, {"ussd_route", "string"},
         {"replies", "array"}},
        {"file", "yaml"}, {}, false, false},
       {"POST", "/api/v1/flows/{file}/rollback", {"admin", "operator"}, roll_back_flow,

@@ -84,8 +84,8 @@ constexpr const char* segments_help =
     "  --help    this text\n";
 
 constexpr const char* simulate_help =
-    "usage: paygham simulate [--config FILE] --phone NUMBER (--ussd CODE | --sms) [--lang L] [--route R]\n"
-    "                        [--at TIME]\n"
+    "usage: paygham simulate [--config FILE] --phone NUMBER (--ussd CODE | --sms) [--lang L]\n"
+    "                        [--ussd-route R] [--at TIME]\n"
     "\n"
     "Runs the flows of the config on the real engine with a temporary store, as the phone\n"
     "NUMBER would: --ussd CODE dials a USSD code and reads each answer from standard input,\n"
@@ -103,7 +103,7 @@ constexpr const char* simulate_help =
     "  --ussd CODE     dial this USSD code, e.g. '*384*12#'\n"
     "  --sms           exchange SMS instead\n"
     "  --lang L        the contact's language (fa, prs, ps, en); without it the number is new\n"
-    "  --route R       dial by this route of ussd_profiles (default: default): on one without\n"
+    "  --ussd-route R  dial by this route of ussd_profiles (default: default): on one without\n"
     "                  UCS-2, see the screens in Latin letters, or by digits, as its phones do\n"
     "  --at TIME       start the simulated clock here (2026-11-29T20:00:00Z); default now\n"
     "  --help          this text\n";
@@ -381,7 +381,7 @@ int run_cli(int argc, char** argv) {
     bool sms = false;
     if (const auto stop = read_options(command, args,
                                        {{"--config", &o.config}, {"--phone", &o.phone}, {"--ussd", &o.ussd_code},
-                                        {"--lang", &o.lang}, {"--route", &o.route}, {"--at", &o.at},
+                                        {"--lang", &o.lang}, {"--ussd-route", &o.route}, {"--at", &o.at},
                                         {"--sms", nullptr, &sms}},
                                        simulate_help)) {
       return *stop;

@@ -418,9 +418,9 @@ void read_fallback(core::yaml::reader& r, const YAML::Node& profile, const std::
     if (f.IsDefined()) r.problem(f, "'" + path + ".fallback' applies only to a route with 'ucs2: false'");
     return;
   }
-  const std::string choices = "latin (its menus in Latin letters: Dari's and Farsi's own where templates has them, "
-                              "else English) or digits (only the numbers on screen, the words by SMS in the "
-                              "person's language)";
+  const std::string choices = "latin (its menus in Latin letters: the person's language's, or else the default "
+                              "language's, where templates has <lang>-Latn.yaml, else English) or digits (only the "
+                              "numbers on screen, the words by SMS in the person's language)";
   if (!f.IsDefined()) return r.problem(profile, "'" + path + "' carries no UCS-2: set its 'fallback' to " + choices);
   if (f.IsScalar() && f.Scalar() == "latin") return;
   if (f.IsScalar() && f.Scalar() == "digits") {

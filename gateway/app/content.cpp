@@ -205,6 +205,12 @@ void check_latin_letters(const config& c, const runner::content& bundle,
         problems.push_back(e.where + ": '" + key + "' uses " + joined(have) + " but its " + spoken + " text (" +
                            it->second.where + ") uses " + joined(want));
       }
+      if (const auto m = text::measure_sms(e.text); m.enc != text::encoding::gsm7) {
+        std::string letters;
+        for (const auto& l : m.non_gsm) letters += (letters.empty() ? "" : " ") + l;
+        problems.push_back(e.where + ": '" + key + "' has " + letters +
+                           ", not GSM 7-bit letters: a route without UCS-2 cannot show them (write plain ASCII)");
+      }
     }
     for (const auto& key : shown) {
       if (theirs->count(key) != 0 && own->count(key) == 0) {

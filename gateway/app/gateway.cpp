@@ -20,6 +20,7 @@
 #include "gateway/store/reader.hpp"
 #include "gateway/store/rules.hpp"
 #include "gateway/store/writer.hpp"
+#include "gateway/text/format.hpp"
 #include "gateway/text/screen.hpp"
 #include "gateway/text/segments.hpp"
 
@@ -110,12 +111,14 @@ class flows_folder : public api::flow_files {
   }
 
   std::vector<route> routes() const override {
-    std::vector<route> out{{"default", cfg_.ussd_profiles.at("default").screen.ucs2, ""}};
+    const auto one = [&](const std::string& name) {
+      const text::screen_limits& s = cfg_.ussd_profiles.at(name).screen;
+      return route{name, s.ucs2, s.ucs2 ? "" : s.digits_only() ? "digits" : "latin"};
+    };
+    std::vector<route> out{one("default")};
     for (const auto& [name, r] : cfg_.ussd_profiles) {
-      if (name == "default") continue;
-      out.push_back({name, r.screen.ucs2, r.screen.ucs2 ? "" : r.screen.digits_only() ? "digits" : "latin"});
+      if (name != "default") out.push_back(one(name));
     }
-    if (!out.front().ucs2) out.front().fallback = cfg_.ussd_profiles.at("default").screen.digits_only() ? "digits" : "latin";
     return out;
   }
 
@@ -129,7 +132,11 @@ class flows_folder : public api::flow_files {
     for (const auto& p : problems) out["problems"].push_back(located_problem(p));
     if (!language.empty() && !content->texts.knows(language)) {
       out["ok"] = false;
-      out["problems"].push_back(located_problem("the templates have no language '" + language + "'"));
+      out["problems"].push_back(located_problem(
+          text::latin_letters_of(language)
+              ? "'" + language + "' is how " + std::string(text::spoken_language(language)) +
+                    " looks on a route without UCS-2: choose " + std::string(text::spoken_language(language)) + " and that route"
+              : "the templates have no language '" + language + "'"));
     }
     const std::string by = route.empty() ? "default" : route;
     if (!cfg_.ussd_profiles.count(by)) {

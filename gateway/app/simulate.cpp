@@ -28,6 +28,7 @@ std::string describe(std::string_view text, const text::screen_limits* ussd) {
     out += " of " + std::to_string(c.limit) + " for a USSD screen";
     if (c.result == text::screen_check::too_long) out += ": TOO LONG";
     if (c.result == text::screen_check::long_warning) out += ": long";
+    if (c.result == text::screen_check::needs_ucs2) out += ": NEEDS UCS-2, which this route cannot carry (boxes)";
   } else {
     out += ", " + std::to_string(sms.parts) + (sms.parts == 1 ? " SMS part" : " SMS parts");
   }
@@ -54,6 +55,12 @@ int simulate(const simulate_options& o) {
   const config& cfg = loaded.value();
   auto content = load_checked_content(cfg, "simulate");
   if (!content) return exit_user_error;
+  if (text::latin_letters_of(o.lang)) {
+    std::cerr << "paygham simulate: --lang '" << o.lang << "' is how " << text::spoken_language(o.lang)
+              << " looks on a route without UCS-2, not a language: --lang " << text::spoken_language(o.lang)
+              << " --ussd-route <a route of ussd_profiles with ucs2: false>\n";
+    return exit_user_error;
+  }
   if (!o.lang.empty() && !content->texts.knows(o.lang)) {
     const auto langs = content->texts.languages();
     std::string known;
@@ -66,7 +73,7 @@ int simulate(const simulate_options& o) {
   if (!cfg.ussd_profiles.count(route)) {
     std::string known;
     for (const auto& [name, r] : cfg.ussd_profiles) known += (known.empty() ? "" : ", ") + name;
-    std::cerr << "paygham simulate: --route '" << o.route << "' is not in ussd_profiles of " << o.config
+    std::cerr << "paygham simulate: --ussd-route '" << o.route << "' is not in ussd_profiles of " << o.config
               << " (it has: " << known << ")\n";
     return exit_user_error;
   }

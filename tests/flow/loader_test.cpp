@@ -242,6 +242,7 @@ TEST_CASE("flow: a language's screens in Latin letters have every screen text, o
   CHECK(named("'appointments.dya' is not a text of prs.yaml (did you mean 'appointments.day'?)"));
   CHECK(named("'appointments.kept' uses {name} but its prs text ("));
   CHECK(named("question 'time' in prs-Latn"));
+  CHECK(named("'appointments.time' has \u2019, not GSM 7-bit letters"));
   CHECK(named("en-Latn.yaml: Latin letters are only for a Persian-script language (such as fa, prs, ps), not 'en'"));
   CHECK(named("prs-Cyrl.yaml: a templates file is named after its language (prs.yaml)"));
   CHECK_FALSE(named("fa-Latn"));

@@ -275,7 +275,7 @@ TEST_CASE("console: an operator publishes a flow only when lint passes, the serv
   const std::string original = json::parse(got.body)["yaml"];
   CHECK(original == read_file(dir.file("flows/welcome.yaml")));
   // The routes a dial may come by, for the simulator.
-  CHECK(json::parse(got.body)["routes"] == json::parse(R"([{"name": "default", "ucs2": true},
+  CHECK(json::parse(got.body)["ussd_routes"] == json::parse(R"([{"name": "default", "ucs2": true},
                                                            {"name": "plain", "ucs2": false, "fallback": "latin"}])"));
   const auto listed = json::parse(s.call("GET", "/api/v1/flows").body);
   bool found = false;
@@ -346,14 +346,14 @@ TEST_CASE("console: an operator publishes a flow only when lint passes, the serv
   // By a route without Persian letters: Dari in Latin letters, GSM-7 (R-U4).
   r = s.call("POST", "/api/v1/flows/simulate",
              json{{"file", "welcome.yaml"}, {"yaml", original}, {"ussd_code", "*384*12#"}, {"language", "prs"},
-                  {"route", "plain"}}
+                  {"ussd_route", "plain"}}
                  .dump());
   const auto finglish = json::parse(r.body);
   INFO(r.body);
   CHECK_THAT(finglish["screens"][0]["text"].get<std::string>(), Catch::StartsWith("Helal Ahmar\n1. Saat-e kar-e clinic"));
   CHECK(finglish["screens"][0]["encoding"] == "GSM-7");
   const auto nosuch = json::parse(s.call("POST", "/api/v1/flows/simulate",
-                                         json{{"file", "welcome.yaml"}, {"yaml", original}, {"route", "nosuch"}}.dump())
+                                         json{{"file", "welcome.yaml"}, {"yaml", original}, {"ussd_route", "nosuch"}}.dump())
                                       .body);
   CHECK(nosuch["ok"] == false);
   CHECK_THAT(nosuch["problems"].dump(), Catch::Contains("no USSD route 'nosuch' in ussd_profiles"));

@@ -479,14 +479,17 @@ TEST_CASE("integration: a route that carries no UCS-2 shows the menu in the pers
   CHECK_THAT(srv.log(), !Catch::Contains("ussd.screen_needs_ucs2"));
 
   // An operator sees the same before going live: `paygham simulate --route`.
-  REQUIRE(run_paygham({"simulate", "--config", config, "--phone", "+93700000009", "--lang", "prs", "--route", "plain",
+  REQUIRE(run_paygham({"simulate", "--config", config, "--phone", "+93700000009", "--lang", "prs", "--ussd-route", "plain",
                        "--ussd", "*384*12#"},
                       &out, &err, "1\n") == 0);
   CHECK_THAT(out, Catch::Contains("< CON Helal Ahmar\n  1. Saat-e kar-e clinic"));
   CHECK_THAT(out, Catch::Contains("for a USSD screen]") && !Catch::Contains("UCS-2"));
-  CHECK(run_paygham({"simulate", "--config", config, "--phone", "+93700000009", "--route", "nosuch", "--sms"}, &out,
+  CHECK(run_paygham({"simulate", "--config", config, "--phone", "+93700000009", "--ussd-route", "nosuch", "--sms"}, &out,
                     &err) == 1);
-  CHECK_THAT(err, Catch::Contains("--route 'nosuch' is not in ussd_profiles") && Catch::Contains("default, digits, plain"));
+  CHECK_THAT(err, Catch::Contains("--ussd-route 'nosuch' is not in ussd_profiles") && Catch::Contains("default, digits, plain"));
+  CHECK(run_paygham({"simulate", "--config", config, "--phone", "+93700000009", "--lang", "prs-Latn", "--sms"}, &out,
+                    &err) == 1);
+  CHECK_THAT(err, Catch::Contains("--lang prs --ussd-route"));
 }
 
 TEST_CASE("integration: simulate walks a flow from a script on standard input", "[integration]") {
