@@ -1236,12 +1236,15 @@ function lineDiff(before, after) {
 
 async function flowPage(file) {
   let yaml = '';
-  let routes = [{ name: 'default', ucs2: true }];  // a new file's: the server's own are not known yet
+  let routes;
   try {
     const got = await api('GET', `/flows/${encodeURIComponent(file)}`);
     yaml = got.yaml;
     routes = got.ussd_routes;
-  } catch (e) { if (e.status !== 404) throw e; }
+  } catch (e) {
+    if (e.status !== 404) throw e;
+    routes = (await api('GET', '/flows')).ussd_routes;  // a new file: the server's routes all the same
+  }
   let live = yaml;  // the version the server runs now
   const gutter = h('div', { class: 'gutter', 'aria-hidden': 'true' });
   const area = h('textarea', { id: 'yaml', spellcheck: false, wrap: 'off', 'aria-label': file });

@@ -495,6 +495,18 @@ outcome validate_flow(services& s, store::tx&, const call& c) {
 }
 
 // GET /api/v1/flows: the flows the server runs now, with their files.
+// The USSD routes a dial may come by (`ussd_profiles`), for the flow editor's simulator.
+json ussd_routes(const services& s) {
+  json out = json::array();
+  if (!s.flows) return out;
+  for (const auto& r : s.flows->routes()) {
+    json one{{"name", r.name}, {"ucs2", r.ucs2}};
+    if (!r.ucs2) one["fallback"] = r.fallback;
+    out.push_back(std::move(one));
+  }
+  return out;
+}
+
 outcome list_flows(services& s, store::tx&, const call&) {
   json items = json::array();
   for (const auto& f : s.runner.current()->flows.all()) {
@@ -503,7 +515,7 @@ outcome list_flows(services& s, store::tx&, const call&) {
     for (const auto& k : f->sms_keywords) entries.push_back("sms " + k);
     items.push_back(json{{"id", f->id}, {"file", f->id + ".yaml"}, {"entries", std::move(entries)}});
   }
-  return answer(json{{"items", std::move(items)}});
+  return answer(json{{"items", std::move(items)}, {"ussd_routes", ussd_routes(s)}});
 }
 
 // GET /api/v1/flows/{file}: a flow file's YAML as it is on disk.
@@ -515,13 +527,7 @@ outcome get_flow(services& s, store::tx&, const call& c) {
   o.later = [&s, file] {
     const auto yaml = s.flows->read(file);
     if (!yaml) return error_response({404, "not_found", "no flow file " + file});
-    json routes = json::array();
-    for (const auto& r : s.flows->routes()) {
-      json one{{"name", r.name}, {"ucs2", r.ucs2}};
-      if (!r.ucs2) one["fallback"] = r.fallback;
-      routes.push_back(std::move(one));
-    }
-    return core::json_response(200, dump(json{{"file", file}, {"yaml", *yaml}, {"ussd_routes", std::move(routes)}}));
+    return core::json_response(200, dump(json{{"file", file}, {"yaml", *yaml}, {"ussd_routes", ussd_routes(s)}}));
   };
   return o;
 }

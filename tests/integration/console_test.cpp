@@ -281,6 +281,7 @@ TEST_CASE("console: an operator publishes a flow only when lint passes, the serv
   bool found = false;
   for (const auto& f : listed["items"]) found = found || (f["file"] == "welcome.yaml" && f["entries"][0] == "ussd *384*12#");
   CHECK(found);
+  CHECK(listed["ussd_routes"] == json::parse(got.body)["ussd_routes"]);  // for a new file's simulator
 
   // A broken version is refused with its line; the file and the server stay as they were.
   std::string broken = original;
