@@ -350,6 +350,27 @@ TEST_CASE("integration: lint passes the shipped set and names a broken flow", "[
   CHECK_THAT(out, Catch::Contains("ok: 5 flows, 4 languages"));
 
   temp_dir dir;
+  // The README's "complete example", with the shipped files where it expects them.
+  {
+    const std::string src = PAYGHAM_SOURCE_DIR;
+    std::string example = read_file(src + "/config/africastalking.example.yaml");
+    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+             {"/etc/paygham/clinics.yaml", src + "/config/clinics.yaml"},
+             {"/etc/paygham/holidays.yaml", src + "/config/holidays.yaml"},
+             {"/etc/paygham/", src + "/"}}) {
+      for (auto at = example.find(from); at != std::string::npos; at = example.find(from, at + to.size())) {
+        example.replace(at, from.size(), to);
+      }
+    }
+    write_file(dir.file("at.yaml"), example);
+    ::setenv("AT_USERNAME", "u", 1);
+    ::setenv("AT_API_KEY", "k", 1);
+    ::setenv("AT_CALLBACK_TOKEN", "a-long-random-callback-secret-0123456789", 1);
+    CHECK(run_paygham({"lint", "--config", dir.file("at.yaml")}, &out, &err) == 0);
+    INFO(err);
+    CHECK_THAT(out, Catch::Contains("ok: 5 flows, 4 languages, 1 channels"));
+  }
+
   const std::string config = write_test_config(dir);
   std::string text = read_file(config);
   text.replace(text.find("flows: "), text.find('\n', text.find("flows: ")) - text.find("flows: "),
