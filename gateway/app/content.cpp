@@ -132,27 +132,10 @@ void for_sms_texts(const runner::content& bundle, const actions::registry& known
 
 // What a text's braces hold, sorted ("code|number", "when"): a translation fills the same
 // values with the same formatters.
-std::vector<std::string> braces(std::string_view text) {
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if ((text[i] == '{' || text[i] == '}') && i + 1 < text.size() && text[i + 1] == text[i]) {
-      ++i;
-      continue;
-    }
-    if (text[i] != '{') continue;
-    const auto close = text.find('}', i + 1);
-    if (close == std::string_view::npos) break;
-    out.emplace_back(text.substr(i + 1, close - i - 1));
-    i = close;
-  }
+std::vector<std::string> sorted_braces(std::string_view text) {
+  auto out = text::braces(text);
   std::sort(out.begin(), out.end());
   return out;
-}
-
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "{" : ", {") + n + "}";
-  return out.empty() ? "nothing" : out;
 }
 
 // R-U4: where a route carries no UCS-2, a language's screens in Latin letters
@@ -201,9 +184,9 @@ void check_latin_letters(const config& c, const runner::content& bundle,
         problems.push_back(e.where + ": '" + key + "' is not a text of " + spoken + ".yaml" + core::did_you_mean(key, known));
         continue;
       }
-      if (const auto want = braces(it->second.text), have = braces(e.text); have != want) {
-        problems.push_back(e.where + ": '" + key + "' uses " + joined(have) + " but its " + spoken + " text (" +
-                           it->second.where + ") uses " + joined(want));
+      if (const auto want = sorted_braces(it->second.text), have = sorted_braces(e.text); have != want) {
+        problems.push_back(e.where + ": '" + key + "' uses " + text::listed_placeholders(have) + " but its " + spoken +
+                           " text (" + it->second.where + ") uses " + text::listed_placeholders(want));
       }
       if (const auto m = text::measure_sms(e.text); m.enc != text::encoding::gsm7) {
         std::string letters;

@@ -178,7 +178,7 @@ std::string render(std::string_view text, const lookup_fn& lookup, const formatt
   return out;
 }
 
-std::vector<std::string> placeholders(std::string_view text) {
+std::vector<std::string> braces(std::string_view text) {
   std::vector<std::string> out;
   for (std::size_t i = 0; i < text.size(); ++i) {
     if ((text[i] == '{' || text[i] == '}') && i + 1 < text.size() && text[i + 1] == text[i]) {
@@ -188,10 +188,17 @@ std::vector<std::string> placeholders(std::string_view text) {
     if (text[i] != '{') continue;
     const std::size_t close = text.find('}', i + 1);
     if (close == std::string_view::npos) break;
-    const std::string_view inside = text.substr(i + 1, close - i - 1);
-    std::string name(inside.substr(0, inside.find('|')));
-    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(std::move(name));
+    out.emplace_back(text.substr(i + 1, close - i - 1));
     i = close;
+  }
+  return out;
+}
+
+std::vector<std::string> placeholders(std::string_view text) {
+  std::vector<std::string> out;
+  for (const auto& inside : braces(text)) {
+    std::string name = inside.substr(0, inside.find('|'));
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(std::move(name));
   }
   return out;
 }

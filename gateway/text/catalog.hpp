@@ -77,6 +77,9 @@ using lookup_fn = std::function<std::optional<std::string>(std::string_view)>;
 std::string render(std::string_view text, const lookup_fn& lookup, const formatter* fmt = nullptr,
                    const lookup_fn& label_of = nullptr);
 
+// What each {…} of `text` holds, in order ("code|number", "when"); "{{" and "}}" are literal.
+std::vector<std::string> braces(std::string_view text);
+
 // The placeholder names a text uses (without their formatter), in order of first use.
 std::vector<std::string> placeholders(std::string_view text);
 

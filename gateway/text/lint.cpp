@@ -15,28 +15,19 @@ namespace {
 
 std::vector<std::string> specs(std::string_view text) {
   std::vector<std::string> out;
-  for (std::size_t i = 0; (i = text.find('{', i)) != std::string_view::npos; ++i) {
-    if (i + 1 < text.size() && text[i + 1] == '{') {
-      ++i;
-      continue;
-    }
-    const auto close = text.find('}', i);
-    if (close == std::string_view::npos) break;
-    const std::string_view inside = text.substr(i + 1, close - i - 1);
-    if (const auto bar = inside.find('|'); bar != std::string_view::npos) {
-      out.emplace_back(inside.substr(bar + 1));
-    }
+  for (const auto& inside : braces(text)) {
+    if (const auto bar = inside.find('|'); bar != std::string::npos) out.push_back(inside.substr(bar + 1));
   }
   return out;
 }
 
-std::string join(const std::vector<std::string>& names) {
+}  // namespace
+
+std::string listed_placeholders(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "{" : ", {") + n + "}";
   return out.empty() ? "no placeholders" : out;
 }
-
-}  // namespace
 
 std::size_t sms_budget(std::string_view key) {
   if (key.find("reminder") != std::string_view::npos) return 1;
@@ -137,8 +128,8 @@ void lint_templates(const catalog& texts, std::vector<std::string>& problems, st
       auto names = placeholders(e->text);
       std::sort(names.begin(), names.end());
       if (names != ref_names) {
-        problems.push_back(e->where + ": '" + key + "' uses " + join(names) + " but " +
-                           ref->where + " uses " + join(ref_names));
+        problems.push_back(e->where + ": '" + key + "' uses " + listed_placeholders(names) + " but " +
+                           ref->where + " uses " + listed_placeholders(ref_names));
       }
       // An explicit variant (R-S11) is filled with what its neutral text is filled with.
       if (key.size() > explicit_suffix.size() && key.ends_with(explicit_suffix)) {
@@ -147,7 +138,7 @@ void lint_templates(const catalog& texts, std::vector<std::string>& problems, st
         std::sort(neutral_names.begin(), neutral_names.end());
         if (neutral && names != neutral_names) {
           problems.push_back(e->where + ": the explicit variant of '" + key.substr(0, key.size() - explicit_suffix.size()) +
-                             "' uses " + join(names) + " but its text uses " + join(neutral_names) +
+                             "' uses " + listed_placeholders(names) + " but its text uses " + listed_placeholders(neutral_names) +
                              ": both are filled from the same values");
         }
       }

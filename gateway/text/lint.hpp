@@ -28,6 +28,9 @@ std::size_t sms_budget(const entry& e, std::string_view key);
 void lint_templates(const catalog& texts, std::vector<std::string>& problems,
                     std::vector<std::string>* warnings = nullptr);
 
+// "{code|number}, {when}" for messages; "no placeholders" for none.
+std::string listed_placeholders(const std::vector<std::string>& names);
+
 // A text with its placeholders filled with long sample values (a long date, a five-digit
 // number, 20 letters for a plain value), in the script of `lang`, to measure the worst case.
 std::string expand_with_samples(std::string_view text, std::string_view lang);
