@@ -130,24 +130,15 @@ class flows_folder : public api::flow_files {
     auto content = content_with(cfg_, file, yaml, problems, warnings);
     json out{{"ok", problems.empty()}, {"problems", json::array()}, {"screens", json::array()}, {"sms", json::array()}};
     for (const auto& p : problems) out["problems"].push_back(located_problem(p));
-    if (!language.empty() && !content->texts.knows(language)) {
-      out["ok"] = false;
-      out["problems"].push_back(located_problem(
-          text::latin_letters_of(language)
-              ? "'" + language + "' is how " + std::string(text::spoken_language(language)) +
-                    " looks on a route without UCS-2: choose " + std::string(text::spoken_language(language)) + " and that route"
-              : "the templates have no language '" + language + "'"));
-    }
-    const std::string by = route.empty() ? "default" : route;
-    if (!cfg_.ussd_profiles.count(by)) {
-      out["ok"] = false;
-      out["problems"].push_back(located_problem("no USSD route '" + by + "' in ussd_profiles"));
+    for (const auto& p : simulation_problems(cfg_, *content, language, route)) {
+      out["ok"] = false;  // about the request, at no file's line
+      out["problems"].push_back(json{{"file", nullptr}, {"line", nullptr}, {"column", nullptr}, {"message", p}});
     }
     if (!out["ok"].get<bool>()) return out.dump(-1, ' ', false, json::error_handler_t::replace);
     // A number of the first country of defaults.region, as a refugee's phone would be.
     const std::string phone = cfg_.defaults_.region.rfind("IR", 0) == 0 ? "+989120000000" : "+93700000000";
-    simulation sim(cfg_, content, phone, language, by, core::now_ms());
-    const text::screen_limits limits = cfg_.ussd_profiles.at(by).screen;
+    simulation sim(cfg_, content, phone, language, route, core::now_ms());
+    const text::screen_limits limits = cfg_.ussd_profiles.at(route.empty() ? "default" : route).screen;
     const auto screen = [&](const core::ussd_reply& r) {
       const auto size = text::measure_units(r.text);
       out["screens"].push_back(json{{"text", r.text},

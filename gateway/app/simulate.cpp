@@ -55,26 +55,8 @@ int simulate(const simulate_options& o) {
   const config& cfg = loaded.value();
   auto content = load_checked_content(cfg, "simulate");
   if (!content) return exit_user_error;
-  if (text::latin_letters_of(o.lang)) {
-    std::cerr << "paygham simulate: --lang '" << o.lang << "' is how " << text::spoken_language(o.lang)
-              << " looks on a route without UCS-2, not a language: --lang " << text::spoken_language(o.lang)
-              << " --ussd-route <a route of ussd_profiles with ucs2: false>\n";
-    return exit_user_error;
-  }
-  if (!o.lang.empty() && !content->texts.knows(o.lang)) {
-    const auto langs = content->texts.languages();
-    std::string known;
-    for (const auto& l : langs) known += (known.empty() ? "" : ", ") + l;
-    std::cerr << "paygham simulate: --lang '" << o.lang << "' has no templates (" << cfg.templates_dir
-              << " has: " << known << ")\n";
-    return exit_user_error;
-  }
-  const std::string route = o.route.empty() ? "default" : o.route;
-  if (!cfg.ussd_profiles.count(route)) {
-    std::string known;
-    for (const auto& [name, r] : cfg.ussd_profiles) known += (known.empty() ? "" : ", ") + name;
-    std::cerr << "paygham simulate: --ussd-route '" << o.route << "' is not in ussd_profiles of " << o.config
-              << " (it has: " << known << ")\n";
+  if (const auto problems = simulation_problems(cfg, *content, o.lang, o.route); !problems.empty()) {
+    for (const auto& p : problems) std::cerr << "paygham simulate: " << p << " (" << o.config << ")\n";
     return exit_user_error;
   }
   const auto start = o.at.empty() ? std::optional<long long>(core::now_ms()) : text::parse_instant(o.at);
@@ -88,8 +70,8 @@ int simulate(const simulate_options& o) {
               << "countries of defaults.region in " << o.config << "\n";
     return exit_user_error;
   }
-  simulation sim(cfg, content, phone.value(), o.lang, route, start.value_or(core::now_ms()));
-  const text::screen_limits limits = cfg.ussd_profiles.at(route).screen;
+  simulation sim(cfg, content, phone.value(), o.lang, o.route, start.value_or(core::now_ms()));
+  const text::screen_limits limits = cfg.ussd_profiles.at(o.route.empty() ? "default" : o.route).screen;
   const auto show_messages = [&] {
     for (const auto& m : sim.new_messages()) {
       print_block("< sms ", m.body);

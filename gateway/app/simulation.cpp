@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "gateway/app/content.hpp"
+#include "gateway/text/format.hpp"
 
 namespace paygham::app {
 namespace {
@@ -16,7 +17,33 @@ std::filesystem::path fresh_dir() {
   return pattern;
 }
 
+// "a, b, c"
+std::string listed(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
 }  // namespace
+
+std::vector<std::string> simulation_problems(const config& cfg, const runner::content& content, const std::string& lang,
+                                             const std::string& route) {
+  std::vector<std::string> problems;
+  if (text::latin_letters_of(lang)) {
+    const std::string spoken(text::spoken_language(lang));
+    problems.push_back("language '" + lang + "' is how " + spoken + " looks on a route without UCS-2, not a language: " +
+                       "take " + spoken + " with such a route (--lang " + spoken + " --ussd-route NAME)");
+  } else if (!lang.empty() && !content.texts.knows(lang)) {
+    problems.push_back("language '" + lang + "' has no templates (" + cfg.templates_dir + " has: " +
+                       listed(content.texts.languages()) + ")");
+  }
+  if (!route.empty() && !cfg.ussd_profiles.count(route)) {
+    std::vector<std::string> names;
+    for (const auto& [name, r] : cfg.ussd_profiles) names.push_back(name);
+    problems.push_back("USSD route '" + route + "' is not in ussd_profiles (it has: " + listed(names) + ")");
+  }
+  return problems;
+}
 
 simulation::simulation(const config& cfg, std::shared_ptr<runner::content> content, std::string phone,
                        const std::string& lang, const std::string& route, core::unix_ms start)
@@ -29,7 +56,7 @@ simulation::simulation(const config& cfg, std::shared_ptr<runner::content> conte
   reader_ = store::open_reader(so);
   auto settings = runner_settings(cfg);
   if (!lang.empty()) settings.languages.clear();
-  settings.ussd_routes[std::string(channel)] = cfg.ussd_profiles.at(route);
+  settings.ussd_routes[std::string(channel)] = cfg.ussd_profiles.at(route.empty() ? "default" : route);
   run_ = std::make_unique<runner::runner>(std::move(content), settings);
   if (!lang.empty()) {
     store::run_now(*writer_, [&](store::tx& t) { t.set_contact_language(t.upsert_contact(phone_).id, lang); });

@@ -17,10 +17,17 @@
 
 namespace paygham::app {
 
+// Why a phone cannot be simulated in language `lang` ("": as a new number) dialling by USSD route
+// `route` ("": default): a language the templates lack (or a language's Latin letters named as
+// one), or a route ussd_profiles lacks; each problem names what there is. Empty when it can.
+std::vector<std::string> simulation_problems(const config& cfg, const runner::content& content, const std::string& lang,
+                                             const std::string& route);
+
 class simulation {
  public:
   // `phone` in E.164; `lang` empty: as a new number would be greeted (the language picker).
-  // `route`: the entry of cfg.ussd_profiles its dials come by.
+  // `route`: the entry of cfg.ussd_profiles its dials come by ("": default); see
+  // simulation_problems first.
   simulation(const config& cfg, std::shared_ptr<runner::content> content, std::string phone, const std::string& lang,
              const std::string& route, core::unix_ms start);
   ~simulation();

@@ -123,8 +123,9 @@ std::vector<std::string> catalog::latin_letters() const {
 std::vector<std::string> catalog::in_latin_letters(const std::vector<std::string>& langs) const {
   std::vector<std::string> out;
   for (const auto& l : langs) {
-    std::string shown = persian_script(l) ? l + std::string(latin_tag) : l;
-    if (persian_script(l) && by_lang_.find(shown) == by_lang_.end()) continue;
+    const bool own_letters = persian_script(l);
+    std::string shown = own_letters ? l + std::string(latin_tag) : l;
+    if (own_letters && by_lang_.find(shown) == by_lang_.end()) continue;
     if (std::find(out.begin(), out.end(), shown) == out.end()) out.push_back(std::move(shown));
   }
   if (out.empty()) out.emplace_back("en");

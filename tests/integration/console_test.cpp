@@ -357,7 +357,7 @@ TEST_CASE("console: an operator publishes a flow only when lint passes, the serv
                                          json{{"file", "welcome.yaml"}, {"yaml", original}, {"ussd_route", "nosuch"}}.dump())
                                       .body);
   CHECK(nosuch["ok"] == false);
-  CHECK_THAT(nosuch["problems"].dump(), Catch::Contains("no USSD route 'nosuch' in ussd_profiles"));
+  CHECK_THAT(nosuch["problems"].dump(), Catch::Contains("USSD route 'nosuch' is not in ussd_profiles (it has: default, plain)"));
   CHECK(s.call("POST", "/api/v1/flows/simulate", json{{"file", "welcome.yaml"}, {"yaml", original}, {"replies", "1"}}.dump())
             .status == 400);
 

@@ -507,7 +507,7 @@ TEST_CASE("integration: a route that carries no UCS-2 shows the menu in the pers
   CHECK_THAT(out, Catch::Contains("for a USSD screen]") && !Catch::Contains("UCS-2"));
   CHECK(run_paygham({"simulate", "--config", config, "--phone", "+93700000009", "--ussd-route", "nosuch", "--sms"}, &out,
                     &err) == 1);
-  CHECK_THAT(err, Catch::Contains("--ussd-route 'nosuch' is not in ussd_profiles") && Catch::Contains("default, digits, plain"));
+  CHECK_THAT(err, Catch::Contains("USSD route 'nosuch' is not in ussd_profiles") && Catch::Contains("default, digits, plain"));
   CHECK(run_paygham({"simulate", "--config", config, "--phone", "+93700000009", "--lang", "prs-Latn", "--sms"}, &out,
                     &err) == 1);
   CHECK_THAT(err, Catch::Contains("--lang prs --ussd-route"));
