@@ -80,6 +80,8 @@ const WORDS = {
     m_afghan: 'Afghan (Qaws, Jadi …)', m_saved: 'Month names saved.',
     new_number: 'New number', n_save: 'Change number',
     n_hint: 'A new SIM: their reminders, visits and alerts move to it, messages they stopped stay stopped, and messages still waiting go to it.',
+    vp_set: 'My visits asks for a PIN the person chose.', vp_clear: 'Clear the PIN (forgotten)',
+    vp_cleared: 'PIN cleared: My visits opens without one until they choose another.',
     n_moved: 'Number changed. Waiting messages now going to it: {0}.',
     n_same: 'That is already their number.', n_took_in: 'What the new number sent before is now theirs.',
     n_confirm: 'This number wrote to Paygham before. If it is their new SIM, what it sent becomes theirs.',
@@ -158,6 +160,8 @@ const WORDS = {
     m_afghan: 'افغانستانی (قوس، جدی …)', m_saved: 'نام ماه‌ها ثبت شد.',
     new_number: 'نمبر نو', n_save: 'تغییر نمبر',
     n_hint: 'سیم‌کارت نو: یادآوری‌ها، نوبت‌ها و هشدارهای او به نمبر نو منتقل می‌شود، پیام‌هایی که بند کرده بند می‌ماند و پیام‌های در انتظار به نمبر نو فرستاده می‌شود.',
+    vp_set: '«نوبت‌های من» رمزی را می‌خواهد که خود شخص گذاشته.', vp_clear: 'پاک کردن رمز (فراموش شده)',
+    vp_cleared: 'رمز پاک شد: «نوبت‌های من» تا رمز نو بدون رمز باز می‌شود.',
     n_moved: 'نمبر تغییر کرد: {0} پیام در انتظار به نمبر نو فرستاده می‌شود.',
     n_same: 'این از قبل نمبر خود او است.', n_took_in: 'پیام‌هایی که نمبر نو قبلاً فرستاده بود، حالا به نام او ثبت است.',
     n_confirm: 'این نمبر قبلاً به پیغام نوشته است. اگر سیم‌کارت نو او است، آنچه فرستاده به نام او ثبت می‌شود.',
@@ -236,6 +240,8 @@ const WORDS = {
     m_afghan: 'افغانستانی (قوس، جدی …)', m_saved: 'نام ماه‌ها ثبت شد.',
     new_number: 'شماره جدید', n_save: 'تغییر شماره',
     n_hint: 'سیم‌کارت جدید: یادآوری‌ها، نوبت‌ها و هشدارهای او به شماره جدید منتقل می‌شوند، پیام‌هایی که قطع کرده قطع می‌مانند و پیام‌های در انتظار به شماره جدید ارسال می‌شوند.',
+    vp_set: '«نوبت‌های من» رمزی را می‌خواهد که خود فرد گذاشته است.', vp_clear: 'پاک کردن رمز (فراموش‌شده)',
+    vp_cleared: 'رمز پاک شد: «نوبت‌های من» تا رمز تازه بدون رمز باز می‌شود.',
     n_moved: 'شماره تغییر کرد: {0} پیام در انتظار به شماره جدید ارسال می‌شود.',
     n_same: 'این همان شماره فعلی اوست.', n_took_in: 'پیامک‌هایی که شماره جدید قبلاً ارسال کرده بود، اکنون به نام او ثبت شده است.',
     n_confirm: 'این شماره قبلاً به پیغام پیامک ارسال کرده است. اگر سیم‌کارت جدید اوست، آن پیامک‌ها به نام او ثبت می‌شوند.',
@@ -314,6 +320,8 @@ const WORDS = {
     m_afghan: 'افغاني (لیندۍ، مرغومی …)', m_saved: 'د میاشتو نومونه ثبت شول.',
     new_number: 'نوې شمېره', n_save: 'شمېره بدلول',
     n_hint: 'نوی سیم: یادونې، نوبتونه او خبرتیاوې ورسره نوې شمېرې ته ځي، هغه پیغامونه چې بند یې کړي دي بند پاتې کېږي، او د لېږلو په تمه پیغامونه نوې شمېرې ته لېږل کېږي.',
+    vp_set: '«زما نوبتونه» هغه رمز غواړي چې پخپله یې ایښی دی.', vp_clear: 'رمز پاکول (هېر شوی)',
+    vp_cleared: 'رمز پاک شو: «زما نوبتونه» تر نوي رمز پورې بې رمزه خلاصېږي.',
     n_moved: 'شمېره بدله شوه. نوې شمېرې ته د لېږلو په تمه پیغامونه: {0}',
     n_same: 'دا یې همدا اوسنۍ شمېره ده.', n_took_in: 'هغه پیغامونه چې نوې شمېرې مخکې لېږلي وو، اوس د همدې کس په نوم ثبت دي.',
     n_confirm: 'دې شمېرې مخکې پیغام ته لیکلي دي. که دا یې نوی سیم وي، هغه پیغامونه به د همدې کس په نوم ثبت شي.',
@@ -1157,6 +1165,22 @@ function numberForm(c) {
   h('button', { type: 'submit', id: 'contact-new-number-save' }, t('n_save')), said);
 }
 
+// The PIN a person chose for My visits (R-S12): cleared when they forgot it and ask at the clinic.
+function visitPin(c) {
+  if (!c.visit_pin) return '';
+  const said = h('span', { role: 'status' });
+  const clear = h('button', {
+    type: 'button', id: 'contact-visit-pin-clear', onclick: async () => {
+      try {
+        await api('DELETE', `/contacts/${c.id}/visit_pin`);
+        clear.remove();
+        said.replaceChildren(h('span', { class: 'ok' }, t('vp_cleared')));
+      } catch (err) { said.replaceChildren(failure(err)); }
+    },
+  }, t('vp_clear'));
+  return h('p', { id: 'contact-visit-pin' }, t('vp_set'), ' ', clear, ' ', said);
+}
+
 async function contactsPage(query) {
   const params = new URLSearchParams(query);
   const phone = h('input', { id: 'contact-phone', value: params.get('phone') || '', dir: 'ltr', inputmode: 'tel' });
@@ -1187,6 +1211,7 @@ async function contactsPage(query) {
     c.opted_out ? h('p', { class: 'error' }, t('c_stopped')) : '',
     c.unreachable ? h('p', { class: 'error' }, t('c_unreachable')) : '',
     shared,
+    visitPin(c),
     notice ? h('p', { class: 'ok', role: 'status' }, notice) : '',
     quietForm(c),
     monthsForm(c),

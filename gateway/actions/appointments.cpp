@@ -385,7 +385,9 @@ std::vector<store::booking> own_visits(store::tx& t, const request& r, std::stri
 std::set<std::pair<long long, int>> own_windows(store::tx& t, const request& r, const place& p) {
   std::set<std::pair<long long, int>> out;
   const auto client = client_arg(r);
-  if (!client) return out;
+  // Behind a PIN (R-S12) a full window is not offered for being theirs: that would show
+  // whoever holds the phone when they go.
+  if (!client || !t.find_visit_pin(r.contact_id).hash.empty()) return out;
   for (const auto& b : own_visits(t, r, p.clinic->id, p.service, *client)) out.insert({b.day, b.window_from});
   return out;
 }

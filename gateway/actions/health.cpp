@@ -60,10 +60,6 @@ namespace {
 
 const flow::action_result error{"error", {}};
 
-// Wrong PINs in a row before the menu locks, and for how long.
-constexpr int pin_tries = 5;
-constexpr core::unix_ms pin_lock_ms = 30 * 60 * 1000;
-
 // What a health worker did from their phone (the menu or the SMS command) goes to the audit
 // log as the API's changes do, with what the patient said of their phone: who recorded that
 // texts may name the care, and when, must be known (R-S11). The API calls these actions outside
@@ -135,22 +131,22 @@ flow::action_result workers_login(store::tx& t, const request& r) {
   const auto u = t.find_user_by_phone(r.phone);
   if (!u || u->role != "health_worker" || u->disabled || u->pin_hash.empty()) return {"error", vars};
   if (u->locked_until > t.now()) return {"locked", vars};
-  const auto pin = auth::read_pin(r.arg("pin"));
-  if (pin && auth::pin_matches(u->pin_hash, *pin)) {
-    if (u->failed_pins != 0) t.set_pin_failures(u->id, 0, 0);
-    vars["worker"] = std::to_string(u->id);
-    core::log::info("worker.login", {{"user", u->id}});
-    return {"ok", vars};
+  const auto tried = auth::try_pin(u->pin_hash, u->failed_pins, u->locked_until, r.arg("pin"), t.now());
+  if (tried.changed) t.set_pin_failures(u->id, tried.failed, tried.locked_until);
+  switch (tried.outcome) {
+    case auth::pin_try::result::ok:
+      vars["worker"] = std::to_string(u->id);
+      core::log::info("worker.login", {{"user", u->id}});
+      return {"ok", vars};
+    case auth::pin_try::result::locked:
+    case auth::pin_try::result::blocked:  // never: a worker's PIN only locks for a while
+      core::log::warn("worker.locked", {{"user", u->id}, {"minutes", auth::pin_lock_ms / 60000}});
+      return {"locked", vars};
+    case auth::pin_try::result::wrong:
+      break;
   }
-  const int failed = u->failed_pins + 1;
-  if (failed >= pin_tries) {
-    t.set_pin_failures(u->id, 0, t.now() + pin_lock_ms);
-    core::log::warn("worker.locked", {{"user", u->id}, {"minutes", pin_lock_ms / 60000}});
-    return {"locked", vars};
-  }
-  t.set_pin_failures(u->id, failed, 0);
-  core::log::info("worker.pin_wrong", {{"user", u->id}, {"in_a_row", failed}});
-  vars["pin_tries"] = std::to_string(pin_tries - failed);
+  core::log::info("worker.pin_wrong", {{"user", u->id}, {"in_a_row", tried.failed}});
+  vars["pin_tries"] = std::to_string(tried.tries_left);
   return {"wrong", vars};
 }
 

@@ -100,6 +100,24 @@ const registry& registry::builtin() {
            "given after that"});
     b.add({"appointments.mine", appointments_mine,
            "sets visits (a data menu) to the person's visits still ahead; outcome ok, none", {}, {}, {}, true});
+    b.add({"appointments.pin", appointments_pin,
+           "the person's own PIN for the screens that show their visits (R-S12): outcome set, locked (5 wrong in a "
+           "row: for 30 minutes), blocked (3 lockouts in a row: until an operator clears it), offer (none yet, "
+           "args.service is one of the clinics file's neutral_services and args.for is self, over USSD), none",
+           {}, {}, {}, true});
+    b.add({"appointments.pin_check", appointments_pin_check,
+           "checks args.pin against the person's visits PIN and clears it; outcome ok (also when they have none), "
+           "wrong (sets pin_tries), locked (also by SMS), blocked",
+           {"pin"}});
+    b.add({"appointments.pin_new", appointments_pin_new,
+           "over USSD only: reads args.pin as a new visits PIN (4 digits) and clears it; sets chosen_pin (a hash, "
+           "for appointments.pin_set); outcome ok, weak (one digit repeated, a run, the end of their number), "
+           "invalid",
+           {"pin"}});
+    b.add({"appointments.pin_set", appointments_pin_set,
+           "over USSD only: args.again typed again matches args.chosen (chosen_pin of appointments.pin_new): it is "
+           "the person's visits PIN now; clears both; outcome ok, differ",
+           {"again", "chosen"}});
     b.add({"appointments.visited", appointments_visited,
            "whether the person's own visit of args.service was marked attended for the pregnancy contact "
            "args.occurrence of args.series: in the two weeks before its day, not in the week of the contact before "

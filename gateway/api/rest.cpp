@@ -1412,6 +1412,8 @@ json contact_json(store::tx& tx, const store::contact& c) {
     out["phone_recorded_at"] = record.privacy_recorded_at;
   }
   if (!c.language.empty()) out["language"] = c.language;
+  // R-S12: whether My visits asks the person's own PIN (never the PIN, nor its hash).
+  out["visit_pin"] = !tx.find_visit_pin(c.id).hash.empty();
   if (!c.quiet_hours.empty()) out["quiet_hours"] = c.quiet_hours;
   if (const auto name = c.fields.find("name"); name != c.fields.end()) out["name"] = name->second;
   if (const auto m = c.fields.find("months"); m != c.fields.end() && !m->second.empty()) out["months"] = m->second;
@@ -1495,6 +1497,23 @@ outcome erase_contact(services&, store::tx& tx, const call& c) {
   if (!id || !tx.erase_contact(*id)) return refuse(404, "not_found", "no contact with that number to erase");
   tx.audit(c.actor(), "contacts.erase", "contact:" + std::to_string(*id), "{}");
   return answer(json{{"id", *id}, {"erased", true}});
+}
+
+// DELETE /api/v1/contacts/{id}/visit_pin: a person who forgot the PIN of their visits (R-S12)
+// asks at the clinic; once it is cleared, My visits opens without one, and the next counselling
+// visit they book offers a new one.
+outcome clear_visit_pin(services&, store::tx& tx, const call& c) {
+  const auto id = text::read_id(c.value("id"));
+  const auto who = id ? tx.find_contact(*id) : std::nullopt;
+  if (!who || who->erased()) return refuse(404, "not_found", "no contact with that number");
+  const bool had = !tx.find_visit_pin(*id).hash.empty();
+  if (had) {
+    tx.set_visit_pin(*id, "");
+    tx.audit(c.actor(), "contacts.visit_pin_clear", "contact:" + std::to_string(*id), "{}");
+  }
+  auto done = answer(contact_json(tx, *who));
+  done.changed_nothing = !had;
+  return done;
 }
 
 // POST /api/v1/contacts/{id}/number: the person's new number (R-L6), their reminders, visits,
@@ -1845,6 +1864,9 @@ const std::vector<route>& routes() {
        "go to them goes to it; refused when the number is another person's with any of those, and confirmed when it "
        "wrote before",
        {{"phone", "string"}, {"confirm", "boolean"}}, {"phone"}},
+      {"DELETE", "/api/v1/contacts/{id}/visit_pin", {"admin", "operator"}, clear_visit_pin,
+       "Clear the PIN the person chose for My visits, when they forgot it: My visits opens without one until they "
+       "choose another"},
       {"GET", "/api/v1/escalations", {"admin", "operator", "health_worker"}, list_escalations,
        "Patients to call: reminders they left unanswered (a health worker's token: its clinic's only)"},
       {"POST", "/api/v1/escalations/{id}/resolve", {"admin", "operator", "health_worker"}, resolve_escalation,

@@ -38,7 +38,7 @@ std::string weak_pin(std::string_view pin, std::string_view phone) {
   }
   if (up || down) return "its digits run in order";
   if (phone.size() >= pin.size() && phone.substr(phone.size() - pin.size()) == pin) {
-    return "it is the end of the worker's phone number";
+    return "it is the end of the phone's own number";
   }
   return {};
 }
@@ -46,5 +46,40 @@ std::string weak_pin(std::string_view pin, std::string_view phone) {
 std::string hash_pin(std::string_view pin) { return argon2::hash(pin, ops, memory); }
 
 bool pin_matches(const std::string& hash, std::string_view pin) { return argon2::matches(hash, pin); }
+
+pin_try try_pin(const std::string& hash, int failed, std::int64_t locked_until, std::string_view typed,
+                std::int64_t now, int lockouts) {
+  pin_try t;
+  t.failed = failed;
+  t.locked_until = locked_until;
+  if (lockouts > 0 && failed >= pin_tries * lockouts) {
+    t.outcome = pin_try::result::blocked;
+    return t;
+  }
+  if (locked_until > now) {
+    t.outcome = pin_try::result::locked;
+    return t;
+  }
+  const auto pin = read_pin(typed);
+  if (pin && !hash.empty() && pin_matches(hash, *pin)) {
+    t.outcome = pin_try::result::ok;
+    t.changed = failed != 0 || locked_until != 0;
+    t.failed = 0;
+    t.locked_until = 0;
+    return t;
+  }
+  t.changed = true;
+  t.failed = failed + 1;
+  t.locked_until = 0;
+  if (lockouts > 0 && t.failed >= pin_tries * lockouts) {
+    t.outcome = pin_try::result::blocked;
+  } else if (t.failed % pin_tries == 0) {
+    t.outcome = pin_try::result::locked;
+    t.locked_until = now + pin_lock_ms;
+  } else {
+    t.tries_left = pin_tries - t.failed % pin_tries;
+  }
+  return t;
+}
 
 }  // namespace paygham::auth

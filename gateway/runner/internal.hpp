@@ -72,6 +72,10 @@ inline constexpr std::string_view letters_var = "@language";
 // R-U4, `fallback: digits`: how many screens of this session went by SMS, each numbered so its
 // digits-only screen and its SMS match ("[3]").
 inline constexpr std::string_view sms_screens_var = "@sms_screens";
+// Set once a PIN (a secret question) was answered in the run: like a flow with `resume: false`,
+// it is never resumed on a redial, lives no longer than the network's session, and its screens
+// never wait in an SMS inbox (R-S12).
+inline constexpr std::string_view pin_var = "@pin";
 
 inline bool gateway_node(std::string_view node) { return !node.empty() && node[0] == '@'; }
 

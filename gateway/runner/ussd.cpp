@@ -157,7 +157,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     if (old) {
       const flow::definition* f_old = c->pinned(old->flow_id, old->flow_hash);
       flow::state st = state_from_json(old->state);
-      if (answers.empty() && f_old && !gateway_node(st.node)) {
+      if (answers.empty() && f_old && !gateway_node(st.node) && !st.vars.contains(std::string(pin_var))) {
         resumed = true;
         s.f = f_old;
         s.r = std::move(*old);
@@ -186,7 +186,8 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     s.r = std::move(*existing);
     s.f = c->pinned(s.r.flow_id, s.r.flow_hash);
     if (s.r.status != store::run_status::active || !s.f) return unavailable();
-    if (!s.f->resume && tx.now() - s.r.updated_at > text::route_of(settings_.ussd_routes, s.r.channel_id).session_timeout_ms) {
+    const bool behind_pin = !s.f->resume || existing_state->vars.contains(std::string(pin_var));
+    if (behind_pin && tx.now() - s.r.updated_at > text::route_of(settings_.ussd_routes, s.r.channel_id).session_timeout_ms) {
       // A flow behind a PIN lives as long as the network's session: a hop on it after that
       // is not the person who typed the PIN going on.
       end_run(s.r, store::run_status::expired);
@@ -199,12 +200,14 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     answers.push_back(std::move(newest.text));
     first_part = newest.part;
   }
-  if (s.ctx.screen.digits_only() && (!s.f->resume || !s.f->keep_sms)) {
-    // What a menu behind a PIN shows (a patient's number, their care) never waits in an
-    // inbox for whoever holds the phone next: on this route it is drawn in Latin script.
+  // What a menu behind a PIN shows (a patient's number, their care, a person's visits) never
+  // waits in an inbox for whoever holds the phone next: on this route it is drawn in Latin script.
+  const auto never_by_sms = [&] {
+    if (!s.ctx.screen.digits_only()) return;
     s.ctx.screen.without_ucs2 = text::screen_limits::fallback::latin;
     use_language(s.ctx, s.who.language);
-  }
+  };
+  if (!s.f->resume || !s.f->keep_sms || s.out.next.vars.contains(std::string(pin_var))) never_by_sms();
   // Screens sent by SMS so far (R-U4), also when this hop starts the flow again.
   const auto sent = s.out.next.vars.find(std::string(sms_screens_var));
   const int sms_screens = sent == s.out.next.vars.end() ? 0 : std::atoi(sent->second.c_str());
@@ -242,7 +245,14 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
       }
       break;
     }
-    if (waiting && waiting->secret) secret_parts.push_back(first_part + static_cast<int>(used));
+    if (waiting && waiting->secret) {
+      // The newest answer of a hop may hold a '*' the person typed (24*68): each part is blanked.
+      const int part = first_part + static_cast<int>(used);
+      const int last = existing ? std::max(part, parts_in(req.text) - 1) : part;
+      for (int p = part; p <= last; ++p) secret_parts.push_back(p);
+      s.out.next.vars[std::string(pin_var)] = "1";
+      never_by_sms();
+    }
     s.out = flow::resume(*s.f, std::move(s.out.next), answers[used], s.ctx);
     settle(tx, *c, s);
   }

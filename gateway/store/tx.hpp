@@ -147,6 +147,14 @@ struct contact_record {
   std::vector<consent> consents;  // oldest first
 };
 
+// R-S12: the PIN a person chose for the USSD screens that show their visits (a counselling
+// client's, on a phone others may hold). Only an Argon2id hash is kept.
+struct visit_pin {
+  std::string hash;     // libsodium's string form; empty: no PIN
+  int failed = 0;       // wrong PINs in a row
+  core::unix_ms locked_until = 0;
+};
+
 // R-L6: what tx::move_number needs to move a person to a new number.
 struct number_move {
   std::string phone;         // E.164
@@ -175,6 +183,12 @@ class contacts_part {
   // programmes' again. Messages queued before keep their time.
   virtual void set_quiet_hours(std::int64_t contact_id, std::string_view quiet_hours) = 0;
   virtual std::optional<contact> find_contact(std::int64_t contact_id) = 0;
+  // R-S12: the person's visits PIN (an empty hash: none).
+  virtual visit_pin find_visit_pin(std::int64_t contact_id) = 0;
+  // A new PIN's hash, or "" to clear it (a person who forgot theirs); either unlocks.
+  virtual void set_visit_pin(std::int64_t contact_id, std::string_view hash) = 0;
+  // After a PIN try: wrong ones in a row, and the end of a lockout (0: none).
+  virtual void set_visit_pin_failures(std::int64_t contact_id, int failed, core::unix_ms locked_until) = 0;
   // The contact with this E.164 number, without making one.
   virtual std::optional<contact> find_contact_by_phone(std::string_view phone) = 0;
   // Up to `limit` contacts whose name ({contact.name}) holds `part` (ASCII letters in any case),

@@ -287,6 +287,15 @@ async function operator(browser) {
   await page.goBack();
   await page.waitForSelector('#contact-quiet');
   check(await page.locator('#check-this').count() === 0, 'a mobile number is not flagged');
+  // R-S12: a person who forgot the PIN of their visits asks at the clinic; an operator clears it.
+  await page.fill('#contact-phone', '0700 000 555');
+  await page.click('#contact-find');
+  await page.waitForSelector('#contact-visit-pin-clear');
+  check((await page.textContent('#contact-visit-pin')).includes('My visits asks for a PIN the person chose.'),
+    'the card says My visits asks for the person\'s own PIN');
+  await page.click('#contact-visit-pin-clear');
+  await page.waitForFunction(() => document.querySelector('#contact-visit-pin').textContent.includes('PIN cleared'));
+  check(await page.locator('#contact-visit-pin-clear').count() === 0, 'the PIN is cleared, once');
   // R-L6: a landline given as someone's number: saving anything for them says to check it.
   await page.fill('#contact-phone', '020 210 1234');
   await page.click('#contact-find');

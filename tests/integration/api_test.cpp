@@ -379,7 +379,7 @@ TEST_CASE("api: the OpenAPI document lists every route with its roles, and each 
   CHECK(listed == std::set<std::string>{"post /api/v1/messages", "get /api/v1/messages/{id}", "get /api/v1/messages",
                                         "get /api/v1/audit", "post /api/v1/flows/validate",
                                         "get /api/v1/contacts", "delete /api/v1/contacts/{id}",
-                                        "post /api/v1/contacts/{id}/number",
+                                        "post /api/v1/contacts/{id}/number", "delete /api/v1/contacts/{id}/visit_pin",
                                         "post /api/v1/broadcasts", "get /api/v1/broadcasts", "get /api/v1/broadcasts/{id}",
                                         "post /api/v1/broadcasts/{id}/approve", "post /api/v1/broadcasts/{id}/cancel",
                                         "get /api/v1/escalations", "post /api/v1/escalations/{id}/resolve",
@@ -705,6 +705,60 @@ TEST_CASE("api: a person's own quiet hours are kept as given in any digits and h
   CHECK(scalar(srv.dir, "SELECT COALESCE(quiet_hours, 'none') FROM contacts WHERE phone = '+93700000777'") == "none");
   CHECK_THAT(scalar(srv.dir, "SELECT group_concat(detail, ' ') FROM audit_log WHERE action LIKE 'contacts.%'"),
              Catch::Contains("\"quiet_hours\":\"" + quiet + "\"") && Catch::Contains("\"quiet_hours\":\"\""));
+}
+
+TEST_CASE("api: a person's PIN for My visits is kept as a hash, shown as set, and cleared by an operator (R-S12)",
+          "[integration][api]") {
+  running srv("operator");
+  REQUIRE(api(srv.port(), "POST", "/api/v1/contacts", srv.token, R"({"phone": "0700000888", "language": "en"})").status ==
+          201);
+  const auto dial = [&](const std::string& session, const std::string& text) {
+    const auto r = http_call(srv.port(), "POST", "/channels/at/ussd",
+                             "sessionId=" + session + "&serviceCode=*384*14%23&phoneNumber=%2B93700000888&text=" + text +
+                                 "&networkCode=41201");
+    return r.status == 200 ? r.body : "HTTP " + std::to_string(r.status);
+  };
+  // Counselling, for herself, the first clinic, day and window, confirmed; then a PIN, twice.
+  dial("v1", "");
+  std::string typed = "4";
+  for (const char* answer : {"1", "1", "1", "1"}) {
+    dial("v1", typed);
+    typed += std::string("*") + answer;
+  }
+  CHECK_THAT(dial("v1", typed), Catch::StartsWith("CON Golshahr Helal House"));
+  CHECK_THAT(dial("v1", typed + "*1"), Catch::StartsWith("CON Booked. Your code: ") && Catch::Contains("Set a PIN"));
+  CHECK(dial("v1", typed + "*1*1") == "CON Choose a PIN of 4 digits for My visits:\n0. Back");
+  CHECK(dial("v1", typed + "*1*1*2468") == "CON Type the PIN again:\n0. Back");
+  CHECK(dial("v1", typed + "*1*1*2468*2468") ==
+        "END PIN set. My visits will ask for it. If you forget it, ask at the clinic.");
+  // Only a hash is kept: the digits are nowhere in the store, nor in what the API shows.
+  CHECK_THAT(scalar(srv.dir, "SELECT visit_pin FROM contacts WHERE phone = '+93700000888'"),
+             Catch::StartsWith("$argon2id$"));
+  CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM flow_runs WHERE state LIKE '%2468%' OR last_input LIKE '%2468%'"
+                        " OR prev_input LIKE '%2468%' OR last_reply LIKE '%2468%' OR prev_reply LIKE '%2468%'") == "0");
+  auto r = api(srv.port(), "GET", "/api/v1/contacts?phone=0700000888", srv.token);
+  REQUIRE(r.status == 200);
+  const auto person = json::parse(r.body);
+  CHECK(person["visit_pin"] == true);
+  CHECK(r.body.find("argon") == std::string::npos);
+  const std::string pin_path = "/api/v1/contacts/" + std::to_string(person["id"].get<long long>()) + "/visit_pin";
+  // My visits asks it; she has forgotten it.
+  dial("v2", "");
+  CHECK(dial("v2", "5") == "CON My visits. Your PIN:\n0. Back");
+  CHECK(dial("v2", "5*1111") == "CON Wrong PIN. Tries left: 4. Your PIN:\n0. Back");
+  // A '*' typed inside the PIN makes it no PIN, and none of its digits are kept.
+  CHECK(dial("v2", "5*1111*24*68") == "CON Wrong PIN. Tries left: 3. Your PIN:\n0. Back");
+  CHECK(scalar(srv.dir, "SELECT last_input FROM flow_runs WHERE session_id = 'v2'") == "5*#*#*#");
+  // The clinic asks an operator to clear it: once, and in the audit log.
+  r = api(srv.port(), "DELETE", pin_path, srv.token);
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["visit_pin"] == false);
+  CHECK(api(srv.port(), "DELETE", pin_path, srv.token).status == 200);
+  CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM audit_log WHERE action = 'contacts.visit_pin_clear'") == "1");
+  CHECK(scalar(srv.dir, "SELECT COALESCE(visit_pin, 'none') FROM contacts WHERE phone = '+93700000888'") == "none");
+  CHECK(api(srv.port(), "DELETE", "/api/v1/contacts/999999/visit_pin", srv.token).status == 404);
+  dial("v3", "");
+  CHECK_THAT(dial("v3", "5"), Catch::StartsWith("CON Your visits:\n1. "));
 }
 
 TEST_CASE("api: a number that is a fixed line is flagged where SMS would go to it, and refused for reminders (R-L6)",

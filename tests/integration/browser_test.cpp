@@ -58,7 +58,9 @@ TEST_CASE("browser: log in as each role, call a patient, broadcast to 100 %, fix
     // Two in three come by the Islam Qala crossing; the others never said (R-M1).
     db.exec("INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at, route)"
             " SELECT id, 'mine_safety', 'herat', 'at', 0, CASE id % 3 WHEN 0 THEN '' ELSE 'islam_qala' END FROM contacts");
-    db.exec("INSERT INTO contacts (phone, created_at, updated_at) VALUES ('+93700000555', 0, 0)");
+    // Behind a PIN of her own for My visits (R-S12), which she forgot.
+    db.exec("INSERT INTO contacts (phone, created_at, updated_at, visit_pin, visit_pin_failed, visit_pin_locked_until)"
+            " VALUES ('+93700000555', 0, 0, '$argon2id$v=19$m=8192,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaA', 0, 4102444800000)");
     // A Kabul landline someone gave as their number (R-L6).
     db.exec("INSERT INTO contacts (phone, created_at, updated_at) VALUES ('+93202101234', 0, 0)");
     db.exec("INSERT INTO escalations (worker_id, contact_id, reason, misses, created_at, priority)"
@@ -105,6 +107,11 @@ TEST_CASE("browser: log in as each role, call a patient, broadcast to 100 %, fix
   // And the month names she reads, which an operator picked (R-L3).
   CHECK(db.execAndGet("SELECT json_extract(fields, '$.months') FROM contacts WHERE phone = '+93799000321'").getString() ==
         "iranian");
+  // The PIN she forgot is cleared, with the operator's name in the audit log (R-S12).
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM contacts WHERE phone = '+93700000555' AND visit_pin IS NULL"
+                      " AND visit_pin_failed = 0 AND visit_pin_locked_until = 0")
+            .getInt() == 1);
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM audit_log WHERE action = 'contacts.visit_pin_clear'").getInt() == 1);
   // The visit booked, moved (the first cancelled), and the new one marked attended.
   CHECK(db.execAndGet("SELECT group_concat(b.status, ' ') FROM (SELECT status FROM bookings b JOIN contacts c"
                       " ON c.id = b.contact_id WHERE c.phone = '+93700000322' ORDER BY b.id) b")

@@ -256,6 +256,32 @@ TEST_CASE("access: an invitation to finish goes at most once a day, and erasing 
   CHECK(take(t0 + day + 120'000));
 }
 
+TEST_CASE("access: a person's visits PIN is kept as given, counts wrong tries, goes with a new number and is erased "
+          "with them (R-S12)",
+          "[store]") {
+  fixture fx;
+  const auto id = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+93700000452").id; });
+  const auto pin = [&] { return test::in_tx(fx.w, [&](store::tx& t) { return t.find_visit_pin(id); }); };
+  CHECK(pin().hash.empty());
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_visit_pin(id, "$argon2id$one"); });
+  CHECK(pin().hash == "$argon2id$one");
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_visit_pin_failures(id, 3, 0); });
+  CHECK(pin().failed == 3);
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_visit_pin_failures(id, 0, 1'764'403'200'000); });
+  CHECK(pin().locked_until == 1'764'403'200'000);
+  // A new PIN (or none) unlocks.
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_visit_pin(id, "$argon2id$two"); });
+  CHECK(pin().locked_until == 0);
+  CHECK(pin().hash == "$argon2id$two");
+  // It is the person's, not the SIM's: a new number keeps it.
+  REQUIRE(renumber(fx.w, id, "+93799000452").result == store::number_change::outcome::moved);
+  CHECK(pin().hash == "$argon2id$two");
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_visit_pin_failures(id, 2, 0); });
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.erase_contact(id); }));
+  CHECK(pin().hash.empty());
+  CHECK(pin().failed == 0);
+}
+
 TEST_CASE("access: a person's new number takes their alerts and stops along, and what waits goes to it (R-L6)",
           "[store]") {
   fixture fx;

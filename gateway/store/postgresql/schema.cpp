@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 38> migrations = {
+constexpr std::array<const char*, 39> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -492,6 +492,12 @@ ALTER TABLE contacts ADD COLUMN invited_at bigint;
     // 38: a broadcast to the subscribers who come by one crossing or route (SQLite's 43).
     R"sql(
 ALTER TABLE broadcasts ADD COLUMN route text NOT NULL DEFAULT '';
+)sql",
+    // 39: the PIN a person chose for the screens that show their visits (R-S12; SQLite's 44).
+    R"sql(
+ALTER TABLE contacts ADD COLUMN visit_pin text;
+ALTER TABLE contacts ADD COLUMN visit_pin_failed integer NOT NULL DEFAULT 0;
+ALTER TABLE contacts ADD COLUMN visit_pin_locked_until bigint NOT NULL DEFAULT 0;
 )sql",
 };
 

@@ -161,7 +161,8 @@ namespace {
 constexpr const char* blank_contact =
     "UPDATE contacts SET phone = 'erased:' || id, language = NULL, fields = '{}', opted_out = 1,"
     " shared_phone = 'unknown', explicit_texts = 0, language_asked_at = 0, privacy_recorded_by = NULL,"
-    " privacy_recorded_at = NULL, quiet_hours = NULL, pending_language = NULL, invited_at = NULL WHERE id = $1";
+    " privacy_recorded_at = NULL, quiet_hours = NULL, pending_language = NULL, invited_at = NULL,"
+    " visit_pin = NULL, visit_pin_failed = 0, visit_pin_locked_until = 0 WHERE id = $1";
 
 }  // namespace
 
@@ -301,6 +302,30 @@ std::optional<contact> tx::find_contact(std::int64_t contact_id) {
       {contact_id});
   if (r.empty()) return std::nullopt;
   return read_contact(r, r.text(0, 9));
+}
+
+visit_pin tx::find_visit_pin(std::int64_t contact_id) {
+  const auto r = c_.query(
+      "SELECT COALESCE(visit_pin, ''), visit_pin_failed, visit_pin_locked_until FROM contacts WHERE id = $1", {contact_id});
+  visit_pin pin;
+  if (!r.empty()) {
+    pin.hash = r.text(0, 0);
+    pin.failed = r.integer(0, 1);
+    pin.locked_until = r.int64(0, 2);
+  }
+  return pin;
+}
+
+void tx::set_visit_pin(std::int64_t contact_id, std::string_view hash) {
+  require_disk();
+  c_.query("UPDATE contacts SET visit_pin = $1, visit_pin_failed = 0, visit_pin_locked_until = 0, updated_at = $2"
+           " WHERE id = $3",
+           {or_null(hash), now(), contact_id});
+}
+
+void tx::set_visit_pin_failures(std::int64_t contact_id, int failed, core::unix_ms locked_until) {
+  c_.query("UPDATE contacts SET visit_pin_failed = $1, visit_pin_locked_until = $2, updated_at = $3 WHERE id = $4",
+           {failed, locked_until, now(), contact_id});
 }
 
 void tx::set_contact_fields(std::int64_t contact_id, const std::map<std::string, std::string>& fields) {

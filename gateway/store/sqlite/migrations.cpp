@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 43> migrations = {
+constexpr std::array<const char*, 44> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -602,6 +602,12 @@ ALTER TABLE contacts ADD COLUMN invited_at INTEGER;
     // 43: a broadcast to the subscribers who come by one crossing or route (R-M1).
     R"sql(
 ALTER TABLE broadcasts ADD COLUMN route TEXT NOT NULL DEFAULT '';
+)sql",
+    // 44: the PIN a person chose for the screens that show their visits (R-S12): a hash.
+    R"sql(
+ALTER TABLE contacts ADD COLUMN visit_pin TEXT;
+ALTER TABLE contacts ADD COLUMN visit_pin_failed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE contacts ADD COLUMN visit_pin_locked_until INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 

@@ -187,7 +187,8 @@ namespace {
 constexpr const char* blank_contact =
     "UPDATE contacts SET phone = 'erased:' || id, language = NULL, fields = '{}', opted_out = 1,"
     " shared_phone = 'unknown', explicit_texts = 0, language_asked_at = 0, privacy_recorded_by = NULL,"
-    " privacy_recorded_at = NULL, quiet_hours = NULL, pending_language = NULL, invited_at = NULL WHERE id = ?";
+    " privacy_recorded_at = NULL, quiet_hours = NULL, pending_language = NULL, invited_at = NULL,"
+    " visit_pin = NULL, visit_pin_failed = 0, visit_pin_locked_until = 0 WHERE id = ?";
 
 }  // namespace
 
@@ -391,6 +392,38 @@ std::optional<contact> tx::find_contact(std::int64_t contact_id) {
   c.quiet_hours = s.getColumn(7).getString();
   c.pending_language = s.getColumn(8).getString();
   return c;
+}
+
+visit_pin tx::find_visit_pin(std::int64_t contact_id) {
+  auto& s = stmt("SELECT COALESCE(visit_pin, ''), visit_pin_failed, visit_pin_locked_until FROM contacts WHERE id = ?");
+  s.bind(1, contact_id);
+  visit_pin pin;
+  if (s.executeStep()) {
+    pin.hash = s.getColumn(0).getString();
+    pin.failed = s.getColumn(1).getInt();
+    pin.locked_until = s.getColumn(2).getInt64();
+  }
+  s.reset();
+  return pin;
+}
+
+void tx::set_visit_pin(std::int64_t contact_id, std::string_view hash) {
+  require_disk();
+  auto& s = stmt(
+      "UPDATE contacts SET visit_pin = ?, visit_pin_failed = 0, visit_pin_locked_until = 0, updated_at = ? WHERE id = ?");
+  bind_opt_text(s, 1, hash);
+  s.bind(2, now());
+  s.bind(3, contact_id);
+  s.exec();
+}
+
+void tx::set_visit_pin_failures(std::int64_t contact_id, int failed, core::unix_ms locked_until) {
+  auto& s = stmt("UPDATE contacts SET visit_pin_failed = ?, visit_pin_locked_until = ?, updated_at = ? WHERE id = ?");
+  s.bind(1, failed);
+  s.bind(2, locked_until);
+  s.bind(3, now());
+  s.bind(4, contact_id);
+  s.exec();
 }
 
 void tx::set_contact_fields(std::int64_t contact_id,

@@ -33,6 +33,9 @@ class tx final : public store::tx {
   bool take_invite(std::int64_t contact_id, core::unix_ms at, core::unix_ms since) override;
   void set_quiet_hours(std::int64_t contact_id, std::string_view quiet_hours) override;
   std::optional<contact> find_contact(std::int64_t contact_id) override;
+  visit_pin find_visit_pin(std::int64_t contact_id) override;
+  void set_visit_pin(std::int64_t contact_id, std::string_view hash) override;
+  void set_visit_pin_failures(std::int64_t contact_id, int failed, core::unix_ms locked_until) override;
   std::optional<contact> find_contact_by_phone(std::string_view phone) override;
   void set_contact_fields(std::int64_t contact_id, const std::map<std::string, std::string>& fields) override;
   void set_opted_out(std::int64_t contact_id, bool opted_out) override;
