@@ -78,6 +78,7 @@ const WORDS = {
     w_not_mobile: 'Saved, but this number is not a mobile (a landline, say): SMS to it may never arrive. Check it with the person.',
     months: 'Month names in their dates', m_language: 'as their language has them', m_iranian: 'Iranian (Azar, Dey …)',
     m_afghan: 'Afghan (Qaws, Jadi …)', m_saved: 'Month names saved.',
+    also_read: 'Languages they read after their own, in order', l_none: 'none', l_saved: 'Languages saved.',
     new_number: 'New number', n_save: 'Change number',
     n_hint: 'A new SIM: their reminders, visits and alerts move to it, messages they stopped stay stopped, and messages still waiting go to it.',
     vp_set: 'My visits asks for a PIN the person chose.', vp_clear: 'Clear the PIN (forgotten)',
@@ -158,6 +159,7 @@ const WORDS = {
     w_not_mobile: 'ثبت شد، اما این نمبر تلفون ثابت است نه موبایل: شاید پیام به آن نرسد. نمبر را با خود شخص بررسی کنید.',
     months: 'نام ماه‌ها در تاریخ‌های پیام', m_language: 'مطابق زبان شخص', m_iranian: 'ایرانی (آذر، دی …)',
     m_afghan: 'افغانستانی (قوس، جدی …)', m_saved: 'نام ماه‌ها ثبت شد.',
+    also_read: 'زبان‌هایی که بعد از زبان خود می‌خواند، به ترتیب', l_none: 'هیچ', l_saved: 'زبان‌ها ثبت شد.',
     new_number: 'نمبر نو', n_save: 'تغییر نمبر',
     n_hint: 'سیم‌کارت نو: یادآوری‌ها، نوبت‌ها و هشدارهای او به نمبر نو منتقل می‌شود، پیام‌هایی که بند کرده بند می‌ماند و پیام‌های در انتظار به نمبر نو فرستاده می‌شود.',
     vp_set: '«نوبت‌های من» رمزی را می‌خواهد که خود شخص گذاشته.', vp_clear: 'پاک کردن رمز (فراموش شده)',
@@ -238,6 +240,7 @@ const WORDS = {
     w_not_mobile: 'ثبت شد، اما این شماره تلفن ثابت است نه همراه: ممکن است پیامک به آن نرسد. شماره را با خود فرد بررسی کنید.',
     months: 'نام ماه‌ها در تاریخ‌های پیامک', m_language: 'مطابق زبان فرد', m_iranian: 'ایرانی (آذر، دی …)',
     m_afghan: 'افغانستانی (قوس، جدی …)', m_saved: 'نام ماه‌ها ثبت شد.',
+    also_read: 'زبان‌هایی که پس از زبان خود می‌خواند، به ترتیب', l_none: 'هیچ', l_saved: 'زبان‌ها ثبت شد.',
     new_number: 'شماره جدید', n_save: 'تغییر شماره',
     n_hint: 'سیم‌کارت جدید: یادآوری‌ها، نوبت‌ها و هشدارهای او به شماره جدید منتقل می‌شوند، پیام‌هایی که قطع کرده قطع می‌مانند و پیام‌های در انتظار به شماره جدید ارسال می‌شوند.',
     vp_set: '«نوبت‌های من» رمزی را می‌خواهد که خود فرد گذاشته است.', vp_clear: 'پاک کردن رمز (فراموش‌شده)',
@@ -318,6 +321,7 @@ const WORDS = {
     w_not_mobile: 'ثبت شوه، خو دا شمېره د ثابت ټیلیفون ده، نه د موبایل: کېدای شي اس‌ام‌اس ورته ونه رسېږي. شمېره له هغه کس سره وګورئ.',
     months: 'د پیغامونو په نېټو کې د میاشتو نومونه', m_language: 'د هغه کس د ژبې له مخې', m_iranian: 'ایراني (آذر، دی …)',
     m_afghan: 'افغاني (لیندۍ، مرغومی …)', m_saved: 'د میاشتو نومونه ثبت شول.',
+    also_read: 'هغه ژبې چې له خپلې ژبې وروسته یې لولي، په ترتیب', l_none: 'هیڅ', l_saved: 'ژبې ثبت شوې.',
     new_number: 'نوې شمېره', n_save: 'شمېره بدلول',
     n_hint: 'نوی سیم: یادونې، نوبتونه او خبرتیاوې ورسره نوې شمېرې ته ځي، هغه پیغامونه چې بند یې کړي دي بند پاتې کېږي، او د لېږلو په تمه پیغامونه نوې شمېرې ته لېږل کېږي.',
     vp_set: '«زما نوبتونه» هغه رمز غواړي چې پخپله یې ایښی دی.', vp_clear: 'رمز پاکول (هېر شوی)',
@@ -1136,6 +1140,29 @@ function monthsForm(c) {
   h('button', { type: 'submit', id: 'contact-months-save' }, t('save')), said);
 }
 
+// The languages a person reads after their own (R-L2): a text missing in theirs comes in the
+// first of these that has it (an education broadcast, a screen on a route without their letters).
+function languagesForm(c) {
+  const pick = (id, value, n) => h('select', { id, 'aria-label': `${t('also_read')} (${number(n)})` },
+    [['', t('l_none')], ...Object.entries(LANGUAGE_NAMES)].map(([v, name]) => h('option', { value: v, selected: value === v }, name)));
+  const given = c.languages || [];
+  const first = pick('contact-lang2', given[0] || '', 1), second = pick('contact-lang3', given[1] || '', 2);
+  const said = h('span', { role: 'status' });
+  return h('form', {
+    class: 'row', onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        const languages = [first.value, second.value].filter((l, i, all) => l && all.indexOf(l) === i);
+        const saved = await api('POST', '/contacts', { phone: c.phone, languages });
+        first.value = (saved.languages || [])[0] || '';
+        second.value = (saved.languages || [])[1] || '';
+        said.replaceChildren(h('span', { class: 'ok' }, t('l_saved')));
+      } catch (err) { said.replaceChildren(failure(err)); }
+    },
+  }, h('fieldset', {}, h('legend', {}, t('also_read')), first, ' ', second),
+  h('button', { type: 'submit', id: 'contact-langs-save' }, t('save')), said);
+}
+
 // What the last number change said, shown once on the contact's page at the new number.
 let numberNotice = null;
 
@@ -1215,6 +1242,7 @@ async function contactsPage(query) {
     notice ? h('p', { class: 'ok', role: 'status' }, notice) : '',
     quietForm(c),
     monthsForm(c),
+    languagesForm(c),
     numberForm(c),
     // Every message to the person, on whichever number they had (R-L6).
     h('p', {}, h('a', { href: `#/messages?contact=${c.id}` }, t('c_messages')))),

@@ -1417,6 +1417,9 @@ json contact_json(store::tx& tx, const store::contact& c) {
   if (!c.quiet_hours.empty()) out["quiet_hours"] = c.quiet_hours;
   if (const auto name = c.fields.find("name"); name != c.fields.end()) out["name"] = name->second;
   if (const auto m = c.fields.find("months"); m != c.fields.end() && !m->second.empty()) out["months"] = m->second;
+  if (const auto l = c.fields.find(std::string(text::fallback_field)); l != c.fields.end()) {
+    if (auto read = text::fallback_languages(l->second); !read.empty()) out["languages"] = std::move(read);
+  }
   return out;
 }
 
@@ -1446,6 +1449,24 @@ outcome save_contact(services& s, store::tx& tx, const call& c) {
                   "months is \"iranian\" (Azar, Dey …), \"afghan\" (Qaws, Jadi …) or \"\" for those of their language",
                   "months");
   }
+  // R-L2: the languages they read after their own, in order ("fa,en"; [] for none).
+  std::string fallbacks;
+  if (c.body.contains("languages")) {
+    const auto& given = c.body["languages"];
+    const auto wrong = refusal{400, "invalid_languages",
+                               "languages is a list of at most " + std::to_string(text::most_fallbacks) +
+                                   " languages they read after their own, in order ([\"fa\", \"en\"]), or [] for none",
+                               "languages"};
+    if (!given.is_array() || given.size() > text::most_fallbacks) return outcome{400, json::object(), wrong};
+    for (const auto& one : given) {
+      if (!one.is_string()) return outcome{400, json::object(), wrong};
+      if (auto bad = unknown_language(s, one.get<std::string>())) {
+        bad->field = "languages";
+        return outcome{400, json::object(), *bad};
+      }
+      fallbacks += (fallbacks.empty() ? "" : ",") + one.get<std::string>();
+    }
+  }
   if (auto bad = bad_record(c.body)) return outcome{400, json::object(), *bad};
   const std::string programme = c.body.value("consent", "");
   if (!programme.empty() && !known_programme(s, programme)) {
@@ -1461,8 +1482,10 @@ outcome save_contact(services& s, store::tx& tx, const call& c) {
   if (!lang.empty()) tx.set_contact_language(who.id, lang);
   if (!name.empty()) tx.set_contact_fields(who.id, {{"name", name}});
   if (c.body.contains("months")) tx.set_contact_fields(who.id, {{"months", months}});
+  if (c.body.contains("languages")) tx.set_contact_fields(who.id, {{std::string(text::fallback_field), fallbacks}});
   json detail{{"language", lang}, {"name_given", !name.empty()}};
   if (c.body.contains("months")) detail["months"] = months;
+  if (c.body.contains("languages")) detail["languages"] = fallbacks;
   detail.update(keep_record(tx, c, who.id, programme));
   tx.audit(c.actor(), who.created ? "contacts.create" : "contacts.update", "contact:" + std::to_string(who.id),
            detail.dump());
@@ -1848,11 +1871,12 @@ const std::vector<route>& routes() {
        {{"name", "string"}, {"role", "string"}, {"facility", "string"}}, {"name", "role"}, {}, true},
       {"DELETE", "/api/v1/tokens/{id}", {"admin"}, revoke_token, "Revoke a token: it stops working at once"},
       {"POST", "/api/v1/contacts", {"admin", "operator"}, save_contact,
-       "Add a person, or update one by number: language, name ({contact.name}), the month names they read, whether "
+       "Add a person, or update one by number: language, the languages they read after it, name ({contact.name}), the "
+       "month names they read, whether "
        "others read the phone's SMS, a consent they gave; never opts anyone in",
        {{"phone", "string"}, {"language", "string"}, {"name", "string"}, {"shared_phone", "string"},
         {"explicit_texts", "boolean"}, {"consent", "string"}, {"consent_via", "string"}, {"quiet_hours", "string"},
-        {"months", "string"}},
+        {"months", "string"}, {"languages", "array"}},
        {"phone"}, {}, true},
       {"GET", "/api/v1/contacts", {"admin", "operator"}, find_contact,
        "The person behind a phone number (any format), if known; or up to 50 people whose name holds ?name=", {}, {},

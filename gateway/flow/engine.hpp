@@ -42,7 +42,7 @@ struct state {
 
 struct context {
   medium via = medium::ussd;
-  std::vector<std::string> langs;  // preference order: contact's, default, "en"
+  std::vector<std::string> langs;  // preference order: contact's, those they read after it (R-L2), default, "en"
   // `send` nodes' (SMS): the contact's languages where the screens' are not theirs (a USSD
   // route without UCS-2 shows Latin script, R-U4); empty: `langs`.
   std::vector<std::string> sms_langs = {};

@@ -306,7 +306,7 @@ bool runner::neutral_visit(const content& c, const store::booking& b) {
 std::function<std::map<std::string, std::string>(const store::contact&)> runner::booking_values(
     const content& c, const store::booking& b, core::unix_ms now, std::string flow_id) const {
   return [this, &c, b, now, flow_id = std::move(flow_id)](const store::contact& who) {
-    const std::string lang = languages_for(who.language).front();
+    const std::string lang = languages_for(who.language, who.fields).front();
     auto v = actions::booking_vars(b, &c.clinics, lang, months_of(who.fields, lang, time_zone(who.phone)));
     // {visit_is}: "tomorrow" when a message the person may get now reaches them the day
     // before the visit (their programme's hours may hold it), else "later" (or "today"); by

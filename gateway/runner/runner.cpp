@@ -57,9 +57,16 @@ std::shared_ptr<const content> runner::current() const {
   return content_;
 }
 
-std::vector<std::string> runner::languages_for(const std::string& contact_language) const {
+std::vector<std::string> runner::languages_for(const std::string& contact_language,
+                                               const std::map<std::string, std::string>& fields) const {
+  std::vector<std::string> order{contact_language};
+  if (const auto own = fields.find(std::string(text::fallback_field)); own != fields.end()) {
+    for (auto& l : text::fallback_languages(own->second)) order.push_back(std::move(l));
+  }
+  order.push_back(settings_.default_language);
+  order.push_back("en");
   std::vector<std::string> langs;
-  for (const std::string& given : {contact_language, settings_.default_language, std::string("en")}) {
+  for (const std::string& given : order) {
     // A person's language is never a script ("prs-Latn" is how prs looks on some routes).
     const std::string l(text::spoken_language(given));
     if (!l.empty() && std::find(langs.begin(), langs.end(), l) == langs.end()) langs.push_back(l);
@@ -67,13 +74,14 @@ std::vector<std::string> runner::languages_for(const std::string& contact_langua
   return langs;
 }
 
-std::vector<std::string> runner::screen_languages(std::string_view channel, const std::string& contact_language) const {
-  return text::route_of(settings_.ussd_routes, channel).screen.ucs2 ? languages_for(contact_language)
-                                                                     : current()->texts.in_latin_letters(languages_for(contact_language));
+std::vector<std::string> runner::screen_languages(std::string_view channel, const std::string& contact_language,
+                                                  const std::map<std::string, std::string>& fields) const {
+  const auto langs = languages_for(contact_language, fields);
+  return text::route_of(settings_.ussd_routes, channel).screen.ucs2 ? langs : current()->texts.in_latin_letters(langs);
 }
 
 void runner::use_language(flow::context& ctx, const std::string& contact_language) const {
-  ctx.langs = languages_for(contact_language);
+  ctx.langs = languages_for(contact_language, ctx.contact);
   ctx.months = months_of(ctx.contact, ctx.langs.front(), ctx.timezone);
   ctx.sms_langs.clear();
   // (`fallback: digits` draws the screens in the person's language, then sends them by SMS.)
@@ -87,7 +95,7 @@ flow::context runner::context_for(const content& c, flow::medium via, const stor
                                   core::unix_ms now) const {
   flow::context ctx;
   ctx.via = via;
-  ctx.langs = languages_for(who.language);
+  ctx.langs = languages_for(who.language, who.fields);
   ctx.texts = &c.texts;
   ctx.explicit_texts = who.explicit_texts;
   ctx.words = &c.words;
@@ -144,10 +152,10 @@ core::unix_ms runner::sending_time(core::unix_ms at, const store::contact& who, 
 
 std::string runner::say(const content& c, std::string_view key, const store::contact& who,
                         const std::map<std::string, std::string>& values) const {
-  const text::entry* e = c.texts.resolve(key, languages_for(who.language), who.explicit_texts);
+  const text::entry* e = c.texts.resolve(key, languages_for(who.language, who.fields), who.explicit_texts);
   if (!e) return {};
   const text::formatter fmt(e->lang, time_zone(who.phone),
-                            months_of(who.fields, languages_for(who.language).front(), time_zone(who.phone)));
+                            months_of(who.fields, languages_for(who.language, who.fields).front(), time_zone(who.phone)));
   const auto& gateway = gateway_values_for(who.phone);
   return text::render(
       e->text,
@@ -177,7 +185,7 @@ flow::action_result runner::act_as(store::tx& tx, const std::string& phone, std:
                                return f ? f->programme : std::string();
                              }(),
                              phone.empty() ? settings_.timezone : time_zone(phone),
-                             languages_for(self.language).front(),
+                             languages_for(self.language, self.fields).front(),
                              &c->clinics,
                              settings_.resume_window_ms,
                              [this](std::string_view p) { return time_zone(p); },
@@ -187,7 +195,7 @@ flow::action_result runner::act_as(store::tx& tx, const std::string& phone, std:
                                const flow::definition* f = c->flows.by_id(flow_id);
                                return sending_time(at, self, f ? std::string_view(f->programme) : std::string_view());
                              },
-                             months_of(self.fields, languages_for(self.language).front(),
+                             months_of(self.fields, languages_for(self.language, self.fields).front(),
                                        phone.empty() ? settings_.timezone : time_zone(phone))};
   flow::action_result result{"error", {}};
   const std::string failed = tx.attempt([&] { result = a->run(tx, req); });

@@ -234,10 +234,14 @@ class runner {
  private:
   struct step;  // one run being stepped (runner.cpp)
 
-  std::vector<std::string> languages_for(const std::string& contact_language) const;
+  // The person's language, the languages they read after it (their contact field `languages`,
+  // R-L2), the deployment's default, English.
+  std::vector<std::string> languages_for(const std::string& contact_language,
+                                         const std::map<std::string, std::string>& fields = {}) const;
   // The languages a USSD screen on `channel` is drawn in: languages_for(), in Latin script only
   // where the route carries no UCS-2 (R-U4; with `fallback: digits`, the gateway's own apologies).
-  std::vector<std::string> screen_languages(std::string_view channel, const std::string& contact_language) const;
+  std::vector<std::string> screen_languages(std::string_view channel, const std::string& contact_language,
+                                            const std::map<std::string, std::string>& fields = {}) const;
   // Sets the context's languages for `contact_language`: its screens' by its route, its SMS'
   // the person's own.
   void use_language(flow::context& ctx, const std::string& contact_language) const;

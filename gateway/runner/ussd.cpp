@@ -97,7 +97,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   if (existing && existing->contact_id != s.who.id) {
     // Another number's session id: never continue someone else's conversation.
     core::log::warn("ussd.foreign_session", {{"channel", req.channel_id}, {"from", core::log::phone{req.from}}});
-    return core::ussd_reply{true, fallback_text(*c, flow::keys::error, screen_languages(req.channel_id, s.who.language),
+    return core::ussd_reply{true, fallback_text(*c, flow::keys::error, screen_languages(req.channel_id, s.who.language, s.who.fields),
                                                 text_unavailable)};
   }
   // The inputs as they are stored and compared: secret answers blanked.
@@ -131,7 +131,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   // as boxes: the person's SMS stay in their language.
   use_language(s.ctx, s.who.language);
   const auto unavailable = [&] {
-    return core::ussd_reply{true, fallback_text(*c, flow::keys::no_service, screen_languages(req.channel_id, s.who.language),
+    return core::ussd_reply{true, fallback_text(*c, flow::keys::no_service, screen_languages(req.channel_id, s.who.language, s.who.fields),
                                                 text_unavailable)};
   };
 
@@ -192,7 +192,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
       // is not the person who typed the PIN going on.
       end_run(s.r, store::run_status::expired);
       tx.save_run(s.r);
-      return core::ussd_reply{true, fallback_text(*c, flow::keys::try_again, screen_languages(req.channel_id, s.who.language),
+      return core::ussd_reply{true, fallback_text(*c, flow::keys::try_again, screen_languages(req.channel_id, s.who.language, s.who.fields),
                                                   "Sorry, this is taking too long. Please dial again.")};
     }
     s.out.next = std::move(*existing_state);

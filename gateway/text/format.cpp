@@ -143,6 +143,20 @@ std::string country_zone(std::string_view region) {
   return U_FAILURE(status) || !id ? std::string() : to_utf8(*id);
 }
 
+std::vector<std::string> fallback_languages(std::string_view field) {
+  std::vector<std::string> out;
+  while (!field.empty() && out.size() < most_fallbacks) {
+    const auto comma = field.find(',');
+    std::string_view one = field.substr(0, comma);
+    while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
+    while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
+    if (!one.empty()) out.emplace_back(one);
+    if (comma == std::string_view::npos) break;
+    field.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
 std::optional<long long> parse_instant(std::string_view value) {
   long long ms = 0;
   auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);

@@ -64,6 +64,13 @@ inline std::string_view spoken_language(std::string_view lang) {
   return latin_letters_of(lang) ? lang.substr(0, lang.size() - latin_tag.size()) : lang;
 }
 
+// R-L2: the languages a person reads after their own, in order, as kept in their contact field
+// `languages` ("fa,en": at most two, comma-separated; the store's broadcasts read it the same
+// way). Empty entries are dropped; nothing is checked against the templates here.
+inline constexpr std::string_view fallback_field = "languages";
+inline constexpr std::size_t most_fallbacks = 2;
+std::vector<std::string> fallback_languages(std::string_view field);
+
 // The time zone of a country that has only one ("IR" → "Asia/Tehran", "AF" → "Asia/Kabul"),
 // from ICU's data; "" for a country with several (the caller falls back to its default).
 std::string country_zone(std::string_view region);

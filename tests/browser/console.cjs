@@ -296,6 +296,13 @@ async function operator(browser) {
   await page.click('#contact-visit-pin-clear');
   await page.waitForFunction(() => document.querySelector('#contact-visit-pin').textContent.includes('PIN cleared'));
   check(await page.locator('#contact-visit-pin-clear').count() === 0, 'the PIN is cleared, once');
+  // R-L2: she reads Farsi, then English, after her own language.
+  await page.selectOption('#contact-lang2', 'fa');
+  await page.selectOption('#contact-lang3', 'en');
+  await page.click('#contact-langs-save');
+  await page.waitForFunction(() => document.querySelector('#contact').textContent.includes('Languages saved.'));
+  check(await page.inputValue('#contact-lang2') === 'fa' && await page.inputValue('#contact-lang3') === 'en',
+    'the languages she reads after her own are kept in order');
   // R-L6: a landline given as someone's number: saving anything for them says to check it.
   await page.fill('#contact-phone', '020 210 1234');
   await page.click('#contact-find');

@@ -707,6 +707,29 @@ TEST_CASE("api: a person's own quiet hours are kept as given in any digits and h
              Catch::Contains("\"quiet_hours\":\"" + quiet + "\"") && Catch::Contains("\"quiet_hours\":\"\""));
 }
 
+TEST_CASE("api: the languages a person reads after their own are kept in order, known ones only (R-L2)",
+          "[integration][api]") {
+  running srv("operator");
+  auto r = api(srv.port(), "POST", "/api/v1/contacts", srv.token,
+               R"({"phone": "0700000889", "language": "ps", "languages": ["fa", "en"]})");
+  REQUIRE(r.status == 201);
+  CHECK(json::parse(r.body)["languages"] == json::array({"fa", "en"}));
+  for (const char* bad : {R"(["uz"])", R"(["fa", "en", "prs"])", R"("fa")", R"([1])", R"(["prs-Latn"])"}) {
+    INFO(bad);
+    r = api(srv.port(), "POST", "/api/v1/contacts", srv.token,
+            std::string(R"({"phone": "0700000889", "languages": )") + bad + "}");
+    CHECK(r.status == 400);
+    CHECK(error_of(r)["field"] == "languages");
+  }
+  CHECK(scalar(srv.dir, "SELECT json_extract(fields, '$.languages') FROM contacts WHERE phone = '+93700000889'") ==
+        "fa,en");
+  r = api(srv.port(), "POST", "/api/v1/contacts", srv.token, R"({"phone": "0700000889", "languages": []})");
+  REQUIRE(r.status == 200);
+  CHECK_FALSE(json::parse(r.body).contains("languages"));
+  CHECK_THAT(scalar(srv.dir, "SELECT group_concat(detail, ' ') FROM audit_log WHERE action LIKE 'contacts.%'"),
+             Catch::Contains("\"languages\":\"fa,en\"") && Catch::Contains("\"languages\":\"\""));
+}
+
 TEST_CASE("api: a person's PIN for My visits is kept as a hash, shown as set, and cleared by an operator (R-S12)",
           "[integration][api]") {
   running srv("operator");

@@ -112,6 +112,9 @@ TEST_CASE("browser: log in as each role, call a patient, broadcast to 100 %, fix
                       " AND visit_pin_failed = 0 AND visit_pin_locked_until = 0")
             .getInt() == 1);
   CHECK(db.execAndGet("SELECT COUNT(*) FROM audit_log WHERE action = 'contacts.visit_pin_clear'").getInt() == 1);
+  // And the languages she reads after her own, as an operator picked them (R-L2).
+  CHECK(db.execAndGet("SELECT json_extract(fields, '$.languages') FROM contacts WHERE phone = '+93700000555'").getString() ==
+        "fa,en");
   // The visit booked, moved (the first cancelled), and the new one marked attended.
   CHECK(db.execAndGet("SELECT group_concat(b.status, ' ') FROM (SELECT status FROM bookings b JOIN contacts c"
                       " ON c.id = b.contact_id WHERE c.phone = '+93700000322' ORDER BY b.id) b")

@@ -462,6 +462,9 @@ TEST_CASE("integration: a route that carries no UCS-2 shows the menu in the pers
     SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     REQUIRE(run_paygham({"migrate", "--config", config}, &out, &err) == 0);
     db.exec("INSERT INTO contacts (phone, language, created_at, updated_at) VALUES ('+93700000001', 'prs', 0, 0)");
+    // A Pashto reader (no Pashto in Latin letters) who reads Farsi next (R-L2), and one who said nothing.
+    db.exec("INSERT INTO contacts (phone, language, fields, created_at, updated_at)"
+            " VALUES ('+93700000002', 'ps', '{\"languages\":\"fa,en\"}', 0, 0), ('+93700000003', 'ps', '{}', 0, 0)");
   }
   server_process srv(config);
   const std::string dial = "serviceCode=*384*12%23&phoneNumber=%2B93700000001&text=&sessionId=";
@@ -475,6 +478,13 @@ TEST_CASE("integration: a route that carries no UCS-2 shows the menu in the pers
   // Go on from the first dial? In Dari, in Latin letters (templates/prs-Latn.yaml).
   CHECK_THAT(plain, Catch::StartsWith("CON Az jayi ke mandid, edama midehid?\n1. Edama\n"));
   CHECK(latin(plain));
+  // Pashto has no Latin letters: the next language the person reads that has them, Farsi here,
+  // else the deployment's default (English here).
+  const std::string welcome = "serviceCode=*384*12%23&text=&sessionId=";
+  CHECK_THAT(http_call(srv.port(), "POST", "/channels/plain/ussd", welcome + "p2&phoneNumber=%2B93700000002").body,
+             Catch::Contains("Saat-e kar-e darmangah"));
+  CHECK_THAT(http_call(srv.port(), "POST", "/channels/plain/ussd", welcome + "p3&phoneNumber=%2B93700000003").body,
+             Catch::Contains("Clinic hours"));
   // Labels an action draws (the clinics, in the person's language elsewhere) too.
   const std::string book = "serviceCode=*384*14%23&phoneNumber=%2B93700000001&sessionId=u3&text=";
   CHECK(latin(http_call(srv.port(), "POST", "/channels/plain/ussd", book).body));

@@ -60,6 +60,50 @@ TEST_CASE("broadcasts: each subscriber gets the text of their language once", "[
         "2");
 }
 
+TEST_CASE("broadcasts: a text not in a person's language comes in the next language they read, in their order (R-L2)",
+          "[store]") {
+  fixture fx;
+  // A Pashto reader who reads Farsi, then English; one who reads English before Dari; one whose
+  // list was written with a stray quote, read as no list at all; one with a language nobody has.
+  const std::vector<std::pair<const char*, const char*>> people{
+      {"+93700000011", "fa,en"}, {"+93700000012", "en,prs"}, {"+93700000013", "f\"a,en"}, {"+93700000014", "uz"}};
+  test::in_tx(fx.w, [&](store::tx& t) {
+    for (const auto& [phone, read] : people) {
+      const auto c = t.upsert_contact(phone);
+      t.subscribe(c.id, "mine_safety", "herat", "at");
+      t.set_contact_language(c.id, "ps");
+      t.set_contact_fields(c.id, {{"languages", read}});
+    }
+  });
+  const auto id = test::in_tx(fx.w, [&](store::tx& t) {
+    store::broadcast b;
+    b.topic = "mine_safety";
+    b.area = "herat";
+    b.template_key = "mine_safety.lesson";
+    b.prio = core::priority::alert;
+    b.audience = t.count_audience(b);
+    const auto made = t.add_broadcast(b);
+    while (!t.queue_broadcast_batch(made, {{"prs", "درس"}, {"fa", "آموزش"}, {"en", "Lesson"}}, "Default", 100).done) {
+    }
+    return made;
+  });
+  const auto body = [&](const char* phone) {
+    return test::value(fx.so, std::string("SELECT body FROM outbound_messages WHERE to_phone = '") + phone + "'");
+  };
+  CHECK(body("+93700000011") == "آموزش");
+  CHECK(body("+93700000012") == "Lesson");
+  CHECK(body("+93700000013") == "Default");
+  CHECK(body("+93700000014") == "Default");
+  CHECK(body("+93700000002") == "درس");  // their own language first
+  // The texts of one country (R-H6) follow the same order.
+  test::in_tx(fx.w, [&](store::tx& t) {
+    t.rebody_broadcast(id, 0, 1'000'000, "+93", {{"fa", "آموزش افغانستان"}, {"en", "Lesson AF"}}, "Default AF");
+  });
+  CHECK(body("+93700000011") == "آموزش افغانستان");
+  CHECK(body("+93700000012") == "Lesson AF");
+  CHECK(body("+93700000013") == "Default AF");
+}
+
 TEST_CASE("broadcasts: an alert for a route reaches those who said they come by it, in every area (R-M1)",
           "[store]") {
   test::store_fixture fx;

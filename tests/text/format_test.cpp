@@ -93,3 +93,12 @@ TEST_CASE("text: numbers use the language's digits, phones are masked", "[text]"
   CHECK_FALSE(formatter("en", "UTC").apply("not a date", "date").has_value());
   CHECK_FALSE(formatter("en", "UTC").apply("1", "colour").has_value());
 }
+
+TEST_CASE("text: the languages a person reads after their own are read in order, at most two (R-L2)", "[text]") {
+  CHECK(paygham::text::fallback_languages("fa,en") == std::vector<std::string>{"fa", "en"});
+  CHECK(paygham::text::fallback_languages(" fa , en ") == std::vector<std::string>{"fa", "en"});
+  CHECK(paygham::text::fallback_languages("prs") == std::vector<std::string>{"prs"});
+  CHECK(paygham::text::fallback_languages(",,fa,") == std::vector<std::string>{"fa"});
+  CHECK(paygham::text::fallback_languages("fa,en,prs") == std::vector<std::string>{"fa", "en"});
+  CHECK(paygham::text::fallback_languages("").empty());
+}

@@ -1404,6 +1404,14 @@ bool tx::end_subscription(std::int64_t contact_id, std::string_view topic, std::
 // The subscribers a broadcast reaches, one row per contact, with the channel they subscribed
 // on. Parameters: $1 topic, $2 area ('' for every area), $3 after contact id, $4 up to it, and
 // ROUTE the route ('' for any).
+// A broadcast's text for contact `c`, from the JSON of texts by language B: the person's
+// language, else the languages they read after it (their field `languages`, "fa,en": R-L2;
+// only letters and commas are read), else F.
+#define PAYGHAM_THEIR_LANGUAGES "(CASE WHEN c.fields->>'languages' ~ '^[a-z,]*$' THEN c.fields->>'languages' END)"
+#define PAYGHAM_BODY_FOR(B, F)                                                                                    \
+  "COALESCE(" B "::jsonb ->> COALESCE(c.language, ''), " B "::jsonb ->> split_part(" PAYGHAM_THEIR_LANGUAGES       \
+  ", ',', 1), " B "::jsonb ->> split_part(" PAYGHAM_THEIR_LANGUAGES ", ',', 2), " F ")"
+
 #define PAYGHAM_AUDIENCE(ROUTE)                                                                                \
   "SELECT s.contact_id, MIN(s.channel_id) AS channel_id FROM subscriptions s JOIN contacts c ON c.id = s.contact_id" \
   " WHERE s.topic = $1 AND ($2 = '' OR s.area = $2) AND s.contact_id > $3 AND s.contact_id <= $4"              \
@@ -1545,7 +1553,7 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
              " created_at, updated_at, programme, broadcast_id, error, expires_at)"
              " SELECT channel_id, id, phone, body, $7, CASE WHEN why IS NULL THEN 'queued' ELSE 'cancelled' END, $8, $9, $9,"
              " $1, $10, why, $17 FROM ("
-             " SELECT a.channel_id, c.id, c.phone, COALESCE($5::jsonb ->> COALESCE(c.language, ''), $6) AS body,"
+             " SELECT a.channel_id, c.id, c.phone, " PAYGHAM_BODY_FOR("$5", "$6") " AS body,"
              " CASE WHEN NOT $12::boolean THEN NULL"
              " WHEN EXISTS (SELECT 1 FROM series s WHERE s.contact_id = c.id AND s.programme = $1 AND s.active = 1"
              "  AND s.worker_id IS NULL AND s.flow_id <> '') THEN $18"
@@ -1592,13 +1600,15 @@ void tx::rebody_broadcast(std::int64_t id, std::int64_t from_contact, std::int64
   nlohmann::json by_language = nlohmann::json::object();
   for (const auto& [lang, body] : bodies) by_language[lang] = body;
   c_.query(
-      "UPDATE outbound_messages m SET body = COALESCE($1::jsonb ->> COALESCE(c.language, ''), $2) FROM contacts c"
+      "UPDATE outbound_messages m SET body = " PAYGHAM_BODY_FOR("$1", "$2") " FROM contacts c"
       " WHERE c.id = m.contact_id AND m.broadcast_id = $3 AND m.contact_id > $4 AND m.contact_id <= $5"
       " AND m.status = 'queued' AND left(m.to_phone, length($6)) = $6",
       {by_language.dump(), std::string(fallback), id, from_contact, to_contact, std::string(phone_prefix)});
 }
 
 #undef PAYGHAM_AUDIENCE
+#undef PAYGHAM_BODY_FOR
+#undef PAYGHAM_THEIR_LANGUAGES
 
 std::map<std::string, std::int64_t> tx::broadcast_progress(std::int64_t id) {
   const auto r = c_.query("SELECT status, COUNT(*) FROM outbound_messages WHERE broadcast_id = $1 GROUP BY status", {id});

@@ -1337,6 +1337,19 @@ bool tx::end_subscription(std::int64_t contact_id, std::string_view topic, std::
   " AND NOT EXISTS (SELECT 1 FROM contact_optouts o WHERE o.contact_id = s.contact_id AND o.programme = ?1)" \
   " GROUP BY s.contact_id"
 
+// A broadcast's text for contact `c`, from the JSON of texts by language B: the person's
+// language, else the languages they read after it (their field `languages`, "fa,en": R-L2;
+// only letters and commas are read), else F.
+#define PAYGHAM_THEIR_LANGUAGES \
+  "(CASE WHEN json_extract(c.fields, '$.languages') NOT GLOB '*[^a-z,]*' THEN json_extract(c.fields, '$.languages') END)"
+#define PAYGHAM_BODY_FOR(B, F)                                                                                        \
+  "COALESCE(json_extract(" B ", '$.\"' || COALESCE(c.language, '') || '\"'),"                                        \
+  " json_extract(" B ", '$.\"' || CASE WHEN instr(" PAYGHAM_THEIR_LANGUAGES ", ',') > 0"                              \
+  " THEN substr(" PAYGHAM_THEIR_LANGUAGES ", 1, instr(" PAYGHAM_THEIR_LANGUAGES ", ',') - 1)"                         \
+  " ELSE " PAYGHAM_THEIR_LANGUAGES " END || '\"'),"                                                                  \
+  " json_extract(" B ", '$.\"' || substr(" PAYGHAM_THEIR_LANGUAGES ", NULLIF(instr(" PAYGHAM_THEIR_LANGUAGES         \
+  ", ','), 0) + 1) || '\"'), " F ")"
+
 std::int64_t tx::count_audience(const broadcast& b) {
   auto& q = stmt("SELECT COUNT(*) FROM (" PAYGHAM_AUDIENCE ")");
   bind_text(q, 1, b.topic);
@@ -1503,7 +1516,7 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
                                " SELECT channel_id, id, phone, body, ?8, CASE WHEN why IS NULL THEN 'queued' ELSE 'cancelled' END,"
                                " ?9, ?10, ?10, ?1, ?11, why, ?17 FROM ("
                                " SELECT a.channel_id, c.id, c.phone,"
-                               " COALESCE(json_extract(?6, '$.\"' || COALESCE(c.language, '') || '\"'), ?7) AS body,"
+                               " " PAYGHAM_BODY_FOR("?6", "?7") " AS body,"
                                " CASE WHEN EXISTS (SELECT 1 FROM series s WHERE s.contact_id = c.id AND s.programme = ?1"
                                "  AND s.active = 1 AND s.worker_id IS NULL AND s.flow_id <> '') THEN ?18"
                                " WHEN (SELECT COALESCE(SUM(p.created_at > ?13), 0) >= ?15 OR COUNT(*) >= ?16"
@@ -1513,7 +1526,7 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
                              : "INSERT INTO outbound_messages (channel_id, contact_id, to_phone, body, priority, status,"
                                " next_at, created_at, updated_at, programme, broadcast_id, expires_at)"
                                " SELECT a.channel_id, c.id, c.phone,"
-                               " COALESCE(json_extract(?6, '$.\"' || COALESCE(c.language, '') || '\"'), ?7),"
+                               " " PAYGHAM_BODY_FOR("?6", "?7") ","
                                " ?8, 'queued', ?9, ?10, ?10, ?1, ?11, ?17 FROM (" PAYGHAM_AUDIENCE ") a"
                                " JOIN contacts c ON c.id = a.contact_id ORDER BY c.id");
     bind_text(ins, 1, b->topic);
@@ -1584,8 +1597,8 @@ void tx::rebody_broadcast(std::int64_t id, std::int64_t from_contact, std::int64
   nlohmann::json by_language = nlohmann::json::object();
   for (const auto& [lang, body] : bodies) by_language[lang] = body;
   auto& s = stmt(
-      "UPDATE outbound_messages SET body = COALESCE((SELECT json_extract(?1, '$.\"' || COALESCE(c.language, '') || '\"')"
-      " FROM contacts c WHERE c.id = outbound_messages.contact_id), ?2)"
+      "UPDATE outbound_messages SET body = (SELECT " PAYGHAM_BODY_FOR("?1", "?2")
+      " FROM contacts c WHERE c.id = outbound_messages.contact_id)"
       " WHERE broadcast_id = ?3 AND contact_id > ?4 AND contact_id <= ?5 AND status = 'queued'"
       " AND substr(to_phone, 1, length(?6)) = ?6");
   bind_text(s, 1, by_language.dump());
@@ -1598,6 +1611,8 @@ void tx::rebody_broadcast(std::int64_t id, std::int64_t from_contact, std::int64
 }
 
 #undef PAYGHAM_AUDIENCE
+#undef PAYGHAM_BODY_FOR
+#undef PAYGHAM_THEIR_LANGUAGES
 
 bool tx::topic_had_routine_since(const broadcast& b, core::unix_ms since) {
   // Another education broadcast of the topic this week, or its lessons (routine_series).
