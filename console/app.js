@@ -1143,8 +1143,11 @@ function monthsForm(c) {
 // The languages a person reads after their own (R-L2): a text missing in theirs comes in the
 // first of these that has it (an education broadcast, a screen on a route without their letters).
 function languagesForm(c) {
+  // Not their own language; a stored one this page has no name for is shown as it is.
+  const offered = Object.entries(LANGUAGE_NAMES).filter(([v]) => v !== c.language);
   const pick = (id, value, n) => h('select', { id, 'aria-label': `${t('also_read')} (${number(n)})` },
-    [['', t('l_none')], ...Object.entries(LANGUAGE_NAMES)].map(([v, name]) => h('option', { value: v, selected: value === v }, name)));
+    [['', t('l_none')], ...offered, ...(value && !LANGUAGE_NAMES[value] ? [[value, value]] : [])]
+      .map(([v, name]) => h('option', { value: v, selected: value === v }, name)));
   const given = c.languages || [];
   const first = pick('contact-lang2', given[0] || '', 1), second = pick('contact-lang3', given[1] || '', 2);
   const said = h('span', { role: 'status' });

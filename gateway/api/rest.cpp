@@ -1464,6 +1464,9 @@ outcome save_contact(services& s, store::tx& tx, const call& c) {
         bad->field = "languages";
         return outcome{400, json::object(), *bad};
       }
+      if (fallbacks == one.get<std::string>()) {
+        return refuse(400, "invalid_languages", "languages names each language once", "languages");
+      }
       fallbacks += (fallbacks.empty() ? "" : ",") + one.get<std::string>();
     }
   }

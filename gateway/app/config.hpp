@@ -85,7 +85,7 @@ struct config {
 };
 
 // The contact fields Paygham keeps itself: a display name (R-L7) and the month names (R-L3).
-inline constexpr std::array<std::string_view, 2> own_contact_fields{"name", "months"};
+inline constexpr std::array<std::string_view, 3> own_contact_fields{"name", "months", "languages"};
 // A contact field's name: a-z, 0-9 and _, at most 32, starting with a letter.
 bool contact_field_name(std::string_view name);
 // Whether a person may have the field `field` (contact.<field>): name, months, or a field the

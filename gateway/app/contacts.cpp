@@ -124,6 +124,8 @@ int contacts_import(const contacts_options& o) {
     return exit_user_error;
   }
   const auto langs = content->texts.languages();
+  std::string known_list;
+  for (const auto& l : langs) known_list += (known_list.empty() ? "" : ", ") + l;
   std::string line;
   if (!std::getline(in, line)) {
     std::cerr << "paygham contacts: " << o.file << " is empty (the first line names the columns: phone,language,…)\n";
@@ -173,9 +175,7 @@ int contacts_import(const contacts_options& o) {
     if (cols.language >= 0) {
       p.language = f[static_cast<std::size_t>(cols.language)];
       if (!p.language.empty() && !content->texts.knows(p.language)) {
-        std::string known;
-        for (const auto& l : langs) known += (known.empty() ? "" : ", ") + l;
-        why("language '" + p.language + "' has no texts (" + known + ")");
+        why("language '" + p.language + "' has no texts (" + known_list + ")");
         continue;
       }
     }
@@ -210,6 +210,19 @@ int contacts_import(const contacts_options& o) {
     if (const auto m = p.fields.find("months"); m != p.fields.end() && !text::parse_month_names(m->second)) {
       why("months '" + m->second + "' is iranian, afghan, or empty for those of their language");
       continue;
+    }
+    // R-L2: the languages they read after their own, in order: "fa,en" (or "fa en", "fa;en").
+    if (const auto l = p.fields.find(std::string(text::fallback_field)); l != p.fields.end()) {
+      std::string list = l->second;
+      for (auto& ch : list) ch = ch == ' ' || ch == ';' ? ',' : ch;
+      const auto read = text::fallback_languages(list);
+      const bool known = std::all_of(read.begin(), read.end(), [&](const std::string& one) { return content->texts.knows(one); });
+      if (read.empty() || !known || (read.size() == 2 && read[0] == read[1])) {
+        why("languages '" + l->second + "' is at most " + std::to_string(text::most_fallbacks) +
+            " languages with texts, in order, such as fa,en (" + known_list + ")");
+        continue;
+      }
+      l->second = list;
     }
     if (!phone::is_mobile(p.phone)) landlines.push_back("line " + std::to_string(lines));
     good.push_back(std::move(p));

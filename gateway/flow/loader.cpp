@@ -206,6 +206,12 @@ bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& 
     r.problem(y["save"], "question '" + id + "' saves contact.months, the month names the person reads: make it a menu "
                          "whose options each have the value iranian or afghan");
   }
+  // R-L2: the languages a person reads after their own are checked where they are written (the
+  // API, the console, the import), against the templates: not a flow's to set.
+  if (n.save == "contact.languages") {
+    r.problem(y["save"], "question '" + id + "' saves contact.languages: the languages a person reads after their "
+                         "own are set by an operator (POST /api/v1/contacts, the console, paygham contacts import)");
+  }
   n.on_timeout = r.text(y, "on_timeout", path).value_or("");
   if (auto t = r.text(y, "timeout", path)) {
     auto d = core::parse_duration(*t);

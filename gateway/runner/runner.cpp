@@ -60,7 +60,8 @@ std::shared_ptr<const content> runner::current() const {
 std::vector<std::string> runner::languages_for(const std::string& contact_language,
                                                const std::map<std::string, std::string>& fields) const {
   std::vector<std::string> order{contact_language};
-  if (const auto own = fields.find(std::string(text::fallback_field)); own != fields.end()) {
+  // Languages read after one's own: none before the person has one.
+  if (const auto own = fields.find(std::string(text::fallback_field)); own != fields.end() && !contact_language.empty()) {
     for (auto& l : text::fallback_languages(own->second)) order.push_back(std::move(l));
   }
   order.push_back(settings_.default_language);

@@ -257,7 +257,7 @@ class runner {
   // offered (Dari) the person's, else the default language, else English.
   void letters_step(store::tx& tx, const content& c, step& s, const std::optional<std::string>& answer) const;
   // The language for a phone that cannot show `lang`'s own letters (letters_step's 2).
-  std::string letters_fallback(std::string_view lang) const;
+  std::string letters_fallback(std::string_view lang, const std::map<std::string, std::string>& fields) const;
   // A gateway screen of two choices: 1 or 2 as answered; else nothing, and the screen is
   // drawn again with the reason, or the session ends after too many bad replies.
   std::optional<long> choose_one_of_two(step& s, const std::optional<std::string>& answer,

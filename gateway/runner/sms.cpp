@@ -253,7 +253,7 @@ std::size_t runner::tell_clinic_leads(store::tx& tx, const content& c, const std
   const schedule::clinic* clinic = c.clinics.find(facility);
   const auto tell = [&](const store::user& u) {
     const auto staff = tx.upsert_contact(u.phone);
-    const std::string name = clinic ? clinic->name_in(languages_for(staff.language).front()) : facility;
+    const std::string name = clinic ? clinic->name_in(languages_for(staff.language, staff.fields).front()) : facility;
     return tell_staff(tx, c, u.phone, settings_.staff_channel, key,
                       {{"count", std::to_string(count)}, {"clinic", name}}, core::priority::reminder);
   };
@@ -361,7 +361,7 @@ bool runner::language_change(store::tx& tx, const content& c, store::contact& wh
         // language as it was.
         const auto shows = text::read_yes_no(typed, c.words);
         if (shows && !who.opted_out) {
-          who.language = *shows ? pending : !who.language.empty() ? who.language : letters_fallback(pending);
+          who.language = *shows ? pending : !who.language.empty() ? who.language : letters_fallback(pending, who.fields);
           tx.set_contact_language(who.id, who.language);
           body = say(c, flow::keys::help, who);
           return answer();
@@ -427,7 +427,7 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
       // Pashto by its words (or as the first Persian-script language offered), but no letter
       // only Pashto has: the phone may show them as boxes (R-L1). Answered in Dari meanwhile,
       // never in English; the letters check follows the answer.
-      if (std::string other = letters_fallback(s.who.language); text::persian_script(other)) {
+      if (std::string other = letters_fallback(s.who.language, s.who.fields); text::persian_script(other)) {
         unsure = std::exchange(s.who.language, std::move(other));
       }
     }

@@ -312,7 +312,7 @@ void runner::letters_step(store::tx& tx, const content& c, step& s, const std::o
   // A yes or no: 1 or a word for yes (its letters show), 2 or a word for no.
   const auto shows = answer ? text::read_yes_no(text::normalize(*answer), c.words) : std::nullopt;
   if (shows) {
-    const std::string keep = *shows ? lang : letters_fallback(lang);
+    const std::string keep = *shows ? lang : letters_fallback(lang, s.who.fields);
     tx.set_contact_language(s.who.id, keep);
     s.who.language = keep;
     use_language(s.ctx, keep);
@@ -331,9 +331,17 @@ void runner::letters_step(store::tx& tx, const content& c, step& s, const std::o
                             : flow::with_reason(answer && why ? why->text : "", check ? check->text : "", s.ctx);
 }
 
-std::string runner::letters_fallback(std::string_view lang) const {
-  // Boxes for its own letters: the texts in the first other Persian-script language offered
-  // (Dari), else the deployment's, else English.
+std::string runner::letters_fallback(std::string_view lang, const std::map<std::string, std::string>& fields) const {
+  // Boxes for its own letters: the texts in the first other Persian-script language the person
+  // reads (R-L2), else the first one offered (Dari), else the deployment's, else English.
+  if (const auto own = fields.find(std::string(text::fallback_field)); own != fields.end()) {
+    for (const auto& l : text::fallback_languages(own->second)) {
+      if (l != lang && text::persian_script(l) && current()->texts.knows(l)) {
+        core::log::info("contact.letters_fallback", {{"from", std::string(lang)}, {"to", l}});
+        return l;
+      }
+    }
+  }
   std::string keep = settings_.default_language != lang ? settings_.default_language : "en";
   for (auto it = settings_.languages.rbegin(); it != settings_.languages.rend(); ++it) {
     if (*it != lang && text::persian_script(*it)) keep = *it;

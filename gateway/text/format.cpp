@@ -1,5 +1,7 @@
 #include "gateway/text/format.hpp"
 
+#include <utility>
+
 #include <unicode/calendar.h>
 #include <unicode/datefmt.h>
 #include <unicode/dtfmtsym.h>
@@ -145,15 +147,20 @@ std::string country_zone(std::string_view region) {
 
 std::vector<std::string> fallback_languages(std::string_view field) {
   std::vector<std::string> out;
-  while (!field.empty() && out.size() < most_fallbacks) {
-    const auto comma = field.find(',');
-    std::string_view one = field.substr(0, comma);
-    while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
-    while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
-    if (!one.empty()) out.emplace_back(one);
-    if (comma == std::string_view::npos) break;
-    field.remove_prefix(comma + 1);
+  std::string one;
+  for (const char ch : field) {
+    if (ch == ',') {
+      if (one.empty()) return {};
+      out.push_back(std::exchange(one, {}));
+    } else if (ch >= 'a' && ch <= 'z') {
+      one += ch;
+    } else {
+      return {};
+    }
   }
+  if (one.empty()) return {};
+  out.push_back(std::move(one));
+  if (out.size() > most_fallbacks) return {};
   return out;
 }
 

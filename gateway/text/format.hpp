@@ -65,8 +65,9 @@ inline std::string_view spoken_language(std::string_view lang) {
 }
 
 // R-L2: the languages a person reads after their own, in order, as kept in their contact field
-// `languages` ("fa,en": at most two, comma-separated; the store's broadcasts read it the same
-// way). Empty entries are dropped; nothing is checked against the templates here.
+// `languages`: "fa" or "fa,en" (lower-case letters, at most two, comma-separated); anything
+// else is no list. The store's broadcasts read it the same way in SQL. Whether each is a
+// language with templates is checked where it is written (the API, the import).
 inline constexpr std::string_view fallback_field = "languages";
 inline constexpr std::size_t most_fallbacks = 2;
 std::vector<std::string> fallback_languages(std::string_view field);

@@ -39,6 +39,28 @@ TEST_CASE("contacts: an import takes fixed-line numbers but names their lines (R
   CHECK(scalar(dir, "SELECT json_extract(fields, '$.months') FROM contacts WHERE phone = '+93700000201'") == "iranian");
 }
 
+TEST_CASE("contacts: an import takes the languages a person reads after their own, known ones in order (R-L2)",
+          "[integration][contacts]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  write_file(dir.file("people.csv"),
+             "phone,language,languages\n"
+             "+93700000211,ps,\"fa,en\"\n"
+             "+93700000212,ps,fa en\n"
+             "+93700000213,ps,uz\n"          // line 4: no texts in Uzbek
+             "+93700000214,ps,\"fa,en,prs\"\n"  // line 5: three
+             "+93700000215,ps,\n");
+  std::string out, err;
+  CHECK(run_paygham({"contacts", "import", "--config", config, dir.file("people.csv")}, &out, &err) == 1);
+  CHECK(out == "imported 3 people (3 new); 2 bad lines\n");
+  CHECK_THAT(err, Catch::Contains("line 4: languages 'uz' is at most 2 languages with texts, in order, such as fa,en"));
+  CHECK_THAT(err, Catch::Contains("line 5: languages 'fa,en,prs'"));
+  CHECK(scalar(dir, "SELECT json_extract(fields, '$.languages') FROM contacts WHERE phone = '+93700000211'") == "fa,en");
+  CHECK(scalar(dir, "SELECT json_extract(fields, '$.languages') FROM contacts WHERE phone = '+93700000212'") == "fa,en");
+  CHECK(scalar(dir, "SELECT COALESCE(json_extract(fields, '$.languages'), 'none') FROM contacts"
+                    " WHERE phone = '+93700000215'") == "none");
+}
+
 TEST_CASE("contacts: an import subscribes people with the crossing they come by (R-M1), names as flows give them",
           "[integration][contacts]") {
   temp_dir dir;

@@ -64,9 +64,11 @@ TEST_CASE("broadcasts: a text not in a person's language comes in the next langu
           "[store]") {
   fixture fx;
   // A Pashto reader who reads Farsi, then English; one who reads English before Dari; one whose
-  // list was written with a stray quote, read as no list at all; one with a language nobody has.
+  // list was written with a stray quote, read as no list at all; one with a language nobody
+  // has; lists the API never writes (three languages, spaces), read as none.
   const std::vector<std::pair<const char*, const char*>> people{
-      {"+93700000011", "fa,en"}, {"+93700000012", "en,prs"}, {"+93700000013", "f\"a,en"}, {"+93700000014", "uz"}};
+      {"+93700000011", "fa,en"}, {"+93700000012", "en,prs"}, {"+93700000013", "f\"a,en"}, {"+93700000014", "uz"},
+      {"+93700000015", "xx,en,prs"}, {"+93700000016", "fa, en"}};
   test::in_tx(fx.w, [&](store::tx& t) {
     for (const auto& [phone, read] : people) {
       const auto c = t.upsert_contact(phone);
@@ -94,6 +96,8 @@ TEST_CASE("broadcasts: a text not in a person's language comes in the next langu
   CHECK(body("+93700000012") == "Lesson");
   CHECK(body("+93700000013") == "Default");
   CHECK(body("+93700000014") == "Default");
+  CHECK(body("+93700000015") == "Default");  // three, or spaces: not a list (text::fallback_languages)
+  CHECK(body("+93700000016") == "Default");
   CHECK(body("+93700000002") == "درس");  // their own language first
   // The texts of one country (R-H6) follow the same order.
   test::in_tx(fx.w, [&](store::tx& t) {

@@ -94,11 +94,14 @@ TEST_CASE("text: numbers use the language's digits, phones are masked", "[text]"
   CHECK_FALSE(formatter("en", "UTC").apply("1", "colour").has_value());
 }
 
-TEST_CASE("text: the languages a person reads after their own are read in order, at most two (R-L2)", "[text]") {
-  CHECK(paygham::text::fallback_languages("fa,en") == std::vector<std::string>{"fa", "en"});
-  CHECK(paygham::text::fallback_languages(" fa , en ") == std::vector<std::string>{"fa", "en"});
-  CHECK(paygham::text::fallback_languages("prs") == std::vector<std::string>{"prs"});
-  CHECK(paygham::text::fallback_languages(",,fa,") == std::vector<std::string>{"fa"});
-  CHECK(paygham::text::fallback_languages("fa,en,prs") == std::vector<std::string>{"fa", "en"});
-  CHECK(paygham::text::fallback_languages("").empty());
+TEST_CASE("text: the languages a person reads after their own are read in order, at most two, or not at all (R-L2)",
+          "[text]") {
+  using paygham::text::fallback_languages;
+  CHECK(fallback_languages("fa,en") == std::vector<std::string>{"fa", "en"});
+  CHECK(fallback_languages("prs") == std::vector<std::string>{"prs"});
+  // The store's broadcasts read the field in SQL the same way: anything else is no list.
+  for (const char* unread : {"", " fa , en ", ",fa", "fa,", "fa,,en", "fa,en,prs", "FA", "f\"a", "prs-Latn"}) {
+    INFO(unread);
+    CHECK(fallback_languages(unread).empty());
+  }
 }

@@ -1401,17 +1401,18 @@ bool tx::end_subscription(std::int64_t contact_id, std::string_view topic, std::
               .empty();
 }
 
-// The subscribers a broadcast reaches, one row per contact, with the channel they subscribed
-// on. Parameters: $1 topic, $2 area ('' for every area), $3 after contact id, $4 up to it, and
-// ROUTE the route ('' for any).
 // A broadcast's text for contact `c`, from the JSON of texts by language B: the person's
-// language, else the languages they read after it (their field `languages`, "fa,en": R-L2;
-// only letters and commas are read), else F.
-#define PAYGHAM_THEIR_LANGUAGES "(CASE WHEN c.fields->>'languages' ~ '^[a-z,]*$' THEN c.fields->>'languages' END)"
+// language, else the languages they read after it (their field `languages`, "fa" or "fa,en":
+// R-L2; anything else is read as no list, as text::fallback_languages reads it), else F.
+#define PAYGHAM_THEIR_LANGUAGES \
+  "(CASE WHEN c.language <> '' AND c.fields->>'languages' ~ '^[a-z]+(,[a-z]+)?$' THEN c.fields->>'languages' END)"
 #define PAYGHAM_BODY_FOR(B, F)                                                                                    \
   "COALESCE(" B "::jsonb ->> COALESCE(c.language, ''), " B "::jsonb ->> split_part(" PAYGHAM_THEIR_LANGUAGES       \
   ", ',', 1), " B "::jsonb ->> split_part(" PAYGHAM_THEIR_LANGUAGES ", ',', 2), " F ")"
 
+// The subscribers a broadcast reaches, one row per contact, with the channel they subscribed
+// on. Parameters: $1 topic, $2 area ('' for every area), $3 after contact id, $4 up to it, and
+// ROUTE the route ('' for any).
 #define PAYGHAM_AUDIENCE(ROUTE)                                                                                \
   "SELECT s.contact_id, MIN(s.channel_id) AS channel_id FROM subscriptions s JOIN contacts c ON c.id = s.contact_id" \
   " WHERE s.topic = $1 AND ($2 = '' OR s.area = $2) AND s.contact_id > $3 AND s.contact_id <= $4"              \

@@ -1338,10 +1338,13 @@ bool tx::end_subscription(std::int64_t contact_id, std::string_view topic, std::
   " GROUP BY s.contact_id"
 
 // A broadcast's text for contact `c`, from the JSON of texts by language B: the person's
-// language, else the languages they read after it (their field `languages`, "fa,en": R-L2;
-// only letters and commas are read), else F.
-#define PAYGHAM_THEIR_LANGUAGES \
-  "(CASE WHEN json_extract(c.fields, '$.languages') NOT GLOB '*[^a-z,]*' THEN json_extract(c.fields, '$.languages') END)"
+// language, else the languages they read after it (their field `languages`, "fa" or "fa,en":
+// R-L2; anything else is read as no list, as text::fallback_languages reads it), else F.
+#define PAYGHAM_LANGUAGES_FIELD "json_extract(c.fields, '$.languages')"
+#define PAYGHAM_THEIR_LANGUAGES                                                                                 \
+  "(CASE WHEN c.language <> '' AND " PAYGHAM_LANGUAGES_FIELD " NOT GLOB '*[^a-z,]*' AND " PAYGHAM_LANGUAGES_FIELD \
+  " GLOB '[a-z]*[a-z]' AND instr(substr(" PAYGHAM_LANGUAGES_FIELD ", instr(" PAYGHAM_LANGUAGES_FIELD              \
+  ", ',') + 1), ',') = 0 THEN " PAYGHAM_LANGUAGES_FIELD " END)"
 #define PAYGHAM_BODY_FOR(B, F)                                                                                        \
   "COALESCE(json_extract(" B ", '$.\"' || COALESCE(c.language, '') || '\"'),"                                        \
   " json_extract(" B ", '$.\"' || CASE WHEN instr(" PAYGHAM_THEIR_LANGUAGES ", ',') > 0"                              \
@@ -1597,8 +1600,8 @@ void tx::rebody_broadcast(std::int64_t id, std::int64_t from_contact, std::int64
   nlohmann::json by_language = nlohmann::json::object();
   for (const auto& [lang, body] : bodies) by_language[lang] = body;
   auto& s = stmt(
-      "UPDATE outbound_messages SET body = (SELECT " PAYGHAM_BODY_FOR("?1", "?2")
-      " FROM contacts c WHERE c.id = outbound_messages.contact_id)"
+      "UPDATE outbound_messages SET body = COALESCE((SELECT " PAYGHAM_BODY_FOR("?1", "?2")
+      " FROM contacts c WHERE c.id = outbound_messages.contact_id), ?2)"
       " WHERE broadcast_id = ?3 AND contact_id > ?4 AND contact_id <= ?5 AND status = 'queued'"
       " AND substr(to_phone, 1, length(?6)) = ?6");
   bind_text(s, 1, by_language.dump());
@@ -1613,6 +1616,7 @@ void tx::rebody_broadcast(std::int64_t id, std::int64_t from_contact, std::int64
 #undef PAYGHAM_AUDIENCE
 #undef PAYGHAM_BODY_FOR
 #undef PAYGHAM_THEIR_LANGUAGES
+#undef PAYGHAM_LANGUAGES_FIELD
 
 bool tx::topic_had_routine_since(const broadcast& b, core::unix_ms since) {
   // Another education broadcast of the topic this week, or its lessons (routine_series).
