@@ -302,10 +302,10 @@ bool parse_node(core::yaml::reader& r, const std::string& id, const YAML::Node& 
 
 // R-U6: the longest way from `start` to `target` over USSD, in questions (each a screen; a
 // `say` shows with the next one), `target` included. A secret question (a PIN, R-S12) is not
-// counted: only a person who chose one sees it, and types it from memory in seconds. Ways that go round in a circle (a taken
-// slot back to the days) are the person's detours, not the flow's length: only simple paths
-// count. A budget shared by the whole flow bounds a pathological file, and the walk keeps its
-// own stack, never the thread's: a file never takes a running server down.
+// counted: only a person who chose one sees it, and types it from memory in seconds. Ways that
+// go round in a circle (a taken slot back to the days) are the person's detours, not the flow's
+// length: only simple paths count. A budget shared by the whole flow bounds a pathological file,
+// and the walk keeps its own stack, never the thread's: a file never takes a running server down.
 void check_screens(core::yaml::reader& r, const YAML::Node& root, const definition& d, const std::string& target,
                    int most, long& budget) {
   if (!d.nodes.count(target)) {
