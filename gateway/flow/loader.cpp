@@ -552,7 +552,14 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
   for (const auto& kv : nodes) {
     node n;
     const std::string nid = kv.first.Scalar();
-    if (parse_node(r, nid, kv.second, n)) d->nodes.emplace(nid, std::move(n));
+    if (!parse_node(r, nid, kv.second, n)) continue;
+    // A dropped session of such a flow goes on by SMS, where a PIN's answer and what it guards
+    // would stay in the phone's messages.
+    if (n.secret && d->continue_by_sms) {
+      r.problem(kv.second["secret"], "question '" + nid + "' is secret (a PIN), in a flow with continue_by_sms: a "
+                                     "dropped session would go on by SMS; take one out");
+    }
+    d->nodes.emplace(nid, std::move(n));
   }
   if (problems.size() == before) check_links(r, root, *d);
   if (problems.size() != before) return nullptr;

@@ -38,7 +38,7 @@ TEST_CASE("pin: only a salted Argon2id hash is kept, and it matches the PIN alon
   CHECK_FALSE(auth::pin_matches("not a hash", "2580"));
 }
 
-TEST_CASE("pin: 5 wrong tries in a row lock for 30 minutes, 3 lockouts block until a new PIN; the right one starts "
+TEST_CASE("pin: 5 wrong tries in a row lock for 30 minutes, 3 lockouts block until a new PIN, and the right one starts "
           "the count again",
           "[auth]") {
   const auto h = auth::hash_pin("2580");

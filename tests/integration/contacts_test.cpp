@@ -46,7 +46,7 @@ TEST_CASE("contacts: an import takes the languages a person reads after their ow
   write_file(dir.file("people.csv"),
              "phone,language,languages\n"
              "+93700000211,ps,\"fa,en\"\n"
-             "+93700000212,ps,fa en\n"
+             "+93700000212,ps,\"FA, en\"\n"
              "+93700000213,ps,uz\n"          // line 4: no texts in Uzbek
              "+93700000214,ps,\"fa,en,prs\"\n"  // line 5: three
              "+93700000215,ps,\n");
