@@ -83,6 +83,7 @@ const WORDS = {
     n_hint: 'A new SIM: their reminders, visits and alerts move to it, messages they stopped stay stopped, and messages still waiting go to it.',
     vp_set: 'My visits asks for a PIN the person chose.', vp_clear: 'Clear the PIN (forgotten)',
     vp_cleared: 'PIN cleared: My visits opens without one until they choose another.',
+    vp_closed: 'Closed after 15 wrong PINs in a row: someone may have been guessing; clear it only for the person themself.',
     n_moved: 'Number changed. Waiting messages now going to it: {0}.',
     n_same: 'That is already their number.', n_took_in: 'What the new number sent before is now theirs.',
     n_confirm: 'This number wrote to Paygham before. If it is their new SIM, what it sent becomes theirs.',
@@ -164,6 +165,7 @@ const WORDS = {
     n_hint: 'سیم‌کارت نو: یادآوری‌ها، نوبت‌ها و هشدارهای او به نمبر نو منتقل می‌شود، پیام‌هایی که بند کرده بند می‌ماند و پیام‌های در انتظار به نمبر نو فرستاده می‌شود.',
     vp_set: '«نوبت‌های من» رمزی را می‌خواهد که خود شخص گذاشته.', vp_clear: 'پاک کردن رمز (فراموش شده)',
     vp_cleared: 'رمز پاک شد: «نوبت‌های من» تا رمز نو بدون رمز باز می‌شود.',
+    vp_closed: 'پس از ۱۵ رمز غلط پی‌هم بسته شد: شاید کسی حدس می‌زده؛ فقط برای خود شخص پاکش کنید.',
     n_moved: 'نمبر تغییر کرد: {0} پیام در انتظار به نمبر نو فرستاده می‌شود.',
     n_same: 'این از قبل نمبر خود او است.', n_took_in: 'پیام‌هایی که نمبر نو قبلاً فرستاده بود، حالا به نام او ثبت است.',
     n_confirm: 'این نمبر قبلاً به پیغام نوشته است. اگر سیم‌کارت نو او است، آنچه فرستاده به نام او ثبت می‌شود.',
@@ -245,6 +247,7 @@ const WORDS = {
     n_hint: 'سیم‌کارت جدید: یادآوری‌ها، نوبت‌ها و هشدارهای او به شماره جدید منتقل می‌شوند، پیام‌هایی که قطع کرده قطع می‌مانند و پیام‌های در انتظار به شماره جدید ارسال می‌شوند.',
     vp_set: '«نوبت‌های من» رمزی را می‌خواهد که خود فرد گذاشته است.', vp_clear: 'پاک کردن رمز (فراموش‌شده)',
     vp_cleared: 'رمز پاک شد: «نوبت‌های من» تا رمز تازه بدون رمز باز می‌شود.',
+    vp_closed: 'پس از ۱۵ رمز اشتباه پشت سر هم بسته شد: شاید کسی حدس می‌زده؛ فقط برای خود فرد پاکش کنید.',
     n_moved: 'شماره تغییر کرد: {0} پیام در انتظار به شماره جدید ارسال می‌شود.',
     n_same: 'این همان شماره فعلی اوست.', n_took_in: 'پیامک‌هایی که شماره جدید قبلاً ارسال کرده بود، اکنون به نام او ثبت شده است.',
     n_confirm: 'این شماره قبلاً به پیغام پیامک ارسال کرده است. اگر سیم‌کارت جدید اوست، آن پیامک‌ها به نام او ثبت می‌شوند.',
@@ -326,6 +329,7 @@ const WORDS = {
     n_hint: 'نوی سیم: یادونې، نوبتونه او خبرتیاوې ورسره نوې شمېرې ته ځي، هغه پیغامونه چې بند یې کړي دي بند پاتې کېږي، او د لېږلو په تمه پیغامونه نوې شمېرې ته لېږل کېږي.',
     vp_set: '«زما نوبتونه» هغه رمز غواړي چې پخپله یې ایښی دی.', vp_clear: 'رمز پاکول (هېر شوی)',
     vp_cleared: 'رمز پاک شو: «زما نوبتونه» تر نوي رمز پورې بې رمزه خلاصېږي.',
+    vp_closed: 'له ۱۵ پرله‌پسې غلطو رمزونو وروسته بند شو: کېدای شي څوک اټکل کوي؛ یوازې د هغه کس لپاره یې پاک کړئ.',
     n_moved: 'شمېره بدله شوه. نوې شمېرې ته د لېږلو په تمه پیغامونه: {0}',
     n_same: 'دا یې همدا اوسنۍ شمېره ده.', n_took_in: 'هغه پیغامونه چې نوې شمېرې مخکې لېږلي وو، اوس د همدې کس په نوم ثبت دي.',
     n_confirm: 'دې شمېرې مخکې پیغام ته لیکلي دي. که دا یې نوی سیم وي، هغه پیغامونه به د همدې کس په نوم ثبت شي.',
@@ -1208,7 +1212,8 @@ function visitPin(c) {
       } catch (err) { said.replaceChildren(failure(err)); }
     },
   }, t('vp_clear'));
-  return h('p', { id: 'contact-visit-pin' }, t('vp_set'), ' ', clear, ' ', said);
+  return h('p', { id: 'contact-visit-pin' }, t('vp_set'), ' ',
+    c.visit_pin_closed ? h('strong', { class: 'error' }, t('vp_closed'), ' ') : '', clear, ' ', said);
 }
 
 async function contactsPage(query) {

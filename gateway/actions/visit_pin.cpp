@@ -23,10 +23,6 @@ namespace paygham::actions {
 
 namespace {
 
-// Lockouts of 30 minutes in a row (5 wrong PINs each) before My visits stays closed until an
-// operator clears the PIN: 15 guesses, not 240 a day.
-constexpr int lockouts = 3;
-
 const char* outcome_of(auth::pin_try::result r) {
   switch (r) {
     case auth::pin_try::result::ok: return "ok";
@@ -42,7 +38,7 @@ const char* outcome_of(auth::pin_try::result r) {
 flow::action_result appointments_pin(store::tx& t, const request& r) {
   const auto pin = t.find_visit_pin(r.contact_id);
   if (!pin.hash.empty()) {
-    if (pin.failed >= auth::pin_tries * lockouts) return {"blocked", {}};
+    if (auth::pin_blocked(pin.failed, auth::visit_pin_lockouts)) return {"blocked", {}};
     return {pin.locked_until > t.now() ? "locked" : "set", {}};
   }
   const std::string service = r.arg("service");
@@ -57,7 +53,7 @@ flow::action_result appointments_pin_check(store::tx& t, const request& r) {
   const auto pin = t.find_visit_pin(r.contact_id);
   if (pin.hash.empty()) return {"ok", vars};
   if (r.by_sms) return {"locked", vars};
-  const auto tried = auth::try_pin(pin.hash, pin.failed, pin.locked_until, r.arg("pin"), t.now(), lockouts);
+  const auto tried = auth::try_pin(pin.hash, pin.failed, pin.locked_until, r.arg("pin"), t.now(), auth::visit_pin_lockouts);
   if (tried.changed) t.set_visit_pin_failures(r.contact_id, tried.failed, tried.locked_until);
   if (tried.outcome == auth::pin_try::result::locked || tried.outcome == auth::pin_try::result::blocked) {
     core::log::warn("visit_pin.locked", {{"contact", r.contact_id}, {"in_a_row", tried.failed},

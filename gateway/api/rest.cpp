@@ -15,6 +15,7 @@
 #include "gateway/actions/reminders.hpp"
 #include "gateway/api/api.hpp"
 #include "gateway/auth/password.hpp"
+#include "gateway/auth/pin.hpp"
 #include "gateway/auth/token.hpp"
 #include "gateway/channels/channel.hpp"
 #include "gateway/channels/tariff.hpp"
@@ -1412,8 +1413,11 @@ json contact_json(store::tx& tx, const store::contact& c) {
     out["phone_recorded_at"] = record.privacy_recorded_at;
   }
   if (!c.language.empty()) out["language"] = c.language;
-  // R-S12: whether My visits asks the person's own PIN (never the PIN, nor its hash).
-  out["visit_pin"] = !tx.find_visit_pin(c.id).hash.empty();
+  // R-S12: whether My visits asks the person's own PIN (never the PIN, nor its hash), and
+  // whether it is closed after too many wrong ones: someone may have been guessing.
+  const auto pin = tx.find_visit_pin(c.id);
+  out["visit_pin"] = !pin.hash.empty();
+  if (!pin.hash.empty() && auth::pin_blocked(pin.failed, auth::visit_pin_lockouts)) out["visit_pin_closed"] = true;
   if (!c.quiet_hours.empty()) out["quiet_hours"] = c.quiet_hours;
   if (const auto name = c.fields.find("name"); name != c.fields.end()) out["name"] = name->second;
   if (const auto m = c.fields.find("months"); m != c.fields.end() && !m->second.empty()) out["months"] = m->second;

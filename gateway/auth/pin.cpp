@@ -52,7 +52,7 @@ pin_try try_pin(const std::string& hash, int failed, std::int64_t locked_until, 
   pin_try t;
   t.failed = failed;
   t.locked_until = locked_until;
-  if (lockouts > 0 && failed >= pin_tries * lockouts) {
+  if (pin_blocked(failed, lockouts)) {
     t.outcome = pin_try::result::blocked;
     return t;
   }
@@ -71,7 +71,7 @@ pin_try try_pin(const std::string& hash, int failed, std::int64_t locked_until, 
   t.changed = true;
   t.failed = failed + 1;
   t.locked_until = 0;
-  if (lockouts > 0 && t.failed >= pin_tries * lockouts) {
+  if (pin_blocked(t.failed, lockouts)) {
     t.outcome = pin_try::result::blocked;
   } else if (t.failed % pin_tries == 0) {
     t.outcome = pin_try::result::locked;

@@ -45,4 +45,9 @@ struct pin_try {
 pin_try try_pin(const std::string& hash, int failed, std::int64_t locked_until, std::string_view typed,
                 std::int64_t now, int lockouts = 0);
 
+// A person's own PIN for their visits (R-S12) blocks after this many lockouts in a row, until an
+// operator clears it: 15 guesses, not 240 a day. (A health worker's only ever locks for a while.)
+inline constexpr int visit_pin_lockouts = 3;
+inline bool pin_blocked(int failed, int lockouts) { return lockouts > 0 && failed >= pin_tries * lockouts; }
+
 }  // namespace paygham::auth

@@ -291,8 +291,9 @@ async function operator(browser) {
   await page.fill('#contact-phone', '0700 000 555');
   await page.click('#contact-find');
   await page.waitForSelector('#contact-visit-pin-clear');
-  check((await page.textContent('#contact-visit-pin')).includes('My visits asks for a PIN the person chose.'),
-    'the card says My visits asks for the person\'s own PIN');
+  const pinSaid = await page.textContent('#contact-visit-pin');
+  check(pinSaid.includes('My visits asks for a PIN the person chose.') && pinSaid.includes('Closed after 15 wrong PINs'),
+    'the card says My visits asks for the person\'s own PIN, closed after too many wrong ones: ' + pinSaid);
   await page.click('#contact-visit-pin-clear');
   await page.waitForFunction(() => document.querySelector('#contact-visit-pin').textContent.includes('PIN cleared'));
   check(await page.locator('#contact-visit-pin-clear').count() === 0, 'the PIN is cleared, once');

@@ -58,9 +58,9 @@ TEST_CASE("browser: log in as each role, call a patient, broadcast to 100 %, fix
     // Two in three come by the Islam Qala crossing; the others never said (R-M1).
     db.exec("INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at, route)"
             " SELECT id, 'mine_safety', 'herat', 'at', 0, CASE id % 3 WHEN 0 THEN '' ELSE 'islam_qala' END FROM contacts");
-    // Behind a PIN of her own for My visits (R-S12), which she forgot.
+    // Behind a PIN of her own for My visits (R-S12), which she forgot: closed after 15 wrong ones.
     db.exec("INSERT INTO contacts (phone, created_at, updated_at, visit_pin, visit_pin_failed, visit_pin_locked_until)"
-            " VALUES ('+93700000555', 0, 0, '$argon2id$v=19$m=8192,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaA', 0, 4102444800000)");
+            " VALUES ('+93700000555', 0, 0, '$argon2id$v=19$m=8192,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaA', 15, 0)");
     // A Kabul landline someone gave as their number (R-L6).
     db.exec("INSERT INTO contacts (phone, created_at, updated_at) VALUES ('+93202101234', 0, 0)");
     db.exec("INSERT INTO escalations (worker_id, contact_id, reason, misses, created_at, priority)"
