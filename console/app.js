@@ -42,6 +42,8 @@ const WORDS = {
     patient_language: 'Language of the patient', enrolled: 'Enrolled. The next reminder: {0}.', next: 'Next reminder',
     none_enrolled: 'No reminders are running for this number.', end: 'End reminders', reason: 'Why',
     r_completed: 'care completed', r_loss: 'pregnancy loss', r_other: 'other reason', ended: 'The reminders ended.',
+    every_n_days: 'the day before a refill, every {0} days',
+    k_refill: 'Medicine refill (asked the day before, 10:00)', k_refill_short: 'medicine refill', refill_date: 'Next refill day', refill_every: 'A refill every', every_30: 'month (30 days)', every_60: '2 months', every_90: '3 months',
     k_checkin: 'Weekly check-in (Mondays 10:00)', k_checkin_short: 'weekly check-in', k_medicine_short: 'medicine', k_pregnancy_short: 'pregnancy care',
     visits: 'Visits', clinic: 'Clinic', service: 'Service', free_places: 'Free places', book: 'Book',
     booked_ok: 'Booked: code {0}, {1}. The person gets an SMS.', for_whom: 'For', for_self: 'the phone\'s owner',
@@ -124,6 +126,8 @@ const WORDS = {
     patient_language: 'زبان مریض', enrolled: 'ثبت شد. یادآوری بعدی: {0}.', next: 'یادآوری بعدی',
     none_enrolled: 'برای این نمبر یادآوری فعال نیست.', end: 'ختم یادآوری‌ها', reason: 'دلیل',
     r_completed: 'مراقبت تمام شد', r_loss: 'از دست رفتن حمل', r_other: 'دلیل دیگر', ended: 'یادآوری‌ها ختم شد.',
+    every_n_days: 'یک روز پیش از گرفتن دوا، هر {0} روز',
+    k_refill: 'گرفتن دوا (یک روز پیش از آن، ساعت ۱۰)', k_refill_short: 'گرفتن دوا', refill_date: 'روز بعدی گرفتن دوا', refill_every: 'هر چند وقت یک بار', every_30: 'هر ماه (۳۰ روز)', every_60: 'هر ۲ ماه', every_90: 'هر ۳ ماه',
     k_checkin: 'احوال‌پرسی هفته‌وار (دوشنبه ساعت ۱۰)', k_checkin_short: 'احوال‌پرسی هفته‌وار', k_medicine_short: 'دوا', k_pregnancy_short: 'مراقبت حمل',
     visits: 'نوبت‌ها', clinic: 'کلینیک', service: 'خدمت', free_places: 'نوبت‌های خالی', book: 'ثبت نوبت',
     booked_ok: 'نوبت ثبت شد: کد {0}، {1}. به این شخص اس‌ام‌اس فرستاده می‌شود.', for_whom: 'برای', for_self: 'صاحب تلفون',
@@ -206,6 +210,8 @@ const WORDS = {
     patient_language: 'زبان بیمار', enrolled: 'ثبت شد. یادآوری بعدی: {0}.', next: 'یادآوری بعدی',
     none_enrolled: 'برای این شماره یادآوری فعالی نیست.', end: 'پایان یادآوری‌ها', reason: 'دلیل',
     r_completed: 'مراقبت کامل شد', r_loss: 'از دست رفتن بارداری', r_other: 'دلیل دیگر', ended: 'یادآوری‌ها پایان یافت.',
+    every_n_days: 'یک روز قبل از دریافت دارو، هر {0} روز',
+    k_refill: 'دریافت دارو (یک روز قبل از موعد، ساعت ۱۰)', k_refill_short: 'دریافت دارو', refill_date: 'روز بعدی دریافت دارو', refill_every: 'هر چند وقت یک‌بار', every_30: 'هر ماه (۳۰ روز)', every_60: 'هر ۲ ماه', every_90: 'هر ۳ ماه',
     k_checkin: 'پیگیری هفتگی (دوشنبه‌ها ساعت ۱۰)', k_checkin_short: 'پیگیری هفتگی', k_medicine_short: 'دارو', k_pregnancy_short: 'مراقبت بارداری',
     visits: 'نوبت‌ها', clinic: 'درمانگاه', service: 'خدمت', free_places: 'نوبت‌های خالی', book: 'ثبت نوبت',
     booked_ok: 'نوبت ثبت شد: کد {0}، {1}. برای او پیامک ارسال می‌شود.', for_whom: 'برای', for_self: 'صاحب تلفن',
@@ -288,6 +294,8 @@ const WORDS = {
     patient_language: 'د ناروغ ژبه', enrolled: 'نوم یې ولیکل شو. بله یادونه: {0}.', next: 'بله یادونه',
     none_enrolled: 'د دې شمېرې لپاره هېڅ یادونه فعاله نه ده.', end: 'یادونې پای ته رسول', reason: 'لامل',
     r_completed: 'پاملرنه بشپړه شوه', r_loss: 'امیندواري دوام ونه موند', r_other: 'بل لامل', ended: 'یادونې پای ته ورسېدې.',
+    every_n_days: 'د درملو له اخیستلو یوه ورځ مخکې، هرې {0} ورځې',
+    k_refill: 'د درملو اخیستل (له نېټې یوه ورځ مخکې، ۱۰ بجې)', k_refill_short: 'د درملو اخیستل', refill_date: 'د درملو د اخیستلو بله نېټه', refill_every: 'څو وخت وروسته', every_30: 'هره میاشت (۳۰ ورځې)', every_60: 'هرې ۲ میاشتې', every_90: 'هرې ۳ میاشتې',
     k_checkin: 'اوونۍ پوښتنه (دوشنبه ۱۰ بجې)', k_checkin_short: 'اوونۍ پوښتنه', k_medicine_short: 'درمل', k_pregnancy_short: 'د امیندوارۍ پاملرنه',
     visits: 'نوبتونه', clinic: 'کلینیک', service: 'خدمت', free_places: 'خالي نوبتونه', book: 'نوبت نیول',
     booked_ok: 'نوبت ونیول شو: کوډ {0}، {1}. دې کس ته اس‌ام‌اس ورځي.', for_whom: 'د چا لپاره', for_self: 'د ټیلیفون خاوند',
@@ -567,7 +575,7 @@ async function patientsPage(query) {
           ['completed', 'loss', 'other'].map((x) => h('option', { value: x }, t('r_' + x))));
         return h('tr', { 'data-enrolment': e.id },
           h('td', {}, t('k_' + e.kind + '_short'), e.kind === 'pregnancy' ? riskControl(e) : ''),
-          h('td', {}, ltr(e.time)),
+          h('td', {}, ltr(e.time), e.every_days ? h('div', { class: 'muted every' }, t('every_n_days', number(e.every_days))) : ''),
           h('td', { class: 'next' }, e.next_at ? when(e.next_at, e.time_zone) : '—',
             e.paused_until ? h('div', { class: 'muted paused' }, t('reminders_paused', when(e.paused_until, e.time_zone))) : ''),
           h('td', {}, number(e.unanswered)),
@@ -604,14 +612,22 @@ async function patientsPage(query) {
     }, t('pause')));
   };
   const kind = h('select', { id: 'kind' }, h('option', { value: 'medicine' }, t('k_medicine')),
-    h('option', { value: 'pregnancy' }, t('k_pregnancy')), h('option', { value: 'checkin' }, t('k_checkin')));
+    h('option', { value: 'pregnancy' }, t('k_pregnancy')), h('option', { value: 'checkin' }, t('k_checkin')),
+    h('option', { value: 'refill' }, t('k_refill')));
   const time = h('input', { id: 'time', type: 'time', value: '08:00', dir: 'ltr' });
   const lmp = h('input', { id: 'lmp', dir: 'ltr', placeholder: lang === 'en' ? '2026-09-01' : '۱۴۰۵/۶/۱۰', hidden: true });
   const lmpLabel = h('label', { for: 'lmp', hidden: true }, t('lmp'));
   const timeLabel = h('label', { for: 'time' }, t('time'));
+  // A refill: the next refill day (Solar Hijri or Gregorian, as lmp) and the days it lasts.
+  const refillDate = h('input', { id: 'refill-date', dir: 'ltr', placeholder: lang === 'en' ? '2026-12-20' : '۱۴۰۵/۹/۲۹', hidden: true });
+  const refillDateLabel = h('label', { for: 'refill-date', hidden: true }, t('refill_date'));
+  const refillEvery = h('select', { id: 'refill-every', hidden: true },
+    ['30', '60', '90'].map((d) => h('option', { value: d }, t('every_' + d))));
+  const refillEveryLabel = h('label', { for: 'refill-every', hidden: true }, t('refill_every'));
   kind.addEventListener('change', () => {
     for (const el of [lmp, lmpLabel]) el.hidden = kind.value !== 'pregnancy';
     for (const el of [time, timeLabel]) el.hidden = kind.value !== 'medicine';  // a check-in: Mondays 10:00
+    for (const el of [refillDate, refillDateLabel, refillEvery, refillEveryLabel]) el.hidden = kind.value !== 'refill';
   });
   const language = h('select', { id: 'patient-language' },
     [['prs', 'دری'], ['ps', 'پښتو'], ['fa', 'فارسی'], ['en', 'English']].map(([l, name]) => h('option', { value: l }, name)));
@@ -634,6 +650,7 @@ async function patientsPage(query) {
       };
       if (kind.value === 'medicine') body.time = time.value;
       if (kind.value === 'pregnancy') body.lmp = lmp.value;
+      if (kind.value === 'refill') Object.assign(body, { refill_date: refillDate.value, every_days: Number(refillEvery.value) });
       if (quietHours.value.trim()) body.quiet_hours = quietHours.value.trim();
       try {
         const made = await api('POST', '/enrolments', body);
@@ -644,7 +661,8 @@ async function patientsPage(query) {
   }, h('h2', {}, t('enrol')),
   h('div', { class: 'row' },
     h('div', {}, h('label', { for: 'kind' }, t('kind')), kind),
-    h('div', {}, timeLabel, time, lmpLabel, lmp),
+    h('div', {}, timeLabel, time, lmpLabel, lmp, refillDateLabel, refillDate),
+    h('div', {}, refillEveryLabel, refillEvery),
     h('div', {}, h('label', { for: 'patient-language' }, t('patient_language')), language),
     h('div', {}, h('label', { for: 'shared-phone' }, t('shared_phone')), shared),
     h('div', {}, h('label', { for: 'quiet-hours' }, t('quiet_hours')), quietHours,

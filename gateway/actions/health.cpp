@@ -6,13 +6,15 @@
 //   workers.identify                      → ok {worker_name}: the caller is a health worker;
 //                                           unknown; locked (too many wrong PINs)
 //   workers.login     pin                 → ok {worker}; wrong {pin_tries}; locked
-//   reminders.enrol   worker, phone, kind (daily | antenatal), time, [lmp], [language],
+//   reminders.enrol   worker, phone, kind (daily | antenatal | weekly | refill), time, [lmp],
+//                     [weekday (weekly)], [refill_date, every_days (refill)], [language],
 //                     programme, remind, welcome, [ask_again], [danger_signs (a text
 //                     key: antenatal, said on the danger-sign days, R-H5)], [high_risk (yes:
 //                     antenatal, R-H3)], [shared_phone (yes | no |
 //                     unknown), texts (explicit | neutral): what the patient said of their
 //                     phone; other values, an unasked question's, keep what is known]
-//                                         → ok {patient}; stopped (they stopped every message);
+//                                         → ok {series, first_at (when its first goes)};
+//                                           stopped (they stopped every message);
 //                                           over (every antenatal day is past); already;
 //                                           flagged (already in pregnancy care, now high risk)
 //   reminders.ack     series              → ok: the patient answered; their escalation closes
@@ -159,7 +161,7 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
   const std::string programme = r.arg("programme");
   const std::string remind = r.arg("remind");
   if (phone.empty() || phone.front() != '+' || !minute || programme.empty() || remind.empty() || !r.time_zone_of ||
-      (kind != "daily" && kind != "antenatal" && kind != "weekly")) {
+      (kind != "daily" && kind != "antenatal" && kind != "weekly" && kind != "refill")) {
     return error;
   }
   auto patient = t.upsert_contact(phone);
@@ -199,16 +201,24 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
     const auto day = text::read_id(r.arg("weekday"));
     if (!day || *day < 1 || *day > 7) return error;
     s.weekday = static_cast<int>(*day);
+  } else if (kind == "refill") {
+    // A medicine refill every so many days (a month's supply, or two or three months'): asked
+    // the day before each refill day, the first given.
+    const auto refill = text::read_date(r.arg("refill_date"));
+    const auto every = text::read_id(r.arg("every_days"));
+    if (!refill || !every || *every < min_refill_days || *every > max_refill_days) return error;
+    s.every_days = static_cast<int>(*every);
+    s.from_day = text::day_number(*refill) - 1;
   }
   // The same reminders twice would each ask, and only the newest question can be answered: the
-  // others would count as unanswered. One pregnancy series and one check-in at a time; a
-  // medicine at each time.
+  // others would count as unanswered. One pregnancy series, one check-in and one refill at a
+  // time; a medicine at each time.
   // R-H3: a pregnancy the worker says is high risk; asked again for one already in care, it
   // flags her running care ("flagged").
   s.high_risk = s.anchor_day && r.arg("high_risk") == "yes";
   for (const auto& running : t.active_series(patient.id, programme)) {
     if (store::series_kind(running) == store::series_kind(s) &&
-        (s.anchor_day || s.weekday != 0 || running.at_minute == s.at_minute)) {
+        (s.anchor_day || s.weekday != 0 || s.every_days != 0 || running.at_minute == s.at_minute)) {
       // Only this clinic's own care: another clinic's patient is theirs to flag (as ending is).
       const auto owner = s.high_risk && !running.high_risk ? t.find_user(running.worker_id) : std::nullopt;
       if (!owner || owner->facility != worker->facility) return {"already", {}};
@@ -219,9 +229,15 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
       return {"flagged", {}};
     }
   }
-  const auto first = first_due(s, t.now());
+  auto first = first_due(s, t.now());
   if (first.state == first_occurrence::over) return {"over", {}};
   if (first.state != first_occurrence::ahead) return error;
+  // A refill tomorrow, enrolled after the day-before time: asked in a minute, after the
+  // welcome (within sending hours), not first a cycle later.
+  if (s.every_days != 0 && schedule::local_day(t.now(), s.time_zone) == s.from_day &&
+      first.at > t.now() + 86'400'000) {
+    first.at = t.now() + 60'000;
+  }
   // Only now: a number turned away (already enrolled, every week past) keeps its language.
   if (const std::string language = r.arg("language"); !language.empty()) t.set_contact_language(patient.id, language);
   if (named) t.set_phone_privacy(patient.id, shared, true, by);  // asked for, with this enrolment
@@ -237,7 +253,7 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
   if (const std::string welcome = r.arg("welcome"); !welcome.empty()) start_flow(t, patient.id, r, welcome);
   ask_again_later(t, r, s, r.arg("ask_again"));
   core::log::info("series.enrolled", {{"series", s.id}, {"user", worker->id}, {"kind", kind}});
-  return {"ok", {{"series", std::to_string(s.id)}}};
+  return {"ok", {{"series", std::to_string(s.id)}, {"first_at", std::to_string(first.at)}}};
 }
 
 flow::action_result reminders_ack(store::tx& t, const request& r) {
@@ -245,7 +261,7 @@ flow::action_result reminders_ack(store::tx& t, const request& r) {
   if (!id) return error;
   const auto s = t.find_series(*id);
   if (!s || s->contact_id != r.contact_id) return error;
-  if (s->misses != 0) t.set_series_misses(s->id, 0);
+  t.series_answered(s->id);
   t.resolve_series_escalations(s->id);
   return {"ok", {}};
 }

@@ -145,21 +145,25 @@ const registry& registry::builtin() {
            "over SMS only: the sender is a health worker (their number alone, no PIN); sets worker; outcome ok, "
            "unknown, locked"});
     b.add({"workers.enrol_command", workers_enrol_command,
-           "reads args.text as 'PHONE MEDICINE-WORD HH:MM [LANGUAGE]', 'PHONE PREGNANCY-WORD DATE [LANGUAGE]' or "
-           "'PHONE CHECKIN-WORD [LANGUAGE]' (args.medicine, args.pregnancy and args.checkin: words, comma-separated; "
+           "reads args.text as 'PHONE MEDICINE-WORD HH:MM [LANGUAGE]', 'PHONE PREGNANCY-WORD DATE [LANGUAGE]', "
+           "'PHONE CHECKIN-WORD [LANGUAGE]' or 'PHONE REFILL-WORD DATE [DAYS] [LANGUAGE]' (args.medicine, "
+           "args.pregnancy, args.checkin and args.refill: words, comma-separated; "
            "args.languages: 'prs: DARI, دری; ps: …'); "
-           "sets patient, kind (medicine | pregnancy | checkin), remind_at or lmp, patient_language (else the sender's); "
+           "sets patient, kind (medicine | pregnancy | checkin | refill), remind_at, lmp or refill_date and "
+           "refill_every (30 when not given), patient_language (else the sender's); "
            "outcome ok, help, phone (unreadable), number (not a mobile of a country served, or the sender's), "
-           "time (06:00-22:59), date (at most 280 days back), limit (args.worker "
+           "time (06:00-22:59), date (at most 280 days back), refill (a day up to 180 days ahead, days 7 to 180), "
+           "limit (args.worker "
            "enrolled 50 in the last 24 hours)",
            {"text", "medicine", "pregnancy", "languages", "worker"}});
     b.add({"reminders.enrol", reminders_enrol,
            "the logged-in args.worker enrols args.phone in a series of args.programme at args.time, args.kind daily, "
-           "antenatal (from args.lmp) or weekly (on args.weekday, 1 Monday to 7); each occurrence starts the flow at "
+           "antenatal (from args.lmp), weekly (on args.weekday, 1 Monday to 7) or refill (every args.every_days, 7 to "
+           "180, the day before each refill day from args.refill_date); each occurrence starts the flow at "
            "args.remind by SMS, args.welcome at once; with args.ask_again, the flow starts there by SMS every six "
            "months to ask whether they are still wanted; antenatal with args.danger_signs (a text key) says it, asking "
            "nothing, on the odd weeks 29 to 39 between the visits (R-H5); outcome ok, stopped, over, already (the same reminders run: "
-           "a pregnancy series, a weekly one, or a medicine at that time), flagged (args.high_risk yes: the pregnancy "
+           "a pregnancy series, a weekly one, a refill, or a medicine at that time), flagged (args.high_risk yes: the pregnancy "
            "care already running is now high risk, R-H3)",
            {"worker", "phone", "kind", "time", "programme", "remind"}, {"danger_signs"}, {"remind", "welcome", "ask_again"}});
     b.add({"reminders.ack", reminders_ack,

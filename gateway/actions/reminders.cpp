@@ -41,8 +41,19 @@ std::optional<store::series> series_from(const request& r) {
 
 std::optional<core::unix_ms> next_repeat(const store::series& s, core::unix_ms after) {
   const schedule::local_time at{s.at_minute / 60, s.at_minute % 60};
+  if (s.every_days != 0) return schedule::next_every(after, s.from_day, s.every_days, at, s.time_zone);
   return s.weekday != 0 ? schedule::next_weekly(after, s.weekday, at, s.time_zone)
                         : schedule::next_daily(after, at, s.time_zone);
+}
+
+std::optional<refill_times> refill_times_after(const store::series& s, core::unix_ms asked) {
+  const auto day = schedule::local_day(asked, s.time_zone);
+  if (!day) return std::nullopt;
+  const auto starts = schedule::at_local(*day + 1, {0, 0}, s.time_zone);
+  const auto again = schedule::at_local(*day + 1, {9, 0}, s.time_zone);
+  const auto check = schedule::at_local(*day + 1, {20, 0}, s.time_zone);
+  if (!starts || !again || !check) return std::nullopt;
+  return refill_times{*starts, *again, *check};
 }
 
 bool says_template(const store::series& s, int step) {

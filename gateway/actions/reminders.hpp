@@ -27,14 +27,32 @@ struct first_occurrence {
 };
 first_occurrence first_due(const store::series& s, core::unix_ms now);
 
-// A series not anchored to a date: its next occurrence after `after`, the next day (or, weekly,
-// the next of its weekday) at its time on the person's clock; nullopt when the zone is unknown.
+// A series not anchored to a date: its next occurrence after `after`, the next day (weekly, the
+// next of its weekday; a refill, the next day of its cycle) at its time on the person's clock;
+// nullopt when the zone is unknown.
 std::optional<core::unix_ms> next_repeat(const store::series& s, core::unix_ms after);
 
 // Whether occurrence `step` of a series says its template, asking nothing, rather than start
 // its flow: the danger-sign days between the visits of pregnancy care a health worker
 // started (R-H5).
 bool says_template(const store::series& s, int step);
+
+// A medicine refill's cycle in days (a week's supply to six months'), wherever it is enrolled.
+constexpr int min_refill_days = 7;
+constexpr int max_refill_days = 180;
+
+// A refill is asked about the day before, at its series' time (phase ask). Still unanswered, it
+// is asked again on the refill day at 09:00 (again), and at 20:00 its flow is told (check: the
+// health worker hears). `step` in series_due is the phase: 0, 1, 2.
+enum refill_phase : int { refill_ask = 0, refill_again = 1, refill_check = 2 };
+struct refill_times {
+  core::unix_ms day_starts = 0;  // the refill day's midnight: a "tomorrow" held past it is wrong
+  core::unix_ms again = 0;
+  core::unix_ms check = 0;
+};
+// The times of the refill asked about at `asked` (the day before it, on the person's clock);
+// nullopt when the zone is unknown.
+std::optional<refill_times> refill_times_after(const store::series& s, core::unix_ms asked);
 
 struct request;
 

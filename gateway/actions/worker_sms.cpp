@@ -3,14 +3,18 @@
 //   ENROL 0700 123 456 MED 20:00 DARI        daily medicine at 20:00, the patient reads Dari
 //   ENROL +989121234567 ANC 1405/8/20         pregnancy care from that first day of the last period
 //   ENROL 0700 123 456 CHECKIN               the weekly check-in (R-H3)
+//   ENROL 0700 123 456 REFILL 1405/9/20 60   the day before each refill, every 60 days (30
+//                                            when not given) from that next refill day; a
+//                                            medicine word with a day (MED 1405/9/20) too
 //
 //   workers.by_number                  → ok {worker}: the sender is a health worker (SMS only);
 //                                         unknown; locked (too many wrong PINs on the menu)
-//   workers.enrol_command  text, medicine, pregnancy, [checkin], languages
-//                                      → ok {patient, kind, remind_at | lmp, patient_language};
+//   workers.enrol_command  text, medicine, pregnancy, [checkin], [refill], languages
+//                                      → ok {patient, kind, remind_at | lmp | refill_date and
+//                                         refill_every, patient_language};
 //                                         help (nothing or not this form); phone (unreadable);
 //                                         number (not a patient's mobile of a country served);
-//                                         time; date;
+//                                         time; date; refill (its day or days unreadable);
 //                                         limit (the worker enrolled 50 in the last 24 hours)
 //
 // Over SMS nothing but the number says who writes: a PIN typed in an SMS would stay in the
@@ -21,6 +25,7 @@
 #include <sstream>
 
 #include "gateway/actions/action.hpp"
+#include "gateway/actions/reminders.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/phone/phone.hpp"
 #include "gateway/schedule/calendar.hpp"
@@ -126,7 +131,30 @@ flow::action_result workers_enrol_command(store::tx& t, const request& r) {
   if (i == tokens.size()) return {"help", {}};
   std::map<std::string, std::string> vars{{"patient", phone.value()}};
   const std::string& kind = tokens[i++];
-  if (one_of(kind, r.arg("medicine"))) {
+  // Days are counted on the patient's calendar.
+  const auto today = r.time_zone_of ? schedule::local_day(t.now(), r.time_zone_of(phone.value())) : std::nullopt;
+  // A medicine word with a day after it («دوا ۱۴۰۵/۹/۲۰ ۶۰») is a refill, as workers say it: a
+  // day has a / or a -, a time never does.
+  const bool dated = i < tokens.size() && tokens[i].find_first_of("/-") != std::string::npos;
+  if (one_of(kind, r.arg("refill")) || (dated && one_of(kind, r.arg("medicine")))) {
+    // As the menu's question: from today to 180 days ahead, on the patient's calendar; then,
+    // optionally, the days a refill lasts (a month's supply when not given).
+    const auto day = i < tokens.size() ? text::read_date(tokens[i]) : std::nullopt;
+    if (!day) return {"refill", {}};
+    ++i;
+    if (!today) return {"error", {}};
+    const long long ahead = text::day_number(*day) - *today;
+    if (ahead < 0 || ahead > max_refill_days) return {"refill", {}};
+    std::int64_t every = 30;
+    if (i < tokens.size() && tokens[i].find_first_not_of("0123456789") == std::string::npos) {
+      const auto days = text::read_id(tokens[i++]);
+      if (!days || *days < min_refill_days || *days > max_refill_days) return {"refill", {}};
+      every = *days;
+    }
+    vars["kind"] = "refill";
+    vars["refill_date"] = schedule::day_text(text::day_number(*day));
+    vars["refill_every"] = std::to_string(every);
+  } else if (one_of(kind, r.arg("medicine"))) {
     const auto at = i < tokens.size() ? clock_time(tokens[i]) : std::nullopt;
     if (!at) return {"time", {}};
     ++i;
@@ -137,8 +165,6 @@ flow::action_result workers_enrol_command(store::tx& t, const request& r) {
     if (!lmp) return {"date", {}};
     ++i;
     // As the menu's question: at most 280 days back, never ahead, on the patient's calendar.
-    const auto today =
-        r.time_zone_of ? schedule::local_day(t.now(), r.time_zone_of(phone.value())) : std::nullopt;
     if (!today) return {"error", {}};
     const long long offset = text::day_number(*lmp) - *today;
     if (offset < -280 || offset > 0) return {"date", {}};

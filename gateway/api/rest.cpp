@@ -139,7 +139,7 @@ struct route {
   std::vector<std::string_view> roles;
   work run;
   const char* summary;
-  // The body's fields: name → JSON type ("string", "boolean"); required ones first listed in
+  // The body's fields: name → JSON type ("string", "boolean", "integer", "array"); required ones in
   // `required`. Empty for routes without a body.
   std::vector<std::pair<const char*, const char*>> fields = {};
   std::vector<std::string_view> required = {};
@@ -728,9 +728,11 @@ json keep_record(store::tx& tx, const call& c, std::int64_t contact, const std::
   return kept;
 }
 
-json enrolment_json(services& sv, store::tx& tx, const store::series& s) {
+// `first`: when the first reminder of one just made goes (a refill tomorrow asks at once).
+json enrolment_json(services& sv, store::tx& tx, const store::series& s, std::optional<core::unix_ms> first = {}) {
   const bool paused = s.paused_until > tx.now();
-  const auto next = actions::first_due(s, paused ? s.paused_until : tx.now());
+  auto next = actions::first_due(s, paused ? s.paused_until : tx.now());
+  if (first) next.at = *first;
   const auto worker = s.worker_id != 0 ? tx.find_user(s.worker_id) : std::nullopt;
   json out{{"id", s.id},
            {"kind", store::series_kind(s)},
@@ -738,6 +740,7 @@ json enrolment_json(services& sv, store::tx& tx, const store::series& s) {
            {"time_zone", s.time_zone},
            {"unanswered", s.misses},
            {"high_risk", s.high_risk}};
+  if (s.every_days != 0) out["every_days"] = s.every_days;
   const auto who = tx.find_contact(s.contact_id);
   if (next.state == actions::first_occurrence::ahead) {
     // When it goes: a reminder that falls in sending hours waits for them (R-S8).
@@ -751,8 +754,8 @@ json enrolment_json(services& sv, store::tx& tx, const store::series& s) {
 }
 
 // POST /api/v1/enrolments: a health worker enrols a patient in reminders they answer with 1
-// (medicine daily at a time, pregnancy care from the last period, or a weekly check-in), as the
-// health-worker menu does.
+// (medicine daily at a time, pregnancy care from the last period, a weekly check-in, or the day
+// before each medicine refill), as the health-worker menu does.
 outcome enrol(services& s, store::tx& tx, const call& c) {
   const auto worker = acting_worker(tx, c);
   if (const auto* bad = std::get_if<refusal>(&worker)) return outcome{400, json::object(), *bad};
@@ -767,8 +770,17 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
   if (kind != "pregnancy" && c.body.value("high_risk", false)) {
     return refuse(400, "invalid_value", "only pregnancy care is flagged high risk", "high_risk");
   }
+  // A refill field with another kind would be silently dropped.
+  for (const char* field : {"refill_date", "every_days"}) {
+    if (kind != "refill" && c.body.contains(field)) {
+      return refuse(400, "invalid_value", std::string(field) + " is for kind refill only", field);
+    }
+  }
   std::map<std::string, std::string> args{
       {"phone", std::get<std::string>(phone)}, {"programme", "health"}, {"welcome", "welcome"}, {"ask_again", "still_wanted"}};
+  // Dates are the patient's: today where their number is, as the menu and the SMS command read them.
+  const long long today =
+      schedule::local_day(tx.now(), s.runner.time_zone(std::get<std::string>(phone))).value_or(tx.now() / 86'400'000);
   if (kind == "medicine") {
     const std::string time = c.body.value("time", "");
     if (!schedule::minute_of_day(time)) return refuse(400, "invalid_time", "time is HH:MM, e.g. 08:00", "time");
@@ -777,7 +789,7 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
     // Persian or Arabic digits, Solar Hijri or Gregorian, as the menu reads them.
     const std::string lmp = text::normalize(c.body.value("lmp", ""));
     const auto day = text::read_date(lmp);
-    if (!day || text::day_number(*day) > tx.now() / 86'400'000) {
+    if (!day || text::day_number(*day) > today) {
       return refuse(400, "invalid_date", "lmp is the first day of the last period, not in the future (2026-09-01 or 1405/6/10)",
                     "lmp");
     }
@@ -789,8 +801,26 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
   } else if (kind == "checkin") {
     // R-H3: "how are you this week?" on Mondays at 10:00, as the menu enrols it.
     args.insert({{"kind", "weekly"}, {"weekday", "1"}, {"time", "10:00"}, {"remind", "checkin_due"}});
+  } else if (kind == "refill") {
+    // The day before each refill at 10:00, from the next refill day, every so many days.
+    const std::string date = text::normalize(c.body.value("refill_date", ""));
+    const auto day = text::read_date(date);
+    if (!day || text::day_number(*day) < today || text::day_number(*day) > today + actions::max_refill_days) {
+      return refuse(400, "invalid_date",
+                    "refill_date is the next refill day, from today to 180 days ahead (2026-12-20 or 1405/9/29)",
+                    "refill_date");
+    }
+    const auto every = c.body.value("every_days", std::int64_t{30});  // typed by read_body
+    if (every < actions::min_refill_days || every > actions::max_refill_days) {
+      return refuse(400, "invalid_value", "every_days is the days a refill lasts, 7 to 180 (30: a month)", "every_days");
+    }
+    args.insert({{"kind", "refill"},
+                 {"refill_date", date},
+                 {"every_days", std::to_string(every)},
+                 {"time", "10:00"},
+                 {"remind", "refill_due"}});
   } else {
-    return refuse(400, "invalid_kind", "kind is medicine, pregnancy or checkin", "kind");
+    return refuse(400, "invalid_kind", "kind is medicine, pregnancy, checkin or refill", "kind");
   }
   if (const std::string lang = c.body.value("language", ""); !lang.empty()) {
     if (auto bad = unknown_language(s, lang)) return outcome{400, json::object(), *bad};
@@ -809,8 +839,8 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
   if (done.outcome == "over") return refuse(409, "too_late", "every pregnancy-care visit of that date is past", "lmp");
   if (done.outcome == "already") {
     return refuse(409, "already_enrolled",
-                  "this person already gets these reminders (pregnancy care, a weekly check-in, or medicine at that "
-                  "time): pause or end them first",
+                  "this person already gets these reminders (pregnancy care, a weekly check-in, a refill, or "
+                  "medicine at that time): pause or end them first",
                   "phone");
   }
   const auto id = done.vars.count("series") ? text::read_id(done.vars.at("series")) : std::nullopt;
@@ -826,7 +856,8 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
   }
   detail.update(keep_record(tx, c, series->contact_id, series->programme));
   tx.audit(c.actor(), "enrolments.create", "series:" + std::to_string(*id), detail.dump());
-  auto o = answer(enrolment_json(s, tx, *series), 201);
+  const auto first = done.vars.count("first_at") ? text::read_id(done.vars.at("first_at")) : std::nullopt;
+  auto o = answer(enrolment_json(s, tx, *series, first), 201);
   o.wake_outbox = true;
   return o;
 }
@@ -1816,9 +1847,11 @@ const std::vector<route>& routes() {
       {"GET", "/api/v1/texts/{key}", {"admin", "operator"}, get_text,
        "A text in every language, with its encoding and SMS parts"},
       {"POST", "/api/v1/enrolments", {"admin", "operator", "health_worker"}, enrol,
-       "Enrol a patient in health reminders they answer with 1: medicine daily at a time, or pregnancy care from "
-       "the last period; a health worker's session enrols for itself, others name the worker",
-       {{"phone", "string"}, {"kind", "string"}, {"time", "string"}, {"lmp", "string"}, {"language", "string"},
+       "Enrol a patient in health reminders they answer with 1: medicine daily at a time, pregnancy care from "
+       "the last period, a weekly check-in, or the day before each medicine refill; a health worker's session "
+       "enrols for itself, others name the worker",
+       {{"phone", "string"}, {"kind", "string"}, {"time", "string"}, {"lmp", "string"}, {"refill_date", "string"},
+        {"every_days", "integer"}, {"language", "string"},
         {"channel", "string"}, {"worker", "string"}, {"shared_phone", "string"}, {"explicit_texts", "boolean"},
         {"consent_via", "string"}, {"high_risk", "boolean"}, {"quiet_hours", "string"}},
        {"phone", "kind"}, {}, true},
@@ -1926,15 +1959,17 @@ std::optional<refusal> read_body(const route& r, const std::string& text, json& 
     const auto f = std::find_if(r.fields.begin(), r.fields.end(), [&k = key](const auto& p) { return k == p.first; });
     if (f == r.fields.end()) return refusal{400, "unknown_field", "no field '" + key + "' here", key};
     const std::string_view type = f->second;
-    const bool ok = type == "boolean" ? value.is_boolean()
-                    : type == "array" ? value.is_array() && std::all_of(value.begin(), value.end(), [](const json& v) {
+    const bool ok = type == "boolean"   ? value.is_boolean()
+                    : type == "integer" ? value.is_number_integer()
+                    : type == "array"   ? value.is_array() && std::all_of(value.begin(), value.end(), [](const json& v) {
                                           return v.is_string();
                                         })
-                                      : value.is_string();
+                                        : value.is_string();
     if (!ok) {
-      return refusal{400, "wrong_type",
-                     "'" + key + "' must be " + (type == "array" ? "an array of strings" : "a " + std::string(type)),
-                     key};
+      const std::string what = type == "array"     ? "an array of strings"
+                               : type == "integer" ? "a whole number"
+                                                   : "a " + std::string(type);
+      return refusal{400, "wrong_type", "'" + key + "' must be " + what, key};
     }
   }
   for (const auto need : r.required) {

@@ -118,6 +118,7 @@ std::string runner::apply_series_due(store::tx& tx, const content& c, const stor
     tx.end_series(s->id);
     return {};
   }
+  if (s->every_days != 0) return apply_refill(tx, c, *s, *who, p->at, p->step, done);
   if (p->at < s->paused_until) return schedule_next(tx, *s, p->at, p->step);  // paused: skipped, not missed
   // R-S8: an occurrence that falls in the person's quiet hours, or on a quiet day of its
   // programme, waits for them here, so the wait for its answer starts when it is sent. One of a
@@ -167,6 +168,47 @@ std::string runner::apply_series_due(store::tx& tx, const content& c, const stor
   }
   ++done.reminders;
   return schedule_next(tx, *s, p->at, p->step);
+}
+
+std::string runner::apply_refill(store::tx& tx, const content& c, const store::series& s, const store::contact& who,
+                                 core::unix_ms asked, int phase, tick_outcome& done) const {
+  const auto times = actions::refill_times_after(s, asked);
+  if (!times) return "time zone '" + s.time_zone + "' is unknown";
+  const flow::definition* f = c.flows.by_id(s.flow_id);
+  if (!f) return "flow '" + s.flow_id + "' is gone";
+  const auto then = [&](core::unix_ms at, int next_phase) {
+    tx.add_job(actions::series_due::kind, at, actions::series_due{s.id, asked, next_phase}.json());
+    return std::string{};
+  };
+  // Paused (a stay in hospital), or answered since it was asked: nothing more of this refill.
+  if (std::max(asked, tx.now()) < s.paused_until || (phase != actions::refill_ask && s.answered_at >= asked)) {
+    return schedule_next(tx, s, asked, 0);
+  }
+  const std::map<std::string, std::string> vars{{"series", std::to_string(s.id)}};
+  if (phase == actions::refill_check) {
+    // The refill day's evening, still unanswered: the flow tells the health worker. Nothing goes
+    // to the patient, so their sending hours do not hold it.
+    auto told = vars;
+    told["phase"] = "check";
+    if (auto why = start_by_sms(tx, c, who, *f, s.node, told, s.channel_id, false, s.id); !why.empty()) return why;
+    return schedule_next(tx, s, asked, 0);
+  }
+  // R-S8: within the person's sending hours. "Tomorrow" held into the refill day would be wrong:
+  // it is asked on the day instead; a question held past the day's evening, the worker hears.
+  const core::unix_ms opens = sending_time(tx.now(), who, s.programme, s.time_zone);
+  if (opens > tx.now()) {
+    const core::unix_ms too_late = phase == actions::refill_ask ? times->day_starts : times->check;
+    if (opens < too_late) return then(opens, phase);
+    core::log::info("series.skipped", {{"series", s.id}, {"phase", phase}, {"reason", "sending_hours"}});
+    return phase == actions::refill_ask ? then(times->again, actions::refill_again)
+                                        : then(times->check, actions::refill_check);
+  }
+  auto asking = vars;
+  asking["phase"] = phase == actions::refill_ask ? "ask" : "again";
+  if (auto why = start_by_sms(tx, c, who, *f, s.node, asking, s.channel_id, false, s.id); !why.empty()) return why;
+  ++done.reminders;
+  return phase == actions::refill_ask ? then(times->again, actions::refill_again)
+                                      : then(times->check, actions::refill_check);
 }
 
 std::string runner::queue_series_text(store::tx& tx, const content& c, const store::series& s,

@@ -287,6 +287,9 @@ class runner {
   // the person to dial again (the flow's `invite`), unless that could say too much or too often.
   bool invite_to_finish(store::tx& tx, const content& c, const store::run& r) const;
   std::string apply_series_due(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
+  // A refill series' phase (actions::refill_phase) of the refill asked about at `asked`.
+  std::string apply_refill(store::tx& tx, const content& c, const store::series& s, const store::contact& who,
+                           core::unix_ms asked, int phase, tick_outcome& done) const;
   std::string apply_booking_reminder(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // A series' occurrence as a plain text (a reminder the person asked for themself), and the
   // job for its next occurrence after the one due at `due_at` (its `day_index`th day).

@@ -3,6 +3,7 @@
 #include <unicode/gregocal.h>
 #include <unicode/timezone.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -119,6 +120,23 @@ std::optional<core::unix_ms> next_weekly(core::unix_ms after, int weekday, local
   if (!today) return std::nullopt;
   for (long long d = *today; d <= *today + 8; ++d) {
     if (iso_weekday(d) != weekday) continue;
+    const auto t = wall_time(*cal, d, at);
+    if (t && *t > after) return t;
+  }
+  return std::nullopt;
+}
+
+std::optional<core::unix_ms> next_every(core::unix_ms after, long long from_day, int every_days, local_time at,
+                                        std::string_view zone) {
+  if (every_days < 1) return std::nullopt;
+  auto cal = calendar_in(zone);
+  if (!cal) return std::nullopt;
+  const auto today = local_day(after, zone);
+  if (!today) return std::nullopt;
+  // The cycle's day on or after today (from_day itself when that is still ahead), else the next.
+  const long long behind = std::max(0LL, *today - from_day);
+  long long d = from_day + (behind + every_days - 1) / every_days * every_days;
+  for (int tries = 0; tries < 2; ++tries, d += every_days) {
     const auto t = wall_time(*cal, d, at);
     if (t && *t > after) return t;
   }

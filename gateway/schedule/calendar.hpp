@@ -49,6 +49,12 @@ std::optional<core::unix_ms> next_daily(core::unix_ms after, local_time at, std:
 // Every week on `weekday` (1 Monday … 7 Sunday) at `at`: the first such instant after `after`.
 std::optional<core::unix_ms> next_weekly(core::unix_ms after, int weekday, local_time at, std::string_view zone);
 
+// Every `every_days` days counted from `from_day` (days since 1970-01-01; a refill's cycle), at
+// `at`: the first such instant after `after`, never before `from_day`. nullopt for an unknown
+// zone or an interval below 1.
+std::optional<core::unix_ms> next_every(core::unix_ms after, long long from_day, int every_days, local_time at,
+                                        std::string_view zone);
+
 // Days counted from `anchor_day` (days since 1970-01-01), each at `at` in `zone`, in order;
 // an empty list for an unknown zone.
 std::vector<core::unix_ms> series(long long anchor_day, const std::vector<int>& offset_days, local_time at,

@@ -180,6 +180,7 @@ std::optional<call_priority> parse_call_priority(std::string_view name) {
 
 std::string_view series_kind(const series& s) {
   if (s.anchor_day) return "pregnancy";
+  if (s.every_days != 0) return "refill";
   return s.weekday != 0 ? "checkin" : "medicine";
 }
 

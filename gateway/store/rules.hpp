@@ -135,7 +135,8 @@ std::string booking_code(std::string_view clinic, long long day, int n);
 std::optional<call_priority> parse_call_priority(std::string_view name);
 
 // What reminders a series is, as the API and the audit log name it: "pregnancy" (anchored to a
-// last period), "checkin" (weekly, R-H3) or "medicine" (every day).
+// last period), "checkin" (weekly, R-H3), "refill" (a medicine refill every so many days) or
+// "medicine" (every day).
 std::string_view series_kind(const series& s);
 
 inline bool replaces_open_escalation(std::string_view reason) {

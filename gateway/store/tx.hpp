@@ -408,6 +408,10 @@ struct series {
   std::optional<long long> anchor_day = {};
   std::vector<int> offsets = {};
   int weekday = 0;  // 1 (Monday) to 7: once a week on that day (a check-in, R-H3); 0: every day
+  // A medicine refill's cycle: every `every_days` days from `from_day` (days since 1970-01-01,
+  // the day before the first refill). 0: not such a series.
+  int every_days = 0;
+  long long from_day = 0;
   // Enrolled by a health worker (R-H): each occurrence starts `flow_id` at `node` by SMS (a
   // question the person acknowledges), and the worker hears when `misses` in a row go unanswered.
   // Pregnancy care with a `template_key` too says it, asking nothing, on the danger-sign days
@@ -416,6 +420,7 @@ struct series {
   std::string flow_id = {};
   std::string node = {};
   int misses = 0;  // occurrences in a row without an acknowledgement
+  core::unix_ms answered_at = 0;  // when the person last acknowledged one; 0: never
   // Paused until then (a patient in hospital, away): occurrences before it are skipped, not
   // sent and not counted as unanswered. 0: not paused.
   core::unix_ms paused_until = 0;
@@ -432,6 +437,8 @@ class series_part {
   virtual std::optional<series> find_series(std::int64_t id) = 0;
   virtual void end_series(std::int64_t id) = 0;
   virtual void set_series_misses(std::int64_t id, int misses) = 0;
+  // The person acknowledged it now: no misses in a row, and answered_at is now.
+  virtual void series_answered(std::int64_t id) = 0;
   virtual void set_series_paused(std::int64_t id, core::unix_ms until) = 0;  // 0: resumed
   // The contact's series of `programme` still running.
   virtual std::vector<series> active_series(std::int64_t contact_id, std::string_view programme) = 0;

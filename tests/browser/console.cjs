@@ -92,6 +92,23 @@ async function healthWorker(browser) {
   await page.click('tr[data-enrolment] button[data-resume]');
   await page.waitForSelector('tr[data-enrolment] button[data-pause]');
   check(await page.locator('tr[data-enrolment] .paused').count() === 0, 'resumed, the pause is gone');
+  // The same patient collects her medicine every two months: asked the day before each refill.
+  await page.selectOption('#kind', 'refill');
+  check(!(await page.isVisible('#time')) && await page.isVisible('#refill-date'), 'a refill asks its day, not a time');
+  const refillDay = new Date(Date.now() + 20 * 86400000).toISOString().slice(0, 10);
+  await page.fill('#refill-date', refillDay);
+  await page.selectOption('#refill-every', '60');
+  await page.check('#consent');
+  await page.click('#enrol-send');
+  await page.waitForFunction(() => document.querySelectorAll('tr[data-enrolment]').length === 2);
+  const rows = await page.locator('tr[data-enrolment]').allTextContents();
+  const refill = rows.find((r) => r.includes('گرفتن دوا')) || '';
+  check(refill.includes('هر ۶۰ روز'), 'the refill is listed with its cycle in Persian digits: ' + rows);
+  // Its next reminder is the day before the refill day at 10:00 in Kabul, shown in Solar Hijri.
+  const asked = await page.evaluate((day) => new Intl.DateTimeFormat('fa-AF-u-ca-persian',
+    { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Kabul' }).format(Date.parse(day + 'T05:30:00Z') - 86400000), refillDay);
+  const nextCell = await page.locator('tr[data-enrolment] td.next').allTextContents();
+  check(nextCell.some((n) => n.includes(asked)), `the refill's reminder is asked ${asked}: ${nextCell}`);
   // Book a free place for a patient at her clinic, then mark the visit on that day's list.
   await page.click('#bar nav >> text=نوبت‌ها');
   await page.waitForSelector('#show-slots');

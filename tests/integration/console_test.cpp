@@ -14,6 +14,8 @@
 #include <filesystem>
 #include <map>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include "tests/support/support.hpp"
 
@@ -546,9 +548,9 @@ TEST_CASE("console: a health worker enrols a patient, sees the next reminder and
 
 namespace {
 
-// The UTC calendar day `days` from now, as 2026-12-01.
-std::string day_from_now(int days) {
-  const std::time_t secs = std::time(nullptr) + days * 86'400;
+// A day (days since 1970-01-01) as 2026-12-01.
+std::string iso_day(long long day) {
+  const auto secs = static_cast<std::time_t>(day * 86'400);
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char out[16];
@@ -556,7 +558,84 @@ std::string day_from_now(int days) {
   return out;
 }
 
+// The UTC calendar day `days` from now.
+std::string day_from_now(int days) { return iso_day(std::time(nullptr) / 86'400 + days); }
+
 }  // namespace
+
+TEST_CASE("console: a health worker enrols a patient for medicine refills, asked the day before each, one at a time",
+          "[integration][console]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  make_worker(config, "fatima", "golshahr", 0);
+  server_process srv(config);
+  const auto fatima = log_in(srv.port(), "fatima", "river-lamp-seven");
+  // Days are the patient's: today in Kabul (UTC+4:30), where a +93 number is.
+  constexpr long long kabul_offset = 16'200'000;
+  const long long kabul_today = (static_cast<long long>(std::time(nullptr)) * 1000 + kabul_offset) / 86'400'000;
+  const auto kabul_day = [&](long long days) { return iso_day(kabul_today + days); };
+  const auto asked_on = [&](long long day) { return day * 86'400'000 + 10 * 3'600'000 - kabul_offset; };  // 10:00
+  json body{{"phone", "0700 000 341"}, {"kind", "refill"}, {"channel", "console"}};
+  // The day it is due and the days it lasts are checked, refill fields go with a refill only, and
+  // nothing is kept of a refusal.
+  for (const auto& [field, value, code] :
+       std::vector<std::tuple<std::string, json, std::string>>{{"refill_date", kabul_day(-1), "invalid_date"},
+                                                               {"refill_date", kabul_day(181), "invalid_date"},
+                                                               {"refill_date", "soon", "invalid_date"},
+                                                               {"every_days", 6, "invalid_value"},
+                                                               {"every_days", 181, "invalid_value"},
+                                                               {"every_days", "30", "wrong_type"},
+                                                               {"every_days", 30.5, "wrong_type"},
+                                                               {"kind", "medicine", "invalid_value"}}) {
+    auto bad = body;
+    bad["refill_date"] = kabul_day(10);
+    if (field == "kind") bad["time"] = "08:00";
+    bad[field] = value;
+    const auto r = fatima.call("POST", "/api/v1/enrolments", bad.dump());
+    INFO(field << " " << value.dump() << ": " << r.body);
+    CHECK(r.status == 400);
+    CHECK(json::parse(r.body)["error"]["code"] == code);
+    CHECK(json::parse(r.body)["error"]["field"] == (field == "kind" ? "refill_date" : field));
+  }
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM series") == "0");
+
+  // Ten days ahead, every 60 days: the first reminder the day before, 10:00 in Kabul.
+  body["refill_date"] = kabul_day(10);
+  body["every_days"] = 60;
+  auto r = fatima.call("POST", "/api/v1/enrolments", body.dump());
+  INFO(r.body);
+  REQUIRE(r.status == 201);
+  const auto made = json::parse(r.body);
+  CHECK(made["kind"] == "refill");
+  CHECK(made["every_days"] == 60);
+  CHECK(made["time"] == "10:00");
+  CHECK(made["next_at"].get<long long>() == asked_on(kabul_today + 9));
+  CHECK(scalar(dir, "SELECT every_days FROM series") == "60");
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM jobs WHERE kind = 'series.due'") == "1");
+  // A month's supply when the days are not given; a second refill series is refused.
+  body.erase("every_days");
+  r = fatima.call("POST", "/api/v1/enrolments", body.dump());
+  CHECK(r.status == 409);
+  CHECK(json::parse(r.body)["error"]["code"] == "already_enrolled");
+  // 180 days ahead is the furthest.
+  body["phone"] = "0700 000 342";
+  body["refill_date"] = kabul_day(180);
+  r = fatima.call("POST", "/api/v1/enrolments", body.dump());
+  REQUIRE(r.status == 201);
+  CHECK(json::parse(r.body)["every_days"] == 30);
+  CHECK(json::parse(r.body)["next_at"].get<long long>() == asked_on(kabul_today + 179));
+  // Refilled today: the next is a cycle on. Tomorrow: asked before it, never a cycle later.
+  body["phone"] = "0700 000 343";
+  body["refill_date"] = kabul_day(0);
+  r = fatima.call("POST", "/api/v1/enrolments", body.dump());
+  REQUIRE(r.status == 201);
+  CHECK(json::parse(r.body)["next_at"].get<long long>() == asked_on(kabul_today + 29));
+  body["phone"] = "0700 000 344";
+  body["refill_date"] = kabul_day(1);
+  r = fatima.call("POST", "/api/v1/enrolments", body.dump());
+  REQUIRE(r.status == 201);
+  CHECK(json::parse(r.body)["next_at"].get<long long>() <= asked_on(kabul_today + 1));
+}
 
 TEST_CASE("console: a health worker records consent and a shared phone, and pauses reminders until a day",
           "[integration][console]") {

@@ -62,6 +62,28 @@ TEST_CASE("schedule: a weekly day and time, this week or the next", "[schedule]"
   CHECK_FALSE(schedule::next_weekly(evening_29_nov, 8, {9, 0}, "Asia/Kabul"));
 }
 
+TEST_CASE("schedule: a refill's cycle of days, from its first day on", "[schedule]") {
+  // Every 30 days from Tuesday 1 December 2026 (day 20'788), 10:00 in Kabul (05:30 UTC).
+  constexpr long long first = 20'788;
+  const core::unix_ms first_at = 1'796'103'000'000;
+  REQUIRE(schedule::at_local(first, {10, 0}, "Asia/Kabul") == first_at);
+  // Before it (from 29 November): that first day, not a cycle counted back from it.
+  CHECK(schedule::next_every(evening_29_nov, first, 30, {10, 0}, "Asia/Kabul") == first_at);
+  // At 10:00 that day exactly, and on any day after it: the next of its cycle.
+  CHECK(schedule::next_every(first_at, first, 30, {10, 0}, "Asia/Kabul") == first_at + 30 * 24 * hour);
+  CHECK(schedule::next_every(first_at + 29 * 24 * hour, first, 30, {10, 0}, "Asia/Kabul") == first_at + 30 * 24 * hour);
+  CHECK(schedule::next_every(first_at + 31 * 24 * hour, first, 30, {10, 0}, "Asia/Kabul") == first_at + 60 * 24 * hour);
+  // Earlier on a cycle's day: that day.
+  CHECK(schedule::next_every(first_at + 90 * 24 * hour - hour, first, 90, {10, 0}, "Asia/Kabul") ==
+        first_at + 90 * 24 * hour);
+  // Across Berlin's spring change the wall time holds (10:00 CEST after 10:00 CET).
+  const auto berlin = schedule::at_local(20'520, {10, 0}, "Europe/Berlin");  // 2026-03-08
+  REQUIRE(berlin);
+  CHECK(schedule::next_every(*berlin, 20'520, 30, {10, 0}, "Europe/Berlin") == *berlin + (30 * 24 - 1) * hour);
+  CHECK_FALSE(schedule::next_every(evening_29_nov, first, 0, {10, 0}, "Asia/Kabul"));
+  CHECK_FALSE(schedule::next_every(evening_29_nov, first, 30, {10, 0}, "Mars/Olympus"));
+}
+
 TEST_CASE("schedule: the antenatal series counts days from the last menstrual period", "[schedule]") {
   const auto days = schedule::antenatal_contact_days();
   CHECK(days == std::vector<int>{84, 140, 182, 210, 238, 252, 266, 280});

@@ -28,7 +28,8 @@ struct fixture : test::store_fixture {
     u.pin_hash = "$argon2id$stand-in";
     return test::in_tx(w, [&](store::tx& t) { return t.add_user(u); });
   }
-  std::int64_t series_for(std::int64_t contact, std::int64_t by) {
+  // A daily medicine at 08:00 the worker `by` started for `contact`.
+  static store::series medicine(std::int64_t contact, std::int64_t by) {
     store::series s;
     s.contact_id = contact;
     s.channel_id = "at";
@@ -38,7 +39,10 @@ struct fixture : test::store_fixture {
     s.worker_id = by;
     s.flow_id = "health_reminders";
     s.node = "medicine_due";
-    return test::in_tx(w, [&](store::tx& t) { return t.add_series(s); });
+    return s;
+  }
+  std::int64_t series_for(std::int64_t contact, std::int64_t by) {
+    return test::in_tx(w, [&](store::tx& t) { return t.add_series(medicine(contact, by)); });
   }
   std::int64_t escalate(std::int64_t by, std::int64_t contact, std::int64_t series, const char* reason = "no_reply",
                         int misses = 2, store::call_priority priority = store::call_priority::normal) {
@@ -402,4 +406,35 @@ TEST_CASE("workers: people are found by a part of their name, in any case, oldes
   CHECK(names("karim", 1) == std::vector<std::string>{"Sima Karimi"});
   CHECK(names("%").empty());  // a sign is itself, not a pattern
   CHECK(names("nobody").empty());
+}
+
+TEST_CASE("workers: a refill series keeps its cycle and when it was answered, and is named a refill", "[store]") {
+  fixture fx;
+  const auto by = fx.worker("+93700000900");
+  const auto contact = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+93700000101").id; });
+  auto s = fixture::medicine(contact, by);
+  s.at_minute = 600;
+  s.node = "refill_due";
+  s.every_days = 60;
+  s.from_day = 20'800;
+  const auto id = test::in_tx(fx.w, [&](store::tx& t) { return t.add_series(s); });
+  const auto back = test::in_tx(fx.w, [&](store::tx& t) { return t.find_series(id); });
+  REQUIRE(back);
+  CHECK(back->every_days == 60);
+  CHECK(back->from_day == 20'800);
+  CHECK_FALSE(back->anchor_day);
+  CHECK(store::series_kind(*back) == "refill");
+  CHECK(back->answered_at == 0);
+  // Acknowledged: no misses in a row, and when (a refill asks no more once answered).
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_series_misses(id, 2); });
+  test::in_tx(fx.w, [&](store::tx& t) { t.series_answered(id); });
+  const auto answered = test::in_tx(fx.w, [&](store::tx& t) { return t.find_series(id); });
+  CHECK(answered->misses == 0);
+  CHECK(answered->answered_at == fx.now.load());
+  // A daily one stays medicine: no cycle.
+  const auto daily_id = fx.series_for(contact, by);
+  const auto daily = test::in_tx(fx.w, [&](store::tx& t) { return t.find_series(daily_id); });
+  REQUIRE(daily);
+  CHECK(daily->every_days == 0);
+  CHECK(store::series_kind(*daily) == "medicine");
 }

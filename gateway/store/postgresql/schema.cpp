@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 39> migrations = {
+constexpr std::array<const char*, 40> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -498,6 +498,12 @@ ALTER TABLE broadcasts ADD COLUMN route text NOT NULL DEFAULT '';
 ALTER TABLE contacts ADD COLUMN visit_pin text;
 ALTER TABLE contacts ADD COLUMN visit_pin_failed integer NOT NULL DEFAULT 0;
 ALTER TABLE contacts ADD COLUMN visit_pin_locked_until bigint NOT NULL DEFAULT 0;
+)sql",
+    // 40: reminders of a medicine refill, every so many days from a first day (R-H1), and
+    // when the person last acknowledged a series' reminder (SQLite's 45).
+    R"sql(
+ALTER TABLE series ADD COLUMN every_days integer NOT NULL DEFAULT 0, ADD COLUMN from_day bigint NOT NULL DEFAULT 0,
+  ADD COLUMN answered_at bigint NOT NULL DEFAULT 0;
 )sql",
 };
 

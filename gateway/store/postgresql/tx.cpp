@@ -862,20 +862,21 @@ std::int64_t tx::add_series(const series& s) {
   require_disk();
   return c_.query(
               "INSERT INTO series (contact_id, channel_id, programme, template, at_minute, time_zone, active, created_at,"
-              " updated_at, anchor_day, offsets, worker_id, flow_id, node, weekday, high_risk)"
-              " VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8, $9, NULLIF($10, 0), $11, $12, $13, $14) RETURNING id",
+              " updated_at, anchor_day, offsets, worker_id, flow_id, node, weekday, high_risk, every_days, from_day)"
+              " VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8, $9, NULLIF($10, 0), $11, $12, $13, $14, $15, $16)"
+              " RETURNING id",
               {s.contact_id, s.channel_id, s.programme, s.template_key, s.at_minute, s.time_zone, now(),
                s.anchor_day ? param(static_cast<std::int64_t>(*s.anchor_day)) : param(nullptr),
                s.anchor_day ? param(offsets_to_string(s.offsets)) : param(nullptr), s.worker_id, s.flow_id, s.node,
-               s.weekday, s.high_risk ? 1 : 0})
+               s.weekday, s.high_risk ? 1 : 0, s.every_days, static_cast<std::int64_t>(s.from_day)})
       .int64(0, 0);
 }
 
 std::optional<series> tx::find_series(std::int64_t id) {
   const auto r = c_.query(
       "SELECT contact_id, channel_id, programme, template, at_minute, time_zone, active, anchor_day, offsets,"
-      " COALESCE(worker_id, 0), flow_id, node, misses, paused_until, weekday, high_risk FROM series"
-      " WHERE id = $1",
+      " COALESCE(worker_id, 0), flow_id, node, misses, paused_until, weekday, high_risk, every_days, from_day,"
+      " answered_at FROM series WHERE id = $1",
       {id});
   if (r.empty()) return std::nullopt;
   series s{id, r.int64(0, 0), r.text(0, 1), r.text(0, 2), r.text(0, 3), r.integer(0, 4), r.text(0, 5),
@@ -891,6 +892,9 @@ std::optional<series> tx::find_series(std::int64_t id) {
   s.paused_until = r.int64(0, 13);
   s.weekday = r.integer(0, 14);
   s.high_risk = r.integer(0, 15) != 0;
+  s.every_days = r.integer(0, 16);
+  s.from_day = r.int64(0, 17);
+  s.answered_at = r.int64(0, 18);
   return s;
 }
 
@@ -904,6 +908,10 @@ void tx::set_series_paused(std::int64_t id, core::unix_ms until) {
 
 void tx::set_series_misses(std::int64_t id, int misses) {
   c_.query("UPDATE series SET misses = $1, updated_at = $2 WHERE id = $3", {misses, now(), id});
+}
+
+void tx::series_answered(std::int64_t id) {
+  c_.query("UPDATE series SET misses = 0, answered_at = $1, updated_at = $1 WHERE id = $2", {now(), id});
 }
 
 std::vector<series> tx::series_by_id(const result& r) {

@@ -72,6 +72,7 @@ class tx final : public store::tx {
   std::optional<series> find_series(std::int64_t id) override;
   void end_series(std::int64_t id) override;
   void set_series_misses(std::int64_t id, int misses) override;
+  void series_answered(std::int64_t id) override;
   void set_series_paused(std::int64_t id, core::unix_ms until) override;
   std::vector<series> active_series(std::int64_t contact_id, std::string_view programme) override;
   std::vector<series> running_series(std::int64_t contact_id) override;

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 44> migrations = {
+constexpr std::array<const char*, 45> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -608,6 +608,13 @@ ALTER TABLE broadcasts ADD COLUMN route TEXT NOT NULL DEFAULT '';
 ALTER TABLE contacts ADD COLUMN visit_pin TEXT;
 ALTER TABLE contacts ADD COLUMN visit_pin_failed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE contacts ADD COLUMN visit_pin_locked_until INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // 45: reminders of a medicine refill, every so many days from a first day (R-H1), and
+    // when the person last acknowledged a series' reminder (a refill's asks again until then).
+    R"sql(
+ALTER TABLE series ADD COLUMN every_days INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE series ADD COLUMN from_day INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE series ADD COLUMN answered_at INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 

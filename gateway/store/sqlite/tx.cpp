@@ -537,8 +537,8 @@ std::int64_t tx::add_series(const series& s) {
   require_disk();
   auto& i = stmt(
       "INSERT INTO series (contact_id, channel_id, programme, template, at_minute, time_zone, active, created_at,"
-      " updated_at, anchor_day, offsets, worker_id, flow_id, node, weekday, high_risk)"
-      " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      " updated_at, anchor_day, offsets, worker_id, flow_id, node, weekday, high_risk, every_days, from_day)"
+      " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   i.bind(1, s.contact_id);
   bind_text(i, 2, s.channel_id);
   bind_text(i, 3, s.programme);
@@ -560,6 +560,8 @@ std::int64_t tx::add_series(const series& s) {
   bind_text(i, 13, s.node);
   i.bind(14, s.weekday);
   i.bind(15, s.high_risk ? 1 : 0);
+  i.bind(16, s.every_days);
+  i.bind(17, static_cast<std::int64_t>(s.from_day));
   i.exec();
   return db_.getLastInsertRowid();
 }
@@ -568,7 +570,7 @@ std::optional<series> tx::find_series(std::int64_t id) {
   auto& q = stmt(
       "SELECT contact_id, channel_id, programme, template, at_minute, time_zone, active, anchor_day,"
       " COALESCE(offsets, ''), COALESCE(worker_id, 0), flow_id, node, misses, paused_until, weekday,"
-      " high_risk FROM series WHERE id = ?");
+      " high_risk, every_days, from_day, answered_at FROM series WHERE id = ?");
   q.bind(1, id);
   if (!q.executeStep()) return std::nullopt;
   series s{id, q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getString(),
@@ -584,6 +586,9 @@ std::optional<series> tx::find_series(std::int64_t id) {
   s.paused_until = q.getColumn(13).getInt64();
   s.weekday = q.getColumn(14).getInt();
   s.high_risk = q.getColumn(15).getInt() != 0;
+  s.every_days = q.getColumn(16).getInt();
+  s.from_day = q.getColumn(17).getInt64();
+  s.answered_at = q.getColumn(18).getInt64();
   q.reset();
   return s;
 }
@@ -608,6 +613,13 @@ void tx::set_series_misses(std::int64_t id, int misses) {
   u.bind(1, misses);
   u.bind(2, now());
   u.bind(3, id);
+  u.exec();
+}
+
+void tx::series_answered(std::int64_t id) {
+  auto& u = stmt("UPDATE series SET misses = 0, answered_at = ?1, updated_at = ?1 WHERE id = ?2");
+  u.bind(1, now());
+  u.bind(2, id);
   u.exec();
 }
 
