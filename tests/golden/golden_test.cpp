@@ -20,6 +20,7 @@
 //                                                     reports), one with duty hours
 //   # own_quiet_hours: +93700000061@21:00-10:00     a person's own quiet hours (as the API sets them)
 //   # months: +93700000072@iranian                  the month names a person reads (as the API sets them)
+//   # reads: +93700000071@fa,en                     the languages a person reads after their own (R-L2)
 //   # ussd_route: {ucs2: false, fallback: digits}   the USSD route every dial comes by (the
 //                                                     `ussd_profiles` entry of the channel "at")
 // Inputs:
@@ -229,12 +230,16 @@ class player {
         test::in_tx(*writer_, [&](store::tx& tx) { tx.add_user(u); });
       }
     }
-    if (auto it = t.header.find("months"); it != t.header.end()) {
-      for (const auto& word : words(it->second)) {
-        const auto at = word.find('@');
-        test::in_tx(*writer_, [&](store::tx& tx) {
-          tx.set_contact_fields(tx.upsert_contact(word.substr(0, at)).id, {{"months", word.substr(at + 1)}});
-        });
+    // A person's own fields, as the API sets them: the month names they read, and the
+    // languages they read after their own (R-L2).
+    for (const auto& [header, field] : {std::pair{"months", "months"}, std::pair{"reads", "languages"}}) {
+      if (auto it = t.header.find(header); it != t.header.end()) {
+        for (const auto& word : words(it->second)) {
+          const auto at = word.find('@');
+          test::in_tx(*writer_, [&, field = field](store::tx& tx) {
+            tx.set_contact_fields(tx.upsert_contact(word.substr(0, at)).id, {{field, word.substr(at + 1)}});
+          });
+        }
       }
     }
     if (auto it = t.header.find("own_quiet_hours"); it != t.header.end()) {
