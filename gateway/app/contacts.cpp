@@ -214,13 +214,13 @@ int contacts_import(const contacts_options& o) {
     }
     // R-L2: the languages they read after their own, in order: "fa,en" (or "fa en", "FA; en").
     if (const auto l = p.fields.find(std::string(text::fallback_field)); l != p.fields.end()) {
-      std::string list;
-      std::istringstream words(l->second);
-      for (std::string one; std::getline(words, one, ',');) {
-        for (auto& ch : one) ch = ch == ';' ? ' ' : static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        std::istringstream parts(one);
-        for (std::string part; parts >> part;) list += (list.empty() ? "" : ",") + part;
+      std::string spaced = l->second;
+      for (auto& ch : spaced) {
+        ch = ch == ',' || ch == ';' ? ' ' : static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
       }
+      std::string list;
+      std::istringstream words(spaced);
+      for (std::string one; words >> one;) list += (list.empty() ? "" : ",") + one;
       const auto read = text::fallback_languages(list);
       const bool known = std::all_of(read.begin(), read.end(), [&](const std::string& one) { return content->texts.knows(one); });
       if (read.empty() || !known || (read.size() == 2 && read[0] == read[1])) {
