@@ -48,10 +48,14 @@ std::optional<core::unix_ms> next_repeat(const store::series& s, core::unix_ms a
 
 std::optional<refill_times> refill_times_after(const store::series& s, core::unix_ms asked) {
   const auto day = schedule::local_day(asked, s.time_zone);
-  if (!day) return std::nullopt;
-  const auto starts = schedule::at_local(*day + 1, {0, 0}, s.time_zone);
-  const auto again = schedule::at_local(*day + 1, {9, 0}, s.time_zone);
-  const auto check = schedule::at_local(*day + 1, {20, 0}, s.time_zone);
+  if (!day || s.every_days < 1) return std::nullopt;
+  // The cycle's day before, even when the asking was set later (enrolled a minute before
+  // midnight): the refill day is the one after it.
+  const long long into = *day >= s.from_day ? (*day - s.from_day) % s.every_days : 0;
+  const long long refill = *day - into + 1;
+  const auto starts = schedule::at_local(refill, {0, 0}, s.time_zone);
+  const auto again = schedule::at_local(refill, {9, 0}, s.time_zone);
+  const auto check = schedule::at_local(refill, {20, 0}, s.time_zone);
   if (!starts || !again || !check) return std::nullopt;
   return refill_times{*starts, *again, *check};
 }

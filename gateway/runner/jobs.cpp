@@ -118,7 +118,7 @@ std::string runner::apply_series_due(store::tx& tx, const content& c, const stor
     tx.end_series(s->id);
     return {};
   }
-  if (s->every_days != 0) return apply_refill(tx, c, *s, *who, p->at, p->step, done);
+  if (s->every_days != 0) return apply_refill(tx, c, *s, *who, *p, done);
   if (p->at < s->paused_until) return schedule_next(tx, *s, p->at, p->step);  // paused: skipped, not missed
   // R-S8: an occurrence that falls in the person's quiet hours, or on a quiet day of its
   // programme, waits for them here, so the wait for its answer starts when it is sent. One of a
@@ -171,44 +171,61 @@ std::string runner::apply_series_due(store::tx& tx, const content& c, const stor
 }
 
 std::string runner::apply_refill(store::tx& tx, const content& c, const store::series& s, const store::contact& who,
-                                 core::unix_ms asked, int phase, tick_outcome& done) const {
-  const auto times = actions::refill_times_after(s, asked);
+                                 const actions::series_due& p, tick_outcome& done) const {
+  const auto times = actions::refill_times_after(s, p.at);
   if (!times) return "time zone '" + s.time_zone + "' is unknown";
-  const flow::definition* f = c.flows.by_id(s.flow_id);
-  if (!f) return "flow '" + s.flow_id + "' is gone";
-  const auto then = [&](core::unix_ms at, int next_phase) {
-    tx.add_job(actions::series_due::kind, at, actions::series_due{s.id, asked, next_phase}.json());
+  const auto then = [&](core::unix_ms at, int phase, int asked) {
+    tx.add_job(actions::series_due::kind, at, actions::series_due{s.id, p.at, phase, asked}.json());
     return std::string{};
   };
-  // Paused (a stay in hospital), or answered since it was asked: nothing more of this refill.
-  if (std::max(asked, tx.now()) < s.paused_until || (phase != actions::refill_ask && s.answered_at >= asked)) {
-    return schedule_next(tx, s, asked, 0);
+  const auto next_cycle = [&] { return schedule_next(tx, s, p.at, 0); };
+  // The flow at its refill node, with {phase}. A flow edited without it loses this step (logged),
+  // never the cycles after it.
+  const auto start = [&](const char* phase) {
+    const flow::definition* f = c.flows.by_id(s.flow_id);
+    const std::string why = f ? start_by_sms(tx, c, who, *f, s.node, {{"series", std::to_string(s.id)}, {"phase", phase}},
+                                             s.channel_id, false, s.id)
+                              : "flow '" + s.flow_id + "' is gone";
+    if (!why.empty()) core::log::warn("series.step_skipped", {{"series", s.id}, {"phase", phase}, {"error", why}});
+    return why.empty();
+  };
+  // Answered since it was asked, or paused (a stay in hospital) past the refill day: nothing
+  // more of this refill. Paused only over the day before: asked on the day.
+  if (p.step != actions::refill_ask && s.answered_at >= p.at) return next_cycle();
+  if (std::max(p.at, tx.now()) < s.paused_until) {
+    if (p.step == actions::refill_ask && s.paused_until <= times->again) return then(times->again, actions::refill_again, 0);
+    return next_cycle();
   }
-  const std::map<std::string, std::string> vars{{"series", std::to_string(s.id)}};
-  if (phase == actions::refill_check) {
-    // The refill day's evening, still unanswered: the flow tells the health worker. Nothing goes
-    // to the patient, so their sending hours do not hold it.
-    auto told = vars;
-    told["phase"] = "check";
-    if (auto why = start_by_sms(tx, c, who, *f, s.node, told, s.channel_id, false, s.id); !why.empty()) return why;
-    return schedule_next(tx, s, asked, 0);
+  if (p.step == actions::refill_check) {
+    // The refill day's evening. The health worker hears only of someone asked who answered
+    // nothing since, this or any reminder of theirs (a "1" can go to another question that
+    // took over the phone). Nothing goes to the patient, so their sending hours do not hold it.
+    const auto running = tx.active_series(s.contact_id, s.programme);
+    const bool answered_other = std::any_of(running.begin(), running.end(), [&](const store::series& o) {
+      return o.answered_at >= p.at;
+    });
+    if (p.asked == 0 || answered_other) {
+      core::log::info("series.not_escalated", {{"series", s.id}, {"asked", p.asked}, {"answered_other", answered_other}});
+    } else {
+      start("check");
+    }
+    return next_cycle();
   }
-  // R-S8: within the person's sending hours. "Tomorrow" held into the refill day would be wrong:
-  // it is asked on the day instead; a question held past the day's evening, the worker hears.
-  const core::unix_ms opens = sending_time(tx.now(), who, s.programme, s.time_zone);
-  if (opens > tx.now()) {
-    const core::unix_ms too_late = phase == actions::refill_ask ? times->day_starts : times->check;
-    if (opens < too_late) return then(opens, phase);
-    core::log::info("series.skipped", {{"series", s.id}, {"phase", phase}, {"reason", "sending_hours"}});
-    return phase == actions::refill_ask ? then(times->again, actions::refill_again)
-                                        : then(times->check, actions::refill_check);
+  // R-S8: within the person's sending hours. "Tomorrow" going on the refill day (held, or a job
+  // run late) would be wrong: it is asked on the day instead; "today" after the day's evening,
+  // not at all.
+  const core::unix_ms sends = std::max(tx.now(), sending_time(tx.now(), who, s.programme, s.time_zone));
+  const bool asking = p.step == actions::refill_ask;
+  const core::unix_ms after = asking ? times->again : times->check;
+  const int following = asking ? actions::refill_again : actions::refill_check;
+  if (sends >= (asking ? times->day_starts : times->check)) {
+    core::log::info("series.skipped", {{"series", s.id}, {"phase", p.step}, {"reason", "sending_hours"}});
+    return then(after, following, p.asked);
   }
-  auto asking = vars;
-  asking["phase"] = phase == actions::refill_ask ? "ask" : "again";
-  if (auto why = start_by_sms(tx, c, who, *f, s.node, asking, s.channel_id, false, s.id); !why.empty()) return why;
-  ++done.reminders;
-  return phase == actions::refill_ask ? then(times->again, actions::refill_again)
-                                      : then(times->check, actions::refill_check);
+  if (sends > tx.now()) return then(sends, p.step, p.asked);
+  const bool sent = start(asking ? "ask" : "again");
+  if (sent) ++done.reminders;
+  return then(after, following, p.asked + (sent ? 1 : 0));
 }
 
 std::string runner::queue_series_text(store::tx& tx, const content& c, const store::series& s,

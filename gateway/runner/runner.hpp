@@ -32,6 +32,7 @@
 
 namespace paygham::actions {
 class registry;
+struct series_due;
 }
 
 namespace paygham::store {
@@ -287,9 +288,9 @@ class runner {
   // the person to dial again (the flow's `invite`), unless that could say too much or too often.
   bool invite_to_finish(store::tx& tx, const content& c, const store::run& r) const;
   std::string apply_series_due(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
-  // A refill series' phase (actions::refill_phase) of the refill asked about at `asked`.
+  // A refill series' phase (actions::refill_phase): the job `p` of the cycle asked at p.at.
   std::string apply_refill(store::tx& tx, const content& c, const store::series& s, const store::contact& who,
-                           core::unix_ms asked, int phase, tick_outcome& done) const;
+                           const actions::series_due& p, tick_outcome& done) const;
   std::string apply_booking_reminder(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // A series' occurrence as a plain text (a reminder the person asked for themself), and the
   // job for its next occurrence after the one due at `due_at` (its `day_index`th day).

@@ -787,3 +787,36 @@ TEST_CASE("runner: a session that dropped on one route goes on where it was redi
   CHECK(test::value(fx.so, "SELECT channel_id FROM flow_runs WHERE session_id = 'h2'") == "mtn");
   CHECK(test::value(fx.so, "SELECT COUNT(*) FROM flow_runs") == "1");
 }
+
+TEST_CASE("runner: a refill's day is its cycle's, even when asked after midnight, and its steps read back",
+          "[runner]") {
+  store::series s;
+  s.time_zone = "Asia/Kabul";
+  s.at_minute = 600;
+  s.every_days = 30;
+  s.from_day = 20'786;  // 2026-11-29, the day before a refill on 30 November
+  constexpr core::unix_ms kabul = 16'200'000;
+  const auto at = [&](long long day, int minute) { return day * 86'400'000 + minute * 60'000LL - kabul; };
+  // Asked at 10:00 the day before: the refill day starts at midnight, asked again 09:00, checked 20:00.
+  auto t = actions::refill_times_after(s, at(20'786, 600));
+  REQUIRE(t);
+  CHECK(t->day_starts == at(20'787, 0));
+  CHECK(t->again == at(20'787, 540));
+  CHECK(t->check == at(20'787, 1200));
+  // Enrolled a minute before midnight, its asking set a minute on (already the refill day): the
+  // same refill, not the day after.
+  t = actions::refill_times_after(s, at(20'787, 0) + 30'000);
+  REQUIRE(t);
+  CHECK(t->again == at(20'787, 540));
+  // A cycle on: the next refill.
+  t = actions::refill_times_after(s, at(20'816, 600));
+  REQUIRE(t);
+  CHECK(t->again == at(20'817, 540));
+  // The job's payload keeps how many questions went; an old one without it reads as none.
+  const auto p = actions::series_due::parse(actions::series_due{7, 1000, actions::refill_again, 1}.json());
+  REQUIRE(p);
+  CHECK(p->step == actions::refill_again);
+  CHECK(p->asked == 1);
+  CHECK(actions::series_due::parse(R"({"series": 7, "at": 1000, "step": 0})")->asked == 0);
+  CHECK_FALSE(actions::series_due::parse(R"({"series": 7, "at": 1000, "asked": "one"})"));
+}
