@@ -66,28 +66,28 @@ void ask_again_later(store::tx& t, const request& r, const store::series& s, con
 std::int64_t start_series(store::tx& t, const store::series& s, const first_occurrence& first);
 
 // A series' occurrence due at `at`: the runner sends it and sets the next. `step`: which of an
-// anchored series' days it is (0 for a daily one; a refill's phase). `asked`: how many of a
-// refill's questions went to the person this cycle.
+// anchored series' days it is (0 for a daily one; a refill's phase). `questions`: how many of
+// a refill's questions went to the person this cycle.
 struct series_due {
   static constexpr std::string_view kind = "series.due";
   std::int64_t series = 0;
   core::unix_ms at = 0;
   int step = 0;
-  int asked = 0;
+  int questions = 0;
   std::string json() const {
     nlohmann::json j{{"series", series}, {"at", at}, {"step", step}};
-    if (asked != 0) j["asked"] = asked;
+    if (questions != 0) j["questions"] = questions;
     return j.dump();
   }
   static std::optional<series_due> parse(const std::string& payload) {
     const auto j = nlohmann::json::parse(payload, nullptr, false);
     const auto integer_or_none = [&](const char* key) { return !j.contains(key) || j[key].is_number_integer(); };
     if (!j.is_object() || !j.contains("series") || !j["series"].is_number_integer() || !j.contains("at") ||
-        !j["at"].is_number_integer() || !integer_or_none("step") || !integer_or_none("asked")) {
+        !j["at"].is_number_integer() || !integer_or_none("step") || !integer_or_none("questions")) {
       return std::nullopt;
     }
     return series_due{j["series"].get<std::int64_t>(), j["at"].get<core::unix_ms>(), j.value("step", 0),
-                      j.value("asked", 0)};
+                      j.value("questions", 0)};
   }
 };
 

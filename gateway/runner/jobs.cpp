@@ -174,8 +174,8 @@ std::string runner::apply_refill(store::tx& tx, const content& c, const store::s
                                  const actions::series_due& p, tick_outcome& done) const {
   const auto times = actions::refill_times_after(s, p.at);
   if (!times) return "time zone '" + s.time_zone + "' is unknown";
-  const auto then = [&](core::unix_ms at, int phase, int asked) {
-    tx.add_job(actions::series_due::kind, at, actions::series_due{s.id, p.at, phase, asked}.json());
+  const auto then = [&](core::unix_ms at, int phase, int questions) {
+    tx.add_job(actions::series_due::kind, at, actions::series_due{s.id, p.at, phase, questions}.json());
     return std::string{};
   };
   const auto next_cycle = [&] { return schedule_next(tx, s, p.at, 0); };
@@ -204,8 +204,9 @@ std::string runner::apply_refill(store::tx& tx, const content& c, const store::s
     const bool answered_other = std::any_of(running.begin(), running.end(), [&](const store::series& o) {
       return o.answered_at >= p.at;
     });
-    if (p.asked == 0 || answered_other) {
-      core::log::info("series.not_escalated", {{"series", s.id}, {"asked", p.asked}, {"answered_other", answered_other}});
+    if (p.questions == 0 || answered_other) {
+      core::log::info("series.not_escalated",
+                      {{"series", s.id}, {"questions", p.questions}, {"answered_other", answered_other}});
     } else {
       start("check");
     }
@@ -220,12 +221,12 @@ std::string runner::apply_refill(store::tx& tx, const content& c, const store::s
   const int following = asking ? actions::refill_again : actions::refill_check;
   if (sends >= (asking ? times->day_starts : times->check)) {
     core::log::info("series.skipped", {{"series", s.id}, {"phase", p.step}, {"reason", "sending_hours"}});
-    return then(after, following, p.asked);
+    return then(after, following, p.questions);
   }
-  if (sends > tx.now()) return then(sends, p.step, p.asked);
+  if (sends > tx.now()) return then(sends, p.step, p.questions);
   const bool sent = start(asking ? "ask" : "again");
   if (sent) ++done.reminders;
-  return then(after, following, p.asked + (sent ? 1 : 0));
+  return then(after, following, p.questions + (sent ? 1 : 0));
 }
 
 std::string runner::queue_series_text(store::tx& tx, const content& c, const store::series& s,

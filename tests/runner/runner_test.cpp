@@ -816,7 +816,7 @@ TEST_CASE("runner: a refill's day is its cycle's, even when asked after midnight
   const auto p = actions::series_due::parse(actions::series_due{7, 1000, actions::refill_again, 1}.json());
   REQUIRE(p);
   CHECK(p->step == actions::refill_again);
-  CHECK(p->asked == 1);
-  CHECK(actions::series_due::parse(R"({"series": 7, "at": 1000, "step": 0})")->asked == 0);
-  CHECK_FALSE(actions::series_due::parse(R"({"series": 7, "at": 1000, "asked": "one"})"));
+  CHECK(p->questions == 1);
+  CHECK(actions::series_due::parse(R"({"series": 7, "at": 1000, "step": 0})")->questions == 0);
+  CHECK_FALSE(actions::series_due::parse(R"({"series": 7, "at": 1000, "questions": "one"})"));
 }
