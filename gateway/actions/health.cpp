@@ -33,7 +33,8 @@
 //                                           The loss message's run has {series}: one that ended
 //   reminders.call_me series, tell_worker → ok: the person asked for a call (after a loss) and
 //                                           is on the call list of the worker who enrolled
-//                                           them, who is told; none: nobody can be told
+//                                           them, who is told (or was, for a call still to
+//                                           make); none: nobody can be told
 //   workers.calls     worker              → ok {calls}: a data menu; none
 //   workers.called    worker, call        → ok {calls_left}
 //   appointments.attend worker, code      → ok {when}: today's visit with the code at the
@@ -386,7 +387,14 @@ flow::action_result reminders_call_me(store::tx& t, const request& r) {
   if (!id) return error;
   const auto s = t.find_series(*id);
   if (!s || s->contact_id != r.contact_id) return error;
-  return tell_worker(t, r, *s, "call_asked", 0) ? flow::action_result{"ok", {}} : flow::action_result{"none", {}};
+  if (tell_worker(t, r, *s, "call_asked", 0)) return {"ok", {}};
+  // Asked before and not called yet: the call stands on the worker's list, and the worker knows.
+  if (const auto worker = t.find_user(s->worker_id); worker && !worker->disabled) {
+    for (const auto& e : t.open_escalations(worker->id)) {
+      if (e.series_id == s->id && e.reason == store::call_asked_reason) return {"ok", {}};
+    }
+  }
+  return {"none", {}};
 }
 
 flow::action_result workers_calls(store::tx& t, const request& r) {

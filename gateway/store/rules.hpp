@@ -139,8 +139,14 @@ std::optional<call_priority> parse_call_priority(std::string_view name);
 // "medicine" (every day).
 std::string_view series_kind(const series& s);
 
+// R-H3, R-H7: a person who asked for a call. An answer to a reminder closes the series' open
+// call for any other reason (the phone is read, which is what a call for unanswered reminders
+// or a silent six-monthly question was for), never this one: it is still to make, whatever
+// they answer next ("I am well" a week after "I need help"). tx::resolve_series_escalations.
+inline constexpr std::string_view call_asked_reason = "call_asked";
+
 inline bool replaces_open_escalation(std::string_view reason) {
-  return reason == "not_wanted" || reason == "call_asked";
+  return reason == "not_wanted" || reason == call_asked_reason;
 }
 
 // R-M3: who may ask for a broadcast and approve another person's urgent alert: admins and

@@ -138,7 +138,7 @@ TEST_CASE("workers: what is queued of one series is cancelled without touching t
   CHECK(test::value(fx.so, "SELECT COUNT(*) FROM message_events WHERE status = 'cancelled' AND source = 'series-end'") == "1");
 }
 
-TEST_CASE("workers: one open call per series, closed by its worker or when the patient answers again, a phone's no "
+TEST_CASE("workers: one open call per series, closed by its worker or when the patient answers again (not one they asked for), a phone's no "
           "taking over its reason", "[store]") {
   fixture fx;
   const auto by = fx.worker("+93700000900");
@@ -176,6 +176,16 @@ TEST_CASE("workers: one open call per series, closed by its worker or when the p
   CHECK(fx.escalate(by, patient, series) != 0);
   test::in_tx(fx.w, [&](store::tx& t) { t.resolve_series_escalations(series); });
   CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(by).size(); }) == 0);
+
+  // A call the patient asked for stays through their next answers ("I am well" a week after
+  // "I need help"), until the worker calls.
+  const auto asked = fx.escalate(by, patient, series, "call_asked", 0);
+  CHECK(asked != 0);
+  test::in_tx(fx.w, [&](store::tx& t) { t.resolve_series_escalations(series); });
+  open = test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(by); });
+  REQUIRE(open.size() == 1);
+  CHECK(open[0].id == asked);
+  CHECK(open[0].reason == "call_asked");
 }
 
 TEST_CASE("workers: calls are listed the most pressing first (urgent, high, normal, low), and urgent inbox items "

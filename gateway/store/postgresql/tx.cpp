@@ -1129,7 +1129,9 @@ std::int64_t tx::mark_overdue_calls_told(std::string_view facility, core::unix_m
 }
 
 void tx::resolve_series_escalations(std::int64_t series_id) {
-  c_.query("UPDATE escalations SET resolved_at = $1 WHERE series_id = $2 AND resolved_at IS NULL", {now(), series_id});
+  // Every reason but a call the person asked for (store::call_asked_reason).
+  c_.query("UPDATE escalations SET resolved_at = $1 WHERE series_id = $2 AND resolved_at IS NULL AND reason <> $3",
+           {now(), series_id, std::string(call_asked_reason)});
 }
 
 std::map<std::pair<long long, int>, int> tx::slot_use(std::string_view clinic, std::string_view service,

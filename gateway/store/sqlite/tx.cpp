@@ -928,9 +928,11 @@ std::int64_t tx::mark_overdue_calls_told(std::string_view facility, core::unix_m
 }
 
 void tx::resolve_series_escalations(std::int64_t series_id) {
-  auto& u = stmt("UPDATE escalations SET resolved_at = ? WHERE series_id = ? AND resolved_at IS NULL");
+  // Every reason but a call the person asked for (store::call_asked_reason).
+  auto& u = stmt("UPDATE escalations SET resolved_at = ? WHERE series_id = ? AND resolved_at IS NULL AND reason <> ?");
   u.bind(1, now());
   u.bind(2, series_id);
+  bind_text(u, 3, call_asked_reason);
   u.exec();
 }
 
