@@ -9,6 +9,8 @@
 //   # templates: tests/fixtures/golden/templates   texts added to the shipped ones, in the
 //                languages that folder has (only those are loaded)
 //   # languages: prs ps fa en                       offered to a new number first
+//   # default_language: prs                          the deployment's language (defaults.language:
+//                                                     a new number's, when none is offered)
 //   # quiet_hours: 21:00-08:00                      sending hours (defaults.quiet_hours)
 //   # programmes: {reminders: {quiet_days: [tue]}}   a programme's own sending hours (config `programmes`)
 //   # clinics: config/clinics.yaml                  the clinics people can book
@@ -29,8 +31,12 @@
 //   > sms "INFO" from +93700000002                    an inbound SMS ({transfer_code}: the newest
 //                                                     transfer code, drawn at random; shown so too)
 //   > wait 25h                                        the clock moves on; due work runs, each job at its time
+//   > wait 182d, counted                              the same, each line shown once with how many times
+//                                                     it came (jobs without their times): months of a daily
+//                                                     reminder in a few lines
 //   > reload tests/fixtures/flows/golden/v2/x.yaml    a new version of flow x goes live
 //   > session ends                                    the aggregator says the USSD session ended
+//   > worker +93700000900 leaves                      an admin disables a health worker's account
 //   > broadcast mine_safety herat mine_safety.alert_floods   an urgent broadcast to an area's subscribers
 //   > broadcast mine_safety herat mine_safety.x education   an education broadcast (routine, R-S9)
 //   > broadcast mine_safety herat mine_safety.x area   an area alert (within sending hours)
@@ -64,6 +70,9 @@
 #include "gateway/app/content.hpp"
 #include "gateway/auth/pin.hpp"
 #include "gateway/core/duration.hpp"
+#include "gateway/flow/engine.hpp"
+#include "gateway/flow/flow.hpp"
+#include "gateway/text/catalog.hpp"
 #include "gateway/runner/runner.hpp"
 #include "gateway/store/writer.hpp"
 #include "gateway/text/segments.hpp"
@@ -165,9 +174,12 @@ class player {
     if (auto it = t.header.find("languages"); it != t.header.end()) {
       for (const auto& l : words(it->second)) languages += (languages.empty() ? "" : ", ") + l;
     }
+    const auto default_language = t.header.find("default_language");
     test::write_file(dir_.file("paygham.yaml"),
                      "store: {path: " + dir_.file("golden.db") + ", synchronous: normal}\n"
-                     "defaults: {region: AF, timezone: Asia/Kabul, language: en, emergency_number: \"112\","
+                     "defaults: {region: AF, timezone: Asia/Kabul, language: " +
+                         (default_language == t.header.end() ? "en" : default_language->second) +
+                         ", emergency_number: \"112\","
                      " emergency_numbers: {IR: \"115\"}, crisis_lines: {IR: [123, 1480]}" + quiet +
                          ", languages: [" + languages + "]}\n"
                          "flows: " + dir_.file("flows") + "\n"
@@ -258,9 +270,10 @@ class player {
     for (const auto& input : t_.inputs) {
       out += "> " + input + "\n";
       now_ += 1000;
+      counted_ = false;
       std::string shown = step(input);  // first: effects() reads what the step stored
       shown += effects();
-      out += masked(std::move(shown));
+      out += masked(counted_ ? counted(shown) : std::move(shown));
     }
     return out;
   }
@@ -303,7 +316,12 @@ class player {
       return "";
     }
     if (input.rfind("wait ", 0) == 0) {
-      auto d = core::parse_duration(input.substr(5));
+      std::string span = input.substr(5);
+      if (const auto comma = span.find(", counted"); comma != std::string::npos && comma + 9 == span.size()) {
+        counted_ = true;
+        span.resize(comma);
+      }
+      auto d = core::parse_duration(span);
       REQUIRE(d);
       const core::unix_ms until = now_.load() + d.value().count();
       const auto run_due = [&] {
@@ -345,6 +363,15 @@ class player {
       }
       return "";
     }
+    static const std::regex leaves(R"re(worker (\S+) leaves)re");
+    if (std::regex_match(input, m, leaves)) {
+      test::in_tx(*writer_, [&](store::tx& t) {
+        const auto u = t.find_user_by_phone(m[1].str());
+        REQUIRE(u);
+        t.set_user_disabled(u->id, true);
+      });
+      return "";
+    }
     if (input == "session ends") {
       const core::session_end e{"at", session_, phone_, false};
       test::in_tx(*writer_, [&](store::tx& t) { runner_->end_session(t, e); });
@@ -368,6 +395,24 @@ class player {
     const core::ussd_request u{"at", session_, phone_, code_, text_, "41201"};
     const auto r = test::in_tx(*writer_, [&](store::tx& t) { return runner_->apply_ussd(t, u); });
     return std::string(r.end ? "< END " : "< CON ") + one_line(r.text) + "\n";
+  }
+
+  // Each line once, in the order first seen, with "N× " before it when it came N times; a job's
+  // time is left out so the same job on each day counts as one line.
+  static std::string counted(const std::string& lines) {
+    static const std::regex job_time(R"re(^(= job \S+) at \S+$)re");
+    std::vector<std::string> order;
+    std::map<std::string, int> times;
+    std::istringstream in(lines);
+    for (std::string line; std::getline(in, line);) {
+      line = std::regex_replace(line, job_time, "$1");
+      if (times[line]++ == 0) order.push_back(line);
+    }
+    std::string out;
+    for (const auto& line : order) {
+      out += (times[line] > 1 ? std::to_string(times[line]) + "× " : "") + line + "\n";
+    }
+    return out;
   }
 
   // Codes drawn at random (transfer codes) read as their name, so the transcript stays the same.
@@ -460,6 +505,7 @@ class player {
   std::unique_ptr<store::writer> writer_;
   std::unique_ptr<runner::runner> runner_;
   std::string phone_, session_, code_, text_;
+  bool counted_ = false;  // the step was a "wait …, counted"
   int sms_seq_ = 0;
   std::int64_t seen_msg_ = 0, seen_job_ = 0;
   std::map<std::string, std::string> fields_;
@@ -504,5 +550,87 @@ TEST_CASE("golden: every shipped flow has a transcript", "[golden]") {
     const std::string rel = "flows/" + e.path().filename().string();
     INFO(rel + " has no transcript in tests/fixtures/golden/ (write one; PAYGHAM_UPDATE_GOLDEN=1 fills it in)");
     CHECK(covered.count(rel) == 1);
+  }
+}
+
+// The words of a text a transcript must show for it to have been played: its longest stretch
+// between placeholders, as the transcript writes it (new lines as \\n, typographic marks as sent).
+// Empty when that stretch is under four letters: too short to tell one text from another.
+std::string played_words(const text::entry& e) {
+  std::string best, part;
+  const std::string body = e.smart ? text::smart_gsm(e.text) : e.text;
+  const auto keep = [&] {
+    const auto first = part.find_first_not_of(' ');
+    const std::string trimmed = first == std::string::npos ? "" : part.substr(first, part.find_last_not_of(' ') - first + 1);
+    if (trimmed.size() > best.size()) best = trimmed;
+    part.clear();
+  };
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    if (body[i] == '{') {
+      keep();
+      i = body.find('}', i);
+      if (i == std::string::npos) break;
+    } else {
+      part += body[i];
+    }
+  }
+  keep();
+  std::size_t letters = 0;
+  for (const char c : best) letters += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return letters < 4 ? "" : one_line(best);
+}
+
+// Acceptance of the programmes (docs/requirements.md, "How requirements are checked"): every
+// path of the shipped flows is played by a transcript in at least two languages, one of them
+// Dari or Pashto. A path is read by its texts: each text a node of a shipped flow names is seen
+// in the transcripts in two languages or more, Dari or Pashto among them.
+TEST_CASE("golden: every text of the shipped flows is played in two languages, Dari or Pashto one of them",
+          "[golden]") {
+  std::string played;
+  for (const auto& file : test::fixture_files("golden", ".txt")) played += test::read_file(file);
+  std::vector<std::string> problems;
+  const auto texts = text::catalog::load_dir(src("templates"), problems);
+  const auto flows = flow::flow_set::load_dir(src("flows"), problems);
+  REQUIRE(problems.empty());
+  REQUIRE(flows.size() > 0);
+  for (const auto& f : flows.all()) {
+    // The nodes a run reaches only when an action failed (its `error` outcome: a fault of the
+    // store or the config, not a way a person takes) are left out: tests/flow/engine_test.cpp
+    // plays a failed action.
+    std::set<std::string> reached{f->start};
+    reached.insert(f->entries.begin(), f->entries.end());
+    for (const auto& [id, n] : f->nodes) {
+      std::multiset<std::string> to;
+      for (const auto& t : n.targets()) to.insert(t);
+      if (auto e = n.outcomes.find("error"); e != n.outcomes.end()) to.erase(to.find(e->second));
+      reached.insert(to.begin(), to.end());
+    }
+    std::set<std::string> keys;
+    for (const auto& [id, n] : f->nodes) {
+      if (!reached.count(id)) continue;
+      for (const auto& [key, where] : n.text_where) {
+        // common.error, the gateway's "not available now", ends a flow after a fault only.
+        if (!key.empty() && key != flow::keys::error) keys.insert(key);
+      }
+    }
+    if (!f->invite.empty()) keys.insert(f->invite);
+    for (const auto& key : keys) {
+      std::string seen;
+      int languages = 0;
+      bool dari_or_pashto = false;
+      for (const auto& lang : texts.languages()) {
+        const auto* e = texts.find(lang, key);
+        if (!e) continue;
+        const std::string words = played_words(*e);
+        if (words.empty() || played.find(words) != std::string::npos) {
+          seen += (seen.empty() ? "" : " ") + lang;
+          ++languages;
+          dari_or_pashto = dari_or_pashto || lang == "prs" || lang == "ps";
+        }
+      }
+      INFO(f->file << ": " << key << " is played in " << languages << " language(s) (" << seen
+                   << "): write a transcript that reaches it in Dari or Pashto and one more");
+      CHECK((languages >= 2 && dari_or_pashto));
+    }
   }
 }
