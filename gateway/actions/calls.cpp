@@ -51,6 +51,29 @@ std::optional<store::user> first_health_worker(store::tx& t, std::string_view cl
   return std::nullopt;
 }
 
+handed_over disable_user(store::tx& t, const store::user& u) {
+  t.set_user_disabled(u.id, true);
+  handed_over out;
+  if (u.role != "health_worker") return out;
+  std::optional<store::user> to;
+  for (auto& other : t.list_users()) {
+    // Who can open the menu's call list: a phone and a PIN.
+    if (other.id == u.id || other.role != "health_worker" || other.disabled || other.facility != u.facility ||
+        other.phone.empty() || other.pin_hash.empty()) {
+      continue;
+    }
+    if (!to || (other.supervisor && !to->supervisor)) to = std::move(other);
+  }
+  if (!to) {
+    core::log::warn("user.patients_left", {{"user", u.id}, {"facility", u.facility}});
+    return out;
+  }
+  const auto moved = t.move_patients(u.id, to->id);
+  out = {to->id, to->name, moved.series, moved.calls};
+  core::log::info("user.patients_handed_over", {{"user", u.id}, {"to", to->id}, {"series", out.series}, {"calls", out.calls}});
+  return out;
+}
+
 std::optional<store::user> health_worker_of(store::tx& t, std::int64_t contact) {
   for (const auto& s : t.running_series(contact)) {
     if (s.worker_id == 0) continue;

@@ -77,6 +77,23 @@ std::optional<store::user> health_worker_of(store::tx& t, std::int64_t contact);
 bool put_on_call_list(store::tx& t, std::int64_t contact, const std::string& clinic, const std::string& reason,
                       int misses, store::call_priority priority);
 
+// A person who works with Paygham leaves, or lost their phone: an admin disables the account
+// (the API, the console, `paygham user disable`). A health worker's patients are not left
+// without one: their running reminders and open calls go to a colleague at the same clinic who
+// can open the health-worker menu (a phone and a PIN), a supervisor first, so a patient who asks for a call reaches someone (R-H3). With
+// nobody left at the clinic they stay, and a patient asking for a call is told to call the clinic.
+struct handed_over {
+  std::int64_t to = 0;  // the user who has them now; 0: nobody
+  std::string to_name;
+  std::int64_t series = 0, calls = 0;
+  // For the audit log and the API's answer: {"to": id, "series": n, "calls": n}; {} for nobody.
+  nlohmann::json json() const {
+    if (to == 0) return nlohmann::json::object();
+    return {{"to", to}, {"series", series}, {"calls", calls}};
+  }
+};
+handed_over disable_user(store::tx& t, const store::user& u);
+
 // A pregnancy of the contact was flagged high risk: every open call about them at `facility`
 // becomes high.
 void raise_open_calls(store::tx& t, std::int64_t contact, const std::string& facility);

@@ -1360,15 +1360,18 @@ outcome list_users(services&, store::tx& tx, const call&) {
 }
 
 // POST /api/v1/users/{id}/disable: a person who left, or a lost phone: their PIN and password
-// stop working and their sessions end.
+// stop working and their sessions end; a health worker's patients go to a colleague
+// (actions::disable_user), named in `handed_over` ({} when the clinic has nobody left).
 outcome disable_user(services&, store::tx& tx, const call& c) {
   const auto id = text::read_id(c.value("id"));
   const auto u = id ? tx.find_user(*id) : std::nullopt;
   if (!u) return refuse(404, "not_found", "no user with that number");
   if (u->id == c.token.user_id) return refuse(409, "yourself", "an admin cannot disable themself: ask another admin");
-  tx.set_user_disabled(u->id, true);
-  tx.audit(c.actor(), "users.disable", "user:" + std::to_string(u->id), "{}");
-  return answer(user_json(*tx.find_user(u->id), tx.now()));
+  const auto handed = actions::disable_user(tx, *u);
+  tx.audit(c.actor(), "users.disable", "user:" + std::to_string(u->id), handed.json().dump());
+  auto out = user_json(*tx.find_user(u->id), tx.now());
+  if (u->role == "health_worker") out["handed_over"] = handed.json();
+  return answer(std::move(out));
 }
 
 json token_json(const store::api_token& k) {

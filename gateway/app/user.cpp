@@ -9,6 +9,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "gateway/actions/calls.hpp"
 #include "gateway/app/commands.hpp"
 #include "gateway/app/config.hpp"
 #include "gateway/app/content.hpp"
@@ -185,6 +186,8 @@ int user(const user_options& o) {
     std::string problem;
     std::vector<store::user> all;
     std::int64_t id = 0;
+    actions::handed_over handed;  // disable: where a health worker's patients went
+    std::string facility;         // disable: a health worker's clinic
     store::run_now(*writer, [&](store::tx& t) {
       const auto existing = !phone.empty() ? t.find_user_by_phone(phone)
                             : !o.login.empty() ? t.find_user_by_login(o.login)
@@ -224,9 +227,10 @@ int user(const user_options& o) {
         t.audit("cli", "users.supervisor", "user:" + std::to_string(id),
                 nlohmann::json{{"supervisor", o.supervisor}}.dump());
       } else {
-        t.set_user_disabled(existing->id, true);
+        handed = actions::disable_user(t, *existing);
         id = existing->id;
-        t.audit("cli", "users.disable", "user:" + std::to_string(id), "{}");
+        t.audit("cli", "users.disable", "user:" + std::to_string(id), handed.json().dump());
+        if (existing->role == "health_worker") facility = existing->facility;
       }
     });
     writer->stop();
@@ -250,6 +254,15 @@ int user(const user_options& o) {
                        : o.action == "supervisor" ? (o.supervisor ? "supervises their clinic" : "no longer supervises")
                                                 : "disabled";
     std::cout << "user " << id << " " << done << "\n";
+    if (handed.to != 0) {
+      std::cout << "their patients go to user " << handed.to << " (" << handed.to_name << "): " << handed.series
+                << " running reminders, " << handed.calls << " calls to make\n";
+    } else if (!facility.empty()) {
+      std::cout << "nobody else at " << facility << " has a phone and a PIN for the health-worker menu"
+                << ": their patients' reminders go on, and a patient asking for a call is told to call the clinic;"
+                   " add a health worker there (paygham user create --role health_worker --facility "
+                << facility << " …)\n";
+    }
     return exit_ok;
   } catch (const std::exception& e) {
     std::cerr << "paygham user: " << e.what() << "\n";

@@ -489,8 +489,14 @@ class users_part {
   // After a PIN try: wrong ones in a row, and the end of a lockout (0: none).
   virtual void set_pin_failures(std::int64_t id, int failed, core::unix_ms locked_until) = 0;
   virtual void set_pin(std::int64_t id, std::string_view pin_hash) = 0;  // and unlocks
-  // Disabling also ends the user's console sessions.
+  // Disabling also ends the user's console sessions. A health worker who leaves is disabled by
+  // actions::disable_user, which hands their patients over too.
   virtual void set_user_disabled(std::int64_t id, bool disabled) = 0;
+  // A health worker's running series and open calls become `to`'s: how many of each moved.
+  struct moved_patients {
+    std::int64_t series = 0, calls = 0;
+  };
+  virtual moved_patients move_patients(std::int64_t from, std::int64_t to) = 0;
   virtual void set_user_supervisor(std::int64_t id, bool supervisor) = 0;
   virtual std::optional<user> find_user_by_login(std::string_view login) = 0;
   // A new password unlocks the login and ends every console session the user had.

@@ -36,7 +36,8 @@
 //                                                     reminder in a few lines
 //   > reload tests/fixtures/flows/golden/v2/x.yaml    a new version of flow x goes live
 //   > session ends                                    the aggregator says the USSD session ended
-//   > worker +93700000900 leaves                      an admin disables a health worker's account
+//   > worker +93700000900 leaves                      an admin disables a health worker's account (their
+//                                                     patients go to a colleague, actions::disable_user)
 //   > broadcast mine_safety herat mine_safety.alert_floods   an urgent broadcast to an area's subscribers
 //   > broadcast mine_safety herat mine_safety.x education   an education broadcast (routine, R-S9)
 //   > broadcast mine_safety herat mine_safety.x area   an area alert (within sending hours)
@@ -66,6 +67,7 @@
 #include <set>
 #include <sstream>
 
+#include "gateway/actions/calls.hpp"
 #include "gateway/app/config.hpp"
 #include "gateway/app/content.hpp"
 #include "gateway/auth/pin.hpp"
@@ -368,7 +370,7 @@ class player {
       test::in_tx(*writer_, [&](store::tx& t) {
         const auto u = t.find_user_by_phone(m[1].str());
         REQUIRE(u);
-        t.set_user_disabled(u->id, true);
+        actions::disable_user(t, *u);
       });
       return "";
     }
@@ -481,7 +483,10 @@ class player {
       const std::string how_soon = e[6] == "1" ? ", high" : e[6] == "3" ? ", low" : "";
       const std::string why = (e[5] == "no_reply" ? e[3] + " unanswered" : e[5]) + how_soon;
       const std::string now = "call " + e[2] + " for " + e[1] + " (" + why + ")" + ": " + e[4];
-      if (escalations_[e[0]] != now) out += "= escalation " + e[0] + ": " + now + "\n";
+      // Numbered as they first appear: PostgreSQL's ids may skip one (an insert that found the
+      // call open already takes a number too).
+      const auto number = shown_escalations_.emplace(e[0], shown_escalations_.size() + 1).first->second;
+      if (escalations_[e[0]] != now) out += "= escalation " + std::to_string(number) + ": " + now + "\n";
       escalations_[e[0]] = now;
     }
     for (const auto& c : test::rows(so, "SELECT phone, fields, opted_out FROM contacts ORDER BY id")) {
@@ -511,6 +516,7 @@ class player {
   std::map<std::string, std::string> fields_;
   std::map<std::string, std::string> bookings_, inbox_;
   std::map<std::string, std::string> escalations_;
+  std::map<std::string, std::size_t> shown_escalations_;  // database id → number shown
 };
 
 bool updating() {

@@ -1026,16 +1026,18 @@ TEST_CASE("console: words of someone in danger are answered with the emergency n
   CHECK(srv.log().find("bleeding") == std::string::npos);
 }
 
-TEST_CASE("console: an admin sees the people and machines, disables a person and makes and revokes a token",
+TEST_CASE("console: an admin sees the people and machines, disables a person (a health worker's patients go to a "
+          "colleague) and makes and revokes a token",
           "[integration][console]") {
   temp_dir dir;
   const std::string config = write_test_config(dir);
   make_user(config, {"--name", "Admin", "--role", "admin", "--login", "admin"}, "river-lamp-seven\n");
   make_worker(config, "fatima", "golshahr", 0);
+  make_worker(config, "omid", "golshahr", 3);
   server_process srv(config);
   const auto admin = log_in(srv.port(), "admin", "river-lamp-seven");
   const auto users = json::parse(admin.call("GET", "/api/v1/users").body)["items"];
-  REQUIRE(users.size() == 2);
+  REQUIRE(users.size() == 3);
   CHECK(users[1]["phone"] == "+93******900");  // masked
   CHECK(users[1].dump().find("argon") == std::string::npos);
   CHECK(admin.call("POST", "/api/v1/users/1/disable").status == 409);  // not oneself
@@ -1043,7 +1045,13 @@ TEST_CASE("console: an admin sees the people and machines, disables a person and
   auto r = admin.call("POST", "/api/v1/users/2/disable");
   CHECK(r.status == 200);
   CHECK(json::parse(r.body)["disabled"] == true);
+  // Her patients and calls (none here) are Omid's now, her colleague at Golshahr.
+  CHECK(json::parse(r.body)["handed_over"] == json{{"to", 3}, {"series", 0}, {"calls", 0}});
+  CHECK(scalar(dir, "SELECT detail FROM audit_log WHERE action = 'users.disable'") == R"({"calls":0,"series":0,"to":3})");
   CHECK(fatima.call("GET", "/api/v1/session").status == 401);  // her session ended
+  // Omid leaves too: nobody at Golshahr is left to take them.
+  r = admin.call("POST", "/api/v1/users/3/disable");
+  CHECK(json::parse(r.body)["handed_over"] == json::object());
 
   r = admin.call("POST", "/api/v1/tokens", json{{"name", "HIS"}, {"role", "health_worker"}}.dump());
   CHECK(r.status == 400);
@@ -1062,7 +1070,7 @@ TEST_CASE("console: an admin sees the people and machines, disables a person and
   CHECK(admin.call("DELETE", "/api/v1/tokens/" + std::to_string(made["id"].get<long long>())).status == 200);
   CHECK(bearer("/api/v1/escalations").status == 401);
   CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action IN ('users.disable', 'tokens.create', 'tokens.revoke')"
-                    " AND actor = 'user:1'") == "3");
+                    " AND actor = 'user:1'") == "4");
 }
 
 TEST_CASE("console: an operator adds a person and updates them by number, and a stop stays a stop",

@@ -105,7 +105,9 @@ TEST_CASE("user: a health worker made with paygham user opens the health-worker 
 
   // A lost phone: disabled, it no longer opens the menu; pin gives a new PIN and unlocks.
   REQUIRE(run_paygham({"user", "disable", "--config", config, "--phone", "+93700000900"}, &out, &err) == 0);
-  CHECK(out == "user 1 disabled\n");
+  CHECK(out == "user 1 disabled\nnobody else at golshahr has a phone and a PIN for the health-worker menu: their "
+               "patients' reminders go on, and a patient asking for a call is told to call the clinic; add a health worker "
+               "there (paygham user create --role health_worker --facility golshahr …)\n");
   CHECK(run_paygham({"user", "pin", "--config", config, "--phone", "+93700000999"}, &out, &err, "3691\n") == 1);
   CHECK_THAT(err, Catch::Contains("no user has the phone"));
   server_process srv(config);

@@ -1,7 +1,7 @@
 // Health workers and their patients against the store, on both engines: users by phone (one
 // user per phone), PIN lockouts, a series a worker started, ending a patient's series with what
 // is queued for them, and the call list (one open escalation per series; closed by the worker
-// who owns it, or when the patient answers again).
+// who owns it, or when the patient answers again; handed to a colleague when the worker leaves).
 #include "gateway/store/tx.hpp"
 #include "gateway/store/rules.hpp"
 
@@ -9,6 +9,7 @@
 
 #include <atomic>
 
+#include "gateway/actions/calls.hpp"
 #include "gateway/store/writer.hpp"
 #include "tests/support/store_support.hpp"
 #include "tests/support/support.hpp"
@@ -447,4 +448,59 @@ TEST_CASE("workers: a refill series keeps its cycle and when it was answered, an
   REQUIRE(daily);
   CHECK(daily->every_days == 0);
   CHECK(store::series_kind(*daily) == "medicine");
+}
+
+TEST_CASE("workers: a health worker who leaves hands their running reminders and open calls to a colleague at the "
+          "clinic who can open the menu, a supervisor first",
+          "[store]") {
+  fixture fx;
+  const auto leaving = fx.worker("+93700000900");
+  const auto colleague = fx.worker("+93700000901");
+  const auto elsewhere = fx.worker("+93700000902", "central");
+  const auto supervisor = fx.worker("+93700000903");
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_user_supervisor(supervisor, true); });
+  store::user no_pin;  // at the clinic, but cannot open the menu
+  no_pin.name = "No PIN";
+  no_pin.role = "health_worker";
+  no_pin.facility = "golshahr";
+  no_pin.phone = "+93700000904";
+  no_pin.supervisor = true;
+  test::in_tx(fx.w, [&](store::tx& t) { t.add_user(no_pin); });
+
+  const auto patient = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+93700000101").id; });
+  const auto running = fx.series_for(patient, leaving);
+  const auto ended = fx.series_for(patient, leaving);
+  test::in_tx(fx.w, [&](store::tx& t) { t.end_series(ended); });
+  const auto open = fx.escalate(leaving, patient, running, "call_asked", 0);
+  const auto closed = fx.escalate(leaving, patient, ended);
+  test::in_tx(fx.w, [&](store::tx& t) { t.resolve_escalation(closed, leaving); });
+
+  const auto handed = test::in_tx(fx.w, [&](store::tx& t) {
+    return actions::disable_user(t, *t.find_user(leaving));
+  });
+  CHECK(handed.to == supervisor);
+  CHECK(handed.series == 1);
+  CHECK(handed.calls == 1);
+  test::in_tx(fx.w, [&](store::tx& t) {
+    CHECK(t.find_user(leaving)->disabled);
+    CHECK(t.find_series(running)->worker_id == supervisor);
+    CHECK(t.find_series(ended)->worker_id == leaving);  // what ended stays as it was
+    const auto calls = t.open_escalations(supervisor);
+    REQUIRE(calls.size() == 1);
+    CHECK(calls[0].id == open);
+    CHECK(t.open_escalations(leaving).empty());
+    CHECK(t.open_escalations(colleague).empty());
+    CHECK(t.open_escalations(elsewhere).empty());
+  });
+
+  // The supervisor leaves in turn: the colleague has them. Then the colleague: nobody is left.
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return actions::disable_user(t, *t.find_user(supervisor)); }).to ==
+        colleague);
+  const auto last = test::in_tx(fx.w, [&](store::tx& t) { return actions::disable_user(t, *t.find_user(colleague)); });
+  CHECK(last.to == 0);
+  CHECK(last.json() == nlohmann::json::object());
+  test::in_tx(fx.w, [&](store::tx& t) {
+    CHECK(t.find_series(running)->worker_id == colleague);
+    CHECK(t.open_escalations(colleague).size() == 1);
+  });
 }

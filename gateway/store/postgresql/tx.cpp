@@ -1016,6 +1016,17 @@ void tx::set_user_disabled(std::int64_t id, bool disabled) {
   if (disabled) end_sessions(id);
 }
 
+tx::moved_patients tx::move_patients(std::int64_t from, std::int64_t to) {
+  require_disk();
+  moved_patients moved;
+  moved.series = static_cast<std::int64_t>(
+      c_.query("UPDATE series SET worker_id = $1 WHERE worker_id = $2 AND active = 1", {to, from}).affected());
+  moved.calls = static_cast<std::int64_t>(
+      c_.query("UPDATE escalations SET worker_id = $1 WHERE worker_id = $2 AND resolved_at IS NULL", {to, from})
+          .affected());
+  return moved;
+}
+
 void tx::set_user_supervisor(std::int64_t id, bool supervisor) {
   require_disk();
   c_.query("UPDATE users SET supervisor = $1, updated_at = $2 WHERE id = $3", {supervisor ? 1 : 0, now(), id});

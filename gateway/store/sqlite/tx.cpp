@@ -771,6 +771,21 @@ void tx::set_user_disabled(std::int64_t id, bool disabled) {
   if (disabled) end_sessions(id);
 }
 
+tx::moved_patients tx::move_patients(std::int64_t from, std::int64_t to) {
+  require_disk();
+  moved_patients moved;
+  auto& s = stmt("UPDATE series SET worker_id = ? WHERE worker_id = ? AND active = 1");
+  s.bind(1, to);
+  s.bind(2, from);
+  moved.series = s.exec();
+  s.reset();
+  auto& e = stmt("UPDATE escalations SET worker_id = ? WHERE worker_id = ? AND resolved_at IS NULL");
+  e.bind(1, to);
+  e.bind(2, from);
+  moved.calls = e.exec();
+  return moved;
+}
+
 void tx::set_user_supervisor(std::int64_t id, bool supervisor) {
   require_disk();
   auto& u = stmt("UPDATE users SET supervisor = ?, updated_at = ? WHERE id = ?");
