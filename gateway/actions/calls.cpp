@@ -44,26 +44,30 @@ std::int64_t raise_call(store::tx& t, const store::escalation& e) {
   return id;
 }
 
-std::optional<store::user> first_health_worker(store::tx& t, std::string_view clinic) {
+bool takes_calls(const store::user& u) {
+  return u.role == "health_worker" && !u.disabled && !u.phone.empty() && !u.pin_hash.empty();
+}
+
+std::optional<store::user> clinic_caller(store::tx& t, std::string_view clinic) {
+  std::optional<store::user> to;
   for (auto& u : t.list_users()) {
-    if (u.role == "health_worker" && !u.disabled && u.facility == clinic) return std::move(u);
+    if (u.facility != clinic || !takes_calls(u)) continue;
+    if (!to || (u.supervisor && !to->supervisor)) to = std::move(u);
   }
-  return std::nullopt;
+  return to;
+}
+
+std::optional<store::user> caller_for(store::tx& t, std::int64_t worker_id) {
+  auto w = worker_id != 0 ? t.find_user(worker_id) : std::nullopt;
+  if (!w || takes_calls(*w)) return w;
+  return w->role == "health_worker" ? clinic_caller(t, w->facility) : std::nullopt;
 }
 
 handed_over disable_user(store::tx& t, const store::user& u) {
   t.set_user_disabled(u.id, true);
   handed_over out;
   if (u.role != "health_worker") return out;
-  std::optional<store::user> to;
-  for (auto& other : t.list_users()) {
-    // Who can open the menu's call list: a phone and a PIN.
-    if (other.id == u.id || other.role != "health_worker" || other.disabled || other.facility != u.facility ||
-        other.phone.empty() || other.pin_hash.empty()) {
-      continue;
-    }
-    if (!to || (other.supervisor && !to->supervisor)) to = std::move(other);
-  }
+  const auto to = clinic_caller(t, u.facility);
   if (!to) {
     core::log::warn("user.patients_left", {{"user", u.id}, {"facility", u.facility}});
     return out;
@@ -74,20 +78,36 @@ handed_over disable_user(store::tx& t, const store::user& u) {
   return out;
 }
 
+handed_over take_over_patients(store::tx& t, const store::user& u) {
+  handed_over out;
+  if (!takes_calls(u)) return out;
+  for (const auto& left : t.list_users()) {
+    if (left.role != "health_worker" || !left.disabled || left.facility != u.facility) continue;
+    const auto moved = t.move_patients(left.id, u.id);
+    out.series += moved.series;
+    out.calls += moved.calls;
+  }
+  if (out.series + out.calls > 0) {
+    out.to = u.id;
+    out.to_name = u.name;
+    core::log::info("user.patients_taken_over", {{"user", u.id}, {"series", out.series}, {"calls", out.calls}});
+  }
+  return out;
+}
+
 std::optional<store::user> health_worker_of(store::tx& t, std::int64_t contact) {
   for (const auto& s : t.running_series(contact)) {
-    if (s.worker_id == 0) continue;
-    if (auto u = t.find_user(s.worker_id); u && !u->disabled) return u;
+    if (auto u = caller_for(t, s.worker_id)) return u;
   }
   for (const auto& b : t.upcoming_bookings(contact)) {
-    if (auto u = first_health_worker(t, b.clinic)) return u;
+    if (auto u = clinic_caller(t, b.clinic)) return u;
   }
   return std::nullopt;
 }
 
 bool put_on_call_list(store::tx& t, std::int64_t contact, const std::string& clinic, const std::string& reason,
                       int misses, store::call_priority priority) {
-  const auto worker = first_health_worker(t, clinic);
+  const auto worker = clinic_caller(t, clinic);
   if (!worker) return false;
   for (const auto& open : t.open_escalations_at(clinic)) {
     if (open.contact_id != contact) continue;

@@ -64,11 +64,15 @@ store::call_priority visit_call_priority(store::tx& t, const store::booking& b, 
 // supervisor's notice. Returns what escalate() returns.
 std::int64_t raise_call(store::tx& t, const store::escalation& e);
 
-// The first health worker of `clinic` not disabled: whoever gets its calls to make.
-std::optional<store::user> first_health_worker(store::tx& t, std::string_view clinic);
+// Who takes `clinic`'s calls to make: a health worker there, not disabled, who can open the
+// menu's call list (a phone and a PIN), its supervisor first, else the first made. nullopt: none.
+std::optional<store::user> clinic_caller(store::tx& t, std::string_view clinic);
+// Who makes the calls of a series the worker `worker_id` started: that worker, or when they
+// have left (disabled, or can no longer open the menu) whoever takes their clinic's calls.
+std::optional<store::user> caller_for(store::tx& t, std::int64_t worker_id);
 
-// The person's health worker: who enrolled them in a series still running, else the first of
-// the clinic of their next visit; nullopt when neither.
+// The person's health worker: who enrolled them in a series still running (caller_for), else
+// whoever takes the calls of the clinic of their next visit; nullopt when neither.
 std::optional<store::user> health_worker_of(store::tx& t, std::int64_t contact);
 
 // Puts the contact on the call list of the first health worker of `clinic`, for `reason`,
@@ -93,6 +97,9 @@ struct handed_over {
   }
 };
 handed_over disable_user(store::tx& t, const store::user& u);
+// A health worker made at a clinic whose workers all left takes over what they left: the
+// running reminders and open calls of every disabled worker there. `to` is 0 when there was none.
+handed_over take_over_patients(store::tx& t, const store::user& u);
 
 // A pregnancy of the contact was flagged high risk: every open call about them at `facility`
 // becomes high.

@@ -100,9 +100,9 @@ void start_flow(store::tx& t, std::int64_t contact, const request& r, const std:
 // (the flow at `tell_worker`); false when there is nobody to tell or they are already on it.
 bool tell_worker(store::tx& t, const request& r, const store::series& s, const std::string& reason, int misses,
                  store::call_priority base = store::call_priority::normal) {
-  if (s.worker_id == 0) return false;
-  const auto worker = t.find_user(s.worker_id);
-  if (!worker || worker->disabled || worker->phone.empty()) return false;
+  // The worker who started it, or when they left, whoever takes their clinic's calls.
+  const auto worker = caller_for(t, s.worker_id);
+  if (!worker) return false;
   store::escalation e;
   e.worker_id = worker->id;
   e.contact_id = s.contact_id;
@@ -388,8 +388,9 @@ flow::action_result reminders_call_me(store::tx& t, const request& r) {
   const auto s = t.find_series(*id);
   if (!s || s->contact_id != r.contact_id) return error;
   if (tell_worker(t, r, *s, "call_asked", 0)) return {"ok", {}};
-  // Asked before and not called yet: the call stands on the worker's list, and the worker knows.
-  if (const auto worker = t.find_user(s->worker_id); worker && !worker->disabled) {
+  // Asked before and not called yet: the call stands on the list of someone who makes calls
+  // (the worker, or the colleague it was handed to), who knows.
+  if (const auto worker = caller_for(t, s->worker_id)) {
     for (const auto& e : t.open_escalations(worker->id)) {
       if (e.series_id == s->id && e.reason == store::call_asked_reason) return {"ok", {}};
     }

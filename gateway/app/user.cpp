@@ -186,7 +186,7 @@ int user(const user_options& o) {
     std::string problem;
     std::vector<store::user> all;
     std::int64_t id = 0;
-    actions::handed_over handed;  // disable: where a health worker's patients went
+    actions::handed_over handed;  // disable: where a health worker's patients went; create: what they took over
     std::string facility;         // disable: a health worker's clinic
     store::run_now(*writer, [&](store::tx& t) {
       const auto existing = !phone.empty() ? t.find_user_by_phone(phone)
@@ -205,7 +205,9 @@ int user(const user_options& o) {
           return;
         }
         id = t.add_user(u);
-        t.audit("cli", "users.create", "user:" + std::to_string(id), "{}");
+        // At a clinic whose workers all left, the new one takes over what they left.
+        handed = actions::take_over_patients(t, *t.find_user(id));
+        t.audit("cli", "users.create", "user:" + std::to_string(id), handed.json().dump());
       } else if (!existing) {
         problem = "no user has " + who;
       } else if (o.action == "pin") {
@@ -254,7 +256,10 @@ int user(const user_options& o) {
                        : o.action == "supervisor" ? (o.supervisor ? "supervises their clinic" : "no longer supervises")
                                                 : "disabled";
     std::cout << "user " << id << " " << done << "\n";
-    if (handed.to != 0) {
+    if (o.action == "create" && handed.to != 0) {
+      std::cout << "they take over what health workers who left had: " << handed.series << " running reminders, "
+                << handed.calls << " calls to make\n";
+    } else if (handed.to != 0) {
       std::cout << "their patients go to user " << handed.to << " (" << handed.to_name << "): " << handed.series
                 << " running reminders, " << handed.calls << " calls to make\n";
     } else if (!facility.empty()) {

@@ -238,7 +238,8 @@ std::string runner::apply_urgent_unanswered(store::tx& tx, const content& c, con
                                             tick_outcome& done) const {
   const auto p = urgent_job::parse(j.payload);
   if (!p) return "payload is not {escalation, worker, item}";
-  const auto open = tx.open_escalations(p->worker);
+  // Whoever has the call now (a worker who left handed it to a colleague, actions::disable_user).
+  const auto open = tx.open_escalations_at("");
   if (std::none_of(open.begin(), open.end(), [&](const store::escalation& e) { return e.id == p->escalation; })) {
     return {};  // called (or the person erased)
   }

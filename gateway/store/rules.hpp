@@ -139,8 +139,9 @@ std::optional<call_priority> parse_call_priority(std::string_view name);
 // "medicine" (every day).
 std::string_view series_kind(const series& s);
 
-// R-H3, R-H7: a person who asked for a call. An answer to a reminder closes the series' open
-// call for any other reason (the phone is read, which is what a call for unanswered reminders
+// R-H3, R-H7: a person who asked for a call. Their call keeps this reason whatever comes after
+// (a "no" to the six-monthly question does not make it look like a number to check), and an
+// answer to a reminder closes the series' open call for any other reason (the phone is read, which is what a call for unanswered reminders
 // or a silent six-monthly question was for), never this one: it is still to make, whatever
 // they answer next ("I am well" a week after "I need help"). tx::resolve_series_escalations.
 inline constexpr std::string_view call_asked_reason = "call_asked";

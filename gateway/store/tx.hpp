@@ -528,7 +528,8 @@ class escalations_part {
  public:
   virtual ~escalations_part() = default;
   // Raises it unless one is open for the series; returns its id, or 0 when one was open (and
-  // kept). A reason that replaces_open_escalation() takes over the open one, and a more pressing
+  // kept). A reason that replaces_open_escalation() takes over the open one (never one the person
+  // asked for: call_asked_reason), and a more pressing
   // priority raises it (its reason kept); then its id is returned, for the worker to hear of it.
   virtual std::int64_t escalate(const escalation& e) = 0;
   // An open escalation becomes more pressing (never less), its reason kept; false when it is

@@ -187,6 +187,13 @@ TEST_CASE("workers: one open call per series, closed by its worker or when the p
   REQUIRE(open.size() == 1);
   CHECK(open[0].id == asked);
   CHECK(open[0].reason == "call_asked");
+  // Nor does a "no" to the six-monthly question make it look like a number to check.
+  CHECK(fx.escalate(by, patient, series, "not_wanted", 0) == 0);
+  CHECK(fx.escalate(by, patient, series, "not_wanted", 0, store::call_priority::high) == asked);  // sooner, though
+  open = test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(by); });
+  REQUIRE(open.size() == 1);
+  CHECK(open[0].reason == "call_asked");
+  CHECK(open[0].priority == store::call_priority::high);
 }
 
 TEST_CASE("workers: calls are listed the most pressing first (urgent, high, normal, low), and urgent inbox items "
@@ -451,7 +458,7 @@ TEST_CASE("workers: a refill series keeps its cycle and when it was answered, an
 }
 
 TEST_CASE("workers: a health worker who leaves hands their running reminders and open calls to a colleague at the "
-          "clinic who can open the menu, a supervisor first",
+          "clinic who can open the menu, a supervisor first, and a newcomer takes over what all left",
           "[store]") {
   fixture fx;
   const auto leaving = fx.worker("+93700000900");
@@ -491,6 +498,7 @@ TEST_CASE("workers: a health worker who leaves hands their running reminders and
     CHECK(t.open_escalations(leaving).empty());
     CHECK(t.open_escalations(colleague).empty());
     CHECK(t.open_escalations(elsewhere).empty());
+    CHECK(actions::caller_for(t, leaving)->id == supervisor);  // for the series that ended
   });
 
   // The supervisor leaves in turn: the colleague has them. Then the colleague: nobody is left.
@@ -502,5 +510,19 @@ TEST_CASE("workers: a health worker who leaves hands their running reminders and
   test::in_tx(fx.w, [&](store::tx& t) {
     CHECK(t.find_series(running)->worker_id == colleague);
     CHECK(t.open_escalations(colleague).size() == 1);
+    CHECK_FALSE(actions::caller_for(t, leaving));  // nobody to take a new call
+  });
+
+  // A health worker made there later takes over what they all left; the calls of a series that
+  // ended (after a pregnancy loss, a call may still be asked for) go to the newcomer too.
+  const auto newcomer = fx.worker("+93700000905");
+  const auto took = test::in_tx(fx.w, [&](store::tx& t) { return actions::take_over_patients(t, *t.find_user(newcomer)); });
+  CHECK(took.to == newcomer);
+  CHECK(took.series == 1);
+  CHECK(took.calls == 1);
+  test::in_tx(fx.w, [&](store::tx& t) {
+    CHECK(t.open_escalations(newcomer).size() == 1);
+    CHECK(actions::caller_for(t, leaving)->id == newcomer);  // the ended series' worker left
+    CHECK(actions::caller_for(t, newcomer)->id == newcomer);
   });
 }

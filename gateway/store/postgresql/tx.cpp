@@ -1061,12 +1061,13 @@ std::int64_t tx::escalate(const escalation& e) {
   const auto r = c_.query(
       "INSERT INTO escalations (worker_id, contact_id, series_id, reason, misses, created_at, priority)"
       " VALUES ($1, $2, NULLIF($3, 0), $4, $5, $6, $8) ON CONFLICT (series_id) WHERE resolved_at IS NULL"
-      " DO UPDATE SET reason = CASE WHEN $7 = 1 THEN excluded.reason ELSE escalations.reason END,"
+      " DO UPDATE SET reason = CASE WHEN $7 = 1 AND escalations.reason <> $9 THEN excluded.reason ELSE escalations.reason END,"
       " priority = LEAST(escalations.priority, excluded.priority)"
-      " WHERE ($7 = 1 AND escalations.reason <> excluded.reason) OR excluded.priority < escalations.priority"
+      " WHERE ($7 = 1 AND escalations.reason <> excluded.reason AND escalations.reason <> $9)"
+      " OR excluded.priority < escalations.priority"
       " RETURNING id",
       {e.worker_id, e.contact_id, e.series_id, e.reason, e.misses, now(), replaces_open_escalation(e.reason) ? 1 : 0,
-       static_cast<int>(e.priority)});
+       static_cast<int>(e.priority), std::string(call_asked_reason)});
   return r.empty() ? 0 : r.int64(0, 0);
 }
 

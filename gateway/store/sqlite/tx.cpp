@@ -839,9 +839,10 @@ std::int64_t tx::escalate(const escalation& e) {
   auto& i = stmt(
       "INSERT INTO escalations (worker_id, contact_id, series_id, reason, misses, created_at, priority)"
       " VALUES (?1, ?2, NULLIF(?3, 0), ?4, ?5, ?6, ?8) ON CONFLICT (series_id) WHERE resolved_at IS NULL"
-      " DO UPDATE SET reason = CASE WHEN ?7 = 1 THEN excluded.reason ELSE escalations.reason END,"
+      " DO UPDATE SET reason = CASE WHEN ?7 = 1 AND escalations.reason <> ?9 THEN excluded.reason ELSE escalations.reason END,"
       " priority = MIN(escalations.priority, excluded.priority)"
-      " WHERE (?7 = 1 AND escalations.reason <> excluded.reason) OR excluded.priority < escalations.priority"
+      " WHERE (?7 = 1 AND escalations.reason <> excluded.reason AND escalations.reason <> ?9)"
+      " OR excluded.priority < escalations.priority"
       " RETURNING id");
   i.bind(1, e.worker_id);
   i.bind(2, e.contact_id);
@@ -851,6 +852,7 @@ std::int64_t tx::escalate(const escalation& e) {
   i.bind(6, now());
   i.bind(7, replaces_open_escalation(e.reason) ? 1 : 0);
   i.bind(8, static_cast<int>(e.priority));
+  bind_text(i, 9, call_asked_reason);  // a call the person asked for keeps its reason
   const std::int64_t id = i.executeStep() ? i.getColumn(0).getInt64() : 0;
   i.reset();
   return id;
