@@ -74,6 +74,7 @@ handed_over disable_user(store::tx& t, const store::user& u) {
   }
   const auto moved = t.move_patients(u.id, to->id);
   out = {to->id, to->name, moved.series, moved.calls};
+  if (out.calls > 0) t.add_job(handed_calls::kind, t.now(), handed_calls{to->id, out.calls}.json());
   core::log::info("user.patients_handed_over", {{"user", u.id}, {"to", to->id}, {"series", out.series}, {"calls", out.calls}});
   return out;
 }
@@ -90,6 +91,7 @@ handed_over take_over_patients(store::tx& t, const store::user& u) {
   if (out.series + out.calls > 0) {
     out.to = u.id;
     out.to_name = u.name;
+    if (out.calls > 0) t.add_job(handed_calls::kind, t.now(), handed_calls{u.id, out.calls}.json());
     core::log::info("user.patients_taken_over", {{"user", u.id}, {"series", out.series}, {"calls", out.calls}});
   }
   return out;

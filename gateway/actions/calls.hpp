@@ -49,6 +49,22 @@ struct high_call {
 };
 inline constexpr std::int64_t high_call_spacing_ms = 3'600'000;
 
+// Calls handed to `worker` from health workers who left (disable_user, take_over_patients): the
+// runner tells them by SMS how many, within sending hours.
+struct handed_calls {
+  static constexpr std::string_view kind = "calls.handed_over";
+  std::int64_t worker = 0, calls = 0;
+  std::string json() const { return nlohmann::json{{"worker", worker}, {"calls", calls}}.dump(); }
+  static std::optional<handed_calls> parse(const std::string& payload) {
+    const auto j = nlohmann::json::parse(payload, nullptr, false);
+    if (!j.is_object() || !j.contains("worker") || !j["worker"].is_number_integer() || !j.contains("calls") ||
+        !j["calls"].is_number_integer()) {
+      return std::nullopt;
+    }
+    return handed_calls{j["worker"].get<std::int64_t>(), j["calls"].get<std::int64_t>()};
+  }
+};
+
 // From week 36 of a pregnancy, a missed contact is high priority (R-H3).
 inline constexpr long long late_pregnancy_days = 36 * 7;
 
@@ -64,6 +80,8 @@ store::call_priority visit_call_priority(store::tx& t, const store::booking& b, 
 // supervisor's notice. Returns what escalate() returns.
 std::int64_t raise_call(store::tx& t, const store::escalation& e);
 
+// A health worker who can make calls: not disabled, with a phone and a PIN for the menu.
+bool takes_calls(const store::user& u);
 // Who takes `clinic`'s calls to make: a health worker there, not disabled, who can open the
 // menu's call list (a phone and a PIN), its supervisor first, else the first made. nullopt: none.
 std::optional<store::user> clinic_caller(store::tx& t, std::string_view clinic);

@@ -38,6 +38,7 @@ const std::vector<std::string_view>& gateway_filled(std::string_view key) {
       {flow::keys::urgent_inbox, {"item"}},
       {flow::keys::call_soon, {"count", "clinic"}},
       {flow::keys::call_overdue, {"count", "clinic"}},
+      {flow::keys::calls_handed_over, {"count"}},
   };
   static const std::vector<std::string_view> none;
   const auto it = filled.find(key);

@@ -149,12 +149,14 @@ inline constexpr std::string_view urgent_inbox = "staff.urgent_inbox";
 inline constexpr std::string_view call_soon = "staff.call_soon";
 // R-H3: such calls still open a working day later: the same people, once more.
 inline constexpr std::string_view call_overdue = "staff.call_overdue";
+// A health worker who left handed their calls to this one ({count} of them; actions::disable_user).
+inline constexpr std::string_view calls_handed_over = "staff.calls_handed_over";
 inline constexpr std::string_view required[] = {
     invalid,   invalid_answer, too_many_invalid, error,        no_service,     choose_language,
     language_name, more,       back,             goodbye,      resume,         resume_continue,
     resume_restart, stopped,   stopped_restart,  stopped_continue, try_again, opted_out, opted_in, help, confirm_stop,
     opted_in_more, still_opted_out, change_language, opted_out_programme, alert_awaits, stop_or_answer,
-    urgent, urgent_call, urgent_inbox, call_soon, call_overdue};
+    urgent, urgent_call, urgent_inbox, call_soon, call_overdue, calls_handed_over};
 // The gateway's own texts a USSD screen can show (besides a flow's own, flow_set::screen_keys):
 // each language's screens in Latin letters must have them too (R-U4).
 inline constexpr std::string_view on_screens[] = {

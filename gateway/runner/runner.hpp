@@ -333,6 +333,8 @@ class runner {
   // R-H3: a working day after the supervisors were told, the calls still open are told of once
   // more (staff.call_overdue), the same way.
   std::string apply_overdue_call(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
+  // Calls handed over from a health worker who left: one SMS to whoever has them now.
+  std::string apply_handed_calls(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // The clinic's supervisors (health workers made supervisors), else every operator with a phone,
   // get `key` with {count} and {clinic}, at reminder priority; returns how many were told.
   std::size_t tell_clinic_leads(store::tx& tx, const content& c, const std::string& facility, std::string_view key,

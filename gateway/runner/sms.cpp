@@ -309,6 +309,16 @@ std::string runner::apply_high_call(store::tx& tx, const content& c, const store
   return {};
 }
 
+std::string runner::apply_handed_calls(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const {
+  const auto p = actions::handed_calls::parse(j.payload);
+  if (!p) return "payload is not {worker, calls}";
+  const auto worker = tx.find_user(p->worker);
+  if (!worker || !actions::takes_calls(*worker)) return {};  // left in turn: their successor is told
+  done.reminders += tell_staff(tx, c, worker->phone, settings_.staff_channel, flow::keys::calls_handed_over,
+                               {{"count", std::to_string(p->calls)}}, core::priority::reminder);
+  return {};
+}
+
 core::unix_ms runner::next_working_day(const content& c, std::string_view facility, core::unix_ms at) const {
   // The same time of day on the clinic's clock (a day is not always 24 hours where clocks change).
   const schedule::clinic* clinic = c.clinics.find(facility);
