@@ -93,7 +93,7 @@ std::optional<store::user> caller_for(store::tx& t, std::int64_t worker_id);
 // whoever takes the calls of the clinic of their next visit; nullopt when neither.
 std::optional<store::user> health_worker_of(store::tx& t, std::int64_t contact);
 
-// Puts the contact on the call list of the first health worker of `clinic`, for `reason`,
+// Puts the contact on the call list of whoever takes `clinic`'s calls (clinic_caller), for `reason`,
 // unless they are on it already (one call about it all: a more pressing `priority` raises the
 // open one). False when the clinic has none.
 bool put_on_call_list(store::tx& t, std::int64_t contact, const std::string& clinic, const std::string& reason,
@@ -101,9 +101,11 @@ bool put_on_call_list(store::tx& t, std::int64_t contact, const std::string& cli
 
 // A person who works with Paygham leaves, or lost their phone: an admin disables the account
 // (the API, the console, `paygham user disable`). A health worker's patients are not left
-// without one: their running reminders and open calls go to a colleague at the same clinic who
-// can open the health-worker menu (a phone and a PIN), a supervisor first, so a patient who asks for a call reaches someone (R-H3). With
-// nobody left at the clinic they stay, and a patient asking for a call is told to call the clinic.
+// without one: their running reminders and open calls go to whoever takes the clinic's calls
+// (clinic_caller), who is told of the calls by SMS (handed_calls), so a patient who asks for a
+// call reaches someone (R-H3). With nobody left at the clinic they stay until a health worker
+// made there takes them over (take_over_patients); meanwhile a patient asking for a call is
+// told to call the clinic.
 struct handed_over {
   std::int64_t to = 0;  // the user who has them now; 0: nobody
   std::string to_name;
