@@ -278,6 +278,11 @@ async function operator(browser) {
   await page.click('#contact-months-save');
   await page.waitForFunction(() => document.querySelector('#contact').textContent.includes('Month names saved.'));
   check(await page.inputValue('#contact-months') === 'iranian', 'the month names she reads are kept');
+  // Her old number asks for the menu: its answer goes at once, also in her quiet hours (a reply
+  // to her own SMS is not routine), so a message to the old number is on record at any hour.
+  const asked = await fetch(base + '/channels/at/sms', { method: 'POST',
+    body: new URLSearchParams({ from: '+93700000321', to: '384', text: 'INFO', id: 'at-old-sim', date: '2026-11-30' }) });
+  check(asked.status === 200, 'her old number asks for the menu');
   // R-L6: back in Afghanistan she has a new SIM, which writes before anyone records it; what she
   // agreed to and her hours go with her, once the operator confirms the SIM is hers.
   const wrote = await fetch(base + '/channels/at/sms', { method: 'POST',
