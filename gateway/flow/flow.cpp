@@ -247,6 +247,14 @@ std::set<std::string> reachable(const definition& f, std::vector<std::string> fr
   return seen;
 }
 
+bool may_ask_by_sms(const definition& f, const std::string& node) {
+  const auto on_way = reachable(f, {node}, "sms");
+  return std::any_of(on_way.begin(), on_way.end(), [&](const std::string& id) {
+    const flow::node* n = f.find(id);
+    return n && n->kind == node_kind::ask;
+  });
+}
+
 std::set<std::string> flow_set::screen_keys(const std::map<std::string, std::vector<std::string>>& menu_texts) const {
   std::set<std::string> keys;
   for (const auto& f : flows_) {

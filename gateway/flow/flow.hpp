@@ -125,6 +125,9 @@ inline constexpr std::string_view medium_var = "medium";
 // The nodes a run can reach from the nodes `from`; with `medium` ("ussd" or "sms"), a run on
 // that medium only (a `switch: medium` leads one way).
 std::set<std::string> reachable(const definition& f, std::vector<std::string> from, std::string_view medium = {});
+// True when a run started at `node` by SMS may ask a question on some way (a visit's reminder:
+// "1 I will come"), false when it only tells (the morning of a visit).
+bool may_ask_by_sms(const definition& f, const std::string& node);
 
 class flow_set {
  public:

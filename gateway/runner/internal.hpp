@@ -139,6 +139,9 @@ inline flow::state state_from_json(const std::string& text) {
 // booked for someone else on a shared phone, R-B4) carries this variable: none of its steps
 // uses a text's explicit variant, whatever the person asked for.
 inline constexpr std::string_view neutral_var = "@neutral";
+// A run the person started by SMS themselves (a flow's keyword): until they answer its first
+// question, a question the gateway sends on its own does not wait for it (runner::waits_turn).
+inline constexpr std::string_view own_start_var = "@own";
 // A counselling visit of the last year (of those still kept, store.visit_retention) makes a
 // counselling client: crisis lines when they write, no invitations (R-H8, R-U15).
 inline constexpr core::unix_ms counselling_within_ms = 365LL * 86'400'000;

@@ -22,7 +22,26 @@ namespace {
 // Work done by one tick, at most, so one tick never holds the writer long.
 constexpr std::size_t tick_batch = 128;
 
+// One question at a time on a phone (see waits_turn): how long a question the person may still
+// be reading keeps a newer one waiting.
+constexpr core::unix_ms question_turn_ms = 3'600'000;
+
 }  // namespace
+
+bool runner::waits_turn(store::tx& tx, const flow::definition& f, const std::string& node, std::int64_t contact_id,
+                        bool urgent, std::string_view kind, std::string_view payload) {
+  if (urgent) return false;
+  const auto open = tx.find_waiting_sms_run(contact_id);
+  if (!open || open->updated_at + question_turn_ms <= tx.now() || !flow::may_ask_by_sms(f, node)) return false;
+  // A menu the person asked for by SMS and left unanswered (they booked by USSD instead) gives
+  // way; once they answer in it, it is a conversation under way, and waits like the gateway's.
+  if (const flow::state st = state_from_json(open->state); st.trail.empty() && st.vars.count(std::string(own_start_var))) {
+    return false;
+  }
+  tx.add_turn_job(kind, open->updated_at + question_turn_ms, payload, contact_id);
+  core::log::info("question.waits_turn", {{"contact", contact_id}, {"flow", f.id}, {"open_run", open->id}});
+  return true;
+}
 
 // The step a job's run is at, if the run, its flow version and its contact are all still there.
 std::optional<runner::step> runner::job_step(store::tx& tx, const content& c, std::int64_t run_id) const {
@@ -157,6 +176,7 @@ std::string runner::apply_series_due(store::tx& tx, const content& c, const stor
     // flow at its node.
     const flow::definition* f = c.flows.by_id(s->flow_id);
     if (!f) return "flow '" + s->flow_id + "' is gone";
+    if (waits_turn(tx, *f, s->node, who->id, false, j.kind, j.payload)) return {};
     if (auto why = start_by_sms(tx, c, *who, *f, s->node,
                                 {{"series", std::to_string(s->id)}, {"occurrence", std::to_string(p->step + 1)}},
                                 s->channel_id, false, s->id, routine);
@@ -224,6 +244,11 @@ std::string runner::apply_refill(store::tx& tx, const content& c, const store::s
     return then(after, following, p.questions);
   }
   if (sends > tx.now()) return then(sends, p.step, p.questions);
+  if (const flow::definition* f = c.flows.by_id(s.flow_id);
+      f && waits_turn(tx, *f, s.node, who.id, false, actions::series_due::kind,
+                      actions::series_due{s.id, p.at, p.step, p.questions}.json())) {
+    return {};
+  }
   const bool sent = start(asking ? "ask" : "again");
   if (sent) ++done.reminders;
   return then(after, following, p.questions + (sent ? 1 : 0));
@@ -300,11 +325,12 @@ std::string runner::apply_flow_start(store::tx& tx, const content& c, const stor
       }
     }
   }
-  return start_for(tx, c, p->contact, p->flow, p->node, p->channel,
+  return start_for(tx, c, j, p->contact, p->flow, p->node, p->channel,
                    [&](const store::contact&) { return p->vars; }, done, p->urgent);
 }
 
-std::string runner::start_for(store::tx& tx, const content& c, std::int64_t contact_id, const std::string& flow_id,
+std::string runner::start_for(store::tx& tx, const content& c, const store::job& j, std::int64_t contact_id,
+                              const std::string& flow_id,
                               const std::string& node, const std::string& channel_id,
                               const std::function<std::map<std::string, std::string>(const store::contact&)>& vars,
                               tick_outcome& done, bool urgent, bool neutral_only) const {
@@ -312,6 +338,7 @@ std::string runner::start_for(store::tx& tx, const content& c, std::int64_t cont
   if (!f) return "flow '" + flow_id + "' is gone";
   auto who = tx.find_contact(contact_id);
   if (!who || tx.stopped(who->id, f->programme)) return {};
+  if (waits_turn(tx, *f, node, who->id, urgent, j.kind, j.payload)) return {};
   auto values = vars(*who);
   if (neutral_only) {
     who->explicit_texts = false;
@@ -329,8 +356,13 @@ std::string runner::apply_subscription_ask(store::tx& tx, const content& c, cons
   const auto p = actions::subscription_end::parse(j.payload);
   if (!p) return "payload is not {contact, topic, area, channel, flow, node, ends}";
   if (tx.subscription_end(p->contact, p->topic, p->area) != p->ends) return {};  // renewed, moved or gone
+  // Its end is set once, when the question goes (start_for would let it wait its turn after).
+  if (const flow::definition* f = c.flows.by_id(p->flow);
+      f && waits_turn(tx, *f, p->node, p->contact, false, j.kind, j.payload)) {
+    return {};
+  }
   tx.add_job(actions::subscription_end::end_kind, p->ends, j.payload);
-  return start_for(tx, c, p->contact, p->flow, p->node, p->channel,
+  return start_for(tx, c, j, p->contact, p->flow, p->node, p->channel,
                    [&](const store::contact&) {
                      return std::map<std::string, std::string>{{"area", p->area}, {"ends", std::to_string(p->ends)}};
                    },
@@ -353,7 +385,7 @@ std::string runner::apply_booking_reminder(store::tx& tx, const content& c, cons
   const auto b = tx.find_booking(p->booking);
   // A visit cancelled, marked or already begun gets no reminder (expiry).
   if (!b || b->status != store::booking_status::booked || b->starts_at <= tx.now()) return {};
-  return start_for(tx, c, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b, tx.now(), p->flow), done, false,
+  return start_for(tx, c, j, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b, tx.now(), p->flow), done, false,
                    neutral_visit(c, *b));
 }
 
@@ -397,7 +429,7 @@ std::string runner::apply_booking_missed(store::tx& tx, const content& c, const 
   }
   // Marked attended (or cancelled) since: nothing to say.
   if (b->status != store::booking_status::missed) return {};
-  return start_for(tx, c, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b, tx.now(), p->flow), done, false,
+  return start_for(tx, c, j, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b, tx.now(), p->flow), done, false,
                    neutral_visit(c, *b));
 }
 

@@ -265,6 +265,7 @@ std::size_t runner::commit(store::tx& tx, step& s) const {
     core::log::error("flow.error", {{"flow", s.f->id}, {"error", s.out.error}});
   }
   const bool sms = s.r.medium == store::medium::sms;
+  const bool was_waiting = s.r.status == store::run_status::waiting;
   s.r.status = !s.out.error.empty() ? store::run_status::failed
                : s.out.finished     ? store::run_status::completed
                : sms                ? store::run_status::waiting
@@ -276,6 +277,8 @@ std::size_t runner::commit(store::tx& tx, step& s) const {
   s.r.state = to_json(s.out.next);
   tx.set_contact_fields(s.who.id, s.out.contact);
   tx.save_run(s.r);
+  // Answered (or let go): a question that waited its turn goes now (waits_turn).
+  if (was_waiting && s.r.status != store::run_status::waiting) tx.wake_turn_jobs(s.who.id);
   if (s.r.status == store::run_status::waiting && s.who.language_asked_at != 0) {
     // A question by SMS takes over the phone: a bare «۱» now answers it, not the list of
     // languages or the letters check asked before (language_change).

@@ -305,9 +305,10 @@ class runner {
   // variables `vars` gives for them, unless they stopped the flow's programme (then nothing).
   // `urgent`: its messages go at once at any hour, before all but alerts' (a hazard report with
   // someone hurt, told to the operators). `neutral_only`: never a text's explicit variant, even
-  // to a person who asked for them (a counselling visit, R-H8). Returns why it cannot (the job
-  // is parked), or empty.
-  std::string start_for(store::tx& tx, const content& c, std::int64_t contact_id, const std::string& flow_id,
+  // to a person who asked for them (a counselling visit, R-H8). A question that waits its turn
+  // (waits_turn) puts job `j` back for later. Returns why it cannot (the job is parked), or empty.
+  std::string start_for(store::tx& tx, const content& c, const store::job& j, std::int64_t contact_id,
+                        const std::string& flow_id,
                         const std::string& node, const std::string& channel_id,
                         const std::function<std::map<std::string, std::string>(const store::contact&)>& vars,
                         tick_outcome& done, bool urgent = false, bool neutral_only = false) const;
@@ -316,8 +317,17 @@ class runner {
   // {visit_is}: whether a message of flow `flow_id` started `now` reaches them the day before.
   std::function<std::map<std::string, std::string>(const store::contact&)> booking_values(
       const content& c, const store::booking& b, core::unix_ms now, std::string flow_id) const;
+  // One question at a time on a phone, so a reply answers the question the person read: a
+  // question (not `urgent`) that flow `f` started at `node` would ask while another, asked less
+  // than an hour ago, waits for its answer, waits its turn (not for the first question of a flow
+  // the person started by keyword: see own_start_var). Then the job (`kind`, `payload`)
+  // is put back, due when that answer comes (commit wakes it) or the hour is up (the newer
+  // question takes over), and this returns true; false: the question goes now.
+  static bool waits_turn(store::tx& tx, const flow::definition& f, const std::string& node, std::int64_t contact_id,
+                         bool urgent, std::string_view kind, std::string_view payload);
   // Starts flow `f` at `node` for `who` by SMS on `channel_id` (a reminder, a welcome): its
-  // question takes over the phone from any older one. `urgent` as start_for; `series_id`: the
+  // question takes over the phone from any older one (once it has waited its turn: the
+  // caller asks waits_turn). `urgent` as start_for; `series_id`: the
   // reminder series whose occurrence it is (its messages say so, for pause and end), and
   // `routine` whether it is education (store::routine_series). Returns why it cannot, or empty.
   std::string start_by_sms(store::tx& tx, const content& c, store::contact who, const flow::definition& f,

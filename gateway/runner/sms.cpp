@@ -451,7 +451,7 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
   const auto start = [&](const flow::definition* f) {
     tx.expire_waiting_sms_runs(s.who.id);
     s.begin_sms(*f, sms.channel_id);
-    std::map<std::string, std::string> vars;
+    std::map<std::string, std::string> vars{{std::string(own_start_var), "1"}};
     if (const auto rest = flow::after_keyword(sms.text); !rest.empty()) vars[std::string(flow::keyword_rest)] = rest;
     s.out = flow::start_at(*f, f->start, std::move(vars), s.ctx);
   };

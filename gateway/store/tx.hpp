@@ -281,6 +281,12 @@ class jobs_part {
   // A job is durable with the transaction that adds it; call require_disk() where the
   // promise it keeps must survive power loss.
   virtual void add_job(std::string_view kind, core::unix_ms due_at, std::string_view payload) = 0;
+  // A job that waits for the person `contact_id` to answer the question open on their phone
+  // (a newer question waits its turn): as add_job, and due at once on wake_turn_jobs.
+  virtual void add_turn_job(std::string_view kind, core::unix_ms due_at, std::string_view payload,
+                            std::int64_t contact_id) = 0;
+  // The person answered: the jobs waiting for it are due now.
+  virtual void wake_turn_jobs(std::int64_t contact_id) = 0;
   // Marks up to `limit` pending jobs due by now as done and returns them: the caller applies
   // them in this same transaction, so a job is applied exactly once, on one node (a job
   // another node's open transaction holds is skipped, not waited for).

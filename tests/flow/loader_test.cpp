@@ -311,3 +311,14 @@ TEST_CASE("flow: a placeholder nothing sets is named with its template's own lin
            std::string::npos;
   }));
 }
+
+TEST_CASE("flow: a scheduled start that may ask a question is told from one that only tells", "[flow]") {
+  std::vector<std::string> problems;
+  const auto set = flow::flow_set::load_dir(std::string(PAYGHAM_SOURCE_DIR) + "/flows", problems);
+  CHECK(problems.empty());
+  const flow::definition* f = set.by_id("appointments");
+  REQUIRE(f);
+  CHECK(flow::may_ask_by_sms(*f, "day_before"));   // "1 I will come / 2 I cannot" after an action and a switch
+  CHECK(flow::may_ask_by_sms(*f, "confirmed"));    // keep, change, cancel
+  CHECK_FALSE(flow::may_ask_by_sms(*f, "morning"));  // "we expect you today": nothing to answer
+}

@@ -262,6 +262,25 @@ TEST_CASE("store: a due job is taken once, one nobody can apply is parked and ke
         std::vector<std::vector<std::string>>{{"from.a.newer.build", "no handler for kind from.a.newer.build"}});
 }
 
+TEST_CASE("store: a question waiting its turn is due once that person answers, and no one else's", "[store]") {
+  test::temp_dir d;
+  const auto o = test::fresh_store(test::engine_under_test(), d);
+  const auto w = store::open_writer(o);
+  test::in_tx(*w, [](store::tx& t) {
+    t.add_turn_job("booking.remind", t.now() + 3'600'000, R"({"booking":1})", 7);
+    t.add_turn_job("booking.remind", t.now() + 3'600'000, R"({"booking":2})", 8);
+    t.add_job("series.due", t.now() + 86'400'000, R"({"series":1})");  // the same person's tomorrow
+  });
+  CHECK(test::in_tx(*w, [](store::tx& t) { return t.take_due_jobs(10); }).empty());
+  test::in_tx(*w, [](store::tx& t) { t.wake_turn_jobs(7); });
+  const auto due = test::in_tx(*w, [](store::tx& t) { return t.take_due_jobs(10); });
+  REQUIRE(due.size() == 1);
+  CHECK(due[0].payload == R"({"booking":1})");
+  // Taken, it is not woken again by a later answer.
+  test::in_tx(*w, [](store::tx& t) { t.wake_turn_jobs(7); });
+  CHECK(test::in_tx(*w, [](store::tx& t) { return t.take_due_jobs(10); }).empty());
+}
+
 TEST_CASE("store: finished jobs and old delivery reports are pruned, pending work is not", "[store]") {
   test::temp_dir d;
   const auto o = test::fresh_store(test::engine_under_test(), d);

@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 40> migrations = {
+constexpr std::array<const char*, 41> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -504,6 +504,12 @@ ALTER TABLE contacts ADD COLUMN visit_pin_locked_until bigint NOT NULL DEFAULT 0
     R"sql(
 ALTER TABLE series ADD COLUMN every_days integer NOT NULL DEFAULT 0, ADD COLUMN from_day bigint NOT NULL DEFAULT 0,
   ADD COLUMN answered_at bigint NOT NULL DEFAULT 0;
+)sql",
+    // 41: a question that waits for the one open on the person's phone to be answered
+    // (SQLite's 46).
+    R"sql(
+ALTER TABLE jobs ADD COLUMN turn_of bigint;
+CREATE INDEX jobs_turn ON jobs (turn_of) WHERE status = 'pending' AND turn_of IS NOT NULL;
 )sql",
 };
 

@@ -445,6 +445,18 @@ void tx::add_job(std::string_view kind, core::unix_ms due_at, std::string_view p
            {kind, due_at, payload, now()});
 }
 
+void tx::add_turn_job(std::string_view kind, core::unix_ms due_at, std::string_view payload,
+                      std::int64_t contact_id) {
+  c_.query(
+      "INSERT INTO jobs (kind, due_at, payload, status, created_at, turn_of) VALUES ($1, $2, $3, 'pending', $4, $5)",
+      {kind, due_at, payload, now(), contact_id});
+}
+
+void tx::wake_turn_jobs(std::int64_t contact_id) {
+  c_.query("UPDATE jobs SET due_at = $1 WHERE turn_of = $2 AND status = 'pending' AND due_at > $1",
+           {now(), contact_id});
+}
+
 core::unix_ms tx::next_job_due() {
   return c_.query("SELECT COALESCE(MIN(due_at), 0) FROM jobs WHERE status = 'pending'", {}).int64(0, 0);
 }

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 45> migrations = {
+constexpr std::array<const char*, 46> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -615,6 +615,12 @@ ALTER TABLE contacts ADD COLUMN visit_pin_locked_until INTEGER NOT NULL DEFAULT 
 ALTER TABLE series ADD COLUMN every_days INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE series ADD COLUMN from_day INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE series ADD COLUMN answered_at INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // 46: a question that waits for the one open on the person's phone to be answered
+    // (runner::waits_turn): whose answer wakes it.
+    R"sql(
+ALTER TABLE jobs ADD COLUMN turn_of INTEGER;
+CREATE INDEX jobs_turn ON jobs (turn_of) WHERE status = 'pending' AND turn_of IS NOT NULL;
 )sql",
 };
 

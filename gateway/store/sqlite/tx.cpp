@@ -1910,6 +1910,27 @@ void tx::add_job(std::string_view kind, core::unix_ms due_at, std::string_view p
   s.exec();
 }
 
+void tx::add_turn_job(std::string_view kind, core::unix_ms due_at, std::string_view payload,
+                      std::int64_t contact_id) {
+  auto& s = stmt(
+      "INSERT INTO jobs (kind, due_at, payload, status, created_at, turn_of)"
+      " VALUES (?, ?, ?, 'pending', ?, ?)");
+  bind_text(s, 1, kind);
+  s.bind(2, due_at);
+  bind_text(s, 3, payload);
+  s.bind(4, now());
+  s.bind(5, contact_id);
+  s.exec();
+}
+
+void tx::wake_turn_jobs(std::int64_t contact_id) {
+  auto& s = stmt("UPDATE jobs SET due_at = ? WHERE turn_of = ? AND status = 'pending' AND due_at > ?");
+  s.bind(1, now());
+  s.bind(2, contact_id);
+  s.bind(3, now());
+  s.exec();
+}
+
 core::unix_ms tx::next_job_due() {
   auto& q = stmt("SELECT COALESCE(MIN(due_at), 0) FROM jobs WHERE status = 'pending'");
   const core::unix_ms at = q.executeStep() ? q.getColumn(0).getInt64() : 0;
