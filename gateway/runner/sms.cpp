@@ -239,10 +239,7 @@ std::string runner::apply_urgent_unanswered(store::tx& tx, const content& c, con
   const auto p = urgent_job::parse(j.payload);
   if (!p) return "payload is not {escalation, worker, item}";
   // Whoever has the call now (a worker who left handed it to a colleague, actions::disable_user).
-  const auto open = tx.open_escalations_at("");
-  if (std::none_of(open.begin(), open.end(), [&](const store::escalation& e) { return e.id == p->escalation; })) {
-    return {};  // called (or the person erased)
-  }
+  if (!tx.find_open_escalation(p->escalation)) return {};  // called (or the person erased)
   const auto item = tx.find_inbox(p->item);
   core::log::warn("escalation.unanswered", {{"user", p->worker}, {"inbox", p->item}});
   done.reminders += tell_operators(tx, c, item ? item->channel_id : settings_.staff_channel, p->item);

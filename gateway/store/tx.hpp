@@ -545,6 +545,8 @@ class escalations_part {
   virtual std::vector<escalation> open_escalations(std::int64_t worker_id) = 0;
   // The open escalations of every worker of a clinic ("": of every clinic), in that order.
   virtual std::vector<escalation> open_escalations_at(std::string_view facility) = 0;
+  // One escalation, while it is open (whoever has it now).
+  virtual std::optional<escalation> find_open_escalation(std::int64_t id) = 0;
   // Closes one of the worker's open escalations (they called); false when it is not theirs or
   // not open.
   virtual bool resolve_escalation(std::int64_t id, std::int64_t worker_id) = 0;

@@ -499,6 +499,11 @@ TEST_CASE("workers: a health worker who leaves hands their running reminders and
     CHECK(t.open_escalations(colleague).empty());
     CHECK(t.open_escalations(elsewhere).empty());
     CHECK(actions::caller_for(t, leaving)->id == supervisor);  // for the series that ended
+    // Found by its number whoever has it now (an urgent call's alarm), and only while open.
+    REQUIRE(t.find_open_escalation(open));
+    CHECK(t.find_open_escalation(open)->worker_id == supervisor);
+    CHECK_FALSE(t.find_open_escalation(closed));
+    CHECK_FALSE(t.find_open_escalation(open + closed + 1000));
   });
 
   // The supervisor leaves in turn: the colleague has them. Then the colleague: nobody is left.

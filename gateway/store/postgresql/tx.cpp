@@ -1119,6 +1119,13 @@ std::vector<escalation> tx::open_escalations_at(std::string_view facility) {
   return read_escalations(c_.query(sql.c_str(), {facility}));
 }
 
+std::optional<escalation> tx::find_open_escalation(std::int64_t id) {
+  static const std::string sql = std::string(escalation_select) + "e.id = $1";
+  auto found = read_escalations(c_.query(sql.c_str(), {id}));
+  if (found.empty()) return std::nullopt;
+  return std::move(found.front());
+}
+
 bool tx::resolve_escalation(std::int64_t id, std::int64_t worker_id) {
   require_disk();
   return c_.query("UPDATE escalations SET resolved_at = $1 WHERE id = $2 AND worker_id = $3 AND resolved_at IS NULL",

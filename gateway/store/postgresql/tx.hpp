@@ -101,6 +101,7 @@ class tx final : public store::tx {
   std::int64_t mark_overdue_calls_told(std::string_view facility, core::unix_ms told_before) override;
   std::vector<escalation> open_escalations(std::int64_t worker_id) override;
   std::vector<escalation> open_escalations_at(std::string_view facility) override;
+  std::optional<escalation> find_open_escalation(std::int64_t id) override;
   bool resolve_escalation(std::int64_t id, std::int64_t worker_id) override;
   void resolve_series_escalations(std::int64_t series_id) override;
   std::optional<booking> find_booking_by_code(std::string_view clinic, long long day, std::string_view code) override;

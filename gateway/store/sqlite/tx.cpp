@@ -904,6 +904,15 @@ std::vector<escalation> tx::open_escalations_at(std::string_view facility) {
   return read_escalations(q);
 }
 
+std::optional<escalation> tx::find_open_escalation(std::int64_t id) {
+  static const std::string sql = std::string(escalation_select) + "e.id = ?";
+  auto& q = stmt(sql.c_str());
+  q.bind(1, id);
+  auto found = read_escalations(q);
+  if (found.empty()) return std::nullopt;
+  return std::move(found.front());
+}
+
 bool tx::resolve_escalation(std::int64_t id, std::int64_t worker_id) {
   require_disk();
   auto& u = stmt("UPDATE escalations SET resolved_at = ? WHERE id = ? AND worker_id = ? AND resolved_at IS NULL");
