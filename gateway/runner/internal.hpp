@@ -140,7 +140,8 @@ inline flow::state state_from_json(const std::string& text) {
 // uses a text's explicit variant, whatever the person asked for.
 inline constexpr std::string_view neutral_var = "@neutral";
 // A run the person started by SMS themselves (a flow's keyword): until they answer its first
-// question, a question the gateway sends on its own does not wait for it (runner::waits_turn).
+// question, dialling the same flow lets it go (they book by USSD instead), so what follows,
+// a booking's confirmation, need not wait its turn behind it (runner::waits_turn).
 inline constexpr std::string_view own_start_var = "@own";
 // A counselling visit of the last year (of those still kept, store.visit_retention) makes a
 // counselling client: crisis lines when they write, no invitations (R-H8, R-U15).

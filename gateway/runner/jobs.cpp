@@ -28,18 +28,24 @@ constexpr core::unix_ms question_turn_ms = 3'600'000;
 
 }  // namespace
 
-bool runner::waits_turn(store::tx& tx, const flow::definition& f, const std::string& node, std::int64_t contact_id,
-                        bool urgent, std::string_view kind, std::string_view payload) {
+bool runner::waits_turn(store::tx& tx, const content& c, const flow::definition& f, const std::string& node,
+                        const store::contact& who, bool urgent, const store::job& j) const {
   if (urgent) return false;
-  const auto open = tx.find_waiting_sms_run(contact_id);
-  if (!open || open->updated_at + question_turn_ms <= tx.now() || !flow::may_ask_by_sms(f, node)) return false;
-  // A menu the person asked for by SMS and left unanswered (they booked by USSD instead) gives
-  // way; once they answer in it, it is a conversation under way, and waits like the gateway's.
-  if (const flow::state st = state_from_json(open->state); st.trail.empty() && st.vars.count(std::string(own_start_var))) {
-    return false;
-  }
-  tx.add_turn_job(kind, open->updated_at + question_turn_ms, payload, contact_id);
-  core::log::info("question.waits_turn", {{"contact", contact_id}, {"flow", f.id}, {"open_run", open->id}});
+  const auto open = tx.find_waiting_sms_run(who.id);
+  if (!open || !flow::may_ask_by_sms(f, node)) return false;
+  // The hour counts from when a question reaches the phone (its sending hours hold what nobody
+  // is waiting for: one queued in the evening goes in the morning), and a question waits an
+  // hour in all, however many are before it.
+  const flow::definition* open_flow = c.flows.by_id(open->flow_id);
+  const core::unix_ms open_reaches =
+      sending_time(open->updated_at, who, open_flow ? std::string_view(open_flow->programme) : std::string_view());
+  const core::unix_ms since = j.turn_since != 0 ? j.turn_since : tx.now();
+  const core::unix_ms until = std::min(open_reaches, sending_time(since, who, f.programme)) + question_turn_ms;
+  // Its hour is up, or would end outside the person's hours (a wait till the morning): it goes
+  // now, and takes over.
+  if (until <= tx.now() || sending_time(until, who, f.programme) > until) return false;
+  tx.add_turn_job(j.kind, until, j.payload, who.id, since);
+  core::log::info("question.waits_turn", {{"contact", who.id}, {"flow", f.id}, {"open_run", open->id}});
   return true;
 }
 
@@ -137,7 +143,7 @@ std::string runner::apply_series_due(store::tx& tx, const content& c, const stor
     tx.end_series(s->id);
     return {};
   }
-  if (s->every_days != 0) return apply_refill(tx, c, *s, *who, *p, done);
+  if (s->every_days != 0) return apply_refill(tx, c, j, *s, *who, *p, done);
   if (p->at < s->paused_until) return schedule_next(tx, *s, p->at, p->step);  // paused: skipped, not missed
   // R-S8: an occurrence that falls in the person's quiet hours, or on a quiet day of its
   // programme, waits for them here, so the wait for its answer starts when it is sent. One of a
@@ -176,7 +182,7 @@ std::string runner::apply_series_due(store::tx& tx, const content& c, const stor
     // flow at its node.
     const flow::definition* f = c.flows.by_id(s->flow_id);
     if (!f) return "flow '" + s->flow_id + "' is gone";
-    if (waits_turn(tx, *f, s->node, who->id, false, j.kind, j.payload)) return {};
+    if (waits_turn(tx, c, *f, s->node, *who, false, j)) return {};
     if (auto why = start_by_sms(tx, c, *who, *f, s->node,
                                 {{"series", std::to_string(s->id)}, {"occurrence", std::to_string(p->step + 1)}},
                                 s->channel_id, false, s->id, routine);
@@ -190,8 +196,8 @@ std::string runner::apply_series_due(store::tx& tx, const content& c, const stor
   return schedule_next(tx, *s, p->at, p->step);
 }
 
-std::string runner::apply_refill(store::tx& tx, const content& c, const store::series& s, const store::contact& who,
-                                 const actions::series_due& p, tick_outcome& done) const {
+std::string runner::apply_refill(store::tx& tx, const content& c, const store::job& j, const store::series& s,
+                                 const store::contact& who, const actions::series_due& p, tick_outcome& done) const {
   const auto times = actions::refill_times_after(s, p.at);
   if (!times) return "time zone '" + s.time_zone + "' is unknown";
   const auto then = [&](core::unix_ms at, int phase, int questions) {
@@ -244,11 +250,7 @@ std::string runner::apply_refill(store::tx& tx, const content& c, const store::s
     return then(after, following, p.questions);
   }
   if (sends > tx.now()) return then(sends, p.step, p.questions);
-  if (const flow::definition* f = c.flows.by_id(s.flow_id);
-      f && waits_turn(tx, *f, s.node, who.id, false, actions::series_due::kind,
-                      actions::series_due{s.id, p.at, p.step, p.questions}.json())) {
-    return {};
-  }
+  if (const flow::definition* f = c.flows.by_id(s.flow_id); f && waits_turn(tx, c, *f, s.node, who, false, j)) return {};
   const bool sent = start(asking ? "ask" : "again");
   if (sent) ++done.reminders;
   return then(after, following, p.questions + (sent ? 1 : 0));
@@ -338,7 +340,7 @@ std::string runner::start_for(store::tx& tx, const content& c, const store::job&
   if (!f) return "flow '" + flow_id + "' is gone";
   auto who = tx.find_contact(contact_id);
   if (!who || tx.stopped(who->id, f->programme)) return {};
-  if (waits_turn(tx, *f, node, who->id, urgent, j.kind, j.payload)) return {};
+  if (waits_turn(tx, c, *f, node, *who, urgent, j)) return {};
   auto values = vars(*who);
   if (neutral_only) {
     who->explicit_texts = false;
@@ -357,10 +359,8 @@ std::string runner::apply_subscription_ask(store::tx& tx, const content& c, cons
   if (!p) return "payload is not {contact, topic, area, channel, flow, node, ends}";
   if (tx.subscription_end(p->contact, p->topic, p->area) != p->ends) return {};  // renewed, moved or gone
   // Its end is set once, when the question goes (start_for would let it wait its turn after).
-  if (const flow::definition* f = c.flows.by_id(p->flow);
-      f && waits_turn(tx, *f, p->node, p->contact, false, j.kind, j.payload)) {
-    return {};
-  }
+  const flow::definition* f = c.flows.by_id(p->flow);
+  if (const auto who = tx.find_contact(p->contact); f && who && waits_turn(tx, c, *f, p->node, *who, false, j)) return {};
   tx.add_job(actions::subscription_end::end_kind, p->ends, j.payload);
   return start_for(tx, c, j, p->contact, p->flow, p->node, p->channel,
                    [&](const store::contact&) {

@@ -288,9 +288,10 @@ class runner {
   // the person to dial again (the flow's `invite`), unless that could say too much or too often.
   bool invite_to_finish(store::tx& tx, const content& c, const store::run& r) const;
   std::string apply_series_due(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
-  // A refill series' phase (actions::refill_phase): the job `p` of the cycle asked at p.at.
-  std::string apply_refill(store::tx& tx, const content& c, const store::series& s, const store::contact& who,
-                           const actions::series_due& p, tick_outcome& done) const;
+  // A refill series' phase (actions::refill_phase): the job `j` (its payload `p`) of the cycle
+  // asked at p.at.
+  std::string apply_refill(store::tx& tx, const content& c, const store::job& j, const store::series& s,
+                           const store::contact& who, const actions::series_due& p, tick_outcome& done) const;
   std::string apply_booking_reminder(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // A series' occurrence as a plain text (a reminder the person asked for themself), and the
   // job for its next occurrence after the one due at `due_at` (its `day_index`th day).
@@ -318,13 +319,13 @@ class runner {
   std::function<std::map<std::string, std::string>(const store::contact&)> booking_values(
       const content& c, const store::booking& b, core::unix_ms now, std::string flow_id) const;
   // One question at a time on a phone, so a reply answers the question the person read: a
-  // question (not `urgent`) that flow `f` started at `node` would ask while another, asked less
-  // than an hour ago, waits for its answer, waits its turn (not for the first question of a flow
-  // the person started by keyword: see own_start_var). Then the job (`kind`, `payload`)
-  // is put back, due when that answer comes (commit wakes it) or the hour is up (the newer
-  // question takes over), and this returns true; false: the question goes now.
-  static bool waits_turn(store::tx& tx, const flow::definition& f, const std::string& node, std::int64_t contact_id,
-                         bool urgent, std::string_view kind, std::string_view payload);
+  // question (not `urgent`) that flow `f` started at `node` by job `j` would ask while another
+  // waits for the person's answer waits its turn, for an hour at most from when that one
+  // reached the phone, and an hour in all. Then `j` is put back, due when that answer comes
+  // (commit wakes it) or the hour is up (then the newer question takes over), and this returns
+  // true; false: the question goes now (also when its wait would end in the person's night).
+  bool waits_turn(store::tx& tx, const content& c, const flow::definition& f, const std::string& node,
+                  const store::contact& who, bool urgent, const store::job& j) const;
   // Starts flow `f` at `node` for `who` by SMS on `channel_id` (a reminder, a welcome): its
   // question takes over the phone from any older one (once it has waited its turn: the
   // caller asks waits_turn). `urgent` as start_for; `series_id`: the

@@ -445,14 +445,16 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
   if (language_change(tx, *c, s.who, sms, typed, result)) return result;
   if (global_keyword(tx, *c, s.who, sms, typed, result)) return result;
   s.ctx = context_for(*c, flow::medium::sms, s.who, tx.now());
+  auto waiting = tx.find_waiting_sms_run(s.who.id);
+  bool let_go = false;  // a keyword's flow took over the open question
   const auto start = [&](const flow::definition* f) {
+    let_go = waiting.has_value();
     tx.expire_waiting_sms_runs(s.who.id);
     s.begin_sms(*f, sms.channel_id);
     std::map<std::string, std::string> vars{{std::string(own_start_var), "1"}};
     if (const auto rest = flow::after_keyword(sms.text); !rest.empty()) vars[std::string(flow::keyword_rest)] = rest;
     s.out = flow::start_at(*f, f->start, std::move(vars), s.ctx);
   };
-  auto waiting = tx.find_waiting_sms_run(s.who.id);
   const flow::definition* waiting_flow = waiting ? c->pinned(waiting->flow_id, waiting->flow_hash) : nullptr;
   bool rejected = false;
   if (waiting_flow) {
@@ -506,6 +508,8 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
   if (!s.f->keep_sms && s.f != by_keyword) tx.forget_inbound_body(sms.channel_id, sms.external_id);
   settle(tx, *c, s);
   result.queued += commit(tx, s);
+  // Nothing open any more ("MINE 482913" asks nothing): a question waiting its turn goes now.
+  if (let_go && s.r.status != store::run_status::waiting) tx.wake_turn_jobs(s.who.id);
   if (rejected) {
     // Words that answer nothing the question asked, from a counselling client: the crisis
     // lines too, after the question again (R-H8).

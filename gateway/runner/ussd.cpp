@@ -144,6 +144,13 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
       core::log::info("ussd.no_flow", {{"channel", req.channel_id}, {"code", req.service_code}});
       return unavailable();
     }
+    // The menu of this flow they asked for by SMS and left unanswered: they use this instead.
+    if (auto sms = s.who.created ? std::nullopt : tx.find_waiting_sms_run(s.who.id); sms && sms->flow_id == s.f->id) {
+      if (const flow::state st = state_from_json(sms->state); st.trail.empty() && st.vars.contains(std::string(own_start_var))) {
+        end_run(*sms, store::run_status::expired);
+        tx.save_run(*sms);
+      }
+    }
     // Digits dialled after the service code (*384*12*1*2#) arrive as the first hop's text:
     // each pre-answers one screen (R-U9), the language picker's first.
     if (!req.text.empty()) answers = split_star(req.text);

@@ -74,6 +74,7 @@ struct job {
   std::string kind;
   std::string payload;  // JSON
   core::unix_ms due_at = 0;
+  core::unix_ms turn_since = 0;  // a question waiting its turn: when it first fell due (add_turn_job)
 };
 
 // Something a person wrote that no flow handles: for the human inbox (R-S3).
@@ -282,9 +283,10 @@ class jobs_part {
   // promise it keeps must survive power loss.
   virtual void add_job(std::string_view kind, core::unix_ms due_at, std::string_view payload) = 0;
   // A job that waits for the person `contact_id` to answer the question open on their phone
-  // (a newer question waits its turn): as add_job, and due at once on wake_turn_jobs.
+  // (a newer question waits its turn since `since`): as add_job, and due at once on
+  // wake_turn_jobs.
   virtual void add_turn_job(std::string_view kind, core::unix_ms due_at, std::string_view payload,
-                            std::int64_t contact_id) = 0;
+                            std::int64_t contact_id, core::unix_ms since) = 0;
   // The person answered: the jobs waiting for it are due now.
   virtual void wake_turn_jobs(std::int64_t contact_id) = 0;
   // Marks up to `limit` pending jobs due by now as done and returns them: the caller applies

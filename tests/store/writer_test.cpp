@@ -267,8 +267,8 @@ TEST_CASE("store: a question waiting its turn is due once that person answers, a
   const auto o = test::fresh_store(test::engine_under_test(), d);
   const auto w = store::open_writer(o);
   test::in_tx(*w, [](store::tx& t) {
-    t.add_turn_job("booking.remind", t.now() + 3'600'000, R"({"booking":1})", 7);
-    t.add_turn_job("booking.remind", t.now() + 3'600'000, R"({"booking":2})", 8);
+    t.add_turn_job("booking.remind", t.now() + 3'600'000, R"({"booking":1})", 7, 1'000);
+    t.add_turn_job("booking.remind", t.now() + 3'600'000, R"({"booking":2})", 8, t.now());
     t.add_job("series.due", t.now() + 86'400'000, R"({"series":1})");  // the same person's tomorrow
   });
   CHECK(test::in_tx(*w, [](store::tx& t) { return t.take_due_jobs(10); }).empty());
@@ -276,6 +276,7 @@ TEST_CASE("store: a question waiting its turn is due once that person answers, a
   const auto due = test::in_tx(*w, [](store::tx& t) { return t.take_due_jobs(10); });
   REQUIRE(due.size() == 1);
   CHECK(due[0].payload == R"({"booking":1})");
+  CHECK(due[0].turn_since == 1'000);  // its hour counts from when it first fell due
   // Taken, it is not woken again by a later answer.
   test::in_tx(*w, [](store::tx& t) { t.wake_turn_jobs(7); });
   CHECK(test::in_tx(*w, [](store::tx& t) { return t.take_due_jobs(10); }).empty());

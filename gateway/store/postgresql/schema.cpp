@@ -508,7 +508,7 @@ ALTER TABLE series ADD COLUMN every_days integer NOT NULL DEFAULT 0, ADD COLUMN 
     // 41: a question that waits for the one open on the person's phone to be answered
     // (SQLite's 46).
     R"sql(
-ALTER TABLE jobs ADD COLUMN turn_of bigint;
+ALTER TABLE jobs ADD COLUMN turn_of bigint, ADD COLUMN turn_since bigint;
 CREATE INDEX jobs_turn ON jobs (turn_of) WHERE status = 'pending' AND turn_of IS NOT NULL;
 )sql",
 };

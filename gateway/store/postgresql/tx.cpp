@@ -446,15 +446,20 @@ void tx::add_job(std::string_view kind, core::unix_ms due_at, std::string_view p
 }
 
 void tx::add_turn_job(std::string_view kind, core::unix_ms due_at, std::string_view payload,
-                      std::int64_t contact_id) {
+                      std::int64_t contact_id, core::unix_ms since) {
   c_.query(
-      "INSERT INTO jobs (kind, due_at, payload, status, created_at, turn_of) VALUES ($1, $2, $3, 'pending', $4, $5)",
-      {kind, due_at, payload, now(), contact_id});
+      "INSERT INTO jobs (kind, due_at, payload, status, created_at, turn_of, turn_since)"
+      " VALUES ($1, $2, $3, 'pending', $4, $5, $6)",
+      {kind, due_at, payload, now(), contact_id, since});
 }
 
 void tx::wake_turn_jobs(std::int64_t contact_id) {
-  c_.query("UPDATE jobs SET due_at = $1 WHERE turn_of = $2 AND status = 'pending' AND due_at > $1",
-           {now(), contact_id});
+  // SKIP LOCKED: a job another node is taking runs anyway; waiting for its row could deadlock
+  // with that node waiting for this person's run.
+  c_.query(
+      "UPDATE jobs SET due_at = $1 WHERE id IN (SELECT id FROM jobs WHERE turn_of = $2 AND status = 'pending'"
+      " AND due_at > $1 FOR UPDATE SKIP LOCKED)",
+      {now(), contact_id});
 }
 
 core::unix_ms tx::next_job_due() {
@@ -467,10 +472,10 @@ std::vector<job> tx::take_due_jobs(std::size_t limit) {
   const auto r = c_.query(
       "UPDATE jobs SET status = 'done' WHERE id IN (SELECT id FROM jobs WHERE status = 'pending'"
       " AND due_at <= $1 ORDER BY due_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)"
-      " RETURNING id, kind, payload, due_at",
+      " RETURNING id, kind, payload, due_at, COALESCE(turn_since, 0)",
       {now(), static_cast<std::int64_t>(limit)});
   std::vector<job> out;
-  for (int i = 0; i < r.rows(); ++i) out.push_back(job{r.int64(i, 0), r.text(i, 1), r.text(i, 2), r.int64(i, 3)});
+  for (int i = 0; i < r.rows(); ++i) out.push_back(job{r.int64(i, 0), r.text(i, 1), r.text(i, 2), r.int64(i, 3), r.int64(i, 4)});
   std::sort(out.begin(), out.end(), [](const job& a, const job& b) {
     return a.due_at != b.due_at ? a.due_at < b.due_at : a.id < b.id;
   });

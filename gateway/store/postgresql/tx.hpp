@@ -57,7 +57,7 @@ class tx final : public store::tx {
 
   void add_job(std::string_view kind, core::unix_ms due_at, std::string_view payload) override;
   void add_turn_job(std::string_view kind, core::unix_ms due_at, std::string_view payload,
-                    std::int64_t contact_id) override;
+                    std::int64_t contact_id, core::unix_ms since) override;
   void wake_turn_jobs(std::int64_t contact_id) override;
   std::vector<job> take_due_jobs(std::size_t limit) override;
   core::unix_ms next_job_due() override;

@@ -617,9 +617,10 @@ ALTER TABLE series ADD COLUMN from_day INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE series ADD COLUMN answered_at INTEGER NOT NULL DEFAULT 0;
 )sql",
     // 46: a question that waits for the one open on the person's phone to be answered
-    // (runner::waits_turn): whose answer wakes it.
+    // (runner::waits_turn): whose answer wakes it, and since when it waits.
     R"sql(
 ALTER TABLE jobs ADD COLUMN turn_of INTEGER;
+ALTER TABLE jobs ADD COLUMN turn_since INTEGER;
 CREATE INDEX jobs_turn ON jobs (turn_of) WHERE status = 'pending' AND turn_of IS NOT NULL;
 )sql",
 };

@@ -1920,15 +1920,16 @@ void tx::add_job(std::string_view kind, core::unix_ms due_at, std::string_view p
 }
 
 void tx::add_turn_job(std::string_view kind, core::unix_ms due_at, std::string_view payload,
-                      std::int64_t contact_id) {
+                      std::int64_t contact_id, core::unix_ms since) {
   auto& s = stmt(
-      "INSERT INTO jobs (kind, due_at, payload, status, created_at, turn_of)"
-      " VALUES (?, ?, ?, 'pending', ?, ?)");
+      "INSERT INTO jobs (kind, due_at, payload, status, created_at, turn_of, turn_since)"
+      " VALUES (?, ?, ?, 'pending', ?, ?, ?)");
   bind_text(s, 1, kind);
   s.bind(2, due_at);
   bind_text(s, 3, payload);
   s.bind(4, now());
   s.bind(5, contact_id);
+  s.bind(6, since);
   s.exec();
 }
 
@@ -1949,14 +1950,14 @@ core::unix_ms tx::next_job_due() {
 
 std::vector<job> tx::take_due_jobs(std::size_t limit) {
   auto& s = stmt(
-      "SELECT id, kind, payload, due_at FROM jobs WHERE status = 'pending' AND due_at <= ?"
+      "SELECT id, kind, payload, due_at, COALESCE(turn_since, 0) FROM jobs WHERE status = 'pending' AND due_at <= ?"
       " ORDER BY due_at, id LIMIT ?");
   s.bind(1, now());
   s.bind(2, static_cast<std::int64_t>(limit));
   std::vector<job> out;
   while (s.executeStep()) {
-    out.push_back(job{s.getColumn(0).getInt64(), s.getColumn(1).getString(),
-                      s.getColumn(2).getString(), s.getColumn(3).getInt64()});
+    out.push_back(job{s.getColumn(0).getInt64(), s.getColumn(1).getString(), s.getColumn(2).getString(),
+                      s.getColumn(3).getInt64(), s.getColumn(4).getInt64()});
   }
   for (const auto& j : out) {
     auto& u = stmt("UPDATE jobs SET status = 'done' WHERE id = ?");
