@@ -48,7 +48,7 @@ const WORDS = {
     visits: 'Visits', clinic: 'Clinic', service: 'Service', free_places: 'Free places', book: 'Book',
     booked_ok: 'Booked: code {0}, {1}. The person gets an SMS.', for_whom: 'For', for_self: 'the phone\'s owner',
     for_other: 'someone else on this phone', for_child: 'their child', for_partner: 'their wife or husband', for_parent: 'their mother or father', day: 'Day', visit_code: 'Code', mark_attended: 'Attended', mark_missed: 'No-show',
-    mark_cancelled: 'Cancel visit', v_coming: 'said they will come', v_unconfirmed: 'unconfirmed: no answer to the reminder', visits_on: 'Visits on {0}', no_visits: 'No visits that day.',
+    mark_cancelled: 'Cancel visit', cancel_told: 'Cancelled: an SMS tells them, with other days to choose from.', cancel_untold: 'Cancelled, but no SMS can tell them (they stopped these messages): tell them yourself.', v_coming: 'said they will come', v_unconfirmed: 'unconfirmed: no answer to the reminder', visits_on: 'Visits on {0}', no_visits: 'No visits that day.',
     no_slots: 'No free places in the coming days.', show: 'Show',
     v_booked: 'booked', v_attended: 'attended', v_missed: 'missed', v_cancelled: 'cancelled',
     svc_pregnancy: 'pregnancy care', svc_chronic: 'chronic illness', svc_general: 'general', svc_counselling: 'counselling',
@@ -132,7 +132,7 @@ const WORDS = {
     visits: 'نوبت‌ها', clinic: 'کلینیک', service: 'خدمت', free_places: 'نوبت‌های خالی', book: 'ثبت نوبت',
     booked_ok: 'نوبت ثبت شد: کد {0}، {1}. به این شخص اس‌ام‌اس فرستاده می‌شود.', for_whom: 'برای', for_self: 'صاحب تلفون',
     for_other: 'شخص دیگر با همین تلفون', for_child: 'طفل او', for_partner: 'همسر او', for_parent: 'پدر یا مادر او', day: 'روز', visit_code: 'کد', mark_attended: 'آمد', mark_missed: 'نیامد',
-    mark_cancelled: 'لغو نوبت', v_coming: 'گفته که می‌آید', v_unconfirmed: 'تایید نشده: به یادآوری جواب نداده', visits_on: 'نوبت‌های {0}', no_visits: 'در این روز نوبتی نیست.',
+    mark_cancelled: 'لغو نوبت', cancel_told: 'لغو شد: پیامی با روزهای دیگر برایش می‌رود.', cancel_untold: 'لغو شد، اما پیامی به او رسیده نمی‌تواند (پیام‌ها را قطع کرده): خودتان به او بگویید.', v_coming: 'گفته که می‌آید', v_unconfirmed: 'تایید نشده: به یادآوری جواب نداده', visits_on: 'نوبت‌های {0}', no_visits: 'در این روز نوبتی نیست.',
     no_slots: 'در روزهای آینده جای خالی نیست.', show: 'نشان دادن',
     v_booked: 'نوبت دارد', v_attended: 'آمد', v_missed: 'نیامد', v_cancelled: 'لغو شد',
     svc_pregnancy: 'مراقبت حمل', svc_chronic: 'مریضی مزمن', svc_general: 'عمومی', svc_counselling: 'مشوره',
@@ -216,7 +216,7 @@ const WORDS = {
     visits: 'نوبت‌ها', clinic: 'درمانگاه', service: 'خدمت', free_places: 'نوبت‌های خالی', book: 'ثبت نوبت',
     booked_ok: 'نوبت ثبت شد: کد {0}، {1}. برای او پیامک ارسال می‌شود.', for_whom: 'برای', for_self: 'صاحب تلفن',
     for_other: 'فرد دیگری با همین تلفن', for_child: 'فرزند او', for_partner: 'همسر او', for_parent: 'پدر یا مادر او', day: 'روز', visit_code: 'کد', mark_attended: 'آمد', mark_missed: 'نیامد',
-    mark_cancelled: 'لغو نوبت', v_coming: 'گفته که می‌آید', v_unconfirmed: 'تأیید نشده: به یادآوری پاسخ نداده', visits_on: 'نوبت‌های {0}', no_visits: 'در این روز نوبتی نیست.',
+    mark_cancelled: 'لغو نوبت', cancel_told: 'لغو شد: پیامکی با روزهای دیگر برایش فرستاده می‌شود.', cancel_untold: 'لغو شد، اما هیچ پیامکی به او نمی‌رسد (پیام‌ها را قطع کرده): خودتان به او بگویید.', v_coming: 'گفته که می‌آید', v_unconfirmed: 'تأیید نشده: به یادآوری پاسخ نداده', visits_on: 'نوبت‌های {0}', no_visits: 'در این روز نوبتی نیست.',
     no_slots: 'در روزهای آینده نوبت خالی نیست.', show: 'نمایش',
     v_booked: 'نوبت دارد', v_attended: 'آمد', v_missed: 'نیامد', v_cancelled: 'لغو شد',
     svc_pregnancy: 'مراقبت بارداری', svc_chronic: 'بیماری مزمن', svc_general: 'عمومی', svc_counselling: 'مشاوره',
@@ -300,7 +300,7 @@ const WORDS = {
     visits: 'نوبتونه', clinic: 'کلینیک', service: 'خدمت', free_places: 'خالي نوبتونه', book: 'نوبت نیول',
     booked_ok: 'نوبت ونیول شو: کوډ {0}، {1}. دې کس ته اس‌ام‌اس ورځي.', for_whom: 'د چا لپاره', for_self: 'د ټیلیفون خاوند',
     for_other: 'بل کس چې همدا ټیلیفون کاروي', for_child: 'د ټیلیفون د خاوند ماشوم', for_partner: 'د ټیلیفون د خاوند مېړه یا ښځه', for_parent: 'د ټیلیفون د خاوند مور یا پلار', day: 'ورځ', visit_code: 'کوډ', mark_attended: 'حاضر', mark_missed: 'غیرحاضر',
-    mark_cancelled: 'نوبت لغوه کول', v_coming: 'ویلي یې دي چې راځي', v_unconfirmed: 'نه دی تایید شوی: یادونې ته یې ځواب نه دی ورکړی', visits_on: 'د {0} نوبتونه', no_visits: 'په دې ورځ هېڅ نوبت نشته.',
+    mark_cancelled: 'نوبت لغوه کول', cancel_told: 'لغوه شو: یو پیغام ورته ځي، د نورو ورځو سره.', cancel_untold: 'لغوه شو، خو هېڅ پیغام ورته نشي رسېدای (پیغامونه یې بند کړي): تاسو یې پخپله ورته ووایئ.', v_coming: 'ویلي یې دي چې راځي', v_unconfirmed: 'نه دی تایید شوی: یادونې ته یې ځواب نه دی ورکړی', visits_on: 'د {0} نوبتونه', no_visits: 'په دې ورځ هېڅ نوبت نشته.',
     no_slots: 'په راتلونکو ورځو کې خالي نوبت نشته.', show: 'ښودل',
     v_booked: 'نوبت لري', v_attended: 'حاضر', v_missed: 'غیرحاضر', v_cancelled: 'لغوه شو',
     svc_pregnancy: 'د امیندوارۍ پاملرنه', svc_chronic: 'مزمنه ناروغي', svc_general: 'عمومي', svc_counselling: 'مشوره',
@@ -710,7 +710,15 @@ async function visitsPage() {
     const noon = Date.parse(r.day + 'T12:00:00Z');
     const markButton = (v, as) => h('button', {
       class: 'quiet', 'data-mark': as, onclick: async () => {
-        try { await api('POST', `/appointments/${v.id}/mark`, { as }); await showDay(); } catch (e) { status.replaceChildren(failure(e)); }
+        try {
+          const done = await api('POST', `/appointments/${v.id}/mark`, { as });
+          await showDay();
+          // R-B5: the clinic cancelled it; the person hears of it by SMS, unless nothing can reach them.
+          if (as === 'cancelled') {
+            const told = done.sms === 'queued';
+            status.replaceChildren(h('p', { class: told ? 'muted' : 'error', id: 'cancel-told' }, t(told ? 'cancel_told' : 'cancel_untold')));
+          }
+        } catch (e) { status.replaceChildren(failure(e)); }
       },
     }, t('mark_' + as));
     dayList.replaceChildren(h('h2', {}, t('visits_on', new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: 'full', timeZone: 'UTC' }).format(noon))),

@@ -647,6 +647,15 @@ flow::action_result appointments_cancel(store::tx& t, const request& r) {
   return {"ok", v};
 }
 
+bool cancel_by_clinic(store::tx& t, const store::booking& b, std::string_view flow, std::string_view node) {
+  if (b.status != store::booking_status::booked || b.starts_at <= t.now()) return false;
+  t.set_booking_status(b.id, store::booking_status::cancelled);
+  if (!node.empty()) {
+    t.add_job(booking_reminder::cancelled_kind, t.now(), booking_reminder{b.id, std::string(flow), std::string(node)}.json());
+  }
+  return true;
+}
+
 // R-H3: what the day-before reminder heard back, for reception's list: "none" as it asks (the
 // visit unconfirmed until an answer; nobody asks again), "coming" when the person will come.
 flow::action_result appointments_answered(store::tx& t, const request& r) {

@@ -51,6 +51,9 @@ struct booking_reminder {
   // visit still unmarked becomes missed and the job comes back the next day at 10:00, when the
   // flow starts at `node` ("we missed you") unless the visit was marked attended meanwhile.
   static constexpr std::string_view missed_kind = "booking.missed";
+  // The same payload, when the clinic cancelled the visit (cancel_by_clinic): the person is
+  // told at `node` (a question about the visit still open on their phone is let go).
+  static constexpr std::string_view cancelled_kind = "booking.cancelled";
   std::int64_t booking = 0;
   std::string flow;
   std::string node;
@@ -65,6 +68,13 @@ struct booking_reminder {
                             j["node"].get<std::string>()};
   }
 };
+
+// R-B5: the clinic cancels a visit still ahead (reception: the console, the API): its place is
+// free again at once, its reminders are not sent, and the person is told by SMS, starting
+// `flow` at `node` (which offers other days; "": nobody is told), in their language and
+// sending hours. False, and
+// nothing changed, when the visit is not booked or has begun.
+bool cancel_by_clinic(store::tx& t, const store::booking& b, std::string_view flow, std::string_view node);
 
 // R-H3: a person who could not come to a visit, or missed it, and has no visit of its service
 // (for the same person) ahead by the time this falls due: the clinic's health worker calls them

@@ -973,6 +973,8 @@ outcome set_enrolment_risk(services& s, store::tx& tx, const call& c) {
 // Clinic visits booked through the API: the shipped booking flow, whose nodes send the
 // confirmation and the reminders (flows/appointments.yaml).
 constexpr const char* booking_flow = "appointments";
+// Its node that tells a person the clinic cancelled their visit, with other days (R-B5).
+constexpr const char* clinic_cancelled_node = "clinic_cancelled";
 
 // The clinic a call may work on: a health worker's own (and only it), else the one named.
 std::variant<const schedule::clinic*, refusal> clinic_for(const services& s, const call& c, const std::string& named) {
@@ -1152,7 +1154,7 @@ outcome list_visits(services& s, store::tx& tx, const call& c) {
 }
 
 // POST /api/v1/appointments/{id}/mark: attended, missed (no-show) or cancelled.
-outcome mark_visit(services&, store::tx& tx, const call& c) {
+outcome mark_visit(services& s, store::tx& tx, const call& c) {
   const auto id = text::read_id(c.value("id"));
   const auto b = id ? tx.find_booking(*id) : std::nullopt;
   // Another clinic's visit looks the same as none to a health worker.
@@ -1174,12 +1176,25 @@ outcome mark_visit(services&, store::tx& tx, const call& c) {
   } else {
     return refuse(409, "not_now", std::string("a visit ") + store::to_string(b->status) + " cannot be marked " + as, "as");
   }
-  tx.set_booking_status(b->id, to);
+  // The clinic cancels it: the person is told by SMS, with other days (R-B5), by the booking
+  // flow's node for it; without one (an older flow), nobody is told but reception.
+  const auto* f = s.runner.current()->flows.by_id(booking_flow);
+  const bool tells = f && f->nodes.count(clinic_cancelled_node) != 0;
+  if (to == st::cancelled) {
+    actions::cancel_by_clinic(tx, *b, booking_flow, tells ? clinic_cancelled_node : "");
+  } else {
+    tx.set_booking_status(b->id, to);
+  }
   // A second missed visit in a row, or a late or high-risk pregnancy's: a call soon (R-H3).
   if (to == st::missed && b->status != st::missed) actions::visit_missed(tx, b->id);
   tx.audit(c.actor(), "appointments.mark", "booking:" + std::to_string(b->id), json{{"as", as}}.dump());
-  auto now = tx.find_booking(b->id);
-  return answer(booking_json(tx, *now));
+  auto view = booking_json(tx, *tx.find_booking(b->id));
+  if (to == st::cancelled) {
+    // Whether an SMS tells them: "stopped" (they stopped these messages) or "none" (the flow
+    // has no words for it): reception tells them itself.
+    view["sms"] = !tells ? "none" : tx.stopped(b->contact_id, f->programme) ? "stopped" : "queued";
+  }
+  return answer(std::move(view));
 }
 
 // GET /api/v1/deliveries?hours=: the last hours' messages by hour and state (the chart), by

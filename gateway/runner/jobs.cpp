@@ -433,6 +433,27 @@ std::string runner::apply_booking_missed(store::tx& tx, const content& c, const 
                    neutral_visit(c, *b));
 }
 
+// R-B5: the clinic cancelled the visit. A question about it still open on the phone (its
+// reminder's "1 I will come") is moot: it is let go, so the news does not wait its turn behind
+// it and an answer to it cannot be read as one about the visit.
+std::string runner::apply_booking_cancelled(store::tx& tx, const content& c, const store::job& j,
+                                           tick_outcome& done) const {
+  const auto p = actions::booking_reminder::parse(j.payload);
+  if (!p) return "payload is not {booking, flow, node}";
+  const auto b = tx.find_booking(p->booking);
+  if (!b || b->status != store::booking_status::cancelled) return {};
+  if (auto open = tx.find_waiting_sms_run(b->contact_id)) {
+    const flow::state st = state_from_json(open->state);
+    if (const auto it = st.vars.find("booking"); it != st.vars.end() && it->second == std::to_string(b->id)) {
+      end_run(*open, store::run_status::expired);
+      tx.save_run(*open);
+      tx.wake_turn_jobs(b->contact_id);
+    }
+  }
+  return start_for(tx, c, j, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b, tx.now(), p->flow), done, false,
+                   neutral_visit(c, *b));
+}
+
 // R-H3: no visit of the service booked again since the person could not come or missed it: a
 // call from the clinic's health worker, or, at a clinic without one, the operators' inbox.
 std::string runner::apply_booking_watch(store::tx& tx, const content& c, const store::job& j, tick_outcome&) const {
@@ -641,6 +662,7 @@ tick_outcome runner::tick(store::tx& tx, bool jobs_only) const {
       {actions::series_due::kind, &runner::apply_series_due},
       {actions::booking_reminder::kind, &runner::apply_booking_reminder},
       {actions::booking_reminder::missed_kind, &runner::apply_booking_missed},
+      {actions::booking_reminder::cancelled_kind, &runner::apply_booking_cancelled},
       {actions::booking_watch::kind, &runner::apply_booking_watch},
       {actions::erase_request::kind, &runner::apply_erase},
       {actions::flow_start::kind, &runner::apply_flow_start},

@@ -299,6 +299,7 @@ class runner {
                                 const store::contact& who) const;
   std::string schedule_next(store::tx& tx, const store::series& s, core::unix_ms due_at, int day_index) const;
   std::string apply_booking_missed(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
+  std::string apply_booking_cancelled(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_booking_watch(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_erase(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_flow_start(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;

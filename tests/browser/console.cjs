@@ -144,6 +144,16 @@ async function healthWorker(browser) {
   await page.waitForSelector('tr[data-visit] td[data-status="attended"]');
   check(true, 'the visit is marked attended on the day\'s list');
   await shot(page, 'health-worker-visits-prs');
+  // The clinic cancels another patient's visit (R-B5): the page says an SMS tells them.
+  await page.fill('#visit-phone', '0700 000 323');
+  await page.selectOption('#for', 'self');
+  await page.click('tr[data-slot] button');
+  await page.waitForSelector('#visit-status p.ok >> text=نوبت ثبت شد');
+  await page.waitForSelector('tr[data-visit] td[data-status="booked"]');
+  await page.click('tr[data-visit] button[data-mark="cancelled"]');
+  await page.waitForSelector('#cancel-told');
+  check((await page.textContent('#cancel-told')).includes('پیامی با روزهای دیگر'),
+    'cancelling a visit says the person is told by SMS, with other days');
   // Each page is waited for by what only it shows: the one before may still be on screen.
   await page.click('#bar nav >> text=تماس با مریضان');
   await page.waitForSelector('#calls td .ltr');

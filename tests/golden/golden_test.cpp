@@ -36,6 +36,8 @@
 //                                                     reminder in a few lines
 //   > reload tests/fixtures/flows/golden/v2/x.yaml    a new version of flow x goes live
 //   > session ends                                    the aggregator says the USSD session ended
+//   > clinic cancels 5713                             reception cancels the visit of that code (the
+//                                                     console, the API: actions::cancel_by_clinic)
 //   > worker +93700000900 leaves                      an admin disables a health worker's account (their
 //                                                     patients go to a colleague, actions::disable_user)
 //   > broadcast mine_safety herat mine_safety.alert_floods   an urgent broadcast to an area's subscribers
@@ -68,6 +70,7 @@
 #include <set>
 #include <sstream>
 
+#include "gateway/actions/appointments.hpp"
 #include "gateway/actions/calls.hpp"
 #include "gateway/app/config.hpp"
 #include "gateway/app/content.hpp"
@@ -372,6 +375,18 @@ class player {
         const auto u = t.find_user_by_phone(m[1].str());
         REQUIRE(u);
         actions::disable_user(t, *u);
+      });
+      return "";
+    }
+    static const std::regex cancels(R"re(clinic cancels (\d{4}))re");
+    if (std::regex_match(input, m, cancels)) {
+      const std::string id = test::value(cfg_.store, "SELECT COALESCE((SELECT CAST(id AS TEXT) FROM bookings WHERE code = '" + m[1].str() +
+                                                          "' AND status = 'booked'), '')");
+      REQUIRE_FALSE(id.empty());
+      test::in_tx(*writer_, [&](store::tx& t) {
+        const auto b = t.find_booking(std::stoll(id));
+        REQUIRE(b);
+        REQUIRE(actions::cancel_by_clinic(t, *b, "appointments", "clinic_cancelled"));
       });
       return "";
     }

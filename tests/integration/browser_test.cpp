@@ -98,7 +98,12 @@ TEST_CASE("browser: log in as each role, call a patient, broadcast to 100 %, fix
                       " AS said, MIN(k.id) AS first FROM consents k JOIN contacts c ON c.id = k.contact_id"
                       " JOIN users u ON k.recorded_by = 'user:' || u.id WHERE u.login = 'fatima'"
                       " GROUP BY said ORDER BY first)")
-            .getString() == "+93799000321 health in_person, +93700000322 appointments in_person");
+            .getString() ==
+        "+93799000321 health in_person, +93700000322 appointments in_person, +93700000323 appointments in_person");
+  // The visit the clinic cancelled (R-B5): its place free, and its person told by SMS.
+  CHECK(db.execAndGet("SELECT b.status || ' ' || (SELECT COUNT(*) FROM jobs j WHERE j.kind = 'booking.cancelled')"
+                      " FROM bookings b JOIN contacts c ON c.id = b.contact_id WHERE c.phone = '+93700000323'")
+            .getString() == "cancelled 1");
   // Her new SIM (R-L6) has it all but what she said of her old phone (R-S11); the old number is nobody's.
   CHECK(db.execAndGet("SELECT COUNT(*) FROM contacts WHERE phone = '+93700000321'").getInt() == 0);
   CHECK(db.execAndGet("SELECT shared_phone || ' ' || explicit_texts FROM contacts WHERE phone = '+93799000321'")

@@ -888,6 +888,23 @@ TEST_CASE("console: reception books a free window for a patient, never above cap
   CHECK(json::parse(fatima.call("GET", "/api/v1/slots?service=general").body)["items"][0]["time"] == "08:00");
   CHECK(scalar(dir, "SELECT detail FROM audit_log WHERE action = 'appointments.move'") ==
         R"({"clinic":"golshahr","replaces":")" + std::to_string(second["id"].get<long long>()) + R"("})");
+
+  // The clinic cancels a visit (R-B5): its place is free again, and the person is told by SMS,
+  // with other days to choose from (tests/fixtures/golden/appointments_clinic_cancels_dari.txt).
+  const auto third = day["items"][2];
+  const std::string to = "'" + third["phone"].get<std::string>() + "'";
+  const std::string told = "SELECT COUNT(*) FROM outbound_messages WHERE to_phone = " + to;
+  const std::string before = scalar(dir, told);
+  r = fatima.call("POST", "/api/v1/appointments/" + std::to_string(third["id"].get<long long>()) + "/mark",
+                  json{{"as", "cancelled"}}.dump());
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["status"] == "cancelled");
+  CHECK(json::parse(r.body)["sms"] == "queued");
+  for (int i = 0; i < 50 && scalar(dir, told) == before; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(std::stoi(scalar(dir, told)) == std::stoi(before) + 1);
+  CHECK(scalar(dir, "SELECT body FROM outbound_messages WHERE to_phone = " + to + " ORDER BY id DESC LIMIT 1")
+            .find("cancelled your visit") != std::string::npos);
 }
 
 TEST_CASE("console: the delivery dashboard counts messages by hour and channel, with failure reasons",
