@@ -23,27 +23,46 @@ namespace {
 constexpr std::size_t tick_batch = 128;
 
 // One question at a time on a phone (see waits_turn): how long a question the person may still
-// be reading keeps a newer one waiting.
+// be reading keeps a newer one waiting, and how long each question has at least once it reaches
+// the phone (questions that waited together go one by one; a conversation under way is not cut
+// into).
 constexpr core::unix_ms question_turn_ms = 3'600'000;
+constexpr core::unix_ms question_least_ms = 1'800'000;
 
 }  // namespace
 
 bool runner::waits_turn(store::tx& tx, const content& c, const flow::definition& f, const std::string& node,
                         const store::contact& who, bool urgent, const store::job& j) const {
-  if (urgent) return false;
+  if (urgent || !flow::may_ask_by_sms(f, node)) return false;
+  // The person's row lock (on PostgreSQL; SQLite has one writer): two nodes each taking one of
+  // the person's woken questions, or one deciding to wait while another stores the answer, see
+  // each other's work.
+  tx.upsert_contact(who.phone);
   const auto open = tx.find_waiting_sms_run(who.id);
-  if (!open || !flow::may_ask_by_sms(f, node)) return false;
-  // The hour counts from when a question reaches the phone (its sending hours hold what nobody
-  // is waiting for: one queued in the evening goes in the morning), and a question waits an
-  // hour in all, however many are before it.
+  if (!open) return false;
+  // The hour counts from when the open question reaches the phone (its sending hours hold what
+  // nobody is waiting for: one queued in the evening goes in the morning), or from when this
+  // one could first have gone, if that was earlier; and the open question has half an hour at
+  // least.
   const flow::definition* open_flow = c.flows.by_id(open->flow_id);
   const core::unix_ms open_reaches =
       sending_time(open->updated_at, who, open_flow ? std::string_view(open_flow->programme) : std::string_view());
   const core::unix_ms since = j.turn_since != 0 ? j.turn_since : tx.now();
-  const core::unix_ms until = std::min(open_reaches, sending_time(since, who, f.programme)) + question_turn_ms;
-  // Its hour is up, or would end outside the person's hours (a wait till the morning): it goes
-  // now, and takes over.
-  if (until <= tx.now() || sending_time(until, who, f.programme) > until) return false;
+  const core::unix_ms first = sending_time(since, who, f.programme);
+  core::unix_ms until = std::max(std::min(open_reaches, first) + question_turn_ms, open_reaches + question_least_ms);
+  const auto in_hours = [&](core::unix_ms at) { return sending_time(at, who, f.programme) == at; };
+  // A wait that would end in the night ends when the person's hours do: the questions go apart,
+  // neither together nor the next morning. In the night already, it goes now: the hours hold it.
+  if (until > tx.now() && !in_hours(until)) {
+    if (!in_hours(tx.now())) return false;
+    core::unix_ms inside = tx.now(), outside = until;  // the hours end in between
+    while (outside - inside > 1000) {
+      const core::unix_ms mid = inside + (outside - inside) / 2;
+      (in_hours(mid) ? inside : outside) = mid;
+    }
+    until = inside;
+  }
+  if (until <= tx.now()) return false;  // its time is up: it goes now, and takes over
   tx.add_turn_job(j.kind, until, j.payload, who.id, since);
   core::log::info("question.waits_turn", {{"contact", who.id}, {"flow", f.id}, {"open_run", open->id}});
   return true;
