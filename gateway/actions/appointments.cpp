@@ -164,6 +164,8 @@ struct place {
   const schedule::clinic* clinic = nullptr;
   std::string service;
   long long first_day = 0, last_day = 0;  // the days people may book now
+  std::set<long long> closed;             // of them, those reception closed (R-B5)
+  bool open_on(long long day) const { return clinic->open_on(day) && closed.count(day) == 0; }
 };
 
 std::optional<place> place_of(store::tx& t, const request& r) {
@@ -177,6 +179,7 @@ std::optional<place> place_of(store::tx& t, const request& r) {
   // From tomorrow: a visit today could not get its reminder, and today's windows may be over.
   p.first_day = *today + 1;
   p.last_day = *today + p.clinic->book_ahead_days;
+  for (const long long day : t.closed_clinic_days(p.clinic->id, p.first_day, p.last_day)) p.closed.insert(day);
   return p;
 }
 
@@ -200,7 +203,7 @@ std::optional<long long> day_arg(const std::string& given, const place& p) {
   const auto d = text::read_date(text::normalize(given));
   if (!d) return std::nullopt;
   const long long day = text::day_number(*d);
-  if (day < p.first_day || day > p.last_day || !p.clinic->open_on(day)) return std::nullopt;
+  if (day < p.first_day || day > p.last_day || !p.open_on(day)) return std::nullopt;
   return day;
 }
 
@@ -401,7 +404,7 @@ flow::action_result appointments_days(store::tx& t, const request& r) {
   const auto use = t.slot_use(p->clinic->id, p->service, p->first_day, p->last_day, r.run_id);
   auto items = nlohmann::json::array();
   for (long long day = p->first_day; day <= p->last_day && items.size() < shown; ++day) {
-    if (!p->clinic->open_on(day)) continue;
+    if (!p->open_on(day)) continue;
     for (const auto& w : p->clinic->windows) {
       const auto taken = use.find({day, w.from});
       if ((taken == use.end() ? 0 : taken->second) < places_for(r, w) || own.count({day, w.from})) {
@@ -490,9 +493,10 @@ flow::action_result appointments_soon(store::tx& t, const request& r) {
   constexpr std::size_t shown = 2;  // one SMS of two parts at most, with "Call me"
   const long long first = *today + 1, last = *today + c->book_ahead_days;
   const auto use = t.slot_use(c->id, b->service, first, last, r.run_id);
+  const auto closed = t.closed_clinic_days(c->id, first, last);
   auto items = nlohmann::json::array();
   for (long long day = first; day <= last && items.size() < shown; ++day) {
-    if (day == b->day || !c->open_on(day)) continue;
+    if (day == b->day || !c->open_on(day) || std::binary_search(closed.begin(), closed.end(), day)) continue;
     for (const auto& w : c->windows) {
       const auto taken = use.find({day, w.from});
       if ((taken == use.end() ? 0 : taken->second) >= places_for(r, w) || own.count({day, w.from})) continue;

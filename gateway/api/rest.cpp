@@ -988,15 +988,22 @@ std::variant<const schedule::clinic*, refusal> clinic_for(const services& s, con
 }
 
 // GET /api/v1/clinics: the clinics people can book, with their services.
-outcome list_clinics(services& s, store::tx&, const call& c) {
+outcome list_clinics(services& s, store::tx& tx, const call& c) {
   json items = json::array();
   for (const auto& k : s.runner.current()->clinics.all()) {
     if (c.token.role == "health_worker" && k.id != c.token.facility) continue;
+    json closed = json::array();  // the days ahead reception closed (R-B5)
+    if (const auto today = schedule::local_day(tx.now(), k.time_zone)) {
+      for (const long long day : tx.closed_clinic_days(k.id, *today, *today + k.book_ahead_days)) {
+        closed.push_back(schedule::day_text(day));
+      }
+    }
     items.push_back(json{{"id", k.id},
                          {"name", k.name},
                          {"time_zone", k.time_zone},
                          {"services", k.services},
-                         {"records_visits", k.records_visits}});
+                         {"records_visits", k.records_visits},
+                         {"closed", std::move(closed)}});
   }
   return answer(json{{"items", std::move(items)}});
 }
@@ -1195,6 +1202,73 @@ outcome mark_visit(services& s, store::tx& tx, const call& c) {
     view["sms"] = !tells ? "none" : tx.stopped(b->contact_id, f->programme) ? "stopped" : "queued";
   }
   return answer(std::move(view));
+}
+
+// The day a clinic closure names: `day` of the body, a date (Gregorian or Solar Hijri, any
+// digits) from today to as far ahead as people may book, on the clinic's calendar.
+std::variant<long long, refusal> closure_day(const call& c, const schedule::clinic& k, core::unix_ms now) {
+  const auto d = text::read_date(text::normalize(c.body.value("day", "")));
+  const auto today = schedule::local_day(now, k.time_zone);
+  if (!d || !today) return refusal{400, "invalid_date", "day is a date: 2026-12-01 or 1405/9/10", "day"};
+  const long long day = text::day_number(*d);
+  if (day < *today || day > *today + k.book_ahead_days) {
+    return refusal{400, "invalid_date",
+                   "day is from today to " + std::to_string(k.book_ahead_days) + " days ahead, as people book", "day"};
+  }
+  return day;
+}
+
+// POST /api/v1/clinics/{id}/close: reception closes the clinic for a day (an emergency, staff
+// away): nobody books it from then on, and each visit booked then is cancelled, its person told
+// by SMS with other days (R-B5). With visits that day, "confirm": true (409 confirm_needed
+// says how many).
+outcome close_clinic_day(services& s, store::tx& tx, const call& c) {
+  const auto clinic = clinic_for(s, c, c.value("id"));
+  if (const auto* bad = std::get_if<refusal>(&clinic)) return outcome{bad->status, json::object(), *bad};
+  const auto& k = *std::get<const schedule::clinic*>(clinic);
+  const auto day = closure_day(c, k, tx.now());
+  if (const auto* bad = std::get_if<refusal>(&day)) return outcome{400, json::object(), *bad};
+  std::vector<store::booking> ahead;
+  for (const auto& b : tx.bookings_on(k.id, std::get<long long>(day))) {
+    if (b.status == store::booking_status::booked && b.starts_at > tx.now()) ahead.push_back(b);
+  }
+  if (!ahead.empty() && !c.body.value("confirm", false)) {
+    return refuse(409, "confirm_needed",
+                  std::to_string(ahead.size()) + " visit(s) are booked that day: each is cancelled and its person "
+                  "told by SMS. Send \"confirm\": true to close it",
+                  "confirm");
+  }
+  if (!tx.close_clinic_day(k.id, std::get<long long>(day), c.actor())) {
+    return refuse(409, "already_closed", "the clinic is closed that day already", "day");
+  }
+  const auto* f = s.runner.current()->flows.by_id(booking_flow);
+  const bool tells = f && f->nodes.count(clinic_cancelled_node) != 0;
+  json untold = json::array();  // whom no SMS reaches: reception tells them
+  for (const auto& b : ahead) {
+    actions::cancel_by_clinic(tx, b, booking_flow, tells ? clinic_cancelled_node : "");
+    if (!tells || tx.stopped(b.contact_id, f->programme)) untold.push_back(booking_json(tx, *tx.find_booking(b.id)));
+  }
+  const std::string day_text = schedule::day_text(std::get<long long>(day));
+  tx.audit(c.actor(), "clinics.close", "clinic:" + k.id,
+           json{{"day", day_text}, {"cancelled", ahead.size()}}.dump());
+  core::log::info("clinic.closed", {{"clinic", k.id}, {"day", day_text}, {"cancelled", ahead.size()}});
+  return answer(json{{"clinic", k.id}, {"day", day_text}, {"cancelled", ahead.size()}, {"not_told", std::move(untold)}});
+}
+
+// POST /api/v1/clinics/{id}/reopen: the day is bookable again (the visits cancelled when it
+// closed stay cancelled: their people were told and may have booked another).
+outcome reopen_clinic_day(services& s, store::tx& tx, const call& c) {
+  const auto clinic = clinic_for(s, c, c.value("id"));
+  if (const auto* bad = std::get_if<refusal>(&clinic)) return outcome{bad->status, json::object(), *bad};
+  const auto& k = *std::get<const schedule::clinic*>(clinic);
+  const auto day = closure_day(c, k, tx.now());
+  if (const auto* bad = std::get_if<refusal>(&day)) return outcome{400, json::object(), *bad};
+  if (!tx.reopen_clinic_day(k.id, std::get<long long>(day))) {
+    return refuse(409, "not_closed", "the clinic was not closed that day", "day");
+  }
+  const std::string day_text = schedule::day_text(std::get<long long>(day));
+  tx.audit(c.actor(), "clinics.reopen", "clinic:" + k.id, json{{"day", day_text}}.dump());
+  return answer(json{{"clinic", k.id}, {"day", day_text}});
 }
 
 // GET /api/v1/deliveries?hours=: the last hours' messages by hour and state (the chart), by
@@ -1891,6 +1965,12 @@ const std::vector<route>& routes() {
        {{"high_risk", "boolean"}}, {"high_risk"}},
       {"GET", "/api/v1/clinics", {"admin", "operator", "health_worker"}, list_clinics,
        "The clinics people can book, with their services (a health worker's: their own)"},
+      {"POST", "/api/v1/clinics/{id}/close", {"admin", "operator", "health_worker"}, close_clinic_day,
+       "Close the clinic for a day: nobody books it, and each visit booked then is cancelled and its person told by "
+       "SMS with other days",
+       {{"day", "string"}, {"confirm", "boolean"}}, {"day"}},
+      {"POST", "/api/v1/clinics/{id}/reopen", {"admin", "operator", "health_worker"}, reopen_clinic_day,
+       "Open a closed day for booking again (the visits cancelled then stay cancelled)", {{"day", "string"}}, {"day"}},
       {"GET", "/api/v1/slots", {"admin", "operator", "health_worker"}, list_slots,
        "Free windows of the nearest bookable days for a clinic's service", {}, {}, {"clinic", "service"}},
       {"POST", "/api/v1/appointments", {"admin", "operator", "health_worker"}, book_visit,

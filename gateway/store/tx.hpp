@@ -627,6 +627,13 @@ class bookings_part {
   // The answer to the day-before reminder: "none" while none came (R-H3: unconfirmed; nobody
   // asks again), "coming".
   virtual void set_reminder_answer(std::int64_t id, std::string_view answer) = 0;
+  // R-B5: a day a clinic closed after its file was written (reception, an emergency), by whom
+  // (as the audit log names them): no visit is offered or booked on it. False when it was
+  // closed already. Reopening makes it bookable again (false: it was not closed).
+  virtual bool close_clinic_day(std::string_view clinic, long long day, std::string_view by) = 0;
+  virtual bool reopen_clinic_day(std::string_view clinic, long long day) = 0;
+  // Of the days from first_day to last_day, those the clinic closed, in order.
+  virtual std::vector<long long> closed_clinic_days(std::string_view clinic, long long first_day, long long last_day) = 0;
 };
 
 // Who asked for a programme's alerts about an area (mine safety: a province or a border

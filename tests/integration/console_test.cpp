@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 #include <thread>
 #include <tuple>
 #include <vector>
@@ -905,6 +906,47 @@ TEST_CASE("console: reception books a free window for a patient, never above cap
   CHECK(std::stoi(scalar(dir, told)) == std::stoi(before) + 1);
   CHECK(scalar(dir, "SELECT body FROM outbound_messages WHERE to_phone = " + to + " ORDER BY id DESC LIMIT 1")
             .find("cancelled your visit") != std::string::npos);
+
+  // The clinic closes for that whole day (an emergency): only with "confirm", as it cancels
+  // every visit still booked then, each person told; nobody can book the day until it reopens.
+  const std::string the_day = first["day"].get<std::string>();
+  const std::string booked_then = "SELECT COUNT(*) FROM bookings WHERE status = 'booked' AND day = " +
+                                  scalar(dir, "SELECT day FROM bookings WHERE id = " + booked_id);
+  const int still_booked = std::stoi(scalar(dir, booked_then));
+  REQUIRE(still_booked > 0);
+  const std::string close = "/api/v1/clinics/golshahr/close";
+  r = fatima.call("POST", close, json{{"day", the_day}}.dump());
+  CHECK(r.status == 409);
+  CHECK(code_of(r) == "confirm_needed");
+  CHECK(r.body.find(std::to_string(still_booked) + " visit(s)") != std::string::npos);
+  CHECK(zahra.call("POST", close, json{{"day", the_day}, {"confirm", true}}.dump()).status == 403);  // not her clinic
+  CHECK(fatima.call("POST", close, json{{"day", "2020-01-01"}, {"confirm", true}}.dump()).status == 400);
+  r = fatima.call("POST", close, json{{"day", the_day}, {"confirm", true}}.dump());
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["cancelled"] == still_booked);
+  CHECK(json::parse(r.body)["not_told"].empty());
+  CHECK(scalar(dir, booked_then) == "0");
+  CHECK(code_of(fatima.call("POST", close, json{{"day", the_day}, {"confirm", true}}.dump())) == "already_closed");
+  CHECK(json::parse(fatima.call("GET", "/api/v1/clinics").body)["items"][0]["closed"] == json::array({the_day}));
+  const auto offered_days = [&] {
+    std::set<std::string> out;
+    const auto slots = json::parse(fatima.call("GET", "/api/v1/slots?service=general").body);
+    for (const auto& w : slots["items"]) out.insert(w["day"].get<std::string>());
+    return out;
+  };
+  CHECK(offered_days().count(the_day) == 0);
+  r = fatima.call("POST", "/api/v1/appointments",
+                  json{{"phone", "+93700001300"}, {"service", "general"}, {"day", the_day}, {"time", "08:00"},
+                       {"channel", "console"}, {"consent_via", "in_person"}}
+                      .dump());
+  CHECK(r.status == 400);  // not bookable that day
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action = 'clinics.close'") == "1");
+  // Opened again: bookable, and the visits cancelled stay cancelled (their people were told).
+  CHECK(fatima.call("POST", "/api/v1/clinics/golshahr/reopen", json{{"day", the_day}}.dump()).status == 200);
+  CHECK(offered_days().count(the_day) == 1);
+  CHECK(scalar(dir, booked_then) == "0");
+  CHECK(code_of(fatima.call("POST", "/api/v1/clinics/golshahr/reopen", json{{"day", the_day}}.dump())) == "not_closed");
 }
 
 TEST_CASE("console: the delivery dashboard counts messages by hour and channel, with failure reasons",

@@ -106,3 +106,22 @@ TEST_CASE("bookings: codes are four digits, spread, and unique per clinic and da
   CHECK(*seen.begin() == "1000");
   CHECK(*seen.rbegin() == "9999");
 }
+
+TEST_CASE("bookings: reception closes a clinic's day and opens it again; other clinics and days stay open", "[store]") {
+  fixture fx;
+  const auto closed = [&](const char* clinic) {
+    return test::in_tx(fx.w, [&](store::tx& t) { return t.closed_clinic_days(clinic, tuesday - 1, tuesday + 7); });
+  };
+  CHECK(test::in_tx(fx.w, [](store::tx& t) { return t.close_clinic_day("herat", tuesday, "user:3"); }));
+  CHECK(test::in_tx(fx.w, [](store::tx& t) { return t.close_clinic_day("herat", tuesday + 2, "user:3"); }));
+  // Closed already: said so, nothing doubled.
+  CHECK_FALSE(test::in_tx(fx.w, [](store::tx& t) { return t.close_clinic_day("herat", tuesday, "user:4"); }));
+  CHECK(closed("herat") == std::vector<long long>{tuesday, tuesday + 2});
+  CHECK(closed("golshahr").empty());
+  // Only the days asked about.
+  CHECK(test::in_tx(fx.w, [](store::tx& t) { return t.closed_clinic_days("herat", tuesday + 1, tuesday + 7); }) ==
+        std::vector<long long>{tuesday + 2});
+  CHECK(test::in_tx(fx.w, [](store::tx& t) { return t.reopen_clinic_day("herat", tuesday); }));
+  CHECK_FALSE(test::in_tx(fx.w, [](store::tx& t) { return t.reopen_clinic_day("herat", tuesday); }));
+  CHECK(closed("herat") == std::vector<long long>{tuesday + 2});
+}

@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 41> migrations = {
+constexpr std::array<const char*, 42> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -510,6 +510,16 @@ ALTER TABLE series ADD COLUMN every_days integer NOT NULL DEFAULT 0, ADD COLUMN 
     R"sql(
 ALTER TABLE jobs ADD COLUMN turn_of bigint, ADD COLUMN turn_since bigint;
 CREATE INDEX jobs_turn ON jobs (turn_of) WHERE status = 'pending' AND turn_of IS NOT NULL;
+)sql",
+    // 42: days a clinic closed after its file was written (SQLite's 47).
+    R"sql(
+CREATE TABLE clinic_closures (
+  clinic text NOT NULL,
+  day bigint NOT NULL,
+  closed_by text NOT NULL,
+  closed_at bigint NOT NULL,
+  PRIMARY KEY (clinic, day)
+);
 )sql",
 };
 

@@ -1401,6 +1401,28 @@ void tx::set_reminder_answer(std::int64_t id, std::string_view answer) {
   c_.query("UPDATE bookings SET reminder_answer = $1, updated_at = $2 WHERE id = $3", {answer, now(), id});
 }
 
+bool tx::close_clinic_day(std::string_view clinic, long long day, std::string_view by) {
+  require_disk();
+  return c_.query("INSERT INTO clinic_closures (clinic, day, closed_by, closed_at) VALUES ($1, $2, $3, $4)"
+                  " ON CONFLICT (clinic, day) DO NOTHING",
+                  {clinic, static_cast<std::int64_t>(day), by, now()})
+             .affected() == 1;
+}
+
+bool tx::reopen_clinic_day(std::string_view clinic, long long day) {
+  require_disk();
+  return c_.query("DELETE FROM clinic_closures WHERE clinic = $1 AND day = $2", {clinic, static_cast<std::int64_t>(day)})
+             .affected() == 1;
+}
+
+std::vector<long long> tx::closed_clinic_days(std::string_view clinic, long long first_day, long long last_day) {
+  const auto r = c_.query("SELECT day FROM clinic_closures WHERE clinic = $1 AND day BETWEEN $2 AND $3 ORDER BY day",
+                          {clinic, static_cast<std::int64_t>(first_day), static_cast<std::int64_t>(last_day)});
+  std::vector<long long> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.int64(i, 0));
+  return out;
+}
+
 void tx::subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area, std::string_view channel_id,
                    core::unix_ms expires_at, std::string_view district, std::string_view route) {
   require_disk();

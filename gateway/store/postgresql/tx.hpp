@@ -129,6 +129,9 @@ class tx final : public store::tx {
   std::vector<booking> bookings_on(std::string_view clinic, long long day) override;
   void set_booking_status(std::int64_t id, booking_status s) override;
   void set_reminder_answer(std::int64_t id, std::string_view answer) override;
+  bool close_clinic_day(std::string_view clinic, long long day, std::string_view by) override;
+  bool reopen_clinic_day(std::string_view clinic, long long day) override;
+  std::vector<long long> closed_clinic_days(std::string_view clinic, long long first_day, long long last_day) override;
   void subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area, std::string_view channel_id,
                  core::unix_ms expires_at, std::string_view district, std::string_view route) override;
   std::vector<subscription> subscriptions_of(std::int64_t contact_id) override;

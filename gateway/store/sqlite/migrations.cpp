@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 46> migrations = {
+constexpr std::array<const char*, 47> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -622,6 +622,16 @@ ALTER TABLE series ADD COLUMN answered_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN turn_of INTEGER;
 ALTER TABLE jobs ADD COLUMN turn_since INTEGER;
 CREATE INDEX jobs_turn ON jobs (turn_of) WHERE status = 'pending' AND turn_of IS NOT NULL;
+)sql",
+    // 47: days a clinic closed after its file was written (R-B5: reception, an emergency).
+    R"sql(
+CREATE TABLE clinic_closures (
+  clinic     TEXT NOT NULL,
+  day        INTEGER NOT NULL,  -- days since 1970-01-01, the clinic's calendar
+  closed_by  TEXT NOT NULL,     -- as the audit log names them
+  closed_at  INTEGER NOT NULL,
+  PRIMARY KEY (clinic, day)
+);
 )sql",
 };
 

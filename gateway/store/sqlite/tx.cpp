@@ -1297,6 +1297,36 @@ void tx::set_reminder_answer(std::int64_t id, std::string_view answer) {
   u.exec();
 }
 
+bool tx::close_clinic_day(std::string_view clinic, long long day, std::string_view by) {
+  require_disk();
+  auto& i = stmt("INSERT INTO clinic_closures (clinic, day, closed_by, closed_at) VALUES (?, ?, ?, ?)"
+                 " ON CONFLICT (clinic, day) DO NOTHING");
+  bind_text(i, 1, clinic);
+  i.bind(2, static_cast<std::int64_t>(day));
+  bind_text(i, 3, by);
+  i.bind(4, now());
+  return i.exec() == 1;
+}
+
+bool tx::reopen_clinic_day(std::string_view clinic, long long day) {
+  require_disk();
+  auto& d = stmt("DELETE FROM clinic_closures WHERE clinic = ? AND day = ?");
+  bind_text(d, 1, clinic);
+  d.bind(2, static_cast<std::int64_t>(day));
+  return d.exec() == 1;
+}
+
+std::vector<long long> tx::closed_clinic_days(std::string_view clinic, long long first_day, long long last_day) {
+  auto& q = stmt("SELECT day FROM clinic_closures WHERE clinic = ? AND day BETWEEN ? AND ? ORDER BY day");
+  bind_text(q, 1, clinic);
+  q.bind(2, static_cast<std::int64_t>(first_day));
+  q.bind(3, static_cast<std::int64_t>(last_day));
+  std::vector<long long> out;
+  while (q.executeStep()) out.push_back(q.getColumn(0).getInt64());
+  q.reset();
+  return out;
+}
+
 void tx::subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area, std::string_view channel_id,
                    core::unix_ms expires_at, std::string_view district, std::string_view route) {
   require_disk();
