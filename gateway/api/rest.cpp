@@ -1160,6 +1160,20 @@ outcome list_visits(services& s, store::tx& tx, const call& c) {
   return answer(json{{"clinic", k->id}, {"day", schedule::day_text(day)}, {"items", std::move(items)}});
 }
 
+// The clinic cancels a visit still booked and ahead: the person is told by SMS, with other days
+// (R-B5), by the booking flow's node for it. What the answer says of that SMS: "queued";
+// "stopped" (they stopped these messages), "unreachable" (their number fails) or "none" (the
+// flow has no words for it): reception tells them itself.
+std::string cancel_visit(services& s, store::tx& tx, const store::booking& b) {
+  const auto* f = s.runner.current()->flows.by_id(booking_flow);
+  const bool tells = f && f->nodes.count(clinic_cancelled_node) != 0;
+  actions::cancel_by_clinic(tx, b, booking_flow, tells ? clinic_cancelled_node : "");
+  const auto who = tx.find_contact(b.contact_id);
+  if (!tells || !who) return "none";
+  if (tx.stopped(who->id, f->programme)) return "stopped";
+  return who->unreachable ? "unreachable" : "queued";
+}
+
 // POST /api/v1/appointments/{id}/mark: attended, missed (no-show) or cancelled.
 outcome mark_visit(services& s, store::tx& tx, const call& c) {
   const auto id = text::read_id(c.value("id"));
@@ -1183,12 +1197,9 @@ outcome mark_visit(services& s, store::tx& tx, const call& c) {
   } else {
     return refuse(409, "not_now", std::string("a visit ") + store::to_string(b->status) + " cannot be marked " + as, "as");
   }
-  // The clinic cancels it: the person is told by SMS, with other days (R-B5), by the booking
-  // flow's node for it; without one (an older flow), nobody is told but reception.
-  const auto* f = s.runner.current()->flows.by_id(booking_flow);
-  const bool tells = f && f->nodes.count(clinic_cancelled_node) != 0;
+  std::string told;
   if (to == st::cancelled) {
-    actions::cancel_by_clinic(tx, *b, booking_flow, tells ? clinic_cancelled_node : "");
+    told = cancel_visit(s, tx, *b);
   } else {
     tx.set_booking_status(b->id, to);
   }
@@ -1196,11 +1207,7 @@ outcome mark_visit(services& s, store::tx& tx, const call& c) {
   if (to == st::missed && b->status != st::missed) actions::visit_missed(tx, b->id);
   tx.audit(c.actor(), "appointments.mark", "booking:" + std::to_string(b->id), json{{"as", as}}.dump());
   auto view = booking_json(tx, *tx.find_booking(b->id));
-  if (to == st::cancelled) {
-    // Whether an SMS tells them: "stopped" (they stopped these messages) or "none" (the flow
-    // has no words for it): reception tells them itself.
-    view["sms"] = !tells ? "none" : tx.stopped(b->contact_id, f->programme) ? "stopped" : "queued";
-  }
+  if (!told.empty()) view["sms"] = told;
   return answer(std::move(view));
 }
 
@@ -1241,12 +1248,13 @@ outcome close_clinic_day(services& s, store::tx& tx, const call& c) {
   if (!tx.close_clinic_day(k.id, std::get<long long>(day), c.actor())) {
     return refuse(409, "already_closed", "the clinic is closed that day already", "day");
   }
-  const auto* f = s.runner.current()->flows.by_id(booking_flow);
-  const bool tells = f && f->nodes.count(clinic_cancelled_node) != 0;
   json untold = json::array();  // whom no SMS reaches: reception tells them
   for (const auto& b : ahead) {
-    actions::cancel_by_clinic(tx, b, booking_flow, tells ? clinic_cancelled_node : "");
-    if (!tells || tx.stopped(b.contact_id, f->programme)) untold.push_back(booking_json(tx, *tx.find_booking(b.id)));
+    if (const std::string told = cancel_visit(s, tx, b); told != "queued") {
+      auto view = booking_json(tx, *tx.find_booking(b.id));
+      view["sms"] = told;
+      untold.push_back(std::move(view));
+    }
   }
   const std::string day_text = schedule::day_text(std::get<long long>(day));
   tx.audit(c.actor(), "clinics.close", "clinic:" + k.id,

@@ -28,6 +28,9 @@ constexpr std::size_t tick_batch = 128;
 // into).
 constexpr core::unix_ms question_turn_ms = 3'600'000;
 constexpr core::unix_ms question_least_ms = 1'800'000;
+// Before the night, the least the open question has before the next goes (else the next waits
+// for the morning).
+constexpr core::unix_ms question_evening_ms = 600'000;
 
 }  // namespace
 
@@ -36,8 +39,8 @@ bool runner::waits_turn(store::tx& tx, const content& c, const flow::definition&
   if (urgent || !flow::may_ask_by_sms(f, node)) return false;
   // The person's row lock (on PostgreSQL; SQLite has one writer): two nodes each taking one of
   // the person's woken questions, or one deciding to wait while another stores the answer, see
-  // each other's work.
-  tx.upsert_contact(who.phone);
+  // each other's work. Gone meanwhile (erased): nothing to wait for, nobody to send to.
+  if (!tx.lock_contact(who.id)) return false;
   const auto open = tx.find_waiting_sms_run(who.id);
   if (!open) return false;
   // The hour counts from when the open question reaches the phone (its sending hours hold what
@@ -51,16 +54,20 @@ bool runner::waits_turn(store::tx& tx, const content& c, const flow::definition&
   const core::unix_ms first = sending_time(since, who, f.programme);
   core::unix_ms until = std::max(std::min(open_reaches, first) + question_turn_ms, open_reaches + question_least_ms);
   const auto in_hours = [&](core::unix_ms at) { return sending_time(at, who, f.programme) == at; };
-  // A wait that would end in the night ends when the person's hours do: the questions go apart,
-  // neither together nor the next morning. In the night already, it goes now: the hours hold it.
-  if (until > tx.now() && !in_hours(until)) {
-    if (!in_hours(tx.now())) return false;
-    core::unix_ms inside = tx.now(), outside = until;  // the hours end in between
+  const core::unix_ms now = tx.now();
+  if (!in_hours(now)) {
+    // In the night nothing reaches the phone before the morning: it waits for then, the open
+    // question answerable all night (sent now, it would take that one over unseen).
+    until = std::max(until, sending_time(now, who, f.programme));
+  } else if (until > now && !in_hours(until)) {
+    // A wait that would end in the night ends as the person's hours do, so the questions go
+    // apart; when that leaves the open question only minutes, it waits for the morning.
+    core::unix_ms inside = now, outside = until;  // the hours end in between
     while (outside - inside > 1000) {
       const core::unix_ms mid = inside + (outside - inside) / 2;
       (in_hours(mid) ? inside : outside) = mid;
     }
-    until = inside;
+    until = inside - open_reaches >= question_evening_ms ? inside : sending_time(until, who, f.programme);
   }
   if (until <= tx.now()) return false;  // its time is up: it goes now, and takes over
   tx.add_turn_job(j.kind, until, j.payload, who.id, since);
@@ -426,6 +433,8 @@ std::function<std::map<std::string, std::string>(const store::contact&)> runner:
     const core::unix_ms reaches = sending_time(now, who, f ? std::string_view(f->programme) : std::string_view());
     const auto day = schedule::local_day(reaches, time_zone(who.phone));
     v["visit_is"] = !day ? "later" : *day + 1 == b.day ? "tomorrow" : *day == b.day ? "today" : "later";
+    // {visit_status}: booked, missed, or cancelled (by the clinic, when it starts the flow).
+    v["visit_status"] = std::string(store::to_string(b.status));
     return v;
   };
 }
@@ -460,8 +469,8 @@ std::string runner::apply_booking_cancelled(store::tx& tx, const content& c, con
   const auto p = actions::booking_reminder::parse(j.payload);
   if (!p) return "payload is not {booking, flow, node}";
   const auto b = tx.find_booking(p->booking);
-  if (!b || b->status != store::booking_status::cancelled) return {};
-  if (auto open = tx.find_waiting_sms_run(b->contact_id)) {
+  if (!b || b->status != store::booking_status::cancelled || !tx.lock_contact(b->contact_id)) return {};
+  if (auto open = tx.find_waiting_sms_run(b->contact_id); open && open->flow_id == p->flow) {
     const flow::state st = state_from_json(open->state);
     if (const auto it = st.vars.find("booking"); it != st.vars.end() && it->second == std::to_string(b->id)) {
       end_run(*open, store::run_status::expired);
@@ -469,7 +478,13 @@ std::string runner::apply_booking_cancelled(store::tx& tx, const content& c, con
       tx.wake_turn_jobs(b->contact_id);
     }
   }
-  return start_for(tx, c, j, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b, tx.now(), p->flow), done, false,
+  // News that would reach the phone too late in its sending hours (the visit begins within two
+  // hours of them opening) goes at once, at any hour: better than a walk to a closed clinic.
+  const flow::definition* f = c.flows.by_id(p->flow);
+  const auto who = tx.find_contact(b->contact_id);
+  constexpr core::unix_ms notice_ms = 2 * 3'600'000;
+  const bool late = f && who && sending_time(tx.now(), *who, f->programme) + notice_ms > b->starts_at;
+  return start_for(tx, c, j, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b, tx.now(), p->flow), done, late,
                    neutral_visit(c, *b));
 }
 

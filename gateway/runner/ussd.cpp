@@ -149,7 +149,8 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
       if (const flow::state st = state_from_json(sms->state); st.trail.empty() && st.vars.contains(std::string(own_start_var))) {
         end_run(*sms, store::run_status::expired);
         tx.save_run(*sms);
-        tx.wake_turn_jobs(s.who.id);  // what waited behind it goes on
+        // What waited behind it is not woken: sent now, it would become the open question while
+        // the person is in this session, and the SMS this session promises would wait behind it.
       }
     }
     // Digits dialled after the service code (*384*12*1*2#) arrive as the first hop's text:

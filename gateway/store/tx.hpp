@@ -172,6 +172,9 @@ class contacts_part {
   // one person: with several nodes, a second transaction for the same contact waits here
   // until the first commits, so two hops of one session step the run in order.
   virtual contact upsert_contact(std::string_view phone) = 0;
+  // The same lock on a contact known by its id (the scheduler's work on them); false when
+  // there is no such contact (erased meanwhile).
+  virtual bool lock_contact(std::int64_t contact_id) = 0;
   // Remembers the language a person chose (and that the picker is answered).
   virtual void set_contact_language(std::int64_t contact_id, std::string_view language) = 0;
   // The SMS language picker went to the person at `at`; 0: it no longer waits for an answer.

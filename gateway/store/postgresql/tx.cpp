@@ -121,6 +121,10 @@ contact tx::upsert_contact(std::string_view phone) {
   return read_contact(c_.query(find, {phone}), std::string(phone));
 }
 
+bool tx::lock_contact(std::int64_t contact_id) {
+  return !c_.query("SELECT 1 FROM contacts WHERE id = $1 FOR UPDATE", {contact_id}).empty();
+}
+
 std::optional<contact> tx::find_contact_by_phone(std::string_view phone) {
   const auto r = c_.query("SELECT id FROM contacts WHERE phone = $1", {phone});
   if (r.empty()) return std::nullopt;

@@ -19,6 +19,7 @@ class tx final : public store::tx {
                       std::int64_t contact_id, std::string_view body) override;
   void forget_inbound_body(std::string_view channel_id, std::string_view external_id) override;
   contact upsert_contact(std::string_view phone) override;
+  bool lock_contact(std::int64_t contact_id) override;
   void set_contact_language(std::int64_t contact_id, std::string_view language) override;
   void set_language_asked(std::int64_t contact_id, core::unix_ms at, std::string_view pending_language) override;
   bool take_invite(std::int64_t contact_id, core::unix_ms at, core::unix_ms since) override;

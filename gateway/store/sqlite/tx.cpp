@@ -111,6 +111,15 @@ void tx::forget_inbound_body(std::string_view channel_id, std::string_view exter
   s.exec();
 }
 
+bool tx::lock_contact(std::int64_t contact_id) {
+  // One writer: the lock is the transaction itself; the contact must still be there.
+  auto& q = stmt("SELECT 1 FROM contacts WHERE id = ?");
+  q.bind(1, contact_id);
+  const bool found = q.executeStep();
+  q.reset();
+  return found;
+}
+
 contact tx::upsert_contact(std::string_view phone) {
   auto& find = stmt(
       "SELECT id, COALESCE(language, ''), fields, opted_out, unreachable, explicit_texts, language_asked_at,"
