@@ -154,6 +154,18 @@ async function healthWorker(browser) {
   await page.waitForSelector('#cancel-told');
   check((await page.textContent('#cancel-told')).includes('پیامی با روزهای دیگر'),
     'cancelling a visit says the person is told by SMS, with other days');
+  // The clinic closes that whole day (R-B5): asked again with how many visits it cancels, then
+  // closed, and opened again.
+  await page.click('#close-day');
+  await page.waitForSelector('#close-day-yes');
+  check((await page.textContent('#closing')).includes('لغو می‌شود'), 'closing a day first says what it cancels');
+  await page.click('#close-day-yes');
+  await page.waitForSelector('#closed-ok');
+  await page.waitForSelector('#reopen-day');
+  check((await page.textContent('#closing')).includes('کلینیک در این روز بسته است'), 'the day shows as closed');
+  await page.click('#reopen-day');
+  await page.waitForSelector('#close-day');
+  check(true, 'the day is opened again');
   // Each page is waited for by what only it shows: the one before may still be on screen.
   await page.click('#bar nav >> text=تماس با مریضان');
   await page.waitForSelector('#calls td .ltr');
