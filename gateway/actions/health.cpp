@@ -96,8 +96,22 @@ void start_flow(store::tx& t, std::int64_t contact, const request& r, const std:
             flow_start{contact, r.channel_id, r.flow_id, node, std::move(vars)}.json());
 }
 
+// The worker was told within the hour of another call of that reason, as pressing, still open:
+// their list has this one too, so one SMS is enough (five patients asking for a call in an
+// hour make one "a patient asks you to call", not five).
+bool told_lately(store::tx& t, std::int64_t worker_id, std::int64_t call_id, const store::escalation& e) {
+  constexpr core::unix_ms hour = 3'600'000;
+  for (const auto& open : t.open_escalations(worker_id)) {
+    if (open.id != call_id && open.reason == e.reason && open.priority <= e.priority && open.created_at > t.now() - hour) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Puts the series' person on the call list of the worker who enrolled them, who is told by SMS
-// (the flow at `tell_worker`); false when there is nobody to tell or they are already on it.
+// (the flow at `tell_worker`, unless told_lately); false when there is nobody to tell or they
+// are already on it.
 bool tell_worker(store::tx& t, const request& r, const store::series& s, const std::string& reason, int misses,
                  store::call_priority base = store::call_priority::normal) {
   // The worker who started it, or when they left, whoever takes their clinic's calls.
@@ -110,9 +124,11 @@ bool tell_worker(store::tx& t, const request& r, const store::series& s, const s
   e.reason = reason;
   e.misses = misses;
   e.priority = call_priority_for(t, s.contact_id, base, schedule::local_day(t.now(), s.time_zone).value_or(t.now() / 86'400'000));
-  if (raise_call(t, e) == 0) return false;  // already on the worker's list
-  const auto who = t.upsert_contact(worker->phone);
-  if (const std::string node = r.arg("tell_worker"); !node.empty()) start_flow(t, who.id, r, node);
+  const std::int64_t id = raise_call(t, e);
+  if (id == 0) return false;  // already on the worker's list
+  if (const std::string node = r.arg("tell_worker"); !node.empty() && !told_lately(t, worker->id, id, e)) {
+    start_flow(t, t.upsert_contact(worker->phone).id, r, node);
+  }
   core::log::info("series.escalated", {{"series", s.id}, {"user", worker->id}, {"reason", reason}, {"misses", misses},
                                       {"priority", store::to_string(e.priority)}});
   return true;
