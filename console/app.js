@@ -48,7 +48,7 @@ const WORDS = {
     visits: 'Visits', clinic: 'Clinic', service: 'Service', free_places: 'Free places', book: 'Book',
     booked_ok: 'Booked: code {0}, {1}. The person gets an SMS.', for_whom: 'For', for_self: 'the phone\'s owner',
     for_other: 'someone else on this phone', for_child: 'their child', for_partner: 'their wife or husband', for_parent: 'their mother or father', day: 'Day', visit_code: 'Code', mark_attended: 'Attended', mark_missed: 'No-show',
-    mark_cancelled: 'Cancel visit', close_day: 'Close the clinic this day', close_day_warn: '{0} visit(s) this day will be cancelled, and each person sent an SMS with other days.', close_day_yes: 'Yes, close it', day_closed: 'The clinic is closed this day: nobody can book it.', day_closed_ok: 'Closed. {0} visit(s) cancelled, each person told by SMS.', not_told: 'No SMS reaches these people: call them: {0}', reopen_day: 'Open this day again', cancel_told: 'Cancelled: an SMS tells them, with other days to choose from.', cancel_untold: 'Cancelled, but no SMS can reach them: tell them yourself.', v_coming: 'said they will come', v_unconfirmed: 'unconfirmed: no answer to the reminder', visits_on: 'Visits on {0}', no_visits: 'No visits that day.',
+    mark_cancelled: 'Cancel visit', close_day: 'Close the clinic this day', close_day_warn: '{0} visit(s) this day will be cancelled, and each person sent an SMS with other days.', close_day_yes: 'Yes, close it', day_closed: 'The clinic is closed this day: nobody can book it.', day_closed_ok: 'Closed. {0} visit(s) cancelled.', all_told: 'An SMS tells each of them, with other days.', not_told: 'No SMS reaches these people: call them: {0}', reopen_day: 'Open this day again', cancel_told: 'Cancelled: an SMS tells them, with other days to choose from.', cancel_untold: 'Cancelled, but no SMS can reach them: tell them yourself.', v_coming: 'said they will come', v_unconfirmed: 'unconfirmed: no answer to the reminder', visits_on: 'Visits on {0}', no_visits: 'No visits that day.',
     no_slots: 'No free places in the coming days.', show: 'Show',
     v_booked: 'booked', v_attended: 'attended', v_missed: 'missed', v_cancelled: 'cancelled',
     svc_pregnancy: 'pregnancy care', svc_chronic: 'chronic illness', svc_general: 'general', svc_counselling: 'counselling',
@@ -132,7 +132,7 @@ const WORDS = {
     visits: 'نوبت‌ها', clinic: 'کلینیک', service: 'خدمت', free_places: 'نوبت‌های خالی', book: 'ثبت نوبت',
     booked_ok: 'نوبت ثبت شد: کد {0}، {1}. به این شخص اس‌ام‌اس فرستاده می‌شود.', for_whom: 'برای', for_self: 'صاحب تلفون',
     for_other: 'شخص دیگر با همین تلفون', for_child: 'طفل او', for_partner: 'همسر او', for_parent: 'پدر یا مادر او', day: 'روز', visit_code: 'کد', mark_attended: 'آمد', mark_missed: 'نیامد',
-    mark_cancelled: 'لغو نوبت', cancel_told: 'لغو شد: پیامی با روزهای دیگر برایش می‌رود.', close_day: 'بستن کلینیک در این روز', close_day_warn: '{0} نوبت این روز لغو می‌شود و به هر کس پیامی با روزهای دیگر می‌رود.', close_day_yes: 'بلی، بسته شود', day_closed: 'کلینیک در این روز بسته است: کسی نوبت گرفته نمی‌تواند.', day_closed_ok: 'بسته شد. {0} نوبت لغو شد و به هر کس پیام رفت.', not_told: 'به این اشخاص پیامی نمی‌رسد، به آن‌ها زنگ بزنید: {0}', reopen_day: 'باز کردن دوباره این روز', cancel_untold: 'لغو شد، اما پیامی به او رسیده نمی‌تواند: خودتان به او بگویید.', v_coming: 'گفته که می‌آید', v_unconfirmed: 'تایید نشده: به یادآوری جواب نداده', visits_on: 'نوبت‌های {0}', no_visits: 'در این روز نوبتی نیست.',
+    mark_cancelled: 'لغو نوبت', cancel_told: 'لغو شد: پیامی با روزهای دیگر برایش می‌رود.', close_day: 'بستن کلینیک در این روز', close_day_warn: '{0} نوبت این روز لغو می‌شود و به هر کس پیامی با روزهای دیگر می‌رود.', close_day_yes: 'بلی، بسته شود', day_closed: 'کلینیک در این روز بسته است: کسی نوبت گرفته نمی‌تواند.', day_closed_ok: 'بسته شد. {0} نوبت لغو شد.', all_told: 'به هر کدام پیامی با روزهای دیگر می‌رود.', not_told: 'به این اشخاص پیامی نمی‌رسد، به آن‌ها زنگ بزنید: {0}', reopen_day: 'باز کردن دوباره این روز', cancel_untold: 'لغو شد، اما پیامی به او رسیده نمی‌تواند: خودتان به او بگویید.', v_coming: 'گفته که می‌آید', v_unconfirmed: 'تایید نشده: به یادآوری جواب نداده', visits_on: 'نوبت‌های {0}', no_visits: 'در این روز نوبتی نیست.',
     no_slots: 'در روزهای آینده جای خالی نیست.', show: 'نشان دادن',
     v_booked: 'نوبت دارد', v_attended: 'آمد', v_missed: 'نیامد', v_cancelled: 'لغو شد',
     svc_pregnancy: 'مراقبت حمل', svc_chronic: 'مریضی مزمن', svc_general: 'عمومی', svc_counselling: 'مشوره',
@@ -216,7 +216,7 @@ const WORDS = {
     visits: 'نوبت‌ها', clinic: 'درمانگاه', service: 'خدمت', free_places: 'نوبت‌های خالی', book: 'ثبت نوبت',
     booked_ok: 'نوبت ثبت شد: کد {0}، {1}. برای او پیامک ارسال می‌شود.', for_whom: 'برای', for_self: 'صاحب تلفن',
     for_other: 'فرد دیگری با همین تلفن', for_child: 'فرزند او', for_partner: 'همسر او', for_parent: 'پدر یا مادر او', day: 'روز', visit_code: 'کد', mark_attended: 'آمد', mark_missed: 'نیامد',
-    mark_cancelled: 'لغو نوبت', cancel_told: 'لغو شد: پیامکی با روزهای دیگر برایش فرستاده می‌شود.', close_day: 'بستن درمانگاه در این روز', close_day_warn: '{0} نوبت این روز لغو می‌شود و برای هر نفر پیامکی با روزهای دیگر فرستاده می‌شود.', close_day_yes: 'بله، بسته شود', day_closed: 'درمانگاه در این روز بسته است: کسی نمی‌تواند نوبت بگیرد.', day_closed_ok: 'بسته شد. {0} نوبت لغو شد و به هر نفر پیامک داده شد.', not_told: 'به این افراد پیامکی نمی‌رسد، با آن‌ها تماس بگیرید: {0}', reopen_day: 'باز کردن دوباره این روز', cancel_untold: 'لغو شد، اما هیچ پیامکی به او نمی‌رسد: خودتان به او بگویید.', v_coming: 'گفته که می‌آید', v_unconfirmed: 'تأیید نشده: به یادآوری پاسخ نداده', visits_on: 'نوبت‌های {0}', no_visits: 'در این روز نوبتی نیست.',
+    mark_cancelled: 'لغو نوبت', cancel_told: 'لغو شد: پیامکی با روزهای دیگر برایش فرستاده می‌شود.', close_day: 'بستن درمانگاه در این روز', close_day_warn: '{0} نوبت این روز لغو می‌شود و برای هر نفر پیامکی با روزهای دیگر فرستاده می‌شود.', close_day_yes: 'بله، بسته شود', day_closed: 'درمانگاه در این روز بسته است: کسی نمی‌تواند نوبت بگیرد.', day_closed_ok: 'بسته شد. {0} نوبت لغو شد.', all_told: 'برای هر کدام پیامکی با روزهای دیگر فرستاده می‌شود.', not_told: 'به این افراد پیامکی نمی‌رسد، با آن‌ها تماس بگیرید: {0}', reopen_day: 'باز کردن دوباره این روز', cancel_untold: 'لغو شد، اما هیچ پیامکی به او نمی‌رسد: خودتان به او بگویید.', v_coming: 'گفته که می‌آید', v_unconfirmed: 'تأیید نشده: به یادآوری پاسخ نداده', visits_on: 'نوبت‌های {0}', no_visits: 'در این روز نوبتی نیست.',
     no_slots: 'در روزهای آینده نوبت خالی نیست.', show: 'نمایش',
     v_booked: 'نوبت دارد', v_attended: 'آمد', v_missed: 'نیامد', v_cancelled: 'لغو شد',
     svc_pregnancy: 'مراقبت بارداری', svc_chronic: 'بیماری مزمن', svc_general: 'عمومی', svc_counselling: 'مشاوره',
@@ -300,7 +300,7 @@ const WORDS = {
     visits: 'نوبتونه', clinic: 'کلینیک', service: 'خدمت', free_places: 'خالي نوبتونه', book: 'نوبت نیول',
     booked_ok: 'نوبت ونیول شو: کوډ {0}، {1}. دې کس ته اس‌ام‌اس ورځي.', for_whom: 'د چا لپاره', for_self: 'د ټیلیفون خاوند',
     for_other: 'بل کس چې همدا ټیلیفون کاروي', for_child: 'د ټیلیفون د خاوند ماشوم', for_partner: 'د ټیلیفون د خاوند مېړه یا ښځه', for_parent: 'د ټیلیفون د خاوند مور یا پلار', day: 'ورځ', visit_code: 'کوډ', mark_attended: 'حاضر', mark_missed: 'غیرحاضر',
-    mark_cancelled: 'نوبت لغوه کول', close_day: 'په دې ورځ کلینیک بندول', close_day_warn: 'د دې ورځې {0} نوبتونه لغوه کېږي او هر چا ته د نورو ورځو سره پیغام ځي.', close_day_yes: 'هو، بند دې شي', day_closed: 'کلینیک په دې ورځ بند دی: هېڅوک نوبت نشي نیولای.', day_closed_ok: 'بند شو. {0} نوبتونه لغوه شول او هر چا ته پیغام ولاړ.', not_told: 'دې کسانو ته پیغام نه رسېږي، ورته زنګ ووهئ: {0}', reopen_day: 'دا ورځ بیا پرانیستل', cancel_told: 'لغوه شو: یو پیغام ورته ځي، د نورو ورځو سره.', cancel_untold: 'لغوه شو، خو هېڅ پیغام ورته نشي رسېدای: تاسو یې پخپله ورته ووایئ.', v_coming: 'ویلي یې دي چې راځي', v_unconfirmed: 'نه دی تایید شوی: یادونې ته یې ځواب نه دی ورکړی', visits_on: 'د {0} نوبتونه', no_visits: 'په دې ورځ هېڅ نوبت نشته.',
+    mark_cancelled: 'نوبت لغوه کول', close_day: 'په دې ورځ کلینیک بندول', close_day_warn: 'د دې ورځې نوبتونه ({0}) لغوه کېږي او هر چا ته د نورو ورځو سره پیغام ځي.', close_day_yes: 'هو، بند دې شي', day_closed: 'کلینیک په دې ورځ بند دی: هېڅوک نوبت نشي نیولای.', day_closed_ok: 'بند شو. لغوه شوي نوبتونه: {0}.', all_told: 'هر یوه ته د نورو ورځو سره پیغام ځي.', not_told: 'دې کسانو ته پیغام نه رسېږي، ورته زنګ ووهئ: {0}', reopen_day: 'دا ورځ بیا پرانیستل', cancel_told: 'لغوه شو: یو پیغام ورته ځي، د نورو ورځو سره.', cancel_untold: 'لغوه شو، خو هېڅ پیغام ورته نشي رسېدای: تاسو یې پخپله ورته ووایئ.', v_coming: 'ویلي یې دي چې راځي', v_unconfirmed: 'نه دی تایید شوی: یادونې ته یې ځواب نه دی ورکړی', visits_on: 'د {0} نوبتونه', no_visits: 'په دې ورځ هېڅ نوبت نشته.',
     no_slots: 'په راتلونکو ورځو کې خالي نوبت نشته.', show: 'ښودل',
     v_booked: 'نوبت لري', v_attended: 'حاضر', v_missed: 'غیرحاضر', v_cancelled: 'لغوه شو',
     svc_pregnancy: 'د امیندوارۍ پاملرنه', svc_chronic: 'مزمنه ناروغي', svc_general: 'عمومي', svc_counselling: 'مشوره',
@@ -700,12 +700,14 @@ async function visitsPage() {
   const slots = h('div', { id: 'slots' });
   const dayInput = h('input', { id: 'day', type: 'date', dir: 'ltr' });
   let moving = null;  // a visit being moved: the next free place chosen takes it
+  let firstDay = '';  // the clinic's today, as the day's list first opens on it
   const dayList = h('div', { id: 'day-list' });
 
   const showDay = async () => {
     const q = new URLSearchParams({ clinic: clinic.value });
     if (dayInput.value) q.set('day', dayInput.value);
     const r = await api('GET', `/appointments?${q}`);
+    firstDay = firstDay || r.day;
     dayInput.value = r.day;
     const noon = Date.parse(r.day + 'T12:00:00Z');
     const markButton = (v, as) => h('button', {
@@ -751,9 +753,10 @@ async function visitsPage() {
         const done = await api('POST', `/clinics/${encodeURIComponent(clinic.value)}/${path}`, body);
         await Promise.all([showDay(), slots.childElementCount ? showSlots().catch(() => {}) : null]);
         if (path !== 'close') return;
-        const untold = done.not_told.map((v) => v.phone).join(', ');
-        status.replaceChildren(h('p', { class: 'ok', id: 'closed-ok' }, t('day_closed_ok', number(done.cancelled))),
-          untold ? h('p', { class: 'error' }, t('not_told', untold)) : '');
+        const untold = done.not_told.flatMap((v, i) => (i ? [', ', ltr(v.phone)] : [ltr(v.phone)]));
+        status.replaceChildren(h('p', { class: 'ok', id: 'closed-ok' }, t('day_closed_ok', number(done.cancelled)), ' ',
+          done.not_told.length ? '' : t('all_told')),
+          done.not_told.length ? h('p', { class: 'error' }, t('not_told', ''), ...untold) : '');
       } catch (e) { status.replaceChildren(failure(e)); }
     };
     if (k && k.closed.includes(r.day)) {
@@ -761,6 +764,8 @@ async function visitsPage() {
         h('button', { class: 'quiet', id: 'reopen-day', onclick: () => act('reopen', { day: r.day }) }, t('reopen_day')));
       return box;
     }
+    // Days gone by cannot close (the list opens on the clinic's today).
+    if (r.day < firstDay) return box;
     const booked = r.items.filter((v) => v.status === 'booked').length;
     box.replaceChildren(h('button', {
       class: 'quiet', id: 'close-day', onclick: () => box.replaceChildren(

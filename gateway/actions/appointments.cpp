@@ -49,6 +49,7 @@
 
 #include "gateway/actions/action.hpp"
 #include "gateway/actions/calls.hpp"
+#include "gateway/core/log.hpp"
 #include "gateway/core/duration.hpp"
 #include "gateway/schedule/calendar.hpp"
 #include "gateway/schedule/clinics.hpp"
@@ -205,6 +206,14 @@ std::optional<long long> day_arg(const std::string& given, const place& p) {
   const long long day = text::day_number(*d);
   if (day < p.first_day || day > p.last_day || !p.open_on(day)) return std::nullopt;
   return day;
+}
+
+// Whether the clinic closed the day the arguments name (R-B5).
+bool closed_since(store::tx& t, const request& r) {
+  const auto d = text::read_date(text::normalize(day_and_time(r).first));
+  if (!d) return false;
+  const long long day = text::day_number(*d);
+  return !t.closed_clinic_days(r.arg("clinic"), day, day).empty();
 }
 
 // The booking the arguments describe (clinic, service, day, time, for), not yet stored.
@@ -532,6 +541,8 @@ flow::action_result appointments_hold(store::tx& t, const request& r) {
 flow::action_result appointments_book(store::tx& t, const request& r) {
   std::optional<store::booking> booked;
   if (auto hold = t.find_hold(r.run_id)) {
+    // The clinic closed that day while the person chose (R-B5): taken, as it were.
+    if (!t.closed_clinic_days(hold->clinic, hold->day, hold->day).empty()) return {"full", {}};
     t.set_booking_status(hold->id, store::booking_status::booked);
     hold->status = store::booking_status::booked;
     booked = hold;
@@ -539,9 +550,10 @@ flow::action_result appointments_book(store::tx& t, const request& r) {
     // No hold (over SMS, or it lapsed while the person was away): the place is taken now, if
     // it is still free.
     auto wanted = booking_of(t, r);
-    // A time offered by SMS that can no longer be booked (the day came meanwhile): as good as
-    // taken, and the flow offers the times free now.
-    if (!wanted) return r.arg("slot").empty() ? error : flow::action_result{"full", {}};
+    // A time offered by SMS that can no longer be booked (the day came meanwhile), or a day the
+    // clinic closed while the person chose (their hold let go): as good as taken, and the flow
+    // offers the times free now.
+    if (!wanted) return r.arg("slot").empty() && !closed_since(t, r) ? error : flow::action_result{"full", {}};
     auto& [b, capacity] = *wanted;
     if (const auto same = same_visit(t, r, b)) return {"already", booking_vars(*same, r.clinics, r.language, r.months)};
     if (too_many_ahead(t, r, b)) return {"limit", {}};
@@ -651,13 +663,35 @@ flow::action_result appointments_cancel(store::tx& t, const request& r) {
   return {"ok", v};
 }
 
+bool window_over(const store::booking& b, core::unix_ms now) {
+  return b.starts_at + static_cast<core::unix_ms>(b.window_to - b.window_from) * 60'000 <= now;
+}
+
 bool cancel_by_clinic(store::tx& t, const store::booking& b, std::string_view flow, std::string_view node) {
-  if (b.status != store::booking_status::booked || b.starts_at <= t.now()) return false;
+  if (b.status != store::booking_status::booked || window_over(b, t.now())) return false;
   t.set_booking_status(b.id, store::booking_status::cancelled);
   if (!node.empty()) {
     t.add_job(booking_reminder::cancelled_kind, t.now(), booking_reminder{b.id, std::string(flow), std::string(node)}.json());
   }
   return true;
+}
+
+std::vector<store::booking> visits_to_cancel(store::tx& t, std::string_view clinic, long long day) {
+  std::vector<store::booking> out;
+  for (const auto& b : t.bookings_on(clinic, day)) {
+    if (b.status == store::booking_status::booked && !window_over(b, t.now())) out.push_back(b);
+  }
+  return out;
+}
+
+std::optional<std::vector<store::booking>> close_clinic_day(store::tx& t, std::string_view clinic, long long day,
+                                                            std::string_view by, std::string_view flow,
+                                                            std::string_view node) {
+  if (!t.close_clinic_day(clinic, day, by)) return std::nullopt;
+  auto cancelled = visits_to_cancel(t, clinic, day);
+  for (const auto& b : cancelled) cancel_by_clinic(t, b, flow, node);
+  core::log::info("clinic.closed", {{"clinic", clinic}, {"day", schedule::day_text(day)}, {"cancelled", cancelled.size()}});
+  return cancelled;
 }
 
 // R-H3: what the day-before reminder heard back, for reception's list: "none" as it asks (the

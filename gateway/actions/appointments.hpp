@@ -9,7 +9,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "gateway/core/clock.hpp"
 #include "gateway/text/format.hpp"
 
 namespace paygham::store {
@@ -69,12 +71,27 @@ struct booking_reminder {
   }
 };
 
-// R-B5: the clinic cancels a visit still ahead (reception: the console, the API): its place is
+// Whether a visit's window is over at `now` (its end on the clinic's clock, as booked).
+bool window_over(const store::booking& b, core::unix_ms now);
+
+// R-B5: the clinic cancels a visit whose window is not over (reception: the console, the API): its place is
 // free again at once, its reminders are not sent, and the person is told by SMS, starting
 // `flow` at `node` (which offers other days; "": nobody is told), in their language and
 // sending hours. False, and
-// nothing changed, when the visit is not booked or has begun.
+// nothing changed, when the visit is not booked or its window is over.
 bool cancel_by_clinic(store::tx& t, const store::booking& b, std::string_view flow, std::string_view node);
+
+// R-B5: the visits a closure of `clinic` on `day` cancels: booked, and their window not over
+// (those still to come, and those on their way).
+std::vector<store::booking> visits_to_cancel(store::tx& t, std::string_view clinic, long long day);
+
+// R-B5: reception closes `clinic` on `day` (`by`: as the audit log names them): nobody books
+// it until it reopens, and each visit visits_to_cancel finds then (under the store's lock for
+// that day: none slips in) is cancelled by cancel_by_clinic with `flow` and `node`. The visits
+// cancelled, or nullopt when it was closed already.
+std::optional<std::vector<store::booking>> close_clinic_day(store::tx& t, std::string_view clinic, long long day,
+                                                            std::string_view by, std::string_view flow,
+                                                            std::string_view node);
 
 // R-H3: a person who could not come to a visit, or missed it, and has no visit of its service
 // (for the same person) ahead by the time this falls due: the clinic's health worker calls them

@@ -1160,16 +1160,20 @@ outcome list_visits(services& s, store::tx& tx, const call& c) {
   return answer(json{{"clinic", k->id}, {"day", schedule::day_text(day)}, {"items", std::move(items)}});
 }
 
-// The clinic cancels a visit still booked and ahead: the person is told by SMS, with other days
-// (R-B5), by the booking flow's node for it. What the answer says of that SMS: "queued";
-// "stopped" (they stopped these messages), "unreachable" (their number fails) or "none" (the
-// flow has no words for it): reception tells them itself.
-std::string cancel_visit(services& s, store::tx& tx, const store::booking& b) {
+// The booking flow's node that tells a person the clinic cancelled their visit, with other
+// days (R-B5); "" when the flow has none (an older flow: nobody is told but reception).
+std::string cancelled_node(services& s) {
   const auto* f = s.runner.current()->flows.by_id(booking_flow);
-  const bool tells = f && f->nodes.count(clinic_cancelled_node) != 0;
-  actions::cancel_by_clinic(tx, b, booking_flow, tells ? clinic_cancelled_node : "");
+  return f && f->nodes.count(clinic_cancelled_node) != 0 ? clinic_cancelled_node : "";
+}
+
+// What the answer says of the SMS that tells a person the clinic cancelled their visit:
+// "queued"; "stopped" (they stopped these messages), "unreachable" (their number fails) or
+// "none" (the flow has no words for it): reception tells them itself.
+std::string cancel_sms(services& s, store::tx& tx, const store::booking& b) {
+  const auto* f = s.runner.current()->flows.by_id(booking_flow);
   const auto who = tx.find_contact(b.contact_id);
-  if (!tells || !who) return "none";
+  if (cancelled_node(s).empty() || !f || !who) return "none";
   if (tx.stopped(who->id, f->programme)) return "stopped";
   return who->unreachable ? "unreachable" : "queued";
 }
@@ -1199,7 +1203,8 @@ outcome mark_visit(services& s, store::tx& tx, const call& c) {
   }
   std::string told;
   if (to == st::cancelled) {
-    told = cancel_visit(s, tx, *b);
+    actions::cancel_by_clinic(tx, *b, booking_flow, cancelled_node(s));
+    told = cancel_sms(s, tx, *b);
   } else {
     tx.set_booking_status(b->id, to);
   }
@@ -1226,8 +1231,8 @@ std::variant<long long, refusal> closure_day(const call& c, const schedule::clin
 }
 
 // POST /api/v1/clinics/{id}/close: reception closes the clinic for a day (an emergency, staff
-// away): nobody books it from then on, and each visit booked then is cancelled, its person told
-// by SMS with other days (R-B5). With visits that day, "confirm": true (409 confirm_needed
+// away): nobody books it from then on, and each visit booked then whose window is not over is
+// cancelled, its person told by SMS with other days (R-B5). With visits that day, "confirm": true (409 confirm_needed
 // says how many).
 outcome close_clinic_day(services& s, store::tx& tx, const call& c) {
   const auto clinic = clinic_for(s, c, c.value("id"));
@@ -1235,32 +1240,29 @@ outcome close_clinic_day(services& s, store::tx& tx, const call& c) {
   const auto& k = *std::get<const schedule::clinic*>(clinic);
   const auto day = closure_day(c, k, tx.now());
   if (const auto* bad = std::get_if<refusal>(&day)) return outcome{400, json::object(), *bad};
-  std::vector<store::booking> ahead;
-  for (const auto& b : tx.bookings_on(k.id, std::get<long long>(day))) {
-    if (b.status == store::booking_status::booked && b.starts_at > tx.now()) ahead.push_back(b);
-  }
-  if (!ahead.empty() && !c.body.value("confirm", false)) {
+  if (const auto n = actions::visits_to_cancel(tx, k.id, std::get<long long>(day)).size();
+      n != 0 && !c.body.value("confirm", false)) {
     return refuse(409, "confirm_needed",
-                  std::to_string(ahead.size()) + " visit(s) are booked that day: each is cancelled and its person "
-                  "told by SMS. Send \"confirm\": true to close it",
+                  std::to_string(n) + " visit(s) are booked that day: each is cancelled and its person told by SMS. "
+                  "Send \"confirm\": true to close it",
                   "confirm");
   }
-  if (!tx.close_clinic_day(k.id, std::get<long long>(day), c.actor())) {
-    return refuse(409, "already_closed", "the clinic is closed that day already", "day");
-  }
+  const auto cancelled =
+      actions::close_clinic_day(tx, k.id, std::get<long long>(day), c.actor(), booking_flow, cancelled_node(s));
+  if (!cancelled) return refuse(409, "already_closed", "the clinic is closed that day already", "day");
   json untold = json::array();  // whom no SMS reaches: reception tells them
-  for (const auto& b : ahead) {
-    if (const std::string told = cancel_visit(s, tx, b); told != "queued") {
+  json ids = json::array();
+  for (const auto& b : *cancelled) {
+    ids.push_back(b.id);
+    if (const std::string told = cancel_sms(s, tx, b); told != "queued") {
       auto view = booking_json(tx, *tx.find_booking(b.id));
       view["sms"] = told;
       untold.push_back(std::move(view));
     }
   }
   const std::string day_text = schedule::day_text(std::get<long long>(day));
-  tx.audit(c.actor(), "clinics.close", "clinic:" + k.id,
-           json{{"day", day_text}, {"cancelled", ahead.size()}}.dump());
-  core::log::info("clinic.closed", {{"clinic", k.id}, {"day", day_text}, {"cancelled", ahead.size()}});
-  return answer(json{{"clinic", k.id}, {"day", day_text}, {"cancelled", ahead.size()}, {"not_told", std::move(untold)}});
+  tx.audit(c.actor(), "clinics.close", "clinic:" + k.id, json{{"day", day_text}, {"cancelled", ids}}.dump());
+  return answer(json{{"clinic", k.id}, {"day", day_text}, {"cancelled", ids.size()}, {"not_told", std::move(untold)}});
 }
 
 // POST /api/v1/clinics/{id}/reopen: the day is bookable again (the visits cancelled when it

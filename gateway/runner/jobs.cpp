@@ -67,7 +67,9 @@ bool runner::waits_turn(store::tx& tx, const content& c, const flow::definition&
       const core::unix_ms mid = inside + (outside - inside) / 2;
       (in_hours(mid) ? inside : outside) = mid;
     }
-    until = inside - open_reaches >= question_evening_ms ? inside : sending_time(until, who, f.programme);
+    // A minute before the night: the tick that runs it is still in the person's hours.
+    const core::unix_ms end = inside - 60'000;
+    until = end - open_reaches >= question_evening_ms ? end : sending_time(until, who, f.programme);
   }
   if (until <= tx.now()) return false;  // its time is up: it goes now, and takes over
   tx.add_turn_job(j.kind, until, j.payload, who.id, since);
@@ -361,12 +363,12 @@ std::string runner::start_for(store::tx& tx, const content& c, const store::job&
                               const std::string& flow_id,
                               const std::string& node, const std::string& channel_id,
                               const std::function<std::map<std::string, std::string>(const store::contact&)>& vars,
-                              tick_outcome& done, bool urgent, bool neutral_only) const {
+                              tick_outcome& done, bool urgent, bool neutral_only, bool may_wait) const {
   const flow::definition* f = c.flows.by_id(flow_id);
   if (!f) return "flow '" + flow_id + "' is gone";
   auto who = tx.find_contact(contact_id);
   if (!who || tx.stopped(who->id, f->programme)) return {};
-  if (waits_turn(tx, c, *f, node, *who, urgent, j)) return {};
+  if (may_wait && waits_turn(tx, c, *f, node, *who, urgent, j)) return {};
   auto values = vars(*who);
   if (neutral_only) {
     who->explicit_texts = false;
@@ -478,14 +480,25 @@ std::string runner::apply_booking_cancelled(store::tx& tx, const content& c, con
       tx.wake_turn_jobs(b->contact_id);
     }
   }
-  // News that would reach the phone too late in its sending hours (the visit begins within two
-  // hours of them opening) goes at once, at any hour: better than a walk to a closed clinic.
+  // The news must reach the person two hours before the visit at least. Too late in their
+  // sending hours, it goes in the morning's hours even on a quiet day (a Friday), or, if that
+  // too is too late, at once at any hour: better than a walk to a closed clinic. A visit within
+  // a day does not wait its turn behind another question (it takes over).
   const flow::definition* f = c.flows.by_id(p->flow);
   const auto who = tx.find_contact(b->contact_id);
-  constexpr core::unix_ms notice_ms = 2 * 3'600'000;
-  const bool late = f && who && sending_time(tx.now(), *who, f->programme) + notice_ms > b->starts_at;
-  return start_for(tx, c, j, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b, tx.now(), p->flow), done, late,
-                   neutral_visit(c, *b));
+  if (!f || !who) return {};
+  constexpr core::unix_ms notice_ms = 2 * 3'600'000, day_ms = 86'400'000;
+  const core::unix_ms hours = sending_time(tx.now(), *who, f->programme, {}, false);
+  bool urgent = false;
+  if (sending_time(tx.now(), *who, f->programme) + notice_ms > b->starts_at) {
+    if (hours > tx.now() && hours + notice_ms <= b->starts_at) {
+      tx.add_job(j.kind, hours, j.payload);
+      return {};
+    }
+    urgent = true;
+  }
+  return start_for(tx, c, j, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b, tx.now(), p->flow), done,
+                   urgent, neutral_visit(c, *b), hours + day_ms <= b->starts_at);
 }
 
 // R-H3: no visit of the service booked again since the person could not come or missed it: a

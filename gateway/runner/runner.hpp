@@ -308,12 +308,13 @@ class runner {
   // `urgent`: its messages go at once at any hour, before all but alerts' (a hazard report with
   // someone hurt, told to the operators). `neutral_only`: never a text's explicit variant, even
   // to a person who asked for them (a counselling visit, R-H8). A question that waits its turn
-  // (waits_turn) puts job `j` back for later. Returns why it cannot (the job is parked), or empty.
+  // (waits_turn) puts job `j` back for later, unless `may_wait` is false (news that cannot wait
+  // an hour: it takes over). Returns why it cannot (the job is parked), or empty.
   std::string start_for(store::tx& tx, const content& c, const store::job& j, std::int64_t contact_id,
                         const std::string& flow_id,
                         const std::string& node, const std::string& channel_id,
                         const std::function<std::map<std::string, std::string>(const store::contact&)>& vars,
-                        tick_outcome& done, bool urgent = false, bool neutral_only = false) const;
+                        tick_outcome& done, bool urgent = false, bool neutral_only = false, bool may_wait = true) const;
   static bool neutral_visit(const content& c, const store::booking& b);
   // What texts about a booking show, in the contact's language (actions::booking_vars), and
   // {visit_is}: whether a message of flow `flow_id` started `now` reaches them the day before.

@@ -602,7 +602,8 @@ class bookings_part {
   // Takes a place in b's window if fewer than `capacity` are taken, as b.status (held until
   // b.hold_until, or booked) with a fresh code; first lets go of anything b.run_id held.
   // Serialised per clinic and day across nodes, so capacity holds under concurrent bookings.
-  // Returns the booking with its id and code, or nullopt when the window is full.
+  // Returns the booking with its id and code, or nullopt when the window is full or the clinic
+  // closed that day.
   virtual std::optional<booking> take_slot(booking b, int capacity) = 0;
   // What a run holds now (held, and not past hold_until).
   virtual std::optional<booking> find_hold(std::int64_t run_id) = 0;
@@ -631,8 +632,10 @@ class bookings_part {
   // asks again), "coming".
   virtual void set_reminder_answer(std::int64_t id, std::string_view answer) = 0;
   // R-B5: a day a clinic closed after its file was written (reception, an emergency), by whom
-  // (as the audit log names them): no visit is offered or booked on it. False when it was
-  // closed already. Reopening makes it bookable again (false: it was not closed).
+  // (as the audit log names them): no visit is offered or booked on it, and the places held
+  // on it are let go. Serialised with take_slot per clinic and day, so no booking slips in.
+  // False when it was closed already. Reopening makes it bookable again (false: it was not
+  // closed).
   virtual bool close_clinic_day(std::string_view clinic, long long day, std::string_view by) = 0;
   virtual bool reopen_clinic_day(std::string_view clinic, long long day) = 0;
   // Of the days from first_day to last_day, those the clinic closed, in order.

@@ -38,6 +38,8 @@
 //   > session ends                                    the aggregator says the USSD session ended
 //   > clinic cancels 5713                             reception cancels the visit of that code (the
 //                                                     console, the API: actions::cancel_by_clinic)
+//   > clinic herat closes 2026-11-30                  reception closes a clinic for a day
+//                                                     (actions::close_clinic_day)
 //   > worker +93700000900 leaves                      an admin disables a health worker's account (their
 //                                                     patients go to a colleague, actions::disable_user)
 //   > broadcast mine_safety herat mine_safety.alert_floods   an urgent broadcast to an area's subscribers
@@ -81,6 +83,7 @@
 #include "gateway/text/catalog.hpp"
 #include "gateway/runner/runner.hpp"
 #include "gateway/store/writer.hpp"
+#include "gateway/text/readers.hpp"
 #include "gateway/text/segments.hpp"
 #include "tests/support/store_support.hpp"
 #include "tests/support/support.hpp"
@@ -387,6 +390,15 @@ class player {
         const auto b = t.find_booking(std::stoll(id));
         REQUIRE(b);
         REQUIRE(actions::cancel_by_clinic(t, *b, "appointments", "clinic_cancelled"));
+      });
+      return "";
+    }
+    static const std::regex closes(R"re(clinic (\w+) closes (\S+))re");
+    if (std::regex_match(input, m, closes)) {
+      const auto d = text::read_date(m[2].str());
+      REQUIRE(d);
+      test::in_tx(*writer_, [&](store::tx& t) {
+        REQUIRE(actions::close_clinic_day(t, m[1].str(), text::day_number(*d), "user:1", "appointments", "clinic_cancelled"));
       });
       return "";
     }

@@ -112,7 +112,13 @@ TEST_CASE("bookings: reception closes a clinic's day and opens it again; other c
   const auto closed = [&](const char* clinic) {
     return test::in_tx(fx.w, [&](store::tx& t) { return t.closed_clinic_days(clinic, tuesday - 1, tuesday + 7); });
   };
+  // Someone half way through booking it holds a place: closing lets it go, and no place is
+  // taken on the day after (a booking on another node waits for the closure, then sees it).
+  REQUIRE(fx.take(1, store::booking_status::held, 5));
   CHECK(test::in_tx(fx.w, [](store::tx& t) { return t.close_clinic_day("herat", tuesday, "user:3"); }));
+  CHECK(fx.used() == 0);
+  CHECK_FALSE(test::in_tx(fx.w, [](store::tx& t) { return t.find_hold(1); }));
+  CHECK_FALSE(fx.take(2, store::booking_status::booked, 5));
   CHECK(test::in_tx(fx.w, [](store::tx& t) { return t.close_clinic_day("herat", tuesday + 2, "user:3"); }));
   // Closed already: said so, nothing doubled.
   CHECK_FALSE(test::in_tx(fx.w, [](store::tx& t) { return t.close_clinic_day("herat", tuesday, "user:4"); }));
@@ -124,4 +130,5 @@ TEST_CASE("bookings: reception closes a clinic's day and opens it again; other c
   CHECK(test::in_tx(fx.w, [](store::tx& t) { return t.reopen_clinic_day("herat", tuesday); }));
   CHECK_FALSE(test::in_tx(fx.w, [](store::tx& t) { return t.reopen_clinic_day("herat", tuesday); }));
   CHECK(closed("herat") == std::vector<long long>{tuesday + 2});
+  CHECK(fx.take(2, store::booking_status::booked, 5));  // open again
 }

@@ -1196,6 +1196,7 @@ std::optional<booking> tx::take_slot(booking b, int capacity) {
     c_.query("UPDATE bookings SET status = 'released', updated_at = $1 WHERE run_id = $2 AND status = 'held'",
              {now(), b.run_id});
   }
+  if (!closed_clinic_days(b.clinic, b.day, b.day).empty()) return std::nullopt;
   const auto use = slot_use(b.clinic, b.service, b.day, b.day, 0);
   if (auto it = use.find({b.day, b.window_from}); it != use.end() && it->second >= capacity) return std::nullopt;
   const auto day = static_cast<std::int64_t>(b.day);
@@ -1407,10 +1408,18 @@ void tx::set_reminder_answer(std::int64_t id, std::string_view answer) {
 
 bool tx::close_clinic_day(std::string_view clinic, long long day, std::string_view by) {
   require_disk();
-  return c_.query("INSERT INTO clinic_closures (clinic, day, closed_by, closed_at) VALUES ($1, $2, $3, $4)"
-                  " ON CONFLICT (clinic, day) DO NOTHING",
-                  {clinic, static_cast<std::int64_t>(day), by, now()})
-             .affected() == 1;
+  // take_slot's lock: a booking on another node commits before this, or sees the closure.
+  c_.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+           {"booking:" + std::string(clinic) + ":" + std::to_string(day)});
+  if (c_.query("INSERT INTO clinic_closures (clinic, day, closed_by, closed_at) VALUES ($1, $2, $3, $4)"
+               " ON CONFLICT (clinic, day) DO NOTHING",
+               {clinic, static_cast<std::int64_t>(day), by, now()})
+          .affected() != 1) {
+    return false;
+  }
+  c_.query("UPDATE bookings SET status = 'released', updated_at = $1 WHERE clinic = $2 AND day = $3 AND status = 'held'",
+           {now(), clinic, static_cast<std::int64_t>(day)});
+  return true;
 }
 
 bool tx::reopen_clinic_day(std::string_view clinic, long long day) {

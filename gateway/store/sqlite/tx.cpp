@@ -998,6 +998,7 @@ std::optional<booking> tx::take_slot(booking b, int capacity) {
     release.bind(2, b.run_id);
     release.exec();
   }
+  if (!closed_clinic_days(b.clinic, b.day, b.day).empty()) return std::nullopt;
   const auto use = slot_use(b.clinic, b.service, b.day, b.day, 0);
   if (auto it = use.find({b.day, b.window_from}); it != use.end() && it->second >= capacity) return std::nullopt;
   auto& count = stmt("SELECT COUNT(*) FROM bookings WHERE clinic = ? AND day = ?");
@@ -1314,7 +1315,13 @@ bool tx::close_clinic_day(std::string_view clinic, long long day, std::string_vi
   i.bind(2, static_cast<std::int64_t>(day));
   bind_text(i, 3, by);
   i.bind(4, now());
-  return i.exec() == 1;
+  if (i.exec() != 1) return false;
+  auto& release = stmt("UPDATE bookings SET status = 'released', updated_at = ? WHERE clinic = ? AND day = ? AND status = 'held'");
+  release.bind(1, now());
+  bind_text(release, 2, clinic);
+  release.bind(3, static_cast<std::int64_t>(day));
+  release.exec();
+  return true;
 }
 
 bool tx::reopen_clinic_day(std::string_view clinic, long long day) {
