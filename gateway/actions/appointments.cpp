@@ -49,8 +49,8 @@
 
 #include "gateway/actions/action.hpp"
 #include "gateway/actions/calls.hpp"
-#include "gateway/core/log.hpp"
 #include "gateway/core/duration.hpp"
+#include "gateway/core/log.hpp"
 #include "gateway/schedule/calendar.hpp"
 #include "gateway/schedule/clinics.hpp"
 #include "gateway/store/tx.hpp"

@@ -74,11 +74,11 @@ struct booking_reminder {
 // Whether a visit's window is over at `now` (its end on the clinic's clock, as booked).
 bool window_over(const store::booking& b, core::unix_ms now);
 
-// R-B5: the clinic cancels a visit whose window is not over (reception: the console, the API): its place is
-// free again at once, its reminders are not sent, and the person is told by SMS, starting
-// `flow` at `node` (which offers other days; "": nobody is told), in their language and
-// sending hours. False, and
-// nothing changed, when the visit is not booked or its window is over.
+// R-B5: the clinic cancels a visit whose window is not over (reception: the console, the API):
+// its place is free again at once, its reminders are not sent, and the person is told by SMS,
+// starting `flow` at `node` (which offers other days; "": nobody is told), in their language
+// and sending hours. False, and nothing changed, when the visit is not booked or its window is
+// over.
 bool cancel_by_clinic(store::tx& t, const store::booking& b, std::string_view flow, std::string_view node);
 
 // R-B5: the visits a closure of `clinic` on `day` cancels: booked, and their window not over

@@ -1216,39 +1216,43 @@ outcome mark_visit(services& s, store::tx& tx, const call& c) {
   return answer(std::move(view));
 }
 
-// The day a clinic closure names: `day` of the body, a date (Gregorian or Solar Hijri, any
-// digits) from today to as far ahead as people may book, on the clinic's calendar.
-std::variant<long long, refusal> closure_day(const call& c, const schedule::clinic& k, core::unix_ms now) {
+// The clinic and day a closure names: the clinic of the path (a health worker's own only), and
+// `day` of the body, a date (Gregorian or Solar Hijri, any digits) from today to as far ahead
+// as people may book, on the clinic's calendar.
+struct clinic_day {
+  const schedule::clinic* clinic = nullptr;
+  long long day = 0;
+};
+std::variant<clinic_day, refusal> closure_of(const services& s, const call& c, core::unix_ms now) {
+  const auto clinic = clinic_for(s, c, c.value("id"));
+  if (const auto* bad = std::get_if<refusal>(&clinic)) return *bad;
+  const auto* k = std::get<const schedule::clinic*>(clinic);
   const auto d = text::read_date(text::normalize(c.body.value("day", "")));
-  const auto today = schedule::local_day(now, k.time_zone);
+  const auto today = schedule::local_day(now, k->time_zone);
   if (!d || !today) return refusal{400, "invalid_date", "day is a date: 2026-12-01 or 1405/9/10", "day"};
   const long long day = text::day_number(*d);
-  if (day < *today || day > *today + k.book_ahead_days) {
+  if (day < *today || day > *today + k->book_ahead_days) {
     return refusal{400, "invalid_date",
-                   "day is from today to " + std::to_string(k.book_ahead_days) + " days ahead, as people book", "day"};
+                   "day is from today to " + std::to_string(k->book_ahead_days) + " days ahead, as people book", "day"};
   }
-  return day;
+  return clinic_day{k, day};
 }
 
 // POST /api/v1/clinics/{id}/close: reception closes the clinic for a day (an emergency, staff
 // away): nobody books it from then on, and each visit booked then whose window is not over is
-// cancelled, its person told by SMS with other days (R-B5). With visits that day, "confirm": true (409 confirm_needed
-// says how many).
+// cancelled, its person told by SMS with other days (R-B5). With visits that day, "confirm":
+// true (409 confirm_needed says how many).
 outcome close_clinic_day(services& s, store::tx& tx, const call& c) {
-  const auto clinic = clinic_for(s, c, c.value("id"));
-  if (const auto* bad = std::get_if<refusal>(&clinic)) return outcome{bad->status, json::object(), *bad};
-  const auto& k = *std::get<const schedule::clinic*>(clinic);
-  const auto day = closure_day(c, k, tx.now());
-  if (const auto* bad = std::get_if<refusal>(&day)) return outcome{400, json::object(), *bad};
-  if (const auto n = actions::visits_to_cancel(tx, k.id, std::get<long long>(day)).size();
-      n != 0 && !c.body.value("confirm", false)) {
+  const auto named = closure_of(s, c, tx.now());
+  if (const auto* bad = std::get_if<refusal>(&named)) return outcome{bad->status, json::object(), *bad};
+  const auto& [k, day] = std::get<clinic_day>(named);
+  if (const auto n = actions::visits_to_cancel(tx, k->id, day).size(); n != 0 && !c.body.value("confirm", false)) {
     return refuse(409, "confirm_needed",
                   std::to_string(n) + " visit(s) are booked that day: each is cancelled and its person told by SMS. "
                   "Send \"confirm\": true to close it",
                   "confirm");
   }
-  const auto cancelled =
-      actions::close_clinic_day(tx, k.id, std::get<long long>(day), c.actor(), booking_flow, cancelled_node(s));
+  const auto cancelled = actions::close_clinic_day(tx, k->id, day, c.actor(), booking_flow, cancelled_node(s));
   if (!cancelled) return refuse(409, "already_closed", "the clinic is closed that day already", "day");
   json untold = json::array();  // whom no SMS reaches: reception tells them
   json ids = json::array();
@@ -1260,25 +1264,21 @@ outcome close_clinic_day(services& s, store::tx& tx, const call& c) {
       untold.push_back(std::move(view));
     }
   }
-  const std::string day_text = schedule::day_text(std::get<long long>(day));
-  tx.audit(c.actor(), "clinics.close", "clinic:" + k.id, json{{"day", day_text}, {"cancelled", ids}}.dump());
-  return answer(json{{"clinic", k.id}, {"day", day_text}, {"cancelled", ids.size()}, {"not_told", std::move(untold)}});
+  const std::string day_text = schedule::day_text(day);
+  tx.audit(c.actor(), "clinics.close", "clinic:" + k->id, json{{"day", day_text}, {"cancelled", ids}}.dump());
+  return answer(json{{"clinic", k->id}, {"day", day_text}, {"cancelled", ids.size()}, {"not_told", std::move(untold)}});
 }
 
 // POST /api/v1/clinics/{id}/reopen: the day is bookable again (the visits cancelled when it
 // closed stay cancelled: their people were told and may have booked another).
 outcome reopen_clinic_day(services& s, store::tx& tx, const call& c) {
-  const auto clinic = clinic_for(s, c, c.value("id"));
-  if (const auto* bad = std::get_if<refusal>(&clinic)) return outcome{bad->status, json::object(), *bad};
-  const auto& k = *std::get<const schedule::clinic*>(clinic);
-  const auto day = closure_day(c, k, tx.now());
-  if (const auto* bad = std::get_if<refusal>(&day)) return outcome{400, json::object(), *bad};
-  if (!tx.reopen_clinic_day(k.id, std::get<long long>(day))) {
-    return refuse(409, "not_closed", "the clinic was not closed that day", "day");
-  }
-  const std::string day_text = schedule::day_text(std::get<long long>(day));
-  tx.audit(c.actor(), "clinics.reopen", "clinic:" + k.id, json{{"day", day_text}}.dump());
-  return answer(json{{"clinic", k.id}, {"day", day_text}});
+  const auto named = closure_of(s, c, tx.now());
+  if (const auto* bad = std::get_if<refusal>(&named)) return outcome{bad->status, json::object(), *bad};
+  const auto& [k, day] = std::get<clinic_day>(named);
+  if (!tx.reopen_clinic_day(k->id, day)) return refuse(409, "not_closed", "the clinic was not closed that day", "day");
+  const std::string day_text = schedule::day_text(day);
+  tx.audit(c.actor(), "clinics.reopen", "clinic:" + k->id, json{{"day", day_text}}.dump());
+  return answer(json{{"clinic", k->id}, {"day", day_text}});
 }
 
 // GET /api/v1/deliveries?hours=: the last hours' messages by hour and state (the chart), by
