@@ -107,7 +107,7 @@ TEST_CASE("bookings: codes are four digits, spread, and unique per clinic and da
   CHECK(*seen.rbegin() == "9999");
 }
 
-TEST_CASE("bookings: reception closes a clinic's day and opens it again; other clinics and days stay open", "[store]") {
+TEST_CASE("bookings: reception closes a clinic day and opens it again, other clinics and days staying open", "[store]") {
   fixture fx;
   const auto closed = [&](const char* clinic) {
     return test::in_tx(fx.w, [&](store::tx& t) { return t.closed_clinic_days(clinic, tuesday - 1, tuesday + 7); });
