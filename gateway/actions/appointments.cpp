@@ -208,12 +208,15 @@ std::optional<long long> day_arg(const std::string& given, const place& p) {
   return day;
 }
 
-// Whether the clinic closed the day the arguments name (R-B5).
+// Whether reception closed the clinic on `day` (R-B5).
+bool closed_on(store::tx& t, std::string_view clinic, long long day) {
+  return !t.closed_clinic_days(clinic, day, day).empty();
+}
+
+// Whether the clinic closed the day the arguments name.
 bool closed_since(store::tx& t, const request& r) {
   const auto d = text::read_date(text::normalize(day_and_time(r).first));
-  if (!d) return false;
-  const long long day = text::day_number(*d);
-  return !t.closed_clinic_days(r.arg("clinic"), day, day).empty();
+  return d && closed_on(t, r.arg("clinic"), text::day_number(*d));
 }
 
 // The booking the arguments describe (clinic, service, day, time, for), not yet stored.
@@ -542,7 +545,7 @@ flow::action_result appointments_book(store::tx& t, const request& r) {
   std::optional<store::booking> booked;
   if (auto hold = t.find_hold(r.run_id)) {
     // The clinic closed that day while the person chose (R-B5): taken, as it were.
-    if (!t.closed_clinic_days(hold->clinic, hold->day, hold->day).empty()) return {"full", {}};
+    if (closed_on(t, hold->clinic, hold->day)) return {"full", {}};
     t.set_booking_status(hold->id, store::booking_status::booked);
     hold->status = store::booking_status::booked;
     booked = hold;
