@@ -28,7 +28,8 @@
 //                         call_first (as appointments.hold)
 //   appointments.to_call  booking, reason, [after] → ok: on the call list of the clinic's
 //                         health worker (call_asked); none: the clinic has none; with after
-//                         (cannot_come, missed_visit), then, unless that service is booked again
+//                         (cannot_come, missed_visit, clinic_cancelled), then, unless that
+//                         service is booked again
 //   appointments.mine     → ok {visits}: the person's visits still ahead; none
 //   appointments.cancel   booking                 → ok {code, when, clinic_name}
 //   appointments.visit    booking                 → ok {clinic, service, for, replaces, code,
@@ -590,7 +591,7 @@ flow::action_result appointments_visit(store::tx& t, const request& r) {
 
 // R-H3: the clinic's health worker calls the person about their visit: at once (call_asked:
 // "Call me"), or, with `after`, then unless they have booked that service again by then
-// (cannot_come, missed_visit: a booking_watch).
+// (cannot_come, missed_visit, clinic_cancelled: a booking_watch).
 flow::action_result appointments_to_call(store::tx& t, const request& r) {
   const auto id = text::read_id(r.arg("booking"));
   const auto b = id ? t.find_booking(*id) : std::nullopt;
@@ -598,7 +599,7 @@ flow::action_result appointments_to_call(store::tx& t, const request& r) {
   if (!b || b->contact_id != r.contact_id) return error;
   if (const std::string after = r.arg("after"); !after.empty()) {
     const auto wait = core::parse_duration(after);
-    if (!wait || (reason != "cannot_come" && reason != "missed_visit")) return error;
+    if (!wait || (reason != "cannot_come" && reason != "missed_visit" && reason != "clinic_cancelled")) return error;
     t.add_job(booking_watch::kind, t.now() + wait.value().count(), booking_watch{b->id, reason, r.flow_id}.json());
     return {"ok", {}};
   }

@@ -93,9 +93,9 @@ std::optional<std::vector<store::booking>> close_clinic_day(store::tx& t, std::s
                                                             std::string_view by, std::string_view flow,
                                                             std::string_view node);
 
-// R-H3: a person who could not come to a visit, or missed it, and has no visit of its service
-// (for the same person) ahead by the time this falls due: the clinic's health worker calls them
-// (`reason` cannot_come or missed_visit). Whatever the person answers meanwhile, or another
+// R-H3: a person who could not come to a visit, missed it, or had it cancelled by the clinic,
+// and has no visit of its service (for the same person) ahead by the time this falls due: the
+// clinic's health worker calls them (`reason` cannot_come, missed_visit or clinic_cancelled). Whatever the person answers meanwhile, or another
 // question that takes the place of the offer, the job still looks.
 struct booking_watch {
   static constexpr std::string_view kind = "booking.call_unless_booked";

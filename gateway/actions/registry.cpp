@@ -88,7 +88,7 @@ const registry& registry::builtin() {
     b.add({"appointments.to_call", appointments_to_call,
            "the clinic's health worker calls the person about visit args.booking: args.reason call_asked puts them "
            "on the call list now (outcome ok; none: the clinic has no health worker); with args.after (1d), "
-           "cannot_come or missed_visit does then, unless that service is booked again (the operators' inbox at a "
+           "cannot_come, missed_visit or clinic_cancelled does then, unless that service is booked again (the operators' inbox at a "
            "clinic without a health worker); outcome ok",
            {"booking", "reason"}, {}, {}, true});
     b.add({"privacy.erase", privacy_erase,

@@ -501,8 +501,9 @@ std::string runner::apply_booking_cancelled(store::tx& tx, const content& c, con
                    urgent, neutral_visit(c, *b), hours + day_ms <= b->starts_at);
 }
 
-// R-H3: no visit of the service booked again since the person could not come or missed it: a
-// call from the clinic's health worker, or, at a clinic without one, the operators' inbox.
+// R-H3: no visit of the service booked again since the person could not come, missed it or had
+// it cancelled by the clinic: a call from the clinic's health worker, or, at a clinic without
+// one, the operators' inbox.
 std::string runner::apply_booking_watch(store::tx& tx, const content& c, const store::job& j, tick_outcome&) const {
   const auto p = actions::booking_watch::parse(j.payload);
   if (!p) return "payload is not {booking, reason, flow}";
@@ -511,19 +512,19 @@ std::string runner::apply_booking_watch(store::tx& tx, const content& c, const s
   // Who stopped the programme (or everything) since is not called about it.
   const flow::definition* f = c.flows.by_id(p->flow);
   if (tx.stopped(b->contact_id, f ? f->programme : std::string())) return {};
-  // Booked again since: a visit of the service still ahead, or one since marked (a second
-  // miss has its own message and escalation, R-B7).
+  // Booked again: a visit of the service still ahead, or one booked since, even one begun or
+  // marked since (a second miss has its own message and escalation, R-B7).
   for (const auto& up : tx.upcoming_bookings(b->contact_id)) {
     if (up.service == b->service && up.for_whom == b->for_whom) return {};
   }
-  for (const auto& v : tx.marked_visits(b->contact_id, b->service, b->for_whom, 1)) {
-    if (v.id > b->id) return {};
-  }
+  if (tx.booked_again(b->contact_id, b->service, b->for_whom, b->id)) return {};
   const int misses = p->reason == "missed_visit" ? 1 : 0;
   const auto priority = actions::visit_call_priority(tx, *b, store::call_priority::normal);
   if (actions::put_on_call_list(tx, b->contact_id, b->clinic, p->reason, misses, priority)) return {};
   const auto v = actions::booking_vars(*b, &c.clinics, "en");
-  const std::string why = p->reason == "missed_visit" ? "missed visit " : "could not come to visit ";
+  const std::string why = p->reason == "missed_visit"       ? "missed visit "
+                          : p->reason == "clinic_cancelled" ? "the clinic cancelled visit "
+                                                            : "could not come to visit ";
   tx.add_inbox(store::inbox_item{b->contact_id, 0, b->channel_id, "",
                                  "Please call: " + why + v.at("code") + ", " + v.at("when") + ", " + v.at("clinic_name") +
                                      "; no new day chosen"});

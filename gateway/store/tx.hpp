@@ -623,6 +623,11 @@ class bookings_part {
   // missed, newest first (R-B7: two missed in a row and self-booking waits for a call).
   virtual std::vector<booking> marked_visits(std::int64_t contact_id, std::string_view service,
                                              std::string_view for_whom, int limit) = 0;
+  // Whether the contact booked a visit of `service` for `for_whom` after booking `after_id`
+  // that still stands or was marked (booked, attended or missed; whenever it starts): R-H3, a
+  // day was chosen again, even one that has begun since.
+  virtual bool booked_again(std::int64_t contact_id, std::string_view service, std::string_view for_whom,
+                            std::int64_t after_id) = 0;
   // A clinic's visits on a day (booked, attended, missed, cancelled), in the day's order: the
   // list reception works from.
   virtual std::vector<booking> bookings_on(std::string_view clinic, long long day) = 0;

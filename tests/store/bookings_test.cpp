@@ -98,6 +98,26 @@ TEST_CASE("bookings: a run holds one place at a time, a hold becomes a booking, 
   CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.upcoming_bookings(fx.contact); }).empty());
 }
 
+TEST_CASE("bookings: a visit booked after another counts as booked again, once begun too, a cancelled one not", "[store]") {
+  fixture fx;
+  const auto first = fx.take(1, store::booking_status::booked, 5);
+  REQUIRE(first);
+  const auto again = [&](std::string_view service, std::string_view for_whom) {
+    return test::in_tx(fx.w, [&](store::tx& t) { return t.booked_again(fx.contact, service, for_whom, first->id); });
+  };
+  CHECK_FALSE(again("general", "self"));
+  const auto other = fx.take(2, store::booking_status::booked, 5, 14 * 60);
+  REQUIRE(other);
+  CHECK(again("general", "self"));
+  CHECK_FALSE(again("general", "child-1"));  // someone else on the phone
+  CHECK_FALSE(again("antenatal", "self"));
+  fx.now += 3 * 86'400'000LL;  // the new visit has begun: no longer ahead, still chosen
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.upcoming_bookings(fx.contact); }).empty());
+  CHECK(again("general", "self"));
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_booking_status(other->id, store::booking_status::cancelled); });
+  CHECK_FALSE(again("general", "self"));
+}
+
 TEST_CASE("bookings: codes are four digits, spread, and unique per clinic and day", "[store]") {
   std::set<std::string> seen;
   for (int n = 0; n < 9000; ++n) seen.insert(store::booking_code("golshahr", tuesday, n));

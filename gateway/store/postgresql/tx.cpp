@@ -1386,6 +1386,14 @@ std::vector<booking> tx::marked_visits(std::int64_t contact_id, std::string_view
   return out;
 }
 
+bool tx::booked_again(std::int64_t contact_id, std::string_view service, std::string_view for_whom,
+                      std::int64_t after_id) {
+  return !c_.query("SELECT 1 FROM bookings WHERE contact_id = $1 AND service = $2 AND for_whom = $3 AND id > $4"
+                   " AND status IN ('booked', 'attended', 'missed') LIMIT 1",
+                   {contact_id, service, for_whom, after_id})
+              .empty();
+}
+
 std::vector<booking> tx::bookings_on(std::string_view clinic, long long day) {
   static const std::string sql = bookings_sql(
       "WHERE clinic = $1 AND day = $2 AND status IN ('booked', 'attended', 'missed', 'cancelled')"

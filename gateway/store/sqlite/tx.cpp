@@ -1276,6 +1276,20 @@ std::vector<booking> tx::marked_visits(std::int64_t contact_id, std::string_view
   return out;
 }
 
+bool tx::booked_again(std::int64_t contact_id, std::string_view service, std::string_view for_whom,
+                      std::int64_t after_id) {
+  auto& q = stmt(
+      "SELECT 1 FROM bookings WHERE contact_id = ? AND service = ? AND for_whom = ? AND id > ?"
+      " AND status IN ('booked', 'attended', 'missed') LIMIT 1");
+  q.bind(1, contact_id);
+  bind_text(q, 2, service);
+  bind_text(q, 3, for_whom);
+  q.bind(4, after_id);
+  const bool found = q.executeStep();
+  q.reset();
+  return found;
+}
+
 std::vector<booking> tx::bookings_on(std::string_view clinic, long long day) {
   static const std::string sql = std::string("SELECT ") + booking_columns +
                                  " FROM bookings WHERE clinic = ? AND day = ? AND status IN"

@@ -134,6 +134,8 @@ class tx final : public store::tx {
   std::vector<booking> upcoming_bookings(std::int64_t contact_id) override;
   std::vector<std::string> visit_clients(std::int64_t contact_id) override;
   std::vector<std::string> own_visit_services(std::int64_t contact_id, core::unix_ms since) override;
+  bool booked_again(std::int64_t contact_id, std::string_view service, std::string_view for_whom,
+                    std::int64_t after_id) override;
   std::vector<booking> marked_visits(std::int64_t contact_id, std::string_view service, std::string_view for_whom,
                                      int limit) override;
   std::vector<booking> bookings_on(std::string_view clinic, long long day) override;
