@@ -545,9 +545,9 @@ flow::action_result appointments_hold(store::tx& t, const request& r) {
 flow::action_result appointments_book(store::tx& t, const request& r) {
   std::optional<store::booking> booked;
   if (auto hold = t.find_hold(r.run_id)) {
-    // The clinic closed that day while the person chose (R-B5): taken, as it were.
-    if (closed_on(t, hold->clinic, hold->day)) return {"full", {}};
-    t.set_booking_status(hold->id, store::booking_status::booked);
+    // The clinic closed that day while the person chose (R-B5), here or on another node just
+    // now (the hold let go): taken, as it were.
+    if (closed_on(t, hold->clinic, hold->day) || !t.book_hold(hold->id)) return {"full", {}};
     hold->status = store::booking_status::booked;
     booked = hold;
   } else {

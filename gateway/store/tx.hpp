@@ -631,8 +631,11 @@ class bookings_part {
   // A clinic's visits on a day (booked, attended, missed, cancelled), in the day's order: the
   // list reception works from.
   virtual std::vector<booking> bookings_on(std::string_view clinic, long long day) = 0;
-  // held → booked, booked → cancelled, attended or missed. A cancel frees the place at once.
+  // booked → cancelled, attended or missed. A cancel frees the place at once.
   virtual void set_booking_status(std::int64_t id, booking_status s) = 0;
+  // held → booked, only while it is still held: false when it was let go meanwhile (a clinic
+  // closure on another node, R-B5), so a place on a closed day never becomes a booking.
+  virtual bool book_hold(std::int64_t id) = 0;
   // The answer to the day-before reminder: "none" while none came (R-H3: unconfirmed; nobody
   // asks again), "coming".
   virtual void set_reminder_answer(std::int64_t id, std::string_view answer) = 0;

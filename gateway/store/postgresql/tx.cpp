@@ -1404,6 +1404,15 @@ std::vector<booking> tx::bookings_on(std::string_view clinic, long long day) {
   return out;
 }
 
+bool tx::book_hold(std::int64_t id) {
+  require_disk();
+  // A closure committed on another node since the hold was read has released it: the
+  // condition, checked again once that row's lock is free, finds it no longer held.
+  return c_.query("UPDATE bookings SET status = 'booked', updated_at = $1 WHERE id = $2 AND status = 'held'",
+                  {now(), id})
+             .affected() == 1;
+}
+
 void tx::set_booking_status(std::int64_t id, booking_status st) {
   require_disk();
   c_.query("UPDATE bookings SET status = $1, updated_at = $2 WHERE id = $3", {to_string(st), now(), id});

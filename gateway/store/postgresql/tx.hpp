@@ -131,6 +131,7 @@ class tx final : public store::tx {
                                      int limit) override;
   std::vector<booking> bookings_on(std::string_view clinic, long long day) override;
   void set_booking_status(std::int64_t id, booking_status s) override;
+  bool book_hold(std::int64_t id) override;
   void set_reminder_answer(std::int64_t id, std::string_view answer) override;
   bool close_clinic_day(std::string_view clinic, long long day, std::string_view by) override;
   bool reopen_clinic_day(std::string_view clinic, long long day) override;

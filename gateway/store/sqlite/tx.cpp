@@ -1303,6 +1303,14 @@ std::vector<booking> tx::bookings_on(std::string_view clinic, long long day) {
   return out;
 }
 
+bool tx::book_hold(std::int64_t id) {
+  require_disk();
+  auto& u = stmt("UPDATE bookings SET status = 'booked', updated_at = ? WHERE id = ? AND status = 'held'");
+  u.bind(1, now());
+  u.bind(2, id);
+  return u.exec() == 1;
+}
+
 void tx::set_booking_status(std::int64_t id, booking_status st) {
   require_disk();
   auto& u = stmt("UPDATE bookings SET status = ?, updated_at = ? WHERE id = ?");
