@@ -485,8 +485,9 @@ std::string runner::apply_booking_cancelled(store::tx& tx, const content& c, con
   // too is too late, at once at any hour: better than a walk to a closed clinic. A visit within
   // a day does not wait its turn behind another question (it takes over).
   const flow::definition* f = c.flows.by_id(p->flow);
+  if (!f) return "flow '" + p->flow + "' is gone";  // kept (parked): the person is still to be told
   const auto who = tx.find_contact(b->contact_id);
-  if (!f || !who) return {};
+  if (!who) return {};  // erased with the person
   constexpr core::unix_ms notice_ms = 2 * 3'600'000, day_ms = 86'400'000;
   const core::unix_ms hours = sending_time(tx.now(), *who, f->programme, {}, false);
   bool urgent = false;

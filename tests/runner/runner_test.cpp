@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "gateway/actions/action.hpp"
+#include "gateway/actions/appointments.hpp"
 #include "gateway/actions/calls.hpp"
 #include "gateway/actions/reminders.hpp"
 #include "gateway/runner/internal.hpp"
@@ -361,6 +362,32 @@ TEST_CASE("runner: a job nobody can apply is parked with the reason and kept, ne
   const auto again = test::in_tx(fx.writer, [&](store::tx& t) { return fx.run.tick(t); });
   CHECK(again.timeouts == 0);
   CHECK(fx.count("SELECT COUNT(*) FROM jobs WHERE status = 'parked'") == 2);
+}
+
+TEST_CASE("runner: the clinic's cancellation is kept (parked) when its flow is gone, not dropped untold", "[runner]") {
+  fixture fx;
+  test::in_tx(fx.writer, [](store::tx& t) {
+    store::booking b;
+    b.contact_id = t.upsert_contact("+93700000001").id;
+    b.channel_id = "at";
+    b.clinic = "central";
+    b.service = "general";
+    b.day = t.now() / 86'400'000 + 2;
+    b.window_from = 480;
+    b.window_to = 600;
+    b.starts_at = t.now() + 2 * 86'400'000LL;
+    b.status = store::booking_status::booked;
+    const auto booked = t.take_slot(b, 5);
+    REQUIRE(booked);
+    t.set_booking_status(booked->id, store::booking_status::cancelled);
+    // Its flow was renamed, or removed, since the cancellation was queued.
+    t.add_job(actions::booking_reminder::cancelled_kind, t.now() - 1,
+              actions::booking_reminder{booked->id, "old_appointments", "clinic_cancelled"}.json());
+  });
+  test::in_tx(fx.writer, [&](store::tx& t) { fx.run.tick(t); });
+  CHECK(test::rows(fx.so, "SELECT kind, status, COALESCE(problem, '') FROM jobs ORDER BY id") ==
+        std::vector<std::vector<std::string>>{{"booking.cancelled", "parked", "flow 'old_appointments' is gone"}});
+  CHECK(fx.count("SELECT COUNT(*) FROM outbound_messages") == 0);
 }
 
 TEST_CASE("runner: a run's state and a hop's screen read back as they were stored", "[runner]") {
