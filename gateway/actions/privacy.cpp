@@ -2,7 +2,9 @@
 // for how long and how to stop (R-D7), for the flow's programme. `new` notes the day in the
 // contact field notice_<programme> (the flow's id when it has none), so each programme tells a
 // person once, and again after they had their data deleted; never while nothing can reach them,
-// and not twice in a day (a second programme's that day is noted as told).
+// and not twice in a day (a second programme's that day is noted as told by the first:
+// "2026-12-04 appointments"). A programme told by one stopped since tells them itself: the
+// first one's notice may have gone unsent with its other messages.
 //
 // privacy.erase → ok: the person asked, over USSD or SMS, that what Paygham holds about them be
 // deleted (R-D6). It is erased as an admin's erasure is (store::tx::erase_contact: a stop they
@@ -16,7 +18,22 @@
 namespace paygham::actions {
 
 namespace {
+
 constexpr std::string_view notice_field = "notice_";  // + the programme
+
+// A notice_<programme> field: the day noted, and the programme whose SMS told the person: the
+// programme's own ("2026-12-04"), or another's sent the same day ("2026-12-04 appointments").
+struct noted {
+  std::string_view day;
+  std::string_view by;
+};
+
+noted read_noted(std::string_view programme, std::string_view value) {
+  const auto space = value.find(' ');
+  if (space == std::string_view::npos) return {value, programme};
+  return {value.substr(0, space), value.substr(space + 1)};
+}
+
 }  // namespace
 
 flow::action_result privacy_erase(store::tx& t, const request& r) {
@@ -31,17 +48,24 @@ flow::action_result privacy_notice(store::tx& t, const request& r) {
   // Nothing would reach a person who stopped the programme (or everything) or whose number
   // fails: nothing is noted either, so the notice goes with their next enrolment after START.
   if (who->unreachable || t.stopped(who->id, programme)) return {"given", {}};
+  // Told by a programme stopped since: that notice may have been cancelled unsent with the rest
+  // of its messages, so this programme tells them itself.
+  const auto told_by_live = [&](const noted& n) { return n.by == programme || !t.stopped(who->id, n.by); };
   const std::string field = std::string(notice_field) + programme;
-  if (const auto it = who->fields.find(field); it != who->fields.end() && !it->second.empty()) return {"given", {}};
+  if (const auto it = who->fields.find(field); it != who->fields.end() && !it->second.empty()) {
+    if (told_by_live(read_noted(programme, it->second))) return {"given", {}};
+  }
   const auto day = schedule::local_day(t.now(), r.time_zone);
   const std::string today = schedule::day_text(day.value_or(t.now() / 86'400'000));
-  flow::action_result told{"new", {{std::string(flow::contact_prefix) + field, today}}};
+  const std::string key = std::string(flow::contact_prefix) + field;
   // The notice names no programme: one a day is enough (a booking and an enrolment the same
   // day), this programme noted as told with it.
   for (const auto& [name, value] : who->fields) {
-    if (name.rfind(notice_field, 0) == 0 && value == today) told.outcome = "given";
+    if (name == field || name.rfind(notice_field, 0) != 0) continue;
+    const auto n = read_noted(std::string_view(name).substr(notice_field.size()), value);
+    if (n.day == today && n.by != programme && told_by_live(n)) return {"given", {{key, today + " " + std::string(n.by)}}};
   }
-  return told;
+  return {"new", {{key, today}}};
 }
 
 }  // namespace paygham::actions

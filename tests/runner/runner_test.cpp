@@ -390,6 +390,40 @@ TEST_CASE("runner: the clinic's cancellation is kept (parked) when its flow is g
   CHECK(fx.count("SELECT COUNT(*) FROM outbound_messages") == 0);
 }
 
+TEST_CASE("runner: the privacy notice goes once a day, again after the programme told that day was stopped", "[runner]") {
+  fixture fx;
+  const auto notice = [&](const char* programme) {
+    return test::in_tx(fx.writer, [&](store::tx& t) {
+      actions::request r;
+      r.contact_id = t.upsert_contact("+93700000001").id;
+      r.flow_id = programme;
+      r.programme = programme;
+      r.time_zone = "Asia/Kabul";
+      const auto told = actions::privacy_notice(t, r);
+      std::map<std::string, std::string> fields;  // as the runner saves them
+      for (const auto& [name, value] : told.vars) fields[name.substr(flow::contact_prefix.size())] = value;
+      t.set_contact_fields(r.contact_id, fields);
+      return told.outcome;
+    });
+  };
+  CHECK(notice("appointments") == "new");
+  CHECK(notice("appointments") == "given");
+  CHECK(notice("health_reminders") == "given");  // one notice a day covers every programme
+  CHECK(notice("health_reminders") == "given");
+  // Appointments stopped before its notice was sent (at night, it waited for the morning): the
+  // notice went with its other messages, so each programme it covered gives its own.
+  test::in_tx(fx.writer, [](store::tx& t) {
+    t.set_programme_opt_out(t.upsert_contact("+93700000001").id, "appointments", true);
+  });
+  CHECK(notice("mine_safety") == "new");
+  CHECK(notice("health_reminders") == "given");  // covered by mine safety's, sent now
+  CHECK(notice("appointments") == "given");  // stopped: nothing would reach them, nothing noted
+  test::in_tx(fx.writer, [](store::tx& t) {
+    t.set_programme_opt_out(t.upsert_contact("+93700000001").id, "mine_safety", true);
+  });
+  CHECK(notice("health_reminders") == "new");
+}
+
 TEST_CASE("runner: a run's state and a hop's screen read back as they were stored", "[runner]") {
   using namespace paygham::runner::detail;
   paygham::flow::state s;
