@@ -444,6 +444,17 @@ async function admin(browser) {
   await page.click('#tokens button.revoke');
   await page.waitForSelector('#tokens tr[data-token] span.muted');
   check(true, 'the token is revoked');
+  // Fatima leaves: asked first, then told nobody else at Golshahr can take her patients.
+  await page.click('#users tr[data-user="3"] button.disable');
+  check((await page.textContent('#users tr[data-user="3"] .warning')).includes('golshahr'),
+    'disabling a health worker says her patients go to a colleague at her clinic');
+  check((await page.textContent('#users tr[data-user="3"]')).includes('غیرفعال') &&
+    await page.locator('#users tr[data-user="3"] span.muted').count() === 0, 'nothing is disabled before the second click');
+  await page.click('#users tr[data-user="3"] button.disable-yes');
+  await page.waitForSelector('#disabled-said');
+  check((await page.textContent('#disabled-said')).includes('کس دیگری نیست'),
+    'the admin is told nobody else at the clinic can take her patients');
+  await page.waitForSelector('#users tr[data-user="3"] span.muted');
 
   // A text with markup stays text: no element is made of it, no script runs.
   await page.goto(base + '/console/#/messages');
