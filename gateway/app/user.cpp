@@ -101,6 +101,12 @@ bool valid_login(const std::string& login) {
   });
 }
 
+// "1 running reminder, 3 calls to make": what a health worker's patients came to.
+std::string counted(const actions::handed_over& h) {
+  return std::to_string(h.series) + (h.series == 1 ? " running reminder, " : " running reminders, ") +
+         std::to_string(h.calls) + (h.calls == 1 ? " call to make" : " calls to make");
+}
+
 }  // namespace
 
 int user(const user_options& o) {
@@ -257,11 +263,9 @@ int user(const user_options& o) {
                                                 : "disabled";
     std::cout << "user " << id << " " << done << "\n";
     if (o.action == "create" && handed.to != 0) {
-      std::cout << "they take over what health workers who left had: " << handed.series << " running reminders, "
-                << handed.calls << " calls to make\n";
+      std::cout << "they take over what health workers who left had: " << counted(handed) << "\n";
     } else if (handed.to != 0) {
-      std::cout << "their patients go to user " << handed.to << " (" << handed.to_name << "): " << handed.series
-                << " running reminders, " << handed.calls << " calls to make\n";
+      std::cout << "their patients go to user " << handed.to << " (" << handed.to_name << "): " << counted(handed) << "\n";
     } else if (!facility.empty()) {
       std::cout << "nobody else at " << facility << " has a phone and a PIN for the health-worker menu"
                 << ": their patients' reminders go on, and a patient asking for a call is told to call the clinic;"

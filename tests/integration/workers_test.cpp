@@ -114,6 +114,42 @@ TEST_CASE("user: a health worker made with paygham user opens the health-worker 
   CHECK(dial(srv.port(), "w2", "") == "END This number is not registered as a health worker. Ask your supervisor.");
 }
 
+TEST_CASE("user: a health worker who leaves hands her patients to a colleague, and the next one made takes over "
+          "what nobody was left to take",
+          "[integration][workers]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  const auto create = [&](const char* name, const char* phone, std::string* out) {
+    return run_paygham({"user", "create", "--config", config, "--name", name, "--role", "health_worker", "--facility",
+                        "golshahr", "--phone", phone},
+                       out, nullptr, "2580\n");
+  };
+  std::string out;
+  REQUIRE(create("Fatima", "0700 000 900", &out) == 0);
+  {
+    server_process srv(config);
+    dial(srv.port(), "w1", "");
+    std::string typed = "2580";
+    dial(srv.port(), "w1", typed);
+    for (const char* answer : {"1", "0700000111", "1", "1", "4", "2", "1"}) {
+      typed += std::string("*") + answer;
+      dial(srv.port(), "w1", typed);
+    }
+    REQUIRE(dial(srv.port(), "w1", typed + "*1").starts_with("END Enrolled"));
+  }
+  REQUIRE(create("Omid", "0700 000 901", &out) == 0);
+  CHECK(out == "user 2 created\n");  // Fatima is still there: nothing to take over
+  REQUIRE(run_paygham({"user", "disable", "--config", config, "--phone", "+93700000900"}, &out, nullptr) == 0);
+  CHECK(out == "user 1 disabled\ntheir patients go to user 2 (Omid): 1 running reminder, 0 calls to make\n");
+  REQUIRE(run_paygham({"user", "disable", "--config", config, "--phone", "+93700000901"}, &out, nullptr) == 0);
+  CHECK_THAT(out, Catch::StartsWith("user 2 disabled\nnobody else at golshahr has a phone and a PIN"));
+  // Zahra joins the clinic: the patient's reminders are hers now.
+  REQUIRE(create("Zahra", "0700 000 902", &out) == 0);
+  CHECK(out == "user 3 created\nthey take over what health workers who left had: 1 running reminder, 0 calls to make\n");
+  SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
+  CHECK(db.execAndGet("SELECT group_concat(worker_id) FROM series").getString() == "3");
+}
+
 TEST_CASE("user: what a health worker does from the menu is in the audit log, with what the patient said of their phone",
           "[integration][workers]") {
   temp_dir dir;
