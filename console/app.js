@@ -17,7 +17,7 @@ const WORDS = {
     title: 'Paygham', login: 'Log in', login_name: 'Login', password: 'Password', logout: 'Log out',
     login_failed: 'The login or the password is wrong.', language: 'Language',
     calls: 'Patients to call', broadcasts: 'Broadcasts', messages: 'Messages', flows: 'Flows', audit: 'Audit log',
-    role_admin: 'admin', role_operator: 'operator', role_health_worker: 'health worker', disable_warn_worker: 'Their PIN and password stop working, and their patients and calls go to a colleague at {0}.', disable_warn: 'Their password stops working and their sessions end.', disable_yes: 'Yes, disable', disabled_ok: '{0} is disabled.', handed_to: '{0} is disabled. Their reminders ({1}) and calls ({2}) now go to {3}.', handed_nobody: '{0} is disabled. Nobody else at {1} can take their patients: add a health worker there, who takes them over.',
+    role_admin: 'admin', role_operator: 'operator', role_health_worker: 'health worker', disable_warn_worker: 'Their PIN and password stop working, and their patients and calls go to a colleague at {0}, if one is left.', disable_no: 'No', disable_warn: 'Their password stops working and their sessions end.', disable_yes: 'Yes, disable', disabled_ok: '{0} is disabled.', handed_to: '{0} is disabled. Their reminders ({1}) and calls ({2}) now go to {3}.', handed_nobody: '{0} is disabled. Nobody else at {1} can take their patients: add a health worker there, who takes them over.',
     phone: 'Phone', unanswered: 'Unanswered', since: 'Waiting since', called: 'Mark as called', none_to_call: 'Nobody to call.',
     reason_no_reply: 'no reply to reminders', reason_missed_visits: 'missed the last 2 visits: book the next one with them',
     reason_not_wanted: 'answered no: reminders not wanted on this phone (they stopped): check the number', reason_unconfirmed: 'did not say whether the reminders are still for this phone: check the number', reason_urgent: 'wrote words of someone in danger: call now', reason_call_asked: 'asked you to call', reason_cannot_come: 'cannot come to their visit and chose no other day: book with them', reason_clinic_cancelled: 'the clinic cancelled their visit and they chose no other day: book with them', reason_missed_visit: 'missed a visit and did not answer: book the next one with them', call_soon: 'call within one working day', call_low: 'low priority', high_risk: 'high-risk pregnancy',
@@ -101,10 +101,10 @@ const WORDS = {
     title: 'پیغام', login: 'ورود', login_name: 'نام کاربری', password: 'رمز', logout: 'خروج',
     login_failed: 'نام کاربری یا رمز درست نیست.', language: 'زبان',
     calls: 'تماس با مریضان', broadcasts: 'پیام‌های همگانی', messages: 'پیام‌ها', flows: 'روندها', audit: 'سوابق فعالیت‌ها',
-    role_admin: 'مدیر', role_operator: 'اپراتور', role_health_worker: 'کارمند صحی', disable_warn_worker: 'پین و رمز او دیگر کار نمی‌کند و مریضان و زنگ‌هایش به همکارش در {0} سپرده می‌شود.', disable_warn: 'رمز او دیگر کار نمی‌کند و جلسه‌هایش بسته می‌شود.', disable_yes: 'بلی، غیرفعال شود', disabled_ok: '{0} غیرفعال شد.', handed_to: '{0} غیرفعال شد. یادآوری‌ها ({1}) و زنگ‌هایش ({2}) حالا به {3} سپرده شد.', handed_nobody: '{0} غیرفعال شد. در {1} کس دیگری نیست که مریضانش را بگیرد: یک کارمند صحی آنجا اضافه کنید تا آن‌ها را بگیرد.',
+    role_admin: 'مدیر', role_operator: 'اپراتور', role_health_worker: 'کارمند صحی', disable_warn_worker: 'پین و رمز او دیگر کار نمی‌کند و مریضان و زنگ‌هایش به یکی از همکارانش در {0} سپرده می‌شوند، اگر کسی مانده باشد.', disable_no: 'نخیر', disable_warn: 'رمز او دیگر کار نمی‌کند و از سیستم خارج می‌شود.', disable_yes: 'بلی، غیرفعال شود', disabled_ok: '{0} غیرفعال شد.', handed_to: '{0} غیرفعال شد. یادآوری‌هایش ({1}) و زنگ‌هایش ({2}) به {3} سپرده شد.', handed_nobody: '{0} غیرفعال شد. در {1} کارمند صحی دیگری نیست که مریضانش را به عهده بگیرد: یک کارمند صحی در آنجا اضافه کنید تا آن‌ها را به عهده بگیرد.',
     phone: 'نمبر تلفون', unanswered: 'بی‌جواب', since: 'از تاریخ', called: 'تماس گرفتم', none_to_call: 'کسی برای تماس نیست.',
     reason_no_reply: 'به یادآوری‌ها جواب نداده', reason_missed_visits: 'به ۲ نوبت آخر نیامده: نوبت بعدی را همرایش تعیین کنید',
-    reason_not_wanted: 'گفته یادآوری به این تلفون نمی‌خواهد (قطع شد): نمبر را بررسی کنید', reason_unconfirmed: 'نگفته که یادآوری هنوز برای این تلفون است: نمبر را بررسی کنید', reason_urgent: 'کلماتی از خطر نوشته: همین حالا زنگ بزنید', reason_call_asked: 'خواسته که به او زنگ بزنید', reason_cannot_come: 'به نوبت آمده نمی‌تواند و روز دیگری نگرفته: همرایش نوبت تعیین کنید', reason_clinic_cancelled: 'کلینیک نوبتش را لغو کرده و روز دیگری نگرفته: همرایش نوبت تعیین کنید', reason_missed_visit: 'به نوبت نیامده و جواب نداده: نوبت بعدی را همرایش تعیین کنید', call_soon: 'در جریان یک روز کاری زنگ بزنید', call_low: 'اولویت پایین', high_risk: 'حاملگی پرخطر',
+    reason_not_wanted: 'گفته یادآوری به این تلفون نمی‌خواهد (قطع شد): نمبر را بررسی کنید', reason_unconfirmed: 'نگفته که یادآوری هنوز برای این تلفون است: نمبر را بررسی کنید', reason_urgent: 'کلماتی از خطر نوشته: همین حالا زنگ بزنید', reason_call_asked: 'خواسته که به او زنگ بزنید', reason_cannot_come: 'به نوبت آمده نمی‌تواند و روز دیگری نگرفته: همرایش نوبت تعیین کنید', reason_clinic_cancelled: 'کلینیک نوبتش را لغو کرده و مریض روز دیگری نگرفته: همرایش نوبت تعیین کنید', reason_missed_visit: 'به نوبت نیامده و جواب نداده: نوبت بعدی را همرایش تعیین کنید', call_soon: 'در جریان یک روز کاری زنگ بزنید', call_low: 'اولویت پایین', high_risk: 'حاملگی پرخطر',
     new_broadcast: 'پیام همگانی نو', programme: 'برنامه', area: 'ساحه (خالی: همه ساحه‌ها)', b_route: 'مسیر یا بندر سرحدی (خالی: همه)', text_key: 'نام متن',
     priority: 'اولویت', p_alert: 'P1 هشدار عاجل (شب و روز)', p_area: 'P2 هشدار ساحوی', p_education: 'P3 آموزشی',
     send: 'فرستادن', encoding: 'کدگذاری', parts: 'تعداد بخش‌ها', cost: 'هزینهٔ فرستادن به ۱۰۰۰ نفر', text: 'متن',
@@ -185,10 +185,10 @@ const WORDS = {
     title: 'پیغام', login: 'ورود', login_name: 'نام کاربری', password: 'رمز عبور', logout: 'خروج',
     login_failed: 'نام کاربری یا رمز عبور درست نیست.', language: 'زبان',
     calls: 'تماس با بیماران', broadcasts: 'پیام‌های همگانی', messages: 'پیام‌ها', flows: 'گردش‌کارها', audit: 'گزارش فعالیت‌ها',
-    role_admin: 'مدیر', role_operator: 'اپراتور', role_health_worker: 'کارمند بهداشت', disable_warn_worker: 'پین و رمز عبور او دیگر کار نمی‌کند و بیماران و تماس‌هایش به همکارش در {0} سپرده می‌شود.', disable_warn: 'رمز عبور او دیگر کار نمی‌کند و نشست‌هایش بسته می‌شود.', disable_yes: 'بله، غیرفعال شود', disabled_ok: '{0} غیرفعال شد.', handed_to: '{0} غیرفعال شد. یادآوری‌ها ({1}) و تماس‌هایش ({2}) اکنون به {3} سپرده شد.', handed_nobody: '{0} غیرفعال شد. در {1} کس دیگری نیست که بیمارانش را بگیرد: یک کارمند بهداشت آنجا اضافه کنید تا آن‌ها را بگیرد.',
+    role_admin: 'مدیر', role_operator: 'اپراتور', role_health_worker: 'کارمند بهداشت', disable_warn_worker: 'پین و رمز عبور او دیگر کار نمی‌کند و بیماران و تماس‌هایش به یکی از همکارانش در {0} سپرده می‌شوند، اگر کسی مانده باشد.', disable_no: 'نه', disable_warn: 'رمز عبور او دیگر کار نمی‌کند و از همهٔ دستگاه‌ها خارج می‌شود.', disable_yes: 'بله، غیرفعال شود', disabled_ok: '{0} غیرفعال شد.', handed_to: '{0} غیرفعال شد. یادآوری‌هایش ({1}) و تماس‌هایش ({2}) به {3} سپرده شد.', handed_nobody: '{0} غیرفعال شد. در {1} کارمند بهداشت دیگری نیست که بیمارانش را به عهده بگیرد: یک کارمند بهداشت آنجا اضافه کنید تا آن‌ها را به عهده بگیرد.',
     phone: 'شماره', unanswered: 'بی‌پاسخ', since: 'از تاریخ', called: 'تماس گرفتم', none_to_call: 'کسی برای تماس نیست.',
     reason_no_reply: 'به یادآوری‌ها پاسخ نداده', reason_missed_visits: 'به ۲ نوبت آخر نیامده: نوبت بعدی را با هماهنگی خودش بگیرید',
-    reason_not_wanted: 'گفته یادآوری روی این تلفن نمی‌خواهد (قطع شد): شماره را بررسی کنید', reason_unconfirmed: 'نگفته که یادآوری هنوز برای این تلفن است: شماره را بررسی کنید', reason_urgent: 'کلماتی از خطر نوشته: همین حالا تماس بگیرید', reason_call_asked: 'خواسته که با او تماس بگیرید', reason_cannot_come: 'نمی‌تواند سر نوبتش بیاید و روز دیگری انتخاب نکرده: با هماهنگی خودش نوبت بگیرید', reason_clinic_cancelled: 'کلینیک نوبتش را لغو کرده و روز دیگری انتخاب نکرده: با هماهنگی خودش نوبت بگیرید', reason_missed_visit: 'سر نوبتش نیامده و پاسخ نداده: نوبت بعدی را با هماهنگی خودش بگیرید', call_soon: 'ظرف یک روز کاری تماس بگیرید', call_low: 'اولویت پایین', high_risk: 'بارداری پرخطر',
+    reason_not_wanted: 'گفته یادآوری روی این تلفن نمی‌خواهد (قطع شد): شماره را بررسی کنید', reason_unconfirmed: 'نگفته که یادآوری هنوز برای این تلفن است: شماره را بررسی کنید', reason_urgent: 'کلماتی از خطر نوشته: همین حالا تماس بگیرید', reason_call_asked: 'خواسته که با او تماس بگیرید', reason_cannot_come: 'نمی‌تواند سر نوبتش بیاید و روز دیگری انتخاب نکرده: با هماهنگی خودش نوبت بگیرید', reason_clinic_cancelled: 'درمانگاه نوبتش را لغو کرده و بیمار روز دیگری انتخاب نکرده: با هماهنگی خودش نوبت بگیرید', reason_missed_visit: 'سر نوبتش نیامده و پاسخ نداده: نوبت بعدی را با هماهنگی خودش بگیرید', call_soon: 'ظرف یک روز کاری تماس بگیرید', call_low: 'اولویت پایین', high_risk: 'بارداری پرخطر',
     new_broadcast: 'پیام همگانی جدید', programme: 'برنامه', area: 'منطقه (خالی: همه مناطق)', b_route: 'مسیر یا گذرگاه مرزی (خالی: همه)', text_key: 'نام متن',
     priority: 'اولویت', p_alert: 'P1 هشدار فوری (شبانه‌روزی)', p_area: 'P2 هشدار منطقه‌ای', p_education: 'P3 آموزشی',
     send: 'ارسال', encoding: 'کدگذاری', parts: 'تعداد بخش‌ها', cost: 'هزینهٔ ارسال به ۱۰۰۰ نفر', text: 'متن',
@@ -269,10 +269,10 @@ const WORDS = {
     title: 'پیغام', login: 'ننوتل', login_name: 'کارن نوم', password: 'پټنوم', logout: 'وتل',
     login_failed: 'کارن نوم یا پټنوم سم نه دی.', language: 'ژبه',
     calls: 'ناروغانو ته زنګ', broadcasts: 'عمومي پیغامونه', messages: 'پیغامونه', flows: 'بهیرونه', audit: 'د کړنو ثبت',
-    role_admin: 'مدیر', role_operator: 'اپراتور', role_health_worker: 'روغتیايي کارکوونکی', disable_warn_worker: 'د هغه پین او پټنوم نور کار نه کوي، او ناروغان او زنګونه یې په {0} کې همکار ته سپارل کېږي.', disable_warn: 'د هغه پټنوم نور کار نه کوي او ناستې یې بندېږي.', disable_yes: 'هو، غیرفعال دې شي', disabled_ok: '{0} غیرفعال شو.', handed_to: '{0} غیرفعال شو. یادونې ({1}) او زنګونه ({2}) یې اوس {3} ته وسپارل شول.', handed_nobody: '{0} غیرفعال شو. په {1} کې بل څوک نشته چې ناروغان یې واخلي: هلته یو روغتیايي کارکوونکی زیات کړئ، هغه به یې واخلي.',
+    role_admin: 'مدیر', role_operator: 'اپراتور', role_health_worker: 'روغتیايي کارکوونکی', disable_warn_worker: 'پین او پټنوم یې نور کار نه کوي، او ناروغان او زنګونه یې په {0} کې یوه بل همکار ته سپارل کېږي، که څوک پاتې وي.', disable_no: 'نه', disable_warn: 'پټنوم یې نور کار نه کوي او له سیستم څخه ایستل کېږي.', disable_yes: 'هو، غیرفعال دې شي', disabled_ok: '{0} غیرفعال شو.', handed_to: '{0} غیرفعال شو. یادونې ({1}) او زنګونه ({2}) یې اوس {3} ته وسپارل شول.', handed_nobody: '{0} غیرفعال شو. په {1} کې بل روغتیايي کارکوونکی نشته چې ناروغان یې په غاړه واخلي: هلته یو روغتیايي کارکوونکی اضافه کړئ، هغه به یې په غاړه واخلي.',
     phone: 'د ټیلیفون شمېره', unanswered: 'بې ځوابه', since: 'د انتظار پیل', called: 'زنګ مې ووهه', none_to_call: 'هېڅوک نشته چې زنګ ورته ووهل شي.',
     reason_no_reply: 'یادونو ته یې ځواب نه دی ورکړی', reason_missed_visits: 'وروستي ۲ نوبتونه یې پرېښي: راتلونکی نوبت ورسره ونیسئ',
-    reason_not_wanted: 'ویلي یې دي چې په دې ټیلیفون یادونې نه غواړي (بندې شوې): شمېره وګورئ', reason_unconfirmed: 'نه یې دي ویلي چې یادونې لا هم د دې ټیلیفون لپاره دي: شمېره وګورئ', reason_urgent: 'د خطر خبرې یې لیکلي: همدا اوس زنګ ووهئ', reason_call_asked: 'غواړي چې ورته زنګ ووهئ', reason_cannot_come: 'نوبت ته نشي راتلای او بله ورځ یې نه ده ټاکلې: ورسره نوبت ونیسئ', reason_clinic_cancelled: 'کلینیک یې نوبت لغوه کړی او بله ورځ یې نه ده ټاکلې: ورسره نوبت ونیسئ', reason_missed_visit: 'نوبت یې پرېښی او ځواب یې نه دی ورکړی: راتلونکی نوبت ورسره ونیسئ', call_soon: 'په یوه کاري ورځ کې زنګ ووهئ', call_low: 'ټیټ لومړیتوب', high_risk: 'د لوړ خطر امیندواري',
+    reason_not_wanted: 'ویلي یې دي چې په دې ټیلیفون یادونې نه غواړي (بندې شوې): شمېره وګورئ', reason_unconfirmed: 'نه یې دي ویلي چې یادونې لا هم د دې ټیلیفون لپاره دي: شمېره وګورئ', reason_urgent: 'د خطر خبرې یې لیکلي: همدا اوس زنګ ووهئ', reason_call_asked: 'غواړي چې ورته زنګ ووهئ', reason_cannot_come: 'نوبت ته نشي راتلای او بله ورځ یې نه ده ټاکلې: ورسره نوبت ونیسئ', reason_clinic_cancelled: 'کلینیک یې نوبت لغوه کړی او ناروغ بله ورځ نه ده ټاکلې: ورسره نوبت ونیسئ', reason_missed_visit: 'نوبت یې پرېښی او ځواب یې نه دی ورکړی: راتلونکی نوبت ورسره ونیسئ', call_soon: 'په یوه کاري ورځ کې زنګ ووهئ', call_low: 'ټیټ لومړیتوب', high_risk: 'د لوړ خطر امیندواري',
     new_broadcast: 'نوی عمومي پیغام', programme: 'پروګرام', area: 'سیمه (خالي: ټولې سیمې)', b_route: 'لار یا سرحدي بندر (خالي: ټول)', text_key: 'د متن نوم',
     priority: 'لومړیتوب', p_alert: 'P1 بیړنۍ خبرتیا (د شپې هم لېږل کېږي)', p_area: 'P2 سیمه‌ییزه خبرتیا', p_education: 'P3 پوهاوی',
     send: 'لېږل', encoding: 'کوډګذاري', parts: 'د اس‌ام‌اس برخې', cost: 'د ۱۰۰۰ کسانو لپاره لګښت', text: 'متن',
@@ -1487,18 +1487,20 @@ async function peoplePage() {
   // or that nobody at the clinic is left to take them (actions::disable_user).
   const asked = (e, u) => e.target.parentNode.replaceChildren(
     h('p', { class: 'warning' }, u.role === 'health_worker' ? t('disable_warn_worker', u.facility) : t('disable_warn')),
-    h('button', { class: 'disable-yes', onclick: () => disable(u) }, t('disable_yes')));
+    h('button', { class: 'disable-yes', onclick: (ev) => { ev.target.disabled = true; disable(u); } }, t('disable_yes')),
+    ' ', h('button', { class: 'quiet disable-no', onclick: () => peoplePage() }, t('disable_no')));
   const disable = async (u) => {
+    let said;
     try {
       const done = await api('POST', `/users/${u.id}/disable`);
-      await peoplePage();
-      const to = done.handed_over && users.items.find((x) => x.id === done.handed_over.to);
-      const said = !done.handed_over ? h('p', { class: 'ok' }, t('disabled_ok', u.name))
-        : to ? h('p', { class: 'ok' }, t('handed_to', u.name, number(done.handed_over.series), number(done.handed_over.calls), to.name))
+      const to = done.handed_over;
+      said = !to ? h('p', { class: 'ok' }, t('disabled_ok', u.name))
+        : to.to ? h('p', { class: 'ok' }, t('handed_to', u.name, number(to.series), number(to.calls), to.to_name))
           : h('p', { class: 'error' }, t('handed_nobody', u.name, u.facility));
-      said.id = 'disabled-said';
-      document.getElementById('people-status').replaceChildren(said);
-    } catch (err) { status.replaceChildren(failure(err)); }
+    } catch (err) { said = failure(err); }
+    await peoplePage().catch(() => {});
+    said.id = 'disabled-said';
+    document.getElementById('people-status').replaceChildren(said);
   };
   const name = h('input', { id: 'token-name', dir: 'auto' });
   const role = h('select', { id: 'token-role' }, ['operator', 'health_worker', 'admin'].map((r) => h('option', { value: r }, t('role_' + r))));

@@ -94,9 +94,10 @@ std::optional<std::vector<store::booking>> close_clinic_day(store::tx& t, std::s
                                                             std::string_view node);
 
 // R-H3: a person who could not come to a visit, missed it, or had it cancelled by the clinic,
-// and has no visit of its service (for the same person) ahead by the time this falls due: the
-// clinic's health worker calls them (`reason` cannot_come, missed_visit or clinic_cancelled). Whatever the person answers meanwhile, or another
-// question that takes the place of the offer, the job still looks.
+// and by the time this falls due has neither a visit of its service (for the same person)
+// ahead nor one booked since (store::booked_again): the clinic's health worker calls them
+// (`reason` cannot_come, missed_visit or clinic_cancelled). Whatever the person answers
+// meanwhile, or another question that takes the place of the offer, the job still looks.
 struct booking_watch {
   static constexpr std::string_view kind = "booking.call_unless_booked";
   std::int64_t booking = 0;

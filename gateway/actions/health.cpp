@@ -422,8 +422,8 @@ flow::action_result workers_calls(store::tx& t, const request& r) {
     // The number in full: the worker calls it, the most pressing first. "(2)": reminders
     // unanswered in a row. "(?)": the number itself needs checking (R-S13). "(!)": a call within
     // one working day (R-H3: high priority), the patient asked for a call (R-H7), or could not
-    // come to a visit, or had it cancelled by the clinic, and chose no other day (R-H3). "(!!)": they wrote words of someone in
-    // danger (R-H3).
+    // come to a visit, or had it cancelled by the clinic, and chose no other day (R-H3). "(!!)":
+    // they wrote words of someone in danger (R-H3).
     // In right-to-left text, marks keep the number and its count in order on the phone's screen.
     const bool soon = e.priority == store::call_priority::high || e.reason == "call_asked" || e.reason == "cannot_come" ||
                       e.reason == "clinic_cancelled";

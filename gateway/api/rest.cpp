@@ -1469,7 +1469,10 @@ outcome disable_user(services&, store::tx& tx, const call& c) {
   const auto handed = actions::disable_user(tx, *u);
   tx.audit(c.actor(), "users.disable", "user:" + std::to_string(u->id), handed.json().dump());
   auto out = user_json(*tx.find_user(u->id), tx.now());
-  if (u->role == "health_worker") out["handed_over"] = handed.json();
+  if (u->role == "health_worker") {
+    out["handed_over"] = handed.json();
+    if (handed.to != 0) out["handed_over"]["to_name"] = handed.to_name;
+  }
   return answer(std::move(out));
 }
 

@@ -485,7 +485,15 @@ std::string runner::apply_booking_cancelled(store::tx& tx, const content& c, con
   // too is too late, at once at any hour: better than a walk to a closed clinic. A visit within
   // a day does not wait its turn behind another question (it takes over).
   const flow::definition* f = c.flows.by_id(p->flow);
-  if (!f) return "flow '" + p->flow + "' is gone";  // kept (parked): the person is still to be told
+  if (!f) {
+    // Nothing can tell the person: the operators' inbox asks someone to, and the job is kept
+    // (parked) with the reason.
+    const auto v = actions::booking_vars(*b, &c.clinics, "en");
+    tx.add_inbox(store::inbox_item{b->contact_id, 0, b->channel_id, "",
+                                   "Please tell them: the clinic cancelled visit " + v.at("code") + ", " + v.at("when") +
+                                       ", " + v.at("clinic_name") + "; no SMS went (the flow " + p->flow + " is gone)"});
+    return "flow '" + p->flow + "' is gone";
+  }
   const auto who = tx.find_contact(b->contact_id);
   if (!who) return {};  // erased with the person
   constexpr core::unix_ms notice_ms = 2 * 3'600'000, day_ms = 86'400'000;

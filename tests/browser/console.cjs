@@ -448,11 +448,15 @@ async function admin(browser) {
   await page.click('#users tr[data-user="3"] button.disable');
   check((await page.textContent('#users tr[data-user="3"] .warning')).includes('golshahr'),
     'disabling a health worker says her patients go to a colleague at her clinic');
-  check((await page.textContent('#users tr[data-user="3"]')).includes('غیرفعال') &&
+  check(await page.locator('#users tr[data-user="3"] button.disable-yes').count() === 1 &&
     await page.locator('#users tr[data-user="3"] span.muted').count() === 0, 'nothing is disabled before the second click');
+  // "No" leaves her as she was; asked again, "Yes" disables her.
+  await page.click('#users tr[data-user="3"] button.disable-no');
+  await page.waitForSelector('#users tr[data-user="3"] button.disable');
+  await page.click('#users tr[data-user="3"] button.disable');
   await page.click('#users tr[data-user="3"] button.disable-yes');
   await page.waitForSelector('#disabled-said');
-  check((await page.textContent('#disabled-said')).includes('کس دیگری نیست'),
+  check((await page.textContent('#disabled-said')).includes('کارمند بهداشت دیگری نیست'),
     'the admin is told nobody else at the clinic can take her patients');
   await page.waitForSelector('#users tr[data-user="3"] span.muted');
 

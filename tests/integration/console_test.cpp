@@ -1105,7 +1105,7 @@ TEST_CASE("console: an admin sees the people and machines, disables a person (a 
   CHECK(r.status == 200);
   CHECK(json::parse(r.body)["disabled"] == true);
   // Her patients and calls (none here) are Omid's now, her colleague at Golshahr.
-  CHECK(json::parse(r.body)["handed_over"] == json{{"to", 3}, {"series", 0}, {"calls", 0}});
+  CHECK(json::parse(r.body)["handed_over"] == json{{"to", 3}, {"to_name", "omid"}, {"series", 0}, {"calls", 0}});
   CHECK(scalar(dir, "SELECT detail FROM audit_log WHERE action = 'users.disable'") == R"({"calls":0,"series":0,"to":3})");
   CHECK(fatima.call("GET", "/api/v1/session").status == 401);  // her session ended
   // Omid leaves too: nobody at Golshahr is left to take them.

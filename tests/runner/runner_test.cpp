@@ -364,7 +364,8 @@ TEST_CASE("runner: a job nobody can apply is parked with the reason and kept, ne
   CHECK(fx.count("SELECT COUNT(*) FROM jobs WHERE status = 'parked'") == 2);
 }
 
-TEST_CASE("runner: the clinic's cancellation is kept (parked) when its flow is gone, not dropped untold", "[runner]") {
+TEST_CASE("runner: the clinic's cancellation is kept (parked) when its flow is gone, and the inbox asks to tell them",
+          "[runner]") {
   fixture fx;
   test::in_tx(fx.writer, [](store::tx& t) {
     store::booking b;
@@ -388,6 +389,10 @@ TEST_CASE("runner: the clinic's cancellation is kept (parked) when its flow is g
   CHECK(test::rows(fx.so, "SELECT kind, status, COALESCE(problem, '') FROM jobs ORDER BY id") ==
         std::vector<std::vector<std::string>>{{"booking.cancelled", "parked", "flow 'old_appointments' is gone"}});
   CHECK(fx.count("SELECT COUNT(*) FROM outbound_messages") == 0);
+  // The operators' inbox asks someone to tell the person.
+  CHECK_THAT(test::value(fx.so, "SELECT body FROM inbox"),
+             Catch::StartsWith("Please tell them: the clinic cancelled visit ") &&
+                 Catch::EndsWith("; no SMS went (the flow old_appointments is gone)"));
 }
 
 TEST_CASE("runner: the privacy notice goes once a day, again after the programme told that day was stopped", "[runner]") {
