@@ -425,8 +425,8 @@ flow::action_result workers_calls(store::tx& t, const request& r) {
     // come to a visit, or had it cancelled by the clinic, and chose no other day (R-H3). "(!!)":
     // they wrote words of someone in danger (R-H3).
     // In right-to-left text, marks keep the number and its count in order on the phone's screen.
-    const bool soon = e.priority == store::call_priority::high || e.reason == "call_asked" || e.reason == "cannot_come" ||
-                      e.reason == "clinic_cancelled";
+    const bool soon = e.priority == store::call_priority::high || e.reason == "call_asked" ||
+                      e.reason == "cannot_come" || e.reason == "clinic_cancelled";
     const std::string why = e.priority == store::call_priority::urgent ? "!!"
                             : soon                                     ? "!"
                             : e.misses > 0                             ? std::to_string(e.misses)

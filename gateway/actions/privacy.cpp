@@ -3,13 +3,15 @@
 // contact field notice_<programme> (the flow's id when it has none), so each programme tells a
 // person once, and again after they had their data deleted; never while nothing can reach them,
 // and not twice in a day (a second programme's that day is noted as told by the first:
-// "2026-12-04 appointments"). A programme told by one stopped since tells them itself: the
-// first one's notice may have gone unsent with its other messages.
+// "2026-12-04 appointments"). A stop forgets the notices of what it stopped, and of what they
+// told (forget_notices): the notice may have gone unsent with the programme's other messages.
 //
 // privacy.erase → ok: the person asked, over USSD or SMS, that what Paygham holds about them be
 // deleted (R-D6). It is erased as an admin's erasure is (store::tx::erase_contact: a stop they
 // made stays as a hash, R-S7) by a job due at once, after this step's own writes.
 #include "gateway/actions/privacy.hpp"
+
+#include <map>
 
 #include "gateway/actions/action.hpp"
 #include "gateway/schedule/calendar.hpp"
@@ -41,6 +43,16 @@ flow::action_result privacy_erase(store::tx& t, const request& r) {
   return {"ok", {}};
 }
 
+void forget_notices(store::tx& t, const store::contact& who, std::string_view programme) {
+  std::map<std::string, std::string> forgotten;
+  for (const auto& [name, value] : who.fields) {
+    if (name.rfind(notice_field, 0) != 0 || value.empty()) continue;
+    const std::string_view of = std::string_view(name).substr(notice_field.size());
+    if (programme.empty() || of == programme || read_noted(of, value).by == programme) forgotten[name] = "";
+  }
+  if (!forgotten.empty()) t.set_contact_fields(who.id, forgotten);
+}
+
 flow::action_result privacy_notice(store::tx& t, const request& r) {
   const auto who = t.find_contact(r.contact_id);
   if (!who) return {"error", {}};
@@ -48,13 +60,8 @@ flow::action_result privacy_notice(store::tx& t, const request& r) {
   // Nothing would reach a person who stopped the programme (or everything) or whose number
   // fails: nothing is noted either, so the notice goes with their next enrolment after START.
   if (who->unreachable || t.stopped(who->id, programme)) return {"given", {}};
-  // Told by a programme stopped since: that notice may have been cancelled unsent with the rest
-  // of its messages, so this programme tells them itself.
-  const auto told_by_live = [&](const noted& n) { return n.by == programme || !t.stopped(who->id, n.by); };
   const std::string field = std::string(notice_field) + programme;
-  if (const auto it = who->fields.find(field); it != who->fields.end() && !it->second.empty()) {
-    if (told_by_live(read_noted(programme, it->second))) return {"given", {}};
-  }
+  if (const auto it = who->fields.find(field); it != who->fields.end() && !it->second.empty()) return {"given", {}};
   const auto day = schedule::local_day(t.now(), r.time_zone);
   const std::string today = schedule::day_text(day.value_or(t.now() / 86'400'000));
   const std::string key = std::string(flow::contact_prefix) + field;
@@ -63,7 +70,9 @@ flow::action_result privacy_notice(store::tx& t, const request& r) {
   for (const auto& [name, value] : who->fields) {
     if (name == field || name.rfind(notice_field, 0) != 0) continue;
     const auto n = read_noted(std::string_view(name).substr(notice_field.size()), value);
-    if (n.day == today && n.by != programme && told_by_live(n)) return {"given", {{key, today + " " + std::string(n.by)}}};
+    if (n.day == today && n.by != programme) {
+      return {"given", {{key, today + " " + std::string(n.by)}}};
+    }
   }
   return {"new", {{key, today}}};
 }

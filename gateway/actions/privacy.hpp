@@ -9,7 +9,17 @@
 #include <string>
 #include <string_view>
 
+namespace paygham::store {
+class tx;
+struct contact;
+}  // namespace paygham::store
+
 namespace paygham::actions {
+
+// R-D7: the person stopped `programme` ("": everything). Its notice may have been cancelled
+// unsent with its other messages, so it and every programme told by it count as not told:
+// the next enrolment in each sends the notice again.
+void forget_notices(store::tx& t, const store::contact& who, std::string_view programme);
 
 struct erase_request {
   static constexpr std::string_view kind = "contact.erase";

@@ -88,8 +88,8 @@ const registry& registry::builtin() {
     b.add({"appointments.to_call", appointments_to_call,
            "the clinic's health worker calls the person about visit args.booking: args.reason call_asked puts them "
            "on the call list now (outcome ok; none: the clinic has no health worker); with args.after (1d), "
-           "cannot_come, missed_visit or clinic_cancelled does then, unless that service is booked again (the operators' inbox at a "
-           "clinic without a health worker); outcome ok",
+           "cannot_come, missed_visit or clinic_cancelled does then, unless that service is booked again "
+           "(the operators' inbox at a clinic without a health worker); outcome ok",
            {"booking", "reason"}, {}, {}, true});
     b.add({"privacy.erase", privacy_erase,
            "deletes what is held about the person (their number, language, answers, visits, series, "

@@ -265,7 +265,8 @@ int user(const user_options& o) {
     if (o.action == "create" && handed.to != 0) {
       std::cout << "they take over what health workers who left had: " << counted(handed) << "\n";
     } else if (handed.to != 0) {
-      std::cout << "their patients go to user " << handed.to << " (" << handed.to_name << "): " << counted(handed) << "\n";
+      std::cout << "their patients go to user " << handed.to << " (" << handed.to_name << "): " << counted(handed)
+                << "\n";
     } else if (!facility.empty()) {
       std::cout << "nobody else at " << facility << " has a phone and a PIN for the health-worker menu"
                 << ": their patients' reminders go on, and a patient asking for a call is told to call the clinic;"

@@ -490,8 +490,9 @@ std::string runner::apply_booking_cancelled(store::tx& tx, const content& c, con
     // (parked) with the reason.
     const auto v = actions::booking_vars(*b, &c.clinics, "en");
     tx.add_inbox(store::inbox_item{b->contact_id, 0, b->channel_id, "",
-                                   "Please tell them: the clinic cancelled visit " + v.at("code") + ", " + v.at("when") +
-                                       ", " + v.at("clinic_name") + "; no SMS went (the flow " + p->flow + " is gone)"});
+                                   "Please tell them: the clinic cancelled visit " + v.at("code") + ", " +
+                                       v.at("when") + ", " + v.at("clinic_name") + "; no SMS went (the flow " +
+                                       p->flow + " is gone)"});
     return "flow '" + p->flow + "' is gone";
   }
   const auto who = tx.find_contact(b->contact_id);

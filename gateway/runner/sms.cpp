@@ -8,6 +8,7 @@
 
 #include "gateway/actions/appointments.hpp"
 #include "gateway/actions/calls.hpp"
+#include "gateway/actions/privacy.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/phone/phone.hpp"
 #include "gateway/schedule/clinics.hpp"
@@ -69,6 +70,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
                                         : tx.last_programme(who.id, sms.channel_id);
       if (!programme.empty() && !who.opted_out) {
         tx.set_programme_opt_out(who.id, programme, true);
+        actions::forget_notices(tx, who, programme);
         key = flow::keys::opted_out_programme;
         even_if_opted_out = true;
         break;
@@ -77,6 +79,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
     }
     case text::global_word::stop_all:
       tx.set_opted_out(who.id, true);
+      actions::forget_notices(tx, who, "");
       key = flow::keys::opted_out;
       even_if_opted_out = true;
       break;

@@ -459,6 +459,7 @@ async function admin(browser) {
   check((await page.textContent('#disabled-said')).includes('کارمند بهداشت دیگری نیست'),
     'the admin is told nobody else at the clinic can take her patients');
   await page.waitForSelector('#users tr[data-user="3"] span.muted');
+  await shot(page, 'admin-people-disabled-fa');
 
   // A text with markup stays text: no element is made of it, no script runs.
   await page.goto(base + '/console/#/messages');

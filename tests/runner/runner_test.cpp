@@ -5,6 +5,7 @@
 #include "gateway/actions/action.hpp"
 #include "gateway/actions/appointments.hpp"
 #include "gateway/actions/calls.hpp"
+#include "gateway/actions/privacy.hpp"
 #include "gateway/actions/reminders.hpp"
 #include "gateway/runner/internal.hpp"
 #include "gateway/store/tx.hpp"
@@ -395,7 +396,8 @@ TEST_CASE("runner: the clinic's cancellation is kept (parked) when its flow is g
                  Catch::EndsWith("; no SMS went (the flow old_appointments is gone)"));
 }
 
-TEST_CASE("runner: the privacy notice goes once a day, again after the programme told that day was stopped", "[runner]") {
+TEST_CASE("runner: the privacy notice goes once a day, and again after a stop of the programme whose notice told them",
+          "[runner]") {
   fixture fx;
   const auto notice = [&](const char* programme) {
     return test::in_tx(fx.writer, [&](store::tx& t) {
@@ -416,15 +418,28 @@ TEST_CASE("runner: the privacy notice goes once a day, again after the programme
   CHECK(notice("health_reminders") == "given");  // one notice a day covers every programme
   CHECK(notice("health_reminders") == "given");
   // Appointments stopped before its notice was sent (at night, it waited for the morning): the
-  // notice went with its other messages, so each programme it covered gives its own.
-  test::in_tx(fx.writer, [](store::tx& t) {
-    t.set_programme_opt_out(t.upsert_contact("+93700000001").id, "appointments", true);
-  });
+  // notice went with its other messages, so it and what it covered count as not told.
+  const auto stop = [&](const char* programme, bool out) {
+    test::in_tx(fx.writer, [&](store::tx& t) {
+      const auto who = t.upsert_contact("+93700000001");
+      t.set_programme_opt_out(who.id, programme, out);
+      if (out) actions::forget_notices(t, who, programme);
+    });
+  };
+  stop("appointments", true);
   CHECK(notice("mine_safety") == "new");
   CHECK(notice("health_reminders") == "given");  // covered by mine safety's, sent now
   CHECK(notice("appointments") == "given");  // stopped: nothing would reach them, nothing noted
-  test::in_tx(fx.writer, [](store::tx& t) {
-    t.set_programme_opt_out(t.upsert_contact("+93700000001").id, "mine_safety", true);
+  stop("appointments", false);  // START: the notice of the day covers it
+  CHECK(notice("appointments") == "given");
+  stop("mine_safety", true);
+  CHECK(notice("health_reminders") == "new");
+  // Stopping everything forgets every notice: after START, the next enrolment tells them again.
+  test::in_tx(fx.writer, [&](store::tx& t) {
+    const auto who = t.upsert_contact("+93700000001");
+    t.set_opted_out(who.id, true);
+    actions::forget_notices(t, who, "");
+    t.set_opted_out(who.id, false);
   });
   CHECK(notice("health_reminders") == "new");
 }
