@@ -126,7 +126,8 @@ TEST_CASE("browser: log in as each role, call a patient, broadcast to 100 %, fix
                       " ON c.id = b.contact_id WHERE c.phone = '+93700000322' ORDER BY b.id) b")
             .getString() == "cancelled attended");
   for (const char* page : {"health-worker-enrol-prs", "health-worker-visits-prs", "health-worker-calls-prs", "operator-broadcast-progress", "operator-deliveries", "operator-inbox", "operator-flow-lint-error", "operator-flow-diff",
-                           "operator-flow-simulator", "admin-audit-fa", "admin-audit-ps", "admin-people-fa"}) {
+                           "operator-flow-simulator", "admin-audit-fa", "admin-audit-ps", "admin-people-fa",
+                           "admin-people-disabled-fa"}) {
     CHECK(std::filesystem::exists(shots + "/" + page + ".png"));
   }
 }
