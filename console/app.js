@@ -1488,7 +1488,8 @@ async function peoplePage() {
   const asked = (e, u) => e.target.parentNode.replaceChildren(
     h('p', { class: 'warning' }, u.role === 'health_worker' ? t('disable_warn_worker', u.facility) : t('disable_warn')),
     h('button', { class: 'disable-yes', onclick: (ev) => { ev.target.disabled = true; disable(u); } }, t('disable_yes')),
-    ' ', h('button', { class: 'quiet disable-no', onclick: () => peoplePage() }, t('disable_no')));
+    ' ', h('button', { class: 'quiet disable-no', onclick: () => peoplePage().catch((err) => status.replaceChildren(failure(err))) },
+      t('disable_no')));
   const disable = async (u) => {
     let said;
     try {
@@ -1498,9 +1499,12 @@ async function peoplePage() {
         : to.to ? h('p', { class: 'ok' }, t('handed_to', u.name, number(to.series), number(to.calls), to.to_name))
           : h('p', { class: 'error' }, t('handed_nobody', u.name, u.facility));
     } catch (err) { said = failure(err); }
+    // Only while the admin is still on this page (not after they went elsewhere, or were
+    // logged out): the list drawn again, with what happened above it.
+    if (location.hash.split('/')[1] !== 'people') return;
     await peoplePage().catch(() => {});
     said.id = 'disabled-said';
-    document.getElementById('people-status').replaceChildren(said);
+    document.getElementById('people-status')?.replaceChildren(said);
   };
   const name = h('input', { id: 'token-name', dir: 'auto' });
   const role = h('select', { id: 'token-role' }, ['operator', 'health_worker', 'admin'].map((r) => h('option', { value: r }, t('role_' + r))));

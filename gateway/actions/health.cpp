@@ -48,6 +48,7 @@
 #include "gateway/actions/appointments.hpp"
 #include "gateway/actions/calls.hpp"
 #include "gateway/actions/flow_start.hpp"
+#include "gateway/actions/privacy.hpp"
 #include "gateway/actions/reminders.hpp"
 #include "gateway/auth/pin.hpp"
 #include "gateway/core/log.hpp"
@@ -363,7 +364,11 @@ flow::action_result reminders_end(store::tx& t, const request& r) {
     if (only_id) t.cancel_series_queued(s.id, "series ended: " + reason);
   }
   if (ended == 0) return {"none", {}};
-  if (!only_id) t.cancel_queued(patient.id, programme, "series ended: " + reason);
+  if (!only_id) {
+    t.cancel_queued(patient.id, programme, "series ended: " + reason);
+    // Its privacy notice may have been among what was cancelled: a new enrolment gives it again.
+    if (const auto who = t.find_contact(patient.id)) forget_notices(t, *who, programme);
+  }
   // R-H7: after a pregnancy loss, one message written for it and nothing else of the programme.
   if (const std::string node = r.arg("loss_message"); reason == "loss" && pregnancy != 0 && !node.empty()) {
     start_flow(t, patient.id, r, node, {{"series", std::to_string(pregnancy)}});

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 
+#include "gateway/actions/privacy.hpp"
 #include "gateway/core/clock.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/core/metrics.hpp"
@@ -402,7 +403,10 @@ void outbox::finish(lane& l, const store::claimed_message& m, std::string http_c
             break;
           case outcome::failed:
             tx.set_message_status(m.id, core::message_status::failed, "send", r.raw_code, {}, r.error);
-            if (r.why == cause::unsubscribed) tx.opt_out_recipient(m.id);
+            if (r.why == cause::unsubscribed) {
+              // A stop of everything, as the person's own (R-D7: the notices it cancelled too).
+              if (const auto who = tx.find_contact(tx.opt_out_recipient(m.id))) actions::forget_notices(tx, *who, "");
+            }
             break;
         }
       },

@@ -209,8 +209,8 @@ class contacts_part {
   // The person a message was for stopped messages at the aggregator (Twilio 21610, …): opted
   // out here too, so nothing else is queued or tried for them. Not once the person has a new
   // number (R-L6): the stop was the old SIM's. Delivery reports count against a number the
-  // same way (R-S13).
-  virtual void opt_out_recipient(std::int64_t message_id) = 0;
+  // same way (R-S13). Returns the contact opted out, 0 for none.
+  virtual std::int64_t opt_out_recipient(std::int64_t message_id) = 0;
   // STOP for one programme (R-S5): cancels what is still waiting to go to the contact in that
   // programme, and nothing of it is queued again until they opt back in; `out` false opts back in.
   virtual void set_programme_opt_out(std::int64_t contact_id, std::string_view programme, bool out) = 0;

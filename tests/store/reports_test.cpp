@@ -150,11 +150,25 @@ TEST_CASE("reports: what is reported of messages to a person's old SIM says noth
   CHECK(test::value(fx.so, "SELECT to_phone FROM outbound_messages WHERE id = " + std::to_string(in_flight)) ==
         "+93700000531");
   // The aggregator says the old SIM's holder unsubscribed: not the person on the new one.
-  test::in_tx(fx.w, [&](store::tx& t) { t.opt_out_recipient(sent[3]); });
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.opt_out_recipient(sent[3]); }) == 0);  // nobody opted out
   const auto now = test::in_tx(fx.w, [&](store::tx& t) { return *t.find_contact(who.id); });
   CHECK_FALSE(now.unreachable);
   CHECK_FALSE(now.opted_out);
   CHECK(test::value(fx.so, "SELECT failures_in_row FROM contacts WHERE id = " + std::to_string(who.id)) == "0");
+}
+
+TEST_CASE("reports: a recipient the aggregator says unsubscribed is opted out of everything, and named", "[store]") {
+  fixture fx;
+  const auto who = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+93700000008"); });
+  const auto sent = test::in_tx(fx.w, [&](store::tx& t) {
+    return t.queue_message({"tw", who.id, 0, "+93700000008", "visit tomorrow", core::priority::reply});
+  });
+  const auto waiting = test::in_tx(fx.w, [&](store::tx& t) {
+    return t.queue_message({"tw", who.id, 0, "+93700000008", "a reminder", core::priority::reminder});
+  });
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.opt_out_recipient(sent); }) == who.id);
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.find_contact(who.id)->opted_out; }));
+  CHECK(test::value(fx.so, "SELECT status FROM outbound_messages WHERE id = " + std::to_string(waiting)) == "cancelled");
 }
 
 TEST_CASE("reports: three failures in a row hold a number back until the person writes in (R-S13)", "[store]") {

@@ -353,12 +353,14 @@ void tx::set_opted_out(std::int64_t contact_id, bool opted_out) {
   expire_waiting_sms_runs(contact_id);
 }
 
-void tx::opt_out_recipient(std::int64_t message_id) {
+std::int64_t tx::opt_out_recipient(std::int64_t message_id) {
   // Only while the person still has the number it went to (R-L6: not after a new SIM).
   const auto r = c_.query("SELECT m.contact_id FROM outbound_messages m JOIN contacts c ON c.id = m.contact_id"
                           " AND c.phone = m.to_phone WHERE m.id = $1",
                           {message_id});
-  if (!r.empty()) set_opted_out(r.int64(0, 0), true);
+  if (r.empty()) return 0;
+  set_opted_out(r.int64(0, 0), true);
+  return r.int64(0, 0);
 }
 
 void tx::set_contact_language(std::int64_t contact_id, std::string_view language) {

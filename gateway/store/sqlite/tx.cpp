@@ -465,15 +465,15 @@ void tx::set_opted_out(std::int64_t contact_id, bool opted_out) {
   expire_waiting_sms_runs(contact_id);
 }
 
-void tx::opt_out_recipient(std::int64_t message_id) {
+std::int64_t tx::opt_out_recipient(std::int64_t message_id) {
   // Only while the person still has the number it went to (R-L6: not after a new SIM).
   auto& q = stmt("SELECT m.contact_id FROM outbound_messages m JOIN contacts c ON c.id = m.contact_id"
                  " AND c.phone = m.to_phone WHERE m.id = ?");
   q.bind(1, message_id);
   const std::int64_t contact = q.executeStep() ? q.getColumn(0).getInt64() : 0;
   q.reset();
-  if (contact == 0) return;
-  set_opted_out(contact, true);
+  if (contact != 0) set_opted_out(contact, true);
+  return contact;
 }
 
 void tx::set_programme_opt_out(std::int64_t contact_id, std::string_view programme, bool out) {

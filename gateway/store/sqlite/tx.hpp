@@ -40,7 +40,7 @@ class tx final : public store::tx {
   std::optional<contact> find_contact_by_phone(std::string_view phone) override;
   void set_contact_fields(std::int64_t contact_id, const std::map<std::string, std::string>& fields) override;
   void set_opted_out(std::int64_t contact_id, bool opted_out) override;
-  void opt_out_recipient(std::int64_t message_id) override;
+  std::int64_t opt_out_recipient(std::int64_t message_id) override;
   void set_reachable(std::int64_t contact_id) override;
   bool erase_contact(std::int64_t contact_id) override;
   std::int64_t move_number(std::int64_t contact_id, const number_move& m) override;
