@@ -19,6 +19,19 @@ std::string dial(int port, const std::string& session, const std::string& text) 
   return r.status == 200 ? r.body : "HTTP " + std::to_string(r.status);
 }
 
+// The health-worker menu from the worker's phone: dialled, the PIN 2580, then each answer
+// typed after it (as a phone sends them, joined by *); what the gateway says to the last.
+std::string in_worker_menu(int port, const std::string& session, const std::vector<const char*>& answers) {
+  dial(port, session, "");
+  std::string typed = "2580";
+  std::string said = dial(port, session, typed);
+  for (const char* answer : answers) {
+    typed += std::string("*") + answer;
+    said = dial(port, session, typed);
+  }
+  return said;
+}
+
 }  // namespace
 
 TEST_CASE("user: a health worker made with paygham user opens the health-worker menu with their PIN",
@@ -128,14 +141,7 @@ TEST_CASE("user: a health worker who leaves hands her patients to a colleague, a
   REQUIRE(create("Fatima", "0700 000 900", &out) == 0);
   {
     server_process srv(config);
-    dial(srv.port(), "w1", "");
-    std::string typed = "2580";
-    dial(srv.port(), "w1", typed);
-    for (const char* answer : {"1", "0700000111", "1", "1", "4", "2", "1"}) {
-      typed += std::string("*") + answer;
-      dial(srv.port(), "w1", typed);
-    }
-    REQUIRE(dial(srv.port(), "w1", typed + "*1").starts_with("END Enrolled"));
+    REQUIRE(in_worker_menu(srv.port(), "w1", {"1", "0700000111", "1", "1", "4", "2", "1", "1"}).starts_with("END Enrolled"));
   }
   REQUIRE(create("Omid", "0700 000 901", &out) == 0);
   CHECK(out == "user 2 created\n");  // Fatima is still there: nothing to take over
@@ -159,40 +165,16 @@ TEST_CASE("user: what a health worker does from the menu is in the audit log, wi
                       nullptr, nullptr, "2580\n") == 0);
   {
     server_process srv(config);
-    dial(srv.port(), "w1", "");
     // Enrol: daily medicine at 08:00, in English; nobody else reads the phone, and the patient
     // asked for texts that name the care.
-    std::string typed = "2580";
-    dial(srv.port(), "w1", typed);
-    for (const char* answer : {"1", "0700000111", "1", "1", "4", "2", "1"}) {
-      typed += std::string("*") + answer;
-      dial(srv.port(), "w1", typed);
-    }
-    CHECK(dial(srv.port(), "w1", typed + "*1") == "END Enrolled +93******111. If they stop answering, you will get an SMS.");
+    CHECK(in_worker_menu(srv.port(), "w1", {"1", "0700000111", "1", "1", "4", "2", "1", "1"}) ==
+          "END Enrolled +93******111. If they stop answering, you will get an SMS.");
     // End them: care completed.
-    dial(srv.port(), "w2", "");
-    typed = "2580";
-    dial(srv.port(), "w2", typed);
-    for (const char* answer : {"4", "0700000111", "2"}) {
-      typed += std::string("*") + answer;
-      dial(srv.port(), "w2", typed);
-    }
-    CHECK(dial(srv.port(), "w2", typed + "*1") == "END Ended. Nothing more will be sent.");
+    CHECK(in_worker_menu(srv.port(), "w2", {"4", "0700000111", "2", "1"}) == "END Ended. Nothing more will be sent.");
     // Another patient enrolled, then forgotten at their wish (R-D6).
-    for (const char* session : {"w3", "w4"}) {
-      dial(srv.port(), session, "");
-      typed = "2580";
-      dial(srv.port(), session, typed);
-      const std::vector<const char*> answers =
-          session == std::string("w3") ? std::vector<const char*>{"1", "0700000112", "1", "1", "4", "2", "1"}
-                                       : std::vector<const char*>{"5", "0700000112"};
-      for (const char* answer : answers) {
-        typed += std::string("*") + answer;
-        dial(srv.port(), session, typed);
-      }
-      if (session == std::string("w3")) dial(srv.port(), session, typed + "*1");
-    }
-    CHECK(dial(srv.port(), "w4", typed + "*1").starts_with("END Deleted, with their reminders and visits."));
+    in_worker_menu(srv.port(), "w3", {"1", "0700000112", "1", "1", "4", "2", "1", "1"});
+    CHECK(in_worker_menu(srv.port(), "w4", {"5", "0700000112", "1"})
+              .starts_with("END Deleted, with their reminders and visits."));
   }
   SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
   CHECK(db.execAndGet("SELECT COUNT(*) FROM contacts WHERE phone = '+93700000112'").getInt() == 0);
