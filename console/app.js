@@ -21,7 +21,7 @@ const WORDS = {
     phone: 'Phone', unanswered: 'Unanswered', since: 'Waiting since', called: 'Mark as called', none_to_call: 'Nobody to call.',
     reason_no_reply: 'no reply to reminders', reason_missed_visits: 'missed the last 2 visits: book the next one with them',
     reason_not_wanted: 'answered no: reminders not wanted on this phone (they stopped): check the number', reason_unconfirmed: 'did not say whether the reminders are still for this phone: check the number', reason_urgent: 'wrote words of someone in danger: call now', reason_call_asked: 'asked you to call', reason_cannot_come: 'cannot come to their visit and chose no other day: book with them', reason_clinic_cancelled: 'the clinic cancelled their visit and they chose no other day: book with them', reason_missed_visit: 'missed a visit and did not answer: book the next one with them', call_soon: 'call within one working day', call_low: 'low priority', high_risk: 'high-risk pregnancy',
-    new_broadcast: 'New broadcast', programme: 'Programme', area: 'Area (empty: every area)', b_route: 'Route or crossing (empty: any)', text_key: 'Text name',
+    new_broadcast: 'New broadcast', programme: 'Programme', area: 'Area (empty: every area)', b_route: 'Route or crossing (empty: any)', b_district: 'District (empty: the whole area)', b_unknown_district: 'Also those whose district is not known (they may be there)', with_unknown: 'and those whose district is not known', text_key: 'Text name',
     priority: 'Priority', p_alert: 'P1 urgent alert (sent even at night)', p_area: 'P2 area alert', p_education: 'P3 education',
     send: 'Send', encoding: 'Encoding', parts: 'SMS parts', cost: 'Cost of 1,000', text: 'Text',
     confirm_needed: 'Check the area and the text: {0}', confirm_send: 'I checked: send it',
@@ -105,7 +105,7 @@ const WORDS = {
     phone: 'نمبر تلفون', unanswered: 'بی‌جواب', since: 'از تاریخ', called: 'تماس گرفتم', none_to_call: 'کسی برای تماس نیست.',
     reason_no_reply: 'به یادآوری‌ها جواب نداده', reason_missed_visits: 'به ۲ نوبت آخر نیامده: نوبت بعدی را همرایش تعیین کنید',
     reason_not_wanted: 'گفته یادآوری به این تلفون نمی‌خواهد (قطع شد): نمبر را بررسی کنید', reason_unconfirmed: 'نگفته که یادآوری هنوز برای این تلفون است: نمبر را بررسی کنید', reason_urgent: 'کلماتی از خطر نوشته: همین حالا زنگ بزنید', reason_call_asked: 'خواسته که به او زنگ بزنید', reason_cannot_come: 'به نوبت آمده نمی‌تواند و روز دیگری نگرفته: همرایش نوبت تعیین کنید', reason_clinic_cancelled: 'کلینیک نوبتش را لغو کرده و مریض روز دیگری نگرفته: همرایش نوبت تعیین کنید', reason_missed_visit: 'به نوبت نیامده و جواب نداده: نوبت بعدی را همرایش تعیین کنید', call_soon: 'در جریان یک روز کاری زنگ بزنید', call_low: 'اولویت پایین', high_risk: 'حاملگی پرخطر',
-    new_broadcast: 'پیام همگانی نو', programme: 'برنامه', area: 'ساحه (خالی: همه ساحه‌ها)', b_route: 'مسیر یا بندر سرحدی (خالی: همه)', text_key: 'نام متن',
+    new_broadcast: 'پیام همگانی نو', programme: 'برنامه', area: 'ساحه (خالی: همه ساحه‌ها)', b_route: 'مسیر یا بندر سرحدی (خالی: همه)', b_district: 'ولسوالی در این ساحه (خالی: تمام ساحه)', b_unknown_district: 'همچنان کسانی که ولسوالی شان معلوم نیست (شاید آنجا باشند)', with_unknown: 'و کسانی که ولسوالی شان معلوم نیست', text_key: 'نام متن',
     priority: 'اولویت', p_alert: 'P1 هشدار عاجل (شب و روز)', p_area: 'P2 هشدار ساحوی', p_education: 'P3 آموزشی',
     send: 'فرستادن', encoding: 'کدگذاری', parts: 'تعداد بخش‌ها', cost: 'هزینهٔ فرستادن به ۱۰۰۰ نفر', text: 'متن',
     confirm_needed: 'ساحه و متن را بررسی کنید: {0}', confirm_send: 'بررسی کردم: بفرست',
@@ -189,7 +189,7 @@ const WORDS = {
     phone: 'شماره', unanswered: 'بی‌پاسخ', since: 'از تاریخ', called: 'تماس گرفتم', none_to_call: 'کسی برای تماس نیست.',
     reason_no_reply: 'به یادآوری‌ها پاسخ نداده', reason_missed_visits: 'به ۲ نوبت آخر نیامده: نوبت بعدی را با هماهنگی خودش بگیرید',
     reason_not_wanted: 'گفته یادآوری روی این تلفن نمی‌خواهد (قطع شد): شماره را بررسی کنید', reason_unconfirmed: 'نگفته که یادآوری هنوز برای این تلفن است: شماره را بررسی کنید', reason_urgent: 'کلماتی از خطر نوشته: همین حالا تماس بگیرید', reason_call_asked: 'خواسته که با او تماس بگیرید', reason_cannot_come: 'نمی‌تواند سر نوبتش بیاید و روز دیگری انتخاب نکرده: با هماهنگی خودش نوبت بگیرید', reason_clinic_cancelled: 'درمانگاه نوبتش را لغو کرده و بیمار روز دیگری انتخاب نکرده: با هماهنگی خودش نوبت بگیرید', reason_missed_visit: 'سر نوبتش نیامده و پاسخ نداده: نوبت بعدی را با هماهنگی خودش بگیرید', call_soon: 'ظرف یک روز کاری تماس بگیرید', call_low: 'اولویت پایین', high_risk: 'بارداری پرخطر',
-    new_broadcast: 'پیام همگانی جدید', programme: 'برنامه', area: 'منطقه (خالی: همه مناطق)', b_route: 'مسیر یا گذرگاه مرزی (خالی: همه)', text_key: 'نام متن',
+    new_broadcast: 'پیام همگانی جدید', programme: 'برنامه', area: 'منطقه (خالی: همه مناطق)', b_route: 'مسیر یا گذرگاه مرزی (خالی: همه)', b_district: 'شهرستان در این منطقه (خالی: کل منطقه)', b_unknown_district: 'همچنین کسانی که شهرستانشان معلوم نیست (شاید آنجا باشند)', with_unknown: 'و کسانی که شهرستانشان معلوم نیست', text_key: 'نام متن',
     priority: 'اولویت', p_alert: 'P1 هشدار فوری (شبانه‌روزی)', p_area: 'P2 هشدار منطقه‌ای', p_education: 'P3 آموزشی',
     send: 'ارسال', encoding: 'کدگذاری', parts: 'تعداد بخش‌ها', cost: 'هزینهٔ ارسال به ۱۰۰۰ نفر', text: 'متن',
     confirm_needed: 'منطقه و متن را بررسی کنید: {0}', confirm_send: 'بررسی کردم: ارسال شود',
@@ -273,7 +273,7 @@ const WORDS = {
     phone: 'د ټیلیفون شمېره', unanswered: 'بې ځوابه', since: 'د انتظار پیل', called: 'زنګ مې ووهه', none_to_call: 'هېڅوک نشته چې زنګ ورته ووهل شي.',
     reason_no_reply: 'یادونو ته یې ځواب نه دی ورکړی', reason_missed_visits: 'وروستي ۲ نوبتونه یې پرېښي: راتلونکی نوبت ورسره ونیسئ',
     reason_not_wanted: 'ویلي یې دي چې په دې ټیلیفون یادونې نه غواړي (بندې شوې): شمېره وګورئ', reason_unconfirmed: 'نه یې دي ویلي چې یادونې لا هم د دې ټیلیفون لپاره دي: شمېره وګورئ', reason_urgent: 'د خطر خبرې یې لیکلي: همدا اوس زنګ ووهئ', reason_call_asked: 'غواړي چې ورته زنګ ووهئ', reason_cannot_come: 'نوبت ته نشي راتلای او بله ورځ یې نه ده ټاکلې: ورسره نوبت ونیسئ', reason_clinic_cancelled: 'کلینیک یې نوبت لغوه کړی او ناروغ بله ورځ نه ده ټاکلې: ورسره نوبت ونیسئ', reason_missed_visit: 'نوبت یې پرېښی او ځواب یې نه دی ورکړی: راتلونکی نوبت ورسره ونیسئ', call_soon: 'په یوه کاري ورځ کې زنګ ووهئ', call_low: 'ټیټ لومړیتوب', high_risk: 'د لوړ خطر امیندواري',
-    new_broadcast: 'نوی عمومي پیغام', programme: 'پروګرام', area: 'سیمه (خالي: ټولې سیمې)', b_route: 'لار یا سرحدي بندر (خالي: ټول)', text_key: 'د متن نوم',
+    new_broadcast: 'نوی عمومي پیغام', programme: 'پروګرام', area: 'سیمه (خالي: ټولې سیمې)', b_route: 'لار یا سرحدي بندر (خالي: ټول)', b_district: 'په دې سیمه کې ولسوالۍ (خالي: ټوله سیمه)', b_unknown_district: 'هغه کسان هم چې ولسوالۍ یې نه ده معلومه (ښايي هلته وي)', with_unknown: 'او هغه کسان چې ولسوالۍ یې نه ده معلومه', text_key: 'د متن نوم',
     priority: 'لومړیتوب', p_alert: 'P1 بیړنۍ خبرتیا (د شپې هم لېږل کېږي)', p_area: 'P2 سیمه‌ییزه خبرتیا', p_education: 'P3 پوهاوی',
     send: 'لېږل', encoding: 'کوډګذاري', parts: 'د اس‌ام‌اس برخې', cost: 'د ۱۰۰۰ کسانو لپاره لګښت', text: 'متن',
     confirm_needed: 'سیمه او متن وګورئ: {0}', confirm_send: 'ومې کتل: ولېږه',
@@ -829,11 +829,24 @@ async function visitsPage() {
 
 // ---- broadcasts ------------------------------------------------------------------------------
 
+// To whom a broadcast goes: programme · area · district · route, and whether those whose
+// district is not known get it too.
+function whom(b) {
+  return [ltr([b.topic, b.area, b.district, b.route].filter(Boolean).join(' · ')),
+    b.district && b.unknown_district ? ` (${t('with_unknown')})` : ''];
+}
+
 async function broadcastsPage() {
   const keys = await api('GET', '/texts');
   const topic = h('input', { id: 'topic', value: 'mine_safety', dir: 'ltr' });
   const area = h('input', { id: 'area', dir: 'ltr' });
   const route = h('input', { id: 'route', dir: 'ltr' });
+  // One district of the area (R-M1): those whose district is not known get it too, unless unticked.
+  const district = h('input', { id: 'district', dir: 'ltr' });
+  const unknownDistrict = h('input', { id: 'unknown-district', type: 'checkbox', checked: true });
+  const unknownRow = h('p', { hidden: true }, unknownDistrict, ' ',
+    h('label', { for: 'unknown-district', class: 'inline' }, t('b_unknown_district')));
+  district.addEventListener('input', () => { unknownRow.hidden = !district.value; });
   const key = h('input', { id: 'text', list: 'text-keys', dir: 'ltr', autocomplete: 'off' });
   const priority = h('select', { id: 'priority' },
     h('option', { value: 'alert' }, t('p_alert')), h('option', { value: 'area', selected: true }, t('p_area')),
@@ -862,6 +875,7 @@ async function broadcastsPage() {
   const send = async (confirm) => {
     status.replaceChildren();
     const body = { topic: topic.value, area: area.value, route: route.value, text: key.value, priority: priority.value };
+    if (district.value) Object.assign(body, { district: district.value, unknown_district: unknownDistrict.checked });
     if (confirm) body.confirm = true;
     // The browser's clock and zone are the operator's; the API takes UTC.
     if (sendAt.value) body.at = new Date(sendAt.value).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -883,7 +897,7 @@ async function broadcastsPage() {
       h('thead', {}, h('tr', {}, ['', t('programme'), t('priority'), '', ''].map((x) => h('th', {}, x)))),
       h('tbody', {}, recent.items.map((b) => h('tr', { 'data-status': b.status },
         h('td', {}, h('a', { href: `#/broadcasts/${b.id}` }, t('progress', number(b.id)))),
-        h('td', {}, ltr([b.topic, b.area, b.route].filter(Boolean).join(' · '))),
+        h('td', {}, whom(b)),
         h('td', {}, t('p_' + b.priority)),
         h('td', { class: b.status === 'awaiting_approval' ? 'warning' : '' }, t('bs_' + b.status)),
         h('td', {}, t('audience', number(b.audience))))))));
@@ -893,10 +907,12 @@ async function broadcastsPage() {
     h('div', { class: 'row' },
       h('div', {}, h('label', { for: 'topic' }, t('programme')), topic),
       h('div', {}, h('label', { for: 'area' }, t('area')), area),
+      h('div', {}, h('label', { for: 'district' }, t('b_district')), district),
       h('div', {}, h('label', { for: 'route' }, t('b_route')), route),
       h('div', {}, h('label', { for: 'text' }, t('text_key')), key),
       h('div', {}, h('label', { for: 'priority' }, t('priority')), priority),
       h('div', {}, h('label', { for: 'send-at' }, t('send_at')), sendAt)),
+    unknownRow,
     preview,
     h('p', {}, h('button', { id: 'send', onclick: () => send(false) }, t('send'))), status));
 }
@@ -926,7 +942,7 @@ async function broadcastProgressPage(id) {
         words = (text.items.find((i) => i.language === lang) || text.items[0])?.text || '';
       } catch { words = ''; }
       approval.replaceChildren(h('p', { class: 'warning' }, t('awaiting_approval', number(b.audience))),
-        h('p', { id: 'broadcast-what' }, ltr([b.topic, b.area, b.route].filter(Boolean).join(' · ')), ' · ', ltr(b.text)),
+        h('p', { id: 'broadcast-what' }, whom(b), ' · ', ltr(b.text)),
         words ? h('p', { class: 'preview', dir: 'auto' }, words) : '',
         h('p', {}, mine ? t('waiting_other') : h('button', { id: 'approve', onclick: () => decide('approve') }, t('approve_send')),
           ' ', h('button', { id: 'cancel-broadcast', class: 'quiet', onclick: () => decide('cancel') }, t('cancel_broadcast'))));

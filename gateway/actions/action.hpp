@@ -23,6 +23,9 @@ class tx;
 namespace paygham::schedule {
 class clinic_list;
 }
+namespace paygham::text {
+class district_table;
+}
 
 namespace paygham::actions {
 
@@ -48,6 +51,8 @@ struct request {
   std::function<core::unix_ms(core::unix_ms)> sending_time = {};
   // The solar month names the person reads (R-L3), for the days an action writes.
   text::month_names months = text::month_names::by_language;
+  // Each area's districts as people write them (the districts file, R-M1); null: none.
+  const text::district_table* districts = nullptr;
 
   // args[name], or "" when the node does not give it.
   std::string arg(const char* name) const {

@@ -17,7 +17,8 @@ const registry& registry::builtin() {
            "args.reference; yes keeps their number until the report is done; outcome ok, error",
            {"reference", "answer"}});
     b.add({"subscriptions.add", subscriptions_add,
-           "subscribes the person to args.topic's broadcasts for args.area, with args.district (as written) and "
+           "subscribes the person to args.topic's broadcasts for args.area, with args.district (as written, and the "
+           "district it names by the districts file) and "
            "args.route (a value) when given (with args.renew, a node: for six months, "
            "asked there two weeks before the end whether to keep it); outcome ok",
            {"topic", "area"}, {}, {"renew"}});

@@ -3,7 +3,8 @@
 // subscriptions.add: the person in the flow gets the programme's alerts for an area, sent by
 // `paygham broadcast`. args: topic (the programme), area (lower-case letters, digits and '_',
 // usually a menu's value); district (optional: where in the area, as the person wrote it, kept
-// for the operators), route (optional: the crossing or route they come by, a menu's value);
+// for the operators, and the district those words name by the districts file, for alerts to one
+// district), route (optional: the crossing or route they come by, a menu's value);
 // a renewal without them keeps those given before; renew (optional, a node of the flow's `entries`): the subscription
 // ends after six months, and two weeks before the flow starts there by SMS to ask whether to keep
 // it (subscriptions.add again keeps it six months more). Outcomes: ok, error.
@@ -42,6 +43,7 @@
 #include "gateway/phone/phone.hpp"
 #include "gateway/schedule/calendar.hpp"
 #include "gateway/store/tx.hpp"
+#include "gateway/text/districts.hpp"
 #include "gateway/text/normalize.hpp"
 #include "gateway/text/readers.hpp"
 
@@ -131,12 +133,14 @@ flow::action_result subscriptions_add(store::tx& t, const request& r) {
     return {"error", {}};
   }
   const std::string district = as_written(r.arg("district"));
+  // Which district the words name, for alerts to one district; "" when the file knows none.
+  const std::string key = r.districts ? r.districts->district_of(area, district) : std::string();
   if (r.arg("renew").empty()) {
-    t.subscribe(r.contact_id, topic, area, r.channel_id, 0, district, route);
+    t.subscribe(r.contact_id, topic, area, r.channel_id, 0, district, route, key);
     return {"ok", {}};
   }
   const core::unix_ms ends = t.now() + subscription_ms;
-  t.subscribe(r.contact_id, topic, area, r.channel_id, ends, district, route);
+  t.subscribe(r.contact_id, topic, area, r.channel_id, ends, district, route, key);
   ask_before_end(t, r, topic, area, ends);
   return {"ok", {}};
 }

@@ -257,6 +257,8 @@ json broadcast_summary_json(const store::broadcast& b, core::unix_ms now) {
               {"topic", b.topic},
               {"area", b.area},
               {"route", b.route},
+              {"district", b.district},
+              {"unknown_district", b.unknown_district},
               {"text", b.template_key},
               {"priority", runner::broadcast_priority_name(b.prio)},
               {"status", broadcast_status(b, now)},
@@ -287,6 +289,11 @@ outcome create_broadcast(services& s, store::tx& tx, const call& c) {
   if (!out.route.empty() && !text::is_value_name(out.route)) {
     return refuse(400, "invalid_route", "a route is a value of the flow's route menu: a-z, 0-9 and _ (islam_qala)",
                   "route");
+  }
+  out.district = b.value("district", "");
+  out.unknown_district = b.value("unknown_district", true);
+  if (const auto bad = runner::check_district(out, s.runner.current()->districts)) {
+    return refuse(400, "invalid_district", bad->message, "district");
   }
   out.template_key = b.value("text", "");
   if (out.topic.empty()) return refuse(400, "missing_field", "say which programme's subscribers", "topic");
@@ -320,14 +327,19 @@ outcome create_broadcast(services& s, store::tx& tx, const call& c) {
   }
   out.audience = tx.count_audience(out);
   if (out.audience == 0) {
-    // The route is to blame only when the area alone has someone.
-    auto any_route = out;
+    // The district or the route is to blame only when the area alone has someone.
+    auto any_district = out;
+    any_district.district.clear();
+    auto any_route = any_district;
     any_route.route.clear();
-    const bool route_empties_it = !out.route.empty() && tx.count_audience(any_route) > 0;
+    const char* blame = !out.district.empty() && tx.count_audience(any_district) > 0 ? "district"
+                        : !out.route.empty() && tx.count_audience(any_route) > 0  ? "route"
+                                                                                   : "area";
     return refuse(409, "no_audience",
                   "nobody is subscribed to " + out.topic + (out.area.empty() ? "" : " in " + out.area) +
+                      (out.district.empty() ? "" : ", district " + out.district) +
                       (out.route.empty() ? "" : " who comes by " + out.route),
-                  route_empties_it ? "route" : "area");
+                  blame);
   }
   if (out.audience > 1000 && !b.value("confirm", false)) {
     return refuse(409, "confirm_needed",
@@ -342,7 +354,8 @@ outcome create_broadcast(services& s, store::tx& tx, const call& c) {
   }
   out.id = runner::start_broadcast(tx, out);
   tx.audit(c.actor(), "broadcasts.create", "broadcast:" + std::to_string(out.id),
-           json{{"topic", out.topic}, {"area", out.area}, {"route", out.route}, {"text", out.template_key}, {"priority", priority},
+           json{{"topic", out.topic}, {"area", out.area}, {"route", out.route}, {"district", out.district},
+                {"unknown_district", out.unknown_district}, {"text", out.template_key}, {"priority", priority},
                 {"audience", out.audience}, {"not_before", out.not_before}, {"expires_at", out.expires_at}}
                .dump());
   return answer(broadcast_json(tx, *tx.find_broadcast(out.id)), 201);
@@ -1916,10 +1929,12 @@ const std::vector<route>& routes() {
       {"GET", "/api/v1/messages/{id}", {"admin", "operator"}, get_message,
        "A message with every state it went through"},
       {"POST", "/api/v1/broadcasts", {"admin", "operator"}, create_broadcast,
-       "Send a template to a programme's subscribers in an area (and who come by a route), now or at a time (at); "
+       "Send a template to a programme's subscribers in an area (and who come by a route, or are in a district of it: "
+       "with those whose district is not known unless unknown_district is false), now or at a time (at); "
        "above 1000 people it needs confirm; an urgent alert (priority alert) waits for a second person's approval and "
        "expires (expires_at, 24 hours by default)",
-       {{"topic", "string"}, {"area", "string"}, {"route", "string"}, {"text", "string"}, {"priority", "string"}, {"confirm", "boolean"},
+       {{"topic", "string"}, {"area", "string"}, {"route", "string"}, {"district", "string"},
+        {"unknown_district", "boolean"}, {"text", "string"}, {"priority", "string"}, {"confirm", "boolean"},
         {"at", "string"}, {"expires_at", "string"}},
        {"topic", "text"}, {}, true},
       {"GET", "/api/v1/broadcasts", {"admin", "operator"}, list_broadcasts,

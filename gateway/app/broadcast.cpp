@@ -45,10 +45,6 @@ std::string person(store::writer& w, const std::string& login) {
   return "user:" + std::to_string(u->id);
 }
 
-// A person's command waits for a gateway busy queuing a broadcast, rather than failing
-// (SQLite: another process holds the write lock between its transactions).
-constexpr std::int64_t command_busy_ms = 30'000;
-
 // The store of the config at `config_path` and the broadcast number `id_text` names, or
 // nothing after saying on standard error why not.
 std::optional<std::pair<store::options, std::int64_t>> store_and_id(const std::string& config_path,
@@ -93,6 +89,8 @@ int broadcast(const broadcast_options& o) {
   b.topic = o.topic;
   b.area = o.area;
   b.route = o.route;
+  b.district = o.district;
+  b.unknown_district = !o.district_known_only;
   b.template_key = o.text;
   runner::broadcast_request asked{o.priority, core::now_ms(), 0, 0, "cli"};
   if (!o.expires.empty()) {
@@ -102,6 +100,10 @@ int broadcast(const broadcast_options& o) {
       return exit_user_error;
     }
     asked.valid_for = d.value().count();
+  }
+  if (const auto bad = runner::check_district(b, content->districts)) {
+    std::cerr << "paygham broadcast: --district: " << bad->message << "\n";
+    return exit_user_error;
   }
   if (const auto bad = runner::plan_broadcast(b, asked, settings)) {
     std::cerr << "paygham broadcast: --" << (bad->field == "expires_at" ? "expires" : bad->field) << ": " << bad->message
@@ -119,13 +121,22 @@ int broadcast(const broadcast_options& o) {
       if (!b.awaiting_approval()) b.approved_by = who;  // one person's approval is enough
     }
     std::int64_t id = 0;
+    std::int64_t unknown = 0;  // of the audience, those whose district is not known
     store::run_now(*writer, [&](store::tx& t) {
+      // What subscribers wrote, read by the districts file as it is now.
+      if (!b.district.empty()) runner::take_districts(t, content->districts);
       b.audience = t.count_audience(b);
+      if (!b.district.empty() && b.unknown_district) {
+        auto known_only = b;
+        known_only.unknown_district = false;
+        unknown = b.audience - t.count_audience(known_only);
+      }
       if (b.audience > o.confirm_above && !o.yes) return;
       if (b.audience == 0) return;
       id = runner::start_broadcast(t, b);
       t.audit(b.requested_by, "broadcasts.create", "broadcast:" + std::to_string(id),
-              nlohmann::json{{"topic", b.topic}, {"area", b.area}, {"route", b.route}, {"text", b.template_key}, {"priority", o.priority},
+              nlohmann::json{{"topic", b.topic}, {"area", b.area}, {"route", b.route}, {"district", b.district},
+                             {"unknown_district", b.unknown_district}, {"text", b.template_key}, {"priority", o.priority},
                              {"audience", b.audience}, {"not_before", b.not_before}, {"expires_at", b.expires_at},
                              {"via", "cli"}}
                   .dump());
@@ -133,7 +144,9 @@ int broadcast(const broadcast_options& o) {
     writer->stop();
     const std::string who = std::to_string(b.audience) + " people subscribed to " + b.topic +
                             (b.area.empty() ? " (every area)" : " in " + b.area) +
-                            (b.route.empty() ? "" : " who come by " + b.route);
+                            (b.district.empty() ? "" : ", district " + b.district) +
+                            (b.route.empty() ? "" : " who come by " + b.route) +
+                            (unknown == 0 ? "" : " (" + std::to_string(unknown) + " of them with their district not known)");
     if (b.audience == 0) {
       std::cout << "nobody to send to: 0 " << who.substr(2) << "\n";
       return exit_ok;

@@ -23,6 +23,7 @@ constexpr const char* main_help =
     "  migrate    bring the store's schema up to this version, then exit\n"
     "  broadcast  send an alert or an education message to a programme's subscribers\n"
     "  inbox      what people wrote that no flow took, and hazard reports: list, close\n"
+    "  districts  what alert subscribers wrote as their district, by the districts file\n"
     "  report     what happened to the messages of a period: by channel and state, or CSV\n"
     "  contacts   import people from a CSV file (a partner's list), bad lines listed by number\n"
     "  user       people: health workers (phone, PIN) and console logins; list, disable, new PIN or password\n"
@@ -108,16 +109,32 @@ constexpr const char* simulate_help =
     "  --at TIME       start the simulated clock here (2026-11-29T20:00:00Z); default now\n"
     "  --help          this text\n";
 
+constexpr const char* districts_help =
+    "usage: paygham districts [--config FILE] [--area AREA]\n"
+    "\n"
+    "What people subscribing to alerts wrote as their district, by area: how many are in each\n"
+    "district of the districts file (config districts:), and the words no district's spellings\n"
+    "match yet, most written first. Add those you recognise to their district in the file and\n"
+    "reload the gateway: alerts to one district (paygham broadcast --district) then reach them.\n"
+    "Nothing is changed by this command.\n"
+    "\n"
+    "options:\n"
+    "  --config FILE  the config file (default config/paygham.yaml)\n"
+    "  --area AREA    one area, e.g. herat; default every area\n"
+    "  --help         this text\n";
+
 constexpr const char* broadcast_help =
     "usage: paygham broadcast [--config FILE] --topic PROGRAMME --text KEY [--area AREA]\n"
-    "                         [--route ROUTE] [--priority alert|area|education] [--by LOGIN]\n"
+    "                         [--route ROUTE] [--district D [--district-known-only]]\n"
+    "                         [--priority alert|area|education] [--by LOGIN]\n"
     "                         [--expires DURATION] [--yes]\n"
     "       paygham broadcast approve|cancel [--config FILE] --id N --by LOGIN\n"
     "       paygham broadcast status [--config FILE] --id N [--watch]\n"
     "\n"
     "Sends the template KEY to everyone subscribed to PROGRAMME in AREA (every area without\n"
-    "--area) who comes by ROUTE (any route without --route), each in their own language (the\n"
-    "default language's text where theirs lacks it).\n"
+    "--area) who comes by ROUTE (any route without --route), in district D of AREA (the whole\n"
+    "area without --district), each in their own language (the default language's text where\n"
+    "theirs lacks it).\n"
     "People who stopped the programme or everything, and numbers found unreachable, are left\n"
     "out. The serving gateway queues the messages in batches and sends them; this command only\n"
     "stores the broadcast and prints its number. More than 1000 people need --yes, after you\n"
@@ -135,6 +152,11 @@ constexpr const char* broadcast_help =
     "  --area AREA        one area, e.g. herat; default every area\n"
     "  --route ROUTE      only those who said they come by this crossing or route, e.g.\n"
     "                     islam_qala (a value of the flow's route menu); default any\n"
+    "  --district D       only those in this district of --area, e.g. injil (a name in the\n"
+    "                     districts file, which says how people write it), and those whose\n"
+    "                     district is not known (they may be there); 'paygham districts' lists\n"
+    "                     what people wrote\n"
+    "  --district-known-only  with --district: not those whose district is not known\n"
     "  --text KEY         the template to send, e.g. mine_safety.alert_flood\n"
     "  --priority P       alert: urgent (P1), first in the outbox and at any hour; area (P2,\n"
     "                     default) and education (P3): within sending hours\n"
@@ -417,7 +439,8 @@ int run_cli(int argc, char** argv) {
     broadcast_options o;
     if (const auto stop = read_options(command, args,
                                        {{"--config", &o.config}, {"--topic", &o.topic}, {"--area", &o.area},
-                                        {"--route", &o.route}, {"--text", &o.text}, {"--priority", &o.priority}, {"--yes", nullptr, &o.yes},
+                                        {"--route", &o.route}, {"--district", &o.district},
+                                        {"--district-known-only", nullptr, &o.district_known_only}, {"--text", &o.text}, {"--priority", &o.priority}, {"--yes", nullptr, &o.yes},
                                         {"--by", &o.by}, {"--expires", &o.expires}},
                                        broadcast_help)) {
       return *stop;
@@ -431,10 +454,20 @@ int run_cli(int argc, char** argv) {
                                       o.route + "'",
                          broadcast_help);
     }
+    if (o.district_known_only && o.district.empty()) {
+      return usage_error(command, "--district-known-only goes with --district", broadcast_help);
+    }
     if (o.priority == "alert" && o.by.empty()) {
       return usage_error(command, "an alert needs --by LOGIN: who asks (a second person approves it)", broadcast_help);
     }
     return broadcast(o);
+  }
+  if (command == "districts") {
+    districts_options o;
+    if (const auto stop = read_options(command, args, {{"--config", &o.config}, {"--area", &o.area}}, districts_help)) {
+      return *stop;
+    }
+    return districts(o);
   }
   if (command == "inbox") {
     inbox_options o;

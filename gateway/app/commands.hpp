@@ -12,6 +12,9 @@ namespace paygham::app {
 inline constexpr int exit_ok = 0;
 inline constexpr int exit_user_error = 1;
 inline constexpr int exit_usage = 2;
+// A person's command waits for a gateway busy queuing a broadcast, rather than failing
+// (SQLite: another process holds the write lock between its transactions).
+inline constexpr std::int64_t command_busy_ms = 30'000;
 
 // Parses the command line and runs the subcommand.
 int run_cli(int argc, char** argv);
@@ -43,6 +46,8 @@ struct broadcast_options {
   std::string topic;             // the programme: mine_safety
   std::string area;              // empty: every area
   std::string route;             // the crossing or route they come by (R-M1); empty: any
+  std::string district;          // the district of `area` (the districts file's name); empty: any
+  bool district_known_only = false;  // not those whose district is not known
   std::string text;              // a template key
   std::string priority = "area";  // alert (P1), area (P2), education (P3)
   bool yes = false;              // confirmed: send even to more than confirm_above people
@@ -89,6 +94,13 @@ struct inbox_options {
 
 // `paygham inbox`: list what people wrote that no flow took; close an item.
 int inbox(const inbox_options& o);
+
+// `paygham districts`: what subscribers wrote as their district, by the districts file.
+struct districts_options {
+  std::string config = "config/paygham.yaml";
+  std::string area;  // empty: every area
+};
+int districts(const districts_options& o);
 
 struct report_options {
   std::string config = "config/paygham.yaml";

@@ -724,7 +724,7 @@ core::result<config> load_config(const std::string& path) {
   c.lexicon_dir = cr.path_value("../lexicon");
   const YAML::Node root = doc.value();
   if (r.expect_map(root, "",
-                   {"server", "store", "defaults", "programmes", "flows", "templates", "lexicon", "clinics", "holidays", "ussd",
+                   {"server", "store", "defaults", "programmes", "flows", "templates", "lexicon", "clinics", "districts", "holidays", "ussd",
                     "ussd_profiles", "channels", "parties", "contact_fields", "log", "tls", "api"})) {
     const YAML::Node api = root["api"];
     if (api.IsDefined() && r.expect_map(api, "api", {"rate_per_token", "monitoring_from"})) {
@@ -749,6 +749,7 @@ core::result<config> load_config(const std::string& path) {
     if (auto v = cr.text(root, "templates", "")) c.templates_dir = cr.path_value(*v);
     if (auto v = cr.text(root, "lexicon", "")) c.lexicon_dir = cr.path_value(*v);
     if (auto v = cr.text(root, "clinics", "")) c.clinics_file = cr.path_value(*v);
+    if (auto v = cr.text(root, "districts", "")) c.districts_file = cr.path_value(*v);
     if (auto v = cr.text(root, "holidays", "")) {
       c.holidays_file = cr.path_value(*v);
       auto file = schedule::load_holidays(

@@ -52,6 +52,9 @@ struct config {
   std::string templates_dir;
   std::string lexicon_dir;  // yes_no.yaml and keywords.yaml
   std::string clinics_file;  // clinics people can book (appointments); empty: none
+  // The districts of each area and the ways people write them (R-M1), for alerts to one
+  // district; empty: none known, alerts go by area.
+  std::string districts_file;
   // Public holidays by country (config `holidays:`, R-L4): clinics there close, and programmes
   // with `quiet_days: [holidays]` send nothing routine to its numbers. Empty: none known.
   std::string holidays_file;

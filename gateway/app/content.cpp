@@ -390,6 +390,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
     bundle->clinics = schedule::clinic_list::load(c.clinics_file, problems);
     bundle->clinics.close_on(c.holidays);
   }
+  if (!c.districts_file.empty()) bundle->districts = text::load_districts(c.districts_file, problems);
   // A flow keyword that is also a global one would never be reached.
   for (const auto& f : bundle->flows.all()) {
     for (const auto& k : f->sms_keywords) {

@@ -238,7 +238,22 @@ struct gateway::parts {
     }
     run.reload(fresh);
     core::log::info("reload.done", {{"flows", fresh->flows.size()}});
+    take_districts();
     return {};
+  }
+
+  // What subscribers wrote as their district, read again by the districts file as loaded now.
+  void take_districts() {
+    writer->submit(
+        [content = run.current()](store::tx& t) {
+          if (const std::size_t n = runner::take_districts(t, content->districts)) {
+            core::log::info("districts.taken", {{"subscriptions", n}});
+          }
+        },
+        [](std::exception_ptr err) {
+          if (err) core::log::error("districts.failed", {{"error", core::log::what(err)}});
+        },
+        store::durability::commit);
   }
 
   void store_polled(const channels::callback& found) {
@@ -366,6 +381,7 @@ std::uint16_t gateway::listen() { return p_->server.listen(); }
 
 void gateway::run(std::function<void()> on_started) {
   p_->outbox.start();
+  p_->take_districts();
   if (on_started) p_->server.after(std::chrono::milliseconds(0), std::move(on_started));
   p_->server.run();
 }

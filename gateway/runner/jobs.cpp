@@ -605,6 +605,29 @@ std::optional<broadcast_refusal> plan_broadcast(store::broadcast& b, const broad
   return std::nullopt;
 }
 
+std::optional<broadcast_refusal> check_district(const store::broadcast& b, const text::district_table& known) {
+  if (b.district.empty()) return std::nullopt;
+  if (b.area.empty()) return broadcast_refusal{"district", "a district is in an area: give the area too"};
+  const auto districts = known.districts(b.area);
+  if (districts.empty()) {
+    return broadcast_refusal{"district", "the districts file (config districts:) lists no district of " + b.area};
+  }
+  if (known.knows(b.area, b.district)) return std::nullopt;
+  std::string names;
+  for (const auto& d : districts) names += (names.empty() ? "" : ", ") + d;
+  return broadcast_refusal{"district", "'" + b.district + "' is not a district of " + b.area +
+                                           " in the districts file; it knows " + names};
+}
+
+std::size_t take_districts(store::tx& tx, const text::district_table& known) {
+  std::size_t changed = 0;
+  for (const auto& w : tx.written_districts()) {
+    const std::string now = known.district_of(w.area, w.written);
+    if (now != w.district) changed += tx.take_district(w.area, w.written, now);
+  }
+  return changed;
+}
+
 std::string_view broadcast_priority_name(core::priority p) {
   return p == core::priority::alert ? "alert" : p == core::priority::reminder ? "area" : "education";
 }

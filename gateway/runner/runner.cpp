@@ -197,7 +197,8 @@ flow::action_result runner::act_as(store::tx& tx, const std::string& phone, std:
                                return sending_time(at, self, f ? std::string_view(f->programme) : std::string_view());
                              },
                              months_of(self.fields, languages_for(self.language, self.fields).front(),
-                                       phone.empty() ? settings_.timezone : time_zone(phone))};
+                                       phone.empty() ? settings_.timezone : time_zone(phone)),
+                             &c->districts};
   flow::action_result result{"error", {}};
   const std::string failed = tx.attempt([&] { result = a->run(tx, req); });
   if (!failed.empty()) {
@@ -233,7 +234,8 @@ void runner::settle(store::tx& tx, const content& c, step& s) const {
                                  settings_.region,
                                  s.ctx.via == flow::medium::sms,
                                  [this, &s](core::unix_ms at) { return sending_time(at, s.who, s.f->programme); },
-                                 s.ctx.months};
+                                 s.ctx.months,
+                                 &c.districts};
       const std::string failed = tx.attempt([&] { result = a->run(tx, req); });
       if (!failed.empty()) {
         result = {"error", {}};

@@ -26,6 +26,7 @@
 #include "gateway/schedule/holidays.hpp"
 #include "gateway/schedule/clinics.hpp"
 #include "gateway/text/catalog.hpp"
+#include "gateway/text/districts.hpp"
 #include "gateway/text/lexicon.hpp"
 #include "gateway/text/readers.hpp"
 #include "gateway/text/terms.hpp"
@@ -62,6 +63,7 @@ struct content {
   text::term_list danger_words;
   text::term_list self_harm_words;
   schedule::clinic_list clinics;  // clinics people can book (config `clinics:`)
+  text::district_table districts;  // each area's districts, as people write them (config `districts:`)
   // Earlier versions of flows, by content hash, kept across reloads so that a run finishes on
   // the version it started on (reload() fills it).
   std::map<std::string, std::shared_ptr<const flow::definition>, std::less<>> versions;
@@ -161,6 +163,13 @@ struct broadcast_refusal {
 // and education go within sending hours, approved by whoever asks. Fills b's priority, not_before,
 // requested_by, approved_by and expires_at, or says what is wrong.
 std::optional<broadcast_refusal> plan_broadcast(store::broadcast& b, const broadcast_request& r, const settings& s);
+// A broadcast to one district (R-M1) names its area too, and the districts file knows that
+// district there; the refusal names the districts it knows.
+std::optional<broadcast_refusal> check_district(const store::broadcast& b, const text::district_table& known);
+// Takes every way subscribers wrote their district for the district `known` says it names now
+// (after the districts file changed: at start and on reload); returns how many subscriptions
+// changed.
+std::size_t take_districts(store::tx& tx, const text::district_table& known);
 // A programme's quiet days hold its routine broadcasts (education), never an alert or an area
 // alert (R-S8).
 bool quiet_days_hold(const store::broadcast& b);

@@ -657,6 +657,11 @@ struct broadcast {
   std::string topic;         // the programme: mine_safety; a stop of it stops its broadcasts
   std::string area;          // the subscribers of this area; empty: of every area
   std::string route;         // and of them, those who come by this crossing or route (R-M1); empty: any
+  // And of them, those in this district (the districts file's name: injil); empty: any. With
+  // unknown_district, also those whose district is not known (none given, or words no district's
+  // spellings match): they may be there, and an alert is safer sent.
+  std::string district;
+  bool unknown_district = true;
   std::string template_key;  // the text, in each person's language
   core::priority prio = core::priority::bulk;  // alert: first in the outbox, at any hour
   core::unix_ms not_before = 0;  // sending hours: not sent before this instant
@@ -683,6 +688,16 @@ struct subscription {
   std::string channel_id;
   core::unix_ms created_at = 0;  // when they subscribed first
   core::unix_ms expires_at = 0;  // 0: never
+  std::string district_key;  // the district the words name (the districts file's: injil); "": none
+};
+
+// What subscribers of an area wrote as their district, how many wrote it so, and the district
+// it is taken for ("" for none).
+struct written_district {
+  std::string area;
+  std::string written;
+  std::string district;
+  std::int64_t people = 0;
 };
 
 // What a transfer code moved (R-M2): the old number's contact and its areas.
@@ -695,11 +710,17 @@ class broadcasts_part {
  public:
   virtual ~broadcasts_part() = default;
   // Subscribes the contact to `area` of `topic`, for messages on `channel_id`, until
-  // `expires_at` (0: for good), with the district and route they gave; again: the channel and
-  // the end change (a renewal), and the district and route when given ("" keeps them).
+  // `expires_at` (0: for good), with the district and route they gave (and the district the
+  // words name, by the districts file); again: the channel and the end change (a renewal), and
+  // the district and route when given ("" keeps them).
   virtual void subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area,
                          std::string_view channel_id, core::unix_ms expires_at = 0, std::string_view district = {},
-                         std::string_view route = {}) = 0;
+                         std::string_view route = {}, std::string_view district_key = {}) = 0;
+  // Every way subscribers wrote their district, by area.
+  virtual std::vector<written_district> written_districts() = 0;
+  // Takes what subscribers of `area` wrote as `written` for `district` ("": none); returns how
+  // many subscriptions changed.
+  virtual std::size_t take_district(std::string_view area, std::string_view written, std::string_view district) = 0;
   // The contact's subscriptions, by topic and area.
   virtual std::vector<subscription> subscriptions_of(std::int64_t contact_id) = 0;
   // When the contact's subscription to `area` of `topic` ends (0: never); nothing when there
@@ -712,7 +733,7 @@ class broadcasts_part {
   virtual bool end_subscription(std::int64_t contact_id, std::string_view topic, std::string_view area,
                                 core::unix_ms expires_at) = 0;
   // The people a broadcast would reach now: subscribers to its topic (in its area, coming by its
-  // route, when it names them) who have not stopped it, everything, or been found unreachable.
+  // route, in its district, when it names them) who have not stopped it, everything, or been found unreachable.
   virtual std::int64_t count_audience(const broadcast& b) = 0;
   // Stores a broadcast to queue (its audience counted now); returns its id.
   virtual std::int64_t add_broadcast(const broadcast& b) = 0;

@@ -203,6 +203,10 @@ async function operator(browser) {
   await page.fill('#topic', 'mine_safety');
   await page.fill('#area', 'herat');
   await page.fill('#route', 'islam_qala');  // a hazard near the crossing: those who come by it (R-M1)
+  check(await page.isHidden('#unknown-district'), 'without a district, nothing is asked of unknown districts');
+  await page.fill('#district', 'kohsan');  // and in Kohsan, the crossing's district
+  check(await page.isChecked('#unknown-district'),
+    'those whose district is not known get a district alert unless the operator unticks it');
   await page.fill('#text', 'mine_safety.alert_floods');
   await page.press('#text', 'Escape');  // the list of known texts closes
   await page.dispatchEvent('#text', 'change');
@@ -223,7 +227,8 @@ async function operator(browser) {
   // An urgent alert waits for a second person: the count first, nothing sent yet.
   await page.waitForSelector('#cancel-broadcast');
   const waiting = await page.textContent('#approval');
-  check(waiting.includes('to 20 people, only when a second person approves it'),
+  // Of the 20 who come by the crossing, 4 wrote Injil: not in Kohsan (the others' districts are not known).
+  check(waiting.includes('to 16 people, only when a second person approves it'),
     'the alert waits for a second person, showing how many it reaches');
   check(waiting.includes('Another admin or operator must approve it') && await page.locator('#approve').count() === 0,
     'whoever asked for it cannot approve it');
@@ -234,8 +239,9 @@ async function operator(browser) {
   await second.page.click('text=Broadcasts');
   await second.page.click(`#recent tr[data-status="awaiting_approval"] a`);
   await second.page.waitForSelector('#approve');
-  check((await second.page.textContent('#broadcast-what')).includes('mine_safety · herat · islam_qala'),
-    'the second person sees to whom the alert goes, the crossing included, before approving');
+  check((await second.page.textContent('#broadcast-what')).includes(
+    'mine_safety · herat · kohsan · islam_qala (and those whose district is not known)'),
+    'the second person sees to whom the alert goes, the district and crossing included, before approving');
   await second.page.click('#approve');
   await second.page.waitForSelector('#approve', { state: 'detached' });
   check(second.problems.length === 0, 'the admin approves it: ' + second.problems.join('; '));
@@ -243,7 +249,7 @@ async function operator(browser) {
   current = page;
   await page.waitForSelector('#progress-line[data-percent="100"]', { timeout: 30000 });
   check(await page.locator('#cancel-broadcast').count() === 0, 'once approved, the choice is gone');
-  check((await page.textContent('#progress-line')).includes('20 people'), 'the progress reaches 100 % of 20 people');
+  check((await page.textContent('#progress-line')).includes('16 people'), 'the progress reaches 100 % of 16 people');
   await shot(page, 'operator-broadcast-progress');
 
   // The delivery dashboard: the broadcast's hour in the chart, the channel sending, no pause.

@@ -15,6 +15,7 @@
 //   # programmes: {reminders: {quiet_days: [tue]}}   a programme's own sending hours (config `programmes`)
 //   # clinics: config/clinics.yaml                  the clinics people can book
 //   # holidays: tests/fixtures/holidays/x.yaml       public holidays by country (config `holidays`)
+//   # districts: config/districts.yaml               each area's districts as people write them
 //   # workers: +93700000900@golshahr:2580           health workers: phone, clinic, PIN
 //   # supervisors: +93700000950@golshahr            health workers who supervise a clinic (told of
 //                                                     calls due within a working day)
@@ -45,6 +46,9 @@
 //   > broadcast mine_safety herat mine_safety.alert_floods   an urgent broadcast to an area's subscribers
 //   > broadcast mine_safety herat mine_safety.x education   an education broadcast (routine, R-S9)
 //   > broadcast mine_safety herat mine_safety.x area   an area alert (within sending hours)
+//   > broadcast mine_safety herat mine_safety.x district injil   to one district of the area, and
+//                                                     those whose district is not known
+//   > broadcast mine_safety herat mine_safety.x district injil, known only   not them
 // Output:
 //   < CON … / < END …          the screen (new lines as \n)
 //   = sms to N (enc, parts): … a message queued ("cancelled" when it will not be sent,
@@ -175,6 +179,7 @@ class player {
     if (auto it = t.header.find("clinics"); it != t.header.end()) more = "clinics: " + src(it->second) + "\n";
     if (auto it = t.header.find("programmes"); it != t.header.end()) more += "programmes: " + it->second + "\n";
     if (auto it = t.header.find("holidays"); it != t.header.end()) more += "holidays: " + src(it->second) + "\n";
+    if (auto it = t.header.find("districts"); it != t.header.end()) more += "districts: " + src(it->second) + "\n";
     if (auto it = t.header.find("ussd_route"); it != t.header.end()) {
       more += "ussd_profiles: {route: " + it->second + "}\n"
               "channels: [{id: at, type: africastalking, allow_ips: [127.0.0.1], ussd_profile: route}]\n";
@@ -351,12 +356,16 @@ class player {
       run_due();
       return "";
     }
-    static const std::regex broadcast(R"re(broadcast (\S+) (\S+) (\S+)(?: (area|education))?)re");
+    static const std::regex broadcast(
+        R"re(broadcast (\S+) (\S+) (\S+)(?: (area|education))?(?: district ([a-z_]+)(, known only)?)?)re");
     if (std::regex_match(input, m, broadcast)) {
       store::broadcast b;
       b.topic = m[1];
       b.area = m[2];
       b.template_key = m[3];
+      b.district = m[5];
+      b.unknown_district = !m[6].matched;
+      REQUIRE_FALSE(runner::check_district(b, runner_->current()->districts));
       INFO("broadcast of " << b.template_key);
       REQUIRE(runner_->current()->texts.resolve(b.template_key, {"en"}));  // a misspelt key would send nothing
       // By the rules the API and the command line use (sending hours for area and education).

@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <ctime>
 #include <set>
 #include <thread>
@@ -331,6 +332,64 @@ TEST_CASE("api: a broadcast for a crossing reaches only those who said they come
   CHECK(scalar(srv.dir, "SELECT group_concat(contact_id) FROM outbound_messages WHERE broadcast_id IS NOT NULL") == "1");
   CHECK_THAT(scalar(srv.dir, "SELECT detail FROM audit_log WHERE action = 'broadcasts.create'"),
              Catch::Contains(R"("route":"islam_qala")"));
+}
+
+TEST_CASE("api: a broadcast to one district reaches those whose words name it, and those whose district is not "
+          "known unless told not to (R-M1)",
+          "[integration][api]") {
+  running srv("operator");
+  {
+    // Written before the districts file knew these words: a reload reads them again.
+    SQLite::Database db(srv.dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+    db.setBusyTimeout(10'000);
+    db.exec("INSERT INTO contacts (id, phone, created_at, updated_at) VALUES (1, '+93700000721', 0, 0),"
+            " (2, '+93700000722', 0, 0), (3, '+93700000723', 0, 0), (4, '+93700000724', 0, 0)");
+    db.exec("INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at, district) VALUES"
+            " (1, 'mine_safety', 'herat', 'console', 0, 'انجیل'), (2, 'mine_safety', 'herat', 'console', 0, 'ENJIL'),"
+            " (3, 'mine_safety', 'herat', 'console', 0, 'near the new bridge'),"
+            " (4, 'mine_safety', 'herat', 'console', 0, 'اسلام قلعه')");
+  }
+  srv.srv->signal(SIGHUP);
+  REQUIRE(eventually([&] { return srv.srv->log().find("districts.taken") != std::string::npos; },
+                           std::chrono::seconds(10)));
+  CHECK(scalar(srv.dir, "SELECT group_concat(district_key, ',') FROM (SELECT district_key FROM subscriptions ORDER BY contact_id)") ==
+        "injil,injil,,kohsan");
+  const auto send = [&](const std::string& fields) {
+    return api(srv.port(), "POST", "/api/v1/broadcasts", srv.token,
+               R"({"topic": "mine_safety", "text": "mine_safety.alert_floods", )" + fields + "}");
+  };
+  auto r = send(R"("area": "herat", "district": "kabul_city")");
+  CHECK(r.status == 400);
+  CHECK(error_of(r)["code"] == "invalid_district");
+  CHECK_THAT(error_of(r)["message"].get<std::string>(), Catch::Contains("not a district of herat") && Catch::Contains("injil"));
+  r = send(R"("district": "injil")");  // which area's?
+  CHECK(r.status == 400);
+  CHECK(error_of(r)["field"] == "district");
+  r = send(R"("area": "herat", "district": "guzara", "unknown_district": false)");
+  CHECK(r.status == 409);
+  CHECK(error_of(r)["field"] == "district");  // Herat has people, none known to be in Guzara
+  r = send(R"("area": "herat", "district": "injil", "unknown_district": false)");
+  REQUIRE(r.status == 201);
+  CHECK(json::parse(r.body)["audience"] == 2);
+  CHECK(json::parse(r.body)["district"] == "injil");
+  CHECK(json::parse(r.body)["unknown_district"] == false);
+  r = send(R"("area": "herat", "district": "injil")");
+  REQUIRE(r.status == 201);
+  const auto made = json::parse(r.body);
+  CHECK(made["audience"] == 3);  // and the one whose words name no district
+  const std::string path = "/api/v1/broadcasts/" + std::to_string(made["id"].get<long long>());
+  for (int i = 0; i < 100 && !json::parse(api(srv.port(), "GET", path, srv.token).body)["done"].get<bool>(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(scalar(srv.dir, "SELECT group_concat(contact_id, ',') FROM (SELECT contact_id FROM outbound_messages WHERE broadcast_id = " +
+                            std::to_string(made["id"].get<long long>()) + " ORDER BY contact_id)") == "1,2,3");
+  CHECK_THAT(scalar(srv.dir, "SELECT detail FROM audit_log WHERE action = 'broadcasts.create' ORDER BY id DESC LIMIT 1"),
+             Catch::Contains(R"("district":"injil")") && Catch::Contains(R"("unknown_district":true)"));
+  // What people wrote, for the operator to complete the file: the words no district matches.
+  std::string out;
+  REQUIRE(run_paygham({"districts", "--config", srv.config, "--area", "herat"}, &out) == 0);
+  CHECK_THAT(out, Catch::Contains("injil\t2 people") && Catch::Contains("kohsan\t1 person") &&
+                      Catch::Contains("\"near the new bridge\"\t1 person") && Catch::Contains("guzara\t0 people"));
 }
 
 TEST_CASE("api: the OpenAPI document lists every route with its roles, and each answers as documented",

@@ -156,6 +156,42 @@ TEST_CASE("broadcast: a text no template has, or no subscriber, sends nothing an
   CHECK_THAT(err, Catch::Contains("give --topic and --text"));
 }
 
+TEST_CASE("broadcast: to one district from the command line, the words read by the districts file as it is now, "
+          "saying how many are not known to be there (R-M1)",
+          "[integration][broadcast]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  std::string out, err;
+  REQUIRE(run_paygham({"migrate", "--config", config}, &out, &err) == 0);
+  {
+    // Words written before the file knew them: nobody has read them yet.
+    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+    db.exec("INSERT INTO contacts (id, phone, created_at, updated_at) VALUES (1, '+93700000731', 0, 0),"
+            " (2, '+93700000732', 0, 0), (3, '+93700000733', 0, 0), (4, '+93700000734', 0, 0)");
+    db.exec("INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at, district) VALUES"
+            " (1, 'mine_safety', 'herat', 'console', 0, 'انجيل'), (2, 'mine_safety', 'herat', 'console', 0, 'Enjil'),"
+            " (3, 'mine_safety', 'herat', 'console', 0, ''), (4, 'mine_safety', 'herat', 'console', 0, 'Ghorian')");
+  }
+  const std::vector<std::string> alert = {"broadcast", "--config", config, "--topic", "mine_safety", "--area", "herat",
+                                          "--text", "mine_safety.alert_floods"};
+  const auto with = [&](std::vector<std::string> more) {
+    auto args = alert;
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+  };
+  CHECK(run_paygham(with({"--district", "Injil"}), &out, &err) == 1);  // the file's name, not a spelling
+  CHECK_THAT(err, Catch::Contains("'Injil' is not a district of herat in the districts file; it knows ghoryan, guzara"));
+  CHECK(run_paygham(with({"--district", "injil", "--district-known-only"}), &out, &err) == 0);
+  CHECK(out == "broadcast 1: 2 people subscribed to mine_safety in herat, district injil; the gateway queues it now\n");
+  CHECK(run_paygham(with({"--district", "injil"}), &out, &err) == 0);
+  CHECK(out == "broadcast 2: 3 people subscribed to mine_safety in herat, district injil (1 of them with their district "
+               "not known); the gateway queues it now\n");
+  CHECK(run_paygham({"broadcast", "--config", config, "--topic", "mine_safety", "--district", "injil", "--text",
+                     "mine_safety.alert_floods"},
+                    &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("a district is in an area: give the area too"));
+}
+
 TEST_CASE("broadcast: kill -9 while a morning's reminders, then a broadcast, are being queued: after restarts each "
           "person has exactly one of each",
           "[integration][broadcast]") {

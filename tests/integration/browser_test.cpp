@@ -1,5 +1,5 @@
 // The web console in a real browser: sets up a server as a clinic and an operations room
-// would have it (people with logins, 30 subscribers (20 by a crossing), a patient to call, a fake aggregator
+// would have it (people with logins, 30 subscribers (20 by a crossing, 6 in Injil), a patient to call, a fake aggregator
 // behind the channel) and runs tests/browser/console.cjs, which drives Debian's chromium
 // through playwright-core. Screenshots of each page go to build/browser-shots.
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -30,6 +30,7 @@ TEST_CASE("browser: log in as each role, call a patient, broadcast to 100 %, fix
                          "store: {path: " + dir.file("paygham.db") + ", synchronous: normal}\n"
                          "defaults: {region: AF, language: en, emergency_number: \"112\"}\n"
                          "flows: " + dir.file("flows") + "\nclinics: " + src + "/config/clinics.yaml\n"
+                         "districts: " + src + "/config/districts.yaml\n"
                          "templates: " + src + "/templates\nlexicon: " + src + "/lexicon\n"
                          "ussd_profiles:\n  plain: {ucs2: false, fallback: latin}\n"
                          "channels:\n  - {id: at, type: africastalking, allow_ips: [127.0.0.1], username: u, "
@@ -55,9 +56,11 @@ TEST_CASE("browser: log in as each role, call a patient, broadcast to 100 %, fix
     db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30)"
             " INSERT INTO contacts (phone, language, created_at, updated_at)"
             " SELECT '+9379' || printf('%07d', i), CASE i % 2 WHEN 0 THEN 'prs' END, 0, 0 FROM n");
-    // Two in three come by the Islam Qala crossing; the others never said (R-M1).
-    db.exec("INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at, route)"
-            " SELECT id, 'mine_safety', 'herat', 'at', 0, CASE id % 3 WHEN 0 THEN '' ELSE 'islam_qala' END FROM contacts");
+    // Two in three come by the Islam Qala crossing; the others never said (R-M1). One in five
+    // wrote Injil as their district (in Dari), before the server read them by the districts file.
+    db.exec("INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at, route, district)"
+            " SELECT id, 'mine_safety', 'herat', 'at', 0, CASE id % 3 WHEN 0 THEN '' ELSE 'islam_qala' END,"
+            " CASE id % 5 WHEN 0 THEN 'انجیل' ELSE '' END FROM contacts");
     // Behind a PIN of her own for My visits (R-S12), which she forgot: closed after 15 wrong ones.
     db.exec("INSERT INTO contacts (phone, created_at, updated_at, visit_pin, visit_pin_failed, visit_pin_locked_until)"
             " VALUES ('+93700000555', 0, 0, '$argon2id$v=19$m=8192,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaA', 15, 0)");

@@ -147,6 +147,60 @@ TEST_CASE("broadcasts: an alert for a route reaches those who said they come by 
   CHECK(send("herat", "spin_boldak").first == 0);
 }
 
+TEST_CASE("broadcasts: an alert for a district reaches those in it, and those whose district is not known unless "
+          "told not to (R-M1)",
+          "[store]") {
+  test::store_fixture fx;
+  test::in_tx(fx.w, [](store::tx& t) {
+    const auto sub = [&](const char* phone, const char* area, const char* written, const char* district) {
+      t.subscribe(t.upsert_contact(phone).id, "mine_safety", area, "at", 0, written, "", district);
+    };
+    sub("+93700000021", "herat", "انجیل", "injil");
+    sub("+93700000022", "herat", "Enjil", "injil");
+    sub("+93700000023", "herat", "گذره", "guzara");
+    sub("+93700000024", "herat", "near the bridge", "");  // words no district matches
+    sub("+93700000025", "herat", "", "");                 // never asked
+    sub("+93700000026", "nimroz", "Injil?", "");           // another area altogether
+  });
+  const auto send = [&](const std::string& district, bool unknown) {
+    return test::in_tx(fx.w, [&](store::tx& t) {
+      store::broadcast b;
+      b.topic = "mine_safety";
+      b.area = "herat";
+      b.district = district;
+      b.unknown_district = unknown;
+      b.template_key = "mine_safety.alert";
+      b.prio = core::priority::alert;
+      b.audience = t.count_audience(b);
+      const auto id = t.add_broadcast(b);
+      CHECK(t.find_broadcast(id)->district == district);
+      CHECK(t.find_broadcast(id)->unknown_district == unknown);
+      while (!t.queue_broadcast_batch(id, {}, "Alert", 2).done) {
+      }
+      CHECK(t.broadcast_progress(id) == std::map<std::string, std::int64_t>{{"queued", b.audience}});
+      return b.audience;
+    });
+  };
+  CHECK(send("injil", false) == 2);
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM outbound_messages WHERE to_phone IN ('+93700000021', '+93700000022')") ==
+        "2");
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM outbound_messages") == "2");
+  CHECK(send("injil", true) == 4);  // and the two whose district is not known
+  CHECK(send("guzara", false) == 1);
+  CHECK(send("", true) == 5);  // the whole area
+  // The districts file learns "near the bridge" is Guzara: those who wrote it are taken for it.
+  test::in_tx(fx.w, [](store::tx& t) {
+    const auto written = t.written_districts();
+    REQUIRE(written.size() == 5);
+    CHECK(written[0].area == "herat");
+    CHECK(t.take_district("herat", "near the bridge", "guzara") == 1);
+    CHECK(t.take_district("herat", "near the bridge", "guzara") == 0);  // already
+    CHECK(t.take_district("nimroz", "near the bridge", "guzara") == 0);  // that area has none who wrote it
+  });
+  CHECK(send("guzara", false) == 2);
+  CHECK(send("injil", true) == 3);
+}
+
 TEST_CASE("broadcasts: routine messages are capped at one a day and three a week, alerts never", "[store]") {
   fixture fx;
   const std::map<std::string, std::int64_t> queued{{"queued", 2}}, capped{{"cancelled", 2}};
@@ -295,18 +349,19 @@ TEST_CASE("broadcasts: a subscription keeps the district as written and the rout
   const auto who = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+989120000004").id; });
   const core::unix_ms ends = fx.now.load() + 10 * day;
   test::in_tx(fx.w, [&](store::tx& t) {
-    t.subscribe(who, "mine_safety", "herat", "at", ends, "گذره", "islam_qala");
+    t.subscribe(who, "mine_safety", "herat", "at", ends, "گذره", "islam_qala", "guzara");
     // A renewal says neither: both stay.
     t.subscribe(who, "mine_safety", "herat", "at", ends + 100 * day);
     auto subs = t.subscriptions_of(who);
     REQUIRE(subs.size() == 1);
     CHECK(subs[0].area == "herat");
     CHECK(subs[0].district == "گذره");
+    CHECK(subs[0].district_key == "guzara");
     CHECK(subs[0].route == "islam_qala");
     CHECK(subs[0].expires_at == ends + 100 * day);
     CHECK(subs[0].created_at == t.now());
     // Said again, they change.
-    t.subscribe(who, "mine_safety", "herat", "at", ends + 100 * day, "Injil", "milak");
+    t.subscribe(who, "mine_safety", "herat", "at", ends + 100 * day, "Injil", "milak", "injil");
     REQUIRE(t.add_transfer_code(who, "mine_safety", "550011", t.now() + day));
     const auto afghan = t.upsert_contact("+93790000004").id;
     REQUIRE(t.use_transfer_code("550011", "mine_safety", afghan, "at"));
@@ -314,6 +369,7 @@ TEST_CASE("broadcasts: a subscription keeps the district as written and the rout
     subs = t.subscriptions_of(afghan);
     REQUIRE(subs.size() == 1);
     CHECK(subs[0].district == "Injil");
+    CHECK(subs[0].district_key == "injil");
     CHECK(subs[0].route == "milak");
     CHECK(subs[0].expires_at == ends + 100 * day);
   });

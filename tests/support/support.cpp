@@ -379,6 +379,7 @@ std::string write_test_config(const temp_dir& dir, const std::string& server_ext
                  "  emergency_number: \"112\"\n"
                  "flows: " + src + "/flows\n"
                  "clinics: " + src + "/config/clinics.yaml\n"
+                 "districts: " + src + "/config/districts.yaml\n"
                  "templates: " + src + "/templates\n"
                  "lexicon: " + src + "/lexicon\n"
                  "channels:\n"

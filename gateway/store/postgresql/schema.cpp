@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 42> migrations = {
+constexpr std::array<const char*, 43> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -520,6 +520,11 @@ CREATE TABLE clinic_closures (
   closed_at bigint NOT NULL,
   PRIMARY KEY (clinic, day)
 );
+)sql",
+    // 43: alerts to one district (SQLite's 48).
+    R"sql(
+ALTER TABLE subscriptions ADD COLUMN district_key text NOT NULL DEFAULT '';
+ALTER TABLE broadcasts ADD COLUMN district text NOT NULL DEFAULT '', ADD COLUMN unknown_district integer NOT NULL DEFAULT 1;
 )sql",
 };
 

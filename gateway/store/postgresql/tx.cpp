@@ -1456,25 +1456,47 @@ std::vector<long long> tx::closed_clinic_days(std::string_view clinic, long long
 }
 
 void tx::subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area, std::string_view channel_id,
-                   core::unix_ms expires_at, std::string_view district, std::string_view route) {
+                   core::unix_ms expires_at, std::string_view district, std::string_view route,
+                   std::string_view district_key) {
   require_disk();
   c_.query(
-      "INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at, expires_at, district, route)"
-      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (contact_id, topic, area) DO UPDATE SET"
+      "INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at, expires_at, district, route,"
+      " district_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (contact_id, topic, area) DO UPDATE SET"
       " channel_id = excluded.channel_id, expires_at = excluded.expires_at,"
       " district = CASE WHEN excluded.district <> '' THEN excluded.district ELSE subscriptions.district END,"
+      " district_key = CASE WHEN excluded.district <> '' THEN excluded.district_key ELSE subscriptions.district_key END,"
       " route = CASE WHEN excluded.route <> '' THEN excluded.route ELSE subscriptions.route END",
-      {contact_id, topic, area, channel_id, now(), expires_at, district, route});
+      {contact_id, topic, area, channel_id, now(), expires_at, district, route, district_key});
+}
+
+std::vector<written_district> tx::written_districts() {
+  const auto r = c_.query(
+      "SELECT area, district, district_key, COUNT(*) FROM subscriptions WHERE district <> ''"
+      " GROUP BY area, district, district_key ORDER BY area COLLATE \"C\", COUNT(*) DESC, district COLLATE \"C\"",
+      {});
+  std::vector<written_district> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.int64(i, 3)});
+  return out;
+}
+
+std::size_t tx::take_district(std::string_view area, std::string_view written, std::string_view district) {
+  require_disk();
+  return static_cast<std::size_t>(
+      c_.query("WITH u AS (UPDATE subscriptions SET district_key = $3 WHERE area = $1 AND district = $2"
+               " AND district_key <> $3 RETURNING 1) SELECT COUNT(*) FROM u",
+               {area, written, district})
+          .int64(0, 0));
 }
 
 std::vector<subscription> tx::subscriptions_of(std::int64_t contact_id) {
   const auto r = c_.query(
-      "SELECT topic, area, district, route, channel_id, created_at, expires_at FROM subscriptions"
+      "SELECT topic, area, district, route, channel_id, created_at, expires_at, district_key FROM subscriptions"
       " WHERE contact_id = $1 ORDER BY topic, area",
       {contact_id});
   std::vector<subscription> out;
   for (int i = 0; i < r.rows(); ++i) {
-    out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3), r.text(i, 4), r.int64(i, 5), r.int64(i, 6)});
+    out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3), r.text(i, 4), r.int64(i, 5), r.int64(i, 6),
+                   r.text(i, 7)});
   }
   return out;
 }
@@ -1511,19 +1533,22 @@ bool tx::end_subscription(std::int64_t contact_id, std::string_view topic, std::
   ", ',', 1), " B "::jsonb ->> split_part(" PAYGHAM_THEIR_LANGUAGES ", ',', 2), " F ")"
 
 // The subscribers a broadcast reaches, one row per contact, with the channel they subscribed
-// on. Parameters: $1 topic, $2 area ('' for every area), $3 after contact id, $4 up to it, and
-// ROUTE the route ('' for any).
-#define PAYGHAM_AUDIENCE(ROUTE)                                                                                \
+// on. Parameters: $1 topic, $2 area ('' for every area), $3 after contact id, $4 up to it, ROUTE
+// the route ('' for any), DISTRICT the district ('' for any) and UNKNOWN (1 or 0) whether those
+// whose district is not known count as in it.
+#define PAYGHAM_AUDIENCE(ROUTE, DISTRICT, UNKNOWN)                                                             \
   "SELECT s.contact_id, MIN(s.channel_id) AS channel_id FROM subscriptions s JOIN contacts c ON c.id = s.contact_id" \
   " WHERE s.topic = $1 AND ($2 = '' OR s.area = $2) AND s.contact_id > $3 AND s.contact_id <= $4"              \
   " AND (" ROUTE " = '' OR s.route = " ROUTE ")"                                                                \
+  " AND (" DISTRICT " = '' OR s.district_key = " DISTRICT " OR (" UNKNOWN " = 1 AND s.district_key = ''))"    \
   " AND c.opted_out = 0 AND c.unreachable = 0"                                                                 \
   " AND NOT EXISTS (SELECT 1 FROM contact_optouts o WHERE o.contact_id = s.contact_id AND o.programme = $1)"   \
   " GROUP BY s.contact_id"
 
 std::int64_t tx::count_audience(const broadcast& b) {
-  return c_.query("SELECT COUNT(*) FROM (" PAYGHAM_AUDIENCE("$5") ") a",
-                  {b.topic, b.area, std::int64_t{0}, std::numeric_limits<std::int64_t>::max(), b.route})
+  return c_.query("SELECT COUNT(*) FROM (" PAYGHAM_AUDIENCE("$5", "$6", "$7") ") a",
+                  {b.topic, b.area, std::int64_t{0}, std::numeric_limits<std::int64_t>::max(), b.route, b.district,
+                   b.unknown_district ? 1 : 0})
       .int64(0, 0);
 }
 
@@ -1531,10 +1556,10 @@ std::int64_t tx::add_broadcast(const broadcast& b) {
   require_disk();
   return c_.query(
               "INSERT INTO broadcasts (topic, area, template, priority, not_before, done, cursor, audience, queued,"
-              " created_at, updated_at, requested_by, approved_by, expires_at, route)"
-              " VALUES ($1, $2, $3, $4, $5, 0, 0, $6, 0, $7, $7, $8, $9, $10, $11) RETURNING id",
+              " created_at, updated_at, requested_by, approved_by, expires_at, route, district, unknown_district)"
+              " VALUES ($1, $2, $3, $4, $5, 0, 0, $6, 0, $7, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
               {b.topic, b.area, b.template_key, static_cast<int>(b.prio), b.not_before, b.audience, now(),
-               b.requested_by, b.approved_by, b.expires_at, b.route})
+               b.requested_by, b.approved_by, b.expires_at, b.route, b.district, b.unknown_district ? 1 : 0})
       .int64(0, 0);
 }
 
@@ -1542,7 +1567,7 @@ namespace {
 
 #define PAYGHAM_BROADCAST_COLUMNS                                                                                 \
   "id, topic, area, template, priority, not_before, done, cursor, audience, queued, requested_by, approved_by," \
-  " cancelled, expires_at, route"
+  " cancelled, expires_at, route, district, unknown_district"
 
 broadcast read_broadcast(const result& r, int row) {
   broadcast b;
@@ -1561,6 +1586,8 @@ broadcast read_broadcast(const result& r, int row) {
   b.cancelled = r.integer(row, 12) != 0;
   b.expires_at = r.int64(row, 13);
   b.route = r.text(row, 14);
+  b.district = r.text(row, 15);
+  b.unknown_district = r.integer(row, 16) != 0;
   return b;
 }
 
@@ -1661,7 +1688,7 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
              " WHEN (SELECT COUNT(*) FILTER (WHERE p.created_at > $13) >= $15 OR COUNT(*) >= $16"
              "  FROM outbound_messages p WHERE p.contact_id = c.id AND p.programme = $1 AND p.priority = $7"
              "  AND p.status <> 'cancelled' AND p.created_at > $14) THEN $11 END AS why"
-             " FROM (" PAYGHAM_AUDIENCE("$19") ") a JOIN contacts c ON c.id = a.contact_id) x ORDER BY id"
+             " FROM (" PAYGHAM_AUDIENCE("$19", "$20", "$21") ") a JOIN contacts c ON c.id = a.contact_id) x ORDER BY id"
              " RETURNING id, status),"
              " e AS (INSERT INTO message_events (message_id, status, source, applied, at)"
              " SELECT id, status, CASE status WHEN 'queued' THEN 'broadcast' ELSE 'frequency-cap' END, 1, $9 FROM m"
@@ -1670,7 +1697,8 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
              {b->topic, b->area, b->cursor, last, by_language.dump(), fallback, static_cast<int>(b->prio),
               std::max(now(), b->not_before), now(), id, std::string(frequency_cap_reason), routine,
               static_cast<std::int64_t>(now() - routine_day_ms), static_cast<std::int64_t>(now() - routine_week_ms),
-              routine_per_day, routine_per_week, b->expires_at, std::string(lessons_first_reason), b->route})
+              routine_per_day, routine_per_week, b->expires_at, std::string(lessons_first_reason), b->route,
+              b->district, b->unknown_district ? 1 : 0})
             .int64(0, 0);
     if (b->prio != core::priority::alert) {
       const auto own = c_.query(
@@ -1745,7 +1773,7 @@ std::optional<moved_subscriptions> tx::use_transfer_code(std::string_view code, 
   // Each keeps its end, district and route: a new SIM is not a renewal.
   for (const auto& s : subscriptions_of(from)) {
     if (s.topic != topic) continue;
-    subscribe(to_contact, topic, s.area, channel_id, s.expires_at, s.district, s.route);
+    subscribe(to_contact, topic, s.area, channel_id, s.expires_at, s.district, s.route, s.district_key);
     areas.push_back(s.area);
   }
   if (from != to_contact) c_.query("DELETE FROM subscriptions WHERE contact_id = $1 AND topic = $2", {from, topic});

@@ -137,7 +137,10 @@ class tx final : public store::tx {
   bool reopen_clinic_day(std::string_view clinic, long long day) override;
   std::vector<long long> closed_clinic_days(std::string_view clinic, long long first_day, long long last_day) override;
   void subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area, std::string_view channel_id,
-                 core::unix_ms expires_at, std::string_view district, std::string_view route) override;
+                 core::unix_ms expires_at, std::string_view district, std::string_view route,
+                 std::string_view district_key) override;
+  std::vector<written_district> written_districts() override;
+  std::size_t take_district(std::string_view area, std::string_view written, std::string_view district) override;
   std::vector<subscription> subscriptions_of(std::int64_t contact_id) override;
   std::optional<core::unix_ms> subscription_end(std::int64_t contact_id, std::string_view topic,
                                                 std::string_view area) override;

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 47> migrations = {
+constexpr std::array<const char*, 48> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -632,6 +632,13 @@ CREATE TABLE clinic_closures (
   closed_at  INTEGER NOT NULL,
   PRIMARY KEY (clinic, day)
 );
+)sql",
+    // 48: alerts to one district (R-M1): the district a subscriber's own words name, by the
+    // districts file ('' when none does), and a broadcast's district.
+    R"sql(
+ALTER TABLE subscriptions ADD COLUMN district_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE broadcasts ADD COLUMN district TEXT NOT NULL DEFAULT '';
+ALTER TABLE broadcasts ADD COLUMN unknown_district INTEGER NOT NULL DEFAULT 1;  -- 1: and those whose district is not known
 )sql",
 };
 

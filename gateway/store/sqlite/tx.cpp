@@ -1366,14 +1366,16 @@ std::vector<long long> tx::closed_clinic_days(std::string_view clinic, long long
 }
 
 void tx::subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area, std::string_view channel_id,
-                   core::unix_ms expires_at, std::string_view district, std::string_view route) {
+                   core::unix_ms expires_at, std::string_view district, std::string_view route,
+                   std::string_view district_key) {
   require_disk();
   auto& u = stmt(
-      "INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at, expires_at, district, route)"
-      " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+      "INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at, expires_at, district, route,"
+      " district_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
       " ON CONFLICT (contact_id, topic, area) DO UPDATE SET channel_id = excluded.channel_id,"
       " expires_at = excluded.expires_at,"
       " district = CASE WHEN excluded.district <> '' THEN excluded.district ELSE subscriptions.district END,"
+      " district_key = CASE WHEN excluded.district <> '' THEN excluded.district_key ELSE subscriptions.district_key END,"
       " route = CASE WHEN excluded.route <> '' THEN excluded.route ELSE subscriptions.route END");
   u.bind(1, contact_id);
   bind_text(u, 2, topic);
@@ -1383,19 +1385,42 @@ void tx::subscribe(std::int64_t contact_id, std::string_view topic, std::string_
   u.bind(6, expires_at);
   bind_text(u, 7, district);
   bind_text(u, 8, route);
+  bind_text(u, 9, district_key);
   u.exec();
+}
+
+std::vector<written_district> tx::written_districts() {
+  auto& q = stmt(
+      "SELECT area, district, district_key, COUNT(*) FROM subscriptions WHERE district <> ''"
+      " GROUP BY area, district, district_key ORDER BY area, COUNT(*) DESC, district");
+  std::vector<written_district> out;
+  while (q.executeStep()) {
+    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                   q.getColumn(3).getInt64()});
+  }
+  q.reset();
+  return out;
+}
+
+std::size_t tx::take_district(std::string_view area, std::string_view written, std::string_view district) {
+  require_disk();
+  auto& u = stmt("UPDATE subscriptions SET district_key = ?3 WHERE area = ?1 AND district = ?2 AND district_key <> ?3");
+  bind_text(u, 1, area);
+  bind_text(u, 2, written);
+  bind_text(u, 3, district);
+  return static_cast<std::size_t>(u.exec());
 }
 
 std::vector<subscription> tx::subscriptions_of(std::int64_t contact_id) {
   auto& q = stmt(
-      "SELECT topic, area, district, route, channel_id, created_at, expires_at FROM subscriptions"
+      "SELECT topic, area, district, route, channel_id, created_at, expires_at, district_key FROM subscriptions"
       " WHERE contact_id = ? ORDER BY topic, area");
   q.bind(1, contact_id);
   std::vector<subscription> out;
   while (q.executeStep()) {
     out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
                    q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getInt64(),
-                   q.getColumn(6).getInt64()});
+                   q.getColumn(6).getInt64(), q.getColumn(7).getString()});
   }
   q.reset();
   return out;
@@ -1435,12 +1460,14 @@ bool tx::end_subscription(std::int64_t contact_id, std::string_view topic, std::
 
 // The subscribers a broadcast reaches, one row per contact (a person subscribed to two areas
 // gets an alert to every area once), with the channel they subscribed on.
-// Parameters: topic, area ('' for every area), after contact id, up to contact id, and ?19 the
-// route ('' for any).
+// Parameters: topic, area ('' for every area), after contact id, up to contact id, ?19 the
+// route ('' for any), ?20 the district ('' for any) and ?21 whether those whose district is not
+// known count as in it.
 #define PAYGHAM_AUDIENCE                                                                                   \
   "SELECT s.contact_id, MIN(s.channel_id) AS channel_id FROM subscriptions s JOIN contacts c ON c.id = s.contact_id" \
   " WHERE s.topic = ?1 AND (?2 = '' OR s.area = ?2) AND s.contact_id > ?3 AND s.contact_id <= ?4"          \
   " AND (?19 = '' OR s.route = ?19)"                                                                       \
+  " AND (?20 = '' OR s.district_key = ?20 OR (?21 = 1 AND s.district_key = ''))"                          \
   " AND c.opted_out = 0 AND c.unreachable = 0"                                                             \
   " AND NOT EXISTS (SELECT 1 FROM contact_optouts o WHERE o.contact_id = s.contact_id AND o.programme = ?1)" \
   " GROUP BY s.contact_id"
@@ -1468,6 +1495,8 @@ std::int64_t tx::count_audience(const broadcast& b) {
   q.bind(3, static_cast<std::int64_t>(0));
   q.bind(4, std::numeric_limits<std::int64_t>::max());
   bind_text(q, 19, b.route);
+  bind_text(q, 20, b.district);
+  q.bind(21, b.unknown_district ? 1 : 0);
   q.executeStep();
   const std::int64_t n = q.getColumn(0).getInt64();
   q.reset();
@@ -1478,8 +1507,8 @@ std::int64_t tx::add_broadcast(const broadcast& b) {
   require_disk();
   auto& i = stmt(
       "INSERT INTO broadcasts (topic, area, template, priority, not_before, done, cursor, audience, queued,"
-      " created_at, updated_at, requested_by, approved_by, expires_at, route)"
-      " VALUES (?, ?, ?, ?, ?, 0, 0, ?, 0, ?, ?, ?, ?, ?, ?)");
+      " created_at, updated_at, requested_by, approved_by, expires_at, route, district, unknown_district)"
+      " VALUES (?, ?, ?, ?, ?, 0, 0, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)");
   bind_text(i, 1, b.topic);
   bind_text(i, 2, b.area);
   bind_text(i, 3, b.template_key);
@@ -1492,6 +1521,8 @@ std::int64_t tx::add_broadcast(const broadcast& b) {
   bind_text(i, 10, b.approved_by);
   i.bind(11, b.expires_at);
   bind_text(i, 12, b.route);
+  bind_text(i, 13, b.district);
+  i.bind(14, b.unknown_district ? 1 : 0);
   i.exec();
   return db_.getLastInsertRowid();
 }
@@ -1500,7 +1531,7 @@ namespace {
 
 #define PAYGHAM_BROADCAST_COLUMNS                                                                                 \
   "id, topic, area, template, priority, not_before, done, cursor, audience, queued, requested_by, approved_by," \
-  " cancelled, expires_at, route"
+  " cancelled, expires_at, route, district, unknown_district"
 
 broadcast read_broadcast(SQLite::Statement& q) {
   broadcast b;
@@ -1519,6 +1550,8 @@ broadcast read_broadcast(SQLite::Statement& q) {
   b.cancelled = q.getColumn(12).getInt() != 0;
   b.expires_at = q.getColumn(13).getInt64();
   b.route = q.getColumn(14).getString();
+  b.district = q.getColumn(15).getString();
+  b.unknown_district = q.getColumn(16).getInt() != 0;
   return b;
 }
 
@@ -1652,6 +1685,8 @@ broadcasts_part::batch_queued tx::queue_broadcast_batch(std::int64_t id,
     ins.bind(11, id);
     ins.bind(17, b->expires_at);
     bind_text(ins, 19, b->route);
+    bind_text(ins, 20, b->district);
+    ins.bind(21, b->unknown_district ? 1 : 0);
     if (routine) {
       bind_text(ins, 12, frequency_cap_reason);
       ins.bind(13, static_cast<std::int64_t>(now() - routine_day_ms));
@@ -1799,7 +1834,7 @@ std::optional<moved_subscriptions> tx::use_transfer_code(std::string_view code, 
   }
   // Each keeps its end, district and route: a new SIM is not a renewal.
   for (const auto& s : moving) {
-    subscribe(to_contact, topic, s.area, channel_id, s.expires_at, s.district, s.route);
+    subscribe(to_contact, topic, s.area, channel_id, s.expires_at, s.district, s.route, s.district_key);
     areas.push_back(s.area);
   }
   if (from != to_contact) {

@@ -1,0 +1,106 @@
+#include "gateway/text/districts.hpp"
+
+#include <unicode/uchar.h>
+
+#include "gateway/core/utf8.hpp"
+#include "gateway/core/yaml.hpp"
+#include "gateway/text/normalize.hpp"
+#include "gateway/text/readers.hpp"
+
+namespace paygham::text {
+
+std::string place_key(std::string_view utf8) {
+  if (!core::valid_utf8(utf8)) return {};
+  std::string out;
+  for (const char32_t c : core::decode_utf8(normalize(utf8))) {
+    const auto cp = static_cast<UChar32>(c);
+    if (u_hasBinaryProperty(cp, UCHAR_ALPHABETIC) || u_isdigit(cp)) core::append_utf8(out, c);
+  }
+  return out;
+}
+
+std::string district_table::district_of(std::string_view area, std::string_view written) const {
+  const auto in = spellings_.find(area);
+  if (in == spellings_.end()) return {};
+  const std::string key = place_key(written);
+  if (key.empty()) return {};
+  const auto it = in->second.find(key);
+  return it == in->second.end() ? std::string() : it->second;
+}
+
+bool district_table::knows(std::string_view area, std::string_view district) const {
+  const auto in = districts_.find(area);
+  return in != districts_.end() && in->second.count(std::string(district)) > 0;
+}
+
+std::vector<std::string> district_table::districts(std::string_view area) const {
+  const auto in = districts_.find(area);
+  if (in == districts_.end()) return {};
+  return {in->second.begin(), in->second.end()};
+}
+
+std::vector<std::string> district_table::areas() const {
+  std::vector<std::string> out;
+  for (const auto& [area, _] : districts_) out.push_back(area);
+  return out;
+}
+
+bool district_table::add(const std::string& area, const std::string& district, const std::string& spelling) {
+  districts_[area].insert(district);
+  const auto [it, added] = spellings_[area].emplace(place_key(spelling), district);
+  return added || it->second == district;
+}
+
+district_table load_districts(const std::string& file, std::vector<std::string>& problems) {
+  district_table out;
+  auto doc = core::yaml::load_file(file);
+  if (!doc) {
+    problems.push_back(doc.error());
+    return out;
+  }
+  core::yaml::reader r(file, problems);
+  const YAML::Node root = doc.value();
+  const char* shape = "herat: {injil: [Injil, Enjil, انجیل]}";
+  if (!root.IsMap()) {
+    r.problem(root, std::string("the districts file maps each area to its districts, and each district to the ways "
+                                "people write it: ") + shape);
+    return out;
+  }
+  for (const auto& a : root) {
+    const std::string area = a.first.IsScalar() ? a.first.Scalar() : "";
+    if (!is_value_name(area)) {
+      r.problem(a.first, "'" + area + "' is not an area as flows name it (lower-case letters, digits and _: herat)");
+      continue;
+    }
+    if (!a.second.IsMap() || a.second.size() == 0) {
+      r.problem(a.second, "'" + area + "' maps each of its districts to the ways people write it: " + shape);
+      continue;
+    }
+    for (const auto& d : a.second) {
+      const std::string district = d.first.IsScalar() ? d.first.Scalar() : "";
+      const std::string path = area + "." + district;
+      if (!is_value_name(district)) {
+        r.problem(d.first, "'" + district + "' in '" + area +
+                               "' is not a district's name as operators send alerts by it (lower-case letters, "
+                               "digits and _: injil)");
+        continue;
+      }
+      if (!d.second.IsSequence() || d.second.size() == 0) {
+        r.problem(d.second, "'" + path + "' lists the ways people write it: [Injil, Enjil, انجیل]");
+        continue;
+      }
+      for (const auto& s : d.second) {
+        const std::string spelling = s.IsScalar() ? s.Scalar() : "";
+        if (place_key(spelling).empty()) {
+          r.problem(s, "'" + path + "' has a spelling with no letter or digit in it");
+        } else if (!out.add(area, district, spelling)) {
+          r.problem(s, "'" + spelling + "' in '" + path + "' already names " + out.district_of(area, spelling) +
+                           ": a spelling may name one district of an area");
+        }
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace paygham::text
