@@ -32,6 +32,15 @@ constexpr core::unix_ms question_least_ms = 1'800'000;
 // for the morning).
 constexpr core::unix_ms question_evening_ms = 600'000;
 
+// The operators' inbox asks someone to act on visit `b` (where the person cannot be reached by
+// flow, or nobody at the clinic can call them): "<ask>CODE, WHEN, CLINIC<then>".
+void ask_operators(store::tx& tx, const content& c, const store::booking& b, const std::string& ask,
+                   const std::string& then) {
+  const auto v = actions::booking_vars(b, &c.clinics, "en");
+  tx.add_inbox(store::inbox_item{b.contact_id, 0, b.channel_id, "",
+                                 ask + v.at("code") + ", " + v.at("when") + ", " + v.at("clinic_name") + then});
+}
+
 }  // namespace
 
 bool runner::waits_turn(store::tx& tx, const content& c, const flow::definition& f, const std::string& node,
@@ -488,11 +497,8 @@ std::string runner::apply_booking_cancelled(store::tx& tx, const content& c, con
   if (!f) {
     // Nothing can tell the person: the operators' inbox asks someone to, and the job is kept
     // (parked) with the reason.
-    const auto v = actions::booking_vars(*b, &c.clinics, "en");
-    tx.add_inbox(store::inbox_item{b->contact_id, 0, b->channel_id, "",
-                                   "Please tell them: the clinic cancelled visit " + v.at("code") + ", " +
-                                       v.at("when") + ", " + v.at("clinic_name") + "; no SMS went (the flow " +
-                                       p->flow + " is gone)"});
+    ask_operators(tx, c, *b, "Please tell them: the clinic cancelled visit ",
+                  "; no SMS went (the flow " + p->flow + " is gone)");
     return "flow '" + p->flow + "' is gone";
   }
   const auto who = tx.find_contact(b->contact_id);
@@ -531,13 +537,10 @@ std::string runner::apply_booking_watch(store::tx& tx, const content& c, const s
   const int misses = p->reason == "missed_visit" ? 1 : 0;
   const auto priority = actions::visit_call_priority(tx, *b, store::call_priority::normal);
   if (actions::put_on_call_list(tx, b->contact_id, b->clinic, p->reason, misses, priority)) return {};
-  const auto v = actions::booking_vars(*b, &c.clinics, "en");
   const std::string why = p->reason == "missed_visit"       ? "missed visit "
                           : p->reason == "clinic_cancelled" ? "the clinic cancelled visit "
                                                             : "could not come to visit ";
-  tx.add_inbox(store::inbox_item{b->contact_id, 0, b->channel_id, "",
-                                 "Please call: " + why + v.at("code") + ", " + v.at("when") + ", " + v.at("clinic_name") +
-                                     "; no new day chosen"});
+  ask_operators(tx, c, *b, "Please call: " + why, "; no new day chosen");
   return {};
 }
 
