@@ -142,10 +142,11 @@ int broadcast(const broadcast_options& o) {
                   .dump());
     });
     writer->stop();
-    const std::string who = std::to_string(b.audience) + " people subscribed to " + b.topic +
+    const bool one = b.audience == 1;
+    const std::string who = std::to_string(b.audience) + (one ? " person" : " people") + " subscribed to " + b.topic +
                             (b.area.empty() ? " (every area)" : " in " + b.area) +
                             (b.district.empty() ? "" : ", district " + b.district) +
-                            (b.route.empty() ? "" : " who come by " + b.route) +
+                            (b.route.empty() ? "" : (one ? " who comes by " : " who come by ") + b.route) +
                             (unknown == 0 ? "" : " (" + std::to_string(unknown) + " of them with their district not known)");
     if (b.audience == 0) {
       std::cout << "nobody to send to: 0 " << who.substr(2) << "\n";
@@ -207,7 +208,7 @@ int broadcast_decide(const std::string& config_path, const std::string& action, 
     }
     std::cout << "broadcast " << b->id << (action == "approve" ? " approved: the gateway queues it now for "
                                                                   : " cancelled: nothing goes to ")
-              << b->audience << " people\n";
+              << b->audience << (b->audience == 1 ? " person\n" : " people\n");
     return exit_ok;
   } catch (const std::exception& e) {
     std::cerr << "paygham broadcast: " << e.what() << "\n";

@@ -213,6 +213,7 @@ constexpr const char* contacts_help =
     "  language     a language of the templates: prs, ps, fa, en\n"
     "  topic, area  subscribes the person to a programme's area (mine_safety, herat)\n"
     "  route        and the crossing or route they come by (islam_qala), for --route broadcasts\n"
+    "  district     and the district, in words (Injil, انجیل), for --district broadcasts\n"
     "  other        a field kept on the person: name ({contact.name}), months, or one the config\n"
     "               declares with why (contact_fields); any other column is refused\n"
     "Importing never opts anyone in: a person who stopped messages stays stopped. Every line is\n"

@@ -34,11 +34,12 @@ struct person {
   std::string phone;
   std::string language;
   std::string topic, area, route;
+  std::string district, district_key;  // as written, and the district it names (the districts file)
   std::map<std::string, std::string> fields;
 };
 
 struct columns {
-  int phone = -1, language = -1, topic = -1, area = -1, route = -1;
+  int phone = -1, language = -1, topic = -1, area = -1, route = -1, district = -1;
   std::vector<std::pair<int, std::string>> fields;  // other columns: contact fields
   std::size_t count = 0;
 };
@@ -62,6 +63,7 @@ core::result<columns> read_header(const std::string& line, const config& cfg) {
     else if (n == "topic") c.topic = at;
     else if (n == "area") c.area = at;
     else if (n == "route") c.route = at;
+    else if (n == "district") c.district = at;
     else if (!contact_field_name(n)) return core::fail("line 1: the column '" + n + "' is not a name flows can use (a-z, 0-9 and _)");
     else if (keeps_contact_field(cfg, n)) c.fields.emplace_back(at, n);
     else if (undeclared.empty()) undeclared = n;
@@ -75,6 +77,7 @@ core::result<columns> read_header(const std::string& line, const config& cfg) {
   if ((c.area >= 0 || c.route >= 0) && c.topic < 0) {
     return core::fail("line 1: an 'area' or 'route' column needs a 'topic' column (mine_safety)");
   }
+  if (c.district >= 0 && c.area < 0) return core::fail("line 1: a 'district' column needs an 'area' column (herat)");
   return c;
 }
 
@@ -193,6 +196,19 @@ int contacts_import(const contacts_options& o) {
       }
     }
     if (!named) continue;
+    // R-M1: the district in the person's words, as a flow keeps it, and the district those name.
+    if (cols.district >= 0) {
+      p.district = f[static_cast<std::size_t>(cols.district)];
+      if (core::decode_utf8(p.district).size() > 60 || core::has_control(p.district, false)) {
+        why("district is more than 60 letters, or has a control or direction character: the place in words");
+        continue;
+      }
+      if (!p.district.empty() && p.area.empty()) {
+        why("district '" + p.district + "' without an area: a district is in an area");
+        continue;
+      }
+      p.district_key = content->districts.district_of(p.area, p.district);
+    }
     // What is kept on a person is checked as the API checks a name: at most 100 letters, and
     // nothing that is not text (controls, marks that reorder right-to-left text).
     bool readable = true;
@@ -248,7 +264,7 @@ int contacts_import(const contacts_options& o) {
             if (c.created) ++added;
             if (!p.language.empty()) t.set_contact_language(c.id, p.language);
             t.set_contact_fields(c.id, p.fields);
-            if (!p.topic.empty()) t.subscribe(c.id, p.topic, p.area, channel, 0, {}, p.route);
+            if (!p.topic.empty()) t.subscribe(c.id, p.topic, p.area, channel, 0, p.district, p.route, p.district_key);
           }
           if (to == good.size()) {
             t.audit("cli", "contacts.import", "file:" + o.file,

@@ -80,11 +80,37 @@ TEST_CASE("contacts: an import subscribes people with the crossing they come by 
   CHECK(run_paygham({"broadcast", "--config", config, "--topic", "mine_safety", "--route", "islam_qala", "--text",
                      "mine_safety.alert_floods"},
                     &out, &err) == 0);
-  CHECK_THAT(out, Catch::StartsWith("broadcast 1: 1 people subscribed to mine_safety (every area) who come by islam_qala"));
+  CHECK_THAT(out, Catch::StartsWith("broadcast 1: 1 person subscribed to mine_safety (every area) who comes by islam_qala"));
   CHECK(run_paygham({"broadcast", "--config", config, "--topic", "mine_safety", "--route", "Islam Qala", "--text",
                      "mine_safety.alert_floods"},
                     &out, &err) == 2);
   CHECK_THAT(err, Catch::Contains("--route is a value of the flow's route menu"));
+}
+
+TEST_CASE("contacts: an import keeps the district in the partner's words, read by the districts file (R-M1)",
+          "[integration][contacts]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  write_file(dir.file("people.csv"),
+             "phone,topic,area,district\n"
+             "+93700000221,mine_safety,herat,انجیل\n"
+             "+93700000222,mine_safety,herat,Enjil\n"
+             "+93700000223,mine_safety,herat,behind the old mosque\n"
+             "+93700000224,mine_safety,,Injil\n");  // line 5: which area's Injil?
+  std::string out, err;
+  CHECK(run_paygham({"contacts", "import", "--config", config, dir.file("people.csv")}, &out, &err) == 1);
+  CHECK(out == "imported 3 people (3 new); 1 bad line\n");
+  CHECK_THAT(err, Catch::Contains("line 5: district 'Injil' without an area"));
+  CHECK(scalar(dir, "SELECT group_concat(district || '=' || district_key, ';') FROM (SELECT district, district_key"
+                    " FROM subscriptions ORDER BY contact_id)") == "انجیل=injil;Enjil=injil;behind the old mosque=");
+  CHECK(run_paygham({"broadcast", "--config", config, "--topic", "mine_safety", "--area", "herat", "--district", "injil",
+                     "--district-known-only", "--text", "mine_safety.alert_floods"},
+                    &out, &err) == 0);
+  CHECK_THAT(out, Catch::StartsWith("broadcast 1: 2 people subscribed to mine_safety in herat, district injil;"));
+  // A header that names a district without its area is refused before any line is read.
+  write_file(dir.file("no_area.csv"), "phone,topic,district\n+93700000225,mine_safety,Injil\n");
+  CHECK(run_paygham({"contacts", "import", "--config", config, dir.file("no_area.csv")}, &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("a 'district' column needs an 'area' column"));
 }
 
 TEST_CASE("contacts: an import takes the good lines, lists the bad ones by number, and opts nobody in",
