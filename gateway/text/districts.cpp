@@ -9,12 +9,33 @@
 
 namespace paygham::text {
 
+namespace {
+
+// A Pashto letter as a phone without a Pashto keyboard types it: its Persian neighbour.
+char32_t persian_neighbour(char32_t c) {
+  switch (c) {
+    case U'\u06AB': return U'\u06AF';  // ګ → گ
+    case U'\u069A': return U'\u0634';  // ښ → ش
+    case U'\u0679': return U'\u062A';  // ټ → ت
+    case U'\u0689': return U'\u062F';  // ډ → د
+    case U'\u0693': return U'\u0631';  // ړ → ر
+    case U'\u06BC': return U'\u0646';  // ڼ → ن
+    case U'\u0696': return U'\u0698';  // ږ → ژ
+    case U'\u0681': return U'\u0632';  // ځ → ز
+    case U'\u0685': return U'\u0686';  // څ → چ
+    case U'\u06D0': case U'\u06CD': case U'\u0626': return U'\u06CC';  // ې ۍ ئ → ی
+    default: return c;
+  }
+}
+
+}  // namespace
+
 std::string place_key(std::string_view utf8) {
   if (!core::valid_utf8(utf8)) return {};
   std::string out;
   for (const char32_t c : core::decode_utf8(normalize(utf8))) {
     const auto cp = static_cast<UChar32>(c);
-    if (u_hasBinaryProperty(cp, UCHAR_ALPHABETIC) || u_isdigit(cp)) core::append_utf8(out, c);
+    if (u_hasBinaryProperty(cp, UCHAR_ALPHABETIC) || u_isdigit(cp)) core::append_utf8(out, persian_neighbour(c));
   }
   return out;
 }

@@ -14,8 +14,10 @@
 namespace paygham::text {
 
 // What two spellings of a place have in common, for matching only: normalize() (scripts'
-// letter variants, digits, case), then only letters and digits (spaces, ZWNJ, dashes and
-// punctuation go: "Spin Boldak" and «سپین‌بولدک» each match their run-together forms).
+// letter variants, digits, case), Pashto letters as their Persian neighbours (ګ → گ, ښ → ش,
+// ې ۍ ئ → ی: a phone without a Pashto keyboard types those), then only letters and digits
+// (spaces, ZWNJ, dashes and punctuation go: "Spin Boldak" and «سپین‌بولدک» each match their
+// run-together forms).
 std::string place_key(std::string_view utf8);
 
 class district_table {
