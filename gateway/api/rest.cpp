@@ -292,6 +292,9 @@ outcome create_broadcast(services& s, store::tx& tx, const call& c) {
   }
   out.district = b.value("district", "");
   out.unknown_district = b.value("unknown_district", true);
+  if (out.district.empty() && !out.unknown_district) {
+    return refuse(400, "invalid_district", "unknown_district goes with a district", "unknown_district");
+  }
   if (const auto bad = runner::check_district(out, s.runner.current()->districts)) {
     return refuse(400, "invalid_district", bad->message, "district");
   }
@@ -362,7 +365,7 @@ outcome create_broadcast(services& s, store::tx& tx, const call& c) {
 }
 
 // POST /api/v1/broadcasts/{id}/approve: a second person lets an urgent alert go (R-M3).
-outcome approve_broadcast(services&, store::tx& tx, const call& c) {
+outcome approve_broadcast(services& s, store::tx& tx, const call& c) {
   const auto id = text::read_id(c.value("id"));
   const auto b = id ? tx.find_broadcast(*id) : std::nullopt;
   if (!b) return refuse(404, "not_found", "no broadcast with that number");
@@ -375,6 +378,11 @@ outcome approve_broadcast(services&, store::tx& tx, const call& c) {
   }
   if (b->requested_by == c.actor()) {
     return refuse(409, "same_person", "an urgent alert needs a second person: someone else must approve it");
+  }
+  // A district the file no longer lists (edited since) would reach only those whose district
+  // is not known.
+  if (const auto gone = runner::check_district(*b, s.runner.current()->districts)) {
+    return refuse(409, "unknown_district", gone->message + ": cancel it and ask for it again");
   }
   if (!runner::approve_broadcast(tx, b->id, c.actor())) {
     return refuse(409, "not_awaiting_approval", "broadcast " + std::to_string(b->id) + " no longer awaits approval");

@@ -122,9 +122,16 @@ int broadcast(const broadcast_options& o) {
     }
     std::int64_t id = 0;
     std::int64_t unknown = 0;  // of the audience, those whose district is not known
+    std::int64_t unread = 0;   // in the area, those the file on disk reads otherwise than the gateway did
     store::run_now(*writer, [&](store::tx& t) {
-      // What subscribers wrote, read by the districts file as it is now.
-      if (!b.district.empty()) runner::take_districts(t, content->districts);
+      // The gateway reads subscribers' words by the districts file (at start, on reload): after
+      // an edit it has not read yet, the audience would not be what the file says.
+      if (!b.district.empty()) {
+        for (const auto& w : t.written_districts()) {
+          if (w.area == b.area && content->districts.district_of(w.area, w.written) != w.district) unread += w.people;
+        }
+        if (unread > 0) return;
+      }
       b.audience = t.count_audience(b);
       if (!b.district.empty() && b.unknown_district) {
         auto known_only = b;
@@ -142,6 +149,11 @@ int broadcast(const broadcast_options& o) {
                   .dump());
     });
     writer->stop();
+    if (unread > 0) {
+      std::cerr << "paygham broadcast: the districts file reads the words of " << unread << " of the people in " << b.area
+                << " otherwise than the gateway did: reload the gateway (kill -HUP) or restart it, then send again\n";
+      return exit_user_error;
+    }
     const bool one = b.audience == 1;
     const std::string who = std::to_string(b.audience) + (one ? " person" : " people") + " subscribed to " + b.topic +
                             (b.area.empty() ? " (every area)" : " in " + b.area) +
@@ -182,11 +194,20 @@ int broadcast_decide(const std::string& config_path, const std::string& action, 
     const auto writer = store::open_writer(so);
     const std::string actor = person(*writer, by);
     if (actor.empty()) return exit_user_error;
+    // A district the file no longer lists (edited since the alert was asked for) would reach
+    // only those whose district is not known: refused, to be asked for again.
+    text::district_table districts;
+    if (auto cfg = load_config(config_path); cfg && !cfg.value().districts_file.empty()) {
+      std::vector<std::string> problems;
+      districts = text::load_districts(cfg.value().districts_file, problems);
+    }
     std::optional<store::broadcast> b;
+    std::optional<runner::broadcast_refusal> gone;
     bool done = false;
     store::run_now(*writer, [&](store::tx& t) {
       b = t.find_broadcast(id);
       if (!b || !b->awaiting_approval() || (action == "approve" && b->requested_by == actor)) return;
+      if (action == "approve" && (gone = runner::check_district(*b, districts))) return;
       done = action == "approve" ? runner::approve_broadcast(t, b->id, actor) : t.cancel_broadcast(b->id);
       if (done) {
         t.audit(actor, "broadcasts." + action, "broadcast:" + std::to_string(b->id),
@@ -196,6 +217,11 @@ int broadcast_decide(const std::string& config_path, const std::string& action, 
     writer->stop();
     if (!b) {
       std::cerr << "paygham broadcast: no broadcast " << id << "\n";
+      return exit_user_error;
+    }
+    if (gone) {
+      std::cerr << "paygham broadcast: broadcast " << b->id << " is for district " << b->district << ": " << gone->message
+                << ". Cancel it and ask for it again.\n";
       return exit_user_error;
     }
     if (!done) {
@@ -237,6 +263,9 @@ int broadcast_status(const std::string& config_path, const std::string& id_text,
       }
       std::int64_t open = 0;
       std::string line = "broadcast " + std::to_string(id) + " (" + b->topic + (b->area.empty() ? "" : ", " + b->area) +
+                         (b->district.empty() ? ""
+                          : ", district " + b->district +
+                                (b->unknown_district ? " and those whose district is not known" : " (known only)")) +
                          (b->route.empty() ? "" : ", by " + b->route) + "): " + std::to_string(b->queued) + " of " + std::to_string(b->audience) + " queued" +
                          (b->done ? "" : " so far") +
                          (b->cancelled ? ", cancelled" : b->awaiting_approval() ? ", awaiting a second person's approval" : "");

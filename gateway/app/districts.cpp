@@ -2,6 +2,7 @@
 // read by the districts file as it is now: how many each district counts, and the words no
 // district's spellings match yet, for an operator to add to the file (an alert to one district
 // reaches those only when asked to: `paygham broadcast --district`).
+#include <algorithm>
 #include <iostream>
 #include <map>
 
@@ -9,6 +10,7 @@
 #include "gateway/app/config.hpp"
 #include "gateway/app/content.hpp"
 #include "gateway/store/writer.hpp"
+#include "gateway/text/districts.hpp"
 
 namespace paygham::app {
 
@@ -35,7 +37,9 @@ int districts(const districts_options& o) {
   }
   struct area_count {
     std::map<std::string, std::int64_t> by_district;  // every district of the file, 0 or more
-    std::vector<std::pair<std::string, std::int64_t>> unmatched;  // as written, most first
+    // As written (the commonest way of each place_key, so "Enjeel" and "enjeel " are one line),
+    // with how many wrote it so.
+    std::map<std::string, std::pair<std::string, std::int64_t>> unmatched;
   };
   std::map<std::string, area_count> areas;
   for (const auto& area : known.areas()) {
@@ -48,7 +52,10 @@ int districts(const districts_options& o) {
     const std::string d = known.district_of(w.area, w.written);
     auto& a = areas[w.area];
     if (d.empty()) {
-      a.unmatched.emplace_back(w.written, w.people);
+      // Listed most written first: the first way met of a place_key is its commonest.
+      auto& [shown, n] = a.unmatched[text::place_key(w.written)];
+      if (shown.empty()) shown = w.written;
+      n += w.people;
     } else {
       a.by_district[d] += w.people;
     }
@@ -64,8 +71,11 @@ int districts(const districts_options& o) {
     for (const auto& [d, n] : a.by_district) std::cout << "  " << d << "\t" << n << (n == 1 ? " person\n" : " people\n");
     if (a.unmatched.empty()) continue;
     any_unmatched = true;
+    std::vector<std::pair<std::string, std::int64_t>> most_first;
+    for (const auto& [key, way] : a.unmatched) most_first.push_back(way);
+    std::stable_sort(most_first.begin(), most_first.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
     std::cout << "  written so, no district of the file:\n";
-    for (const auto& [w, n] : a.unmatched) std::cout << "    \"" << w << "\"\t" << n << (n == 1 ? " person\n" : " people\n");
+    for (const auto& [w, n] : most_first) std::cout << "    \"" << w << "\"\t" << n << (n == 1 ? " person\n" : " people\n");
   }
   if (any_unmatched) {
     std::cout << "\nWhat no district matches gets every alert of its area, and an alert to one district\n"

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "gateway/api/api.hpp"
@@ -242,13 +243,18 @@ struct gateway::parts {
     return {};
   }
 
-  // What subscribers wrote as their district, read again by the districts file as loaded now.
+  // What subscribers wrote as their district, read again by the districts file as loaded now
+  // (in the writer's job: of two reloads, the newest content is read; unchanged, not again).
   void take_districts() {
     writer->submit(
-        [content = run.current()](store::tx& t) {
+        [this](store::tx& t) {
+          std::lock_guard lock(districts_mu);  // PostgreSQL's writer has several lanes
+          const auto content = run.current();
+          if (districts_taken && *districts_taken == content->districts) return;
           if (const std::size_t n = runner::take_districts(t, content->districts)) {
             core::log::info("districts.taken", {{"subscriptions", n}});
           }
+          districts_taken = content->districts;
         },
         [](std::exception_ptr err) {
           if (err) core::log::error("districts.failed", {{"error", core::log::what(err)}});
@@ -279,6 +285,8 @@ struct gateway::parts {
   http::router routes;
   http::server server;
   std::atomic<bool> ticking{false};  // never two clock ticks queued at once
+  std::mutex districts_mu;
+  std::optional<text::district_table> districts_taken;  // the table subscribers were last read by
   void tick(bool jobs_only = false);
 };
 

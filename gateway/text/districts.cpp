@@ -114,6 +114,9 @@ district_table load_districts(const std::string& file, std::vector<std::string>&
         const std::string spelling = s.IsScalar() ? s.Scalar() : "";
         if (place_key(spelling).empty()) {
           r.problem(s, "'" + path + "' has a spelling with no letter or digit in it");
+        } else if (place_key(spelling) == place_key(area)) {
+          r.problem(s, "'" + spelling + "' in '" + path +
+                           "' is the area's own name: a person who writes only that has not said their district");
         } else if (!out.add(area, district, spelling)) {
           r.problem(s, "'" + spelling + "' in '" + path + "' already names " + out.district_of(area, spelling) +
                            ": a spelling may name one district of an area");

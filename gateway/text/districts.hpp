@@ -29,6 +29,7 @@ class district_table {
   std::vector<std::string> districts(std::string_view area) const;
   std::vector<std::string> areas() const;
   bool empty() const { return spellings_.empty(); }
+  bool operator==(const district_table&) const = default;
 
   // For the loader: false when the spelling already names another district of the area.
   bool add(const std::string& area, const std::string& district, const std::string& spelling);

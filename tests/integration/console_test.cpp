@@ -56,12 +56,6 @@ std::string code_of(const http_reply& r) {
   return j.is_object() && j.contains("error") ? j["error"].value("code", "") : "";
 }
 
-std::string scalar(const temp_dir& dir, const std::string& sql) {
-  SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
-  db.setBusyTimeout(10'000);
-  return db.execAndGet(sql).getString();
-}
-
 // A config whose flows folder is a copy in `dir` (publishing writes to it).
 std::string config_with_own_flows(const temp_dir& dir, const std::string& extra = "") {
   namespace fs = std::filesystem;

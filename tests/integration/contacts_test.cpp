@@ -9,15 +9,6 @@
 
 using namespace paygham::test;
 
-namespace {
-
-std::string scalar(const temp_dir& dir, const std::string& sql) {
-  SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
-  return db.execAndGet(sql).getString();
-}
-
-}  // namespace
-
 TEST_CASE("contacts: an import takes fixed-line numbers but names their lines (R-L6), and only known month names (R-L3)",
           "[integration][contacts]") {
   temp_dir dir;

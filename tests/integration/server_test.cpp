@@ -357,6 +357,7 @@ TEST_CASE("integration: lint passes the shipped set and names a broken flow", "[
     for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
              {"/etc/paygham/clinics.yaml", src + "/config/clinics.yaml"},
              {"/etc/paygham/holidays.yaml", src + "/config/holidays.yaml"},
+             {"/etc/paygham/districts.yaml", src + "/config/districts.yaml"},
              {"/etc/paygham/", src + "/"}}) {
       for (auto at = example.find(from); at != std::string::npos; at = example.find(from, at + to.size())) {
         example.replace(at, from.size(), to);

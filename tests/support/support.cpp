@@ -1,5 +1,7 @@
 #include "tests/support/support.hpp"
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -360,6 +362,12 @@ http_reply api(int port, const std::string& method, const std::string& path, con
   std::vector<std::pair<std::string, std::string>> headers;
   if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
   return http_call(port, method, path, body, "application/json", headers);
+}
+
+std::string scalar(const temp_dir& dir, const std::string& sql) {
+  SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
+  db.setBusyTimeout(10'000);
+  return db.execAndGet(sql).getString();
 }
 
 std::string write_test_config(const temp_dir& dir, const std::string& server_extra,

@@ -210,6 +210,10 @@ http_reply api(int port, const std::string& method, const std::string& path, con
 
 // A config for a test server: port 0, a store in `dir`, the shipped flows and templates,
 // and the shipped channels. `extra` is appended verbatim (more top-level YAML).
+// The first column of the first row `sql` reads from the store in `dir` (paygham.db, SQLite),
+// as text; waits for a writer to let go.
+std::string scalar(const temp_dir& dir, const std::string& sql);
+
 std::string write_test_config(const temp_dir& dir, const std::string& server_extra = "",
                               const std::string& channels_extra = "");
 

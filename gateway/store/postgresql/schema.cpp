@@ -525,6 +525,7 @@ CREATE TABLE clinic_closures (
     R"sql(
 ALTER TABLE subscriptions ADD COLUMN district_key text NOT NULL DEFAULT '';
 ALTER TABLE broadcasts ADD COLUMN district text NOT NULL DEFAULT '', ADD COLUMN unknown_district integer NOT NULL DEFAULT 1;
+CREATE INDEX subscriptions_district ON subscriptions (area, district);
 )sql",
 };
 

@@ -639,6 +639,7 @@ CREATE TABLE clinic_closures (
 ALTER TABLE subscriptions ADD COLUMN district_key TEXT NOT NULL DEFAULT '';
 ALTER TABLE broadcasts ADD COLUMN district TEXT NOT NULL DEFAULT '';
 ALTER TABLE broadcasts ADD COLUMN unknown_district INTEGER NOT NULL DEFAULT 1;  -- 1: and those whose district is not known
+CREATE INDEX subscriptions_district ON subscriptions (area, district);
 )sql",
 };
 
