@@ -535,7 +535,7 @@ TEST_CASE("api: everyone who works with Paygham reads who else can see messages,
   bool placed = false;
   for (const auto& w : lint["warnings"]) {
     if (w["message"].get<std::string>().rfind("party 'Hetzner'", 0) == 0) {
-      placed = w["file"] == config && w["line"] == 26;
+      placed = w["file"] == config && w["line"] == 27;
     }
   }
   CHECK(placed);
