@@ -1334,7 +1334,7 @@ async function contactsPage(query) {
     h('td', {}, k.programme), h('td', {}, WORDS[lang]['via_' + k.via] ? t('via_' + k.via) : k.via), h('td', {}, recorder(k.recorded_by)), h('td', {}, when(k.at))))),
   h('h2', {}, t('subscriptions')),
   table([t('programme'), t('c_area'), t('c_since'), t('c_ends')], c.subscriptions.map((x) => h('tr', {},
-    h('td', {}, x.programme), h('td', {}, x.area, x.district ? ' · ' + x.district : ''), h('td', {}, when(x.since)),
+    h('td', {}, x.programme), h('td', {}, x.area, x.district ? ' · ' + x.district : '', x.in_district ? ' (' + x.in_district + ')' : ''), h('td', {}, when(x.since)),
     h('td', {}, x.ends ? when(x.ends) : t('never'))))));
 }
 

@@ -1553,6 +1553,7 @@ json contact_json(store::tx& tx, const store::contact& c) {
   for (const auto& s : tx.subscriptions_of(c.id)) {
     json one{{"programme", s.topic}, {"area", s.area}, {"since", s.created_at}, {"ends", s.expires_at}};
     if (!s.district.empty()) one["district"] = s.district;
+    if (!s.district_key.empty()) one["in_district"] = s.district_key;  // as the districts file reads the words
     if (!s.route.empty()) one["route"] = s.route;
     subscriptions.push_back(std::move(one));
   }

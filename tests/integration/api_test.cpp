@@ -1028,7 +1028,8 @@ TEST_CASE("api: the month names a person reads are their own, apart from their l
   CHECK_FALSE(json::parse(r.body).contains("months"));
 }
 
-TEST_CASE("api: a person's mine alerts show the district they wrote and their route, to admins and operators only",
+TEST_CASE("api: a person's mine alerts show the district they wrote, which district it is, and their route, to admins "
+          "and operators only",
           "[integration][api]") {
   running srv("operator");
   const std::string worker = make_token(srv.config, "health_worker", "clinic system");
@@ -1046,8 +1047,17 @@ TEST_CASE("api: a person's mine alerts show the district they wrote and their ro
   CHECK(subs[0]["programme"] == "mine_safety");
   CHECK(subs[0]["area"] == "herat");
   CHECK(subs[0]["district"] == "Guzara, near the river");
+  CHECK_FALSE(subs[0].contains("in_district"));  // more words than a district's name: not read as one
   CHECK(subs[0]["route"] == "islam_qala");
   CHECK(subs[0]["ends"].get<long long>() > subs[0]["since"].get<long long>());
+  // Someone who wrote the district as the districts file spells it: shown which one it is.
+  for (const char* text : {"MINE", "1", "1", "Gozareh", "1"}) {
+    REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms", std::string("from=%2B93700000667&text=") + text)
+                .status == 200);
+  }
+  r = api(srv.port(), "GET", "/api/v1/contacts?phone=0700000667", srv.token);
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["subscriptions"][0]["in_district"] == "guzara");
   CHECK(api(srv.port(), "GET", "/api/v1/contacts?phone=0700000666", worker).status == 403);
 }
 
