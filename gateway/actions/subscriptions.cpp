@@ -53,25 +53,6 @@ namespace {
 constexpr core::unix_ms code_lifetime_ms = 30LL * 24 * 3'600'000;
 constexpr int wrong_codes_a_day = 5;
 
-// A place as the person wrote it, kept for the operators: spaces collapsed, controls and
-// direction marks dropped, at most 60 characters (a USSD answer can be 160), never cut inside a
-// character.
-std::string as_written(const std::string& typed) {
-  std::u32string out;
-  for (const char32_t c : core::decode_utf8(typed)) {
-    const bool space = c == U' ' || c == U'\t' || c == U'\n' || c == U'\r' || c == 0x2028 || c == 0x2029;
-    // Controls, and the direction overrides that could show an operator a place reordered
-    // (ZWNJ and ZWJ stay: Persian words need them).
-    const bool hidden = c < 0x20 || (c >= 0x7F && c < 0xA0) || (c >= 0x202A && c <= 0x202E) ||
-                        (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F || c == 0x061C;
-    if (space ? (out.empty() || out.back() == U' ') : hidden) continue;
-    out.push_back(space ? U' ' : c);
-    if (out.size() == 60) break;
-  }
-  while (!out.empty() && out.back() == U' ') out.pop_back();
-  return core::encode_utf8(out);
-}
-
 // 100000–999999, uniform, from the system's random source (a code must not be guessable).
 std::string random_code() {
   for (;;) {
@@ -132,7 +113,7 @@ flow::action_result subscriptions_add(store::tx& t, const request& r) {
   if (!text::is_value_name(topic) || !text::is_value_name(area) || (!route.empty() && !text::is_value_name(route))) {
     return {"error", {}};
   }
-  const std::string district = as_written(r.arg("district"));
+  const std::string district = text::place_as_written(r.arg("district"));
   // Which district the words name, for alerts to one district; "" when the file knows none.
   const std::string key = r.districts ? r.districts->district_of(area, district) : std::string();
   if (r.arg("renew").empty()) {

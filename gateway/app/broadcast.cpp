@@ -15,6 +15,7 @@
 #include "gateway/runner/runner.hpp"
 #include "gateway/store/rules.hpp"
 #include "gateway/store/writer.hpp"
+#include "gateway/text/districts.hpp"
 #include "gateway/text/readers.hpp"
 
 namespace paygham::app {
@@ -197,8 +198,8 @@ int broadcast_decide(const std::string& config_path, const std::string& action, 
     // A district the file no longer lists (edited since the alert was asked for) would reach
     // only those whose district is not known: refused, to be asked for again.
     text::district_table districts;
+    std::vector<std::string> problems;
     if (auto cfg = load_config(config_path); cfg && !cfg.value().districts_file.empty()) {
-      std::vector<std::string> problems;
       districts = text::load_districts(cfg.value().districts_file, problems);
     }
     std::optional<store::broadcast> b;
@@ -207,6 +208,11 @@ int broadcast_decide(const std::string& config_path, const std::string& action, 
     store::run_now(*writer, [&](store::tx& t) {
       b = t.find_broadcast(id);
       if (!b || !b->awaiting_approval() || (action == "approve" && b->requested_by == actor)) return;
+      if (action == "approve" && !b->district.empty() && !problems.empty()) {
+        gone = runner::broadcast_refusal{"district", "the districts file has a problem (" + problems.front() +
+                                                         "): mend it (paygham lint), then approve"};
+        return;
+      }
       if (action == "approve" && (gone = runner::check_district(*b, districts))) return;
       done = action == "approve" ? runner::approve_broadcast(t, b->id, actor) : t.cancel_broadcast(b->id);
       if (done) {

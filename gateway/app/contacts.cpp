@@ -21,6 +21,7 @@
 #include "gateway/runner/runner.hpp"
 #include "gateway/store/writer.hpp"
 #include "gateway/text/format.hpp"
+#include "gateway/text/districts.hpp"
 #include "gateway/text/readers.hpp"
 
 namespace paygham::app {
@@ -207,6 +208,7 @@ int contacts_import(const contacts_options& o) {
         why("district '" + p.district + "' without an area: a district is in an area");
         continue;
       }
+      p.district = text::place_as_written(p.district);  // as a flow keeps what a person types
       p.district_key = content->districts.district_of(p.area, p.district);
     }
     // What is kept on a person is checked as the API checks a name: at most 100 letters, and

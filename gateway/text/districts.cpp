@@ -40,6 +40,22 @@ std::string place_key(std::string_view utf8) {
   return out;
 }
 
+std::string place_as_written(std::string_view typed) {
+  std::u32string out;
+  for (const char32_t c : core::decode_utf8(typed)) {
+    const bool space = c == U' ' || c == U'\t' || c == U'\n' || c == U'\r' || c == 0x2028 || c == 0x2029;
+    // Controls, and the direction overrides that could show an operator a place reordered
+    // (ZWNJ and ZWJ stay: Persian words need them).
+    const bool hidden = c < 0x20 || (c >= 0x7F && c < 0xA0) || (c >= 0x202A && c <= 0x202E) ||
+                        (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F || c == 0x061C;
+    if (space ? (out.empty() || out.back() == U' ') : hidden) continue;
+    out.push_back(space ? U' ' : c);
+    if (out.size() == 60) break;
+  }
+  while (!out.empty() && out.back() == U' ') out.pop_back();
+  return core::encode_utf8(out);
+}
+
 std::string district_table::district_of(std::string_view area, std::string_view written) const {
   const auto in = spellings_.find(area);
   if (in == spellings_.end()) return {};

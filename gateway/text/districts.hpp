@@ -20,6 +20,11 @@ namespace paygham::text {
 // run-together forms).
 std::string place_key(std::string_view utf8);
 
+// A place as the person wrote it, kept for the operators: spaces collapsed, controls and
+// direction marks dropped (ZWNJ and ZWJ stay), at most 60 characters (a USSD answer can be 160),
+// never cut inside a character. `typed` must be valid UTF-8.
+std::string place_as_written(std::string_view typed);
+
 class district_table {
  public:
   // The district of `area` that `written` names (its key: injil), or "" when none does.
