@@ -46,10 +46,10 @@ std::string person(store::writer& w, const std::string& login) {
   return "user:" + std::to_string(u->id);
 }
 
-// The store of the config at `config_path` and the broadcast number `id_text` names, or
-// nothing after saying on standard error why not.
-std::optional<std::pair<store::options, std::int64_t>> store_and_id(const std::string& config_path,
-                                                                    const std::string& id_text) {
+// The config at `config_path` and the broadcast number `id_text` names, or nothing after
+// saying on standard error why not.
+std::optional<std::pair<config, std::int64_t>> config_and_id(const std::string& config_path,
+                                                             const std::string& id_text) {
   auto loaded = load_config(config_path);
   if (!loaded) {
     std::cerr << loaded.error() << "\n";
@@ -60,7 +60,7 @@ std::optional<std::pair<store::options, std::int64_t>> store_and_id(const std::s
     std::cerr << "paygham broadcast: --id is a broadcast's number, not '" << id_text << "'\n";
     return std::nullopt;
   }
-  return std::pair{loaded.value().store, *given};
+  return std::pair{std::move(loaded).value(), *given};
 }
 
 }  // namespace
@@ -128,8 +128,8 @@ int broadcast(const broadcast_options& o) {
       // The gateway reads subscribers' words by the districts file (at start, on reload): after
       // an edit it has not read yet, the audience would not be what the file says.
       if (!b.district.empty()) {
-        for (const auto& w : t.written_districts()) {
-          if (w.area == b.area && content->districts.district_of(w.area, w.written) != w.district) unread += w.people;
+        for (const auto& w : runner::read_otherwise(t, content->districts)) {
+          if (w.area == b.area) unread += w.people;
         }
         if (unread > 0) return;
       }
@@ -186,11 +186,11 @@ int broadcast(const broadcast_options& o) {
 
 int broadcast_decide(const std::string& config_path, const std::string& action, const std::string& id_text,
                      const std::string& by) {
-  const auto target = store_and_id(config_path, id_text);
+  const auto target = config_and_id(config_path, id_text);
   if (!target) return exit_user_error;
   const std::int64_t id = target->second;
   try {
-    auto so = target->first;
+    auto so = target->first.store;
     so.busy_timeout_ms = command_busy_ms;
     const auto writer = store::open_writer(so);
     const std::string actor = person(*writer, by);
@@ -199,9 +199,7 @@ int broadcast_decide(const std::string& config_path, const std::string& action, 
     // only those whose district is not known: refused, to be asked for again.
     text::district_table districts;
     std::vector<std::string> problems;
-    if (auto cfg = load_config(config_path); cfg && !cfg.value().districts_file.empty()) {
-      districts = text::load_districts(cfg.value().districts_file, problems);
-    }
+    if (const auto& file = target->first.districts_file; !file.empty()) districts = text::load_districts(file, problems);
     std::optional<store::broadcast> b;
     std::optional<runner::broadcast_refusal> gone;
     bool done = false;
@@ -249,11 +247,11 @@ int broadcast_decide(const std::string& config_path, const std::string& action, 
 }
 
 int broadcast_status(const std::string& config_path, const std::string& id_text, bool watch) {
-  const auto target = store_and_id(config_path, id_text);
+  const auto target = config_and_id(config_path, id_text);
   if (!target) return exit_user_error;
   const std::int64_t id = target->second;
   try {
-    auto so = target->first;
+    auto so = target->first.store;
     so.busy_timeout_ms = command_busy_ms;
     const auto writer = store::open_writer(so);
     while (true) {

@@ -622,12 +622,20 @@ std::optional<broadcast_refusal> check_district(const store::broadcast& b, const
                                            " in the districts file; it knows " + names};
 }
 
+std::vector<store::written_district> read_otherwise(store::tx& tx, const text::district_table& known) {
+  std::vector<store::written_district> out;
+  for (auto& w : tx.written_districts()) {
+    if (std::string now = known.district_of(w.area, w.written); now != w.district) {
+      w.district = std::move(now);
+      out.push_back(std::move(w));
+    }
+  }
+  return out;
+}
+
 std::size_t take_districts(store::tx& tx, const text::district_table& known) {
   std::size_t changed = 0;
-  for (const auto& w : tx.written_districts()) {
-    const std::string now = known.district_of(w.area, w.written);
-    if (now != w.district) changed += tx.take_district(w.area, w.written, now);
-  }
+  for (const auto& w : read_otherwise(tx, known)) changed += tx.take_district(w.area, w.written, w.district);
   return changed;
 }
 

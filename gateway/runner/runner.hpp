@@ -40,6 +40,7 @@ namespace paygham::store {
 class tx;
 struct contact;
 struct broadcast;
+struct written_district;
 struct job;
 struct series;
 struct booking;
@@ -166,6 +167,9 @@ std::optional<broadcast_refusal> plan_broadcast(store::broadcast& b, const broad
 // A broadcast to one district (R-M1) names its area too, and the districts file knows that
 // district there; the refusal names the districts it knows.
 std::optional<broadcast_refusal> check_district(const store::broadcast& b, const text::district_table& known);
+// The ways subscribers wrote their district that `known` reads otherwise than stored, each with
+// the district it names now ("" for none) and how many wrote it so.
+std::vector<store::written_district> read_otherwise(store::tx& tx, const text::district_table& known);
 // Takes every way subscribers wrote their district for the district `known` says it names now
 // (after the districts file changed: at start and on reload); returns how many subscriptions
 // changed.
