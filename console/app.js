@@ -1099,7 +1099,9 @@ async function inboxPage(query) {
         // R-D3: the reporter's answer to "may the team call you about it?"
         item.may_call === true ? h('div', { class: 'may-call' }, t('may_call'))
           : item.may_call === false ? h('div', { class: 'muted may-call' }, t('no_call')) : '',
-        // R-M4: another report from the same province within a day; both stay, for a person to judge.
+        // Its province, and the district its place names (the districts file), when known.
+        item.area ? h('div', { class: 'muted place' }, ltr([item.area, item.district].filter(Boolean).join(' · '))) : '',
+        // R-M4: another report from the same place within a day; both stay, for a person to judge.
         item.duplicate_of ? h('div', { class: 'muted duplicate' }, `${t('maybe_same')} #${item.duplicate_of}`) : ''] : ''),
       h('td', { dir: 'auto', class: 'text' }, item.text),
       h('td', { 'data-status': item.status }, t('i_' + item.status),

@@ -9,7 +9,9 @@
 // area (optional, a menu's value: the province): a second report of the flow from that area
 // within 24 hours is flagged as possibly the same as the first (R-M4: flagged, never merged;
 // "other" flags nothing), and the operators then get the node `tell_operators_again` (when
-// given) instead, with {duplicate_of}: the first report's number. An operator with duty hours
+// given) instead, with {duplicate_of}: the first report's number. place (optional, the
+// person's words): the district they name by the districts file is kept with the report, and
+// two reports that each name one are flagged only when it is the same district. An operator with duty hours
 // (`paygham user create --duty 08:00-16:00`) gets a report nobody is hurt in within them (at
 // their start when it comes outside), an urgent one at once. someone_hurt (optional, "yes" or
 // "no"): the person's answer, kept with the item for the operators to see.
@@ -25,6 +27,7 @@
 #include "gateway/core/utf8.hpp"
 #include "gateway/schedule/calendar.hpp"
 #include "gateway/store/tx.hpp"
+#include "gateway/text/districts.hpp"
 #include "gateway/text/readers.hpp"
 
 namespace paygham::actions {
@@ -52,7 +55,8 @@ flow::action_result inbox_save(store::tx& t, const request& r) {
   if (const std::string said = r.arg("someone_hurt"); said == "yes" || said == "no") item.someone_hurt = said == "yes";
   if (const std::string area = r.arg("area"); !area.empty() && area != "other") {
     item.area = area;
-    item.duplicate_of = t.first_report_since(r.flow_id, area, t.now() - duplicate_window_ms);
+    if (r.districts) item.district = r.districts->district_named_in(area, r.arg("place"));
+    item.duplicate_of = t.first_report_since(r.flow_id, area, item.district, t.now() - duplicate_window_ms);
   }
   const std::int64_t id = t.add_inbox(item);
   const std::string reference = std::to_string(id);

@@ -9,7 +9,9 @@ const registry& registry::builtin() {
            "puts args.text in the human inbox; sets reference (its number); every operator with a phone gets "
            "the flow at args.tell_operators by SMS (within sending hours; args.urgent yes: at once, at any "
            "hour); with args.area, a second report from there within a day is flagged as possibly the first's "
-           "and the operators get args.tell_operators_again instead (with duplicate_of); args.someone_hurt (yes, no) "
+           "and the operators get args.tell_operators_again instead (with duplicate_of); with args.place (the person's "
+           "words), the district they name is kept and reports naming two districts are not flagged; "
+           "args.someone_hurt (yes, no) "
            "is kept with the item; outcome ok",
            {"text"}, {}, {"tell_operators", "tell_operators_again"}});
     b.add({"inbox.may_call",  inbox_may_call,

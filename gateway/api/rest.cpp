@@ -1382,6 +1382,7 @@ json inbox_json(const store::inbox_entry& e) {
   if (!e.flow_id.empty()) out["flow"] = e.flow_id;
   if (e.assigned_to != 0) out["assigned_to"] = e.assigned_to;
   if (!e.area.empty()) out["area"] = e.area;
+  if (!e.district.empty()) out["district"] = e.district;  // the district its place names (the districts file)
   if (e.duplicate_of != 0) out["duplicate_of"] = e.duplicate_of;  // R-M4: maybe the same as that one
   if (e.someone_hurt) out["someone_hurt"] = *e.someone_hurt;  // a hazard report's answer
   if (e.may_call) out["may_call"] = *e.may_call;  // may the team call the reporter back?

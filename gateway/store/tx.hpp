@@ -85,6 +85,7 @@ struct inbox_item {
   std::string flow_id;  // empty: no flow
   std::string body;
   std::string area = {};             // a hazard report's province (herat); "": none given
+  std::string district = {};         // the district its place names by the districts file; "": none
   std::int64_t duplicate_of = 0;     // a report from the same area within a day: the first's number
   std::optional<bool> someone_hurt = {};  // a hazard report's answer: is someone hurt? none: not asked
   bool urgent = false;  // the words of someone in danger (R-H3, lexicon/urgent.yaml)
@@ -372,6 +373,7 @@ struct inbox_entry {
   std::int64_t assigned_to = 0;  // a user; 0: nobody
   core::unix_ms created_at = 0;
   std::string area;               // a hazard report's province; "": none given
+  std::string district;           // the district its place names (injil); "": none known
   std::int64_t duplicate_of = 0;  // possibly the same as this earlier report (R-M4); 0: none
   std::optional<bool> someone_hurt = {};  // a hazard report's answer: is someone hurt? none: not asked
   bool urgent = false;  // the words of someone in danger (R-H3)
@@ -395,8 +397,11 @@ class inbox_part {
   // How many items the contact added since `since` (only the urgent ones: `urgent_only`).
   virtual std::int64_t inbox_items_since(std::int64_t contact_id, core::unix_ms since, bool urgent_only) = 0;
   // R-M4: the number of the first report of `flow_id` from `area` since `since` (a report every
-  // 23 hours never chains one flag to a report weeks old); 0 when there is none.
-  virtual std::int64_t first_report_since(std::string_view flow_id, std::string_view area, core::unix_ms since) = 0;
+  // 23 hours never chains one flag to a report weeks old) that may be from the same place: from
+  // `district`, or where this report's or that one's district is not known ("");
+  // 0 when there is none.
+  virtual std::int64_t first_report_since(std::string_view flow_id, std::string_view area, std::string_view district,
+                                          core::unix_ms since) = 0;
   // Its state (new, read, done) and who works on it (0: nobody).
   virtual void update_inbox(std::int64_t id, std::string_view status, std::int64_t assigned_to) = 0;
   // A hazard report's answer to "may the team call you back?", by the person who made it

@@ -1,5 +1,7 @@
 #include "gateway/text/districts.hpp"
 
+#include <algorithm>
+
 #include <unicode/uchar.h>
 
 #include "gateway/core/utf8.hpp"
@@ -28,15 +30,27 @@ char32_t persian_neighbour(char32_t c) {
   }
 }
 
+// The keys of the words of `utf8`, in order: runs of letters and digits, each as place_key
+// reads it (whatever separates them is dropped, as place_key drops it).
+std::vector<std::string> word_keys(std::string_view utf8) {
+  std::vector<std::string> out;
+  if (!core::valid_utf8(utf8)) return out;
+  bool in_word = false;
+  for (const char32_t c : core::decode_utf8(normalize(utf8))) {
+    const auto cp = static_cast<UChar32>(c);
+    const bool kept = u_hasBinaryProperty(cp, UCHAR_ALPHABETIC) || u_isdigit(cp);
+    if (kept && !in_word) out.emplace_back();
+    if (kept) core::append_utf8(out.back(), persian_neighbour(c));
+    in_word = kept;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string place_key(std::string_view utf8) {
-  if (!core::valid_utf8(utf8)) return {};
   std::string out;
-  for (const char32_t c : core::decode_utf8(normalize(utf8))) {
-    const auto cp = static_cast<UChar32>(c);
-    if (u_hasBinaryProperty(cp, UCHAR_ALPHABETIC) || u_isdigit(cp)) core::append_utf8(out, persian_neighbour(c));
-  }
+  for (const auto& word : word_keys(utf8)) out += word;
   return out;
 }
 
@@ -65,6 +79,21 @@ std::string district_table::district_of(std::string_view area, std::string_view 
   return it == in->second.end() ? std::string() : it->second;
 }
 
+std::string district_table::district_named_in(std::string_view area, std::string_view words) const {
+  const auto in = spellings_.find(area);
+  if (in == spellings_.end()) return {};
+  const auto keys = word_keys(words);
+  std::set<std::string> named;
+  for (std::size_t first = 0; first < keys.size(); ++first) {
+    std::string key;
+    for (std::size_t last = first; last < keys.size() && last < first + longest_; ++last) {
+      key += keys[last];
+      if (const auto it = in->second.find(key); it != in->second.end()) named.insert(it->second);
+    }
+  }
+  return named.size() == 1 ? *named.begin() : std::string();
+}
+
 bool district_table::knows(std::string_view area, std::string_view district) const {
   const auto in = districts_.find(area);
   return in != districts_.end() && in->second.count(std::string(district)) > 0;
@@ -84,6 +113,7 @@ std::vector<std::string> district_table::areas() const {
 
 bool district_table::add(const std::string& area, const std::string& district, const std::string& spelling) {
   districts_[area].insert(district);
+  longest_ = std::max(longest_, word_keys(spelling).size());
   const auto [it, added] = spellings_[area].emplace(place_key(spelling), district);
   return added || it->second == district;
 }

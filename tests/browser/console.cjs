@@ -277,7 +277,7 @@ async function operator(browser) {
 
   // A hazard report made by SMS, nobody hurt: the inbox says the reporter may be called back.
   let n = 0;
-  for (const text of ['MINE', '2', 'Canal road', '2', 'A metal object', '2', '1']) {
+  for (const text of ['MINE', '2', 'Canal road near Zaranj', '2', 'A metal object', '2', '1']) {
     const form = new URLSearchParams({ from: '+93700000558', to: '384', text, id: `at-hazard-${++n}`, date: '2026-11-30' });
     const r = await fetch(base + '/channels/at/sms', { method: 'POST', body: form });
     check(r.status === 200, `the aggregator's SMS "${text}" is taken`);
@@ -286,6 +286,8 @@ async function operator(browser) {
   await page.waitForSelector('#inbox tr[data-inbox] .may-call');
   check((await page.textContent('#inbox tr[data-inbox] .may-call')) === 'agreed to be called back',
     'the hazard report says the reporter agreed to be called back');
+  check((await page.textContent('#inbox tr[data-inbox] .place')) === 'nimroz · zaranj',
+    'the hazard report shows its province and the district its place names');
 
   // A person's card: what they agreed to, and who recorded what they said of their phone.
   await page.click('#bar nav >> text=Contacts');

@@ -493,9 +493,11 @@ class player {
       out += "= job " + j[1] + " at " + iso(std::stoll(j[2])) + "\n";
     }
     // Each item when it comes, and again when the person's answers to it change.
-    for (const auto& i : test::rows(so, "SELECT i.id, c.phone, i.body, i.someone_hurt, i.urgent, i.may_call FROM inbox i"
-                                        " JOIN contacts c ON c.id = i.contact_id ORDER BY i.id")) {
-      const std::string now = "= inbox from " + i[1] + (i[3] == "1" ? ", someone hurt" : i[3] == "0" ? ", nobody hurt" : "") +
+    // "in guzara": the district its place names (R-M4).
+    for (const auto& i : test::rows(so, "SELECT i.id, c.phone, i.body, i.someone_hurt, i.urgent, i.may_call, i.district"
+                                        " FROM inbox i JOIN contacts c ON c.id = i.contact_id ORDER BY i.id")) {
+      const std::string now = "= inbox from " + i[1] + (i[6].empty() ? "" : " in " + i[6]) +
+                              (i[3] == "1" ? ", someone hurt" : i[3] == "0" ? ", nobody hurt" : "") +
                               (i[4] == "1" ? ", urgent" : "") +
                               (i[5] == "1" ? ", may be called back" : i[5] == "0" ? ", not to be called" : "") + ": " +
                               one_line(i[2]) + "\n";

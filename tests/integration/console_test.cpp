@@ -1031,7 +1031,7 @@ TEST_CASE("console: a hazard report says whether someone is hurt beside the pers
   server_process srv(config);
   int n = 0;
   texts(srv.port(), "%2B93700000132", {"MINE", "2", "Old+road+by+the+school", "1", "It+went+off", "1"}, n);
-  texts(srv.port(), "%2B93700000133", {"MINE", "2", "Canal+road", "2", "A+metal+object", "2", "1"}, n);
+  texts(srv.port(), "%2B93700000133", {"MINE", "2", "Canal+road+in+Injil", "1", "A+metal+object", "2", "1"}, n);
   texts(srv.port(), "%2B93700000134", {"MINE", "2", "Canal+road", "2", "A+metal+object", "2", "2"}, n);
   const auto omid = log_in(srv.port(), "omid", "river-lamp-seven");
   const auto page = json::parse(omid.call("GET", "/api/v1/inbox?flow=mine_safety").body);
@@ -1044,6 +1044,8 @@ TEST_CASE("console: a hazard report says whether someone is hurt beside the pers
   CHECK(page["items"][1]["phone"] == "+93700000133");
   CHECK(page["items"][1]["someone_hurt"] == false);
   CHECK(page["items"][1]["may_call"] == true);
+  CHECK(page["items"][1]["district"] == "injil");  // its place names a district of Herat (the districts file)
+  CHECK_FALSE(hurt.contains("district"));
   CHECK(page["items"][0]["phone"] == "+93700000134");
   CHECK(page["items"][0]["may_call"] == false);
 }

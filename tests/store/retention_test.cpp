@@ -252,6 +252,38 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "inbox: a hazard report may be the same as the first from its province within a day, unless both "
+    "name a district and they differ",
+    "[store]") {
+  fixture fx;
+  const auto report = [&](const char* area, const char* district) {
+    return test::in_tx(fx.w, [&](store::tx& t) {
+      store::inbox_item item{fx.who, 0, "at", "mine_safety", "a metal object"};
+      item.area = area;
+      item.district = district;
+      return t.add_inbox(item);
+    });
+  };
+  const auto first_since = [&](const char* area, const char* district, core::unix_ms since) {
+    return test::in_tx(fx.w, [&](store::tx& t) { return t.first_report_since("mine_safety", area, district, since); });
+  };
+  const core::unix_ms start = fx.now.load();
+  const auto guzara = report("herat", "guzara");
+  fx.now += 60'000;
+  const auto somewhere = report("herat", "");
+  CHECK(first_since("herat", "guzara", start) == guzara);
+  CHECK(first_since("herat", "injil", start) == somewhere);  // the one whose district is not known
+  CHECK(first_since("herat", "", start) == guzara);          // not known here: any of the province
+  CHECK(first_since("nimroz", "", start) == 0);
+  CHECK(first_since("herat", "guzara", start + 1) == somewhere);  // the first is older than the window
+  CHECK(first_since("herat", "injil", fx.now.load() + 1) == 0);
+  const auto page = test::in_tx(fx.w, [&](store::tx& t) { return t.inbox_page({}, 0, 10); });
+  REQUIRE(page.size() == 2);
+  CHECK(page[1].district == "guzara");
+  CHECK(page[0].district.empty());
+}
+
+TEST_CASE(
     "retention: a reporter who agreed to be called back stays until reporter_retention after the "
     "report was first done, and no longer than callback_retention",
     "[store]") {

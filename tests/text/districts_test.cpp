@@ -43,6 +43,32 @@ TEST_CASE("districts: the file says which district a person's words name, in the
   CHECK(table.areas() == std::vector<std::string>{"herat", "nimroz"});
 }
 
+TEST_CASE("districts: a hazard report's place names a district when one spelling of one district is in its words", "[text]") {
+  std::vector<std::string> problems;
+  const auto table = text::load_districts(std::string(PAYGHAM_SOURCE_DIR) + "/config/districts.yaml", problems);
+  REQUIRE(problems.empty());
+  CHECK(table.district_named_in("herat", "Road to Guzara, by the school") == "guzara");
+  CHECK(table.district_named_in("herat", "نزدیک مکتب در انجیل") == "injil");
+  CHECK(table.district_named_in("herat", "نزدیک مکتب در «انجيل»") == "injil");  // Arabic yeh, quotes
+  CHECK(table.district_named_in("herat", "past Shahr-e Herat, the east gate") == "herat_city");  // three words
+  CHECK(table.district_named_in("herat", "زنده‌جان، کنار جوی") == "zinda_jan");  // ZWNJ inside the name
+  CHECK(table.district_named_in("herat", "Zinda-Jan canal") == "zinda_jan");
+  CHECK(table.district_named_in("kandahar", "د سپین بولدک لاره") == "spin_boldak");
+  // Whole words only: a district's name inside another word names nothing.
+  CHECK(table.district_named_in("nimroz", "Kangaroo hill").empty());
+  CHECK(table.district_named_in("herat", "Guzaratown").empty());
+  // Two districts named: which one is not guessed.
+  CHECK(table.district_named_in("herat", "between Injil and Guzara").empty());
+  // The province's own name, another province's district, an area the file does not list.
+  CHECK(table.district_named_in("herat", "the Herat road").empty());
+  CHECK(table.district_named_in("nimroz", "Guzara").empty());
+  CHECK(table.district_named_in("other", "Guzara").empty());
+  CHECK(table.district_named_in("herat", "\xffGuzara").empty());  // not UTF-8: names nothing
+  CHECK(table.district_named_in("herat", "").empty());
+  // A person subscribing is read by the whole of what they wrote, never guessed.
+  CHECK(table.district_of("herat", "Road to Guzara").empty());
+}
+
 TEST_CASE("districts: every broken districts file is refused with its location and reason", "[text]") {
   const auto files = test::fixture_files("districts/broken", ".yaml");
   REQUIRE(files.size() >= 7);

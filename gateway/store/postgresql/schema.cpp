@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 43> migrations = {
+constexpr std::array<const char*, 44> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -526,6 +526,10 @@ CREATE TABLE clinic_closures (
 ALTER TABLE subscriptions ADD COLUMN district_key text NOT NULL DEFAULT '';
 ALTER TABLE broadcasts ADD COLUMN district text NOT NULL DEFAULT '', ADD COLUMN unknown_district integer NOT NULL DEFAULT 1;
 CREATE INDEX subscriptions_district ON subscriptions (area, district);
+)sql",
+    // 44: the district a hazard report's place names (SQLite's 49).
+    R"sql(
+ALTER TABLE inbox ADD COLUMN district text NOT NULL DEFAULT '';
 )sql",
 };
 

@@ -496,9 +496,9 @@ std::int64_t tx::add_inbox(const inbox_item& item) {
   require_disk();
   return c_.query(
               "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at, area, duplicate_of,"
-              " someone_hurt, urgent) VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8, $9, $10) RETURNING id",
+              " someone_hurt, urgent, district) VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8, $9, $10, $11) RETURNING id",
               {item.contact_id, or_null(item.run_id), item.channel_id, or_null(item.flow_id), item.body, now(), item.area,
-               or_null(item.duplicate_of), or_null(item.someone_hurt), item.urgent ? 1 : 0})
+               or_null(item.duplicate_of), or_null(item.someone_hurt), item.urgent ? 1 : 0, item.district})
       .int64(0, 0);
 }
 
@@ -506,7 +506,7 @@ namespace {
 
 constexpr const char* inbox_columns =
     "i.id, COALESCE(i.contact_id, 0), COALESCE(c.phone, ''), i.channel_id, COALESCE(i.flow_id, ''), i.body, i.status,"
-    " COALESCE(i.assigned_to, 0), i.created_at, i.area, COALESCE(i.duplicate_of, 0),"
+    " COALESCE(i.assigned_to, 0), i.created_at, i.area, i.district, COALESCE(i.duplicate_of, 0),"
     " i.someone_hurt, i.urgent, i.may_call FROM inbox i LEFT JOIN contacts c ON c.id = i.contact_id";
 
 std::optional<bool> read_flag(const result& r, int row, int col) {
@@ -516,8 +516,8 @@ std::optional<bool> read_flag(const result& r, int row, int col) {
 inbox_entry read_inbox(const result& r, int row) {
   return inbox_entry{r.int64(row, 0), r.int64(row, 1), r.text(row, 2),  r.text(row, 3),
                      r.text(row, 4),  r.text(row, 5),  r.text(row, 6),  r.int64(row, 7),
-                     r.int64(row, 8), r.text(row, 9),  r.int64(row, 10),
-                     read_flag(r, row, 11), r.integer(row, 12) != 0, read_flag(r, row, 13)};
+                     r.int64(row, 8), r.text(row, 9),  r.text(row, 10), r.int64(row, 11),
+                     read_flag(r, row, 12), r.integer(row, 13) != 0, read_flag(r, row, 14)};
 }
 
 }  // namespace
@@ -546,10 +546,12 @@ messages_part::routine_count tx::routine_sent(std::int64_t contact_id, std::stri
   return {r.int64(0, 0), r.int64(0, 1)};
 }
 
-std::int64_t tx::first_report_since(std::string_view flow_id, std::string_view area, core::unix_ms since) {
+std::int64_t tx::first_report_since(std::string_view flow_id, std::string_view area, std::string_view district,
+                                    core::unix_ms since) {
   const auto r = c_.query(
-      "SELECT id FROM inbox WHERE flow_id = $1 AND area = $2 AND area <> '' AND created_at >= $3 ORDER BY id LIMIT 1",
-      {flow_id, area, since});
+      "SELECT id FROM inbox WHERE flow_id = $1 AND area = $2 AND area <> '' AND created_at >= $3"
+      " AND ($4::text = '' OR district = '' OR district = $4) ORDER BY id LIMIT 1",
+      {flow_id, area, since, district});
   return r.empty() ? 0 : r.int64(0, 0);
 }
 

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 48> migrations = {
+constexpr std::array<const char*, 49> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -640,6 +640,11 @@ ALTER TABLE subscriptions ADD COLUMN district_key TEXT NOT NULL DEFAULT '';
 ALTER TABLE broadcasts ADD COLUMN district TEXT NOT NULL DEFAULT '';
 ALTER TABLE broadcasts ADD COLUMN unknown_district INTEGER NOT NULL DEFAULT 1;  -- 1: and those whose district is not known
 CREATE INDEX subscriptions_district ON subscriptions (area, district);
+)sql",
+    // 49: the district a hazard report's place names by the districts file ('' when none does):
+    // reports are flagged as possibly the same by district where both say one (R-M4).
+    R"sql(
+ALTER TABLE inbox ADD COLUMN district TEXT NOT NULL DEFAULT '';
 )sql",
 };
 

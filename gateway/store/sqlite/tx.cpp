@@ -2081,7 +2081,7 @@ std::int64_t tx::add_inbox(const inbox_item& item) {
   require_disk();
   auto& s = stmt(
       "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at, area, duplicate_of,"
-      " someone_hurt, urgent) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, NULLIF(?, 0), ?, ?)");
+      " someone_hurt, urgent, district) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, NULLIF(?, 0), ?, ?, ?)");
   s.bind(1, item.contact_id);
   if (item.run_id > 0) {
     s.bind(2, item.run_id);
@@ -2100,6 +2100,7 @@ std::int64_t tx::add_inbox(const inbox_item& item) {
     s.bind(9);
   }
   s.bind(10, item.urgent ? 1 : 0);
+  bind_text(s, 11, item.district);
   s.exec();
   return db_.getLastInsertRowid();
 }
@@ -2108,7 +2109,7 @@ namespace {
 
 constexpr const char* inbox_columns =
     "i.id, COALESCE(i.contact_id, 0), COALESCE(c.phone, ''), i.channel_id, COALESCE(i.flow_id, ''), i.body, i.status,"
-    " COALESCE(i.assigned_to, 0), i.created_at, i.area, COALESCE(i.duplicate_of, 0),"
+    " COALESCE(i.assigned_to, 0), i.created_at, i.area, i.district, COALESCE(i.duplicate_of, 0),"
     " i.someone_hurt, i.urgent, i.may_call FROM inbox i LEFT JOIN contacts c ON c.id = i.contact_id";
 
 std::optional<bool> optional_flag(const SQLite::Column& c) {
@@ -2119,8 +2120,8 @@ inbox_entry read_inbox(SQLite::Statement& q) {
   return inbox_entry{q.getColumn(0).getInt64(),  q.getColumn(1).getInt64(), q.getColumn(2).getString(),
                      q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getString(),
                      q.getColumn(6).getString(), q.getColumn(7).getInt64(), q.getColumn(8).getInt64(),
-                     q.getColumn(9).getString(), q.getColumn(10).getInt64(),
-                     optional_flag(q.getColumn(11)), q.getColumn(12).getInt() != 0, optional_flag(q.getColumn(13))};
+                     q.getColumn(9).getString(), q.getColumn(10).getString(), q.getColumn(11).getInt64(),
+                     optional_flag(q.getColumn(12)), q.getColumn(13).getInt() != 0, optional_flag(q.getColumn(14))};
 }
 
 }  // namespace
@@ -2151,12 +2152,15 @@ std::int64_t tx::inbox_items_since(std::int64_t contact_id, core::unix_ms since,
   return n;
 }
 
-std::int64_t tx::first_report_since(std::string_view flow_id, std::string_view area, core::unix_ms since) {
+std::int64_t tx::first_report_since(std::string_view flow_id, std::string_view area, std::string_view district,
+                                    core::unix_ms since) {
   auto& q = stmt(
-      "SELECT id FROM inbox WHERE flow_id = ? AND area = ? AND area <> '' AND created_at >= ? ORDER BY id LIMIT 1");
+      "SELECT id FROM inbox WHERE flow_id = ? AND area = ? AND area <> '' AND created_at >= ?"
+      " AND (?4 = '' OR district = '' OR district = ?4) ORDER BY id LIMIT 1");
   bind_text(q, 1, flow_id);
   bind_text(q, 2, area);
   q.bind(3, since);
+  bind_text(q, 4, district);
   const std::int64_t id = q.executeStep() ? q.getColumn(0).getInt64() : 0;
   q.reset();
   return id;

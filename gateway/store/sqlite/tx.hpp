@@ -77,7 +77,8 @@ class tx final : public store::tx {
   std::vector<inbox_entry> inbox_page(const inbox_filter& f, std::int64_t before, std::size_t limit) override;
   std::optional<inbox_entry> find_inbox(std::int64_t id) override;
   std::int64_t inbox_items_since(std::int64_t contact_id, core::unix_ms since, bool urgent_only) override;
-  std::int64_t first_report_since(std::string_view flow_id, std::string_view area, core::unix_ms since) override;
+  std::int64_t first_report_since(std::string_view flow_id, std::string_view area, std::string_view district,
+                                  core::unix_ms since) override;
   void update_inbox(std::int64_t id, std::string_view status, std::int64_t assigned_to) override;
   bool set_inbox_may_call(std::int64_t id, std::int64_t contact_id, bool may_call) override;
   std::int64_t add_series(const series& s) override;
