@@ -49,6 +49,7 @@ const WORDS = {
     booked_ok: 'Booked: code {0}, {1}. The person gets an SMS.', for_whom: 'For', for_self: 'the phone\'s owner',
     for_other: 'someone else on this phone', for_child: 'their child', for_partner: 'their wife or husband', for_parent: 'their mother or father', day: 'Day', visit_code: 'Code', mark_attended: 'Attended', mark_missed: 'No-show',
     mark_cancelled: 'Cancel visit', close_day: 'Close the clinic this day', close_day_warn: '{0} visit(s) this day will be cancelled, and each person sent an SMS with other days.', close_day_yes: 'Yes, close it', day_closed: 'The clinic is closed this day: nobody can book it.', day_closed_ok: 'Closed. {0} visit(s) cancelled.', all_told: 'An SMS tells each of them, with other days.', not_told: 'No SMS reaches these people: call them: {0}', reopen_day: 'Open this day again', cancel_told: 'Cancelled: an SMS tells them, with other days to choose from.', cancel_untold: 'Cancelled, but no SMS can reach them: tell them yourself.', v_coming: 'said they will come', v_unconfirmed: 'unconfirmed: no answer to the reminder', visits_on: 'Visits on {0}', no_visits: 'No visits that day.',
+    hours: 'Opening hours', hours_file: 'As the clinics file has them.', hours_changed: 'Changed here on {0}: the clinics file\'s hours are not used until you go back to them.', open_on_days: 'Open on', w_from: 'From', w_to: 'To', w_places: 'Places', w_kept: 'Kept for health workers', add_window: 'Add a window', remove: 'Remove', save_hours: 'Save the hours', hours_saved: 'Saved: bookings follow these hours from now on. Visits already booked stay.', hours_outside: '{0} visit(s) ahead are on days or in windows these hours do not have. They stay booked: move them with their people, or close those days.', hours_confirm: 'Yes, change the hours', back_to_file: 'Back to the clinics file\'s hours', hours_outside_list: 'Outside the new hours:',
     no_slots: 'No free places in the coming days.', show: 'Show',
     v_booked: 'booked', v_attended: 'attended', v_missed: 'missed', v_cancelled: 'cancelled',
     svc_pregnancy: 'pregnancy care', svc_chronic: 'chronic illness', svc_general: 'general', svc_counselling: 'counselling',
@@ -133,6 +134,7 @@ const WORDS = {
     booked_ok: 'نوبت ثبت شد: کد {0}، {1}. به این شخص اس‌ام‌اس فرستاده می‌شود.', for_whom: 'برای', for_self: 'صاحب تلفون',
     for_other: 'شخص دیگر با همین تلفون', for_child: 'طفل او', for_partner: 'همسر او', for_parent: 'پدر یا مادر او', day: 'روز', visit_code: 'کد', mark_attended: 'آمد', mark_missed: 'نیامد',
     mark_cancelled: 'لغو نوبت', cancel_told: 'لغو شد: پیامی با روزهای دیگر برایش می‌رود.', close_day: 'بستن کلینیک در این روز', close_day_warn: '{0} نوبت این روز لغو می‌شود و به هر کس پیامی با روزهای دیگر می‌رود.', close_day_yes: 'بلی، بسته شود', day_closed: 'کلینیک در این روز بسته است: کسی نوبت گرفته نمی‌تواند.', day_closed_ok: 'بسته شد. {0} نوبت لغو شد.', all_told: 'به هر کدام پیامی با روزهای دیگر می‌رود.', not_told: 'به این اشخاص پیامی نمی‌رسد، به آن‌ها زنگ بزنید: {0}', reopen_day: 'باز کردن دوباره این روز', cancel_untold: 'لغو شد، اما پیامی به او رسیده نمی‌تواند: خودتان به او بگویید.', v_coming: 'گفته که می‌آید', v_unconfirmed: 'تایید نشده: به یادآوری جواب نداده', visits_on: 'نوبت‌های {0}', no_visits: 'در این روز نوبتی نیست.',
+    hours: 'ساعات کاری', hours_file: 'مطابق فایل کلینیک‌ها.', hours_changed: 'در {0} اینجا تغییر کرد: تا وقتی به آن برنگردید، ساعات فایل کلینیک‌ها به کار نمی‌رود.', open_on_days: 'روزهای باز', w_from: 'از', w_to: 'تا', w_places: 'جای‌ها', w_kept: 'نگه‌داشته برای کارمندان صحی', add_window: 'افزودن یک وقت', remove: 'حذف', save_hours: 'ذخیرهٔ ساعات', hours_saved: 'ذخیره شد: از حالا نوبت‌ها مطابق این ساعات گرفته می‌شود. نوبت‌های گرفته‌شده باقی می‌مانند.', hours_outside: '{0} نوبت پیش رو در روزها یا وقت‌هایی است که این ساعات ندارد. گرفته‌شده باقی می‌مانند: همرای خود مریض‌ها آن‌ها را تغییر دهید، یا آن روزها را بسته کنید.', hours_confirm: 'بلی، ساعات را تغییر بده', back_to_file: 'برگشت به ساعات فایل کلینیک‌ها', hours_outside_list: 'بیرون از ساعات جدید:',
     no_slots: 'در روزهای آینده جای خالی نیست.', show: 'نشان دادن',
     v_booked: 'نوبت دارد', v_attended: 'آمد', v_missed: 'نیامد', v_cancelled: 'لغو شد',
     svc_pregnancy: 'مراقبت حمل', svc_chronic: 'مریضی مزمن', svc_general: 'عمومی', svc_counselling: 'مشوره',
@@ -217,6 +219,7 @@ const WORDS = {
     booked_ok: 'نوبت ثبت شد: کد {0}، {1}. برای او پیامک ارسال می‌شود.', for_whom: 'برای', for_self: 'صاحب تلفن',
     for_other: 'فرد دیگری با همین تلفن', for_child: 'فرزند او', for_partner: 'همسر او', for_parent: 'پدر یا مادر او', day: 'روز', visit_code: 'کد', mark_attended: 'آمد', mark_missed: 'نیامد',
     mark_cancelled: 'لغو نوبت', cancel_told: 'لغو شد: پیامکی با روزهای دیگر برایش فرستاده می‌شود.', close_day: 'بستن درمانگاه در این روز', close_day_warn: '{0} نوبت این روز لغو می‌شود و برای هر نفر پیامکی با روزهای دیگر فرستاده می‌شود.', close_day_yes: 'بله، بسته شود', day_closed: 'درمانگاه در این روز بسته است: کسی نمی‌تواند نوبت بگیرد.', day_closed_ok: 'بسته شد. {0} نوبت لغو شد.', all_told: 'برای هر کدام پیامکی با روزهای دیگر فرستاده می‌شود.', not_told: 'به این افراد پیامکی نمی‌رسد، با آن‌ها تماس بگیرید: {0}', reopen_day: 'باز کردن دوباره این روز', cancel_untold: 'لغو شد، اما هیچ پیامکی به او نمی‌رسد: خودتان به او بگویید.', v_coming: 'گفته که می‌آید', v_unconfirmed: 'تأیید نشده: به یادآوری پاسخ نداده', visits_on: 'نوبت‌های {0}', no_visits: 'در این روز نوبتی نیست.',
+    hours: 'ساعات کاری', hours_file: 'مطابق فایل درمانگاه‌ها.', hours_changed: 'در {0} اینجا تغییر کرد: تا وقتی به آن برنگردید، ساعات فایل درمانگاه‌ها به کار نمی‌رود.', open_on_days: 'روزهای باز', w_from: 'از', w_to: 'تا', w_places: 'ظرفیت', w_kept: 'رزرو برای کارکنان بهداشت', add_window: 'افزودن یک بازه', remove: 'حذف', save_hours: 'ذخیرهٔ ساعات', hours_saved: 'ذخیره شد: از این پس نوبت‌ها طبق این ساعات گرفته می‌شود. نوبت‌های گرفته‌شده می‌مانند.', hours_outside: '{0} نوبت پیش رو در روزها یا بازه‌هایی است که این ساعات ندارد. گرفته‌شده می‌مانند: با خود بیماران جابه‌جایشان کنید، یا آن روزها را ببندید.', hours_confirm: 'بله، ساعات را تغییر بده', back_to_file: 'بازگشت به ساعات فایل درمانگاه‌ها', hours_outside_list: 'بیرون از ساعات جدید:',
     no_slots: 'در روزهای آینده نوبت خالی نیست.', show: 'نمایش',
     v_booked: 'نوبت دارد', v_attended: 'آمد', v_missed: 'نیامد', v_cancelled: 'لغو شد',
     svc_pregnancy: 'مراقبت بارداری', svc_chronic: 'بیماری مزمن', svc_general: 'عمومی', svc_counselling: 'مشاوره',
@@ -301,6 +304,7 @@ const WORDS = {
     booked_ok: 'نوبت ونیول شو: کوډ {0}، {1}. دې کس ته اس‌ام‌اس ورځي.', for_whom: 'د چا لپاره', for_self: 'د ټیلیفون خاوند',
     for_other: 'بل کس چې همدا ټیلیفون کاروي', for_child: 'د ټیلیفون د خاوند ماشوم', for_partner: 'د ټیلیفون د خاوند مېړه یا ښځه', for_parent: 'د ټیلیفون د خاوند مور یا پلار', day: 'ورځ', visit_code: 'کوډ', mark_attended: 'حاضر', mark_missed: 'غیرحاضر',
     mark_cancelled: 'نوبت لغوه کول', close_day: 'په دې ورځ کلینیک بندول', close_day_warn: 'د دې ورځې نوبتونه ({0}) لغوه کېږي او هر چا ته د نورو ورځو سره پیغام ځي.', close_day_yes: 'هو، بند دې شي', day_closed: 'کلینیک په دې ورځ بند دی: هېڅوک نوبت نشي نیولای.', day_closed_ok: 'بند شو. لغوه شوي نوبتونه: {0}.', all_told: 'هر یوه ته د نورو ورځو سره پیغام ځي.', not_told: 'دې کسانو ته پیغام نه رسېږي، ورته زنګ ووهئ: {0}', reopen_day: 'دا ورځ بیا پرانیستل', cancel_told: 'لغوه شو: یو پیغام ورته ځي، د نورو ورځو سره.', cancel_untold: 'لغوه شو، خو هېڅ پیغام ورته نشي رسېدای: تاسو یې پخپله ورته ووایئ.', v_coming: 'ویلي یې دي چې راځي', v_unconfirmed: 'نه دی تایید شوی: یادونې ته یې ځواب نه دی ورکړی', visits_on: 'د {0} نوبتونه', no_visits: 'په دې ورځ هېڅ نوبت نشته.',
+    hours: 'د کار ساعتونه', hours_file: 'لکه د کلینیکونو په فایل کې.', hours_changed: 'په {0} دلته بدل شول: تر هغه چې بېرته ورته راونه ګرځئ، د کلینیکونو د فایل ساعتونه نه کارول کېږي.', open_on_days: 'خلاصې ورځې', w_from: 'له', w_to: 'تر', w_places: 'ځایونه', w_kept: 'روغتیا کارکوونکو ته ساتل شوي', add_window: 'یو وخت زیات کړئ', remove: 'لرې کول', save_hours: 'ساعتونه خوندي کړئ', hours_saved: 'خوندي شول: له اوس وروسته نوبتونه د دې ساعتونو سره سم نیول کېږي. نیول شوي نوبتونه پاتې کېږي.', hours_outside: '{0} راتلونکي نوبتونه په هغو ورځو یا وختونو کې دي چې دا ساعتونه یې نه لري. نیول شوي پاتې کېږي: له خپلو ناروغانو سره یې بدل کړئ، یا هغه ورځې بندې کړئ.', hours_confirm: 'هو، ساعتونه بدل کړئ', back_to_file: 'د کلینیکونو د فایل ساعتونو ته ستنېدل', hours_outside_list: 'له نویو ساعتونو بهر:',
     no_slots: 'په راتلونکو ورځو کې خالي نوبت نشته.', show: 'ښودل',
     v_booked: 'نوبت لري', v_attended: 'حاضر', v_missed: 'غیرحاضر', v_cancelled: 'لغوه شو',
     svc_pregnancy: 'د امیندوارۍ پاملرنه', svc_chronic: 'مزمنه ناروغي', svc_general: 'عمومي', svc_counselling: 'مشوره',
@@ -774,6 +778,67 @@ async function visitsPage() {
     }, t('close_day')));
     return box;
   };
+  // R-B1: the clinic's week (the days it opens, its windows and places) as it takes bookings
+  // from now on: reception changes it here in place of the clinics file's, and goes back to it.
+  const hoursBox = h('div', { id: 'hours' });
+  const week = ['sat', 'sun', 'mon', 'tue', 'wed', 'thu', 'fri'];
+  // 5 December 2026 was a Saturday: each weekday's name in the reader's language.
+  const weekday = (d) => new Intl.DateTimeFormat(LOCALES[lang], { weekday: 'long', timeZone: 'UTC' })
+    .format(Date.UTC(2026, 11, 5 + week.indexOf(d), 12));
+  const showHours = async () => {
+    const k = (await api('GET', '/clinics')).items.find((x) => x.id === clinic.value);
+    if (!k) { hoursBox.replaceChildren(); return; }
+    const days = week.map((d) => h('input', { type: 'checkbox', id: `open-${d}`, value: d, checked: k.open.includes(d) }));
+    const rows = h('tbody', {});
+    const addRow = (w) => {
+      const cell = (cls, value, label, attrs = {}) => h('td', {}, h('input', { class: cls, value, dir: 'ltr', 'aria-label': t(label), ...attrs }));
+      const tr = h('tr', { class: 'window' }, cell('w-from', w.from, 'w_from', { size: 5, placeholder: '08:00' }),
+        cell('w-to', w.to, 'w_to', { size: 5, placeholder: '10:00' }),
+        cell('w-places', w.capacity, 'w_places', { type: 'number', min: 1 }), cell('w-kept', w.kept, 'w_kept', { type: 'number', min: 0 }),
+        h('td', {}, h('button', { class: 'quiet', type: 'button', onclick: () => tr.remove() }, t('remove'))));
+      rows.append(tr);
+    };
+    k.windows.forEach(addRow);
+    const said = h('div', { role: 'status', id: 'hours-status' });
+    const path = `/clinics/${encodeURIComponent(clinic.value)}/hours`;
+    const done = async (r) => {
+      await Promise.all([showHours(), showDay(), slots.childElementCount ? showSlots().catch(() => {}) : null]);
+      const st = document.getElementById('hours-status');
+      st.replaceChildren(h('p', { class: 'ok', id: 'hours-ok' }, t('hours_saved')),
+        r.outside.length ? h('p', { class: 'warning', id: 'hours-outside' }, t('hours_outside_list'), ' ',
+          ...r.outside.flatMap((v, i) => [i ? ', ' : '', ltr(`${v.code} ${dayName(v.day)} ${v.time}`)])) : '');
+    };
+    // Visits ahead it has no place for stay booked: said first, then changed when confirmed.
+    const change = async (method, body, confirmed) => {
+      try {
+        const q = method === 'DELETE' && confirmed ? '?confirm=true' : '';
+        await done(await api(method, path + q, method === 'PUT' ? { ...body, confirm: confirmed || undefined } : undefined));
+      } catch (e) {
+        if (e.body?.error?.code !== 'confirm_needed') { said.replaceChildren(failure(e)); return; }
+        const n = parseInt(e.body.error.message, 10) || 0;
+        said.replaceChildren(h('p', { class: 'warning' }, t('hours_outside', number(n))),
+          h('button', { id: 'hours-confirm', onclick: () => change(method, body, true) }, t('hours_confirm')));
+      }
+    };
+    const wanted = () => ({
+      open: days.filter((x) => x.checked).map((x) => x.value),
+      windows: [...rows.querySelectorAll('tr.window')].map((tr) => ({
+        from: tr.querySelector('.w-from').value.trim(), to: tr.querySelector('.w-to').value.trim(),
+        capacity: parseInt(tr.querySelector('.w-places').value, 10), kept: parseInt(tr.querySelector('.w-kept').value || '0', 10),
+      })),
+    });
+    hoursBox.replaceChildren(h('h2', {}, t('hours')),
+      h('p', { class: 'muted', id: 'hours-source' }, k.hours ? t('hours_changed', when(k.hours.changed_at, k.time_zone)) : t('hours_file')),
+      h('fieldset', {}, h('legend', {}, t('open_on_days')),
+        days.map((x) => h('span', { class: 'inline' }, x, ' ', h('label', { for: x.id, class: 'inline' }, weekday(x.value)), ' '))),
+      h('table', {}, h('thead', {}, h('tr', {}, [t('w_from'), t('w_to'), t('w_places'), t('w_kept'), ''].map((x) => h('th', {}, x)))), rows),
+      h('div', { class: 'row' },
+        h('button', { class: 'quiet', type: 'button', id: 'add-window', onclick: () => addRow({ from: '', to: '', capacity: 1, kept: 0 }) }, t('add_window')),
+        h('button', { id: 'save-hours', onclick: () => change('PUT', wanted(), false) }, t('save_hours')),
+        k.hours ? h('button', { class: 'quiet', id: 'hours-back', onclick: () => change('DELETE', null, false) }, t('back_to_file')) : ''),
+      said);
+  };
+  clinic.addEventListener('change', () => showHours().catch((e) => hoursBox.replaceChildren(failure(e))));
   const showSlots = async () => {
     const r = await api('GET', `/slots?clinic=${encodeURIComponent(clinic.value)}&service=${encodeURIComponent(service.value)}`);
     slots.replaceChildren(r.items.length ? h('table', {}, h('tbody', {}, r.items.map((x) => h('tr', { 'data-slot': `${x.day} ${x.time}` },
@@ -823,8 +888,9 @@ async function visitsPage() {
     h('section', { class: 'card' },
       h('div', { class: 'row' }, h('div', {}, h('label', { for: 'day' }, t('day')), dayInput),
         h('button', { id: 'show-day', onclick: () => showDay().catch((e) => dayList.replaceChildren(failure(e))) }, t('show'))),
-      dayList));
-  await showDay();
+      dayList),
+    h('section', { class: 'card' }, hoursBox));
+  await Promise.all([showDay(), showHours()]);
 }
 
 // ---- broadcasts ------------------------------------------------------------------------------

@@ -46,6 +46,7 @@
 #include <chrono>
 #include <iterator>
 #include <set>
+#include <variant>
 #include <vector>
 
 #include "gateway/actions/action.hpp"
@@ -160,28 +161,43 @@ std::string when_label(const schedule::clinic& c, long long day, int from, int t
 
 std::string data_menu(const nlohmann::json& items) { return items.dump(); }
 
-// The clinic, service and day the arguments name, checked against the clinics file; the day
-// may be any day the clinic takes bookings for.
+}  // namespace
+
+std::optional<schedule::clinic> clinic_now(store::tx& t, const schedule::clinic_list* clinics, std::string_view id) {
+  const schedule::clinic* c = clinics ? clinics->find(id) : nullptr;
+  if (!c) return std::nullopt;
+  const auto changed = t.find_clinic_hours(id);
+  if (!changed) return *c;
+  const auto j = nlohmann::json::parse(changed->week, nullptr, false);
+  const auto read = schedule::read_week(j);
+  if (const auto* w = std::get_if<schedule::week>(&read)) return c->with(*w);
+  // Written by a newer build, or by hand: the file's week, said once a read.
+  core::log::warn("clinic.hours_unreadable", {{"clinic", std::string(id)}});
+  return *c;
+}
+
+namespace {
+
+// The clinic, service and day the arguments name, checked against the clinics file and the
+// hours reception set; the day may be any day the clinic takes bookings for.
 struct place {
-  const schedule::clinic* clinic = nullptr;
+  schedule::clinic clinic;
   std::string service;
   long long first_day = 0, last_day = 0;  // the days people may book now
   std::set<long long> closed;             // of them, those reception closed (R-B5)
-  bool open_on(long long day) const { return clinic->open_on(day) && closed.count(day) == 0; }
+  bool open_on(long long day) const { return clinic.open_on(day) && closed.count(day) == 0; }
 };
 
 std::optional<place> place_of(store::tx& t, const request& r) {
-  if (!r.clinics) return std::nullopt;
-  place p;
-  p.clinic = r.clinics->find(r.arg("clinic"));
-  p.service = r.arg("service");
-  if (!p.clinic || !p.clinic->offers(p.service)) return std::nullopt;
-  const auto today = schedule::local_day(t.now(), p.clinic->time_zone);
+  auto clinic = clinic_now(t, r.clinics, r.arg("clinic"));
+  if (!clinic || !clinic->offers(r.arg("service"))) return std::nullopt;
+  place p{std::move(*clinic), r.arg("service"), 0, 0, {}};
+  const auto today = schedule::local_day(t.now(), p.clinic.time_zone);
   if (!today) return std::nullopt;
   // From tomorrow: a visit today could not get its reminder, and today's windows may be over.
   p.first_day = *today + 1;
-  p.last_day = *today + p.clinic->book_ahead_days;
-  for (const long long day : t.closed_clinic_days(p.clinic->id, p.first_day, p.last_day)) p.closed.insert(day);
+  p.last_day = *today + p.clinic.book_ahead_days;
+  for (const long long day : t.closed_clinic_days(p.clinic.id, p.first_day, p.last_day)) p.closed.insert(day);
   return p;
 }
 
@@ -227,15 +243,15 @@ std::optional<std::pair<store::booking, int>> booking_of(store::tx& t, const req
   const auto [day_given, time_given] = day_and_time(r);
   const auto day = day_arg(day_given, *p);
   const auto from = schedule::minute_of_day(time_given);
-  const schedule::window* w = from ? p->clinic->window_at(*from) : nullptr;
+  const schedule::window* w = from ? p->clinic.window_at(*from) : nullptr;
   if (!day || !w) return std::nullopt;
-  const auto starts = schedule::at_local(*day, {w->from / 60, w->from % 60}, p->clinic->time_zone);
+  const auto starts = schedule::at_local(*day, {w->from / 60, w->from % 60}, p->clinic.time_zone);
   if (!starts) return std::nullopt;
   store::booking b;
   b.contact_id = r.contact_id;
   b.run_id = r.run_id;
   b.channel_id = r.channel_id;
-  b.clinic = p->clinic->id;
+  b.clinic = p->clinic.id;
   b.service = p->service;
   b.day = *day;
   b.window_from = w->from;
@@ -404,7 +420,7 @@ std::set<std::pair<long long, int>> own_windows(store::tx& t, const request& r, 
   // Behind a PIN (R-S12) a full window is not offered for being theirs: that would show
   // whoever holds the phone when they go.
   if (!client || !t.find_visit_pin(r.contact_id).hash.empty()) return out;
-  for (const auto& b : own_visits(t, r, p.clinic->id, p.service, *client)) out.insert({b.day, b.window_from});
+  for (const auto& b : own_visits(t, r, p.clinic.id, p.service, *client)) out.insert({b.day, b.window_from});
   return out;
 }
 
@@ -414,14 +430,14 @@ flow::action_result appointments_days(store::tx& t, const request& r) {
   const auto own = own_windows(t, r, *p);
   // The nearest days with a free window: one USSD page, and one SMS of two parts at most.
   constexpr std::size_t shown = 5;
-  const auto use = t.slot_use(p->clinic->id, p->service, p->first_day, p->last_day, r.run_id);
+  const auto use = t.slot_use(p->clinic.id, p->service, p->first_day, p->last_day, r.run_id);
   auto items = nlohmann::json::array();
   for (long long day = p->first_day; day <= p->last_day && items.size() < shown; ++day) {
     if (!p->open_on(day)) continue;
-    for (const auto& w : p->clinic->windows) {
+    for (const auto& w : p->clinic.windows) {
       const auto taken = use.find({day, w.from});
       if ((taken == use.end() ? 0 : taken->second) < places_for(r, w) || own.count({day, w.from})) {
-        items.push_back({{"label", day_label(*p->clinic, day, r.language, r.months)}, {"value", schedule::day_text(day)}});
+        items.push_back({{"label", day_label(p->clinic, day, r.language, r.months)}, {"value", schedule::day_text(day)}});
         break;
       }
     }
@@ -435,13 +451,13 @@ flow::action_result appointments_times(store::tx& t, const request& r) {
   if (!p) return error;
   const auto day = day_arg(r.arg("day"), *p);
   if (!day) return error;
-  const auto use = t.slot_use(p->clinic->id, p->service, *day, *day, r.run_id);
+  const auto use = t.slot_use(p->clinic.id, p->service, *day, *day, r.run_id);
   const auto own = own_windows(t, r, *p);
   auto items = nlohmann::json::array();
-  for (const auto& w : p->clinic->windows) {
+  for (const auto& w : p->clinic.windows) {
     const auto taken = use.find({*day, w.from});
     if ((taken == use.end() ? 0 : taken->second) >= places_for(r, w) && !own.count({*day, w.from})) continue;
-    items.push_back({{"label", window_label(*p->clinic, *day, w.from, w.to, r.language)}, {"value", schedule::clock_text(w.from)}});
+    items.push_back({{"label", window_label(p->clinic, *day, w.from, w.to, r.language)}, {"value", schedule::clock_text(w.from)}});
   }
   if (items.empty()) return {"none", {}};
   return {"ok", {{"times", data_menu(items)}}};
@@ -493,7 +509,7 @@ flow::action_result appointments_soon(store::tx& t, const request& r) {
   const auto id = text::read_id(r.arg("booking"));
   const auto b = id ? t.find_booking(*id) : std::nullopt;
   if (!b || b->contact_id != r.contact_id || !r.clinics) return error;
-  const schedule::clinic* c = r.clinics->find(b->clinic);
+  const auto c = clinic_now(t, r.clinics, b->clinic);
   const auto today = c ? schedule::local_day(t.now(), c->time_zone) : std::nullopt;
   if (!c || !today || !c->offers(b->service)) return {"none", {}};  // gone from the clinics file since
   // Two missed in a row: a health worker calls to book (R-B7), so no days to choose from.

@@ -19,10 +19,15 @@ struct booking;
 class tx;
 }
 namespace paygham::schedule {
+struct clinic;
 class clinic_list;
 }
 
 namespace paygham::actions {
+
+// R-B1: the clinic `id` as it takes bookings now: the clinics file's, open the week reception
+// set in its place (store::set_clinic_hours) when it did; nullopt when the file has none.
+std::optional<schedule::clinic> clinic_now(store::tx& t, const schedule::clinic_list* clinics, std::string_view id);
 
 // R-B4: who a visit is for: the person themself ("self"), or someone else on the phone, known
 // only by relation and number ("child", "child-2": the second child the phone booked for,

@@ -139,7 +139,8 @@ struct route {
   std::vector<std::string_view> roles;
   work run;
   const char* summary;
-  // The body's fields: name → JSON type ("string", "boolean", "integer", "array"); required ones in
+  // The body's fields: name → JSON type ("string", "boolean", "integer", "array" of strings,
+  // "objects": an array of objects); required ones in
   // `required`. Empty for routes without a body.
   std::vector<std::pair<const char*, const char*>> fields = {};
   std::vector<std::string_view> required = {};
@@ -1008,11 +1009,22 @@ std::variant<const schedule::clinic*, refusal> clinic_for(const services& s, con
   return clinic;
 }
 
-// GET /api/v1/clinics: the clinics people can book, with their services.
+// A clinic's week as it takes bookings now (R-B1): weekdays and windows, and who changed them
+// when reception did ("hours"; absent: the clinics file's).
+json week_view(store::tx& tx, const schedule::clinic& k) {
+  json out = schedule::week_json(k.weekly());
+  if (const auto changed = tx.find_clinic_hours(k.id)) {
+    out["hours"] = {{"changed_by", changed->changed_by}, {"changed_at", changed->changed_at}};
+  }
+  return out;
+}
+
+// GET /api/v1/clinics: the clinics people can book, with their services and weeks.
 outcome list_clinics(services& s, store::tx& tx, const call& c) {
   json items = json::array();
-  for (const auto& k : s.runner.current()->clinics.all()) {
-    if (c.token.role == "health_worker" && k.id != c.token.facility) continue;
+  for (const auto& file : s.runner.current()->clinics.all()) {
+    if (c.token.role == "health_worker" && file.id != c.token.facility) continue;
+    const auto k = actions::clinic_now(tx, &s.runner.current()->clinics, file.id).value_or(file);
     json closed = json::array();  // the days ahead reception closed (R-B5)
     if (const auto today = schedule::local_day(tx.now(), k.time_zone)) {
       for (const long long day : tx.closed_clinic_days(k.id, *today, *today + k.book_ahead_days)) {
@@ -1025,6 +1037,7 @@ outcome list_clinics(services& s, store::tx& tx, const call& c) {
                          {"services", k.services},
                          {"records_visits", k.records_visits},
                          {"closed", std::move(closed)}});
+    items.back().update(week_view(tx, k));
   }
   return answer(json{{"items", std::move(items)}});
 }
@@ -1301,6 +1314,72 @@ outcome reopen_clinic_day(services& s, store::tx& tx, const call& c) {
   tx.audit(c.actor(), "clinics.reopen", "clinic:" + k->id, json{{"day", day_text}}.dump());
   return answer(json{{"clinic", k->id}, {"day", day_text}});
 }
+
+// The visits from today on that `k`'s week `w` has no place for: booked on a weekday it no
+// longer opens, or in a window it no longer has. They stay booked: reception moves them with
+// their people, or closes those days (which tells them).
+std::vector<store::booking> visits_outside(store::tx& tx, const schedule::clinic& k, const schedule::week& w) {
+  std::vector<store::booking> out;
+  const auto today = schedule::local_day(tx.now(), k.time_zone);
+  if (!today) return out;
+  const schedule::clinic changed = k.with(w);
+  for (long long day = *today; day <= *today + k.book_ahead_days; ++day) {
+    for (auto& b : tx.bookings_on(k.id, day)) {
+      if (b.status == store::booking_status::booked && (!changed.open_on(day) || !changed.window_at(b.window_from))) {
+        out.push_back(std::move(b));
+      }
+    }
+  }
+  return out;
+}
+
+// PUT /api/v1/clinics/{id}/hours and DELETE (back to the clinics file's): the clinic's week
+// from now on (R-B1: staff away for a month, a second doctor, Ramadan hours). Bookings from then
+// follow it; capacity is never exceeded, and visits already booked stay: those it has no place
+// for need "confirm": true (DELETE: ?confirm=true; 409 confirm_needed says how many) and are
+// listed in the answer.
+outcome change_clinic_hours(services& s, store::tx& tx, const call& c, const std::optional<schedule::week>& wanted) {
+  const auto clinic = clinic_for(s, c, c.value("id"));
+  if (const auto* bad = std::get_if<refusal>(&clinic)) return outcome{bad->status, json::object(), *bad};
+  const schedule::clinic& file = *std::get<const schedule::clinic*>(clinic);
+  const bool changed_before = tx.find_clinic_hours(file.id).has_value();
+  if (!wanted && !changed_before) {
+    return refuse(409, "not_changed", "the clinic keeps the clinics file's hours already", "id");
+  }
+  const schedule::week w = wanted.value_or(file.weekly());
+  const auto now = actions::clinic_now(tx, &s.runner.current()->clinics, file.id).value_or(file);
+  const auto outside = visits_outside(tx, now, w);
+  const bool confirmed = (c.body.is_object() && c.body.value("confirm", false)) || c.query_value("confirm") == "true";
+  if (!outside.empty() && !confirmed) {
+    return refuse(409, "confirm_needed",
+                  std::to_string(outside.size()) + " visit(s) ahead are on days or in windows these hours do not "
+                  "have: they stay booked, for you to move with their people or to close those days. Confirm "
+                  "(\"confirm\": true, or ?confirm=true to go back to the file's) to change the hours",
+                  "confirm");
+  }
+  if (wanted) {
+    tx.set_clinic_hours(file.id, schedule::week_json(w).dump(), c.actor());
+  } else {
+    tx.clear_clinic_hours(file.id);
+  }
+  json listed = json::array();
+  for (const auto& b : outside) listed.push_back(booking_json(tx, b));
+  tx.audit(c.actor(), wanted ? "clinics.hours" : "clinics.hours_clear", "clinic:" + file.id,
+           json{{"week", schedule::week_json(w)}, {"outside", listed.size()}}.dump());
+  json out{{"clinic", file.id}, {"outside", std::move(listed)}};
+  out.update(week_view(tx, file.with(w)));
+  return answer(std::move(out));
+}
+
+outcome set_clinic_hours(services& s, store::tx& tx, const call& c) {
+  const auto read = schedule::read_week(json{{"open", c.body["open"]}, {"windows", c.body["windows"]}});
+  if (const auto* problem = std::get_if<std::string>(&read)) {
+    return refuse(400, "invalid_hours", *problem, problem->rfind("open", 0) == 0 ? "open" : "windows");
+  }
+  return change_clinic_hours(s, tx, c, std::get<schedule::week>(read));
+}
+
+outcome clear_clinic_hours(services& s, store::tx& tx, const call& c) { return change_clinic_hours(s, tx, c, std::nullopt); }
 
 // GET /api/v1/deliveries?hours=: the last hours' messages by hour and state (the chart), by
 // channel with its pause (an open breaker, refused credentials), and why messages failed.
@@ -2009,6 +2088,12 @@ const std::vector<route>& routes() {
        {{"day", "string"}, {"confirm", "boolean"}}, {"day"}},
       {"POST", "/api/v1/clinics/{id}/reopen", {"admin", "operator", "health_worker"}, reopen_clinic_day,
        "Open a closed day for booking again (the visits cancelled then stay cancelled)", {{"day", "string"}}, {"day"}},
+      {"PUT", "/api/v1/clinics/{id}/hours", {"admin", "operator", "health_worker"}, set_clinic_hours,
+       "Change the clinic's week from now on (weekdays it opens, windows and capacity) in place of the clinics "
+       "file's; visits booked stay",
+       {{"open", "array"}, {"windows", "objects"}, {"confirm", "boolean"}}, {"open", "windows"}},
+      {"DELETE", "/api/v1/clinics/{id}/hours", {"admin", "operator", "health_worker"}, clear_clinic_hours,
+       "Back to the clinics file's week", {}, {}, {"confirm"}},
       {"GET", "/api/v1/slots", {"admin", "operator", "health_worker"}, list_slots,
        "Free windows of the nearest bookable days for a clinic's service", {}, {}, {"clinic", "service"}},
       {"POST", "/api/v1/appointments", {"admin", "operator", "health_worker"}, book_visit,
@@ -2100,9 +2185,13 @@ std::optional<refusal> read_body(const route& r, const std::string& text, json& 
                     : type == "array"   ? value.is_array() && std::all_of(value.begin(), value.end(), [](const json& v) {
                                           return v.is_string();
                                         })
+                    : type == "objects" ? value.is_array() && std::all_of(value.begin(), value.end(), [](const json& v) {
+                                            return v.is_object();
+                                          })
                                         : value.is_string();
     if (!ok) {
       const std::string what = type == "array"     ? "an array of strings"
+                               : type == "objects" ? "an array of objects"
                                : type == "integer" ? "a whole number"
                                                    : "a " + std::string(type);
       return refusal{400, "wrong_type", "'" + key + "' must be " + what, key};
@@ -2430,8 +2519,10 @@ json openapi() {
     if (!r.fields.empty()) {
       json props = json::object();
       for (const auto& [name, type] : r.fields) {
-        props[name] = std::string_view(type) == "array" ? json{{"type", "array"}, {"items", {{"type", "string"}}}}
-                                                        : json{{"type", type}};
+        const std::string_view t = type;
+        props[name] = t == "array"     ? json{{"type", "array"}, {"items", {{"type", "string"}}}}
+                      : t == "objects" ? json{{"type", "array"}, {"items", {{"type", "object"}}}}
+                                       : json{{"type", type}};
       }
       json schema{{"type", "object"}, {"properties", props}, {"required", r.required}, {"additionalProperties", false}};
       json content;

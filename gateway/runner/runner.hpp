@@ -370,8 +370,9 @@ class runner {
   // A notice about the clinic outside sending hours there: the job `j` is put off until they
   // open (true), else false.
   bool wait_for_clinic_hours(store::tx& tx, const content& c, const store::job& j, std::string_view facility) const;
-  // A day after `at`, moved on past the days the clinic is closed (its weekdays, closure days).
-  core::unix_ms next_working_day(const content& c, std::string_view facility, core::unix_ms at) const;
+  // A day after `at`, moved on past the days the clinic is closed (its weekdays, as reception
+  // may have changed them, and closure days).
+  core::unix_ms next_working_day(store::tx& tx, const content& c, std::string_view facility, core::unix_ms at) const;
   std::string apply_subscription_ask(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_subscription_end(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // Performs the actions the run waits for, feeding each outcome back to the engine.

@@ -304,7 +304,7 @@ std::string runner::apply_high_call(store::tx& tx, const content& c, const store
   core::log::info("escalation.high", {{"facility", p->facility}, {"calls", count}, {"told", told}});
   done.reminders += told;
   // A working day on, the same hour of the clinic's next open day: those still open, again.
-  tx.add_job(actions::high_call::overdue_kind, next_working_day(c, p->facility, tx.now()),
+  tx.add_job(actions::high_call::overdue_kind, next_working_day(tx, c, p->facility, tx.now()),
              actions::high_call{p->facility, tx.now()}.json());
   return {};
 }
@@ -319,9 +319,10 @@ std::string runner::apply_handed_calls(store::tx& tx, const content& c, const st
   return {};
 }
 
-core::unix_ms runner::next_working_day(const content& c, std::string_view facility, core::unix_ms at) const {
+core::unix_ms runner::next_working_day(store::tx& tx, const content& c, std::string_view facility,
+                                       core::unix_ms at) const {
   // The same time of day on the clinic's clock (a day is not always 24 hours where clocks change).
-  const schedule::clinic* clinic = c.clinics.find(facility);
+  const auto clinic = actions::clinic_now(tx, &c.clinics, facility);
   const std::string zone = clinic_zone(c, facility);
   const auto today = schedule::local_day(at, zone);
   const auto midnight = today ? schedule::at_local(*today, {0, 0}, zone) : std::nullopt;

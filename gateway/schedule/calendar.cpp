@@ -197,12 +197,19 @@ core::unix_ms next_sending_time(core::unix_ms at, std::string_view time_zone, co
   return t;
 }
 
+namespace {
+constexpr std::string_view weekday_names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+}  // namespace
+
 std::optional<int> weekday_named(std::string_view name) {
-  static constexpr std::string_view names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
   for (int i = 0; i < 7; ++i) {
-    if (name == names[i]) return i + 1;
+    if (name == weekday_names[i]) return i + 1;
   }
   return std::nullopt;
+}
+
+std::string_view weekday_name(int iso_weekday) {
+  return iso_weekday >= 1 && iso_weekday <= 7 ? weekday_names[iso_weekday - 1] : std::string_view();
 }
 
 std::vector<int> antenatal_contact_days() {

@@ -81,6 +81,8 @@ core::unix_ms next_sending_time(core::unix_ms at, std::string_view time_zone, co
 // "fri" → 5 (ISO weekday, 1 Monday … 7 Sunday); nullopt for anything else. The names are
 // config's: mon tue wed thu fri sat sun.
 std::optional<int> weekday_named(std::string_view name);
+// 5 → "fri": the name weekday_named reads; "" outside 1–7.
+std::string_view weekday_name(int iso_weekday);
 
 // The WHO antenatal schedule (8 contacts: by week 12, then weeks 20, 26, 30, 34, 36, 38 and 40)
 // as days after the first day of the last menstrual period.

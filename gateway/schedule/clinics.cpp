@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "gateway/core/utf8.hpp"
 #include "gateway/core/yaml.hpp"
 #include "gateway/schedule/calendar.hpp"
@@ -28,6 +30,77 @@ const window* clinic::window_at(int from) const {
     if (w.from == from) return &w;
   }
   return nullptr;
+}
+
+clinic clinic::with(const week& w) const {
+  clinic out = *this;
+  out.open_weekdays = w.open_weekdays;
+  out.windows = w.windows;
+  return out;
+}
+
+std::string window_problem(const std::vector<window>& earlier, const window& w) {
+  if (w.to <= w.from) return "a window runs from one time of day to a later one, written HH:MM (from: \"08:00\", to: \"10:00\")";
+  if (w.capacity < 1 || w.capacity > 10'000) return "a window's capacity is how many people it takes: 1 to 10000";
+  if (w.kept < 0 || w.kept > w.capacity) {
+    return "kept (" + std::to_string(w.kept) + " places for health workers' bookings) is more than the window's capacity (" +
+           std::to_string(w.capacity) + ")";
+  }
+  if (!earlier.empty() && w.from < earlier.back().to) return "windows must be in order of the day and must not overlap";
+  return {};
+}
+
+nlohmann::json week_json(const week& w) {
+  nlohmann::json open = nlohmann::json::array();
+  // In the order of the week people there keep: Saturday first.
+  for (const int day : {6, 7, 1, 2, 3, 4, 5}) {
+    if (w.open_weekdays.count(day)) open.push_back(weekday_name(day));
+  }
+  nlohmann::json windows = nlohmann::json::array();
+  for (const auto& x : w.windows) {
+    windows.push_back({{"from", clock_text(x.from)}, {"to", clock_text(x.to)}, {"capacity", x.capacity}, {"kept", x.kept}});
+  }
+  return {{"open", std::move(open)}, {"windows", std::move(windows)}};
+}
+
+std::variant<week, std::string> read_week(const nlohmann::json& j) {
+  if (!j.is_object()) return std::string("the hours are {\"open\": [\"sat\", …], \"windows\": [{\"from\": \"08:00\", …}]}");
+  week out;
+  const auto open = j.find("open");
+  if (open == j.end() || !open->is_array() || open->empty()) {
+    return std::string("open: the weekdays the clinic opens, as a list: [\"sat\", \"sun\", \"mon\"]");
+  }
+  for (const auto& d : *open) {
+    const auto day = d.is_string() ? weekday_named(d.get<std::string>()) : std::nullopt;
+    if (!day) return "open: " + d.dump() + " is not a weekday (mon tue wed thu fri sat sun)";
+    out.open_weekdays.insert(*day);
+  }
+  const auto windows = j.find("windows");
+  if (windows == j.end() || !windows->is_array() || windows->empty()) {
+    return std::string("windows: the opening windows, as a list: [{\"from\": \"08:00\", \"to\": \"10:00\", \"capacity\": 10}]");
+  }
+  if (windows->size() > 48) return std::string("windows: at most 48 in a day");
+  for (const auto& x : *windows) {
+    const auto text = [&](const char* key) {
+      const auto it = x.is_object() ? x.find(key) : x.end();
+      return it != x.end() && it->is_string() ? minute_of_day(it->get<std::string>()) : std::nullopt;
+    };
+    const auto number = [&](const char* key, int otherwise) -> std::optional<int> {
+      const auto it = x.is_object() ? x.find(key) : x.end();
+      if (it == x.end()) return otherwise;
+      if (!it->is_number_integer() || it->get<long long>() < 0 || it->get<long long>() > 10'000) return std::nullopt;
+      return static_cast<int>(it->get<long long>());
+    };
+    const auto from = text("from"), to = text("to");
+    const auto capacity = number("capacity", -1), kept = number("kept", 0);
+    const std::string which = "windows[" + std::to_string(out.windows.size()) + "]: ";
+    if (!from || !to) return which + "from and to are times of day, written HH:MM (\"08:00\")";
+    if (!capacity || !kept) return which + "capacity and kept are whole numbers from 0 to 10000";
+    const window w{*from, *to, *capacity, *kept};
+    if (const std::string problem = window_problem(out.windows, w); !problem.empty()) return which + problem;
+    out.windows.push_back(w);
+  }
+  return out;
 }
 
 namespace {
@@ -102,7 +175,7 @@ clinic read_clinic(core::yaml::reader& r, const std::string& id, const YAML::Nod
     const auto from = minute_of_day(r.text(w, "from", wpath, true).value_or(""));
     const auto to = minute_of_day(r.text(w, "to", wpath, true).value_or(""));
     const auto capacity = r.integer(w, "capacity", wpath, 1, 10'000);
-    if (!from || !to || *to <= *from) {
+    if (!from || !to) {
       r.problem(w, "a window runs from one time of day to a later one, written HH:MM (from: \"08:00\", to: \"10:00\")");
       continue;
     }
@@ -110,18 +183,13 @@ clinic read_clinic(core::yaml::reader& r, const std::string& id, const YAML::Nod
       if (!w["capacity"].IsDefined()) r.problem(w, "missing key '" + wpath + ".capacity' (how many people it takes)");
       continue;
     }
-    if (!c.windows.empty() && *from < c.windows.back().to) {
-      r.problem(w, "windows must be in order of the day and must not overlap");
+    const window win{*from, *to, static_cast<int>(*capacity),
+                     static_cast<int>(r.integer(w, "kept", wpath, 0, 10'000).value_or(0))};
+    if (const std::string problem = window_problem(c.windows, win); !problem.empty()) {
+      r.problem(w, "'" + wpath + "': " + problem);
       continue;
     }
-    const auto kept = r.integer(w, "kept", wpath, 0, 10'000).value_or(0);
-    if (kept > *capacity) {
-      r.problem(w["kept"], "'" + wpath + ".kept' (" + std::to_string(kept) +
-                               " places for health workers' bookings) is more than the window's capacity (" +
-                               std::to_string(*capacity) + ")");
-      continue;
-    }
-    c.windows.push_back({*from, *to, static_cast<int>(*capacity), static_cast<int>(kept)});
+    c.windows.push_back(win);
   }
   c.book_ahead_days = static_cast<int>(r.integer(node, "book_ahead_days", path, 1, 366).value_or(14));
   c.records_visits = r.boolean(node, "records_visits", path).value_or(false);

@@ -9,7 +9,10 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "gateway/core/clock.hpp"
 #include "gateway/schedule/holidays.hpp"
@@ -25,7 +28,27 @@ struct window {
   // R-B1: of the capacity, places only a health worker's booking takes (the console, the API);
   // people booking themselves see the window full without them.
   int kept = 0;
+  bool operator==(const window&) const = default;
 };
+
+// What is wrong with window `w` coming after `earlier` (the clinic's windows before it in the
+// day), or "" when nothing is: it ends after it starts, takes at least one person, keeps no more
+// places than it has, and starts after the one before ends (R-B1).
+std::string window_problem(const std::vector<window>& earlier, const window& w);
+
+// A clinic's week: the weekdays it opens and its windows. The clinics file gives it; reception
+// may change it (the API, the console), kept in the store until cleared (R-B1).
+struct week {
+  std::set<int> open_weekdays;  // ISO: 1 Monday … 7 Sunday
+  std::vector<window> windows;  // in order of the day
+  bool operator==(const week&) const = default;
+};
+
+// As the API writes it: {"open": ["sat", "sun"], "windows": [{"from": "08:00", "to": "10:00",
+// "capacity": 10, "kept": 2}]}.
+nlohmann::json week_json(const week& w);
+// Reads that, or says what is wrong with it (the first problem, naming the field).
+std::variant<week, std::string> read_week(const nlohmann::json& j);
 
 // A clinic's name shows on a USSD screen with the visit's day and time (the booking's
 // confirmation): in Persian script a screen holds 80 characters, in Latin letters 160.
@@ -51,6 +74,9 @@ struct clinic {
   bool open_on(long long day) const;
   // The window starting at `from` (minutes after midnight), if there is one.
   const window* window_at(int from) const;
+  week weekly() const { return {open_weekdays, windows}; }
+  // The same clinic, open `w` instead (reception changed its hours).
+  clinic with(const week& w) const;
 };
 
 class clinic_list {

@@ -577,6 +577,13 @@ class escalations_part {
 enum class booking_status { held, released, booked, cancelled, attended, missed };
 const char* to_string(booking_status s);
 
+// A clinic's week as reception changed it (appointments_part::set_clinic_hours).
+struct clinic_hours {
+  std::string week;  // schedule::week_json
+  std::string changed_by;
+  core::unix_ms changed_at = 0;
+};
+
 struct booking {
   std::int64_t id = 0;
   std::int64_t contact_id = 0;
@@ -653,6 +660,12 @@ class bookings_part {
   virtual bool reopen_clinic_day(std::string_view clinic, long long day) = 0;
   // Of the days from first_day to last_day, those the clinic closed, in order.
   virtual std::vector<long long> closed_clinic_days(std::string_view clinic, long long first_day, long long last_day) = 0;
+  // R-B1: a clinic's week (its weekdays and windows, schedule::week_json) as reception changed
+  // it, in place of the clinics file's until cleared; by whom, as the audit log names them.
+  // Clearing is false when there was nothing to clear.
+  virtual void set_clinic_hours(std::string_view clinic, std::string_view week, std::string_view by) = 0;
+  virtual bool clear_clinic_hours(std::string_view clinic) = 0;
+  virtual std::optional<clinic_hours> find_clinic_hours(std::string_view clinic) = 0;
 };
 
 // Who asked for a programme's alerts about an area (mine safety: a province or a border

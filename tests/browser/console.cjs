@@ -166,6 +166,35 @@ async function healthWorker(browser) {
   await page.click('#reopen-day');
   await page.waitForSelector('#close-day');
   check(true, 'the day is opened again');
+  // The clinic's week (R-B1): as the clinics file has it, until reception changes it here. A
+  // visit booked in the last window of a day stays booked when that window goes, once confirmed.
+  check((await page.textContent('#hours-source')) === 'مطابق فایل کلینیک‌ها.', 'the hours are the clinics file\'s');
+  await page.fill('#visit-phone', '0700 000 323');
+  const lastSlot = await page.getAttribute('tr[data-slot]:last-child', 'data-slot');
+  await page.click('tr[data-slot]:last-child button');
+  await page.waitForSelector('#visit-status p.ok >> text=نوبت ثبت شد');
+  const lastTime = lastSlot.split(' ')[1];
+  const windowRows = page.locator('#hours tr.window');
+  const before = await windowRows.count();
+  for (let i = before - 1; i >= 0; --i) {
+    if (await windowRows.nth(i).locator('.w-from').inputValue() === lastTime) await windowRows.nth(i).locator('button').click();
+  }
+  check(await windowRows.count() === before - 1, `the ${lastTime} window is taken out of the week`);
+  await page.fill('#hours tr.window:first-child .w-places', '3');
+  expectedRefusals.push('409 hours');  // confirm_needed: said, then asked
+  await page.click('#save-hours');
+  await page.waitForSelector('#hours-confirm');
+  check((await page.textContent('#hours-status')).includes('۱ نوبت'), 'changing the hours first says one visit falls outside them');
+  await page.click('#hours-confirm');
+  await page.waitForSelector('#hours-ok');
+  check((await page.textContent('#hours-outside')).includes(lastTime), 'the visit outside the new hours is listed');
+  check((await page.textContent('#hours-source')).includes('تغییر کرد'), 'the page says the hours were changed here');
+  check(await page.inputValue('#hours tr.window:first-child .w-places') === '3', 'the first window takes 3 now');
+  await shot(page, 'health-worker-hours-prs');
+  await page.click('#hours-back');
+  await page.waitForFunction(() => document.querySelector('#hours-source')?.textContent === 'مطابق فایل کلینیک‌ها.');
+  check(true, 'back to the clinics file\'s hours');
+  check(await windowRows.count() === before, 'with all its windows');
   // Each page is waited for by what only it shows: the one before may still be on screen.
   await page.click('#bar nav >> text=تماس با مریضان');
   await page.waitForSelector('#calls td .ltr');

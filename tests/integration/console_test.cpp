@@ -943,6 +943,99 @@ TEST_CASE("console: reception books a free window for a patient, never above cap
   CHECK(code_of(fatima.call("POST", "/api/v1/clinics/golshahr/reopen", json{{"day", the_day}}.dump())) == "not_closed");
 }
 
+TEST_CASE("console: reception changes the clinic's week, bookings follow it at once, visits booked stay, and it "
+          "goes back to the clinics file's",
+          "[integration][console]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  make_worker(config, "fatima", "golshahr", 0);
+  make_worker(config, "zahra", "central", 1);
+  server_process srv(config);
+  const auto fatima = log_in(srv.port(), "fatima", "river-lamp-seven");
+  const auto zahra = log_in(srv.port(), "zahra", "river-lamp-seven");
+  const auto golshahr = [&] { return json::parse(fatima.call("GET", "/api/v1/clinics").body)["items"][0]; };
+  // The clinics file's week (config/clinics.yaml): six days, three windows.
+  CHECK(golshahr()["open"] == json::array({"sat", "sun", "mon", "tue", "wed", "thu"}));
+  CHECK(golshahr()["windows"].size() == 3);
+  CHECK_FALSE(golshahr().contains("hours"));
+  const auto slots = json::parse(fatima.call("GET", "/api/v1/slots?service=general").body)["items"];
+  REQUIRE_FALSE(slots.empty());
+  const std::string day = slots[0]["day"];
+  auto r = fatima.call("POST", "/api/v1/appointments",
+                       json{{"phone", "+93700001400"}, {"service", "general"}, {"day", day}, {"time", "14:00"},
+                            {"channel", "console"}, {"consent_via", "in_person"}}
+                           .dump());
+  REQUIRE(r.status == 201);
+  const auto afternoon_visit = json::parse(r.body)["id"];
+
+  // Mornings only, one person a window, every day but Friday: the 14:00 visit booked has no
+  // window then, so the change needs confirming, and the visit stays booked.
+  const std::string hours = "/api/v1/clinics/golshahr/hours";
+  const json mornings{{"open", {"sat", "sun", "mon", "tue", "wed", "thu"}},
+                      {"windows", {{{"from", "08:00"}, {"to", "09:00"}, {"capacity", 1}}}}};
+  r = fatima.call("PUT", hours, mornings.dump());
+  CHECK(r.status == 409);
+  CHECK(code_of(r) == "confirm_needed");
+  CHECK(r.body.find("1 visit(s)") != std::string::npos);
+  CHECK(golshahr()["windows"].size() == 3);  // nothing changed
+  json confirmed = mornings;
+  confirmed["confirm"] = true;
+  CHECK(zahra.call("PUT", hours, confirmed.dump()).status == 403);  // not her clinic
+  r = fatima.call("PUT", hours, confirmed.dump());
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["outside"].size() == 1);
+  CHECK(json::parse(r.body)["outside"][0]["id"] == afternoon_visit);
+  CHECK(scalar(dir, "SELECT status FROM bookings WHERE id = " + afternoon_visit.dump()) == "booked");
+  const auto now = golshahr();
+  CHECK(now["windows"] == json::array({{{"from", "08:00"}, {"to", "09:00"}, {"capacity", 1}, {"kept", 0}}}));
+  CHECK(now["hours"]["changed_by"] == "user:1");  // Fatima, as the audit log names her
+
+  // Booking follows at once: only 08:00 is offered, and it takes one person.
+  const auto offered = json::parse(fatima.call("GET", "/api/v1/slots?service=general").body)["items"];
+  REQUIRE_FALSE(offered.empty());
+  for (const auto& w : offered) CHECK(w["time"] == "08:00");
+  const auto book = [&](const std::string& phone, const std::string& time) {
+    return fatima.call("POST", "/api/v1/appointments",
+                       json{{"phone", phone}, {"service", "general"}, {"day", day}, {"time", time},
+                            {"channel", "console"}, {"consent_via", "in_person"}}
+                           .dump());
+  };
+  CHECK(code_of(book("+93700001401", "10:00")) == "not_bookable");  // no such window now
+  CHECK(book("+93700001402", "08:00").status == 201);
+  CHECK(code_of(book("+93700001403", "08:00")) == "full");  // capacity 1
+  // The day whose one place is taken is offered no more (as the booking menu offers days).
+  const auto after = json::parse(fatima.call("GET", "/api/v1/slots?service=general").body)["items"];
+  CHECK(std::none_of(after.begin(), after.end(), [&](const json& w) { return w["day"] == day; }));
+
+  // Bad hours are refused, naming what to fix, and change nothing.
+  const auto refused = [&](const json& body, const std::string& says) {
+    const auto bad = fatima.call("PUT", hours, body.dump());
+    INFO(bad.body);
+    CHECK(bad.status == 400);
+    CHECK(bad.body.find(says) != std::string::npos);
+  };
+  refused({{"open", {"saturday"}}, {"windows", mornings["windows"]}}, "is not a weekday");
+  refused({{"open", json::array()}, {"windows", mornings["windows"]}}, "the weekdays the clinic opens");
+  refused({{"open", {"sat"}}, {"windows", {{{"from", "10:00"}, {"to", "09:00"}, {"capacity", 3}}}}}, "to a later one");
+  refused({{"open", {"sat"}},
+           {"windows", {{{"from", "08:00"}, {"to", "10:00"}, {"capacity", 3}}, {{"from", "09:00"}, {"to", "11:00"}, {"capacity", 3}}}}},
+          "must not overlap");
+  refused({{"open", {"sat"}}, {"windows", {{{"from", "08:00"}, {"to", "10:00"}, {"capacity", 2}, {"kept", 3}}}}},
+          "more than the window's capacity");
+  refused({{"open", {"sat"}}, {"windows", {{{"from", "08:00"}, {"to", "10:00"}}}}}, "capacity");
+  refused({{"open", {"sat"}}, {"windows", {"08:00-10:00"}}}, "an array of objects");
+  CHECK(golshahr()["windows"] == now["windows"]);
+
+  // Back to the clinics file's week: the 08:00 visit fits it, the 14:00 one does again.
+  CHECK(fatima.call("DELETE", hours).status == 200);
+  CHECK_FALSE(golshahr().contains("hours"));
+  CHECK(golshahr()["windows"].size() == 3);
+  CHECK(code_of(fatima.call("DELETE", hours)) == "not_changed");
+  CHECK(book("+93700001404", "10:00").status == 201);
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action IN ('clinics.hours', 'clinics.hours_clear')") == "2");
+}
+
 TEST_CASE("console: the delivery dashboard counts messages by hour and channel, with failure reasons",
           "[integration][console]") {
   temp_dir dir;

@@ -1,5 +1,6 @@
 // The clinics file: read strictly, each problem at its line; open days, windows and names.
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "gateway/schedule/calendar.hpp"
 #include "gateway/schedule/clinics.hpp"
@@ -69,4 +70,45 @@ TEST_CASE("clinics: ISO weekdays and times of day", "[schedule]") {
   CHECK(schedule::minute_of_day("08:30") == 510);
   CHECK_FALSE(schedule::minute_of_day("24:00"));
   CHECK_FALSE(schedule::minute_of_day("8:30"));
+}
+
+TEST_CASE("clinics: a week as the API writes it reads back the same, and a wrong one says what to fix", "[schedule]") {
+  const schedule::week w{{6, 7, 1}, {{480, 600, 10, 2}, {840, 960, 8, 0}}};
+  const auto j = schedule::week_json(w);
+  CHECK(j.dump() == R"({"open":["sat","sun","mon"],"windows":[{"capacity":10,"from":"08:00","kept":2,"to":"10:00"},)"
+                    R"({"capacity":8,"from":"14:00","kept":0,"to":"16:00"}]})");
+  const auto back = schedule::read_week(j);
+  REQUIRE(std::holds_alternative<schedule::week>(back));
+  CHECK(std::get<schedule::week>(back) == w);
+  // kept may be left out: none kept for health workers.
+  const auto plain = schedule::read_week(nlohmann::json::parse(R"({"open":["fri"],"windows":[{"from":"08:00","to":"09:00","capacity":1}]})"));
+  REQUIRE(std::holds_alternative<schedule::week>(plain));
+  CHECK(std::get<schedule::week>(plain).windows[0].kept == 0);
+  const auto problem = [](const char* text) {
+    const auto read = schedule::read_week(nlohmann::json::parse(text));
+    return std::holds_alternative<std::string>(read) ? std::get<std::string>(read) : std::string("(read)");
+  };
+  const char* window = R"([{"from":"08:00","to":"09:00","capacity":1}])";
+  CHECK(problem("[]").find("the hours are") != std::string::npos);
+  CHECK(problem((std::string(R"({"windows":)") + window + "}").c_str()).rfind("open:", 0) == 0);
+  CHECK(problem((std::string(R"({"open":["friday"],"windows":)") + window + "}").c_str()) ==
+        R"(open: "friday" is not a weekday (mon tue wed thu fri sat sun))");
+  CHECK(problem(R"({"open":["fri"],"windows":[]})").rfind("windows:", 0) == 0);
+  CHECK(problem(R"({"open":["fri"],"windows":[{"from":"8","to":"09:00","capacity":1}]})").rfind("windows[0]: from and to", 0) == 0);
+  CHECK(problem(R"({"open":["fri"],"windows":[{"from":"08:00","to":"09:00","capacity":0}]})") ==
+        "windows[0]: a window's capacity is how many people it takes: 1 to 10000");
+  CHECK(problem(R"({"open":["fri"],"windows":[{"from":"08:00","to":"09:00","capacity":1.5}]})").find("whole numbers") !=
+        std::string::npos);
+  CHECK(problem(R"({"open":["fri"],"windows":[{"from":"08:00","to":"10:00","capacity":2},)"
+                R"({"from":"09:30","to":"11:00","capacity":2}]})") ==
+        "windows[1]: windows must be in order of the day and must not overlap");
+  // The clinic open that week instead of its file's.
+  std::vector<std::string> problems;
+  auto list = schedule::clinic_list::load(std::string(PAYGHAM_SOURCE_DIR) + "/config/clinics.yaml", problems);
+  REQUIRE(problems.empty());
+  const auto changed = list.find("golshahr")->with(w);
+  CHECK(changed.windows.size() == 2);
+  CHECK(changed.open_on(day(2026, 12, 5)));        // a Saturday
+  CHECK_FALSE(changed.open_on(day(2026, 12, 8)));  // a Tuesday: not open now
+  CHECK(changed.name_in("en") == "Golshahr Helal House");
 }

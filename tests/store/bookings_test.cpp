@@ -158,3 +158,22 @@ TEST_CASE("bookings: reception closes a clinic day and opens it again, other cli
   CHECK(closed("herat") == std::vector<long long>{tuesday + 2});
   CHECK(fx.take(2, store::booking_status::booked, 5));  // open again
 }
+
+TEST_CASE("bookings: a clinic's week as reception changed it is kept until cleared, the last change winning", "[store]") {
+  fixture fx;
+  const auto find = [&](const char* clinic) {
+    return test::in_tx(fx.w, [&](store::tx& t) { return t.find_clinic_hours(clinic); });
+  };
+  CHECK_FALSE(find("herat"));
+  test::in_tx(fx.w, [](store::tx& t) { t.set_clinic_hours("herat", R"({"open":["sat"]})", "user:3"); });
+  test::in_tx(fx.w, [](store::tx& t) { t.set_clinic_hours("herat", R"({"open":["sun"]})", "user:4"); });
+  const auto kept = find("herat");
+  REQUIRE(kept);
+  CHECK(kept->week == R"({"open":["sun"]})");
+  CHECK(kept->changed_by == "user:4");
+  CHECK(kept->changed_at == fx.now.load());
+  CHECK_FALSE(find("golshahr"));
+  CHECK(test::in_tx(fx.w, [](store::tx& t) { return t.clear_clinic_hours("herat"); }));
+  CHECK_FALSE(test::in_tx(fx.w, [](store::tx& t) { return t.clear_clinic_hours("herat"); }));
+  CHECK_FALSE(find("herat"));
+}

@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 44> migrations = {
+constexpr std::array<const char*, 45> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -530,6 +530,15 @@ CREATE INDEX subscriptions_district ON subscriptions (area, district);
     // 44: the district a hazard report's place names (SQLite's 49).
     R"sql(
 ALTER TABLE inbox ADD COLUMN district text NOT NULL DEFAULT '';
+)sql",
+    // 45: a clinic's week as reception changed it (SQLite's 50).
+    R"sql(
+CREATE TABLE clinic_hours (
+  clinic text PRIMARY KEY,
+  week text NOT NULL,
+  changed_by text NOT NULL,
+  changed_at bigint NOT NULL
+);
 )sql",
 };
 

@@ -1457,6 +1457,25 @@ std::vector<long long> tx::closed_clinic_days(std::string_view clinic, long long
   return out;
 }
 
+void tx::set_clinic_hours(std::string_view clinic, std::string_view week, std::string_view by) {
+  require_disk();
+  c_.query("INSERT INTO clinic_hours (clinic, week, changed_by, changed_at) VALUES ($1, $2, $3, $4)"
+           " ON CONFLICT (clinic) DO UPDATE SET week = excluded.week, changed_by = excluded.changed_by,"
+           " changed_at = excluded.changed_at",
+           {clinic, week, by, now()});
+}
+
+bool tx::clear_clinic_hours(std::string_view clinic) {
+  require_disk();
+  return c_.query("DELETE FROM clinic_hours WHERE clinic = $1", {clinic}).affected() == 1;
+}
+
+std::optional<clinic_hours> tx::find_clinic_hours(std::string_view clinic) {
+  const auto r = c_.query("SELECT week, changed_by, changed_at FROM clinic_hours WHERE clinic = $1", {clinic});
+  if (r.empty()) return std::nullopt;
+  return clinic_hours{r.text(0, 0), r.text(0, 1), r.int64(0, 2)};
+}
+
 void tx::subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area, std::string_view channel_id,
                    core::unix_ms expires_at, std::string_view district, std::string_view route,
                    std::string_view district_key) {

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 49> migrations = {
+constexpr std::array<const char*, 50> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -645,6 +645,15 @@ CREATE INDEX subscriptions_district ON subscriptions (area, district);
     // reports are flagged as possibly the same by district where both say one (R-M4).
     R"sql(
 ALTER TABLE inbox ADD COLUMN district TEXT NOT NULL DEFAULT '';
+)sql",
+    // 50: a clinic's week as reception changed it, in place of the clinics file's (R-B1).
+    R"sql(
+CREATE TABLE clinic_hours (
+  clinic      TEXT PRIMARY KEY,
+  week        TEXT NOT NULL,     -- {"open": [...], "windows": [...]}
+  changed_by  TEXT NOT NULL,     -- as the audit log names them
+  changed_at  INTEGER NOT NULL
+);
 )sql",
 };
 

@@ -1365,6 +1365,34 @@ std::vector<long long> tx::closed_clinic_days(std::string_view clinic, long long
   return out;
 }
 
+void tx::set_clinic_hours(std::string_view clinic, std::string_view week, std::string_view by) {
+  require_disk();
+  auto& s = stmt("INSERT INTO clinic_hours (clinic, week, changed_by, changed_at) VALUES (?, ?, ?, ?)"
+                 " ON CONFLICT (clinic) DO UPDATE SET week = excluded.week, changed_by = excluded.changed_by,"
+                 " changed_at = excluded.changed_at");
+  bind_text(s, 1, clinic);
+  bind_text(s, 2, week);
+  bind_text(s, 3, by);
+  s.bind(4, now());
+  s.exec();
+}
+
+bool tx::clear_clinic_hours(std::string_view clinic) {
+  require_disk();
+  auto& d = stmt("DELETE FROM clinic_hours WHERE clinic = ?");
+  bind_text(d, 1, clinic);
+  return d.exec() == 1;
+}
+
+std::optional<clinic_hours> tx::find_clinic_hours(std::string_view clinic) {
+  auto& q = stmt("SELECT week, changed_by, changed_at FROM clinic_hours WHERE clinic = ?");
+  bind_text(q, 1, clinic);
+  std::optional<clinic_hours> out;
+  if (q.executeStep()) out = clinic_hours{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64()};
+  q.reset();
+  return out;
+}
+
 void tx::subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area, std::string_view channel_id,
                    core::unix_ms expires_at, std::string_view district, std::string_view route,
                    std::string_view district_key) {

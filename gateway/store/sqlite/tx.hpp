@@ -146,6 +146,9 @@ class tx final : public store::tx {
   bool close_clinic_day(std::string_view clinic, long long day, std::string_view by) override;
   bool reopen_clinic_day(std::string_view clinic, long long day) override;
   std::vector<long long> closed_clinic_days(std::string_view clinic, long long first_day, long long last_day) override;
+  void set_clinic_hours(std::string_view clinic, std::string_view week, std::string_view by) override;
+  bool clear_clinic_hours(std::string_view clinic) override;
+  std::optional<clinic_hours> find_clinic_hours(std::string_view clinic) override;
   void subscribe(std::int64_t contact_id, std::string_view topic, std::string_view area, std::string_view channel_id,
                  core::unix_ms expires_at, std::string_view district, std::string_view route,
                  std::string_view district_key) override;
