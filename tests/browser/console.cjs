@@ -188,7 +188,7 @@ async function healthWorker(browser) {
   await page.click('#hours-confirm');
   await page.waitForSelector('#hours-ok');
   check((await page.textContent('#hours-outside')).includes(lastTime), 'the visit outside the new hours is listed');
-  check((await page.textContent('#hours-source')).includes('تغییر کرد'), 'the page says the hours were changed here');
+  check((await page.textContent('#hours-source')).includes('تغییر داده شد'), 'the page says the hours were changed here');
   check(await page.inputValue('#hours tr.window:first-child .w-places') === '3', 'the first window takes 3 now');
   await shot(page, 'health-worker-hours-prs');
   await page.click('#hours-back');
