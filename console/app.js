@@ -808,17 +808,21 @@ async function visitsPage() {
         r.outside.length ? h('p', { class: 'warning', id: 'hours-outside' }, t('hours_outside_list'), ' ',
           ...r.outside.flatMap((v, i) => [i ? ', ' : '', ltr(`${v.code} ${dayName(v.day)} ${v.time}`)])) : '');
     };
-    // Visits ahead it has no place for stay booked: said first, then changed when confirmed.
-    const change = async (method, body, confirmed) => {
+    // Visits ahead it has no place for stay booked: said first, then changed when confirmed
+    // (with the week on screen then).
+    const change = async (method, confirmed) => {
+      let r;
       try {
         const q = method === 'DELETE' && confirmed ? '?confirm=true' : '';
-        await done(await api(method, path + q, method === 'PUT' ? { ...body, confirm: confirmed || undefined } : undefined));
+        r = await api(method, path + q, method === 'PUT' ? { ...wanted(), confirm: confirmed || undefined } : undefined);
       } catch (e) {
         if (e.body?.error?.code !== 'confirm_needed') { said.replaceChildren(failure(e)); return; }
-        const n = parseInt(e.body.error.message, 10) || 0;
-        said.replaceChildren(h('p', { class: 'warning' }, t('hours_outside', number(n))),
-          h('button', { id: 'hours-confirm', onclick: () => change(method, body, true) }, t('hours_confirm')));
+        said.replaceChildren(h('p', { class: 'warning' }, t('hours_outside', number(e.body.error.count))),
+          h('button', { id: 'hours-confirm', onclick: () => change(method, true) }, t('hours_confirm')));
+        return;
       }
+      // Saved: a page that cannot be drawn again says so under the hours, not as if unsaved.
+      await done(r).catch((e) => hoursBox.append(failure(e)));
     };
     const wanted = () => ({
       open: days.filter((x) => x.checked).map((x) => x.value),
@@ -834,8 +838,8 @@ async function visitsPage() {
       h('table', {}, h('thead', {}, h('tr', {}, [t('w_from'), t('w_to'), t('w_places'), t('w_kept'), ''].map((x) => h('th', {}, x)))), rows),
       h('div', { class: 'row' },
         h('button', { class: 'quiet', type: 'button', id: 'add-window', onclick: () => addRow({ from: '', to: '', capacity: 1, kept: 0 }) }, t('add_window')),
-        h('button', { id: 'save-hours', onclick: () => change('PUT', wanted(), false) }, t('save_hours')),
-        k.hours ? h('button', { class: 'quiet', id: 'hours-back', onclick: () => change('DELETE', null, false) }, t('back_to_file')) : ''),
+        h('button', { id: 'save-hours', onclick: () => change('PUT', false) }, t('save_hours')),
+        k.hours ? h('button', { class: 'quiet', id: 'hours-back', onclick: () => change('DELETE', false) }, t('back_to_file')) : ''),
       said);
   };
   clinic.addEventListener('change', () => showHours().catch((e) => hoursBox.replaceChildren(failure(e))));

@@ -301,7 +301,9 @@ void schedule_reminders(store::tx& t, const request& r, const store::booking& b,
     t.add_job(booking_reminder::kind, t.now(), booking_reminder{b.id, r.flow_id, node}.json());
   }
   if (const std::string node = r.arg("if_missed"); !node.empty() && c.records_visits) {
-    if (const auto evening = schedule::at_local(b.day, {18, 0}, c.time_zone)) {
+    // Or when its window ends, for an evening window (Ramadan hours).
+    const int marked_by = std::max(18 * 60, b.window_to);
+    if (const auto evening = schedule::at_local(b.day, {marked_by / 60, marked_by % 60}, c.time_zone)) {
       t.add_job(booking_reminder::missed_kind, *evening, booking_reminder{b.id, r.flow_id, node}.json());
     }
   }
@@ -562,8 +564,13 @@ flow::action_result appointments_book(store::tx& t, const request& r) {
   std::optional<store::booking> booked;
   if (auto hold = t.find_hold(r.run_id)) {
     // The clinic closed that day while the person chose (R-B5), here or on another node just
-    // now (the hold let go): taken, as it were.
-    if (closed_on(t, hold->clinic, hold->day) || !t.book_hold(hold->id)) return {"full", {}};
+    // now (the hold let go), or reception changed its week so that the window is no more (R-B1):
+    // taken, as it were.
+    const auto now = clinic_now(t, r.clinics, hold->clinic);
+    const schedule::window* w = now && now->open_on(hold->day) ? now->window_at(hold->window_from) : nullptr;
+    if (!w || w->to != hold->window_to || closed_on(t, hold->clinic, hold->day) || !t.book_hold(hold->id)) {
+      return {"full", {}};
+    }
     hold->status = store::booking_status::booked;
     booked = hold;
   } else {

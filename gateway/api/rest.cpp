@@ -48,6 +48,7 @@ struct refusal {
   std::string code;
   std::string message;
   std::string field = {};
+  std::int64_t count = -1;  // confirm_needed: how many it concerns, for a page to say in its own words
 };
 
 // JSON text; bytes that are not UTF-8 (echoed from a request) become U+FFFD, never a throw.
@@ -56,6 +57,7 @@ std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 core::http_response error_response(const refusal& r) {
   json e{{"code", r.code}, {"message", r.message}};
   if (!r.field.empty()) e["field"] = r.field;
+  if (r.count >= 0) e["count"] = r.count;
   return core::json_response(r.status, dump(json{{"error", e}}));
 }
 
@@ -1315,9 +1317,10 @@ outcome reopen_clinic_day(services& s, store::tx& tx, const call& c) {
   return answer(json{{"clinic", k->id}, {"day", day_text}});
 }
 
-// The visits from today on that `k`'s week `w` has no place for: booked on a weekday it no
-// longer opens, or in a window it no longer has. They stay booked: reception moves them with
-// their people, or closes those days (which tells them).
+// The visits still to come that `k`'s week `w` has no place for: booked on a weekday it no
+// longer opens, or in a window it no longer has as it was (starting or ending otherwise: a
+// window split in two counts the visits of neither). They stay booked: reception moves them
+// with their people, or closes those days (which tells them).
 std::vector<store::booking> visits_outside(store::tx& tx, const schedule::clinic& k, const schedule::week& w) {
   std::vector<store::booking> out;
   const auto today = schedule::local_day(tx.now(), k.time_zone);
@@ -1325,9 +1328,9 @@ std::vector<store::booking> visits_outside(store::tx& tx, const schedule::clinic
   const schedule::clinic changed = k.with(w);
   for (long long day = *today; day <= *today + k.book_ahead_days; ++day) {
     for (auto& b : tx.bookings_on(k.id, day)) {
-      if (b.status == store::booking_status::booked && (!changed.open_on(day) || !changed.window_at(b.window_from))) {
-        out.push_back(std::move(b));
-      }
+      if (b.status != store::booking_status::booked || b.starts_at <= tx.now()) continue;
+      const schedule::window* same = changed.open_on(day) ? changed.window_at(b.window_from) : nullptr;
+      if (!same || same->to != b.window_to) out.push_back(std::move(b));
     }
   }
   return out;
@@ -1351,11 +1354,13 @@ outcome change_clinic_hours(services& s, store::tx& tx, const call& c, const std
   const auto outside = visits_outside(tx, now, w);
   const bool confirmed = (c.body.is_object() && c.body.value("confirm", false)) || c.query_value("confirm") == "true";
   if (!outside.empty() && !confirmed) {
-    return refuse(409, "confirm_needed",
-                  std::to_string(outside.size()) + " visit(s) ahead are on days or in windows these hours do not "
-                  "have: they stay booked, for you to move with their people or to close those days. Confirm "
-                  "(\"confirm\": true, or ?confirm=true to go back to the file's) to change the hours",
-                  "confirm");
+    auto o = refuse(409, "confirm_needed",
+                    std::to_string(outside.size()) + " visit(s) ahead are on days or in windows these hours do not "
+                    "have: they stay booked, for you to move with their people or to close those days. Confirm "
+                    "(\"confirm\": true, or ?confirm=true to go back to the file's) to change the hours",
+                    "confirm");
+    o.refused->count = static_cast<std::int64_t>(outside.size());
+    return o;
   }
   if (wanted) {
     tx.set_clinic_hours(file.id, schedule::week_json(w).dump(), c.actor());

@@ -94,6 +94,12 @@ std::variant<week, std::string> read_week(const nlohmann::json& j) {
     const auto from = text("from"), to = text("to");
     const auto capacity = number("capacity", -1), kept = number("kept", 0);
     const std::string which = "windows[" + std::to_string(out.windows.size()) + "]: ";
+    if (!x.is_object()) return which + "a window is {\"from\": \"08:00\", \"to\": \"10:00\", \"capacity\": 10}";
+    for (const auto& [key, _] : x.items()) {
+      if (key != "from" && key != "to" && key != "capacity" && key != "kept") {
+        return which + "unknown key '" + key + "' (a window has from, to, capacity and kept)";
+      }
+    }
     if (!from || !to) return which + "from and to are times of day, written HH:MM (\"08:00\")";
     if (!capacity || !kept) return which + "capacity and kept are whole numbers from 0 to 10000";
     const window w{*from, *to, *capacity, *kept};

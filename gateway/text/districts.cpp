@@ -82,13 +82,19 @@ std::string district_table::district_of(std::string_view area, std::string_view 
 std::string district_table::district_named_in(std::string_view area, std::string_view words) const {
   const auto in = spellings_.find(area);
   if (in == spellings_.end()) return {};
+  const auto& words_of = words_.find(area)->second;
+  std::size_t most = 0;  // the most words in one spelling
+  for (const auto& [_, n] : words_of) most = std::max(most, n);
   const auto keys = word_keys(words);
   std::set<std::string> named;
   for (std::size_t first = 0; first < keys.size(); ++first) {
     std::string key;
-    for (std::size_t last = first; last < keys.size() && last < first + longest_; ++last) {
+    for (std::size_t last = first; last < keys.size(); ++last) {
       key += keys[last];
-      if (const auto it = in->second.find(key); it != in->second.end()) named.insert(it->second);
+      const auto it = in->second.find(key);
+      const std::size_t n = last - first + 1;
+      if (it != in->second.end() && (n == 1 || words_of.at(key) == n)) named.insert(it->second);
+      if (n >= most) break;
     }
   }
   return named.size() == 1 ? *named.begin() : std::string();
@@ -113,7 +119,7 @@ std::vector<std::string> district_table::areas() const {
 
 bool district_table::add(const std::string& area, const std::string& district, const std::string& spelling) {
   districts_[area].insert(district);
-  longest_ = std::max(longest_, word_keys(spelling).size());
+  words_[area].emplace(place_key(spelling), word_keys(spelling).size());
   const auto [it, added] = spellings_[area].emplace(place_key(spelling), district);
   return added || it->second == district;
 }

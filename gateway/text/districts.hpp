@@ -30,9 +30,11 @@ class district_table {
   // The district of `area` that `written` names (its key: injil), or "" when none does.
   std::string district_of(std::string_view area, std::string_view written) const;
   // The one district of `area` named somewhere in `words` by a whole spelling ("the road to
-  // Guzara, by the school": guzara), or "" when none or more than one is. A guess, for what a
-  // wrong guess cannot hurt (which hazard reports may be the same, R-M4); whom an alert reaches
-  // is read by district_of alone.
+  // Guzara, by the school": guzara), or "" when none or more than one is: as many words in a
+  // row as the spelling has («زنده جان», "Zinda-Jan"), or one word its run-together form
+  // ("Zindajan"), never two words run together into a one-word spelling («د امان» is not
+  // «دامان»). A guess, for what a wrong guess costs little (which hazard reports may be the same,
+  // R-M4: a flag more or less); whom an alert reaches is read by district_of alone.
   std::string district_named_in(std::string_view area, std::string_view words) const;
   bool knows(std::string_view area, std::string_view district) const;
   // The districts of `area`, by key.
@@ -46,8 +48,8 @@ class district_table {
 
  private:
   std::map<std::string, std::map<std::string, std::string>, std::less<>> spellings_;  // area → place_key → district
+  std::map<std::string, std::map<std::string, std::size_t>, std::less<>> words_;      // area → place_key → its words
   std::map<std::string, std::set<std::string>, std::less<>> districts_;              // area → districts
-  std::size_t longest_ = 0;  // the most words in one spelling
 };
 
 // Reads the districts file: {herat: {injil: [Injil, Enjil, انجیل], …}, …}. Each problem is

@@ -2,6 +2,7 @@
 // people choose the same window of 10 places at the same moment. Exactly 10 get it; the rest
 // are told it is full and offered other days. On SQLite (one node) and on PostgreSQL with two
 // nodes taking the hops in turn.
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -195,4 +196,23 @@ TEST_CASE("booking: reception books for a relative on the phone by relation, and
   hop(srv.port(), 1, "3*98*0");
   hop(srv.port(), 1, "3*98*0*0");
   CHECK_THAT(hop(srv.port(), 1, "3*98*0*0*5"), Catch::Contains("(My child 2)"));
+}
+
+TEST_CASE("booking: a place held while reception changes the clinic's week so that its window is no more is not "
+          "booked: the person is told it is full and offered the days free now",
+          "[integration]") {
+  temp_dir dir;
+  server_process srv(config(dir, "paygham", "{path: " + dir.file("paygham.db") + "}"));
+  for (const char* text : {"", "3", "3*1", "3*1*1", "3*1*1*1"}) hop(srv.port(), 0, text);
+  REQUIRE_THAT(hop(srv.port(), 0, "3*1*1*1*1"), Catch::StartsWith("CON Herat clinic\n"));  // held, to confirm
+  // Reception moves the window an hour later meanwhile (PUT /api/v1/clinics/herat/hours).
+  {
+    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+    db.setBusyTimeout(10'000);
+    db.exec(R"(INSERT INTO clinic_hours (clinic, week, changed_by, changed_at) VALUES ('herat',)"
+            R"( '{"open":["sat","sun","mon","tue","wed","thu","fri"],)"
+            R"("windows":[{"from":"10:00","to":"12:00","capacity":10,"kept":0}]}', 'user:1', 0))");
+  }
+  CHECK_THAT(hop(srv.port(), 0, "3*1*1*1*1*1"), Catch::StartsWith("CON That time is full now. Choose again.\nWhich day?\n1. "));
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM bookings WHERE status = 'booked'") == "0");
 }

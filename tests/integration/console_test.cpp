@@ -4,6 +4,8 @@
 // health worker's session sees their clinic only; the console's files come from the binary
 // with strict headers; and operators check, publish, roll back and walk flows through the API
 // while the running server switches to what they published.
+#include <chrono>
+
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
 
@@ -986,6 +988,7 @@ TEST_CASE("console: reception changes the clinic's week, bookings follow it at o
   REQUIRE(r.status == 200);
   CHECK(json::parse(r.body)["outside"].size() == 1);
   CHECK(json::parse(r.body)["outside"][0]["id"] == afternoon_visit);
+  CHECK(json::parse(fatima.call("PUT", hours, mornings.dump()).body)["error"]["count"] == 1);  // as the page says it
   CHECK(scalar(dir, "SELECT status FROM bookings WHERE id = " + afternoon_visit.dump()) == "booked");
   const auto now = golshahr();
   CHECK(now["windows"] == json::array({{{"from", "08:00"}, {"to", "09:00"}, {"capacity", 1}, {"kept", 0}}}));
@@ -1023,17 +1026,40 @@ TEST_CASE("console: reception changes the clinic's week, bookings follow it at o
           "must not overlap");
   refused({{"open", {"sat"}}, {"windows", {{{"from", "08:00"}, {"to", "10:00"}, {"capacity", 2}, {"kept", 3}}}}},
           "more than the window's capacity");
-  refused({{"open", {"sat"}}, {"windows", {{{"from", "08:00"}, {"to", "10:00"}}}}}, "capacity");
+  refused({{"open", {"sat"}}, {"windows", {{{"from", "08:00"}, {"to", "10:00"}}}}}, "a window's capacity is how many");
+  refused({{"open", {"sat"}}, {"windows", {{{"from", "08:00"}, {"to", "10:00"}, {"capacity", 2}, {"keep", 1}}}}},
+          "unknown key 'keep'");
   refused({{"open", {"sat"}}, {"windows", {"08:00-10:00"}}}, "an array of objects");
   CHECK(golshahr()["windows"] == now["windows"]);
 
-  // Back to the clinics file's week: the 08:00 visit fits it, the 14:00 one does again.
-  CHECK(fatima.call("DELETE", hours).status == 200);
+  // Open on Fridays only, the 08:00 window split in two: neither visit has a place as it was
+  // (a visit in a window now ending otherwise counts in neither half), and both are listed.
+  const json split{{"open", {"fri"}},
+                   {"windows", {{{"from", "08:00"}, {"to", "08:30"}, {"capacity", 1}}, {{"from", "08:30"}, {"to", "09:00"}, {"capacity", 1}}}},
+                   {"confirm", true}};
+  r = fatima.call("PUT", hours, split.dump());
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["outside"].size() == 2);  // 08:00 and 14:00
+  CHECK(golshahr()["open"] == json::array({"fri"}));
+  const auto fridays = json::parse(fatima.call("GET", "/api/v1/slots?service=general").body)["items"];
+  REQUIRE_FALSE(fridays.empty());
+  CHECK(fridays[0]["time"] == "08:00");
+  for (const auto& w : fridays) {
+    const std::string d = w["day"];
+    const std::chrono::year_month_day ymd{std::chrono::year{std::stoi(d.substr(0, 4))},
+                                          std::chrono::month{static_cast<unsigned>(std::stoi(d.substr(5, 2)))},
+                                          std::chrono::day{static_cast<unsigned>(std::stoi(d.substr(8, 2)))}};
+    CHECK(std::chrono::weekday{std::chrono::sys_days{ymd}} == std::chrono::Friday);
+  }
+
+  // Back to the clinics file's week: those visits fit it again, and it takes bookings as before.
+  CHECK(code_of(fatima.call("DELETE", hours)) == "confirm_needed");  // the 08:00-09:00 visit: the file's window ends at 10:00
+  CHECK(fatima.call("DELETE", hours + "?confirm=true").status == 200);
   CHECK_FALSE(golshahr().contains("hours"));
   CHECK(golshahr()["windows"].size() == 3);
   CHECK(code_of(fatima.call("DELETE", hours)) == "not_changed");
   CHECK(book("+93700001404", "10:00").status == 201);
-  CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action IN ('clinics.hours', 'clinics.hours_clear')") == "2");
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action IN ('clinics.hours', 'clinics.hours_clear')") == "3");
 }
 
 TEST_CASE("console: the delivery dashboard counts messages by hour and channel, with failure reasons",

@@ -99,6 +99,9 @@ TEST_CASE("clinics: a week as the API writes it reads back the same, and a wrong
         "windows[0]: a window's capacity is how many people it takes: 1 to 10000");
   CHECK(problem(R"({"open":["fri"],"windows":[{"from":"08:00","to":"09:00","capacity":1.5}]})").find("whole numbers") !=
         std::string::npos);
+  CHECK(problem(R"({"open":["fri"],"windows":[{"from":"08:00","to":"09:00","capacity":3,"keep":1}]})") ==
+        "windows[0]: unknown key 'keep' (a window has from, to, capacity and kept)");  // a typo is not 0 kept
+  CHECK(problem(R"({"open":["fri"],"windows":["08:00-09:00"]})").rfind("windows[0]: a window is", 0) == 0);
   CHECK(problem(R"({"open":["fri"],"windows":[{"from":"08:00","to":"10:00","capacity":2},)"
                 R"({"from":"09:30","to":"11:00","capacity":2}]})") ==
         "windows[1]: windows must be in order of the day and must not overlap");

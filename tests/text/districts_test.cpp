@@ -54,6 +54,10 @@ TEST_CASE("districts: a hazard report's place names a district when one spelling
   CHECK(table.district_named_in("herat", "زنده‌جان، کنار جوی") == "zinda_jan");  // ZWNJ inside the name
   CHECK(table.district_named_in("herat", "Zinda-Jan canal") == "zinda_jan");
   CHECK(table.district_named_in("kandahar", "د سپین بولدک لاره") == "spin_boldak");
+  // One word may be a spelling's words run together; two words are never one word's spelling.
+  CHECK(table.district_named_in("herat", "Zindajan canal") == "zinda_jan");
+  CHECK(table.district_named_in("kandahar", "د دامان سړک") == "daman");
+  CHECK(table.district_named_in("kandahar", "د امان کلی").empty());  // «د امان», "of peace", is not «دامان»
   // Whole words only: a district's name inside another word names nothing.
   CHECK(table.district_named_in("nimroz", "Kangaroo hill").empty());
   CHECK(table.district_named_in("herat", "Guzaratown").empty());
