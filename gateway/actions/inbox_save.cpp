@@ -11,10 +11,10 @@
 // "other" flags nothing), and the operators then get the node `tell_operators_again` (when
 // given) instead, with {duplicate_of}: the first report's number. place (optional, the
 // person's words): the district they name by the districts file is kept with the report, and
-// two reports that each name one are flagged only when it is the same district. An operator with duty hours
-// (`paygham user create --duty 08:00-16:00`) gets a report nobody is hurt in within them (at
-// their start when it comes outside), an urgent one at once. someone_hurt (optional, "yes" or
-// "no"): the person's answer, kept with the item for the operators to see.
+// two reports that each name one are flagged only when it is the same district. An operator
+// with duty hours (`paygham user create --duty 08:00-16:00`) gets a report nobody is hurt in
+// within them (at their start when it comes outside), an urgent one at once. someone_hurt
+// (optional, "yes" or "no"): the person's answer, kept with the item for the operators to see.
 //
 // inbox.may_call: the answer to "may the team call you back?" about the person's own report
 // `reference` (answer: "yes" or "no"), asked once it is saved so that no report waits on it:

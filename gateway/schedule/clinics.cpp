@@ -81,18 +81,6 @@ std::variant<week, std::string> read_week(const nlohmann::json& j) {
   }
   if (windows->size() > 48) return std::string("windows: at most 48 in a day");
   for (const auto& x : *windows) {
-    const auto text = [&](const char* key) {
-      const auto it = x.is_object() ? x.find(key) : x.end();
-      return it != x.end() && it->is_string() ? minute_of_day(it->get<std::string>()) : std::nullopt;
-    };
-    const auto number = [&](const char* key, int otherwise) -> std::optional<int> {
-      const auto it = x.is_object() ? x.find(key) : x.end();
-      if (it == x.end()) return otherwise;
-      if (!it->is_number_integer() || it->get<long long>() < 0 || it->get<long long>() > 10'000) return std::nullopt;
-      return static_cast<int>(it->get<long long>());
-    };
-    const auto from = text("from"), to = text("to");
-    const auto capacity = number("capacity", -1), kept = number("kept", 0);
     const std::string which = "windows[" + std::to_string(out.windows.size()) + "]: ";
     if (!x.is_object()) return which + "a window is {\"from\": \"08:00\", \"to\": \"10:00\", \"capacity\": 10}";
     for (const auto& [key, _] : x.items()) {
@@ -100,6 +88,18 @@ std::variant<week, std::string> read_week(const nlohmann::json& j) {
         return which + "unknown key '" + key + "' (a window has from, to, capacity and kept)";
       }
     }
+    const auto text = [&](const char* key) {
+      const auto it = x.find(key);
+      return it != x.end() && it->is_string() ? minute_of_day(it->get<std::string>()) : std::nullopt;
+    };
+    const auto number = [&](const char* key, int otherwise) -> std::optional<int> {
+      const auto it = x.find(key);
+      if (it == x.end()) return otherwise;
+      if (!it->is_number_integer() || it->get<long long>() < 0 || it->get<long long>() > 10'000) return std::nullopt;
+      return static_cast<int>(it->get<long long>());
+    };
+    const auto from = text("from"), to = text("to");
+    const auto capacity = number("capacity", -1), kept = number("kept", 0);
     if (!from || !to) return which + "from and to are times of day, written HH:MM (\"08:00\")";
     if (!capacity || !kept) return which + "capacity and kept are whole numbers from 0 to 10000";
     const window w{*from, *to, *capacity, *kept};
