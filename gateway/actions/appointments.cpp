@@ -163,17 +163,23 @@ std::string data_menu(const nlohmann::json& items) { return items.dump(); }
 
 }  // namespace
 
-std::optional<schedule::clinic> clinic_now(store::tx& t, const schedule::clinic_list* clinics, std::string_view id) {
+std::optional<std::pair<schedule::clinic, std::optional<store::clinic_hours>>> clinic_and_hours(
+    store::tx& t, const schedule::clinic_list* clinics, std::string_view id) {
   const schedule::clinic* c = clinics ? clinics->find(id) : nullptr;
   if (!c) return std::nullopt;
-  const auto changed = t.find_clinic_hours(id);
-  if (!changed) return *c;
-  const auto j = nlohmann::json::parse(changed->week, nullptr, false);
-  const auto read = schedule::read_week(j);
-  if (const auto* w = std::get_if<schedule::week>(&read)) return c->with(*w);
+  auto changed = t.find_clinic_hours(id);
+  if (!changed) return std::pair{*c, std::nullopt};
+  const auto read = schedule::read_week(nlohmann::json::parse(changed->week, nullptr, false));
+  if (const auto* w = std::get_if<schedule::week>(&read)) return std::pair{c->with(*w), std::move(changed)};
   // Written by a newer build, or by hand: the file's week, said once a read.
   core::log::warn("clinic.hours_unreadable", {{"clinic", std::string(id)}});
-  return *c;
+  return std::pair{*c, std::nullopt};
+}
+
+std::optional<schedule::clinic> clinic_now(store::tx& t, const schedule::clinic_list* clinics, std::string_view id) {
+  auto both = clinic_and_hours(t, clinics, id);
+  if (!both) return std::nullopt;
+  return std::move(both->first);
 }
 
 namespace {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,7 @@
 
 namespace paygham::store {
 struct booking;
+struct clinic_hours;
 class tx;
 }
 namespace paygham::schedule {
@@ -28,6 +30,10 @@ namespace paygham::actions {
 // R-B1: the clinic `id` as it takes bookings now: the clinics file's, open the week reception
 // set in its place (store::set_clinic_hours) when it did; nullopt when the file has none.
 std::optional<schedule::clinic> clinic_now(store::tx& t, const schedule::clinic_list* clinics, std::string_view id);
+// The same, with who changed its week and when; none when the file's week is the one in use
+// (never changed, or changed by a build whose week this one cannot read: logged).
+std::optional<std::pair<schedule::clinic, std::optional<store::clinic_hours>>> clinic_and_hours(
+    store::tx& t, const schedule::clinic_list* clinics, std::string_view id);
 
 // R-B4: who a visit is for: the person themself ("self"), or someone else on the phone, known
 // only by relation and number ("child", "child-2": the second child the phone booked for,

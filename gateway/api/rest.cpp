@@ -1013,11 +1013,9 @@ std::variant<const schedule::clinic*, refusal> clinic_for(const services& s, con
 
 // A clinic's week as it takes bookings now (R-B1): weekdays and windows, and who changed them
 // when reception did ("hours"; absent: the clinics file's).
-json week_view(store::tx& tx, const schedule::clinic& k) {
+json week_view(const schedule::clinic& k, const std::optional<store::clinic_hours>& changed) {
   json out = schedule::week_json(k.weekly());
-  if (const auto changed = tx.find_clinic_hours(k.id)) {
-    out["hours"] = {{"changed_by", changed->changed_by}, {"changed_at", changed->changed_at}};
-  }
+  if (changed) out["hours"] = {{"changed_by", changed->changed_by}, {"changed_at", changed->changed_at}};
   return out;
 }
 
@@ -1026,7 +1024,7 @@ outcome list_clinics(services& s, store::tx& tx, const call& c) {
   json items = json::array();
   for (const auto& file : s.runner.current()->clinics.all()) {
     if (c.token.role == "health_worker" && file.id != c.token.facility) continue;
-    const auto k = actions::clinic_now(tx, &s.runner.current()->clinics, file.id).value_or(file);
+    const auto [k, changed] = *actions::clinic_and_hours(tx, &s.runner.current()->clinics, file.id);
     json closed = json::array();  // the days ahead reception closed (R-B5)
     if (const auto today = schedule::local_day(tx.now(), k.time_zone)) {
       for (const long long day : tx.closed_clinic_days(k.id, *today, *today + k.book_ahead_days)) {
@@ -1039,7 +1037,7 @@ outcome list_clinics(services& s, store::tx& tx, const call& c) {
                          {"services", k.services},
                          {"records_visits", k.records_visits},
                          {"closed", std::move(closed)}});
-    items.back().update(week_view(tx, k));
+    items.back().update(week_view(k, changed));
   }
   return answer(json{{"items", std::move(items)}});
 }
@@ -1345,8 +1343,8 @@ outcome change_clinic_hours(services& s, store::tx& tx, const call& c, const std
   const auto clinic = clinic_for(s, c, c.value("id"));
   if (const auto* bad = std::get_if<refusal>(&clinic)) return outcome{bad->status, json::object(), *bad};
   const schedule::clinic& file = *std::get<const schedule::clinic*>(clinic);
-  const bool changed_before = tx.find_clinic_hours(file.id).has_value();
-  if (!wanted && !changed_before) {
+  // A week this build cannot read is cleared as well (the file's is the one in use).
+  if (!wanted && !tx.find_clinic_hours(file.id)) {
     return refuse(409, "not_changed", "the clinic keeps the clinics file's hours already", "id");
   }
   const schedule::week w = wanted.value_or(file.weekly());
@@ -1372,7 +1370,7 @@ outcome change_clinic_hours(services& s, store::tx& tx, const call& c, const std
   tx.audit(c.actor(), wanted ? "clinics.hours" : "clinics.hours_clear", "clinic:" + file.id,
            json{{"week", schedule::week_json(w)}, {"outside", listed.size()}}.dump());
   json out{{"clinic", file.id}, {"outside", std::move(listed)}};
-  out.update(week_view(tx, file.with(w)));
+  out.update(week_view(file.with(w), wanted ? tx.find_clinic_hours(file.id) : std::nullopt));
   return answer(std::move(out));
 }
 
