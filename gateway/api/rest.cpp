@@ -1360,8 +1360,10 @@ outcome change_clinic_hours(services& s, store::tx& tx, const call& c, const std
     o.refused->count = static_cast<std::int64_t>(outside.size());
     return o;
   }
+  std::optional<store::clinic_hours> changed;
   if (wanted) {
-    tx.set_clinic_hours(file.id, schedule::week_json(w).dump(), c.actor());
+    changed = store::clinic_hours{schedule::week_json(w).dump(), c.actor(), tx.now()};
+    tx.set_clinic_hours(file.id, changed->week, changed->changed_by);
   } else {
     tx.clear_clinic_hours(file.id);
   }
@@ -1370,7 +1372,7 @@ outcome change_clinic_hours(services& s, store::tx& tx, const call& c, const std
   tx.audit(c.actor(), wanted ? "clinics.hours" : "clinics.hours_clear", "clinic:" + file.id,
            json{{"week", schedule::week_json(w)}, {"outside", listed.size()}}.dump());
   json out{{"clinic", file.id}, {"outside", std::move(listed)}};
-  out.update(week_view(file.with(w), wanted ? tx.find_clinic_hours(file.id) : std::nullopt));
+  out.update(week_view(file.with(w), changed));
   return answer(std::move(out));
 }
 

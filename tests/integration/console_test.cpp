@@ -963,10 +963,13 @@ TEST_CASE("console: reception changes the clinic's week, bookings follow it at o
   const auto slots = json::parse(fatima.call("GET", "/api/v1/slots?service=general").body)["items"];
   REQUIRE_FALSE(slots.empty());
   const std::string day = slots[0]["day"];
-  auto r = fatima.call("POST", "/api/v1/appointments",
-                       json{{"phone", "+93700001400"}, {"service", "general"}, {"day", day}, {"time", "14:00"},
+  const auto book = [&](const std::string& phone, const std::string& time) {
+    return fatima.call("POST", "/api/v1/appointments",
+                       json{{"phone", phone}, {"service", "general"}, {"day", day}, {"time", time},
                             {"channel", "console"}, {"consent_via", "in_person"}}
                            .dump());
+  };
+  auto r = book("+93700001400", "14:00");
   REQUIRE(r.status == 201);
   const auto afternoon_visit = json::parse(r.body)["id"];
 
@@ -998,12 +1001,6 @@ TEST_CASE("console: reception changes the clinic's week, bookings follow it at o
   const auto offered = json::parse(fatima.call("GET", "/api/v1/slots?service=general").body)["items"];
   REQUIRE_FALSE(offered.empty());
   for (const auto& w : offered) CHECK(w["time"] == "08:00");
-  const auto book = [&](const std::string& phone, const std::string& time) {
-    return fatima.call("POST", "/api/v1/appointments",
-                       json{{"phone", phone}, {"service", "general"}, {"day", day}, {"time", time},
-                            {"channel", "console"}, {"consent_via", "in_person"}}
-                           .dump());
-  };
   CHECK(code_of(book("+93700001401", "10:00")) == "not_bookable");  // no such window now
   CHECK(book("+93700001402", "08:00").status == 201);
   CHECK(code_of(book("+93700001403", "08:00")) == "full");  // capacity 1
