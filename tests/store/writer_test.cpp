@@ -188,6 +188,14 @@ TEST_CASE("store: due messages are claimed by priority, and history records each
   }
   CHECK(history == std::vector<std::string>{"queued/runner/", "sending/outbox/", "sent/console/",
                                             "delivered/console/DELIVRD"});
+  // Sent without a final report by the deadline: no longer waiting, counted as unconfirmed.
+  CHECK(r->unconfirmed() == 0);
+  CHECK(test::in_tx(w, [&](store::tx& t) {
+          t.record_sent(claimed[1].id, "ref-2", "", 0, "");
+          return t.mark_unconfirmed("console", t.now() + 1);
+        }) == 1);
+  CHECK(r->outbox_depth() == 1);
+  CHECK(r->unconfirmed() == 1);
 }
 
 TEST_CASE("store: a node takes back its own sends at restart, another node's only when the lease expired",

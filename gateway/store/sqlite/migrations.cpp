@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 50> migrations = {
+constexpr std::array<const char*, 51> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -654,6 +654,13 @@ CREATE TABLE clinic_hours (
   changed_by  TEXT NOT NULL,     -- as the audit log names them
   changed_at  INTEGER NOT NULL
 );
+)sql",
+    // 51: no index on every message's state: each change of it (queued, sending, sent,
+    // delivered) rewrote an entry there. What waits is counted from the partial indexes of
+    // those waiting and those in flight, and the unconfirmed from their own.
+    R"sql(
+DROP INDEX outbound_messages_pending;
+CREATE INDEX outbound_messages_unconfirmed ON outbound_messages (channel_id) WHERE status = 'unconfirmed';
 )sql",
 };
 
