@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <utility>
 
 #include "gateway/actions/privacy.hpp"
 #include "gateway/core/clock.hpp"
@@ -24,6 +25,10 @@ constexpr int throttled_in_a_row = 3;
 constexpr unsigned lease_check_ticks = 3;
 // A node not heard from for this long no longer counts.
 constexpr std::int64_t node_window_ms = 10'000;
+// A polled channel is asked about this many messages at a time, for this long after each was
+// sent (unconfirmed ones too: a phone off for the night may still take its message).
+constexpr std::size_t poll_batch = 100;
+constexpr std::int64_t poll_window_ms = 3 * 24 * 3600 * 1000;
 
 }  // namespace
 
@@ -45,6 +50,7 @@ struct outbox::lane {
   bool breaker_timer = false;
   clock_type::time_point next_poll{};
   bool polling = false;
+  store::awaiting polled_to;                // the last one a poll asked about; the next goes on after it
 
   void refill() {
     const auto now = clock_type::now();
@@ -452,9 +458,10 @@ void outbox::poll(lane& l) {
     l.polling = true;
     l.next_poll = clock_type::now() + std::chrono::milliseconds(l.d.poll_interval_ms);
   }
-  const auto done_polling = [this, &l] {
+  const auto done_polling = [this, &l](store::awaiting reached) {
     std::lock_guard lock(mu_);
     l.polling = false;
+    l.polled_to = std::move(reached);
   };
   const auto read_reports = [this, &l](std::string body) {
     auto got = l.ch->read_status_poll(body);
@@ -470,26 +477,44 @@ void outbox::poll(lane& l) {
           for (std::size_t i = 0; i < applied->size(); ++i) log_report((*reports)[i], (*applied)[i]);
         });
   };
-  auto ids = std::make_shared<std::vector<std::string>>();
+  auto asked = std::make_shared<std::vector<store::awaiting>>();
   const std::string channel = l.ch->id();
-  writer_.submit([ids, channel](store::tx& tx) { *ids = tx.awaiting_report(channel, 100); },
-                 [this, &l, ids, read_reports, done_polling](std::exception_ptr err) {
-                   auto status_call = err ? std::nullopt : l.ch->build_status_poll(*ids);
-                   if (status_call) {
-                     client_->request(std::move(*status_call), [read_reports](http::client_result res) {
-                       if (res.status == 200) read_reports(std::move(res.body));
-                     });
-                   }
-                   if (auto inbox = l.ch->build_inbox_poll(); inbox && on_inbound_) {
-                     client_->request(std::move(*inbox), [this, &l](http::client_result res) {
-                       if (res.status != 200) return;
-                       auto got = l.ch->read_inbox_poll(res.body);
-                       if (got && !got->sms.empty()) on_inbound_(got.value());
-                     });
-                   }
-                   done_polling();
-                 },
-                 store::durability::commit);
+  store::awaiting after;
+  {
+    std::lock_guard lock(mu_);
+    after = l.polled_to;
+  }
+  writer_.submit(
+      [asked, channel, after](store::tx& tx) {
+        // In turns: on from where the last poll stopped, then from the oldest again, so a few
+        // that never get a final state do not keep the rest from being asked about.
+        const core::unix_ms since = tx.now() - poll_window_ms;
+        *asked = tx.awaiting_report(channel, since, after, poll_batch);
+        if (asked->size() == poll_batch || after.id == 0) return;
+        for (auto& a : tx.awaiting_report(channel, since, {}, poll_batch - asked->size())) {
+          if (std::pair(a.sent_at, a.id) > std::pair(after.sent_at, after.id)) break;  // asked already
+          asked->push_back(std::move(a));
+        }
+      },
+      [this, &l, asked, read_reports, done_polling](std::exception_ptr err) {
+        std::vector<std::string> ids;
+        for (const auto& a : *asked) ids.push_back(a.external_id);
+        auto status_call = err ? std::nullopt : l.ch->build_status_poll(ids);
+        if (status_call) {
+          client_->request(std::move(*status_call), [read_reports](http::client_result res) {
+            if (res.status == 200) read_reports(std::move(res.body));
+          });
+        }
+        if (auto inbox = l.ch->build_inbox_poll(); inbox && on_inbound_) {
+          client_->request(std::move(*inbox), [this, &l](http::client_result res) {
+            if (res.status != 200) return;
+            auto got = l.ch->read_inbox_poll(res.body);
+            if (got && !got->sms.empty()) on_inbound_(got.value());
+          });
+        }
+        done_polling(err || asked->empty() ? store::awaiting{} : asked->back());
+      },
+      store::durability::commit);
 }
 
 void outbox::deliver_locally() {

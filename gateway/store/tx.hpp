@@ -104,6 +104,13 @@ struct new_message {
   std::int64_t series_id = 0;       // the reminder series it is an occurrence of; 0: none
 };
 
+// A message a polled channel is asked about, and the place polling has reached.
+struct awaiting {
+  core::unix_ms sent_at = 0;
+  std::int64_t id = 0;
+  std::string external_id;
+};
+
 struct claimed_message {
   std::int64_t id = 0;
   std::string channel_id;
@@ -344,8 +351,12 @@ class messages_part {
                             std::string_view error, bool counted) = 0;
   // Messages sent before `before` with no final report: 'unconfirmed'. Returns how many.
   virtual std::size_t mark_unconfirmed(std::string_view channel_id, core::unix_ms before) = 0;
-  // External ids of a channel's messages still awaiting a final report (for polling).
-  virtual std::vector<std::string> awaiting_report(std::string_view channel_id, std::size_t limit) = 0;
+  // A channel's messages still awaiting a final report ('sent', or 'unconfirmed' past the
+  // receipt deadline), sent at `since` or later, in the order they were sent, from just after
+  // `after` on: polling asks about them in turns, so a few that never get a final state do
+  // not keep the aggregator from being asked about the rest.
+  virtual std::vector<awaiting> awaiting_report(std::string_view channel_id, core::unix_ms since,
+                                                awaiting after, std::size_t limit) = 0;
   // Records a transition with its source and the aggregator's raw code (may be empty);
   // applies it unconditionally (the outbox's own moves).
   virtual void set_message_status(std::int64_t id, core::message_status s, std::string_view source,

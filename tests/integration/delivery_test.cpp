@@ -222,3 +222,27 @@ TEST_CASE("integration: Kavenegar's inbox and delivery states are polled", "[int
   CHECK(count("SELECT COUNT(*) FROM outbound_messages WHERE status = 'delivered' AND to_phone = '+989120001001'") == 1);
   CHECK(count("SELECT COUNT(*) FROM message_events WHERE status = 'delivered' AND raw_code = '10'") == 1);
 }
+
+TEST_CASE("integration: Kavenegar is asked about its messages in turns, so phones that stay off hold up no one",
+          "[integration]") {
+  // A poll asks about 100 messages; the first 100 sent never get a final state (phones off).
+  fake_aggregator fake({"--kavenegar-stuck", "100", "--no-dlr"});
+  temp_dir dir;
+  const std::string config = write_channel_config(
+      dir, "{listen: \"127.0.0.1:0\"}", "IR",
+      "{id: kv, type: kavenegar, api_key: KEY, sender: \"10004346\", base_url: \"" + fake.url() +
+          "\", poll_interval: 100ms, rate: \"1000\"}");
+  write_file(config, read_file(config) + "api: {rate_per_token: 1000}\n");  // the messages go in at once
+  const std::string token = make_token(config, "operator", "ops");
+  server_process srv(config);
+  constexpr int sent = 104;
+  for (int i = 0; i < sent; ++i) {
+    const auto r = api(srv.port(), "POST", "/api/v1/messages", token,
+                       R"({"to": "+98912000)" + std::to_string(1100 + i) + R"(", "text": "Hello", "channel": "kv"})");
+    REQUIRE(r.status == 201);
+  }
+  const auto count = [&](const std::string& sql) { return ::count(dir, sql); };
+  CHECK(eventually([&] { return count("SELECT COUNT(*) FROM outbound_messages WHERE status = 'delivered'") == 4; },
+                   std::chrono::seconds(20)));
+  CHECK(count("SELECT COUNT(*) FROM outbound_messages WHERE status = 'sent'") == 100);
+}

@@ -198,6 +198,39 @@ TEST_CASE("store: due messages are claimed by priority, and history records each
   CHECK(r->unconfirmed() == 1);
 }
 
+TEST_CASE("store: a polled channel's messages awaiting a report are handed out in turns", "[store]") {
+  test::temp_dir d;
+  const auto o = test::fresh_store(test::engine_under_test(), d);
+  const auto owned = store::open_writer(o);
+  store::writer& w = *owned;
+  // Five sent on "kv" (one then delivered, two past the deadline: unconfirmed), one on "at".
+  const auto sent_at = test::in_tx(w, [](store::tx& t) {
+    for (int i = 1; i <= 5; ++i) t.queue_message({"kv", 0, 0, "+989120001001", "m" + std::to_string(i), core::priority::reply});
+    t.queue_message({"at", 0, 0, "+93700000001", "other channel", core::priority::reply});
+    for (const auto& m : t.claim_due("kv", 10)) t.record_sent(m.id, "k" + m.body.substr(1), "", 0, "");
+    for (const auto& m : t.claim_due("at", 10)) t.record_sent(m.id, "a1", "", 0, "");
+    return t.now();
+  });
+  test::execute(o, "UPDATE outbound_messages SET status = 'delivered' WHERE external_id = 'k2'");
+  test::execute(o, "UPDATE outbound_messages SET status = 'unconfirmed' WHERE external_id IN ('k1', 'k4')");
+  const auto ask = [&](store::awaiting after, std::size_t n, core::unix_ms since = 0) {
+    return test::in_tx(w, [&](store::tx& t) { return t.awaiting_report("kv", since, after, n); });
+  };
+  const auto ids = [](const std::vector<store::awaiting>& v) {
+    std::vector<std::string> out;
+    for (const auto& a : v) out.push_back(a.external_id);
+    return out;
+  };
+  // Sent and unconfirmed alike, in the order they were sent; delivered and other channels' not.
+  const auto first = ask({}, 2);
+  CHECK(ids(first) == std::vector<std::string>{"k1", "k3"});
+  const auto second = ask(first.back(), 2);
+  CHECK(ids(second) == std::vector<std::string>{"k4", "k5"});
+  CHECK(ask(second.back(), 2).empty());  // the end of the line: the outbox starts again
+  CHECK(ids(ask({}, 10)) == std::vector<std::string>{"k1", "k3", "k4", "k5"});
+  CHECK(ask({}, 10, sent_at + 1).empty());  // sent before the window: no longer asked about
+}
+
 TEST_CASE("store: a node takes back its own sends at restart, another node's only when the lease expired",
           "[store]") {
   test::temp_dir d;

@@ -15,6 +15,7 @@
 #include <ctime>
 #include <iostream>
 #include <map>
+#include <set>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -62,6 +63,8 @@ options:
   --android-webhook U      android-sms-gateway posts its events here
   --android-key K          and signs them with this key
   --kavenegar-inbox N      Kavenegar's receive.json hands out N messages "INFO", one a poll
+  --kavenegar-stuck N      Kavenegar's status.json says the first N messages sent are still
+                           queued (1), however often it is asked; the rest are delivered (10)
   --inbound-url U          post inbound SMS here, Africa's Talking's format (again after a
                            refusal or a 5xx, as aggregators do; several URLs, comma-
                            separated, take turns)…
@@ -84,6 +87,7 @@ struct options {
   double inbound_rate = 10;
   long inbound_count = 0;
   long kavenegar_inbox = 0;
+  long kavenegar_stuck = 0;
   long auth_fail = 0;
   std::string blocked;
 };
@@ -94,6 +98,7 @@ struct state {
   std::uint64_t next_id = 1;
   std::map<std::string, std::uint64_t> counts;
   std::map<std::string, int> accepted_by_ref;  // our reference (or to|body) → accepts
+  std::set<long long> stuck;                   // Kavenegar message ids never final (--kavenegar-stuck)
 
   double roll() {
     std::lock_guard lock(mu);
@@ -365,6 +370,10 @@ void add_routes(http::router& r) {
     const std::string localid(f ? f->get_or_empty("localid") : "");
     const std::string mid = st.id("8792");
     accepted("pg" + localid);
+    {
+      std::lock_guard lock(st.mu);
+      if (st.stuck.size() < static_cast<std::size_t>(opts.kavenegar_stuck)) st.stuck.insert(std::stoll(mid));
+    }
     reply(core::json_response(200, json{{"return", {{"status", 200}, {"message", "تایید شد"}}},
                                         {"entries", {{{"messageid", std::stoll(mid)}, {"status", 1},
                                                       {"statustext", "در صف ارسال"}, {"cost", 120}}}}}
@@ -377,7 +386,11 @@ void add_routes(http::router& r) {
     for (std::size_t at = 0; at <= ids.size();) {
       auto comma = ids.find(',', at);
       if (comma == std::string::npos) comma = ids.size();
-      if (comma > at) entries.push_back({{"messageid", std::stoll(ids.substr(at, comma - at))}, {"status", 10}});
+      if (comma > at) {
+        const long long id = std::stoll(ids.substr(at, comma - at));
+        std::lock_guard lock(st.mu);
+        entries.push_back({{"messageid", id}, {"status", st.stuck.count(id) ? 1 : 10}});
+      }
       at = comma + 1;
     }
     reply(core::json_response(200, json{{"return", {{"status", 200}, {"message", "تایید شد"}}}, {"entries", entries}}.dump()));
@@ -495,6 +508,8 @@ bool parse(int argc, char** argv) {
       opts.inbound_rate = std::stod(next());
     } else if (a == "--kavenegar-inbox") {
       opts.kavenegar_inbox = std::stol(next());
+    } else if (a == "--kavenegar-stuck") {
+      opts.kavenegar_stuck = std::stol(next());
     } else if (a == "--inbound-count") {
       opts.inbound_count = std::stol(next());
     } else {

@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 45> migrations = {
+constexpr std::array<const char*, 46> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -539,6 +539,11 @@ CREATE TABLE clinic_hours (
   changed_by text NOT NULL,
   changed_at bigint NOT NULL
 );
+)sql",
+    // 46: the unconfirmed in the order they were sent, as the sent are, for polling to ask
+    // about both in turns (SQLite's 51; the index of what waits was partial here from the start).
+    R"sql(
+CREATE INDEX outbound_messages_unconfirmed ON outbound_messages (channel_id, sent_at) WHERE status = 'unconfirmed';
 )sql",
 };
 

@@ -805,13 +805,19 @@ std::size_t tx::mark_unconfirmed(std::string_view channel_id, core::unix_ms befo
   return record_moved(moved, "unconfirmed", "outbox");
 }
 
-std::vector<std::string> tx::awaiting_report(std::string_view channel_id, std::size_t limit) {
+std::vector<awaiting> tx::awaiting_report(std::string_view channel_id, core::unix_ms since, awaiting after,
+                                          std::size_t limit) {
+  // Each state from its own partial index (outbound_messages_sent, _unconfirmed).
   const auto r = c_.query(
-      "SELECT external_id FROM outbound_messages WHERE status IN ('sent', 'unconfirmed')"
-      " AND channel_id = $1 AND external_id IS NOT NULL ORDER BY sent_at LIMIT $2",
-      {channel_id, static_cast<std::int64_t>(limit)});
-  std::vector<std::string> out;
-  for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+      "(SELECT sent_at, id, external_id FROM outbound_messages WHERE status = 'sent' AND channel_id = $1"
+      "  AND sent_at >= $2 AND (sent_at, id) > ($3, $4) AND external_id IS NOT NULL ORDER BY sent_at, id LIMIT $5)"
+      " UNION ALL"
+      " (SELECT sent_at, id, external_id FROM outbound_messages WHERE status = 'unconfirmed' AND channel_id = $1"
+      "  AND sent_at >= $2 AND (sent_at, id) > ($3, $4) AND external_id IS NOT NULL ORDER BY sent_at, id LIMIT $5)"
+      " ORDER BY sent_at, id LIMIT $5",
+      {channel_id, since, after.sent_at, after.id, static_cast<std::int64_t>(limit)});
+  std::vector<awaiting> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(awaiting{r.int64(i, 0), r.int64(i, 1), r.text(i, 2)});
   return out;
 }
 

@@ -657,10 +657,11 @@ CREATE TABLE clinic_hours (
 )sql",
     // 51: no index on every message's state: each change of it (queued, sending, sent,
     // delivered) rewrote an entry there. What waits is counted from the partial indexes of
-    // those waiting and those in flight, and the unconfirmed from their own.
+    // those waiting and those in flight; the unconfirmed have their own, in the order they
+    // were sent, as the sent have, for polling to ask about both in turns.
     R"sql(
 DROP INDEX outbound_messages_pending;
-CREATE INDEX outbound_messages_unconfirmed ON outbound_messages (channel_id) WHERE status = 'unconfirmed';
+CREATE INDEX outbound_messages_unconfirmed ON outbound_messages (channel_id, sent_at) WHERE status = 'unconfirmed';
 )sql",
 };
 

@@ -2560,14 +2560,28 @@ std::size_t tx::mark_unconfirmed(std::string_view channel_id, core::unix_ms befo
   return record_moved(u, "unconfirmed", "outbox");
 }
 
-std::vector<std::string> tx::awaiting_report(std::string_view channel_id, std::size_t limit) {
+std::vector<awaiting> tx::awaiting_report(std::string_view channel_id, core::unix_ms since, awaiting after,
+                                          std::size_t limit) {
+  // Each state from its own partial index (outbound_messages_sent, _unconfirmed).
   auto& q = stmt(
-      "SELECT external_id FROM outbound_messages WHERE status IN ('sent', 'unconfirmed')"
-      " AND channel_id = ? AND external_id IS NOT NULL ORDER BY sent_at LIMIT ?");
+      "SELECT sent_at, id, external_id FROM ("
+      " SELECT * FROM (SELECT sent_at, id, external_id FROM outbound_messages WHERE status = 'sent'"
+      "  AND channel_id = ?1 AND sent_at >= ?2 AND (sent_at, id) > (?3, ?4) AND external_id IS NOT NULL"
+      "  ORDER BY sent_at, id LIMIT ?5)"
+      " UNION ALL"
+      " SELECT * FROM (SELECT sent_at, id, external_id FROM outbound_messages WHERE status = 'unconfirmed'"
+      "  AND channel_id = ?1 AND sent_at >= ?2 AND (sent_at, id) > (?3, ?4) AND external_id IS NOT NULL"
+      "  ORDER BY sent_at, id LIMIT ?5))"
+      " ORDER BY sent_at, id LIMIT ?5");
   bind_text(q, 1, channel_id);
-  q.bind(2, static_cast<std::int64_t>(limit));
-  std::vector<std::string> out;
-  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  q.bind(2, since);
+  q.bind(3, after.sent_at);
+  q.bind(4, after.id);
+  q.bind(5, static_cast<std::int64_t>(limit));
+  std::vector<awaiting> out;
+  while (q.executeStep()) {
+    out.push_back(awaiting{q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getString()});
+  }
   return out;
 }
 
