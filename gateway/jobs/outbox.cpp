@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <deque>
-#include <utility>
 
 #include "gateway/actions/privacy.hpp"
 #include "gateway/core/clock.hpp"
@@ -458,10 +457,9 @@ void outbox::poll(lane& l) {
     l.polling = true;
     l.next_poll = clock_type::now() + std::chrono::milliseconds(l.d.poll_interval_ms);
   }
-  const auto done_polling = [this, &l](store::awaiting reached) {
+  const auto done_polling = [this, &l] {
     std::lock_guard lock(mu_);
     l.polling = false;
-    l.polled_to = std::move(reached);
   };
   const auto read_reports = [this, &l](std::string body) {
     auto got = l.ch->read_status_poll(body);
@@ -486,24 +484,25 @@ void outbox::poll(lane& l) {
   }
   writer_.submit(
       [asked, channel, after](store::tx& tx) {
-        // In turns: on from where the last poll stopped, then from the oldest again, so a few
-        // that never get a final state do not keep the rest from being asked about.
-        const core::unix_ms since = tx.now() - poll_window_ms;
-        *asked = tx.awaiting_report(channel, since, after, poll_batch);
-        if (asked->size() == poll_batch || after.id == 0) return;
-        for (auto& a : tx.awaiting_report(channel, since, {}, poll_batch - asked->size())) {
-          if (std::pair(a.sent_at, a.id) > std::pair(after.sent_at, after.id)) break;  // asked already
-          asked->push_back(std::move(a));
-        }
+        *asked = tx.awaiting_in_turn(channel, tx.now() - poll_window_ms, after, poll_batch);
       },
       [this, &l, asked, read_reports, done_polling](std::exception_ptr err) {
         std::vector<std::string> ids;
         for (const auto& a : *asked) ids.push_back(a.external_id);
         auto status_call = err ? std::nullopt : l.ch->build_status_poll(ids);
         if (status_call) {
-          client_->request(std::move(*status_call), [read_reports](http::client_result res) {
-            if (res.status == 200) read_reports(std::move(res.body));
+          const store::awaiting reached = asked->empty() ? store::awaiting{} : asked->back();
+          client_->request(std::move(*status_call), [this, &l, read_reports, reached](http::client_result res) {
+            if (res.status != 200) return;  // the same are asked about again next time
+            {
+              std::lock_guard lock(mu_);
+              l.polled_to = reached;
+            }
+            read_reports(std::move(res.body));
           });
+        } else if (!err) {
+          std::lock_guard lock(mu_);
+          l.polled_to = {};  // none waits: the next poll starts from the oldest
         }
         if (auto inbox = l.ch->build_inbox_poll(); inbox && on_inbound_) {
           client_->request(std::move(*inbox), [this, &l](http::client_result res) {
@@ -512,7 +511,7 @@ void outbox::poll(lane& l) {
             if (got && !got->sms.empty()) on_inbound_(got.value());
           });
         }
-        done_polling(err || asked->empty() ? store::awaiting{} : asked->back());
+        done_polling();
       },
       store::durability::commit);
 }

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "gateway/core/clock.hpp"
@@ -352,11 +353,23 @@ class messages_part {
   // Messages sent before `before` with no final report: 'unconfirmed'. Returns how many.
   virtual std::size_t mark_unconfirmed(std::string_view channel_id, core::unix_ms before) = 0;
   // A channel's messages still awaiting a final report ('sent', or 'unconfirmed' past the
-  // receipt deadline), sent at `since` or later, in the order they were sent, from just after
-  // `after` on: polling asks about them in turns, so a few that never get a final state do
-  // not keep the aggregator from being asked about the rest.
+  // receipt deadline), sent at `since` or later, in the order they were sent (then by id),
+  // from just after `after` on.
   virtual std::vector<awaiting> awaiting_report(std::string_view channel_id, core::unix_ms since,
                                                 awaiting after, std::size_t limit) = 0;
+  // The next `limit` of them for a poll: on from `after`, then from the oldest again, none
+  // twice. Polling asks about them in turns, so a few that never get a final state do not
+  // keep the aggregator from being asked about the rest.
+  std::vector<awaiting> awaiting_in_turn(std::string_view channel_id, core::unix_ms since, const awaiting& after,
+                                         std::size_t limit) {
+    auto out = awaiting_report(channel_id, since, after, limit);
+    if (out.size() == limit || after.id == 0) return out;
+    for (auto& a : awaiting_report(channel_id, since, {}, limit - out.size())) {
+      if (std::pair(a.sent_at, a.id) > std::pair(after.sent_at, after.id)) break;  // in `out` already
+      out.push_back(std::move(a));
+    }
+    return out;
+  }
   // Records a transition with its source and the aggregator's raw code (may be empty);
   // applies it unconditionally (the outbox's own moves).
   virtual void set_message_status(std::int64_t id, core::message_status s, std::string_view source,

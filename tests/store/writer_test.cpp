@@ -204,31 +204,42 @@ TEST_CASE("store: a polled channel's messages awaiting a report are handed out i
   const auto owned = store::open_writer(o);
   store::writer& w = *owned;
   // Five sent on "kv" (one then delivered, two past the deadline: unconfirmed), one on "at".
-  const auto sent_at = test::in_tx(w, [](store::tx& t) {
+  test::in_tx(w, [](store::tx& t) {
     for (int i = 1; i <= 5; ++i) t.queue_message({"kv", 0, 0, "+989120001001", "m" + std::to_string(i), core::priority::reply});
     t.queue_message({"at", 0, 0, "+93700000001", "other channel", core::priority::reply});
     for (const auto& m : t.claim_due("kv", 10)) t.record_sent(m.id, "k" + m.body.substr(1), "", 0, "");
     for (const auto& m : t.claim_due("at", 10)) t.record_sent(m.id, "a1", "", 0, "");
-    return t.now();
   });
+  // Replies recorded out of the order the messages were queued in; k1 and k4 at the same moment.
+  for (const auto& [id, at] : std::vector<std::pair<std::string, int>>{
+           {"k1", 3000}, {"k2", 500}, {"k3", 1000}, {"k4", 3000}, {"k5", 2000}, {"a1", 1500}}) {
+    test::execute(o, "UPDATE outbound_messages SET sent_at = " + std::to_string(at) + " WHERE external_id = '" + id + "'");
+  }
   test::execute(o, "UPDATE outbound_messages SET status = 'delivered' WHERE external_id = 'k2'");
-  test::execute(o, "UPDATE outbound_messages SET status = 'unconfirmed' WHERE external_id IN ('k1', 'k4')");
-  const auto ask = [&](store::awaiting after, std::size_t n, core::unix_ms since = 0) {
-    return test::in_tx(w, [&](store::tx& t) { return t.awaiting_report("kv", since, after, n); });
+  test::execute(o, "UPDATE outbound_messages SET status = 'unconfirmed' WHERE external_id IN ('k1', 'k5')");
+  const auto ask = [&](const store::awaiting& after, std::size_t n, core::unix_ms since = 0) {
+    std::vector<std::string> ids;
+    store::awaiting last;
+    for (const auto& a : test::in_tx(w, [&](store::tx& t) { return t.awaiting_in_turn("kv", since, after, n); })) {
+      ids.push_back(a.external_id);
+      last = a;
+    }
+    return std::pair(ids, last);
   };
-  const auto ids = [](const std::vector<store::awaiting>& v) {
-    std::vector<std::string> out;
-    for (const auto& a : v) out.push_back(a.external_id);
-    return out;
-  };
-  // Sent and unconfirmed alike, in the order they were sent; delivered and other channels' not.
-  const auto first = ask({}, 2);
-  CHECK(ids(first) == std::vector<std::string>{"k1", "k3"});
-  const auto second = ask(first.back(), 2);
-  CHECK(ids(second) == std::vector<std::string>{"k4", "k5"});
-  CHECK(ask(second.back(), 2).empty());  // the end of the line: the outbox starts again
-  CHECK(ids(ask({}, 10)) == std::vector<std::string>{"k1", "k3", "k4", "k5"});
-  CHECK(ask({}, 10, sent_at + 1).empty());  // sent before the window: no longer asked about
+  using ids = std::vector<std::string>;
+  // Sent and unconfirmed alike, in the order they were sent (then queued); not the delivered
+  // one, nor another channel's.
+  const auto [first, after_first] = ask({}, 2);
+  CHECK(first == ids{"k3", "k5"});
+  const auto [second, after_second] = ask(after_first, 2);
+  CHECK(second == ids{"k1", "k4"});
+  // At the end of the line, on from the oldest again; never one twice in a poll.
+  CHECK(ask(after_second, 2).first == ids{"k3", "k5"});
+  CHECK(ask(after_first, 3).first == ids{"k1", "k4", "k3"});
+  CHECK(ask(after_first, 10).first == ids{"k1", "k4", "k3", "k5"});
+  // Sent before the window: no longer asked about, wherever the last poll stopped.
+  CHECK(ask({}, 10, 2000).first == ids{"k5", "k1", "k4"});
+  CHECK(ask(after_first, 10, 2500).first == ids{"k1", "k4"});
 }
 
 TEST_CASE("store: a node takes back its own sends at restart, another node's only when the lease expired",

@@ -64,7 +64,8 @@ options:
   --android-key K          and signs them with this key
   --kavenegar-inbox N      Kavenegar's receive.json hands out N messages "INFO", one a poll
   --kavenegar-stuck N      Kavenegar's status.json says the first N messages sent are still
-                           queued (1), however often it is asked; the rest are delivered (10)
+                           queued (1), however often it is asked (kavenegar_stuck_asked counts
+                           it); the rest are delivered (10)
   --inbound-url U          post inbound SMS here, Africa's Talking's format (again after a
                            refusal or a 5xx, as aggregators do; several URLs, comma-
                            separated, take turns)…
@@ -389,7 +390,9 @@ void add_routes(http::router& r) {
       if (comma > at) {
         const long long id = std::stoll(ids.substr(at, comma - at));
         std::lock_guard lock(st.mu);
-        entries.push_back({{"messageid", id}, {"status", st.stuck.count(id) ? 1 : 10}});
+        const bool stuck = st.stuck.count(id) > 0;
+        if (stuck) ++st.counts["kavenegar_stuck_asked"];
+        entries.push_back({{"messageid", id}, {"status", stuck ? 1 : 10}});
       }
       at = comma + 1;
     }

@@ -815,7 +815,7 @@ std::vector<awaiting> tx::awaiting_report(std::string_view channel_id, core::uni
       " (SELECT sent_at, id, external_id FROM outbound_messages WHERE status = 'unconfirmed' AND channel_id = $1"
       "  AND sent_at >= $2 AND (sent_at, id) > ($3, $4) AND external_id IS NOT NULL ORDER BY sent_at, id LIMIT $5)"
       " ORDER BY sent_at, id LIMIT $5",
-      {channel_id, since, after.sent_at, after.id, static_cast<std::int64_t>(limit)});
+      {channel_id, std::max(since, after.sent_at), after.sent_at, after.id, static_cast<std::int64_t>(limit)});
   std::vector<awaiting> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(awaiting{r.int64(i, 0), r.int64(i, 1), r.text(i, 2)});
   return out;

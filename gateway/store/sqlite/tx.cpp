@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <limits>
 #include <stdexcept>
@@ -2574,7 +2575,7 @@ std::vector<awaiting> tx::awaiting_report(std::string_view channel_id, core::uni
       "  ORDER BY sent_at, id LIMIT ?5))"
       " ORDER BY sent_at, id LIMIT ?5");
   bind_text(q, 1, channel_id);
-  q.bind(2, since);
+  q.bind(2, std::max(since, after.sent_at));  // where the index search starts
   q.bind(3, after.sent_at);
   q.bind(4, after.id);
   q.bind(5, static_cast<std::int64_t>(limit));
