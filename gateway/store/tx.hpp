@@ -356,7 +356,7 @@ class messages_part {
   // receipt deadline), sent at `since` or later, in the order they were sent (then by id),
   // from just after `after` on.
   virtual std::vector<awaiting> awaiting_report(std::string_view channel_id, core::unix_ms since,
-                                                awaiting after, std::size_t limit) = 0;
+                                                const awaiting& after, std::size_t limit) = 0;
   // The next `limit` of them for a poll: on from `after`, then from the oldest again, none
   // twice. Polling asks about them in turns, so a few that never get a final state do not
   // keep the aggregator from being asked about the rest.

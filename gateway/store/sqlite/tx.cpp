@@ -2561,7 +2561,7 @@ std::size_t tx::mark_unconfirmed(std::string_view channel_id, core::unix_ms befo
   return record_moved(u, "unconfirmed", "outbox");
 }
 
-std::vector<awaiting> tx::awaiting_report(std::string_view channel_id, core::unix_ms since, awaiting after,
+std::vector<awaiting> tx::awaiting_report(std::string_view channel_id, core::unix_ms since, const awaiting& after,
                                           std::size_t limit) {
   // Each state from its own partial index (outbound_messages_sent, _unconfirmed).
   auto& q = stmt(

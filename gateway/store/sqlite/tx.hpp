@@ -192,7 +192,7 @@ class tx final : public store::tx {
   void record_retry(std::int64_t id, core::unix_ms next_at, std::string_view raw_code, std::string_view error,
                     bool counted) override;
   std::size_t mark_unconfirmed(std::string_view channel_id, core::unix_ms before) override;
-  std::vector<awaiting> awaiting_report(std::string_view channel_id, core::unix_ms since, awaiting after,
+  std::vector<awaiting> awaiting_report(std::string_view channel_id, core::unix_ms since, const awaiting& after,
                                         std::size_t limit) override;
   void set_message_status(std::int64_t id, core::message_status s, std::string_view source,
                           std::string_view raw_code, std::string_view external_id = {},
