@@ -15,10 +15,10 @@
 #include <ctime>
 #include <iostream>
 #include <map>
-#include <set>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
