@@ -5,13 +5,17 @@
 // and not twice in a day (a second programme's that day is noted as told by the first:
 // "2026-12-04 appointments"). A stop forgets the notices of what it stopped, and of what they
 // told (forget_notices): the notice may have gone unsent with the programme's other messages.
+// Taking the stop back (12, or 1 on the stopped programme's menu) tells them again at once
+// (notice_again): what still waits of the programme would otherwise go without it.
 //
 // privacy.erase → ok: the person asked, over USSD or SMS, that what Paygham holds about them be
 // deleted (R-D6). It is erased as an admin's erasure is (store::tx::erase_contact: a stop they
 // made stays as a hash, R-S7) by a job due at once, after this step's own writes.
 #include "gateway/actions/privacy.hpp"
 
+#include <algorithm>
 #include <map>
+#include <vector>
 
 #include "gateway/actions/action.hpp"
 #include "gateway/schedule/calendar.hpp"
@@ -34,6 +38,22 @@ noted read_noted(std::string_view programme, std::string_view value) {
   const auto space = value.find(' ');
   if (space == std::string_view::npos) return {value, programme};
   return {value.substr(0, space), value.substr(space + 1)};
+}
+
+// The programme whose notice went to the person today, other than `programme`: one a day is
+// enough (the notice names no programme). Empty: none went today.
+std::string told_today(const store::contact& who, std::string_view programme, const std::string& today) {
+  for (const auto& [name, value] : who.fields) {
+    if (name.rfind(notice_field, 0) != 0 || value.empty()) continue;
+    const std::string_view of = std::string_view(name).substr(notice_field.size());
+    const auto n = read_noted(of, value);
+    if (of != programme && n.day == today && n.by != programme) return std::string(n.by);
+  }
+  return {};
+}
+
+std::string today_for(store::tx& t, const std::string& time_zone) {
+  return schedule::day_text(schedule::local_day(t.now(), time_zone).value_or(t.now() / 86'400'000));
 }
 
 }  // namespace
@@ -62,19 +82,39 @@ flow::action_result privacy_notice(store::tx& t, const request& r) {
   if (who->unreachable || t.stopped(who->id, programme)) return {"given", {}};
   const std::string field = std::string(notice_field) + programme;
   if (const auto it = who->fields.find(field); it != who->fields.end() && !it->second.empty()) return {"given", {}};
-  const auto day = schedule::local_day(t.now(), r.time_zone);
-  const std::string today = schedule::day_text(day.value_or(t.now() / 86'400'000));
+  const std::string today = today_for(t, r.time_zone);
   const std::string key = std::string(flow::contact_prefix) + field;
   // The notice names no programme: one a day is enough (a booking and an enrolment the same
   // day), this programme noted as told with it.
-  for (const auto& [name, value] : who->fields) {
-    if (name == field || name.rfind(notice_field, 0) != 0) continue;
-    const auto n = read_noted(std::string_view(name).substr(notice_field.size()), value);
-    if (n.day == today && n.by != programme) {
-      return {"given", {{key, today + " " + std::string(n.by)}}};
-    }
+  if (const std::string by = told_today(*who, programme, today); !by.empty()) {
+    return {"given", {{key, today + " " + by}}};
   }
   return {"new", {{key, today}}};
+}
+
+bool notice_again(store::tx& t, std::int64_t contact_id, std::string_view taken_back, const std::string& time_zone) {
+  const auto who = t.find_contact(contact_id);
+  if (!who || who->unreachable || who->opted_out) return false;
+  // The programmes whose notice a stop forgot and which reach the person again.
+  std::vector<std::string> owed;
+  for (const auto& [name, value] : who->fields) {
+    if (name.rfind(notice_field, 0) != 0 || !value.empty()) continue;
+    if (std::string programme = name.substr(notice_field.size()); !t.stopped(who->id, programme)) {
+      owed.push_back(std::move(programme));
+    }
+  }
+  const bool taken_back_owed = std::find(owed.begin(), owed.end(), taken_back) != owed.end();
+  if (owed.empty() || (!taken_back.empty() && !taken_back_owed)) return false;
+  const std::string today = today_for(t, time_zone);
+  const std::string earlier = told_today(*who, taken_back, today);
+  // Sent as the programme taken back, so its stop cancels it (and forgets what it told).
+  const std::string by = earlier.empty() ? std::string(taken_back) : earlier;
+  std::map<std::string, std::string> noted;
+  for (const auto& programme : owed) {
+    noted[std::string(notice_field) + programme] = by.empty() || by == programme ? today : today + " " + by;
+  }
+  t.set_contact_fields(who->id, noted);
+  return earlier.empty();
 }
 
 }  // namespace paygham::actions

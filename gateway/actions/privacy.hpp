@@ -21,6 +21,13 @@ namespace paygham::actions {
 // the next enrolment in each sends the notice again.
 void forget_notices(store::tx& t, const store::contact& who, std::string_view programme);
 
+// R-D7: the person took back a stop: of `taken_back` (12 after a programme's stop, or 1 on its
+// menu), or of everything ("": 12 after STOP ALL). The programmes that reach them again and
+// whose notice that stop forgot are noted as told today; true: the caller sends the notice
+// now, as `taken_back`'s message. False when none is owed: the programme taken back was told
+// (or another stop still holds), or a notice already went today.
+bool notice_again(store::tx& t, std::int64_t contact_id, std::string_view taken_back, const std::string& time_zone);
+
 struct erase_request {
   static constexpr std::string_view kind = "contact.erase";
   std::int64_t contact = 0;

@@ -126,6 +126,9 @@ inline constexpr std::string_view opted_in = "common.opted_in";
 // 12 takes back the next.
 inline constexpr std::string_view opted_in_more = "common.opted_in_more";
 inline constexpr std::string_view help = "common.help";
+// R-D7: who keeps the number, why, how long, how to stop: sent by a flow at an enrolment, and
+// by the gateway when a 12 takes back a stop that forgot it.
+inline constexpr std::string_view privacy_notice = "privacy.notice";
 // "stop it", "STOPP": "To stop all messages, reply 11" (R-S5: never opt out on a guess).
 inline constexpr std::string_view confirm_stop = "common.confirm_stop";
 // A stop word that is also the words of an option of the open question («لغو» when «۲- لغو
@@ -156,7 +159,7 @@ inline constexpr std::string_view required[] = {
     language_name, more,       back,             goodbye,      resume,         resume_continue,
     resume_restart, stopped,   stopped_restart,  stopped_continue, try_again, opted_out, opted_in, help, confirm_stop,
     opted_in_more, still_opted_out, change_language, opted_out_programme, alert_awaits, stop_or_answer,
-    urgent, urgent_call, urgent_inbox, call_soon, call_overdue, calls_handed_over};
+    urgent, urgent_call, urgent_inbox, call_soon, call_overdue, calls_handed_over, privacy_notice};
 // The gateway's own texts a USSD screen can show (besides a flow's own, flow_set::screen_keys):
 // each language's screens in Latin letters must have them too (R-U4).
 inline constexpr std::string_view on_screens[] = {

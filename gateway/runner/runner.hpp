@@ -279,9 +279,9 @@ class runner {
   // "Continue / start again" for a redial within the resume window (R-U12).
   void resume_step(store::tx& tx, step& s, const std::optional<std::string>& answer) const;
   // Whether the person stopped the programme of the flow they dialled (or everything), and the
-  // question that follows: 1 starts their messages again as START would, 2 goes on without.
+  // question that follows: 1 starts their messages again as START would (true), 2 goes on without.
   bool stopped_for(store::tx& tx, const step& s) const;
-  void stopped_step(store::tx& tx, step& s, const std::optional<std::string>& answer) const;
+  bool stopped_step(store::tx& tx, step& s, const std::optional<std::string>& answer) const;
   // The flow from its start, after that question when the person stopped its programme: the
   // one place that decides whether it is asked (R-S5).
   void begin_flow(store::tx& tx, step& s) const;

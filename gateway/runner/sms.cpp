@@ -29,17 +29,26 @@ constexpr core::unix_ms urgent_alarm_once_ms = 3'600'000;
 
 // 12 / START takes back the newest stop alone (R-S5): STOP ALL while it holds, else the
 // programme stopped last. A programme the person stopped before stays stopped: a 12 never
-// restarts what they stopped on purpose earlier. Returns whether some still are (another 12,
-// or the programme's menu, takes back the next).
-bool start_again(store::tx& tx, const store::contact& who) {
+// restarts what they stopped on purpose earlier.
+struct started {
+  bool any = false;           // a stop was taken back
+  std::string programme;      // the programme whose stop it was; empty: STOP ALL
+  bool more_stopped = false;  // some still are: another 12, or the programme's menu, takes back the next
+};
+
+started start_again(store::tx& tx, const store::contact& who) {
   auto stopped = tx.stopped_programmes(who.id);
+  started out;
   if (who.opted_out) {
     tx.set_opted_out(who.id, false);
+    out.any = true;
   } else if (!stopped.empty()) {
     tx.set_programme_opt_out(who.id, stopped.front(), false);
+    out = {true, std::move(stopped.front())};
     stopped.erase(stopped.begin());
   }
-  return !stopped.empty();
+  out.more_stopped = !stopped.empty();
+  return out;
 }
 }  // namespace
 
@@ -50,6 +59,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
   std::map<std::string, std::string> values;
   std::string reply_programme;  // what a stop right after the reply stops
   bool even_if_opted_out = false;
+  started started;  // what a 12 took back
   switch (said) {
     case text::global_word::stop:
     case text::global_word::stop_programme: {
@@ -83,9 +93,11 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       key = flow::keys::opted_out;
       even_if_opted_out = true;
       break;
-    case text::global_word::start:
-      key = start_again(tx, who) ? flow::keys::opted_in_more : flow::keys::opted_in;
+    case text::global_word::start: {
+      started = start_again(tx, who);
+      key = started.more_stopped ? flow::keys::opted_in_more : flow::keys::opted_in;
       break;
+    }
     case text::global_word::ask_stop:
       // The words of an option of the open question («لغو نوبت» for «۳- لغو نوبت»): its answer.
       // Read as the question will read them (polite words and all), so it takes them.
@@ -119,6 +131,16 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
     m.programme = reply_programme;
     tx.queue_message(m);
     ++result.queued;
+  }
+  // A stop forgot the notices of what it stopped (R-D7): what of it still waits, and comes
+  // now, goes after the notice again.
+  if (started.any && actions::notice_again(tx, who.id, started.programme, time_zone(who.phone))) {
+    if (std::string body = say(c, flow::keys::privacy_notice, who); !body.empty()) {
+      store::new_message m{sms.channel_id, who.id, 0, sms.from, std::move(body), core::priority::reply};
+      m.programme = started.programme;
+      tx.queue_message(m);
+      ++result.queued;
+    }
   }
   result.flow_id = "@" + std::string(key.substr(key.find('.') + 1));
   return true;

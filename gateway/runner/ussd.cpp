@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "gateway/actions/privacy.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/store/tx.hpp"
 #include "gateway/text/format.hpp"
@@ -235,7 +236,13 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   } else if (s.out.next.node == resume_node) {
     resume_step(tx, s, resumed ? std::nullopt : next_answer());
   } else if (s.out.next.node == stopped_node) {
-    stopped_step(tx, s, next_answer());
+    // The stop taken back forgot the programme's notice (R-D7): it goes again now, by SMS,
+    // before what of the programme still waits.
+    if (stopped_step(tx, s, next_answer()) && actions::notice_again(tx, s.who.id, s.f->programme, s.ctx.timezone)) {
+      if (std::string body = say(*c, flow::keys::privacy_notice, s.who); !body.empty()) {
+        s.out.sends.push_back(std::move(body));
+      }
+    }
   } else if (!existing && answers.empty()) {
     begin_flow(tx, s);
   } else if (!existing) {
@@ -407,7 +414,7 @@ void runner::begin_flow(store::tx& tx, step& s) const {
   stopped_step(tx, s, std::nullopt);
 }
 
-void runner::stopped_step(store::tx& tx, step& s, const std::optional<std::string>& answer) const {
+bool runner::stopped_step(store::tx& tx, step& s, const std::optional<std::string>& answer) const {
   const auto choice = choose_one_of_two(s, answer, stopped_screen);
   if (choice == 1) {
     // As 12 would, for the programme whose menu this is: STOP ALL and its own stop are taken
@@ -420,6 +427,7 @@ void runner::stopped_step(store::tx& tx, step& s, const std::optional<std::strin
     core::log::info("contact.opted_in", {{"programme", s.f->programme}, {"by", "ussd"}});
   }
   if (choice) s.out = flow::start(*s.f, s.ctx);
+  return choice == 1;
 }
 
 void runner::screen_by_sms(step& s, int sent_before) const {

@@ -444,6 +444,51 @@ TEST_CASE("runner: the privacy notice goes once a day, and again after a stop of
   CHECK(notice("health_reminders") == "new");
 }
 
+TEST_CASE("runner: a stop taken back owes the notices it forgot, once, and not for what stays stopped", "[runner]") {
+  fixture fx;
+  const auto field = [&](const std::string& programme) {
+    return test::in_tx(fx.writer, [&](store::tx& t) {
+      const auto who = t.find_contact(t.upsert_contact("+93700000001").id);
+      const auto it = who->fields.find("notice_" + programme);
+      return it == who->fields.end() ? std::string("(none)") : it->second;
+    });
+  };
+  const auto again = [&](const char* taken_back) {
+    return test::in_tx(fx.writer, [&](store::tx& t) {
+      return actions::notice_again(t, t.upsert_contact("+93700000001").id, taken_back, "Asia/Kabul");
+    });
+  };
+  const auto stop = [&](const char* programme, bool out) {
+    test::in_tx(fx.writer, [&](store::tx& t) {
+      const auto who = t.upsert_contact("+93700000001");
+      t.set_programme_opt_out(who.id, programme, out);
+      if (out) actions::forget_notices(t, who, programme);
+    });
+  };
+  CHECK_FALSE(again(""));  // never told: nothing forgotten, nothing owed
+  test::in_tx(fx.writer, [&](store::tx& t) {
+    t.set_contact_fields(t.upsert_contact("+93700000001").id,
+                         {{"notice_appointments", "2026-11-28"}, {"notice_mine_safety", "2026-11-28"}});
+  });
+  stop("appointments", true);
+  stop("mine_safety", true);
+  stop("mine_safety", false);  // 12 takes back the newest stop: mine safety's
+  CHECK(again("mine_safety"));
+  const std::string today = field("mine_safety");
+  CHECK(today.size() == 10);
+  CHECK(field("appointments").empty());  // still stopped: nothing reaches them, nothing noted
+  CHECK_FALSE(again("mine_safety"));     // told now: not twice
+  stop("appointments", false);
+  // The notice of the day covers it: noted as told by mine safety's, no second SMS.
+  CHECK_FALSE(again("appointments"));
+  CHECK(field("appointments") == today + " mine_safety");
+  // Taking back a programme whose notice stands owes nothing, even if another's was forgotten.
+  stop("mine_safety", true);
+  CHECK(field("appointments").empty());  // told by mine safety's notice: forgotten with it
+  CHECK_FALSE(again("health_reminders"));
+  CHECK(field("appointments").empty());
+}
+
 TEST_CASE("runner: a run's state and a hop's screen read back as they were stored", "[runner]") {
   using namespace paygham::runner::detail;
   paygham::flow::state s;
