@@ -1,8 +1,8 @@
 // privacy.notice → new / given: whether the person has been told who keeps their number, why,
 // for how long and how to stop (R-D7), for the flow's programme. `new` notes the day in the
 // contact field notice_<programme> (the flow's id when it has none), so each programme tells a
-// person once, and again after they had their data deleted; never while nothing can reach them,
-// and not twice in a day (a second programme's that day is noted as told by the first:
+// person once, and again after they had their data deleted; never while nothing can reach them
+// (it is then noted as owed, ""), and not twice in a day (a second programme's that day is noted as told by the first:
 // "2026-12-04 appointments"). A stop forgets the notices of what it stopped, and of what they
 // told (forget_notices): the notice may have gone unsent with the programme's other messages.
 // Taking the stop back (12, or 1 on the stopped programme's menu) tells them again at once
@@ -77,13 +77,14 @@ flow::action_result privacy_notice(store::tx& t, const request& r) {
   const auto who = t.find_contact(r.contact_id);
   if (!who) return {"error", {}};
   const std::string programme = r.programme.empty() ? r.flow_id : r.programme;
-  // Nothing would reach a person who stopped the programme (or everything) or whose number
-  // fails: nothing is noted either, so the notice goes with their next enrolment after START.
-  if (who->unreachable || t.stopped(who->id, programme)) return {"given", {}};
   const std::string field = std::string(notice_field) + programme;
-  if (const auto it = who->fields.find(field); it != who->fields.end() && !it->second.empty()) return {"given", {}};
-  const std::string today = today_for(t, r.time_zone);
   const std::string key = std::string(flow::contact_prefix) + field;
+  if (const auto it = who->fields.find(field); it != who->fields.end() && !it->second.empty()) return {"given", {}};
+  // Nothing would reach a person who stopped the programme (or everything) or whose number
+  // fails: the notice is noted as owed, so it goes when they take the stop back (START), or
+  // with their next enrolment.
+  if (who->unreachable || t.stopped(who->id, programme)) return {"given", {{key, ""}}};
+  const std::string today = today_for(t, r.time_zone);
   // The notice names no programme: one a day is enough (a booking and an enrolment the same
   // day), this programme noted as told with it.
   if (const std::string by = told_today(*who, programme, today); !by.empty()) {

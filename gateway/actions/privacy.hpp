@@ -22,10 +22,11 @@ namespace paygham::actions {
 void forget_notices(store::tx& t, const store::contact& who, std::string_view programme);
 
 // R-D7: the person took back a stop: of `taken_back` (12 after a programme's stop, or 1 on its
-// menu), or of everything ("": 12 after STOP ALL). The programmes that reach them again and
-// whose notice that stop forgot are noted as told today; true: the caller sends the notice
-// now, as `taken_back`'s message. False when none is owed: the programme taken back was told
-// (or another stop still holds), or a notice already went today.
+// menu), or of everything ("": 12, or 1 on a menu, after STOP ALL). The programmes that reach
+// them again and whose notice is owed (forgotten by a stop, or never given while they were
+// stopped) are noted as told today; true: the caller sends the notice now, as `taken_back`'s
+// message. False when none is owed (or the programme taken back is not), or when another
+// programme's notice that still stands went today.
 bool notice_again(store::tx& t, std::int64_t contact_id, std::string_view taken_back, const std::string& time_zone);
 
 struct erase_request {

@@ -236,9 +236,10 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   } else if (s.out.next.node == resume_node) {
     resume_step(tx, s, resumed ? std::nullopt : next_answer());
   } else if (s.out.next.node == stopped_node) {
-    // The stop taken back forgot the programme's notice (R-D7): it goes again now, by SMS,
-    // before what of the programme still waits.
-    if (stopped_step(tx, s, next_answer()) && actions::notice_again(tx, s.who.id, s.f->programme, s.ctx.timezone)) {
+    // The stop taken back (STOP ALL, else the programme's) forgot notices (R-D7): the notice
+    // goes again now, by SMS, before what still waits.
+    const std::string taken_back = s.who.opted_out ? "" : s.f->programme;
+    if (stopped_step(tx, s, next_answer()) && actions::notice_again(tx, s.who.id, taken_back, s.ctx.timezone)) {
       if (std::string body = say(*c, flow::keys::privacy_notice, s.who); !body.empty()) {
         s.out.sends.push_back(std::move(body));
       }

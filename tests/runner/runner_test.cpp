@@ -8,6 +8,7 @@
 #include "gateway/actions/privacy.hpp"
 #include "gateway/actions/reminders.hpp"
 #include "gateway/runner/internal.hpp"
+#include "gateway/schedule/calendar.hpp"
 #include "gateway/store/tx.hpp"
 #include "gateway/text/format.hpp"
 #include "tests/support/store_support.hpp"
@@ -474,19 +475,38 @@ TEST_CASE("runner: a stop taken back owes the notices it forgot, once, and not f
   stop("mine_safety", true);
   stop("mine_safety", false);  // 12 takes back the newest stop: mine safety's
   CHECK(again("mine_safety"));
-  const std::string today = field("mine_safety");
-  CHECK(today.size() == 10);
+  const std::string today = test::in_tx(fx.writer, [&](store::tx& t) {
+    return schedule::day_text(*schedule::local_day(t.now(), "Asia/Kabul"));
+  });
+  CHECK(field("mine_safety") == today);
   CHECK(field("appointments").empty());  // still stopped: nothing reaches them, nothing noted
   CHECK_FALSE(again("mine_safety"));     // told now: not twice
   stop("appointments", false);
   // The notice of the day covers it: noted as told by mine safety's, no second SMS.
   CHECK_FALSE(again("appointments"));
   CHECK(field("appointments") == today + " mine_safety");
-  // Taking back a programme whose notice stands owes nothing, even if another's was forgotten.
+  // Taking back a programme that owes no notice (never enrolled) sends none, even when another
+  // programme's was forgotten: that one waits for its own START or enrolment.
   stop("mine_safety", true);
   CHECK(field("appointments").empty());  // told by mine safety's notice: forgotten with it
+  stop("health_reminders", true);
+  stop("health_reminders", false);
   CHECK_FALSE(again("health_reminders"));
   CHECK(field("appointments").empty());
+  CHECK(field("health_reminders") == "(none)");
+  // An enrolment while stopped notes the notice as owed: START then sends it.
+  test::in_tx(fx.writer, [&](store::tx& t) {
+    actions::request r;
+    r.contact_id = t.upsert_contact("+93700000001").id;
+    r.flow_id = r.programme = "mine_safety";
+    r.time_zone = "Asia/Kabul";
+    const auto told = actions::privacy_notice(t, r);
+    CHECK(told.outcome == "given");
+    CHECK(told.vars == std::map<std::string, std::string>{{"contact.notice_mine_safety", ""}});
+  });
+  stop("mine_safety", false);
+  CHECK(again("mine_safety"));
+  CHECK(field("appointments") == today + " mine_safety");
 }
 
 TEST_CASE("runner: a run's state and a hop's screen read back as they were stored", "[runner]") {
