@@ -251,3 +251,27 @@ TEST_CASE("integration: Kavenegar is asked about its messages in turns, so phone
   CHECK(eventually([&] { return stuck_asked() >= 300; }, std::chrono::seconds(20)));
   CHECK(count("SELECT COUNT(*) FROM outbound_messages WHERE status = 'sent'") == 100);
 }
+
+TEST_CASE("integration: a Kavenegar status request that failed is asked again, about the same messages",
+          "[integration]") {
+  // Every third status request fails; the 250 messages stay queued there, so each poll asks
+  // about the next 100 in turn, and only a failure may keep the turn where it was.
+  fake_aggregator fake({"--kavenegar-stuck", "250", "--kavenegar-status-fail", "3", "--no-dlr"});
+  temp_dir dir;
+  const std::string config = write_channel_config(
+      dir, "{listen: \"127.0.0.1:0\"}", "IR",
+      "{id: kv, type: kavenegar, api_key: KEY, sender: \"10004346\", base_url: \"" + fake.url() +
+          "\", poll_interval: 100ms, rate: \"1000\"}");
+  write_file(config, read_file(config) + "api: {rate_per_token: 1000}\n");
+  const std::string token = make_token(config, "operator", "ops");
+  server_process srv(config);
+  for (int i = 0; i < 250; ++i) {
+    const auto r = api(srv.port(), "POST", "/api/v1/messages", token,
+                       R"({"to": "+98912000)" + std::to_string(1300 + i) + R"(", "text": "Hello", "channel": "kv"})");
+    REQUIRE(r.status == 201);
+  }
+  const auto stats = [&] { return nlohmann::json::parse(http_call(fake.port(), "GET", "/stats").body); };
+  CHECK(eventually([&] { return stats().value("kavenegar_status_asked_again", 0) >= 3; }, std::chrono::seconds(30)));
+  CHECK(stats().value("kavenegar_status_moved_on", 0) == 0);
+  CHECK(::count(dir, "SELECT COUNT(*) FROM outbound_messages WHERE status = 'sent'") == 250);
+}

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <iostream>
@@ -66,6 +67,9 @@ options:
   --kavenegar-stuck N      Kavenegar's status.json says the first N messages sent are still
                            queued (1), however often it is asked (kavenegar_stuck_asked counts
                            it); the rest are delivered (10)
+  --kavenegar-status-fail N  every Nth status.json request answers 500; the request after it
+                           starting at the same message counts kavenegar_status_asked_again,
+                           one starting elsewhere kavenegar_status_moved_on
   --inbound-url U          post inbound SMS here, Africa's Talking's format (again after a
                            refusal or a 5xx, as aggregators do; several URLs, comma-
                            separated, take turns)…
@@ -89,6 +93,7 @@ struct options {
   long inbound_count = 0;
   long kavenegar_inbox = 0;
   long kavenegar_stuck = 0;
+  long kavenegar_status_fail = 0;
   long auth_fail = 0;
   std::string blocked;
 };
@@ -100,6 +105,7 @@ struct state {
   std::map<std::string, std::uint64_t> counts;
   std::map<std::string, int> accepted_by_ref;  // our reference (or to|body) → accepts
   std::set<long long> stuck;                   // Kavenegar message ids never final (--kavenegar-stuck)
+  long long failed_first = -1;                 // the first message id of the status request failed last
 
   double roll() {
     std::lock_guard lock(mu);
@@ -384,6 +390,21 @@ void add_routes(http::router& r) {
     auto q = core::parse_form(req.query);
     json entries = json::array();
     std::string ids(q ? q->get_or_empty("messageid") : "");
+    {
+      // --kavenegar-status-fail: is the next request about the same messages as the failed one?
+      const long long first = ids.empty() ? -1 : std::atoll(ids.c_str());
+      std::lock_guard lock(st.mu);
+      const auto n = ++st.counts["kavenegar_status_requests"];
+      if (st.failed_first >= 0) {
+        ++st.counts[first == st.failed_first ? "kavenegar_status_asked_again" : "kavenegar_status_moved_on"];
+        st.failed_first = -1;
+      }
+      if (opts.kavenegar_status_fail > 0 && n % static_cast<std::uint64_t>(opts.kavenegar_status_fail) == 0) {
+        st.failed_first = first;
+        reply(core::json_response(500, json{{"return", {{"status", 500}, {"message", "خطای سرور"}}}}.dump()));
+        return;
+      }
+    }
     for (std::size_t at = 0; at <= ids.size();) {
       auto comma = ids.find(',', at);
       if (comma == std::string::npos) comma = ids.size();
@@ -513,6 +534,8 @@ bool parse(int argc, char** argv) {
       opts.kavenegar_inbox = std::stol(next());
     } else if (a == "--kavenegar-stuck") {
       opts.kavenegar_stuck = std::stol(next());
+    } else if (a == "--kavenegar-status-fail") {
+      opts.kavenegar_status_fail = std::stol(next());
     } else if (a == "--inbound-count") {
       opts.inbound_count = std::stol(next());
     } else {
