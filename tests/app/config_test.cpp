@@ -165,7 +165,18 @@ TEST_CASE("app: a PostgreSQL store is named in logs without its password", "[app
   store::options q;
   q.engine = store::backend::postgresql;
   q.url = "postgresql:///paygham?host=/run/pg&password=hunter2&user=p";
-  CHECK(q.describe() == "postgresql:///paygham?host=/run/pg&password=***&user=p");
+  CHECK(q.describe() == "postgresql://p:***@/paygham?host=/run/pg");
+  // However the password is written, what libpq reads as one is never shown.
+  q.url = "host=db.internal user=paygham password='Quoted Secret2' dbname=paygham";
+  CHECK(q.describe() == "postgresql://paygham:***@db.internal/paygham");
+  q.url = "postgresql://paygham:Se/cret6@db.internal/paygham";
+  CHECK(q.describe().find("cret6") == std::string::npos);
+  q.url = "postgresql://paygham:Sec@ret7@db.internal/paygham";
+  CHECK(q.describe().find("ret7") == std::string::npos);
+  q.url = "postgresql://paygham:x@db.internal/paygham?sslpassword=key-pass&sslmode=verify-full";
+  CHECK(q.describe() == "postgresql://paygham:***@db.internal/paygham?sslmode=verify-full&sslpassword=***");
+  q.url = "host='unclosed password=hunter2";
+  CHECK(q.describe().find("hunter2") == std::string::npos);
 }
 
 TEST_CASE("app: a config that runs but leaves something to fix says so: an unnamed carrier, Ramadans all past",

@@ -3,7 +3,6 @@
 #include <libpq-fe.h>
 
 #include <cstdlib>
-#include <regex>
 #include <vector>
 
 namespace paygham::store::postgresql {
@@ -61,11 +60,38 @@ void result::check(const pg_conn* c) const {
 }
 
 std::string redact(std::string_view url) {
-  // postgresql://user:secret@host/db → postgresql://user:***@host/db; password=… likewise.
-  static const std::regex in_authority(R"(^([a-z]+://[^:/@]*):[^@/]*@)");
-  static const std::regex in_query(R"((password=)[^&\s]*)");
-  std::string out = std::regex_replace(std::string(url), in_authority, "$1:***@");
-  return std::regex_replace(out, in_query, "$1***");
+  // Rebuilt from what libpq reads in it (a URL or key=value words), never from its text, so no
+  // quoting or escaping can let a password through. libpq's own error would quote the text.
+  char* why = nullptr;
+  PQconninfoOption* options = PQconninfoParse(std::string(url).c_str(), &why);
+  if (why) PQfreemem(why);
+  if (!options) return "(a PostgreSQL URL libpq cannot read)";
+  std::string user, password, host, port, dbname, query;
+  for (const PQconninfoOption* o = options; o->keyword; ++o) {
+    if (!o->val) continue;
+    const std::string_view key = o->keyword;
+    // A stray '@' means part of a password was read as something else: none of it is shown.
+    const std::string value = std::string_view(o->val).find('@') == std::string_view::npos ? o->val : "***";
+    if (key == "password") {
+      password = "***";
+    } else if (key == "sslpassword") {
+      query += "&sslpassword=***";
+    } else if (key == "user") {
+      user = value;
+    } else if (key == "port") {
+      port = ":" + value;
+    } else if (key == "dbname") {
+      dbname = value;
+    } else if (key == "host" && value.find_first_of("/,") == std::string::npos) {
+      host = value;
+    } else {
+      query += "&" + std::string(key) + "=" + value;  // a socket's folder, several hosts, sslmode, …
+    }
+  }
+  PQconninfoFree(options);
+  const std::string who = user.empty() && password.empty() ? "" : user + (password.empty() ? "" : ":" + password) + "@";
+  if (!query.empty()) query[0] = '?';
+  return "postgresql://" + who + host + port + "/" + dbname + query;
 }
 
 connection::connection(const std::string& url) : url_(url) { reconnect(); }
