@@ -34,6 +34,23 @@ const std::vector<entry>& registry() {
   return r;
 }
 
+// allow_ips and basic_auth as the callback check reads them: each address exact (its text
+// compared with the caller's), and a user and a password. Empty: fine.
+std::string check_access(const settings& s) {
+  if (const auto it = s.params.find("basic_auth"); it != s.params.end() && it->second.find(':') == std::string::npos) {
+    return "basic_auth takes 'user:password' (no ':' in it)";
+  }
+  const auto ips = s.params.find("allow_ips");
+  if (ips == s.params.end()) return {};
+  for (const auto& ip : allowed_addresses(ips->second)) {
+    if (ip.find('/') != std::string::npos) {
+      return "allow_ips takes single addresses, not a range such as '" + ip + "': list each address";
+    }
+    if (canonical_address(ip).empty()) return "allow_ips has '" + ip + "', which is not an IPv4 or IPv6 address";
+  }
+  return {};
+}
+
 }  // namespace
 
 core::result<std::unique_ptr<channel>> make_channel(const settings& s) {
@@ -44,10 +61,14 @@ core::result<std::unique_ptr<channel>> make_channel(const settings& s) {
                           std::end(common_params);
       const bool own = std::find(e.params.begin(), e.params.end(), key) != e.params.end();
       if (!common && !own) {
-        return core::fail(s.where + ": channel '" + s.id + "' (type " + s.type +
-                          ") has an unknown setting '" + key + "'");
+        std::string known;
+        for (const auto& k : e.params) known += std::string(known.empty() ? "" : ", ") + std::string(k);
+        for (const auto& k : common_params) known += ", " + std::string(k);
+        return core::fail(s.where + ": channel '" + s.id + "' (type " + s.type + ") has an unknown setting '" + key +
+                          "' (known: " + known + ")");
       }
     }
+    if (auto bad = check_access(s); !bad.empty()) return core::fail(s.where + ": channel '" + s.id + "': " + bad);
     if (auto d = read_delivery(s); !d) return core::fail(d.error());
     const auto auth = s.params.find("auth");
     if (auth != s.params.end() && auth->second != "none") {

@@ -48,5 +48,36 @@ TEST_CASE("channels: the registry builds known types and names what is wrong", "
   s.params["pasword"] = "x";
   auto typo = channels::make_channel(s);
   REQUIRE_FALSE(typo.ok());
-  CHECK_THAT(typo.error(), Catch::Contains("unknown setting 'pasword'"));
+  CHECK_THAT(typo.error(), Catch::Contains("unknown setting 'pasword'") && Catch::Contains("known: ") &&
+                              Catch::Contains("allow_ips"));
+}
+
+TEST_CASE("channels: allow_ips and basic_auth that no callback could ever pass are refused, saying why",
+          "[channels]") {
+  channels::settings s;
+  s.id = "at";
+  s.type = "africastalking";
+  s.where = "paygham.yaml:12:5";
+  const auto error_with = [&](const char* key, const char* value) {
+    s.params = {{key, value}};
+    const auto made = channels::make_channel(s);
+    return made.ok() ? std::string("ok") : made.error();
+  };
+  CHECK_THAT(error_with("allow_ips", "203.0.113.0/24"),
+             Catch::Contains("paygham.yaml:12:5") && Catch::Contains("not a range such as '203.0.113.0/24'"));
+  CHECK_THAT(error_with("allow_ips", "10.0.0.5, not an ip"),
+             Catch::Contains("'not an ip', which is not an IPv4 or IPv6 address"));
+  CHECK_THAT(error_with("basic_auth", "gateway-secret"), Catch::Contains("basic_auth takes 'user:password'"));
+  CHECK(error_with("allow_ips", "10.0.0.5, ::1") == "ok");
+  CHECK(error_with("basic_auth", "at:s3cret") == "ok");
+  // An address written another way still matches the caller's as the server reports it.
+  s.params = {{"allow_ips", "0:0:0:0:0:0:0:1"}};
+  const auto made = channels::make_channel(s);
+  REQUIRE(made.ok());
+  core::http_request from_v6;
+  from_v6.remote_ip = "::1";
+  core::http_request from_v4;
+  from_v4.remote_ip = "127.0.0.1";
+  CHECK(made.value()->authenticate(from_v6).ok());
+  CHECK_FALSE(made.value()->authenticate(from_v4).ok());
 }
