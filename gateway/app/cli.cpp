@@ -212,6 +212,7 @@ constexpr const char* contacts_help =
     "names the columns:\n"
     "  phone        required: any format (national numbers are read in defaults.region)\n"
     "  language     a language of the templates: prs, ps, fa, en\n"
+    "  languages    those the person also reads, in order, after their own (fa,en)\n"
     "  topic, area  subscribes the person to a programme's area (mine_safety, herat)\n"
     "  route        and the crossing or route they come by (islam_qala), for --route broadcasts\n"
     "  district     and the district, in words (Injil, انجیل), for --district broadcasts\n"
@@ -371,8 +372,11 @@ parsed_args parse_common(const std::vector<std::string_view>& args) {
       p.config = std::string(args[++i]);
     } else if (args[i].rfind("--config=", 0) == 0) {
       p.config = std::string(args[i].substr(9));
-    } else if (args[i] == "--format" && i + 1 < args.size() &&
-               (args[i + 1] == "text" || args[i + 1] == "json")) {
+    } else if (args[i] == "--format") {
+      if (i + 1 >= args.size() || (args[i + 1] != "text" && args[i + 1] != "json")) {
+        p.error = "--format takes text or json";
+        return p;
+      }
       p.format = std::string(args[++i]);
     } else {
       p.error = "unknown option '" + std::string(args[i]) + "'";

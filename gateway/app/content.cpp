@@ -384,8 +384,14 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   bundle->hints = load_language_hints(c.lexicon_dir + "/languages.yaml", problems);
   // Read generously: «خونریزی‌ام» ("my bleeding") is urgent too.
   constexpr auto generous = text::term_list::reading::generous;
-  bundle->danger_words = text::term_list::load(c.lexicon_dir + "/urgent.yaml", problems, "danger", generous);
-  bundle->self_harm_words = text::term_list::load(c.lexicon_dir + "/urgent.yaml", problems, "self_harm", generous);
+  const std::string urgent = c.lexicon_dir + "/urgent.yaml";
+  const std::size_t known_problems = problems.size();
+  bundle->danger_words = text::term_list::load(urgent, problems, "danger", generous);
+  // A file that cannot be read is said once, not once a list.
+  std::error_code ec;
+  if (problems.size() == known_problems || std::filesystem::is_regular_file(urgent, ec)) {
+    bundle->self_harm_words = text::term_list::load(urgent, problems, "self_harm", generous);
+  }
   if (!c.clinics_file.empty()) {
     bundle->clinics = schedule::clinic_list::load(c.clinics_file, problems);
     bundle->clinics.close_on(c.holidays);

@@ -26,7 +26,9 @@ std::vector<std::string> list_files(const std::string& dir, std::string_view wha
   std::vector<std::string> files;
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
-    problems.push_back(dir + ": the " + std::string(what) + " folder does not exist");
+    const auto full = std::filesystem::absolute(dir, ec);
+    problems.push_back(dir + ": the " + std::string(what) + " folder does not exist" +
+                       (ec || full == dir ? std::string() : " (looked for " + full.string() + ")"));
     return files;
   }
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {

@@ -20,6 +20,10 @@ TEST_CASE("app: every broken config names the key and its line", "[app]") {
     REQUIRE_FALSE(c.ok());
     CHECK_THAT(c.error(), Catch::Contains(expected));
   }
+  // A variable not set is said once, not also as the empty value it left.
+  const auto unset = app::load_config(test::fixture_path("config/broken/unset_secret.yaml"));
+  REQUIRE_FALSE(unset.ok());
+  CHECK_THAT(unset.error(), !Catch::Contains("is empty"));
 }
 
 TEST_CASE("app: a config reads the environment and resolves paths beside itself", "[app]") {

@@ -392,6 +392,7 @@ TEST_CASE("integration: lint passes the shipped set and names a broken flow", "[
   }
   CHECK(placed);
   CHECK(run_paygham({"lint", "--format", "xml"}, &out, &err) == 2);
+  CHECK_THAT(err, Catch::Contains("--format takes text or json"));
 
   // Sending hours for a programme no flow names: a typo that would change nothing.
   temp_dir typo_dir;
