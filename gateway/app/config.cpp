@@ -9,6 +9,7 @@
 #include <set>
 
 #include "gateway/core/duration.hpp"
+#include "gateway/core/http_message.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/core/yaml.hpp"
 #include "gateway/phone/phone.hpp"
@@ -740,6 +741,14 @@ core::result<config> load_config(const std::string& path) {
     if (api.IsDefined() && r.expect_map(api, "api", {"rate_per_token", "monitoring_from"})) {
       if (auto n = r.integer(api, "rate_per_token", "api", 1, 100'000)) c.api_rate_per_token = static_cast<double>(*n);
       c.monitoring_from = r.text_list(api, "monitoring_from", "api");
+      for (auto& ip : c.monitoring_from) {
+        // Compared with the caller's address as the server names it.
+        if (std::string canonical = core::canonical_address(ip); !canonical.empty()) {
+          ip = std::move(canonical);
+        } else {
+          r.problem(api["monitoring_from"], "'api.monitoring_from' has '" + ip + "', which is not an IPv4 or IPv6 address");
+        }
+      }
     }
     const YAML::Node tls = root["tls"];
     if (tls.IsDefined() && r.expect_map(tls, "tls", {"ca_file"})) {

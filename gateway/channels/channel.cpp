@@ -1,6 +1,5 @@
 #include "gateway/channels/channel.hpp"
 
-#include <arpa/inet.h>
 #include <openssl/crypto.h>
 
 #include <charconv>
@@ -92,21 +91,12 @@ std::vector<std::string> allowed_addresses(const std::string& list) {
   return out;
 }
 
-std::string canonical_address(const std::string& ip) {
-  unsigned char bytes[sizeof(in6_addr)];
-  char text[INET6_ADDRSTRLEN];
-  for (const int family : {AF_INET, AF_INET6}) {
-    if (inet_pton(family, ip.c_str(), bytes) == 1 && inet_ntop(family, bytes, text, sizeof text)) return text;
-  }
-  return {};
-}
-
 channel::channel(const settings& s)
     : id_(s.id), type_(s.type), region_(s.default_region), public_url_(s.public_url), params_(s.params) {
   if (auto it = s.params.find("auth_token"); it != s.params.end()) token_ = it->second;
   if (auto it = s.params.find("basic_auth"); it != s.params.end()) basic_ = it->second;
   if (auto it = s.params.find("allow_ips"); it != s.params.end()) {
-    for (const auto& ip : allowed_addresses(it->second)) allow_ips_.push_back(canonical_address(ip));
+    for (const auto& ip : allowed_addresses(it->second)) allow_ips_.push_back(core::canonical_address(ip));
   }
   if (auto d = read_delivery(s)) delivery_ = d.value();  // make_channel refused bad values
 }

@@ -196,9 +196,6 @@ inline constexpr std::string_view common_params[] = {
 
 // allow_ips as written: the addresses of a comma-separated list, trimmed.
 std::vector<std::string> allowed_addresses(const std::string& list);
-// An IPv4 or IPv6 address in the form the server reports a caller's ("::1", not "0::1");
-// empty: not an address.
-std::string canonical_address(const std::string& ip);
 
 // Constant-time comparison for secrets.
 bool equal_secret(std::string_view a, std::string_view b);

@@ -34,19 +34,28 @@ const std::vector<entry>& registry() {
   return r;
 }
 
-// allow_ips and basic_auth as the callback check reads them: each address exact (its text
-// compared with the caller's), and a user and a password. Empty: fine.
+// allow_ips and basic_auth as the callback check reads them: each address exact (compared with
+// the caller's), and a user and a password, neither empty (a variable set to nothing). Empty:
+// fine.
 std::string check_access(const settings& s) {
-  if (const auto it = s.params.find("basic_auth"); it != s.params.end() && it->second.find(':') == std::string::npos) {
-    return "basic_auth takes 'user:password' (no ':' in it)";
+  if (const auto it = s.params.find("basic_auth"); it != s.params.end()) {
+    const auto colon = it->second.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == it->second.size()) {
+      return "basic_auth takes 'user:password', neither of them empty";
+    }
   }
   const auto ips = s.params.find("allow_ips");
   if (ips == s.params.end()) return {};
-  for (const auto& ip : allowed_addresses(ips->second)) {
+  const auto listed = allowed_addresses(ips->second);
+  // An empty entry (an address from a variable set to nothing) would narrow nothing, silently.
+  if (listed.empty() || listed.size() != static_cast<std::size_t>(std::count(ips->second.begin(), ips->second.end(), ',')) + 1) {
+    return "allow_ips has an empty entry (a variable set to nothing?): list each address";
+  }
+  for (const auto& ip : listed) {
     if (ip.find('/') != std::string::npos) {
       return "allow_ips takes single addresses, not a range such as '" + ip + "': list each address";
     }
-    if (canonical_address(ip).empty()) return "allow_ips has '" + ip + "', which is not an IPv4 or IPv6 address";
+    if (core::canonical_address(ip).empty()) return "allow_ips has '" + ip + "', which is not an IPv4 or IPv6 address";
   }
   return {};
 }

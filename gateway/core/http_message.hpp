@@ -51,4 +51,8 @@ http_response text_response(unsigned status, std::string body);
 // An application/json response.
 http_response json_response(unsigned status, std::string body);
 
+// An IPv4 or IPv6 address in the form the server names a caller (core::http_request::remote_ip):
+// "::1", not "0::1"; "192.0.2.7", not "::ffff:192.0.2.7". Empty: not an address.
+std::string canonical_address(const std::string& ip);
+
 }  // namespace paygham::core

@@ -173,8 +173,12 @@ TEST_CASE("app: a PostgreSQL store is named in logs without its password", "[app
   // However the password is written, what libpq reads as one is never shown.
   q.url = "host=db.internal user=paygham password='Quoted Secret2' dbname=paygham";
   CHECK(q.describe() == "postgresql://paygham:***@db.internal/paygham");
-  q.url = "postgresql://paygham:Se/cret6@db.internal/paygham";
-  CHECK(q.describe().find("cret6") == std::string::npos);
+  q.url = "postgresql://paygham:Se/cret6@db.internal/paygham";  // libpq reads "Se" as a port
+  CHECK(q.describe() == "(a PostgreSQL URL libpq cannot read)");
+  q.url = "postgresql://paygham:a/b?application_name=XYZ@db.internal/paygham";
+  CHECK(q.describe() == "(a PostgreSQL URL libpq cannot read)");
+  q.url = "postgresql://paygham@db.internal/paygham";  // a user and no password: as it is
+  CHECK(q.describe() == "postgresql://paygham@db.internal/paygham");
   q.url = "postgresql://paygham:Sec@ret7@db.internal/paygham";
   CHECK(q.describe().find("ret7") == std::string::npos);
   q.url = "postgresql://paygham:x@db.internal/paygham?sslpassword=key-pass&sslmode=verify-full";

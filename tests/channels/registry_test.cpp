@@ -68,6 +68,12 @@ TEST_CASE("channels: allow_ips and basic_auth that no callback could ever pass a
   CHECK_THAT(error_with("allow_ips", "10.0.0.5, not an ip"),
              Catch::Contains("'not an ip', which is not an IPv4 or IPv6 address"));
   CHECK_THAT(error_with("basic_auth", "gateway-secret"), Catch::Contains("basic_auth takes 'user:password'"));
+  // Variables set to nothing: "Basic Og==" (":") would pass a check of nothing.
+  CHECK_THAT(error_with("basic_auth", ":"), Catch::Contains("neither of them empty"));
+  CHECK_THAT(error_with("basic_auth", "at:"), Catch::Contains("neither of them empty"));
+  CHECK_THAT(error_with("allow_ips", ""), Catch::Contains("allow_ips has an empty entry"));
+  CHECK_THAT(error_with("allow_ips", ","), Catch::Contains("allow_ips has an empty entry"));
+  CHECK_THAT(error_with("allow_ips", "10.0.0.5,"), Catch::Contains("allow_ips has an empty entry"));
   CHECK(error_with("allow_ips", "10.0.0.5, ::1") == "ok");
   CHECK(error_with("basic_auth", "at:s3cret") == "ok");
   // An address written another way still matches the caller's as the server reports it.
@@ -80,4 +86,8 @@ TEST_CASE("channels: allow_ips and basic_auth that no callback could ever pass a
   from_v4.remote_ip = "127.0.0.1";
   CHECK(made.value()->authenticate(from_v6).ok());
   CHECK_FALSE(made.value()->authenticate(from_v4).ok());
+  s.params = {{"allow_ips", "::ffff:127.0.0.1"}};  // an IPv4 address written as IPv6
+  const auto mapped = channels::make_channel(s);
+  REQUIRE(mapped.ok());
+  CHECK(mapped.value()->authenticate(from_v4).ok());
 }

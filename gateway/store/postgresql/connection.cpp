@@ -59,23 +59,43 @@ void result::check(const pg_conn* c) const {
   throw error("PostgreSQL: " + m, state ? state : (PQstatus(c) == CONNECTION_OK ? "" : "08006"));
 }
 
+namespace {
+
+// Whether libpq read a password where the text has one: a '/', '?' or '#' in a URL's password
+// (not percent-encoded) ends the part libpq looks in for it, and the rest is read as a host,
+// port, database or options. Then no part of what libpq read can be shown.
+bool password_misread(std::string_view url, bool password_read) {
+  for (const std::string_view scheme : {"postgresql://", "postgres://"}) {
+    if (url.rfind(scheme, 0) != 0) continue;
+    const auto rest = url.substr(scheme.size());
+    const auto at = rest.find('@');
+    return at != std::string_view::npos && rest.substr(0, at).find(':') != std::string_view::npos && !password_read;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::string redact(std::string_view url) {
   // Rebuilt from what libpq reads in it (a URL or key=value words), never from its text, so no
   // quoting or escaping can let a password through. libpq's own error would quote the text.
+  constexpr std::string_view unreadable = "(a PostgreSQL URL libpq cannot read)";
   char* why = nullptr;
   PQconninfoOption* options = PQconninfoParse(std::string(url).c_str(), &why);
   if (why) PQfreemem(why);
-  if (!options) return "(a PostgreSQL URL libpq cannot read)";
+  if (!options) return std::string(unreadable);
   std::string user, password, host, port, dbname, query;
   for (const PQconninfoOption* o = options; o->keyword; ++o) {
     if (!o->val) continue;
     const std::string_view key = o->keyword;
     // A stray '@' means part of a password was read as something else: none of it is shown.
     const std::string value = std::string_view(o->val).find('@') == std::string_view::npos ? o->val : "***";
-    if (key == "password") {
-      password = "***";
-    } else if (key == "sslpassword") {
-      query += "&sslpassword=***";
+    if (o->dispchar && o->dispchar[0] == '*') {  // libpq's mark of a secret
+      if (key == "password") {
+        password = "***";
+      } else {
+        query += "&" + std::string(key) + "=***";
+      }
     } else if (key == "user") {
       user = value;
     } else if (key == "port") {
@@ -89,6 +109,7 @@ std::string redact(std::string_view url) {
     }
   }
   PQconninfoFree(options);
+  if (password_misread(url, !password.empty())) return std::string(unreadable);
   const std::string who = user.empty() && password.empty() ? "" : user + (password.empty() ? "" : ":" + password) + "@";
   if (!query.empty()) query[0] = '?';
   return "postgresql://" + who + host + port + "/" + dbname + query;
@@ -102,7 +123,14 @@ connection::~connection() {
 
 void connection::reconnect() {
   if (c_) PQfinish(c_);
+  c_ = nullptr;
   prepared_.clear();
+  // libpq's own words for a URL it cannot read quote the piece it stopped at: the password, often.
+  if (redact(url_).rfind("postgresql://", 0) != 0) {
+    throw error("cannot read store.url as a PostgreSQL URL: percent-encode '/', '@', ':', '?', '#' and '%' in "
+                "its user and password (postgresql://user:p%40ss@host/db), or write key=value words",
+                "08001");
+  }
   // A server that does not answer must not hold a thread for long (the readiness check asks
   // from an io thread): 3 s to connect unless the URL says otherwise (its own values win).
   const char* keys[] = {"connect_timeout", "dbname", nullptr};
