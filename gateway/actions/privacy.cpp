@@ -2,8 +2,8 @@
 // for how long and how to stop (R-D7), for the flow's programme. `new` notes the day in the
 // contact field notice_<programme> (the flow's id when it has none), so each programme tells a
 // person once, and again after they had their data deleted; never while nothing can reach them
-// (it is then noted as owed, ""), and not twice in a day (a second programme's that day is noted as told by the first:
-// "2026-12-04 appointments"). A stop forgets the notices of what it stopped, and of what they
+// (it is then noted as owed, ""), and not twice in a day (a second programme's that day is
+// noted as told by the first: "2026-12-04 appointments"). A stop forgets the notices of what it stopped, and of what they
 // told (forget_notices): the notice may have gone unsent with the programme's other messages.
 // Taking the stop back (12, or 1 on the stopped programme's menu) tells them again at once
 // (notice_again): what still waits of the programme would otherwise go without it.

@@ -746,7 +746,8 @@ core::result<config> load_config(const std::string& path) {
         if (std::string canonical = core::canonical_address(ip); !canonical.empty()) {
           ip = std::move(canonical);
         } else {
-          r.problem(api["monitoring_from"], "'api.monitoring_from' has '" + ip + "', which is not an IPv4 or IPv6 address");
+          r.problem(api["monitoring_from"],
+                    "'api.monitoring_from' has '" + ip + "', which is not an IPv4 or IPv6 address");
         }
       }
     }

@@ -48,7 +48,8 @@ std::string check_access(const settings& s) {
   if (ips == s.params.end()) return {};
   const auto listed = allowed_addresses(ips->second);
   // An empty entry (an address from a variable set to nothing) would narrow nothing, silently.
-  if (listed.empty() || listed.size() != static_cast<std::size_t>(std::count(ips->second.begin(), ips->second.end(), ',')) + 1) {
+  const auto entries = static_cast<std::size_t>(std::count(ips->second.begin(), ips->second.end(), ',')) + 1;
+  if (listed.empty() || listed.size() != entries) {
     return "allow_ips has an empty entry (a variable set to nothing?): list each address";
   }
   for (const auto& ip : listed) {
