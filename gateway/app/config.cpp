@@ -41,16 +41,6 @@ std::string expand_env(const std::string& in, const YAML::Node& at, core::yaml::
   return out;
 }
 
-// Whether the text names a ${NAME} that is not set (expand_env reports it).
-bool names_unset_variable(const std::string& in) {
-  for (std::size_t open = in.find("${"); open != std::string::npos; open = in.find("${", open + 2)) {
-    const std::size_t close = in.find('}', open + 2);
-    if (close == std::string::npos) return false;
-    if (!std::getenv(in.substr(open + 2, close - open - 2).c_str())) return true;
-  }
-  return false;
-}
-
 class config_reader {
  public:
   config_reader(const std::string& file, std::vector<std::string>& problems)
@@ -571,10 +561,10 @@ void read_channels(config_reader& cr, const YAML::Node& n, config& c) {
           joined += (joined.empty() ? "" : ",") + expand_env(item, kv.second, r);
         }
         s.params[key] = joined;
-      } else if (auto v = cr.text(ch, key, path)) {
+      } else if (const std::size_t known = r.problem_count(); auto v = cr.text(ch, key, path)) {
         // An empty secret would switch its check off without a word (a ${VAR} set to ""):
-        // every setting a channel is given must say something.
-        if (v->empty() && !names_unset_variable(kv.second.Scalar())) {
+        // every setting a channel is given must say something. A variable not set was said.
+        if (v->empty() && r.problem_count() == known) {
           r.problem(kv.second, "'" + path + "." + key + "' is empty" +
                                    (kv.second.Scalar().find("${") != std::string::npos
                                         ? " (" + kv.second.Scalar() + " is set to nothing)"

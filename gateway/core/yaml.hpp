@@ -32,6 +32,7 @@ class reader {
 
   const std::string& file() const { return file_; }
   void problem(const YAML::Node& at, std::string_view message);
+  std::size_t problem_count() const { return problems_.size(); }
 
   // Reports each key of `map` that is not in `known`, as "unknown key 'path.key'".
   // Returns false (after reporting) when `map` is not a map.

@@ -59,7 +59,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
   std::map<std::string, std::string> values;
   std::string reply_programme;  // what a stop right after the reply stops
   bool even_if_opted_out = false;
-  started started;  // what a 12 took back
+  started taken;  // what a 12 took back
   switch (said) {
     case text::global_word::stop:
     case text::global_word::stop_programme: {
@@ -94,8 +94,8 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       even_if_opted_out = true;
       break;
     case text::global_word::start: {
-      started = start_again(tx, who);
-      key = started.more_stopped ? flow::keys::opted_in_more : flow::keys::opted_in;
+      taken = start_again(tx, who);
+      key = taken.more_stopped ? flow::keys::opted_in_more : flow::keys::opted_in;
       break;
     }
     case text::global_word::ask_stop:
@@ -134,10 +134,10 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
   }
   // A stop forgot the notices of what it stopped (R-D7): what of it still waits, and comes
   // now, goes after the notice again.
-  if (started.any && actions::notice_again(tx, who.id, started.programme, time_zone(who.phone))) {
+  if (taken.any && actions::notice_again(tx, who.id, taken.programme, time_zone(who.phone))) {
     if (std::string body = say(c, flow::keys::privacy_notice, who); !body.empty()) {
       store::new_message m{sms.channel_id, who.id, 0, sms.from, std::move(body), core::priority::reply};
-      m.programme = started.programme;
+      m.programme = taken.programme;
       tx.queue_message(m);
       ++result.queued;
     }
