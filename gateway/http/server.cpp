@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "gateway/core/http_message.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/core/metrics.hpp"
 
@@ -300,14 +301,9 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     const auto entry = enter(stream);
     beast::error_code ec;
     const auto remote = stream.socket().remote_endpoint(ec);
-    // A v4 caller of a dual-stack listener ([::]) as its v4 address: allow_ips and the logs
-    // name it as the operator knows it.
-    const auto address = remote.address();
-    const std::string remote_ip =
-        ec ? std::string()
-           : address.is_v6() && address.to_v6().is_v4_mapped()
-                 ? boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6()).to_string()
-                 : address.to_string();
+    // As allow_ips and monitoring_from are read: a v4 caller of a dual-stack listener ([::])
+    // by its v4 address, as the operator knows it.
+    const std::string remote_ip = ec ? std::string() : core::canonical_address(remote.address().to_string());
     beast::flat_buffer buffer;
 
     for (;;) {

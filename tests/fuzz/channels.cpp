@@ -18,7 +18,7 @@ std::vector<std::unique_ptr<channels::channel>> make_all() {
   const std::vector<std::pair<std::string, std::map<std::string, std::string>>> configs = {
       {"africastalking", {{"auth", "none"}, {"username", "sandbox"}, {"api_key", "k"}, {"sender", "21512"}}},
       {"africastalking",
-       {{"auth_token", "s3cret-token"}, {"allow_ips", "127.0.0.1, 10.0.0.0/8"}, {"basic_auth", "gw:pa55word"},
+       {{"auth_token", "s3cret-token"}, {"allow_ips", "127.0.0.1, 10.0.0.8"}, {"basic_auth", "gw:pa55word"},
         {"username", "sandbox"}, {"api_key", "k"}}},
       {"android", {{"auth", "none"}, {"username", "gw"}, {"password", "pa55"}, {"base_url", "http://127.0.0.1:9"}}},
       {"infobip", {{"auth", "none"}, {"api_key", "k"}, {"sender", "RedCrescent"}}},
