@@ -108,7 +108,8 @@ bool notice_again(store::tx& t, std::int64_t contact_id, std::string_view taken_
   if (owed.empty() || (!taken_back.empty() && !taken_back_owed)) return false;
   const std::string today = today_for(t, time_zone);
   const std::string earlier = told_today(*who, taken_back, today);
-  // Sent as the programme taken back, so its stop cancels it (and forgets what it told).
+  // Noted as told by the programme taken back (the SMS a 12 sends is its message), so a stop of
+  // it, which cancels that SMS if still unsent, forgets them again; after STOP ALL, by their own.
   const std::string by = earlier.empty() ? std::string(taken_back) : earlier;
   std::map<std::string, std::string> noted;
   for (const auto& programme : owed) {

@@ -237,7 +237,9 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     resume_step(tx, s, resumed ? std::nullopt : next_answer());
   } else if (s.out.next.node == stopped_node) {
     // The stop taken back (STOP ALL, else the programme's) forgot notices (R-D7): the notice
-    // goes again now, by SMS, before what still waits.
+    // goes again now, by SMS, before what still waits. Sent as a `send` of this flow, it is the
+    // dialled programme's message also after STOP ALL, when each programme is noted as told by
+    // its own: a stop of this programme before it goes forgets this programme's notice alone.
     const std::string taken_back = s.who.opted_out ? "" : s.f->programme;
     if (stopped_step(tx, s, next_answer()) && actions::notice_again(tx, s.who.id, taken_back, s.ctx.timezone)) {
       if (std::string body = say(*c, flow::keys::privacy_notice, s.who); !body.empty()) {
