@@ -50,7 +50,7 @@ std::string person(store::writer& w, const std::string& login) {
 // saying on standard error why not.
 std::optional<std::pair<config, std::int64_t>> config_and_id(const std::string& config_path,
                                                              const std::string& id_text) {
-  auto loaded = load_config(config_path);
+  auto loaded = load_config(config_path, channel_secrets::unused);
   if (!loaded) {
     std::cerr << loaded.error() << "\n";
     return std::nullopt;
@@ -66,7 +66,7 @@ std::optional<std::pair<config, std::int64_t>> config_and_id(const std::string& 
 }  // namespace
 
 int broadcast(const broadcast_options& o) {
-  auto loaded = load_config(o.config);
+  auto loaded = load_config(o.config, channel_secrets::unused);
   if (!loaded) {
     std::cerr << loaded.error() << "\n";
     return exit_user_error;

@@ -19,8 +19,9 @@
 namespace paygham::app {
 namespace {
 
-// Replaces each ${NAME} with the environment variable's value.
-std::string expand_env(const std::string& in, const YAML::Node& at, core::yaml::reader& r) {
+// Replaces each ${NAME} with the environment variable's value; one not set is a problem unless
+// `unset_ok` (then it stands for nothing).
+std::string expand_env(const std::string& in, const YAML::Node& at, core::yaml::reader& r, bool unset_ok = false) {
   std::string out;
   std::size_t pos = 0;
   while (pos < in.size()) {
@@ -32,7 +33,7 @@ std::string expand_env(const std::string& in, const YAML::Node& at, core::yaml::
     const std::string name = in.substr(open + 2, close - open - 2);
     if (const char* v = std::getenv(name.c_str())) {
       out += v;
-    } else {
+    } else if (!unset_ok) {
       r.problem(at, "environment variable '" + name + "' is not set");
     }
     pos = close + 1;
@@ -516,13 +517,18 @@ std::optional<channels::tariff> read_tariff(config_reader& cr, const YAML::Node&
   return t;
 }
 
-void read_channels(config_reader& cr, const YAML::Node& n, config& c) {
+// Each channel's settings as the channel reads them. `secrets`: whether a variable not set in
+// them is a problem (see channel_secrets). The ids of channels with a problem of their own go to
+// `unread`: their settings are not whole, so nothing more is checked of them.
+void read_channels(config_reader& cr, const YAML::Node& n, config& c, channel_secrets secrets,
+                   std::set<std::string>& unread) {
   auto& r = cr.raw();
   if (!n.IsDefined()) return;
   if (!n.IsSequence()) {
     r.problem(n, "'channels' must be a list of channels, each with an id and a type");
     return;
   }
+  const bool unset_ok = secrets == channel_secrets::unused;
   std::set<std::string> ids;
   for (std::size_t i = 0; i < n.size(); ++i) {
     const YAML::Node ch = n[i];
@@ -531,6 +537,7 @@ void read_channels(config_reader& cr, const YAML::Node& n, config& c) {
       r.problem(ch, "'" + path + "' must be a mapping with id and type");
       continue;
     }
+    const std::size_t before = r.problem_count();
     channels::settings s;
     s.where = core::yaml::where(r.file(), ch);
     s.default_region = c.defaults_.region;
@@ -540,12 +547,9 @@ void read_channels(config_reader& cr, const YAML::Node& n, config& c) {
     if (!s.id.empty() && !ids.insert(s.id).second) {
       r.problem(ch["id"], "channel id '" + s.id + "' is used twice");
     }
-    if (auto p = cr.text(ch, "ussd_profile", path); p && !c.ussd_profiles.count(*p)) {
-      r.problem(ch["ussd_profile"], "'" + path + ".ussd_profile' names '" + *p +
-                                        "', which is not in ussd_profiles");
-    }
     for (const auto& kv : ch) {
       const std::string key = kv.first.Scalar();
+      s.key_where[key] = core::yaml::where(r.file(), kv.first);
       if (key == "id" || key == "type") continue;
       if (key == "tariff") {
         if (auto t = read_tariff(cr, kv.second, path + ".tariff")) {
@@ -554,27 +558,41 @@ void read_channels(config_reader& cr, const YAML::Node& n, config& c) {
         }
         continue;
       }
+      if (key == "ussd_profile") {
+        // Flows are checked against the route's screens: one not declared is not kept.
+        if (auto p = cr.text(ch, key, path); p && !c.ussd_profiles.count(*p)) {
+          r.problem(kv.second, "'" + path + ".ussd_profile' names '" + *p + "', which is not in ussd_profiles");
+        } else if (p) {
+          s.params[key] = *p;
+        }
+        continue;
+      }
       if (kv.second.IsSequence()) {
         // Lists (allow_ips) are kept comma-joined: channel settings are flat strings.
         std::string joined;
         for (const auto& item : r.text_list(ch, key, path)) {
-          joined += (joined.empty() ? "" : ",") + expand_env(item, kv.second, r);
+          joined += (joined.empty() ? "" : ",") + expand_env(item, kv.second, r, unset_ok);
         }
         s.params[key] = joined;
-      } else if (const std::size_t known = r.problem_count(); auto v = cr.text(ch, key, path)) {
-        // An empty secret would switch its check off without a word (a ${VAR} set to ""):
-        // every setting a channel is given must say something. A variable not set was said.
-        if (v->empty() && r.problem_count() == known) {
-          r.problem(kv.second, "'" + path + "." + key + "' is empty" +
-                                   (kv.second.Scalar().find("${") != std::string::npos
-                                        ? " (" + kv.second.Scalar() + " is set to nothing)"
-                                        : std::string()) +
-                                   ": give it a value, or remove the key");
-          continue;
-        }
-        if (!v->empty()) s.params[key] = *v;  // empty: a variable not set, reported as such
+        continue;
       }
+      const std::size_t known = r.problem_count();
+      auto v = r.text(ch, key, path);
+      if (!v) continue;
+      const bool names_variable = v->find("${") != std::string::npos;
+      *v = expand_env(*v, kv.second, r, unset_ok);
+      if (r.problem_count() != known) continue;  // a variable not set, said as such
+      if (v->empty() && !(unset_ok && names_variable)) {
+        // An empty secret would switch its check off without a word (a ${VAR} set to ""):
+        // every setting a channel is given must say something.
+        r.problem(kv.second, "'" + path + "." + key + "' is empty" +
+                                 (names_variable ? " (" + kv.second.Scalar() + " is set to nothing)" : std::string()) +
+                                 ": give it a value, or remove the key");
+        continue;
+      }
+      if (!v->empty()) s.params[key] = *v;
     }
+    if (r.problem_count() != before) unread.insert(s.id);
     c.channels.push_back(std::move(s));
   }
 }
@@ -710,13 +728,22 @@ bool keeps_contact_field(const config& c, std::string_view field) {
          c.contact_fields.count(std::string(field)) != 0;
 }
 
-core::result<config> load_config(const std::string& path) {
+core::result<config_read> read_config(const std::string& path, channel_secrets secrets) {
   auto doc = core::yaml::load_file(path);
   if (!doc) return core::fail(doc.error());
-  std::vector<std::string> problems;
+  config_read out;
+  std::vector<std::string>& problems = out.problems;
   config_reader cr(path, problems);
   auto& r = cr.raw();
-  config c;
+  config& c = out.cfg;
+  // Problems in what the flows and texts are not checked against (the server, the store, a
+  // channel's own settings, who reads messages, logs, TLS, the API) leave those checks sound.
+  std::size_t apart = 0;
+  const auto aside = [&](auto&& read) {
+    const std::size_t before = problems.size();
+    read();
+    apart += problems.size() - before;
+  };
   c.file = path;
   c.store.path = cr.path_value("../var/paygham.db");
   c.store.node_id = default_node_id();
@@ -724,11 +751,13 @@ core::result<config> load_config(const std::string& path) {
   c.templates_dir = cr.path_value("../templates");
   c.lexicon_dir = cr.path_value("../lexicon");
   const YAML::Node root = doc.value();
-  if (r.expect_map(root, "",
+  const bool is_map = r.expect_map(root, "",
                    {"server", "store", "defaults", "programmes", "flows", "templates", "lexicon", "clinics", "districts", "holidays", "ussd",
-                    "ussd_profiles", "channels", "parties", "contact_fields", "log", "tls", "api"})) {
+                    "ussd_profiles", "channels", "parties", "contact_fields", "log", "tls", "api"});
+  if (is_map) {
     const YAML::Node api = root["api"];
-    if (api.IsDefined() && r.expect_map(api, "api", {"rate_per_token", "monitoring_from"})) {
+    aside([&] {
+      if (!api.IsDefined() || !r.expect_map(api, "api", {"rate_per_token", "monitoring_from"})) return;
       if (auto n = r.integer(api, "rate_per_token", "api", 1, 100'000)) c.api_rate_per_token = static_cast<double>(*n);
       c.monitoring_from = r.text_list(api, "monitoring_from", "api");
       for (auto& ip : c.monitoring_from) {
@@ -740,9 +769,10 @@ core::result<config> load_config(const std::string& path) {
                     "'api.monitoring_from' has '" + ip + "', which is not an IPv4 or IPv6 address");
         }
       }
-    }
-    const YAML::Node tls = root["tls"];
-    if (tls.IsDefined() && r.expect_map(tls, "tls", {"ca_file"})) {
+    });
+    aside([&] {
+      const YAML::Node tls = root["tls"];
+      if (!tls.IsDefined() || !r.expect_map(tls, "tls", {"ca_file"})) return;
       if (auto f = cr.text(tls, "ca_file", "tls")) {
         c.ca_file = cr.path_value(*f);
         std::error_code ec;
@@ -750,9 +780,11 @@ core::result<config> load_config(const std::string& path) {
           r.problem(tls["ca_file"], "'tls.ca_file': no file '" + c.ca_file + "' (PEM certificates of the CAs to trust)");
         }
       }
-    }
-    read_server(cr, root["server"], c);
-    read_store(cr, root["store"], c);
+    });
+    aside([&] {
+      read_server(cr, root["server"], c);
+      read_store(cr, root["store"], c);
+    });
     read_defaults(cr, root["defaults"], c);
     read_programmes(cr, root["programmes"], c);
     if (auto v = cr.text(root, "flows", "")) c.flows_dir = cr.path_value(*v);
@@ -784,16 +816,19 @@ core::result<config> load_config(const std::string& path) {
     read_ussd(cr, root["ussd"], c);
     read_ussd_profiles(cr, root["ussd_profiles"], c);
     check_resume_window(cr, root, c);
-    read_channels(cr, root["channels"], c);
-    read_parties(cr, root["parties"], c, !root["channels"].IsDefined() || root["channels"].IsSequence());
+    aside([&] {
+      read_channels(cr, root["channels"], c, secrets, out.channels_unread);
+      read_parties(cr, root["parties"], c, !root["channels"].IsDefined() || root["channels"].IsSequence());
+    });
     read_contact_fields(cr, root["contact_fields"], c);
-    if (const auto& staff = c.defaults_.staff_channel; !staff.empty() &&
-        std::none_of(c.channels.begin(), c.channels.end(), [&](const auto& ch) { return ch.id == staff; })) {
-      r.problem(root["defaults"]["staff_channel"],
-                "'defaults.staff_channel': no channel '" + staff + "' in 'channels' (the id of the one staff SMS go by)");
-    }
-    const YAML::Node log = root["log"];
-    if (log.IsDefined() && r.expect_map(log, "log", {"level"})) {
+    aside([&] {
+      if (const auto& staff = c.defaults_.staff_channel; !staff.empty() &&
+          std::none_of(c.channels.begin(), c.channels.end(), [&](const auto& ch) { return ch.id == staff; })) {
+        r.problem(root["defaults"]["staff_channel"],
+                  "'defaults.staff_channel': no channel '" + staff + "' in 'channels' (the id of the one staff SMS go by)");
+      }
+      const YAML::Node log = root["log"];
+      if (!log.IsDefined() || !r.expect_map(log, "log", {"level"})) return;
       if (auto l = cr.text(log, "level", "log")) {
         core::log::level parsed;
         if (!core::log::parse_level(*l, parsed)) {
@@ -802,14 +837,19 @@ core::result<config> load_config(const std::string& path) {
           c.log_level = *l;
         }
       }
-    }
+    });
   }
-  if (!problems.empty()) {
-    std::string all;
-    for (const auto& p : problems) all += (all.empty() ? "" : "\n") + p;
-    return core::fail(all);
-  }
-  return c;
+  out.content_checkable = is_map && problems.size() == apart;
+  return out;
+}
+
+core::result<config> load_config(const std::string& path, channel_secrets secrets) {
+  auto read = read_config(path, secrets);
+  if (!read) return core::fail(read.error());
+  if (read->problems.empty()) return std::move(read->cfg);
+  std::string all;
+  for (const auto& p : read->problems) all += (all.empty() ? "" : "\n") + p;
+  return core::fail(all);
 }
 
 }  // namespace paygham::app

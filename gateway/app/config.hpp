@@ -1,12 +1,14 @@
 // config/paygham.yaml: the server, the store, defaults, where flows and templates live, and
 // the channels. Read strictly: an unknown key or a wrong type is an error naming the key path
 // and its file:line:column. "${NAME}" anywhere in a value reads the environment variable NAME
-// (for secrets); an unset variable is an error. Relative paths are relative to the config
+// (for secrets); an unset variable is an error (in a channel's settings only where they are
+// needed: channel_secrets). Relative paths are relative to the config
 // file's folder. Reference: docs/configuration.md.
 #pragma once
 
 #include <array>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -95,8 +97,26 @@ bool contact_field_name(std::string_view name);
 // config declares.
 bool keeps_contact_field(const config& c, std::string_view field);
 
+// Whether the channels' secrets must be there: the server and lint need every one; a command
+// that sends nothing itself (migrate, user, contacts, broadcast, …) takes a ${VAR} not set in a
+// channel's settings as nothing, so it runs where only the store's variables are set.
+enum class channel_secrets { needed, unused };
+
+// A config file as far as it could be read, with every problem found (one each,
+// "file:line:column: …"). `content_checkable`: no problem touches what flows and texts are
+// checked against, so those checks mean something; `channels_unread`: the ids of channels with
+// a problem in their own settings, which nothing should be built from.
+struct config_read {
+  config cfg;
+  std::vector<std::string> problems;
+  bool content_checkable = false;
+  std::set<std::string> channels_unread;
+};
+// Fails only when the file cannot be read as YAML.
+core::result<config_read> read_config(const std::string& path, channel_secrets secrets);
+
 // Loads and checks a config file. On failure the error lists every problem found, one a line.
-core::result<config> load_config(const std::string& path);
+core::result<config> load_config(const std::string& path, channel_secrets secrets = channel_secrets::needed);
 
 // What a valid config leaves for an operator to fix on `now`'s day, though the gateway runs:
 // `parties` gaps (R-D5), Ramadans all past while a programme keeps quiet at iftar (R-S8).

@@ -109,7 +109,7 @@ class progress {
 }  // namespace
 
 int contacts_import(const contacts_options& o) {
-  auto loaded = load_config(o.config);
+  auto loaded = load_config(o.config, channel_secrets::unused);
   if (!loaded) {
     std::cerr << loaded.error() << "\n";
     return exit_user_error;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,21 @@ namespace paygham::app {
 // `warnings` (optional) gets what does not stop the set going live but an operator should fix.
 std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::string>& problems,
                                               std::vector<std::string>* warnings = nullptr);
+
+// What `paygham serve` checks before it starts and `paygham lint` shows, found in one go: the
+// config file, each channel's settings, and the flows and texts against the config. `cfg` is
+// empty when the file is not YAML, `content` null when the config has a problem that the flows
+// and texts are checked against (a warning says they come next), `channels` holds the channels
+// that could be made. The server starts only when `problems` is empty.
+struct deployment_check {
+  std::optional<config> cfg;
+  std::vector<std::unique_ptr<channels::channel>> channels;
+  std::shared_ptr<runner::content> content;
+  std::vector<std::string> problems;
+  std::vector<std::string> warnings;          // of the flows and texts, and what was not checked
+  std::vector<config_warning> config_warnings;  // on `now`'s day, once nothing else is wrong
+};
+deployment_check check_deployment(const std::string& config_path, core::unix_ms now);
 
 // For the commands that need a clean set (simulate, broadcast, contacts, user): the content,
 // or null after printing every problem to stderr and what `command` needs done about them.

@@ -15,7 +15,7 @@
 namespace paygham::app {
 
 int districts(const districts_options& o) {
-  auto loaded = load_config(o.config);
+  auto loaded = load_config(o.config, channel_secrets::unused);
   if (!loaded) {
     std::cerr << loaded.error() << "\n";
     return exit_user_error;

@@ -12,7 +12,7 @@
 namespace paygham::app {
 
 int inbox(const inbox_options& o) {
-  auto loaded = load_config(o.config);
+  auto loaded = load_config(o.config, channel_secrets::unused);
   if (!loaded) {
     std::cerr << loaded.error() << "\n";
     return exit_user_error;

@@ -8,22 +8,39 @@
 
 namespace paygham::app {
 
-int lint(const std::string& config_path, bool json) {
-  std::vector<std::string> problems, warnings;
-  std::shared_ptr<runner::content> content;
-  auto cfg = load_config(config_path);
-  if (!cfg) {
-    std::string all = cfg.error() + "\n";
-    for (std::size_t at = 0, nl; (nl = all.find('\n', at)) != std::string::npos; at = nl + 1) {
-      problems.push_back(all.substr(at, nl - at));
-    }
-  } else {
-    for (const auto& s : cfg->channels) {
-      if (auto ch = channels::make_channel(s); !ch) problems.push_back(ch.error());
-    }
-    content = load_content(cfg.value(), problems, &warnings);
-    for (const auto& w : config_warnings(cfg.value(), core::now_ms())) warnings.push_back(w.text);
+deployment_check check_deployment(const std::string& config_path, core::unix_ms now) {
+  deployment_check out;
+  auto read = read_config(config_path, channel_secrets::needed);
+  if (!read) {
+    out.problems.push_back(read.error());
+    return out;
   }
+  out.problems = std::move(read->problems);
+  const config& cfg = out.cfg.emplace(std::move(read->cfg));
+  for (const auto& s : cfg.channels) {
+    if (read->channels_unread.count(s.id)) continue;  // its own problems said; the rest would echo them
+    if (auto ch = channels::make_channel(s)) {
+      out.channels.push_back(std::move(ch).value());
+    } else {
+      out.problems.push_back(ch.error());
+    }
+  }
+  if (!read->content_checkable) {
+    out.warnings.push_back(cfg.file + ": flows and texts are checked once the config's problems above are mended");
+    return out;
+  }
+  out.content = load_content(cfg, out.problems, &out.warnings);
+  if (out.problems.empty()) out.config_warnings = config_warnings(cfg, now);
+  return out;
+}
+
+int lint(const std::string& config_path, bool json) {
+  auto checked = check_deployment(config_path, core::now_ms());
+  const auto& problems = checked.problems;
+  auto& warnings = checked.warnings;
+  for (const auto& w : checked.config_warnings) warnings.push_back(w.text);
+  const auto& content = checked.content;
+  const auto& cfg = checked.cfg;
   if (json) {
     nlohmann::json out{{"ok", problems.empty()}, {"problems", nlohmann::json::array()},
                        {"warnings", nlohmann::json::array()}};

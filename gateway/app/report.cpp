@@ -33,7 +33,7 @@ std::string csv_field(const std::string& v) {
 }  // namespace
 
 int report_deliveries(const report_options& o) {
-  auto loaded = load_config(o.config);
+  auto loaded = load_config(o.config, channel_secrets::unused);
   if (!loaded) {
     std::cerr << loaded.error() << "\n";
     return exit_user_error;

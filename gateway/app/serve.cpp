@@ -12,11 +12,6 @@
 namespace paygham::app {
 namespace {
 
-// What an operator should fix, though it does not stop the content going live.
-void warn(const std::vector<std::string>& warnings) {
-  for (const auto& w : warnings) core::log::warn("content.warning", {{"warning", w}});
-}
-
 // R-D4: the database lies on an encrypted volume, or the operator says it does where the gateway
 // cannot see. False when `store.encryption: require` and it is not seen to be.
 bool encrypted_at_rest(const store::options& so) {
@@ -52,7 +47,7 @@ bool encrypted_at_rest(const store::options& so) {
 }  // namespace
 
 int migrate(const std::string& config_path) {
-  auto loaded = load_config(config_path);
+  auto loaded = load_config(config_path, channel_secrets::unused);
   if (!loaded) {
     std::cerr << loaded.error() << "\n";
     return exit_user_error;
@@ -69,47 +64,32 @@ int migrate(const std::string& config_path) {
 }
 
 int serve(const std::string& config_path) {
-  auto loaded = load_config(config_path);
-  if (!loaded) {
-    std::cerr << loaded.error() << "\n";
-    return exit_user_error;
-  }
-  const config& cfg = loaded.value();
-  core::log::level level = core::log::level::info;
-  core::log::parse_level(cfg.log_level, level);
-  core::log::set_level(level);
-
   // Everything is checked before anything starts: a bad flow or channel keeps the old
   // process (if any) serving and this one from starting.
-  std::vector<std::string> problems;
-  std::vector<std::unique_ptr<channels::channel>> chans;
-  for (const auto& s : cfg.channels) {
-    auto ch = channels::make_channel(s);
-    if (ch) {
-      chans.push_back(std::move(ch).value());
-    } else {
-      problems.push_back(ch.error());
-    }
+  auto checked = check_deployment(config_path, core::now_ms());
+  if (checked.cfg) {
+    core::log::level level = core::log::level::info;
+    core::log::parse_level(checked.cfg->log_level, level);
+    core::log::set_level(level);
   }
-  std::vector<std::string> warnings;
-  auto content = load_content(cfg, problems, &warnings);
-  warn(warnings);
-  if (!problems.empty()) {
-    for (const auto& p : problems) std::cerr << p << "\n";
+  // What an operator should fix, though it does not stop the content going live.
+  for (const auto& w : checked.warnings) core::log::warn("content.warning", {{"warning", w}});
+  if (!checked.problems.empty()) {
+    for (const auto& p : checked.problems) std::cerr << p << "\n";
     std::cerr << "paygham serve: not started; fix the problems above (paygham lint shows them)\n";
     return exit_user_error;
   }
-
+  const config& cfg = *checked.cfg;
   if (!encrypted_at_rest(cfg.store)) return exit_user_error;
-  for (const auto& w : config_warnings(cfg, core::now_ms())) core::log::warn(w.event, {{"warning", w.text}});
+  for (const auto& w : checked.config_warnings) core::log::warn(w.event, {{"warning", w.text}});
 
   try {
-    const std::size_t channel_count = chans.size();
-    gateway g(cfg, content, std::move(chans));
+    const std::size_t channel_count = checked.channels.size();
+    gateway g(cfg, checked.content, std::move(checked.channels));
     const std::uint16_t port = g.listen();
     core::log::info("server.listening", {{"address", cfg.server.address},
                                          {"port", static_cast<std::int64_t>(port)},
-                                         {"flows", content->flows.size()},
+                                         {"flows", checked.content->flows.size()},
                                          {"channels", channel_count},
                                          {"store", cfg.store.describe()},
                                          {"node", cfg.store.node_id}});

@@ -47,7 +47,7 @@ void print_block(const char* head, const std::string& text) {
 }  // namespace
 
 int simulate(const simulate_options& o) {
-  auto loaded = load_config(o.config);
+  auto loaded = load_config(o.config, channel_secrets::unused);
   if (!loaded) {
     std::cerr << loaded.error() << "\n";
     return exit_user_error;

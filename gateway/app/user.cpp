@@ -110,7 +110,7 @@ std::string counted(const actions::handed_over& h) {
 }  // namespace
 
 int user(const user_options& o) {
-  auto loaded = load_config(o.config);
+  auto loaded = load_config(o.config, channel_secrets::unused);
   if (!loaded) {
     std::cerr << loaded.error() << "\n";
     return exit_user_error;

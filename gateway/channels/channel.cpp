@@ -43,7 +43,7 @@ core::result<delivery_settings> read_delivery(const settings& s) {
     return it->second;
   };
   const auto bad = [&](const char* key, const char* want) {
-    return core::fail(s.where + ": channel '" + s.id + "': '" + key + "' must be " + want);
+    return core::fail(s.at(key) + ": channel '" + s.id + "': '" + key + "' must be " + want);
   };
   if (auto v = get("rate")) {
     double r = 0;

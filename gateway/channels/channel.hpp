@@ -40,14 +40,21 @@ struct callback {
 };
 
 // What the config says of a channel: id, type, and the type's own settings (strings, with
-// ${ENV} already substituted). `where` is "file:line:column" for messages.
+// ${ENV} already substituted). `where` is "file:line:column" of the channel, `key_where` of each
+// of its keys, for messages: `at(key)` names the key's, or the channel's when it has none.
 struct settings {
   std::string id;
   std::string type;
   std::map<std::string, std::string> params;
   std::string where;
+  std::map<std::string, std::string> key_where;
   std::string default_region = "AF";
   std::string public_url;  // server.public_url: where aggregators reach us (status callbacks)
+
+  const std::string& at(const std::string& key) const {
+    const auto it = key_where.find(key);
+    return it == key_where.end() ? where : it->second;
+  }
 };
 
 // How the outbox treats a channel's messages (common settings, docs/configuration.md).

@@ -35,13 +35,16 @@ const std::vector<entry>& registry() {
 }
 
 // allow_ips and basic_auth as the callback check reads them: each address exact (compared with
-// the caller's), and a user and a password, neither empty (a variable set to nothing). Empty:
-// fine.
+// the caller's), and a user and a password, neither empty (a variable set to nothing). The
+// error names the key's place; empty: fine.
 std::string check_access(const settings& s) {
+  const auto bad = [&](const std::string& key, const std::string& why) {
+    return s.at(key) + ": channel '" + s.id + "': " + why;
+  };
   if (const auto it = s.params.find("basic_auth"); it != s.params.end()) {
     const auto colon = it->second.find(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == it->second.size()) {
-      return "basic_auth takes 'user:password', neither of them empty";
+      return bad("basic_auth", "basic_auth takes 'user:password', neither of them empty");
     }
   }
   const auto ips = s.params.find("allow_ips");
@@ -50,13 +53,15 @@ std::string check_access(const settings& s) {
   // An empty entry (an address from a variable set to nothing) would narrow nothing, silently.
   const auto entries = static_cast<std::size_t>(std::count(ips->second.begin(), ips->second.end(), ',')) + 1;
   if (listed.empty() || listed.size() != entries) {
-    return "allow_ips has an empty entry (a variable set to nothing?): list each address";
+    return bad("allow_ips", "allow_ips has an empty entry (a variable set to nothing?): list each address");
   }
   for (const auto& ip : listed) {
     if (ip.find('/') != std::string::npos) {
-      return "allow_ips takes single addresses, not a range such as '" + ip + "': list each address";
+      return bad("allow_ips", "allow_ips takes single addresses, not a range such as '" + ip + "': list each address");
     }
-    if (core::canonical_address(ip).empty()) return "allow_ips has '" + ip + "', which is not an IPv4 or IPv6 address";
+    if (core::canonical_address(ip).empty()) {
+      return bad("allow_ips", "allow_ips has '" + ip + "', which is not an IPv4 or IPv6 address");
+    }
   }
   return {};
 }
@@ -74,15 +79,15 @@ core::result<std::unique_ptr<channel>> make_channel(const settings& s) {
         std::string known;
         for (const auto& k : e.params) known += std::string(known.empty() ? "" : ", ") + std::string(k);
         for (const auto& k : common_params) known += ", " + std::string(k);
-        return core::fail(s.where + ": channel '" + s.id + "' (type " + s.type + ") has an unknown setting '" + key +
+        return core::fail(s.at(key) + ": channel '" + s.id + "' (type " + s.type + ") has an unknown setting '" + key +
                           "' (known: " + known + ")");
       }
     }
-    if (auto bad = check_access(s); !bad.empty()) return core::fail(s.where + ": channel '" + s.id + "': " + bad);
+    if (auto bad = check_access(s); !bad.empty()) return core::fail(bad);
     if (auto d = read_delivery(s); !d) return core::fail(d.error());
     const auto auth = s.params.find("auth");
     if (auth != s.params.end() && auth->second != "none") {
-      return core::fail(s.where + ": channel '" + s.id + "': auth takes only 'none' (callbacks unchecked, for a demo)");
+      return core::fail(s.at("auth") + ": channel '" + s.id + "': auth takes only 'none' (callbacks unchecked, for a demo)");
     }
     auto made = e.make(s);
     if (made && auth == s.params.end() && !made.value()->callbacks_checked()) {
@@ -95,7 +100,7 @@ core::result<std::unique_ptr<channel>> make_channel(const settings& s) {
   }
   std::string known;
   for (const auto& t : known_types()) known += (known.empty() ? "" : ", ") + t;
-  return core::fail(s.where + ": channel '" + s.id + "' has unknown type '" + s.type +
+  return core::fail(s.at("type") + ": channel '" + s.id + "' has unknown type '" + s.type +
                     "' (known: " + known + ")");
 }
 

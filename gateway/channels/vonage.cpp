@@ -18,7 +18,7 @@ core::result<std::unique_ptr<channel>> vonage::make(const settings& s) {
   if (auto it = s.params.find("signature_method"); it != s.params.end()) {
     const std::string& m = it->second;
     if (m != "md5hash" && m != "md5" && m != "sha1" && m != "sha256" && m != "sha512") {
-      return core::fail(s.where + ": channel '" + s.id +
+      return core::fail(s.at("signature_method") + ": channel '" + s.id +
                         "' (vonage): signature_method must be md5hash, md5, sha1, sha256 or sha512");
     }
   }

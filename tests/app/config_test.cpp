@@ -26,6 +26,29 @@ TEST_CASE("app: every broken config names the key and its line", "[app]") {
   CHECK_THAT(unset.error(), !Catch::Contains("is empty"));
 }
 
+TEST_CASE("app: a command that sends nothing reads a config whose channel secrets are not set", "[app]") {
+  // `paygham migrate` (and user, contacts, broadcast, …) run where only the store's variables
+  // are set; the server and lint still need every one.
+  const std::string file = test::fixture_path("config/broken/unset_secret.yaml");
+  const auto c = app::load_config(file, app::channel_secrets::unused);
+  REQUIRE(c.ok());
+  REQUIRE(c->channels.size() == 1);
+  CHECK(c->channels[0].id == "at");
+  CHECK(c->channels[0].params.count("auth_token") == 0);
+  CHECK_FALSE(app::load_config(file, app::channel_secrets::needed).ok());
+
+  // Read for the server, the channel is known to be unread (nothing is made of it), and the
+  // problem is not one of those the flows and texts are checked against.
+  const auto read = app::read_config(file, app::channel_secrets::needed);
+  REQUIRE(read.ok());
+  REQUIRE(read->problems.size() == 1);
+  CHECK(read->channels_unread.count("at") == 1);
+  CHECK(read->content_checkable);
+  // Each channel key is placed where it is written: line 6, column 5.
+  CHECK(read->cfg.channels[0].at("auth_token") == file + ":6:5");
+  CHECK(read->cfg.channels[0].at("sender") == read->cfg.channels[0].where);
+}
+
 TEST_CASE("app: a config reads the environment and resolves paths beside itself", "[app]") {
   test::temp_dir dir;
   ::setenv("PAYGHAM_TEST_TOKEN", "t0ken-from-env", 1);

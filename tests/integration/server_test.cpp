@@ -417,6 +417,67 @@ TEST_CASE("integration: lint passes the shipped set and names a broken flow", "[
   CHECK_THAT(err, Catch::Contains("question 'whom' in fa can make a USSD screen of"));
 }
 
+TEST_CASE("integration: lint shows every problem in one go, each channel's at its key", "[integration]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir, "",
+                                               "  - id: tw\n"
+                                               "    type: twilio\n"
+                                               "    account_sid: ${PAYGHAM_TEST_NEVER_SET}\n"
+                                               "    secret: s3cret\n"
+                                               "  - id: ranged\n"
+                                               "    type: africastalking\n"
+                                               "    allow_ips: [10.0.0.0/8]\n"
+                                               "log: {level: loud}\n");
+  std::string text = read_file(config);
+  text.replace(text.find("flows: "), text.find('\n', text.find("flows: ")) - text.find("flows: "),
+               "flows: " + fixture_path("flows/broken"));
+  write_file(config, text);
+  const auto line_of = [&](const std::string& needle) {
+    return std::to_string(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(text.find(needle)), '\n') + 1);
+  };
+  std::string out, err;
+  CHECK(run_paygham({"lint", "--config", config}, &out, &err) == 1);
+  INFO(err);
+  // The config's own problems, the channel made from what was read, and the flows: one run.
+  CHECK_THAT(err, Catch::Contains(":" + line_of("${PAYGHAM_TEST_NEVER_SET}") +
+                                  ":18: environment variable 'PAYGHAM_TEST_NEVER_SET' is not set"));
+  CHECK_THAT(err, Catch::Contains("'log.level' must be debug, info, warn or error"));
+  CHECK_THAT(err, Catch::Contains(":" + line_of("allow_ips: [10.0.0.0/8]") +
+                                  ":5: channel 'ranged': allow_ips takes single addresses"));
+  CHECK_THAT(err, Catch::Contains("start_unknown.yaml:2:8: start node 'nope'"));
+  // What the variable not set left out is not reported again as missing.
+  CHECK_THAT(err, !Catch::Contains("(twilio) needs"));
+  // The server says the same, and does not start.
+  CHECK(run_paygham({"serve", "--config", config}, &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("allow_ips takes single addresses") && Catch::Contains("start node 'nope'"));
+
+  // A flows and texts check resting on a config problem waits for it to be mended.
+  temp_dir typo_dir;
+  const std::string typo = write_test_config(typo_dir, "programmes:\n  Mine_Safety: {quiet_days: [fri]}\n");
+  CHECK(run_paygham({"lint", "--config", typo}, &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("a programme is named in lower-case letters") &&
+                      Catch::Contains("flows and texts are checked once the config's problems above are mended"));
+}
+
+TEST_CASE("integration: migrate and the store's commands run without the channels' secrets", "[integration]") {
+  // Whoever migrates the database or adds a user has the store's variables, not the
+  // aggregators' keys; the server would not start so.
+  temp_dir dir;
+  const std::string config = write_test_config(dir, "",
+                                               "  - id: tw\n"
+                                               "    type: twilio\n"
+                                               "    account_sid: ${PAYGHAM_TEST_NEVER_SET}\n"
+                                               "    secret: ${PAYGHAM_TEST_NEVER_SET_EITHER}\n");
+  std::string out, err;
+  CHECK(run_paygham({"migrate", "--config", config}, &out, &err) == 0);
+  INFO(err);
+  CHECK_THAT(out, Catch::Contains("schema version"));
+  CHECK(run_paygham({"token", "list", "--config", config}, &out, &err) == 0);
+  CHECK(run_paygham({"serve", "--config", config}, &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("environment variable 'PAYGHAM_TEST_NEVER_SET' is not set") &&
+                      Catch::Contains("'PAYGHAM_TEST_NEVER_SET_EITHER' is not set"));
+}
+
 TEST_CASE("integration: usage errors exit 2 and --help exits 0", "[integration]") {
   std::string out, err;
   CHECK(run_paygham({}, &out, &err) == 2);
