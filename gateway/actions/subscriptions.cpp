@@ -16,8 +16,9 @@
 // subscriptions.transfer: args.code (the words after the flow's keyword: "MINE 482913", any
 // digits) moves args.topic's subscriptions to the person in the flow, once, each with its end
 // (args.renew: where the question before it is asked, on the new number). Sets area (the first
-// area moved). Outcomes: ok; wrong (no such code, used or expired); blocked (5 wrong codes from
-// this number in a day: guessing); error. A new number with no language of its own takes the
+// area moved). Outcomes: ok; wrong (no such code, used or expired); not_code (words without
+// 6 digits: a report or a question, not a code); blocked (5 wrong codes from this number in a
+// day: guessing); error. A new number with no language of its own takes the
 // old one's (sets contact.language).
 //
 // subscriptions.lessons: the programme's education series (P3, R-M3) for the person in the flow:
@@ -35,6 +36,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "gateway/actions/action.hpp"
 #include "gateway/actions/reminders.hpp"
@@ -139,12 +141,16 @@ flow::action_result subscriptions_transfer_code(store::tx& t, const request& r) 
 flow::action_result subscriptions_transfer(store::tx& t, const request& r) {
   const std::string topic = r.arg("topic");
   if (!text::is_value_name(topic)) return {"error", {}};
-  if (t.transfer_failures(r.contact_id, t.now() - 24 * 3'600'000) >= wrong_codes_a_day) return {"blocked", {}};
   // «۴۸۲ ۹۱۳», "482-913": the digits, in any script.
   std::string code;
+  bool words = false;
   for (const char c : text::normalize(r.arg("code"))) {
     if (c >= '0' && c <= '9') code += c;
+    words = words || (static_cast<unsigned char>(c) >= 0x80 || std::isalpha(static_cast<unsigned char>(c)));
   }
+  // «ماین در سرک نزدیک مکتب دیدم»: words, no code. Not a wrong code (nor counted as one).
+  if (words && code.size() != 6) return {"not_code", {}};
+  if (t.transfer_failures(r.contact_id, t.now() - 24 * 3'600'000) >= wrong_codes_a_day) return {"blocked", {}};
   const auto moved = code.size() == 6 ? t.use_transfer_code(code, topic, r.contact_id, r.channel_id) : std::nullopt;
   if (!moved) {
     t.add_transfer_failure(r.contact_id);

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <optional>
 
 #include "gateway/core/utf8.hpp"
@@ -428,27 +429,48 @@ struct answer {
   std::string next;
 };
 
+// Whether `word` stands in `text` as a whole word (spaces or the ends around it).
+bool has_word(std::string_view text, std::string_view word) {
+  for (std::size_t at = text.find(word); at != std::string_view::npos; at = text.find(word, at + 1)) {
+    const std::size_t end = at + word.size();
+    if ((at == 0 || text[at - 1] == ' ') && (end == text.size() || text[end] == ' ')) return true;
+  }
+  return false;
+}
+
+// An option's words as shown, normalized, without punctuation at either end.
+std::string shown_label(const choice& c, const context& ctx) {
+  const text::entry* e = c.literal ? nullptr : ctx.texts->resolve(c.label, ctx.langs, ctx.explicit_texts);
+  return std::string(text::strip_punctuation(text::normalize(c.literal ? c.label : e ? e->text : "")));
+}
+
 // The option a person named instead of numbering it, in the words it is shown with: the
-// whole label («ساعت کار کلینیک»), or a word of three or more letters that only one label
-// has («کلینیک»). nullptr when no option, or more than one, fits.
+// whole label («ساعت کار کلینیک»), a word of three or more letters that only one label
+// has («کلینیک»), or its number with words of its own label («۳ لغو» for «۳- لغو نوبت»).
+// nullptr when no option, or more than one, fits.
 const choice* by_label(const std::vector<choice>& opts, const std::string& typed, const context& ctx) {
   const std::string_view said = text::strip_punctuation(typed);
   if (said.empty()) return nullptr;
+  const auto shown = [&](const choice& c) { return shown_label(c, ctx); };
+  if (const auto [number, rest] = text::split_number(said); number && !rest.empty()) {
+    if (*number < 1 || static_cast<std::size_t>(*number) > opts.size()) return nullptr;
+    const choice& c = opts[static_cast<std::size_t>(*number) - 1];
+    const std::string label = shown(c);
+    std::size_t from = 0;
+    for (std::size_t space; from <= rest.size(); from = space + 1) {
+      space = std::min(rest.find(' ', from), rest.size());
+      const std::string_view word = rest.substr(from, space - from);
+      if (!word.empty() && !has_word(label, word)) return nullptr;
+    }
+    return &c;
+  }
   // A word is looked for only when it is one, of three letters or more.
   const bool by_word = said.find(' ') == std::string_view::npos && core::decode_utf8(said).size() >= 3;
   const choice* found = nullptr;
   for (const auto& c : opts) {
-    const text::entry* e = c.literal ? nullptr : ctx.texts->resolve(c.label, ctx.langs, ctx.explicit_texts);
-    const std::string label = text::normalize(c.literal ? c.label : e ? e->text : "");
-    const std::string_view shown = text::strip_punctuation(label);
-    if (shown == said) return &c;
-    if (!by_word) continue;
-    bool has = false;
-    for (std::size_t at = shown.find(said); at != std::string_view::npos; at = shown.find(said, at + 1)) {
-      const std::size_t end = at + said.size();
-      has = has || ((at == 0 || shown[at - 1] == ' ') && (end == shown.size() || shown[end] == ' '));
-    }
-    if (!has) continue;
+    const std::string label = shown(c);
+    if (label == said) return &c;
+    if (!by_word || !has_word(label, said)) continue;
     if (found) return nullptr;  // two options have that word: which one?
     found = &c;
   }
@@ -477,6 +499,20 @@ std::optional<answer> read_answer(const node& n, const std::optional<std::vector
       }
       if (v) return std::nullopt;
       if (const choice* c = by_label(*opts, typed, ctx)) return answer{c->value, c->next};
+      // A menu of yes and no (common.yes, common.no) takes the yes and no words of every
+      // language, as a yes/no question does: «آره», «بلی», "yeah", «هو».
+      const auto labelled = [&](std::string_view key) {
+        const auto it = std::find_if(opts->begin(), opts->end(), [&](const choice& c) { return !c.literal && c.label == key; });
+        return it == opts->end() ? nullptr : &*it;
+      };
+      const choice* yes = labelled(yes_key);
+      const choice* no = labelled(no_key);
+      if (yes && no) {
+        if (const auto said = words.yes_no(text::strip_punctuation(typed))) {
+          const choice& c = *said ? *yes : *no;
+          return answer{c.value, c.next};
+        }
+      }
       return std::nullopt;
     }
     case ask_kind::number: {
@@ -532,7 +568,17 @@ std::optional<named_option> option_named(const definition& f, const state& s, st
   std::string why;
   const auto opts = choices(*n, r, why);
   if (!opts) return std::nullopt;
-  const choice* c = by_label(*opts, text::normalize(input), ctx);
+  const std::string typed = text::normalize(input);
+  const choice* c = by_label(*opts, typed, ctx);
+  if (const std::string_view said = text::strip_punctuation(typed);
+      !c && !said.empty() && std::all_of(said.begin(), said.end(), [](char d) { return d >= '0' && d <= '9'; })) {
+    // A number in one option's words: "11" on a list of days with «چهارشنبه ۱۱ قوس».
+    for (const auto& o : *opts) {
+      if (!has_word(shown_label(o, ctx), said)) continue;
+      if (c) return std::nullopt;
+      c = &o;
+    }
+  }
   if (!c) return std::nullopt;
   auto label = c->literal ? std::optional<std::string>(c->label) : r.text(c->label);
   if (!label) return std::nullopt;

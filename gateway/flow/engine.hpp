@@ -183,8 +183,9 @@ inline constexpr int max_invalid_replies = 3;
 outcome start(const definition& f, const context& ctx);
 
 // The option of the menu the run waits at that `input` names by its words, as a reply may
-// («لغو» for «۳- لغو نوبت»): its number as shown (from 1) and its words. nullopt when the run
-// waits at no menu, or no option, or more than one, has those words.
+// («لغو» for «۳- لغو نوبت»), or a number only one option's words have ("11" for «چهارشنبه ۱۱
+// قوس»): its number as shown (from 1) and its words. nullopt when the run waits at no menu, or
+// no option, or more than one, has those words.
 struct named_option {
   std::size_t number = 0;
   std::string label;

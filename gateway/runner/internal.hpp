@@ -143,6 +143,9 @@ inline constexpr std::string_view neutral_var = "@neutral";
 // question, dialling the same flow lets it go (they book by USSD instead), so what follows,
 // a booking's confirmation, need not wait its turn behind it (runner::waits_turn).
 inline constexpr std::string_view own_start_var = "@own";
+// A stop that named an option of the open question was asked about (which did they mean?) at
+// the wait this variable holds (state.asked): the next stop while it waits is a stop.
+inline constexpr std::string_view stop_asked_var = "@stop_asked";
 // A counselling visit of the last year (of those still kept, store.visit_retention) makes a
 // counselling client: crisis lines when they write, no invitations (R-H8, R-U15).
 inline constexpr core::unix_ms counselling_within_ms = 365LL * 86'400'000;

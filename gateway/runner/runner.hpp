@@ -394,6 +394,10 @@ class runner {
   };
   std::optional<option_of_question> stop_names_option(store::tx& tx, const content& c, const store::contact& who,
                                                       std::string_view text) const;
+  // Notes on the open question that a stop was asked about (stop_or_answer), so the next is one.
+  static void note_stop_asked(store::tx& tx, std::int64_t contact_id);
+  // Whether the person was asked so while the question open now waits.
+  static bool stop_asked(store::tx& tx, std::int64_t contact_id);
   // R-H8: the line naming the crisis lines for a counselling client (a booking of one of the
   // clinics file's neutral_services) whose number's country has them; "" otherwise.
   std::string crisis_lines_for(store::tx& tx, const content& c, const store::contact& who) const;

@@ -36,6 +36,15 @@ struct started {
   bool more_stopped = false;  // some still are: another 12, or the programme's menu, takes back the next
 };
 
+// A flow's keyword starts its flow, unless words of someone in danger follow it ("MINE
+// exploded, my son is bleeding", «نوبت می‌خواهم خونریزی دارم»): the message is then free text
+// (the emergency number, a person told), not the flow's to read as a code or a request.
+const flow::definition* keyword_flow(const content& c, std::string_view text) {
+  const flow::definition* f = c.flows.by_keyword(text);
+  if (!f || flow::after_keyword(text).empty()) return f;
+  return c.danger_words.find(text).empty() && c.self_harm_words.find(text).empty() ? f : nullptr;
+}
+
 started start_again(store::tx& tx, const store::contact& who) {
   auto stopped = tx.stopped_programmes(who.id);
   started out;
@@ -65,7 +74,10 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
     case text::global_word::stop_programme: {
       // R-S6: a stop word that also names an option of the open question («لغو» after «۲- لغو
       // نوبت»): which did they mean? Nothing changes until they say; the question stays open.
-      if (auto asked = stop_names_option(tx, c, who, text::without_polite(typed, c.keywords))) {
+      // Asked once while this question waits: the next stop is one.
+      if (auto asked = stop_asked(tx, who.id) ? std::nullopt
+                                              : stop_names_option(tx, c, who, text::without_polite(typed, c.keywords))) {
+        note_stop_asked(tx, who.id);
         key = flow::keys::stop_or_answer;
         values = {{"option", std::to_string(asked->option.number)}, {"label", std::move(asked->option.label)}};
         // Its 11 stops what the question's programme sends, as the stop word would have.
@@ -81,6 +93,15 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       if (!programme.empty() && !who.opted_out) {
         tx.set_programme_opt_out(who.id, programme, true);
         actions::forget_notices(tx, who, programme);
+        // Its open question would take the next replies in silence (what it sends is stopped):
+        // it ends, and a question of another programme waiting its turn goes.
+        if (const auto waiting = tx.find_waiting_sms_run(who.id)) {
+          const flow::definition* f = c.pinned(waiting->flow_id, waiting->flow_hash);
+          if (f && f->programme == programme) {
+            tx.expire_waiting_sms_runs(who.id);
+            tx.wake_turn_jobs(who.id);
+          }
+        }
         key = flow::keys::opted_out_programme;
         even_if_opted_out = true;
         break;
@@ -94,6 +115,9 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       even_if_opted_out = true;
       break;
     case text::global_word::start: {
+      // Nothing stopped, and "12" is in the words of an option of the open question (a day
+      // «۱۲ قوس»): not a START. The question reads it (and asks again: it is not an option's number).
+      if (!who.opted_out && tx.stopped_programmes(who.id).empty() && stop_names_option(tx, c, who, typed)) return false;
       taken = start_again(tx, who);
       key = taken.more_stopped ? flow::keys::opted_in_more : flow::keys::opted_in;
       break;
@@ -117,7 +141,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       // Stopped people are told so, and how to start again: never a menu, never silence.
       // What they wrote, unless a flow's keyword, still reaches a person (a hazard report);
       // words of someone in danger are answered with the emergency number instead.
-      if (!c.flows.by_keyword(sms.text) && to_inbox(tx, c, who, sms, 0, "", result) == free_text::urgent) {
+      if (!keyword_flow(c, sms.text) && to_inbox(tx, c, who, sms, 0, "", result) == free_text::urgent) {
         result.flow_id = "@urgent";
         return true;
       }
@@ -146,6 +170,23 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
   return true;
 }
 
+void runner::note_stop_asked(store::tx& tx, std::int64_t contact_id) {
+  auto waiting = tx.find_waiting_sms_run(contact_id);
+  if (!waiting) return;
+  flow::state st = state_from_json(waiting->state);
+  st.vars[std::string(stop_asked_var)] = std::to_string(st.asked);
+  waiting->state = to_json(st);
+  tx.save_run(*waiting);
+}
+
+bool runner::stop_asked(store::tx& tx, std::int64_t contact_id) {
+  const auto waiting = tx.find_waiting_sms_run(contact_id);
+  if (!waiting) return false;
+  const flow::state st = state_from_json(waiting->state);
+  const auto it = st.vars.find(std::string(stop_asked_var));
+  return it != st.vars.end() && it->second == std::to_string(st.asked);
+}
+
 std::optional<runner::option_of_question> runner::stop_names_option(store::tx& tx, const content& c,
                                                                    const store::contact& who,
                                                                    std::string_view text) const {
@@ -154,6 +195,7 @@ std::optional<runner::option_of_question> runner::stop_names_option(store::tx& t
   const flow::definition* f = waiting ? c.pinned(waiting->flow_id, waiting->flow_hash) : nullptr;
   if (!f) return std::nullopt;
   const flow::state st = state_from_json(waiting->state);
+
   auto ctx = context_for(c, flow::medium::sms, who, tx.now());
   keep_neutral(ctx, st);
   auto option = flow::option_named(*f, st, text, ctx);
@@ -438,7 +480,7 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
   }
   // A flow that keeps no SMS (keep_sms: false) lets go of its keyword's message at once,
   // whatever then answers it (a stopped sender is only told so).
-  const flow::definition* by_keyword = c->flows.by_keyword(sms.text);
+  const flow::definition* by_keyword = keyword_flow(*c, sms.text);
   if (by_keyword && !by_keyword->keep_sms) tx.forget_inbound_body(sms.channel_id, sms.external_id);
   if (s.who.unreachable) {
     // They wrote from this number: it works again (R-S13).

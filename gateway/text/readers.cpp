@@ -73,14 +73,6 @@ std::optional<civil_date> gregorian(int y, int m, int d) {
 
 }  // namespace
 
-namespace {
-
-// A number at the start of a reply and what follows it: "(1) ok" → 1, "ok".
-struct numbered {
-  std::optional<long> value;
-  std::string_view rest;
-};
-
 numbered split_number(std::string_view normalized) {
   std::string_view s = strip_punctuation(normalized);
   if (!s.empty() && s.front() == '#') s.remove_prefix(1);
@@ -89,8 +81,6 @@ numbered split_number(std::string_view normalized) {
   if (n == 0) return {};
   return {to_long(s.substr(0, n)), strip_punctuation(s.substr(n))};
 }
-
-}  // namespace
 
 std::optional<long> read_choice(std::string_view normalized, const lexicon& words) {
   const auto [value, rest] = split_number(normalized);

@@ -14,6 +14,14 @@ namespace paygham::text {
 
 class lexicon;
 
+// A number at the start of a reply and what follows it: "(1) ok" → 1, "ok"; no value when the
+// reply does not start with one.
+struct numbered {
+  std::optional<long> value;
+  std::string_view rest;
+};
+numbered split_number(std::string_view normalized);
+
 // A menu choice: "1", "1.", "1)", "(1)", "1-", "#1", "1،", "1 .", and a number followed only by
 // a yes word ("1 ok", "1 بله"). Returns the number; the caller checks it is an option.
 std::optional<long> read_choice(std::string_view normalized, const lexicon& words);
