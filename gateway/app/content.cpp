@@ -52,11 +52,20 @@ text::keywords load_keywords(const std::string& file, std::vector<std::string>& 
     return {};
   }
   core::yaml::reader r(file, problems);
-  if (!r.expect_map(doc.value(), "", {"stop", "stop_all", "start", "help", "polite", "programmes"})) return {};
+  if (!r.expect_map(doc.value(), "", {"stop", "stop_all", "start", "help", "polite", "cancel", "programmes"})) return {};
   text::keywords k(r.text_list(doc.value(), "stop", ""), r.text_list(doc.value(), "start", ""),
                    r.text_list(doc.value(), "help", ""), r.text_list(doc.value(), "polite", ""),
                    r.text_list(doc.value(), "stop_all", ""));
   if (k.stop.written.empty()) r.problem(doc.value(), "'stop' needs at least one word: people must be able to opt out");
+  k.set_cancel(r.text_list(doc.value(), "cancel", ""));
+  for (std::size_t i = 0; i < k.cancel.normalized.size(); ++i) {
+    const auto& stops = k.stop.normalized;
+    if (std::find(stops.begin(), stops.end(), k.cancel.normalized[i]) == stops.end()) {
+      r.problem(doc.value()["cancel"], "'cancel' has '" + k.cancel.written[i] +
+                                           "', which is not a 'stop' word: list there the stop words that may mean "
+                                           "cancelling a visit");
+    }
+  }
   if (const YAML::Node programmes = doc.value()["programmes"]; programmes.IsDefined()) {
     if (!programmes.IsMap()) {
       r.problem(programmes, "'programmes' maps a programme (a flow's `programme:`) to the names people call it by");

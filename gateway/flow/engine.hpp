@@ -134,6 +134,9 @@ inline constexpr std::string_view confirm_stop = "common.confirm_stop";
 // A stop word that is also the words of an option of the open question («لغو» when «۲- لغو
 // نوبت» was offered): which did they mean? ({option}: its number, {label}: its words; R-S6).
 inline constexpr std::string_view stop_or_answer = "common.stop_or_answer";
+// A stop word, not 11, while a question waits for the person («لغو» to "will you come?"): to
+// answer, reply its number; to stop, 11 (R-S6).
+inline constexpr std::string_view stop_or_reply = "common.stop_or_reply";
 // Anything from a person who opted out: they are stopped, and how to start again.
 inline constexpr std::string_view still_opted_out = "common.still_opted_out";
 // "زبان" by SMS: how to choose, above the list of languages ("send LANG and a number").
@@ -159,7 +162,7 @@ inline constexpr std::string_view required[] = {
     language_name, more,       back,             goodbye,      resume,         resume_continue,
     resume_restart, stopped,   stopped_restart,  stopped_continue, try_again, opted_out, opted_in, help, confirm_stop,
     opted_in_more, still_opted_out, change_language, opted_out_programme, alert_awaits, stop_or_answer,
-    urgent, urgent_call, urgent_inbox, call_soon, call_overdue, calls_handed_over, privacy_notice};
+    stop_or_reply, urgent, urgent_call, urgent_inbox, call_soon, call_overdue, calls_handed_over, privacy_notice};
 // The gateway's own texts a USSD screen can show (besides a flow's own, flow_set::screen_keys):
 // each language's screens in Latin letters must have them too (R-U4).
 inline constexpr std::string_view on_screens[] = {

@@ -75,13 +75,23 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       // R-S6: a stop word that also names an option of the open question («لغو» after «۲- لغو
       // نوبت»): which did they mean? Nothing changes until they say; the question stays open.
       // Asked once while this question waits: the next stop is one.
-      if (auto asked = stop_asked(tx, who.id) ? std::nullopt
-                                              : stop_names_option(tx, c, who, text::without_polite(typed, c.keywords))) {
+      const bool asked_before = stop_asked(tx, who.id);
+      if (auto asked = asked_before ? std::nullopt
+                                    : stop_names_option(tx, c, who, text::without_polite(typed, c.keywords))) {
         note_stop_asked(tx, who.id);
         key = flow::keys::stop_or_answer;
         values = {{"option", std::to_string(asked->option.number)}, {"label", std::move(asked->option.label)}};
         // Its 11 stops what the question's programme sends, as the stop word would have.
         reply_programme = std::move(asked->programme);
+        break;
+      }
+      // A stop word that may mean cancelling, while a question waits for the person: «لغو» to
+      // "will you come?" may mean the visit (R-S6). Asked once; 11 stops at once.
+      if (const auto open = asked_before || !text::is_cancel_word(typed, c.keywords) ? std::nullopt
+                                                                                     : open_question(tx, c, who)) {
+        note_stop_asked(tx, who.id);
+        key = flow::keys::stop_or_reply;
+        reply_programme = *open;
         break;
       }
       // The programme named ("STOP ALERTS", R-S4), else that of the last message on this sender
@@ -177,6 +187,14 @@ void runner::note_stop_asked(store::tx& tx, std::int64_t contact_id) {
   st.vars[std::string(stop_asked_var)] = std::to_string(st.asked);
   waiting->state = to_json(st);
   tx.save_run(*waiting);
+}
+
+std::optional<std::string> runner::open_question(store::tx& tx, const content& c, const store::contact& who) {
+  if (who.opted_out) return std::nullopt;
+  const auto waiting = tx.find_waiting_sms_run(who.id);
+  const flow::definition* f = waiting ? c.pinned(waiting->flow_id, waiting->flow_hash) : nullptr;
+  if (!f) return std::nullopt;
+  return f->programme;
 }
 
 bool runner::stop_asked(store::tx& tx, std::int64_t contact_id) {

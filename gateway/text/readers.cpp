@@ -159,6 +159,8 @@ void keywords::add_programme(std::string id, std::vector<std::string> names) {
   programmes.emplace_back(std::move(id), prepare(std::move(names)));
 }
 
+void keywords::set_cancel(std::vector<std::string> words) { cancel = prepare(std::move(words)); }
+
 namespace {
 
 // The message without its punctuation and polite words, word by word (each word without
@@ -213,6 +215,10 @@ std::string programme_named(const std::vector<std::string_view>& w, const keywor
 }  // namespace
 
 std::string without_polite(std::string_view normalized, const keywords& k) { return joined(core_words(normalized, k)); }
+
+bool is_cancel_word(std::string_view normalized, const keywords& k) {
+  return listed(joined(core_words(normalized, k)), k.cancel);
+}
 
 std::string stopped_programme(std::string_view normalized, const keywords& k) {
   return programme_named(core_words(normalized, k), k);

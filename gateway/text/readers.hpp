@@ -78,7 +78,14 @@ struct keywords {
   // a stop word with one of these names stops that programme only.
   std::vector<std::pair<std::string, keyword_list>> programmes;
   void add_programme(std::string id, std::vector<std::string> names);
+  // R-S6: stop words that also mean cancelling what a question is about (CANCEL, «لغو»: the
+  // visit?). Said alone while a question waits for the person, they are asked which they meant.
+  keyword_list cancel;
+  void set_cancel(std::vector<std::string> words);
 };
+
+// Whether the message, without punctuation and polite words, is one of `k.cancel`.
+bool is_cancel_word(std::string_view normalized, const keywords& k);
 
 // What an SMS says on its own, before any question reads it. Opting out stops health
 // reminders and alerts, so it is read conservatively (R-S5):
