@@ -36,7 +36,6 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
-#include <cctype>
 
 #include "gateway/actions/action.hpp"
 #include "gateway/actions/reminders.hpp"
@@ -142,14 +141,13 @@ flow::action_result subscriptions_transfer(store::tx& t, const request& r) {
   const std::string topic = r.arg("topic");
   if (!text::is_value_name(topic)) return {"error", {}};
   // «۴۸۲ ۹۱۳», "482-913": the digits, in any script.
+  const std::string given = text::normalize(r.arg("code"));
   std::string code;
-  bool words = false;
-  for (const char c : text::normalize(r.arg("code"))) {
+  for (const char c : given) {
     if (c >= '0' && c <= '9') code += c;
-    words = words || (static_cast<unsigned char>(c) >= 0x80 || std::isalpha(static_cast<unsigned char>(c)));
   }
   // «ماین در سرک نزدیک مکتب دیدم»: words, no code. Not a wrong code (nor counted as one).
-  if (words && code.size() != 6) return {"not_code", {}};
+  if (code.size() != 6 && text::has_letters(given)) return {"not_code", {}};
   if (t.transfer_failures(r.contact_id, t.now() - 24 * 3'600'000) >= wrong_codes_a_day) return {"blocked", {}};
   const auto moved = code.size() == 6 ? t.use_transfer_code(code, topic, r.contact_id, r.channel_id) : std::nullopt;
   if (!moved) {

@@ -550,8 +550,12 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     flow::state st = state_from_json(s.r.state);
     keep_neutral(s.ctx, st);
     s.out = flow::resume(*s.f, std::move(st), sms.text, s.ctx);
-    // Not an answer but another flow's keyword: that flow takes over (step 3).
-    if (s.out.rejected && by_keyword) {
+    // Not an answer but another flow's keyword: that flow takes over (step 3). Its own keyword
+    // with words after it («نوبت را لغو کنید» to a visit's question) speaks of what is open: a
+    // person reads it and the question is asked again, not begun anew.
+    const bool about_open = by_keyword && by_keyword->id == waiting_flow->id &&
+                            text::has_letters(text::normalize(flow::after_keyword(sms.text)));
+    if (s.out.rejected && by_keyword && !about_open) {
       start(by_keyword);
     } else {
       rejected = s.out.rejected;

@@ -284,6 +284,13 @@ std::string guess_language(std::string_view utf8, const std::vector<std::string>
   return {};
 }
 
+bool has_letters(std::string_view normalized) {
+  return std::any_of(normalized.begin(), normalized.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u >= 0x80 || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z');
+  });
+}
+
 bool has_own_letters(std::string_view utf8, std::string_view lang) {
   if (lang != "ps") return false;
   for (const char32_t c : core::decode_utf8(utf8)) {

@@ -123,6 +123,10 @@ std::string guess_language(std::string_view utf8, const std::vector<std::string>
 // typed them shows them. False for a language without such letters.
 bool has_own_letters(std::string_view utf8, std::string_view lang);
 
+// Whether `normalized` has a letter of any script (a word), not only digits and punctuation:
+// "MINE 482 913" has none after the keyword, «ماین در سرک» has.
+bool has_letters(std::string_view normalized);
+
 // "LANG" alone: 0 (send the list); "زبان ۲": 2; anything else: nullopt.
 std::optional<long> read_language_change(std::string_view normalized, const language_hints& hints);
 
