@@ -77,7 +77,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       // Asked once while this question waits: the next stop is one.
       const bool asked_before = stop_asked(tx, who.id);
       if (auto asked = asked_before ? std::nullopt
-                                    : stop_names_option(tx, c, who, text::without_polite(typed, c.keywords))) {
+                                    : names_option(tx, c, who, text::without_polite(typed, c.keywords))) {
         note_stop_asked(tx, who.id);
         key = flow::keys::stop_or_answer;
         values = {{"option", std::to_string(asked->option.number)}, {"label", std::move(asked->option.label)}};
@@ -127,7 +127,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
     case text::global_word::start: {
       // Nothing stopped, and "12" is in the words of an option of the open question (a day
       // «۱۲ قوس»): not a START. The question reads it (and asks again: it is not an option's number).
-      if (!who.opted_out && tx.stopped_programmes(who.id).empty() && stop_names_option(tx, c, who, typed)) return false;
+      if (!who.opted_out && tx.stopped_programmes(who.id).empty() && names_option(tx, c, who, typed)) return false;
       taken = start_again(tx, who);
       key = taken.more_stopped ? flow::keys::opted_in_more : flow::keys::opted_in;
       break;
@@ -135,7 +135,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
     case text::global_word::ask_stop:
       // The words of an option of the open question («لغو نوبت» for «۳- لغو نوبت»): its answer.
       // Read as the question will read them (polite words and all), so it takes them.
-      if (stop_names_option(tx, c, who, typed)) return false;
+      if (names_option(tx, c, who, typed)) return false;
       // "stop it", "STOPP": ask, change nothing; a person reads what they wrote.
       to_inbox(tx, c, who, sms, 0, "", result);
       key = flow::keys::confirm_stop;
@@ -145,6 +145,8 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
     case text::global_word::none:
       if (!who.opted_out) {
         if (said == text::global_word::none) return false;
+        // «کمک» to a check-in's «۲- کمک می‌خواهم»: that option, not the help text.
+        if (names_option(tx, c, who, typed)) return false;
         key = flow::keys::help;
         break;
       }
@@ -205,7 +207,7 @@ bool runner::stop_asked(store::tx& tx, std::int64_t contact_id) {
   return it != st.vars.end() && it->second == std::to_string(st.asked);
 }
 
-std::optional<runner::option_of_question> runner::stop_names_option(store::tx& tx, const content& c,
+std::optional<runner::option_of_question> runner::names_option(store::tx& tx, const content& c,
                                                                    const store::contact& who,
                                                                    std::string_view text) const {
   if (who.opted_out) return std::nullopt;

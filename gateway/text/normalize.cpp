@@ -43,7 +43,7 @@ char32_t fold(char32_t cp) {
     case 0x060C: case 0x066C: return ',';
     case 0x061B: return ';';
     case 0x061F: return '?';
-    case 0x066B: return '.';
+    case 0x066B: case 0x06D4: return '.';  // Arabic decimal separator, Arabic full stop (Pashto, Urdu)
     // Quotation marks (a keyword written as the text showed it: «معلومات», “INFO”).
     case 0x00AB: case 0x00BB: case 0x201C: case 0x201D: case 0x201E: return '"';
     case 0x2018: case 0x2019: return '\'';

@@ -75,6 +75,13 @@ TEST_CASE("urgent words: danger as people write it, with suffixes, spaces, ZWNJ 
   CHECK(danger.find("ماشوم مې نه خوځېږي") == "نه خوځیږ");
   CHECK(danger.find("بیړنۍ مرسته") == "بیړني");  // ۍ and ي read alike
   CHECK(danger.find("نفسش بند اومده") == "نفسش بند");
+  // Someone hurt, poisoned, in labour: as a hazard report or a plea may say it.
+  CHECK(danger.find("دو نفر زخمی شدند") == "زخمی شد");
+  CHECK(danger.find("two people injured") == "injured");
+  CHECK(danger.find("یو سړی ټپي شو") == "ټپي شو");
+  CHECK(danger.find("خون میایه") == "خون میایه");
+  CHECK(danger.find("درد زایمان دارم") == "درد زایمان");
+  CHECK(danger.find("طفلم مسموم شده") == "مسموم");
 }
 
 TEST_CASE("urgent words: everyday messages are not urgent", "[text]") {
