@@ -143,11 +143,19 @@ flow::action_result subscriptions_transfer(store::tx& t, const request& r) {
   // «۴۸۲ ۹۱۳», "482-913": the digits, in any script.
   const std::string given = text::normalize(r.arg("code"));
   std::string code;
-  for (const char c : given) {
-    if (c >= '0' && c <= '9') code += c;
+  const auto first = given.find_first_of("0123456789");
+  const auto last = given.find_last_of("0123456789");
+  bool one_group = first != std::string::npos;
+  for (std::size_t i = first; one_group && i <= last; ++i) {
+    if (given[i] >= '0' && given[i] <= '9') {
+      code += given[i];
+    } else {
+      one_group = given[i] == ' ' || given[i] == '-';
+    }
   }
-  // «ماین در سرک نزدیک مکتب دیدم»: words, no code. Not a wrong code (nor counted as one).
-  if (code.size() != 6 && text::has_letters(given)) return {"not_code", {}};
+  // «ماین در سرک نزدیک مکتب دیدم», "MINE near km 12, 150 m from school 7": words, not one
+  // group of six digits. A report or a question, not a wrong code (nor counted as one).
+  if (text::has_letters(given) && !(one_group && code.size() == 6)) return {"not_code", {}};
   if (t.transfer_failures(r.contact_id, t.now() - 24 * 3'600'000) >= wrong_codes_a_day) return {"blocked", {}};
   const auto moved = code.size() == 6 ? t.use_transfer_code(code, topic, r.contact_id, r.channel_id) : std::nullopt;
   if (!moved) {

@@ -519,14 +519,16 @@ std::optional<channels::tariff> read_tariff(config_reader& cr, const YAML::Node&
 
 // Each channel's settings as the channel reads them. `secrets`: whether a variable not set in
 // them is a problem (see channel_secrets). The ids of channels with a problem of their own go to
-// `unread`: their settings are not whole, so nothing more is checked of them.
-void read_channels(config_reader& cr, const YAML::Node& n, config& c, channel_secrets secrets,
-                   std::set<std::string>& unread) {
+// `unread`: their settings are not whole, so nothing more is checked of them. Returns how many
+// problems touch what flows are checked against (a ussd_profile not declared).
+std::size_t read_channels(config_reader& cr, const YAML::Node& n, config& c, channel_secrets secrets,
+                          std::set<std::string>& unread) {
+  std::size_t for_flows = 0;
   auto& r = cr.raw();
-  if (!n.IsDefined()) return;
+  if (!n.IsDefined()) return 0;
   if (!n.IsSequence()) {
     r.problem(n, "'channels' must be a list of channels, each with an id and a type");
-    return;
+    return 0;
   }
   const bool unset_ok = secrets == channel_secrets::unused;
   std::set<std::string> ids;
@@ -562,6 +564,7 @@ void read_channels(config_reader& cr, const YAML::Node& n, config& c, channel_se
         // Flows are checked against the route's screens: one not declared is not kept.
         if (auto p = cr.text(ch, key, path); p && !c.ussd_profiles.count(*p)) {
           r.problem(kv.second, "'" + path + ".ussd_profile' names '" + *p + "', which is not in ussd_profiles");
+          ++for_flows;
         } else if (p) {
           s.params[key] = *p;
         }
@@ -595,6 +598,7 @@ void read_channels(config_reader& cr, const YAML::Node& n, config& c, channel_se
     if (r.problem_count() != before) unread.insert(s.id);
     c.channels.push_back(std::move(s));
   }
+  return for_flows;
 }
 
 // `parties:` (R-D5): who can read the messages of which channels, under what agreement.
@@ -739,6 +743,7 @@ core::result<config_read> read_config(const std::string& path, channel_secrets s
   // Problems in what the flows and texts are not checked against (the server, the store, a
   // channel's own settings, who reads messages, logs, TLS, the API) leave those checks sound.
   std::size_t apart = 0;
+  std::size_t for_flows = 0;  // of those apart, a channel's screen size the flows are checked against
   const auto aside = [&](auto&& read) {
     const std::size_t before = problems.size();
     read();
@@ -817,7 +822,7 @@ core::result<config_read> read_config(const std::string& path, channel_secrets s
     read_ussd_profiles(cr, root["ussd_profiles"], c);
     check_resume_window(cr, root, c);
     aside([&] {
-      read_channels(cr, root["channels"], c, secrets, out.channels_unread);
+      for_flows = read_channels(cr, root["channels"], c, secrets, out.channels_unread);
       read_parties(cr, root["parties"], c, !root["channels"].IsDefined() || root["channels"].IsSequence());
     });
     read_contact_fields(cr, root["contact_fields"], c);
@@ -839,7 +844,7 @@ core::result<config_read> read_config(const std::string& path, channel_secrets s
       }
     });
   }
-  out.content_checkable = is_map && problems.size() == apart;
+  out.content_checkable = is_map && problems.size() + for_flows == apart;
   return out;
 }
 

@@ -451,28 +451,36 @@ std::string shown_label(const choice& c, const context& ctx) {
 const choice* by_label(const std::vector<choice>& opts, const std::string& typed, const context& ctx) {
   const std::string_view said = text::strip_punctuation(typed);
   if (said.empty()) return nullptr;
-  const auto shown = [&](const choice& c) { return shown_label(c, ctx); };
-  if (const auto [number, rest] = text::split_number(said); number && !rest.empty()) {
-    if (*number < 1 || static_cast<std::size_t>(*number) > opts.size()) return nullptr;
-    const choice& c = opts[static_cast<std::size_t>(*number) - 1];
-    const std::string label = shown(c);
-    std::size_t from = 0;
-    for (std::size_t space; from <= rest.size(); from = space + 1) {
-      space = std::min(rest.find(' ', from), rest.size());
-      const std::string_view word = rest.substr(from, space - from);
-      if (!word.empty() && !has_word(label, word)) return nullptr;
-    }
-    return &c;
-  }
   // A word is looked for only when it is one, of three letters or more.
   const bool by_word = said.find(' ') == std::string_view::npos && core::decode_utf8(said).size() >= 3;
+  std::vector<std::string> labels;
+  for (const auto& c : opts) labels.push_back(shown_label(c, ctx));
+  for (std::size_t i = 0; i < opts.size(); ++i) {
+    if (labels[i] == said) return &opts[i];  // "۸-۱۰" as a window is shown
+  }
+  if (const auto [number, rest] = text::split_number(said);
+      number && !rest.empty() && *number >= 1 && static_cast<std::size_t>(*number) <= opts.size()) {
+    // Its number with words of its own words, one of them its alone: «۳ لغو» to «۳- لغو نوبت»,
+    // but not «۳ جدی» (a date) on a list of days that all say جدی.
+    const std::size_t at = static_cast<std::size_t>(*number) - 1;
+    bool all = true, own = false;
+    std::size_t from = 0;
+    for (std::size_t space; from <= rest.size() && all; from = space + 1) {
+      space = std::min(rest.find(' ', from), rest.size());
+      const std::string_view word = rest.substr(from, space - from);
+      if (word.empty()) continue;
+      all = has_word(labels[at], word);
+      bool elsewhere = false;
+      for (std::size_t i = 0; i < opts.size(); ++i) elsewhere = elsewhere || (i != at && has_word(labels[i], word));
+      own = own || !elsewhere;
+    }
+    if (all && own) return &opts[at];
+  }
   const choice* found = nullptr;
-  for (const auto& c : opts) {
-    const std::string label = shown(c);
-    if (label == said) return &c;
-    if (!by_word || !has_word(label, said)) continue;
+  for (std::size_t i = 0; i < opts.size() && by_word; ++i) {
+    if (!has_word(labels[i], said)) continue;
     if (found) return nullptr;  // two options have that word: which one?
-    found = &c;
+    found = &opts[i];
   }
   return found;
 }

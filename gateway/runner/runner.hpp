@@ -398,9 +398,9 @@ class runner {
   static void note_stop_asked(store::tx& tx, std::int64_t contact_id);
   // Whether the person was asked so while the question open now waits.
   static bool stop_asked(store::tx& tx, std::int64_t contact_id);
-  // The programme of the flow whose question waits for the person's SMS ("" when the flow
-  // names none); nullopt when none waits, or they stopped everything.
-  static std::optional<std::string> open_question(store::tx& tx, const content& c, const store::contact& who);
+  // Whether a menu (or yes/no question) waits for the person's SMS; false when they stopped
+  // everything.
+  static bool menu_open(store::tx& tx, const content& c, const store::contact& who);
   // R-H8: the line naming the crisis lines for a counselling client (a booking of one of the
   // clinics file's neutral_services) whose number's country has them; "" otherwise.
   std::string crisis_lines_for(store::tx& tx, const content& c, const store::contact& who) const;

@@ -74,32 +74,34 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
     case text::global_word::stop_programme: {
       // R-S6: a stop word that also names an option of the open question («لغو» after «۲- لغو
       // نوبت»): which did they mean? Nothing changes until they say; the question stays open.
-      // Asked once while this question waits: the next stop is one.
-      const bool asked_before = stop_asked(tx, who.id);
-      if (auto asked = asked_before ? std::nullopt
-                                    : names_option(tx, c, who, text::without_polite(typed, c.keywords))) {
-        note_stop_asked(tx, who.id);
-        key = flow::keys::stop_or_answer;
-        values = {{"option", std::to_string(asked->option.number)}, {"label", std::move(asked->option.label)}};
-        // Its 11 stops what the question's programme sends, as the stop word would have.
-        reply_programme = std::move(asked->programme);
-        break;
-      }
-      // A stop word that may mean cancelling, while a question waits for the person: «لغو» to
-      // "will you come?" may mean the visit (R-S6). Asked once; 11 stops at once.
-      if (const auto open = asked_before || !text::is_cancel_word(typed, c.keywords) ? std::nullopt
-                                                                                     : open_question(tx, c, who)) {
-        note_stop_asked(tx, who.id);
-        key = flow::keys::stop_or_reply;
-        reply_programme = *open;
-        break;
-      }
       // The programme named ("STOP ALERTS", R-S4), else that of the last message on this sender
       // line, when it had one (R-S5); opting out holds at once for everything of it queued or
       // waiting.
       const std::string programme = said == text::global_word::stop_programme
                                         ? text::stopped_programme(typed, c.keywords)
                                         : tx.last_programme(who.id, sms.channel_id);
+      // Asked once while this question waits: the next stop is one. The question goes as the
+      // stop word would have stopped (its 11 stops the same), and reaches a stopped programme's
+      // reader too: never silence.
+      const bool asked_before = stop_asked(tx, who.id);
+      if (auto asked = asked_before ? std::nullopt
+                                    : names_option(tx, c, who, text::without_polite(typed, c.keywords))) {
+        note_stop_asked(tx, who.id);
+        key = flow::keys::stop_or_answer;
+        values = {{"option", std::to_string(asked->option.number)}, {"label", std::move(asked->option.label)}};
+        reply_programme = programme;
+        even_if_opted_out = true;
+        break;
+      }
+      // A stop word that may mean cancelling, while a menu waits for the person: «لغو» to "will
+      // you come?" may mean the visit (R-S6). Asked once; 11 stops at once.
+      if (!asked_before && text::is_cancel_word(typed, c.keywords) && menu_open(tx, c, who)) {
+        note_stop_asked(tx, who.id);
+        key = flow::keys::stop_or_reply;
+        reply_programme = programme;
+        even_if_opted_out = true;
+        break;
+      }
       if (!programme.empty() && !who.opted_out) {
         tx.set_programme_opt_out(who.id, programme, true);
         actions::forget_notices(tx, who, programme);
@@ -153,7 +155,9 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       // Stopped people are told so, and how to start again: never a menu, never silence.
       // What they wrote, unless a flow's keyword, still reaches a person (a hazard report);
       // words of someone in danger are answered with the emergency number instead.
-      if (!keyword_flow(c, sms.text) && to_inbox(tx, c, who, sms, 0, "", result) == free_text::urgent) {
+      // A keyword with words after it («ماین در سرک…») is theirs too.
+      if ((!keyword_flow(c, sms.text) || text::has_letters(text::normalize(flow::after_keyword(sms.text)))) &&
+          to_inbox(tx, c, who, sms, 0, "", result) == free_text::urgent) {
         result.flow_id = "@urgent";
         return true;
       }
@@ -191,12 +195,12 @@ void runner::note_stop_asked(store::tx& tx, std::int64_t contact_id) {
   tx.save_run(*waiting);
 }
 
-std::optional<std::string> runner::open_question(store::tx& tx, const content& c, const store::contact& who) {
-  if (who.opted_out) return std::nullopt;
+bool runner::menu_open(store::tx& tx, const content& c, const store::contact& who) {
+  if (who.opted_out) return false;
   const auto waiting = tx.find_waiting_sms_run(who.id);
   const flow::definition* f = waiting ? c.pinned(waiting->flow_id, waiting->flow_hash) : nullptr;
-  if (!f) return std::nullopt;
-  return f->programme;
+  const flow::node* n = f ? f->find(state_from_json(waiting->state).node) : nullptr;
+  return n && n->kind == flow::node_kind::ask && (n->ask == flow::ask_kind::menu || n->ask == flow::ask_kind::yes_no);
 }
 
 bool runner::stop_asked(store::tx& tx, std::int64_t contact_id) {

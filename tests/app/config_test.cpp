@@ -47,6 +47,16 @@ TEST_CASE("app: a command that sends nothing reads a config whose channel secret
   // Each channel key is placed where it is written: line 6, column 5.
   CHECK(read->cfg.channels[0].at("auth_token") == file + ":6:5");
   CHECK(read->cfg.channels[0].at("sender") == read->cfg.channels[0].where);
+
+  // A channel's ussd_profile not declared: flows are measured against its screens, so their
+  // check waits for it to be mended.
+  test::temp_dir dir;
+  test::write_file(dir.file("paygham.yaml"),
+                   "channels:\n  - {id: at, type: africastalking, allow_ips: [127.0.0.1], ussd_profile: narrow}\n");
+  const auto narrow = app::read_config(dir.file("paygham.yaml"), app::channel_secrets::needed);
+  REQUIRE(narrow.ok());
+  REQUIRE(narrow->problems.size() == 1);
+  CHECK_FALSE(narrow->content_checkable);
 }
 
 TEST_CASE("app: a config reads the environment and resolves paths beside itself", "[app]") {
