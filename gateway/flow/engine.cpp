@@ -460,8 +460,8 @@ const choice* by_label(const std::vector<choice>& opts, const std::string& typed
   }
   if (const auto [number, rest] = text::split_number(said);
       number && !rest.empty() && *number >= 1 && static_cast<std::size_t>(*number) <= opts.size()) {
-    // Its number with words of its own words, one of them its alone: «۳ لغو» to «۳- لغو نوبت»,
-    // but not «۳ جدی» (a date) on a list of days that all say جدی.
+    // Its number with words of its label, one of them in no other label: «۳ لغو» to «۳- لغو
+    // نوبت», but not «۳ جدی» (a date) on a list of days that all say جدی.
     const std::size_t at = static_cast<std::size_t>(*number) - 1;
     bool all = true, own = false;
     std::size_t from = 0;

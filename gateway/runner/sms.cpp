@@ -219,7 +219,6 @@ std::optional<runner::option_of_question> runner::names_option(store::tx& tx, co
   const flow::definition* f = waiting ? c.pinned(waiting->flow_id, waiting->flow_hash) : nullptr;
   if (!f) return std::nullopt;
   const flow::state st = state_from_json(waiting->state);
-
   auto ctx = context_for(c, flow::medium::sms, who, tx.now());
   keep_neutral(ctx, st);
   auto option = flow::option_named(*f, st, text, ctx);
