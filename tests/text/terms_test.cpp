@@ -82,6 +82,8 @@ TEST_CASE("urgent words: danger as people write it, with suffixes, spaces, ZWNJ 
   CHECK(danger.find("خون میایه") == "خون میایه");
   CHECK(danger.find("درد زایمان دارم") == "درد زایمان");
   CHECK(danger.find("طفلم مسموم شده") == "مسموم");
+  CHECK(danger.find("کیسه آبم پاره شد") == "کیسه آبم پاره");
+  CHECK(danger.find("نجلۍ ټپي ده") == "ټپي ده");
 }
 
 TEST_CASE("urgent words: everyday messages are not urgent", "[text]") {
