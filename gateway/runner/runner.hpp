@@ -386,14 +386,9 @@ class runner {
   bool global_keyword(store::tx& tx, const content& c, const store::contact& who,
                       const core::inbound_sms& sms, std::string_view typed, sms_outcome& result) const;
   // The option of the person's open SMS question that their words name (flow::option_named: a
-  // stop or help word that is also an option's), and the programme of its flow; nullopt when
-  // none does, or nothing is open.
-  struct option_of_question {
-    flow::named_option option;
-    std::string programme;
-  };
-  std::optional<option_of_question> names_option(store::tx& tx, const content& c, const store::contact& who,
-                                                      std::string_view text) const;
+  // stop or help word that is also an option's); nullopt when none does, or nothing is open.
+  std::optional<flow::named_option> names_option(store::tx& tx, const content& c, const store::contact& who,
+                                                 std::string_view text) const;
   // Notes on the open question that a stop was asked about (stop_or_answer), so the next is one.
   static void note_stop_asked(store::tx& tx, std::int64_t contact_id);
   // Whether the person was asked so while the question open now waits.

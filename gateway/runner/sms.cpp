@@ -88,7 +88,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
                                     : names_option(tx, c, who, text::without_polite(typed, c.keywords))) {
         note_stop_asked(tx, who.id);
         key = flow::keys::stop_or_answer;
-        values = {{"option", std::to_string(asked->option.number)}, {"label", std::move(asked->option.label)}};
+        values = {{"option", std::to_string(asked->number)}, {"label", std::move(asked->label)}};
         reply_programme = programme;
         even_if_opted_out = true;
         break;
@@ -211,7 +211,7 @@ bool runner::stop_asked(store::tx& tx, std::int64_t contact_id) {
   return it != st.vars.end() && it->second == std::to_string(st.asked);
 }
 
-std::optional<runner::option_of_question> runner::names_option(store::tx& tx, const content& c,
+std::optional<flow::named_option> runner::names_option(store::tx& tx, const content& c,
                                                                    const store::contact& who,
                                                                    std::string_view text) const {
   if (who.opted_out) return std::nullopt;
@@ -221,9 +221,7 @@ std::optional<runner::option_of_question> runner::names_option(store::tx& tx, co
   const flow::state st = state_from_json(waiting->state);
   auto ctx = context_for(c, flow::medium::sms, who, tx.now());
   keep_neutral(ctx, st);
-  auto option = flow::option_named(*f, st, text, ctx);
-  if (!option) return std::nullopt;
-  return option_of_question{std::move(*option), f->programme};
+  return flow::option_named(*f, st, text, ctx);
 }
 
 std::string runner::crisis_lines_line(const content& c, const store::contact& who) const {
