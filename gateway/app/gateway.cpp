@@ -245,19 +245,32 @@ struct gateway::parts {
 
   // What subscribers wrote as their district, read again by the districts file as loaded now
   // (in the writer's job: of two reloads, the newest content is read; unchanged, not again).
+  // Said and remembered once committed, so what the log reports is what the store holds.
   void take_districts() {
+    struct taken {
+      std::shared_ptr<const runner::content> read;
+      std::size_t subscriptions = 0;
+    };
+    auto done = std::make_shared<taken>();
     writer->submit(
-        [this](store::tx& t) {
+        [this, done](store::tx& t) {
           std::lock_guard lock(districts_mu);  // PostgreSQL's writer has several lanes
-          const auto content = run.current();
-          if (districts_taken && *districts_taken == content->districts) return;
-          if (const std::size_t n = runner::take_districts(t, content->districts)) {
-            core::log::info("districts.taken", {{"subscriptions", n}});
+          done->read = run.current();
+          if (districts_taken && *districts_taken == done->read->districts) {
+            done->read.reset();
+            return;
           }
-          districts_taken = content->districts;
+          done->subscriptions = runner::take_districts(t, done->read->districts);
         },
-        [](std::exception_ptr err) {
-          if (err) core::log::error("districts.failed", {{"error", core::log::what(err)}});
+        [this, done](std::exception_ptr err) {
+          if (err) {
+            core::log::error("districts.failed", {{"error", core::log::what(err)}});
+            return;
+          }
+          if (!done->read) return;
+          if (done->subscriptions > 0) core::log::info("districts.taken", {{"subscriptions", done->subscriptions}});
+          std::lock_guard lock(districts_mu);
+          districts_taken = done->read->districts;
         },
         store::durability::commit);
   }
