@@ -25,7 +25,8 @@ const icu::Normalizer2& nfkc_casefold() {
 bool deleted(char32_t cp) {
   return cp == 0x200C || cp == 0x200D || cp == 0x200E || cp == 0x200F || cp == 0x061C ||
          (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xFEFF ||
-         cp == 0x0640 || (cp >= 0x064B && cp <= 0x065F) || cp == 0x0670;
+         cp == 0x0640 || (cp >= 0x064B && cp <= 0x065F) || cp == 0x0670 ||
+         cp == 0x20E3;  // the keycap around a digit: "1️⃣" is 1
 }
 
 bool space(char32_t cp) {

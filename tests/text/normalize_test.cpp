@@ -29,6 +29,7 @@ TEST_CASE("text: replies are normalised the way R-S2 lists", "[text]") {
       {"STRASSE ß", "strasse ss"},       // full case folding
       {"«معلومات»", "\"معلومات\""},      // quotation marks, as a text showed a keyword
       {"“INFO” ‘ok’", "\"info\" 'ok'"},
+      {"1\uFE0F\u20E3", "1"},           // a keycap emoji, as a phone's emoji keyboard sends 1
   };
   for (const auto& r : rows) {
     INFO(r.raw);
