@@ -76,14 +76,22 @@ TEST_CASE("urgent words: danger as people write it, with suffixes, spaces, ZWNJ 
   CHECK(danger.find("بیړنۍ مرسته") == "بیړني");  // ۍ and ي read alike
   CHECK(danger.find("نفسش بند اومده") == "نفسش بند");
   // Someone hurt, poisoned, in labour: as a hazard report or a plea may say it.
-  CHECK(danger.find("دو نفر زخمی شدند") == "زخمی شد");
+  CHECK(danger.find("دو نفر زخمی شدند") == "زخمی");
+  CHECK(danger.find("دو نفر زخمی داریم") == "زخمی");  // as a hazard report may say it
+  CHECK(danger.find("زخمیان زیاد است") == "زخمی");
+  CHECK(danger.find("dota zakhmi") == "zakhmi");
+  CHECK(danger.find("یک طفل کشته شد") == "کشته شد");
+  CHECK(danger.find("پایش قطع شد") == "پایش قطع");
+  CHECK(danger.find("یو ماشوم مړ شو") == "مړ شو");
+  CHECK(danger.find("blast, 2 dead") == "dead");
   CHECK(danger.find("two people injured") == "injured");
-  CHECK(danger.find("یو سړی ټپي شو") == "ټپي شو");
+  CHECK(danger.find("یو سړی ټپي شو") == "ټپي");
   CHECK(danger.find("خون میایه") == "خون میایه");
   CHECK(danger.find("درد زایمان دارم") == "درد زایمان");
   CHECK(danger.find("طفلم مسموم شده") == "مسموم");
   CHECK(danger.find("کیسه آبم پاره شد") == "کیسه آبم پاره");
-  CHECK(danger.find("نجلۍ ټپي ده") == "ټپي ده");
+  CHECK(danger.find("نجلۍ ټپي ده") == "ټپي");
+  CHECK(danger.find("دوه کسه زخمي شول") == "زخمی");  // Pashto's ي read as ی
 }
 
 TEST_CASE("urgent words: everyday messages are not urgent", "[text]") {
