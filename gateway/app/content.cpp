@@ -52,7 +52,9 @@ text::keywords load_keywords(const std::string& file, std::vector<std::string>& 
     return {};
   }
   core::yaml::reader r(file, problems);
-  if (!r.expect_map(doc.value(), "", {"stop", "stop_all", "start", "help", "polite", "cancel", "programmes"})) return {};
+  if (!r.expect_map(doc.value(), "", {"stop", "stop_all", "start", "help", "polite", "cancel", "not_stop", "programmes"})) {
+    return {};
+  }
   text::keywords k(r.text_list(doc.value(), "stop", ""), r.text_list(doc.value(), "start", ""),
                    r.text_list(doc.value(), "help", ""), r.text_list(doc.value(), "polite", ""),
                    r.text_list(doc.value(), "stop_all", ""));
@@ -66,6 +68,7 @@ text::keywords load_keywords(const std::string& file, std::vector<std::string>& 
                                            "cancelling a visit");
     }
   }
+  k.set_not_stop(r.text_list(doc.value(), "not_stop", ""));
   if (const YAML::Node programmes = doc.value()["programmes"]; programmes.IsDefined()) {
     if (!programmes.IsMap()) {
       r.problem(programmes, "'programmes' maps a programme (a flow's `programme:`) to the names people call it by");

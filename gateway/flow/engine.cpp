@@ -445,44 +445,50 @@ std::string shown_label(const choice& c, const context& ctx) {
 }
 
 // The option a person named instead of numbering it, in the words it is shown with: the
-// whole label («ساعت کار کلینیک»), a word of three or more letters that only one label
-// has («کلینیک»), or its number with words of its own label («۳ لغو» for «۳- لغو نوبت»).
-// nullptr when no option, or more than one, fits.
+// whole label («ساعت کار کلینیک»); a word of three or more letters that only one label has
+// («کلینیک»); words all of one label, one of them in no other ("cancel visit" for "Cancel the
+// visit", «نوبت لغو»); or its number, first or last, with such words («۳ لغو», "cancel 3" for
+// «۳- لغو نوبت»). nullptr when no option, or more than one, fits.
 const choice* by_label(const std::vector<choice>& opts, const std::string& typed, const context& ctx) {
   const std::string_view said = text::strip_punctuation(typed);
   if (said.empty()) return nullptr;
-  // A word is looked for only when it is one, of three letters or more.
-  const bool by_word = said.find(' ') == std::string_view::npos && core::decode_utf8(said).size() >= 3;
   std::vector<std::string> labels;
   for (const auto& c : opts) labels.push_back(shown_label(c, ctx));
   for (std::size_t i = 0; i < opts.size(); ++i) {
     if (labels[i] == said) return &opts[i];  // "۸-۱۰" as a window is shown
   }
-  if (const auto [number, rest] = text::split_number(said);
-      number && !rest.empty() && *number >= 1 && static_cast<std::size_t>(*number) <= opts.size()) {
-    // Its number with words of its label, one of them in no other label: «۳ لغو» to «۳- لغو
-    // نوبت», but not «۳ جدی» (a date) on a list of days that all say جدی.
-    const std::size_t at = static_cast<std::size_t>(*number) - 1;
+  // Whether every word of `words` is in option `at`'s label and one of them in no other: not
+  // «۳ جدی» (a date) on a list of days that all say جدی.
+  const auto fits = [&](std::size_t at, std::string_view words) {
     bool all = true, own = false;
-    std::size_t from = 0;
-    for (std::size_t space; from <= rest.size() && all; from = space + 1) {
-      space = std::min(rest.find(' ', from), rest.size());
-      const std::string_view word = rest.substr(from, space - from);
+    for (std::size_t from = 0, space; from <= words.size() && all; from = space + 1) {
+      space = std::min(words.find(' ', from), words.size());
+      const std::string_view word = words.substr(from, space - from);
       if (word.empty()) continue;
       all = has_word(labels[at], word);
       bool elsewhere = false;
       for (std::size_t i = 0; i < opts.size(); ++i) elsewhere = elsewhere || (i != at && has_word(labels[i], word));
       own = own || !elsewhere;
     }
-    if (all && own) return &opts[at];
+    return all && own;
+  };
+  const auto numbered = [&](std::optional<long> number, std::string_view rest) -> const choice* {
+    if (!number || rest.empty() || *number < 1 || static_cast<std::size_t>(*number) > opts.size()) return nullptr;
+    const std::size_t at = static_cast<std::size_t>(*number) - 1;
+    return fits(at, rest) ? &opts[at] : nullptr;
+  };
+  if (const auto [number, rest] = text::split_number(said); const choice* c = numbered(number, rest)) return c;
+  const std::size_t last = said.rfind(' ');
+  if (last != std::string_view::npos && text::all_digits(said.substr(last + 1))) {
+    const auto number = text::split_number(said.substr(last + 1)).value;
+    if (const choice* c = numbered(number, text::strip_punctuation(said.substr(0, last)))) return c;
   }
-  const choice* found = nullptr;
-  for (std::size_t i = 0; i < opts.size() && by_word; ++i) {
-    if (!has_word(labels[i], said)) continue;
-    if (found) return nullptr;  // two options have that word: which one?
-    found = &opts[i];
+  // A word alone is looked for only when it has three letters or more.
+  if (last == std::string_view::npos && core::decode_utf8(said).size() < 3) return nullptr;
+  for (std::size_t i = 0; i < opts.size(); ++i) {
+    if (fits(i, said)) return &opts[i];  // a word of its own: no other option fits
   }
-  return found;
+  return nullptr;
 }
 
 // `opts` are the question's options as choices() gave them (nullopt: unusable data).
@@ -578,8 +584,7 @@ std::optional<named_option> option_named(const definition& f, const state& s, st
   if (!opts) return std::nullopt;
   const std::string typed = text::normalize(input);
   const choice* c = by_label(*opts, typed, ctx);
-  if (const std::string_view said = text::strip_punctuation(typed);
-      !c && !said.empty() && std::all_of(said.begin(), said.end(), [](char d) { return d >= '0' && d <= '9'; })) {
+  if (const std::string_view said = text::strip_punctuation(typed); !c && text::all_digits(said)) {
     // A number in one option's words: "11" on a list of days with «چهارشنبه ۱۱ قوس».
     for (const auto& o : *opts) {
       if (!has_word(shown_label(o, ctx), said)) continue;
@@ -591,6 +596,15 @@ std::optional<named_option> option_named(const definition& f, const state& s, st
   auto label = c->literal ? std::optional<std::string>(c->label) : r.text(c->label);
   if (!label) return std::nullopt;
   return named_option{static_cast<std::size_t>(c - opts->data()) + 1, std::move(*label)};
+}
+
+std::optional<std::size_t> danger_option(const definition& f, const state& s) {
+  const node* n = f.find(s.node);
+  if (!n || n->kind != node_kind::ask || n->ask != ask_kind::menu || !n->options_from.empty()) return std::nullopt;
+  for (std::size_t i = 0; i < n->options.size(); ++i) {
+    if (n->options[i].danger) return i + 1;
+  }
+  return std::nullopt;
 }
 
 std::string option_number(std::size_t n, std::string_view lang) {

@@ -29,6 +29,7 @@ struct option {
   std::string label;  // template key
   std::string value;  // saved into the run's variable; defaults to the option's number
   std::string next;   // node id
+  bool danger = false;  // words of someone in danger choose it ("is anyone hurt?": yes)
 };
 
 // A node of a flow. Which fields matter depends on `kind` (and `ask`); the loader fills the

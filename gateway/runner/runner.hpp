@@ -385,17 +385,22 @@ class runner {
   // `typed` is the SMS's text normalised (text::normalize), once for both readers.
   bool global_keyword(store::tx& tx, const content& c, const store::contact& who,
                       const core::inbound_sms& sms, std::string_view typed, sms_outcome& result) const;
-  // The option of the person's open SMS question that their words name (flow::option_named: a
-  // stop or help word that is also an option's); nullopt when none does, or nothing is open.
-  std::optional<flow::named_option> names_option(store::tx& tx, const content& c, const store::contact& who,
-                                                 std::string_view text) const;
-  // Notes on the open question that a stop was asked about (stop_or_answer), so the next is one.
-  static void note_stop_asked(store::tx& tx, std::int64_t contact_id);
+  // The SMS question open for the person, read once for what a stop, start or help word may
+  // mean (sms.cpp); none when they stopped everything.
+  struct open_question;
+  static open_question open_sms_question(store::tx& tx, const content& c, const store::contact& who);
+  // The option of that question their words name (flow::option_named: a stop or help word that
+  // is also an option's); nullopt when none does, or nothing is open.
+  std::optional<flow::named_option> names_option(const open_question& q, const content& c, const store::contact& who,
+                                                 core::unix_ms now, std::string_view text) const;
+  // Notes on the question that a stop was asked about (stop_or_answer), so the next is one.
+  static void note_stop_asked(store::tx& tx, open_question& q);
   // Whether the person was asked so while the question open now waits.
-  static bool stop_asked(store::tx& tx, std::int64_t contact_id);
-  // Whether a menu (or yes/no question) waits for the person's SMS; false when they stopped
-  // everything.
-  static bool menu_open(store::tx& tx, const content& c, const store::contact& who);
+  static bool stop_asked(const open_question& q);
+  // The question's node; nullptr when none waits.
+  static const flow::node* waiting_ask(const open_question& q);
+  // Whether it is a menu (or a yes/no question).
+  static bool menu_open(const open_question& q);
   // R-H8: the line naming the crisis lines for a counselling client (a booking of one of the
   // clinics file's neutral_services) whose number's country has them; "" otherwise.
   std::string crisis_lines_for(store::tx& tx, const content& c, const store::contact& who) const;

@@ -45,6 +45,9 @@ const flow::definition* keyword_flow(const content& c, std::string_view text) {
   return c.danger_words.find(text).empty() && c.self_harm_words.find(text).empty() ? f : nullptr;
 }
 
+// Words, not only a code or nothing, after the keyword: «ماین در سرک…», «نوبت را لغو کنید».
+bool words_after_keyword(std::string_view text) { return text::has_letters(text::normalize(flow::after_keyword(text))); }
+
 started start_again(store::tx& tx, const store::contact& who) {
   auto stopped = tx.stopped_programmes(who.id);
   started out;
@@ -61,6 +64,12 @@ started start_again(store::tx& tx, const store::contact& who) {
 }
 }  // namespace
 
+struct runner::open_question {
+  std::optional<store::run> run;
+  const flow::definition* flow = nullptr;  // the version the run started in
+  flow::state state;
+};
+
 bool runner::global_keyword(store::tx& tx, const content& c, const store::contact& who,
                             const core::inbound_sms& sms, std::string_view typed, sms_outcome& result) const {
   const text::global_word said = text::read_global(typed, c.keywords);
@@ -69,6 +78,26 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
   std::string reply_programme;  // what a stop right after the reply stops
   bool even_if_opted_out = false;
   started taken;  // what a 12 took back
+  std::optional<open_question> open;  // read when a word needs it, once
+  const auto question = [&]() -> open_question& {
+    if (!open) open = open_sms_question(tx, c, who);
+    return *open;
+  };
+  const auto named = [&](std::string_view words) { return names_option(question(), c, who, tx.now(), words); };
+  // A stop that may be an answer: which did they mean? The question goes as the stop would have
+  // stopped (`programme`: its 11 stops the same) and reaches a stopped programme's reader too:
+  // never silence. Noted on the open question, so the next bare stop is one.
+  const auto ask_which = [&](std::string programme, std::optional<flow::named_option> option) {
+    note_stop_asked(tx, question());
+    if (option) {
+      key = flow::keys::stop_or_answer;
+      values = {{"option", std::to_string(option->number)}, {"label", std::move(option->label)}};
+    } else {
+      key = flow::keys::stop_or_reply;
+    }
+    reply_programme = std::move(programme);
+    even_if_opted_out = true;
+  };
   switch (said) {
     case text::global_word::stop:
     case text::global_word::stop_programme: {
@@ -80,26 +109,16 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       const std::string programme = said == text::global_word::stop_programme
                                         ? text::stopped_programme(typed, c.keywords)
                                         : tx.last_programme(who.id, sms.channel_id);
-      // Asked once while this question waits: the next stop is one. The question goes as the
-      // stop word would have stopped (its 11 stops the same), and reaches a stopped programme's
-      // reader too: never silence.
-      const bool asked_before = stop_asked(tx, who.id);
-      if (auto asked = asked_before ? std::nullopt
-                                    : names_option(tx, c, who, text::without_polite(typed, c.keywords))) {
-        note_stop_asked(tx, who.id);
-        key = flow::keys::stop_or_answer;
-        values = {{"option", std::to_string(asked->number)}, {"label", std::move(asked->label)}};
-        reply_programme = programme;
-        even_if_opted_out = true;
+      // Asked once while this question waits: the next stop is one.
+      const bool asked_before = stop_asked(question());
+      if (auto asked = asked_before ? std::nullopt : named(text::without_polite(typed, c.keywords))) {
+        ask_which(programme, std::move(asked));
         break;
       }
       // A stop word that may mean cancelling, while a menu waits for the person: «لغو» to "will
       // you come?" may mean the visit (R-S6). Asked once; 11 stops at once.
-      if (!asked_before && text::is_cancel_word(typed, c.keywords) && menu_open(tx, c, who)) {
-        note_stop_asked(tx, who.id);
-        key = flow::keys::stop_or_reply;
-        reply_programme = programme;
-        even_if_opted_out = true;
+      if (!asked_before && text::is_cancel_word(typed, c.keywords) && menu_open(question())) {
+        ask_which(programme, std::nullopt);
         break;
       }
       if (!programme.empty() && !who.opted_out) {
@@ -107,12 +126,9 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
         actions::forget_notices(tx, who, programme);
         // Its open question would take the next replies in silence (what it sends is stopped):
         // it ends, and a question of another programme waiting its turn goes.
-        if (const auto waiting = tx.find_waiting_sms_run(who.id)) {
-          const flow::definition* f = c.pinned(waiting->flow_id, waiting->flow_hash);
-          if (f && f->programme == programme) {
-            tx.expire_waiting_sms_runs(who.id);
-            tx.wake_turn_jobs(who.id);
-          }
+        if (const flow::definition* f = question().flow; f && f->programme == programme) {
+          tx.expire_waiting_sms_runs(who.id);
+          tx.wake_turn_jobs(who.id);
         }
         key = flow::keys::opted_out_programme;
         even_if_opted_out = true;
@@ -129,26 +145,37 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
     case text::global_word::start: {
       // Nothing stopped, and "12" is in the words of an option of the open question (a day
       // «۱۲ قوس»): not a START. The question reads it (and asks again: it is not an option's number).
-      if (!who.opted_out && tx.stopped_programmes(who.id).empty() && names_option(tx, c, who, typed)) return false;
+      if (!who.opted_out && tx.stopped_programmes(who.id).empty() && named(typed)) return false;
       taken = start_again(tx, who);
       key = taken.more_stopped ? flow::keys::opted_in_more : flow::keys::opted_in;
       break;
     }
-    case text::global_word::ask_stop:
+    case text::global_word::ask_stop: {
+      // A question that takes free words takes these: «ایستگاه بس» (a bus station) is a place,
+      // «قطع پا» what was seen. Nothing stops; 11 alone still does.
+      if (const flow::node* n = waiting_ask(question()); n && n->ask == flow::ask_kind::text) return false;
       // The words of an option of the open question («لغو نوبت» for «۳- لغو نوبت»): its answer.
       // Read as the question will read them (polite words and all), so it takes them.
-      if (names_option(tx, c, who, typed)) return false;
+      if (named(typed)) return false;
       // "stop it", "STOPP": ask, change nothing; a person reads what they wrote.
       to_inbox(tx, c, who, sms, 0, "", result);
-      key = flow::keys::confirm_stop;
       even_if_opted_out = true;
+      // «لغو کنید», "cancel it" while a menu waits: the visit, or these messages? Asked as a bare
+      // «لغو» is (R-S6), so 11 then stops what it would have stopped, not every message.
+      if (const std::string cancel = text::cancel_word_in(typed, c.keywords);
+          !cancel.empty() && menu_open(question())) {
+        ask_which(tx.last_programme(who.id, sms.channel_id), named(cancel));
+        break;
+      }
+      key = flow::keys::confirm_stop;
       break;
+    }
     case text::global_word::help:
     case text::global_word::none:
       if (!who.opted_out) {
         if (said == text::global_word::none) return false;
         // «کمک» to a check-in's «۲- کمک می‌خواهم»: that option, not the help text.
-        if (names_option(tx, c, who, typed)) return false;
+        if (named(typed)) return false;
         key = flow::keys::help;
         break;
       }
@@ -156,7 +183,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       // What they wrote, unless a flow's keyword, still reaches a person (a hazard report);
       // words of someone in danger are answered with the emergency number instead.
       // A keyword with words after it («ماین در سرک…») is theirs too.
-      if ((!keyword_flow(c, sms.text) || text::has_letters(text::normalize(flow::after_keyword(sms.text)))) &&
+      if ((!keyword_flow(c, sms.text) || words_after_keyword(sms.text)) &&
           to_inbox(tx, c, who, sms, 0, "", result) == free_text::urgent) {
         result.flow_id = "@urgent";
         return true;
@@ -186,42 +213,45 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
   return true;
 }
 
-void runner::note_stop_asked(store::tx& tx, std::int64_t contact_id) {
-  auto waiting = tx.find_waiting_sms_run(contact_id);
-  if (!waiting) return;
-  flow::state st = state_from_json(waiting->state);
-  st.vars[std::string(stop_asked_var)] = std::to_string(st.asked);
-  waiting->state = to_json(st);
-  tx.save_run(*waiting);
+runner::open_question runner::open_sms_question(store::tx& tx, const content& c, const store::contact& who) {
+  open_question q;
+  if (who.opted_out) return q;
+  q.run = tx.find_waiting_sms_run(who.id);
+  if (!q.run) return q;
+  q.flow = c.pinned(q.run->flow_id, q.run->flow_hash);
+  q.state = state_from_json(q.run->state);
+  return q;
 }
 
-bool runner::menu_open(store::tx& tx, const content& c, const store::contact& who) {
-  if (who.opted_out) return false;
-  const auto waiting = tx.find_waiting_sms_run(who.id);
-  const flow::definition* f = waiting ? c.pinned(waiting->flow_id, waiting->flow_hash) : nullptr;
-  const flow::node* n = f ? f->find(state_from_json(waiting->state).node) : nullptr;
-  return n && n->kind == flow::node_kind::ask && (n->ask == flow::ask_kind::menu || n->ask == flow::ask_kind::yes_no);
+void runner::note_stop_asked(store::tx& tx, open_question& q) {
+  if (!q.run) return;
+  q.state.vars[std::string(stop_asked_var)] = std::to_string(q.state.asked);
+  q.run->state = to_json(q.state);
+  tx.save_run(*q.run);
 }
 
-bool runner::stop_asked(store::tx& tx, std::int64_t contact_id) {
-  const auto waiting = tx.find_waiting_sms_run(contact_id);
-  if (!waiting) return false;
-  const flow::state st = state_from_json(waiting->state);
-  const auto it = st.vars.find(std::string(stop_asked_var));
-  return it != st.vars.end() && it->second == std::to_string(st.asked);
+const flow::node* runner::waiting_ask(const open_question& q) {
+  const flow::node* n = q.flow ? q.flow->find(q.state.node) : nullptr;
+  return n && n->kind == flow::node_kind::ask ? n : nullptr;
 }
 
-std::optional<flow::named_option> runner::names_option(store::tx& tx, const content& c,
-                                                                   const store::contact& who,
-                                                                   std::string_view text) const {
-  if (who.opted_out) return std::nullopt;
-  const auto waiting = tx.find_waiting_sms_run(who.id);
-  const flow::definition* f = waiting ? c.pinned(waiting->flow_id, waiting->flow_hash) : nullptr;
-  if (!f) return std::nullopt;
-  const flow::state st = state_from_json(waiting->state);
-  auto ctx = context_for(c, flow::medium::sms, who, tx.now());
-  keep_neutral(ctx, st);
-  return flow::option_named(*f, st, text, ctx);
+bool runner::menu_open(const open_question& q) {
+  const flow::node* n = waiting_ask(q);
+  return n && (n->ask == flow::ask_kind::menu || n->ask == flow::ask_kind::yes_no);
+}
+
+bool runner::stop_asked(const open_question& q) {
+  const auto it = q.state.vars.find(std::string(stop_asked_var));
+  return q.run && it != q.state.vars.end() && it->second == std::to_string(q.state.asked);
+}
+
+std::optional<flow::named_option> runner::names_option(const open_question& q, const content& c,
+                                                       const store::contact& who, core::unix_ms now,
+                                                       std::string_view text) const {
+  if (!q.flow) return std::nullopt;
+  auto ctx = context_for(c, flow::medium::sms, who, now);
+  keep_neutral(ctx, q.state);
+  return flow::option_named(*q.flow, q.state, text, ctx);
 }
 
 std::string runner::crisis_lines_line(const content& c, const store::contact& who) const {
@@ -552,12 +582,20 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     s.r = std::move(*waiting);
     flow::state st = state_from_json(s.r.state);
     keep_neutral(s.ctx, st);
-    s.out = flow::resume(*s.f, std::move(st), sms.text, s.ctx);
+    s.out = flow::resume(*s.f, st, sms.text, s.ctx);
+    // Words of someone in danger to a question with an option for them («۲ نفر زخمی شدند» to
+    // "is anyone hurt?"): that option, and the words kept in the inbox beside what it saves.
+    if (const auto danger = s.out.rejected ? flow::danger_option(*s.f, st) : std::nullopt;
+        danger && !(c->danger_words.find(sms.text).empty() && c->self_harm_words.find(sms.text).empty())) {
+      s.out = flow::resume(*s.f, std::move(st), std::to_string(*danger), s.ctx);
+      store::inbox_item item{s.who.id, s.r.id, sms.channel_id, s.f->id, sms.text};
+      item.urgent = true;
+      tx.add_inbox(item);
+    }
     // Not an answer but another flow's keyword: that flow takes over (step 3). Its own keyword
     // with words after it («نوبت را لغو کنید» to a visit's question) speaks of what is open: a
     // person reads it and the question is asked again, not begun anew.
-    const bool about_open = by_keyword && by_keyword->id == waiting_flow->id &&
-                            text::has_letters(text::normalize(flow::after_keyword(sms.text)));
+    const bool about_open = by_keyword && by_keyword->id == waiting_flow->id && words_after_keyword(sms.text);
     if (s.out.rejected && by_keyword && !about_open) {
       start(by_keyword);
     } else {

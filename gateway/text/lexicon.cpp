@@ -43,6 +43,9 @@ void lexicon::add(bool yes, std::string_view word) {
 }
 
 std::optional<bool> lexicon::yes_no(std::string_view normalized) const {
+  // "بله؟", «هان؟» ("huh?"), "ok?": a question back, not an answer (the question is asked
+  // again; "yes" to erasing everything must be meant).
+  if (asks_back(normalized)) return std::nullopt;
   // "بله!", "ok.": punctuation is how some people end every message.
   normalized = strip_punctuation(normalized);
   if (yes_.count(normalized)) return true;

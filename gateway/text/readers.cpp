@@ -91,7 +91,13 @@ std::optional<long> read_choice(std::string_view normalized, const lexicon& word
   return std::nullopt;
 }
 
+bool asks_back(std::string_view normalized) {
+  const auto end = normalized.find_last_not_of(' ');
+  return end != std::string_view::npos && normalized[end] == '?';
+}
+
 std::optional<bool> read_yes_no(std::string_view normalized, const lexicon& words) {
+  if (asks_back(normalized)) return std::nullopt;  // "1?": which did they mean?
   const std::string_view s = strip_punctuation(normalized);
   if (auto word = words.yes_no(s)) return word;
   const auto [value, rest] = split_number(s);
@@ -140,11 +146,11 @@ keyword_list prepare_polite(std::vector<std::string> written) {
   return l;
 }
 
+}  // namespace
+
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return digit(c); });
 }
-
-}  // namespace
 
 keywords::keywords(std::vector<std::string> stop_words, std::vector<std::string> start_words,
                    std::vector<std::string> help_words, std::vector<std::string> polite_words,
@@ -160,6 +166,7 @@ void keywords::add_programme(std::string id, std::vector<std::string> names) {
 }
 
 void keywords::set_cancel(std::vector<std::string> words) { cancel = prepare(std::move(words)); }
+void keywords::set_not_stop(std::vector<std::string> words) { not_stop = prepare(std::move(words)); }
 
 namespace {
 
@@ -220,6 +227,13 @@ bool is_cancel_word(std::string_view normalized, const keywords& k) {
   return listed(joined(core_words(normalized, k)), k.cancel);
 }
 
+std::string cancel_word_in(std::string_view normalized, const keywords& k) {
+  for (const auto word : core_words(normalized, k)) {
+    if (listed(word, k.cancel)) return std::string(word);
+  }
+  return {};
+}
+
 std::string stopped_programme(std::string_view normalized, const keywords& k) {
   return programme_named(core_words(normalized, k), k);
 }
@@ -239,7 +253,7 @@ global_word read_global(std::string_view normalized, const keywords& k) {
       if (!all_digits(word) && listed(word, k.stop)) return global_word::ask_stop;
     }
   }
-  if (w.size() == 1) {
+  if (w.size() == 1 && !listed(whole, k.not_stop)) {
     // A typo of a stop word: a letter too many ("STOPP", «لغوو»), or one missing or changed in
     // a word long enough that the rest still says it ("STP"; but "bad" is not "bas").
     const std::u32string typed = core::decode_utf8(whole);

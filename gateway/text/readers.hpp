@@ -28,8 +28,10 @@ std::optional<long> read_choice(std::string_view normalized, const lexicon& word
 
 // Yes or no: a word from the lexicon of every language, or 1 (yes) / 2 (no) as the question
 // shows them, alone or with a word that agrees ("1 بله", "2 no"). A number and a word that
-// disagree ("2 بله", "1 no") say nothing clearly: nullopt.
+// disagree ("2 بله", "1 no") say nothing clearly: nullopt; so does one that asks back ("1?").
 std::optional<bool> read_yes_no(std::string_view normalized, const lexicon& words);
+// Whether the message ends in a question mark («بله؟», "ok?", «هان؟»): the person asks back.
+bool asks_back(std::string_view normalized);
 
 // A record's number as a URL, a command line or an action's argument gives it ("42"): ASCII
 // digits only, at most 18; nullopt for anything else.
@@ -82,10 +84,16 @@ struct keywords {
   // visit?). Said alone while a question waits for the person, they are asked which they meant.
   keyword_list cancel;
   void set_cancel(std::vector<std::string> words);
+  // Words one letter away from a stop word that are words of their own («قطعا», "definitely",
+  // beside «قطع»): never read as its typo.
+  keyword_list not_stop;
+  void set_not_stop(std::vector<std::string> words);
 };
 
 // Whether the message, without punctuation and polite words, is one of `k.cancel`.
 bool is_cancel_word(std::string_view normalized, const keywords& k);
+// The word of `k.cancel` among the message's words ("cancel it", «لغو کنید»); "" when none.
+std::string cancel_word_in(std::string_view normalized, const keywords& k);
 
 // What an SMS says on its own, before any question reads it. Opting out stops health
 // reminders and alerts, so it is read conservatively (R-S5):
@@ -126,6 +134,9 @@ bool has_own_letters(std::string_view utf8, std::string_view lang);
 // Whether `normalized` has a letter of any script (a word), not only digits and punctuation:
 // "MINE 482 913" has none after the keyword, «ماین در سرک» has.
 bool has_letters(std::string_view normalized);
+
+// Whether `normalized` is ASCII digits alone (at least one): "11", not "11." or "۱۱" unfolded.
+bool all_digits(std::string_view normalized);
 
 // "LANG" alone: 0 (send the list); "زبان ۲": 2; anything else: nullopt.
 std::optional<long> read_language_change(std::string_view normalized, const language_hints& hints);
