@@ -454,8 +454,17 @@ const choice* by_label(const std::vector<choice>& opts, const std::string& typed
   if (said.empty()) return nullptr;
   std::vector<std::string> labels;
   for (const auto& c : opts) labels.push_back(shown_label(c, ctx));
+  // As shown ("۸-۱۰" as a window is), or with a space where the label joins ("می آیم" typed
+  // without the ZWNJ of «می‌آیم»).
+  const auto joined = [](std::string_view t) {
+    std::string out;
+    for (char ch : t) {
+      if (ch != ' ') out += ch;
+    }
+    return out;
+  };
   for (std::size_t i = 0; i < opts.size(); ++i) {
-    if (labels[i] == said) return &opts[i];  // "۸-۱۰" as a window is shown
+    if (labels[i] == said || joined(labels[i]) == joined(said)) return &opts[i];
   }
   // Whether every word of `words` is in option `at`'s label and one of them in no other: not
   // «۳ جدی» (a date) on a list of days that all say جدی.
