@@ -607,11 +607,11 @@ std::optional<named_option> option_named(const definition& f, const state& s, st
   return named_option{static_cast<std::size_t>(c - opts->data()) + 1, std::move(*label)};
 }
 
-std::optional<std::size_t> danger_option(const definition& f, const state& s) {
+std::optional<std::size_t> option_taking(const definition& f, const state& s, option::takes what) {
   const node* n = f.find(s.node);
   if (!n || n->kind != node_kind::ask || n->ask != ask_kind::menu || !n->options_from.empty()) return std::nullopt;
   for (std::size_t i = 0; i < n->options.size(); ++i) {
-    if (n->options[i].danger) return i + 1;
+    if (n->options[i].taken == what) return i + 1;
   }
   return std::nullopt;
 }

@@ -196,9 +196,10 @@ struct named_option {
 std::optional<named_option> option_named(const definition& f, const state& s, std::string_view input,
                                          const context& ctx);
 
-// The number (from 1) of the option marked `danger` of the menu the run waits at: what words of
-// someone in danger answer («۲ نفر زخمی شدند» to "is anyone hurt?"). nullopt when none is.
-std::optional<std::size_t> danger_option(const definition& f, const state& s);
+// The number (from 1) of the option of the menu the run waits at that takes `what` (a reply that
+// answers no option: words of someone in danger, «۲ نفر زخمی شدند» to "is anyone hurt?", or any
+// words). nullopt when none does.
+std::optional<std::size_t> option_taking(const definition& f, const state& s, option::takes what);
 
 // Starts `f` at `node` with run variables already set: the scheduler starting a conversation
 // about something it knows (a booking's reminder asks "will you come?" with its code).

@@ -29,7 +29,9 @@ struct option {
   std::string label;  // template key
   std::string value;  // saved into the run's variable; defaults to the option's number
   std::string next;   // node id
-  bool danger = false;  // words of someone in danger choose it ("is anyone hurt?": yes)
+  // What a reply that answers no option may still mean: `danger`, words of someone in danger
+  // ("is anyone hurt?": yes); `words`, any words («کمک لازم دارم» to "1 I am well 2 I need help").
+  enum class takes { nothing, danger, words } taken = takes::nothing;
 };
 
 // A node of a flow. Which fields matter depends on `kind` (and `ask`); the loader fills the

@@ -139,7 +139,7 @@ bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& 
       for (std::size_t i = 0; i < opts.size(); ++i) {
         const YAML::Node o = opts[i];
         const std::string opath = path + ".options[" + std::to_string(i + 1) + "]";
-        if (!r.expect_map(o, opath, {"label", "value", "next", "danger"})) continue;
+        if (!r.expect_map(o, opath, {"label", "value", "next", "takes"})) continue;
         option opt;
         opt.label = r.text(o, "label", opath, true).value_or("");
         opt.value = r.text(o, "value", opath, data).value_or(std::to_string(i + 1));
@@ -149,13 +149,23 @@ bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& 
                                     "' may have too; give it a word (call)");
         }
         opt.next = r.text(o, "next", opath, true).value_or("");
-        opt.danger = r.boolean(o, "danger", opath).value_or(false);
-        if (opt.danger && data) {
-          r.problem(o["danger"], "menu '" + id + "' takes its options from '" + n.options_from +
-                                     "': 'danger' is for a menu of fixed options");
-        } else if (opt.danger && std::any_of(n.options.begin(), n.options.end(), [](const option& x) { return x.danger; })) {
-          r.problem(o["danger"], "menu '" + id + "' has two options marked 'danger': words of someone in danger "
-                                                 "can choose only one");
+        if (const auto t = r.text(o, "takes", opath, false)) {
+          if (*t == "danger") {
+            opt.taken = option::takes::danger;
+          } else if (*t == "words") {
+            opt.taken = option::takes::words;
+          } else {
+            r.problem(o["takes"], "'" + opath + ".takes' is '" + *t + "': write danger (words of someone in danger "
+                                  "choose it) or words (any words that answer no option do)");
+          }
+        }
+        if (opt.taken != option::takes::nothing && data) {
+          r.problem(o["takes"], "menu '" + id + "' takes its options from '" + n.options_from +
+                                    "': 'takes' is for a menu of fixed options");
+        } else if (opt.taken != option::takes::nothing &&
+                   std::any_of(n.options.begin(), n.options.end(), [&](const option& x) { return x.taken == opt.taken; })) {
+          r.problem(o["takes"], "menu '" + id + "' has two options that take " +
+                                    (opt.taken == option::takes::danger ? "danger" : "words") + ": a reply can choose only one");
         }
         n.options.push_back(std::move(opt));
       }

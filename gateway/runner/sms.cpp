@@ -583,14 +583,19 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     flow::state st = state_from_json(s.r.state);
     keep_neutral(s.ctx, st);
     s.out = flow::resume(*s.f, st, sms.text, s.ctx);
-    // Words of someone in danger to a question with an option for them («۲ نفر زخمی شدند» to
-    // "is anyone hurt?"): that option, and the words kept in the inbox beside what it saves.
-    if (const auto danger = s.out.rejected ? flow::danger_option(*s.f, st) : std::nullopt;
-        danger && !(c->danger_words.find(sms.text).empty() && c->self_harm_words.find(sms.text).empty())) {
-      s.out = flow::resume(*s.f, std::move(st), std::to_string(*danger), s.ctx);
-      store::inbox_item item{s.who.id, s.r.id, sms.channel_id, s.f->id, sms.text};
-      item.urgent = true;
-      tx.add_inbox(item);
+    // A reply that answers no option, to a question with an option for it: words of someone in
+    // danger («۲ نفر زخمی شدند» to "is anyone hurt?"), or words («کمک لازم دارم» to "I am well /
+    // I need help"). That option, and the words kept in the inbox beside what it saves.
+    if (s.out.rejected && !by_keyword) {
+      const bool danger = !(c->danger_words.find(sms.text).empty() && c->self_harm_words.find(sms.text).empty());
+      auto taking = danger ? flow::option_taking(*s.f, st, flow::option::takes::danger) : std::nullopt;
+      if (!danger && text::has_letters(typed)) taking = flow::option_taking(*s.f, st, flow::option::takes::words);
+      if (taking) {
+        s.out = flow::resume(*s.f, std::move(st), std::to_string(*taking), s.ctx);
+        store::inbox_item item{s.who.id, s.r.id, sms.channel_id, s.f->id, sms.text};
+        item.urgent = danger;
+        tx.add_inbox(item);
+      }
     }
     // Not an answer but another flow's keyword: that flow takes over (step 3). Its own keyword
     // with words after it («نوبت را لغو کنید» to a visit's question) speaks of what is open: a
