@@ -52,7 +52,8 @@ text::keywords load_keywords(const std::string& file, std::vector<std::string>& 
     return {};
   }
   core::yaml::reader r(file, problems);
-  if (!r.expect_map(doc.value(), "", {"stop", "stop_all", "start", "help", "polite", "cancel", "not_stop", "programmes"})) {
+  if (!r.expect_map(doc.value(), "",
+                    {"stop", "stop_all", "start", "help", "polite", "cancel", "not_stop", "programmes"})) {
     return {};
   }
   text::keywords k(r.text_list(doc.value(), "stop", ""), r.text_list(doc.value(), "start", ""),
@@ -403,6 +404,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   std::error_code ec;
   if (problems.size() == known_problems || std::filesystem::is_regular_file(urgent, ec)) {
     bundle->self_harm_words = text::term_list::load(urgent, problems, "self_harm", generous);
+    bundle->denials = text::term_list::load(urgent, problems, "denial");
   }
   if (!c.clinics_file.empty()) {
     bundle->clinics = schedule::clinic_list::load(c.clinics_file, problems);

@@ -245,32 +245,27 @@ struct gateway::parts {
 
   // What subscribers wrote as their district, read again by the districts file as loaded now
   // (in the writer's job: of two reloads, the newest content is read; unchanged, not again).
-  // Said and remembered once committed, so what the log reports is what the store holds.
+  // Logged once committed, so what the log says is what the store holds. The table is
+  // remembered in the transaction (one check and set, whichever lane runs it), and forgotten if
+  // the commit fails, so the next reload reads the words again.
   void take_districts() {
-    struct taken {
-      std::shared_ptr<const runner::content> read;
-      std::size_t subscriptions = 0;
-    };
-    auto done = std::make_shared<taken>();
+    auto taken = std::make_shared<std::size_t>(0);
     writer->submit(
-        [this, done](store::tx& t) {
+        [this, taken](store::tx& t) {
           std::lock_guard lock(districts_mu);  // PostgreSQL's writer has several lanes
-          done->read = run.current();
-          if (districts_taken && *districts_taken == done->read->districts) {
-            done->read.reset();
-            return;
-          }
-          done->subscriptions = runner::take_districts(t, done->read->districts);
+          const auto content = run.current();
+          if (districts_taken && *districts_taken == content->districts) return;
+          *taken = runner::take_districts(t, content->districts);
+          districts_taken = content->districts;
         },
-        [this, done](std::exception_ptr err) {
+        [this, taken](std::exception_ptr err) {
           if (err) {
             core::log::error("districts.failed", {{"error", core::log::what(err)}});
+            std::lock_guard lock(districts_mu);
+            districts_taken.reset();
             return;
           }
-          if (!done->read) return;
-          if (done->subscriptions > 0) core::log::info("districts.taken", {{"subscriptions", done->subscriptions}});
-          std::lock_guard lock(districts_mu);
-          districts_taken = done->read->districts;
+          if (*taken > 0) core::log::info("districts.taken", {{"subscriptions", *taken}});
         },
         store::durability::commit);
   }

@@ -464,8 +464,15 @@ const choice* by_label(const std::vector<choice>& opts, const std::string& typed
     return out;
   };
   for (std::size_t i = 0; i < opts.size(); ++i) {
-    if (labels[i] == said || joined(labels[i]) == joined(said)) return &opts[i];
+    if (labels[i] == said) return &opts[i];
   }
+  const choice* spaced = nullptr;
+  for (std::size_t i = 0; i < opts.size(); ++i) {
+    if (joined(labels[i]) != joined(said)) continue;
+    if (spaced) return nullptr;  // "Ali Reza" and "Alireza": which one?
+    spaced = &opts[i];
+  }
+  if (spaced) return spaced;
   // Whether every word of `words` is in option `at`'s label and one of them in no other: not
   // «۳ جدی» (a date) on a list of days that all say جدی.
   const auto fits = [&](std::size_t at, std::string_view words) {
@@ -515,6 +522,16 @@ std::optional<answer> read_answer(const node& n, const std::optional<std::vector
     }
     case ask_kind::menu: {
       if (!opts) return std::nullopt;  // `why` says what is wrong with the data
+      // A menu of yes and no (common.yes, common.no) takes the yes and no words of every
+      // language, as a yes/no question does: «آره», «بلی», "yeah", «هو»; and, as there, a reply
+      // that asks back («هان؟», "1?") is no answer.
+      const auto labelled = [&](std::string_view key) {
+        const auto it = std::find_if(opts->begin(), opts->end(), [&](const choice& c) { return !c.literal && c.label == key; });
+        return it == opts->end() ? nullptr : &*it;
+      };
+      const choice* yes = labelled(yes_key);
+      const choice* no = labelled(no_key);
+      if (yes && no && text::asks_back(typed)) return std::nullopt;
       const auto v = text::read_choice(typed, words);
       if (v && *v >= 1 && static_cast<std::size_t>(*v) <= opts->size()) {
         const choice& c = (*opts)[static_cast<std::size_t>(*v) - 1];
@@ -522,14 +539,6 @@ std::optional<answer> read_answer(const node& n, const std::optional<std::vector
       }
       if (v) return std::nullopt;
       if (const choice* c = by_label(*opts, typed, ctx)) return answer{c->value, c->next};
-      // A menu of yes and no (common.yes, common.no) takes the yes and no words of every
-      // language, as a yes/no question does: «آره», «بلی», "yeah", «هو».
-      const auto labelled = [&](std::string_view key) {
-        const auto it = std::find_if(opts->begin(), opts->end(), [&](const choice& c) { return !c.literal && c.label == key; });
-        return it == opts->end() ? nullptr : &*it;
-      };
-      const choice* yes = labelled(yes_key);
-      const choice* no = labelled(no_key);
       if (yes && no) {
         if (const auto said = words.yes_no(text::strip_punctuation(typed))) {
           const choice& c = *said ? *yes : *no;

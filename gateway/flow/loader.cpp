@@ -163,9 +163,10 @@ bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& 
           r.problem(o["takes"], "menu '" + id + "' takes its options from '" + n.options_from +
                                     "': 'takes' is for a menu of fixed options");
         } else if (opt.taken != option::takes::nothing &&
-                   std::any_of(n.options.begin(), n.options.end(), [&](const option& x) { return x.taken == opt.taken; })) {
-          r.problem(o["takes"], "menu '" + id + "' has two options that take " +
-                                    (opt.taken == option::takes::danger ? "danger" : "words") + ": a reply can choose only one");
+                   std::any_of(n.options.begin(), n.options.end(),
+                               [&](const option& x) { return x.taken == opt.taken; })) {
+          const std::string what = opt.taken == option::takes::danger ? "danger" : "words";
+          r.problem(o["takes"], "menu '" + id + "' has two options that take " + what + ": a reply can choose only one");
         }
         n.options.push_back(std::move(opt));
       }

@@ -63,6 +63,7 @@ struct content {
   // number; and for self-harm, the crisis lines too.
   text::term_list danger_words;
   text::term_list self_harm_words;
+  text::term_list denials;  // words that say nobody is hurt («نشده», "nobody"): not a yes to danger
   schedule::clinic_list clinics;  // clinics people can book (config `clinics:`)
   text::district_table districts;  // each area's districts, as people write them (config `districts:`)
   // Earlier versions of flows, by content hash, kept across reloads so that a run finishes on

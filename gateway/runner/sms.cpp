@@ -36,17 +36,24 @@ struct started {
   bool more_stopped = false;  // some still are: another 12, or the programme's menu, takes back the next
 };
 
+// Words of someone in danger, or of self-harm (lexicon/urgent.yaml).
+bool in_danger(const content& c, std::string_view text) {
+  return !c.danger_words.find(text).empty() || !c.self_harm_words.find(text).empty();
+}
+
 // A flow's keyword starts its flow, unless words of someone in danger follow it ("MINE
 // exploded, my son is bleeding", «نوبت می‌خواهم خونریزی دارم»): the message is then free text
 // (the emergency number, a person told), not the flow's to read as a code or a request.
 const flow::definition* keyword_flow(const content& c, std::string_view text) {
   const flow::definition* f = c.flows.by_keyword(text);
   if (!f || flow::after_keyword(text).empty()) return f;
-  return c.danger_words.find(text).empty() && c.self_harm_words.find(text).empty() ? f : nullptr;
+  return in_danger(c, text) ? nullptr : f;
 }
 
 // Words, not only a code or nothing, after the keyword: «ماین در سرک…», «نوبت را لغو کنید».
-bool words_after_keyword(std::string_view text) { return text::has_letters(text::normalize(flow::after_keyword(text))); }
+bool words_after_keyword(std::string_view text) {
+  return text::has_letters(text::normalize(flow::after_keyword(text)));
+}
 
 started start_again(store::tx& tx, const store::contact& who) {
   auto stopped = tx.stopped_programmes(who.id);
@@ -78,6 +85,17 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
   std::string reply_programme;  // what a stop right after the reply stops
   bool even_if_opted_out = false;
   started taken;  // what a 12 took back
+  // The answer to the person: `programme`, what a stop right after it stops.
+  const auto reply = [&](std::string_view text_key, const std::map<std::string, std::string>& fill,
+                         std::string programme, bool even_if_stopped) {
+    if (std::string body = say(c, text_key, who, fill); !body.empty()) {
+      store::new_message m{sms.channel_id, who.id, 0, sms.from, std::move(body), core::priority::reply};
+      m.even_if_opted_out = even_if_stopped;
+      m.programme = std::move(programme);
+      tx.queue_message(m);
+      ++result.queued;
+    }
+  };
   std::optional<open_question> open;  // read when a word needs it, once
   const auto question = [&]() -> open_question& {
     if (!open) open = open_sms_question(tx, c, who);
@@ -152,19 +170,28 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
     }
     case text::global_word::ask_stop: {
       // A question that takes free words takes these: «ایستگاه بس» (a bus station) is a place,
-      // «قطع پا» what was seen. Nothing stops; 11 alone still does.
-      if (const flow::node* n = waiting_ask(question()); n && n->ask == flow::ask_kind::text) return false;
+      // «قطع پا» what was seen. Nothing stops; how to stop goes too, in case they meant it
+      // ("stop it"), unless they wrote of danger.
+      if (const flow::node* n = waiting_ask(question()); n && n->ask == flow::ask_kind::text) {
+        if (!in_danger(c, sms.text)) reply(flow::keys::confirm_stop, {}, "", true);
+        return false;
+      }
       // The words of an option of the open question («لغو نوبت» for «۳- لغو نوبت»): its answer.
       // Read as the question will read them (polite words and all), so it takes them.
       if (named(typed)) return false;
-      // "stop it", "STOPP": ask, change nothing; a person reads what they wrote.
-      to_inbox(tx, c, who, sms, 0, "", result);
+      // "stop it", "STOPP": ask, change nothing; a person reads what they wrote. Words of someone
+      // in danger («قطع پا») were answered with the emergency number: nothing more.
+      if (to_inbox(tx, c, who, sms, 0, "", result) != free_text::plain) {
+        result.flow_id = "@urgent";
+        return true;
+      }
       even_if_opted_out = true;
-      // «لغو کنید», "cancel it" while a menu waits: the visit, or these messages? Asked as a bare
-      // «لغو» is (R-S6), so 11 then stops what it would have stopped, not every message.
+      // «لغو کنید», "cancel it" while a menu of a programme waits: the visit, or these messages?
+      // Asked as a bare «لغو» is (R-S6), so 11 then stops that programme, not every message.
+      const std::string programme = tx.last_programme(who.id, sms.channel_id);
       if (const std::string cancel = text::cancel_word_in(typed, c.keywords);
-          !cancel.empty() && menu_open(question())) {
-        ask_which(tx.last_programme(who.id, sms.channel_id), named(cancel));
+          !cancel.empty() && !programme.empty() && menu_open(question())) {
+        ask_which(programme, named(cancel));
         break;
       }
       key = flow::keys::confirm_stop;
@@ -192,13 +219,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       even_if_opted_out = true;
       break;
   }
-  if (std::string body = say(c, key, who, values); !body.empty()) {
-    store::new_message m{sms.channel_id, who.id, 0, sms.from, std::move(body), core::priority::reply};
-    m.even_if_opted_out = even_if_opted_out;
-    m.programme = reply_programme;
-    tx.queue_message(m);
-    ++result.queued;
-  }
+  reply(key, values, reply_programme, even_if_opted_out);
   // A stop forgot the notices of what it stopped (R-D7): what of it still waits, and comes
   // now, goes after the notice again.
   if (taken.any && actions::notice_again(tx, who.id, taken.programme, time_zone(who.phone))) {
@@ -586,10 +607,17 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     // A reply that answers no option, to a question with an option for it: words of someone in
     // danger («۲ نفر زخمی شدند» to "is anyone hurt?"), or words («کمک لازم دارم» to "I am well /
     // I need help"). That option, and the words kept in the inbox beside what it saves.
+    // Not words that deny it («کسی زخمی نشده», "nobody injured"), nor of self-harm: those are
+    // answered as other words of danger are (the emergency number, the crisis lines, a call).
     if (s.out.rejected && !by_keyword) {
-      const bool danger = !(c->danger_words.find(sms.text).empty() && c->self_harm_words.find(sms.text).empty());
-      auto taking = danger ? flow::option_taking(*s.f, st, flow::option::takes::danger) : std::nullopt;
-      if (!danger && text::has_letters(typed)) taking = flow::option_taking(*s.f, st, flow::option::takes::words);
+      const bool self_harm = !c->self_harm_words.find(sms.text).empty();
+      const bool danger = !self_harm && !c->danger_words.find(sms.text).empty();
+      std::optional<std::size_t> taking;
+      if (danger && c->denials.find(sms.text).empty()) {
+        taking = flow::option_taking(*s.f, st, flow::option::takes::danger);
+      } else if (!danger && !self_harm && text::has_letters(typed)) {
+        taking = flow::option_taking(*s.f, st, flow::option::takes::words);
+      }
       if (taking) {
         s.out = flow::resume(*s.f, std::move(st), std::to_string(*taking), s.ctx);
         store::inbox_item item{s.who.id, s.r.id, sms.channel_id, s.f->id, sms.text};

@@ -43,8 +43,8 @@ void lexicon::add(bool yes, std::string_view word) {
 }
 
 std::optional<bool> lexicon::yes_no(std::string_view normalized) const {
-  // "بله؟", «هان؟» ("huh?"), "ok?": a question back, not an answer (the question is asked
-  // again; "yes" to erasing everything must be meant).
+  // "بله؟", «هان؟» ("huh?"), "ok?": a question back, not an answer ("yes" to erasing
+  // everything must be meant). Readers that strip punctuation first check asks_back themselves.
   if (asks_back(normalized)) return std::nullopt;
   // "بله!", "ok.": punctuation is how some people end every message.
   normalized = strip_punctuation(normalized);

@@ -99,6 +99,37 @@ TEST_CASE("text: a stop word acts only as the whole message, a sentence that sta
   CHECK(without_polite(normalize("please"), k) == "please");  // never left with nothing
 }
 
+TEST_CASE("text: a word of its own beside a stop word is no typo of it, and a cancel word is found among words",
+          "[text]") {
+  keywords k({"STOP", "11", "لغو", "قطع", "CANCEL"}, {"START"}, {"HELP"}, {"please", "لطفا"});
+  k.set_cancel({"CANCEL", "لغو"});
+  const auto read = [&](const char* raw) { return std::string(to_string(read_global(normalize(raw), k))); };
+  CHECK(read("قطعا") == "ask_stop");  // a letter more than «قطع»: maybe a typo
+  k.set_not_stop({"قطعاً"});         // «قطعا», "definitely", written with its tanwin
+  CHECK(read("قطعا") == "none");
+  CHECK(read("قطعا!") == "none");
+  CHECK(read("قطعع") == "ask_stop");  // other typos are still asked about
+  CHECK(cancel_word_in(normalize("لطفا لغو کنید"), k) == "لغو");
+  CHECK(cancel_word_in(normalize("Cancel it please"), k) == "cancel");
+  CHECK(cancel_word_in(normalize("stop it"), k).empty());  // a stop word, not one that may mean cancelling
+  CHECK(cancel_word_in(normalize("لغوو"), k).empty());
+}
+
+TEST_CASE("text: a yes or no that asks back is no answer", "[text]") {
+  lexicon words;
+  words.add(true, "بله");
+  words.add(true, "ok");
+  words.add(false, "نه");
+  for (const char* asked : {"بله؟", "ok?", "1?", "۱ ؟", "نه?"}) {
+    INFO(asked);
+    CHECK_FALSE(read_yes_no(normalize(asked), words).has_value());
+    CHECK(asks_back(normalize(asked)));
+  }
+  CHECK(read_yes_no(normalize("بله!"), words) == std::optional<bool>(true));
+  CHECK(read_yes_no(normalize("۲."), words) == std::optional<bool>(false));
+  CHECK_FALSE(asks_back(normalize("کی نوبت دارم؟ بله")));
+}
+
 TEST_CASE("text: yes and no with numbers: 1 agrees with yes, 2 with no, a mix is not guessed", "[text]") {
   CHECK(read_yes_no(normalize("1"), words()) == std::optional<bool>(true));
   CHECK(read_yes_no(normalize("۲"), words()) == std::optional<bool>(false));

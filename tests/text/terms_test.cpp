@@ -83,14 +83,14 @@ TEST_CASE("urgent words: danger as people write it, with suffixes, spaces, ZWNJ 
   CHECK(danger.find("یک طفل کشته شد") == "کشته شد");
   CHECK(danger.find("پایش قطع شد") == "پایش قطع");
   CHECK(danger.find("یو ماشوم مړ شو") == "مړ شو");
-  CHECK(danger.find("blast, 2 dead") == "dead");
+  CHECK(danger.find("blast, 2 dead") == "blast");
   CHECK(danger.find("two people injured") == "injured");
-  CHECK(danger.find("یو سړی ټپي شو") == "ټپي");
+  CHECK(danger.find("یو سړی ټپي شو") == "ټپي شو");
   CHECK(danger.find("خون میایه") == "خون میایه");
   CHECK(danger.find("درد زایمان دارم") == "درد زایمان");
   CHECK(danger.find("طفلم مسموم شده") == "مسموم");
   CHECK(danger.find("کیسه آبم پاره شد") == "کیسه آبم پاره");
-  CHECK(danger.find("نجلۍ ټپي ده") == "ټپي");
+  CHECK(danger.find("نجلۍ ټپي ده") == "ټپي ده");
   CHECK(danger.find("دوه کسه زخمي شول") == "زخمی");  // Pashto's ي read as ی
 }
 
@@ -100,13 +100,30 @@ TEST_CASE("urgent words: everyday messages are not urgent", "[text]") {
   for (const char* everyday : {"سلام، نوبت فردا ساعت ۱۰ است؟", "where is the clinic", "خون دادم", "I cannot come tomorrow",
                                "هشدار مین برای قندهار", "blood test results", "تشکر", "نفس راحت کشیدم",
                                "برای آزمایش خون میام", "الهی بمیرم برات", "فردا حرکت نمیکنیم", "خودمو میرسونم",
-                               "بیرون رفتم", "رنگش بیرنگ شد", "راز وینه"}) {
+                               "بیرون رفتم", "رنگش بیرنگ شد", "راز وینه", "what is the deadline",
+                               "قطع دسترسی به اینترنت", "قلبم تپید"}) {
     INFO(everyday);
     CHECK(danger.find(everyday) == "");
     CHECK(self_harm.find(everyday) == "");
   }
   // One word of a phrase is not the phrase: "breathe" alone, «نفس» alone.
   CHECK(danger.find("I can breathe now") == "");
+}
+
+TEST_CASE("urgent words: a reply that says nobody is hurt is told apart", "[text]") {
+  std::vector<std::string> problems;
+  const auto denials = text::term_list::load(std::string(PAYGHAM_SOURCE_DIR) + "/lexicon/urgent.yaml", problems,
+                                             "denial");
+  REQUIRE(problems.empty());
+  for (const char* denied : {"کسی زخمی نشده", "نخیر، کسی زخمی نیست", "nobody injured", "no one is hurt",
+                             "هیڅوک ټپي نه دی"}) {
+    INFO(denied);
+    CHECK(denials.find(denied) != "");
+  }
+  for (const char* hurt : {"۲ نفر زخمی شدند", "two people injured", "یو سړی ټپي شو", "نفر زخمی داریم"}) {
+    INFO(hurt);
+    CHECK(denials.find(hurt) == "");
+  }
 }
 
 TEST_CASE("urgent words: self-harm in every language the gateway speaks", "[text]") {
