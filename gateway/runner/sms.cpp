@@ -136,7 +136,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       // A stop word that may mean cancelling, while a menu waits for the person: «لغو» to "will
       // you come?" may mean the visit (R-S6). Asked once; 11 stops at once.
       if (!asked_before && text::is_cancel_word(typed, c.keywords) && menu_open(question())) {
-        ask_which(programme, std::nullopt);
+        ask_which(question().flow->programme.empty() ? programme : question().flow->programme, std::nullopt);
         break;
       }
       if (!programme.empty() && !who.opted_out) {
@@ -169,29 +169,27 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       break;
     }
     case text::global_word::ask_stop: {
-      // A question that takes free words takes these: «ایستگاه بس» (a bus station) is a place,
-      // «قطع پا» what was seen. Nothing stops; how to stop goes too, in case they meant it
-      // ("stop it"), unless they wrote of danger.
-      if (const flow::node* n = waiting_ask(question()); n && n->ask == flow::ask_kind::text) {
-        if (!in_danger(c, sms.text)) reply(flow::keys::confirm_stop, {}, "", true);
+      // The words of an option of the open question («لغو نوبت» for «۳- لغو نوبت»): its answer.
+      // Read as the question will read them (polite words and all), so it takes them. So are
+      // words of danger where an option takes them («قطع پا» to "is anyone hurt?").
+      if (named(typed)) return false;
+      if (const open_question& q = question();
+          q.flow && flow::option_taking(*q.flow, q.state, flow::option::takes::danger) && in_danger(c, sms.text)) {
         return false;
       }
-      // The words of an option of the open question («لغو نوبت» for «۳- لغو نوبت»): its answer.
-      // Read as the question will read them (polite words and all), so it takes them.
-      if (named(typed)) return false;
       // "stop it", "STOPP": ask, change nothing; a person reads what they wrote. Words of someone
       // in danger («قطع پا») were answered with the emergency number: nothing more.
-      if (to_inbox(tx, c, who, sms, 0, "", result) != free_text::plain) {
+      if (const free_text read = to_inbox(tx, c, who, sms, 0, "", result); read != free_text::plain) {
+        if (read == free_text::urgent_again) reply(flow::keys::unknown_sms, {}, "", true);
         result.flow_id = "@urgent";
         return true;
       }
       even_if_opted_out = true;
       // «لغو کنید», "cancel it" while a menu of a programme waits: the visit, or these messages?
       // Asked as a bare «لغو» is (R-S6), so 11 then stops that programme, not every message.
-      const std::string programme = tx.last_programme(who.id, sms.channel_id);
       if (const std::string cancel = text::cancel_word_in(typed, c.keywords);
-          !cancel.empty() && !programme.empty() && menu_open(question())) {
-        ask_which(programme, named(cancel));
+          !cancel.empty() && menu_open(question()) && !question().flow->programme.empty()) {
+        ask_which(question().flow->programme, named(cancel));
         break;
       }
       key = flow::keys::confirm_stop;
@@ -583,7 +581,15 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
   }
   const std::string typed = text::normalize(sms.text);
   if (language_change(tx, *c, s.who, sms, typed, result)) return result;
-  if (global_keyword(tx, *c, s.who, sms, typed, result)) return result;
+  // A stop among words to a question that takes words («ایستگاه بس», a bus station; «قطع پا»)
+  // is its answer. How to stop goes after what follows, in case they meant it ("stop it"),
+  // unless they wrote of danger.
+  const bool words_answer = text::read_global(typed, c->keywords) == text::global_word::ask_stop &&
+                            [&] {
+                              const flow::node* n = waiting_ask(open_sms_question(tx, *c, s.who));
+                              return n && n->ask == flow::ask_kind::text;
+                            }();
+  if (!words_answer && global_keyword(tx, *c, s.who, sms, typed, result)) return result;
   s.ctx = context_for(*c, flow::medium::sms, s.who, tx.now());
   auto waiting = tx.find_waiting_sms_run(s.who.id);
   bool let_go = false;  // a keyword's flow took over the open question
@@ -617,6 +623,11 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
         taking = flow::option_taking(*s.f, st, flow::option::takes::danger);
       } else if (!danger && !self_harm && text::has_letters(typed)) {
         taking = flow::option_taking(*s.f, st, flow::option::takes::words);
+        // «۱ خوبم», "1 thanks": the option they numbered, their words kept for the inbox.
+        const auto number = text::split_number(typed).value;
+        if (taking && number && *number >= 1 && static_cast<std::size_t>(*number) <= s.f->find(st.node)->options.size()) {
+          taking = static_cast<std::size_t>(*number);
+        }
       }
       if (taking) {
         s.out = flow::resume(*s.f, std::move(st), std::to_string(*taking), s.ctx);
@@ -672,6 +683,14 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
   if (!s.f->keep_sms && s.f != by_keyword) tx.forget_inbound_body(sms.channel_id, sms.external_id);
   settle(tx, *c, s);
   result.queued += commit(tx, s);
+  if (words_answer && !in_danger(*c, sms.text)) {
+    if (std::string body = say(*c, flow::keys::confirm_stop, s.who); !body.empty()) {
+      store::new_message m{sms.channel_id, s.who.id, 0, sms.from, std::move(body), core::priority::reply};
+      m.even_if_opted_out = true;
+      tx.queue_message(m);
+      ++result.queued;
+    }
+  }
   // Nothing open any more ("MINE 482913" asks nothing): a question waiting its turn goes now.
   if (let_go && s.r.status != store::run_status::waiting) tx.wake_turn_jobs(s.who.id);
   if (rejected) {

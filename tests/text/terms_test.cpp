@@ -116,11 +116,12 @@ TEST_CASE("urgent words: a reply that says nobody is hurt is told apart", "[text
                                              "denial");
   REQUIRE(problems.empty());
   for (const char* denied : {"کسی زخمی نشده", "نخیر، کسی زخمی نیست", "nobody injured", "no one is hurt",
-                             "هیڅوک ټپي نه دی"}) {
+                             "هیڅوک ټپي نه دی", "ما زخمی نیستیم", "I am not injured"}) {
     INFO(denied);
     CHECK(denials.find(denied) != "");
   }
-  for (const char* hurt : {"۲ نفر زخمی شدند", "two people injured", "یو سړی ټپي شو", "نفر زخمی داریم"}) {
+  for (const char* hurt : {"۲ نفر زخمی شدند", "two people injured", "یو سړی ټپي شو", "نفر زخمی داریم",
+                           "my brother is not breathing", "ساه نه اخلي", "one injured, no ambulance here"}) {
     INFO(hurt);
     CHECK(denials.find(hurt) == "");
   }
