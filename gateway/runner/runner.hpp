@@ -384,8 +384,9 @@ class runner {
   // Writes the run, its contact fields, its timeout job and (over SMS) its messages.
   std::size_t commit(store::tx& tx, step& s) const;
   // `typed` is the SMS's text normalised (text::normalize), once for both readers.
-  bool global_keyword(store::tx& tx, const content& c, const store::contact& who,
-                      const core::inbound_sms& sms, std::string_view typed, sms_outcome& result) const;
+  // `said` is text::read_global of it, read once by the caller.
+  bool global_keyword(store::tx& tx, const content& c, const store::contact& who, const core::inbound_sms& sms,
+                      std::string_view typed, text::global_word said, sms_outcome& result) const;
   // The SMS question open for the person, read once for what a stop, start or help word may
   // mean (sms.cpp); none when they stopped everything.
   struct open_question;

@@ -77,9 +77,8 @@ struct runner::open_question {
   flow::state state;
 };
 
-bool runner::global_keyword(store::tx& tx, const content& c, const store::contact& who,
-                            const core::inbound_sms& sms, std::string_view typed, sms_outcome& result) const {
-  const text::global_word said = text::read_global(typed, c.keywords);
+bool runner::global_keyword(store::tx& tx, const content& c, const store::contact& who, const core::inbound_sms& sms,
+                            std::string_view typed, text::global_word said, sms_outcome& result) const {
   std::string_view key;
   std::map<std::string, std::string> values;
   std::string reply_programme;  // what a stop right after the reply stops
@@ -584,12 +583,13 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
   // A stop among words to a question that takes words («ایستگاه بس», a bus station; «قطع پا»)
   // is its answer. How to stop goes after what follows, in case they meant it ("stop it"),
   // unless they wrote of danger.
-  const bool words_answer = text::read_global(typed, c->keywords) == text::global_word::ask_stop &&
+  const text::global_word said = text::read_global(typed, c->keywords);
+  const bool words_answer = said == text::global_word::ask_stop &&
                             [&] {
                               const flow::node* n = waiting_ask(open_sms_question(tx, *c, s.who));
                               return n && n->ask == flow::ask_kind::text;
                             }();
-  if (!words_answer && global_keyword(tx, *c, s.who, sms, typed, result)) return result;
+  if (!words_answer && global_keyword(tx, *c, s.who, sms, typed, said, result)) return result;
   s.ctx = context_for(*c, flow::medium::sms, s.who, tx.now());
   auto waiting = tx.find_waiting_sms_run(s.who.id);
   bool let_go = false;  // a keyword's flow took over the open question
