@@ -393,6 +393,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   bundle->texts = text::catalog::load_dir(c.templates_dir, problems);
   bundle->flows = flow::flow_set::load_dir(c.flows_dir, problems);
   bundle->words = text::lexicon::load(c.lexicon_dir + "/yes_no.yaml", problems);
+  bundle->words.load_answers(c.lexicon_dir + "/answers.yaml", problems);
   bundle->keywords = load_keywords(c.lexicon_dir + "/keywords.yaml", problems);
   bundle->hints = load_language_hints(c.lexicon_dir + "/languages.yaml", problems);
   // Read generously: «خونریزی‌ام» ("my bleeding") is urgent too.
@@ -564,6 +565,25 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
     if (bundle->words.yes_no(text::normalize(w))) {
       problems.push_back(c.lexicon_dir + "/keywords.yaml: stop word '" + w +
                          "' is also a yes/no answer in yes_no.yaml; a reply could not say which");
+    }
+  }
+  // Numbers in words and other words for a label answer a question: never a stop or START
+  // (nor a typo of one), and only for a label some language has.
+  const auto answer_word = [&](const std::string& word, const std::string& as) {
+    if (const auto said = text::read_global(word, bundle->keywords); said != text::global_word::none) {
+      problems.push_back(c.lexicon_dir + "/answers.yaml: '" + word + "' (" + as + ") is read as " +
+                         text::to_string(said) + " (keywords.yaml) before any question reads it; remove it");
+    }
+  };
+  for (const auto& [word, n] : bundle->words.number_words()) answer_word(word, "the number " + std::to_string(n));
+  std::set<std::string> labels;
+  for (const auto& [word, keys] : bundle->words.label_words()) {
+    answer_word(word, keys.front());
+    labels.insert(keys.begin(), keys.end());
+  }
+  for (const auto& label : labels) {
+    if (std::none_of(langs.begin(), langs.end(), [&](const std::string& l) { return bundle->texts.find(l, label); })) {
+      problems.push_back(c.lexicon_dir + "/answers.yaml: words for '" + label + "', which no templates file has");
     }
   }
   const auto& known = actions::registry::builtin();

@@ -507,6 +507,39 @@ const choice* by_label(const std::vector<choice>& opts, const std::string& typed
   return nullptr;
 }
 
+// The option whose label a reply says in other words (lexicon/answers.yaml: «میام» for
+// «می‌آیم», "coming"), alone or with that option's number first or last («۱ میام»).
+// `refused` when the number is another option's («۲ میام»: which one did they mean?).
+struct other_words {
+  const choice* option = nullptr;
+  bool refused = false;
+};
+other_words by_other_words(const std::vector<choice>& opts, std::string_view typed, const text::lexicon& words) {
+  if (text::asks_back(typed)) return {};
+  const auto said_by = [&](std::string_view s) -> const choice* {
+    const choice* found = nullptr;
+    for (const auto& c : opts) {
+      if (c.literal || !words.says(c.label, s)) continue;
+      if (found) return nullptr;  // two options with one label: neither is named
+      found = &c;
+    }
+    return found;
+  };
+  const std::string_view said = text::strip_punctuation(typed);
+  if (const choice* c = said_by(said)) return {c, false};
+  auto [number, rest] = text::split_number(said);
+  if (const std::size_t last = said.rfind(' '); (!number || rest.empty()) && last != std::string_view::npos &&
+                                                text::all_digits(said.substr(last + 1))) {
+    number = text::split_number(said.substr(last + 1)).value;
+    rest = text::strip_punctuation(said.substr(0, last));
+  }
+  const choice* c = number && !rest.empty() ? said_by(rest) : nullptr;
+  if (!c) return {};
+  const bool same = *number >= 1 && static_cast<std::size_t>(*number) <= opts.size() &&
+                    &opts[static_cast<std::size_t>(*number) - 1] == c;
+  return same ? other_words{c, false} : other_words{nullptr, true};
+}
+
 // `opts` are the question's options as choices() gave them (nullopt: unusable data).
 std::optional<answer> read_answer(const node& n, const std::optional<std::vector<choice>>& opts,
                                   std::string_view raw, const std::string& typed, const context& ctx) {
@@ -532,13 +565,22 @@ std::optional<answer> read_answer(const node& n, const std::optional<std::vector
       const choice* yes = labelled(yes_key);
       const choice* no = labelled(no_key);
       if (yes && no && text::asks_back(typed)) return std::nullopt;
+      // Words that are an option's label before a number said in words («دری», the language,
+      // on a list of languages; «دو» is 2 elsewhere).
+      const bool worded = !text::split_number(typed).value;
+      if (const choice* c = worded ? by_label(*opts, typed, ctx) : nullptr) return answer{c->value, c->next};
       const auto v = text::read_choice(typed, words);
       if (v && *v >= 1 && static_cast<std::size_t>(*v) <= opts->size()) {
         const choice& c = (*opts)[static_cast<std::size_t>(*v) - 1];
         return answer{c.value, c.next};
       }
       if (v) return std::nullopt;
-      if (const choice* c = by_label(*opts, typed, ctx)) return answer{c->value, c->next};
+      if (const choice* c = worded ? nullptr : by_label(*opts, typed, ctx)) return answer{c->value, c->next};
+      if (const auto other = by_other_words(*opts, typed, words); other.option) {
+        return answer{other.option->value, other.option->next};
+      } else if (other.refused) {
+        return std::nullopt;
+      }
       if (yes && no) {
         if (const auto said = words.yes_no(text::strip_punctuation(typed))) {
           const choice& c = *said ? *yes : *no;
@@ -549,6 +591,8 @@ std::optional<answer> read_answer(const node& n, const std::optional<std::vector
     }
     case ask_kind::number: {
       if (auto v = text::read_integer(typed, n.min, n.max)) return answer{std::to_string(*v), n.next};
+      // «دو», "five": lexicon/answers.yaml says one to nine.
+      if (const auto v = words.number(typed); v && *v >= n.min && *v <= n.max) return answer{std::to_string(*v), n.next};
       return std::nullopt;
     }
     case ask_kind::date: {

@@ -1,5 +1,7 @@
 #include "gateway/text/lexicon.hpp"
 
+#include <algorithm>
+
 #include "gateway/core/yaml.hpp"
 #include "gateway/text/normalize.hpp"
 #include "gateway/text/readers.hpp"
@@ -29,6 +31,100 @@ lexicon lexicon::load(const std::string& file, std::vector<std::string>& problem
     if (lx.no_.count(w)) r.problem(doc.value(), "'" + w + "' is both a yes and a no word");
   }
   return lx;
+}
+
+void lexicon::load_answers(const std::string& file, std::vector<std::string>& problems) {
+  auto doc = core::yaml::load_file(file);
+  if (!doc) {
+    problems.push_back(doc.error());
+    return;
+  }
+  core::yaml::reader r(file, problems);
+  if (!r.expect_map(doc.value(), "", {"numbers", "labels"})) return;
+  // A word that says two things would be read as whichever came first: refuse it.
+  const auto taken = [&](const YAML::Node& at, const std::string& word, const std::string& as) {
+    std::string other;
+    if (yes_.count(word) || no_.count(word)) other = "a yes/no word (yes_no.yaml)";
+    if (const auto n = numbers_.find(word); n != numbers_.end()) other = "the number " + std::to_string(n->second);
+    if (const auto l = labels_.find(word); l != labels_.end()) other = "a word for " + l->second.front();
+    if (other.empty()) return false;
+    r.problem(at, "'" + word + "' for " + as + " is already " + other + "; a reply could not say which");
+    return true;
+  };
+  // `numbers` maps languages, and each language its numbers, to lists of words.
+  const auto part = [&](const YAML::Node& map, const std::string& path, std::string_view what) {
+    if (!map.IsDefined() || map.IsNull()) return false;
+    if (map.IsMap()) return true;
+    r.problem(map, "'" + path + "' maps " + std::string(what));
+    return false;
+  };
+  const YAML::Node numbers = doc.value()["numbers"];
+  for (const auto& lang : part(numbers, "numbers", "languages to their numbers") ? numbers : YAML::Node()) {
+    const std::string path = "numbers." + lang.first.Scalar();
+    if (!part(lang.second, path, "each number (1 to 9) to its words")) continue;
+    for (const auto& kv : lang.second) {
+      const std::string key = kv.first.Scalar();
+      if (key.size() != 1 || key[0] < '1' || key[0] > '9') {
+        r.problem(kv.first, "'" + path + "." + key + "': the numbers are 1 to 9");
+        continue;
+      }
+      const long n = key[0] - '0';
+      for (const auto& w : r.text_list(lang.second, key, path)) {
+        const std::string word = words_only(normalize(w));
+        if (word.empty()) {
+          r.problem(kv.second, "an empty word for the number " + key);
+        } else if (const auto same = numbers_.find(word); same != numbers_.end() && same->second == n) {
+          continue;  // the same word in two languages («دو»)
+        } else if (!taken(kv.second, word, "the number " + key)) {
+          numbers_.emplace(word, n);
+        }
+      }
+    }
+  }
+  // `labels`: a list of {for: [text keys], <lang>: [words]}; one meaning, maybe several labels
+  // («می‌آیم» to a visit's day-before question and to a refill's).
+  const YAML::Node labels = doc.value()["labels"];
+  if (labels.IsDefined() && !labels.IsNull() && !labels.IsSequence()) {
+    r.problem(labels, "'labels' is a list of {for: [texts of labels], <language>: [words]}");
+  }
+  for (const auto& entry : labels.IsSequence() ? labels : YAML::Node()) {
+    if (!entry.IsMap()) {
+      r.problem(entry, "each item of 'labels' maps 'for' and languages to lists of words");
+      continue;
+    }
+    const auto keys = r.text_list(entry, "for", "labels");
+    if (keys.empty()) {
+      r.problem(entry, "an item of 'labels' without 'for': which option's label do its words say?");
+      continue;
+    }
+    std::string as;
+    for (const auto& k : keys) as += (as.empty() ? "" : ", ") + k;
+    for (const auto& lang : entry) {
+      if (lang.first.Scalar() == "for") continue;
+      for (const auto& w : r.text_list(entry, lang.first.Scalar(), "labels")) {
+        const std::string word = words_only(normalize(w));
+        if (word.empty()) {
+          r.problem(lang.second, "an empty word for " + as);
+        } else if (const auto same = labels_.find(word); same != labels_.end() && same->second == keys) {
+          continue;  // the same word in two languages («میام»)
+        } else if (!taken(lang.second, word, as)) {
+          labels_.emplace(word, keys);
+        }
+      }
+    }
+  }
+}
+
+std::optional<long> lexicon::number(std::string_view normalized) const {
+  if (asks_back(normalized)) return std::nullopt;
+  const auto it = numbers_.find(words_only(normalized));
+  return it == numbers_.end() ? std::nullopt : std::optional<long>(it->second);
+}
+
+bool lexicon::says(std::string_view label, std::string_view normalized) const {
+  if (asks_back(normalized)) return false;
+  const auto it = labels_.find(words_only(normalized));
+  return it != labels_.end() && std::find(it->second.begin(), it->second.end(), label) != it->second.end();
 }
 
 std::vector<std::pair<std::string, bool>> lexicon::entries() const {

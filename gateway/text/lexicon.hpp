@@ -1,8 +1,10 @@
-// The yes/no words people reply with, per language: data an operator edits
-// (lexicon/yes_no.yaml), not code. Words are stored normalised (normalize.hpp), so
-// "نمی‌خوام" matches "نمیخوام". Immutable after loading; thread-safe.
+// The words people reply with, per language: data an operator edits, not code. Yes and no
+// (lexicon/yes_no.yaml); numbers said in words and other words for a menu option's label
+// (lexicon/answers.yaml). Words are stored normalised (normalize.hpp), so "نمی‌خوام" matches
+// "نمیخوام". Immutable after loading; thread-safe.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -18,18 +20,35 @@ class lexicon {
   // "file:line:column: message".
   static lexicon load(const std::string& file, std::vector<std::string>& problems);
 
+  // Adds `file` (lexicon/answers.yaml): `numbers: {<lang>: {1: [..], ..}}` and
+  // `labels: [{for: [<text key>, ..], <lang>: [..]}, ..]`. A word listed twice, or also a yes/no word, is a
+  // problem: a reply could not say which it meant.
+  void load_answers(const std::string& file, std::vector<std::string>& problems);
+
   void add(bool yes, std::string_view word);
 
   // True/false when `normalized` is a yes/no word of any language; nullopt otherwise.
   std::optional<bool> yes_no(std::string_view normalized) const;
 
+  // The number `normalized` says in words, in any language: «یک», «دوم», "two"; nullopt otherwise.
+  std::optional<long> number(std::string_view normalized) const;
+
+  // Whether `normalized` is one of the other words of the option labelled with text `label`,
+  // in any language: «میام» for appointments.will_come («می‌آیم»).
+  bool says(std::string_view label, std::string_view normalized) const;
+
   bool empty() const { return yes_.empty() && no_.empty(); }
 
   // Every word, normalised, with true for yes (for tests and lint).
   std::vector<std::pair<std::string, bool>> entries() const;
+  // Every number word with its number, and every label's other words, normalised.
+  const std::map<std::string, long, std::less<>>& number_words() const { return numbers_; }
+  const std::map<std::string, std::vector<std::string>, std::less<>>& label_words() const { return labels_; }
 
  private:
   std::set<std::string, std::less<>> yes_, no_;
+  std::map<std::string, long, std::less<>> numbers_;         // word → number
+  std::map<std::string, std::vector<std::string>, std::less<>> labels_;  // word → the labels' text keys
 };
 
 }  // namespace paygham::text

@@ -55,6 +55,30 @@ TEST_CASE("flow: every broken flow is refused by lint with its location and reas
   }
 }
 
+TEST_CASE("flow: lint refuses answer words a reply could read two ways, with the file and the word", "[flow]") {
+  const auto files = test::fixture_files("lexicon/broken", ".yaml");
+  REQUIRE(files.size() >= 7);
+  const std::string src = PAYGHAM_SOURCE_DIR;
+  for (const auto& file : files) {
+    const std::string text = test::read_file(file);
+    const std::string first_line = text.substr(0, text.find('\n'));
+    REQUIRE(first_line.rfind("# expect: ", 0) == 0);
+    // The shipped config and lexicon, with this answers.yaml.
+    test::temp_dir dir;
+    std::filesystem::copy(src + "/lexicon", dir.file("lexicon"));
+    test::write_file(dir.file("lexicon/answers.yaml"), text);
+    auto cfg = app::load_config(src + "/config/paygham.yaml");
+    REQUIRE(cfg);
+    cfg.value().lexicon_dir = dir.file("lexicon");
+    std::vector<std::string> problems;
+    app::load_content(cfg.value(), problems);
+    INFO(file << "\nproblems: " << (problems.empty() ? "none" : problems.front()));
+    REQUIRE(problems.size() == 1);
+    CHECK(problems.front().rfind(dir.file("lexicon/answers.yaml"), 0) == 0);
+    CHECK(problems.front().find(first_line.substr(10)) != std::string::npos);
+  }
+}
+
 TEST_CASE("flow: lint refuses a person's name in a text that can go by SMS, and lets a USSD screen greet by name (R-L7)",
           "[flow]") {
   test::temp_dir dir;

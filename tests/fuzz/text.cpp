@@ -21,6 +21,7 @@ const text::lexicon& words() {
   static const text::lexicon l = [] {
     std::vector<std::string> problems;
     auto loaded = text::lexicon::load(PAYGHAM_SOURCE_DIR "/lexicon/yes_no.yaml", problems);
+    loaded.load_answers(PAYGHAM_SOURCE_DIR "/lexicon/answers.yaml", problems);
     if (!problems.empty()) std::abort();
     return loaded;
   }();
