@@ -586,6 +586,26 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
       problems.push_back(c.lexicon_dir + "/answers.yaml: words for '" + label + "', which no templates file has");
     }
   }
+  // Nor another option's label, in any language, where both are offered.
+  for (const auto& f : bundle->flows.all()) {
+    for (const auto& [id, n] : f->nodes) {
+      for (std::size_t i = 0; i < n.options.size(); ++i) {
+        for (std::size_t j = 0; j < n.options.size(); ++j) {
+          const flow::option& a = n.options[i];
+          const flow::option& b = n.options[j];
+          for (const auto& lang : i == j ? std::vector<std::string>{} : langs) {
+            const text::entry* shown = bundle->texts.find(lang, b.label);
+            const std::string said = shown ? std::string(text::strip_punctuation(text::normalize(shown->text))) : "";
+            if (!said.empty() && bundle->words.says(a.label, said)) {
+              problems.push_back(c.lexicon_dir + "/answers.yaml: '" + said + "', a word for " + a.label +
+                                 ", is the label of another option of node '" + id + "' of " + f->file + " (" +
+                                 b.label + " in " + lang + "); a reply could not say which");
+            }
+          }
+        }
+      }
+    }
+  }
   const auto& known = actions::registry::builtin();
   for (const auto& f : bundle->flows.all()) {
     for (const auto& lang : f->invite.empty() ? std::vector<std::string>{} : langs) {

@@ -564,18 +564,15 @@ std::optional<answer> read_answer(const node& n, const std::optional<std::vector
       };
       const choice* yes = labelled(yes_key);
       const choice* no = labelled(no_key);
-      if (yes && no && text::asks_back(typed)) return std::nullopt;
-      // Words that are an option's label before a number said in words («دری», the language,
-      // on a list of languages; «دو» is 2 elsewhere).
-      const bool worded = !text::split_number(typed).value;
-      if (const choice* c = worded ? by_label(*opts, typed, ctx) : nullptr) return answer{c->value, c->next};
+      // A reply that asks back («هان؟», "2?", "cannot come?") is no answer: which do they mean?
+      if (text::asks_back(typed)) return std::nullopt;
       const auto v = text::read_choice(typed, words);
       if (v && *v >= 1 && static_cast<std::size_t>(*v) <= opts->size()) {
         const choice& c = (*opts)[static_cast<std::size_t>(*v) - 1];
         return answer{c.value, c.next};
       }
       if (v) return std::nullopt;
-      if (const choice* c = worded ? nullptr : by_label(*opts, typed, ctx)) return answer{c->value, c->next};
+      if (const choice* c = by_label(*opts, typed, ctx)) return answer{c->value, c->next};
       if (const auto other = by_other_words(*opts, typed, words); other.option) {
         return answer{other.option->value, other.option->next};
       } else if (other.refused) {
@@ -586,6 +583,17 @@ std::optional<answer> read_answer(const node& n, const std::optional<std::vector
           const choice& c = *said ? *yes : *no;
           return answer{c.value, c.next};
         }
+        return std::nullopt;  // «دو» to "is anyone hurt?" is two people, not "no"
+      }
+      // The number in words («دو», "two"), where no label shows a number: «یک» to "۸:۰۰ / ۱۴:۰۰"
+      // may be one o'clock.
+      if (const auto said = words.number(typed); said && static_cast<std::size_t>(*said) <= opts->size() &&
+                                                 std::none_of(opts->begin(), opts->end(), [&](const choice& c) {
+                                                   const std::string label = shown_label(c, ctx);
+                                                   return label.find_first_of("0123456789") != std::string::npos;
+                                                 })) {
+        const choice& c = (*opts)[static_cast<std::size_t>(*said) - 1];
+        return answer{c.value, c.next};
       }
       return std::nullopt;
     }

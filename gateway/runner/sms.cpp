@@ -622,12 +622,9 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
       if (danger && c->denials.find(sms.text).empty()) {
         taking = flow::option_taking(*s.f, st, flow::option::takes::danger);
       } else if (!danger && !self_harm && text::has_letters(typed)) {
+        // With a number too: «۱ خوب نیستم», «۱ کمک می‌خواهم» say more than 1 («۱ خوبم» is 1 in
+        // its own words, lexicon/answers.yaml, and never reaches here).
         taking = flow::option_taking(*s.f, st, flow::option::takes::words);
-        // «۱ خوبم», "1 thanks": the option they numbered, their words kept for the inbox.
-        const auto number = text::split_number(typed).value;
-        if (taking && number && *number >= 1 && static_cast<std::size_t>(*number) <= s.f->find(st.node)->options.size()) {
-          taking = static_cast<std::size_t>(*number);
-        }
       }
       if (taking) {
         s.out = flow::resume(*s.f, std::move(st), std::to_string(*taking), s.ctx);

@@ -70,7 +70,7 @@ void lexicon::load_answers(const std::string& file, std::vector<std::string>& pr
       }
       const long n = key[0] - '0';
       for (const auto& w : r.text_list(lang.second, key, path)) {
-        const std::string word = words_only(normalize(w));
+        const std::string word = std::string(strip_punctuation(normalize(w)));
         if (word.empty()) {
           r.problem(kv.second, "an empty word for the number " + key);
         } else if (const auto same = numbers_.find(word); same != numbers_.end() && same->second == n) {
@@ -102,7 +102,7 @@ void lexicon::load_answers(const std::string& file, std::vector<std::string>& pr
     for (const auto& lang : entry) {
       if (lang.first.Scalar() == "for") continue;
       for (const auto& w : r.text_list(entry, lang.first.Scalar(), "labels")) {
-        const std::string word = words_only(normalize(w));
+        const std::string word = std::string(strip_punctuation(normalize(w)));
         if (word.empty()) {
           r.problem(lang.second, "an empty word for " + as);
         } else if (const auto same = labels_.find(word); same != labels_.end() && same->second == keys) {
@@ -117,13 +117,13 @@ void lexicon::load_answers(const std::string& file, std::vector<std::string>& pr
 
 std::optional<long> lexicon::number(std::string_view normalized) const {
   if (asks_back(normalized)) return std::nullopt;
-  const auto it = numbers_.find(words_only(normalized));
+  const auto it = numbers_.find(strip_punctuation(normalized));
   return it == numbers_.end() ? std::nullopt : std::optional<long>(it->second);
 }
 
 bool lexicon::says(std::string_view label, std::string_view normalized) const {
   if (asks_back(normalized)) return false;
-  const auto it = labels_.find(words_only(normalized));
+  const auto it = labels_.find(strip_punctuation(normalized));
   return it != labels_.end() && std::find(it->second.begin(), it->second.end(), label) != it->second.end();
 }
 

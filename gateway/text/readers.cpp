@@ -84,7 +84,7 @@ numbered split_number(std::string_view normalized) {
 
 std::optional<long> read_choice(std::string_view normalized, const lexicon& words) {
   const auto [value, rest] = split_number(normalized);
-  if (!value) return words.number(normalized);  // «دو», «اول», "two"
+  if (!value) return std::nullopt;
   if (rest.empty()) return value;
   // "1 ok", "1 بله": the number stands when the rest only agrees.
   if (words.yes_no(rest) == std::optional<bool>(true)) return value;
@@ -100,7 +100,6 @@ std::optional<bool> read_yes_no(std::string_view normalized, const lexicon& word
   if (asks_back(normalized)) return std::nullopt;  // "1?": which did they mean?
   const std::string_view s = strip_punctuation(normalized);
   if (auto word = words.yes_no(s)) return word;
-  if (const auto said = words.number(s); said == 1L || said == 2L) return said == 1L;  // «یک», "two"
   const auto [value, rest] = split_number(s);
   if (value != 1L && value != 2L) return std::nullopt;
   const bool yes = value == 1L;
@@ -108,27 +107,11 @@ std::optional<bool> read_yes_no(std::string_view normalized, const lexicon& word
   return std::nullopt;  // "2 بله": which one?
 }
 
-namespace {
-constexpr std::string_view punctuation = " .!?,;:-()*~\"'";
-}  // namespace
-
 std::string_view strip_punctuation(std::string_view s) {
-  const auto b = s.find_first_not_of(punctuation);
+  static constexpr std::string_view marks = " .!?,;:-()*~\"'";
+  const auto b = s.find_first_not_of(marks);
   if (b == std::string_view::npos) return {};
-  return s.substr(b, s.find_last_not_of(punctuation) - b + 1);
-}
-
-std::string words_only(std::string_view normalized) {
-  std::string out;
-  for (const char ch : normalized) {
-    if (punctuation.find(ch) == std::string_view::npos) {
-      out += ch;
-    } else if (!out.empty() && out.back() != ' ') {
-      out += ' ';
-    }
-  }
-  if (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
+  return s.substr(b, s.find_last_not_of(marks) - b + 1);
 }
 
 namespace {

@@ -22,13 +22,12 @@ struct numbered {
 };
 numbered split_number(std::string_view normalized);
 
-// A menu choice: "1", "1.", "1)", "(1)", "1-", "#1", "1،", "1 .", a number followed only by
-// a yes word ("1 ok", "1 بله"), or one said in words alone («دو», «اول», "two":
-// lexicon/answers.yaml). Returns the number; the caller checks it is an option.
+// A menu choice: "1", "1.", "1)", "(1)", "1-", "#1", "1،", "1 .", and a number followed only by
+// a yes word ("1 ok", "1 بله"). Returns the number; the caller checks it is an option.
 std::optional<long> read_choice(std::string_view normalized, const lexicon& words);
 
 // Yes or no: a word from the lexicon of every language, or 1 (yes) / 2 (no) as the question
-// shows them (in words too: «یک»), alone or with a word that agrees ("1 بله", "2 no"). A number and a word that
+// shows them, alone or with a word that agrees ("1 بله", "2 no"). A number and a word that
 // disagree ("2 بله", "1 no") say nothing clearly: nullopt; so does one that asks back ("1?").
 std::optional<bool> read_yes_no(std::string_view normalized, const lexicon& words);
 // Whether the message ends in a question mark («بله؟», "ok?", «هان؟»): the person asks back.
@@ -62,8 +61,6 @@ long long day_number(const civil_date& d);
 // `normalized` without punctuation at either end (". ! ? , ; : - ( ) * ~ \" '", Arabic
 // punctuation being folded to these by normalize()) and without the spaces around it.
 std::string_view strip_punctuation(std::string_view normalized);
-// Its words without punctuation anywhere, one space between: "Fine, thanks." is "fine thanks".
-std::string words_only(std::string_view normalized);
 
 // The SMS words that act before any flow (R-S3, R-S5): data in lexicon/keywords.yaml, as
 // written there (compared normalised). Entries may be phrases ("STOP ALL", «لغو همه»).

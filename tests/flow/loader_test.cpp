@@ -57,7 +57,7 @@ TEST_CASE("flow: every broken flow is refused by lint with its location and reas
 
 TEST_CASE("flow: lint refuses answer words a reply could read two ways, with the file and the word", "[flow]") {
   const auto files = test::fixture_files("lexicon/broken", ".yaml");
-  REQUIRE(files.size() >= 7);
+  REQUIRE(files.size() >= 8);
   const std::string src = PAYGHAM_SOURCE_DIR;
   for (const auto& file : files) {
     const std::string text = test::read_file(file);
@@ -73,9 +73,14 @@ TEST_CASE("flow: lint refuses answer words a reply could read two ways, with the
     std::vector<std::string> problems;
     app::load_content(cfg.value(), problems);
     INFO(file << "\nproblems: " << (problems.empty() ? "none" : problems.front()));
-    REQUIRE(problems.size() == 1);
-    CHECK(problems.front().rfind(dir.file("lexicon/answers.yaml"), 0) == 0);
-    CHECK(problems.front().find(first_line.substr(10)) != std::string::npos);
+    REQUIRE_FALSE(problems.empty());
+    // Each names the file, so an operator can go to it; one says what is wrong.
+    bool found = false;
+    for (const auto& p : problems) {
+      CHECK(p.rfind(dir.file("lexicon/answers.yaml"), 0) == 0);
+      found = found || p.find(first_line.substr(10)) != std::string::npos;
+    }
+    CHECK(found);
   }
 }
 
