@@ -163,6 +163,7 @@ struct choice {
   bool literal = false;
   std::string value;
   std::string next;
+  bool exact = false;  // named by its whole label only (option::exact)
 };
 
 // The options of a menu or yes/no ask. A data menu reads them from a run variable holding a
@@ -177,7 +178,7 @@ std::optional<std::vector<choice>> choices(const node& n, const renderer& r, std
   }
   if (n.ask != ask_kind::menu) return out;
   if (n.options_from.empty()) {
-    for (const auto& o : n.options) out.push_back({o.label, false, o.value, o.next});
+    for (const auto& o : n.options) out.push_back({o.label, false, o.value, o.next, o.exact});
     return out;
   }
   const auto data = r.value(n.options_from);
@@ -206,7 +207,7 @@ std::optional<std::vector<choice>> choices(const node& n, const renderer& r, std
     }
     out.push_back(std::move(c));
   }
-  for (const auto& o : n.options) out.push_back({o.label, false, o.value, o.next});
+  for (const auto& o : n.options) out.push_back({o.label, false, o.value, o.next, o.exact});
   return out;
 }
 
@@ -476,6 +477,7 @@ const choice* by_label(const std::vector<choice>& opts, const std::string& typed
   // Whether every word of `words` is in option `at`'s label and one of them in no other: not
   // «۳ جدی» (a date) on a list of days that all say جدی.
   const auto fits = [&](std::size_t at, std::string_view words) {
+    if (opts[at].exact) return false;  // its whole label only
     bool all = true, own = false;
     for (std::size_t from = 0, space; from <= words.size() && all; from = space + 1) {
       space = std::min(words.find(' ', from), words.size());
@@ -677,6 +679,16 @@ std::optional<std::size_t> option_taking(const definition& f, const state& s, op
   return std::nullopt;
 }
 
+bool leads_with_option(const definition& f, const state& s, std::size_t n, std::string_view typed,
+                       const text::lexicon& words) {
+  const node* q = f.find(s.node);
+  if (!q || q->kind != node_kind::ask || q->ask != ask_kind::menu || n < 1 || n > q->options.size()) return false;
+  if (const auto [number, rest] = text::split_number(typed); number) return *number == static_cast<long>(n) && !rest.empty();
+  const std::size_t space = typed.find(' ');
+  return space != std::string_view::npos && q->options[n - 1].label == yes_key &&
+         words.yes_no(typed.substr(0, space)) == std::optional<bool>(true);
+}
+
 std::string option_number(std::size_t n, std::string_view lang) {
   const std::string digits = std::to_string(n);
   if (lang != "fa" && lang != "prs" && lang != "ps") return digits + ".";
@@ -763,7 +775,15 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
   }
   if (!got) {
     out.rejected = true;
-    if (++out.next.invalid >= max_invalid_replies) {
+    if (++out.next.invalid >= max_invalid_replies && !n->on_too_many.empty()) {
+      // Not ended: a report saved as it stands, a reminder left unanswered (the reply still
+      // reaches a person, as every unclear one does).
+      out.next.invalid = 0;
+      out.next.trail.push_back(n->id);
+      advance(f, n->on_too_many, out, o, ctx);
+      return out;
+    }
+    if (out.next.invalid >= max_invalid_replies) {
       auto t = r.text(keys::too_many_invalid);
       if (!t) {
         fail(out, ctx, "missing text '" + std::string(keys::too_many_invalid) + "'");

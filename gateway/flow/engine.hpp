@@ -201,6 +201,12 @@ std::optional<named_option> option_named(const definition& f, const state& s, st
 // words). nullopt when none does.
 std::optional<std::size_t> option_taking(const definition& f, const state& s, option::takes what);
 
+// Whether a normalised reply starts with option `n` of the menu the run waits at and says more
+// after it: its number ("1 two people"), or a yes word when the option is a menu's yes
+// («بلی، دو نفر», "yes, two people").
+bool leads_with_option(const definition& f, const state& s, std::size_t n, std::string_view typed,
+                       const text::lexicon& words);
+
 // Starts `f` at `node` with run variables already set: the scheduler starting a conversation
 // about something it knows (a booking's reminder asks "will you come?" with its code).
 outcome start_at(const definition& f, const std::string& node, std::map<std::string, std::string> vars,

@@ -76,6 +76,7 @@ std::vector<std::string> node::targets() const {
   add(yes);
   add(no);
   add(on_timeout);
+  add(on_too_many);
   for (const auto& o : options) add(o.next);
   for (const auto& c : cases) add(c.second);
   for (const auto& o : outcomes) add(o.second);

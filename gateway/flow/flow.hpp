@@ -32,6 +32,9 @@ struct option {
   // What a reply that answers no option may still mean: `danger`, words of someone in danger
   // ("is anyone hurt?": yes); `words`, any words («کمک لازم دارم» to "1 I am well 2 I need help").
   enum class takes { nothing, danger, words } taken = takes::nothing;
+  // Named only by its number, its whole label or its other words (lexicon/answers.yaml), never
+  // by a word of its label alone: «راتلای» ("to come") of «نشم راتلای» ("I cannot come").
+  bool exact = false;
 };
 
 // A node of a flow. Which fields matter depends on `kind` (and `ask`); the loader fills the
@@ -61,6 +64,7 @@ struct node {
   bool secret = false;          // the answer (a PIN) is never stored as typed (USSD inputs)
   std::int64_t timeout_ms = 0;  // SMS: how long the run waits for a reply (0: no limit)
   std::string on_timeout;       // SMS: where the run goes when nobody replied in time
+  std::string on_too_many;      // where the run goes after too many unclear replies (else it ends)
 
   // switch: the first case equal to the variable's value, else `next`
   std::string on;

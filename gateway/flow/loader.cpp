@@ -85,7 +85,7 @@ bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& 
                const YAML::Node& y, node& n) {
   n.kind = node_kind::ask;
   r.expect_map(y, path, {"ask", "text", "save", "options", "options_from", "next", "yes", "no",
-                         "min", "max", "invalid", "timeout", "on_timeout", "back", "secret"});
+                         "min", "max", "invalid", "timeout", "on_timeout", "on_too_many", "back", "secret"});
   const std::string kind = r.text(y, "ask", path, true).value_or("");
   const auto k = ask_from(kind);
   if (!k) {
@@ -139,7 +139,7 @@ bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& 
       for (std::size_t i = 0; i < opts.size(); ++i) {
         const YAML::Node o = opts[i];
         const std::string opath = path + ".options[" + std::to_string(i + 1) + "]";
-        if (!r.expect_map(o, opath, {"label", "value", "next", "takes"})) continue;
+        if (!r.expect_map(o, opath, {"label", "value", "next", "takes", "exact"})) continue;
         option opt;
         opt.label = r.text(o, "label", opath, true).value_or("");
         opt.value = r.text(o, "value", opath, data).value_or(std::to_string(i + 1));
@@ -149,6 +149,7 @@ bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& 
                                     "' may have too; give it a word (call)");
         }
         opt.next = r.text(o, "next", opath, true).value_or("");
+        opt.exact = r.boolean(o, "exact", opath).value_or(false);
         if (const auto t = r.text(o, "takes", opath, false)) {
           if (*t == "danger") {
             opt.taken = option::takes::danger;
@@ -232,6 +233,7 @@ bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& 
                          "own are set by an operator (POST /api/v1/contacts, the console, paygham contacts import)");
   }
   n.on_timeout = r.text(y, "on_timeout", path).value_or("");
+  n.on_too_many = r.text(y, "on_too_many", path).value_or("");
   if (auto t = r.text(y, "timeout", path)) {
     auto d = core::parse_duration(*t);
     if (!d) {

@@ -617,10 +617,16 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     // answered as other words of danger are (the emergency number, the crisis lines, a call).
     if (s.out.rejected && !by_keyword) {
       const bool self_harm = !c->self_harm_words.find(sms.text).empty();
-      const bool danger = !self_harm && !c->danger_words.find(sms.text).empty();
+      bool danger = !self_harm && !c->danger_words.find(sms.text).empty();
       std::optional<std::size_t> taking;
-      if (danger && c->denials.find(sms.text).empty()) {
+      const bool denied = !c->denials.find(sms.text).empty();
+      if (danger && !denied) {
         taking = flow::option_taking(*s.f, st, flow::option::takes::danger);
+      } else if (const auto yes = flow::option_taking(*s.f, st, flow::option::takes::danger);
+                 yes && !self_harm && !denied && flow::leads_with_option(*s.f, st, *yes, typed, c->words)) {
+        // "yes, two people", «بلی، دو نفر», "1 two people": that option, more said than asked.
+        taking = yes;
+        danger = true;
       } else if (!danger && !self_harm && text::has_letters(typed)) {
         // With a number too: «۱ خوب نیستم», «۱ کمک می‌خواهم» say more than 1 («۱ خوبم» is 1 in
         // its own words, lexicon/answers.yaml, and never reaches here).

@@ -92,6 +92,11 @@ TEST_CASE("urgent words: danger as people write it, with suffixes, spaces, ZWNJ 
   CHECK(danger.find("کیسه آبم پاره شد") == "کیسه آبم پاره");
   CHECK(danger.find("نجلۍ ټپي ده") == "ټپي ده");
   CHECK(danger.find("دوه کسه زخمي شول") == "زخمی");  // Pashto's ي read as ی
+  CHECK(danger.find("a child is hurt") == "is hurt");
+  CHECK(danger.find("2 people hurt") == "people hurt");
+  CHECK(danger.find("someone died") == "someone died");
+  CHECK(danger.find("یک نفر فوت کرد") == "فوت کرد");
+  CHECK(danger.find("یو سړی مړ دی") == "مړ دی");
 }
 
 TEST_CASE("urgent words: everyday messages are not urgent", "[text]") {
@@ -101,7 +106,7 @@ TEST_CASE("urgent words: everyday messages are not urgent", "[text]") {
                                "هشدار مین برای قندهار", "blood test results", "تشکر", "نفس راحت کشیدم",
                                "برای آزمایش خون میام", "الهی بمیرم برات", "فردا حرکت نمیکنیم", "خودمو میرسونم",
                                "بیرون رفتم", "رنگش بیرنگ شد", "راز وینه", "what is the deadline",
-                               "قطع دسترسی به اینترنت", "قلبم تپید"}) {
+                               "قطع دسترسی به اینترنت", "قلبم تپید", "it doesn't hurt", "my phone died"}) {
     INFO(everyday);
     CHECK(danger.find(everyday) == "");
     CHECK(self_harm.find(everyday) == "");
