@@ -682,11 +682,23 @@ std::optional<std::size_t> option_taking(const definition& f, const state& s, op
 bool leads_with_option(const definition& f, const state& s, std::size_t n, std::string_view typed,
                        const text::lexicon& words) {
   const node* q = f.find(s.node);
-  if (!q || q->kind != node_kind::ask || q->ask != ask_kind::menu || n < 1 || n > q->options.size()) return false;
-  if (const auto [number, rest] = text::split_number(typed); number) return *number == static_cast<long>(n) && !rest.empty();
-  const std::size_t space = typed.find(' ');
-  return space != std::string_view::npos && q->options[n - 1].label == yes_key &&
-         words.yes_no(typed.substr(0, space)) == std::optional<bool>(true);
+  if (!q || q->kind != node_kind::ask || q->ask != ask_kind::menu || n < 1 || n > q->options.size() ||
+      q->options[n - 1].label != yes_key || text::asks_back(typed)) {
+    return false;
+  }
+  // Its number or a yes word first; then how many, and who: not "1 no", "ok thanks", "1 2".
+  std::string_view rest;
+  if (const auto [number, after] = text::split_number(typed); number) {
+    if (*number != static_cast<long>(n)) return false;
+    rest = after;
+  } else if (const std::size_t space = typed.find(' '); space != std::string_view::npos &&
+                                                        words.yes_no(typed.substr(0, space)) == std::optional<bool>(true)) {
+    rest = text::strip_punctuation(typed.substr(space + 1));
+  }
+  const std::size_t space = rest.find(' ');
+  if (space == std::string_view::npos) return false;
+  const std::string_view count = rest.substr(0, space);
+  return text::all_digits(count) || words.number(count).has_value();
 }
 
 std::string option_number(std::size_t n, std::string_view lang) {

@@ -201,9 +201,9 @@ std::optional<named_option> option_named(const definition& f, const state& s, st
 // words). nullopt when none does.
 std::optional<std::size_t> option_taking(const definition& f, const state& s, option::takes what);
 
-// Whether a normalised reply starts with option `n` of the menu the run waits at and says more
-// after it: its number ("1 two people"), or a yes word when the option is a menu's yes
-// («بلی، دو نفر», "yes, two people").
+// Whether a normalised reply to a menu of yes and no starts with its yes (option `n`: its number
+// or a yes word) and then says how many and who: "1 two people", «بلی، دو نفر», "yes, 3 people".
+// Not "1 no", "ok thanks", "1 2", "yes two?".
 bool leads_with_option(const definition& f, const state& s, std::size_t n, std::string_view typed,
                        const text::lexicon& words);
 

@@ -234,6 +234,10 @@ bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& 
   }
   n.on_timeout = r.text(y, "on_timeout", path).value_or("");
   n.on_too_many = r.text(y, "on_too_many", path).value_or("");
+  if (n.on_too_many == id) {
+    r.problem(y["on_too_many"], "question '" + id + "' goes to itself after too many unclear replies: it would be "
+                                "asked for ever; name where the run goes instead");
+  }
   if (auto t = r.text(y, "timeout", path)) {
     auto d = core::parse_duration(*t);
     if (!d) {
