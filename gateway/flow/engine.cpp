@@ -691,8 +691,8 @@ bool leads_with_option(const definition& f, const state& s, std::size_t n, std::
   if (const auto [number, after] = text::split_number(typed); number) {
     if (*number != static_cast<long>(n)) return false;
     rest = after;
-  } else if (const std::size_t space = typed.find(' '); space != std::string_view::npos &&
-                                                        words.yes_no(typed.substr(0, space)) == std::optional<bool>(true)) {
+  } else if (const std::size_t space = typed.find(' ');
+             space != std::string_view::npos && words.yes_no(typed.substr(0, space)) == std::optional<bool>(true)) {
     rest = text::strip_punctuation(typed.substr(space + 1));
   }
   const std::size_t space = rest.find(' ');
