@@ -26,6 +26,13 @@ std::vector<std::string> lint_problems(const test::temp_dir& dir, const std::str
   return problems;
 }
 
+// What a broken fixture's first line says lint must report: `# expect: <words>`.
+std::string expected_problem(const std::string& text) {
+  const std::string first_line = text.substr(0, text.find('\n'));
+  REQUIRE(first_line.rfind("# expect: ", 0) == 0);
+  return first_line.substr(10);
+}
+
 }  // namespace
 
 TEST_CASE("flow: every broken flow is refused by lint with its location and reason", "[flow]") {
@@ -34,9 +41,7 @@ TEST_CASE("flow: every broken flow is refused by lint with its location and reas
   const std::string src = PAYGHAM_SOURCE_DIR;
   for (const auto& file : files) {
     const std::string text = test::read_file(file);
-    const std::string first_line = text.substr(0, text.find('\n'));
-    REQUIRE(first_line.rfind("# expect: ", 0) == 0);
-    const std::string expected = first_line.substr(10);
+    const std::string expected = expected_problem(text);
     // The whole lint, as `paygham lint` runs it: the flow beside the shipped templates.
     test::temp_dir dir;
     std::filesystem::create_directories(dir.file("flows"));
@@ -61,8 +66,7 @@ TEST_CASE("flow: lint refuses answer words a reply could read two ways, with the
   const std::string src = PAYGHAM_SOURCE_DIR;
   for (const auto& file : files) {
     const std::string text = test::read_file(file);
-    const std::string first_line = text.substr(0, text.find('\n'));
-    REQUIRE(first_line.rfind("# expect: ", 0) == 0);
+    const std::string expected = expected_problem(text);
     // The shipped config and lexicon, with this answers.yaml.
     test::temp_dir dir;
     std::filesystem::copy(src + "/lexicon", dir.file("lexicon"));
@@ -78,7 +82,7 @@ TEST_CASE("flow: lint refuses answer words a reply could read two ways, with the
     bool found = false;
     for (const auto& p : problems) {
       CHECK(p.rfind(dir.file("lexicon/answers.yaml"), 0) == 0);
-      found = found || p.find(first_line.substr(10)) != std::string::npos;
+      found = found || p.find(expected) != std::string::npos;
     }
     CHECK(found);
   }
