@@ -173,6 +173,10 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
         s.r = std::move(*old);
         s.r.session_id = req.session_id;
         s.r.channel_id = req.channel_id;  // the route dialled now: its timeouts, its sender
+        // The old session's hops are not this one's: a "1" here (continue) is not a retry of
+        // the "1" that session ended on.
+        s.r.last_input.clear();
+        s.r.last_reply.clear();
         st.vars[std::string(resume_var)] = st.node;
         st.node = std::string(resume_node);
         st.invalid = 0;
