@@ -124,6 +124,43 @@ std::string runner::apply_drop(store::tx& tx, const content& c, const store::job
   return {};
 }
 
+bool runner::time_out_dropped(store::tx& tx, const content& c, const store::run& r) const {
+  const flow::definition* f = c.pinned(r.flow_id, r.flow_hash);
+  // A flow that never resumes (a menu behind a PIN) never goes on without the person.
+  if (!f || !f->resume) return false;
+  flow::state st;
+  try {
+    st = state_from_json(r.state);
+  } catch (const std::exception&) {
+    return false;  // a state nobody can read is let go as ever
+  }
+  // Dropped again at "continue?" after a redial: the question it was asked about.
+  if (st.node == resume_node) {
+    const auto back = st.vars.find(std::string(resume_var));
+    if (back == st.vars.end()) return false;
+    st.node = back->second;
+    st.vars.erase(back);
+  }
+  // Behind a PIN, nothing of the run ever goes by SMS.
+  if (gateway_node(st.node) || st.vars.contains(std::string(pin_var))) return false;
+  const flow::node* n = f->find(st.node);
+  if (!n || n->kind != flow::node_kind::ask || n->on_timeout.empty()) return false;
+  auto who = tx.find_contact(r.contact_id);
+  if (!who) return false;
+  step s{f, r, std::move(*who), {}, {}};
+  s.r.medium = store::medium::sms;
+  s.r.session_id.clear();
+  s.ctx = context_for(c, flow::medium::sms, s.who, tx.now());
+  keep_neutral(s.ctx, st);
+  s.out = flow::time_out(*f, std::move(st), s.ctx);
+  s.unprompted = true;
+  tx.require_disk();
+  settle(tx, c, s);
+  commit(tx, s);
+  core::log::info("run.timed_out_after_drop", {{"run", r.id}, {"flow", f->id}, {"node", n->id}});
+  return true;
+}
+
 namespace {
 constexpr core::unix_ms invite_grace_ms = 5 * 60'000;
 }  // namespace
@@ -781,8 +818,13 @@ tick_outcome runner::tick(store::tx& tx, bool jobs_only) const {
     core::log::warn("job.parked", {{"job", j.id}, {"kind", j.kind}, {"problem", problem}});
   }
   if (jobs_only) return done;
-  // Dropped sessions nobody came back to within the window: their answers are let go.
+  // Dropped sessions nobody came back to within the window: their answers are let go, unless
+  // the question they dropped at says where silence leads.
   for (auto& r : tx.stale_ussd_runs(tx.now() - settings_.resume_window_ms, tick_batch)) {
+    if (time_out_dropped(tx, *c, r)) {
+      ++done.timeouts;
+      continue;
+    }
     if (invite_to_finish(tx, *c, r)) ++done.invited;
     end_run(r, store::run_status::expired);
     tx.save_run(r);

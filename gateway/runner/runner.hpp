@@ -301,6 +301,10 @@ class runner {
   // R-U15: a session left after an answer, whose resume window has ended: one SMS inviting
   // the person to dial again (the flow's `invite`), unless that could say too much or too often.
   bool invite_to_finish(store::tx& tx, const content& c, const store::run& r) const;
+  // A session dropped at a question that says where silence leads (`on_timeout`: a hazard
+  // report's "is anyone hurt?"), whose resume window has ended: the run goes there as it would
+  // by SMS, its messages by SMS, instead of its answers being let go. False when it cannot.
+  bool time_out_dropped(store::tx& tx, const content& c, const store::run& r) const;
   std::string apply_series_due(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // A refill series' phase (actions::refill_phase): the job `j` (its payload `p`) of the cycle
   // asked at p.at.
