@@ -81,6 +81,10 @@ struct action {
   // menu: lint checks every language has them, and that a page of them fits a USSD screen.
   std::vector<std::string_view> shows = {};
   std::string_view menu = {};
+  // The outcome after which the run speaks with a health worker on their own phone, not with a
+  // patient (a PIN or a worker's number checked): lint's R-S10 check of what a conversation by
+  // SMS says stops there.
+  std::string_view staff = {};
 };
 
 class registry {

@@ -143,10 +143,11 @@ const registry& registry::builtin() {
     b.add({"workers.login", workers_login,
            "checks args.pin (5 wrong in a row lock the menu for 30 minutes) and clears it; sets worker; outcome ok, "
            "wrong (sets pin_tries), locked",
-           {"pin"}});
+           {"pin"}, {}, {}, false, {}, {}, {}, "ok"});
     b.add({"workers.by_number", workers_by_number,
            "over SMS only: the sender is a health worker (their number alone, no PIN); sets worker; outcome ok, "
-           "unknown, locked"});
+           "unknown, locked",
+           {}, {}, {}, false, {}, {}, {}, "ok"});
     b.add({"workers.enrol_command", workers_enrol_command,
            "reads args.text as 'PHONE MEDICINE-WORD HH:MM [LANGUAGE]', 'PHONE PREGNANCY-WORD DATE [LANGUAGE]', "
            "'PHONE CHECKIN-WORD [LANGUAGE]' or 'PHONE REFILL-WORD DATE [DAYS] [LANGUAGE]' (args.medicine, "

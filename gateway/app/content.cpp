@@ -108,36 +108,55 @@ text::language_hints load_language_hints(const std::string& file, std::vector<st
   return h;
 }
 
+// The flow as the people it serves meet it: without the ways on from an action that found a
+// health worker (its `staff` outcome), whose own phone the run then speaks to.
+flow::definition without_staff(const flow::definition& f, const actions::registry& known) {
+  flow::definition out = f;
+  for (auto& [id, n] : out.nodes) {
+    if (n.kind != flow::node_kind::action) continue;
+    if (const actions::action* a = known.find(n.action); a && !a->staff.empty()) n.outcomes.erase(std::string(a->staff));
+  }
+  return out;
+}
+
+constexpr const char* conversation_why = "the flow runs by SMS";
+
+// Which conversations by SMS for_sms_texts goes through besides what is sent unasked.
+enum class conversations { none, with_people, all };
+
 // Each text of the flows that can go by SMS, with where it is and why: the invitation to finish,
 // a send step, what the scheduler sends (a node reached only from an entry), an action's texts
-// (a reminder's template) and, with `conversations`, every node of a run by SMS (an answer to
-// what the person just wrote).
-using sms_text_fn = std::function<void(const std::string& where, const std::string& key, const char* why)>;
-void for_sms_texts(const runner::content& bundle, const actions::registry& known, bool conversations,
+// (a reminder's template) and, with `talks`, every node of a run by SMS (an answer to what the
+// person just wrote): `with_people` leaves out what a health worker reads once their PIN or
+// number is checked. `label`: the text is a menu option's label.
+using sms_text_fn =
+    std::function<void(const std::string& where, const std::string& key, const char* why, bool label)>;
+void for_sms_texts(const runner::content& bundle, const actions::registry& known, conversations talks,
                    const sms_text_fn& fn) {
   for (const auto& f : bundle.flows.all()) {
-    if (!f->invite.empty()) fn(f->file, f->invite, "it invites the person back by SMS");
+    if (!f->invite.empty()) fn(f->file, f->invite, "it invites the person back by SMS", false);
     const auto asked = flow::reachable(*f, {f->start});
     std::set<std::string> over_sms;
-    if (conversations) {
+    if (talks != conversations::none) {
       std::vector<std::string> from = f->entries;
       if (f->reaches_sms()) from.push_back(f->start);
-      over_sms = flow::reachable(*f, from, "sms");
+      over_sms = talks == conversations::all ? flow::reachable(*f, from, "sms")
+                                             : flow::reachable(without_staff(*f, known), from, "sms");
     }
     for (const auto& [id, n] : f->nodes) {
       const char* why = n.kind == flow::node_kind::send ? "it is sent by SMS"
                         : !asked.count(id)               ? "the scheduler sends it by SMS"
-                        : over_sms.count(id)             ? "the flow runs by SMS"
+                        : over_sms.count(id)             ? conversation_why
                                                          : nullptr;
       if (why) {
-        if (!n.text.empty()) fn(n.where, n.text, why);
-        for (const auto& o : n.options) fn(n.where, o.label, why);
+        if (!n.text.empty()) fn(n.where, n.text, why, false);
+        for (const auto& o : n.options) fn(n.where, o.label, why, true);
       }
       if (n.kind != flow::node_kind::action) continue;
       if (const actions::action* a = known.find(n.action)) {
         for (const std::string_view arg : a->texts) {
           const auto it = n.args.find(std::string(arg));
-          if (it != n.args.end()) fn(n.where, it->second, "it is sent by SMS on a schedule");
+          if (it != n.args.end()) fn(n.where, it->second, "it is sent by SMS on a schedule", false);
         }
       }
     }
@@ -218,13 +237,17 @@ void check_latin_letters(const config& c, const runner::content& bundle,
   }
 }
 
-// R-S10: what goes by SMS without the person asking at that moment (a send step, what a
-// scheduled entry node says, a reminder's template) names no health condition, treatment or
-// sensitive service, in any language: the phone may be shared.
+// R-S10: no SMS to the people served names a health condition, treatment or sensitive
+// service, in any language: the phone may be shared. What goes without the person asking at
+// that moment (a send step, what a scheduled entry node says, a reminder's template), and every
+// answer of a conversation by SMS. A menu's labels by SMS may list services (to choose one says
+// nothing of the person); a health worker's own messages may name the care.
 void check_sensitive(const runner::content& bundle, const text::term_list& terms,
                      const actions::registry& known, std::vector<std::string>& problems) {
   const auto langs = bundle.texts.languages();
-  for_sms_texts(bundle, known, false, [&](const std::string& where, const std::string& key, const char* why) {
+  for_sms_texts(bundle, known, conversations::with_people, [&](const std::string& where, const std::string& key,
+                                                               const char* why, bool label) {
+    if (label && std::string_view(why) == conversation_why) return;
     for (const auto& lang : langs) {
       const text::entry* e = bundle.texts.find(lang, key);
       if (!e) continue;
@@ -248,7 +271,7 @@ bool names_a_person(std::string_view placeholder) {
 // code identifies them), in a conversation by SMS too. USSD screens may greet by name.
 void check_names(const runner::content& bundle, const actions::registry& known, std::vector<std::string>& problems) {
   const auto langs = bundle.texts.languages();
-  for_sms_texts(bundle, known, true, [&](const std::string& where, const std::string& key, const char* why) {
+  for_sms_texts(bundle, known, conversations::all, [&](const std::string& where, const std::string& key, const char* why, bool) {
     for (const auto& lang : langs) {
       const text::entry* e = bundle.texts.find(lang, key);
       if (!e) continue;
