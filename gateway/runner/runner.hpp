@@ -293,6 +293,12 @@ class runner {
   // Moves a USSD run that dropped with a question open to SMS: the question is sent as a
   // message and the reply answers it. False when the run cannot continue that way.
   bool continue_by_sms(store::tx& tx, const content& c, step& s) const;
+  // The flow's own keyword alone, to a question of a conversation the person began by SMS (a
+  // hazard report's "is anyone hurt?"): before the flow begins anew, what they began goes where
+  // silence would lead it (`on_timeout`: the report saved as it stands). Not a conversation the
+  // scheduler began (a reminder: silence there is a miss). `open` is the run at the question.
+  void leave_begun(store::tx& tx, const content& c, const step& open, const flow::state& st,
+                   sms_outcome& result) const;
   // The jobs the runner schedules (registered in tick()): each returns why it cannot apply
   // its payload (the job is then parked), or empty.
   std::optional<step> job_step(store::tx& tx, const content& c, std::int64_t run_id) const;

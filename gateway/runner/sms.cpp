@@ -538,6 +538,18 @@ bool runner::language_change(store::tx& tx, const content& c, store::contact& wh
   return answer();
 }
 
+void runner::leave_begun(store::tx& tx, const content& c, const step& open, const flow::state& st,
+                         sms_outcome& result) const {
+  const flow::node* n = open.f->find(st.node);
+  if (!n || n->kind != flow::node_kind::ask || n->on_timeout.empty() || !st.vars.contains(std::string(own_start_var))) {
+    return;
+  }
+  step left{open.f, open.r, open.who, open.ctx, {}};
+  left.out = flow::time_out(*open.f, st, left.ctx);
+  settle(tx, c, left);
+  result.queued += commit(tx, left);
+}
+
 sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const {
   const auto c = current();
   sms_outcome result;
@@ -644,6 +656,7 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     // person reads it and the question is asked again, not begun anew.
     const bool about_open = by_keyword && by_keyword->id == waiting_flow->id && words_after_keyword(sms.text);
     if (s.out.rejected && by_keyword && !about_open) {
+      if (by_keyword->id == waiting_flow->id) leave_begun(tx, *c, s, st, result);
       start(by_keyword);
     } else {
       rejected = s.out.rejected;
