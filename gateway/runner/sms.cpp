@@ -621,7 +621,18 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     s.r = std::move(*waiting);
     flow::state st = state_from_json(s.r.state);
     keep_neutral(s.ctx, st);
-    s.out = flow::resume(*s.f, st, sms.text, s.ctx);
+    // A flow's keyword alone is that keyword to a menu («نوبت», "VISIT" to "3 Cancel the
+    // visit"), never an option of words like it; to a question for words («ماین» to "what did
+    // you see?") it may be the answer.
+    const flow::node* asked = s.f->find(st.node);
+    if (by_keyword && flow::after_keyword(sms.text).empty() && asked && asked->kind == flow::node_kind::ask &&
+        asked->ask != flow::ask_kind::text) {
+      s.out = flow::outcome{};
+      s.out.next = st;
+      s.out.rejected = true;
+    } else {
+      s.out = flow::resume(*s.f, st, sms.text, s.ctx);
+    }
     // A reply that answers no option, to a question with an option for it: words of someone in
     // danger («۲ نفر زخمی شدند» to "is anyone hurt?"), or words («کمک لازم دارم» to "I am well /
     // I need help"). That option, and the words kept in the inbox beside what it saves.
