@@ -299,6 +299,18 @@ class runner {
   // scheduler began (a reminder: silence there is a miss). `open` is the run at the question.
   void leave_begun(store::tx& tx, const content& c, const step& open, const flow::state& st,
                    sms_outcome& result) const;
+  // A reply, by SMS or USSD, that answers no option of the question the run waits at (`st`)
+  // but says what one is for: words of someone in danger («۲ نفر زخمی شدند», "a child got hurt")
+  // or a yes with how many ("yes, two people") to "is anyone hurt?" (the option that `takes:
+  // danger`), words to a question with an option that `takes: words` («کمک لازم دارم» to "I am
+  // well / I need help"). Not words that deny it («کسی زخمی نشده»), nor of self-harm: those are
+  // answered as other words of danger are.
+  struct taken_in_words {
+    std::size_t option;  // its number, as typed
+    bool danger;         // of someone in danger: urgent in the inbox
+  };
+  static std::optional<taken_in_words> option_in_words(const content& c, const flow::definition& f,
+                                                       const flow::state& st, std::string_view text);
   // The jobs the runner schedules (registered in tick()): each returns why it cannot apply
   // its payload (the job is then parked), or empty.
   std::optional<step> job_step(store::tx& tx, const content& c, std::int64_t run_id) const;

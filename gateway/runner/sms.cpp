@@ -538,6 +538,29 @@ bool runner::language_change(store::tx& tx, const content& c, store::contact& wh
   return answer();
 }
 
+std::optional<runner::taken_in_words> runner::option_in_words(const content& c, const flow::definition& f,
+                                                               const flow::state& st, std::string_view text) {
+  const std::string typed = text::normalize(text);
+  const bool self_harm = !c.self_harm_words.find(text).empty();
+  const bool danger = !self_harm && !c.danger_words.find(text).empty();
+  const bool denied = !c.denials.find(text).empty();
+  const auto yes = flow::option_taking(f, st, flow::option::takes::danger);
+  if (danger && !denied) {
+    if (yes) return taken_in_words{*yes, true};
+    return std::nullopt;
+  }
+  // "yes, two people", «بلی، دو نفر», "1 two people": that option, more said than asked.
+  if (yes && !self_harm && !denied && flow::leads_with_option(f, st, *yes, typed, c.words)) {
+    return taken_in_words{*yes, true};
+  }
+  // With a number too: «۱ خوب نیستم», «۱ کمک می‌خواهم» say more than 1 («۱ خوبم» is 1 in its
+  // own words, lexicon/answers.yaml, and never reaches here).
+  if (!danger && !self_harm && text::has_letters(typed)) {
+    if (const auto words = flow::option_taking(f, st, flow::option::takes::words)) return taken_in_words{*words, false};
+  }
+  return std::nullopt;
+}
+
 void runner::leave_begun(store::tx& tx, const content& c, const step& open, const flow::state& st,
                          sms_outcome& result) const {
   const flow::node* n = open.f->find(st.node);
@@ -633,32 +656,13 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     } else {
       s.out = flow::resume(*s.f, st, sms.text, s.ctx);
     }
-    // A reply that answers no option, to a question with an option for it: words of someone in
-    // danger («۲ نفر زخمی شدند» to "is anyone hurt?"), or words («کمک لازم دارم» to "I am well /
-    // I need help"). That option, and the words kept in the inbox beside what it saves.
-    // Not words that deny it («کسی زخمی نشده», "nobody injured"), nor of self-harm: those are
-    // answered as other words of danger are (the emergency number, the crisis lines, a call).
+    // A reply that answers no option, to a question with an option for it (option_in_words):
+    // that option, and the words kept in the inbox beside what it saves.
     if (s.out.rejected && !by_keyword) {
-      const bool self_harm = !c->self_harm_words.find(sms.text).empty();
-      bool danger = !self_harm && !c->danger_words.find(sms.text).empty();
-      std::optional<std::size_t> taking;
-      const bool denied = !c->denials.find(sms.text).empty();
-      if (danger && !denied) {
-        taking = flow::option_taking(*s.f, st, flow::option::takes::danger);
-      } else if (const auto yes = flow::option_taking(*s.f, st, flow::option::takes::danger);
-                 yes && !self_harm && !denied && flow::leads_with_option(*s.f, st, *yes, typed, c->words)) {
-        // "yes, two people", «بلی، دو نفر», "1 two people": that option, more said than asked.
-        taking = yes;
-        danger = true;
-      } else if (!danger && !self_harm && text::has_letters(typed)) {
-        // With a number too: «۱ خوب نیستم», «۱ کمک می‌خواهم» say more than 1 («۱ خوبم» is 1 in
-        // its own words, lexicon/answers.yaml, and never reaches here).
-        taking = flow::option_taking(*s.f, st, flow::option::takes::words);
-      }
-      if (taking) {
-        s.out = flow::resume(*s.f, std::move(st), std::to_string(*taking), s.ctx);
+      if (const auto taken = option_in_words(*c, *s.f, st, sms.text)) {
+        s.out = flow::resume(*s.f, std::move(st), std::to_string(taken->option), s.ctx);
         store::inbox_item item{s.who.id, s.r.id, sms.channel_id, s.f->id, sms.text};
-        item.urgent = danger;
+        item.urgent = taken->danger;
         tx.add_inbox(item);
       }
     }

@@ -276,7 +276,22 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
       s.out.next.vars[std::string(pin_var)] = "1";
       never_by_sms();
     }
+    // Words for an option that takes them («زخمی», "a child is hurt" to "is anyone hurt?"):
+    // read as by SMS, the words kept in the inbox.
+    std::optional<flow::state> at;
+    if (waiting && (flow::option_taking(*s.f, s.out.next, flow::option::takes::danger) ||
+                    flow::option_taking(*s.f, s.out.next, flow::option::takes::words))) {
+      at = s.out.next;
+    }
     s.out = flow::resume(*s.f, std::move(s.out.next), answers[used], s.ctx);
+    if (s.out.rejected && at) {
+      if (const auto taken = option_in_words(*c, *s.f, *at, answers[used])) {
+        s.out = flow::resume(*s.f, std::move(*at), std::to_string(taken->option), s.ctx);
+        store::inbox_item item{s.who.id, s.r.id, req.channel_id, s.f->id, answers[used]};
+        item.urgent = taken->danger;
+        tx.add_inbox(item);
+      }
+    }
     settle(tx, *c, s);
   }
   s.out.next.secret_parts = secret_parts;
