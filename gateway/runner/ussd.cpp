@@ -167,6 +167,11 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     if (old) {
       const flow::definition* f_old = c->pinned(old->flow_id, old->flow_hash);
       flow::state st = state_from_json(old->state);
+      // Dropped again at "continue?": offered again, about the question it was asked about.
+      if (const auto back = st.vars.find(std::string(resume_var)); st.node == resume_node && back != st.vars.end()) {
+        st.node = back->second;
+        st.vars.erase(back);
+      }
       if (answers.empty() && f_old && !gateway_node(st.node) && !st.vars.contains(std::string(pin_var))) {
         resumed = true;
         s.f = f_old;
