@@ -4,7 +4,8 @@
 //
 //   appointments.people                           → ok {people}: a data menu of whom the visit
 //                         may be for: Me, those the phone booked for before, someone new of
-//                         each relation (R-B4; the values are clients: self, child-2, …)
+//                         each relation (R-B4; the values are clients: self, child-2, …);
+//                         clears replaces (a new booking changes no visit)
 //   appointments.clinics  service                 → ok {clinics}: a data menu; none
 //   appointments.days     clinic, service, [for], [by_worker] → ok {days}: days with a free window; none
 //   appointments.times    clinic, service, day, [for], [by_worker] → ok {times}: that day's free windows;
@@ -395,7 +396,9 @@ flow::action_result appointments_people(store::tx& t, const request& r) {
     items.push_back(std::move(item));
   }
   for (auto& f : fresh) items.push_back(std::move(f));
-  return {"ok", {{"people", data_menu(items)}}};
+  // A new booking begins here: no visit of the person's is being changed, also when they came
+  // back from changing one (0 or 00 from its days), whose booking would otherwise cancel it.
+  return {"ok", {{"people", data_menu(items)}, {"replaces", ""}}};
 }
 
 flow::action_result appointments_clinics(store::tx&, const request& r) {
