@@ -766,6 +766,13 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
       advance(f, previous, out, o, ctx);
       return out;
     }
+    if (typed == "0" && !n->on_timeout.empty()) {
+      // Leaving a question that says where silence leads (a saved report's "may the team call
+      // you?"): there, as if no answer came, so the person leaves with what it says.
+      out.next.trail.push_back(n->id);
+      advance(f, n->on_timeout, out, o, ctx);
+      return out;
+    }
     if (typed == "0") {
       // Back from the first question (or one that cannot go back): the person is leaving.
       o.add(r.text(keys::goodbye).value_or(""));
