@@ -124,7 +124,7 @@ std::string runner::apply_drop(store::tx& tx, const content& c, const store::job
   return {};
 }
 
-bool runner::time_out_dropped(store::tx& tx, const content& c, const store::run& r) const {
+bool runner::time_out_left(store::tx& tx, const content& c, const store::run& r) const {
   const flow::definition* f = c.pinned(r.flow_id, r.flow_hash);
   // A flow that never resumes (a menu behind a PIN) never goes on without the person.
   if (!f || !f->resume) return false;
@@ -157,7 +157,7 @@ bool runner::time_out_dropped(store::tx& tx, const content& c, const store::run&
   tx.require_disk();
   settle(tx, c, s);
   commit(tx, s);
-  core::log::info("run.timed_out_after_drop", {{"run", r.id}, {"flow", f->id}, {"node", n->id}});
+  core::log::info("run.left_unanswered", {{"run", r.id}, {"flow", f->id}, {"node", n->id}});
   return true;
 }
 
@@ -821,7 +821,7 @@ tick_outcome runner::tick(store::tx& tx, bool jobs_only) const {
   // Dropped sessions nobody came back to within the window: their answers are let go, unless
   // the question they dropped at says where silence leads.
   for (auto& r : tx.stale_ussd_runs(tx.now() - settings_.resume_window_ms, tick_batch)) {
-    if (time_out_dropped(tx, *c, r)) {
+    if (time_out_left(tx, *c, r)) {
       ++done.timeouts;
       continue;
     }

@@ -278,7 +278,7 @@ class runner {
   std::optional<long> choose_one_of_two(step& s, const std::optional<std::string>& answer,
                                         const two_choices& screen) const;
   // "Continue / start again" for a redial within the resume window (R-U12).
-  void resume_step(store::tx& tx, step& s, const std::optional<std::string>& answer) const;
+  void resume_step(store::tx& tx, const content& c, step& s, const std::optional<std::string>& answer) const;
   // Whether the person stopped the programme of the flow they dialled (or everything), and the
   // question that follows: 1 starts their messages again as START would (true), 2 goes on without.
   bool stopped_for(store::tx& tx, const step& s) const;
@@ -319,10 +319,11 @@ class runner {
   // R-U15: a session left after an answer, whose resume window has ended: one SMS inviting
   // the person to dial again (the flow's `invite`), unless that could say too much or too often.
   bool invite_to_finish(store::tx& tx, const content& c, const store::run& r) const;
-  // A session dropped at a question that says where silence leads (`on_timeout`: a hazard
-  // report's "is anyone hurt?"), whose resume window has ended: the run goes there as it would
-  // by SMS, its messages by SMS, instead of its answers being let go. False when it cannot.
-  bool time_out_dropped(store::tx& tx, const content& c, const store::run& r) const;
+  // A USSD run left at a question that says where silence leads (`on_timeout`: a hazard
+  // report's "is anyone hurt?"): dropped and not dialled again within the resume window, or
+  // started again from "continue?". The run goes there as it would by SMS, its messages by
+  // SMS, instead of its answers being let go. False when it cannot.
+  bool time_out_left(store::tx& tx, const content& c, const store::run& r) const;
   std::string apply_series_due(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // A refill series' phase (actions::refill_phase): the job `j` (its payload `p`) of the cycle
   // asked at p.at.

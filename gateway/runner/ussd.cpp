@@ -243,7 +243,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   } else if (s.out.next.node == letters_node) {
     letters_step(tx, *c, s, next_answer());
   } else if (s.out.next.node == resume_node) {
-    resume_step(tx, s, resumed ? std::nullopt : next_answer());
+    resume_step(tx, *c, s, resumed ? std::nullopt : next_answer());
   } else if (s.out.next.node == stopped_node) {
     // The stop taken back (STOP ALL, else the programme's) forgot notices (R-D7): the notice
     // goes again now, by SMS, before what still waits. Sent as a `send` of this flow, it is the
@@ -414,7 +414,7 @@ std::optional<long> runner::choose_one_of_two(step& s, const std::optional<std::
   return std::nullopt;
 }
 
-void runner::resume_step(store::tx& tx, step& s, const std::optional<std::string>& answer) const {
+void runner::resume_step(store::tx& tx, const content& c, step& s, const std::optional<std::string>& answer) const {
   const auto choice = choose_one_of_two(s, answer, resume_screen);
   auto& st = s.out.next;
   if (choice == 1) {
@@ -422,6 +422,21 @@ void runner::resume_step(store::tx& tx, step& s, const std::optional<std::string
     st.vars.erase(std::string(resume_var));
     s.out = flow::repeat(*s.f, std::move(st), s.ctx);
   } else if (choice == 2) {
+    // What was begun goes where silence would lead it (a hazard report is saved: "2" may be
+    // typed from memory for "2 Report a dangerous object"); the new start is a run of its own.
+    if (time_out_left(tx, c, s.r)) {
+      const flow::definition* now = c.flows.by_id(s.f->id);
+      if (now) s.f = now;
+      store::run fresh;
+      fresh.contact_id = s.r.contact_id;
+      fresh.channel_id = s.r.channel_id;
+      fresh.medium = store::medium::ussd;
+      fresh.session_id = s.r.session_id;
+      fresh.flow_id = s.f->id;
+      fresh.flow_hash = s.f->hash;
+      s.r = std::move(fresh);
+      s.out.next = flow::state{};
+    }
     begin_flow(tx, s);
   }
 }
