@@ -43,7 +43,8 @@ const registry& registry::builtin() {
     b.add({"reminders.daily", reminders_daily,
            "sends args.template to the person every day at args.time (08:30, their clock) in args.programme; "
            "with args.ask_again (a node of the flow's entries), every six months the flow starts there by SMS with "
-           "{series} to ask whether it is still wanted on this phone (reminders.check); outcome ok (sets series), error",
+           "{series} to ask whether it is still wanted on this phone (reminders.check); with args.one_a_day \"yes\", "
+           "it replaces the person's earlier daily series of that text; outcome ok (sets series), error",
            {"time", "template", "programme"}, {"template"}, {"ask_again"}});
     b.add({"reminders.antenatal", reminders_antenatal,
            "sends args.template at args.time on each WHO antenatal contact day still ahead, counted from "

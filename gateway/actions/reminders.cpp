@@ -3,7 +3,8 @@
 // reminders.daily: the person in the flow gets a text every day at a local time (a medication
 // reminder, R-H). args: time ("08:30", usually an answer), template (a text key, sent in the
 // person's language), programme (what a stop of it ends). Outcomes: ok, error (a time or text
-// that cannot be used). It replaces such a reminder the person set up before: one a day.
+// that cannot be used). With one_a_day "yes", it replaces such a reminder the person set up
+// before.
 //
 // messages.later: a few messages the person asked for (support after a pregnancy loss, R-H7):
 // the flow starts at args.node by SMS on each of args.days (days from today on the person's
@@ -113,12 +114,16 @@ flow::action_result started(store::tx& t, const store::series& s) {
 flow::action_result reminders_daily(store::tx& t, const request& r) {
   auto s = series_from(r);
   if (!s) return {"error", {}};
-  // One such reminder a day: chosen again (a dial repeated after a lost screen, another time),
-  // it replaces the one the person set up before rather than adding a second.
-  for (const auto& before : t.active_series(r.contact_id, s->programme)) {
-    if (before.worker_id == 0 && before.template_key == s->template_key && !before.anchor_day && before.weekday == 0 &&
-        before.every_days == 0) {
-      t.end_series(before.id);
+  // `one_a_day`: chosen again (a dial repeated after a lost screen, another time), it replaces
+  // the one the person set up before rather than adding a second (a flow that sets two doses a
+  // day, one text, does without).
+  if (r.arg("one_a_day") == "yes") {
+    for (const auto& before : t.active_series(r.contact_id, s->programme)) {
+      if (before.worker_id == 0 && before.template_key == s->template_key && !before.anchor_day &&
+          before.weekday == 0 && before.every_days == 0) {
+        t.end_series(before.id);
+        t.cancel_series_queued(before.id, "replaced by the reminder set up again");
+      }
     }
   }
   auto out = started(t, *s);

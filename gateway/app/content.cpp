@@ -122,13 +122,14 @@ flow::definition without_staff(const flow::definition& f, const actions::registr
 constexpr const char* conversation_why = "the flow runs by SMS";
 
 // Which conversations by SMS for_sms_texts goes through besides what is sent unasked.
-enum class conversations { none, with_people, all };
+enum class conversations { with_people, all };
 
 // Each text of the flows that can go by SMS, with where it is and why: the invitation to finish,
 // a send step, what the scheduler sends (a node reached only from an entry), an action's texts
-// (a reminder's template) and, with `talks`, every node of a run by SMS (an answer to what the
-// person just wrote): `with_people` leaves out what a health worker reads once their PIN or
-// number is checked. `label`: the text is a menu option's label.
+// (a reminder's template) and every node of a run by SMS (an answer to what the person just
+// wrote; where a question's silence leads, which a dropped USSD session reaches by SMS too):
+// `with_people` leaves out what a health worker reads once their PIN or number is checked.
+// `label`: the text is a menu option's label.
 using sms_text_fn =
     std::function<void(const std::string& where, const std::string& key, const char* why, bool label)>;
 void for_sms_texts(const runner::content& bundle, const actions::registry& known, conversations talks,
@@ -136,13 +137,14 @@ void for_sms_texts(const runner::content& bundle, const actions::registry& known
   for (const auto& f : bundle.flows.all()) {
     if (!f->invite.empty()) fn(f->file, f->invite, "it invites the person back by SMS", false);
     const auto asked = flow::reachable(*f, {f->start});
-    std::set<std::string> over_sms;
-    if (talks != conversations::none) {
-      std::vector<std::string> from = f->entries;
-      if (f->reaches_sms()) from.push_back(f->start);
-      over_sms = talks == conversations::all ? flow::reachable(*f, from, "sms")
-                                             : flow::reachable(without_staff(*f, known), from, "sms");
+    std::vector<std::string> from = f->entries;
+    if (f->reaches_sms()) from.push_back(f->start);
+    for (const auto& [id, n] : f->nodes) {
+      if (!n.on_timeout.empty()) from.push_back(n.on_timeout);
     }
+    const std::set<std::string> over_sms = talks == conversations::all
+                                               ? flow::reachable(*f, from, "sms")
+                                               : flow::reachable(without_staff(*f, known), from, "sms");
     for (const auto& [id, n] : f->nodes) {
       const char* why = n.kind == flow::node_kind::send ? "it is sent by SMS"
                         : !asked.count(id)               ? "the scheduler sends it by SMS"
@@ -150,6 +152,7 @@ void for_sms_texts(const runner::content& bundle, const actions::registry& known
                                                          : nullptr;
       if (why) {
         if (!n.text.empty()) fn(n.where, n.text, why, false);
+        if (!n.invalid.empty()) fn(n.where, n.invalid, why, false);
         for (const auto& o : n.options) fn(n.where, o.label, why, true);
       }
       if (n.kind != flow::node_kind::action) continue;

@@ -766,7 +766,7 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
       advance(f, previous, out, o, ctx);
       return out;
     }
-    if (typed == "0" && !n->on_timeout.empty()) {
+    if (typed == "0" && !n->back && !n->on_timeout.empty()) {
       // Leaving a question that says where silence leads (a saved report's "may the team call
       // you?"): there, as if no answer came, so the person leaves with what it says.
       out.next.trail.push_back(n->id);

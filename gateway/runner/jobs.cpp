@@ -124,10 +124,11 @@ std::string runner::apply_drop(store::tx& tx, const content& c, const store::job
   return {};
 }
 
-bool runner::time_out_left(store::tx& tx, const content& c, const store::run& r) const {
+bool runner::time_out_left(store::tx& tx, const content& c, const store::run& r, bool on_line) const {
   const flow::definition* f = c.pinned(r.flow_id, r.flow_hash);
-  // A flow that never resumes (a menu behind a PIN) never goes on without the person.
-  if (!f || !f->resume) return false;
+  // A flow that never resumes (a menu behind a PIN) never goes on without the person, nor one
+  // whose words are never kept in a phone's messages.
+  if (!f || !f->resume || !f->keep_sms) return false;
   flow::state st;
   try {
     st = state_from_json(r.state);
@@ -153,9 +154,13 @@ bool runner::time_out_left(store::tx& tx, const content& c, const store::run& r)
   s.ctx = context_for(c, flow::medium::sms, s.who, tx.now());
   keep_neutral(s.ctx, st);
   s.out = flow::time_out(*f, std::move(st), s.ctx);
-  s.unprompted = true;
+  // Swept after a drop, nobody waits for it: within sending hours. Left on the line ("start
+  // again"): an answer to the person, at once.
+  s.unprompted = !on_line;
   tx.require_disk();
   settle(tx, c, s);
+  // A question it goes on to takes over the phone, as one the scheduler starts does.
+  if (!s.out.finished) tx.expire_waiting_sms_runs(s.who.id);
   commit(tx, s);
   core::log::info("run.left_unanswered", {{"run", r.id}, {"flow", f->id}, {"node", n->id}});
   return true;
@@ -821,7 +826,11 @@ tick_outcome runner::tick(store::tx& tx, bool jobs_only) const {
   // Dropped sessions nobody came back to within the window: their answers are let go, unless
   // the question they dropped at says where silence leads.
   for (auto& r : tx.stale_ussd_runs(tx.now() - settings_.resume_window_ms, tick_batch)) {
-    if (time_out_left(tx, *c, r)) {
+    // Another node may be taking the person's redial this moment: theirs, once locked, if the
+    // run moved since it was read.
+    if (!tx.lock_contact(r.contact_id)) continue;
+    if (const auto now = tx.find_run(r.id); !now || now->updated_at != r.updated_at || now->status != r.status) continue;
+    if (time_out_left(tx, *c, r, false)) {
       ++done.timeouts;
       continue;
     }

@@ -293,8 +293,8 @@ class runner {
   // Moves a USSD run that dropped with a question open to SMS: the question is sent as a
   // message and the reply answers it. False when the run cannot continue that way.
   bool continue_by_sms(store::tx& tx, const content& c, step& s) const;
-  // The flow's own keyword alone, to a question of a conversation the person began by SMS (a
-  // hazard report's "is anyone hurt?"): before the flow begins anew, what they began goes where
+  // A flow's keyword, to a question of a conversation the person began by SMS (a hazard
+  // report's "is anyone hurt?"): before that flow begins, what they began goes where
   // silence would lead it (`on_timeout`: the report saved as it stands). Not a conversation the
   // scheduler began (a reminder: silence there is a miss). `open` is the run at the question.
   void leave_begun(store::tx& tx, const content& c, const step& open, const flow::state& st,
@@ -322,8 +322,9 @@ class runner {
   // A USSD run left at a question that says where silence leads (`on_timeout`: a hazard
   // report's "is anyone hurt?"): dropped and not dialled again within the resume window, or
   // started again from "continue?". The run goes there as it would by SMS, its messages by
-  // SMS, instead of its answers being let go. False when it cannot.
-  bool time_out_left(store::tx& tx, const content& c, const store::run& r) const;
+  // SMS, instead of its answers being let go. `on_line`: the person is in a session now (its
+  // messages are answers, not held for sending hours). False when it cannot.
+  bool time_out_left(store::tx& tx, const content& c, const store::run& r, bool on_line) const;
   std::string apply_series_due(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // A refill series' phase (actions::refill_phase): the job `j` (its payload `p`) of the cycle
   // asked at p.at.

@@ -671,7 +671,7 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     // person reads it and the question is asked again, not begun anew.
     const bool about_open = by_keyword && by_keyword->id == waiting_flow->id && words_after_keyword(sms.text);
     if (s.out.rejected && by_keyword && !about_open) {
-      if (by_keyword->id == waiting_flow->id) leave_begun(tx, *c, s, st, result);
+      leave_begun(tx, *c, s, st, result);
       start(by_keyword);
     } else {
       rejected = s.out.rejected;

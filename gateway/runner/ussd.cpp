@@ -186,7 +186,9 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
         st.node = std::string(resume_node);
         st.invalid = 0;
         s.out.next = std::move(st);
-      } else {
+      } else if (!time_out_left(tx, *c, *old, true)) {
+        // Shortcut digits start afresh: what was begun goes where silence would lead it (a
+        // hazard report saved), else it is let go.
         end_run(*old, store::run_status::expired);
         tx.save_run(*old);
       }
@@ -294,6 +296,11 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
         s.out = flow::resume(*s.f, std::move(*at), std::to_string(taken->option), s.ctx);
         store::inbox_item item{s.who.id, s.r.id, req.channel_id, s.f->id, answers[used]};
         item.urgent = taken->danger;
+        tx.add_inbox(item);
+      } else if (!c->self_harm_words.find(answers[used]).empty()) {
+        // Words of self-harm answer nothing it asked: a person reads them at once.
+        store::inbox_item item{s.who.id, s.r.id, req.channel_id, s.f->id, answers[used]};
+        item.urgent = true;
         tx.add_inbox(item);
       }
     }
@@ -424,7 +431,7 @@ void runner::resume_step(store::tx& tx, const content& c, step& s, const std::op
   } else if (choice == 2) {
     // What was begun goes where silence would lead it (a hazard report is saved: "2" may be
     // typed from memory for "2 Report a dangerous object"); the new start is a run of its own.
-    if (time_out_left(tx, c, s.r)) {
+    if (time_out_left(tx, c, s.r, true)) {
       const flow::definition* now = c.flows.by_id(s.f->id);
       if (now) s.f = now;
       store::run fresh;
