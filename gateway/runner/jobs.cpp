@@ -104,15 +104,19 @@ std::string runner::apply_timeout(store::tx& tx, const content& c, const store::
   flow::state st = state_from_json(s->r.state);
   // Only the wait it was set for: an answered or re-asked question ignores it.
   if (s->r.status != store::run_status::waiting || st.asked != p->asked) return {};
-  s->ctx = context_for(c, flow::medium::sms, s->who, tx.now());
-  keep_neutral(s->ctx, st);
-  s->out = flow::time_out(*s->f, std::move(st), s->ctx);
-  s->unprompted = true;
+  time_out_by_sms(tx, c, *s, std::move(st), true);
   ++done.timeouts;
-  tx.require_disk();
-  settle(tx, c, *s);
   commit(tx, *s);
   return {};
+}
+
+void runner::time_out_by_sms(store::tx& tx, const content& c, step& s, flow::state st, bool unprompted) const {
+  s.ctx = context_for(c, flow::medium::sms, s.who, tx.now());
+  keep_neutral(s.ctx, st);
+  s.out = flow::time_out(*s.f, std::move(st), s.ctx);
+  s.unprompted = unprompted;
+  tx.require_disk();
+  settle(tx, c, s);
 }
 
 std::string runner::apply_drop(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const {
@@ -151,14 +155,9 @@ bool runner::time_out_left(store::tx& tx, const content& c, const store::run& r,
   step s{f, r, std::move(*who), {}, {}};
   s.r.medium = store::medium::sms;
   s.r.session_id.clear();
-  s.ctx = context_for(c, flow::medium::sms, s.who, tx.now());
-  keep_neutral(s.ctx, st);
-  s.out = flow::time_out(*f, std::move(st), s.ctx);
   // Swept after a drop, nobody waits for it: within sending hours. Left on the line ("start
   // again"): an answer to the person, at once.
-  s.unprompted = !on_line;
-  tx.require_disk();
-  settle(tx, c, s);
+  time_out_by_sms(tx, c, s, std::move(st), !on_line);
   // A question it goes on to takes over the phone, as one the scheduler starts does.
   if (!s.out.finished) tx.expire_waiting_sms_runs(s.who.id);
   commit(tx, s);

@@ -315,6 +315,9 @@ class runner {
   // its payload (the job is then parked), or empty.
   std::optional<step> job_step(store::tx& tx, const content& c, std::int64_t run_id) const;
   std::string apply_timeout(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
+  // The run `s` goes where the question it waits at (`st`) says silence leads (`on_timeout`),
+  // by SMS, its actions done; `unprompted` messages wait for sending hours. The caller commits.
+  void time_out_by_sms(store::tx& tx, const content& c, step& s, flow::state st, bool unprompted) const;
   std::string apply_drop(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // R-U15: a session left after an answer, whose resume window has ended: one SMS inviting
   // the person to dial again (the flow's `invite`), unless that could say too much or too often.

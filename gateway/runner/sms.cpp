@@ -567,9 +567,8 @@ void runner::leave_begun(store::tx& tx, const content& c, const step& open, cons
   if (!n || n->kind != flow::node_kind::ask || n->on_timeout.empty() || !st.vars.contains(std::string(own_start_var))) {
     return;
   }
-  step left{open.f, open.r, open.who, open.ctx, {}};
-  left.out = flow::time_out(*open.f, st, left.ctx);
-  settle(tx, c, left);
+  step left{open.f, open.r, open.who, {}, {}};
+  time_out_by_sms(tx, c, left, st, false);  // an answer to what the person just sent
   result.queued += commit(tx, left);
 }
 
