@@ -403,7 +403,8 @@ async function operator(browser) {
 
   // A flow: a lint error at its line, fixed, published, walked in the simulator.
   await page.goto(base + '/console/#/flow/welcome.yaml');
-  await page.waitForSelector('#yaml');
+  // The draft's editor is on the page until this file's is drawn.
+  await page.waitForSelector('#yaml[aria-label="welcome.yaml"]');
   const original = await page.inputValue('#yaml');
   const broken = original.replace('text: welcome.menu', 'text: welcome.nothing');
   const badLine = broken.split('\n').findIndex((l) => l.includes('welcome.nothing')) + 1;
