@@ -292,15 +292,13 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     }
     s.out = flow::resume(*s.f, std::move(s.out.next), answers[used], s.ctx);
     if (s.out.rejected && at) {
-      if (const auto taken = option_in_words(*c, *s.f, *at, answers[used])) {
-        s.out = flow::resume(*s.f, std::move(*at), std::to_string(taken->option), s.ctx);
+      const auto taken = option_in_words(*c, *s.f, *at, answers[used]);
+      // Words of self-harm answer nothing it asked: a person reads them at once too.
+      const bool self_harm = !taken && !c->self_harm_words.find(answers[used]).empty();
+      if (taken) s.out = flow::resume(*s.f, std::move(*at), std::to_string(taken->option), s.ctx);
+      if (taken || self_harm) {
         store::inbox_item item{s.who.id, s.r.id, req.channel_id, s.f->id, answers[used]};
-        item.urgent = taken->danger;
-        tx.add_inbox(item);
-      } else if (!c->self_harm_words.find(answers[used]).empty()) {
-        // Words of self-harm answer nothing it asked: a person reads them at once.
-        store::inbox_item item{s.who.id, s.r.id, req.channel_id, s.f->id, answers[used]};
-        item.urgent = true;
+        item.urgent = self_harm || taken->danger;
         tx.add_inbox(item);
       }
     }
