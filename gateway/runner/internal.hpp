@@ -42,15 +42,28 @@ struct runner::step {
   // they are in, also to a number that stopped messages.
   std::string screen_sms = {};
 
+  // A new USSD run of flow `flow` with `who`, in session `session_id` on `channel_id` (not
+  // stored yet).
+  void begin_ussd(const flow::definition& flow, std::string channel_id, std::string session_id) {
+    begin(flow, std::move(channel_id), store::medium::ussd);
+    r.session_id = std::move(session_id);
+  }
+
   // A new SMS conversation of flow `flow` with `who`, on `channel_id` (not stored yet).
   void begin_sms(const flow::definition& flow, std::string channel_id) {
+    begin(flow, std::move(channel_id), store::medium::sms);
+  }
+
+ private:
+  void begin(const flow::definition& flow, std::string channel_id, store::medium medium) {
     f = &flow;
     r = store::run{};
     r.contact_id = who.id;
     r.channel_id = std::move(channel_id);
-    r.medium = store::medium::sms;
+    r.medium = medium;
     r.flow_id = flow.id;
     r.flow_hash = flow.hash;
+    out.next = flow::state{};
   }
 };
 
@@ -78,6 +91,17 @@ inline constexpr std::string_view sms_screens_var = "@sms_screens";
 inline constexpr std::string_view pin_var = "@pin";
 
 inline bool gateway_node(std::string_view node) { return !node.empty() && node[0] == '@'; }
+
+// A run at "continue?" back at the question it was asked about. False when that question is
+// not known: the run stays where it is.
+inline bool back_from_resume(flow::state& st) {
+  if (st.node != resume_node) return true;
+  const auto back = st.vars.find(std::string(resume_var));
+  if (back == st.vars.end()) return false;
+  st.node = back->second;
+  st.vars.erase(back);
+  return true;
+}
 
 // Written directly, not through a JSON document: this runs on every hop. The keys in
 // nlohmann::json's order, so a stored state reads the same either way.

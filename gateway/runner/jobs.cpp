@@ -140,12 +140,7 @@ bool runner::time_out_left(store::tx& tx, const content& c, const store::run& r,
     return false;  // a state nobody can read is let go as ever
   }
   // Dropped again at "continue?" after a redial: the question it was asked about.
-  if (st.node == resume_node) {
-    const auto back = st.vars.find(std::string(resume_var));
-    if (back == st.vars.end()) return false;
-    st.node = back->second;
-    st.vars.erase(back);
-  }
+  if (!back_from_resume(st)) return false;
   // Behind a PIN, nothing of the run ever goes by SMS.
   if (gateway_node(st.node) || st.vars.contains(std::string(pin_var))) return false;
   const flow::node* n = f->find(st.node);
@@ -182,9 +177,8 @@ bool runner::invite_to_finish(store::tx& tx, const content& c, const store::run&
   }
   // Left half way through a new booking: not a look at one's visits, nor moving one that stands
   // (its `replaces`); a drop at "continue?" counts where it was.
-  const auto back = st.vars.find(std::string(resume_var));
-  const std::string& left = st.node == resume_node && back != st.vars.end() ? back->second : st.node;
-  if (std::find(f->invite_left_at.begin(), f->invite_left_at.end(), left) == f->invite_left_at.end()) return false;
+  back_from_resume(st);
+  if (std::find(f->invite_left_at.begin(), f->invite_left_at.end(), st.node) == f->invite_left_at.end()) return false;
   if (const auto moving = st.vars.find("replaces"); moving != st.vars.end() && !moving->second.empty()) return false;
   // Never about counselling (R-U15): chosen in this session, or the person's care.
   if (st.vars.count(std::string(neutral_var)) ||

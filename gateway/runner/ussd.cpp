@@ -168,10 +168,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
       const flow::definition* f_old = c->pinned(old->flow_id, old->flow_hash);
       flow::state st = state_from_json(old->state);
       // Dropped again at "continue?": offered again, about the question it was asked about.
-      if (const auto back = st.vars.find(std::string(resume_var)); st.node == resume_node && back != st.vars.end()) {
-        st.node = back->second;
-        st.vars.erase(back);
-      }
+      back_from_resume(st);
       if (answers.empty() && f_old && !gateway_node(st.node) && !st.vars.contains(std::string(pin_var))) {
         resumed = true;
         s.f = f_old;
@@ -194,12 +191,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
       }
     }
     if (!resumed) {
-      s.r.contact_id = s.who.id;
-      s.r.channel_id = req.channel_id;
-      s.r.medium = store::medium::ussd;
-      s.r.session_id = req.session_id;
-      s.r.flow_id = s.f->id;
-      s.r.flow_hash = s.f->hash;
+      s.begin_ussd(*s.f, req.channel_id, req.session_id);
       // The names in the picker are in their own scripts: not on a route without UCS-2.
       s.out.next.node = asks_language(s.who) && s.ctx.screen.ucs2 ? std::string(language_node) : std::string();
     }
@@ -423,24 +415,14 @@ void runner::resume_step(store::tx& tx, const content& c, step& s, const std::op
   const auto choice = choose_one_of_two(s, answer, resume_screen);
   auto& st = s.out.next;
   if (choice == 1) {
-    st.node = st.vars[std::string(resume_var)];
-    st.vars.erase(std::string(resume_var));
+    back_from_resume(st);
     s.out = flow::repeat(*s.f, std::move(st), s.ctx);
   } else if (choice == 2) {
     // What was begun goes where silence would lead it (a hazard report is saved: "2" may be
     // typed from memory for "2 Report a dangerous object"); the new start is a run of its own.
     if (time_out_left(tx, c, s.r, true)) {
       const flow::definition* now = c.flows.by_id(s.f->id);
-      if (now) s.f = now;
-      store::run fresh;
-      fresh.contact_id = s.r.contact_id;
-      fresh.channel_id = s.r.channel_id;
-      fresh.medium = store::medium::ussd;
-      fresh.session_id = s.r.session_id;
-      fresh.flow_id = s.f->id;
-      fresh.flow_hash = s.f->hash;
-      s.r = std::move(fresh);
-      s.out.next = flow::state{};
+      s.begin_ussd(now ? *now : *s.f, s.r.channel_id, s.r.session_id);
     }
     begin_flow(tx, s);
   }
