@@ -5,14 +5,17 @@
 // PIN is never asked for: it would stay in the phone's sent messages.
 //
 //   appointments.pin        [service, for] → set; locked (for 30 minutes); blocked (until an
-//                                            operator clears it); offer (no PIN, and args.service
-//                                            is a neutral service booked for args.for self,
-//                                            over USSD); none
+//                                            operator clears it); offer (no PIN, over USSD, and
+//                                            args.service is a neutral service booked for
+//                                            args.for self, or without args.service, such a
+//                                            visit of the person's is ahead); none
 //   appointments.pin_check  pin          → ok (or no PIN set); wrong {pin_tries}; locked; blocked
 //   appointments.pin_new    pin          → ok {chosen_pin: a hash of it}; weak (one digit
 //                                          repeated, a run, the end of the number); invalid (not
 //                                          4 digits)
 //   appointments.pin_set    again, chosen → ok (the person's PIN now); differ
+#include <algorithm>
+
 #include "gateway/actions/action.hpp"
 #include "gateway/auth/pin.hpp"
 #include "gateway/core/log.hpp"
@@ -41,11 +44,19 @@ flow::action_result appointments_pin(store::tx& t, const request& r) {
     if (auth::pin_blocked(pin.failed, auth::visit_pin_lockouts)) return {"blocked", {}};
     return {pin.locked_until > t.now() ? "locked" : "set", {}};
   }
-  const std::string service = r.arg("service");
-  const bool neutral = !service.empty() && r.clinics != nullptr && r.clinics->neutral_only(service);
+  if (r.by_sms || r.clinics == nullptr) return {"none", {}};
+  const auto neutral = [&](std::string_view service) { return !service.empty() && r.clinics->neutral_only(service); };
   // Only for the person's own visit: a PIN set while booking for someone else would close the
   // phone owner's visits to them.
-  return {neutral && r.arg("for") == "self" && !r.by_sms ? "offer" : "none", {}};
+  if (const std::string service = r.arg("service"); !service.empty()) {
+    return {neutral(service) && r.arg("for") == "self" ? "offer" : "none", {}};
+  }
+  // Opening My visits: offered again while such a visit is ahead (it was declined, or the
+  // session dropped before the PIN was typed twice, when nothing was set).
+  const auto ahead = t.upcoming_bookings(r.contact_id);
+  const bool theirs = std::any_of(ahead.begin(), ahead.end(),
+                                  [&](const store::booking& b) { return b.for_whom == "self" && neutral(b.service); });
+  return {theirs ? "offer" : "none", {}};
 }
 
 flow::action_result appointments_pin_check(store::tx& t, const request& r) {
