@@ -304,8 +304,11 @@ void schedule_reminders(store::tx& t, const request& r, const store::booking& b,
     t.add_job(booking_reminder::kind, *when, booking_reminder{b.id, r.flow_id, node}.json());
   };
   // The confirmation itself, by SMS at once: the person's record, and where they can cancel.
+  // Booked by the person, an answer to them, late in the evening too; by staff (the API), it
+  // keeps to the person's sending hours.
   if (const std::string node = r.arg("confirm_by_sms"); !node.empty()) {
-    t.add_job(booking_reminder::kind, t.now(), booking_reminder{b.id, r.flow_id, node}.json());
+    const bool reply = r.arg("by_worker") != "yes";
+    t.add_job(booking_reminder::kind, t.now(), booking_reminder{b.id, r.flow_id, node, reply}.json());
   }
   if (const std::string node = r.arg("if_missed"); !node.empty() && c.records_visits) {
     // Or when its window ends, for an evening window (Ramadan hours).

@@ -70,15 +70,21 @@ struct booking_reminder {
   std::int64_t booking = 0;
   std::string flow;
   std::string node;
-  std::string json() const { return nlohmann::json{{"booking", booking}, {"flow", flow}, {"node", node}}.dump(); }
+  bool reply = false;  // the confirmation of a booking the person just made: at once, at any hour
+  std::string json() const {
+    nlohmann::json j{{"booking", booking}, {"flow", flow}, {"node", node}};
+    if (reply) j["reply"] = true;
+    return j.dump();
+  }
   static std::optional<booking_reminder> parse(const std::string& payload) {
     const auto j = nlohmann::json::parse(payload, nullptr, false);
     if (!j.is_object() || !j.contains("booking") || !j["booking"].is_number_integer() || !j.contains("flow") ||
-        !j["flow"].is_string() || !j.contains("node") || !j["node"].is_string()) {
+        !j["flow"].is_string() || !j.contains("node") || !j["node"].is_string() ||
+        (j.contains("reply") && !j["reply"].is_boolean())) {
       return std::nullopt;
     }
     return booking_reminder{j["booking"].get<std::int64_t>(), j["flow"].get<std::string>(),
-                            j["node"].get<std::string>()};
+                            j["node"].get<std::string>(), j.value("reply", false)};
   }
 };
 

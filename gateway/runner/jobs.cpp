@@ -257,7 +257,7 @@ std::string runner::apply_series_due(store::tx& tx, const content& c, const stor
     if (waits_turn(tx, c, *f, s->node, *who, false, j)) return {};
     if (auto why = start_by_sms(tx, c, *who, *f, s->node,
                                 {{"series", std::to_string(s->id)}, {"occurrence", std::to_string(p->step + 1)}},
-                                s->channel_id, false, s->id, routine);
+                                s->channel_id, timing::in_hours, s->id, routine);
         !why.empty()) {
       return why;
     }
@@ -282,7 +282,7 @@ std::string runner::apply_refill(store::tx& tx, const content& c, const store::j
   const auto start = [&](const char* phase) {
     const flow::definition* f = c.flows.by_id(s.flow_id);
     const std::string why = f ? start_by_sms(tx, c, who, *f, s.node, {{"series", std::to_string(s.id)}, {"phase", phase}},
-                                             s.channel_id, false, s.id)
+                                             s.channel_id, timing::in_hours, s.id)
                               : "flow '" + s.flow_id + "' is gone";
     if (!why.empty()) core::log::warn("series.step_skipped", {{"series", s.id}, {"phase", phase}, {"error", why}});
     return why.empty();
@@ -363,15 +363,15 @@ std::string runner::schedule_next(store::tx& tx, const store::series& s, core::u
 
 std::string runner::start_by_sms(store::tx& tx, const content& c, store::contact who, const flow::definition& f,
                                  const std::string& node, const std::map<std::string, std::string>& vars,
-                                 const std::string& channel_id, bool urgent, std::int64_t series_id,
+                                 const std::string& channel_id, timing when, std::int64_t series_id,
                                  bool routine) const {
   if (!f.find(node)) return "flow '" + f.id + "' has no node '" + node + "'";
   step s;
   s.who = std::move(who);
   s.begin_sms(f, channel_id);
   s.ctx = context_for(c, flow::medium::sms, s.who, tx.now());
-  s.unprompted = !urgent;
-  s.urgent = urgent;
+  s.unprompted = when == timing::in_hours;
+  s.urgent = when == timing::urgent;
   s.routine = routine;
   s.series_id = series_id;
   s.out = flow::start_at(f, node, vars, s.ctx);
@@ -400,25 +400,25 @@ std::string runner::apply_flow_start(store::tx& tx, const content& c, const stor
     }
   }
   return start_for(tx, c, j, p->contact, p->flow, p->node, p->channel,
-                   [&](const store::contact&) { return p->vars; }, done, p->urgent);
+                   [&](const store::contact&) { return p->vars; }, done, p->urgent ? timing::urgent : timing::in_hours);
 }
 
 std::string runner::start_for(store::tx& tx, const content& c, const store::job& j, std::int64_t contact_id,
                               const std::string& flow_id,
                               const std::string& node, const std::string& channel_id,
                               const std::function<std::map<std::string, std::string>(const store::contact&)>& vars,
-                              tick_outcome& done, bool urgent, bool neutral_only, bool may_wait) const {
+                              tick_outcome& done, timing when, bool neutral_only, bool may_wait) const {
   const flow::definition* f = c.flows.by_id(flow_id);
   if (!f) return "flow '" + flow_id + "' is gone";
   auto who = tx.find_contact(contact_id);
   if (!who || tx.stopped(who->id, f->programme)) return {};
-  if (may_wait && waits_turn(tx, c, *f, node, *who, urgent, j)) return {};
+  if (may_wait && waits_turn(tx, c, *f, node, *who, when == timing::urgent, j)) return {};
   auto values = vars(*who);
   if (neutral_only) {
     who->explicit_texts = false;
     values[std::string(neutral_var)] = "1";  // for the run's later steps too (keep_neutral)
   }
-  if (auto why = start_by_sms(tx, c, std::move(*who), *f, node, values, channel_id, urgent); !why.empty()) return why;
+  if (auto why = start_by_sms(tx, c, std::move(*who), *f, node, values, channel_id, when); !why.empty()) return why;
   ++done.reminders;
   return {};
 }
@@ -457,7 +457,13 @@ std::string runner::apply_booking_reminder(store::tx& tx, const content& c, cons
   const auto b = tx.find_booking(p->booking);
   // A visit cancelled, marked or already begun gets no reminder (expiry).
   if (!b || b->status != store::booking_status::booked || b->starts_at <= tx.now()) return {};
-  return start_for(tx, c, j, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b, tx.now(), p->flow), done, false,
+  // The confirmation answers the booking just made ("you will get an SMS now"): at once, late
+  // in the evening too, unless it fell due a while ago (a node was down, it waited its turn):
+  // then within sending hours, as what nobody waits for.
+  constexpr core::unix_ms still_waited_for_ms = 15 * 60'000;
+  const core::unix_ms fell_due = j.turn_since > 0 ? j.turn_since : j.due_at;
+  const timing when = p->reply && tx.now() - fell_due <= still_waited_for_ms ? timing::now : timing::in_hours;
+  return start_for(tx, c, j, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b, tx.now(), p->flow), done, when,
                    neutral_visit(c, *b));
 }
 
@@ -503,8 +509,8 @@ std::string runner::apply_booking_missed(store::tx& tx, const content& c, const 
   }
   // Marked attended (or cancelled) since: nothing to say.
   if (b->status != store::booking_status::missed) return {};
-  return start_for(tx, c, j, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b, tx.now(), p->flow), done, false,
-                   neutral_visit(c, *b));
+  return start_for(tx, c, j, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b, tx.now(), p->flow), done,
+                   timing::in_hours, neutral_visit(c, *b));
 }
 
 // R-B5: the clinic cancelled the visit. A question about it still open on the phone (its
@@ -540,16 +546,16 @@ std::string runner::apply_booking_cancelled(store::tx& tx, const content& c, con
   if (!who) return {};  // erased with the person
   constexpr core::unix_ms notice_ms = 2 * 3'600'000, day_ms = 86'400'000;
   const core::unix_ms hours = sending_time(tx.now(), *who, f->programme, {}, false);
-  bool urgent = false;
+  timing when = timing::in_hours;
   if (sending_time(tx.now(), *who, f->programme) + notice_ms > b->starts_at) {
     if (hours > tx.now() && hours + notice_ms <= b->starts_at) {
       tx.add_job(j.kind, hours, j.payload);
       return {};
     }
-    urgent = true;
+    when = timing::urgent;
   }
   return start_for(tx, c, j, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b, tx.now(), p->flow), done,
-                   urgent, neutral_visit(c, *b), hours + day_ms <= b->starts_at);
+                   when, neutral_visit(c, *b), hours + day_ms <= b->starts_at);
 }
 
 // R-H3: no visit of the service booked again since the person could not come, missed it or had

@@ -248,6 +248,10 @@ class runner {
 
  private:
   struct step;  // one run being stepped (runner.cpp)
+  // When the messages of a conversation a job starts go: within the person's sending hours
+  // (R-S8); at once, an answer to what the person just did (a booking's confirmation, while
+  // they still hold the phone); or urgent: at once at any hour, first in the outbox.
+  enum class timing { in_hours, now, urgent };
 
   // The person's language, the languages they read after it (their contact field `languages`,
   // R-L2), the deployment's default, English.
@@ -346,8 +350,7 @@ class runner {
   std::string apply_flow_start(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // Starts flow `flow_id` at `node` for the contact by SMS on `channel_id`, with the run
   // variables `vars` gives for them, unless they stopped the flow's programme (then nothing).
-  // `urgent`: its messages go at once at any hour, before all but alerts' (a hazard report with
-  // someone hurt, told to the operators). `neutral_only`: never a text's explicit variant, even
+  // `when` its messages go (urgent: a hazard report with someone hurt, told to the operators). `neutral_only`: never a text's explicit variant, even
   // to a person who asked for them (a counselling visit, R-H8). A question that waits its turn
   // (waits_turn) puts job `j` back for later, unless `may_wait` is false (news that cannot wait
   // an hour: it takes over). Returns why it cannot (the job is parked), or empty.
@@ -355,7 +358,8 @@ class runner {
                         const std::string& flow_id,
                         const std::string& node, const std::string& channel_id,
                         const std::function<std::map<std::string, std::string>(const store::contact&)>& vars,
-                        tick_outcome& done, bool urgent = false, bool neutral_only = false, bool may_wait = true) const;
+                        tick_outcome& done, timing when = timing::in_hours, bool neutral_only = false,
+                        bool may_wait = true) const;
   static bool neutral_visit(const content& c, const store::booking& b);
   // What texts about a booking show, in the contact's language (actions::booking_vars), and
   // {visit_is}: whether a message of flow `flow_id` started `now` reaches them the day before.
@@ -371,12 +375,12 @@ class runner {
                   const store::contact& who, bool urgent, const store::job& j) const;
   // Starts flow `f` at `node` for `who` by SMS on `channel_id` (a reminder, a welcome): its
   // question takes over the phone from any older one (once it has waited its turn: the
-  // caller asks waits_turn). `urgent` as start_for; `series_id`: the
+  // caller asks waits_turn). `when` as start_for; `series_id`: the
   // reminder series whose occurrence it is (its messages say so, for pause and end), and
   // `routine` whether it is education (store::routine_series). Returns why it cannot, or empty.
   std::string start_by_sms(store::tx& tx, const content& c, store::contact who, const flow::definition& f,
                            const std::string& node, const std::map<std::string, std::string>& vars,
-                           const std::string& channel_id, bool urgent = false, std::int64_t series_id = 0,
+                           const std::string& channel_id, timing when = timing::in_hours, std::int64_t series_id = 0,
                            bool routine = false) const;
   std::string apply_broadcast_batch(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_broadcast_approval(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
