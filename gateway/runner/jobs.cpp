@@ -22,12 +22,14 @@ namespace {
 // Work done by one tick, at most, so one tick never holds the writer long.
 constexpr std::size_t tick_batch = 128;
 
-// One question at a time on a phone (see waits_turn): how long a question the person may still
-// be reading keeps a newer one waiting, and how long each question has at least once it reaches
-// the phone (questions that waited together go one by one; a conversation under way is not cut
-// into).
-constexpr core::unix_ms question_turn_ms = 3'600'000;
+// One question at a time on a phone (see waits_turn): how long each question has at least once
+// it reaches the phone (questions that waited together go one by one; a conversation under way
+// is not cut into).
 constexpr core::unix_ms question_least_ms = 1'800'000;
+// A subscription's renewal question, asked two weeks before its end, waits longer behind
+// another: two days. Asked an hour after another renewal (two areas), it would take that one
+// over, and the area asked about first would end unkept though answered "1".
+constexpr core::unix_ms renewal_turn_ms = 2 * 86'400'000;
 // Before the night, the least the open question has before the next goes (else the next waits
 // for the morning).
 constexpr core::unix_ms question_evening_ms = 600'000;
@@ -44,7 +46,7 @@ void ask_operators(store::tx& tx, const content& c, const store::booking& b, con
 }  // namespace
 
 bool runner::waits_turn(store::tx& tx, const content& c, const flow::definition& f, const std::string& node,
-                        const store::contact& who, bool urgent, const store::job& j) const {
+                        const store::contact& who, bool urgent, const store::job& j, core::unix_ms turn_ms) const {
   if (urgent || !flow::may_ask_by_sms(f, node)) return false;
   // The person's row lock (on PostgreSQL; SQLite has one writer): two nodes each taking one of
   // the person's woken questions, or one deciding to wait while another stores the answer, see
@@ -61,7 +63,7 @@ bool runner::waits_turn(store::tx& tx, const content& c, const flow::definition&
       sending_time(open->updated_at, who, open_flow ? std::string_view(open_flow->programme) : std::string_view());
   const core::unix_ms since = j.turn_since != 0 ? j.turn_since : tx.now();
   const core::unix_ms first = sending_time(since, who, f.programme);
-  core::unix_ms until = std::max(std::min(open_reaches, first) + question_turn_ms, open_reaches + question_least_ms);
+  core::unix_ms until = std::max(std::min(open_reaches, first) + turn_ms, open_reaches + question_least_ms);
   const auto in_hours = [&](core::unix_ms at) { return sending_time(at, who, f.programme) == at; };
   const core::unix_ms now = tx.now();
   if (!in_hours(now)) {
@@ -430,15 +432,17 @@ std::string runner::apply_subscription_ask(store::tx& tx, const content& c, cons
   const auto p = actions::subscription_end::parse(j.payload);
   if (!p) return "payload is not {contact, topic, area, channel, flow, node, ends}";
   if (tx.subscription_end(p->contact, p->topic, p->area) != p->ends) return {};  // renewed, moved or gone
-  // Its end is set once, when the question goes (start_for would let it wait its turn after).
+  // Its end is set once, when the question goes: it waits its turn here, not in start_for.
   const flow::definition* f = c.flows.by_id(p->flow);
-  if (const auto who = tx.find_contact(p->contact); f && who && waits_turn(tx, c, *f, p->node, *who, false, j)) return {};
+  if (const auto who = tx.find_contact(p->contact); f && who && waits_turn(tx, c, *f, p->node, *who, false, j, renewal_turn_ms)) {
+    return {};
+  }
   tx.add_job(actions::subscription_end::end_kind, p->ends, j.payload);
   return start_for(tx, c, j, p->contact, p->flow, p->node, p->channel,
                    [&](const store::contact&) {
                      return std::map<std::string, std::string>{{"area", p->area}, {"ends", std::to_string(p->ends)}};
                    },
-                   done);
+                   done, timing::in_hours, false, false);
 }
 
 std::string runner::apply_subscription_end(store::tx& tx, const content&, const store::job& j, tick_outcome&) const {

@@ -367,12 +367,14 @@ class runner {
       const content& c, const store::booking& b, core::unix_ms now, std::string flow_id) const;
   // One question at a time on a phone, so a reply answers the question the person read: a
   // question (not `urgent`) that flow `f` started at `node` by job `j` would ask while another
-  // waits for the person's answer waits its turn, for an hour at most from when that one
-  // reached the phone, and an hour in all. Then `j` is put back, due when that answer comes
-  // (commit wakes it) or the hour is up (then the newer question takes over), and this returns
-  // true; false: the question goes now (also when its wait would end in the person's night).
+  // waits for the person's answer waits its turn, for `turn_ms` (an hour) at most from when
+  // that one reached the phone, and as long in all. Then `j` is put back, due when that answer
+  // comes (commit wakes it) or the time is up (then the newer question takes over), and this
+  // returns true; false: the question goes now (also when its wait would end in the person's
+  // night).
   bool waits_turn(store::tx& tx, const content& c, const flow::definition& f, const std::string& node,
-                  const store::contact& who, bool urgent, const store::job& j) const;
+                  const store::contact& who, bool urgent, const store::job& j,
+                  core::unix_ms turn_ms = 3'600'000) const;
   // Starts flow `f` at `node` for `who` by SMS on `channel_id` (a reminder, a welcome): its
   // question takes over the phone from any older one (once it has waited its turn: the
   // caller asks waits_turn). `when` as start_for; `series_id`: the
