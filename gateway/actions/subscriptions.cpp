@@ -16,7 +16,8 @@
 // subscriptions.transfer: args.code (the words after the flow's keyword: "MINE 482913", any
 // digits) moves args.topic's subscriptions to the person in the flow, once, each with its end
 // (args.renew: where the question before it is asked, on the new number). Sets area (the first
-// area moved). Outcomes: ok; wrong (no such code, used or expired); not_code (words without
+// area moved). Outcomes: ok; own_number (sent from the number that asked for it: nothing
+// moves, the code still works from the new SIM); wrong (no such code, used or expired); not_code (words without
 // 6 digits: a report or a question, not a code); blocked (5 wrong codes from this number in a
 // day: guessing); error. A new number with no language of its own takes the
 // old one's (sets contact.language).
@@ -162,6 +163,9 @@ flow::action_result subscriptions_transfer(store::tx& t, const request& r) {
     t.add_transfer_failure(r.contact_id);
     return {"wrong", {}};
   }
+  // Sent from the phone that asked for it: nothing moves, and the code still waits for the
+  // new SIM.
+  if (moved->from_contact == r.contact_id) return {"own_number", {}};
   const auto& areas = moved->areas;
   flow::action_result out{"ok", {{"area", areas.empty() ? std::string() : areas.front()}}};
   // The person, not the SIM, chose a language: a new number that has not shown one keeps it

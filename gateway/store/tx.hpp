@@ -825,7 +825,8 @@ class broadcasts_part {
                                  core::unix_ms expires_at) = 0;
   // Moves the subscriptions of `topic` of the code's contact to `to_contact`, on `channel_id`, if
   // the code is unused and unexpired; the old number's go, the code is used up. Returns whose
-  // they were and the areas moved (sorted); nullopt for a code that cannot be used.
+  // they were and the areas moved (sorted); nullopt for a code that cannot be used. The code's
+  // own contact moves nothing and keeps the code (no areas): it is for a new SIM.
   virtual std::optional<moved_subscriptions> use_transfer_code(std::string_view code, std::string_view topic,
                                                                std::int64_t to_contact, std::string_view channel_id) = 0;
   // Wrong codes sent by a contact since `since` (against guessing), and recording one.

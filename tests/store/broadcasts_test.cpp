@@ -326,8 +326,14 @@ TEST_CASE("broadcasts: a subscription ends when it was set to, unless renewed, a
     t.subscribe(who, "mine_safety", "kabul", "at", ends + 100 * day);
     CHECK_FALSE(t.end_subscription(who, "mine_safety", "kabul", ends));
     CHECK(t.subscription_end(who, "mine_safety", "kabul") == ends + 100 * day);
-    // A new SIM: the code moves it with its end.
+    // A new SIM: the code moves it with its end. Sent from the number that asked for it, it
+    // moves nothing and stays good for the new SIM.
     REQUIRE(t.add_transfer_code(who, "mine_safety", "482913", t.now() + day));
+    const auto own = t.use_transfer_code("482913", "mine_safety", who, "at");
+    REQUIRE(own);
+    CHECK(own->from_contact == who);
+    CHECK(own->areas.empty());
+    CHECK(t.subscription_end(who, "mine_safety", "kabul") == ends + 100 * day);
     const auto moved_to = t.upsert_contact("+93790000003").id;
     const auto moved = t.use_transfer_code("482913", "mine_safety", moved_to, "at");
     REQUIRE(moved);

@@ -1795,6 +1795,7 @@ std::optional<moved_subscriptions> tx::use_transfer_code(std::string_view code, 
       {code, topic, now()});
   if (q.empty()) return std::nullopt;
   const std::int64_t from = q.int64(0, 0);
+  if (from == to_contact) return moved_subscriptions{from, {}};  // kept for the new SIM
   require_disk();
   std::vector<std::string> areas;
   // Each keeps its end, district and route: a new SIM is not a renewal.
@@ -1803,7 +1804,7 @@ std::optional<moved_subscriptions> tx::use_transfer_code(std::string_view code, 
     subscribe(to_contact, topic, s.area, channel_id, s.expires_at, s.district, s.route, s.district_key);
     areas.push_back(s.area);
   }
-  if (from != to_contact) c_.query("DELETE FROM subscriptions WHERE contact_id = $1 AND topic = $2", {from, topic});
+  c_.query("DELETE FROM subscriptions WHERE contact_id = $1 AND topic = $2", {from, topic});
   c_.query("UPDATE transfer_codes SET used_at = $1 WHERE code = $2", {now(), code});
   return moved_subscriptions{from, std::move(areas)};
 }

@@ -1855,6 +1855,7 @@ std::optional<moved_subscriptions> tx::use_transfer_code(std::string_view code, 
   const std::int64_t from = found ? q.getColumn(0).getInt64() : 0;
   q.reset();
   if (!found) return std::nullopt;
+  if (from == to_contact) return moved_subscriptions{from, {}};  // kept for the new SIM
   require_disk();
   std::vector<std::string> areas;
   std::vector<subscription> moving;
@@ -1866,12 +1867,10 @@ std::optional<moved_subscriptions> tx::use_transfer_code(std::string_view code, 
     subscribe(to_contact, topic, s.area, channel_id, s.expires_at, s.district, s.route, s.district_key);
     areas.push_back(s.area);
   }
-  if (from != to_contact) {
-    auto& d = stmt("DELETE FROM subscriptions WHERE contact_id = ? AND topic = ?");
-    d.bind(1, from);
-    bind_text(d, 2, topic);
-    d.exec();
-  }
+  auto& d = stmt("DELETE FROM subscriptions WHERE contact_id = ? AND topic = ?");
+  d.bind(1, from);
+  bind_text(d, 2, topic);
+  d.exec();
   auto& u = stmt("UPDATE transfer_codes SET used_at = ? WHERE code = ?");
   u.bind(1, now());
   bind_text(u, 2, code);
