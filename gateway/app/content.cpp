@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -241,7 +242,8 @@ void check_latin_letters(const config& c, const runner::content& bundle,
 }
 
 // R-S10: no SMS to the people served names a health condition, treatment or sensitive
-// service, in any language: the phone may be shared. What goes without the person asking at
+// service, a legal or immigration status, or an ethnicity, in any language: the phone may be
+// shared. What goes without the person asking at
 // that moment (a send step, what a scheduled entry node says, a reminder's template), and every
 // answer of a conversation by SMS. A menu's labels by SMS may list services (to choose one says
 // nothing of the person); a health worker's own messages may name the care.
@@ -257,33 +259,56 @@ void check_sensitive(const runner::content& bundle, const text::term_list& terms
       if (const std::string term = terms.find(e->text); !term.empty()) {
         problems.push_back(where + ": text '" + key + "' (" + e->where + ") names '" + term +
                            "' (lexicon/sensitive.yaml), and " + why +
-                           ": the phone may be shared (R-S10); say it without the health term");
+                           ": the phone may be shared (R-S10); say it without that word");
       }
     }
   });
 }
 
-// A placeholder that holds a person's name: the contact's name fields (`{contact.name}`,
-// `{contact.father_name}`) or a run's `{name}`.
-bool names_a_person(std::string_view placeholder) {
-  if (placeholder == "name") return true;
-  return placeholder.rfind("contact.", 0) == 0 && placeholder.find("name") != std::string_view::npos;
+// What a placeholder reveals of a person that no SMS may show, or nullptr: a name (the
+// contact's name fields, `{contact.name}`, `{contact.father_name}`, or a run's `{name}`), or
+// where they live (`{address}`, `{contact.home_address}`).
+const char* personal_placeholder(std::string_view placeholder) {
+  const auto has = [&](std::string_view part) { return placeholder.find(part) != std::string_view::npos; };
+  if (placeholder == "name" || (placeholder.rfind("contact.", 0) == 0 && has("name"))) {
+    return "never put a person's name in SMS, the phone may be shared (R-L7); a booking code identifies them";
+  }
+  if (has("address")) return "never put a home address in SMS, the phone may be shared (R-S10)";
+  return nullptr;
 }
 
-// R-L7: no SMS names the person (the phone may be shared, and a name is not needed: a booking
-// code identifies them), in a conversation by SMS too. USSD screens may greet by name.
-void check_names(const runner::content& bundle, const actions::registry& known, std::vector<std::string>& problems) {
+// A link in a text ("https://…", "www.…"), or "" when there is none.
+std::string link_in(std::string_view text) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  for (const std::string_view mark : {"http://", "https://", "www."}) {
+    if (const auto at = lower.find(mark); at != std::string::npos) {
+      return std::string(text.substr(at, std::min<std::size_t>(text.find_first_of(" \n", at) - at, 40)));
+    }
+  }
+  return {};
+}
+
+// R-L7, R-S10: no SMS names the person or where they live (the phone may be shared, and a
+// booking code identifies them), in a conversation by SMS too; USSD screens may greet by name.
+// Nor does one carry a link: never a payment link, a basic phone cannot open one, and people
+// are rightly taught that links in SMS are fraud.
+void check_personal(const runner::content& bundle, const actions::registry& known, std::vector<std::string>& problems) {
   const auto langs = bundle.texts.languages();
   for_sms_texts(bundle, known, conversations::all, [&](const std::string& where, const std::string& key, const char* why, bool) {
     for (const auto& lang : langs) {
       const text::entry* e = bundle.texts.find(lang, key);
       if (!e) continue;
       for (const auto& p : text::placeholders(e->text)) {
-        if (!names_a_person(p)) continue;
-        problems.push_back(where + ": text '" + key + "' (" + e->where + ") shows {" + p + "}, and " + why +
-                           ": never put a person's name in SMS, the phone may be shared (R-L7); a booking code "
-                           "identifies them");
+        const char* fix = personal_placeholder(p);
+        if (!fix) continue;
+        problems.push_back(where + ": text '" + key + "' (" + e->where + ") shows {" + p + "}, and " + why + ": " + fix);
         break;
+      }
+      if (const std::string link = link_in(e->text); !link.empty()) {
+        problems.push_back(where + ": text '" + key + "' (" + e->where + ") has the link '" + link + "', and " + why +
+                           ": no SMS carries a link (R-S10: never a payment link; a basic phone cannot open one, "
+                           "and links in SMS are how fraud reaches people); give a number to call or a code to dial");
       }
     }
   });
@@ -708,7 +733,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
     }
   }
   check_sensitive(*bundle, text::term_list::load(c.lexicon_dir + "/sensitive.yaml", problems), known, problems);
-  check_names(*bundle, known, problems);
+  check_personal(*bundle, known, problems);
   check_contact_fields(*bundle, c, problems);
   text::lint_templates(bundle->texts, problems, warnings);
   for (const auto& lang : langs) {

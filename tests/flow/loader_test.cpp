@@ -106,7 +106,8 @@ TEST_CASE("flow: lint refuses answer words a reply could read two ways, with the
   }
 }
 
-TEST_CASE("flow: lint refuses a person's name in a text that can go by SMS, and lets a USSD screen greet by name (R-L7)",
+TEST_CASE("flow: lint refuses a person's name, address, status or a link in a text that can go by SMS, and lets a "
+          "USSD screen greet by name (R-L7, R-S10)",
           "[flow]") {
   test::temp_dir dir;
   std::filesystem::create_directories(dir.file("flows"));
@@ -116,7 +117,10 @@ TEST_CASE("flow: lint refuses a person's name in a text that can go by SMS, and 
   test::write_file(dir.file("templates/en.yaml"),
                    test::read_file(src + "/templates/en.yaml") +
                        "\nnamed:\n  hello: \"Hello {contact.name}.\"\n  sent: \"Dear {contact.father_name}, see you.\"\n"
-                       "  asked: \"Thank you {name}. Anything else?\"\n");
+                       "  asked: \"Thank you {name}. Anything else?\"\n"
+                       "  home: \"The team comes to {contact.home_address} today.\"\n"
+                       "  paid: \"Pay the fee at https://pay.example.org/x today.\"\n"
+                       "  card: \"Bring your refugee card tomorrow.\"\n");
   test::write_file(dir.file("flows/named.yaml"),
                    "triggers: {ussd: [\"*384*96#\"], sms: [NAMED]}\n"
                    "start: branch\n"
@@ -130,6 +134,15 @@ TEST_CASE("flow: lint refuses a person's name in a text that can go by SMS, and 
                    "    next: tell\n"
                    "  tell:\n"           // an SMS, from a USSD session too
                    "    send: named.sent\n"
+                   "    next: tell_home\n"
+                   "  tell_home:\n"
+                   "    send: named.home\n"
+                   "    next: tell_fee\n"
+                   "  tell_fee:\n"
+                   "    send: named.paid\n"
+                   "    next: tell_card\n"
+                   "  tell_card:\n"
+                   "    send: named.card\n"
                    "    next: done\n"
                    "  ask:\n"            // the flow by SMS
                    "    ask: text\n"
@@ -145,6 +158,11 @@ TEST_CASE("flow: lint refuses a person's name in a text that can go by SMS, and 
   CHECK_THAT(all, Catch::Contains("text 'named.sent'") && Catch::Contains("shows {contact.father_name}, and it is sent by SMS"));
   CHECK_THAT(all, Catch::Contains("text 'named.asked'") && Catch::Contains("shows {name}, and the flow runs by SMS"));
   CHECK_THAT(all, !Catch::Contains("text 'named.hello'"));
+  CHECK_THAT(all, Catch::Contains("text 'named.home'") &&
+                      Catch::Contains("shows {contact.home_address}, and it is sent by SMS: never put a home address"));
+  CHECK_THAT(all, Catch::Contains("text 'named.paid'") &&
+                      Catch::Contains("has the link 'https://pay.example.org/x', and it is sent by SMS"));
+  CHECK_THAT(all, Catch::Contains("text 'named.card'") && Catch::Contains("names 'refugee' (lexicon/sensitive.yaml)"));
 }
 
 TEST_CASE("flow: a good flow loads with its triggers, nodes and a stable hash", "[flow]") {

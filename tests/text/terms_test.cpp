@@ -29,6 +29,9 @@ TEST_CASE("sensitive terms: whole words and phrases are found, in any letter for
   CHECK(terms.find("د وینې فشار") == "د وینې فشار");
   // Arabic letter forms read as Persian ones (ي for ی), and punctuation ends a word.
   CHECK(terms.find("نوبت بارداري،") == "بارداری");
+  // A legal status or an ethnicity (R-S10), as a health term is.
+  CHECK(terms.find("Bring your Refugee card") == "refugee");
+  CHECK(terms.find("جلسه برای خانواده‌های هزاره") == "هزاره");
 }
 
 TEST_CASE("sensitive terms: a word that only contains a term is not it", "[text]") {
