@@ -107,8 +107,9 @@ const registry& registry::builtin() {
            "sets visits (a data menu) to the person's visits still ahead; outcome ok, none", {}, {}, {}, true});
     b.add({"appointments.pin", appointments_pin,
            "the person's own PIN for the screens that show their visits (R-S12): outcome set, locked (5 wrong in a "
-           "row: for 30 minutes), blocked (3 lockouts in a row: until an operator clears it), offer (none yet, "
-           "args.service is one of the clinics file's neutral_services and args.for is self, over USSD), none",
+           "row: for 30 minutes), blocked (3 lockouts in a row: until an operator clears it), offer (none yet, over "
+           "USSD, and args.service is one of the clinics file's neutral_services and args.for is self, or "
+           "args.booking is such a visit of the person's), none",
            {}, {}, {}, true});
     b.add({"appointments.pin_check", appointments_pin_check,
            "checks args.pin against the person's visits PIN and clears it; outcome ok (also when they have none), "

@@ -163,9 +163,9 @@ flow::action_result subscriptions_transfer(store::tx& t, const request& r) {
     t.add_transfer_failure(r.contact_id);
     return {"wrong", {}};
   }
-  // Sent from the phone that asked for it: nothing moves, and the code still waits for the
-  // new SIM.
-  if (moved->from_contact == r.contact_id) return {"own_number", {}};
+  // Sent from the number that asked for it: nothing moves, and the code still waits for the new
+  // number. One whose alerts moved already (by another of their codes) has nothing it could move.
+  if (moved->from_contact == r.contact_id) return {t.subscribed(r.contact_id, topic) ? "own_number" : "wrong", {}};
   const auto& areas = moved->areas;
   flow::action_result out{"ok", {{"area", areas.empty() ? std::string() : areas.front()}}};
   // The person, not the SIM, chose a language: a new number that has not shown one keeps it

@@ -4,23 +4,22 @@
 // stored (auth/pin.hpp); every action clears the typed PIN from the run's variables. By SMS a
 // PIN is never asked for: it would stay in the phone's sent messages.
 //
-//   appointments.pin        [service, for] → set; locked (for 30 minutes); blocked (until an
-//                                            operator clears it); offer (no PIN, over USSD, and
-//                                            args.service is a neutral service booked for
-//                                            args.for self, or without args.service, such a
-//                                            visit of the person's is ahead); none
+//   appointments.pin        [service, for | booking] → set; locked (for 30 minutes); blocked
+//                                            (until an operator clears it); offer (no PIN, over
+//                                            USSD, and args.service is a neutral service booked
+//                                            for args.for self, or args.booking is such a visit
+//                                            of the person's); none
 //   appointments.pin_check  pin          → ok (or no PIN set); wrong {pin_tries}; locked; blocked
 //   appointments.pin_new    pin          → ok {chosen_pin: a hash of it}; weak (one digit
 //                                          repeated, a run, the end of the number); invalid (not
 //                                          4 digits)
 //   appointments.pin_set    again, chosen → ok (the person's PIN now); differ
-#include <algorithm>
-
 #include "gateway/actions/action.hpp"
 #include "gateway/auth/pin.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/schedule/clinics.hpp"
 #include "gateway/store/tx.hpp"
+#include "gateway/text/readers.hpp"
 
 namespace paygham::actions {
 
@@ -51,11 +50,13 @@ flow::action_result appointments_pin(store::tx& t, const request& r) {
   if (const std::string service = r.arg("service"); !service.empty()) {
     return {neutral(service) && r.arg("for") == "self" ? "offer" : "none", {}};
   }
-  // Opening My visits: offered again while such a visit is ahead (it was declined, or the
-  // session dropped before the PIN was typed twice, when nothing was set).
-  const auto ahead = t.upcoming_bookings(r.contact_id);
-  const bool theirs = std::any_of(ahead.begin(), ahead.end(),
-                                  [&](const store::booking& b) { return b.for_whom == "self" && neutral(b.service); });
+  // Keeping such a visit in My visits (args.booking): offered again (it was declined, or the
+  // session dropped before the PIN was typed twice, when nothing was set). Not for a visit of
+  // someone else on the phone.
+  const auto id = text::read_id(r.arg("booking"));
+  const auto b = id ? t.find_booking(*id) : std::nullopt;
+  const bool theirs = b && b->contact_id == r.contact_id && b->status == store::booking_status::booked &&
+                      b->for_whom == "self" && neutral(b->service);
   return {theirs ? "offer" : "none", {}};
 }
 

@@ -70,6 +70,10 @@ bool runner::waits_turn(store::tx& tx, const content& c, const flow::definition&
     // In the night nothing reaches the phone before the morning: it waits for then, the open
     // question answerable all night (sent now, it would take that one over unseen).
     until = std::max(until, sending_time(now, who, f.programme));
+  } else if (until > now && !in_hours(until) && until - now > 86'400'000) {
+    // A wait of days (a renewal's) that would end in the night ends when the hours open again:
+    // its nights and quiet days in between are not the end of its wait.
+    until = sending_time(until, who, f.programme);
   } else if (until > now && !in_hours(until)) {
     // A wait that would end in the night ends as the person's hours do, so the questions go
     // apart; when that leaves the open question only minutes, it waits for the morning.
@@ -434,7 +438,9 @@ std::string runner::apply_subscription_ask(store::tx& tx, const content& c, cons
   if (tx.subscription_end(p->contact, p->topic, p->area) != p->ends) return {};  // renewed, moved or gone
   // Its end is set once, when the question goes: it waits its turn here, not in start_for.
   const flow::definition* f = c.flows.by_id(p->flow);
-  if (const auto who = tx.find_contact(p->contact); f && who && waits_turn(tx, c, *f, p->node, *who, false, j, renewal_turn_ms)) {
+  // Two days at most, and a day before the end at the latest (a new SIM's question moved late).
+  const core::unix_ms turn = std::clamp<core::unix_ms>(p->ends - tx.now() - 86'400'000, 3'600'000, renewal_turn_ms);
+  if (const auto who = tx.find_contact(p->contact); f && who && waits_turn(tx, c, *f, p->node, *who, false, j, turn)) {
     return {};
   }
   tx.add_job(actions::subscription_end::end_kind, p->ends, j.payload);
