@@ -17,8 +17,9 @@
 // digits) moves args.topic's subscriptions to the person in the flow, once, each with its end
 // (args.renew: where the question before it is asked, on the new number). Sets area (the first
 // area moved). Outcomes: ok; own_number (sent from the number that asked for it: nothing
-// moves, the code still works from the new SIM); wrong (no such code, used or expired); not_code (words without
-// 6 digits: a report or a question, not a code); blocked (5 wrong codes from this number in a
+// moves, the code still works from the new SIM); wrong (no such code, used or expired, or the
+// number's own once its alerts moved); not_code (words without 6 digits: a report or a
+// question, not a code); blocked (5 wrong codes from this number in a
 // day: guessing); error. A new number with no language of its own takes the
 // old one's (sets contact.language).
 //
@@ -167,7 +168,15 @@ flow::action_result subscriptions_transfer(store::tx& t, const request& r) {
   // number. One whose alerts moved already (by another of their codes) has nothing it could move.
   if (moved->from_contact == r.contact_id) return {t.subscribed(r.contact_id, topic) ? "own_number" : "wrong", {}};
   const auto& areas = moved->areas;
-  flow::action_result out{"ok", {{"area", areas.empty() ? std::string() : areas.front()}}};
+  if (areas.empty()) {
+    // Another of the person's codes (one came with each area) moved them all already: what
+    // is here is what it would have moved.
+    const auto here = t.subscriptions_of(r.contact_id);
+    const auto it = std::find_if(here.begin(), here.end(), [&](const store::subscription& s) { return s.topic == topic; });
+    if (it == here.end()) return {"wrong", {}};
+    return {"ok", {{"area", it->area}}};
+  }
+  flow::action_result out{"ok", {{"area", areas.front()}}};
   // The person, not the SIM, chose a language: a new number that has not shown one keeps it
   // ("MINE 482913" says nothing; the old number's Dari does).
   const auto now_on = t.find_contact(r.contact_id);

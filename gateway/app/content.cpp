@@ -243,9 +243,8 @@ void check_latin_letters(const config& c, const runner::content& bundle,
 
 // R-S10: no SMS to the people served names a health condition, treatment or sensitive
 // service, a legal or immigration status, or an ethnicity, in any language: the phone may be
-// shared. What goes without the person asking at
-// that moment (a send step, what a scheduled entry node says, a reminder's template), and every
-// answer of a conversation by SMS. A menu's labels by SMS may list services (to choose one says
+// shared. What goes without the person asking at that moment (a send step, what a scheduled
+// entry node says, a reminder's template), and every answer of a conversation by SMS. A menu's labels by SMS may list services (to choose one says
 // nothing of the person); a health worker's own messages may name the care.
 void check_sensitive(const runner::content& bundle, const text::term_list& terms,
                      const actions::registry& known, std::vector<std::string>& problems) {

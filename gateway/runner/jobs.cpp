@@ -10,6 +10,7 @@
 #include "gateway/core/log.hpp"
 #include "gateway/phone/phone.hpp"
 #include "gateway/schedule/calendar.hpp"
+#include "gateway/text/readers.hpp"
 #include "gateway/store/rules.hpp"
 #include "gateway/store/tx.hpp"
 
@@ -29,7 +30,8 @@ constexpr core::unix_ms question_least_ms = 1'800'000;
 // A subscription's renewal question, asked two weeks before its end, waits longer behind
 // another: two days. Asked an hour after another renewal (two areas), it would take that one
 // over, and the area asked about first would end unkept though answered "1".
-constexpr core::unix_ms renewal_turn_ms = 2 * 86'400'000;
+constexpr core::unix_ms a_day_ms = 86'400'000;
+constexpr core::unix_ms renewal_turn_ms = 2 * a_day_ms;
 // Before the night, the least the open question has before the next goes (else the next waits
 // for the morning).
 constexpr core::unix_ms question_evening_ms = 600'000;
@@ -70,7 +72,7 @@ bool runner::waits_turn(store::tx& tx, const content& c, const flow::definition&
     // In the night nothing reaches the phone before the morning: it waits for then, the open
     // question answerable all night (sent now, it would take that one over unseen).
     until = std::max(until, sending_time(now, who, f.programme));
-  } else if (until > now && !in_hours(until) && until - now > 86'400'000) {
+  } else if (until > now && !in_hours(until) && until - now > a_day_ms) {
     // A wait of days (a renewal's) that would end in the night ends when the hours open again:
     // its nights and quiet days in between are not the end of its wait.
     until = sending_time(until, who, f.programme);
@@ -439,7 +441,7 @@ std::string runner::apply_subscription_ask(store::tx& tx, const content& c, cons
   // Its end is set once, when the question goes: it waits its turn here, not in start_for.
   const flow::definition* f = c.flows.by_id(p->flow);
   // Two days at most, and a day before the end at the latest (a new SIM's question moved late).
-  const core::unix_ms turn = std::clamp<core::unix_ms>(p->ends - tx.now() - 86'400'000, 3'600'000, renewal_turn_ms);
+  const core::unix_ms turn = std::clamp<core::unix_ms>(p->ends - tx.now() - a_day_ms, question_turn_ms, renewal_turn_ms);
   if (const auto who = tx.find_contact(p->contact); f && who && waits_turn(tx, c, *f, p->node, *who, false, j, turn)) {
     return {};
   }
@@ -473,8 +475,24 @@ std::string runner::apply_booking_reminder(store::tx& tx, const content& c, cons
   constexpr core::unix_ms still_waited_for_ms = 15 * 60'000;
   const core::unix_ms fell_due = j.turn_since > 0 ? j.turn_since : j.due_at;
   const timing when = p->reply && tx.now() - fell_due <= still_waited_for_ms ? timing::now : timing::in_hours;
+  if (p->reply) {
+    // The question about the visit it replaces (changed for this one) does not hold it.
+    if (!tx.lock_contact(b->contact_id)) return {};
+    let_go_cancelled_visit_question(tx, b->contact_id, p->flow);
+  }
+  // Behind another question (two visits booked one after the other) it waits its turn for an
+  // hour in the person's hours; a wait that would run into the night, only for a visit a day
+  // after the morning or later. Booked late in the evening for the next morning, it would
+  // wait for the morning (its code late, or never, the visit begun): it takes over instead.
+  bool may_wait = true;
+  if (const auto who = tx.find_contact(b->contact_id); p->reply && who) {
+    const flow::definition* f = c.flows.by_id(p->flow);
+    const core::unix_ms hour_on = tx.now() + question_turn_ms;
+    const core::unix_ms latest = sending_time(hour_on, *who, f ? std::string_view(f->programme) : std::string_view());
+    may_wait = latest == hour_on || latest + a_day_ms <= b->starts_at;
+  }
   return start_for(tx, c, j, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b, tx.now(), p->flow), done, when,
-                   neutral_visit(c, *b));
+                   neutral_visit(c, *b), may_wait);
 }
 
 // Its texts never name the care (keep_neutral): a counselling visit (R-H8), or one booked for
@@ -523,23 +541,28 @@ std::string runner::apply_booking_missed(store::tx& tx, const content& c, const 
                    timing::in_hours, neutral_visit(c, *b));
 }
 
+void runner::let_go_cancelled_visit_question(store::tx& tx, std::int64_t contact_id, const std::string& flow_id) const {
+  auto open = tx.find_waiting_sms_run(contact_id);
+  if (!open || open->flow_id != flow_id) return;
+  const flow::state st = state_from_json(open->state);
+  const auto it = st.vars.find("booking");
+  const auto id = it == st.vars.end() ? std::nullopt : text::read_id(it->second);
+  const auto about = id ? tx.find_booking(*id) : std::nullopt;
+  if (!about || about->status != store::booking_status::cancelled) return;
+  end_run(*open, store::run_status::expired);
+  tx.save_run(*open);
+  tx.wake_turn_jobs(contact_id);
+}
+
 // R-B5: the clinic cancelled the visit. A question about it still open on the phone (its
-// reminder's "1 I will come") is moot: it is let go, so the news does not wait its turn behind
-// it and an answer to it cannot be read as one about the visit.
+// reminder's "1 I will come") is let go (let_go_cancelled_visit_question).
 std::string runner::apply_booking_cancelled(store::tx& tx, const content& c, const store::job& j,
                                            tick_outcome& done) const {
   const auto p = actions::booking_reminder::parse(j.payload);
   if (!p) return "payload is not {booking, flow, node}";
   const auto b = tx.find_booking(p->booking);
   if (!b || b->status != store::booking_status::cancelled || !tx.lock_contact(b->contact_id)) return {};
-  if (auto open = tx.find_waiting_sms_run(b->contact_id); open && open->flow_id == p->flow) {
-    const flow::state st = state_from_json(open->state);
-    if (const auto it = st.vars.find("booking"); it != st.vars.end() && it->second == std::to_string(b->id)) {
-      end_run(*open, store::run_status::expired);
-      tx.save_run(*open);
-      tx.wake_turn_jobs(b->contact_id);
-    }
-  }
+  let_go_cancelled_visit_question(tx, b->contact_id, p->flow);
   // The news must reach the person two hours before the visit at least. Too late in their
   // sending hours, it goes in the morning's hours even on a quiet day (a Friday), or, if that
   // too is too late, at once at any hour: better than a walk to a closed clinic. A visit within

@@ -345,6 +345,11 @@ class runner {
   std::string schedule_next(store::tx& tx, const store::series& s, core::unix_ms due_at, int day_index) const;
   std::string apply_booking_missed(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_booking_cancelled(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
+  // A question of flow `flow_id` still open on the contact's phone about a visit now cancelled
+  // (by the clinic, or changed for another) is moot: it is let go, so news of a visit does not
+  // wait its turn behind it, and a reply to it is not read as one about the visit. The caller
+  // holds the contact's lock.
+  void let_go_cancelled_visit_question(store::tx& tx, std::int64_t contact_id, const std::string& flow_id) const;
   std::string apply_booking_watch(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_erase(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_flow_start(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
@@ -372,9 +377,10 @@ class runner {
   // comes (commit wakes it) or the time is up (then the newer question takes over), and this
   // returns true; false: the question goes now (also when its wait would end in the person's
   // night).
+  static constexpr core::unix_ms question_turn_ms = 3'600'000;
   bool waits_turn(store::tx& tx, const content& c, const flow::definition& f, const std::string& node,
                   const store::contact& who, bool urgent, const store::job& j,
-                  core::unix_ms turn_ms = 3'600'000) const;
+                  core::unix_ms turn_ms = question_turn_ms) const;
   // Starts flow `f` at `node` for `who` by SMS on `channel_id` (a reminder, a welcome): its
   // question takes over the phone from any older one (once it has waited its turn: the
   // caller asks waits_turn). `when` as start_for; `series_id`: the
