@@ -308,7 +308,8 @@ void schedule_reminders(store::tx& t, const request& r, const store::booking& b,
   // keeps to the person's sending hours.
   if (const std::string node = r.arg("confirm_by_sms"); !node.empty()) {
     const bool reply = r.arg("by_worker") != "yes";
-    t.add_job(booking_reminder::kind, t.now(), booking_reminder{b.id, r.flow_id, node, reply}.json());
+    const std::int64_t replaced = text::read_id(r.arg("replaces")).value_or(0);
+    t.add_job(booking_reminder::kind, t.now(), booking_reminder{b.id, r.flow_id, node, reply, replaced}.json());
   }
   if (const std::string node = r.arg("if_missed"); !node.empty() && c.records_visits) {
     // Or when its window ends, for an evening window (Ramadan hours).

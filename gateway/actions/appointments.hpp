@@ -71,20 +71,24 @@ struct booking_reminder {
   std::string flow;
   std::string node;
   bool reply = false;  // the confirmation of a booking the person just made: at once, at any hour
+  std::int64_t replaced = 0;  // the confirmation's: the visit this one was booked in place of
   std::string json() const {
     nlohmann::json j{{"booking", booking}, {"flow", flow}, {"node", node}};
     if (reply) j["reply"] = true;
+    if (replaced != 0) j["replaced"] = replaced;
     return j.dump();
   }
   static std::optional<booking_reminder> parse(const std::string& payload) {
     const auto j = nlohmann::json::parse(payload, nullptr, false);
     if (!j.is_object() || !j.contains("booking") || !j["booking"].is_number_integer() || !j.contains("flow") ||
         !j["flow"].is_string() || !j.contains("node") || !j["node"].is_string() ||
-        (j.contains("reply") && !j["reply"].is_boolean())) {
+        (j.contains("reply") && !j["reply"].is_boolean()) ||
+        (j.contains("replaced") && !j["replaced"].is_number_integer())) {
       return std::nullopt;
     }
     return booking_reminder{j["booking"].get<std::int64_t>(), j["flow"].get<std::string>(),
-                            j["node"].get<std::string>(), j.value("reply", false)};
+                            j["node"].get<std::string>(), j.value("reply", false),
+                            j.value("replaced", std::int64_t{0})};
   }
 };
 

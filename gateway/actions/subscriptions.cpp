@@ -16,7 +16,7 @@
 // subscriptions.transfer: args.code (the words after the flow's keyword: "MINE 482913", any
 // digits) moves args.topic's subscriptions to the person in the flow, once, each with its end
 // (args.renew: where the question before it is asked, on the new number). Sets area (the first
-// area moved). Outcomes: ok; own_number (sent from the number that asked for it: nothing
+// area moved, or the first here when another of the person's codes moved them all). Outcomes: ok; own_number (sent from the number that asked for it: nothing
 // moves, the code still works from the new SIM); wrong (no such code, used or expired, or the
 // number's own once its alerts moved); not_code (words without 6 digits: a report or a
 // question, not a code); blocked (5 wrong codes from this number in a

@@ -10,7 +10,6 @@
 #include "gateway/core/log.hpp"
 #include "gateway/phone/phone.hpp"
 #include "gateway/schedule/calendar.hpp"
-#include "gateway/text/readers.hpp"
 #include "gateway/store/rules.hpp"
 #include "gateway/store/tx.hpp"
 
@@ -48,7 +47,8 @@ void ask_operators(store::tx& tx, const content& c, const store::booking& b, con
 }  // namespace
 
 bool runner::waits_turn(store::tx& tx, const content& c, const flow::definition& f, const std::string& node,
-                        const store::contact& who, bool urgent, const store::job& j, core::unix_ms turn_ms) const {
+                        const store::contact& who, bool urgent, const store::job& j, core::unix_ms turn_ms,
+                        core::unix_ms deadline) const {
   if (urgent || !flow::may_ask_by_sms(f, node)) return false;
   // The person's row lock (on PostgreSQL; SQLite has one writer): two nodes each taking one of
   // the person's woken questions, or one deciding to wait while another stores the answer, see
@@ -89,6 +89,7 @@ bool runner::waits_turn(store::tx& tx, const content& c, const flow::definition&
     until = end - open_reaches >= question_evening_ms ? end : sending_time(until, who, f.programme);
   }
   if (until <= tx.now()) return false;  // its time is up: it goes now, and takes over
+  if (deadline > 0 && until > deadline) return false;  // it would come too late: it takes over
   tx.add_turn_job(j.kind, until, j.payload, who.id, since);
   core::log::info("question.waits_turn", {{"contact", who.id}, {"flow", f.id}, {"open_run", open->id}});
   return true;
@@ -475,24 +476,21 @@ std::string runner::apply_booking_reminder(store::tx& tx, const content& c, cons
   constexpr core::unix_ms still_waited_for_ms = 15 * 60'000;
   const core::unix_ms fell_due = j.turn_since > 0 ? j.turn_since : j.due_at;
   const timing when = p->reply && tx.now() - fell_due <= still_waited_for_ms ? timing::now : timing::in_hours;
-  if (p->reply) {
-    // The question about the visit it replaces (changed for this one) does not hold it.
+  if (p->replaced != 0) {
+    // The question about the visit this one replaced (changed for it) does not hold it.
     if (!tx.lock_contact(b->contact_id)) return {};
-    let_go_cancelled_visit_question(tx, b->contact_id, p->flow);
+    let_go_visit_question(tx, b->contact_id, p->flow, p->replaced);
   }
-  // Behind another question (two visits booked one after the other) it waits its turn for an
-  // hour in the person's hours; a wait that would run into the night, only for a visit a day
-  // after the morning or later. Booked late in the evening for the next morning, it would
-  // wait for the morning (its code late, or never, the visit begun): it takes over instead.
-  bool may_wait = true;
-  if (const auto who = tx.find_contact(b->contact_id); p->reply && who) {
+  // Behind another question (two visits booked one after the other) it waits its turn, but
+  // never past two hours before the visit: booked late in the evening for the next morning, it
+  // would wait for the morning (its code late, or never, the visit begun). It takes over then.
+  if (const auto who = tx.find_contact(b->contact_id)) {
+    constexpr core::unix_ms visit_notice_ms = 2 * 3'600'000;
     const flow::definition* f = c.flows.by_id(p->flow);
-    const core::unix_ms hour_on = tx.now() + question_turn_ms;
-    const core::unix_ms latest = sending_time(hour_on, *who, f ? std::string_view(f->programme) : std::string_view());
-    may_wait = latest == hour_on || latest + a_day_ms <= b->starts_at;
+    if (f && waits_turn(tx, c, *f, p->node, *who, false, j, question_turn_ms, b->starts_at - visit_notice_ms)) return {};
   }
   return start_for(tx, c, j, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b, tx.now(), p->flow), done, when,
-                   neutral_visit(c, *b), may_wait);
+                   neutral_visit(c, *b), false);
 }
 
 // Its texts never name the care (keep_neutral): a counselling visit (R-H8), or one booked for
@@ -541,28 +539,27 @@ std::string runner::apply_booking_missed(store::tx& tx, const content& c, const 
                    timing::in_hours, neutral_visit(c, *b));
 }
 
-void runner::let_go_cancelled_visit_question(store::tx& tx, std::int64_t contact_id, const std::string& flow_id) const {
+void runner::let_go_visit_question(store::tx& tx, std::int64_t contact_id, const std::string& flow_id,
+                                   std::int64_t booking) const {
   auto open = tx.find_waiting_sms_run(contact_id);
   if (!open || open->flow_id != flow_id) return;
   const flow::state st = state_from_json(open->state);
   const auto it = st.vars.find("booking");
-  const auto id = it == st.vars.end() ? std::nullopt : text::read_id(it->second);
-  const auto about = id ? tx.find_booking(*id) : std::nullopt;
-  if (!about || about->status != store::booking_status::cancelled) return;
+  if (it == st.vars.end() || it->second != std::to_string(booking)) return;
   end_run(*open, store::run_status::expired);
   tx.save_run(*open);
   tx.wake_turn_jobs(contact_id);
 }
 
 // R-B5: the clinic cancelled the visit. A question about it still open on the phone (its
-// reminder's "1 I will come") is let go (let_go_cancelled_visit_question).
+// reminder's "1 I will come") is let go (let_go_visit_question).
 std::string runner::apply_booking_cancelled(store::tx& tx, const content& c, const store::job& j,
                                            tick_outcome& done) const {
   const auto p = actions::booking_reminder::parse(j.payload);
   if (!p) return "payload is not {booking, flow, node}";
   const auto b = tx.find_booking(p->booking);
   if (!b || b->status != store::booking_status::cancelled || !tx.lock_contact(b->contact_id)) return {};
-  let_go_cancelled_visit_question(tx, b->contact_id, p->flow);
+  let_go_visit_question(tx, b->contact_id, p->flow, b->id);
   // The news must reach the person two hours before the visit at least. Too late in their
   // sending hours, it goes in the morning's hours even on a quiet day (a Friday), or, if that
   // too is too late, at once at any hour: better than a walk to a closed clinic. A visit within

@@ -345,11 +345,12 @@ class runner {
   std::string schedule_next(store::tx& tx, const store::series& s, core::unix_ms due_at, int day_index) const;
   std::string apply_booking_missed(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_booking_cancelled(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
-  // A question of flow `flow_id` still open on the contact's phone about a visit now cancelled
-  // (by the clinic, or changed for another) is moot: it is let go, so news of a visit does not
-  // wait its turn behind it, and a reply to it is not read as one about the visit. The caller
-  // holds the contact's lock.
-  void let_go_cancelled_visit_question(store::tx& tx, std::int64_t contact_id, const std::string& flow_id) const;
+  // A question of flow `flow_id` still open on the contact's phone about visit `booking`, now
+  // cancelled (by the clinic, or changed for another), is moot: it is let go, so news of a visit
+  // does not wait its turn behind it, and a reply to it is not read as one about the visit. The
+  // caller holds the contact's lock.
+  void let_go_visit_question(store::tx& tx, std::int64_t contact_id, const std::string& flow_id,
+                             std::int64_t booking) const;
   std::string apply_booking_watch(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_erase(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   std::string apply_flow_start(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
@@ -376,11 +377,12 @@ class runner {
   // that one reached the phone, and as long in all. Then `j` is put back, due when that answer
   // comes (commit wakes it) or the time is up (then the newer question takes over), and this
   // returns true; false: the question goes now (also when its wait would end in the person's
-  // night).
+  // night, or after `deadline` when one is given: news of a visit must reach the person before
+  // it).
   static constexpr core::unix_ms question_turn_ms = 3'600'000;
   bool waits_turn(store::tx& tx, const content& c, const flow::definition& f, const std::string& node,
                   const store::contact& who, bool urgent, const store::job& j,
-                  core::unix_ms turn_ms = question_turn_ms) const;
+                  core::unix_ms turn_ms = question_turn_ms, core::unix_ms deadline = 0) const;
   // Starts flow `f` at `node` for `who` by SMS on `channel_id` (a reminder, a welcome): its
   // question takes over the phone from any older one (once it has waited its turn: the
   // caller asks waits_turn). `when` as start_for; `series_id`: the
