@@ -31,6 +31,9 @@ constexpr core::unix_ms question_least_ms = 1'800'000;
 // over, and the area asked about first would end unkept though answered "1".
 constexpr core::unix_ms a_day_ms = 86'400'000;
 constexpr core::unix_ms renewal_turn_ms = 2 * a_day_ms;
+// News of a visit (a confirmation, the clinic cancelling it) reaches the person this long before
+// it at least.
+constexpr core::unix_ms visit_notice_ms = 2 * 3'600'000;
 // Before the night, the least the open question has before the next goes (else the next waits
 // for the morning).
 constexpr core::unix_ms question_evening_ms = 600'000;
@@ -485,7 +488,6 @@ std::string runner::apply_booking_reminder(store::tx& tx, const content& c, cons
   // never past two hours before the visit: booked late in the evening for the next morning, it
   // would wait for the morning (its code late, or never, the visit begun). It takes over then.
   if (const auto who = tx.find_contact(b->contact_id)) {
-    constexpr core::unix_ms visit_notice_ms = 2 * 3'600'000;
     const flow::definition* f = c.flows.by_id(p->flow);
     if (f && waits_turn(tx, c, *f, p->node, *who, false, j, question_turn_ms, b->starts_at - visit_notice_ms)) return {};
   }
@@ -574,18 +576,17 @@ std::string runner::apply_booking_cancelled(store::tx& tx, const content& c, con
   }
   const auto who = tx.find_contact(b->contact_id);
   if (!who) return {};  // erased with the person
-  constexpr core::unix_ms notice_ms = 2 * 3'600'000, day_ms = 86'400'000;
   const core::unix_ms hours = sending_time(tx.now(), *who, f->programme, {}, false);
   timing when = timing::in_hours;
-  if (sending_time(tx.now(), *who, f->programme) + notice_ms > b->starts_at) {
-    if (hours > tx.now() && hours + notice_ms <= b->starts_at) {
+  if (sending_time(tx.now(), *who, f->programme) + visit_notice_ms > b->starts_at) {
+    if (hours > tx.now() && hours + visit_notice_ms <= b->starts_at) {
       tx.add_job(j.kind, hours, j.payload);
       return {};
     }
     when = timing::urgent;
   }
   return start_for(tx, c, j, b->contact_id, p->flow, p->node, b->channel_id, booking_values(c, *b, tx.now(), p->flow), done,
-                   when, neutral_visit(c, *b), hours + day_ms <= b->starts_at);
+                   when, neutral_visit(c, *b), hours + a_day_ms <= b->starts_at);
 }
 
 // R-H3: no visit of the service booked again since the person could not come, missed it or had
