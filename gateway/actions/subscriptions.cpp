@@ -15,8 +15,9 @@
 //
 // subscriptions.transfer: args.code (the words after the flow's keyword: "MINE 482913", any
 // digits) moves args.topic's subscriptions to the person in the flow, once, each with its end
-// (args.renew: where the question before it is asked, on the new number). Sets area (the first
-// area moved, or the first here when another of the person's codes moved them all). Outcomes: ok; own_number (sent from the number that asked for it: nothing
+// (args.renew: where the question before it is asked, on the new number). Sets area: every area
+// moved, comma-separated ({area|label}: "Kabul, Herat"), or every one here when another of the
+// person's codes moved them all. Outcomes: ok; own_number (sent from the number that asked for it: nothing
 // moves, the code still works from the new SIM); wrong (no such code, used or expired, or the
 // number's own once its alerts moved); not_code (words without 6 digits: a report or a
 // question, not a code); blocked (5 wrong codes from this number in a
@@ -74,6 +75,13 @@ void ask_before_end(store::tx& t, const request& r, const std::string& topic, co
 }
 
 // The contact field that records a person's lessons started (once per person, R-M3).
+// Areas as one variable, comma-separated ({area|label} shows each: "Kabul, Herat").
+std::string joined(const std::vector<std::string>& areas) {
+  std::string out;
+  for (const auto& a : areas) out += (out.empty() ? "" : ",") + a;
+  return out;
+}
+
 std::string lessons_field(const std::string& topic) { return topic + "_lessons"; }
 
 bool had_lessons(store::tx& t, std::int64_t contact, const std::string& topic) {
@@ -171,12 +179,14 @@ flow::action_result subscriptions_transfer(store::tx& t, const request& r) {
   if (areas.empty()) {
     // Another of the person's codes (one came with each area) moved them all already: what
     // is here is what it would have moved.
-    const auto here = t.subscriptions_of(r.contact_id);
-    const auto it = std::find_if(here.begin(), here.end(), [&](const store::subscription& s) { return s.topic == topic; });
-    if (it == here.end()) return {"wrong", {}};
-    return {"ok", {{"area", it->area}}};
+    std::vector<std::string> here;
+    for (const auto& s : t.subscriptions_of(r.contact_id)) {
+      if (s.topic == topic) here.push_back(s.area);
+    }
+    if (here.empty()) return {"wrong", {}};
+    return {"ok", {{"area", joined(here)}}};
   }
-  flow::action_result out{"ok", {{"area", areas.front()}}};
+  flow::action_result out{"ok", {{"area", joined(areas)}}};
   // The person, not the SIM, chose a language: a new number that has not shown one keeps it
   // ("MINE 482913" says nothing; the old number's Dari does).
   const auto now_on = t.find_contact(r.contact_id);

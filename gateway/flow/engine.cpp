@@ -63,15 +63,34 @@ class renderer {
     const text::formatter fmt(e->lang, ctx_.timezone, ctx_.months);
     std::string out = text::render(
         e->text, [&](std::string_view name) { return value(name); }, &fmt,
-        [&](std::string_view name) { return label(name); });
+        [&](std::string_view name) { return label(name, e->lang); });
     return e->smart ? text::smart_gsm(out) : out;
   }
 
   // The words the option chosen for `name` is shown with, in the person's language: a menu
-  // (or yes/no question) of the flow that saves into `name` and has that value.
-  std::optional<std::string> label(std::string_view name) const {
+  // (or yes/no question) of the flow that saves into `name` and has that value. A list of
+  // such values, comma-separated (what an action set: every area a transfer code moved), shows
+  // each, joined as the text's language `lang` lists them ("Kabul, Herat"; «کابل، هرات»).
+  std::optional<std::string> label(std::string_view name, std::string_view lang) const {
     const auto v = value(name);
     if (!v || !f_) return std::nullopt;
+    if (auto one = label_of(name, *v)) return one;
+    if (v->find(',') == std::string::npos) return std::nullopt;
+    std::string out;
+    std::size_t from = 0;
+    while (from <= v->size()) {
+      const std::size_t comma = std::min(v->find(',', from), v->size());
+      const auto shown = label_of(name, std::string_view(*v).substr(from, comma - from));
+      if (!shown) return std::nullopt;
+      if (!out.empty()) out += text::persian_script(lang) ? "، " : ", ";
+      out += *shown;
+      from = comma + 1;
+    }
+    return out;
+  }
+
+  // The words of the option with the value `v` of a question that saves into `name`.
+  std::optional<std::string> label_of(std::string_view name, std::string_view v) const {
     const auto shown = [&](std::string_view key) -> std::optional<std::string> {
       const text::entry* e = ctx_.texts->resolve(key, ctx_.langs, ctx_.explicit_texts);
       if (!e) return std::nullopt;
@@ -80,24 +99,24 @@ class renderer {
     };
     for (const auto& [id, n] : f_->nodes) {
       if (n.kind != node_kind::ask || n.save != name) continue;
-      if (n.ask == ask_kind::yes_no && (*v == "yes" || *v == "no")) return shown(*v == "yes" ? yes_key : no_key);
+      if (n.ask == ask_kind::yes_no && (v == "yes" || v == "no")) return shown(v == "yes" ? yes_key : no_key);
       if (!n.options_from.empty()) {
         // A data menu: the chosen item's label, as the action wrote it.
         auto list = nlohmann::json::parse(value(n.options_from).value_or(""), nullptr, false);
         if (!list.is_array()) list = nlohmann::json::array();  // its fixed options are still read
         for (std::size_t i = 0; i < list.size(); ++i) {
           const auto& item = list[i];
-          if (item.is_string() && std::to_string(i + 1) == *v) return item.get<std::string>();
+          if (item.is_string() && std::to_string(i + 1) == v) return item.get<std::string>();
           if (!item.is_object()) continue;
           const auto& given = item.contains("value") ? item["value"] : nlohmann::json();
           const std::string value_of = given.is_null() ? std::to_string(i + 1)
                                        : given.is_string() ? given.get<std::string>() : given.dump();
-          if (value_of == *v) return item_label(item);
+          if (value_of == v) return item_label(item);
         }
       }
       for (std::size_t i = 0; i < n.options.size(); ++i) {
         const option& o = n.options[i];
-        if ((o.value.empty() ? std::to_string(i + 1) : o.value) == *v) return shown(o.label);
+        if ((o.value.empty() ? std::to_string(i + 1) : o.value) == v) return shown(o.label);
       }
     }
     return std::nullopt;

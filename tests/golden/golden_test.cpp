@@ -30,7 +30,8 @@
 //   > ussd *384*12# from +93700000001 (session s1)   a dial (shortcut digits allowed)
 //   > "1"                                             a reply in the current USSD session
 //   > sms "INFO" from +93700000002                    an inbound SMS ({transfer_code}: the newest
-//                                                     transfer code, drawn at random; shown so too)
+//                                                     transfer code, drawn at random; shown so too;
+//                                                     {first_transfer_code}: the oldest)
 //   > wait 25h                                        the clock moves on; due work runs, each job at its time
 //   > wait 182d, counted                              the same, each line shown once with how many times
 //                                                     it came (jobs without their times): months of a daily
@@ -322,8 +323,12 @@ class player {
     }
     if (std::regex_match(input, m, sms)) {
       std::string text = m[1];
-      if (const auto at = text.find("{transfer_code}"); at != std::string::npos) {
-        text.replace(at, 15, test::value(cfg_.store, "SELECT COALESCE((SELECT code FROM transfer_codes ORDER BY expires_at DESC, code DESC LIMIT 1), '')"));
+      for (const auto& [name, order] : {std::pair{"{transfer_code}", "DESC"}, std::pair{"{first_transfer_code}", "ASC"}}) {
+        if (const auto at = text.find(name); at != std::string::npos) {
+          text.replace(at, std::string_view(name).size(),
+                       test::value(cfg_.store, std::string("SELECT COALESCE((SELECT code FROM transfer_codes ORDER BY expires_at ") +
+                                                   order + ", code " + order + " LIMIT 1), '')"));
+        }
       }
       const core::inbound_sms in{"at", "m" + std::to_string(++sms_seq_), m[2], "384", text, 0};
       test::in_tx(*writer_, [&](store::tx& t) { runner_->apply_sms(t, in); });
