@@ -295,13 +295,17 @@ std::optional<long long> day_before(store::tx& t, const request& r, const store:
 // 10:00 (day_before), asking for a reply, and
 // the morning of at 08:00 (the evening before at 18:00 for a window that opens before 10:00).
 // Each starts the flow at the node the booking node names; none that would already be past.
-void schedule_reminders(store::tx& t, const request& r, const store::booking& b, const schedule::clinic& c) {
+// Whether any reminder before the visit was planned (booked at 19:00 for 08:00 tomorrow, none:
+// the confirmation names the day).
+bool schedule_reminders(store::tx& t, const request& r, const store::booking& b, const schedule::clinic& c) {
+  bool reminded = false;
   const auto remind = [&](const char* node_arg, std::optional<long long> day, schedule::local_time at) {
     const std::string node = r.arg(node_arg);
     if (node.empty() || !day) return;
     const auto when = schedule::at_local(*day, at, c.time_zone);
     if (!when || *when <= t.now()) return;
     t.add_job(booking_reminder::kind, *when, booking_reminder{b.id, r.flow_id, node}.json());
+    reminded = true;
   };
   // The confirmation itself, by SMS at once: the person's record, and where they can cancel.
   // Booked by the person, an answer to them, late in the evening too; by staff (the API), it
@@ -324,6 +328,7 @@ void schedule_reminders(store::tx& t, const request& r, const store::booking& b,
   } else {
     remind("remind_morning", day_before(t, r, b, c, {18, 0}), {18, 0});  // it names the day
   }
+  return reminded;
 }
 
 }  // namespace
@@ -603,7 +608,7 @@ flow::action_result appointments_book(store::tx& t, const request& r) {
     if (!booked) return {"full", {}};
   }
   const schedule::clinic* c = r.clinics ? r.clinics->find(booked->clinic) : nullptr;
-  if (c) schedule_reminders(t, r, *booked, *c);
+  const bool reminded = c && schedule_reminders(t, r, *booked, *c);
   // A changed visit: the old one is cancelled with the new one booked, its place freed and its
   // reminders left unsent (R-B5).
   if (const std::string old = r.arg("replaces"); !old.empty()) {
@@ -611,7 +616,9 @@ flow::action_result appointments_book(store::tx& t, const request& r) {
       t.set_booking_status(b->id, store::booking_status::cancelled);
     }
   }
-  return {"ok", booking_vars(*booked, r.clinics, r.language, r.months)};
+  auto v = booking_vars(*booked, r.clinics, r.language, r.months);
+  v["reminder"] = reminded ? "yes" : "no";
+  return {"ok", std::move(v)};
 }
 
 flow::action_result appointments_visit(store::tx& t, const request& r) {
