@@ -95,12 +95,23 @@ class login_guard {
   // One more wrong try; true when it locks the pair now.
   bool failed(const std::string& login, const std::string& ip, time_point now);
   void succeeded(const std::string& login, const std::string& ip);
+  // Wrong passwords in a row from every address together that lock a login, and for how long
+  // (the store counts those of a real login).
+  static constexpr int everywhere_tries = 20;
+  static constexpr std::chrono::minutes everywhere_lock{15};
+  // A login nobody has, tried from every address together: locked as a real one is, so the
+  // answers never tell which logins exist.
+  // Minutes left of that lock, 0 when none; and one more wrong try.
+  long long unknown_locked_minutes(const std::string& login, time_point now);
+  void unknown_failed(const std::string& login, time_point now);
 
  private:
   struct entry {
     int failures = 0;
     time_point until;
   };
+  long long minutes_left(const std::string& key, time_point now);
+  bool count(const std::string& key, int tries, std::chrono::minutes lock_for, time_point now);
   std::mutex mu_;
   std::map<std::string, entry> entries_;
 };

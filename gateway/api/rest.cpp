@@ -2353,6 +2353,12 @@ void serve(services& s, const route& r, core::http_request& req, const http::par
       store::durability::disk);
 }
 
+// A login locked from every address (a login nobody has, alike: log_in).
+std::string locked_message(long long minutes) {
+  return "too many wrong passwords: this login opens again in " + std::to_string(minutes) +
+         " minutes, or an admin sets a new password";
+}
+
 // POST /api/v1/session: a person logs in to the console with their login and password.
 // Slowed three ways: a few tries a second from one address, Argon2id (on the background
 // thread, never the store's), and 5 wrong passwords in a row lock the login for 15 minutes.
@@ -2404,10 +2410,16 @@ void log_in(services& s, core::http_request& req, http::reply_fn reply) {
           if (!u || !a->matched) {
             a->out = refuse(401, "login_failed", "the login or the password is wrong");
             const bool pair_locked = s.login_failures.failed(a->login, a->ip, std::chrono::steady_clock::now());
-            if (!u) return;
+            if (!u) {
+              s.login_failures.unknown_failed(a->login, std::chrono::steady_clock::now());
+              return;
+            }
             // From every address together: 20 in a row lock the login everywhere for a while.
             const int failed = u->failed_logins + 1;
-            const core::unix_ms until = failed >= 20 ? tx.now() + 15 * 60'000 : 0;
+            const core::unix_ms until =
+                failed >= login_guard::everywhere_tries
+                    ? tx.now() + std::chrono::duration_cast<std::chrono::milliseconds>(login_guard::everywhere_lock).count()
+                    : 0;
             tx.set_login_failures(u->id, until ? 0 : failed, until);
             tx.audit("ip:" + a->ip, until || pair_locked ? "session.locked" : "session.login_failed",
                      "user:" + std::to_string(u->id), json{{"failures", failed}, {"everywhere", until != 0}}.dump());
@@ -2455,14 +2467,16 @@ void log_in(services& s, core::http_request& req, http::reply_fn reply) {
         a->user = tx.find_user_by_login(a->login);
         if (a->user && (a->user->disabled || a->user->password_hash.empty())) a->user.reset();
         if (a->user && a->user->login_locked_until > tx.now()) {
-          const auto minutes = (a->user->login_locked_until - tx.now()) / 60'000 + 1;
-          a->out = refuse(429, "locked",
-                          "too many wrong passwords: this login opens again in " + std::to_string(minutes) +
-                              " minutes, or an admin sets a new password");
+          a->out = refuse(429, "locked", locked_message((a->user->login_locked_until - tx.now()) / 60'000 + 1));
         }
       },
       [&s, a, reply, finish](std::exception_ptr err) {
         if (err) return reply(error_response({503, "unavailable", "the store is not answering; try again"}));
+        if (!a->user) {
+          if (const auto minutes = s.login_failures.unknown_locked_minutes(a->login, std::chrono::steady_clock::now())) {
+            a->out = refuse(429, "locked", locked_message(minutes));
+          }
+        }
         if (a->out.refused) {
           s.metrics.count(denied, denied_help, {{"reason", "login"}});
           return reply(error_response(*a->out.refused));
@@ -2599,26 +2613,44 @@ namespace {
 constexpr int pair_tries = 5;
 constexpr auto pair_lock = std::chrono::minutes(15);
 std::string pair_key(const std::string& login, const std::string& ip) { return login + '\n' + ip; }
+// No address has a '\n' in it: the key of a login tried from every address together.
+std::string everywhere_key(const std::string& login) { return login + "\n\n"; }
 }  // namespace
 
-long long login_guard::locked_minutes(const std::string& login, const std::string& ip, time_point now) {
+long long login_guard::minutes_left(const std::string& key, time_point now) {
   std::lock_guard lock(mu_);
-  const auto it = entries_.find(pair_key(login, ip));
+  const auto it = entries_.find(key);
   if (it == entries_.end() || it->second.until <= now) return 0;
   return std::chrono::duration_cast<std::chrono::minutes>(it->second.until - now).count() + 1;
 }
 
-bool login_guard::failed(const std::string& login, const std::string& ip, time_point now) {
+bool login_guard::count(const std::string& key, int tries, std::chrono::minutes lock_for, time_point now) {
   std::lock_guard lock(mu_);
   if (entries_.size() > 10'000) {
     // Many logins tried: forget the pairs that are not locked (they lose a few counts at most).
     for (auto it = entries_.begin(); it != entries_.end();) it = it->second.until > now ? std::next(it) : entries_.erase(it);
   }
-  entry& e = entries_[pair_key(login, ip)];
-  if (++e.failures < pair_tries) return false;
+  entry& e = entries_[key];
+  if (++e.failures < tries) return false;
   e.failures = 0;
-  e.until = now + pair_lock;
+  e.until = now + lock_for;
   return true;
+}
+
+long long login_guard::locked_minutes(const std::string& login, const std::string& ip, time_point now) {
+  return minutes_left(pair_key(login, ip), now);
+}
+
+bool login_guard::failed(const std::string& login, const std::string& ip, time_point now) {
+  return count(pair_key(login, ip), pair_tries, pair_lock, now);
+}
+
+long long login_guard::unknown_locked_minutes(const std::string& login, time_point now) {
+  return minutes_left(everywhere_key(login), now);
+}
+
+void login_guard::unknown_failed(const std::string& login, time_point now) {
+  count(everywhere_key(login), everywhere_tries, everywhere_lock, now);
 }
 
 void login_guard::succeeded(const std::string& login, const std::string& ip) {

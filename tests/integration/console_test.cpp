@@ -206,6 +206,46 @@ TEST_CASE("console: five wrong passwords from one address lock that login there,
   CHECK_THAT(srv.log(), !Catch::Contains("paygham_session="));
 }
 
+TEST_CASE("console: 20 wrong passwords from several addresses lock a login everywhere, and an unknown login alike",
+          "[integration][console]") {
+  temp_dir dir;
+  const std::string config = write_test_config(dir);
+  make_user(config, {"--name", "Admin", "--role", "admin", "--login", "admin"}, "river-lamp-seven\n");
+  server_process srv(config);
+  const auto log_in_from = [&](const std::string& from, const std::string& login, const std::string& password) {
+    const std::string body = json{{"login", login}, {"password", password}}.dump();
+    connection c(srv.port(), std::chrono::seconds(5), from);
+    REQUIRE(c.send("POST /api/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                   "Content-Type: application/json\r\nContent-Length: " +
+                   std::to_string(body.size()) + "\r\n\r\n" + body));
+    return c.read_reply();
+  };
+  // Five wrong tries from each of four addresses (each address a try every 600 ms, as the
+  // per-address limit allows): the same answers for the real login and for one nobody has.
+  for (int i = 0; i < 20; ++i) {
+    const std::string from = "127.0.0." + std::to_string(20 + i % 4);
+    for (const std::string login : {"admin", "nobody"}) {
+      const auto r = log_in_from(from, login, "wrong-" + std::to_string(i));
+      INFO(login << " try " << i << ": " << r.body);
+      CHECK(r.status == 401);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  }
+  // Now locked from everywhere: the right password from a fifth address too, and the answer
+  // does not tell that one of the two logins exists.
+  const auto real = log_in_from("127.0.0.30", "admin", "river-lamp-seven");
+  const auto unknown = log_in_from("127.0.0.31", "nobody", "river-lamp-seven");
+  CHECK(real.status == 429);
+  CHECK(code_of(real) == "locked");
+  CHECK_THAT(real.body, Catch::Contains("or an admin sets a new password"));
+  CHECK(unknown.status == real.status);
+  CHECK(unknown.body == real.body);
+  // An admin's new password opens the login again.
+  std::string out, err;
+  REQUIRE(run_paygham({"user", "password", "--config", config, "--login", "admin"}, &out, &err, "lamp-river-eight\n") == 0);
+  CHECK(log_in_from("127.0.0.30", "admin", "lamp-river-eight").status == 201);
+}
+
 TEST_CASE("console: a health worker's session sees only their clinic's calls and no operator pages",
           "[integration][console]") {
   temp_dir dir;

@@ -64,7 +64,7 @@ std::vector<std::string> fixture_files(const std::string& rel_dir, const std::st
 
 namespace {
 
-int connect_loopback(int port, std::chrono::milliseconds timeout) {
+int connect_loopback(int port, std::chrono::milliseconds timeout, const std::string& from) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) throw std::runtime_error("socket failed");
   timeval tv{};
@@ -74,6 +74,15 @@ int connect_loopback(int port, std::chrono::milliseconds timeout) {
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (!from.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, from.c_str(), &local.sin_addr) != 1 ||
+        ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+      ::close(fd);
+      throw std::runtime_error("cannot connect from " + from);
+    }
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<std::uint16_t>(port));
@@ -116,8 +125,8 @@ bool parse_reply(std::string& buf, http_reply& out) {
 
 }  // namespace
 
-connection::connection(int port, std::chrono::milliseconds timeout)
-    : fd_(connect_loopback(port, timeout)) {}
+connection::connection(int port, std::chrono::milliseconds timeout, const std::string& from)
+    : fd_(connect_loopback(port, timeout, from)) {}
 
 connection::~connection() {
   if (fd_ >= 0) ::close(fd_);

@@ -54,10 +54,12 @@ http_reply http_call(int port, const std::string& method, const std::string& tar
                      const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 // A raw connection for tests that need to control every byte (partial requests, slow
-// clients). Blocking, with a receive timeout.
+// clients). Blocking, with a receive timeout; `from`: the loopback address it comes from
+// ("127.0.0.7": another client, to the server).
 class connection {
  public:
-  explicit connection(int port, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  explicit connection(int port, std::chrono::milliseconds timeout = std::chrono::seconds(5),
+                      const std::string& from = "");
   ~connection();
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
