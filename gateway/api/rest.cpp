@@ -1572,6 +1572,17 @@ outcome disable_user(services&, store::tx& tx, const call& c) {
   const auto u = id ? tx.find_user(*id) : std::nullopt;
   if (!u) return refuse(404, "not_found", "no user with that number");
   if (u->id == c.token.user_id) return refuse(409, "yourself", "an admin cannot disable themself: ask another admin");
+  if (u->role == "admin" && !u->disabled) {
+    // Never the last admin who can log in, by a machine's token either: nobody could then
+    // manage the people (the command line still can, on the server itself).
+    const auto users = tx.list_users();
+    const bool another = std::any_of(users.begin(), users.end(), [&](const store::user& o) {
+      return o.id != u->id && o.role == "admin" && !o.disabled && !o.password_hash.empty();
+    });
+    if (!another) {
+      return refuse(409, "last_admin", "the last admin who can log in cannot be disabled: make another admin first");
+    }
+  }
   const auto handed = actions::disable_user(tx, *u);
   tx.audit(c.actor(), "users.disable", "user:" + std::to_string(u->id), handed.json().dump());
   auto out = user_json(*tx.find_user(u->id), tx.now());

@@ -1294,6 +1294,14 @@ TEST_CASE("console: an admin sees the people and machines, disables a person (a 
   CHECK(bearer("/api/v1/escalations").status == 401);
   CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action IN ('users.disable', 'tokens.create', 'tokens.revoke')"
                     " AND actor = 'user:1'") == "4");
+  // A machine's admin token cannot disable the last admin who can log in.
+  r = admin.call("POST", "/api/v1/tokens", json{{"name", "ops"}, {"role", "admin"}}.dump());
+  REQUIRE(r.status == 201);
+  const std::string machine = json::parse(r.body)["token"];
+  r = http_call(srv.port(), "POST", "/api/v1/users/1/disable", "", "application/json", {{"Authorization", "Bearer " + machine}});
+  CHECK(r.status == 409);
+  CHECK(code_of(r) == "last_admin");
+  CHECK(admin.call("GET", "/api/v1/session").status == 200);
 }
 
 TEST_CASE("console: an operator adds a person and updates them by number, and a stop stays a stop",
