@@ -1613,6 +1613,10 @@ outcome create_token(services& s, store::tx& tx, const call& c) {
   k.role = c.body.value("role", "");
   k.facility = c.body.value("facility", "");
   if (k.name.empty() || k.name.size() > 100) return refuse(400, "invalid_name", "name is 1 to 100 bytes", "name");
+  if (core::has_control(k.name, false)) {
+    return refuse(400, "invalid_name", "a name has a control or direction character; only letters, digits and signs",
+                  "name");
+  }
   if (k.role != "admin" && k.role != "operator" && k.role != "health_worker") {
     return refuse(400, "invalid_role", "role is admin, operator or health_worker", "role");
   }

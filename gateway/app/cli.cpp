@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gateway/app/commands.hpp"
+#include "gateway/core/utf8.hpp"
 #include "gateway/text/readers.hpp"
 
 namespace paygham::app {
@@ -305,6 +306,11 @@ std::vector<std::string> split_assignments(const std::vector<std::string_view>& 
   return split;
 }
 
+// A --name as lists and the audit log show it: at most 100 bytes, no control or direction
+// characters (a terminal would act on them).
+constexpr const char* name_rule = "--name is at most 100 bytes of letters, digits and signs, no control characters";
+bool shown_name(const std::string& name) { return name.size() <= 100 && !core::has_control(name, false); }
+
 // A command's options: "--name VALUE" into a string, "--flag" into a bool.
 struct option {
   std::string_view name;
@@ -548,6 +554,7 @@ int run_cli(int argc, char** argv) {
     if (o.action == "create" && (o.name.empty() || o.role.empty())) {
       return usage_error(command, "create needs --name and --role", user_help);
     }
+    if (!shown_name(o.name)) return usage_error(command, name_rule, user_help);
     if (o.action == "pin" && o.phone.empty()) return usage_error(command, "pin needs --phone", user_help);
     if (o.action == "password" && o.login.empty()) return usage_error(command, "password needs --login", user_help);
     if (o.action == "supervisor" && o.phone.empty()) return usage_error(command, "supervisor needs --phone", user_help);
@@ -575,6 +582,7 @@ int run_cli(int argc, char** argv) {
     if (o.action == "create" && (o.name.empty() || o.role.empty())) {
       return usage_error(command, "create needs --role and --name", token_help);
     }
+    if (!shown_name(o.name)) return usage_error(command, name_rule, token_help);
     if (o.action == "revoke" && o.id.empty()) return usage_error(command, "revoke needs --id", token_help);
     if (o.action != "create" && o.action != "list" && o.action != "revoke") {
       return usage_error(command, o.action.empty() ? "say create, list or revoke" : "unknown '" + o.action + "'",

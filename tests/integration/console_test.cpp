@@ -1276,6 +1276,10 @@ TEST_CASE("console: an admin sees the people and machines, disables a person (a 
   r = admin.call("POST", "/api/v1/users/3/disable");
   CHECK(json::parse(r.body)["handed_over"] == json::object());
 
+  // A name the token list and a terminal would show: no control characters.
+  r = admin.call("POST", "/api/v1/tokens", json{{"name", "x\r\nInjected: 1"}, {"role", "operator"}}.dump());
+  CHECK(r.status == 400);
+  CHECK(code_of(r) == "invalid_name");
   r = admin.call("POST", "/api/v1/tokens", json{{"name", "HIS"}, {"role", "health_worker"}}.dump());
   CHECK(r.status == 400);
   CHECK(json::parse(r.body)["error"]["field"] == "facility");

@@ -487,6 +487,11 @@ TEST_CASE("integration: usage errors exit 2 and --help exits 0", "[integration]"
   CHECK_THAT(out, Catch::Contains("usage: paygham serve"));
   CHECK(run_paygham({"lint", "--help"}, &out, &err) == 0);
   CHECK(run_paygham({"--help"}, &out, &err) == 0);
+  // A name the lists print: a control character would act on the terminal that shows it.
+  CHECK(run_paygham({"token", "create", "--role", "operator", "--name", "x\x1b[2Jy"}, &out, &err) == 2);
+  CHECK_THAT(err, Catch::Contains("no control characters"));
+  CHECK(run_paygham({"user", "create", "--role", "operator", "--name", "a\nb", "--login", "ab1"}, &out, &err) == 2);
+  CHECK_THAT(err, Catch::Contains("no control characters"));
 }
 
 TEST_CASE("integration: a USSD screen over its route's limit is logged and counted",
