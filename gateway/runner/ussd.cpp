@@ -81,6 +81,16 @@ std::vector<std::string> split_star(const std::string& text) {
   return out;
 }
 
+// A dialled code as the log shows it: what follows its first two parts may be a PIN dialled
+// with the code (*384*16*2580#), so it is hidden ("*384*16*…").
+std::string code_for_log(const std::string& code) {
+  std::size_t stars = 0;
+  for (std::size_t i = 0; i < code.size(); ++i) {
+    if (code[i] == '*' && ++stars == 3) return code.substr(0, i + 1) + "…";
+  }
+  return code;
+}
+
 }  // namespace
 
 core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req) const {
@@ -142,7 +152,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   if (!existing) {
     s.f = c->flows.by_ussd_code(req.service_code);
     if (!s.f) {
-      core::log::info("ussd.no_flow", {{"channel", req.channel_id}, {"code", req.service_code}});
+      core::log::info("ussd.no_flow", {{"channel", req.channel_id}, {"code", code_for_log(req.service_code)}});
       return unavailable();
     }
     // The menu of this flow they asked for by SMS and left unanswered: they use this instead.

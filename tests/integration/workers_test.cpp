@@ -101,6 +101,12 @@ TEST_CASE("user: a health worker made with paygham user opens the health-worker 
     CHECK(dial(srv.port(), "w1c", "2580*2") == "CON Health worker menu. Your PIN:");
     CHECK(dial(srv.port(), "w1c", "2580*2*2580") ==
           "CON Health worker\n1. Enrol a patient\n2. Patients to call\n3. Visit attended\n4. End reminders\n5. Forget a number");
+    // An aggregator that sends the whole dial string as the code: no flow has it, and the log
+    // that says so does not show the PIN in it.
+    CHECK(http_call(srv.port(), "POST", "/channels/at/ussd",
+                    "sessionId=w1d&serviceCode=*384*16*2580%23&phoneNumber=%2B93700000900&text=&networkCode=41201")
+              .status == 200);
+    CHECK_THAT(srv.log(), Catch::Contains("\"code\":\"*384*16*…\"") && !Catch::Contains("2580"));
   }
   {
     SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READONLY);
