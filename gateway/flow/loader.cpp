@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include <yaml-cpp/eventhandler.h>
+
 #include "gateway/core/duration.hpp"
 #include "gateway/core/suggest.hpp"
 #include "gateway/core/yaml.hpp"
@@ -496,6 +498,60 @@ int second_document_line(const std::string& text) {
 
 }  // namespace
 
+// A flow file's size once its YAML aliases (*name) are read out: an alias of an anchored menu
+// counts its values each time. One that would be over `most_values` (a few kilobytes that
+// become millions of options, which would hold the checks for minutes) is refused: the line
+// where it passes the limit, else 0.
+constexpr std::size_t most_values = 20'000;
+
+class expanded_size : public YAML::EventHandler {
+ public:
+  int too_big_at = 0;
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t a) override { value(m, a, 1); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t a) override {
+    const auto it = sizes_.find(a);
+    add(m, it == sizes_.end() ? 1 : it->second);
+  }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t a, const std::string&) override {
+    value(m, a, 1);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t a, YAML::EmitterStyle::value) override {
+    open(m, a);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t a, YAML::EmitterStyle::value) override {
+    open(m, a);
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  void add(const YAML::Mark& m, std::size_t n) {
+    count_ += n;
+    if (count_ > most_values && too_big_at == 0) too_big_at = m.line + 1;
+  }
+  void value(const YAML::Mark& m, YAML::anchor_t a, std::size_t n) {
+    add(m, n);
+    if (a != 0) sizes_[a] = n;
+  }
+  void open(const YAML::Mark& m, YAML::anchor_t a) {
+    add(m, 1);
+    open_.emplace_back(a, count_ - 1);
+  }
+  void close() {
+    if (open_.empty()) return;
+    const auto [a, from] = open_.back();
+    open_.pop_back();
+    if (a != 0) sizes_[a] = count_ - from;
+  }
+
+  std::size_t count_ = 0;
+  std::vector<std::pair<YAML::anchor_t, std::size_t>> open_;
+  std::map<YAML::anchor_t, std::size_t> sizes_;
+};
+
 std::shared_ptr<const definition> parse_flow(const std::string& id, const std::string& file,
                                              const std::string& yaml_text,
                                              std::vector<std::string>& problems) {
@@ -506,6 +562,16 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
     if (const int line = second_document_line(yaml_text); line != 0) {
       problems.push_back(file + ":" + std::to_string(line) +
                          ":1: one flow a file: a second YAML document ('---') would never be read");
+      return nullptr;
+    }
+    std::istringstream events(yaml_text);
+    YAML::Parser parser(events);
+    expanded_size size;
+    parser.HandleNextDocument(size);
+    if (size.too_big_at != 0) {
+      problems.push_back(file + ":" + std::to_string(size.too_big_at) + ":1: the flow is too big: over " +
+                         std::to_string(most_values) +
+                         " values once its YAML aliases (*name) are read out; write a smaller flow, or split it");
       return nullptr;
     }
     root = YAML::Load(yaml_text);
