@@ -201,6 +201,9 @@ struct services {
   // `offload` only.
   std::unique_ptr<flow_files> flows = {};
   background offload = {};
+  // Console passwords checked (Argon2id), apart from `offload`: no flow an operator checks
+  // holds a login.
+  background password_checks = {};
   // Who besides the deployment can read message content, with their agreements (R-D5).
   std::vector<channels::party> parties = {};
   // The price of an SMS part on each priced channel: what a text costs, beside its parts (R-S1).

@@ -2497,7 +2497,7 @@ void log_in(services& s, core::http_request& req, http::reply_fn reply) {
           return reply(error_response(*a->out.refused));
         }
         // Second step, off the store's thread: the password against its hash (or a stand-in).
-        s.offload.post([a, finish] {
+        s.password_checks.post([a, finish] {
           static const std::string stand_in = auth::hash_password("no such user, same cost");
           a->matched = auth::password_matches(a->user ? a->user->password_hash : stand_in, a->password) && a->user;
           a->password.clear();

@@ -391,6 +391,7 @@ gateway::~gateway() {
   p_->client.stop();
   p_->writer->stop();
   p_->services.offload.stop();  // last: the writer's callbacks may hand it work
+  p_->services.password_checks.stop();
 }
 
 std::uint16_t gateway::listen() { return p_->server.listen(); }
