@@ -7,6 +7,16 @@
 namespace paygham::channels {
 
 core::result<std::unique_ptr<channel>> kannel::make(const settings& s) {
+  // Kannel calls the dlr-url with the Basic credentials written into it (user:password@host),
+  // as it reads them: up to the first ':' and the first '@', raw.
+  if (const auto it = s.params.find("basic_auth"); it != s.params.end()) {
+    const std::string& basic = it->second;
+    if (basic.find_first_of("@/?#% \t") != std::string::npos || basic.find(':') != basic.rfind(':')) {
+      return core::fail(s.at("basic_auth") + ": channel '" + s.id +
+                        "': Kannel reads Basic credentials from the URL it calls back, where '@', '/', '?', '#', "
+                        "'%', ':' and spaces break them: choose a user and password without them");
+    }
+  }
   return std::unique_ptr<channel>(std::make_unique<kannel>(s));
 }
 
@@ -114,7 +124,12 @@ core::result<http_call> kannel::build_send(const outbound& m) const {
     // Kannel fills %d (report type) and %A (the SMSC's answer) when it calls back.
     const std::string sep = m.status_url.find('?') == std::string::npos ? "?" : "&";
     q.emplace_back("dlr-mask", param("dlr_mask", "31"));
-    q.emplace_back("dlr-url", m.status_url + sep + "ref=" + m.reference + "&type=%d&answer=%A");
+    std::string url = m.status_url;
+    // Callbacks checked by Basic auth: Kannel sends the credentials written into the URL.
+    if (const std::string basic = param("basic_auth"); !basic.empty()) {
+      if (const auto scheme = url.find("://"); scheme != std::string::npos) url.insert(scheme + 3, basic + "@");
+    }
+    q.emplace_back("dlr-url", url + sep + "ref=" + m.reference + "&type=%d&answer=%A");
   }
   http_call c;
   c.method = "GET";

@@ -76,6 +76,12 @@ TEST_CASE("channels: allow_ips and basic_auth that no callback could ever pass a
   CHECK_THAT(error_with("allow_ips", "10.0.0.5,"), Catch::Contains("allow_ips has an empty entry"));
   CHECK(error_with("allow_ips", "10.0.0.5, ::1") == "ok");
   CHECK(error_with("basic_auth", "at:s3cret") == "ok");
+  // Kannel reads the credentials from the URL it calls back, raw: what would break them there.
+  s.type = "kannel";
+  CHECK_THAT(error_with("basic_auth", "kb:pa@ss"), Catch::Contains("Kannel reads Basic credentials from the URL"));
+  CHECK_THAT(error_with("basic_auth", "kb:pa:ss"), Catch::Contains("Kannel reads Basic credentials from the URL"));
+  CHECK(error_with("basic_auth", "kb:pa55-word") == "ok");
+  s.type = "africastalking";
   // An address written another way still matches the caller's as the server reports it.
   s.params = {{"allow_ips", "0:0:0:0:0:0:0:1"}};
   const auto made = channels::make_channel(s);
