@@ -606,6 +606,13 @@ std::optional<answer> read_answer(const node& n, const std::optional<std::vector
         }
         return std::nullopt;  // «دو» to "is anyone hurt?" is two people, not "no"
       }
+      // A menu of one option ("1 Done", "1 I will go") takes a yes of any language as it:
+      // "ok", «بلی», «هو». (A no is no answer to it: asked again.)
+      if (opts->size() == 1) {
+        if (const auto said = words.yes_no(text::strip_punctuation(typed)); said && *said) {
+          return answer{opts->front().value, opts->front().next};
+        }
+      }
       // The number in words («دو», "two"), where no label shows a number: «یک» to "۸:۰۰ / ۱۴:۰۰"
       // may be one o'clock.
       if (const auto said = words.number(typed); said && static_cast<std::size_t>(*said) <= opts->size() &&
