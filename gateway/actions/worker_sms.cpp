@@ -14,7 +14,9 @@
 //                                         refill_every, patient_language};
 //                                         help (nothing or not this form); phone (unreadable);
 //                                         number (not a patient's mobile of a country served);
-//                                         time; date; refill (its day or days unreadable);
+//                                         time {earliest, latest} (none, or outside the
+//                                         hours a reminder may reach the patient); date;
+//                                         refill (its day or days unreadable);
 //                                         limit (the worker enrolled 50 in the last 24 hours)
 //
 // Over SMS nothing but the number says who writes: a PIN typed in an SMS would stay in the
@@ -22,6 +24,7 @@
 // (the call list, visits and ending reminders stay behind the USSD menu's PIN), and at most 50
 // patients a day: a lost phone cannot flood strangers with welcomes. The words are the flow's
 // arguments, so operators add their own without a new build.
+#include <algorithm>
 #include <sstream>
 
 #include "gateway/actions/action.hpp"
@@ -83,15 +86,60 @@ bool phone_part(const std::string& token) {
   return !token.empty() && token.find_first_not_of("0123456789+-()") == std::string::npos;
 }
 
-// "8", "08", "8:00", "20:30" → "HH:MM", on the 24-hour clock from 06:00 to 22:59: "2" is
-// more likely 14:00 than a reminder at night, so it is asked again, never guessed.
-std::optional<std::string> clock_time(const std::string& token) {
-  std::string t = token;
-  if (t.find(':') == std::string::npos) t += ":00";
+// Words after an hour that say which half of the day it is: «۸ شب» (8 at night) is 20:00.
+bool evening_word(const std::string& w) {
+  for (const char* e : {"pm", "p.m.", "شب", "عصر", "بعدازظهر", "ماښام", "شپه", "maghrib"}) {
+    if (w == text::normalize(e)) return true;
+  }
+  return false;
+}
+bool morning_word(const std::string& w) {
+  for (const char* m : {"am", "a.m.", "صبح", "سهار", "sobh"}) {
+    if (w == text::normalize(m)) return true;
+  }
+  return false;
+}
+
+// A time of day from tokens[i] on (and a word after it, "8 pm", «۸ شب»), moving i past them:
+// "20:30", "20.30", "20", "8:00", "08:00" → "HH:MM" on the 24-hour clock. A bare hour of 12 or
+// less with no word for the half of the day ("8") could be morning or evening: no time, so it
+// is asked again, never guessed.
+std::optional<std::string> clock_time(const std::vector<std::string>& tokens, std::size_t& i) {
+  if (i >= tokens.size()) return std::nullopt;
+  std::string t = tokens[i];
+  std::replace(t.begin(), t.end(), '.', ':');
+  const bool bare = t.find(':') == std::string::npos;
+  if (bare) t += ":00";
   if (t.size() == 4) t.insert(0, "0");
-  const auto minute = schedule::minute_of_day(t);
-  if (!minute || *minute < 6 * 60 || *minute >= 23 * 60) return std::nullopt;
-  return t;
+  auto minute = schedule::minute_of_day(t);
+  if (!minute) return std::nullopt;
+  std::size_t used = 1;
+  if (i + 1 < tokens.size() && (evening_word(tokens[i + 1]) || morning_word(tokens[i + 1]))) {
+    if (*minute < 60 || *minute >= 13 * 60) return std::nullopt;  // "20 pm", "0 am": which?
+    if (evening_word(tokens[i + 1]) && *minute < 12 * 60) *minute += 12 * 60;
+    if (morning_word(tokens[i + 1]) && *minute >= 12 * 60) return std::nullopt;  // "12 am": midnight, no reminder time
+    used = 2;
+  } else if (bare && *minute <= 12 * 60) {
+    return std::nullopt;
+  }
+  i += used;
+  return schedule::clock_text(*minute);
+}
+
+// The first and last minute of the day ("08:00", "20:59") when a message of the flow's
+// programme may reach `phone`, on `day` on its clock; nullopt when that cannot be told.
+std::optional<std::pair<int, int>> reach_hours(const request& r, const std::string& phone, long long day) {
+  if (!r.sending_time_of || !r.time_zone_of) return std::nullopt;
+  const std::string zone = r.time_zone_of(phone);
+  int first = -1, last = -1;
+  for (int m = 0; m < 24 * 60; ++m) {
+    const auto at = schedule::at_local(day, {m / 60, m % 60}, zone);
+    if (!at || r.sending_time_of(phone, *at) != *at) continue;
+    if (first < 0) first = m;
+    last = m;
+  }
+  if (first < 0) return std::nullopt;
+  return std::pair{first, last};
 }
 
 }  // namespace
@@ -155,9 +203,16 @@ flow::action_result workers_enrol_command(store::tx& t, const request& r) {
     vars["refill_date"] = schedule::day_text(text::day_number(*day));
     vars["refill_every"] = std::to_string(every);
   } else if (one_of(kind, r.arg("medicine"))) {
-    const auto at = i < tokens.size() ? clock_time(tokens[i]) : std::nullopt;
-    if (!at) return {"time", {}};
-    ++i;
+    // Within the hours a reminder may reach the patient (R-S8): one at 22:00 would come at
+    // 08:00 the next morning, a night dose's reminder in the morning.
+    const auto hours = today ? reach_hours(r, phone.value(), *today) : std::nullopt;
+    const auto at = clock_time(tokens, i);
+    const auto minute = at ? schedule::minute_of_day(*at) : std::nullopt;
+    if (!minute || (hours && (*minute < hours->first || *minute > hours->second)) ||
+        (!hours && (*minute < 6 * 60 || *minute >= 23 * 60))) {
+      const auto [from, to] = hours.value_or(std::pair{6 * 60, 23 * 60 - 1});
+      return {"time", {{"earliest", schedule::clock_text(from)}, {"latest", schedule::clock_text(to)}}};
+    }
     vars["kind"] = "medicine";
     vars["remind_at"] = *at;
   } else if (one_of(kind, r.arg("pregnancy"))) {
