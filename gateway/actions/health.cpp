@@ -42,6 +42,7 @@
 // Every action also has `error`. Actions that take `worker` act only for the health worker who
 // logged in on this phone in this session (workers.login sets it): the PIN guards a shared or
 // lost phone, the network guards the number.
+#include <algorithm>
 #include <chrono>
 
 #include "gateway/actions/action.hpp"
@@ -422,23 +423,30 @@ flow::action_result reminders_call_me(store::tx& t, const request& r) {
 flow::action_result workers_calls(store::tx& t, const request& r) {
   const auto worker = logged_in(t, r);
   if (!worker) return error;
-  auto items = nlohmann::json::array();
-  for (const auto& e : t.open_escalations(worker->id)) {
-    // The number in full: the worker calls it, the most pressing first. "(2)": reminders
-    // unanswered in a row. "(?)": the number itself needs checking (R-S13). "(!)": a call within
-    // one working day (R-H3: high priority), the patient asked for a call (R-H7), or could not
-    // come to a visit, or had it cancelled by the clinic, and chose no other day (R-H3). "(!!)":
-    // they wrote words of someone in danger (R-H3).
-    // In right-to-left text, marks keep the number and its count in order on the phone's screen.
+  // The number in full: the worker calls it, the most pressing first. "(!!)": they wrote words
+  // of someone in danger (R-H3). "(!)": a call within one working day (R-H3: high priority),
+  // the patient asked for a call (R-H7), or could not come to a visit, or had it cancelled by
+  // the clinic, and chose no other day (R-H3). "(2)": reminders unanswered in a row. "(?)": the
+  // number itself needs checking (R-S13). At most 8, the most pressing (a menu of data holds 9
+  // at most), the rest coming as these are closed: a patient who asked for a call is never
+  // behind the routine ones.
+  constexpr std::size_t most_listed = 8;
+  auto open = t.open_escalations(worker->id);
+  const auto rank = [](const store::escalation& e) {
+    if (e.priority == store::call_priority::urgent) return 0;
     const bool soon = e.priority == store::call_priority::high || e.reason == "call_asked" ||
                       e.reason == "cannot_come" || e.reason == "clinic_cancelled";
-    const std::string why = e.priority == store::call_priority::urgent ? "!!"
-                            : soon                                     ? "!"
-                            : e.misses > 0                             ? std::to_string(e.misses)
-                                                                       : "?";
+    return soon ? 1 : 2;
+  };
+  std::stable_sort(open.begin(), open.end(), [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
+  auto items = nlohmann::json::array();
+  for (const auto& e : open) {
+    const int how_soon = rank(e);
+    const std::string why = how_soon == 0 ? "!!" : how_soon == 1 ? "!" : e.misses > 0 ? std::to_string(e.misses) : "?";
+    // In right-to-left text, marks keep the number and its count in order on the phone's screen.
     const std::string mark = text::persian_script(r.language) ? "\u200E" : "";
     items.push_back({{"label", mark + e.phone + " (" + why + ")" + mark}, {"value", std::to_string(e.id)}});
-    if (items.size() == 8) break;  // a USSD screen; the rest come as these are closed
+    if (items.size() == most_listed) break;
   }
   if (items.empty()) return {"none", {}};
   return {"ok", {{"calls", items.dump()}}};
