@@ -157,12 +157,16 @@ inline constexpr std::string_view call_soon = "staff.call_soon";
 inline constexpr std::string_view call_overdue = "staff.call_overdue";
 // A health worker who left handed their calls to this one ({count} of them; actions::disable_user).
 inline constexpr std::string_view calls_handed_over = "staff.calls_handed_over";
+// A health worker's phone wrote what no flow reads (a mistyped command): not kept, and how to
+// write it.
+inline constexpr std::string_view staff_not_understood = "staff.not_understood";
 inline constexpr std::string_view required[] = {
     invalid,   invalid_answer, too_many_invalid, error,        no_service,     choose_language,
     language_name, more,       back,             goodbye,      resume,         resume_continue,
     resume_restart, stopped,   stopped_restart,  stopped_continue, try_again, opted_out, opted_in, help, confirm_stop,
     opted_in_more, still_opted_out, change_language, opted_out_programme, alert_awaits, stop_or_answer,
-    stop_or_reply, urgent, urgent_call, urgent_inbox, call_soon, call_overdue, calls_handed_over, privacy_notice};
+    stop_or_reply, urgent, urgent_call, urgent_inbox, call_soon, call_overdue, calls_handed_over, staff_not_understood,
+    privacy_notice};
 // The gateway's own texts a USSD screen can show (besides a flow's own, flow_set::screen_keys):
 // each language's screens in Latin letters must have them too (R-U4).
 inline constexpr std::string_view on_screens[] = {

@@ -687,6 +687,20 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
       ++result.queued;
     }
   };
+  if (!s.f && !in_danger(*c, sms.text)) {
+    // A health worker's own phone writing what no flow reads: a command mistyped ("ENRL 0700…
+    // MED 8") holds a patient's number and care. The inbox is for the people served: not kept,
+    // and the worker is told, who would otherwise think the patient enrolled.
+    if (const auto u = tx.find_user_by_phone(sms.from); u && !u->disabled && u->role == "health_worker") {
+      tx.forget_inbound_body(sms.channel_id, sms.external_id);
+      if (std::string body = say(*c, flow::keys::staff_not_understood, s.who); !body.empty()) {
+        tx.queue_message(store::new_message{sms.channel_id, s.who.id, 0, sms.from, std::move(body), core::priority::reply});
+        ++result.queued;
+      }
+      result.flow_id = "@staff";
+      return result;
+    }
+  }
   if (!s.f || rejected) {
     // Free text is never dropped silently: a person reads the inbox (step 4).
     const free_text read = to_inbox(tx, *c, s.who, sms, s.r.id, s.f ? s.f->id : "", result);
