@@ -53,10 +53,9 @@ struct request {
   text::month_names months = text::month_names::by_language;
   // Each area's districts as people write them (the districts file, R-M1); null: none.
   const text::district_table* districts = nullptr;
-  // As sending_time, for another number (a patient a health worker enrols) as the flow's
-  // programme's hours stand for a new number, quiet days left out: whether a time of day is
-  // within them.
-  std::function<core::unix_ms(std::string_view phone, core::unix_ms at)> sending_time_of = {};
+  // The flow's programme's quiet hours for a number with none of its own (a patient a health
+  // worker enrols), minutes of the day from and to (to < from: across midnight; equal: none).
+  std::pair<int, int> programme_quiet = {0, 0};
 
   // args[name], or "" when the node does not give it.
   std::string arg(const char* name) const {

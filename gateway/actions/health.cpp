@@ -425,8 +425,8 @@ flow::action_result workers_calls(store::tx& t, const request& r) {
   if (!worker) return error;
   // The number in full: the worker calls it, the most pressing first. "(!!)": they wrote words
   // of someone in danger (R-H3). "(!)": a call within one working day (R-H3: high priority),
-  // the patient asked for a call (R-H7), or could not come to a visit, or had it cancelled by
-  // the clinic, and chose no other day (R-H3). "(2)": reminders unanswered in a row. "(?)": the
+  // the patient asked for a call (R-H7), missed a visit, or could not come to one, or had it
+  // cancelled by the clinic, and chose no other day (R-H3). "(2)": reminders unanswered in a row. "(?)": the
   // number itself needs checking (R-S13). At most 8, the most pressing (a menu of data holds 9
   // at most), the rest coming as these are closed: a patient who asked for a call is never
   // behind the routine ones.
@@ -435,7 +435,7 @@ flow::action_result workers_calls(store::tx& t, const request& r) {
   const auto rank = [](const store::escalation& e) {
     if (e.priority == store::call_priority::urgent) return 0;
     const bool soon = e.priority == store::call_priority::high || e.reason == "call_asked" ||
-                      e.reason == "cannot_come" || e.reason == "clinic_cancelled";
+                      e.reason == "cannot_come" || e.reason == "clinic_cancelled" || e.reason == "missed_visit";
     return soon ? 1 : 2;
   };
   std::stable_sort(open.begin(), open.end(), [&](const auto& a, const auto& b) { return rank(a) < rank(b); });

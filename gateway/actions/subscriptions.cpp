@@ -74,7 +74,6 @@ void ask_before_end(store::tx& t, const request& r, const std::string& topic, co
   t.add_job(subscription_end::ask_kind, std::max(t.now(), ends - ask_before_ms), e.json());
 }
 
-// The contact field that records a person's lessons started (once per person, R-M3).
 // Areas as one variable, comma-separated ({area|label} shows each: "Kabul, Herat").
 std::string joined(const std::vector<std::string>& areas) {
   std::string out;
@@ -82,6 +81,7 @@ std::string joined(const std::vector<std::string>& areas) {
   return out;
 }
 
+// The contact field that records a person's lessons started (once per person, R-M3).
 std::string lessons_field(const std::string& topic) { return topic + "_lessons"; }
 
 bool had_lessons(store::tx& t, std::int64_t contact, const std::string& topic) {

@@ -86,25 +86,24 @@ bool phone_part(const std::string& token) {
   return !token.empty() && token.find_first_not_of("0123456789+-()") == std::string::npos;
 }
 
-// Words after an hour that say which half of the day it is: «۸ شب» (8 at night) is 20:00.
-bool evening_word(const std::string& w) {
-  for (const char* e : {"pm", "p.m.", "شب", "عصر", "بعدازظهر", "ماښام", "شپه", "maghrib"}) {
-    if (w == text::normalize(e)) return true;
-  }
-  return false;
-}
-bool morning_word(const std::string& w) {
-  for (const char* m : {"am", "a.m.", "صبح", "سهار", "sobh"}) {
-    if (w == text::normalize(m)) return true;
-  }
-  return false;
+// Words after an hour that say which half of the day it is: «۸ شب» (8 at night) is 20:00,
+// "8 pm" too; a night word with an hour of the small hours («۲ شب») is 02:00, no reminder time.
+enum class half { none, morning, afternoon, night };
+half half_named(const std::string& w) {
+  const auto any = [&](std::initializer_list<const char*> words) {
+    return std::any_of(words.begin(), words.end(), [&](const char* x) { return w == text::normalize(x); });
+  };
+  if (any({"am", "a.m.", "صبح", "سهار"})) return half::morning;
+  if (any({"pm", "p.m.", "عصر", "بعدازظهر", "ماښام", "maghrib"})) return half::afternoon;
+  if (any({"شب", "شپه"})) return half::night;
+  return half::none;
 }
 
 // A time of day from tokens[i] on (and a word after it, "8 pm", «۸ شب»), moving i past them:
-// "20:30", "20.30", "20", "8:00", "08:00" → "HH:MM" on the 24-hour clock. A bare hour of 12 or
-// less with no word for the half of the day ("8") could be morning or evening: no time, so it
-// is asked again, never guessed.
-std::optional<std::string> clock_time(const std::vector<std::string>& tokens, std::size_t& i) {
+// "20:30", "20.30", "20", "8:00", "08:00" → minutes of the day on the 24-hour clock. A bare
+// hour of 12 or less with no word for the half of the day ("8") could be morning or evening:
+// none, so it is asked again, never guessed.
+std::optional<int> clock_time(const std::vector<std::string>& tokens, std::size_t& i) {
   if (i >= tokens.size()) return std::nullopt;
   std::string t = tokens[i];
   std::replace(t.begin(), t.end(), '.', ':');
@@ -113,33 +112,35 @@ std::optional<std::string> clock_time(const std::vector<std::string>& tokens, st
   if (t.size() == 4) t.insert(0, "0");
   auto minute = schedule::minute_of_day(t);
   if (!minute) return std::nullopt;
-  std::size_t used = 1;
-  if (i + 1 < tokens.size() && (evening_word(tokens[i + 1]) || morning_word(tokens[i + 1]))) {
-    if (*minute < 60 || *minute >= 13 * 60) return std::nullopt;  // "20 pm", "0 am": which?
-    if (evening_word(tokens[i + 1]) && *minute < 12 * 60) *minute += 12 * 60;
-    if (morning_word(tokens[i + 1]) && *minute >= 12 * 60) return std::nullopt;  // "12 am": midnight, no reminder time
-    used = 2;
-  } else if (bare && *minute <= 12 * 60) {
-    return std::nullopt;
+  const half said = i + 1 < tokens.size() ? half_named(tokens[i + 1]) : half::none;
+  if (said != half::none) {
+    const int hour = *minute / 60;
+    if (hour < 1 || hour > 12) return std::nullopt;  // "20 pm", "0 am": which?
+    switch (said) {
+      case half::morning:
+        if (hour == 12) return std::nullopt;  // "12 am": midnight
+        break;
+      case half::afternoon:
+        if (hour < 12) *minute += 12 * 60;
+        break;
+      case half::night:
+        if (hour < 6 || hour == 12) return std::nullopt;  // «۱۲ شب», «۲ شب»: the small hours
+        *minute += 12 * 60;
+        break;
+      case half::none: break;
+    }
+    i += 2;
+  } else {
+    if (bare && *minute <= 12 * 60) return std::nullopt;
+    i += 1;
   }
-  i += used;
-  return schedule::clock_text(*minute);
+  return minute;
 }
 
-// The first and last minute of the day ("08:00", "20:59") when a message of the flow's
-// programme may reach `phone`, on `day` on its clock; nullopt when that cannot be told.
-std::optional<std::pair<int, int>> reach_hours(const request& r, const std::string& phone, long long day) {
-  if (!r.sending_time_of || !r.time_zone_of) return std::nullopt;
-  const std::string zone = r.time_zone_of(phone);
-  int first = -1, last = -1;
-  for (int m = 0; m < 24 * 60; ++m) {
-    const auto at = schedule::at_local(day, {m / 60, m % 60}, zone);
-    if (!at || r.sending_time_of(phone, *at) != *at) continue;
-    if (first < 0) first = m;
-    last = m;
-  }
-  if (first < 0) return std::nullopt;
-  return std::pair{first, last};
+// Whether minute `m` of the day is in quiet hours `q` (from, to; to < from: across midnight).
+bool quiet_at(std::pair<int, int> q, int m) {
+  if (q.first == q.second) return false;
+  return q.first < q.second ? m >= q.first && m < q.second : m >= q.first || m < q.second;
 }
 
 }  // namespace
@@ -204,17 +205,17 @@ flow::action_result workers_enrol_command(store::tx& t, const request& r) {
     vars["refill_every"] = std::to_string(every);
   } else if (one_of(kind, r.arg("medicine"))) {
     // Within the hours a reminder may reach the patient (R-S8): one at 22:00 would come at
-    // 08:00 the next morning, a night dose's reminder in the morning.
-    const auto hours = today ? reach_hours(r, phone.value(), *today) : std::nullopt;
-    const auto at = clock_time(tokens, i);
-    const auto minute = at ? schedule::minute_of_day(*at) : std::nullopt;
-    if (!minute || (hours && (*minute < hours->first || *minute > hours->second)) ||
-        (!hours && (*minute < 6 * 60 || *minute >= 23 * 60))) {
-      const auto [from, to] = hours.value_or(std::pair{6 * 60, 23 * 60 - 1});
-      return {"time", {{"earliest", schedule::clock_text(from)}, {"latest", schedule::clock_text(to)}}};
+    // 08:00 the next morning, a night dose's reminder in the morning. With no quiet hours,
+    // 06:00 to 22:59: a reminder in the night is hardly what was meant.
+    const std::pair<int, int> quiet =
+        r.programme_quiet.first == r.programme_quiet.second ? std::pair{23 * 60, 6 * 60} : r.programme_quiet;
+    const auto minute = clock_time(tokens, i);
+    if (!minute || quiet_at(quiet, *minute)) {
+      return {"time", {{"earliest", schedule::clock_text(quiet.second)},
+                       {"latest", schedule::clock_text((quiet.first + 24 * 60 - 1) % (24 * 60))}}};
     }
     vars["kind"] = "medicine";
-    vars["remind_at"] = *at;
+    vars["remind_at"] = schedule::clock_text(*minute);
   } else if (one_of(kind, r.arg("pregnancy"))) {
     const auto lmp = i < tokens.size() ? text::read_date(tokens[i]) : std::nullopt;
     if (!lmp) return {"date", {}};

@@ -2415,6 +2415,9 @@ void log_in(services& s, core::http_request& req, http::reply_fn reply) {
   };
   auto a = std::make_shared<attempt>();
   a->login = body.value("login", "");
+  // No login is longer than 32 letters (paygham user): what is cannot exist, and is not kept
+  // in memory as one (the guard below counts what is tried).
+  if (a->login.size() > 32) a->login = "\n";
   a->password = body.value("password", "");
   a->ip = req.remote_ip;
   // Third step, on the store's thread: the session, or one more wrong try counted.
@@ -2642,7 +2645,7 @@ long long login_guard::minutes_left(const std::string& key, time_point now) {
 bool login_guard::count(const std::string& key, int tries, std::chrono::minutes lock_for, time_point now) {
   std::lock_guard lock(mu_);
   if (entries_.size() > 10'000) {
-    // Many logins tried: forget the pairs that are not locked (they lose a few counts at most).
+    // Many logins tried: forget what is not locked (a few counts lost at most).
     for (auto it = entries_.begin(); it != entries_.end();) it = it->second.until > now ? std::next(it) : entries_.erase(it);
   }
   entry& e = entries_[key];

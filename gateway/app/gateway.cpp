@@ -390,7 +390,8 @@ gateway::~gateway() {
   p_->outbox.stop();
   p_->client.stop();
   p_->writer->stop();
-  p_->services.offload.stop();  // last: the writer's callbacks may hand it work
+  // Last: the writer's callbacks may hand them work.
+  p_->services.offload.stop();
   p_->services.password_checks.stop();
 }
 

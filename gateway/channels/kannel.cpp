@@ -1,5 +1,6 @@
 #include "gateway/channels/kannel.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "gateway/channels/codec_util.hpp"
@@ -11,10 +12,14 @@ core::result<std::unique_ptr<channel>> kannel::make(const settings& s) {
   // as it reads them: up to the first ':' and the first '@', raw.
   if (const auto it = s.params.find("basic_auth"); it != s.params.end()) {
     const std::string& basic = it->second;
-    if (basic.find_first_of("@/?#% \t") != std::string::npos || basic.find(':') != basic.rfind(':')) {
+    const bool odd = std::any_of(basic.begin(), basic.end(), [](char ch) {
+      const auto u = static_cast<unsigned char>(ch);
+      return u < 0x21 || u >= 0x7F;
+    });
+    if (odd || basic.find_first_of("@/?#%") != std::string::npos || basic.find(':') != basic.rfind(':')) {
       return core::fail(s.at("basic_auth") + ": channel '" + s.id +
                         "': Kannel reads Basic credentials from the URL it calls back, where '@', '/', '?', '#', "
-                        "'%', ':' and spaces break them: choose a user and password without them");
+                        "'%', ':', spaces and letters outside ASCII break them: choose a user and password without them");
     }
   }
   return std::unique_ptr<channel>(std::make_unique<kannel>(s));

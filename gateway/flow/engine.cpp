@@ -80,11 +80,13 @@ class renderer {
     std::size_t from = 0;
     while (from <= v->size()) {
       const std::size_t comma = std::min(v->find(',', from), v->size());
-      const auto shown = label_of(name, std::string_view(*v).substr(from, comma - from));
-      if (!shown) return std::nullopt;
-      if (!out.empty()) out += text::persian_script(lang) ? "، " : ", ";
-      out += *shown;
+      const std::string_view part = std::string_view(*v).substr(from, comma - from);
       from = comma + 1;
+      if (part.empty()) continue;
+      // A value no question offers (an area taken out of the menu since): as it is stored.
+      const std::string shown = label_of(name, part).value_or(std::string(part));
+      if (!out.empty()) out += text::persian_script(lang) ? "، " : ", ";
+      out += shown;
     }
     return out;
   }
@@ -607,8 +609,9 @@ std::optional<answer> read_answer(const node& n, const std::optional<std::vector
         return std::nullopt;  // «دو» to "is anyone hurt?" is two people, not "no"
       }
       // A menu of one option ("1 Done", "1 I will go") takes a yes of any language as it:
-      // "ok", «بلی», «هو». (A no is no answer to it: asked again.)
-      if (opts->size() == 1) {
+      // "ok", «بلی», «هو». (A no is no answer to it: asked again.) Not a menu of data: the one
+      // time free, the one patient, is chosen by its number.
+      if (opts->size() == 1 && n.options_from.empty()) {
         if (const auto said = words.yes_no(text::strip_punctuation(typed)); said && *said) {
           return answer{opts->front().value, opts->front().next};
         }

@@ -500,8 +500,8 @@ int second_document_line(const std::string& text) {
 
 // A flow file's size once its YAML aliases (*name) are read out: an alias of an anchored menu
 // counts its values each time. One that would be over `most_values` (a few kilobytes that
-// become millions of options, which would hold the checks for minutes) is refused: the line
-// where it passes the limit, else 0.
+// become millions of options, which would hold the checks for minutes), or an alias inside
+// the node it names, is refused: the line where it is, else 0.
 constexpr std::size_t most_values = 20'000;
 
 class expanded_size : public YAML::EventHandler {
@@ -512,11 +512,16 @@ class expanded_size : public YAML::EventHandler {
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& m, YAML::anchor_t a) override { value(m, a, 1); }
   void OnAlias(const YAML::Mark& m, YAML::anchor_t a) override {
+    // An alias of a node it is inside (&a [*a]) would never end once read out.
+    const bool inside = std::any_of(open_.begin(), open_.end(), [&](const auto& o) { return o.first == a; });
+    if (inside && too_big_at == 0) too_big_at = m.line + 1;
     const auto it = sizes_.find(a);
     add(m, it == sizes_.end() ? 1 : it->second);
   }
-  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t a, const std::string&) override {
-    value(m, a, 1);
+  // A long text counts as several values (one for each 100 bytes begun), so aliases of one
+  // cannot stand for megabytes either.
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t a, const std::string& text) override {
+    value(m, a, 1 + text.size() / 100);
   }
   void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t a, YAML::EmitterStyle::value) override {
     open(m, a);

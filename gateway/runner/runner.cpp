@@ -151,12 +151,6 @@ core::unix_ms runner::sending_time(core::unix_ms at, const store::contact& who, 
   return schedule::next_sending_time(at, zone.empty() ? time_zone(who.phone) : std::string(zone), hours);
 }
 
-core::unix_ms runner::sending_time_of(std::string_view phone, std::string_view programme, core::unix_ms at) const {
-  store::contact someone;
-  someone.phone = std::string(phone);
-  return sending_time(at, someone, programme, {}, false);
-}
-
 std::string runner::say(const content& c, std::string_view key, const store::contact& who,
                         const std::map<std::string, std::string>& values) const {
   const text::entry* e = c.texts.resolve(key, languages_for(who.language, who.fields), who.explicit_texts);
@@ -205,10 +199,11 @@ flow::action_result runner::act_as(store::tx& tx, const std::string& phone, std:
                              months_of(self.fields, languages_for(self.language, self.fields).front(),
                                        phone.empty() ? settings_.timezone : time_zone(phone)),
                              &c->districts,
-                             [&](std::string_view other, core::unix_ms at) {
+                             [&] {
                                const flow::definition* f = c->flows.by_id(flow_id);
-                               return sending_time_of(other, f ? std::string_view(f->programme) : std::string_view(), at);
-                             }};
+                               const auto h = sending_hours_of(settings_, f ? std::string_view(f->programme) : std::string_view());
+                               return std::pair{h.quiet_from, h.quiet_to};
+                             }()};
   flow::action_result result{"error", {}};
   const std::string failed = tx.attempt([&] { result = a->run(tx, req); });
   if (!failed.empty()) {
@@ -246,9 +241,10 @@ void runner::settle(store::tx& tx, const content& c, step& s) const {
                                  [this, &s](core::unix_ms at) { return sending_time(at, s.who, s.f->programme); },
                                  s.ctx.months,
                                  &c.districts,
-                                 [this, &s](std::string_view other, core::unix_ms at) {
-                                   return sending_time_of(other, s.f->programme, at);
-                                 }};
+                                 [&] {
+                                   const auto h = sending_hours_of(settings_, s.f->programme);
+                                   return std::pair{h.quiet_from, h.quiet_to};
+                                 }()};
       const std::string failed = tx.attempt([&] { result = a->run(tx, req); });
       if (!failed.empty()) {
         result = {"error", {}};

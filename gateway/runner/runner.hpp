@@ -237,8 +237,6 @@ class runner {
   // `quiet_days` is false: an area alert); in `zone`, or where their number is when none is given.
   core::unix_ms sending_time(core::unix_ms at, const store::contact& who, std::string_view programme,
                              std::string_view zone = {}, bool quiet_days = true) const;
-  // The same for a number as the programme's hours stand for a new one, quiet days left out.
-  core::unix_ms sending_time_of(std::string_view phone, std::string_view programme, core::unix_ms at) const;
 
   // A flow's action run outside any session (the REST API, the console), as if the person at
   // `phone` (E.164; "" for nobody in particular, to read free places) had reached `flow_id`:

@@ -10,6 +10,8 @@
 #include "gateway/actions/calls.hpp"
 #include "gateway/actions/privacy.hpp"
 #include "gateway/core/log.hpp"
+#include "gateway/core/suggest.hpp"
+#include "gateway/core/utf8.hpp"
 #include "gateway/phone/phone.hpp"
 #include "gateway/schedule/clinics.hpp"
 #include "gateway/store/tx.hpp"
@@ -37,6 +39,26 @@ struct started {
 };
 
 // Words of someone in danger, or of self-harm (lexicon/urgent.yaml).
+// A command mistyped: its first word a flow's keyword but for a letter or two ("ENRL",
+// "ENROLE"; one for a keyword of four letters or fewer), or a phone number in it (nine digits
+// or more in a row).
+bool looks_like_command(const content& c, const std::string& typed) {
+  std::size_t run = 0;
+  for (const char ch : typed) {
+    run = ch >= '0' && ch <= '9' ? run + 1 : 0;
+    if (run >= 9) return true;
+  }
+  const std::u32string first = core::decode_utf8(typed.substr(0, typed.find(' ')));
+  if (first.size() < 3) return false;
+  for (const auto& f : c.flows.all()) {
+    for (const auto& k : f->sms_keywords_normalized) {
+      const std::u32string keyword = core::decode_utf8(k);
+      if (core::edit_distance(first, keyword) <= (keyword.size() <= 4 ? 1U : 2U)) return true;
+    }
+  }
+  return false;
+}
+
 bool in_danger(const content& c, std::string_view text) {
   return !c.danger_words.find(text).empty() || !c.self_harm_words.find(text).empty();
 }
@@ -687,10 +709,11 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
       ++result.queued;
     }
   };
-  if (!s.f && !in_danger(*c, sms.text)) {
-    // A health worker's own phone writing what no flow reads: a command mistyped ("ENRL 0700…
-    // MED 8") holds a patient's number and care. The inbox is for the people served: not kept,
-    // and the worker is told, who would otherwise think the patient enrolled.
+  if (!s.f && looks_like_command(*c, typed) && !in_danger(*c, sms.text)) {
+    // A health worker's own phone writing a command no flow reads ("ENRL 0700… MED 8"): it
+    // holds a patient's number and care. The inbox is for the people served: not kept, and the
+    // worker is told, who would otherwise think the patient enrolled. (Anything else they write,
+    // as a patient or to the operators, goes to the inbox as anyone's.)
     if (const auto u = tx.find_user_by_phone(sms.from); u && !u->disabled && u->role == "health_worker") {
       tx.forget_inbound_body(sms.channel_id, sms.external_id);
       if (std::string body = say(*c, flow::keys::staff_not_understood, s.who); !body.empty()) {

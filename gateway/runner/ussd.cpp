@@ -81,14 +81,20 @@ std::vector<std::string> split_star(const std::string& text) {
   return out;
 }
 
-// A dialled code as the log shows it: what follows its first two parts may be a PIN dialled
-// with the code (*384*16*2580#), so it is hidden ("*384*16*…").
-std::string code_for_log(const std::string& code) {
-  std::size_t stars = 0;
-  for (std::size_t i = 0; i < code.size(); ++i) {
-    if (code[i] == '*' && ++stars == 3) return code.substr(0, i + 1) + "…";
+// A dialled code no flow has, as the log shows it: digits after a flow's code may be a PIN
+// dialled with it (*384*16*2580#), so only the flow's code shows ("*384*16*…"); of another,
+// its first part ("*384*…").
+std::string code_for_log(const flow::flow_set& flows, const std::string& code) {
+  for (const auto& f : flows.all()) {
+    for (const auto& known : f->ussd_codes) {
+      const std::string base = known.substr(0, known.find('#'));
+      if (code.size() > base.size() && code.compare(0, base.size(), base) == 0 && code[base.size()] == '*') {
+        return base + "*…";
+      }
+    }
   }
-  return code;
+  const auto second = code.find('*', 1);
+  return second == std::string::npos ? "…" : code.substr(0, second + 1) + "…";
 }
 
 }  // namespace
@@ -152,7 +158,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   if (!existing) {
     s.f = c->flows.by_ussd_code(req.service_code);
     if (!s.f) {
-      core::log::info("ussd.no_flow", {{"channel", req.channel_id}, {"code", code_for_log(req.service_code)}});
+      core::log::info("ussd.no_flow", {{"channel", req.channel_id}, {"code", code_for_log(c->flows, req.service_code)}});
       return unavailable();
     }
     // The menu of this flow they asked for by SMS and left unanswered: they use this instead.

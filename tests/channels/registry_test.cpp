@@ -80,6 +80,8 @@ TEST_CASE("channels: allow_ips and basic_auth that no callback could ever pass a
   s.type = "kannel";
   CHECK_THAT(error_with("basic_auth", "kb:pa@ss"), Catch::Contains("Kannel reads Basic credentials from the URL"));
   CHECK_THAT(error_with("basic_auth", "kb:pa:ss"), Catch::Contains("Kannel reads Basic credentials from the URL"));
+  CHECK_THAT(error_with("basic_auth", "kb:pässword"), Catch::Contains("Kannel reads Basic credentials from the URL"));
+  CHECK_THAT(error_with("basic_auth", "kb:pass\r"), Catch::Contains("Kannel reads Basic credentials from the URL"));
   CHECK(error_with("basic_auth", "kb:pa55-word") == "ok");
   s.type = "africastalking";
   // An address written another way still matches the caller's as the server reports it.
