@@ -213,12 +213,8 @@ TEST_CASE("console: 20 wrong passwords from several addresses lock a login every
   make_user(config, {"--name", "Admin", "--role", "admin", "--login", "admin"}, "river-lamp-seven\n");
   server_process srv(config);
   const auto log_in_from = [&](const std::string& from, const std::string& login, const std::string& password) {
-    const std::string body = json{{"login", login}, {"password", password}}.dump();
-    connection c(srv.port(), std::chrono::seconds(5), from);
-    REQUIRE(c.send("POST /api/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                   "Content-Type: application/json\r\nContent-Length: " +
-                   std::to_string(body.size()) + "\r\n\r\n" + body));
-    return c.read_reply();
+    return http_call(srv.port(), "POST", "/api/v1/session", json{{"login", login}, {"password", password}}.dump(),
+                     "application/json", {}, from);
   };
   // Five wrong tries from each of four addresses (each address a try every 600 ms, as the
   // per-address limit allows): the same answers for the real login and for one nobody has.

@@ -167,8 +167,8 @@ http_reply connection::read_reply() {
 
 http_reply http_call(int port, const std::string& method, const std::string& target,
                      const std::string& body, const std::string& content_type,
-                     const std::vector<std::pair<std::string, std::string>>& headers) {
-  connection c(port);
+                     const std::vector<std::pair<std::string, std::string>>& headers, const std::string& from) {
+  connection c(port, std::chrono::seconds(5), from);
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
   for (const auto& [name, value] : headers) req += name + ": " + value + "\r\n";
   if (!body.empty() || method == "POST") {

@@ -47,11 +47,13 @@ struct http_reply {
   std::string body;
 };
 
-// Sends one request on a new connection and reads the reply. Throws on a network error.
+// Sends one request on a new connection (from the loopback address `from`, when given) and
+// reads the reply. Throws on a network error.
 http_reply http_call(int port, const std::string& method, const std::string& target,
                      const std::string& body = "",
                      const std::string& content_type = "application/x-www-form-urlencoded",
-                     const std::vector<std::pair<std::string, std::string>>& headers = {});
+                     const std::vector<std::pair<std::string, std::string>>& headers = {},
+                     const std::string& from = "");
 
 // A raw connection for tests that need to control every byte (partial requests, slow
 // clients). Blocking, with a receive timeout; `from`: the loopback address it comes from
