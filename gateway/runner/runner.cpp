@@ -128,6 +128,16 @@ schedule::sending_hours sending_hours_of(const settings& s, std::string_view pro
   return it == s.programme_quiet.end() ? s.quiet : it->second;
 }
 
+namespace {
+
+// A programme's quiet hours as an action reads them (actions::request::programme_quiet).
+std::pair<int, int> quiet_window(const settings& s, std::string_view programme) {
+  const auto h = sending_hours_of(s, programme);
+  return {h.quiet_from, h.quiet_to};
+}
+
+}  // namespace
+
 core::unix_ms runner::sending_time(core::unix_ms at, const store::contact& who, std::string_view programme,
                                    std::string_view zone, bool quiet_days) const {
   schedule::sending_hours hours = sending_hours_of(settings_, programme);
@@ -175,16 +185,15 @@ flow::action_result runner::act_as(store::tx& tx, const std::string& phone, std:
   if (!a) return {"error", {}};
   const auto c = current();
   const auto self = phone.empty() ? store::contact{} : tx.upsert_contact(phone);
+  const flow::definition* f = c->flows.by_id(flow_id);
+  const std::string programme = f ? f->programme : std::string();
   const actions::request req{std::move(args),
                              self.id,
                              phone,
                              0,
                              channel_id,
                              std::string(flow_id),
-                             [&] {
-                               const flow::definition* f = c->flows.by_id(flow_id);
-                               return f ? f->programme : std::string();
-                             }(),
+                             programme,
                              phone.empty() ? settings_.timezone : time_zone(phone),
                              languages_for(self.language, self.fields).front(),
                              &c->clinics,
@@ -192,18 +201,11 @@ flow::action_result runner::act_as(store::tx& tx, const std::string& phone, std:
                              [this](std::string_view p) { return time_zone(p); },
                              settings_.region,
                              false,
-                             [&](core::unix_ms at) {
-                               const flow::definition* f = c->flows.by_id(flow_id);
-                               return sending_time(at, self, f ? std::string_view(f->programme) : std::string_view());
-                             },
+                             [&](core::unix_ms at) { return sending_time(at, self, programme); },
                              months_of(self.fields, languages_for(self.language, self.fields).front(),
                                        phone.empty() ? settings_.timezone : time_zone(phone)),
                              &c->districts,
-                             [&] {
-                               const flow::definition* f = c->flows.by_id(flow_id);
-                               const auto h = sending_hours_of(settings_, f ? std::string_view(f->programme) : std::string_view());
-                               return std::pair{h.quiet_from, h.quiet_to};
-                             }()};
+                             quiet_window(settings_, programme)};
   flow::action_result result{"error", {}};
   const std::string failed = tx.attempt([&] { result = a->run(tx, req); });
   if (!failed.empty()) {
@@ -241,10 +243,7 @@ void runner::settle(store::tx& tx, const content& c, step& s) const {
                                  [this, &s](core::unix_ms at) { return sending_time(at, s.who, s.f->programme); },
                                  s.ctx.months,
                                  &c.districts,
-                                 [&] {
-                                   const auto h = sending_hours_of(settings_, s.f->programme);
-                                   return std::pair{h.quiet_from, h.quiet_to};
-                                 }()};
+                                 quiet_window(settings_, s.f->programme)};
       const std::string failed = tx.attempt([&] { result = a->run(tx, req); });
       if (!failed.empty()) {
         result = {"error", {}};
