@@ -222,10 +222,16 @@ std::string runner::apply_series_due(store::tx& tx, const content& c, const stor
   const auto s = tx.find_series(p->series);
   if (!s || !s->active) return {};  // ended: nothing more goes
   const auto who = tx.find_contact(s->contact_id);
-  if (!who || tx.stopped(who->id, s->programme)) {
-    // A stop of the programme (or of everything) ends the series, not only this occurrence.
+  if (!who) {
     tx.end_series(s->id);
     return {};
+  }
+  if (tx.stopped(who->id, s->programme)) {
+    // R-S5: a stop of the programme (or of everything) skips what falls due while it holds, and
+    // a 12 takes it back: the series goes on from its next occurrence (a stop by mistake must
+    // not end a patient's medicine reminders for good). Nothing is sent, so nothing is missed.
+    core::log::info("series.skipped", {{"series", s->id}, {"occurrence", p->step + 1}, {"reason", "stopped"}});
+    return schedule_next(tx, *s, p->at, s->every_days != 0 ? 0 : p->step);
   }
   if (s->every_days != 0) return apply_refill(tx, c, j, *s, *who, *p, done);
   if (p->at < s->paused_until) return schedule_next(tx, *s, p->at, p->step);  // paused: skipped, not missed

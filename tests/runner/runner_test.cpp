@@ -617,7 +617,7 @@ TEST_CASE("runner: 11 after a programme's message stops that programme only, STO
   CHECK(test::value(so, "SELECT COUNT(*) FROM contact_optouts") == "0");
 }
 
-TEST_CASE("runner: a daily reminder comes at the chosen time on the person's clock until they stop it",
+TEST_CASE("runner: a daily reminder comes at the chosen time on the person's clock, skipped while they stop it",
           "[runner]") {
   pills_fixture fx;
   const auto& so = fx.so;
@@ -637,14 +637,20 @@ TEST_CASE("runner: a daily reminder comes at the chosen time on the person's clo
   CHECK(test::value(so, "SELECT due_at FROM jobs WHERE status = 'pending'") ==
         std::to_string(morning + 24 * 3'600'000));
 
-  // A stop of the programme ends the series: nothing more is queued or scheduled.
+  // While a stop of the programme holds, each day's is skipped: nothing is queued, and the
+  // next day's is set, so that taking the stop back (12) brings it.
   const auto who = test::in_tx(*fx.writer, [](store::tx& t) { return t.upsert_contact("+93700000001"); });
   test::in_tx(*fx.writer, [&](store::tx& t) { t.set_programme_opt_out(who.id, "health_reminders", true); });
   fx.now = morning + 24 * 3'600'000;
   CHECK(tick().reminders == 0);
-  CHECK(test::value(so, "SELECT active FROM series") == "0");
-  CHECK(test::value(so, "SELECT COUNT(*) FROM jobs WHERE status = 'pending'") == "0");
+  CHECK(test::value(so, "SELECT active FROM series") == "1");
+  CHECK(test::value(so, "SELECT due_at FROM jobs WHERE status = 'pending'") ==
+        std::to_string(morning + 2 * 24 * 3'600'000));
   CHECK(test::value(so, "SELECT COUNT(*) FROM outbound_messages") == "1");
+  test::in_tx(*fx.writer, [&](store::tx& t) { t.set_programme_opt_out(who.id, "health_reminders", false); });
+  fx.now = morning + 2 * 24 * 3'600'000;
+  CHECK(tick().reminders == 1);
+  CHECK(test::value(so, "SELECT COUNT(*) FROM outbound_messages WHERE status = 'queued'") == "1");
 }
 
 TEST_CASE("runner: a paused reminder skips its days without a message or a miss, and comes again on the day set",
