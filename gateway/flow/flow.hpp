@@ -93,6 +93,9 @@ struct definition {
   // A redial within the resume window offers to continue a dropped session (R-U12); false
   // starts afresh every time (a menu behind a PIN: whoever holds the phone next types it again).
   bool resume = true;
+  // A question of it is secret (a PIN): an answer typed before it, at the gateway's own
+  // screens, may be the PIN typed too early.
+  bool asks_secret = false;
   // R-U15: the text (a key) of one SMS inviting a person who left the flow over USSD at one of
   // the nodes `invite_left_at` (booking half done) to dial again; sent when the resume window
   // ends. Empty: none.

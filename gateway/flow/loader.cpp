@@ -655,6 +655,7 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
       r.problem(kv.second["secret"], "question '" + nid + "' is secret (a PIN), in a flow with continue_by_sms: a "
                                      "dropped session would go on by SMS; take one out");
     }
+    d->asks_secret = d->asks_secret || n.secret;
     d->nodes.emplace(nid, std::move(n));
   }
   if (problems.size() == before) check_links(r, root, *d);

@@ -246,7 +246,14 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     return std::nullopt;
   };
   if (s.out.next.node == language_node) {
-    language_step(tx, *c, s, next_answer());
+    const int part = first_part + static_cast<int>(used);
+    const auto answer = next_answer();
+    language_step(tx, *c, s, answer);
+    // Not a language, in a flow behind a PIN (a health worker on a new phone): likely the PIN,
+    // typed where its prompt was expected. Never stored as typed, nor what was dialled after it.
+    if (answer && s.out.next.node == language_node && s.f->asks_secret) {
+      for (int p = part; p < std::max(part + 1, parts_in(req.text)); ++p) secret_parts.push_back(p);
+    }
     // Digits dialled on past the language (*384*12*2*1#): someone who knows the menus, and
     // so their phone's letters.
     if (s.out.next.node == letters_node && used < answers.size()) letters_step(tx, *c, s, std::string("1"));

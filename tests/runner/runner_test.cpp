@@ -297,6 +297,27 @@ TEST_CASE("runner: a new number chooses its language first, and it is remembered
   CHECK_THAT(other.hop("g3", "4*2").text, Catch::StartsWith("Do not touch a mine"));
 }
 
+TEST_CASE("runner: a PIN typed at the language picker of a menu behind a PIN is never stored", "[runner]") {
+  // A health worker on a new phone expects the PIN prompt and types the PIN at the picker.
+  fixture fx("en", {"prs", "ps", "fa", "en"});
+  const auto pin_kept = [&] {
+    return fx.count("SELECT COUNT(*) FROM flow_runs WHERE last_input LIKE '%2580%' OR prev_input LIKE '%2580%'"
+                    " OR state LIKE '%2580%' OR last_reply LIKE '%2580%' OR prev_reply LIKE '%2580%'");
+  };
+  CHECK_THAT(fx.hop("p1", "", "*384*16#").text, Catch::StartsWith("زبان / ژبه / Language"));
+  CHECK_THAT(fx.hop("p1", "2580", "*384*16#").text, Catch::StartsWith("Reply with a number:\nزبان"));
+  CHECK(pin_kept() == 0);
+  // The aggregator's retry of that hop is still known, and answered with its own screen.
+  CHECK_THAT(fx.hop("p1", "2580", "*384*16#").text, Catch::StartsWith("Reply with a number:\nزبان"));
+  CHECK(fx.hop("p1", "2580*4", "*384*16#").text ==  // (no worker has this phone here)
+        "This number is not registered as a health worker. Ask your supervisor.");
+  CHECK(pin_kept() == 0);
+  // Where no PIN is asked, a wrong answer at the picker is no secret, and kept as typed.
+  fx.hop("p2", "");
+  fx.hop("p2", "2580");
+  CHECK(pin_kept() == 1);
+}
+
 TEST_CASE("runner: a run finishes on the flow version it started on after a reload", "[runner]") {
   fixture fx;
   CHECK_FALSE(fx.hop("v1", "").end);  // started on the shipped version
