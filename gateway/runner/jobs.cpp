@@ -411,6 +411,15 @@ std::string runner::apply_flow_start(store::tx& tx, const content& c, const stor
   // reminder (the six-monthly question) still comes after it.
   if (const flow::definition* f = c.flows.by_id(p->flow); f && !p->urgent) {
     if (const auto who = tx.find_contact(p->contact)) {
+      // A question about a running series (the six-monthly "still your phone?") waits out a
+      // stop, a day at a time: the series goes on after a 12, and so must its question.
+      if (const auto series = p->vars.find("series"); series != p->vars.end() && tx.stopped(who->id, f->programme)) {
+        const auto id = text::read_id(series->second);
+        if (const auto s = id ? tx.find_series(*id) : std::nullopt; s && s->active) {
+          tx.add_job(j.kind, tx.now() + a_day_ms, j.payload);
+          return {};
+        }
+      }
       if (const core::unix_ms opens = sending_time(tx.now(), *who, f->programme); opens > tx.now()) {
         tx.add_job(j.kind, opens, j.payload);
         return {};
