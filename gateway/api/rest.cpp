@@ -766,7 +766,11 @@ json enrolment_json(services& sv, store::tx& tx, const store::series& s, std::op
            {"high_risk", s.high_risk}};
   if (s.every_days != 0) out["every_days"] = s.every_days;
   const auto who = tx.find_contact(s.contact_id);
-  if (next.state == actions::first_occurrence::ahead) {
+  // The patient stopped these messages (or all): nothing goes until they send 12 (R-S5); the
+  // reminders that fall due meanwhile are skipped.
+  const bool stopped = who && tx.stopped(who->id, s.programme);
+  if (stopped) out["stopped"] = true;
+  if (next.state == actions::first_occurrence::ahead && !stopped) {
     // When it goes: a reminder that falls in sending hours waits for them (R-S8).
     out["next_at"] = who ? sv.runner.sending_time(next.at, *who, s.programme, s.time_zone) : next.at;
   }

@@ -109,6 +109,17 @@ async function healthWorker(browser) {
     { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Kabul' }).format(Date.parse(day + 'T05:30:00Z') - 86400000), refillDay);
   const nextCell = await page.locator('tr[data-enrolment] td.next').allTextContents();
   check(nextCell.some((n) => n.includes(asked)), `the refill's reminder is asked ${asked}: ${nextCell}`);
+  // The patient stops every message by SMS: her reminders say so, and promise no next one.
+  const stop = await fetch(base + '/channels/at/sms', {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'from=%2B93700000321&text=STOP%20ALL&id=stop321',
+  });
+  check(stop.status === 200, 'the patient\'s STOP is taken');
+  await page.reload();
+  await page.waitForSelector('tr[data-enrolment] .stopped');
+  check((await page.locator('tr[data-enrolment] .stopped').count()) === 2 &&
+    (await page.textContent('tr[data-enrolment] .stopped')).includes('۱۲'), 'both show the patient stopped them, and 12');
+  await shot(page, 'health-worker-patient-stopped-prs');
   // Book a free place for a patient at her clinic, then mark the visit on that day's list.
   await page.click('#bar nav >> text=نوبت‌ها');
   await page.waitForSelector('#show-slots');

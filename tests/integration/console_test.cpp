@@ -782,6 +782,17 @@ TEST_CASE("console: a health worker records consent and a shared phone, and paus
   REQUIRE(r.status == 200);
   CHECK_FALSE(json::parse(r.body).contains("paused_until"));
   CHECK(json::parse(r.body)["next_at"] == made["next_at"]);
+  // The patient stops every message: the enrolment says so and promises no next reminder
+  // (it runs on, skipped, until they send 12). START: the next one again.
+  REQUIRE(http_call(srv.port(), "POST", "/channels/at/sms", "from=%2B93700000331&text=STOP%20ALL&id=p331").status == 200);
+  auto listed = json::parse(fatima.call("GET", "/api/v1/enrolments?phone=0700000331").body)["items"];
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0]["stopped"] == true);
+  CHECK_FALSE(listed[0].contains("next_at"));
+  REQUIRE(http_call(srv.port(), "POST", "/channels/at/sms", "from=%2B93700000331&text=START&id=p332").status == 200);
+  listed = json::parse(fatima.call("GET", "/api/v1/enrolments?phone=0700000331").body)["items"];
+  CHECK_FALSE(listed[0].contains("stopped"));
+  CHECK(listed[0]["next_at"] == made["next_at"]);
   CHECK(scalar(dir, "SELECT group_concat(action, ' ') FROM audit_log WHERE target = 'series:1'") ==
         "enrolments.create enrolments.pause enrolments.resume");
 }
