@@ -469,6 +469,12 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
       if (said != text::global_word::none && said != text::global_word::ask_stop) {
         problems.push_back(f->file + ": SMS keyword '" + k +
                            "' is reserved (lexicon/keywords.yaml: stop, stop_all, start or help)");
+      } else if (const std::string word(text::strip_punctuation(text::normalize(k)));
+                 bundle->words.yes_no(word) || bundle->words.number_words().count(word) != 0 ||
+                 bundle->words.label_words().count(word) != 0) {
+        // It would take a yes, a number or an option's word meant for an open question.
+        problems.push_back(f->file + ": SMS keyword '" + k + "' is an answer to questions (lexicon/yes_no.yaml or " +
+                           "answers.yaml): a reply meant for a question would start this flow instead; choose another word");
       }
     }
   }

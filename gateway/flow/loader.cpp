@@ -606,7 +606,18 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
       }
     }
     d->sms_keywords = r.text_list(triggers, "sms", "triggers");
-    for (const auto& k : d->sms_keywords) d->sms_keywords_normalized.emplace_back(text::strip_punctuation(text::normalize(k)));
+    for (const auto& k : d->sms_keywords) {
+      const std::string word(text::strip_punctuation(text::normalize(k)));
+      // A keyword is the first word of a message; digits answer questions (1, ۲) in every flow.
+      if (word.find(' ') != std::string::npos) {
+        r.problem(triggers["sms"], "SMS keyword '" + k + "' is more than one word: a flow starts on the first word of a " +
+                                       "message, so write one word ('" + word.substr(0, word.find(' ')) + "')");
+      } else if (std::all_of(word.begin(), word.end(), [](unsigned char ch) { return ch < 0x80 && !std::isalpha(ch); })) {
+        r.problem(triggers["sms"], "SMS keyword '" + k + "' has no letters: numbers answer the questions of every flow "
+                                       "(1, ۲); choose a word");
+      }
+      d->sms_keywords_normalized.emplace_back(word);
+    }
     d->api = r.boolean(triggers, "api", "triggers").value_or(false);
   }
   d->continue_by_sms = r.boolean(root, "continue_by_sms", "").value_or(false);
