@@ -308,6 +308,9 @@ outcome create_broadcast(services& s, store::tx& tx, const call& c) {
   if (out.template_key.empty() || s.runner.text_for(speaker, out.template_key).empty()) {
     return refuse(400, "unknown_template", "no text '" + out.template_key + "' in the default language", "text");
   }
+  if (const auto bad = runner::check_broadcast_text(out.template_key, s.runner.current()->texts, s.runner.config())) {
+    return refuse(400, "unusable_template", bad->message, bad->field);
+  }
   // Later, at a time given ("at", ISO 8601 UTC), up to 30 days ahead; now by default.
   core::unix_ms at = tx.now();
   if (const std::string given = b.value("at", ""); !given.empty()) {
@@ -395,18 +398,22 @@ outcome approve_broadcast(services& s, store::tx& tx, const call& c) {
   return answer(broadcast_json(tx, *tx.find_broadcast(b->id)));
 }
 
-// POST /api/v1/broadcasts/{id}/cancel: an alert awaiting approval is refused; nothing goes.
+// POST /api/v1/broadcasts/{id}/cancel: an alert awaiting approval is refused; one under way
+// (or held for sending hours, or for later) stops: nobody more, and what is not yet sent is
+// cancelled.
 outcome cancel_broadcast(services&, store::tx& tx, const call& c) {
   const auto id = text::read_id(c.value("id"));
   const auto b = id ? tx.find_broadcast(*id) : std::nullopt;
   if (!b) return refuse(404, "not_found", "no broadcast with that number");
-  if (!tx.cancel_broadcast(b->id)) {
-    return refuse(409, "not_awaiting_approval",
+  const auto cancelled = tx.cancel_broadcast(b->id);
+  if (!cancelled) {
+    return refuse(409, "nothing_to_stop",
                   "broadcast " + std::to_string(b->id) + " is " + broadcast_status(*b, tx.now()) +
-                      ": only one awaiting approval can be cancelled");
+                      (b->cancelled ? "" : ": every message of it has gone to the aggregator"));
   }
   tx.audit(c.actor(), "broadcasts.cancel", "broadcast:" + std::to_string(b->id),
-           json{{"audience", b->audience}, {"requested_by", b->requested_by}}.dump());
+           json{{"audience", b->audience}, {"requested_by", b->requested_by},
+                {"messages_cancelled", *cancelled}}.dump());
   return answer(broadcast_json(tx, *tx.find_broadcast(b->id)));
 }
 

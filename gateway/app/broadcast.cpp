@@ -80,6 +80,10 @@ int broadcast(const broadcast_options& o) {
               << ".yaml (a broadcast sends a template, in each person's language)\n";
     return exit_user_error;
   }
+  if (const auto bad = runner::check_broadcast_text(o.text, content->texts, settings)) {
+    std::cerr << "paygham broadcast: " << bad->message << "\n";
+    return exit_user_error;
+  }
   for (const auto& lang : content->texts.languages()) {
     if (!content->texts.find(lang, o.text)) {
       std::cerr << "warning: templates/" << lang << ".yaml has no '" << o.text << "': people reading " << lang
@@ -203,18 +207,32 @@ int broadcast_decide(const std::string& config_path, const std::string& action, 
     std::optional<store::broadcast> b;
     std::optional<runner::broadcast_refusal> gone;
     bool done = false;
+    std::size_t stopped = 0;  // messages not yet sent, cancelled
     store::run_now(*writer, [&](store::tx& t) {
       b = t.find_broadcast(id);
-      if (!b || !b->awaiting_approval() || (action == "approve" && b->requested_by == actor)) return;
-      if (action == "approve" && !b->district.empty() && !problems.empty()) {
+      if (!b) return;
+      if (action == "cancel") {
+        // Awaiting approval, or under way: whatever is not yet sent.
+        const auto cancelled = t.cancel_broadcast(b->id);
+        done = cancelled.has_value();
+        stopped = cancelled.value_or(0);
+        if (done) {
+          t.audit(actor, "broadcasts.cancel", "broadcast:" + std::to_string(b->id),
+                  nlohmann::json{{"audience", b->audience}, {"requested_by", b->requested_by},
+                                 {"messages_cancelled", stopped}, {"via", "cli"}}.dump());
+        }
+        return;
+      }
+      if (!b->awaiting_approval() || b->requested_by == actor) return;
+      if (!b->district.empty() && !problems.empty()) {
         gone = runner::broadcast_refusal{"district", "the districts file has a problem (" + problems.front() +
                                                          "): mend it (paygham lint), then approve"};
         return;
       }
-      if (action == "approve" && (gone = runner::check_district(*b, districts))) return;
-      done = action == "approve" ? runner::approve_broadcast(t, b->id, actor) : t.cancel_broadcast(b->id);
+      if ((gone = runner::check_district(*b, districts))) return;
+      done = runner::approve_broadcast(t, b->id, actor);
       if (done) {
-        t.audit(actor, "broadcasts." + action, "broadcast:" + std::to_string(b->id),
+        t.audit(actor, "broadcasts.approve", "broadcast:" + std::to_string(b->id),
                 nlohmann::json{{"audience", b->audience}, {"requested_by", b->requested_by}, {"via", "cli"}}.dump());
       }
     });
@@ -231,14 +249,22 @@ int broadcast_decide(const std::string& config_path, const std::string& action, 
     if (!done) {
       std::cerr << "paygham broadcast: broadcast " << b->id
                 << (b->cancelled              ? " was cancelled"
+                    : action == "cancel"      ? " has gone out: every message of it is with the aggregator"
                     : !b->awaiting_approval() ? " awaits no approval"
                                               : " was asked for by " + by + ": a second person must approve it")
                 << "\n";
       return exit_user_error;
     }
-    std::cout << "broadcast " << b->id << (action == "approve" ? " approved: the gateway queues it now for "
-                                                                  : " cancelled: nothing goes to ")
-              << b->audience << (b->audience == 1 ? " person\n" : " people\n");
+    if (action == "approve") {
+      std::cout << "broadcast " << b->id << " approved: the gateway queues it now for " << b->audience
+                << (b->audience == 1 ? " person\n" : " people\n");
+    } else if (b->awaiting_approval()) {
+      std::cout << "broadcast " << b->id << " cancelled: nothing goes to " << b->audience
+                << (b->audience == 1 ? " person\n" : " people\n");
+    } else {
+      std::cout << "broadcast " << b->id << " stopped: nobody more is queued, and " << stopped
+                << (stopped == 1 ? " message" : " messages") << " not yet sent cancelled (those sent stay sent)\n";
+    }
     return exit_ok;
   } catch (const std::exception& e) {
     std::cerr << "paygham broadcast: " << e.what() << "\n";

@@ -709,6 +709,24 @@ std::optional<broadcast_refusal> check_district(const store::broadcast& b, const
                                            " in the districts file; it knows " + names};
 }
 
+std::optional<broadcast_refusal> check_broadcast_text(std::string_view key, const text::catalog& texts,
+                                                      const settings& s) {
+  const auto own = gateway_values(s);
+  for (const auto& lang : texts.languages()) {
+    for (const std::string& variant : {std::string(key), std::string(key) + std::string(text::explicit_suffix)}) {
+      const text::entry* e = texts.find(lang, variant);
+      if (!e) continue;
+      for (const auto& name : text::placeholders(e->text)) {
+        if (own.count(name) != 0) continue;
+        return broadcast_refusal{"text", "text '" + std::string(key) + "' says {" + name + "} (" + e->where +
+                                             "), which a broadcast has nothing to fill with: it says the same to "
+                                             "everyone. Choose a text written for broadcasts"};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 std::vector<store::written_district> read_otherwise(store::tx& tx, const text::district_table& known) {
   std::vector<store::written_district> out;
   for (auto& w : tx.written_districts()) {
@@ -771,7 +789,13 @@ std::string runner::apply_broadcast_batch(store::tx& tx, const content& c, const
     return out;
   };
   const texts everyone = render("");
-  if (everyone.fallback.empty()) return "no text '" + b->template_key + "' in any language";
+  if (everyone.fallback.empty()) {
+    // Asked for by the command line from the files on disk, before the server reloaded them:
+    // it waits for the reload, said in the log a minute apart, instead of stopping for good.
+    core::log::warn("broadcast.no_text", {{"broadcast", b->id}, {"text", b->template_key}});
+    tx.add_job(j.kind, tx.now() + 60'000, j.payload);
+    return {};
+  }
   const auto batch = tx.queue_broadcast_batch(b->id, everyone.bodies, everyone.fallback, broadcast_batch_size);
   done.broadcast += batch.messages;
   // R-H6: a text that names {emergency} names each country's own to its numbers.

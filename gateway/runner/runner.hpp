@@ -168,6 +168,11 @@ std::optional<broadcast_refusal> plan_broadcast(store::broadcast& b, const broad
 // A broadcast to one district (R-M1) names its area too, and the districts file knows that
 // district there; the refusal names the districts it knows.
 std::optional<broadcast_refusal> check_district(const store::broadcast& b, const text::district_table& known);
+// A broadcast's text says the same to everyone: a placeholder other than the gateway's own
+// ({emergency}) has nothing to fill it and would go out as written ("Code {code}"). The refusal
+// names the placeholder and the file.
+std::optional<broadcast_refusal> check_broadcast_text(std::string_view key, const text::catalog& texts,
+                                                      const settings& s);
 // The ways subscribers wrote their district that `known` reads otherwise than stored, each with
 // the district it names now ("" for none) and how many wrote it so.
 std::vector<store::written_district> read_otherwise(store::tx& tx, const text::district_table& known);

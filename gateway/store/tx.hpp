@@ -785,8 +785,11 @@ class broadcasts_part {
   // The second person's approval of a broadcast awaiting it: false when it is not awaiting
   // one, or `by` is who asked for it.
   virtual bool approve_broadcast(std::int64_t id, std::string_view by) = 0;
-  // Refuses a broadcast still awaiting approval (nothing was queued): false when it is not.
-  virtual bool cancel_broadcast(std::int64_t id) = 0;
+  // Stops a broadcast found wrong: one awaiting approval is refused (nothing was queued); one
+  // under way queues nobody more, and its messages not yet sent (held for sending hours, or
+  // waiting their turn) are cancelled; those in flight still go. How many were cancelled, or
+  // nothing when there was nothing left to stop (cancelled before, or every message went).
+  virtual std::optional<std::size_t> cancel_broadcast(std::int64_t id) = 0;
   // Past its expiry: nothing more is queued, and its messages waiting are expired (those in
   // flight then are never sent again: claim_due skips expired messages). Returns how many.
   virtual std::size_t expire_broadcast(std::int64_t id) = 0;

@@ -177,6 +177,13 @@ TEST_CASE("api: a broadcast needs subscribers, and confirm above 1000 people, an
           R"({"topic": "mine_safety", "text": "mine_safety.nothing_like_it"})");
   CHECK(r.status == 400);
   CHECK(error_of(r)["field"] == "text");
+  // A text written for one person's visit would go out with its {code} as written.
+  r = api(srv.port(), "POST", "/api/v1/broadcasts", srv.token,
+          R"({"topic": "mine_safety", "text": "appointments.confirmation"})");
+  CHECK(r.status == 400);
+  CHECK(error_of(r)["code"] == "unusable_template");
+  CHECK_THAT(error_of(r)["message"].get<std::string>(),
+             Catch::Contains("text 'appointments.confirmation' says {") && Catch::Contains("a broadcast has nothing to fill"));
   {
     SQLite::Database db(srv.dir.file("paygham.db"), SQLite::OPEN_READWRITE);
     db.setBusyTimeout(10'000);
@@ -231,7 +238,6 @@ TEST_CASE("api: a broadcast needs subscribers, and confirm above 1000 people, an
   REQUIRE(r.status == 200);
   CHECK(json::parse(r.body)["approved_by"] == "user:2");
   CHECK(farid.call("POST", "/api/v1/broadcasts/1/approve").status == 409);
-  CHECK(farid.call("POST", "/api/v1/broadcasts/1/cancel").status == 409);
   json progress;
   for (int i = 0; i < 200; ++i) {
     progress = json::parse(api(srv.port(), "GET", "/api/v1/broadcasts/1", srv.token).body);
@@ -240,6 +246,9 @@ TEST_CASE("api: a broadcast needs subscribers, and confirm above 1000 people, an
   }
   CHECK(progress["done"] == true);
   CHECK(progress["states"]["delivered"] == 1200);
+  r = farid.call("POST", "/api/v1/broadcasts/1/cancel");  // all of it went: nothing to stop
+  CHECK(r.status == 409);
+  CHECK(error_of(r)["code"] == "nothing_to_stop");
   const auto detail = json::parse(scalar(srv.dir, "SELECT detail FROM audit_log WHERE action = 'broadcasts.create'"));
   CHECK(detail["audience"] == 1200);
   CHECK(detail["priority"] == "alert");
@@ -264,6 +273,13 @@ TEST_CASE("api: a broadcast needs subscribers, and confirm above 1000 people, an
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM outbound_messages WHERE broadcast_id = 2 AND status = 'queued' AND next_at >= " +
                             std::to_string(static_cast<long long>(secs) * 1000)) == "1200");
+  // Found wrong while it waits for its time: stopped, and none of it goes.
+  r = amina.call("POST", "/api/v1/broadcasts/2/cancel");
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["status"] == "cancelled");
+  CHECK(json::parse(r.body)["states"]["cancelled"] == 1200);
+  CHECK(json::parse(scalar(srv.dir, "SELECT detail FROM audit_log WHERE action = 'broadcasts.cancel'"))["messages_cancelled"] ==
+        1200);
   for (const std::string bad : {"tomorrow", "2020-01-01T00:00:00Z", "2099-01-01T00:00:00Z"}) {
     r = amina.call("POST", "/api/v1/broadcasts", body.substr(0, body.size() - 1) + R"(, "confirm": true, "at": ")" + bad + "\"}");
     CHECK(r.status == 400);

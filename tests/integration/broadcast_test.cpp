@@ -136,6 +136,9 @@ TEST_CASE("broadcast: an urgent alert to an area reaches every subscriber in the
   CHECK_THAT(err, Catch::Contains("was cancelled"));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(count(dir, "SELECT COUNT(*) FROM outbound_messages WHERE broadcast_id = 2") == 0);
+  // The first went out whole: nothing of it is left to stop.
+  CHECK(run_paygham({"broadcast", "cancel", "--config", config, "--id", "1", "--by", "amina"}, &out, &err, password) == 1);
+  CHECK_THAT(err, Catch::Contains("broadcast 1 has gone out: every message of it is with the aggregator"));
 }
 
 TEST_CASE("broadcast: a text no template has, or no subscriber, sends nothing and says why", "[integration][broadcast]") {
@@ -145,6 +148,9 @@ TEST_CASE("broadcast: a text no template has, or no subscriber, sends nothing an
   CHECK(run_paygham({"broadcast", "--config", config, "--topic", "mine_safety", "--text", "mine_safety.no_such"}, &out,
                     &err) == 1);
   CHECK_THAT(err, Catch::Contains("no text 'mine_safety.no_such'"));
+  CHECK(run_paygham({"broadcast", "--config", config, "--topic", "mine_safety", "--text", "appointments.confirmation"},
+                    &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("text 'appointments.confirmation' says {") && Catch::Contains("templates/"));
   CHECK(run_paygham({"broadcast", "--config", config, "--topic", "mine_safety", "--text", "mine_safety.alert_floods"},
                     &out, &err) == 0);
   CHECK_THAT(out, Catch::StartsWith("nobody to send to"));

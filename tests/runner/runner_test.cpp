@@ -297,6 +297,35 @@ TEST_CASE("runner: a new number chooses its language first, and it is remembered
   CHECK_THAT(other.hop("g3", "4*2").text, Catch::StartsWith("Do not touch a mine"));
 }
 
+TEST_CASE("runner: a broadcast of a text the gateway has not loaded yet waits for the reload, then goes", "[runner]") {
+  // Asked for from the command line, which reads the templates on disk before the server did.
+  pills_fixture fx;
+  test::in_tx(*fx.writer, [](store::tx& t) { t.subscribe(t.upsert_contact("+93700000001").id, "mine_safety", "herat", "at"); });
+  test::in_tx(*fx.writer, [](store::tx& t) {
+    store::broadcast b;
+    b.topic = "mine_safety";
+    b.area = "herat";
+    b.template_key = "winter.cold";
+    b.prio = core::priority::alert;
+    b.requested_by = "user:1";
+    b.approved_by = "user:2";
+    b.audience = 1;
+    runner::start_broadcast(t, b);
+  });
+  const auto tick = [&] { return test::in_tx(*fx.writer, [&](store::tx& t) { return fx.run->tick(t); }); };
+  tick();
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM outbound_messages") == "0");
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM jobs WHERE status = 'parked'") == "0");
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM jobs WHERE status = 'pending' AND kind = 'broadcast.batch'") == "1");
+  // The operator reloads: a minute later it is queued.
+  auto with_text = std::make_shared<runner::content>(*fx.run->current());
+  with_text->texts.add("en", "winter.cold", "Red Crescent: cold night ahead.");
+  fx.run->reload(with_text);
+  fx.now += 60'000;
+  tick();
+  CHECK(test::value(fx.so, "SELECT body FROM outbound_messages") == "Red Crescent: cold night ahead.");
+}
+
 TEST_CASE("runner: a PIN typed at the language picker of a menu behind a PIN is never stored", "[runner]") {
   // A health worker on a new phone expects the PIN prompt and types the PIN at the picker.
   fixture fx("en", {"prs", "ps", "fa", "en"});

@@ -273,8 +273,8 @@ TEST_CASE("broadcasts: an urgent alert waits for a second person, a cancelled on
     CHECK_FALSE(t.approve_broadcast(ids.first, "user:3"));  // once
     CHECK(t.find_broadcast(ids.first)->approved_by == "user:2");
     CHECK_FALSE(t.find_broadcast(ids.first)->awaiting_approval());
-    CHECK_FALSE(t.cancel_broadcast(ids.first));  // approved: it goes
-    CHECK(t.cancel_broadcast(ids.second));
+    CHECK(t.cancel_broadcast(ids.second) == std::optional<std::size_t>(0));  // nothing was queued
+    CHECK_FALSE(t.cancel_broadcast(ids.second).has_value());                // once
     CHECK_FALSE(t.approve_broadcast(ids.second, "user:2"));
     const auto cancelled = t.find_broadcast(ids.second);
     CHECK(cancelled->cancelled);
@@ -312,6 +312,38 @@ TEST_CASE("broadcasts: an urgent alert waits for a second person, a cancelled on
   });
   fx.now += 1000;
   CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.approve_broadcast(late, "user:2"); }));
+}
+
+TEST_CASE("broadcasts: one found wrong under way stops: nobody more is queued, what is not yet sent is cancelled, "
+          "what went stays",
+          "[store]") {
+  fixture fx;
+  test::in_tx(fx.w, [](store::tx& t) {
+    for (const char* phone : {"+93700000003", "+93700000004"}) t.subscribe(t.upsert_contact(phone).id, "mine_safety", "herat", "at");
+  });
+  const auto id = test::in_tx(fx.w, [](store::tx& t) {
+    store::broadcast b;
+    b.topic = "mine_safety";
+    b.area = "herat";
+    b.template_key = "mine_safety.lesson";
+    b.prio = core::priority::bulk;
+    b.audience = t.count_audience(b);
+    const auto made = t.add_broadcast(b);
+    t.queue_broadcast_batch(made, {}, "Lesson", 3);  // three of four queued so far
+    return made;
+  });
+  const auto sent = test::in_tx(fx.w, [&](store::tx& t) { return t.claim_due("at", 1); });
+  REQUIRE(sent.size() == 1);
+  test::in_tx(fx.w, [&](store::tx& t) {
+    CHECK(t.cancel_broadcast(id) == std::optional<std::size_t>(2));
+    CHECK(t.find_broadcast(id)->cancelled);
+    // The fourth person is never queued; the one in flight goes on.
+    CHECK(t.queue_broadcast_batch(id, {}, "Lesson", 10).messages == 0);
+    CHECK(t.broadcast_progress(id) == std::map<std::string, std::int64_t>{{"cancelled", 2}, {"sending", 1}});
+    CHECK_FALSE(t.cancel_broadcast(id).has_value());  // nothing left to stop
+  });
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM message_events WHERE status = 'cancelled' AND source = 'broadcast'") ==
+        "2");
 }
 
 TEST_CASE("broadcasts: a subscription ends when it was set to, unless renewed, and a new SIM keeps its end", "[store]") {

@@ -1644,12 +1644,21 @@ bool tx::approve_broadcast(std::int64_t id, std::string_view by) {
               .empty();
 }
 
-bool tx::cancel_broadcast(std::int64_t id) {
+std::optional<std::size_t> tx::cancel_broadcast(std::int64_t id) {
   require_disk();
-  return !c_.query("UPDATE broadcasts SET cancelled = 1, done = 1, updated_at = $1"
-                   " WHERE id = $2 AND approved_by = '' AND cancelled = 0 RETURNING id",
-                   {now(), id})
-              .empty();
+  // The row lock: a batch another node is queuing finishes first, then finds it done.
+  if (c_.query("UPDATE broadcasts SET cancelled = 1, done = 1, updated_at = $1 WHERE id = $2 AND cancelled = 0"
+               " AND (done = 0 OR EXISTS (SELECT 1 FROM outbound_messages WHERE broadcast_id = broadcasts.id"
+               " AND status IN ('queued', 'retrying'))) RETURNING id",
+               {now(), id})
+          .empty()) {
+    return std::nullopt;
+  }
+  const auto moved = c_.query(
+      "UPDATE outbound_messages SET status = 'cancelled', error = 'the broadcast was stopped', updated_at = $1"
+      " WHERE broadcast_id = $2 AND status IN ('queued', 'retrying') RETURNING id",
+      {now(), id});
+  return record_moved(moved, "cancelled", "broadcast");
 }
 
 std::size_t tx::expire_broadcast(std::int64_t id) {

@@ -156,7 +156,7 @@ class tx final : public store::tx {
   std::optional<broadcast> find_broadcast(std::int64_t id) override;
   std::vector<broadcast> broadcasts_page(std::int64_t before, std::size_t limit) override;
   bool approve_broadcast(std::int64_t id, std::string_view by) override;
-  bool cancel_broadcast(std::int64_t id) override;
+  std::optional<std::size_t> cancel_broadcast(std::int64_t id) override;
   std::size_t expire_broadcast(std::int64_t id) override;
   batch_queued queue_broadcast_batch(std::int64_t id, const std::map<std::string, std::string>& bodies,
                                      std::string_view fallback, std::size_t limit) override;

@@ -1618,13 +1618,20 @@ bool tx::approve_broadcast(std::int64_t id, std::string_view by) {
   return u.exec() == 1;
 }
 
-bool tx::cancel_broadcast(std::int64_t id) {
+std::optional<std::size_t> tx::cancel_broadcast(std::int64_t id) {
   require_disk();
+  auto& b = stmt(
+      "UPDATE broadcasts SET cancelled = 1, done = 1, updated_at = ? WHERE id = ? AND cancelled = 0 AND (done = 0"
+      " OR EXISTS (SELECT 1 FROM outbound_messages WHERE broadcast_id = broadcasts.id AND status IN ('queued', 'retrying')))");
+  b.bind(1, now());
+  b.bind(2, id);
+  if (b.exec() != 1) return std::nullopt;
   auto& u = stmt(
-      "UPDATE broadcasts SET cancelled = 1, done = 1, updated_at = ? WHERE id = ? AND approved_by = '' AND cancelled = 0");
+      "UPDATE outbound_messages SET status = 'cancelled', error = 'the broadcast was stopped', updated_at = ?"
+      " WHERE broadcast_id = ? AND status IN ('queued', 'retrying') RETURNING id");
   u.bind(1, now());
   u.bind(2, id);
-  return u.exec() == 1;
+  return record_moved(u, "cancelled", "broadcast");
 }
 
 std::size_t tx::expire_broadcast(std::int64_t id) {
