@@ -26,7 +26,7 @@ const WORDS = {
     send: 'Send', encoding: 'Encoding', parts: 'SMS parts', cost: 'Cost of 1,000', text: 'Text',
     confirm_needed: 'Check the area and the text: {0}', confirm_send: 'I checked: send it',
     progress: 'Broadcast no. {0}', audience: '{0} people', handed: '{0} of {1} done: sent, or finished another way ({2})',
-    awaiting_approval: 'An urgent alert goes at any hour, to {0} people, only when a second person approves it.', approve_send: 'I checked it too: approve and send', cancel_broadcast: 'Cancel it: send nothing', broadcast_cancelled: 'Cancelled: nothing was sent.', expires: 'What is not sent by {0} never is.', waiting_other: 'Another admin or operator must approve it: send them the link to this page, or find it under Broadcasts.', recent_broadcasts: 'Broadcasts so far', bs_awaiting_approval: 'awaiting a second person', bs_cancelled: 'cancelled', bs_expired: 'expired unapproved', bs_queuing: 'being queued', bs_queued: 'queued',
+    awaiting_approval: 'An urgent alert goes at any hour, to {0} people, only when a second person approves it.', approve_send: 'I checked it too: approve and send', cancel_broadcast: 'Cancel it: send nothing', broadcast_cancelled: 'Cancelled: nothing was sent.', expires: 'What is not sent by {0} never is.', waiting_other: 'Another admin or operator must approve it: send them the link to this page, or find it under Broadcasts.', recent_broadcasts: 'Broadcasts so far', bs_awaiting_approval: 'awaiting a second person', bs_cancelled: 'cancelled', bs_expired: 'expired unapproved', bs_queuing: 'being queued', bs_queued: 'queued', stop_broadcast: 'Stop it: send nothing more', broadcast_stopped: 'Stopped: nothing more goes. What was sent before stays sent.',
     state: 'State', all_states: 'every state', search: 'Search', to: 'Recipient', at: 'At',
     history: 'History', source: 'Source', more: 'More', actor: 'User', action: 'Action', target: 'Object',
     file: 'File', entries: 'Start codes and keywords', new_flow: 'New flow file (name.yaml)', open: 'Open',
@@ -111,7 +111,7 @@ const WORDS = {
     send: 'فرستادن', encoding: 'کدگذاری', parts: 'تعداد بخش‌ها', cost: 'هزینهٔ فرستادن به ۱۰۰۰ نفر', text: 'متن',
     confirm_needed: 'ساحه و متن را بررسی کنید: {0}', confirm_send: 'بررسی کردم: بفرست',
     progress: 'پیام همگانی شمارهٔ {0}', audience: '{0} نفر', handed: '{0} از {1} تمام شد: فرستاده شد یا به پایان رسید ({2})',
-    awaiting_approval: 'هشدار عاجل شب و روز به {0} نفر فرستاده می‌شود، اما تنها پس از تأیید شخص دوم.', approve_send: 'من هم بررسی کردم: تأیید کن و بفرست', cancel_broadcast: 'لغو کن: هیچ پیامی نفرست', broadcast_cancelled: 'لغو شد: هیچ پیامی فرستاده نشد.', expires: 'هر پیامی که تا {0} فرستاده نشود، دیگر فرستاده نمی‌شود.', waiting_other: 'یک مدیر یا اپراتور دیگر باید آن را تأیید کند: لینک این صفحه را برایش بفرستید.', recent_broadcasts: 'پیام‌های همگانی تا حالا', bs_awaiting_approval: 'منتظر تأیید شخص دوم', bs_cancelled: 'لغو شد', bs_expired: 'بی‌تأیید منقضی شد', bs_queuing: 'در حال صف شدن', bs_queued: 'در صف',
+    awaiting_approval: 'هشدار عاجل شب و روز به {0} نفر فرستاده می‌شود، اما تنها پس از تأیید شخص دوم.', approve_send: 'من هم بررسی کردم: تأیید کن و بفرست', cancel_broadcast: 'لغو کن: هیچ پیامی نفرست', broadcast_cancelled: 'لغو شد: هیچ پیامی فرستاده نشد.', expires: 'هر پیامی که تا {0} فرستاده نشود، دیگر فرستاده نمی‌شود.', waiting_other: 'یک مدیر یا اپراتور دیگر باید آن را تأیید کند: لینک این صفحه را برایش بفرستید.', recent_broadcasts: 'پیام‌های همگانی تا حالا', bs_awaiting_approval: 'منتظر تأیید شخص دوم', bs_cancelled: 'لغو شد', bs_expired: 'بی‌تأیید منقضی شد', bs_queuing: 'در حال صف شدن', bs_queued: 'در صف', stop_broadcast: 'متوقف کن: دیگر چیزی نفرست', broadcast_stopped: 'متوقف شد: دیگر پیامی نمی‌رود. پیام‌هایی که پیش از این رفته، رفته است.',
     state: 'حالت', all_states: 'همه حالت‌ها', search: 'جستجو', to: 'گیرنده', at: 'زمان',
     history: 'تاریخچه', source: 'منبع', more: 'بیشتر', actor: 'کاربر', action: 'اقدام', target: 'موضوع',
     file: 'فایل', entries: 'کدهای شروع', new_flow: 'فایل روند نو (name.yaml)', open: 'باز کردن',
@@ -196,7 +196,7 @@ const WORDS = {
     send: 'ارسال', encoding: 'کدگذاری', parts: 'تعداد بخش‌ها', cost: 'هزینهٔ ارسال به ۱۰۰۰ نفر', text: 'متن',
     confirm_needed: 'منطقه و متن را بررسی کنید: {0}', confirm_send: 'بررسی کردم: ارسال شود',
     progress: 'پیام همگانی شمارهٔ {0}', audience: '{0} نفر', handed: '{0} از {1} انجام شد: ارسال شد یا به پایان رسید ({2})',
-    awaiting_approval: 'هشدار فوری در هر ساعتی برای {0} نفر ارسال می‌شود، فقط وقتی که نفر دوم آن را تأیید کند.', approve_send: 'من هم بررسی کردم: تأیید و ارسال', cancel_broadcast: 'لغو: هیچ چیز ارسال نشود', broadcast_cancelled: 'لغو شد: هیچ پیامی ارسال نشد.', expires: 'هر پیامی که تا {0} ارسال نشود، دیگر ارسال نمی‌شود.', waiting_other: 'یک مدیر یا اپراتور دیگر باید آن را تأیید کند: لینک این صفحه را برایش بفرستید.', recent_broadcasts: 'پیام‌های همگانی تاکنون', bs_awaiting_approval: 'در انتظار تأیید نفر دوم', bs_cancelled: 'لغو شد', bs_expired: 'بدون تأیید منقضی شد', bs_queuing: 'در حال صف‌بندی', bs_queued: 'در صف',
+    awaiting_approval: 'هشدار فوری در هر ساعتی برای {0} نفر ارسال می‌شود، فقط وقتی که نفر دوم آن را تأیید کند.', approve_send: 'من هم بررسی کردم: تأیید و ارسال', cancel_broadcast: 'لغو: هیچ چیز ارسال نشود', broadcast_cancelled: 'لغو شد: هیچ پیامی ارسال نشد.', expires: 'هر پیامی که تا {0} ارسال نشود، دیگر ارسال نمی‌شود.', waiting_other: 'یک مدیر یا اپراتور دیگر باید آن را تأیید کند: لینک این صفحه را برایش بفرستید.', recent_broadcasts: 'پیام‌های همگانی تاکنون', bs_awaiting_approval: 'در انتظار تأیید نفر دوم', bs_cancelled: 'لغو شد', bs_expired: 'بدون تأیید منقضی شد', bs_queuing: 'در حال صف‌بندی', bs_queued: 'در صف', stop_broadcast: 'توقف: دیگر چیزی ارسال نشود', broadcast_stopped: 'متوقف شد: دیگر پیامی ارسال نمی‌شود. پیام‌هایی که قبلاً ارسال شده، ارسال شده است.',
     state: 'وضعیت', all_states: 'همه وضعیت‌ها', search: 'جستجو', to: 'گیرنده', at: 'زمان',
     history: 'تاریخچه', source: 'منبع', more: 'بیشتر', actor: 'کاربر', action: 'اقدام', target: 'موضوع',
     file: 'فایل', entries: 'کدهای شروع', new_flow: 'فایل گردش‌کار جدید (name.yaml)', open: 'باز کردن',
@@ -281,7 +281,7 @@ const WORDS = {
     send: 'لېږل', encoding: 'کوډګذاري', parts: 'د اس‌ام‌اس برخې', cost: 'د ۱۰۰۰ کسانو لپاره لګښت', text: 'متن',
     confirm_needed: 'سیمه او متن وګورئ: {0}', confirm_send: 'ومې کتل: ولېږه',
     progress: 'عمومي پیغام شمېره {0}', audience: '{0} کسه', handed: 'له {1} څخه {0} بشپړ شول: ولېږل شول، یا په بل ډول پای ته ورسېدل ({2})',
-    awaiting_approval: 'بیړنۍ خبرتیا په هر وخت کې {0} کسانو ته ځي، یوازې کله چې دویم کس یې تایید کړي.', approve_send: 'ما هم وکتل: تایید یې کړه او ولېږه', cancel_broadcast: 'لغوه یې کړه: هېڅ مه لېږه', broadcast_cancelled: 'لغوه شو: هېڅ پیغام ونه لېږل شو.', expires: 'څه چې تر {0} پورې ونه لېږل شي، هېڅکله نه لېږل کېږي.', waiting_other: 'بل مدیر یا اپراتور باید تایید یې کړي: د دې پاڼې لینک ورته ولېږئ.', recent_broadcasts: 'تر اوسه عمومي پیغامونه', bs_awaiting_approval: 'د دویم کس تایید ته انتظار', bs_cancelled: 'لغوه شو', bs_expired: 'بې تاییده پای ته ورسېد', bs_queuing: 'د لیکې کېدو په حال کې', bs_queued: 'په لیکه کې',
+    awaiting_approval: 'بیړنۍ خبرتیا په هر وخت کې {0} کسانو ته ځي، یوازې کله چې دویم کس یې تایید کړي.', approve_send: 'ما هم وکتل: تایید یې کړه او ولېږه', cancel_broadcast: 'لغوه یې کړه: هېڅ مه لېږه', broadcast_cancelled: 'لغوه شو: هېڅ پیغام ونه لېږل شو.', expires: 'څه چې تر {0} پورې ونه لېږل شي، هېڅکله نه لېږل کېږي.', waiting_other: 'بل مدیر یا اپراتور باید تایید یې کړي: د دې پاڼې لینک ورته ولېږئ.', recent_broadcasts: 'تر اوسه عمومي پیغامونه', bs_awaiting_approval: 'د دویم کس تایید ته انتظار', bs_cancelled: 'لغوه شو', bs_expired: 'بې تاییده پای ته ورسېد', bs_queuing: 'د لیکې کېدو په حال کې', bs_queued: 'په لیکه کې', stop_broadcast: 'ودې دروه: نور هېڅ مه لېږه', broadcast_stopped: 'ودرول شو: نور پیغام نه ځي. کوم پیغامونه چې مخکې تللي، تللي دي.',
     state: 'حالت', all_states: 'ټول حالتونه', search: 'لټون', to: 'ترلاسه کوونکی', at: 'وخت',
     history: 'تاریخچه', source: 'سرچینه', more: 'نور', actor: 'کارن', action: 'کړنه', target: 'موضوع',
     file: 'فایل', entries: 'د پیل کوډونه او کلیدي کلمې', new_flow: 'د بهیر نوی فایل (name.yaml)', open: 'پرانیستل',
@@ -1018,7 +1018,12 @@ async function broadcastProgressPage(id) {
         h('p', {}, mine ? t('waiting_other') : h('button', { id: 'approve', onclick: () => decide('approve') }, t('approve_send')),
           ' ', h('button', { id: 'cancel-broadcast', class: 'quiet', onclick: () => decide('cancel') }, t('cancel_broadcast'))));
     } else if (b.status === 'cancelled') {
-      approval.replaceChildren(h('p', { class: 'error' }, t('broadcast_cancelled')));
+      // Refused before anyone approved it, or stopped once under way (what went stays sent).
+      approval.replaceChildren(h('p', { class: 'error' }, t(b.approved_by ? 'broadcast_stopped' : 'broadcast_cancelled')));
+    } else if (!b.done || (b.states.queued || 0) + (b.states.retrying || 0) > 0) {
+      // Found wrong while it goes, or while it waits for its time or for sending hours.
+      if (!approval.querySelector('#stop-broadcast')) approval.replaceChildren(h('p', {}, h('button', { id: 'stop-broadcast', class: 'quiet', onclick: () => decide('cancel') },
+        t('stop_broadcast'))));
     } else approval.replaceChildren();
     if (b.expires_at > 0 && b.status !== 'cancelled') approval.append(h('p', {}, t('expires', when(b.expires_at))));
     const all = b.audience || 1;
