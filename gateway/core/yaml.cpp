@@ -4,6 +4,7 @@
 #include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace paygham::core::yaml {
@@ -14,7 +15,9 @@ result<YAML::Node> load_file(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   try {
-    return YAML::Load(ss.str());
+    YAML::Node root = YAML::Load(ss.str());
+    if (auto twice = duplicate_key(path, root)) return fail(*twice);
+    return root;
   } catch (const YAML::Exception& e) {
     return fail(path + ":" + std::to_string(e.mark.line + 1) + ":" +
                 std::to_string(e.mark.column + 1) + ": " + e.msg);
@@ -36,6 +39,32 @@ std::vector<std::string> list_files(const std::string& dir, std::string_view wha
   }
   std::sort(files.begin(), files.end());
   return files;
+}
+
+std::optional<std::string> duplicate_key(std::string_view file, const YAML::Node& root) {
+  // Depth first, with a bound on the nodes visited: aliases may repeat a part many times, and
+  // what is too big is refused elsewhere.
+  std::vector<YAML::Node> todo{root};
+  for (std::size_t visited = 0; !todo.empty() && visited < 200'000; ++visited) {
+    const YAML::Node node = todo.back();
+    todo.pop_back();
+    if (node.IsSequence()) {
+      for (const auto& item : node) todo.push_back(item);
+    } else if (node.IsMap()) {
+      std::map<std::string, YAML::Mark> seen;
+      for (const auto& kv : node) {
+        if (kv.first.IsScalar()) {
+          const auto [first, fresh] = seen.emplace(kv.first.Scalar(), kv.first.Mark());
+          if (!fresh) {
+            return where(file, kv.first) + ": '" + kv.first.Scalar() + "' is written twice here (first on line " +
+                   std::to_string(first->second.line + 1) + "): only one would be read; keep one";
+          }
+        }
+        todo.push_back(kv.second);
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 std::string where(std::string_view file, const YAML::Node& node) {

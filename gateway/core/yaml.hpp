@@ -22,6 +22,10 @@ result<YAML::Node> load_file(const std::string& path);
 std::vector<std::string> list_files(const std::string& dir, std::string_view what,
                                     std::vector<std::string>& problems);
 
+// A key written twice in one mapping, as "file:line:column: message", or nothing. YAML readers
+// keep one of the two silently (the first, or the last): an operator's edit would be ignored.
+std::optional<std::string> duplicate_key(std::string_view file, const YAML::Node& root);
+
 // "file:line:column" of a node (1-based), or just "file" for a node with no position.
 std::string where(std::string_view file, const YAML::Node& node);
 

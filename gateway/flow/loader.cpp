@@ -580,6 +580,10 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
       return nullptr;
     }
     root = YAML::Load(yaml_text);
+    if (auto twice = core::yaml::duplicate_key(file, root)) {
+      problems.push_back(*twice);
+      return nullptr;
+    }
   } catch (const YAML::Exception& e) {
     problems.push_back(file + ":" + std::to_string(e.mark.line + 1) + ":" +
                        std::to_string(e.mark.column + 1) + ": " + e.msg);

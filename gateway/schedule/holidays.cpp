@@ -86,10 +86,6 @@ holidays_file load_holidays(const std::string& file, const std::function<bool(co
       r.problem(kv.first, "'" + country + "' is not a country's two-letter code that numbers are read as (IR, AF)");
       continue;
     }
-    if (out.holidays.count(country)) {
-      r.problem(kv.first, "'" + country + "' is listed twice; keep one list of its holidays");
-      continue;
-    }
     auto& days = out.holidays[country];  // a country listed with no day: none, said on purpose
     if (!kv.second.IsMap()) {
       read_days(r, kv.second, country, days);

@@ -64,6 +64,7 @@
 //   = escalation N: …          a patient on a health worker's call list ("high": within a working
 //                              day, "low"), and when it closes
 #include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
 
 #include <catch2/catch.hpp>
 
@@ -168,10 +169,16 @@ class player {
     if (auto it = t.header.find("templates"); it != t.header.end()) {
       templates = dir_.file("templates");
       fs::create_directories(templates);
+      // Each text of the fixture added to (or in place of) the shipped one of its key.
       for (const auto& e : fs::directory_iterator(src(it->second))) {
         const std::string name = e.path().filename().string();
-        test::write_file(templates + "/" + name,
-                         test::read_file(src("templates/" + name)) + "\n" + test::read_file(e.path()));
+        YAML::Node texts = YAML::LoadFile(src("templates/" + name));
+        for (const auto& section : YAML::LoadFile(e.path().string())) {
+          for (const auto& text : section.second) texts[section.first.Scalar()][text.first.Scalar()] = text.second;
+        }
+        YAML::Emitter merged;
+        merged << texts;
+        test::write_file(templates + "/" + name, merged.c_str());
       }
     }
     std::string quiet;
