@@ -21,6 +21,22 @@ std::vector<std::string> specs(std::string_view text) {
   return out;
 }
 
+// A '{' never closed ("Emergency: {emergency.") or a lone '}': render shows it as written.
+bool unclosed_brace(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((text[i] == '{' || text[i] == '}') && i + 1 < text.size() && text[i + 1] == text[i]) {
+      ++i;
+    } else if (text[i] == '}') {
+      return true;
+    } else if (text[i] == '{') {
+      const std::size_t close = text.find_first_of("{}", i + 1);
+      if (close == std::string_view::npos || text[close] == '{') return true;
+      i = close;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string listed_placeholders(const std::vector<std::string>& names) {
@@ -124,6 +140,10 @@ void lint_templates(const catalog& texts, std::vector<std::string>& problems, st
         const auto path = std::filesystem::path(ref_file).parent_path() / (lang + ".yaml");
         problems.push_back(path.string() + ": missing '" + key + "' (" + ref->where + " has it)");
         continue;
+      }
+      if (unclosed_brace(e->text)) {
+        problems.push_back(e->where + ": '" + key + "' has a brace that is not closed or not opened: write a " +
+                           "placeholder as {name}, and a brace meant as a brace twice ({{ or }})");
       }
       auto names = placeholders(e->text);
       std::sort(names.begin(), names.end());

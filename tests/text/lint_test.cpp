@@ -36,6 +36,21 @@ TEST_CASE("text: template lint names each broken rule with its place", "[text]")
   CHECK(problems.size() == 8);  // fa's colour repeats the unknown formatter
 }
 
+TEST_CASE("text: a placeholder never closed, or a lone brace, is refused; doubled braces are braces", "[text]") {
+  text::catalog c;
+  c.add("en", "common.unclosed", "Families registered. Emergency: {emergency.");
+  c.add("en", "common.lone", "Reply 1} to confirm.");
+  c.add("en", "common.nested", "Call {emer{gency}.");
+  c.add("en", "common.doubled", "Write {{name}} as it is; call {emergency}.");
+  std::vector<std::string> problems;
+  text::lint_templates(c, problems);
+  for (const auto& p : problems) UNSCOPED_INFO(p);
+  CHECK(has(problems, "'common.unclosed' has a brace that is not closed", "{{ or }}"));
+  CHECK(has(problems, "'common.lone' has a brace", "{name}"));
+  CHECK(has(problems, "'common.nested' has a brace", "{name}"));
+  CHECK(problems.size() == 3);
+}
+
 TEST_CASE("text: a combining mark in a Dari or Farsi text is a warning with its place", "[text]") {
   text::catalog c;
   c.add("fa", "common.please", "لطفاً صبر کنید");  // tanwin
