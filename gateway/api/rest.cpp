@@ -316,7 +316,9 @@ outcome create_broadcast(services& s, store::tx& tx, const call& c) {
   if (const std::string given = b.value("at", ""); !given.empty()) {
     const auto when = text::parse_instant(given);
     if (!when || *when < tx.now() || *when > tx.now() + 30LL * 86'400'000) {
-      return refuse(400, "invalid_time", "at is a time in the next 30 days, as 2026-12-01T06:30:00Z", "at");
+      return refuse(400, "invalid_time",
+                    "at is a time in the next 30 days with its zone, as 2026-12-01T06:30:00Z or 2026-12-01T11:00+04:30",
+                    "at");
     }
     at = *when;
   }

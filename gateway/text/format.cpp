@@ -168,20 +168,53 @@ std::optional<long long> parse_instant(std::string_view value) {
   long long ms = 0;
   auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
   if (ec == std::errc{} && p == value.data() + value.size()) return ms;
-  // YYYY-MM-DDTHH:MM:SSZ (seconds optional)
+  // YYYY-MM-DD (midnight UTC), or YYYY-MM-DDTHH:MM[:SS] with its zone: Z or ±HH:MM. A time
+  // without a zone is refused, never taken as UTC (10:00 in Kabul is 05:30Z).
+  const auto number = [&](std::size_t at, std::size_t digits) -> std::optional<int> {
+    if (at + digits > value.size()) return std::nullopt;
+    int out = 0;
+    for (std::size_t i = at; i < at + digits; ++i) {
+      if (value[i] < '0' || value[i] > '9') return std::nullopt;
+      out = out * 10 + (value[i] - '0');
+    }
+    return out;
+  };
+  const auto y = number(0, 4), mo = number(5, 2), d = number(8, 2);
+  if (!y || !mo || !d || value[4] != '-' || value[7] != '-' || *mo < 1 || *mo > 12 || *d < 1 || *d > 31) {
+    return std::nullopt;
+  }
+  int h = 0, mi = 0, sec = 0;
+  long long offset_minutes = 0;
+  if (value.size() > 10) {
+    const auto hh = number(11, 2), mm = number(14, 2);
+    if (value[10] != 'T' || !hh || !mm || value[13] != ':' || *hh > 23 || *mm > 59) return std::nullopt;
+    h = *hh;
+    mi = *mm;
+    std::size_t at = 16;
+    if (at < value.size() && value[at] == ':') {
+      const auto ss = number(at + 1, 2);
+      if (!ss || *ss > 59) return std::nullopt;
+      sec = *ss;
+      at += 3;
+    }
+    if (at + 1 == value.size() && value[at] == 'Z') {
+      // UTC
+    } else if (at + 6 == value.size() && (value[at] == '+' || value[at] == '-') && value[at + 3] == ':') {
+      const auto oh = number(at + 1, 2), om = number(at + 4, 2);
+      if (!oh || !om || *oh > 14 || *om > 59) return std::nullopt;
+      offset_minutes = (value[at] == '-' ? -1 : 1) * (*oh * 60LL + *om);
+    } else {
+      return std::nullopt;
+    }
+  }
   std::tm tm{};
-  const std::string s(value);
-  int y, mo, d, h = 0, mi = 0, sec = 0;
-  char z = 0;
-  const int n = std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &sec, &z);
-  if (n < 3 || (n == 7 && z != 'Z')) return std::nullopt;
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
+  tm.tm_year = *y - 1900;
+  tm.tm_mon = *mo - 1;
+  tm.tm_mday = *d;
   tm.tm_hour = h;
   tm.tm_min = mi;
   tm.tm_sec = sec;
-  return static_cast<long long>(timegm(&tm)) * 1000;
+  return (static_cast<long long>(timegm(&tm)) - offset_minutes * 60) * 1000;
 }
 
 formatter::formatter(std::string lang, std::string time_zone, month_names months)

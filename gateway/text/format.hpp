@@ -76,7 +76,9 @@ std::vector<std::string> fallback_languages(std::string_view field);
 // from ICU's data; "" for a country with several (the caller falls back to its default).
 std::string country_zone(std::string_view region);
 
-// Parses "1764468000000" or "2026-11-30T05:30:00Z" to unix milliseconds.
+// Parses "1764468000000", "2026-11-30" (midnight UTC), "2026-11-30T05:30:00Z" or
+// "2026-11-30T10:00+04:30" (seconds optional) to unix milliseconds; a time without its zone is
+// nothing.
 std::optional<long long> parse_instant(std::string_view value);
 
 }  // namespace paygham::text

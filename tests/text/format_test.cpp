@@ -105,3 +105,20 @@ TEST_CASE("text: the languages a person reads after their own are read in order,
     CHECK(fallback_languages(unread).empty());
   }
 }
+
+TEST_CASE("text: an instant is read with its zone; a time without one is refused, never taken as UTC", "[text]") {
+  using paygham::text::parse_instant;
+  CHECK(parse_instant("1796000000000") == 1'796'000'000'000LL);
+  CHECK(parse_instant("2026-12-06T05:30:00Z") == 1'796'535'000'000LL);
+  CHECK(parse_instant("2026-12-06T05:30Z") == 1'796'535'000'000LL);
+  // 10:00 in Kabul and 09:00 in Tehran are the same instant, 05:30 UTC.
+  CHECK(parse_instant("2026-12-06T10:00+04:30") == 1'796'535'000'000LL);
+  CHECK(parse_instant("2026-12-06T09:00:00+03:30") == 1'796'535'000'000LL);
+  CHECK(parse_instant("2026-12-06T00:30-05:00") == 1'796'535'000'000LL);
+  CHECK(parse_instant("2026-12-06") == 1'796'515'200'000LL);  // midnight UTC: a day, for reports
+  for (const char* wrong : {"2026-12-06T10:00", "2026-12-06T10:00:00", "2026-12-06 10:00Z", "2026-13-06", "2026-12-06T25:00Z",
+                            "2026-12-06T10:00+4:30", "tomorrow", "", "2026-12-06T10:00Zz"}) {
+    INFO(wrong);
+    CHECK_FALSE(parse_instant(wrong));
+  }
+}
