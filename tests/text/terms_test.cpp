@@ -98,6 +98,13 @@ TEST_CASE("urgent words: danger as people write it, with suffixes, spaces, ZWNJ 
   CHECK(danger.find("a child got hurt") == "got hurt");
   CHECK(danger.find("2 people hurt") == "people hurt");
   CHECK(danger.find("someone died") == "someone died");
+  // A mine that went off, and the wounded, as Dari, Farsi and Pashto reports say it.
+  CHECK(danger.find("ماین ترکید دو نفر مجروح شدند") == "مجروح");
+  CHECK(danger.find("پسرم مجروح شده کمک کنید") == "مجروح");
+  CHECK(danger.find("ماین نزدیک مکتب ترکید") == "ترکید");
+  CHECK(danger.find("مین منفجر شد") == "منفجر");
+  CHECK(danger.find("ماین وچاودېد دوه ماشومان ټپیان دي") == "ټپیان");
+  CHECK(danger.find("ماین د ښوونځي تر څنګ وچاودېد") == "وچاود");
   CHECK(danger.find("یک نفر فوت کرد") == "فوت کرد");
   CHECK(danger.find("یو سړی مړ دی") == "مړ دی");
 }
