@@ -137,6 +137,17 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
     reply_programme = std::move(programme);
     even_if_opted_out = true;
   };
+  // What the person was telling us when they stopped (a hazard report half written) is kept as
+  // their silence would keep it, where the question's timeout saves it to the inbox; what the
+  // conversation would send after is stopped with the rest.
+  bool kept = false;
+  const auto keep_what_was_said = [&] {
+    if (std::exchange(kept, true)) return;
+    const open_question& q = question();
+    const flow::node* n = waiting_ask(q);
+    const flow::node* then = n && !n->on_timeout.empty() ? q.flow->find(n->on_timeout) : nullptr;
+    if (then && then->kind == flow::node_kind::action && then->action == "inbox.save") time_out_left(tx, c, *q.run, true);
+  };
   switch (said) {
     case text::global_word::stop:
     case text::global_word::stop_programme: {
@@ -160,6 +171,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
         ask_which(question().flow->programme.empty() ? programme : question().flow->programme, std::nullopt);
         break;
       }
+      keep_what_was_said();
       if (!programme.empty() && !who.opted_out) {
         tx.set_programme_opt_out(who.id, programme, true);
         actions::forget_notices(tx, who, programme);
@@ -176,6 +188,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       [[fallthrough]];
     }
     case text::global_word::stop_all:
+      keep_what_was_said();
       tx.set_opted_out(who.id, true);
       actions::forget_notices(tx, who, "");
       key = flow::keys::opted_out;
