@@ -49,6 +49,7 @@
 #include "gateway/store/tx.hpp"
 #include "gateway/text/districts.hpp"
 #include "gateway/text/normalize.hpp"
+#include "gateway/text/format.hpp"
 #include "gateway/text/readers.hpp"
 
 namespace paygham::actions {
@@ -188,10 +189,14 @@ flow::action_result subscriptions_transfer(store::tx& t, const request& r) {
   }
   flow::action_result out{"ok", {{"area", joined(areas)}}};
   // The person, not the SIM, chose a language: a new number that has not shown one keeps it
-  // ("MINE 482913" says nothing; the old number's Dari does).
+  // ("MINE 482913" says nothing; the old number's Dari does), and so does one whose language
+  // was only read from the script («ماین ۴۸۲۹۱۳» is Dari and Pashto alike: a Pashto speaker
+  // stays Pashto).
   const auto now_on = t.find_contact(r.contact_id);
   const auto was = t.find_contact(moved->from_contact);
-  if (now_on && was && now_on->language.empty() && !was->language.empty()) {
+  const bool script_only = now_on && was && now_on->language != was->language &&
+                           text::persian_script(now_on->language) && text::persian_script(was->language);
+  if (now_on && was && !was->language.empty() && (now_on->language.empty() || script_only)) {
     out.vars[std::string(flow::contact_prefix) + "language"] = was->language;
   }
   if (was && was->fields.count(lessons_field(topic))) {
