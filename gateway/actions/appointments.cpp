@@ -470,7 +470,9 @@ flow::action_result appointments_times(store::tx& t, const request& r) {
   const auto p = place_of(t, r);
   if (!p) return error;
   const auto day = day_arg(r.arg("day"), *p);
-  if (!day) return error;
+  // A day offered by SMS and chosen after it came (or the clinic closed it meanwhile): nothing
+  // free on it, and the flow offers the days free now.
+  if (!day) return text::read_date(text::normalize(r.arg("day"))) ? flow::action_result{"none", {}} : error;
   const auto use = t.slot_use(p->clinic.id, p->service, *day, *day, r.run_id);
   const auto own = own_windows(t, r, *p);
   auto items = nlohmann::json::array();
