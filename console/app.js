@@ -1020,9 +1020,9 @@ async function broadcastProgressPage(id) {
     } else if (b.status === 'cancelled') {
       // Refused before anyone approved it, or stopped once under way (what went stays sent).
       approval.replaceChildren(h('p', { class: 'error' }, t(b.approved_by ? 'broadcast_stopped' : 'broadcast_cancelled')));
-    } else if (!b.done || (b.states.queued || 0) + (b.states.retrying || 0) > 0) {
+    } else if (b.status !== 'expired' && (!b.done || (b.states.queued || 0) + (b.states.retrying || 0) > 0)) {
       // Found wrong while it goes, or while it waits for its time or for sending hours.
-      if (!approval.querySelector('#stop-broadcast')) approval.replaceChildren(h('p', {}, h('button', { id: 'stop-broadcast', class: 'quiet', onclick: () => decide('cancel') },
+      approval.replaceChildren(h('p', {}, h('button', { id: 'stop-broadcast', class: 'quiet', onclick: () => decide('cancel') },
         t('stop_broadcast'))));
     } else approval.replaceChildren();
     if (b.expires_at > 0 && b.status !== 'cancelled') approval.append(h('p', {}, t('expires', when(b.expires_at))));

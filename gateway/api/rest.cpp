@@ -311,10 +311,11 @@ outcome create_broadcast(services& s, store::tx& tx, const call& c) {
   if (const auto bad = runner::check_broadcast_text(out.template_key, s.runner.current()->texts, s.runner.config())) {
     return refuse(400, "unusable_template", bad->message, bad->field);
   }
-  // Later, at a time given ("at", ISO 8601 UTC), up to 30 days ahead; now by default.
+  // Later, at a time given ("at", ISO 8601 with its zone), up to 30 days ahead; now by default.
   core::unix_ms at = tx.now();
   if (const std::string given = b.value("at", ""); !given.empty()) {
-    const auto when = text::parse_instant(given);
+    // A day alone is midnight UTC (04:30 in Kabul): a time is asked for.
+    const auto when = given.find('T') == std::string::npos ? std::nullopt : text::parse_instant(given);
     if (!when || *when < tx.now() || *when > tx.now() + 30LL * 86'400'000) {
       return refuse(400, "invalid_time",
                     "at is a time in the next 30 days with its zone, as 2026-12-01T06:30:00Z or 2026-12-01T11:00+04:30",
@@ -325,7 +326,7 @@ outcome create_broadcast(services& s, store::tx& tx, const call& c) {
   const std::string priority = b.value("priority", "area");
   runner::broadcast_request asked{priority, at, 0, 0, c.actor()};
   if (const std::string given = b.value("expires_at", ""); !given.empty()) {
-    const auto when = text::parse_instant(given);
+    const auto when = given.find('T') == std::string::npos ? std::nullopt : text::parse_instant(given);
     if (!when) {
       return refuse(400, "invalid_time", "expires_at is a time after the broadcast may go, as 2026-12-01T18:00:00Z",
                     "expires_at");
@@ -407,15 +408,15 @@ outcome cancel_broadcast(services&, store::tx& tx, const call& c) {
   const auto id = text::read_id(c.value("id"));
   const auto b = id ? tx.find_broadcast(*id) : std::nullopt;
   if (!b) return refuse(404, "not_found", "no broadcast with that number");
-  const auto cancelled = tx.cancel_broadcast(b->id);
-  if (!cancelled) {
+  // Two people let an urgent alert go: a machine's token is nobody, to refuse it or stop it.
+  if (b->prio == core::priority::alert && c.token.user_id == 0) {
+    return refuse(403, "not_a_person", "an urgent alert is cancelled by a person logged in to the console");
+  }
+  if (!runner::cancel_broadcast(tx, *b, c.actor(), "api")) {
     return refuse(409, "nothing_to_stop",
                   "broadcast " + std::to_string(b->id) + " is " + broadcast_status(*b, tx.now()) +
                       (b->cancelled ? "" : ": every message of it has gone to the aggregator"));
   }
-  tx.audit(c.actor(), "broadcasts.cancel", "broadcast:" + std::to_string(b->id),
-           json{{"audience", b->audience}, {"requested_by", b->requested_by},
-                {"messages_cancelled", *cancelled}}.dump());
   return answer(broadcast_json(tx, *tx.find_broadcast(b->id)));
 }
 
@@ -2067,7 +2068,7 @@ const std::vector<route>& routes() {
       {"POST", "/api/v1/broadcasts/{id}/approve", {"admin", "operator"}, approve_broadcast,
        "A second person approves an urgent alert: it goes now (not by whoever asked for it)"},
       {"POST", "/api/v1/broadcasts/{id}/cancel", {"admin", "operator"}, cancel_broadcast,
-       "Refuses an urgent alert awaiting approval: nothing is sent"},
+       "Refuses an urgent alert awaiting approval, or stops a broadcast under way: what is not yet sent is cancelled"},
       {"POST", "/api/v1/flows/validate", {"admin", "operator"}, validate_flow,
        "What lint says of a flow file (problems at their line), without publishing it",
        {{"file", "string"}, {"yaml", "string"}}, {"file", "yaml"}, {}, false, false},

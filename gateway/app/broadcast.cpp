@@ -213,14 +213,9 @@ int broadcast_decide(const std::string& config_path, const std::string& action, 
       if (!b) return;
       if (action == "cancel") {
         // Awaiting approval, or under way: whatever is not yet sent.
-        const auto cancelled = t.cancel_broadcast(b->id);
+        const auto cancelled = runner::cancel_broadcast(t, *b, actor, "cli");
         done = cancelled.has_value();
         stopped = cancelled.value_or(0);
-        if (done) {
-          t.audit(actor, "broadcasts.cancel", "broadcast:" + std::to_string(b->id),
-                  nlohmann::json{{"audience", b->audience}, {"requested_by", b->requested_by},
-                                 {"messages_cancelled", stopped}, {"via", "cli"}}.dump());
-        }
         return;
       }
       if (!b->awaiting_approval() || b->requested_by == actor) return;

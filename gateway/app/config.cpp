@@ -620,10 +620,6 @@ void read_contact_fields(config_reader& cr, const YAML::Node& n, config& c) {
     }
     const std::string name = kv.first.as<std::string>();
     const std::string path = "contact_fields." + name;
-    if (c.contact_fields.count(name)) {
-      r.problem(kv.first, "'" + path + "' is declared twice");
-      continue;
-    }
     if (!contact_field_name(name)) {
       r.problem(kv.first, "'" + path + "': a field's name is a-z, 0-9 and _ (at most 32), starting with a letter");
       continue;

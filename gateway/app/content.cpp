@@ -464,13 +464,14 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   if (!c.districts_file.empty()) bundle->districts = text::load_districts(c.districts_file, problems);
   // A flow keyword that is also a global one would never be reached.
   for (const auto& f : bundle->flows.all()) {
-    for (const auto& k : f->sms_keywords) {
+    for (std::size_t i = 0; i < f->sms_keywords.size(); ++i) {
+      const std::string& k = f->sms_keywords[i];
+      const std::string& word = f->sms_keywords_normalized[i];
       const auto said = text::read_global(text::normalize(k), bundle->keywords);
       if (said != text::global_word::none && said != text::global_word::ask_stop) {
         problems.push_back(f->file + ": SMS keyword '" + k +
                            "' is reserved (lexicon/keywords.yaml: stop, stop_all, start or help)");
-      } else if (const std::string word(text::strip_punctuation(text::normalize(k)));
-                 bundle->words.yes_no(word) || bundle->words.number_words().count(word) != 0 ||
+      } else if (bundle->words.yes_no(word) || bundle->words.number_words().count(word) != 0 ||
                  bundle->words.label_words().count(word) != 0) {
         // It would take a yes, a number or an option's word meant for an open question.
         problems.push_back(f->file + ": SMS keyword '" + k + "' is an answer to questions (lexicon/yes_no.yaml or " +

@@ -616,7 +616,7 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
       if (word.find(' ') != std::string::npos) {
         r.problem(triggers["sms"], "SMS keyword '" + k + "' is more than one word: a flow starts on the first word of a " +
                                        "message, so write one word ('" + word.substr(0, word.find(' ')) + "')");
-      } else if (std::all_of(word.begin(), word.end(), [](unsigned char ch) { return ch < 0x80 && !std::isalpha(ch); })) {
+      } else if (!text::has_letters(word)) {
         r.problem(triggers["sms"], "SMS keyword '" + k + "' has no letters: numbers answer the questions of every flow "
                                        "(1, ۲); choose a word");
       }

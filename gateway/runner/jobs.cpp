@@ -754,6 +754,18 @@ bool approve_broadcast(store::tx& tx, std::int64_t id, std::string_view by) {
   return true;
 }
 
+std::optional<std::size_t> cancel_broadcast(store::tx& tx, const store::broadcast& b, std::string_view by,
+                                            std::string_view via) {
+  const auto cancelled = tx.cancel_broadcast(b.id);
+  if (cancelled) {
+    tx.audit(std::string(by), "broadcasts.cancel", "broadcast:" + std::to_string(b.id),
+             nlohmann::json{{"audience", b.audience}, {"requested_by", b.requested_by},
+                            {"messages_cancelled", *cancelled}, {"via", via}}
+                 .dump());
+  }
+  return cancelled;
+}
+
 std::string runner::apply_broadcast_batch(store::tx& tx, const content& c, const store::job& j,
                                           tick_outcome& done) const {
   const auto p = broadcast_job::parse(j.payload);
@@ -791,7 +803,11 @@ std::string runner::apply_broadcast_batch(store::tx& tx, const content& c, const
   const texts everyone = render("");
   if (everyone.fallback.empty()) {
     // Asked for by the command line from the files on disk, before the server reloaded them:
-    // it waits for the reload, said in the log a minute apart, instead of stopping for good.
+    // it waits for the reload, said in the log a minute apart, for a day; then it is parked
+    // (the log and `paygham broadcast status` say so) until someone cancels it.
+    if (tx.now() > b->not_before + a_day_ms) {
+      return "no text '" + b->template_key + "' in any language for a day";
+    }
     core::log::warn("broadcast.no_text", {{"broadcast", b->id}, {"text", b->template_key}});
     tx.add_job(j.kind, tx.now() + 60'000, j.payload);
     return {};

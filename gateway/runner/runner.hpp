@@ -189,6 +189,11 @@ std::string_view broadcast_priority_name(core::priority p);
 // The second person's approval (`by`, as the audit log names people): the broadcast goes now.
 // False, and nothing changes, when it awaits no approval or `by` asked for it.
 bool approve_broadcast(store::tx& tx, std::int64_t id, std::string_view by);
+// A broadcast found wrong, refused before its approval or stopped under way (`by` and `via`,
+// "api" or "cli", go to the audit log): how many of its messages not yet sent were cancelled, or
+// nothing when nothing was left to stop.
+std::optional<std::size_t> cancel_broadcast(store::tx& tx, const store::broadcast& b, std::string_view by,
+                                            std::string_view via);
 inline constexpr std::size_t broadcast_batch_size = 2000;
 // How long an urgent alert may still go unless told otherwise: a hazard alert a day late is
 // more confusing than none (R-M3).

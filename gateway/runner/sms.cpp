@@ -171,7 +171,8 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
         ask_which(question().flow->programme.empty() ? programme : question().flow->programme, std::nullopt);
         break;
       }
-      keep_what_was_said();
+      // (A stop of another programme leaves the conversation open: it goes on.)
+      if (question().flow && question().flow->programme == programme) keep_what_was_said();
       if (!programme.empty() && !who.opted_out) {
         tx.set_programme_opt_out(who.id, programme, true);
         actions::forget_notices(tx, who, programme);

@@ -245,15 +245,13 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     if (used < answers.size()) return answers[used++];
     return std::nullopt;
   };
+  // The gateway's own screen asked now (the language, its letters, "messages stopped"), and
+  // where its answer is in the text.
+  const std::string own_screen = gateway_node(s.out.next.node) ? s.out.next.node : std::string();
+  const int own_part = first_part + static_cast<int>(used);
+  const std::size_t used_before = used;
   if (s.out.next.node == language_node) {
-    const int part = first_part + static_cast<int>(used);
-    const auto answer = next_answer();
-    language_step(tx, *c, s, answer);
-    // Not a language, in a flow behind a PIN (a health worker on a new phone): likely the PIN,
-    // typed where its prompt was expected. Never stored as typed, nor what was dialled after it.
-    if (answer && s.out.next.node == language_node && s.f->asks_secret) {
-      for (int p = part; p < std::max(part + 1, parts_in(req.text)); ++p) secret_parts.push_back(p);
-    }
+    language_step(tx, *c, s, next_answer());
     // Digits dialled on past the language (*384*12*2*1#): someone who knows the menus, and
     // so their phone's letters.
     if (s.out.next.node == letters_node && used < answers.size()) letters_step(tx, *c, s, std::string("1"));
@@ -277,6 +275,12 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
   } else if (!existing) {
     // Shortcut digits answer the flow's own screens, never the stopped-messages question.
     s.out = flow::start(*s.f, s.ctx);
+  }
+  // An answer that screen did not take, in a flow behind a PIN (a health worker on a new phone):
+  // likely the PIN, typed where its prompt was expected. Never stored as typed, nor what was
+  // dialled after it.
+  if (!own_screen.empty() && used > used_before && s.out.next.node == own_screen && s.f->asks_secret) {
+    for (int p = own_part; p < std::max(own_part + 1, parts_in(req.text)); ++p) secret_parts.push_back(p);
   }
   settle(tx, *c, s);
   for (; used < answers.size() && !s.out.finished && !gateway_node(s.out.next.node); ++used) {

@@ -280,7 +280,9 @@ TEST_CASE("api: a broadcast needs subscribers, and confirm above 1000 people, an
   CHECK(json::parse(r.body)["states"]["cancelled"] == 1200);
   CHECK(json::parse(scalar(srv.dir, "SELECT detail FROM audit_log WHERE action = 'broadcasts.cancel'"))["messages_cancelled"] ==
         1200);
-  for (const std::string bad : {"tomorrow", "2020-01-01T00:00:00Z", "2099-01-01T00:00:00Z"}) {
+  // A day alone is midnight UTC, 04:30 in Kabul: a time with its zone is asked for.
+  for (const std::string& bad : std::vector<std::string>{"tomorrow", "2020-01-01T00:00:00Z", "2099-01-01T00:00:00Z", std::string(at).substr(0, 10),
+                                std::string(at).substr(0, 16)}) {
     r = amina.call("POST", "/api/v1/broadcasts", body.substr(0, body.size() - 1) + R"(, "confirm": true, "at": ")" + bad + "\"}");
     CHECK(r.status == 400);
     CHECK(error_of(r)["field"] == "at");
@@ -289,6 +291,9 @@ TEST_CASE("api: a broadcast needs subscribers, and confirm above 1000 people, an
   r = amina.call("POST", "/api/v1/broadcasts", confirmed);
   REQUIRE(r.status == 201);
   const std::string wrong = std::to_string(json::parse(r.body)["id"].get<long long>());
+  r = api(srv.port(), "POST", "/api/v1/broadcasts/" + wrong + "/cancel", srv.token);  // a machine's token is nobody
+  CHECK(r.status == 403);
+  CHECK(error_of(r)["code"] == "not_a_person");
   r = amina.call("POST", "/api/v1/broadcasts/" + wrong + "/cancel");
   REQUIRE(r.status == 200);
   CHECK(json::parse(r.body)["status"] == "cancelled");

@@ -341,6 +341,11 @@ TEST_CASE("runner: a PIN typed at the language picker of a menu behind a PIN is 
   CHECK(fx.hop("p1", "2580*4", "*384*16#").text ==  // (no worker has this phone here)
         "This number is not registered as a health worker. Ask your supervisor.");
   CHECK(pin_kept() == 0);
+  // A Pashto speaker's letters check comes before the PIN too: the PIN typed there is not kept.
+  fx.hop("p3", "", "*384*16#", "+93700000003");
+  CHECK_THAT(fx.hop("p3", "2", "*384*16#", "+93700000003").text, Catch::Contains("ټ"));
+  fx.hop("p3", "2*2580", "*384*16#", "+93700000003");
+  CHECK(pin_kept() == 0);
   // Where no PIN is asked, a wrong answer at the picker is no secret, and kept as typed.
   fx.hop("p2", "");
   fx.hop("p2", "2580");

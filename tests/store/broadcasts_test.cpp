@@ -341,7 +341,11 @@ TEST_CASE("broadcasts: one found wrong under way stops: nobody more is queued, w
     CHECK(t.queue_broadcast_batch(id, {}, "Lesson", 10).messages == 0);
     CHECK(t.broadcast_progress(id) == std::map<std::string, std::int64_t>{{"cancelled", 2}, {"sending", 1}});
     CHECK_FALSE(t.cancel_broadcast(id).has_value());  // nothing left to stop
+    // The one in flight fails for now: it is never tried again.
+    t.record_retry(sent[0].id, fx.now.load() + 1000, "500", "aggregator busy", true);
   });
+  fx.now += 2000;
+  CHECK(test::in_tx(fx.w, [](store::tx& t) { return t.claim_due("at", 10); }).empty());
   CHECK(test::value(fx.so, "SELECT COUNT(*) FROM message_events WHERE status = 'cancelled' AND source = 'broadcast'") ==
         "2");
 }

@@ -101,8 +101,13 @@ TEST_CASE("urgent words: danger as people write it, with suffixes, spaces, ZWNJ 
   // A mine that went off, and the wounded, as Dari, Farsi and Pashto reports say it.
   CHECK(danger.find("ماین ترکید دو نفر مجروح شدند") == "مجروح");
   CHECK(danger.find("پسرم مجروح شده کمک کنید") == "مجروح");
-  CHECK(danger.find("ماین نزدیک مکتب ترکید") == "ترکید");
-  CHECK(danger.find("مین منفجر شد") == "منفجر");
+  CHECK(danger.find("دیروز ماین ترکید") == "ماین ترکید");
+  CHECK(danger.find("مین منفجر شد") == "منفجر شد");
+  CHECK(danger.find("بم منفجر شده") == "منفجر شد");
+  // What people report is "unexploded": no danger in the word alone, nor in a tyre that burst.
+  CHECK(danger.find("مهمات منفجر نشده نزدیک مکتب") == "");
+  CHECK(danger.find("ماین منفجر نشده") == "");
+  CHECK(danger.find("لاستیک ترکید") == "");
   CHECK(danger.find("ماین وچاودېد دوه ماشومان ټپیان دي") == "ټپیان");
   CHECK(danger.find("ماین د ښوونځي تر څنګ وچاودېد") == "وچاود");
   CHECK(danger.find("یک نفر فوت کرد") == "فوت کرد");

@@ -1646,7 +1646,8 @@ bool tx::approve_broadcast(std::int64_t id, std::string_view by) {
 
 std::optional<std::size_t> tx::cancel_broadcast(std::int64_t id) {
   require_disk();
-  // The row lock: a batch another node is queuing finishes first, then finds it done.
+  // The row lock first: a batch another node is queuing finishes, and what it queued is seen.
+  if (c_.query("SELECT 1 FROM broadcasts WHERE id = $1 FOR UPDATE", {id}).empty()) return std::nullopt;
   if (c_.query("UPDATE broadcasts SET cancelled = 1, done = 1, updated_at = $1 WHERE id = $2 AND cancelled = 0"
                " AND (done = 0 OR EXISTS (SELECT 1 FROM outbound_messages WHERE broadcast_id = broadcasts.id"
                " AND status IN ('queued', 'retrying'))) RETURNING id",
@@ -1654,6 +1655,8 @@ std::optional<std::size_t> tx::cancel_broadcast(std::int64_t id) {
           .empty()) {
     return std::nullopt;
   }
+  // Those in flight finish as they will, but never go again (a retry, a restart): expired now.
+  c_.query("UPDATE outbound_messages SET expires_at = $1 WHERE broadcast_id = $2 AND status = 'sending'", {now(), id});
   const auto moved = c_.query(
       "UPDATE outbound_messages SET status = 'cancelled', error = 'the broadcast was stopped', updated_at = $1"
       " WHERE broadcast_id = $2 AND status IN ('queued', 'retrying') RETURNING id",

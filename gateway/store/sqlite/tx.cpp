@@ -1626,6 +1626,11 @@ std::optional<std::size_t> tx::cancel_broadcast(std::int64_t id) {
   b.bind(1, now());
   b.bind(2, id);
   if (b.exec() != 1) return std::nullopt;
+  // Those in flight finish as they will, but never go again (a retry, a restart): expired now.
+  auto& f = stmt("UPDATE outbound_messages SET expires_at = ?1 WHERE broadcast_id = ?2 AND status = 'sending'");
+  f.bind(1, now());
+  f.bind(2, id);
+  f.exec();
   auto& u = stmt(
       "UPDATE outbound_messages SET status = 'cancelled', error = 'the broadcast was stopped', updated_at = ?"
       " WHERE broadcast_id = ? AND status IN ('queued', 'retrying') RETURNING id");
