@@ -310,13 +310,16 @@ TEST_CASE("runner: a broadcast of a text the gateway has not loaded yet waits fo
     b.requested_by = "user:1";
     b.approved_by = "user:2";
     b.audience = 1;
+    b.not_before = t.now();
+    runner::start_broadcast(t, b);
+    b.template_key = "winter.never";  // a second, whose text never comes
     runner::start_broadcast(t, b);
   });
   const auto tick = [&] { return test::in_tx(*fx.writer, [&](store::tx& t) { return fx.run->tick(t); }); };
   tick();
   CHECK(test::value(fx.so, "SELECT COUNT(*) FROM outbound_messages") == "0");
   CHECK(test::value(fx.so, "SELECT COUNT(*) FROM jobs WHERE status = 'parked'") == "0");
-  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM jobs WHERE status = 'pending' AND kind = 'broadcast.batch'") == "1");
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM jobs WHERE status = 'pending' AND kind = 'broadcast.batch'") == "2");
   // The operator reloads: a minute later it is queued.
   auto with_text = std::make_shared<runner::content>(*fx.run->current());
   with_text->texts.add("en", "winter.cold", "Red Crescent: cold night ahead.");
@@ -324,6 +327,13 @@ TEST_CASE("runner: a broadcast of a text the gateway has not loaded yet waits fo
   fx.now += 60'000;
   tick();
   CHECK(test::value(fx.so, "SELECT body FROM outbound_messages") == "Red Crescent: cold night ahead.");
+  // The other waits a day, a minute at a time, then is parked with the reason.
+  for (int minute = 0; minute < 24 * 60 + 2; ++minute) {
+    fx.now += 60'000;
+    tick();
+  }
+  CHECK_THAT(test::value(fx.so, "SELECT problem FROM jobs WHERE status = 'parked'"),
+             Catch::Contains("no text 'winter.never' in any language for a day"));
 }
 
 TEST_CASE("runner: a PIN typed at the language picker of a menu behind a PIN is never stored", "[runner]") {
