@@ -106,7 +106,7 @@ TEST_CASE("text: the languages a person reads after their own are read in order,
   }
 }
 
-TEST_CASE("text: an instant is read with its zone; a time without one is refused, never taken as UTC", "[text]") {
+TEST_CASE("text: an instant is read with its zone, and a time without one is refused, never taken as UTC", "[text]") {
   using paygham::text::parse_instant;
   CHECK(parse_instant("1796000000000") == 1'796'000'000'000LL);
   CHECK(parse_instant("2026-12-06T05:30:00Z") == 1'796'535'000'000LL);

@@ -36,7 +36,7 @@ TEST_CASE("text: template lint names each broken rule with its place", "[text]")
   CHECK(problems.size() == 8);  // fa's colour repeats the unknown formatter
 }
 
-TEST_CASE("text: a placeholder never closed, or a lone brace, is refused; doubled braces are braces", "[text]") {
+TEST_CASE("text: a placeholder never closed, or a lone brace, is refused, and doubled braces are braces", "[text]") {
   text::catalog c;
   c.add("en", "common.unclosed", "Families registered. Emergency: {emergency.");
   c.add("en", "common.lone", "Reply 1} to confirm.");
