@@ -31,16 +31,21 @@ struct fixture : test::store_fixture {
     });
   }
 
+  // A lesson of `prio` to Herat's subscribers, counted now.
+  static store::broadcast lesson_to_herat(store::tx& t, core::priority prio) {
+    store::broadcast b;
+    b.topic = "mine_safety";
+    b.area = "herat";
+    b.template_key = "mine_safety.lesson";
+    b.prio = prio;
+    b.audience = t.count_audience(b);
+    return b;
+  }
+
   // Sends a broadcast of `prio` to Herat; returns its messages' states ("queued" → 2, …).
   std::map<std::string, std::int64_t> send(core::priority prio) {
     return test::in_tx(w, [&](store::tx& t) {
-      store::broadcast b;
-      b.topic = "mine_safety";
-      b.area = "herat";
-      b.template_key = "mine_safety.lesson";
-      b.prio = prio;
-      b.audience = t.count_audience(b);
-      const auto id = t.add_broadcast(b);
+      const auto id = t.add_broadcast(lesson_to_herat(t, prio));
       // The batch that reaches the end says so on the next call.
       while (!t.queue_broadcast_batch(id, {{"prs", "درس"}}, "Lesson", 100).done) {
       }
@@ -78,13 +83,7 @@ TEST_CASE("broadcasts: a text not in a person's language comes in the next langu
     }
   });
   const auto id = test::in_tx(fx.w, [&](store::tx& t) {
-    store::broadcast b;
-    b.topic = "mine_safety";
-    b.area = "herat";
-    b.template_key = "mine_safety.lesson";
-    b.prio = core::priority::alert;
-    b.audience = t.count_audience(b);
-    const auto made = t.add_broadcast(b);
+    const auto made = t.add_broadcast(fixture::lesson_to_herat(t, core::priority::alert));
     while (!t.queue_broadcast_batch(made, {{"prs", "درس"}, {"fa", "آموزش"}, {"en", "Lesson"}}, "Default", 100).done) {
     }
     return made;
@@ -322,13 +321,7 @@ TEST_CASE("broadcasts: one found wrong under way stops: nobody more is queued, w
     for (const char* phone : {"+93700000003", "+93700000004"}) t.subscribe(t.upsert_contact(phone).id, "mine_safety", "herat", "at");
   });
   const auto id = test::in_tx(fx.w, [](store::tx& t) {
-    store::broadcast b;
-    b.topic = "mine_safety";
-    b.area = "herat";
-    b.template_key = "mine_safety.lesson";
-    b.prio = core::priority::bulk;
-    b.audience = t.count_audience(b);
-    const auto made = t.add_broadcast(b);
+    const auto made = t.add_broadcast(fixture::lesson_to_herat(t, core::priority::bulk));
     t.queue_broadcast_batch(made, {}, "Lesson", 3);  // three of four queued so far
     return made;
   });
