@@ -822,16 +822,35 @@ std::string runner::apply_broadcast_batch(store::tx& tx, const content& c, const
       tx.rebody_broadcast(b->id, batch.from_contact, batch.to_contact, prefix, own.bodies, own.fallback);
     }
   }
-  // People with quiet hours of their own (R-S8) get it within those, where they are, never
-  // before it is due to go. Held past its expiry, it expires unsent (counted in the log).
+  // Sending hours (R-S8) are those where each person is: the broadcast may go from the
+  // deployment's morning, but a number of a country whose clock is behind (+98: Tehran is an
+  // hour behind Kabul) waits for its own morning, and for its own holidays; people with quiet
+  // hours of their own get it within those. Never before it is due to go; held past its
+  // expiry, it expires unsent (counted in the log). Urgent alerts go at any hour.
   std::int64_t past_expiry = 0;
+  const core::unix_ms due = std::max(tx.now(), b->not_before);
+  const auto held = [&](const store::contact& who) {
+    const core::unix_ms at = sending_time(due, who, b->topic, {}, quiet_days_hold(*b));
+    return std::pair{at, b->expires_at > 0 && at >= b->expires_at};
+  };
+  if (b->prio != core::priority::alert && batch.messages > 0) {
+    for (const auto& number : tx.batch_numbers(b->id, batch.from_contact, batch.to_contact)) {
+      store::contact who;
+      who.phone = number;
+      const auto [at, too_late] = held(who);
+      if (at <= due) continue;
+      const std::size_t n = tx.hold_broadcast(b->id, batch.from_contact, batch.to_contact,
+                                              std::string_view(number).substr(0, store::tx::number_start), at);
+      past_expiry += too_late ? static_cast<std::int64_t>(n) : 0;
+    }
+  }
   for (const auto& own : batch.own) {
     store::contact who;
     who.phone = own.phone;
     who.quiet_hours = own.quiet_hours;
-    const core::unix_ms at = sending_time(std::max(tx.now(), b->not_before), who, b->topic, {}, quiet_days_hold(*b));
+    const auto [at, too_late] = held(who);
     tx.hold_message(own.message_id, at);
-    past_expiry += b->expires_at > 0 && at >= b->expires_at ? 1 : 0;
+    past_expiry += too_late ? 1 : 0;
   }
   if (past_expiry > 0) {
     core::log::info("broadcast.held_past_expiry", {{"broadcast", b->id}, {"messages", past_expiry}});

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 
 #include "gateway/store/writer.hpp"
@@ -105,6 +106,38 @@ TEST_CASE("broadcasts: a text not in a person's language comes in the next langu
   CHECK(body("+93700000011") == "آموزش افغانستان");
   CHECK(body("+93700000012") == "Lesson AF");
   CHECK(body("+93700000013") == "Default AF");
+}
+
+TEST_CASE("broadcasts: a batch names one number of each country it goes to, and holds those of one country (R-S8)",
+          "[store]") {
+  fixture fx;
+  // Two Iranian numbers of different operators and one who set their own quiet hours (held
+  // one by one, by those hours, never by their country's).
+  test::in_tx(fx.w, [&](store::tx& t) {
+    for (const char* phone : {"+989121110001", "+989351110002", "+989121110003"}) {
+      t.subscribe(t.upsert_contact(phone).id, "mine_safety", "herat", "at");
+    }
+    t.set_quiet_hours(t.upsert_contact("+989121110003").id, "22:00-06:00");
+  });
+  const core::unix_ms morning = 4'000'000'000'000;  // later than any clock the store reads
+  test::in_tx(fx.w, [&](store::tx& t) {
+    const auto id = t.add_broadcast(fixture::lesson_to_herat(t, core::priority::reminder));
+    const auto batch = t.queue_broadcast_batch(id, {}, "Lesson", 100);
+    REQUIRE(batch.messages == 5);
+    auto numbers = t.batch_numbers(id, batch.from_contact, batch.to_contact);
+    std::sort(numbers.begin(), numbers.end());
+    CHECK(numbers == std::vector<std::string>{"+93700000001", "+989121110001", "+989351110002"});
+    CHECK(t.hold_broadcast(id, batch.from_contact, batch.to_contact, "+9891", morning) == 1);
+    // Another batch's people are not this one's.
+    CHECK(t.hold_broadcast(id, batch.to_contact, batch.to_contact + 10, "+9893", morning) == 0);
+  });
+  const auto next_at = [&](const char* phone) {
+    return test::value(fx.so, std::string("SELECT next_at FROM outbound_messages WHERE to_phone = '") + phone + "'");
+  };
+  CHECK(next_at("+989121110001") == std::to_string(morning));
+  CHECK(next_at("+989351110002") != std::to_string(morning));
+  CHECK(next_at("+989121110003") != std::to_string(morning));
+  CHECK(next_at("+93700000001") != std::to_string(morning));
 }
 
 TEST_CASE("broadcasts: an alert for a route reaches those who said they come by it, in every area (R-M1)",

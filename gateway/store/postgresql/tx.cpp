@@ -1762,6 +1762,28 @@ void tx::hold_message(std::int64_t id, core::unix_ms until) {
            {until, id});
 }
 
+std::vector<std::string> tx::batch_numbers(std::int64_t id, std::int64_t from_contact, std::int64_t to_contact) {
+  const auto r = c_.query(
+      "SELECT MIN(m.to_phone) FROM contacts c JOIN outbound_messages m ON m.contact_id = c.id"
+      " WHERE c.id > $1 AND c.id <= $2 AND c.quiet_hours IS NULL AND m.broadcast_id = $3 AND m.status = 'queued'"
+      " GROUP BY left(m.to_phone, $4)",
+      {from_contact, to_contact, id, static_cast<std::int64_t>(number_start)});
+  std::vector<std::string> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+  return out;
+}
+
+std::size_t tx::hold_broadcast(std::int64_t id, std::int64_t from_contact, std::int64_t to_contact,
+                               std::string_view start, core::unix_ms until) {
+  return c_.query(
+               "UPDATE outbound_messages m SET next_at = GREATEST(m.next_at, $1) FROM contacts c"
+               " WHERE c.id = m.contact_id AND c.quiet_hours IS NULL AND m.broadcast_id = $2"
+               " AND m.contact_id > $3 AND m.contact_id <= $4 AND m.status = 'queued'"
+               " AND left(m.to_phone, length($5)) = $5",
+               {until, id, from_contact, to_contact, std::string(start)})
+      .affected();
+}
+
 void tx::rebody_broadcast(std::int64_t id, std::int64_t from_contact, std::int64_t to_contact,
                           std::string_view phone_prefix, const std::map<std::string, std::string>& bodies,
                           std::string_view fallback) {

@@ -161,6 +161,9 @@ class tx final : public store::tx {
   batch_queued queue_broadcast_batch(std::int64_t id, const std::map<std::string, std::string>& bodies,
                                      std::string_view fallback, std::size_t limit) override;
   void hold_message(std::int64_t id, core::unix_ms until) override;
+  std::vector<std::string> batch_numbers(std::int64_t id, std::int64_t from_contact, std::int64_t to_contact) override;
+  std::size_t hold_broadcast(std::int64_t id, std::int64_t from_contact, std::int64_t to_contact, std::string_view start,
+                             core::unix_ms until) override;
   void rebody_broadcast(std::int64_t id, std::int64_t from_contact, std::int64_t to_contact,
                         std::string_view phone_prefix, const std::map<std::string, std::string>& bodies,
                         std::string_view fallback) override;

@@ -1778,6 +1778,36 @@ void tx::hold_message(std::int64_t id, core::unix_ms until) {
   s.exec();
 }
 
+std::vector<std::string> tx::batch_numbers(std::int64_t id, std::int64_t from_contact, std::int64_t to_contact) {
+  auto& q = stmt(
+      "SELECT MIN(m.to_phone) FROM contacts c JOIN outbound_messages m ON m.contact_id = c.id"
+      " WHERE c.id > ? AND c.id <= ? AND c.quiet_hours IS NULL AND m.broadcast_id = ? AND m.status = 'queued'"
+      " GROUP BY substr(m.to_phone, 1, ?)");
+  q.bind(1, from_contact);
+  q.bind(2, to_contact);
+  q.bind(3, id);
+  q.bind(4, static_cast<std::int64_t>(number_start));
+  std::vector<std::string> out;
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  q.reset();
+  return out;
+}
+
+std::size_t tx::hold_broadcast(std::int64_t id, std::int64_t from_contact, std::int64_t to_contact,
+                               std::string_view start, core::unix_ms until) {
+  auto& s = stmt(
+      "UPDATE outbound_messages SET next_at = MAX(next_at, ?1)"
+      " WHERE broadcast_id = ?2 AND contact_id > ?3 AND contact_id <= ?4 AND status = 'queued'"
+      " AND substr(to_phone, 1, length(?5)) = ?5"
+      " AND contact_id IN (SELECT id FROM contacts WHERE id > ?3 AND id <= ?4 AND quiet_hours IS NULL)");
+  s.bind(1, until);
+  s.bind(2, id);
+  s.bind(3, from_contact);
+  s.bind(4, to_contact);
+  bind_text(s, 5, start);
+  return static_cast<std::size_t>(s.exec());
+}
+
 void tx::rebody_broadcast(std::int64_t id, std::int64_t from_contact, std::int64_t to_contact,
                           std::string_view phone_prefix, const std::map<std::string, std::string>& bodies,
                           std::string_view fallback) {
