@@ -49,6 +49,10 @@ std::string client_key(const client& c);
 // The text a client is shown with ("appointments.for_child": My child).
 std::string client_text(const client& c);
 
+// The action that books a visit: a programme whose flows use it has visits, which its stop
+// leaves standing (the runner says so).
+inline constexpr std::string_view book_action = "appointments.book";
+
 // What texts about a booking may show, in `lang` with the month names `months` (R-L3):
 // {booking} (its number), {code}, {clinic_name}, {when} (day and window: «یکشنبه ۱۵ آذر،
 // ۱۰:۰۰-۱۲:۰۰»), {time} (the window).

@@ -1,4 +1,5 @@
 #include "gateway/actions/action.hpp"
+#include "gateway/actions/appointments.hpp"
 
 namespace paygham::actions {
 
@@ -75,7 +76,7 @@ const registry& registry::builtin() {
            "visit: sets booking, code, when, clinic_name), limit (2 visits ahead for the service), call_first (2 "
            "visits missed in a row)",
            {"clinic", "service", "day", "time"}, {}, {}, true});
-    b.add({"appointments.book", appointments_book,
+    b.add({book_action, appointments_book,
            "books the run's held place (else args.clinic/service and args.day/time or args.slot); sets booking, "
            "code, when, "
            "clinic_name; the SMS confirmation and reminders start at the nodes args.confirm_by_sms, "

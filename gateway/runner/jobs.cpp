@@ -1,6 +1,8 @@
 // The clock: due jobs by kind (a registry of typed payloads), dropped sessions let go.
 #include "gateway/runner/internal.hpp"
 
+#include <algorithm>
+
 #include "gateway/actions/appointments.hpp"
 #include "gateway/actions/calls.hpp"
 #include "gateway/actions/flow_start.hpp"
@@ -514,6 +516,20 @@ std::string runner::apply_booking_reminder(store::tx& tx, const content& c, cons
 // someone else, whose phone this is not (R-B4).
 bool runner::neutral_visit(const content& c, const store::booking& b) {
   return c.clinics.neutral_only(b.service) || b.for_whom != "self";
+}
+
+std::optional<store::booking> runner::standing_visit(store::tx& tx, const content& c, const store::contact& who,
+                                                    std::string_view programme) {
+  const auto books = [&](const std::shared_ptr<const flow::definition>& f) {
+    return (programme.empty() || f->programme == programme) && std::any_of(f->nodes.begin(), f->nodes.end(), [](const auto& n) {
+             return n.second.kind == flow::node_kind::action && n.second.action == actions::book_action;
+           });
+  };
+  if (std::none_of(c.flows.all().begin(), c.flows.all().end(), books)) return std::nullopt;
+  for (auto& b : tx.upcoming_bookings(who.id)) {
+    if (b.status == store::booking_status::booked) return std::move(b);
+  }
+  return std::nullopt;
 }
 
 std::function<std::map<std::string, std::string>(const store::contact&)> runner::booking_values(

@@ -117,6 +117,11 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       ++result.queued;
     }
   };
+  // A visit a stop leaves standing, as its text names it in the person's language.
+  const auto visit_values = [&](const store::booking& b) {
+    const std::string lang = languages_for(who.language, who.fields).front();
+    return actions::booking_vars(b, &c.clinics, lang, months_of(who.fields, lang, time_zone(who.phone)));
+  };
   std::optional<open_question> open;  // read when a word needs it, once
   const auto question = [&]() -> open_question& {
     if (!open) open = open_sms_question(tx, c, who);
@@ -183,6 +188,13 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
           tx.wake_turn_jobs(who.id);
         }
         key = flow::keys::opted_out_programme;
+        // The stop ends a visit's reminders, not the visit: the clinic still expects them
+        // («لغو» twice to "will you come?" may have meant it). Said, with its code, so they
+        // can cancel it or come.
+        if (const auto visit = standing_visit(tx, c, who, programme)) {
+          key = flow::keys::opted_out_visit;
+          values = visit_values(*visit);
+        }
         even_if_opted_out = true;
         break;
       }
@@ -193,6 +205,10 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       tx.set_opted_out(who.id, true);
       actions::forget_notices(tx, who, "");
       key = flow::keys::opted_out;
+      if (const auto visit = standing_visit(tx, c, who, "")) {
+        key = flow::keys::opted_out_visit;
+        values = visit_values(*visit);
+      }
       even_if_opted_out = true;
       break;
     case text::global_word::start: {
