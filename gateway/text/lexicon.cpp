@@ -22,14 +22,34 @@ lexicon lexicon::load(const std::string& file, std::vector<std::string>& problem
   }
   for (const auto& kv : doc.value()) {
     const std::string lang = kv.first.Scalar();
-    if (!r.expect_map(kv.second, lang, {"yes", "no"})) continue;
+    if (!r.expect_map(kv.second, lang, {"yes", "no", "thanks", "acknowledge"})) continue;
     for (const auto& w : r.text_list(kv.second, "yes", lang)) lx.add(true, w);
     for (const auto& w : r.text_list(kv.second, "no", lang)) lx.add(false, w);
+    if (kv.second["thanks"]) {
+      for (const auto& w : r.text_list(kv.second, "thanks", lang)) {
+        std::string t(strip_punctuation(normalize(w)));
+        if (!t.empty()) lx.thanks_.push_back(std::move(t));
+      }
+    }
   }
   // A word that says both would be read as whichever list came first: refuse it.
   for (const auto& w : lx.yes_) {
     if (lx.no_.count(w)) r.problem(doc.value(), "'" + w + "' is both a yes and a no word");
   }
+  for (const auto& kv : doc.value()) {
+    if (!kv.second.IsMap() || !kv.second["acknowledge"]) continue;
+    for (const auto& w : r.text_list(kv.second, "acknowledge", kv.first.Scalar())) {
+      std::string a(strip_punctuation(normalize(w)));
+      if (!lx.yes_.count(a)) r.problem(kv.second["acknowledge"], "'" + w + "' is in acknowledge but not in yes");
+      lx.acknowledge_.insert(std::move(a));
+    }
+  }
+  // Thanks is dropped before yes or no is read: one that is itself a yes or a no would say it.
+  for (const auto& t : lx.thanks_) {
+    if (lx.yes_.count(t) || lx.no_.count(t)) r.problem(doc.value(), "'" + t + "' is thanks and a yes or no word");
+  }
+  std::stable_sort(lx.thanks_.begin(), lx.thanks_.end(),
+                   [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
   return lx;
 }
 
@@ -146,7 +166,32 @@ std::optional<bool> lexicon::yes_no(std::string_view normalized) const {
   normalized = strip_punctuation(normalized);
   if (yes_.count(normalized)) return true;
   if (no_.count(normalized)) return false;
+  // «هو مننه», "yes, thank you", «مرسی، نه»: thanks says nothing either way.
+  if (const std::string_view rest = without_thanks(normalized); rest != normalized) {
+    if (yes_.count(rest) && !acknowledge_.count(rest)) return true;
+    if (no_.count(rest)) return false;
+  }
   return std::nullopt;
+}
+
+bool lexicon::is_thanks(std::string_view normalized) const {
+  const std::string_view s = strip_punctuation(normalized);
+  return std::find(thanks_.begin(), thanks_.end(), s) != thanks_.end();
+}
+
+std::string_view lexicon::without_thanks(std::string_view normalized) const {
+  const std::string_view s = strip_punctuation(normalized);
+  // A word of its own: a space or a mark between it and the rest ("ok,thanks"), never part of
+  // another word.
+  const auto apart = [](char c) { return c == ' ' || c == ',' || c == '.' || c == '!' || c == '-'; };
+  for (const auto& t : thanks_) {
+    if (s.size() <= t.size() + 1) continue;
+    if (s.substr(s.size() - t.size()) == t && apart(s[s.size() - t.size() - 1])) {
+      return strip_punctuation(s.substr(0, s.size() - t.size()));
+    }
+    if (s.substr(0, t.size()) == t && apart(s[t.size()])) return strip_punctuation(s.substr(t.size()));
+  }
+  return s;
 }
 
 }  // namespace paygham::text

@@ -16,8 +16,9 @@ namespace paygham::text {
 
 class lexicon {
  public:
-  // Loads `file`: `<lang>: {yes: [..], no: [..]}`. Problems are appended as
-  // "file:line:column: message".
+  // Loads `file`: `<lang>: {yes: [..], no: [..], thanks: [..], acknowledge: [..]}` (the last
+  // two optional). Problems are
+  // appended as "file:line:column: message".
   static lexicon load(const std::string& file, std::vector<std::string>& problems);
 
   // Adds `file` (lexicon/answers.yaml): `numbers: {<lang>: {1: [..], ..}}` and
@@ -27,8 +28,15 @@ class lexicon {
 
   void add(bool yes, std::string_view word);
 
-  // True/false when `normalized` is a yes/no word of any language; nullopt otherwise.
+  // True/false when `normalized` is a yes/no word of any language, alone or with thanks before
+  // or after it («هو مننه», "no thanks"); nullopt otherwise (thanks alone says neither, nor a
+  // yes that may only acknowledge the message: "ok thanks" to "is anyone hurt?").
   std::optional<bool> yes_no(std::string_view normalized) const;
+  // `normalized` without punctuation and one word of thanks at its start or end ("1 ممنون" →
+  // "1"); as it was (without punctuation) when it has none, or is nothing else.
+  std::string_view without_thanks(std::string_view normalized) const;
+  // Whether `normalized`, without punctuation, is a word of thanks and nothing else.
+  bool is_thanks(std::string_view normalized) const;
 
   // The number `normalized` says in words, in any language: «یک», «دوم», "two"; nullopt otherwise.
   std::optional<long> number(std::string_view normalized) const;
@@ -41,12 +49,15 @@ class lexicon {
 
   // Every word, normalised, with true for yes (for tests and lint).
   std::vector<std::pair<std::string, bool>> entries() const;
+  const std::vector<std::string>& thanks() const { return thanks_; }
   // Every number word with its number, and every label's other words, normalised.
   const std::map<std::string, long, std::less<>>& number_words() const { return numbers_; }
   const std::map<std::string, std::vector<std::string>, std::less<>>& label_words() const { return labels_; }
 
  private:
   std::set<std::string, std::less<>> yes_, no_;
+  std::vector<std::string> thanks_;  // longest first, so "thank you" goes before "thank"
+  std::set<std::string, std::less<>> acknowledge_;  // yes words that may only say "I read it"
   std::map<std::string, long, std::less<>> numbers_;         // word → number
   std::map<std::string, std::vector<std::string>, std::less<>> labels_;  // word → the labels' text keys
 };

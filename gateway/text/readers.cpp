@@ -86,8 +86,9 @@ std::optional<long> read_choice(std::string_view normalized, const lexicon& word
   const auto [value, rest] = split_number(normalized);
   if (!value) return std::nullopt;
   if (rest.empty()) return value;
-  // "1 ok", "1 بله": the number stands when the rest only agrees.
+  // "1 ok", "1 بله", "1 ممنون": the number stands when the rest only agrees, or thanks.
   if (words.yes_no(rest) == std::optional<bool>(true)) return value;
+  if (words.is_thanks(rest)) return value;
   return std::nullopt;
 }
 
@@ -103,7 +104,7 @@ std::optional<bool> read_yes_no(std::string_view normalized, const lexicon& word
   const auto [value, rest] = split_number(s);
   if (value != 1L && value != 2L) return std::nullopt;
   const bool yes = value == 1L;
-  if (rest.empty() || words.yes_no(rest) == std::optional<bool>(yes)) return yes;
+  if (rest.empty() || words.yes_no(rest) == std::optional<bool>(yes) || words.is_thanks(rest)) return yes;
   return std::nullopt;  // "2 بله": which one?
 }
 
