@@ -32,6 +32,8 @@ const WORDS = {
     file: 'File', entries: 'Start codes and keywords', new_flow: 'New flow file (name.yaml)', open: 'Open',
     check: 'Check flow', publish: 'Make live', roll_back: 'Restore previous version', checked_ok: 'No errors found.',
     published: 'Live: the server runs this version now.', rolled_back: 'Restored: the server runs the previous version.',
+    changed_since: 'Someone else made this flow live after you opened it, so nothing was changed. Your text is still here.',
+    compare_live: 'Compare with the live version', live_loaded: 'The live version is loaded: Make live now shows what your text would change in it.',
     problems: 'Errors', warnings: 'Warnings', line: 'line {0}', simulator: 'Phone simulator', dial: 'Dial',
     reply: 'Reply', as_language: 'Language of the phone', code: 'USSD code', route: 'USSD route',
     route_latin: 'no Persian letters: Latin letters', route_digits: 'no Persian letters: digits only, words by SMS',
@@ -117,6 +119,8 @@ const WORDS = {
     file: 'فایل', entries: 'کدهای شروع', new_flow: 'فایل روند نو (name.yaml)', open: 'باز کردن',
     check: 'بررسی', publish: 'فعال‌سازی', roll_back: 'برگشت به نسخهٔ قبلی', checked_ok: 'بررسی شد: خطا ندارد.',
     published: 'فعال شد: سرور حالا همین نسخه را اجرا می‌کند.', rolled_back: 'برگشت شد: سرور نسخهٔ قبلی را اجرا می‌کند.',
+    changed_since: 'پس از باز کردن شما، کس دیگری این روند را فعال کرده است؛ چیزی تغییر نکرد. متن شما همین‌جا است.',
+    compare_live: 'مقایسه با نسخهٔ فعال', live_loaded: 'نسخهٔ فعال گرفته شد: «فعال‌سازی» حالا نشان می‌دهد متن شما در آن چه را تغییر می‌دهد.',
     problems: 'خطاها', warnings: 'هشدارها', line: 'سطر {0}', simulator: 'شبیه‌ساز تلفون', dial: 'دایل',
     reply: 'جواب', as_language: 'زبان تلفون', code: 'کد USSD', route: 'مسیر USSD',
     route_latin: 'بدون حروف فارسی: حروف لاتین', route_digits: 'بدون حروف فارسی: فقط ارقام، متن با اس‌ام‌اس',
@@ -202,6 +206,8 @@ const WORDS = {
     file: 'فایل', entries: 'کدهای شروع', new_flow: 'فایل گردش‌کار جدید (name.yaml)', open: 'باز کردن',
     check: 'بررسی', publish: 'فعال‌سازی', roll_back: 'بازگشت به نسخهٔ قبل', checked_ok: 'بررسی شد: خطایی پیدا نشد.',
     published: 'فعال شد: سرور اکنون همین نسخه را اجرا می‌کند.', rolled_back: 'بازگشت انجام شد: سرور نسخهٔ قبل را اجرا می‌کند.',
+    changed_since: 'پس از باز کردن شما، کس دیگری این گردش‌کار را فعال کرده است؛ چیزی تغییر نکرد. متن شما همین‌جا مانده است.',
+    compare_live: 'مقایسه با نسخهٔ فعال', live_loaded: 'نسخهٔ فعال بارگذاری شد: «فعال‌سازی» اکنون نشان می‌دهد متن شما چه چیزی را در آن تغییر می‌دهد.',
     problems: 'خطاها', warnings: 'هشدارها', line: 'خط {0}', simulator: 'شبیه‌ساز تلفن', dial: 'شماره‌گیری',
     reply: 'پاسخ', as_language: 'زبان تلفن', code: 'کد USSD', route: 'مسیر USSD',
     route_latin: 'بدون حروف فارسی: حروف لاتین', route_digits: 'بدون حروف فارسی: فقط ارقام، متن با پیامک',
@@ -287,6 +293,8 @@ const WORDS = {
     file: 'فایل', entries: 'د پیل کوډونه او کلیدي کلمې', new_flow: 'د بهیر نوی فایل (name.yaml)', open: 'پرانیستل',
     check: 'د بهیر کتنه', publish: 'فعالول', roll_back: 'مخکینۍ نسخه بېرته راوستل', checked_ok: 'هېڅ تېروتنه ونه موندل شوه.',
     published: 'فعال شو: سرور اوس همدا نسخه چلوي.', rolled_back: 'بېرته راوستل شوه: سرور اوس مخکینۍ نسخه چلوي.',
+    changed_since: 'تاسو چې دا بهیر پرانیست، وروسته بل چا فعال کړ؛ هېڅ بدلون ونه شو. ستاسو متن همدلته دی.',
+    compare_live: 'له فعالې نسخې سره پرتله', live_loaded: 'فعاله نسخه راغله: «فعالول» اوس ښيي چې ستاسو متن به په هغې کې څه بدل کړي.',
     problems: 'تېروتنې', warnings: 'اخطارونه', line: 'کرښه {0}', simulator: 'د ټیلیفون سمولېټر', dial: 'شمېره وهل',
     reply: 'ځواب', as_language: 'د ټیلیفون ژبه', code: 'USSD کوډ', route: 'د USSD لار',
     route_latin: 'بې پښتو او فارسي تورو: لاتیني توري', route_digits: 'بې پښتو او فارسي تورو: یوازې عددونه، متن په اس‌ام‌اس',
@@ -1451,9 +1459,11 @@ function lineDiff(before, after) {
 async function flowPage(file) {
   let yaml = '';
   let routes;
+  let version;  // of the file live when it was opened: a publish over someone else's is refused
   try {
     const got = await api('GET', `/flows/${encodeURIComponent(file)}`);
     yaml = got.yaml;
+    version = got.version;
     routes = got.ussd_routes;
   } catch (e) {
     if (e.status !== 404) throw e;
@@ -1501,16 +1511,31 @@ async function flowPage(file) {
           changed.length ? h('button', { id: 'confirm-live', onclick: run('live') }, t('confirm_live')) : '');
       }
       if (what === 'live') {
-        const r = await api('PUT', `/flows/${encodeURIComponent(file)}`, { yaml: area.value });
-        if (r.ok) live = area.value;
+        const r = await api('PUT', `/flows/${encodeURIComponent(file)}`, { yaml: area.value, version });
+        if (r.ok) { live = area.value; version = r.version; }
         showReport(r, t('published'));
       }
       if (what === 'rollback') {
-        const r = await api('POST', `/flows/${encodeURIComponent(file)}/rollback`);
-        if (r.ok) area.value = live = (await api('GET', `/flows/${encodeURIComponent(file)}`)).yaml;
+        const r = await api('POST', `/flows/${encodeURIComponent(file)}/rollback`, { version });
+        if (r.ok) {
+          const got = await api('GET', `/flows/${encodeURIComponent(file)}`);
+          area.value = live = got.yaml;
+          version = got.version;
+        }
         showReport(r, t('rolled_back'));
       }
-    } catch (e) { report.replaceChildren(failure(e)); }
+    } catch (e) {
+      if (e.body?.error?.code !== 'changed_since') { report.replaceChildren(failure(e)); return; }
+      // Someone published since it was opened: their change is live. The text here stays;
+      // Publish then shows what it would change against theirs.
+      report.replaceChildren(h('p', { class: 'error', role: 'alert', id: 'changed-since' }, t('changed_since')),
+        h('button', { id: 'load-live', onclick: async () => {
+          const got = await api('GET', `/flows/${encodeURIComponent(file)}`);
+          live = got.yaml;
+          version = got.version;
+          report.replaceChildren(h('p', { class: 'muted' }, t('live_loaded')));
+        } }, t('compare_live')));
+    }
   };
   drawGutter();
   show(h('h1', {}, ltr(file)),

@@ -149,11 +149,14 @@ class flow_files {
     std::string report;     // validate()'s JSON
     std::string before;     // the file as it was ("" for a new file)
     bool recorded = true;   // false: `record` failed, and the file and the server are as before
+    bool changed_since = false;  // the file is no longer the version the edit began from
   };
   // Replaces the file (atomically) and switches the running server to it, only when lint
-  // passes with it; then `record(before)` writes it down (the audit log). Should that throw,
-  // the file goes back to what it was and the server with it.
-  virtual published publish(const std::string& file, const std::string& yaml,
+  // passes with it and, given `version` (flow::content_hash of the file the edit began from),
+  // the file is still that version: two people editing one flow never lose each other's change
+  // in silence. Then `record(before)` writes it down (the audit log). Should that throw, the
+  // file goes back to what it was and the server with it. The report has the new `version`.
+  virtual published publish(const std::string& file, const std::string& yaml, const std::optional<std::string>& version,
                             const std::function<void(const std::string& before)>& record) = 0;
   // A walk through the flows with `file` as `yaml`, on a throwaway store: the dial of
   // `ussd_code` by USSD route `route` (a `ussd_profiles` name; "" default) and each reply (or,

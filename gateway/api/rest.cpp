@@ -23,6 +23,7 @@
 #include "gateway/core/log.hpp"
 #include "gateway/core/metrics.hpp"
 #include "gateway/core/utf8.hpp"
+#include "gateway/flow/flow.hpp"
 #include "gateway/jobs/outbox.hpp"
 #include "gateway/phone/phone.hpp"
 #include "gateway/runner/runner.hpp"
@@ -562,7 +563,10 @@ outcome get_flow(services& s, store::tx&, const call& c) {
   o.later = [&s, file] {
     const auto yaml = s.flows->read(file);
     if (!yaml) return error_response({404, "not_found", "no flow file " + file});
-    return core::json_response(200, dump(json{{"file", file}, {"yaml", *yaml}, {"ussd_routes", ussd_routes(s)}}));
+    return core::json_response(200, dump(json{{"file", file},
+                                              {"yaml", *yaml},
+                                              {"version", flow::content_hash(*yaml)},
+                                              {"ussd_routes", ussd_routes(s)}}));
   };
   return o;
 }
@@ -570,15 +574,23 @@ outcome get_flow(services& s, store::tx&, const call& c) {
 // PUT /api/v1/flows/{file} and POST /api/v1/flows/{file}/rollback: the file replaced only when
 // lint passes with it, the running server switched at once, the version before kept in the
 // audit log (before and after), from which a rollback takes it back.
+// With `version` (GET's), only over that version of the file: else 409 changed_since.
 outcome publish(services& s, const call& c, const std::string& file, const std::string& yaml, bool rollback) {
   if (!s.flows) return refuse(503, "unavailable", "this server cannot publish flows");
+  std::optional<std::string> version;
+  if (c.body.contains("version")) version = c.body["version"].get<std::string>();
   outcome o;
-  o.later = [&s, file, yaml, rollback, actor = c.actor()] {
-    const auto done = s.flows->publish(file, yaml, [&](const std::string& before) {
+  o.later = [&s, file, yaml, rollback, version, actor = c.actor()] {
+    const auto done = s.flows->publish(file, yaml, version, [&](const std::string& before) {
       json detail{{"before", before}, {"after", yaml}};
       if (rollback) detail["rollback"] = true;
       store::run_now(s.writer, [&](store::tx& tx) { tx.audit(actor, "flows.publish", "flow:" + file, detail.dump()); });
     });
+    if (done.changed_since) {
+      return error_response({409, "changed_since",
+                             file + " was published by someone else (or changed on disk) since this version was "
+                                    "opened: nothing was changed. Open it again, and make the change there"});
+    }
     if (!done.recorded) core::log::error("api.unaudited", {{"route", "flows.publish"}, {"file", file}});
     return core::json_response(done.ok ? 200 : done.recorded ? 422 : 503, done.report);
   };
@@ -2075,9 +2087,9 @@ const std::vector<route>& routes() {
       {"GET", "/api/v1/flows", {"admin", "operator"}, list_flows, "The flows the server runs, with their entries"},
       {"GET", "/api/v1/flows/{file}", {"admin", "operator"}, get_flow, "A flow file's YAML"},
       {"PUT", "/api/v1/flows/{file}", {"admin", "operator"}, publish_flow,
-       "Publish a flow file: only when lint passes (else 422 with the problems); the server switches at once and "
-       "the audit log keeps the version before",
-       {{"yaml", "string"}}, {"yaml"}},
+       "Publish a flow file: only when lint passes (else 422 with the problems) and, with version, only over that "
+       "version (else 409 changed_since); the server switches at once and the audit log keeps the version before",
+       {{"yaml", "string"}, {"version", "string"}}, {"yaml"}},
       {"POST", "/api/v1/flows/simulate", {"admin", "operator"}, simulate_flow,
        "Walk the flows with a file as given (the editor's text) on a throwaway store: the screens and SMS a basic "
        "phone would show, with encoding and length",
@@ -2085,7 +2097,8 @@ const std::vector<route>& routes() {
         {"replies", "array"}},
        {"file", "yaml"}, {}, false, false},
       {"POST", "/api/v1/flows/{file}/rollback", {"admin", "operator"}, roll_back_flow,
-       "Put back the version before the last publish (checked by lint again)"},
+       "Put back the version before the last publish (checked by lint again); with version, only over that version",
+       {{"version", "string"}}},
       {"GET", "/api/v1/texts", {"admin", "operator"}, list_texts, "Every text's key"},
       {"GET", "/api/v1/texts/{key}", {"admin", "operator"}, get_text,
        "A text in every language, with its encoding and SMS parts"},
@@ -2207,6 +2220,11 @@ const std::vector<route>& routes() {
 // The body as the route expects it, or why not.
 std::optional<refusal> read_body(const route& r, const std::string& text, json& out) {
   if (r.fields.empty()) return std::nullopt;
+  // Nothing asked for, nothing sent: as an empty object (a rollback without a version).
+  if (text.empty() && r.required.empty()) {
+    out = json::object();
+    return std::nullopt;
+  }
   if (!core::valid_utf8(text)) return refusal{400, "invalid_utf8", "the body is not UTF-8"};
   out = json::parse(text, nullptr, false);
   if (out.is_discarded() || !out.is_object()) return refusal{400, "invalid_json", "the body is not a JSON object"};

@@ -14,6 +14,7 @@
 #include "gateway/channels/tariff.hpp"
 #include "gateway/core/log.hpp"
 #include "gateway/core/metrics.hpp"
+#include "gateway/flow/flow.hpp"
 #include "gateway/http/client.hpp"
 #include "gateway/http/router.hpp"
 #include "gateway/http/server.hpp"
@@ -60,10 +61,14 @@ class flows_folder : public api::flow_files {
     return text.str();
   }
 
-  published publish(const std::string& file, const std::string& yaml,
+  published publish(const std::string& file, const std::string& yaml, const std::optional<std::string>& version,
                     const std::function<void(const std::string& before)>& record) override {
     namespace fs = std::filesystem;
     published out;
+    if (version && flow::content_hash(read(file).value_or("")) != *version) {
+      out.changed_since = true;
+      return out;
+    }
     auto report = validate_flow(cfg_, file, yaml);
     out.ok = report.value("ok", false);
     if (out.ok) {
@@ -107,6 +112,7 @@ class flows_folder : public api::flow_files {
         }
       }
     }
+    if (out.ok) report["version"] = flow::content_hash(yaml);
     out.report = report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return out;
   }

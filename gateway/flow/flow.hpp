@@ -79,6 +79,10 @@ struct node {
   std::vector<std::string> targets() const;
 };
 
+// FNV-1a, 64 bits, in hex: a stable identity for a flow file's content (runs are pinned to it;
+// the editor publishes over the version it opened). Not a security hash.
+std::string content_hash(std::string_view s);
+
 struct definition {
   std::string id;    // the file name without .yaml
   std::string hash;  // content hash: runs are pinned to it

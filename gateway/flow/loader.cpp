@@ -20,9 +20,7 @@
 #include "gateway/text/readers.hpp"
 
 namespace paygham::flow {
-namespace {
 
-// FNV-1a, 64 bits: a stable identity for a flow's content (not a security hash).
 std::string content_hash(std::string_view s) {
   std::uint64_t h = 14695981039346656037ull;
   for (const char c : s) {
@@ -37,6 +35,8 @@ std::string content_hash(std::string_view s) {
   }
   return out;
 }
+
+namespace {
 
 constexpr std::string_view node_kinds = "say, send, ask, switch, action, end";
 

@@ -453,9 +453,31 @@ async function operator(browser) {
   check(diff.length === 2 && diff[0] === '-     text: welcome.menu' && diff[1] === '+     text: welcome.clinic_which',
     'publishing first shows what changes: ' + JSON.stringify(diff));
   await shot(page, 'operator-flow-diff');
+  // A colleague has the same flow open, from before this change.
+  const colleague = await context.newPage();
+  await colleague.goto(base + '/console/#/flow/welcome.yaml');
+  await colleague.waitForSelector('#yaml[aria-label="welcome.yaml"]');
   await page.click('#confirm-live');
   await page.waitForFunction(() => document.querySelector('#report p.ok')?.textContent.includes('Live'));
   check(true, 'the fixed flow is published');
+  // Their publish would undo it unseen: refused, their text kept; compared with what is live
+  // now, the diff shows the change they would undo.
+  await colleague.fill('#yaml', original + '# a note\n');
+  await colleague.click('#publish');
+  await colleague.waitForSelector('#confirm-live');
+  await colleague.click('#confirm-live');
+  await colleague.waitForSelector('#changed-since');
+  check((await colleague.textContent('#changed-since')).includes('Someone else made this flow live'),
+    "a publish over a colleague's change is refused and says why");
+  check((await colleague.inputValue('#yaml')).endsWith('# a note\n'), 'the refused text stays in the editor');
+  await colleague.click('#load-live');
+  await colleague.waitForFunction(() => !document.querySelector('#changed-since'));
+  await colleague.click('#publish');
+  await colleague.waitForSelector('#diff');
+  const undoes = await colleague.locator('#diff div').allTextContents();
+  check(undoes.includes('-     text: welcome.clinic_which') && undoes.includes('+ # a note'),
+    "against the live version, the diff shows the colleague's change it would undo: " + JSON.stringify(undoes));
+  await colleague.close();
   await page.fill('#sim-code', '*384*12#');
   await page.selectOption('#sim-lang', 'prs');
   await page.click('#sim-dial');

@@ -350,7 +350,8 @@ TEST_CASE("console: an operator publishes a flow only when lint passes, the serv
   CHECK_THAT(r.body, Catch::Contains("could not be recorded, so the flow is as it was (disk full)"));
   CHECK(read_file(dir.file("flows/welcome.yaml")) == original);
   CHECK_THAT(dial("9"), !Catch::Contains("Which clinic?"));
-  r = s.call("PUT", "/api/v1/flows/welcome.yaml", json{{"yaml", changed}}.dump());
+  const std::string opened = json::parse(got.body)["version"];
+  r = s.call("PUT", "/api/v1/flows/welcome.yaml", json{{"yaml", changed}, {"version", opened}}.dump());
   INFO(r.body);
   CHECK(r.status == 200);
   CHECK(read_file(dir.file("flows/welcome.yaml")) == changed);
@@ -358,6 +359,19 @@ TEST_CASE("console: an operator publishes a flow only when lint passes, the serv
   const auto entry = json::parse(scalar(dir, "SELECT detail FROM audit_log WHERE action = 'flows.publish'"));
   CHECK(entry["before"] == original);
   CHECK(entry["after"] == changed);
+  const std::string now_live = json::parse(r.body)["version"];
+  CHECK(now_live == json::parse(s.call("GET", "/api/v1/flows/welcome.yaml").body)["version"]);
+  CHECK(now_live != opened);
+
+  // A second operator opened the flow before that change: their publish would undo it in
+  // silence, so it is refused and nothing changes; so is a rollback from the version they saw.
+  r = s.call("PUT", "/api/v1/flows/welcome.yaml", json{{"yaml", original + "# a note\n"}, {"version", opened}}.dump());
+  CHECK(r.status == 409);
+  CHECK_THAT(r.body, Catch::Contains("changed_since") && Catch::Contains("Open it again"));
+  CHECK(s.call("POST", "/api/v1/flows/welcome.yaml/rollback", json{{"version", opened}}.dump()).status == 409);
+  CHECK(read_file(dir.file("flows/welcome.yaml")) == changed);
+  CHECK(s.call("PUT", "/api/v1/flows/welcome.yaml", json{{"yaml", changed}, {"version", 7}}.dump()).status == 400);
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action = 'flows.publish'") == "1");
 
   // The simulator walks the editor's text without publishing it.
   r = s.call("POST", "/api/v1/flows/simulate",
@@ -397,7 +411,7 @@ TEST_CASE("console: an operator publishes a flow only when lint passes, the serv
             .status == 400);
 
   // Rolling back puts the version before back, and the server switches again.
-  r = s.call("POST", "/api/v1/flows/welcome.yaml/rollback");
+  r = s.call("POST", "/api/v1/flows/welcome.yaml/rollback", json{{"version", now_live}}.dump());
   CHECK(r.status == 200);
   CHECK(read_file(dir.file("flows/welcome.yaml")) == original);
   CHECK_THAT(dial("3"), Catch::Contains("Clinic hours"));
