@@ -78,8 +78,8 @@ const registry& registry::builtin() {
            {"clinic", "service", "day", "time"}, {}, {}, true});
     b.add({book_action, appointments_book,
            "books the run's held place (else args.clinic/service and args.day/time or args.slot); sets booking, "
-           "code, when, "
-           "clinic_name; the SMS confirmation and reminders start at the nodes args.confirm_by_sms, "
+           "code, when, clinic_name, and reminder (yes; no: none before the visit; stopped: the person stopped "
+           "these messages, so no SMS will come); the SMS confirmation and reminders start at the nodes args.confirm_by_sms, "
            "args.remind_day_before and args.remind_morning, the day after a visit not marked attended (at a clinic "
            "that records visits) at args.if_missed; outcome ok, "
            "full, already, limit, call_first (as appointments.hold)",
