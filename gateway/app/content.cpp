@@ -36,7 +36,8 @@ const std::vector<std::string_view>& gateway_filled(std::string_view key) {
       {flow::keys::alert_awaits, {"broadcast", "audience"}},
       {flow::keys::crisis_lines, {"crisis_lines"}},
       {flow::keys::stop_or_answer, {"option", "label"}},
-      {flow::keys::opted_out_visit, {"when", "code", "clinic_name", "time"}},  // actions::booking_vars
+      {flow::keys::opted_out_visit, {"when", "code", "clinic_name", "time", "count"}},  // actions::booking_vars
+      {flow::keys::opted_out_all_visit, {"when", "code", "clinic_name", "time", "count"}},
       {flow::keys::urgent_inbox, {"item"}},
       {flow::keys::call_soon, {"count", "clinic"}},
       {flow::keys::call_overdue, {"count", "clinic"}},

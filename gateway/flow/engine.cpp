@@ -564,8 +564,8 @@ other_words by_other_words(const std::vector<choice>& opts, std::string_view typ
 }
 
 // `opts` are the question's options as choices() gave them (nullopt: unusable data).
-std::optional<answer> read_answer(const node& n, const std::optional<std::vector<choice>>& opts,
-                                  std::string_view raw, const std::string& typed, const context& ctx) {
+std::optional<answer> read_answer_as_typed(const node& n, const std::optional<std::vector<choice>>& opts,
+                                           std::string_view raw, const std::string& typed, const context& ctx) {
   static const text::lexicon no_words;
   const text::lexicon& words = ctx.words ? *ctx.words : no_words;
   switch (n.ask) {
@@ -660,6 +660,20 @@ std::optional<answer> read_answer(const node& n, const std::optional<std::vector
     }
   }
   return std::nullopt;
+}
+
+// As typed, else without thanks before or after it («میام ممنون», «مننه ۱», "coming thanks"):
+// thanks says nothing either way. Not when what is left only acknowledges ("ok thanks" to "is
+// anyone hurt?").
+std::optional<answer> read_answer(const node& n, const std::optional<std::vector<choice>>& opts,
+                                  std::string_view raw, const std::string& typed, const context& ctx) {
+  if (auto got = read_answer_as_typed(n, opts, raw, typed, ctx)) return got;
+  if (!ctx.words || (n.ask != ask_kind::menu && n.ask != ask_kind::yes_no) || text::asks_back(typed)) {
+    return std::nullopt;
+  }
+  const std::string_view rest = ctx.words->without_thanks(typed);
+  if (rest.empty() || rest == text::strip_punctuation(typed) || ctx.words->acknowledges(rest)) return std::nullopt;
+  return read_answer_as_typed(n, opts, raw, std::string(rest), ctx);
 }
 
 const node* waiting_ask(const definition& f, outcome& out, const context& ctx) {

@@ -121,8 +121,9 @@ inline constexpr std::string_view try_again = "common.try_again";
 inline constexpr std::string_view opted_out = "common.opted_out";
 // STOP after a message of a programme: that programme stopped, how to rejoin or stop all.
 inline constexpr std::string_view opted_out_programme = "common.opted_out_programme";
-// The same, to someone with a visit still booked: it stands, and how to cancel it.
+// The same, to someone with visits still booked: they stand, the next, and how to cancel.
 inline constexpr std::string_view opted_out_visit = "common.opted_out_visit";
+inline constexpr std::string_view opted_out_all_visit = "common.opted_out_all_visit";
 inline constexpr std::string_view opted_in = "common.opted_in";
 // 12 took back the newest stop, and messages the person stopped before stay stopped: another
 // 12 takes back the next.
@@ -166,7 +167,7 @@ inline constexpr std::string_view required[] = {
     invalid,   invalid_answer, too_many_invalid, error,        no_service,     choose_language,
     language_name, more,       back,             goodbye,      resume,         resume_continue,
     resume_restart, stopped,   stopped_restart,  stopped_continue, try_again, opted_out, opted_in, help, confirm_stop,
-    opted_in_more, still_opted_out, change_language, opted_out_programme, opted_out_visit, alert_awaits, stop_or_answer,
+    opted_in_more, still_opted_out, change_language, opted_out_programme, opted_out_visit, opted_out_all_visit, alert_awaits, stop_or_answer,
     stop_or_reply, urgent, urgent_call, urgent_inbox, call_soon, call_overdue, calls_handed_over, staff_not_understood,
     privacy_notice};
 // The gateway's own texts a USSD screen can show (besides a flow's own, flow_set::screen_keys):

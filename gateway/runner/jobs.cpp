@@ -518,18 +518,19 @@ bool runner::neutral_visit(const content& c, const store::booking& b) {
   return c.clinics.neutral_only(b.service) || b.for_whom != "self";
 }
 
-std::optional<store::booking> runner::standing_visit(store::tx& tx, const content& c, const store::contact& who,
-                                                    std::string_view programme) {
+std::vector<store::booking> runner::standing_visits(store::tx& tx, const content& c, const store::contact& who,
+                                                   std::string_view programme) {
   const auto books = [&](const std::shared_ptr<const flow::definition>& f) {
     return (programme.empty() || f->programme == programme) && std::any_of(f->nodes.begin(), f->nodes.end(), [](const auto& n) {
              return n.second.kind == flow::node_kind::action && n.second.action == actions::book_action;
            });
   };
-  if (std::none_of(c.flows.all().begin(), c.flows.all().end(), books)) return std::nullopt;
+  std::vector<store::booking> out;
+  if (std::none_of(c.flows.all().begin(), c.flows.all().end(), books)) return out;
   for (auto& b : tx.upcoming_bookings(who.id)) {
-    if (b.status == store::booking_status::booked) return std::move(b);
+    if (b.status == store::booking_status::booked) out.push_back(std::move(b));
   }
-  return std::nullopt;
+  return out;
 }
 
 std::function<std::map<std::string, std::string>(const store::contact&)> runner::booking_values(

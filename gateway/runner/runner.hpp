@@ -377,10 +377,10 @@ class runner {
                         tick_outcome& done, timing when = timing::in_hours, bool neutral_only = false,
                         bool may_wait = true) const;
   static bool neutral_visit(const content& c, const store::booking& b);
-  // The soonest visit still booked of a person stopping `programme` ("": every programme), when
-  // its flows book visits.
-  static std::optional<store::booking> standing_visit(store::tx& tx, const content& c, const store::contact& who,
-                                                      std::string_view programme);
+  // The visits still booked, soonest first, of a person stopping `programme` ("": every
+  // programme), when its flows book visits.
+  static std::vector<store::booking> standing_visits(store::tx& tx, const content& c, const store::contact& who,
+                                                     std::string_view programme);
   // What texts about a booking show, in the contact's language (actions::booking_vars), and
   // {visit_is}: whether a message of flow `flow_id` started `now` reaches them the day before.
   std::function<std::map<std::string, std::string>(const store::contact&)> booking_values(

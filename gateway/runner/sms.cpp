@@ -117,10 +117,16 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       ++result.queued;
     }
   };
-  // A visit a stop leaves standing, as its text names it in the person's language.
-  const auto visit_values = [&](const store::booking& b) {
+  // The visits a stop of `programme` ("": all) leaves standing, as its text names them: how
+  // many, the soonest's day and code, in the person's language. None behind a visit PIN (R-S12:
+  // whoever holds the phone reads this SMS): the plain reply then.
+  const auto standing = [&](std::string_view programme) -> bool {
+    const auto visits = standing_visits(tx, c, who, programme);
+    if (visits.empty() || !tx.find_visit_pin(who.id).hash.empty()) return false;
     const std::string lang = languages_for(who.language, who.fields).front();
-    return actions::booking_vars(b, &c.clinics, lang, months_of(who.fields, lang, time_zone(who.phone)));
+    values = actions::booking_vars(visits.front(), &c.clinics, lang, months_of(who.fields, lang, time_zone(who.phone)));
+    values["count"] = std::to_string(visits.size());
+    return true;
   };
   std::optional<open_question> open;  // read when a word needs it, once
   const auto question = [&]() -> open_question& {
@@ -191,10 +197,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
         // The stop ends a visit's reminders, not the visit: the clinic still expects them
         // («لغو» twice to "will you come?" may have meant it). Said, with its code, so they
         // can cancel it or come.
-        if (const auto visit = standing_visit(tx, c, who, programme)) {
-          key = flow::keys::opted_out_visit;
-          values = visit_values(*visit);
-        }
+        if (standing(programme)) key = flow::keys::opted_out_visit;
         even_if_opted_out = true;
         break;
       }
@@ -205,10 +208,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       tx.set_opted_out(who.id, true);
       actions::forget_notices(tx, who, "");
       key = flow::keys::opted_out;
-      if (const auto visit = standing_visit(tx, c, who, "")) {
-        key = flow::keys::opted_out_visit;
-        values = visit_values(*visit);
-      }
+      if (standing("")) key = flow::keys::opted_out_all_visit;
       even_if_opted_out = true;
       break;
     case text::global_word::start: {

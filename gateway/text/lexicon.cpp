@@ -168,10 +168,14 @@ std::optional<bool> lexicon::yes_no(std::string_view normalized) const {
   if (no_.count(normalized)) return false;
   // «هو مننه», "yes, thank you", «مرسی، نه»: thanks says nothing either way.
   if (const std::string_view rest = without_thanks(normalized); rest != normalized) {
-    if (yes_.count(rest) && !acknowledge_.count(rest)) return true;
+    if (yes_.count(rest) && !acknowledges(rest)) return true;
     if (no_.count(rest)) return false;
   }
   return std::nullopt;
+}
+
+bool lexicon::acknowledges(std::string_view normalized) const {
+  return acknowledge_.count(strip_punctuation(normalized)) != 0;
 }
 
 bool lexicon::is_thanks(std::string_view normalized) const {

@@ -37,6 +37,8 @@ class lexicon {
   std::string_view without_thanks(std::string_view normalized) const;
   // Whether `normalized`, without punctuation, is a word of thanks and nothing else.
   bool is_thanks(std::string_view normalized) const;
+  // Whether `normalized`, without punctuation, is a yes that may only acknowledge ("ok").
+  bool acknowledges(std::string_view normalized) const;
 
   // The number `normalized` says in words, in any language: «یک», «دوم», "two"; nullopt otherwise.
   std::optional<long> number(std::string_view normalized) const;
