@@ -621,10 +621,7 @@ flow::action_result appointments_book(store::tx& t, const request& r) {
   auto v = booking_vars(*booked, r.clinics, r.language, r.months);
   // "stopped": the person stopped these messages (or all), so neither the confirmation nor a
   // reminder will reach them: the screen says to write the code down instead of promising SMS.
-  const auto who = t.find_contact(r.contact_id);
-  const auto stopped = t.stopped_programmes(r.contact_id);
-  const bool sms_stopped = (who && who->opted_out) ||
-                           std::find(stopped.begin(), stopped.end(), r.programme) != stopped.end();
+  const bool sms_stopped = t.stopped(r.contact_id, r.programme);
   v["reminder"] = sms_stopped ? "stopped" : reminded ? "yes" : "no";
   return {"ok", std::move(v)};
 }

@@ -2596,7 +2596,7 @@ json openapi() {
       json schema{{"type", "object"}, {"properties", props}, {"required", r.required}, {"additionalProperties", false}};
       json content;
       content["application/json"]["schema"] = std::move(schema);
-      op["requestBody"] = {{"required", true}, {"content", std::move(content)}};
+      op["requestBody"] = {{"required", !r.required.empty()}, {"content", std::move(content)}};
     }
     paths[r.pattern][method] = op;
   }

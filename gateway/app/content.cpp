@@ -48,7 +48,10 @@ const std::vector<std::string_view>& gateway_filled(std::string_view key) {
   return it == filled.end() ? none : it->second;
 }
 
-text::keywords load_keywords(const std::string& file, std::vector<std::string>& problems) {
+// `thanks` (lexicon/yes_no.yaml) are dropped as polite words are: "STOP ALL thanks" stops all,
+// «لغو، خیلی ممنون» to a menu is asked about as «لغو» alone is (R-S6).
+text::keywords load_keywords(const std::string& file, std::vector<std::string>& problems,
+                             const std::vector<std::string>& thanks) {
   auto doc = core::yaml::load_file(file);
   if (!doc) {
     problems.push_back(doc.error());
@@ -59,9 +62,10 @@ text::keywords load_keywords(const std::string& file, std::vector<std::string>& 
                     {"stop", "stop_all", "start", "help", "polite", "cancel", "not_stop", "programmes"})) {
     return {};
   }
+  auto polite = r.text_list(doc.value(), "polite", "");
+  polite.insert(polite.end(), thanks.begin(), thanks.end());
   text::keywords k(r.text_list(doc.value(), "stop", ""), r.text_list(doc.value(), "start", ""),
-                   r.text_list(doc.value(), "help", ""), r.text_list(doc.value(), "polite", ""),
-                   r.text_list(doc.value(), "stop_all", ""));
+                   r.text_list(doc.value(), "help", ""), std::move(polite), r.text_list(doc.value(), "stop_all", ""));
   if (k.stop.written.empty()) r.problem(doc.value(), "'stop' needs at least one word: people must be able to opt out");
   k.set_cancel(r.text_list(doc.value(), "cancel", ""));
   for (std::size_t i = 0; i < k.cancel.normalized.size(); ++i) {
@@ -446,7 +450,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   bundle->flows = flow::flow_set::load_dir(c.flows_dir, problems);
   bundle->words = text::lexicon::load(c.lexicon_dir + "/yes_no.yaml", problems);
   bundle->words.load_answers(c.lexicon_dir + "/answers.yaml", problems);
-  bundle->keywords = load_keywords(c.lexicon_dir + "/keywords.yaml", problems);
+  bundle->keywords = load_keywords(c.lexicon_dir + "/keywords.yaml", problems, bundle->words.thanks());
   bundle->hints = load_language_hints(c.lexicon_dir + "/languages.yaml", problems);
   // Read generously: «خونریزی‌ام» ("my bleeding") is urgent too.
   constexpr auto generous = text::term_list::reading::generous;

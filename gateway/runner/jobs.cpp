@@ -525,12 +525,8 @@ std::vector<store::booking> runner::standing_visits(store::tx& tx, const content
              return n.second.kind == flow::node_kind::action && n.second.action == actions::book_action;
            });
   };
-  std::vector<store::booking> out;
-  if (std::none_of(c.flows.all().begin(), c.flows.all().end(), books)) return out;
-  for (auto& b : tx.upcoming_bookings(who.id)) {
-    if (b.status == store::booking_status::booked) out.push_back(std::move(b));
-  }
-  return out;
+  if (std::none_of(c.flows.all().begin(), c.flows.all().end(), books)) return {};
+  return tx.upcoming_bookings(who.id);  // booked ones only
 }
 
 std::function<std::map<std::string, std::string>(const store::contact&)> runner::booking_values(
@@ -840,9 +836,9 @@ std::string runner::apply_broadcast_batch(store::tx& tx, const content& c, const
     }
   }
   // Sending hours (R-S8) are those where each person is: the broadcast may go from the
-  // deployment's morning, but a number of a country whose clock is behind (+98: Tehran is an
-  // hour behind Kabul) waits for its own morning, and for its own holidays; people with quiet
-  // hours of their own get it within those. Never before it is due to go; held past its
+  // deployment's morning, but a number of a country whose clock differs waits for its own
+  // (+98: Tehran is an hour behind Kabul), and an education broadcast for its own holidays;
+  // people with quiet hours of their own get it within those. Never before it is due to go; held past its
   // expiry, it expires unsent (counted in the log). Urgent alerts go at any hour.
   std::int64_t past_expiry = 0;
   const core::unix_ms due = std::max(tx.now(), b->not_before);

@@ -123,6 +123,11 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
   const auto standing = [&](std::string_view programme) -> bool {
     const auto visits = standing_visits(tx, c, who, programme);
     if (visits.empty() || !tx.find_visit_pin(who.id).hash.empty()) return false;
+    // Nor a counselling visit on a phone others read (as crisis lines are not sent there).
+    if (tx.find_contact_record(who.id).shared_phone == "yes" &&
+        std::any_of(visits.begin(), visits.end(), [&](const store::booking& b) { return c.clinics.neutral_only(b.service); })) {
+      return false;
+    }
     const std::string lang = languages_for(who.language, who.fields).front();
     values = actions::booking_vars(visits.front(), &c.clinics, lang, months_of(who.fields, lang, time_zone(who.phone)));
     values["count"] = std::to_string(visits.size());

@@ -815,8 +815,8 @@ class broadcasts_part {
   // A queued message goes no earlier than `until` (a person's own sending hours).
   virtual void hold_message(std::int64_t id, core::unix_ms until) = 0;
   // Sending hours are those of each number's country (R-S8): one number of each start (the
-  // first `number_start` characters, "+9891": enough to tell the country, also within +1 and
-  // +7) that a batch's queued messages go to, of people without quiet hours of their own;
+  // first `number_start` characters, "+9891": enough for its calling code, which names the
+  // country) that a batch's queued messages go to, of people without quiet hours of their own;
   // hold_broadcast then holds those of a start until `until`, and says how many it held.
   static constexpr std::size_t number_start = 5;
   virtual std::vector<std::string> batch_numbers(std::int64_t id, std::int64_t from_contact,
