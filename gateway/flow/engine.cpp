@@ -675,9 +675,10 @@ std::optional<answer> read_answer(const node& n, const std::optional<std::vector
   if (rest.empty() || rest == text::strip_punctuation(typed)) return std::nullopt;
   // "ok" read as a yes (a yes/no question, a menu of yes and no or of one option) only
   // acknowledges with thanks; an option whose own words it is («سمه ده») is still named.
-  const bool as_yes = n.ask == ask_kind::yes_no || (opts && (opts->size() == 1 || std::any_of(opts->begin(), opts->end(), [](const choice& c) {
-                                                               return !c.literal && c.label == yes_key;
-                                                             })));
+  const auto offers_yes = [&] {
+    return std::any_of(opts->begin(), opts->end(), [](const choice& c) { return !c.literal && c.label == yes_key; });
+  };
+  const bool as_yes = n.ask == ask_kind::yes_no || (opts && (opts->size() == 1 || offers_yes()));
   if (ctx.words->acknowledges(rest) && as_yes) return std::nullopt;
   return read_answer_as_typed(n, opts, raw, std::string(rest), ctx);
 }
