@@ -22,6 +22,8 @@
 //   # operators: +93700000800 +93700000801@09:00-12:00   operators with a phone (told of hazard
 //                                                     reports), one with duty hours
 //   # own_quiet_hours: +93700000061@21:00-10:00     a person's own quiet hours (as the API sets them)
+//   # shared_phone: +93700000302                    others read SMS on this phone (as a health worker
+//                                                     records it, R-S11)
 //   # months: +93700000072@iranian                  the month names a person reads (as the API sets them)
 //   # reads: +93700000071@fa,en                     the languages a person reads after their own (R-L2)
 //   # ussd_route: {ucs2: false, fallback: digits}   the USSD route every dial comes by (the
@@ -274,6 +276,13 @@ class player {
             tx.set_contact_fields(tx.upsert_contact(word.substr(0, at)).id, {{field, word.substr(at + 1)}});
           });
         }
+      }
+    }
+    if (auto it = t.header.find("shared_phone"); it != t.header.end()) {
+      for (const auto& phone : words(it->second)) {
+        test::in_tx(*writer_, [&](store::tx& tx) {
+          tx.set_phone_privacy(tx.upsert_contact(phone).id, "yes", false, "user:1");
+        });
       }
     }
     if (auto it = t.header.find("own_quiet_hours"); it != t.header.end()) {
