@@ -379,7 +379,7 @@ void advance(const definition& f, std::string node_id, outcome& out, output& o,
         if (!ctx.sms_langs.empty()) in_sms.langs = ctx.sms_langs;
         auto t = renderer(in_sms, out, &f).text(n->text);
         if (!t) return fail(out, ctx, "missing text '" + n->text + "'");
-        out.sends.push_back(std::move(*t));
+        out.sends.push_back({std::move(*t), n->even_if_stopped});
         node_id = n->next;
         continue;
       }

@@ -70,13 +70,19 @@ struct action_call {
   std::map<std::string, std::string> args;  // with {variables} filled in
 };
 
+// A `send` step's SMS. `even_if_stopped`: it goes to a person who stopped our messages too.
+struct sent_sms {
+  std::string body;
+  bool even_if_stopped = false;
+};
+
 struct outcome {
   state next;
   bool finished = false;              // the run reached an end (or an error ended it)
   std::string screen;                 // USSD: the screen text, without CON/END
   std::vector<int> numbers;           // USSD: the numbers the screen offers, More and Back too
   std::vector<std::string> messages;  // SMS: texts to queue, in order
-  std::vector<std::string> sends;     // `send` steps: an SMS each, over USSD too, in order
+  std::vector<sent_sms> sends;        // `send` steps: an SMS each, over USSD too, in order
   std::string error;                  // set when a flow authoring problem ended the run
   bool rejected = false;              // the reply did not answer the question (it was re-asked)
   std::optional<action_call> action;  // the run waits for this action's outcome
@@ -142,6 +148,7 @@ inline constexpr std::string_view stop_or_answer = "common.stop_or_answer";
 inline constexpr std::string_view stop_or_reply = "common.stop_or_reply";
 // Anything from a person who opted out: they are stopped, and how to start again.
 inline constexpr std::string_view still_opted_out = "common.still_opted_out";
+inline constexpr std::string_view still_stopped_programme = "common.still_stopped_programme";
 // "زبان" by SMS: how to choose, above the list of languages ("send LANG and a number").
 inline constexpr std::string_view change_language = "common.change_language";
 // To the other admins and operators: an urgent alert awaits a second person ({broadcast},
@@ -167,7 +174,7 @@ inline constexpr std::string_view required[] = {
     invalid,   invalid_answer, too_many_invalid, error,        no_service,     choose_language,
     language_name, more,       back,             goodbye,      resume,         resume_continue,
     resume_restart, stopped,   stopped_restart,  stopped_continue, try_again, opted_out, opted_in, help, confirm_stop,
-    opted_in_more, still_opted_out, change_language, opted_out_programme, opted_out_visit, opted_out_all_visit, alert_awaits, stop_or_answer,
+    opted_in_more, still_opted_out, still_stopped_programme, change_language, opted_out_programme, opted_out_visit, opted_out_all_visit, alert_awaits, stop_or_answer,
     stop_or_reply, urgent, urgent_call, urgent_inbox, call_soon, call_overdue, calls_handed_over, staff_not_understood,
     privacy_notice};
 // The gateway's own texts a USSD screen can show (besides a flow's own, flow_set::screen_keys):

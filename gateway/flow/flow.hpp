@@ -45,6 +45,8 @@ struct node {
   std::string text;   // say / send / ask / end: template key; may be empty for a silent end
   std::string next;   // say, send, switch default, the non-menu asks, and a menu from data
   std::string where;  // file:line:column of the node, for messages
+  // send: the SMS goes to a person who stopped our messages too (whom to call for the injured)
+  bool even_if_stopped = false;
   // file:line:column of each text key the node names (say, text, invalid, an option's label):
   // a missing text is reported where it is written.
   std::map<std::string, std::string, std::less<>> text_where;

@@ -291,8 +291,9 @@ bool parse_node(core::yaml::reader& r, const std::string& id, const YAML::Node& 
   if (y["send"].IsDefined()) {
     // An SMS to the person whatever the medium: a USSD booking's confirmation is their record.
     n.kind = node_kind::send;
-    r.expect_map(y, path, {"send", "next"});
+    r.expect_map(y, path, {"send", "next", "even_if_stopped"});
     n.text = r.text(y, "send", path, true).value_or("");
+    n.even_if_stopped = r.boolean(y, "even_if_stopped", path).value_or(false);
     n.next = r.text(y, "next", path, true).value_or("");
     return true;
   }

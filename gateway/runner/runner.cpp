@@ -306,7 +306,7 @@ std::size_t runner::commit(store::tx& tx, step& s) const {
   }
   // A reply goes at once; what nobody is waiting for waits for the contact's morning (R-S8).
   const core::unix_ms not_before = s.unprompted ? sending_time(tx.now(), s.who, s.f->programme) : 0;
-  const auto queue = [&](std::string body, bool screen) {
+  const auto queue = [&](std::string body, bool even_if_stopped) {
     store::new_message m{s.r.channel_id, s.who.id, s.r.id, s.who.phone, std::move(body),
                          s.urgent    ? core::priority::alert
                          : s.routine ? core::priority::bulk
@@ -314,11 +314,11 @@ std::size_t runner::commit(store::tx& tx, step& s) const {
     m.not_before = not_before;
     m.programme = s.f->programme;
     m.series_id = s.series_id;
-    m.even_if_opted_out = screen;
+    m.even_if_opted_out = even_if_stopped;
     tx.queue_message(m);
   };
   // `send` steps: an SMS over either medium, on the channel the person came by.
-  for (auto& body : s.out.sends) queue(std::move(body), false);
+  for (auto& m : s.out.sends) queue(std::move(m.body), m.even_if_stopped);
   const std::size_t screens = s.screen_sms.empty() ? 0 : 1;
   if (screens) queue(std::move(s.screen_sms), true);
   if (!sms) return s.out.sends.size() + screens;

@@ -77,8 +77,13 @@ bool words_after_keyword(std::string_view text) {
   return text::has_letters(text::normalize(flow::after_keyword(text)));
 }
 
-started start_again(store::tx& tx, const store::contact& who) {
+// A 12 takes back STOP ALL first, else the stop of `asked_about` (the programme of the last
+// message: "you stopped this service, send 12"), else the latest stop.
+started start_again(store::tx& tx, const store::contact& who, std::string_view asked_about) {
   auto stopped = tx.stopped_programmes(who.id);
+  if (const auto it = std::find(stopped.begin(), stopped.end(), asked_about); it != stopped.end()) {
+    std::rotate(stopped.begin(), it, std::next(it));
+  }
   started out;
   if (who.opted_out) {
     tx.set_opted_out(who.id, false);
@@ -220,7 +225,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       // Nothing stopped, and "12" is in the words of an option of the open question (a day
       // «۱۲ قوس»): not a START. The question reads it (and asks again: it is not an option's number).
       if (!who.opted_out && tx.stopped_programmes(who.id).empty() && named(typed)) return false;
-      taken = start_again(tx, who);
+      taken = start_again(tx, who, tx.last_programme(who.id, sms.channel_id));
       key = taken.more_stopped ? flow::keys::opted_in_more : flow::keys::opted_in;
       break;
     }
@@ -252,8 +257,13 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       break;
     }
     case text::global_word::help:
-    case text::global_word::none:
-      if (!who.opted_out) {
+    case text::global_word::none: {
+      // The keyword of a programme they stopped (MINE after STOP to an alert): its flow would
+      // answer in silence, every reply held back by the stop.
+      const flow::definition* keyword = keyword_flow(c, sms.text);
+      const bool programme_stopped =
+          !who.opted_out && keyword && !keyword->programme.empty() && tx.stopped(who.id, keyword->programme);
+      if (!who.opted_out && !programme_stopped) {
         if (said == text::global_word::none) return false;
         // «کمک» to a check-in's «۲- کمک می‌خواهم»: that option, not the help text.
         if (named(typed)) return false;
@@ -264,14 +274,19 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       // What they wrote, unless a flow's keyword, still reaches a person (a hazard report);
       // words of someone in danger are answered with the emergency number instead.
       // A keyword with words after it («ماین در سرک…») is theirs too.
-      if ((!keyword_flow(c, sms.text) || words_after_keyword(sms.text)) &&
-          to_inbox(tx, c, who, sms, 0, "", result) == free_text::urgent) {
+      if ((!keyword || words_after_keyword(sms.text)) && to_inbox(tx, c, who, sms, 0, "", result) == free_text::urgent) {
         result.flow_id = "@urgent";
         return true;
       }
       key = flow::keys::still_opted_out;
+      if (programme_stopped) {
+        // Of that service alone; its programme on the reply, so a 12 now takes that stop back.
+        key = flow::keys::still_stopped_programme;
+        reply_programme = keyword->programme;
+      }
       even_if_opted_out = true;
       break;
+    }
   }
   reply(key, values, reply_programme, even_if_opted_out);
   // A stop forgot the notices of what it stopped (R-D7): what of it still waits, and comes

@@ -267,7 +267,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     const std::string taken_back = s.who.opted_out ? "" : s.f->programme;
     if (stopped_step(tx, s, next_answer()) && actions::notice_again(tx, s.who.id, taken_back, s.ctx.timezone)) {
       if (std::string body = say(*c, flow::keys::privacy_notice, s.who); !body.empty()) {
-        s.out.sends.push_back(std::move(body));
+        s.out.sends.push_back({std::move(body)});
       }
     }
   } else if (!existing && answers.empty()) {

@@ -361,7 +361,7 @@ TEST_CASE("engine: a send step queues an SMS over USSD, and {name|label} shows t
   CHECK(out.finished);
   CHECK(out.screen == "Booked. An SMS is on its way.");
   REQUIRE(out.sends.size() == 1);
-  CHECK(out.sends[0] == "Booked: Golshahr Helal House. Answer was Yes.");
+  CHECK(out.sends[0].body == "Booked: Golshahr Helal House. Answer was Yes.");
 
   // In the person's language, where the label has a translation.
   auto fa = fx.ctx(flow::medium::ussd, {"fa", "en"});
@@ -369,7 +369,7 @@ TEST_CASE("engine: a send step queues an SMS over USSD, and {name|label} shows t
   o2 = flow::resume(*fx.f, o2.next, "۱", fa);
   o2 = flow::resume(*fx.f, o2.next, "1", fa);
   REQUIRE(o2.sends.size() == 1);
-  CHECK(o2.sends[0] == "نوبت: خانه هلال گلشهر");
+  CHECK(o2.sends[0].body == "نوبت: خانه هلال گلشهر");
 
   // A route without UCS-2 (R-U4): the screens in Latin script, the SMS still in Farsi.
   auto latin = fx.ctx(flow::medium::ussd, {"en"});
@@ -379,7 +379,7 @@ TEST_CASE("engine: a send step queues an SMS over USSD, and {name|label} shows t
   CHECK_THAT(o4.screen, Catch::StartsWith("Book at Golshahr Helal House?"));
   o4 = flow::resume(*fx.f, o4.next, "1", latin);
   REQUIRE(o4.sends.size() == 1);
-  CHECK(o4.sends[0] == "نوبت: خانه هلال گلشهر");
+  CHECK(o4.sends[0].body == "نوبت: خانه هلال گلشهر");
 
   // Saying no sends nothing.
   auto o3 = flow::start(*fx.f, ctx);
