@@ -185,6 +185,7 @@ struct choice {
   std::string value;
   std::string next;
   bool exact = false;  // named by its whole label only (option::exact)
+  bool danger = false;  // takes words of danger (option::takes::danger): the yes of "is anyone hurt?"
 };
 
 // The options of a menu or yes/no ask. A data menu reads them from a run variable holding a
@@ -199,7 +200,7 @@ std::optional<std::vector<choice>> choices(const node& n, const renderer& r, std
   }
   if (n.ask != ask_kind::menu) return out;
   if (n.options_from.empty()) {
-    for (const auto& o : n.options) out.push_back({o.label, false, o.value, o.next, o.exact});
+    for (const auto& o : n.options) out.push_back({o.label, false, o.value, o.next, o.exact, o.taken == option::takes::danger});
     return out;
   }
   const auto data = r.value(n.options_from);
@@ -603,6 +604,8 @@ std::optional<answer> read_answer_as_typed(const node& n, const std::optional<st
       }
       if (yes && no) {
         if (const auto said = words.yes_no(text::strip_punctuation(typed))) {
+          // «ښه», "ok", «درست» to "is anyone hurt?" may say all is well: no alarm, asked again.
+          if (*said && yes->danger && words.acknowledges(typed)) return std::nullopt;
           const choice& c = *said ? *yes : *no;
           return answer{c.value, c.next};
         }
