@@ -166,6 +166,11 @@ int broadcast(const broadcast_options& o) {
                             (b.route.empty() ? "" : (one ? " who comes by " : " who come by ") + b.route) +
                             (unknown == 0 ? "" : " (" + std::to_string(unknown) + " of them with their district not known)");
     if (b.audience == 0) {
+      // Nobody, because of a typo ("heratt")? Said as an error; names nobody has used yet are fine.
+      if (const auto bad = runner::check_subscription_names(b.topic, b.area, b.route, content->flows)) {
+        std::cerr << "paygham broadcast: --" << bad->field << ": " << bad->message << "\n";
+        return exit_user_error;
+      }
       std::cout << "nobody to send to: 0 " << who.substr(2) << "\n";
       return exit_ok;
     }

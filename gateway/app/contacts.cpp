@@ -197,6 +197,13 @@ int contacts_import(const contacts_options& o) {
       }
     }
     if (!named) continue;
+    // A topic, area or route the flows do not give ("heratt") would reach nobody, ever.
+    if (!p.topic.empty()) {
+      if (const auto wrong = runner::check_subscription_names(p.topic, p.area, p.route, content->flows)) {
+        why(wrong->message);
+        continue;
+      }
+    }
     // R-M1: the district in the person's words, as a flow keeps it, and the district those name.
     if (cols.district >= 0) {
       p.district = f[static_cast<std::size_t>(cols.district)];

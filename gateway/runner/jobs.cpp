@@ -10,6 +10,7 @@
 #include "gateway/actions/reminders.hpp"
 #include "gateway/actions/subscriptions.hpp"
 #include "gateway/core/log.hpp"
+#include "gateway/core/suggest.hpp"
 #include "gateway/phone/phone.hpp"
 #include "gateway/schedule/calendar.hpp"
 #include "gateway/store/rules.hpp"
@@ -720,6 +721,63 @@ std::optional<broadcast_refusal> check_district(const store::broadcast& b, const
   for (const auto& d : districts) names += (names.empty() ? "" : ", ") + d;
   return broadcast_refusal{"district", "'" + b.district + "' is not a district of " + b.area +
                                            " in the districts file; it knows " + names};
+}
+
+std::optional<broadcast_refusal> check_subscription_names(std::string_view topic, std::string_view area,
+                                                          std::string_view route, const flow::flow_set& flows) {
+  // Each topic's areas and routes; `open`: one is filled from data (or typed), so anything goes.
+  struct names {
+    std::set<std::string> values;
+    bool open = false;
+  };
+  std::map<std::string, std::pair<names, names>, std::less<>> topics;
+  for (const auto& f : flows.all()) {
+    for (const auto& [id, n] : f->nodes) {
+      if (n.kind != flow::node_kind::action || n.action != "subscriptions.add") continue;
+      const auto given = n.args.find("topic");
+      if (given == n.args.end()) continue;
+      auto& [areas, routes] = topics[given->second];
+      for (auto [arg, into] : {std::pair{"area", &areas}, std::pair{"route", &routes}}) {
+        const auto a = n.args.find(arg);
+        if (a == n.args.end() || a->second.empty()) continue;
+        const std::string& v = a->second;
+        if (v.front() != '{' || v.back() != '}') {
+          into->values.insert(v);
+          continue;
+        }
+        const std::string var = v.substr(1, v.size() - 2);
+        bool from_menu = false;
+        for (const auto& [qid, q] : f->nodes) {
+          if (q.kind != flow::node_kind::ask || q.save != var) continue;
+          if (q.ask != flow::ask_kind::menu || !q.options_from.empty()) into->open = true;
+          for (const auto& o : q.options) into->values.insert(o.value);
+          from_menu = true;
+        }
+        if (!from_menu) into->open = true;
+      }
+    }
+  }
+  const auto listed = [](const auto& values) {
+    std::string out;
+    for (const auto& v : values) out += (out.empty() ? "" : ", ") + std::string(v);
+    return out;
+  };
+  const auto t = topics.find(topic);
+  if (t == topics.end()) {
+    std::vector<std::string> known;
+    for (const auto& [name, _] : topics) known.push_back(name);
+    return broadcast_refusal{"topic", "no flow subscribes people to '" + std::string(topic) + "'" +
+                                          core::did_you_mean(topic, known) + "; the flows give " +
+                                          (known.empty() ? "none" : listed(known))};
+  }
+  for (auto [field, given, known] : {std::tuple{"area", area, &t->second.first}, std::tuple{"route", route, &t->second.second}}) {
+    if (given.empty() || known->open || known->values.count(std::string(given)) != 0) continue;
+    const std::vector<std::string> values(known->values.begin(), known->values.end());
+    return broadcast_refusal{field, "'" + std::string(given) + "' is not " + (std::string_view(field) == "area" ? "an " : "a ") +
+                                        field + " of " + std::string(topic) + core::did_you_mean(given, values) +
+                                        "; its flows give " + listed(values)};
+  }
+  return std::nullopt;
 }
 
 std::optional<broadcast_refusal> check_broadcast_text(std::string_view key, const text::catalog& texts,

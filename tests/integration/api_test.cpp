@@ -173,6 +173,13 @@ TEST_CASE("api: a broadcast needs subscribers, and confirm above 1000 people, an
   auto r = api(srv.port(), "POST", "/api/v1/broadcasts", srv.token, body);
   CHECK(r.status == 409);
   CHECK(error_of(r)["code"] == "no_audience");
+  // An area no flow gives is a typo to fix, not an empty area.
+  r = api(srv.port(), "POST", "/api/v1/broadcasts", srv.token,
+          R"({"topic": "mine_safety", "area": "heratt", "text": "mine_safety.alert_floods"})");
+  CHECK(r.status == 400);
+  CHECK(error_of(r)["code"] == "unknown_area");
+  CHECK(error_of(r)["field"] == "area");
+  CHECK_THAT(error_of(r)["message"].get<std::string>(), Catch::Contains("did you mean 'herat'?"));
   r = api(srv.port(), "POST", "/api/v1/broadcasts", srv.token,
           R"({"topic": "mine_safety", "text": "mine_safety.nothing_like_it"})");
   CHECK(r.status == 400);

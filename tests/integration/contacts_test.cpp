@@ -60,11 +60,17 @@ TEST_CASE("contacts: an import subscribes people with the crossing they come by 
              "phone,topic,area,route\n"
              "+93700000211,mine_safety,herat,islam_qala\n"
              "+93700000212,mine_safety,herat,\n"
-             "+93700000213,mine_safety,herat,Islam Qala\n");  // line 4: not a menu's value
+             "+93700000213,mine_safety,herat,Islam Qala\n"  // line 4: not a menu's value
+             "+93700000214,mine_safety,heratt,\n"           // line 5: a typo of an area
+             "+93700000215,mine_safty,herat,\n"             // line 6: of the topic
+             "+93700000216,mine_safety,herat,torkam\n");    // line 7: of a route
   std::string out, err;
   CHECK(run_paygham({"contacts", "import", "--config", config, dir.file("people.csv")}, &out, &err) == 1);
-  CHECK(out == "imported 2 people (2 new); 1 bad line\n");
+  CHECK(out == "imported 2 people (2 new); 4 bad lines\n");
   CHECK_THAT(err, Catch::Contains("line 4: route 'Islam Qala' is not a name a flow gives"));
+  CHECK_THAT(err, Catch::Contains("line 5: 'heratt' is not an area of mine_safety (did you mean 'herat'?)"));
+  CHECK_THAT(err, Catch::Contains("line 6: no flow subscribes people to 'mine_safty' (did you mean 'mine_safety'?)"));
+  CHECK_THAT(err, Catch::Contains("line 7: 'torkam' is not a route of mine_safety (did you mean 'torkham'?)"));
   CHECK(scalar(dir, "SELECT route FROM subscriptions s JOIN contacts c ON c.id = s.contact_id"
                     " WHERE c.phone = '+93700000211'") == "islam_qala");
   // The import's subscribers are reached by a broadcast for their crossing.
