@@ -362,11 +362,24 @@ std::map<std::string, std::string> booking_vars(const store::booking& b, const s
     v["clinic_name"] = b.clinic;
     v["time"] = schedule::clock_text(b.window_from) + "-" + schedule::clock_text(b.window_to);
     v["when"] = schedule::day_text(b.day) + ", " + v["time"];
-    return v;
+  } else {
+    v["clinic_name"] = c->name_in(lang);
+    v["time"] = window_label(*c, b.day, b.window_from, b.window_to, lang);
+    v["when"] = when_label(*c, b.day, b.window_from, b.window_to, lang, months);
   }
-  v["clinic_name"] = c->name_in(lang);
-  v["time"] = window_label(*c, b.day, b.window_from, b.window_to, lang);
-  v["when"] = when_label(*c, b.day, b.window_from, b.window_to, lang, months);
+  // R-B4: whose visit it is, when not the person's own, as My visits shows it ("Central clinic
+  // (My child 2)"): a phone that booked for two gets two reminders, and a «۲» must be for the
+  // visit it was meant for. A data item, shown by {clinic_whose|label} and {when_whose|label}.
+  const auto whose = [&](const std::string& shown) {
+    nlohmann::json item{{"label", shown}};
+    if (const auto who = read_client(b.for_whom); who && who->relation != "self") {
+      item["text"] = client_text(*who);
+      if (who->number > 1) item["n"] = who->number;
+    }
+    return item.dump();
+  };
+  v["clinic_whose"] = whose(v["clinic_name"]);
+  v["when_whose"] = whose(v["when"]);
   return v;
 }
 

@@ -75,6 +75,11 @@ class renderer {
     const auto v = value(name);
     if (!v || !f_) return std::nullopt;
     if (auto one = label_of(name, *v)) return one;
+    // A data item an action wrote ({"label", "text", "n"}: a visit's clinic with whose visit it
+    // is), shown as a data menu shows it.
+    if (!v->empty() && v->front() == '{') {
+      if (const auto item = nlohmann::json::parse(*v, nullptr, false); item.is_object()) return item_label(item);
+    }
     if (v->find(',') == std::string::npos) return std::nullopt;
     std::string out;
     std::size_t from = 0;
