@@ -68,17 +68,18 @@ const flow::action_result error{"error", {}};
 
 // R-B4: the relations a visit may be for besides the person, in the order the booking menu
 // shows them, with how many of each one phone may book for (a second parent or partner is
-// "someone else") and the texts: the first of them, and a new one after that.
+// "someone else") and the texts: the first of them, a new one after that (the menu's, in the
+// person's words: "My child"), and whose visit an SMS names (ours to them: "your child").
 struct relation {
   std::string_view name;
   int most;
-  std::string_view text, another;
+  std::string_view text, another, whose;
 };
 constexpr relation relations[] = {
-    {"child", 8, "appointments.for_child", "appointments.another_child"},
-    {"partner", 1, "appointments.for_partner", ""},
-    {"parent", 1, "appointments.for_parent", ""},
-    {"other", 8, "appointments.for_other", "appointments.another_person"},
+    {"child", 8, "appointments.for_child", "appointments.another_child", "appointments.whose_child"},
+    {"partner", 1, "appointments.for_partner", "", "appointments.whose_partner"},
+    {"parent", 1, "appointments.for_parent", "", "appointments.whose_parent"},
+    {"other", 8, "appointments.for_other", "appointments.another_person", "appointments.whose_other"},
 };
 
 const relation* relation_named(std::string_view name) {
@@ -367,19 +368,23 @@ std::map<std::string, std::string> booking_vars(const store::booking& b, const s
     v["time"] = window_label(*c, b.day, b.window_from, b.window_to, lang);
     v["when"] = when_label(*c, b.day, b.window_from, b.window_to, lang, months);
   }
-  // R-B4: whose visit it is, when not the person's own, as My visits shows it ("Central clinic
-  // (My child 2)"): a phone that booked for two gets two reminders, and a «۲» must be for the
-  // visit it was meant for. A data item, shown by {clinic_whose|label} and {when_whose|label}.
+  // R-B4: whose visit it is, when not the person's own ("08:00-10:00 (your child 2)"): a phone
+  // that booked for two gets two reminders, and a «۲» must be for the visit it was meant for.
+  // A data item, shown by {when_whose|label} and {time_whose|label}.
+  const relation* r = nullptr;
+  int number = 1;
+  if (const auto who = read_client(b.for_whom); who && who->relation != "self") {
+    r = relation_named(who->relation);
+    number = who->number;
+  }
   const auto whose = [&](const std::string& shown) {
     nlohmann::json item{{"label", shown}};
-    if (const auto who = read_client(b.for_whom); who && who->relation != "self") {
-      item["text"] = client_text(*who);
-      if (who->number > 1) item["n"] = who->number;
-    }
+    if (r) item["text"] = r->whose;
+    if (r && number > 1) item["n"] = number;
     return item.dump();
   };
-  v["clinic_whose"] = whose(v["clinic_name"]);
   v["when_whose"] = whose(v["when"]);
+  v["time_whose"] = whose(v["time"]);
   return v;
 }
 

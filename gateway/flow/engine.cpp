@@ -75,9 +75,14 @@ class renderer {
     const auto v = value(name);
     if (!v || !f_) return std::nullopt;
     if (auto one = label_of(name, *v)) return one;
-    // A data item an action wrote ({"label", "text", "n"}: a visit's clinic with whose visit it
-    // is), shown as a data menu shows it.
-    if (!v->empty() && v->front() == '{') {
+    // A data item an action wrote ({"label", "text", "n"}: a visit's time with whose visit it
+    // is), shown as a data menu shows it; never what a person typed (what a question saves, the
+    // words after a keyword, a contact's field).
+    const auto typed = [&] {
+      return name == keyword_rest || is_contact_field(name) ||
+             std::any_of(f_->nodes.begin(), f_->nodes.end(), [&](const auto& n) { return n.second.save == name; });
+    };
+    if (!v->empty() && v->front() == '{' && !typed()) {
       if (const auto item = nlohmann::json::parse(*v, nullptr, false); item.is_object()) return item_label(item);
     }
     if (v->find(',') == std::string::npos) return std::nullopt;

@@ -196,7 +196,7 @@ std::string longest_text(const text::catalog& texts, const definition& f, const 
                          std::string_view key, bool explicit_texts = false) {
   const text::entry* e = texts.resolve(key, {lang}, explicit_texts);
   if (!e) return {};
-  // A sample stands for a value and for its label alike ({clinic_whose|label}: what an action wrote).
+  // A sample stands for a value and for its label alike ({when_whose|label}: what an action wrote).
   const text::lookup_fn sample = [&](std::string_view name) -> std::optional<std::string> {
     auto it = f.samples.find(std::string(name));
     if (it == f.samples.end()) return std::nullopt;

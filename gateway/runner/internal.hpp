@@ -151,6 +151,14 @@ inline flow::state state_from_json(const std::string& text) {
   s.page = j.value("page", std::size_t{0});
   s.asked = j.value("asked", 0);
   s.secret_parts = j.value("secret", std::vector<int>{});
+  // A visit's run begun before its texts named whose visit it is (a confirmation waiting at an
+  // upgrade): its day and time alone, never a placeholder as written.
+  if (s.vars.contains("booking")) {
+    for (const auto& [whose, plain] : {std::pair{"when_whose", "when"}, std::pair{"time_whose", "time"}}) {
+      const auto it = s.vars.find(plain);
+      if (it != s.vars.end() && !s.vars.contains(whose)) s.vars[whose] = nlohmann::json{{"label", it->second}}.dump();
+    }
+  }
   return s;
 }
 

@@ -736,6 +736,7 @@ std::optional<broadcast_refusal> check_subscription_names(std::string_view topic
       if (n.kind != flow::node_kind::action || n.action != "subscriptions.add") continue;
       const auto given = n.args.find("topic");
       if (given == n.args.end()) continue;
+      if (given->second.find('{') != std::string::npos) return std::nullopt;  // a topic from data: anything goes
       auto& [areas, routes] = topics[given->second];
       for (auto [arg, into] : {std::pair{"area", &areas}, std::pair{"route", &routes}}) {
         const auto a = n.args.find(arg);
@@ -750,7 +751,10 @@ std::optional<broadcast_refusal> check_subscription_names(std::string_view topic
         for (const auto& [qid, q] : f->nodes) {
           if (q.kind != flow::node_kind::ask || q.save != var) continue;
           if (q.ask != flow::ask_kind::menu || !q.options_from.empty()) into->open = true;
-          for (const auto& o : q.options) into->values.insert(o.value);
+          // An option without a value saves its number.
+          for (std::size_t i = 0; i < q.options.size(); ++i) {
+            into->values.insert(q.options[i].value.empty() ? std::to_string(i + 1) : q.options[i].value);
+          }
           from_menu = true;
         }
         if (!from_menu) into->open = true;

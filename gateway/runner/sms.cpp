@@ -29,9 +29,13 @@ constexpr core::unix_ms language_answer_ms = 24 * 3'600'000;  // a bare number a
 // worker the call to make: the new words go to the inbox, marked urgent, and nothing more.
 constexpr core::unix_ms urgent_alarm_once_ms = 3'600'000;
 
-// 12 / START takes back the newest stop alone (R-S5): STOP ALL while it holds, else the
-// programme stopped last. A programme the person stopped before stays stopped: a 12 never
-// restarts what they stopped on purpose earlier.
+// 12 / START takes back one stop alone (R-S5): STOP ALL while it holds, else the programme
+// they were just told how to get back (its keyword, texted while stopped), else the programme
+// stopped last. Any other programme they stopped stays stopped: a 12 never restarts what they
+// stopped on purpose earlier.
+// The contact field naming the programme a keyword was answered about ("send 12 to get it
+// again"), until the next 12.
+constexpr std::string_view restart_offered = "restart_offered";
 struct started {
   bool any = false;           // a stop was taken back
   std::string programme;      // the programme whose stop it was; empty: STOP ALL
@@ -77,12 +81,13 @@ bool words_after_keyword(std::string_view text) {
   return text::has_letters(text::normalize(flow::after_keyword(text)));
 }
 
-// A 12 takes back STOP ALL first, else the stop of `asked_about` (the programme of the last
-// message: "you stopped this service, send 12"), else the latest stop.
-started start_again(store::tx& tx, const store::contact& who, std::string_view asked_about) {
+started start_again(store::tx& tx, const store::contact& who) {
   auto stopped = tx.stopped_programmes(who.id);
-  if (const auto it = std::find(stopped.begin(), stopped.end(), asked_about); it != stopped.end()) {
-    std::rotate(stopped.begin(), it, std::next(it));
+  if (const auto offered = who.fields.find(std::string(restart_offered)); offered != who.fields.end()) {
+    if (const auto it = std::find(stopped.begin(), stopped.end(), offered->second); it != stopped.end()) {
+      std::rotate(stopped.begin(), it, std::next(it));
+    }
+    tx.set_contact_fields(who.id, {{std::string(restart_offered), ""}});
   }
   started out;
   if (who.opted_out) {
@@ -225,7 +230,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       // Nothing stopped, and "12" is in the words of an option of the open question (a day
       // «۱۲ قوس»): not a START. The question reads it (and asks again: it is not an option's number).
       if (!who.opted_out && tx.stopped_programmes(who.id).empty() && named(typed)) return false;
-      taken = start_again(tx, who, tx.last_programme(who.id, sms.channel_id));
+      taken = start_again(tx, who);
       key = taken.more_stopped ? flow::keys::opted_in_more : flow::keys::opted_in;
       break;
     }
@@ -259,10 +264,11 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
     case text::global_word::help:
     case text::global_word::none: {
       // The keyword of a programme they stopped (MINE after STOP to an alert): its flow would
-      // answer in silence, every reply held back by the stop.
+      // answer in silence, every reply held back by the stop. Not a staff command (a flow that
+      // keeps no SMS: a health worker's ENROL names a patient): it runs as ever.
       const flow::definition* keyword = keyword_flow(c, sms.text);
-      const bool programme_stopped =
-          !who.opted_out && keyword && !keyword->programme.empty() && tx.stopped(who.id, keyword->programme);
+      const bool programme_stopped = !who.opted_out && keyword && keyword->keep_sms && !keyword->programme.empty() &&
+                                     tx.stopped(who.id, keyword->programme);
       if (!who.opted_out && !programme_stopped) {
         if (said == text::global_word::none) return false;
         // «کمک» to a check-in's «۲- کمک می‌خواهم»: that option, not the help text.
@@ -274,15 +280,23 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       // What they wrote, unless a flow's keyword, still reaches a person (a hazard report);
       // words of someone in danger are answered with the emergency number instead.
       // A keyword with words after it («ماین در سرک…») is theirs too.
-      if ((!keyword || words_after_keyword(sms.text)) && to_inbox(tx, c, who, sms, 0, "", result) == free_text::urgent) {
+      // Never the words of a flow that keeps no SMS (a patient's number and medicine).
+      const bool read = !keyword || (keyword->keep_sms && words_after_keyword(sms.text));
+      const free_text heard = read ? to_inbox(tx, c, who, sms, 0, "", result) : free_text::plain;
+      if (heard == free_text::urgent) {
         result.flow_id = "@urgent";
         return true;
       }
-      key = flow::keys::still_opted_out;
+      // Their words kept for a person: said so, lest a hazard report seem refused; words of
+      // danger again within the hour, with the emergency number, as to anyone.
+      key = heard == free_text::urgent_again ? flow::keys::unknown_sms
+            : read                           ? flow::keys::stopped_read
+                                             : flow::keys::still_opted_out;
       if (programme_stopped) {
-        // Of that service alone; its programme on the reply, so a 12 now takes that stop back.
-        key = flow::keys::still_stopped_programme;
+        // Of that service alone: a 12 now takes that stop back first.
+        if (!read) key = flow::keys::still_stopped_programme;
         reply_programme = keyword->programme;
+        tx.set_contact_fields(who.id, {{std::string(restart_offered), keyword->programme}});
       }
       even_if_opted_out = true;
       break;

@@ -962,7 +962,7 @@ TEST_CASE("console: reception books a free window for a patient, never above cap
   for (int i = 0; i < 50 && scalar(dir, told) == before; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   CHECK(std::stoi(scalar(dir, told)) == std::stoi(before) + 1);
   CHECK(scalar(dir, "SELECT body FROM outbound_messages WHERE to_phone = " + to + " ORDER BY id DESC LIMIT 1")
-            .find("cancelled your visit") != std::string::npos);
+            .find("cancelled the visit") != std::string::npos);
 
   // The clinic closes for that whole day (an emergency): only with "confirm", as it cancels
   // every visit still booked then, each person told; nobody can book the day until it reopens.
