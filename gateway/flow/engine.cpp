@@ -664,7 +664,9 @@ std::optional<answer> read_answer_as_typed(const node& n, const std::optional<st
       const auto b = raw.find_first_not_of(" \t\r\n");
       if (typed.empty() || b == std::string_view::npos) return std::nullopt;
       const auto e = raw.find_last_not_of(" \t\r\n");
-      return answer{std::string(raw.substr(b, e - b + 1)), n.next};
+      // «پسرم خونریزی دارد» to "what did you see?": saved, and the run goes where the injured come first.
+      const bool danger = !n.on_danger.empty() && ctx.in_danger && ctx.in_danger(raw);
+      return answer{std::string(raw.substr(b, e - b + 1)), danger ? n.on_danger : n.next};
     }
     case ask_kind::phone: {
       auto p = phone::parse_e164(typed, ctx.region);

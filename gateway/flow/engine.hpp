@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -49,6 +50,9 @@ struct context {
   const text::catalog* texts = nullptr;
   bool explicit_texts = false;  // texts' explicit variants, where they have one (R-S11)
   const text::lexicon* words = nullptr;  // yes/no words for replies; may be null
+  // Whether words tell of someone in danger now (lexicon/urgent.yaml's danger, not denied), for
+  // a question's `on_danger`; may be empty.
+  std::function<bool(std::string_view)> in_danger = {};
   std::string timezone = "UTC";          // for dates and times in texts
   text::month_names months = text::month_names::by_language;  // the person's own (R-L3)
   std::string region = "AF";             // for phone numbers typed without a country code

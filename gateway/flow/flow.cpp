@@ -77,6 +77,7 @@ std::vector<std::string> node::targets() const {
   add(no);
   add(on_timeout);
   add(on_too_many);
+  add(on_danger);
   for (const auto& o : options) add(o.next);
   for (const auto& c : cases) add(c.second);
   for (const auto& o : outcomes) add(o.second);

@@ -20,6 +20,11 @@ namespace paygham::runner {
 // The solar month names a person reads (R-L3): their contact field `months` ("iranian" or
 // "afghan"), else those of their own language `lang` (not of a screen drawn in Latin script),
 // else of their own time zone `zone` (not a clinic's): one person sees one set.
+// Words of someone in danger, or of self-harm (lexicon/urgent.yaml).
+inline bool in_danger(const content& c, std::string_view text) {
+  return !c.danger_words.find(text).empty() || !c.self_harm_words.find(text).empty();
+}
+
 inline text::month_names months_of(const std::map<std::string, std::string>& fields, std::string_view lang,
                                    std::string_view zone) {
   const auto it = fields.find("months");

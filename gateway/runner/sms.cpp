@@ -42,7 +42,6 @@ struct started {
   bool more_stopped = false;  // some still are: another 12, or the programme's menu, takes back the next
 };
 
-// Words of someone in danger, or of self-harm (lexicon/urgent.yaml).
 // A command mistyped: its first word a flow's keyword but for a letter or two ("ENRL",
 // "ENROLE"; one for a keyword of four letters or fewer), or a phone number in it (nine digits
 // or more in a row).
@@ -61,10 +60,6 @@ bool looks_like_command(const content& c, const std::string& typed) {
     }
   }
   return false;
-}
-
-bool in_danger(const content& c, std::string_view text) {
-  return !c.danger_words.find(text).empty() || !c.self_harm_words.find(text).empty();
 }
 
 // A flow's keyword starts its flow, unless words of someone in danger follow it ("MINE
