@@ -25,6 +25,12 @@ inline bool in_danger(const content& c, std::string_view text) {
   return !c.danger_words.find(text).empty() || !c.self_harm_words.find(text).empty();
 }
 
+// Someone hurt, as the yes of "is anyone hurt?" and a question's `on_danger` take it: words of
+// danger, not denied («کسی زخمی نشده»), not of self-harm (a person reads those).
+inline bool someone_hurt(const content& c, std::string_view text) {
+  return !c.danger_words.find(text).empty() && c.self_harm_words.find(text).empty() && c.denials.find(text).empty();
+}
+
 inline text::month_names months_of(const std::map<std::string, std::string>& fields, std::string_view lang,
                                    std::string_view zone) {
   const auto it = fields.find("months");

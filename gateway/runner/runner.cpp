@@ -100,12 +100,8 @@ flow::context runner::context_for(const content& c, flow::medium via, const stor
   ctx.texts = &c.texts;
   ctx.explicit_texts = who.explicit_texts;
   ctx.words = &c.words;
-  // Someone hurt, as the yes of "is anyone hurt?" takes it: words of danger, not denied
-  // («کسی زخمی نشده»), not of self-harm (a person reads those). The content outlives the
-  // context, as its texts do: both are held for one step.
-  ctx.in_danger = [&c](std::string_view t) {
-    return !c.danger_words.find(t).empty() && c.self_harm_words.find(t).empty() && c.denials.find(t).empty();
-  };
+  // The content outlives the context, as its texts do: both are held for one step.
+  ctx.in_danger = [&c](std::string_view t) { return someone_hurt(c, t); };
   ctx.timezone = time_zone(who.phone);
   ctx.months = months_of(who.fields, ctx.langs.front(), ctx.timezone);
   ctx.region = settings_.region;

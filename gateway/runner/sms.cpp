@@ -626,7 +626,7 @@ std::optional<runner::taken_in_words> runner::option_in_words(const content& c, 
   const bool danger = !self_harm && !c.danger_words.find(text).empty();
   const bool denied = !c.denials.find(text).empty();
   const auto yes = flow::option_taking(f, st, flow::option::takes::danger);
-  if (danger && !denied) {
+  if (someone_hurt(c, text)) {
     if (yes) return taken_in_words{*yes, true};
     return std::nullopt;
   }
