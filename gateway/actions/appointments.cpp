@@ -76,10 +76,12 @@ struct relation {
   std::string_view text, another, whose;
 };
 constexpr relation relations[] = {
-    {"child", 8, "appointments.for_child", "appointments.another_child", "appointments.whose_child"},
+    {"child", 8, "appointments.for_child", "appointments.another_child",
+     "appointments.whose_child"},
     {"partner", 1, "appointments.for_partner", "", "appointments.whose_partner"},
     {"parent", 1, "appointments.for_parent", "", "appointments.whose_parent"},
-    {"other", 8, "appointments.for_other", "appointments.another_person", "appointments.whose_other"},
+    {"other", 8, "appointments.for_other", "appointments.another_person",
+     "appointments.whose_other"},
 };
 
 const relation* relation_named(std::string_view name) {
@@ -369,8 +371,8 @@ std::map<std::string, std::string> booking_vars(const store::booking& b, const s
     v["when"] = when_label(*c, b.day, b.window_from, b.window_to, lang, months);
   }
   // R-B4: whose visit it is, when not the person's own ("08:00-10:00 (your child 2)"): a phone
-  // that booked for two gets two reminders, and a «۲» must be for the visit it was meant for.
-  // A data item, shown by {when_whose|label} and {time_whose|label}.
+  // that booked for two gets two reminders, and the person must tell them apart. A data item,
+  // shown by {when_whose|label} and {time_whose|label}.
   const relation* r = nullptr;
   int number = 1;
   if (const auto who = read_client(b.for_whom); who && who->relation != "self") {

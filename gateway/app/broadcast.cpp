@@ -167,7 +167,8 @@ int broadcast(const broadcast_options& o) {
                             (unknown == 0 ? "" : " (" + std::to_string(unknown) + " of them with their district not known)");
     if (b.audience == 0) {
       // Nobody, because of a typo ("heratt")? Said as an error; names nobody has used yet are fine.
-      if (const auto bad = runner::check_subscription_names(b.topic, b.area, b.route, content->flows)) {
+      if (const auto bad =
+              runner::check_subscription_names(b.topic, b.area, b.route, content->flows)) {
         std::cerr << "paygham broadcast: --" << bad->field << ": " << bad->message << "\n";
         return exit_user_error;
       }

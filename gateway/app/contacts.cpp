@@ -199,7 +199,8 @@ int contacts_import(const contacts_options& o) {
     if (!named) continue;
     // A topic, area or route the flows do not give ("heratt") would reach nobody, ever.
     if (!p.topic.empty()) {
-      if (const auto wrong = runner::check_subscription_names(p.topic, p.area, p.route, content->flows)) {
+      if (const auto wrong =
+              runner::check_subscription_names(p.topic, p.area, p.route, content->flows)) {
         why(wrong->message);
         continue;
       }

@@ -80,10 +80,12 @@ class renderer {
     // words after a keyword, a contact's field).
     const auto typed = [&] {
       return name == keyword_rest || is_contact_field(name) ||
-             std::any_of(f_->nodes.begin(), f_->nodes.end(), [&](const auto& n) { return n.second.save == name; });
+             std::any_of(f_->nodes.begin(), f_->nodes.end(),
+                         [&](const auto& n) { return n.second.save == name; });
     };
     if (!v->empty() && v->front() == '{' && !typed()) {
-      if (const auto item = nlohmann::json::parse(*v, nullptr, false); item.is_object()) return item_label(item);
+      if (const auto item = nlohmann::json::parse(*v, nullptr, false); item.is_object())
+        return item_label(item);
     }
     if (v->find(',') == std::string::npos) return std::nullopt;
     std::string out;
@@ -195,7 +197,8 @@ struct choice {
   std::string value;
   std::string next;
   bool exact = false;  // named by its whole label only (option::exact)
-  bool danger = false;  // takes words of danger (option::takes::danger): the yes of "is anyone hurt?"
+  bool danger =
+      false;  // takes words of danger (option::takes::danger): the yes of "is anyone hurt?"
 };
 
 // The options of a menu or yes/no ask. A data menu reads them from a run variable holding a
@@ -210,7 +213,8 @@ std::optional<std::vector<choice>> choices(const node& n, const renderer& r, std
   }
   if (n.ask != ask_kind::menu) return out;
   if (n.options_from.empty()) {
-    for (const auto& o : n.options) out.push_back({o.label, false, o.value, o.next, o.exact, o.taken == option::takes::danger});
+    for (const auto& o : n.options)
+      out.push_back({o.label, false, o.value, o.next, o.exact, o.taken == option::takes::danger});
     return out;
   }
   const auto data = r.value(n.options_from);
@@ -664,7 +668,8 @@ std::optional<answer> read_answer_as_typed(const node& n, const std::optional<st
       const auto b = raw.find_first_not_of(" \t\r\n");
       if (typed.empty() || b == std::string_view::npos) return std::nullopt;
       const auto e = raw.find_last_not_of(" \t\r\n");
-      // «پسرم خونریزی دارد» to "what did you see?": saved, and the run goes where the injured come first.
+      // «پسرم خونریزی دارد» to "what did you see?": saved, and the run goes where the injured come
+      // first.
       const bool danger = !n.on_danger.empty() && ctx.in_danger && ctx.in_danger(raw);
       return answer{std::string(raw.substr(b, e - b + 1)), danger ? n.on_danger : n.next};
     }

@@ -153,7 +153,8 @@ inline constexpr std::string_view stop_or_reply = "common.stop_or_reply";
 // Anything from a person who opted out: they are stopped, and how to start again.
 inline constexpr std::string_view still_opted_out = "common.still_opted_out";
 inline constexpr std::string_view still_stopped_programme = "common.still_stopped_programme";
-// What a person who stopped messages wrote went to the inbox: a person will read it; how to restart.
+// What a person who stopped messages wrote went to the inbox: a person will read it; how to
+// restart.
 inline constexpr std::string_view stopped_read = "common.stopped_read";
 // "زبان" by SMS: how to choose, above the list of languages ("send LANG and a number").
 inline constexpr std::string_view change_language = "common.change_language";
@@ -180,7 +181,8 @@ inline constexpr std::string_view required[] = {
     invalid,   invalid_answer, too_many_invalid, error,        no_service,     choose_language,
     language_name, more,       back,             goodbye,      resume,         resume_continue,
     resume_restart, stopped,   stopped_restart,  stopped_continue, try_again, opted_out, opted_in, help, confirm_stop,
-    opted_in_more, still_opted_out, still_stopped_programme, stopped_read, change_language, opted_out_programme, opted_out_visit, opted_out_all_visit, alert_awaits, stop_or_answer,
+    opted_in_more, still_opted_out, still_stopped_programme, stopped_read, change_language,
+    opted_out_programme, opted_out_visit, opted_out_all_visit, alert_awaits, stop_or_answer,
     stop_or_reply, urgent, urgent_call, urgent_inbox, call_soon, call_overdue, calls_handed_over, staff_not_understood,
     privacy_notice};
 // The gateway's own texts a USSD screen can show (besides a flow's own, flow_set::screen_keys):

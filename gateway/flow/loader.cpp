@@ -86,9 +86,9 @@ std::optional<long> day_offset(std::string_view s) {
 bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& path,
                const YAML::Node& y, node& n) {
   n.kind = node_kind::ask;
-  r.expect_map(y, path, {"ask", "text", "save", "options", "options_from", "next", "yes", "no",
-                         "min", "max", "invalid", "timeout", "on_timeout", "on_too_many", "on_danger", "back",
-                         "secret"});
+  r.expect_map(y, path,
+               {"ask", "text", "save", "options", "options_from", "next", "yes", "no", "min", "max",
+                "invalid", "timeout", "on_timeout", "on_too_many", "on_danger", "back", "secret"});
   const std::string kind = r.text(y, "ask", path, true).value_or("");
   const auto k = ask_from(kind);
   if (!k) {
@@ -239,8 +239,10 @@ bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& 
   n.on_too_many = r.text(y, "on_too_many", path).value_or("");
   n.on_danger = r.text(y, "on_danger", path).value_or("");
   if (!n.on_danger.empty() && n.ask != ask_kind::text) {
-    r.problem(y["on_danger"], "question '" + id + "' has 'on_danger', which only a question of free words (ask: "
-                              "text) takes: a menu's option takes words of danger with 'takes: danger'");
+    r.problem(y["on_danger"],
+              "question '" + id +
+                  "' has 'on_danger', which only a question of free words (ask: "
+                  "text) takes: a menu's option takes words of danger with 'takes: danger'");
   }
   if (n.on_too_many == id) {
     r.problem(y["on_too_many"], "question '" + id + "' goes to itself after too many unclear replies: it would be "

@@ -17,9 +17,6 @@
 
 namespace paygham::runner {
 
-// The solar month names a person reads (R-L3): their contact field `months` ("iranian" or
-// "afghan"), else those of their own language `lang` (not of a screen drawn in Latin script),
-// else of their own time zone `zone` (not a clinic's): one person sees one set.
 // Words of someone in danger, or of self-harm (lexicon/urgent.yaml).
 inline bool in_danger(const content& c, std::string_view text) {
   return !c.danger_words.find(text).empty() || !c.self_harm_words.find(text).empty();
@@ -28,9 +25,13 @@ inline bool in_danger(const content& c, std::string_view text) {
 // Someone hurt, as the yes of "is anyone hurt?" and a question's `on_danger` take it: words of
 // danger, not denied («کسی زخمی نشده»), not of self-harm (a person reads those).
 inline bool someone_hurt(const content& c, std::string_view text) {
-  return !c.danger_words.find(text).empty() && c.self_harm_words.find(text).empty() && c.denials.find(text).empty();
+  return !c.danger_words.find(text).empty() && c.self_harm_words.find(text).empty() &&
+         c.denials.find(text).empty();
 }
 
+// The solar month names a person reads (R-L3): their contact field `months` ("iranian" or
+// "afghan"), else those of their own language `lang` (not of a screen drawn in Latin script),
+// else of their own time zone `zone` (not a clinic's): one person sees one set.
 inline text::month_names months_of(const std::map<std::string, std::string>& fields, std::string_view lang,
                                    std::string_view zone) {
   const auto it = fields.find("months");
@@ -165,9 +166,11 @@ inline flow::state state_from_json(const std::string& text) {
   // A visit's run begun before its texts named whose visit it is (a confirmation waiting at an
   // upgrade): its day and time alone, never a placeholder as written.
   if (s.vars.contains("booking")) {
-    for (const auto& [whose, plain] : {std::pair{"when_whose", "when"}, std::pair{"time_whose", "time"}}) {
+    for (const auto& [whose, plain] :
+         {std::pair{"when_whose", "when"}, std::pair{"time_whose", "time"}}) {
       const auto it = s.vars.find(plain);
-      if (it != s.vars.end() && !s.vars.contains(whose)) s.vars[whose] = nlohmann::json{{"label", it->second}}.dump();
+      if (it != s.vars.end() && !s.vars.contains(whose))
+        s.vars[whose] = nlohmann::json{{"label", it->second}}.dump();
     }
   }
   return s;

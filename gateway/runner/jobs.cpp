@@ -723,8 +723,10 @@ std::optional<broadcast_refusal> check_district(const store::broadcast& b, const
                                            " in the districts file; it knows " + names};
 }
 
-std::optional<broadcast_refusal> check_subscription_names(std::string_view topic, std::string_view area,
-                                                          std::string_view route, const flow::flow_set& flows) {
+std::optional<broadcast_refusal> check_subscription_names(std::string_view topic,
+                                                          std::string_view area,
+                                                          std::string_view route,
+                                                          const flow::flow_set& flows) {
   // Each topic's areas and routes; `open`: one is filled from data (or typed), so anything goes.
   struct names {
     std::set<std::string> values;
@@ -736,7 +738,8 @@ std::optional<broadcast_refusal> check_subscription_names(std::string_view topic
       if (n.kind != flow::node_kind::action || n.action != "subscriptions.add") continue;
       const auto given = n.args.find("topic");
       if (given == n.args.end()) continue;
-      if (given->second.find('{') != std::string::npos) return std::nullopt;  // a topic from data: anything goes
+      // A topic from data: anything goes.
+      if (given->second.find('{') != std::string::npos) return std::nullopt;
       auto& [areas, routes] = topics[given->second];
       for (auto [arg, into] : {std::pair{"area", &areas}, std::pair{"route", &routes}}) {
         const auto a = n.args.find(arg);
@@ -753,7 +756,8 @@ std::optional<broadcast_refusal> check_subscription_names(std::string_view topic
           if (q.ask != flow::ask_kind::menu || !q.options_from.empty()) into->open = true;
           // An option without a value saves its number.
           for (std::size_t i = 0; i < q.options.size(); ++i) {
-            into->values.insert(q.options[i].value.empty() ? std::to_string(i + 1) : q.options[i].value);
+            into->values.insert(q.options[i].value.empty() ? std::to_string(i + 1)
+                                                           : q.options[i].value);
           }
           from_menu = true;
         }
@@ -774,12 +778,15 @@ std::optional<broadcast_refusal> check_subscription_names(std::string_view topic
                                           core::did_you_mean(topic, known) + "; the flows give " +
                                           (known.empty() ? "none" : listed(known))};
   }
-  for (auto [field, given, known] : {std::tuple{"area", area, &t->second.first}, std::tuple{"route", route, &t->second.second}}) {
+  for (auto [field, given, known] : {std::tuple{"area", area, &t->second.first},
+                                     std::tuple{"route", route, &t->second.second}}) {
     if (given.empty() || known->open || known->values.count(std::string(given)) != 0) continue;
     const std::vector<std::string> values(known->values.begin(), known->values.end());
-    return broadcast_refusal{field, "'" + std::string(given) + "' is not " + (std::string_view(field) == "area" ? "an " : "a ") +
-                                        field + " of " + std::string(topic) + core::did_you_mean(given, values) +
-                                        "; its flows give " + listed(values)};
+    return broadcast_refusal{field, "'" + std::string(given) + "' is not " +
+                                        (std::string_view(field) == "area" ? "an " : "a ") + field +
+                                        " of " + std::string(topic) +
+                                        core::did_you_mean(given, values) + "; its flows give " +
+                                        listed(values)};
   }
   return std::nullopt;
 }

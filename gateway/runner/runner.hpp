@@ -172,8 +172,10 @@ std::optional<broadcast_refusal> check_district(const store::broadcast& b, const
 // steps, and the menus that fill their area and route): a typo ("heratt", "mine-safety") is
 // refused, naming the nearest and what the flows give. An area or route filled from data, not
 // a menu, is not checked. For a broadcast that finds nobody and an imported subscription.
-std::optional<broadcast_refusal> check_subscription_names(std::string_view topic, std::string_view area,
-                                                          std::string_view route, const flow::flow_set& flows);
+std::optional<broadcast_refusal> check_subscription_names(std::string_view topic,
+                                                          std::string_view area,
+                                                          std::string_view route,
+                                                          const flow::flow_set& flows);
 // A broadcast's text says the same to everyone: a placeholder other than the gateway's own
 // ({emergency}) has nothing to fill it and would go out as written ("Code {code}"). The refusal
 // names the placeholder and the file.

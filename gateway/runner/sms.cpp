@@ -78,8 +78,10 @@ bool words_after_keyword(std::string_view text) {
 
 started start_again(store::tx& tx, const store::contact& who) {
   auto stopped = tx.stopped_programmes(who.id);
-  if (const auto offered = who.fields.find(std::string(restart_offered)); offered != who.fields.end()) {
-    if (const auto it = std::find(stopped.begin(), stopped.end(), offered->second); it != stopped.end()) {
+  if (const auto offered = who.fields.find(std::string(restart_offered));
+      offered != who.fields.end()) {
+    if (const auto it = std::find(stopped.begin(), stopped.end(), offered->second);
+        it != stopped.end()) {
       std::rotate(stopped.begin(), it, std::next(it));
     }
     tx.set_contact_fields(who.id, {{std::string(restart_offered), ""}});
@@ -262,7 +264,8 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       // answer in silence, every reply held back by the stop. Not a staff command (a flow that
       // keeps no SMS: a health worker's ENROL names a patient): it runs as ever.
       const flow::definition* keyword = keyword_flow(c, sms.text);
-      const bool programme_stopped = !who.opted_out && keyword && keyword->keep_sms && !keyword->programme.empty() &&
+      const bool programme_stopped = !who.opted_out && keyword && keyword->keep_sms &&
+                                     !keyword->programme.empty() &&
                                      tx.stopped(who.id, keyword->programme);
       if (!who.opted_out && !programme_stopped) {
         if (said == text::global_word::none) return false;

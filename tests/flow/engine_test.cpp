@@ -285,8 +285,10 @@ TEST_CASE("engine: a data menu's items may be texts of the person's language, wi
   CHECK(bad.screen == "Service unavailable.");
 }
 
-TEST_CASE("engine: a variable an action filled with a data item shows as the item, never one a person typed",
-          "[flow]") {
+TEST_CASE(
+    "engine: a variable an action filled with a data item shows as the item, never one a person "
+    "typed",
+    "[flow]") {
   fixture fx("flows/data", "item",
              {{"en", "item.where", "Where?"},
               {"en", "item.done", "Visit at {where|label}. You wrote: {place|label}"},
@@ -295,10 +297,12 @@ TEST_CASE("engine: a variable an action filled with a data item shows as the ite
               {"fa", "pick.child", "فرزندم"},
               {"en", "common.error", "Service unavailable."}});
   const auto out = flow::start(*fx.f, fx.ctx());
-  const flow::action_result found{"ok", {{"where", R"({"label":"Central clinic","text":"pick.child","n":2})"}}};
+  const flow::action_result found{
+      "ok", {{"where", R"({"label":"Central clinic","text":"pick.child","n":2})"}}};
   const auto asked = flow::after_action(*fx.f, out.next, found, fx.ctx());
   REQUIRE(asked.screen == "Where?");
-  const auto done = flow::resume(*fx.f, asked.next, R"({"label":"Evil","text":"pick.child"})", fx.ctx());
+  const auto done =
+      flow::resume(*fx.f, asked.next, R"({"label":"Evil","text":"pick.child"})", fx.ctx());
   CHECK_THAT(done.screen, Catch::StartsWith("Visit at Central clinic (My child 2). You wrote: "));
   CHECK_THAT(done.screen, !Catch::Contains("Evil ("));
   // In the person's language and digits.
@@ -306,8 +310,10 @@ TEST_CASE("engine: a variable an action filled with a data item shows as the ite
   const auto asked_fa = flow::after_action(*fx.f, out.next, found, fa);
   CHECK(flow::resume(*fx.f, asked_fa.next, "x", fa).screen == "نوبت در Central clinic (فرزندم ۲)");
   // The person's own visit: the label alone.
-  const auto own = flow::after_action(*fx.f, out.next, {"ok", {{"where", R"({"label":"Central clinic"})"}}}, fx.ctx());
-  CHECK_THAT(flow::resume(*fx.f, own.next, "x", fx.ctx()).screen, Catch::StartsWith("Visit at Central clinic. "));
+  const auto own = flow::after_action(
+      *fx.f, out.next, {"ok", {{"where", R"({"label":"Central clinic"})"}}}, fx.ctx());
+  CHECK_THAT(flow::resume(*fx.f, own.next, "x", fx.ctx()).screen,
+             Catch::StartsWith("Visit at Central clinic. "));
 }
 
 TEST_CASE("engine: a USSD page holds only the options that fit the route's screen, numbers kept", "[flow]") {

@@ -141,8 +141,10 @@ TEST_CASE("broadcast: an urgent alert to an area reaches every subscriber in the
   CHECK_THAT(err, Catch::Contains("broadcast 1 has gone out: every message of it is with the aggregator"));
 }
 
-TEST_CASE("broadcast: a text no template has, a name no flow gives, or no subscriber, sends nothing and says why",
-          "[integration][broadcast]") {
+TEST_CASE(
+    "broadcast: a text no template has, a name no flow gives, or no subscriber, sends nothing and "
+    "says why",
+    "[integration][broadcast]") {
   temp_dir dir;
   const std::string config = write_test_config(dir);
   std::string out, err;
@@ -160,18 +162,23 @@ TEST_CASE("broadcast: a text no template has, a name no flow gives, or no subscr
                     &out, &err) == 0);
   CHECK(out == "nobody to send to: 0 people subscribed to mine_safety in herat who come by torkham\n");
   // A typo finds nobody too: said as what to fix, with the names the flows give.
-  CHECK(run_paygham({"broadcast", "--config", config, "--topic", "mine_safety", "--area", "heratt", "--text",
-                     "mine_safety.alert_floods"},
+  CHECK(run_paygham({"broadcast", "--config", config, "--topic", "mine_safety", "--area", "heratt",
+                     "--text", "mine_safety.alert_floods"},
                     &out, &err) == 1);
-  CHECK_THAT(err, Catch::Contains("--area: 'heratt' is not an area of mine_safety (did you mean 'herat'?)") &&
+  CHECK_THAT(err, Catch::Contains(
+                      "--area: 'heratt' is not an area of mine_safety (did you mean 'herat'?)") &&
                       Catch::Contains("nimroz"));
-  CHECK(run_paygham({"broadcast", "--config", config, "--topic", "mine_safty", "--text", "mine_safety.alert_floods"},
-                    &out, &err) == 1);
-  CHECK_THAT(err, Catch::Contains("--topic: no flow subscribes people to 'mine_safty' (did you mean 'mine_safety'?)"));
-  CHECK(run_paygham({"broadcast", "--config", config, "--topic", "mine_safety", "--route", "torkam", "--text",
+  CHECK(run_paygham({"broadcast", "--config", config, "--topic", "mine_safty", "--text",
                      "mine_safety.alert_floods"},
                     &out, &err) == 1);
-  CHECK_THAT(err, Catch::Contains("--route: 'torkam' is not a route of mine_safety (did you mean 'torkham'?)"));
+  CHECK_THAT(
+      err, Catch::Contains(
+               "--topic: no flow subscribes people to 'mine_safty' (did you mean 'mine_safety'?)"));
+  CHECK(run_paygham({"broadcast", "--config", config, "--topic", "mine_safety", "--route", "torkam",
+                     "--text", "mine_safety.alert_floods"},
+                    &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains(
+                      "--route: 'torkam' is not a route of mine_safety (did you mean 'torkham'?)"));
   CHECK(run_paygham({"broadcast", "--config", config, "--topic", "mine_safety"}, &out, &err) == 2);
   CHECK_THAT(err, Catch::Contains("give --topic and --text"));
 }

@@ -961,7 +961,8 @@ TEST_CASE("console: reception books a free window for a patient, never above cap
   CHECK(json::parse(r.body)["sms"] == "queued");
   for (int i = 0; i < 50 && scalar(dir, told) == before; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   CHECK(std::stoi(scalar(dir, told)) == std::stoi(before) + 1);
-  CHECK(scalar(dir, "SELECT body FROM outbound_messages WHERE to_phone = " + to + " ORDER BY id DESC LIMIT 1")
+  CHECK(scalar(dir, "SELECT body FROM outbound_messages WHERE to_phone = " + to +
+                        " ORDER BY id DESC LIMIT 1")
             .find("cancelled the visit") != std::string::npos);
 
   // The clinic closes for that whole day (an emergency): only with "confirm", as it cancels

@@ -68,9 +68,13 @@ TEST_CASE("contacts: an import subscribes people with the crossing they come by 
   CHECK(run_paygham({"contacts", "import", "--config", config, dir.file("people.csv")}, &out, &err) == 1);
   CHECK(out == "imported 2 people (2 new); 4 bad lines\n");
   CHECK_THAT(err, Catch::Contains("line 4: route 'Islam Qala' is not a name a flow gives"));
-  CHECK_THAT(err, Catch::Contains("line 5: 'heratt' is not an area of mine_safety (did you mean 'herat'?)"));
-  CHECK_THAT(err, Catch::Contains("line 6: no flow subscribes people to 'mine_safty' (did you mean 'mine_safety'?)"));
-  CHECK_THAT(err, Catch::Contains("line 7: 'torkam' is not a route of mine_safety (did you mean 'torkham'?)"));
+  CHECK_THAT(err, Catch::Contains(
+                      "line 5: 'heratt' is not an area of mine_safety (did you mean 'herat'?)"));
+  CHECK_THAT(
+      err, Catch::Contains(
+               "line 6: no flow subscribes people to 'mine_safty' (did you mean 'mine_safety'?)"));
+  CHECK_THAT(err, Catch::Contains(
+                      "line 7: 'torkam' is not a route of mine_safety (did you mean 'torkham'?)"));
   CHECK(scalar(dir, "SELECT route FROM subscriptions s JOIN contacts c ON c.id = s.contact_id"
                     " WHERE c.phone = '+93700000211'") == "islam_qala");
   // The import's subscribers are reached by a broadcast for their crossing.
