@@ -462,6 +462,8 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   if (problems.size() == known_problems || std::filesystem::is_regular_file(urgent, ec)) {
     bundle->self_harm_words = text::term_list::load(urgent, problems, "self_harm", generous);
     bundle->denials = text::term_list::load(urgent, problems, "denial");
+    bundle->hurt_words = text::term_list::load(urgent, problems, "hurt");
+    bundle->nobody_words = text::term_list::load(urgent, problems, "nobody", generous);
   }
   if (!c.clinics_file.empty()) {
     bundle->clinics = schedule::clinic_list::load(c.clinics_file, problems);

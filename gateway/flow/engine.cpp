@@ -749,6 +749,17 @@ std::optional<std::size_t> option_taking(const definition& f, const state& s, op
   return std::nullopt;
 }
 
+std::optional<std::size_t> option_saying_no(const definition& f, const state& s) {
+  const node* n = f.find(s.node);
+  if (!n || n->kind != node_kind::ask || n->ask != ask_kind::menu || !n->options_from.empty()) {
+    return std::nullopt;
+  }
+  for (std::size_t i = 0; i < n->options.size(); ++i) {
+    if (n->options[i].label == no_key) return i + 1;
+  }
+  return std::nullopt;
+}
+
 bool leads_with_option(const definition& f, const state& s, std::size_t n, std::string_view typed,
                        const text::lexicon& words) {
   const node* q = f.find(s.node);

@@ -223,6 +223,9 @@ std::optional<named_option> option_named(const definition& f, const state& s, st
 // words). nullopt when none does.
 std::optional<std::size_t> option_taking(const definition& f, const state& s, option::takes what);
 
+// The number (from 1) of the no (common.no) of the menu the run waits at; nullopt when it has none.
+std::optional<std::size_t> option_saying_no(const definition& f, const state& s);
+
 // Whether a normalised reply to a menu of yes and no starts with its yes (option `n`: its number
 // or a yes word) and then says how many and who: "1 two people", «بلی، دو نفر», "yes, 3 people".
 // Not "1 no", "ok thanks", "1 2", "yes two?".

@@ -64,6 +64,11 @@ struct content {
   text::term_list danger_words;
   text::term_list self_harm_words;
   text::term_list denials;  // words that say nobody is hurt («نشده», "nobody"): not a yes to danger
+  // Read only as replies to "is anyone hurt?" (a menu whose yes takes danger): words that say
+  // someone is when asked («پسرم», "two people", «ټپي»), and whole replies that say nobody is
+  // («هیچ کس», "no one was hurt").
+  text::term_list hurt_words;
+  text::term_list nobody_words;
   schedule::clinic_list clinics;  // clinics people can book (config `clinics:`)
   text::district_table districts;  // each area's districts, as people write them (config `districts:`)
   // Earlier versions of flows, by content hash, kept across reloads so that a run finishes on
@@ -324,12 +329,15 @@ class runner {
   // A reply, by SMS or USSD, that answers no option of the question the run waits at (`st`)
   // but says what one is for: words of someone in danger («۲ نفر زخمی شدند», "a child got hurt")
   // or a yes with how many ("yes, two people") to "is anyone hurt?" (the option that `takes:
-  // danger`), words to a question with an option that `takes: words` («کمک لازم دارم» to "I am
-  // well / I need help"). Not words that deny it («کسی زخمی نشده»), nor of self-harm: those are
-  // answered as other words of danger are.
+  // danger`; who or how, «پسرم», «ټپي», read as hurt only there), words to a question with an
+  // option that `takes: words` («کمک لازم دارم» to "I am well / I need help"); and a whole
+  // reply that says nobody is hurt («هیچ کس», "no, nobody") as the no beside that yes. Not words
+  // that deny it in part («شاید کسی زخمی نشده»), nor of self-harm: those are answered as other
+  // words of danger are.
   struct taken_in_words {
     std::size_t option;  // its number, as typed
     bool danger;         // of someone in danger: urgent in the inbox
+    bool kept = true;    // the words go to the inbox beside it (not a no said in words)
   };
   static std::optional<taken_in_words> option_in_words(const content& c, const flow::definition& f,
                                                        const flow::state& st, std::string_view text);

@@ -633,6 +633,13 @@ std::optional<runner::taken_in_words> runner::option_in_words(const content& c, 
     if (yes) return taken_in_words{*yes, true};
     return std::nullopt;
   }
+  // To "is anyone hurt?": «هیچ کس», "no, nobody" are its no; «پسرم», "two people", «ټپي» (hurt)
+  // its yes, words that tell of no one in danger elsewhere ("my back hurts").
+  if (yes && !self_harm) {
+    const auto no = flow::option_saying_no(f, st);
+    if (no && nobody_hurt(c, text)) return taken_in_words{*no, false, false};
+    if (!denied && !c.hurt_words.find(text).empty()) return taken_in_words{*yes, true};
+  }
   // "yes, two people", «بلی، دو نفر», "1 two people": that option, more said than asked.
   if (yes && !self_harm && !denied && flow::leads_with_option(f, st, *yes, typed, c.words)) {
     return taken_in_words{*yes, true};
@@ -744,9 +751,11 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     if (s.out.rejected && !by_keyword) {
       if (const auto taken = option_in_words(*c, *s.f, st, sms.text)) {
         s.out = flow::resume(*s.f, std::move(st), std::to_string(taken->option), s.ctx);
-        store::inbox_item item{s.who.id, s.r.id, sms.channel_id, s.f->id, sms.text};
-        item.urgent = taken->danger;
-        tx.add_inbox(item);
+        if (taken->kept) {
+          store::inbox_item item{s.who.id, s.r.id, sms.channel_id, s.f->id, sms.text};
+          item.urgent = taken->danger;
+          tx.add_inbox(item);
+        }
       }
     }
     // Not an answer but another flow's keyword: that flow takes over (step 3). Its own keyword

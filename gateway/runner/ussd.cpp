@@ -315,7 +315,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
       // Words of self-harm answer nothing it asked: a person reads them at once too.
       const bool self_harm = !taken && !c->self_harm_words.find(answers[used]).empty();
       if (taken) s.out = flow::resume(*s.f, std::move(*at), std::to_string(taken->option), s.ctx);
-      if (taken || self_harm) {
+      if ((taken && taken->kept) || self_harm) {
         store::inbox_item item{s.who.id, s.r.id, req.channel_id, s.f->id, answers[used]};
         item.urgent = self_harm || taken->danger;
         tx.add_inbox(item);

@@ -1,5 +1,6 @@
 #include "gateway/text/terms.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <utility>
 
@@ -85,12 +86,13 @@ term_list term_list::load(const std::string& file, std::vector<std::string>& pro
   return out;
 }
 
+bool term_list::same(const std::string& in_text, const std::string& in_term, bool last) const {
+  if (last && how_ == reading::generous) return in_text.starts_with(in_term);
+  return in_text == in_term;
+}
+
 std::string term_list::find(std::string_view text) const {
   const auto words = words_of(comparable(text, how_));
-  const auto same = [this](const std::string& in_text, const std::string& in_term, bool last) {
-    if (last && how_ == reading::generous) return in_text.starts_with(in_term);
-    return in_text == in_term;
-  };
   for (const auto& t : terms_) {
     for (std::size_t at = 0; at + t.words.size() <= words.size(); ++at) {
       std::size_t k = 0;
@@ -99,6 +101,17 @@ std::string term_list::find(std::string_view text) const {
     }
   }
   return {};
+}
+
+bool term_list::whole(std::string_view text) const {
+  const auto words = words_of(comparable(text, how_));
+  return std::any_of(terms_.begin(), terms_.end(), [&](const term& t) {
+    if (t.words.size() != words.size()) return false;
+    for (std::size_t k = 0; k < words.size(); ++k) {
+      if (!same(words[k], t.words[k], k + 1 == words.size())) return false;
+    }
+    return true;
+  });
 }
 
 }  // namespace paygham::text

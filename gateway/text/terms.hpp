@@ -27,12 +27,18 @@ class term_list {
   // The first term (as written in the file) found in `text`, its words in order and whole but
   // for the last one's ending, after both are normalised (normalize.hpp); empty when none.
   std::string find(std::string_view text) const;
+  // Whether `text`, normalised, is one of the terms and nothing else ("no one", «هیچ کس»), its
+  // last word read as `find` reads it.
+  bool whole(std::string_view text) const;
 
  private:
   struct term {
     std::string written;
     std::vector<std::string> words;  // normalised
   };
+  // Whether a word of a text is the term's word (`last`: its last, read as `how_` says).
+  bool same(const std::string& in_text, const std::string& in_term, bool last) const;
+
   std::vector<term> terms_;
   reading how_ = reading::strict;
 };

@@ -149,6 +149,41 @@ TEST_CASE("urgent words: a reply that says nobody is hurt is told apart", "[text
   }
 }
 
+TEST_CASE(
+    "urgent words: to 'is anyone hurt?' who or how is a yes, and only a whole reply of nobody a no",
+    "[text]") {
+  std::vector<std::string> problems;
+  // As the gateway reads them: who or how word by word, strictly (a short word read generously
+  // would take «مرسی», thanks, for «مړ», dead); nobody as the whole reply.
+  const auto hurt = text::term_list::load(std::string(PAYGHAM_SOURCE_DIR) + "/lexicon/urgent.yaml",
+                                          problems, "hurt");
+  const auto nobody = urgent("nobody");
+  REQUIRE(problems.empty());
+  for (const char* yes : {"hurt", "my son is hurt", "دو نفر", "۲ نفر", "ټپي", "تپی", "one dead",
+                          "پسرم", "two people", "یو تن", "طفلم", "دوه کسه", "۳ تن"}) {
+    INFO(yes);
+    CHECK(hurt.find(yes) != "");
+  }
+  for (const char* neither : {"مرسی", "merci", "meet me at the road", "تنها بودم", "زنگ بزنید",
+                              "it is far", "I don't know"}) {
+    INFO(neither);
+    CHECK(hurt.find(neither) == "");
+  }
+  for (const char* no : {"nobody", "No one was hurt", "هیچ کس", "هیچکسی", "کسی نیست",
+                         "کسی زخمی نشده", "هیڅوک", "هيڅوک ټپي نه دی", "هیڅوک ټپي شوی نه دی",
+                         "همه سالم هستند", "everyone is fine", "hich kas"}) {
+    INFO(no);
+    CHECK(nobody.whole(no));
+  }
+  // Said in part, or with more after it: not a no.
+  for (const char* more :
+       {"nobody came, my son is not moving", "nobody knows", "شاید کسی زخمی نشده",
+        "نمیدانم کسی زخمی نشده یا نه", "I am fine", "هیچ کس نیامد"}) {
+    INFO(more);
+    CHECK_FALSE(nobody.whole(more));
+  }
+}
+
 TEST_CASE("urgent words: self-harm in every language the gateway speaks", "[text]") {
   const auto self_harm = urgent("self_harm");
   CHECK(self_harm.find("I want to die") == "want to die");
