@@ -387,6 +387,10 @@ std::map<std::string, std::string> booking_vars(const store::booking& b, const s
   };
   v["when_whose"] = whose(v["when"]);
   v["time_whose"] = whose(v["time"]);
+  // Whom the visit is for, said to the reader ("you", "your child 2"): "we missed your child".
+  nlohmann::json whom{{"text", r ? r->whose : "appointments.whom_self"}};
+  if (r && number > 1) whom["n"] = number;
+  v["whom"] = whom.dump();
   return v;
 }
 

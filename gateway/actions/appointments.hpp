@@ -56,7 +56,8 @@ inline constexpr std::string_view book_action = "appointments.book";
 // What texts about a booking may show, in `lang` with the month names `months` (R-L3):
 // {booking} (its number), {code}, {clinic_name}, {when} (day and window: «یکشنبه ۱۵ آذر،
 // ۱۰:۰۰-۱۲:۰۰»), {time} (the window); {when_whose|label} and {time_whose|label}, the same
-// with whose visit it is when not the person's own ("08:00-10:00 (your child 2)", R-B4).
+// with whose visit it is when not the person's own ("08:00-10:00 (your child 2)", R-B4);
+// {whom|label}, whom it is for, said to the reader ("you", "your child 2").
 std::map<std::string, std::string> booking_vars(const store::booking& b, const schedule::clinic_list* clinics,
                                                 const std::string& lang,
                                                 text::month_names months = text::month_names::by_language);
