@@ -484,15 +484,17 @@ class runner {
   // Free text for a person to read (R-S3). With the words of someone in danger
   // (lexicon/urgent.yaml, R-H3) it is marked urgent and their health worker gets an urgent call
   // to make (raise_urgent); unless the person wrote such words in the last hour, they get the
-  // emergency number at once (with the crisis lines for self-harm). Messages queued are counted
-  // in `result`.
+  // emergency number at once (with the crisis lines for self-harm). So too, as a reply to "is
+  // anyone hurt?" (`hurt_asked`), who or how with a denial («پسرم حالش خوب نیست», my son is not
+  // well), which answers no option of it. Messages queued are counted in `result`.
   enum class free_text {
     plain,         // the caller answers as usual
     urgent,        // the person has their answer: nothing more is said
     urgent_again,  // told within the hour (or no text for it): the caller acknowledges it
   };
-  free_text to_inbox(store::tx& tx, const content& c, const store::contact& who, const core::inbound_sms& sms,
-                     std::int64_t run_id, const std::string& flow_id, sms_outcome& result) const;
+  free_text to_inbox(store::tx& tx, const content& c, const store::contact& who,
+                     const core::inbound_sms& sms, std::int64_t run_id, const std::string& flow_id,
+                     sms_outcome& result, bool hurt_asked = false) const;
   // R-H3: the person's health worker (raise_urgent: actions::health_worker_of) gets the call to make first
   // on their list, by SMS at once; with nobody's health worker known, or one without a phone,
   // every operator with a phone hears of inbox item `item`.

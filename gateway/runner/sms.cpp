@@ -377,11 +377,13 @@ bool runner::counselling_client(store::tx& tx, const content& c, std::int64_t co
 }
 
 runner::free_text runner::to_inbox(store::tx& tx, const content& c, const store::contact& who,
-                                   const core::inbound_sms& sms, std::int64_t run_id, const std::string& flow_id,
-                                   sms_outcome& result) const {
+                                   const core::inbound_sms& sms, std::int64_t run_id,
+                                   const std::string& flow_id, sms_outcome& result,
+                                   bool hurt_asked) const {
   store::inbox_item item{who.id, run_id, sms.channel_id, flow_id, sms.text};
   const bool self_harm = !c.self_harm_words.find(sms.text).empty();
-  item.urgent = self_harm || !c.danger_words.find(sms.text).empty();
+  item.urgent = self_harm || !c.danger_words.find(sms.text).empty() ||
+                (hurt_asked && !c.hurt_words.find(sms.text).empty());
   const bool told = item.urgent && tx.inbox_items_since(who.id, tx.now() - urgent_alarm_once_ms, true) > 0;
   const std::int64_t id = tx.add_inbox(item);
   if (!item.urgent) return free_text::plain;
@@ -797,7 +799,10 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
   }
   if (!s.f || rejected) {
     // Free text is never dropped silently: a person reads the inbox (step 4).
-    const free_text read = to_inbox(tx, *c, s.who, sms, s.r.id, s.f ? s.f->id : "", result);
+    const bool hurt_asked =
+        s.f && flow::option_taking(*s.f, s.out.next, flow::option::takes::danger);
+    const free_text read =
+        to_inbox(tx, *c, s.who, sms, s.r.id, s.f ? s.f->id : "", result, hurt_asked);
     if (read != free_text::plain) {
       // Words of someone in danger answer no question: one that is open stays as it was, not
       // counted as a wrong reply nor asked again over the emergency number.
