@@ -349,8 +349,8 @@ outcome create_broadcast(services& s, store::tx& tx, const call& c) {
                         : !out.route.empty() && tx.count_audience(any_route) > 0  ? "route"
                                                                                    : "area";
     // A name no flow gives ("heratt"): what to fix, rather than that nobody is there.
-    if (const auto bad = runner::check_subscription_names(out.topic, out.area, out.route,
-                                                          s.runner.current()->flows)) {
+    if (const auto bad = runner::subscription_names(s.runner.current()->flows)
+                             .check(out.topic, out.area, out.route)) {
       return refuse(400, "unknown_" + bad->field, bad->message, bad->field);
     }
     return refuse(409, "no_audience",

@@ -168,7 +168,7 @@ int broadcast(const broadcast_options& o) {
     if (b.audience == 0) {
       // Nobody, because of a typo ("heratt")? Said as an error; names nobody has used yet are fine.
       if (const auto bad =
-              runner::check_subscription_names(b.topic, b.area, b.route, content->flows)) {
+              runner::subscription_names(content->flows).check(b.topic, b.area, b.route)) {
         std::cerr << "paygham broadcast: --" << bad->field << ": " << bad->message << "\n";
         return exit_user_error;
       }

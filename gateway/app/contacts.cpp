@@ -129,6 +129,7 @@ int contacts_import(const contacts_options& o) {
     return exit_user_error;
   }
   const auto langs = content->texts.languages();
+  const runner::subscription_names subscribable(content->flows);
   std::string known_list;
   for (const auto& l : langs) known_list += (known_list.empty() ? "" : ", ") + l;
   std::string line;
@@ -199,8 +200,7 @@ int contacts_import(const contacts_options& o) {
     if (!named) continue;
     // A topic, area or route the flows do not give ("heratt") would reach nobody, ever.
     if (!p.topic.empty()) {
-      if (const auto wrong =
-              runner::check_subscription_names(p.topic, p.area, p.route, content->flows)) {
+      if (const auto wrong = subscribable.check(p.topic, p.area, p.route)) {
         why(wrong->message);
         continue;
       }

@@ -723,24 +723,17 @@ std::optional<broadcast_refusal> check_district(const store::broadcast& b, const
                                            " in the districts file; it knows " + names};
 }
 
-std::optional<broadcast_refusal> check_subscription_names(std::string_view topic,
-                                                          std::string_view area,
-                                                          std::string_view route,
-                                                          const flow::flow_set& flows) {
-  // Each topic's areas and routes; `open`: one is filled from data (or typed), so anything goes.
-  struct names {
-    std::set<std::string> values;
-    bool open = false;
-  };
-  std::map<std::string, std::pair<names, names>, std::less<>> topics;
+subscription_names::subscription_names(const flow::flow_set& flows) {
   for (const auto& f : flows.all()) {
     for (const auto& [id, n] : f->nodes) {
       if (n.kind != flow::node_kind::action || n.action != "subscriptions.add") continue;
       const auto given = n.args.find("topic");
       if (given == n.args.end()) continue;
-      // A topic from data: anything goes.
-      if (given->second.find('{') != std::string::npos) return std::nullopt;
-      auto& [areas, routes] = topics[given->second];
+      if (given->second.find('{') != std::string::npos) {
+        any_topic_ = true;
+        continue;
+      }
+      auto& [areas, routes] = topics_[given->second];
       for (auto [arg, into] : {std::pair{"area", &areas}, std::pair{"route", &routes}}) {
         const auto a = n.args.find(arg);
         if (a == n.args.end() || a->second.empty()) continue;
@@ -765,15 +758,21 @@ std::optional<broadcast_refusal> check_subscription_names(std::string_view topic
       }
     }
   }
+}
+
+std::optional<broadcast_refusal> subscription_names::check(std::string_view topic,
+                                                           std::string_view area,
+                                                           std::string_view route) const {
+  if (any_topic_) return std::nullopt;
   const auto listed = [](const auto& values) {
     std::string out;
     for (const auto& v : values) out += (out.empty() ? "" : ", ") + std::string(v);
     return out;
   };
-  const auto t = topics.find(topic);
-  if (t == topics.end()) {
+  const auto t = topics_.find(topic);
+  if (t == topics_.end()) {
     std::vector<std::string> known;
-    for (const auto& [name, _] : topics) known.push_back(name);
+    for (const auto& [name, _] : topics_) known.push_back(name);
     return broadcast_refusal{"topic", "no flow subscribes people to '" + std::string(topic) + "'" +
                                           core::did_you_mean(topic, known) + "; the flows give " +
                                           (known.empty() ? "none" : listed(known))};

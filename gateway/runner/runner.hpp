@@ -173,14 +173,26 @@ std::optional<broadcast_refusal> plan_broadcast(store::broadcast& b, const broad
 // A broadcast to one district (R-M1) names its area too, and the districts file knows that
 // district there; the refusal names the districts it knows.
 std::optional<broadcast_refusal> check_district(const store::broadcast& b, const text::district_table& known);
-// A topic, area and route as the flows give them to people who subscribe (the `subscriptions.add`
-// steps, and the menus that fill their area and route): a typo ("heratt", "mine-safety") is
-// refused, naming the nearest and what the flows give. An area or route filled from data, not
-// a menu, is not checked. For a broadcast that finds nobody and an imported subscription.
-std::optional<broadcast_refusal> check_subscription_names(std::string_view topic,
-                                                          std::string_view area,
-                                                          std::string_view route,
-                                                          const flow::flow_set& flows);
+// The topics, areas and routes the flows give to people who subscribe (the `subscriptions.add`
+// steps, and the menus that fill their area and route), read once: an import checks every line
+// against one. For a broadcast that finds nobody and an imported subscription.
+class subscription_names {
+ public:
+  explicit subscription_names(const flow::flow_set& flows);
+  // A typo ("heratt", "mine-safety") refused, naming the nearest and what the flows give. An
+  // area or route filled from data, not a menu, is not checked.
+  std::optional<broadcast_refusal> check(std::string_view topic, std::string_view area,
+                                         std::string_view route) const;
+
+ private:
+  // A topic's areas or routes; `open`: one is filled from data (or typed), so anything goes.
+  struct names {
+    std::set<std::string> values;
+    bool open = false;
+  };
+  std::map<std::string, std::pair<names, names>, std::less<>> topics_;
+  bool any_topic_ = false;  // a topic from data: anything goes
+};
 // A broadcast's text says the same to everyone: a placeholder other than the gateway's own
 // ({emergency}) has nothing to fill it and would go out as written ("Code {code}"). The refusal
 // names the placeholder and the file.
