@@ -767,15 +767,28 @@ bool leads_with_option(const definition& f, const state& s, std::size_t n, std::
       q->options[n - 1].label != yes_key || text::asks_back(typed)) {
     return false;
   }
-  // Its number or a yes word first; then how many, and who: not "1 no", "ok thanks", "1 2".
+  // Its number or a yes word first, then more words: "yes help", «آره کمک», "1 two people".
+  // Not "1 no", "ok thanks", "1 2"; after a yes that may only say all is well ("ok I will"),
+  // only how many and who.
   std::string_view rest;
+  bool only_count = false;
   if (const auto [number, after] = text::split_number(typed); number) {
     if (*number != static_cast<long>(n)) return false;
-    rest = after;
+    rest = text::strip_punctuation(after);
   } else if (const std::size_t space = typed.find(' ');
              space != std::string_view::npos && words.yes_no(typed.substr(0, space)) == std::optional<bool>(true)) {
     rest = text::strip_punctuation(typed.substr(space + 1));
+    only_count = words.acknowledges(typed.substr(0, space));
   }
+  if (rest.empty() || !text::has_letters(rest) || words.is_thanks(rest)) return false;
+  std::size_t from = 0;
+  while (from < rest.size()) {
+    const std::size_t end = std::min(rest.find(' ', from), rest.size());
+    const std::string_view word = text::strip_punctuation(rest.substr(from, end - from));
+    if (words.yes_no(word) == std::optional<bool>(false)) return false;
+    from = end + 1;
+  }
+  if (!only_count) return true;
   const std::size_t space = rest.find(' ');
   if (space == std::string_view::npos) return false;
   const std::string_view count = rest.substr(0, space);

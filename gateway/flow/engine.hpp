@@ -227,8 +227,9 @@ std::optional<std::size_t> option_taking(const definition& f, const state& s, op
 std::optional<std::size_t> option_saying_no(const definition& f, const state& s);
 
 // Whether a normalised reply to a menu of yes and no starts with its yes (option `n`: its number
-// or a yes word) and then says how many and who: "1 two people", «بلی، دو نفر», "yes, 3 people".
-// Not "1 no", "ok thanks", "1 2", "yes two?".
+// or a yes word) and says more: "yes help", «آره کمک», "1 two people", «بلی، دو نفر». Not "1
+// no", "ok thanks", "1 2", "yes two?"; after a yes that may only say all is well ("ok"), only
+// how many and who ("ok 2 people", not "ok I will").
 bool leads_with_option(const definition& f, const state& s, std::size_t n, std::string_view typed,
                        const text::lexicon& words);
 

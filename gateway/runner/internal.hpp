@@ -39,6 +39,7 @@ inline bool someone_hurt(const content& c, std::string_view text) {
 inline bool nobody_hurt(const content& c, std::string_view text) {
   const std::string typed = text::normalize(text);
   std::string_view rest = c.words.without_thanks(typed);
+  if (c.nobody_words.whole(rest)) return true;  // "no one", before its "no" is read as a no
   if (const std::size_t space = rest.find(' '); space != std::string_view::npos) {
     std::string_view first = text::strip_punctuation(rest.substr(0, space));
     constexpr std::string_view comma = "\u060C";  // «نخیر،»

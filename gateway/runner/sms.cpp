@@ -631,16 +631,20 @@ std::optional<runner::taken_in_words> runner::option_in_words(const content& c, 
   const bool danger = !self_harm && !c.danger_words.find(text).empty();
   const bool denied = !c.denials.find(text).empty();
   const auto yes = flow::option_taking(f, st, flow::option::takes::danger);
+  // To "is anyone hurt?": a whole reply that says nobody is («هیچ کس», "no, nobody", "no
+  // injured", though its words are of danger) is its no.
+  if (const auto no = yes && !self_harm ? flow::option_saying_no(f, st) : std::nullopt;
+      no && nobody_hurt(c, text)) {
+    return taken_in_words{*no, false, false};
+  }
   if (someone_hurt(c, text)) {
     if (yes) return taken_in_words{*yes, true};
     return std::nullopt;
   }
-  // To "is anyone hurt?": «هیچ کس», "no, nobody" are its no; «پسرم», "two people", «ټپي» (hurt)
-  // its yes, words that tell of no one in danger elsewhere ("my back hurts").
-  if (yes && !self_harm) {
-    const auto no = flow::option_saying_no(f, st);
-    if (no && nobody_hurt(c, text)) return taken_in_words{*no, false, false};
-    if (!denied && !c.hurt_words.find(text).empty()) return taken_in_words{*yes, true};
+  // «پسرم», "two people", «ټپي» (hurt) are its yes, words that tell of no one in danger
+  // elsewhere ("my back hurts").
+  if (yes && !self_harm && !denied && !c.hurt_words.find(text).empty()) {
+    return taken_in_words{*yes, true};
   }
   // "yes, two people", «بلی، دو نفر», "1 two people": that option, more said than asked.
   if (yes && !self_harm && !denied && flow::leads_with_option(f, st, *yes, typed, c.words)) {

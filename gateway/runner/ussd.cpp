@@ -312,12 +312,16 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     s.out = flow::resume(*s.f, std::move(s.out.next), answers[used], s.ctx);
     if (s.out.rejected && at) {
       const auto taken = option_in_words(*c, *s.f, *at, answers[used]);
-      // Words of self-harm answer nothing it asked: a person reads them at once too.
-      const bool self_harm = !taken && !c->self_harm_words.find(answers[used]).empty();
+      // Words of self-harm, or of danger that answer nothing it asked (denied: «پسرم حالش خوب
+      // نیست» to "is anyone hurt?"): a person reads them at once too.
+      const bool hurt_asked =
+          flow::option_taking(*s.f, *at, flow::option::takes::danger).has_value();
+      const bool urgent = !taken && (in_danger(*c, answers[used]) ||
+                                     (hurt_asked && !c->hurt_words.find(answers[used]).empty()));
       if (taken) s.out = flow::resume(*s.f, std::move(*at), std::to_string(taken->option), s.ctx);
-      if ((taken && taken->kept) || self_harm) {
+      if ((taken && taken->kept) || urgent) {
         store::inbox_item item{s.who.id, s.r.id, req.channel_id, s.f->id, answers[used]};
-        item.urgent = self_harm || taken->danger;
+        item.urgent = urgent || taken->danger;
         tx.add_inbox(item);
       }
     }

@@ -49,7 +49,7 @@ std::string persian_keyboard(std::string s) {
 
 std::string comparable(std::string_view text, term_list::reading how) {
   std::string out = normalize(text);
-  return how == term_list::reading::generous ? persian_keyboard(std::move(out)) : out;
+  return how == term_list::reading::strict ? out : persian_keyboard(std::move(out));
 }
 
 }  // namespace

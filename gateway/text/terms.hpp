@@ -17,6 +17,7 @@ class term_list {
     generous,  // the last word of a term may have letters after it, as Persian and Pashto add
                // them («خونریزیام», "seizures"), and Pashto letters read as the Persian ones a
                // Persian keyboard types for them (ښ as ش, ږ as ژ, ې as ی, …) on both sides
+    folded,  // words as written, but Pashto letters read as generous reads them
   };
 
   // Reads the file's map of language to terms (`en: [pregnancy, …]`), or the one under `group`
