@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -15,8 +14,6 @@
 #include "gateway/flow/engine.hpp"
 #include "gateway/runner/runner.hpp"
 #include "gateway/store/tx.hpp"
-#include "gateway/text/normalize.hpp"
-#include "gateway/text/readers.hpp"
 
 namespace paygham::runner {
 
@@ -30,25 +27,6 @@ inline bool in_danger(const content& c, std::string_view text) {
 inline bool someone_hurt(const content& c, std::string_view text) {
   return !c.danger_words.find(text).empty() && c.self_harm_words.find(text).empty() &&
          c.denials.find(text).empty();
-}
-
-// Nobody hurt, as the no of "is anyone hurt?" takes it: the whole reply is words that say so
-// («هیچ کس», "nobody was hurt"), maybe after a no and with thanks ("no, nobody", «نخیر کسی
-// نیست», «نه، خدا را شکر هیچ کس»). Never part of a longer message: "nobody came, my son is not
-// moving" is not a no.
-inline bool nobody_hurt(const content& c, std::string_view text) {
-  const std::string typed = text::normalize(text);
-  std::string_view rest = c.words.without_thanks(typed);
-  if (c.nobody_words.whole(rest)) return true;  // "no one", before its "no" is read as a no
-  if (const std::size_t space = rest.find(' '); space != std::string_view::npos) {
-    std::string_view first = text::strip_punctuation(rest.substr(0, space));
-    constexpr std::string_view comma = "\u060C";  // «نخیر،»
-    if (first.ends_with(comma)) first.remove_suffix(comma.size());
-    if (c.words.yes_no(first) == std::optional<bool>(false)) {
-      rest = c.words.without_thanks(rest.substr(space + 1));
-    }
-  }
-  return c.nobody_words.whole(rest);
 }
 
 // The solar month names a person reads (R-L3): their contact field `months` ("iranian" or

@@ -624,6 +624,31 @@ bool runner::language_change(store::tx& tx, const content& c, store::contact& wh
   return answer();
 }
 
+namespace {
+
+// A no word of any language («نه», "no", «نخیر،»).
+bool words_say_no(const text::lexicon& words, std::string_view word) {
+  return words.yes_no(text::strip_punctuation(word)) == std::optional<bool>(false);
+}
+
+// Nobody hurt, as the no of "is anyone hurt?" takes it: the whole reply is words that say so
+// («هیچ کس», "nobody was hurt"), maybe after a no and with thanks ("no, nobody", «نخیر کسی
+// نیست», «نه، خدا را شکر هیچ کس»). Never part of a longer message: "nobody came, my son is not
+// moving" is not a no.
+bool nobody_hurt(const content& c, std::string_view text) {
+  const std::string typed = text::normalize(text);
+  std::string_view rest = c.words.without_thanks(typed);
+  if (c.nobody_words.whole(rest)) return true;  // "no one", before its "no" is read as a no
+  if (const std::size_t space = rest.find(' '); space != std::string_view::npos) {
+    if (words_say_no(c.words, rest.substr(0, space))) {
+      rest = c.words.without_thanks(rest.substr(space + 1));
+    }
+  }
+  return c.nobody_words.whole(rest);
+}
+
+}  // namespace
+
 std::optional<runner::taken_in_words> runner::option_in_words(const content& c, const flow::definition& f,
                                                                const flow::state& st, std::string_view text) {
   const std::string typed = text::normalize(text);
@@ -642,8 +667,10 @@ std::optional<runner::taken_in_words> runner::option_in_words(const content& c, 
     return std::nullopt;
   }
   // «پسرم», "two people", «ټپي» (hurt) are its yes, words that tell of no one in danger
-  // elsewhere ("my back hurts").
-  if (yes && !self_harm && !denied && !c.hurt_words.find(text).empty()) {
+  // elsewhere ("my back hurts"); not after a no ("no, not me", «نه، پسرم سالمه»), which a
+  // person reads (to_inbox).
+  const bool starts_no = words_say_no(c.words, std::string_view(typed).substr(0, typed.find(' ')));
+  if (yes && !self_harm && !denied && !starts_no && !c.hurt_words.find(text).empty()) {
     return taken_in_words{*yes, true};
   }
   // "yes, two people", «بلی، دو نفر», "1 two people": that option, more said than asked.

@@ -312,17 +312,26 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     s.out = flow::resume(*s.f, std::move(s.out.next), answers[used], s.ctx);
     if (s.out.rejected && at) {
       const auto taken = option_in_words(*c, *s.f, *at, answers[used]);
-      // Words of self-harm, or of danger that answer nothing it asked (denied: «پسرم حالش خوب
-      // نیست» to "is anyone hurt?"): a person reads them at once too.
-      const bool hurt_asked =
-          flow::option_taking(*s.f, *at, flow::option::takes::danger).has_value();
-      const bool urgent = !taken && (in_danger(*c, answers[used]) ||
-                                     (hurt_asked && !c->hurt_words.find(answers[used]).empty()));
-      if (taken) s.out = flow::resume(*s.f, std::move(*at), std::to_string(taken->option), s.ctx);
-      if ((taken && taken->kept) || urgent) {
-        store::inbox_item item{s.who.id, s.r.id, req.channel_id, s.f->id, answers[used]};
-        item.urgent = urgent || taken->danger;
-        tx.add_inbox(item);
+      if (taken) {
+        s.out = flow::resume(*s.f, std::move(*at), std::to_string(taken->option), s.ctx);
+        if (taken->kept) {
+          store::inbox_item item{s.who.id, s.r.id, req.channel_id, s.f->id, answers[used]};
+          item.urgent = taken->danger;
+          tx.add_inbox(item);
+        }
+      } else {
+        // Words of self-harm, or of danger that answer nothing it asked («پسرم حالش خوب نیست»,
+        // my son is not well, to "is anyone hurt?"): as by SMS, the emergency number (and the
+        // crisis lines) by SMS at once and a person told; the question is asked again.
+        const bool hurt_asked =
+            flow::option_taking(*s.f, *at, flow::option::takes::danger).has_value();
+        if (in_danger(*c, answers[used]) ||
+            (hurt_asked && !c->hurt_words.find(answers[used]).empty())) {
+          const core::inbound_sms words{req.channel_id, {},      s.who.phone, {},
+                                        answers[used],  tx.now()};
+          sms_outcome told;
+          to_inbox(tx, *c, s.who, words, s.r.id, s.f->id, told, hurt_asked);
+        }
       }
     }
     settle(tx, *c, s);

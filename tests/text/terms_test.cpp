@@ -136,14 +136,16 @@ TEST_CASE("urgent words: a reply that says nobody is hurt is told apart", "[text
   const auto denials = text::term_list::load(std::string(PAYGHAM_SOURCE_DIR) + "/lexicon/urgent.yaml", problems,
                                              "denial");
   REQUIRE(problems.empty());
-  for (const char* denied : {"کسی زخمی نشده", "نخیر، کسی زخمی نیست", "nobody injured", "no one is hurt",
-                             "هیڅوک ټپي نه دی", "ما زخمی نیستیم", "I am not injured", "none were hurt",
-                             "no people hurt"}) {
+  for (const char* denied :
+       {"کسی زخمی نشده", "نخیر، کسی زخمی نیست", "nobody injured", "no one is hurt",
+        "هیڅوک ټپي نه دی", "ما زخمی نیستیم", "I am not injured", "none were hurt", "no people hurt",
+        "yes, everyone is fine", "بله، همه سالم"}) {
     INFO(denied);
     CHECK(denials.find(denied) != "");
   }
-  for (const char* hurt : {"۲ نفر زخمی شدند", "two people injured", "یو سړی ټپي شو", "نفر زخمی داریم",
-                           "my brother is not breathing", "ساه نه اخلي", "one injured, no ambulance here"}) {
+  for (const char* hurt : {"۲ نفر زخمی شدند", "two people injured", "یو سړی ټپي شو",
+                           "نفر زخمی داریم", "my brother is not breathing", "ساه نه اخلي",
+                           "one injured, no ambulance here", "my son isn't moving"}) {
     INFO(hurt);
     CHECK(denials.find(hurt) == "");
   }
