@@ -237,16 +237,27 @@ struct timeout_job {
   static constexpr std::string_view kind = "flow.timeout";
   std::int64_t run = 0;
   int asked = -1;  // the question's ask counter when the wait was set
-  std::string json() const { return nlohmann::json{{"run", run}, {"asked", asked}}.dump(); }
+  // Asked in answer to the person, with a wait of at most reply_wait_ms: what silence brings
+  // answers them too and goes at once, at any hour (a hazard report's "whom to call if anyone is
+  // hurt"); otherwise it waits for their sending hours (R-S8).
+  bool reply = false;
+  std::string json() const {
+    nlohmann::json j{{"run", run}, {"asked", asked}};
+    if (reply) j["reply"] = true;
+    return j.dump();
+  }
   static std::optional<timeout_job> parse(const std::string& payload) {
     const auto j = nlohmann::json::parse(payload, nullptr, false);
     if (!j.is_object() || !j.contains("run") || !j["run"].is_number_integer() || !j.contains("asked") ||
         !j["asked"].is_number_integer()) {
       return std::nullopt;
     }
-    return timeout_job{j["run"].get<std::int64_t>(), j["asked"].get<int>()};
+    const bool reply = j.contains("reply") && j["reply"].is_boolean() && j["reply"].get<bool>();
+    return timeout_job{j["run"].get<std::int64_t>(), j["asked"].get<int>(), reply};
   }
 };
+// The longest wait after the person's own message whose end still answers them (timeout_job).
+inline constexpr core::unix_ms reply_wait_ms = 2 * 3'600'000;
 // A USSD session may have dropped with a question open: only if no hop came since `at`.
 struct drop_job {
   static constexpr std::string_view kind = "ussd.drop";

@@ -119,7 +119,7 @@ std::string runner::apply_timeout(store::tx& tx, const content& c, const store::
   flow::state st = state_from_json(s->r.state);
   // Only the wait it was set for: an answered or re-asked question ignores it.
   if (s->r.status != store::run_status::waiting || st.asked != p->asked) return {};
-  time_out_by_sms(tx, c, *s, std::move(st), true);
+  time_out_by_sms(tx, c, *s, std::move(st), !p->reply);
   ++done.timeouts;
   commit(tx, *s);
   return {};

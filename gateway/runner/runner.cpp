@@ -300,7 +300,9 @@ std::size_t runner::commit(store::tx& tx, step& s) const {
   if (s.out.timeout_at > 0) {
     // A promise to come back to the person: it must survive power loss.
     tx.require_disk();
-    tx.add_job(timeout_job::kind, s.out.timeout_at, timeout_job{s.r.id, s.out.next.asked}.json());
+    const bool reply = !s.unprompted && s.out.timeout_at - tx.now() <= reply_wait_ms;
+    tx.add_job(timeout_job::kind, s.out.timeout_at,
+               timeout_job{s.r.id, s.out.next.asked, reply}.json());
   }
   if (!sms && !s.out.finished && s.f->continue_by_sms) {
     // If no hop comes before the session would have dropped, the question goes by SMS.
