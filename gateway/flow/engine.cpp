@@ -84,8 +84,9 @@ class renderer {
                          [&](const auto& n) { return n.second.save == name; });
     };
     if (!v->empty() && v->front() == '{' && !typed()) {
-      if (const auto item = nlohmann::json::parse(*v, nullptr, false); item.is_object())
+      if (const auto item = nlohmann::json::parse(*v, nullptr, false); item.is_object()) {
         return item_label(item);
+      }
     }
     if (v->find(',') == std::string::npos) return std::nullopt;
     std::string out;
@@ -197,8 +198,8 @@ struct choice {
   std::string value;
   std::string next;
   bool exact = false;  // named by its whole label only (option::exact)
-  bool danger =
-      false;  // takes words of danger (option::takes::danger): the yes of "is anyone hurt?"
+  // Takes words of danger (option::takes::danger): the yes of "is anyone hurt?".
+  bool danger = false;
 };
 
 // The options of a menu or yes/no ask. A data menu reads them from a run variable holding a
@@ -213,8 +214,9 @@ std::optional<std::vector<choice>> choices(const node& n, const renderer& r, std
   }
   if (n.ask != ask_kind::menu) return out;
   if (n.options_from.empty()) {
-    for (const auto& o : n.options)
+    for (const auto& o : n.options) {
       out.push_back({o.label, false, o.value, o.next, o.exact, o.taken == option::takes::danger});
+    }
     return out;
   }
   const auto data = r.value(n.options_from);
