@@ -462,9 +462,9 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   if (problems.size() == known_problems || std::filesystem::is_regular_file(urgent, ec)) {
     bundle->self_harm_words = text::term_list::load(urgent, problems, "self_harm", generous);
     bundle->denials = text::term_list::load(urgent, problems, "denial");
-    bundle->hurt_words = text::term_list::load(urgent, problems, "hurt");
-    bundle->nobody_words =
-        text::term_list::load(urgent, problems, "nobody", text::term_list::reading::folded);
+    constexpr auto folded = text::term_list::reading::folded;
+    bundle->hurt_words = text::term_list::load(urgent, problems, "hurt", folded);
+    bundle->nobody_words = text::term_list::load(urgent, problems, "nobody", folded);
   }
   if (!c.clinics_file.empty()) {
     bundle->clinics = schedule::clinic_list::load(c.clinics_file, problems);

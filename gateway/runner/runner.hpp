@@ -498,12 +498,16 @@ class runner {
   // to make (raise_urgent); unless the person wrote such words in the last hour, they get the
   // emergency number at once (with the crisis lines for self-harm). So too, as a reply to "is
   // anyone hurt?" (`hurt_asked`), who or how with a denial («پسرم حالش خوب نیست», my son is not
-  // well), which answers no option of it. Messages queued are counted in `result`.
+  // well), which answers no option of it, or a call for help ("help", «کمک»: not the help
+  // text, tells_of_hurt). Messages queued are counted in `result`.
   enum class free_text {
     plain,         // the caller answers as usual
     urgent,        // the person has their answer: nothing more is said
     urgent_again,  // told within the hour (or no text for it): the caller acknowledges it
   };
+  // Who or how someone is hurt (lexicon/urgent.yaml `hurt`), or a help word: to "is anyone
+  // hurt?", urgent even when it answers no option.
+  static bool tells_of_hurt(const content& c, std::string_view text);
   free_text to_inbox(store::tx& tx, const content& c, const store::contact& who,
                      const core::inbound_sms& sms, std::int64_t run_id, const std::string& flow_id,
                      sms_outcome& result, bool hurt_asked = false) const;

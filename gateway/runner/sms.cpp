@@ -269,8 +269,13 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
                                      tx.stopped(who.id, keyword->programme);
       if (!who.opted_out && !programme_stopped) {
         if (said == text::global_word::none) return false;
-        // «کمک» to a check-in's «۲- کمک می‌خواهم»: that option, not the help text.
+        // «کمک» to a check-in's «۲- کمک می‌خواهم»: that option, not the help text. "help"
+        // to "is anyone hurt?" may be a call for help: the question reads it (tells_of_hurt).
         if (named(typed)) return false;
+        if (const open_question& q = question();
+            q.flow && flow::option_taking(*q.flow, q.state, flow::option::takes::danger)) {
+          return false;
+        }
         key = flow::keys::help;
         break;
       }
@@ -376,6 +381,11 @@ bool runner::counselling_client(store::tx& tx, const content& c, std::int64_t co
   return std::any_of(services.begin(), services.end(), [&](const auto& s) { return c.clinics.neutral_only(s); });
 }
 
+bool runner::tells_of_hurt(const content& c, std::string_view text) {
+  return !c.hurt_words.find(text).empty() ||
+         text::read_global(text::normalize(text), c.keywords) == text::global_word::help;
+}
+
 runner::free_text runner::to_inbox(store::tx& tx, const content& c, const store::contact& who,
                                    const core::inbound_sms& sms, std::int64_t run_id,
                                    const std::string& flow_id, sms_outcome& result,
@@ -383,7 +393,7 @@ runner::free_text runner::to_inbox(store::tx& tx, const content& c, const store:
   store::inbox_item item{who.id, run_id, sms.channel_id, flow_id, sms.text};
   const bool self_harm = !c.self_harm_words.find(sms.text).empty();
   item.urgent = self_harm || !c.danger_words.find(sms.text).empty() ||
-                (hurt_asked && !c.hurt_words.find(sms.text).empty());
+                (hurt_asked && tells_of_hurt(c, sms.text));
   const bool told = item.urgent && tx.inbox_items_since(who.id, tx.now() - urgent_alarm_once_ms, true) > 0;
   const std::int64_t id = tx.add_inbox(item);
   if (!item.urgent) return free_text::plain;
@@ -631,6 +641,15 @@ bool words_say_no(const text::lexicon& words, std::string_view word) {
   return words.yes_no(text::strip_punctuation(word)) == std::optional<bool>(false);
 }
 
+// The first word of a normalised reply and what follows it, split at a space or at the
+// punctuation people type without one ("no,nobody", «نه..هیچ کس»: normalize() folds Arabic
+// punctuation to these).
+std::pair<std::string_view, std::string_view> first_word(std::string_view typed) {
+  typed = text::strip_punctuation(typed);
+  const std::size_t end = std::min(typed.find_first_of(" .!?,;:"), typed.size());
+  return {typed.substr(0, end), text::strip_punctuation(typed.substr(end))};
+}
+
 // Nobody hurt, as the no of "is anyone hurt?" takes it: the whole reply is words that say so
 // («هیچ کس», "nobody was hurt"), maybe after a no and with thanks ("no, nobody", «نخیر کسی
 // نیست», «نه، خدا را شکر هیچ کس»). Never part of a longer message: "nobody came, my son is not
@@ -639,10 +658,9 @@ bool nobody_hurt(const content& c, std::string_view text) {
   const std::string typed = text::normalize(text);
   std::string_view rest = c.words.without_thanks(typed);
   if (c.nobody_words.whole(rest)) return true;  // "no one", before its "no" is read as a no
-  if (const std::size_t space = rest.find(' '); space != std::string_view::npos) {
-    if (words_say_no(c.words, rest.substr(0, space))) {
-      rest = c.words.without_thanks(rest.substr(space + 1));
-    }
+  if (const auto [first, after] = first_word(rest);
+      !after.empty() && words_say_no(c.words, first)) {
+    rest = c.words.without_thanks(after);
   }
   return c.nobody_words.whole(rest);
 }
@@ -669,7 +687,7 @@ std::optional<runner::taken_in_words> runner::option_in_words(const content& c, 
   // «پسرم», "two people", «ټپي» (hurt) are its yes, words that tell of no one in danger
   // elsewhere ("my back hurts"); not after a no ("no, not me", «نه، پسرم سالمه»), which a
   // person reads (to_inbox).
-  const bool starts_no = words_say_no(c.words, std::string_view(typed).substr(0, typed.find(' ')));
+  const bool starts_no = words_say_no(c.words, first_word(typed).first);
   if (yes && !self_harm && !denied && !starts_no && !c.hurt_words.find(text).empty()) {
     return taken_in_words{*yes, true};
   }

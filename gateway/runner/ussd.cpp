@@ -325,8 +325,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
         // crisis lines) by SMS at once and a person told; the question is asked again.
         const bool hurt_asked =
             flow::option_taking(*s.f, *at, flow::option::takes::danger).has_value();
-        if (in_danger(*c, answers[used]) ||
-            (hurt_asked && !c->hurt_words.find(answers[used]).empty())) {
+        if (in_danger(*c, answers[used]) || (hurt_asked && tells_of_hurt(*c, answers[used]))) {
           const core::inbound_sms words{req.channel_id, {},      s.who.phone, {},
                                         answers[used],  tx.now()};
           sms_outcome told;
