@@ -505,6 +505,14 @@ class runner {
     urgent,        // the person has their answer: nothing more is said
     urgent_again,  // told within the hour (or no text for it): the caller acknowledges it
   };
+  // An answer a question for words took (`asked`, `ask: text`) that holds words of danger or
+  // self-harm ("I want to die" to "what did you see?"): urgent as free text is (to_inbox: the
+  // emergency number, the crisis lines for self-harm, a person told) while the flow goes on;
+  // not when the question's `on_danger` took them (it answers them), nor in a flow that keeps no
+  // SMS (a staff command).
+  void heed_answer(store::tx& tx, const content& c, const store::contact& who,
+                   const flow::definition& f, const flow::node* asked,
+                   const core::inbound_sms& answer, std::int64_t run_id, sms_outcome& result) const;
   // Who or how someone is hurt (lexicon/urgent.yaml `hurt`), or a help word: to "is anyone
   // hurt?", urgent even when it answers no option.
   static bool tells_of_hurt(const content& c, std::string_view text);

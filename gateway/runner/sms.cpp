@@ -381,6 +381,18 @@ bool runner::counselling_client(store::tx& tx, const content& c, std::int64_t co
   return std::any_of(services.begin(), services.end(), [&](const auto& s) { return c.clinics.neutral_only(s); });
 }
 
+void runner::heed_answer(store::tx& tx, const content& c, const store::contact& who,
+                         const flow::definition& f, const flow::node* asked,
+                         const core::inbound_sms& answer, std::int64_t run_id,
+                         sms_outcome& result) const {
+  if (!asked || asked->kind != flow::node_kind::ask || asked->ask != flow::ask_kind::text ||
+      asked->secret || !f.keep_sms || !in_danger(c, answer.text)) {
+    return;
+  }
+  if (!asked->on_danger.empty() && someone_hurt(c, answer.text)) return;
+  to_inbox(tx, c, who, answer, run_id, f.id, result);
+}
+
 bool runner::tells_of_hurt(const content& c, std::string_view text) {
   return !c.hurt_words.find(text).empty() ||
          text::read_global(text::normalize(text), c.keywords) == text::global_word::help;
@@ -779,6 +791,7 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
   };
   const flow::definition* waiting_flow = waiting ? c->pinned(waiting->flow_id, waiting->flow_hash) : nullptr;
   bool rejected = false;
+  const flow::node* answered = nullptr;  // the open question, when the reply answered it
   if (waiting_flow) {
     // The open question first (R-S3 step 2).
     s.f = waiting_flow;
@@ -818,6 +831,7 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
       start(by_keyword);
     } else {
       rejected = s.out.rejected;
+      if (!rejected) answered = asked;
     }
   } else if (by_keyword) {
     start(by_keyword);
@@ -873,6 +887,7 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     return result;
   }
   if (!s.f->keep_sms && s.f != by_keyword) tx.forget_inbound_body(sms.channel_id, sms.external_id);
+  heed_answer(tx, *c, s.who, *s.f, answered, sms, s.r.id, result);
   settle(tx, *c, s);
   result.queued += commit(tx, s);
   if (words_answer && !in_danger(*c, sms.text)) {

@@ -332,6 +332,10 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
           to_inbox(tx, *c, s.who, words, s.r.id, s.f->id, told, hurt_asked);
         }
       }
+    } else if (!s.out.rejected) {
+      const core::inbound_sms words{req.channel_id, {}, s.who.phone, {}, answers[used], tx.now()};
+      sms_outcome told;
+      heed_answer(tx, *c, s.who, *s.f, waiting, words, s.r.id, told);
     }
     settle(tx, *c, s);
   }
