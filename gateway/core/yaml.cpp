@@ -36,6 +36,11 @@ std::vector<std::string> list_files(const std::string& dir, std::string_view wha
   }
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
     if (e.path().extension() == ".yaml") files.push_back(e.path().string());
+    // Else never read, and an operator's new file would seem to do nothing.
+    if (e.path().extension() == ".yml") {
+      problems.push_back(e.path().string() + ": only .yaml files are read here; rename it " +
+                         e.path().stem().string() + ".yaml");
+    }
   }
   std::sort(files.begin(), files.end());
   return files;

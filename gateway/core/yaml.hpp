@@ -18,7 +18,7 @@ namespace paygham::core::yaml {
 result<YAML::Node> load_file(const std::string& path);
 
 // The *.yaml files of `dir`, sorted by name. A missing folder is a problem named after `what`
-// ("flows", "templates").
+// ("flows", "templates"), and so is a *.yml file (never read: it is to be renamed).
 std::vector<std::string> list_files(const std::string& dir, std::string_view what,
                                     std::vector<std::string>& problems);
 

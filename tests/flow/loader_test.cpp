@@ -216,6 +216,19 @@ TEST_CASE("flow: a keyword or code claimed by two flows is refused", "[flow]") {
   CHECK(keyword);
 }
 
+TEST_CASE("flow: a .yml file in the flows folder is named, to be renamed, not silently left unread",
+          "[flow]") {
+  test::temp_dir dir;
+  const std::string flow_text = test::read_file(test::fixture_path("flows/ok/survey.yaml"));
+  test::write_file(dir.file("survey.yml"), flow_text);
+  std::vector<std::string> problems;
+  const auto flows = flow::flow_set::load_dir(dir.path(), problems);
+  REQUIRE(problems.size() == 1);
+  CHECK_THAT(problems[0],
+             Catch::Contains("survey.yml: only .yaml files are read here; rename it survey.yaml"));
+  CHECK(flows.size() == 0);
+}
+
 TEST_CASE("flow: a code that extends another flow's code is refused, as a network may pass both", "[flow]") {
   test::temp_dir dir;
   const std::string flow_text = test::read_file(test::fixture_path("flows/ok/survey.yaml"));
