@@ -609,6 +609,13 @@ std::optional<answer> read_answer_as_typed(const node& n, const std::optional<st
       const auto v = text::read_choice(typed, words);
       if (v && *v >= 1 && static_cast<std::size_t>(*v) <= opts->size()) {
         const choice& c = (*opts)[static_cast<std::size_t>(*v) - 1];
+        // «۲ بله», "2 yes" to "1 Yes 2 No" says both (to "is anyone hurt?" perhaps two people,
+        // yes): asked again, as a yes/no question asks it. Not "2 ok", «۲ باشه»: 2, understood.
+        if (const std::string_view rest = text::split_number(typed).rest;
+            &c == no && words.yes_no(rest) == std::optional<bool>(true) &&
+            !words.acknowledges(rest)) {
+          return std::nullopt;
+        }
         return answer{c.value, c.next};
       }
       if (v) return std::nullopt;

@@ -66,9 +66,11 @@ struct content {
   text::term_list denials;  // words that say nobody is hurt («نشده», "nobody"): not a yes to danger
   // Read only as replies to "is anyone hurt?" (a menu whose yes takes danger): words that say
   // someone is when asked («پسرم», "two people", «ټپي»), and whole replies that say nobody is
-  // («هیچ کس», "no one was hurt").
+  // («هیچ کس», "no one was hurt"); calls for help («کمک کنید») there and to a question with
+  // `on_danger` ("where is it?").
   text::term_list hurt_words;
   text::term_list nobody_words;
+  text::term_list help_words;
   schedule::clinic_list clinics;  // clinics people can book (config `clinics:`)
   text::district_table districts;  // each area's districts, as people write them (config `districts:`)
   // Earlier versions of flows, by content hash, kept across reloads so that a run finishes on
@@ -498,8 +500,8 @@ class runner {
   // to make (raise_urgent); unless the person wrote such words in the last hour, they get the
   // emergency number at once (with the crisis lines for self-harm). So too, as a reply to "is
   // anyone hurt?" (`hurt_asked`), who or how with a denial («پسرم حالش خوب نیست», my son is not
-  // well), which answers no option of it, or a call for help ("help", «کمک»: not the help
-  // text, tells_of_hurt). Messages queued are counted in `result`.
+  // well), which answers no option of it, a call for help ("help", «کمک کنید»: not the help
+  // text) or a count (tells_of_hurt). Messages queued are counted in `result`.
   enum class free_text {
     plain,         // the caller answers as usual
     urgent,        // the person has their answer: nothing more is said
@@ -508,13 +510,14 @@ class runner {
   // An answer a question for words took (`asked`, `ask: text`) that holds words of danger or
   // self-harm ("I want to die" to "what did you see?"): urgent as free text is (to_inbox: the
   // emergency number, the crisis lines for self-harm, a person told) while the flow goes on;
-  // not when the question's `on_danger` took them (it answers them), nor in a flow that keeps no
-  // SMS (a staff command).
+  // not words of danger the question's `on_danger` took (it answers them) or denied, nor in a
+  // flow that keeps no SMS (a staff command).
   void heed_answer(store::tx& tx, const content& c, const store::contact& who,
                    const flow::definition& f, const flow::node* asked,
                    const core::inbound_sms& answer, std::int64_t run_id, sms_outcome& result) const;
-  // Who or how someone is hurt (lexicon/urgent.yaml `hurt`), or a help word: to "is anyone
-  // hurt?", urgent even when it answers no option.
+  // Who or how someone is hurt (lexicon/urgent.yaml `hurt`), a call for help (`help`), or a
+  // count with words ("2 casualties", «۲نفر»): to "is anyone hurt?", urgent even when it
+  // answers no option.
   static bool tells_of_hurt(const content& c, std::string_view text);
   free_text to_inbox(store::tx& tx, const content& c, const store::contact& who,
                      const core::inbound_sms& sms, std::int64_t run_id, const std::string& flow_id,

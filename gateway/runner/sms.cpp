@@ -98,6 +98,21 @@ started start_again(store::tx& tx, const store::contact& who) {
   out.more_stopped = !stopped.empty();
   return out;
 }
+
+// A no word of any language («نه», "no", «نخیر،»).
+bool words_say_no(const text::lexicon& words, std::string_view word) {
+  return words.yes_no(text::strip_punctuation(word)) == std::optional<bool>(false);
+}
+
+// The first word of a normalised reply and what follows it, split at a space or at the
+// punctuation people type without one ("no,nobody", «نه..هیچ کس»: normalize() folds Arabic
+// punctuation to these).
+std::pair<std::string_view, std::string_view> first_word(std::string_view typed) {
+  typed = text::strip_punctuation(typed);
+  const std::size_t end = std::min(typed.find_first_of(" .!?,;:"), typed.size());
+  return {typed.substr(0, end), text::strip_punctuation(typed.substr(end))};
+}
+
 }  // namespace
 
 struct runner::open_question {
@@ -146,6 +161,11 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
     return *open;
   };
   const auto named = [&](std::string_view words) { return names_option(question(), c, who, tx.now(), words); };
+  // "Is anyone hurt?" is open (a menu whose yes takes danger).
+  const auto hurt_asked = [&] {
+    const open_question& q = question();
+    return q.flow && flow::option_taking(*q.flow, q.state, flow::option::takes::danger);
+  };
   // A stop that may be an answer: which did they mean? The question goes as the stop would have
   // stopped (`programme`: its 11 stops the same) and reaches a stopped programme's reader too:
   // never silence. Noted on the open question, so the next bare stop is one.
@@ -235,11 +255,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       // The words of an option of the open question («لغو نوبت» for «۳- لغو نوبت»): its answer.
       // Read as the question will read them (polite words and all), so it takes them. So are
       // words of danger where an option takes them («قطع پا» to "is anyone hurt?").
-      if (named(typed)) return false;
-      if (const open_question& q = question();
-          q.flow && flow::option_taking(*q.flow, q.state, flow::option::takes::danger) && in_danger(c, sms.text)) {
-        return false;
-      }
+      if (named(typed) || (hurt_asked() && in_danger(c, sms.text))) return false;
       // "stop it", "STOPP": ask, change nothing; a person reads what they wrote. Words of someone
       // in danger («قطع پا») were answered with the emergency number: nothing more.
       if (const free_text read = to_inbox(tx, c, who, sms, 0, "", result); read != free_text::plain) {
@@ -269,12 +285,22 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
                                      tx.stopped(who.id, keyword->programme);
       if (!who.opted_out && !programme_stopped) {
         if (said == text::global_word::none) return false;
-        // «کمک» to a check-in's «۲- کمک می‌خواهم»: that option, not the help text. "help"
-        // to "is anyone hurt?" may be a call for help: the question reads it (tells_of_hurt).
-        if (named(typed)) return false;
-        if (const open_question& q = question();
-            q.flow && flow::option_taking(*q.flow, q.state, flow::option::takes::danger)) {
-          return false;
+        // «کمک» to a check-in's «۲- کمک می‌خواهم»: that option, not the help text.
+        // "help" to "is anyone hurt?" may be a call for help (urgent.yaml's `help`, not «راهنما»,
+        // guide): the question reads it (tells_of_hurt).
+        const bool calls_for_help = !c.help_words.find(sms.text).empty();
+        if (named(typed) || (calls_for_help && hurt_asked())) return false;
+        // To a question that watches for someone hurt (a hazard report's "where is it?", its
+        // `on_danger`): a call for help too, answered as one (the emergency number, a person
+        // told), the question left open.
+        if (const flow::node* n = waiting_ask(question());
+            n && !n->on_danger.empty() && calls_for_help) {
+          const open_question& q = question();
+          const free_text heard =
+              to_inbox(tx, c, who, sms, q.run ? q.run->id : 0, q.flow->id, result, true);
+          if (heard == free_text::urgent_again) reply(flow::keys::unknown_sms, {}, "", true);
+          result.flow_id = "@urgent";
+          return true;
         }
         key = flow::keys::help;
         break;
@@ -386,16 +412,28 @@ void runner::heed_answer(store::tx& tx, const content& c, const store::contact& 
                          const core::inbound_sms& answer, std::int64_t run_id,
                          sms_outcome& result) const {
   if (!asked || asked->kind != flow::node_kind::ask || asked->ask != flow::ask_kind::text ||
-      asked->secret || !f.keep_sms || !in_danger(c, answer.text)) {
+      asked->secret || !f.keep_sms) {
     return;
   }
-  if (!asked->on_danger.empty() && someone_hurt(c, answer.text)) return;
-  to_inbox(tx, c, who, answer, run_id, f.id, result);
+  // Words of danger its `on_danger` answers, or denied ("it exploded, nobody is hurt"): no alarm.
+  // A call for help to a question that watches for someone hurt ("we need help" to "where is
+  // it?"): one.
+  const bool self_harm = !c.self_harm_words.find(answer.text).empty();
+  const bool help = !asked->on_danger.empty() && !c.help_words.find(answer.text).empty();
+  if (!self_harm && !help && (!asked->on_danger.empty() || !someone_hurt(c, answer.text))) return;
+  to_inbox(tx, c, who, answer, run_id, f.id, result, help);
 }
 
 bool runner::tells_of_hurt(const content& c, std::string_view text) {
-  return !c.hurt_words.find(text).empty() ||
-         text::read_global(text::normalize(text), c.keywords) == text::global_word::help;
+  if (!c.hurt_words.find(text).empty() || !c.help_words.find(text).empty()) return true;
+  // How many, in words not read ("2 casualties", «۲ تا», «۲نفر», "2 yes"): not 2 for no, nor "2
+  // no", "2 nobody", "2 thanks", "2 ok thanks".
+  const std::string typed = text::normalize(text);
+  const auto [count, after] = text::split_number(typed);
+  const std::string_view rest = c.words.without_thanks(after);
+  if (!count || *count < 2 || rest.empty() || !text::has_letters(rest)) return false;
+  return !words_say_no(c.words, first_word(rest).first) && !c.nobody_words.whole(rest) &&
+         !c.words.acknowledges(rest);
 }
 
 runner::free_text runner::to_inbox(store::tx& tx, const content& c, const store::contact& who,
@@ -648,20 +686,6 @@ bool runner::language_change(store::tx& tx, const content& c, store::contact& wh
 
 namespace {
 
-// A no word of any language («نه», "no", «نخیر،»).
-bool words_say_no(const text::lexicon& words, std::string_view word) {
-  return words.yes_no(text::strip_punctuation(word)) == std::optional<bool>(false);
-}
-
-// The first word of a normalised reply and what follows it, split at a space or at the
-// punctuation people type without one ("no,nobody", «نه..هیچ کس»: normalize() folds Arabic
-// punctuation to these).
-std::pair<std::string_view, std::string_view> first_word(std::string_view typed) {
-  typed = text::strip_punctuation(typed);
-  const std::size_t end = std::min(typed.find_first_of(" .!?,;:"), typed.size());
-  return {typed.substr(0, end), text::strip_punctuation(typed.substr(end))};
-}
-
 // Nobody hurt, as the no of "is anyone hurt?" takes it: the whole reply is words that say so
 // («هیچ کس», "nobody was hurt"), maybe after a no and with thanks ("no, nobody", «نخیر کسی
 // نیست», «نه، خدا را شکر هیچ کس»). Never part of a longer message: "nobody came, my son is not
@@ -670,6 +694,11 @@ bool nobody_hurt(const content& c, std::string_view text) {
   const std::string typed = text::normalize(text);
   std::string_view rest = c.words.without_thanks(typed);
   if (c.nobody_words.whole(rest)) return true;  // "no one", before its "no" is read as a no
+  // "0 people", «۰ نفر», "0 injured": none.
+  if (const auto [count, who] = text::split_number(rest);
+      count == 0L && (c.hurt_words.whole(who) || !c.danger_words.find(who).empty())) {
+    return true;
+  }
   if (const auto [first, after] = first_word(rest);
       !after.empty() && words_say_no(c.words, first)) {
     rest = c.words.without_thanks(after);

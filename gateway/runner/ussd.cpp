@@ -333,6 +333,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
         }
       }
     } else if (!s.out.rejected) {
+      // Words of self-harm or danger as a question's answer: urgent, as by SMS.
       const core::inbound_sms words{req.channel_id, {}, s.who.phone, {}, answers[used], tx.now()};
       sms_outcome told;
       heed_answer(tx, *c, s.who, *s.f, waiting, words, s.r.id, told);

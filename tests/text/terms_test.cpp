@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "gateway/core/yaml.hpp"
+
 #include "tests/support/support.hpp"
 
 using namespace paygham;
@@ -114,6 +116,25 @@ TEST_CASE("urgent words: danger as people write it, with suffixes, spaces, ZWNJ 
   CHECK(danger.find("یو سړی مړ دی") == "مړ دی");
 }
 
+TEST_CASE("urgent words: no word of danger holds a denial, which would take it back", "[text]") {
+  // «پسرم نفس نداره» (my son has no breath) denied by «نداره» would be no yes to "is anyone hurt?".
+  std::vector<std::string> problems;
+  const auto denials = text::term_list::load(
+      std::string(PAYGHAM_SOURCE_DIR) + "/lexicon/urgent.yaml", problems, "denial");
+  REQUIRE(problems.empty());
+  const auto doc = core::yaml::load_file(std::string(PAYGHAM_SOURCE_DIR) + "/lexicon/urgent.yaml");
+  REQUIRE(doc);
+  std::size_t read = 0;
+  for (const auto& language : doc.value()["danger"]) {
+    for (const auto& term : language.second) {
+      INFO(term.Scalar());
+      CHECK(denials.find(term.Scalar()) == "");
+      ++read;
+    }
+  }
+  CHECK(read > 100);
+}
+
 TEST_CASE("urgent words: everyday messages are not urgent", "[text]") {
   const auto danger = urgent("danger");
   const auto self_harm = urgent("self_harm");
@@ -186,6 +207,24 @@ TEST_CASE(
         "نمیدانم کسی زخمی نشده یا نه", "I am fine", "هیچ کس نیامد"}) {
     INFO(more);
     CHECK_FALSE(nobody.whole(more));
+  }
+}
+
+TEST_CASE("urgent words: a call for help, with endings, in every language the gateway speaks",
+          "[text]") {
+  std::vector<std::string> problems;
+  const auto help = text::term_list::load(std::string(PAYGHAM_SOURCE_DIR) + "/lexicon/urgent.yaml",
+                                          problems, "help", text::term_list::reading::generous);
+  REQUIRE(problems.empty());
+  for (const char* call :
+       {"we need help", "HELP!", "کمک کنید", "کمکم کنید", "مرسته وکړئ", "مرستې ته اړتیا لرو",
+        "komak konid", "send an ambulance", "آمبولانس بفرستید", "SOS"}) {
+    INFO(call);
+    CHECK(help.find(call) != "");
+  }
+  for (const char* other : {"it is near the road", "کنار جاده", "metal", "I am fine"}) {
+    INFO(other);
+    CHECK(help.find(other) == "");
   }
 }
 
