@@ -228,8 +228,10 @@ struct gateway::parts {
   }
 
   // Loads flows and texts again and switches to them, unless they have problems (returned,
-  // and logged: the server goes on with what it had).
+  // and logged: the server goes on with what it had). Slow (every file read and checked):
+  // never on an io thread. One at a time, whoever asks (a signal, a publish).
   std::vector<std::string> reload() {
+    std::lock_guard lock(reload_mu);
     std::vector<std::string> problems, warnings;
     std::shared_ptr<runner::content> fresh;
     try {
@@ -276,6 +278,16 @@ struct gateway::parts {
         store::durability::commit);
   }
 
+  // A reload on its own thread, so hops are answered while the files are read. Signals that
+  // come while one waits to start are one reload: it reads the files as they are when it starts.
+  void reload_soon() {
+    if (reload_queued.exchange(true)) return;
+    reloads.post([this] {
+      reload_queued.store(false);
+      reload();
+    });
+  }
+
   void store_polled(const channels::callback& found) {
     auto sms = std::make_shared<std::vector<core::inbound_sms>>(found.sms);
     writer->submit([this, sms](store::tx& tx) {
@@ -299,6 +311,9 @@ struct gateway::parts {
   http::router routes;
   http::server server;
   std::atomic<bool> ticking{false};  // never two clock ticks queued at once
+  std::mutex reload_mu;
+  std::atomic<bool> reload_queued{false};
+  api::background reloads;  // stopped in ~gateway before the writer it hands work
   std::mutex districts_mu;
   std::optional<text::district_table> districts_taken;  // the table subscribers were last read by
   void tick(bool jobs_only = false);
@@ -387,12 +402,13 @@ gateway::gateway(const config& cfg, std::shared_ptr<runner::content> content,
         },
         nullptr, store::durability::commit);
   });
-  p.server.handle_signals([&p] { p.reload(); });
+  p.server.handle_signals([&p] { p.reload_soon(); });
 }
 
 gateway::~gateway() {
   // The one safe order (gateway.hpp), whether run() returned or threw.
   p_->server.stop();
+  p_->reloads.stop();  // a reload hands the writer work
   p_->outbox.stop();
   p_->client.stop();
   p_->writer->stop();
