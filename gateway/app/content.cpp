@@ -461,8 +461,10 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   std::error_code ec;
   if (problems.size() == known_problems || std::filesystem::is_regular_file(urgent, ec)) {
     bundle->self_harm_words = text::term_list::load(urgent, problems, "self_harm", generous);
-    bundle->denials = text::term_list::load(urgent, problems, "denial");
     constexpr auto folded = text::term_list::reading::folded;
+    bundle->blast_words = text::term_list::load(urgent, problems, "blast", folded);
+    bundle->denials = text::term_list::load(urgent, problems, "denial");
+    bundle->well_words = text::term_list::load(urgent, problems, "well");
     bundle->hurt_words = text::term_list::load(urgent, problems, "hurt", folded);
     bundle->nobody_words = text::term_list::load(urgent, problems, "nobody", folded);
     bundle->help_words = text::term_list::load(urgent, problems, "help", generous);

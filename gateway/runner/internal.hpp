@@ -17,16 +17,29 @@
 
 namespace paygham::runner {
 
-// Words of someone in danger, or of self-harm (lexicon/urgent.yaml).
+// Words of danger (lexicon/urgent.yaml): of someone hurt, or of what happened («انفجار»).
+inline bool tells_of_danger(const content& c, std::string_view text) {
+  return !c.danger_words.find(text).empty() || !c.blast_words.find(text).empty();
+}
+
+// Words of someone in danger, or of self-harm.
 inline bool in_danger(const content& c, std::string_view text) {
-  return !c.danger_words.find(text).empty() || !c.self_harm_words.find(text).empty();
+  return tells_of_danger(c, text) || !c.self_harm_words.find(text).empty();
+}
+
+// Words that nobody is hurt, or that all is well.
+inline bool denies_hurt(const content& c, std::string_view text) {
+  return !c.denials.find(text).empty() || !c.well_words.find(text).empty();
 }
 
 // Someone hurt, as the yes of "is anyone hurt?" and a question's `on_danger` take it: words of
-// danger, not denied («کسی زخمی نشده»), not of self-harm (a person reads those).
+// danger, not denied («کسی زخمی نشده»), not of self-harm (a person reads those). That all is
+// well takes back what happened ("it exploded, we are fine"), not someone hurt ("my son is
+// bleeding, I am fine").
 inline bool someone_hurt(const content& c, std::string_view text) {
-  return !c.danger_words.find(text).empty() && c.self_harm_words.find(text).empty() &&
-         c.denials.find(text).empty();
+  if (!c.self_harm_words.find(text).empty() || !c.denials.find(text).empty()) return false;
+  if (!c.danger_words.find(text).empty()) return true;
+  return !c.blast_words.find(text).empty() && c.well_words.find(text).empty();
 }
 
 // The solar month names a person reads (R-L3): their contact field `months` ("iranian" or

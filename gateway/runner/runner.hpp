@@ -61,9 +61,11 @@ struct content {
   text::language_hints hints;  // a first SMS's language (lexicon/languages.yaml)
   // Free text from someone who may be in danger (lexicon/urgent.yaml, R-H3): the emergency
   // number; and for self-harm, the crisis lines too.
-  text::term_list danger_words;
+  text::term_list danger_words;  // of someone hurt
+  text::term_list blast_words;   // of what happened («انفجار»): taken back by well_words
   text::term_list self_harm_words;
   text::term_list denials;  // words that say nobody is hurt («نشده», "nobody"): not a yes to danger
+  text::term_list well_words;  // words that all is well ("fine"): deny all but danger_words
   // Read only as replies to "is anyone hurt?" (a menu whose yes takes danger): words that say
   // someone is when asked («پسرم», "two people", «ټپي»), and whole replies that say nobody is
   // («هیچ کس», "no one was hurt"); calls for help («کمک کنید») there and to a question with
@@ -499,9 +501,10 @@ class runner {
   // (lexicon/urgent.yaml, R-H3) it is marked urgent and their health worker gets an urgent call
   // to make (raise_urgent); unless the person wrote such words in the last hour, they get the
   // emergency number at once (with the crisis lines for self-harm). So too, as a reply to "is
-  // anyone hurt?" (`hurt_asked`), who or how with a denial («پسرم حالش خوب نیست», my son is not
-  // well), which answers no option of it, a call for help ("help", «کمک کنید»: not the help
-  // text) or a count (tells_of_hurt). Messages queued are counted in `result`.
+  // anyone hurt?" or a question with `on_danger` (`watching_for_hurt`), who or how with a denial
+  // («پسرم حالش خوب نیست», my son is not well), which answers no option of it, a call for help
+  // ("help", «کمک کنید»: not the help text) or a count (tells_of_hurt). Messages queued are counted
+  // in `result`.
   enum class free_text {
     plain,         // the caller answers as usual
     urgent,        // the person has their answer: nothing more is said
@@ -521,7 +524,7 @@ class runner {
   static bool tells_of_hurt(const content& c, std::string_view text);
   free_text to_inbox(store::tx& tx, const content& c, const store::contact& who,
                      const core::inbound_sms& sms, std::int64_t run_id, const std::string& flow_id,
-                     sms_outcome& result, bool hurt_asked = false) const;
+                     sms_outcome& result, bool watching_for_hurt = false) const;
   // R-H3: the person's health worker (raise_urgent: actions::health_worker_of) gets the call to make first
   // on their list, by SMS at once; with nobody's health worker known, or one without a phone,
   // every operator with a phone hears of inbox item `item`.

@@ -293,9 +293,8 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
         // To a question that watches for someone hurt (a hazard report's "where is it?", its
         // `on_danger`): a call for help too, answered as one (the emergency number, a person
         // told), the question left open.
-        if (const flow::node* n = waiting_ask(question());
-            n && !n->on_danger.empty() && calls_for_help) {
-          const open_question& q = question();
+        const open_question& q = question();
+        if (const flow::node* n = waiting_ask(q); n && !n->on_danger.empty() && calls_for_help) {
           const free_text heard =
               to_inbox(tx, c, who, sms, q.run ? q.run->id : 0, q.flow->id, result, true);
           if (heard == free_text::urgent_again) reply(flow::keys::unknown_sms, {}, "", true);
@@ -439,11 +438,11 @@ bool runner::tells_of_hurt(const content& c, std::string_view text) {
 runner::free_text runner::to_inbox(store::tx& tx, const content& c, const store::contact& who,
                                    const core::inbound_sms& sms, std::int64_t run_id,
                                    const std::string& flow_id, sms_outcome& result,
-                                   bool hurt_asked) const {
+                                   bool watching_for_hurt) const {
   store::inbox_item item{who.id, run_id, sms.channel_id, flow_id, sms.text};
   const bool self_harm = !c.self_harm_words.find(sms.text).empty();
-  item.urgent = self_harm || !c.danger_words.find(sms.text).empty() ||
-                (hurt_asked && tells_of_hurt(c, sms.text));
+  item.urgent = self_harm || tells_of_danger(c, sms.text) ||
+                (watching_for_hurt && tells_of_hurt(c, sms.text));
   const bool told = item.urgent && tx.inbox_items_since(who.id, tx.now() - urgent_alarm_once_ms, true) > 0;
   const std::int64_t id = tx.add_inbox(item);
   if (!item.urgent) return free_text::plain;
@@ -712,8 +711,8 @@ std::optional<runner::taken_in_words> runner::option_in_words(const content& c, 
                                                                const flow::state& st, std::string_view text) {
   const std::string typed = text::normalize(text);
   const bool self_harm = !c.self_harm_words.find(text).empty();
-  const bool danger = !self_harm && !c.danger_words.find(text).empty();
-  const bool denied = !c.denials.find(text).empty();
+  const bool danger = !self_harm && tells_of_danger(c, text);
+  const bool denied = denies_hurt(c, text);
   const auto yes = flow::option_taking(f, st, flow::option::takes::danger);
   // To "is anyone hurt?": a whole reply that says nobody is («هیچ کس», "no, nobody", "no
   // injured", though its words are of danger) is its no.
