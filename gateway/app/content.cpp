@@ -451,6 +451,11 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   bundle->words = text::lexicon::load(c.lexicon_dir + "/yes_no.yaml", problems);
   bundle->words.load_answers(c.lexicon_dir + "/answers.yaml", problems);
   bundle->keywords = load_keywords(c.lexicon_dir + "/keywords.yaml", problems, bundle->words.thanks());
+  // "yes please", «بله لطفا»: a yes.
+  for (const auto& w : bundle->words.add_courtesies(bundle->keywords.polite.normalized)) {
+    problems.push_back(c.lexicon_dir + "/keywords.yaml: the polite word '" + w +
+                       "' is also a yes or no word (yes_no.yaml): drop it from one list");
+  }
   bundle->hints = load_language_hints(c.lexicon_dir + "/languages.yaml", problems);
   // Read generously: «خونریزی‌ام» ("my bleeding") is urgent too.
   constexpr auto generous = text::term_list::reading::generous;

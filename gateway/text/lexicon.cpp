@@ -48,9 +48,23 @@ lexicon lexicon::load(const std::string& file, std::vector<std::string>& problem
   for (const auto& t : lx.thanks_) {
     if (lx.yes_.count(t) || lx.no_.count(t)) r.problem(doc.value(), "'" + t + "' is thanks and a yes or no word");
   }
-  std::stable_sort(lx.thanks_.begin(), lx.thanks_.end(),
-                   [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  lx.add_courtesies({});
   return lx;
+}
+
+std::vector<std::string> lexicon::add_courtesies(const std::vector<std::string>& normalized) {
+  std::vector<std::string> refused;
+  for (const auto& w : normalized) {
+    if (w.empty() || std::find(thanks_.begin(), thanks_.end(), w) != thanks_.end()) continue;
+    if (yes_.count(w) || no_.count(w)) {
+      refused.push_back(w);
+    } else {
+      thanks_.push_back(w);
+    }
+  }
+  std::stable_sort(thanks_.begin(), thanks_.end(),
+                   [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  return refused;
 }
 
 void lexicon::load_answers(const std::string& file, std::vector<std::string>& problems) {

@@ -27,6 +27,10 @@ class lexicon {
   void load_answers(const std::string& file, std::vector<std::string>& problems);
 
   void add(bool yes, std::string_view word);
+  // Adds words said around an answer as thanks are, normalised ("please", «لطفا»: the polite
+  // words of lexicon/keywords.yaml), so "yes please" is a yes. Returns those it could not add,
+  // being a yes or a no word.
+  std::vector<std::string> add_courtesies(const std::vector<std::string>& normalized);
 
   // True/false when `normalized` is a yes/no word of any language, alone or with thanks before
   // or after it («هو مننه», "no thanks"); nullopt otherwise (thanks alone says neither, nor a
@@ -58,7 +62,7 @@ class lexicon {
 
  private:
   std::set<std::string, std::less<>> yes_, no_;
-  std::vector<std::string> thanks_;  // longest first, so "thank you" goes before "thank"
+  std::vector<std::string> thanks_;  // and courtesies; longest first: "thank you" before "thank"
   std::set<std::string, std::less<>> acknowledge_;  // yes words that may only say "I read it"
   std::map<std::string, long, std::less<>> numbers_;         // word → number
   std::map<std::string, std::vector<std::string>, std::less<>> labels_;  // word → the labels' text keys

@@ -106,6 +106,27 @@ TEST_CASE("flow: lint refuses answer words a reply could read two ways, with the
   }
 }
 
+TEST_CASE("flow: lint refuses a polite word that is also a yes or no, naming keywords.yaml",
+          "[flow]") {
+  // Polite words are dropped around an answer ("yes please"): one that is a yes would be lost.
+  const std::string src = PAYGHAM_SOURCE_DIR;
+  test::temp_dir dir;
+  std::filesystem::copy(src + "/lexicon", dir.file("lexicon"));
+  std::string keywords = test::read_file(src + "/lexicon/keywords.yaml");
+  const auto at = keywords.find("polite: [");
+  REQUIRE(at != std::string::npos);
+  keywords.insert(at + std::string("polite: [").size(), "okay, ");
+  test::write_file(dir.file("lexicon/keywords.yaml"), keywords);
+  auto cfg = app::load_config(src + "/config/paygham.yaml");
+  REQUIRE(cfg);
+  cfg.value().lexicon_dir = dir.file("lexicon");
+  std::vector<std::string> problems;
+  app::load_content(cfg.value(), problems);
+  REQUIRE(problems.size() == 1);
+  CHECK(problems.front().rfind(dir.file("lexicon/keywords.yaml"), 0) == 0);
+  CHECK(problems.front().find("'okay' is also a yes or no word") != std::string::npos);
+}
+
 TEST_CASE("flow: lint refuses a person's name, address, status or a link in a text that can go by SMS, and lets a "
           "USSD screen greet by name (R-L7, R-S10)",
           "[flow]") {
