@@ -468,8 +468,9 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
     bundle->self_harm_words = text::term_list::load(urgent, problems, "self_harm", generous);
     constexpr auto folded = text::term_list::reading::folded;
     bundle->blast_words = text::term_list::load(urgent, problems, "blast", folded);
+    bundle->unexploded = text::term_list::load(urgent, problems, "unexploded", folded);
     bundle->denials = text::term_list::load(urgent, problems, "denial");
-    bundle->well_words = text::term_list::load(urgent, problems, "well");
+    bundle->well_words = text::term_list::load(urgent, problems, "well", folded);
     bundle->hurt_words = text::term_list::load(urgent, problems, "hurt", folded);
     bundle->nobody_words = text::term_list::load(urgent, problems, "nobody", folded);
     bundle->help_words = text::term_list::load(urgent, problems, "help", generous);

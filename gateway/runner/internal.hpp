@@ -17,9 +17,14 @@
 
 namespace paygham::runner {
 
-// Words of danger (lexicon/urgent.yaml): of someone hurt, or of what happened («انفجار»).
+// Words of an explosion (lexicon/urgent.yaml `blast`), not inside words of none ("not exploded").
+inline bool tells_of_blast(const content& c, std::string_view text) {
+  return !c.blast_words.find(c.unexploded.without(text)).empty();
+}
+
+// Words of danger: of someone hurt, or of what happened («انفجار»).
 inline bool tells_of_danger(const content& c, std::string_view text) {
-  return !c.danger_words.find(text).empty() || !c.blast_words.find(text).empty();
+  return !c.danger_words.find(text).empty() || tells_of_blast(c, text);
 }
 
 // Words of someone in danger, or of self-harm.
@@ -32,14 +37,18 @@ inline bool denies_hurt(const content& c, std::string_view text) {
   return !c.denials.find(text).empty() || !c.well_words.find(text).empty();
 }
 
-// Someone hurt, as the yes of "is anyone hurt?" and a question's `on_danger` take it: words of
-// danger, not denied («کسی زخمی نشده»), not of self-harm (a person reads those). That all is
-// well takes back what happened ("it exploded, we are fine"), not someone hurt ("my son is
-// bleeding, I am fine").
+// Someone hurt, as the yes of "is anyone hurt?" and a question's `on_danger` take it, unless
+// of self-harm (a person reads those): words of someone hurt not denied in their own part of
+// the message («کسی زخمی نشده», "nobody injured"; but "my son is bleeding, I am not hurt",
+// "nobody came, my son is bleeding" are someone hurt, and so is "…, I am fine": that all is
+// well never takes them back); or of what happened ("it exploded") that nothing in the message
+// denies or says all is well of ("it exploded, nobody hurt", "…, we are all fine").
 inline bool someone_hurt(const content& c, std::string_view text) {
-  if (!c.self_harm_words.find(text).empty() || !c.denials.find(text).empty()) return false;
-  if (!c.danger_words.find(text).empty()) return true;
-  return !c.blast_words.find(text).empty() && c.well_words.find(text).empty();
+  if (!c.self_harm_words.find(text).empty()) return false;
+  for (const auto part : text::clauses_of(text)) {
+    if (!c.danger_words.find(part).empty() && c.denials.find(part).empty()) return true;
+  }
+  return tells_of_blast(c, text) && c.denials.find(text).empty() && c.well_words.find(text).empty();
 }
 
 // The solar month names a person reads (R-L3): their contact field `months` ("iranian" or

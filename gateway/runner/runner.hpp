@@ -63,6 +63,7 @@ struct content {
   // number; and for self-harm, the crisis lines too.
   text::term_list danger_words;  // of someone hurt
   text::term_list blast_words;   // of what happened («انفجار»): taken back by well_words
+  text::term_list unexploded;    // what names an explosive, no explosion ("not exploded")
   text::term_list self_harm_words;
   text::term_list denials;  // words that say nobody is hurt («نشده», "nobody"): not a yes to danger
   text::term_list well_words;  // words that all is well ("fine"): deny all but danger_words

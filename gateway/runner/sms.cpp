@@ -702,7 +702,12 @@ bool nobody_hurt(const content& c, std::string_view text) {
       !after.empty() && words_say_no(c.words, first)) {
     rest = c.words.without_thanks(after);
   }
-  return c.nobody_words.whole(rest);
+  if (c.nobody_words.whole(rest)) return true;
+  // That all is well ("no, all fine", "we are ok", «همه سالمیم», «موږ روغ یو»), with no one
+  // named nor hurt ("no, all fine but my father") and no yes before it ("yes, all fine").
+  const std::string_view first = first_word(rest).first;
+  return !c.well_words.find(rest).empty() && c.hurt_words.find(rest).empty() &&
+         !tells_of_danger(c, rest) && c.words.yes_no(first) != std::optional<bool>(true);
 }
 
 }  // namespace

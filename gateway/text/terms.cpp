@@ -54,6 +54,27 @@ std::string comparable(std::string_view text, term_list::reading how) {
 
 }  // namespace
 
+std::vector<std::string_view> clauses_of(std::string_view text) {
+  static constexpr std::string_view marks[] = {".", ",", ";", "!", "?", "\n", "،", "؛", "؟"};
+  std::vector<std::string_view> out;
+  std::size_t from = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t mark = 0;
+    for (const auto m : marks) {
+      if (text.substr(i, m.size()) == m) mark = m.size();
+    }
+    if (mark == 0) {
+      ++i;
+      continue;
+    }
+    if (i > from) out.push_back(text.substr(from, i - from));
+    i += mark;
+    from = i;
+  }
+  if (from < text.size()) out.push_back(text.substr(from));
+  return out;
+}
+
 term_list term_list::load(const std::string& file, std::vector<std::string>& problems, std::string_view group,
                           reading how) {
   term_list out;
@@ -91,16 +112,41 @@ bool term_list::same(const std::string& in_text, const std::string& in_term, boo
   return in_text == in_term;
 }
 
+bool term_list::starts_at(const std::vector<std::string>& words, std::size_t at,
+                          const term& t) const {
+  if (at + t.words.size() > words.size()) return false;
+  for (std::size_t k = 0; k < t.words.size(); ++k) {
+    if (!same(words[at + k], t.words[k], k + 1 == t.words.size())) return false;
+  }
+  return true;
+}
+
 std::string term_list::find(std::string_view text) const {
   const auto words = words_of(comparable(text, how_));
   for (const auto& t : terms_) {
-    for (std::size_t at = 0; at + t.words.size() <= words.size(); ++at) {
-      std::size_t k = 0;
-      while (k < t.words.size() && same(words[at + k], t.words[k], k + 1 == t.words.size())) ++k;
-      if (k == t.words.size()) return t.written;
+    for (std::size_t at = 0; at < words.size(); ++at) {
+      if (starts_at(words, at, t)) return t.written;
     }
   }
   return {};
+}
+
+std::string term_list::without(std::string_view text) const {
+  const auto words = words_of(comparable(text, how_));
+  std::vector<bool> taken(words.size(), false);
+  for (const auto& t : terms_) {
+    for (std::size_t at = 0; at < words.size(); ++at) {
+      if (!starts_at(words, at, t)) continue;
+      for (std::size_t k = 0; k < t.words.size(); ++k) taken[at + k] = true;
+    }
+  }
+  // A word no term has («·») where words were taken: no phrase reads across the gap.
+  std::string out;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (!out.empty()) out += ' ';
+    out += taken[i] ? "·" : words[i];
+  }
+  return out;
 }
 
 bool term_list::whole(std::string_view text) const {

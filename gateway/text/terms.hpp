@@ -9,6 +9,11 @@
 
 namespace paygham::text {
 
+// The parts of a message between its marks (. , ; ! ? and a new line, and the Persian comma,
+// semicolon and question mark): "my son is bleeding, nobody came" is two, and what denies one
+// («کسی زخمی نشد», "nobody injured") is read with it, not with the other.
+std::vector<std::string_view> clauses_of(std::string_view text);
+
 class term_list {
  public:
   // How a text is read against the terms.
@@ -31,6 +36,10 @@ class term_list {
   // Whether `text`, normalised, is one of the terms and nothing else ("no one", «هیچ کس»), its
   // last word read as `find` reads it.
   bool whole(std::string_view text) const;
+  // `text`, normalised (and folded as this list reads), without the words of every term found
+  // in it: what is left to read with another list ("a shell, not exploded" without "not
+  // exploded" has no explosion in it).
+  std::string without(std::string_view text) const;
 
  private:
   struct term {
@@ -39,6 +48,8 @@ class term_list {
   };
   // Whether a word of a text is the term's word (`last`: its last, read as `how_` says).
   bool same(const std::string& in_text, const std::string& in_term, bool last) const;
+  // Whether the term's words are the text's from `at` on.
+  bool starts_at(const std::vector<std::string>& words, std::size_t at, const term& t) const;
 
   std::vector<term> terms_;
   reading how_ = reading::strict;

@@ -124,6 +124,20 @@ TEST_CASE("urgent words: danger as people write it, with suffixes, spaces, ZWNJ 
   CHECK(blast.find("ماین د ښوونځي تر څنګ وچاودید") == "وچاودېد");  // ې typed as ی
   CHECK(blast.find("ماین ترکیده دیروز") == "ماین ترکیده");
   CHECK(blast.find("blast, 2 dead") == "blast");
+  // What names an explosive without an explosion takes it out of the words read.
+  const auto unexploded =
+      text::term_list::load(std::string(PAYGHAM_SOURCE_DIR) + "/lexicon/urgent.yaml", problems,
+                            "unexploded", text::term_list::reading::folded);
+  REQUIRE(problems.empty());
+  for (const char* seen :
+       {"a shell, not exploded yet", "خطر انفجار دارد", "راکت انفجار نکرده", "مواد قابل انفجار"}) {
+    INFO(seen);
+    CHECK(blast.find(seen) != "");
+    CHECK(blast.find(unexploded.without(seen)) == "");
+  }
+  CHECK(blast.find(unexploded.without("one has not exploded, the other exploded")) == "exploded");
+  // No phrase reads across what was taken out.
+  CHECK(unexploded.without("ماین منفجر نشده ترکید") == "ماین · · ترکید");
   CHECK(danger.find("یک نفر فوت کرد") == "فوت کرد");
   CHECK(danger.find("یو سړی مړ دی") == "مړ دی");
 }
