@@ -135,7 +135,8 @@ class background {
   std::thread thread_;
 };
 
-// The flows folder as the API edits it; app/ implements it (lint and reloading live there).
+// The flows folder and the clinics file as the API edits them; app/ implements it (lint and
+// reloading live there).
 class flow_files {
  public:
   virtual ~flow_files() = default;
@@ -158,6 +159,13 @@ class flow_files {
   // file goes back to what it was and the server with it. The report has the new `version`.
   virtual published publish(const std::string& file, const std::string& yaml, const std::optional<std::string>& version,
                             const std::function<void(const std::string& before)>& record) = 0;
+  // The clinics file's YAML, or nullopt when the config names none.
+  virtual std::optional<std::string> read_clinics() const = 0;
+  // The clinics file replaced as publish replaces a flow file; a clinic it leaves out is a
+  // problem (its visits name it).
+  virtual published publish_clinics(
+      const std::string& yaml, const std::optional<std::string>& version,
+      const std::function<void(const std::string& before)>& record) = 0;
   // A walk through the flows with `file` as `yaml`, on a throwaway store: the dial of
   // `ussd_code` by USSD route `route` (a `ussd_profiles` name; "" default) and each reply (or,
   // without a code, each reply as an SMS), in `language`.

@@ -622,6 +622,48 @@ outcome simulate_flow(services& s, store::tx&, const call& c) {
   return o;
 }
 
+// GET /api/v1/clinics/file: the clinics file's YAML as it is on disk, with its version.
+outcome get_clinics_file(services& s, store::tx&, const call&) {
+  if (!s.flows) return refuse(503, "unavailable", "this server cannot read its clinics file");
+  outcome o;
+  o.later = [&s] {
+    const auto yaml = s.flows->read_clinics();
+    if (!yaml)
+      return error_response(
+          {404, "not_found", "this server has no clinics file (config: clinics)"});
+    return core::json_response(200,
+                               dump(json{{"yaml", *yaml}, {"version", flow::content_hash(*yaml)}}));
+  };
+  return o;
+}
+
+// PUT /api/v1/clinics/file: a clinic added or renamed (its names), as a flow file is published:
+// only when lint passes, over the version the edit began from, the server switched at once,
+// the file before kept in the audit log.
+outcome publish_clinics_file(services& s, store::tx&, const call& c) {
+  if (!s.flows) return refuse(503, "unavailable", "this server cannot publish its clinics file");
+  std::optional<std::string> version;
+  if (c.body.contains("version")) version = c.body["version"].get<std::string>();
+  outcome o;
+  o.later = [&s, yaml = c.body.value("yaml", ""), version, actor = c.actor()] {
+    const auto done = s.flows->publish_clinics(yaml, version, [&](const std::string& before) {
+      const json detail{{"before", before}, {"after", yaml}};
+      store::run_now(s.writer, [&](store::tx& tx) {
+        tx.audit(actor, "clinics.publish", "clinics", detail.dump());
+      });
+    });
+    if (done.changed_since) {
+      return error_response(
+          {409, "changed_since",
+           "the clinics file was published by someone else (or changed on disk) since this version "
+           "was opened: nothing was changed. Open it again, and make the change there"});
+    }
+    if (!done.recorded) core::log::error("api.unaudited", {{"route", "clinics.publish"}});
+    return core::json_response(done.ok ? 200 : done.recorded ? 422 : 503, done.report);
+  };
+  return o;
+}
+
 outcome publish_flow(services& s, store::tx&, const call& c) {
   const std::string file = c.value("file");
   if (!flow_file_name(file)) return refuse(400, "invalid_file", "a flow file's name: a-z, 0-9 and _, then .yaml", "file");
@@ -2055,168 +2097,473 @@ outcome log_out(services& s, store::tx& tx, const call& c) {
 
 const std::vector<route>& routes() {
   static const std::vector<route> all = {
-      {"POST", "/api/v1/messages", {"admin", "operator"}, send_message,
+      {"POST",
+       "/api/v1/messages",
+       {"admin", "operator"},
+       send_message,
        "Send one SMS to a phone number: a text, or a template in the person's language",
-       {{"to", "string"}, {"text", "string"}, {"template", "string"}, {"channel", "string"}, {"priority", "string"}},
-       {"to"}, {}, true},
-      {"GET", "/api/v1/messages", {"admin", "operator"}, list_messages,
-       "Messages newest first, filtered by number (to), person (contact: whichever of their numbers), broadcast or "
+       {{"to", "string"},
+        {"text", "string"},
+        {"template", "string"},
+        {"channel", "string"},
+        {"priority", "string"}},
+       {"to"},
+       {},
+       true},
+      {"GET",
+       "/api/v1/messages",
+       {"admin", "operator"},
+       list_messages,
+       "Messages newest first, filtered by number (to), person (contact: whichever of their "
+       "numbers), broadcast or "
        "state; ?before= pages on",
-       {}, {}, {"to", "contact", "broadcast", "status", "before", "limit"}},
-      {"GET", "/api/v1/audit", {"admin"}, list_audit,
-       "The audit log newest first, or one thing's (?target=flow:x.yaml); ?before= pages on", {}, {},
+       {},
+       {},
+       {"to", "contact", "broadcast", "status", "before", "limit"}},
+      {"GET",
+       "/api/v1/audit",
+       {"admin"},
+       list_audit,
+       "The audit log newest first, or one thing's (?target=flow:x.yaml); ?before= pages on",
+       {},
+       {},
        {"target", "before", "limit"}},
-      {"GET", "/api/v1/messages/{id}", {"admin", "operator"}, get_message,
+      {"GET",
+       "/api/v1/messages/{id}",
+       {"admin", "operator"},
+       get_message,
        "A message with every state it went through"},
-      {"POST", "/api/v1/broadcasts", {"admin", "operator"}, create_broadcast,
-       "Send a template to a programme's subscribers in an area (and who come by a route, or are in a district of it: "
-       "with those whose district is not known unless unknown_district is false), now or at a time (at); "
-       "above 1000 people it needs confirm; an urgent alert (priority alert) waits for a second person's approval and "
+      {"POST",
+       "/api/v1/broadcasts",
+       {"admin", "operator"},
+       create_broadcast,
+       "Send a template to a programme's subscribers in an area (and who come by a route, or are "
+       "in a district of it: "
+       "with those whose district is not known unless unknown_district is false), now or at a time "
+       "(at); "
+       "above 1000 people it needs confirm; an urgent alert (priority alert) waits for a second "
+       "person's approval and "
        "expires (expires_at, 24 hours by default)",
-       {{"topic", "string"}, {"area", "string"}, {"route", "string"}, {"district", "string"},
-        {"unknown_district", "boolean"}, {"text", "string"}, {"priority", "string"}, {"confirm", "boolean"},
-        {"at", "string"}, {"expires_at", "string"}},
-       {"topic", "text"}, {}, true},
-      {"GET", "/api/v1/broadcasts", {"admin", "operator"}, list_broadcasts,
-       "Broadcasts newest first, each with its status (awaiting_approval: an urgent alert a second person must "
+       {{"topic", "string"},
+        {"area", "string"},
+        {"route", "string"},
+        {"district", "string"},
+        {"unknown_district", "boolean"},
+        {"text", "string"},
+        {"priority", "string"},
+        {"confirm", "boolean"},
+        {"at", "string"},
+        {"expires_at", "string"}},
+       {"topic", "text"},
+       {},
+       true},
+      {"GET",
+       "/api/v1/broadcasts",
+       {"admin", "operator"},
+       list_broadcasts,
+       "Broadcasts newest first, each with its status (awaiting_approval: an urgent alert a second "
+       "person must "
        "approve); ?before= pages on",
-       {}, {}, {"before", "limit"}},
-      {"GET", "/api/v1/broadcasts/{id}", {"admin", "operator"}, get_broadcast, "A broadcast's progress by state"},
-      {"POST", "/api/v1/broadcasts/{id}/approve", {"admin", "operator"}, approve_broadcast,
+       {},
+       {},
+       {"before", "limit"}},
+      {"GET",
+       "/api/v1/broadcasts/{id}",
+       {"admin", "operator"},
+       get_broadcast,
+       "A broadcast's progress by state"},
+      {"POST",
+       "/api/v1/broadcasts/{id}/approve",
+       {"admin", "operator"},
+       approve_broadcast,
        "A second person approves an urgent alert: it goes now (not by whoever asked for it)"},
-      {"POST", "/api/v1/broadcasts/{id}/cancel", {"admin", "operator"}, cancel_broadcast,
-       "Refuses an urgent alert awaiting approval, or stops a broadcast under way: what is not yet sent is cancelled"},
-      {"POST", "/api/v1/flows/validate", {"admin", "operator"}, validate_flow,
+      {"POST",
+       "/api/v1/broadcasts/{id}/cancel",
+       {"admin", "operator"},
+       cancel_broadcast,
+       "Refuses an urgent alert awaiting approval, or stops a broadcast under way: what is not yet "
+       "sent is cancelled"},
+      {"POST",
+       "/api/v1/flows/validate",
+       {"admin", "operator"},
+       validate_flow,
        "What lint says of a flow file (problems at their line), without publishing it",
-       {{"file", "string"}, {"yaml", "string"}}, {"file", "yaml"}, {}, false, false},
-      {"GET", "/api/v1/flows", {"admin", "operator"}, list_flows, "The flows the server runs, with their entries"},
+       {{"file", "string"}, {"yaml", "string"}},
+       {"file", "yaml"},
+       {},
+       false,
+       false},
+      {"GET",
+       "/api/v1/flows",
+       {"admin", "operator"},
+       list_flows,
+       "The flows the server runs, with their entries"},
       {"GET", "/api/v1/flows/{file}", {"admin", "operator"}, get_flow, "A flow file's YAML"},
-      {"PUT", "/api/v1/flows/{file}", {"admin", "operator"}, publish_flow,
-       "Publish a flow file: only when lint passes (else 422 with the problems) and, with version, only over that "
-       "version (else 409 changed_since); the server switches at once and the audit log keeps the version before",
-       {{"yaml", "string"}, {"version", "string"}}, {"yaml"}},
-      {"POST", "/api/v1/flows/simulate", {"admin", "operator"}, simulate_flow,
-       "Walk the flows with a file as given (the editor's text) on a throwaway store: the screens and SMS a basic "
+      {"PUT",
+       "/api/v1/flows/{file}",
+       {"admin", "operator"},
+       publish_flow,
+       "Publish a flow file: only when lint passes (else 422 with the problems) and, with version, "
+       "only over that "
+       "version (else 409 changed_since); the server switches at once and the audit log keeps the "
+       "version before",
+       {{"yaml", "string"}, {"version", "string"}},
+       {"yaml"}},
+      {"POST",
+       "/api/v1/flows/simulate",
+       {"admin", "operator"},
+       simulate_flow,
+       "Walk the flows with a file as given (the editor's text) on a throwaway store: the screens "
+       "and SMS a basic "
        "phone would show, with encoding and length",
-       {{"file", "string"}, {"yaml", "string"}, {"ussd_code", "string"}, {"language", "string"}, {"ussd_route", "string"},
+       {{"file", "string"},
+        {"yaml", "string"},
+        {"ussd_code", "string"},
+        {"language", "string"},
+        {"ussd_route", "string"},
         {"replies", "array"}},
-       {"file", "yaml"}, {}, false, false},
-      {"POST", "/api/v1/flows/{file}/rollback", {"admin", "operator"}, roll_back_flow,
-       "Put back the version before the last publish (checked by lint again); with version, only over that version",
+       {"file", "yaml"},
+       {},
+       false,
+       false},
+      {"POST",
+       "/api/v1/flows/{file}/rollback",
+       {"admin", "operator"},
+       roll_back_flow,
+       "Put back the version before the last publish (checked by lint again); with version, only "
+       "over that version",
        {{"version", "string"}}},
       {"GET", "/api/v1/texts", {"admin", "operator"}, list_texts, "Every text's key"},
-      {"GET", "/api/v1/texts/{key}", {"admin", "operator"}, get_text,
+      {"GET",
+       "/api/v1/texts/{key}",
+       {"admin", "operator"},
+       get_text,
        "A text in every language, with its encoding and SMS parts"},
-      {"POST", "/api/v1/enrolments", {"admin", "operator", "health_worker"}, enrol,
-       "Enrol a patient in health reminders they answer with 1: medicine daily at a time, pregnancy care from "
-       "the last period, a weekly check-in, or the day before each medicine refill; a health worker's session "
+      {"POST",
+       "/api/v1/enrolments",
+       {"admin", "operator", "health_worker"},
+       enrol,
+       "Enrol a patient in health reminders they answer with 1: medicine daily at a time, "
+       "pregnancy care from "
+       "the last period, a weekly check-in, or the day before each medicine refill; a health "
+       "worker's session "
        "enrols for itself, others name the worker",
-       {{"phone", "string"}, {"kind", "string"}, {"time", "string"}, {"lmp", "string"}, {"refill_date", "string"},
-        {"every_days", "integer"}, {"language", "string"},
-        {"channel", "string"}, {"worker", "string"}, {"shared_phone", "string"}, {"explicit_texts", "boolean"},
-        {"consent_via", "string"}, {"high_risk", "boolean"}, {"quiet_hours", "string"}},
-       {"phone", "kind"}, {}, true},
-      {"GET", "/api/v1/enrolments", {"admin", "operator", "health_worker"}, list_enrolments,
-       "A person's running health reminders with the next one's time (a health worker's: its clinic's only)", {}, {},
+       {{"phone", "string"},
+        {"kind", "string"},
+        {"time", "string"},
+        {"lmp", "string"},
+        {"refill_date", "string"},
+        {"every_days", "integer"},
+        {"language", "string"},
+        {"channel", "string"},
+        {"worker", "string"},
+        {"shared_phone", "string"},
+        {"explicit_texts", "boolean"},
+        {"consent_via", "string"},
+        {"high_risk", "boolean"},
+        {"quiet_hours", "string"}},
+       {"phone", "kind"},
+       {},
+       true},
+      {"GET",
+       "/api/v1/enrolments",
+       {"admin", "operator", "health_worker"},
+       list_enrolments,
+       "A person's running health reminders with the next one's time (a health worker's: its "
+       "clinic's only)",
+       {},
+       {},
        {"phone"}},
-      {"POST", "/api/v1/enrolments/{id}/end", {"admin", "operator", "health_worker"}, end_enrolment,
-       "End a patient's reminders: completed, loss (one message written for it, nothing more) or other",
-       {{"reason", "string"}}, {"reason"}},
-      {"POST", "/api/v1/enrolments/{id}/pause", {"admin", "operator", "health_worker"}, pause_enrolment,
-       "No reminders until a day (a patient in hospital, away): those before it are skipped, not counted as "
+      {"POST",
+       "/api/v1/enrolments/{id}/end",
+       {"admin", "operator", "health_worker"},
+       end_enrolment,
+       "End a patient's reminders: completed, loss (one message written for it, nothing more) or "
+       "other",
+       {{"reason", "string"}},
+       {"reason"}},
+      {"POST",
+       "/api/v1/enrolments/{id}/pause",
+       {"admin", "operator", "health_worker"},
+       pause_enrolment,
+       "No reminders until a day (a patient in hospital, away): those before it are skipped, not "
+       "counted as "
        "unanswered",
-       {{"until", "string"}}, {"until"}},
-      {"POST", "/api/v1/enrolments/{id}/resume", {"admin", "operator", "health_worker"}, resume_enrolment,
+       {{"until", "string"}},
+       {"until"}},
+      {"POST",
+       "/api/v1/enrolments/{id}/resume",
+       {"admin", "operator", "health_worker"},
+       resume_enrolment,
        "Reminders go on from the next one"},
-      {"POST", "/api/v1/enrolments/{id}/risk", {"admin", "operator", "health_worker"}, set_enrolment_risk,
-       "Flag a pregnancy high risk, or no longer: a call about her is then made within one working day and the "
+      {"POST",
+       "/api/v1/enrolments/{id}/risk",
+       {"admin", "operator", "health_worker"},
+       set_enrolment_risk,
+       "Flag a pregnancy high risk, or no longer: a call about her is then made within one working "
+       "day and the "
        "clinic's supervisor is told",
-       {{"high_risk", "boolean"}}, {"high_risk"}},
-      {"GET", "/api/v1/clinics", {"admin", "operator", "health_worker"}, list_clinics,
+       {{"high_risk", "boolean"}},
+       {"high_risk"}},
+      {"GET",
+       "/api/v1/clinics",
+       {"admin", "operator", "health_worker"},
+       list_clinics,
        "The clinics people can book, with their services (a health worker's: their own)"},
-      {"POST", "/api/v1/clinics/{id}/close", {"admin", "operator", "health_worker"}, close_clinic_day,
-       "Close the clinic for a day: nobody books it, and each visit booked then is cancelled and its person told by "
+      {"POST",
+       "/api/v1/clinics/{id}/close",
+       {"admin", "operator", "health_worker"},
+       close_clinic_day,
+       "Close the clinic for a day: nobody books it, and each visit booked then is cancelled and "
+       "its person told by "
        "SMS with other days",
-       {{"day", "string"}, {"confirm", "boolean"}}, {"day"}},
-      {"POST", "/api/v1/clinics/{id}/reopen", {"admin", "operator", "health_worker"}, reopen_clinic_day,
-       "Open a closed day for booking again (the visits cancelled then stay cancelled)", {{"day", "string"}}, {"day"}},
-      {"PUT", "/api/v1/clinics/{id}/hours", {"admin", "operator", "health_worker"}, set_clinic_hours,
-       "Change the clinic's week from now on (weekdays it opens, windows and capacity) in place of the clinics "
+       {{"day", "string"}, {"confirm", "boolean"}},
+       {"day"}},
+      {"POST",
+       "/api/v1/clinics/{id}/reopen",
+       {"admin", "operator", "health_worker"},
+       reopen_clinic_day,
+       "Open a closed day for booking again (the visits cancelled then stay cancelled)",
+       {{"day", "string"}},
+       {"day"}},
+      {"GET",
+       "/api/v1/clinics/file",
+       {"admin", "operator"},
+       get_clinics_file,
+       "The clinics file's YAML, with its version"},
+      {"PUT",
+       "/api/v1/clinics/file",
+       {"admin", "operator"},
+       publish_clinics_file,
+       "Publish the clinics file (a clinic added, or renamed by its names): only when lint passes "
+       "(else 422 with the "
+       "problems; a clinic left out is one) and, with version, only over that version (else 409 "
+       "changed_since); the "
+       "server switches at once and the audit log keeps the file before",
+       {{"yaml", "string"}, {"version", "string"}},
+       {"yaml"}},
+      {"PUT",
+       "/api/v1/clinics/{id}/hours",
+       {"admin", "operator", "health_worker"},
+       set_clinic_hours,
+       "Change the clinic's week from now on (weekdays it opens, windows and capacity) in place of "
+       "the clinics "
        "file's; visits booked stay",
-       {{"open", "array"}, {"windows", "objects"}, {"confirm", "boolean"}}, {"open", "windows"}},
-      {"DELETE", "/api/v1/clinics/{id}/hours", {"admin", "operator", "health_worker"}, clear_clinic_hours,
-       "Back to the clinics file's week", {}, {}, {"confirm"}},
-      {"GET", "/api/v1/slots", {"admin", "operator", "health_worker"}, list_slots,
-       "Free windows of the nearest bookable days for a clinic's service", {}, {}, {"clinic", "service"}},
-      {"POST", "/api/v1/appointments", {"admin", "operator", "health_worker"}, book_visit,
-       "Book a visit for a person: the SMS confirmation and reminders as the booking menu gives; never above capacity",
-       {{"phone", "string"}, {"clinic", "string"}, {"service", "string"}, {"day", "string"}, {"time", "string"},
-        {"for", "string"}, {"channel", "string"}, {"shared_phone", "string"}, {"explicit_texts", "boolean"},
+       {{"open", "array"}, {"windows", "objects"}, {"confirm", "boolean"}},
+       {"open", "windows"}},
+      {"DELETE",
+       "/api/v1/clinics/{id}/hours",
+       {"admin", "operator", "health_worker"},
+       clear_clinic_hours,
+       "Back to the clinics file's week",
+       {},
+       {},
+       {"confirm"}},
+      {"GET",
+       "/api/v1/slots",
+       {"admin", "operator", "health_worker"},
+       list_slots,
+       "Free windows of the nearest bookable days for a clinic's service",
+       {},
+       {},
+       {"clinic", "service"}},
+      {"POST",
+       "/api/v1/appointments",
+       {"admin", "operator", "health_worker"},
+       book_visit,
+       "Book a visit for a person: the SMS confirmation and reminders as the booking menu gives; "
+       "never above capacity",
+       {{"phone", "string"},
+        {"clinic", "string"},
+        {"service", "string"},
+        {"day", "string"},
+        {"time", "string"},
+        {"for", "string"},
+        {"channel", "string"},
+        {"shared_phone", "string"},
+        {"explicit_texts", "boolean"},
         {"consent_via", "string"}},
-       {"phone", "service", "day", "time"}, {}, true},
-      {"GET", "/api/v1/appointments", {"admin", "operator", "health_worker"}, list_visits,
-       "A clinic's visits on a day, today by default (a health worker's clinic only)", {}, {}, {"clinic", "day"}},
-      {"POST", "/api/v1/appointments/{id}/move", {"admin", "operator", "health_worker"}, move_visit,
-       "Move a visit to another day or window of its clinic and service: the new one is booked (with its SMS), then "
+       {"phone", "service", "day", "time"},
+       {},
+       true},
+      {"GET",
+       "/api/v1/appointments",
+       {"admin", "operator", "health_worker"},
+       list_visits,
+       "A clinic's visits on a day, today by default (a health worker's clinic only)",
+       {},
+       {},
+       {"clinic", "day"}},
+      {"POST",
+       "/api/v1/appointments/{id}/move",
+       {"admin", "operator", "health_worker"},
+       move_visit,
+       "Move a visit to another day or window of its clinic and service: the new one is booked "
+       "(with its SMS), then "
        "the old one cancelled",
-       {{"day", "string"}, {"time", "string"}}, {"day", "time"}, {}, true},
-      {"POST", "/api/v1/appointments/{id}/mark", {"admin", "operator", "health_worker"}, mark_visit,
-       "Mark a visit attended, missed (no-show) or cancelled", {{"as", "string"}}, {"as"}},
-      {"GET", "/api/v1/deliveries", {"admin", "operator"}, delivery_dashboard,
-       "The last hours' messages by hour and state, by channel with its pause (an open breaker), and why they failed",
-       {}, {}, {"hours"}},
-      {"GET", "/api/v1/parties", {"admin", "operator", "health_worker"}, list_parties,
-       "Who besides this deployment can read message content (each channel's aggregator, operators, hosts), under "
+       {{"day", "string"}, {"time", "string"}},
+       {"day", "time"},
+       {},
+       true},
+      {"POST",
+       "/api/v1/appointments/{id}/mark",
+       {"admin", "operator", "health_worker"},
+       mark_visit,
+       "Mark a visit attended, missed (no-show) or cancelled",
+       {{"as", "string"}},
+       {"as"}},
+      {"GET",
+       "/api/v1/deliveries",
+       {"admin", "operator"},
+       delivery_dashboard,
+       "The last hours' messages by hour and state, by channel with its pause (an open breaker), "
+       "and why they failed",
+       {},
+       {},
+       {"hours"}},
+      {"GET",
+       "/api/v1/parties",
+       {"admin", "operator", "health_worker"},
+       list_parties,
+       "Who besides this deployment can read message content (each channel's aggregator, "
+       "operators, hosts), under "
        "what written agreement, and what is missing"},
-      {"GET", "/api/v1/inbox", {"admin", "operator"}, list_inbox,
-       "What people wrote that no flow handled, and hazard reports (?flow=mine_safety), newest first", {}, {},
+      {"GET",
+       "/api/v1/inbox",
+       {"admin", "operator"},
+       list_inbox,
+       "What people wrote that no flow handled, and hazard reports (?flow=mine_safety), newest "
+       "first",
+       {},
+       {},
        {"status", "flow", "before", "limit"}},
-      {"POST", "/api/v1/inbox/{id}", {"admin", "operator"}, update_inbox_item,
-       "Mark an inbox item new, read or done, and give it to someone (assign: me, a user's number, or \"\")",
+      {"POST",
+       "/api/v1/inbox/{id}",
+       {"admin", "operator"},
+       update_inbox_item,
+       "Mark an inbox item new, read or done, and give it to someone (assign: me, a user's number, "
+       "or \"\")",
        {{"status", "string"}, {"assign", "string"}}},
-      {"POST", "/api/v1/inbox/{id}/reply", {"admin", "operator"}, reply_inbox_item,
-       "Answer the person by SMS, at once (they wrote first)", {{"text", "string"}}, {"text"}, {}, true},
-      {"GET", "/api/v1/users", {"admin"}, list_users, "The people who work with Paygham (numbers masked, no secrets)"},
-      {"POST", "/api/v1/users/{id}/disable", {"admin"}, disable_user,
+      {"POST",
+       "/api/v1/inbox/{id}/reply",
+       {"admin", "operator"},
+       reply_inbox_item,
+       "Answer the person by SMS, at once (they wrote first)",
+       {{"text", "string"}},
+       {"text"},
+       {},
+       true},
+      {"GET",
+       "/api/v1/users",
+       {"admin"},
+       list_users,
+       "The people who work with Paygham (numbers masked, no secrets)"},
+      {"POST",
+       "/api/v1/users/{id}/disable",
+       {"admin"},
+       disable_user,
        "Disable a person: their PIN and password stop working, their sessions end"},
       {"GET", "/api/v1/tokens", {"admin"}, list_tokens, "Machines' tokens (only hashes are kept)"},
-      {"POST", "/api/v1/tokens", {"admin"}, create_token, "Make a token for a machine: shown in this answer only",
-       {{"name", "string"}, {"role", "string"}, {"facility", "string"}}, {"name", "role"}, {}, true},
-      {"DELETE", "/api/v1/tokens/{id}", {"admin"}, revoke_token, "Revoke a token: it stops working at once"},
-      {"POST", "/api/v1/contacts", {"admin", "operator"}, save_contact,
-       "Add a person, or update one by number: language, the languages they read after it, name ({contact.name}), the "
+      {"POST",
+       "/api/v1/tokens",
+       {"admin"},
+       create_token,
+       "Make a token for a machine: shown in this answer only",
+       {{"name", "string"}, {"role", "string"}, {"facility", "string"}},
+       {"name", "role"},
+       {},
+       true},
+      {"DELETE",
+       "/api/v1/tokens/{id}",
+       {"admin"},
+       revoke_token,
+       "Revoke a token: it stops working at once"},
+      {"POST",
+       "/api/v1/contacts",
+       {"admin", "operator"},
+       save_contact,
+       "Add a person, or update one by number: language, the languages they read after it, name "
+       "({contact.name}), the "
        "month names they read, whether "
        "others read the phone's SMS, a consent they gave; never opts anyone in",
-       {{"phone", "string"}, {"language", "string"}, {"name", "string"}, {"shared_phone", "string"},
-        {"explicit_texts", "boolean"}, {"consent", "string"}, {"consent_via", "string"}, {"quiet_hours", "string"},
-        {"months", "string"}, {"languages", "array"}},
-       {"phone"}, {}, true},
-      {"GET", "/api/v1/contacts", {"admin", "operator"}, find_contact,
-       "The person behind a phone number (any format), if known; or up to 50 people whose name holds ?name=", {}, {},
+       {{"phone", "string"},
+        {"language", "string"},
+        {"name", "string"},
+        {"shared_phone", "string"},
+        {"explicit_texts", "boolean"},
+        {"consent", "string"},
+        {"consent_via", "string"},
+        {"quiet_hours", "string"},
+        {"months", "string"},
+        {"languages", "array"}},
+       {"phone"},
+       {},
+       true},
+      {"GET",
+       "/api/v1/contacts",
+       {"admin", "operator"},
+       find_contact,
+       "The person behind a phone number (any format), if known; or up to 50 people whose name "
+       "holds ?name=",
+       {},
+       {},
        {"phone", "name"}},
-      {"DELETE", "/api/v1/contacts/{id}", {"admin"}, erase_contact,
+      {"DELETE",
+       "/api/v1/contacts/{id}",
+       {"admin"},
+       erase_contact,
        "Erase a person's data; a stop they made stays, as a salted hash of the number"},
-      {"POST", "/api/v1/contacts/{id}/number", {"admin", "operator"}, change_number,
-       "The person's new number: their reminders, visits, alerts and stops go with them, and what still waits to "
-       "go to them goes to it; refused when the number is another person's with any of those, and confirmed when it "
+      {"POST",
+       "/api/v1/contacts/{id}/number",
+       {"admin", "operator"},
+       change_number,
+       "The person's new number: their reminders, visits, alerts and stops go with them, and what "
+       "still waits to "
+       "go to them goes to it; refused when the number is another person's with any of those, and "
+       "confirmed when it "
        "wrote before",
-       {{"phone", "string"}, {"confirm", "boolean"}}, {"phone"}},
-      {"DELETE", "/api/v1/contacts/{id}/visit_pin", {"admin", "operator"}, clear_visit_pin,
-       "Clear the PIN the person chose for My visits, when they forgot it: My visits opens without one until they "
+       {{"phone", "string"}, {"confirm", "boolean"}},
+       {"phone"}},
+      {"DELETE",
+       "/api/v1/contacts/{id}/visit_pin",
+       {"admin", "operator"},
+       clear_visit_pin,
+       "Clear the PIN the person chose for My visits, when they forgot it: My visits opens without "
+       "one until they "
        "choose another"},
-      {"GET", "/api/v1/escalations", {"admin", "operator", "health_worker"}, list_escalations,
-       "Patients to call: reminders they left unanswered (a health worker's token: its clinic's only)"},
-      {"POST", "/api/v1/escalations/{id}/resolve", {"admin", "operator", "health_worker"}, resolve_escalation,
+      {"GET",
+       "/api/v1/escalations",
+       {"admin", "operator", "health_worker"},
+       list_escalations,
+       "Patients to call: reminders they left unanswered (a health worker's token: its clinic's "
+       "only)"},
+      {"POST",
+       "/api/v1/escalations/{id}/resolve",
+       {"admin", "operator", "health_worker"},
+       resolve_escalation,
        "The call was made: the patient leaves the list"},
-      {"POST", "/api/v1/flow_starts", {"admin", "operator"}, start_flow,
-       "Start a flow by SMS at its start for up to 1000 numbers (a flow whose file says triggers: {api: true}; above "
+      {"POST",
+       "/api/v1/flow_starts",
+       {"admin", "operator"},
+       start_flow,
+       "Start a flow by SMS at its start for up to 1000 numbers (a flow whose file says triggers: "
+       "{api: true}; above "
        "1000 people a day on one flow, with confirm); "
        "people who stopped its programme, or have its question still open, are listed, not started",
-       {{"flow", "string"}, {"phones", "array"}, {"channel", "string"}, {"confirm", "boolean"}}, {"flow", "phones"}, {},
+       {{"flow", "string"}, {"phones", "array"}, {"channel", "string"}, {"confirm", "boolean"}},
+       {"flow", "phones"},
+       {},
        true},
-      {"GET", "/api/v1/session", {"admin", "operator", "health_worker"}, who_am_i,
-       "Who is calling: role, clinic, and for a console session the person and its X-CSRF-Token value"},
-      {"DELETE", "/api/v1/session", {"admin", "operator", "health_worker"}, log_out,
+      {"GET",
+       "/api/v1/session",
+       {"admin", "operator", "health_worker"},
+       who_am_i,
+       "Who is calling: role, clinic, and for a console session the person and its X-CSRF-Token "
+       "value"},
+      {"DELETE",
+       "/api/v1/session",
+       {"admin", "operator", "health_worker"},
+       log_out,
        "Log the console session out (its cookie stops working)"},
   };
   return all;

@@ -434,13 +434,62 @@ std::shared_ptr<runner::content> content_with(const config& c, const std::string
   return content;
 }
 
-nlohmann::json validate_flow(const config& c, const std::string& file, const std::string& yaml) {
-  std::vector<std::string> problems, warnings;
-  content_with(c, file, yaml, problems, warnings);
+namespace {
+
+nlohmann::json lint_report(const std::vector<std::string>& problems,
+                           const std::vector<std::string>& warnings) {
   nlohmann::json out{{"ok", problems.empty()}, {"problems", nlohmann::json::array()}, {"warnings", nlohmann::json::array()}};
   for (const auto& p : problems) out["problems"].push_back(located_problem(p));
   for (const auto& w : warnings) out["warnings"].push_back(located_problem(w));
   return out;
+}
+
+}  // namespace
+
+nlohmann::json validate_flow(const config& c, const std::string& file, const std::string& yaml) {
+  std::vector<std::string> problems, warnings;
+  content_with(c, file, yaml, problems, warnings);
+  return lint_report(problems, warnings);
+}
+
+nlohmann::json validate_clinics(const config& c, const std::string& yaml) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> problems, warnings;
+  if (c.clinics_file.empty()) {
+    problems.push_back(c.file + ": has no 'clinics' file: name one there to book visits");
+    return lint_report(problems, warnings);
+  }
+  std::string pattern = (fs::temp_directory_path() / "paygham-validate-XXXXXX").string();
+  if (!::mkdtemp(pattern.data()))
+    throw std::runtime_error("cannot make a folder to check the clinics file in");
+  const fs::path copy = fs::path(pattern) / "clinics.yaml";
+  {
+    std::ofstream out(copy, std::ios::binary);
+    out << yaml;
+  }
+  config checked = c;
+  checked.clinics_file = copy.string();
+  const auto content = load_content(checked, problems, &warnings);
+  std::error_code ec;
+  fs::remove_all(pattern, ec);
+  for (auto* list : {&problems, &warnings}) {
+    for (auto& p : *list) {
+      for (auto at = p.find(copy.string()); at != std::string::npos; at = p.find(copy.string())) {
+        p.replace(at, copy.string().size(), c.clinics_file);
+      }
+    }
+  }
+  std::vector<std::string> ignored;
+  const auto now = schedule::clinic_list::load(c.clinics_file, ignored);
+  for (const auto& was : now.all()) {
+    if (content && !content->clinics.find(was.id)) {
+      problems.push_back(
+          c.clinics_file + ": clinic '" + was.id +
+          "' is no longer in it: its visits and changed hours name it. Rename a clinic by its "
+          "names, never its id; one closed for good is taken out on the server itself");
+    }
+  }
+  return lint_report(problems, warnings);
 }
 
 std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::string>& problems,

@@ -42,8 +42,9 @@ std::vector<const channels::channel*> pointers(const std::vector<std::unique_ptr
   return out;
 }
 
-// The flows folder for the API and the console: checked by lint before anything is written,
-// written atomically (a whole file or none), and the running server switched with it.
+// The flows folder and the clinics file for the API and the console: checked by lint before
+// anything is written, written atomically (a whole file or none), and the running server
+// switched with it.
 class flows_folder : public api::flow_files {
  public:
   flows_folder(const config& c, std::function<std::vector<std::string>()> reload)
@@ -54,67 +55,31 @@ class flows_folder : public api::flow_files {
   }
 
   std::optional<std::string> read(const std::string& file) const override {
-    std::ifstream in(std::filesystem::path(cfg_.flows_dir) / file, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
+    return read_path(std::filesystem::path(cfg_.flows_dir) / file);
   }
 
   published publish(const std::string& file, const std::string& yaml, const std::optional<std::string>& version,
                     const std::function<void(const std::string& before)>& record) override {
-    namespace fs = std::filesystem;
-    published out;
-    if (version && flow::content_hash(read(file).value_or("")) != *version) {
-      out.changed_since = true;
+    return replace(
+        std::filesystem::path(cfg_.flows_dir) / file, yaml, version,
+        [&] { return validate_flow(cfg_, file, yaml); }, record);
+  }
+
+  std::optional<std::string> read_clinics() const override {
+    if (cfg_.clinics_file.empty()) return std::nullopt;
+    return read_path(cfg_.clinics_file);
+  }
+
+  published publish_clinics(const std::string& yaml, const std::optional<std::string>& version,
+                            const std::function<void(const std::string& before)>& record) override {
+    if (cfg_.clinics_file.empty()) {
+      published out;
+      out.report = validate_clinics(cfg_, yaml)
+                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       return out;
     }
-    auto report = validate_flow(cfg_, file, yaml);
-    out.ok = report.value("ok", false);
-    if (out.ok) {
-      out.before = read(file).value_or("");
-      const fs::path target = fs::path(cfg_.flows_dir) / file;
-      // A dot file is not a flow: a crash mid-write leaves nothing the loader reads.
-      const fs::path temp = fs::path(cfg_.flows_dir) / ("." + file + ".publishing");
-      {
-        std::ofstream o(temp, std::ios::binary | std::ios::trunc);
-        o << yaml;
-        o.flush();
-        if (!o) throw std::runtime_error("cannot write " + temp.string());
-      }
-      const bool existed = fs::exists(target);
-      fs::rename(temp, target);
-      const auto put_back = [&] {
-        if (existed) {
-          std::ofstream(target, std::ios::binary | std::ios::trunc) << out.before;
-        } else {
-          fs::remove(target);
-        }
-        out.ok = false;
-        report["ok"] = false;
-      };
-      // What else changed on disk since the last load is checked again with it; on a problem
-      // the file goes back to what it was, and the server runs on unchanged.
-      const auto problems = reload_();
-      if (!problems.empty()) {
-        put_back();
-        for (const auto& p : problems) report["problems"].push_back(located_problem(p));
-      } else {
-        try {
-          record(out.before);
-        } catch (const std::exception& e) {
-          // A change that cannot be written down is not made (the audit log, R-D4).
-          put_back();
-          reload_();
-          out.recorded = false;
-          report["problems"].push_back(
-              located_problem(std::string("the change could not be recorded, so the flow is as it was (") + e.what() + ")"));
-        }
-      }
-    }
-    if (out.ok) report["version"] = flow::content_hash(yaml);
-    out.report = report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    return out;
+    return replace(
+        cfg_.clinics_file, yaml, version, [&] { return validate_clinics(cfg_, yaml); }, record);
   }
 
   std::vector<route> routes() const override {
@@ -178,6 +143,76 @@ class flows_folder : public api::flow_files {
   }
 
  private:
+  static std::optional<std::string> read_path(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+  // `target` replaced by `yaml` when `check` (lint's report) passes and, given `version`, the
+  // file is still that version; written atomically (a whole file or none), the running server
+  // switched with it, and `record`ed (the audit log, R-D4): on a problem with either, the file
+  // goes back to what it was, and the server runs on unchanged.
+  published replace(const std::filesystem::path& target, const std::string& yaml,
+                    const std::optional<std::string>& version,
+                    const std::function<nlohmann::json()>& check,
+                    const std::function<void(const std::string& before)>& record) {
+    namespace fs = std::filesystem;
+    published out;
+    if (version && flow::content_hash(read_path(target).value_or("")) != *version) {
+      out.changed_since = true;
+      return out;
+    }
+    auto report = check();
+    out.ok = report.value("ok", false);
+    if (out.ok) {
+      out.before = read_path(target).value_or("");
+      // A dot file is not read as a flow: a crash mid-write leaves nothing the loader reads.
+      const fs::path temp =
+          target.parent_path() / ("." + target.filename().string() + ".publishing");
+      {
+        std::ofstream o(temp, std::ios::binary | std::ios::trunc);
+        o << yaml;
+        o.flush();
+        if (!o) throw std::runtime_error("cannot write " + temp.string());
+      }
+      const bool existed = fs::exists(target);
+      fs::rename(temp, target);
+      const auto put_back = [&] {
+        if (existed) {
+          std::ofstream(target, std::ios::binary | std::ios::trunc) << out.before;
+        } else {
+          fs::remove(target);
+        }
+        out.ok = false;
+        report["ok"] = false;
+      };
+      // What else changed on disk since the last load is checked again with it.
+      const auto problems = reload_();
+      if (!problems.empty()) {
+        put_back();
+        for (const auto& p : problems) report["problems"].push_back(located_problem(p));
+      } else {
+        try {
+          record(out.before);
+        } catch (const std::exception& e) {
+          // A change that cannot be written down is not made (the audit log, R-D4).
+          put_back();
+          reload_();
+          out.recorded = false;
+          report["problems"].push_back(located_problem(
+              std::string("the change could not be recorded, so the file is as it was (") +
+              e.what() + ")"));
+        }
+      }
+    }
+    if (out.ok) report["version"] = flow::content_hash(yaml);
+    out.report = report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return out;
+  }
+
   config cfg_;
   std::function<std::vector<std::string>()> reload_;
 };

@@ -347,7 +347,8 @@ TEST_CASE("console: an operator publishes a flow only when lint passes, the serv
   audit_refuses(false);
   CHECK(scalar(dir, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'test_audit_refuses'") == "0");
   CHECK(r.status == 503);
-  CHECK_THAT(r.body, Catch::Contains("could not be recorded, so the flow is as it was (disk full)"));
+  CHECK_THAT(r.body,
+             Catch::Contains("could not be recorded, so the file is as it was (disk full)"));
   CHECK(read_file(dir.file("flows/welcome.yaml")) == original);
   CHECK_THAT(dial("9"), !Catch::Contains("Which clinic?"));
   const std::string opened = json::parse(got.body)["version"];
@@ -418,6 +419,97 @@ TEST_CASE("console: an operator publishes a flow only when lint passes, the serv
   CHECK(s.call("POST", "/api/v1/flows/reminders.yaml/rollback").status == 409);
   CHECK(s.call("PUT", "/api/v1/flows/..%2Fpaygham.yaml", json{{"yaml", original}}.dump()).status == 400);
   CHECK_FALSE(std::filesystem::exists(dir.file("paygham.yaml.publishing")));
+}
+
+TEST_CASE(
+    "console: an operator adds a clinic and renames one in the clinics file, checked by lint, the "
+    "server "
+    "switching at once",
+    "[integration][console]") {
+  temp_dir dir;
+  const std::string src = PAYGHAM_SOURCE_DIR;
+  const std::string config = write_test_config(dir);
+  std::string text = read_file(config);
+  const std::string from = "clinics: " + src + "/config/clinics.yaml\n";
+  REQUIRE(text.find(from) != std::string::npos);
+  text.replace(text.find(from), from.size(), "clinics: " + dir.file("clinics.yaml") + "\n");
+  write_file(config, text);
+  const std::string original = read_file(src + "/config/clinics.yaml");
+  write_file(dir.file("clinics.yaml"), original);
+  make_user(config, {"--name", "Omid", "--role", "operator", "--login", "omid"},
+            "river-lamp-seven\n");
+  server_process srv(config);
+  const auto s = log_in(srv.port(), "omid", "river-lamp-seven");
+  const auto clinic_names = [&] {
+    std::map<std::string, std::string> out;
+    const auto listed = json::parse(s.call("GET", "/api/v1/clinics").body);
+    for (const auto& c : listed["items"]) out[c["id"]] = c["name"]["en"];
+    return out;
+  };
+  REQUIRE(clinic_names().count("golshahr") == 1);
+
+  auto got = s.call("GET", "/api/v1/clinics/file");
+  REQUIRE(got.status == 200);
+  CHECK(json::parse(got.body)["yaml"] == original);
+  const std::string opened = json::parse(got.body)["version"];
+
+  // A new clinic: Golshahr's block under another id and other names.
+  const auto block_at = original.find("  golshahr:\n");
+  std::string added = original.substr(block_at, original.find("  central:\n") - block_at);
+  for (const auto& [was, now] :
+       std::vector<std::pair<std::string, std::string>>{{"golshahr:", "mashhad:"},
+                                                        {"Golshahr", "Mashhad"},
+                                                        {"گلشهر", "مشهد"},
+                                                        {"ګلشهر", "مشهد"}}) {
+    for (auto at = added.find(was); at != std::string::npos;
+         at = added.find(was, at + now.size())) {
+      added.replace(at, was.size(), now);
+    }
+  }
+  const std::string with_new = original + added;
+  auto r =
+      s.call("PUT", "/api/v1/clinics/file", json{{"yaml", with_new}, {"version", opened}}.dump());
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["version"] ==
+        json::parse(s.call("GET", "/api/v1/clinics/file").body)["version"]);
+  CHECK(read_file(dir.file("clinics.yaml")) == with_new);
+  CHECK(clinic_names()["mashhad"] == "Mashhad Helal House");
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action = 'clinics.publish'") == "1");
+
+  // Renamed by its names: people book it by the new one at once.
+  std::string renamed = with_new;
+  renamed.replace(renamed.find("en: Golshahr Helal House"), 24, "en: Golshahr Red Crescent House");
+  const std::string now_version = json::parse(r.body)["version"];
+  r = s.call("PUT", "/api/v1/clinics/file",
+             json{{"yaml", renamed}, {"version", now_version}}.dump());
+  REQUIRE(r.status == 200);
+  CHECK(clinic_names()["golshahr"] == "Golshahr Red Crescent House");
+
+  // Over a version someone else has since replaced: nothing changes.
+  r = s.call("PUT", "/api/v1/clinics/file", json{{"yaml", original}, {"version", opened}}.dump());
+  CHECK(r.status == 409);
+  CHECK(json::parse(r.body)["error"]["code"] == "changed_since");
+  CHECK(read_file(dir.file("clinics.yaml")) == renamed);
+
+  // A clinic left out, or a window with no places: refused with where and why, the file and
+  // the server as they were.
+  std::string gone = renamed;
+  gone.erase(gone.find("  mashhad:\n"));
+  r = s.call("PUT", "/api/v1/clinics/file", json{{"yaml", gone}}.dump());
+  CHECK(r.status == 422);
+  CHECK_THAT(r.body, Catch::Contains("clinic 'mashhad' is no longer in it"));
+  std::string broken = renamed;
+  broken.replace(broken.find("capacity: 10"), 12, "capacity: -3");
+  r = s.call("PUT", "/api/v1/clinics/file", json{{"yaml", broken}}.dump());
+  CHECK(r.status == 422);
+  const auto report = json::parse(r.body);
+  REQUIRE_FALSE(report["problems"].empty());
+  CHECK(report["problems"][0]["file"] == dir.file("clinics.yaml"));
+  CHECK(report["problems"][0]["line"].is_number());
+  CHECK(read_file(dir.file("clinics.yaml")) == renamed);
+  CHECK(clinic_names().count("mashhad") == 1);
+  CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action = 'clinics.publish'") == "2");
 }
 
 TEST_CASE("console: a text's cost is shown in every language, by encoding, SMS parts and the channel's tariff",
