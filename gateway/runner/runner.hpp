@@ -66,7 +66,7 @@ struct content {
   text::term_list unexploded;    // what names an explosive, no explosion ("not exploded")
   text::term_list self_harm_words;
   text::term_list denials;  // words that say nobody is hurt («نشده», "nobody"): not a yes to danger
-  text::term_list well_words;  // words that all is well ("fine"): deny all but danger_words
+  text::term_list well_words;  // that all is well ("we are fine"): deny all but danger_words
   // Read only as replies to "is anyone hurt?" (a menu whose yes takes danger): words that say
   // someone is when asked («پسرم», "two people", «ټپي»), and whole replies that say nobody is
   // («هیچ کس», "no one was hurt"); calls for help («کمک کنید») there and to a question with

@@ -418,7 +418,9 @@ void runner::heed_answer(store::tx& tx, const content& c, const store::contact& 
   // A call for help to a question that watches for someone hurt ("we need help" to "where is
   // it?"): one.
   const bool self_harm = !c.self_harm_words.find(answer.text).empty();
-  const bool help = !asked->on_danger.empty() && !c.help_words.find(answer.text).empty();
+  // Not words a denial holds ("no ambulance needed").
+  const bool help =
+      !asked->on_danger.empty() && !c.help_words.find(c.denials.without(answer.text)).empty();
   if (!self_harm && !help && (!asked->on_danger.empty() || !someone_hurt(c, answer.text))) return;
   to_inbox(tx, c, who, answer, run_id, f.id, result, help);
 }
@@ -702,12 +704,7 @@ bool nobody_hurt(const content& c, std::string_view text) {
       !after.empty() && words_say_no(c.words, first)) {
     rest = c.words.without_thanks(after);
   }
-  if (c.nobody_words.whole(rest)) return true;
-  // That all is well ("no, all fine", "we are ok", «همه سالمیم», «موږ روغ یو»), with no one
-  // named nor hurt ("no, all fine but my father") and no yes before it ("yes, all fine").
-  const std::string_view first = first_word(rest).first;
-  return !c.well_words.find(rest).empty() && c.hurt_words.find(rest).empty() &&
-         !tells_of_danger(c, rest) && c.words.yes_no(first) != std::optional<bool>(true);
+  return c.nobody_words.whole(rest);
 }
 
 }  // namespace

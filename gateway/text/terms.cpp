@@ -56,22 +56,42 @@ std::string comparable(std::string_view text, term_list::reading how) {
 
 std::vector<std::string_view> clauses_of(std::string_view text) {
   static constexpr std::string_view marks[] = {".", ",", ";", "!", "?", "\n", "،", "؛", "؟"};
+  // Words that join two parts, each with its own subject: "my son is bleeding and I am not
+  // hurt", «... ولی خودم زخمی نشدم», Pashto «او», «خو».
+  static constexpr std::string_view joins[] = {"and",  "but", "و",   "ولی", "اما", "لیکن",
+                                               "لېکن", "مگر", "مګر", "او",  "خو"};
   std::vector<std::string_view> out;
+  const auto part = [&](std::size_t from, std::size_t to) {
+    while (from < to && text[from] == ' ') ++from;
+    while (to > from && text[to - 1] == ' ') --to;
+    if (to > from) out.push_back(text.substr(from, to - from));
+  };
   std::size_t from = 0;
   for (std::size_t i = 0; i < text.size();) {
     std::size_t mark = 0;
     for (const auto m : marks) {
       if (text.substr(i, m.size()) == m) mark = m.size();
     }
+    // A joining word, alone between spaces (any case of "and", "But").
+    if (mark == 0 && (i == 0 || text[i - 1] == ' ')) {
+      for (const auto j : joins) {
+        const auto word = text.substr(i, j.size());
+        const bool same =
+            std::equal(word.begin(), word.end(), j.begin(), j.end(), [](char x, char y) {
+              return std::tolower(static_cast<unsigned char>(x)) == static_cast<unsigned char>(y);
+            });
+        if (same && i + j.size() < text.size() && text[i + j.size()] == ' ') mark = j.size();
+      }
+    }
     if (mark == 0) {
       ++i;
       continue;
     }
-    if (i > from) out.push_back(text.substr(from, i - from));
+    part(from, i);
     i += mark;
     from = i;
   }
-  if (from < text.size()) out.push_back(text.substr(from));
+  part(from, text.size());
   return out;
 }
 

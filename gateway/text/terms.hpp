@@ -10,8 +10,9 @@
 namespace paygham::text {
 
 // The parts of a message between its marks (. , ; ! ? and a new line, and the Persian comma,
-// semicolon and question mark): "my son is bleeding, nobody came" is two, and what denies one
-// («کسی زخمی نشد», "nobody injured") is read with it, not with the other.
+// semicolon and question mark) and the words that join two ("and", "but", «و», «ولی», «اما»,
+// Pashto «او», «خو»): "my son is bleeding, nobody came" is two, and what denies one («کسی
+// زخمی نشد», "nobody injured") is read with it, not with the other.
 std::vector<std::string_view> clauses_of(std::string_view text);
 
 class term_list {

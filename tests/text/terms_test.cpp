@@ -186,7 +186,7 @@ TEST_CASE("urgent words: a reply that says nobody is hurt is told apart", "[text
   std::vector<std::string> problems;
   const std::string file = std::string(PAYGHAM_SOURCE_DIR) + "/lexicon/urgent.yaml";
   const auto denials = text::term_list::load(file, problems, "denial");
-  const auto well = text::term_list::load(file, problems, "well");
+  const auto well = text::term_list::load(file, problems, "well", text::term_list::reading::folded);
   REQUIRE(problems.empty());
   for (const char* denied : {"کسی زخمی نشده", "نخیر، کسی زخمی نیست", "nobody injured",
                              "no one is hurt", "هیڅوک ټپي نه دی", "ما زخمی نیستیم",
@@ -195,10 +195,17 @@ TEST_CASE("urgent words: a reply that says nobody is hurt is told apart", "[text
     CHECK(denials.find(denied) != "");
   }
   // That all is well, a list of its own: it takes back an explosion, not someone bleeding.
-  for (const char* all_well : {"yes, everyone is fine", "بله، همه سالم", "ټول روغ دي"}) {
+  for (const char* all_well :
+       {"yes, everyone is fine", "بله، همه سالم", "ټول روغ دي", "ټول جور دي"}) {
     INFO(all_well);
     CHECK(well.find(all_well) != "");
     CHECK(denials.find(all_well) == "");
+  }
+  // Of oneself or everyone, never a bare "fine": not a question, a negation, the elderly.
+  for (const char* not_well : {"is my son fine?", "it exploded, my son is not fine",
+                               "یک مرد سالمند", "پسرم سالم نیست", "آب سالم"}) {
+    INFO(not_well);
+    CHECK(well.find(not_well) == "");
   }
   for (const char* hurt : {"۲ نفر زخمی شدند", "two people injured", "یو سړی ټپي شو",
                            "نفر زخمی داریم", "my brother is not breathing", "ساه نه اخلي",
@@ -206,6 +213,23 @@ TEST_CASE("urgent words: a reply that says nobody is hurt is told apart", "[text
     INFO(hurt);
     CHECK(denials.find(hurt) == "");
   }
+}
+
+TEST_CASE("urgent words: a message is read in its parts, between its marks and joining words",
+          "[text]") {
+  using parts = std::vector<std::string_view>;
+  CHECK(text::clauses_of("my son is bleeding, nobody came") ==
+        parts{"my son is bleeding", "nobody came"});
+  CHECK(text::clauses_of("my son is bleeding and I am not hurt") ==
+        parts{"my son is bleeding", "I am not hurt"});
+  CHECK(text::clauses_of("Bleeding But fine") == parts{"Bleeding", "fine"});
+  CHECK(text::clauses_of("پسرم خونریزی دارد و خودم زخمی نشدم") ==
+        parts{"پسرم خونریزی دارد", "خودم زخمی نشدم"});
+  CHECK(text::clauses_of("پسرم خونریزی داره، ولی من خوبم") ==
+        parts{"پسرم خونریزی داره", "من خوبم"});
+  // Not inside a word: "android", «وقت», "sand".
+  CHECK(text::clauses_of("android sand وقت") == parts{"android sand وقت"});
+  CHECK(text::clauses_of("nobody injured") == parts{"nobody injured"});
 }
 
 TEST_CASE(
