@@ -182,7 +182,9 @@ class flows_folder : public api::flow_files {
       fs::rename(temp, target);
       const auto put_back = [&] {
         if (existed) {
-          std::ofstream(target, std::ios::binary | std::ios::trunc) << out.before;
+          // Whole, as it was written: a signal's reload may be reading the folder now.
+          std::ofstream(temp, std::ios::binary | std::ios::trunc) << out.before;
+          fs::rename(temp, target);
         } else {
           fs::remove(target);
         }
@@ -319,7 +321,12 @@ struct gateway::parts {
     if (reload_queued.exchange(true)) return;
     reloads.post([this] {
       reload_queued.store(false);
-      reload();
+      try {
+        reload();
+      } catch (const std::exception& e) {
+        // Whatever went wrong, the server goes on with what it had.
+        core::log::error("reload.failed", {{"error", e.what()}});
+      }
     });
   }
 

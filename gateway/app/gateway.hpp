@@ -2,11 +2,14 @@
 // client, the outbox, the metrics and the HTTP server, wired together. It owns them all and
 // stops them in the one safe order in its destructor, whatever happened before (a normal
 // stop, or run() throwing):
-//   1. the server: no request comes in, none is in flight;
-//   2. the outbox: no new claims or sends;
-//   3. the HTTP client: its thread is joined, so no send reply is still to be handled;
-//   4. the writer: everything queued is applied and made durable, and its callbacks (which
-//      reach into the outbox and the server's services) run while those still exist.
+//   1. the server: no request comes in, none is in flight, no signal is taken;
+//   2. the reloads a signal asked for: the one under way finishes (it hands the writer work);
+//   3. the outbox: no new claims or sends;
+//   4. the HTTP client: its thread is joined, so no send reply is still to be handled;
+//   5. the writer: everything queued is applied and made durable, and its callbacks (which
+//      reach into the outbox and the server's services) run while those still exist;
+//   6. the API's own threads (flow checks, password checks), to which those callbacks may
+//      hand work.
 // Only then are the parts destroyed. Callbacks hold references to members, never to locals.
 #pragma once
 
