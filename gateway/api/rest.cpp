@@ -580,26 +580,45 @@ outcome get_flow(services& s, store::tx&, const call& c) {
 // lint passes with it, the running server switched at once, the version before kept in the
 // audit log (before and after), from which a rollback takes it back.
 // With `version` (GET's), only over that version of the file: else 409 changed_since.
-outcome publish(services& s, const call& c, const std::string& file, const std::string& yaml, bool rollback) {
-  if (!s.flows) return refuse(503, "unavailable", "this server cannot publish flows");
+// An edited file published (flow_files::publish or publish_clinics, given the version and
+// what records it): `action` on `target` in the audit log, with the file before and after
+// (and `extra`); `name` says which file in a 409.
+using publisher =
+    std::function<flow_files::published(const std::optional<std::string>& version,
+                                        const std::function<void(const std::string&)>& record)>;
+outcome publish_file(services& s, const call& c, std::string name, std::string action,
+                     std::string target, json extra, std::string yaml, publisher publish_it) {
   std::optional<std::string> version;
   if (c.body.contains("version")) version = c.body["version"].get<std::string>();
   outcome o;
-  o.later = [&s, file, yaml, rollback, version, actor = c.actor()] {
-    const auto done = s.flows->publish(file, yaml, version, [&](const std::string& before) {
-      json detail{{"before", before}, {"after", yaml}};
-      if (rollback) detail["rollback"] = true;
-      store::run_now(s.writer, [&](store::tx& tx) { tx.audit(actor, "flows.publish", "flow:" + file, detail.dump()); });
+  o.later = [&s, name, action, target, extra, yaml, publish_it, version, actor = c.actor()] {
+    const auto done = publish_it(version, [&](const std::string& before) {
+      json detail = extra;
+      detail["before"] = before;
+      detail["after"] = yaml;
+      store::run_now(s.writer,
+                     [&](store::tx& tx) { tx.audit(actor, action, target, detail.dump()); });
     });
     if (done.changed_since) {
-      return error_response({409, "changed_since",
-                             file + " was published by someone else (or changed on disk) since this version was "
-                                    "opened: nothing was changed. Open it again, and make the change there"});
+      return error_response(
+          {409, "changed_since",
+           name + " was published by someone else (or changed on disk) since this version was "
+                  "opened: nothing was changed. Open it again, and make the change there"});
     }
-    if (!done.recorded) core::log::error("api.unaudited", {{"route", "flows.publish"}, {"file", file}});
+    if (!done.recorded) core::log::error("api.unaudited", {{"route", action}, {"file", target}});
     return core::json_response(done.ok ? 200 : done.recorded ? 422 : 503, done.report);
   };
   return o;
+}
+
+outcome publish(services& s, const call& c, const std::string& file, const std::string& yaml,
+                bool rollback) {
+  if (!s.flows) return refuse(503, "unavailable", "this server cannot publish flows");
+  return publish_file(s, c, file, "flows.publish", "flow:" + file,
+                      rollback ? json{{"rollback", true}} : json::object(), yaml,
+                      [&s, file, yaml](const auto& version, const auto& record) {
+                        return s.flows->publish(file, yaml, version, record);
+                      });
 }
 
 // POST /api/v1/flows/simulate: a phone walking the flows with the editor's text, on a
@@ -642,26 +661,11 @@ outcome get_clinics_file(services& s, store::tx&, const call&) {
 // the file before kept in the audit log.
 outcome publish_clinics_file(services& s, store::tx&, const call& c) {
   if (!s.flows) return refuse(503, "unavailable", "this server cannot publish its clinics file");
-  std::optional<std::string> version;
-  if (c.body.contains("version")) version = c.body["version"].get<std::string>();
-  outcome o;
-  o.later = [&s, yaml = c.body.value("yaml", ""), version, actor = c.actor()] {
-    const auto done = s.flows->publish_clinics(yaml, version, [&](const std::string& before) {
-      const json detail{{"before", before}, {"after", yaml}};
-      store::run_now(s.writer, [&](store::tx& tx) {
-        tx.audit(actor, "clinics.publish", "clinics", detail.dump());
-      });
-    });
-    if (done.changed_since) {
-      return error_response(
-          {409, "changed_since",
-           "the clinics file was published by someone else (or changed on disk) since this version "
-           "was opened: nothing was changed. Open it again, and make the change there"});
-    }
-    if (!done.recorded) core::log::error("api.unaudited", {{"route", "clinics.publish"}});
-    return core::json_response(done.ok ? 200 : done.recorded ? 422 : 503, done.report);
-  };
-  return o;
+  const std::string yaml = c.body.value("yaml", "");
+  return publish_file(s, c, "the clinics file", "clinics.publish", "clinics", json::object(), yaml,
+                      [&s, yaml](const auto& version, const auto& record) {
+                        return s.flows->publish_clinics(yaml, version, record);
+                      });
 }
 
 outcome publish_flow(services& s, store::tx&, const call& c) {

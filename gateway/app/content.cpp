@@ -452,17 +452,79 @@ nlohmann::json validate_flow(const config& c, const std::string& file, const std
   return lint_report(problems, warnings);
 }
 
+namespace {
+
+// What the API may change in the clinics file: a new clinic, and the names of one. An existing
+// clinic's week has its own route, which says which visits fall outside a new one; its time
+// zone, services and the rest change on the server itself, where whoever changes them sees
+// the visits booked.
+void only_new_clinics_and_names(const std::string& shown, const YAML::Node& was,
+                                const YAML::Node& now, std::vector<std::string>& problems) {
+  const auto text = [](const YAML::Node& n) {
+    return n.IsDefined() ? YAML::Dump(n) : std::string();
+  };
+  if (!was.IsMap() || !now.IsMap()) return;  // lint says what is wrong with the file
+  for (const auto& key : was) {
+    const std::string k = key.first.Scalar();
+    if (k == "clinics") continue;
+    if (text(key.second) != text(now[k]))
+      problems.push_back(shown + ": '" + k + "' changes only in the file on the server");
+  }
+  for (const auto& key : now) {
+    if (!was[key.first.Scalar()].IsDefined()) {
+      problems.push_back(shown + ": '" + key.first.Scalar() +
+                         "' is added only in the file on the server");
+    }
+  }
+  const YAML::Node before = was["clinics"], after = now["clinics"];
+  if (!before.IsMap() || !after.IsMap()) return;
+  for (const auto& clinic : before) {
+    const std::string id = clinic.first.Scalar();
+    const YAML::Node then = clinic.second, next = after[id];
+    if (!next.IsDefined()) {
+      problems.push_back(
+          shown + ": clinic '" + id +
+          "' is no longer in it: its visits and changed hours name it. Rename a clinic by its "
+          "names, never its id; one closed for good is taken out on the server itself");
+      continue;
+    }
+    if (!then.IsMap() || !next.IsMap()) continue;
+    std::set<std::string> keys;
+    for (const auto& k : then) keys.insert(k.first.Scalar());
+    for (const auto& k : next) keys.insert(k.first.Scalar());
+    for (const auto& k : keys) {
+      if (k == "name" || text(then[k]) == text(next[k])) continue;
+      problems.push_back(
+          shown + ": clinic '" + id + "': only its names change here, not its '" + k +
+          "' (its week: the console's visits page, PUT /api/v1/clinics/" + id +
+          "/hours, which says which visits fall outside it; the rest on the server)");
+    }
+  }
+}
+
+}  // namespace
+
 nlohmann::json validate_clinics(const config& c, const std::string& yaml) {
   namespace fs = std::filesystem;
   std::vector<std::string> problems, warnings;
   if (c.clinics_file.empty()) {
-    problems.push_back(c.file + ": has no 'clinics' file: name one there to book visits");
+    problems.push_back(
+        "the config names no clinics file ('clinics:'): name one there to book visits");
     return lint_report(problems, warnings);
   }
+  // Problems name the file, not where it is on the server.
+  const std::string shown = fs::path(c.clinics_file).filename().string();
   std::string pattern = (fs::temp_directory_path() / "paygham-validate-XXXXXX").string();
   if (!::mkdtemp(pattern.data()))
     throw std::runtime_error("cannot make a folder to check the clinics file in");
-  const fs::path copy = fs::path(pattern) / "clinics.yaml";
+  struct gone_after {
+    std::string dir;
+    ~gone_after() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{pattern};
+  const fs::path copy = fs::path(pattern) / shown;
   {
     std::ofstream out(copy, std::ios::binary);
     out << yaml;
@@ -470,25 +532,16 @@ nlohmann::json validate_clinics(const config& c, const std::string& yaml) {
   config checked = c;
   checked.clinics_file = copy.string();
   const auto content = load_content(checked, problems, &warnings);
-  std::error_code ec;
-  fs::remove_all(pattern, ec);
   for (auto* list : {&problems, &warnings}) {
     for (auto& p : *list) {
       for (auto at = p.find(copy.string()); at != std::string::npos; at = p.find(copy.string())) {
-        p.replace(at, copy.string().size(), c.clinics_file);
+        p.replace(at, copy.string().size(), shown);
       }
     }
   }
-  std::vector<std::string> ignored;
-  const auto now = schedule::clinic_list::load(c.clinics_file, ignored);
-  for (const auto& was : now.all()) {
-    if (content && !content->clinics.find(was.id)) {
-      problems.push_back(
-          c.clinics_file + ": clinic '" + was.id +
-          "' is no longer in it: its visits and changed hours name it. Rename a clinic by its "
-          "names, never its id; one closed for good is taken out on the server itself");
-    }
-  }
+  const auto was = core::yaml::load_file(c.clinics_file);
+  const auto now = core::yaml::load_file(copy.string());
+  if (was && now) only_new_clinics_and_names(shown, was.value(), now.value(), problems);
   return lint_report(problems, warnings);
 }
 

@@ -55,9 +55,10 @@ std::shared_ptr<runner::content> content_with(const config& c, const std::string
                                               std::vector<std::string>& problems, std::vector<std::string>& warnings);
 
 // What lint says of the flows and texts with the clinics file replaced by `yaml`, as
-// validate_flow says it, problems naming the clinics file; and a clinic of the file now that it
-// leaves out is a problem: its visits and changed hours name it (a clinic is renamed by its
-// names). Nothing is written where the server reads its clinics.
+// validate_flow says it, problems naming the clinics file by its name alone; and whatever it
+// changes but a new clinic or the names of one is a problem: a clinic left out (its visits
+// name it), its week (a route of its own asks before leaving visits outside it), its time zone
+// or services. Nothing is written where the server reads its clinics.
 nlohmann::json validate_clinics(const config& c, const std::string& yaml);
 
 // The runner's settings from the config (defaults and the ussd section).

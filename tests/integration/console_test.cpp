@@ -505,8 +505,17 @@ TEST_CASE(
   CHECK(r.status == 422);
   const auto report = json::parse(r.body);
   REQUIRE_FALSE(report["problems"].empty());
-  CHECK(report["problems"][0]["file"] == dir.file("clinics.yaml"));
+  CHECK(report["problems"][0]["file"] == "clinics.yaml");  // not where it is on the server
   CHECK(report["problems"][0]["line"].is_number());
+  // An existing clinic's week, time zone or services change elsewhere: its week by its own
+  // route, which says which visits fall outside the new one.
+  CHECK_THAT(r.body,
+             Catch::Contains("clinic 'golshahr': only its names change here, not its 'windows'"));
+  std::string moved = renamed;
+  moved.replace(moved.find("time_zone: Asia/Tehran"), 22, "time_zone: Asia/Kabul");
+  r = s.call("PUT", "/api/v1/clinics/file", json{{"yaml", moved}}.dump());
+  CHECK(r.status == 422);
+  CHECK_THAT(r.body, Catch::Contains("only its names change here, not its 'time_zone'"));
   CHECK(read_file(dir.file("clinics.yaml")) == renamed);
   CHECK(clinic_names().count("mashhad") == 1);
   CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action = 'clinics.publish'") == "2");
