@@ -476,11 +476,14 @@ void only_new_clinics_and_names(const std::string& shown, const YAML::Node& was,
                          "' is added only in the file on the server");
     }
   }
+  // A key missing is an invalid node, which throws when asked its type: IsDefined first.
   const YAML::Node before = was["clinics"], after = now["clinics"];
-  if (!before.IsMap() || !after.IsMap()) return;
+  if (!before.IsDefined() || !before.IsMap()) return;
+  const bool listed = after.IsDefined() && after.IsMap();
   for (const auto& clinic : before) {
     const std::string id = clinic.first.Scalar();
-    const YAML::Node then = clinic.second, next = after[id];
+    const YAML::Node then = clinic.second,
+                     next = listed ? after[id] : YAML::Node(YAML::NodeType::Undefined);
     if (!next.IsDefined()) {
       problems.push_back(
           shown + ": clinic '" + id +
@@ -541,7 +544,13 @@ nlohmann::json validate_clinics(const config& c, const std::string& yaml) {
   }
   const auto was = core::yaml::load_file(c.clinics_file);
   const auto now = core::yaml::load_file(copy.string());
-  if (was && now) only_new_clinics_and_names(shown, was.value(), now.value(), problems);
+  if (was && now) {
+    try {
+      only_new_clinics_and_names(shown, was.value(), now.value(), problems);
+    } catch (const YAML::Exception& e) {
+      problems.push_back(shown + ": could not be compared with the file now: " + e.what());
+    }
+  }
   return lint_report(problems, warnings);
 }
 

@@ -516,6 +516,10 @@ TEST_CASE(
   r = s.call("PUT", "/api/v1/clinics/file", json{{"yaml", moved}}.dump());
   CHECK(r.status == 422);
   CHECK_THAT(r.body, Catch::Contains("only its names change here, not its 'time_zone'"));
+  // Not a clinics file at all (found by the HTTP fuzzer): refused, not a 500.
+  r = s.call("PUT", "/api/v1/clinics/file", json{{"yaml", "id: x"}}.dump());
+  CHECK(r.status == 422);
+  CHECK_THAT(r.body, Catch::Contains("clinic 'golshahr' is no longer in it"));
   CHECK(read_file(dir.file("clinics.yaml")) == renamed);
   CHECK(clinic_names().count("mashhad") == 1);
   CHECK(scalar(dir, "SELECT COUNT(*) FROM audit_log WHERE action = 'clinics.publish'") == "2");
