@@ -576,10 +576,6 @@ outcome get_flow(services& s, store::tx&, const call& c) {
   return o;
 }
 
-// PUT /api/v1/flows/{file} and POST /api/v1/flows/{file}/rollback: the file replaced only when
-// lint passes with it, the running server switched at once, the version before kept in the
-// audit log (before and after), from which a rollback takes it back.
-// With `version` (GET's), only over that version of the file: else 409 changed_since.
 // An edited file published (flow_files::publish or publish_clinics, given the version and
 // what records it): `action` on `target` in the audit log, with the file before and after
 // (and `extra`); `name` says which file in a 409.
@@ -611,6 +607,10 @@ outcome publish_file(services& s, const call& c, std::string name, std::string a
   return o;
 }
 
+// PUT /api/v1/flows/{file} and POST /api/v1/flows/{file}/rollback: the file replaced only when
+// lint passes with it, the running server switched at once, the version before kept in the
+// audit log (before and after), from which a rollback takes it back.
+// With `version` (GET's), only over that version of the file: else 409 changed_since.
 outcome publish(services& s, const call& c, const std::string& file, const std::string& yaml,
                 bool rollback) {
   if (!s.flows) return refuse(503, "unavailable", "this server cannot publish flows");
