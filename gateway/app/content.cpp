@@ -404,13 +404,45 @@ nlohmann::json located_problem(const std::string& problem) {
   return {{"file", nullptr}, {"line", nullptr}, {"column", nullptr}, {"message", problem}};
 }
 
+namespace {
+
+// A throwaway folder for a copy lint checks, gone with this object whatever happens meanwhile.
+struct scratch_folder {
+  std::filesystem::path path;
+  scratch_folder() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "paygham-validate-XXXXXX").string();
+    if (!::mkdtemp(pattern.data()))
+      throw std::runtime_error("cannot make a folder to check the change in");
+    path = pattern;
+  }
+  ~scratch_folder() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  scratch_folder(const scratch_folder&) = delete;
+  scratch_folder& operator=(const scratch_folder&) = delete;
+};
+
+// The problems and warnings name `shown` where they named the copy at `copy`.
+void name_as(std::vector<std::string>& problems, std::vector<std::string>& warnings,
+             const std::string& copy, const std::string& shown) {
+  for (auto* list : {&problems, &warnings}) {
+    for (auto& p : *list) {
+      for (auto at = p.find(copy); at != std::string::npos; at = p.find(copy))
+        p.replace(at, copy.size(), shown);
+    }
+  }
+}
+
+}  // namespace
+
 std::shared_ptr<runner::content> content_with(const config& c, const std::string& file, const std::string& yaml,
                                               std::vector<std::string>& problems, std::vector<std::string>& warnings) {
   namespace fs = std::filesystem;
   // A copy of the flows folder with the file in it, checked as lint checks the real one.
-  std::string pattern = (fs::temp_directory_path() / "paygham-validate-XXXXXX").string();
-  if (!::mkdtemp(pattern.data())) throw std::runtime_error("cannot make a folder to check the flow in");
-  const fs::path dir = pattern;
+  const scratch_folder scratch;
+  const fs::path& dir = scratch.path;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(c.flows_dir, ec)) {
     if (e.path().extension() == ".yaml" && e.path().filename() != file) fs::copy_file(e.path(), dir / e.path().filename(), ec);
@@ -422,15 +454,8 @@ std::shared_ptr<runner::content> content_with(const config& c, const std::string
   config checked = c;
   checked.flows_dir = dir.string();
   auto content = load_content(checked, problems, &warnings);
-  fs::remove_all(dir, ec);
   // The copy's folder is nobody's business: name files as the flows folder has them.
-  for (auto* list : {&problems, &warnings}) {
-    for (auto& p : *list) {
-      for (auto at = p.find(dir.string()); at != std::string::npos; at = p.find(dir.string())) {
-        p.replace(at, dir.string().size(), "flows");
-      }
-    }
-  }
+  name_as(problems, warnings, dir.string(), "flows");
   return content;
 }
 
@@ -517,31 +542,16 @@ nlohmann::json validate_clinics(const config& c, const std::string& yaml) {
   }
   // Problems name the file, not where it is on the server.
   const std::string shown = fs::path(c.clinics_file).filename().string();
-  std::string pattern = (fs::temp_directory_path() / "paygham-validate-XXXXXX").string();
-  if (!::mkdtemp(pattern.data()))
-    throw std::runtime_error("cannot make a folder to check the clinics file in");
-  struct gone_after {
-    std::string dir;
-    ~gone_after() {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } cleanup{pattern};
-  const fs::path copy = fs::path(pattern) / shown;
+  const scratch_folder scratch;
+  const fs::path copy = scratch.path / shown;
   {
     std::ofstream out(copy, std::ios::binary);
     out << yaml;
   }
   config checked = c;
   checked.clinics_file = copy.string();
-  const auto content = load_content(checked, problems, &warnings);
-  for (auto* list : {&problems, &warnings}) {
-    for (auto& p : *list) {
-      for (auto at = p.find(copy.string()); at != std::string::npos; at = p.find(copy.string())) {
-        p.replace(at, copy.string().size(), shown);
-      }
-    }
-  }
+  load_content(checked, problems, &warnings);
+  name_as(problems, warnings, copy.string(), shown);
   const auto was = core::yaml::load_file(c.clinics_file);
   const auto now = core::yaml::load_file(copy.string());
   if (was && now) {
