@@ -497,6 +497,41 @@ async function operator(browser) {
   await page.waitForFunction(() => document.querySelector('#sim-screen').textContent.includes('Golshahr'));
   check(true, 'the simulator walks the published flow screen by screen');
   await shot(page, 'operator-flow-simulator');
+
+  // A new clinic, from the flows page's clinics file: a mistake shown at its line and nothing
+  // changed, then fixed and made live; the visits page offers it at once (R-B1).
+  await page.goto(base + '/console/#/flows');
+  await page.click('#clinics-file');
+  await page.waitForSelector('#yaml[aria-label="Clinics file"]');
+  const clinicsFile = await page.inputValue('#yaml');
+  const shahrak = (zone) => '\nclinics:\n  shahrak:\n' +
+    '    name: {en: Shahrak clinic, fa: درمانگاه شهرک, prs: کلینیک شهرک, ps: د ښارګوټي کلینیک,\n' +
+    '           prs-Latn: Clinic-e Shahrak, fa-Latn: Darmangah-e Shahrak}\n' +
+    `    time_zone: ${zone}\n    services: [general]\n    open: [sat, sun, mon]\n` +
+    '    windows:\n      - {from: "08:00", to: "10:00", capacity: 5}\n';
+  const badClinic = clinicsFile.replace('\nclinics:\n', shahrak('Asia/Nowhere'));
+  check(badClinic !== clinicsFile, 'the clinics file has its clinics under "clinics:"');
+  await page.fill('#yaml', badClinic);
+  await page.click('#publish');
+  expectedRefusals.push('422 file');
+  await page.click('#confirm-live');
+  await page.waitForSelector('ul.problems a[data-line]');
+  const zoneLine = badClinic.split('\n').findIndex((l) => l.includes('Asia/Nowhere')) + 1;
+  check(Number(await page.getAttribute('ul.problems a[data-line]', 'data-line')) === zoneLine,
+    `a wrong time zone is shown at its line (${zoneLine}): ` + await page.textContent('#report'));
+  check(!(await page.textContent('#report')).includes('/clinics.yaml'), 'the problem names the file by its name alone');
+  await page.fill('#yaml', clinicsFile.replace('\nclinics:\n', shahrak('Asia/Tehran')));
+  await page.click('#publish');
+  await page.waitForSelector('#diff');
+  check((await page.locator('#diff div.added').count()) === 8 && (await page.locator('#diff div.removed').count()) === 0,
+    'making it live first shows the new clinic\'s lines: ' + JSON.stringify(await page.locator('#diff div').allTextContents()));
+  await page.click('#confirm-live');
+  await page.waitForFunction(() => document.querySelector('#report p.ok')?.textContent.includes('Live'));
+  await shot(page, 'operator-clinics-file');
+  await page.goto(base + '/console/#/visits');
+  await page.waitForSelector('#clinic');
+  check((await page.locator('#clinic option').allTextContents()).includes('Shahrak clinic'),
+    'the visits page offers the new clinic at once');
   check(problems.length === 0, 'no script errors: ' + problems.join('; '));
   await context.close();
 }
@@ -508,6 +543,7 @@ async function admin(browser) {
   await page.goto(base + '/console/#/audit');
   await page.waitForSelector('#audit tbody tr');
   check((await page.textContent('#audit tbody')).includes('flows.publish'), 'the audit log shows the publish');
+  check((await page.textContent('#audit tbody')).includes('clinics.publish'), 'and the clinics file\'s');
   await shot(page, 'admin-audit-fa');
   // Pashto, right to left too (the words are drafts for native review).
   await page.selectOption('#language', 'ps');
