@@ -28,28 +28,17 @@ TEST_CASE("browser: log in as each role, call a patient, broadcast to 100 %, fix
   // Its own clinics file: the operator adds a clinic to it in the page.
   std::filesystem::copy_file(src + "/config/clinics.yaml", dir.file("clinics.yaml"));
   const std::string config = dir.file("paygham.yaml");
-  write_file(
-      config,
-      "server: {listen: \"127.0.0.1:" + std::to_string(port) + "\", public_url: \"" + me + "\"}\n" +
-          "store: {path: " + dir.file("paygham.db") +
-          ", synchronous: normal}\n"
-          "defaults: {region: AF, language: en, emergency_number: \"112\"}\n"
-          "flows: " +
-          dir.file("flows") + "\nclinics: " + dir.file("clinics.yaml") +
-          "\n"
-          "districts: " +
-          src +
-          "/config/districts.yaml\n"
-          "templates: " +
-          src + "/templates\nlexicon: " + src +
-          "/lexicon\n"
-          "ussd_profiles:\n  plain: {ucs2: false, fallback: latin}\n"
-          "channels:\n  - {id: at, type: africastalking, allow_ips: [127.0.0.1], username: u, "
-          "api_key: k, base_url: \"" +
-          fake.url() +
-          "\", rate: \"500\", tariff: {currency: AFN, gsm7: 2, ucs2: 1}}\n"
-          "parties:\n  - {name: Africa's Talking, role: aggregator, channels: [at]}\n"
-          "  - {name: Hetzner, role: host, agreement: DPA-7, until: 2020-01-31}\n");
+  write_file(config, "server: {listen: \"127.0.0.1:" + std::to_string(port) + "\", public_url: \"" + me + "\"}\n" +
+                         "store: {path: " + dir.file("paygham.db") + ", synchronous: normal}\n"
+                         "defaults: {region: AF, language: en, emergency_number: \"112\"}\n"
+                         "flows: " + dir.file("flows") + "\nclinics: " + dir.file("clinics.yaml") + "\n"
+                         "districts: " + src + "/config/districts.yaml\n"
+                         "templates: " + src + "/templates\nlexicon: " + src + "/lexicon\n"
+                         "ussd_profiles:\n  plain: {ucs2: false, fallback: latin}\n"
+                         "channels:\n  - {id: at, type: africastalking, allow_ips: [127.0.0.1], username: u, "
+                         "api_key: k, base_url: \"" + fake.url() + "\", rate: \"500\", tariff: {currency: AFN, gsm7: 2, ucs2: 1}}\n"
+                         "parties:\n  - {name: Africa's Talking, role: aggregator, channels: [at]}\n"
+                         "  - {name: Hetzner, role: host, agreement: DPA-7, until: 2020-01-31}\n");
   std::string out, err;
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"--name", "Admin", "--role", "admin", "--login", "admin"},
