@@ -402,13 +402,17 @@ void advance(const definition& f, std::string node_id, outcome& out, output& o,
       }
       case node_kind::switch_on: {
         const std::string v = r.value(n->on).value_or("");
-        node_id = n->next;
-        for (const auto& [match, target] : n->cases) {
-          if (match == v) {
-            node_id = target;
-            break;
-          }
-        }
+        // The case equal to the value as written, else as a reply is read: «۲», "2." to a case
+        // "2" after a keyword ("MINE 2").
+        const std::string normal = text::normalize(v);
+        const std::string_view read = text::strip_punctuation(normal);
+        const auto is = [&](std::string_view value) {
+          return std::find_if(n->cases.begin(), n->cases.end(),
+                              [&](const auto& c) { return c.first == value; });
+        };
+        auto it = is(v);
+        if (it == n->cases.end()) it = is(read);
+        node_id = it == n->cases.end() ? n->next : it->second;
         continue;
       }
       case node_kind::action: {
