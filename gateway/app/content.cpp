@@ -772,14 +772,27 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
     }
   };
   for (const auto& [word, n] : bundle->words.number_words()) answer_word(word, "the number " + std::to_string(n));
-  std::set<std::string> labels;
+  std::set<std::string> labels, questions;  // the questions: those words are `asked` for
   for (const auto& [word, keys] : bundle->words.label_words()) {
     answer_word(word, keys.front());
-    labels.insert(keys.begin(), keys.end());
+    for (const auto& key : keys) {
+      const auto at = key.find('@');
+      labels.insert(key.substr(0, at));
+      if (at != std::string::npos) questions.insert(key.substr(at + 1));
+    }
   }
+  const auto in_no_templates = [&](const std::string& key) {
+    return std::none_of(langs.begin(), langs.end(), [&](const std::string& l) { return bundle->texts.find(l, key); });
+  };
   for (const auto& label : labels) {
-    if (std::none_of(langs.begin(), langs.end(), [&](const std::string& l) { return bundle->texts.find(l, label); })) {
+    if (in_no_templates(label)) {
       problems.push_back(c.lexicon_dir + "/answers.yaml: words for '" + label + "', which no templates file has");
+    }
+  }
+  for (const auto& question : questions) {
+    if (in_no_templates(question)) {
+      problems.push_back(c.lexicon_dir + "/answers.yaml: words asked by '" + question +
+                         "', which no templates file has");
     }
   }
   // Nor another option's label, in any language, where both are offered.
@@ -792,7 +805,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
           for (const auto& lang : i == j ? std::vector<std::string>{} : langs) {
             const text::entry* shown = bundle->texts.find(lang, b.label);
             const std::string said = shown ? std::string(text::strip_punctuation(text::normalize(shown->text))) : "";
-            if (!said.empty() && bundle->words.says(a.label, said)) {
+            if (!said.empty() && bundle->words.says(a.label, said, n.text)) {
               problems.push_back(c.lexicon_dir + "/answers.yaml: '" + said + "', a word for " + a.label +
                                  ", is the label of another option of node '" + id + "' of " + f->file + " (" +
                                  b.label + " in " + lang + "); a reply could not say which");

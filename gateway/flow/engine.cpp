@@ -552,18 +552,20 @@ const choice* by_label(const std::vector<choice>& opts, const std::string& typed
 }
 
 // The option whose label a reply says in other words (lexicon/answers.yaml: «میام» for
-// «می‌آیم», "coming"), alone or with that option's number first or last («۱ میام»).
-// `refused` when the number is another option's («۲ میام»: which one did they mean?).
+// «می‌آیم», "coming"), alone or with that option's number first or last («۱ میام»);
+// those listed for `question` (the question's text) alone too. `refused` when the number is another
+// option's («۲ میام»: which one did they mean?).
 struct other_words {
   const choice* option = nullptr;
   bool refused = false;
 };
-other_words by_other_words(const std::vector<choice>& opts, std::string_view typed, const text::lexicon& words) {
+other_words by_other_words(const std::vector<choice>& opts, std::string_view typed,
+                           const text::lexicon& words, std::string_view question) {
   if (text::asks_back(typed)) return {};
   const auto said_by = [&](std::string_view s) -> const choice* {
     const choice* found = nullptr;
     for (const auto& c : opts) {
-      if (c.literal || !words.says(c.label, s)) continue;
+      if (c.literal || !words.says(c.label, s, question)) continue;
       if (found) return nullptr;  // two options with one label: neither is named
       found = &c;
     }
@@ -624,7 +626,7 @@ std::optional<answer> read_answer_as_typed(const node& n, const std::optional<st
       }
       if (v) return std::nullopt;
       if (const choice* c = by_label(*opts, typed, ctx)) return answer{c->value, c->next};
-      if (const auto other = by_other_words(*opts, typed, words); other.option) {
+      if (const auto other = by_other_words(*opts, typed, words, n.text); other.option) {
         return answer{other.option->value, other.option->next};
       } else if (other.refused) {
         return std::nullopt;

@@ -126,15 +126,23 @@ void lexicon::load_answers(const std::string& file, std::vector<std::string>& pr
       r.problem(entry, "each item of 'labels' maps 'for' and languages to lists of words");
       continue;
     }
-    const auto keys = r.text_list(entry, "for", "labels");
-    if (keys.empty()) {
+    const auto labelled = r.text_list(entry, "for", "labels");
+    if (labelled.empty()) {
       r.problem(entry, "an item of 'labels' without 'for': which option's label do its words say?");
       continue;
+    }
+    // `asked`: only where a question of those texts offers the label ("don't call" is no to
+    // "may the team call you?", never to "is anyone hurt?"), kept as "<label>@<question>".
+    const auto asked = entry["asked"].IsDefined() ? r.text_list(entry, "asked", "labels") : std::vector<std::string>{};
+    std::vector<std::string> keys;
+    for (const auto& k : labelled) {
+      if (asked.empty()) keys.push_back(k);
+      for (const auto& q : asked) keys.push_back(k + "@" + q);
     }
     std::string as;
     for (const auto& k : keys) as += (as.empty() ? "" : ", ") + k;
     for (const auto& lang : entry) {
-      if (lang.first.Scalar() == "for") continue;
+      if (lang.first.Scalar() == "for" || lang.first.Scalar() == "asked") continue;
       for (const auto& w : r.text_list(entry, lang.first.Scalar(), "labels")) {
         const std::string word = std::string(strip_punctuation(normalize(w)));
         if (word.empty()) {
@@ -155,10 +163,12 @@ std::optional<long> lexicon::number(std::string_view normalized) const {
   return it == numbers_.end() ? std::nullopt : std::optional<long>(it->second);
 }
 
-bool lexicon::says(std::string_view label, std::string_view normalized) const {
+bool lexicon::says(std::string_view label, std::string_view normalized, std::string_view question) const {
   if (asks_back(normalized)) return false;
   const auto it = labels_.find(strip_punctuation(normalized));
-  return it != labels_.end() && std::find(it->second.begin(), it->second.end(), label) != it->second.end();
+  if (it == labels_.end()) return false;
+  const auto has = [&](const std::string& key) { return std::find(it->second.begin(), it->second.end(), key) != it->second.end(); };
+  return has(std::string(label)) || (!question.empty() && has(std::string(label) + "@" + std::string(question)));
 }
 
 std::vector<std::pair<std::string, bool>> lexicon::entries() const {

@@ -22,7 +22,8 @@ class lexicon {
   static lexicon load(const std::string& file, std::vector<std::string>& problems);
 
   // Adds `file` (lexicon/answers.yaml): `numbers: {<lang>: {1: [..], ..}}` and
-  // `labels: [{for: [<text key>, ..], <lang>: [..]}, ..]`. A word listed twice, or also a yes/no word, is a
+  // `labels: [{for: [<text key>, ..], asked: [<text key>, ..], <lang>: [..]}, ..]` (`asked`
+  // optional: the questions the words answer; any by default). A word listed twice, or also a yes/no word, is a
   // problem: a reply could not say which it meant.
   void load_answers(const std::string& file, std::vector<std::string>& problems);
 
@@ -48,8 +49,9 @@ class lexicon {
   std::optional<long> number(std::string_view normalized) const;
 
   // Whether `normalized` is one of the other words of the option labelled with text `label`,
-  // in any language: «میام» for appointments.will_come («می‌آیم»).
-  bool says(std::string_view label, std::string_view normalized) const;
+  // in any language: «میام» for appointments.will_come («می‌آیم»); with `question`, the text
+  // of the question offering it, also those listed for that question alone (`asked`).
+  bool says(std::string_view label, std::string_view normalized, std::string_view question = {}) const;
 
   bool empty() const { return yes_.empty() && no_.empty(); }
 
@@ -65,7 +67,8 @@ class lexicon {
   std::vector<std::string> thanks_;  // and courtesies; longest first: "thank you" before "thank"
   std::set<std::string, std::less<>> acknowledge_;  // yes words that may only say "I read it"
   std::map<std::string, long, std::less<>> numbers_;         // word → number
-  std::map<std::string, std::vector<std::string>, std::less<>> labels_;  // word → the labels' text keys
+  // word → the labels' text keys, "<label>@<question>" for those of one question
+  std::map<std::string, std::vector<std::string>, std::less<>> labels_;
 };
 
 }  // namespace paygham::text
