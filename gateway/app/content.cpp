@@ -270,6 +270,24 @@ void check_sensitive(const runner::content& bundle, const text::term_list& terms
   });
 }
 
+// R-S10: a clinic's name goes in every SMS about a visit there (the confirmation, each
+// reminder, a cancellation), so it names no care, status or people either: "Counselling
+// centre" would tell whoever reads the phone what the visit is for.
+void check_clinic_names(const runner::content& bundle, const std::string& file,
+                        const text::term_list& terms, std::vector<std::string>& problems) {
+  for (const auto& clinic : bundle.clinics.all()) {
+    for (const auto& [lang, name] : clinic.name) {
+      if (const std::string term = terms.find(name); !term.empty()) {
+        problems.push_back(
+            file + ": clinic '" + clinic.id + "': its name in " + lang + " ('" + name +
+            "') names '" + term +
+            "' (lexicon/sensitive.yaml), and goes in every SMS about a visit there: the " +
+            "phone may be shared (R-S10); name the clinic by its place");
+      }
+    }
+  }
+}
+
 // What a placeholder reveals of a person that no SMS may show, or nullptr: a name (the
 // contact's name fields, `{contact.name}`, `{contact.father_name}`, or a run's `{name}`), or
 // where they live (`{address}`, `{contact.home_address}`).
@@ -782,7 +800,8 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
     }
   }
   const auto in_no_templates = [&](const std::string& key) {
-    return std::none_of(langs.begin(), langs.end(), [&](const std::string& l) { return bundle->texts.find(l, key); });
+    return std::none_of(langs.begin(), langs.end(),
+                        [&](const std::string& l) { return bundle->texts.find(l, key); });
   };
   for (const auto& label : labels) {
     if (in_no_templates(label)) {
@@ -890,7 +909,9 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
       }
     }
   }
-  check_sensitive(*bundle, text::term_list::load(c.lexicon_dir + "/sensitive.yaml", problems), known, problems);
+  const auto sensitive = text::term_list::load(c.lexicon_dir + "/sensitive.yaml", problems);
+  check_sensitive(*bundle, sensitive, known, problems);
+  check_clinic_names(*bundle, c.clinics_file, sensitive, problems);
   check_personal(*bundle, known, problems);
   check_contact_fields(*bundle, c, problems);
   text::lint_templates(bundle->texts, problems, warnings);

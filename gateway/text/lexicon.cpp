@@ -133,7 +133,8 @@ void lexicon::load_answers(const std::string& file, std::vector<std::string>& pr
     }
     // `asked`: only where a question of those texts offers the label ("don't call" is no to
     // "may the team call you?", never to "is anyone hurt?"), kept as "<label>@<question>".
-    const auto asked = entry["asked"].IsDefined() ? r.text_list(entry, "asked", "labels") : std::vector<std::string>{};
+    const auto asked = entry["asked"].IsDefined() ? r.text_list(entry, "asked", "labels")
+                                                  : std::vector<std::string>{};
     std::vector<std::string> keys;
     for (const auto& k : labelled) {
       if (asked.empty()) keys.push_back(k);
@@ -163,12 +164,16 @@ std::optional<long> lexicon::number(std::string_view normalized) const {
   return it == numbers_.end() ? std::nullopt : std::optional<long>(it->second);
 }
 
-bool lexicon::says(std::string_view label, std::string_view normalized, std::string_view question) const {
+bool lexicon::says(std::string_view label, std::string_view normalized,
+                   std::string_view question) const {
   if (asks_back(normalized)) return false;
   const auto it = labels_.find(strip_punctuation(normalized));
   if (it == labels_.end()) return false;
-  const auto has = [&](const std::string& key) { return std::find(it->second.begin(), it->second.end(), key) != it->second.end(); };
-  return has(std::string(label)) || (!question.empty() && has(std::string(label) + "@" + std::string(question)));
+  const auto has = [&](const std::string& key) {
+    return std::find(it->second.begin(), it->second.end(), key) != it->second.end();
+  };
+  return has(std::string(label)) ||
+         (!question.empty() && has(std::string(label) + "@" + std::string(question)));
 }
 
 std::vector<std::pair<std::string, bool>> lexicon::entries() const {

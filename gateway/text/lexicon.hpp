@@ -23,8 +23,8 @@ class lexicon {
 
   // Adds `file` (lexicon/answers.yaml): `numbers: {<lang>: {1: [..], ..}}` and
   // `labels: [{for: [<text key>, ..], asked: [<text key>, ..], <lang>: [..]}, ..]` (`asked`
-  // optional: the questions the words answer; any by default). A word listed twice, or also a yes/no word, is a
-  // problem: a reply could not say which it meant.
+  // optional: the questions the words answer; any by default). A word listed twice, or also a
+  // yes/no word, is a problem: a reply could not say which it meant.
   void load_answers(const std::string& file, std::vector<std::string>& problems);
 
   void add(bool yes, std::string_view word);
@@ -49,9 +49,10 @@ class lexicon {
   std::optional<long> number(std::string_view normalized) const;
 
   // Whether `normalized` is one of the other words of the option labelled with text `label`,
-  // in any language: «میام» for appointments.will_come («می‌آیم»); with `question`, the text
-  // of the question offering it, also those listed for that question alone (`asked`).
-  bool says(std::string_view label, std::string_view normalized, std::string_view question = {}) const;
+  // in any language: «میام» for appointments.will_come («می‌آیم»); with `question`, the
+  // text of the question offering it, also those listed for that question alone (`asked`).
+  bool says(std::string_view label, std::string_view normalized,
+            std::string_view question = {}) const;
 
   bool empty() const { return yes_.empty() && no_.empty(); }
 

@@ -78,6 +78,25 @@ TEST_CASE("flow: lint lets an SMS menu list the services and a health worker's o
   }
 }
 
+TEST_CASE(
+    "flow: lint refuses a clinic whose name says what its visits are for, naming the clinic and "
+    "the word",
+    "[flow]") {
+  auto cfg = app::load_config(std::string(PAYGHAM_SOURCE_DIR) + "/config/paygham.yaml");
+  REQUIRE(cfg);
+  const std::string file = test::fixture_path("clinics/named_for_care.yaml");
+  cfg.value().clinics_file = file;
+  std::vector<std::string> problems;
+  app::load_content(cfg.value(), problems);
+  std::vector<std::string> about_names;
+  for (const auto& p : problems) {
+    if (p.find(": clinic '") != std::string::npos) about_names.push_back(p);
+  }
+  REQUIRE(about_names.size() == 1);
+  CHECK(about_names.front().rfind(file + ": clinic 'tabesh': its name in fa", 0) == 0);
+  CHECK_THAT(about_names.front(), Catch::Contains("names 'مشاوره' (lexicon/sensitive.yaml)"));
+}
+
 TEST_CASE("flow: lint refuses answer words a reply could read two ways, with the file and the word", "[flow]") {
   const auto files = test::fixture_files("lexicon/broken", ".yaml");
   REQUIRE(files.size() >= 8);

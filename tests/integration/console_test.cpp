@@ -516,6 +516,14 @@ TEST_CASE(
   r = s.call("PUT", "/api/v1/clinics/file", json{{"yaml", moved}}.dump());
   CHECK(r.status == 422);
   CHECK_THAT(r.body, Catch::Contains("only its names change here, not its 'time_zone'"));
+  // A name that says what the visits are for goes in every SMS about them (R-S10).
+  std::string telling = renamed;
+  telling.replace(telling.find("fa: خانه هلال مشهد"), std::string("fa: خانه هلال مشهد").size(),
+                  "fa: مرکز مشاوره مشهد");
+  r = s.call("PUT", "/api/v1/clinics/file", json{{"yaml", telling}}.dump());
+  CHECK(r.status == 422);
+  CHECK_THAT(r.body, Catch::Contains("clinic 'mashhad': its name in fa") &&
+                         Catch::Contains("names 'مشاوره' (lexicon/sensitive.yaml)"));
   // Not a clinics file at all (found by the HTTP fuzzer): refused, not a 500.
   r = s.call("PUT", "/api/v1/clinics/file", json{{"yaml", "id: x"}}.dump());
   CHECK(r.status == 422);
