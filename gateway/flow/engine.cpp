@@ -158,10 +158,16 @@ class renderer {
     return shown;
   }
 
-  // `pattern` with its {variables} filled in, unformatted (action arguments).
-  std::string fill(std::string_view pattern, const text::formatter* fmt = nullptr) const {
+  // `pattern` with its {variables} filled in (an unknown one left as written, to show).
+  std::string fill(std::string_view pattern, const text::formatter* fmt) const {
     return text::render(
         pattern, [&](std::string_view name) { return value(name); }, fmt);
+  }
+
+  // An action's argument: one not set on the way here is empty (lint has checked each name
+  // is the flow's): a province never answered is no province, never the words "{report_area}".
+  std::string argument(std::string_view pattern) const {
+    return text::render(pattern, [&](std::string_view name) { return value(name).value_or(""); });
   }
 
  private:
@@ -417,7 +423,7 @@ void advance(const definition& f, std::string node_id, outcome& out, output& o,
       }
       case node_kind::action: {
         action_call call{n->action, {}};
-        for (const auto& [k, v] : n->args) call.args[k] = r.fill(v);
+        for (const auto& [k, v] : n->args) call.args[k] = r.argument(v);
         out.action = std::move(call);
         out.next.node = n->id;
         return finish(out, o, ctx);

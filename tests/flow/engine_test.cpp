@@ -285,6 +285,24 @@ TEST_CASE("engine: a data menu's items may be texts of the person's language, wi
   CHECK(bad.screen == "Service unavailable.");
 }
 
+TEST_CASE("engine: a variable no answer set is empty in an action's arguments, never its name",
+          "[flow]") {
+  fixture fx("flows/data", "unanswered",
+             {{"en", "unanswered.which", "Which province?"},
+              {"en", "unanswered.herat", "Herat"},
+              {"en", "unanswered.done", "Thank you."},
+              {"en", "common.invalid", "Send 1."},
+              {"en", "common.error", "Service unavailable."}});
+  const auto ctx = fx.ctx(flow::medium::sms);
+  auto out = flow::start(*fx.f, ctx);
+  for (int i = 0; i < 3 && !out.action; ++i) out = flow::resume(*fx.f, out.next, "Kabul road", ctx);
+  REQUIRE(out.action);
+  CHECK(out.action->name == "inbox.save");
+  CHECK(out.action->args.at("area").empty());
+  CHECK(out.action->args.at("where") == " road");
+  CHECK(out.action->args.at("text") == "a shell");
+}
+
 TEST_CASE(
     "engine: a variable an action filled with a data item shows as the item, never one a person "
     "typed",
