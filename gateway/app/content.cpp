@@ -613,6 +613,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
     bundle->hurt_words = text::term_list::load(urgent, problems, "hurt", folded);
     bundle->nobody_words = text::term_list::load(urgent, problems, "nobody", folded);
     bundle->help_words = text::term_list::load(urgent, problems, "help", generous);
+    bundle->calling_words = text::term_list::load(urgent, problems, "calling", generous);
   }
   if (!c.clinics_file.empty()) {
     bundle->clinics = schedule::clinic_list::load(c.clinics_file, problems);

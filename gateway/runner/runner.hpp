@@ -74,6 +74,9 @@ struct content {
   text::term_list hurt_words;
   text::term_list nobody_words;
   text::term_list help_words;
+  // Of being called back ("call me", "don't call", «به برادرم زنگ بزنید»): taken out before
+  // words of who is hurt are read ("me", «برادرم» there are no one hurt).
+  text::term_list calling_words;
   schedule::clinic_list clinics;  // clinics people can book (config `clinics:`)
   text::district_table districts;  // each area's districts, as people write them (config `districts:`)
   // Earlier versions of flows, by content hash, kept across reloads so that a run finishes on
@@ -521,7 +524,7 @@ class runner {
                    const core::inbound_sms& answer, std::int64_t run_id, sms_outcome& result) const;
   // Who or how someone is hurt (lexicon/urgent.yaml `hurt`), a call for help (`help`), or a
   // count with words ("2 casualties", «۲نفر»): to "is anyone hurt?", urgent even when it
-  // answers no option.
+  // answers no option. Not words of being called back ("don't call me", `calling`), but for help.
   static bool tells_of_hurt(const content& c, std::string_view text);
   free_text to_inbox(store::tx& tx, const content& c, const store::contact& who,
                      const core::inbound_sms& sms, std::int64_t run_id, const std::string& flow_id,

@@ -4,6 +4,7 @@
 #include "gateway/runner/screens.hpp"
 
 #include <algorithm>
+#include <sstream>
 #include <utility>
 
 #include "gateway/actions/appointments.hpp"
@@ -425,11 +426,37 @@ void runner::heed_answer(store::tx& tx, const content& c, const store::contact& 
   to_inbox(tx, c, who, answer, run_id, f.id, result, help);
 }
 
+namespace {
+
+// `text`, normalised, without the words of being called back (urgent.yaml `calling`): "don't
+// call me" leaves nothing, "my son is hurt, call me" leaves "my son is hurt".
+std::string without_calling(const content& c, std::string_view text) {
+  std::string out;
+  std::istringstream words(c.calling_words.without(text));
+  for (std::string word; words >> word;) {
+    if (word != "·") out += (out.empty() ? "" : " ") + word;  // the gap where words were taken
+  }
+  return out;
+}
+
+// Who or how someone is hurt (urgent.yaml `hurt`: «پسرم», "two people", «ټپي»), not who is
+// to be called ("don't call me", «به برادرم زنگ بزنید»).
+bool names_someone_hurt(const content& c, std::string_view text) {
+  return !c.hurt_words.find(without_calling(c, text)).empty();
+}
+
+}  // namespace
+
 bool runner::tells_of_hurt(const content& c, std::string_view text) {
-  if (!c.hurt_words.find(text).empty() || !c.help_words.find(text).empty()) return true;
+  if (!c.help_words.find(text).empty()) return true;
+  // Who or how, with a denial too («پسرم حالش خوب نیست»), in any part of the message but one
+  // that says nobody is ("don't call, nobody is hurt").
+  for (const auto part : text::clauses_of(text)) {
+    if (!c.nobody_words.whole(part) && names_someone_hurt(c, part)) return true;
+  }
   // How many, in words not read ("2 casualties", «۲ تا», «۲نفر», "2 yes"): not 2 for no, nor "2
-  // no", "2 nobody", "2 thanks", "2 ok thanks".
-  const std::string typed = text::normalize(text);
+  // no", "2 nobody", "2 thanks", "2 ok thanks", nor "2 dont call" (the words of calling gone).
+  const std::string typed = without_calling(c, text);
   const auto [count, after] = text::split_number(typed);
   const std::string_view rest = c.words.without_thanks(after);
   if (!count || *count < 2 || rest.empty() || !text::has_letters(rest)) return false;
@@ -727,10 +754,10 @@ std::optional<runner::taken_in_words> runner::option_in_words(const content& c, 
     return std::nullopt;
   }
   // «پسرم», "two people", «ټپي» (hurt) are its yes, words that tell of no one in danger
-  // elsewhere ("my back hurts"); not after a no ("no, not me", «نه، پسرم سالمه»), which a
-  // person reads (to_inbox).
+  // elsewhere ("my back hurts"); not after a no ("no, not me", «نه، پسرم سالمه»), nor of being
+  // called ("don't call me", «به برادرم زنگ بزنید»), which a person reads (to_inbox).
   const bool starts_no = words_say_no(c.words, first_word(typed).first);
-  if (yes && !self_harm && !denied && !starts_no && !c.hurt_words.find(text).empty()) {
+  if (yes && !self_harm && !denied && !starts_no && names_someone_hurt(c, text)) {
     return taken_in_words{*yes, true};
   }
   // "yes, two people", «بلی، دو نفر», "1 two people": that option, more said than asked.
