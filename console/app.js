@@ -1501,7 +1501,7 @@ async function clinicsFilePage() {
     return;
   }
   yamlEditor({
-    name: t('clinics_file'), text: got.yaml, version: got.version, changedSince: 'clinics_changed_since',
+    name: t('clinics_file'), title: t('clinics_file'), text: got.yaml, version: got.version, changedSince: 'clinics_changed_since',
     intro: h('p', { class: 'muted' }, t('clinics_file_intro')),
     load: () => api('GET', '/clinics/file'),
     publish: (yaml, version) => api('PUT', '/clinics/file', { yaml, version }),
@@ -1511,8 +1511,9 @@ async function clinicsFilePage() {
 // A YAML file edited in the page: numbered lines, lint's problems at theirs (Check, when the
 // server can check without publishing), and Make live showing what changes against the
 // version live now before a second click makes it live, refused when someone else made
-// another live since it was opened. `load`, `check`, `publish`, `rollback` call the API.
-function yamlEditor({ name, text, version, changedSince, intro = '', load, check, publish, rollback, below }) {
+// another live since it was opened. `load`, `check`, `publish`, `rollback` call the API;
+// `title` is a file's name left to right, unless given (a translated one).
+function yamlEditor({ name, title = ltr(name), text, version, changedSince, intro = '', load, check, publish, rollback, below }) {
   let live = text;  // the version the server runs now
   const gutter = h('div', { class: 'gutter', 'aria-hidden': 'true' });
   const area = h('textarea', { id: 'yaml', spellcheck: false, wrap: 'off', 'aria-label': name });
@@ -1582,7 +1583,7 @@ function yamlEditor({ name, text, version, changedSince, intro = '', load, check
     }
   };
   drawGutter();
-  show(h('h1', {}, ltr(name)), intro,
+  show(h('h1', {}, title), intro,
     h('div', { class: 'editor' }, gutter, area),
     h('p', { class: 'row' }, check ? h('button', { id: 'check', onclick: run('check') }, t('check')) : '',
       h('button', { id: 'publish', onclick: run('publish') }, t('publish')),

@@ -815,6 +815,33 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
                          "', which no templates file has");
     }
   }
+  // Words `asked` by a question of these flows are for a menu of that text offering the label:
+  // else they answer nothing, and the person is asked again. (A question of a flow this
+  // deployment does not run asks nothing.)
+  std::set<std::string> offered;  // "<label>@<question>" of every menu
+  std::set<std::string> node_texts;
+  for (const auto& f : bundle->flows.all()) {
+    for (const auto& [id, n] : f->nodes) {
+      node_texts.insert(n.text);
+      for (const auto& o :
+           n.ask == flow::ask_kind::menu ? n.options : std::vector<flow::option>{}) {
+        offered.insert(o.label + "@" + n.text);
+      }
+    }
+  }
+  std::set<std::string> said_unoffered;
+  for (const auto& [word, keys] : bundle->words.label_words()) {
+    for (const auto& key : keys) {
+      const auto at = key.find('@');
+      if (at == std::string::npos || offered.count(key) || !node_texts.count(key.substr(at + 1)) ||
+          !said_unoffered.insert(key).second) {
+        continue;
+      }
+      problems.push_back(c.lexicon_dir + "/answers.yaml: words for '" + key.substr(0, at) +
+                         "' asked by '" + key.substr(at + 1) +
+                         "', but no menu of that text offers it ('" + word + "')");
+    }
+  }
   // Nor another option's label, in any language, where both are offered.
   for (const auto& f : bundle->flows.all()) {
     for (const auto& [id, n] : f->nodes) {
@@ -912,7 +939,12 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   }
   const auto sensitive = text::term_list::load(c.lexicon_dir + "/sensitive.yaml", problems);
   check_sensitive(*bundle, sensitive, known, problems);
-  check_clinic_names(*bundle, c.clinics_file, sensitive, problems);
+  // With endings ("refugees", «مشاوره‌ای»): a name is the clinic's own words, read
+  // generously.
+  check_clinic_names(*bundle, c.clinics_file,
+                     text::term_list::load(c.lexicon_dir + "/sensitive.yaml", problems, {},
+                                           text::term_list::reading::generous),
+                     problems);
   check_personal(*bundle, known, problems);
   check_contact_fields(*bundle, c, problems);
   text::lint_templates(bundle->texts, problems, warnings);
