@@ -135,6 +135,13 @@ void lexicon::load_answers(const std::string& file, std::vector<std::string>& pr
     // "may the team call you?", never to "is anyone hurt?"), kept as "<label>@<question>".
     const auto asked = entry["asked"].IsDefined() ? r.text_list(entry, "asked", "labels")
                                                   : std::vector<std::string>{};
+    if (entry["asked"].IsDefined() && asked.empty()) {
+      // Left empty, its words would answer every question: "don't call" a no to "is anyone hurt?".
+      r.problem(
+          entry["asked"],
+          "'asked' names no question: list the texts of those its words answer, or remove it");
+      continue;
+    }
     std::vector<std::string> keys;
     for (const auto& k : labelled) {
       if (asked.empty()) keys.push_back(k);
