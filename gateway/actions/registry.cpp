@@ -29,11 +29,16 @@ const registry& registry::builtin() {
            "sets transfer_code: 6 digits that move the person's args.topic subscriptions to the number sending "
            "them within 30 days; outcome ok",
            {"topic"}});
-    b.add({"subscriptions.transfer", subscriptions_transfer,
-           "moves args.topic's subscriptions of the code args.code to the person; sets area; outcome ok, own_number "
-           "(sent from the code's own number: nothing moves), wrong, not_code (words without 6 digits), blocked (5 "
+    b.add({"subscriptions.transfer",
+           subscriptions_transfer,
+           "moves args.topic's subscriptions of the code args.code to the person; sets area; "
+           "outcome ok, own_number "
+           "(sent from the code's own number: nothing moves), wrong, not_code (words without 6 "
+           "digits, or a number of 1 or 2 digits), blocked (5 "
            "wrong codes in a day)",
-           {"topic", "code"}, {}, {"renew"}});
+           {"topic", "code"},
+           {},
+           {"renew"}});
     b.add({"subscriptions.lessons", subscriptions_lessons,
            "starts args.topic's education series: the flow at args.node by SMS on each of args.days (1,4,8: days "
            "from today) at args.time, {occurrence} its number; with args.region (AF) only for that country's "

@@ -165,8 +165,12 @@ flow::action_result subscriptions_transfer(store::tx& t, const request& r) {
     }
   }
   // «ماین در سرک نزدیک مکتب دیدم», "MINE near km 12, 150 m from school 7": words, not one
-  // group of six digits. A report or a question, not a wrong code (nor counted as one).
-  if (text::has_letters(given) && !(one_group && code.size() == 6)) return {"not_code", {}};
+  // group of six digits. A report or a question, not a wrong code (nor counted as one); nor is
+  // "MINE 4", "MINE 22": a number of a menu, never a code mistyped.
+  if ((text::has_letters(given) && !(one_group && code.size() == 6)) ||
+      (one_group && code.size() < 3)) {
+    return {"not_code", {}};
+  }
   if (t.transfer_failures(r.contact_id, t.now() - 24 * 3'600'000) >= wrong_codes_a_day) return {"blocked", {}};
   const auto moved = code.size() == 6 ? t.use_transfer_code(code, topic, r.contact_id, r.channel_id) : std::nullopt;
   if (!moved) {
