@@ -96,6 +96,11 @@ const WORDS = {
     n_same: 'That is already their number.', n_took_in: 'What the new number sent before is now theirs.',
     n_confirm: 'This number wrote to Paygham before. If it is their new SIM, what it sent becomes theirs.',
     n_confirm_send: 'It is their new SIM',
+    other_numbers: 'Other numbers they write from', o_none: 'none', o_other: 'Another number', o_add: 'Add number', o_remove: 'Remove',
+    o_hint: 'A second SIM: what they send from it is theirs and is answered on it; reminders and alerts still go to the number above.',
+    o_added: 'Number added.', o_removed: 'Number removed: it is nobody\'s now. Messages they stopped stay stopped on it too.',
+    o_confirm: 'This number wrote to Paygham before. If it is their SIM, what it sent becomes theirs.',
+    o_confirm_send: 'It is their SIM',
   },
   prs: {
     parties: 'چه کسانی پیام‌ها را می‌خوانند', parties_intro: 'به جز کسانی که از این صفحه کار می‌گیرند، این سازمان‌ها متن پیام‌هایی را که پیغام می‌فرستد و می‌گیرد، خوانده می‌توانند. با هر کدام توافق‌نامهٔ کتبی لازم است: پیام‌ها فقط برای همین خدمت به کار می‌روند، به کس دیگری داده نمی‌شوند، بیشتر از مدت توافق‌شده نگه‌داری نمی‌شوند و هر افشای اطلاعات گزارش داده می‌شود.',
@@ -184,8 +189,13 @@ const WORDS = {
     vp_closed: 'پس از ۱۵ رمز غلط پی‌هم بسته شد: شاید کسی حدس می‌زده؛ فقط برای خود شخص پاکش کنید.',
     n_moved: 'نمبر تغییر کرد: {0} پیام در انتظار به نمبر نو فرستاده می‌شود.',
     n_same: 'این از قبل نمبر خود او است.', n_took_in: 'پیام‌هایی که نمبر نو قبلاً فرستاده بود، حالا به نام او ثبت است.',
-    n_confirm: 'این نمبر قبلاً به پیغام نوشته است. اگر سیم‌کارت نو او است، آنچه فرستاده به نام او ثبت می‌شود.',
+    n_confirm: 'این نمبر قبلاً به «پیغام» پیام فرستاده است. اگر سیم‌کارت نو او است، آنچه فرستاده به نام او ثبت می‌شود.',
     n_confirm_send: 'سیم‌کارت نو او است',
+    other_numbers: 'نمبرهای دیگری که از آن‌ها پیام می‌فرستد', o_none: 'هیچ‌کدام', o_other: 'نمبر دیگر', o_add: 'افزودن نمبر', o_remove: 'حذف',
+    o_hint: 'سیم‌کارت دوم: آنچه از آن می‌فرستد به نام او ثبت می‌شود و جواب به همان نمبر می‌رود؛ یادآوری‌ها و هشدارها باز هم به نمبر بالا فرستاده می‌شود.',
+    o_added: 'نمبر افزوده شد.', o_removed: 'نمبر حذف شد و حالا به هیچ‌کس تعلق ندارد. پیام‌هایی که او بند کرده بود، به این نمبر هم فرستاده نمی‌شود.',
+    o_confirm: 'این نمبر قبلاً به «پیغام» پیام فرستاده است. اگر سیم‌کارت خودش است، آنچه فرستاده به نام او ثبت می‌شود.',
+    o_confirm_send: 'سیم‌کارت خودش است',
   },
   fa: {
     parties: 'چه کسانی پیام‌ها را می‌خوانند', parties_intro: 'به جز کسانی که با این صفحه کار می‌کنند، این سازمان‌ها می‌توانند متن پیام‌هایی را که پیغام می‌فرستد و دریافت می‌کند بخوانند. با هر کدام باید قرارداد کتبی وجود داشته باشد: پیام‌ها فقط برای همین خدمت استفاده شوند، به شخص دیگری داده نشوند، بیشتر از مدت توافق‌شده نگهداری نشوند و هر نشت اطلاعات گزارش شود.',
@@ -274,8 +284,13 @@ const WORDS = {
     vp_closed: 'پس از ۱۵ رمز اشتباه پشت سر هم بسته شد: شاید کسی حدس می‌زده؛ فقط برای خود فرد پاکش کنید.',
     n_moved: 'شماره تغییر کرد: {0} پیام در انتظار به شماره جدید ارسال می‌شود.',
     n_same: 'این همان شماره فعلی اوست.', n_took_in: 'پیامک‌هایی که شماره جدید قبلاً ارسال کرده بود، اکنون به نام او ثبت شده است.',
-    n_confirm: 'این شماره قبلاً به پیغام پیامک ارسال کرده است. اگر سیم‌کارت جدید اوست، آن پیامک‌ها به نام او ثبت می‌شوند.',
+    n_confirm: 'این شماره قبلاً به «پیغام» پیامک ارسال کرده است. اگر سیم‌کارت جدید اوست، آن پیامک‌ها به نام او ثبت می‌شوند.',
     n_confirm_send: 'سیم‌کارت جدید اوست',
+    other_numbers: 'شماره‌های دیگری که از آن‌ها پیامک می‌فرستد', o_none: 'موردی نیست', o_other: 'شماره دیگر', o_add: 'افزودن شماره', o_remove: 'حذف',
+    o_hint: 'سیم‌کارت دوم: آنچه از آن می‌فرستد به نام او ثبت می‌شود و پاسخ به همان شماره می‌رود؛ یادآوری‌ها و هشدارها همچنان به شماره بالا ارسال می‌شوند.',
+    o_added: 'شماره اضافه شد.', o_removed: 'شماره حذف شد و اکنون متعلق به کسی نیست. پیامک‌هایی که قطع کرده بود، به این شماره هم ارسال نمی‌شوند.',
+    o_confirm: 'این شماره قبلاً به «پیغام» پیامک ارسال کرده است. اگر سیم‌کارت اوست، آن پیامک‌ها به نام او ثبت می‌شوند.',
+    o_confirm_send: 'سیم‌کارت اوست',
   },
   ps: {
     parties: 'څوک پیغامونه لولي', parties_intro: 'پرته له هغو کسانو چې له دې پاڼې کار اخلي، دا ادارې د هغو پیغامونو متن لوستلی شي چې پیغام یې لېږي او ترلاسه کوي. له هرې یوې سره لیکلی تړون پکار دی: پیغامونه یوازې د همدې خدمت لپاره کارول کېږي، بل چا ته نه ورکول کېږي، له ټاکلې مودې زیات نه ساتل کېږي، او د معلوماتو د هر ډول افشا راپور ورکول کېږي.',
@@ -364,8 +379,13 @@ const WORDS = {
     vp_closed: 'له ۱۵ پرله‌پسې غلطو رمزونو وروسته بند شو: کېدای شي څوک اټکل کوي؛ یوازې د هغه کس لپاره یې پاک کړئ.',
     n_moved: 'شمېره بدله شوه. نوې شمېرې ته د لېږلو په تمه پیغامونه: {0}',
     n_same: 'دا یې همدا اوسنۍ شمېره ده.', n_took_in: 'هغه پیغامونه چې نوې شمېرې مخکې لېږلي وو، اوس د همدې کس په نوم ثبت دي.',
-    n_confirm: 'دې شمېرې مخکې پیغام ته لیکلي دي. که دا یې نوی سیم وي، هغه پیغامونه به د همدې کس په نوم ثبت شي.',
+    n_confirm: 'دې شمېرې مخکې «پیغام» ته لیکلي دي. که دا یې نوی سیم وي، هغه پیغامونه به د همدې کس په نوم ثبت شي.',
     n_confirm_send: 'دا یې نوی سیم دی',
+    other_numbers: 'نورې شمېرې چې له هغو پیغام لېږي', o_none: 'هېڅ', o_other: 'بله شمېره', o_add: 'شمېره زیاتول', o_remove: 'لرې کول',
+    o_hint: 'دوهم سیم: څه چې ترې لېږي د همدې کس په نوم ثبتېږي او ځواب همغې شمېرې ته ځي؛ یادونې او خبرتیاوې بیا هم پورتنۍ شمېرې ته لېږل کېږي.',
+    o_added: 'شمېره زیاته شوه.', o_removed: 'شمېره لرې شوه او اوس د هېچا نه ده. هغه پیغامونه چې بند یې کړي وو، دې شمېرې ته هم نه لېږل کېږي.',
+    o_confirm: 'دې شمېرې مخکې «پیغام» ته لیکلي دي. که دا یې سیم وي، هغه پیغامونه به د همدې کس په نوم ثبت شي.',
+    o_confirm_send: 'دا یې سیم دی',
   },
 };
 const LANGUAGES = [['en', 'English'], ['prs', 'دری'], ['ps', 'پښتو'], ['fa', 'فارسی']];
@@ -1372,6 +1392,40 @@ function numberForm(c) {
   h('button', { type: 'submit', id: 'contact-new-number-save' }, t('n_save')), said);
 }
 
+// The other numbers a person writes from (R-L6: a second SIM, often a dual-SIM phone), each
+// removable; the page opens again with what changed.
+function otherNumbers(c) {
+  const phone = h('input', { id: 'contact-other-number', dir: 'ltr', inputmode: 'tel', 'aria-describedby': 'contact-other-number-hint' });
+  const said = h('span', { role: 'status' });
+  const again = (notice) => { numberNotice = notice; contactsPage(`phone=${encodeURIComponent(c.phone)}`); };
+  const add = async (confirm) => {
+    try {
+      await api('POST', `/contacts/${c.id}/numbers`, { phone: phone.value.trim(), confirm });
+      again(t('o_added'));
+    } catch (err) {
+      if (err.body?.error?.code === 'confirm_needed') {
+        said.replaceChildren(h('span', { class: 'error' }, t('o_confirm')),
+          h('button', { type: 'button', id: 'contact-other-number-confirm', onclick: () => add(true) }, t('o_confirm_send')));
+      } else said.replaceChildren(failure(err));
+    }
+  };
+  const remove = async (other) => {
+    try {
+      await api('DELETE', `/contacts/${c.id}/numbers/${encodeURIComponent(other)}`);
+      again(t('o_removed'));
+    } catch (err) { said.replaceChildren(failure(err)); }
+  };
+  const list = c.other_numbers.length
+    ? h('ul', { id: 'contact-other-numbers' }, c.other_numbers.map((other, i) => h('li', {}, ltr(other), ' ',
+      h('button', { type: 'button', id: `contact-other-remove-${i}`, onclick: () => remove(other) }, t('o_remove')))))
+    : h('p', { id: 'contact-other-numbers', class: 'muted' }, t('o_none'));
+  return h('div', {}, h('h3', {}, t('other_numbers')), list,
+    h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); add(false); } },
+      h('div', {}, h('label', { for: 'contact-other-number' }, t('o_other')), phone,
+        h('div', { id: 'contact-other-number-hint', class: 'muted' }, t('o_hint'))),
+      h('button', { type: 'submit', id: 'contact-other-number-save' }, t('o_add')), said));
+}
+
 // The PIN a person chose for My visits (R-S12): cleared when they forgot it and ask at the clinic.
 function visitPin(c) {
   if (!c.visit_pin) return '';
@@ -1425,6 +1479,7 @@ async function contactsPage(query) {
     monthsForm(c),
     languagesForm(c),
     numberForm(c),
+    otherNumbers(c),
     // Every message to the person, on whichever number they had (R-L6).
     h('p', {}, h('a', { href: `#/messages?contact=${c.id}` }, t('c_messages')))),
   h('h2', {}, t('consents')),

@@ -1736,6 +1736,7 @@ json contact_json(store::tx& tx, const store::contact& c) {
   }
   json out{{"id", c.id},
            {"phone", c.phone},
+           {"other_numbers", tx.other_numbers(c.id)},
            {"opted_out", c.opted_out},
            {"unreachable", c.unreachable},
            {"shared_phone", record.shared_phone},
@@ -1881,58 +1882,89 @@ outcome clear_visit_pin(services&, store::tx& tx, const call& c) {
   return done;
 }
 
-// POST /api/v1/contacts/{id}/number: the person's new number (R-L6), their reminders, visits,
-// alerts and stops going with them; messages still waiting go to it.
-outcome change_number(services& s, store::tx& tx, const call& c) {
-  const auto id = text::read_id(c.value("id"));
-  if (!id) return refuse(404, "not_found", "no contact with that number");
-  const auto phone = mobile_in_body(s, c, ": their SMS and USSD need a mobile. Check it with the person");
-  if (const auto* bad = std::get_if<refusal>(&phone)) return outcome{400, json::object(), *bad};
-  const std::string& e164 = std::get<std::string>(phone);
-  store::number_request asked{e164, c.actor(), c.body.value("confirm", false),
-                              [&](std::string_view e164) { return s.runner.time_zone(e164); },
-                              [&](std::string_view field) { return s.runner.config().contact_fields.count(field) != 0; }};
-  const auto moved = store::change_number(tx, *id, asked);
+// What the person's number change (or other number) was refused for, as the API says it.
+std::optional<refusal> number_refusal(const store::number_change& r) {
   using o = store::number_change::outcome;
-  const std::string other = "contact " + std::to_string(moved.other);
-  switch (moved.result) {
-    case o::no_contact: return refuse(404, "not_found", "no contact with that number");
+  const std::string other = "contact " + std::to_string(r.other);
+  switch (r.result) {
+    case o::no_contact:
+      return refusal{404, "not_found", "no contact with that number"};
     case o::staff:
-      return refuse(409, "staff_number",
-                    "this is the number of a user of Paygham: change it with `paygham user`, not here");
+      return refusal{
+          409, "staff_number",
+          "this is the number of a user of Paygham: change it with `paygham user`, not here"};
     case o::confirm_needed:
-      return refuse(409, "confirm_needed",
-                    "that number wrote to Paygham before this change was recorded (" + other +
-                        "): if it is this person's new SIM, send again with \"confirm\": true, and what it sent and "
-                        "was sent becomes theirs",
-                    "confirm");
+      return refusal{409, "confirm_needed",
+                     "that number wrote to Paygham before this change was recorded (" + other +
+                         "): if it is this person's SIM, send again with \"confirm\": true, and "
+                         "what it sent and was sent becomes theirs",
+                     "confirm"};
     case o::taken: {
-      if (moved.held.front() == "user") {
-        return refuse(409, "number_taken", "that number is a user's of Paygham; it cannot be a person's too", "phone");
+      if (r.held.front() == "user") {
+        return refusal{409, "number_taken",
+                       "that number is a user's of Paygham; it cannot be a person's too", "phone"};
       }
-      if (moved.other == 0) {
-        return refuse(409, "number_taken",
-                      "someone who had that number before stopped messages, and the stop stays with the number "
-                      "(R-S7); if it is now this person's, they send START from it first",
-                      "phone");
+      if (r.held.front() == "numbers") {
+        return refusal{409, "number_taken",
+                       "that number is one of another person's other numbers (" + other +
+                           "); if it is now this person's, remove it from " + other + " first",
+                       "phone"};
+      }
+      if (r.other == 0) {
+        return refusal{409, "number_taken",
+                       "someone who had that number before stopped messages, and the stop stays "
+                       "with the number (R-S7); if it is now this person's, they send START from "
+                       "it first",
+                       "phone"};
       }
       static const std::map<std::string, std::string> words{
           {"stops", "stopped messages"},       {"series", "has reminders running"}, {"visits", "has visits booked"},
           {"subscriptions", "has alerts"},     {"consents", "gave consents"}};
       std::string what;
-      for (const auto& h : moved.held) what += (what.empty() ? "" : ", ") + words.at(h);
-      const bool stopped = moved.held.front() == "stops";
-      return refuse(409, "number_taken",
-                    "that number is another person's in Paygham (" + other + ", who " + what +
-                        "); if it is now this person's, " +
-                        (stopped ? "they send START from it first" : "those end first, or an admin erases " + other),
-                    "phone");
+      for (const auto& h : r.held) what += (what.empty() ? "" : ", ") + words.at(h);
+      const bool stopped = r.held.front() == "stops";
+      return refusal{409, "number_taken",
+                     "that number is another person's in Paygham (" + other + ", who " + what +
+                         "); if it is now this person's, " +
+                         (stopped ? "they send START from it first"
+                                  : "those end first, or an admin erases " + other),
+                     "phone"};
     }
     case o::unchanged:
-    case o::moved: break;
+    case o::moved:
+    case o::added:
+      break;
   }
+  return std::nullopt;
+}
+
+// A number change or another number, as asked in the body: the number (a mobile), who asks,
+// whether they confirm taking in the contact it has.
+std::variant<store::number_request, refusal> number_asked(services& s, const call& c) {
+  const auto phone =
+      mobile_in_body(s, c, ": their SMS and USSD need a mobile. Check it with the person");
+  if (const auto* bad = std::get_if<refusal>(&phone)) return *bad;
+  return store::number_request{
+      std::get<std::string>(phone), c.actor(), c.body.value("confirm", false),
+      [&s](std::string_view e164) { return s.runner.time_zone(e164); },
+      [&s](std::string_view field) { return s.runner.config().contact_fields.count(field) != 0; }};
+}
+
+// POST /api/v1/contacts/{id}/number: the person's new number (R-L6), their reminders, visits,
+// alerts and stops going with them; messages still waiting go to it.
+outcome change_number(services& s, store::tx& tx, const call& c) {
+  const auto id = text::read_id(c.value("id"));
+  if (!id) return refuse(404, "not_found", "no contact with that number");
+  const auto asked = number_asked(s, c);
+  if (const auto* bad = std::get_if<refusal>(&asked))
+    return outcome{bad->status, json::object(), *bad};
+  const auto& r = std::get<store::number_request>(asked);
+  const auto moved = store::change_number(tx, *id, r);
+  if (auto bad = number_refusal(moved)) return outcome{bad->status, json::object(), *bad};
+  using o = store::number_change::outcome;
   if (moved.result == o::moved) {
-    json detail{{"from", core::log::mask_phone(moved.old_phone)}, {"to", core::log::mask_phone(e164)},
+    json detail{{"from", core::log::mask_phone(moved.old_phone)},
+                {"to", core::log::mask_phone(r.phone)},
                 {"readdressed", moved.readdressed}};
     if (moved.other != 0) detail["took_in"] = moved.other;
     tx.audit(c.actor(), "contacts.number", "contact:" + std::to_string(*id), detail.dump());
@@ -1943,6 +1975,44 @@ outcome change_number(services& s, store::tx& tx, const call& c) {
   auto done = answer(std::move(out));
   done.changed_nothing = moved.result == o::unchanged;
   return done;
+}
+
+// POST /api/v1/contacts/{id}/numbers: another number the person writes from (R-L6: a second
+// SIM). What they send from it is theirs; what Paygham sends on its own goes to the main number.
+outcome add_other_number(services& s, store::tx& tx, const call& c) {
+  const auto id = text::read_id(c.value("id"));
+  if (!id) return refuse(404, "not_found", "no contact with that number");
+  const auto asked = number_asked(s, c);
+  if (const auto* bad = std::get_if<refusal>(&asked))
+    return outcome{bad->status, json::object(), *bad};
+  const auto& r = std::get<store::number_request>(asked);
+  const auto added = store::add_number(tx, *id, r);
+  if (auto bad = number_refusal(added)) return outcome{bad->status, json::object(), *bad};
+  if (added.result == store::number_change::outcome::added) {
+    json detail{{"number", core::log::mask_phone(r.phone)}};
+    if (added.other != 0) detail["took_in"] = added.other;
+    tx.audit(c.actor(), "contacts.number_add", "contact:" + std::to_string(*id), detail.dump());
+  }
+  json out = contact_json(tx, *tx.find_contact(*id));
+  if (added.other != 0) out["took_in"] = added.other;
+  auto done =
+      answer(std::move(out), added.result == store::number_change::outcome::added ? 201 : 200);
+  done.changed_nothing = added.result == store::number_change::outcome::unchanged;
+  return done;
+}
+
+// DELETE /api/v1/contacts/{id}/numbers/{number}: the person no longer writes from one of their
+// other numbers; a stop they made stays with it (R-S7).
+outcome remove_other_number(services& s, store::tx& tx, const call& c) {
+  const auto id = text::read_id(c.value("id"));
+  const auto phone = phone::parse_e164(c.value("number"), s.runner.config().region);
+  if (!phone) return refuse(400, "invalid_phone", phone.error(), "number");
+  if (!id || !tx.remove_number(*id, phone.value())) {
+    return refuse(404, "not_found", "that number is not one of the person's other numbers");
+  }
+  tx.audit(c.actor(), "contacts.number_remove", "contact:" + std::to_string(*id),
+           json{{"number", core::log::mask_phone(phone.value())}}.dump());
+  return answer(contact_json(tx, *tx.find_contact(*id)));
 }
 
 // The clinic a token may see: a health worker's own; "" (every clinic) for the others.
@@ -2528,6 +2598,21 @@ const std::vector<route>& routes() {
        "wrote before",
        {{"phone", "string"}, {"confirm", "boolean"}},
        {"phone"}},
+      {"POST",
+       "/api/v1/contacts/{id}/numbers",
+       {"admin", "operator"},
+       add_other_number,
+       "Another number the person writes from (a second SIM): what they send from it is theirs, "
+       "answers go back to it, and what Paygham sends on its own goes to their main number; "
+       "refused and confirmed as a new number is",
+       {{"phone", "string"}, {"confirm", "boolean"}},
+       {"phone"}},
+      {"DELETE",
+       "/api/v1/contacts/{id}/numbers/{number}",
+       {"admin", "operator"},
+       remove_other_number,
+       "The person no longer writes from one of their other numbers (any format); a stop they made "
+       "stays with it"},
       {"DELETE",
        "/api/v1/contacts/{id}/visit_pin",
        {"admin", "operator"},

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "gateway/store/tx.hpp"
 
@@ -20,30 +21,24 @@ std::vector<std::string> held_by(tx& t, const contact& c) {
   return held;
 }
 
-}  // namespace
-
-number_change change_number(tx& t, std::int64_t contact_id, const number_request& r) {
-  number_change out;
-  const auto found = t.find_contact(contact_id);
-  if (!found || found->erased()) return out;
-  if (found->phone == r.phone) {
-    out.result = number_change::outcome::unchanged;
-    return out;
-  }
-  if (t.find_user_by_phone(found->phone)) {
-    out.result = number_change::outcome::staff;
-    return out;
-  }
+// The checks a number passes before it is the person's (held by the caller): none of the ways
+// it may be someone else's. Fills `out` (taken, with what stands in the way, or confirm_needed)
+// and gives the contact the number has, to take in; `out.result` stays `fallback` when it may.
+std::optional<contact> vet(tx& t, const contact& who, const number_request& r, number_change& out,
+                           number_change::outcome fallback) {
   out.result = number_change::outcome::taken;
   if (t.find_user_by_phone(r.phone)) {
     out.held = {"user"};
-    return out;
+    return std::nullopt;
   }
-  // upsert_contact holds each (several nodes), the person first; read again once held.
-  const auto who = t.upsert_contact(found->phone);
   std::optional<contact> other;
-  if (t.find_contact_by_phone(r.phone)) other = t.upsert_contact(r.phone);
-  if (other) {
+  if (const auto has = t.find_contact_by_phone(r.phone)) {
+    if (has->phone != r.phone) {  // one of another person's other numbers
+      out.other = has->id;
+      out.held = {"numbers"};
+      return std::nullopt;
+    }
+    other = t.upsert_contact(r.phone);  // held (several nodes)
     out.other = other->id;
     out.held = held_by(t, *other);
   } else {
@@ -55,29 +50,86 @@ number_change change_number(tx& t, std::int64_t contact_id, const number_request
       if (!have) out.held = {"stops"};
     }
   }
-  if (!out.held.empty()) return out;
+  if (!out.held.empty()) return std::nullopt;
   if (other && !r.confirm) {
     out.result = number_change::outcome::confirm_needed;
+    return std::nullopt;
+  }
+  out.result = fallback;
+  return other;
+}
+
+// What the contact taken in knew of the person fills the person's gaps: their language, and
+// the fields the deployment keeps.
+void fill_gaps(tx& t, const contact& who, const contact& other, const number_request& r) {
+  std::map<std::string, std::string> gaps;
+  for (const auto& [k, v] : other.fields) {
+    if (!who.fields.count(k) && r.keeps_field(k)) gaps.emplace(k, v);
+  }
+  if (!gaps.empty()) t.set_contact_fields(who.id, gaps);
+  if (who.language.empty() && !other.language.empty())
+    t.set_contact_language(who.id, other.language);
+}
+
+// The person to give a number to, held from the first read (several nodes); nullopt with
+// `out` saying why not (no such person, a user's own contact).
+std::optional<contact> person(tx& t, std::int64_t contact_id, number_change& out) {
+  const auto found = t.find_contact(contact_id);
+  if (!found || found->erased()) return std::nullopt;
+  if (t.find_user_by_phone(found->phone)) {
+    out.result = number_change::outcome::staff;
+    return std::nullopt;
+  }
+  return t.upsert_contact(found->phone);  // read again once held
+}
+
+}  // namespace
+
+number_change change_number(tx& t, std::int64_t contact_id, const number_request& r) {
+  number_change out;
+  const auto found = t.find_contact(contact_id);
+  if (found && !found->erased() && found->phone == r.phone) {
+    out.result = number_change::outcome::unchanged;
     return out;
   }
-  out.result = number_change::outcome::moved;
-  const auto theirs = other ? t.find_contact_record(other->id) : contact_record{};
-  if (theirs.shared_phone != "unknown") {
-    t.set_phone_privacy(who.id, theirs.shared_phone, theirs.explicit_texts, theirs.privacy_recorded_by);
-  } else if (t.find_contact_record(who.id).shared_phone != "unknown") {
-    t.set_phone_privacy(who.id, "unknown", false, r.recorded_by);
+  const auto who = person(t, contact_id, out);
+  if (!who) return out;
+  const auto others = t.other_numbers(who->id);
+  const bool theirs = std::find(others.begin(), others.end(), r.phone) != others.end();
+  const auto other = theirs ? std::nullopt : vet(t, *who, r, out, number_change::outcome::moved);
+  if (theirs)
+    out.result = number_change::outcome::moved;  // their other number becomes the main one
+  if (out.result != number_change::outcome::moved) return out;
+  const auto said = other ? t.find_contact_record(other->id) : contact_record{};
+  if (said.shared_phone != "unknown") {
+    t.set_phone_privacy(who->id, said.shared_phone, said.explicit_texts, said.privacy_recorded_by);
+  } else if (t.find_contact_record(who->id).shared_phone != "unknown") {
+    t.set_phone_privacy(who->id, "unknown", false, r.recorded_by);
   }
-  if (other) {
-    std::map<std::string, std::string> gaps;
-    for (const auto& [k, v] : other->fields) {
-      if (!who.fields.count(k) && r.keeps_field(k)) gaps.emplace(k, v);
+  if (other) fill_gaps(t, *who, *other, r);
+  out.old_phone = who->phone;
+  number_move m{r.phone, other ? other->id : 0, r.zone_of(who->phone), r.zone_of(r.phone)};
+  out.readdressed = t.move_number(who->id, m);
+  return out;
+}
+
+number_change add_number(tx& t, std::int64_t contact_id, const number_request& r) {
+  number_change out;
+  const auto found = t.find_contact(contact_id);
+  if (found && !found->erased()) {
+    const auto others = t.other_numbers(contact_id);
+    if (found->phone == r.phone ||
+        std::find(others.begin(), others.end(), r.phone) != others.end()) {
+      out.result = number_change::outcome::unchanged;
+      return out;
     }
-    if (!gaps.empty()) t.set_contact_fields(who.id, gaps);
-    if (who.language.empty() && !other->language.empty()) t.set_contact_language(who.id, other->language);
   }
-  out.old_phone = who.phone;
-  number_move m{r.phone, other ? other->id : 0, r.zone_of(who.phone), r.zone_of(r.phone)};
-  out.readdressed = t.move_number(who.id, m);
+  const auto who = person(t, contact_id, out);
+  if (!who) return out;
+  const auto other = vet(t, *who, r, out, number_change::outcome::added);
+  if (out.result != number_change::outcome::added) return out;
+  if (other) fill_gaps(t, *who, *other, r);
+  t.add_number(who->id, r.phone, other ? other->id : 0);
   return out;
 }
 

@@ -15,6 +15,7 @@ class tx;
 struct number_change {
   enum class outcome {
     moved,           // the person has the new number
+    added,           // the person also writes from the number (add_number)
     unchanged,       // it was theirs already
     no_contact,      // no such person (or erased)
     staff,           // the person's number is a user's: changed with `paygham user`, not here
@@ -23,11 +24,11 @@ struct number_change {
   };
   outcome result = outcome::no_contact;
   // taken, confirm_needed: the contact holding the number (0: none, a stop kept as a hash);
-  // moved: the contact taken in, 0 for none.
+  // moved, added: the contact taken in, 0 for none.
   std::int64_t other = 0;
-  // taken: what stands in the way, in this order: "user" (a user's number), "stops" (the
-  // number's holder stopped messages, or did before being erased), "series", "visits",
-  // "subscriptions", "consents".
+  // taken: what stands in the way, in this order: "user" (a user's number), "numbers" (one of
+  // another person's other numbers), "stops" (the number's holder stopped messages, or did
+  // before being erased), "series", "visits", "subscriptions", "consents".
   std::vector<std::string> held;
   std::int64_t readdressed = 0;  // moved: messages still waiting, now to the new number
   std::string old_phone;         // moved: the number the person had
@@ -52,5 +53,13 @@ struct number_request {
 // (R-S11: unknown means neutral texts). Series kept on the old number's clock move to the new
 // number's. Both contacts are held (several nodes) from the first read.
 number_change change_number(tx& t, std::int64_t contact_id, const number_request& r);
+
+// R-L6: the person also writes from `r.phone` (a second SIM) on the same terms: refused when it
+// is a user's, or another person's with anything of their own or as one of their other
+// numbers, or stopped by someone who had it before; a contact it has with nothing of its own
+// is taken in when the caller confirms. What was said of the person's main phone stays (texts
+// to the other number are neutral, R-S11), and what Paygham sends on its own goes to the main
+// number. One of the person's other numbers becomes their main one with change_number.
+number_change add_number(tx& t, std::int64_t contact_id, const number_request& r);
 
 }  // namespace paygham::store

@@ -179,7 +179,9 @@ class contacts_part {
   virtual ~contacts_part() = default;
   // The contact for an E.164 number, created on first contact. It also serialises work on
   // one person: with several nodes, a second transaction for the same contact waits here
-  // until the first commits, so two hops of one session step the run in order.
+  // until the first commits, so two hops of one session step the run in order. One of a
+  // person's other numbers (add_number) is theirs, with `phone` that number (what answers the
+  // phone that wrote goes back to it) and neutral texts: nothing was said of that phone (R-S11).
   virtual contact upsert_contact(std::string_view phone) = 0;
   // The same lock on a contact known by its id (the scheduler's work on them); false when
   // there is no such contact (erased meanwhile).
@@ -202,7 +204,8 @@ class contacts_part {
   virtual void set_visit_pin(std::int64_t contact_id, std::string_view hash) = 0;
   // After a PIN try: wrong ones in a row, and the end of a lockout (0: none).
   virtual void set_visit_pin_failures(std::int64_t contact_id, int failed, core::unix_ms locked_until) = 0;
-  // The contact with this E.164 number, without making one.
+  // The contact with this E.164 number, their main one or another (add_number), without
+  // making one; as find_contact gives it, with the main number.
   virtual std::optional<contact> find_contact_by_phone(std::string_view phone) = 0;
   // Up to `limit` contacts whose name ({contact.name}) holds `part` (ASCII letters in any case),
   // oldest first. Reads every contact: for a person searching, not for a hot path.
@@ -247,6 +250,16 @@ class contacts_part {
   // The stops kept as a hash of `phone` (R-S7: its holder erased, or moved to a new number):
   // the programmes, "" for everything.
   virtual std::vector<std::string> number_stops(std::string_view phone) = 0;
+  // R-L6: the person also writes from `phone` (E.164; a second SIM), while what Paygham sends on
+  // its own still goes to their main number. `absorbed` as in move_number: the contact the
+  // number had, its conversations ended. store::add_number decides whether they may.
+  virtual void add_number(std::int64_t contact_id, std::string_view phone,
+                          std::int64_t absorbed) = 0;
+  // Forgets one of the person's other numbers; a stop they made stays with it too, as a salted
+  // hash (R-S7). False: not one of theirs.
+  virtual bool remove_number(std::int64_t contact_id, std::string_view phone) = 0;
+  // The person's other numbers, oldest first.
+  virtual std::vector<std::string> other_numbers(std::int64_t contact_id) = 0;
   virtual contact_record find_contact_record(std::int64_t contact_id) = 0;
   // Whether others read SMS on the phone, "unknown", "yes" or "no" (the caller checks which),
   // and whether texts may name the person's care: only after a clear "no" (R-S11), so with

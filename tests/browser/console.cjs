@@ -397,6 +397,16 @@ async function operator(browser) {
   await page.goBack();
   await page.waitForSelector('#contact-quiet');
   check(await page.locator('#check-this').count() === 0, 'a mobile number is not flagged');
+  // Her phone takes two SIMs: she keeps the old one in it, and then gives it away.
+  check((await page.textContent('#contact-other-numbers')) === 'none', 'she writes from no other number yet');
+  await page.fill('#contact-other-number', '0700 000 321');
+  await page.click('#contact-other-number-save');
+  await page.waitForFunction(() => document.querySelector('#contact')?.textContent.includes('Number added.'));
+  check((await page.textContent('#contact-other-numbers')).includes('+93700000321'), 'her old SIM is listed as hers');
+  check((await page.textContent('#contact h2')).includes('+93799000321'), 'and her main number stays the new one');
+  await page.click('#contact-other-remove-0');
+  await page.waitForFunction(() => document.querySelector('#contact')?.textContent.includes('Number removed'));
+  check((await page.textContent('#contact-other-numbers')) === 'none', 'the old SIM is nobody\'s once removed');
   // R-S12: a person who forgot the PIN of their visits asks at the clinic; an operator clears it.
   await page.fill('#contact-phone', '0700 000 555');
   await page.click('#contact-find');

@@ -507,6 +507,8 @@ TEST_CASE("api: the OpenAPI document lists every route with its roles, and each 
                                         "get /api/v1/contacts",
                                         "delete /api/v1/contacts/{id}",
                                         "post /api/v1/contacts/{id}/number",
+                                        "post /api/v1/contacts/{id}/numbers",
+                                        "delete /api/v1/contacts/{id}/numbers/{number}",
                                         "delete /api/v1/contacts/{id}/visit_pin",
                                         "post /api/v1/broadcasts",
                                         "get /api/v1/broadcasts",
@@ -1049,6 +1051,69 @@ TEST_CASE("api: a person's new SIM takes their record along, and a number that i
   CHECK(detail.find("9121234601") == std::string::npos);
   CHECK(detail.find("700000601") == std::string::npos);
   CHECK(detail.find("readdressed") != std::string::npos);
+}
+
+TEST_CASE(
+    "api: a person with two SIMs is herself on both and answered on the one she wrote from (R-L6)",
+    "[integration][api]") {
+  running srv("operator");
+  auto r = api(srv.port(), "POST", "/api/v1/contacts", srv.token,
+               R"({"phone": "+98 912 123 4611", "language": "prs"})");
+  REQUIRE(r.status == 201);
+  const auto id = json::parse(r.body)["id"].get<long long>();
+  REQUIRE(api(srv.port(), "POST", "/api/v1/contacts", srv.token, R"({"phone": "0700 000 619"})")
+              .status == 201);
+  const std::string path = "/api/v1/contacts/" + std::to_string(id) + "/numbers";
+  r = api(srv.port(), "POST", path, srv.token, R"({"phone": "0700 000 611"})");
+  REQUIRE(r.status == 201);
+  auto hers = json::parse(r.body);
+  CHECK(hers["phone"] == "+989121234611");
+  CHECK(hers["other_numbers"] == json::array({"+93700000611"}));
+  // Again: nothing changes. Someone else's number, a fixed line, a number that is not one: refused.
+  CHECK(api(srv.port(), "POST", path, srv.token, R"({"phone": "+93700000611"})").status == 200);
+  r = api(srv.port(), "POST", path, srv.token, R"({"phone": "0700 000 619"})");
+  CHECK(r.status == 409);
+  CHECK(error_of(r)["code"] == "confirm_needed");
+  r = api(srv.port(), "POST", "/api/v1/contacts/" + std::to_string(id + 1) + "/numbers", srv.token,
+          R"({"phone": "0700 000 611"})");
+  CHECK(r.status == 409);
+  CHECK(error_of(r)["code"] == "number_taken");
+  CHECK_THAT(error_of(r)["message"].get<std::string>(),
+             Catch::Contains("another person's other numbers"));
+  CHECK(api(srv.port(), "POST", path, srv.token, R"({"phone": "020 210 1234"})").status == 400);
+  CHECK(api(srv.port(), "POST", path, srv.token, R"({"phone": "12"})").status == 400);
+  const std::string worker = make_token(srv.config, "health_worker", "clinic system");
+  CHECK(api(srv.port(), "POST", path, worker, R"({"phone": "0700 000 612"})").status == 403);
+  // She writes from the Afghan SIM: it is her, in her language, and the answer goes to that SIM.
+  REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms", "from=%2B93700000611&text=salam")
+              .status == 200);
+  const auto person = std::to_string(id);
+  CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM inbound_events WHERE contact_id = " + person) == "1");
+  CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM contacts WHERE phone = '+93700000611'") == "0");
+  CHECK(scalar(srv.dir, "SELECT to_phone FROM outbound_messages WHERE contact_id = " + person) ==
+        "+93700000611");
+  r = api(srv.port(), "GET", "/api/v1/contacts?phone=0700000611", srv.token);
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["id"] == id);
+  // What the operator sends goes to her main number.
+  REQUIRE(
+      api(srv.port(), "POST", "/api/v1/messages", srv.token,
+          R"({"to": "+98 912 123 4611", "text": "Clinic closed tomorrow", "channel": "console"})")
+          .status == 201);
+  // She gave the SIM away: it is nobody's now.
+  CHECK(api(srv.port(), "DELETE", path + "/0700000612", srv.token).status == 404);
+  CHECK(api(srv.port(), "DELETE", path + "/x", srv.token).status == 400);
+  r = api(srv.port(), "DELETE", path + "/%2B93700000611", srv.token);
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["other_numbers"].empty());
+  CHECK(api(srv.port(), "GET", "/api/v1/contacts?phone=0700000611", srv.token).status == 404);
+  // The audit log names both, with the number masked.
+  for (const char* action : {"contacts.number_add", "contacts.number_remove"}) {
+    const auto detail = scalar(
+        srv.dir, std::string("SELECT detail FROM audit_log WHERE action = '") + action + "'");
+    CHECK(detail.find("number") != std::string::npos);
+    CHECK(detail.find("700000611") == std::string::npos);
+  }
 }
 
 TEST_CASE("api: the month names a person reads are their own, apart from their language (R-L3)", "[integration][api]") {

@@ -20,14 +20,24 @@ namespace {
 struct fixture : test::store_fixture {};
 
 // R-L6: moves the person to `phone` as the API does, Iranian numbers on Tehran's clock.
+store::number_request asked(const std::string& phone, bool confirm) {
+  return {phone, "user:1", confirm,
+          [](std::string_view e164) {
+            return std::string(e164.rfind("+98", 0) == 0 ? "Asia/Tehran" : "Asia/Kabul");
+          },
+          [](std::string_view field) { return field == "camp" || field == "months"; }};
+}
+
 store::number_change renumber(store::writer& w, std::int64_t id, const std::string& phone, bool confirm = false) {
-  return test::in_tx(w, [&](store::tx& t) {
-    return store::change_number(
-        t, id,
-        {phone, "user:1", confirm,
-         [](std::string_view e164) { return std::string(e164.rfind("+98", 0) == 0 ? "Asia/Tehran" : "Asia/Kabul"); },
-         [](std::string_view field) { return field == "camp" || field == "months"; }});
-  });
+  return test::in_tx(
+      w, [&](store::tx& t) { return store::change_number(t, id, asked(phone, confirm)); });
+}
+
+// R-L6: the person also writes from `phone`, as the API records it.
+store::number_change also(store::writer& w, std::int64_t id, const std::string& phone,
+                          bool confirm = false) {
+  return test::in_tx(w,
+                     [&](store::tx& t) { return store::add_number(t, id, asked(phone, confirm)); });
 }
 
 }  // namespace
@@ -440,6 +450,103 @@ TEST_CASE("access: a person moves back to a SIM they had, with the stops they ma
   const auto back = renumber(fx.w, id, "+989121234541");
   CHECK(back.result == o::taken);
   CHECK(back.held == std::vector<std::string>{"stops"});
+}
+
+TEST_CASE(
+    "access: a person who also writes from a second SIM is found by it with neutral texts, while "
+    "the main "
+    "number stays theirs (R-L6)",
+    "[store]") {
+  fixture fx;
+  const std::string main_sim = "+989121234551", second = "+93700000551";
+  const auto ids = test::in_tx(fx.w, [&](store::tx& t) {
+    const auto who = t.upsert_contact(main_sim);
+    t.subscribe(who.id, "mine_safety", "herat", "at");
+    t.set_phone_privacy(who.id, "no", true, "user:2");  // said of the main phone only
+    const auto neighbour = t.upsert_contact("+93700000559");
+    return std::vector<std::int64_t>{who.id, neighbour.id};
+  });
+  using o = store::number_change::outcome;
+  CHECK(also(fx.w, ids[0], second).result == o::added);
+  test::in_tx(fx.w, [&](store::tx& t) {
+    // Writing from it, she is herself, answered on it, in neutral texts.
+    const auto on_it = t.upsert_contact(second);
+    CHECK(on_it.id == ids[0]);
+    CHECK_FALSE(on_it.created);
+    CHECK(on_it.phone == second);
+    CHECK_FALSE(on_it.explicit_texts);
+    CHECK(t.upsert_contact(main_sim).explicit_texts);
+    // Looked up by it, she is found as she is kept: with her main number.
+    const auto found = t.find_contact_by_phone(second);
+    REQUIRE(found);
+    CHECK(found->id == ids[0]);
+    CHECK(found->phone == main_sim);
+    CHECK(t.other_numbers(ids[0]) == std::vector<std::string>{second});
+  });
+  // Recorded twice, or her main number: nothing changes. Her neighbour may not have it too.
+  CHECK(also(fx.w, ids[0], second).result == o::unchanged);
+  CHECK(also(fx.w, ids[0], main_sim).result == o::unchanged);
+  auto theirs = also(fx.w, ids[1], second);
+  CHECK(theirs.result == o::taken);
+  CHECK(theirs.other == ids[0]);
+  CHECK(theirs.held == std::vector<std::string>{"numbers"});
+  CHECK(renumber(fx.w, ids[1], second).held == std::vector<std::string>{"numbers"});
+  // Nor may she have her neighbour's, who wrote before: not without a confirmation.
+  CHECK(also(fx.w, ids[0], "+93700000559").result == o::confirm_needed);
+  // The second SIM becomes her main one: the Iranian SIM is free, her alerts stay hers.
+  CHECK(renumber(fx.w, ids[0], second).result == o::moved);
+  test::in_tx(fx.w, [&](store::tx& t) {
+    CHECK(t.other_numbers(ids[0]).empty());
+    CHECK(t.find_contact(ids[0])->phone == second);
+    CHECK(t.subscriptions_of(ids[0]).size() == 1);
+    CHECK(t.upsert_contact(main_sim).created);
+  });
+  CHECK(renumber(fx.w, 999, "+93700000558").result == o::no_contact);
+  CHECK(also(fx.w, 999, "+93700000558").result == o::no_contact);
+}
+
+TEST_CASE(
+    "access: a second SIM that wrote before is taken in on confirmation, and a stop stays with a "
+    "number the "
+    "person no longer uses (R-L6)",
+    "[store]") {
+  fixture fx;
+  const std::string sim = "+93700000561", spare = "+93700000562";
+  const auto ids = test::in_tx(fx.w, [&](store::tx& t) {
+    const auto person = t.upsert_contact("+989121234561");
+    t.set_programme_opt_out(person.id, "mine_safety", true);
+    const auto wrote = t.upsert_contact(sim);
+    t.set_contact_language(wrote.id, "prs");
+    t.record_inbound("at", "in-1", "sms", wrote.id, "salam");
+    return std::vector<std::int64_t>{person.id, wrote.id};
+  });
+  using o = store::number_change::outcome;
+  REQUIRE(also(fx.w, ids[0], sim).result == o::confirm_needed);
+  const auto added = also(fx.w, ids[0], sim, true);
+  CHECK(added.result == o::added);
+  CHECK(added.other == ids[1]);
+  const auto person = std::to_string(ids[0]);
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM inbound_events WHERE contact_id = " + person) ==
+        "1");
+  test::in_tx(fx.w, [&](store::tx& t) {
+    CHECK(t.upsert_contact(sim).id == ids[0]);
+    CHECK(t.find_contact(ids[0])->language == "prs");  // its language filled her gap
+    CHECK(t.find_contact(ids[1])->erased());
+  });
+  // A spare SIM she gives up: whoever has it next starts with her stop (R-S7).
+  REQUIRE(also(fx.w, ids[0], spare).result == o::added);
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.remove_number(ids[0], spare); }));
+  CHECK_FALSE(test::in_tx(fx.w, [&](store::tx& t) { return t.remove_number(ids[0], spare); }));
+  const auto next = test::in_tx(fx.w, [&](store::tx& t) { return t.upsert_contact(spare); });
+  CHECK(next.created);
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.stopped(next.id, "mine_safety"); }));
+  // Erased, she leaves her stop on every number she had, and none of them finds her.
+  test::in_tx(fx.w, [&](store::tx& t) { CHECK(t.erase_contact(ids[0])); });
+  const auto after = test::in_tx(fx.w, [&](store::tx& t) { return t.upsert_contact(sim); });
+  CHECK(after.created);
+  CHECK(after.id != ids[0]);
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.stopped(after.id, "mine_safety"); }));
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM contact_numbers") == "0");
 }
 
 TEST_CASE("access: a statement that failed once works again once the cause is gone", "[store]") {

@@ -157,6 +157,29 @@ TEST_CASE("reports: what is reported of messages to a person's old SIM says noth
   CHECK(test::value(fx.so, "SELECT failures_in_row FROM contacts WHERE id = " + std::to_string(who.id)) == "0");
 }
 
+TEST_CASE(
+    "reports: an answer to the other SIM a person wrote from is tried again on that SIM (R-L6)",
+    "[store]") {
+  fixture fx;
+  const std::string main_sim = "+989121234532", second = "+93700000532";
+  const auto who = test::in_tx(fx.w, [&](store::tx& t) {
+    const auto c = t.upsert_contact(main_sim);
+    t.add_number(c.id, second, 0);
+    return t.upsert_contact(second);  // she writes from it
+  });
+  REQUIRE(who.phone == second);
+  const auto answer = test::in_tx(fx.w, [&](store::tx& t) {
+    const auto m = t.queue_message(
+        {"tw", who.id, 0, who.phone, "your visit is on Monday", core::priority::reply});
+    t.claim_due("tw", 10);
+    return m;
+  });
+  test::in_tx(fx.w,
+              [&](store::tx& t) { t.record_retry(answer, t.now() + 60'000, "503", "busy", true); });
+  CHECK(test::value(fx.so, "SELECT to_phone FROM outbound_messages WHERE id = " +
+                               std::to_string(answer)) == second);
+}
+
 TEST_CASE("reports: a recipient the aggregator says unsubscribed is opted out of everything, and named", "[store]") {
   fixture fx;
   const auto who = test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+93700000008"); });

@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 46> migrations = {
+constexpr std::array<const char*, 47> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -544,6 +544,15 @@ CREATE TABLE clinic_hours (
     // about both in turns (SQLite's 51; the index of what waits was partial here from the start).
     R"sql(
 CREATE INDEX outbound_messages_unconfirmed ON outbound_messages (channel_id, sent_at) WHERE status = 'unconfirmed';
+)sql",
+    // 47: the other numbers a person writes from (SQLite's 52).
+    R"sql(
+CREATE TABLE contact_numbers (
+  phone text PRIMARY KEY,
+  contact_id bigint NOT NULL REFERENCES contacts(id),
+  added_at bigint NOT NULL
+);
+CREATE INDEX contact_numbers_contact ON contact_numbers (contact_id);
 )sql",
 };
 

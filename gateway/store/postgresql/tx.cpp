@@ -107,6 +107,15 @@ contact tx::upsert_contact(std::string_view phone) {
       "SELECT id, COALESCE(language, ''), fields::text, opted_out, unreachable, explicit_texts, language_asked_at,"
       " COALESCE(quiet_hours, ''), COALESCE(pending_language, '') FROM contacts WHERE phone = $1 FOR UPDATE";
   if (auto r = c_.query(find, {phone}); !r.empty()) return read_contact(r, std::string(phone));
+  if (auto r = c_.query(
+          "SELECT c.id, COALESCE(c.language, ''), c.fields::text, c.opted_out, c.unreachable, 0,"
+          " c.language_asked_at, COALESCE(c.quiet_hours, ''), COALESCE(c.pending_language, '')"
+          " FROM contact_numbers n JOIN contacts c ON c.id = n.contact_id WHERE n.phone = $1"
+          " FOR UPDATE OF c",
+          {phone});
+      !r.empty()) {
+    return read_contact(r, std::string(phone));  // texts neutral on it (tx.hpp)
+  }
   auto ins = c_.query(
       "INSERT INTO contacts (phone, created_at, updated_at) VALUES ($1, $2, $2)"
       " ON CONFLICT (phone) DO NOTHING RETURNING id, '', '{}', 0, 0, 0, 0, '', ''",
@@ -126,7 +135,10 @@ bool tx::lock_contact(std::int64_t contact_id) {
 }
 
 std::optional<contact> tx::find_contact_by_phone(std::string_view phone) {
-  const auto r = c_.query("SELECT id FROM contacts WHERE phone = $1", {phone});
+  const auto r = c_.query(
+      "SELECT id FROM contacts WHERE phone = $1 UNION ALL SELECT contact_id FROM contact_numbers "
+      "WHERE phone = $1",
+      {phone});
   if (r.empty()) return std::nullopt;
   return find_contact(r.int64(0, 0));
 }
@@ -174,7 +186,12 @@ bool tx::erase_contact(std::int64_t contact_id) {
   const auto who = find_contact(contact_id);
   if (!who || who->erased()) return false;
   require_disk();
-  keep_stops(*who);  // what they stopped outlives them
+  keep_stops(*who);  // what they stopped outlives them, on each of their numbers
+  for (const auto& other : other_numbers(contact_id)) {
+    auto on_it = *who;
+    on_it.phone = other;
+    keep_stops(on_it);
+  }
   const auto moved = c_.query(
       "UPDATE outbound_messages SET status = 'cancelled', error = 'their data was erased (R-D6)', updated_at = $1"
       " WHERE contact_id = $2 AND status IN ('queued', 'retrying') RETURNING id",
@@ -184,15 +201,19 @@ bool tx::erase_contact(std::int64_t contact_id) {
            "UPDATE outbound_messages SET to_phone = '', body = '' WHERE contact_id = $1",
            "UPDATE inbound_events SET body = '' WHERE contact_id = $1",
            "UPDATE inbox SET body = '' WHERE contact_id = $1",
-           "UPDATE flow_runs SET state = '{\"node\":\"\",\"vars\":{},\"invalid\":0}', last_input = '', last_reply = '',"
+           "UPDATE flow_runs SET state = '{\"node\":\"\",\"vars\":{},\"invalid\":0}', last_input = "
+           "'', last_reply = '',"
            " prev_input = '', prev_reply = '',"
-           " status = CASE WHEN status IN ('active', 'waiting') THEN 'expired' ELSE status END WHERE contact_id = $1",
+           " status = CASE WHEN status IN ('active', 'waiting') THEN 'expired' ELSE status END "
+           "WHERE contact_id = $1",
            "DELETE FROM subscriptions WHERE contact_id = $1",
            "UPDATE series SET active = 0 WHERE contact_id = $1",
-           "UPDATE bookings SET status = 'cancelled' WHERE contact_id = $1 AND status IN ('held', 'booked')",
+           "UPDATE bookings SET status = 'cancelled' WHERE contact_id = $1 AND status IN ('held', "
+           "'booked')",
            "DELETE FROM transfer_codes WHERE contact_id = $1",
            "DELETE FROM contact_optouts WHERE contact_id = $1",
            "DELETE FROM consents WHERE contact_id = $1",
+           "DELETE FROM contact_numbers WHERE contact_id = $1",
            blank_contact,
        }) {
     c_.query(sql, {contact_id});
@@ -206,22 +227,15 @@ std::int64_t tx::move_number(std::int64_t contact_id, const number_move& mv) {
   if (!who) return 0;
   require_disk();
   keep_stops(*who);
-  // The person's conversations were on the old phone; the absorbed contact's were not theirs.
-  c_.query("UPDATE flow_runs SET status = 'expired', updated_at = $1 WHERE contact_id IN ($2, $3)"
-           " AND status IN ('active', 'waiting')",
-           {now(), contact_id, mv.absorbed});
-  if (mv.absorbed != 0) {
-    // Static: prepared statements are kept by their SQL's address.
-    static const auto hand_over = [] {
-      std::array<std::string, rows_of_a_contact.size()> sql;
-      for (std::size_t i = 0; i < sql.size(); ++i) {
-        sql[i] = "UPDATE " + std::string(rows_of_a_contact[i]) + " SET contact_id = $1 WHERE contact_id = $2";
-      }
-      return sql;
-    }();
-    for (const auto& sql : hand_over) c_.query(sql.c_str(), {contact_id, mv.absorbed});
-    for (const char* sql : {"DELETE FROM transfer_codes WHERE contact_id = $1", blank_contact}) c_.query(sql, {mv.absorbed});
-  }
+  // The person's conversations were on the old phone.
+  c_.query(
+      "UPDATE flow_runs SET status = 'expired', updated_at = $1 WHERE contact_id = $2"
+      " AND status IN ('active', 'waiting')",
+      {now(), contact_id});
+  take_in(contact_id, mv.absorbed);
+  // One of their other numbers is their main one now.
+  c_.query("DELETE FROM contact_numbers WHERE phone = $1 AND contact_id = $2",
+           {mv.phone, contact_id});
   c_.query(
       "UPDATE contacts SET phone = $1, unreachable = 0, failures_in_row = 0, language_asked_at = 0,"
       " pending_language = NULL, updated_at = $2 WHERE id = $3",
@@ -234,6 +248,56 @@ std::int64_t tx::move_number(std::int64_t contact_id, const number_move& mv) {
       c_.query("UPDATE outbound_messages SET to_phone = $1 WHERE contact_id = $2 AND status IN ('queued', 'retrying')",
                {mv.phone, contact_id})
           .affected());
+}
+
+void tx::take_in(std::int64_t contact_id, std::int64_t absorbed) {
+  if (absorbed == 0) return;
+  // Its conversations were not the person's.
+  c_.query(
+      "UPDATE flow_runs SET status = 'expired', updated_at = $1 WHERE contact_id = $2"
+      " AND status IN ('active', 'waiting')",
+      {now(), absorbed});
+  // Static: prepared statements are kept by their SQL's address.
+  static const auto hand_over = [] {
+    std::array<std::string, rows_of_a_contact.size()> sql;
+    for (std::size_t i = 0; i < sql.size(); ++i) {
+      sql[i] = "UPDATE " + std::string(rows_of_a_contact[i]) +
+               " SET contact_id = $1 WHERE contact_id = $2";
+    }
+    return sql;
+  }();
+  for (const auto& sql : hand_over) c_.query(sql.c_str(), {contact_id, absorbed});
+  for (const char* sql : {"DELETE FROM transfer_codes WHERE contact_id = $1", blank_contact})
+    c_.query(sql, {absorbed});
+}
+
+void tx::add_number(std::int64_t contact_id, std::string_view phone, std::int64_t absorbed) {
+  require_disk();
+  take_in(contact_id, absorbed);
+  c_.query("INSERT INTO contact_numbers (phone, contact_id, added_at) VALUES ($1, $2, $3)",
+           {phone, contact_id, now()});
+}
+
+bool tx::remove_number(std::int64_t contact_id, std::string_view phone) {
+  auto who = find_contact(contact_id);
+  if (!who) return false;
+  if (c_.query("DELETE FROM contact_numbers WHERE phone = $1 AND contact_id = $2",
+               {phone, contact_id})
+          .affected() == 0) {
+    return false;
+  }
+  who->phone = phone;
+  keep_stops(*who);
+  return true;
+}
+
+std::vector<std::string> tx::other_numbers(std::int64_t contact_id) {
+  const auto r =
+      c_.query("SELECT phone FROM contact_numbers WHERE contact_id = $1 ORDER BY added_at, phone",
+               {contact_id});
+  std::vector<std::string> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+  return out;
 }
 
 std::vector<std::string> tx::number_stops(std::string_view phone) {
@@ -723,10 +787,13 @@ void tx::record_sent(std::int64_t id, std::string_view external_id, std::string_
 }
 
 // A message tried again goes to the number its person has now (R-L6: one in flight when they
-// changed SIM was sent to the old one); an erased person's stays blank.
-#define PAYGHAM_CURRENT_NUMBER                                                                       \
+// changed SIM was sent to the old one), unless it went to another number they write from (an
+// answer to it); an erased person's stays blank.
+#define PAYGHAM_CURRENT_NUMBER                                                                     \
   " to_phone = COALESCE((SELECT c.phone FROM contacts c WHERE c.id = outbound_messages.contact_id" \
-  " AND c.phone NOT LIKE 'erased:%' AND outbound_messages.to_phone <> ''), to_phone),"
+  " AND c.phone NOT LIKE 'erased:%' AND outbound_messages.to_phone <> '' AND NOT EXISTS"           \
+  " (SELECT 1 FROM contact_numbers n WHERE n.phone = outbound_messages.to_phone"                   \
+  " AND n.contact_id = c.id)), to_phone),"
 
 void tx::record_retry(std::int64_t id, core::unix_ms next_at, std::string_view raw_code, std::string_view error,
                       bool counted) {

@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 51> migrations = {
+constexpr std::array<const char*, 52> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -662,6 +662,16 @@ CREATE TABLE clinic_hours (
     R"sql(
 DROP INDEX outbound_messages_pending;
 CREATE INDEX outbound_messages_unconfirmed ON outbound_messages (channel_id, sent_at) WHERE status = 'unconfirmed';
+)sql",
+    // 52: the other numbers a person writes from (R-L6: a second SIM), each one person's; the
+    // main number stays contacts.phone.
+    R"sql(
+CREATE TABLE contact_numbers (
+  phone       TEXT PRIMARY KEY,              -- E.164
+  contact_id  INTEGER NOT NULL REFERENCES contacts(id),
+  added_at    INTEGER NOT NULL
+);
+CREATE INDEX contact_numbers_contact ON contact_numbers (contact_id);
 )sql",
 };
 

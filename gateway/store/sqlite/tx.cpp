@@ -136,6 +136,12 @@ contact tx::upsert_contact(std::string_view phone) {
     c.pending_language = find.getColumn(8).getString();
     return c;
   }
+  if (const auto id = other_number_of(phone); id != 0) {
+    auto c = *find_contact(id);
+    c.phone = phone;
+    c.explicit_texts = false;
+    return c;
+  }
   auto& ins = stmt("INSERT INTO contacts (phone, created_at, updated_at) VALUES (?, ?, ?)");
   bind_text(ins, 1, phone);
   ins.bind(2, now());
@@ -206,7 +212,12 @@ bool tx::erase_contact(std::int64_t contact_id) {
   const auto who = find_contact(contact_id);
   if (!who || who->erased()) return false;
   require_disk();
-  keep_stops(*who);  // what they stopped outlives them
+  keep_stops(*who);  // what they stopped outlives them, on each of their numbers
+  for (const auto& other : other_numbers(contact_id)) {
+    auto on_it = *who;
+    on_it.phone = other;
+    keep_stops(on_it);
+  }
   auto& cancel = stmt(
       "UPDATE outbound_messages SET status = 'cancelled', error = 'their data was erased (R-D6)', updated_at = ?"
       " WHERE contact_id = ? AND status IN ('queued', 'retrying') RETURNING id");
@@ -217,15 +228,19 @@ bool tx::erase_contact(std::int64_t contact_id) {
            "UPDATE outbound_messages SET to_phone = '', body = '' WHERE contact_id = ?",
            "UPDATE inbound_events SET body = '' WHERE contact_id = ?",
            "UPDATE inbox SET body = '' WHERE contact_id = ?",
-           "UPDATE flow_runs SET state = '{\"node\":\"\",\"vars\":{},\"invalid\":0}', last_input = '', last_reply = '',"
+           "UPDATE flow_runs SET state = '{\"node\":\"\",\"vars\":{},\"invalid\":0}', last_input = "
+           "'', last_reply = '',"
            " prev_input = '', prev_reply = '',"
-           " status = CASE WHEN status IN ('active', 'waiting') THEN 'expired' ELSE status END WHERE contact_id = ?",
+           " status = CASE WHEN status IN ('active', 'waiting') THEN 'expired' ELSE status END "
+           "WHERE contact_id = ?",
            "DELETE FROM subscriptions WHERE contact_id = ?",
            "UPDATE series SET active = 0 WHERE contact_id = ?",
-           "UPDATE bookings SET status = 'cancelled' WHERE contact_id = ? AND status IN ('held', 'booked')",
+           "UPDATE bookings SET status = 'cancelled' WHERE contact_id = ? AND status IN ('held', "
+           "'booked')",
            "DELETE FROM transfer_codes WHERE contact_id = ?",
            "DELETE FROM contact_optouts WHERE contact_id = ?",
            "DELETE FROM consents WHERE contact_id = ?",
+           "DELETE FROM contact_numbers WHERE contact_id = ?",
            blank_contact,
        }) {
     auto& u = stmt(sql);
@@ -239,40 +254,55 @@ bool tx::erase_contact(std::int64_t contact_id) {
   return true;
 }
 
+void tx::take_in(std::int64_t contact_id, std::int64_t absorbed) {
+  if (absorbed == 0) return;
+  // Its conversations were not the person's.
+  auto& end = stmt(
+      "UPDATE flow_runs SET status = 'expired', updated_at = ? WHERE contact_id = ?"
+      " AND status IN ('active', 'waiting')");
+  end.bind(1, now());
+  end.bind(2, absorbed);
+  end.exec();
+  // Static: prepared statements are kept by their SQL's address.
+  static const auto hand_over = [] {
+    std::array<std::string, rows_of_a_contact.size()> sql;
+    for (std::size_t i = 0; i < sql.size(); ++i) {
+      sql[i] = "UPDATE " + std::string(rows_of_a_contact[i]) +
+               " SET contact_id = ? WHERE contact_id = ?";
+    }
+    return sql;
+  }();
+  for (const auto& sql : hand_over) {
+    auto& u = stmt(sql.c_str());
+    u.bind(1, contact_id);
+    u.bind(2, absorbed);
+    u.exec();
+  }
+  for (const char* sql : {"DELETE FROM transfer_codes WHERE contact_id = ?", blank_contact}) {
+    auto& u = stmt(sql);
+    u.bind(1, absorbed);
+    u.exec();
+  }
+}
+
 std::int64_t tx::move_number(std::int64_t contact_id, const number_move& mv) {
   const auto who = find_contact(contact_id);
   if (!who) return 0;
   require_disk();
   keep_stops(*who);
-  // The person's conversations were on the old phone; the absorbed contact's were not theirs.
-  for (const auto id : {contact_id, mv.absorbed}) {
-    auto& end = stmt("UPDATE flow_runs SET status = 'expired', updated_at = ? WHERE contact_id = ?"
-                     " AND status IN ('active', 'waiting')");
-    end.bind(1, now());
-    end.bind(2, id);
-    end.exec();
-  }
-  if (mv.absorbed != 0) {
-    // Static: prepared statements are kept by their SQL's address.
-    static const auto hand_over = [] {
-      std::array<std::string, rows_of_a_contact.size()> sql;
-      for (std::size_t i = 0; i < sql.size(); ++i) {
-        sql[i] = "UPDATE " + std::string(rows_of_a_contact[i]) + " SET contact_id = ? WHERE contact_id = ?";
-      }
-      return sql;
-    }();
-    for (const auto& sql : hand_over) {
-      auto& u = stmt(sql.c_str());
-      u.bind(1, contact_id);
-      u.bind(2, mv.absorbed);
-      u.exec();
-    }
-    for (const char* sql : {"DELETE FROM transfer_codes WHERE contact_id = ?", blank_contact}) {
-      auto& u = stmt(sql);
-      u.bind(1, mv.absorbed);
-      u.exec();
-    }
-  }
+  // The person's conversations were on the old phone.
+  auto& end = stmt(
+      "UPDATE flow_runs SET status = 'expired', updated_at = ? WHERE contact_id = ?"
+      " AND status IN ('active', 'waiting')");
+  end.bind(1, now());
+  end.bind(2, contact_id);
+  end.exec();
+  take_in(contact_id, mv.absorbed);
+  // One of their other numbers is their main one now.
+  auto& other = stmt("DELETE FROM contact_numbers WHERE phone = ? AND contact_id = ?");
+  bind_text(other, 1, mv.phone);
+  other.bind(2, contact_id);
+  other.exec();
   auto& c = stmt(
       "UPDATE contacts SET phone = ?, unreachable = 0, failures_in_row = 0, language_asked_at = 0,"
       " pending_language = NULL, updated_at = ? WHERE id = ?");
@@ -292,6 +322,37 @@ std::int64_t tx::move_number(std::int64_t contact_id, const number_move& mv) {
   bind_text(m, 1, mv.phone);
   m.bind(2, contact_id);
   return m.exec();
+}
+
+void tx::add_number(std::int64_t contact_id, std::string_view phone, std::int64_t absorbed) {
+  require_disk();
+  take_in(contact_id, absorbed);
+  auto& add = stmt("INSERT INTO contact_numbers (phone, contact_id, added_at) VALUES (?, ?, ?)");
+  bind_text(add, 1, phone);
+  add.bind(2, contact_id);
+  add.bind(3, now());
+  add.exec();
+}
+
+bool tx::remove_number(std::int64_t contact_id, std::string_view phone) {
+  auto who = find_contact(contact_id);
+  if (!who) return false;
+  auto& del = stmt("DELETE FROM contact_numbers WHERE phone = ? AND contact_id = ?");
+  bind_text(del, 1, phone);
+  del.bind(2, contact_id);
+  if (del.exec() == 0) return false;
+  who->phone = phone;
+  keep_stops(*who);
+  return true;
+}
+
+std::vector<std::string> tx::other_numbers(std::int64_t contact_id) {
+  auto& q = stmt("SELECT phone FROM contact_numbers WHERE contact_id = ? ORDER BY added_at, phone");
+  q.bind(1, contact_id);
+  std::vector<std::string> out;
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  q.reset();
+  return out;
 }
 
 std::vector<std::string> tx::number_stops(std::string_view phone) {
@@ -383,9 +444,18 @@ void tx::add_consent(std::int64_t contact_id, const consent& c) {
 std::optional<contact> tx::find_contact_by_phone(std::string_view phone) {
   auto& q = stmt("SELECT id FROM contacts WHERE phone = ?");
   bind_text(q, 1, phone);
+  std::int64_t id = q.executeStep() ? q.getColumn(0).getInt64() : 0;
+  q.reset();
+  if (id == 0) id = other_number_of(phone);
+  return id == 0 ? std::nullopt : find_contact(id);
+}
+
+std::int64_t tx::other_number_of(std::string_view phone) {
+  auto& q = stmt("SELECT contact_id FROM contact_numbers WHERE phone = ?");
+  bind_text(q, 1, phone);
   const std::int64_t id = q.executeStep() ? q.getColumn(0).getInt64() : 0;
   q.reset();
-  return id == 0 ? std::nullopt : find_contact(id);
+  return id;
 }
 
 std::optional<contact> tx::find_contact(std::int64_t contact_id) {
@@ -2480,10 +2550,13 @@ void tx::record_sent(std::int64_t id, std::string_view external_id, std::string_
 }
 
 // A message tried again goes to the number its person has now (R-L6: one in flight when they
-// changed SIM was sent to the old one); an erased person's stays blank.
-#define PAYGHAM_CURRENT_NUMBER                                                                       \
+// changed SIM was sent to the old one), unless it went to another number they write from (an
+// answer to it); an erased person's stays blank.
+#define PAYGHAM_CURRENT_NUMBER                                                                     \
   " to_phone = COALESCE((SELECT c.phone FROM contacts c WHERE c.id = outbound_messages.contact_id" \
-  " AND c.phone NOT LIKE 'erased:%' AND outbound_messages.to_phone <> ''), to_phone),"
+  " AND c.phone NOT LIKE 'erased:%' AND outbound_messages.to_phone <> '' AND NOT EXISTS"           \
+  " (SELECT 1 FROM contact_numbers n WHERE n.phone = outbound_messages.to_phone"                   \
+  " AND n.contact_id = c.id)), to_phone),"
 
 void tx::record_retry(std::int64_t id, core::unix_ms next_at, std::string_view raw_code,
                       std::string_view error, bool counted) {

@@ -45,6 +45,9 @@ class tx final : public store::tx {
   bool erase_contact(std::int64_t contact_id) override;
   std::int64_t move_number(std::int64_t contact_id, const number_move& m) override;
   std::vector<std::string> number_stops(std::string_view phone) override;
+  void add_number(std::int64_t contact_id, std::string_view phone, std::int64_t absorbed) override;
+  bool remove_number(std::int64_t contact_id, std::string_view phone) override;
+  std::vector<std::string> other_numbers(std::int64_t contact_id) override;
   contact_record find_contact_record(std::int64_t contact_id) override;
   std::vector<contact> find_contacts_by_name(std::string_view part, std::size_t limit) override;
   void set_phone_privacy(std::int64_t contact_id, std::string_view shared_phone, bool explicit_texts,
@@ -237,6 +240,11 @@ class tx final : public store::tx {
   // R-S7: what the contact stopped (everything, programmes) as salted hashes of its number, for
   // whoever has the number next (an erasure, a new SIM).
   void keep_stops(const contact& who);
+  // R-L6: what `absorbed` had (its messages, events, inbox items, conversations) becomes the
+  // person's, and it is left erased; its conversations end.
+  void take_in(std::int64_t contact_id, std::int64_t absorbed);
+  // The person whose other number `phone` is; 0: nobody's.
+  std::int64_t other_number_of(std::string_view phone);
   const std::string& salt();
 
   SQLite::Database& db_;
