@@ -104,6 +104,10 @@ struct definition {
   // A question of it is secret (a PIN): an answer typed before it, at the gateway's own
   // screens, may be the PIN typed too early.
   bool asks_secret = false;
+  // A question of it watches for someone hurt (`on_danger`, an option that takes words of
+  // danger: a hazard report): words of someone hurt that answer none of its questions (the
+  // province, whether to call back) reach the operators as urgent all the same.
+  bool watches_for_hurt = false;
   // R-U15: the text (a key) of one SMS inviting a person who left the flow over USSD at one of
   // the nodes `invite_left_at` (booking half done) to dial again; sent when the resume window
   // ends. Empty: none.

@@ -680,6 +680,10 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
                                      "dropped session would go on by SMS; take one out");
     }
     d->asks_secret = d->asks_secret || n.secret;
+    d->watches_for_hurt = d->watches_for_hurt || !n.on_danger.empty() ||
+                          std::any_of(n.options.begin(), n.options.end(), [](const option& o) {
+                            return o.taken == option::takes::danger;
+                          });
     d->nodes.emplace(nid, std::move(n));
   }
   if (problems.size() == before) check_links(r, root, *d);

@@ -919,10 +919,8 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
   }
   if (!s.f || rejected) {
     // Free text is never dropped silently: a person reads the inbox (step 4).
-    const bool hurt_asked =
-        s.f && flow::option_taking(*s.f, s.out.next, flow::option::takes::danger);
-    const free_text read =
-        to_inbox(tx, *c, s.who, sms, s.r.id, s.f ? s.f->id : "", result, hurt_asked);
+    const free_text read = to_inbox(tx, *c, s.who, sms, s.r.id, s.f ? s.f->id : "", result,
+                                    s.f && s.f->watches_for_hurt);
     if (read != free_text::plain) {
       // Words of someone in danger answer no question: one that is open stays as it was, not
       // counted as a wrong reply nor asked again over the emergency number.
