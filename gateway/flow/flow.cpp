@@ -19,12 +19,34 @@ namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
+// The length of the digits `word` ends with, in any script: ASCII, Persian (۰–۹: U+06F0–06F9),
+// Arabic-Indic (٠–٩: U+0660–0669).
+std::size_t trailing_digits(std::string_view word) {
+  std::size_t e = word.size();
+  while (e > 0) {
+    const auto c = static_cast<unsigned char>(word[e - 1]);
+    if (c >= '0' && c <= '9') {
+      --e;
+    } else if (e >= 2 && ((word[e - 2] == '\xDB' && c >= 0xB0 && c <= 0xB9) ||
+                          (word[e - 2] == '\xD9' && c >= 0xA0 && c <= 0xA9))) {
+      e -= 2;
+    } else {
+      break;
+    }
+  }
+  return word.size() - e;
+}
+
+// The keyword's word: the first word, without the digits it ends with ("MINE2", «ماین۲»: the
+// keyword and 2, typed without a space; a keyword never ends in a digit, lint sees to it).
 std::string_view first_word(std::string_view s) {
   std::size_t b = 0;
   while (b < s.size() && is_space(s[b])) ++b;
   std::size_t e = b;
   while (e < s.size() && !is_space(s[e])) ++e;
-  return s.substr(b, e - b);
+  const std::string_view word = s.substr(b, e - b);
+  const std::size_t digits = trailing_digits(word);
+  return digits < word.size() ? word.substr(0, word.size() - digits) : word;
 }
 
 }  // namespace

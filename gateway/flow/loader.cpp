@@ -628,6 +628,11 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
       } else if (!text::has_letters(word)) {
         r.problem(triggers["sms"], "SMS keyword '" + k + "' has no letters: numbers answer the questions of every flow "
                                        "(1, ۲); choose a word");
+      } else if (!word.empty() && word.back() >= '0' && word.back() <= '9') {
+        r.problem(triggers["sms"],
+                  "SMS keyword '" + k +
+                      "' ends in a digit: a keyword typed with a number after it "
+                      "('MINE2') is read as the keyword and the number; end it with a letter");
       }
       d->sms_keywords_normalized.emplace_back(word);
     }

@@ -843,7 +843,11 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     tx.expire_waiting_sms_runs(s.who.id);
     s.begin_sms(*f, sms.channel_id);
     std::map<std::string, std::string> vars{{std::string(own_start_var), "1"}};
-    if (const auto rest = flow::after_keyword(sms.text); !rest.empty()) vars[std::string(flow::keyword_rest)] = rest;
+    if (const auto rest = flow::after_keyword(sms.text); !rest.empty()) {
+      // "MINE 2 please", «ماین ۲ لطفا»: the number alone, as a choice or a code is read.
+      const std::string number = text::without_polite(text::normalize(rest), c->keywords);
+      vars[std::string(flow::keyword_rest)] = text::all_digits(number) ? number : std::string(rest);
+    }
     s.out = flow::start_at(*f, f->start, std::move(vars), s.ctx);
   };
   const flow::definition* waiting_flow = waiting ? c->pinned(waiting->flow_id, waiting->flow_hash) : nullptr;
