@@ -52,6 +52,7 @@ flow::action_result inbox_save(store::tx& t, const request& r) {
   // Wakes the operators at night: the number's first urgent report within the hour.
   const bool urgent = urgent_report && t.inbox_items_since(r.contact_id, t.now() - urgent_spacing_ms, false) == 0;
   store::inbox_item item{r.contact_id, r.run_id, r.channel_id, r.flow_id, text};
+  item.from_phone = r.phone;  // the number the person wrote or dialled from
   if (const std::string said = r.arg("someone_hurt"); said == "yes" || said == "no") item.someone_hurt = said == "yes";
   if (const std::string area = r.arg("area"); !area.empty() && area != "other") {
     item.area = area;

@@ -1610,7 +1610,9 @@ outcome reply_inbox_item(services& s, store::tx& tx, const call& c) {
     return refuse(409, "erased",
                   "this person's number was erased, or no longer kept with their report (store.reporter_retention)");
   }
-  const auto msg = tx.queue_message({item->channel_id, who->id, 0, who->phone, body, core::priority::reply});
+  // To the number they wrote from (R-L6: maybe another than their main one).
+  const auto msg =
+      tx.queue_message({item->channel_id, who->id, 0, item->phone, body, core::priority::reply});
   // A person's words answer the operator now: a bare «نه» is not the answer to a language
   // question asked before (the letters check, R-L1).
   tx.set_language_asked(who->id, 0, {});
@@ -1893,6 +1895,11 @@ std::optional<refusal> number_refusal(const store::number_change& r) {
       return refusal{
           409, "staff_number",
           "this is the number of a user of Paygham: change it with `paygham user`, not here"};
+    case o::too_many:
+      return refusal{409, "too_many_numbers",
+                     "a person writes from at most " + std::to_string(store::most_other_numbers) +
+                         " other numbers: remove one they no longer use first",
+                     "phone"};
     case o::confirm_needed:
       return refusal{409, "confirm_needed",
                      "that number wrote to Paygham before this change was recorded (" + other +
@@ -1918,17 +1925,24 @@ std::optional<refusal> number_refusal(const store::number_change& r) {
                        "phone"};
       }
       static const std::map<std::string, std::string> words{
-          {"stops", "stopped messages"},       {"series", "has reminders running"}, {"visits", "has visits booked"},
-          {"subscriptions", "has alerts"},     {"consents", "gave consents"}};
+          {"other_numbers", "writes from other numbers too"},
+          {"stops", "stopped messages"},
+          {"series", "has reminders running"},
+          {"visits", "has visits booked"},
+          {"subscriptions", "has alerts"},
+          {"consents", "gave consents"}};
       std::string what;
       for (const auto& h : r.held) what += (what.empty() ? "" : ", ") + words.at(h);
       const bool stopped = r.held.front() == "stops";
-      return refusal{409, "number_taken",
-                     "that number is another person's in Paygham (" + other + ", who " + what +
-                         "); if it is now this person's, " +
-                         (stopped ? "they send START from it first"
-                                  : "those end first, or an admin erases " + other),
-                     "phone"};
+      const std::string ends = r.held.front() == "other_numbers"
+                                   ? "their other numbers are removed first"
+                                   : "those end first";
+      return refusal{
+          409, "number_taken",
+          "that number is another person's in Paygham (" + other + ", who " + what +
+              "); if it is now this person's, " +
+              (stopped ? "they send START from it first" : ends + ", or an admin erases " + other),
+          "phone"};
     }
     case o::unchanged:
     case o::moved:

@@ -210,6 +210,15 @@ int user(const user_options& o) {
           problem = "the login " + u.login + " is taken";
           return;
         }
+        // A person's second SIM (R-L6) is theirs: their SMS from it would be a user's.
+        if (const auto person = phone.empty() ? std::nullopt : t.find_contact_by_phone(phone);
+            person && person->phone != phone) {
+          problem = who + " is one of contact " + std::to_string(person->id) +
+                    "'s other numbers (a person's second SIM): remove it from them first, on the "
+                    "console's contact page or with DELETE /api/v1/contacts/" +
+                    std::to_string(person->id) + "/numbers/{number}";
+          return;
+        }
         id = t.add_user(u);
         // At a clinic whose workers all left, the new one takes over what they left.
         handed = actions::take_over_patients(t, *t.find_user(id));

@@ -469,6 +469,7 @@ runner::free_text runner::to_inbox(store::tx& tx, const content& c, const store:
                                    const std::string& flow_id, sms_outcome& result,
                                    bool watching_for_hurt) const {
   store::inbox_item item{who.id, run_id, sms.channel_id, flow_id, sms.text};
+  item.from_phone = sms.from;
   const bool self_harm = !c.self_harm_words.find(sms.text).empty();
   item.urgent = self_harm || tells_of_danger(c, sms.text) ||
                 (watching_for_hurt && tells_of_hurt(c, sms.text));
@@ -878,6 +879,7 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
         s.out = flow::resume(*s.f, std::move(st), std::to_string(taken->option), s.ctx);
         if (taken->kept) {
           store::inbox_item item{s.who.id, s.r.id, sms.channel_id, s.f->id, sms.text};
+          item.from_phone = sms.from;
           item.urgent = taken->danger;
           tx.add_inbox(item);
         }

@@ -316,6 +316,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
         s.out = flow::resume(*s.f, std::move(*at), std::to_string(taken->option), s.ctx);
         if (taken->kept) {
           store::inbox_item item{s.who.id, s.r.id, req.channel_id, s.f->id, answers[used]};
+          item.from_phone = s.who.phone;
           item.urgent = taken->danger;
           tx.add_inbox(item);
         }

@@ -18,6 +18,8 @@ std::vector<std::string> held_by(tx& t, const contact& c) {
   if (!t.upcoming_bookings(c.id).empty()) held.emplace_back("visits");
   if (!t.subscriptions_of(c.id).empty()) held.emplace_back("subscriptions");
   if (!t.find_contact_record(c.id).consents.empty()) held.emplace_back("consents");
+  // Other numbers recorded for them: someone's, whom taking in would leave behind (R-L6).
+  if (!t.other_numbers(c.id).empty()) held.emplace_back("other_numbers");
   return held;
 }
 
@@ -126,6 +128,10 @@ number_change add_number(tx& t, std::int64_t contact_id, const number_request& r
   }
   const auto who = person(t, contact_id, out);
   if (!who) return out;
+  if (t.other_numbers(who->id).size() >= most_other_numbers) {
+    out.result = number_change::outcome::too_many;
+    return out;
+  }
   const auto other = vet(t, *who, r, out, number_change::outcome::added);
   if (out.result != number_change::outcome::added) return out;
   if (other) fill_gaps(t, *who, *other, r);

@@ -2,6 +2,7 @@
 // reminders, visits, alerts and stops go with them, whoever records the change.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -21,6 +22,7 @@ struct number_change {
     staff,           // the person's number is a user's: changed with `paygham user`, not here
     taken,           // another person's, or stopped: `held` says what
     confirm_needed,  // the number wrote before; taken in only when the caller confirms
+    too_many,        // add_number: the person has most_other_numbers already
   };
   outcome result = outcome::no_contact;
   // taken, confirm_needed: the contact holding the number (0: none, a stop kept as a hash);
@@ -28,7 +30,8 @@ struct number_change {
   std::int64_t other = 0;
   // taken: what stands in the way, in this order: "user" (a user's number), "numbers" (one of
   // another person's other numbers), "stops" (the number's holder stopped messages, or did
-  // before being erased), "series", "visits", "subscriptions", "consents".
+  // before being erased), "series", "visits", "subscriptions", "consents", "other_numbers"
+  // (the number's holder writes from other numbers too).
   std::vector<std::string> held;
   std::int64_t readdressed = 0;  // moved: messages still waiting, now to the new number
   std::string old_phone;         // moved: the number the person had
@@ -61,5 +64,8 @@ number_change change_number(tx& t, std::int64_t contact_id, const number_request
 // to the other number are neutral, R-S11), and what Paygham sends on its own goes to the main
 // number. One of the person's other numbers becomes their main one with change_number.
 number_change add_number(tx& t, std::int64_t contact_id, const number_request& r);
+
+// The most other numbers one person has: a dual-SIM phone, an old SIM kept, a spare.
+inline constexpr std::size_t most_other_numbers = 5;
 
 }  // namespace paygham::store

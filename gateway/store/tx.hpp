@@ -90,6 +90,9 @@ struct inbox_item {
   std::int64_t duplicate_of = 0;     // a report from the same area within a day: the first's number
   std::optional<bool> someone_hurt = {};  // a hazard report's answer: is someone hurt? none: not asked
   bool urgent = false;  // the words of someone in danger (R-H3, lexicon/urgent.yaml)
+  // The number it came from (R-L6: the person may write from another); kept only when it is
+  // not their main one, and read back as the entry's `phone`, where a reply goes.
+  std::string from_phone = {};
 };
 
 struct new_message {
@@ -402,7 +405,7 @@ class reports_part {
 struct inbox_entry {
   std::int64_t id = 0;
   std::int64_t contact_id = 0;
-  std::string phone;       // the writer's (read back only)
+  std::string phone;  // the writer's: the number it came from (read back only)
   std::string channel_id;
   std::string flow_id;     // "" : no flow took it; mine_safety: a hazard report
   std::string body;

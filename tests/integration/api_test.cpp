@@ -1095,6 +1095,18 @@ TEST_CASE(
   r = api(srv.port(), "GET", "/api/v1/contacts?phone=0700000611", srv.token);
   REQUIRE(r.status == 200);
   CHECK(json::parse(r.body)["id"] == id);
+  // Her words wait in the inbox with the number they came from, and the answer goes to it.
+  r = api(srv.port(), "GET", "/api/v1/inbox", srv.token);
+  REQUIRE(r.status == 200);
+  const auto items = json::parse(r.body)["items"];
+  REQUIRE(items.size() == 1);
+  CHECK(items[0]["phone"] == "+93700000611");
+  r = api(srv.port(), "POST",
+          "/api/v1/inbox/" + std::to_string(items[0]["id"].get<long long>()) + "/reply", srv.token,
+          R"({"text": "We will call you"})");
+  REQUIRE(r.status == 201);
+  CHECK(scalar(srv.dir, "SELECT to_phone FROM outbound_messages WHERE body = 'We will call you'") ==
+        "+93700000611");
   // What the operator sends goes to her main number.
   REQUIRE(
       api(srv.port(), "POST", "/api/v1/messages", srv.token,

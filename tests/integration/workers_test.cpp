@@ -57,6 +57,20 @@ TEST_CASE("user: a health worker made with paygham user opens the health-worker 
   CHECK(out == "user 1 created\n");
   CHECK(run_paygham(create, &out, &err, "3691\n") == 1);
   CHECK_THAT(err, Catch::Contains("already belongs to user 1 (Fatima)"));
+  // A person's second SIM (R-L6) is theirs, never a worker's.
+  std::string person;
+  {
+    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+    db.exec("INSERT INTO contacts (phone, created_at, updated_at) VALUES ('+93700000950', 0, 0)");
+    person = std::to_string(db.getLastInsertRowid());
+    db.exec("INSERT INTO contact_numbers (phone, contact_id, added_at) VALUES ('+93700000951', " +
+            person + ", 0)");
+  }
+  auto second_sim = create;
+  second_sim[11] = "0700 000 951";
+  CHECK(run_paygham(second_sim, &out, &err, "3691\n") == 1);
+  CHECK_THAT(err, Catch::Contains("is one of contact " + person +
+                                  "'s other numbers (a person's second SIM): remove it"));
 
   REQUIRE(run_paygham({"user", "list", "--config", config}, &out, &err) == 0);
   CHECK_THAT(out, Catch::Contains("health_worker\tgolshahr\t"));

@@ -491,8 +491,19 @@ TEST_CASE(
   CHECK(theirs.other == ids[0]);
   CHECK(theirs.held == std::vector<std::string>{"numbers"});
   CHECK(renumber(fx.w, ids[1], second).held == std::vector<std::string>{"numbers"});
-  // Nor may she have her neighbour's, who wrote before: not without a confirmation.
+  // Nor may she have her neighbour's, who wrote before: not without a confirmation, and not at
+  // all once the neighbour writes from another number too (taking them in would leave it behind).
   CHECK(also(fx.w, ids[0], "+93700000559").result == o::confirm_needed);
+  REQUIRE(also(fx.w, ids[1], "+93700000557").result == o::added);
+  for (const bool as_main : {false, true}) {
+    const auto r = as_main ? renumber(fx.w, ids[0], "+93700000559", true)
+                           : also(fx.w, ids[0], "+93700000559", true);
+    CHECK(r.result == o::taken);
+    CHECK(r.held == std::vector<std::string>{"other_numbers"});
+  }
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) {
+          return t.find_contact_by_phone("+93700000557")->id;
+        }) == ids[1]);
   // The second SIM becomes her main one: the Iranian SIM is free, her alerts stay hers.
   CHECK(renumber(fx.w, ids[0], second).result == o::moved);
   test::in_tx(fx.w, [&](store::tx& t) {
@@ -533,6 +544,14 @@ TEST_CASE(
     CHECK(t.find_contact(ids[0])->language == "prs");  // its language filled her gap
     CHECK(t.find_contact(ids[1])->erased());
   });
+  // At most five other numbers.
+  for (int i = 3; i <= 6; ++i)
+    REQUIRE(also(fx.w, ids[0], "+9370000056" + std::to_string(i)).result == o::added);
+  CHECK(also(fx.w, ids[0], "+93700000567").result == o::too_many);
+  for (int i = 3; i <= 6; ++i) {
+    test::in_tx(fx.w,
+                [&](store::tx& t) { t.remove_number(ids[0], "+9370000056" + std::to_string(i)); });
+  }
   // A spare SIM she gives up: whoever has it next starts with her stop (R-S7).
   REQUIRE(also(fx.w, ids[0], spare).result == o::added);
   CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.remove_number(ids[0], spare); }));

@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 47> migrations = {
+constexpr std::array<const char*, 48> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -553,6 +553,10 @@ CREATE TABLE contact_numbers (
   added_at bigint NOT NULL
 );
 CREATE INDEX contact_numbers_contact ON contact_numbers (contact_id);
+)sql",
+    // 48: the number an inbox item came from, when not the main one (SQLite's 53).
+    R"sql(
+ALTER TABLE inbox ADD COLUMN from_phone text;
 )sql",
 };
 

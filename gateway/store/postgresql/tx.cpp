@@ -200,7 +200,7 @@ bool tx::erase_contact(std::int64_t contact_id) {
   for (const char* sql : {
            "UPDATE outbound_messages SET to_phone = '', body = '' WHERE contact_id = $1",
            "UPDATE inbound_events SET body = '' WHERE contact_id = $1",
-           "UPDATE inbox SET body = '' WHERE contact_id = $1",
+           "UPDATE inbox SET body = '', from_phone = NULL WHERE contact_id = $1",
            "UPDATE flow_runs SET state = '{\"node\":\"\",\"vars\":{},\"invalid\":0}', last_input = "
            "'', last_reply = '',"
            " prev_input = '', prev_reply = '',"
@@ -257,6 +257,12 @@ void tx::take_in(std::int64_t contact_id, std::int64_t absorbed) {
       "UPDATE flow_runs SET status = 'expired', updated_at = $1 WHERE contact_id = $2"
       " AND status IN ('active', 'waiting')",
       {now(), absorbed});
+  // What it wrote came from its number, which is not the person's main one.
+  c_.query(
+      "UPDATE inbox SET from_phone = COALESCE(from_phone, (SELECT phone FROM contacts WHERE id = "
+      "$1))"
+      " WHERE contact_id = $1",
+      {absorbed});
   // Static: prepared statements are kept by their SQL's address.
   static const auto hand_over = [] {
     std::array<std::string, rows_of_a_contact.size()> sql;
@@ -558,20 +564,28 @@ void tx::park_job(std::int64_t job_id, std::string_view why) {
 
 std::int64_t tx::add_inbox(const inbox_item& item) {
   require_disk();
-  return c_.query(
-              "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at, area, duplicate_of,"
-              " someone_hurt, urgent, district) VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8, $9, $10, $11) RETURNING id",
-              {item.contact_id, or_null(item.run_id), item.channel_id, or_null(item.flow_id), item.body, now(), item.area,
-               or_null(item.duplicate_of), or_null(item.someone_hurt), item.urgent ? 1 : 0, item.district})
+  return c_
+      .query(
+          "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at, "
+          "area, duplicate_of,"
+          " someone_hurt, urgent, district, from_phone) VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, "
+          "$8, $9, $10, $11,"
+          " (SELECT NULLIF(NULLIF($12, ''), phone) FROM contacts WHERE id = $1)) RETURNING id",
+          {item.contact_id, or_null(item.run_id), item.channel_id, or_null(item.flow_id), item.body,
+           now(), item.area, or_null(item.duplicate_of), or_null(item.someone_hurt),
+           item.urgent ? 1 : 0, item.district, item.from_phone})
       .int64(0, 0);
 }
 
 namespace {
 
 constexpr const char* inbox_columns =
-    "i.id, COALESCE(i.contact_id, 0), COALESCE(c.phone, ''), i.channel_id, COALESCE(i.flow_id, ''), i.body, i.status,"
+    "i.id, COALESCE(i.contact_id, 0), CASE WHEN c.id IS NULL THEN '' ELSE COALESCE(i.from_phone, "
+    "c.phone) END,"
+    " i.channel_id, COALESCE(i.flow_id, ''), i.body, i.status,"
     " COALESCE(i.assigned_to, 0), i.created_at, i.area, i.district, COALESCE(i.duplicate_of, 0),"
-    " i.someone_hurt, i.urgent, i.may_call FROM inbox i LEFT JOIN contacts c ON c.id = i.contact_id";
+    " i.someone_hurt, i.urgent, i.may_call FROM inbox i LEFT JOIN contacts c ON c.id = "
+    "i.contact_id";
 
 std::optional<bool> read_flag(const result& r, int row, int col) {
   return r.is_null(row, col) ? std::nullopt : std::optional<bool>(r.integer(row, col) != 0);
@@ -2064,14 +2078,17 @@ std::size_t tx::forget_past(const retention_before& before, std::size_t limit) {
   }
   if (before.reporters > 0) {
     n += c_.query(
-               "UPDATE inbox SET contact_id = NULL WHERE id IN (SELECT id FROM inbox WHERE contact_id IS NOT NULL"
-               " AND (area <> '' OR someone_hurt IS NOT NULL) AND COALESCE(may_call, 0) = 0 AND created_at < $1"
+               "UPDATE inbox SET contact_id = NULL, from_phone = NULL WHERE id IN (SELECT id FROM "
+               "inbox WHERE contact_id IS NOT NULL"
+               " AND (area <> '' OR someone_hurt IS NOT NULL) AND COALESCE(may_call, 0) = 0 AND "
+               "created_at < $1"
                " LIMIT $2)",
                {before.reporters, lim})
              .affected();
     // A reporter who agreed to be called back stays while the report is worked on, up to a limit.
     n += c_.query(
-               "UPDATE inbox SET contact_id = NULL WHERE id IN (SELECT id FROM inbox WHERE contact_id IS NOT NULL"
+               "UPDATE inbox SET contact_id = NULL, from_phone = NULL WHERE id IN (SELECT id FROM "
+               "inbox WHERE contact_id IS NOT NULL"
                " AND may_call = 1 AND (done_at < $1 OR created_at < $3) LIMIT $2)",
                {before.reporters, lim, before.callbacks})
              .affected();

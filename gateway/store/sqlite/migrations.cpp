@@ -10,7 +10,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 52> migrations = {
+constexpr std::array<const char*, 53> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -672,6 +672,11 @@ CREATE TABLE contact_numbers (
   added_at    INTEGER NOT NULL
 );
 CREATE INDEX contact_numbers_contact ON contact_numbers (contact_id);
+)sql",
+    // 53: the number an inbox item came from when it is another the person writes from (R-L6):
+    // a reply, a call back, goes to it. NULL: their main number.
+    R"sql(
+ALTER TABLE inbox ADD COLUMN from_phone TEXT;
 )sql",
 };
 

@@ -227,7 +227,7 @@ bool tx::erase_contact(std::int64_t contact_id) {
   for (const char* sql : {
            "UPDATE outbound_messages SET to_phone = '', body = '' WHERE contact_id = ?",
            "UPDATE inbound_events SET body = '' WHERE contact_id = ?",
-           "UPDATE inbox SET body = '' WHERE contact_id = ?",
+           "UPDATE inbox SET body = '', from_phone = NULL WHERE contact_id = ?",
            "UPDATE flow_runs SET state = '{\"node\":\"\",\"vars\":{},\"invalid\":0}', last_input = "
            "'', last_reply = '',"
            " prev_input = '', prev_reply = '',"
@@ -263,6 +263,13 @@ void tx::take_in(std::int64_t contact_id, std::int64_t absorbed) {
   end.bind(1, now());
   end.bind(2, absorbed);
   end.exec();
+  // What it wrote came from its number, which is not the person's main one.
+  auto& from = stmt(
+      "UPDATE inbox SET from_phone = COALESCE(from_phone, (SELECT phone FROM contacts WHERE id = "
+      "?1))"
+      " WHERE contact_id = ?1");
+  from.bind(1, absorbed);
+  from.exec();
   // Static: prepared statements are kept by their SQL's address.
   static const auto hand_over = [] {
     std::array<std::string, rows_of_a_contact.size()> sql;
@@ -2220,8 +2227,11 @@ void tx::park_job(std::int64_t job_id, std::string_view why) {
 std::int64_t tx::add_inbox(const inbox_item& item) {
   require_disk();
   auto& s = stmt(
-      "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at, area, duplicate_of,"
-      " someone_hurt, urgent, district) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, NULLIF(?, 0), ?, ?, ?)");
+      "INSERT INTO inbox (contact_id, run_id, channel_id, flow_id, body, status, created_at, area, "
+      "duplicate_of,"
+      " someone_hurt, urgent, district, from_phone) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, NULLIF(?, "
+      "0), ?, ?, ?,"
+      " (SELECT NULLIF(NULLIF(?, ''), phone) FROM contacts WHERE id = ?))");
   s.bind(1, item.contact_id);
   if (item.run_id > 0) {
     s.bind(2, item.run_id);
@@ -2241,6 +2251,8 @@ std::int64_t tx::add_inbox(const inbox_item& item) {
   }
   s.bind(10, item.urgent ? 1 : 0);
   bind_text(s, 11, item.district);
+  bind_text(s, 12, item.from_phone);
+  s.bind(13, item.contact_id);
   s.exec();
   return db_.getLastInsertRowid();
 }
@@ -2248,9 +2260,12 @@ std::int64_t tx::add_inbox(const inbox_item& item) {
 namespace {
 
 constexpr const char* inbox_columns =
-    "i.id, COALESCE(i.contact_id, 0), COALESCE(c.phone, ''), i.channel_id, COALESCE(i.flow_id, ''), i.body, i.status,"
+    "i.id, COALESCE(i.contact_id, 0), CASE WHEN c.id IS NULL THEN '' ELSE COALESCE(i.from_phone, "
+    "c.phone) END,"
+    " i.channel_id, COALESCE(i.flow_id, ''), i.body, i.status,"
     " COALESCE(i.assigned_to, 0), i.created_at, i.area, i.district, COALESCE(i.duplicate_of, 0),"
-    " i.someone_hurt, i.urgent, i.may_call FROM inbox i LEFT JOIN contacts c ON c.id = i.contact_id";
+    " i.someone_hurt, i.urgent, i.may_call FROM inbox i LEFT JOIN contacts c ON c.id = "
+    "i.contact_id";
 
 std::optional<bool> optional_flag(const SQLite::Column& c) {
   return c.isNull() ? std::nullopt : std::optional<bool>(c.getInt() != 0);
@@ -2865,13 +2880,17 @@ std::size_t tx::forget_past(const retention_before& before, std::size_t limit) {
     n += last;
   }
   if (before.reporters > 0) {
-    n += run("UPDATE inbox SET contact_id = NULL WHERE id IN (SELECT id FROM inbox WHERE contact_id IS NOT NULL"
-             " AND (area <> '' OR someone_hurt IS NOT NULL) AND COALESCE(may_call, 0) = 0 AND created_at < ?1"
-             " LIMIT ?2)",
-             before.reporters, lim);
+    n +=
+        run("UPDATE inbox SET contact_id = NULL, from_phone = NULL WHERE id IN (SELECT id FROM "
+            "inbox WHERE contact_id IS NOT NULL"
+            " AND (area <> '' OR someone_hurt IS NOT NULL) AND COALESCE(may_call, 0) = 0 AND "
+            "created_at < ?1"
+            " LIMIT ?2)",
+            before.reporters, lim);
     // A reporter who agreed to be called back stays while the report is worked on, up to a limit.
     auto& agreed = stmt(
-        "UPDATE inbox SET contact_id = NULL WHERE id IN (SELECT id FROM inbox WHERE contact_id IS NOT NULL"
+        "UPDATE inbox SET contact_id = NULL, from_phone = NULL WHERE id IN (SELECT id FROM inbox "
+        "WHERE contact_id IS NOT NULL"
         " AND may_call = 1 AND (done_at < ?1 OR created_at < ?3) LIMIT ?2)");
     agreed.bind(1, before.reporters);
     agreed.bind(2, lim);
