@@ -1952,67 +1952,48 @@ std::optional<refusal> number_refusal(const store::number_change& r) {
   return std::nullopt;
 }
 
-// A number change or another number, as asked in the body: the number (a mobile), who asks,
-// whether they confirm taking in the contact it has.
-std::variant<store::number_request, refusal> number_asked(services& s, const call& c) {
+// POST /api/v1/contacts/{id}/number: the person's new number (R-L6), their reminders, visits,
+// alerts and stops going with them; messages still waiting go to it. POST …/numbers (`other`):
+// another number the person writes from (a second SIM): what they send from it is theirs; what
+// Paygham sends on its own goes to the main number. The same checks and refusals for both.
+outcome number_call(services& s, store::tx& tx, const call& c, bool other) {
+  const auto id = text::read_id(c.value("id"));
+  if (!id) return refuse(404, "not_found", "no contact with that number");
   const auto phone =
       mobile_in_body(s, c, ": their SMS and USSD need a mobile. Check it with the person");
-  if (const auto* bad = std::get_if<refusal>(&phone)) return *bad;
-  return store::number_request{
+  if (const auto* bad = std::get_if<refusal>(&phone)) return outcome{400, json::object(), *bad};
+  const store::number_request r{
       std::get<std::string>(phone), c.actor(), c.body.value("confirm", false),
       [&s](std::string_view e164) { return s.runner.time_zone(e164); },
       [&s](std::string_view field) { return s.runner.config().contact_fields.count(field) != 0; }};
-}
-
-// POST /api/v1/contacts/{id}/number: the person's new number (R-L6), their reminders, visits,
-// alerts and stops going with them; messages still waiting go to it.
-outcome change_number(services& s, store::tx& tx, const call& c) {
-  const auto id = text::read_id(c.value("id"));
-  if (!id) return refuse(404, "not_found", "no contact with that number");
-  const auto asked = number_asked(s, c);
-  if (const auto* bad = std::get_if<refusal>(&asked))
-    return outcome{bad->status, json::object(), *bad};
-  const auto& r = std::get<store::number_request>(asked);
-  const auto moved = store::change_number(tx, *id, r);
-  if (auto bad = number_refusal(moved)) return outcome{bad->status, json::object(), *bad};
+  const auto done = other ? store::add_number(tx, *id, r) : store::change_number(tx, *id, r);
+  if (auto bad = number_refusal(done)) return outcome{bad->status, json::object(), *bad};
   using o = store::number_change::outcome;
-  if (moved.result == o::moved) {
-    json detail{{"from", core::log::mask_phone(moved.old_phone)},
-                {"to", core::log::mask_phone(r.phone)},
-                {"readdressed", moved.readdressed}};
-    if (moved.other != 0) detail["took_in"] = moved.other;
-    tx.audit(c.actor(), "contacts.number", "contact:" + std::to_string(*id), detail.dump());
+  const auto masked = core::log::mask_phone(r.phone);
+  json detail = done.result == o::moved   ? json{{"from", core::log::mask_phone(done.old_phone)},
+                                               {"to", masked},
+                                               {"readdressed", done.readdressed}}
+                : done.result == o::added ? json{{"number", masked}}
+                                          : json();
+  if (!detail.is_null()) {
+    if (done.other != 0) detail["took_in"] = done.other;
+    tx.audit(c.actor(), other ? "contacts.number_add" : "contacts.number",
+             "contact:" + std::to_string(*id), detail.dump());
   }
   json out = contact_json(tx, *tx.find_contact(*id));
-  out["readdressed"] = moved.readdressed;
-  if (moved.other != 0) out["took_in"] = moved.other;
-  auto done = answer(std::move(out));
-  done.changed_nothing = moved.result == o::unchanged;
-  return done;
+  if (!other) out["readdressed"] = done.readdressed;
+  if (done.other != 0) out["took_in"] = done.other;
+  auto answered = answer(std::move(out), done.result == o::added ? 201 : 200);
+  answered.changed_nothing = done.result == o::unchanged;
+  return answered;
 }
 
-// POST /api/v1/contacts/{id}/numbers: another number the person writes from (R-L6: a second
-// SIM). What they send from it is theirs; what Paygham sends on its own goes to the main number.
+outcome change_number(services& s, store::tx& tx, const call& c) {
+  return number_call(s, tx, c, false);
+}
+
 outcome add_other_number(services& s, store::tx& tx, const call& c) {
-  const auto id = text::read_id(c.value("id"));
-  if (!id) return refuse(404, "not_found", "no contact with that number");
-  const auto asked = number_asked(s, c);
-  if (const auto* bad = std::get_if<refusal>(&asked))
-    return outcome{bad->status, json::object(), *bad};
-  const auto& r = std::get<store::number_request>(asked);
-  const auto added = store::add_number(tx, *id, r);
-  if (auto bad = number_refusal(added)) return outcome{bad->status, json::object(), *bad};
-  if (added.result == store::number_change::outcome::added) {
-    json detail{{"number", core::log::mask_phone(r.phone)}};
-    if (added.other != 0) detail["took_in"] = added.other;
-    tx.audit(c.actor(), "contacts.number_add", "contact:" + std::to_string(*id), detail.dump());
-  }
-  json out = contact_json(tx, *tx.find_contact(*id));
-  if (added.other != 0) out["took_in"] = added.other;
-  auto done =
-      answer(std::move(out), added.result == store::number_change::outcome::added ? 201 : 200);
-  done.changed_nothing = added.result == store::number_change::outcome::unchanged;
-  return done;
+  return number_call(s, tx, c, true);
 }
 
 // DELETE /api/v1/contacts/{id}/numbers/{number}: the person no longer writes from one of their
