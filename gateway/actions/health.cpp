@@ -184,6 +184,9 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
     return error;
   }
   auto patient = t.upsert_contact(phone);
+  // Reminders go to the patient's main number (R-L6: the worker may have given another they
+  // write from): on its clock, and texts that name the care only when asked with it.
+  const std::string main_number = t.find_contact(patient.id)->phone;
   // What the patient said of their phone (R-S11). Anything but asking for texts that name the
   // care holds at once, even when nothing is enrolled now: "others read it" must never wait.
   const std::string shared = r.arg("shared_phone");
@@ -200,7 +203,7 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
   s.channel_id = r.channel_id;
   s.programme = programme;
   s.at_minute = *minute;
-  s.time_zone = r.time_zone_of(phone);
+  s.time_zone = r.time_zone_of(main_number);
   s.worker_id = worker->id;
   s.flow_id = r.flow_id;
   s.node = remind;
@@ -259,7 +262,8 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
   }
   // Only now: a number turned away (already enrolled, every week past) keeps its language.
   if (const std::string language = r.arg("language"); !language.empty()) t.set_contact_language(patient.id, language);
-  if (named) t.set_phone_privacy(patient.id, shared, true, by);  // asked for, with this enrolment
+  if (named && main_number == phone)
+    t.set_phone_privacy(patient.id, shared, true, by);  // asked for, with this enrolment
   s.id = start_series(t, s, first);
   if (s.high_risk) raise_open_calls(t, patient.id, worker->facility);  // a missed visit at the clinic already
   nlohmann::json detail{{"kind", store::series_kind(s)}};  // as the API names them

@@ -763,6 +763,20 @@ std::optional<std::string> own_quiet_hours(const std::string& given) {
   return schedule::clock_text(window->first) + "-" + schedule::clock_text(window->second);
 }
 
+// Whether others read the phone is said of the person's main number (R-S11), never of another
+// they write from (R-L6), where texts stay neutral: refused when given with one of those.
+std::optional<refusal> said_of_other_number(store::tx& tx, const call& c,
+                                            const std::string& phone) {
+  if (!c.body.contains("shared_phone") && !c.body.contains("explicit_texts")) return std::nullopt;
+  const auto known = tx.find_contact_by_phone(phone);
+  if (!known || known->phone == phone) return std::nullopt;
+  return refusal{409, "other_number",
+                 "this is one of contact " + std::to_string(known->id) +
+                     "'s other numbers: whether others read SMS is recorded of their main number; "
+                     "send it with that one",
+                 c.body.contains("shared_phone") ? "shared_phone" : "explicit_texts"};
+}
+
 // `shared_phone` (whether others read SMS on the phone: unknown, yes, no), with
 // `explicit_texts` whether texts may name their care (R-S11: only after a clear no, and false
 // unless given), and, with `consent_via` (how they said yes: in_person, phone_call, written),
@@ -866,6 +880,9 @@ outcome enrol(services& s, store::tx& tx, const call& c) {
   const auto phone = mobile_in_body(s, c, ", and reminders go by SMS: give the patient's mobile");
   if (const auto* bad = std::get_if<refusal>(&phone)) return outcome{400, json::object(), *bad};
   if (auto bad = bad_record(c.body)) return outcome{400, json::object(), *bad};
+  if (auto bad = said_of_other_number(tx, c, std::get<std::string>(phone))) {
+    return outcome{409, json::object(), *bad};
+  }
   const std::string kind = c.body.value("kind", "");
   // R-H3: a high-risk pregnancy: a call about her is made within one working day.
   if (kind != "pregnancy" && c.body.value("high_risk", false)) {
@@ -1823,6 +1840,8 @@ outcome save_contact(services& s, store::tx& tx, const call& c) {
   if (!programme.empty() && !c.body.contains("consent_via")) {
     return refuse(400, "missing_field", "say how they consented: in_person, phone_call or written", "consent_via");
   }
+  if (auto bad = said_of_other_number(tx, c, phone.value()))
+    return outcome{409, json::object(), *bad};
   auto who = tx.upsert_contact(phone.value());
   if (!lang.empty()) tx.set_contact_language(who.id, lang);
   if (!name.empty()) tx.set_contact_fields(who.id, {{"name", name}});

@@ -1107,11 +1107,29 @@ TEST_CASE(
   REQUIRE(r.status == 201);
   CHECK(scalar(srv.dir, "SELECT to_phone FROM outbound_messages WHERE body = 'We will call you'") ==
         "+93700000611");
-  // What the operator sends goes to her main number.
-  REQUIRE(
-      api(srv.port(), "POST", "/api/v1/messages", srv.token,
-          R"({"to": "+98 912 123 4611", "text": "Clinic closed tomorrow", "channel": "console"})")
-          .status == 201);
+  // Whether others read SMS is said of her main phone, never of the other one.
+  r = api(srv.port(), "POST", "/api/v1/contacts", srv.token,
+          R"({"phone": "0700 000 611", "shared_phone": "no", "explicit_texts": true})");
+  CHECK(r.status == 409);
+  CHECK(error_of(r)["code"] == "other_number");
+  std::string out, err;
+  REQUIRE(run_paygham({"user", "create", "--config", srv.config, "--name", "Fatima", "--role",
+                       "health_worker", "--facility", "golshahr", "--phone", "+93700000900"},
+                      &out, &err, "2580\n") == 0);
+  r = api(
+      srv.port(), "POST", "/api/v1/enrolments", srv.token,
+      R"({"phone": "0700 000 611", "kind": "medicine", "time": "20:00", "worker": "1", "channel": "console",)"
+      R"( "shared_phone": "no", "explicit_texts": true})");
+  CHECK(r.status == 409);
+  CHECK(error_of(r)["code"] == "other_number");
+  CHECK(scalar(srv.dir, "SELECT explicit_texts FROM contacts WHERE id = " + person) == "0");
+  // Enrolled by it, her 20:00 reminder goes to her main number, on its clock (Tehran's).
+  r = api(
+      srv.port(), "POST", "/api/v1/enrolments", srv.token,
+      R"({"phone": "0700 000 611", "kind": "medicine", "time": "20:00", "worker": "1", "channel": "console"})");
+  CHECK(r.status == 201);
+  CHECK(scalar(srv.dir, "SELECT time_zone FROM series WHERE contact_id = " + person) ==
+        "Asia/Tehran");
   // She gave the SIM away: it is nobody's now.
   CHECK(api(srv.port(), "DELETE", path + "/0700000612", srv.token).status == 404);
   CHECK(api(srv.port(), "DELETE", path + "/x", srv.token).status == 400);
@@ -1119,6 +1137,9 @@ TEST_CASE(
   REQUIRE(r.status == 200);
   CHECK(json::parse(r.body)["other_numbers"].empty());
   CHECK(api(srv.port(), "GET", "/api/v1/contacts?phone=0700000611", srv.token).status == 404);
+  // Her words in the inbox are answered on her main number now, never on a SIM she gave away.
+  CHECK(json::parse(api(srv.port(), "GET", "/api/v1/inbox", srv.token).body)["items"][0]["phone"] ==
+        "+989121234611");
   // The audit log names both, with the number masked.
   for (const char* action : {"contacts.number_add", "contacts.number_remove"}) {
     const auto detail = scalar(

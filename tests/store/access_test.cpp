@@ -468,6 +468,13 @@ TEST_CASE(
   });
   using o = store::number_change::outcome;
   CHECK(also(fx.w, ids[0], second).result == o::added);
+  // Her main SIM failed three times in a row (R-S13): that says nothing of the second one.
+  test::execute(fx.so, "UPDATE contacts SET unreachable = 1 WHERE id = " + std::to_string(ids[0]));
+  test::in_tx(fx.w, [&](store::tx& t) {
+    CHECK_FALSE(t.upsert_contact(second).unreachable);
+    CHECK(t.upsert_contact(main_sim).unreachable);
+  });
+  test::execute(fx.so, "UPDATE contacts SET unreachable = 0 WHERE id = " + std::to_string(ids[0]));
   test::in_tx(fx.w, [&](store::tx& t) {
     // Writing from it, she is herself, answered on it, in neutral texts.
     const auto on_it = t.upsert_contact(second);

@@ -108,13 +108,14 @@ contact tx::upsert_contact(std::string_view phone) {
       " COALESCE(quiet_hours, ''), COALESCE(pending_language, '') FROM contacts WHERE phone = $1 FOR UPDATE";
   if (auto r = c_.query(find, {phone}); !r.empty()) return read_contact(r, std::string(phone));
   if (auto r = c_.query(
-          "SELECT c.id, COALESCE(c.language, ''), c.fields::text, c.opted_out, c.unreachable, 0,"
+          "SELECT c.id, COALESCE(c.language, ''), c.fields::text, c.opted_out, 0, 0,"
           " c.language_asked_at, COALESCE(c.quiet_hours, ''), COALESCE(c.pending_language, '')"
           " FROM contact_numbers n JOIN contacts c ON c.id = n.contact_id WHERE n.phone = $1"
           " FOR UPDATE OF c",
           {phone});
       !r.empty()) {
-    return read_contact(r, std::string(phone));  // texts neutral on it (tx.hpp)
+    // Texts neutral on it (tx.hpp); the main number's failures (R-S13) say nothing of it.
+    return read_contact(r, std::string(phone));
   }
   auto ins = c_.query(
       "INSERT INTO contacts (phone, created_at, updated_at) VALUES ($1, $2, $2)"
@@ -233,9 +234,14 @@ std::int64_t tx::move_number(std::int64_t contact_id, const number_move& mv) {
       " AND status IN ('active', 'waiting')",
       {now(), contact_id});
   take_in(contact_id, mv.absorbed);
-  // One of their other numbers is their main one now.
+  // One of their other numbers is their main one now; what came from another number goes back
+  // to the main one (a reply never goes to a number no longer theirs).
   c_.query("DELETE FROM contact_numbers WHERE phone = $1 AND contact_id = $2",
            {mv.phone, contact_id});
+  c_.query(
+      "UPDATE inbox SET from_phone = NULL WHERE contact_id = $1 AND from_phone IS NOT NULL"
+      " AND from_phone NOT IN (SELECT phone FROM contact_numbers WHERE contact_id = $1)",
+      {contact_id});
   c_.query(
       "UPDATE contacts SET phone = $1, unreachable = 0, failures_in_row = 0, language_asked_at = 0,"
       " pending_language = NULL, updated_at = $2 WHERE id = $3",
@@ -292,6 +298,8 @@ bool tx::remove_number(std::int64_t contact_id, std::string_view phone) {
           .affected() == 0) {
     return false;
   }
+  c_.query("UPDATE inbox SET from_phone = NULL WHERE contact_id = $1 AND from_phone = $2",
+           {contact_id, phone});
   who->phone = phone;
   keep_stops(*who);
   return true;

@@ -140,6 +140,7 @@ contact tx::upsert_contact(std::string_view phone) {
     auto c = *find_contact(id);
     c.phone = phone;
     c.explicit_texts = false;
+    c.unreachable = false;  // the main number's failures (R-S13) say nothing of this one
     return c;
   }
   auto& ins = stmt("INSERT INTO contacts (phone, created_at, updated_at) VALUES (?, ?, ?)");
@@ -305,11 +306,18 @@ std::int64_t tx::move_number(std::int64_t contact_id, const number_move& mv) {
   end.bind(2, contact_id);
   end.exec();
   take_in(contact_id, mv.absorbed);
-  // One of their other numbers is their main one now.
+  // One of their other numbers is their main one now; what came from another number goes back
+  // to the main one (a reply never goes to a number no longer theirs).
   auto& other = stmt("DELETE FROM contact_numbers WHERE phone = ? AND contact_id = ?");
   bind_text(other, 1, mv.phone);
   other.bind(2, contact_id);
   other.exec();
+  auto& inbox = stmt(
+      "UPDATE inbox SET from_phone = NULL WHERE contact_id = ? AND from_phone IS NOT NULL"
+      " AND from_phone NOT IN (SELECT phone FROM contact_numbers WHERE contact_id = ?)");
+  inbox.bind(1, contact_id);
+  inbox.bind(2, contact_id);
+  inbox.exec();
   auto& c = stmt(
       "UPDATE contacts SET phone = ?, unreachable = 0, failures_in_row = 0, language_asked_at = 0,"
       " pending_language = NULL, updated_at = ? WHERE id = ?");
@@ -348,6 +356,10 @@ bool tx::remove_number(std::int64_t contact_id, std::string_view phone) {
   bind_text(del, 1, phone);
   del.bind(2, contact_id);
   if (del.exec() == 0) return false;
+  auto& inbox = stmt("UPDATE inbox SET from_phone = NULL WHERE contact_id = ? AND from_phone = ?");
+  inbox.bind(1, contact_id);
+  bind_text(inbox, 2, phone);
+  inbox.exec();
   who->phone = phone;
   keep_stops(*who);
   return true;
