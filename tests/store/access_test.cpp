@@ -473,7 +473,14 @@ TEST_CASE(
   test::in_tx(fx.w, [&](store::tx& t) {
     CHECK_FALSE(t.upsert_contact(second).unreachable);
     CHECK(t.upsert_contact(main_sim).unreachable);
+    // An answer to the second SIM goes; a reminder to the main one is held back.
+    t.queue_message({"at", ids[0], 0, second, "your visit is on Monday", core::priority::reply});
+    t.queue_message({"at", ids[0], 0, main_sim, "a reminder", core::priority::reminder});
   });
+  CHECK(test::value(fx.so, "SELECT status FROM outbound_messages WHERE to_phone = '" + second +
+                               "'") == "queued");
+  CHECK(test::value(fx.so, "SELECT status FROM outbound_messages WHERE to_phone = '" + main_sim +
+                               "'") == "cancelled");
   test::execute(fx.so, "UPDATE contacts SET unreachable = 0 WHERE id = " + std::to_string(ids[0]));
   test::in_tx(fx.w, [&](store::tx& t) {
     // Writing from it, she is herself, answered on it, in neutral texts.

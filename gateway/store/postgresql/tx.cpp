@@ -688,9 +688,12 @@ std::int64_t tx::queue_message(const new_message& m) {
   std::string why_not;  // why it is recorded as cancelled instead of queued
   if (m.contact_id > 0 && !m.even_if_opted_out) {
     const auto q = c_.query(
-        "SELECT opted_out, unreachable, EXISTS (SELECT 1 FROM contact_optouts WHERE contact_id = c.id AND programme = $2)::integer"
+        // Unreachable is the main number's (R-S13): an answer to another they write from goes.
+        "SELECT opted_out, CASE WHEN phone = $3 THEN unreachable ELSE 0 END,"
+        " EXISTS (SELECT 1 FROM contact_optouts WHERE contact_id = c.id AND programme = "
+        "$2)::integer"
         " FROM contacts c WHERE id = $1",
-        {m.contact_id, m.programme});
+        {m.contact_id, m.programme, m.to_phone});
     if (!q.empty()) {
       why_not = held_back_reason(q.integer(0, 0) != 0, q.integer(0, 1) != 0,
                                  q.integer(0, 2) != 0 ? std::string_view(m.programme) : std::string_view());

@@ -2413,10 +2413,13 @@ std::int64_t tx::queue_message(const new_message& m) {
   std::string why_not;  // why it is recorded as cancelled instead of queued
   if (m.contact_id > 0 && !m.even_if_opted_out) {
     auto& q = stmt(
-        "SELECT opted_out, unreachable, EXISTS (SELECT 1 FROM contact_optouts WHERE contact_id = c.id AND programme = ?)"
+        // Unreachable is the main number's (R-S13): an answer to another they write from goes.
+        "SELECT opted_out, CASE WHEN phone = ? THEN unreachable ELSE 0 END,"
+        " EXISTS (SELECT 1 FROM contact_optouts WHERE contact_id = c.id AND programme = ?)"
         " FROM contacts c WHERE id = ?");
-    bind_text(q, 1, m.programme);
-    q.bind(2, m.contact_id);
+    bind_text(q, 1, m.to_phone);
+    bind_text(q, 2, m.programme);
+    q.bind(3, m.contact_id);
     if (q.executeStep()) {
       why_not = held_back_reason(q.getColumn(0).getInt() != 0, q.getColumn(1).getInt() != 0,
                                  q.getColumn(2).getInt() != 0 ? std::string_view(m.programme) : std::string_view());
