@@ -18,10 +18,7 @@ std::optional<std::string> read_pin(std::string_view typed) {
   std::string out;
   for (const char32_t cp : core::decode_utf8(typed)) {
     if (cp == U' ') continue;
-    int digit = -1;
-    if (cp >= U'0' && cp <= U'9') digit = static_cast<int>(cp - U'0');
-    else if (cp >= 0x06F0 && cp <= 0x06F9) digit = static_cast<int>(cp - 0x06F0);  // Persian
-    else if (cp >= 0x0660 && cp <= 0x0669) digit = static_cast<int>(cp - 0x0660);  // Arabic-Indic
+    const int digit = core::digit_value(cp);
     if (digit < 0) return std::nullopt;
     out.push_back(static_cast<char>('0' + digit));
   }

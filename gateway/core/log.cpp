@@ -72,9 +72,7 @@ std::string mask_phone_like(std::string_view text) {
   // Digits of any script, in runs joined by at most one space or dash ("0799 123 456"); a run of
   // nine or more digits is a phone number until proven otherwise (dates have eight, IPs dots).
   const std::u32string in = decode_utf8(text);
-  const auto digit = [](char32_t c) {
-    return (c >= U'0' && c <= U'9') || (c >= 0x0660 && c <= 0x0669) || (c >= 0x06F0 && c <= 0x06F9);
-  };
+  const auto digit = [](char32_t c) { return digit_value(c) >= 0; };
   std::u32string out = in;
   bool masked = false;
   for (std::size_t i = 0; i < in.size();) {

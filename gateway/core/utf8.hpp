@@ -14,6 +14,15 @@ bool valid_utf8(std::string_view s);
 std::u32string decode_utf8(std::string_view s);
 
 void append_utf8(std::string& out, char32_t cp);
+
+// The value of a digit as phones type it: ASCII, Persian (۰–۹) or Arabic-Indic (٠–٩); -1 for
+// anything else.
+inline int digit_value(char32_t cp) {
+  if (cp >= U'0' && cp <= U'9') return static_cast<int>(cp - U'0');
+  if (cp >= 0x06F0 && cp <= 0x06F9) return static_cast<int>(cp - 0x06F0);
+  if (cp >= 0x0660 && cp <= 0x0669) return static_cast<int>(cp - 0x0660);
+  return -1;
+}
 std::string encode_utf8(std::u32string_view cps);
 
 // Control characters (NUL, escape, …) are not text a phone or a page shows; new lines may be.

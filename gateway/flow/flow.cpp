@@ -6,8 +6,9 @@
 #include <set>
 
 #include "gateway/core/suggest.hpp"
-#include "gateway/text/catalog.hpp"
+#include "gateway/core/utf8.hpp"
 #include "gateway/flow/engine.hpp"
+#include "gateway/text/catalog.hpp"
 #include "gateway/text/lint.hpp"
 #include "gateway/text/normalize.hpp"
 #include "gateway/text/readers.hpp"
@@ -19,22 +20,13 @@ namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-// The length of the digits `word` ends with, in any script: ASCII, Persian (۰–۹: U+06F0–06F9),
-// Arabic-Indic (٠–٩: U+0660–0669).
+// The bytes of the digits `word` ends with, in any script phones type (core::digit_value).
 std::size_t trailing_digits(std::string_view word) {
-  std::size_t e = word.size();
-  while (e > 0) {
-    const auto c = static_cast<unsigned char>(word[e - 1]);
-    if (c >= '0' && c <= '9') {
-      --e;
-    } else if (e >= 2 && ((word[e - 2] == '\xDB' && c >= 0xB0 && c <= 0xB9) ||
-                          (word[e - 2] == '\xD9' && c >= 0xA0 && c <= 0xA9))) {
-      e -= 2;
-    } else {
-      break;
-    }
-  }
-  return word.size() - e;
+  const std::u32string cps = core::decode_utf8(word);
+  std::size_t bytes = 0;
+  for (auto it = cps.rbegin(); it != cps.rend() && core::digit_value(*it) >= 0; ++it)
+    bytes += *it < 0x80 ? 1 : 2;
+  return bytes;
 }
 
 // The keyword's word: the first word, without the digits it ends with ("MINE2", «ماین۲»: the

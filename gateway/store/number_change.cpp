@@ -73,11 +73,19 @@ void fill_gaps(tx& t, const contact& who, const contact& other, const number_req
     t.set_contact_language(who.id, other.language);
 }
 
-// The person to give a number to, held from the first read (several nodes); nullopt with
-// `out` saying why not (no such person, a user's own contact).
-std::optional<contact> person(tx& t, std::int64_t contact_id, number_change& out) {
+// The person to give `r.phone` to, held from the first read (several nodes), with their other
+// numbers; nullopt with `out` saying why not: no such person, the number theirs already (their
+// main one, or one of `others` when `also`), a user's own contact.
+std::optional<contact> person(tx& t, std::int64_t contact_id, const number_request& r, bool also,
+                              std::vector<std::string>& others, number_change& out) {
   const auto found = t.find_contact(contact_id);
   if (!found || found->erased()) return std::nullopt;
+  others = t.other_numbers(contact_id);
+  const bool another = std::find(others.begin(), others.end(), r.phone) != others.end();
+  if (found->phone == r.phone || (also && another)) {
+    out.result = number_change::outcome::unchanged;
+    return std::nullopt;
+  }
   if (t.find_user_by_phone(found->phone)) {
     out.result = number_change::outcome::staff;
     return std::nullopt;
@@ -89,19 +97,16 @@ std::optional<contact> person(tx& t, std::int64_t contact_id, number_change& out
 
 number_change change_number(tx& t, std::int64_t contact_id, const number_request& r) {
   number_change out;
-  const auto found = t.find_contact(contact_id);
-  if (found && !found->erased() && found->phone == r.phone) {
-    out.result = number_change::outcome::unchanged;
-    return out;
-  }
-  const auto who = person(t, contact_id, out);
+  std::vector<std::string> others;
+  const auto who = person(t, contact_id, r, false, others, out);
   if (!who) return out;
-  const auto others = t.other_numbers(who->id);
-  const bool theirs = std::find(others.begin(), others.end(), r.phone) != others.end();
-  const auto other = theirs ? std::nullopt : vet(t, *who, r, out, number_change::outcome::moved);
-  if (theirs)
+  std::optional<contact> other;
+  if (std::find(others.begin(), others.end(), r.phone) != others.end()) {
     out.result = number_change::outcome::moved;  // their other number becomes the main one
-  if (out.result != number_change::outcome::moved) return out;
+  } else {
+    other = vet(t, *who, r, out, number_change::outcome::moved);
+    if (out.result != number_change::outcome::moved) return out;
+  }
   const auto said = other ? t.find_contact_record(other->id) : contact_record{};
   if (said.shared_phone != "unknown") {
     t.set_phone_privacy(who->id, said.shared_phone, said.explicit_texts, said.privacy_recorded_by);
@@ -117,18 +122,10 @@ number_change change_number(tx& t, std::int64_t contact_id, const number_request
 
 number_change add_number(tx& t, std::int64_t contact_id, const number_request& r) {
   number_change out;
-  const auto found = t.find_contact(contact_id);
-  if (found && !found->erased()) {
-    const auto others = t.other_numbers(contact_id);
-    if (found->phone == r.phone ||
-        std::find(others.begin(), others.end(), r.phone) != others.end()) {
-      out.result = number_change::outcome::unchanged;
-      return out;
-    }
-  }
-  const auto who = person(t, contact_id, out);
+  std::vector<std::string> others;
+  const auto who = person(t, contact_id, r, true, others, out);
   if (!who) return out;
-  if (t.other_numbers(who->id).size() >= most_other_numbers) {
+  if (others.size() >= most_other_numbers) {
     out.result = number_change::outcome::too_many;
     return out;
   }
