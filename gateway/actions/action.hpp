@@ -110,6 +110,7 @@ std::optional<std::vector<int>> read_days(const std::string& list);
 // The built-ins, one file each.
 flow::action_result inbox_save(store::tx& t, const request& r);
 flow::action_result inbox_may_call(store::tx& t, const request& r);
+flow::action_result inbox_someone_hurt(store::tx& t, const request& r);
 flow::action_result reminders_daily(store::tx& t, const request& r);
 flow::action_result reminders_antenatal(store::tx& t, const request& r);
 flow::action_result messages_later(store::tx& t, const request& r);

@@ -20,6 +20,10 @@
 // `reference` (answer: "yes" or "no"), asked once it is saved so that no report waits on it:
 // "yes" keeps their number with the report until store.reporter_retention after it is done
 // (R-D3), and the console shows whether to call.
+//
+// inbox.someone_hurt: whether report `reference` says someone is hurt, now: for the operators'
+// message of a report nobody was hurt in, which waits for their duty hours, when the person
+// wrote of someone hurt after their "no" (runner::to_inbox).
 #include <limits>
 
 #include "gateway/actions/action.hpp"
@@ -89,6 +93,13 @@ flow::action_result inbox_may_call(store::tx& t, const request& r) {
   const auto id = text::read_integer(r.arg("reference"), 1, std::numeric_limits<long>::max());
   if ((answer != "yes" && answer != "no") || !id) return {"error", {}};
   return {t.set_inbox_may_call(*id, r.contact_id, answer == "yes") ? "ok" : "error", {}};
+}
+
+flow::action_result inbox_someone_hurt(store::tx& t, const request& r) {
+  const auto id = text::read_integer(r.arg("reference"), 1, std::numeric_limits<long>::max());
+  const auto item = id ? t.find_inbox(*id) : std::nullopt;
+  if (!item) return {"error", {}};
+  return {item->someone_hurt.value_or(false) ? "yes" : "no", {}};
 }
 
 }  // namespace paygham::actions

@@ -19,6 +19,12 @@ const registry& registry::builtin() {
            "records args.answer (yes, no) to \"may the team call you back?\" on the person's own report "
            "args.reference; yes keeps their number until the report is done; outcome ok, error",
            {"reference", "answer"}});
+    b.add({"inbox.someone_hurt",
+           inbox_someone_hurt,
+           "whether the report args.reference says someone is hurt now (the person may have "
+           "written so after "
+           "answering no); outcome yes, no, error",
+           {"reference"}});
     b.add({"subscriptions.add", subscriptions_add,
            "subscribes the person to args.topic's broadcasts for args.area, with args.district (as written, and the "
            "district it names by the districts file) and "

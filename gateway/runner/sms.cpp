@@ -471,13 +471,20 @@ runner::free_text runner::to_inbox(store::tx& tx, const content& c, const store:
   store::inbox_item item{who.id, run_id, sms.channel_id, flow_id, sms.text};
   item.from_phone = sms.from;
   const bool self_harm = !c.self_harm_words.find(sms.text).empty();
-  item.urgent = self_harm || tells_of_danger(c, sms.text) ||
-                (watching_for_hurt && tells_of_hurt(c, sms.text));
+  const bool danger =
+      tells_of_danger(c, sms.text) || (watching_for_hurt && tells_of_hurt(c, sms.text));
+  item.urgent = self_harm || danger;
   const bool told = item.urgent && tx.inbox_items_since(who.id, tx.now() - urgent_alarm_once_ms, true) > 0;
   const std::int64_t id = tx.add_inbox(item);
   if (!item.urgent) return free_text::plain;
   // Never the words, nor which list matched: they are the person's health.
   core::log::warn("inbox.urgent", {{"inbox", id}, {"contact", who.id}});
+  // "My brother is injured" after their report said nobody was: the report says so too, and
+  // the operators not yet told of it hear of someone hurt (the flow's `inbox.someone_hurt`).
+  if (const std::size_t reports = danger && run_id != 0 ? tx.mark_reports_hurt(who.id, run_id) : 0;
+      reports > 0) {
+    core::log::info("inbox.report_hurt", {{"inbox", id}, {"reports", reports}});
+  }
   if (told) {
     result.queued += raise_urgent(tx, c, who, sms.channel_id, id, true);
     return free_text::urgent_again;

@@ -447,6 +447,10 @@ class inbox_part {
   // A hazard report's answer to "may the team call you back?", by the person who made it
   // (`contact_id`); false when the item is not theirs.
   virtual bool set_inbox_may_call(std::int64_t id, std::int64_t contact_id, bool may_call) = 0;
+  // Words of someone hurt that came after the person's hazard report of run `run_id` said
+  // nobody was ("my brother is injured" to "may the team call you?"): that report now says
+  // someone is hurt, and is urgent. How many items changed.
+  virtual std::size_t mark_reports_hurt(std::int64_t contact_id, std::int64_t run_id) = 0;
 };
 
 // A message repeated to one person at a local time of day (a daily medication reminder, R-H).

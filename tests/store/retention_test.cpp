@@ -345,3 +345,53 @@ TEST_CASE(
   CHECK(let_go() == 1);
   CHECK(reporter(never_closed).empty());
 }
+
+TEST_CASE(
+    "retention: words of someone hurt after a report said nobody was make that report urgent and "
+    "of someone hurt, not the person's other reports",
+    "[store]") {
+  fixture fx;
+  const auto run = [&] {
+    return test::in_tx(fx.w, [&](store::tx& t) {
+      store::run r;
+      r.contact_id = fx.who;
+      r.channel_id = "at";
+      r.medium = store::medium::sms;
+      r.flow_id = "mine_safety";
+      r.flow_hash = "h";
+      r.state = "{}";
+      t.save_run(r);
+      return r.id;
+    });
+  };
+  const auto report = [&](std::int64_t run_id, std::optional<bool> hurt) {
+    return test::in_tx(fx.w, [&](store::tx& t) {
+      store::inbox_item item{fx.who, run_id, "at", "mine_safety", "by the canal / a rusty shell"};
+      item.area = "herat";
+      item.someone_hurt = hurt;
+      return t.add_inbox(item);
+    });
+  };
+  const auto this_run = run();
+  const auto earlier_run = run();
+  const auto nobody = report(this_run, false);
+  const auto earlier = report(earlier_run, false);
+  const auto unsure = report(this_run, std::nullopt);
+  const auto marked = [&](std::int64_t contact_id) {
+    return test::in_tx(fx.w,
+                       [&](store::tx& t) { return t.mark_reports_hurt(contact_id, this_run); });
+  };
+  CHECK(marked(fx.who + 1) == 0);  // not theirs: unchanged
+  CHECK(marked(fx.who) == 1);
+  CHECK(marked(fx.who) == 0);  // once
+  test::in_tx(fx.w, [&](store::tx& t) {
+    const auto now_hurt = t.find_inbox(nobody);
+    REQUIRE(now_hurt);
+    CHECK(now_hurt->someone_hurt == std::optional<bool>(true));
+    CHECK(now_hurt->urgent);
+    CHECK(t.find_inbox(earlier)->someone_hurt == std::optional<bool>(false));  // another report
+    CHECK_FALSE(t.find_inbox(earlier)->urgent);
+    CHECK_FALSE(t.find_inbox(unsure)->someone_hurt.has_value());  // not asked stays not asked
+    return 0;
+  });
+}

@@ -662,6 +662,15 @@ bool tx::set_inbox_may_call(std::int64_t id, std::int64_t contact_id, bool may_c
              .affected() == 1;
 }
 
+std::size_t tx::mark_reports_hurt(std::int64_t contact_id, std::int64_t run_id) {
+  return c_
+      .query(
+          "UPDATE inbox SET someone_hurt = 1, urgent = 1 WHERE contact_id = $1 AND run_id = $2 AND "
+          "someone_hurt = 0",
+          {contact_id, run_id})
+      .affected();
+}
+
 void tx::save_run(run& r) {
   if (r.id == 0) {
     const auto ins = c_.query(

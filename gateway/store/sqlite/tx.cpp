@@ -2364,6 +2364,15 @@ bool tx::set_inbox_may_call(std::int64_t id, std::int64_t contact_id, bool may_c
   return u.exec() == 1;
 }
 
+std::size_t tx::mark_reports_hurt(std::int64_t contact_id, std::int64_t run_id) {
+  auto& u = stmt(
+      "UPDATE inbox SET someone_hurt = 1, urgent = 1 WHERE contact_id = ? AND run_id = ? AND "
+      "someone_hurt = 0");
+  u.bind(1, contact_id);
+  u.bind(2, run_id);
+  return static_cast<std::size_t>(u.exec());
+}
+
 void tx::save_run(run& r) {
   if (r.id == 0) {
     auto& s = stmt(

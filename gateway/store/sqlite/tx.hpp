@@ -84,6 +84,7 @@ class tx final : public store::tx {
                                   core::unix_ms since) override;
   void update_inbox(std::int64_t id, std::string_view status, std::int64_t assigned_to) override;
   bool set_inbox_may_call(std::int64_t id, std::int64_t contact_id, bool may_call) override;
+  std::size_t mark_reports_hurt(std::int64_t contact_id, std::int64_t run_id) override;
   std::int64_t add_series(const series& s) override;
   std::int64_t series_started_by(std::int64_t worker_id, core::unix_ms since) override;
   std::optional<series> find_series(std::int64_t id) override;
