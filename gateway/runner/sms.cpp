@@ -852,8 +852,10 @@ sms_outcome runner::apply_sms(store::tx& tx, const core::inbound_sms& sms) const
     s.begin_sms(*f, sms.channel_id);
     std::map<std::string, std::string> vars{{std::string(own_start_var), "1"}};
     if (const auto rest = flow::after_keyword(sms.text); !rest.empty()) {
-      // "MINE 2 please", «ماین ۲ لطفا»: the number alone, as a choice or a code is read.
-      const std::string number = text::without_polite(text::normalize(rest), c->keywords);
+      // "MINE 2 please", «ماین ۲ لطفا»: the number alone, as a choice or a code is read; so is
+      // one said in words and nothing else («ماین دو», "MINE two": lexicon/answers.yaml).
+      std::string number = text::without_polite(text::normalize(rest), c->keywords);
+      if (const auto said = c->words.number(number)) number = std::to_string(*said);
       vars[std::string(flow::keyword_rest)] = text::all_digits(number) ? number : std::string(rest);
     }
     s.out = flow::start_at(*f, f->start, std::move(vars), s.ctx);
