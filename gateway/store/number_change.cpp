@@ -29,6 +29,7 @@ std::vector<std::string> held_by(tx& t, const contact& c) {
 std::optional<contact> vet(tx& t, const contact& who, const number_request& r, number_change& out,
                            number_change::outcome fallback) {
   out.result = number_change::outcome::taken;
+  t.hold_number(r.phone);  // nobody else gives it to someone meanwhile (several nodes)
   if (t.find_user_by_phone(r.phone)) {
     out.held = {"user"};
     return std::nullopt;

@@ -253,6 +253,11 @@ class contacts_part {
   // The stops kept as a hash of `phone` (R-S7: its holder erased, or moved to a new number):
   // the programmes, "" for everything.
   virtual std::vector<std::string> number_stops(std::string_view phone) = 0;
+  // Until the transaction ends, nobody else gives `phone` to someone: a new contact
+  // (upsert_contact) or a person's other number (store::add_number, change_number). With several
+  // nodes, an SMS from a number an operator is adding waits, then finds it the person's; two
+  // adds of one number are one after the other. (SQLite's one writer does this alone.)
+  virtual void hold_number(std::string_view phone) = 0;
   // R-L6: the person also writes from `phone` (E.164; a second SIM), while what Paygham sends on
   // its own still goes to their main number. `absorbed` as in move_number: the contact the
   // number had, its conversations ended. store::add_number decides whether they may.

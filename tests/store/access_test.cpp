@@ -6,6 +6,9 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <functional>
+#include <future>
 
 #include "gateway/store/number_change.hpp"
 #include "gateway/store/reader.hpp"
@@ -580,6 +583,93 @@ TEST_CASE(
   CHECK(after.id != ids[0]);
   CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.stopped(after.id, "mine_safety"); }));
   CHECK(test::value(fx.so, "SELECT COUNT(*) FROM contact_numbers") == "0");
+}
+
+namespace {
+
+// Node b's writer on node a's store, as a second gateway node opens it.
+std::unique_ptr<store::writer> second_node(const store::options& a) {
+  auto b = a;
+  b.node_id = "b";
+  return store::open_writer(b);
+}
+
+// Runs `first` on node a and holds its transaction open; `second` starts on node b meanwhile.
+// Returns what `second` returned, and whether it had finished before node a committed.
+template <class Second>
+auto while_held(store::writer& a, store::writer& b, const std::function<void(store::tx&)>& first,
+                Second second) {
+  std::promise<void> in_first, a_done;
+  std::promise<void> let_go;
+  auto go = let_go.get_future().share();
+  a.submit(
+      [&, go](store::tx& t) {
+        first(t);
+        in_first.set_value();
+        go.wait();
+      },
+      [&](std::exception_ptr e) {
+        if (e) {
+          a_done.set_exception(e);
+        } else {
+          a_done.set_value();
+        }
+      });
+  in_first.get_future().wait();
+  auto later = std::async(std::launch::async, [&] { return test::in_tx(b, second); });
+  const bool before = later.wait_for(std::chrono::milliseconds(300)) == std::future_status::ready;
+  let_go.set_value();
+  a_done.get_future().get();
+  return std::make_pair(later.get(), before);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "access: on two nodes an SMS from a number being added to a person waits and finds it theirs "
+    "(R-L6)",
+    "[store]") {
+  fixture fx;
+  const std::string sim = "+93700000571";
+  const auto person =
+      test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+989121234571").id; });
+  const auto b = second_node(fx.so);
+  using o = store::number_change::outcome;
+  const auto [wrote, finished_first] = while_held(
+      fx.w, *b,
+      [&](store::tx& t) {
+        CHECK(store::add_number(t, person, asked(sim, false)).result == o::added);
+      },
+      [&](store::tx& t) { return t.upsert_contact(sim); });
+  CHECK_FALSE(finished_first);
+  CHECK(wrote.id == person);  // theirs, not a new contact beside it
+  CHECK_FALSE(wrote.created);
+  CHECK(test::value(fx.so, "SELECT COUNT(*) FROM contacts WHERE phone = '" + sim + "'") == "0");
+}
+
+TEST_CASE(
+    "access: on two nodes a number added to two people at once is the first's and refused to the "
+    "second (R-L6)",
+    "[store]") {
+  fixture fx;
+  const std::string sim = "+93700000572";
+  const auto people = test::in_tx(fx.w, [](store::tx& t) {
+    return std::make_pair(t.upsert_contact("+989121234572").id,
+                          t.upsert_contact("+989121234573").id);
+  });
+  const auto b = second_node(fx.so);
+  using o = store::number_change::outcome;
+  const auto [second, finished_first] = while_held(
+      fx.w, *b,
+      [&](store::tx& t) {
+        CHECK(store::add_number(t, people.first, asked(sim, true)).result == o::added);
+      },
+      [&](store::tx& t) { return store::add_number(t, people.second, asked(sim, true)); });
+  CHECK_FALSE(finished_first);
+  CHECK(second.result == o::taken);  // an answer that says why, not a failed statement
+  CHECK(second.held == std::vector<std::string>{"numbers"});
+  CHECK(test::value(fx.so, "SELECT contact_id FROM contact_numbers WHERE phone = '" + sim + "'") ==
+        std::to_string(people.first));
 }
 
 TEST_CASE("access: a statement that failed once works again once the cause is gone", "[store]") {

@@ -106,17 +106,21 @@ contact tx::upsert_contact(std::string_view phone) {
   static constexpr const char* find =
       "SELECT id, COALESCE(language, ''), fields::text, opted_out, unreachable, explicit_texts, language_asked_at,"
       " COALESCE(quiet_hours, ''), COALESCE(pending_language, '') FROM contacts WHERE phone = $1 FOR UPDATE";
+  // One of a person's other numbers: texts neutral on it (tx.hpp); the main number's failures
+  // (R-S13) say nothing of it.
+  static constexpr const char* find_other =
+      "SELECT c.id, COALESCE(c.language, ''), c.fields::text, c.opted_out, 0, 0,"
+      " c.language_asked_at, COALESCE(c.quiet_hours, ''), COALESCE(c.pending_language, '')"
+      " FROM contact_numbers n JOIN contacts c ON c.id = n.contact_id WHERE n.phone = $1"
+      " FOR UPDATE OF c";
   if (auto r = c_.query(find, {phone}); !r.empty()) return read_contact(r, std::string(phone));
-  if (auto r = c_.query(
-          "SELECT c.id, COALESCE(c.language, ''), c.fields::text, c.opted_out, 0, 0,"
-          " c.language_asked_at, COALESCE(c.quiet_hours, ''), COALESCE(c.pending_language, '')"
-          " FROM contact_numbers n JOIN contacts c ON c.id = n.contact_id WHERE n.phone = $1"
-          " FOR UPDATE OF c",
-          {phone});
-      !r.empty()) {
-    // Texts neutral on it (tx.hpp); the main number's failures (R-S13) say nothing of it.
+  if (auto r = c_.query(find_other, {phone}); !r.empty())
     return read_contact(r, std::string(phone));
-  }
+  // Not yet anyone's: held, then looked for once more (an operator adding it as someone's other
+  // number may have just committed).
+  hold_number(phone);
+  if (auto r = c_.query(find_other, {phone}); !r.empty())
+    return read_contact(r, std::string(phone));
   auto ins = c_.query(
       "INSERT INTO contacts (phone, created_at, updated_at) VALUES ($1, $2, $2)"
       " ON CONFLICT (phone) DO NOTHING RETURNING id, '', '{}', 0, 0, 0, 0, '', ''",
@@ -129,6 +133,11 @@ contact tx::upsert_contact(std::string_view phone) {
   }
   // Another node created it meanwhile: wait for it, as for any held contact.
   return read_contact(c_.query(find, {phone}), std::string(phone));
+}
+
+void tx::hold_number(std::string_view phone) {
+  // Released at commit or rollback; the key is the number's hash (a collision only waits).
+  c_.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", {phone});
 }
 
 bool tx::lock_contact(std::int64_t contact_id) {

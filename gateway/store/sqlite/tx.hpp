@@ -45,6 +45,7 @@ class tx final : public store::tx {
   bool erase_contact(std::int64_t contact_id) override;
   std::int64_t move_number(std::int64_t contact_id, const number_move& m) override;
   std::vector<std::string> number_stops(std::string_view phone) override;
+  void hold_number(std::string_view) override {}  // one writer: held already
   void add_number(std::int64_t contact_id, std::string_view phone, std::int64_t absorbed) override;
   bool remove_number(std::int64_t contact_id, std::string_view phone) override;
   std::vector<std::string> other_numbers(std::int64_t contact_id) override;
