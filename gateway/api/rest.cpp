@@ -2119,12 +2119,19 @@ outcome start_flow(services& s, store::tx& tx, const call& c) {
   }
   json stopped = json::array();
   json waiting = json::array();
+  json same_person = json::array();
   json out = json::object();
   std::size_t started = 0;
+  std::set<std::int64_t> people;
   for (std::size_t i = 0; i < phones.size(); ++i) {
     const std::string& phone = phones[i];
     flag_not_mobile(out, phone, "phones", "number " + std::to_string(place[i]) + ": ");
     const auto who = tx.upsert_contact(phone);
+    // A person's main number and another they write from (R-L6): one person, started once.
+    if (!people.insert(who.id).second) {
+      same_person.push_back(phone);
+      continue;
+    }
     if (tx.stopped(who.id, f->programme)) {
       stopped.push_back(phone);
       continue;
@@ -2142,8 +2149,13 @@ outcome start_flow(services& s, store::tx& tx, const call& c) {
            json{{"node", node}, {"channel", std::get<std::string>(channel)}, {"started", started},
                 {"stopped", stopped.size()}, {"waiting", waiting.size()}}
                .dump());
-  out.update(json{{"flow", f->id}, {"node", node}, {"channel", std::get<std::string>(channel)},
-                  {"started", started}, {"stopped", std::move(stopped)}, {"waiting", std::move(waiting)}});
+  out.update(json{{"flow", f->id},
+                  {"node", node},
+                  {"channel", std::get<std::string>(channel)},
+                  {"started", started},
+                  {"stopped", std::move(stopped)},
+                  {"waiting", std::move(waiting)},
+                  {"same_person", std::move(same_person)}});
   return answer(std::move(out), 201);
 }
 

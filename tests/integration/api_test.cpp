@@ -1130,6 +1130,13 @@ TEST_CASE(
   CHECK(r.status == 201);
   CHECK(scalar(srv.dir, "SELECT time_zone FROM series WHERE contact_id = " + person) ==
         "Asia/Tehran");
+  // Started on a flow by both her numbers: one person, asked once.
+  r = api(
+      srv.port(), "POST", "/api/v1/flow_starts", srv.token,
+      R"({"flow": "welcome", "phones": ["+98 912 123 4611", "0700 000 611"], "channel": "console"})");
+  REQUIRE(r.status == 201);
+  CHECK(json::parse(r.body)["started"] == 1);
+  CHECK(json::parse(r.body)["same_person"] == json::array({"+93700000611"}));
   // She gave the SIM away: it is nobody's now.
   CHECK(api(srv.port(), "DELETE", path + "/0700000612", srv.token).status == 404);
   CHECK(api(srv.port(), "DELETE", path + "/x", srv.token).status == 400);
