@@ -941,9 +941,7 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   check_sensitive(*bundle, sensitive, known, problems);
   // With endings ("refugees", «مشاوره‌ای»): a name is the clinic's own words, read
   // generously.
-  check_clinic_names(*bundle, c.clinics_file,
-                     text::term_list::load(c.lexicon_dir + "/sensitive.yaml", problems, {},
-                                           text::term_list::reading::generous),
+  check_clinic_names(*bundle, c.clinics_file, sensitive.read_as(text::term_list::reading::generous),
                      problems);
   check_personal(*bundle, known, problems);
   check_contact_fields(*bundle, c, problems);

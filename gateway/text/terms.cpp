@@ -127,6 +127,14 @@ term_list term_list::load(const std::string& file, std::vector<std::string>& pro
   return out;
 }
 
+term_list term_list::read_as(reading how) const {
+  term_list out;
+  out.how_ = how;
+  for (const auto& t : terms_)
+    out.terms_.push_back({t.written, words_of(comparable(t.written, how))});
+  return out;
+}
+
 bool term_list::same(const std::string& in_text, const std::string& in_term, bool last) const {
   if (last && how_ == reading::generous) return in_text.starts_with(in_term);
   return in_text == in_term;

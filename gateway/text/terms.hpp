@@ -30,6 +30,8 @@ class term_list {
   // (`danger: {en: [bleeding, …]}`); problems are appended as "file:line:column: message".
   static term_list load(const std::string& file, std::vector<std::string>& problems, std::string_view group = {},
                         reading how = reading::strict);
+  // The same terms, read another way (one file read once for two uses).
+  term_list read_as(reading how) const;
 
   // The first term (as written in the file) found in `text`, its words in order and whole but
   // for the last one's ending, after both are normalised (normalize.hpp); empty when none.

@@ -146,6 +146,21 @@ TEST_CASE("flow: lint refuses a polite word that is also a yes or no, naming key
   CHECK(problems.front().find("'okay' is also a yes or no word") != std::string::npos);
 }
 
+TEST_CASE("flow: lint reports a broken sensitive.yaml once, naming where", "[flow]") {
+  const std::string src = PAYGHAM_SOURCE_DIR;
+  test::temp_dir dir;
+  std::filesystem::copy(src + "/lexicon", dir.file("lexicon"));
+  test::write_file(dir.file("lexicon/sensitive.yaml"),
+                   "en: [pregnancy\n");  // the list never closed
+  auto cfg = app::load_config(src + "/config/paygham.yaml");
+  REQUIRE(cfg);
+  cfg.value().lexicon_dir = dir.file("lexicon");
+  std::vector<std::string> problems;
+  app::load_content(cfg.value(), problems);
+  REQUIRE(problems.size() == 1);  // read once, for the texts and the clinics' names alike
+  CHECK(problems.front().rfind(dir.file("lexicon/sensitive.yaml"), 0) == 0);
+}
+
 TEST_CASE("flow: lint refuses a person's name, address, status or a link in a text that can go by SMS, and lets a "
           "USSD screen greet by name (R-L7, R-S10)",
           "[flow]") {
