@@ -310,6 +310,11 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
       at = s.out.next;
     }
     s.out = flow::resume(*s.f, std::move(s.out.next), answers[used], s.ctx);
+    // What the person typed, read as an SMS of theirs would be (to_inbox, heed_answer).
+    const auto words = [&] {
+      return core::inbound_sms{req.channel_id, {}, s.who.phone, {}, answers[used], tx.now()};
+    };
+    sms_outcome told;
     if (s.out.rejected && at) {
       const auto taken = option_in_words(*c, *s.f, *at, answers[used]);
       if (taken) {
@@ -327,17 +332,19 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
         const bool hurt_asked =
             flow::option_taking(*s.f, *at, flow::option::takes::danger).has_value();
         if (in_danger(*c, answers[used]) || (hurt_asked && tells_of_hurt(*c, answers[used]))) {
-          const core::inbound_sms words{req.channel_id, {},      s.who.phone, {},
-                                        answers[used],  tx.now()};
-          sms_outcome told;
-          to_inbox(tx, *c, s.who, words, s.r.id, s.f->id, told, hurt_asked);
+          to_inbox(tx, *c, s.who, words(), s.r.id, s.f->id, told, hurt_asked);
         }
       }
-    } else if (!s.out.rejected) {
+    } else if (s.out.rejected) {
+      // Words of danger to a question with no option for them («خونریزی دارم», I am bleeding, to
+      // a visit's menu): the same, as by SMS.
+      if (in_danger(*c, answers[used]) ||
+          (s.f->watches_for_hurt && tells_of_hurt(*c, answers[used]))) {
+        to_inbox(tx, *c, s.who, words(), s.r.id, s.f->id, told, s.f->watches_for_hurt);
+      }
+    } else {
       // Words of self-harm or danger as a question's answer: urgent, as by SMS.
-      const core::inbound_sms words{req.channel_id, {}, s.who.phone, {}, answers[used], tx.now()};
-      sms_outcome told;
-      heed_answer(tx, *c, s.who, *s.f, waiting, words, s.r.id, told);
+      heed_answer(tx, *c, s.who, *s.f, waiting, words(), s.r.id, told);
     }
     settle(tx, *c, s);
   }
