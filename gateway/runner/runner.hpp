@@ -359,8 +359,11 @@ class runner {
     bool danger;         // of someone in danger: urgent in the inbox
     bool kept = true;    // the words go to the inbox beside it (not a no said in words)
   };
+  // `keyed`: keys pressed at a USSD menu, where a digit no option has is a slip of the finger,
+  // not how many are hurt.
   static std::optional<taken_in_words> option_in_words(const content& c, const flow::definition& f,
-                                                       const flow::state& st, std::string_view text);
+                                                       const flow::state& st, std::string_view text,
+                                                       bool keyed = false);
   // The jobs the runner schedules (registered in tick()): each returns why it cannot apply
   // its payload (the job is then parked), or empty.
   std::optional<step> job_step(store::tx& tx, const content& c, std::int64_t run_id) const;

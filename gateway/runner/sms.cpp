@@ -167,6 +167,12 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
     const open_question& q = question();
     return q.flow && flow::option_taking(*q.flow, q.state, flow::option::takes::danger);
   };
+  // Words with a stop word in them that "is anyone hurt?" reads as its answer: of danger or a
+  // call for help («پا قطع», leg cut off; "help, stop"). Who alone («قطع، پسرم», "STOP ME") is
+  // asked about.
+  const auto hurt_answer = [&] {
+    return hurt_asked() && (in_danger(c, sms.text) || !c.help_words.find(sms.text).empty());
+  };
   // A stop that may be an answer: which did they mean? The question goes as the stop would have
   // stopped (`programme`: its 11 stops the same) and reaches a stopped programme's reader too:
   // never silence. Noted on the open question, so the next bare stop is one.
@@ -209,6 +215,13 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
         ask_which(programme, std::move(asked));
         break;
       }
+      // To "is anyone hurt?" a bare stop may be its answer: «قطع» (cut off), "11" (eleven
+      // people, a key pressed twice). Which did they mean? Nothing stops until they say, and
+      // the report waits for its answer.
+      if (!asked_before && said == text::global_word::stop && hurt_asked()) {
+        ask_which(programme, std::nullopt);
+        break;
+      }
       // A stop word that may mean cancelling, while a menu waits for the person: «لغو» to "will
       // you come?" may mean the visit (R-S6). Asked once; 11 stops at once.
       if (!asked_before && text::is_cancel_word(typed, c.keywords) && menu_open(question())) {
@@ -245,9 +258,17 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       even_if_opted_out = true;
       break;
     case text::global_word::start: {
-      // Nothing stopped, and "12" is in the words of an option of the open question (a day
-      // «۱۲ قوس»): not a START. The question reads it (and asks again: it is not an option's number).
-      if (!who.opted_out && tx.stopped_programmes(who.id).empty() && named(typed)) return false;
+      // "12" in the words of an option of the open question (a day «۱۲ قوس»): not a START. The
+      // question reads it (and asks again: it is not an option's number); with something
+      // stopped, once: sent again, it is one. To "is anyone hurt?" it is how many are.
+      if (hurt_asked()) return false;
+      if (named(typed)) {
+        if (!who.opted_out && tx.stopped_programmes(who.id).empty()) return false;
+        if (!stop_asked(question())) {
+          note_stop_asked(tx, question());
+          return false;
+        }
+      }
       taken = start_again(tx, who);
       key = taken.more_stopped ? flow::keys::opted_in_more : flow::keys::opted_in;
       break;
@@ -256,7 +277,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       // The words of an option of the open question («لغو نوبت» for «۳- لغو نوبت»): its answer.
       // Read as the question will read them (polite words and all), so it takes them. So are
       // words of danger where an option takes them («قطع پا» to "is anyone hurt?").
-      if (named(typed) || (hurt_asked() && in_danger(c, sms.text))) return false;
+      if (named(typed) || hurt_answer()) return false;
       // "stop it", "STOPP": ask, change nothing; a person reads what they wrote. Words of someone
       // in danger («قطع پا») were answered with the emergency number: nothing more.
       if (const free_text read = to_inbox(tx, c, who, sms, 0, "", result); read != free_text::plain) {
@@ -265,6 +286,11 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
         return true;
       }
       even_if_opted_out = true;
+      // «قطع شده» (has been cut off? stop?) to "is anyone hurt?": which did they mean?
+      if (hurt_asked()) {
+        ask_which(question().flow->programme, std::nullopt);
+        break;
+      }
       // «لغو کنید», "cancel it" while a menu of a programme waits: the visit, or these messages?
       // Asked as a bare «لغو» is (R-S6), so 11 then stops that programme, not every message.
       if (const std::string cancel = text::cancel_word_in(typed, c.keywords);
@@ -742,10 +768,29 @@ bool nobody_hurt(const content& c, std::string_view text) {
   return c.nobody_words.whole(rest);
 }
 
+// How many a reply counts, and nothing more: "3", «۵», «سه», "five", «سه تا», "3 ta", "12".
+std::optional<long> bare_count(const content& c, std::string_view typed) {
+  auto [count, rest] = text::split_number(typed);
+  if (!count) {
+    const auto [first, after] = first_word(typed);
+    count = c.words.number(first);
+    rest = after;
+  }
+  static constexpr std::array<std::string_view, 4> counters{"تا", "ta", "تن", "tan"};
+  rest = c.words.without_thanks(rest);
+  if (!count ||
+      (!rest.empty() && std::find(counters.begin(), counters.end(), rest) == counters.end())) {
+    return std::nullopt;
+  }
+  return count;
+}
+
 }  // namespace
 
-std::optional<runner::taken_in_words> runner::option_in_words(const content& c, const flow::definition& f,
-                                                               const flow::state& st, std::string_view text) {
+std::optional<runner::taken_in_words> runner::option_in_words(const content& c,
+                                                              const flow::definition& f,
+                                                              const flow::state& st,
+                                                              std::string_view text, bool keyed) {
   const std::string typed = text::normalize(text);
   const bool self_harm = !c.self_harm_words.find(text).empty();
   const bool danger = !self_harm && tells_of_danger(c, text);
@@ -760,6 +805,16 @@ std::optional<runner::taken_in_words> runner::option_in_words(const content& c, 
   if (someone_hurt(c, text)) {
     if (yes) return taken_in_words{*yes, true};
     return std::nullopt;
+  }
+  // A count no option has to "is anyone hurt? 1 yes 2 no" by SMS ("3", «۵ تا», «سه», "12"):
+  // how many are hurt. (1 and 2 are its options; «دو», two, may be either: asked again. A
+  // digit keyed at a USSD menu is a slip of the finger: asked again.)
+  if (const flow::node* n = f.find(st.node);
+      yes && !self_harm && n && !(keyed && text::all_digits(typed))) {
+    if (const auto count = bare_count(c, typed);
+        count && *count > static_cast<long>(n->options.size())) {
+      return taken_in_words{*yes, true};
+    }
   }
   // «پسرم», "two people", «ټپي» (hurt) are its yes, words that tell of no one in danger
   // elsewhere ("my back hurts"); not after a no ("no, not me", «نه، پسرم سالمه»), nor of being

@@ -316,7 +316,7 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     };
     sms_outcome told;
     if (s.out.rejected && at) {
-      const auto taken = option_in_words(*c, *s.f, *at, answers[used]);
+      const auto taken = option_in_words(*c, *s.f, *at, answers[used], true);
       if (taken) {
         s.out = flow::resume(*s.f, std::move(*at), std::to_string(taken->option), s.ctx);
         if (taken->kept) {
