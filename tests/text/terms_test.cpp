@@ -140,6 +140,18 @@ TEST_CASE("urgent words: danger as people write it, with suffixes, spaces, ZWNJ 
   CHECK(unexploded.without("ماین منفجر نشده ترکید") == "ماین · · ترکید");
   CHECK(danger.find("یک نفر فوت کرد") == "فوت کرد");
   CHECK(danger.find("یو سړی مړ دی") == "مړ دی");
+  // As a patient probe wrote them: Finglish of Farsi, Dari and Pashto, and the spoken forms.
+  CHECK(danger.find("bacham tashnoj karde") == "tashnoj");
+  CHECK(danger.find("zanam khonrizi dare") == "khonrizi");
+  CHECK(danger.find("bihoush shode") == "bihoush");
+  CHECK(danger.find("ازش خون میره") == "خون میره");
+  CHECK(danger.find("پسرم رو ماین رفت") == "رو ماین رفت");
+  CHECK(danger.find("zoy me tapi shawai") == "tapi shaw");
+  CHECK(danger.find("halak mar sho") == "mar sho");
+  CHECK(danger.find("wina ye bahegi") == "wina ye bahe");
+  CHECK(danger.find("ماشوم ژوبل شوی") == "ژوبل شو");
+  CHECK(danger.find("my son lost his leg near the school") == "lost his leg");
+  CHECK(blast.find("mina tarkid") == "mina tarkid");
 }
 
 TEST_CASE("urgent words: no word of danger holds a denial, which would take it back", "[text]") {
