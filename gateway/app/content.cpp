@@ -59,7 +59,8 @@ text::keywords load_keywords(const std::string& file, std::vector<std::string>& 
   }
   core::yaml::reader r(file, problems);
   if (!r.expect_map(doc.value(), "",
-                    {"stop", "stop_all", "start", "help", "polite", "cancel", "not_stop", "programmes"})) {
+                    {"stop", "stop_all", "start", "help", "polite", "cancel", "not_stop", "no_more",
+                     "programmes"})) {
     return {};
   }
   auto polite = r.text_list(doc.value(), "polite", "");
@@ -77,6 +78,7 @@ text::keywords load_keywords(const std::string& file, std::vector<std::string>& 
     }
   }
   k.set_not_stop(r.text_list(doc.value(), "not_stop", ""));
+  k.set_no_more(r.text_list(doc.value(), "no_more", ""));
   if (const YAML::Node programmes = doc.value()["programmes"]; programmes.IsDefined()) {
     if (!programmes.IsMap()) {
       r.problem(programmes, "'programmes' maps a programme (a flow's `programme:`) to the names people call it by");

@@ -168,6 +168,7 @@ void keywords::add_programme(std::string id, std::vector<std::string> names) {
 
 void keywords::set_cancel(std::vector<std::string> words) { cancel = prepare(std::move(words)); }
 void keywords::set_not_stop(std::vector<std::string> words) { not_stop = prepare(std::move(words)); }
+void keywords::set_no_more(std::vector<std::string> words) { no_more = prepare(std::move(words)); }
 
 namespace {
 
@@ -253,6 +254,12 @@ global_word read_global(std::string_view normalized, const keywords& k) {
     for (const auto& word : w) {
       if (!all_digits(word) && listed(word, k.stop)) return global_word::ask_stop;
     }
+  }
+  // "Please don't send me messages any more", «دیگه پیام نفرستید»: how to stop, asked.
+  for (const auto& phrase : k.no_more.normalized) {
+    const std::vector<std::string_view> pw = words_of(phrase);
+    if (!pw.empty() && std::search(w.begin(), w.end(), pw.begin(), pw.end()) != w.end())
+      return global_word::ask_stop;
   }
   if (w.size() == 1 && !listed(whole, k.not_stop)) {
     // A typo of a stop word: a letter too many ("STOPP", «لغوو»), or one missing or changed in

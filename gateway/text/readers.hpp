@@ -88,6 +88,10 @@ struct keywords {
   // beside «قطع»): never read as its typo.
   keyword_list not_stop;
   void set_not_stop(std::vector<std::string> words);
+  // Words that ask for no more messages without a stop word ("no more messages", «دیگه پیام
+  // نفرستید»): anywhere in a message, its words in order, they are asked about (ask_stop).
+  keyword_list no_more;
+  void set_no_more(std::vector<std::string> words);
 };
 
 // Whether the message, without punctuation and polite words, is one of `k.cancel`.

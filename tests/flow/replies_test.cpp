@@ -113,6 +113,12 @@ TEST_CASE("replies: each lexicon entry acts alone as what it is listed as, and i
       CHECK(replies.count(list->normalized[i]) == 1);
     }
   }
+  // Each way of asking for no more messages, alone: how to stop is said, nothing stops.
+  for (std::size_t i = 0; i < k.no_more.written.size(); ++i) {
+    INFO("lexicon/keywords.yaml no_more: " << k.no_more.written[i]);
+    CHECK(text::read_global(text::normalize(k.no_more.written[i]), k) ==
+          text::global_word::ask_stop);
+  }
   // Each name of a programme, after every stop word (one word, not a number: R-S4).
   for (const auto& [id, names] : k.programmes) {
     for (const auto& name : names.normalized) {
