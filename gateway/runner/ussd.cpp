@@ -236,7 +236,14 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     s.ctx.screen.without_ucs2 = text::screen_limits::fallback::latin;
     use_language(s.ctx, s.who.language);
   };
-  if (!s.f->resume || !s.f->keep_sms || s.out.next.vars.contains(std::string(pin_var))) never_by_sms();
+  // Nor what follows a choice of counselling (R-H8: a service whose texts stay neutral), where a
+  // screen (the offer of a PIN for its visits) would tell whoever reads the inbox what it was.
+  const auto& vars = s.out.next.vars;
+  if (!s.f->resume || !s.f->keep_sms || vars.contains(std::string(pin_var)) ||
+      std::any_of(vars.begin(), vars.end(),
+                  [&](const auto& v) { return c->clinics.neutral_only(v.second); })) {
+    never_by_sms();
+  }
   // Screens sent by SMS so far (R-U4), also when this hop starts the flow again.
   const auto sent = s.out.next.vars.find(std::string(sms_screens_var));
   const int sms_screens = sent == s.out.next.vars.end() ? 0 : std::atoi(sent->second.c_str());
