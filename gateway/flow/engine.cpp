@@ -918,7 +918,10 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
       return out;
     }
     if (out.next.invalid >= max_invalid_replies) {
-      auto t = r.text(keys::too_many_invalid);
+      // By SMS each unclear reply reached the inbox: a person reads them (no "start again",
+      // which a reminder the scheduler sent gives nothing to start again by).
+      auto t = ctx.via == medium::sms ? r.text(keys::too_many_invalid_sms) : std::nullopt;
+      if (!t) t = r.text(keys::too_many_invalid);
       if (!t) {
         fail(out, ctx, "missing text '" + std::string(keys::too_many_invalid) + "'");
         return out;

@@ -107,6 +107,8 @@ namespace keys {
 inline constexpr std::string_view invalid = "common.invalid";
 inline constexpr std::string_view invalid_answer = "common.invalid_answer";
 inline constexpr std::string_view too_many_invalid = "common.too_many_invalid";
+// The same by SMS, where the unclear replies went to the inbox: a person will read them.
+inline constexpr std::string_view too_many_invalid_sms = "common.too_many_invalid_sms";
 inline constexpr std::string_view error = "common.error";
 inline constexpr std::string_view no_service = "common.no_service";
 // The language picker (runner): the question, and each language's own name for itself.
@@ -177,14 +179,47 @@ inline constexpr std::string_view calls_handed_over = "staff.calls_handed_over";
 // A health worker's phone wrote what no flow reads (a mistyped command): not kept, and how to
 // write it.
 inline constexpr std::string_view staff_not_understood = "staff.not_understood";
-inline constexpr std::string_view required[] = {
-    invalid,   invalid_answer, too_many_invalid, error,        no_service,     choose_language,
-    language_name, more,       back,             goodbye,      resume,         resume_continue,
-    resume_restart, stopped,   stopped_restart,  stopped_continue, try_again, opted_out, opted_in, help, confirm_stop,
-    opted_in_more, still_opted_out, still_stopped_programme, stopped_read, change_language,
-    opted_out_programme, opted_out_visit, opted_out_all_visit, alert_awaits, stop_or_answer,
-    stop_or_reply, urgent, urgent_call, urgent_inbox, call_soon, call_overdue, calls_handed_over, staff_not_understood,
-    privacy_notice};
+inline constexpr std::string_view required[] = {invalid,
+                                                invalid_answer,
+                                                too_many_invalid,
+                                                too_many_invalid_sms,
+                                                error,
+                                                no_service,
+                                                choose_language,
+                                                language_name,
+                                                more,
+                                                back,
+                                                goodbye,
+                                                resume,
+                                                resume_continue,
+                                                resume_restart,
+                                                stopped,
+                                                stopped_restart,
+                                                stopped_continue,
+                                                try_again,
+                                                opted_out,
+                                                opted_in,
+                                                help,
+                                                confirm_stop,
+                                                opted_in_more,
+                                                still_opted_out,
+                                                still_stopped_programme,
+                                                stopped_read,
+                                                change_language,
+                                                opted_out_programme,
+                                                opted_out_visit,
+                                                opted_out_all_visit,
+                                                alert_awaits,
+                                                stop_or_answer,
+                                                stop_or_reply,
+                                                urgent,
+                                                urgent_call,
+                                                urgent_inbox,
+                                                call_soon,
+                                                call_overdue,
+                                                calls_handed_over,
+                                                staff_not_understood,
+                                                privacy_notice};
 // The gateway's own texts a USSD screen can show (besides a flow's own, flow_set::screen_keys):
 // each language's screens in Latin letters must have them too (R-U4).
 inline constexpr std::string_view on_screens[] = {
