@@ -237,11 +237,15 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
     use_language(s.ctx, s.who.language);
   };
   // Nor what follows a choice of counselling (R-H8: a service whose texts stay neutral), where a
-  // screen (the offer of a PIN for its visits) would tell whoever reads the inbox what it was.
-  const auto& vars = s.out.next.vars;
-  if (!s.f->resume || !s.f->keep_sms || vars.contains(std::string(pin_var)) ||
-      std::any_of(vars.begin(), vars.end(),
+  // screen (the offer of a PIN for its visits) would tell whoever reads the inbox what it was;
+  // kept once chosen, so that backing out of it invites nobody to finish either (R-U15).
+  auto& vars = s.out.next.vars;
+  if (std::any_of(vars.begin(), vars.end(),
                   [&](const auto& v) { return c->clinics.neutral_only(v.second); })) {
+    vars[std::string(neutral_var)] = "1";
+  }
+  if (!s.f->resume || !s.f->keep_sms || vars.contains(std::string(pin_var)) ||
+      vars.contains(std::string(neutral_var))) {
     never_by_sms();
   }
   // Screens sent by SMS so far (R-U4), also when this hop starts the flow again.
