@@ -21,9 +21,8 @@ const registry& registry::builtin() {
            {"reference", "answer"}});
     b.add({"inbox.someone_hurt",
            inbox_someone_hurt,
-           "whether the report args.reference says someone is hurt now (the person may have "
-           "written so after "
-           "answering no); outcome yes, no, error",
+           "whether report args.reference says someone is hurt now (also when written after a no); "
+           "outcome yes, no, error",
            {"reference"}});
     b.add({"subscriptions.add", subscriptions_add,
            "subscribes the person to args.topic's broadcasts for args.area, with args.district (as written, and the "
