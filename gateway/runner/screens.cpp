@@ -5,13 +5,21 @@
 
 namespace paygham::runner {
 
-std::string draw_language_picker(const text::catalog& texts, const std::vector<std::string>& offered,
-                                 std::string_view reason) {
-  std::string header;
+std::string in_every_language(const text::catalog& texts, const std::vector<std::string>& offered,
+                              std::string_view key) {
+  std::string all;
   for (const auto& lang : offered) {
-    const text::entry* e = texts.find(lang, flow::keys::choose_language);
-    if (e && header.find(e->text) == std::string::npos) header += (header.empty() ? "" : " / ") + e->text;
+    const text::entry* e = texts.find(lang, key);
+    if (e && all.find(e->text) == std::string::npos) all += (all.empty() ? "" : " / ") + e->text;
   }
+  return all;
+}
+
+std::string numbers_reason(std::size_t options) { return "1-" + std::to_string(options) + ":"; }
+
+std::string draw_language_picker(const text::catalog& texts,
+                                 const std::vector<std::string>& offered, std::string_view reason) {
+  const std::string header = in_every_language(texts, offered, flow::keys::choose_language);
   std::string screen = reason.empty() ? header : std::string(reason) + "\n" + header;
   for (std::size_t i = 0; i < offered.size(); ++i) {
     const text::entry* name = texts.find(offered[i], flow::keys::language_name);

@@ -15,6 +15,11 @@ namespace paygham::runner {
 // reason line first when not empty;
 std::string draw_language_picker(const text::catalog& texts, const std::vector<std::string>& offered,
                                  std::string_view reason);
+// Before a language is chosen: a text in every offered language, each once ("خدا حافظ. / په مخه
+// مو ښه. / Goodbye."), and why an answer was not taken in none ("1-4:", digits every phone shows).
+std::string in_every_language(const text::catalog& texts, const std::vector<std::string>& offered,
+                              std::string_view key);
+std::string numbers_reason(std::size_t options);
 // and a question with two options, in `langs` (preference order):
 struct two_choices {
   std::string_view question, first, second;  // text keys

@@ -397,41 +397,53 @@ void runner::language_step(store::tx& tx, const content& c, step& s,
     begin_flow(tx, s);
     return;
   }
-  // Not answered yet, or not a language: the picker again, with the reason (R-U10).
+  // No language yet: what the gateway says is in every offered one, or in digits. 0 or 00 on
+  // this first screen leaves (R-U8), as three answers that are not a language do.
   auto& out = s.out;
+  const std::string typed = answer ? text::normalize(*answer) : "";
   out.next.invalid += answer ? 1 : 0;
-  out.finished = out.next.invalid >= flow::max_invalid_replies;
-  const text::entry* why =
-      c.texts.resolve(out.finished ? flow::keys::too_many_invalid : flow::keys::invalid, s.ctx.langs);
-  out.screen = out.finished ? (why ? why->text : "")
-                            : flow::with_reason(answer && why ? why->text : "",
-                                                draw_language_picker(c.texts, settings_.languages, ""), s.ctx);
+  out.finished = typed == "0" || typed == "00" || out.next.invalid >= flow::max_invalid_replies;
+  if (out.finished) {
+    out.screen = in_every_language(c.texts, settings_.languages, flow::keys::goodbye);
+    return;
+  }
+  // Not answered yet, or not a language: the picker again, with the reason (R-U10).
+  out.screen = flow::with_reason(answer ? numbers_reason(settings_.languages.size()) : "",
+                                 draw_language_picker(c.texts, settings_.languages, ""), s.ctx);
 }
 
 void runner::letters_step(store::tx& tx, const content& c, step& s, const std::optional<std::string>& answer) const {
   const auto chosen = s.out.next.vars.find(std::string(letters_var));
   const std::string lang = chosen != s.out.next.vars.end() ? chosen->second : s.who.language;
   use_language(s.ctx, lang);
-  // A yes or no: 1 or a word for yes (its letters show), 2 or a word for no.
-  const auto shows = answer ? text::read_yes_no(text::normalize(*answer), c.words) : std::nullopt;
-  if (shows) {
-    const std::string keep = *shows ? lang : letters_fallback(lang, s.who.fields);
+  auto& out = s.out;
+  const std::string typed = answer ? text::normalize(*answer) : "";
+  // 0 goes back to the picker (R-U8): they may have chosen the wrong language.
+  if (typed == "0") {
+    out.next.node = std::string(language_node);
+    out.next.vars.erase(std::string(letters_var));
+    out.next.invalid = 0;
+    out.screen = draw_language_picker(c.texts, settings_.languages, "");
+    return;
+  }
+  // A yes or no: 1 or a word for yes (its letters show), 2 or a word for no. Three answers that
+  // are neither: the phone may not show the question well either, as a no.
+  const auto shows = answer ? text::read_yes_no(typed, c.words) : std::nullopt;
+  if (shows || (answer && out.next.invalid + 1 >= flow::max_invalid_replies)) {
+    const std::string keep = shows.value_or(false) ? lang : letters_fallback(lang, s.who.fields);
     tx.set_contact_language(s.who.id, keep);
     s.who.language = keep;
     use_language(s.ctx, keep);
+    out.next.invalid = 0;
     begin_flow(tx, s);
     return;
   }
-  // Not answered yet, or neither: asked again, with the reason (R-U10).
-  auto& out = s.out;
+  // Not answered yet, or neither: asked again, the reason in digits (the texts of the language
+  // checked use the letters in question).
   out.next.node = std::string(letters_node);
   out.next.invalid += answer ? 1 : 0;
-  out.finished = out.next.invalid >= flow::max_invalid_replies;
-  const text::entry* why =
-      c.texts.resolve(out.finished ? flow::keys::too_many_invalid : flow::keys::invalid, s.ctx.langs);
   const text::entry* check = c.texts.find(lang, flow::keys::letters_check);
-  out.screen = out.finished ? (why ? why->text : "")
-                            : flow::with_reason(answer && why ? why->text : "", check ? check->text : "", s.ctx);
+  out.screen = flow::with_reason(answer ? numbers_reason(2) : "", check ? check->text : "", s.ctx);
 }
 
 std::string runner::letters_fallback(std::string_view lang, const std::map<std::string, std::string>& fields) const {
