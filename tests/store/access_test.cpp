@@ -608,13 +608,7 @@ auto while_held(store::writer& a, store::writer& b, const std::function<void(sto
         in_first.set_value();
         go.wait();
       },
-      [&](std::exception_ptr e) {
-        if (e) {
-          a_done.set_exception(e);
-        } else {
-          a_done.set_value();
-        }
-      });
+      test::settles(a_done));
   in_first.get_future().wait();
   auto later = std::async(std::launch::async, [&] { return test::in_tx(b, second); });
   const bool before = later.wait_for(std::chrono::milliseconds(300)) == std::future_status::ready;

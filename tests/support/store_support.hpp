@@ -15,6 +15,17 @@
 
 namespace paygham::test {
 
+// A writer's done callback that settles `done`: its value once committed, else the failure.
+inline auto settles(std::promise<void>& done) {
+  return [&done](std::exception_ptr e) {
+    if (e) {
+      done.set_exception(e);
+    } else {
+      done.set_value();
+    }
+  };
+}
+
 // Runs a function inside the store writer's transaction and waits for the commit: tests
 // drive the store and the runner exactly as the server does, one transaction per call.
 template <class Fn>
@@ -30,13 +41,7 @@ auto in_tx(store::writer& w, Fn fn) -> decltype(fn(std::declval<store::tx&>())) 
           *result = fn(t);
         }
       },
-      [&](std::exception_ptr e) {
-        if (e) {
-          done.set_exception(e);
-        } else {
-          done.set_value();
-        }
-      });
+      settles(done));
   done.get_future().get();
   if constexpr (!std::is_void_v<R>) return *result;
 }
