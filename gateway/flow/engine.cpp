@@ -871,6 +871,11 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
       ++out.next.page;
       return show(f, *n, out, ctx, "");
     }
+    if (typed == "98" && (n->ask == ask_kind::menu || n->ask == ask_kind::yes_no)) {
+      // Nothing more to show (a one-page menu, its last page): the same screen, not a wrong
+      // answer. (Where words or a number are asked, 98 may be one.)
+      return show(f, *n, out, ctx, "");
+    }
     if (typed == "0" && out.next.page > 0) {
       --out.next.page;
       return show(f, *n, out, ctx, "");

@@ -320,9 +320,10 @@ class runner {
   void letters_step(store::tx& tx, const content& c, step& s, const std::optional<std::string>& answer) const;
   // The language for a phone that cannot show `lang`'s own letters (letters_step's 2).
   std::string letters_fallback(std::string_view lang, const std::map<std::string, std::string>& fields) const;
-  // A gateway screen of two choices: 1 or 2 as answered; else nothing, and the screen is
-  // drawn again with the reason, or the session ends after too many bad replies.
-  std::optional<long> choose_one_of_two(step& s, const std::optional<std::string>& answer,
+  // A gateway screen of two choices: 1 or 2 as answered (00, the menu, is 2); 0 when the person
+  // leaves (the goodbye drawn, the session ended); else nothing, and the screen is drawn again
+  // with the reason (none for 98), or the session ends after too many bad replies.
+  std::optional<long> choose_one_of_two(step& s, std::optional<std::string> answer,
                                         const two_choices& screen) const;
   // "Continue / start again" for a redial within the resume window (R-U12).
   void resume_step(store::tx& tx, const content& c, step& s, const std::optional<std::string>& answer) const;

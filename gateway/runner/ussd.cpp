@@ -465,16 +465,27 @@ std::string runner::letters_fallback(std::string_view lang, const std::map<std::
   return keep;
 }
 
-std::optional<long> runner::choose_one_of_two(step& s, const std::optional<std::string>& answer,
+std::optional<long> runner::choose_one_of_two(step& s, std::optional<std::string> answer,
                                               const two_choices& screen) const {
   auto& st = s.out.next;
-  const auto choice = answer ? text::read_choice(text::normalize(*answer), *s.ctx.words) : std::optional<long>();
+  const std::string typed = answer ? text::normalize(*answer) : std::string();
+  const auto choice = answer ? text::read_choice(typed, *s.ctx.words) : std::optional<long>();
   if (choice == 1 || choice == 2) return choice;
   // The texts of the content this hop runs on (the context points at them).
   const auto text = [&](std::string_view key) {
     const text::entry* e = s.ctx.texts->resolve(key, s.ctx.langs, s.ctx.explicit_texts);
     return e ? e->text : std::string(key);
   };
+  // The codes that work on every screen (R-U8), never wrong answers: 00 is the menu as it is
+  // (the second choice of both: start again, or go on without the messages); 0 on this first
+  // screen of the session is leaving; 98 finds no more of two choices.
+  if (typed == "00") return 2;
+  if (typed == "0") {
+    s.out.finished = true;
+    s.out.screen = text(flow::keys::goodbye);
+    return 0;
+  }
+  if (typed == "98") answer.reset();
   if (answer && ++st.invalid >= flow::max_invalid_replies) {
     s.out.finished = true;
     s.out.screen = text(flow::keys::too_many_invalid);
@@ -492,14 +503,15 @@ void runner::resume_step(store::tx& tx, const content& c, step& s, const std::op
   if (choice == 1) {
     back_from_resume(st);
     s.out = flow::repeat(*s.f, std::move(st), s.ctx);
-  } else if (choice == 2) {
+  } else if (choice == 2 || choice == 0) {
     // What was begun goes where silence would lead it (a hazard report is saved: "2" may be
     // typed from memory for "2 Report a dangerous object"); the new start is a run of its own.
+    // Left with 0, the goodbye ends it; else the run, nothing in it kept (end_run's).
     if (time_out_left(tx, c, s.r, true)) {
       const flow::definition* now = c.flows.by_id(s.f->id);
       s.begin_ussd(now ? *now : *s.f, s.r.channel_id, s.r.session_id);
     }
-    begin_flow(tx, s);
+    if (choice == 2) begin_flow(tx, s);
   }
 }
 
@@ -530,7 +542,7 @@ bool runner::stopped_step(store::tx& tx, step& s, const std::optional<std::strin
     tx.set_programme_opt_out(s.who.id, s.f->programme, false);
     core::log::info("contact.opted_in", {{"programme", s.f->programme}, {"by", "ussd"}});
   }
-  if (choice) s.out = flow::start(*s.f, s.ctx);
+  if (choice == 1 || choice == 2) s.out = flow::start(*s.f, s.ctx);
   return choice == 1;
 }
 
