@@ -151,6 +151,10 @@ TEST_CASE("urgent words: danger as people write it, with suffixes, spaces, ZWNJ 
   CHECK(danger.find("wina ye bahegi") == "wina ye bahe");
   CHECK(danger.find("ماشوم ژوبل شوی") == "ژوبل شو");
   CHECK(danger.find("my son lost his leg near the school") == "lost his leg");
+  // Who is hurt, now, as a reply to a booking question may say it (not "my back is hurting").
+  CHECK(danger.find("my son is hurt") == "son is hurt");
+  CHECK(danger.find("please, I'm hurt") == "i'm hurt");
+  CHECK(danger.find("my back is hurting") == "");
   CHECK(blast.find("mina tarkid") == "mina tarkid");
 }
 
