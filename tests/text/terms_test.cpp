@@ -155,6 +155,14 @@ TEST_CASE("urgent words: danger as people write it, with suffixes, spaces, ZWNJ 
   CHECK(danger.find("my son is hurt") == "son is hurt");
   CHECK(danger.find("please, I'm hurt") == "i'm hurt");
   CHECK(danger.find("my back is hurting") == "");
+  // The danger signs of pregnancy the reminders name (R-H5), as a pregnant woman writes them.
+  for (const char* sign : {"طفلم کم حرکت میکند", "سرم بسیار درد میکند و چشمانم تار میبیند",
+                           "تب دارم و دست و رویم پندیده", "خون میبینم", "درد شدید دارم",
+                           "baby moving less and bad headache", "lekin khun amada", "ماشوم لږ خوځېږي",
+                           "بچه کم تکان می‌خورد", "I have a fever and blurred vision", "لکه‌بینی دارم"}) {
+    INFO(sign);
+    CHECK(danger.find(sign) != "");
+  }
   CHECK(blast.find("mina tarkid") == "mina tarkid");
 }
 
@@ -189,7 +197,8 @@ TEST_CASE("urgent words: everyday messages are not urgent", "[text]") {
                                "برای آزمایش خون میام", "الهی بمیرم برات", "فردا حرکت نمیکنیم", "خودمو میرسونم",
                                "بیرون رفتم", "رنگش بیرنگ شد", "راز وینه", "what is the deadline",
                                "قطع دسترسی به اینترنت", "قلبم تپید", "it doesn't hurt", "my phone died",
-                               "my back is hurting", "it was hurt yesterday but fine now", "the battery has died"}) {
+                               "my back is hurting", "it was hurt yesterday but fine now", "the battery has died",
+                               "تبریک عید", "yellow fever vaccine", "کمتر حرف بزن"}) {
     INFO(everyday);
     CHECK(danger.find(everyday) == "");
     CHECK(self_harm.find(everyday) == "");
