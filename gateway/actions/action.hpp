@@ -144,6 +144,7 @@ flow::action_result workers_calls(store::tx& t, const request& r);
 flow::action_result workers_forget(store::tx& t, const request& r);
 flow::action_result workers_called(store::tx& t, const request& r);
 flow::action_result workers_by_number(store::tx& t, const request& r);
+flow::action_result workers_patient_number(store::tx& t, const request& r);
 flow::action_result workers_enrol_command(store::tx& t, const request& r);
 flow::action_result reminders_enrol(store::tx& t, const request& r);
 flow::action_result reminders_ack(store::tx& t, const request& r);

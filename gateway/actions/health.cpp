@@ -363,12 +363,16 @@ flow::action_result reminders_end(store::tx& t, const request& r) {
     const auto by = s.worker_id != 0 ? t.find_user(s.worker_id) : std::nullopt;
     if (!by || by->facility != worker->facility) continue;
     t.end_series(s.id);
+    // Its question still open ("please come to the clinic this week") is let go: a reply is
+    // not an answer to it, and after a loss the message written for it goes at once.
+    t.expire_series_questions(patient.id, s.id);
     if (s.anchor_day) pregnancy = s.id;
     ++ended;
     audit_from_phone(t, r, worker->id, "enrolments.end", "series:" + std::to_string(s.id), {{"reason", reason}});
     if (only_id) t.cancel_series_queued(s.id, "series ended: " + reason);
   }
   if (ended == 0) return {"none", {}};
+  t.wake_turn_jobs(patient.id);  // what waited behind a question let go goes now
   if (!only_id) {
     t.cancel_queued(patient.id, programme, "series ended: " + reason);
     // Its privacy notice may have been among what was cancelled: a new enrolment gives it again.
@@ -453,7 +457,8 @@ flow::action_result workers_calls(store::tx& t, const request& r) {
     if (items.size() == most_listed) break;
   }
   if (items.empty()) return {"none", {}};
-  return {"ok", {{"calls", items.dump()}}};
+  // How many in all: more than the list shows come as these are closed.
+  return {"ok", {{"calls", items.dump()}, {"calls_left", std::to_string(open.size())}}};
 }
 
 flow::action_result workers_called(store::tx& t, const request& r) {

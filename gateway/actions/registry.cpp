@@ -162,6 +162,12 @@ const registry& registry::builtin() {
            "over SMS only: the sender is a health worker (their number alone, no PIN); sets worker; outcome ok, "
            "unknown, locked",
            {}, {}, {}, false, {}, {}, {}, "ok"});
+    b.add({"workers.patient_number",
+           workers_patient_number,
+           "args.phone (E.164, an ask: phone's answer) is a number a health worker may enrol: a "
+           "mobile of a country "
+           "the deployment serves, not the caller's own; outcome ok, number",
+           {"phone"}});
     b.add({"workers.enrol_command", workers_enrol_command,
            "reads args.text as 'PHONE MEDICINE-WORD HH:MM [LANGUAGE]', 'PHONE PREGNANCY-WORD DATE [LANGUAGE]', "
            "'PHONE CHECKIN-WORD [LANGUAGE]' or 'PHONE REFILL-WORD DATE [DAYS] [LANGUAGE]' (args.medicine, "
@@ -213,8 +219,11 @@ const registry& registry::builtin() {
            "the flow at args.node by SMS on each of args.days (3,10,24: days from today) at args.time, {occurrence} "
            "its number (a few messages the person asked for); outcome ok",
            {"node", "days", "time"}, {}, {"node"}});
-    b.add({"workers.calls", workers_calls,
-           "sets calls (a data menu) to the logged-in args.worker's patients to call; outcome ok, none",
+    b.add({"workers.calls",
+           workers_calls,
+           "sets calls (a data menu: the 8 most pressing) and calls_left (how many in all) to the "
+           "logged-in "
+           "args.worker's patients to call; outcome ok, none",
            {"worker"}});
     b.add({"workers.forget", workers_forget,
            "erases what is held about args.phone (their reminders and visits end; a stop they made stays as a "

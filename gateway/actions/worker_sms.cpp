@@ -9,6 +9,7 @@
 //
 //   workers.by_number                  → ok {worker}: the sender is a health worker (SMS only);
 //                                         unknown; locked (too many wrong PINs on the menu)
+//   workers.patient_number  phone      → ok: a number the menu may enrol; number: as below
 //   workers.enrol_command  text, medicine, pregnancy, [checkin], [refill], languages
 //                                      → ok {patient, kind, remind_at | lmp | refill_date and
 //                                         refill_every, patient_language};
@@ -82,37 +83,75 @@ bool serves(const std::string& regions, const std::string& e164) {
   return false;
 }
 
+// A patient's mobile in a country the deployment serves, never the worker's own: a lost phone
+// cannot send welcomes to premium or foreign numbers, nor reminders to a line that takes no SMS
+// (whose silence would then be escalated as the patient's).
+bool patient_mobile(const request& r, const std::string& e164) {
+  return phone::is_mobile(e164) && e164 != r.phone && serves(r.region, e164);
+}
+
 bool phone_part(const std::string& token) {
   return !token.empty() && token.find_first_not_of("0123456789+-()") == std::string::npos;
 }
 
 // Words after an hour that say which half of the day it is: «۸ شب» (8 at night) is 20:00,
-// "8 pm" too; a night word with an hour of the small hours («۲ شب») is 02:00, no reminder time.
+// "8 pm", "8pm", "8 shab" too; a night word with an hour of the small hours («۲ شب») is 02:00, no
+// reminder time.
 enum class half { none, morning, afternoon, night };
+bool said_as(const std::string& w, std::initializer_list<const char*> words) {
+  return std::any_of(words.begin(), words.end(),
+                     [&](const char* x) { return w == text::normalize(x); });
+}
 half half_named(const std::string& w) {
-  const auto any = [&](std::initializer_list<const char*> words) {
-    return std::any_of(words.begin(), words.end(), [&](const char* x) { return w == text::normalize(x); });
-  };
-  if (any({"am", "a.m.", "صبح", "سهار"})) return half::morning;
-  if (any({"pm", "p.m.", "عصر", "بعدازظهر", "ماښام", "maghrib"})) return half::afternoon;
-  if (any({"شب", "شپه"})) return half::night;
+  if (said_as(w, {"am", "a.m.", "morning", "صبح", "سهار", "sobh", "sob", "subh", "sahar"}))
+    return half::morning;
+  if (said_as(w, {"pm", "p.m.", "evening", "afternoon", "عصر", "بعدازظهر", "ظهر", "شام", "ماښام",
+                  "maghrib", "asr", "sham", "zohr", "mashaam", "makham"})) {
+    return half::afternoon;
+  }
+  if (said_as(w, {"شب", "شپه", "night", "shab", "shpa"})) return half::night;
   return half::none;
 }
+// Words around an hour that say nothing of the half of the day: «ساعت ۸», «۸ بجه», "at 8",
+// "8 o'clock", "20:00 hrs".
+bool hour_word(const std::string& w) {
+  return said_as(w, {"ساعت", "بجه", "بجې", "بجی", "at", "o'clock", "oclock", "h", "hr", "hrs",
+                     "saat", "sa'at", "baje", "bajeh", "baja"});
+}
 
-// A time of day from tokens[i] on (and a word after it, "8 pm", «۸ شب»), moving i past them:
-// "20:30", "20.30", "20", "8:00", "08:00" → minutes of the day on the 24-hour clock. A bare
-// hour of 12 or less with no word for the half of the day ("8") could be morning or evening:
-// none, so it is asked again, never guessed.
+// A time of day from tokens[i] on (with the words around it, "8 pm", "8pm", «ساعت ۸ شب», «۸
+// بجه شب»), moving i past them: "20:30", "20.30", "2030", "20", "8:00", "08:00", "0800" →
+// minutes of the day on the 24-hour clock. A bare hour of 12 or less with no word for the half
+// of the day ("8") could be morning or evening: none, so it is asked again, never guessed.
 std::optional<int> clock_time(const std::vector<std::string>& tokens, std::size_t& i) {
-  if (i >= tokens.size()) return std::nullopt;
-  std::string t = tokens[i];
+  std::size_t j = i;
+  while (j < tokens.size() && hour_word(tokens[j])) ++j;
+  if (j >= tokens.size()) return std::nullopt;
+  std::string t = tokens[j++];
+  // A word written onto the number: "8pm", «۸شب», "20:00h".
+  std::string attached;
+  if (const auto end = t.find_first_not_of("0123456789:."); end != std::string::npos && end > 0) {
+    attached = t.substr(end);
+    t.resize(end);
+    if (hour_word(attached)) attached.clear();
+  }
   std::replace(t.begin(), t.end(), '.', ':');
-  const bool bare = t.find(':') == std::string::npos;
+  bool bare = t.find(':') == std::string::npos;
+  if (bare && t.size() == 4) {
+    t.insert(2, ":");  // "0800", "2000": the 24-hour clock written without its colon
+    bare = false;
+  }
   if (bare) t += ":00";
   if (t.size() == 4) t.insert(0, "0");
   auto minute = schedule::minute_of_day(t);
   if (!minute) return std::nullopt;
-  const half said = i + 1 < tokens.size() ? half_named(tokens[i + 1]) : half::none;
+  if (attached.empty()) {
+    while (j < tokens.size() && hour_word(tokens[j])) ++j;
+  }
+  const half said = !attached.empty()   ? half_named(attached)
+                    : j < tokens.size() ? half_named(tokens[j])
+                                        : half::none;
+  if (!attached.empty() && said == half::none) return std::nullopt;  // "8xy"
   if (said != half::none) {
     const int hour = *minute / 60;
     if (hour < 1 || hour > 12) return std::nullopt;  // "20 pm", "0 am": which?
@@ -129,11 +168,11 @@ std::optional<int> clock_time(const std::vector<std::string>& tokens, std::size_
         break;
       case half::none: break;
     }
-    i += 2;
-  } else {
-    if (bare && *minute <= 12 * 60) return std::nullopt;
-    i += 1;
+    if (attached.empty()) ++j;
+  } else if (bare && *minute <= 12 * 60) {
+    return std::nullopt;
   }
+  i = j;
   return minute;
 }
 
@@ -155,6 +194,12 @@ flow::action_result workers_by_number(store::tx& t, const request& r) {
   return {"ok", {{"worker", std::to_string(u->id)}}};
 }
 
+flow::action_result workers_patient_number(store::tx&, const request& r) {
+  const auto phone = phone::parse_e164(r.arg("phone"), r.region);
+  if (!phone) return {"error", {}};
+  return {patient_mobile(r, phone.value()) ? "ok" : "number", {}};
+}
+
 flow::action_result workers_enrol_command(store::tx& t, const request& r) {
   const std::vector<std::string> tokens = split(text::normalize(r.arg("text")), ' ');
   if (tokens.empty()) return {"help", {}};
@@ -172,11 +217,7 @@ flow::action_result workers_enrol_command(store::tx& t, const request& r) {
   if (typed_phone.size() > 20) return {"phone", {}};
   auto phone = phone::parse_e164(typed_phone, r.region);
   if (!phone) return {"phone", {}};
-  // A patient's mobile in a country the deployment serves, never the worker's own: a lost
-  // phone cannot send welcomes to premium or foreign numbers.
-  if (!phone::is_mobile(phone.value()) || phone.value() == r.phone || !serves(r.region, phone.value())) {
-    return {"number", {}};
-  }
+  if (!patient_mobile(r, phone.value())) return {"number", {}};
   if (i == tokens.size()) return {"help", {}};
   std::map<std::string, std::string> vars{{"patient", phone.value()}};
   const std::string& kind = tokens[i++];

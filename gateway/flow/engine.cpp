@@ -902,8 +902,13 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
       return out;
     }
     if (typed == "00") {
+      // The main menu, once this run has been there: never past a PIN not yet answered.
+      const auto& trail = out.next.trail;
+      const bool been_home =
+          !f.home.empty() &&
+          (out.next.node == f.home || std::find(trail.begin(), trail.end(), f.home) != trail.end());
       out.next.trail.clear();
-      advance(f, f.start, out, o, ctx);
+      advance(f, been_home ? f.home : f.start, out, o, ctx);
       return out;
     }
   }

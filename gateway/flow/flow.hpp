@@ -122,6 +122,9 @@ struct definition {
   // Longest values the flow's variables may take, for screen and SMS length checks.
   std::map<std::string, std::string> samples;
   std::string start;
+  // Where 00 leads over USSD (R-U8) once the run has been there: the main menu, past a PIN
+  // asked at `start` (before it, 00 leads to `start`); empty: `start`.
+  std::string home;
   // Nodes the scheduler may start the flow at, besides `start` (a visit's reminder).
   std::vector<std::string> entries;
   // R-U6: the most USSD screens (questions) a dial may show up to and including a node

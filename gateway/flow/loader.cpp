@@ -421,6 +421,10 @@ void check_links(core::yaml::reader& r, const YAML::Node& root, definition& d) {
                                  core::did_you_mean(d.start, names));
     return;
   }
+  if (!d.home.empty() && !d.nodes.count(d.home)) {
+    r.problem(root["home"], "home node '" + d.home + "' is not a node of this flow" +
+                                core::did_you_mean(d.home, names));
+  }
   for (const auto& e : d.entries) {
     if (!d.nodes.count(e)) {
       r.problem(root["entries"], "entry '" + e + "' is not a node of this flow" + core::did_you_mean(e, names));
@@ -600,8 +604,8 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
   }
   core::yaml::reader r(file, problems);
   if (!r.expect_map(root, "",
-                    {"triggers", "start", "entries", "nodes", "continue_by_sms", "resume", "keep_sms", "samples", "programme",
-                     "screens", "invite"})) {
+                    {"triggers", "start", "home", "entries", "nodes", "continue_by_sms", "resume",
+                     "keep_sms", "samples", "programme", "screens", "invite"})) {
     return nullptr;
   }
 
@@ -660,6 +664,7 @@ std::shared_ptr<const definition> parse_flow(const std::string& id, const std::s
   }
   for (auto& [k, v] : name_map(r, root, "samples", "")) d->samples[k] = v;
   d->start = r.text(root, "start", "", true).value_or("");
+  d->home = r.text(root, "home", "").value_or("");
   d->entries = r.text_list(root, "entries", "");
   for (const auto& [target, most] : name_map(r, root, "screens", "")) {
     const auto n = text::read_integer(most, 1, 20);

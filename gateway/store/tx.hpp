@@ -304,6 +304,9 @@ class runs_part {
   // Ends the contact's runs waiting for an SMS reply (a new flow takes over the phone), and lets
   // go of their answers (the state's variables, as runner::detail::end_run).
   virtual void expire_waiting_sms_runs(std::int64_t contact_id) = 0;
+  // The same for the runs a series started (its `series` variable) alone: the series ended, and
+  // its open question with it (a reply is then read as if it were not open).
+  virtual void expire_series_questions(std::int64_t contact_id, std::int64_t series_id) = 0;
   // Inserts when r.id == 0 (and sets it), updates otherwise.
   virtual void save_run(run& r) = 0;
 };

@@ -222,8 +222,8 @@ formatter::formatter(std::string lang, std::string time_zone, month_names months
 
 bool formatter::known(std::string_view spec) {
   const std::string_view name = spec.substr(0, spec.find(':'));
-  return name == "date" || name == "day" || name == "time" || name == "weekday" || name == "number" ||
-         name == "phone_masked" || spec == "label";
+  return name == "date" || name == "day" || name == "time" || name == "weekday" ||
+         name == "number" || name == "phone" || name == "phone_masked" || spec == "label";
 }
 
 std::optional<std::string> formatter::apply(std::string_view value, std::string_view spec) const {
@@ -233,12 +233,15 @@ std::optional<std::string> formatter::apply(std::string_view value, std::string_
   const icu::Locale locale(locale_for(lang_, latin).c_str());
   UErrorCode status = U_ZERO_ERROR;
 
-  if (name == "phone_masked") {
-    // Country code and the last three digits: enough to recognise, not to reuse.
-    if (value.size() <= 7) return std::string(value.size(), '*');
+  if (name == "phone" || name == "phone_masked") {
+    // Masked: the country code and the last three digits, enough to recognise, not to reuse.
+    // Whole where the person who typed it checks it (a confirmation behind a PIN).
     std::string out(value);
-    const std::size_t head = value.front() == '+' ? 3 : 2;
-    for (std::size_t i = head; i + 3 < out.size(); ++i) out[i] = '*';
+    if (name == "phone_masked") {
+      if (value.size() <= 7) return std::string(value.size(), '*');
+      const std::size_t head = value.front() == '+' ? 3 : 2;
+      for (std::size_t i = head; i + 3 < out.size(); ++i) out[i] = '*';
+    }
     // In right-to-left text a phone shows its digit groups swapped and the + at the end
     // ("456******93+"); a left-to-right mark before it keeps it whole, as typed.
     if (persian_script(lang_)) out.insert(0, "\u200E");

@@ -37,7 +37,8 @@ class formatter {
  public:
   formatter(std::string lang, std::string time_zone, month_names months = month_names::by_language);
 
-  // Applies `spec` ("date", "day" (weekday, day and month: a visit's day), "time", "weekday", "number", "phone_masked", optionally with
+  // Applies `spec` ("date", "day" (weekday, day and month: a visit's day), "time", "weekday",
+  // "number", "phone", "phone_masked", optionally with
   // ":latn") to `value`. nullopt when the spec is unknown or the value does not fit it.
   std::optional<std::string> apply(std::string_view value, std::string_view spec) const;
 

@@ -89,6 +89,8 @@ std::string expand_with_samples(std::string_view text, std::string_view lang) {
       out += rtl ? "۹۹۹۹۹" : "99999";
     } else if (name == "phone_masked") {
       out += rtl ? "\u200E+93******001" : "+93******001";
+    } else if (name == "phone") {
+      out += rtl ? "\u200E+989123456789" : "+989123456789";
     } else {
       out += rtl ? "نننننننننننننننننننن" : "XXXXXXXXXXXXXXXXXXXX";
     }
@@ -165,7 +167,7 @@ void lint_templates(const catalog& texts, std::vector<std::string>& problems, st
       for (const auto& spec : specs(e->text)) {
         if (!formatter::known(spec)) {
           problems.push_back(e->where + ": '" + key + "' uses an unknown formatter '" + spec +
-                             "' (known: date, time, weekday, number, phone_masked, label)");
+                             "' (known: date, time, weekday, number, phone, phone_masked, label)");
         }
       }
       const std::string sent = e->smart ? smart_gsm(e->text) : e->text;

@@ -11,22 +11,27 @@
 //   # languages: prs ps fa en                       offered to a new number first
 //   # default_language: prs                          the deployment's language (defaults.language:
 //                                                     a new number's, when none is offered)
+//   # region: IR AF                                 defaults.region (default AF): national numbers
+//                                                     read, and the countries a health worker
+//                                                     enrols in
 //   # quiet_hours: 21:00-08:00                      sending hours (defaults.quiet_hours)
-//   # programmes: {reminders: {quiet_days: [tue]}}   a programme's own sending hours (config `programmes`)
-//   # clinics: config/clinics.yaml                  the clinics people can book
-//   # holidays: tests/fixtures/holidays/x.yaml       public holidays by country (config `holidays`)
+//   # programmes: {reminders: {quiet_days: [tue]}}   a programme's own sending hours (config
+//   `programmes`) # clinics: config/clinics.yaml                  the clinics people can book #
+//   holidays: tests/fixtures/holidays/x.yaml       public holidays by country (config `holidays`)
 //   # districts: config/districts.yaml               each area's districts as people write them
 //   # workers: +93700000900@golshahr:2580           health workers: phone, clinic, PIN
 //   # supervisors: +93700000950@golshahr            health workers who supervise a clinic (told of
 //                                                     calls due within a working day)
 //   # operators: +93700000800 +93700000801@09:00-12:00   operators with a phone (told of hazard
 //                                                     reports), one with duty hours
-//   # own_quiet_hours: +93700000061@21:00-10:00     a person's own quiet hours (as the API sets them)
-//   # shared_phone: +93700000302                    others read SMS on this phone (as a health worker
+//   # own_quiet_hours: +93700000061@21:00-10:00     a person's own quiet hours (as the API sets
+//   them) # shared_phone: +93700000302                    others read SMS on this phone (as a
+//   health worker
 //                                                     records it, R-S11)
-//   # months: +93700000072@iranian                  the month names a person reads (as the API sets them)
-//   # reads: +93700000071@fa,en                     the languages a person reads after their own (R-L2)
-//   # ussd_route: {ucs2: false, fallback: digits}   the USSD route every dial comes by (the
+//   # months: +93700000072@iranian                  the month names a person reads (as the API sets
+//   them) # reads: +93700000071@fa,en                     the languages a person reads after their
+//   own (R-L2) # ussd_route: {ucs2: false, fallback: digits}   the USSD route every dial comes by
+//   (the
 //                                                     `ussd_profiles` entry of the channel "at")
 // Inputs:
 //   > ussd *384*12# from +93700000001 (session s1)   a dial (shortcut digits allowed)
@@ -34,34 +39,40 @@
 //   > sms "INFO" from +93700000002                    an inbound SMS ({transfer_code}: the newest
 //                                                     transfer code, drawn at random; shown so too;
 //                                                     {first_transfer_code}: the oldest)
-//   > wait 25h                                        the clock moves on; due work runs, each job at its time
-//   > wait 182d, counted                              the same, each line shown once with how many times
-//                                                     it came (jobs without their times): months of a daily
-//                                                     reminder in a few lines
+//   > wait 25h                                        the clock moves on; due work runs, each job
+//   at its time > wait 182d, counted                              the same, each line shown once
+//   with how many times
+//                                                     it came (jobs without their times): months of
+//                                                     a daily reminder in a few lines
 //   > reload tests/fixtures/flows/golden/v2/x.yaml    a new version of flow x goes live
 //   > session ends                                    the aggregator says the USSD session ended
 //   > clinic cancels 5713                             reception cancels the visit of that code (the
 //                                                     console, the API: actions::cancel_by_clinic)
 //   > clinic herat closes 2026-11-30                  reception closes a clinic for a day
 //                                                     (actions::close_clinic_day)
-//   > worker +93700000900 leaves                      an admin disables a health worker's account (their
-//                                                     patients go to a colleague, actions::disable_user)
-//   > broadcast mine_safety herat mine_safety.alert_floods   an urgent broadcast to an area's subscribers
-//   > broadcast mine_safety herat mine_safety.x education   an education broadcast (routine, R-S9)
-//   > broadcast mine_safety herat mine_safety.x area   an area alert (within sending hours)
-//   > broadcast mine_safety herat mine_safety.x district injil   to one district of the area, and
+//   > worker +93700000900 leaves                      an admin disables a health worker's account
+//   (their
+//                                                     patients go to a colleague,
+//                                                     actions::disable_user)
+//   > broadcast mine_safety herat mine_safety.alert_floods   an urgent broadcast to an area's
+//   subscribers > broadcast mine_safety herat mine_safety.x education   an education broadcast
+//   (routine, R-S9) > broadcast mine_safety herat mine_safety.x area   an area alert (within
+//   sending hours) > broadcast mine_safety herat mine_safety.x district injil   to one district of
+//   the area, and
 //                                                     those whose district is not known
 //   > broadcast mine_safety herat mine_safety.x district injil, known only   not them
 // Output:
 //   < CON … / < END …          the screen (new lines as \n)
 //   = sms to N (enc, parts): … a message queued ("cancelled" when it will not be sent,
-//                              "held until T" when sending hours keep it back, "series N" when it is
-//                              an occurrence of reminder series N)
+//                              "held until T" when sending hours keep it back, "series N" when it
+//                              is an occurrence of reminder series N)
 //   = job KIND at TIME         work scheduled
-//   = inbox from N: …          for the human inbox ("from N, someone hurt" / "nobody hurt": a hazard
+//   = inbox from N: …          for the human inbox ("from N, someone hurt" / "nobody hurt": a
+//   hazard
 //                              report's answer; ", urgent": the words of someone in danger)
 //   = contact N: k=v …         contact fields after a change
-//   = booking CODE: …          a booking made or changed (clinic, day, window, status; ", will come" or
+//   = booking CODE: …          a booking made or changed (clinic, day, window, status; ", will
+//   come" or
 //                              ", unconfirmed": the day-before reminder's answer, or none in time)
 //   = escalation N: …          a patient on a health worker's call list ("high": within a working
 //                              day, "low"), and when it closes
@@ -199,19 +210,36 @@ class player {
       for (const auto& l : words(it->second)) languages += (languages.empty() ? "" : ", ") + l;
     }
     const auto default_language = t.header.find("default_language");
+    // The countries whose numbers are national and served (a health worker enrols their mobiles).
+    std::string region = "AF";
+    if (auto it = t.header.find("region"); it != t.header.end()) {
+      region.clear();
+      for (const auto& r : words(it->second)) region += (region.empty() ? "[" : ", ") + r;
+      region += "]";
+    }
     test::write_file(dir_.file("paygham.yaml"),
-                     "store: {path: " + dir_.file("golden.db") + ", synchronous: normal}\n"
-                     "defaults: {region: AF, timezone: Asia/Kabul, language: " +
+                     "store: {path: " + dir_.file("golden.db") +
+                         ", synchronous: normal}\n"
+                         "defaults: {region: " +
+                         region + ", timezone: Asia/Kabul, language: " +
                          (default_language == t.header.end() ? "en" : default_language->second) +
                          ", emergency_number: \"112\","
-                     " emergency_numbers: {IR: \"115\"}, crisis_lines: {IR: [123, 1480]}" + quiet +
-                         ", languages: [" + languages + "]}\n"
-                         "flows: " + dir_.file("flows") + "\n"
-                         "templates: " + templates + "\n"
-                         "lexicon: " + src("lexicon") + "\n"
+                         " emergency_numbers: {IR: \"115\"}, crisis_lines: {IR: [123, 1480]}" +
+                         quiet + ", languages: [" + languages +
+                         "]}\n"
+                         "flows: " +
+                         dir_.file("flows") +
+                         "\n"
+                         "templates: " +
+                         templates +
+                         "\n"
+                         "lexicon: " +
+                         src("lexicon") +
+                         "\n"
                          // What tests/fixtures/flows/golden keeps on a person (R-D2).
                          "contact_fields: {camp: \"where the outreach team finds them\","
-                         " alt_phone: \"another number to reach them\"}\n" + more);
+                         " alt_phone: \"another number to reach them\"}\n" +
+                         more);
     auto cfg = app::load_config(dir_.file("paygham.yaml"));
     REQUIRE(cfg);
     cfg_ = cfg.value();

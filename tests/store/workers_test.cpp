@@ -139,6 +139,46 @@ TEST_CASE("workers: what is queued of one series is cancelled without touching t
   CHECK(test::value(fx.so, "SELECT COUNT(*) FROM message_events WHERE status = 'cancelled' AND source = 'series-end'") == "1");
 }
 
+TEST_CASE(
+    "workers: a series' open question is let go when it ends, the patient's other questions kept",
+    "[store]") {
+  fixture fx;
+  const auto by = fx.worker("+93700000900");
+  const auto patient =
+      test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+93700000131").id; });
+  const auto pregnancy = fx.series_for(patient, by);
+  const auto other = fx.series_for(patient, by);
+  // Waiting by SMS: the pregnancy reminder's question, the other series', and a booking's.
+  const auto waiting = [&](const std::string& state) {
+    return test::in_tx(fx.w, [&](store::tx& t) {
+      store::run r;
+      r.contact_id = patient;
+      r.channel_id = "at";
+      r.medium = store::medium::sms;
+      r.status = store::run_status::waiting;
+      r.flow_id = "health_reminders";
+      r.flow_hash = "h";
+      r.state = state;
+      t.save_run(r);
+      return r.id;
+    });
+  };
+  const auto reminder =
+      waiting(R"({"node":"visit_due","vars":{"series":")" + std::to_string(pregnancy) + R"("}})");
+  const auto others =
+      waiting(R"({"node":"medicine_due","vars":{"series":")" + std::to_string(other) + R"("}})");
+  const auto booking = waiting(R"({"node":"remind","vars":{"booking":"7"}})");
+  test::in_tx(fx.w, [&](store::tx& t) { t.expire_series_questions(patient, pregnancy); });
+  const auto run = [&](std::int64_t id) {
+    return *test::in_tx(fx.w, [&](store::tx& t) { return t.find_run(id); });
+  };
+  CHECK(run(reminder).status == store::run_status::expired);
+  CHECK(run(reminder).state.find(std::to_string(pregnancy)) ==
+        std::string::npos);  // its answers let go
+  CHECK(run(others).status == store::run_status::waiting);
+  CHECK(run(booking).status == store::run_status::waiting);
+}
+
 TEST_CASE("workers: one open call per series, closed by its worker or when the patient answers again (not one they asked for), a phone's no "
           "taking over its reason", "[store]") {
   fixture fx;

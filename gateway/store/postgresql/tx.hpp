@@ -56,6 +56,7 @@ class tx final : public store::tx {
                                         std::string_view session_id, core::unix_ms since) override;
   std::vector<run> stale_ussd_runs(core::unix_ms before, std::size_t limit) override;
   void expire_waiting_sms_runs(std::int64_t contact_id) override;
+  void expire_series_questions(std::int64_t contact_id, std::int64_t series_id) override;
   void save_run(run& r) override;
 
   std::string attempt(const std::function<void()>& fn) override;
