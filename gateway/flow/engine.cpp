@@ -919,6 +919,14 @@ outcome resume(const definition& f, state s, std::string_view input, const conte
   }
   if (!got) {
     out.rejected = true;
+    if (ctx.via == medium::sms && !n->on_unclear.empty()) {
+      // Not asked again (the message after a loss: "no thanks" is no cause to send it twice);
+      // the words reach a person as every unclear reply does.
+      out.next.invalid = 0;
+      out.next.trail.push_back(n->id);
+      advance(f, n->on_unclear, out, o, ctx);
+      return out;
+    }
     if (++out.next.invalid >= max_invalid_replies && !n->on_too_many.empty()) {
       // Not ended: a report saved as it stands, a reminder left unanswered (the reply still
       // reaches a person, as every unclear one does).

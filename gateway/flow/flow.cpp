@@ -91,6 +91,7 @@ std::vector<std::string> node::targets() const {
   add(no);
   add(on_timeout);
   add(on_too_many);
+  add(on_unclear);
   add(on_danger);
   for (const auto& o : options) add(o.next);
   for (const auto& c : cases) add(c.second);

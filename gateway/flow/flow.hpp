@@ -68,6 +68,8 @@ struct node {
   std::string on_timeout;       // SMS: where the run goes when nobody replied in time
   std::string on_too_many;      // where the run goes after too many unclear replies (else it ends)
   std::string
+      on_unclear;  // SMS: where an unclear reply leads, not asked again (it reaches a person)
+  std::string
       on_danger;  // text: where the answer goes, saved, when it holds words of someone in danger
 
   // switch: the first case equal to the variable's value, else `next`

@@ -88,7 +88,8 @@ bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& 
   n.kind = node_kind::ask;
   r.expect_map(y, path,
                {"ask", "text", "save", "options", "options_from", "next", "yes", "no", "min", "max",
-                "invalid", "timeout", "on_timeout", "on_too_many", "on_danger", "back", "secret"});
+                "invalid", "timeout", "on_timeout", "on_too_many", "on_unclear", "on_danger",
+                "back", "secret"});
   const std::string kind = r.text(y, "ask", path, true).value_or("");
   const auto k = ask_from(kind);
   if (!k) {
@@ -237,6 +238,13 @@ bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& 
   }
   n.on_timeout = r.text(y, "on_timeout", path).value_or("");
   n.on_too_many = r.text(y, "on_too_many", path).value_or("");
+  n.on_unclear = r.text(y, "on_unclear", path).value_or("");
+  if (n.on_unclear == id) {
+    r.problem(y["on_unclear"],
+              "question '" + id +
+                  "' goes to itself after an unclear reply: leave 'on_unclear' out "
+                  "to ask it again, or name where the run goes instead");
+  }
   n.on_danger = r.text(y, "on_danger", path).value_or("");
   if (!n.on_danger.empty() && n.ask != ask_kind::text) {
     r.problem(y["on_danger"],
