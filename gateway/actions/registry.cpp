@@ -165,8 +165,7 @@ const registry& registry::builtin() {
     b.add({"workers.patient_number",
            workers_patient_number,
            "args.phone (E.164, an ask: phone's answer) is a number a health worker may enrol: a "
-           "mobile of a country "
-           "the deployment serves, not the caller's own; outcome ok, number",
+           "mobile of a country the deployment serves, not the caller's own; outcome ok, number",
            {"phone"}});
     b.add({"workers.enrol_command", workers_enrol_command,
            "reads args.text as 'PHONE MEDICINE-WORD HH:MM [LANGUAGE]', 'PHONE PREGNANCY-WORD DATE [LANGUAGE]', "
@@ -221,9 +220,8 @@ const registry& registry::builtin() {
            {"node", "days", "time"}, {}, {"node"}});
     b.add({"workers.calls",
            workers_calls,
-           "sets calls (a data menu: the 8 most pressing) and calls_left (how many in all) to the "
-           "logged-in "
-           "args.worker's patients to call; outcome ok, none",
+           "sets calls (a data menu: the 8 most pressing) and calls_left (how many in all) to "
+           "the logged-in args.worker's patients to call; outcome ok, none",
            {"worker"}});
     b.add({"workers.forget", workers_forget,
            "erases what is held about args.phone (their reminders and visits end; a stop they made stays as a "

@@ -67,8 +67,7 @@ struct node {
   std::int64_t timeout_ms = 0;  // SMS: how long the run waits for a reply (0: no limit)
   std::string on_timeout;       // SMS: where the run goes when nobody replied in time
   std::string on_too_many;      // where the run goes after too many unclear replies (else it ends)
-  std::string
-      on_unclear;  // SMS: where an unclear reply leads, not asked again (it reaches a person)
+  std::string on_unclear;       // SMS: where an unclear reply leads, not asking again
   std::string
       on_danger;  // text: where the answer goes, saved, when it holds words of someone in danger
 

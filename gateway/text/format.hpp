@@ -38,8 +38,8 @@ class formatter {
   formatter(std::string lang, std::string time_zone, month_names months = month_names::by_language);
 
   // Applies `spec` ("date", "day" (weekday, day and month: a visit's day), "time", "weekday",
-  // "number", "phone", "phone_masked", optionally with
-  // ":latn") to `value`. nullopt when the spec is unknown or the value does not fit it.
+  // "number", "phone", "phone_masked", optionally with ":latn") to `value`. nullopt when the
+  // spec is unknown or the value does not fit it.
   std::optional<std::string> apply(std::string_view value, std::string_view spec) const;
 
   // The formatter names apply() knows, and "label" (text::render draws it), for lint.

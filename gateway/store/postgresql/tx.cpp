@@ -516,8 +516,8 @@ void tx::expire_waiting_sms_runs(std::int64_t contact_id) {
 
 void tx::expire_series_questions(std::int64_t contact_id, std::int64_t series_id) {
   c_.query(
-      "UPDATE flow_runs SET status = 'expired', state = jsonb_set(state::jsonb, '{vars}', "
-      "'{}')::text, updated_at = $1"
+      "UPDATE flow_runs SET status = 'expired',"
+      " state = jsonb_set(state::jsonb, '{vars}', '{}')::text, updated_at = $1"
       " WHERE contact_id = $2 AND status = 'waiting' AND state::jsonb->'vars'->>'series' = $3",
       {now(), contact_id, std::to_string(series_id)});
 }

@@ -2151,9 +2151,9 @@ std::vector<run> tx::stale_ussd_runs(core::unix_ms before, std::size_t limit) {
 
 void tx::expire_series_questions(std::int64_t contact_id, std::int64_t series_id) {
   auto& s = stmt(
-      "UPDATE flow_runs SET status = 'expired', state = json_set(state, '$.vars', json('{}')), "
-      "updated_at = ?"
-      " WHERE contact_id = ? AND status = 'waiting' AND json_extract(state, '$.vars.series') = ?");
+      "UPDATE flow_runs SET status = 'expired', state = json_set(state, '$.vars', json('{}')),"
+      " updated_at = ? WHERE contact_id = ? AND status = 'waiting'"
+      " AND json_extract(state, '$.vars.series') = ?");
   s.bind(1, now());
   s.bind(2, contact_id);
   s.bind(3, std::to_string(series_id));
