@@ -314,7 +314,14 @@ std::optional<layout> lay_out(const node& n, const std::optional<std::vector<cho
   out.more = more.value_or("");
   out.back = back.value_or("");
   const bool back_first = !st.trail.empty() && n.back;
-  for (std::size_t first = 0; ctx.page_size > 0 && first < out.lines.size();) {
+  // Most menus fit one screen whole: measured once, not once an option.
+  bool one_page = false;
+  if (out.lines.size() <= ctx.page_size) {
+    std::string whole = out.question;
+    for (const auto& l : out.lines) whole += l;
+    one_page = fits_screen(back_first ? whole + out.back : whole, ctx);
+  }
+  for (std::size_t first = 0; !one_page && ctx.page_size > 0 && first < out.lines.size();) {
     const bool with_back = out.starts.size() > 1 || back_first;
     std::string screen = out.question;
     std::size_t end = first;

@@ -226,13 +226,16 @@ inline void forget_answers(store::run& r) {
   r.prev_input.clear();
   r.prev_reply.clear();
 }
-inline void end_run(store::run& r, store::run_status how) {
-  flow::state st = state_from_json(r.state);
+// `st`: the run's state as stored (a caller that has read it already passes it).
+inline void end_run(store::run& r, store::run_status how, flow::state st) {
   st.vars.clear();
   r.state = to_json(st);
   r.status = how;
   forget_answers(r);
   r.last_reply.clear();
+}
+inline void end_run(store::run& r, store::run_status how) {
+  end_run(r, how, state_from_json(r.state));
 }
 
 inline std::string reply_to_json(const core::ussd_reply& r) {

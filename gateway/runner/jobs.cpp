@@ -143,17 +143,23 @@ std::string runner::apply_drop(store::tx& tx, const content& c, const store::job
   return {};
 }
 
-bool runner::time_out_left(store::tx& tx, const content& c, const store::run& r, bool on_line) const {
-  const flow::definition* f = c.pinned(r.flow_id, r.flow_hash);
-  // A flow that never resumes (a menu behind a PIN) never goes on without the person, nor one
-  // whose words are never kept in a phone's messages.
-  if (!f || !f->resume || !f->keep_sms) return false;
+bool runner::time_out_left(store::tx& tx, const content& c, const store::run& r,
+                           bool on_line) const {
   flow::state st;
   try {
     st = state_from_json(r.state);
   } catch (const std::exception&) {
     return false;  // a state nobody can read is let go as ever
   }
+  return time_out_left(tx, c, r, std::move(st), on_line);
+}
+
+bool runner::time_out_left(store::tx& tx, const content& c, const store::run& r, flow::state st,
+                           bool on_line) const {
+  const flow::definition* f = c.pinned(r.flow_id, r.flow_hash);
+  // A flow that never resumes (a menu behind a PIN) never goes on without the person, nor one
+  // whose words are never kept in a phone's messages.
+  if (!f || !f->resume || !f->keep_sms) return false;
   // Dropped again at "continue?" after a redial: the question it was asked about.
   if (!back_from_resume(st)) return false;
   // Behind a PIN, nothing of the run ever goes by SMS.

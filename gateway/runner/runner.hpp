@@ -382,6 +382,9 @@ class runner {
   // SMS, instead of its answers being let go. `on_line`: the person is in a session now (its
   // messages are answers, not held for sending hours). False when it cannot.
   bool time_out_left(store::tx& tx, const content& c, const store::run& r, bool on_line) const;
+  // The same with the run's state read already (a hop reads it once).
+  bool time_out_left(store::tx& tx, const content& c, const store::run& r, flow::state st,
+                     bool on_line) const;
   std::string apply_series_due(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // A refill series' phase (actions::refill_phase): the job `j` (its payload `p`) of the cycle
   // asked at p.at.

@@ -182,7 +182,9 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
                                                      tx.now() - settings_.resume_window_ms);
     if (old) {
       const flow::definition* f_old = c->pinned(old->flow_id, old->flow_hash);
-      flow::state st = state_from_json(old->state);
+      // Read once: as stored (to end the run, or to go on by SMS), and as it is resumed.
+      flow::state stored = state_from_json(old->state);
+      flow::state st = stored;
       // Dropped again at "continue?": offered again, about the question it was asked about.
       back_from_resume(st);
       if (answers.empty() && f_old && !gateway_node(st.node) && !st.vars.contains(std::string(pin_var))) {
@@ -199,10 +201,10 @@ core::ussd_reply runner::apply_ussd(store::tx& tx, const core::ussd_request& req
         st.node = std::string(resume_node);
         st.invalid = 0;
         s.out.next = std::move(st);
-      } else if (!time_out_left(tx, *c, *old, true)) {
+      } else if (!time_out_left(tx, *c, *old, stored, true)) {
         // Shortcut digits start afresh: what was begun goes where silence would lead it (a
         // hazard report saved), else it is let go.
-        end_run(*old, store::run_status::expired);
+        end_run(*old, store::run_status::expired, std::move(stored));
         tx.save_run(*old);
       }
     }
