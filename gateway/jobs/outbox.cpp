@@ -406,13 +406,25 @@ void outbox::finish(lane& l, const store::claimed_message& m, std::string http_c
           case outcome::retry:
             tx.record_retry(m.id, tx.now() + delay, r.raw_code, r.error, counted);
             break;
-          case outcome::failed:
-            tx.set_message_status(m.id, core::message_status::failed, "send", r.raw_code, {}, r.error);
+          case outcome::failed: {
+            // The aggregator's "unsubscribed" is a stop of everything, as the person's own, when
+            // the number is theirs now; another number's (an old SIM, a second one, R-L6) stops
+            // nothing of theirs. The message says which.
+            const std::int64_t stopped =
+                r.why == cause::unsubscribed ? tx.opt_out_recipient(m.id) : 0;
+            std::string error = r.error;
             if (r.why == cause::unsubscribed) {
-              // A stop of everything, as the person's own (R-D7: the notices it cancelled too).
-              if (const auto who = tx.find_contact(tx.opt_out_recipient(m.id))) actions::forget_notices(tx, *who, "");
+              error += stopped != 0 ? " (the person is opted out of everything)"
+                                    : " (not the person's main number: they stay subscribed)";
+            }
+            tx.set_message_status(m.id, core::message_status::failed, "send", r.raw_code, {},
+                                  error);
+            // R-D7: the notices the stop cancelled go again if they take it back.
+            if (const auto who = stopped != 0 ? tx.find_contact(stopped) : std::nullopt) {
+              actions::forget_notices(tx, *who, "");
             }
             break;
+          }
         }
       },
       [this, &l, m, r, delay](std::exception_ptr err) {

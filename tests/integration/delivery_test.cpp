@@ -203,8 +203,40 @@ TEST_CASE("integration: refused credentials pause the channel, no message fails,
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   CHECK(count("SELECT COUNT(*) FROM contacts WHERE phone = '+93700000777' AND opted_out = 1") == 1);
-  CHECK(count("SELECT COUNT(*) FROM outbound_messages WHERE to_phone = '+93700000777' AND status = 'failed'"
-              " AND error = 'UserInBlacklist'") == 1);
+  CHECK(count("SELECT COUNT(*) FROM outbound_messages WHERE to_phone = '+93700000777' AND status = "
+              "'failed'"
+              " AND error = 'UserInBlacklist (the person is opted out of everything)'") == 1);
+}
+
+TEST_CASE(
+    "integration: an aggregator's 'unsubscribed' for a person's other number stops nothing of "
+    "theirs, and says so",
+    "[integration]") {
+  fake_aggregator fake({"--blocked", "+93700000777", "--no-dlr"});
+  temp_dir dir;
+  server_process srv(write_channel_config(dir, "{listen: \"127.0.0.1:0\"}", "AF",
+                                          "{id: at, type: africastalking, allow_ips: [127.0.0.1], "
+                                          "username: u, api_key: k, base_url: \"" +
+                                              fake.url() + "\"}"));
+  const auto count = [&](const std::string& sql) { return ::count(dir, sql); };
+  {
+    // Her main number, and a second SIM she writes from (R-L6), whose holder has stopped us at
+    // the aggregator.
+    SQLite::Database db(dir.file("paygham.db"), SQLite::OPEN_READWRITE);
+    db.exec("INSERT INTO contacts (phone, created_at, updated_at) VALUES ('+93700000776', 0, 0)");
+    db.exec("INSERT INTO contact_numbers (phone, contact_id, added_at) VALUES ('+93700000777', " +
+            std::to_string(db.getLastInsertRowid()) + ", 0)");
+  }
+  CHECK(http_call(srv.port(), "POST", "/channels/at/sms", "from=%2B93700000777&text=INFO&id=o1")
+            .status == 200);
+  const std::string failed =
+      "SELECT COUNT(*) FROM outbound_messages WHERE to_phone = '+93700000777' AND status = 'failed'"
+      " AND error = 'UserInBlacklist (not the person''s main number: they stay subscribed)'";
+  for (int i = 0; i < 50 && count(failed) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(count(failed) == 1);
+  CHECK(count("SELECT COUNT(*) FROM contacts WHERE phone = '+93700000776' AND opted_out = 0") == 1);
+  CHECK(count("SELECT COUNT(*) FROM contact_optouts") == 0);
 }
 
 TEST_CASE("integration: Kavenegar's inbox and delivery states are polled", "[integration]") {
