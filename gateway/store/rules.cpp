@@ -12,19 +12,22 @@
 namespace paygham::store {
 
 std::string suppression_hash(std::string_view salt, std::string_view e164) {
+  // Fetched once: OpenSSL 3 looks the algorithm up again at each EVP_sha256() digest, which
+  // was most of a new contact's hash on every first hop.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  EVP_DigestInit_ex(ctx, sha256, nullptr);
   EVP_DigestUpdate(ctx, salt.data(), salt.size());
   EVP_DigestUpdate(ctx, e164.data(), e164.size());
   EVP_DigestFinal_ex(ctx, digest, &size);
   EVP_MD_CTX_free(ctx);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out(2 * size, '0');
   for (unsigned int i = 0; i < size; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
+    out[2 * i] = hex[digest[i] >> 4];
+    out[2 * i + 1] = hex[digest[i] & 15];
   }
   return out;
 }
