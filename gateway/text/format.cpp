@@ -264,14 +264,20 @@ std::optional<std::string> formatter::apply(std::string_view value, std::string_
                         : name == "weekday" ? "EEEE"
                                             : nullptr;
   if (!pattern) return std::nullopt;
-  const auto ms = parse_instant(value);
+  // A day as written (2026-11-28) or a time of day (20:00) is the same in every zone: shown
+  // as it is, not moved into the contact's.
+  const bool clock = name == "time" && value.size() == 5 && value[2] == ':';
+  const bool floating = clock || value.size() == 10;
+  const auto ms =
+      clock ? parse_instant("1970-01-01T" + std::string(value) + "Z") : parse_instant(value);
   if (!ms) return std::nullopt;
   const auto format = [&](const char* with, const icu::Locale& in, bool solar) -> std::optional<std::string> {
     UErrorCode err = U_ZERO_ERROR;
     icu::SimpleDateFormat fmt(icu::UnicodeString(with), in, err);
     if (U_FAILURE(err)) return std::nullopt;
     if (solar) use_names(fmt, lang_, resolve_months(months_, lang_, timezone_));
-    fmt.adoptTimeZone(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(timezone_)));
+    fmt.adoptTimeZone(
+        icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(floating ? "UTC" : timezone_)));
     icu::UnicodeString out;
     fmt.format(static_cast<UDate>(*ms), out);
     return to_utf8(out);

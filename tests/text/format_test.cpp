@@ -21,6 +21,17 @@ TEST_CASE("text: dates show in the Solar Hijri calendar with each country's mont
   CHECK(formatter("ps", "Asia/Kabul").apply(monday, "date") == "۹ لیندۍ ۱۴۰۵");
 }
 
+TEST_CASE("text: a day as written and a time of day show as they are, in any time zone", "[text]") {
+  // What a health worker typed, said back: the day and the clock time are not instants.
+  CHECK(formatter("prs", "Asia/Kabul").apply("2026-11-28", "date") == "۷ قوس ۱۴۰۵");
+  CHECK(formatter("en", "America/Los_Angeles").apply("2026-11-28", "date") ==
+        "7 Azar 1405 (28 November 2026)");
+  CHECK(formatter("prs", "Asia/Kabul").apply("20:00", "time") == "۲۰:۰۰");
+  CHECK(formatter("en", "Asia/Tehran").apply("08:30", "time") == "08:30");
+  CHECK_FALSE(formatter("en", "Asia/Kabul").apply("25:00", "time"));
+  CHECK_FALSE(formatter("en", "Asia/Kabul").apply("20:00", "date"));
+}
+
 TEST_CASE("text: Dari and Farsi in Latin letters write days, months and numbers as their speakers do (R-U4)", "[text]") {
   const std::string monday = "2026-11-30T04:30:00Z";  // 09:00 in Kabul
   CHECK(formatter("prs-Latn", "Asia/Kabul").apply(monday, "day") == "Dushanbe 9 Qaws");
