@@ -267,7 +267,7 @@ std::optional<std::string> formatter::apply(std::string_view value, std::string_
   // A day as written (2026-11-28) or a time of day (20:00) is the same in every zone: shown
   // as it is, not moved into the contact's.
   const bool clock = name == "time" && value.size() == 5 && value[2] == ':';
-  const bool floating = clock || value.size() == 10;
+  const bool floating = clock || (value.size() == 10 && value[4] == '-' && value[7] == '-');
   const auto ms =
       clock ? parse_instant("1970-01-01T" + std::string(value) + "Z") : parse_instant(value);
   if (!ms) return std::nullopt;

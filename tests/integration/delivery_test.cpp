@@ -203,21 +203,18 @@ TEST_CASE("integration: refused credentials pause the channel, no message fails,
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   CHECK(count("SELECT COUNT(*) FROM contacts WHERE phone = '+93700000777' AND opted_out = 1") == 1);
-  CHECK(count("SELECT COUNT(*) FROM outbound_messages WHERE to_phone = '+93700000777' AND status = "
-              "'failed'"
-              " AND error = 'UserInBlacklist (the person is opted out of everything)'") == 1);
+  CHECK(count("SELECT COUNT(*) FROM outbound_messages WHERE to_phone = '+93700000777'"
+              " AND status = 'failed' AND error = 'UserInBlacklist (the person is opted out of everything)'") == 1);
 }
 
-TEST_CASE(
-    "integration: an aggregator's 'unsubscribed' for a person's other number stops nothing of "
-    "theirs, and says so",
-    "[integration]") {
+TEST_CASE("integration: an aggregator's 'unsubscribed' for a person's other number stops nothing of theirs, and says so",
+          "[integration]") {
   fake_aggregator fake({"--blocked", "+93700000777", "--no-dlr"});
   temp_dir dir;
-  server_process srv(write_channel_config(dir, "{listen: \"127.0.0.1:0\"}", "AF",
-                                          "{id: at, type: africastalking, allow_ips: [127.0.0.1], "
-                                          "username: u, api_key: k, base_url: \"" +
-                                              fake.url() + "\"}"));
+  server_process srv(write_channel_config(
+      dir, "{listen: \"127.0.0.1:0\"}", "AF",
+      "{id: at, type: africastalking, allow_ips: [127.0.0.1], username: u, api_key: k, base_url: \"" + fake.url() +
+          "\"}"));
   const auto count = [&](const std::string& sql) { return ::count(dir, sql); };
   {
     // Her main number, and a second SIM she writes from (R-L6), whose holder has stopped us at

@@ -30,6 +30,8 @@ TEST_CASE("text: a day as written and a time of day show as they are, in any tim
   CHECK(formatter("en", "Asia/Tehran").apply("08:30", "time") == "08:30");
   CHECK_FALSE(formatter("en", "Asia/Kabul").apply("25:00", "time"));
   CHECK_FALSE(formatter("en", "Asia/Kabul").apply("20:00", "date"));
+  // Ten digits are an instant (unix ms), shown on the contact's clock.
+  CHECK(formatter("en", "Asia/Kabul").apply("1000000000", "time") == "18:16");
 }
 
 TEST_CASE("text: Dari and Farsi in Latin letters write days, months and numbers as their speakers do (R-U4)", "[text]") {
