@@ -185,9 +185,9 @@ TEST_CASE("integration: refused credentials pause the channel, no message fails,
   }
   // Paused after the refusal (logged once), then every message goes: none failed although
   // three attempts were refused with max_attempts 2.
-  for (int i = 0; i < 100 && count("SELECT COUNT(*) FROM outbound_messages WHERE status = 'sent'") < 3; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  eventually(
+      [&] { return count("SELECT COUNT(*) FROM outbound_messages WHERE status = 'sent'") >= 3; },
+      std::chrono::seconds(10));
   CHECK(count("SELECT COUNT(*) FROM outbound_messages WHERE status = 'sent'") == 3);
   CHECK(count("SELECT COUNT(*) FROM outbound_messages WHERE status = 'failed'") == 0);
   const std::string log = srv.log();
@@ -198,11 +198,10 @@ TEST_CASE("integration: refused credentials pause the channel, no message fails,
 
   // A number the aggregator says has blocked us: the message fails and the contact is opted out.
   CHECK(http_call(srv.port(), "POST", "/channels/at/sms", "from=%2B93700000777&text=INFO&id=b1").status == 200);
-  for (int i = 0; i < 50 && count("SELECT COUNT(*) FROM contacts WHERE phone = '+93700000777' AND opted_out = 1") == 0;
-       ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  CHECK(count("SELECT COUNT(*) FROM contacts WHERE phone = '+93700000777' AND opted_out = 1") == 1);
+  const std::string opted_out =
+      "SELECT COUNT(*) FROM contacts WHERE phone = '+93700000777' AND opted_out = 1";
+  eventually([&] { return count(opted_out) > 0; }, std::chrono::seconds(5));
+  CHECK(count(opted_out) == 1);
   CHECK(count("SELECT COUNT(*) FROM outbound_messages WHERE to_phone = '+93700000777'"
               " AND status = 'failed' AND error = 'UserInBlacklist (the person is opted out of everything)'") == 1);
 }
@@ -229,8 +228,7 @@ TEST_CASE("integration: an aggregator's 'unsubscribed' for a person's other numb
   const std::string failed =
       "SELECT COUNT(*) FROM outbound_messages WHERE to_phone = '+93700000777' AND status = 'failed'"
       " AND error = 'UserInBlacklist (not the person''s main number: they stay subscribed)'";
-  for (int i = 0; i < 50 && count(failed) == 0; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  eventually([&] { return count(failed) > 0; }, std::chrono::seconds(5));
   CHECK(count(failed) == 1);
   CHECK(count("SELECT COUNT(*) FROM contacts WHERE phone = '+93700000776' AND opted_out = 0") == 1);
   CHECK(count("SELECT COUNT(*) FROM contact_optouts") == 0);
