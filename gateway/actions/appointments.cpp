@@ -7,15 +7,17 @@
 //                         each relation (R-B4; the values are clients: self, child-2, …);
 //                         clears replaces (a new booking changes no visit)
 //   appointments.clinics  service                 → ok {clinics}: a data menu; none
-//   appointments.days     clinic, service, [for], [by_worker] → ok {days}: days with a free window; none
-//   appointments.times    clinic, service, day, [for], [by_worker] → ok {times}: that day's free windows;
-//                         none. Everywhere, a window's kept places are free only by_worker "yes"
+//   appointments.days     clinic, service, [for], [by_worker] → ok {days}: days with a free
+//                         window; none
+//   appointments.times    clinic, service, day, [for], [by_worker] → ok {times}: that day's
+//                         free windows; none. Everywhere, a window's kept places are free
+//                         only by_worker "yes"
 //   appointments.hold     clinic, service, day, time, [for], [replaces], [by_worker] → ok
 //                         {when, clinic_name}; full; already {booking, code, when,
 //                         clinic_name} (the client has this very visit: R-U13); limit (2 visits
-//                         ahead for this service already); call_first (the last 2 visits of this service were missed:
-//                         a health worker of the clinic calls to book, R-B7; by_worker "yes",
-//                         a worker booking for them, is that call)
+//                         ahead for this service already); call_first (the last 2 visits of this
+//                         service were missed: a health worker of the clinic calls to book, R-B7;
+//                         by_worker "yes", a worker booking for them, is that call)
 //   appointments.book     the run's hold, else clinic, service, day and time (or slot), [for],
 //                         [by_worker];
 //                         [confirm_by_sms, remind_day_before, remind_morning, if_missed]:
@@ -37,9 +39,9 @@
 //                         when, clinic_name}: the person's visit, to change it (book with
 //                         replaces: the old one is cancelled when the new one is booked)
 //   appointments.visited  service, series, occurrence → yes: the person's own visit of that
-//                         service was marked attended in the two weeks before that pregnancy
-//                         contact's day, and not in the week the contact before asked for
-//                         (R-H1: a visit silences its contact's reminder); no
+//                         service was marked attended in the window of the group of that
+//                         occurrence's message (R-H1, schedule::antenatal_schedule: a visit
+//                         silences its contact's reminder); no
 // Every action also has `error` (an argument it cannot use).
 #include "gateway/actions/appointments.hpp"
 
@@ -702,28 +704,23 @@ flow::action_result appointments_visited(store::tx& t, const request& r) {
   const auto occurrence = text::read_id(r.arg("occurrence"));
   if (service.empty() || !id || !occurrence) return error;
   const auto s = t.find_series(*id);
-  if (!s || s->contact_id != r.contact_id || !s->anchor_day || static_cast<std::size_t>(*occurrence) > s->offsets.size()) {
+  if (!s || s->contact_id != r.contact_id || !s->anchor_day || *occurrence < 1 ||
+      static_cast<std::size_t>(*occurrence) > s->offsets.size()) {
     return error;
   }
-  // The contact this occurrence is, and the one before it (none: the last period itself).
+  // R-H1: the group of the occurrence's message (its antenatal contact), and since when a visit
+  // silences it (schedule::antenatal_schedule). A message in no group always goes.
   const int day = s->offsets[static_cast<std::size_t>(*occurrence - 1)];
-  int previous = 0;
-  for (const int contact : schedule::antenatal_contact_days()) {
-    if (contact < day) previous = std::max(previous, contact);
-  }
+  const auto* group = schedule::antenatal_schedule(true).group_of(day);
+  if (!group) return {"no", {}};
   const schedule::local_time at{s->at_minute / 60, s->at_minute % 60};
-  const auto due = schedule::at_local(*s->anchor_day + day, at, s->time_zone);
-  const auto before = schedule::at_local(*s->anchor_day + previous, at, s->time_zone);
-  if (!due || !before) return error;
-  // A visit in the two weeks before the contact's day, but not in the week the contact before
-  // it asked for ("come this week": late in pregnancy the contacts are two weeks apart), so
-  // one visit is one contact.
-  constexpr core::unix_ms week = 7LL * 86'400'000;
-  const core::unix_ms since = std::max(*before + week, *due - 2 * week);
+  const auto since = schedule::at_local(*s->anchor_day + group->from_day, at, s->time_zone);
+  if (!since) return error;
   // Marked visits come newest first; a few reach back past `since`.
   constexpr int looked_at = 5;
   for (const auto& b : t.marked_visits(r.contact_id, service, "self", looked_at)) {
-    if (b.status == store::booking_status::attended && b.starts_at > since && b.starts_at <= t.now()) {
+    if (b.status == store::booking_status::attended && b.starts_at > *since &&
+        b.starts_at <= t.now()) {
       return {"yes", {}};
     }
   }

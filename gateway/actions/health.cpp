@@ -42,7 +42,6 @@
 // Every action also has `error`. Actions that take `worker` act only for the health worker who
 // logged in on this phone in this session (workers.login sets it): the PIN guards a shared or
 // lost phone, the network guards the number.
-#include <algorithm>
 #include <chrono>
 
 #include "gateway/actions/action.hpp"
@@ -211,13 +210,9 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
     const auto lmp = text::read_date(r.arg("lmp"));
     if (!lmp) return error;
     s.anchor_day = text::day_number(*lmp);
-    s.offsets = schedule::antenatal_contact_days();
-    // R-H5: the text of the danger-sign days, on the odd weeks of the third trimester.
-    if (const std::string signs = r.arg("danger_signs"); !signs.empty()) {
-      s.template_key = signs;
-      for (const int day : schedule::antenatal_danger_sign_days()) s.offsets.push_back(day);
-      std::sort(s.offsets.begin(), s.offsets.end());
-    }
+    // R-H5: with the text of the danger-sign days, said between the visits.
+    s.template_key = r.arg("danger_signs");
+    s.offsets = schedule::antenatal_schedule(!s.template_key.empty()).days();
   } else if (kind == "weekly") {
     // R-H3: a weekly check-in ("how are you this week?"), on an ISO weekday (1 Monday).
     const auto day = text::read_id(r.arg("weekday"));

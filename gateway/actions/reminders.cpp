@@ -10,7 +10,6 @@
 // the flow starts at args.node by SMS on each of args.days (days from today on the person's
 // clock) at args.time, with {occurrence} its number. Nothing goes to a person who has stopped
 // the flow's programme by then. Outcomes: ok, error.
-#include <algorithm>
 
 #include "gateway/actions/action.hpp"
 #include "gateway/actions/flow_start.hpp"
@@ -66,8 +65,8 @@ bool says_template(const store::series& s, int step) {
       static_cast<std::size_t>(step) >= s.offsets.size()) {
     return false;
   }
-  const auto days = schedule::antenatal_danger_sign_days();
-  return std::find(days.begin(), days.end(), s.offsets[static_cast<std::size_t>(step)]) != days.end();
+  const auto* m = schedule::antenatal_schedule(true).on(s.offsets[static_cast<std::size_t>(step)]);
+  return m && !m->asks;
 }
 
 first_occurrence first_due(const store::series& s, core::unix_ms now) {
@@ -143,7 +142,7 @@ flow::action_result reminders_antenatal(store::tx& t, const request& r) {
   const auto lmp = text::read_date(r.arg("lmp"));
   if (!s || !lmp) return {"error", {}};
   s->anchor_day = text::day_number(*lmp);
-  s->offsets = schedule::antenatal_contact_days();
+  s->offsets = schedule::antenatal_schedule(false).days();
   return started(t, *s);
 }
 

@@ -212,16 +212,54 @@ std::string_view weekday_name(int iso_weekday) {
   return iso_weekday >= 1 && iso_weekday <= 7 ? weekday_names[iso_weekday - 1] : std::string_view();
 }
 
-std::vector<int> antenatal_contact_days() {
+const anchored_message* anchored_schedule::on(int day) const {
+  for (const auto& m : messages) {
+    if (m.day == day) return &m;
+  }
+  return nullptr;
+}
+
+const message_group* anchored_schedule::group_of(int day) const {
+  const auto* m = on(day);
+  if (!m || m->group == 0) return nullptr;
+  for (const auto& g : groups) {
+    if (g.id == m->group) return &g;
+  }
+  return nullptr;
+}
+
+std::vector<int> anchored_schedule::days() const {
   std::vector<int> out;
-  for (const int week : {12, 20, 26, 30, 34, 36, 38, 40}) out.push_back(week * 7);
+  out.reserve(messages.size());
+  for (const auto& m : messages) out.push_back(m.day);
   return out;
 }
 
-std::vector<int> antenatal_danger_sign_days() {
-  std::vector<int> out;
-  for (int week = 29; week <= 39; week += 2) out.push_back(week * 7);
+namespace {
+anchored_schedule build_antenatal(bool danger_signs) {
+  constexpr int week = 7;
+  anchored_schedule out;
+  int previous = 0;  // the contact before (none: the last period itself)
+  for (const int contact : {12, 20, 26, 30, 34, 36, 38, 40}) {
+    const int day = contact * week;
+    const int group = static_cast<int>(out.groups.size()) + 1;
+    out.groups.push_back({group, std::max(previous + week, day - 2 * week)});
+    out.messages.push_back({day, true, group});
+    previous = day;
+  }
+  if (danger_signs) {
+    for (int w = 29; w <= 39; w += 2) out.messages.push_back({w * week, false, 0});
+    std::sort(out.messages.begin(), out.messages.end(),
+              [](const anchored_message& a, const anchored_message& b) { return a.day < b.day; });
+  }
   return out;
+}
+}  // namespace
+
+const anchored_schedule& antenatal_schedule(bool danger_signs) {
+  static const anchored_schedule with_signs = build_antenatal(true);
+  static const anchored_schedule without = build_antenatal(false);
+  return danger_signs ? with_signs : without;
 }
 
 }  // namespace paygham::schedule

@@ -84,11 +84,37 @@ std::optional<int> weekday_named(std::string_view name);
 // 5 → "fri": the name weekday_named reads; "" outside 1–7.
 std::string_view weekday_name(int iso_weekday);
 
-// The WHO antenatal schedule (8 contacts: by week 12, then weeks 20, 26, 30, 34, 36, 38 and 40)
-// as days after the first day of the last menstrual period.
-std::vector<int> antenatal_contact_days();
-// R-H5: danger-sign education in the third trimester at most once every 2 weeks: the odd weeks
-// 29 to 39, between the contacts of weeks 30 to 40, as days after the same first day.
-std::vector<int> antenatal_danger_sign_days();
+// R-H1: a schedule anchored to a day (pregnancy care: the first day of the last menstrual
+// period), declared as its messages and the groups they belong to (CHT's schedule groups). A
+// message goes `day` days after the anchor, and asks (a reminder the person acknowledges) or says
+// (a text that asks nothing). A group is what one event silences: an event after the group's
+// `from_day` keeps each message of the group from going when it is due, and answers one waiting
+// for its answer. A message in no group (0) always goes.
+struct anchored_message {
+  int day = 0;
+  bool asks = true;
+  int group = 0;
+};
+struct message_group {
+  int id = 0;
+  int from_day = 0;
+};
+struct anchored_schedule {
+  std::vector<anchored_message> messages;  // in order of day, one a day at most
+  std::vector<message_group> groups;
+  // The message of `day`, or nullptr when none goes that day.
+  const anchored_message* on(int day) const;
+  // The group the message of `day` belongs to, or nullptr when it is in none (or no message
+  // goes that day): nothing silences it.
+  const message_group* group_of(int day) const;
+  std::vector<int> days() const;
+};
+// The WHO antenatal schedule: the 8 contacts (by week 12, then weeks 20, 26, 30, 34, 36, 38 and
+// 40), each a group of its one reminder, silenced by a pregnancy visit in the two weeks before its
+// day but not in the week the contact before asked for (late in pregnancy the contacts are two
+// weeks apart: one visit is one contact). With `danger_signs`, R-H5's texts too: third-trimester
+// danger signs at most once every 2 weeks, the odd weeks 29 to 39, between the contacts, in no
+// group (a visit does not silence them).
+const anchored_schedule& antenatal_schedule(bool danger_signs);
 
 }  // namespace paygham::schedule

@@ -85,7 +85,7 @@ TEST_CASE("schedule: a refill's cycle of days, from its first day on", "[schedul
 }
 
 TEST_CASE("schedule: the antenatal series counts days from the last menstrual period", "[schedule]") {
-  const auto days = schedule::antenatal_contact_days();
+  const auto days = schedule::antenatal_schedule(false).days();
   CHECK(days == std::vector<int>{84, 140, 182, 210, 238, 252, 266, 280});
   // LMP 2026-06-01 (day 20605), reminders at 10:00 in Kabul.
   const auto due = schedule::series(20'605, days, {10, 0}, "Asia/Kabul");
@@ -93,10 +93,40 @@ TEST_CASE("schedule: the antenatal series counts days from the last menstrual pe
   CHECK(due.front() == 1'787'549'400'000);  // 2026-08-24 05:30 UTC: week 12
   CHECK(due.back() - due.front() == 196 * 24 * hour);  // Kabul has no daylight saving
   CHECK(schedule::series(20'605, days, {10, 0}, "Mars/Olympus").empty());
-  // R-H5: danger signs every other week of the third trimester, never in a visit's week.
-  const auto signs = schedule::antenatal_danger_sign_days();
-  CHECK(signs == std::vector<int>{203, 217, 231, 245, 259, 273});
-  for (const int day : signs) CHECK(std::find(days.begin(), days.end(), day) == days.end());
+}
+
+TEST_CASE("schedule: each antenatal contact is a group a visit silences; danger signs are in none",
+          "[schedule]") {
+  const auto plan = schedule::antenatal_schedule(true);
+  // R-H5: danger signs every other week of the third trimester, between the contacts, asking
+  // nothing.
+  CHECK(plan.days() ==
+        std::vector<int>{84, 140, 182, 203, 210, 217, 231, 238, 245, 252, 259, 266, 273, 280});
+  for (const int day : {203, 217, 231, 245, 259, 273}) {
+    REQUIRE(plan.on(day));
+    CHECK_FALSE(plan.on(day)->asks);
+    CHECK_FALSE(plan.group_of(day));  // a visit never keeps them from going
+  }
+  // R-H1: a visit silences a contact's reminder from two weeks before its day (week 12: from
+  // week 10), but not in the week the contact before asked for (week 36: from week 35, since
+  // week 34 asked "come this week").
+  const auto silenced_from = [&](int week) {
+    const auto* g = plan.group_of(week * 7);
+    REQUIRE(g);
+    CHECK(plan.on(week * 7)->asks);
+    return g->from_day;
+  };
+  CHECK(silenced_from(12) == 70);
+  CHECK(silenced_from(20) == 126);
+  CHECK(silenced_from(30) == 196);
+  CHECK(silenced_from(36) == 245);
+  CHECK(silenced_from(40) == 273);
+  // One group a contact: one visit answers one contact.
+  CHECK(plan.groups.size() == 8);
+  CHECK(plan.group_of(84)->id != plan.group_of(140)->id);
+  // No message that day: nothing to silence or say.
+  CHECK_FALSE(plan.on(85));
+  CHECK_FALSE(plan.group_of(85));
 }
 
 TEST_CASE("schedule: sending hours hold a message until the window ends where the person is", "[schedule]") {
