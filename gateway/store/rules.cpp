@@ -38,6 +38,9 @@ std::string number_pseudonym(std::string_view log_key, std::string_view e164) {
   return suppression_hash(log_key, e164).substr(0, 12);
 }
 
+std::string transfer_code_hash(std::string_view salt, std::string_view code) {
+  return suppression_hash(salt, "transfer:" + std::string(code));
+}
 
 const char* to_string(report_outcome o) {
   switch (o) {

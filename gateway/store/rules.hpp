@@ -120,6 +120,10 @@ std::string suppression_hash(std::string_view salt, std::string_view e164);
 std::string log_key_from(std::string_view salt);
 std::string number_pseudonym(std::string_view log_key, std::string_view e164);
 
+// R-D2: how a transfer code (R-M2) is kept: hex SHA-256 of the deployment's salt, "transfer:"
+// and the code, never the code itself. (PostgreSQL's migration 49 computes the same in SQL.)
+std::string transfer_code_hash(std::string_view salt, std::string_view code);
+
 // A booking status as stored ("booked"); nullopt for anything else.
 std::optional<booking_status> parse_booking_status(std::string_view name);
 

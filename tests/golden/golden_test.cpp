@@ -99,9 +99,10 @@
 #include "gateway/core/duration.hpp"
 #include "gateway/flow/engine.hpp"
 #include "gateway/flow/flow.hpp"
-#include "gateway/text/catalog.hpp"
 #include "gateway/runner/runner.hpp"
+#include "gateway/store/rules.hpp"
 #include "gateway/store/writer.hpp"
+#include "gateway/text/catalog.hpp"
 #include "gateway/text/readers.hpp"
 #include "gateway/text/segments.hpp"
 #include "tests/support/store_support.hpp"
@@ -369,9 +370,14 @@ class player {
       std::string text = m[1];
       for (const auto& [name, order] : {std::pair{"{transfer_code}", "DESC"}, std::pair{"{first_transfer_code}", "ASC"}}) {
         if (const auto at = text.find(name); at != std::string::npos) {
-          text.replace(at, std::string_view(name).size(),
-                       test::value(cfg_.store, std::string("SELECT COALESCE((SELECT code FROM transfer_codes ORDER BY expires_at ") +
-                                                   order + ", code " + order + " LIMIT 1), '')"));
+          // The store keeps only its hash: the code is the one the SMS that gave it showed.
+          const auto hash = test::value(
+              cfg_.store,
+              std::string("SELECT COALESCE((SELECT code_hash FROM transfer_codes ORDER BY expires_at ") +
+                  order + ", code_hash " + order + " LIMIT 1), '')");
+          INFO("no SMS before this one showed the transfer code " << name << " stands for");
+          REQUIRE(codes_.contains(hash));
+          text.replace(at, std::string_view(name).size(), codes_.at(hash));
         }
       }
       const core::inbound_sms in{"at", "m" + std::to_string(++sms_seq_), m[2], "384", text, 0};
@@ -504,14 +510,54 @@ class player {
   }
 
   // Codes drawn at random (transfer codes) read as their name, so the transcript stays the same.
+  // The store keeps only their hashes: a code is any 6 digits shown (in either script) whose
+  // hash it holds.
   std::string masked(std::string out) {
-    for (const auto& row : test::rows(cfg_.store, "SELECT code FROM transfer_codes")) {
-      for (const auto& shown : {row[0], persian_digits(row[0])}) {
+    std::set<std::string> kept;
+    for (const auto& row : test::rows(cfg_.store, "SELECT code_hash FROM transfer_codes"))
+      kept.insert(row[0]);
+    if (!kept.empty()) {
+      const auto salt =
+          test::value(cfg_.store, "SELECT value FROM deployment WHERE name = 'suppression_salt'");
+      for (const auto& code : six_digit_runs(out)) {
+        if (const auto hash = store::transfer_code_hash(salt, code); kept.contains(hash))
+          codes_[hash] = code;
+      }
+    }
+    for (const auto& [hash, code] : codes_) {
+      for (const auto& shown : {code, persian_digits(code)}) {
         for (auto at = out.find(shown); at != std::string::npos; at = out.find(shown, at)) {
           out.replace(at, shown.size(), "{transfer_code}");
         }
       }
     }
+    return out;
+  }
+
+  // Every run of exactly 6 digits (ASCII or Persian) in `text`, in ASCII digits.
+  static std::vector<std::string> six_digit_runs(const std::string& text) {
+    std::vector<std::string> out;
+    std::string run;
+    const auto end_run = [&] {
+      if (run.size() == 6) out.push_back(run);
+      run.clear();
+    };
+    for (std::size_t i = 0; i < text.size();) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      if (c >= '0' && c <= '9') {
+        run += static_cast<char>(c);
+        ++i;
+      } else if (c == 0xDB && i + 1 < text.size() &&
+                 static_cast<unsigned char>(text[i + 1]) >= 0xB0 &&
+                 static_cast<unsigned char>(text[i + 1]) <= 0xB9) {  // ۰ to ۹: U+06F0 to U+06F9
+        run += static_cast<char>('0' + (static_cast<unsigned char>(text[i + 1]) - 0xB0));
+        i += 2;
+      } else {
+        end_run();
+        ++i;
+      }
+    }
+    end_run();
     return out;
   }
 
@@ -603,6 +649,7 @@ class player {
   std::int64_t seen_msg_ = 0, seen_job_ = 0;
   std::map<std::string, std::string> fields_;
   std::map<std::string, std::string> bookings_, inbox_;
+  std::map<std::string, std::string> codes_;  // a transfer code's hash → the code an SMS showed
   std::map<std::string, std::string> escalations_;
   std::map<std::string, std::size_t> shown_escalations_;  // database id → number shown
 };

@@ -391,6 +391,7 @@ TEST_CASE("broadcasts: a subscription ends when it was set to, unless renewed, a
     // A new SIM: the code moves it with its end. Sent from the number that asked for it, it
     // moves nothing and stays good for the new SIM.
     REQUIRE(t.add_transfer_code(who, "mine_safety", "482913", t.now() + day));
+    CHECK_FALSE(t.use_transfer_code("482914", "mine_safety", who, "at"));
     const auto own = t.use_transfer_code("482913", "mine_safety", who, "at");
     REQUIRE(own);
     CHECK(own->from_contact == who);
@@ -405,10 +406,31 @@ TEST_CASE("broadcasts: a subscription ends when it was set to, unless renewed, a
     CHECK(t.subscribed(moved_to, "mine_safety"));
     CHECK_FALSE(t.subscribed(moved_to, "health"));
     CHECK(t.subscription_end(moved_to, "mine_safety", "kabul") == ends + 100 * day);
+    // Used up.
+    CHECK_FALSE(
+        t.use_transfer_code("482913", "mine_safety", t.upsert_contact("+93790000013").id, "at"));
     CHECK(t.end_subscription(moved_to, "mine_safety", "kabul", ends + 100 * day));
     CHECK_FALSE(t.subscription_end(moved_to, "mine_safety", "kabul"));
     CHECK_FALSE(t.subscribed(moved_to, "mine_safety"));
   });
+}
+
+TEST_CASE("broadcasts: a transfer code is kept only as its salted hash (R-D2)", "[store]") {
+  fixture fx;
+  const auto who =
+      test::in_tx(fx.w, [](store::tx& t) { return t.upsert_contact("+989120000005").id; });
+  test::in_tx(fx.w, [&](store::tx& t) {
+    REQUIRE(t.add_transfer_code(who, "mine_safety", "607182", t.now() + day));
+  });
+  // Whoever reads the table (a backup, an export, an operator's query) sees no code.
+  const auto kept = test::value(fx.so, "SELECT code_hash FROM transfer_codes");
+  const auto salt =
+      test::value(fx.so, "SELECT value FROM deployment WHERE name = 'suppression_salt'");
+  CHECK(kept.find("607182") == std::string::npos);
+  CHECK(kept == store::transfer_code_hash(salt, "607182"));
+  CHECK(kept.size() == 64);
+  // Another deployment's salt gives another hash.
+  CHECK(store::transfer_code_hash(salt + "x", "607182") != kept);
 }
 
 TEST_CASE("broadcasts: a subscription keeps the district as written and the route, through a renewal and a new SIM (R-M1)",

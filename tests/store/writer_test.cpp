@@ -11,9 +11,10 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
-#include "gateway/store/reader.hpp"
 #include "gateway/store/postgresql/connection.hpp"
 #include "gateway/store/postgresql/schema.hpp"
+#include "gateway/store/reader.hpp"
+#include "gateway/store/rules.hpp"
 #include "gateway/store/sqlite/database.hpp"
 #include "gateway/store/sqlite/tx.hpp"
 #include "tests/support/store_support.hpp"
@@ -521,6 +522,55 @@ TEST_CASE("store: PostgreSQL migration 25 takes whether someone is hurt out of t
   }
   CHECK(test::rows(o, "SELECT body, COALESCE(CAST(someone_hurt AS TEXT), '') FROM inbox ORDER BY id") ==
         std::vector<std::vector<std::string>>{{"Old road / A shell", "0"}, {"پل / منفجر شد", "1"}, {"my son / hurt", ""}});
+}
+
+TEST_CASE("store: migration 54 keeps a transfer code given before it only as its hash, and it still works",
+          "[store][sqlite]") {
+  test::temp_dir d;
+  {
+    SQLite::Database db(d.file("store.db"), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    CHECK(store::sqlite::migrate(db, 53) == 53);
+    db.exec("INSERT INTO contacts (id, phone, created_at, updated_at) VALUES (1, '+989120000001', 0, 0)");
+    db.exec(
+        "INSERT INTO subscriptions (contact_id, topic, area, channel_id, created_at, expires_at)"
+        " VALUES (1, 'mine_safety', 'herat', 'at', 0, 9000000000000)");
+    db.exec("INSERT INTO transfer_codes (code, contact_id, topic, expires_at)"
+            " VALUES ('482913', 1, 'mine_safety', 9000000000000)");
+  }
+  const auto o = sqlite_opts(d);
+  const auto owned = store::open_writer(o);
+  const auto salt = test::value(o, "SELECT value FROM deployment WHERE name = 'suppression_salt'");
+  CHECK(test::value(o, "SELECT code_hash FROM transfer_codes") ==
+        store::transfer_code_hash(salt, "482913"));
+  // The person who was given it moves their alerts to the new SIM as before.
+  const auto moved = test::in_tx(*owned, [](store::tx& t) {
+    return t.use_transfer_code("482913", "mine_safety", t.upsert_contact("+93790000001").id, "at");
+  });
+  REQUIRE(moved);
+  CHECK(moved->areas == std::vector<std::string>{"herat"});
+}
+
+TEST_CASE("store: PostgreSQL migration 49 hashes a transfer code as the SQLite store does",
+          "[postgresql-schema]") {
+  store::options o;
+  o.engine = store::backend::postgresql;
+  o.url = test::fresh_postgresql_database();
+  {
+    store::postgresql::connection c(o.url);
+    CHECK(store::postgresql::migrate(c, 48) == 48);
+    const auto who =
+        c.query(
+             "INSERT INTO contacts (phone, created_at, updated_at) VALUES ('+989120000001', 0, 0)"
+             " RETURNING id")
+            .int64(0, 0);
+    c.query("INSERT INTO transfer_codes (code, contact_id, topic, expires_at)"
+            " VALUES ('۴82913', $1, 'mine_safety', 1)",
+            {who});
+    CHECK(store::postgresql::migrate(c) == store::postgresql::latest_version());
+  }
+  const auto salt = test::value(o, "SELECT value FROM deployment WHERE name = 'suppression_salt'");
+  CHECK(test::value(o, "SELECT code_hash FROM transfer_codes") ==
+        store::transfer_code_hash(salt, "۴82913"));
 }
 
 TEST_CASE("store: one person's items keep their order while others' run beside them", "[store]") {

@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 48> migrations = {
+constexpr std::array<const char*, 49> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -557,6 +557,12 @@ CREATE INDEX contact_numbers_contact ON contact_numbers (contact_id);
     // 48: the number an inbox item came from, when not the main one (SQLite's 53).
     R"sql(
 ALTER TABLE inbox ADD COLUMN from_phone text;
+)sql",
+    // 49: a transfer code kept only as its salted hash (SQLite's 54; store::transfer_code_hash).
+    R"sql(
+ALTER TABLE transfer_codes RENAME COLUMN code TO code_hash;
+UPDATE transfer_codes SET code_hash = encode(sha256(convert_to(
+  (SELECT value FROM deployment WHERE name = 'suppression_salt') || 'transfer:' || code_hash, 'UTF8')), 'hex');
 )sql",
 };
 

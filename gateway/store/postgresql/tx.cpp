@@ -1930,21 +1930,24 @@ bool tx::add_transfer_code(std::int64_t contact_id, std::string_view topic, std:
   require_disk();
   // A code used up or expired may be drawn again.
   return c_.query(
-                "INSERT INTO transfer_codes (code, contact_id, topic, expires_at) VALUES ($1, $2, $3, $4)"
-                " ON CONFLICT (code) DO UPDATE SET contact_id = excluded.contact_id, topic = excluded.topic,"
-                " expires_at = excluded.expires_at, used_at = NULL"
-                " WHERE transfer_codes.used_at IS NOT NULL OR transfer_codes.expires_at <= $5",
-                {code, contact_id, topic, expires_at, now()})
+               "INSERT INTO transfer_codes (code_hash, contact_id, topic, expires_at)"
+               " VALUES ($1, $2, $3, $4)"
+               " ON CONFLICT (code_hash) DO UPDATE SET contact_id = excluded.contact_id,"
+               " topic = excluded.topic, expires_at = excluded.expires_at, used_at = NULL"
+               " WHERE transfer_codes.used_at IS NOT NULL OR transfer_codes.expires_at <= $5",
+               {transfer_code_hash(salt(), code), contact_id, topic, expires_at, now()})
              .affected() == 1;
 }
 
 std::optional<moved_subscriptions> tx::use_transfer_code(std::string_view code, std::string_view topic,
                                                           std::int64_t to_contact, std::string_view channel_id) {
   // FOR UPDATE: two nodes given the same code at once move the subscriptions once.
+  const std::string hash = transfer_code_hash(salt(), code);
   const auto q = c_.query(
-      "SELECT contact_id FROM transfer_codes WHERE code = $1 AND topic = $2 AND used_at IS NULL AND expires_at > $3"
+      "SELECT contact_id FROM transfer_codes"
+      " WHERE code_hash = $1 AND topic = $2 AND used_at IS NULL AND expires_at > $3"
       " FOR UPDATE",
-      {code, topic, now()});
+      {hash, topic, now()});
   if (q.empty()) return std::nullopt;
   const std::int64_t from = q.int64(0, 0);
   if (from == to_contact) return moved_subscriptions{from, {}};  // kept for the new SIM
@@ -1957,7 +1960,7 @@ std::optional<moved_subscriptions> tx::use_transfer_code(std::string_view code, 
     areas.push_back(s.area);
   }
   c_.query("DELETE FROM subscriptions WHERE contact_id = $1 AND topic = $2", {from, topic});
-  c_.query("UPDATE transfer_codes SET used_at = $1 WHERE code = $2", {now(), code});
+  c_.query("UPDATE transfer_codes SET used_at = $1 WHERE code_hash = $2", {now(), hash});
   return moved_subscriptions{from, std::move(areas)};
 }
 

@@ -1,16 +1,18 @@
 // Numbered, append-only migrations. A migration that has landed is never edited: add a new one.
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <array>
 #include <string>
 
 #include "gateway/core/clock.hpp"
+#include "gateway/store/rules.hpp"
 #include "gateway/store/sqlite/database.hpp"
 
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 53> migrations = {
+constexpr std::array<const char*, 54> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -522,7 +524,8 @@ ALTER TABLE series ADD COLUMN high_risk INTEGER NOT NULL DEFAULT 0 CHECK (high_r
 ALTER TABLE users ADD COLUMN supervisor INTEGER NOT NULL DEFAULT 0 CHECK (supervisor IN (0, 1));
 ALTER TABLE escalations ADD COLUMN notified_at INTEGER;
 )sql",
-    // 37: a person's own sending hours (R-S8): "22:00-09:00" (quiet from, to); NULL: the programme's.
+    // 37: a person's own sending hours (R-S8): "22:00-09:00" (quiet from, to); NULL: the
+    // programme's.
     R"sql(
 ALTER TABLE contacts ADD COLUMN quiet_hours TEXT CHECK (quiet_hours IS NULL OR length(quiet_hours) = 11);
 )sql",
@@ -678,7 +681,24 @@ CREATE INDEX contact_numbers_contact ON contact_numbers (contact_id);
     R"sql(
 ALTER TABLE inbox ADD COLUMN from_phone TEXT;
 )sql",
+    // 54: a transfer code kept only as its salted hash (R-D2: store::transfer_code_hash, which
+    // migrate() gives this SQL as paygham_transfer_code_hash), never as the code.
+    R"sql(
+ALTER TABLE transfer_codes RENAME COLUMN code TO code_hash;
+UPDATE transfer_codes SET code_hash = paygham_transfer_code_hash(
+  (SELECT value FROM deployment WHERE name = 'suppression_salt'), code_hash);
+)sql",
 };
+
+// paygham_transfer_code_hash(salt, code) for migration 54: store::transfer_code_hash in SQL.
+void transfer_code_hash_sql(sqlite3_context* ctx, int, sqlite3_value** args) {
+  const auto text = [&](int i) {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(args[i]));
+    return std::string(p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(args[i])));
+  };
+  const std::string hash = transfer_code_hash(text(0), text(1));
+  sqlite3_result_text(ctx, hash.data(), static_cast<int>(hash.size()), SQLITE_TRANSIENT);
+}
 
 }  // namespace
 
@@ -695,6 +715,8 @@ int migrate(SQLite::Database& db, int target) {
                              " is newer than this build knows (" +
                              std::to_string(latest_version()) + "); use a newer paygham");
   }
+  if (version < target)
+    db.createFunction("paygham_transfer_code_hash", 2, true, nullptr, transfer_code_hash_sql);
   for (int v = version + 1; v <= target; ++v) {
     SQLite::Transaction tx(db);
     db.exec(migrations[static_cast<std::size_t>(v - 1)]);

@@ -1964,11 +1964,11 @@ bool tx::add_transfer_code(std::int64_t contact_id, std::string_view topic, std:
   require_disk();
   // A code used up or expired may be drawn again.
   auto& i = stmt(
-      "INSERT INTO transfer_codes (code, contact_id, topic, expires_at) VALUES (?, ?, ?, ?)"
-      " ON CONFLICT (code) DO UPDATE SET contact_id = excluded.contact_id, topic = excluded.topic,"
-      " expires_at = excluded.expires_at, used_at = NULL"
+      "INSERT INTO transfer_codes (code_hash, contact_id, topic, expires_at) VALUES (?, ?, ?, ?)"
+      " ON CONFLICT (code_hash) DO UPDATE SET contact_id = excluded.contact_id,"
+      " topic = excluded.topic, expires_at = excluded.expires_at, used_at = NULL"
       " WHERE transfer_codes.used_at IS NOT NULL OR transfer_codes.expires_at <= ?");
-  bind_text(i, 1, code);
+  bind_text(i, 1, transfer_code_hash(salt(), code));
   i.bind(2, contact_id);
   bind_text(i, 3, topic);
   i.bind(4, expires_at);
@@ -1978,8 +1978,11 @@ bool tx::add_transfer_code(std::int64_t contact_id, std::string_view topic, std:
 
 std::optional<moved_subscriptions> tx::use_transfer_code(std::string_view code, std::string_view topic,
                                                           std::int64_t to_contact, std::string_view channel_id) {
-  auto& q = stmt("SELECT contact_id FROM transfer_codes WHERE code = ? AND topic = ? AND used_at IS NULL AND expires_at > ?");
-  bind_text(q, 1, code);
+  const std::string hash = transfer_code_hash(salt(), code);
+  auto& q = stmt(
+      "SELECT contact_id FROM transfer_codes"
+      " WHERE code_hash = ? AND topic = ? AND used_at IS NULL AND expires_at > ?");
+  bind_text(q, 1, hash);
   bind_text(q, 2, topic);
   q.bind(3, now());
   const bool found = q.executeStep();
@@ -2002,9 +2005,9 @@ std::optional<moved_subscriptions> tx::use_transfer_code(std::string_view code, 
   d.bind(1, from);
   bind_text(d, 2, topic);
   d.exec();
-  auto& u = stmt("UPDATE transfer_codes SET used_at = ? WHERE code = ?");
+  auto& u = stmt("UPDATE transfer_codes SET used_at = ? WHERE code_hash = ?");
   u.bind(1, now());
-  bind_text(u, 2, code);
+  bind_text(u, 2, hash);
   u.exec();
   return moved_subscriptions{from, std::move(areas)};
 }
