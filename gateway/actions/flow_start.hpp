@@ -21,9 +21,13 @@ struct flow_start {
   std::string node;
   std::map<std::string, std::string> vars = {};  // run variables to start with
   bool urgent = false;  // at once at any hour, first in the outbox (someone is hurt)
+  // Only while this series runs (a patient's welcome): ended before it starts (a health worker
+  // ended the reminders at once), it does not. 0: whatever runs.
+  std::int64_t while_series = 0;
   std::string json() const {
     nlohmann::json j{{"contact", contact}, {"channel", channel}, {"flow", flow}, {"node", node}, {"vars", vars}};
     if (urgent) j["urgent"] = true;
+    if (while_series != 0) j["while_series"] = while_series;
     return j.dump();
   }
   static std::optional<flow_start> parse(const std::string& payload) {
@@ -37,6 +41,10 @@ struct flow_start {
     if (j.contains("urgent")) {
       if (!j["urgent"].is_boolean()) return std::nullopt;
       out.urgent = j["urgent"].get<bool>();
+    }
+    if (j.contains("while_series")) {
+      if (!j["while_series"].is_number_integer()) return std::nullopt;
+      out.while_series = j["while_series"].get<std::int64_t>();
     }
     if (j.contains("vars")) {
       if (!j["vars"].is_object()) return std::nullopt;

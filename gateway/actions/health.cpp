@@ -28,7 +28,8 @@
 //                                           still wanted on this phone (the next question is
 //                                           set then); skip (an older series asks); ended;
 //                                           ok (R-S13)
-//   reminders.end     worker, phone, reason, programme, [series], [loss_message]
+//   reminders.end     worker, phone, reason (loss | done | transfer | opted_out | death |
+//                     other), programme, [series], [loss_message]
 //                                         → ok; none (no series this clinic started is running).
 //                                           The loss message's run has {series}: one that ended
 //   reminders.call_me series, tell_worker → ok: the person asked for a call (after a loss) and
@@ -43,6 +44,7 @@
 // logged in on this phone in this session (workers.login sets it): the PIN guards a shared or
 // lost phone, the network guards the number.
 #include <chrono>
+#include <set>
 
 #include "gateway/actions/action.hpp"
 #include "gateway/actions/appointments.hpp"
@@ -268,7 +270,11 @@ flow::action_result reminders_enrol(store::tx& t, const request& r) {
     detail["explicit_texts"] = named;
   }
   audit_from_phone(t, r, worker->id, "enrolments.create", "series:" + std::to_string(s.id), std::move(detail));
-  if (const std::string welcome = r.arg("welcome"); !welcome.empty()) start_flow(t, patient.id, r, welcome);
+  if (const std::string welcome = r.arg("welcome"); !welcome.empty()) {
+    flow_start job{patient.id, r.channel_id, r.flow_id, welcome};
+    job.while_series = s.id;
+    t.add_job(flow_start::kind, t.now(), job.json());
+  }
   ask_again_later(t, r, s, r.arg("ask_again"));
   core::log::info("series.enrolled", {{"series", s.id}, {"user", worker->id}, {"kind", kind}});
   return {"ok", {{"series", std::to_string(s.id)}, {"first_at", std::to_string(first.at)}}};
@@ -338,16 +344,24 @@ flow::action_result reminders_check(store::tx& t, const request& r) {
   return {"ok", {}};
 }
 
+namespace {
+// R-H4: why a health worker ends a patient's reminders.
+const std::set<std::string, std::less<>> end_reasons = {"loss",      "done",  "transfer",
+                                                        "opted_out", "death", "other"};
+}  // namespace
+
 flow::action_result reminders_end(store::tx& t, const request& r) {
   const auto worker = logged_in(t, r);
   const std::string phone = r.arg("phone");
   const std::string reason = r.arg("reason");
   const std::string programme = r.arg("programme");
-  if (!worker || phone.empty() || reason.empty() || programme.empty()) return error;
+  if (!worker || phone.empty() || !end_reasons.contains(reason) || programme.empty()) return error;
   const auto patient = t.upsert_contact(phone);
   // One series when named (the console ends one enrolment: the others go on), else all. A
-  // pregnancy loss ends every one: nothing more of the programme after it (R-H7).
-  const std::string only = reason == "loss" ? std::string() : r.arg("series");
+  // pregnancy loss ends every one: nothing more of the programme after it (R-H7); so do a move
+  // to another clinic, the person's own wish to stop and their death (R-H4).
+  const bool all = reason != "done" && reason != "other";
+  const std::string only = all ? std::string() : r.arg("series");
   const auto only_id = only.empty() ? std::nullopt : text::read_id(only);
   if (!only.empty() && !only_id) return error;
   // Only what this clinic's workers started: another clinic's patients are not this worker's.
@@ -367,6 +381,24 @@ flow::action_result reminders_end(store::tx& t, const request& r) {
     if (only_id) t.cancel_series_queued(s.id, "series ended: " + reason);
   }
   if (ended == 0) return {"none", {}};
+  if (reason == "opted_out") {
+    // They asked their health worker to stop, as 11 would: nothing of the programme reaches
+    // them, and no worker enrols them again until they send 12 themselves.
+    t.set_programme_opt_out(patient.id, programme, true);
+  } else if (reason == "death") {
+    // Nothing more to their phone that would hurt the family reading it: their own visits
+    // ahead are cancelled, so none is reminded, and what of the visits is queued to go now does
+    // not go; a relative's visit booked on the same phone stands, and with it what is queued.
+    bool relatives = false;
+    for (const auto& b : t.upcoming_bookings(patient.id)) {
+      if (b.for_whom != "self") {
+        relatives = true;
+      } else if (b.status == store::booking_status::booked) {
+        t.set_booking_status(b.id, store::booking_status::cancelled);
+      }
+    }
+    if (!relatives) t.cancel_queued(patient.id, "appointments", "series ended: death");
+  }
   t.wake_turn_jobs(patient.id);  // what waited behind a question let go goes now
   if (!only_id) {
     t.cancel_queued(patient.id, programme, "series ended: " + reason);

@@ -1011,14 +1011,17 @@ std::variant<store::series, refusal> running_enrolment(store::tx& tx, const call
 }
 
 // POST /api/v1/enrolments/{id}/end: reminders end (care completed, a pregnancy loss: one
-// message written for it and nothing more, R-H7).
+// message written for it and nothing more, R-H7; a move to another clinic, the person's wish to
+// stop, their death: every enrolment of theirs at the clinic ends, R-H4, reminders.end).
 outcome end_enrolment(services& s, store::tx& tx, const call& c) {
   const auto found = running_enrolment(tx, c);
   if (const auto* bad = std::get_if<refusal>(&found)) return outcome{400, json::object(), *bad};
   const auto* series = &std::get<store::series>(found);
   const std::string reason = c.body.value("reason", "");
-  if (reason != "completed" && reason != "loss" && reason != "other") {
-    return refuse(400, "invalid_reason", "reason is completed, loss or other", "reason");
+  if (reason != "completed" && reason != "loss" && reason != "transfer" && reason != "opted_out" &&
+      reason != "death" && reason != "other") {
+    return refuse(400, "invalid_reason",
+                  "reason is completed, loss, transfer, opted_out, death or other", "reason");
   }
   const auto worker = series->worker_id != 0 ? tx.find_user(series->worker_id) : std::nullopt;
   const auto patient = tx.find_contact(series->contact_id);
@@ -1026,7 +1029,7 @@ outcome end_enrolment(services& s, store::tx& tx, const call& c) {
   const auto done = s.runner.act_as(tx, worker->phone, health_flow, "reminders.end",
                                     {{"worker", std::to_string(worker->id)},
                                      {"phone", patient->phone},
-                                     {"reason", reason},
+                                     {"reason", reason == "completed" ? "done" : reason},
                                      {"programme", "health"},
                                      {"series", std::to_string(series->id)},
                                      {"loss_message", "loss"}},

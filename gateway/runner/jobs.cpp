@@ -415,6 +415,10 @@ std::string runner::start_by_sms(store::tx& tx, const content& c, store::contact
 std::string runner::apply_flow_start(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const {
   const auto p = actions::flow_start::parse(j.payload);
   if (!p) return "payload is not {contact, channel, flow, node}";
+  if (p->while_series != 0) {
+    // A welcome to reminders that have ended since (R-H4: a worker ended them at once).
+    if (const auto s = tx.find_series(p->while_series); !s || !s->active) return {};
+  }
   // R-S8: a conversation nobody is waiting for starts within the person's sending hours, so
   // the wait for its answer starts when it is sent, and one started just after a held
   // reminder (the six-monthly question) still comes after it.

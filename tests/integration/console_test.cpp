@@ -704,6 +704,22 @@ TEST_CASE("console: a health worker enrols a patient, sees the next reminder and
   const long long local_days = (weekly["next_at"].get<long long>() + 16'200'000LL) / 86'400'000;
   CHECK((local_days + 3) % 7 == 0);
   CHECK(fatima.call("POST", "/api/v1/enrolments", checkin.dump()).status == 409);
+
+  // The patient asked to stop (R-H4): her remaining enrolment ends, and it is her own stop of
+  // the programme, as 11 would be: she is not enrolled again until she sends 12.
+  const std::string evening_end =
+      "/api/v1/enrolments/" + std::to_string(left[0]["id"].get<long long>()) + "/end";
+  r = fatima.call("POST", evening_end, json{{"reason", "opted_out"}}.dump());
+  INFO(r.body);
+  CHECK(r.status == 200);
+  CHECK(json::parse(fatima.call("GET", "/api/v1/enrolments?phone=%2B93700000321").body)["items"]
+            .empty());
+  CHECK(scalar(dir,
+               "SELECT COUNT(*) FROM contact_optouts o JOIN contacts c ON c.id = o.contact_id"
+               " WHERE c.phone = '+93700000321' AND o.programme = 'health'") == "1");
+  r = fatima.call("POST", "/api/v1/enrolments", medicine.dump());
+  CHECK(r.status == 409);
+  CHECK(json::parse(r.body)["error"]["code"] == "stopped");
 }
 
 namespace {
