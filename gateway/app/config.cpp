@@ -705,6 +705,13 @@ std::vector<config_warning> config_warnings(const config& c, core::unix_ms now) 
   std::vector<channels::channel_ref> refs;
   for (const auto& ch : c.channels) refs.push_back({ch.id, ch.type, ch.where});
   for (const auto& gap : channels::party_gaps(c.parties, refs, today)) out.push_back({"privacy.party_gap", gap.sentence()});
+  for (const auto& ch : c.channels) {
+    if (!ch.params.contains("plain_http")) continue;
+    out.push_back(
+        {"channel.plain_http",
+         ch.at("plain_http") + ": channel '" + ch.id +
+             "' sends every message unencrypted (plain_http: true): only on a network you trust (R-D4)"});
+  }
   const bool at_iftar = std::any_of(c.programmes.begin(), c.programmes.end(), [](const auto& p) { return p.second.quiet_iftar; });
   for (const auto& [country, ramadans] : at_iftar ? c.iftar : schedule::iftar_table{}) {
     long long last = 0;

@@ -196,10 +196,12 @@ class channel {
 };
 
 // Settings every channel type understands; a type's factory accepts these plus its own.
+// clang-format off
 inline constexpr std::string_view common_params[] = {
     "auth_token",  "allow_ips",    "basic_auth", "ussd_profile",     "base_url",   "rate",
     "concurrency", "max_attempts", "validity",   "receipt_deadline", "retry_base", "retry_cap",
-    "poll_interval", "misconfigured_pause", "auth"};
+    "poll_interval", "misconfigured_pause", "auth", "plain_http"};
+// clang-format on
 
 // allow_ips as written: the addresses of a comma-separated list, trimmed.
 std::vector<std::string> allowed_addresses(const std::string& list);

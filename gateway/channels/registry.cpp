@@ -66,6 +66,39 @@ std::string check_access(const settings& s) {
   return {};
 }
 
+// R-D4: TLS to every aggregator. An http:// base_url to another machine sends every message,
+// numbers and texts, in clear over the network: refused unless the channel says `plain_http:
+// true` (an Android phone on the office Wi-Fi serves plain HTTP). This machine is exempt (a
+// local Kannel, the fake aggregator). The error names the key's place; empty: fine.
+std::string check_transport(const settings& s) {
+  const auto plain = s.params.find("plain_http");
+  if (plain != s.params.end() && plain->second != "true") {
+    return s.at("plain_http") + ": channel '" + s.id + "': plain_http takes only 'true'";
+  }
+  const auto url = s.params.find("base_url");
+  if (url == s.params.end() || plain != s.params.end()) return {};
+  std::string lower = url->second;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  constexpr std::string_view scheme = "http://";
+  if (lower.rfind(scheme, 0) != 0) return {};
+  std::string host =
+      lower.substr(scheme.size(), lower.find_first_of("/?#", scheme.size()) - scheme.size());
+  if (const auto at = host.rfind('@'); at != std::string::npos)
+    host.erase(0, at + 1);  // user:password@
+  if (host.starts_with('[')) {
+    host = host.substr(1, host.find(']') - 1);
+  } else if (const auto colon = host.find(':'); colon != std::string::npos) {
+    host.resize(colon);
+  }
+  const std::string address = core::canonical_address(host);  // "" for a name
+  if (host == "localhost" || address == "::1" || address.starts_with("127.")) return {};
+  return s.at("base_url") + ": channel '" + s.id + "': base_url '" + url->second +
+         "' would send every message, numbers and texts, unencrypted over the network: use https://,"
+         " or set 'plain_http: true' for a gateway on a network you trust (an Android phone on the"
+         " office Wi-Fi)";
+}
+
 }  // namespace
 
 core::result<std::unique_ptr<channel>> make_channel(const settings& s) {
@@ -84,6 +117,7 @@ core::result<std::unique_ptr<channel>> make_channel(const settings& s) {
       }
     }
     if (auto bad = check_access(s); !bad.empty()) return core::fail(bad);
+    if (auto bad = check_transport(s); !bad.empty()) return core::fail(bad);
     if (auto d = read_delivery(s); !d) return core::fail(d.error());
     const auto auth = s.params.find("auth");
     if (auth != s.params.end() && auth->second != "none") {

@@ -220,6 +220,24 @@ TEST_CASE("app: a PostgreSQL store is named in logs without its password", "[app
   CHECK(q.describe().find("hunter2") == std::string::npos);
 }
 
+TEST_CASE("app: a channel sending in clear on purpose is said at every start (R-D4)", "[app]") {
+  test::temp_dir dir;
+  test::write_file(
+      dir.file("paygham.yaml"),
+      "parties:\n  - {name: Office phone, role: host, channels: [phone], agreement: none needed}\n"
+      "channels:\n  - {id: phone, type: android, signing_key: k,"
+      " base_url: \"http://192.168.1.20:8080\", plain_http: \"true\"}\n");
+  const auto c = app::load_config(dir.file("paygham.yaml"));
+  REQUIRE(c.ok());
+  std::vector<std::string> said;
+  for (const auto& w : app::config_warnings(c.value(), 1'800'000'000'000))
+    said.push_back(w.event + " " + w.text);
+  INFO(said.size());
+  REQUIRE_FALSE(said.empty());
+  CHECK_THAT(said.back(), Catch::StartsWith("channel.plain_http ") &&
+                              Catch::Contains("channel 'phone'") && Catch::Contains("unencrypted"));
+}
+
 TEST_CASE("app: a config that runs but leaves something to fix says so: an unnamed carrier, Ramadans all past",
           "[app]") {
   test::temp_dir dir;

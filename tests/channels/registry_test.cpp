@@ -52,6 +52,43 @@ TEST_CASE("channels: the registry builds known types and names what is wrong", "
                               Catch::Contains("allow_ips"));
 }
 
+TEST_CASE("channels: messages go out over TLS unless the channel trusts its network (R-D4)",
+          "[channels]") {
+  channels::settings s;
+  s.id = "phone";
+  s.type = "android";
+  s.where = "paygham.yaml:20:5";
+  s.key_where["base_url"] = "paygham.yaml:23:15";
+  s.params = {{"signing_key", "k"}};
+  const auto made_with = [&](const std::string& url) {
+    s.params["base_url"] = url;
+    return channels::make_channel(s);
+  };
+  // Another machine over plain HTTP: every number and text in clear on the network.
+  for (const char* url :
+       {"http://192.168.1.20:8080", "HTTP://gateway.example.org", "http://user:pw@10.0.0.5/",
+        "http://[2001:db8::5]:8080", "http://127.example.org"}) {
+    INFO(url);
+    const auto refused = made_with(url);
+    REQUIRE_FALSE(refused.ok());
+    CHECK_THAT(refused.error(), Catch::StartsWith("paygham.yaml:23:15: channel 'phone'") &&
+                                    Catch::Contains("unencrypted") &&
+                                    Catch::Contains("plain_http: true"));
+  }
+  // HTTPS anywhere, and plain HTTP on this machine (a local Kannel, the fake aggregator).
+  for (const char* url : {"https://api.sms-gate.app", "http://127.0.0.1:13013",
+                          "http://localhost:8080", "http://[::1]:9000", "http://user@127.0.0.1"}) {
+    INFO(url);
+    CHECK(made_with(url).ok());
+  }
+  // Said on purpose: a phone's local server on a network the operator trusts.
+  s.params["plain_http"] = "true";
+  CHECK(made_with("http://192.168.1.20:8080").ok());
+  s.params["plain_http"] = "yes";
+  CHECK_THAT(made_with("http://192.168.1.20:8080").error(),
+             Catch::Contains("plain_http takes only 'true'"));
+}
+
 TEST_CASE("channels: allow_ips and basic_auth that no callback could ever pass are refused, saying why",
           "[channels]") {
   channels::settings s;
