@@ -76,15 +76,23 @@ constexpr const char* migrate_help =
 
 constexpr const char* segments_help =
     "usage: paygham segments [--smart] [TEXT]\n"
+    "       paygham segments --templates [--config FILE]\n"
     "\n"
     "Prints as JSON how TEXT (or standard input, without its last newline) travels as SMS:\n"
     "encoding (GSM-7 or UCS-2), length in septets or UTF-16 code units, the number of parts,\n"
     "the units in each, and the characters that forced UCS-2.\n"
     "\n"
+    "With --templates: every text of the config's templates in every language, one\n"
+    "tab-separated line each (a spreadsheet opens it): its encoding, units and parts with its\n"
+    "placeholders filled with long values (the worst case), its part budget, and what 1,000\n"
+    "recipients of it cost on each channel with a tariff.\n"
+    "\n"
     "options:\n"
-    "  --smart   first replace typographic quotes, dashes, ellipses and odd spaces with GSM-7\n"
-    "            ones, as templates marked smart are sent\n"
-    "  --help    this text\n";
+    "  --smart         first replace typographic quotes, dashes, ellipses and odd spaces with\n"
+    "                  GSM-7 ones, as templates marked smart are sent\n"
+    "  --templates     every template, as above\n"
+    "  --config FILE   with --templates: the config file (default config/paygham.yaml)\n"
+    "  --help          this text\n";
 
 constexpr const char* simulate_help =
     "usage: paygham simulate [--config FILE] --phone NUMBER (--ussd CODE | --sms) [--lang L]\n"
@@ -595,15 +603,22 @@ int run_cli(int argc, char** argv) {
     return token(o);
   }
   if (command == "segments") {
-    bool smart = false;
-    std::optional<std::string> text;
-    for (const auto& a : args) {
+    bool smart = false, templates = false;
+    std::optional<std::string> text, config;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      const auto& a = args[i];
       if (a == "--help" || a == "-h") {
         std::cout << segments_help;
         return exit_ok;
       }
       if (a == "--smart") {
         smart = true;
+      } else if (a == "--templates") {
+        templates = true;
+      } else if (a == "--config" && i + 1 < args.size()) {
+        config = std::string(args[++i]);
+      } else if (a.starts_with("--config=")) {
+        config = std::string(a.substr(9));
       } else if (!text && (a.empty() || a.front() != '-' || a == "-")) {
         text = std::string(a);
       } else {
@@ -611,6 +626,17 @@ int run_cli(int argc, char** argv) {
         return exit_usage;
       }
     }
+    if (templates && (text || smart)) {
+      std::cerr << "paygham segments: --templates measures the templates, not a TEXT"
+                   " (nor --smart: each template says)\n\n"
+                << segments_help;
+      return exit_usage;
+    }
+    if (!templates && config) {
+      std::cerr << "paygham segments: --config is for --templates\n\n" << segments_help;
+      return exit_usage;
+    }
+    if (templates) return template_segments(config.value_or(default_config));
     return segments(text, smart);
   }
   const char* help = command == "serve"     ? serve_help

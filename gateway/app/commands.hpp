@@ -142,5 +142,8 @@ int token(const token_options& o);
 // `paygham segments`: encoding and SMS parts of a text (from stdin when `text` is empty),
 // as JSON on stdout.
 int segments(const std::optional<std::string>& text, bool smart);
+// Every template in every language: encoding, units and parts with long values filled in, its
+// budget, and the cost of 1,000 on each priced channel (R-S1), one tab-separated line each.
+int template_segments(const std::string& config_path);
 
 }  // namespace paygham::app

@@ -10,8 +10,10 @@
 #include <cstdlib>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "tests/support/support.hpp"
@@ -202,6 +204,48 @@ TEST_CASE("integration: paygham migrate brings a store to this version and says 
   CHECK(WEXITSTATUS(std::system(bad.c_str())) == 1);
   CHECK_THAT(read_file(out), Catch::Contains("cannot connect to PostgreSQL at 'postgresql:///none?host=") &&
                                  Catch::Contains("check store.url"));
+}
+
+TEST_CASE("integration: paygham segments --templates lists every text in every language with its parts and cost (R-S1)",
+          "[integration]") {
+  temp_dir dir;
+  const std::string config =
+      write_test_config(dir, "", "    tariff: {currency: IRR, gsm7: 1400, ucs2: 700}\n");
+  std::string out, err;
+  REQUIRE(run_paygham({"segments", "--templates", "--config", config}, &out, &err) == 0);
+  INFO(err);
+  std::map<std::string, std::vector<std::string>> rows;  // "key language" → its columns
+  std::istringstream lines(out);
+  std::string line;
+  REQUIRE(std::getline(lines, line));
+  CHECK(line == "key\tlanguage\tencoding\tunits\tparts\tbudget\tper 1,000");
+  while (std::getline(lines, line)) {
+    std::vector<std::string> cols;
+    std::istringstream in(line);
+    for (std::string col; std::getline(in, col, '\t');) cols.push_back(col);
+    REQUIRE(cols.size() == 7);
+    rows[cols[0] + " " + cols[1]] = cols;
+  }
+  // Every language of every key the shipped templates have, each within its budget.
+  CHECK(rows.size() > 400);
+  for (const auto& [name, cols] : rows) {
+    INFO(name);
+    CHECK(std::stoi(cols[4]) <= std::stoi(cols[5]));
+  }
+  // A reminder in Dari: UCS-2, one part at 700 IRR; the same in English is GSM-7, at 1,400 a part.
+  const auto& dari = rows.at("reminders.daily prs");
+  CHECK(dari[2] == "UCS-2");
+  CHECK(dari[4] == "1");
+  CHECK(dari[6] == "at 700000.00 IRR");
+  const auto& english = rows.at("reminders.daily en");
+  CHECK(english[2] == "GSM-7");
+  CHECK(english[6] == "at 1400000.00 IRR");
+  // Placeholders count with long values: a visit confirmation is longer than its text as written.
+  const auto& confirm = rows.at("appointments.confirmation en");
+  CHECK(std::stoi(confirm[3]) > 100);
+  // A TEXT with --templates is a mistake said plainly.
+  CHECK(run_paygham({"segments", "--templates", "hello"}, &out, &err) == 2);
+  CHECK_THAT(err, Catch::Contains("--templates measures the templates"));
 }
 
 TEST_CASE("integration: a database not seen on an encrypted volume is named at start, or refused when required",
