@@ -21,6 +21,13 @@ TEST_CASE("phone: numbers as aggregators and people write them become E.164", "[
       {"+390612345678", "AF", "+390612345678"},  // Italy keeps its leading zero
       {"+16502530000", "IR", "+16502530000"},
       {"+982188776655", "AF", "+982188776655"},
+      // R-L6: dashes, brackets, no trunk 0, Arabic-Indic digits, as people write them.
+      {"0700-000-001", "AF", "+93700000001"},
+      {"(0700) 000 001", "AF", "+93700000001"},
+      {"+93 (70) 000-0001", "AF", "+93700000001"},
+      {"700000001", "AF", "+93700000001"},
+      {"912 123 4567", "IR", "+989121234567"},
+      {"٠٧٠٠٠٠٠٠٠١", "AF", "+93700000001"},
   };
   for (const auto& r : rows) {
     INFO(r.in);
