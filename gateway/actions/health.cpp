@@ -397,6 +397,7 @@ flow::action_result reminders_end(store::tx& t, const request& r) {
         t.set_booking_status(b.id, store::booking_status::cancelled);
       }
     }
+    // (The programme of flows/appointments.yaml, whose messages those are.)
     if (!relatives) t.cancel_queued(patient.id, "appointments", "series ended: death");
   }
   t.wake_turn_jobs(patient.id);  // what waited behind a question let go goes now

@@ -417,7 +417,11 @@ std::string runner::apply_flow_start(store::tx& tx, const content& c, const stor
   if (!p) return "payload is not {contact, channel, flow, node}";
   if (p->while_series != 0) {
     // A welcome to reminders that have ended since (R-H4: a worker ended them at once).
-    if (const auto s = tx.find_series(p->while_series); !s || !s->active) return {};
+    if (const auto s = tx.find_series(p->while_series); !s || !s->active) {
+      core::log::info("flow.start_skipped",
+                      {{"series", p->while_series}, {"node", p->node}, {"why", "series ended"}});
+      return {};
+    }
   }
   // R-S8: a conversation nobody is waiting for starts within the person's sending hours, so
   // the wait for its answer starts when it is sent, and one started just after a held
