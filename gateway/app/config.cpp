@@ -148,7 +148,7 @@ void read_store(config_reader& cr, const YAML::Node& n, config& c) {
       !r.expect_map(n, "store",
                     {"backend", "path", "url", "node", "connections", "lease", "retention", "synchronous", "max_queue",
                      "encryption", "text_retention", "visit_retention", "delivery_retention",
-                     "reporter_retention", "callback_retention"})) {
+                     "reporter_retention", "callback_retention", "answer_retention"})) {
     return;
   }
   if (auto q = r.integer(n, "max_queue", "store", 1, 10'000'000)) c.store.max_queue = static_cast<std::size_t>(*q);
@@ -196,7 +196,9 @@ void read_store(config_reader& cr, const YAML::Node& n, config& c) {
                         kept{"reporter_retention", &c.store.reporter_retention_ms, std::chrono::hours(24),
                              "the operators on duty call the reporter back first"},
                         kept{"callback_retention", &c.store.callback_retention_ms, std::chrono::hours(30 * 24),
-                             "the team calls back a reporter who agreed within weeks"}}) {
+                             "the team calls back a reporter who agreed within weeks"},
+                        kept{"answer_retention", &c.store.answer_retention_ms, std::chrono::hours(24),
+                             "a person answers an SMS question within the day"}}) {
     std::chrono::milliseconds d(*k.ms);
     cr.duration(n, k.key, "store", d);
     if (d.count() > 0 && d < k.least) {

@@ -991,6 +991,7 @@ runner::settings runner_settings(const config& c) {
     s.ussd_routes[ch.id] = c.ussd_profiles.at(p == ch.params.end() ? std::string("default") : p->second);
   }
   s.resume_window_ms = c.resume_window_ms;
+  s.answer_retention_ms = c.store.answer_retention_ms;
   return s;
 }
 

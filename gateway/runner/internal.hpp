@@ -260,6 +260,10 @@ inline std::string fallback_text(const content& c, std::string_view key,
 // An SMS question's wait ended: only the wait it was set for counts.
 struct timeout_job {
   static constexpr std::string_view kind = "flow.timeout";
+  // R-D3: the same for an SMS question without a timeout of its own, still unanswered after
+  // settings::answer_retention_ms: it is let go with what was answered before it (the run ends
+  // `expired`), and nothing is sent.
+  static constexpr std::string_view let_go_kind = "flow.let_go";
   std::int64_t run = 0;
   int asked = -1;  // the question's ask counter when the wait was set
   // Asked in answer to the person, with a wait of at most reply_wait_ms: what silence brings

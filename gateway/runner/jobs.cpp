@@ -125,6 +125,22 @@ std::string runner::apply_timeout(store::tx& tx, const content& c, const store::
   return {};
 }
 
+std::string runner::apply_let_go(store::tx& tx, const content&, const store::job& j,
+                                 tick_outcome&) const {
+  const auto p = timeout_job::parse(j.payload);
+  if (!p) return "payload is not {run, asked}";
+  auto r = tx.find_run(p->run);
+  if (!r || r->status != store::run_status::waiting) return {};
+  flow::state st = state_from_json(r->state);
+  if (st.asked != p->asked) return {};  // answered, or asked again since: its own wait
+  const std::string node = st.node;
+  end_run(*r, store::run_status::expired, std::move(st));
+  tx.save_run(*r);
+  tx.wake_turn_jobs(r->contact_id);  // a question that waited its turn goes now
+  core::log::info("run.let_go", {{"run", r->id}, {"flow", r->flow_id}, {"node", node}});
+  return {};
+}
+
 void runner::time_out_by_sms(store::tx& tx, const content& c, step& s, flow::state st, bool unprompted) const {
   s.ctx = context_for(c, flow::medium::sms, s.who, tx.now());
   keep_neutral(s.ctx, st);
@@ -991,6 +1007,7 @@ tick_outcome runner::tick(store::tx& tx, bool jobs_only) const {
   using handler = std::string (runner::*)(store::tx&, const content&, const store::job&, tick_outcome&) const;
   static const std::map<std::string_view, handler> handlers = {
       {timeout_job::kind, &runner::apply_timeout},
+      {timeout_job::let_go_kind, &runner::apply_let_go},
       {drop_job::kind, &runner::apply_drop},
       {actions::series_due::kind, &runner::apply_series_due},
       {actions::booking_reminder::kind, &runner::apply_booking_reminder},

@@ -303,6 +303,9 @@ std::size_t runner::commit(store::tx& tx, step& s) const {
     const bool reply = !s.unprompted && s.out.timeout_at - tx.now() <= reply_wait_ms;
     tx.add_job(timeout_job::kind, s.out.timeout_at,
                timeout_job{s.r.id, s.out.next.asked, reply}.json());
+  } else if (sms && s.r.status == store::run_status::waiting && settings_.answer_retention_ms > 0) {
+    tx.add_job(timeout_job::let_go_kind, tx.now() + settings_.answer_retention_ms,
+               timeout_job{s.r.id, s.out.next.asked}.json());
   }
   if (!sms && !s.out.finished && s.f->continue_by_sms) {
     // If no hop comes before the session would have dropped, the question goes by SMS.

@@ -118,6 +118,9 @@ struct settings {
   text::ussd_routes ussd_routes = {};
   // How long a dropped session's answers are kept for "continue / start again" (R-U12).
   core::unix_ms resume_window_ms = 15 * 60'000;
+  // R-D3: how long an SMS question with no timeout of its own waits, with the answers before
+  // it, before it is let go (timeout_job::let_go_kind); 0: for good.
+  core::unix_ms answer_retention_ms = 24 * 3'600'000;
   // R-D2: the contact fields the deployment keeps on a person (app::keeps_contact_field).
   std::set<std::string, std::less<>> contact_fields = {};
 };
@@ -369,6 +372,8 @@ class runner {
   // its payload (the job is then parked), or empty.
   std::optional<step> job_step(store::tx& tx, const content& c, std::int64_t run_id) const;
   std::string apply_timeout(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
+  std::string apply_let_go(store::tx& tx, const content& c, const store::job& j,
+                           tick_outcome& done) const;
   // The run `s` goes where the question it waits at (`st`) says silence leads (`on_timeout`),
   // by SMS, its actions done; `unprompted` messages wait for sending hours. The caller commits.
   void time_out_by_sms(store::tx& tx, const content& c, step& s, flow::state st, bool unprompted) const;

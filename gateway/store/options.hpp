@@ -43,6 +43,9 @@ struct options {
   // A message this long after it was written is deleted with its history, once final; only
   // its count by hour, channel and state stays.
   std::int64_t delivery_retention_ms = 365LL * 24 * 3600 * 1000;
+  // An SMS question with no timeout of its own is let go, with the answers before it, when it
+  // stays unanswered this long (runner's timeout_job::let_go_kind).
+  std::int64_t answer_retention_ms = 24LL * 3600 * 1000;
   // A hazard report keeps who sent it this long: a reporter may be at risk for what they told.
   std::int64_t reporter_retention_ms = 30LL * 24 * 3600 * 1000;
   // One who agreed to be called back stays until reporter_retention_ms after the report is
