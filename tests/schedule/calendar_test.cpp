@@ -95,7 +95,7 @@ TEST_CASE("schedule: the antenatal series counts days from the last menstrual pe
   CHECK(schedule::series(20'605, days, {10, 0}, "Mars/Olympus").empty());
 }
 
-TEST_CASE("schedule: each antenatal contact is a group a visit silences; danger signs are in none",
+TEST_CASE("schedule: each antenatal contact is a group a visit silences, and danger signs are in none",
           "[schedule]") {
   const auto plan = schedule::antenatal_schedule(true);
   // R-H5: danger signs every other week of the third trimester, between the contacts, asking
