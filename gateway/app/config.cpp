@@ -708,7 +708,12 @@ std::vector<config_warning> config_warnings(const config& c, core::unix_ms now) 
   for (const auto& ch : c.channels) refs.push_back({ch.id, ch.type, ch.where});
   for (const auto& gap : channels::party_gaps(c.parties, refs, today)) out.push_back({"privacy.party_gap", gap.sentence()});
   for (const auto& ch : c.channels) {
-    if (!ch.params.contains("plain_http")) continue;
+    // Said only where it matters: an https:// base_url is encrypted whatever plain_http says.
+    const auto url = ch.params.find("base_url");
+    if (!ch.params.contains("plain_http") || url == ch.params.end()) continue;
+    std::string scheme = url->second.substr(0, 7);
+    std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (scheme != "http://") continue;
     out.push_back(
         {"channel.plain_http",
          ch.at("plain_http") + ": channel '" + ch.id +

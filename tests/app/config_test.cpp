@@ -226,7 +226,9 @@ TEST_CASE("app: a channel sending in clear on purpose is said at every start (R-
       dir.file("paygham.yaml"),
       "parties:\n  - {name: Office phone, role: host, channels: [phone], agreement: none needed}\n"
       "channels:\n  - {id: phone, type: android, signing_key: k,"
-      " base_url: \"http://192.168.1.20:8080\", plain_http: \"true\"}\n");
+      " base_url: \"http://192.168.1.20:8080\", plain_http: \"true\"}\n"
+      "  - {id: cloud, type: android, signing_key: k, base_url: \"https://api.sms-gate.app\","
+      " plain_http: \"true\"}\n");
   const auto c = app::load_config(dir.file("paygham.yaml"));
   REQUIRE(c.ok());
   std::vector<std::string> said;
@@ -236,6 +238,11 @@ TEST_CASE("app: a channel sending in clear on purpose is said at every start (R-
   REQUIRE_FALSE(said.empty());
   CHECK_THAT(said.back(), Catch::StartsWith("channel.plain_http ") &&
                               Catch::Contains("channel 'phone'") && Catch::Contains("unencrypted"));
+  // Over https:// nothing goes in clear, whatever plain_http says.
+  for (const auto& line : said) {
+    INFO(line);
+    CHECK_FALSE((line.starts_with("channel.plain_http ") && line.find("channel 'cloud'") != std::string::npos));
+  }
 }
 
 TEST_CASE("app: a config that runs but leaves something to fix says so: an unnamed carrier, Ramadans all past",
