@@ -152,8 +152,34 @@ struct route {
   // A call that succeeds changes something, so it leaves an audit entry, or changes nothing:
   // every route but reads, lint and the simulator.
   bool changes = true;
+  // R-D4: a read of people's data (their numbers, words, visits, reminders) leaves an audit
+  // entry too: `reads.action` ("messages.read") on what it answered: one thing by its id
+  // (`reads.one`: message:12), or a list by the action's first word (messages).
+  struct people_read {
+    const char* action = nullptr;
+    const char* one = nullptr;
+  } reads = {};
   bool audited() const { return changes && std::string_view(method) != "GET"; }
 };
+
+// What a read of people's data leaves in the audit log: on what, what was asked (a number
+// masked, as the log masks it; a name searched for not kept, as it would outlive the
+// person's erasure) and how many it answered.
+void audit_read(store::tx& tx, const route& r, const call& c, const json& answered) {
+  json asked = json::object();
+  for (const auto& [name, value] : c.query) {
+    asked[name] = name == "name" ? std::string("(not kept)") : core::log::mask_phone_like(value);
+  }
+  const std::string_view action = r.reads.action;
+  std::string target(action.substr(0, action.find('.')));
+  std::size_t count = 1;
+  if (answered.contains("items")) {
+    count = answered["items"].size();
+  } else if (answered.contains("id")) {
+    target = std::string(r.reads.one) + ":" + answered["id"].dump();
+  }
+  tx.audit(c.actor(), action, target, json{{"query", std::move(asked)}, {"count", count}}.dump());
+}
 
 const channels::channel* channel_for(const services& s, const std::string& wanted) {
   for (const auto& ch : s.channels) {
@@ -2222,7 +2248,10 @@ const std::vector<route>& routes() {
        "state; ?before= pages on",
        {},
        {},
-       {"to", "contact", "broadcast", "status", "before", "limit"}},
+       {"to", "contact", "broadcast", "status", "before", "limit"},
+       false,
+       false,
+       {"messages.read", "message"}},
       {"GET",
        "/api/v1/audit",
        {"admin"},
@@ -2235,7 +2264,13 @@ const std::vector<route>& routes() {
        "/api/v1/messages/{id}",
        {"admin", "operator"},
        get_message,
-       "A message with every state it went through"},
+       "A message with every state it went through",
+       {},
+       {},
+       {},
+       false,
+       false,
+       {"messages.read", "message"}},
       {"POST",
        "/api/v1/broadcasts",
        {"admin", "operator"},
@@ -2376,7 +2411,10 @@ const std::vector<route>& routes() {
        "clinic's only)",
        {},
        {},
-       {"phone"}},
+       {"phone"},
+       false,
+       false,
+       {"enrolments.read", "series"}},
       {"POST",
        "/api/v1/enrolments/{id}/end",
        {"admin", "operator", "health_worker"},
@@ -2496,7 +2534,10 @@ const std::vector<route>& routes() {
        "A clinic's visits on a day, today by default (a health worker's clinic only)",
        {},
        {},
-       {"clinic", "day"}},
+       {"clinic", "day"},
+       false,
+       false,
+       {"appointments.read", "booking"}},
       {"POST",
        "/api/v1/appointments/{id}/move",
        {"admin", "operator", "health_worker"},
@@ -2539,7 +2580,10 @@ const std::vector<route>& routes() {
        "first",
        {},
        {},
-       {"status", "flow", "before", "limit"}},
+       {"status", "flow", "before", "limit"},
+       false,
+       false,
+       {"inbox.read", "inbox"}},
       {"POST",
        "/api/v1/inbox/{id}",
        {"admin", "operator"},
@@ -2610,7 +2654,10 @@ const std::vector<route>& routes() {
        "holds ?name=",
        {},
        {},
-       {"phone", "name"}},
+       {"phone", "name"},
+       false,
+       false,
+       {"contacts.read", "contact"}},
       {"DELETE",
        "/api/v1/contacts/{id}",
        {"admin"},
@@ -2654,7 +2701,13 @@ const std::vector<route>& routes() {
        {"admin", "operator", "health_worker"},
        list_escalations,
        "Patients to call: reminders they left unanswered (a health worker's token: its clinic's "
-       "only)"},
+       "only)",
+       {},
+       {},
+       {},
+       false,
+       false,
+       {"escalations.read", "escalation"}},
       {"POST",
        "/api/v1/escalations/{id}/resolve",
        {"admin", "operator", "health_worker"},
@@ -2834,6 +2887,7 @@ void serve(services& s, const route& r, core::http_request& req, const http::par
           const auto audited_before = tx.audit_entries_made();
           *out = r.run(s, tx, *c);
           if (out->refused) throw std::runtime_error("refused");
+          if (r.reads.action) audit_read(tx, r, *c, out->body);
           // Every change goes to the audit log: one that would not is not made. (Work done
           // later, off the store, as publishing a flow, audits what it did itself.)
           if (r.audited() && !out->changed_nothing && !out->later && tx.audit_entries_made() == audited_before) {

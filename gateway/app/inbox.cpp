@@ -1,7 +1,9 @@
 // `paygham inbox`: what people wrote that no flow took, and hazard reports, for an operator at
 // a terminal: list them (newest first) and close one. Numbers are masked: answering a person is
-// done from the console or the API, which keep who answered in the audit log.
+// done from the console or the API, which keep who answered in the audit log. A listing is
+// audited too (inbox.read): it shows people's own words.
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "gateway/app/commands.hpp"
 #include "gateway/app/config.hpp"
@@ -46,6 +48,10 @@ int inbox(const inbox_options& o) {
       }
       const store::inbox_filter f{o.status == "all" ? "" : o.status.empty() ? "new" : o.status, o.flow};
       items = t.inbox_page(f, 0, static_cast<std::size_t>(*limit));
+      // R-D4: people's words read at a terminal are audited, as the API's reads are.
+      const nlohmann::json asked{{"status", f.status}, {"flow", f.flow}};
+      t.audit("cli", "inbox.read", "inbox",
+              nlohmann::json{{"query", asked}, {"count", items.size()}}.dump());
     });
     writer->stop();
     if (o.action == "done") {

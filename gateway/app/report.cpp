@@ -3,6 +3,7 @@
 // or one row a message (CSV, numbers masked: a report leaves the building).
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "gateway/app/commands.hpp"
 #include "gateway/app/config.hpp"
@@ -49,6 +50,13 @@ int report_deliveries(const report_options& o) {
   try {
     const auto writer = store::open_writer(loaded.value().store);
     if (o.format == "csv") {
+      // R-D4: an export of people's messages is audited before its first row is written: an
+      // export the audit log cannot record is not made.
+      const nlohmann::json period{{"since", core::log::utc_text(*since)},
+                                  {"until", core::log::utc_text(*until)}};
+      store::run_now(*writer, [&](store::tx& t) {
+        t.audit("cli", "messages.export", "messages", period.dump());
+      });
       std::cout << "id,created_at,updated_at,channel,programme,priority,status,error,broadcast,to\n";
       // Newest first, a page at a time; ids grow with time, so a page wholly before the
       // period ends the search.

@@ -703,12 +703,18 @@ TEST_CASE("api: lists come newest first in pages, filtered, and the audit log is
   }
 
   CHECK(api(srv.port(), "GET", "/api/v1/audit", operator_token).status == 403);
-  page = json::parse(api(srv.port(), "GET", "/api/v1/audit?limit=3", srv.token).body);
-  REQUIRE(page["items"].size() == 3);
-  CHECK(page["items"][0]["action"] == "messages.send");
-  CHECK(page["items"][0]["target"] == "message:5");
-  CHECK(page["items"][0]["actor"] == "token:2");
-  CHECK(page["items"][0]["detail"]["channel"] == "console");
+  // The newest entries are the four lists read (the refused ones read nothing), the number
+  // asked for masked; then the five messages sent.
+  page = json::parse(api(srv.port(), "GET", "/api/v1/audit?limit=5", srv.token).body);
+  REQUIRE(page["items"].size() == 5);
+  CHECK(page["items"][0]["action"] == "messages.read");
+  CHECK(page["items"][0]["target"] == "messages");
+  CHECK(page["items"][0]["detail"] == json{{"query", {{"to", "070****111"}}}, {"count", 3}});
+  CHECK(page["items"][3]["detail"] == json{{"query", {{"limit", "2"}}}, {"count", 2}});
+  CHECK(page["items"][4]["action"] == "messages.send");
+  CHECK(page["items"][4]["target"] == "message:5");
+  CHECK(page["items"][4]["actor"] == "token:2");
+  CHECK(page["items"][4]["detail"]["channel"] == "console");
   // Down to the tokens made at the command line.
   page = json::parse(api(srv.port(), "GET", "/api/v1/audit?before=3", srv.token).body);
   CHECK(page["items"].size() == 2);
@@ -808,14 +814,52 @@ TEST_CASE("api: a person's data is erased by an admin, and a stop they made outl
   CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM consents") == "0");
   CHECK(scalar(srv.dir, "SELECT shared_phone FROM contacts WHERE id = 1") == "unknown");
   CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM outbound_messages WHERE to_phone = '+93700000444'") == "0");
-  CHECK(scalar(srv.dir, "SELECT group_concat(action, ' ') FROM audit_log WHERE target = 'contact:1'") ==
-        "contacts.update contacts.erase");
+  CHECK(scalar(srv.dir,
+               "SELECT group_concat(action, ' ') FROM audit_log WHERE target = 'contact:1'") ==
+        "contacts.read contacts.update contacts.erase");
   // The number writes again: a new contact, still stopped; nothing is sent to it.
   REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms", "from=%2B93700000444&text=INFO").status == 200);
   r = api(srv.port(), "GET", "/api/v1/contacts?phone=%2B93700000444", operator_token);
   REQUIRE(r.status == 200);
   CHECK(json::parse(r.body)["opted_out"] == true);
   CHECK(json::parse(r.body)["id"] != who["id"]);
+}
+
+TEST_CASE("api: each read of people's data is audited with what was asked, never a name or a whole number (R-D4)",
+          "[integration][api]") {
+  running srv("admin");
+  const std::string& operator_token = srv.second;
+  REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms",
+                    "from=%2B93700000555&text=Is+the+clinic+open%3F")
+              .status == 200);
+  auto r = api(srv.port(), "POST", "/api/v1/messages", operator_token,
+               R"({"to": "+93700000555", "text": "Yes, until 16:00", "channel": "console"})");
+  REQUIRE(r.status == 201);
+  const auto message = json::parse(r.body)["id"].dump();
+  r = api(srv.port(), "GET", "/api/v1/contacts?phone=0700000555", operator_token);
+  REQUIRE(r.status == 200);
+  const auto contact = json::parse(r.body)["id"].dump();
+  REQUIRE(api(srv.port(), "GET", "/api/v1/contacts?name=Zahra", operator_token).status == 200);
+  REQUIRE(api(srv.port(), "GET", "/api/v1/messages/" + message, operator_token).status == 200);
+  REQUIRE(api(srv.port(), "GET", "/api/v1/inbox?status=new", operator_token).status == 200);
+  // What is not found, or refused, read nothing; counts name nobody.
+  CHECK(api(srv.port(), "GET", "/api/v1/messages/999", operator_token).status == 404);
+  CHECK(api(srv.port(), "GET", "/api/v1/contacts?phone=0700000666", operator_token).status == 404);
+  CHECK(api(srv.port(), "GET", "/api/v1/inbox?status=lost", operator_token).status == 400);
+  REQUIRE(api(srv.port(), "GET", "/api/v1/deliveries", operator_token).status == 200);
+  CHECK(scalar(srv.dir,
+               "SELECT group_concat(actor || ' ' || action || ' ' || target || ' ' || detail, char(10)) "
+               "FROM (SELECT * FROM audit_log WHERE action LIKE '%.read' ORDER BY id)") ==
+        "token:2 contacts.read contact:" + contact +
+            R"( {"count":1,"query":{"phone":"070****555"}})" + "\n" +
+            R"x(token:2 contacts.read contacts {"count":0,"query":{"name":"(not kept)"}})x" + "\n" +
+            "token:2 messages.read message:" + message + R"( {"count":1,"query":{}})" + "\n" +
+            R"(token:2 inbox.read inbox {"count":1,"query":{"status":"new"}})");
+  // The admin reads who read what.
+  const auto page = json::parse(
+      api(srv.port(), "GET", "/api/v1/audit?target=contact:" + contact, srv.token).body);
+  REQUIRE(page["items"].size() == 1);
+  CHECK(page["items"][0]["action"] == "contacts.read");
 }
 
 TEST_CASE("api: a person's own quiet hours are kept as given in any digits and hold what nobody is waiting for",

@@ -227,6 +227,12 @@ TEST_CASE("report: deliveries of a period by channel and state, or as CSV rows w
   CHECK(out.find("+93700000101") == std::string::npos);
   CHECK_THAT(out, Catch::Contains(",at,,2,failed,absent subscriber +93"));
   CHECK_THAT(out, Catch::Contains(",,+93******101\n"));
+  // The export is in the audit log, with its period; the counts by state are not (they name
+  // nobody).
+  CHECK(scalar(dir,
+               "SELECT group_concat(actor || ' ' || target || ' ' || detail) FROM audit_log "
+               "WHERE action = 'messages.export'") ==
+        R"(cli messages {"since":"2026-12-01T00:00:00.000Z","until":"2026-12-02T00:00:00.000Z"})");
   CHECK(run_paygham({"report", "deliveries", "--config", config, "--since", "tomorrow"}, &out, &err) == 2);
   CHECK(run_paygham({"report", "deliveries", "--config", config, "--format", "xml"}, &out, &err) == 2);
 }
@@ -252,4 +258,9 @@ TEST_CASE("inbox: an operator at a terminal lists what people wrote and closes a
   CHECK_THAT(out, Catch::Contains("\tdone\tIs the clinic open?"));
   CHECK(run_paygham({"inbox", "done", "--config", config, "--id", "7"}, &out, &err) == 1);
   CHECK(run_paygham({"inbox", "--config", config, "--status", "old"}, &out, &err) == 2);
+  // Each listing is in the audit log (people's own words were read), the refused one not.
+  CHECK(
+      scalar(dir, "SELECT group_concat(detail, ' ') FROM audit_log WHERE action = 'inbox.read'") ==
+      R"({"count":1,"query":{"flow":"","status":"new"}} {"count":0,"query":{"flow":"","status":"new"}} )"
+      R"({"count":1,"query":{"flow":"","status":"done"}})");
 }
