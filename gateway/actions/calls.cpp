@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "gateway/core/log.hpp"
+#include "gateway/schedule/calendar.hpp"
+#include "gateway/schedule/clinics.hpp"
 #include "gateway/store/tx.hpp"
 
 namespace paygham::actions {
@@ -105,6 +107,19 @@ std::optional<store::user> health_worker_of(store::tx& t, std::int64_t contact) 
     if (auto u = clinic_caller(t, b.clinic)) return u;
   }
   return std::nullopt;
+}
+
+bool on_duty(const store::user& u, core::unix_ms now, std::string_view zone,
+             const schedule::clinic* clinic) {
+  const auto duty = schedule::day_window(u.duty);
+  if (!duty) return true;
+  const auto [from, to] = *duty;
+  // Off duty is the window from the shift's end to its start.
+  if (schedule::next_sending_time(now, zone, {to, from}) != now) return false;
+  // The shift's day: for one across midnight, what falls before its end began the day before.
+  const core::unix_ms began = from < to ? now : now - core::unix_ms{to} * 60'000;
+  const auto day = schedule::local_day(began, zone);
+  return !clinic || !day || clinic->open_on(*day);
 }
 
 bool put_on_call_list(store::tx& t, std::int64_t contact, const std::string& clinic, const std::string& reason,

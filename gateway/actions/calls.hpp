@@ -20,6 +20,9 @@ struct user;
 enum class call_priority;
 class tx;
 }  // namespace paygham::store
+namespace paygham::schedule {
+struct clinic;
+}
 
 namespace paygham::actions {
 
@@ -92,6 +95,14 @@ std::optional<store::user> caller_for(store::tx& t, std::int64_t worker_id);
 // The person's health worker: who enrolled them in a series still running (caller_for), else
 // whoever takes the calls of the clinic of their next visit; nullopt when neither.
 std::optional<store::user> health_worker_of(store::tx& t, std::int64_t contact);
+
+// R-H3: the duty roster. A health worker with duty hours (`paygham user create --duty`,
+// `paygham user duty`) is on duty within them on their phone's clock (`zone`), on the days their
+// clinic is open (`clinic`: null when the clinics file has none; a shift across midnight
+// belongs to the day it starts). One without duty hours is reachable at any hour, as before
+// a roster; so is everyone when `zone` is unknown.
+bool on_duty(const store::user& u, core::unix_ms now, std::string_view zone,
+             const schedule::clinic* clinic);
 
 // Puts the contact on the call list of whoever takes `clinic`'s calls (clinic_caller), for `reason`,
 // unless they are on it already (one call about it all: a more pressing `priority` raises the

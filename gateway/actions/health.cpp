@@ -32,7 +32,8 @@
 //                     other), programme, [series], [loss_message]
 //                                         → ok; none (no series this clinic started is running).
 //                                           The loss message's run has {series}: one that ended
-//   reminders.call_me series, tell_worker → ok: the person asked for a call (after a loss) and
+//   reminders.call_me series, tell_worker, [priority (normal | high)]
+//                                         → ok: the person asked for a call (after a loss) and
 //                                           is on the call list of the worker who enrolled
 //                                           them, who is told (or was, for a call still to
 //                                           make); none: nobody can be told
@@ -445,7 +446,12 @@ flow::action_result reminders_call_me(store::tx& t, const request& r) {
   if (!id) return error;
   const auto s = t.find_series(*id);
   if (!s || s->contact_id != r.contact_id) return error;
-  if (tell_worker(t, r, *s, "call_asked", 0)) return {"ok", {}};
+  // "I need help" at a weekly check-in is a call within a working day (R-H3: high, so the
+  // supervisors hear of it and it is chased when still not made a working day on).
+  const std::string priority = r.arg("priority");
+  if (!priority.empty() && priority != "normal" && priority != "high") return error;
+  const auto base = priority == "high" ? store::call_priority::high : store::call_priority::normal;
+  if (tell_worker(t, r, *s, "call_asked", 0, base)) return {"ok", {}};
   // Asked before and not called yet: the call stands on the list of someone who makes calls
   // (the worker, or the colleague it was handed to), who knows.
   if (const auto worker = caller_for(t, s->worker_id)) {

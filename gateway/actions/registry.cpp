@@ -209,11 +209,15 @@ const registry& registry::builtin() {
            "given), queued messages included; for args.reason loss the flow starts at args.loss_message by SMS; "
            "outcome ok, none",
            {"worker", "phone", "reason", "programme"}, {}, {"loss_message"}});
-    b.add({"reminders.call_me", reminders_call_me,
-           "the person asked for a call: they go on the call list of the worker who enrolled them in args.series "
-           "(which may have ended), who gets the flow at args.tell_worker by SMS; outcome ok, none (nobody can be "
-           "told)",
-           {"series", "tell_worker"}, {}, {"tell_worker"}});
+    b.add({"reminders.call_me",
+           reminders_call_me,
+           "the person asked for a call: they go on the call list of the worker who enrolled "
+           "them in args.series (which may have ended), who gets the flow at args.tell_worker "
+           "by SMS, at args.priority (normal, the default, or high: within a working day, the "
+           "supervisors told); outcome ok, none (nobody can be told)",
+           {"series", "tell_worker"},
+           {},
+           {"tell_worker"}});
     b.add({"messages.later", messages_later,
            "the flow at args.node by SMS on each of args.days (3,10,24: days from today) at args.time, {occurrence} "
            "its number (a few messages the person asked for); outcome ok",

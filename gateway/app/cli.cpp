@@ -255,6 +255,7 @@ constexpr const char* user_help =
     "       paygham user password [--config FILE] --login LOGIN\n"
     "       paygham user disable [--config FILE] (--phone NUMBER | --login LOGIN)\n"
     "       paygham user supervisor [--config FILE] --phone NUMBER [--off]\n"
+    "       paygham user duty [--config FILE] --phone NUMBER (--duty HH:MM-HH:MM | --off)\n"
     "\n"
     "People who work with Paygham. A health worker (--role health_worker) belongs to a clinic of\n"
     "the clinics file (--facility) and opens the health-worker menu from their own phone\n"
@@ -275,9 +276,14 @@ constexpr const char* user_help =
     "  --facility CLINIC a clinic id of the clinics file (health workers)\n"
     "  --phone NUMBER    the worker's phone, +98…, +93… or national in defaults.region\n"
     "  --login LOGIN     the console login: 3 to 32 of a-z, 0-9, '.', '_', '-'\n"
-    "  --duty HH:MM-HH:MM an operator's duty hours on their phone's clock (08:00-16:00): a hazard\n"
-    "                    report nobody is hurt in reaches them then, and within sending hours\n"
-    "                    still; urgent ones at once, any hour\n"
+    "  --duty HH:MM-HH:MM duty hours on the person's phone's clock (08:00-16:00; 20:00-06:00 goes\n"
+    "                    past midnight). An operator's: a hazard report nobody is hurt in reaches\n"
+    "                    them then, and within sending hours still; urgent ones at once.\n"
+    "                    A health worker's, on the days their clinic is open: the duty roster.\n"
+    "                    Urgent words from their patient outside them go to a colleague of the\n"
+    "                    clinic on duty (one without duty hours is reachable at any hour); with\n"
+    "                    nobody on duty, to them and every operator at once. 'duty' sets them\n"
+    "                    anew, or with --off removes them\n"
     "  --supervisor      a health worker who supervises their clinic: told by SMS when a patient\n"
     "                    there must be called within one working day (two missed visits, a\n"
     "                    high-risk or late pregnancy); 'supervisor' makes an existing health\n"
@@ -563,6 +569,9 @@ int run_cli(int argc, char** argv) {
       return *stop;
     }
     o.supervisor = o.action == "supervisor" ? !off : supervisor;
+    if (o.action == "duty" && (o.phone.empty() || o.duty.empty() == !off)) {
+      return usage_error(command, "duty needs --phone, and --duty HH:MM-HH:MM or --off", user_help);
+    }
     if (o.action == "create" && (o.name.empty() || o.role.empty())) {
       return usage_error(command, "create needs --name and --role", user_help);
     }
@@ -574,10 +583,11 @@ int run_cli(int argc, char** argv) {
       return usage_error(command, "disable needs --phone or --login", user_help);
     }
     if (o.action != "create" && o.action != "list" && o.action != "pin" && o.action != "password" &&
-        o.action != "disable" && o.action != "supervisor") {
+        o.action != "disable" && o.action != "supervisor" && o.action != "duty") {
       return usage_error(command,
-                         o.action.empty() ? "say create, list, pin, password, disable or supervisor"
-                                          : "unknown '" + o.action + "'",
+                         o.action.empty()
+                             ? "say create, list, pin, password, disable, supervisor or duty"
+                             : "unknown '" + o.action + "'",
                          user_help);
     }
     return user(o);

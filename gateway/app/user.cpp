@@ -125,6 +125,12 @@ int user(const user_options& o) {
     }
     phone = parsed.value();
   }
+  if ((o.action == "create" || o.action == "duty") && !o.duty.empty() &&
+      !schedule::day_window(o.duty)) {
+    std::cerr << "paygham user: --duty is the hours on duty as HH:MM-HH:MM (08:00-16:00), not '"
+              << o.duty << "'\n";
+    return exit_user_error;
+  }
   store::user u;
   if (o.action == "create") {
     u.name = o.name;
@@ -138,12 +144,9 @@ int user(const user_options& o) {
       std::cerr << "paygham user: --supervisor is for health workers (they supervise their clinic)\n";
       return exit_user_error;
     }
-    if (!u.duty.empty() && !schedule::day_window(u.duty)) {
-      std::cerr << "paygham user: --duty is the hours on duty as HH:MM-HH:MM (08:00-16:00), not '" << u.duty << "'\n";
-      return exit_user_error;
-    }
-    if (!u.duty.empty() && u.role != "operator") {
-      std::cerr << "paygham user: --duty is for operators (hazard reports reach them within it)\n";
+    if (!u.duty.empty() && u.role == "admin") {
+      std::cerr
+          << "paygham user: --duty is for operators and health workers (what reaches them when)\n";
       return exit_user_error;
     }
     if (u.role != "admin" && u.role != "operator" && u.role != "health_worker") {
@@ -243,6 +246,15 @@ int user(const user_options& o) {
         id = existing->id;
         t.audit("cli", "users.supervisor", "user:" + std::to_string(id),
                 nlohmann::json{{"supervisor", o.supervisor}}.dump());
+      } else if (o.action == "duty") {
+        if (existing->role == "admin") {
+          problem = "an admin has no duty hours; user " + std::to_string(existing->id) + " is one";
+          return;
+        }
+        t.set_user_duty(existing->id, o.duty);
+        id = existing->id;
+        t.audit("cli", "users.duty", "user:" + std::to_string(id),
+                nlohmann::json{{"duty", o.duty}}.dump());
       } else {
         handed = actions::disable_user(t, *existing);
         id = existing->id;
@@ -265,11 +277,14 @@ int user(const user_options& o) {
       }
       return exit_ok;
     }
-    const char* done = o.action == "create"     ? "created"
-                       : o.action == "pin"      ? "has a new PIN, unlocked"
-                       : o.action == "password" ? "has a new password, unlocked; their sessions ended"
-                       : o.action == "supervisor" ? (o.supervisor ? "supervises their clinic" : "no longer supervises")
-                                                : "disabled";
+    const std::string done =
+        o.action == "create"     ? "created"
+        : o.action == "pin"      ? "has a new PIN, unlocked"
+        : o.action == "password" ? "has a new password, unlocked; their sessions ended"
+        : o.action == "supervisor"
+            ? (o.supervisor ? "supervises their clinic" : "no longer supervises")
+        : o.action == "duty" ? (o.duty.empty() ? "has no duty hours" : "is on duty " + o.duty)
+                             : "disabled";
     std::cout << "user " << id << " " << done << "\n";
     if (o.action == "create" && handed.to != 0) {
       std::cout << "they take over what health workers who left had: " << counted(handed) << "\n";

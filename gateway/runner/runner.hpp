@@ -541,11 +541,20 @@ class runner {
   free_text to_inbox(store::tx& tx, const content& c, const store::contact& who,
                      const core::inbound_sms& sms, std::int64_t run_id, const std::string& flow_id,
                      sms_outcome& result, bool watching_for_hurt = false) const;
-  // R-H3: the person's health worker (raise_urgent: actions::health_worker_of) gets the call to make first
-  // on their list, by SMS at once; with nobody's health worker known, or one without a phone,
-  // every operator with a phone hears of inbox item `item`.
-  // With a health worker, that happens once while their urgent call about the person is open;
-  // without, the operators hear of a person at most once an hour (`told_this_hour`).
+  // R-H3: the person's health worker (raise_urgent: actions::health_worker_of) gets the call to
+  // make first on their list, by SMS at once; when they are off duty (actions::on_duty), a
+  // colleague of their clinic on duty gets it instead (colleague_on_duty), and with nobody on duty
+  // they get it and every operator with a phone hears of inbox item `item` at once too. With
+  // nobody's health worker known, or one without a phone, the operators hear of it. With a health
+  // worker, that happens once while an urgent call about the person is open at the clinic; without,
+  // the operators hear of a person at most once an hour (`told_this_hour`).
+  bool on_duty_now(store::tx& tx, const content& c, const store::user& u) const;
+  // A health worker of `worker`'s clinic, other than them and the person who wrote (`writer`),
+  // who takes calls and is on duty now: one whose duty hours hold now first, else one without
+  // duty hours; nullopt when none.
+  std::optional<store::user> colleague_on_duty(store::tx& tx, const content& c,
+                                               const store::user& worker,
+                                               std::string_view writer) const;
   std::size_t raise_urgent(store::tx& tx, const content& c, const store::contact& who, const std::string& channel,
                            std::int64_t item, bool told_this_hour) const;
   // Every operator with a phone hears of inbox item `item` (staff.urgent_inbox), at once

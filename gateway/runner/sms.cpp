@@ -553,25 +553,64 @@ std::size_t runner::tell_staff(store::tx& tx, const content& c, const std::strin
   return 1;
 }
 
+bool runner::on_duty_now(store::tx& tx, const content& c, const store::user& u) const {
+  const auto clinic = actions::clinic_now(tx, &c.clinics, u.facility);
+  return actions::on_duty(u, tx.now(), time_zone(u.phone), clinic ? &*clinic : nullptr);
+}
+
+std::optional<store::user> runner::colleague_on_duty(store::tx& tx, const content& c,
+                                                     const store::user& worker,
+                                                     std::string_view writer) const {
+  // A colleague with duty hours who is within them first, else one reachable at any hour.
+  std::optional<store::user> any_hour;
+  for (auto& u : tx.list_users()) {
+    if (u.id == worker.id || u.facility != worker.facility || u.phone == writer ||
+        !actions::takes_calls(u))
+      continue;
+    if (u.duty.empty()) {
+      if (!any_hour) any_hour = std::move(u);
+    } else if (on_duty_now(tx, c, u)) {
+      return std::move(u);
+    }
+  }
+  return any_hour;
+}
+
 std::size_t runner::raise_urgent(store::tx& tx, const content& c, const store::contact& who, const std::string& channel,
                                  std::int64_t item, bool told_this_hour) const {
   // A health worker writing such words of themselves is not the one to call them.
-  if (const auto worker = actions::health_worker_of(tx, who.id); worker && worker->phone != who.phone) {
-    // One call to make at a time, first on their list (call_priority::urgent): while it is open the
-    // worker has been told; once they have called and closed it, new words tell them again.
-    const auto calls = tx.open_escalations(worker->id);
+  if (auto worker = actions::health_worker_of(tx, who.id); worker && worker->phone != who.phone) {
+    // One call to make at a time, first on a list (call_priority::urgent): while it is open the
+    // clinic's worker who has it was told; once they have called and closed it, new words tell
+    // again.
+    const auto calls = tx.open_escalations_at(worker->facility);
     if (std::any_of(calls.begin(), calls.end(),
                     [&](const store::escalation& e) { return e.contact_id == who.id && e.reason == "urgent"; })) {
       return 0;
     }
+    // R-H3: the health worker on duty makes it: theirs when on duty, else a colleague of the
+    // clinic who is; with nobody on duty, theirs, and the operators are told at once.
+    bool nobody_on_duty = false;
+    if (!on_duty_now(tx, c, *worker)) {
+      if (auto colleague = colleague_on_duty(tx, c, *worker, who.phone)) {
+        core::log::info("escalation.to_duty", {{"user", worker->id}, {"to", colleague->id}});
+        worker = std::move(colleague);
+      } else {
+        nobody_on_duty = true;
+      }
+    }
     const std::int64_t call = tx.escalate(
         store::escalation{0, worker->id, who.id, 0, "urgent", 0, {}, 0, store::call_priority::urgent});
-    core::log::info("escalation.urgent", {{"user", worker->id}, {"inbox", item}});
+    core::log::info("escalation.urgent",
+                    {{"user", worker->id}, {"inbox", item}, {"on_duty", !nobody_on_duty}});
+    const std::size_t told = nobody_on_duty ? tell_operators(tx, c, channel, item) : 0;
     if (!worker->phone.empty()) {
-      // Not called within the hour: the operators are told too.
+      // Not called within the hour: the operators are told (again).
       tx.add_job(urgent_job::kind, tx.now() + urgent_alarm_once_ms, urgent_job{call, worker->id, item}.json());
-      return tell_staff(tx, c, worker->phone, channel, flow::keys::urgent_call, {{"item", std::to_string(item)}});
+      return told + tell_staff(tx, c, worker->phone, channel, flow::keys::urgent_call,
+                               {{"item", std::to_string(item)}});
     }
+    if (nobody_on_duty) return told;
   } else if (told_this_hour) {
     return 0;  // the operators heard of this person within the hour
   }

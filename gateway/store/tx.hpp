@@ -538,8 +538,10 @@ struct user {
   std::string password_hash;
   int failed_logins = 0;  // wrong passwords in a row
   core::unix_ms login_locked_until = 0;
-  // An operator's duty hours on their own clock ("08:00-16:00"; "": within sending hours): a
-  // hazard report nobody is hurt in reaches them then (R-M4).
+  // Duty hours on the user's own phone's clock ("08:00-16:00"; ""): an operator's are when a
+  // hazard report nobody is hurt in reaches them ("": within sending hours, R-M4); a health
+  // worker's, when an urgent call goes to them rather than to a colleague on duty ("": at any
+  // hour, R-H3, actions::on_duty).
   std::string duty = {};
   // A health worker who supervises their clinic: told when a patient there must be called
   // within a working day (R-H3, call_priority::high).
@@ -566,6 +568,8 @@ class users_part {
   };
   virtual moved_patients move_patients(std::int64_t from, std::int64_t to) = 0;
   virtual void set_user_supervisor(std::int64_t id, bool supervisor) = 0;
+  // The user's duty hours ("08:00-16:00"; "": none), as user::duty.
+  virtual void set_user_duty(std::int64_t id, std::string_view duty) = 0;
   virtual std::optional<user> find_user_by_login(std::string_view login) = 0;
   // A new password unlocks the login and ends every console session the user had.
   virtual void set_password(std::int64_t id, std::string_view password_hash) = 0;

@@ -19,7 +19,8 @@
 //   `programmes`) # clinics: config/clinics.yaml                  the clinics people can book #
 //   holidays: tests/fixtures/holidays/x.yaml       public holidays by country (config `holidays`)
 //   # districts: config/districts.yaml               each area's districts as people write them
-//   # workers: +93700000900@golshahr:2580           health workers: phone, clinic, PIN
+//   # workers: +93700000900@golshahr:2580           health workers: phone, clinic, PIN, and
+//              +93700000901@golshahr:2581@08:00-12:00  duty hours (R-H3's roster)
 //   # supervisors: +93700000950@golshahr            health workers who supervise a clinic (told of
 //                                                     calls due within a working day)
 //   # operators: +93700000800 +93700000801@09:00-12:00   operators with a phone (told of hazard
@@ -256,7 +257,7 @@ class player {
     writer_ = store::open_writer(cfg_.store);
     runner_ = std::make_unique<runner::runner>(content, app::runner_settings(cfg_));
     if (auto it = t.header.find("workers"); it != t.header.end()) {
-      static const std::regex worker(R"re((\+\d+)@(\w+):(\d+))re");
+      static const std::regex worker(R"re((\+\d+)@(\w+):(\d+)(?:@(\d\d:\d\d-\d\d:\d\d))?)re");
       for (const auto& w : words(it->second)) {
         std::smatch m;
         REQUIRE(std::regex_match(w, m, worker));
@@ -266,6 +267,7 @@ class player {
         u.phone = m[1];
         u.facility = m[2];
         u.pin_hash = auth::hash_pin(std::string(m[3]));
+        u.duty = m[4];
         test::in_tx(*writer_, [&](store::tx& tx) { tx.add_user(u); });
       }
     }

@@ -79,22 +79,51 @@ TEST_CASE("user: a health worker made with paygham user opens the health-worker 
   CHECK(out.find("argon") == std::string::npos);
   CHECK(run_paygham({"user", "create", "--config", config, "--name", "X", "--role", "boss"}, &out, &err) == 1);
   CHECK_THAT(err, Catch::Contains("--role is admin, operator or health_worker, not 'boss'"));
-  // Duty hours: an operator's, as HH:MM-HH:MM, and shown in the list.
+  // Duty hours: an operator's and a health worker's (the roster, R-H3), as HH:MM-HH:MM, shown
+  // in the list, set anew or removed; an admin has none.
   CHECK(run_paygham({"user", "create", "--config", config, "--name", "Nadia", "--role", "operator", "--login", "nadia",
                      "--phone", "+93700000801", "--duty", "9-12"},
                     &out, &err) == 1);
   CHECK_THAT(err, Catch::Contains("--duty is the hours on duty as HH:MM-HH:MM (08:00-16:00), not '9-12'"));
-  CHECK(run_paygham({"user", "create", "--config", config, "--name", "Omid", "--role", "health_worker", "--facility",
-                     "golshahr", "--phone", "+93700000902", "--duty", "09:00-12:00"},
-                    &out, &err, "3691\n") == 1);
-  CHECK_THAT(err, Catch::Contains("--duty is for operators"));
+  CHECK(run_paygham({"user", "create", "--config", config, "--name", "Ali", "--role", "admin",
+                     "--login", "ali", "--duty", "09:00-12:00"},
+                    &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("--duty is for operators and health workers"));
+  REQUIRE(run_paygham(
+              {"user", "create", "--config", config, "--name", "Omid", "--role", "health_worker",
+               "--facility", "central", "--phone", "+93700000902", "--duty", "20:00-06:00"},
+              &out, &err, "3691\n") == 0);
   REQUIRE(run_paygham({"user", "create", "--config", config, "--name", "Nadia", "--role", "operator", "--login", "nadia",
                        "--phone", "+93700000801", "--duty", "09:00-12:00"},
                       &out, &err, "a long password here\na long password here\n") == 0);
   REQUIRE(run_paygham({"user", "list", "--config", config}, &out, &err) == 0);
   CHECK_THAT(out, Catch::Contains("Nadia\ton duty 09:00-12:00"));
+  CHECK_THAT(out, Catch::Contains("Omid\ton duty 20:00-06:00"));
+  REQUIRE(run_paygham({"user", "duty", "--config", config, "--phone", "0700000902", "--duty",
+                       "08:00-14:00"},
+                      &out, &err) == 0);
+  CHECK_THAT(out, Catch::Contains("is on duty 08:00-14:00"));
+  REQUIRE(run_paygham({"user", "list", "--config", config}, &out, &err) == 0);
+  CHECK_THAT(out, Catch::Contains("Omid\ton duty 08:00-14:00"));
+  REQUIRE(run_paygham({"user", "duty", "--config", config, "--phone", "+93700000801", "--off"},
+                      &out, &err) == 0);
+  CHECK_THAT(out, Catch::Contains("has no duty hours"));
+  REQUIRE(run_paygham({"user", "list", "--config", config}, &out, &err) == 0);
+  CHECK(out.find("Nadia\ton duty") == std::string::npos);
+  CHECK(run_paygham({"user", "duty", "--config", config, "--phone", "+93700000902"}, &out, &err) ==
+        2);
+  CHECK_THAT(err, Catch::Contains("duty needs --phone, and --duty HH:MM-HH:MM or --off"));
+  CHECK(
+      run_paygham({"user", "duty", "--config", config, "--phone", "+93700000902", "--duty", "8-14"},
+                  &out, &err) == 1);
+  CHECK(run_paygham({"user", "duty", "--config", config, "--phone", "+93700000999", "--off"}, &out,
+                    &err) == 1);
+  CHECK_THAT(err, Catch::Contains("no user has the phone"));
+  CHECK(
+      scalar(dir, "SELECT group_concat(detail, ' ') FROM audit_log WHERE action = 'users.duty'") ==
+      R"({"duty":"08:00-14:00"} {"duty":""})");
   CHECK(run_paygham({"user", "--config", config}, &out, &err) == 2);
-  CHECK_THAT(err, Catch::Contains("say create, list, pin, password, disable or supervisor"));
+  CHECK_THAT(err, Catch::Contains("say create, list, pin, password, disable, supervisor or duty"));
 
   {
     server_process srv(config);

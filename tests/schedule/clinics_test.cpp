@@ -2,8 +2,11 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "gateway/actions/calls.hpp"
 #include "gateway/schedule/calendar.hpp"
 #include "gateway/schedule/clinics.hpp"
+#include "gateway/store/tx.hpp"
+#include "gateway/text/format.hpp"
 #include "gateway/text/readers.hpp"
 #include "tests/support/support.hpp"
 
@@ -114,4 +117,40 @@ TEST_CASE("clinics: a week as the API writes it reads back the same, and a wrong
   CHECK(changed.open_on(day(2026, 12, 5)));        // a Saturday
   CHECK_FALSE(changed.open_on(day(2026, 12, 8)));  // a Tuesday: not open now
   CHECK(changed.name_in("en") == "Golshahr Helal House");
+}
+
+TEST_CASE(
+    "clinics: a health worker is on duty within their hours on the clinic's open days, a night "
+    "shift on the "
+    "day it starts (R-H3)",
+    "[schedule]") {
+  std::vector<std::string> problems;
+  const auto list = schedule::clinic_list::load(
+      std::string(PAYGHAM_SOURCE_DIR) + "/config/clinics.yaml", problems);
+  REQUIRE(problems.empty());
+  const schedule::clinic* golshahr = list.find("golshahr");  // shut on Fridays
+  REQUIRE(golshahr);
+  const auto at = [](const char* utc) { return *text::parse_instant(utc); };
+  const auto on = [&](const char* duty, const char* utc, std::string_view zone = "Asia/Kabul",
+                      const schedule::clinic* clinic = nullptr) {
+    store::user u;
+    u.duty = duty;
+    return actions::on_duty(u, at(utc), zone, clinic);
+  };
+  // Kabul is UTC+04:30. Thursday 3 December: 10:00 and 17:00 there.
+  CHECK(on("08:00-16:00", "2026-12-03T05:30:00Z", "Asia/Kabul", golshahr));
+  CHECK_FALSE(on("08:00-16:00", "2026-12-03T12:30:00Z", "Asia/Kabul", golshahr));
+  // Friday 10:00: within the hours, but the clinic is shut; with no clinics file, on duty.
+  CHECK_FALSE(on("08:00-16:00", "2026-12-04T05:30:00Z", "Asia/Kabul", golshahr));
+  CHECK(on("08:00-16:00", "2026-12-04T05:30:00Z"));
+  // A night shift is the day's it starts on: Thursday 23:00 and Friday 03:00 are Thursday's;
+  // Friday 23:00 and Saturday 03:00 are Friday's, when the clinic is shut.
+  CHECK(on("20:00-06:00", "2026-12-03T18:30:00Z", "Asia/Kabul", golshahr));
+  CHECK(on("20:00-06:00", "2026-12-03T22:30:00Z", "Asia/Kabul", golshahr));
+  CHECK_FALSE(on("20:00-06:00", "2026-12-04T18:30:00Z", "Asia/Kabul", golshahr));
+  CHECK_FALSE(on("20:00-06:00", "2026-12-04T22:30:00Z", "Asia/Kabul", golshahr));
+  CHECK_FALSE(on("20:00-06:00", "2026-12-05T02:30:00Z", "Asia/Kabul", golshahr));  // Saturday 07:00
+  // No duty hours: reachable at any hour, on any day; so is everyone where the zone is unknown.
+  CHECK(on("", "2026-12-04T22:30:00Z", "Asia/Kabul", golshahr));
+  CHECK(on("08:00-16:00", "2026-12-03T12:30:00Z", "Mars/Olympus"));
 }

@@ -78,6 +78,11 @@ TEST_CASE("workers: a user is found by phone, one user per phone, and a PIN lock
   const auto after = test::in_tx(fx.w, [&](store::tx& t) { return t.find_user(id); });
   CHECK(after->pin_hash == "$argon2id$new");
   CHECK(after->locked_until == 0);
+  // Duty hours (R-H3's roster) are set and cleared.
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_user_duty(id, "20:00-06:00"); });
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.find_user(id)->duty; }) == "20:00-06:00");
+  test::in_tx(fx.w, [&](store::tx& t) { t.set_user_duty(id, ""); });
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.find_user(id)->duty; }).empty());
   test::in_tx(fx.w, [&](store::tx& t) { t.set_user_disabled(id, true); });
   CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.find_user(id)->disabled; }));
   CHECK(test::in_tx(fx.w, [](store::tx& t) { return t.list_users().size(); }) == 1);

@@ -1181,6 +1181,12 @@ void tx::set_user_supervisor(std::int64_t id, bool supervisor) {
   c_.query("UPDATE users SET supervisor = $1, updated_at = $2 WHERE id = $3", {supervisor ? 1 : 0, now(), id});
 }
 
+void tx::set_user_duty(std::int64_t id, std::string_view duty) {
+  require_disk();
+  c_.query("UPDATE users SET duty = $1, updated_at = $2 WHERE id = $3",
+           {std::string(duty), now(), id});
+}
+
 void tx::end_sessions(std::int64_t user_id) {
   c_.query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL", {now(), user_id});
 }

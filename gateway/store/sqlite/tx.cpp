@@ -894,6 +894,15 @@ void tx::set_user_supervisor(std::int64_t id, bool supervisor) {
   u.exec();
 }
 
+void tx::set_user_duty(std::int64_t id, std::string_view duty) {
+  require_disk();
+  auto& u = stmt("UPDATE users SET duty = ?, updated_at = ? WHERE id = ?");
+  bind_text(u, 1, duty);
+  u.bind(2, now());
+  u.bind(3, id);
+  u.exec();
+}
+
 void tx::end_sessions(std::int64_t user_id) {
   auto& u = stmt("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL");
   u.bind(1, now());

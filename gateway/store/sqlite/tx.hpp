@@ -108,6 +108,7 @@ class tx final : public store::tx {
   void set_user_disabled(std::int64_t id, bool disabled) override;
   moved_patients move_patients(std::int64_t from, std::int64_t to) override;
   void set_user_supervisor(std::int64_t id, bool supervisor) override;
+  void set_user_duty(std::int64_t id, std::string_view duty) override;
   std::optional<user> find_user_by_login(std::string_view login) override;
   void set_password(std::int64_t id, std::string_view password_hash) override;
   void set_login_failures(std::int64_t id, int failed, core::unix_ms locked_until) override;
