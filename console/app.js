@@ -1735,7 +1735,7 @@ async function peoplePage() {
         h('thead', {}, h('tr', {}, ['#', t('name'), t('login_name'), t('role'), t('clinic'), t('phone'), ''].map((x) => h('th', {}, x)))),
         h('tbody', {}, users.items.map((u) => h('tr', { 'data-user': u.id },
           h('td', {}, number(u.id)), h('td', { dir: 'auto' }, u.name), h('td', {}, ltr(u.login || '—')), h('td', {}, t('role_' + u.role)),
-          h('td', {}, u.facility || '—'), h('td', {}, ltr(u.phone || '—')),
+          h('td', {}, u.facility || '—', u.duty ? h('span', { class: 'muted' }, ' ', ltr(u.duty)) : ''), h('td', {}, ltr(u.phone || '—')),
           h('td', {}, u.disabled ? h('span', { class: 'muted' }, t('disabled'))
             : u.id === me.user ? '' : h('button', { class: 'quiet disable', onclick: (e) => asked(e, u) }, t('disable')),
           u.locked ? h('span', { class: 'error' }, ' ', t('locked')) : '')))))),

@@ -345,18 +345,18 @@ flow::action_result reminders_check(store::tx& t, const request& r) {
   return {"ok", {}};
 }
 
-namespace {
-// R-H4: why a health worker ends a patient's reminders.
-const std::set<std::string, std::less<>> end_reasons = {"loss",      "done",  "transfer",
-                                                        "opted_out", "death", "other"};
-}  // namespace
+bool is_end_reason(std::string_view reason) {
+  static const std::set<std::string, std::less<>> reasons = {"loss",      "done",  "transfer",
+                                                             "opted_out", "death", "other"};
+  return reasons.contains(reason);
+}
 
 flow::action_result reminders_end(store::tx& t, const request& r) {
   const auto worker = logged_in(t, r);
   const std::string phone = r.arg("phone");
   const std::string reason = r.arg("reason");
   const std::string programme = r.arg("programme");
-  if (!worker || phone.empty() || !end_reasons.contains(reason) || programme.empty()) return error;
+  if (!worker || phone.empty() || !is_end_reason(reason) || programme.empty()) return error;
   const auto patient = t.upsert_contact(phone);
   // One series when named (the console ends one enrolment: the others go on), else all. A
   // pregnancy loss ends every one: nothing more of the programme after it (R-H7); so do a move

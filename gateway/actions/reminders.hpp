@@ -37,6 +37,10 @@ std::optional<core::unix_ms> next_repeat(const store::series& s, core::unix_ms a
 // started (R-H5).
 bool says_template(const store::series& s, int step);
 
+// R-H4: why a health worker ends a patient's reminders (reminders.end): loss, done, transfer,
+// opted_out, death or other.
+bool is_end_reason(std::string_view reason);
+
 // A medicine refill's cycle in days (a week's supply to six months'), wherever it is enrolled.
 constexpr int min_refill_days = 7;
 constexpr int max_refill_days = 180;

@@ -1044,8 +1044,9 @@ outcome end_enrolment(services& s, store::tx& tx, const call& c) {
   if (const auto* bad = std::get_if<refusal>(&found)) return outcome{400, json::object(), *bad};
   const auto* series = &std::get<store::series>(found);
   const std::string reason = c.body.value("reason", "");
-  if (reason != "completed" && reason != "loss" && reason != "transfer" && reason != "opted_out" &&
-      reason != "death" && reason != "other") {
+  // The API says "completed" where the health-worker menu says "done".
+  const std::string ends_as = reason == "completed" ? "done" : reason == "done" ? "" : reason;
+  if (!actions::is_end_reason(ends_as)) {
     return refuse(400, "invalid_reason",
                   "reason is completed, loss, transfer, opted_out, death or other", "reason");
   }
@@ -1055,7 +1056,7 @@ outcome end_enrolment(services& s, store::tx& tx, const call& c) {
   const auto done = s.runner.act_as(tx, worker->phone, health_flow, "reminders.end",
                                     {{"worker", std::to_string(worker->id)},
                                      {"phone", patient->phone},
-                                     {"reason", reason == "completed" ? "done" : reason},
+                                     {"reason", ends_as},
                                      {"programme", "health"},
                                      {"series", std::to_string(series->id)},
                                      {"loss_message", "loss"}},
@@ -1679,6 +1680,7 @@ json user_json(const store::user& u, core::unix_ms now) {
   if (!u.phone.empty()) out["phone"] = core::log::mask_phone(u.phone);
   if (!u.login.empty()) out["login"] = u.login;
   if (u.supervisor) out["supervisor"] = true;
+  if (!u.duty.empty()) out["duty"] = u.duty;
   return out;
 }
 

@@ -1408,11 +1408,15 @@ TEST_CASE("console: an admin sees the people and machines, disables a person (a 
   make_user(config, {"--name", "Admin", "--role", "admin", "--login", "admin"}, "river-lamp-seven\n");
   make_worker(config, "fatima", "golshahr", 0);
   make_worker(config, "omid", "golshahr", 3);
+  REQUIRE(run_paygham({"user", "duty", "--config", config, "--phone", "+93700000900", "--duty",
+                       "08:00-16:00"}) == 0);
   server_process srv(config);
   const auto admin = log_in(srv.port(), "admin", "river-lamp-seven");
   const auto users = json::parse(admin.call("GET", "/api/v1/users").body)["items"];
   REQUIRE(users.size() == 3);
   CHECK(users[1]["phone"] == "+93******900");  // masked
+  CHECK(users[1]["duty"] == "08:00-16:00");    // her hours on the duty roster
+  CHECK_FALSE(users[2].contains("duty"));      // his: none, reachable at any hour
   CHECK(users[1].dump().find("argon") == std::string::npos);
   CHECK(admin.call("POST", "/api/v1/users/1/disable").status == 409);  // not oneself
   const auto fatima = log_in_next(srv.port(), "fatima", "river-lamp-seven");
