@@ -4,7 +4,6 @@
 
 #include "gateway/core/log.hpp"
 #include "gateway/schedule/calendar.hpp"
-#include "gateway/schedule/clinics.hpp"
 #include "gateway/store/tx.hpp"
 
 namespace paygham::actions {
@@ -110,7 +109,7 @@ std::optional<store::user> health_worker_of(store::tx& t, std::int64_t contact) 
 }
 
 bool on_duty(const store::user& u, core::unix_ms now, std::string_view zone,
-             const schedule::clinic* clinic) {
+             const std::function<bool(long long)>& open_on) {
   const auto duty = schedule::day_window(u.duty);
   if (!duty) return true;
   const auto [from, to] = *duty;
@@ -119,7 +118,7 @@ bool on_duty(const store::user& u, core::unix_ms now, std::string_view zone,
   // The shift's day: for one across midnight, what falls before its end began the day before.
   const core::unix_ms began = from < to ? now : now - core::unix_ms{to} * 60'000;
   const auto day = schedule::local_day(began, zone);
-  return !clinic || !day || clinic->open_on(*day);
+  return !open_on || !day || open_on(*day);
 }
 
 bool put_on_call_list(store::tx& t, std::int64_t contact, const std::string& clinic, const std::string& reason,

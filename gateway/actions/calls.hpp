@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,9 +21,6 @@ struct user;
 enum class call_priority;
 class tx;
 }  // namespace paygham::store
-namespace paygham::schedule {
-struct clinic;
-}
 
 namespace paygham::actions {
 
@@ -98,11 +96,11 @@ std::optional<store::user> health_worker_of(store::tx& t, std::int64_t contact);
 
 // R-H3: the duty roster. A health worker with duty hours (`paygham user create --duty`,
 // `paygham user duty`) is on duty within them on their phone's clock (`zone`), on the days their
-// clinic is open (`clinic`: null when the clinics file has none; a shift across midnight
-// belongs to the day it starts). One without duty hours is reachable at any hour, as before
-// a roster; so is everyone when `zone` is unknown.
+// clinic is open (`open_on(day)`, days since 1970-01-01; empty: every day; a shift across
+// midnight belongs to the day it starts). One without duty hours is reachable at any hour, as
+// before a roster; so is everyone when `zone` is unknown.
 bool on_duty(const store::user& u, core::unix_ms now, std::string_view zone,
-             const schedule::clinic* clinic);
+             const std::function<bool(long long)>& open_on);
 
 // Puts the contact on the call list of whoever takes `clinic`'s calls (clinic_caller), for `reason`,
 // unless they are on it already (one call about it all: a more pressing `priority` raises the

@@ -491,6 +491,8 @@ flow::action_result workers_calls(store::tx& t, const request& r) {
     if (items.size() == most_listed) break;
   }
   if (items.empty()) return {"none", {}};
+  // R-D4: the numbers shown in full are a read of people's data, audited as the API's is.
+  audit_from_phone(t, r, worker->id, "escalations.read", "escalations", {{"count", items.size()}});
   // How many in all: more than the list shows come as these are closed.
   return {"ok", {{"calls", items.dump()}, {"calls_left", std::to_string(open.size())}}};
 }

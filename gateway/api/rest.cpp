@@ -163,12 +163,20 @@ struct route {
 };
 
 // What a read of people's data leaves in the audit log: on what, what was asked (a number
-// masked, as the log masks it; a name searched for not kept, as it would outlive the
-// person's erasure) and how many it answered.
-void audit_read(store::tx& tx, const route& r, const call& c, const json& answered) {
+// masked, as the log masks it, whatever way it was written; a name searched for not kept, as
+// it would outlive the person's erasure) and how many it answered.
+void audit_read(store::tx& tx, const route& r, const call& c, const json& answered,
+                const std::string& region) {
   json asked = json::object();
   for (const auto& [name, value] : c.query) {
-    asked[name] = name == "name" ? std::string("(not kept)") : core::log::mask_phone_like(value);
+    if (name == "name") {
+      asked[name] = "(not kept)";
+    } else if (name == "phone" || name == "to") {
+      const auto e164 = phone::parse_e164(value, region);
+      asked[name] = e164 ? core::log::mask_phone(e164.value()) : std::string("(not a number)");
+    } else {
+      asked[name] = core::log::mask_phone_like(value);
+    }
   }
   const std::string_view action = r.reads.action;
   std::string target(action.substr(0, action.find('.')));
@@ -2889,7 +2897,7 @@ void serve(services& s, const route& r, core::http_request& req, const http::par
           const auto audited_before = tx.audit_entries_made();
           *out = r.run(s, tx, *c);
           if (out->refused) throw std::runtime_error("refused");
-          if (r.reads.action) audit_read(tx, r, *c, out->body);
+          if (r.reads.action) audit_read(tx, r, *c, out->body, s.runner.config().region);
           // Every change goes to the audit log: one that would not is not made. (Work done
           // later, off the store, as publishing a flow, audits what it did itself.)
           if (r.audited() && !out->changed_nothing && !out->later && tx.audit_entries_made() == audited_before) {

@@ -206,6 +206,7 @@ struct choice {
   bool exact = false;  // named by its whole label only (option::exact)
   // Takes words of danger (option::takes::danger): the yes of "is anyone hurt?".
   bool danger = false;
+  bool takes_yes = false;  // a yes of any language chooses it (option::takes::yes)
 };
 
 // The options of a menu or yes/no ask. A data menu reads them from a run variable holding a
@@ -221,7 +222,8 @@ std::optional<std::vector<choice>> choices(const node& n, const renderer& r, std
   if (n.ask != ask_kind::menu) return out;
   if (n.options_from.empty()) {
     for (const auto& o : n.options) {
-      out.push_back({o.label, false, o.value, o.next, o.exact, o.taken == option::takes::danger});
+      out.push_back({o.label, false, o.value, o.next, o.exact, o.taken == option::takes::danger,
+                     o.taken == option::takes::yes});
     }
     return out;
   }
@@ -653,12 +655,18 @@ std::optional<answer> read_answer_as_typed(const node& n, const std::optional<st
         }
         return std::nullopt;  // «دو» to "is anyone hurt?" is two people, not "no"
       }
-      // A menu of one option ("1 Done", "1 I will go") takes a yes of any language as it:
-      // "ok", «بلی», «هو». (A no is no answer to it: asked again.) Not a menu of data: the one
-      // time free, the one patient, is chosen by its number.
-      if (opts->size() == 1 && n.options_from.empty()) {
+      // A menu of one option ("1 Done", "1 I will go"), or its option that takes a yes ("1 Done
+      // 2 Not done"), takes a yes of any language as it: "ok", «بلی», «هو». (A no is no answer to
+      // it: asked again.) Not a menu of data: the one time free, the one patient, is chosen by
+      // its number.
+      const auto takes_yes =
+          std::find_if(opts->begin(), opts->end(), [](const choice& c) { return c.takes_yes; });
+      const choice* yes_option = takes_yes != opts->end()                      ? &*takes_yes
+                                 : opts->size() == 1 && n.options_from.empty() ? &opts->front()
+                                                                               : nullptr;
+      if (yes_option) {
         if (const auto said = words.yes_no(text::strip_punctuation(typed)); said && *said) {
-          return answer{opts->front().value, opts->front().next};
+          return answer{yes_option->value, yes_option->next};
         }
       }
       // The number in words («دو», "two"), where no label shows a number: «یک» to "۸:۰۰ / ۱۴:۰۰"
@@ -721,10 +729,13 @@ std::optional<answer> read_answer(const node& n, const std::optional<std::vector
   }
   const std::string_view rest = ctx.words->without_thanks(typed);
   if (rest.empty() || rest == text::strip_punctuation(typed)) return std::nullopt;
-  // "ok" read as a yes (a yes/no question, a menu of yes and no or of one option) only
-  // acknowledges with thanks; an option whose own words it is («سمه ده») is still named.
+  // "ok" read as a yes (a yes/no question, a menu of yes and no, of one option or with an
+  // option that takes a yes) only acknowledges with thanks; an option whose own words it is
+  // («سمه ده») is still named.
   const auto offers_yes = [&] {
-    return std::any_of(opts->begin(), opts->end(), [](const choice& c) { return !c.literal && c.label == yes_key; });
+    return std::any_of(opts->begin(), opts->end(), [](const choice& c) {
+      return c.takes_yes || (!c.literal && c.label == yes_key);
+    });
   };
   const bool as_yes = n.ask == ask_kind::yes_no || (opts && (opts->size() == 1 || offers_yes()));
   if (ctx.words->acknowledges(rest) && as_yes) return std::nullopt;

@@ -30,8 +30,9 @@ struct option {
   std::string value;  // saved into the run's variable; defaults to the option's number
   std::string next;   // node id
   // What a reply that answers no option may still mean: `danger`, words of someone in danger
-  // ("is anyone hurt?": yes); `words`, any words («کمک لازم دارم» to "1 I am well 2 I need help").
-  enum class takes { nothing, danger, words } taken = takes::nothing;
+  // ("is anyone hurt?": yes); `words`, any words («کمک لازم دارم» to "1 I am well 2 I need help");
+  // `yes`, a yes of any language ("ok", «بلی» to "1 Done 2 Not done").
+  enum class takes { nothing, danger, words, yes } taken = takes::nothing;
   // Named only by its number, its whole label or its other words (lexicon/answers.yaml), never
   // by a word of its label alone: «راتلای» ("to come") of «نشم راتلای» ("I cannot come").
   bool exact = false;

@@ -159,9 +159,13 @@ bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& 
             opt.taken = option::takes::danger;
           } else if (*t == "words") {
             opt.taken = option::takes::words;
+          } else if (*t == "yes") {
+            opt.taken = option::takes::yes;
           } else {
-            r.problem(o["takes"], "'" + opath + ".takes' is '" + *t + "': write danger (words of someone in danger "
-                                  "choose it) or words (any words that answer no option do)");
+            r.problem(o["takes"],
+                      "'" + opath + ".takes' is '" + *t +
+                          "': write danger (words of someone in danger choose it), words (any "
+                          "words that answer no option do) or yes (a yes of any language does)");
           }
         }
         if (opt.taken != option::takes::nothing && data) {
@@ -170,10 +174,22 @@ bool parse_ask(core::yaml::reader& r, const std::string& id, const std::string& 
         } else if (opt.taken != option::takes::nothing &&
                    std::any_of(n.options.begin(), n.options.end(),
                                [&](const option& x) { return x.taken == opt.taken; })) {
-          const std::string what = opt.taken == option::takes::danger ? "danger" : "words";
+          const std::string what = opt.taken == option::takes::danger  ? "danger"
+                                   : opt.taken == option::takes::words ? "words"
+                                                                       : "yes";
           r.problem(o["takes"], "menu '" + id + "' has two options that take " + what + ": a reply can choose only one");
         }
         n.options.push_back(std::move(opt));
+      }
+      // A menu of Yes and No takes the yes words itself: another option cannot take them too.
+      const auto has = [&](auto pred) {
+        return std::any_of(n.options.begin(), n.options.end(), pred);
+      };
+      if (has([](const option& o) { return o.taken == option::takes::yes; }) &&
+          has([](const option& o) { return o.label == "common.yes" || o.label == "common.no"; })) {
+        r.problem(opts, "menu '" + id +
+                            "' has a Yes or No option (common.yes, common.no), which yes words "
+                            "choose: no other option may take them (takes: yes)");
       }
       // Options 1-9 keep answers one key long; 0, 00 and 98 are reserved (R-U8), and 11
       // and 12 are the opt-out and opt-in words over SMS (R-S6).

@@ -554,8 +554,11 @@ std::size_t runner::tell_staff(store::tx& tx, const content& c, const std::strin
 }
 
 bool runner::on_duty_now(store::tx& tx, const content& c, const store::user& u) const {
+  // The clinic's open days: its week (as reception set it), less the days it closed (R-B5).
   const auto clinic = actions::clinic_now(tx, &c.clinics, u.facility);
-  return actions::on_duty(u, tx.now(), time_zone(u.phone), clinic ? &*clinic : nullptr);
+  return actions::on_duty(u, tx.now(), time_zone(u.phone), [&](long long day) {
+    return (!clinic || clinic->open_on(day)) && tx.closed_clinic_days(u.facility, day, day).empty();
+  });
 }
 
 std::optional<store::user> runner::colleague_on_duty(store::tx& tx, const content& c,

@@ -709,7 +709,7 @@ TEST_CASE("api: lists come newest first in pages, filtered, and the audit log is
   REQUIRE(page["items"].size() == 5);
   CHECK(page["items"][0]["action"] == "messages.read");
   CHECK(page["items"][0]["target"] == "messages");
-  CHECK(page["items"][0]["detail"] == json{{"query", {{"to", "070****111"}}}, {"count", 3}});
+  CHECK(page["items"][0]["detail"] == json{{"query", {{"to", "+93******111"}}}, {"count", 3}});
   CHECK(page["items"][3]["detail"] == json{{"query", {{"limit", "2"}}}, {"count", 2}});
   CHECK(page["items"][4]["action"] == "messages.send");
   CHECK(page["items"][4]["target"] == "message:5");
@@ -847,14 +847,16 @@ TEST_CASE("api: each read of people's data is audited with what was asked, never
   CHECK(api(srv.port(), "GET", "/api/v1/contacts?phone=0700000666", operator_token).status == 404);
   CHECK(api(srv.port(), "GET", "/api/v1/inbox?status=lost", operator_token).status == 400);
   REQUIRE(api(srv.port(), "GET", "/api/v1/deliveries", operator_token).status == 200);
-  CHECK(scalar(srv.dir,
-               "SELECT group_concat(actor || ' ' || action || ' ' || target || ' ' || detail, char(10)) "
-               "FROM (SELECT * FROM audit_log WHERE action LIKE '%.read' ORDER BY id)") ==
-        "token:2 contacts.read contact:" + contact +
-            R"( {"count":1,"query":{"phone":"070****555"}})" + "\n" +
-            R"x(token:2 contacts.read contacts {"count":0,"query":{"name":"(not kept)"}})x" + "\n" +
-            "token:2 messages.read message:" + message + R"( {"count":1,"query":{}})" + "\n" +
-            R"(token:2 inbox.read inbox {"count":1,"query":{"status":"new"}})");
+  CHECK(
+      scalar(
+          srv.dir,
+          "SELECT group_concat(actor || ' ' || action || ' ' || target || ' ' || detail, char(10)) "
+          "FROM (SELECT * FROM audit_log WHERE action LIKE '%.read' ORDER BY id)") ==
+      "token:2 contacts.read contact:" + contact +
+          R"( {"count":1,"query":{"phone":"+93******555"}})" + "\n" +
+          R"x(token:2 contacts.read contacts {"count":0,"query":{"name":"(not kept)"}})x" + "\n" +
+          "token:2 messages.read message:" + message + R"( {"count":1,"query":{}})" + "\n" +
+          R"(token:2 inbox.read inbox {"count":1,"query":{"status":"new"}})");
   // The admin reads who read what.
   const auto page = json::parse(
       api(srv.port(), "GET", "/api/v1/audit?target=contact:" + contact, srv.token).body);

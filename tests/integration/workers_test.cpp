@@ -116,6 +116,7 @@ TEST_CASE("user: a health worker made with paygham user opens the health-worker 
   CHECK(
       run_paygham({"user", "duty", "--config", config, "--phone", "+93700000902", "--duty", "8-14"},
                   &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("not '8-14'"));
   CHECK(run_paygham({"user", "duty", "--config", config, "--phone", "+93700000999", "--off"}, &out,
                     &err) == 1);
   CHECK_THAT(err, Catch::Contains("no user has the phone"));
@@ -218,6 +219,12 @@ TEST_CASE("user: what a health worker does from the menu is in the audit log, wi
     // asked for texts that name the care.
     CHECK(in_worker_menu(srv.port(), "w1", {"1", "0700000111", "1", "1", "4", "2", "1", "1"}) ==
           "END Enrolled +93******111. If they stop answering, you will get an SMS.");
+    // The patient writes words of danger: the worker opens the list of patients to call, whose
+    // numbers it shows in full (R-D4: audited).
+    REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms",
+                      "from=%2B93700000111&text=I+am+bleeding+a+lot")
+                .status == 200);
+    CHECK(in_worker_menu(srv.port(), "w5", {"2"}).starts_with("CON Call them (1 in all):"));
     // End them: care completed.
     CHECK(in_worker_menu(srv.port(), "w2", {"4", "0700000111", "2", "1"}) == "END Ended. Nothing more will be sent.");
     // Another patient enrolled, then forgotten at their wish (R-D6).
@@ -232,6 +239,9 @@ TEST_CASE("user: what a health worker does from the menu is in the audit log, wi
   CHECK(db.execAndGet("SELECT COUNT(*) FROM audit_log a JOIN contacts c ON a.target = 'contact:' || c.id"
                       " WHERE a.action = 'contacts.erase' AND c.phone LIKE 'erased:%'")
             .getInt() == 1);
+  CHECK(db.execAndGet("SELECT actor || ' ' || target || ' ' || detail FROM audit_log WHERE action "
+                      "= 'escalations.read'")
+            .getString() == R"(user:1 escalations {"count":1,"via":"ussd"})");
   SQLite::Statement q(db, "SELECT actor, action, target, detail FROM audit_log WHERE action LIKE 'enrolments.%' ORDER BY id");
   REQUIRE(q.executeStep());
   CHECK(q.getColumn(0).getString() == "user:1");

@@ -135,7 +135,9 @@ TEST_CASE(
                       const schedule::clinic* clinic = nullptr) {
     store::user u;
     u.duty = duty;
-    return actions::on_duty(u, at(utc), zone, clinic);
+    std::function<bool(long long)> open_on;
+    if (clinic) open_on = [&](long long day) { return clinic->open_on(day); };
+    return actions::on_duty(u, at(utc), zone, open_on);
   };
   // Kabul is UTC+04:30. Thursday 3 December: 10:00 and 17:00 there.
   CHECK(on("08:00-16:00", "2026-12-03T05:30:00Z", "Asia/Kabul", golshahr));
@@ -150,6 +152,11 @@ TEST_CASE(
   CHECK_FALSE(on("20:00-06:00", "2026-12-04T18:30:00Z", "Asia/Kabul", golshahr));
   CHECK_FALSE(on("20:00-06:00", "2026-12-04T22:30:00Z", "Asia/Kabul", golshahr));
   CHECK_FALSE(on("20:00-06:00", "2026-12-05T02:30:00Z", "Asia/Kabul", golshahr));  // Saturday 07:00
+  // A day reception closed the clinic (R-B5) is no day on duty either.
+  store::user u;
+  u.duty = "08:00-16:00";
+  CHECK_FALSE(actions::on_duty(u, at("2026-12-03T05:30:00Z"), "Asia/Kabul",
+                               [](long long) { return false; }));
   // No duty hours: reachable at any hour, on any day; so is everyone where the zone is unknown.
   CHECK(on("", "2026-12-04T22:30:00Z", "Asia/Kabul", golshahr));
   CHECK(on("08:00-16:00", "2026-12-03T12:30:00Z", "Mars/Olympus"));
