@@ -153,8 +153,9 @@ struct route {
   // every route but reads, lint and the simulator.
   bool changes = true;
   // R-D4: a read of people's data (their numbers, words, visits, reminders) leaves an audit
-  // entry too: `reads.action` ("messages.read") on what it answered: one thing by its id
-  // (`reads.one`: message:12), or a list by the action's first word (messages).
+  // entry too: `reads.action` ("messages.read") on what it answered: one thing by its id, for
+  // a route that answers one (`reads.one`: message:12), or a list by the action's first word
+  // (messages).
   struct people_read {
     const char* action = nullptr;
     const char* one = nullptr;
@@ -183,7 +184,7 @@ void audit_read(store::tx& tx, const route& r, const call& c, const json& answer
   std::size_t count = 1;
   if (answered.contains("items")) {
     count = answered["items"].size();
-  } else if (answered.contains("id")) {
+  } else if (r.reads.one && answered.contains("id")) {
     target = std::string(r.reads.one) + ":" + answered["id"].dump();
   }
   tx.audit(c.actor(), action, target, json{{"query", std::move(asked)}, {"count", count}}.dump());
@@ -2424,7 +2425,7 @@ const std::vector<route>& routes() {
        {"phone"},
        false,
        false,
-       {"enrolments.read", "series"}},
+       {"enrolments.read"}},
       {"POST",
        "/api/v1/enrolments/{id}/end",
        {"admin", "operator", "health_worker"},
@@ -2547,7 +2548,7 @@ const std::vector<route>& routes() {
        {"clinic", "day"},
        false,
        false,
-       {"appointments.read", "booking"}},
+       {"appointments.read"}},
       {"POST",
        "/api/v1/appointments/{id}/move",
        {"admin", "operator", "health_worker"},
@@ -2593,7 +2594,7 @@ const std::vector<route>& routes() {
        {"status", "flow", "before", "limit"},
        false,
        false,
-       {"inbox.read", "inbox"}},
+       {"inbox.read"}},
       {"POST",
        "/api/v1/inbox/{id}",
        {"admin", "operator"},
@@ -2717,7 +2718,7 @@ const std::vector<route>& routes() {
        {},
        false,
        false,
-       {"escalations.read", "escalation"}},
+       {"escalations.read"}},
       {"POST",
        "/api/v1/escalations/{id}/resolve",
        {"admin", "operator", "health_worker"},
