@@ -548,13 +548,16 @@ class runner {
   // nobody's health worker known, or one without a phone, the operators hear of it. With a health
   // worker, that happens once while an urgent call about the person is open at the clinic; without,
   // the operators hear of a person at most once an hour (`told_this_hour`).
-  bool on_duty_now(store::tx& tx, const content& c, const store::user& u) const;
-  // A health worker of `worker`'s clinic, other than them and the person who wrote (`writer`),
-  // who takes calls and is on duty now: one whose duty hours hold now first, else one without
-  // duty hours; nullopt when none.
-  std::optional<store::user> colleague_on_duty(store::tx& tx, const content& c,
-                                               const store::user& worker,
-                                               std::string_view writer) const;
+  // Whether `facility` is open on a day (actions::on_duty's open days): its week, as reception
+  // set it, less the days it closed. Reads the store; valid while `tx` is.
+  std::function<bool(long long)> clinic_open_days(store::tx& tx, const content& c,
+                                                  const std::string& facility) const;
+  // A health worker of `worker`'s clinic (open on the days `open` says), other than them and
+  // the person who wrote (`writer`), who takes calls and is on duty now: one whose duty hours
+  // hold now first, else one without duty hours; nullopt when none.
+  std::optional<store::user> colleague_on_duty(store::tx& tx, const store::user& worker,
+                                               std::string_view writer,
+                                               const std::function<bool(long long)>& open) const;
   std::size_t raise_urgent(store::tx& tx, const content& c, const store::contact& who, const std::string& channel,
                            std::int64_t item, bool told_this_hour) const;
   // Every operator with a phone hears of inbox item `item` (staff.urgent_inbox), at once

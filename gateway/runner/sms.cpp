@@ -553,17 +553,18 @@ std::size_t runner::tell_staff(store::tx& tx, const content& c, const std::strin
   return 1;
 }
 
-bool runner::on_duty_now(store::tx& tx, const content& c, const store::user& u) const {
-  // The clinic's open days: its week (as reception set it), less the days it closed (R-B5).
-  const auto clinic = actions::clinic_now(tx, &c.clinics, u.facility);
-  return actions::on_duty(u, tx.now(), time_zone(u.phone), [&](long long day) {
-    return (!clinic || clinic->open_on(day)) && tx.closed_clinic_days(u.facility, day, day).empty();
-  });
+std::function<bool(long long)> runner::clinic_open_days(store::tx& tx, const content& c,
+                                                        const std::string& facility) const {
+  // Its week (as reception set it), less the days it closed (R-B5).
+  auto clinic = actions::clinic_now(tx, &c.clinics, facility);
+  return [&tx, clinic = std::move(clinic), facility](long long day) {
+    return (!clinic || clinic->open_on(day)) && tx.closed_clinic_days(facility, day, day).empty();
+  };
 }
 
-std::optional<store::user> runner::colleague_on_duty(store::tx& tx, const content& c,
-                                                     const store::user& worker,
-                                                     std::string_view writer) const {
+std::optional<store::user> runner::colleague_on_duty(
+    store::tx& tx, const store::user& worker, std::string_view writer,
+    const std::function<bool(long long)>& open) const {
   // A colleague with duty hours who is within them first, else one reachable at any hour.
   std::optional<store::user> any_hour;
   for (auto& u : tx.list_users()) {
@@ -572,7 +573,7 @@ std::optional<store::user> runner::colleague_on_duty(store::tx& tx, const conten
       continue;
     if (u.duty.empty()) {
       if (!any_hour) any_hour = std::move(u);
-    } else if (on_duty_now(tx, c, u)) {
+    } else if (actions::on_duty(u, tx.now(), time_zone(u.phone), open)) {
       return std::move(u);
     }
   }
@@ -594,8 +595,10 @@ std::size_t runner::raise_urgent(store::tx& tx, const content& c, const store::c
     // R-H3: the health worker on duty makes it: theirs when on duty, else a colleague of the
     // clinic who is; with nobody on duty, theirs, and the operators are told at once.
     bool nobody_on_duty = false;
-    if (!on_duty_now(tx, c, *worker)) {
-      if (auto colleague = colleague_on_duty(tx, c, *worker, who.phone)) {
+    // Colleagues are of the same clinic: its open days are read once.
+    const auto open = clinic_open_days(tx, c, worker->facility);
+    if (!actions::on_duty(*worker, tx.now(), time_zone(worker->phone), open)) {
+      if (auto colleague = colleague_on_duty(tx, *worker, who.phone, open)) {
         core::log::info("escalation.to_duty", {{"user", worker->id}, {"to", colleague->id}});
         worker = std::move(colleague);
       } else {
