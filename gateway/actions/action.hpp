@@ -142,6 +142,7 @@ flow::action_result workers_identify(store::tx& t, const request& r);
 flow::action_result workers_login(store::tx& t, const request& r);
 flow::action_result workers_calls(store::tx& t, const request& r);
 flow::action_result workers_forget(store::tx& t, const request& r);
+flow::action_result workers_call(store::tx& t, const request& r);
 flow::action_result workers_called(store::tx& t, const request& r);
 flow::action_result workers_by_number(store::tx& t, const request& r);
 flow::action_result workers_patient_number(store::tx& t, const request& r);

@@ -18,7 +18,8 @@
 //                                           over (every antenatal day is past); already;
 //                                           flagged (already in pregnancy care, now high risk)
 //   reminders.ack     series              → ok: the patient answered; their escalation closes
-//   reminders.missed  series, after, tell_worker, [priority (low | normal)]
+//   reminders.missed  series, after, tell_worker, [priority (low | normal)], [reason
+//                     (no_reply | not_taken: this miss is a medicine answered "Not done")]
 //                                         → ok; escalated (the worker is told by SMS). The
 //                                           call is high priority, whatever `priority` says,
 //                                           while a pregnancy of the patient is flagged high
@@ -38,6 +39,8 @@
 //                                           them, who is told (or was, for a call still to
 //                                           make); none: nobody can be told
 //   workers.calls     worker              → ok {calls}: a data menu; none
+//   workers.call      worker, call        → ok; not_taken: the call chosen is about a
+//                                           medicine not taken (store::not_taken_reason)
 //   workers.called    worker, call        → ok {calls_left}
 //   appointments.attend worker, code      → ok {when}: today's visit with the code at the
 //                                           worker's clinic is marked attended; unknown
@@ -305,8 +308,12 @@ flow::action_result reminders_missed(store::tx& t, const request& r) {
   const std::string priority = r.arg("priority");
   if (!priority.empty() && priority != "low" && priority != "normal") return error;
   const auto base = priority == "low" ? store::call_priority::low : store::call_priority::normal;
-  return tell_worker(t, r, *s, "no_reply", misses, base) ? flow::action_result{"escalated", {}}
-                                                         : flow::action_result{"ok", {}};
+  // The miss that puts them on the list names the call: «نخوردم» twice is a call about the
+  // medicine, which the worker is told in so many words.
+  const std::string reason = r.arg("reason").empty() ? "no_reply" : r.arg("reason");
+  if (reason != "no_reply" && reason != store::not_taken_reason) return error;
+  return tell_worker(t, r, *s, reason, misses, base) ? flow::action_result{"escalated", {}}
+                                                     : flow::action_result{"ok", {}};
 }
 
 flow::action_result reminders_check(store::tx& t, const request& r) {
@@ -495,6 +502,15 @@ flow::action_result workers_calls(store::tx& t, const request& r) {
   audit_from_phone(t, r, worker->id, "escalations.read", "escalations", {{"count", items.size()}});
   // How many in all: more than the list shows come as these are closed.
   return {"ok", {{"calls", items.dump()}, {"calls_left", std::to_string(open.size())}}};
+}
+
+flow::action_result workers_call(store::tx& t, const request& r) {
+  const auto worker = logged_in(t, r);
+  const auto id = text::read_id(r.arg("call"));
+  if (!worker || !id) return error;
+  const auto e = t.find_open_escalation(*id);
+  if (!e || e->worker_id != worker->id) return error;
+  return {e->reason == store::not_taken_reason ? "not_taken" : "ok", {}};
 }
 
 flow::action_result workers_called(store::tx& t, const request& r) {

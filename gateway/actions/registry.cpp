@@ -193,11 +193,16 @@ const registry& registry::builtin() {
            "the person acknowledged an occurrence of args.series: misses start again, its escalation closes; "
            "outcome ok",
            {"series"}});
-    b.add({"reminders.missed", reminders_missed,
-           "an occurrence of args.series went unanswered; at args.after in a row the worker who enrolled the "
-           "person gets a call to make and the flow at args.tell_worker by SMS, at args.priority (low or normal, "
-           "the default), high for a pregnancy late or flagged high risk; outcome ok, escalated",
-           {"series", "after", "tell_worker"}, {}, {"tell_worker"}});
+    b.add({"reminders.missed",
+           reminders_missed,
+           "an occurrence of args.series went unanswered; at args.after in a row the worker who "
+           "enrolled the person gets a call to make and the flow at args.tell_worker by SMS, at "
+           "args.priority (low or normal, the default), high for a pregnancy late or flagged high "
+           "risk; args.reason not_taken when this miss is a medicine answered not taken (no_reply, "
+           "the default: unanswered); outcome ok, escalated",
+           {"series", "after", "tell_worker"},
+           {},
+           {"tell_worker"}});
     b.add({"reminders.check", reminders_check,
            "the six-monthly question of args.series (R-S13): args.answer ask (outcome ask while it runs, and the next "
            "question at args.ask_again in six months; skip when an older series of the person asks; else ended), "
@@ -233,6 +238,11 @@ const registry& registry::builtin() {
            "started, or a visit ahead there); outcome ok, unknown (not a patient of the clinic), elsewhere (another "
            "clinic cares for them too: nothing is erased)",
            {"worker", "phone", "programme"}});
+    b.add({"workers.call",
+           workers_call,
+           "what args.call on args.worker's list is about: outcome not_taken (a medicine "
+           "answered not taken), ok (anything else)",
+           {"worker", "call"}});
     b.add({"workers.called", workers_called,
            "closes the call args.call on args.worker's list; sets calls_left; outcome ok", {"worker", "call"}});
     b.add({"appointments.attend", appointments_attend,

@@ -150,8 +150,13 @@ std::string_view series_kind(const series& s);
 // they answer next ("I am well" a week after "I need help"). tx::resolve_series_escalations.
 inline constexpr std::string_view call_asked_reason = "call_asked";
 
+// R-H3: a medicine reminder answered "Not done" («نخوردم») as the second missed in a row. The
+// call is about the medicine, not whether the phone is read: a later "Done" does not close it
+// (tx::resolve_series_escalations), and it takes over a call for reminders left unanswered.
+inline constexpr std::string_view not_taken_reason = "not_taken";
+
 inline bool replaces_open_escalation(std::string_view reason) {
-  return reason == "not_wanted" || reason == call_asked_reason;
+  return reason == "not_wanted" || reason == call_asked_reason || reason == not_taken_reason;
 }
 
 // R-M3: who may ask for a broadcast and approve another person's urgent alert: admins and

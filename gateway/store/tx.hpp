@@ -617,7 +617,8 @@ class escalations_part {
   // not open.
   virtual bool resolve_escalation(std::int64_t id, std::int64_t worker_id) = 0;
   // The patient answered again: the series' open escalation closes by itself, unless it is a
-  // call the patient asked for (call_asked_reason), which stays until the worker calls.
+  // call the patient asked for (call_asked_reason) or about a medicine not taken
+  // (not_taken_reason), which stay until the worker calls.
   virtual void resolve_series_escalations(std::int64_t series_id) = 0;
   // R-H3: the open high calls of a clinic's workers nobody was told of yet are
   // marked told now; returns how many. And when a clinic's supervisors were last told (0: never).

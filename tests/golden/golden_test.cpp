@@ -614,10 +614,14 @@ class player {
                                         " e.priority"
                                         " FROM escalations e JOIN users u ON u.id = e.worker_id"
                                         " JOIN contacts c ON c.id = e.contact_id ORDER BY e.id")) {
-      // Why: unanswered reminders in a row, or another reason (a number to check, visits missed,
-      // a call asked for); then how soon, unless normal (or urgent, which the reason says).
+      // Why: unanswered reminders in a row (the last a medicine said not taken: "missed, not
+      // taken"), or another reason (a number to check, visits missed, a call asked for); then how
+      // soon, unless normal (or urgent, which the reason says).
       const std::string how_soon = e[6] == "1" ? ", high" : e[6] == "3" ? ", low" : "";
-      const std::string why = (e[5] == "no_reply" ? e[3] + " unanswered" : e[5]) + how_soon;
+      const std::string why = (e[5] == "no_reply"    ? e[3] + " unanswered"
+                               : e[5] == "not_taken" ? e[3] + " missed, not taken"
+                                                     : e[5]) +
+                              how_soon;
       const std::string now = "call " + e[2] + " for " + e[1] + " (" + why + ")" + ": " + e[4];
       // Numbered as they first appear: PostgreSQL's ids may skip one (an insert that found the
       // call open already takes a number too).

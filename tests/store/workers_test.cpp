@@ -223,6 +223,17 @@ TEST_CASE("workers: one open call per series, closed by its worker or when the p
   test::in_tx(fx.w, [&](store::tx& t) { t.resolve_series_escalations(series); });
   CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(by).size(); }) == 0);
 
+  // Reminders left unanswered, then a medicine said not taken: the worker must see the medicine,
+  // and a later "Done" does not close that call.
+  const auto unanswered = fx.escalate(by, patient, series);
+  CHECK(fx.escalate(by, patient, series, "not_taken", 3) == unanswered);
+  CHECK(fx.escalate(by, patient, series, "not_taken", 4) == 0);  // said once is enough
+  test::in_tx(fx.w, [&](store::tx& t) { t.resolve_series_escalations(series); });
+  open = test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(by); });
+  REQUIRE(open.size() == 1);
+  CHECK(open[0].reason == "not_taken");
+  CHECK(test::in_tx(fx.w, [&](store::tx& t) { return t.resolve_escalation(unanswered, by); }));
+
   // A call the patient asked for stays through their next answers ("I am well" a week after
   // "I need help"), until the worker calls.
   const auto asked = fx.escalate(by, patient, series, "call_asked", 0);

@@ -1303,9 +1303,11 @@ std::int64_t tx::mark_overdue_calls_told(std::string_view facility, core::unix_m
 }
 
 void tx::resolve_series_escalations(std::int64_t series_id) {
-  // Every reason but a call the person asked for (store::call_asked_reason).
-  c_.query("UPDATE escalations SET resolved_at = $1 WHERE series_id = $2 AND resolved_at IS NULL AND reason <> $3",
-           {now(), series_id, std::string(call_asked_reason)});
+  // Every reason but a call the person asked for and one about a medicine not taken.
+  c_.query(
+      "UPDATE escalations SET resolved_at = $1 WHERE series_id = $2 AND resolved_at IS NULL"
+      " AND reason NOT IN ($3, $4)",
+      {now(), series_id, std::string(call_asked_reason), std::string(not_taken_reason)});
 }
 
 std::map<std::pair<long long, int>, int> tx::slot_use(std::string_view clinic, std::string_view service,

@@ -1062,11 +1062,14 @@ std::int64_t tx::mark_overdue_calls_told(std::string_view facility, core::unix_m
 }
 
 void tx::resolve_series_escalations(std::int64_t series_id) {
-  // Every reason but a call the person asked for (store::call_asked_reason).
-  auto& u = stmt("UPDATE escalations SET resolved_at = ? WHERE series_id = ? AND resolved_at IS NULL AND reason <> ?");
+  // Every reason but a call the person asked for and one about a medicine not taken.
+  auto& u = stmt(
+      "UPDATE escalations SET resolved_at = ? WHERE series_id = ? AND resolved_at IS NULL"
+      " AND reason NOT IN (?, ?)");
   u.bind(1, now());
   u.bind(2, series_id);
   bind_text(u, 3, call_asked_reason);
+  bind_text(u, 4, not_taken_reason);
   u.exec();
 }
 
