@@ -155,7 +155,12 @@ contact tx::upsert_contact(std::string_view phone) {
 
 const std::string& tx::salt() {
   if (salt_.empty()) {
-    salt_ = db_.execAndGet("SELECT value FROM deployment WHERE name = 'suppression_salt'").getString();
+    auto& q = stmt("SELECT value FROM deployment WHERE name = 'suppression_salt'");
+    const bool found = q.executeStep();
+    if (found) salt_ = q.getColumn(0).getString();
+    q.reset();
+    // Migration 17 made it: never hash a number with none.
+    if (!found || salt_.empty()) throw std::runtime_error("the store has no suppression salt");
   }
   return salt_;
 }
