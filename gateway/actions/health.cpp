@@ -30,7 +30,9 @@
 //                                           set then); skip (an older series asks); ended;
 //                                           ok (R-S13)
 //   reminders.end     worker, phone, reason (loss | done | transfer | opted_out | death |
-//                     other), programme, [series], [loss_message]
+//                     other), programme, [series], [loss_message], [visits (the programme of
+//                     the person's visits: after a death, what of it is queued is cancelled)];
+//                     the calls about what ended close (all of the person's after a death)
 //                                         → ok; none (no series this clinic started is running).
 //                                           The loss message's run has {series}: one that ended
 //   reminders.call_me series, tell_worker, [priority (normal | high)]
@@ -47,6 +49,7 @@
 // Every action also has `error`. Actions that take `worker` act only for the health worker who
 // logged in on this phone in this session (workers.login sets it): the PIN guards a shared or
 // lost phone, the network guards the number.
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -373,7 +376,7 @@ flow::action_result reminders_end(store::tx& t, const request& r) {
   const auto only_id = only.empty() ? std::nullopt : text::read_id(only);
   if (!only.empty() && !only_id) return error;
   // Only what this clinic's workers started: another clinic's patients are not this worker's.
-  int ended = 0;
+  std::vector<std::int64_t> ended;
   std::int64_t pregnancy = 0;  // a pregnancy series ended now
   for (const auto& s : t.active_series(patient.id, programme)) {
     if (only_id && s.id != *only_id) continue;
@@ -384,11 +387,22 @@ flow::action_result reminders_end(store::tx& t, const request& r) {
     // not an answer to it, and after a loss the message written for it goes at once.
     t.expire_series_questions(patient.id, s.id);
     if (s.anchor_day) pregnancy = s.id;
-    ++ended;
+    ended.push_back(s.id);
     audit_from_phone(t, r, worker->id, "enrolments.end", "series:" + std::to_string(s.id), {{"reason", reason}});
     if (only_id) t.cancel_series_queued(s.id, "series ended: " + reason);
   }
-  if (ended == 0) return {"none", {}};
+  if (ended.empty()) return {"none", {}};
+  // The calls to make about what ended end with it, or a worker would ring about reminders that
+  // are over (after a loss, about antenatal visits): those of the series ended, but a call the
+  // person asked for, which stays until it is made; after a death, every call about the person,
+  // or the family would be rung.
+  for (const auto& e : t.open_escalations_at(worker->facility)) {
+    const bool of_ended = std::find(ended.begin(), ended.end(), e.series_id) != ended.end();
+    if (e.contact_id == patient.id &&
+        (reason == "death" || (of_ended && e.reason != store::call_asked_reason))) {
+      t.resolve_escalation(e.id, e.worker_id);
+    }
+  }
   if (reason == "opted_out") {
     // They asked their health worker to stop, as 11 would: nothing of the programme reaches
     // them, and no worker enrols them again until they send 12 themselves.
@@ -405,8 +419,10 @@ flow::action_result reminders_end(store::tx& t, const request& r) {
         t.set_booking_status(b.id, store::booking_status::cancelled);
       }
     }
-    // (The programme of flows/appointments.yaml, whose messages those are.)
-    if (!relatives) t.cancel_queued(patient.id, "appointments", "series ended: death");
+    // args.visits: the programme whose messages those are (flows/appointments.yaml's).
+    if (const std::string visits = r.arg("visits"); !relatives && !visits.empty()) {
+      t.cancel_queued(patient.id, visits, "series ended: death");
+    }
   }
   t.wake_turn_jobs(patient.id);  // what waited behind a question let go goes now
   if (!only_id) {
@@ -418,7 +434,8 @@ flow::action_result reminders_end(store::tx& t, const request& r) {
   if (const std::string node = r.arg("loss_message"); reason == "loss" && pregnancy != 0 && !node.empty()) {
     start_flow(t, patient.id, r, node, {{"series", std::to_string(pregnancy)}});
   }
-  core::log::info("series.ended", {{"user", worker->id}, {"series", ended}, {"reason", reason}});
+  core::log::info("series.ended",
+                  {{"user", worker->id}, {"series", ended.size()}, {"reason", reason}});
   return {"ok", {}};
 }
 

@@ -209,11 +209,16 @@ const registry& registry::builtin() {
            "yes, no (every series of the programme ends; each worker is told at args.tell_worker) or none (they "
            "go on; the worker is told); outcome ok",
            {"series", "answer"}, {}, {"ask_again", "tell_worker"}});
-    b.add({"reminders.end", reminders_end,
-           "the logged-in args.worker ends every series of args.programme for args.phone (only args.series when "
-           "given), queued messages included; for args.reason loss the flow starts at args.loss_message by SMS; "
-           "outcome ok, none",
-           {"worker", "phone", "reason", "programme"}, {}, {"loss_message"}});
+    b.add({"reminders.end",
+           reminders_end,
+           "the logged-in args.worker ends every series of args.programme for args.phone (only "
+           "args.series when given), queued messages included, and the calls about them; for "
+           "args.reason loss the flow starts at args.loss_message by SMS; for death every call "
+           "about the person closes, their own visits ahead are cancelled, and what of "
+           "args.visits (a programme) is queued; outcome ok, none",
+           {"worker", "phone", "reason", "programme"},
+           {},
+           {"loss_message"}});
     b.add({"reminders.call_me",
            reminders_call_me,
            "the person asked for a call: they go on the call list of the worker who enrolled "

@@ -1062,14 +1062,16 @@ outcome end_enrolment(services& s, store::tx& tx, const call& c) {
   const auto worker = series->worker_id != 0 ? tx.find_user(series->worker_id) : std::nullopt;
   const auto patient = tx.find_contact(series->contact_id);
   if (!worker || !patient) return refuse(409, "no_worker", "this enrolment has no health worker to end it for");
-  const auto done = s.runner.act_as(tx, worker->phone, health_flow, "reminders.end",
-                                    {{"worker", std::to_string(worker->id)},
-                                     {"phone", patient->phone},
-                                     {"reason", ends_as},
-                                     {"programme", "health"},
-                                     {"series", std::to_string(series->id)},
-                                     {"loss_message", "loss"}},
-                                    series->channel_id);
+  const auto done =
+      s.runner.act_as(tx, worker->phone, health_flow, "reminders.end",
+                      {{"worker", std::to_string(worker->id)},
+                       {"phone", patient->phone},
+                       {"reason", ends_as},
+                       {"programme", "health"},
+                       {"series", std::to_string(series->id)},
+                       {"loss_message", "loss"},
+                       {"visits", "appointments"}},  // as flows/health_reminders.yaml's end_series
+                      series->channel_id);
   if (done.outcome != "ok") return refuse(409, "not_ended", "the reminders could not be ended");
   tx.audit(c.actor(), "enrolments.end", "series:" + std::to_string(series->id), json{{"reason", reason}}.dump());
   auto o = answer(json{{"id", series->id}, {"ended", true}});

@@ -131,10 +131,11 @@ std::optional<booking_status> parse_booking_status(std::string_view name);
 // that neighbours differ (R-B3). The store tries n, n+1, … until one is free that day.
 std::string booking_code(std::string_view clinic, long long day, int n);
 
-// R-S13: a phone that says the reminders are not wanted on it ("not_wanted"), and R-H7: a
-// person who asks for a call ("call_asked"), is what the health worker must see, whatever put
-// the patient on their call list first (unanswered reminders): it replaces the reason of the
-// series' open escalation. Any other reason leaves an open one as it is.
+// R-S13: a phone that says the reminders are not wanted on it ("not_wanted"), R-H7: a person
+// who asks for a call ("call_asked"), and R-H3: a medicine said not taken ("not_taken"), is
+// what the health worker must see, whatever put the patient on their call list first
+// (unanswered reminders): it replaces the reason of the series' open escalation. Any other
+// reason leaves an open one as it is.
 // A call priority as the API names it ("high"); nullopt for anything else.
 std::optional<call_priority> parse_call_priority(std::string_view name);
 
