@@ -60,10 +60,15 @@ std::shared_ptr<const runner::content> bench_content(const std::string& root) {
 }
 
 // The store submits a group, waits for its commit, submits the next: as the server's writer
-// takes what arrived while it committed. `make(i)` is the i-th hop's work; returns hops/s.
-// One wake-up a group, when its last item is answered, so the figure is the writer's.
+// takes what arrived while it committed. `make(i)` is the i-th hop's work. One wake-up a
+// group, when its last item is answered, so the figure is the writer's.
+struct group_run {
+  std::uint64_t hops = 0;
+  double rate = 0;  // hops a second
+};
+
 template <typename Make>
-double run_groups(store::writer& writer, double budget, std::size_t group_size, Make make) {
+group_run run_groups(store::writer& writer, double budget, std::size_t group_size, Make make) {
   struct group {
     std::atomic<std::size_t> left;
     std::promise<void> done;
@@ -85,7 +90,7 @@ double run_groups(store::writer& writer, double budget, std::size_t group_size, 
     answered.get();
     hops += group_size;
   }
-  return static_cast<double>(hops) / seconds_since(start);
+  return {hops, static_cast<double>(hops) / seconds_since(start)};
 }
 
 store::options bench_store(const std::filesystem::path& dir, const std::string& sync) {
@@ -153,15 +158,13 @@ int main(int argc, char** argv) {
       runner::runner run(content, runner::settings{});
       const std::size_t per_session = 1 + answers.size();
       std::uint64_t booked = 0;  // sessions that reached the END screen (writer thread only)
-      std::uint64_t hops = 0;
-      runner_rate = run_groups(*owned, budget, 64, [&](std::uint64_t session) {
+      const auto done = run_groups(*owned, budget, 64, [&](std::uint64_t session) {
         // Africa's Talking's text: every answer of the session so far, joined by '*'.
         const std::size_t hop = session % per_session;
         const std::string id = "s" + std::to_string(session / per_session);
         const std::string phone = "+937" + std::to_string(10000000 + session / per_session % 1000000);
         std::string text;
         for (std::size_t a = 0; a < hop; ++a) text += (a ? "*" : "") + answers[a];
-        ++hops;
         return [&run, &booked,
                 req = core::ussd_request{"at", id, phone, "*384*99#", text, ""}](store::tx& t) {
           const auto r = run.apply_ussd(t, req);
@@ -169,12 +172,13 @@ int main(int argc, char** argv) {
         };
       });
       // Every whole session must have reached END, or the figure measures errors.
-      if (booked < hops / per_session) {
+      if (booked < done.hops / per_session) {
         std::fprintf(stderr, "only %llu of %llu sessions reached END\n",
                      static_cast<unsigned long long>(booked),
-                     static_cast<unsigned long long>(hops / per_session));
+                     static_cast<unsigned long long>(done.hops / per_session));
         return 1;
       }
+      runner_rate = done.rate;
     }
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
@@ -202,11 +206,9 @@ int main(int argc, char** argv) {
     const auto owned = store::open_writer(bench_store(dir, sync));
     runner::runner run(shipped, app::runner_settings(cfg.value()));
     std::uint64_t ended = 0;  // hops answered with END (writer thread only)
-    std::uint64_t hops = 0;
-    hop_rate = run_groups(*owned, budget, hop_group, [&](std::uint64_t n) {
+    const auto done = run_groups(*owned, budget, hop_group, [&](std::uint64_t n) {
       const std::string text = n % 2 == 0 ? "1*1" : "";
       const std::string phone = "+9370" + std::to_string(1000000 + n / 3 % 8000000);
-      ++hops;
       return [&run, &ended,
               req = core::ussd_request{"at", "h" + std::to_string(n), phone, "*384*12#", text, ""}](
                  store::tx& t) {
@@ -214,11 +216,13 @@ int main(int argc, char** argv) {
       };
     });
     // Some sessions end at once and some go on, or the hops measure an error screen.
-    if (ended == 0 || ended == hops) {
+    if (ended == 0 || ended == done.hops) {
       std::fprintf(stderr, "%llu of %llu hops ended: the flow did not answer as it should\n",
-                   static_cast<unsigned long long>(ended), static_cast<unsigned long long>(hops));
+                   static_cast<unsigned long long>(ended),
+                   static_cast<unsigned long long>(done.hops));
       return 1;
     }
+    hop_rate = done.rate;
   }
   std::filesystem::remove_all(dir);
 
