@@ -108,11 +108,13 @@ void start_flow(store::tx& t, std::int64_t contact, const request& r, const std:
 
 // The worker was told within the hour of another call of that reason, as pressing, still open:
 // their list has this one too, so one SMS is enough (five patients asking for a call in an
-// hour make one "a patient asks you to call", not five).
+// hour make one "a patient asks you to call", not five). Told when they were told of it as it
+// is now: a call that took a new reason was told of again, however old it is.
 bool told_lately(store::tx& t, std::int64_t worker_id, std::int64_t call_id, const store::escalation& e) {
   constexpr core::unix_ms hour = 3'600'000;
   for (const auto& open : t.open_escalations(worker_id)) {
-    if (open.id != call_id && open.reason == e.reason && open.priority <= e.priority && open.created_at > t.now() - hour) {
+    if (open.id != call_id && open.reason == e.reason && open.priority <= e.priority &&
+        open.told_at > t.now() - hour) {
       return true;
     }
   }
@@ -138,6 +140,7 @@ bool tell_worker(store::tx& t, const request& r, const store::series& s, const s
   if (id == 0) return false;  // already on the worker's list
   if (const std::string node = r.arg("tell_worker"); !node.empty() && !told_lately(t, worker->id, id, e)) {
     start_flow(t, t.upsert_contact(worker->phone).id, r, node);
+    t.escalation_told(id);
   }
   core::log::info("series.escalated", {{"series", s.id}, {"user", worker->id}, {"reason", reason}, {"misses", misses},
                                       {"priority", store::to_string(e.priority)}});

@@ -594,6 +594,7 @@ struct escalation {
   std::string phone;   // the patient's (read back only)
   core::unix_ms created_at = 0;
   call_priority priority = call_priority::normal;
+  core::unix_ms told_at = 0;  // when the worker was told of it by SMS, as it is now (0: not)
 };
 
 class escalations_part {
@@ -603,10 +604,13 @@ class escalations_part {
   // kept). A reason that replaces_open_escalation() takes over the open one (never one the person
   // asked for: call_asked_reason), and a more pressing
   // priority raises it (its reason kept); then its id is returned, for the worker to hear of it.
+  // Either change forgets when the worker was told of it.
   virtual std::int64_t escalate(const escalation& e) = 0;
-  // An open escalation becomes more pressing (never less), its reason kept; false when it is
-  // not open or already as pressing.
+  // An open escalation becomes more pressing (never less), its reason kept, and forgets when
+  // the worker was told of it; false when it is not open or already as pressing.
   virtual bool raise_escalation(std::int64_t id, call_priority p) = 0;
+  // The worker was told of an open escalation by SMS now (escalation::told_at).
+  virtual void escalation_told(std::int64_t id) = 0;
   // A worker's open escalations: the most pressing first, then oldest first.
   virtual std::vector<escalation> open_escalations(std::int64_t worker_id) = 0;
   // The open escalations of every worker of a clinic ("": of every clinic), in that order.

@@ -184,8 +184,11 @@ TEST_CASE(
   CHECK(run(booking).status == store::run_status::waiting);
 }
 
-TEST_CASE("workers: one open call per series, closed by its worker or when the patient answers again (not one they asked for), a phone's no "
-          "taking over its reason", "[store]") {
+TEST_CASE(
+    "workers: one open call per series, closed by its worker or when the patient answers again "
+    "(not one they asked for), a phone's no "
+    "taking over its reason, and a new reason or priority forgets that the worker was told",
+    "[store]") {
   fixture fx;
   const auto by = fx.worker("+93700000900");
   const auto other = fx.worker("+93700000901");
@@ -225,9 +228,21 @@ TEST_CASE("workers: one open call per series, closed by its worker or when the p
 
   // Reminders left unanswered, then a medicine said not taken: the worker must see the medicine,
   // and a later "Done" does not close that call.
+  // The worker was told of the unanswered reminders; of the medicine, not yet.
   const auto unanswered = fx.escalate(by, patient, series);
+  const auto told_of = [&] {
+    const auto calls = test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(by); });
+    REQUIRE(calls.size() == 1);
+    return calls[0].told_at;
+  };
+  CHECK(told_of() == 0);
+  test::in_tx(fx.w, [&](store::tx& t) { t.escalation_told(unanswered); });
+  CHECK(told_of() != 0);
   CHECK(fx.escalate(by, patient, series, "not_taken", 3) == unanswered);
+  CHECK(told_of() == 0);
+  test::in_tx(fx.w, [&](store::tx& t) { t.escalation_told(unanswered); });
   CHECK(fx.escalate(by, patient, series, "not_taken", 4) == 0);  // said once is enough
+  CHECK(told_of() != 0);
   test::in_tx(fx.w, [&](store::tx& t) { t.resolve_series_escalations(series); });
   open = test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(by); });
   REQUIRE(open.size() == 1);
@@ -244,12 +259,19 @@ TEST_CASE("workers: one open call per series, closed by its worker or when the p
   CHECK(open[0].id == asked);
   CHECK(open[0].reason == "call_asked");
   // Nor does a "no" to the six-monthly question make it look like a number to check.
+  test::in_tx(fx.w, [&](store::tx& t) { t.escalation_told(asked); });
   CHECK(fx.escalate(by, patient, series, "not_wanted", 0) == 0);
+  CHECK(told_of() != 0);
   CHECK(fx.escalate(by, patient, series, "not_wanted", 0, store::call_priority::high) == asked);  // sooner, though
   open = test::in_tx(fx.w, [&](store::tx& t) { return t.open_escalations(by); });
   REQUIRE(open.size() == 1);
   CHECK(open[0].reason == "call_asked");
   CHECK(open[0].priority == store::call_priority::high);
+  CHECK(open[0].told_at == 0);  // the worker has not heard it is pressing now
+  test::in_tx(fx.w, [&](store::tx& t) { t.escalation_told(asked); });
+  CHECK(test::in_tx(
+      fx.w, [&](store::tx& t) { return t.raise_escalation(asked, store::call_priority::urgent); }));
+  CHECK(told_of() == 0);
 }
 
 TEST_CASE("workers: calls are listed the most pressing first (urgent, high, normal, low), and urgent inbox items "

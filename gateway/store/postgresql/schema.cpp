@@ -10,7 +10,7 @@ namespace paygham::store::postgresql {
 namespace {
 
 // Times are unix milliseconds (bigint), as in the SQLite engine, so both read the same.
-constexpr std::array<const char*, 49> migrations = {
+constexpr std::array<const char*, 50> migrations = {
     // 1: the schema of SQLite's migrations 1–6 in one: contacts, inbound events, flow runs,
     // outbound messages under leases with their history, delivery reports, jobs, the inbox,
     // the nodes sharing the database.
@@ -472,7 +472,7 @@ CREATE INDEX bookings_starts ON bookings (starts_at);
 ALTER TABLE inbox ALTER COLUMN contact_id DROP NOT NULL;
 CREATE INDEX inbox_reporters ON inbox (created_at) WHERE contact_id IS NOT NULL AND (area <> '' OR someone_hurt IS NOT NULL);
 )sql",
-    // 35: whether a hazard reporter agreed to be called back, and when a report was done (SQLite's 40).
+    // 35: whether a hazard reporter agreed to a call back, and when a report was done (SQLite's 40).
     R"sql(
 ALTER TABLE inbox ADD COLUMN may_call integer CHECK (may_call IN (0, 1));
 DROP INDEX inbox_reporters;
@@ -563,6 +563,10 @@ ALTER TABLE inbox ADD COLUMN from_phone text;
 ALTER TABLE transfer_codes RENAME COLUMN code TO code_hash;
 UPDATE transfer_codes SET code_hash = encode(sha256(convert_to(
   (SELECT value FROM deployment WHERE name = 'suppression_salt') || 'transfer:' || code_hash, 'UTF8')), 'hex');
+)sql",
+    // 50: when the health worker was told of a call by SMS (SQLite's 55).
+    R"sql(
+ALTER TABLE escalations ADD COLUMN told_at bigint;
 )sql",
 };
 

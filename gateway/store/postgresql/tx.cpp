@@ -1214,38 +1214,53 @@ void tx::set_login_failures(std::int64_t id, int failed, core::unix_ms locked_un
 std::int64_t tx::escalate(const escalation& e) {
   require_disk();
   const auto r = c_.query(
-      "INSERT INTO escalations (worker_id, contact_id, series_id, reason, misses, created_at, priority)"
-      " VALUES ($1, $2, NULLIF($3, 0), $4, $5, $6, $8) ON CONFLICT (series_id) WHERE resolved_at IS NULL"
-      " DO UPDATE SET reason = CASE WHEN $7 = 1 AND escalations.reason <> $9 THEN excluded.reason ELSE escalations.reason END,"
-      " priority = LEAST(escalations.priority, excluded.priority)"
+      "INSERT INTO escalations (worker_id, contact_id, series_id, reason, misses, created_at, "
+      "priority)"
+      " VALUES ($1, $2, NULLIF($3, 0), $4, $5, $6, $8) ON CONFLICT (series_id) WHERE resolved_at "
+      "IS NULL"
+      " DO UPDATE SET reason = CASE WHEN $7 = 1 AND escalations.reason <> $9 THEN excluded.reason "
+      "ELSE escalations.reason END,"
+      " priority = LEAST(escalations.priority, excluded.priority), told_at = NULL"
       " WHERE ($7 = 1 AND escalations.reason <> excluded.reason AND escalations.reason <> $9)"
       " OR excluded.priority < escalations.priority"
       " RETURNING id",
-      {e.worker_id, e.contact_id, e.series_id, e.reason, e.misses, now(), replaces_open_escalation(e.reason) ? 1 : 0,
-       static_cast<int>(e.priority), std::string(call_asked_reason)});
+      {e.worker_id, e.contact_id, e.series_id, e.reason, e.misses, now(),
+       replaces_open_escalation(e.reason) ? 1 : 0, static_cast<int>(e.priority),
+       std::string(call_asked_reason)});
   return r.empty() ? 0 : r.int64(0, 0);
 }
 
 bool tx::raise_escalation(std::int64_t id, call_priority p) {
   require_disk();
-  return c_.query("UPDATE escalations SET priority = $1 WHERE id = $2 AND resolved_at IS NULL AND priority > $1",
-                  {static_cast<int>(p), id})
+  return c_.query(
+               "UPDATE escalations SET priority = $1, told_at = NULL WHERE id = $2 AND resolved_at "
+               "IS NULL"
+               " AND priority > $1",
+               {static_cast<int>(p), id})
              .affected() == 1;
+}
+
+void tx::escalation_told(std::int64_t id) {
+  require_disk();
+  c_.query("UPDATE escalations SET told_at = $1 WHERE id = $2 AND resolved_at IS NULL",
+           {now(), id});
 }
 
 namespace {
 
 constexpr const char* escalation_select =
-    "SELECT e.id, e.worker_id, e.contact_id, COALESCE(e.series_id, 0), e.reason, e.misses, c.phone, e.created_at,"
-    " e.priority"
+    "SELECT e.id, e.worker_id, e.contact_id, COALESCE(e.series_id, 0), e.reason, e.misses, "
+    "c.phone, e.created_at,"
+    " e.priority, COALESCE(e.told_at, 0)"
     " FROM escalations e JOIN contacts c ON c.id = e.contact_id JOIN users u ON u.id = e.worker_id"
     " WHERE e.resolved_at IS NULL AND ";
 
 std::vector<escalation> read_escalations(const result& r) {
   std::vector<escalation> out;
   for (int i = 0; i < r.rows(); ++i) {
-    out.push_back({r.int64(i, 0), r.int64(i, 1), r.int64(i, 2), r.int64(i, 3), r.text(i, 4), r.integer(i, 5),
-                   r.text(i, 6), r.int64(i, 7), static_cast<call_priority>(std::clamp(r.integer(i, 8), 0, 3))});
+    out.push_back({r.int64(i, 0), r.int64(i, 1), r.int64(i, 2), r.int64(i, 3), r.text(i, 4),
+                   r.integer(i, 5), r.text(i, 6), r.int64(i, 7),
+                   static_cast<call_priority>(std::clamp(r.integer(i, 8), 0, 3)), r.int64(i, 9)});
   }
   return out;
 }

@@ -12,7 +12,7 @@
 namespace paygham::store::sqlite {
 namespace {
 
-constexpr std::array<const char*, 54> migrations = {
+constexpr std::array<const char*, 55> migrations = {
     // 1: contacts, inbound events, flow runs, outbound messages with their history, jobs.
     R"sql(
 CREATE TABLE contacts (
@@ -687,6 +687,11 @@ ALTER TABLE inbox ADD COLUMN from_phone TEXT;
 ALTER TABLE transfer_codes RENAME COLUMN code TO code_hash;
 UPDATE transfer_codes SET code_hash = paygham_transfer_code_hash(
   (SELECT value FROM deployment WHERE name = 'suppression_salt'), code_hash);
+)sql",
+    // 55: when the health worker was told of a call by SMS, for the reason and priority it has
+    // now (NULL: not told of those): one SMS an hour for calls of one reason (R-H3).
+    R"sql(
+ALTER TABLE escalations ADD COLUMN told_at INTEGER;
 )sql",
 };
 

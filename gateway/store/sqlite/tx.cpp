@@ -950,10 +950,13 @@ std::int64_t tx::escalate(const escalation& e) {
   // The open one of the series takes the new reason when it replaces (?7), and the more
   // pressing priority.
   auto& i = stmt(
-      "INSERT INTO escalations (worker_id, contact_id, series_id, reason, misses, created_at, priority)"
-      " VALUES (?1, ?2, NULLIF(?3, 0), ?4, ?5, ?6, ?8) ON CONFLICT (series_id) WHERE resolved_at IS NULL"
-      " DO UPDATE SET reason = CASE WHEN ?7 = 1 AND escalations.reason <> ?9 THEN excluded.reason ELSE escalations.reason END,"
-      " priority = MIN(escalations.priority, excluded.priority)"
+      "INSERT INTO escalations (worker_id, contact_id, series_id, reason, misses, created_at, "
+      "priority)"
+      " VALUES (?1, ?2, NULLIF(?3, 0), ?4, ?5, ?6, ?8) ON CONFLICT (series_id) WHERE resolved_at "
+      "IS NULL"
+      " DO UPDATE SET reason = CASE WHEN ?7 = 1 AND escalations.reason <> ?9 THEN excluded.reason "
+      "ELSE escalations.reason END,"
+      " priority = MIN(escalations.priority, excluded.priority), told_at = NULL"
       " WHERE (?7 = 1 AND escalations.reason <> excluded.reason AND escalations.reason <> ?9)"
       " OR excluded.priority < escalations.priority"
       " RETURNING id");
@@ -973,18 +976,29 @@ std::int64_t tx::escalate(const escalation& e) {
 
 bool tx::raise_escalation(std::int64_t id, call_priority p) {
   require_disk();
-  auto& u = stmt("UPDATE escalations SET priority = ? WHERE id = ? AND resolved_at IS NULL AND priority > ?");
+  auto& u = stmt(
+      "UPDATE escalations SET priority = ?, told_at = NULL WHERE id = ? AND resolved_at IS NULL "
+      "AND priority > ?");
   u.bind(1, static_cast<int>(p));
   u.bind(2, id);
   u.bind(3, static_cast<int>(p));
   return u.exec() == 1;
 }
 
+void tx::escalation_told(std::int64_t id) {
+  require_disk();
+  auto& u = stmt("UPDATE escalations SET told_at = ? WHERE id = ? AND resolved_at IS NULL");
+  u.bind(1, now());
+  u.bind(2, id);
+  u.exec();
+}
+
 namespace {
 
 constexpr const char* escalation_select =
-    "SELECT e.id, e.worker_id, e.contact_id, COALESCE(e.series_id, 0), e.reason, e.misses, c.phone, e.created_at,"
-    " e.priority"
+    "SELECT e.id, e.worker_id, e.contact_id, COALESCE(e.series_id, 0), e.reason, e.misses, "
+    "c.phone, e.created_at,"
+    " e.priority, COALESCE(e.told_at, 0)"
     " FROM escalations e JOIN contacts c ON c.id = e.contact_id JOIN users u ON u.id = e.worker_id"
     " WHERE e.resolved_at IS NULL AND ";
 
@@ -994,7 +1008,8 @@ std::vector<escalation> read_escalations(SQLite::Statement& q) {
     out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getInt64(),
                    q.getColumn(3).getInt64(), q.getColumn(4).getString(), q.getColumn(5).getInt(),
                    q.getColumn(6).getString(), q.getColumn(7).getInt64(),
-                   static_cast<call_priority>(std::clamp(q.getColumn(8).getInt(), 0, 3))});
+                   static_cast<call_priority>(std::clamp(q.getColumn(8).getInt(), 0, 3)),
+                   q.getColumn(9).getInt64()});
   }
   q.reset();
   return out;

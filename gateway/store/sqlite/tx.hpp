@@ -114,6 +114,7 @@ class tx final : public store::tx {
   void set_login_failures(std::int64_t id, int failed, core::unix_ms locked_until) override;
   std::int64_t escalate(const escalation& e) override;
   bool raise_escalation(std::int64_t id, call_priority p) override;
+  void escalation_told(std::int64_t id) override;
   std::int64_t mark_high_calls_told(std::string_view facility) override;
   core::unix_ms high_calls_told_at(std::string_view facility) override;
   std::int64_t mark_overdue_calls_told(std::string_view facility, core::unix_ms told_before) override;
