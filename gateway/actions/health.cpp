@@ -406,6 +406,13 @@ flow::action_result reminders_end(store::tx& t, const request& r) {
       t.resolve_escalation(e.id, e.worker_id);
     }
   }
+  // Its privacy notice may be among what is cancelled (asked while it waits to go): a new
+  // enrolment gives it again, and what else it told that goes on is told again now; not to a
+  // bereaved family's phone, nor after a loss, when one message written for it is all (R-H7).
+  if (const auto who = !only_id ? t.find_contact(patient.id) : std::nullopt) {
+    forget_notices(t, *who, programme,
+                   reason == "death" || reason == "loss" ? std::string() : r.channel_id);
+  }
   if (reason == "opted_out") {
     // They asked their health worker to stop, as 11 would: nothing of the programme reaches
     // them, and no worker enrols them again until they send 12 themselves.
@@ -428,11 +435,7 @@ flow::action_result reminders_end(store::tx& t, const request& r) {
     }
   }
   t.wake_turn_jobs(patient.id);  // what waited behind a question let go goes now
-  if (!only_id) {
-    t.cancel_queued(patient.id, programme, "series ended: " + reason);
-    // Its privacy notice may have been among what was cancelled: a new enrolment gives it again.
-    if (const auto who = t.find_contact(patient.id)) forget_notices(t, *who, programme);
-  }
+  if (!only_id) t.cancel_queued(patient.id, programme, "series ended: " + reason);
   // R-H7: after a pregnancy loss, one message written for it and nothing else of the programme.
   if (const std::string node = r.arg("loss_message"); reason == "loss" && pregnancy != 0 && !node.empty()) {
     start_flow(t, patient.id, r, node, {{"series", std::to_string(pregnancy)}});

@@ -3,10 +3,12 @@
 // contact field notice_<programme> (the flow's id when it has none), so each programme tells a
 // person once, and again after they had their data deleted; never while nothing can reach them
 // (it is then noted as owed, ""), and not twice in a day (a second programme's that day is
-// noted as told by the first: "2026-12-04 appointments"). A stop forgets the notices of what it stopped, and of what they
-// told (forget_notices): the notice may have gone unsent with the programme's other messages.
+// noted as told by the first: "2026-12-04 appointments"). A stop forgets the notices of what it
+// stopped (forget_notices): the notice may have gone unsent with the programme's other messages.
 // Taking the stop back (12, or 1 on the stopped programme's menu) tells them again at once
-// (notice_again): what still waits of the programme would otherwise go without it.
+// (notice_again): what still waits of the programme would otherwise go without it. A programme
+// told by the stopped one's notice while a message of that one waited to go is told again at
+// once, when it goes on (notice_job).
 //
 // privacy.erase → ok: the person asked, over USSD or SMS, that what Paygham holds about them be
 // deleted (R-D6). It is erased as an admin's erasure is (store::tx::erase_contact: a stop they
@@ -15,6 +17,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "gateway/actions/action.hpp"
@@ -63,14 +66,28 @@ flow::action_result privacy_erase(store::tx& t, const request& r) {
   return {"ok", {}};
 }
 
-void forget_notices(store::tx& t, const store::contact& who, std::string_view programme) {
+void forget_notices(store::tx& t, const store::contact& who, std::string_view programme,
+                    const std::string& channel) {
   std::map<std::string, std::string> forgotten;
+  std::optional<bool> waiting;  // whether a message of `programme` waits to go: asked once
+  std::string tell;             // a programme its notice told that still reaches the person
   for (const auto& [name, value] : who.fields) {
     if (name.rfind(notice_field, 0) != 0 || value.empty()) continue;
     const std::string_view of = std::string_view(name).substr(notice_field.size());
-    if (programme.empty() || of == programme || read_noted(of, value).by == programme) forgotten[name] = "";
+    if (programme.empty() || of == programme) {
+      forgotten[name] = "";
+      continue;
+    }
+    if (read_noted(of, value).by != programme) continue;
+    if (!waiting) waiting = t.has_waiting(who.id, programme);
+    if (!*waiting) continue;
+    forgotten[name] = "";
+    if (tell.empty() && !t.stopped(who.id, of)) tell = of;
   }
   if (!forgotten.empty()) t.set_contact_fields(who.id, forgotten);
+  // One notice tells them of every programme (it names none): notice_again notes the others.
+  if (!tell.empty() && !channel.empty())
+    t.add_job(notice_job::kind, t.now(), notice_job{who.id, tell, channel}.json());
 }
 
 flow::action_result privacy_notice(store::tx& t, const request& r) {

@@ -421,7 +421,7 @@ void outbox::finish(lane& l, const store::claimed_message& m, std::string http_c
                                   error);
             // R-D7: the notices the stop cancelled go again if they take it back.
             if (const auto who = stopped != 0 ? tx.find_contact(stopped) : std::nullopt) {
-              actions::forget_notices(tx, *who, "");
+              actions::forget_notices(tx, *who, "", "");
             }
             break;
           }

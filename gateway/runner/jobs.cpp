@@ -1022,6 +1022,7 @@ tick_outcome runner::tick(store::tx& tx, bool jobs_only) const {
       {actions::high_call::kind, &runner::apply_high_call},
       {actions::high_call::overdue_kind, &runner::apply_overdue_call},
       {actions::handed_calls::kind, &runner::apply_handed_calls},
+      {actions::notice_job::kind, &runner::apply_notice},
       {actions::subscription_end::ask_kind, &runner::apply_subscription_ask},
       {actions::subscription_end::end_kind, &runner::apply_subscription_end},
   };

@@ -465,6 +465,17 @@ class runner {
   std::string apply_overdue_call(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
   // Calls handed over from a health worker who left: one SMS to whoever has them now.
   std::string apply_handed_calls(store::tx& tx, const content& c, const store::job& j, tick_outcome& done) const;
+  // R-D7: a programme the notice of a stopped one told goes on: its notice, if still owed, in
+  // the person's sending hours (held in the queue, so what cancels the programme's queue, a
+  // death, cancels it too).
+  std::string apply_notice(store::tx& tx, const content& c, const store::job& j,
+                           tick_outcome& done) const;
+  // R-D7: when the notices owed to `who` reach them again (actions::notice_again, of
+  // `programme`), the privacy notice is queued to `to` on `channel` as `programme`'s message,
+  // to go no earlier than `not_before`; true then.
+  bool notice_again(store::tx& tx, const content& c, const store::contact& who,
+                    const std::string& to, const std::string& channel, const std::string& programme,
+                    core::unix_ms not_before) const;
   // The clinic's supervisors (health workers made supervisors), else every operator with a phone,
   // get `key` with {count} and {clinic}, at reminder priority; returns how many were told.
   std::size_t tell_clinic_leads(store::tx& tx, const content& c, const std::string& facility, std::string_view key,

@@ -231,8 +231,9 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
       // (A stop of another programme leaves the conversation open: it goes on.)
       if (question().flow && question().flow->programme == programme) keep_what_was_said();
       if (!programme.empty() && !who.opted_out) {
+        // Asked before the stop cancels what waits to go (its notice may be among it).
+        actions::forget_notices(tx, who, programme, sms.channel_id);
         tx.set_programme_opt_out(who.id, programme, true);
-        actions::forget_notices(tx, who, programme);
         // Its open question would take the next replies in silence (what it sends is stopped):
         // it ends, and a question of another programme waiting its turn goes.
         if (const flow::definition* f = question().flow; f && f->programme == programme) {
@@ -252,7 +253,7 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
     case text::global_word::stop_all:
       keep_what_was_said();
       tx.set_opted_out(who.id, true);
-      actions::forget_notices(tx, who, "");
+      actions::forget_notices(tx, who, "", "");
       key = flow::keys::opted_out;
       if (standing("")) key = flow::keys::opted_out_all_visit;
       even_if_opted_out = true;
@@ -360,14 +361,8 @@ bool runner::global_keyword(store::tx& tx, const content& c, const store::contac
   reply(key, values, reply_programme, even_if_opted_out);
   // A stop forgot the notices of what it stopped (R-D7): what of it still waits, and comes
   // now, goes after the notice again.
-  if (taken.any && actions::notice_again(tx, who.id, taken.programme, time_zone(who.phone))) {
-    if (std::string body = say(c, flow::keys::privacy_notice, who); !body.empty()) {
-      store::new_message m{sms.channel_id, who.id, 0, sms.from, std::move(body), core::priority::reply};
-      m.programme = taken.programme;
-      tx.queue_message(m);
-      ++result.queued;
-    }
-  }
+  if (taken.any && notice_again(tx, c, who, sms.from, sms.channel_id, taken.programme, 0))
+    ++result.queued;
   result.flow_id = "@" + std::string(key.substr(key.find('.') + 1));
   return true;
 }
@@ -702,6 +697,31 @@ std::string runner::apply_handed_calls(store::tx& tx, const content& c, const st
   if (!worker || !actions::takes_calls(*worker)) return {};  // left in turn: their successor is told
   done.reminders += tell_staff(tx, c, worker->phone, settings_.staff_channel, flow::keys::calls_handed_over,
                                {{"count", std::to_string(p->calls)}}, core::priority::reminder);
+  return {};
+}
+
+bool runner::notice_again(store::tx& tx, const content& c, const store::contact& who,
+                          const std::string& to, const std::string& channel,
+                          const std::string& programme, core::unix_ms not_before) const {
+  if (!actions::notice_again(tx, who.id, programme, time_zone(who.phone))) return false;
+  std::string body = say(c, flow::keys::privacy_notice, who);
+  if (body.empty()) return false;
+  store::new_message m{channel, who.id, 0, to, std::move(body), core::priority::reply};
+  m.programme = programme;
+  m.not_before = not_before;
+  tx.queue_message(m);
+  return true;
+}
+
+std::string runner::apply_notice(store::tx& tx, const content& c, const store::job& j,
+                                 tick_outcome& done) const {
+  const auto p = actions::notice_job::parse(j.payload);
+  if (!p) return "payload is not {contact, programme, channel}";
+  const auto who = tx.find_contact(p->contact);
+  if (who && notice_again(tx, c, *who, who->phone, p->channel, p->programme,
+                          sending_time(tx.now(), *who, p->programme))) {
+    ++done.reminders;
+  }
   return {};
 }
 

@@ -353,6 +353,9 @@ class messages_part {
     std::int64_t this_week = 0;
   };
   virtual routine_count routine_sent(std::int64_t contact_id, std::string_view programme) = 0;
+  // Whether a message of `programme` waits to go to the contact (queued or retrying), other than
+  // a routine one (an education lesson queued for its day, core::priority::bulk).
+  virtual bool has_waiting(std::int64_t contact_id, std::string_view programme) = 0;
   // Moves up to `limit` of a channel's due messages to 'sending' (priority first, then due
   // time) under a lease held by this node, and returns them. Only the outbox calls this.
   virtual std::vector<claimed_message> claim_due(std::string_view channel_id, std::size_t limit) = 0;

@@ -66,7 +66,8 @@
 //   < CON … / < END …          the screen (new lines as \n)
 //   = sms to N (enc, parts): … a message queued ("cancelled" when it will not be sent,
 //                              "held until T" when sending hours keep it back, "series N" when it
-//                              is an occurrence of reminder series N)
+//                              is an occurrence of reminder series N); once due, it is sent (as
+//                              the outbox would mark it) after the step that queued it
 //   = job KIND at TIME         work scheduled
 //   = inbox from N: …          for the human inbox ("from N, someone hurt" / "nobody hurt": a
 //   hazard
@@ -588,6 +589,17 @@ class player {
                                             " ORDER BY id")) {
       seen_job_ = std::stoll(j[0]);
       out += "= job " + j[1] + " at " + iso(std::stoll(j[2])) + "\n";
+    }
+    // What is due goes, as the outbox would send it (a stop after it cancels only what still
+    // waits); what sending hours hold back waits for its time.
+    const auto due =
+        test::rows(so, "SELECT id FROM outbound_messages WHERE status = 'queued' AND next_at <= " +
+                           std::to_string(now_.load()));
+    if (!due.empty()) {
+      test::in_tx(*writer_, [&](store::tx& tx) {
+        for (const auto& m : due)
+          tx.set_message_status(std::stoll(m[0]), core::message_status::sent, "send", "200");
+      });
     }
     // Each item when it comes, and again when the person's answers to it change.
     // "in guzara": the district its place names (R-M4).

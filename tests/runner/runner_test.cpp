@@ -462,6 +462,13 @@ TEST_CASE("runner: the clinic's cancellation is kept (parked) when its flow is g
                  Catch::EndsWith("; no SMS went (the flow old_appointments is gone)"));
 }
 
+// A message of `programme` to `who` waiting to go (a notice queued at night for the morning).
+void queue_waiting(store::tx& t, const store::contact& who, const std::string& programme) {
+  store::new_message m{"at", who.id, 0, who.phone, "Waits for the morning.", core::priority::reply};
+  m.programme = programme;
+  t.queue_message(m);
+}
+
 TEST_CASE("runner: the privacy notice goes once a day, and again after a stop of the programme whose notice told them",
           "[runner]") {
   fixture fx;
@@ -488,8 +495,11 @@ TEST_CASE("runner: the privacy notice goes once a day, and again after a stop of
   const auto stop = [&](const char* programme, bool out) {
     test::in_tx(fx.writer, [&](store::tx& t) {
       const auto who = t.upsert_contact("+93700000001");
+      if (out) {
+        queue_waiting(t, who, programme);
+        actions::forget_notices(t, who, programme, "at");
+      }
       t.set_programme_opt_out(who.id, programme, out);
-      if (out) actions::forget_notices(t, who, programme);
     });
   };
   stop("appointments", true);
@@ -504,10 +514,83 @@ TEST_CASE("runner: the privacy notice goes once a day, and again after a stop of
   test::in_tx(fx.writer, [&](store::tx& t) {
     const auto who = t.upsert_contact("+93700000001");
     t.set_opted_out(who.id, true);
-    actions::forget_notices(t, who, "");
+    actions::forget_notices(t, who, "", "");
     t.set_opted_out(who.id, false);
   });
   CHECK(notice("health_reminders") == "new");
+}
+
+TEST_CASE(
+    "runner: a stop of the programme whose notice told another, before it went, tells the other "
+    "again at "
+    "once, and not once it went",
+    "[runner]") {
+  fixture fx;
+  auto with_stop = std::make_shared<runner::content>(*fixture::load());
+  with_stop->keywords = text::keywords({"STOP", "11"}, {"START", "12"}, {"HELP"}, {}, {"STOP ALL"});
+  fx.run.reload(with_stop);
+  const std::string today = test::in_tx(fx.writer, [&](store::tx& t) {
+    return schedule::day_text(*schedule::local_day(t.now(), "Asia/Kabul"));
+  });
+  // A booking and a health enrolment the same day: the booking's notice told both.
+  const auto told_by_booking = [&] {
+    test::in_tx(fx.writer, [&](store::tx& t) {
+      t.set_contact_fields(
+          t.upsert_contact("+93700000002").id,
+          {{"notice_appointments", today}, {"notice_health", today + " appointments"}});
+    });
+  };
+  const auto field = [&](const std::string& programme) {
+    return test::in_tx(fx.writer, [&](store::tx& t) {
+      return t.find_contact(t.upsert_contact("+93700000002").id)->fields.at("notice_" + programme);
+    });
+  };
+  const auto notices = [&] {
+    return fx.count(
+        "SELECT COUNT(*) FROM outbound_messages WHERE programme = 'health' AND body LIKE '%keeps "
+        "your number%'");
+  };
+  const auto tick = [&] { test::in_tx(fx.writer, [&](store::tx& t) { fx.run.tick(t); }); };
+
+  // The booking's notice went long ago: 11 to the visit's reminder stops the visits alone, and
+  // the health reminders go on as told.
+  told_by_booking();
+  const auto booking_message = [&] {
+    return test::in_tx(fx.writer, [&](store::tx& t) {
+      const auto who = t.upsert_contact("+93700000002");
+      store::new_message m{
+          "console", who.id, 0, who.phone, "Will you come tomorrow?", core::priority::reply};
+      m.programme = "appointments";
+      return t.queue_message(m);
+    });
+  };
+  const auto sent = booking_message();
+  test::in_tx(fx.writer, [&](store::tx& t) {
+    t.set_message_status(sent, core::message_status::sent, "send", "200", {}, "");
+  });
+  fx.sms("stop-1", "11");
+  CHECK(field("appointments").empty());  // told again when they take the stop back
+  CHECK(field("health") == today + " appointments");
+  tick();
+  CHECK(notices() == 0);
+
+  // The booking's notice still waits for the morning when they stop the visits: the health
+  // reminders that go on are told again, at once, as the health programme's (once: a second
+  // stop finds the notice owed to nobody).
+  test::in_tx(fx.writer, [&](store::tx& t) {
+    t.set_programme_opt_out(t.upsert_contact("+93700000002").id, "appointments", false);
+  });
+  told_by_booking();
+  booking_message();
+  fx.sms("stop-2", "11");
+  CHECK(field("health").empty());
+  CHECK(field("appointments").empty());
+  tick();
+  CHECK(notices() == 1);
+  CHECK(field("health") == today);
+  CHECK(field("appointments").empty());  // stopped: nothing reaches them, nothing noted
+  tick();
+  CHECK(notices() == 1);
 }
 
 TEST_CASE("runner: a stop taken back owes the notices it forgot, once, and not for what stays stopped", "[runner]") {
@@ -527,8 +610,11 @@ TEST_CASE("runner: a stop taken back owes the notices it forgot, once, and not f
   const auto stop = [&](const char* programme, bool out) {
     test::in_tx(fx.writer, [&](store::tx& t) {
       const auto who = t.upsert_contact("+93700000001");
+      if (out) {
+        queue_waiting(t, who, programme);
+        actions::forget_notices(t, who, programme, "");
+      }
       t.set_programme_opt_out(who.id, programme, out);
-      if (out) actions::forget_notices(t, who, programme);
     });
   };
   CHECK_FALSE(again(""));  // never told: nothing forgotten, nothing owed

@@ -9,6 +9,7 @@
 
 #include <atomic>
 
+#include "gateway/actions/action.hpp"
 #include "gateway/actions/calls.hpp"
 #include "gateway/store/writer.hpp"
 #include "tests/support/store_support.hpp"
@@ -119,6 +120,89 @@ TEST_CASE("workers: a patient's running series are listed, and what is queued of
         "cancelled:series ended: loss");
   CHECK(test::value(fx.so, "SELECT status FROM outbound_messages WHERE programme = 'mine_safety'") == "queued");
   CHECK(test::value(fx.so, "SELECT COUNT(*) FROM message_events WHERE status = 'cancelled' AND source = 'series-end'") == "1");
+}
+
+TEST_CASE(
+    "workers: after a death, what of the person's visits waits to go is cancelled with their "
+    "reminders, "
+    "unless a relative's visit on the phone stands, and no privacy notice follows",
+    "[store]") {
+  fixture fx;
+  const auto by = fx.worker("+93700000900");
+  // The worker ends a patient's reminders (the health-worker menu's reminders.end).
+  const auto ended = [&](const std::string& phone, const char* reason) {
+    return test::in_tx(fx.w, [&](store::tx& t) {
+      actions::request r;
+      r.phone = "+93700000900";
+      r.channel_id = "at";
+      r.args = {{"worker", std::to_string(by)},
+                {"phone", phone},
+                {"reason", reason},
+                {"programme", "health"},
+                {"visits", "appointments"}};
+      return actions::reminders_end(t, r).outcome;
+    });
+  };
+  const auto died = [&](const std::string& phone) { return ended(phone, "death"); };
+  // A patient with a reminder and a visit's message waiting to go (held for the morning), told
+  // who keeps their number by the health programme's notice (R-D7), which may be among them.
+  const auto patient = [&](const std::string& phone) {
+    return test::in_tx(fx.w, [&](store::tx& t) {
+      const auto id = t.upsert_contact(phone).id;
+      t.set_contact_fields(
+          id, {{"notice_health", "2026-11-29"}, {"notice_appointments", "2026-11-29 health"}});
+      t.add_series(fixture::medicine(id, by));
+      for (const char* programme : {"health", "appointments"}) {
+        store::new_message m{"at", id, 0, phone, "waits", core::priority::reminder};
+        m.programme = programme;
+        t.queue_message(m);
+      }
+      return id;
+    });
+  };
+  const auto states = [&](std::int64_t contact) {
+    return test::rows(
+        fx.so,
+        "SELECT programme, status || ':' || COALESCE(error, '') FROM outbound_messages"
+        " WHERE contact_id = " +
+            std::to_string(contact) + " ORDER BY id");
+  };
+  const auto notices_to_send = [&] {
+    return test::value(fx.so, "SELECT COUNT(*) FROM jobs WHERE kind = 'privacy.notice'");
+  };
+  const auto alone = patient("+93700000171");
+  CHECK(died("+93700000171") == "ok");
+  CHECK(states(alone) ==
+        std::vector<std::vector<std::string>>{{"health", "cancelled:series ended: death"},
+                                              {"appointments", "cancelled:series ended: death"}});
+  CHECK(notices_to_send() == "0");  // nothing new to the family's phone
+  // Moved to another clinic: the visits go on, and are told again who keeps the number.
+  const auto moved = patient("+93700000173");
+  CHECK(ended("+93700000173", "transfer") == "ok");
+  CHECK(states(moved) ==
+        std::vector<std::vector<std::string>>{{"health", "cancelled:series ended: transfer"},
+                                              {"appointments", "queued:"}});
+  CHECK(notices_to_send() == "1");
+  // A child's visit booked on the mother's phone: the family still expects what is said of it.
+  const auto mother = patient("+93700000172");
+  test::in_tx(fx.w, [&](store::tx& t) {
+    store::booking b;
+    b.contact_id = mother;
+    b.channel_id = "at";
+    b.clinic = "golshahr";
+    b.service = "general";
+    b.day = t.now() / 86'400'000 + 3;
+    b.window_from = 480;
+    b.window_to = 600;
+    b.starts_at = (b.day * 1440 + 480) * 60'000;
+    b.status = store::booking_status::booked;
+    b.for_whom = "child-1";
+    REQUIRE(t.take_slot(b, 10));
+  });
+  CHECK(died("+93700000172") == "ok");
+  CHECK(states(mother) ==
+        std::vector<std::vector<std::string>>{{"health", "cancelled:series ended: death"},
+                                              {"appointments", "queued:"}});
 }
 
 TEST_CASE("workers: what is queued of one series is cancelled without touching the patient's other series",

@@ -649,6 +649,14 @@ messages_part::routine_count tx::routine_sent(std::int64_t contact_id, std::stri
   return {r.int64(0, 0), r.int64(0, 1)};
 }
 
+bool tx::has_waiting(std::int64_t contact_id, std::string_view programme) {
+  const auto r = c_.query(
+      "SELECT 1 FROM outbound_messages WHERE contact_id = $1 AND programme = $2"
+      " AND status IN ('queued', 'retrying') AND priority <> $3 LIMIT 1",
+      {contact_id, programme, static_cast<int>(core::priority::bulk)});
+  return !r.empty();
+}
+
 std::int64_t tx::first_report_since(std::string_view flow_id, std::string_view area, std::string_view district,
                                     core::unix_ms since) {
   const auto r = c_.query(

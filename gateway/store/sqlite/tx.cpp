@@ -1982,6 +1982,18 @@ messages_part::routine_count tx::routine_sent(std::int64_t contact_id, std::stri
   return out;
 }
 
+bool tx::has_waiting(std::int64_t contact_id, std::string_view programme) {
+  auto& q = stmt(
+      "SELECT EXISTS (SELECT 1 FROM outbound_messages WHERE contact_id = ? AND programme = ?"
+      " AND status IN ('queued', 'retrying') AND priority <> ?)");
+  q.bind(1, contact_id);
+  bind_text(q, 2, programme);
+  q.bind(3, static_cast<int>(core::priority::bulk));
+  const bool waiting = q.executeStep() && q.getColumn(0).getInt() == 1;
+  q.reset();
+  return waiting;
+}
+
 std::map<std::string, std::int64_t> tx::broadcast_progress(std::int64_t id) {
   auto& q = stmt("SELECT status, COUNT(*) FROM outbound_messages WHERE broadcast_id = ? GROUP BY status");
   q.bind(1, id);

@@ -195,6 +195,7 @@ class tx final : public store::tx {
 
   std::int64_t queue_message(const new_message& m) override;
   routine_count routine_sent(std::int64_t contact_id, std::string_view programme) override;
+  bool has_waiting(std::int64_t contact_id, std::string_view programme) override;
   std::vector<claimed_message> claim_due(std::string_view channel_id, std::size_t limit) override;
   std::size_t requeue_in_flight(bool starting) override;
   std::size_t expire_unsent(std::string_view channel_id, core::unix_ms before) override;
