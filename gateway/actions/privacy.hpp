@@ -21,7 +21,7 @@ namespace paygham::actions {
 // or the next enrolment, sends it again). So do the programmes its notice told, while a message
 // of it waits to go (the notice may be among them; none waiting, it went): those that still
 // reach the person are told again at once, by a notice_job on `channel` ("": not now, after a
-// death, and nothing reaches them after STOP ALL).
+// death or a pregnancy loss, and nothing reaches them after STOP ALL).
 void forget_notices(store::tx& t, const store::contact& who, std::string_view programme,
                     const std::string& channel);
 
@@ -33,8 +33,8 @@ void forget_notices(store::tx& t, const store::contact& who, std::string_view pr
 // programme's notice that still stands went today.
 bool notice_again(store::tx& t, std::int64_t contact_id, std::string_view taken_back, const std::string& time_zone);
 
-// The privacy notice owed to the contact goes now, as `programme`'s message on `channel`
-// (notice_again decides whether it is still owed when the job runs).
+// The privacy notice owed to the contact goes as `programme`'s message on `channel`, held for
+// the person's sending hours (notice_again decides whether it is still owed when the job runs).
 struct notice_job {
   static constexpr std::string_view kind = "privacy.notice";
   std::int64_t contact = 0;
