@@ -567,6 +567,12 @@ TEST_CASE(
   const auto sent = booking_message();
   test::in_tx(fx.writer, [&](store::tx& t) {
     t.set_message_status(sent, core::message_status::sent, "send", "200", {}, "");
+    // A lesson queued for its day is routine: no notice is among such messages.
+    const auto who = t.upsert_contact("+93700000002");
+    store::new_message lesson{
+        "at", who.id, 0, who.phone, "A lesson for tomorrow.", core::priority::bulk};
+    lesson.programme = "appointments";
+    t.queue_message(lesson);
   });
   fx.sms("stop-1", "11");
   CHECK(field("appointments").empty());  // told again when they take the stop back
