@@ -7,6 +7,8 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "gateway/store/sqlite/wal_vfs.hpp"
+
 namespace paygham::store::sqlite {
 namespace {
 
@@ -61,8 +63,9 @@ std::unique_ptr<SQLite::Database> open_database(const options& o) {
     }
   }
   try {
+    // Through the VFS that writes each commit's WAL frames at once (wal_vfs.hpp).
     auto db = std::make_unique<SQLite::Database>(
-        o.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | no_mutex, 5000);
+        o.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | no_mutex, 5000, wal_vfs_name());
     apply_pragmas(*db, true, o.wal_limit_bytes, o.busy_timeout_ms);
     migrate(*db);
     return db;
