@@ -4,10 +4,14 @@
 #include "gateway/store/sqlite/wal_vfs.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <string>
+#include <vector>
 
 #include "tests/support/support.hpp"
 
@@ -48,6 +52,15 @@ std::string recovered_copy(const test::temp_dir& d, const std::string& path,
   std::filesystem::copy_file(path, copy);
   std::filesystem::copy_file(path + "-wal", copy + "-wal");
   return copy;
+}
+
+// Bytes of a file as the kernel has them, read past the VFS.
+std::vector<unsigned char> in_file(const std::string& path, std::streamoff at, std::size_t n) {
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(at);
+  std::vector<unsigned char> out(n, 0);
+  in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(n));
+  return out;
 }
 
 }  // namespace
@@ -132,4 +145,60 @@ TEST_CASE(
   SQLite::Database copy(recovered_copy(d, path, "copy.db"), SQLite::OPEN_READWRITE);
   CHECK(copy.execAndGet("PRAGMA integrity_check").getString() == "ok");
   CHECK(copy.execAndGet("SELECT COUNT(*) FROM t").getInt() == next + 49);
+}
+
+TEST_CASE(
+    "store: the writer's VFS holds a WAL's frames until a commit's last page, or until the write "
+    "lock goes",
+    "[store][sqlite]") {
+  // The VFS as SQLite calls it, one step at a time: what reaches the file after each.
+  test::temp_dir d;
+  const std::string path = d.file("v.db");
+  sqlite3_vfs* vfs = sqlite3_vfs_find(store::sqlite::wal_vfs_name());
+  REQUIRE(vfs != nullptr);
+  const sqlite3_filename name = sqlite3_create_filename(path.c_str(), (path + "-journal").c_str(),
+                                                        (path + "-wal").c_str(), 0, nullptr);
+  std::vector<std::uint64_t> db_bytes(static_cast<std::size_t>(vfs->szOsFile) / 8 + 1);
+  std::vector<std::uint64_t> wal_bytes(db_bytes.size());
+  auto* db = reinterpret_cast<sqlite3_file*>(db_bytes.data());
+  auto* wal = reinterpret_cast<sqlite3_file*>(wal_bytes.data());
+  const int create = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  REQUIRE(vfs->xOpen(vfs, name, db, create | SQLITE_OPEN_MAIN_DB, nullptr) == SQLITE_OK);
+  REQUIRE(vfs->xOpen(vfs, sqlite3_filename_wal(name), wal, create | SQLITE_OPEN_WAL, nullptr) ==
+          SQLITE_OK);
+  const auto on_disk = [&] { return std::filesystem::file_size(path + "-wal"); };
+  constexpr int page = 4096;
+  constexpr int frame = 24 + page;
+  // A frame: its header (bytes 4-7: the database's pages after a commit, else 0), its page.
+  const auto write_frame = [&](int index, unsigned char commit_pages, unsigned char fill) {
+    std::vector<unsigned char> header(24, 0), body(page, fill);
+    header[7] = commit_pages;
+    const sqlite3_int64 at = 32 + static_cast<sqlite3_int64>(index) * frame;
+    REQUIRE(wal->pMethods->xWrite(wal, header.data(), 24, at) == SQLITE_OK);
+    REQUIRE(wal->pMethods->xWrite(wal, body.data(), page, at + 24) == SQLITE_OK);
+  };
+  std::vector<unsigned char> wal_header(32, 7);
+  REQUIRE(wal->pMethods->xWrite(wal, wal_header.data(), 32, 0) == SQLITE_OK);
+  write_frame(0, 0, 'a');
+  CHECK(on_disk() == 0);  // held
+  write_frame(1, 2, 'b');
+  CHECK(on_disk() == 32 + 2 * frame);  // the commit's last page: all of it at once
+  write_frame(2, 0, 'c');
+  CHECK(on_disk() == 32 + 2 * frame);  // a spill of the next transaction: held
+  // Rolled back, the connection lets go of the write lock: written before anyone else writes.
+  db->pMethods->xShmLock(db, 0, 1, SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE);
+  CHECK(on_disk() == 32 + 3 * frame);
+  // A page written again goes straight through.
+  write_frame(3, 0, 'd');
+  std::vector<unsigned char> again(page, 'e');
+  REQUIRE(wal->pMethods->xWrite(wal, again.data(), page, 32 + 24) == SQLITE_OK);
+  CHECK(on_disk() == 32 + 4 * frame);  // what was held went first
+  CHECK(in_file(path + "-wal", 32 + 24, page) == again);
+  // So does a frame's header written again (its checksum), with nothing held before it.
+  std::vector<unsigned char> header_again(24, 'h');
+  REQUIRE(wal->pMethods->xWrite(wal, header_again.data(), 24, 32) == SQLITE_OK);
+  CHECK(in_file(path + "-wal", 32, 24) == header_again);
+  CHECK(wal->pMethods->xClose(wal) == SQLITE_OK);
+  CHECK(db->pMethods->xClose(db) == SQLITE_OK);
+  sqlite3_free_filename(name);
 }

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <new>
 #include <stdexcept>
+#include <unordered_map>
 #include <vector>
 
 // SQLite writes a WAL frame as two writes: its 24-byte header, then its page, each frame after
@@ -21,8 +22,12 @@
 // What SQLite writes again inside a transaction (a page changed after the cache spilled it,
 // the checksums then rewritten) lies before that furthest byte and goes to the file at once,
 // after what is held. What is held is also written before anything that reads, syncs,
-// measures, truncates or closes the file, before a write out of sequence, and past 1 MiB.
-// Every other file is the platform VFS's own.
+// measures, truncates or closes the file, before a write out of sequence, past 1 MiB, and
+// when the connection lets go of the database's write lock (frames of a transaction rolled
+// back: written then as SQLite would have, before another connection may write there). What
+// cannot be written stays held and is tried again first, its error returned each time, so a
+// full disk fails the transaction rather than leaving a gap. The database file is the
+// platform's, seen through us only for that lock; every other file is the platform's own.
 namespace paygham::store::sqlite {
 namespace {
 
@@ -32,59 +37,114 @@ constexpr std::size_t max_pending_bytes = std::size_t{1} << 20;
 // The platform VFS takes at most 128 KiB - 1 in one write (os_unix.c masks the length with
 // 0x1ffff); more is written in pieces of 124 KiB.
 constexpr std::size_t max_write_bytes = 124 * 1024;
+// The WAL's write lock is the first of its shared-memory locks (wal.c, WAL_WRITE_LOCK).
+constexpr int wal_write_lock = 0;
 
 sqlite3_vfs* platform = nullptr;  // the VFS beneath, set once at registration
 
-struct wal_file {
+// A database or WAL file SQLite opened through us; the platform's own file follows it in the
+// bytes SQLite gave. Each is used by one connection, so by one thread at a time.
+struct file {
   sqlite3_file base{};           // first, as SQLite's own file structs: base.pMethods is ours
-  sqlite3_file* real = nullptr;  // the platform's file, in the bytes SQLite gave after ours
+  sqlite3_file* real = nullptr;  // the platform's file
+  const char* name = nullptr;    // a database: SQLite's name for it, the key in `databases`
+  file* wal = nullptr;           // a database: the WAL its connection opened
+  file* db = nullptr;            // a WAL: its connection's database file
+  // A WAL's frames held back: `pending` goes at `start` in the file.
   std::vector<unsigned char> pending;
-  sqlite3_int64 start = 0;            // where pending goes in the file
+  sqlite3_int64 start = 0;
   sqlite3_int64 furthest = 0;         // the end of the furthest write since the WAL's header
   sqlite3_int64 commit_body_at = -1;  // after a commit frame's header: where its page goes
 };
 
 // The platform's file follows ours, aligned as SQLite aligns its allocations.
-constexpr std::size_t real_offset = (sizeof(wal_file) + 7) / 8 * 8;
+constexpr std::size_t real_offset = (sizeof(file) + 7) / 8 * 8;
 
-wal_file* as_wal(sqlite3_file* f) { return reinterpret_cast<wal_file*>(f); }
-const sqlite3_io_methods& real_io(wal_file* f) { return *f->real->pMethods; }
+// Open databases by the name SQLite gave (one pointer per connection, which
+// sqlite3_filename_database gives back from the name of its WAL).
+std::mutex databases_mu;
+std::unordered_map<const char*, file*> databases;
+
+file* as_file(sqlite3_file* p) { return reinterpret_cast<file*>(p); }
+sqlite3_file* real(sqlite3_file* p) { return as_file(p)->real; }
+const sqlite3_io_methods& io(sqlite3_file* p) { return *real(p)->pMethods; }
 
 std::uint32_t big_endian_u32(const unsigned char* p) {
   return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
          std::uint32_t{p[3]};
 }
 
-int flush(wal_file* f) {
+// Writes what the WAL holds; what could not be written stays held, to be tried again first.
+int flush(file* f) {
+  std::size_t written = 0;
   int rc = SQLITE_OK;
-  for (std::size_t at = 0; at < f->pending.size() && rc == SQLITE_OK; at += max_write_bytes) {
-    const std::size_t n = std::min(max_write_bytes, f->pending.size() - at);
-    rc = real_io(f).xWrite(f->real, f->pending.data() + at, static_cast<int>(n),
-                           f->start + static_cast<sqlite3_int64>(at));
+  while (written < f->pending.size()) {
+    const std::size_t n = std::min(max_write_bytes, f->pending.size() - written);
+    rc = f->real->pMethods->xWrite(f->real, f->pending.data() + written, static_cast<int>(n),
+                                   f->start + static_cast<sqlite3_int64>(written));
+    if (rc != SQLITE_OK) break;
+    written += n;
   }
-  // Dropped on an error too: SQLite then rolls the transaction back, and frames it never
-  // published are overwritten by the next one.
-  f->pending.clear();
+  f->pending.erase(f->pending.begin(), f->pending.begin() + static_cast<std::ptrdiff_t>(written));
+  f->start += static_cast<sqlite3_int64>(written);
   return rc;
+}
+
+// Passed on as they are.
+int pass_read(sqlite3_file* p, void* out, int n, sqlite3_int64 off) {
+  return io(p).xRead(real(p), out, n, off);
+}
+int pass_write(sqlite3_file* p, const void* data, int n, sqlite3_int64 off) {
+  return io(p).xWrite(real(p), data, n, off);
+}
+int pass_truncate(sqlite3_file* p, sqlite3_int64 size) { return io(p).xTruncate(real(p), size); }
+int pass_sync(sqlite3_file* p, int flags) { return io(p).xSync(real(p), flags); }
+int pass_file_size(sqlite3_file* p, sqlite3_int64* size) { return io(p).xFileSize(real(p), size); }
+int pass_lock(sqlite3_file* p, int level) { return io(p).xLock(real(p), level); }
+int pass_unlock(sqlite3_file* p, int level) { return io(p).xUnlock(real(p), level); }
+int pass_check_reserved(sqlite3_file* p, int* out) {
+  return io(p).xCheckReservedLock(real(p), out);
+}
+int pass_file_control(sqlite3_file* p, int op, void* arg) {
+  return io(p).xFileControl(real(p), op, arg);
+}
+int pass_sector_size(sqlite3_file* p) { return io(p).xSectorSize(real(p)); }
+int pass_device(sqlite3_file* p) { return io(p).xDeviceCharacteristics(real(p)); }
+int pass_shm_map(sqlite3_file* p, int page, int size, int extend, void volatile** out) {
+  return io(p).xShmMap(real(p), page, size, extend, out);
+}
+int pass_shm_lock(sqlite3_file* p, int offset, int n, int flags) {
+  return io(p).xShmLock(real(p), offset, n, flags);
+}
+void pass_shm_barrier(sqlite3_file* p) { io(p).xShmBarrier(real(p)); }
+int pass_shm_unmap(sqlite3_file* p, int delete_flag) {
+  return io(p).xShmUnmap(real(p), delete_flag);
+}
+int pass_fetch(sqlite3_file* p, sqlite3_int64 off, int n, void** out) {
+  return io(p).xFetch(real(p), off, n, out);
+}
+int pass_unfetch(sqlite3_file* p, sqlite3_int64 off, void* mapped) {
+  return io(p).xUnfetch(real(p), off, mapped);
+}
+
+// The WAL: what it holds is written first.
+template <auto Pass, typename... Args>
+int flushed_then(sqlite3_file* p, Args... args) {
+  if (const int rc = flush(as_file(p)); rc != SQLITE_OK) return rc;
+  return Pass(p, args...);
 }
 
 int wal_close(sqlite3_file* p) {
-  wal_file* f = as_wal(p);
-  int rc = flush(f);
-  const int closed = real_io(f).xClose(f->real);
-  if (rc == SQLITE_OK) rc = closed;
-  f->~wal_file();
-  return rc;
-}
-
-int wal_read(sqlite3_file* p, void* out, int n, sqlite3_int64 off) {
-  wal_file* f = as_wal(p);
-  if (const int rc = flush(f); rc != SQLITE_OK) return rc;
-  return real_io(f).xRead(f->real, out, n, off);
+  file* f = as_file(p);
+  const int flushed = flush(f);
+  const int rc = io(p).xClose(f->real);
+  if (f->db) f->db->wal = nullptr;
+  f->~file();
+  return flushed != SQLITE_OK ? flushed : rc;
 }
 
 int wal_write(sqlite3_file* p, const void* data, int n, sqlite3_int64 off) {
-  wal_file* f = as_wal(p);
+  file* f = as_file(p);
   const auto* bytes = static_cast<const unsigned char*>(data);
   const auto size = static_cast<sqlite3_int64>(n);
   const bool wal_header = off == 0 && n == wal_header_bytes;
@@ -96,112 +156,115 @@ int wal_write(sqlite3_file* p, const void* data, int n, sqlite3_int64 off) {
   f->furthest = std::max(f->furthest, off + size);
   const bool ends_commit = off == f->commit_body_at;
   f->commit_body_at = -1;
-  if (!appends && !begins) {
-    // Written again, or out of sequence: what is held first, then this, straight through.
-    if (const int rc = flush(f); rc != SQLITE_OK) return rc;
-    return real_io(f).xWrite(f->real, data, n, off);
+  if (appends || begins) {
+    try {
+      f->pending.insert(f->pending.end(), bytes, bytes + n);
+      if (begins) f->start = off;
+      if (n == frame_header_bytes && big_endian_u32(bytes + 4) != 0) f->commit_body_at = off + size;
+      if (ends_commit || f->pending.size() >= max_pending_bytes) return flush(f);
+      return SQLITE_OK;
+    } catch (const std::bad_alloc&) {
+      // No memory to hold it: straight through, below.
+    }
   }
-  if (begins) f->start = off;
-  f->pending.insert(f->pending.end(), bytes, bytes + n);
-  if (n == frame_header_bytes && big_endian_u32(bytes + 4) != 0) f->commit_body_at = off + size;
-  if (ends_commit || f->pending.size() >= max_pending_bytes) return flush(f);
-  return SQLITE_OK;
-}
-
-int wal_truncate(sqlite3_file* p, sqlite3_int64 size) {
-  wal_file* f = as_wal(p);
+  // Written again, or out of sequence: what is held first, then this, straight through.
   if (const int rc = flush(f); rc != SQLITE_OK) return rc;
-  return real_io(f).xTruncate(f->real, size);
+  return pass_write(p, data, n, off);
 }
 
-int wal_sync(sqlite3_file* p, int flags) {
-  wal_file* f = as_wal(p);
-  if (const int rc = flush(f); rc != SQLITE_OK) return rc;
-  return real_io(f).xSync(f->real, flags);
+// The database: its connection letting go of the write lock settles what its WAL holds.
+int db_shm_lock(sqlite3_file* p, int offset, int n, int flags) {
+  file* f = as_file(p);
+  const bool releases_write =
+      (flags & SQLITE_SHM_UNLOCK) != 0 && offset <= wal_write_lock && wal_write_lock < offset + n;
+  if (releases_write && f->wal && flush(f->wal) != SQLITE_OK) {
+    // Only frames of a transaction rolled back can be held now (a commit's were written with
+    // it, their error returned): dropped, never written later over another connection's.
+    f->wal->pending.clear();
+  }
+  return pass_shm_lock(p, offset, n, flags);
 }
 
-int wal_file_size(sqlite3_file* p, sqlite3_int64* size) {
-  wal_file* f = as_wal(p);
-  if (const int rc = flush(f); rc != SQLITE_OK) return rc;
-  return real_io(f).xFileSize(f->real, size);
-}
-
-int wal_lock(sqlite3_file* p, int level) {
-  return real_io(as_wal(p)).xLock(as_wal(p)->real, level);
-}
-int wal_unlock(sqlite3_file* p, int level) {
-  return real_io(as_wal(p)).xUnlock(as_wal(p)->real, level);
-}
-int wal_check_reserved(sqlite3_file* p, int* out) {
-  return real_io(as_wal(p)).xCheckReservedLock(as_wal(p)->real, out);
-}
-
-int wal_file_control(sqlite3_file* p, int op, void* arg) {
-  wal_file* f = as_wal(p);
-  if (const int rc = flush(f); rc != SQLITE_OK) return rc;
-  return real_io(f).xFileControl(f->real, op, arg);
-}
-
-int wal_sector_size(sqlite3_file* p) { return real_io(as_wal(p)).xSectorSize(as_wal(p)->real); }
-int wal_device(sqlite3_file* p) {
-  return real_io(as_wal(p)).xDeviceCharacteristics(as_wal(p)->real);
-}
-
-// A WAL file is never mapped nor used for shared memory; these pass on for completeness.
-int wal_shm_map(sqlite3_file* p, int page, int size, int extend, void volatile** out) {
-  return real_io(as_wal(p)).xShmMap(as_wal(p)->real, page, size, extend, out);
-}
-int wal_shm_lock(sqlite3_file* p, int offset, int n, int flags) {
-  return real_io(as_wal(p)).xShmLock(as_wal(p)->real, offset, n, flags);
-}
-void wal_shm_barrier(sqlite3_file* p) { real_io(as_wal(p)).xShmBarrier(as_wal(p)->real); }
-int wal_shm_unmap(sqlite3_file* p, int delete_flag) {
-  return real_io(as_wal(p)).xShmUnmap(as_wal(p)->real, delete_flag);
-}
-int wal_fetch(sqlite3_file* p, sqlite3_int64 off, int n, void** out) {
-  wal_file* f = as_wal(p);
-  if (const int rc = flush(f); rc != SQLITE_OK) return rc;
-  return real_io(f).xFetch(f->real, off, n, out);
-}
-int wal_unfetch(sqlite3_file* p, sqlite3_int64 off, void* mapped) {
-  return real_io(as_wal(p)).xUnfetch(as_wal(p)->real, off, mapped);
+int db_close(sqlite3_file* p) {
+  file* f = as_file(p);
+  if (f->name) {
+    std::lock_guard lock(databases_mu);
+    databases.erase(f->name);
+  }
+  if (f->wal) f->wal->db = nullptr;
+  const int rc = io(p).xClose(f->real);
+  f->~file();
+  return rc;
 }
 
 const sqlite3_io_methods wal_methods = {
     3,
     wal_close,
-    wal_read,
+    flushed_then<pass_read, void*, int, sqlite3_int64>,
     wal_write,
-    wal_truncate,
-    wal_sync,
-    wal_file_size,
-    wal_lock,
-    wal_unlock,
-    wal_check_reserved,
-    wal_file_control,
-    wal_sector_size,
-    wal_device,
-    wal_shm_map,
-    wal_shm_lock,
-    wal_shm_barrier,
-    wal_shm_unmap,
-    wal_fetch,
-    wal_unfetch,
+    flushed_then<pass_truncate, sqlite3_int64>,
+    flushed_then<pass_sync, int>,
+    flushed_then<pass_file_size, sqlite3_int64*>,
+    pass_lock,
+    pass_unlock,
+    pass_check_reserved,
+    flushed_then<pass_file_control, int, void*>,
+    pass_sector_size,
+    pass_device,
+    pass_shm_map,
+    pass_shm_lock,
+    pass_shm_barrier,
+    pass_shm_unmap,
+    flushed_then<pass_fetch, sqlite3_int64, int, void**>,
+    pass_unfetch,
+};
+
+const sqlite3_io_methods db_methods = {
+    3,
+    db_close,
+    pass_read,
+    pass_write,
+    pass_truncate,
+    pass_sync,
+    pass_file_size,
+    pass_lock,
+    pass_unlock,
+    pass_check_reserved,
+    pass_file_control,
+    pass_sector_size,
+    pass_device,
+    pass_shm_map,
+    db_shm_lock,
+    pass_shm_barrier,
+    pass_shm_unmap,
+    pass_fetch,
+    pass_unfetch,
 };
 
 int open_file(sqlite3_vfs*, const char* name, sqlite3_file* out, int flags, int* out_flags) {
-  // Every file but a WAL is the platform's own, in the bytes SQLite gave.
-  if ((flags & SQLITE_OPEN_WAL) == 0) return platform->xOpen(platform, name, out, flags, out_flags);
-  auto* f = new (out) wal_file{};
+  const bool wal = (flags & SQLITE_OPEN_WAL) != 0;
+  const bool db = (flags & SQLITE_OPEN_MAIN_DB) != 0 && name != nullptr;
+  // Every other file is the platform's own, in the bytes SQLite gave.
+  if (!wal && !db) return platform->xOpen(platform, name, out, flags, out_flags);
+  auto* f = new (out) file{};
   f->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(out) + real_offset);
   const int rc = platform->xOpen(platform, name, f->real, flags, out_flags);
   if (f->real->pMethods == nullptr) {
     // Nothing to close: SQLite calls no method of a file whose pMethods is null.
-    f->~wal_file();
+    f->~file();
     out->pMethods = nullptr;
     return rc;
   }
-  f->base.pMethods = &wal_methods;
+  f->base.pMethods = wal ? &wal_methods : &db_methods;
+  std::lock_guard lock(databases_mu);
+  if (db) {
+    f->name = name;
+    databases[name] = f;
+  } else if (const auto it = databases.find(sqlite3_filename_database(name));
+             it != databases.end()) {
+    f->db = it->second;
+    it->second->wal = f;
+  }
   return rc;
 }
 
