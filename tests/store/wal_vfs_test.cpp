@@ -32,6 +32,14 @@ SQLite::Database open_through_vfs(const std::string& path) {
   return db;
 }
 
+// A table of rows with an index, in a new database opened through the VFS.
+SQLite::Database open_table(const std::string& path) {
+  auto db = open_through_vfs(path);
+  db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT NOT NULL, v BLOB NOT NULL)");
+  db.exec("CREATE INDEX t_k ON t (k)");
+  return db;
+}
+
 // Rows `from`..`to` (inclusive) keyed out of order, so the index's pages are dirtied all over.
 void insert_rows(SQLite::Database& db, int from, int to, const std::string& filler) {
   SQLite::Statement q(db, "INSERT INTO t (id, k, v) VALUES (?, ?, ?)");
@@ -42,6 +50,13 @@ void insert_rows(SQLite::Database& db, int from, int to, const std::string& fill
     q.exec();
     q.reset();
   }
+}
+
+// The same, as a transaction of its own.
+void commit_rows(SQLite::Database& db, int from, int to, const std::string& filler) {
+  db.exec("BEGIN");
+  insert_rows(db, from, to, filler);
+  db.exec("COMMIT");
 }
 
 // The database and its WAL as they are on disk now, opened elsewhere: SQLite recovers the WAL
@@ -65,15 +80,11 @@ std::vector<unsigned char> in_file(const std::string& path, std::streamoff at, s
 
 }  // namespace
 
-TEST_CASE(
-    "store: each commit written through the writer's VFS is whole on disk when it returns, spilled "
-    "pages and all",
-    "[store][sqlite]") {
+TEST_CASE("store: each commit written through the writer's VFS is whole on disk when it returns, spilled pages and all",
+          "[store][sqlite]") {
   test::temp_dir d;
   const std::string path = d.file("wal.db");
-  auto db = open_through_vfs(path);
-  db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT NOT NULL, v BLOB NOT NULL)");
-  db.exec("CREATE INDEX t_k ON t (k)");
+  auto db = open_table(path);
   const std::string first(300, 'a');
   const std::string again(300, 'b');
 
@@ -85,11 +96,7 @@ TEST_CASE(
   db.exec("COMMIT");
   // Small commits, as the server's groups are: each commit's frames written at once.
   db.exec("PRAGMA cache_size = 2000");
-  for (int i = 0; i < 20; ++i) {
-    db.exec("BEGIN");
-    insert_rows(db, 20000 + i * 3, 20000 + i * 3 + 2, again);
-    db.exec("COMMIT");
-  }
+  for (int i = 0; i < 20; ++i) commit_rows(db, 20000 + i * 3, 20000 + i * 3 + 2, again);
   // Another connection reads the commits from the files now (the default VFS).
   {
     SQLite::Database reader(path, SQLite::OPEN_READONLY);
@@ -110,47 +117,33 @@ TEST_CASE(
   db.exec("BEGIN");
   insert_rows(db, 8001, 12000, first);
   db.exec("ROLLBACK");
-  db.exec("BEGIN");
-  insert_rows(db, 30000, 30002, again);
-  db.exec("COMMIT");
+  commit_rows(db, 30000, 30002, again);
   SQLite::Database copy(recovered_copy(d, path, "copy2.db"), SQLite::OPEN_READWRITE);
   CHECK(copy.execAndGet("PRAGMA integrity_check").getString() == "ok");
   CHECK(copy.execAndGet("SELECT COUNT(*) FROM t").getInt() == 8063);
   CHECK(copy.execAndGet("SELECT COUNT(*) FROM t WHERE id > 8000 AND id < 20000").getInt() == 0);
 }
 
-TEST_CASE(
-    "store: after a checkpoint the writer's VFS starts the WAL again and each commit is still "
-    "whole on disk",
-    "[store][sqlite]") {
+TEST_CASE("store: after a checkpoint the writer's VFS starts the WAL again and each commit is still whole on disk",
+          "[store][sqlite]") {
   test::temp_dir d;
   const std::string path = d.file("wal.db");
-  auto db = open_through_vfs(path);
-  db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT NOT NULL, v BLOB NOT NULL)");
-  db.exec("CREATE INDEX t_k ON t (k)");
+  auto db = open_table(path);
   const std::string filler(200, 'c');
   int next = 1;
   for (int round = 0; round < 3; ++round) {
-    for (int i = 0; i < 10; ++i, next += 50) {
-      db.exec("BEGIN");
-      insert_rows(db, next, next + 49, filler);
-      db.exec("COMMIT");
-    }
+    for (int i = 0; i < 10; ++i, next += 50) commit_rows(db, next, next + 49, filler);
     // Every frame copied back: the next commit writes the WAL from its header again.
     CHECK(db.execAndGet("PRAGMA wal_checkpoint(RESTART)").getInt() == 0);
   }
-  db.exec("BEGIN");
-  insert_rows(db, next, next + 49, filler);
-  db.exec("COMMIT");
+  commit_rows(db, next, next + 49, filler);
   SQLite::Database copy(recovered_copy(d, path, "copy.db"), SQLite::OPEN_READWRITE);
   CHECK(copy.execAndGet("PRAGMA integrity_check").getString() == "ok");
   CHECK(copy.execAndGet("SELECT COUNT(*) FROM t").getInt() == next + 49);
 }
 
-TEST_CASE(
-    "store: the writer's VFS holds a WAL's frames until a commit's last page, or until the write "
-    "lock goes",
-    "[store][sqlite]") {
+TEST_CASE("store: the writer's VFS holds a WAL's frames until a commit's last page, or until the write lock goes",
+          "[store][sqlite]") {
   // The VFS as SQLite calls it, one step at a time: what reaches the file after each.
   test::temp_dir d;
   const std::string path = d.file("v.db");
