@@ -435,17 +435,9 @@ TEST_CASE("runner: the clinic's cancellation is kept (parked) when its flow is g
           "[runner]") {
   fixture fx;
   test::in_tx(fx.writer, [](store::tx& t) {
-    store::booking b;
-    b.contact_id = t.upsert_contact("+93700000001").id;
-    b.channel_id = "at";
-    b.clinic = "central";
-    b.service = "general";
-    b.day = t.now() / 86'400'000 + 2;
-    b.window_from = 480;
-    b.window_to = 600;
-    b.starts_at = t.now() + 2 * 86'400'000LL;
-    b.status = store::booking_status::booked;
-    const auto booked = t.take_slot(b, 5);
+    const auto booked = t.take_slot(test::booked_visit(t.upsert_contact("+93700000001").id,
+                                                       "central", t.now() / 86'400'000 + 2),
+                                    5);
     REQUIRE(booked);
     t.set_booking_status(booked->id, store::booking_status::cancelled);
     // Its flow was renamed, or removed, since the cancellation was queued.

@@ -40,6 +40,13 @@ SQLite::Database open_table(const std::string& path) {
   return db;
 }
 
+// A test's database of one table, opened through the VFS.
+struct table_fixture {
+  test::temp_dir d;
+  std::string path = d.file("wal.db");
+  SQLite::Database db = open_table(path);
+};
+
 // Rows `from`..`to` (inclusive) keyed out of order, so the index's pages are dirtied all over.
 void insert_rows(SQLite::Database& db, int from, int to, const std::string& filler) {
   SQLite::Statement q(db, "INSERT INTO t (id, k, v) VALUES (?, ?, ?)");
@@ -82,9 +89,8 @@ std::vector<unsigned char> in_file(const std::string& path, std::streamoff at, s
 
 TEST_CASE("store: each commit written through the writer's VFS is whole on disk when it returns, spilled pages and all",
           "[store][sqlite]") {
-  test::temp_dir d;
-  const std::string path = d.file("wal.db");
-  auto db = open_table(path);
+  table_fixture fx;
+  auto& [d, path, db] = fx;
   const std::string first(300, 'a');
   const std::string again(300, 'b');
 
@@ -126,9 +132,8 @@ TEST_CASE("store: each commit written through the writer's VFS is whole on disk 
 
 TEST_CASE("store: after a checkpoint the writer's VFS starts the WAL again and each commit is still whole on disk",
           "[store][sqlite]") {
-  test::temp_dir d;
-  const std::string path = d.file("wal.db");
-  auto db = open_table(path);
+  table_fixture fx;
+  auto& [d, path, db] = fx;
   const std::string filler(200, 'c');
   int next = 1;
   for (int round = 0; round < 3; ++round) {

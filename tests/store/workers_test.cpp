@@ -122,10 +122,7 @@ TEST_CASE("workers: a patient's running series are listed, and what is queued of
   CHECK(test::value(fx.so, "SELECT COUNT(*) FROM message_events WHERE status = 'cancelled' AND source = 'series-end'") == "1");
 }
 
-TEST_CASE(
-    "workers: after a death, what of the person's visits waits to go is cancelled with their "
-    "reminders, "
-    "unless a relative's visit on the phone stands, and no privacy notice follows",
+TEST_CASE("workers: after a death, what of the person's visits waits to go is cancelled with their reminders, unless a relative's visit on the phone stands, and no privacy notice follows",
     "[store]") {
   fixture fx;
   const auto by = fx.worker("+93700000900");
@@ -186,16 +183,7 @@ TEST_CASE(
   // A child's visit booked on the mother's phone: the family still expects what is said of it.
   const auto mother = patient("+93700000172");
   test::in_tx(fx.w, [&](store::tx& t) {
-    store::booking b;
-    b.contact_id = mother;
-    b.channel_id = "at";
-    b.clinic = "golshahr";
-    b.service = "general";
-    b.day = t.now() / 86'400'000 + 3;
-    b.window_from = 480;
-    b.window_to = 600;
-    b.starts_at = (b.day * 1440 + 480) * 60'000;
-    b.status = store::booking_status::booked;
+    auto b = test::booked_visit(mother, "golshahr", t.now() / 86'400'000 + 3);
     b.for_whom = "child-1";
     REQUIRE(t.take_slot(b, 10));
   });

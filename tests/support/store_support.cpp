@@ -128,4 +128,18 @@ void execute(const store::options& o, const std::string& sql) {
   db.exec(sql);
 }
 
+store::booking booked_visit(std::int64_t contact, const std::string& clinic, std::int64_t day) {
+  store::booking b;
+  b.contact_id = contact;
+  b.channel_id = "at";
+  b.clinic = clinic;
+  b.service = "general";
+  b.day = day;
+  b.window_from = 480;
+  b.window_to = 600;
+  b.starts_at = (day * 1440 + 480) * 60'000;
+  b.status = store::booking_status::booked;
+  return b;
+}
+
 }  // namespace paygham::test

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gateway/store/options.hpp"
+#include "gateway/store/tx.hpp"
 #include "gateway/store/writer.hpp"
 #include "tests/support/support.hpp"
 
@@ -65,6 +66,11 @@ std::vector<std::vector<std::string>> rows(const store::options& o, const std::s
 std::string value(const store::options& o, const std::string& sql);
 // Runs a statement (to corrupt or age rows in a test).
 void execute(const store::options& o, const std::string& sql);
+
+// A visit booked for `contact` at `clinic`'s general service on `day` (days since 1970), in
+// the window 08:00–10:00 and starting at 08:00 UTC that day: for a test that needs some
+// booking, to take with tx::take_slot.
+store::booking booked_visit(std::int64_t contact, const std::string& clinic, std::int64_t day);
 
 // A fresh store of the engine under test on a clock the test moves (`now`, from
 // 2026-11-29T08:00:00Z), with its writer `w`.
