@@ -22,17 +22,20 @@ constexpr const char* main_help =
     "  serve      serve aggregator callbacks, the API and health checks\n"
     "  lint       check the config, flows and templates before they go live\n"
     "  migrate    bring the store's schema up to this version, then exit\n"
+    "  encrypt    encrypt a SQLite store made before store.key was set, where it lies\n"
     "  broadcast  send an alert or an education message to a programme's subscribers\n"
     "  inbox      what people wrote that no flow took, and hazard reports: list, close\n"
     "  districts  what alert subscribers wrote as their district, by the districts file\n"
     "  report     what happened to the messages of a period: by channel and state, or CSV\n"
     "  contacts   import people from a CSV file (a partner's list), bad lines listed by number\n"
-    "  user       people: health workers (phone, PIN) and console logins; list, disable, new PIN or password\n"
+    "  user       people: health workers (phone, PIN) and console logins; list, disable, new PIN "
+    "or password\n"
     "  token      API tokens for machines that call /api/v1: create, list, revoke\n"
     "  segments   how a text travels as SMS: encoding, length and parts\n"
     "  simulate   walk a flow as a phone would, in the terminal\n"
     "\n"
-    "Run 'paygham <command> --help' for a command's options, 'paygham --version' for the version.\n";
+    "Run 'paygham <command> --help' for a command's options, 'paygham --version' for the "
+    "version.\n";
 
 constexpr const char* serve_help =
     "usage: paygham serve --config FILE\n"
@@ -69,6 +72,20 @@ constexpr const char* migrate_help =
     "sqlite or postgresql), one at a time under a lock, so nodes starting together or an\n"
     "operator upgrading ahead of them never race. `paygham serve` does the same at start;\n"
     "run this to upgrade before the nodes. Prints the schema version.\n"
+    "\n"
+    "options:\n"
+    "  --config FILE   the config file (default config/paygham.yaml)\n"
+    "  --help          this text\n";
+
+constexpr const char* encrypt_help =
+    "usage: paygham encrypt [--config FILE]\n"
+    "\n"
+    "Encrypts the SQLite store at store.path with store.key (AES-256, 64 hex digits from an\n"
+    "environment variable: key: ${PAYGHAM_STORE_KEY}), for a store made before the key was\n"
+    "set; a new store is made encrypted. Stop the gateway first: the store is copied,\n"
+    "checked and renamed over the plain file, and a store in use is refused. Keep the key\n"
+    "safe and apart from the disk: without it the store cannot be read. The plain file's\n"
+    "blocks stay on the disk until they are written over.\n"
     "\n"
     "options:\n"
     "  --config FILE   the config file (default config/paygham.yaml)\n"
@@ -652,6 +669,7 @@ int run_cli(int argc, char** argv) {
   const char* help = command == "serve"     ? serve_help
                      : command == "lint"    ? lint_help
                      : command == "migrate" ? migrate_help
+                     : command == "encrypt" ? encrypt_help
                                             : nullptr;
   if (!help) {
     std::cerr << "paygham: unknown command '" << command << "'\n\n" << main_help;
@@ -671,6 +689,7 @@ int run_cli(int argc, char** argv) {
     return exit_usage;
   }
   if (command == "migrate") return migrate(p.config);
+  if (command == "encrypt") return encrypt(p.config);
   return command == "serve" ? serve(p.config) : lint(p.config, p.format == "json");
 }
 

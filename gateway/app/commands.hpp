@@ -29,6 +29,9 @@ int lint(const std::string& config_path, bool json = false);
 // `paygham migrate`: applies the store's missing migrations and prints the schema version.
 int migrate(const std::string& config_path);
 
+// `paygham encrypt`: encrypts a plain SQLite store in place with store.key (store::encrypt).
+int encrypt(const std::string& config_path);
+
 struct simulate_options {
   std::string config = "config/paygham.yaml";
   std::string phone;

@@ -142,13 +142,58 @@ void read_server(config_reader& cr, const YAML::Node& n, config& c) {
   }
 }
 
+// R-D4: `store.key: ${PAYGHAM_STORE_KEY}`, 64 hex digits, makes Paygham encrypt the SQLite
+// store itself. From the environment only: a key written in the file would lie on the disk
+// beside what it locks.
+void read_store_key(config_reader& cr, const YAML::Node& n, config& c) {
+  auto& r = cr.raw();
+  if (!n["key"].IsDefined()) return;
+  const std::string how =
+      "64 hex digits (openssl rand -hex 32) from an environment variable: key: "
+      "${PAYGHAM_STORE_KEY}";
+  if (!n["key"].IsScalar() || n["key"].Scalar().find("${") == std::string::npos) {
+    r.problem(n["key"], "'store.key' must be " + how + ", never written in the file");
+    return;
+  }
+  if (c.store.engine == store::backend::postgresql) {
+    r.problem(
+        n["key"],
+        "'store.key' encrypts a SQLite store; PostgreSQL keeps its data on its server: encrypt the "
+        "volume there and say 'store.encryption: external'");
+    return;
+  }
+  const std::size_t known = r.problem_count();
+  const auto v = cr.text(n, "key", "store");
+  if (!v || r.problem_count() != known) return;  // a variable not set, said as such
+  std::string bytes;
+  const auto hex = [](char x) {
+    return x >= '0' && x <= '9'   ? x - '0'
+           : x >= 'a' && x <= 'f' ? x - 'a' + 10
+           : x >= 'A' && x <= 'F' ? x - 'A' + 10
+                                  : -1;
+  };
+  for (std::size_t i = 0; i + 1 < v->size() && hex((*v)[i]) >= 0 && hex((*v)[i + 1]) >= 0; i += 2) {
+    bytes += static_cast<char>(hex((*v)[i]) * 16 + hex((*v)[i + 1]));
+  }
+  if (v->size() != 2 * store::key_bytes || bytes.size() != store::key_bytes) {
+    const std::string what = v->empty() ? "is empty"
+                             : v->size() != 2 * store::key_bytes
+                                 ? "is " + std::to_string(v->size()) + " characters long"
+                                 : "has a character that is not a hex digit";
+    r.problem(n["key"], "'store.key' (" + n["key"].Scalar() + ") " + what + ": it must be " + how);
+    return;
+  }
+  c.store.key = bytes;
+}
+
 void read_store(config_reader& cr, const YAML::Node& n, config& c) {
   auto& r = cr.raw();
   if (!n.IsDefined() ||
-      !r.expect_map(n, "store",
-                    {"backend", "path", "url", "node", "connections", "lease", "retention", "synchronous", "max_queue",
-                     "encryption", "text_retention", "visit_retention", "delivery_retention",
-                     "reporter_retention", "callback_retention", "answer_retention"})) {
+      !r.expect_map(
+          n, "store",
+          {"backend", "path", "url", "node", "connections", "lease", "retention", "synchronous",
+           "max_queue", "encryption", "key", "text_retention", "visit_retention",
+           "delivery_retention", "reporter_retention", "callback_retention", "answer_retention"})) {
     return;
   }
   if (auto q = r.integer(n, "max_queue", "store", 1, 10'000'000)) c.store.max_queue = static_cast<std::size_t>(*q);
@@ -218,6 +263,7 @@ void read_store(config_reader& cr, const YAML::Node& n, config& c) {
     r.problem(n["encryption"], "'store.encryption: require' checks the disk of a SQLite file; PostgreSQL keeps its "
                                "data on its server: encrypt the volume there and say 'external'");
   }
+  read_store_key(cr, n, c);
 }
 
 // The machine's name: unique among the nodes of one database, and the same after a restart.

@@ -12,9 +12,14 @@
 namespace paygham::app {
 namespace {
 
-// R-D4: the database lies on an encrypted volume, or the operator says it does where the gateway
-// cannot see. False when `store.encryption: require` and it is not seen to be.
+// R-D4: Paygham encrypts the store itself (store.key), or the database lies on an encrypted
+// volume, or the operator says it does where the gateway cannot see. False when `store.encryption:
+// require` and it is not seen to be.
 bool encrypted_at_rest(const store::options& so) {
+  if (!so.key.empty()) {
+    core::log::info("store.encryption", {{"by", "Paygham (AES-256-XTS, store.key)"}});
+    return true;
+  }
   if (so.at_rest == store::encryption::external) {
     core::log::info("store.encryption", {{"by", "the operator (store.encryption: external)"}});
     return true;
@@ -32,8 +37,9 @@ bool encrypted_at_rest(const store::options& so) {
     return true;
   }
   const std::string fix =
-      "put the database on an encrypted volume (LUKS or fscrypt), or say store.encryption: external if it lies on "
-      "one the gateway cannot see";
+      "set store.key to have Paygham encrypt the store, put the database on an encrypted volume "
+      "(LUKS or fscrypt), "
+      "or say store.encryption: external if it lies on one the gateway cannot see";
   if (so.at_rest == store::encryption::require) {
     std::cerr << "paygham serve: not started: store.encryption is 'require' and the database is not seen on an "
                  "encrypted volume: "
@@ -59,6 +65,24 @@ int migrate(const std::string& config_path) {
     return exit_ok;
   } catch (const std::exception& e) {
     std::cerr << "paygham migrate: " << e.what() << "\n";
+    return exit_user_error;
+  }
+}
+
+int encrypt(const std::string& config_path) {
+  auto loaded = load_config(config_path, channel_secrets::unused);
+  if (!loaded) {
+    std::cerr << loaded.error() << "\n";
+    return exit_user_error;
+  }
+  const auto& so = loaded.value().store;
+  try {
+    const bool done = store::encrypt(so);
+    std::cout << "store " << so.describe()
+              << (done ? ": encrypted with store.key\n" : ": already encrypted with store.key\n");
+    return exit_ok;
+  } catch (const std::exception& e) {
+    std::cerr << "paygham encrypt: " << e.what() << "\n";
     return exit_user_error;
   }
 }

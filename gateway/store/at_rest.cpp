@@ -90,8 +90,9 @@ at_rest device_at_rest(unsigned major, unsigned minor, const std::filesystem::pa
 
 at_rest check_at_rest(const std::filesystem::path& database, const std::filesystem::path& sysfs) {
   std::error_code ec;
-  std::filesystem::path where =
-      std::filesystem::exists(database, ec) ? database : database.parent_path();
+  // Before the store is made, the nearest folder there is (the store's own is made with it).
+  std::filesystem::path where = database;
+  while (!where.empty() && !std::filesystem::exists(where, ec)) where = where.parent_path();
   if (where.empty()) where = ".";
   struct statx sx {};
   if (statx(AT_FDCWD, where.c_str(), 0, STATX_BASIC_STATS, &sx) != 0) {

@@ -36,4 +36,13 @@ int migrate(const options& o) {
   return sqlite::latest_version();
 }
 
+bool encrypt(const options& o) {
+  if (o.engine == backend::postgresql) {
+    throw std::runtime_error(
+        "PostgreSQL's data is encrypted by its server's volume, not by the gateway: "
+        "remove store.key and say store.encryption: external");
+  }
+  return sqlite::encrypt_in_place(o);
+}
+
 }  // namespace paygham::store

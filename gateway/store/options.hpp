@@ -20,6 +20,9 @@ enum class synchronous { normal, full };
 // volume the gateway cannot see (a cloud disk, PostgreSQL's server).
 enum class encryption { warn, require, external };
 
+// The length of a store key (store.key), in bytes.
+inline constexpr std::size_t key_bytes = 32;
+
 struct options {
   backend engine = backend::sqlite;
   std::string path;  // sqlite: a file path, or ":memory:" in tests
@@ -56,6 +59,9 @@ struct options {
   // of the process, not of the machine). PostgreSQL commits durably (synchronous_commit).
   synchronous sync = synchronous::full;
   encryption at_rest = encryption::warn;
+  // sqlite only: the store key (key_bytes bytes, from store.key) when Paygham encrypts the store
+  // itself (store/sqlite/crypt_vfs.hpp); empty: it does not.
+  std::string key;
   // The time each transaction sees as tx::now(); tests and `paygham simulate` step it.
   std::function<core::unix_ms()> clock = core::now_ms;
   // sqlite only: the size the WAL is kept at (journal_size_limit, and its preallocation with

@@ -76,6 +76,12 @@ std::unique_ptr<writer> open_writer(const options& o, std::size_t max_group = 51
 // starting together do not race) and returns the schema version after.
 int migrate(const options& o);
 
+// Encrypts a plain SQLite store in place with options.key (store/sqlite/crypt_vfs.hpp): false
+// when it already was. Refuses, with what to do, while anything else has the store open (a
+// running gateway), for PostgreSQL (its server's volume is encrypted, not the gateway's), and
+// when there is no store or no key.
+bool encrypt(const options& o);
+
 // Runs one item and waits until it is on disk (for the CLI and the simulator, which have
 // nothing else to do meanwhile); the item's exception, if any, is rethrown here.
 template <class Fn>

@@ -273,3 +273,24 @@ TEST_CASE("app: a config that runs but leaves something to fix says so: an unnam
   CHECK_THAT(said[1], Catch::StartsWith("schedule.ramadan_past " + dir.file("holidays.yaml") + ": every Ramadan of IR") &&
                           Catch::Contains("2027-03-09"));
 }
+
+TEST_CASE("app: store.key is read from the environment as 32 bytes, and a key of another length is refused",
+          "[app]") {
+  test::temp_dir dir;
+  test::write_file(dir.file("paygham.yaml"),
+                   "store:\n  path: p.db\n  key: ${PAYGHAM_TEST_STORE_KEY}\nflows: flows\n");
+  ::setenv("PAYGHAM_TEST_STORE_KEY", std::string(64, 'A').c_str(), 1);
+  const auto c = app::load_config(dir.file("paygham.yaml"));
+  REQUIRE(c.ok());
+  CHECK(c->store.key == std::string(32, '\xaa'));
+  ::setenv("PAYGHAM_TEST_STORE_KEY", std::string(63, 'a').c_str(), 1);
+  const auto short_key = app::load_config(dir.file("paygham.yaml"));
+  REQUIRE_FALSE(short_key.ok());
+  CHECK_THAT(short_key.error(), Catch::Contains("is 63 characters long"));
+  ::setenv("PAYGHAM_TEST_STORE_KEY", (std::string(63, 'a') + "g").c_str(), 1);
+  const auto not_hex = app::load_config(dir.file("paygham.yaml"));
+  REQUIRE_FALSE(not_hex.ok());
+  CHECK_THAT(not_hex.error(), Catch::Contains("not a hex digit"));
+  CHECK_THAT(not_hex.error(), !Catch::Contains(std::string(63, 'a')));
+  ::unsetenv("PAYGHAM_TEST_STORE_KEY");
+}

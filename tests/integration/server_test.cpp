@@ -277,6 +277,60 @@ TEST_CASE("integration: a database not seen on an encrypted volume is named at s
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
 }
 
+TEST_CASE("integration: with store.key the gateway keeps no number readable on disk, and paygham encrypt turns a store made before the key",
+          "[integration]") {
+  temp_dir dir;
+  const std::string plain = write_test_config(dir);
+  std::string text = read_file(plain);
+  text.replace(text.find("  synchronous: normal\n"), 0, "  key: ${PAYGHAM_TEST_STORE_KEY}\n");
+  const std::string locked = dir.file("locked.yaml");
+  write_file(locked, text);
+  ::setenv("PAYGHAM_TEST_STORE_KEY", std::string(64, 'c').c_str(), 1);
+  const std::string db = dir.file("paygham.db");
+  const auto on_disk = [&](const std::string& digits) {
+    for (const char* suffix : {"", "-wal"}) {
+      if (std::filesystem::exists(db + suffix) &&
+          read_file(db + suffix).find(digits) != std::string::npos)
+        return true;
+    }
+    return false;
+  };
+  const auto dial = [](int port, const std::string& phone) {
+    return http_call(port, "POST", "/channels/at/ussd",
+                     "sessionId=k-" + phone + "&serviceCode=*384*12%23&phoneNumber=%2B" + phone +
+                         "&text=")
+        .body;
+  };
+  {
+    server_process srv(plain);
+    CHECK_THAT(dial(srv.port(), "93700555101"), Catch::StartsWith("CON "));
+  }
+  REQUIRE(on_disk("93700555101"));  // the control: without a key, the number lies in the file
+  std::string out, err;
+  CHECK(run_paygham({"encrypt", "--config", plain}, &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("store.key is not set"));
+  REQUIRE(run_paygham({"encrypt", "--config", locked}, &out, &err) == 0);
+  CHECK_THAT(out, Catch::Contains("encrypted with store.key"));
+  CHECK_FALSE(on_disk("93700555101"));
+  {
+    server_process srv(locked);
+    CHECK_THAT(srv.log(), Catch::Contains("store.encryption") && Catch::Contains("AES-256-XTS") &&
+                              !Catch::Contains("store.not_encrypted"));
+    CHECK_THAT(dial(srv.port(), "93700555102"), Catch::StartsWith("CON "));
+    CHECK_THROWS(
+        scalar(dir, "SELECT COUNT(*) FROM contacts"));  // SQLite without the key reads nothing
+    CHECK_FALSE(on_disk("93700555102"));
+  }
+  CHECK_FALSE(on_disk("93700555101"));
+  CHECK_FALSE(on_disk("93700555102"));
+  // Without the key the store is refused, saying what to set.
+  CHECK(run_paygham({"serve", "--config", plain}, &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("set store.key to its key"));
+  CHECK(run_paygham({"encrypt", "--config", locked}, &out, &err) == 0);
+  CHECK_THAT(out, Catch::Contains("already encrypted"));
+  ::unsetenv("PAYGHAM_TEST_STORE_KEY");
+}
+
 TEST_CASE("integration: keep-alive serves several requests on one connection", "[integration]") {
   temp_dir dir;
   server_process srv(write_test_config(dir));

@@ -3,10 +3,16 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <stdexcept>
 
+#include "gateway/store/sqlite/crypt_vfs.hpp"
 #include "gateway/store/sqlite/wal_vfs.hpp"
 
 namespace paygham::store::sqlite {
@@ -49,6 +55,44 @@ void apply_pragmas(SQLite::Database& db, bool writer, std::int64_t wal_limit, st
   db.exec("PRAGMA mmap_size = 268435456");
 }
 
+// The VFS the store's files go through: the encrypting one when it has a key, else the default.
+const char* vfs_for(const options& o) { return o.key.empty() ? nullptr : crypt_vfs_name(o.key); }
+
+// Reads the first page through the new connection: a store the key (or its absence) cannot
+// open is refused, saying which it is and what to do, before anything is written.
+void check_key(SQLite::Database& db, const options& o) {
+  try {
+    db.execAndGet("PRAGMA schema_version");
+    return;
+  } catch (const SQLite::Exception& e) {
+    if (e.getErrorCode() != SQLITE_NOTADB) throw;
+  }
+  if (o.key.empty()) {
+    throw std::runtime_error(
+        "it is not a SQLite database: if it is an encrypted store, set store.key to its key");
+  }
+  if (found_in(db.getHandle()) == store_file::plain) {
+    throw std::runtime_error(
+        "it is not encrypted, but store.key is set: encrypt it with `paygham encrypt --config "
+        "FILE` while the "
+        "gateway is stopped, or remove store.key");
+  }
+  throw std::runtime_error(
+      "it does not open with store.key: it was encrypted with another key, or it is not a "
+      "Paygham store");
+}
+
+// An encrypted store's pages are all crypt_vfs's size: set before the file is made, checked after.
+void check_page_size(SQLite::Database& db, const options& o) {
+  if (o.key.empty()) return;
+  const int size = db.execAndGet("PRAGMA page_size").getInt();
+  if (size != encrypted_page_bytes) {
+    throw std::runtime_error("its pages are " + std::to_string(size) +
+                             " bytes; an encrypted store's are " +
+                             std::to_string(encrypted_page_bytes));
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<SQLite::Database> open_database(const options& o) {
@@ -63,13 +107,18 @@ std::unique_ptr<SQLite::Database> open_database(const options& o) {
     }
   }
   try {
-    // Through the VFS that writes each commit's WAL frames at once (wal_vfs.hpp).
+    // Through the VFS that writes each commit's WAL frames at once (wal_vfs.hpp), over the
+    // encrypting one when the store has a key.
     auto db = std::make_unique<SQLite::Database>(
-        o.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | no_mutex, 5000, wal_vfs_name());
+        o.path.c_str(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | no_mutex, 5000,
+        wal_vfs_name(vfs_for(o)));
+    check_key(*db, o);
+    if (!o.key.empty()) db->exec("PRAGMA page_size = " + std::to_string(encrypted_page_bytes));
+    check_page_size(*db, o);
     apply_pragmas(*db, true, o.wal_limit_bytes, o.busy_timeout_ms);
     migrate(*db);
     return db;
-  } catch (const SQLite::Exception& e) {
+  } catch (const std::runtime_error& e) {
     throw std::runtime_error("cannot open the store '" + o.path + "': " + e.what());
   }
 }
@@ -79,10 +128,13 @@ namespace {
 std::unique_ptr<SQLite::Database> open_existing(const options& o, int flags, const char* purpose) {
   configure_sqlite_once();
   try {
-    auto db = std::make_unique<SQLite::Database>(o.path, flags | no_mutex, 5000);
+    auto db =
+        std::make_unique<SQLite::Database>(o.path.c_str(), flags | no_mutex, 5000, vfs_for(o));
+    check_key(*db, o);
+    check_page_size(*db, o);
     apply_pragmas(*db, false, o.wal_limit_bytes, o.busy_timeout_ms);
     return db;
-  } catch (const SQLite::Exception& e) {
+  } catch (const std::runtime_error& e) {
     throw std::runtime_error("cannot open the store '" + o.path + "' " + purpose + ": " + e.what());
   }
 }
@@ -95,6 +147,106 @@ std::unique_ptr<SQLite::Database> open_checkpointer(const options& o) {
 
 std::unique_ptr<SQLite::Database> open_read_only(const options& o) {
   return open_existing(o, SQLite::OPEN_READONLY, "for reading");
+}
+
+namespace {
+
+// fsync of a file or a folder, which a rename needs to last.
+void sync_path(const std::string& path, bool folder) {
+  const int fd = ::open(path.c_str(), (folder ? O_RDONLY | O_DIRECTORY : O_RDWR) | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    const int err = errno;
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("cannot sync '" + path + "': " + std::strerror(err));
+  }
+  ::close(fd);
+}
+
+// A path as a SQLite URI ("file:…"): the characters a URI gives a meaning to, escaped.
+std::string file_uri(const std::string& path) {
+  std::string uri = "file:";
+  for (const char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      static constexpr char hex[] = "0123456789ABCDEF";
+      uri += '%';
+      uri += hex[static_cast<unsigned char>(c) >> 4];
+      uri += hex[static_cast<unsigned char>(c) & 15];
+    } else {
+      uri += c;
+    }
+  }
+  return uri;
+}
+
+}  // namespace
+
+bool encrypt_in_place(const options& o) {
+  configure_sqlite_once();
+  if (o.key.empty())
+    throw std::runtime_error("store.key is not set: give the key to encrypt the store with");
+  if (o.path == ":memory:") throw std::runtime_error("a store in memory has nothing to encrypt");
+  std::error_code ec;
+  if (!std::filesystem::exists(o.path, ec) || std::filesystem::file_size(o.path, ec) == 0) {
+    throw std::runtime_error(
+        "there is no store at '" + o.path +
+        "': a new store is made encrypted when the gateway starts with store.key");
+  }
+  {
+    SQLite::Database probe(o.path.c_str(), SQLite::OPEN_READWRITE, 0, crypt_vfs_name(o.key));
+    try {
+      probe.execAndGet("PRAGMA schema_version");
+      return false;  // it reads with the key: encrypted already
+    } catch (const SQLite::Exception& e) {
+      if (e.getErrorCode() != SQLITE_NOTADB) throw;
+    }
+    if (found_in(probe.getHandle()) != store_file::plain) {
+      throw std::runtime_error("the store '" + o.path +
+                               "' is neither a plain SQLite database nor encrypted with store.key");
+    }
+  }
+  const std::string copy = o.path + ".encrypting";
+  std::filesystem::remove(copy);  // what an interrupted run left
+  {
+    SQLite::Database plain(o.path.c_str(), SQLite::OPEN_READWRITE | SQLite::OPEN_URI, 0);
+    // Held from the first write to the close: nobody writes the store while it is copied, and
+    // a gateway that has it open makes this fail instead.
+    plain.exec("PRAGMA locking_mode = EXCLUSIVE");
+    try {
+      plain.exec("BEGIN EXCLUSIVE");
+      plain.exec("COMMIT");
+    } catch (const SQLite::Exception& e) {
+      throw std::runtime_error(
+          "the store '" + o.path + "' is in use (" + e.what() +
+          "): stop the gateway and anything else that has it open, then try again");
+    }
+    const int size = plain.execAndGet("PRAGMA page_size").getInt();
+    if (size != encrypted_page_bytes) {
+      throw std::runtime_error(
+          "the store's pages are " + std::to_string(size) + " bytes; an encrypted store's are " +
+          std::to_string(encrypted_page_bytes) + ": run `VACUUM` with `PRAGMA page_size = " +
+          std::to_string(encrypted_page_bytes) + "` on it first");
+    }
+    SQLite::Statement into(plain, "VACUUM INTO ?");
+    into.bind(1, file_uri(copy) + "?vfs=" + crypt_vfs_name(o.key));
+    into.exec();
+    {
+      // What was written reads back through the key before it replaces anything.
+      SQLite::Database check(copy.c_str(), SQLite::OPEN_READWRITE, 0, crypt_vfs_name(o.key));
+      const std::string verdict = check.execAndGet("PRAGMA quick_check").getString();
+      if (verdict != "ok") {
+        throw std::runtime_error("the encrypted copy '" + copy + "' did not check out (" + verdict +
+                                 "); the store is unchanged");
+      }
+    }
+    sync_path(copy, false);
+  }
+  std::filesystem::rename(copy, o.path);
+  // The plain store's WAL was checkpointed into it at its close (and removed); what is left of
+  // its files goes too, never to be read with the encrypted store.
+  for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(o.path + suffix);
+  const auto folder = std::filesystem::path(o.path).parent_path();
+  sync_path(folder.empty() ? "." : folder.string(), true);
+  return true;
 }
 
 }  // namespace paygham::store::sqlite

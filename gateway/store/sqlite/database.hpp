@@ -22,6 +22,10 @@ std::unique_ptr<SQLite::Database> open_checkpointer(const options& o);
 // Opens read-only on an existing, migrated database.
 std::unique_ptr<SQLite::Database> open_read_only(const options& o);
 
+// Encrypts the plain store at o.path with o.key where it lies (store::encrypt): false when it
+// already is encrypted with that key.
+bool encrypt_in_place(const options& o);
+
 // Applies every migration newer than the database's version up to `target` (all of them by
 // default), each in its own transaction. Returns the schema version after.
 int migrate(SQLite::Database& db, int target = -1);

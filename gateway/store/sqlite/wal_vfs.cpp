@@ -5,11 +5,16 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <stdexcept>
+#include <string>
 #include <unordered_map>
 #include <vector>
+
+#include "gateway/store/sqlite/vfs_layer.hpp"
 
 // SQLite writes a WAL frame as two writes: its 24-byte header, then its page, each frame after
 // the last (sqlite.org/fileformat.html, "WAL File Format"). The header's bytes 4-7 hold,
@@ -27,7 +32,7 @@
 // back: written then as SQLite would have, before another connection may write there). What
 // cannot be written stays held and is tried again first, its error returned each time, so a
 // full disk fails the transaction rather than leaving a gap. The database file is the
-// platform's, seen through us only for that lock; every other file is the platform's own.
+// VFS beneath's, seen through us only for that lock; every other file is that VFS's own.
 namespace paygham::store::sqlite {
 namespace {
 
@@ -40,16 +45,12 @@ constexpr std::size_t max_write_bytes = 124 * 1024;
 // The WAL's write lock is the first of its shared-memory locks (wal.c, WAL_WRITE_LOCK).
 constexpr int wal_write_lock = 0;
 
-sqlite3_vfs* platform = nullptr;  // the VFS beneath, set once at registration
-
-// A database or WAL file SQLite opened through us; the platform's own file follows it in the
-// bytes SQLite gave. Each is used by one connection, so by one thread at a time.
-struct file {
-  sqlite3_file base{};           // first, as SQLite's own file structs: base.pMethods is ours
-  sqlite3_file* real = nullptr;  // the platform's file
-  const char* name = nullptr;    // a database: SQLite's name for it, the key in `databases`
-  file* wal = nullptr;           // a database: the WAL its connection opened
-  file* db = nullptr;            // a WAL: its connection's database file
+// A database or WAL file SQLite opened through us (layer::file: the file of the VFS beneath
+// follows). Each is used by one connection, so by one thread at a time.
+struct file : layer::file {
+  const char* name = nullptr;  // a database: SQLite's name for it, the key in `databases`
+  file* wal = nullptr;         // a database: the WAL its connection opened
+  file* db = nullptr;          // a WAL: its connection's database file
   // A WAL's frames held back: `pending` goes at `start` in the file.
   std::vector<unsigned char> pending;
   sqlite3_int64 start = 0;
@@ -57,7 +58,7 @@ struct file {
   sqlite3_int64 commit_body_at = -1;  // after a commit frame's header: where its page goes
 };
 
-// The platform's file follows ours, aligned as SQLite aligns its allocations.
+// The file beneath follows ours, aligned as SQLite aligns its allocations.
 constexpr std::size_t real_offset = (sizeof(file) + 7) / 8 * 8;
 
 // Open databases by the name SQLite gave (one pointer per connection, which
@@ -66,8 +67,7 @@ std::mutex databases_mu;
 std::unordered_map<const char*, file*> databases;
 
 file* as_file(sqlite3_file* p) { return reinterpret_cast<file*>(p); }
-sqlite3_file* real(sqlite3_file* p) { return as_file(p)->real; }
-const sqlite3_io_methods& io(sqlite3_file* p) { return *real(p)->pMethods; }
+using namespace layer;
 
 std::uint32_t big_endian_u32(const unsigned char* p) {
   return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
@@ -88,43 +88,6 @@ int flush(file* f) {
   f->pending.erase(f->pending.begin(), f->pending.begin() + static_cast<std::ptrdiff_t>(written));
   f->start += static_cast<sqlite3_int64>(written);
   return rc;
-}
-
-// Passed on as they are.
-int pass_read(sqlite3_file* p, void* out, int n, sqlite3_int64 off) {
-  return io(p).xRead(real(p), out, n, off);
-}
-int pass_write(sqlite3_file* p, const void* data, int n, sqlite3_int64 off) {
-  return io(p).xWrite(real(p), data, n, off);
-}
-int pass_truncate(sqlite3_file* p, sqlite3_int64 size) { return io(p).xTruncate(real(p), size); }
-int pass_sync(sqlite3_file* p, int flags) { return io(p).xSync(real(p), flags); }
-int pass_file_size(sqlite3_file* p, sqlite3_int64* size) { return io(p).xFileSize(real(p), size); }
-int pass_lock(sqlite3_file* p, int level) { return io(p).xLock(real(p), level); }
-int pass_unlock(sqlite3_file* p, int level) { return io(p).xUnlock(real(p), level); }
-int pass_check_reserved(sqlite3_file* p, int* out) {
-  return io(p).xCheckReservedLock(real(p), out);
-}
-int pass_file_control(sqlite3_file* p, int op, void* arg) {
-  return io(p).xFileControl(real(p), op, arg);
-}
-int pass_sector_size(sqlite3_file* p) { return io(p).xSectorSize(real(p)); }
-int pass_device(sqlite3_file* p) { return io(p).xDeviceCharacteristics(real(p)); }
-int pass_shm_map(sqlite3_file* p, int page, int size, int extend, void volatile** out) {
-  return io(p).xShmMap(real(p), page, size, extend, out);
-}
-int pass_shm_lock(sqlite3_file* p, int offset, int n, int flags) {
-  return io(p).xShmLock(real(p), offset, n, flags);
-}
-void pass_shm_barrier(sqlite3_file* p) { io(p).xShmBarrier(real(p)); }
-int pass_shm_unmap(sqlite3_file* p, int delete_flag) {
-  return io(p).xShmUnmap(real(p), delete_flag);
-}
-int pass_fetch(sqlite3_file* p, sqlite3_int64 off, int n, void** out) {
-  return io(p).xFetch(real(p), off, n, out);
-}
-int pass_unfetch(sqlite3_file* p, sqlite3_int64 off, void* mapped) {
-  return io(p).xUnfetch(real(p), off, mapped);
 }
 
 // The WAL: what it holds is written first.
@@ -241,14 +204,15 @@ const sqlite3_io_methods db_methods = {
     pass_unfetch,
 };
 
-int open_file(sqlite3_vfs*, const char* name, sqlite3_file* out, int flags, int* out_flags) {
+int open_file(sqlite3_vfs* vfs, const char* name, sqlite3_file* out, int flags, int* out_flags) {
+  auto* below = static_cast<sqlite3_vfs*>(vfs->pAppData);
   const bool wal = (flags & SQLITE_OPEN_WAL) != 0;
   const bool db = (flags & SQLITE_OPEN_MAIN_DB) != 0 && name != nullptr;
-  // Every other file is the platform's own, in the bytes SQLite gave.
-  if (!wal && !db) return platform->xOpen(platform, name, out, flags, out_flags);
+  // Every other file is the VFS beneath's own, in the bytes SQLite gave.
+  if (!wal && !db) return below->xOpen(below, name, out, flags, out_flags);
   auto* f = new (out) file{};
   f->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(out) + real_offset);
-  const int rc = platform->xOpen(platform, name, f->real, flags, out_flags);
+  const int rc = below->xOpen(below, name, f->real, flags, out_flags);
   if (f->real->pMethods == nullptr) {
     // Nothing to close: SQLite calls no method of a file whose pMethods is null.
     f->~file();
@@ -268,25 +232,37 @@ int open_file(sqlite3_vfs*, const char* name, sqlite3_file* out, int flags, int*
   return rc;
 }
 
-sqlite3_vfs wal_vfs{};
+// One registered VFS a VFS beneath: its name, and SQLite's struct.
+struct entry {
+  std::string name;
+  sqlite3_vfs vfs{};
+};
+std::mutex registry_mu;
+std::map<std::string, std::unique_ptr<entry>, std::less<>> registry;  // by the name beneath
 
 }  // namespace
 
-const char* wal_vfs_name() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    platform = sqlite3_vfs_find(nullptr);
-    if (platform == nullptr) throw std::runtime_error("SQLite has no default VFS");
-    wal_vfs = *platform;  // the same paths, locks, clock and randomness
-    wal_vfs.pNext = nullptr;
-    wal_vfs.zName = "paygham-wal";
-    wal_vfs.szOsFile = static_cast<int>(real_offset) + platform->szOsFile;
-    wal_vfs.xOpen = open_file;
-    if (sqlite3_vfs_register(&wal_vfs, 0) != SQLITE_OK) {
-      throw std::runtime_error("cannot register SQLite's paygham-wal VFS");
-    }
-  });
-  return wal_vfs.zName;
+const char* wal_vfs_name(const char* over) {
+  sqlite3_vfs* below = sqlite3_vfs_find(over);
+  if (below == nullptr) {
+    throw std::runtime_error(over ? std::string("SQLite has no VFS ") + over
+                                  : "SQLite has no default VFS");
+  }
+  std::lock_guard lock(registry_mu);
+  if (const auto it = registry.find(below->zName); it != registry.end())
+    return it->second->name.c_str();
+  auto e = std::make_unique<entry>();
+  e->name = over ? std::string("paygham-wal+") + over : "paygham-wal";
+  e->vfs = *below;  // the same paths, locks, clock and randomness
+  e->vfs.pNext = nullptr;
+  e->vfs.zName = e->name.c_str();
+  e->vfs.pAppData = below;
+  e->vfs.szOsFile = static_cast<int>(real_offset) + below->szOsFile;
+  e->vfs.xOpen = open_file;
+  if (sqlite3_vfs_register(&e->vfs, 0) != SQLITE_OK) {
+    throw std::runtime_error("cannot register SQLite's " + e->name + " VFS");
+  }
+  return registry.emplace(below->zName, std::move(e)).first->second->name.c_str();
 }
 
 }  // namespace paygham::store::sqlite
