@@ -122,8 +122,10 @@ bool hour_word(const std::string& w) {
 // A time of day from tokens[i] on (with the words around it, "8 pm", "8pm", «ساعت ۸ شب», «۸
 // بجه شب»), moving i past them: "20:30", "20.30", "2030", "20", "8:00", "08:00", "0800" →
 // minutes of the day on the 24-hour clock. A bare hour of 12 or less with no word for the half
-// of the day ("8") could be morning or evening: none, so it is asked again, never guessed.
-std::optional<int> clock_time(const std::vector<std::string>& tokens, std::size_t& i) {
+// of the day ("8") could be morning or evening: none, with `which_half` set, so the worker is
+// asked which, never guessed.
+std::optional<int> clock_time(const std::vector<std::string>& tokens, std::size_t& i,
+                              bool& which_half) {
   std::size_t j = i;
   while (j < tokens.size() && hour_word(tokens[j])) ++j;
   if (j >= tokens.size()) return std::nullopt;
@@ -170,6 +172,7 @@ std::optional<int> clock_time(const std::vector<std::string>& tokens, std::size_
     }
     if (attached.empty()) ++j;
   } else if (bare && *minute <= 12 * 60) {
+    which_half = true;
     return std::nullopt;
   }
   i = j;
@@ -250,7 +253,9 @@ flow::action_result workers_enrol_command(store::tx& t, const request& r) {
     // 06:00 to 22:59: a reminder in the night is hardly what was meant.
     const std::pair<int, int> quiet =
         r.programme_quiet.first == r.programme_quiet.second ? std::pair{23 * 60, 6 * 60} : r.programme_quiet;
-    const auto minute = clock_time(tokens, i);
+    bool which_half = false;
+    const auto minute = clock_time(tokens, i, which_half);
+    if (which_half) return {"half", {}};
     if (!minute || quiet_at(quiet, *minute)) {
       return {"time", {{"earliest", schedule::clock_text(quiet.second)},
                        {"latest", schedule::clock_text((quiet.first + 24 * 60 - 1) % (24 * 60))}}};

@@ -18,6 +18,7 @@
 #include "gateway/auth/pin.hpp"
 #include "gateway/auth/token.hpp"
 #include "gateway/channels/channel.hpp"
+#include "gateway/channels/registry.hpp"
 #include "gateway/channels/tariff.hpp"
 #include "gateway/core/form.hpp"
 #include "gateway/core/log.hpp"
@@ -197,6 +198,22 @@ const channels::channel* channel_for(const services& s, const std::string& wante
   return nullptr;
 }
 
+// The channel messages go on when nobody names one.
+std::string default_channel(const services& s) {
+  return channels::default_channel(
+      s.channels, [](const auto& ch) { return ch->id(); },
+      [](const auto& ch) { return ch->type(); });
+}
+
+// The channel messages go on: the body's, or the default one (channels::default_channel).
+std::variant<std::string, refusal> sending_channel(const services& s, const call& c) {
+  std::string channel = c.body.value("channel", "");
+  if (channel.empty()) channel = default_channel(s);
+  if (!channel_for(s, channel))
+    return refusal{400, "unknown_channel", "no channel '" + channel + "'", "channel"};
+  return channel;
+}
+
 std::optional<core::priority> read_priority(const std::string& name) {
   if (name == "alert") return core::priority::alert;
   if (name == "reminder") return core::priority::reminder;
@@ -231,10 +248,9 @@ outcome send_message(services& s, store::tx& tx, const call& c) {
   if (b.contains("text") == b.contains("template")) {
     return refuse(400, "invalid_body", "give one of text or template", b.contains("text") ? "template" : "text");
   }
-  std::string channel = b.value("channel", "");
-  if (channel.empty() && s.channels.size() == 1) channel = s.channels.front()->id();
-  if (channel.empty()) return refuse(400, "missing_field", "say which channel sends it", "channel");
-  if (!channel_for(s, channel)) return refuse(400, "unknown_channel", "no channel '" + channel + "'", "channel");
+  const auto sending = sending_channel(s, c);
+  if (const auto* bad = std::get_if<refusal>(&sending)) return outcome{400, json::object(), *bad};
+  const std::string channel = std::get<std::string>(sending);
   const auto prio = read_priority(b.value("priority", "reply"));
   if (!prio) return refuse(400, "invalid_priority", "priority is alert, reminder, reply or bulk", "priority");
   auto who = tx.upsert_contact(phone.value());
@@ -780,14 +796,6 @@ std::variant<store::user, refusal> acting_worker(store::tx& tx, const call& c) {
   return *u;
 }
 
-// The channel messages go on: the body's, or the first configured.
-std::variant<std::string, refusal> sending_channel(const services& s, const call& c) {
-  std::string channel = c.body.value("channel", "");
-  if (channel.empty() && !s.channels.empty()) channel = s.channels.front()->id();
-  if (!channel_for(s, channel)) return refusal{400, "unknown_channel", "no channel '" + channel + "'", "channel"};
-  return channel;
-}
-
 // What a caller records of a person with an enrolment, a booking or on its own (R-D2):
 // A person's own quiet hours as given ("22:00-09:00", any digits) in the form kept; "" (the
 // programme's again) stays ""; nullopt for anything else.
@@ -1187,7 +1195,7 @@ outcome list_slots(services& s, store::tx& tx, const call& c) {
   if (!std::get<const schedule::clinic*>(clinic)->offers(service)) {
     return refuse(400, "unknown_service", "the clinic does not offer '" + service + "'", "service");
   }
-  const std::string channel = s.channels.empty() ? std::string() : s.channels.front()->id();
+  const std::string channel = default_channel(s);
   json items = json::array();
   // As a health worker books: the places kept for them count as free (R-B1).
   const auto days = s.runner.act_as(tx, "", booking_flow, "appointments.days",

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <set>
 
+#include "gateway/channels/registry.hpp"
 #include "gateway/core/duration.hpp"
 #include "gateway/core/http_message.hpp"
 #include "gateway/core/log.hpp"
@@ -758,7 +759,8 @@ std::vector<config_warning> config_warnings(const config& c, core::unix_ms now) 
     const auto url = ch.params.find("base_url");
     if (!ch.params.contains("plain_http") || url == ch.params.end()) continue;
     std::string scheme = url->second.substr(0, 7);
-    std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                   [](unsigned char x) { return std::tolower(x); });
     if (scheme != "http://") continue;
     out.push_back(
         {"channel.plain_http",
@@ -781,6 +783,11 @@ bool contact_field_name(std::string_view name) {
   if (name.empty() || name.size() > 32 || name[0] < 'a' || name[0] > 'z') return false;
   return std::all_of(name.begin(), name.end(),
                      [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_'; });
+}
+
+std::string default_channel_of(const config& c) {
+  return channels::default_channel(
+      c.channels, [](const auto& s) { return s.id; }, [](const auto& s) { return s.type; });
 }
 
 bool keeps_contact_field(const config& c, std::string_view field) {

@@ -97,6 +97,9 @@ bool contact_field_name(std::string_view name);
 // config declares.
 bool keeps_contact_field(const config& c, std::string_view field);
 
+// The channel people's messages go by when nothing names one (channels::default_channel).
+std::string default_channel_of(const config& c);
+
 // Whether the channels' secrets must be there: the server and lint need every one; a command
 // that sends nothing itself (migrate, user, contacts, broadcast, …) takes a ${VAR} not set in a
 // channel's settings as nothing, so it runs where only the store's variables are set.

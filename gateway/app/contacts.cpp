@@ -123,7 +123,7 @@ int contacts_import(const contacts_options& o) {
     return exit_user_error;
   }
   std::string channel = o.channel;
-  if (channel.empty() && !cfg.channels.empty()) channel = cfg.channels.front().id;
+  if (channel.empty()) channel = default_channel_of(cfg);
   if (std::none_of(cfg.channels.begin(), cfg.channels.end(), [&](const auto& c) { return c.id == channel; })) {
     std::cerr << "paygham contacts: no channel '" << channel << "' in " << o.config << "\n";
     return exit_user_error;

@@ -979,9 +979,8 @@ runner::settings runner_settings(const config& c) {
   s.emergency_number = c.defaults_.emergency_number;
   s.emergency_numbers.insert(c.defaults_.emergency_numbers.begin(), c.defaults_.emergency_numbers.end());
   s.crisis_lines.insert(c.defaults_.crisis_lines.begin(), c.defaults_.crisis_lines.end());
-  s.staff_channel = !c.defaults_.staff_channel.empty() ? c.defaults_.staff_channel
-                    : c.channels.empty()               ? std::string()
-                                                       : c.channels.front().id;
+  s.staff_channel =
+      !c.defaults_.staff_channel.empty() ? c.defaults_.staff_channel : default_channel_of(c);
   s.quiet = c.defaults_.quiet;
   s.programme_quiet.insert(c.programmes.begin(), c.programmes.end());
   s.holidays = c.holidays;

@@ -64,8 +64,9 @@ int inbox(const inbox_options& o) {
     }
     for (const auto& e : items) {
       std::cout << e.id << "\t" << core::log::utc_text(e.created_at).substr(0, 16) << "\t"
-                << core::log::mask_phone(e.phone) << "\t" << (e.flow_id.empty() ? "-" : e.flow_id) << "\t" << e.status
-                << "\t" << e.body << "\n";
+                << core::log::mask_phone(e.phone) << "\t" << (e.flow_id.empty() ? "-" : e.flow_id)
+                << "\t" << (e.urgent ? "URGENT" : "-") << "\t" << e.status << "\t" << e.body
+                << "\n";
     }
     if (items.empty()) std::cerr << "nothing in the inbox with that state\n";
   } catch (const std::exception& ex) {

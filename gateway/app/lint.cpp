@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -30,7 +31,31 @@ deployment_check check_deployment(const std::string& config_path, core::unix_ms 
     return out;
   }
   out.content = load_content(cfg, out.problems, &out.warnings);
-  if (out.problems.empty()) out.config_warnings = config_warnings(cfg, now);
+  if (!out.problems.empty()) return out;
+  out.config_warnings = config_warnings(cfg, now);
+  // A channel that takes callbacks but lacks what sending needs (an API key): its messages
+  // would wait, the channel paused, until it is given them.
+  const channels::outbound probe{0, "+93700000000", "probe", "pg0", ""};
+  for (const auto& s : cfg.channels) {
+    const auto ch = std::find_if(out.channels.begin(), out.channels.end(),
+                                 [&](const auto& c) { return c->id() == s.id; });
+    if (ch == out.channels.end() || (*ch)->local_delivery()) continue;
+    if (const auto call = (*ch)->build_send(probe); !call) {
+      out.config_warnings.push_back(
+          {"channel.cannot_send", s.where + ": channel '" + s.id +
+                                      "' cannot send: " + call.error() +
+                                      "; what is queued for it waits, the channel paused, "
+                                      "until it is given them"});
+    } else if ((*ch)->reports_to_url() && cfg.public_url.empty()) {
+      out.config_warnings.push_back(
+          {"channel.no_reports",
+           s.where + ": channel '" + s.id + "' (" + s.type +
+               ") asks for each message's delivery report at server.public_url, which is not "
+               "set: no report will come, and its messages end unconfirmed after "
+               "receipt_deadline. Set server.public_url to the address the aggregator reaches "
+               "this server at"});
+    }
+  }
   return out;
 }
 

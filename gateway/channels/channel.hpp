@@ -152,9 +152,13 @@ class channel {
   // True for channels whose messages the outbox delivers itself (console).
   virtual bool local_delivery() const { return false; }
 
-  // The request that sends `m`; an error when the channel cannot send (a message for the
-  // history, the message fails).
+  // The request that sends `m`; an error when the channel cannot send any message (what it
+  // lacks, such as an API key: the outbox pauses the channel and the message waits).
   virtual core::result<http_call> build_send(const outbound& m) const;
+
+  // True for channels that ask for each message's delivery reports at a URL of ours sent with
+  // it (outbound::status_url): without server.public_url no report comes.
+  virtual bool reports_to_url() const { return false; }
 
   // Reads the aggregator's answer to a send. The default: 2xx accepted, 429 and 5xx retry
   // (with Retry-After), other 4xx failed; codecs read their bodies on top.

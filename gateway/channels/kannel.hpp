@@ -24,6 +24,7 @@ class kannel : public channel {
   core::http_response ack(callback_kind k) const override;
   core::result<callback> parse(callback_kind k, const core::http_request& req) const override;
   core::result<http_call> build_send(const outbound& m) const override;
+  bool reports_to_url() const override { return true; }
   send_result read_send_reply(unsigned status, std::string_view retry_after,
                               std::string_view body) const override;
   const std::vector<status_row>& status_table() const override;

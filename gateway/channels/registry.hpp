@@ -16,4 +16,16 @@ core::result<std::unique_ptr<channel>> make_channel(const settings& s);
 // The type names the registry knows, for messages and --help.
 std::vector<std::string> known_types();
 
+// The channel people's messages go by when nothing names one (staff SMS, people imported, the
+// API's messages, enrolments and bookings): the first listed that reaches phones, so a
+// `console` channel kept for trying flows never takes them to the log; the first of all when
+// none does. `id` and `type` read a list item's.
+template <class List, class Id, class Type>
+std::string default_channel(const List& list, Id id, Type type) {
+  for (const auto& c : list) {
+    if (type(c) != "console") return id(c);
+  }
+  return list.empty() ? std::string() : std::string(id(*list.begin()));
+}
+
 }  // namespace paygham::channels

@@ -243,8 +243,11 @@ void outbox::dispatch(lane& l, store::claimed_message m) {
                                l.ch->callback_url(channels::callback_kind::status)};
   auto call = l.ch->build_send(out);
   if (!call) {
+    // Not this message's doing: the channel can send none (no credentials). It pauses, loudly,
+    // and what it has waits for an operator to give them.
     channels::send_result r;
-    r.result = channels::send_result::outcome::failed;
+    r.result = channels::send_result::outcome::retry;
+    r.why = channels::send_result::cause::misconfigured;
     r.error = call.error();
     {
       std::lock_guard lock(mu_);

@@ -1,6 +1,8 @@
 #include "gateway/channels/registry.hpp"
 
 #include <catch2/catch.hpp>
+#include <string>
+#include <vector>
 
 using namespace paygham;
 
@@ -135,4 +137,21 @@ TEST_CASE("channels: allow_ips and basic_auth that no callback could ever pass a
   const auto mapped = channels::make_channel(s);
   REQUIRE(mapped.ok());
   CHECK(mapped.value()->authenticate(from_v4).ok());
+}
+
+TEST_CASE("channels: people's messages go by the first channel that reaches phones when nothing names one",
+          "[channels]") {
+  struct item {
+    std::string id, type;
+  };
+  const auto pick = [](const std::vector<item>& list) {
+    return channels::default_channel(
+        list, [](const item& i) { return i.id; }, [](const item& i) { return i.type; });
+  };
+  // The shipped config lists its console first, for trying flows: staff SMS, imports and the
+  // API's messages still go to phones.
+  CHECK(pick({{"console", "console"}, {"at", "africastalking"}, {"tw", "twilio"}}) == "at");
+  CHECK(pick({{"tw", "twilio"}, {"at", "africastalking"}}) == "tw");
+  CHECK(pick({{"console", "console"}}) == "console");  // a demo with nothing else
+  CHECK(pick({}).empty());
 }

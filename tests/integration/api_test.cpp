@@ -87,12 +87,14 @@ TEST_CASE("api: tokens and roles guard every route, and a refused call changes n
       {R"({"to": "0700000123", "text": 5, "channel": "console"})", "text"},
       {R"({"text": "Hi", "channel": "console"})", "to"},
       {R"({"to": "0700000123", "channel": "console"})", "text"},
-      {R"({"to": "0700000123", "text": "Hi", "template": "common.goodbye", "channel": "console"})", "template"},
+      {R"({"to": "0700000123", "text": "Hi", "template": "common.goodbye", "channel": "console"})",
+       "template"},
       {R"({"to": "0700000123", "text": "Hi", "channel": "nowhere"})", "channel"},
-      {R"({"to": "0700000123", "text": "Hi"})", "channel"},
-      {R"({"to": "0700000123", "text": "Hi", "channel": "console", "priority": "urgent"})", "priority"},
+      {R"({"to": "0700000123", "text": "Hi", "channel": "console", "priority": "urgent"})",
+       "priority"},
       {R"({"to": "0700000123", "template": "no.such_text", "channel": "console"})", "template"},
-      {R"({"to": "0700000123", "template": "mine_safety.hazard_reported", "channel": "console"})", "template"},
+      {R"({"to": "0700000123", "template": "mine_safety.hazard_reported", "channel": "console"})",
+       "template"},
       {R"({"to": "0700000123", "text": "a\u0000b", "channel": "console"})", "text"},
       {R"({"to": "0700000123", "text": "a\u001b[2Jb", "channel": "console"})", "text"},
   };
@@ -156,6 +158,10 @@ TEST_CASE("api: a message sent through the API is followed to delivered, with it
   CHECK(scalar(srv.dir, "SELECT COUNT(*) FROM audit_log WHERE action = 'messages.send' AND actor = 'token:1'") == "2");
   CHECK(scalar(srv.dir, "SELECT target FROM audit_log WHERE action = 'messages.send' ORDER BY id LIMIT 1") ==
         "message:" + id);
+  // Without a channel, by the default one: the first listed that reaches phones, not the console.
+  r = api(srv.port(), "POST", "/api/v1/messages", srv.token, R"({"to": "+93700000124", "text": "Hello"})");
+  REQUIRE(r.status == 201);
+  CHECK(json::parse(r.body)["channel"] == "at");
   // Append-only: the store itself refuses to change or delete an entry.
   SQLite::Database db(srv.dir.file("paygham.db"), SQLite::OPEN_READWRITE);
   db.setBusyTimeout(10'000);
@@ -1099,9 +1105,8 @@ TEST_CASE("api: a person's new SIM takes their record along, and a number that i
   CHECK(detail.find("readdressed") != std::string::npos);
 }
 
-TEST_CASE(
-    "api: a person with two SIMs is herself on both and answered on the one she wrote from (R-L6)",
-    "[integration][api]") {
+TEST_CASE("api: a person with two SIMs is herself on both and answered on the one she wrote from (R-L6)",
+          "[integration][api]") {
   running srv("operator");
   auto r = api(srv.port(), "POST", "/api/v1/contacts", srv.token,
                R"({"phone": "+98 912 123 4611", "language": "prs"})");

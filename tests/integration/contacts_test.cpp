@@ -244,13 +244,21 @@ TEST_CASE("inbox: an operator at a terminal lists what people wrote and closes a
     server_process srv(config);
     REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms", "from=%2B93700000141&text=Is+the+clinic+open%3F&id=i1")
                 .status == 200);
+    REQUIRE(http_call(srv.port(), "POST", "/channels/console/sms",
+                      "from=%2B93700000142&text=my+son+is+bleeding&id=i2")
+                .status == 200);
   }
   std::string out, err;
   REQUIRE(run_paygham({"inbox", "--config", config}, &out, &err) == 0);
-  CHECK_THAT(out, Catch::StartsWith("1\t"));
-  CHECK_THAT(out, Catch::Contains("\t+93******141\t-\tnew\tIs the clinic open?\n"));
+  CHECK_THAT(out, Catch::StartsWith("2\t"));  // newest first
+  CHECK_THAT(out, Catch::Contains("\t+93******141\t-\t-\tnew\tIs the clinic open?\n"));
+  // The words of someone in danger stand out, as in the console.
+  CHECK_THAT(out, Catch::Contains("\t+93******142\t-\tURGENT\tnew\tmy son is bleeding\n"));
   REQUIRE(run_paygham({"inbox", "done", "--config", config, "--id", "1"}, &out, &err) == 0);
   CHECK(out == "item 1 done\n");
+  REQUIRE(run_paygham({"inbox", "--config", config}, &out, &err) == 0);
+  CHECK_THAT(out, Catch::StartsWith("2\t") && !Catch::Contains("Is the clinic open?"));
+  REQUIRE(run_paygham({"inbox", "done", "--config", config, "--id", "2"}, &out, &err) == 0);
   REQUIRE(run_paygham({"inbox", "--config", config}, &out, &err) == 0);
   CHECK(out.empty());
   CHECK_THAT(err, Catch::Contains("nothing in the inbox"));
@@ -261,6 +269,6 @@ TEST_CASE("inbox: an operator at a terminal lists what people wrote and closes a
   // Each listing is in the audit log (people's own words were read), the refused one not.
   CHECK(
       scalar(dir, "SELECT group_concat(detail, ' ') FROM audit_log WHERE action = 'inbox.read'") ==
-      R"({"count":1,"query":{"flow":"","status":"new"}} {"count":0,"query":{"flow":"","status":"new"}} )"
-      R"({"count":1,"query":{"flow":"","status":"done"}})");
+      R"({"count":2,"query":{"flow":"","status":"new"}} {"count":1,"query":{"flow":"","status":"new"}} )"
+      R"({"count":0,"query":{"flow":"","status":"new"}} {"count":2,"query":{"flow":"","status":"done"}})");
 }

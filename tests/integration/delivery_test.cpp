@@ -206,6 +206,42 @@ TEST_CASE("integration: refused credentials pause the channel, no message fails,
               " AND status = 'failed' AND error = 'UserInBlacklist (the person is opted out of everything)'") == 1);
 }
 
+TEST_CASE("integration: a channel without its API key pauses and keeps its messages, which go once it has one",
+          "[integration]") {
+  fake_aggregator fake({"--no-dlr"});
+  temp_dir dir;
+  const auto config = [&](const std::string& credentials) {
+    return write_channel_config(
+        dir, "{listen: \"127.0.0.1:0\"}", "AF",
+        "{id: at, type: africastalking, allow_ips: [127.0.0.1], " + credentials + "base_url: \"" +
+            fake.url() +
+            "\", misconfigured_pause: 1s, retry_base: 10ms, retry_cap: 20ms, max_attempts: "
+            "\"2\"}");
+  };
+  const auto count = [&](const std::string& sql) { return ::count(dir, sql); };
+  {
+    server_process srv(config(""));
+    CHECK(http_call(srv.port(), "POST", "/channels/at/sms", "from=%2B93700000101&text=INFO&id=k1")
+              .status == 200);
+    // Past two pauses and max_attempts: the reply still waits, nothing failed, said once.
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    CHECK(count("SELECT COUNT(*) FROM outbound_messages WHERE status IN ('queued', 'retrying')") ==
+          1);
+    CHECK(count("SELECT COUNT(*) FROM outbound_messages WHERE status = 'failed'") == 0);
+    const std::string log = srv.log();
+    CHECK_THAT(log, Catch::Contains("channel.cannot_send") &&
+                        Catch::Contains("channel needs username and api_key to send"));
+    CHECK(log.find("outbox.channel_misconfigured") != std::string::npos);
+    CHECK(log.find("outbox.channel_misconfigured") == log.rfind("outbox.channel_misconfigured"));
+  }
+  // Given its key, the channel sends what waited.
+  server_process srv(config("username: u, api_key: k, "));
+  eventually(
+      [&] { return count("SELECT COUNT(*) FROM outbound_messages WHERE status = 'sent'") == 1; },
+      std::chrono::seconds(10));
+  CHECK(count("SELECT COUNT(*) FROM outbound_messages WHERE status = 'sent'") == 1);
+}
+
 TEST_CASE("integration: an aggregator's 'unsubscribed' for a person's other number stops nothing of theirs, and says so",
           "[integration]") {
   fake_aggregator fake({"--blocked", "+93700000777", "--no-dlr"});

@@ -446,6 +446,9 @@ TEST_CASE("integration: lint passes the shipped set and names a broken flow", "[
   CHECK(run_paygham({"lint", "--config", std::string(PAYGHAM_SOURCE_DIR) + "/config/paygham.yaml"},
                     &out, &err) == 0);
   CHECK_THAT(out, Catch::Contains("ok: 5 flows, 4 languages"));
+  // Its Africa's Talking channel takes callbacks but has no API key to send with: said.
+  CHECK_THAT(
+      err, Catch::Contains("channel 'at' cannot send: channel needs username and api_key to send"));
 
   temp_dir dir;
   // The README's "complete example", with the shipped files where it expects them.
@@ -468,6 +471,25 @@ TEST_CASE("integration: lint passes the shipped set and names a broken flow", "[
     CHECK(run_paygham({"lint", "--config", dir.file("at.yaml")}, &out, &err) == 0);
     INFO(err);
     CHECK_THAT(out, Catch::Contains("ok: 5 flows, 4 languages, 1 channels"));
+    CHECK_THAT(err, !Catch::Contains("cannot send") && !Catch::Contains("no report will come"));
+  }
+  {
+    // Kannel is asked for each message's reports at server.public_url: without it, none come.
+    const std::string kannel = write_test_config(
+        dir, "",
+        "  - {id: ka, type: kannel, allow_ips: [127.0.0.1], base_url: \"http://127.0.0.1:13013\", "
+        "username: u, password: p}\n");
+    CHECK(run_paygham({"lint", "--config", kannel}, &out, &err) == 0);
+    CHECK_THAT(err,
+               Catch::Contains("channel 'ka' (kannel) asks for each message's delivery report at "
+                               "server.public_url, which is not set"));
+    const std::string with_url =
+        write_test_config(dir, "  public_url: https://gw.example.org\n",
+                          "  - {id: ka, type: kannel, allow_ips: [127.0.0.1], base_url: "
+                          "\"http://127.0.0.1:13013\", username: u, "
+                          "password: p}\n");
+    CHECK(run_paygham({"lint", "--config", with_url}, &out, &err) == 0);
+    CHECK_THAT(err, !Catch::Contains("no report will come"));
   }
 
   const std::string config = write_test_config(dir);
