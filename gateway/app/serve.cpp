@@ -52,39 +52,37 @@ bool encrypted_at_rest(const store::options& so) {
 
 }  // namespace
 
-int migrate(const std::string& config_path) {
+// A command on the store alone: the config read (channel secrets unused), `act` given the store's
+// options, and what stops it said as "paygham <command>: …".
+template <class Act>
+int on_store(const std::string& config_path, const char* command, Act act) {
   auto loaded = load_config(config_path, channel_secrets::unused);
   if (!loaded) {
     std::cerr << loaded.error() << "\n";
     return exit_user_error;
   }
-  const auto& so = loaded.value().store;
   try {
-    const int version = store::migrate(so);
-    std::cout << "store " << so.describe() << ": schema version " << version << "\n";
+    act(loaded.value().store);
     return exit_ok;
   } catch (const std::exception& e) {
-    std::cerr << "paygham migrate: " << e.what() << "\n";
+    std::cerr << "paygham " << command << ": " << e.what() << "\n";
     return exit_user_error;
   }
 }
 
+int migrate(const std::string& config_path) {
+  return on_store(config_path, "migrate", [](const store::options& so) {
+    const int version = store::migrate(so);
+    std::cout << "store " << so.describe() << ": schema version " << version << "\n";
+  });
+}
+
 int encrypt(const std::string& config_path) {
-  auto loaded = load_config(config_path, channel_secrets::unused);
-  if (!loaded) {
-    std::cerr << loaded.error() << "\n";
-    return exit_user_error;
-  }
-  const auto& so = loaded.value().store;
-  try {
+  return on_store(config_path, "encrypt", [](const store::options& so) {
     const bool done = store::encrypt(so);
     std::cout << "store " << so.describe()
               << (done ? ": encrypted with store.key\n" : ": already encrypted with store.key\n");
-    return exit_ok;
-  } catch (const std::exception& e) {
-    std::cerr << "paygham encrypt: " << e.what() << "\n";
-    return exit_user_error;
-  }
+  });
 }
 
 int serve(const std::string& config_path) {
