@@ -212,3 +212,37 @@ TEST_CASE("store: a commit of several MiB through the writer's VFS over the encr
   CHECK(copy.execAndGet("SELECT COUNT(*) FROM t").getInt() == 12000);
   CHECK(copy.execAndGet("SELECT COUNT(*) FROM t WHERE v LIKE 'again%'").getInt() == 4000);
 }
+
+TEST_CASE("store: a store refused for its key keeps the commits its WAL holds, and paygham encrypt takes them along",
+          "[store][sqlite]") {
+  // As a kill -9 leaves a store: commits in the WAL, none checkpointed. A gateway restarted with
+  // the key unset or wrong is refused; the WAL must still be there for the right key.
+  test::temp_dir d;
+  const auto crashed = [&](const std::string& k, const std::string& name) {
+    const auto o = sqlite_opts(d, k, name + ".live");
+    const auto w = store::open_writer(o);
+    const auto id = test::in_tx(*w, [](store::tx& t) { return t.upsert_contact(phone); }).id;
+    std::filesystem::copy_file(o.path, d.file(name));
+    std::filesystem::copy_file(o.path + "-wal", d.file(name + "-wal"));
+    return id;
+  };
+  // Refused as the gateway opens its store: read-write, able to checkpoint and delete a WAL.
+  const auto writer_error = [](const store::options& o) {
+    try {
+      store::open_writer(o);
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const auto locked_id = crashed(key, "locked.db");
+  CHECK_THAT(writer_error(sqlite_opts(d, "", "locked.db")), Catch::Contains("set store.key"));
+  CHECK_THAT(writer_error(sqlite_opts(d, other_key, "locked.db")), Catch::Contains("another key"));
+  CHECK(phone_of(sqlite_opts(d, key, "locked.db"), locked_id) == phone);
+
+  const auto plain_id = crashed("", "plain.db");
+  CHECK_THAT(writer_error(sqlite_opts(d, key, "plain.db")), Catch::Contains("paygham encrypt"));
+  REQUIRE(std::filesystem::exists(d.file("plain.db-wal")));
+  CHECK(store::encrypt(sqlite_opts(d, key, "plain.db")));
+  CHECK(phone_of(sqlite_opts(d, key, "plain.db"), plain_id) == phone);
+}

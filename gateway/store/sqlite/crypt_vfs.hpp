@@ -26,10 +26,10 @@ constexpr int encrypted_page_bytes = 4096;
 const char* crypt_vfs_name(std::string_view key);
 
 // What the main database file of a connection opened through crypt_vfs_name turned out to be
-// when its first page was read (absent: not read yet, empty, or not opened through it). A
-// connection that cannot read its database (SQLITE_NOTADB) tells, with this, a plain store from
-// another key's. Read from the connection's own file: a file opened and closed apart would let
-// go of the POSIX locks the process's connections hold on it.
+// when its first page was read, which SQLite does as it opens the file, before any statement
+// (absent: empty, or not opened through it). So a store the key cannot open is told apart
+// before its WAL is read; and from the connection's own file: a file opened and closed apart
+// would let go of the POSIX locks the process's connections hold on it.
 enum class store_file {
   absent,     // nothing read yet, or an empty file
   plain,      // a SQLite database written without encryption

@@ -58,28 +58,53 @@ void apply_pragmas(SQLite::Database& db, bool writer, std::int64_t wal_limit, st
 // The VFS the store's files go through: the encrypting one when it has a key, else the default.
 const char* vfs_for(const options& o) { return o.key.empty() ? nullptr : crypt_vfs_name(o.key); }
 
-// Reads the first page through the new connection: a store the key (or its absence) cannot
-// open is refused, saying which it is and what to do, before anything is written.
+// What the connection's database file is, from the header SQLite read when it opened it and
+// before any statement: a statement would open the WAL, and a connection that read another
+// key's WAL (or a plain one through the key) finds no valid frame in it and, closing, deletes it
+// with every commit not yet checkpointed. Without a key, the file's first bytes through the
+// connection's own file (another descriptor, closed, would let go of the process's locks).
+store_file found_at_open(SQLite::Database& db, const options& o) {
+  if (!o.key.empty()) return found_in(db.getHandle());
+  sqlite3_file* f = nullptr;
+  if (sqlite3_file_control(db.getHandle(), "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK ||
+      f == nullptr || f->pMethods == nullptr) {
+    return store_file::absent;  // in memory
+  }
+  sqlite3_int64 size = 0;
+  if (f->pMethods->xFileSize(f, &size) != SQLITE_OK)
+    throw std::runtime_error("its size cannot be read");
+  if (size == 0) return store_file::absent;
+  unsigned char head[16] = {};
+  const int rc = f->pMethods->xRead(f, head, sizeof head, 0);
+  if (rc != SQLITE_OK && rc != SQLITE_IOERR_SHORT_READ)
+    throw std::runtime_error("its first page cannot be read");
+  return std::memcmp(head, "SQLite format 3", 16) == 0 ? store_file::plain : store_file::other;
+}
+
+// A store the key (or its absence) cannot open is refused, saying which it is and what to do,
+// before SQLite reads its WAL or journal or writes anything; until then a close would not
+// checkpoint either.
 void check_key(SQLite::Database& db, const options& o) {
-  try {
-    db.execAndGet("PRAGMA schema_version");
+  sqlite3_db_config(db.getHandle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  const store_file found = found_at_open(db, o);
+  if (found == store_file::absent ||
+      found == (o.key.empty() ? store_file::plain : store_file::encrypted)) {
+    sqlite3_db_config(db.getHandle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, nullptr);
     return;
-  } catch (const SQLite::Exception& e) {
-    if (e.getErrorCode() != SQLITE_NOTADB) throw;
   }
   if (o.key.empty()) {
     throw std::runtime_error(
         "it is not a SQLite database: if it is an encrypted store, set store.key to its key");
   }
-  if (found_in(db.getHandle()) == store_file::plain) {
+  if (found == store_file::plain) {
     throw std::runtime_error(
         "it is not encrypted, but store.key is set: encrypt it with `paygham encrypt --config "
         "FILE` while the "
         "gateway is stopped, or remove store.key");
   }
   throw std::runtime_error(
-      "it does not open with store.key: it was encrypted with another key, or it is not a "
-      "Paygham store");
+      "it does not open with store.key: it was encrypted with another key, or it is not a Paygham "
+      "store");
 }
 
 // An encrypted store's pages are all crypt_vfs's size: set before the file is made, checked after.
@@ -192,14 +217,12 @@ bool encrypt_in_place(const options& o) {
         "': a new store is made encrypted when the gateway starts with store.key");
   }
   {
-    SQLite::Database probe(o.path.c_str(), SQLite::OPEN_READWRITE, 0, crypt_vfs_name(o.key));
-    try {
-      probe.execAndGet("PRAGMA schema_version");
-      return false;  // it reads with the key: encrypted already
-    } catch (const SQLite::Exception& e) {
-      if (e.getErrorCode() != SQLITE_NOTADB) throw;
-    }
-    if (found_in(probe.getHandle()) != store_file::plain) {
+    // Judged from the header read at open, with no statement: its WAL is left as it is.
+    SQLite::Database probe(o.path.c_str(), SQLite::OPEN_READONLY, 0, crypt_vfs_name(o.key));
+    sqlite3_db_config(probe.getHandle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    const store_file found = found_in(probe.getHandle());
+    if (found == store_file::encrypted) return false;
+    if (found != store_file::plain) {
       throw std::runtime_error("the store '" + o.path +
                                "' is neither a plain SQLite database nor encrypted with store.key");
     }
@@ -240,10 +263,10 @@ bool encrypt_in_place(const options& o) {
     }
     sync_path(copy, false);
   }
-  std::filesystem::rename(copy, o.path);
   // The plain store's WAL was checkpointed into it at its close (and removed); what is left of
-  // its files goes too, never to be read with the encrypted store.
+  // its files goes too, before the encrypted store takes its name.
   for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(o.path + suffix);
+  std::filesystem::rename(copy, o.path);
   const auto folder = std::filesystem::path(o.path).parent_path();
   sync_path(folder.empty() ? "." : folder.string(), true);
   return true;
