@@ -207,16 +207,13 @@ int crypt_read(sqlite3_file* p, void* out, int n, sqlite3_int64 off) {
   auto* bytes = static_cast<unsigned char*>(out);
   int rc = io(p).xRead(f->real, out, n, off);
   if (rc != SQLITE_OK && rc != SQLITE_IOERR_SHORT_READ) return rc;
+  sqlite3_int64 size = off + n;  // what the file has of the bytes asked for ends here
+  if (rc == SQLITE_IOERR_SHORT_READ && io(p).xFileSize(f->real, &size) != SQLITE_OK)
+    return SQLITE_IOERR_READ;
   if (f->k == kind::journal || f->k == kind::temp) {
-    sqlite3_int64 size = off + n;
-    if (rc == SQLITE_IOERR_SHORT_READ && io(p).xFileSize(f->real, &size) != SQLITE_OK)
-      return SQLITE_IOERR_READ;
     const int have = static_cast<int>(std::clamp<sqlite3_int64>(size - off, 0, n));
     return ctr(*f->enc, off, bytes, have) ? rc : SQLITE_IOERR_READ;
   }
-  sqlite3_int64 size = off + n;
-  if (rc == SQLITE_IOERR_SHORT_READ && io(p).xFileSize(f->real, &size) != SQLITE_OK)
-    return SQLITE_IOERR_READ;
   int failed = SQLITE_OK;
   each_span(f->k, off, n, [&](const span& s) {
     if (s.clear || failed != SQLITE_OK || s.unit_at >= size) return;  // past the end: zeros

@@ -52,6 +52,7 @@ void apply_pragmas(SQLite::Database& db, bool writer, std::int64_t wal_limit, st
   // Pages are read through a mapping of the file, so the page cache holds little more than a
   // transaction's dirty pages: SQLite's default size (2 MB). A large one costs at every
   // commit, which walks its hash table (64 MB of cache was 9% of the writer's time a hop).
+  // An encrypted store is never mapped (crypt_vfs.hpp): its pages are read and decrypted.
   db.exec("PRAGMA mmap_size = 268435456");
 }
 
