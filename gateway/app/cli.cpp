@@ -123,7 +123,8 @@ constexpr const char* simulate_help =
     "A line ':wait 25h' moves the simulated clock on instead (10s, 15m, 25h, 2d), so SMS\n"
     "timeouts and dropped USSD sessions can be seen; what falls due is shown. A line ':dial'\n"
     "(USSD) hangs up and dials again, as a person whose session dropped would. A message the\n"
-    "gateway would not send now says why: opted out, or held by sending hours.\n"
+    "gateway would not send now says why: opted out, or held by sending hours. With --sms,\n"
+    "a blank line is skipped, not sent as an empty SMS.\n"
     "\n"
     "options:\n"
     "  --config FILE   the config file (default config/paygham.yaml); --config=FILE too\n"
@@ -267,7 +268,7 @@ constexpr const char* contacts_help =
 constexpr const char* user_help =
     "usage: paygham user create [--config FILE] --name NAME --role ROLE [--login LOGIN]\n"
     "                           [--facility CLINIC] [--phone NUMBER] [--duty HH:MM-HH:MM]\n"
-    "                           [--supervisor]\n"
+    "                           [--supervisor] [--language L]\n"
     "       paygham user list [--config FILE]\n"
     "       paygham user pin [--config FILE] --phone NUMBER\n"
     "       paygham user password [--config FILE] --login LOGIN\n"
@@ -302,6 +303,9 @@ constexpr const char* user_help =
     "                    clinic on duty (one without duty hours is reachable at any hour); with\n"
     "                    nobody on duty, to them and every operator at once. 'duty' sets them\n"
     "                    anew, or with --off removes them\n"
+    "  --language L      the language of the menus and SMS on --phone (fa, prs, ps, en): the\n"
+    "                    first dial then opens the menu, not the list of languages; without\n"
+    "                    it, the phone chooses once as anyone's does\n"
     "  --supervisor      a health worker who supervises their clinic: told by SMS when a patient\n"
     "                    there must be called within one working day (two missed visits, a\n"
     "                    high-risk or late pregnancy); 'supervisor' makes an existing health\n"
@@ -579,9 +583,15 @@ int run_cli(int argc, char** argv) {
     o.action = take_action(args);
     bool supervisor = false, off = false;
     if (const auto stop = read_options(command, args,
-                                       {{"--config", &o.config}, {"--name", &o.name}, {"--role", &o.role},
-                                        {"--facility", &o.facility}, {"--phone", &o.phone}, {"--login", &o.login},
-                                        {"--duty", &o.duty}, {"--supervisor", nullptr, &supervisor},
+                                       {{"--config", &o.config},
+                                        {"--name", &o.name},
+                                        {"--role", &o.role},
+                                        {"--facility", &o.facility},
+                                        {"--phone", &o.phone},
+                                        {"--login", &o.login},
+                                        {"--duty", &o.duty},
+                                        {"--language", &o.language},
+                                        {"--supervisor", nullptr, &supervisor},
                                         {"--off", nullptr, &off}},
                                        user_help)) {
       return *stop;
@@ -594,6 +604,10 @@ int run_cli(int argc, char** argv) {
       return usage_error(command, "create needs --name and --role", user_help);
     }
     if (!shown_name(o.name)) return usage_error(command, name_rule, user_help);
+    if (!o.language.empty() && (o.action != "create" || o.phone.empty())) {
+      return usage_error(command, "--language is for create, with --phone (the phone's language)",
+                         user_help);
+    }
     if (o.action == "pin" && o.phone.empty()) return usage_error(command, "pin needs --phone", user_help);
     if (o.action == "password" && o.login.empty()) return usage_error(command, "password needs --login", user_help);
     if (o.action == "supervisor" && o.phone.empty()) return usage_error(command, "supervisor needs --phone", user_help);

@@ -124,6 +124,7 @@ struct user_options {
   std::string phone;
   std::string login;   // the web console's login name
   std::string duty;    // an operator's duty hours, "08:00-16:00"
+  std::string language;     // create: the language of the menus and SMS on --phone ("prs")
   bool supervisor = false;  // a health worker who supervises their clinic (R-H3)
 };
 

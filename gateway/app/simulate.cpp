@@ -135,6 +135,8 @@ int simulate(const simulate_options& o) {
   } else {
     while (std::getline(std::cin, line)) {
       if (waited(line)) continue;
+      if (line.find_first_not_of(" \t\r") == std::string::npos)
+        continue;  // a blank line, not an empty SMS
       std::cout << "> sms " << line << "\n";
       sim.sms(line);
       show_messages();

@@ -55,7 +55,6 @@ simulation::simulation(const config& cfg, std::shared_ptr<runner::content> conte
   writer_ = store::open_writer(so);
   reader_ = store::open_reader(so);
   auto settings = runner_settings(cfg);
-  if (!lang.empty()) settings.languages.clear();
   settings.ussd_routes[std::string(channel)] = cfg.ussd_profiles.at(route.empty() ? "default" : route);
   run_ = std::make_unique<runner::runner>(std::move(content), settings);
   if (!lang.empty()) {

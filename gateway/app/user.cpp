@@ -158,13 +158,22 @@ int user(const user_options& o) {
                 << " works in the web console: give --login\n";
       return exit_user_error;
     }
+    if (u.role == "health_worker" && (u.phone.empty() || u.facility.empty())) {
+      std::cerr << "paygham user: a health worker needs --phone (the menu opens from it) and "
+                   "--facility (their clinic)\n";
+      return exit_user_error;
+    }
+    const bool needs_content = u.role == "health_worker" || !o.language.empty();
+    const auto content = needs_content ? load_checked_content(cfg, "user") : nullptr;
+    if (needs_content && !content) return exit_user_error;
+    if (!o.language.empty() && !content->texts.knows(o.language)) {
+      std::string known;
+      for (const auto& l : content->texts.languages()) known += (known.empty() ? "" : ", ") + l;
+      std::cerr << "paygham user: --language is a language of the templates (" << known
+                << "), not '" << o.language << "'\n";
+      return exit_user_error;
+    }
     if (u.role == "health_worker") {
-      if (u.phone.empty() || u.facility.empty()) {
-        std::cerr << "paygham user: a health worker needs --phone (the menu opens from it) and --facility (their clinic)\n";
-        return exit_user_error;
-      }
-      const auto content = load_checked_content(cfg, "user");
-      if (!content) return exit_user_error;
       if (!content->clinics.find(u.facility)) {
         std::string known;
         for (const auto& c : content->clinics.all()) known += (known.empty() ? "" : ", ") + c.id;
@@ -223,6 +232,7 @@ int user(const user_options& o) {
           return;
         }
         id = t.add_user(u);
+        if (!o.language.empty()) t.set_contact_language(t.upsert_contact(phone).id, o.language);
         // At a clinic whose workers all left, the new one takes over what they left.
         handed = actions::take_over_patients(t, *t.find_user(id));
         t.audit("cli", "users.create", "user:" + std::to_string(id), handed.json().dump());

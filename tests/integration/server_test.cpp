@@ -724,6 +724,13 @@ TEST_CASE("integration: simulate walks a flow from a script on standard input", 
                       &out, &err, "info\n") == 0);
   CHECK_THAT(out, Catch::Contains("< sms هلال احمر"));
   CHECK_THAT(out, Catch::Contains("[UCS-2, 60 units, 1 SMS part]"));
+  // The language given still changes as it would on a phone: the list, then its fourth (English).
+  REQUIRE(run_paygham(
+              {"simulate", "--config", config, "--phone", "+93700000002", "--sms", "--lang", "fa"},
+              &out, &err, "زبان\n4\n\n") == 0);
+  CHECK_THAT(out, Catch::Contains("4 English"));
+  CHECK_THAT(out, Catch::Contains("> sms 4\n< sms Red Crescent"));
+  CHECK_THAT(out, !Catch::Contains("> sms \n"));  // the blank line is not an SMS
   CHECK(run_paygham({"simulate", "--config", config, "--ussd", "*1#"}, &out, &err) == 2);
 
   // The virtual clock: a question that waits a day over SMS moves on after ":wait".

@@ -89,10 +89,24 @@ TEST_CASE("user: a health worker made with paygham user opens the health-worker 
                      "--login", "ali", "--duty", "09:00-12:00"},
                     &out, &err) == 1);
   CHECK_THAT(err, Catch::Contains("--duty is for operators and health workers"));
-  REQUIRE(run_paygham(
-              {"user", "create", "--config", config, "--name", "Omid", "--role", "health_worker",
-               "--facility", "central", "--phone", "+93700000902", "--duty", "20:00-06:00"},
-              &out, &err, "3691\n") == 0);
+  // A worker's phone can be given its language, so the first dial opens the menu in it.
+  const std::vector<std::string> omid = {"user",       "create",     "--config", config,
+                                         "--name",     "Omid",       "--role",   "health_worker",
+                                         "--facility", "central",    "--phone",  "+93700000902",
+                                         "--duty",     "20:00-06:00"};
+  auto in = [](std::vector<std::string> v, std::initializer_list<std::string> more) {
+    v.insert(v.end(), more);
+    return v;
+  };
+  CHECK(run_paygham(in(omid, {"--language", "Dari"}), &out, &err, "3691\n") == 1);
+  CHECK_THAT(err, Catch::Contains(
+                      "--language is a language of the templates (en, fa, prs, ps), not 'Dari'"));
+  CHECK(run_paygham(in(omid, {"--language", "prs-Latn"}), &out, &err, "3691\n") == 1);
+  CHECK(run_paygham({"user", "create", "--config", config, "--name", "Ali", "--role", "admin",
+                     "--login", "ali", "--language", "fa"},
+                    &out, &err) == 2);
+  CHECK_THAT(err, Catch::Contains("--language is for create, with --phone"));
+  REQUIRE(run_paygham(in(omid, {"--language", "fa"}), &out, &err, "3691\n") == 0);
   REQUIRE(run_paygham({"user", "create", "--config", config, "--name", "Nadia", "--role", "operator", "--login", "nadia",
                        "--phone", "+93700000801", "--duty", "09:00-12:00"},
                       &out, &err, "a long password here\na long password here\n") == 0);
@@ -129,6 +143,10 @@ TEST_CASE("user: a health worker made with paygham user opens the health-worker 
   {
     server_process srv(config);
     CHECK(dial(srv.port(), "w1", "") == "CON Health worker menu. Your PIN:");
+    CHECK(http_call(srv.port(), "POST", "/channels/at/ussd",
+                    "sessionId=o1&serviceCode=*384*16%23&phoneNumber=%2B93700000902&text=&"
+                    "networkCode=41201")
+              .body == "CON منوی کارمند بهداشت. رمز خود را بزنید:");
     CHECK(dial(srv.port(), "w1", "2580") ==
           "CON Health worker\n1. Enrol a patient\n2. Patients to call\n3. Visit attended\n4. End reminders\n5. Forget a number");
     // Africa's Talking repeats every answer on each hop: the PIN too, and a retry of a hop
