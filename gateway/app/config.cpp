@@ -100,10 +100,28 @@ class config_reader {
   std::filesystem::path base_;
 };
 
+// A list of IPv4 and IPv6 addresses, each as the server names a caller (to be compared with
+// one); one that is not an address is a problem.
+std::vector<std::string> address_list(core::yaml::reader& r, const YAML::Node& n, const char* key,
+                                      const char* where) {
+  std::vector<std::string> out = r.text_list(n, key, where);
+  for (auto& ip : out) {
+    if (std::string canonical = core::canonical_address(ip); !canonical.empty()) {
+      ip = std::move(canonical);
+    } else {
+      r.problem(n[key], "'" + std::string(where) + "." + key + "' has '" + ip +
+                            "', which is not an IPv4 or IPv6 address");
+    }
+  }
+  return out;
+}
+
 void read_server(config_reader& cr, const YAML::Node& n, config& c) {
   auto& r = cr.raw();
   if (!n.IsDefined()) return;
-  if (!r.expect_map(n, "server", {"listen", "threads", "public_url", "limits"})) return;
+  if (!r.expect_map(n, "server", {"listen", "threads", "public_url", "limits", "trusted_proxies"}))
+    return;
+  c.server.trusted_proxies = address_list(r, n, "trusted_proxies", "server");
   if (auto listen = cr.text(n, "listen", "server")) {
     const auto colon = listen->rfind(':');
     bool ok = colon != std::string::npos && colon + 1 < listen->size();
@@ -827,16 +845,7 @@ core::result<config_read> read_config(const std::string& path, channel_secrets s
     aside([&] {
       if (!api.IsDefined() || !r.expect_map(api, "api", {"rate_per_token", "monitoring_from"})) return;
       if (auto n = r.integer(api, "rate_per_token", "api", 1, 100'000)) c.api_rate_per_token = static_cast<double>(*n);
-      c.monitoring_from = r.text_list(api, "monitoring_from", "api");
-      for (auto& ip : c.monitoring_from) {
-        // Compared with the caller's address as the server names it.
-        if (std::string canonical = core::canonical_address(ip); !canonical.empty()) {
-          ip = std::move(canonical);
-        } else {
-          r.problem(api["monitoring_from"],
-                    "'api.monitoring_from' has '" + ip + "', which is not an IPv4 or IPv6 address");
-        }
-      }
+      c.monitoring_from = address_list(r, api, "monitoring_from", "api");
     });
     aside([&] {
       const YAML::Node tls = root["tls"];

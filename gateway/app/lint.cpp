@@ -56,6 +56,28 @@ deployment_check check_deployment(const std::string& config_path, core::unix_ms 
                "this server at"});
     }
   }
+  // Behind a proxy on this machine every caller is the proxy: an allow list of this machine's
+  // address then lets anyone through, unless the proxy is trusted to name them.
+  if (!cfg.public_url.empty() && !channels::names_this_machine(cfg.public_url) &&
+      cfg.server.trusted_proxies.empty()) {
+    for (const auto& s : cfg.channels) {
+      const auto ips = s.params.find("allow_ips");
+      if (ips == s.params.end()) continue;
+      const auto listed = channels::allowed_addresses(ips->second);
+      const auto local = std::find_if(listed.begin(), listed.end(), [](const std::string& ip) {
+        return channels::names_this_machine(
+            "http://" + (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip));
+      });
+      if (local == listed.end() || s.type == "console") continue;
+      out.config_warnings.push_back(
+          {"channel.allow_ips_behind_proxy",
+           s.at("allow_ips") + ": channel '" + s.id + "' takes callbacks from " + *local +
+               " (allow_ips), but aggregators reach this server at " + cfg.public_url +
+               ": behind a proxy on this machine every caller is " + *local +
+               ", so the list lets anyone through. List the proxy in server.trusted_proxies "
+               "(it then names each caller) and the aggregator's addresses in allow_ips"});
+    }
+  }
   return out;
 }
 

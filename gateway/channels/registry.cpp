@@ -80,10 +80,22 @@ std::string check_transport(const settings& s) {
   std::string lower = url->second;
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return std::tolower(c); });
-  constexpr std::string_view scheme = "http://";
-  if (lower.rfind(scheme, 0) != 0) return {};
-  std::string host =
-      lower.substr(scheme.size(), lower.find_first_of("/?#", scheme.size()) - scheme.size());
+  if (lower.rfind("http://", 0) != 0 || names_this_machine(lower)) return {};
+  return s.at("base_url") + ": channel '" + s.id + "': base_url '" + url->second +
+         "' would send every message, numbers and texts, unencrypted over the network: use https://,"
+         " or set 'plain_http: true' for a gateway on a network you trust (an Android phone on the"
+         " office Wi-Fi)";
+}
+
+}  // namespace
+
+bool names_this_machine(std::string_view url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return false;
+  const std::size_t from = scheme + 3;
+  std::string host(url.substr(from, url.find_first_of("/?#", from) - from));
+  std::transform(host.begin(), host.end(), host.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   if (const auto at = host.rfind('@'); at != std::string::npos)
     host.erase(0, at + 1);  // user:password@
   if (host.starts_with('[')) {
@@ -92,14 +104,8 @@ std::string check_transport(const settings& s) {
     host.resize(colon);
   }
   const std::string address = core::canonical_address(host);  // "" for a name
-  if (host == "localhost" || address == "::1" || address.starts_with("127.")) return {};
-  return s.at("base_url") + ": channel '" + s.id + "': base_url '" + url->second +
-         "' would send every message, numbers and texts, unencrypted over the network: use https://,"
-         " or set 'plain_http: true' for a gateway on a network you trust (an Android phone on the"
-         " office Wi-Fi)";
+  return host == "localhost" || address == "::1" || address.starts_with("127.");
 }
-
-}  // namespace
 
 core::result<std::unique_ptr<channel>> make_channel(const settings& s) {
   for (const entry& e : registry()) {

@@ -13,6 +13,9 @@ namespace paygham::channels {
 // Builds a channel, or an error naming the setting that is wrong or unknown.
 core::result<std::unique_ptr<channel>> make_channel(const settings& s);
 
+// Whether `url` (scheme://[user@]host[:port]/…) names this machine: localhost, 127.x.x.x, ::1.
+bool names_this_machine(std::string_view url);
+
 // The type names the registry knows, for messages and --help.
 std::vector<std::string> known_types();
 

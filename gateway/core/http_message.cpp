@@ -49,4 +49,28 @@ std::string canonical_address(const std::string& ip) {
   return inet_ntop(AF_INET6, bytes, text, sizeof text) ? text : "";
 }
 
+std::string forwarded_client(const std::string& peer, std::string_view forwarded_for,
+                             const std::vector<std::string>& trusted) {
+  const auto is_trusted = [&](const std::string& ip) {
+    return std::find(trusted.begin(), trusted.end(), ip) != trusted.end();
+  };
+  if (!is_trusted(peer)) return peer;
+  std::string client = peer;
+  // From the right: each proxy appended whom it heard from.
+  while (!forwarded_for.empty()) {
+    const auto comma = forwarded_for.rfind(',');
+    std::string_view entry =
+        comma == std::string_view::npos ? forwarded_for : forwarded_for.substr(comma + 1);
+    forwarded_for =
+        comma == std::string_view::npos ? std::string_view() : forwarded_for.substr(0, comma);
+    while (!entry.empty() && (entry.front() == ' ' || entry.front() == '\t'))
+      entry.remove_prefix(1);
+    while (!entry.empty() && (entry.back() == ' ' || entry.back() == '\t')) entry.remove_suffix(1);
+    if (entry.empty()) continue;
+    client = canonical_address(std::string(entry));
+    if (client.empty() || !is_trusted(client)) return client;
+  }
+  return client;
+}
+
 }  // namespace paygham::core

@@ -55,4 +55,13 @@ http_response json_response(unsigned status, std::string body);
 // "::1", not "0::1"; "192.0.2.7", not "::ffff:192.0.2.7". Empty: not an address.
 std::string canonical_address(const std::string& ip);
 
+// The caller's address behind proxies the operator trusts (server.trusted_proxies, canonical):
+// `peer` itself unless it is one of them. From one, the last address of `forwarded_for` (the
+// X-Forwarded-For fields, comma-joined) that is not a trusted proxy, as each proxy appends
+// whom it heard from: what the caller wrote there themselves comes before it and is never
+// taken. Empty (nobody the allow lists can match) when that entry is not an address; `peer`
+// when there is no such header.
+std::string forwarded_client(const std::string& peer, std::string_view forwarded_for,
+                             const std::vector<std::string>& trusted);
+
 }  // namespace paygham::core

@@ -278,8 +278,8 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
         use_awaitable);
   }
 
-  static core::http_request to_request(bhttp::request<bhttp::string_body>&& msg,
-                                       const std::string& remote_ip) {
+  core::http_request to_request(bhttp::request<bhttp::string_body>&& msg,
+                                const std::string& remote_ip) const {
     core::http_request req;
     req.method = std::string(msg.method_string());
     const std::string_view target = msg.target();
@@ -287,11 +287,20 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     req.path = std::string(target.substr(0, q));
     if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
     req.headers.reserve(8);
+    // Behind a proxy the operator trusts, the caller is who it says it heard from.
+    const bool proxied = !opts.trusted_proxies.empty() &&
+                         std::find(opts.trusted_proxies.begin(), opts.trusted_proxies.end(),
+                                   remote_ip) != opts.trusted_proxies.end();
+    std::string forwarded_for;
     for (const auto& f : msg) {
       req.headers.push_back({std::string(f.name_string()), std::string(f.value())});
+      if (proxied && beast::iequals(f.name_string(), "X-Forwarded-For")) {
+        forwarded_for += (forwarded_for.empty() ? "" : ",") + std::string(f.value());
+      }
     }
     req.body = std::move(msg.body());
-    req.remote_ip = remote_ip;
+    req.remote_ip = proxied ? core::forwarded_client(remote_ip, forwarded_for, opts.trusted_proxies)
+                            : remote_ip;
     return req;
   }
 

@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gateway/http/router.hpp"
 
@@ -40,6 +41,9 @@ struct server_options {
   // process's descriptor limit less 64 for the store, logs and outgoing connections.
   std::size_t max_connections = 0;
   int threads = 1;
+  // Addresses (canonical) of reverse proxies in front (server.trusted_proxies): a request from
+  // one is taken as from the address its X-Forwarded-For names (core::forwarded_client).
+  std::vector<std::string> trusted_proxies;
 };
 
 // The bytes of a response as the server writes them: status line, Server, Content-Type, the

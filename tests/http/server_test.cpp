@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "gateway/core/http_message.hpp"
 #include "gateway/http/server.hpp"
 
 using paygham::http::serialize_response;
@@ -29,4 +30,23 @@ TEST_CASE("http server: a handler's header cannot inject lines or change the fra
   CHECK(out.find("999") == std::string::npos);
   CHECK(out.find("keep-alive") == std::string::npos);
   CHECK(out.substr(out.size() - 6) == "\r\n\r\nok");
+}
+
+TEST_CASE("http server: behind trusted proxies the caller is the last address a proxy appended",
+          "[http]") {
+  using paygham::core::forwarded_client;
+  const std::vector<std::string> proxies = {"127.0.0.1", "10.0.0.2"};
+  CHECK(forwarded_client("127.0.0.1", "198.51.100.4", proxies) == "198.51.100.4");
+  CHECK(forwarded_client("127.0.0.1", "", proxies) == "127.0.0.1");  // the proxy's own request
+  // What the caller wrote comes first; each proxy appends whom it heard from.
+  CHECK(forwarded_client("127.0.0.1", "192.0.2.1, 198.51.100.4", proxies) == "198.51.100.4");
+  CHECK(forwarded_client("127.0.0.1", "198.51.100.4 ,10.0.0.2", proxies) == "198.51.100.4");
+  CHECK(forwarded_client("127.0.0.1", "10.0.0.2, 127.0.0.1", proxies) == "10.0.0.2");
+  CHECK(forwarded_client("127.0.0.1", "::ffff:198.51.100.4", proxies) == "198.51.100.4");
+  CHECK(forwarded_client("127.0.0.1", "192.0.2.1, 198.51.100.4:4431", proxies)
+            .empty());  // not an address
+  CHECK(forwarded_client("127.0.0.1", "198.51.100.4,,", proxies) == "198.51.100.4");
+  // From a caller that is not a trusted proxy, the header is theirs and is not read.
+  CHECK(forwarded_client("192.0.2.9", "198.51.100.4", proxies) == "192.0.2.9");
+  CHECK(forwarded_client("127.0.0.1", "198.51.100.4", {}) == "127.0.0.1");
 }

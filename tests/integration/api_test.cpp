@@ -755,6 +755,48 @@ TEST_CASE("api: a token calling too often is slowed with 429 and Retry-After, an
   CHECK(http_call(srv.port(), "GET", "/metrics").status == 403);
   CHECK(http_call(srv.port(), "GET", "/readyz").status == 403);
   CHECK(http_call(srv.port(), "GET", "/healthz").status == 200);  // liveness stays open
+  // Without server.trusted_proxies, what a caller writes of itself is not read.
+  CHECK(
+      http_call(srv.port(), "GET", "/metrics", "", "text/plain", {{"X-Forwarded-For", "10.9.9.9"}})
+          .status == 403);
+}
+
+TEST_CASE("api: behind a trusted proxy the allow lists read the address it forwards, never one the caller wrote", "[integration][api]") {
+  temp_dir dir;
+  const std::string config =
+      write_test_config(dir, "  trusted_proxies: [127.0.0.1]\n",
+                        "api:\n  monitoring_from: [10.9.9.9, \"2001:db8::7\"]\n");
+  server_process srv(config);
+  const auto metrics = [&](const std::string& forwarded_for) {
+    return http_call(srv.port(), "GET", "/metrics", "", "text/plain",
+                     {{"X-Forwarded-For", forwarded_for}})
+        .status;
+  };
+  CHECK(metrics("10.9.9.9") == 200);
+  CHECK(metrics("2001:DB8:0::7") == 200);  // compared as addresses, not as text
+  CHECK(metrics("10.9.9.9, 203.0.113.9") ==
+        403);  // the caller wrote the first; the proxy heard the second
+  CHECK(metrics("203.0.113.9, 10.9.9.9") == 200);
+  CHECK(metrics("10.9.9.9, 127.0.0.1") == 200);  // through two proxies, both trusted
+  CHECK(metrics("unknown") == 403);
+  CHECK(http_call(srv.port(), "GET", "/metrics").status ==
+        403);  // the proxy's own address is not on the list
+  // A channel's allow_ips the same way: this channel takes callbacks from 127.0.0.1 only.
+  const std::string hop = "sessionId=p1&serviceCode=*384*12%23&phoneNumber=%2B93700555301&text=";
+  CHECK(http_call(srv.port(), "POST", "/channels/at/ussd", hop, "application/x-www-form-urlencoded",
+                  {{"X-Forwarded-For", "203.0.113.9"}})
+            .status == 403);
+  CHECK(http_call(srv.port(), "POST", "/channels/at/ussd", hop).status == 200);
+
+  temp_dir bad;
+  std::string out, err;
+  CHECK(
+      run_paygham({"lint", "--config", write_test_config(bad, "  trusted_proxies: [10.0.0.0/8]\n")},
+                  &out, &err) == 1);
+  CHECK_THAT(
+      out + err,
+      Catch::Contains(
+          "'server.trusted_proxies' has '10.0.0.0/8', which is not an IPv4 or IPv6 address"));
 }
 
 TEST_CASE("api: a flow file is checked as lint checks it, problems at their line, nothing published",

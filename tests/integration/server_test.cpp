@@ -490,6 +490,20 @@ TEST_CASE("integration: lint passes the shipped set and names a broken flow", "[
                           "password: p}\n");
     CHECK(run_paygham({"lint", "--config", with_url}, &out, &err) == 0);
     CHECK_THAT(err, !Catch::Contains("no report will come"));
+    // Reached at a public address, an allow list of this machine's lets anyone through a
+    // proxy here, unless the proxy is trusted to name each caller.
+    CHECK_THAT(err,
+               Catch::Contains(
+                   "channel 'ka' takes callbacks from 127.0.0.1 (allow_ips), but aggregators reach "
+                   "this server at https://gw.example.org") &&
+                   Catch::Contains("server.trusted_proxies"));
+    const std::string proxied = write_test_config(
+        dir, "  public_url: https://gw.example.org\n  trusted_proxies: [127.0.0.1]\n",
+        "  - {id: ka, type: kannel, allow_ips: [127.0.0.1], base_url: \"http://127.0.0.1:13013\", "
+        "username: u, "
+        "password: p}\n");
+    CHECK(run_paygham({"lint", "--config", proxied}, &out, &err) == 0);
+    CHECK_THAT(err, !Catch::Contains("lets anyone through"));
   }
 
   const std::string config = write_test_config(dir);
