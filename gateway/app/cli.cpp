@@ -23,6 +23,8 @@ constexpr const char* main_help =
     "  lint       check the config, flows and templates before they go live\n"
     "  migrate    bring the store's schema up to this version, then exit\n"
     "  encrypt    encrypt a SQLite store made before store.key was set, where it lies\n"
+    "  backup     copy the SQLite store to a new file while the gateway serves, checked\n"
+    "  restore    put a backup in place of the stopped store, keeping the one it replaces\n"
     "  broadcast  send an alert or an education message to a programme's subscribers\n"
     "  inbox      what people wrote that no flow took, and hazard reports: list, close\n"
     "  districts  what alert subscribers wrote as their district, by the districts file\n"
@@ -89,6 +91,38 @@ constexpr const char* encrypt_help =
     "\n"
     "options:\n"
     "  --config FILE   the config file (default config/paygham.yaml)\n"
+    "  --help          this text\n";
+
+constexpr const char* backup_help =
+    "usage: paygham backup [--config FILE] --to FILE\n"
+    "\n"
+    "Copies the SQLite store at store.path to a new FILE while the gateway serves: the store\n"
+    "as it was at one commit, in one file, compacted, then checked and synced to the disk.\n"
+    "With store.key the copy is encrypted with the same key (keep the key, or the copy cannot\n"
+    "be read); without it the copy holds phone numbers and health details as they are. An\n"
+    "existing FILE is never written over. Back up on a schedule (a systemd timer, cron) to\n"
+    "another disk; paygham restore puts a copy back. PostgreSQL: use pg_dump.\n"
+    "\n"
+    "options:\n"
+    "  --config FILE   the config file (default config/paygham.yaml)\n"
+    "  --to FILE       the new file to write\n"
+    "  --help          this text\n";
+
+constexpr const char* restore_help =
+    "usage: paygham restore [--config FILE] --from FILE\n"
+    "\n"
+    "Puts the backup FILE (made by paygham backup) in place of the SQLite store at store.path.\n"
+    "Stop the gateway first: a store in use is refused. The backup is checked before anything\n"
+    "moves (it must open with store.key, or without a key when the store has none, and pass\n"
+    "SQLite's check). The store it replaces is kept beside it, renamed\n"
+    "<store.path>.before-restore-<time>, with its WAL. What happened after the backup was\n"
+    "taken is not in it: replies and messages since then are not there, and messages the\n"
+    "backup holds as unsent (it says how many) are sent at start while still valid, even\n"
+    "those that went after the backup was taken. PostgreSQL: use pg_restore.\n"
+    "\n"
+    "options:\n"
+    "  --config FILE   the config file (default config/paygham.yaml)\n"
+    "  --from FILE     the backup to restore\n"
     "  --help          this text\n";
 
 constexpr const char* segments_help =
@@ -513,6 +547,21 @@ int run_cli(int argc, char** argv) {
       return usage_error(command, "an alert needs --by LOGIN: who asks (a second person approves it)", broadcast_help);
     }
     return broadcast(o);
+  }
+  if (command == "backup" || command == "restore") {
+    const bool back_up = command == "backup";
+    std::string config = default_config, file;
+    if (const auto stop = read_options(
+            command, args, {{"--config", &config}, {back_up ? "--to" : "--from", &file}},
+            back_up ? backup_help : restore_help)) {
+      return *stop;
+    }
+    if (file.empty()) {
+      return usage_error(command,
+                         back_up ? "name the new file: --to FILE" : "name the backup: --from FILE",
+                         back_up ? backup_help : restore_help);
+    }
+    return back_up ? backup(config, file) : restore(config, file);
   }
   if (command == "districts") {
     districts_options o;

@@ -32,6 +32,12 @@ int migrate(const std::string& config_path);
 // `paygham encrypt`: encrypts a plain SQLite store in place with store.key (store::encrypt).
 int encrypt(const std::string& config_path);
 
+// `paygham backup`: a checked copy of the SQLite store, taken while it serves (store::backup).
+int backup(const std::string& config_path, const std::string& to);
+
+// `paygham restore`: a backup put in place of the stopped store, the old one kept (store::restore).
+int restore(const std::string& config_path, const std::string& from);
+
 struct simulate_options {
   std::string config = "config/paygham.yaml";
   std::string phone;

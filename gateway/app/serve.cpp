@@ -85,6 +85,39 @@ int encrypt(const std::string& config_path) {
   });
 }
 
+int backup(const std::string& config_path, const std::string& to) {
+  return on_store(config_path, "backup", [&](const store::options& so) {
+    const std::uintmax_t bytes = store::backup(so, to);
+    std::cout << "store " << so.describe() << ": copied to " << to << " ("
+              << (bytes + 512 * 1024) / (1024 * 1024) << " MiB, checked)\n";
+    if (so.key.empty()) {
+      std::cout
+          << "the copy is not encrypted: it holds phone numbers and health details; keep it on an "
+             "encrypted disk\n";
+    } else {
+      std::cout
+          << "the copy is encrypted with store.key: keep the key too, or it cannot be restored\n";
+    }
+  });
+}
+
+int restore(const std::string& config_path, const std::string& from) {
+  return on_store(config_path, "restore", [&](const store::options& so) {
+    const store::restored done = store::restore(so, from);
+    std::cout << "store " << so.describe() << ": restored from " << from << "\n";
+    if (!done.aside.empty())
+      std::cout << "the store it replaced is kept as " << done.aside << " (remove it when sure)\n";
+    if (done.waiting > 0) {
+      std::cout
+          << done.waiting << (done.waiting == 1 ? " message waits" : " messages wait")
+          << " in the backup, unsent: when the gateway starts it sends those still within their\n"
+             "channel's validity (24h by default). Any that were sent after the backup was taken "
+             "reach\n"
+             "their person a second time.\n";
+    }
+  });
+}
+
 int serve(const std::string& config_path) {
   // Everything is checked before anything starts: a bad flow or channel keeps the old
   // process (if any) serving and this one from starting.

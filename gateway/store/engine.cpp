@@ -45,4 +45,20 @@ bool encrypt(const options& o) {
   return sqlite::encrypt_in_place(o);
 }
 
+std::uintmax_t backup(const options& o, const std::string& to) {
+  if (o.engine == backend::postgresql) {
+    throw std::runtime_error(
+        "PostgreSQL is backed up by its own tools: pg_dump --format=custom (or the "
+        "server's base backups and WAL archive)");
+  }
+  return sqlite::backup_to(o, to);
+}
+
+restored restore(const options& o, const std::string& from) {
+  if (o.engine == backend::postgresql) {
+    throw std::runtime_error("PostgreSQL is restored by its own tools: pg_restore of a pg_dump");
+  }
+  return sqlite::restore_from(o, from);
+}
+
 }  // namespace paygham::store

@@ -78,4 +78,11 @@ struct options {
   std::string describe() const;
 };
 
+// What `paygham restore` did (store::restore).
+struct restored {
+  std::string aside;  // where the store it replaced was kept; empty when there was none
+  std::int64_t waiting =
+      0;  // messages the backup holds as not yet sent (queued, sending, retrying)
+};
+
 }  // namespace paygham::store

@@ -17,6 +17,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "gateway/store/options.hpp"
@@ -81,6 +82,16 @@ int migrate(const options& o);
 // running gateway), for PostgreSQL (its server's volume is encrypted, not the gateway's), and
 // when there is no store or no key.
 bool encrypt(const options& o);
+
+// A copy of the store written to `to`, a new file, while the gateway serves: a SQLite store's
+// as one consistent file with its key, checked; returns its size in bytes. PostgreSQL's is
+// refused, naming pg_dump.
+std::uintmax_t backup(const options& o, const std::string& to);
+
+// Puts the backup at `from` (checked first: it opens with the store's key and knows no newer
+// schema) in place of a stopped SQLite store. Refused while the store is in use, and for
+// PostgreSQL.
+restored restore(const options& o, const std::string& from);
 
 // Runs one item and waits until it is on disk (for the CLI and the simulator, which have
 // nothing else to do meanwhile); the item's exception, if any, is rethrown here.

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <mutex>
 #include <stdexcept>
@@ -204,7 +205,122 @@ std::string file_uri(const std::string& path) {
   return uri;
 }
 
+// What `copy`, a file made by VACUUM INTO from the store `o` names, says of itself: "ok",
+// with the key (or without one) the store has, or why not.
+// Returns how many of its messages are not yet sent.
+std::int64_t check_copy(const options& o, const std::string& copy, const char* what) {
+  options c = o;
+  c.path = copy;
+  const auto db = open_existing(c, SQLite::OPEN_READONLY, what);
+  const std::string verdict = db->execAndGet("PRAGMA quick_check").getString();
+  if (verdict != "ok") throw std::runtime_error("'" + copy + "' did not check out: " + verdict);
+  const int version =
+      db->execAndGet("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").getInt();
+  if (version > latest_version()) {
+    throw std::runtime_error("'" + copy + "' has schema version " + std::to_string(version) +
+                             ", newer than this build knows (" + std::to_string(latest_version()) +
+                             "): use the paygham it was made with");
+  }
+  return db
+      ->execAndGet(
+          "SELECT COUNT(*) FROM outbound_messages WHERE status IN ('queued', 'sending', "
+          "'retrying')")
+      .getInt64();
+}
+
+void sync_folder_of(const std::string& path) {
+  const auto folder = std::filesystem::path(path).parent_path();
+  sync_path(folder.empty() ? "." : folder.string(), true);
+}
+
+// Whether a process holds a SQLite lock on the database file (every connection of a gateway
+// does while it is open). Looked at through a descriptor of its own: the caller has no SQLite
+// connection to the file, whose locks closing it would let go.
+bool in_use(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct flock l {};
+  l.l_type = F_WRLCK;
+  l.l_whence = SEEK_SET;
+  l.l_start = 0x40000000;  // SQLite's lock bytes: pending, reserved and the shared range
+  l.l_len = 512;
+  const bool held = ::fcntl(fd, F_GETLK, &l) == 0 && l.l_type != F_UNLCK;
+  ::close(fd);
+  return held;
+}
+
 }  // namespace
+
+std::uintmax_t backup_to(const options& o, const std::string& to) {
+  configure_sqlite_once();
+  if (o.path == ":memory:") throw std::runtime_error("a store in memory has nothing to back up");
+  std::error_code ec;
+  if (!std::filesystem::exists(o.path, ec))
+    throw std::runtime_error("there is no store at '" + o.path + "'");
+  if (std::filesystem::exists(to, ec)) {
+    throw std::runtime_error("'" + to +
+                             "' exists: name a new file (a backup never writes over one)");
+  }
+  const std::string partial = to + ".partial";
+  std::filesystem::remove(partial, ec);  // what an interrupted run left
+  try {
+    {
+      // One read transaction: the copy is the store as of one commit, and the gateway's
+      // writer carries on meanwhile (its WAL grows until the copy is done).
+      const auto db = open_existing(o, SQLite::OPEN_READONLY | SQLite::OPEN_URI, "to back it up");
+      SQLite::Statement into(*db, "VACUUM INTO ?");
+      into.bind(1, file_uri(partial) +
+                       (o.key.empty() ? "" : std::string("?vfs=") + crypt_vfs_name(o.key)));
+      into.exec();
+    }
+    check_copy(o, partial, "just copied");
+    sync_path(partial, false);
+    std::filesystem::rename(partial, to);
+    sync_folder_of(to);
+  } catch (const std::exception&) {
+    std::filesystem::remove(partial, ec);
+    throw;
+  }
+  return std::filesystem::file_size(to);
+}
+
+restored restore_from(const options& o, const std::string& from) {
+  configure_sqlite_once();
+  if (o.path == ":memory:") throw std::runtime_error("a store in memory cannot be restored into");
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(from, ec))
+    throw std::runtime_error("there is no backup at '" + from + "'");
+  restored done;
+  done.waiting = check_copy(o, from, "to restore from");
+  const bool had_store = std::filesystem::exists(o.path, ec);
+  if (had_store && in_use(o.path)) {
+    throw std::runtime_error(
+        "the store '" + o.path +
+        "' is in use: stop the gateway and anything else that has it open, then try again");
+  }
+  const std::string incoming = o.path + ".restoring";
+  std::filesystem::copy_file(from, incoming, std::filesystem::copy_options::overwrite_existing);
+  sync_path(incoming, false);
+  if (had_store) {
+    // The store replaced is kept whole: its file with its WAL (or journal), under one new name.
+    char stamp[32];
+    const std::time_t t = std::time(nullptr);
+    std::tm utc{};
+    ::gmtime_r(&t, &utc);
+    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+    done.aside = o.path + ".before-restore-" + stamp;
+    std::filesystem::rename(o.path, done.aside);
+    for (const char* suffix : {"-wal", "-journal"}) {
+      if (std::filesystem::exists(o.path + suffix, ec))
+        std::filesystem::rename(o.path + suffix, done.aside + suffix);
+    }
+  }
+  for (const char* suffix : {"-wal", "-shm", "-journal"})
+    std::filesystem::remove(o.path + suffix, ec);
+  std::filesystem::rename(incoming, o.path);
+  sync_folder_of(o.path);
+  return done;
+}
 
 bool encrypt_in_place(const options& o) {
   configure_sqlite_once();
@@ -268,8 +384,7 @@ bool encrypt_in_place(const options& o) {
   // its files goes too, before the encrypted store takes its name.
   for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(o.path + suffix);
   std::filesystem::rename(copy, o.path);
-  const auto folder = std::filesystem::path(o.path).parent_path();
-  sync_path(folder.empty() ? "." : folder.string(), true);
+  sync_folder_of(o.path);
   return true;
 }
 

@@ -2,7 +2,9 @@
 // call these; only the writer migrates.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <string>
 
 #include "gateway/store/options.hpp"
 
@@ -25,6 +27,14 @@ std::unique_ptr<SQLite::Database> open_read_only(const options& o);
 // Encrypts the plain store at o.path with o.key where it lies (store::encrypt): false when it
 // already is encrypted with that key.
 bool encrypt_in_place(const options& o);
+
+// A copy of the store at o.path, taken while the gateway serves, written to `to` (a new file)
+// with the same key, checked and synced; returns its size in bytes.
+std::uintmax_t backup_to(const options& o, const std::string& to);
+
+// Puts the backup at `from` in place of the store at o.path while nothing has it open
+// (store::restore).
+restored restore_from(const options& o, const std::string& from);
 
 // Applies every migration newer than the database's version up to `target` (all of them by
 // default), each in its own transaction. Returns the schema version after.
