@@ -214,12 +214,19 @@ std::variant<std::string, refusal> sending_channel(const services& s, const call
   return channel;
 }
 
+// A message's priority as the API writes and reads it, by its number (core::priority).
+constexpr std::array<const char*, 4> priority_names = {"alert", "reminder", "reply", "bulk"};
+
 std::optional<core::priority> read_priority(const std::string& name) {
-  if (name == "alert") return core::priority::alert;
-  if (name == "reminder") return core::priority::reminder;
-  if (name == "reply") return core::priority::reply;
-  if (name == "bulk") return core::priority::bulk;
+  for (std::size_t i = 0; i < priority_names.size(); ++i) {
+    if (name == priority_names[i]) return static_cast<core::priority>(i);
+  }
   return std::nullopt;
+}
+
+json priority_json(int priority) {
+  const auto i = static_cast<std::size_t>(priority);
+  return priority >= 0 && i < priority_names.size() ? json(priority_names[i]) : json(priority);
 }
 
 json message_json(const store::message_view& m) {
@@ -229,8 +236,13 @@ json message_json(const store::message_view& m) {
     if (!e.raw_code.empty()) h["raw_code"] = e.raw_code;
     history.push_back(std::move(h));
   }
-  json out{{"id", m.id},           {"channel", m.channel_id}, {"to", m.to_phone},     {"body", m.body},
-           {"status", m.status},   {"priority", m.priority},  {"created_at", m.created_at},
+  json out{{"id", m.id},
+           {"channel", m.channel_id},
+           {"to", m.to_phone},
+           {"body", m.body},
+           {"status", m.status},
+           {"priority", priority_json(m.priority)},
+           {"created_at", m.created_at},
            {"updated_at", m.updated_at}};
   if (!history.empty()) out["history"] = std::move(history);  // one message; lists leave it out
   if (!m.programme.empty()) out["programme"] = m.programme;

@@ -127,6 +127,7 @@ TEST_CASE("api: a message sent through the API is followed to delivered, with it
   const auto sent = json::parse(r.body);
   CHECK(sent["to"] == "+93700000123");
   CHECK(sent["status"] == "queued");
+  CHECK(sent["priority"] == "alert");  // as it was given
   const std::string id = std::to_string(sent["id"].get<long long>());
   json seen;
   for (int i = 0; i < 100; ++i) {
