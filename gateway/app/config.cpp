@@ -424,6 +424,7 @@ void read_programmes(config_reader& cr, const YAML::Node& n, config& c) {
   for (const auto& kv : n) {
     const std::string name = kv.first.Scalar();
     const std::string path = "programmes." + name;
+    c.programme_where[name] = core::yaml::where(r.file(), kv.first);
     if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos) {
       r.problem(kv.first, "'" + path + "': a programme is named in lower-case letters and '_' (mine_safety)");
       continue;

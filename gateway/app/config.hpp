@@ -84,6 +84,7 @@ struct config {
   // `programmes.<name>`: a programme's own sending hours (its `quiet_hours`, else the
   // defaults', and `quiet_days`: whole weekdays nothing routine of it is sent, and `holidays`).
   std::map<std::string, schedule::sending_hours> programmes;
+  std::map<std::string, std::string> programme_where;  // each one's "file:line:column"
   // R-D2: the fields flows and imports may keep on a person (`contact_fields:`), each with why,
   // besides the two Paygham keeps itself: name (R-L7) and months (R-L3).
   std::map<std::string, std::string> contact_fields;

@@ -659,8 +659,12 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
       if (named.count(name) != 0) continue;
       std::string known;
       for (const auto& n : named) known += (known.empty() ? "" : ", ") + n;
-      problems.push_back(c.file + ": programmes." + name + ": no flow names programme '" + name + "' (they name: " +
-                         (known.empty() ? "none" : known) + ")");
+      const auto at = c.programme_where.find(name);
+      problems.push_back(
+          (at == c.programme_where.end() ? c.file : at->second) + ": programmes." + name +
+          ": no flow names programme '" + name + "'" +
+          core::did_you_mean(name, std::vector<std::string>(named.begin(), named.end())) +
+          " (they name: " + (known.empty() ? "none" : known) + ")");
     }
   }
   const auto langs = bundle->texts.languages();
@@ -686,6 +690,33 @@ std::shared_ptr<runner::content> load_content(const config& c, std::vector<std::
   // would reach phones with "{emergency}" in it.
   std::vector<std::string> globals;
   for (const auto& [name, value] : runner::gateway_values(runner_settings(c))) globals.push_back(name);
+  if (std::find(globals.begin(), globals.end(), "emergency") == globals.end()) {
+    // Said once, for every text that names it: the one fix is the config's.
+    std::set<std::string> naming;
+    for (const auto& lang : langs) {
+      if (const auto* all = bundle->texts.keys_of(lang)) {
+        for (const auto& [key, e] : *all) {
+          const auto names = text::placeholders(e.text);
+          if (std::find(names.begin(), names.end(), "emergency") != names.end()) naming.insert(key);
+        }
+      }
+    }
+    if (!naming.empty()) {
+      std::string some;
+      std::size_t shown = 0;
+      for (const auto& key : naming) {
+        if (shown++ == 3) break;
+        some += (some.empty() ? "" : ", ") + key;
+      }
+      problems.push_back(
+          c.file + ": defaults.emergency_number is not set, and " + std::to_string(naming.size()) +
+          (naming.size() == 1 ? " text uses" : " texts use") + " {emergency} (" + some +
+          (naming.size() > 3 ? ", …" : "") +
+          "): set it to the number people in danger should call (112 reaches emergency "
+          "services from any GSM phone)");
+    }
+    globals.emplace_back("emergency");  // each text's own check would say the same again
+  }
   bundle->flows.check_texts(bundle->texts, langs, globals, problems);
   {
     auto every_file = langs;

@@ -20,11 +20,7 @@ deployment_check check_deployment(const std::string& config_path, core::unix_ms 
   const config& cfg = out.cfg.emplace(std::move(read->cfg));
   for (const auto& s : cfg.channels) {
     if (read->channels_unread.count(s.id)) continue;  // its own problems said; the rest would echo them
-    if (auto ch = channels::make_channel(s)) {
-      out.channels.push_back(std::move(ch).value());
-    } else {
-      out.problems.push_back(ch.error());
-    }
+    if (auto ch = channels::make_channel(s, out.problems)) out.channels.push_back(std::move(ch));
   }
   if (!read->content_checkable) {
     out.warnings.push_back(cfg.file + ": flows and texts are checked once the config's problems above are mended");

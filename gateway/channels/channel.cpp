@@ -37,21 +37,25 @@ bool equal_secret(std::string_view a, std::string_view b) {
 
 core::result<delivery_settings> read_delivery(const settings& s) {
   delivery_settings d;
+  // Every setting that is wrong is said, one a line: lint shows them together.
+  std::string wrong;
   const auto get = [&](const char* key) -> std::optional<std::string> {
     auto it = s.params.find(key);
     if (it == s.params.end()) return std::nullopt;
     return it->second;
   };
   const auto bad = [&](const char* key, const char* want) {
-    return core::fail(s.at(key) + ": channel '" + s.id + "': '" + key + "' must be " + want);
+    wrong += (wrong.empty() ? "" : "\n") + s.at(key) + ": channel '" + s.id + "': '" + key +
+             "' must be " + want;
   };
   if (auto v = get("rate")) {
     double r = 0;
     auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), r);
     if (ec != std::errc() || p != v->data() + v->size() || r <= 0 || r > 100000) {
-      return bad("rate", "messages a second, above 0 (e.g. 20 or 0.5)");
+      bad("rate", "messages a second, above 0 (e.g. 20 or 0.5)");
+    } else {
+      d.rate = r;
     }
-    d.rate = r;
   }
   const auto whole = [&](const char* key, long long lo, long long hi, long long& out) {
     auto v = get(key);
@@ -60,22 +64,31 @@ core::result<delivery_settings> read_delivery(const settings& s) {
     return ec == std::errc() && p == v->data() + v->size() && out >= lo && out <= hi;
   };
   long long n = static_cast<long long>(d.concurrency);
-  if (!whole("concurrency", 1, 256, n)) return bad("concurrency", "a whole number from 1 to 256");
-  d.concurrency = static_cast<std::size_t>(n);
+  if (!whole("concurrency", 1, 256, n)) {
+    bad("concurrency", "a whole number from 1 to 256");
+  } else {
+    d.concurrency = static_cast<std::size_t>(n);
+  }
   n = d.max_attempts;
-  if (!whole("max_attempts", 1, 100, n)) return bad("max_attempts", "a whole number from 1 to 100");
-  d.max_attempts = static_cast<int>(n);
+  if (!whole("max_attempts", 1, 100, n)) {
+    bad("max_attempts", "a whole number from 1 to 100");
+  } else {
+    d.max_attempts = static_cast<int>(n);
+  }
   for (auto [key, into] : {std::pair{"validity", &d.validity_ms},
                            std::pair{"receipt_deadline", &d.receipt_deadline_ms},
                            std::pair{"retry_base", &d.backoff_base_ms}, std::pair{"retry_cap", &d.backoff_cap_ms},
                            std::pair{"poll_interval", &d.poll_interval_ms},
                            std::pair{"misconfigured_pause", &d.misconfigured_pause_ms}}) {
     if (auto v = get(key)) {
-      auto ms = core::parse_duration(*v);
-      if (!ms) return bad(key, "a duration such as 15m, 6h or 2d");
-      *into = ms.value().count();
+      if (auto ms = core::parse_duration(*v)) {
+        *into = ms.value().count();
+      } else {
+        bad(key, "a duration such as 15m, 6h or 2d");
+      }
     }
   }
+  if (!wrong.empty()) return core::fail(wrong);
   return d;
 }
 

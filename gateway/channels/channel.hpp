@@ -213,7 +213,8 @@ std::vector<std::string> allowed_addresses(const std::string& list);
 // Constant-time comparison for secrets.
 bool equal_secret(std::string_view a, std::string_view b);
 
-// The common delivery settings of a channel (rate, concurrency, …), checked.
+// The common delivery settings of a channel (rate, concurrency, …), checked: each wrong one
+// said, one a line.
 core::result<delivery_settings> read_delivery(const settings& s);
 
 // The default reading of an HTTP status for a send: 2xx accepted, 429/5xx retry, else failed.

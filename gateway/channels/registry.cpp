@@ -107,7 +107,15 @@ bool names_this_machine(std::string_view url) {
   return host == "localhost" || address == "::1" || address.starts_with("127.");
 }
 
-core::result<std::unique_ptr<channel>> make_channel(const settings& s) {
+std::unique_ptr<channel> make_channel(const settings& s, std::vector<std::string>& problems) {
+  const std::size_t before = problems.size();
+  // Each problem once: a type's own reading may meet one the common checks named.
+  const auto say = [&](std::string p) {
+    if (!p.empty() && std::find(problems.begin() + static_cast<std::ptrdiff_t>(before),
+                                problems.end(), p) == problems.end()) {
+      problems.push_back(std::move(p));
+    }
+  };
   for (const entry& e : registry()) {
     if (s.type != e.type) continue;
     for (const auto& [key, _] : s.params) {
@@ -118,30 +126,58 @@ core::result<std::unique_ptr<channel>> make_channel(const settings& s) {
         std::string known;
         for (const auto& k : e.params) known += std::string(known.empty() ? "" : ", ") + std::string(k);
         for (const auto& k : common_params) known += ", " + std::string(k);
-        return core::fail(s.at(key) + ": channel '" + s.id + "' (type " + s.type + ") has an unknown setting '" + key +
-                          "' (known: " + known + ")");
+        say(s.at(key) + ": channel '" + s.id + "' (type " + s.type + ") has an unknown setting '" +
+            key + "' (known: " + known + ")");
       }
     }
-    if (auto bad = check_access(s); !bad.empty()) return core::fail(bad);
-    if (auto bad = check_transport(s); !bad.empty()) return core::fail(bad);
-    if (auto d = read_delivery(s); !d) return core::fail(d.error());
+    say(check_access(s));
+    say(check_transport(s));
+    if (auto d = read_delivery(s); !d) {
+      for (std::size_t from = 0; from <= d.error().size();) {  // one problem a line
+        const std::size_t to = std::min(d.error().find('\n', from), d.error().size());
+        say(d.error().substr(from, to - from));
+        from = to + 1;
+      }
+    }
     const auto auth = s.params.find("auth");
     if (auth != s.params.end() && auth->second != "none") {
-      return core::fail(s.at("auth") + ": channel '" + s.id + "': auth takes only 'none' (callbacks unchecked, for a demo)");
+      say(s.at("auth") + ": channel '" + s.id +
+          "': auth takes only 'none' (callbacks unchecked, for a demo)");
     }
     auto made = e.make(s);
-    if (made && auth == s.params.end() && !made.value()->callbacks_checked()) {
-      return core::fail(s.where + ": channel '" + s.id + "' (" + s.type +
-                        ") would take callbacks from anyone, who could then speak for any phone number: set "
-                        "auth_token, allow_ips or basic_auth (docs/configuration.md), or 'auth: none' for a demo "
-                        "on this machine");
+    if (!made) {
+      say(made.error());
+      return nullptr;
     }
-    return made;
+    if (auth == s.params.end() && !made.value()->callbacks_checked()) {
+      // The aggregator's own signature, where it signs its callbacks: the surest of them.
+      const std::string signature =
+          s.type == "android"  ? "signing_key (the app's webhook signing key), "
+          : s.type == "vonage" ? "signature_secret (Vonage's signed callbacks), "
+                               : "";
+      say(s.where + ": channel '" + s.id + "' (" + s.type +
+          ") would take callbacks from anyone, who could then speak for any phone number: set " +
+          signature +
+          "auth_token, allow_ips or basic_auth (docs/configuration.md), or 'auth: none' for a demo "
+          "on this machine");
+    }
+    if (problems.size() > before) return nullptr;
+    return std::move(made).value();
   }
   std::string known;
   for (const auto& t : known_types()) known += (known.empty() ? "" : ", ") + t;
-  return core::fail(s.at("type") + ": channel '" + s.id + "' has unknown type '" + s.type +
-                    "' (known: " + known + ")");
+  say(s.at("type") + ": channel '" + s.id + "' has unknown type '" + s.type + "' (known: " + known +
+      ")");
+  return nullptr;
+}
+
+core::result<std::unique_ptr<channel>> make_channel(const settings& s) {
+  std::vector<std::string> problems;
+  auto made = make_channel(s, problems);
+  if (!made)
+    return core::fail(problems.empty() ? "channel '" + s.id + "' cannot be made"
+                                       : problems.front());
+  return made;
 }
 
 std::vector<std::string> known_types() {

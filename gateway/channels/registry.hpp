@@ -12,6 +12,9 @@ namespace paygham::channels {
 
 // Builds a channel, or an error naming the setting that is wrong or unknown.
 core::result<std::unique_ptr<channel>> make_channel(const settings& s);
+// The same, with every problem of the channel's settings appended to `problems` (null then),
+// so lint names them all at once.
+std::unique_ptr<channel> make_channel(const settings& s, std::vector<std::string>& problems);
 
 // Whether `url` (scheme://[user@]host[:port]/…) names this machine: localhost, 127.x.x.x, ::1.
 bool names_this_machine(std::string_view url);

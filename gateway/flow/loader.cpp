@@ -429,14 +429,34 @@ void check_screens(core::yaml::reader& r, const YAML::Node& root, const definiti
   }
 }
 
+// Where in `n` (a node as written) the value `text` is written, to point at the key that names a
+// missing node (`next: finsh` inside an option), not at the node; `n` itself when it is not found.
+std::optional<YAML::Node> written_at(const YAML::Node& n, const std::string& text) {
+  if (n.IsScalar()) return n.Scalar() == text ? std::optional<YAML::Node>(n) : std::nullopt;
+  if (n.IsSequence()) {
+    for (const auto& item : n) {
+      if (auto at = written_at(item, text)) return at;
+    }
+  } else if (n.IsMap()) {
+    for (const auto& kv : n) {
+      if (kv.first.Scalar() == "text" || kv.first.Scalar() == "label")
+        continue;  // texts' keys, not nodes
+      if (auto at = written_at(kv.second, text)) return at;
+    }
+  }
+  return std::nullopt;
+}
+
 void check_links(core::yaml::reader& r, const YAML::Node& root, definition& d) {
   std::vector<std::string> names;
   for (const auto& [id, n] : d.nodes) names.push_back(id);
   for (const auto& [id, n] : d.nodes) {
     for (const auto& target : n.targets()) {
       if (!d.nodes.count(target)) {
-        r.problem(root["nodes"][id], "node '" + id + "' leads to '" + target +
-                                         "', which is not a node of this flow" + core::did_you_mean(target, names));
+        const YAML::Node written = root["nodes"][id];
+        r.problem(written_at(written, target).value_or(written),
+                  "node '" + id + "' leads to '" + target + "', which is not a node of this flow" +
+                      core::did_you_mean(target, names));
       }
     }
   }

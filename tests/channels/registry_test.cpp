@@ -26,6 +26,28 @@ TEST_CASE("channels: the registry builds known types and names what is wrong", "
   auto ok = channels::make_channel(s);
   REQUIRE(ok.ok());
   CHECK(ok.value()->type() == "africastalking");
+  // Where the aggregator signs its callbacks, its key is named first.
+  channels::settings android;
+  android.id = "phone";
+  android.type = "android";
+  android.params = {{"username", "u"}, {"password", "p"}, {"base_url", "https://sms.example.org"}};
+  CHECK_THAT(
+      channels::make_channel(android).error(),
+      Catch::Contains(
+          "set signing_key (the app's webhook signing key), auth_token, allow_ips or basic_auth"));
+  // Lint names every problem of a channel at once, not the first alone.
+  channels::settings many;
+  many.id = "tw";
+  many.type = "twilio";
+  many.params = {{"account_sid", "AC1"}, {"rate", "fast"}, {"validity", "soon"}, {"colour", "red"}};
+  std::vector<std::string> problems;
+  CHECK(channels::make_channel(many, problems) == nullptr);
+  REQUIRE(problems.size() == 4);
+  CHECK_THAT(problems[0], Catch::Contains("unknown setting 'colour'"));
+  CHECK_THAT(problems[1], Catch::Contains("'rate' must be messages a second"));
+  CHECK_THAT(problems[2], Catch::Contains("'validity' must be a duration"));
+  CHECK_THAT(problems[3], Catch::Contains("needs 'secret'"));
+  CHECK(channels::make_channel(many).error() == problems[0]);  // one at a time elsewhere
   // A channel that signs its callbacks checks them itself; one that takes none needs nothing.
   channels::settings twilio;
   twilio.id = "tw";

@@ -629,8 +629,9 @@ TEST_CASE("integration: lint passes the shipped set and names a broken flow", "[
   temp_dir typo_dir;
   const std::string typo = write_test_config(typo_dir, "programmes:\n  mine_safty: {quiet_days: [fri]}\n");
   CHECK(run_paygham({"lint", "--config", typo}, &out, &err) == 1);
-  CHECK_THAT(err, Catch::Contains("programmes.mine_safty: no flow names programme 'mine_safty'") &&
-                      Catch::Contains("mine_safety"));
+  CHECK_THAT(err, Catch::Contains("paygham.yaml:4:3: programmes.mine_safty: no flow names "
+                                  "programme 'mine_safty' (did you mean "
+                                  "'mine_safety'?)"));
 
   // A menu an action fills with texts (whom a visit is for, R-B4): each must fit a screen alone.
   temp_dir long_dir;
