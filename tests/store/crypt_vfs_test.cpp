@@ -4,11 +4,13 @@
 #include "gateway/store/sqlite/crypt_vfs.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "gateway/store/sqlite/database.hpp"
 #include "gateway/store/sqlite/wal_vfs.hpp"
@@ -245,4 +247,63 @@ TEST_CASE("store: a store refused for its key keeps the commits its WAL holds, a
   REQUIRE(std::filesystem::exists(d.file("plain.db-wal")));
   CHECK(store::encrypt(sqlite_opts(d, key, "plain.db")));
   CHECK(phone_of(sqlite_opts(d, key, "plain.db"), plain_id) == phone);
+}
+
+TEST_CASE("store: a WAL frame's checksums lie masked, whatever pieces its header is written and read in", "[store][sqlite]") {
+  // The two checksums of a frame's header are of the page in the clear: as SQLite wrote them
+  // they would confirm a guess of a whole page. On disk they are masked; through the key they
+  // read back as written, also when a write or a read ends between a header's salts and them.
+  test::temp_dir d;
+  const std::string path = d.file("masks.db");
+  {
+    SQLite::Database(path.c_str(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  }  // its WAL's database
+  sqlite3_vfs* vfs = sqlite3_vfs_find(store::sqlite::crypt_vfs_name(key));
+  REQUIRE(vfs != nullptr);
+  std::vector<unsigned char> space(static_cast<std::size_t>(vfs->szOsFile));
+  auto* f = reinterpret_cast<sqlite3_file*>(space.data());
+  const std::string wal = path + "-wal";
+  int out_flags = 0;
+  REQUIRE(vfs->xOpen(vfs, wal.c_str(), f,
+                     SQLITE_OPEN_WAL | SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                     &out_flags) == SQLITE_OK);
+  // A WAL header naming 4096-byte pages, then two frames: each header's salts, checksums and a
+  // page of its own.
+  constexpr int frame = 24 + 4096;
+  std::vector<unsigned char> bytes(32 + 2 * frame, 0);
+  bytes[0] = 0x37, bytes[1] = 0x7f, bytes[2] = 0x06, bytes[3] = 0x82, bytes[10] = 0x10;
+  for (int i = 0; i < 2; ++i) {
+    unsigned char* h = bytes.data() + 32 + i * frame;
+    for (int b = 8; b < 16; ++b) h[b] = static_cast<unsigned char>(0xa0 + b);       // the salts
+    for (int b = 16; b < 24; ++b) h[b] = static_cast<unsigned char>(0x10 * i + b);  // the checksums
+    std::fill(h + 24, h + frame, static_cast<unsigned char>('p' + i));
+  }
+  // Written in pieces that end within the first header, after its salts, and within the second's
+  // checksums.
+  const std::vector<int> cuts = {0, 32 + 12, 32 + 20, 32 + frame + 18,
+                                 static_cast<int>(bytes.size())};
+  for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+    REQUIRE(f->pMethods->xWrite(f, bytes.data() + cuts[i], cuts[i + 1] - cuts[i], cuts[i]) ==
+            SQLITE_OK);
+  }
+  const std::string raw = test::read_file(wal);
+  REQUIRE(raw.size() == bytes.size());
+  for (int i = 0; i < 2; ++i) {
+    const std::size_t h = static_cast<std::size_t>(32 + i * frame);
+    CHECK(raw.compare(h + 8, 8, reinterpret_cast<const char*>(bytes.data() + h + 8), 8) ==
+          0);  // salts as written
+    CHECK(raw.compare(h + 16, 8, reinterpret_cast<const char*>(bytes.data() + h + 16), 8) !=
+          0);  // checksums masked
+  }
+  // Read back whole, and in pieces that cut the headers as the writes did.
+  std::vector<unsigned char> back(bytes.size());
+  REQUIRE(f->pMethods->xRead(f, back.data(), static_cast<int>(back.size()), 0) == SQLITE_OK);
+  CHECK(back == bytes);
+  std::fill(back.begin(), back.end(), 0);
+  for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+    REQUIRE(f->pMethods->xRead(f, back.data() + cuts[i], cuts[i + 1] - cuts[i], cuts[i]) ==
+            SQLITE_OK);
+  }
+  CHECK(back == bytes);
+  f->pMethods->xClose(f);
 }

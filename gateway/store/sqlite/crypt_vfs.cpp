@@ -25,7 +25,9 @@
 // frame's in the WAL), under a key for the database and another for WALs, each derived from
 // the store key: a page read back alone (SQLite reads a WAL frame's page without its header,
 // the database header's first 100 bytes alone) decrypts alone, and the checksums SQLite writes
-// in each frame's header are of the page it gave, which it gets back on reading. A read or
+// in each frame's header are of the page it gave, which it gets back on reading. Those two
+// checksums (bytes 16-23 of a frame's header) would confirm a guess of a whole page: they lie
+// masked with AES-256 of the frame's number and salts, under a key of their own. A read or
 // write of part of a page reads the whole page; a short read (past the end) gives zeros, as
 // the platform's does. Only pages of encrypted_page_bytes are allowed: a WAL header or a
 // database header naming another size fails the write, before anything is written.
@@ -44,6 +46,7 @@ using xts_key = std::array<unsigned char, 64>;
 struct keys {
   xts_key db{};
   xts_key wal{};
+  std::array<unsigned char, 32> frame_sums{};
   std::array<unsigned char, 32> journal{};
 };
 
@@ -63,6 +66,7 @@ keys derive_keys(std::string_view key) {
   derive(key, "paygham store: database pages, 2", k.db.data() + 32);
   derive(key, "paygham store: WAL pages, 1", k.wal.data());
   derive(key, "paygham store: WAL pages, 2", k.wal.data() + 32);
+  derive(key, "paygham store: WAL frame checksums", k.frame_sums.data());
   derive(key, "paygham store: journals", k.journal.data());
   return k;
 }
@@ -99,6 +103,7 @@ enum class kind { db, wal, journal, temp };
 struct file : layer::file {
   kind k = kind::temp;
   std::unique_ptr<cipher_ctx> enc, dec;   // db, wal: XTS one way and the other; else CTR
+  std::unique_ptr<cipher_ctx> sums;       // wal: AES-256-ECB, the frames' checksum masks
   std::vector<unsigned char> scratch;     // a write's bytes as they go to the file
   std::array<unsigned char, page> one{};  // a page read whole for part of it
   store_file found = store_file::absent;  // a database: what its first page was, once read
@@ -145,6 +150,7 @@ struct span {
   int at = 0;  // in the caller's buffer
   int len = 0;
   bool clear = false;
+  bool frame_header = false;  // clear, but for its checksums (mask_checksums)
   std::uint64_t unit = 0;
   sqlite3_int64 unit_at = 0;
   int in_unit = 0;
@@ -171,6 +177,9 @@ void each_span(kind k, sqlite3_int64 off, int n, F&& f) {
       const int in_frame = static_cast<int>((at - wal_header_bytes) % frame_bytes);
       if (in_frame < frame_header_bytes) {
         s.clear = true;
+        s.frame_header = true;
+        s.unit = static_cast<std::uint64_t>(frame);
+        s.in_unit = in_frame;
         s.len = std::min(left, frame_header_bytes - in_frame);
       } else {
         s.unit = static_cast<std::uint64_t>(frame);
@@ -182,6 +191,34 @@ void each_span(kind k, sqlite3_int64 off, int n, F&& f) {
     f(s);
     done += s.len;
   }
+}
+
+// The checksums of a WAL frame's header (its bytes 16-23) masked, or unmasked: XORed with the
+// first 8 bytes of AES-256 of the frame's number and its salts (bytes 8-15, which stay as
+// SQLite wrote them), so the same page under new salts gets a new mask. `buf` holds the
+// header's bytes from `in_frame`, `len` of them; salts it does not hold are read from the file
+// (a long write cut in pieces writes them first).
+int mask_checksums(file* f, const span& s, unsigned char* buf, sqlite3_int64 off) {
+  const int in_frame = s.in_unit, end = s.in_unit + s.len;
+  const int lo = std::max(in_frame, 16), hi = std::min(end, frame_header_bytes);
+  if (lo >= hi) return SQLITE_OK;
+  const sqlite3_int64 header_at = off + s.at - in_frame;
+  std::array<unsigned char, 16> block{};
+  for (int i = 0; i < 8; ++i)
+    block[static_cast<std::size_t>(i)] = static_cast<unsigned char>(s.unit >> (56 - 8 * i));
+  if (in_frame > 8 || end < 16) {
+    // Past the file's end the platform gives zeros: those bytes are the span's own, below.
+    const int rc = io(&f->base).xRead(f->real, block.data() + 8, 8, header_at + 8);
+    if (rc != SQLITE_OK && rc != SQLITE_IOERR_SHORT_READ) return rc;
+  }
+  for (int i = std::max(in_frame, 8); i < std::min(end, 16); ++i)
+    block[static_cast<std::size_t>(i)] = buf[i - in_frame];
+  std::array<unsigned char, 16> mask{};
+  int len = 0;
+  if (EVP_EncryptUpdate(f->sums->p, mask.data(), &len, block.data(), 16) != 1 || len != 16)
+    return SQLITE_IOERR;
+  for (int i = lo; i < hi; ++i) buf[i - in_frame] ^= mask[static_cast<std::size_t>(i - 16)];
+  return SQLITE_OK;
 }
 
 // Reads page `s.unit` whole and decrypted into f->one; zeros where the file has none.
@@ -216,7 +253,13 @@ int crypt_read(sqlite3_file* p, void* out, int n, sqlite3_int64 off) {
   }
   int failed = SQLITE_OK;
   each_span(f->k, off, n, [&](const span& s) {
-    if (s.clear || failed != SQLITE_OK || s.unit_at >= size) return;  // past the end: zeros
+    if (failed != SQLITE_OK) return;
+    if (s.clear) {
+      if (s.frame_header && f->sums && off + s.at < size)
+        failed = mask_checksums(f, s, bytes + s.at, off);
+      return;
+    }
+    if (s.unit_at >= size) return;  // past the end: zeros
     if (s.in_unit == 0 && s.len == page && s.unit_at + page <= size) {
       if (!xts(*f->dec, s.unit, bytes + s.at, f->one.data())) {
         failed = SQLITE_IOERR_READ;
@@ -284,7 +327,11 @@ int crypt_write(sqlite3_file* p, const void* data, int n, sqlite3_int64 off) {
   each_span(f->k, off, n, [&](const span& s) {
     if (rc != SQLITE_OK) return;
     if (s.clear || (s.in_unit == 0 && s.len == page)) {
-      if (!s.clear && !xts(*f->enc, s.unit, in + s.at, out + s.at)) rc = SQLITE_IOERR_WRITE;
+      if (s.frame_header && f->sums) {
+        rc = mask_checksums(f, s, out + s.at, off);
+      } else if (!s.clear && !xts(*f->enc, s.unit, in + s.at, out + s.at)) {
+        rc = SQLITE_IOERR_WRITE;
+      }
       run_to = s.at + s.len;
       return;
     }
@@ -378,6 +425,11 @@ int open_file(sqlite3_vfs* vfs, const char* name, sqlite3_file* out, int flags, 
       f->dec = std::make_unique<cipher_ctx>();
       ok = start(*f->enc, EVP_aes_256_xts(), key.data(), 1) &&
            start(*f->dec, EVP_aes_256_xts(), key.data(), 0);
+      if (ok && f->k == kind::wal) {
+        f->sums = std::make_unique<cipher_ctx>();
+        ok = start(*f->sums, EVP_aes_256_ecb(), e->k.frame_sums.data(), 1) &&
+             EVP_CIPHER_CTX_set_padding(f->sums->p, 0) == 1;
+      }
     } else if (f->k == kind::journal) {
       ok = start(*f->enc, EVP_aes_256_ctr(), e->k.journal.data(), 1);
     } else {

@@ -19,7 +19,8 @@ constexpr int encrypted_page_bytes = 4096;
 // use for each key, never the default. Pages of the database and of its WAL are encrypted
 // with AES-256-XTS, each with its number as the tweak (the scheme of LUKS and dm-crypt: the
 // file keeps its length and layout); the WAL's own header and each frame's 24-byte header
-// (page numbers, sizes, salts and checksums, no content) stay as SQLite wrote them. Journals
+// (page numbers, sizes and salts, no content) stay as SQLite wrote them, but for the frame's
+// checksums of its page, which lie masked with a key of their own. Journals
 // are encrypted with AES-256-CTR under a key of their own; temporary files under a key made
 // for each file and forgotten when it is closed. Nothing is read through a memory mapping.
 // Throws std::invalid_argument for a key of another length.
