@@ -553,7 +553,7 @@ TEST_CASE("integration: lint passes the shipped set and names a broken flow", "[
     const std::string src = PAYGHAM_SOURCE_DIR;
     std::string example = read_file(src + "/config/africastalking.example.yaml");
     for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
-             {"/etc/paygham/clinics.yaml", src + "/config/clinics.yaml"},
+             {"/etc/paygham/clinics/clinics.yaml", src + "/config/clinics.yaml"},
              {"/etc/paygham/holidays.yaml", src + "/config/holidays.yaml"},
              {"/etc/paygham/districts.yaml", src + "/config/districts.yaml"},
              {"/etc/paygham/", src + "/"}}) {
@@ -565,6 +565,7 @@ TEST_CASE("integration: lint passes the shipped set and names a broken flow", "[
     ::setenv("AT_USERNAME", "u", 1);
     ::setenv("AT_API_KEY", "k", 1);
     ::setenv("AT_CALLBACK_TOKEN", "a-long-random-callback-secret-0123456789", 1);
+    ::setenv("PAYGHAM_STORE_KEY", std::string(64, 'e').c_str(), 1);
     CHECK(run_paygham({"lint", "--config", dir.file("at.yaml")}, &out, &err) == 0);
     INFO(err);
     CHECK_THAT(out, Catch::Contains("ok: 5 flows, 4 languages, 1 channels"));
