@@ -372,6 +372,17 @@ TEST_CASE("integration: paygham backup copies a serving store, and paygham resto
   }
   CHECK(people_in(dir.file("b1.db")) == "+93700555201");
   CHECK(people_in(db) == "+93700555201 +93700555202 +93700555203");
+  // Only its owner reads a copy made without a key: it holds people's numbers as they are.
+  CHECK((std::filesystem::status(dir.file("b1.db")).permissions() & std::filesystem::perms::all) ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+  // The store itself, or a store with its WAL beside it, is not a backup.
+  CHECK(run_paygham({"restore", "--config", config, "--from", db}, &out, &err) == 1);
+  CHECK_THAT(err, Catch::Contains("is the store itself"));
+  std::filesystem::copy_file(dir.file("b1.db"), dir.file("live.db"));
+  write_file(dir.file("live.db-wal"), "frames");
+  CHECK(run_paygham({"restore", "--config", config, "--from", dir.file("live.db")}, &out, &err) ==
+        1);
+  CHECK_THAT(err, Catch::Contains("live.db-wal beside it: it is a store, not a backup"));
   // A backup that is not one is refused before anything moves.
   write_file(dir.file("junk.db"), std::string(8192, 'x'));
   CHECK(run_paygham({"restore", "--config", config, "--from", dir.file("junk.db")}, &out, &err) ==

@@ -11,6 +11,7 @@
 #include <ctime>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 
 #include "gateway/store/sqlite/crypt_vfs.hpp"
@@ -233,20 +234,58 @@ void sync_folder_of(const std::string& path) {
   sync_path(folder.empty() ? "." : folder.string(), true);
 }
 
-// Whether a process holds a SQLite lock on the database file (every connection of a gateway
-// does while it is open). Looked at through a descriptor of its own: the caller has no SQLite
-// connection to the file, whose locks closing it would let go.
-bool in_use(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  struct flock l {};
-  l.l_type = F_WRLCK;
-  l.l_whence = SEEK_SET;
-  l.l_start = 0x40000000;  // SQLite's lock bytes: pending, reserved and the shared range
-  l.l_len = 512;
-  const bool held = ::fcntl(fd, F_GETLK, &l) == 0 && l.l_type != F_UNLCK;
+// The store held as SQLite's exclusive lock holds it (its lock bytes: pending, reserved and the
+// shared range), taken at once or not at all: no connection, of a gateway or of anything else,
+// has it open while this lives, and one that opens it meanwhile waits, then finds the file it
+// opened renamed. A descriptor of its own: the process has no SQLite connection to the file,
+// whose locks closing this would let go.
+class store_hold {
+ public:
+  explicit store_hold(const std::string& path) : fd_(::open(path.c_str(), O_RDWR | O_CLOEXEC)) {
+    if (fd_ < 0)
+      throw std::runtime_error("cannot open the store '" + path + "': " + std::strerror(errno));
+    struct flock l {};
+    l.l_type = F_WRLCK;
+    l.l_whence = SEEK_SET;
+    l.l_start = 0x40000000;
+    l.l_len = 512;
+    if (::fcntl(fd_, F_SETLK, &l) != 0) {
+      ::close(fd_);
+      throw std::runtime_error(
+          "the store '" + path +
+          "' is in use: stop the gateway and anything else that has it open, then try again");
+    }
+  }
+  store_hold(const store_hold&) = delete;
+  store_hold& operator=(const store_hold&) = delete;
+  ~store_hold() { ::close(fd_); }
+
+ private:
+  int fd_;
+};
+
+// A new file at `path`, made here and empty, readable by this user alone (a backup of a store
+// without a key holds people's data in the clear); false when one is there.
+bool make_private_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return false;
+    throw std::runtime_error("cannot write '" + path + "': " + std::strerror(errno));
+  }
   ::close(fd);
-  return held;
+  return true;
+}
+
+// `from` given the name `to` when nothing has it, in one step (a hard link, then `from` let
+// go): false, and `from` left, when something does.
+bool name_new(const std::string& from, const std::string& to) {
+  if (::link(from.c_str(), to.c_str()) != 0) {
+    if (errno == EEXIST) return false;
+    throw std::runtime_error("cannot name '" + to + "': " + std::strerror(errno));
+  }
+  std::error_code ec;
+  std::filesystem::remove(from, ec);
+  return true;
 }
 
 }  // namespace
@@ -257,16 +296,18 @@ std::uintmax_t backup_to(const options& o, const std::string& to) {
   std::error_code ec;
   if (!std::filesystem::exists(o.path, ec))
     throw std::runtime_error("there is no store at '" + o.path + "'");
-  if (std::filesystem::exists(to, ec)) {
-    throw std::runtime_error("'" + to +
-                             "' exists: name a new file (a backup never writes over one)");
-  }
-  const std::string partial = to + ".partial";
-  std::filesystem::remove(partial, ec);  // what an interrupted run left
+  const std::string exists =
+      "'" + to + "' exists: name a new file (a backup never writes over one)";
+  if (std::filesystem::exists(to, ec)) throw std::runtime_error(exists);
+  // A name of this run's own beside `to`: another run at the same moment has its own.
+  const std::string partial = to + ".partial-" + std::to_string(::getpid());
+  std::filesystem::remove(partial, ec);  // what an interrupted run of this number left
+  make_private_file(partial);
   try {
     {
       // One read transaction: the copy is the store as of one commit, and the gateway's
-      // writer carries on meanwhile (its WAL grows until the copy is done).
+      // writer carries on meanwhile (its WAL grows until the copy is done). VACUUM INTO
+      // fills the empty file made above.
       const auto db = open_existing(o, SQLite::OPEN_READONLY | SQLite::OPEN_URI, "to back it up");
       SQLite::Statement into(*db, "VACUUM INTO ?");
       into.bind(1, file_uri(partial) +
@@ -275,7 +316,7 @@ std::uintmax_t backup_to(const options& o, const std::string& to) {
     }
     check_copy(o, partial, "just copied");
     sync_path(partial, false);
-    std::filesystem::rename(partial, to);
+    if (!name_new(partial, to)) throw std::runtime_error(exists);
     sync_folder_of(to);
   } catch (const std::exception&) {
     std::filesystem::remove(partial, ec);
@@ -290,31 +331,61 @@ restored restore_from(const options& o, const std::string& from) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(from, ec))
     throw std::runtime_error("there is no backup at '" + from + "'");
-  restored done;
-  done.waiting = check_copy(o, from, "to restore from");
   const bool had_store = std::filesystem::exists(o.path, ec);
-  if (had_store && in_use(o.path)) {
-    throw std::runtime_error(
-        "the store '" + o.path +
-        "' is in use: stop the gateway and anything else that has it open, then try again");
+  if (had_store && std::filesystem::equivalent(from, o.path, ec)) {
+    throw std::runtime_error("'" + from +
+                             "' is the store itself: name a backup (paygham backup makes them)");
   }
+  // A backup is one file. One with a WAL or a journal beside it is a store that was in use or
+  // stopped short (a store set aside by a restore, say), whose file alone misses commits.
+  for (const char* suffix : {"-wal", "-journal"}) {
+    if (std::filesystem::file_size(from + suffix, ec) > 0 && !ec) {
+      throw std::runtime_error(
+          "'" + from + "' has " + from + suffix +
+          " beside it: it is a store, not a backup. Make one of it first (paygham "
+          "backup with a config whose store.path is '" +
+          from + "'), and restore that");
+    }
+  }
+  check_copy(o, from, "to restore from");
+  std::optional<store_hold> hold;
+  if (had_store) hold.emplace(o.path);
+  // The copy that takes the store's place is checked again, on the disk where it will serve.
   const std::string incoming = o.path + ".restoring";
-  std::filesystem::copy_file(from, incoming, std::filesystem::copy_options::overwrite_existing);
-  sync_path(incoming, false);
+  restored done;
+  try {
+    std::filesystem::copy_file(from, incoming, std::filesystem::copy_options::overwrite_existing);
+    sync_path(incoming, false);
+    done.waiting = check_copy(o, incoming, "as copied beside it");
+  } catch (const std::exception&) {
+    std::filesystem::remove(incoming, ec);
+    throw;
+  }
   if (had_store) {
-    // The store replaced is kept whole: its file with its WAL (or journal), under one new name.
+    // The store replaced is kept whole under a new name (its WAL or journal too), before
+    // anything takes its place; its own name never goes missing.
     char stamp[32];
     const std::time_t t = std::time(nullptr);
     std::tm utc{};
     ::gmtime_r(&t, &utc);
     std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
-    done.aside = o.path + ".before-restore-" + stamp;
-    std::filesystem::rename(o.path, done.aside);
+    for (int n = 1; done.aside.empty(); ++n) {
+      const std::string name =
+          o.path + ".before-restore-" + stamp + (n > 1 ? "-" + std::to_string(n) : "");
+      if (::link(o.path.c_str(), name.c_str()) == 0) {
+        done.aside = name;
+      } else if (errno != EEXIST) {
+        std::filesystem::remove(incoming, ec);
+        throw std::runtime_error("cannot keep the store as '" + name +
+                                 "': " + std::strerror(errno));
+      }
+    }
     for (const char* suffix : {"-wal", "-journal"}) {
       if (std::filesystem::exists(o.path + suffix, ec))
         std::filesystem::rename(o.path + suffix, done.aside + suffix);
     }
   }
+  // No WAL of the store replaced may meet the backup: it would be read into it.
   for (const char* suffix : {"-wal", "-shm", "-journal"})
     std::filesystem::remove(o.path + suffix, ec);
   std::filesystem::rename(incoming, o.path);
