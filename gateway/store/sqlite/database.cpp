@@ -265,27 +265,19 @@ class store_hold {
 };
 
 // A new file at `path`, made here and empty, readable by this user alone (a backup of a store
-// without a key holds people's data in the clear); false when one is there.
-bool make_private_file(const std::string& path) {
+// without a key holds people's data in the clear).
+void make_private_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) return false;
-    throw std::runtime_error("cannot write '" + path + "': " + std::strerror(errno));
-  }
+  if (fd < 0) throw std::runtime_error("cannot write '" + path + "': " + std::strerror(errno));
   ::close(fd);
-  return true;
 }
 
-// `from` given the name `to` when nothing has it, in one step (a hard link, then `from` let
-// go): false, and `from` left, when something does.
-bool name_new(const std::string& from, const std::string& to) {
-  if (::link(from.c_str(), to.c_str()) != 0) {
-    if (errno == EEXIST) return false;
-    throw std::runtime_error("cannot name '" + to + "': " + std::strerror(errno));
-  }
-  std::error_code ec;
-  std::filesystem::remove(from, ec);
-  return true;
+// `to` made another name of `from` (a hard link) when nothing has that name: false, and nothing
+// changed, when something does. Never written over, unlike a rename.
+bool link_new(const std::string& from, const std::string& to) {
+  if (::link(from.c_str(), to.c_str()) == 0) return true;
+  if (errno == EEXIST) return false;
+  throw std::runtime_error("cannot name '" + to + "': " + std::strerror(errno));
 }
 
 }  // namespace
@@ -316,7 +308,8 @@ std::uintmax_t backup_to(const options& o, const std::string& to) {
     }
     check_copy(o, partial, "just copied");
     sync_path(partial, false);
-    if (!name_new(partial, to)) throw std::runtime_error(exists);
+    if (!link_new(partial, to)) throw std::runtime_error(exists);
+    std::filesystem::remove(partial, ec);
     sync_folder_of(to);
   } catch (const std::exception&) {
     std::filesystem::remove(partial, ec);
@@ -369,16 +362,15 @@ restored restore_from(const options& o, const std::string& from) {
     std::tm utc{};
     ::gmtime_r(&t, &utc);
     std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
-    for (int n = 1; done.aside.empty(); ++n) {
-      const std::string name =
-          o.path + ".before-restore-" + stamp + (n > 1 ? "-" + std::to_string(n) : "");
-      if (::link(o.path.c_str(), name.c_str()) == 0) {
-        done.aside = name;
-      } else if (errno != EEXIST) {
-        std::filesystem::remove(incoming, ec);
-        throw std::runtime_error("cannot keep the store as '" + name +
-                                 "': " + std::strerror(errno));
+    try {
+      for (int n = 1; done.aside.empty(); ++n) {
+        const std::string name =
+            o.path + ".before-restore-" + stamp + (n > 1 ? "-" + std::to_string(n) : "");
+        if (link_new(o.path, name)) done.aside = name;
       }
+    } catch (const std::exception&) {
+      std::filesystem::remove(incoming, ec);
+      throw;
     }
     for (const char* suffix : {"-wal", "-journal"}) {
       if (std::filesystem::exists(o.path + suffix, ec))
