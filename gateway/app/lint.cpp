@@ -61,8 +61,7 @@ deployment_check check_deployment(const std::string& config_path, core::unix_ms 
       if (ips == s.params.end()) continue;
       const auto listed = channels::allowed_addresses(ips->second);
       const auto local = std::find_if(listed.begin(), listed.end(), [](const std::string& ip) {
-        return channels::names_this_machine(
-            "http://" + (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip));
+        return channels::is_this_machine(ip);
       });
       if (local == listed.end() || s.type == "console") continue;
       out.config_warnings.push_back(

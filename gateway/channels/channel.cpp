@@ -35,18 +35,16 @@ bool equal_secret(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-core::result<delivery_settings> read_delivery(const settings& s) {
+delivery_settings read_delivery(const settings& s, std::vector<std::string>* problems) {
   delivery_settings d;
-  // Every setting that is wrong is said, one a line: lint shows them together.
-  std::string wrong;
   const auto get = [&](const char* key) -> std::optional<std::string> {
     auto it = s.params.find(key);
     if (it == s.params.end()) return std::nullopt;
     return it->second;
   };
   const auto bad = [&](const char* key, const char* want) {
-    wrong += (wrong.empty() ? "" : "\n") + s.at(key) + ": channel '" + s.id + "': '" + key +
-             "' must be " + want;
+    if (problems)
+      problems->push_back(s.at(key) + ": channel '" + s.id + "': '" + key + "' must be " + want);
   };
   if (auto v = get("rate")) {
     double r = 0;
@@ -88,7 +86,6 @@ core::result<delivery_settings> read_delivery(const settings& s) {
       }
     }
   }
-  if (!wrong.empty()) return core::fail(wrong);
   return d;
 }
 
@@ -111,7 +108,7 @@ channel::channel(const settings& s)
   if (auto it = s.params.find("allow_ips"); it != s.params.end()) {
     for (const auto& ip : allowed_addresses(it->second)) allow_ips_.push_back(core::canonical_address(ip));
   }
-  if (auto d = read_delivery(s)) delivery_ = d.value();  // make_channel refused bad values
+  delivery_ = read_delivery(s);  // make_channel refused bad values
 }
 
 std::string channel::param(std::string_view name, std::string_view fallback) const {

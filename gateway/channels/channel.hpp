@@ -213,9 +213,9 @@ std::vector<std::string> allowed_addresses(const std::string& list);
 // Constant-time comparison for secrets.
 bool equal_secret(std::string_view a, std::string_view b);
 
-// The common delivery settings of a channel (rate, concurrency, …), checked: each wrong one
-// said, one a line.
-core::result<delivery_settings> read_delivery(const settings& s);
+// The common delivery settings of a channel (rate, concurrency, …): each wrong one appended to
+// `problems` (when given), its default kept.
+delivery_settings read_delivery(const settings& s, std::vector<std::string>* problems = nullptr);
 
 // The default reading of an HTTP status for a send: 2xx accepted, 429/5xx retry, else failed.
 send_result classify_http(unsigned status, std::string_view retry_after);

@@ -103,7 +103,11 @@ bool names_this_machine(std::string_view url) {
   } else if (const auto colon = host.find(':'); colon != std::string::npos) {
     host.resize(colon);
   }
-  const std::string address = core::canonical_address(host);  // "" for a name
+  return is_this_machine(host);
+}
+
+bool is_this_machine(std::string_view host) {
+  const std::string address = core::canonical_address(std::string(host));  // "" for a name
   return host == "localhost" || address == "::1" || address.starts_with("127.");
 }
 
@@ -132,13 +136,9 @@ std::unique_ptr<channel> make_channel(const settings& s, std::vector<std::string
     }
     say(check_access(s));
     say(check_transport(s));
-    if (auto d = read_delivery(s); !d) {
-      for (std::size_t from = 0; from <= d.error().size();) {  // one problem a line
-        const std::size_t to = std::min(d.error().find('\n', from), d.error().size());
-        say(d.error().substr(from, to - from));
-        from = to + 1;
-      }
-    }
+    std::vector<std::string> delivery;
+    read_delivery(s, &delivery);
+    for (auto& p : delivery) say(std::move(p));
     const auto auth = s.params.find("auth");
     if (auth != s.params.end() && auth->second != "none") {
       say(s.at("auth") + ": channel '" + s.id +

@@ -18,6 +18,8 @@ std::unique_ptr<channel> make_channel(const settings& s, std::vector<std::string
 
 // Whether `url` (scheme://[user@]host[:port]/…) names this machine: localhost, 127.x.x.x, ::1.
 bool names_this_machine(std::string_view url);
+// Whether `host` (a name or an address, lower case) is this machine: localhost, 127.x.x.x, ::1.
+bool is_this_machine(std::string_view host);
 
 // The type names the registry knows, for messages and --help.
 std::vector<std::string> known_types();
