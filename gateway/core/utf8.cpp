@@ -46,6 +46,10 @@ std::size_t decode_one(std::string_view s, std::size_t i, char32_t& out) {
 bool valid_utf8(std::string_view s) {
   char32_t cp;
   for (std::size_t i = 0; i < s.size();) {
+    if (static_cast<std::uint8_t>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
     const std::size_t n = decode_one(s, i, cp);
     if (n == 0) return false;
     i += n;
@@ -53,19 +57,19 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
+std::size_t decode_at(std::string_view s, std::size_t i, char32_t& cp) {
+  if (const std::size_t n = decode_one(s, i, cp); n != 0) return n;
+  cp = U'\uFFFD';
+  return 1;
+}
+
 std::u32string decode_utf8(std::string_view s) {
   std::u32string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
     char32_t cp;
-    const std::size_t n = decode_one(s, i, cp);
-    if (n == 0) {
-      out.push_back(U'\uFFFD');
-      ++i;
-    } else {
-      out.push_back(cp);
-      i += n;
-    }
+    i += decode_at(s, i, cp);
+    out.push_back(cp);
   }
   return out;
 }
@@ -130,9 +134,16 @@ std::string latin1_to_utf8(std::string_view bytes) {
 void append_json_string(std::string& out, std::string_view s) {
   if (!valid_utf8(s)) return append_json_string(out, encode_utf8(decode_utf8(s)));
   static constexpr char hex[] = "0123456789abcdef";
+  out.reserve(out.size() + s.size() + 2);
   out += '"';
-  for (const char c : s) {
+  // What needs no escape goes in runs, between the characters that do.
+  std::size_t from = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
     const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + from, i - from);
+    from = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -142,15 +153,12 @@ void append_json_string(std::string& out, std::string_view s) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (u < 0x20) {
-          out += "\\u00";
-          out += hex[u >> 4];
-          out += hex[u & 0xF];
-        } else {
-          out += c;
-        }
+        out += "\\u00";
+        out += hex[u >> 4];
+        out += hex[u & 0xF];
     }
   }
+  out.append(s.data() + from, s.size() - from);
   out += '"';
 }
 

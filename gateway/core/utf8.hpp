@@ -13,6 +13,10 @@ bool valid_utf8(std::string_view s);
 // Code points of a string already checked with valid_utf8 (invalid bytes become U+FFFD).
 std::u32string decode_utf8(std::string_view s);
 
+// The code point at s[i] (i < s.size()) into `cp` and the bytes it takes: what decode_utf8
+// gives, one at a time, for a caller that needs no copy (an invalid byte is U+FFFD, 1 byte).
+std::size_t decode_at(std::string_view s, std::size_t i, char32_t& cp);
+
 void append_utf8(std::string& out, char32_t cp);
 
 // The value of a digit as phones type it: ASCII, Persian (۰–۹) or Arabic-Indic (٠–٩); -1 for

@@ -38,10 +38,18 @@ constexpr std::array<std::uint8_t, 128> ascii = [] {
   return t;
 }();
 
+// gsm_septets answers past the basic table from the extension's last entry alone.
+static_assert(std::is_sorted(basic.begin(), basic.end()) &&
+              std::count_if(extension.begin(), extension.end(),
+                            [](char32_t cp) { return cp > basic.back(); }) == 1 &&
+              extension.back() > basic.back());
+
 }  // namespace
 
 int gsm_septets(char32_t cp) {
   if (cp < 128) return ascii[cp];
+  // Past Greek, only the euro sign: Persian and Pashto letters are answered at once.
+  if (cp > basic.back()) return cp == extension.back() ? 2 : 0;
   if (std::binary_search(basic.begin(), basic.end(), cp)) return 1;
   if (std::binary_search(extension.begin(), extension.end(), cp)) return 2;
   return 0;

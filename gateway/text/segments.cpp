@@ -126,19 +126,20 @@ segment_report measure_sms(std::string_view utf8) {
   return r;
 }
 
+// Measured on every USSD hop, screen by screen: one pass, no copy.
 text_size measure_units(std::string_view utf8) {
-  const std::u32string cps = core::decode_utf8(utf8);
-  text_size r;
-  for (const char32_t cp : cps) {
-    const int septets = gsm_septets(cp);
-    if (septets == 0) r.enc = encoding::ucs2;
-    r.units += static_cast<std::size_t>(septets);
+  std::size_t septets = 0;
+  std::size_t utf16 = 0;  // UTF-16 code units: one per code point, two beyond the BMP
+  bool gsm = true;
+  for (std::size_t i = 0; i < utf8.size();) {
+    char32_t cp;
+    i += core::decode_at(utf8, i, cp);
+    const int s = gsm_septets(cp);
+    gsm = gsm && s > 0;
+    septets += static_cast<std::size_t>(s);
+    utf16 += cp > 0xFFFF ? 2 : 1;
   }
-  if (r.enc == encoding::ucs2) {
-    // UTF-16 code units: one per code point, two beyond the Basic Multilingual Plane.
-    r.units = cps.size() + static_cast<std::size_t>(std::count_if(cps.begin(), cps.end(), [](char32_t cp) { return cp > 0xFFFF; }));
-  }
-  return r;
+  return gsm ? text_size{encoding::gsm7, septets} : text_size{encoding::ucs2, utf16};
 }
 
 std::vector<std::string> split_sms(std::string_view utf8) {

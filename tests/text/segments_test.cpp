@@ -43,6 +43,10 @@ TEST_CASE("text: segment boundaries for GSM-7 and UCS-2", "[text]") {
       {"ç", encoding::ucs2, 1, 1},
       {"Ç", encoding::gsm7, 1, 1},
       {"$@_", encoding::gsm7, 3, 1},
+      // The ends of the tables, and a letter just past them.
+      {"ΩΨ€", encoding::gsm7, 4, 1},
+      {"Ωω", encoding::ucs2, 2, 1},
+      {"سلام €", encoding::ucs2, 6, 1},
   };
   for (const auto& r : rows) {
     INFO(r.text.substr(0, 40) << " (" << r.text.size() << " bytes)");
