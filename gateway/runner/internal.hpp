@@ -175,28 +175,9 @@ inline std::string to_json(const flow::state& s) {
   return out;
 }
 
-inline flow::state state_from_json(const std::string& text) {
-  flow::state s;
-  const auto j = nlohmann::json::parse(text);
-  s.node = j.at("node").get<std::string>();
-  s.vars = j.at("vars").get<std::map<std::string, std::string>>();
-  s.invalid = j.at("invalid").get<int>();
-  s.trail = j.value("trail", std::vector<std::string>{});
-  s.page = j.value("page", std::size_t{0});
-  s.asked = j.value("asked", 0);
-  s.secret_parts = j.value("secret", std::vector<int>{});
-  // A visit's run begun before its texts named whose visit it is (a confirmation waiting at an
-  // upgrade): its day and time alone, never a placeholder as written.
-  if (s.vars.contains("booking")) {
-    for (const auto& [whose, plain] :
-         {std::pair{"when_whose", "when"}, std::pair{"time_whose", "time"}}) {
-      const auto it = s.vars.find(plain);
-      if (it != s.vars.end() && !s.vars.contains(whose))
-        s.vars[whose] = nlohmann::json{{"label", it->second}}.dump();
-    }
-  }
-  return s;
-}
+// What to_json wrote (throws on anything else), read without a JSON document: most hops read
+// a run's state, and nlohmann::json's document cost some 20,000 instructions a read.
+flow::state state_from_json(const std::string& text);
 
 // A run that ends keeps where it ended, never what was answered in it (a patient's number, the
 // first day of a last period) nor the screens that showed it: what a flow means to keep it

@@ -674,6 +674,21 @@ TEST_CASE("runner: a run's state and a hop's screen read back as they were store
   CHECK(back.trail == s.trail);
   CHECK(back.page == 1);
   CHECK(back.asked == 7);
+  s.secret_parts = {0, 2};
+  CHECK(state_from_json(to_json(s)).secret_parts == s.secret_parts);
+  // A field this version does not know is passed over whole; one it knows must be as written.
+  const auto later = state_from_json(
+      R"({"asked":1,"invalid":0,"later":{"a":[1,{"b":null}],"c":2.5},"node":"menu","vars":{"k":"v"}})");
+  CHECK(later.node == "menu");
+  CHECK(later.vars == std::map<std::string, std::string>{{"k", "v"}});
+  CHECK(later.trail.empty());
+  for (const char* wrong :
+       {R"({"invalid":0,"vars":{}})", R"({"invalid":0,"node":3,"vars":{}})",
+        R"({"invalid":0,"node":"a","vars":{"k":1}})", R"({"invalid":"0","node":"a","vars":{}})",
+        R"({"invalid":0,"node":"a","vars":{},"trail":[1]})", R"(["node"])", R"({"node":"a")"}) {
+    INFO(wrong);
+    CHECK_THROWS(state_from_json(wrong));
+  }
   const paygham::core::ussd_reply r{true, "خداحافظ\n\"bye\""};
   const auto rb = reply_from_json(reply_to_json(r));
   CHECK(rb.end);
