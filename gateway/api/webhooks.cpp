@@ -83,7 +83,8 @@ void handle_ussd(services& s, const channels::channel& ch, core::ussd_request u,
       },
       // A hop's session state may be answered at commit: a power cut ends the phone's USSD
       // session too. Anything the hop queues or books makes the store wait for the disk.
-      store::durability::commit, who);
+      // The step sets its answer anew each time it runs.
+      store::durability::commit, who, store::rerun::safe);
 }
 
 // Inbound SMS, delivery reports and session ends: stored in one transaction, answered once
@@ -103,6 +104,7 @@ void handle_events(services& s, const channels::channel& ch, channels::callback_
                                                    : std::string();
   s.writer.submit(
       [&s, in, out](store::tx& tx) {
+        *out = {};  // anew each time it runs (store::rerun)
         for (const auto& m : in->sms) out->sms.push_back(s.runner.apply_sms(tx, m));
         for (const auto& r : in->reports) out->reports.push_back(tx.apply_report(r));
         if (in->ended) out->continued = s.runner.end_session(tx, *in->ended);
@@ -138,7 +140,7 @@ void handle_events(services& s, const channels::channel& ch, channels::callback_
         if (wake) s.outbox.wake();
         reply(ch.ack(kind));
       },
-      store::durability::disk, order);
+      store::durability::disk, order, store::rerun::safe);
 }
 
 }  // namespace

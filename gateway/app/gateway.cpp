@@ -414,7 +414,9 @@ gateway::gateway(const config& cfg, std::shared_ptr<runner::content> content,
                   [&p] { return static_cast<double>(p.writer->counters().syncs); });
   p.metrics.gauge("paygham_store_checkpoints", "WAL checkpoints run off the writer's path.",
                   [&p] { return static_cast<double>(p.writer->counters().checkpoints); });
-  p.metrics.gauge("paygham_store_retries", "Work items run again after a deadlock with another node.",
+  p.metrics.gauge("paygham_store_retries",
+                  "Work items run again: after a deadlock with another node, or after another item "
+                  "failed beside them.",
                   [&p] { return static_cast<double>(p.writer->counters().retries); });
   api::add_webhook_routes(p.routes, p.services);
   api::add_health_routes(p.routes, p.services);

@@ -14,6 +14,7 @@ struct work_item {
   writer::work_fn work;
   writer::done_fn done;
   durability when = durability::disk;
+  rerun again = rerun::unsafe;
 };
 
 class work_queue {

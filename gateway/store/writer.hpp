@@ -1,10 +1,10 @@
 // The store's writer: every write the gateway makes is a work item run inside a transaction
 // on the writer's own thread, so no io thread ever waits on the database. Items queued while
 // the previous group was being written go into the next transaction together (group commit),
-// each in its own savepoint: an item that throws is rolled back alone and its caller told;
-// the others in its group commit. Items run in the order they were submitted, which keeps
-// each phone number's events in order. A caller's done() runs once the item's effects are
-// durable (see durability), or with the error that stopped them.
+// each as if in its own savepoint: an item that throws is rolled back alone and its caller
+// told; the others in its group commit (see rerun). Items run in the order they were submitted,
+// which keeps each phone number's events in order. A caller's done() runs once the item's effects
+// are durable (see durability), or with the error that stopped them.
 //
 // Two engines implement it: SQLite (store/sqlite, the embedded default, one node, one writer
 // connection) and PostgreSQL (store/postgresql, several nodes on one database, several writer
@@ -24,6 +24,14 @@
 #include "gateway/store/tx.hpp"
 
 namespace paygham::store {
+
+// Whether an item's work may run again after its effects were rolled back: it changes nothing
+// outside its transaction but what it sets anew each time it runs (an answer it assigns, a
+// list it empties first). The SQLite writer runs such items side by side under one savepoint
+// instead of one each (a savepoint copies every page its item changes, about a tenth of the
+// writer's work on a USSD hop), and when one of them fails, rolls them back together and runs
+// them again, each under its own. PostgreSQL's writer runs any item again after a deadlock.
+enum class rerun { unsafe, safe };
 
 // When a caller may be told its work is done (with SQLite's synchronous = normal both are
 // "commit"; PostgreSQL's commit is on disk, so both are "disk").
@@ -46,7 +54,8 @@ class writer {
     std::uint64_t items = 0;        // work items applied
     std::uint64_t syncs = 0;        // fdatasync calls (SQLite)
     std::uint64_t checkpoints = 0;  // WAL checkpoints run (SQLite)
-    std::uint64_t retries = 0;      // items run again after a deadlock with another node
+    std::uint64_t retries = 0;      // items run again: after a deadlock with another node
+                                    // (PostgreSQL), or after another failed beside them (rerun)
   };
 
   virtual ~writer() = default;
@@ -55,7 +64,8 @@ class writer {
   // Items with the same `order` key (a phone number) run in the order submitted; items with
   // different keys may run side by side where the engine has several connections
   // (PostgreSQL). Items without a key keep their order among themselves.
-  virtual void submit(work_fn work, done_fn done, durability d = durability::disk, std::string_view order = {}) = 0;
+  virtual void submit(work_fn work, done_fn done, durability d = durability::disk,
+                      std::string_view order = {}, rerun again = rerun::unsafe) = 0;
 
   // True while options.max_queue items or more wait: the store is behind (a slow disk,
   // another process holding it). Callers that can be retried (aggregator callbacks) are

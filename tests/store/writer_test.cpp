@@ -130,6 +130,50 @@ TEST_CASE("store: a failing item rolls back alone, the rest of its group commits
   CHECK(count(o, "SELECT COUNT(*) FROM contacts WHERE phone = '+93700000001'") == 0);
 }
 
+TEST_CASE("store: items that may run again share a savepoint; when one fails the others run again and commit once",
+          "[store]") {
+  test::temp_dir d;
+  const auto o = test::fresh_store(test::engine_under_test(), d);
+  const auto owned = store::open_writer(o);
+  store::writer& w = *owned;
+  std::promise<void> all;
+  std::atomic<int> pending{5};
+  std::vector<std::exception_ptr> errors(5);
+  std::vector<std::atomic<int>> runs(5);
+  // a b c may run again, d may not, e may: one group, queued while the writer is busy.
+  w.submit([](store::tx&) { std::this_thread::sleep_for(std::chrono::milliseconds(50)); }, {});
+  for (int i = 0; i < 5; ++i) {
+    w.submit(
+        [&, i](store::tx& t) {
+          ++runs[static_cast<std::size_t>(i)];
+          t.upsert_contact("+9370000000" + std::to_string(i));
+          if (i == 1) throw std::runtime_error("boom");
+        },
+        [&, i](std::exception_ptr e) {
+          errors[static_cast<std::size_t>(i)] = e;
+          if (--pending == 0) all.set_value();
+        },
+        store::durability::commit, {}, i == 3 ? store::rerun::unsafe : store::rerun::safe);
+  }
+  all.get_future().get();
+  CHECK_FALSE(errors[0]);
+  CHECK(errors[1]);
+  CHECK_FALSE(errors[2]);
+  CHECK_FALSE(errors[3]);
+  CHECK_FALSE(errors[4]);
+  CHECK(count(o, "SELECT COUNT(*) FROM contacts") == 4);
+  CHECK(count(o, "SELECT COUNT(*) FROM contacts WHERE phone = '+93700000001'") == 0);
+  CHECK(runs[3] == 1);  // never again
+  if (test::engine_under_test() == store::backend::sqlite) {
+    // a and b ran together and were rolled back with b, then each alone; c came after.
+    CHECK(runs[0] == 2);
+    CHECK(runs[1] == 2);
+    CHECK(runs[2] == 1);
+    CHECK(runs[4] == 1);
+    CHECK(w.counters().retries == 2);
+  }
+}
+
 TEST_CASE("store: many concurrent submitters are committed in fewer groups", "[store]") {
   test::temp_dir d;
   const auto o = test::fresh_store(test::engine_under_test(), d);

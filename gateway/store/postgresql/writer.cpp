@@ -23,7 +23,7 @@ writer::writer(const options& o, std::size_t max_group) : opts_(o), max_group_(m
 
 writer::~writer() { stop(); }
 
-void writer::submit(work_fn work, done_fn done, durability d, std::string_view order) {
+void writer::submit(work_fn work, done_fn done, durability d, std::string_view order, rerun) {
   const std::size_t at = order.empty() ? 0 : std::hash<std::string_view>{}(order) % lanes_.size();
   lanes_[at]->queue.push(work_item{std::move(work), std::move(done), d});
 }

@@ -31,7 +31,8 @@ class writer final : public store::writer {
   writer(const writer&) = delete;
   writer& operator=(const writer&) = delete;
 
-  void submit(work_fn work, done_fn done, durability d = durability::disk, std::string_view order = {}) override;
+  void submit(work_fn work, done_fn done, durability d = durability::disk,
+              std::string_view order = {}, rerun again = rerun::unsafe) override;
   bool busy() const override;
   void stop() override;
   stats counters() const override;

@@ -82,8 +82,8 @@ void writer::preallocate_wal() {
 
 writer::~writer() { stop(); }
 
-void writer::submit(work_fn work, done_fn done, durability d, std::string_view) {
-  queue_.push(work_item{std::move(work), std::move(done), d});
+void writer::submit(work_fn work, done_fn done, durability d, std::string_view, rerun again) {
+  queue_.push(work_item{std::move(work), std::move(done), d, again});
 }
 
 void writer::stop() {
@@ -155,6 +155,24 @@ void writer::release_statements() {
   }
 }
 
+// Runs items [from, to) under one savepoint: true when all of them did; else rolls every one
+// back, to be run again alone.
+template <class Work>
+bool writer::together(std::size_t from, std::size_t to, Work& work) {
+  exec_cached("SAVEPOINT items");
+  std::size_t i = from;
+  try {
+    for (; i < to; ++i) work(i);
+  } catch (...) {
+    exec_cached("ROLLBACK TO items");
+    exec_cached("RELEASE items");
+    queue_.count([&](stats& s) { s.retries += i + 1 - from; });  // each that ran runs again
+    return false;
+  }
+  exec_cached("RELEASE items");
+  return true;
+}
+
 // Transaction control runs per item: prepared once, not parsed every time.
 void writer::exec_cached(const char* sql) { cache_->get(*db_, sql).exec(); }
 
@@ -166,19 +184,33 @@ writer::outcome writer::run_group(std::deque<work_item>& group) {
     exec_cached("BEGIN IMMEDIATE");
     sqlite::tx t(*db_, *cache_, opts_, opts_.clock ? opts_.clock() : core::now_ms());
     out.early.assign(group.size(), false);
-    for (std::size_t i = 0; i < group.size(); ++i) {
+    const auto work = [&](std::size_t i) {
+      t.start_item();
+      group[i].work(t);
+      out.early[i] = opts_.sync == synchronous::normal ||
+                     (group[i].when == durability::commit && !t.disk_required());
+    };
+    const auto alone = [&](std::size_t i) {
       exec_cached("SAVEPOINT item");
       try {
-        t.start_item();
-        group[i].work(t);
-        out.early[i] = opts_.sync == synchronous::normal ||
-                       (group[i].when == durability::commit && !t.disk_required());
+        work(i);
         exec_cached("RELEASE item");
       } catch (...) {
         out.errors[i] = std::current_exception();
         exec_cached("ROLLBACK TO item");
         exec_cached("RELEASE item");
       }
+    };
+    for (std::size_t i = 0; i < group.size();) {
+      // Items that may run again go side by side under one savepoint (see store::rerun).
+      std::size_t end = i + 1;
+      while (group[i].again == rerun::safe && end < group.size() && group[end].again == rerun::safe)
+        ++end;
+      if (end - i > 1 && together(i, end, work)) {
+        i = end;
+        continue;
+      }
+      for (; i < end; ++i) alone(i);
     }
     release_statements();
     exec_cached("COMMIT");

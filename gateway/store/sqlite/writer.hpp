@@ -40,7 +40,8 @@ class writer final : public store::writer {
   writer& operator=(const writer&) = delete;
 
   // One connection: every item in submission order, whatever its key.
-  void submit(work_fn work, done_fn done, durability d = durability::disk, std::string_view order = {}) override;
+  void submit(work_fn work, done_fn done, durability d = durability::disk,
+              std::string_view order = {}, rerun again = rerun::unsafe) override;
   bool busy() const override;
   // Also checkpoints before closing.
   void stop() override;
@@ -58,6 +59,8 @@ class writer final : public store::writer {
   void loop();
   outcome run_group(std::deque<work_item>& group);
   void exec_cached(const char* sql);
+  template <class Work>
+  bool together(std::size_t from, std::size_t to, Work& work);
   void sync_loop();
   void make_durable();
   void preallocate_wal();

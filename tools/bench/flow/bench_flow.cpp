@@ -85,7 +85,7 @@ group_run run_groups(store::writer& writer, double budget, std::size_t group_siz
           [g](std::exception_ptr) {
             if (--g->left == 0) g->done.set_value();
           },
-          store::durability::commit);  // as the server submits USSD hops
+          store::durability::commit, {}, store::rerun::safe);  // as the server submits USSD hops
     }
     answered.get();
     hops += group_size;
