@@ -139,12 +139,12 @@ std::string format(level l, std::string_view event, std::initializer_list<field>
   return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-void write(level l, std::string_view event, std::initializer_list<field> fields) {
-  const level t = threshold_.load();
-  if (l < t) return;
-  std::string out = format(l, event, fields, t);
-  out.push_back('\n');
-  // One write(2) per line keeps lines whole when several threads log.
+namespace {
+
+thread_local held_lines* holding = nullptr;
+
+// One write(2) per line (or held group) keeps lines whole when several threads log.
+void write_whole(std::string_view out) {
   const char* p = out.data();
   std::size_t left = out.size();
   while (left > 0) {
@@ -153,6 +153,28 @@ void write(level l, std::string_view event, std::initializer_list<field> fields)
     p += n;
     left -= static_cast<std::size_t>(n);
   }
+}
+
+}  // namespace
+
+held_lines::held_lines() { holding = this; }
+held_lines::~held_lines() { holding = nullptr; }
+
+void held_lines::write_out() {
+  write_whole(lines_);
+  lines_.clear();
+}
+
+void write(level l, std::string_view event, std::initializer_list<field> fields) {
+  const level t = threshold_.load();
+  if (l < t) return;
+  std::string out = format(l, event, fields, t);
+  out.push_back('\n');
+  if (holding) {
+    holding->lines_ += out;
+    return;
+  }
+  write_whole(out);
 }
 
 std::string what(std::exception_ptr err) {

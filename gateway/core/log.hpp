@@ -74,6 +74,22 @@ std::string format(level l, std::string_view event, std::initializer_list<field>
 
 void write(level l, std::string_view event, std::initializer_list<field> fields);
 
+// While one lives, the lines its thread writes are held instead (the store's writer holds those
+// of work it may roll back and run again): write_out() writes them, in order; what is still
+// held when it goes is dropped. One at a time on a thread.
+class held_lines {
+ public:
+  held_lines();
+  ~held_lines();
+  held_lines(const held_lines&) = delete;
+  held_lines& operator=(const held_lines&) = delete;
+  void write_out();
+
+ private:
+  friend void write(level, std::string_view, std::initializer_list<field>);
+  std::string lines_;
+};
+
 inline void debug(std::string_view e, std::initializer_list<field> f = {}) { write(level::debug, e, f); }
 inline void info(std::string_view e, std::initializer_list<field> f = {}) { write(level::info, e, f); }
 inline void warn(std::string_view e, std::initializer_list<field> f = {}) { write(level::warn, e, f); }

@@ -135,7 +135,8 @@ class state_reader {
 flow::state state_from_json(const std::string& text) {
   flow::state s;
   state_reader r(s);
-  nlohmann::json::sax_parse(text, &r);
+  if (!nlohmann::json::sax_parse(text, &r))
+    throw std::runtime_error("a run's stored state could not be read");
   r.check();
   // A visit's run begun before its texts named whose visit it is (a confirmation waiting at an
   // upgrade): its day and time alone, never a placeholder as written.

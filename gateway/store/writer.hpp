@@ -27,10 +27,11 @@ namespace paygham::store {
 
 // Whether an item's work may run again after its effects were rolled back: it changes nothing
 // outside its transaction but what it sets anew each time it runs (an answer it assigns, a
-// list it empties first). The SQLite writer runs such items side by side under one savepoint
-// instead of one each (a savepoint copies every page its item changes, about a tenth of the
-// writer's work on a USSD hop), and when one of them fails, rolls them back together and runs
-// them again, each under its own. PostgreSQL's writer runs any item again after a deadlock.
+// list it empties first) and its log lines. The SQLite writer runs such items side by side
+// under one savepoint instead of one each (a savepoint copies every page its item changes,
+// about a tenth of the writer's work on a USSD hop), holding their log lines until they are
+// kept; when one of them fails, it rolls them back together and runs the failing one again
+// alone, the others side by side. PostgreSQL's writer runs any item again after a deadlock.
 enum class rerun { unsafe, safe };
 
 // When a caller may be told its work is done (with SQLite's synchronous = normal both are

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/support.hpp"
+
 namespace plog = paygham::core::log;
 
 TEST_CASE("core: a log line is one JSON object with the event and its fields", "[core]") {
@@ -65,4 +67,27 @@ TEST_CASE("core: a number inside free text is masked whatever the field", "[core
   CHECK(j["reason"] == "phoneNumber: '+93 7** *** 456x' is not a phone number");
   CHECK(j["remote"] == "127.0.0.1");
   CHECK(j["other"] == "079*-***-456 or ۰۹۱*****۵۶۷ on 2026-11-29, id pg12");
+}
+
+TEST_CASE("core: lines held while work may be rolled back are written once kept, or never",
+          "[core]") {
+  paygham::test::stderr_capture captured;
+  std::string seen_while_held;
+  {
+    plog::held_lines kept;
+    plog::info("kept.one");
+    plog::info("kept.two");
+    seen_while_held = captured.text();
+    kept.write_out();
+  }
+  {
+    plog::held_lines dropped;
+    plog::info("rolled.back");
+  }
+  plog::info("after");
+  CHECK(seen_while_held.empty());
+  const std::string all = captured.text();
+  CHECK(all.find("kept.one") < all.find("kept.two"));
+  CHECK(all.find("kept.two") < all.find("after"));
+  CHECK(all.find("rolled.back") == std::string::npos);
 }

@@ -678,8 +678,12 @@ TEST_CASE("runner: a run's state and a hop's screen read back as they were store
   CHECK(state_from_json(to_json(s)).secret_parts == s.secret_parts);
   // A field this version does not know is passed over whole; one it knows must be as written.
   const auto later = state_from_json(
-      R"({"asked":1,"invalid":0,"later":{"a":[1,{"b":null}],"c":2.5},"node":"menu","vars":{"k":"v"}})");
+      R"({"asked":1,"invalid":2,"later":{"a":[1,{"node":null}],"vars":[2.5],"node":{}},"node":"menu","page":3,)"
+      R"("vars":{"k":"v"}})");
   CHECK(later.node == "menu");
+  CHECK(later.invalid == 2);
+  CHECK(later.asked == 1);
+  CHECK(later.page == 3);
   CHECK(later.vars == std::map<std::string, std::string>{{"k", "v"}});
   CHECK(later.trail.empty());
   for (const char* wrong :

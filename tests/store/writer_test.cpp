@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "gateway/core/log.hpp"
 #include "gateway/store/postgresql/connection.hpp"
 #include "gateway/store/postgresql/schema.hpp"
 #include "gateway/store/reader.hpp"
@@ -136,41 +137,56 @@ TEST_CASE("store: items that may run again share a savepoint; when one fails the
   const auto o = test::fresh_store(test::engine_under_test(), d);
   const auto owned = store::open_writer(o);
   store::writer& w = *owned;
+  constexpr int n = 7;
   std::promise<void> all;
-  std::atomic<int> pending{5};
-  std::vector<std::exception_ptr> errors(5);
-  std::vector<std::atomic<int>> runs(5);
-  // a b c may run again, d may not, e may: one group, queued while the writer is busy.
-  w.submit([](store::tx&) { std::this_thread::sleep_for(std::chrono::milliseconds(50)); }, {});
-  for (int i = 0; i < 5; ++i) {
+  std::atomic<int> pending{n};
+  std::vector<std::exception_ptr> errors(n);
+  std::vector<std::atomic<int>> runs(n);
+  const auto fails = [](int i) { return i == 1 || i == 3; };
+  test::stderr_capture log;
+  // 0-3 may run again, 4 may not, 5 and 6 may; 1 and 3 fail. One group: the writer waits on
+  // the first item until every one is queued.
+  std::promise<void> queued;
+  w.submit([f = queued.get_future().share()](store::tx&) { f.wait(); }, {});
+  for (int i = 0; i < n; ++i) {
     w.submit(
         [&, i](store::tx& t) {
           ++runs[static_cast<std::size_t>(i)];
+          core::log::info("test.item", {{"i", i}});
           t.upsert_contact("+9370000000" + std::to_string(i));
-          if (i == 1) throw std::runtime_error("boom");
+          if (fails(i)) throw std::runtime_error("boom");
         },
         [&, i](std::exception_ptr e) {
           errors[static_cast<std::size_t>(i)] = e;
           if (--pending == 0) all.set_value();
         },
-        store::durability::commit, {}, i == 3 ? store::rerun::unsafe : store::rerun::safe);
+        store::durability::commit, {}, i == 4 ? store::rerun::unsafe : store::rerun::safe);
   }
+  queued.set_value();
   all.get_future().get();
-  CHECK_FALSE(errors[0]);
-  CHECK(errors[1]);
-  CHECK_FALSE(errors[2]);
-  CHECK_FALSE(errors[3]);
-  CHECK_FALSE(errors[4]);
-  CHECK(count(o, "SELECT COUNT(*) FROM contacts") == 4);
-  CHECK(count(o, "SELECT COUNT(*) FROM contacts WHERE phone = '+93700000001'") == 0);
-  CHECK(runs[3] == 1);  // never again
+  const std::string lines = log.text();
+  for (int i = 0; i < n; ++i) {
+    INFO(i);
+    CHECK(static_cast<bool>(errors[static_cast<std::size_t>(i)]) == fails(i));
+    // Each item's line once: what a rolled-back run wrote was held and dropped.
+    const std::string line = "\"event\":\"test.item\",\"i\":" + std::to_string(i) + ",";
+    const auto first = lines.find(line);
+    CHECK(first != std::string::npos);
+    CHECK(lines.find(line, first + 1) == std::string::npos);
+  }
+  CHECK(count(o, "SELECT COUNT(*) FROM contacts") == n - 2);
+  CHECK(count(o, "SELECT COUNT(*) FROM contacts WHERE phone IN ('+93700000001', '+93700000003')") ==
+        0);
+  CHECK(runs[4] == 1);  // never again
   if (test::engine_under_test() == store::backend::sqlite) {
-    // a and b ran together and were rolled back with b, then each alone; c came after.
-    CHECK(runs[0] == 2);
-    CHECK(runs[1] == 2);
-    CHECK(runs[2] == 1);
-    CHECK(runs[4] == 1);
-    CHECK(w.counters().retries == 2);
+    // 0 and 1 side by side, rolled back with 1; 0 again, 1 alone; 2 and 3 side by side, rolled
+    // back with 3; 2 again, 3 alone; 5 and 6 side by side after 4.
+    const std::vector<int> expected{2, 2, 2, 2, 1, 1, 1};
+    for (int i = 0; i < n; ++i) {
+      INFO(i);
+      CHECK(runs[static_cast<std::size_t>(i)] == expected[static_cast<std::size_t>(i)]);
+    }
+    CHECK(w.counters().retries == 2);  // 0 and 2: one is not counted for its own failure
   }
 }
 

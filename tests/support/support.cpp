@@ -36,6 +36,22 @@ temp_dir::~temp_dir() {
   std::filesystem::remove_all(path_, ec);
 }
 
+stderr_capture::stderr_capture() {
+  const int file =
+      ::open(dir_.file("stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (file < 0) throw std::runtime_error("cannot capture stderr");
+  saved_ = ::dup(STDERR_FILENO);
+  ::dup2(file, STDERR_FILENO);
+  ::close(file);
+}
+
+stderr_capture::~stderr_capture() {
+  ::dup2(saved_, STDERR_FILENO);
+  ::close(saved_);
+}
+
+std::string stderr_capture::text() const { return read_file(dir_.file("stderr")); }
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream ss;

@@ -34,6 +34,20 @@ class temp_dir {
   std::string path_;
 };
 
+// What this process writes to stderr (its log lines) while one lives, kept in a file instead.
+class stderr_capture {
+ public:
+  stderr_capture();
+  ~stderr_capture();
+  stderr_capture(const stderr_capture&) = delete;
+  stderr_capture& operator=(const stderr_capture&) = delete;
+  std::string text() const;  // so far
+
+ private:
+  temp_dir dir_;
+  int saved_ = -1;
+};
+
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& text);
 // tests/fixtures/<rel>

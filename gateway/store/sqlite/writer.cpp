@@ -155,22 +155,28 @@ void writer::release_statements() {
   }
 }
 
-// Runs items [from, to) under one savepoint: true when all of them did; else rolls every one
-// back, to be run again alone.
-template <class Work>
-bool writer::together(std::size_t from, std::size_t to, Work& work) {
-  exec_cached("SAVEPOINT items");
-  std::size_t i = from;
-  try {
-    for (; i < to; ++i) work(i);
-  } catch (...) {
-    exec_cached("ROLLBACK TO items");
+// Runs items [from, to) under one savepoint, their log lines held until they are kept. When one
+// throws, all are rolled back: those before it run again side by side, it alone (to be rolled
+// back alone), and those after it side by side, so one failing item costs its group little.
+template <class Work, class Alone>
+void writer::side_by_side(std::size_t from, std::size_t to, Work& work, Alone& alone) {
+  if (to - from == 1) return alone(from);
+  std::size_t failed = from;
+  {
+    core::log::held_lines held;
+    exec_cached("SAVEPOINT items");
+    try {
+      for (; failed < to; ++failed) work(failed);
+    } catch (...) {
+      exec_cached("ROLLBACK TO items");
+    }
     exec_cached("RELEASE items");
-    queue_.count([&](stats& s) { s.retries += i + 1 - from; });  // each that ran runs again
-    return false;
+    if (failed == to) return held.write_out();
   }
-  exec_cached("RELEASE items");
-  return true;
+  queue_.count([&](stats& s) { s.retries += failed - from; });
+  if (failed > from) side_by_side(from, failed, work, alone);
+  alone(failed);
+  if (failed + 1 < to) side_by_side(failed + 1, to, work, alone);
 }
 
 // Transaction control runs per item: prepared once, not parsed every time.
@@ -206,11 +212,8 @@ writer::outcome writer::run_group(std::deque<work_item>& group) {
       std::size_t end = i + 1;
       while (group[i].again == rerun::safe && end < group.size() && group[end].again == rerun::safe)
         ++end;
-      if (end - i > 1 && together(i, end, work)) {
-        i = end;
-        continue;
-      }
-      for (; i < end; ++i) alone(i);
+      side_by_side(i, end, work, alone);
+      i = end;
     }
     release_statements();
     exec_cached("COMMIT");

@@ -59,8 +59,8 @@ class writer final : public store::writer {
   void loop();
   outcome run_group(std::deque<work_item>& group);
   void exec_cached(const char* sql);
-  template <class Work>
-  bool together(std::size_t from, std::size_t to, Work& work);
+  template <class Work, class Alone>
+  void side_by_side(std::size_t from, std::size_t to, Work& work, Alone& alone);
   void sync_loop();
   void make_durable();
   void preallocate_wal();

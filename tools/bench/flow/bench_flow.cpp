@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <future>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "gateway/app/config.hpp"
@@ -157,7 +158,8 @@ int main(int argc, char** argv) {
       const auto owned = store::open_writer(bench_store(dir, sync));
       runner::runner run(content, runner::settings{});
       const std::size_t per_session = 1 + answers.size();
-      std::uint64_t booked = 0;  // sessions that reached the END screen (writer thread only)
+      // Sessions that reached the END screen (writer thread only; a set, as work may run again).
+      std::unordered_set<std::string> booked;
       const auto done = run_groups(*owned, budget, 64, [&](std::uint64_t session) {
         // Africa's Talking's text: every answer of the session so far, joined by '*'.
         const std::size_t hop = session % per_session;
@@ -168,13 +170,12 @@ int main(int argc, char** argv) {
         return [&run, &booked,
                 req = core::ussd_request{"at", id, phone, "*384*99#", text, ""}](store::tx& t) {
           const auto r = run.apply_ussd(t, req);
-          if (r.end && r.text.rfind("Booked.", 0) == 0) ++booked;
+          if (r.end && r.text.rfind("Booked.", 0) == 0) booked.insert(req.session_id);
         };
       });
       // Every whole session must have reached END, or the figure measures errors.
-      if (booked < done.hops / per_session) {
-        std::fprintf(stderr, "only %llu of %llu sessions reached END\n",
-                     static_cast<unsigned long long>(booked),
+      if (booked.size() < done.hops / per_session) {
+        std::fprintf(stderr, "only %zu of %llu sessions reached END\n", booked.size(),
                      static_cast<unsigned long long>(done.hops / per_session));
         return 1;
       }
@@ -205,21 +206,21 @@ int main(int argc, char** argv) {
     }
     const auto owned = store::open_writer(bench_store(dir, sync));
     runner::runner run(shipped, app::runner_settings(cfg.value()));
-    std::uint64_t ended = 0;  // hops answered with END (writer thread only)
+    // Hops answered with END (writer thread only; a set, as work may run again).
+    std::unordered_set<std::uint64_t> ended;
     const auto done = run_groups(*owned, budget, hop_group, [&](std::uint64_t n) {
       const std::string text = n % 2 == 0 ? "1*1" : "";
       const std::string phone = "+9370" + std::to_string(1000000 + n / 3 % 8000000);
-      return [&run, &ended,
+      return [&run, &ended, n,
               req = core::ussd_request{"at", "h" + std::to_string(n), phone, "*384*12#", text, ""}](
                  store::tx& t) {
-        if (run.apply_ussd(t, req).end) ++ended;
+        if (run.apply_ussd(t, req).end) ended.insert(n);
       };
     });
     // Some sessions end at once and some go on, or the hops measure an error screen.
-    if (ended == 0 || ended == done.hops) {
-      std::fprintf(stderr, "%llu of %llu hops ended: the flow did not answer as it should\n",
-                   static_cast<unsigned long long>(ended),
-                   static_cast<unsigned long long>(done.hops));
+    if (ended.empty() || ended.size() == done.hops) {
+      std::fprintf(stderr, "%zu of %llu hops ended: the flow did not answer as it should\n",
+                   ended.size(), static_cast<unsigned long long>(done.hops));
       return 1;
     }
     hop_rate = done.rate;
