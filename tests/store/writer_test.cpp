@@ -131,7 +131,7 @@ TEST_CASE("store: a failing item rolls back alone, the rest of its group commits
   CHECK(count(o, "SELECT COUNT(*) FROM contacts WHERE phone = '+93700000001'") == 0);
 }
 
-TEST_CASE("store: items that may run again share a savepoint; when one fails the others run again and commit once",
+TEST_CASE("store: items that may run again share a savepoint, and when one fails the others run again and commit once",
           "[store]") {
   test::temp_dir d;
   const auto o = test::fresh_store(test::engine_under_test(), d);
