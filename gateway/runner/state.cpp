@@ -61,15 +61,14 @@ class state_reader {
   }
 
   bool start_object(std::size_t) {
-    if (depth_ == 0 || (depth_ == 1 && field_ == field::vars) || field_ == field::unknown) {
-      if (depth_ == 1 && field_ == field::vars) {
-        s_.vars.clear();
-        seen_vars_ = true;
-      }
-      ++depth_;
-      return true;
+    if (depth_ == 1 && field_ == field::vars) {
+      s_.vars.clear();
+      seen_vars_ = true;
+    } else if (depth_ != 0 && field_ != field::unknown) {
+      return other_value("an object");
     }
-    return other_value("an object");
+    ++depth_;
+    return true;
   }
   bool start_array(std::size_t) {
     if (depth_ == 1 && field_ == field::trail) {
